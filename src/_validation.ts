@@ -1,0 +1,23 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * Builds the library's one error format:
+ * `<property> <value> <what is wrong>; expected <what is allowed>[. <hint>]`.
+ *
+ * Messages returned from `node.addValidation` use this form as is (synthesis prefixes the
+ * construct path); errors thrown at construction go through `fail`, which adds the path.
+ * @internal
+ */
+export function _describeProblem(property: string, value: unknown, problem: string, expected: string, hint?: string): string {
+  const shown = value === undefined ? 'undefined' : JSON.stringify(value);
+  return `${property} ${shown} ${problem}; expected ${expected}${hint ? `. ${hint}` : ''}`;
+}
+
+/**
+ * Throws a synth-time validation error naming the construct path, the property, the value
+ * and what is allowed. aws-cdk-lib's own ValidationError is internal to it, hence this helper.
+ * @internal
+ */
+export function _fail(scope: IConstruct, property: string, value: unknown, problem: string, expected: string, hint?: string): never {
+  throw new Error(`${scope.node.path}: ${_describeProblem(property, value, problem, expected, hint)}`);
+}

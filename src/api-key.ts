@@ -1,0 +1,105 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+
+/**
+ * Where the Mackerel API key is read from at run time.
+ *
+ * The key itself never enters a template, an environment variable this library writes, or a
+ * log line: the agent receives it as an ECS container secret (resolved by ECS with the task's
+ * execution role), and the `MackerelProvider` Lambda reads it with its own role when it runs.
+ * There is deliberately no plaintext factory.
+ *
+ * The agent needs a key with Read and Write permission (it creates and retires hosts); so does
+ * the provider (it creates monitors). The `cdk-mackerel diff` command can use a Read-only key.
+ *
+ * @example
+ * const apiKey = MackerelApiKey.fromSecretsManager(secret);             // whole SecretString
+ * const fromJson = MackerelApiKey.fromSecretsManager(secret, 'apiKey');  // one JSON field
+ * const fromSsm = MackerelApiKey.fromSsmParameter(parameter);           // SecureString
+ */
+export abstract class MackerelApiKey {
+  /**
+   * The key is the secret's value, or one JSON field of it.
+   *
+   * Read (and `kms:Decrypt` where the secret has a customer managed key) is granted to the
+   * task's execution role or to the provider's Lambda role, never more widely.
+   *
+   * @param secret the secret holding the key
+   * @param field the JSON field holding the key, when the secret is a JSON object
+   */
+  public static fromSecretsManager(secret: secretsmanager.ISecret, field?: string): MackerelApiKey {
+    return new SecretsManagerApiKey(secret, field);
+  }
+
+  /**
+   * The key is the value of an SSM parameter, normally a SecureString.
+   *
+   * Import a SecureString with `ssm.StringParameter.fromSecureStringParameterAttributes`,
+   * passing its `encryptionKey` when it is a customer managed key so that decrypt is granted.
+   *
+   * @param parameter the parameter holding the key
+   */
+  public static fromSsmParameter(parameter: ssm.IParameter): MackerelApiKey {
+    return new SsmParameterApiKey(parameter);
+  }
+
+  /** The key as an ECS container secret; ECS grants read to the execution role when it is added. */
+  public abstract toEcsSecret(): ecs.Secret;
+
+  /**
+   * Grants read of the key (and decrypt of its customer managed key, if any) to a principal.
+   *
+   * Actions: `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret`, or
+   * `ssm:DescribeParameters`, `ssm:GetParameters`, `ssm:GetParameter` and
+   * `ssm:GetParameterHistory`; plus `kms:Decrypt` where a customer managed key is known.
+   */
+  public abstract grantRead(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Where the key lives, as the environment of the provider Lambda reads it: the secret ARN and
+   * field, or the parameter name. Never the key itself.
+   * @internal
+   */
+  public abstract _locationEnvironment(): { [name: string]: string };
+}
+
+class SecretsManagerApiKey extends MackerelApiKey {
+  constructor(private readonly secret: secretsmanager.ISecret, private readonly field?: string) {
+    super();
+  }
+
+  public toEcsSecret(): ecs.Secret {
+    return ecs.Secret.fromSecretsManager(this.secret, this.field);
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.secret.grantRead(grantee);
+  }
+
+  public _locationEnvironment(): { [name: string]: string } {
+    return {
+      MACKEREL_APIKEY_SECRET_ARN: this.secret.secretArn,
+      ...(this.field ? { MACKEREL_APIKEY_SECRET_FIELD: this.field } : {}),
+    };
+  }
+}
+
+class SsmParameterApiKey extends MackerelApiKey {
+  constructor(private readonly parameter: ssm.IParameter) {
+    super();
+  }
+
+  public toEcsSecret(): ecs.Secret {
+    return ecs.Secret.fromSsmParameter(this.parameter);
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.parameter.grantRead(grantee);
+  }
+
+  public _locationEnvironment(): { [name: string]: string } {
+    return { MACKEREL_APIKEY_PARAMETER_NAME: this.parameter.parameterName };
+  }
+}

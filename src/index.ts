@@ -1,0 +1,7 @@
+export * from './api-key';
+export * from './agent';
+export * from './provider';
+export * from './service';
+export * from './monitors';
+export * from './alerting';
+export * from './integration';

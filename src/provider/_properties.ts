@@ -1,0 +1,219 @@
+/**
+ * The contract between the constructs and the provider handler: the ResourceProperties of
+ * every `Custom::Mackerel*` type (besides `ServiceToken`), with the Mackerel API's own field
+ * names. Constructs build these objects; CloudFormation turns every scalar into a string on
+ * the way; the handler converts each field back by the types written here.
+ *
+ * Rules shared by every type:
+ * - optional fields are omitted, never `null` (CloudFormation drops nulls unpredictably);
+ * - the physical resource ID is the Mackerel ID (monitor, channel, group, setting, downtime,
+ *   integration, external ID) or name (service name, `service:role` for a role);
+ * - `Ref` of each resource is therefore that ID, and `Data` carries the attributes below.
+ *
+ * @internal
+ */
+
+/** The resource types the handler serves. @internal */
+export const _RESOURCE_TYPES = {
+  SERVICE: 'Custom::MackerelService',
+  ROLE: 'Custom::MackerelRole',
+  MONITOR: 'Custom::MackerelMonitor',
+  CHANNEL: 'Custom::MackerelChannel',
+  NOTIFICATION_GROUP: 'Custom::MackerelNotificationGroup',
+  ALERT_GROUP_SETTING: 'Custom::MackerelAlertGroupSetting',
+  DOWNTIME: 'Custom::MackerelDowntime',
+  AWS_INTEGRATION_EXTERNAL_ID: 'Custom::MackerelAwsIntegrationExternalId',
+  AWS_INTEGRATION: 'Custom::MackerelAwsIntegration',
+} as const;
+
+/**
+ * `Custom::MackerelService`. Physical ID: the name. Data: `{ Name }`.
+ * The handler marks what it creates with service metadata namespace `cdk-mackerel`
+ * (`{ stackId, logicalResourceId }`) and deletes only services that carry its own mark.
+ * `memo` has no update API: a change of memo alone is a no-op (reported in Data `MemoIgnored`).
+ * A change of name replaces the service.
+ */
+export interface _ServiceProperties {
+  readonly name: string;
+  readonly memo?: string;
+}
+
+/**
+ * `Custom::MackerelRole`. Physical ID: `service:role`. Data: `{ FullName, ServiceName, RoleName }`.
+ * Same ownership mark as services (role metadata). A change of service or name replaces it.
+ */
+export interface _RoleProperties {
+  readonly service: string;
+  readonly name: string;
+  readonly memo?: string;
+}
+
+/** One HTTP header of an external monitor. */
+export interface _HeaderProperty {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * `Custom::MackerelMonitor`: the monitor body of POST /api/v0/monitors, any of the seven
+ * types. Physical ID: the monitor ID. Data: `{ MonitorId }`.
+ * Numbers: notificationInterval, warning, critical, duration, maxCheckAttempts,
+ * missingDurationWarning, missingDurationCritical, responseTimeWarning, responseTimeCritical,
+ * responseTimeDuration, certificationExpirationWarning, certificationExpirationCritical,
+ * expectedStatusCode, evaluateBackwardMinutes, trainingPeriodFrom.
+ * Booleans: isMute, skipCertificateVerification, followRedirect.
+ * Replaced (new ID) when `type` changes, when `metric` of a host or service monitor changes,
+ * when `service` of a service monitor changes, and when `query` of a query monitor changes.
+ */
+export interface _MonitorProperties {
+  readonly type: string;
+  readonly name?: string;
+  readonly memo?: string;
+  readonly notificationInterval?: number;
+  readonly isMute?: boolean;
+  // host, service, expression, query
+  readonly metric?: string;
+  readonly operator?: string;
+  readonly warning?: number;
+  readonly critical?: number;
+  readonly duration?: number;
+  readonly maxCheckAttempts?: number;
+  // host, connectivity, anomalyDetection
+  readonly scopes?: string[];
+  readonly excludeScopes?: string[];
+  // connectivity
+  readonly alertStatusOnGone?: string;
+  // service (and external, for response time)
+  readonly service?: string;
+  readonly missingDurationWarning?: number;
+  readonly missingDurationCritical?: number;
+  // external
+  readonly url?: string;
+  readonly method?: string;
+  readonly responseTimeWarning?: number;
+  readonly responseTimeCritical?: number;
+  readonly responseTimeDuration?: number;
+  readonly containsString?: string;
+  readonly certificationExpirationWarning?: number;
+  readonly certificationExpirationCritical?: number;
+  readonly skipCertificateVerification?: boolean;
+  readonly expectedStatusCode?: number;
+  readonly headers?: _HeaderProperty[];
+  readonly requestBody?: string;
+  readonly followRedirect?: boolean;
+  readonly dualstack?: string;
+  // expression
+  readonly expression?: string;
+  readonly evaluateBackwardMinutes?: number;
+  // anomalyDetection
+  readonly warningSensitivity?: string;
+  readonly criticalSensitivity?: string;
+  readonly trainingPeriodFrom?: number;
+  // query
+  readonly query?: string;
+  readonly legend?: string;
+}
+
+/**
+ * `Custom::MackerelChannel` (email, slack, webhook). Physical ID: the channel ID.
+ * Data: `{ ChannelId }`. `url` may be a CloudFormation dynamic reference
+ * (`{{resolve:secretsmanager:...}}` or `{{resolve:ssm-secure:...}}` / `{{resolve:ssm:...}}`),
+ * which CloudFormation does not resolve for custom resources: the handler resolves it itself
+ * with the provider Lambda's role, so the URL never appears in the template.
+ * Replaced when `type` changes; updated in place (PUT) otherwise.
+ * Booleans: enabledGraphImage. `addToDefaultNotificationGroup` is always sent as false.
+ */
+export interface _ChannelProperties {
+  readonly type: string;
+  readonly name: string;
+  readonly emails?: string[];
+  readonly userIds?: string[];
+  readonly url?: string;
+  readonly mentions?: { readonly ok?: string; readonly warning?: string; readonly critical?: string };
+  readonly enabledGraphImage?: boolean;
+  readonly events?: string[];
+}
+
+/**
+ * `Custom::MackerelNotificationGroup`. Physical ID: the group ID. Data: `{ NotificationGroupId }`.
+ * Updated in place. Booleans: monitors[].skipDefault.
+ */
+export interface _NotificationGroupProperties {
+  readonly name: string;
+  readonly notificationLevel: string;
+  readonly childNotificationGroupIds?: string[];
+  readonly childChannelIds?: string[];
+  readonly monitors?: { readonly id: string; readonly skipDefault: boolean }[];
+  readonly services?: { readonly name: string }[];
+}
+
+/**
+ * `Custom::MackerelAlertGroupSetting`. Physical ID: the setting ID. Data: `{ AlertGroupSettingId }`.
+ * Updated in place. Numbers: notificationInterval.
+ */
+export interface _AlertGroupSettingProperties {
+  readonly name: string;
+  readonly memo?: string;
+  readonly serviceScopes?: string[];
+  readonly roleScopes?: string[];
+  readonly monitorScopes?: string[];
+  readonly notificationInterval?: number;
+}
+
+/**
+ * `Custom::MackerelDowntime`. Physical ID: the downtime ID. Data: `{ DowntimeId }`.
+ * Updated in place. Numbers: start (epoch seconds), duration (minutes), recurrence.interval,
+ * recurrence.until (epoch seconds).
+ */
+export interface _DowntimeProperties {
+  readonly name: string;
+  readonly memo?: string;
+  readonly start: number;
+  readonly duration: number;
+  readonly recurrence?: {
+    readonly type: string;
+    readonly interval: number;
+    readonly weekdays?: string[];
+    readonly until?: number;
+  };
+  readonly serviceScopes?: string[];
+  readonly serviceExcludeScopes?: string[];
+  readonly roleScopes?: string[];
+  readonly roleExcludeScopes?: string[];
+  readonly monitorScopes?: string[];
+  readonly monitorExcludeScopes?: string[];
+}
+
+/**
+ * `Custom::MackerelAwsIntegrationExternalId`: no properties. Physical ID: the external ID.
+ * Data: `{ ExternalId }`. The API has no delete: delete is a no-op; update keeps the ID.
+ */
+export interface _AwsIntegrationExternalIdProperties {
+  readonly [key: string]: never;
+}
+
+/** One enabled AWS service of an integration. Booleans: enable, retireAutomatically. */
+export interface _AwsIntegrationServiceProperties {
+  readonly enable: boolean;
+  readonly role?: string;
+  readonly excludedMetrics?: string[];
+  readonly includedMetrics?: string[];
+  readonly retireAutomatically?: boolean;
+}
+
+/**
+ * `Custom::MackerelAwsIntegration`. Physical ID: the integration ID. Data: `{ AwsIntegrationId }`.
+ * Updated in place (PUT); the services map is sent whole. Because the IAM role may not be
+ * assumable yet right after it is created, the handler retries the create and update calls
+ * while Mackerel rejects the role (IAM propagation), within the Lambda's remaining time.
+ */
+export interface _AwsIntegrationProperties {
+  readonly name: string;
+  readonly memo?: string;
+  readonly roleArn: string;
+  readonly externalId: string;
+  readonly region: string;
+  readonly includedTags?: string;
+  readonly excludedTags?: string;
+  readonly services: { readonly [serviceId: string]: _AwsIntegrationServiceProperties };
+}

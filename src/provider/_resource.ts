@@ -1,0 +1,42 @@
+import { CustomResource, Lazy, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { MackerelProvider } from './provider';
+
+/**
+ * Creates the one custom resource behind a Mackerel construct, served by the stack's
+ * `MackerelProvider`. The provider is looked up late, so a stack may declare its provider after
+ * its monitors; a stack without one fails synthesis with a message that says how to fix it.
+ *
+ * @param scope the Mackerel construct (the resource is created as its child `Resource`)
+ * @param resourceType one of `_RESOURCE_TYPES`
+ * @param properties the API body, in the shape of the matching `_XxxProperties` interface
+ * @internal
+ */
+export function _createMackerelResource(scope: Construct, resourceType: string, properties: { [key: string]: unknown }): CustomResource {
+  const resource = new CustomResource(scope, 'Resource', {
+    resourceType,
+    serviceToken: Lazy.string({ produce: () => MackerelProvider._tryFind(scope)?.serviceToken ?? 'MISSING-MACKEREL-PROVIDER' }),
+    properties: _withoutUndefined(properties),
+  });
+  scope.node.addValidation({
+    validate: () => MackerelProvider._tryFind(scope)
+      ? []
+      : [`${resourceType} needs a MackerelProvider in stack ${JSON.stringify(Stack.of(scope).node.path)}; expected one per stack. Add new MackerelProvider(stack, 'Mackerel', { apiKey }) to that stack`],
+  });
+  return resource;
+}
+
+/** Drops undefined members at any depth: the contract says optional fields are omitted. @internal */
+export function _withoutUndefined<T>(value: T): T {
+  if (Array.isArray(value)) {
+    return value.map((v) => _withoutUndefined(v)) as unknown as T;
+  }
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: { [key: string]: unknown } = {};
+    for (const [k, v] of Object.entries(value as { [key: string]: unknown })) {
+      if (v !== undefined) out[k] = _withoutUndefined(v);
+    }
+    return out as T;
+  }
+  return value;
+}

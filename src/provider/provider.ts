@@ -1,0 +1,155 @@
+import * as path from 'path';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, IConstruct } from 'constructs';
+import { MackerelApiKey } from '../api-key';
+import { _fail } from '../_validation';
+
+/** The Mackerel API used unless `apiBase` says otherwise. */
+const DEFAULT_API_BASE = 'https://api.mackerelio.com/';
+
+/**
+ * Properties of a `MackerelProvider`.
+ */
+export interface MackerelProviderProps {
+  /**
+   * Where the provider's Lambda reads the Mackerel API key at run time.
+   *
+   * Read (and decrypt) is granted to the Lambda's role only. The key needs Read and Write
+   * permission.
+   */
+  readonly apiKey: MackerelApiKey;
+
+  /**
+   * The Mackerel API base URL.
+   *
+   * KCPS users use `https://kcps-mackerel.io/`; tests and local runs point it at the emulator.
+   *
+   * @default 'https://api.mackerelio.com/'
+   */
+  readonly apiBase?: string;
+
+  /**
+   * How long the handler's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * How long one Mackerel operation may take, retries included.
+   *
+   * Retries of throttled or failed calls, and the wait for a new IAM role to become assumable
+   * by Mackerel, happen within this time.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The one custom-resource provider of a stack: a Lambda that calls the Mackerel API for every
+ * `Custom::Mackerel*` resource in the stack, behind aws-cdk-lib's `custom-resources.Provider`.
+ *
+ * Creates a fixed set of resources per stack whatever the number of Mackerel objects: the
+ * handler `AWS::Lambda::Function`, its `AWS::IAM::Role`, policy and `AWS::Logs::LogGroup`, plus
+ * the provider framework's own function, role and policy.
+ *
+ * @example
+ * new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
+ */
+export class MackerelProvider extends Construct {
+  /**
+   * The `MackerelProvider` of the stack that holds `scope`.
+   *
+   * @throws when the stack has no provider
+   */
+  public static of(scope: IConstruct): MackerelProvider {
+    const found = MackerelProvider._tryFind(scope);
+    if (!found) {
+      const stack = Stack.of(scope);
+      throw new Error(`${scope.node.path}: the stack ${JSON.stringify(stack.node.path)} has no MackerelProvider; expected one per stack that holds Mackerel resources. Add new MackerelProvider(stack, 'Mackerel', { apiKey }) to it.`);
+    }
+    return found;
+  }
+
+  /**
+   * The `MackerelProvider` of the stack that holds `scope`, if there is one.
+   * @internal
+   */
+  public static _tryFind(scope: IConstruct): MackerelProvider | undefined {
+    return PROVIDERS.get(Stack.of(scope));
+  }
+
+  /** The service token every `Custom::Mackerel*` resource of this stack uses. */
+  public readonly serviceToken: string;
+
+  /** The Lambda that calls the Mackerel API. */
+  public readonly handler: lambda.IFunction;
+
+  /** The Mackerel API base URL the handler calls. */
+  public readonly apiBase: string;
+
+  constructor(scope: Construct, id: string, props: MackerelProviderProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const existing = PROVIDERS.get(stack);
+    if (existing) {
+      _fail(this, 'MackerelProvider', id, `is a second provider in stack ${JSON.stringify(stack.node.path)} (the first is ${existing.node.path})`, 'exactly one MackerelProvider per stack', 'Find the existing one with MackerelProvider.of(scope)');
+    }
+    this.apiBase = props.apiBase ?? DEFAULT_API_BASE;
+    checkApiBase(this, this.apiBase);
+
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+    const handler = new lambda.Function(this, 'Handler', {
+      description: 'cdk-mackerel: creates, updates and deletes Mackerel objects for CloudFormation',
+      runtime: lambda.determineLatestNodeRuntime(this),
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(path.join(__dirname, '..', '..', 'assets', 'provider-handler')),
+      timeout: props.timeout ?? Duration.minutes(5),
+      memorySize: 256,
+      logGroup,
+      environment: {
+        MACKEREL_APIBASE: this.apiBase,
+        ...props.apiKey._locationEnvironment(),
+      },
+    });
+    props.apiKey.grantRead(handler);
+    this.handler = handler;
+
+    const provider = new cr.Provider(this, 'Framework', {
+      onEventHandler: handler,
+    });
+    this.serviceToken = provider.serviceToken;
+    PROVIDERS.set(stack, this);
+  }
+
+  /**
+   * Lets the handler read a secret a resource refers to (a Slack or webhook URL, an access
+   * key) at run time, rather than having it written into the template.
+   */
+  public grantSecretRead(statement: iam.PolicyStatement): void {
+    this.handler.addToRolePolicy(statement);
+  }
+}
+
+const PROVIDERS = new WeakMap<Stack, MackerelProvider>();
+
+function checkApiBase(scope: IConstruct, apiBase: string): void {
+  if (Token.isUnresolved(apiBase)) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(apiBase);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    _fail(scope, 'apiBase', apiBase, 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
+  }
+}
