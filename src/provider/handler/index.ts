@@ -1,4 +1,101 @@
-// Placeholder until the handler lands: fails every request loudly.
-export async function handler(event: { ResourceType: string }): Promise<never> {
-  throw new Error(`cdk-mackerel handler: resource type ${event.ResourceType} is not served yet`);
+/**
+ * The MackerelProvider's Lambda: the `onEvent` handler of aws-cdk-lib's custom-resources
+ * Provider for every `Custom::Mackerel*` type. It returns `{ PhysicalResourceId, Data }`;
+ * throwing fails the resource with the message, which names the resource, the Mackerel call,
+ * the HTTP status and Mackerel's own message, and never the API key.
+ */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { readApiKey } from './api-key';
+import { createClient } from './client';
+import { convert, Props } from './convert';
+import { createLogger, scrub } from './log';
+import { RequestContext, ResourceModule } from './resource';
+import { alertGroupSetting } from './resources/alert-group-setting';
+import { awsIntegration } from './resources/aws-integration';
+import { awsIntegrationExternalId } from './resources/aws-integration-external-id';
+import { channel } from './resources/channel';
+import { downtime } from './resources/downtime';
+import { monitor } from './resources/monitor';
+import { notificationGroup } from './resources/notification-group';
+import { role } from './resources/role';
+import { service } from './resources/service';
+
+/** The per-type modules, by CloudFormation resource type (`_RESOURCE_TYPES` of the contract). */
+export const RESOURCE_MODULES: { readonly [resourceType: string]: ResourceModule } = {
+  'Custom::MackerelService': service,
+  'Custom::MackerelRole': role,
+  'Custom::MackerelMonitor': monitor,
+  'Custom::MackerelChannel': channel,
+  'Custom::MackerelNotificationGroup': notificationGroup,
+  'Custom::MackerelAlertGroupSetting': alertGroupSetting,
+  'Custom::MackerelDowntime': downtime,
+  'Custom::MackerelAwsIntegrationExternalId': awsIntegrationExternalId,
+  'Custom::MackerelAwsIntegration': awsIntegration,
+};
+
+const DEFAULT_API_BASE = 'https://api.mackerelio.com/';
+
+/** What the handler needs of the Lambda context. */
+export interface HandlerContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export interface HandlerResult {
+  readonly PhysicalResourceId: string;
+  readonly Data: { readonly [attribute: string]: string };
+}
+
+export async function handler(event: CloudFormationCustomResourceEvent, context: HandlerContext): Promise<HandlerResult> {
+  const deadline = Date.now() + context.getRemainingTimeInMillis();
+  const physicalId = event.RequestType === 'Create' ? undefined : event.PhysicalResourceId;
+  const log = createLogger({
+    requestType: event.RequestType,
+    resourceType: event.ResourceType,
+    logicalResourceId: event.LogicalResourceId,
+    physicalResourceId: physicalId,
+  });
+  log.info('request');
+  try {
+    const module = RESOURCE_MODULES[event.ResourceType];
+    if (!module) throw new Error(`the resource type is not one this handler serves; expected one of ${Object.keys(RESOURCE_MODULES).join(', ')}`);
+    const client = createClient({
+      apiBase: process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
+      apiKey: await readApiKey(),
+      deadline,
+      log,
+    });
+    const ctx: RequestContext = { client, log, stackId: event.StackId, logicalResourceId: event.LogicalResourceId };
+    const outcome = await dispatch(module, ctx, event);
+    log.info('done', { physicalResourceId: outcome.PhysicalResourceId });
+    return outcome;
+  } catch (e) {
+    const message = scrub(`${event.ResourceType} ${event.LogicalResourceId}: ${event.RequestType} failed: ${(e as Error).message ?? String(e)}`);
+    log.error('failed', { error: message });
+    throw new Error(message);
+  }
+}
+
+async function dispatch(module: ResourceModule, ctx: RequestContext, event: CloudFormationCustomResourceEvent): Promise<HandlerResult> {
+  switch (event.RequestType) {
+    case 'Create': {
+      const outcome = await module.create(ctx, properties(module, event.ResourceProperties));
+      return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
+    }
+    case 'Update': {
+      const props = properties(module, event.ResourceProperties);
+      const oldProps = properties(module, event.OldResourceProperties);
+      const outcome = await module.update(ctx, event.PhysicalResourceId, props, oldProps);
+      return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
+    }
+    case 'Delete':
+      // Delete needs no properties: the physical ID says what to delete.
+      await module.delete(ctx, event.PhysicalResourceId);
+      return { PhysicalResourceId: event.PhysicalResourceId, Data: {} };
+  }
+}
+
+/** The resource properties without `ServiceToken`, converted by the type's table. */
+function properties(module: ResourceModule, raw: { [key: string]: unknown } | undefined): Props {
+  const { ServiceToken: _serviceToken, ...rest } = raw ?? {};
+  return convert(module.schema, rest);
 }

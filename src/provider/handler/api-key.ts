@@ -1,0 +1,65 @@
+import { getParameter, getSecretString } from './aws';
+import { addSecret } from './log';
+
+/**
+ * The Mackerel API key, read once per Lambda container from where the provider's environment
+ * says: MACKEREL_APIKEY (local runs and tests only), else the secret MACKEREL_APIKEY_SECRET_ARN
+ * (whole SecretString, or its JSON field MACKEREL_APIKEY_SECRET_FIELD), else the SSM parameter
+ * MACKEREL_APIKEY_PARAMETER_NAME. The key is registered for scrubbing before anyone sees it.
+ */
+export async function readApiKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.MACKEREL_APIKEY) return remember(env.MACKEREL_APIKEY);
+  const location = keyLocation(env);
+  const id = JSON.stringify(location);
+  if (cache?.location !== id) {
+    const key = fetchKey(location);
+    cache = { location: id, key };
+    // A failed read is not cached: the next invocation tries again.
+    key.catch(() => {
+      if (cache?.key === key) cache = undefined;
+    });
+  }
+  return remember(await cache.key);
+}
+
+let cache: { location: string; key: Promise<string> } | undefined;
+
+/** Forgets the cached key (tests). */
+export function resetApiKeyCache(): void {
+  cache = undefined;
+}
+
+type KeyLocation = { readonly secretArn: string; readonly field?: string } | { readonly parameterName: string };
+
+function keyLocation(env: NodeJS.ProcessEnv): KeyLocation {
+  if (env.MACKEREL_APIKEY_SECRET_ARN) return { secretArn: env.MACKEREL_APIKEY_SECRET_ARN, field: env.MACKEREL_APIKEY_SECRET_FIELD || undefined };
+  if (env.MACKEREL_APIKEY_PARAMETER_NAME) return { parameterName: env.MACKEREL_APIKEY_PARAMETER_NAME };
+  throw new Error('the handler does not know where the Mackerel API key is; expected MACKEREL_APIKEY_SECRET_ARN or MACKEREL_APIKEY_PARAMETER_NAME in its environment (set by MackerelProvider)');
+}
+
+async function fetchKey(location: KeyLocation): Promise<string> {
+  if ('parameterName' in location) return getParameter(location.parameterName);
+  const { secretArn: arn, field } = location;
+  const value = await getSecretString(arn);
+  if (!field) return value;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    // Never echo the value: it is the key, or holds it.
+    throw new Error(`the secret ${arn} is not JSON, so it has no field ${JSON.stringify(field)}; expected a JSON object holding the key in that field`);
+  }
+  const key = (parsed as { [field: string]: unknown } | null)?.[field];
+  if (typeof key !== 'string' || key === '') {
+    throw new Error(`the secret ${arn} has no string field ${JSON.stringify(field)}; expected a JSON object holding the key in that field`);
+  }
+  return key;
+}
+
+function remember(key: string): string {
+  // A trailing newline from `echo key > file` would make an invalid HTTP header.
+  const trimmed = key.trim();
+  addSecret(key);
+  addSecret(trimmed);
+  return trimmed;
+}

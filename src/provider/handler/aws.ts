@@ -1,0 +1,68 @@
+/**
+ * The two AWS reads the handler needs: a Secrets Manager secret and an SSM parameter. The SDK
+ * clients ship with the Lambda runtime (external in the bundle). They are loaded on first use,
+ * with `require` (which honours the runtime's NODE_PATH, unlike `import()`), so a local run with
+ * MACKEREL_APIKEY and plain channel URLs never loads them.
+ */
+import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
+import type * as SsmSdk from '@aws-sdk/client-ssm';
+
+/** The one method of an SDK v3 client the handler uses; tests pass their own. */
+export interface AwsClient {
+  send(command: unknown): Promise<unknown>;
+}
+
+let secretsManager: AwsClient | undefined;
+let ssm: AwsClient | undefined;
+
+/** Replaces the SDK clients (tests), or forgets them when called with nothing. */
+export function useAwsClients(clients: { secretsManager?: AwsClient; ssm?: AwsClient } = {}): void {
+  secretsManager = clients.secretsManager;
+  ssm = clients.ssm;
+}
+
+function secretsManagerSdk(): typeof SecretsManagerSdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+  return require('@aws-sdk/client-secrets-manager');
+}
+
+function ssmSdk(): typeof SsmSdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+  return require('@aws-sdk/client-ssm');
+}
+
+export interface SecretVersion {
+  readonly versionStage?: string;
+  readonly versionId?: string;
+}
+
+/** The SecretString of a secret (name or ARN), at a version stage or ID when given. */
+export async function getSecretString(secretId: string, version: SecretVersion = {}): Promise<string> {
+  const sdk = secretsManagerSdk();
+  secretsManager ??= new sdk.SecretsManagerClient({});
+  try {
+    const out = await secretsManager.send(new sdk.GetSecretValueCommand({
+      SecretId: secretId,
+      VersionStage: version.versionStage || undefined,
+      VersionId: version.versionId || undefined,
+    })) as SecretsManagerSdk.GetSecretValueCommandOutput;
+    if (out.SecretString === undefined) throw new Error('it has no SecretString (binary secrets are not supported)');
+    return out.SecretString;
+  } catch (e) {
+    throw new Error(`reading secret ${secretId} failed: ${(e as Error).message}`);
+  }
+}
+
+/** The value of an SSM parameter (decrypted when it is a SecureString), at a version when given. */
+export async function getParameter(name: string, version?: string): Promise<string> {
+  const sdk = ssmSdk();
+  ssm ??= new sdk.SSMClient({});
+  const selector = version ? `${name}:${version}` : name;
+  try {
+    const out = await ssm.send(new sdk.GetParameterCommand({ Name: selector, WithDecryption: true })) as SsmSdk.GetParameterCommandOutput;
+    if (out.Parameter?.Value === undefined) throw new Error('it has no value');
+    return out.Parameter.Value;
+  } catch (e) {
+    throw new Error(`reading SSM parameter ${selector} failed: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * CloudFormation does not resolve secure dynamic references in custom-resource properties, so
+ * a channel URL kept in Secrets Manager or SSM arrives as the reference itself:
+ * `{{resolve:secretsmanager:<secret-id>:SecretString:<json-key>:<version-stage>:<version-id>}}`,
+ * `{{resolve:ssm-secure:<name>[:<version>]}}` or `{{resolve:ssm:<name>[:<version>]}}`.
+ * The handler resolves them with its own role; resolved values are scrubbed from every log
+ * line and message.
+ */
+import { getParameter, getSecretString } from './aws';
+import { addSecret } from './log';
+
+const REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
+
+export type DynamicReference =
+  | { readonly service: 'secretsmanager'; readonly secretId: string; readonly jsonKey?: string; readonly versionStage?: string; readonly versionId?: string }
+  | { readonly service: 'ssm'; readonly name: string; readonly version?: string };
+
+/** True when `text` holds at least one dynamic reference. */
+export function hasDynamicReference(text: string): boolean {
+  return new RegExp(REFERENCE.source).test(text);
+}
+
+/** Parses the part after `{{resolve:<service>:` up to `}}`. */
+export function parseDynamicReference(service: string, body: string): DynamicReference {
+  const parts = body.split(':');
+  if (service === 'secretsmanager') {
+    // A secret ARN has seven colon-separated parts of its own: arn:aws:secretsmanager:region:account:secret:name
+    const idParts = parts[0] === 'arn' ? 7 : 1;
+    const secretId = parts.slice(0, idParts).join(':');
+    const [valueType, jsonKey, versionStage, versionId, ...extra] = parts.slice(idParts);
+    if (!secretId || extra.length > 0 || (valueType && valueType !== 'SecretString')) {
+      throw new Error(`the dynamic reference {{resolve:secretsmanager:${redactedShape(parts)}}} is not understood; expected {{resolve:secretsmanager:<secret-id>:SecretString:<json-key>:<version-stage>:<version-id>}}`);
+    }
+    return { service, secretId, jsonKey: jsonKey || undefined, versionStage: versionStage || undefined, versionId: versionId || undefined };
+  }
+  // A parameter ARN has six parts: arn:aws:ssm:region:account:parameter/name
+  const nameParts = parts[0] === 'arn' ? 6 : 1;
+  const name = parts.slice(0, nameParts).join(':');
+  const [version, ...extra] = parts.slice(nameParts);
+  if (!name || extra.length > 0 || (version !== undefined && !/^\d+$/.test(version))) {
+    throw new Error(`the dynamic reference {{resolve:${service}:${redactedShape(parts)}}} is not understood; expected {{resolve:${service}:<parameter-name>[:<version>]}}`);
+  }
+  return { service: 'ssm', name, version };
+}
+
+/** Replaces every dynamic reference in `text` by the value it names. */
+export async function resolveDynamicReferences(text: string): Promise<string> {
+  const matches = [...text.matchAll(REFERENCE)];
+  let out = text;
+  for (const match of matches) {
+    const value = await resolveReference(parseDynamicReference(match[1], match[2]));
+    addSecret(value);
+    out = out.replace(match[0], () => value);
+  }
+  return out;
+}
+
+async function resolveReference(ref: DynamicReference): Promise<string> {
+  if (ref.service === 'ssm') return getParameter(ref.name, ref.version);
+  const value = await getSecretString(ref.secretId, ref);
+  if (!ref.jsonKey) return value;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error(`the secret ${ref.secretId} is not JSON, so it has no key ${JSON.stringify(ref.jsonKey)}; expected a JSON object`);
+  }
+  const field = (parsed as { [key: string]: unknown } | null)?.[ref.jsonKey];
+  if (typeof field !== 'string') {
+    throw new Error(`the secret ${ref.secretId} has no string key ${JSON.stringify(ref.jsonKey)}; expected a JSON object holding the value under that key`);
+  }
+  return field;
+}
+
+/** The reference's shape for an error message: names are not secret, but keep it short. */
+function redactedShape(parts: string[]): string {
+  return parts.join(':').slice(0, 200);
+}

@@ -1,0 +1,107 @@
+/**
+ * The lifecycle shared by every Mackerel object that has an ID (monitors, channels, notification
+ * groups, alert group settings, downtimes, AWS integrations): POST to create, PUT to update in
+ * place, DELETE to delete. Each type is a table (`IdResourceSpec`) over this one implementation.
+ */
+import { isNotFound } from './client';
+import { changedFields, deepEqual, ObjectSchema, Props } from './convert';
+import { isMackerelId, Outcome, RequestContext, ResourceModule, segment } from './resource';
+
+export interface IdResourceSpec {
+  /** The collection path, such as `/api/v0/monitors`. */
+  readonly path: string;
+  /** The `Data` attribute holding the ID, such as `MonitorId`. */
+  readonly dataKey: string;
+  readonly schema: ObjectSchema;
+  /**
+   * How to tell that an object still exists: GET by ID, or find it in the list under this key
+   * (for types the API has no get-one endpoint for).
+   */
+  readonly listKey?: string;
+  /**
+   * The fields whose change the API cannot apply in place, given the new and old properties.
+   * @default none: always updated in place
+   */
+  readonly replacedOn?: (props: Props, oldProps: Props) => readonly string[];
+  /**
+   * The request body. `oldProps` is given for a PUT that updates in place.
+   * @default the properties as they are
+   */
+  readonly body?: (props: Props, oldProps?: Props) => Promise<Props> | Props;
+  /**
+   * Wraps each POST and PUT, for types whose writes must be retried beyond the client's rules.
+   * @default the call as it is
+   */
+  readonly write?: <T>(ctx: RequestContext, call: () => Promise<T>) => Promise<T>;
+}
+
+export function idResource(spec: IdResourceSpec): ResourceModule {
+  const body = spec.body ?? ((props: Props) => props);
+  const write = spec.write ?? (<T>(_ctx: RequestContext, call: () => Promise<T>) => call());
+  const outcome = (id: string): Outcome => ({ physicalResourceId: id, data: { [spec.dataKey]: id } });
+
+  const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
+    const payload = await body(props);
+    const created = await write(ctx, () => ctx.client.request<{ id?: unknown }>('POST', spec.path, payload));
+    if (typeof created?.id !== 'string') throw new Error(`POST ${spec.path}: the response has no id`);
+    ctx.log.info('created', { id: created.id });
+    return outcome(created.id);
+  };
+
+  const exists = async (ctx: RequestContext, id: string): Promise<boolean> => {
+    if (spec.listKey) {
+      const list = await ctx.client.request<{ [key: string]: Array<{ id?: unknown }> }>('GET', spec.path);
+      return (list?.[spec.listKey] ?? []).some((item) => item.id === id);
+    }
+    try {
+      await ctx.client.request('GET', `${spec.path}/${segment(id)}`);
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  };
+
+  const update = async (ctx: RequestContext, id: string, props: Props, oldProps: Props): Promise<Outcome> => {
+    const replaced = spec.replacedOn?.(props, oldProps) ?? [];
+    if (replaced.length > 0) {
+      ctx.log.info('replacing: the API cannot change these fields in place', { id, fields: replaced });
+      return create(ctx, props);
+    }
+    if (!isMackerelId(id)) {
+      ctx.log.warn('the physical ID is not a Mackerel ID; creating the object', { id });
+      return create(ctx, props);
+    }
+    if (deepEqual(props, oldProps)) {
+      if (await exists(ctx, id)) return outcome(id);
+      ctx.log.warn('the object was deleted outside the stack; re-creating it', { id });
+      return create(ctx, props);
+    }
+    const payload = await body(props, oldProps);
+    try {
+      await write(ctx, () => ctx.client.request('PUT', `${spec.path}/${segment(id)}`, payload));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      ctx.log.warn('the object was deleted outside the stack; re-creating it', { id });
+      return create(ctx, props);
+    }
+    ctx.log.info('updated in place', { id, fields: changedFields(oldProps, props) });
+    return outcome(id);
+  };
+
+  const remove = async (ctx: RequestContext, id: string): Promise<void> => {
+    if (!isMackerelId(id)) {
+      ctx.log.warn('the physical ID is not a Mackerel ID, so there is nothing to delete', { id });
+      return;
+    }
+    try {
+      await ctx.client.request('DELETE', `${spec.path}/${segment(id)}`);
+      ctx.log.info('deleted', { id });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      ctx.log.info('already deleted', { id });
+    }
+  };
+
+  return { schema: spec.schema, create, update, delete: remove };
+}

@@ -1,0 +1,134 @@
+/**
+ * Services and roles: named objects with no update API, which may exist before the stack and
+ * must then never be deleted by it. The handler marks what it creates with the metadata
+ * namespace `cdk-mackerel` = `{ stackId, logicalResourceId }` and deletes only what carries this
+ * stack's mark. Creating one that exists fails, unless it already carries this very resource's
+ * mark (a create CloudFormation retried).
+ */
+import { isNotFound } from './client';
+import { changedFields, ObjectSchema, Props } from './convert';
+import { Outcome, RequestContext, ResourceModule } from './resource';
+
+export const OWNERSHIP_NAMESPACE = 'cdk-mackerel';
+
+/** Where one service or role lives in the API. */
+export interface OwnedObject {
+  /** `service "shop"` or `role "shop:web"`, for messages. */
+  readonly label: string;
+  readonly physicalResourceId: string;
+  /** The list to look the object up in, and the key of its array. */
+  readonly listPath: string;
+  readonly listKey: string;
+  readonly name: string;
+  /** The object's own path (DELETE, and `/metadata/<namespace>` under it). */
+  readonly path: string;
+  readonly data: { readonly [attribute: string]: string };
+}
+
+export interface OwnedSpec {
+  readonly schema: ObjectSchema;
+  /** The fields whose change makes a different object (a new physical ID). */
+  readonly identityFields: readonly string[];
+  /** A hint for the "already exists" failure. */
+  readonly existsHint: string;
+  /** The object the properties describe. */
+  fromProps(props: Props): OwnedObject;
+  /** The object a physical ID names, or undefined when it is not a valid name. */
+  fromPhysicalId(id: string): OwnedObject | undefined;
+}
+
+interface Mark {
+  readonly stackId?: unknown;
+  readonly logicalResourceId?: unknown;
+}
+
+export function ownedResource(spec: OwnedSpec): ResourceModule {
+  const exists = async (ctx: RequestContext, object: OwnedObject): Promise<boolean> => {
+    try {
+      const list = await ctx.client.request<{ [key: string]: Array<{ name?: unknown }> }>('GET', object.listPath);
+      return (list?.[object.listKey] ?? []).some((item) => item.name === object.name);
+    } catch (e) {
+      if (isNotFound(e)) return false; // the role's service is gone
+      throw e;
+    }
+  };
+
+  const readMark = async (ctx: RequestContext, object: OwnedObject): Promise<Mark | undefined> => {
+    try {
+      return await ctx.client.request<Mark>('GET', `${object.path}/metadata/${OWNERSHIP_NAMESPACE}`);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  };
+
+  const isOurs = (ctx: RequestContext, mark: Mark | undefined) =>
+    mark?.stackId === ctx.stackId && mark?.logicalResourceId === ctx.logicalResourceId;
+
+  const createNew = async (ctx: RequestContext, object: OwnedObject, props: Props): Promise<Outcome> => {
+    const body = { name: object.name, ...(props.memo === undefined ? {} : { memo: props.memo }) };
+    await ctx.client.request('POST', object.listPath, body);
+    try {
+      await ctx.client.request('PUT', `${object.path}/metadata/${OWNERSHIP_NAMESPACE}`, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId });
+    } catch (e) {
+      // Unmarked, it could never be deleted by the stack; take it back before failing.
+      await ctx.client.request('DELETE', object.path).catch((cleanup: Error) => ctx.log.error('could not delete the unmarked object', { error: cleanup.message }));
+      throw e;
+    }
+    ctx.log.info('created and marked', { object: object.label });
+    return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
+  };
+
+  const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
+    const object = spec.fromProps(props);
+    if (await exists(ctx, object)) {
+      if (!isOurs(ctx, await readMark(ctx, object))) {
+        throw new Error(`${object.label} already exists in Mackerel and was not created by this resource; expected a name that is free. ${spec.existsHint}`);
+      }
+      ctx.log.info('already created by this resource (a retried create)', { object: object.label });
+      return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
+    }
+    return createNew(ctx, object, props);
+  };
+
+  const update = async (ctx: RequestContext, _id: string, props: Props, oldProps: Props): Promise<Outcome> => {
+    const changed = changedFields(oldProps, props);
+    if (changed.some((f) => spec.identityFields.includes(f))) {
+      ctx.log.info('replacing: a different name is a different object', { fields: changed });
+      return create(ctx, props);
+    }
+    const object = spec.fromProps(props);
+    if (!(await exists(ctx, object))) {
+      ctx.log.warn('the object was deleted outside the stack; re-creating it', { object: object.label });
+      return createNew(ctx, object, props);
+    }
+    const memoIgnored = changed.includes('memo');
+    if (memoIgnored) ctx.log.warn('memo has no update API; the new memo is ignored (edit it in the Mackerel web UI)', { object: object.label });
+    return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
+  };
+
+  const remove = async (ctx: RequestContext, id: string): Promise<void> => {
+    const object = spec.fromPhysicalId(id);
+    if (!object) {
+      ctx.log.warn('the physical ID is not a Mackerel name, so there is nothing to delete', { id });
+      return;
+    }
+    if (!(await exists(ctx, object))) {
+      ctx.log.info('already deleted', { object: object.label });
+      return;
+    }
+    const mark = await readMark(ctx, object);
+    if (!isOurs(ctx, mark)) {
+      ctx.log.warn('left in Mackerel: not created by this resource', { object: object.label, mark: mark ?? null });
+      return;
+    }
+    try {
+      await ctx.client.request('DELETE', object.path);
+      ctx.log.info('deleted', { object: object.label });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  };
+
+  return { schema: spec.schema, create, update, delete: remove };
+}

@@ -1,0 +1,49 @@
+import { MackerelClient } from './client';
+import { ObjectSchema, Props } from './convert';
+import { Logger } from './log';
+
+/** What every per-type function gets: the client and who is asking. */
+export interface RequestContext {
+  readonly client: MackerelClient;
+  readonly log: Logger;
+  /** The CloudFormation stack ID (an ARN), part of the ownership mark. */
+  readonly stackId: string;
+  /** The resource's logical ID in its stack, part of the ownership mark. */
+  readonly logicalResourceId: string;
+}
+
+/** What CloudFormation gets back: the physical ID and the attributes `Fn::GetAtt` reads. */
+export interface Outcome {
+  readonly physicalResourceId: string;
+  readonly data: { readonly [attribute: string]: string };
+}
+
+/**
+ * One `Custom::Mackerel*` type: its field table and what create, update and delete do.
+ * Properties arrive already converted by `schema`.
+ */
+export interface ResourceModule {
+  readonly schema: ObjectSchema;
+  create(ctx: RequestContext, props: Props): Promise<Outcome>;
+  /**
+   * Updates in place, or creates a replacement (a new physical ID; CloudFormation then deletes
+   * the old one), or re-creates an object deleted outside the stack. `oldProps` are the previous
+   * properties, converted.
+   */
+  update(ctx: RequestContext, physicalResourceId: string, props: Props, oldProps: Props): Promise<Outcome>;
+  delete(ctx: RequestContext, physicalResourceId: string): Promise<void>;
+}
+
+/**
+ * Mackerel IDs are short strings of letters and digits. A physical ID that is not one (such as
+ * the provider framework's `AWSCDK::CustomResourceProviderFramework::CREATE_FAILED` marker) was
+ * never a Mackerel object, so there is nothing to delete or update.
+ */
+export function isMackerelId(id: string): boolean {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+}
+
+/** A path segment (IDs, service and role names) made safe for a URL. */
+export function segment(value: string): string {
+  return encodeURIComponent(value);
+}

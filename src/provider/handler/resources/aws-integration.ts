@@ -1,0 +1,73 @@
+import { MackerelApiError } from '../client';
+import { ObjectSchema, Props } from '../convert';
+import { idResource } from '../id-resource';
+import { RequestContext } from '../resource';
+import { settings, sleep } from '../settings';
+
+/** `_AwsIntegrationProperties`. */
+export const AWS_INTEGRATION_SCHEMA: ObjectSchema = {
+  name: 'string',
+  memo: 'string',
+  roleArn: 'string',
+  externalId: 'string',
+  region: 'string',
+  includedTags: 'string',
+  excludedTags: 'string',
+  services: {
+    mapOf: {
+      enable: 'boolean',
+      role: 'string',
+      excludedMetrics: 'string[]',
+      includedMetrics: 'string[]',
+      retireAutomatically: 'boolean',
+    },
+  },
+};
+
+/**
+ * The statuses and messages with which Mackerel rejects an IAM role it cannot assume yet. A role
+ * created in the same stack takes a while to become assumable (IAM is eventually consistent),
+ * so the create or update is retried for up to `settings.iamPropagationMaxMs` (3 minutes by
+ * default, always within the Lambda's remaining time) while the answer matches.
+ */
+export const UNASSUMABLE_ROLE_STATUSES: readonly number[] = [400, 403];
+export const UNASSUMABLE_ROLE_MESSAGE = /assume|sts:|not authorized|access ?denied|external ?id|iam role|role ?arn/i;
+
+export function isUnassumableRole(error: unknown): boolean {
+  return error instanceof MackerelApiError
+    && error.status !== undefined
+    && UNASSUMABLE_ROLE_STATUSES.includes(error.status)
+    && UNASSUMABLE_ROLE_MESSAGE.test(error.apiMessage);
+}
+
+async function whileRoleIsNotAssumable<T>(ctx: RequestContext, call: () => Promise<T>): Promise<T> {
+  const giveUpAt = Math.min(Date.now() + settings.iamPropagationMaxMs, ctx.client.deadline - settings.safetyMarginMs);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const waitMs = settings.iamPropagationIntervalMs;
+      if (!isUnassumableRole(e)) throw e;
+      if (Date.now() + waitMs >= giveUpAt) {
+        throw new Error(`${(e as Error).message} (Mackerel still could not use the IAM role after ${attempt} attempts; expected IAM to propagate the new role within ${Math.round(settings.iamPropagationMaxMs / 1000)} s)`);
+      }
+      ctx.log.warn('Mackerel cannot use the IAM role yet; waiting for IAM to propagate it', { attempt, waitMs, error: (e as MackerelApiError).apiMessage });
+      await sleep(waitMs);
+    }
+  }
+}
+
+/** Credentials stay unchanged when omitted from a PUT, so send them only when they change. */
+function integrationBody(props: Props, oldProps?: Props): Props {
+  if (!oldProps || props.roleArn !== oldProps.roleArn || props.externalId !== oldProps.externalId) return props;
+  const { roleArn: _roleArn, externalId: _externalId, ...rest } = props;
+  return rest;
+}
+
+export const awsIntegration = idResource({
+  path: '/api/v0/aws-integrations',
+  dataKey: 'AwsIntegrationId',
+  schema: AWS_INTEGRATION_SCHEMA,
+  body: integrationBody,
+  write: whileRoleIsNotAssumable,
+});

@@ -1,0 +1,38 @@
+import { ObjectSchema, Props } from '../convert';
+import { hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
+import { idResource } from '../id-resource';
+
+/** `_ChannelProperties` (email, slack, webhook). */
+export const CHANNEL_SCHEMA: ObjectSchema = {
+  type: 'string',
+  name: 'string',
+  emails: 'string[]',
+  userIds: 'string[]',
+  url: 'string',
+  mentions: { ok: 'string', warning: 'string', critical: 'string' },
+  enabledGraphImage: 'boolean',
+  events: 'string[]',
+};
+
+/**
+ * The body: a URL given as a dynamic reference is resolved here; a new channel is never added
+ * to the default notification group (a stack wires its channels itself), and PUT cannot carry
+ * that field at all.
+ */
+async function channelBody(props: Props, oldProps?: Props): Promise<Props> {
+  const url = typeof props.url === 'string' && hasDynamicReference(props.url) ? await resolveDynamicReferences(props.url) : props.url;
+  return {
+    ...props,
+    ...(url === undefined ? {} : { url }),
+    ...(oldProps ? {} : { addToDefaultNotificationGroup: false }),
+  };
+}
+
+export const channel = idResource({
+  path: '/api/v0/channels',
+  dataKey: 'ChannelId',
+  schema: CHANNEL_SCHEMA,
+  listKey: 'channels',
+  replacedOn: (props, old) => (props.type !== old.type ? ['type'] : []),
+  body: channelBody,
+});

@@ -1,0 +1,37 @@
+/**
+ * Timings of the handler, in one place so that tests can shorten them (`Object.assign(settings,
+ * {...})`, then `resetSettings()`). Production code only ever reads them.
+ */
+export interface HandlerSettings {
+  /** Longest wait for one HTTP response from Mackerel (the official client uses 30 s). */
+  requestTimeoutMs: number;
+  /** First backoff step; attempt n waits a random time in [0, base * 2^(n-1)] (full jitter). */
+  baseDelayMs: number;
+  /** Cap of one backoff step. */
+  maxDelayMs: number;
+  /** Time kept free at the end of the Lambda's run to report the outcome to CloudFormation. */
+  safetyMarginMs: number;
+  /** Longest wait for Mackerel to accept a just-created IAM role (IAM propagation). */
+  iamPropagationMaxMs: number;
+  /** Wait between two attempts while the IAM role is not usable yet. */
+  iamPropagationIntervalMs: number;
+}
+
+const DEFAULTS: HandlerSettings = {
+  requestTimeoutMs: 30_000,
+  baseDelayMs: 1_000,
+  maxDelayMs: 20_000,
+  safetyMarginMs: 5_000,
+  iamPropagationMaxMs: 180_000,
+  iamPropagationIntervalMs: 10_000,
+};
+
+export const settings: HandlerSettings = { ...DEFAULTS };
+
+export function resetSettings(): void {
+  Object.assign(settings, DEFAULTS);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
