@@ -50,8 +50,6 @@ interface Failure {
   readonly retryAfterMs?: number;
 }
 
-/** The shortest time worth starting one more attempt with. */
-const MIN_ATTEMPT_MS = 1_000;
 /** Raw error bodies are cut to this length in messages. */
 const MAX_BODY_IN_MESSAGE = 500;
 
@@ -100,7 +98,7 @@ export function createClient(options: ClientOptions): MackerelClient {
       const { error, retryable, retryAfterMs } = outcome;
       if (!retryable) throw error;
       const delayMs = retryAfterMs ?? backoff(n);
-      if (delayMs + MIN_ATTEMPT_MS > timeLeft()) {
+      if (delayMs + settings.minAttemptMs > timeLeft()) {
         const why = retryAfterMs === undefined ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`;
         throw new MackerelApiError(method, path, error.status, error.apiMessage, `gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why}`);
       }

@@ -11,6 +11,8 @@ export interface HandlerSettings {
   maxDelayMs: number;
   /** Time kept free at the end of the Lambda's run to report the outcome to CloudFormation. */
   safetyMarginMs: number;
+  /** The shortest time worth starting one more attempt with. */
+  minAttemptMs: number;
   /** Longest wait for Mackerel to accept a just-created IAM role (IAM propagation). */
   iamPropagationMaxMs: number;
   /** Wait between two attempts while the IAM role is not usable yet. */
@@ -22,6 +24,7 @@ const DEFAULTS: HandlerSettings = {
   baseDelayMs: 1_000,
   maxDelayMs: 20_000,
   safetyMarginMs: 5_000,
+  minAttemptMs: 1_000,
   iamPropagationMaxMs: 180_000,
   iamPropagationIntervalMs: 10_000,
 };

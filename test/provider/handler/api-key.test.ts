@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
+import { fakeAws } from './_fake-aws';
+import { readApiKey, resetApiKeyCache } from '../../../src/provider/handler/api-key';
+import { useAwsClients } from '../../../src/provider/handler/aws';
+import { scrub } from '../../../src/provider/handler/log';
+
+const ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf';
+
+afterEach(() => {
+  useAwsClients();
+  resetApiKeyCache();
+});
+
+describe('readApiKey', () => {
+  test('MACKEREL_APIKEY wins and needs no AWS call', async () => {
+    const aws = fakeAws({});
+    useAwsClients(aws);
+
+    await expect(readApiKey({ MACKEREL_APIKEY: 'local-key-123456', MACKEREL_APIKEY_SECRET_ARN: ARN })).resolves.toBe('local-key-123456');
+    expect(aws.commands).toEqual([]);
+  });
+
+  test('reads the whole SecretString of the secret, once per container', async () => {
+    const aws = fakeAws({ secrets: { [ARN]: 'secret-key-abcdef\n' } });
+    useAwsClients(aws);
+    const env = { MACKEREL_APIKEY_SECRET_ARN: ARN };
+
+    await expect(readApiKey(env)).resolves.toBe('secret-key-abcdef');
+    await expect(readApiKey(env)).resolves.toBe('secret-key-abcdef');
+
+    expect(aws.commands).toEqual([{ name: 'GetSecretValue', input: { SecretId: ARN } }]);
+    expect(scrub('key=secret-key-abcdef')).toBe('key=****');
+  });
+
+  test('reads one JSON field of the secret', async () => {
+    useAwsClients(fakeAws({ secrets: { [ARN]: '{"apiKey":"json-field-key-42","other":"x"}' } }));
+
+    await expect(readApiKey({ MACKEREL_APIKEY_SECRET_ARN: ARN, MACKEREL_APIKEY_SECRET_FIELD: 'apiKey' })).resolves.toBe('json-field-key-42');
+  });
+
+  test('fails without echoing the secret when the field is missing or the secret is not JSON', async () => {
+    useAwsClients(fakeAws({ secrets: { [ARN]: 'plain-secret-value-99' } }));
+
+    const error = await rejectionOf(readApiKey({ MACKEREL_APIKEY_SECRET_ARN: ARN, MACKEREL_APIKEY_SECRET_FIELD: 'apiKey' }));
+
+    expect(error.message).toBe(`the secret ${ARN} is not JSON, so it has no field "apiKey"; expected a JSON object holding the key in that field`);
+    expect(error.message).not.toContain('plain-secret-value-99');
+  });
+
+  test('reads an SSM parameter with decryption', async () => {
+    const aws = fakeAws({ parameters: { '/mackerel/api-key': 'ssm-key-7890abc' } });
+    useAwsClients(aws);
+
+    await expect(readApiKey({ MACKEREL_APIKEY_PARAMETER_NAME: '/mackerel/api-key' })).resolves.toBe('ssm-key-7890abc');
+    expect(aws.commands).toEqual([{ name: 'GetParameter', input: { Name: '/mackerel/api-key', WithDecryption: true } }]);
+  });
+
+  test('does not cache a failed read', async () => {
+    const store: { parameters: { [name: string]: string } } = { parameters: {} };
+    useAwsClients(fakeAws(store));
+    const env = { MACKEREL_APIKEY_PARAMETER_NAME: '/mackerel/api-key' };
+
+    expect((await rejectionOf(readApiKey(env))).message).toBe('reading SSM parameter /mackerel/api-key failed: ParameterNotFound');
+    store.parameters['/mackerel/api-key'] = 'later-key-555555';
+    await expect(readApiKey(env)).resolves.toBe('later-key-555555');
+  });
+
+  test('fails clearly when the environment names no location', async () => {
+    expect((await rejectionOf(readApiKey({}))).message).toMatch(/does not know where the Mackerel API key is; expected MACKEREL_APIKEY_SECRET_ARN or MACKEREL_APIKEY_PARAMETER_NAME/);
+  });
+});

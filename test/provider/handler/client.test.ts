@@ -1,0 +1,235 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { captureLogs, rejectionOf } from './_capture';
+import { ScriptedResponse, startScriptedServer } from './_scripted-server';
+import { backoff, createClient, errorMessage, MackerelApiError, parseRetryAfter } from '../../../src/provider/handler/client';
+import { addSecret, createLogger } from '../../../src/provider/handler/log';
+import { resetSettings, settings } from '../../../src/provider/handler/settings';
+
+const KEY = 'client-test-api-key-0123456789';
+const logs = captureLogs();
+
+let server: Awaited<ReturnType<typeof startScriptedServer>> | undefined;
+
+async function clientFor(responses: ScriptedResponse[], timeLeftMs = 10_000) {
+  server = await startScriptedServer(responses);
+  return createClient({ apiBase: server.url, apiKey: KEY, deadline: Date.now() + timeLeftMs, log: createLogger() });
+}
+
+function requests() {
+  return server!.requests;
+}
+
+beforeEach(() => {
+  addSecret(KEY);
+  Object.assign(settings, { baseDelayMs: 5, maxDelayMs: 20, safetyMarginMs: 0, minAttemptMs: 50, requestTimeoutMs: 2_000 });
+});
+
+afterEach(async () => {
+  resetSettings();
+  await server?.close();
+  server = undefined;
+});
+
+function mackerelError(message: string): string {
+  return JSON.stringify({ error: { message } });
+}
+
+describe('createClient', () => {
+  describe('requests', () => {
+    test('sends the key in X-Api-Key and the body as JSON, and parses the JSON answer', async () => {
+      const client = await clientFor([{ status: 200, body: '{"id":"abc"}' }]);
+
+      const out = await client.request('POST', '/api/v0/monitors', { type: 'host', warning: 80 });
+
+      expect(out).toEqual({ id: 'abc' });
+      expect(requests()).toHaveLength(1);
+      expect(requests()[0]).toMatchObject({ method: 'POST', url: '/api/v0/monitors', body: '{"type":"host","warning":80}' });
+      expect(requests()[0].headers['x-api-key']).toBe(KEY);
+      expect(requests()[0].headers['content-type']).toBe('application/json');
+    });
+
+    test('sends no body and no Content-Type on GET, and returns undefined for an empty answer', async () => {
+      const client = await clientFor([{ status: 200, body: '' }]);
+
+      const out = await client.request('GET', '/api/v0/services');
+
+      expect(out).toBeUndefined();
+      expect(requests()[0].body).toBe('');
+      expect(requests()[0].headers['content-type']).toBeUndefined();
+    });
+
+    test('keeps a path prefix of the API base', async () => {
+      server = await startScriptedServer([{ status: 200, body: '{}' }]);
+      const client = createClient({ apiBase: `${server.url}prefix/`, apiKey: KEY, deadline: Date.now() + 5_000, log: createLogger() });
+
+      await client.request('GET', '/api/v0/org');
+
+      expect(requests()[0].url).toBe('/prefix/api/v0/org');
+    });
+  });
+
+  describe('retries', () => {
+    test('retries a 429 and then succeeds', async () => {
+      const client = await clientFor([{ status: 429, body: mackerelError('Too Many Requests') }, { status: 200, body: '{"ok":true}' }]);
+
+      await expect(client.request('GET', '/api/v0/monitors')).resolves.toEqual({ ok: true });
+
+      expect(requests()).toHaveLength(2);
+      expect(logs.lines().join('\n')).toMatch(/retrying Mackerel call.*"status":429/);
+    });
+
+    test('retries 500 and 503 and then succeeds', async () => {
+      const client = await clientFor([{ status: 500 }, { status: 503 }, { status: 200, body: '{}' }]);
+
+      await client.request('PUT', '/api/v0/monitors/x', {});
+
+      expect(requests().map((r) => r.method)).toEqual(['PUT', 'PUT', 'PUT']);
+    });
+
+    test('fails on a persistent 500 with Mackerel\'s message once the time is up', async () => {
+      const client = await clientFor([{ status: 500, body: mackerelError('internal trouble') }], 400);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/monitors'));
+
+      expect(error).toBeInstanceOf(MackerelApiError);
+      expect(error.message).toMatch(/^GET \/api\/v0\/monitors: HTTP 500: internal trouble \(gave up after \d+ attempts: no time left to retry\)$/);
+      expect(requests().length).toBeGreaterThan(2);
+    });
+
+    test.each([400, 401, 403, 404, 409])('never retries a %i', async (status) => {
+      const client = await clientFor([{ status, body: mackerelError(`refused with ${status}`) }, { status: 200, body: '{}' }]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('POST', '/api/v0/monitors', {}));
+
+      expect(error.message).toBe(`POST /api/v0/monitors: HTTP ${status}: refused with ${status}`);
+      expect(error.status).toBe(status);
+      expect(requests()).toHaveLength(1);
+    });
+
+    test('honours Retry-After in seconds', async () => {
+      const client = await clientFor([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 200, body: '{}' }], 10_000);
+      const started = Date.now();
+
+      await client.request('GET', '/api/v0/monitors');
+
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(requests()).toHaveLength(2);
+    });
+
+    test('gives up at once when Retry-After is beyond the time left', async () => {
+      const client = await clientFor([{ status: 503, headers: { 'Retry-After': '120' }, body: 'maintenance' }, { status: 200 }], 5_000);
+      const started = Date.now();
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/monitors'));
+
+      expect(error.message).toBe('GET /api/v0/monitors: HTTP 503: maintenance (gave up after 1 attempt: Retry-After 120 s is beyond the time left)');
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(requests()).toHaveLength(1);
+    });
+
+    test('times out a slow answer, retries it, and succeeds', async () => {
+      settings.requestTimeoutMs = 150;
+      const client = await clientFor([{ status: 200, body: '{"late":true}', delayMs: 1_000 }, { status: 200, body: '{"late":false}' }]);
+
+      await expect(client.request('GET', '/api/v0/org')).resolves.toEqual({ late: false });
+
+      expect(logs.lines().join('\n')).toMatch(/no response within 150 ms/);
+    });
+
+    test('fails with "no response" when every answer is too slow', async () => {
+      settings.requestTimeoutMs = 100;
+      const client = await clientFor([{ status: 200, body: '{}', delayMs: 2_000 }], 600);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+      expect(error.message).toMatch(/^GET \/api\/v0\/org: no response: no response within \d+ ms \(gave up after \d+ attempts?: no time left to retry\)$/);
+      expect(error.status).toBeUndefined();
+    });
+
+    test('retries a network error (nothing listening) until the time is up', async () => {
+      server = await startScriptedServer([{ status: 200 }]);
+      const url = server.url;
+      await server.close();
+      server = undefined;
+      const client = createClient({ apiBase: url, apiKey: KEY, deadline: Date.now() + 300, log: createLogger() });
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+      expect(error.message).toMatch(/^GET \/api\/v0\/org: no response: .*ECONNREFUSED.*gave up after \d+ attempts/);
+      expect(logs.lines().filter((l) => l.includes('retrying')).length).toBeGreaterThan(0);
+    });
+
+    test('does not call at all when no time is left', async () => {
+      const client = await clientFor([{ status: 200 }], -1);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+      expect(error.message).toBe('GET /api/v0/org: no response: no time left before the Lambda times out');
+      expect(requests()).toHaveLength(0);
+    });
+  });
+
+  describe('the API key', () => {
+    test('never appears in a thrown message or a log line, even when Mackerel echoes it', async () => {
+      const client = await clientFor([
+        { status: 500, body: mackerelError(`bad key ${KEY}`) },
+        { status: 401, body: mackerelError(`invalid api key: ${KEY}`) },
+      ]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+      expect(error.message).toBe('GET /api/v0/org: HTTP 401: invalid api key: ****');
+      expect(logs.lines().length).toBeGreaterThan(0);
+      for (const line of [...logs.lines(), error.message, error.stack]) expect(line).not.toContain(KEY);
+    });
+  });
+});
+
+describe('errorMessage', () => {
+  test('takes Mackerel\'s error.message', () => {
+    expect(errorMessage('{"error":{"message":"cannot change target."}}', 'Bad Request')).toBe('cannot change target.');
+  });
+
+  test('takes a plain error string', () => {
+    expect(errorMessage('{"error":"Not Found"}', 'Not Found')).toBe('Not Found');
+  });
+
+  test('falls back to the raw body, cut to 500 characters', () => {
+    expect(errorMessage('<html>bad gateway</html>', 'Bad Gateway')).toBe('<html>bad gateway</html>');
+    expect(errorMessage('x'.repeat(600), 'Bad Gateway')).toBe(`${'x'.repeat(500)}...`);
+  });
+
+  test('falls back to the status text when the body is empty', () => {
+    expect(errorMessage('', 'Service Unavailable')).toBe('Service Unavailable');
+    expect(errorMessage('  ', '')).toBe('no message');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  test('reads delta seconds', () => {
+    expect(parseRetryAfter('7')).toBe(7_000);
+  });
+
+  test('reads an HTTP date relative to now', () => {
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    expect(parseRetryAfter('Sun, 22 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Sun, 22 Nov 2026 09:00:00 GMT', now)).toBe(0);
+  });
+
+  test('ignores an absent or invalid header', () => {
+    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('backoff', () => {
+  test('grows exponentially under the cap, with full jitter', () => {
+    Object.assign(settings, { baseDelayMs: 100, maxDelayMs: 1_000 });
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+
+    expect([1, 2, 3, 4, 5, 6].map(backoff)).toEqual([99, 199, 399, 799, 999, 999]);
+
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    expect(backoff(5)).toBe(0);
+  });
+});
