@@ -1,0 +1,208 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { describe, expect, test } from 'vitest';
+import { MackerelApiKey } from '../../src/api-key';
+import { _RESOURCE_TYPES } from '../../src/provider/_properties';
+import { _createMackerelResource } from '../../src/provider/_resource';
+import { MackerelProvider } from '../../src/provider/provider';
+
+function stackWithSecret(id = 'Stack') {
+  const app = new App();
+  const stack = new Stack(app, id);
+  const secret = new secretsmanager.Secret(stack, 'ApiKeySecret');
+  return { app, stack, secret, apiKey: MackerelApiKey.fromSecretsManager(secret) };
+}
+
+/** The environment variables of the handler Lambda (not the framework's). */
+function handlerEnvironment(stack: Stack, provider: MackerelProvider) {
+  const functionId = stack.resolve((provider.handler.node.defaultChild as Construct & { logicalId: string }).logicalId);
+  const resource = Template.fromStack(stack).toJSON().Resources[functionId];
+  return resource.Properties.Environment.Variables as { [name: string]: unknown };
+}
+
+describe('MackerelProvider', () => {
+  describe('one per stack', () => {
+    test('MackerelProvider.of finds the provider from any construct of the stack', () => {
+      const { stack, apiKey } = stackWithSecret();
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
+      const deep = new Construct(new Construct(stack, 'A'), 'B');
+
+      expect(MackerelProvider.of(deep)).toBe(provider);
+    });
+
+    test('a second provider in the same stack fails, naming both paths', () => {
+      const { stack, apiKey } = stackWithSecret();
+      new MackerelProvider(stack, 'Mackerel', { apiKey });
+
+      expect(() => new MackerelProvider(stack, 'Again', { apiKey }))
+        .toThrow(/^Stack\/Again: MackerelProvider "Again" is a second provider in stack "Stack" \(the first is Stack\/Mackerel\); expected exactly one MackerelProvider per stack/);
+    });
+
+    test('two stacks have a provider each', () => {
+      const { app, apiKey } = stackWithSecret();
+      const other = new Stack(app, 'Other');
+
+      expect(() => new MackerelProvider(other, 'Mackerel', { apiKey })).not.toThrow();
+      expect(MackerelProvider.of(other).node.path).toBe('Other/Mackerel');
+    });
+
+    test('MackerelProvider.of without a provider fails with a fix', () => {
+      const { stack } = stackWithSecret();
+      const scope = new Construct(stack, 'Monitors');
+
+      expect(() => MackerelProvider.of(scope))
+        .toThrow('Stack/Monitors: the stack "Stack" has no MackerelProvider; expected one per stack that holds Mackerel resources. Add new MackerelProvider(stack, \'Mackerel\', { apiKey }) to it.');
+    });
+
+    test('a Mackerel resource in a stack without a provider fails synthesis', () => {
+      const { stack } = stackWithSecret();
+      _createMackerelResource(new Construct(stack, 'Cpu'), _RESOURCE_TYPES.MONITOR, { type: 'host' });
+
+      expect(() => Template.fromStack(stack)).toThrow(/Custom::MackerelMonitor needs a MackerelProvider in stack "Stack"; expected one per stack/);
+    });
+
+    test('a Mackerel resource declared before the provider uses its service token', () => {
+      const { stack, apiKey } = stackWithSecret();
+      _createMackerelResource(new Construct(stack, 'Cpu'), _RESOURCE_TYPES.MONITOR, { type: 'host', name: 'cpu' });
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
+
+      Template.fromStack(stack).hasResourceProperties(_RESOURCE_TYPES.MONITOR, {
+        ServiceToken: stack.resolve(provider.serviceToken),
+        type: 'host',
+        name: 'cpu',
+      });
+    });
+  });
+
+  describe('the handler Lambda', () => {
+    test('gets where the key lives and the API base, never the key', () => {
+      const { stack, secret, apiKey } = stackWithSecret();
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey, apiBase: 'https://kcps-mackerel.io/' });
+
+      const env = handlerEnvironment(stack, provider);
+
+      expect(env).toEqual({ MACKEREL_APIBASE: 'https://kcps-mackerel.io/', MACKEREL_APIKEY_SECRET_ARN: stack.resolve(secret.secretArn) });
+      expect(Object.keys(env)).not.toContain('MACKEREL_APIKEY');
+    });
+
+    test('passes the JSON field of the secret', () => {
+      const { stack, secret } = stackWithSecret();
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey') });
+
+      expect(handlerEnvironment(stack, provider)).toMatchObject({ MACKEREL_APIKEY_SECRET_FIELD: 'apiKey', MACKEREL_APIBASE: 'https://api.mackerelio.com/' });
+    });
+
+    test('rejects an API base that is not an http(s) URL', () => {
+      const { stack, apiKey } = stackWithSecret();
+
+      expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, apiBase: 'ftp://example.com/' }))
+        .toThrow(/^Stack\/Mackerel: apiBase "ftp:\/\/example.com\/" is not an http\(s\) URL; expected a URL such as https:\/\/api.mackerelio.com\//);
+    });
+
+    test('may read the secret, and only its role may', () => {
+      const { stack, secret, apiKey } = stackWithSecret();
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [stack.resolve(provider.handler.role!.roleName)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+            Effect: 'Allow',
+            Resource: stack.resolve(secret.secretArn),
+          })]),
+        },
+      });
+      const grantsOfSecret = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p).includes('secretsmanager:GetSecretValue'));
+      expect(grantsOfSecret).toHaveLength(1);
+    });
+
+    test('may decrypt with the secret\'s customer managed key', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+      const key = new kms.Key(stack, 'Key');
+      const secret = new secretsmanager.Secret(stack, 'ApiKeySecret', { encryptionKey: key });
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
+
+      Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: 'kms:Decrypt',
+            Principal: { AWS: stack.resolve(provider.handler.role!.roleArn) },
+          })]),
+        },
+      });
+    });
+
+    test('may read and decrypt an SSM parameter, and gets its name', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+      const key = new kms.Key(stack, 'Key');
+      const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', { parameterName: '/mackerel/api-key', encryptionKey: key });
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSsmParameter(parameter) });
+
+      expect(handlerEnvironment(stack, provider)).toEqual({ MACKEREL_APIBASE: 'https://api.mackerelio.com/', MACKEREL_APIKEY_PARAMETER_NAME: '/mackerel/api-key' });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [stack.resolve(provider.handler.role!.roleName)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: 'kms:Decrypt', Resource: stack.resolve(key.keyArn) }),
+            Match.objectLike({ Action: Match.arrayWith(['ssm:GetParameter']), Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':parameter/mackerel/api-key'])]) }) }),
+          ]),
+        },
+      });
+    });
+
+    test('grantSecretRead adds a statement to the handler\'s role', () => {
+      const { stack, apiKey } = stackWithSecret();
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
+      const slack = new secretsmanager.Secret(stack, 'Slack');
+
+      provider.grantSecretRead(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [slack.secretArn] }));
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [stack.resolve(provider.handler.role!.roleName)],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: stack.resolve(slack.secretArn) })]) },
+      });
+    });
+  });
+
+  describe('fixed cost per stack', () => {
+    test('adds at most four resources beyond the provider framework\'s own, however many Mackerel objects', () => {
+      const count = (stack: Stack) => Object.keys(Template.fromStack(stack).toJSON().Resources).length;
+      const standIn = (stack: Stack) => new lambda.Function(stack, 'OnEvent', {
+        runtime: lambda.Runtime.NODEJS_20_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+      });
+      // The framework's own resources: a bare Provider around a stand-in function, minus the function.
+      const bare = new Stack(new App(), 'Bare');
+      const bareWithFramework = new Stack(new App(), 'BareWithFramework');
+      standIn(bare);
+      new cr.Provider(bareWithFramework, 'Framework', { onEventHandler: standIn(bareWithFramework) });
+      const frameworkOnly = count(bareWithFramework) - count(bare);
+      // The same stack without, with, and with a provider serving five monitors.
+      const stacks = [0, 1, 2].map((i) => stackWithSecret(`S${i}`));
+      new MackerelProvider(stacks[1].stack, 'Mackerel', { apiKey: stacks[1].apiKey });
+      new MackerelProvider(stacks[2].stack, 'Mackerel', { apiKey: stacks[2].apiKey });
+      for (let i = 0; i < 5; i++) _createMackerelResource(new Construct(stacks[2].stack, `M${i}`), _RESOURCE_TYPES.MONITOR, { type: 'connectivity' });
+
+      const [without, withProvider, withMonitors] = stacks.map((s) => count(s.stack));
+
+      expect(frameworkOnly).toBeGreaterThan(0);
+      expect(withProvider - without - frameworkOnly).toBeLessThanOrEqual(4);
+      expect(withMonitors).toBe(withProvider + 5);
+      Template.fromStack(stacks[2].stack).resourceCountIs('AWS::Lambda::Function', 2);
+      Template.fromStack(stacks[2].stack).resourceCountIs(_RESOURCE_TYPES.MONITOR, 5);
+    });
+  });
+});
