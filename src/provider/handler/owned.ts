@@ -82,8 +82,9 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
   const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
     const object = spec.fromProps(props);
     if (await exists(ctx, object)) {
-      if (!isOurs(ctx, await readMark(ctx, object))) {
-        throw new Error(`${object.label} already exists in Mackerel and was not created by this resource; expected a name that is free. ${spec.existsHint}`);
+      const mark = await readMark(ctx, object);
+      if (!isOurs(ctx, mark)) {
+        throw new Error(`${object.label} already exists in Mackerel (${describeOwner(ctx, mark)}); expected a name that is free. ${spec.existsHint}`);
       }
       ctx.log.info('already created by this resource (a retried create)', { object: object.label });
       return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
@@ -131,4 +132,11 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
   };
 
   return { schema: spec.schema, create, update, delete: remove };
+}
+
+/** Who created an object, from its mark, for the "already exists" failure. */
+function describeOwner(ctx: RequestContext, mark: Mark | undefined): string {
+  if (typeof mark?.stackId !== 'string' || typeof mark?.logicalResourceId !== 'string') return 'not created by cdk-mackerel';
+  if (mark.stackId === ctx.stackId) return `created by resource ${mark.logicalResourceId} of this stack, which still owns it`;
+  return `created by resource ${mark.logicalResourceId} of stack ${mark.stackId}`;
 }

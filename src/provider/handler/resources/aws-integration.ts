@@ -49,7 +49,7 @@ async function whileRoleIsNotAssumable<T>(ctx: RequestContext, call: () => Promi
       const waitMs = settings.iamPropagationIntervalMs;
       if (!isUnassumableRole(e)) throw e;
       if (Date.now() + waitMs >= giveUpAt) {
-        throw new Error(`${(e as Error).message} (Mackerel still could not use the IAM role after ${attempt} attempts; expected IAM to propagate the new role within ${Math.round(settings.iamPropagationMaxMs / 1000)} s)`);
+        throw new Error(`${(e as Error).message} (Mackerel still could not use the IAM role after ${attempt} attempts; expected IAM to propagate the new role within ${Math.ceil(settings.iamPropagationMaxMs / 1000)} s)`);
       }
       ctx.log.warn('Mackerel cannot use the IAM role yet; waiting for IAM to propagate it', { attempt, waitMs, error: (e as MackerelApiError).apiMessage });
       await sleep(waitMs);
