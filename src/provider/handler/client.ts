@@ -54,46 +54,11 @@ interface Failure {
 const MAX_BODY_IN_MESSAGE = 500;
 
 export function createClient(options: ClientOptions): MackerelClient {
-  const base = options.apiBase.replace(/\/+$/, '');
   const timeLeft = () => options.deadline - settings.safetyMarginMs - Date.now();
-
-  const attempt = async (method: Method, path: string, body: unknown): Promise<{ value: unknown } | Failure> => {
-    const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeft());
-    if (timeoutMs <= 0) {
-      return { error: new MackerelApiError(method, path, undefined, 'no time left before the Lambda times out'), retryable: false };
-    }
-    let response: Response;
-    try {
-      response = await fetch(base + path, {
-        method,
-        headers: {
-          'X-Api-Key': options.apiKey,
-          'Accept': 'application/json',
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (e) {
-      return { error: new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs)), retryable: true };
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (e) {
-      return { error: new MackerelApiError(method, path, response.status, describeNetworkError(e, timeoutMs)), retryable: true };
-    }
-    if (response.ok) {
-      return { value: text ? parseJson(method, path, response.status, text) : undefined };
-    }
-    const error = new MackerelApiError(method, path, response.status, errorMessage(text, response.statusText));
-    const retryable = response.status === 429 || response.status >= 500;
-    return { error, retryable, retryAfterMs: retryable ? parseRetryAfter(response.headers.get('retry-after')) : undefined };
-  };
 
   const request = async <T>(method: Method, path: string, body?: unknown): Promise<T> => {
     for (let n = 1; ; n++) {
-      const outcome = await attempt(method, path, body);
+      const outcome = await attempt(options, timeLeft(), method, path, body);
       if ('value' in outcome) return outcome.value as T;
       const { error, retryable, retryAfterMs } = outcome;
       if (!retryable) throw error;
@@ -108,6 +73,37 @@ export function createClient(options: ClientOptions): MackerelClient {
   };
 
   return { request, deadline: options.deadline };
+}
+
+/** One HTTP exchange: the parsed answer, or a failure saying whether to retry. */
+async function attempt(options: ClientOptions, timeLeftMs: number, method: Method, path: string, body: unknown): Promise<{ value: unknown } | Failure> {
+  const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeftMs);
+  if (timeoutMs <= 0) {
+    return { error: new MackerelApiError(method, path, undefined, 'no time left before the Lambda times out'), retryable: false };
+  }
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(options.apiBase.replace(/\/+$/, '') + path, {
+      method,
+      headers: {
+        'X-Api-Key': options.apiKey,
+        'Accept': 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    text = await response.text();
+  } catch (e) {
+    return { error: new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs)), retryable: true };
+  }
+  if (response.ok) {
+    return { value: text ? parseJson(method, path, response.status, text) : undefined };
+  }
+  const error = new MackerelApiError(method, path, response.status, errorMessage(text, response.statusText));
+  const retryable = response.status === 429 || response.status >= 500;
+  return { error, retryable, retryAfterMs: retryable ? parseRetryAfter(response.headers.get('retry-after')) : undefined };
 }
 
 /** Exponential backoff with full jitter: a random wait in [0, min(cap, base * 2^(n-1))]. */
