@@ -58,7 +58,7 @@ export function createClient(options: ClientOptions): MackerelClient {
 
   const request = async <T>(method: Method, path: string, body?: unknown): Promise<T> => {
     for (let n = 1; ; n++) {
-      const outcome = await attempt(options, timeLeft(), method, path, body);
+      const outcome = await exchange(options, timeLeft(), method, path, body);
       if ('value' in outcome) return outcome.value as T;
       const { error, retryable, retryAfterMs } = outcome;
       if (!retryable) throw error;
@@ -76,7 +76,9 @@ export function createClient(options: ClientOptions): MackerelClient {
 }
 
 /** One HTTP exchange: the parsed answer, or a failure saying whether to retry. */
-async function attempt(options: ClientOptions, timeLeftMs: number, method: Method, path: string, body: unknown): Promise<{ value: unknown } | Failure> {
+async function exchange(
+  options: ClientOptions, timeLeftMs: number, method: Method, path: string, body: unknown,
+): Promise<{ value: unknown } | Failure> {
   const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeftMs);
   if (timeoutMs <= 0) {
     return { error: new MackerelApiError(method, path, undefined, 'no time left before the Lambda times out'), retryable: false };
