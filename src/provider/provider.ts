@@ -5,8 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { MackerelApiKey } from '../api-key';
 import { _fail } from '../_validation';
+import { MackerelApiKey } from '../api-key';
 
 /** The Mackerel API used unless `apiBase` says otherwise. */
 const DEFAULT_API_BASE = 'https://api.mackerelio.com/';
