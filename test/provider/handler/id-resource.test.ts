@@ -1,0 +1,86 @@
+import { describe, expect, test } from 'vitest';
+import { captureLogs } from './_capture';
+import { fakeContext } from './_fake-client';
+import { idResource } from '../../../src/provider/handler/id-resource';
+
+captureLogs();
+
+const byId = idResource({
+  path: '/api/v0/things',
+  dataKey: 'ThingId',
+  schema: { type: 'string', name: 'string' },
+  replacedOn: (props, old) => (props.type !== old.type ? ['type'] : []),
+});
+const byList = idResource({ path: '/api/v0/items', dataKey: 'ItemId', schema: { name: 'string' }, listKey: 'items' });
+
+describe('idResource', () => {
+  test('create POSTs and returns the ID as physical ID and Data', async () => {
+    const { ctx, calls, bodies } = fakeContext({ 'POST /api/v0/things': { id: 'new1' } });
+
+    await expect(byId.create(ctx, { type: 'a', name: 'x' })).resolves.toEqual({ physicalResourceId: 'new1', data: { ThingId: 'new1' } });
+    expect(calls).toEqual(['POST /api/v0/things']);
+    expect(bodies).toEqual([{ type: 'a', name: 'x' }]);
+  });
+
+  test('create fails when the answer has no id', async () => {
+    const { ctx } = fakeContext({ 'POST /api/v0/things': {} });
+
+    await expect(byId.create(ctx, { name: 'x' })).rejects.toThrow('POST /api/v0/things: the response has no id');
+  });
+
+  test('update PUTs in place; a 404 from PUT re-creates under a new ID', async () => {
+    const inPlace = fakeContext({ 'PUT /api/v0/things/id1': {} });
+    await expect(byId.update(inPlace.ctx, 'id1', { type: 'a', name: 'y' }, { type: 'a', name: 'x' })).resolves.toMatchObject({ physicalResourceId: 'id1' });
+    expect(inPlace.calls).toEqual(['PUT /api/v0/things/id1']);
+
+    const gone = fakeContext({ 'POST /api/v0/things': { id: 'id2' } });
+    await expect(byId.update(gone.ctx, 'id1', { type: 'a', name: 'y' }, { type: 'a', name: 'x' })).resolves.toMatchObject({ physicalResourceId: 'id2' });
+    expect(gone.calls).toEqual(['PUT /api/v0/things/id1', 'POST /api/v0/things']);
+  });
+
+  test('update of a field the API cannot change creates a replacement without touching the old one', async () => {
+    const { ctx, calls } = fakeContext({ 'POST /api/v0/things': { id: 'id2' } });
+
+    await expect(byId.update(ctx, 'id1', { type: 'b', name: 'x' }, { type: 'a', name: 'x' })).resolves.toMatchObject({ physicalResourceId: 'id2' });
+    expect(calls).toEqual(['POST /api/v0/things']);
+  });
+
+  test('a no-op update only reads: GET by ID, or the list', async () => {
+    const one = fakeContext({ 'GET /api/v0/things/id1': { thing: {} } });
+    await expect(byId.update(one.ctx, 'id1', { name: 'x' }, { name: 'x' })).resolves.toMatchObject({ physicalResourceId: 'id1' });
+    expect(one.calls).toEqual(['GET /api/v0/things/id1']);
+
+    const list = fakeContext({ 'GET /api/v0/items': { items: [{ id: 'other' }, { id: 'id1' }] } });
+    await expect(byList.update(list.ctx, 'id1', { name: 'x' }, { name: 'x' })).resolves.toMatchObject({ physicalResourceId: 'id1' });
+    expect(list.calls).toEqual(['GET /api/v0/items']);
+  });
+
+  test('a no-op update of an object gone from the list re-creates it', async () => {
+    const { ctx, calls } = fakeContext({ 'GET /api/v0/items': { items: [] }, 'POST /api/v0/items': { id: 'id9' } });
+
+    await expect(byList.update(ctx, 'id1', { name: 'x' }, { name: 'x' })).resolves.toMatchObject({ physicalResourceId: 'id9' });
+    expect(calls).toEqual(['GET /api/v0/items', 'POST /api/v0/items']);
+  });
+
+  test('an error other than 404 from PUT fails the update', async () => {
+    const { ctx } = fakeContext({ 'PUT /api/v0/things/id1': 400 });
+
+    await expect(byId.update(ctx, 'id1', { name: 'y' }, { name: 'x' })).rejects.toThrow('PUT /api/v0/things/id1: HTTP 400: status 400');
+  });
+
+  test('delete treats 404 as success and skips physical IDs that are not Mackerel IDs', async () => {
+    const { ctx, calls } = fakeContext({});
+
+    await byId.delete(ctx, 'id1');
+    await byId.delete(ctx, 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED');
+    await byId.delete(ctx, '');
+
+    expect(calls).toEqual(['DELETE /api/v0/things/id1']);
+  });
+
+  test('delete fails on any other error', async () => {
+    const { ctx } = fakeContext({ 'DELETE /api/v0/things/id1': 403 });
+
+    await expect(byId.delete(ctx, 'id1')).rejects.toThrow('DELETE /api/v0/things/id1: HTTP 403');
+  });
+});
