@@ -1,1 +1,3 @@
-export {};
+export * from './enums';
+export * from './scope';
+export * from './monitor-base';

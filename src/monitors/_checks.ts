@@ -1,0 +1,79 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { _checkScope, _isRoleFullName, _NAME_RULE } from '../_names';
+import { _fail } from '../_validation';
+import { MonitorScope } from './scope';
+
+/** Mackerel's limit on a monitor memo. @internal */
+export const _MAX_MEMO_LENGTH = 2048;
+
+/** A range of whole numbers, inclusive, for error messages and checks. @internal */
+export interface _Range {
+  readonly min: number;
+  readonly max: number;
+  /** the values must be multiples of this */
+  readonly step?: number;
+}
+
+function describeRange(range: _Range, unit: string): string {
+  const kind = range.step ? `a multiple of ${range.step}` : 'a whole number';
+  return `${kind}${unit ? ` of ${unit}` : ''} from ${range.min} to ${range.max}`;
+}
+
+/** Throws unless a literal number is whole and within range; tokens pass. @internal */
+export function _checkRange(scope: IConstruct, property: string, value: number | undefined, range: _Range, unit = ''): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  const fits = Number.isInteger(value) && value >= range.min && value <= range.max && (!range.step || value % range.step === 0);
+  if (!fits) {
+    _fail(scope, property, value, 'is out of range', describeRange(range, unit));
+  }
+}
+
+/** Throws unless a literal number is finite (no NaN or Infinity); tokens pass. @internal */
+export function _checkFinite(scope: IConstruct, property: string, value: number | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isFinite(value)) _fail(scope, property, value, 'is not a finite number', 'a number');
+}
+
+type Unit = 'minutes' | 'days';
+
+/**
+ * Converts a Duration to a whole number of minutes or days, with a clear error for fractions
+ * (Duration.toMinutes throws an unclear one), then checks the range. Tokens pass unconverted
+ * (Duration.minutes(token) keeps its token). @internal
+ */
+export function _wholeDuration(scope: IConstruct, property: string, duration: Duration | undefined, unit: Unit, range?: _Range): number | undefined {
+  if (duration === undefined) return undefined;
+  if (duration.isUnresolved()) {
+    return unit === 'minutes' ? duration.toMinutes() : duration.toDays();
+  }
+  const amount = unit === 'minutes' ? duration.toMinutes({ integral: false }) : duration.toDays({ integral: false });
+  if (!Number.isInteger(amount)) {
+    _fail(scope, property, duration.toHumanString(), `is not a whole number of ${unit}`, range ? describeRange(range, unit) : `whole ${unit}`);
+  }
+  if (range && (amount < range.min || amount > range.max || (range.step && amount % range.step !== 0))) {
+    _fail(scope, property, duration.toHumanString(), 'is out of range', describeRange(range, unit));
+  }
+  return amount;
+}
+
+/** Throws unless a literal enum value is one of the allowed values; tokens pass. @internal */
+export function _checkOneOf(scope: IConstruct, property: string, value: string | undefined, allowed: string[]): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!allowed.includes(value)) {
+    _fail(scope, property, value, 'is not allowed', `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  }
+}
+
+/** Renders scopes, checking each literal one; `rolesOnly` rejects service scopes. @internal */
+export function _renderScopes(scope: IConstruct, property: string, scopes: MonitorScope[] | undefined, rolesOnly = false): string[] | undefined {
+  if (scopes === undefined) return undefined;
+  return scopes.map((s, i) => {
+    const name = `${property}[${i}]`;
+    _checkScope(scope, name, s.value);
+    if (rolesOnly && !Token.isUnresolved(s.value) && !_isRoleFullName(s.value)) {
+      _fail(scope, name, s.value, 'is a service, but this monitor takes roles only', `a role full name, service:role, each part ${_NAME_RULE}`);
+    }
+    return s.value;
+  });
+}

@@ -1,0 +1,172 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { _fail } from '../_validation';
+import { _MonitorProperties, _RESOURCE_TYPES } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
+import { _checkFinite, _checkOneOf, _MAX_MEMO_LENGTH, _wholeDuration } from './_checks';
+import { MonitorOperator } from './enums';
+
+/**
+ * A Mackerel monitor, created by this stack or referenced by its ID.
+ */
+export interface IMonitor extends IConstruct {
+  /**
+   * The Mackerel monitor ID.
+   *
+   * For a monitor created by this stack this is a reference to the resource, so notification
+   * groups, downtimes and alert group settings that use it are created after it and follow it
+   * when the monitor is replaced.
+   */
+  readonly monitorId: string;
+}
+
+/**
+ * Settings every kind of monitor has.
+ */
+export interface MonitorBaseProps {
+  /**
+   * A note shown on the monitor and in its alerts.
+   *
+   * At most 2048 characters.
+   *
+   * @default - no memo
+   */
+  readonly memo?: string;
+
+  /**
+   * How often a notification is re-sent while an alert stays open.
+   *
+   * Whole minutes, at least 10; `Duration.minutes(0)` is the same as leaving it out.
+   *
+   * @default - notifications are not re-sent
+   */
+  readonly notificationInterval?: Duration;
+
+  /**
+   * Whether the monitor is muted: it still raises alerts but sends no notifications.
+   *
+   * @default false
+   */
+  readonly isMute?: boolean;
+}
+
+/**
+ * Settings of the monitors that compare a value with thresholds (host metric, service metric,
+ * expression and query monitors).
+ */
+export interface ThresholdMonitorProps extends MonitorBaseProps {
+  /**
+   * The monitor name, shown in alerts. Must not be empty.
+   */
+  readonly name: string;
+
+  /**
+   * How the observed value (on the left) is compared with the thresholds.
+   */
+  readonly operator: MonitorOperator;
+
+  /**
+   * The threshold for a WARNING alert.
+   *
+   * Give at least one of `warning` and `critical`.
+   *
+   * @default - no WARNING alerts
+   */
+  readonly warning?: number;
+
+  /**
+   * The threshold for a CRITICAL alert.
+   *
+   * Give at least one of `warning` and `critical`.
+   *
+   * @default - no CRITICAL alerts
+   */
+  readonly critical?: number;
+}
+
+/**
+ * The base of the seven monitor constructs: one `Custom::MackerelMonitor` each, served by the
+ * stack's `MackerelProvider`.
+ *
+ * Every change updates the monitor in place except a change of kind, of a host or service
+ * metric monitor's `metric`, of a service metric monitor's `service` or of a query monitor's
+ * `query`, which replaces it (a new monitor ID; the old monitor is deleted).
+ */
+export abstract class MonitorBase extends Construct implements IMonitor {
+  /**
+   * References a monitor that already exists in Mackerel, for notification groups, downtimes
+   * and alert group settings. Creates no resource.
+   *
+   * @param scope the scope of the reference
+   * @param id the id of the reference
+   * @param monitorId the Mackerel monitor ID
+   */
+  public static fromMonitorId(scope: Construct, id: string, monitorId: string): IMonitor {
+    return new ImportedMonitor(scope, id, monitorId);
+  }
+
+  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  public abstract readonly monitorId: string;
+
+  private readonly common: Pick<_MonitorProperties, 'memo' | 'notificationInterval' | 'isMute'>;
+
+  protected constructor(scope: Construct, id: string, props: MonitorBaseProps) {
+    super(scope, id);
+    if (props.memo !== undefined && !Token.isUnresolved(props.memo) && props.memo.length > _MAX_MEMO_LENGTH) {
+      _fail(this, 'memo', `${props.memo.slice(0, 20)}...`, `is ${props.memo.length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
+    }
+    const interval = _wholeDuration(this, 'notificationInterval', props.notificationInterval, 'minutes');
+    if (interval !== undefined && !Token.isUnresolved(interval) && interval !== 0 && interval < 10) {
+      _fail(this, 'notificationInterval', props.notificationInterval?.toHumanString(), 'is too short',
+        'at least 10 minutes, or 0 (or no value) to send each notification once');
+    }
+    this.common = { memo: props.memo, notificationInterval: interval === 0 ? undefined : interval, isMute: props.isMute };
+  }
+
+  /**
+   * Checks a monitor name: Mackerel rejects an empty one.
+   * @internal
+   */
+  protected _checkName(name: string | undefined): void {
+    if (name !== undefined && !Token.isUnresolved(name) && name.trim() === '') {
+      _fail(this, 'name', name, 'is empty', 'a non-empty monitor name');
+    }
+  }
+
+  /**
+   * Checks the shared threshold settings: the operator and at least one finite threshold.
+   * @internal
+   */
+  protected _checkThresholds(props: ThresholdMonitorProps): void {
+    this._checkName(props.name);
+    _checkOneOf(this, 'operator', props.operator, Object.values(MonitorOperator));
+    _checkFinite(this, 'warning', props.warning);
+    _checkFinite(this, 'critical', props.critical);
+    if (props.warning === undefined && props.critical === undefined) {
+      _fail(this, 'warning', undefined, 'and critical are both missing', 'at least one of warning and critical',
+        'A monitor without thresholds never alerts');
+    }
+  }
+
+  /**
+   * Creates the monitor resource from the kind's own fields plus the shared ones.
+   * @returns the monitor ID (the resource's `Ref`)
+   * @internal
+   */
+  protected _createMonitor(fields: _MonitorProperties): string {
+    const properties: _MonitorProperties = { ...fields, ...this.common };
+    return _createMackerelResource(this, _RESOURCE_TYPES.MONITOR, { ...properties }).ref;
+  }
+}
+
+class ImportedMonitor extends Construct implements IMonitor {
+  public readonly monitorId: string;
+
+  constructor(scope: Construct, id: string, monitorId: string) {
+    super(scope, id);
+    if (!Token.isUnresolved(monitorId) && !/^[A-Za-z0-9]+$/.test(monitorId)) {
+      _fail(this, 'monitorId', monitorId, 'is not a Mackerel monitor ID', 'letters and digits, as in the monitor URL');
+    }
+    this.monitorId = monitorId;
+  }
+}

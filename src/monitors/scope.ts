@@ -1,0 +1,74 @@
+import { Token } from 'aws-cdk-lib';
+import { _NAME_RULE, _isMackerelName, _isRoleFullName } from '../_names';
+import { _describeProblem } from '../_validation';
+import type { IMackerelRole } from '../service/role';
+import type { IMackerelService } from '../service/service';
+
+/**
+ * What a monitor (or a downtime, or an alert group setting) applies to: a Mackerel service or a
+ * role, written `service` or `service:role`.
+ *
+ * @example
+ * MonitorScope.fromRole(web);        // the role's full name, a reference to the role
+ * MonitorScope.fromService(shop);    // the service name
+ * MonitorScope.of('shop:web');       // a role or service that exists outside this app
+ */
+export class MonitorScope {
+  /**
+   * A scope written as a string: a service name (`shop`) or a role full name (`shop:web`).
+   *
+   * The string must be literal, because whether it is a service or a role decides where it
+   * goes in downtimes and alert group settings. For a value known only at deploy time, use
+   * `fromRole(MackerelRole.fromFullName(...))` or `fromService(MackerelService.fromName(...))`.
+   *
+   * @param value `service` or `service:role`
+   * @throws when the value is not a valid service name or role full name, or is a token
+   */
+  public static of(value: string): MonitorScope {
+    if (Token.isUnresolved(value)) {
+      throw new Error(`MonitorScope.of: ${_describeProblem('value', value, 'is a token, so it cannot tell a service from a role', 'a literal service or service:role',
+        'Use MonitorScope.fromRole(MackerelRole.fromFullName(...)) or MonitorScope.fromService(MackerelService.fromName(...))')}`);
+    }
+    const isRole = _isRoleFullName(value);
+    if (!isRole && !_isMackerelName(value)) {
+      throw new Error(`MonitorScope.of: ${_describeProblem('value', value, 'is not a Mackerel service name or role full name', `service or service:role, each part ${_NAME_RULE}`)}`);
+    }
+    return new MonitorScope(value, isRole);
+  }
+
+  /**
+   * The scope of a role: its full name, `service:role`.
+   *
+   * For a `MackerelRole` created in this app, the scope refers to the resource, so whatever
+   * uses the scope is created after the role.
+   */
+  public static fromRole(role: IMackerelRole): MonitorScope {
+    return new MonitorScope(role.fullName, true);
+  }
+
+  /**
+   * The scope of a whole service: its name.
+   *
+   * For a `MackerelService` created in this app, the scope refers to the resource, so whatever
+   * uses the scope is created after the service.
+   */
+  public static fromService(service: IMackerelService): MonitorScope {
+    return new MonitorScope(service.name, false);
+  }
+
+  /** The scope as Mackerel writes it: `service` or `service:role` (possibly a token). */
+  public readonly value: string;
+
+  /** True when the scope is a role (`service:role`), false when it is a whole service. */
+  public readonly isRole: boolean;
+
+  private constructor(value: string, isRole: boolean) {
+    this.value = value;
+    this.isRole = isRole;
+  }
+
+  /** The scope as Mackerel writes it. */
+  public toString(): string {
+    return this.value;
+  }
+}

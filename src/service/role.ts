@@ -1,0 +1,109 @@
+import { Fn, Token } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { _checkName, _checkRoleFullName } from '../_names';
+import { _RESOURCE_TYPES, _RoleProperties } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
+import type { IMackerelService, MackerelRoleOptions } from './service';
+import { MackerelService } from './service';
+
+/**
+ * A Mackerel role, created by this stack or referenced by its full name.
+ */
+export interface IMackerelRole extends IConstruct {
+  /**
+   * The role full name, `service:role`: the string used in monitor scopes, downtime and alert
+   * group scopes, AWS integration roles and the agent's `MACKEREL_ROLES`.
+   *
+   * For a `MackerelRole` this is a reference to the resource, so whatever uses it is created
+   * after the role.
+   */
+  readonly fullName: string;
+
+  /** The role name, without the service. */
+  readonly name: string;
+
+  /** The service the role belongs to. */
+  readonly service: IMackerelService;
+}
+
+/**
+ * Properties of a `MackerelRole`.
+ */
+export interface MackerelRoleProps extends MackerelRoleOptions {
+  /**
+   * The service the role belongs to.
+   *
+   * Changing it replaces the role.
+   */
+  readonly service: IMackerelService;
+
+  /**
+   * The role name: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`.
+   *
+   * Unique within its service. Changing it replaces the role (the old role is deleted in
+   * Mackerel).
+   *
+   * @see https://mackerel.io/api-docs/entry/services
+   */
+  readonly name: string;
+}
+
+/**
+ * A Mackerel role (`Custom::MackerelRole`) of a service, served by the stack's
+ * `MackerelProvider`.
+ *
+ * Usually created with `MackerelService.addRole`. The role is marked as created by this stack,
+ * and only a role carrying that mark is ever deleted; reference an existing role with
+ * `MackerelRole.fromFullName`, which creates nothing.
+ *
+ * @example
+ * const web = new MackerelRole(this, 'Web', { service: shop, name: 'web' });
+ */
+export class MackerelRole extends Construct implements IMackerelRole {
+  /**
+   * References a role that already exists in Mackerel; creates no resource, and the role is
+   * never deleted by this stack.
+   *
+   * @param scope the scope of the reference
+   * @param id the id of the reference
+   * @param fullName the role full name, `service:role`
+   */
+  public static fromFullName(scope: Construct, id: string, fullName: string): IMackerelRole {
+    return new ImportedMackerelRole(scope, id, fullName);
+  }
+
+  /** The role full name, `service:role`; a reference to the resource (its `Ref`). */
+  public readonly fullName: string;
+
+  /** The role name, without the service. */
+  public readonly name: string;
+
+  /** The service the role belongs to. */
+  public readonly service: IMackerelService;
+
+  constructor(scope: Construct, id: string, props: MackerelRoleProps) {
+    super(scope, id);
+    _checkName(this, 'name', props.name, 'role name');
+    this.name = props.name;
+    this.service = props.service;
+    const properties: _RoleProperties = { service: props.service.name, name: props.name, memo: props.memo };
+    this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }).ref;
+  }
+}
+
+class ImportedMackerelRole extends Construct implements IMackerelRole {
+  public readonly fullName: string;
+  public readonly name: string;
+  public readonly service: IMackerelService;
+
+  constructor(scope: Construct, id: string, fullName: string) {
+    super(scope, id);
+    _checkRoleFullName(this, 'fullName', fullName);
+    this.fullName = fullName;
+    const [serviceName, roleName] = Token.isUnresolved(fullName)
+      ? [Fn.select(0, Fn.split(':', fullName)), Fn.select(1, Fn.split(':', fullName))]
+      : fullName.split(':');
+    this.name = roleName;
+    this.service = MackerelService.fromName(this, 'Service', serviceName);
+  }
+}

@@ -1,0 +1,126 @@
+import { Token } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { _checkName } from '../_names';
+import { _fail } from '../_validation';
+import { _RESOURCE_TYPES, _ServiceProperties } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
+import { MackerelRole } from './role';
+
+/**
+ * A Mackerel service, created by this stack or referenced by name.
+ */
+export interface IMackerelService extends IConstruct {
+  /**
+   * The service name, as used in monitor scopes, notification groups and the agent's
+   * `MACKEREL_ROLES`.
+   *
+   * For a `MackerelService` this is a reference to the resource, so whatever uses it is created
+   * after the service.
+   */
+  readonly name: string;
+}
+
+/**
+ * Options of a role added with `MackerelService.addRole`.
+ */
+export interface MackerelRoleOptions {
+  /**
+   * A note shown on the role in Mackerel.
+   *
+   * Set on create only: the Mackerel API cannot update a memo, so a later change has no effect
+   * in Mackerel (edit it in the web UI instead).
+   *
+   * @default - no memo
+   */
+  readonly memo?: string;
+}
+
+/**
+ * Properties of a `MackerelService`.
+ */
+export interface MackerelServiceProps {
+  /**
+   * The service name: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`.
+   *
+   * Unique in the Mackerel organization. Changing it replaces the service: a new service is
+   * created and the old one is deleted, and Mackerel deletes a service together with its roles,
+   * service metrics, monitors and graph annotations.
+   *
+   * @see https://mackerel.io/api-docs/entry/services
+   */
+  readonly name: string;
+
+  /**
+   * A note shown on the service in Mackerel.
+   *
+   * Set on create only: the Mackerel API cannot update a memo, so a later change has no effect
+   * in Mackerel (edit it in the web UI instead).
+   *
+   * @default - no memo
+   */
+  readonly memo?: string;
+}
+
+/**
+ * A Mackerel service (`Custom::MackerelService`), served by the stack's `MackerelProvider`.
+ *
+ * The service is marked as created by this stack, and only a service carrying that mark is
+ * ever deleted. To use a service that already exists, reference it with
+ * `MackerelService.fromName`, which creates nothing.
+ *
+ * Deleting or renaming the service deletes it in Mackerel, and Mackerel then deletes its roles,
+ * service metrics, monitors and graph annotations with it.
+ *
+ * @example
+ * const shop = new MackerelService(this, 'Shop', { name: 'shop' });
+ * const web = shop.addRole('web'); // web.fullName is 'shop:web'
+ */
+export class MackerelService extends Construct implements IMackerelService {
+  /**
+   * References a service that already exists in Mackerel; creates no resource, and the service
+   * is never deleted by this stack.
+   *
+   * @param scope the scope of the reference
+   * @param id the id of the reference
+   * @param name the service name
+   */
+  public static fromName(scope: Construct, id: string, name: string): IMackerelService {
+    return new ImportedMackerelService(scope, id, name);
+  }
+
+  /** The service name; a reference to the resource (its `Ref`). */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: MackerelServiceProps) {
+    super(scope, id);
+    _checkName(this, 'name', props.name);
+    const properties: _ServiceProperties = { name: props.name, memo: props.memo };
+    this.name = _createMackerelResource(this, _RESOURCE_TYPES.SERVICE, { ...properties }).ref;
+  }
+
+  /**
+   * Adds a role to this service.
+   *
+   * The role's construct id is its name.
+   *
+   * @param name the role name: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`
+   * @param options the role's other settings
+   * @returns the new role; its `fullName` is `service:role`
+   */
+  public addRole(name: string, options: MackerelRoleOptions = {}): MackerelRole {
+    if (Token.isUnresolved(name)) {
+      _fail(this, 'addRole(name)', name, 'is a token and cannot name a construct', 'a literal role name', 'Use new MackerelRole(scope, id, { service, name }) instead');
+    }
+    return new MackerelRole(this, name, { service: this, name, memo: options.memo });
+  }
+}
+
+class ImportedMackerelService extends Construct implements IMackerelService {
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, name: string) {
+    super(scope, id);
+    _checkName(this, 'name', name);
+    this.name = name;
+  }
+}
