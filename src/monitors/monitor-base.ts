@@ -1,10 +1,10 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
-import { _MonitorProperties, _RESOURCE_TYPES } from '../provider/_properties';
-import { _createMackerelResource } from '../provider/_resource';
 import { _checkFinite, _checkOneOf, _MAX_MEMO_LENGTH, _wholeDuration } from './_checks';
 import { MonitorOperator } from './enums';
+import { _MonitorProperties, _RESOURCE_TYPES } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
 
 /**
  * A Mackerel monitor, created by this stack or referenced by its ID.

@@ -1,10 +1,10 @@
 import { Fn, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
-import { _RESOURCE_TYPES, _RoleProperties } from '../provider/_properties';
-import { _createMackerelResource } from '../provider/_resource';
 import type { IMackerelService, MackerelRoleOptions } from './service';
 import { MackerelService } from './service';
+import { _RESOURCE_TYPES, _RoleProperties } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
 
 /**
  * A Mackerel role, created by this stack or referenced by its full name.

@@ -2,9 +2,9 @@ import { Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName } from '../_names';
 import { _fail } from '../_validation';
+import { MackerelRole } from './role';
 import { _RESOURCE_TYPES, _ServiceProperties } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
-import { MackerelRole } from './role';
 
 /**
  * A Mackerel service, created by this stack or referenced by name.

@@ -1,0 +1,110 @@
+import { Construct } from 'constructs';
+import { _fail } from '../_validation';
+import { _checkOneOf, _checkRange, _renderScopes } from './_checks';
+import { AnomalySensitivity } from './enums';
+import { MonitorBase, MonitorBaseProps } from './monitor-base';
+import { MonitorScope } from './scope';
+
+/**
+ * Properties of an `AnomalyDetectionMonitor`.
+ */
+export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
+  /** The monitor name, shown in alerts. Must not be empty. */
+  readonly name: string;
+
+  /**
+   * The roles whose hosts are watched; at least one, roles only (`service:role`).
+   */
+  readonly scopes: MonitorScope[];
+
+  /**
+   * How readily a WARNING alert is raised.
+   *
+   * Give at least one of `warningSensitivity` and `criticalSensitivity`.
+   *
+   * @default - no WARNING alerts
+   */
+  readonly warningSensitivity?: AnomalySensitivity;
+
+  /**
+   * How readily a CRITICAL alert is raised.
+   *
+   * Give at least one of `warningSensitivity` and `criticalSensitivity`.
+   *
+   * @default - no CRITICAL alerts
+   */
+  readonly criticalSensitivity?: AnomalySensitivity;
+
+  /**
+   * How many checks in a row must be anomalous before an alert is raised: 1-10.
+   *
+   * @default - Mackerel's default for anomaly detection, 3
+   */
+  readonly maxCheckAttempts?: number;
+
+  /**
+   * Learn only from data after this time (for example after a change that made old data
+   * irrelevant). Must not be in the future; sent as epoch seconds.
+   *
+   * @default - all available data
+   */
+  readonly trainingPeriodFrom?: Date;
+}
+
+/**
+ * An anomaly detection monitor for roles (`Custom::MackerelMonitor` of type
+ * `anomalyDetection`): Mackerel learns the usual behaviour of the hosts of its roles and alerts
+ * on deviations.
+ *
+ * @see https://mackerel.io/api-docs/entry/monitors#create-anomaly-detection-for-roles
+ *
+ * @example
+ * new AnomalyDetectionMonitor(this, 'Anomaly', {
+ *   name: 'web anomaly', scopes: [MonitorScope.fromRole(web)],
+ *   warningSensitivity: AnomalySensitivity.NORMAL,
+ * });
+ */
+export class AnomalyDetectionMonitor extends MonitorBase {
+  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  public readonly monitorId: string;
+
+  constructor(scope: Construct, id: string, props: AnomalyDetectionMonitorProps) {
+    super(scope, id, props);
+    this._checkName(props.name);
+    if (props.scopes.length === 0) {
+      _fail(this, 'scopes', props.scopes, 'is empty', 'at least one role (service:role)');
+    }
+    this.checkSensitivities(props);
+    _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
+    this.monitorId = this._createMonitor({
+      type: 'anomalyDetection',
+      name: props.name,
+      scopes: _renderScopes(this, 'scopes', props.scopes, true),
+      warningSensitivity: props.warningSensitivity,
+      criticalSensitivity: props.criticalSensitivity,
+      maxCheckAttempts: props.maxCheckAttempts,
+      trainingPeriodFrom: this.renderTrainingPeriodFrom(props.trainingPeriodFrom),
+    });
+  }
+
+  private checkSensitivities(props: AnomalyDetectionMonitorProps): void {
+    const allowed = Object.values(AnomalySensitivity);
+    _checkOneOf(this, 'warningSensitivity', props.warningSensitivity, allowed);
+    _checkOneOf(this, 'criticalSensitivity', props.criticalSensitivity, allowed);
+    if (props.warningSensitivity === undefined && props.criticalSensitivity === undefined) {
+      _fail(this, 'warningSensitivity', undefined, 'and criticalSensitivity are both missing', 'at least one of warningSensitivity and criticalSensitivity');
+    }
+  }
+
+  private renderTrainingPeriodFrom(from: Date | undefined): number | undefined {
+    if (from === undefined) return undefined;
+    const millis = from.getTime();
+    if (Number.isNaN(millis)) {
+      _fail(this, 'trainingPeriodFrom', String(from), 'is not a valid date', 'a date in the past');
+    }
+    if (millis > Date.now()) {
+      _fail(this, 'trainingPeriodFrom', from.toISOString(), 'is in the future', 'a date in the past');
+    }
+    return Math.floor(millis / 1000);
+  }
+}

@@ -1,0 +1,73 @@
+import { Construct } from 'constructs';
+import { _checkOneOf, _renderScopes } from './_checks';
+import { AlertStatusOnGone } from './enums';
+import { MonitorBase, MonitorBaseProps } from './monitor-base';
+import { MonitorScope } from './scope';
+
+/**
+ * Properties of a `ConnectivityMonitor`.
+ */
+export interface ConnectivityMonitorProps extends MonitorBaseProps {
+  /**
+   * The monitor name, shown in alerts.
+   *
+   * @default 'connectivity'
+   */
+  readonly name?: string;
+
+  /**
+   * The services and roles whose hosts are monitored.
+   *
+   * @default - every host of the organization
+   */
+  readonly scopes?: MonitorScope[];
+
+  /**
+   * Services and roles whose hosts are left out.
+   *
+   * @default - none
+   */
+  readonly excludeScopes?: MonitorScope[];
+
+  /**
+   * The alert status raised when a host stops posting metrics.
+   *
+   * Always sent, so removing it from the code sets it back to CRITICAL in Mackerel (the API
+   * would otherwise keep the old value). A change affects open alerts only when they are
+   * notified again.
+   *
+   * @default AlertStatusOnGone.CRITICAL
+   */
+  readonly alertStatusOnGone?: AlertStatusOnGone;
+}
+
+/**
+ * A connectivity monitor (`Custom::MackerelMonitor` of type `connectivity`): alerts when a
+ * host in its scopes stops posting metrics.
+ *
+ * On ECS every task is a host; pair this monitor with `MackerelContainerAgent` roles.
+ *
+ * @see https://mackerel.io/api-docs/entry/monitors#create-host-connectivity-monitoring
+ *
+ * @example
+ * new ConnectivityMonitor(this, 'Alive', {
+ *   scopes: [MonitorScope.fromRole(web)], alertStatusOnGone: AlertStatusOnGone.WARNING,
+ * });
+ */
+export class ConnectivityMonitor extends MonitorBase {
+  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  public readonly monitorId: string;
+
+  constructor(scope: Construct, id: string, props: ConnectivityMonitorProps = {}) {
+    super(scope, id, props);
+    this._checkName(props.name);
+    _checkOneOf(this, 'alertStatusOnGone', props.alertStatusOnGone, Object.values(AlertStatusOnGone));
+    this.monitorId = this._createMonitor({
+      type: 'connectivity',
+      name: props.name ?? 'connectivity',
+      scopes: _renderScopes(this, 'scopes', props.scopes),
+      excludeScopes: _renderScopes(this, 'excludeScopes', props.excludeScopes),
+      alertStatusOnGone: props.alertStatusOnGone ?? AlertStatusOnGone.CRITICAL,
+    });
+  }
+}

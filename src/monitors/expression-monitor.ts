@@ -1,0 +1,59 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { _fail } from '../_validation';
+import { _wholeDuration } from './_checks';
+import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
+
+/**
+ * Properties of an `ExpressionMonitor`.
+ */
+export interface ExpressionMonitorProps extends ThresholdMonitorProps {
+  /**
+   * The graph expression to watch; it must produce exactly one series.
+   *
+   * @see https://mackerel.io/docs/entry/advanced/advanced-graph
+   */
+  readonly expression: string;
+
+  /**
+   * How far back the expression is evaluated, so that metrics posted late are included:
+   * 2-10 whole minutes.
+   *
+   * @default - Mackerel's default, 2 minutes
+   */
+  readonly evaluateBackwardMinutes?: Duration;
+}
+
+/**
+ * An expression monitor (`Custom::MackerelMonitor` of type `expression`): alerts when the
+ * value of a graph expression crosses a threshold.
+ *
+ * @see https://mackerel.io/api-docs/entry/monitors#create-expression-monitoring
+ *
+ * @example
+ * new ExpressionMonitor(this, 'Tasks', {
+ *   name: 'running tasks', operator: MonitorOperator.LESS_THAN, critical: 2,
+ *   expression: "count(role(shop:web, 'container-cpu%'))",
+ * });
+ */
+export class ExpressionMonitor extends MonitorBase {
+  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  public readonly monitorId: string;
+
+  constructor(scope: Construct, id: string, props: ExpressionMonitorProps) {
+    super(scope, id, props);
+    this._checkThresholds(props);
+    if (!Token.isUnresolved(props.expression) && props.expression.trim() === '') {
+      _fail(this, 'expression', props.expression, 'is empty', 'a graph expression');
+    }
+    this.monitorId = this._createMonitor({
+      type: 'expression',
+      name: props.name,
+      expression: props.expression,
+      operator: props.operator,
+      warning: props.warning,
+      critical: props.critical,
+      evaluateBackwardMinutes: _wholeDuration(this, 'evaluateBackwardMinutes', props.evaluateBackwardMinutes, 'minutes', { min: 2, max: 10 }),
+    });
+  }
+}

@@ -1,0 +1,263 @@
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { _fail } from '../_validation';
+import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
+import { DualStack, ExternalHttpMethod } from './enums';
+import { MonitorBase, MonitorBaseProps } from './monitor-base';
+import { IMackerelService } from '../service/service';
+
+/** Mackerel's HTTP checker gives up after this long, so a slower threshold never fires. */
+const CHECK_TIMEOUT_MILLIS = 15000;
+
+/**
+ * One HTTP header an external HTTP monitor sends.
+ */
+export interface ExternalHttpHeader {
+  /** The header name, such as `Authorization` or `User-Agent`. */
+  readonly name: string;
+  /**
+   * The header value.
+   *
+   * Written into the CloudFormation template in plain text: do not put secrets here.
+   */
+  readonly value: string;
+}
+
+/**
+ * Properties of an `ExternalHttpMonitor`.
+ */
+export interface ExternalHttpMonitorProps extends MonitorBaseProps {
+  /** The monitor name, shown in alerts. Must not be empty. */
+  readonly name: string;
+
+  /** The URL checked every minute; `http` or `https`. */
+  readonly url: string;
+
+  /**
+   * The HTTP method of the request.
+   *
+   * @default ExternalHttpMethod.GET
+   */
+  readonly method?: ExternalHttpMethod;
+
+  /**
+   * The service the monitor belongs to; its alerts are grouped under it and response times
+   * are posted as its service metrics.
+   *
+   * Required when response time is monitored.
+   *
+   * @default - no service
+   */
+  readonly service?: IMackerelService;
+
+  /**
+   * Raise a WARNING alert when the average response time exceeds this.
+   *
+   * Needs `service` and `responseTimeDuration`. Mackerel's check times out after 15 seconds,
+   * so a threshold above that never fires (a synth warning says so).
+   *
+   * @default - no WARNING alert on response time
+   */
+  readonly responseTimeWarning?: Duration;
+
+  /**
+   * Raise a CRITICAL alert when the average response time exceeds this.
+   *
+   * Needs `service` and `responseTimeDuration`. Mackerel's check times out after 15 seconds,
+   * so a threshold above that never fires (a synth warning says so).
+   *
+   * @default - no CRITICAL alert on response time
+   */
+  readonly responseTimeCritical?: Duration;
+
+  /**
+   * Over how long the response time is averaged: 1-10 whole minutes.
+   *
+   * Needs `service` and at least one of `responseTimeWarning` and `responseTimeCritical`.
+   *
+   * @default - response time is not monitored
+   */
+  readonly responseTimeDuration?: Duration;
+
+  /**
+   * A string the response body must contain.
+   *
+   * @default - the body is not checked
+   */
+  readonly containsString?: string;
+
+  /**
+   * How many checks in a row must fail before an alert is raised: 1-10.
+   *
+   * @default 1
+   */
+  readonly maxCheckAttempts?: number;
+
+  /**
+   * Raise a WARNING alert when the TLS certificate expires within this many whole days.
+   *
+   * @default - no WARNING alert on certificate expiration
+   */
+  readonly certificationExpirationWarning?: Duration;
+
+  /**
+   * Raise a CRITICAL alert when the TLS certificate expires within this many whole days.
+   *
+   * @default - no CRITICAL alert on certificate expiration
+   */
+  readonly certificationExpirationCritical?: Duration;
+
+  /**
+   * Whether to accept an invalid TLS certificate.
+   *
+   * @default false
+   */
+  readonly skipCertificateVerification?: boolean;
+
+  /**
+   * The status code that counts as success.
+   *
+   * @default - any 2xx or 3xx status
+   */
+  readonly expectedStatusCode?: number;
+
+  /**
+   * Headers sent with the request; names must be unique (case-insensitive).
+   *
+   * Always sent, so removing headers from the code removes them in Mackerel too (the API
+   * would otherwise keep the old ones).
+   *
+   * @default - no extra headers
+   */
+  readonly headers?: ExternalHttpHeader[];
+
+  /**
+   * The request body, for POST and PUT.
+   *
+   * @default - no body
+   */
+  readonly requestBody?: string;
+
+  /**
+   * Whether to follow redirects (at most 2).
+   *
+   * @default false
+   */
+  readonly followRedirect?: boolean;
+
+  /**
+   * Which IP version to connect with.
+   *
+   * @default DualStack.IPV4
+   */
+  readonly dualstack?: DualStack;
+}
+
+/**
+ * An external HTTP monitor (`Custom::MackerelMonitor` of type `external`): Mackerel requests
+ * a URL every minute from outside and alerts on failures, slow responses or a certificate
+ * about to expire.
+ *
+ * @see https://mackerel.io/api-docs/entry/monitors#create-external-http-monitoring
+ *
+ * @example
+ * new ExternalHttpMonitor(this, 'Url', {
+ *   name: 'top page', url: 'https://shop.example.com/', service: shop,
+ *   responseTimeWarning: Duration.millis(1500), responseTimeDuration: Duration.minutes(3),
+ * });
+ */
+export class ExternalHttpMonitor extends MonitorBase {
+  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  public readonly monitorId: string;
+
+  constructor(scope: Construct, id: string, props: ExternalHttpMonitorProps) {
+    super(scope, id, props);
+    this._checkName(props.name);
+    this.checkUrl(props.url);
+    _checkOneOf(this, 'method', props.method, Object.values(ExternalHttpMethod));
+    _checkOneOf(this, 'dualstack', props.dualstack, Object.values(DualStack));
+    _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
+    _checkRange(this, 'expectedStatusCode', props.expectedStatusCode, { min: 100, max: 599 });
+    this.checkHeaders(props.headers ?? []);
+    this.monitorId = this._createMonitor({
+      type: 'external',
+      name: props.name,
+      url: props.url,
+      method: props.method,
+      service: props.service?.name,
+      ...this.renderResponseTime(props),
+      containsString: props.containsString,
+      maxCheckAttempts: props.maxCheckAttempts,
+      certificationExpirationWarning: _wholeDuration(this, 'certificationExpirationWarning', props.certificationExpirationWarning, 'days'),
+      certificationExpirationCritical: _wholeDuration(this, 'certificationExpirationCritical', props.certificationExpirationCritical, 'days'),
+      skipCertificateVerification: props.skipCertificateVerification,
+      expectedStatusCode: props.expectedStatusCode,
+      headers: (props.headers ?? []).map((h) => ({ name: h.name, value: h.value })),
+      requestBody: props.requestBody,
+      followRedirect: props.followRedirect,
+      dualstack: props.dualstack,
+    });
+  }
+
+  private checkUrl(url: string): void {
+    if (Token.isUnresolved(url)) return;
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      _fail(this, 'url', url, 'is not a URL', 'an absolute http:// or https:// URL');
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      _fail(this, 'url', url, `has scheme ${JSON.stringify(protocol.replace(/:$/, ''))}`, 'http or https');
+    }
+  }
+
+  private checkHeaders(headers: ExternalHttpHeader[]): void {
+    const seen = new Map<string, number>();
+    headers.forEach((header, i) => {
+      if (Token.isUnresolved(header.name)) return;
+      if (header.name.trim() === '') {
+        _fail(this, `headers[${i}].name`, header.name, 'is empty', 'an HTTP header name');
+      }
+      const key = header.name.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) {
+        _fail(this, `headers[${i}].name`, header.name, `repeats headers[${first}].name`, 'unique header names (case-insensitive)');
+      }
+      seen.set(key, i);
+    });
+  }
+
+  /** Response time fields: in milliseconds and minutes, with the service they need. */
+  private renderResponseTime(props: ExternalHttpMonitorProps) {
+    const warning = this.responseTimeMillis('responseTimeWarning', props.responseTimeWarning);
+    const critical = this.responseTimeMillis('responseTimeCritical', props.responseTimeCritical);
+    const duration = _wholeDuration(this, 'responseTimeDuration', props.responseTimeDuration, 'minutes', { min: 1, max: 10 });
+    const given = [['responseTimeWarning', warning], ['responseTimeCritical', critical], ['responseTimeDuration', duration]]
+      .filter(([, value]) => value !== undefined);
+    if (given.length > 0 && props.service === undefined) {
+      _fail(this, 'service', undefined, `is missing, but ${given[0][0]} is set`, 'a service to post response times to');
+    }
+    if ((warning !== undefined || critical !== undefined) && duration === undefined) {
+      _fail(this, 'responseTimeDuration', undefined, 'is missing, but a response time threshold is set', '1-10 whole minutes to average the response time over');
+    }
+    if (duration !== undefined && warning === undefined && critical === undefined) {
+      _fail(this, 'responseTimeWarning', undefined, 'and responseTimeCritical are both missing, but responseTimeDuration is set',
+        'at least one response time threshold');
+    }
+    return { responseTimeWarning: warning, responseTimeCritical: critical, responseTimeDuration: duration };
+  }
+
+  private responseTimeMillis(property: string, threshold: Duration | undefined): number | undefined {
+    if (threshold === undefined) return undefined;
+    const millis = threshold.toMilliseconds();
+    if (!Token.isUnresolved(millis) && millis > CHECK_TIMEOUT_MILLIS) {
+      Annotations.of(this).addWarningV2('cdk-mackerel:responseTimeOverTimeout',
+        `${property} is ${millis} ms, but Mackerel's HTTP check times out after ${CHECK_TIMEOUT_MILLIS} ms, so this threshold never fires; expected at most ${CHECK_TIMEOUT_MILLIS} ms`);
+    }
+    if (!Token.isUnresolved(millis) && millis <= 0) {
+      _fail(this, property, threshold.toHumanString(), 'is not positive', 'a response time above 0 ms');
+    }
+    return millis;
+  }
+}

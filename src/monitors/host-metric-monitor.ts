@@ -1,0 +1,104 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { _fail } from '../_validation';
+import { _checkRange, _renderScopes, _wholeDuration } from './_checks';
+import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
+import { MonitorScope } from './scope';
+
+/** Host metrics Mackerel monitors as percentages ("comparative" monitoring): thresholds 0-100. */
+const COMPARATIVE_METRICS = ['cpu%', 'memory%', 'disk%', 'swap%', 'container-cpu%', 'container-memory%'];
+
+/**
+ * Properties of a `HostMetricMonitor`.
+ */
+export interface HostMetricMonitorProps extends ThresholdMonitorProps {
+  /**
+   * The host metric to watch, such as `loadavg5` or `custom.foo.bar`.
+   *
+   * `cpu%`, `memory%`, `disk%`, `swap%`, `container-cpu%` and `container-memory%` are
+   * percentages: their thresholds must be within 0-100. Changing the metric replaces the
+   * monitor (Mackerel cannot change a monitor's target).
+   */
+  readonly metric: string;
+
+  /**
+   * Over how long the metric is averaged before it is compared: 1-10 whole minutes.
+   */
+  readonly duration: Duration;
+
+  /**
+   * How many checks in a row must exceed a threshold before an alert is raised: 1-10.
+   *
+   * @default 1
+   */
+  readonly maxCheckAttempts?: number;
+
+  /**
+   * The services and roles whose hosts are monitored.
+   *
+   * @default - every host of the organization
+   */
+  readonly scopes?: MonitorScope[];
+
+  /**
+   * Services and roles whose hosts are left out.
+   *
+   * @default - none
+   */
+  readonly excludeScopes?: MonitorScope[];
+}
+
+/**
+ * A host metric monitor (`Custom::MackerelMonitor` of type `host`): alerts when a metric of
+ * each host in its scopes crosses a threshold.
+ *
+ * @see https://mackerel.io/api-docs/entry/monitors#create-host-metric-monitoring
+ *
+ * @example
+ * new HostMetricMonitor(this, 'Cpu', {
+ *   name: 'web cpu', metric: 'container-cpu%', operator: MonitorOperator.GREATER_THAN,
+ *   warning: 80, critical: 90, duration: Duration.minutes(3),
+ *   scopes: [MonitorScope.fromRole(web)],
+ * });
+ */
+export class HostMetricMonitor extends MonitorBase {
+  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  public readonly monitorId: string;
+
+  constructor(scope: Construct, id: string, props: HostMetricMonitorProps) {
+    super(scope, id, props);
+    this._checkThresholds(props);
+    this.checkMetric(props);
+    _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
+    this.monitorId = this._createMonitor({
+      type: 'host',
+      name: props.name,
+      metric: props.metric,
+      operator: props.operator,
+      warning: props.warning,
+      critical: props.critical,
+      duration: _wholeDuration(this, 'duration', props.duration, 'minutes', { min: 1, max: 10 }),
+      maxCheckAttempts: props.maxCheckAttempts,
+      scopes: _renderScopes(this, 'scopes', props.scopes),
+      excludeScopes: _renderScopes(this, 'excludeScopes', props.excludeScopes),
+    });
+  }
+
+  private checkMetric(props: HostMetricMonitorProps): void {
+    if (Token.isUnresolved(props.metric)) return;
+    if (props.metric.trim() === '') {
+      _fail(this, 'metric', props.metric, 'is empty', 'a host metric name');
+    }
+    if (COMPARATIVE_METRICS.includes(props.metric)) {
+      _checkPercent(this, 'warning', props.warning, props.metric);
+      _checkPercent(this, 'critical', props.critical, props.metric);
+    }
+  }
+}
+
+function _checkPercent(scope: Construct, property: string, value: number | undefined, metric: string): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (value < 0 || value > 100) {
+    _fail(scope, property, value, `is not a percentage, but ${JSON.stringify(metric)} is measured in percent`, 'a number from 0 to 100');
+  }
+}

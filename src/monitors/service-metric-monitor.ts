@@ -1,0 +1,102 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { _fail } from '../_validation';
+import { _checkRange, _wholeDuration } from './_checks';
+import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
+import { IMackerelService } from '../service/service';
+
+/** Metric interruption durations: whole multiples of 10 minutes, at most one week. */
+const MISSING_DURATION = { min: 10, max: 10080, step: 10 };
+
+/**
+ * Properties of a `ServiceMetricMonitor`.
+ */
+export interface ServiceMetricMonitorProps extends ThresholdMonitorProps {
+  /**
+   * The service whose metric is watched.
+   *
+   * Changing it replaces the monitor.
+   */
+  readonly service: IMackerelService;
+
+  /**
+   * The service metric to watch.
+   *
+   * Changing it replaces the monitor (Mackerel cannot change a monitor's target).
+   */
+  readonly metric: string;
+
+  /**
+   * How many of the most recent metric POINTS are averaged before the comparison: 1-10.
+   *
+   * A number of points, not minutes: a service metric posted every 5 minutes with
+   * `duration: 3` is averaged over 15 minutes.
+   */
+  readonly duration: number;
+
+  /**
+   * How many checks in a row must exceed a threshold before an alert is raised: 1-10.
+   *
+   * @default 1
+   */
+  readonly maxCheckAttempts?: number;
+
+  /**
+   * Raise a WARNING alert when the metric has not been posted for this long.
+   *
+   * A multiple of 10 minutes, from 10 minutes to 7 days (10080 minutes).
+   *
+   * @default - no WARNING alert for metric interruption
+   */
+  readonly missingDurationWarning?: Duration;
+
+  /**
+   * Raise a CRITICAL alert when the metric has not been posted for this long.
+   *
+   * A multiple of 10 minutes, from 10 minutes to 7 days (10080 minutes).
+   *
+   * @default - no CRITICAL alert for metric interruption
+   */
+  readonly missingDurationCritical?: Duration;
+}
+
+/**
+ * A service metric monitor (`Custom::MackerelMonitor` of type `service`): alerts when a
+ * service metric crosses a threshold, or stops being posted.
+ *
+ * @see https://mackerel.io/api-docs/entry/monitors#create-service-metric-monitoring
+ *
+ * @example
+ * new ServiceMetricMonitor(this, 'Orders', {
+ *   name: 'orders dropped', service: shop, metric: 'shop.orders.count',
+ *   operator: MonitorOperator.LESS_THAN, warning: 10, duration: 3,
+ *   missingDurationCritical: Duration.minutes(30),
+ * });
+ */
+export class ServiceMetricMonitor extends MonitorBase {
+  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  public readonly monitorId: string;
+
+  constructor(scope: Construct, id: string, props: ServiceMetricMonitorProps) {
+    super(scope, id, props);
+    this._checkThresholds(props);
+    if (!Token.isUnresolved(props.metric) && props.metric.trim() === '') {
+      _fail(this, 'metric', props.metric, 'is empty', 'a service metric name');
+    }
+    _checkRange(this, 'duration', props.duration, { min: 1, max: 10 }, 'points');
+    _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
+    this.monitorId = this._createMonitor({
+      type: 'service',
+      name: props.name,
+      service: props.service.name,
+      metric: props.metric,
+      operator: props.operator,
+      warning: props.warning,
+      critical: props.critical,
+      duration: props.duration,
+      maxCheckAttempts: props.maxCheckAttempts,
+      missingDurationWarning: _wholeDuration(this, 'missingDurationWarning', props.missingDurationWarning, 'minutes', MISSING_DURATION),
+      missingDurationCritical: _wholeDuration(this, 'missingDurationCritical', props.missingDurationCritical, 'minutes', MISSING_DURATION),
+    });
+  }
+}
