@@ -1,0 +1,74 @@
+import { App, Fn, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { MackerelRole, MackerelService } from '../../src';
+import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
+
+describe('MackerelRole', () => {
+  describe('creation', () => {
+    test('fullName is a reference to the role resource (its physical ID is service:role)', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(stack.resolve(web.fullName)).toEqual({ Ref: logicalIdOf(web) });
+    });
+
+    test('a role of a referenced service names that service literally', () => {
+      const { stack } = mackerelStack();
+      const legacy = MackerelService.fromName(stack, 'Legacy', 'legacy');
+
+      new MackerelRole(stack, 'Db', { service: legacy, name: 'db', memo: 'primary' });
+
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelRole', { service: 'legacy', name: 'db', memo: 'primary' });
+    });
+
+    test('rejects an invalid role name, naming the path', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new MackerelRole(stack, 'Bad', { service: shop, name: '_web' }))
+        .toThrow(/Stack\/Bad: name "_web" is not a valid Mackerel role name; expected 2-63 letters, digits, - or _, not starting with - or _/);
+    });
+  });
+
+  describe('fromFullName', () => {
+    test('creates no resource and splits the full name', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+
+      const role = MackerelRole.fromFullName(stack, 'Existing', 'legacy:db');
+
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('Custom::MackerelRole', 0);
+      template.resourceCountIs('Custom::MackerelService', 0);
+      expect(role.fullName).toBe('legacy:db');
+      expect(role.name).toBe('db');
+      expect(role.service.name).toBe('legacy');
+    });
+
+    test('splits a token full name at deploy time', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+
+      const role = MackerelRole.fromFullName(stack, 'Imported', Fn.importValue('RoleFullName'));
+
+      expect(stack.resolve(role.name)).toEqual({ 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::ImportValue': 'RoleFullName' }] }] });
+      expect(stack.resolve(role.service.name)).toEqual({ 'Fn::Select': [0, { 'Fn::Split': [':', { 'Fn::ImportValue': 'RoleFullName' }] }] });
+    });
+
+    test.each([
+      ['web', /Stack\/Existing: fullName "web" is not a Mackerel role full name; expected service:role/],
+      ['shop:web:extra', /Stack\/Existing: fullName "shop:web:extra" is not a Mackerel role full name/],
+      ['shop:w', /Stack\/Existing: fullName "shop:w" is not a Mackerel role full name/],
+    ])('rejects %j', (fullName, message) => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+
+      expect(() => MackerelRole.fromFullName(stack, 'Existing', fullName)).toThrow(message);
+    });
+  });
+
+  test('a role created in the stack has no memo unless given', () => {
+    const { stack } = mackerelStack();
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelRole', { name: 'web', memo: Match.absent() });
+  });
+});

@@ -1,0 +1,125 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { MackerelRole, MackerelService } from '../../src';
+import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
+
+describe('MackerelService', () => {
+  describe('creation', () => {
+    test('creates one Custom::MackerelService with the name, served by the stack provider', () => {
+      // GIVEN / WHEN
+      const { stack, provider, shop } = mackerelStack();
+
+      // THEN
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('Custom::MackerelService', 1);
+      template.hasResourceProperties('Custom::MackerelService', {
+        ServiceToken: stack.resolve(provider.serviceToken),
+        name: 'shop',
+        memo: Match.absent(),
+      });
+      expect(logicalIdOf(shop)).toMatch(/^Shop/);
+    });
+
+    test('renders the memo when given', () => {
+      const { stack } = mackerelStack();
+
+      new MackerelService(stack, 'Blog', { name: 'blog', memo: 'the company blog' });
+
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelService', { name: 'blog', memo: 'the company blog' });
+    });
+
+    test('name is a reference to the resource, so users of it depend on the service', () => {
+      const { shop } = mackerelStack();
+
+      expect(Stack.of(shop).resolve(shop.name)).toEqual({ Ref: logicalIdOf(shop) });
+    });
+
+    test('a stack without a MackerelProvider fails synthesis, saying how to fix it', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Bare');
+      new MackerelService(stack, 'Shop', { name: 'shop' });
+
+      expect(() => app.synth()).toThrow(/Custom::MackerelService needs a MackerelProvider in stack "Bare"/);
+    });
+  });
+
+  describe('name rules', () => {
+    test.each([
+      ['shop!', /Stack\/Bad: name "shop!" is not a valid Mackerel service name; expected 2-63 letters, digits, - or _/],
+      ['s', /Stack\/Bad: name "s" is not a valid Mackerel service name/],
+      ['-shop', /Stack\/Bad: name "-shop" is not a valid Mackerel service name/],
+      ['x'.repeat(64), /Stack\/Bad: name "x{64}" is not a valid Mackerel service name/],
+      ['shop:web', /Stack\/Bad: name "shop:web" is not a valid Mackerel service name/],
+    ])('rejects %j', (name, message) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new MackerelService(stack, 'Bad', { name })).toThrow(message);
+    });
+
+    test('accepts 63 characters with digits, - and _', () => {
+      const { stack } = mackerelStack();
+      const name = `a${'b-_9'.repeat(15)}cd`;
+
+      new MackerelService(stack, 'Long', { name });
+
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelService', { name });
+    });
+  });
+
+  describe('addRole', () => {
+    test('creates a Custom::MackerelRole of the service, named by its construct id', () => {
+      const { stack, shop, web } = mackerelStack();
+
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelRole', {
+        service: { Ref: logicalIdOf(shop) },
+        name: 'web',
+        memo: Match.absent(),
+      });
+      expect(web).toBeInstanceOf(MackerelRole);
+      expect(web.node.path).toBe('Stack/Shop/web');
+      expect(web.service).toBe(shop);
+      expect(web.name).toBe('web');
+    });
+
+    test('passes the memo option', () => {
+      const { stack, shop } = mackerelStack();
+
+      shop.addRole('batch', { memo: 'nightly jobs' });
+
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelRole', { name: 'batch', memo: 'nightly jobs' });
+    });
+
+    test('rejects a token name, which cannot be a construct id', () => {
+      const { shop } = mackerelStack();
+      const token = shop.name;
+
+      expect(() => shop.addRole(token)).toThrow(/Stack\/Shop: addRole\(name\) "\$\{Token\[.*\]\}" is a token and cannot name a construct; expected a literal role name\. Use new MackerelRole/);
+    });
+
+    test('rejects an invalid role name', () => {
+      const { shop } = mackerelStack();
+
+      expect(() => shop.addRole('we b')).toThrow(/Stack\/Shop\/we b: name "we b" is not a valid Mackerel role name/);
+    });
+  });
+
+  describe('fromName', () => {
+    test('creates no resource and keeps the literal name', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+
+      const existing = MackerelService.fromName(stack, 'Existing', 'legacy');
+
+      Template.fromStack(stack).resourceCountIs('Custom::MackerelService', 0);
+      expect(existing.name).toBe('legacy');
+    });
+
+    test('rejects an invalid name', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+
+      expect(() => MackerelService.fromName(stack, 'Existing', 'leg acy')).toThrow(/Stack\/Existing: name "leg acy" is not a valid Mackerel service name/);
+    });
+  });
+});
