@@ -32,7 +32,7 @@ export function _checkRange(scope: IConstruct, property: string, value: number |
 /** Throws unless a literal number is finite (no NaN or Infinity); tokens pass. @internal */
 export function _checkFinite(scope: IConstruct, property: string, value: number | undefined): void {
   if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isFinite(value)) _fail(scope, property, value, 'is not a finite number', 'a number');
+  if (!Number.isFinite(value)) _fail(scope, property, String(value), 'is not a finite number', 'a number');
 }
 
 type Unit = 'minutes' | 'days';

@@ -1,0 +1,105 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { HostMetricMonitor, HostMetricMonitorProps, MonitorOperator, MonitorScope } from '../../src';
+import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+
+const CPU: HostMetricMonitorProps = {
+  name: 'web cpu', metric: 'container-cpu%', operator: MonitorOperator.GREATER_THAN,
+  warning: 80, critical: 90, duration: Duration.minutes(3),
+};
+
+describe('HostMetricMonitor', () => {
+  test('renders every field of a host monitor, with numbers as numbers and scopes as references', () => {
+    // GIVEN
+    const { stack, shop, web } = mackerelStack();
+
+    // WHEN
+    const cpu = new HostMetricMonitor(stack, 'Cpu', {
+      ...CPU,
+      maxCheckAttempts: 3,
+      scopes: [MonitorScope.fromRole(web), MonitorScope.of('legacy:db')],
+      excludeScopes: [MonitorScope.fromService(shop)],
+      notificationInterval: Duration.minutes(60),
+    });
+
+    // THEN
+    expect(propertiesOf(cpu)).toEqual({
+      ServiceToken: expect.anything(),
+      type: 'host',
+      name: 'web cpu',
+      metric: 'container-cpu%',
+      operator: '>',
+      warning: 80,
+      critical: 90,
+      duration: 3,
+      maxCheckAttempts: 3,
+      scopes: [{ Ref: logicalIdOf(web) }, 'legacy:db'],
+      excludeScopes: [{ Ref: logicalIdOf(shop) }],
+      notificationInterval: 60,
+    });
+  });
+
+  test('optional fields are left out when not given', () => {
+    const { stack } = mackerelStack();
+
+    new HostMetricMonitor(stack, 'Load', { name: 'load', metric: 'loadavg5', operator: MonitorOperator.LESS_THAN, critical: 1, duration: Duration.minutes(1) });
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
+      type: 'host', operator: '<', critical: 1, duration: 1,
+      warning: Match.absent(), maxCheckAttempts: Match.absent(), scopes: Match.absent(), excludeScopes: Match.absent(),
+    });
+  });
+
+  test('non-comparative metrics may have thresholds above 100', () => {
+    const { stack } = mackerelStack();
+
+    new HostMetricMonitor(stack, 'Load', { ...CPU, metric: 'custom.queue.length', warning: 500, critical: 1000 });
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', { metric: 'custom.queue.length', critical: 1000 });
+  });
+
+  describe('rejected input', () => {
+    test.each([
+      ['cpu%', 'warning', 101],
+      ['memory%', 'critical', -1],
+      ['container-memory%', 'critical', 100.5],
+    ])('%s with %s %d (comparative metrics are percentages)', (metric, field, value) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new HostMetricMonitor(stack, 'Cpu', { ...CPU, metric, [field]: value }))
+        .toThrow(new RegExp(`Stack/Cpu: ${field} ${value} is not a percentage, but "${metric.replace('%', '%')}" is measured in percent; expected a number from 0 to 100`));
+    });
+
+    test.each([
+      [Duration.minutes(0), /Stack\/Cpu: duration "0 minutes" is out of range; expected a whole number of minutes from 1 to 10/],
+      [Duration.minutes(11), /Stack\/Cpu: duration "11 minutes" is out of range; expected a whole number of minutes from 1 to 10/],
+      [Duration.seconds(90), /Stack\/Cpu: duration "1 minute 30 seconds" is not a whole number of minutes; expected a whole number of minutes from 1 to 10/],
+    ])('duration %s', (duration, message) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new HostMetricMonitor(stack, 'Cpu', { ...CPU, duration })).toThrow(message);
+    });
+
+    test.each([0, 11, 1.5])('maxCheckAttempts %d', (maxCheckAttempts) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new HostMetricMonitor(stack, 'Cpu', { ...CPU, maxCheckAttempts }))
+        .toThrow(new RegExp(`Stack/Cpu: maxCheckAttempts ${maxCheckAttempts} is out of range; expected a whole number from 1 to 10`));
+    });
+
+    test('an empty metric', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new HostMetricMonitor(stack, 'Cpu', { ...CPU, metric: '' })).toThrow(/Stack\/Cpu: metric "" is empty; expected a host metric name/);
+    });
+
+    test('an invalid scope string, naming its index', () => {
+      const { stack, web } = mackerelStack();
+      const bad = MonitorScope.fromService({ name: 'shop:web!' } as never);
+
+      expect(() => new HostMetricMonitor(stack, 'Cpu', { ...CPU, scopes: [MonitorScope.fromRole(web), bad] }))
+        .toThrow(/Stack\/Cpu: scopes\[1\] "shop:web!" is not a Mackerel service name or role full name; expected service or service:role/);
+    });
+  });
+});
