@@ -16,8 +16,8 @@ export interface _Range {
 }
 
 function describeRange(range: _Range, unit: string): string {
-  const kind = range.step ? `a multiple of ${range.step}` : 'a whole number';
-  return `${kind}${unit ? ` of ${unit}` : ''} from ${range.min} to ${range.max}`;
+  const kind = range.step ? `a multiple of ${range.step}${unit ? ` ${unit}` : ''}` : `a whole number${unit ? ` of ${unit}` : ''}`;
+  return `${kind} from ${range.min} to ${range.max}`;
 }
 
 /** Throws unless a literal number is whole and within range; tokens pass. @internal */
