@@ -1,0 +1,196 @@
+import { Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { DualStack, ExternalHttpMethod, ExternalHttpMonitor } from '../../src';
+import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+
+const TOP = { name: 'top page', url: 'https://shop.example.com/' };
+
+describe('ExternalHttpMonitor', () => {
+  test('renders the design example: response time in milliseconds and minutes, posted to the service', () => {
+    const { stack, shop } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeWarning: Duration.millis(1500), responseTimeDuration: Duration.minutes(3) });
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
+      type: 'external', name: 'top page', url: 'https://shop.example.com/', service: { Ref: logicalIdOf(shop) },
+      responseTimeWarning: 1500, responseTimeDuration: 3, responseTimeCritical: Match.absent(),
+    });
+  });
+
+  test('renders every field of an external monitor', () => {
+    const { stack, shop } = mackerelStack();
+
+    const api = new ExternalHttpMonitor(stack, 'Api', {
+      name: 'orders api',
+      url: 'http://api.example.com/orders',
+      method: ExternalHttpMethod.POST,
+      service: shop,
+      responseTimeWarning: Duration.seconds(1),
+      responseTimeCritical: Duration.seconds(3),
+      responseTimeDuration: Duration.minutes(5),
+      containsString: '"ok":true',
+      maxCheckAttempts: 2,
+      certificationExpirationWarning: Duration.days(30),
+      certificationExpirationCritical: Duration.days(7),
+      skipCertificateVerification: true,
+      expectedStatusCode: 201,
+      headers: [{ name: 'Content-Type', value: 'application/json' }, { name: 'X-Probe', value: 'mackerel' }],
+      requestBody: '{"dryRun":true}',
+      followRedirect: true,
+      dualstack: DualStack.AUTO,
+      memo: 'synthetic order',
+    });
+
+    expect(propertiesOf(api)).toEqual({
+      ServiceToken: expect.anything(),
+      type: 'external',
+      name: 'orders api',
+      memo: 'synthetic order',
+      url: 'http://api.example.com/orders',
+      method: 'POST',
+      service: { Ref: logicalIdOf(shop) },
+      responseTimeWarning: 1000,
+      responseTimeCritical: 3000,
+      responseTimeDuration: 5,
+      containsString: '"ok":true',
+      maxCheckAttempts: 2,
+      certificationExpirationWarning: 30,
+      certificationExpirationCritical: 7,
+      skipCertificateVerification: true,
+      expectedStatusCode: 201,
+      headers: [{ name: 'Content-Type', value: 'application/json' }, { name: 'X-Probe', value: 'mackerel' }],
+      requestBody: '{"dryRun":true}',
+      followRedirect: true,
+      dualstack: 'auto',
+    });
+  });
+
+  test('without headers, an empty list is sent so that removed headers are cleared in Mackerel', () => {
+    const { stack } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', TOP);
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
+      type: 'external', headers: [], method: Match.absent(), service: Match.absent(), dualstack: Match.absent(),
+    });
+  });
+
+  test('warns when a response time threshold exceeds the 15 s check timeout', () => {
+    const { stack, shop } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeCritical: Duration.seconds(20), responseTimeDuration: Duration.minutes(1) });
+
+    Annotations.fromStack(stack).hasWarning('/Stack/Url',
+      Match.stringLikeRegexp('responseTimeCritical is 20000 ms, but Mackerel\'s HTTP check times out after 15000 ms, so this threshold never fires'));
+  });
+
+  test('does not warn at exactly 15 s', () => {
+    const { stack, shop } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeWarning: Duration.seconds(15), responseTimeDuration: Duration.minutes(1) });
+
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Url', Match.anyValue());
+  });
+
+  describe('rejected input', () => {
+    test.each([
+      ['ftp://shop.example.com/', /Stack\/Url: url "ftp:\/\/shop.example.com\/" has scheme "ftp"; expected http or https/],
+      ['shop.example.com', /Stack\/Url: url "shop.example.com" is not a URL; expected an absolute http:\/\/ or https:\/\/ URL/],
+    ])('url %j', (url, message) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, url })).toThrow(message);
+    });
+
+    test('a method other than GET, POST, PUT and DELETE', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, method: 'PATCH' as ExternalHttpMethod }))
+        .toThrow(/Stack\/Url: method "PATCH" is not allowed; expected one of "GET", "POST", "PUT", "DELETE"/);
+    });
+
+    test('a dualstack other than ipv4, ipv6 and auto', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, dualstack: 'both' as DualStack }))
+        .toThrow(/Stack\/Url: dualstack "both" is not allowed; expected one of "ipv4", "ipv6", "auto"/);
+    });
+
+    test('response time monitoring without a service', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, responseTimeWarning: Duration.seconds(1), responseTimeDuration: Duration.minutes(3) }))
+        .toThrow(/Stack\/Url: service undefined is missing, but responseTimeWarning is set; expected a service to post response times to/);
+    });
+
+    test('a response time threshold without responseTimeDuration', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeCritical: Duration.seconds(1) }))
+        .toThrow(/Stack\/Url: responseTimeDuration undefined is missing, but a response time threshold is set; expected 1-10 whole minutes/);
+    });
+
+    test('responseTimeDuration without a threshold', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeDuration: Duration.minutes(3) }))
+        .toThrow(/Stack\/Url: responseTimeWarning undefined and responseTimeCritical are both missing, but responseTimeDuration is set; expected at least one response time threshold/);
+    });
+
+    test('responseTimeDuration out of range', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeWarning: Duration.seconds(1), responseTimeDuration: Duration.minutes(15) }))
+        .toThrow(/Stack\/Url: responseTimeDuration "15 minutes" is out of range; expected a whole number of minutes from 1 to 10/);
+    });
+
+    test('a response time threshold of zero', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeWarning: Duration.millis(0), responseTimeDuration: Duration.minutes(1) }))
+        .toThrow(/Stack\/Url: responseTimeWarning "0 millis" is not positive; expected a response time above 0 ms/);
+    });
+
+    test('duplicate header names, compared case-insensitively', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, headers: [{ name: 'Accept', value: 'a' }, { name: 'X', value: 'b' }, { name: 'accept', value: 'c' }] }))
+        .toThrow(/Stack\/Url: headers\[2\].name "accept" repeats headers\[0\].name; expected unique header names \(case-insensitive\)/);
+    });
+
+    test('an empty header name', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, headers: [{ name: '', value: 'a' }] }))
+        .toThrow(/Stack\/Url: headers\[0\].name "" is empty; expected an HTTP header name/);
+    });
+
+    test('maxCheckAttempts 0', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, maxCheckAttempts: 0 }))
+        .toThrow(/Stack\/Url: maxCheckAttempts 0 is out of range; expected a whole number from 1 to 10/);
+    });
+
+    test('expectedStatusCode 99', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, expectedStatusCode: 99 }))
+        .toThrow(/Stack\/Url: expectedStatusCode 99 is out of range; expected a whole number from 100 to 599/);
+    });
+
+    test('a certificate expiration that is not whole days', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, certificationExpirationWarning: Duration.hours(36) }))
+        .toThrow(/Stack\/Url: certificationExpirationWarning "1 day 12 hours" is not a whole number of days; expected whole days/);
+    });
+
+    test('an empty name', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, name: '' })).toThrow(/Stack\/Url: name "" is empty/);
+    });
+  });
+});
