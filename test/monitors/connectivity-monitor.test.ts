@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { AlertStatusOnGone, ConnectivityMonitor, MonitorScope } from '../../src';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+import { AlertStatusOnGone, ConnectivityMonitor, MonitorScope } from '../../src';
 
 describe('ConnectivityMonitor', () => {
   test('renders every field of a connectivity monitor', () => {

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { DualStack, ExternalHttpMethod, ExternalHttpMonitor } from '../../src';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+import { DualStack, ExternalHttpMethod, ExternalHttpMonitor } from '../../src';
 
 const TOP = { name: 'top page', url: 'https://shop.example.com/' };
 
@@ -13,8 +13,13 @@ describe('ExternalHttpMonitor', () => {
     new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeWarning: Duration.millis(1500), responseTimeDuration: Duration.minutes(3) });
 
     Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
-      type: 'external', name: 'top page', url: 'https://shop.example.com/', service: { Ref: logicalIdOf(shop) },
-      responseTimeWarning: 1500, responseTimeDuration: 3, responseTimeCritical: Match.absent(),
+      type: 'external',
+      name: 'top page',
+      url: 'https://shop.example.com/',
+      service: { Ref: logicalIdOf(shop) },
+      responseTimeWarning: 1500,
+      responseTimeDuration: 3,
+      responseTimeCritical: Match.absent(),
     });
   });
 

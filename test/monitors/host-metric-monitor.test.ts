@@ -1,12 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { HostMetricMonitor, HostMetricMonitorProps, MonitorOperator, MonitorScope } from '../../src';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+import { HostMetricMonitor, HostMetricMonitorProps, MonitorOperator, MonitorScope } from '../../src';
 
 const CPU: HostMetricMonitorProps = {
-  name: 'web cpu', metric: 'container-cpu%', operator: MonitorOperator.GREATER_THAN,
-  warning: 80, critical: 90, duration: Duration.minutes(3),
+  name: 'web cpu',
+  metric: 'container-cpu%',
+  operator: MonitorOperator.GREATER_THAN,
+  warning: 80,
+  critical: 90,
+  duration: Duration.minutes(3),
 };
 
 describe('HostMetricMonitor', () => {
@@ -46,8 +50,14 @@ describe('HostMetricMonitor', () => {
     new HostMetricMonitor(stack, 'Load', { name: 'load', metric: 'loadavg5', operator: MonitorOperator.LESS_THAN, critical: 1, duration: Duration.minutes(1) });
 
     Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
-      type: 'host', operator: '<', critical: 1, duration: 1,
-      warning: Match.absent(), maxCheckAttempts: Match.absent(), scopes: Match.absent(), excludeScopes: Match.absent(),
+      type: 'host',
+      operator: '<',
+      critical: 1,
+      duration: 1,
+      warning: Match.absent(),
+      maxCheckAttempts: Match.absent(),
+      scopes: Match.absent(),
+      excludeScopes: Match.absent(),
     });
   });
 

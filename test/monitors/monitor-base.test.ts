@@ -1,8 +1,8 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { ConnectivityMonitor, HostMetricMonitor, HostMetricMonitorProps, MonitorBase, MonitorOperator } from '../../src';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+import { ConnectivityMonitor, HostMetricMonitor, HostMetricMonitorProps, MonitorBase, MonitorOperator } from '../../src';
 
 /** A valid host metric monitor; each test overrides what it is about. */
 const HOST: HostMetricMonitorProps = {

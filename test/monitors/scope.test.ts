@@ -1,7 +1,7 @@
 import { Fn } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
-import { MackerelRole, MackerelService, MonitorScope } from '../../src';
 import { logicalIdOf, mackerelStack } from './_fixture';
+import { MackerelRole, MackerelService, MonitorScope } from '../../src';
 
 describe('MonitorScope', () => {
   describe('of', () => {

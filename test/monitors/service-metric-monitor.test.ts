@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { MackerelService, MonitorOperator, ServiceMetricMonitor, ServiceMetricMonitorProps } from '../../src';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+import { MackerelService, MonitorOperator, ServiceMetricMonitor, ServiceMetricMonitorProps } from '../../src';
 
 function ordersProps(service: ServiceMetricMonitorProps['service']): ServiceMetricMonitorProps {
   return { name: 'orders', service, metric: 'shop.orders.count', operator: MonitorOperator.LESS_THAN, warning: 10, duration: 3 };
@@ -42,8 +42,12 @@ describe('ServiceMetricMonitor', () => {
     new ServiceMetricMonitor(stack, 'Orders', ordersProps(MackerelService.fromName(stack, 'Legacy', 'legacy')));
 
     Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
-      type: 'service', service: 'legacy', critical: Match.absent(), maxCheckAttempts: Match.absent(),
-      missingDurationWarning: Match.absent(), missingDurationCritical: Match.absent(),
+      type: 'service',
+      service: 'legacy',
+      critical: Match.absent(),
+      maxCheckAttempts: Match.absent(),
+      missingDurationWarning: Match.absent(),
+      missingDurationCritical: Match.absent(),
     });
   });
 

@@ -1,0 +1,104 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+import { AnomalyDetectionMonitor, AnomalyDetectionMonitorProps, AnomalySensitivity, MonitorScope } from '../../src';
+
+function anomalyProps(scopes: MonitorScope[]): AnomalyDetectionMonitorProps {
+  return { name: 'web anomaly', scopes, warningSensitivity: AnomalySensitivity.NORMAL };
+}
+
+describe('AnomalyDetectionMonitor', () => {
+  test('renders every field of an anomaly detection monitor; trainingPeriodFrom in epoch seconds', () => {
+    const { stack, web } = mackerelStack();
+
+    const anomaly = new AnomalyDetectionMonitor(stack, 'Anomaly', {
+      ...anomalyProps([MonitorScope.fromRole(web), MonitorScope.of('legacy:db')]),
+      criticalSensitivity: AnomalySensitivity.INSENSITIVE,
+      maxCheckAttempts: 5,
+      trainingPeriodFrom: new Date('2026-01-01T00:00:00Z'),
+      notificationInterval: Duration.minutes(30),
+    });
+
+    expect(propertiesOf(anomaly)).toEqual({
+      ServiceToken: expect.anything(),
+      type: 'anomalyDetection',
+      name: 'web anomaly',
+      scopes: [{ Ref: logicalIdOf(web) }, 'legacy:db'],
+      warningSensitivity: 'normal',
+      criticalSensitivity: 'insensitive',
+      maxCheckAttempts: 5,
+      trainingPeriodFrom: 1767225600,
+      notificationInterval: 30,
+    });
+  });
+
+  test('maxCheckAttempts and trainingPeriodFrom are left to Mackerel when not given', () => {
+    const { stack, web } = mackerelStack();
+
+    new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.fromRole(web)]));
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
+      type: 'anomalyDetection', criticalSensitivity: Match.absent(), maxCheckAttempts: Match.absent(), trainingPeriodFrom: Match.absent(),
+    });
+  });
+
+  describe('rejected input', () => {
+    test('no scopes', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([])))
+        .toThrow(/Stack\/Anomaly: scopes \[\] is empty; expected at least one role \(service:role\)/);
+    });
+
+    test('a service scope (anomaly detection is for roles)', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.fromRole(web), MonitorScope.of('legacy')])))
+        .toThrow(/Stack\/Anomaly: scopes\[1\] "legacy" is a service, but this monitor takes roles only; expected a role full name, service:role/);
+    });
+
+    test('neither sensitivity', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), warningSensitivity: undefined }))
+        .toThrow(/Stack\/Anomaly: warningSensitivity undefined and criticalSensitivity are both missing; expected at least one of warningSensitivity and criticalSensitivity/);
+    });
+
+    test('a sensitivity other than insensitive, normal and sensitive', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), criticalSensitivity: 'high' as AnomalySensitivity }))
+        .toThrow(/Stack\/Anomaly: criticalSensitivity "high" is not allowed; expected one of "insensitive", "normal", "sensitive"/);
+    });
+
+    test('a trainingPeriodFrom in the future', () => {
+      const { stack, web } = mackerelStack();
+      const future = new Date(Date.now() + 86_400_000);
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), trainingPeriodFrom: future }))
+        .toThrow(new RegExp(`Stack/Anomaly: trainingPeriodFrom "${future.toISOString().replace(/\./g, '\\.')}" is in the future; expected a date in the past`));
+    });
+
+    test('an invalid trainingPeriodFrom date', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), trainingPeriodFrom: new Date('not a date') }))
+        .toThrow(/Stack\/Anomaly: trainingPeriodFrom "Invalid Date" is not a valid date; expected a date in the past/);
+    });
+
+    test('maxCheckAttempts 11', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), maxCheckAttempts: 11 }))
+        .toThrow(/Stack\/Anomaly: maxCheckAttempts 11 is out of range; expected a whole number from 1 to 10/);
+    });
+
+    test('an empty name', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), name: '' }))
+        .toThrow(/Stack\/Anomaly: name "" is empty/);
+    });
+  });
+});
