@@ -124,8 +124,8 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
   /**
    * Headers sent with the request; names must be unique (case-insensitive).
    *
-   * Always sent, so removing headers from the code removes them in Mackerel too (the API
-   * would otherwise keep the old ones).
+   * Removing them from the code removes them in Mackerel too: the provider then sends an empty
+   * list (the API would otherwise keep the old ones).
    *
    * @default - no extra headers
    */
@@ -192,7 +192,7 @@ export class ExternalHttpMonitor extends MonitorBase {
       certificationExpirationCritical: _wholeDuration(this, 'certificationExpirationCritical', props.certificationExpirationCritical, 'days'),
       skipCertificateVerification: props.skipCertificateVerification,
       expectedStatusCode: props.expectedStatusCode,
-      headers: (props.headers ?? []).map((h) => ({ name: h.name, value: h.value })),
+      headers: props.headers?.map((h) => ({ name: h.name, value: h.value })),
       requestBody: props.requestBody,
       followRedirect: props.followRedirect,
       dualstack: props.dualstack,

@@ -71,13 +71,13 @@ describe('ExternalHttpMonitor', () => {
     });
   });
 
-  test('without headers, an empty list is sent so that removed headers are cleared in Mackerel', () => {
+  test('headers and other optional fields are left out when not given (Mackerel\'s defaults apply on create)', () => {
     const { stack } = mackerelStack();
 
     new ExternalHttpMonitor(stack, 'Url', TOP);
 
     Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
-      type: 'external', headers: [], method: Match.absent(), service: Match.absent(), dualstack: Match.absent(),
+      type: 'external', headers: Match.absent(), method: Match.absent(), service: Match.absent(), dualstack: Match.absent(),
     });
   });
 
