@@ -1,6 +1,7 @@
 import { Fn, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
+import { _checkUniqueInApp } from './_unique';
 import type { IMackerelService, MackerelRoleOptions } from './service';
 import { MackerelService } from './service';
 import { _RESOURCE_TYPES, _RoleProperties } from '../provider/_properties';
@@ -86,6 +87,12 @@ export class MackerelRole extends Construct implements IMackerelRole {
     _checkName(this, 'name', props.name, 'role name');
     this.name = props.name;
     this.service = props.service;
+    // A service created in this app is a token, the same one for all its roles; a referenced
+    // service is its literal name: either way equal strings mean the same service.
+    if (!Token.isUnresolved(props.name)) {
+      _checkUniqueInApp(this, 'name', props.name, `${props.service.name}:${props.name}`,
+        (other) => (other instanceof MackerelRole ? `${other.service.name}:${other.name}` : undefined), 'role');
+    }
     const properties: _RoleProperties = { service: props.service.name, name: props.name, memo: props.memo };
     this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }).ref;
   }

@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName } from '../_names';
 import { _fail } from '../_validation';
+import { _checkUniqueInApp } from './_unique';
 import { MackerelRole } from './role';
 import { _RESOURCE_TYPES, _ServiceProperties } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -91,9 +92,17 @@ export class MackerelService extends Construct implements IMackerelService {
   /** The service name; a reference to the resource (its `Ref`). */
   public readonly name: string;
 
+  /** The name as given, to find two constructs creating the same service. */
+  private readonly givenName: string;
+
   constructor(scope: Construct, id: string, props: MackerelServiceProps) {
     super(scope, id);
     _checkName(this, 'name', props.name);
+    this.givenName = props.name;
+    if (!Token.isUnresolved(props.name)) {
+      _checkUniqueInApp(this, 'name', props.name, props.name,
+        (other) => (other instanceof MackerelService ? other.givenName : undefined), 'service');
+    }
     const properties: _ServiceProperties = { name: props.name, memo: props.memo };
     this.name = _createMackerelResource(this, _RESOURCE_TYPES.SERVICE, { ...properties }).ref;
   }

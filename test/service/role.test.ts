@@ -29,6 +29,23 @@ describe('MackerelRole', () => {
     });
   });
 
+  describe('one construct per role in the app', () => {
+    test('a second role of the same service and name fails synthesis naming the first', () => {
+      const { app, stack, shop } = mackerelStack();
+      new MackerelRole(stack, 'WebAgain', { service: shop, name: 'web' });
+
+      expect(() => app.synth()).toThrow(/\[Stack\/WebAgain\] name "web" creates the same role as Stack\/Shop\/web; expected role names unique/);
+    });
+
+    test('roles of the same name in different services pass', () => {
+      const { app, stack } = mackerelStack();
+      const blog = new MackerelService(stack, 'Blog', { name: 'blog' });
+      blog.addRole('web');
+
+      expect(() => app.synth()).not.toThrow();
+    });
+  });
+
   describe('fromFullName', () => {
     test('creates no resource and splits the full name', () => {
       const app = new App();

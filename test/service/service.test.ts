@@ -104,6 +104,23 @@ describe('MackerelService', () => {
     });
   });
 
+  describe('one construct per service in the app', () => {
+    test('a second service of the same name, even in another stack, fails synthesis naming the first', () => {
+      const { app } = mackerelStack();
+      const other = new Stack(app, 'Other');
+      new MackerelService(other, 'Again', { name: 'shop' });
+
+      expect(() => app.synth()).toThrow(/\[Other\/Again\] name "shop" creates the same service as Stack\/Shop; expected service names unique in the Mackerel organization/);
+    });
+
+    test('services of different names pass', () => {
+      const { app, stack } = mackerelStack();
+      new MackerelService(stack, 'Blog', { name: 'blog' });
+
+      expect(() => app.synth()).not.toThrow();
+    });
+  });
+
   describe('fromName', () => {
     test('creates no resource and keeps the literal name', () => {
       const app = new App();

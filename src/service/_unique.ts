@@ -1,0 +1,25 @@
+import { IConstruct } from 'constructs';
+import { _describeProblem } from '../_validation';
+
+/**
+ * Registers a synth-time check that no other construct of the app creates the same Mackerel
+ * object: Mackerel names are unique, so the second create would fail at deploy time, in the
+ * middle of a rollout. Callers skip names that are tokens.
+ *
+ * @param construct the construct that creates the object
+ * @param key the object's identity (`service` or `service:role`)
+ * @param keyOf the identity of another construct of the same kind, or undefined for other kinds
+ * @internal
+ */
+export function _checkUniqueInApp(construct: IConstruct, property: string, value: string, key: string,
+  keyOf: (other: IConstruct) => string | undefined, what: string): void {
+  construct.node.addValidation({
+    validate: () => {
+      const first = construct.node.root.node.findAll().find((other) => keyOf(other) === key);
+      return first && first !== construct
+        ? [_describeProblem(property, value, `creates the same ${what} as ${first.node.path}`, `${what} names unique in the Mackerel organization`,
+          'Create it once and pass the construct around, or reference the existing one')]
+        : [];
+    },
+  });
+}
