@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Fn } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
@@ -96,6 +96,16 @@ describe('ExternalHttpMonitor', () => {
     new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeWarning: Duration.seconds(15), responseTimeDuration: Duration.minutes(1) });
 
     Annotations.fromStack(stack).hasNoWarning('/Stack/Url', Match.anyValue());
+  });
+
+  test('deploy-time values (tokens) pass unchecked', () => {
+    const { stack } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', { ...TOP, url: Fn.importValue('Url'), headers: [{ name: Fn.importValue('Header'), value: 'v' }] });
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
+      url: { 'Fn::ImportValue': 'Url' }, headers: [{ name: { 'Fn::ImportValue': 'Header' }, value: 'v' }],
+    });
   });
 
   describe('rejected input', () => {

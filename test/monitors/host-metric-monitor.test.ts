@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Fn, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
@@ -67,6 +67,18 @@ describe('HostMetricMonitor', () => {
     new HostMetricMonitor(stack, 'Load', { ...CPU, metric: 'custom.queue.length', warning: 500, critical: 1000 });
 
     Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', { metric: 'custom.queue.length', critical: 1000 });
+  });
+
+  test('deploy-time values (tokens) pass unchecked', () => {
+    const { stack } = mackerelStack();
+    const metric = Fn.importValue('Metric');
+    const warning = Token.asNumber(Fn.importValue('Warning'));
+
+    new HostMetricMonitor(stack, 'Cpu', { ...CPU, metric, warning, maxCheckAttempts: Token.asNumber(Fn.importValue('Attempts')) });
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
+      metric: { 'Fn::ImportValue': 'Metric' }, warning: { 'Fn::ImportValue': 'Warning' }, maxCheckAttempts: { 'Fn::ImportValue': 'Attempts' },
+    });
   });
 
   describe('rejected input', () => {
