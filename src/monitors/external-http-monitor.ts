@@ -96,12 +96,16 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
   /**
    * Raise a WARNING alert when the TLS certificate expires within this many whole days.
    *
+   * For https URLs (a synth warning says so for plain http).
+   *
    * @default - no WARNING alert on certificate expiration
    */
   readonly certificationExpirationWarning?: Duration;
 
   /**
    * Raise a CRITICAL alert when the TLS certificate expires within this many whole days.
+   *
+   * For https URLs (a synth warning says so for plain http).
    *
    * @default - no CRITICAL alert on certificate expiration
    */
@@ -173,7 +177,7 @@ export class ExternalHttpMonitor extends MonitorBase {
   constructor(scope: Construct, id: string, props: ExternalHttpMonitorProps) {
     super(scope, id, props);
     this._checkName(props.name);
-    this.checkUrl(props.url);
+    this.checkUrl(props);
     _checkOneOf(this, 'method', props.method, Object.values(ExternalHttpMethod));
     _checkOneOf(this, 'dualstack', props.dualstack, Object.values(DualStack));
     _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
@@ -199,7 +203,8 @@ export class ExternalHttpMonitor extends MonitorBase {
     });
   }
 
-  private checkUrl(url: string): void {
+  private checkUrl(props: ExternalHttpMonitorProps): void {
+    const url = props.url;
     if (Token.isUnresolved(url)) return;
     let protocol: string | undefined;
     try {
@@ -209,6 +214,12 @@ export class ExternalHttpMonitor extends MonitorBase {
     }
     if (protocol !== 'http:' && protocol !== 'https:') {
       _fail(this, 'url', url, `has scheme ${JSON.stringify(protocol.replace(/:$/, ''))}`, 'http or https');
+    }
+    const certificateSettings = ['certificationExpirationWarning', 'certificationExpirationCritical', 'skipCertificateVerification'] as const;
+    const certificateSetting = certificateSettings.find((field) => props[field] !== undefined);
+    if (protocol === 'http:' && certificateSetting) {
+      Annotations.of(this).addWarningV2('cdk-mackerel:certificateOnHttp',
+        `${certificateSetting} is set, but url ${JSON.stringify(url)} is plain http, which has no certificate; expected an https URL`);
     }
   }
 

@@ -108,6 +108,15 @@ describe('ExternalHttpMonitor', () => {
     });
   });
 
+  test('warns when certificate settings are given for a plain http URL', () => {
+    const { stack } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', { ...TOP, url: 'http://shop.example.com/', certificationExpirationCritical: Duration.days(7) });
+
+    Annotations.fromStack(stack).hasWarning('/Stack/Url',
+      Match.stringLikeRegexp('certificationExpirationCritical is set, but url "http://shop.example.com/" is plain http, which has no certificate'));
+  });
+
   describe('rejected input', () => {
     test.each([
       ['ftp://shop.example.com/', /Stack\/Url: url "ftp:\/\/shop.example.com\/" has scheme "ftp"; expected http or https/],
