@@ -25,5 +25,5 @@ export const role = ownedResource({
     const valid = rest.length === 0 && NAME.test(serviceName) && roleName !== undefined && NAME.test(roleName);
     return valid ? roleObject(serviceName, roleName) : undefined;
   },
-  existsHint: 'Refer to an existing role by its full name instead of creating it.',
+  existsHint: 'Refer to an existing role with MackerelRole.fromFullName() instead of creating it.',
 });
