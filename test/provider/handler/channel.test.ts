@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { fakeAws } from './_fake-aws';
+import { api, apiSnapshot, FakeResource, useEmulator, writes } from './_harness';
+import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+import { useAwsClients } from '../../../src/provider/handler/aws';
+
+const env = useEmulator();
+const SLACK_URL = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
+const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:slack-AbCdEf';
+
+function bodyOf(request: { body: unknown }) {
+  return typeof request.body === 'string' ? JSON.parse(request.body) : request.body;
+}
+
+async function channelInMackerel(id: string) {
+  return (await api(env.emulator, 'GET', '/api/v0/channels')).body.channels.find((c: { id: string }) => c.id === id);
+}
+
+let baseline: Awaited<ReturnType<typeof apiSnapshot>>;
+beforeEach(async () => {
+  baseline = await apiSnapshot(env.emulator);
+});
+afterEach(() => useAwsClients());
+
+describe('Custom::MackerelChannel', () => {
+  const email = { type: 'email', name: 'oncall', emails: ['oncall@example.com'], events: ['alert'] };
+
+  test('create posts the channel outside the default notification group', async () => {
+    const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Mail');
+    const from = env.emulator.requests().length;
+
+    const result = await channel.create(email);
+
+    expect(result.Data).toEqual({ ChannelId: result.PhysicalResourceId });
+    expect(bodyOf(writes(env.emulator, from)[0])).toEqual({ ...email, addToDefaultNotificationGroup: false });
+    expect(await channelInMackerel(result.PhysicalResourceId)).toMatchObject(email);
+  });
+
+  test('an update is a PUT without addToDefaultNotificationGroup, on the same ID', async () => {
+    const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Mail');
+    const { PhysicalResourceId: id } = await channel.create(email);
+    const from = env.emulator.requests().length;
+
+    const result = await channel.update({ ...email, emails: ['ops@example.com'], events: ['alert', 'alertGroup'] });
+
+    expect(result).toMatchObject({ PhysicalResourceId: id, replaced: false });
+    const [put] = writes(env.emulator, from);
+    expect(put.method).toBe('PUT');
+    expect(bodyOf(put)).not.toHaveProperty('addToDefaultNotificationGroup');
+    expect(await channelInMackerel(id)).toMatchObject({ emails: ['ops@example.com'], events: ['alert', 'alertGroup'] });
+  });
+
+  test('a change of type replaces the channel, and the cleanup deletes the old one', async () => {
+    const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Ops');
+    const { PhysicalResourceId: oldId } = await channel.create(email);
+
+    const result = await channel.update({ type: 'webhook', name: 'oncall', url: 'https://example.com/hook', events: ['alert'] });
+
+    expect(result.replaced).toBe(true);
+    expect(await channelInMackerel(oldId)).toBeUndefined();
+    expect(await channelInMackerel(result.PhysicalResourceId)).toMatchObject({ type: 'webhook' });
+  });
+
+  test('a no-op update makes no write; a channel deleted outside is re-created', async () => {
+    const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Mail');
+    const { PhysicalResourceId: id } = await channel.create(email);
+    const from = env.emulator.requests().length;
+
+    await expect(channel.update({ ...email })).resolves.toMatchObject({ PhysicalResourceId: id });
+    expect(writes(env.emulator, from)).toEqual([]);
+
+    await api(env.emulator, 'DELETE', `/api/v0/channels/${id}`);
+    const recreated = await channel.update({ ...email, name: 'on-call' });
+    expect(recreated.PhysicalResourceId).not.toBe(id);
+    expect(await channelInMackerel(recreated.PhysicalResourceId)).toMatchObject({ name: 'on-call' });
+  });
+
+  test('delete leaves nothing behind, and a 404 on delete is success', async () => {
+    const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Mail');
+    await channel.create(email);
+
+    await channel.delete();
+    await channel.delete();
+
+    expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+  });
+
+  test('a Slack URL kept in Secrets Manager is resolved by the handler and never logged', async () => {
+    const aws = fakeAws({ secrets: { [SECRET_ARN]: JSON.stringify({ url: SLACK_URL }) } });
+    useAwsClients(aws);
+    const reference = `{{resolve:secretsmanager:${SECRET_ARN}:SecretString:url::}}`;
+    const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Slack');
+
+    const { PhysicalResourceId: id } = await channel.create({ type: 'slack', name: 'ops', url: reference, mentions: { critical: '@channel' }, enabledGraphImage: true });
+    await channel.update({ type: 'slack', name: 'ops-alerts', url: reference, mentions: { critical: '@channel' }, enabledGraphImage: true });
+
+    expect(await channelInMackerel(id)).toMatchObject({ name: 'ops-alerts', url: SLACK_URL, mentions: { critical: '@channel' }, enabledGraphImage: true });
+    expect(aws.commands.map((c) => c.name)).toEqual(['GetSecretValue', 'GetSecretValue']);
+    expect(env.logs.lines().length).toBeGreaterThan(0);
+    for (const line of env.logs.lines()) expect(line).not.toContain('XXXXSECRETXXXX');
+  });
+});

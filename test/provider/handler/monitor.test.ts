@@ -1,0 +1,250 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
+import { api, apiSnapshot, FakeResource, normalizeScopes, useEmulator, writes } from './_harness';
+import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+
+const env = useEmulator();
+type Props = { [field: string]: unknown };
+
+/**
+ * Each monitor kind: a body to create, a change the API applies in place, and a change it
+ * cannot (a new monitor replaces the old one).
+ */
+const KINDS: Array<{ kind: string; create: Props; inPlace: Props; replacement: Props; replacedBecause: string }> = [
+  {
+    kind: 'host',
+    create: { type: 'host', name: 'web cpu', metric: 'cpu%', operator: '>', warning: 80, critical: 90, duration: 3, maxCheckAttempts: 2, scopes: ['shop:web'], notificationInterval: 60, isMute: false },
+    inPlace: { warning: 85, memo: 'raised', isMute: true },
+    replacement: { metric: 'memory%' },
+    replacedBecause: 'metric',
+  },
+  {
+    kind: 'connectivity',
+    create: { type: 'connectivity', name: 'alive', scopes: ['shop:web'], alertStatusOnGone: 'WARNING' },
+    inPlace: { excludeScopes: ['shop:batch'], memo: 'excluding batch' },
+    replacement: { type: 'host', metric: 'loadavg5', operator: '>', warning: 4, duration: 1, scopes: ['shop:web'] },
+    replacedBecause: 'type',
+  },
+  {
+    kind: 'service',
+    create: { type: 'service', name: 'orders', service: 'shop', metric: 'orders.count', operator: '<', warning: 10, critical: 1, duration: 2, missingDurationWarning: 30 },
+    inPlace: { critical: 2, missingDurationCritical: 60 },
+    replacement: { metric: 'orders.total' },
+    replacedBecause: 'metric',
+  },
+  {
+    kind: 'external',
+    create: {
+      type: 'external',
+      name: 'top page',
+      url: 'https://shop.example.com/',
+      method: 'GET',
+      service: 'shop',
+      responseTimeWarning: 1500,
+      responseTimeDuration: 3,
+      headers: [{ name: 'Cache-Control', value: 'no-cache' }],
+      followRedirect: true,
+      skipCertificateVerification: false,
+      expectedStatusCode: 200,
+      certificationExpirationWarning: 30,
+    },
+    inPlace: { url: 'https://shop.example.com/health', containsString: 'ok', responseTimeCritical: 3000 },
+    replacement: { type: 'expression', expression: 'avg(roleSlots("shop:web","loadavg5"))', operator: '>', warning: 5, url: undefined, method: undefined, service: undefined, responseTimeWarning: undefined, responseTimeDuration: undefined, headers: undefined, followRedirect: undefined, skipCertificateVerification: undefined, expectedStatusCode: undefined, certificationExpirationWarning: undefined },
+    replacedBecause: 'type',
+  },
+  {
+    kind: 'expression',
+    create: { type: 'expression', name: 'load', expression: 'avg(roleSlots("shop:web","loadavg5"))', operator: '>', warning: 5, critical: 10, evaluateBackwardMinutes: 2 },
+    inPlace: { warning: 6, evaluateBackwardMinutes: 5 },
+    replacement: { type: 'connectivity', scopes: ['shop:web'], expression: undefined, operator: undefined, warning: undefined, critical: undefined, evaluateBackwardMinutes: undefined },
+    replacedBecause: 'type',
+  },
+  {
+    kind: 'anomalyDetection',
+    create: { type: 'anomalyDetection', name: 'anomaly', scopes: ['shop:web'], warningSensitivity: 'normal', maxCheckAttempts: 3, trainingPeriodFrom: 1735689600 },
+    inPlace: { criticalSensitivity: 'insensitive', maxCheckAttempts: 5 },
+    replacement: { type: 'connectivity', warningSensitivity: undefined, maxCheckAttempts: undefined, trainingPeriodFrom: undefined },
+    replacedBecause: 'type',
+  },
+  {
+    kind: 'query',
+    create: { type: 'query', name: 'cpu {{container}}', query: 'container.cpu.utilization{service="shop"}', legend: '{{container}}', operator: '>', warning: 70, evaluateBackwardMinutes: 0 },
+    inPlace: { warning: 75, legend: 'cpu of {{container}}' },
+    replacement: { query: 'container.memory.utilization{service="shop"}' },
+    replacedBecause: 'query',
+  },
+];
+
+function merge(base: Props, change: Props): Props {
+  const out: Props = { ...base, ...change };
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+  return out;
+}
+
+/** The monitor as the emulator holds it, or the status when it has none. */
+async function monitorInMackerel(id: string) {
+  const got = await api(env.emulator, 'GET', `/api/v0/monitors/${id}`);
+  return got.status === 200 ? normalizeScopes(got.body.monitor) : got.status;
+}
+
+let baseline: Awaited<ReturnType<typeof apiSnapshot>>;
+beforeEach(async () => {
+  // Made outside the stack: the service and roles the monitors scope to.
+  expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+  for (const role of ['web', 'batch']) expect((await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: role })).status).toBe(200);
+  baseline = await apiSnapshot(env.emulator);
+});
+
+describe.each(KINDS)('Custom::MackerelMonitor of type $kind', ({ create, inPlace, replacement, replacedBecause }) => {
+  test('create sends the typed body once and returns the monitor ID', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const from = env.emulator.requests().length;
+
+    const result = await monitor.create(create);
+
+    expect(writes(env.emulator, from)).toHaveLength(1);
+    const [post] = writes(env.emulator, from);
+    expect(post).toMatchObject({ method: 'POST', path: '/api/v0/monitors' });
+    expect(typeof post.body === 'string' ? JSON.parse(post.body) : post.body).toEqual(create);
+    expect(result.Data).toEqual({ MonitorId: result.PhysicalResourceId });
+    expect(await monitorInMackerel(result.PhysicalResourceId)).toMatchObject({ ...create, id: result.PhysicalResourceId });
+  });
+
+  test('an update the API can apply is a PUT of the whole body on the same ID', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: id } = await monitor.create(create);
+    const from = env.emulator.requests().length;
+    const updated = merge(create, inPlace);
+
+    const result = await monitor.update(updated);
+
+    expect(result.replaced).toBe(false);
+    expect(result.PhysicalResourceId).toBe(id);
+    expect(writes(env.emulator, from).map((w) => `${w.method} ${w.path}`)).toEqual([`PUT /api/v0/monitors/${id}`]);
+    expect(await monitorInMackerel(id)).toMatchObject(updated);
+  });
+
+  test(`a change of ${replacedBecause} replaces the monitor, and the cleanup deletes the old one`, async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: oldId } = await monitor.create(create);
+    const from = env.emulator.requests().length;
+
+    const result = await monitor.update(merge(create, replacement));
+
+    expect(result.replaced).toBe(true);
+    expect(writes(env.emulator, from).map((w) => `${w.method} ${w.path}`)).toEqual(['POST /api/v0/monitors', `DELETE /api/v0/monitors/${oldId}`]);
+    expect(await monitorInMackerel(oldId)).toBe(404);
+    expect(await monitorInMackerel(result.PhysicalResourceId)).toMatchObject(merge(create, replacement));
+  });
+
+  test('delete removes the monitor and leaves nothing the stack made', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    await monitor.create(create);
+    await monitor.update(merge(create, inPlace));
+
+    await monitor.delete();
+
+    expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+  });
+
+  test('a monitor deleted outside the stack is re-created by the next update, under a new ID', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: oldId } = await monitor.create(create);
+    expect((await api(env.emulator, 'DELETE', `/api/v0/monitors/${oldId}`)).status).toBe(200);
+
+    const result = await monitor.update(merge(create, inPlace));
+
+    expect(result.PhysicalResourceId).not.toBe(oldId);
+    expect(await monitorInMackerel(result.PhysicalResourceId)).toMatchObject(merge(create, inPlace));
+    await monitor.delete();
+    expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+  });
+
+  test('a no-op update makes no write call', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: id } = await monitor.create(create);
+    const from = env.emulator.requests().length;
+
+    const result = await monitor.update({ ...create });
+
+    expect(result.PhysicalResourceId).toBe(id);
+    expect(writes(env.emulator, from)).toEqual([]);
+  });
+});
+
+describe('Custom::MackerelMonitor', () => {
+  const host = KINDS[0].create;
+
+  test('a no-op update of a monitor deleted outside the stack re-creates it', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: oldId } = await monitor.create(host);
+    await api(env.emulator, 'DELETE', `/api/v0/monitors/${oldId}`);
+
+    const result = await monitor.update({ ...host });
+
+    expect(result.PhysicalResourceId).not.toBe(oldId);
+    expect(await monitorInMackerel(result.PhysicalResourceId)).toMatchObject(host);
+  });
+
+  test('a change of the service of a service monitor replaces it', async () => {
+    await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop2' });
+    const create = KINDS[2].create;
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: oldId } = await monitor.create(create);
+
+    const result = await monitor.update({ ...create, service: 'shop2' });
+
+    expect(result.replaced).toBe(true);
+    expect(await monitorInMackerel(oldId)).toBe(404);
+  });
+
+  test('removing headers from an external monitor clears them (PUT keeps omitted headers)', async () => {
+    const create = KINDS[3].create;
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: id } = await monitor.create(create);
+    const from = env.emulator.requests().length;
+
+    await monitor.update(merge(create, { headers: undefined }));
+
+    const [put] = writes(env.emulator, from);
+    expect(typeof put.body === 'string' ? JSON.parse(put.body) : put.body).toMatchObject({ headers: [] });
+    expect((await monitorInMackerel(id)).headers ?? []).toEqual([]);
+  });
+
+  test('removing alertStatusOnGone from a connectivity monitor sets it back to CRITICAL', async () => {
+    const create = KINDS[1].create;
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: id } = await monitor.create(create);
+
+    await monitor.update(merge(create, { alertStatusOnGone: undefined }));
+
+    expect((await monitorInMackerel(id)).alertStatusOnGone).toBe('CRITICAL');
+  });
+
+  test('delete of a monitor already deleted outside the stack succeeds', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const { PhysicalResourceId: id } = await monitor.create(host);
+    await api(env.emulator, 'DELETE', `/api/v0/monitors/${id}`);
+
+    await expect(monitor.delete()).resolves.toEqual({ PhysicalResourceId: id, Data: {} });
+  });
+
+  test('delete of the provider framework\'s failed-create marker calls nothing', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    monitor.physicalId = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+    const from = env.emulator.requests().length;
+
+    await monitor.delete();
+
+    expect(env.emulator.requests().slice(from)).toEqual([]);
+  });
+
+  test('Mackerel\'s validation error reaches CloudFormation with the resource, the call and the status', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Cpu');
+
+    const error = await rejectionOf(monitor.create({ ...host, scopes: ['nothere'] }));
+
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: POST \/api\/v0\/monitors: HTTP 400: .+/);
+    expect(error.message).not.toContain(env.emulator.apiKey);
+  });
+});

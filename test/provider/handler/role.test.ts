@@ -1,0 +1,118 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
+import { api, apiSnapshot, FakeResource, STACK_ID, useEmulator, writes } from './_harness';
+import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+
+const env = useEmulator();
+const MARK_PATH = (service: string, role: string) => `/api/v0/services/${service}/roles/${role}/metadata/cdk-mackerel`;
+
+async function roleNames(service = 'shop'): Promise<string[]> {
+  const got = await api(env.emulator, 'GET', `/api/v0/services/${service}/roles`);
+  return got.status === 200 ? got.body.roles.map((r: { name: string }) => r.name).sort() : [];
+}
+
+let baseline: Awaited<ReturnType<typeof apiSnapshot>>;
+beforeEach(async () => {
+  // Services made outside the stack; the roles are the stack's.
+  for (const name of ['shop', 'store']) expect((await api(env.emulator, 'POST', '/api/v0/services', { name })).status).toBe(200);
+  baseline = await apiSnapshot(env.emulator);
+});
+
+describe('Custom::MackerelRole', () => {
+  test('create makes the role, marks it, and returns service:role', async () => {
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+
+    const result = await role.create({ service: 'shop', name: 'web', memo: 'web tier' });
+
+    expect(result).toEqual({ PhysicalResourceId: 'shop:web', Data: { FullName: 'shop:web', ServiceName: 'shop', RoleName: 'web', MemoIgnored: 'false' } });
+    expect(await roleNames()).toEqual(['web']);
+    expect((await api(env.emulator, 'GET', MARK_PATH('shop', 'web'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'Web' });
+  });
+
+  test('create fails clearly on a role that already exists', async () => {
+    await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' });
+
+    const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.ROLE, 'Web').create({ service: 'shop', name: 'web' }));
+
+    expect(error.message).toMatch(/^Custom::MackerelRole Web: Create failed: role "shop:web" already exists in Mackerel \(not created by cdk-mackerel\); expected a name that is free/);
+  });
+
+  test('create in a service that does not exist fails with Mackerel\'s 404', async () => {
+    const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.ROLE, 'Web').create({ service: 'nothere', name: 'web' }));
+
+    expect(error.message).toMatch(/^Custom::MackerelRole Web: Create failed: POST \/api\/v0\/services\/nothere\/roles: HTTP 404: .+/);
+  });
+
+  test('a no-op update and a memo change make no write call', async () => {
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    await role.create({ service: 'shop', name: 'web' });
+    const from = env.emulator.requests().length;
+
+    await expect(role.update({ service: 'shop', name: 'web' })).resolves.toMatchObject({ replaced: false, Data: { MemoIgnored: 'false' } });
+    await expect(role.update({ service: 'shop', name: 'web', memo: 'm' })).resolves.toMatchObject({ replaced: false, Data: { MemoIgnored: 'true' } });
+    expect(writes(env.emulator, from)).toEqual([]);
+  });
+
+  test.each([
+    ['name', { service: 'shop', name: 'app' }, 'shop:app'],
+    ['service', { service: 'store', name: 'web' }, 'store:web'],
+  ])('a new %s replaces the role, and the cleanup deletes the old one', async (_field, props, fullName) => {
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    await role.create({ service: 'shop', name: 'web' });
+
+    const result = await role.update(props);
+
+    expect(result).toMatchObject({ PhysicalResourceId: fullName, replaced: true });
+    expect(await roleNames('shop')).toEqual(props.service === 'shop' ? ['app'] : []);
+    expect(await roleNames('store')).toEqual(props.service === 'store' ? ['web'] : []);
+  });
+
+  test('a role deleted outside the stack is re-created by the next update', async () => {
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    await role.create({ service: 'shop', name: 'web' });
+    await api(env.emulator, 'DELETE', '/api/v0/services/shop/roles/web');
+
+    await role.update({ service: 'shop', name: 'web', memo: 'back' });
+
+    expect(await roleNames()).toEqual(['web']);
+    expect((await api(env.emulator, 'GET', MARK_PATH('shop', 'web'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'Web' });
+  });
+
+  test('delete removes the role it created and leaves nothing behind', async () => {
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    await role.create({ service: 'shop', name: 'web' });
+
+    await role.delete();
+
+    expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+  });
+
+  test('delete never removes a role without this resource\'s mark', async () => {
+    await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' });
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    role.physicalId = 'shop:web';
+
+    await role.delete();
+
+    expect(await roleNames()).toEqual(['web']);
+    expect(env.logs.lines().join('\n')).toMatch(/left in Mackerel: not created by this resource.*role \\"shop:web\\"/);
+  });
+
+  test('delete succeeds when the role\'s service is already gone', async () => {
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    await role.create({ service: 'shop', name: 'web' });
+    await api(env.emulator, 'DELETE', '/api/v0/services/shop');
+
+    await expect(role.delete()).resolves.toEqual({ PhysicalResourceId: 'shop:web', Data: {} });
+  });
+
+  test.each(['shop', 'shop:web:x', 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED'])('delete calls nothing for the physical ID %s', async (id) => {
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    role.physicalId = id;
+    const from = env.emulator.requests().length;
+
+    await role.delete();
+
+    expect(env.emulator.requests().slice(from)).toEqual([]);
+  });
+});

@@ -1,0 +1,159 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
+import { api, apiSnapshot, FakeResource, STACK_ID, useEmulator, writes } from './_harness';
+import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+
+const env = useEmulator();
+const MARK_PATH = (name: string) => `/api/v0/services/${name}/metadata/cdk-mackerel`;
+
+async function serviceNames() {
+  return (await apiSnapshot(env.emulator)).services.map((s) => s.name).sort();
+}
+
+let baseline: Awaited<ReturnType<typeof apiSnapshot>>;
+beforeEach(async () => {
+  baseline = await apiSnapshot(env.emulator);
+});
+
+describe('Custom::MackerelService', () => {
+  describe('create', () => {
+    test('creates the service, marks it as this resource\'s, and returns the name', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+
+      const result = await service.create({ name: 'shop', memo: 'the shop' });
+
+      expect(result).toEqual({ PhysicalResourceId: 'shop', Data: { Name: 'shop', MemoIgnored: 'false' } });
+      expect((await apiSnapshot(env.emulator)).services).toContainEqual(expect.objectContaining({ name: 'shop', memo: 'the shop' }));
+      expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+    });
+
+    test('fails clearly on a service that already exists, and leaves it alone', async () => {
+      await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' });
+      const from = env.emulator.requests().length;
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' }));
+
+      expect(error.message).toBe('Custom::MackerelService Shop: Create failed: service "shop" already exists in Mackerel (not created by cdk-mackerel); '
+        + 'expected a name that is free. Refer to an existing service with MackerelService.fromName() instead of creating it.');
+      expect(writes(env.emulator, from)).toEqual([]);
+    });
+
+    test('fails on a service marked by another resource of the same stack', async () => {
+      await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' });
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Other').create({ name: 'shop' }));
+
+      expect(error.message).toMatch(/service "shop" already exists in Mackerel \(created by resource Shop of this stack, which still owns it\); expected a name that is free/);
+    });
+
+    test('a retried create of a service this very resource created succeeds without writing', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+      const from = env.emulator.requests().length;
+
+      await expect(service.create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
+      expect(writes(env.emulator, from)).toEqual([]);
+    });
+  });
+
+  describe('update', () => {
+    test('a memo change writes nothing and reports MemoIgnored', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop', memo: 'old' });
+      const from = env.emulator.requests().length;
+
+      const result = await service.update({ name: 'shop', memo: 'new' });
+
+      expect(result).toMatchObject({ PhysicalResourceId: 'shop', Data: { Name: 'shop', MemoIgnored: 'true' }, replaced: false });
+      expect(writes(env.emulator, from)).toEqual([]);
+    });
+
+    test('a no-op update makes no write call', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+      const from = env.emulator.requests().length;
+
+      await expect(service.update({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop', replaced: false });
+      expect(writes(env.emulator, from)).toEqual([]);
+    });
+
+    test('a new name replaces the service, and the cleanup deletes the old one', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+
+      const result = await service.update({ name: 'store' });
+
+      expect(result).toMatchObject({ PhysicalResourceId: 'store', Data: { Name: 'store' }, replaced: true });
+      expect(await serviceNames()).toEqual(['store']);
+      expect((await api(env.emulator, 'GET', MARK_PATH('store'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+    });
+
+    test('a service deleted outside the stack is re-created and marked', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+      await api(env.emulator, 'DELETE', '/api/v0/services/shop');
+
+      await expect(service.update({ name: 'shop', memo: 'back' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
+      expect(await serviceNames()).toEqual(['shop']);
+      expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+    });
+  });
+
+  describe('delete', () => {
+    test('deletes a service it created and leaves nothing behind', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+
+      await service.delete();
+
+      expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+    });
+
+    test('never deletes a service without its mark, and logs why', async () => {
+      await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' });
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      service.physicalId = 'shop';
+
+      await service.delete();
+
+      expect(await serviceNames()).toEqual(['shop']);
+      expect(env.logs.lines().join('\n')).toMatch(/left in Mackerel: not created by this resource/);
+    });
+
+    test('fails on a service marked by another stack, naming it', async () => {
+      await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', `${STACK_ID}-other`).create({ name: 'shop' });
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' }));
+
+      expect(error.message).toContain(`(created by resource Shop of stack ${STACK_ID}-other)`);
+    });
+
+    test('never deletes a service marked by another stack', async () => {
+      await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', `${STACK_ID}-other`).create({ name: 'shop' });
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      service.physicalId = 'shop';
+
+      await service.delete();
+
+      expect(await serviceNames()).toEqual(['shop']);
+    });
+
+    test('succeeds when the service is already gone', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+      await api(env.emulator, 'DELETE', '/api/v0/services/shop');
+
+      await expect(service.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+    });
+
+    test('calls nothing for a physical ID that is not a service name', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      service.physicalId = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+      const from = env.emulator.requests().length;
+
+      await service.delete();
+
+      expect(env.emulator.requests().slice(from)).toEqual([]);
+    });
+  });
+});
