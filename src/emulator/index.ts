@@ -1,1 +1,112 @@
-export {};
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { FaultQueue } from './_faults';
+import { route, Route } from './_http';
+import { EmulatorServer } from './_server';
+import { EmulatorState, Store } from './_state';
+import { metadataApi } from './metadata';
+import { monitorRoutes } from './monitors';
+import { serviceRoutes } from './services';
+
+export { EmulatorState, ServiceRecord, RoleRecord, EMULATOR_USER_IDS, DEFAULT_NOTIFICATION_GROUP_ID } from './_state';
+
+/** The emulator's default API key, with Read and Write permission. A fake, safe to print. */
+export const DEFAULT_EMULATOR_API_KEY = 'emulator-write-key';
+/** The emulator's default read-only API key. */
+export const DEFAULT_EMULATOR_READ_KEY = 'emulator-read-key';
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** Interface to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** API keys and their permission. @default - DEFAULT_EMULATOR_API_KEY (write) and DEFAULT_EMULATOR_READ_KEY (read) */
+  readonly apiKeys?: { [key: string]: 'read' | 'write' };
+  /** The organization name returned by `GET /api/v0/org`. @default 'emulator' */
+  readonly orgName?: string;
+}
+
+/** The next `times` calls matching `method` and `path` get `status`/`body`, or only a delay. */
+export interface FaultSpec {
+  readonly method?: string;
+  /** An exact API path like `/api/v0/monitors`, or a prefix ending in `*`. */
+  readonly path: string;
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly headers?: { [name: string]: string };
+  readonly delayMs?: number;
+  /** @default 1 */
+  readonly times?: number;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+export interface MackerelEmulator {
+  /** Base URL with a trailing slash, e.g. `http://127.0.0.1:4321/`. */
+  readonly url: string;
+  /** A Read+Write key. */
+  readonly apiKey: string;
+  injectFault(fault: FaultSpec): void;
+  clearFaults(): void;
+  /** Every API call in order (never the key). */
+  requests(): RecordedRequest[];
+  /** A deep copy of everything the emulator holds. */
+  state(): EmulatorState;
+  /** Empties state, faults and requests (the default notification group stays). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function orgRoutes(orgName: string): Route[] {
+  return [route('GET', '/org', () => ({ name: orgName, displayName: orgName }))];
+}
+
+/** Every API route, built over one store. */
+function allRoutes(orgName: string): (store: Store) => Route[] {
+  return (store) => [
+    ...orgRoutes(orgName),
+    ...serviceRoutes(store),
+    ...metadataApi(store),
+    ...monitorRoutes(store),
+  ];
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+}
+
+/** Starts a local Mackerel API emulator; state is in memory. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<MackerelEmulator> {
+  const apiKeys = options.apiKeys ?? { [DEFAULT_EMULATOR_API_KEY]: 'write', [DEFAULT_EMULATOR_READ_KEY]: 'read' };
+  const emulator = new EmulatorServer({ apiKeys, routes: allRoutes(options.orgName ?? 'emulator') });
+  const server = createServer((request, response) => {
+    emulator.handle(request, response).catch((error: unknown) => {
+      response.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  const address = await listen(server, options.port ?? 0, host);
+  const writeKey = Object.keys(apiKeys).find((key) => apiKeys[key] === 'write') ?? Object.keys(apiKeys)[0] ?? '';
+  const faults: FaultQueue = emulator.faults;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/`,
+    apiKey: writeKey,
+    injectFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    requests: () => structuredClone(emulator.recorded),
+    state: () => emulator.snapshot(),
+    reset: () => emulator.reset(),
+    close: () => new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((error) => (error ? reject(error) : resolve()));
+    }),
+  };
+}

@@ -1,0 +1,202 @@
+import { array, bool, given, num, object, onlyFields, str, strings } from './_check';
+import { badRequest, Json } from './_http';
+import { EmulatorState, findService, scopeExists } from './_state';
+
+/** The seven monitor types, in the order the list endpoint sorts them. */
+export const MONITOR_TYPES = ['connectivity', 'host', 'service', 'external', 'expression', 'anomalyDetection', 'query'];
+
+const COMMON = ['id', 'type', 'name', 'memo', 'notificationInterval', 'isMute'];
+const THRESHOLDS = ['operator', 'warning', 'critical'];
+
+/** The documented fields of each type (mackerel-api.md section 2.3). */
+const FIELDS: { [type: string]: string[] } = {
+  host: ['metric', ...THRESHOLDS, 'duration', 'maxCheckAttempts', 'scopes', 'excludeScopes'],
+  connectivity: ['alertStatusOnGone', 'scopes', 'excludeScopes'],
+  service: ['service', 'metric', ...THRESHOLDS, 'duration', 'maxCheckAttempts', 'missingDurationWarning', 'missingDurationCritical'],
+  external: ['url', 'method', 'service', 'responseTimeWarning', 'responseTimeCritical', 'responseTimeDuration', 'containsString',
+    'maxCheckAttempts', 'certificationExpirationWarning', 'certificationExpirationCritical', 'skipCertificateVerification',
+    'expectedStatusCode', 'headers', 'requestBody', 'followRedirect', 'dualstack'],
+  expression: ['expression', ...THRESHOLDS, 'evaluateBackwardMinutes'],
+  anomalyDetection: ['scopes', 'warningSensitivity', 'criticalSensitivity', 'maxCheckAttempts', 'trainingPeriodFrom'],
+  query: ['query', 'legend', ...THRESHOLDS, 'evaluateBackwardMinutes'],
+};
+
+/** Host metrics monitored as percentages: thresholds must be within 0-100. */
+const COMPARATIVE = ['cpu%', 'memory%', 'disk%', 'swap%', 'container-cpu%', 'container-memory%'];
+const SENSITIVITIES = ['insensitive', 'normal', 'sensitive'];
+
+/** `Service: role` (the read-back form) is accepted and stored as `service:role`. */
+function normalizeScope(scope: string): string {
+  return scope.replace(/^([^:]+): ([^:]+)$/, '$1:$2');
+}
+
+/** `scopes`/`excludeScopes`: each an existing service name or `service:role`. */
+function scopes(state: EmulatorState, o: Json, out: Json, field: string, rolesOnly = false): void {
+  const list = strings(o, field);
+  if (list === undefined) return;
+  out[field] = list.map((raw) => {
+    const scope = normalizeScope(raw);
+    if (rolesOnly && !scope.includes(':')) throw badRequest(`${field}: ${JSON.stringify(raw)} is not a role; anomaly detection monitors roles only`);
+    if (!scopeExists(state, scope)) throw badRequest(`${field}: service or role ${JSON.stringify(raw)} is not found`);
+    return scope;
+  });
+}
+
+function thresholds(o: Json, out: Json, comparative = false): void {
+  out.operator = str(o, 'operator', { required: true, values: ['>', '<'] });
+  for (const field of ['warning', 'critical']) {
+    const value = comparative ? num(o, field, { min: 0, max: 100 }) : num(o, field);
+    if (value !== undefined) out[field] = value;
+  }
+}
+
+function setNum(o: Json, out: Json, field: string, min: number, max: number, fallback?: number): void {
+  const value = num(o, field, { integer: true, min, max }) ?? fallback;
+  if (value !== undefined) out[field] = value;
+}
+
+function existingService(state: EmulatorState, o: Json, required: boolean): string | undefined {
+  const name = str(o, 'service', { required });
+  if (name !== undefined && !findService(state, name)) throw badRequest(`service ${JSON.stringify(name)} is not found`);
+  return name;
+}
+
+function host(state: EmulatorState, o: Json, out: Json): void {
+  out.metric = str(o, 'metric', { required: true });
+  thresholds(o, out, COMPARATIVE.includes(out.metric as string));
+  setNum(o, out, 'duration', 1, 10);
+  if (out.duration === undefined) throw badRequest('duration is required');
+  setNum(o, out, 'maxCheckAttempts', 1, 10, 1);
+  scopes(state, o, out, 'scopes');
+  scopes(state, o, out, 'excludeScopes');
+}
+
+function connectivity(state: EmulatorState, o: Json, out: Json): void {
+  out.alertStatusOnGone = str(o, 'alertStatusOnGone', { values: ['CRITICAL', 'WARNING'] }) ?? 'CRITICAL';
+  scopes(state, o, out, 'scopes');
+  scopes(state, o, out, 'excludeScopes');
+}
+
+function service(state: EmulatorState, o: Json, out: Json): void {
+  out.service = existingService(state, o, true);
+  out.metric = str(o, 'metric', { required: true });
+  thresholds(o, out);
+  setNum(o, out, 'duration', 1, 10);
+  if (out.duration === undefined) throw badRequest('duration is required');
+  setNum(o, out, 'maxCheckAttempts', 1, 10, 1);
+  for (const field of ['missingDurationWarning', 'missingDurationCritical']) {
+    setNum(o, out, field, 10, 10080);
+    if (out[field] !== undefined && (out[field] as number) % 10 !== 0) throw badRequest(`${field} must be a multiple of 10`);
+  }
+}
+
+function httpUrl(o: Json): string {
+  const url = str(o, 'url', { required: true }) as string;
+  let scheme: string;
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    throw badRequest(`url ${JSON.stringify(url)} is not a valid URL`);
+  }
+  if (scheme !== 'http:' && scheme !== 'https:') throw badRequest(`url ${JSON.stringify(url)} must use http or https`);
+  return url;
+}
+
+function headers(o: Json): unknown[] | undefined {
+  const list = array(o, 'headers');
+  for (const header of list ?? []) {
+    const h = object(header, 'each of headers');
+    onlyFields(h, ['name', 'value'], 'a header');
+    str(h, 'name', { required: true });
+    if (typeof h.value !== 'string') throw badRequest('headers: value must be a string');
+  }
+  return list;
+}
+
+function external(state: EmulatorState, o: Json, out: Json): void {
+  out.url = httpUrl(o);
+  out.method = str(o, 'method', { values: ['GET', 'POST', 'PUT', 'DELETE'] }) ?? 'GET';
+  const serviceName = existingService(state, o, false);
+  if (serviceName !== undefined) out.service = serviceName;
+  for (const field of ['responseTimeWarning', 'responseTimeCritical']) if (given(o, field)) out[field] = num(o, field, { min: 0 });
+  setNum(o, out, 'responseTimeDuration', 1, 10);
+  const responseTime = ['responseTimeWarning', 'responseTimeCritical', 'responseTimeDuration'].filter((f) => out[f] !== undefined);
+  if (responseTime.length > 0 && serviceName === undefined) throw badRequest(`${responseTime.join(', ')} need service: response times are posted as its service metric`);
+  if (responseTime.length > 0 && out.responseTimeDuration === undefined) throw badRequest('responseTimeDuration is required for response time monitoring');
+  if (out.responseTimeDuration !== undefined && responseTime.length === 1) throw badRequest('responseTimeDuration needs responseTimeWarning or responseTimeCritical');
+  setNum(o, out, 'maxCheckAttempts', 1, 10, 1);
+  for (const field of ['certificationExpirationWarning', 'certificationExpirationCritical', 'expectedStatusCode']) {
+    if (given(o, field)) out[field] = num(o, field, { integer: true, min: 0 });
+  }
+  for (const field of ['containsString', 'requestBody']) if (given(o, field)) out[field] = str(o, field);
+  for (const field of ['skipCertificateVerification', 'followRedirect']) if (given(o, field)) out[field] = bool(o, field);
+  const dualstack = str(o, 'dualstack', { values: ['ipv4', 'ipv6', 'auto'] });
+  if (dualstack !== undefined) out.dualstack = dualstack;
+  const list = headers(o);
+  if (list !== undefined) out.headers = list;
+}
+
+/** A cheap syntax check: the API rejects expressions it cannot parse. */
+function balanced(text: string, field: string): void {
+  let depth = 0;
+  for (const ch of text.replace(/"[^"]*"/g, '')) {
+    if (ch === '(') depth++;
+    if (ch === ')' && --depth < 0) break;
+  }
+  if (depth !== 0 || (text.split('"').length - 1) % 2 !== 0) throw badRequest(`${field} ${JSON.stringify(text)} is invalid`);
+}
+
+function expression(_state: EmulatorState, o: Json, out: Json): void {
+  out.expression = str(o, 'expression', { required: true });
+  balanced(out.expression as string, 'expression');
+  thresholds(o, out);
+  setNum(o, out, 'evaluateBackwardMinutes', 2, 10, 2);
+}
+
+function query(_state: EmulatorState, o: Json, out: Json): void {
+  out.query = str(o, 'query', { required: true });
+  balanced(out.query as string, 'query');
+  const legend = str(o, 'legend');
+  if (legend !== undefined) out.legend = legend;
+  thresholds(o, out);
+  setNum(o, out, 'evaluateBackwardMinutes', 0, 10, 0);
+}
+
+function anomalyDetection(state: EmulatorState, o: Json, out: Json): void {
+  scopes(state, o, out, 'scopes', true);
+  if (!Array.isArray(out.scopes) || out.scopes.length === 0) throw badRequest('scopes is required: anomaly detection monitors need at least one role');
+  for (const field of ['warningSensitivity', 'criticalSensitivity']) {
+    const value = str(o, field, { values: SENSITIVITIES });
+    if (value !== undefined) out[field] = value;
+  }
+  if (out.warningSensitivity === undefined && out.criticalSensitivity === undefined) {
+    throw badRequest('warningSensitivity or criticalSensitivity is required');
+  }
+  setNum(o, out, 'maxCheckAttempts', 1, 10, 3);
+  const from = num(o, 'trainingPeriodFrom', { integer: true, min: 0 });
+  if (from !== undefined && from > Date.now() / 1000) throw badRequest('trainingPeriodFrom must not be in the future');
+  if (from !== undefined) out.trainingPeriodFrom = from;
+}
+
+const BY_TYPE: { [type: string]: (state: EmulatorState, o: Json, out: Json) => void } = {
+  host, connectivity, service, external, expression, anomalyDetection, query,
+};
+
+/**
+ * Checks a create or full-replace body and returns the monitor as stored (without `id`), with
+ * the API's defaults filled in. Throws a 400 for anything the docs reject.
+ */
+export function validateMonitor(state: EmulatorState, body: unknown): Json {
+  const o = object(body);
+  const type = str(o, 'type', { required: true, values: MONITOR_TYPES }) as string;
+  onlyFields(o, [...COMMON, ...FIELDS[type]], `a ${type} monitor`);
+  const out: Json = { type };
+  out.name = type === 'connectivity' ? (str(o, 'name') || 'connectivity') : str(o, 'name', { required: true });
+  const memo = str(o, 'memo', { maxLength: 2048 });
+  if (memo !== undefined) out.memo = memo;
+  const interval = num(o, 'notificationInterval', { integer: true, min: 10 });
+  if (interval !== undefined) out.notificationInterval = interval;
+  out.isMute = bool(o, 'isMute') ?? false;
+  BY_TYPE[type](state, o, out);
+  return out;
+}

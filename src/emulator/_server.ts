@@ -1,0 +1,105 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Fault, FaultQueue } from './_faults';
+import { ApiError, errorBody, findRoute, parseJson, readBody, Route, sendJson } from './_http';
+import { emptyState, EmulatorState, Store } from './_state';
+
+/** One API call as recorded (never the key). */
+export interface Recorded {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+export interface ServerConfig {
+  readonly apiKeys: { [key: string]: 'read' | 'write' };
+  readonly routes: (store: Store) => Route[];
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The emulator's request handling: faults, authentication, routing, recording, control routes. */
+export class EmulatorServer {
+  public readonly store: Store = { state: emptyState() };
+  public readonly faults = new FaultQueue();
+  public recorded: Recorded[] = [];
+  private readonly routes: Route[];
+
+  constructor(private readonly config: ServerConfig) {
+    this.routes = config.routes(this.store);
+  }
+
+  reset(): void {
+    this.store.state = emptyState();
+    this.faults.clear();
+    this.recorded = [];
+  }
+
+  snapshot(): EmulatorState {
+    return structuredClone(this.store.state);
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const path = new URL(request.url ?? '/', 'http://emulator').pathname;
+    const { text, bytes } = await readBody(request);
+    if (path.startsWith('/_emulator/')) return this.control(method, path, text, response);
+    if (!path.startsWith('/api/')) return sendJson(response, 404, errorBody(`no API at ${path}`));
+
+    let body: unknown = text === '' ? undefined : text;
+    let status = 200;
+    let result: unknown;
+    let headers: { [name: string]: string } = {};
+    const fault = this.faults.take(method, path);
+    if (fault?.delayMs) await wait(fault.delayMs);
+    try {
+      if (fault?.status !== undefined) {
+        status = fault.status;
+        result = fault.body ?? errorBody(`injected fault: HTTP ${fault.status}`);
+        headers = fault.headers ?? {};
+        body = parseJson(text);
+      } else {
+        headers = fault?.headers ?? {};
+        body = parseJson(text);
+        result = this.call(method, path, request.headers['x-api-key'], body, bytes);
+      }
+    } catch (error) {
+      status = error instanceof ApiError ? error.status : 500;
+      result = errorBody(error instanceof Error ? error.message : String(error));
+    }
+    this.recorded.push(structuredClone({ method, path, status, ...(body === undefined ? {} : { body }) }));
+    sendJson(response, status, result, headers);
+  }
+
+  /** Authentication, then routing, then permission, then the route itself. */
+  private call(method: string, path: string, key: string | string[] | undefined, body: unknown, bytes: number): unknown {
+    const permission = typeof key === 'string' ? this.config.apiKeys[key] : undefined;
+    if (permission === undefined) throw new ApiError(401, key === undefined ? 'API key is required' : 'invalid API key');
+    const { route, params } = findRoute(this.routes, method, path);
+    if (route.write && permission !== 'write') throw new ApiError(403, 'permission denied: this API key is read-only');
+    return route.handle({ method, params, body, bytes });
+  }
+
+  private control(method: string, path: string, text: string, response: ServerResponse): void {
+    try {
+      const key = `${method} ${path}`;
+      if (key === 'GET /_emulator/state') return sendJson(response, 200, this.snapshot());
+      if (key === 'GET /_emulator/requests') return sendJson(response, 200, this.recorded);
+      if (key === 'POST /_emulator/faults') {
+        this.faults.add(parseJson(text) as Fault);
+        return sendJson(response, 200, { success: true });
+      }
+      if (key === 'DELETE /_emulator/faults') {
+        this.faults.clear();
+        return sendJson(response, 200, { success: true });
+      }
+      if (key === 'POST /_emulator/reset') {
+        this.reset();
+        return sendJson(response, 200, { success: true });
+      }
+      sendJson(response, 404, errorBody(`no control route ${key}`));
+    } catch (error) {
+      sendJson(response, error instanceof ApiError ? error.status : 500, errorBody(error instanceof Error ? error.message : String(error)));
+    }
+  }
+}

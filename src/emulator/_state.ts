@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { Json } from './_http';
+
+/** A role as the emulator holds it. */
+export interface RoleRecord {
+  readonly name: string;
+  readonly memo: string;
+  readonly metadata: { [namespace: string]: unknown };
+}
+
+/** A service as the emulator holds it. */
+export interface ServiceRecord {
+  readonly name: string;
+  readonly memo: string;
+  readonly roles: RoleRecord[];
+  readonly metadata: { [namespace: string]: unknown };
+}
+
+/**
+ * Everything the emulator holds. Objects are kept as the API returns them, except monitor
+ * scopes (kept as sent, `service:role`; GET turns them into `Service: role`) and AWS
+ * integrations (which keep `secretKey`, never returned by the API).
+ */
+export interface EmulatorState {
+  readonly services: ServiceRecord[];
+  readonly monitors: Json[];
+  readonly channels: Json[];
+  readonly notificationGroups: Json[];
+  readonly alertGroupSettings: Json[];
+  readonly downtimes: Json[];
+  readonly awsIntegrations: Json[];
+  readonly externalIds: string[];
+}
+
+/** The org's members, the only user IDs an email channel may name. */
+export const EMULATOR_USER_IDS: readonly string[] = ['4tdsuyEpbB7', '4tdsuyF5Lh3'];
+
+/** The ID of the org's default notification group (`type: group-default`). */
+export const DEFAULT_NOTIFICATION_GROUP_ID = '2cSZzK3XfmA';
+
+export function emptyState(): EmulatorState {
+  return {
+    services: [],
+    monitors: [],
+    channels: [],
+    notificationGroups: [{
+      id: DEFAULT_NOTIFICATION_GROUP_ID,
+      name: 'Default',
+      type: 'group-default',
+      notificationLevel: 'all',
+      childNotificationGroupIds: [],
+      childChannelIds: [],
+      monitors: [],
+      services: [],
+    }],
+    alertGroupSettings: [],
+    downtimes: [],
+    awsIntegrations: [],
+    externalIds: [],
+  };
+}
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/** A random ID shaped like Mackerel's (11 base58 characters, e.g. `2cSZzK3XfmG`). */
+export function newId(length = 11): string {
+  return Array.from(randomBytes(length), (byte) => BASE58[byte % BASE58.length]).join('');
+}
+
+/** Finds a service by name. */
+export function findService(state: EmulatorState, name: string): ServiceRecord | undefined {
+  return state.services.find((s) => s.name === name);
+}
+
+/** True when `scope` names an existing service, or an existing role as `service:role`. */
+export function scopeExists(state: EmulatorState, scope: string): boolean {
+  const [serviceName, roleName, ...rest] = scope.split(':');
+  if (rest.length > 0) return false;
+  const service = findService(state, serviceName);
+  if (!service) return false;
+  return roleName === undefined || service.roles.some((r) => r.name === roleName);
+}
+
+/** The live state, replaced as a whole on reset. */
+export interface Store {
+  state: EmulatorState;
+}

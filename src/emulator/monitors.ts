@@ -1,0 +1,70 @@
+import { object } from './_check';
+import { badRequest, Json, notFound, route, Route } from './_http';
+import { MONITOR_TYPES, validateMonitor } from './_monitor-rules';
+import { newId, Store } from './_state';
+
+/** The API reads role scopes back as `Service: role` (colon and a space). */
+export function monitorView(monitor: Json): Json {
+  const view: Json = { ...monitor };
+  for (const field of ['scopes', 'excludeScopes']) {
+    if (Array.isArray(monitor[field])) view[field] = (monitor[field] as string[]).map((s) => s.replace(':', ': '));
+  }
+  return view;
+}
+
+function monitorOf(store: Store, id: string): Json {
+  const monitor = store.state.monitors.find((m) => m.id === id);
+  if (!monitor) throw notFound('monitor is not found.');
+  return monitor;
+}
+
+/**
+ * PUT is a full replacement (section 2.4): the body is checked as on create, omitted scopes
+ * and `isMute` are reset, but an omitted `alertStatusOnGone` or `headers` keeps the old value.
+ * The type never changes, nor the target of host and service monitors.
+ */
+function replaceMonitor(store: Store, id: string, body: unknown): Json {
+  const old = monitorOf(store, id);
+  const o = object(body);
+  if (typeof o.type === 'string' && o.type !== old.type) throw badRequest('cannot change type.');
+  if (o.id !== undefined && o.id !== id) throw badRequest('id in the body does not match the monitor ID in the path');
+  const next = validateMonitor(store.state, o);
+  if ((old.type === 'host' || old.type === 'service') && (next.metric !== old.metric || next.service !== old.service)) {
+    // Documented for `metric`; a service monitor's `service` is treated as part of its target too.
+    throw badRequest('cannot change target.');
+  }
+  if (o.alertStatusOnGone === undefined && old.alertStatusOnGone !== undefined) next.alertStatusOnGone = old.alertStatusOnGone;
+  if (o.headers === undefined && old.headers !== undefined) next.headers = old.headers;
+  const stored = { id, ...next };
+  const monitors = store.state.monitors;
+  monitors[monitors.indexOf(old)] = stored;
+  return stored;
+}
+
+/** The list is ordered by type, then name, as the docs say. */
+function sorted(monitors: Json[]): Json[] {
+  return [...monitors].sort((a, b) => {
+    const byType = MONITOR_TYPES.indexOf(a.type as string) - MONITOR_TYPES.indexOf(b.type as string);
+    return byType !== 0 ? byType : String(a.name).localeCompare(String(b.name));
+  });
+}
+
+export function monitorRoutes(store: Store): Route[] {
+  return [
+    route('GET', '/monitors', () => ({ monitors: sorted(store.state.monitors).map(monitorView) })),
+    route('POST', '/monitors', ({ body }) => {
+      const o = object(body);
+      if (o.id !== undefined) throw badRequest('id must not be given when creating a monitor');
+      const monitor = { id: newId(), ...validateMonitor(store.state, o) };
+      store.state.monitors.push(monitor);
+      return monitorView(monitor);
+    }),
+    route('GET', '/monitors/:id', ({ params }) => ({ monitor: monitorView(monitorOf(store, params.id)) })),
+    route('PUT', '/monitors/:id', ({ params, body }) => monitorView(replaceMonitor(store, params.id, body))),
+    route('DELETE', '/monitors/:id', ({ params }) => {
+      const monitor = monitorOf(store, params.id);
+      store.state.monitors.splice(store.state.monitors.indexOf(monitor), 1);
+      return monitorView(monitor);
+    }),
+  ];
+}

@@ -1,0 +1,83 @@
+import { object, onlyFields, str } from './_check';
+import { badRequest, notFound, route, Route } from './_http';
+import { findService, RoleRecord, ServiceRecord, Store } from './_state';
+
+/** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
+
+function serviceView(s: ServiceRecord) {
+  return { name: s.name, memo: s.memo, roles: s.roles.map((r) => r.name) };
+}
+
+function roleView(r: RoleRecord) {
+  return { name: r.name, memo: r.memo };
+}
+
+/** The service named in the path, or 404. */
+export function serviceOf(store: Store, name: string): ServiceRecord {
+  const service = findService(store.state, name);
+  if (!service) throw notFound('service is not found.');
+  return service;
+}
+
+/** The role named in the path, or 404 (also when its service is missing). */
+export function roleOf(store: Store, serviceName: string, roleName: string): RoleRecord {
+  const role = serviceOf(store, serviceName).roles.find((r) => r.name === roleName);
+  if (!role) throw notFound('role is not found.');
+  return role;
+}
+
+/** Reads `{name, memo}` for a new service or role. */
+function nameAndMemo(body: unknown, what: string): { name: string; memo: string } {
+  const o = object(body);
+  onlyFields(o, ['name', 'memo'], what);
+  const name = str(o, 'name', { required: true }) as string;
+  if (!NAME.test(name)) throw badRequest(`invalid ${what} name: ${JSON.stringify(name)}; use 2-63 letters, digits, - or _, not starting with - or _`);
+  return { name, memo: str(o, 'memo') ?? '' };
+}
+
+/**
+ * Deleting a service also deletes its roles, its metadata and the monitors tied to it by their
+ * `service` field (service metric monitors, external monitors posting response times), as the
+ * docs say. Monitors merely scoped to it keep their scopes: the docs say nothing about them.
+ */
+function deleteService(store: Store, name: string) {
+  const service = serviceOf(store, name);
+  const state = store.state;
+  state.services.splice(state.services.indexOf(service), 1);
+  const kept = state.monitors.filter((m) => m.service !== name);
+  state.monitors.splice(0, state.monitors.length, ...kept);
+  return serviceView(service);
+}
+
+export function serviceRoutes(store: Store): Route[] {
+  return [
+    route('GET', '/services', () => ({ services: store.state.services.map(serviceView) })),
+    route('POST', '/services', ({ body }) => {
+      const { name, memo } = nameAndMemo(body, 'service');
+      // The docs give no status for a duplicate name; 400 is what other tools assume (409 is only for dashboards).
+      if (findService(store.state, name)) throw badRequest(`service ${JSON.stringify(name)} already exists`);
+      const service: ServiceRecord = { name, memo, roles: [], metadata: {} };
+      store.state.services.push(service);
+      return serviceView(service);
+    }),
+    route('DELETE', '/services/:service', ({ params }) => deleteService(store, params.service)),
+    route('GET', '/services/:service/roles', ({ params }) => ({ roles: serviceOf(store, params.service).roles.map(roleView) })),
+    route('POST', '/services/:service/roles', ({ params, body }) => {
+      const service = serviceOf(store, params.service);
+      const { name, memo } = nameAndMemo(body, 'role');
+      // As for services, the docs give no status for a duplicate name; 400 here.
+      if (service.roles.some((r) => r.name === name)) throw badRequest(`role ${JSON.stringify(name)} already exists in service ${JSON.stringify(service.name)}`);
+      const role: RoleRecord = { name, memo, metadata: {} };
+      service.roles.push(role);
+      return roleView(role);
+    }),
+    route('DELETE', '/services/:service/roles/:role', ({ params }) => {
+      const service = serviceOf(store, params.service);
+      const role = roleOf(store, params.service, params.role);
+      service.roles.splice(service.roles.indexOf(role), 1);
+      return roleView(role);
+    }),
+  ];
+}
+
