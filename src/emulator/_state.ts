@@ -85,3 +85,37 @@ export function scopeExists(state: EmulatorState, scope: string): boolean {
 export interface Store {
   state: EmulatorState;
 }
+
+function without(list: unknown, value: unknown): unknown {
+  return Array.isArray(list) ? list.filter((v) => v !== value) : list;
+}
+
+/**
+ * Undocumented and chosen here: deleting a monitor, channel or notification group also drops
+ * the references other objects hold to it, as Mackerel's UI does (no dangling IDs).
+ */
+export function forgetMonitor(state: EmulatorState, id: string): void {
+  for (const group of state.notificationGroups) {
+    group.monitors = (group.monitors as Json[]).filter((m) => m.id !== id);
+  }
+  for (const setting of state.alertGroupSettings) setting.monitorScopes = without(setting.monitorScopes, id);
+  for (const downtime of state.downtimes) {
+    downtime.monitorScopes = without(downtime.monitorScopes, id);
+    downtime.monitorExcludeScopes = without(downtime.monitorExcludeScopes, id);
+  }
+}
+
+export function forgetChannel(state: EmulatorState, id: string): void {
+  for (const group of state.notificationGroups) group.childChannelIds = without(group.childChannelIds, id);
+}
+
+export function forgetNotificationGroup(state: EmulatorState, id: string): void {
+  for (const group of state.notificationGroups) group.childNotificationGroupIds = without(group.childNotificationGroupIds, id);
+}
+
+/** Replaces `old` by `next` in `list` (same position), or removes it when `next` is undefined. */
+export function replaceIn(list: Json[], old: Json, next?: Json): void {
+  const at = list.indexOf(old);
+  if (next) list[at] = next;
+  else list.splice(at, 1);
+}

@@ -4,8 +4,13 @@ import { FaultQueue } from './_faults';
 import { route, Route } from './_http';
 import { EmulatorServer } from './_server';
 import { EmulatorState, Store } from './_state';
+import { alertGroupSettingRoutes } from './alert-group-settings';
+import { awsIntegrationRoutes } from './aws-integrations';
+import { channelRoutes } from './channels';
+import { downtimeRoutes } from './downtimes';
 import { metadataApi } from './metadata';
 import { monitorRoutes } from './monitors';
+import { notificationGroupRoutes } from './notification-groups';
 import { serviceRoutes } from './services';
 
 export { EmulatorState, ServiceRecord, RoleRecord, EMULATOR_USER_IDS, DEFAULT_NOTIFICATION_GROUP_ID } from './_state';
@@ -73,6 +78,11 @@ function allRoutes(orgName: string): (store: Store) => Route[] {
     ...serviceRoutes(store),
     ...metadataApi(store),
     ...monitorRoutes(store),
+    ...channelRoutes(store),
+    ...notificationGroupRoutes(store),
+    ...alertGroupSettingRoutes(store),
+    ...downtimeRoutes(store),
+    ...awsIntegrationRoutes(store),
   ];
 }
 

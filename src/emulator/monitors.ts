@@ -1,7 +1,7 @@
 import { object } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
 import { MONITOR_TYPES, validateMonitor } from './_monitor-rules';
-import { newId, Store } from './_state';
+import { forgetMonitor, newId, Store } from './_state';
 
 /** The API reads role scopes back as `Service: role` (colon and a space). */
 export function monitorView(monitor: Json): Json {
@@ -64,6 +64,7 @@ export function monitorRoutes(store: Store): Route[] {
     route('DELETE', '/monitors/:id', ({ params }) => {
       const monitor = monitorOf(store, params.id);
       store.state.monitors.splice(store.state.monitors.indexOf(monitor), 1);
+      forgetMonitor(store.state, params.id);
       return monitorView(monitor);
     }),
   ];

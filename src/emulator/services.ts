@@ -1,6 +1,6 @@
 import { object, onlyFields, str } from './_check';
 import { badRequest, notFound, route, Route } from './_http';
-import { findService, RoleRecord, ServiceRecord, Store } from './_state';
+import { findService, forgetMonitor, RoleRecord, ServiceRecord, Store } from './_state';
 
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
@@ -45,8 +45,10 @@ function deleteService(store: Store, name: string) {
   const service = serviceOf(store, name);
   const state = store.state;
   state.services.splice(state.services.indexOf(service), 1);
-  const kept = state.monitors.filter((m) => m.service !== name);
-  state.monitors.splice(0, state.monitors.length, ...kept);
+  for (const monitor of state.monitors.filter((m) => m.service === name)) {
+    state.monitors.splice(state.monitors.indexOf(monitor), 1);
+    forgetMonitor(state, monitor.id as string);
+  }
   return serviceView(service);
 }
 

@@ -1,0 +1,63 @@
+import { bool, given, object, onlyFields, strings } from './_check';
+import { badRequest, Json } from './_http';
+
+/**
+ * The documented service identifiers (mackerel-api.md section 4.3). `Route53` is accepted too:
+ * the docs spell it `Route 53`, but Terraform sends `Route53` against the live API successfully,
+ * so both are taken as the same service (never both in one integration).
+ */
+export const AWS_SERVICE_IDS = ['EC2', 'ELB', 'ALB', 'NLB', 'RDS', 'Redshift', 'ElastiCache', 'SQS', 'Lambda', 'DynamoDB',
+  'CloudFront', 'APIGateway', 'Kinesis', 'S3', 'ES', 'ECSCluster', 'SES', 'States', 'EFS', 'Firehose', 'Batch', 'WAF',
+  'Billing', 'Route 53', 'Connect', 'DocDB', 'CodeBuild', 'Athena'];
+const ROUTE53_ALIAS = 'Route53';
+
+/** The union of the docs (EC2, RDS, ElastiCache) and Terraform (ALB, NLB, Lambda, ECSCluster). */
+export const RETIRE_AUTOMATICALLY = ['EC2', 'RDS', 'ElastiCache', 'ALB', 'NLB', 'Lambda', 'ECSCluster'];
+
+const ROLE_FULL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}:[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
+
+/** `GET /aws-integrations-excludable-metrics`: the ECS names are documented; other lists are left empty. */
+export function excludableMetrics(): Json {
+  const map: Json = Object.fromEntries(AWS_SERVICE_IDS.map((id) => [id, []]));
+  map.ECSCluster = ['ecs.running_task.#.count', 'ecs.service_cpu_utilization.#.minimum', 'ecs.service_cpu_utilization.#.average',
+    'ecs.service_cpu_utilization.#.maximum', 'ecs.service_memory_utilization.#.minimum', 'ecs.service_memory_utilization.#.average',
+    'ecs.service_memory_utilization.#.maximum'];
+  return map;
+}
+
+function serviceSetting(id: string, value: unknown): Json {
+  const s = object(value, `services.${id}`);
+  onlyFields(s, ['enable', 'role', 'excludedMetrics', 'includedMetrics', 'retireAutomatically'], `services.${id}`);
+  if (typeof s.enable !== 'boolean') throw badRequest(`services.${id}.enable must be a boolean`);
+  const role = s.role ?? null;
+  if (role !== null && (typeof role !== 'string' || !ROLE_FULL_NAME.test(role))) {
+    throw badRequest(`services.${id}.role ${JSON.stringify(role)} must be a service:role full name or null`);
+  }
+  const out: Json = { enable: s.enable, role };
+  if (given(s, 'excludedMetrics') && given(s, 'includedMetrics')) throw badRequest(`services.${id}: give excludedMetrics or includedMetrics, not both`);
+  if (given(s, 'includedMetrics')) out.includedMetrics = strings(s, 'includedMetrics');
+  else out.excludedMetrics = strings(s, 'excludedMetrics') ?? [];
+  const retire = bool(s, 'retireAutomatically');
+  if (retire !== undefined) {
+    if (!RETIRE_AUTOMATICALLY.includes(id)) throw badRequest(`services.${id}.retireAutomatically is not supported; only ${RETIRE_AUTOMATICALLY.join(', ')}`);
+    out.retireAutomatically = retire;
+  }
+  return out;
+}
+
+/** Checks the `services` map: known identifiers, and one metric-list kind across all services. */
+export function servicesMap(o: Json): Json {
+  if (!given(o, 'services')) return {};
+  const map = object(o.services, 'services');
+  const out: Json = {};
+  for (const [id, value] of Object.entries(map)) {
+    if (!AWS_SERVICE_IDS.includes(id) && id !== ROUTE53_ALIAS) throw badRequest(`services: ${JSON.stringify(id)} is not an AWS service identifier`);
+    out[id] = serviceSetting(id, value);
+  }
+  if (ROUTE53_ALIAS in out && 'Route 53' in out) throw badRequest('services: Route 53 is given twice (as "Route 53" and "Route53")');
+  const given_ = (kind: string) => Object.values(map).some((s) => given(s as Json, kind));
+  if (given_('includedMetrics') && given_('excludedMetrics')) {
+    throw badRequest('services: use excludedMetrics or includedMetrics in all services of an integration, not both kinds');
+  }
+  return out;
+}

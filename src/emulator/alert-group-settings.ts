@@ -1,0 +1,54 @@
+import { num, object, onlyFields, str } from './_check';
+import { badRequest, Json, notFound, route, Route } from './_http';
+import { scopeList } from './_scopes';
+import { newId, replaceIn, Store } from './_state';
+
+const FIELDS = ['id', 'name', 'memo', 'serviceScopes', 'roleScopes', 'monitorScopes', 'notificationInterval'];
+
+/** Checks a create or update body (PUT takes the same body as POST). */
+function validateSetting(store: Store, body: unknown): Json {
+  const o = object(body);
+  onlyFields(o, FIELDS, 'an alert group setting');
+  const out: Json = {
+    name: str(o, 'name', { required: true }),
+    memo: str(o, 'memo') ?? '',
+    serviceScopes: scopeList(store, o, 'serviceScopes', 'service'),
+    roleScopes: scopeList(store, o, 'roleScopes', 'role'),
+    monitorScopes: scopeList(store, o, 'monitorScopes', 'monitor'),
+  };
+  // No minimum is documented; a negative or fractional number of minutes is rejected.
+  const interval = num(o, 'notificationInterval', { integer: true, min: 0 });
+  if (interval !== undefined) out.notificationInterval = interval;
+  return out;
+}
+
+function settingOf(store: Store, id: string): Json {
+  const setting = store.state.alertGroupSettings.find((s) => s.id === id);
+  if (!setting) throw notFound('alert group setting is not found.');
+  return setting;
+}
+
+export function alertGroupSettingRoutes(store: Store): Route[] {
+  const list = () => store.state.alertGroupSettings;
+  return [
+    route('GET', '/alert-group-settings', () => ({ alertGroupSettings: list() })),
+    route('POST', '/alert-group-settings', ({ body }) => {
+      if (object(body).id !== undefined) throw badRequest('id must not be given when creating an alert group setting');
+      const setting = { id: newId(), ...validateSetting(store, body) };
+      list().push(setting);
+      return setting;
+    }),
+    route('GET', '/alert-group-settings/:id', ({ params }) => settingOf(store, params.id)),
+    route('PUT', '/alert-group-settings/:id', ({ params, body }) => {
+      const old = settingOf(store, params.id);
+      const next = { id: params.id, ...validateSetting(store, body) };
+      replaceIn(list(), old, next);
+      return next;
+    }),
+    route('DELETE', '/alert-group-settings/:id', ({ params }) => {
+      const setting = settingOf(store, params.id);
+      replaceIn(list(), setting);
+      return setting;
+    }),
+  ];
+}

@@ -1,0 +1,97 @@
+import { object, onlyFields, str } from './_check';
+import { badRequest, Json, notFound, route, Route } from './_http';
+import { excludableMetrics, servicesMap } from './_aws-rules';
+import { newId, replaceIn, Store } from './_state';
+
+const CREDENTIALS = ['key', 'secretKey', 'roleArn', 'externalId'];
+const FIELDS = ['id', 'name', 'memo', ...CREDENTIALS, 'region', 'includedTags', 'excludedTags', 'services'];
+/** Not documented; a shape check so that a malformed value is caught. */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/** Responses never include `secretKey`. */
+function view(integration: Json): Json {
+  const rest: Json = { ...integration };
+  delete rest.secretKey;
+  return rest;
+}
+
+/**
+ * Exactly one authentication method: `roleArn` + `externalId` (an ID this org issued), or
+ * `key` + `secretKey`.
+ */
+function checkCredentials(store: Store, c: Json): void {
+  const has = (field: string) => c[field] !== null && c[field] !== undefined;
+  for (const field of CREDENTIALS) if (has(field) && typeof c[field] !== 'string') throw badRequest(`${field} must be a string or null`);
+  const byRole = has('roleArn') || has('externalId');
+  const byKey = has('key') || has('secretKey');
+  if (byRole && byKey) throw badRequest('give either roleArn and externalId, or key and secretKey, not both');
+  if (!byRole && !byKey) throw badRequest('credentials are required: roleArn and externalId, or key and secretKey');
+  if (byKey && !(has('key') && has('secretKey'))) throw badRequest('key and secretKey must be given together');
+  if (!byRole) return;
+  if (!(has('roleArn') && has('externalId'))) throw badRequest('roleArn and externalId must be given together');
+  if (!ROLE_ARN.test(c.roleArn as string)) throw badRequest(`roleArn ${JSON.stringify(c.roleArn)} is not an ARN of an IAM role`);
+  if (!store.state.externalIds.includes(c.externalId as string)) throw badRequest(`externalId ${JSON.stringify(c.externalId)} was not issued for this organization`);
+}
+
+/** Validates a body; `old` is the integration a PUT updates (its credentials stay when omitted). */
+function validateIntegration(store: Store, body: unknown, old?: Json): Json {
+  const o = object(body);
+  onlyFields(o, FIELDS, 'an AWS integration');
+  const name = str(o, 'name', { required: true }) as string;
+  if (store.state.awsIntegrations.some((i) => i.name === name && i !== old)) {
+    // The docs say names are unique in the org but give no status; 400 like other conflicts.
+    throw badRequest(`an AWS integration named ${JSON.stringify(name)} already exists`);
+  }
+  const region = str(o, 'region', { required: true }) as string;
+  if (!REGION.test(region)) throw badRequest(`region ${JSON.stringify(region)} is not an AWS region name`);
+  const credentials: Json = {};
+  for (const field of CREDENTIALS) credentials[field] = o[field] === undefined ? (old?.[field] ?? null) : o[field];
+  checkCredentials(store, credentials);
+  return {
+    name,
+    memo: str(o, 'memo') ?? '',
+    ...credentials,
+    region,
+    includedTags: str(o, 'includedTags') ?? '',
+    excludedTags: str(o, 'excludedTags') ?? '',
+    services: servicesMap(o),
+  };
+}
+
+function integrationOf(store: Store, id: string): Json {
+  const integration = store.state.awsIntegrations.find((i) => i.id === id);
+  if (!integration) throw notFound('aws integration is not found.');
+  return integration;
+}
+
+export function awsIntegrationRoutes(store: Store): Route[] {
+  const list = () => store.state.awsIntegrations;
+  return [
+    route('GET', '/aws-integrations', () => ({ aws_integrations: list().map(view) })),
+    route('GET', '/aws-integrations/:id', ({ params }) => view(integrationOf(store, params.id))),
+    route('POST', '/aws-integrations', ({ body }) => {
+      if (object(body).id !== undefined) throw badRequest('id must not be given when creating an AWS integration');
+      const integration = { id: newId(), ...validateIntegration(store, body) };
+      list().push(integration);
+      return view(integration);
+    }),
+    route('PUT', '/aws-integrations/:id', ({ params, body }) => {
+      const old = integrationOf(store, params.id);
+      const next = { id: params.id, ...validateIntegration(store, body, old) };
+      replaceIn(list(), old, next);
+      return view(next);
+    }),
+    route('DELETE', '/aws-integrations/:id', ({ params }) => {
+      const integration = integrationOf(store, params.id);
+      replaceIn(list(), integration);
+      return view(integration);
+    }),
+    route('POST', '/aws-integrations-external-id', () => {
+      const externalId = newId(30);
+      store.state.externalIds.push(externalId);
+      return { externalId };
+    }),
+    route('GET', '/aws-integrations-excludable-metrics', () => excludableMetrics()),
+  ];
+}

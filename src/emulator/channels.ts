@@ -1,0 +1,111 @@
+import { bool, given, object, onlyFields, str, strings } from './_check';
+import { badRequest, Json, notFound, route, Route } from './_http';
+import { DEFAULT_NOTIFICATION_GROUP_ID, EMULATOR_USER_IDS, forgetChannel, newId, replaceIn, Store } from './_state';
+
+/** Listed by the API, but not creatable or updatable through it. */
+const OTHER_TYPES = ['email-broadcast', 'chatwork', 'twilio', 'pagerduty', 'opsgenie', 'jira-service-management', 'microsoft-teams', 'amazon-event-bridge'];
+const EVENTS = ['alert', 'alertGroup', 'hostStatus', 'hostRegister', 'hostRetire', 'monitor'];
+const MENTIONS = ['ok', 'warning', 'critical'];
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const FIELDS: { [type: string]: string[] } = {
+  email: ['emails', 'userIds'],
+  slack: ['url', 'mentions', 'enabledGraphImage'],
+  webhook: ['url', 'enabledGraphImage'],
+};
+
+function httpUrl(o: Json): string {
+  const url = str(o, 'url', { required: true }) as string;
+  let scheme = '';
+  try {
+    scheme = new URL(url).protocol;
+  } catch {
+    // reported below
+  }
+  if (scheme !== 'http:' && scheme !== 'https:') throw badRequest(`url ${JSON.stringify(url)} is not an http or https URL`);
+  return url;
+}
+
+function mentions(o: Json): Json {
+  if (!given(o, 'mentions')) return {};
+  const m = object(o.mentions, 'mentions');
+  onlyFields(m, MENTIONS, 'mentions');
+  for (const key of Object.keys(m)) str(m, key, { nonEmpty: true });
+  return { ...m };
+}
+
+function email(o: Json, out: Json): void {
+  const emails = strings(o, 'emails') ?? [];
+  const bad = emails.find((e) => !EMAIL.test(e));
+  if (bad !== undefined) throw badRequest(`emails: ${JSON.stringify(bad)} is not an email address`);
+  const userIds = strings(o, 'userIds') ?? [];
+  const stranger = userIds.find((id) => !EMULATOR_USER_IDS.includes(id));
+  if (stranger !== undefined) throw badRequest(`userIds: ${JSON.stringify(stranger)} is not a member of the organization`);
+  Object.assign(out, { emails, userIds });
+}
+
+/** Checks a create or update body (without `addToDefaultNotificationGroup`) and returns the channel as stored. */
+function validateChannel(o: Json): Json {
+  const type = str(o, 'type', { required: true }) as string;
+  if (OTHER_TYPES.includes(type)) throw badRequest(`type ${type} cannot be created or updated through the API; use email, slack or webhook`);
+  if (!(type in FIELDS)) throw badRequest(`type must be one of email, slack, webhook`);
+  onlyFields(o, ['id', 'type', 'name', 'events', 'suspendedAt', ...FIELDS[type]], `a ${type} channel`);
+  const out: Json = { type, name: str(o, 'name', { required: true }) };
+  if (type === 'email') email(o, out);
+  else {
+    out.url = httpUrl(o);
+    out.enabledGraphImage = bool(o, 'enabledGraphImage') ?? false;
+    if (type === 'slack') out.mentions = mentions(o);
+  }
+  const events = strings(o, 'events') ?? [];
+  const unknown = events.find((e) => !EVENTS.includes(e));
+  if (unknown !== undefined) throw badRequest(`events: ${JSON.stringify(unknown)} is not one of ${EVENTS.join(', ')}`);
+  out.events = events;
+  return out;
+}
+
+function channelOf(store: Store, id: string): Json {
+  const channel = store.state.channels.find((c) => c.id === id);
+  if (!channel) throw notFound('channel is not found.');
+  return channel;
+}
+
+function create(store: Store, body: unknown): Json {
+  const o = object(body);
+  const rest: Json = { ...o };
+  delete rest.addToDefaultNotificationGroup;
+  if (rest.id !== undefined) throw badRequest('id must not be given when creating a channel');
+  // The docs leave the default open; omitted means "not added" here (Terraform always sends false).
+  const add = bool(o, 'addToDefaultNotificationGroup') ?? false;
+  const channel: Json = { id: newId(), ...validateChannel(rest), suspendedAt: null };
+  store.state.channels.push(channel);
+  if (add) {
+    const group = store.state.notificationGroups.find((g) => g.id === DEFAULT_NOTIFICATION_GROUP_ID) as Json;
+    (group.childChannelIds as string[]).push(channel.id as string);
+  }
+  return channel;
+}
+
+function update(store: Store, id: string, body: unknown): Json {
+  const old = channelOf(store, id);
+  const o = object(body);
+  if (o.addToDefaultNotificationGroup !== undefined) throw badRequest('addToDefaultNotificationGroup cannot be given when updating a channel');
+  if (o.type !== undefined && o.type !== old.type) throw badRequest('cannot change type.');
+  const next: Json = { id, ...validateChannel(o), suspendedAt: old.suspendedAt };
+  replaceIn(store.state.channels, old, next);
+  return next;
+}
+
+export function channelRoutes(store: Store): Route[] {
+  return [
+    route('GET', '/channels', () => ({ channels: store.state.channels })),
+    route('POST', '/channels', ({ body }) => create(store, body)),
+    route('PUT', '/channels/:id', ({ params, body }) => update(store, params.id, body)),
+    route('DELETE', '/channels/:id', ({ params }) => {
+      const channel = channelOf(store, params.id);
+      replaceIn(store.state.channels, channel);
+      forgetChannel(store.state, params.id);
+      return channel;
+    }),
+  ];
+}
