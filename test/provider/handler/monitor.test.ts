@@ -22,7 +22,7 @@ const KINDS: Array<{ kind: string; create: Props; inPlace: Props; replacement: P
     kind: 'connectivity',
     create: { type: 'connectivity', name: 'alive', scopes: ['shop:web'], alertStatusOnGone: 'WARNING' },
     inPlace: { excludeScopes: ['shop:batch'], memo: 'excluding batch' },
-    replacement: { type: 'host', metric: 'loadavg5', operator: '>', warning: 4, duration: 1, scopes: ['shop:web'] },
+    replacement: { type: 'host', metric: 'loadavg5', operator: '>', warning: 4, duration: 1, scopes: ['shop:web'], alertStatusOnGone: undefined },
     replacedBecause: 'type',
   },
   {
