@@ -1,0 +1,172 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { expectError, ok, useEmulator } from './_emulator';
+
+const env = useEmulator();
+
+describe('services', () => {
+  test('POST creates a service with no roles; GET lists it', async () => {
+    expect(ok(await env.call('POST', '/api/v0/services', { name: 'shop', memo: 'the shop' }))).toEqual({ name: 'shop', memo: 'the shop', roles: [] });
+    expect(ok(await env.call('GET', '/api/v0/services'))).toEqual({ services: [{ name: 'shop', memo: 'the shop', roles: [] }] });
+  });
+
+  test.each([
+    ['a one-character name', 'a'],
+    ['a name starting with -', '-shop'],
+    ['a name starting with _', '_shop'],
+    ['a name with a colon', 'shop:web'],
+    ['a name longer than 63 characters', 'a'.repeat(64)],
+  ])('rejects %s', async (_what, name) => {
+    expectError(await env.call('POST', '/api/v0/services', { name }), 400, /invalid service name/);
+  });
+
+  test('rejects a missing name', async () => {
+    expectError(await env.call('POST', '/api/v0/services', { memo: 'x' }), 400, /^name is required$/);
+  });
+
+  test('rejects a field services do not have', async () => {
+    expectError(await env.call('POST', '/api/v0/services', { name: 'shop', roles: [] }), 400, /roles is not a field of service/);
+  });
+
+  test('accepts a 63-character name', async () => {
+    ok(await env.call('POST', '/api/v0/services', { name: 'a'.repeat(63) }));
+  });
+
+  test('rejects a duplicate name with 400', async () => {
+    ok(await env.call('POST', '/api/v0/services', { name: 'shop' }));
+    expectError(await env.call('POST', '/api/v0/services', { name: 'shop' }), 400, /service "shop" already exists/);
+  });
+
+  test('has no update endpoint', async () => {
+    ok(await env.call('POST', '/api/v0/services', { name: 'shop' }));
+    expectError(await env.call('PUT', '/api/v0/services/shop', { name: 'shop', memo: 'x' }), 405, /not allowed/);
+  });
+
+  test('DELETE of a missing service is a 404', async () => {
+    expectError(await env.call('DELETE', '/api/v0/services/nope'), 404, /service is not found/);
+  });
+
+  describe('delete cascades', () => {
+    beforeEach(async () => {
+      ok(await env.call('POST', '/api/v0/services', { name: 'shop' }));
+      ok(await env.call('POST', '/api/v0/services', { name: 'other' }));
+      ok(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web' }));
+      ok(await env.call('PUT', '/api/v0/services/shop/metadata/cfn', { a: 1 }));
+    });
+
+    test('to roles, metadata and the monitors tied to the service, and returns the service as it was', async () => {
+      const tied = ok(await env.call('POST', '/api/v0/monitors', { type: 'service', name: 'orders', service: 'shop', metric: 'orders', operator: '<', warning: 1, duration: 1 }));
+      const elsewhere = ok(await env.call('POST', '/api/v0/monitors', { type: 'service', name: 'other', service: 'other', metric: 'x', operator: '<', warning: 1, duration: 1 }));
+      const group = ok(await env.call('POST', '/api/v0/notification-groups', { name: 'g', monitors: [{ id: tied.id, skipDefault: false }] }));
+
+      expect(ok(await env.call('DELETE', '/api/v0/services/shop'))).toEqual({ name: 'shop', memo: '', roles: ['web'] });
+
+      const state = env.emulator.state();
+      expect(state.services.map((s) => s.name)).toEqual(['other']);
+      expect(state.monitors.map((m) => m.id)).toEqual([elsewhere.id]);
+      expect(state.notificationGroups.find((g) => g.id === group.id)?.monitors).toEqual([]);
+      ok(await env.call('POST', '/api/v0/services', { name: 'shop' }));
+      expect(ok(await env.call('GET', '/api/v0/services/shop/metadata'))).toEqual({ metadata: [] });
+      expect(ok(await env.call('GET', '/api/v0/services/shop/roles'))).toEqual({ roles: [] });
+    });
+  });
+});
+
+describe('roles', () => {
+  beforeEach(async () => {
+    ok(await env.call('POST', '/api/v0/services', { name: 'shop' }));
+  });
+
+  test('POST creates a role; GET lists it; the service lists its name', async () => {
+    expect(ok(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web', memo: 'front' }))).toEqual({ name: 'web', memo: 'front' });
+    expect(ok(await env.call('GET', '/api/v0/services/shop/roles'))).toEqual({ roles: [{ name: 'web', memo: 'front' }] });
+    expect(ok(await env.call('GET', '/api/v0/services')).services[0].roles).toEqual(['web']);
+  });
+
+  test('rejects an invalid role name', async () => {
+    expectError(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web!' }), 400, /invalid role name: "web!"/);
+  });
+
+  test('rejects a duplicate role with 400', async () => {
+    ok(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web' }));
+    expectError(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web' }), 400, /role "web" already exists/);
+  });
+
+  test('the same role name in another service is fine', async () => {
+    ok(await env.call('POST', '/api/v0/services', { name: 'store' }));
+    ok(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web' }));
+    ok(await env.call('POST', '/api/v0/services/store/roles', { name: 'web' }));
+  });
+
+  test.each([
+    ['GET', '/api/v0/services/nope/roles', undefined],
+    ['POST', '/api/v0/services/nope/roles', { name: 'web' }],
+    ['DELETE', '/api/v0/services/nope/roles/web', undefined],
+  ])('%s %s is a 404 when the service is missing', async (method, path, body) => {
+    expectError(await env.call(method, path, body), 404, /service is not found/);
+  });
+
+  test('DELETE returns the role and removes it; a second DELETE is a 404', async () => {
+    ok(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web' }));
+    expect(ok(await env.call('DELETE', '/api/v0/services/shop/roles/web'))).toEqual({ name: 'web', memo: '' });
+    expectError(await env.call('DELETE', '/api/v0/services/shop/roles/web'), 404, /role is not found/);
+  });
+});
+
+describe('metadata', () => {
+  const service = '/api/v0/services/shop/metadata';
+  const role = '/api/v0/services/shop/roles/web/metadata';
+  beforeEach(async () => {
+    ok(await env.call('POST', '/api/v0/services', { name: 'shop' }));
+    ok(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web' }));
+  });
+
+  test.each([['service', service], ['role', role]])('%s metadata: PUT, GET one, list, DELETE', async (_what, base) => {
+    expect(ok(await env.call('PUT', `${base}/cloudformation`, { stackId: 's' }))).toEqual({ success: true });
+    expect(ok(await env.call('GET', `${base}/cloudformation`))).toEqual({ stackId: 's' });
+    expect(ok(await env.call('GET', base))).toEqual({ metadata: [{ namespace: 'cloudformation' }] });
+    ok(await env.call('DELETE', `${base}/cloudformation`));
+    expectError(await env.call('GET', `${base}/cloudformation`), 404, /metadata is not found/);
+  });
+
+  test('any JSON value is accepted, not only objects', async () => {
+    ok(await env.call('PUT', `${service}/list`, [1, 'two']));
+    expect(ok(await env.call('GET', `${service}/list`))).toEqual([1, 'two']);
+  });
+
+  test('role metadata is kept apart from service metadata', async () => {
+    ok(await env.call('PUT', `${role}/ns`, 1));
+    expect(ok(await env.call('GET', service))).toEqual({ metadata: [] });
+    expect(env.emulator.state().services[0].roles[0].metadata).toEqual({ ns: 1 });
+  });
+
+  test('rejects a namespace with other characters', async () => {
+    expectError(await env.call('PUT', `${service}/bad.ns`, 1), 400, /invalid namespace: "bad.ns"/);
+  });
+
+  test('rejects a namespace starting with mackerel', async () => {
+    expectError(await env.call('PUT', `${service}/mackerel-x`, 1), 400, /reserved/);
+  });
+
+  test('rejects a value over 100 KB with 413', async () => {
+    expectError(await env.call('PUT', `${service}/big`, { v: 'x'.repeat(100 * 1024) }), 413, /too large/);
+  });
+
+  test('rejects an 11th namespace on a role', async () => {
+    for (let i = 0; i < 10; i++) ok(await env.call('PUT', `${role}/ns${i}`, i));
+    ok(await env.call('PUT', `${role}/ns0`, { overwrite: true }));
+    expectError(await env.call('PUT', `${role}/ns10`, 10), 400, /at most 10/);
+  });
+
+  test('rejects a 51st namespace on a service', async () => {
+    for (let i = 0; i < 50; i++) ok(await env.call('PUT', `${service}/ns${i}`, i));
+    expectError(await env.call('PUT', `${service}/ns50`, 50), 400, /at most 50/);
+  });
+
+  test('a missing role is a 404', async () => {
+    expectError(await env.call('PUT', '/api/v0/services/shop/roles/db/metadata/ns', 1), 404, /role is not found/);
+  });
+
+  test('DELETE of a missing namespace is a 404', async () => {
+    expectError(await env.call('DELETE', `${service}/nope`), 404, /metadata is not found/);
+  });
+});
