@@ -96,7 +96,7 @@ async function main() {
     [`no-op update of ${N}: writes`, String(noopWrites), '0', noopWrites === 0],
     [`no-op update of ${N}: all calls`, `${noopCalls} (${noopMs} ms; existence reads)`, '-', true],
   ];
-  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length), ['measure', 'measured', 'target'][c].length));
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => String(r[c]).length), ['measure', 'measured', 'target'][c].length));
   const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ');
   console.log(line(['measure', 'measured', 'target']) + '  ok');
   for (const [measure, measured, target, ok] of rows) console.log(line([measure, measured, target]) + `  ${ok ? 'yes' : 'NO'}`);

@@ -9,7 +9,7 @@ import { settings } from '../../../src/provider/handler/settings';
 const env = useEmulator();
 const NOT_ASSUMABLE = 'Failed to assume the IAM role arn:aws:iam::123456789012:role/mackerel: check the trust policy and the external ID';
 
-function bodyOf(request: { body: unknown }) {
+function bodyOf(request: { body?: unknown }) {
   return typeof request.body === 'string' ? JSON.parse(request.body) : request.body;
 }
 

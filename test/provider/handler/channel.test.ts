@@ -8,7 +8,7 @@ const env = useEmulator();
 const SLACK_URL = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
 const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:slack-AbCdEf';
 
-function bodyOf(request: { body: unknown }) {
+function bodyOf(request: { body?: unknown }) {
   return typeof request.body === 'string' ? JSON.parse(request.body) : request.body;
 }
 
