@@ -189,7 +189,7 @@ const BY_TYPE: { [type: string]: (state: EmulatorState, o: Json, out: Json) => v
 export function validateMonitor(state: EmulatorState, body: unknown): Json {
   const o = object(body);
   const type = str(o, 'type', { required: true, values: MONITOR_TYPES }) as string;
-  onlyFields(o, [...COMMON, ...FIELDS[type]], `a ${type} monitor`);
+  onlyFields(o, [...COMMON, ...FIELDS[type]], `${type} monitors`);
   const out: Json = { type };
   out.name = type === 'connectivity' ? (str(o, 'name') || 'connectivity') : str(o, 'name', { required: true });
   const memo = str(o, 'memo', { maxLength: 2048 });
