@@ -29,7 +29,7 @@ export function parseDynamicReference(service: string, body: string): DynamicRef
     const secretId = parts.slice(0, idParts).join(':');
     const [valueType, jsonKey, versionStage, versionId, ...extra] = parts.slice(idParts);
     if (!secretId || extra.length > 0 || (valueType && valueType !== 'SecretString')) {
-      throw new Error(`the dynamic reference {{resolve:secretsmanager:${redactedShape(parts)}}} is not understood; expected {{resolve:secretsmanager:<secret-id>:SecretString:<json-key>:<version-stage>:<version-id>}}`);
+      throw new Error(`the dynamic reference {{resolve:secretsmanager:${shortened(parts)}}} is not understood; expected {{resolve:secretsmanager:<secret-id>:SecretString:<json-key>:<version-stage>:<version-id>}}`);
     }
     return { service, secretId, jsonKey: jsonKey || undefined, versionStage: versionStage || undefined, versionId: versionId || undefined };
   }
@@ -38,7 +38,7 @@ export function parseDynamicReference(service: string, body: string): DynamicRef
   const name = parts.slice(0, nameParts).join(':');
   const [version, ...extra] = parts.slice(nameParts);
   if (!name || extra.length > 0 || (version !== undefined && !/^\d+$/.test(version))) {
-    throw new Error(`the dynamic reference {{resolve:${service}:${redactedShape(parts)}}} is not understood; expected {{resolve:${service}:<parameter-name>[:<version>]}}`);
+    throw new Error(`the dynamic reference {{resolve:${service}:${shortened(parts)}}} is not understood; expected {{resolve:${service}:<parameter-name>[:<version>]}}`);
   }
   return { service: 'ssm', name, version };
 }
@@ -72,7 +72,7 @@ async function resolveReference(ref: DynamicReference): Promise<string> {
   return field;
 }
 
-/** The reference's shape for an error message: names are not secret, but keep it short. */
-function redactedShape(parts: string[]): string {
+/** The reference for an error message: names are not secret, but keep it short. */
+function shortened(parts: string[]): string {
   return parts.join(':').slice(0, 200);
 }
