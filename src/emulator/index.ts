@@ -13,7 +13,8 @@ import { monitorRoutes } from './monitors';
 import { notificationGroupRoutes } from './notification-groups';
 import { serviceRoutes } from './services';
 
-export { EmulatorState, ServiceRecord, RoleRecord, EMULATOR_USER_IDS, DEFAULT_NOTIFICATION_GROUP_ID } from './_state';
+export type { EmulatorState, ServiceRecord, RoleRecord } from './_state';
+export { EMULATOR_USER_IDS, DEFAULT_NOTIFICATION_GROUP_ID } from './_state';
 
 /** The emulator's default API key, with Read and Write permission. A fake, safe to print. */
 export const DEFAULT_EMULATOR_API_KEY = 'emulator-write-key';
