@@ -106,6 +106,10 @@ test('POST rejects a name already used in the org', async () => {
   expectError(await env.call('POST', '/api/v0/aws-integrations', integration()), 400, /named "prod" already exists/);
 });
 
+test('retireAutomatically: false is accepted on any service', async () => {
+  ok(await env.call('POST', '/api/v0/aws-integrations', integration({ services: { SQS: { enable: true, role: null, retireAutomatically: false } } })));
+});
+
 test.each(['EC2', 'RDS', 'ElastiCache', 'ALB', 'NLB', 'Lambda', 'ECSCluster'])('retireAutomatically is accepted on %s', async (service) => {
   ok(await env.call('POST', '/api/v0/aws-integrations', integration({ services: { [service]: { enable: true, role: null, retireAutomatically: true } } })));
 });
