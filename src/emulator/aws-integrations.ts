@@ -1,6 +1,6 @@
+import { excludableMetrics, servicesMap } from './_aws-rules';
 import { object, onlyFields, str } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
-import { excludableMetrics, servicesMap } from './_aws-rules';
 import { newId, replaceIn, Store } from './_state';
 
 const CREDENTIALS = ['key', 'secretKey', 'roleArn', 'externalId'];

@@ -99,8 +99,12 @@ describe('notification groups', () => {
   });
 
   const group = () => ({
-    name: 'ops', notificationLevel: 'critical', childNotificationGroupIds: [], childChannelIds: [channelId],
-    monitors: [{ id: monitorId, skipDefault: true }], services: [{ name: 'shop' }],
+    name: 'ops',
+    notificationLevel: 'critical',
+    childNotificationGroupIds: [],
+    childChannelIds: [channelId],
+    monitors: [{ id: monitorId, skipDefault: true }],
+    services: [{ name: 'shop' }],
   });
 
   test('the default group is always listed', async () => {

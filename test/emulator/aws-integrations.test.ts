@@ -12,8 +12,13 @@ beforeEach(async () => {
 
 function integration(change: Body = {}): Body {
   const out: Body = {
-    name: 'prod', memo: 'main account', roleArn: ROLE_ARN, externalId, region: 'ap-northeast-1',
-    includedTags: 'service:shop', excludedTags: '',
+    name: 'prod',
+    memo: 'main account',
+    roleArn: ROLE_ARN,
+    externalId,
+    region: 'ap-northeast-1',
+    includedTags: 'service:shop',
+    excludedTags: '',
     services: {
       ECSCluster: { enable: true, role: 'shop:ecs', excludedMetrics: [] },
       ALB: { enable: true, role: null, excludedMetrics: ['alb.request.count'], retireAutomatically: true },
@@ -86,7 +91,7 @@ const REJECTED: Array<[string, Body, RegExp]> = [
   ['a roleArn that is not an IAM role ARN', { roleArn: 'arn:aws:iam::123456789012:user/me' }, /is not an ARN of an IAM role/],
   ['an externalId this org did not issue', { externalId: 'made-up' }, /was not issued for this organization/],
   ['an unknown service identifier', { services: { EKS: { enable: true, role: null } } }, /"EKS" is not an AWS service identifier/],
-  ['Route 53 under both spellings', { services: { Route53: { enable: true, role: null }, 'Route 53': { enable: true, role: null } } }, /Route 53 is given twice/],
+  ['Route 53 under both spellings', { services: { 'Route53': { enable: true, role: null }, 'Route 53': { enable: true, role: null } } }, /Route 53 is given twice/],
   ['a service without enable', { services: { EC2: { role: null } } }, /services.EC2.enable must be a boolean/],
   ['a role that is not service:role', { services: { EC2: { enable: true, role: 'shop' } } }, /services.EC2.role "shop" must be a service:role full name or null/],
   ['both metric lists in one service', { services: { EC2: { enable: true, role: null, excludedMetrics: [], includedMetrics: [] } } }, /give excludedMetrics or includedMetrics, not both/],
@@ -125,7 +130,15 @@ describe('PUT', () => {
       name: 'prod2', region: 'us-east-1', services: { EC2: { enable: true, role: 'shop:ec2' } },
     }));
     expect(updated).toEqual({
-      id, name: 'prod2', memo: '', key: null, roleArn: ROLE_ARN, externalId, region: 'us-east-1', includedTags: '', excludedTags: '',
+      id,
+      name: 'prod2',
+      memo: '',
+      key: null,
+      roleArn: ROLE_ARN,
+      externalId,
+      region: 'us-east-1',
+      includedTags: '',
+      excludedTags: '',
       services: { EC2: { enable: true, role: 'shop:ec2', excludedMetrics: [] } },
     });
   });

@@ -67,10 +67,17 @@ describe('alert group settings', () => {
 describe('downtimes', () => {
   const START = 1767225600;
   const DOWNTIME = {
-    name: 'maintenance', memo: 'weekly', start: START, duration: 120,
+    name: 'maintenance',
+    memo: 'weekly',
+    start: START,
+    duration: 120,
     recurrence: { type: 'weekly', interval: 1, weekdays: ['Sunday'], until: START + 86400 * 70 },
-    serviceScopes: ['shop'], serviceExcludeScopes: [], roleScopes: [], roleExcludeScopes: ['shop:web'],
-    monitorScopes: [], monitorExcludeScopes: ['MONITOR'],
+    serviceScopes: ['shop'],
+    serviceExcludeScopes: [],
+    roleScopes: [],
+    roleExcludeScopes: ['shop:web'],
+    monitorScopes: [],
+    monitorExcludeScopes: ['MONITOR'],
   };
 
   test('POST creates and GET lists it', async () => {
@@ -110,8 +117,17 @@ describe('downtimes', () => {
   test('PUT replaces the whole downtime', async () => {
     const { id } = ok(await env.call('POST', '/api/v0/downtimes', body(DOWNTIME, {})));
     expect(ok(await env.call('PUT', `/api/v0/downtimes/${id}`, { name: 'm2', start: START, duration: 30 }))).toEqual({
-      id, name: 'm2', memo: '', start: START, duration: 30,
-      serviceScopes: [], serviceExcludeScopes: [], roleScopes: [], roleExcludeScopes: [], monitorScopes: [], monitorExcludeScopes: [],
+      id,
+      name: 'm2',
+      memo: '',
+      start: START,
+      duration: 30,
+      serviceScopes: [],
+      serviceExcludeScopes: [],
+      roleScopes: [],
+      roleExcludeScopes: [],
+      monitorScopes: [],
+      monitorExcludeScopes: [],
     });
   });
 
