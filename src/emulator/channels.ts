@@ -48,10 +48,12 @@ function email(o: Json, out: Json): void {
 function validateChannel(o: Json): Json {
   const type = str(o, 'type', { required: true }) as string;
   if (OTHER_TYPES.includes(type)) throw badRequest(`type ${type} cannot be created or updated through the API; use email, slack or webhook`);
-  if (!(type in FIELDS)) throw badRequest('type must be one of email, slack, webhook');
+  if (!Object.keys(FIELDS).includes(type)) throw badRequest('type must be one of email, slack, webhook');
   onlyFields(o, ['id', 'type', 'name', 'events', 'suspendedAt', ...FIELDS[type]], `a ${type} channel`);
   const out: Json = { type, name: str(o, 'name', { required: true }) };
-  if (type === 'email') {email(o, out);} else {
+  if (type === 'email') {
+    email(o, out);
+  } else {
     out.url = httpUrl(o);
     out.enabledGraphImage = bool(o, 'enabledGraphImage') ?? false;
     if (type === 'slack') out.mentions = mentions(o);

@@ -42,6 +42,7 @@ describe('channels', () => {
   const REJECTED: Array<[string, Body, RegExp]> = [
     ['a type the API cannot create', variant(WEBHOOK, { type: 'pagerduty' }), /type pagerduty cannot be created or updated through the API/],
     ['an unknown type', variant(WEBHOOK, { type: 'fax' }), /type must be one of email, slack, webhook/],
+    ['a type named like an object property', variant(WEBHOOK, { type: 'toString' }), /type must be one of email, slack, webhook/],
     ['a missing name', variant(EMAIL, { name: undefined }), /^name is required$/],
     ['an unknown event', variant(EMAIL, { events: ['alert', 'deploy'] }), /events: "deploy" is not one of/],
     ['an invalid email address', variant(EMAIL, { emails: ['oncall'] }), /emails: "oncall" is not an email address/],
