@@ -73,7 +73,7 @@ export class EmulatorServer {
 
   /** Authentication, then routing, then permission, then the route itself. */
   private call(method: string, path: string, key: string | string[] | undefined, body: unknown, bytes: number): unknown {
-    const permission = typeof key === 'string' ? this.config.apiKeys[key] : undefined;
+    const permission = typeof key === 'string' && Object.hasOwn(this.config.apiKeys, key) ? this.config.apiKeys[key] : undefined;
     if (permission === undefined) throw new ApiError(401, key === undefined ? 'API key is required' : 'invalid API key');
     const { route, params } = findRoute(this.routes, method, path);
     if (route.write && permission !== 'write') throw new ApiError(403, 'permission denied: this API key is read-only');

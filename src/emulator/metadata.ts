@@ -24,7 +24,7 @@ function metadataRoutes(prefix: string, holderOf: (call: Call) => Holder): Route
     route('GET', one, (call) => {
       checkNamespace(call.params.namespace);
       const { metadata } = holderOf(call);
-      if (!(call.params.namespace in metadata)) throw notFound('metadata is not found.');
+      if (!Object.hasOwn(metadata, call.params.namespace)) throw notFound('metadata is not found.');
       return metadata[call.params.namespace];
     }),
     route('PUT', one, (call) => {
@@ -32,17 +32,18 @@ function metadataRoutes(prefix: string, holderOf: (call: Call) => Holder): Route
       checkNamespace(call.params.namespace);
       if (call.bytes > MAX_BYTES) throw new ApiError(413, 'metadata is too large: at most 100 KB');
       if (call.body === undefined) throw badRequest('metadata must be a JSON value');
-      const isNew = !(call.params.namespace in holder.metadata);
+      const isNew = !Object.hasOwn(holder.metadata, call.params.namespace);
       if (isNew && Object.keys(holder.metadata).length >= holder.limit) {
         throw badRequest(`too many metadata namespaces: at most ${holder.limit}`);
       }
-      holder.metadata[call.params.namespace] = call.body;
+      // defineProperty, so that a namespace such as `__proto__` is stored as data, never as a prototype.
+      Object.defineProperty(holder.metadata, call.params.namespace, { value: call.body, enumerable: true, writable: true, configurable: true });
       return { success: true };
     }),
     route('DELETE', one, (call) => {
       const { metadata } = holderOf(call);
       checkNamespace(call.params.namespace);
-      if (!(call.params.namespace in metadata)) throw notFound('metadata is not found.');
+      if (!Object.hasOwn(metadata, call.params.namespace)) throw notFound('metadata is not found.');
       delete metadata[call.params.namespace];
       return { success: true };
     }),

@@ -41,6 +41,10 @@ describe('authentication', () => {
     expectError(await env.call('GET', '/api/v0/org', undefined, 'not-a-key'), 401, /invalid API key/);
   });
 
+  test('a key named like an object property is unknown too', async () => {
+    expectError(await env.call('GET', '/api/v0/org', undefined, 'toString'), 401, /invalid API key/);
+  });
+
   test('a read key reads', async () => {
     expect(ok(await env.read('GET', '/api/v0/services'))).toEqual({ services: [] });
   });

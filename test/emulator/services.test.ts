@@ -166,6 +166,14 @@ describe('metadata', () => {
     expectError(await env.call('PUT', '/api/v0/services/shop/roles/db/metadata/ns', 1), 404, /role is not found/);
   });
 
+  test('a namespace named like an object property is not found until it is put', async () => {
+    expectError(await env.call('GET', `${service}/constructor`), 404, /metadata is not found/);
+    ok(await env.call('PUT', `${service}/constructor`, 1));
+    ok(await env.call('PUT', `${service}/__proto__`, { polluted: true }));
+    expect(ok(await env.call('GET', service))).toEqual({ metadata: [{ namespace: 'constructor' }, { namespace: '__proto__' }] });
+    expect(ok(await env.call('GET', `${service}/__proto__`))).toEqual({ polluted: true });
+  });
+
   test('DELETE of a missing namespace is a 404', async () => {
     expectError(await env.call('DELETE', `${service}/nope`), 404, /metadata is not found/);
   });
