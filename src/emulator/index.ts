@@ -1,3 +1,19 @@
+/**
+ * A local Mackerel API emulator, strict to the documented rules (mackerel-api.md), for tests and
+ * local runs. Not part of the public API. Where the docs are silent it chooses, deliberately:
+ * - unknown fields in a body are a 400 (the real API probably ignores them; rejecting them
+ *   catches fields sent to the wrong kind, such as maxCheckAttempts on an expression monitor);
+ * - duplicate service, role and AWS integration names are a 400 (no status is documented);
+ * - a read-only key on a write endpoint is a 403 everywhere (the AWS pages say 401);
+ * - a service monitor's `service` is part of its target, like `metric` (`cannot change target.`);
+ * - deleting a service deletes the monitors whose `service` is it; monitors merely scoped to it,
+ *   and anything scoped to a deleted role, are left alone;
+ * - deleting a monitor, channel or group drops the references other objects hold to it;
+ * - a channel is not added to the default group unless `addToDefaultNotificationGroup` is true;
+ * - AWS services accept `Route 53` (docs) and `Route53` (Terraform), `retireAutomatically: true`
+ *   only on EC2, RDS, ElastiCache, ALB, NLB, Lambda and ECSCluster, and any existing or new
+ *   `service:role` as the role; the region and role ARN get a shape check.
+ */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { FaultQueue } from './_faults';
