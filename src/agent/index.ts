@@ -1,1 +1,5 @@
-export {};
+export * from './enums';
+export * from './image';
+export * from './options';
+export * from './container-agent';
+export * from './extension';

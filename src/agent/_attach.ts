@@ -1,0 +1,201 @@
+import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, IConstruct } from 'constructs';
+import { _fail } from '../_validation';
+import { _checkAgentOptions, _goRegExp } from './_checks';
+import { _containersOf, _taskValidations } from './_task-checks';
+import { MackerelAgentDependency, MackerelHostIdStore } from './enums';
+import { MackerelAgentImage } from './image';
+import { MackerelAgentOptions } from './options';
+
+/** The agent container's name in Mackerel's recipe. @internal */
+export const _DEFAULT_CONTAINER_NAME = 'mackerel-container-agent';
+/** The agent's default `root`, where the file store keeps the host ID (`<root>/id`). @internal */
+export const _HOST_ID_DIRECTORY = '/var/tmp/mackerel-container-agent';
+/** Mackerel's recipe: a 128 MiB hard limit. @internal */
+export const _DEFAULT_MEMORY_LIMIT_MIB = 128;
+/** Covers the agent's worst-case retirement (3 tries of 30 s plus 2 pauses of 3 s) within Fargate's 120 s. @internal */
+export const _DEFAULT_STOP_TIMEOUT = Duration.seconds(100);
+/** The id of the stack's shared agent log group. @internal */
+export const _LOG_GROUP_ID = 'MackerelContainerAgentLogs';
+
+/** Task definition -> its agent container. Lets every entry point see an agent added by another. */
+const AGENTS = new WeakMap<ecs.TaskDefinition, ecs.ContainerDefinition>();
+
+/**
+ * The Mackerel agent container already attached to a task definition, if any.
+ * @internal
+ */
+export function _findAgent(taskDefinition: ecs.TaskDefinition): ecs.ContainerDefinition | undefined {
+  return AGENTS.get(taskDefinition);
+}
+
+/**
+ * Adds the Mackerel container agent to a task definition: the one implementation behind
+ * `MackerelContainerAgent`, `MackerelAgentExtension` and `MackerelInstrumentation`.
+ *
+ * The container is created under `scope` (which also carries errors, warnings and late
+ * validations); the task definition is marked so that `_findAgent` finds the agent.
+ * @internal
+ */
+export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, options: MackerelAgentOptions): ecs.ContainerDefinition {
+  checkTaskDefinition(scope, taskDefinition);
+  _checkAgentOptions(scope, options, taskDefinition.isFargateCompatible);
+  const containerName = options.containerName ?? _DEFAULT_CONTAINER_NAME;
+  const ignoreContainer = options.ignoreContainer ?? `\\A${escapeRegExp(containerName)}\\z`;
+  const image = options.image ?? MackerelAgentImage.DEFAULT;
+  const memoryLimitMiB = options.memoryLimitMiB ?? _DEFAULT_MEMORY_LIMIT_MIB;
+
+  const container = new ecs.ContainerDefinition(scope, 'Container', {
+    taskDefinition,
+    containerName,
+    image: image._containerImage(),
+    memoryLimitMiB,
+    cpu: options.cpu,
+    essential: options.essential ?? false,
+    stopTimeout: options.stopTimeout ?? _DEFAULT_STOP_TIMEOUT,
+    readonlyRootFilesystem: options.readonlyRootFilesystem,
+    logging: options.logging ?? defaultLogging(taskDefinition),
+    environment: agentEnvironment(options, ignoreContainer),
+    secrets: { MACKEREL_APIKEY: options.apiKey.toEcsSecret() },
+  });
+  AGENTS.set(taskDefinition, container);
+
+  keepHostIdWritable(taskDefinition, container, options);
+  if ((options.appContainerDependency ?? MackerelAgentDependency.START) === MackerelAgentDependency.START) {
+    makeAppContainersWait(taskDefinition, container);
+  }
+  const ignored = _goRegExp(scope, ignoreContainer);
+  scope.node.addValidation({
+    validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer: ignored }),
+  });
+  annotate(scope, options, image);
+  return container;
+}
+
+function checkTaskDefinition(scope: IConstruct, taskDefinition: ecs.TaskDefinition): void {
+  const existing = AGENTS.get(taskDefinition);
+  if (existing) {
+    _fail(scope, 'taskDefinition', taskDefinition.node.path, `already has a Mackerel container agent (${existing.node.path})`,
+      'one agent per task definition', 'MackerelAgentExtension and MackerelInstrumentation skip a task definition that has one');
+  }
+  if (taskDefinition.networkMode === ecs.NetworkMode.NONE) {
+    _fail(scope, 'taskDefinition.networkMode', 'none', 'gives the agent no network, so it cannot reach Mackerel or read task metadata',
+      'bridge, host or awsvpc');
+  }
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const platform = Stack.of(taskDefinition).resolve(cfn.runtimePlatform) as ecs.CfnTaskDefinition.RuntimePlatformProperty | undefined;
+  const family = platform?.operatingSystemFamily;
+  if (typeof family === 'string' && family.startsWith('WINDOWS')) {
+    _fail(scope, 'taskDefinition.runtimePlatform.operatingSystemFamily', family, 'is not supported by the Mackerel container agent',
+      'a Linux task definition (LINUX or no runtimePlatform)');
+  }
+}
+
+/** Only values the user set are written; an unset variable leaves the agent's own default. */
+function agentEnvironment(options: MackerelAgentOptions, ignoreContainer: string): { [name: string]: string } {
+  const environment: { [name: string]: string | undefined } = {
+    MACKEREL_CONTAINER_PLATFORM: 'ecs',
+    // Never written empty: the agent would send an empty role and Mackerel would refuse the host.
+    MACKEREL_ROLES: options.roles && options.roles.length > 0 ? options.roles.join(',') : undefined,
+    MACKEREL_IGNORE_CONTAINER: ignoreContainer,
+    MACKEREL_HOST_STATUS_ON_START: options.hostStatusOnStart,
+    MACKEREL_DISPLAY_NAME: options.displayName,
+    MACKEREL_MEMO: options.memo,
+    MACKEREL_HOST_ID_STORE: options.hostIdStore,
+    MACKEREL_LOG_LEVEL: options.logLevel,
+    MACKEREL_APIBASE: options.apiBase,
+    HTTP_PROXY: options.httpProxy,
+    HTTPS_PROXY: options.httpsProxy,
+    NO_PROXY: options.noProxy && options.noProxy.length > 0 ? options.noProxy.join(',') : undefined,
+  };
+  const written: { [name: string]: string } = {};
+  for (const [name, value] of Object.entries(environment)) {
+    if (value !== undefined) written[name] = value;
+  }
+  return written;
+}
+
+/**
+ * One log group per stack for every agent, rather than one per task definition: instrumenting a
+ * task then adds no CloudFormation resource. Streams are `<family>/<container>/<task ID>`, and the
+ * task ID is the Mackerel host name.
+ */
+function defaultLogging(taskDefinition: ecs.TaskDefinition): ecs.LogDriver {
+  const stack = Stack.of(taskDefinition);
+  const logGroup = (stack.node.tryFindChild(_LOG_GROUP_ID) as logs.ILogGroup | undefined)
+    ?? new logs.LogGroup(stack, _LOG_GROUP_ID, { retention: logs.RetentionDays.ONE_MONTH });
+  return ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: taskDefinition.family });
+}
+
+/**
+ * With a read-only root and the file store, the ID goes to a task-scoped volume. A volume rather
+ * than switching to the memory store: it works with every agent version (the memory store needs
+ * v0.12.0, and an older agent would ignore the setting, fail to write and orphan its host), and
+ * an agent container restarted within the task finds and reuses its host.
+ */
+function keepHostIdWritable(taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition, options: MackerelAgentOptions): void {
+  if (!options.readonlyRootFilesystem || options.hostIdStore === MackerelHostIdStore.MEMORY) return;
+  const sourceVolume = `${container.containerName}-host-id`;
+  taskDefinition.addVolume({ name: sourceVolume });
+  container.addMountPoints({ sourceVolume, containerPath: _HOST_ID_DIRECTORY, readOnly: false });
+}
+
+/**
+ * App containers may be added after the agent (or by ecs-patterns, or by a later Aspect), so the
+ * dependencies are added when the task's containers are rendered, just before they are written.
+ */
+function makeAppContainersWait(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const rendered = cfn.containerDefinitions;
+  cfn.containerDefinitions = Lazy.any({
+    produce: () => {
+      addAppDependencies(taskDefinition, agent);
+      return rendered;
+    },
+  });
+}
+
+function addAppDependencies(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
+  const upstream = dependenciesOf(agent);
+  for (const container of _containersOf(taskDefinition)) {
+    // A log router starts first and stops last by itself; anything the agent waits for would deadlock.
+    if (container === agent || !container.essential || container instanceof ecs.FirelensLogRouter || upstream.has(container)) continue;
+    if (container.containerDependencies.some((d) => d.container === agent)) continue;
+    container.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
+  }
+}
+
+/** Every container the agent waits for, directly or not. */
+function dependenciesOf(agent: ecs.ContainerDefinition): Set<ecs.ContainerDefinition> {
+  const found = new Set<ecs.ContainerDefinition>();
+  const pending = [agent];
+  let next: ecs.ContainerDefinition | undefined;
+  while ((next = pending.pop()) !== undefined) {
+    for (const dependency of next.containerDependencies) {
+      if (!found.has(dependency.container)) {
+        found.add(dependency.container);
+        pending.push(dependency.container);
+      }
+    }
+  }
+  return found;
+}
+
+function annotate(scope: IConstruct, options: MackerelAgentOptions, image: MackerelAgentImage): void {
+  Annotations.of(scope).addInfo('Each running task of this task definition registers one Mackerel host, billed as one micro host');
+  const floating = image._floatingTag();
+  if (floating) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:agentImageNotPinned',
+      `The agent image ${image.imageName} ${floating}: the agent version changes on its own when tasks start. Pin a version, such as MackerelAgentImage.DEFAULT`);
+  }
+  if (!options.roles || options.roles.length === 0) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:agentWithoutRoles',
+      'The agent has no roles: its hosts join no Mackerel service, and role-scoped monitors do not cover them. Set roles: [\'service:role\']');
+  }
+}
+
+function escapeRegExp(value: string): string {
+  return Token.isUnresolved(value) ? value : value.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}

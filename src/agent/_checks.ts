@@ -1,0 +1,119 @@
+import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { _checkRoleFullName } from '../_names';
+import { _fail } from '../_validation';
+import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
+import { MackerelAgentImage } from './image';
+import { MackerelAgentOptions } from './options';
+
+/** Fargate's largest container stop timeout. */
+const FARGATE_MAX_STOP_SECONDS = 120;
+
+/**
+ * Checks each option's own value (and options that exclude each other) at construction.
+ * Checks that depend on the task's other containers are registered by `_attach` instead.
+ * @internal
+ */
+export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOptions, fargate: boolean): void {
+  (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
+  checkEnum(scope, 'hostStatusOnStart', options.hostStatusOnStart, MackerelHostStatus);
+  checkEnum(scope, 'hostIdStore', options.hostIdStore, MackerelHostIdStore);
+  checkEnum(scope, 'logLevel', options.logLevel, MackerelAgentLogLevel);
+  checkEnum(scope, 'appContainerDependency', options.appContainerDependency, MackerelAgentDependency);
+  checkPositiveInteger(scope, 'memoryLimitMiB', options.memoryLimitMiB);
+  checkPositiveInteger(scope, 'cpu', options.cpu);
+  checkStopTimeout(scope, options, fargate);
+  if (options.ignoreContainer !== undefined) _goRegExp(scope, options.ignoreContainer);
+  checkUrl(scope, 'apiBase', options.apiBase);
+  checkUrl(scope, 'httpProxy', options.httpProxy);
+  checkUrl(scope, 'httpsProxy', options.httpsProxy);
+  (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
+  checkImageSupports(scope, options);
+}
+
+function checkEnum(scope: IConstruct, property: string, value: string | undefined, values: Record<string, string>): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  const allowed = Object.values(values);
+  if (!allowed.includes(value)) {
+    _fail(scope, property, value, 'is not a known value', `one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+  }
+}
+
+function checkPositiveInteger(scope: IConstruct, property: string, value: number | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < 1) {
+    _fail(scope, property, value, 'is not a positive whole number', 'an integer of at least 1');
+  }
+}
+
+function checkStopTimeout(scope: IConstruct, options: MackerelAgentOptions, fargate: boolean): void {
+  const timeout = options.stopTimeout;
+  if (timeout === undefined || timeout.isUnresolved()) return;
+  const max = fargate ? FARGATE_MAX_STOP_SECONDS : undefined;
+  const expected = max ? `whole seconds from 1 to ${max} (Fargate's maximum)` : 'whole seconds of at least 1';
+  const seconds = timeout.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < 1 || (max !== undefined && seconds > max)) {
+    _fail(scope, 'stopTimeout', timeout.toHumanString(), 'is out of range', expected);
+  }
+}
+
+/**
+ * Compiles a Go RE2 expression as a JavaScript RegExp, translating what differs (`\A`, `\z`,
+ * leading `(?flags)`) and rejecting what RE2 lacks (back-references, look-around). Throws with
+ * the construct path when it is not valid.
+ * @internal
+ */
+export function _goRegExp(scope: IConstruct, source: string): RegExp | undefined {
+  if (Token.isUnresolved(source)) return undefined;
+  const property = 'ignoreContainer';
+  const expected = 'a Go RE2 regular expression, such as "\\Amackerel-container-agent\\z"';
+  if (/\\[1-9]|\(\?<?[=!]/.test(source)) {
+    _fail(scope, property, source, 'uses back-references or look-around, which Go RE2 does not support', expected);
+  }
+  const flagged = /^\(\?([ims]+)\)/.exec(source);
+  const flags = flagged ? flagged[1] : '';
+  const body = (flagged ? source.slice(flagged[0].length) : source).replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
+  try {
+    return new RegExp(body, flags);
+  } catch (e) {
+    return _fail(scope, property, source, `is not a valid regular expression (${(e as Error).message})`, expected);
+  }
+}
+
+function checkUrl(scope: IConstruct, property: string, value: string | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    _fail(scope, property, value, 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
+  }
+}
+
+function checkNoProxyEntry(scope: IConstruct, property: string, value: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (value.trim() === '' || /[\s,]/.test(value)) {
+    _fail(scope, property, value, 'is not a single host, domain or CIDR', 'one entry per item, without spaces or commas');
+  }
+}
+
+/** Settings that older agents silently ignore are errors when the image names such a release. */
+function checkImageSupports(scope: IConstruct, options: MackerelAgentOptions): void {
+  const image = options.image ?? MackerelAgentImage.DEFAULT;
+  const version = image._version();
+  if (!version) return;
+  const older = (minor: number) => version[0] === 0 && version[1] < minor;
+  if (options.hostIdStore !== undefined && older(12)) {
+    _fail(scope, 'hostIdStore', options.hostIdStore, `needs agent v0.12.0 or later, but the image is ${image.imageName}`,
+      'an image of v0.12.0 or later, or no hostIdStore');
+  }
+  for (const property of ['displayName', 'memo'] as const) {
+    if (options[property] !== undefined && older(11)) {
+      _fail(scope, property, options[property], `needs agent v0.11.0 or later, but the image is ${image.imageName}`,
+        `an image of v0.11.0 or later, or no ${property}`);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { _describeProblem } from '../_validation';
+
+/** What the late checks need to know of the agent. @internal */
+export interface TaskCheckInput {
+  /** The agent's hard memory limit, in MiB. */
+  readonly memoryLimitMiB: number;
+  /** The ignore-container expression, compiled; undefined when it is a token. */
+  readonly ignoreContainer?: RegExp;
+}
+
+/**
+ * Checks that depend on every container of the task, run at synth (containers may be added after
+ * the agent). Returns every problem, not only the first.
+ * @internal
+ */
+export function _taskValidations(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition, input: TaskCheckInput): string[] {
+  const others = _containersOf(taskDefinition).filter((c) => c !== agent);
+  return [
+    checkEssential(taskDefinition, others),
+    checkIgnoreContainer(agent, others, input.ignoreContainer),
+    checkMemory(taskDefinition, others, input.memoryLimitMiB),
+  ].filter((problem): problem is string => problem !== undefined);
+}
+
+function checkEssential(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDefinition[]): string | undefined {
+  if (others.some((c) => c.essential)) return undefined;
+  return _describeProblem('taskDefinition', taskDefinition.node.path, 'has no essential container besides the Mackerel agent',
+    'at least one essential app container', 'Add the app container (essential by default) to the task definition');
+}
+
+function checkIgnoreContainer(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[], pattern?: RegExp): string | undefined {
+  const names = [agent, ...others].map((c) => c.containerName);
+  if (!pattern || names.some((name) => Token.isUnresolved(name))) return undefined;
+  if (!names.every((name) => pattern.test(name))) return undefined;
+  return _describeProblem('ignoreContainer', pattern.source, `matches every container of the task (${names.join(', ')}), so the agent would find none and exit`,
+    'an expression that leaves at least one container', 'Anchor it, such as "\\Amackerel-container-agent\\z"');
+}
+
+/** A task-level memory size caps the sum of its containers' limits (hard, else soft). */
+function checkMemory(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDefinition[], agentMiB: number): string | undefined {
+  const stack = Stack.of(taskDefinition);
+  const taskMiB = toMiB(stack.resolve((taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).memory));
+  if (taskMiB === undefined || Token.isUnresolved(agentMiB)) return undefined;
+  let reserved = 0;
+  for (const container of others) {
+    const rendered = container.renderContainerDefinition();
+    const limit = toMiB(stack.resolve(rendered.memory ?? rendered.memoryReservation));
+    if (limit === undefined && (rendered.memory ?? rendered.memoryReservation) !== undefined) return undefined;
+    reserved += limit ?? 0;
+  }
+  const room = taskMiB - reserved;
+  if (agentMiB <= room) return undefined;
+  return _describeProblem('memoryLimitMiB', agentMiB,
+    `does not fit in the task: its ${taskMiB} MiB minus ${reserved} MiB reserved by the other containers leaves ${Math.max(room, 0)} MiB`,
+    `at most ${Math.max(room, 0)} MiB`, 'Raise the task memory or lower the other containers\' memory limits');
+}
+
+function toMiB(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * A task definition's containers, however they were added (`containers` is protected in
+ * aws-cdk-lib, and containers need not be children of their task definition).
+ * @internal
+ */
+export function _containersOf(taskDefinition: ecs.TaskDefinition): ecs.ContainerDefinition[] {
+  return (taskDefinition as unknown as { containers: ecs.ContainerDefinition[] }).containers;
+}

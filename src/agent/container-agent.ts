@@ -1,0 +1,45 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+import { _attach } from './_attach';
+import { MackerelAgentOptions } from './options';
+
+/**
+ * Properties of a `MackerelContainerAgent`.
+ */
+export interface MackerelContainerAgentProps extends MackerelAgentOptions {
+  /**
+   * The task definition the agent is added to: Fargate, EC2 (bridge, host or awsvpc network
+   * mode), External (ECS Anywhere), or that of an ecs-patterns service. Linux only.
+   */
+  readonly taskDefinition: ecs.TaskDefinition;
+}
+
+/**
+ * The Mackerel container agent as a sidecar of an ECS task definition.
+ *
+ * Adds one container (`mackerel-container-agent`) that registers each running task as a
+ * Mackerel host and retires it when the task stops. It creates no CloudFormation resource of its
+ * own except, once per stack, the agents' shared log group (unless `logging` is given); the API
+ * key's read permission is added to the task's execution role.
+ *
+ * A task definition takes one agent: a second `MackerelContainerAgent` is an error, while
+ * `MackerelAgentExtension` skips a task definition that already has one.
+ *
+ * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
+ *
+ * @example
+ * const agent = new MackerelContainerAgent(this, 'Agent', {
+ *   taskDefinition,
+ *   apiKey: MackerelApiKey.fromSecretsManager(secret),
+ *   roles: ['shop:web'],
+ * });
+ */
+export class MackerelContainerAgent extends Construct {
+  /** The agent's container definition. */
+  public readonly container: ecs.ContainerDefinition;
+
+  constructor(scope: Construct, id: string, props: MackerelContainerAgentProps) {
+    super(scope, id);
+    this.container = _attach(this, props.taskDefinition, props);
+  }
+}

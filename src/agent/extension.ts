@@ -1,0 +1,45 @@
+import { Annotations } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { _findAgent } from './_attach';
+import { MackerelContainerAgent } from './container-agent';
+import { MackerelAgentOptions } from './options';
+
+/** Properties of a `MackerelAgentExtension`. */
+export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
+
+/**
+ * Adds the Mackerel container agent to a task definition through
+ * `taskDefinition.addExtension(...)`; works with task definitions made by ecs-patterns.
+ *
+ * It creates a `MackerelContainerAgent` named `MackerelContainerAgent` under the task
+ * definition. It is idempotent: a task definition that already has an agent is left as it is
+ * (with a warning when the agent came from elsewhere).
+ *
+ * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
+ *
+ * @example
+ * service.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+ */
+export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
+  /** The id of the `MackerelContainerAgent` this extension creates under a task definition. */
+  public static readonly AGENT_ID = 'MackerelContainerAgent';
+
+  constructor(private readonly props: MackerelAgentExtensionProps) {}
+
+  /** Adds the agent to the task definition, unless it already has one. */
+  public extend(taskDefinition: ecs.TaskDefinition): void {
+    const existing = _findAgent(taskDefinition);
+    if (existing) {
+      if (EXTENDED.get(taskDefinition) !== this) {
+        Annotations.of(taskDefinition).addWarningV2('cdk-mackerel:agentAlreadyPresent',
+          `The task definition already has a Mackerel container agent (${existing.node.path}); this MackerelAgentExtension adds nothing`);
+      }
+      return;
+    }
+    new MackerelContainerAgent(taskDefinition, MackerelAgentExtension.AGENT_ID, { ...this.props, taskDefinition });
+    EXTENDED.set(taskDefinition, this);
+  }
+}
+
+/** Which extension added the agent of a task definition: applying the same one again is silent. */
+const EXTENDED = new WeakMap<ecs.TaskDefinition, MackerelAgentExtension>();

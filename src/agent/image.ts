@@ -1,0 +1,104 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Token } from 'aws-cdk-lib';
+
+/** Mackerel's repository on ECR Public (no pull limits or credentials on AWS). */
+const ECR_PUBLIC = 'public.ecr.aws/mackerel/mackerel-container-agent';
+/** The release this library is tested with. */
+const PINNED_VERSION = 'v0.13.2';
+const VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
+
+/**
+ * The image of the Mackerel container agent.
+ *
+ * The default is a pinned release on ECR Public, so a deployment never changes agent version by
+ * itself. Mackerel publishes the same multi-arch (amd64, arm64) tags on ECR Public, Docker Hub and
+ * GHCR: `vX.Y.Z` (agent only) and `vX.Y.Z-plugins` (agent with the official check and metric plugins).
+ *
+ * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
+ * @see https://gallery.ecr.aws/mackerel/mackerel-container-agent
+ */
+export class MackerelAgentImage {
+  /** The agent v0.13.2 on ECR Public (the default). */
+  public static readonly DEFAULT = new MackerelAgentImage(`${ECR_PUBLIC}:${PINNED_VERSION}`);
+
+  /** The agent v0.13.2 with the official plugins, on ECR Public. */
+  public static readonly DEFAULT_PLUGINS = new MackerelAgentImage(`${ECR_PUBLIC}:${PINNED_VERSION}-plugins`);
+
+  /**
+   * A release of the agent on ECR Public.
+   *
+   * @param version the release tag, such as `v0.13.2`
+   */
+  public static of(version: string): MackerelAgentImage {
+    return new MackerelAgentImage(`${ECR_PUBLIC}:${checkVersion(version)}`);
+  }
+
+  /**
+   * A release of the agent with the official plugins (`vX.Y.Z-plugins`) on ECR Public.
+   *
+   * @param version the release tag, such as `v0.13.2`
+   */
+  public static ofPlugins(version: string): MackerelAgentImage {
+    return new MackerelAgentImage(`${ECR_PUBLIC}:${checkVersion(version)}-plugins`);
+  }
+
+  /**
+   * Any image by name, from any registry: a mirror in private ECR, Docker Hub
+   * (`mackerel/mackerel-container-agent:v0.13.2`), GHCR, or your own image built on the agent's.
+   *
+   * Pin a tag or a digest; `latest`, `plugins` or no tag get a synth warning, because the agent
+   * version would change on its own at the next task start. Private registries other than ECR
+   * need the task's `repositoryCredentials`, which this class does not set.
+   *
+   * @param name the image name, with its tag or digest
+   */
+  public static fromRegistry(name: string): MackerelAgentImage {
+    return new MackerelAgentImage(name);
+  }
+
+  private constructor(
+    /** The image name, as written into the task definition. */
+    public readonly imageName: string,
+  ) {}
+
+  /** The image as an ECS container image. @internal */
+  public _containerImage(): ecs.ContainerImage {
+    return ecs.ContainerImage.fromRegistry(this.imageName);
+  }
+
+  /**
+   * Why the tag is not pinned (`latest`, a moving tag, none), or undefined when it is.
+   * @internal
+   */
+  public _floatingTag(): string | undefined {
+    if (Token.isUnresolved(this.imageName) || this.imageName.includes('@')) return undefined;
+    const tag = tagOf(this.imageName);
+    if (tag === undefined) return 'has no tag (Docker pulls latest)';
+    if (tag === 'latest' || tag === 'plugins') return `has the moving tag "${tag}"`;
+    return undefined;
+  }
+
+  /**
+   * The agent release of the image, when its tag names one (`vX.Y.Z` or `vX.Y.Z-plugins`).
+   * @internal
+   */
+  public _version(): number[] | undefined {
+    if (Token.isUnresolved(this.imageName)) return undefined;
+    const tag = tagOf(this.imageName)?.replace(/-plugins$/, '');
+    const match = tag ? VERSION.exec(tag) : null;
+    return match ? match.slice(1).map(Number) : undefined;
+  }
+}
+
+function tagOf(imageName: string): string | undefined {
+  const lastPart = imageName.slice(imageName.lastIndexOf('/') + 1);
+  const colon = lastPart.indexOf(':');
+  return colon < 0 ? undefined : lastPart.slice(colon + 1);
+}
+
+function checkVersion(version: string): string {
+  if (!Token.isUnresolved(version) && !VERSION.test(version)) {
+    throw new Error(`MackerelAgentImage: version ${JSON.stringify(version)} is not a release tag; expected vX.Y.Z, such as "${PINNED_VERSION}"`);
+  }
+  return version;
+}

@@ -1,0 +1,198 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { MackerelApiKey } from '../api-key';
+import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
+import { MackerelAgentImage } from './image';
+
+/**
+ * Settings of the Mackerel container agent, shared by `MackerelContainerAgent`,
+ * `MackerelAgentExtension` and `MackerelInstrumentation`.
+ *
+ * Each task running the agent registers one Mackerel host (billed as a micro host), named by its
+ * task ID, and retires it when the task stops.
+ *
+ * @see https://mackerel.io/docs/entry/howto/container-agent
+ */
+export interface MackerelAgentOptions {
+  /**
+   * Where the Mackerel API key is read from; it needs Read and Write permission.
+   *
+   * It is passed to the agent as the ECS container secret `MACKEREL_APIKEY`; read access (and
+   * `kms:Decrypt` for a customer managed key) is granted to the task's execution role.
+   *
+   * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
+   */
+  readonly apiKey: MackerelApiKey;
+
+  /**
+   * The roles the task's host joins, as `service:role` full names (`MACKEREL_ROLES`).
+   *
+   * Each part is 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. Services and
+   * roles that do not exist yet are created by Mackerel when the host registers.
+   *
+   * @default - the host joins no role (a synth warning says so)
+   * @see https://mackerel.io/api-docs/entry/hosts#create
+   */
+  readonly roles?: string[];
+
+  /**
+   * The agent image.
+   *
+   * @default MackerelAgentImage.DEFAULT
+   */
+  readonly image?: MackerelAgentImage;
+
+  /**
+   * The name of the agent container in the task.
+   *
+   * @default 'mackerel-container-agent'
+   */
+  readonly containerName?: string;
+
+  /**
+   * The hard memory limit of the agent container, in MiB.
+   *
+   * Mackerel's ECS recipe uses 128. On a task with a task-level memory size, the other
+   * containers' limits must leave this much room (checked at synth).
+   *
+   * @default 128
+   * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * CPU units reserved for the agent container.
+   *
+   * @default - no reservation: the agent shares the task's CPU, as in Mackerel's recipe
+   */
+  readonly cpu?: number;
+
+  /**
+   * Whether the task stops when the agent stops.
+   *
+   * With `false`, an agent that cannot start (a wrong API key, no network path to Mackerel)
+   * leaves the app running unmonitored; with `true`, the task stops with it.
+   *
+   * @default false
+   */
+  readonly essential?: boolean;
+
+  /**
+   * How long ECS waits after SIGTERM before it kills the agent.
+   *
+   * The agent retires its host when it is stopped; at worst (a slow API) that takes about 96 s.
+   * A killed agent leaves an orphaned host that raises connectivity alerts. Whole seconds,
+   * at least 1 s, and at most 120 s on Fargate.
+   *
+   * @default Duration.seconds(100)
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
+   */
+  readonly stopTimeout?: Duration;
+
+  /**
+   * Where the agent's own log (stderr) goes.
+   *
+   * @default - awslogs into one log group per stack shared by every agent of the stack
+   * (retained one month), with the task definition family as stream prefix
+   */
+  readonly logging?: ecs.LogDriver;
+
+  /**
+   * Whether the task's app containers wait for the agent to start.
+   *
+   * With `START`, ECS also stops the agent last, after the apps, so the host is retired once
+   * the apps are gone. Containers added after the agent are included.
+   *
+   * @default MackerelAgentDependency.START
+   */
+  readonly appContainerDependency?: MackerelAgentDependency;
+
+  /**
+   * Whether the agent's root file system is read-only.
+   *
+   * The agent writes only its host ID file. When the root is read-only and the host ID store is
+   * `FILE`, a task-scoped volume is mounted at `/var/tmp/mackerel-container-agent`, so the ID
+   * stays writable with any agent version and survives a restart of the agent container.
+   *
+   * @default false
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * The status of the host when it registers (`MACKEREL_HOST_STATUS_ON_START`).
+   *
+   * @default - Mackerel's default, `working`
+   * @see https://mackerel.io/docs/entry/howto/container-agent
+   */
+  readonly hostStatusOnStart?: MackerelHostStatus;
+
+  /**
+   * The host's display name (`MACKEREL_DISPLAY_NAME`, agent v0.11.0 and later).
+   *
+   * @default - the host shows its name, the task ID
+   */
+  readonly displayName?: string;
+
+  /**
+   * The host's memo (`MACKEREL_MEMO`, agent v0.11.0 and later).
+   *
+   * @default - no memo
+   */
+  readonly memo?: string;
+
+  /**
+   * A Go (RE2) regular expression of container names the agent leaves out of its metrics
+   * (`MACKEREL_IGNORE_CONTAINER`).
+   *
+   * Use `\A` and `\z` to anchor. It must not match every container of the task (the agent
+   * would exit); both are checked at synth.
+   *
+   * @default - the agent's own container, `\A<containerName>\z`
+   * @see https://mackerel.io/docs/entry/howto/container-agent
+   */
+  readonly ignoreContainer?: string;
+
+  /**
+   * Where the agent keeps its host ID (`MACKEREL_HOST_ID_STORE`, agent v0.12.0 and later).
+   *
+   * @default - the agent's default, `file`
+   */
+  readonly hostIdStore?: MackerelHostIdStore;
+
+  /**
+   * The agent's log level (`MACKEREL_LOG_LEVEL`).
+   *
+   * @default - the agent's default, `INFO`
+   */
+  readonly logLevel?: MackerelAgentLogLevel;
+
+  /**
+   * The Mackerel API endpoint (`MACKEREL_APIBASE`): an `http` or `https` URL.
+   *
+   * @default - the agent's default, `https://api.mackerelio.com/`
+   */
+  readonly apiBase?: string;
+
+  /**
+   * The proxy for plain HTTP requests (`HTTP_PROXY`), as a URL.
+   *
+   * The task metadata endpoint is never reached through a proxy.
+   *
+   * @default - no proxy
+   */
+  readonly httpProxy?: string;
+
+  /**
+   * The proxy for HTTPS requests, such as the Mackerel API (`HTTPS_PROXY`), as a URL.
+   *
+   * @default - no proxy
+   */
+  readonly httpsProxy?: string;
+
+  /**
+   * Hosts, domains or CIDRs reached without the proxy (`NO_PROXY`, joined with `,`).
+   *
+   * @default - every request uses the proxy, when one is set
+   */
+  readonly noProxy?: string[];
+}

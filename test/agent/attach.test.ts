@@ -1,0 +1,252 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { describe, expect, test } from 'vitest';
+import {
+  MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelContainerAgent, MackerelHostIdStore, MackerelHostStatus,
+} from '../../src/agent';
+import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
+
+const AGENT = 'mackerel-container-agent';
+
+describe('the agent container with default options', () => {
+  test('follows Mackerel\'s recipe: pinned ECR Public image, 128 MiB hard limit, no CPU, not essential', () => {
+    // GIVEN
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    // WHEN
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN
+    const rendered = containerNamed(taskDefinition, AGENT);
+    expect(rendered.Image).toBe('public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2');
+    expect(rendered.Memory).toBe(128);
+    expect(rendered.Cpu).toBeUndefined();
+    expect(rendered.MemoryReservation).toBeUndefined();
+    expect(rendered.Essential).toBe(false);
+    expect(rendered.StopTimeout).toBe(100);
+    expect(agent.container.containerName).toBe(AGENT);
+  });
+
+  test('sets the ecs platform and ignores its own container, anchored', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const env = environmentOf(containerNamed(taskDefinition, AGENT));
+    expect(env).toEqual({
+      MACKEREL_CONTAINER_PLATFORM: 'ecs',
+      MACKEREL_ROLES: 'shop:web',
+      MACKEREL_IGNORE_CONTAINER: '\\Amackerel-container-agent\\z',
+    });
+  });
+
+  test('passes the API key only as the ECS secret MACKEREL_APIKEY', () => {
+    const { stack, taskDefinition, apiKey, secret } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey });
+    const rendered = containerNamed(taskDefinition, AGENT);
+    expect(rendered.Secrets).toEqual([{ Name: 'MACKEREL_APIKEY', ValueFrom: stack.resolve(secret.secretArn) }]);
+    const env = environmentOf(rendered);
+    for (const name of ['MACKEREL_APIKEY', 'GODEBUG', 'AWS_EXECUTION_ENV', 'ECS_CONTAINER_METADATA_URI']) {
+      expect(env).not.toHaveProperty(name);
+    }
+  });
+
+  test('never writes MACKEREL_ROLES when there are no roles, and warns', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: [] });
+    expect(environmentOf(containerNamed(taskDefinition, AGENT))).not.toHaveProperty('MACKEREL_ROLES');
+    Annotations.fromStack(stack).hasWarning(`/${agent.node.path}`, Match.stringLikeRegexp('has no roles'));
+  });
+
+  test('adds an info that each task is billed as one micro host', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    Annotations.fromStack(stack).hasInfo(`/${agent.node.path}`, Match.stringLikeRegexp('one micro host'));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('logs through awslogs into one log group shared by the stack, prefixed by the family', () => {
+    // GIVEN two instrumented task definitions
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const other = new ecs.FargateTaskDefinition(stack, 'Other', { memoryLimitMiB: 512, cpu: 256 });
+    other.addContainer('app', { image: APP_IMAGE });
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    new MackerelContainerAgent(stack, 'OtherAgent', { taskDefinition: other, apiKey, roles: ['shop:web'] });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    const group = stack.node.findChild('MackerelContainerAgentLogs') as logs.LogGroup;
+    expect(containerNamed(taskDefinition, AGENT).LogConfiguration).toEqual({
+      LogDriver: 'awslogs',
+      Options: {
+        'awslogs-group': stack.resolve(group.logGroupName),
+        'awslogs-stream-prefix': stack.resolve(taskDefinition.family),
+        'awslogs-region': 'ap-northeast-1',
+      },
+    });
+  });
+});
+
+describe('options', () => {
+  test('each typed option fills its environment variable', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey,
+      roles: ['shop:web', 'shop:batch'],
+      hostStatusOnStart: MackerelHostStatus.STANDBY,
+      displayName: 'web task',
+      memo: 'managed by cdk',
+      ignoreContainer: '\\A(mackerel-container-agent|log-router)\\z',
+      hostIdStore: MackerelHostIdStore.MEMORY,
+      logLevel: MackerelAgentLogLevel.WARNING,
+      apiBase: 'https://api.mackerelio.com/',
+      httpProxy: 'http://proxy.internal:3128',
+      httpsProxy: 'http://proxy.internal:3128',
+      noProxy: ['169.254.170.2', '.internal'],
+    });
+    expect(environmentOf(containerNamed(taskDefinition, AGENT))).toEqual({
+      MACKEREL_CONTAINER_PLATFORM: 'ecs',
+      MACKEREL_ROLES: 'shop:web,shop:batch',
+      MACKEREL_HOST_STATUS_ON_START: 'standby',
+      MACKEREL_DISPLAY_NAME: 'web task',
+      MACKEREL_MEMO: 'managed by cdk',
+      MACKEREL_IGNORE_CONTAINER: '\\A(mackerel-container-agent|log-router)\\z',
+      MACKEREL_HOST_ID_STORE: 'memory',
+      MACKEREL_LOG_LEVEL: 'WARNING',
+      MACKEREL_APIBASE: 'https://api.mackerelio.com/',
+      HTTP_PROXY: 'http://proxy.internal:3128',
+      HTTPS_PROXY: 'http://proxy.internal:3128',
+      NO_PROXY: '169.254.170.2,.internal',
+    });
+  });
+
+  test('sizing, essential, stop timeout and name are overridable; the default ignore follows the name', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'],
+      containerName: 'mackerel', memoryLimitMiB: 256, cpu: 64, essential: true, stopTimeout: Duration.seconds(120),
+    });
+    const rendered = containerNamed(taskDefinition, 'mackerel');
+    expect(rendered).toMatchObject({ Memory: 256, Cpu: 64, Essential: true, StopTimeout: 120 });
+    expect(environmentOf(rendered).MACKEREL_IGNORE_CONTAINER).toBe('\\Amackerel\\z');
+  });
+
+  test('a log driver given in logging replaces the default log group', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'],
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'agent', logGroup: new logs.LogGroup(stack, 'Mine') }),
+    });
+    expect(stack.node.tryFindChild('MackerelContainerAgentLogs')).toBeUndefined();
+    expect(containerNamed(taskDefinition, AGENT).LogConfiguration.Options['awslogs-stream-prefix']).toBe('agent');
+  });
+
+  test('any image can be used', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.fromRegistry('ghcr.io/mackerelio/mackerel-container-agent:v0.13.2-plugins'),
+    });
+    expect(containerNamed(taskDefinition, AGENT).Image).toBe('ghcr.io/mackerelio/mackerel-container-agent:v0.13.2-plugins');
+  });
+
+  test('a floating image tag is warned about', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.fromRegistry('mackerel/mackerel-container-agent:latest'),
+    });
+    Annotations.fromStack(stack).hasWarning(`/${agent.node.path}`, Match.stringLikeRegexp('moving tag "latest".*Pin a version'));
+  });
+});
+
+describe('app containers waiting for the agent', () => {
+  test('by default, every essential container waits for the agent to start, including ones added later', () => {
+    // GIVEN
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    // WHEN the agent is added before a second app container and a non-essential helper
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    taskDefinition.addContainer('worker', { image: APP_IMAGE, memoryLimitMiB: 64 });
+    taskDefinition.addContainer('helper', { image: APP_IMAGE, essential: false, memoryLimitMiB: 32 });
+    // THEN
+    const wait = [{ ContainerName: AGENT, Condition: 'START' }];
+    expect(containerNamed(taskDefinition, 'app').DependsOn).toEqual(wait);
+    expect(containerNamed(taskDefinition, 'worker').DependsOn).toEqual(wait);
+    expect(containerNamed(taskDefinition, 'helper').DependsOn).toBeUndefined();
+    expect(containerNamed(taskDefinition, AGENT).DependsOn).toBeUndefined();
+  });
+
+  test('adds each dependency once, however often the app is synthesized', () => {
+    const { app, stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    app.synth({ force: true });
+    expect(containerNamed(taskDefinition, 'app').DependsOn).toHaveLength(1);
+  });
+
+  test('leaves out log routers and containers the agent waits for', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const router = taskDefinition.addFirelensLogRouter('router', {
+      image: APP_IMAGE, firelensConfig: { type: ecs.FirelensLogRouterType.FLUENTBIT }, memoryReservationMiB: 50,
+    });
+    const init = taskDefinition.addContainer('init', { image: APP_IMAGE, memoryLimitMiB: 32 });
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    agent.container.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.START });
+    expect(containerNamed(taskDefinition, router.containerName).DependsOn).toBeUndefined();
+    expect(containerNamed(taskDefinition, 'init').DependsOn).toBeUndefined();
+    expect(containerNamed(taskDefinition, 'app').DependsOn).toEqual([{ ContainerName: AGENT, Condition: 'START' }]);
+  });
+
+  test('with NONE, no container waits for the agent', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'], appContainerDependency: MackerelAgentDependency.NONE,
+    });
+    for (const container of containerDefinitions(taskDefinition)) {
+      expect(container.DependsOn).toBeUndefined();
+    }
+  });
+});
+
+describe('read-only root file system', () => {
+  test('keeps the host ID file on a task volume at the agent\'s root', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], readonlyRootFilesystem: true });
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: [{ Name: 'mackerel-container-agent-host-id' }],
+    });
+    const rendered = containerNamed(taskDefinition, AGENT);
+    expect(rendered.ReadonlyRootFilesystem).toBe(true);
+    expect(rendered.MountPoints).toEqual([
+      { SourceVolume: 'mackerel-container-agent-host-id', ContainerPath: '/var/tmp/mackerel-container-agent', ReadOnly: false },
+    ]);
+  });
+
+  test('with the memory store, needs no volume', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'], readonlyRootFilesystem: true, hostIdStore: MackerelHostIdStore.MEMORY,
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', { Volumes: Match.absent() });
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_HOST_ID_STORE).toBe('memory');
+  });
+});
+
+describe('task definitions of every kind', () => {
+  const kinds: Array<[string, (stack: Stack) => ecs.TaskDefinition]> = [
+    ['EC2 bridge', (s) => new ecs.Ec2TaskDefinition(s, 'Task', { networkMode: ecs.NetworkMode.BRIDGE })],
+    ['EC2 host', (s) => new ecs.Ec2TaskDefinition(s, 'Task', { networkMode: ecs.NetworkMode.HOST })],
+    ['EC2 awsvpc', (s) => new ecs.Ec2TaskDefinition(s, 'Task', { networkMode: ecs.NetworkMode.AWS_VPC })],
+    ['External', (s) => new ecs.ExternalTaskDefinition(s, 'Task')],
+    ['Fargate ARM64', (s) => new ecs.FargateTaskDefinition(s, 'Task', {
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    })],
+  ];
+  test.each(kinds)('%s gets the agent with the ecs platform', (_kind, make) => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = make(stack);
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const rendered = containerNamed(taskDefinition, AGENT);
+    expect(environmentOf(rendered).MACKEREL_CONTAINER_PLATFORM).toBe('ecs');
+    expect(rendered.Secrets[0].Name).toBe('MACKEREL_APIKEY');
+    expect(containerNamed(taskDefinition, 'app').DependsOn).toEqual([{ ContainerName: AGENT, Condition: 'START' }]);
+  });
+});
