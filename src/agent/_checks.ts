@@ -16,6 +16,7 @@ const FARGATE_MAX_STOP_SECONDS = 120;
  */
 export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOptions, fargate: boolean): void {
   (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
+  checkContainerName(scope, options.containerName);
   checkEnum(scope, 'hostStatusOnStart', options.hostStatusOnStart, MackerelHostStatus);
   checkEnum(scope, 'hostIdStore', options.hostIdStore, MackerelHostIdStore);
   checkEnum(scope, 'logLevel', options.logLevel, MackerelAgentLogLevel);
@@ -29,6 +30,13 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   checkUrl(scope, 'httpsProxy', options.httpsProxy);
   (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
   checkImageSupports(scope, options);
+}
+
+function checkContainerName(scope: IConstruct, name: string | undefined): void {
+  if (name === undefined || Token.isUnresolved(name)) return;
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
+    _fail(scope, 'containerName', name, 'is not a valid ECS container name', '1-255 letters, digits, - or _');
+  }
 }
 
 function checkEnum(scope: IConstruct, property: string, value: string | undefined, values: Record<string, string>): void {

@@ -1,5 +1,5 @@
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 
 /** Mackerel's repository on ECR Public (no pull limits or credentials on AWS). */
 const ECR_PUBLIC = 'public.ecr.aws/mackerel/mackerel-container-agent';

@@ -3,10 +3,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, test } from 'vitest';
+import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
 import {
   MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelContainerAgent, MackerelHostIdStore, MackerelHostStatus,
 } from '../../src/agent';
-import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
 
 const AGENT = 'mackerel-container-agent';
 
@@ -91,7 +91,8 @@ describe('options', () => {
   test('each typed option fills its environment variable', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', {
-      taskDefinition, apiKey,
+      taskDefinition,
+      apiKey,
       roles: ['shop:web', 'shop:batch'],
       hostStatusOnStart: MackerelHostStatus.STANDBY,
       displayName: 'web task',
@@ -123,8 +124,14 @@ describe('options', () => {
   test('sizing, essential, stop timeout and name are overridable; the default ignore follows the name', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', {
-      taskDefinition, apiKey, roles: ['shop:web'],
-      containerName: 'mackerel', memoryLimitMiB: 256, cpu: 64, essential: true, stopTimeout: Duration.seconds(120),
+      taskDefinition,
+      apiKey,
+      roles: ['shop:web'],
+      containerName: 'mackerel',
+      memoryLimitMiB: 256,
+      cpu: 64,
+      essential: true,
+      stopTimeout: Duration.seconds(120),
     });
     const rendered = containerNamed(taskDefinition, 'mackerel');
     expect(rendered).toMatchObject({ Memory: 256, Cpu: 64, Essential: true, StopTimeout: 120 });
@@ -134,7 +141,9 @@ describe('options', () => {
   test('a log driver given in logging replaces the default log group', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', {
-      taskDefinition, apiKey, roles: ['shop:web'],
+      taskDefinition,
+      apiKey,
+      roles: ['shop:web'],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'agent', logGroup: new logs.LogGroup(stack, 'Mine') }),
     });
     expect(stack.node.tryFindChild('MackerelContainerAgentLogs')).toBeUndefined();

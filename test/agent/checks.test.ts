@@ -1,0 +1,126 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { describe, expect, test } from 'vitest';
+import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
+import {
+  MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelAgentOptions, MackerelContainerAgent,
+  MackerelHostIdStore, MackerelHostStatus,
+} from '../../src/agent';
+
+/** Adds an agent with the given options to a Fargate task; returns what adding throws. */
+function addAgent(options: Partial<MackerelAgentOptions>) {
+  const { stack, taskDefinition, apiKey } = fargateTask();
+  return () => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ...options });
+}
+
+describe('options rejected at construction, with the path, property, value and what is allowed', () => {
+  test('a role without a valid service:role form', () => {
+    expect(addAgent({ roles: ['shop:web', 'shop:web!'] }))
+      .toThrow(/^Stack\/Agent: roles\[1\] "shop:web!" is not a Mackerel role full name; expected service:role, each part 2-63/);
+  });
+
+  test('a role without its service', () => {
+    expect(addAgent({ roles: ['web'] })).toThrow(/roles\[0\] "web" is not a Mackerel role full name; expected service:role/);
+  });
+
+  test('a role part of one character', () => {
+    expect(addAgent({ roles: ['shop:w'] })).toThrow(/roles\[0\] "shop:w" is not a Mackerel role full name/);
+  });
+
+  test('an unknown host status', () => {
+    expect(addAgent({ hostStatusOnStart: 'running' as MackerelHostStatus }))
+      .toThrow(/hostStatusOnStart "running" is not a known value; expected one of "working", "standby", "maintenance", "poweroff"/);
+  });
+
+  test('an unknown host ID store', () => {
+    expect(addAgent({ hostIdStore: 'disk' as MackerelHostIdStore }))
+      .toThrow(/hostIdStore "disk" is not a known value; expected one of "file", "memory"/);
+  });
+
+  test('an unknown log level', () => {
+    expect(addAgent({ logLevel: 'VERBOSE' as MackerelAgentLogLevel }))
+      .toThrow(/logLevel "VERBOSE" is not a known value; expected one of "TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"/);
+  });
+
+  test('an unknown app container dependency', () => {
+    expect(addAgent({ appContainerDependency: 'HEALTHY' as MackerelAgentDependency }))
+      .toThrow(/appContainerDependency "HEALTHY" is not a known value; expected one of "START", "NONE"/);
+  });
+
+  test('an invalid container name', () => {
+    expect(addAgent({ containerName: 'mackerel agent' }))
+      .toThrow(/containerName "mackerel agent" is not a valid ECS container name; expected 1-255 letters, digits, - or _/);
+  });
+
+  test('a memory limit of zero', () => {
+    expect(addAgent({ memoryLimitMiB: 0 })).toThrow(/memoryLimitMiB 0 is not a positive whole number; expected an integer of at least 1/);
+  });
+
+  test('a fractional CPU reservation', () => {
+    expect(addAgent({ cpu: 1.5 })).toThrow(/cpu 1.5 is not a positive whole number/);
+  });
+
+  test('a stop timeout over Fargate\'s 120 s', () => {
+    expect(addAgent({ stopTimeout: Duration.seconds(121) }))
+      .toThrow(/stopTimeout "2 minutes 1 second" is out of range; expected whole seconds from 1 to 120 \(Fargate's maximum\)/);
+  });
+
+  test('a stop timeout of a fraction of a second', () => {
+    expect(addAgent({ stopTimeout: Duration.millis(1500) })).toThrow(/stopTimeout "1 second 500 millis" is out of range; expected whole seconds/);
+  });
+
+  test('a stop timeout over 120 s is fine on EC2', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], stopTimeout: Duration.minutes(5) }))
+      .not.toThrow();
+  });
+
+  test('an ignore-container expression that does not compile', () => {
+    expect(addAgent({ ignoreContainer: '\\A(mackerel\\z' }))
+      .toThrow(/ignoreContainer "\\\\A\(mackerel\\\\z" is not a valid regular expression \(.*\); expected a Go RE2 regular expression/);
+  });
+
+  test('an ignore-container expression with a back-reference, which RE2 lacks', () => {
+    expect(addAgent({ ignoreContainer: '(a)\\1' })).toThrow(/ignoreContainer "\(a\)\\\\1" uses back-references or look-around/);
+  });
+
+  test('an ignore-container expression with look-ahead, which RE2 lacks', () => {
+    expect(addAgent({ ignoreContainer: 'mackerel(?=-agent)' })).toThrow(/ignoreContainer "mackerel\(\?=-agent\)" uses back-references or look-around/);
+  });
+
+  test('an API base without a scheme', () => {
+    expect(addAgent({ apiBase: 'api.mackerelio.com' }))
+      .toThrow(/apiBase "api.mackerelio.com" is not an http or https URL; expected an absolute URL/);
+  });
+
+  test('an HTTPS proxy that is not an http(s) URL', () => {
+    expect(addAgent({ httpsProxy: 'socks5://proxy:1080' })).toThrow(/httpsProxy "socks5:\/\/proxy:1080" is not an http or https URL/);
+  });
+
+  test('an HTTP proxy given as host:port', () => {
+    expect(addAgent({ httpProxy: 'proxy:3128' })).toThrow(/httpProxy "proxy:3128" is not an http or https URL/);
+  });
+
+  test('a no-proxy entry holding several entries', () => {
+    expect(addAgent({ noProxy: ['.internal', 'a.example.com,b.example.com'] }))
+      .toThrow(/noProxy\[1\] "a.example.com,b.example.com" is not a single host, domain or CIDR; expected one entry per item/);
+  });
+
+  test('a host ID store with an image older than v0.12.0, which would ignore it', () => {
+    expect(addAgent({ hostIdStore: MackerelHostIdStore.MEMORY, image: MackerelAgentImage.of('v0.11.3') }))
+      .toThrow(/hostIdStore "memory" needs agent v0.12.0 or later, but the image is public.ecr.aws\/mackerel\/mackerel-container-agent:v0.11.3/);
+  });
+
+  test('a display name with an image older than v0.11.0', () => {
+    expect(addAgent({ displayName: 'web', image: MackerelAgentImage.ofPlugins('v0.10.1') }))
+      .toThrow(/displayName "web" needs agent v0.11.0 or later/);
+  });
+});
+
+describe('options accepted', () => {
+  test('Go-only anchors and a leading flag group compile', () => {
+    expect(addAgent({ ignoreContainer: '(?i)\\Amackerel-.*\\z' })).not.toThrow();
+  });
+});

@@ -1,0 +1,103 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { describe, expect, test } from 'vitest';
+import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
+import { MackerelContainerAgent } from '../../src/agent';
+import { MackerelApiKey } from '../../src/api-key';
+
+/** The statements of the policies attached to a role, as in the template. */
+function statementsOf(stack: Stack, role: iam.IRole): any[] {
+  const roleRef = stack.resolve(role.roleName);
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([roleRef]) } });
+  return Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+}
+
+function actionsOn(statements: any[], resource: unknown): string[] {
+  const same = (r: unknown) => JSON.stringify(r) === JSON.stringify(resource);
+  return statements
+    .filter((s) => [s.Resource].flat().some(same))
+    .flatMap((s) => [s.Action].flat());
+}
+
+describe('MackerelContainerAgent', () => {
+  test('exposes its container, created under the construct', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(agent.container).toBeInstanceOf(ecs.ContainerDefinition);
+    expect(agent.container.node.scope).toBe(agent);
+    expect(agent.container.taskDefinition).toBe(taskDefinition);
+  });
+
+  test('rejects a second agent on the same task definition', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(() => new MackerelContainerAgent(stack, 'Agent2', { taskDefinition, apiKey, roles: ['shop:web'] }))
+      .toThrow(/^Stack\/Agent2: taskDefinition "Stack\/Task" already has a Mackerel container agent \(Stack\/Agent\/Container\); expected one agent per task definition/);
+  });
+
+  test('rejects a Windows task definition', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', {
+      memoryLimitMiB: 2048,
+      cpu: 1024,
+      runtimePlatform: { operatingSystemFamily: ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE, cpuArchitecture: ecs.CpuArchitecture.X86_64 },
+    });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] }))
+      .toThrow(/taskDefinition.runtimePlatform.operatingSystemFamily "WINDOWS_SERVER_2022_CORE" is not supported by the Mackerel container agent; expected a Linux task definition/);
+  });
+
+  test('rejects the none network mode', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task', { networkMode: ecs.NetworkMode.NONE });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] }))
+      .toThrow(/taskDefinition.networkMode "none" gives the agent no network.*; expected bridge, host or awsvpc/);
+  });
+});
+
+describe('read access to the API key on the execution role', () => {
+  test('a Secrets Manager secret: secretsmanager:GetSecretValue on the secret, nothing on the task role', () => {
+    const { stack, taskDefinition, apiKey, secret } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const statements = statementsOf(stack, taskDefinition.executionRole!);
+    expect(actionsOn(statements, stack.resolve(secret.secretArn))).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
+    expect(actionsOn(statementsOf(stack, taskDefinition.taskRole), stack.resolve(secret.secretArn))).toEqual([]);
+  });
+
+  test('a secret with a customer managed key in the stack: also kms:Decrypt for the execution role, in the key policy', () => {
+    const { stack } = agentStack();
+    const key = new kms.Key(stack, 'Key');
+    const secret = new secretsmanager.Secret(stack, 'KeyedSecret', { encryptionKey: key });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey'), roles: ['shop:web'] });
+    const statements = statementsOf(stack, taskDefinition.executionRole!);
+    expect(actionsOn(statements, stack.resolve(secret.secretArn))).toContain('secretsmanager:GetSecretValue');
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'kms:Decrypt',
+          Principal: { AWS: stack.resolve(taskDefinition.executionRole!.roleArn) },
+        })]),
+      },
+    });
+  });
+
+  test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key', () => {
+    const { stack } = agentStack();
+    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', { parameterName: '/mackerel/apikey', encryptionKey: key });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSsmParameter(parameter), roles: ['shop:web'] });
+    const statements = statementsOf(stack, taskDefinition.executionRole!);
+    expect(actionsOn(statements, stack.resolve(parameter.parameterArn))).toContain('ssm:GetParameters');
+    expect(actionsOn(statements, key.keyArn)).toContain('kms:Decrypt');
+  });
+});

@@ -1,0 +1,67 @@
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+import { describe, expect, test } from 'vitest';
+import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
+import { MackerelAgentExtension, MackerelContainerAgent } from '../../src/agent';
+import { _findAgent } from '../../src/agent/_attach';
+
+const AGENT = 'mackerel-container-agent';
+
+describe('MackerelAgentExtension', () => {
+  test('adds the agent through addExtension, findable by _findAgent', () => {
+    const { taskDefinition, apiKey } = fargateTask();
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    const agent = taskDefinition.node.findChild(MackerelAgentExtension.AGENT_ID) as MackerelContainerAgent;
+    expect(_findAgent(taskDefinition)).toBe(agent.container);
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES).toBe('shop:web');
+  });
+
+  test('applied twice, adds one agent and no warning', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const extension = new MackerelAgentExtension({ apiKey, roles: ['shop:web'] });
+    taskDefinition.addExtension(extension);
+    taskDefinition.addExtension(extension);
+    expect(containerDefinitions(taskDefinition).filter((c) => c.Name === AGENT)).toHaveLength(1);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('on a task that already has an agent, adds nothing and warns', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:batch'] }));
+    expect(containerDefinitions(taskDefinition).filter((c) => c.Name === AGENT)).toHaveLength(1);
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES).toBe('shop:web');
+    Annotations.fromStack(stack).hasWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('already has a Mackerel container agent'));
+  });
+
+  test('instruments an ecs-patterns Fargate service behind an ALB', () => {
+    // GIVEN
+    const { stack, apiKey, secret } = agentStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const service = new ecsPatterns.ApplicationLoadBalancedFargateService(stack, 'Web', {
+      vpc, memoryLimitMiB: 512, cpu: 256, taskImageOptions: { image: APP_IMAGE },
+    });
+    // WHEN
+    service.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    // THEN
+    const web = containerNamed(service.taskDefinition, 'web');
+    expect(web.DependsOn).toEqual([{ ContainerName: AGENT, Condition: 'START' }]);
+    const agent = containerNamed(service.taskDefinition, AGENT);
+    expect(agent.Secrets).toEqual([{ Name: 'MACKEREL_APIKEY', ValueFrom: stack.resolve(secret.secretArn) }]);
+    expect(environmentOf(agent).MACKEREL_CONTAINER_PLATFORM).toBe('ecs');
+  });
+
+  test('instruments an ecs-patterns EC2 service', () => {
+    const { stack, apiKey } = agentStack();
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 }) });
+    cluster.addCapacity('Capacity', { instanceType: new ec2.InstanceType('t3.small') });
+    const service = new ecsPatterns.ApplicationLoadBalancedEc2Service(stack, 'Web', {
+      cluster, memoryLimitMiB: 256, taskImageOptions: { image: APP_IMAGE },
+    });
+    service.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    expect(environmentOf(containerNamed(service.taskDefinition, AGENT)).MACKEREL_CONTAINER_PLATFORM).toBe('ecs');
+    Template.fromStack(stack).resourceCountIs('AWS::ECS::TaskDefinition', 1);
+  });
+});

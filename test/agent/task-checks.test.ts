@@ -1,0 +1,69 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { describe, expect, test } from 'vitest';
+import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
+import { MackerelContainerAgent } from '../../src/agent';
+
+describe('checks over the whole task, at synth', () => {
+  test('a task with no essential container besides the agent', () => {
+    // GIVEN a task whose only other container is not essential
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('helper', { image: APP_IMAGE, essential: false });
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN
+    expect(() => Template.fromStack(stack))
+      .toThrow(/\[Stack\/Agent\] taskDefinition "Stack\/Task" has no essential container besides the Mackerel agent; expected at least one essential app container/);
+  });
+
+  test('an app container added after the agent satisfies the essential check', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test('an ignore-container expression that matches every container of the task', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '\\A(mackerel-container-agent|app)\\z' });
+    expect(() => Template.fromStack(stack))
+      .toThrow(/ignoreContainer ".*" matches every container of the task \(mackerel-container-agent, app\), so the agent would find none and exit; expected an expression that leaves at least one container/);
+  });
+
+  test('an ignore-container expression that leaves a container added later is accepted', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '\\A(mackerel-container-agent|app)\\z' });
+    taskDefinition.addContainer('worker', { image: APP_IMAGE, memoryLimitMiB: 64 });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test('a Fargate task whose memory leaves no room for the agent', () => {
+    // GIVEN 512 MiB, of which the app takes 448 (hard) and a helper 16 (soft)
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 448 });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    taskDefinition.addContainer('helper', { image: APP_IMAGE, essential: false, memoryReservationMiB: 16 });
+    // THEN
+    expect(() => Template.fromStack(stack))
+      .toThrow(/memoryLimitMiB 128 does not fit in the task: its 512 MiB minus 464 MiB reserved by the other containers leaves 48 MiB; expected at most 48 MiB/);
+  });
+
+  test('a task with exactly enough memory is accepted', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 384 });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test('all problems are reported together', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('helper', { image: APP_IMAGE, essential: false, memoryLimitMiB: 500 });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '.' });
+    expect(() => Template.fromStack(stack)).toThrow(/no essential container[\s\S]*matches every container[\s\S]*does not fit in the task/);
+  });
+});
