@@ -17,6 +17,8 @@ export const _HOST_ID_DIRECTORY = '/var/tmp/mackerel-container-agent';
 export const _DEFAULT_MEMORY_LIMIT_MIB = 128;
 /** Covers the agent's worst-case retirement (3 tries of 30 s plus 2 pauses of 3 s) within Fargate's 120 s. @internal */
 export const _DEFAULT_STOP_TIMEOUT = Duration.seconds(100);
+/** Below ECS's own default, retirement may be cut short even when the API is only a little slow. */
+const SHORT_STOP_SECONDS = 30;
 /** The id of the stack's shared agent log group. @internal */
 export const _LOG_GROUP_ID = 'MackerelContainerAgentLogs';
 
@@ -189,6 +191,12 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
   if (floating) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentImageNotPinned',
       `The agent image ${image.imageName} ${floating}: the agent version changes on its own when tasks start. Pin a version, such as MackerelAgentImage.DEFAULT`);
+  }
+  const stopTimeout = options.stopTimeout;
+  if (stopTimeout && !stopTimeout.isUnresolved() && stopTimeout.toSeconds({ integral: false }) < SHORT_STOP_SECONDS) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:agentStopTimeoutShort',
+      `The agent's stopTimeout of ${stopTimeout.toHumanString()} may end it before it retires its host (up to about 96 s when the API is slow), `
+      + `leaving an orphaned host that raises connectivity alerts. Consider ${_DEFAULT_STOP_TIMEOUT.toSeconds()} seconds`);
   }
   if (!options.roles || options.roles.length === 0) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentWithoutRoles',

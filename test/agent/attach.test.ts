@@ -138,6 +138,13 @@ describe('options', () => {
     expect(environmentOf(rendered).MACKEREL_IGNORE_CONTAINER).toBe('\\Amackerel\\z');
   });
 
+  test('a stop timeout shorter than 30 s is warned about', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], stopTimeout: Duration.seconds(10) });
+    expect(containerNamed(taskDefinition, AGENT).StopTimeout).toBe(10);
+    Annotations.fromStack(stack).hasWarning(`/${agent.node.path}`, Match.stringLikeRegexp('stopTimeout of 10 seconds may end it before it retires its host'));
+  });
+
   test('a log driver given in logging replaces the default log group', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', {

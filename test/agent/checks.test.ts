@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
@@ -120,6 +121,15 @@ describe('options rejected at construction, with the path, property, value and w
 });
 
 describe('options accepted', () => {
+  test('tokens are not checked at synth', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const role = new CfnParameter(stack, 'Role').valueAsString;
+    const memory = new CfnParameter(stack, 'Memory', { type: 'Number' }).valueAsNumber;
+    const pattern = new CfnParameter(stack, 'Ignore').valueAsString;
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: [role], memoryLimitMiB: memory, ignoreContainer: pattern });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
   test('Go-only anchors and a leading flag group compile', () => {
     expect(addAgent({ ignoreContainer: '(?i)\\Amackerel-.*\\z' })).not.toThrow();
   });
