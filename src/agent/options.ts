@@ -39,6 +39,7 @@ export interface MackerelAgentOptions {
    * The agent image.
    *
    * @default MackerelAgentImage.DEFAULT
+   * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
    */
   readonly image?: MackerelAgentImage;
 
@@ -46,6 +47,7 @@ export interface MackerelAgentOptions {
    * The name of the agent container in the task.
    *
    * @default 'mackerel-container-agent'
+   * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
    */
   readonly containerName?: string;
 
@@ -64,6 +66,7 @@ export interface MackerelAgentOptions {
    * CPU units reserved for the agent container.
    *
    * @default - no reservation: the agent shares the task's CPU, as in Mackerel's recipe
+   * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
    */
   readonly cpu?: number;
 
@@ -74,6 +77,7 @@ export interface MackerelAgentOptions {
    * leaves the app running unmonitored; with `true`, the task stops with it.
    *
    * @default false
+   * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
    */
   readonly essential?: boolean;
 
@@ -94,6 +98,7 @@ export interface MackerelAgentOptions {
    *
    * @default - awslogs into one log group per stack shared by every agent of the stack
    * (retained one month), with the task definition family as stream prefix
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
    */
   readonly logging?: ecs.LogDriver;
 
@@ -104,6 +109,7 @@ export interface MackerelAgentOptions {
    * the apps are gone. Containers added after the agent are included.
    *
    * @default MackerelAgentDependency.START
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDependency.html
    */
   readonly appContainerDependency?: MackerelAgentDependency;
 
@@ -115,6 +121,7 @@ export interface MackerelAgentOptions {
    * stays writable with any agent version and survives a restart of the agent container.
    *
    * @default false
+   * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
    */
   readonly readonlyRootFilesystem?: boolean;
 
@@ -130,6 +137,7 @@ export interface MackerelAgentOptions {
    * The host's display name (`MACKEREL_DISPLAY_NAME`, agent v0.11.0 and later).
    *
    * @default - the host shows its name, the task ID
+   * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly displayName?: string;
 
@@ -137,6 +145,7 @@ export interface MackerelAgentOptions {
    * The host's memo (`MACKEREL_MEMO`, agent v0.11.0 and later).
    *
    * @default - no memo
+   * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly memo?: string;
 
@@ -156,6 +165,7 @@ export interface MackerelAgentOptions {
    * Where the agent keeps its host ID (`MACKEREL_HOST_ID_STORE`, agent v0.12.0 and later).
    *
    * @default - the agent's default, `file`
+   * @see https://github.com/mackerelio/mackerel-container-agent/pull/476
    */
   readonly hostIdStore?: MackerelHostIdStore;
 
@@ -163,6 +173,7 @@ export interface MackerelAgentOptions {
    * The agent's log level (`MACKEREL_LOG_LEVEL`).
    *
    * @default - the agent's default, `INFO`
+   * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly logLevel?: MackerelAgentLogLevel;
 
@@ -170,6 +181,7 @@ export interface MackerelAgentOptions {
    * The Mackerel API endpoint (`MACKEREL_APIBASE`): an `http` or `https` URL.
    *
    * @default - the agent's default, `https://api.mackerelio.com/`
+   * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly apiBase?: string;
 
@@ -179,6 +191,7 @@ export interface MackerelAgentOptions {
    * The task metadata endpoint is never reached through a proxy.
    *
    * @default - no proxy
+   * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly httpProxy?: string;
 
@@ -186,6 +199,7 @@ export interface MackerelAgentOptions {
    * The proxy for HTTPS requests, such as the Mackerel API (`HTTPS_PROXY`), as a URL.
    *
    * @default - no proxy
+   * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly httpsProxy?: string;
 
@@ -193,6 +207,7 @@ export interface MackerelAgentOptions {
    * Hosts, domains or CIDRs reached without the proxy (`NO_PROXY`, joined with `,`).
    *
    * @default - every request uses the proxy, when one is set
+   * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly noProxy?: string[];
 }
