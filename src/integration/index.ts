@@ -1,1 +1,2 @@
-export {};
+export * from './aws-integration';
+export * from './aws-integration-service';

@@ -1,0 +1,35 @@
+import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import type { AwsIntegrationTag } from './aws-integration';
+import { _fail } from '../_validation';
+
+/** Characters that make Mackerel read a key or value as more than one part. */
+const NEEDS_QUOTES = /[:,"']|^\s|\s$/;
+
+/**
+ * Quotes a key or value by Mackerel's rule ("Filter by tag": a key or value containing `:` or
+ * `,` is enclosed in `"` or `'`). Quote characters and edge spaces are quoted too, so that they
+ * are read as text. A part containing both quote characters cannot be written.
+ */
+function quote(scope: IConstruct, property: string, part: string): string {
+  if (Token.isUnresolved(part) || !NEEDS_QUOTES.test(part)) return part;
+  if (!part.includes('"')) return `"${part}"`;
+  if (!part.includes("'")) return `'${part}'`;
+  return _fail(scope, property, part, 'contains both quote characters', 'a key or value with at most one of " and \'',
+    'Mackerel has no escape for a quote inside a quoted tag');
+}
+
+/**
+ * Renders a tag filter as Mackerel's one string, `key:value,key:value`, quoting keys and values
+ * that need it.
+ * @internal
+ */
+export function _renderTags(scope: IConstruct, property: string, tags: AwsIntegrationTag[] | undefined): string | undefined {
+  if (tags === undefined) return undefined;
+  return tags.map((tag, i) => {
+    if (!Token.isUnresolved(tag.key) && tag.key.length === 0) {
+      _fail(scope, `${property}[${i}].key`, tag.key, 'is empty', 'an AWS tag key of 1-128 characters');
+    }
+    return `${quote(scope, `${property}[${i}].key`, tag.key)}:${quote(scope, `${property}[${i}].value`, tag.value)}`;
+  }).join(',');
+}

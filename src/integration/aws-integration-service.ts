@@ -1,0 +1,182 @@
+import { _describeProblem } from '../_validation';
+
+/**
+ * What a service of the AWS integration needs, for `AwsIntegrationService.of`.
+ */
+export interface AwsIntegrationServiceDefinition {
+  /**
+   * The IAM read actions Mackerel needs for this service, such as `ecs:Describe*`.
+   *
+   * Only read actions are accepted (`Describe*`, `Get*`, `List*`, `BatchGet*`, `View*`,
+   * `apigateway:GET`): Mackerel stops collecting when its role is allowed to write.
+   * CloudWatch read access is always added to the role, so it is not needed here.
+   */
+  readonly actions: string[];
+
+  /**
+   * Whether Mackerel retires the host automatically when the AWS resource is deleted
+   * (`retireAutomatically`).
+   *
+   * @default false
+   */
+  readonly supportsRetireAutomatically?: boolean;
+}
+
+/** Action names that only read: `service:Describe*`, `service:GetX`, `apigateway:GET`, ... */
+const READ_ACTION = /^[a-z0-9-]+:(Describe|Get|List|BatchGet|View)[A-Za-z0-9]*\*?$|^apigateway:GET$/;
+
+/**
+ * A service of Mackerel's AWS integration (a key of the integration's `services` map), with the
+ * IAM read actions Mackerel needs for it.
+ *
+ * The actions translate the managed read-only policies of Mackerel's docs ("Grant policies")
+ * into the actions its own all-services policy lists ("IAM policies used in AWS Integration"),
+ * so the role never gets more than Mackerel reads; the tag-filter extras of the docs ("Filter by
+ * tag": `elasticache:ListTagsForResource`, `sqs:ListQueueTags`, `states:ListTagsForResource`) are
+ * included. Use `AwsIntegrationService.of` for a service added to Mackerel after this release.
+ *
+ * @see https://mackerel.io/docs/entry/integrations/aws#setting_policy
+ * @see https://mackerel.io/api-docs/entry/aws-integration
+ */
+export class AwsIntegrationService {
+  /** EC2 instances (AmazonEC2ReadOnlyAccess). Supports `retireAutomatically`. */
+  public static readonly EC2 = new AwsIntegrationService('EC2', ['ec2:DescribeInstances'], true, false);
+  /** Classic Load Balancers (AmazonEC2ReadOnlyAccess). */
+  public static readonly ELB = new AwsIntegrationService('ELB', ['elasticloadbalancing:Describe*'], false, false);
+  /** Application Load Balancers (AmazonEC2ReadOnlyAccess). Supports `retireAutomatically`. */
+  public static readonly ALB = new AwsIntegrationService('ALB', ['elasticloadbalancing:Describe*'], true, false);
+  /** Network Load Balancers (AmazonEC2ReadOnlyAccess). Supports `retireAutomatically`. */
+  public static readonly NLB = new AwsIntegrationService('NLB', ['elasticloadbalancing:Describe*'], true, false);
+  /** RDS instances (AmazonRDSReadOnlyAccess). Supports `retireAutomatically`. */
+  public static readonly RDS = new AwsIntegrationService('RDS', ['rds:Describe*', 'rds:ListTagsForResource'], true, false);
+  /** Redshift clusters (AmazonRedshiftReadOnlyAccess). */
+  public static readonly REDSHIFT = new AwsIntegrationService('Redshift', ['redshift:Describe*'], false, false);
+  /** ElastiCache nodes (AmazonElastiCacheReadOnlyAccess, plus tags for filtering). Supports `retireAutomatically`. */
+  public static readonly ELASTICACHE = new AwsIntegrationService('ElastiCache', ['elasticache:Describe*', 'elasticache:ListTagsForResource'], true, false);
+  /** SQS queues (AmazonSQSReadOnlyAccess; `sqs:List*` covers `sqs:ListQueueTags`). */
+  public static readonly SQS = new AwsIntegrationService('SQS', ['sqs:GetQueueAttributes', 'sqs:List*'], false, false);
+  /** Lambda functions (AWSLambda_ReadOnlyAccess). Supports `retireAutomatically`. */
+  public static readonly LAMBDA = new AwsIntegrationService('Lambda', ['lambda:GetFunctionConfiguration', 'lambda:List*'], true, true);
+  /** DynamoDB tables (AmazonDynamoDBReadOnlyAccess, with its auto scaling read). */
+  public static readonly DYNAMODB = new AwsIntegrationService('DynamoDB',
+    ['dynamodb:Describe*', 'dynamodb:List*', 'application-autoscaling:DescribeScalableTargets'], false, false);
+  /** CloudFront distributions (CloudFrontReadOnlyAccess). */
+  public static readonly CLOUDFRONT = new AwsIntegrationService('CloudFront', ['cloudfront:Get*', 'cloudfront:List*'], false, true);
+  /** API Gateway REST APIs (`apigateway:GET`). */
+  public static readonly API_GATEWAY = new AwsIntegrationService('APIGateway', ['apigateway:GET'], false, true);
+  /** Kinesis Data Streams (AmazonKinesisReadOnlyAccess). */
+  public static readonly KINESIS = new AwsIntegrationService('Kinesis', ['kinesis:Describe*', 'kinesis:List*'], false, true);
+  /** S3 buckets (AmazonS3ReadOnlyAccess; request metrics need a filter named `EntireBucket` on each bucket). */
+  public static readonly S3 = new AwsIntegrationService('S3', ['s3:ListAllMyBuckets', 's3:GetBucketLocation', 's3:GetBucketLogging',
+    's3:GetBucketTagging', 's3:GetEncryptionConfiguration', 's3:GetMetricsConfiguration'], false, true);
+  /** OpenSearch Service domains (AmazonOpenSearchServiceReadOnlyAccess). */
+  public static readonly ES = new AwsIntegrationService('ES', ['es:DescribeDomain', 'es:List*'], false, true);
+  /** ECS clusters, one micro host per cluster (`ecs:Describe*`, `ecs:List*`). Supports `retireAutomatically`. */
+  public static readonly ECS_CLUSTER = new AwsIntegrationService('ECSCluster', ['ecs:Describe*', 'ecs:List*'], true, true);
+  /** SES (AmazonSESReadOnlyAccess, `ses:Describe*`). */
+  public static readonly SES = new AwsIntegrationService('SES', ['ses:Describe*', 'ses:GetSendQuota', 'ses:ListIdentities'], false, true);
+  /** Step Functions state machines (AWSStepFunctionsReadOnlyAccess, plus `tag:GetResources` for tag filters). */
+  public static readonly STATES = new AwsIntegrationService('States',
+    ['states:DescribeStateMachine', 'states:List*', 'tag:GetResources'], false, true);
+  /** EFS file systems (AmazonElasticFileSystemReadOnlyAccess). */
+  public static readonly EFS = new AwsIntegrationService('EFS', ['elasticfilesystem:Describe*'], false, true);
+  /** Kinesis Data Firehose streams (AmazonKinesisFirehoseReadOnlyAccess). */
+  public static readonly FIREHOSE = new AwsIntegrationService('Firehose', ['firehose:DescribeDeliveryStream', 'firehose:List*'], false, true);
+  /** Batch job queues (`batch:Describe*`, `batch:List*`). */
+  public static readonly BATCH = new AwsIntegrationService('Batch', ['batch:Describe*', 'batch:List*'], false, true);
+  /** WAF web ACLs, classic, regional and v2 (AWSWAFReadOnlyAccess). */
+  public static readonly WAF = new AwsIntegrationService('WAF', ['waf:Get*', 'waf:List*', 'waf-regional:Get*', 'waf-regional:List*',
+    'wafv2:GetWebACL', 'wafv2:List*'], false, true);
+  /** Billing, through budgets (AWSBudgetsReadOnlyAccess). */
+  public static readonly BILLING = new AwsIntegrationService('Billing', ['budgets:ViewBudget'], false, true);
+  /**
+   * Route 53 health checks (AmazonRoute53ReadOnlyAccess).
+   *
+   * Sent as `Route 53`, the identifier Mackerel's API reference documents (Terraform sends
+   * `Route53`; use `AwsIntegrationService.of('Route53', ...)` if the live API ever rejects it).
+   */
+  public static readonly ROUTE_53 = new AwsIntegrationService('Route 53', ['route53:List*'], false, true);
+  /** Amazon Connect instances (AmazonConnectReadOnlyAccess). */
+  public static readonly CONNECT = new AwsIntegrationService('Connect', ['connect:ListInstances', 'ds:DescribeDirectories'], false, true);
+  /** DocumentDB instances (AmazonRDSReadOnlyAccess). */
+  public static readonly DOCDB = new AwsIntegrationService('DocDB', ['rds:Describe*', 'rds:ListTagsForResource'], false, false);
+  /** CodeBuild projects (`codebuild:BatchGetProjects`, `codebuild:ListProjects`). */
+  public static readonly CODEBUILD = new AwsIntegrationService('CodeBuild', ['codebuild:BatchGetProjects', 'codebuild:ListProjects'], false, true);
+  /** Athena workgroups (`athena:ListWorkGroups`, `athena:ListTagsForResource`). */
+  public static readonly ATHENA = new AwsIntegrationService('Athena', ['athena:ListWorkGroups', 'athena:ListTagsForResource'], false, true);
+
+  /**
+   * A service this release does not know yet.
+   *
+   * @param id the key of the integration's `services` map, as Mackerel's API reference spells it
+   * @param definition the read actions Mackerel needs for it
+   */
+  public static of(id: string, definition: AwsIntegrationServiceDefinition): AwsIntegrationService {
+    const known = AwsIntegrationService._all().find((s) => s.id === id);
+    if (known) {
+      throw new Error(_describeProblem('id', id, 'is a service this library knows', 'a service identifier without a constant',
+        `Use AwsIntegrationService.${AwsIntegrationService._constantName(known)}`));
+    }
+    if (!/^[A-Za-z0-9][A-Za-z0-9 ]*$/.test(id)) {
+      throw new Error(_describeProblem('id', id, 'is not an AWS integration service identifier', 'letters, digits and spaces, as in "ECSCluster" or "Route 53"'));
+    }
+    if (definition.actions.length === 0) {
+      throw new Error(_describeProblem('actions', definition.actions, 'is empty', 'the IAM read actions Mackerel needs for the service'));
+    }
+    definition.actions.forEach((action, i) => {
+      if (!READ_ACTION.test(action)) {
+        throw new Error(_describeProblem(`actions[${i}]`, action, 'is not a read action',
+          'service:Describe*, Get*, List*, BatchGet* or View* actions (or apigateway:GET)',
+          'Mackerel stops collecting when its role can write'));
+      }
+    });
+    return new AwsIntegrationService(id, [...definition.actions], definition.supportsRetireAutomatically ?? false, true);
+  }
+
+  /** Every service constant, in the order of Mackerel's list of identifiers. @internal */
+  public static _all(): AwsIntegrationService[] {
+    return Object.values(AwsIntegrationService).filter((v): v is AwsIntegrationService => v instanceof AwsIntegrationService);
+  }
+
+  /** The name of the constant holding a service. @internal */
+  private static _constantName(service: AwsIntegrationService): string {
+    return Object.entries(AwsIntegrationService).find(([, v]) => v === service)?.[0] ?? service.id;
+  }
+
+  /** The key of the integration's `services` map, such as `ECSCluster`. */
+  public readonly id: string;
+
+  /** The IAM read actions Mackerel needs for this service. */
+  public readonly actions: string[];
+
+  /** Whether the service accepts `retireAutomatically`. */
+  public readonly supportsRetireAutomatically: boolean;
+
+  /**
+   * Whether Mackerel's docs mark the service with `*`: its own policy does not include
+   * CloudWatch read access. The generated role always grants CloudWatch read, so this is
+   * informative only.
+   */
+  public readonly needsCloudWatchReadAccess: boolean;
+
+  private constructor(id: string, actions: string[], supportsRetireAutomatically: boolean, needsCloudWatchReadAccess: boolean) {
+    this.id = id;
+    this.actions = actions;
+    this.supportsRetireAutomatically = supportsRetireAutomatically;
+    this.needsCloudWatchReadAccess = needsCloudWatchReadAccess;
+  }
+}
+
+/**
+ * The CloudWatch read actions every integration needs: Mackerel reads every service's metrics
+ * from CloudWatch. The docs get them from the unstarred services' managed read-only policies or
+ * from CloudWatchReadOnlyAccess; this library writes one inline policy instead of attaching
+ * managed policies, so it always adds them.
+ * @internal
+ */
+export const _CLOUDWATCH_READ_ACTIONS = ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'];
+
+/** True for action names that only read. @internal */
+export function _isReadAction(action: string): boolean {
+  return READ_ACTION.test(action);
+}

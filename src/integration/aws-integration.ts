@@ -1,0 +1,316 @@
+import { Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+import { _renderTags } from './_tags';
+import { _CLOUDWATCH_READ_ACTIONS, AwsIntegrationService } from './aws-integration-service';
+import { _checkRoleFullName } from '../_names';
+import { _describeProblem, _fail } from '../_validation';
+import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
+import { _checkUniqueInApp } from '../service/_unique';
+
+/** Mackerel's AWS account, the only principal the integration role trusts. */
+const MACKEREL_PRINCIPAL = 'arn:aws:iam::217452466226:root';
+
+/** One AWS tag of an integration's tag filter. */
+export interface AwsIntegrationTag {
+  /** The tag key. */
+  readonly key: string;
+  /** The tag value. */
+  readonly value: string;
+}
+
+/**
+ * Properties of a `MackerelAwsIntegration`.
+ */
+export interface MackerelAwsIntegrationProps {
+  /**
+   * The integration name, unique within the Mackerel organization.
+   *
+   * Updated in place when changed.
+   */
+  readonly name: string;
+
+  /**
+   * A note shown in Mackerel.
+   *
+   * @default - no memo
+   */
+  readonly memo?: string;
+
+  /**
+   * The AWS region whose resources Mackerel integrates.
+   *
+   * @default - the stack's region (resolved at deploy time for an environment-agnostic stack)
+   */
+  readonly region?: string;
+
+  /**
+   * Only resources carrying one of these tags are integrated (any tag matches).
+   *
+   * The filter applies to every service of the integration, not to one service: Mackerel has one
+   * tag filter per integration. Keys and values containing `:` or `,` are quoted as Mackerel
+   * documents. Tag filters on ElastiCache, SQS and Step Functions need tag read actions, which
+   * the generated policy includes.
+   *
+   * @default - every resource of the enabled services
+   * @see https://mackerel.io/docs/entry/integrations/aws#tag
+   */
+  readonly includedTags?: AwsIntegrationTag[];
+
+  /**
+   * Resources carrying one of these tags are not integrated.
+   *
+   * Like `includedTags`, this applies to the whole integration.
+   *
+   * @default - no resource is excluded by tag
+   */
+  readonly excludedTags?: AwsIntegrationTag[];
+}
+
+/**
+ * How one AWS service is integrated.
+ */
+export interface AwsIntegrationServiceOptions {
+  /**
+   * The Mackerel role (`service:role`) that the hosts of this AWS service join.
+   *
+   * Pass `myRole.fullName` to use a `MackerelRole` of the stack: the integration is then created
+   * after the role. An AWS tag `mackerel-integration` on a resource overrides it.
+   *
+   * @default - the hosts join no role
+   */
+  readonly role?: string;
+
+  /**
+   * Metrics not to retrieve; every other metric, including ones Mackerel adds later, is
+   * retrieved ("Add new metrics automatically" on).
+   *
+   * Use either `excludedMetrics` or `includedMetrics` across all services of an integration.
+   *
+   * @default - every metric
+   * @see https://mackerel.io/api-docs/entry/aws-integration
+   */
+  readonly excludedMetrics?: string[];
+
+  /**
+   * The only metrics to retrieve ("Add new metrics automatically" off).
+   *
+   * Use either `excludedMetrics` or `includedMetrics` across all services of an integration.
+   *
+   * @default - every metric
+   */
+  readonly includedMetrics?: string[];
+
+  /**
+   * Retire the host when Mackerel sees the AWS resource deleted.
+   *
+   * Supported by EC2, RDS, ElastiCache (API reference), ALB, NLB, Lambda and ECSCluster
+   * (supported by Terraform's provider since 2025-06; see
+   * `AwsIntegrationService.supportsRetireAutomatically`).
+   *
+   * @default false
+   */
+  readonly retireAutomatically?: boolean;
+}
+
+interface EnabledService {
+  readonly service: AwsIntegrationService;
+  readonly options: AwsIntegrationServiceOptions;
+}
+
+/**
+ * Mackerel's agentless AWS integration, in one construct: a Mackerel external ID
+ * (`Custom::MackerelAwsIntegrationExternalId`), the `AWS::IAM::Role` only Mackerel's account can
+ * assume with that external ID, one inline `AWS::IAM::Policy` with the read actions of the enabled
+ * services, and the integration (`Custom::MackerelAwsIntegration`), created after the role and its
+ * policy.
+ *
+ * The role never gets a write action: Mackerel stops collecting when its role could create an
+ * internet gateway. Only the IAM role method is offered; access keys are not.
+ *
+ * @example
+ * const aws = new MackerelAwsIntegration(this, 'Aws', { name: 'prod' });
+ * aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
+ * aws.addService(AwsIntegrationService.ALB, { role: 'shop:lb', retireAutomatically: true });
+ *
+ * @see https://mackerel.io/docs/entry/integrations/aws
+ */
+export class MackerelAwsIntegration extends Construct {
+  /** The external ID Mackerel issued for this integration (a reference to the resource). */
+  public readonly externalId: string;
+
+  /** The IAM role Mackerel assumes. */
+  public readonly role: iam.Role;
+
+  /** The inline policy of the role, with the read actions of the enabled services. */
+  public readonly policy: iam.Policy;
+
+  /** The integration's ID in Mackerel. */
+  public readonly awsIntegrationId: string;
+
+  /** The region whose resources are integrated. */
+  public readonly region: string;
+
+  private readonly services: EnabledService[] = [];
+  private readonly givenName: string;
+
+  constructor(scope: Construct, id: string, props: MackerelAwsIntegrationProps) {
+    super(scope, id);
+    this.checkProps(props);
+    this.givenName = props.name;
+    this.region = props.region ?? Stack.of(this).region;
+
+    const externalIdScope = new Construct(this, 'ExternalId');
+    this.externalId = _createMackerelResource(externalIdScope, _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, {}).ref;
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ArnPrincipal(MACKEREL_PRINCIPAL),
+      externalIds: [this.externalId],
+      description: `Assumed by Mackerel for the AWS integration ${props.name}`,
+    });
+    this.policy = new iam.Policy(this, 'Policy', {
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({
+        actions: Lazy.list({ produce: () => this.actions() }),
+        resources: ['*'],
+      })],
+    });
+
+    const properties: _AwsIntegrationProperties = {
+      name: props.name,
+      memo: props.memo,
+      roleArn: this.role.roleArn,
+      externalId: this.externalId,
+      region: this.region,
+      includedTags: _renderTags(this, 'includedTags', props.includedTags),
+      excludedTags: _renderTags(this, 'excludedTags', props.excludedTags),
+      services: Lazy.any({ produce: () => this.renderServices() }) as unknown as _AwsIntegrationProperties['services'],
+    };
+    const resource = _createMackerelResource(this, _RESOURCE_TYPES.AWS_INTEGRATION, { ...properties });
+    // Mackerel must never see the integration before the role it assumes has its policy.
+    resource.node.addDependency(this.role, this.policy);
+    this.awsIntegrationId = resource.ref;
+    this.registerValidations(props);
+  }
+
+  /**
+   * Enables an AWS service in the integration and grants its read actions to the role.
+   *
+   * @param service the service, a constant of `AwsIntegrationService` or `AwsIntegrationService.of(...)`
+   * @param options the role its hosts join, the metrics and automatic retirement
+   */
+  public addService(service: AwsIntegrationService, options: AwsIntegrationServiceOptions = {}): void {
+    const property = `services.${service.id}`;
+    if (this.services.some((s) => s.service.id === service.id)) {
+      _fail(this, 'service', service.id, 'is enabled twice', 'each service once per integration', 'Call addService once per service');
+    }
+    if (options.role !== undefined) _checkRoleFullName(this, `${property}.role`, options.role);
+    if (options.excludedMetrics && options.includedMetrics) {
+      _fail(this, `${property}.includedMetrics`, options.includedMetrics, 'is given with excludedMetrics', 'either excludedMetrics or includedMetrics');
+    }
+    const kind = metricKind(options);
+    const other = this.services.find((s) => metricKind(s.options) !== undefined && metricKind(s.options) !== kind);
+    if (kind && other) {
+      _fail(this, `${property}.${kind}`, options[kind], `is mixed with ${metricKind(other.options)} of ${other.service.id}`,
+        'one kind of metric list (excludedMetrics or includedMetrics) across all services of an integration');
+    }
+    if (options.retireAutomatically && !service.supportsRetireAutomatically) {
+      const supported = AwsIntegrationService._all().filter((s) => s.supportsRetireAutomatically).map((s) => s.id);
+      _fail(this, `${property}.retireAutomatically`, true, 'is not supported by this service', `only on ${supported.join(', ')}`);
+    }
+    this.services.push({ service, options: { ...options } });
+  }
+
+  /**
+   * Enables the `ECSCluster` service for an ECS cluster's metrics (one micro host per cluster).
+   *
+   * Mackerel's tag filter is integration-wide, so this does not filter to this cluster: every
+   * cluster of the region is integrated unless `includedTags` says otherwise. The cluster must be
+   * in the integration's region.
+   *
+   * @param cluster the ECS cluster
+   * @param options the role its host joins, metrics and automatic retirement
+   */
+  public addEcsCluster(cluster: ecs.ICluster, options: AwsIntegrationServiceOptions = {}): void {
+    this.checkSameRegion('cluster', cluster);
+    this.addService(AwsIntegrationService.ECS_CLUSTER, options);
+  }
+
+  /**
+   * Enables `ALB` or `NLB` for a load balancer, by its kind.
+   *
+   * As with `addEcsCluster`, Mackerel's tag filter is integration-wide, so every load balancer
+   * of that kind in the region is integrated unless `includedTags` says otherwise.
+   *
+   * @param loadBalancer an `ApplicationLoadBalancer` or a `NetworkLoadBalancer`
+   * @param options the role its host joins, metrics and automatic retirement
+   */
+  public addLoadBalancer(loadBalancer: elbv2.ILoadBalancerV2, options: AwsIntegrationServiceOptions = {}): void {
+    let service: AwsIntegrationService;
+    if (loadBalancer instanceof elbv2.ApplicationLoadBalancer) service = AwsIntegrationService.ALB;
+    else if (loadBalancer instanceof elbv2.NetworkLoadBalancer) service = AwsIntegrationService.NLB;
+    else {
+      return _fail(this, 'loadBalancer', loadBalancer.node.path, 'is neither an ApplicationLoadBalancer nor a NetworkLoadBalancer',
+        'a load balancer created in this app', 'Call addService(AwsIntegrationService.ALB or .NLB) for an imported load balancer');
+    }
+    this.checkSameRegion('loadBalancer', loadBalancer);
+    this.addService(service, options);
+  }
+
+  private checkProps(props: MackerelAwsIntegrationProps): void {
+    if (!Token.isUnresolved(props.name) && props.name.trim().length === 0) {
+      _fail(this, 'name', props.name, 'is empty', 'a name unique within the Mackerel organization');
+    }
+    if (props.region !== undefined && !Token.isUnresolved(props.region) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.region)) {
+      _fail(this, 'region', props.region, 'is not an AWS region name', 'a region such as "ap-northeast-1"',
+        'Leave region out to use the stack\'s region');
+    }
+  }
+
+  private checkSameRegion(property: string, resource: IConstruct): void {
+    const theirs = Stack.of(resource).region;
+    if (!Token.isUnresolved(theirs) && !Token.isUnresolved(this.region) && theirs !== this.region) {
+      _fail(this, property, resource.node.path, `is in region ${theirs}, not in the integration's region`, this.region,
+        'Mackerel integrates one region per integration');
+    }
+  }
+
+  private registerValidations(props: MackerelAwsIntegrationProps): void {
+    this.node.addValidation({
+      validate: () => this.services.length > 0 ? [] : [_describeProblem('services', [], 'is empty', 'at least one addService() call',
+        'An integration without services collects nothing')],
+    });
+    if (!Token.isUnresolved(props.name)) {
+      _checkUniqueInApp(this, 'name', props.name, props.name,
+        (other) => (other instanceof MackerelAwsIntegration ? other.givenName : undefined), 'AWS integration');
+    }
+  }
+
+  /** CloudWatch read, then each enabled service's read actions, without repeats. */
+  private actions(): string[] {
+    return [...new Set([..._CLOUDWATCH_READ_ACTIONS, ...this.services.flatMap((s) => s.service.actions)])];
+  }
+
+  /** The whole services map: Mackerel replaces it on every update. */
+  private renderServices(): { [serviceId: string]: _AwsIntegrationServiceProperties } {
+    const map: { [serviceId: string]: _AwsIntegrationServiceProperties } = {};
+    for (const { service, options } of this.services) {
+      map[service.id] = {
+        enable: true,
+        ...(options.role !== undefined ? { role: options.role } : {}),
+        ...(options.excludedMetrics ? { excludedMetrics: [...options.excludedMetrics] } : {}),
+        ...(options.includedMetrics ? { includedMetrics: [...options.includedMetrics] } : {}),
+        ...(options.retireAutomatically !== undefined ? { retireAutomatically: options.retireAutomatically } : {}),
+      };
+    }
+    return map;
+  }
+}
+
+function metricKind(options: AwsIntegrationServiceOptions): 'excludedMetrics' | 'includedMetrics' | undefined {
+  if (options.includedMetrics) return 'includedMetrics';
+  if (options.excludedMetrics) return 'excludedMetrics';
+  return undefined;
+}
