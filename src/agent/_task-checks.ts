@@ -19,6 +19,7 @@ export function _taskValidations(taskDefinition: ecs.TaskDefinition, agent: ecs.
   const others = _containersOf(taskDefinition).filter((c) => c !== agent);
   return [
     checkEssential(taskDefinition, others),
+    checkNameUnique(agent, others),
     checkIgnoreContainer(agent, others, input.ignoreContainer),
     checkMemory(taskDefinition, others, input.memoryLimitMiB),
   ].filter((problem): problem is string => problem !== undefined);
@@ -28,6 +29,13 @@ function checkEssential(taskDefinition: ecs.TaskDefinition, others: ecs.Containe
   if (others.some((c) => c.essential)) return undefined;
   return _describeProblem('taskDefinition', taskDefinition.node.path, 'has no essential container besides the Mackerel agent',
     'at least one essential app container', 'Add the app container (essential by default) to the task definition');
+}
+
+function checkNameUnique(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[]): string | undefined {
+  const clash = others.find((c) => c.containerName === agent.containerName);
+  if (!clash || Token.isUnresolved(agent.containerName)) return undefined;
+  return _describeProblem('containerName', agent.containerName, `is also the name of ${clash.node.path}`,
+    'a container name unique in the task', 'Set containerName, or remove the agent container added by hand');
 }
 
 function checkIgnoreContainer(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[], pattern?: RegExp): string | undefined {

@@ -235,6 +235,17 @@ describe('read-only root file system', () => {
     ]);
   });
 
+  test('with the file store chosen explicitly, also uses the volume', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'], readonlyRootFilesystem: true, hostIdStore: MackerelHostIdStore.FILE,
+    });
+    expect(containerNamed(taskDefinition, AGENT).MountPoints).toEqual([
+      { SourceVolume: 'mackerel-container-agent-host-id', ContainerPath: '/var/tmp/mackerel-container-agent', ReadOnly: false },
+    ]);
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_HOST_ID_STORE).toBe('file');
+  });
+
   test('with the memory store, needs no volume', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', {

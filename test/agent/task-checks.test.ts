@@ -59,6 +59,13 @@ describe('checks over the whole task, at synth', () => {
     expect(() => Template.fromStack(stack)).not.toThrow();
   });
 
+  test('an agent container name already used in the task', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], containerName: 'app' });
+    expect(() => Template.fromStack(stack))
+      .toThrow(/containerName "app" is also the name of Stack\/Task\/app; expected a container name unique in the task/);
+  });
+
   test('all problems are reported together', () => {
     const { stack, apiKey } = agentStack();
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
