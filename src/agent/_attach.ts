@@ -68,9 +68,9 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   if ((options.appContainerDependency ?? MackerelAgentDependency.START) === MackerelAgentDependency.START) {
     makeAppContainersWait(taskDefinition, container);
   }
-  const ignored = _goRegExp(scope, ignoreContainer);
+  const ignorePattern = _goRegExp(scope, ignoreContainer);
   scope.node.addValidation({
-    validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer: ignored }),
+    validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer, ignorePattern }),
   });
   annotate(scope, options, image);
   return container;

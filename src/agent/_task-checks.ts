@@ -6,8 +6,10 @@ import { _describeProblem } from '../_validation';
 export interface TaskCheckInput {
   /** The agent's hard memory limit, in MiB. */
   readonly memoryLimitMiB: number;
-  /** The ignore-container expression, compiled; undefined when it is a token. */
-  readonly ignoreContainer?: RegExp;
+  /** The ignore-container expression, as the agent receives it. */
+  readonly ignoreContainer: string;
+  /** The same expression compiled for JavaScript; undefined when it is a token. */
+  readonly ignorePattern?: RegExp;
 }
 
 /**
@@ -20,7 +22,7 @@ export function _taskValidations(taskDefinition: ecs.TaskDefinition, agent: ecs.
   return [
     checkEssential(taskDefinition, others),
     checkNameUnique(agent, others),
-    checkIgnoreContainer(agent, others, input.ignoreContainer),
+    checkIgnoreContainer(agent, others, input),
     checkMemory(taskDefinition, others, input.memoryLimitMiB),
   ].filter((problem): problem is string => problem !== undefined);
 }
@@ -38,11 +40,12 @@ function checkNameUnique(agent: ecs.ContainerDefinition, others: ecs.ContainerDe
     'a container name unique in the task', 'Set containerName, or remove the agent container added by hand');
 }
 
-function checkIgnoreContainer(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[], pattern?: RegExp): string | undefined {
+function checkIgnoreContainer(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[], input: TaskCheckInput): string | undefined {
   const names = [agent, ...others].map((c) => c.containerName);
+  const pattern = input.ignorePattern;
   if (!pattern || names.some((name) => Token.isUnresolved(name))) return undefined;
   if (!names.every((name) => pattern.test(name))) return undefined;
-  return _describeProblem('ignoreContainer', pattern.source, `matches every container of the task (${names.join(', ')}), so the agent would find none and exit`,
+  return _describeProblem('ignoreContainer', input.ignoreContainer, `matches every container of the task (${names.join(', ')}), so the agent would find none and exit`,
     'an expression that leaves at least one container', 'Anchor it, such as "\\Amackerel-container-agent\\z"');
 }
 

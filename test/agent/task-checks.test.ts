@@ -29,7 +29,7 @@ describe('checks over the whole task, at synth', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '\\A(mackerel-container-agent|app)\\z' });
     expect(() => Template.fromStack(stack))
-      .toThrow(/ignoreContainer ".*" matches every container of the task \(mackerel-container-agent, app\), so the agent would find none and exit; expected an expression that leaves at least one container/);
+      .toThrow(/ignoreContainer "\\\\A\(mackerel-container-agent\|app\)\\\\z" matches every container of the task \(mackerel-container-agent, app\), so the agent would find none and exit; expected an expression that leaves at least one container/);
   });
 
   test('an ignore-container expression that leaves a container added later is accepted', () => {
