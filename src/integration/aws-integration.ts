@@ -248,10 +248,8 @@ export class MackerelAwsIntegration extends Construct {
    * @param options the role its host joins, metrics and automatic retirement
    */
   public addLoadBalancer(loadBalancer: elbv2.ILoadBalancerV2, options: AwsIntegrationServiceOptions = {}): void {
-    let service: AwsIntegrationService;
-    if (loadBalancer instanceof elbv2.ApplicationLoadBalancer) service = AwsIntegrationService.ALB;
-    else if (loadBalancer instanceof elbv2.NetworkLoadBalancer) service = AwsIntegrationService.NLB;
-    else {
+    const service = loadBalancerService(loadBalancer);
+    if (!service) {
       return _fail(this, 'loadBalancer', loadBalancer.node.path, 'is neither an ApplicationLoadBalancer nor a NetworkLoadBalancer',
         'a load balancer created in this app', 'Call addService(AwsIntegrationService.ALB or .NLB) for an imported load balancer');
     }
@@ -279,8 +277,9 @@ export class MackerelAwsIntegration extends Construct {
 
   private registerValidations(props: MackerelAwsIntegrationProps): void {
     this.node.addValidation({
-      validate: () => this.services.length > 0 ? [] : [_describeProblem('services', [], 'is empty', 'at least one addService() call',
-        'An integration without services collects nothing')],
+      validate: () => (this.services.length > 0 ? [] : [
+        _describeProblem('services', [], 'is empty', 'at least one addService() call', 'An integration without services collects nothing'),
+      ]),
     });
     if (!Token.isUnresolved(props.name)) {
       _checkUniqueInApp(this, 'name', props.name, props.name,
@@ -307,6 +306,12 @@ export class MackerelAwsIntegration extends Construct {
     }
     return map;
   }
+}
+
+function loadBalancerService(loadBalancer: elbv2.ILoadBalancerV2): AwsIntegrationService | undefined {
+  if (loadBalancer instanceof elbv2.ApplicationLoadBalancer) return AwsIntegrationService.ALB;
+  if (loadBalancer instanceof elbv2.NetworkLoadBalancer) return AwsIntegrationService.NLB;
+  return undefined;
 }
 
 function metricKind(options: AwsIntegrationServiceOptions): 'excludedMetrics' | 'includedMetrics' | undefined {

@@ -1,0 +1,109 @@
+import { describe, expect, test } from 'vitest';
+import { WRITE_VERB } from './_fixture';
+import { _CLOUDWATCH_READ_ACTIONS, _isReadAction, AwsIntegrationService } from '../../src/integration/aws-integration-service';
+
+/**
+ * The policy table, written from Mackerel's docs ("Grant policies" and "IAM policies used in AWS
+ * Integration", content/docs/entry/integrations/aws.md). Each row: id, actions, retireAutomatically, starred.
+ */
+const TABLE: Array<[string, string, string[], boolean, boolean]> = [
+  ['EC2', 'EC2', ['ec2:DescribeInstances'], true, false],
+  ['ELB', 'ELB', ['elasticloadbalancing:Describe*'], false, false],
+  ['ALB', 'ALB', ['elasticloadbalancing:Describe*'], true, false],
+  ['NLB', 'NLB', ['elasticloadbalancing:Describe*'], true, false],
+  ['RDS', 'RDS', ['rds:Describe*', 'rds:ListTagsForResource'], true, false],
+  ['REDSHIFT', 'Redshift', ['redshift:Describe*'], false, false],
+  ['ELASTICACHE', 'ElastiCache', ['elasticache:Describe*', 'elasticache:ListTagsForResource'], true, false],
+  ['SQS', 'SQS', ['sqs:GetQueueAttributes', 'sqs:List*'], false, false],
+  ['LAMBDA', 'Lambda', ['lambda:GetFunctionConfiguration', 'lambda:List*'], true, true],
+  ['DYNAMODB', 'DynamoDB', ['dynamodb:Describe*', 'dynamodb:List*', 'application-autoscaling:DescribeScalableTargets'], false, false],
+  ['CLOUDFRONT', 'CloudFront', ['cloudfront:Get*', 'cloudfront:List*'], false, true],
+  ['API_GATEWAY', 'APIGateway', ['apigateway:GET'], false, true],
+  ['KINESIS', 'Kinesis', ['kinesis:Describe*', 'kinesis:List*'], false, true],
+  ['S3', 'S3', ['s3:ListAllMyBuckets', 's3:GetBucketLocation', 's3:GetBucketLogging', 's3:GetBucketTagging',
+    's3:GetEncryptionConfiguration', 's3:GetMetricsConfiguration'], false, true],
+  ['ES', 'ES', ['es:DescribeDomain', 'es:List*'], false, true],
+  ['ECS_CLUSTER', 'ECSCluster', ['ecs:Describe*', 'ecs:List*'], true, true],
+  ['SES', 'SES', ['ses:Describe*', 'ses:GetSendQuota', 'ses:ListIdentities'], false, true],
+  ['STATES', 'States', ['states:DescribeStateMachine', 'states:List*', 'tag:GetResources'], false, true],
+  ['EFS', 'EFS', ['elasticfilesystem:Describe*'], false, true],
+  ['FIREHOSE', 'Firehose', ['firehose:DescribeDeliveryStream', 'firehose:List*'], false, true],
+  ['BATCH', 'Batch', ['batch:Describe*', 'batch:List*'], false, true],
+  ['WAF', 'WAF', ['waf:Get*', 'waf:List*', 'waf-regional:Get*', 'waf-regional:List*', 'wafv2:GetWebACL', 'wafv2:List*'], false, true],
+  ['BILLING', 'Billing', ['budgets:ViewBudget'], false, true],
+  ['ROUTE_53', 'Route 53', ['route53:List*'], false, true],
+  ['CONNECT', 'Connect', ['connect:ListInstances', 'ds:DescribeDirectories'], false, true],
+  ['DOCDB', 'DocDB', ['rds:Describe*', 'rds:ListTagsForResource'], false, false],
+  ['CODEBUILD', 'CodeBuild', ['codebuild:BatchGetProjects', 'codebuild:ListProjects'], false, true],
+  ['ATHENA', 'Athena', ['athena:ListWorkGroups', 'athena:ListTagsForResource'], false, true],
+];
+
+describe('AwsIntegrationService', () => {
+  test('has a constant for every documented service identifier (mackerel-api.md section 4.3)', () => {
+    expect(AwsIntegrationService._all().map((s) => s.id)).toEqual(['EC2', 'ELB', 'ALB', 'NLB', 'RDS', 'Redshift', 'ElastiCache', 'SQS',
+      'Lambda', 'DynamoDB', 'CloudFront', 'APIGateway', 'Kinesis', 'S3', 'ES', 'ECSCluster', 'SES', 'States', 'EFS', 'Firehose', 'Batch',
+      'WAF', 'Billing', 'Route 53', 'Connect', 'DocDB', 'CodeBuild', 'Athena']);
+  });
+
+  describe.each(TABLE)('%s', (constant, id, actions, retire, starred) => {
+    const service = (AwsIntegrationService as unknown as { [name: string]: AwsIntegrationService })[constant];
+
+    test(`is "${id}" with exactly its documented read actions`, () => {
+      expect(service.id).toBe(id);
+      expect(service.actions).toEqual(actions);
+    });
+
+    test('carries only read actions, never a write verb', () => {
+      for (const action of service.actions) {
+        expect(action).not.toMatch(WRITE_VERB);
+        expect(_isReadAction(action)).toBe(true);
+      }
+    });
+
+    test(`${retire ? 'supports' : 'does not support'} retireAutomatically and is ${starred ? '' : 'not '}starred`, () => {
+      expect(service.supportsRetireAutomatically).toBe(retire);
+      expect(service.needsCloudWatchReadAccess).toBe(starred);
+    });
+  });
+
+  test('CloudWatch read actions are read actions', () => {
+    expect(_CLOUDWATCH_READ_ACTIONS).toEqual(['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics']);
+    for (const action of _CLOUDWATCH_READ_ACTIONS) expect(action).not.toMatch(WRITE_VERB);
+  });
+
+  describe('of', () => {
+    test('takes a service this release does not know, with its read actions', () => {
+      const service = AwsIntegrationService.of('Bedrock', { actions: ['bedrock:List*', 'bedrock:GetModelInvocationLoggingConfiguration'] });
+      expect(service.id).toBe('Bedrock');
+      expect(service.actions).toEqual(['bedrock:List*', 'bedrock:GetModelInvocationLoggingConfiguration']);
+      expect(service.supportsRetireAutomatically).toBe(false);
+      expect(AwsIntegrationService.of('Bedrock', { actions: ['bedrock:List*'], supportsRetireAutomatically: true }).supportsRetireAutomatically).toBe(true);
+    });
+
+    test('copies the actions it is given', () => {
+      const actions = ['bedrock:List*'];
+      const service = AwsIntegrationService.of('Bedrock', { actions });
+      actions.push('bedrock:CreateModel');
+      expect(service.actions).toEqual(['bedrock:List*']);
+    });
+
+    test('rejects a service that has a constant', () => {
+      expect(() => AwsIntegrationService.of('ECSCluster', { actions: ['ecs:List*'] }))
+        .toThrow(/^id "ECSCluster" is a service this library knows; expected a service identifier without a constant. Use AwsIntegrationService.ECS_CLUSTER$/);
+    });
+
+    test('rejects an identifier that is not one', () => {
+      expect(() => AwsIntegrationService.of('ecs/cluster', { actions: ['ecs:List*'] }))
+        .toThrow(/id "ecs\/cluster" is not an AWS integration service identifier; expected letters, digits and spaces/);
+    });
+
+    test('rejects an empty action list', () => {
+      expect(() => AwsIntegrationService.of('Bedrock', { actions: [] })).toThrow(/actions \[\] is empty; expected the IAM read actions/);
+    });
+
+    test.each(['ec2:CreateInternetGateway', 'bedrock:*', '*', 's3:PutObject', 'iam:PassRole'])('rejects the write action %s', (action) => {
+      expect(() => AwsIntegrationService.of('Bedrock', { actions: ['bedrock:List*', action] }))
+        .toThrow(new RegExp(`actions\\[1\\] "${action.replace(/\*/g, '\\*')}" is not a read action; expected service:Describe\\*.*Mackerel stops collecting when its role can write`));
+    });
+  });
+});
