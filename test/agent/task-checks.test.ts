@@ -51,6 +51,22 @@ describe('checks over the whole task, at synth', () => {
       .toThrow(/memoryLimitMiB 128 does not fit in the task: its 512 MiB minus 464 MiB reserved by the other containers leaves 48 MiB; expected at most 48 MiB/);
   });
 
+  test('an EC2 task with a task-level memory size is held to it too', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.TaskDefinition(stack, 'Task', { compatibility: ecs.Compatibility.EC2, memoryMiB: '512' });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 500 });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(() => Template.fromStack(stack)).toThrow(/memoryLimitMiB 128 does not fit in the task: its 512 MiB minus 500 MiB .* leaves 12 MiB/);
+  });
+
+  test('an EC2 task without a task-level memory size has no budget to check', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 4096 });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
   test('a task with exactly enough memory is accepted', () => {
     const { stack, apiKey } = agentStack();
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
