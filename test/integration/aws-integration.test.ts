@@ -1,0 +1,291 @@
+import { Aws, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { describe, expect, test } from 'vitest';
+import { integrationStack, logicalIds, resourceOf, WRITE_VERB } from './_fixture';
+import { MackerelApiKey } from '../../src/api-key';
+import { AwsIntegrationService, MackerelAwsIntegration } from '../../src/integration';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service';
+
+const INTEGRATION = 'Custom::MackerelAwsIntegration';
+
+/** The design example: ECS cluster and ALB. */
+function designExample() {
+  const { app, stack } = integrationStack();
+  const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+  aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
+  aws.addService(AwsIntegrationService.ALB, { role: 'shop:lb', retireAutomatically: true });
+  return { app, stack, aws };
+}
+
+function policyActions(stack: Stack, aws: MackerelAwsIntegration): string[] {
+  return resourceOf(stack, logicalIds(aws).policy).Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
+}
+
+describe('MackerelAwsIntegration', () => {
+  describe('the external ID', () => {
+    test('is one Custom::MackerelAwsIntegrationExternalId without properties, and .externalId refers to it', () => {
+      const { stack, aws } = designExample();
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('Custom::MackerelAwsIntegrationExternalId', 1);
+      const ids = logicalIds(aws);
+      expect(Object.keys(resourceOf(stack, ids.externalId).Properties)).toEqual(['ServiceToken']);
+      expect(stack.resolve(aws.externalId)).toEqual({ Ref: ids.externalId });
+    });
+  });
+
+  describe('the role', () => {
+    test('only Mackerel\'s account can assume it, with the external ID as a condition', () => {
+      const { stack, aws } = designExample();
+      const ids = logicalIds(aws);
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [{
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::217452466226:root' },
+            Condition: { StringEquals: { 'sts:ExternalId': { Ref: ids.externalId } } },
+          }],
+        },
+        ManagedPolicyArns: Match.absent(),
+        Policies: Match.absent(),
+      });
+      expect(stack.resolve(aws.role.roleArn)).toEqual({ 'Fn::GetAtt': [ids.role, 'Arn'] });
+    });
+
+    test('has one inline policy, on that role, with CloudWatch read and the enabled services\' read actions only', () => {
+      const { stack, aws } = designExample();
+      const ids = logicalIds(aws);
+      const onRole = Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: ids.role }]) } });
+      expect(Object.keys(onRole)).toEqual([ids.policy]);
+      expect(resourceOf(stack, ids.policy).Properties).toMatchObject({
+        Roles: [{ Ref: ids.role }],
+        PolicyDocument: {
+          Statement: [{
+            Effect: 'Allow',
+            Resource: '*',
+            Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics',
+              'ecs:Describe*', 'ecs:List*', 'elasticloadbalancing:Describe*'],
+          }],
+        },
+      });
+    });
+
+    test('renders the policy late: a service added after construction is granted, each action once', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.RDS);
+      aws.addService(AwsIntegrationService.DOCDB);
+      expect(policyActions(stack, aws)).toEqual(['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics',
+        'rds:Describe*', 'rds:ListTagsForResource']);
+    });
+
+    test('with every service enabled, no action is a write or full-access one', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'everything' });
+      for (const service of AwsIntegrationService._all()) aws.addService(service);
+      const actions = policyActions(stack, aws);
+      expect(actions.length).toBeGreaterThan(40);
+      for (const action of actions) expect(action).not.toMatch(WRITE_VERB);
+      expect(actions).not.toContain('ec2:CreateInternetGateway');
+    });
+  });
+
+  describe('the integration', () => {
+    test('depends on the role and its policy, so Mackerel never sees the role without its policy', () => {
+      const { stack, aws } = designExample();
+      const ids = logicalIds(aws);
+      expect(resourceOf(stack, ids.integration).DependsOn).toEqual(expect.arrayContaining([ids.role, ids.policy]));
+    });
+
+    test('renders name, role ARN, external ID, the stack\'s region and the whole services map', () => {
+      const { stack, aws } = designExample();
+      const ids = logicalIds(aws);
+      const props = resourceOf(stack, ids.integration).Properties;
+      expect(props).toEqual({
+        ServiceToken: expect.anything(),
+        name: 'prod',
+        roleArn: { 'Fn::GetAtt': [ids.role, 'Arn'] },
+        externalId: { Ref: ids.externalId },
+        region: 'ap-northeast-1',
+        services: {
+          ECSCluster: { enable: true, role: 'shop:ecs' },
+          ALB: { enable: true, role: 'shop:lb', retireAutomatically: true },
+        },
+      });
+      expect(stack.resolve(aws.awsIntegrationId)).toEqual({ Ref: ids.integration });
+    });
+
+    test('renders memo, an explicit region, metric lists and retireAutomatically false', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', memo: 'managed by CDK', region: 'us-east-1' });
+      aws.addService(AwsIntegrationService.EC2, { excludedMetrics: ['ec2.cpu.used'], retireAutomatically: false });
+      aws.addService(AwsIntegrationService.SQS, { excludedMetrics: [] });
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        memo: 'managed by CDK',
+        region: 'us-east-1',
+        services: {
+          EC2: { enable: true, excludedMetrics: ['ec2.cpu.used'], retireAutomatically: false },
+          SQS: { enable: true, excludedMetrics: [] },
+        },
+      });
+    });
+
+    test('renders includedMetrics when that kind is used', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.ECS_CLUSTER, { includedMetrics: ['ecs.running_task.#.count'] });
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: { ECSCluster: { enable: true, includedMetrics: ['ecs.running_task.#.count'], excludedMetrics: Match.absent() } },
+      });
+    });
+
+    test('uses the deploy-time region of an environment-agnostic stack', () => {
+      const { stack } = integrationStack({});
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.EC2);
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, { region: { Ref: 'AWS::Region' } });
+      expect(stack.resolve(aws.region)).toEqual(stack.resolve(Aws.REGION));
+    });
+
+    test('quotes tag keys and values by Mackerel\'s rules', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', {
+        name: 'prod',
+        includedTags: [{ key: 'service', value: 'foo' }, { key: 'service', value: 'bar' }, { key: 'service:role', value: 'foo,bar' }],
+        excludedTags: [{ key: 'note', value: 'say "hi"' }, { key: 'env', value: ' dev' }],
+      });
+      aws.addService(AwsIntegrationService.EC2);
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        includedTags: 'service:foo,service:bar,"service:role":"foo,bar"',
+        excludedTags: 'note:\'say "hi"\',env:" dev"',
+      });
+    });
+
+    test('a MackerelRole\'s full name makes the integration refer to the role resource', () => {
+      const { stack } = integrationStack();
+      const ecsRole = new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('ecs');
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: ecsRole.fullName });
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: { ECSCluster: { enable: true, role: stack.resolve(ecsRole.fullName) } },
+      });
+    });
+  });
+
+  describe('ECS and load balancer helpers', () => {
+    function network(stack: Stack) {
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+      return { vpc, cluster: new ecs.Cluster(stack, 'Cluster', { vpc }) };
+    }
+
+    test('addEcsCluster and addLoadBalancer enable ECSCluster, ALB and NLB with their roles', () => {
+      const { stack } = integrationStack();
+      const { vpc, cluster } = network(stack);
+      const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+      const nlb = new elbv2.NetworkLoadBalancer(stack, 'Nlb', { vpc });
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addEcsCluster(cluster, { role: 'shop:ecs' });
+      aws.addLoadBalancer(alb, { role: 'shop:lb', retireAutomatically: true });
+      aws.addLoadBalancer(nlb, { role: 'shop:nlb' });
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: {
+          ECSCluster: { enable: true, role: 'shop:ecs' },
+          ALB: { enable: true, role: 'shop:lb', retireAutomatically: true },
+          NLB: { enable: true, role: 'shop:nlb' },
+        },
+      });
+    });
+
+    test('addEcsCluster rejects a cluster of another region', () => {
+      const { app, stack } = integrationStack();
+      const other = new Stack(app, 'Other', { env: { account: '123456789012', region: 'us-east-1' } });
+      const { cluster } = network(other);
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      expect(() => aws.addEcsCluster(cluster, { role: 'shop:ecs' }))
+        .toThrow(/^Stack\/Aws: cluster "Other\/Cluster" is in region us-east-1, not in the integration's region; expected ap-northeast-1/);
+    });
+
+    test('addLoadBalancer rejects an imported load balancer of unknown kind', () => {
+      const { stack } = integrationStack();
+      const imported = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Imported', {
+        loadBalancerArn: 'arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/x/1', securityGroupId: 'sg-1',
+      });
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      expect(() => aws.addLoadBalancer(imported)).toThrow(/loadBalancer "Stack\/Imported" is neither an ApplicationLoadBalancer nor a NetworkLoadBalancer.*addService\(AwsIntegrationService.ALB/);
+    });
+  });
+
+  describe('validation', () => {
+    test('rejects a service enabled twice', () => {
+      const { aws } = designExample();
+      expect(() => aws.addService(AwsIntegrationService.ALB)).toThrow(/^Stack\/Aws: service "ALB" is enabled twice; expected each service once per integration/);
+    });
+
+    test('rejects a role that is not service:role', () => {
+      const { aws } = designExample();
+      expect(() => aws.addService(AwsIntegrationService.EC2, { role: 'shop' }))
+        .toThrow(/^Stack\/Aws: services.EC2.role "shop" is not a Mackerel role full name; expected service:role/);
+    });
+
+    test('rejects both metric-list kinds on one service', () => {
+      const { aws } = designExample();
+      expect(() => aws.addService(AwsIntegrationService.EC2, { excludedMetrics: ['a'], includedMetrics: ['b'] }))
+        .toThrow(/services.EC2.includedMetrics \["b"\] is given with excludedMetrics; expected either excludedMetrics or includedMetrics/);
+    });
+
+    test('rejects both metric-list kinds across services', () => {
+      const { aws } = designExample();
+      aws.addService(AwsIntegrationService.EC2, { excludedMetrics: ['ec2.cpu.used'] });
+      expect(() => aws.addService(AwsIntegrationService.RDS, { includedMetrics: ['rds.cpu.used'] }))
+        .toThrow(/services.RDS.includedMetrics \["rds.cpu.used"\] is mixed with excludedMetrics of EC2; expected one kind of metric list/);
+    });
+
+    test('rejects retireAutomatically on a service that does not support it', () => {
+      const { aws } = designExample();
+      expect(() => aws.addService(AwsIntegrationService.SQS, { retireAutomatically: true }))
+        .toThrow(/services.SQS.retireAutomatically true is not supported by this service; expected only on EC2, ALB, NLB, RDS, ElastiCache, Lambda, ECSCluster/);
+    });
+
+    test('rejects an empty region', () => {
+      const { stack } = integrationStack();
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region: '' }))
+        .toThrow(/^Stack\/Aws: region "" is not an AWS region name; expected a region such as "ap-northeast-1". Leave region out/);
+    });
+
+    test('rejects an empty name', () => {
+      const { stack } = integrationStack();
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: ' ' })).toThrow(/^Stack\/Aws: name " " is empty/);
+    });
+
+    test('rejects a tag value with both quote characters', () => {
+      const { stack } = integrationStack();
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', includedTags: [{ key: 'k', value: 'it\'s "x"' }] }))
+        .toThrow(/includedTags\[0\].value "it's \\"x\\"" contains both quote characters/);
+    });
+
+    test('rejects an empty tag key', () => {
+      const { stack } = integrationStack();
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', excludedTags: [{ key: '', value: 'x' }] }))
+        .toThrow(/excludedTags\[0\].key "" is empty/);
+    });
+
+    test('rejects an integration without services at synth time', () => {
+      const { stack } = integrationStack();
+      new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      expect(() => Template.fromStack(stack)).toThrow(/Stack\/Aws.*services \[\] is empty; expected at least one addService\(\) call/s);
+    });
+
+    test('rejects two integrations with the same name in the app, even in different stacks', () => {
+      const { app: shared, stack } = integrationStack();
+      const other = new Stack(shared, 'Other', { env: { account: '123456789012', region: 'us-east-1' } });
+      new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSsmParameter(ssm.StringParameter.fromStringParameterName(other, 'Key', 'k')) });
+      for (const s of [stack, other]) new MackerelAwsIntegration(s, 'Aws', { name: 'prod' }).addService(AwsIntegrationService.EC2);
+      expect(() => shared.synth()).toThrow(/name "prod" creates the same AWS integration as Stack\/Aws/);
+    });
+  });
+});
