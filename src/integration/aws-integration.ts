@@ -131,6 +131,10 @@ interface EnabledService {
  * The role never gets a write action: Mackerel stops collecting when its role could create an
  * internet gateway. Only the IAM role method is offered; access keys are not.
  *
+ * IAM is eventually consistent, so a role created in the same deployment may not be assumable
+ * yet when the integration is created: the integration depends on the role and its policy, and
+ * the provider retries the create or update while Mackerel rejects the role (up to 3 minutes).
+ *
  * @example
  * const aws = new MackerelAwsIntegration(this, 'Aws', { name: 'prod' });
  * aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
@@ -142,8 +146,12 @@ export class MackerelAwsIntegration extends Construct {
   /** The external ID Mackerel issued for this integration (a reference to the resource). */
   public readonly externalId: string;
 
-  /** The IAM role Mackerel assumes. */
-  public readonly role: iam.Role;
+  /**
+   * The IAM role Mackerel assumes.
+   *
+   * Grant it nothing else: Mackerel stops collecting when the role could write.
+   */
+  public readonly role: iam.IRole;
 
   /** The inline policy of the role, with the read actions of the enabled services. */
   public readonly policy: iam.Policy;
@@ -203,8 +211,11 @@ export class MackerelAwsIntegration extends Construct {
    */
   public addService(service: AwsIntegrationService, options: AwsIntegrationServiceOptions = {}): void {
     const property = `services.${service.id}`;
-    if (this.services.some((s) => s.service.id === service.id)) {
-      _fail(this, 'service', service.id, 'is enabled twice', 'each service once per integration', 'Call addService once per service');
+    // `Route 53` and `Route53` name the same service (docs vs Terraform), so spaces do not count.
+    const same = this.services.find((s) => s.service.id.replace(/ /g, '') === service.id.replace(/ /g, ''));
+    if (same) {
+      _fail(this, 'service', service.id, `is enabled twice (as ${JSON.stringify(same.service.id)} before)`, 'each service once per integration',
+        'Call addService once per service');
     }
     if (options.role !== undefined) _checkRoleFullName(this, `${property}.role`, options.role);
     if (options.excludedMetrics && options.includedMetrics) {

@@ -223,7 +223,15 @@ describe('MackerelAwsIntegration', () => {
   describe('validation', () => {
     test('rejects a service enabled twice', () => {
       const { aws } = designExample();
-      expect(() => aws.addService(AwsIntegrationService.ALB)).toThrow(/^Stack\/Aws: service "ALB" is enabled twice; expected each service once per integration/);
+      expect(() => aws.addService(AwsIntegrationService.ALB))
+        .toThrow(/^Stack\/Aws: service "ALB" is enabled twice \(as "ALB" before\); expected each service once per integration/);
+    });
+
+    test('rejects Route 53 enabled under both spellings', () => {
+      const { aws } = designExample();
+      aws.addService(AwsIntegrationService.ROUTE_53);
+      expect(() => aws.addService(AwsIntegrationService.of('Route53', { actions: ['route53:List*'] })))
+        .toThrow(/service "Route53" is enabled twice \(as "Route 53" before\)/);
     });
 
     test('rejects a role that is not service:role', () => {
