@@ -97,6 +97,8 @@ project.addTask('test:watch', { exec: 'vitest' });
 project.addTask('test:update', { exec: 'vitest run -u' });
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
+project.eslint?.allowDevDeps('examples/**');
+project.eslint?.allowDevDeps('bench/**');
 
 const examplesSynth = project.addTask('examples:synth', {
   description: 'Synthesize the example apps (no AWS credentials needed)',

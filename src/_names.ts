@@ -1,5 +1,5 @@
-import { IConstruct } from 'constructs';
 import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { _fail } from './_validation';
 
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
