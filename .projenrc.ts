@@ -107,6 +107,11 @@ const examplesSynth = project.addTask('examples:synth', {
 });
 project.testTask.spawn(examplesSynth);
 
+project.addTask('emulator', {
+  description: 'Start the local Mackerel API emulator on port 4321 (key: emulator-write-key)',
+  exec: 'tsx src/emulator/main.ts --port 4321',
+});
+
 project.addTask('bench', {
   description: 'Benchmarks: synth cost of the agent against plain and Datadog, handler size and call counts',
   exec: 'tsx bench/run.ts',
