@@ -1,15 +1,20 @@
 import { badRequest, Json } from './_http';
 
-/** A fault as injected; see `FaultSpec` in index.ts. */
-export interface Fault {
+/** The next `times` calls matching `method` and `path` get `status`/`body`, or only a delay. */
+export interface FaultSpec {
   readonly method?: string;
+  /** An exact API path like `/api/v0/monitors`, or a prefix ending in `*`. */
   readonly path: string;
   readonly status?: number;
   readonly body?: unknown;
   readonly headers?: { [name: string]: string };
   readonly delayMs?: number;
+  /** @default 1 */
   readonly times?: number;
 }
+
+/** A fault as the queue holds it. */
+export type Fault = FaultSpec;
 
 interface Pending {
   readonly fault: Fault;

@@ -16,7 +16,7 @@
  */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { FaultQueue } from './_faults';
+import { FaultQueue, FaultSpec } from './_faults';
 import { route, Route } from './_http';
 import { EmulatorServer } from './_server';
 import { EmulatorState, Store } from './_state';
@@ -48,18 +48,7 @@ export interface EmulatorOptions {
   readonly orgName?: string;
 }
 
-/** The next `times` calls matching `method` and `path` get `status`/`body`, or only a delay. */
-export interface FaultSpec {
-  readonly method?: string;
-  /** An exact API path like `/api/v0/monitors`, or a prefix ending in `*`. */
-  readonly path: string;
-  readonly status?: number;
-  readonly body?: unknown;
-  readonly headers?: { [name: string]: string };
-  readonly delayMs?: number;
-  /** @default 1 */
-  readonly times?: number;
-}
+export type { FaultSpec } from './_faults';
 
 export interface RecordedRequest {
   readonly method: string;
