@@ -1,0 +1,168 @@
+/**
+ * The apply engine: CloudFormation's create / update / replace-and-clean-up / delete semantics
+ * for the Mackerel resources of an app, each operation sent to the handler as a Provider event.
+ */
+import { _App } from './assembly';
+import { _Environment, _StackPlan, _planStack, _reverseStateOrder, _sameJson } from './plan';
+import { _StateFile, _StateStore } from './state';
+
+/** A custom resource event as the Provider framework passes it to onEvent. @internal */
+export interface _ResourceEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly ResourceType: string;
+  readonly LogicalResourceId: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly ResourceProperties: { [key: string]: unknown };
+  readonly OldResourceProperties?: { [key: string]: unknown };
+  readonly PhysicalResourceId?: string;
+}
+
+/** Sends one event to the handler. @internal */
+export type _Invoke = (event: _ResourceEvent) => Promise<{ PhysicalResourceId: string; Data: { [key: string]: string } }>;
+
+/** What was done to one object. @internal */
+export interface _Outcome {
+  readonly action: 'created' | 'updated' | 'replaced' | 'deleted' | 'unchanged';
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly physicalId: string;
+  readonly name?: string;
+  /** The old physical ID of a replaced object, or the one a cleanup deleted. */
+  readonly previousId?: string;
+}
+
+/** Apply settings. @internal */
+export interface _ApplyOptions {
+  readonly app: _App;
+  readonly store: _StateStore;
+  readonly invoke: _Invoke;
+  readonly env: _Environment;
+  /** Delete everything the state holds for these stacks instead. */
+  readonly destroy?: boolean;
+  /** Called after each operation, with its position in the run. */
+  readonly report: (outcome: _Outcome, index: number, total: number) => void;
+  readonly notice: (message: string) => void;
+}
+
+let requestCounter = 0;
+
+/** Applies the app; throws on the first failed operation, with state saved up to it. @internal */
+export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
+  const { state } = options.store;
+  const plans = options.app.stacks.map((s) => _planStack(s, state, options.env, options.notice));
+  const total = countOperations(plans, state, options.destroy ?? false);
+  const outcomes: _Outcome[] = [];
+  const done = (o: _Outcome) => {
+    outcomes.push(o);
+    options.report(o, outcomes.length, total);
+  };
+  const run = new Run(options, done);
+  if (!options.destroy) {
+    for (const plan of plans) await run.createOrUpdate(plan);
+    await run.cleanUp(plans.map((p) => p.stackName));
+  }
+  for (const plan of options.destroy ? [...plans].reverse() : plans) await run.deleteRemoved(plan, options.destroy ?? false);
+  return outcomes;
+}
+
+function countOperations(plans: _StackPlan[], state: _StateFile, destroy: boolean): number {
+  let n = 0;
+  for (const plan of plans) {
+    const held = Object.keys(state.stacks[plan.stackName]?.resources ?? {});
+    n += destroy ? held.length : plan.order.length + held.filter((id) => !plan.resources[id]).length;
+    n += state.pendingDeletes.filter((p) => p.stackName === plan.stackName).length;
+  }
+  return n;
+}
+
+class Run {
+  constructor(private readonly options: _ApplyOptions, private readonly done: (o: _Outcome) => void) {}
+
+  private get state(): _StateFile {
+    return this.options.store.state;
+  }
+
+  private stackState(plan: _StackPlan) {
+    this.state.stacks[plan.stackName] ??= { stackId: plan.stackId, resources: {} };
+    return this.state.stacks[plan.stackName];
+  }
+
+  private event(plan: { stackId: string }, type: string, logicalId: string, rest: Partial<_ResourceEvent>): _ResourceEvent {
+    requestCounter += 1;
+    return {
+      ResourceType: type,
+      LogicalResourceId: logicalId,
+      StackId: plan.stackId,
+      RequestId: `cdk-mackerel-${process.pid}-${requestCounter}`,
+      ResourceProperties: {},
+      RequestType: 'Create',
+      ...rest,
+    };
+  }
+
+  async createOrUpdate(plan: _StackPlan): Promise<void> {
+    for (const id of plan.order) {
+      const type = plan.resources[id].Type;
+      const properties = plan.properties(id);
+      const held = this.stackState(plan).resources[id];
+      const dependsOn = [...(plan.dependencies.get(id) ?? [])].sort();
+      const base = { stackName: plan.stackName, logicalId: id, type, name: nameOf(properties) };
+      if (held && held.type === type && _sameJson(held.properties, properties)) {
+        this.done({ ...base, action: 'unchanged', physicalId: held.physicalId });
+        continue;
+      }
+      const result = held && held.type === type
+        ? await this.options.invoke(this.event(plan, type, id, {
+          RequestType: 'Update', PhysicalResourceId: held.physicalId, ResourceProperties: properties, OldResourceProperties: held.properties,
+        }))
+        : await this.options.invoke(this.event(plan, type, id, { RequestType: 'Create', ResourceProperties: properties }));
+      const replacedId = held && held.physicalId !== result.PhysicalResourceId ? held.physicalId : undefined;
+      if (replacedId) this.state.pendingDeletes.push({ stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId });
+      this.stackState(plan).resources[id] = { type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn };
+      this.options.store.save();
+      const action = !held ? 'created' : replacedId ? 'replaced' : 'updated';
+      this.done({ ...base, action, physicalId: result.PhysicalResourceId, previousId: replacedId });
+    }
+  }
+
+  /** CloudFormation's cleanup phase: the old objects of replaced resources, after every create and update. */
+  async cleanUp(stackNames: string[]): Promise<void> {
+    for (const pending of [...this.state.pendingDeletes].reverse()) {
+      if (!stackNames.includes(pending.stackName)) continue;
+      const stackId = this.state.stacks[pending.stackName]?.stackId ?? '';
+      await this.options.invoke(this.event({ stackId }, pending.type, pending.logicalId, {
+        RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
+      }));
+      this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
+      this.options.store.save();
+      this.done({ action: 'deleted', stackName: pending.stackName, logicalId: pending.logicalId, type: pending.type, physicalId: pending.physicalId, previousId: pending.physicalId });
+    }
+  }
+
+  /** Deletes, dependents first, what the state holds and the template no longer has (or everything on destroy). */
+  async deleteRemoved(plan: _StackPlan, destroy: boolean): Promise<void> {
+    const stack = this.state.stacks[plan.stackName];
+    if (!stack) return;
+    if (destroy) await this.cleanUp([plan.stackName]);
+    const gone = Object.keys(stack.resources).filter((id) => destroy || !plan.resources[id]);
+    for (const id of _reverseStateOrder(stack.resources, gone)) {
+      const held = stack.resources[id];
+      await this.options.invoke(this.event(stack, held.type, id, {
+        RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },
+      }));
+      delete stack.resources[id];
+      this.options.store.save();
+      this.done({ action: 'deleted', stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: nameOf(held.properties) });
+    }
+    if (Object.keys(stack.resources).length === 0) {
+      delete this.state.stacks[plan.stackName];
+      this.options.store.save();
+    }
+  }
+}
+
+function nameOf(properties: { readonly [key: string]: unknown }): string | undefined {
+  return typeof properties.name === 'string' ? properties.name : undefined;
+}

@@ -1,0 +1,106 @@
+/**
+ * Loads the CloudFormation templates of a synthesized app: every stack of a cloud assembly
+ * (cdk.out, through manifest.json) or one template file, keeping only what the CLI needs.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { _CliError } from './errors';
+
+/** A CloudFormation resource as written in a template. @internal */
+export interface _TemplateResource {
+  readonly Type: string;
+  readonly Properties?: { [key: string]: unknown };
+  readonly DependsOn?: string | string[];
+  readonly Condition?: string;
+}
+
+/** A template, the parts the CLI reads. @internal */
+export interface _Template {
+  readonly Resources?: { [logicalId: string]: _TemplateResource };
+  readonly Conditions?: { [name: string]: unknown };
+  readonly Parameters?: { [name: string]: { Default?: unknown } };
+}
+
+/** One stack of the app. @internal */
+export interface _Stack {
+  readonly stackName: string;
+  readonly template: _Template;
+  /** The region and account from the manifest, when they are concrete. */
+  readonly region?: string;
+  readonly account?: string;
+}
+
+/** The loaded app: its stacks and where its state file lives by default. @internal */
+export interface _App {
+  readonly stacks: _Stack[];
+  readonly baseDir: string;
+}
+
+const MACKEREL_TYPE = /^Custom::Mackerel/;
+
+/** Whether a resource type is one of this library's. @internal */
+export function _isMackerelType(type: string): boolean {
+  return MACKEREL_TYPE.test(type);
+}
+
+/** Loads a cloud assembly directory or a template file. @internal */
+export function _loadApp(path: string, stackFilter?: string): _App {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new _CliError(`${path} does not exist; expected a cloud assembly directory (cdk.out) or a template .json file`);
+  const app = statSync(full).isDirectory() ? loadAssembly(full, path) : loadTemplateFile(full, path);
+  const stacks = stackFilter ? app.stacks.filter((s) => s.stackName === stackFilter) : app.stacks;
+  if (stackFilter && stacks.length === 0) {
+    throw new _CliError(`--stack ${stackFilter} is not in ${path}; expected one of ${app.stacks.map((s) => s.stackName).join(', ') || '(no stacks)'}`);
+  }
+  return { stacks, baseDir: app.baseDir };
+}
+
+/** Fails when no stack holds a Mackerel resource. @internal */
+export function _requireMackerelResources(app: _App, path: string): void {
+  const count = app.stacks.reduce((n, s) => n + Object.values(s.template.Resources ?? {}).filter((r) => _isMackerelType(r.Type)).length, 0);
+  if (count === 0) throw new _CliError(`${path} has no Custom::Mackerel* resources; expected an app that uses MackerelProvider and Mackerel constructs`);
+}
+
+function readJson(file: string, shown: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new _CliError(`${shown} is not readable JSON (${(e as Error).message})`);
+  }
+}
+
+function loadTemplateFile(file: string, shown: string): _App {
+  const template = readJson(file, shown) as _Template;
+  if (typeof template !== 'object' || template === null || typeof template.Resources !== 'object') {
+    throw new _CliError(`${shown} is not a CloudFormation template; expected a JSON object with Resources`);
+  }
+  const name = file.replace(/^.*[\\/]/, '').replace(/\.template\.json$|\.json$/, '');
+  return { stacks: [{ stackName: name, template }], baseDir: dirname(file) };
+}
+
+interface ManifestArtifact {
+  readonly type: string;
+  readonly environment?: string;
+  readonly properties?: { readonly templateFile?: string; readonly stackName?: string };
+}
+
+function loadAssembly(dir: string, shown: string): _App {
+  const manifestFile = join(dir, 'manifest.json');
+  if (!existsSync(manifestFile)) throw new _CliError(`${shown} has no manifest.json; expected a cloud assembly directory (run cdk synth) or a template .json file`);
+  const manifest = readJson(manifestFile, join(shown, 'manifest.json')) as { artifacts?: { [id: string]: ManifestArtifact } };
+  const stacks: _Stack[] = [];
+  for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
+    const template = readJson(join(dir, artifact.properties.templateFile), join(shown, artifact.properties.templateFile)) as _Template;
+    const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
+    stacks.push({
+      stackName: artifact.properties.stackName ?? id,
+      template,
+      account: env && !env[1].startsWith('unknown') ? env[1] : undefined,
+      region: env && !env[2].startsWith('unknown') ? env[2] : undefined,
+    });
+  }
+  // Nested assemblies (CDK stages) are not followed: say so rather than apply half an app.
+  if (stacks.length === 0) throw new _CliError(`${shown}/manifest.json lists no CloudFormation stacks`);
+  return { stacks, baseDir: dir };
+}

@@ -1,0 +1,202 @@
+/**
+ * Resolves CloudFormation intrinsic functions in resource properties, as CloudFormation would
+ * before it calls a custom resource, and stringifies every scalar the way CloudFormation does.
+ */
+import { _TemplateResource } from './assembly';
+import { _CliError } from './errors';
+
+/** What a Mackerel resource has produced so far (from the state). @internal */
+export interface _Produced {
+  readonly physicalId: string;
+  readonly data: { readonly [attribute: string]: string };
+}
+
+/** Everything resolution needs. @internal */
+export interface _ResolveContext {
+  readonly stackName: string;
+  readonly stackId: string;
+  readonly region: string;
+  readonly account: string;
+  readonly resources: { readonly [logicalId: string]: _TemplateResource };
+  readonly conditions?: { readonly [name: string]: unknown };
+  readonly parameters?: { readonly [name: string]: { Default?: unknown } };
+  /** A Mackerel resource's physical ID and Data, or undefined when not created yet. */
+  produced(logicalId: string): _Produced | undefined;
+  /** Called once per placeholder used for a resource outside Mackerel. */
+  notice(message: string): void;
+  /** When set, an uncreated Mackerel resource resolves to this text instead of failing (diff). */
+  readonly unknownPlaceholder?: (what: string) => string;
+}
+
+/** Resolves every intrinsic of a value. @internal */
+export function _resolve(value: unknown, ctx: _ResolveContext): unknown {
+  if (Array.isArray(value)) return value.map((v) => _resolve(v, ctx)).filter((v) => v !== NO_VALUE);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::') || keys[0] === 'Condition')) {
+    return intrinsic(keys[0], (value as Record<string, unknown>)[keys[0]], ctx);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const resolved = _resolve(v, ctx);
+    if (resolved !== NO_VALUE) out[k] = resolved;
+  }
+  return out;
+}
+
+/** AWS::NoValue removes the property that holds it. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
+function intrinsic(name: string, arg: unknown, ctx: _ResolveContext): unknown {
+  switch (name) {
+    case 'Ref': return ref(String(arg), ctx);
+    case 'Fn::GetAtt': return getAtt(arg, ctx);
+    case 'Fn::Join': {
+      const [sep, list] = arg as [string, unknown];
+      return (asList(_resolve(list, ctx), 'Fn::Join')).map(String).join(sep);
+    }
+    case 'Fn::Select': {
+      const [index, list] = arg as [unknown, unknown];
+      const items = asList(_resolve(list, ctx), 'Fn::Select');
+      const i = Number(_resolve(index, ctx));
+      if (!(i >= 0 && i < items.length)) throw new _CliError(`Fn::Select index ${i} is out of range for a list of ${items.length}`);
+      return items[i];
+    }
+    case 'Fn::Split': {
+      const [sep, source] = arg as [string, unknown];
+      return String(_resolve(source, ctx)).split(sep);
+    }
+    case 'Fn::Sub': return sub(arg, ctx);
+    case 'Fn::GetAZs': return ['a', 'b', 'c'].map((z) => `${ctx.region}${z}`);
+    case 'Fn::If': {
+      const [cond, yes, no] = arg as [string, unknown, unknown];
+      return _resolve(condition(cond, ctx) ? yes : no, ctx);
+    }
+    case 'Fn::Base64': return Buffer.from(String(_resolve(arg, ctx))).toString('base64');
+    case 'Fn::ToJsonString': return JSON.stringify(_resolve(arg, ctx));
+    default:
+      throw new _CliError(`${name} is not supported by cdk-mackerel's local resolver; expected Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If, Fn::Base64 or Fn::ToJsonString`);
+  }
+}
+
+function asList(value: unknown, fn: string): unknown[] {
+  if (!Array.isArray(value)) throw new _CliError(`${fn} needs a list; got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function pseudo(name: string, ctx: _ResolveContext): string | typeof NO_VALUE | undefined {
+  switch (name) {
+    case 'AWS::Region': return ctx.region;
+    case 'AWS::AccountId': return ctx.account;
+    case 'AWS::Partition': return 'aws';
+    case 'AWS::URLSuffix': return 'amazonaws.com';
+    case 'AWS::StackName': return ctx.stackName;
+    case 'AWS::StackId': return ctx.stackId;
+    case 'AWS::NoValue': return NO_VALUE;
+    case 'AWS::NotificationARNs': return undefined;
+    default: return undefined;
+  }
+}
+
+function ref(name: string, ctx: _ResolveContext): unknown {
+  const p = pseudo(name, ctx);
+  if (p !== undefined) return p;
+  const param = ctx.parameters?.[name];
+  if (param) {
+    if (param.Default === undefined) throw new _CliError(`parameter ${name} has no Default; the local resolver cannot ask for it`);
+    return param.Default;
+  }
+  const resource = ctx.resources[name];
+  if (!resource) throw new _CliError(`Ref ${name} names nothing in the template`);
+  return mackerelOrPlaceholder(name, resource, undefined, ctx);
+}
+
+function getAtt(arg: unknown, ctx: _ResolveContext): unknown {
+  const [logicalId, attribute] = typeof arg === 'string' ? splitAtt(arg) : (arg as [string, string]);
+  const resource = ctx.resources[logicalId];
+  if (!resource) throw new _CliError(`Fn::GetAtt ${logicalId}.${attribute} names nothing in the template`);
+  return mackerelOrPlaceholder(logicalId, resource, String(_resolve(attribute, ctx)), ctx);
+}
+
+function splitAtt(text: string): [string, string] {
+  const dot = text.indexOf('.');
+  return [text.slice(0, dot), text.slice(dot + 1)];
+}
+
+function mackerelOrPlaceholder(logicalId: string, resource: _TemplateResource, attribute: string | undefined, ctx: _ResolveContext): unknown {
+  const what = attribute ? `${logicalId}.${attribute}` : logicalId;
+  if (!resource.Type.startsWith('Custom::Mackerel')) {
+    const value = placeholder(logicalId, resource.Type, attribute, ctx);
+    ctx.notice(`${what} (${resource.Type}) is not a Mackerel resource; using the placeholder ${value}`);
+    return value;
+  }
+  const produced = ctx.produced(logicalId);
+  if (!produced) {
+    if (ctx.unknownPlaceholder) return ctx.unknownPlaceholder(what);
+    throw new _CliError(`${what} is needed before ${logicalId} exists (dependency order is broken)`);
+  }
+  if (!attribute) return produced.physicalId;
+  const value = produced.data[attribute];
+  if (value === undefined) throw new _CliError(`Fn::GetAtt ${what}: the handler returned no attribute ${attribute}; it returned ${Object.keys(produced.data).join(', ') || 'none'}`);
+  return value;
+}
+
+/** A deterministic stand-in for something only AWS would create, shaped like an ARN where the type says so. */
+function placeholder(logicalId: string, type: string, attribute: string | undefined, ctx: _ResolveContext): string {
+  const [, service, kind] = type.split('::').map((s) => s.toLowerCase());
+  if (attribute === 'Arn') {
+    const region = service === 'iam' ? '' : ctx.region;
+    return `arn:aws:${service}:${region}:${ctx.account}:${kind}/${logicalId}`;
+  }
+  // Ref of most AWS resources is a name or an ID: the logical ID stands in for it.
+  return attribute ? `${logicalId}.${attribute}` : logicalId;
+}
+
+function sub(arg: unknown, ctx: _ResolveContext): string {
+  const [text, vars] = typeof arg === 'string' ? [arg, {}] : (arg as [string, Record<string, unknown>]);
+  return text.replace(/\$\{(!?)([^}]+)\}/g, (whole, bang: string, name: string) => {
+    if (bang) return `\${${name}}`;
+    if (name in vars) return String(_resolve(vars[name], ctx));
+    if (name.includes('.') && !name.startsWith('AWS::')) return String(getAtt(name, ctx));
+    const value = ref(name, ctx);
+    return value === NO_VALUE ? whole : String(value);
+  });
+}
+
+function condition(name: string, ctx: _ResolveContext): boolean {
+  const body = ctx.conditions?.[name];
+  if (body === undefined) throw new _CliError(`condition ${name} is not in the template`);
+  return evaluate(body, ctx);
+}
+
+function evaluate(body: unknown, ctx: _ResolveContext): boolean {
+  if (typeof body === 'boolean') return body;
+  const [fn, args] = Object.entries(body as Record<string, unknown>)[0] ?? [];
+  const list = args as unknown[];
+  switch (fn) {
+    case 'Condition': return condition(String(args), ctx);
+    case 'Fn::Equals': return JSON.stringify(_resolve(list[0], ctx)) === JSON.stringify(_resolve(list[1], ctx));
+    case 'Fn::Not': return !evaluate(list[0], ctx);
+    case 'Fn::And': return list.every((c) => evaluate(c, ctx));
+    case 'Fn::Or': return list.some((c) => evaluate(c, ctx));
+    default: throw new _CliError(`condition function ${fn} is not supported; expected Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition`);
+  }
+}
+
+/** Whether a resource's Condition lets it exist. @internal */
+export function _conditionHolds(resource: _TemplateResource, ctx: _ResolveContext): boolean {
+  return resource.Condition === undefined || condition(resource.Condition, ctx);
+}
+
+/**
+ * CloudFormation passes custom resource properties with every scalar as a string:
+ * 80 → "80", true → "true". Objects and lists keep their shape. @internal
+ */
+export function _stringifyScalars(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(_stringifyScalars);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _stringifyScalars(v)]));
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value;
+}

@@ -1,0 +1,84 @@
+/**
+ * What the CLI knows about one stack before it acts: its Mackerel resources in dependency
+ * order, and a resolver of their properties against the state. Shared by apply and diff.
+ */
+import { _Stack, _TemplateResource } from './assembly';
+import { _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
+import { _dependencies, _topologicalOrder } from './order';
+import { _StateFile } from './state';
+
+/** Region and account used for pseudo parameters and placeholders. @internal */
+export interface _Environment {
+  readonly region: string;
+  readonly account: string;
+}
+
+/** One stack, ready to act on. @internal */
+export interface _StackPlan {
+  readonly stackName: string;
+  readonly stackId: string;
+  /** Mackerel resources of the template, dependencies first. */
+  readonly order: string[];
+  readonly resources: { readonly [id: string]: _TemplateResource };
+  readonly dependencies: Map<string, Set<string>>;
+  /** The properties as CloudFormation would send them (strings), without ServiceToken. */
+  properties(logicalId: string, unknownPlaceholder?: (what: string) => string): { [key: string]: unknown };
+}
+
+/** A deterministic stack ID, like CloudFormation's ARN, unless the state already has one. @internal */
+export function _stackId(stackName: string, env: _Environment): string {
+  return `arn:aws:cloudformation:${env.region}:${env.account}:stack/${stackName}/cdk-mackerel-local`;
+}
+
+/** Plans one stack against the state. `notice` receives each placeholder message. @internal */
+export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, notice: (m: string) => void): _StackPlan {
+  const stackEnv = { region: stack.region ?? env.region, account: stack.account ?? env.account };
+  const stackId = state.stacks[stack.stackName]?.stackId ?? _stackId(stack.stackName, stackEnv);
+  const all = stack.template.Resources ?? {};
+  const ctx = (unknownPlaceholder?: (what: string) => string): _ResolveContext => ({
+    stackName: stack.stackName,
+    stackId,
+    ...stackEnv,
+    resources: all,
+    conditions: stack.template.Conditions,
+    parameters: stack.template.Parameters,
+    produced: (id) => {
+      const r = state.stacks[stack.stackName]?.resources[id];
+      return r ? { physicalId: r.physicalId, data: r.data } : undefined;
+    },
+    notice,
+    unknownPlaceholder,
+  });
+  const live = Object.fromEntries(Object.entries(all).filter(([, r]) => _conditionHolds(r, ctx())));
+  const dependencies = _dependencies(live);
+  return {
+    stackName: stack.stackName,
+    stackId,
+    order: _topologicalOrder(dependencies),
+    resources: live,
+    dependencies,
+    properties: (logicalId, unknownPlaceholder) => {
+      const { ServiceToken: _token, ...rest } = live[logicalId].Properties ?? {};
+      return _stringifyScalars(_resolve(rest, ctx(unknownPlaceholder))) as { [key: string]: unknown };
+    },
+  };
+}
+
+/** Deep equality of two JSON values. @internal */
+export function _sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+/** Reverse dependency order of resources kept in the state (dependents first). @internal */
+export function _reverseStateOrder(resources: { readonly [id: string]: { readonly dependsOn?: string[] } }, ids: string[]): string[] {
+  const deps = new Map(ids.map((id) => [id, new Set((resources[id].dependsOn ?? []).filter((d) => ids.includes(d)))]));
+  return _topologicalOrder(deps).reverse();
+}
