@@ -123,13 +123,15 @@ describe('isUnassumableRole', () => {
     [400, 'Failed to assume role'],
     [400, 'User: arn:aws:sts::217452466226:assumed-role/x is not authorized to perform: sts:AssumeRole'],
     [403, 'AccessDenied when calling AssumeRole'],
-    [400, 'invalid externalId'],
   ])('matches %i %s', (status, message) => {
     expect(isUnassumableRole(new MackerelApiError('POST', '/api/v0/aws-integrations', status, message))).toBe(true);
   });
 
   test.each([
     [400, 'name is already used'],
+    [400, 'invalid externalId'],
+    [400, 'externalId "x" was not issued for this organization'],
+    [400, 'roleArn "arn:aws:iam::1:user/x" is not an ARN of an IAM role'],
     [400, 'role shop:nothere is not found'],
     [500, 'Failed to assume role'],
     [401, 'Authentication failed'],
