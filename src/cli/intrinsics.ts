@@ -20,12 +20,12 @@ export interface _ResolveContext {
   readonly resources: { readonly [logicalId: string]: _TemplateResource };
   readonly conditions?: { readonly [name: string]: unknown };
   readonly parameters?: { readonly [name: string]: { Default?: unknown } };
+  /** When set, an uncreated Mackerel resource resolves to this text instead of failing (diff). */
+  readonly unknownPlaceholder?: (what: string) => string;
   /** A Mackerel resource's physical ID and Data, or undefined when not created yet. */
   produced(logicalId: string): _Produced | undefined;
   /** Called once per placeholder used for a resource outside Mackerel. */
   notice(message: string): void;
-  /** When set, an uncreated Mackerel resource resolves to this text instead of failing (diff). */
-  readonly unknownPlaceholder?: (what: string) => string;
 }
 
 /** Resolves every intrinsic of a value. @internal */

@@ -7,11 +7,14 @@ import { _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from '.
 import { _dependencies, _topologicalOrder } from './order';
 import { _StateFile } from './state';
 
-/** Region and account used for pseudo parameters and placeholders. @internal */
+/** Region and account given on the command line (they win over the stack's own). @internal */
 export interface _Environment {
-  readonly region: string;
-  readonly account: string;
+  readonly region?: string;
+  readonly account?: string;
 }
+
+const DEFAULT_REGION = 'us-east-1';
+const DEFAULT_ACCOUNT = '123456789012';
 
 /** One stack, ready to act on. @internal */
 export interface _StackPlan {
@@ -26,13 +29,16 @@ export interface _StackPlan {
 }
 
 /** A deterministic stack ID, like CloudFormation's ARN, unless the state already has one. @internal */
-export function _stackId(stackName: string, env: _Environment): string {
+export function _stackId(stackName: string, env: { readonly region: string; readonly account: string }): string {
   return `arn:aws:cloudformation:${env.region}:${env.account}:stack/${stackName}/cdk-mackerel-local`;
 }
 
 /** Plans one stack against the state. `notice` receives each placeholder message. @internal */
 export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, notice: (m: string) => void): _StackPlan {
-  const stackEnv = { region: stack.region ?? env.region, account: stack.account ?? env.account };
+  const stackEnv = {
+    region: env.region ?? stack.region ?? DEFAULT_REGION,
+    account: env.account ?? stack.account ?? DEFAULT_ACCOUNT,
+  };
   const stackId = state.stacks[stack.stackName]?.stackId ?? _stackId(stack.stackName, stackEnv);
   const all = stack.template.Resources ?? {};
   const ctx = (unknownPlaceholder?: (what: string) => string): _ResolveContext => ({

@@ -1,0 +1,70 @@
+/**
+ * A small read-only Mackerel API client for diff and for the pre-flight check of apply:
+ * GET only, one timeout, errors as one line that never contains the key.
+ */
+import { _CliError } from './errors';
+
+/** GETs a Mackerel API path; undefined for 404. @internal */
+export type _Get = (path: string) => Promise<unknown | undefined>;
+
+/** Settings of the client. @internal */
+export interface _ApiOptions {
+  readonly apiBase: string;
+  readonly apiKey: string;
+  /** @default 15000 */
+  readonly timeoutMs?: number;
+}
+
+/** Removes the key from a text, in the forms it may take. @internal */
+export function _scrubKey(text: string, apiKey: string): string {
+  if (apiKey.length === 0) return text;
+  let out = text;
+  for (const form of [apiKey, encodeURIComponent(apiKey), JSON.stringify(apiKey).slice(1, -1)]) out = out.split(form).join('****');
+  return out;
+}
+
+/** A GET client. @internal */
+export function _createGet(options: _ApiOptions): _Get {
+  const base = options.apiBase.endsWith('/') ? options.apiBase : `${options.apiBase}/`;
+  return async (path) => {
+    const url = new URL(path.replace(/^\//, ''), base);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { 'X-Api-Key': options.apiKey, 'Accept': 'application/json' },
+        signal: AbortSignal.timeout(options.timeoutMs ?? 15000),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+      throw new _CliError(_scrubKey(`cannot reach the Mackerel API at ${base} (${cause}); start one with \`cdk-mackerel emulator\`, pass --emulator, or check --api-base`, options.apiKey));
+    }
+    const text = await response.text();
+    if (response.status === 404) return undefined;
+    if (response.status === 401 || response.status === 403) {
+      throw new _CliError(`the Mackerel API at ${base} rejected the API key (HTTP ${response.status}${errorMessage(text, options.apiKey)}); check MACKEREL_APIKEY`);
+    }
+    if (!response.ok) throw new _CliError(_scrubKey(`GET ${url.pathname} failed: HTTP ${response.status}${errorMessage(text, options.apiKey)}`, options.apiKey));
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new _CliError(`GET ${url.pathname} returned something that is not JSON; is ${base} a Mackerel API?`);
+    }
+  };
+}
+
+function errorMessage(text: string, apiKey: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string } | string };
+    const message = typeof body.error === 'string' ? body.error : body.error?.message;
+    return message ? `: ${_scrubKey(message, apiKey)}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Checks that the API answers and takes the key: GET /api/v0/org. @internal */
+export async function _preflight(get: _Get): Promise<string> {
+  const org = (await get('/api/v0/org')) as { name?: string } | undefined;
+  if (!org) throw new _CliError('GET /api/v0/org answered 404; is --api-base a Mackerel API?');
+  return org.name ?? '';
+}

@@ -1,0 +1,108 @@
+/** Command-line parsing: the commands, their flags and the usage text. */
+import { parseArgs } from 'node:util';
+import { _CliError } from './errors';
+
+/** The local emulator's default address (`cdk-mackerel emulator`). @internal */
+export const _DEFAULT_API_BASE = 'http://127.0.0.1:4321/';
+
+/** Parsed arguments. @internal */
+export interface _Args {
+  readonly command: 'apply' | 'diff' | 'emulator' | 'help';
+  readonly path?: string;
+  readonly apiBase?: string;
+  readonly emulator: boolean;
+  readonly state?: string;
+  readonly destroy: boolean;
+  readonly stack?: string;
+  readonly region?: string;
+  readonly account?: string;
+  readonly timeoutSeconds: number;
+  readonly verbose: boolean;
+  readonly port: number;
+  readonly host?: string;
+}
+
+/** The usage text. @internal */
+export const _USAGE = `Usage:
+  cdk-mackerel apply <cdk.out | template.json> [options]   create, update or delete the Mackerel objects of the app
+  cdk-mackerel diff  <cdk.out | template.json> [options]   show what apply would change, and drift; exit 0 none, 1 some, 2 error
+  cdk-mackerel emulator [--port 4321] [--host 127.0.0.1]   run a local Mackerel API emulator
+
+Options of apply and diff:
+  --api-base URL   Mackerel API base (default ${_DEFAULT_API_BASE}, the emulator of \`cdk-mackerel emulator\`;
+                   https://api.mackerelio.com/ for a real organization). The key is read from MACKEREL_APIKEY
+                   (the emulator's own key is used for a local base when it is unset).
+  --emulator       apply only: start an emulator for this run alone (state kept in memory, nothing written)
+  --state FILE     state file (default .mackerel-state.json beside the cdk.out directory or the template)
+  --stack NAME     only this stack of the assembly
+  --destroy        apply only: delete every object the state holds for the app's stacks
+  --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
+  --timeout SEC    time per operation, retries included (default 300)
+  --verbose        show the handler's log lines`;
+
+const OPTIONS = {
+  'api-base': { type: 'string' },
+  'emulator': { type: 'boolean', default: false },
+  'state': { type: 'string' },
+  'destroy': { type: 'boolean', default: false },
+  'stack': { type: 'string' },
+  'region': { type: 'string' },
+  'account': { type: 'string' },
+  'timeout': { type: 'string' },
+  'verbose': { type: 'boolean', default: false },
+  'port': { type: 'string' },
+  'host': { type: 'string' },
+  'help': { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Parses argv (without node and the script). @internal */
+export function _parseArgs(argv: readonly string[]): _Args {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new _CliError(`${(e as Error).message}; see cdk-mackerel --help`);
+  }
+  const { values, positionals } = parsed;
+  const [command, path, ...extra] = positionals;
+  if (values.help || command === undefined || command === 'help') return defaults('help', values);
+  if (command !== 'apply' && command !== 'diff' && command !== 'emulator') {
+    throw new _CliError(`unknown command ${JSON.stringify(command)}; expected apply, diff or emulator`);
+  }
+  if (extra.length > 0) throw new _CliError(`unexpected argument ${JSON.stringify(extra[0])}; expected one cloud assembly directory or template`);
+  if (command !== 'emulator' && path === undefined) throw new _CliError(`${command} needs a cloud assembly directory (cdk.out) or a template .json file`);
+  if (command !== 'apply' && (values.destroy || values.emulator)) throw new _CliError(`--${values.destroy ? 'destroy' : 'emulator'} is an option of apply only`);
+  if (values.emulator && (values['api-base'] || values.state)) throw new _CliError('--emulator starts its own API and keeps state in memory; it cannot be combined with --api-base or --state');
+  return { ...defaults(command, values), path };
+}
+
+function defaults(command: _Args['command'], values: { [key: string]: string | boolean | undefined }): _Args {
+  return {
+    command,
+    apiBase: values['api-base'] as string | undefined,
+    emulator: values.emulator === true,
+    state: values.state as string | undefined,
+    destroy: values.destroy === true,
+    stack: values.stack as string | undefined,
+    region: values.region as string | undefined,
+    account: values.account as string | undefined,
+    timeoutSeconds: positiveNumber('timeout', values.timeout as string | undefined, 300),
+    verbose: values.verbose === true,
+    port: port(values.port as string | undefined),
+    host: values.host as string | undefined,
+  };
+}
+
+function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!(n > 0)) throw new _CliError(`--${flag} ${JSON.stringify(text)} is not a positive number of seconds`);
+  return n;
+}
+
+function port(text: string | undefined): number {
+  if (text === undefined) return 4321;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new _CliError(`--port ${JSON.stringify(text)} is not a port number; expected 0-65535`);
+  return n;
+}

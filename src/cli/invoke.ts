@@ -1,0 +1,48 @@
+/**
+ * Runs the real Lambda handler in this process, as the Provider framework would: one event at
+ * a time, the API base and key in the environment the handler reads, its JSON log lines kept
+ * off the terminal unless asked for.
+ */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { _Invoke, _ResourceEvent } from './apply';
+import { handler } from '../provider/handler';
+import { settings } from '../provider/handler/settings';
+
+/** Settings of the in-process handler. @internal */
+export interface _InvokeOptions {
+  readonly apiBase: string;
+  readonly apiKey: string;
+  /** The time each operation gets, like the Lambda's remaining time (retries stop there). */
+  readonly timeoutMs: number;
+  /** Where the handler's log lines go; dropped when undefined. */
+  readonly log?: (line: string) => void;
+}
+
+/** An invoker that calls the handler with the API base and key set for the call only. @internal */
+export function _handlerInvoke(options: _InvokeOptions): _Invoke {
+  return async (event: _ResourceEvent) => {
+    const saved = { base: process.env.MACKEREL_APIBASE, key: process.env.MACKEREL_APIKEY, log: console.log, error: console.error };
+    process.env.MACKEREL_APIBASE = options.apiBase;
+    process.env.MACKEREL_APIKEY = options.apiKey;
+    const sink = (...args: unknown[]) => options.log?.(args.map(String).join(' '));
+    console.log = sink;
+    console.error = sink;
+    const deadline = Date.now() + options.timeoutMs;
+    try {
+      const cfnEvent = { ServiceToken: 'cdk-mackerel', ResponseURL: 'http://localhost/', ...event } as unknown as CloudFormationCustomResourceEvent;
+      // The handler keeps a safety margin for reporting to CloudFormation; locally the whole
+      // --timeout is for Mackerel calls, so the margin comes on top.
+      return await handler(cfnEvent, { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) + settings.safetyMarginMs });
+    } finally {
+      console.log = saved.log;
+      console.error = saved.error;
+      restore('MACKEREL_APIBASE', saved.base);
+      restore('MACKEREL_APIKEY', saved.key);
+    }
+  };
+}
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}

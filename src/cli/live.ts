@@ -1,0 +1,43 @@
+/**
+ * Reads the live Mackerel object behind a physical ID, shaped like the resource's properties
+ * (the contract of ../provider/_properties.ts), for drift detection.
+ */
+import { _Get } from './api';
+
+/** The live object, or undefined when it is gone; `unreadable` when the API has no read. @internal */
+export type _LiveObject = { readonly [key: string]: unknown } | undefined | 'unreadable';
+
+type Reader = (get: _Get, physicalId: string) => Promise<_LiveObject>;
+
+async function findIn(get: _Get, path: string, listKey: string, id: string): Promise<_LiveObject> {
+  const body = (await get(path)) as { [key: string]: Array<{ id?: string }> } | undefined;
+  return body?.[listKey]?.find((o) => o.id === id);
+}
+
+const READERS: { readonly [type: string]: Reader } = {
+  'Custom::MackerelService': async (get, name) => {
+    const body = (await get('/api/v0/services')) as { services: Array<{ name: string; memo?: string }> };
+    const found = body.services.find((s) => s.name === name);
+    return found ? { name: found.name, memo: found.memo } : undefined;
+  },
+  'Custom::MackerelRole': async (get, fullName) => {
+    const [service, role] = fullName.split(':');
+    const body = (await get(`/api/v0/services/${encodeURIComponent(service)}/roles`)) as { roles: Array<{ name: string; memo?: string }> } | undefined;
+    const found = body?.roles.find((r) => r.name === role);
+    return found ? { service, name: found.name, memo: found.memo } : undefined;
+  },
+  'Custom::MackerelMonitor': async (get, id) => ((await get(`/api/v0/monitors/${encodeURIComponent(id)}`)) as { monitor?: object } | undefined)?.monitor as _LiveObject,
+  'Custom::MackerelChannel': (get, id) => findIn(get, '/api/v0/channels', 'channels', id),
+  'Custom::MackerelNotificationGroup': (get, id) => findIn(get, '/api/v0/notification-groups', 'notificationGroups', id),
+  'Custom::MackerelAlertGroupSetting': async (get, id) => (await get(`/api/v0/alert-group-settings/${encodeURIComponent(id)}`)) as _LiveObject,
+  'Custom::MackerelDowntime': (get, id) => findIn(get, '/api/v0/downtimes', 'downtimes', id),
+  'Custom::MackerelAwsIntegration': async (get, id) => (await get(`/api/v0/aws-integrations/${encodeURIComponent(id)}`)) as _LiveObject,
+  // The external ID has no read endpoint.
+  'Custom::MackerelAwsIntegrationExternalId': async () => 'unreadable',
+};
+
+/** Reads one live object. @internal */
+export async function _readLive(get: _Get, type: string, physicalId: string): Promise<_LiveObject> {
+  const reader = READERS[type];
+  return reader ? reader(get, physicalId) : 'unreadable';
+}

@@ -1,0 +1,175 @@
+/**
+ * The `cdk-mackerel` command: apply, diff and emulator. Errors are one line on stderr with exit
+ * code 2; every line printed has the API key scrubbed out.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_EMULATOR_API_KEY, MackerelEmulator, startEmulator } from '../emulator';
+import { _createGet, _preflight, _scrubKey } from './api';
+import { _apply } from './apply';
+import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
+import { _App, _loadApp, _requireMackerelResources } from './assembly';
+import { _diff } from './diff';
+import { _CliError } from './errors';
+import { _handlerInvoke } from './invoke';
+import { _Environment } from './plan';
+import { _formatApplySummary, _formatDiff, _formatOutcome } from './printer';
+import { _StateStore, _fileStore, _memoryStore } from './state';
+import { RESOURCE_MODULES } from '../provider/handler';
+
+/** Where the command reads and writes. @internal */
+export interface _Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Stops `emulator` (it otherwise runs until SIGINT or SIGTERM). */
+  readonly signal?: AbortSignal;
+}
+
+/** Runs one command; resolves to the exit code. @internal */
+export async function _main(argv: readonly string[], io: _Io): Promise<number> {
+  let key = '';
+  const out = (line: string) => io.out(_scrubKey(line, key));
+  const err = (line: string) => io.err(_scrubKey(line, key));
+  let emulator: MackerelEmulator | undefined;
+  try {
+    const args = _parseArgs(argv);
+    if (args.command === 'help') {
+      out(_USAGE);
+      return 0;
+    }
+    if (args.command === 'emulator') return await runEmulator(args, io, out);
+    const app = _loadApp(resolve(io.cwd, args.path!), args.stack);
+    if (!args.destroy) _requireMackerelResources(app, args.path!);
+    if (args.emulator) {
+      emulator = await startEmulator({ port: 0 });
+      out(`Started an emulator for this run at ${emulator.url} (state kept in memory).`);
+    }
+    const apiBase = normalizeBase(emulator?.url ?? args.apiBase ?? _DEFAULT_API_BASE);
+    key = emulator?.apiKey ?? apiKeyFor(apiBase, io.env);
+    const io2 = { out, err };
+    return args.command === 'apply' ? await apply(args, app, apiBase, key, emulator !== undefined, io2) : await diff(args, app, apiBase, key, io2);
+  } catch (e) {
+    const message = e instanceof _CliError ? e.message : `${(e as Error).message ?? String(e)}`;
+    err(`cdk-mackerel: ${message.split('\n')[0]}`);
+    return 2;
+  } finally {
+    await emulator?.close();
+  }
+}
+
+interface Print {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+async function apply(args: _Args, app: _App, apiBase: string, key: string, inMemory: boolean, io: Print): Promise<number> {
+  const file = stateFile(args, app);
+  const store: _StateStore = inMemory ? _memoryStore() : _fileStore(file);
+  checkStateBase(store, apiBase, file);
+  const org = await _preflight(_createGet({ apiBase, apiKey: key }));
+  io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org})${inMemory ? '' : `, state ${file}`}`);
+  store.state.apiBase = apiBase;
+  const notices = new Set<string>();
+  try {
+    const outcomes = await _apply({
+      app,
+      store,
+      env: environment(args),
+      destroy: args.destroy,
+      invoke: _handlerInvoke({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000, log: args.verbose ? io.err : undefined }),
+      report: (o, i, n) => io.out(_formatOutcome(o, i, n)),
+      notice: (m) => {
+        if (!notices.has(m)) io.err(`notice: ${m}`);
+        notices.add(m);
+      },
+    });
+    io.out(_formatApplySummary(outcomes));
+    return 0;
+  } catch (e) {
+    const saved = inMemory ? '' : `; what succeeded is saved in ${file}, run apply again to finish`;
+    throw new _CliError(`${(e as Error).message.split('\n')[0]}${saved}`);
+  }
+}
+
+async function diff(args: _Args, app: _App, apiBase: string, key: string, io: Print): Promise<number> {
+  const file = stateFile(args, app);
+  const store = _fileStore(file);
+  checkStateBase(store, apiBase, file);
+  const get = _createGet({ apiBase, apiKey: key });
+  await _preflight(get);
+  const knownFields = (type: string) => Object.keys(RESOURCE_MODULES[type]?.schema ?? {});
+  const notices = new Set<string>();
+  const entries = await _diff(app, store.state, get, environment(args), (m) => notices.add(m), knownFields);
+  for (const line of _formatDiff(entries)) io.out(line);
+  return entries.length > 0 ? 1 : 0;
+}
+
+async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): Promise<number> {
+  const emulator = await startEmulator({ port: args.port, host: args.host });
+  // The emulator's own fake key: printing it is harmless and lets apply and diff call it.
+  out(`Mackerel API emulator listening on ${emulator.url}`);
+  out(`API key (read+write): ${emulator.apiKey}`);
+  out(`Apply to it with: cdk-mackerel apply cdk.out${emulator.url === _DEFAULT_API_BASE ? '' : ` --api-base ${emulator.url}`}`);
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    io.signal?.addEventListener('abort', stop, { once: true });
+    if (!io.signal) {
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
+  });
+  await emulator.close();
+  return 0;
+}
+
+function normalizeBase(base: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new _CliError(`--api-base ${JSON.stringify(base)} is not a URL; expected e.g. https://api.mackerelio.com/`);
+  }
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+function apiKeyFor(apiBase: string, env: NodeJS.ProcessEnv): string {
+  if (env.MACKEREL_APIKEY) return env.MACKEREL_APIKEY;
+  const host = new URL(apiBase).hostname;
+  if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') return DEFAULT_EMULATOR_API_KEY;
+  throw new _CliError(`MACKEREL_APIKEY is not set; expected the API key of the organization at ${apiBase} in that environment variable`);
+}
+
+/** Beside the cdk.out directory (so a fresh synth keeps it), or beside the template. */
+function stateFile(args: _Args, app: _App): string {
+  if (args.state) return resolve(args.state);
+  const base = existsSync(app.baseDir) && statSync(app.baseDir).isDirectory() && existsSync(join(app.baseDir, 'manifest.json')) ? dirname(app.baseDir) : app.baseDir;
+  return join(base, '.mackerel-state.json');
+}
+
+function checkStateBase(store: _StateStore, apiBase: string, file: string): void {
+  const applied = store.state.apiBase;
+  if (applied && applied !== apiBase && Object.keys(store.state.stacks).length > 0) {
+    throw new _CliError(`state file ${file} belongs to ${applied}, not ${apiBase}; pass --state with another file for another organization`);
+  }
+}
+
+function environment(args: _Args): _Environment {
+  return { region: args.region, account: args.account };
+}
+
+/** The entry point of bin/cdk-mackerel. @internal */
+export function _cli(argv: readonly string[]): void {
+  _main(argv, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  }).then((code) => {
+    process.exitCode = code;
+  }, (e: unknown) => {
+    process.stderr.write(`cdk-mackerel: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  });
+}

@@ -1,0 +1,66 @@
+/** Human-readable output of apply and diff, one object per line. */
+import { _Outcome } from './apply';
+import { _DiffEntry, _FieldChange } from './diff';
+
+const SHORT_TYPE = (type: string) => type.replace(/^Custom::Mackerel/, '');
+
+/** One apply outcome: `[k/n] created  Monitor  HighCpu  id=… "name"`. @internal */
+export function _formatOutcome(o: _Outcome, index: number, total: number): string {
+  const progress = `[${String(index).padStart(String(total).length)}/${total}]`;
+  const id = o.action === 'replaced' ? `${o.previousId} -> ${o.physicalId}` : o.physicalId;
+  const cleanup = o.action === 'deleted' && o.previousId ? ' (old object of a replacement)' : '';
+  const name = o.name !== undefined ? ` "${o.name}"` : '';
+  return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${o.stackName}/${o.logicalId} ${id}${name}${cleanup}`;
+}
+
+/** The closing line of an apply. @internal */
+export function _formatApplySummary(outcomes: readonly _Outcome[]): string {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
+  const parts = ['created', 'updated', 'replaced', 'deleted', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
+  return `Done: ${parts.join(', ') || 'nothing to do'}.`;
+}
+
+const MARK: { readonly [kind in _DiffEntry['kind']]: string } = {
+  create: '+ create ',
+  update: '~ update ',
+  replace: '! replace',
+  delete: '- delete ',
+  drift: '~ drift  ',
+  gone: '? gone   ',
+};
+
+const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
+  create: '',
+  update: '',
+  replace: ' (new Mackerel ID; the old object is deleted)',
+  delete: '',
+  drift: ' changed in Mackerel outside the template (last applied -> live):',
+  gone: ' deleted in Mackerel outside the template; apply re-creates it',
+};
+
+function show(value: unknown): string {
+  return value === undefined ? '(absent)' : JSON.stringify(value);
+}
+
+function formatChange(c: _FieldChange, kind: _DiffEntry['kind']): string {
+  if (kind === 'create') return `      ${c.field}: ${show(c.new)}`;
+  return `      ${c.field}: ${show(c.old)} -> ${show(c.new)}`;
+}
+
+/** The whole diff, or a line saying there is none. @internal */
+export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
+  if (entries.length === 0) return ['No differences.'];
+  const lines: string[] = [];
+  for (const e of entries) {
+    const id = e.physicalId ? ` ${e.physicalId}` : '';
+    const name = e.name !== undefined ? ` "${e.name}"` : '';
+    lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(22)} ${e.stackName}/${e.logicalId}${id}${name}${HINT[e.kind]}`);
+    for (const c of e.changes) lines.push(formatChange(c, e.kind));
+  }
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+  const words: { readonly [kind: string]: string } = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete', drift: 'drifted', gone: 'deleted outside' };
+  lines.push(`${[...counts].map(([k, n]) => `${n} ${words[k]}`).join(', ')}.`);
+  return lines;
+}

@@ -1,0 +1,72 @@
+/** Synthesizes small apps to a cdk.out and runs the CLI in-process, capturing its output. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { MackerelApiKey } from '../../src/api-key';
+import { _main } from '../../src/cli/main';
+import { _StateFile } from '../../src/cli/state';
+import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service';
+
+export interface Run {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Runs `cdk-mackerel <argv>` in-process. */
+export async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await _main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A fresh directory for one test. */
+export function workDir(): string {
+  return mkdtempSync(join(tmpdir(), 'cdk-mackerel-cli-'));
+}
+
+/** What a version of the example stack holds. */
+export interface ShopVersion {
+  readonly cpuWarning: number;
+  /** The metric of the memory monitor (a change replaces it). */
+  readonly memMetric: string;
+  /** Whether the connectivity monitor exists. */
+  readonly alive: boolean;
+  /** Whether the disk monitor exists. */
+  readonly disk?: boolean;
+}
+
+/** Synthesizes the shop app into `<dir>/cdk.out` and returns that path. */
+export function synthShop(dir: string, v: ShopVersion): string {
+  const outdir = join(dir, 'cdk.out');
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Shop');
+  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  const shop = new MackerelService(stack, 'Service', { name: 'shop', memo: 'the shop' });
+  const web = shop.addRole('web');
+  const host = (id: string, name: string, metric: string, warning: number) => new HostMetricMonitor(stack, id, {
+    name,
+    metric,
+    operator: MonitorOperator.GREATER_THAN,
+    warning,
+    critical: 95,
+    duration: Duration.minutes(3),
+    scopes: [MonitorScope.fromRole(web)],
+  });
+  host('Cpu', 'web cpu', 'cpu%', v.cpuWarning);
+  host('Mem', 'web memory', v.memMetric, 80);
+  if (v.disk) host('Disk', 'web disk', 'disk%', 80);
+  if (v.alive) new ConnectivityMonitor(stack, 'Alive', { scopes: [MonitorScope.fromService(shop)] });
+  app.synth();
+  return outdir;
+}
+
+/** Reads the state file the CLI wrote. */
+export function readState(file: string): _StateFile {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}

@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { cli, readState, synthShop, workDir } from './_fixture';
+import { MackerelEmulator, startEmulator } from '../../src/emulator';
+
+let emulator: MackerelEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+});
+afterAll(async () => emulator.close());
+beforeEach(() => emulator.reset());
+
+const monitorsByName = () => Object.fromEntries(emulator.state().monitors.map((m: any) => [m.name, m]));
+
+describe('apply, change, diff, drift and destroy against the emulator', () => {
+  test('a whole lifecycle', async () => {
+    const dir = workDir();
+    const base = ['--api-base', emulator.url];
+    const stateFile = join(dir, '.mackerel-state.json');
+
+    // First apply creates everything, in dependency order.
+    let assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: true });
+    let run = await cli(['apply', assembly, ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/\[1\/5\] created\s+Service\s+Shop\/Service\w* shop "shop"/);
+    expect(run.out).toMatch(/\[5\/5\] created/);
+    let state = emulator.state();
+    expect(state.services.map((s: any) => s.name)).toEqual(['shop']);
+    expect(Object.keys(monitorsByName()).sort()).toEqual(['web cpu', 'web memory', expect.any(String)].sort());
+    const cpu = monitorsByName()['web cpu'];
+    const mem = monitorsByName()['web memory'];
+    expect(cpu).toMatchObject({ warning: 80, critical: 95, duration: 3 });
+    expect(readState(stateFile).stacks.Shop.resources).toBeDefined();
+
+    // Nothing changed: diff is clean (role scopes read back as "shop: web" are not drift), apply is a no-op.
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.out).toBe('No differences.');
+    expect(run.code).toBe(0);
+    const before = emulator.requests().length;
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.out).toMatch(/5 unchanged/);
+    expect(emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+
+    // Changed template: diff shows it field by field and exits 1.
+    assembly = synthShop(dir, { cpuWarning: 85, memMetric: 'container-mem%', alive: false });
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/~ update\s+Monitor\s+Shop\/Cpu\w* \S+ "web cpu"\n\s+warning: "80" -> "85"/);
+    expect(run.out).toMatch(/! replace\s+Monitor\s+Shop\/Mem\w*[^\n]*\n\s+metric: "memory%" -> "container-mem%"/);
+    expect(run.out).toMatch(/- delete\s+Monitor\s+Shop\/Alive/);
+
+    // Apply: in place, replaced (old one cleaned up), removed.
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/updated\s+Monitor/);
+    expect(run.out).toMatch(/replaced\s+Monitor\s+Shop\/Mem\w* \S+ -> \S+/);
+    expect(run.out).toMatch(/deleted\s+Monitor\s+Shop\/Mem\w* \S+ \(old object of a replacement\)/);
+    const after = monitorsByName();
+    expect(Object.keys(after).sort()).toEqual(['web cpu', 'web memory']);
+    expect(after['web cpu']).toMatchObject({ id: cpu.id, warning: 85 });
+    expect(after['web memory'].id).not.toBe(mem.id);
+    expect(after['web memory'].metric).toBe('container-mem%');
+    expect((await cli(['diff', assembly, ...base])).code).toBe(0);
+
+    // Drift made directly in Mackerel shows in diff, as last applied -> live.
+    const response = await fetch(new URL(`api/v0/monitors/${cpu.id}`, emulator.url), {
+      method: 'PUT',
+      headers: { 'X-Api-Key': emulator.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...after['web cpu'], id: undefined, warning: 70, memo: 'changed by hand' }),
+    });
+    expect(response.status).toBe(200);
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/~ drift\s+Monitor\s+Shop\/Cpu\w*[^\n]*outside the template[^\n]*\n(\s+\w+: .*\n)*\s+warning: "85" -> "70"/);
+    expect(run.out).toMatch(/memo: \(absent\) -> "changed by hand"/);
+
+    // Destroy leaves nothing the stack made.
+    run = await cli(['apply', assembly, ...base, '--destroy']);
+    expect(run.code).toBe(0);
+    state = emulator.state();
+    expect(state.services).toEqual([]);
+    expect(state.monitors).toEqual([]);
+    expect(readState(stateFile).stacks).toEqual({});
+  });
+
+  test('a failure in the middle of an apply leaves state that a second apply finishes', async () => {
+    const dir = workDir();
+    const base = ['--api-base', emulator.url, '--timeout', '2'];
+    let assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: false });
+    const first = await cli(['apply', assembly, ...base]);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+
+    assembly = synthShop(dir, { cpuWarning: 90, memMetric: 'memory%', alive: false, disk: true });
+    emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    const failed = await cli(['apply', assembly, ...base]);
+    expect(failed.code).toBe(2);
+    expect(failed.err).toMatch(/^cdk-mackerel: .*Disk.*500.*run apply again to finish$/);
+    expect(failed.out).toMatch(/updated\s+Monitor\s+Shop\/Cpu/);
+    const saved = readState(join(dir, '.mackerel-state.json')).stacks.Shop.resources;
+    const cpuId = Object.keys(saved).find((id) => id.startsWith('Cpu'))!;
+    expect(saved[cpuId].properties).toMatchObject({ warning: '90' });
+    expect(Object.keys(saved).some((id) => id.startsWith('Disk'))).toBe(false);
+    expect(monitorsByName()['web disk']).toBeUndefined();
+
+    emulator.clearFaults();
+    const second = await cli(['apply', assembly, ...base]);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/created\s+Monitor\s+Shop\/Disk/);
+    expect(second.out).toMatch(/unchanged\s+Monitor\s+Shop\/Cpu/);
+    expect(monitorsByName()['web disk']).toMatchObject({ metric: 'disk%' });
+  });
+});
