@@ -1,0 +1,93 @@
+import { describe, expect, test } from 'vitest';
+import { _TemplateResource } from '../../src/cli/assembly';
+import { _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from '../../src/cli/intrinsics';
+
+function context(resources: { [id: string]: _TemplateResource }, produced: { [id: string]: { physicalId: string; data: { [k: string]: string } } } = {}, extra: Partial<_ResolveContext> = {}) {
+  const notices: string[] = [];
+  const ctx: _ResolveContext = {
+    stackName: 'Shop',
+    stackId: 'arn:aws:cloudformation:ap-northeast-1:111122223333:stack/Shop/x',
+    region: 'ap-northeast-1',
+    account: '111122223333',
+    resources,
+    produced: (id) => produced[id],
+    notice: (m) => notices.push(m),
+    ...extra,
+  };
+  return { ctx, notices };
+}
+
+const RESOURCES: { [id: string]: _TemplateResource } = {
+  Svc: { Type: 'Custom::MackerelService' },
+  Cpu: { Type: 'Custom::MackerelMonitor' },
+  Role: { Type: 'AWS::IAM::Role' },
+  Bucket: { Type: 'AWS::S3::Bucket' },
+};
+
+describe('intrinsic functions', () => {
+  test('Ref and Fn::GetAtt of a Mackerel resource give its physical ID and Data', () => {
+    const { ctx } = context(RESOURCES, { Svc: { physicalId: 'shop', data: { Name: 'shop' } }, Cpu: { physicalId: 'm1', data: { MonitorId: 'm1' } } });
+    expect(_resolve({ a: { 'Ref': 'Svc' }, b: { 'Fn::GetAtt': ['Cpu', 'MonitorId'] }, c: { 'Fn::GetAtt': 'Svc.Name' } }, ctx))
+      .toEqual({ a: 'shop', b: 'm1', c: 'shop' });
+  });
+
+  test('an attribute the handler did not return is an error naming it', () => {
+    const { ctx } = context(RESOURCES, { Cpu: { physicalId: 'm1', data: { MonitorId: 'm1' } } });
+    expect(() => _resolve({ 'Fn::GetAtt': ['Cpu', 'Nope'] }, ctx)).toThrow(/Cpu\.Nope: the handler returned no attribute Nope; it returned MonitorId/);
+  });
+
+  test('an uncreated Mackerel resource fails, or gives the placeholder diff asks for', () => {
+    expect(() => _resolve({ Ref: 'Svc' }, context(RESOURCES).ctx)).toThrow(/Svc is needed before Svc exists/);
+    const { ctx } = context(RESOURCES, {}, { unknownPlaceholder: (w) => `<${w}>` });
+    expect(_resolve({ 'Fn::GetAtt': ['Cpu', 'MonitorId'] }, ctx)).toBe('<Cpu.MonitorId>');
+  });
+
+  test('pseudo parameters come from the context', () => {
+    const { ctx } = context(RESOURCES);
+    expect(_resolve(['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::URLSuffix', 'AWS::StackName', 'AWS::StackId'].map((Ref) => ({ Ref })), ctx))
+      .toEqual(['ap-northeast-1', '111122223333', 'aws', 'amazonaws.com', 'Shop', 'arn:aws:cloudformation:ap-northeast-1:111122223333:stack/Shop/x']);
+  });
+
+  test('AWS resources outside Mackerel get deterministic placeholders and a notice', () => {
+    const { ctx, notices } = context(RESOURCES);
+    expect(_resolve({ 'Fn::GetAtt': ['Role', 'Arn'] }, ctx)).toBe('arn:aws:iam::111122223333:role/Role');
+    expect(_resolve({ 'Fn::GetAtt': ['Bucket', 'Arn'] }, ctx)).toBe('arn:aws:s3:ap-northeast-1:111122223333:bucket/Bucket');
+    expect(_resolve({ Ref: 'Bucket' }, ctx)).toBe('Bucket');
+    expect(notices[0]).toMatch(/Role\.Arn \(AWS::IAM::Role\) is not a Mackerel resource; using the placeholder arn:aws:iam::111122223333:role\/Role/);
+  });
+
+  test('Fn::Join, Fn::Select, Fn::Split, Fn::Sub and Fn::GetAZs', () => {
+    const { ctx } = context(RESOURCES, { Svc: { physicalId: 'shop', data: { Name: 'shop' } } });
+    expect(_resolve({ 'Fn::Join': [':', [{ Ref: 'Svc' }, 'web']] }, ctx)).toBe('shop:web');
+    expect(_resolve({ 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] }, ctx)).toBe('b');
+    expect(_resolve({ 'Fn::Sub': '${Svc}-${AWS::Region}-${Svc.Name}-${!Literal}' }, ctx)).toBe('shop-ap-northeast-1-shop-${Literal}');
+    expect(_resolve({ 'Fn::Sub': ['${X}/${AWS::AccountId}', { X: { Ref: 'Svc' } }] }, ctx)).toBe('shop/111122223333');
+    expect(_resolve({ 'Fn::Select': [0, { 'Fn::GetAZs': '' }] }, ctx)).toBe('ap-northeast-1a');
+    expect(() => _resolve({ 'Fn::Select': [5, ['a']] }, ctx)).toThrow(/Fn::Select index 5 is out of range for a list of 1/);
+  });
+
+  test('Fn::If and conditions, AWS::NoValue drops the property', () => {
+    const conditions = { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'ap-northeast-1'] }, NotProd: { 'Fn::Not': [{ Condition: 'IsProd' }] } };
+    const { ctx } = context(RESOURCES, {}, { conditions });
+    expect(_resolve({ a: { 'Fn::If': ['IsProd', 'p', 'd'] }, b: { 'Fn::If': ['NotProd', 'x', { Ref: 'AWS::NoValue' }] } }, ctx)).toEqual({ a: 'p' });
+    expect(_conditionHolds({ Type: 'Custom::MackerelService', Condition: 'NotProd' }, ctx)).toBe(false);
+    expect(() => _resolve({ 'Fn::If': ['Missing', 'a', 'b'] }, ctx)).toThrow(/condition Missing is not in the template/);
+  });
+
+  test('an unsupported function is a clear error', () => {
+    expect(() => _resolve({ 'Fn::ImportValue': 'x' }, context(RESOURCES).ctx)).toThrow(/Fn::ImportValue is not supported by cdk-mackerel's local resolver/);
+  });
+
+  test('a parameter without a default cannot be resolved locally', () => {
+    const { ctx } = context(RESOURCES, {}, { parameters: { Env: { Default: 'prod' }, Secret: {} } });
+    expect(_resolve({ Ref: 'Env' }, ctx)).toBe('prod');
+    expect(() => _resolve({ Ref: 'Secret' }, ctx)).toThrow(/parameter Secret has no Default/);
+  });
+});
+
+describe('CloudFormation stringification', () => {
+  test('every scalar becomes a string at any depth; shapes stay', () => {
+    expect(_stringifyScalars({ warning: 80, isMute: false, scopes: ['a'], headers: [{ n: 1 }], rec: { interval: 2.5 } }))
+      .toEqual({ warning: '80', isMute: 'false', scopes: ['a'], headers: [{ n: '1' }], rec: { interval: '2.5' } });
+  });
+});

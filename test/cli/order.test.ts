@@ -1,0 +1,41 @@
+import { describe, expect, test } from 'vitest';
+import { _TemplateResource } from '../../src/cli/assembly';
+import { _dependencies, _references, _topologicalOrder } from '../../src/cli/order';
+
+const m = (Properties: object = {}, DependsOn?: string | string[]): _TemplateResource => ({ Type: 'Custom::MackerelMonitor', Properties: Properties as never, DependsOn });
+
+describe('dependency order', () => {
+  test('references are found in Ref, Fn::GetAtt (both forms) and Fn::Sub', () => {
+    expect([..._references({ a: { Ref: 'A' }, b: [{ 'Fn::GetAtt': ['B', 'X'] }, { 'Fn::GetAtt': 'C.Y' }], c: { 'Fn::Sub': ['${D}-${E.Z}-${AWS::Region}-${!F}', { v: { Ref: 'G' } }] } })].sort())
+      .toEqual(['A', 'B', 'C', 'D', 'E', 'G']);
+  });
+
+  test('dependencies come first, with DependsOn and through non-Mackerel resources', () => {
+    const resources = {
+      Group: m({ monitors: [{ id: { Ref: 'Cpu' } }] }),
+      Cpu: m({ scopes: [{ 'Fn::GetAtt': ['Role', 'FullName'] }] }),
+      Role: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Svc' } } },
+      Svc: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } },
+      Integration: { Type: 'Custom::MackerelAwsIntegration', Properties: { roleArn: { 'Fn::GetAtt': ['IamRole', 'Arn'] } } },
+      IamRole: { Type: 'AWS::IAM::Role', Properties: { ext: { Ref: 'ExternalId' } } },
+      ExternalId: { Type: 'Custom::MackerelAwsIntegrationExternalId' },
+      Late: m({}, 'Group'),
+    };
+    const deps = _dependencies(resources);
+    expect([...deps.get('Integration')!]).toEqual(['ExternalId']);
+    expect(deps.has('IamRole')).toBe(false);
+    const order = _topologicalOrder(deps);
+    const before = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
+    before('Svc', 'Role');
+    before('Role', 'Cpu');
+    before('Cpu', 'Group');
+    before('Group', 'Late');
+    before('ExternalId', 'Integration');
+    expect(order).toHaveLength(7);
+  });
+
+  test('a cycle is an error naming it', () => {
+    const deps = _dependencies({ A: m({ x: { Ref: 'B' } }), B: m({ x: { Ref: 'C' } }), C: m({}, 'A') });
+    expect(() => _topologicalOrder(deps)).toThrow(/cycle: A -> B -> C -> A/);
+  });
+});
