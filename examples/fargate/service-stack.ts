@@ -1,0 +1,81 @@
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { MackerelAgentExtension, MackerelApiKey } from '../../src';
+import { SHOP_WEB_ROLE } from './roles';
+
+/** Properties of the example's service stack. */
+export interface ServiceStackProps extends StackProps {
+  /**
+   * Name of the Secrets Manager secret that holds the Mackerel API key (created outside the app,
+   * so the key never passes through CDK).
+   * @default 'mackerel/api-key'
+   */
+  readonly apiKeySecretName?: string;
+}
+
+/**
+ * A VPC, an ECS cluster and a public web service on Fargate behind an ALB, every task of it
+ * monitored by the Mackerel container agent as a host of role `shop:web`.
+ */
+export class ServiceStack extends Stack {
+  public readonly vpc: ec2.Vpc;
+  public readonly cluster: ecs.Cluster;
+  public readonly service: ecsPatterns.ApplicationLoadBalancedFargateService;
+  public readonly apiKey: MackerelApiKey;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps = {}) {
+    super(scope, id, props);
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    this.vpc.addFlowLog('FlowLog');
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'MackerelApiKeySecret',
+      props.apiKeySecretName ?? 'mackerel/api-key');
+    this.apiKey = MackerelApiKey.fromSecretsManager(secret);
+
+    this.service = new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Web', {
+      cluster: this.cluster,
+      cpu: 256,
+      memoryLimitMiB: 512,
+      desiredCount: 2,
+      minHealthyPercent: 100,
+      circuitBreaker: { rollback: true },
+      taskImageOptions: {
+        image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'),
+        containerPort: 80,
+      },
+    });
+    this.service.taskDefinition.addExtension(new MackerelAgentExtension({
+      apiKey: this.apiKey,
+      roles: [SHOP_WEB_ROLE],
+    }));
+
+    this.acknowledgeFindings();
+  }
+
+  /** cdk-nag findings that are deliberate in this example, each with the reason it is fine. */
+  private acknowledgeFindings(): void {
+    const lb = this.service.loadBalancer;
+    Validations.of(lb).acknowledge({
+      id: 'AwsSolutions-ELB2',
+      reason: 'ALB access logs need an S3 bucket with a region-specific bucket policy; the example stays region-agnostic and relies on the VPC flow log and Container Insights',
+    });
+    Validations.of(lb).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason: 'The ALB serves a public web site: inbound 0.0.0.0/0 on port 80 of the load balancer only is the point; the tasks accept traffic from the ALB security group alone',
+    });
+    Validations.of(this.service.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The plain environment holds only non-secret settings (MACKEREL_CONTAINER_PLATFORM, MACKEREL_ROLES, ...); the Mackerel API key is passed as an ECS secret from Secrets Manager',
+    });
+  }
+}
