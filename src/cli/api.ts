@@ -35,8 +35,9 @@ export function _createGet(options: _ApiOptions): _Get {
         signal: AbortSignal.timeout(options.timeoutMs ?? 15000),
       });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-      throw new _CliError(_scrubKey(`cannot reach the Mackerel API at ${base} (${cause}); start one with \`cdk-mackerel emulator\`, pass --emulator, or check --api-base`, options.apiKey));
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (e as Error).message;
+      throw new _CliError(_scrubKey(`cannot reach the Mackerel API at ${base} (${why}); start one with \`cdk-mackerel emulator\`, pass --emulator, or check --api-base`, options.apiKey));
     }
     const text = await response.text();
     if (response.status === 404) return undefined;

@@ -27,7 +27,7 @@ const RESOURCES: { [id: string]: _TemplateResource } = {
 describe('intrinsic functions', () => {
   test('Ref and Fn::GetAtt of a Mackerel resource give its physical ID and Data', () => {
     const { ctx } = context(RESOURCES, { Svc: { physicalId: 'shop', data: { Name: 'shop' } }, Cpu: { physicalId: 'm1', data: { MonitorId: 'm1' } } });
-    expect(_resolve({ a: { 'Ref': 'Svc' }, b: { 'Fn::GetAtt': ['Cpu', 'MonitorId'] }, c: { 'Fn::GetAtt': 'Svc.Name' } }, ctx))
+    expect(_resolve({ a: { Ref: 'Svc' }, b: { 'Fn::GetAtt': ['Cpu', 'MonitorId'] }, c: { 'Fn::GetAtt': 'Svc.Name' } }, ctx))
       .toEqual({ a: 'shop', b: 'm1', c: 'shop' });
   });
 

@@ -1,0 +1,120 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cli, synthShop, workDir } from './_fixture';
+import { MackerelEmulator, startEmulator } from '../../src/emulator';
+
+let emulator: MackerelEmulator;
+let assembly: string;
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  assembly = synthShop(workDir(), { cpuWarning: 80, memMetric: 'memory%', alive: false });
+});
+afterAll(async () => emulator.close());
+
+/** One line on stderr, exit code 2, nothing else. */
+function expectError(run: { code: number; out: string; err: string }, message: RegExp) {
+  expect(run.code).toBe(2);
+  expect(run.err.split('\n')).toHaveLength(1);
+  expect(run.err).toMatch(message);
+  expect(run.err).not.toMatch(/\n\s+at /);
+}
+
+describe('clear errors, exit code 2', () => {
+  test('a missing path', async () => {
+    expectError(await cli(['apply', '/no/such/cdk.out']), /^cdk-mackerel: \/no\/such\/cdk.out does not exist; expected a cloud assembly directory/);
+  });
+
+  test('a directory that is not a cloud assembly', async () => {
+    expectError(await cli(['diff', workDir()]), /has no manifest\.json; expected a cloud assembly directory \(run cdk synth\)/);
+  });
+
+  test('a template without Mackerel resources', async () => {
+    const dir = workDir();
+    writeFileSync(join(dir, 'plain.template.json'), JSON.stringify({ Resources: { B: { Type: 'AWS::S3::Bucket' } } }));
+    expectError(await cli(['apply', join(dir, 'plain.template.json'), '--api-base', emulator.url]), /plain\.template\.json has no Custom::Mackerel\* resources/);
+  });
+
+  test('a stack that is not in the assembly', async () => {
+    expectError(await cli(['apply', assembly, '--stack', 'Nope']), /--stack Nope is not in .*; expected one of Shop/);
+  });
+
+  test('an unreachable API', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((done) => server.close(done));
+    const state = join(workDir(), 's.json');
+    expectError(await cli(['apply', assembly, '--api-base', `http://127.0.0.1:${port}/`, '--state', state]),
+      new RegExp(`cannot reach the Mackerel API at http://127\\.0\\.0\\.1:${port}/ \\(ECONNREFUSED\\); start one with`));
+    expect(existsSync(state)).toBe(false);
+  });
+
+  test('a bad key: rejected, and never printed', async () => {
+    const key = 'not-the-right-key-0123456789';
+    const run = await cli(['diff', assembly, '--api-base', emulator.url, '--state', join(workDir(), 's.json')], { MACKEREL_APIKEY: key });
+    expectError(run, /rejected the API key \(HTTP 401.*\); check MACKEREL_APIKEY/);
+    expect(run.err + run.out).not.toContain(key);
+  });
+
+  test('a read-only key can diff but not apply, and the key is never printed', async () => {
+    const key = 'emulator-read-key';
+    const state = join(workDir(), 's.json');
+    const diff = await cli(['diff', assembly, '--api-base', emulator.url, '--state', state], { MACKEREL_APIKEY: key });
+    expect(diff.code).toBe(1);
+    expect(diff.out).toMatch(/\+ create\s+Service\s+Shop\/Service\w* "shop"\n\s+memo: "the shop"\n\s+name: "shop"/);
+    expect(diff.out).toMatch(/service: "\(known after apply: Service\w+\)"\n(.*\n)*\s+scopes: \["\(known after apply: Serviceweb\w+\)"\]/);
+    const apply = await cli(['apply', assembly, '--api-base', emulator.url, '--state', state], { MACKEREL_APIKEY: key });
+    expectError(apply, /Create failed.*403.*run apply again to finish/);
+    expect(apply.err + apply.out).not.toContain(key);
+  });
+
+  test('a non-local API base without MACKEREL_APIKEY', async () => {
+    expectError(await cli(['diff', assembly, '--api-base', 'https://api.mackerelio.com/']), /MACKEREL_APIKEY is not set/);
+  });
+
+  test('a state file applied elsewhere is refused', async () => {
+    const dir = workDir();
+    const state = join(dir, 's.json');
+    writeFileSync(state, JSON.stringify({ version: 1, apiBase: 'https://api.mackerelio.com/', stacks: { Shop: { stackId: 'x', resources: {} } }, pendingDeletes: [] }));
+    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /belongs to https:\/\/api\.mackerelio\.com\/, not http/);
+  });
+
+  test('bad arguments', async () => {
+    expectError(await cli(['plan', assembly]), /unknown command "plan"; expected apply, diff or emulator/);
+    expectError(await cli(['apply']), /apply needs a cloud assembly directory/);
+    expectError(await cli(['diff', assembly, '--destroy']), /--destroy is an option of apply only/);
+    expectError(await cli(['apply', assembly, '--emulator', '--state', 'x']), /--emulator starts its own API/);
+    expectError(await cli(['apply', assembly, '--bogus']), /Unknown option '--bogus'/);
+    expectError(await cli(['emulator', '--port', 'x']), /--port "x" is not a port number/);
+  });
+});
+
+describe('the emulator for one run and the emulator command', () => {
+  test('apply --emulator creates everything in an emulator it starts and stops, writing no state', async () => {
+    const dir = workDir();
+    const run = await cli(['apply', assembly, '--emulator'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Started an emulator for this run at http:\/\/127\.0\.0\.1:\d+\//);
+    expect(run.out).toMatch(/\[4\/4\] created\s+Monitor/);
+    expect(run.out).toMatch(/Done: 4 created\./);
+    expect(existsSync(join(dirname(assembly), '.mackerel-state.json'))).toBe(false);
+  });
+
+  test('emulator prints its URL and key and serves until stopped', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const { _main } = await import('../../src/cli/main');
+    const running = _main(['emulator', '--port', '0'], { out: (l) => lines.push(l), err: (l) => lines.push(l), env: {}, cwd: '.', signal: stop.signal });
+    await expect.poll(() => lines.length).toBeGreaterThan(1);
+    const url = /listening on (\S+)/.exec(lines[0])![1];
+    expect(lines[1]).toBe('API key (read+write): emulator-write-key');
+    const org = await fetch(new URL('api/v0/org', url), { headers: { 'X-Api-Key': 'emulator-write-key' } });
+    expect(org.status).toBe(200);
+    stop.abort();
+    expect(await running).toBe(0);
+  });
+});
