@@ -3,3 +3,4 @@ export * from './image';
 export * from './options';
 export * from './container-agent';
 export * from './extension';
+export * from './instrumentation';

@@ -1,0 +1,183 @@
+import { Annotations, AspectPriority, IAspect, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+import { IConstruct } from 'constructs';
+import { _findAgent } from './_attach';
+import { MackerelContainerAgent } from './container-agent';
+import { MackerelAgentOptions } from './options';
+
+/**
+ * Chooses the Mackerel roles of each task definition that `MackerelInstrumentation` instruments.
+ *
+ * Implement it as a class (in any jsii language) to give each workload its own roles.
+ */
+export interface IMackerelRoleResolver {
+  /**
+   * The `service:role` full names the hosts of this task definition join.
+   *
+   * An empty list means no role (a synth warning says so); it does not skip the task
+   * definition: use `MackerelInstrumentation.exclude` for that.
+   */
+  rolesFor(taskDefinition: ecs.TaskDefinition): string[];
+}
+
+/** Properties of a `MackerelInstrumentation`. */
+export interface MackerelInstrumentationProps extends MackerelAgentOptions {
+  /**
+   * Gives each task definition its own roles; it takes the place of `roles`.
+   *
+   * @default - every task definition gets `roles`
+   */
+  readonly roleResolver?: IMackerelRoleResolver;
+}
+
+/** Task definitions the user excluded from every `MackerelInstrumentation`. */
+const EXCLUDED = new WeakSet<ecs.TaskDefinition>();
+/** Task definitions already warned about, so that a service and its task definition warn once. */
+const WARNED = new WeakSet<ecs.TaskDefinition>();
+/** Task definitions instrumented by some `MackerelInstrumentation`, which carry its post-conditions. */
+const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
+
+/**
+ * An Aspect that adds the Mackerel container agent to every ECS task definition under the scope
+ * it is applied to: Fargate, EC2 and External ones, those of ecs-patterns services and scheduled
+ * tasks, and plain ones used only by RunTask. Services and scheduled tasks lead to their task
+ * definition even when it is defined outside the scope.
+ *
+ * Each task definition gets the agent exactly once: a task definition that already has one (from
+ * `MackerelContainerAgent`, `MackerelAgentExtension` or an earlier `MackerelInstrumentation`) is
+ * left as it is, so applying the Aspect twice changes nothing. The agent is a
+ * `MackerelContainerAgent` with the id `MackerelContainerAgent` under the task definition.
+ *
+ * Opting out: call `MackerelInstrumentation.exclude(taskDefinition)`; the task definition is then
+ * skipped (with an info annotation). Task definitions the agent cannot run in (Windows, or the
+ * `none` network mode) are skipped with a `cdk-mackerel:instrumentationSkipped` warning.
+ *
+ * Instrumented task definitions get post-conditions checked at synth (`node.addValidation`):
+ * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret or its
+ * `MACKEREL_CONTAINER_PLATFORM=ecs` setting, synth fails saying what broke.
+ *
+ * Add it with `MackerelInstrumentation.PRIORITY` (mutating): it adds no Aspect of its own and works
+ * with and without the `@aws-cdk/core:aspectStabilization` feature flag.
+ *
+ * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
+ *
+ * @example
+ * Aspects.of(app).add(new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }),
+ *   { priority: MackerelInstrumentation.PRIORITY });
+ */
+export class MackerelInstrumentation implements IAspect {
+  /** The priority to add this Aspect with: `AspectPriority.MUTATING`. */
+  public static readonly PRIORITY: number = AspectPriority.MUTATING;
+
+  /** The id of the `MackerelContainerAgent` created under each instrumented task definition. */
+  public static readonly AGENT_ID = 'MackerelContainerAgent';
+
+  /** Leaves a task definition out of every `MackerelInstrumentation`. Call it before synth. */
+  public static exclude(taskDefinition: ecs.TaskDefinition): void {
+    EXCLUDED.add(taskDefinition);
+  }
+
+  /** Whether `exclude` was called for a task definition. */
+  public static isExcluded(taskDefinition: ecs.TaskDefinition): boolean {
+    return EXCLUDED.has(taskDefinition);
+  }
+
+  constructor(private readonly props: MackerelInstrumentationProps) {}
+
+  /** Instruments the task definition of a task definition, a service or a scheduled task. */
+  public visit(node: IConstruct): void {
+    const taskDefinition = taskDefinitionOf(node);
+    if (!taskDefinition || _findAgent(taskDefinition)) return;
+    if (EXCLUDED.has(taskDefinition)) {
+      warnOnce(taskDefinition, () => Annotations.of(taskDefinition).addInfo('Excluded from MackerelInstrumentation: no Mackerel container agent added'));
+      return;
+    }
+    const unsupported = unsupportedReason(taskDefinition);
+    if (unsupported) {
+      warnOnce(taskDefinition, () => Annotations.of(taskDefinition).addWarningV2('cdk-mackerel:instrumentationSkipped',
+        `MackerelInstrumentation skipped this task definition: ${unsupported}; its tasks are not monitored by Mackerel`));
+      return;
+    }
+    const { roleResolver, ...options } = this.props;
+    const roles = roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles;
+    const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, { ...options, roles, taskDefinition });
+    addPostConditions(taskDefinition, agent.container.containerName);
+  }
+}
+
+function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {
+  if (node instanceof ecs.TaskDefinition) return node;
+  if (node instanceof ecs.BaseService) return node.taskDefinition;
+  if (node instanceof ecsPatterns.ScheduledFargateTask || node instanceof ecsPatterns.ScheduledEc2Task) return node.taskDefinition;
+  return undefined;
+}
+
+function warnOnce(taskDefinition: ecs.TaskDefinition, annotate: () => void): void {
+  if (WARNED.has(taskDefinition)) return;
+  WARNED.add(taskDefinition);
+  annotate();
+}
+
+/** Mirrors the errors of `MackerelContainerAgent`, as warnings: an Aspect reaches code the user did not aim at it. */
+function unsupportedReason(taskDefinition: ecs.TaskDefinition): string | undefined {
+  if (taskDefinition.networkMode === ecs.NetworkMode.NONE) {
+    return 'its network mode is none, so the agent could not reach Mackerel';
+  }
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const platform = Stack.of(taskDefinition).resolve(cfn.runtimePlatform) as ecs.CfnTaskDefinition.RuntimePlatformProperty | undefined;
+  const family = platform?.operatingSystemFamily;
+  if (typeof family === 'string' && family.startsWith('WINDOWS')) {
+    return `its operating system family ${family} is not supported by the Mackerel container agent`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the task definition as it will be written, escape-hatch overrides included, so that a
+ * later change cannot leave tasks that start without (or with a broken) agent unnoticed.
+ */
+function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string): void {
+  if (INSTRUMENTED.has(taskDefinition)) return;
+  INSTRUMENTED.add(taskDefinition);
+  taskDefinition.node.addValidation({ validate: () => _instrumentationProblems(taskDefinition, containerName) });
+}
+
+interface RenderedTemplate {
+  readonly Resources?: { [id: string]: { Properties?: { ContainerDefinitions?: RenderedContainer[] } } };
+}
+
+interface RenderedContainer {
+  readonly Name?: unknown;
+  readonly Secrets?: Array<{ Name?: unknown }>;
+  readonly Environment?: Array<{ Name?: unknown; Value?: unknown }>;
+}
+
+/**
+ * What an escape hatch or later code broke in an instrumented task definition.
+ * @internal
+ */
+export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, containerName: string): string[] {
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const stack = Stack.of(taskDefinition);
+  const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;
+  const resource = Object.values(rendered.Resources ?? {})[0];
+  const containers = resource?.Properties?.ContainerDefinitions ?? [];
+  const agents = containers.filter((c) => c.Name === containerName);
+  const where = `MackerelInstrumentation: the Mackerel agent container "${containerName}"`;
+  if (agents.length !== 1) {
+    return [`${where} must appear exactly once in the task definition, but appears ${agents.length} times; `
+      + 'something removed or duplicated it after the agent was added. Use MackerelInstrumentation.exclude to opt out instead'];
+  }
+  const agent = agents[0];
+  const problems: string[] = [];
+  if (!(agent.Secrets ?? []).some((s) => s.Name === 'MACKEREL_APIKEY')) {
+    problems.push(`${where} lost its MACKEREL_APIKEY secret, so the agent cannot authenticate to Mackerel`);
+  }
+  const platform = (agent.Environment ?? []).find((e) => e.Name === 'MACKEREL_CONTAINER_PLATFORM');
+  if (platform?.Value !== 'ecs') {
+    problems.push(`${where} has MACKEREL_CONTAINER_PLATFORM ${platform ? JSON.stringify(platform.Value) : 'removed'}; expected "ecs"`);
+  }
+  return problems;
+}
+

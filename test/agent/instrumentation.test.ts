@@ -1,0 +1,294 @@
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, test } from 'vitest';
+import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
+import {
+  IMackerelRoleResolver, MackerelAgentExtension, MackerelContainerAgent, MackerelInstrumentation,
+} from '../../src/agent';
+import { MackerelApiKey } from '../../src/api-key';
+
+const AGENT = 'mackerel-container-agent';
+const STABILIZATION = '@aws-cdk/core:aspectStabilization';
+
+function setup(context: { [key: string]: unknown } = {}) {
+  const app = new App({ context });
+  const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+  const secret = new secretsmanager.Secret(stack, 'ApiKey');
+  const apiKey = MackerelApiKey.fromSecretsManager(secret);
+  return { app, stack, secret, apiKey };
+}
+
+function instrument(scope: App | Stack, aspect: MackerelInstrumentation) {
+  Aspects.of(scope).add(aspect, { priority: MackerelInstrumentation.PRIORITY });
+}
+
+function fargate(stack: Stack, id = 'Task') {
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, id, { memoryLimitMiB: 512, cpu: 256 });
+  taskDefinition.addContainer('app', { image: APP_IMAGE });
+  return taskDefinition;
+}
+
+function cluster(stack: Stack, capacity = false) {
+  const c = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 }) });
+  if (capacity) c.addCapacity('Capacity', { instanceType: new ec2.InstanceType('t3.small') });
+  return c;
+}
+
+/** Synthesizes the app (running the Aspects) and counts agent containers per task definition. */
+function agentCount(taskDefinition: ecs.TaskDefinition): number {
+  return containerDefinitions(taskDefinition).filter((c) => c.Name === AGENT).length;
+}
+
+describe('MackerelInstrumentation: task definition kinds', () => {
+  test('a plain Fargate task definition (RunTask only) gets the agent with the options', () => {
+    const { app, stack, apiKey, secret } = setup();
+    const taskDefinition = fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(taskDefinition)).toBe(1);
+    const agent = containerNamed(taskDefinition, AGENT);
+    expect(environmentOf(agent).MACKEREL_ROLES).toBe('shop:batch');
+    expect(agent.Secrets).toEqual([{ Name: 'MACKEREL_APIKEY', ValueFrom: stack.resolve(secret.secretArn) }]);
+    expect(containerNamed(taskDefinition, 'app').DependsOn).toEqual([{ ContainerName: AGENT, Condition: 'START' }]);
+    Template.fromStack(stack).resourceCountIs('AWS::ECS::TaskDefinition', 1);
+  });
+
+  test('EC2 and External task definitions get the agent', () => {
+    const { app, stack, apiKey } = setup();
+    const ec2Task = new ecs.Ec2TaskDefinition(stack, 'Ec2Task');
+    ec2Task.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    const external = new ecs.ExternalTaskDefinition(stack, 'ExternalTask');
+    external.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(ec2Task)).toBe(1);
+    expect(agentCount(external)).toBe(1);
+  });
+
+  test('ecs-patterns ALB and NLB Fargate services get the agent once each', () => {
+    const { app, stack, apiKey } = setup();
+    const c = cluster(stack);
+    const alb = new ecsPatterns.ApplicationLoadBalancedFargateService(stack, 'Alb', { cluster: c, taskImageOptions: { image: APP_IMAGE } });
+    const nlb = new ecsPatterns.NetworkLoadBalancedFargateService(stack, 'Nlb', { cluster: c, taskImageOptions: { image: APP_IMAGE } });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    expect(agentCount(alb.taskDefinition)).toBe(1);
+    expect(agentCount(nlb.taskDefinition)).toBe(1);
+    expect(containerNamed(alb.taskDefinition, 'web').DependsOn).toEqual([{ ContainerName: AGENT, Condition: 'START' }]);
+    Template.fromStack(stack).resourceCountIs('AWS::ECS::TaskDefinition', 2);
+  });
+
+  test('an ecs-patterns ALB EC2 service gets the agent', () => {
+    const { app, stack, apiKey } = setup();
+    const service = new ecsPatterns.ApplicationLoadBalancedEc2Service(stack, 'Web', {
+      cluster: cluster(stack, true), memoryLimitMiB: 256, taskImageOptions: { image: APP_IMAGE },
+    });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    expect(agentCount(service.taskDefinition)).toBe(1);
+  });
+
+  test('a queue processing service gets the agent', () => {
+    const { app, stack, apiKey } = setup();
+    const service = new ecsPatterns.QueueProcessingFargateService(stack, 'Worker', {
+      cluster: cluster(stack), image: APP_IMAGE, queue: new sqs.Queue(stack, 'Queue'),
+    });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:worker'] }));
+    expect(agentCount(service.taskDefinition)).toBe(1);
+  });
+
+  test('scheduled Fargate and EC2 tasks get the agent', () => {
+    const { app, stack, apiKey } = setup();
+    const c = cluster(stack, true);
+    const schedule = events.Schedule.expression('rate(1 hour)');
+    const onFargate = new ecsPatterns.ScheduledFargateTask(stack, 'Nightly', {
+      cluster: c,
+      schedule,
+      subnetSelection: { subnetType: ec2.SubnetType.PUBLIC },
+      scheduledFargateTaskImageOptions: { image: APP_IMAGE, memoryLimitMiB: 512 },
+    });
+    const onEc2 = new ecsPatterns.ScheduledEc2Task(stack, 'Hourly', {
+      cluster: c, schedule, scheduledEc2TaskImageOptions: { image: APP_IMAGE, memoryLimitMiB: 256 },
+    });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(onFargate.taskDefinition)).toBe(1);
+    expect(agentCount(onEc2.taskDefinition)).toBe(1);
+  });
+
+  test('a service leads to its task definition defined outside the Aspect scope', () => {
+    const { stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    const service = new ecs.FargateService(stack, 'Service', { cluster: cluster(stack), taskDefinition });
+    Aspects.of(service).add(new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }), { priority: MackerelInstrumentation.PRIORITY });
+    expect(agentCount(taskDefinition)).toBe(1);
+    expect(taskDefinition.node.tryFindChild(MackerelInstrumentation.AGENT_ID)).toBeInstanceOf(MackerelContainerAgent);
+  });
+});
+
+describe('MackerelInstrumentation: exactly once', () => {
+  test('visiting a service and its task definition adds one agent', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    new ecs.FargateService(stack, 'Service', { cluster: cluster(stack), taskDefinition });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    expect(agentCount(taskDefinition)).toBe(1);
+  });
+
+  test('applied twice (two instances, app and stack), adds one agent with the first roles', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:first'] }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:second'] }));
+    const roles = environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES;
+    expect(agentCount(taskDefinition)).toBe(1);
+    // Aspects on the app run before those on the stack at the same priority.
+    expect(roles).toBe('shop:first');
+  });
+
+  test('the same instance added twice adds one agent', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    const aspect = new MackerelInstrumentation({ apiKey, roles: ['shop:web'] });
+    instrument(app, aspect);
+    instrument(stack, aspect);
+    expect(agentCount(taskDefinition)).toBe(1);
+  });
+
+  test('a task definition with a MackerelContainerAgent keeps it and gets no second agent', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:manual'] });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(taskDefinition)).toBe(1);
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES).toBe('shop:manual');
+    expect(taskDefinition.node.tryFindChild(MackerelInstrumentation.AGENT_ID)).toBeUndefined();
+  });
+
+  test('a task definition with a MackerelAgentExtension keeps it and gets no second agent', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:extended'] }));
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(taskDefinition)).toBe(1);
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES).toBe('shop:extended');
+  });
+
+  for (const stabilization of [true, false]) {
+    test(`with ${STABILIZATION}=${stabilization}, every task definition gets exactly one agent`, () => {
+      const { app, stack, apiKey } = setup({ [STABILIZATION]: stabilization });
+      const first = fargate(stack, 'First');
+      const service = new ecsPatterns.ApplicationLoadBalancedFargateService(stack, 'Web', {
+        cluster: cluster(stack), taskImageOptions: { image: APP_IMAGE },
+      });
+      instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+      instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+      expect(agentCount(first)).toBe(1);
+      expect(agentCount(service.taskDefinition)).toBe(1);
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('Aspect'));
+    });
+  }
+});
+
+class ByFamily implements IMackerelRoleResolver {
+  public rolesFor(taskDefinition: ecs.TaskDefinition): string[] {
+    return taskDefinition.node.id === 'Web' ? ['shop:web'] : ['shop:batch'];
+  }
+}
+
+describe('MackerelInstrumentation: roles and opt-out', () => {
+  test('the role resolver gives each task definition its roles, in place of roles', () => {
+    const { app, stack, apiKey } = setup();
+    const web = fargate(stack, 'Web');
+    const batch = fargate(stack, 'Batch');
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:ignored'], roleResolver: new ByFamily() }));
+    expect(environmentOf(containerNamed(web, AGENT)).MACKEREL_ROLES).toBe('shop:web');
+    expect(environmentOf(containerNamed(batch, AGENT)).MACKEREL_ROLES).toBe('shop:batch');
+  });
+
+  test('an invalid role from the resolver is a synth error naming it', () => {
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roleResolver: { rolesFor: () => ['shop:web!'] } }));
+    expect(() => app.synth()).toThrow(/roles\[0\] "shop:web!"/);
+  });
+
+  test('an excluded task definition gets no agent, with an info annotation', () => {
+    const { app, stack, apiKey } = setup();
+    const excluded = fargate(stack, 'Excluded');
+    const kept = fargate(stack, 'Kept');
+    MackerelInstrumentation.exclude(excluded);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(excluded)).toBe(0);
+    expect(agentCount(kept)).toBe(1);
+    expect(MackerelInstrumentation.isExcluded(excluded)).toBe(true);
+    Annotations.fromStack(stack).hasInfo(`/${excluded.node.path}`, Match.stringLikeRegexp('Excluded from MackerelInstrumentation'));
+  });
+
+  test('a Windows task definition is skipped with a warning, not an error', () => {
+    const { app, stack, apiKey } = setup();
+    const windows = new ecs.FargateTaskDefinition(stack, 'Windows', {
+      cpu: 1024,
+      memoryLimitMiB: 2048,
+      runtimePlatform: { operatingSystemFamily: ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE, cpuArchitecture: ecs.CpuArchitecture.X86_64 },
+    });
+    windows.addContainer('app', { image: APP_IMAGE });
+    const service = new ecs.FargateService(stack, 'Service', { cluster: cluster(stack), taskDefinition: windows });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    expect(agentCount(windows)).toBe(0);
+    const warnings = Annotations.fromStack(stack).findWarning(`/${windows.node.path}`, Match.stringLikeRegexp('WINDOWS_SERVER_2022_CORE is not supported'));
+    // Visited through the service and itself, warned once.
+    expect(warnings).toHaveLength(1);
+    expect(service.taskDefinition).toBe(windows);
+  });
+
+  test('a none-network task definition is skipped with a warning', () => {
+    const { app, stack, apiKey } = setup();
+    const isolated = new ecs.Ec2TaskDefinition(stack, 'Isolated', { networkMode: ecs.NetworkMode.NONE });
+    isolated.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(isolated)).toBe(0);
+    Annotations.fromStack(stack).hasWarning(`/${isolated.node.path}`, Match.stringLikeRegexp('network mode is none'));
+  });
+});
+
+describe('MackerelInstrumentation: post-conditions', () => {
+  /** An instrumented task whose agent is the second container (index 1). */
+  function instrumented() {
+    const fixture = setup();
+    const taskDefinition = fargate(fixture.stack);
+    instrument(fixture.app, new MackerelInstrumentation({ apiKey: fixture.apiKey, roles: ['shop:batch'] }));
+    const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+    return { ...fixture, taskDefinition, cfn };
+  }
+
+  test('an untouched instrumented task synthesizes', () => {
+    const { app } = instrumented();
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('removing the key secret fails synth, saying so', () => {
+    const { app, cfn } = instrumented();
+    cfn.addPropertyDeletionOverride('ContainerDefinitions.1.Secrets');
+    expect(() => app.synth()).toThrow(/"mackerel-container-agent" lost its MACKEREL_APIKEY secret/);
+  });
+
+  test('overriding MACKEREL_CONTAINER_PLATFORM fails synth, saying so', () => {
+    const { app, cfn } = instrumented();
+    cfn.addPropertyOverride('ContainerDefinitions.1.Environment', [{ Name: 'MACKEREL_ROLES', Value: 'shop:batch' }]);
+    expect(() => app.synth()).toThrow(/has MACKEREL_CONTAINER_PLATFORM removed; expected "ecs"/);
+  });
+
+  test('a wrong MACKEREL_CONTAINER_PLATFORM value fails synth, saying so', () => {
+    const { app, cfn } = instrumented();
+    cfn.addPropertyOverride('ContainerDefinitions.1.Environment', [{ Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'kubernetes' }]);
+    expect(() => app.synth()).toThrow(/has MACKEREL_CONTAINER_PLATFORM "kubernetes"; expected "ecs"/);
+  });
+
+  test('removing the agent container fails synth, saying so', () => {
+    const { app, cfn } = instrumented();
+    cfn.addPropertyOverride('ContainerDefinitions', [{ Name: 'app', Image: 'public.ecr.aws/nginx/nginx:1.27', Essential: true }]);
+    expect(() => app.synth()).toThrow(/"mackerel-container-agent" must appear exactly once in the task definition, but appears 0 times/);
+  });
+});
