@@ -36,7 +36,7 @@ const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
   replace: ' (new Mackerel ID; the old object is deleted)',
   delete: '',
   drift: ' changed in Mackerel outside the template (last applied -> live):',
-  gone: ' deleted in Mackerel outside the template; apply re-creates it',
+  gone: ' deleted in Mackerel outside the template (like CloudFormation, apply only re-creates it when its properties change)',
 };
 
 function show(value: unknown): string {

@@ -75,6 +75,13 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(run.out).toMatch(/~ drift\s+Monitor\s+Shop\/Cpu\w*[^\n]*outside the template[^\n]*\n(\s+\w+: .*\n)*\s+warning: "85" -> "70"/);
     expect(run.out).toMatch(/memo: \(absent\) -> "changed by hand"/);
 
+    // An object deleted outside the template shows as gone.
+    const deleted = await fetch(new URL(`api/v0/monitors/${after['web memory'].id}`, emulator.url), { method: 'DELETE', headers: { 'X-Api-Key': emulator.apiKey } });
+    expect(deleted.status).toBe(200);
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.out).toMatch(new RegExp(`\\? gone\\s+Monitor\\s+Shop/Mem\\w* ${after['web memory'].id} "web memory" deleted in Mackerel outside the template`));
+    expect(run.out).toMatch(/1 drifted, 1 deleted outside\.$/);
+
     // Destroy leaves nothing the stack made.
     run = await cli(['apply', assembly, ...base, '--destroy']);
     expect(run.code).toBe(0);

@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { _TemplateResource } from '../../src/cli/assembly';
 import { _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from '../../src/cli/intrinsics';
 
-function context(resources: { [id: string]: _TemplateResource }, produced: { [id: string]: { physicalId: string; data: { [k: string]: string } } } = {}, extra: Partial<_ResolveContext> = {}) {
+type Produced = { [id: string]: { physicalId: string; data: { [k: string]: string } } };
+
+function context(resources: { [id: string]: _TemplateResource }, produced: Produced = {}, extra: Partial<_ResolveContext> = {}) {
   const notices: string[] = [];
   const ctx: _ResolveContext = {
     stackName: 'Shop',
