@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -103,7 +103,6 @@ describe('state file', () => {
     store.save();
     expect(_readState(join(dir, 's.json'))).toEqual(store.state);
     expect(_readState(join(dir, 'missing.json'))).toEqual({ version: 1, stacks: {}, pendingDeletes: [] });
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'bad.json'), '{"version":2,"stacks":{}}');
     expect(() => _readState(join(dir, 'bad.json'))).toThrow(/is not a cdk-mackerel state \(version 1\)/);
     writeFileSync(join(dir, 'junk.json'), 'nope');

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cli, synthShop, workDir } from './_fixture';
+import { _main } from '../../src/cli/main';
 import { MackerelEmulator, startEmulator } from '../../src/emulator';
 
 let emulator: MackerelEmulator;
@@ -107,7 +108,6 @@ describe('the emulator for one run and the emulator command', () => {
   test('emulator prints its URL and key and serves until stopped', async () => {
     const lines: string[] = [];
     const stop = new AbortController();
-    const { _main } = await import('../../src/cli/main');
     const running = _main(['emulator', '--port', '0'], { out: (l) => lines.push(l), err: (l) => lines.push(l), env: {}, cwd: '.', signal: stop.signal });
     await expect.poll(() => lines.length).toBeGreaterThan(1);
     const url = /listening on (\S+)/.exec(lines[0])![1];
