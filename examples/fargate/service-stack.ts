@@ -4,8 +4,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { MackerelAgentExtension, MackerelApiKey } from '../../src';
 import { SHOP_WEB_ROLE } from './roles';
+import { MackerelAgentExtension, MackerelApiKey } from '../../src';
 
 /** Properties of the example's service stack. */
 export interface ServiceStackProps extends StackProps {

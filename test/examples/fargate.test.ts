@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExample, ExampleStacks } from '../../examples/fargate/example';
 import { SHOP_WEB_ROLE } from '../../examples/fargate/roles';
@@ -69,7 +69,7 @@ describe('examples/fargate', () => {
 
   it('runs the agent in the ALB service task with the ECS platform and the shop:web role', () => {
     const taskDef = stacks.service.service.taskDefinition;
-    const logical = stacks.service.getLogicalId(taskDef.node.defaultChild as any);
+    const logical = stacks.service.getLogicalId(taskDef.node.defaultChild as CfnElement);
     const resource = template.toJSON().Resources[logical];
     const agent = resource.Properties.ContainerDefinitions
       .find((c: { Name: string }) => c.Name === 'mackerel-container-agent');
@@ -97,10 +97,12 @@ describe('examples/fargate', () => {
     const role = stacks.service.service.taskDefinition.obtainExecutionRole();
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [stacks.service.resolve(role.roleName)],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-        Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-        Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('secret:mackerel/api-key-\\?{6}')])]) }),
-      })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+          Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('secret:mackerel/api-key-\\?{6}')])]) }),
+        })]),
+      },
     });
   });
 
