@@ -52,10 +52,12 @@ let requestCounter = 0;
 export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   const { state } = options.store;
   const plans = options.app.stacks.map((s) => _planStack(s, state, options.env, options.notice));
-  const total = countOperations(plans, state, options.destroy ?? false);
+  let total = countOperations(plans, state, options.destroy ?? false);
   const outcomes: _Outcome[] = [];
   const done = (o: _Outcome) => {
     outcomes.push(o);
+    // A replacement adds its cleanup delete to the run: the count grows when one happens.
+    if (o.action === 'replaced') total += 1;
     options.report(o, outcomes.length, total);
   };
   const run = new Run(options, done);

@@ -54,7 +54,8 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     run = await cli(['apply', assembly, ...base]);
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/updated\s+Monitor/);
-    expect(run.out).toMatch(/replaced\s+Monitor\s+Shop\/Mem\w* \S+ -> \S+/);
+    expect(run.out).toMatch(/\[\d\/6\] replaced\s+Monitor\s+Shop\/Mem\w* \S+ -> \S+/);
+    expect(run.out).toMatch(/\[6\/6\] deleted/);
     expect(run.out).toMatch(/deleted\s+Monitor\s+Shop\/Mem\w* \S+ \(old object of a replacement\)/);
     const after = monitorsByName();
     expect(Object.keys(after).sort()).toEqual(['web cpu', 'web memory']);
