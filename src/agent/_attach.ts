@@ -5,6 +5,8 @@ import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkAgentOptions, _goRegExp } from './_checks';
 import { _containersOf, _taskValidations } from './_task-checks';
+import { _deliverConfig } from './config/_deliver';
+import { _hasPlugins } from './config/_render';
 import { MackerelAgentDependency, MackerelHostIdStore } from './enums';
 import { MackerelAgentImage } from './image';
 import { MackerelAgentOptions } from './options';
@@ -46,7 +48,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   _checkAgentOptions(scope, options, taskDefinition.isFargateCompatible);
   const containerName = options.containerName ?? _DEFAULT_CONTAINER_NAME;
   const ignoreContainer = options.ignoreContainer ?? `\\A${escapeRegExp(containerName)}\\z`;
-  const image = options.image ?? MackerelAgentImage.DEFAULT;
+  const image = options.image ?? (_hasPlugins(options.config) ? MackerelAgentImage.DEFAULT_PLUGINS : MackerelAgentImage.DEFAULT);
   const memoryLimitMiB = options.memoryLimitMiB ?? _DEFAULT_MEMORY_LIMIT_MIB;
 
   const container = new ecs.ContainerDefinition(scope, 'Container', {
@@ -63,6 +65,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
     secrets: { MACKEREL_APIKEY: options.apiKey.toEcsSecret() },
   });
   AGENTS.set(taskDefinition, container);
+  if (options.config) _deliverConfig(scope, taskDefinition, container, options.config);
 
   keepHostIdWritable(taskDefinition, container, options);
   if ((options.appContainerDependency ?? MackerelAgentDependency.START) === MackerelAgentDependency.START) {

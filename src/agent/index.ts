@@ -4,3 +4,4 @@ export * from './options';
 export * from './container-agent';
 export * from './extension';
 export * from './instrumentation';
+export * from './config';

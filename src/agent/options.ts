@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { MackerelApiKey } from '../api-key';
+import { MackerelAgentConfig } from './config/config';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
 import { MackerelAgentImage } from './image';
 
@@ -210,4 +211,14 @@ export interface MackerelAgentOptions {
    * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly noProxy?: string[];
+
+  /**
+   * The agent's YAML configuration (plugins, readiness probe), delivered as an S3 asset that the
+   * task role may read (`MACKEREL_AGENT_CONFIG`). With plugins, the default image is the one
+   * with the official plugins, `MackerelAgentImage.DEFAULT_PLUGINS`.
+   *
+   * @default - no config file: the agent is configured by environment variables only
+   * @see https://mackerel.io/docs/entry/howto/container-agent
+   */
+  readonly config?: MackerelAgentConfig;
 }

@@ -1,0 +1,159 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
+import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
+import { _YamlMap, _toYaml } from './yaml';
+import { _fail } from '../../_validation';
+
+const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const HTTP_METHOD = /^[A-Z]+$/;
+
+/**
+ * The agent's YAML for a config, validated. The file is written at synth, so every value must
+ * be known then: tokens are rejected rather than written as their placeholder text.
+ * @internal
+ */
+export function _renderConfig(scope: IConstruct, config: MackerelAgentConfig): string {
+  const metrics = plugins(scope, 'config.metricPlugins', config.metricPlugins ?? {});
+  const checks = plugins(scope, 'config.checkPlugins', config.checkPlugins ?? {});
+  const plugin = Object.keys(metrics).length + Object.keys(checks).length > 0
+    ? { metrics: emptyAsUndefined(metrics), checks: emptyAsUndefined(checks) } : undefined;
+  const document: _YamlMap = {
+    plugin,
+    readinessProbe: config.readinessProbe ? probe(scope, config.readinessProbe) : undefined,
+  };
+  checkKnown(scope, 'config', document);
+  return _toYaml(document);
+}
+
+/** Whether a config runs plugins, so needs the image that ships them. @internal */
+export function _hasPlugins(config: MackerelAgentConfig | undefined): boolean {
+  return Object.keys(config?.metricPlugins ?? {}).length + Object.keys(config?.checkPlugins ?? {}).length > 0;
+}
+
+/** The polling interval in whole minutes, validated. @internal */
+export function _pollingMinutes(scope: IConstruct, config: MackerelAgentConfig): number | undefined {
+  const interval = config.pollingInterval;
+  if (!interval) return undefined;
+  const minutes = interval.toMinutes({ integral: false });
+  if (!Number.isInteger(minutes) || minutes < 1) {
+    _fail(scope, 'config.pollingInterval', interval.toHumanString(), 'is not a positive whole number of minutes', 'Duration.minutes(n) with n >= 1');
+  }
+  return minutes;
+}
+
+function plugins(scope: IConstruct, property: string, given: { [name: string]: MackerelMetricPlugin | MackerelCheckPlugin }): _YamlMap {
+  const rendered: { [name: string]: _YamlMap } = {};
+  for (const [name, plugin] of Object.entries(given)) {
+    if (!PLUGIN_NAME.test(name)) {
+      _fail(scope, `${property} name`, name, 'is not a valid plugin name', '1-64 letters, digits, "-", "_" or ".", starting with a letter or digit');
+    }
+    rendered[name] = {
+      command: command(scope, `${property}.${name}.command`, plugin.command),
+      user: plugin.user,
+      env: env(scope, `${property}.${name}.env`, plugin.env),
+      timeoutSeconds: seconds(scope, `${property}.${name}.timeout`, plugin.timeout, 1),
+      memo: (plugin as MackerelCheckPlugin).memo,
+    };
+  }
+  return rendered;
+}
+
+function command(scope: IConstruct, property: string, given: MackerelPluginCommand): string | string[] {
+  const value = given._render();
+  if (Array.isArray(value) ? value.length === 0 || value[0] === '' : value.trim() === '') {
+    _fail(scope, property, value, 'is empty', 'a shell line or a program with its arguments');
+  }
+  return value;
+}
+
+function env(scope: IConstruct, property: string, given: { [name: string]: string } | undefined): _YamlMap | undefined {
+  if (!given) return undefined;
+  for (const name of Object.keys(given)) {
+    if (name === '' || name.includes('=')) {
+      _fail(scope, `${property} name`, name, 'is empty or contains "="', 'an environment variable name without "="');
+    }
+  }
+  return given;
+}
+
+function seconds(scope: IConstruct, property: string, given: Duration | undefined, minimum: number): number | undefined {
+  if (!given) return undefined;
+  const value = given.toSeconds({ integral: false });
+  if (!Number.isInteger(value) || value < minimum) {
+    _fail(scope, property, given.toHumanString(), `is not a whole number of seconds of at least ${minimum}`, `Duration.seconds(n) with n >= ${minimum}`);
+  }
+  return value;
+}
+
+function probe(scope: IConstruct, given: MackerelReadinessProbe): _YamlMap {
+  const timing = given._options as MackerelProbeTiming;
+  const kinds: { [kind: string]: () => _YamlMap } = {
+    exec: () => execProbe(scope, given._options as MackerelExecProbeOptions),
+    http: () => httpProbe(scope, given._options as MackerelHttpProbeOptions),
+    tcp: () => tcpProbe(scope, given._options as MackerelTcpProbeOptions),
+  };
+  return {
+    [given._kind]: kinds[given._kind](),
+    initialDelaySeconds: seconds(scope, 'config.readinessProbe.initialDelay', timing.initialDelay, 0),
+    periodSeconds: seconds(scope, 'config.readinessProbe.period', timing.period, 0),
+    timeoutSeconds: seconds(scope, 'config.readinessProbe.timeout', timing.timeout, 0),
+  };
+}
+
+function execProbe(scope: IConstruct, options: MackerelExecProbeOptions): _YamlMap {
+  return {
+    command: command(scope, 'config.readinessProbe.command', options.command),
+    user: options.user,
+    env: env(scope, 'config.readinessProbe.env', options.env),
+  };
+}
+
+function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlMap {
+  if (!options.path.startsWith('/')) {
+    _fail(scope, 'config.readinessProbe.path', options.path, 'does not start with "/"', 'an absolute request path, such as "/health"');
+  }
+  if (options.method !== undefined && !HTTP_METHOD.test(options.method)) {
+    _fail(scope, 'config.readinessProbe.method', options.method, 'is not an HTTP method', 'a method in capitals, such as GET or HEAD');
+  }
+  if (options.proxy !== undefined && !/^https?:\/\/[^\s]+$/.test(options.proxy)) {
+    _fail(scope, 'config.readinessProbe.proxy', options.proxy, 'is not an http or https URL', 'a URL such as http://proxy:3128');
+  }
+  return {
+    path: options.path,
+    scheme: options.scheme,
+    method: options.method,
+    host: options.host,
+    port: port(scope, options.port),
+    headers: options.headers ? Object.entries(options.headers).map(([name, value]) => ({ name, value })) : undefined,
+    proxy: options.proxy,
+  };
+}
+
+function tcpProbe(scope: IConstruct, options: MackerelTcpProbeOptions): _YamlMap {
+  return { port: port(scope, options.port), host: options.host };
+}
+
+function port(scope: IConstruct, given: number | undefined): number | undefined {
+  if (given !== undefined && !Token.isUnresolved(given) && (!Number.isInteger(given) || given < 1 || given > 65535)) {
+    _fail(scope, 'config.readinessProbe.port', given, 'is not a port number', 'a whole number from 1 to 65535');
+  }
+  return given;
+}
+
+function emptyAsUndefined(map: _YamlMap): _YamlMap | undefined {
+  return Object.keys(map).length === 0 ? undefined : map;
+}
+
+/** The file is written at synth: a token would be written as its placeholder text. */
+function checkKnown(scope: IConstruct, property: string, value: unknown): void {
+  if (typeof value === 'string' || typeof value === 'number') {
+    if (Token.isUnresolved(value)) {
+      _fail(scope, property, '(token)', 'is not known at synth', 'a literal value, because the config file is written at synth');
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => checkKnown(scope, `${property}[${i}]`, item));
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) checkKnown(scope, `${property}.${key}`, item);
+  }
+}

@@ -1,0 +1,104 @@
+import { Duration } from 'aws-cdk-lib';
+import { MackerelReadinessProbe } from './probe';
+
+/**
+ * The command of a plugin or an exec readiness probe: a shell line or an argument list.
+ *
+ * @see https://mackerel.io/docs/entry/howto/container-agent
+ */
+export class MackerelPluginCommand {
+  /** A line run with `/bin/sh -c`. */
+  public static shell(line: string): MackerelPluginCommand {
+    return new MackerelPluginCommand(line);
+  }
+
+  /** A program and its arguments, run directly without a shell. */
+  public static exec(...args: string[]): MackerelPluginCommand {
+    return new MackerelPluginCommand(args);
+  }
+
+  private constructor(private readonly value: string | string[]) {}
+
+  /** The YAML value: a string or a list. @internal */
+  public _render(): string | string[] {
+    return this.value;
+  }
+}
+
+/** A metric plugin of the container agent (`plugin.metrics.<name>`). */
+export interface MackerelMetricPlugin {
+  /** The command; its output lines are `key<TAB>value<TAB>epoch`. */
+  readonly command: MackerelPluginCommand;
+
+  /**
+   * The user the command runs as (`sudo -Eu <user>`; needs the agent running as root).
+   *
+   * @default - the agent's user
+   */
+  readonly user?: string;
+
+  /**
+   * Environment variables added for the command. Names must not contain `=`. The command
+   * also inherits the agent's own environment, including its API key.
+   *
+   * @default - only the agent's environment
+   */
+  readonly env?: { [name: string]: string };
+
+  /**
+   * How long the command may run (`timeoutSeconds`, whole seconds, at least 1).
+   *
+   * @default - the agent's default, 30 seconds
+   */
+  readonly timeout?: Duration;
+}
+
+/** A check plugin of the container agent (`plugin.checks.<name>`). */
+export interface MackerelCheckPlugin extends MackerelMetricPlugin {
+  /**
+   * A memo shown with the check's alerts.
+   *
+   * @default - no memo
+   */
+  readonly memo?: string;
+}
+
+/**
+ * The container agent's YAML configuration, written by the library and delivered as an S3
+ * asset (`MACKEREL_AGENT_CONFIG=s3://bucket/key`). The API key is never written to it.
+ *
+ * Checks run every minute; the container agent has no check interval or attempt settings.
+ *
+ * @see https://mackerel.io/docs/entry/howto/container-agent
+ */
+export interface MackerelAgentConfig {
+  /**
+   * Metric plugins by name (letters, digits, `-`, `_` and `.`).
+   *
+   * @default - no metric plugin
+   */
+  readonly metricPlugins?: { [name: string]: MackerelMetricPlugin };
+
+  /**
+   * Check plugins by name (letters, digits, `-`, `_` and `.`).
+   *
+   * @default - no check plugin
+   */
+  readonly checkPlugins?: { [name: string]: MackerelCheckPlugin };
+
+  /**
+   * A probe that must succeed before the agent registers the task's host. It is retried
+   * forever: a wrong probe means a task that is never monitored.
+   *
+   * @default - the host registers at once
+   */
+  readonly readinessProbe?: MackerelReadinessProbe;
+
+  /**
+   * How often the agent reads the config again (`MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES`),
+   * in whole minutes.
+   *
+   * @default - the config is read once, at start
+   */
+  readonly pollingInterval?: Duration;
+}

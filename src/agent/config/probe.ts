@@ -1,0 +1,151 @@
+import { Duration } from 'aws-cdk-lib';
+import { MackerelPluginCommand } from './config';
+
+/** When and how long the agent probes. */
+export interface MackerelProbeTiming {
+  /**
+   * The wait before the first probe (`initialDelaySeconds`, whole seconds, at least 0).
+   *
+   * @default - the agent's default, no wait
+   */
+  readonly initialDelay?: Duration;
+
+  /**
+   * The time between probes (`periodSeconds`, whole seconds, at least 0).
+   *
+   * @default - the agent's default, 10 seconds
+   */
+  readonly period?: Duration;
+
+  /**
+   * How long one probe may take (`timeoutSeconds`, whole seconds, at least 0).
+   *
+   * @default - the agent's default, 1 second
+   */
+  readonly timeout?: Duration;
+}
+
+/** An exec readiness probe: ready when the command exits with status 0. */
+export interface MackerelExecProbeOptions extends MackerelProbeTiming {
+  /** The command to run. */
+  readonly command: MackerelPluginCommand;
+
+  /**
+   * The user the command runs as.
+   *
+   * @default - the agent's user
+   */
+  readonly user?: string;
+
+  /**
+   * Environment variables added for the command; names must not contain `=`.
+   *
+   * @default - only the agent's environment
+   */
+  readonly env?: { [name: string]: string };
+}
+
+/** The scheme of an HTTP readiness probe. */
+export enum MackerelProbeScheme {
+  /** Plain HTTP (the agent's default). */
+  HTTP = 'http',
+  /** HTTPS. */
+  HTTPS = 'https',
+}
+
+/** An HTTP readiness probe: ready when the response status is 200-399. */
+export interface MackerelHttpProbeOptions extends MackerelProbeTiming {
+  /** The request path, starting with `/`. */
+  readonly path: string;
+
+  /**
+   * The scheme.
+   *
+   * @default MackerelProbeScheme.HTTP
+   */
+  readonly scheme?: MackerelProbeScheme;
+
+  /**
+   * The HTTP method, in capitals.
+   *
+   * @default 'GET'
+   */
+  readonly method?: string;
+
+  /**
+   * The host to connect to. `localhost` reaches sibling containers only with the `awsvpc` or
+   * `host` network mode.
+   *
+   * @default 'localhost'
+   */
+  readonly host?: string;
+
+  /**
+   * The port, 1-65535.
+   *
+   * @default - the scheme's port
+   */
+  readonly port?: number;
+
+  /**
+   * Request headers by name; a `Host` header sets the request host.
+   *
+   * @default - no extra header
+   */
+  readonly headers?: { [name: string]: string };
+
+  /**
+   * A proxy URL for the probe.
+   *
+   * @default - no proxy
+   */
+  readonly proxy?: string;
+}
+
+/** A TCP readiness probe: ready when a connection opens. */
+export interface MackerelTcpProbeOptions extends MackerelProbeTiming {
+  /** The port, 1-65535. */
+  readonly port: number;
+
+  /**
+   * The host to connect to.
+   *
+   * @default - the local host
+   */
+  readonly host?: string;
+}
+
+/** The kind of a readiness probe. @internal */
+export type _ProbeKind = 'exec' | 'http' | 'tcp';
+
+/**
+ * The agent's readiness probe (`readinessProbe`): exactly one of exec, HTTP or TCP.
+ *
+ * @see https://mackerel.io/docs/entry/howto/container-agent
+ */
+export class MackerelReadinessProbe {
+  /** Ready when a command exits with status 0. */
+  public static exec(options: MackerelExecProbeOptions): MackerelReadinessProbe {
+    return new MackerelReadinessProbe('exec', options);
+  }
+
+  /** Ready when an HTTP request answers 200-399. */
+  public static http(options: MackerelHttpProbeOptions): MackerelReadinessProbe {
+    return new MackerelReadinessProbe('http', options);
+  }
+
+  /** Ready when a TCP connection opens. */
+  public static tcp(options: MackerelTcpProbeOptions): MackerelReadinessProbe {
+    return new MackerelReadinessProbe('tcp', options);
+  }
+
+  /** @internal */
+  public readonly _kind: _ProbeKind;
+  /** @internal */
+  public readonly _options: MackerelExecProbeOptions | MackerelHttpProbeOptions | MackerelTcpProbeOptions;
+
+  private constructor(kind: _ProbeKind, options: MackerelExecProbeOptions | MackerelHttpProbeOptions | MackerelTcpProbeOptions) {
+    this._kind = kind;
+    this._options = options;
+  }
+}

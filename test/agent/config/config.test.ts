@@ -1,0 +1,163 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import {
+  MackerelAgentConfig, MackerelAgentImage, MackerelContainerAgent, MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
+} from '../../../src/agent';
+import { containerNamed, environmentOf, fargateTask } from '../_fixture';
+
+const AGENT = 'mackerel-container-agent';
+
+function withConfig(config: MackerelAgentConfig, image?: MackerelAgentImage) {
+  const fixture = fargateTask();
+  const agent = new MackerelContainerAgent(fixture.stack, 'Agent', {
+    taskDefinition: fixture.taskDefinition, apiKey: fixture.apiKey, roles: ['shop:web'], config, image,
+  });
+  return { ...fixture, agent };
+}
+
+/** The YAML written into the asset, parsed back. */
+function writtenConfig(agent: MackerelContainerAgent): { yaml: string; parsed: any } {
+  const asset = agent.node.findChild('Config') as s3assets.Asset;
+  const assembly = (Stack.of(agent).node.root as any).synth();
+  const yaml = fs.readFileSync(path.join(assembly.directory, asset.assetPath), 'utf8');
+  return { yaml, parsed: parse(yaml) };
+}
+
+describe('agent config: YAML', () => {
+  test('plugins and an HTTP probe are written with the agent\'s exact keys, and never an apikey', () => {
+    const { agent } = withConfig({
+      metricPlugins: {
+        jvm: { command: MackerelPluginCommand.shell('mackerel-plugin-jvm -javaname=app'), timeout: Duration.seconds(20) },
+      },
+      checkPlugins: {
+        'access-log': {
+          command: MackerelPluginCommand.exec('check-log', '--file', '/var/log/app.log', '--pattern', 'ERROR'),
+          user: 'nobody',
+          env: { LANG: 'C', yes: 'no' },
+          memo: 'errors in the app log',
+        },
+      },
+      readinessProbe: MackerelReadinessProbe.http({
+        path: '/health',
+        scheme: MackerelProbeScheme.HTTPS,
+        method: 'HEAD',
+        port: 8443,
+        headers: { Host: 'shop.example.com' },
+        initialDelay: Duration.seconds(5),
+        period: Duration.seconds(15),
+        timeout: Duration.seconds(2),
+      }),
+    });
+    const { yaml, parsed } = writtenConfig(agent);
+    expect(parsed).toEqual({
+      plugin: {
+        metrics: { jvm: { command: 'mackerel-plugin-jvm -javaname=app', timeoutSeconds: 20 } },
+        checks: {
+          'access-log': {
+            command: ['check-log', '--file', '/var/log/app.log', '--pattern', 'ERROR'],
+            user: 'nobody',
+            env: { LANG: 'C', yes: 'no' },
+            memo: 'errors in the app log',
+          },
+        },
+      },
+      readinessProbe: {
+        http: { path: '/health', scheme: 'https', method: 'HEAD', port: 8443, headers: [{ name: 'Host', value: 'shop.example.com' }] },
+        initialDelaySeconds: 5,
+        periodSeconds: 15,
+        timeoutSeconds: 2,
+      },
+    });
+    expect(yaml).not.toMatch(/apikey/i);
+  });
+
+  test('exec and TCP probes', () => {
+    const exec = withConfig({ readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('test -f /tmp/ready') }) });
+    expect(writtenConfig(exec.agent).parsed).toEqual({ readinessProbe: { exec: { command: 'test -f /tmp/ready' } } });
+    const tcp = withConfig({ readinessProbe: MackerelReadinessProbe.tcp({ port: 5432, host: '127.0.0.1' }) });
+    expect(writtenConfig(tcp.agent).parsed).toEqual({ readinessProbe: { tcp: { port: 5432, host: '127.0.0.1' } } });
+  });
+});
+
+describe('agent config: delivery', () => {
+  test('MACKEREL_AGENT_CONFIG points at the asset, and the task role may get exactly that object', () => {
+    const { stack, agent, taskDefinition } = withConfig({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) });
+    const asset = agent.node.findChild('Config') as s3assets.Asset;
+    const env = environmentOf(containerNamed(taskDefinition, AGENT));
+    expect(env.MACKEREL_AGENT_CONFIG).toEqual(stack.resolve(`s3://${asset.s3BucketName}/${asset.s3ObjectKey}`));
+    expect(env.MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES).toBeUndefined();
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [stack.resolve((taskDefinition.taskRole.node.defaultChild as any).ref)],
+      PolicyDocument: {
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: stack.resolve(asset.bucket.arnForObjects(asset.s3ObjectKey)) }],
+        Version: '2012-10-17',
+      },
+    });
+  });
+
+  test('a polling interval sets the polling variable in minutes', () => {
+    const { taskDefinition } = withConfig({ pollingInterval: Duration.minutes(5), readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) });
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES).toBe('5');
+  });
+
+  test('plugins select the plugins image, unless an image is given; no config keeps the plain image', () => {
+    const plugins = { checkPlugins: { up: { command: MackerelPluginCommand.shell('true') } } };
+    expect(containerNamed(withConfig(plugins).taskDefinition, AGENT).Image).toBe(MackerelAgentImage.DEFAULT_PLUGINS.imageName);
+    const pinned = MackerelAgentImage.fromRegistry('public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2');
+    expect(containerNamed(withConfig(plugins, pinned).taskDefinition, AGENT).Image).toBe(pinned.imageName);
+    expect(containerNamed(withConfig({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) }).taskDefinition, AGENT).Image)
+      .toBe(MackerelAgentImage.DEFAULT.imageName);
+  });
+
+  test('without config, no asset, no variable and no S3 grant', () => {
+    const fixture = fargateTask();
+    new MackerelContainerAgent(fixture.stack, 'Agent', { taskDefinition: fixture.taskDefinition, apiKey: fixture.apiKey, roles: ['shop:web'] });
+    expect(environmentOf(containerNamed(fixture.taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG).toBeUndefined();
+    Template.fromStack(fixture.stack).resourcePropertiesCountIs('AWS::IAM::Policy',
+      { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) } }, 0);
+  });
+});
+
+describe('agent config: rejected input', () => {
+  const probe = (options: Partial<Parameters<typeof MackerelReadinessProbe.http>[0]>) =>
+    ({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', ...options }) });
+  const cases: Array<[string, MackerelAgentConfig, RegExp]> = [
+    ['a bad plugin name', { metricPlugins: { 'my plugin': { command: MackerelPluginCommand.shell('x') } } },
+      /Stack\/Agent: config.metricPlugins name "my plugin" is not a valid plugin name/],
+    ['an env key with =', { checkPlugins: { up: { command: MackerelPluginCommand.shell('x'), env: { 'A=B': '1' } } } },
+      /config.checkPlugins.up.env name "A=B" is empty or contains "="/],
+    ['a fractional timeout', { checkPlugins: { up: { command: MackerelPluginCommand.shell('x'), timeout: Duration.millis(1500) } } },
+      /config.checkPlugins.up.timeout "1 second 500 millis" is not a whole number of seconds of at least 1/],
+    ['an empty command', { checkPlugins: { up: { command: MackerelPluginCommand.exec() } } },
+      /config.checkPlugins.up.command \[\] is empty/],
+    ['a port out of range', { readinessProbe: MackerelReadinessProbe.tcp({ port: 70000 }) },
+      /config.readinessProbe.port 70000 is not a port number/],
+    ['a relative path', probe({ path: 'health' }), /config.readinessProbe.path "health" does not start with "\/"/],
+    ['a lower-case method', probe({ method: 'get' }), /config.readinessProbe.method "get" is not an HTTP method/],
+    ['a bad proxy', probe({ proxy: 'proxy:3128' }), /config.readinessProbe.proxy "proxy:3128" is not an http or https URL/],
+    ['a fractional period', probe({ period: Duration.millis(500) }),
+      /config.readinessProbe.period "500 millis" is not a whole number of seconds of at least 0/],
+    ['a polling interval under a minute', { pollingInterval: Duration.seconds(30) },
+      /config.pollingInterval "30 seconds" is not a positive whole number of minutes/],
+  ];
+  for (const [name, config, message] of cases) {
+    test(`${name} is rejected`, () => {
+      expect(() => withConfig(config)).toThrow(message);
+    });
+  }
+
+  test('a token in the config is rejected', () => {
+    const fixture = fargateTask();
+    expect(() => new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      config: { checkPlugins: { up: { command: MackerelPluginCommand.shell(Aws.ACCOUNT_ID) } } },
+    })).toThrow(/config.plugin.checks.up.command "\(token\)" is not known at synth/);
+  });
+});
+
