@@ -107,6 +107,13 @@ const examplesSynth = project.addTask('examples:synth', {
 });
 project.testTask.spawn(examplesSynth);
 
+const example = project.addTask('example', {
+  description: 'The main job: synthesize the example Fargate app and apply its Mackerel side to a local emulator',
+  cwd: 'examples/fargate',
+});
+example.exec('cdk synth -q --no-notices --ci');
+example.exec('node ../../bin/cdk-mackerel apply cdk.out --emulator');
+
 project.addTask('emulator', {
   description: 'Start the local Mackerel API emulator on port 4321 (key: emulator-write-key)',
   exec: 'tsx src/emulator/main.ts --port 4321',
