@@ -65,7 +65,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
     secrets: { MACKEREL_APIKEY: options.apiKey.toEcsSecret() },
   });
   AGENTS.set(taskDefinition, container);
-  if (options.config) _deliverConfig(scope, taskDefinition, container, options.config);
+  if (options.config) _deliverConfig(scope, taskDefinition, container, options.config, options.readonlyRootFilesystem ?? false);
 
   keepHostIdWritable(taskDefinition, container, options);
   if ((options.appContainerDependency ?? MackerelAgentDependency.START) === MackerelAgentDependency.START) {

@@ -1,15 +1,18 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Annotations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { _pollingMinutes, _renderConfig } from './_render';
+import { _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
 import { MackerelAgentConfig } from './config';
 
 /** The file name of the rendered config inside the asset. @internal */
 export const _CONFIG_FILE_NAME = 'mackerel-container-agent.yml';
+/** Where plugins keep their state when the root file system is read-only. @internal */
+export const _PLUGIN_WORK_DIRECTORY = '/var/tmp/mackerel-plugin';
 
 /**
  * Writes the config as an S3 asset, points the agent at it and lets the task role read exactly
@@ -17,7 +20,7 @@ export const _CONFIG_FILE_NAME = 'mackerel-container-agent.yml';
  * @internal
  */
 export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition,
-  config: MackerelAgentConfig): s3assets.Asset {
+  config: MackerelAgentConfig, readonlyRootFilesystem: boolean): s3assets.Asset {
   const yaml = _renderConfig(scope, config);
   const minutes = _pollingMinutes(scope, config);
   // The asset hash is of the content, so the temporary directory's name does not matter.
@@ -31,5 +34,26 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
     actions: ['s3:GetObject'],
     resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
   }));
+  if (readonlyRootFilesystem && _hasPlugins(config)) keepPluginWorkWritable(taskDefinition, container);
+  warnLocalProbeInBridgeMode(scope, taskDefinition, config);
   return asset;
+}
+
+/** Plugins keep state files (in `$MACKEREL_PLUGIN_WORKDIR`, else `/tmp`), which a read-only root forbids. */
+function keepPluginWorkWritable(taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition): void {
+  const sourceVolume = `${container.containerName}-plugin-work`;
+  taskDefinition.addVolume({ name: sourceVolume });
+  container.addMountPoints({ sourceVolume, containerPath: _PLUGIN_WORK_DIRECTORY, readOnly: false });
+  container.addEnvironment('MACKEREL_PLUGIN_WORKDIR', _PLUGIN_WORK_DIRECTORY);
+}
+
+function warnLocalProbeInBridgeMode(scope: Construct, taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig): void {
+  const probe = config.readinessProbe;
+  if (!probe || probe._kind === 'exec' || taskDefinition.networkMode !== ecs.NetworkMode.BRIDGE) return;
+  const host = (probe._options as { host?: string }).host;
+  if (host === undefined || host === '' || host === 'localhost' || host.startsWith('127.')) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:readinessProbeLocalhostBridge',
+      `The readiness probe targets ${host || 'localhost'}, which in the bridge network mode is the agent's own container, not the app: `
+      + 'the host would never register. Use the awsvpc or host network mode, or an exec probe');
+  }
 }

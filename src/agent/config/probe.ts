@@ -1,5 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { MackerelPluginCommand } from './config';
+import { _fail } from '../../_validation';
 
 /** When and how long the agent probes. */
 export interface MackerelProbeTiming {
@@ -132,6 +134,19 @@ export class MackerelReadinessProbe {
   /** Ready when an HTTP request answers 200-399. */
   public static http(options: MackerelHttpProbeOptions): MackerelReadinessProbe {
     return new MackerelReadinessProbe('http', options);
+  }
+
+  /**
+   * Ready when an app container answers HTTP on its first port mapping (through `localhost`,
+   * which reaches it in the `awsvpc` and `host` network modes; a synth warning says so in
+   * `bridge` mode).
+   */
+  public static httpToContainer(container: ecs.ContainerDefinition, path: string, timing: MackerelProbeTiming = {}): MackerelReadinessProbe {
+    if (container.portMappings.length === 0) {
+      _fail(container, 'portMappings', [], 'is empty, so the readiness probe has no port to target',
+        'a container with a port mapping', 'Use MackerelReadinessProbe.http with a port instead');
+    }
+    return new MackerelReadinessProbe('http', { ...timing, path, port: container.portMappings[0].containerPort });
   }
 
   /** Ready when a TCP connection opens. */

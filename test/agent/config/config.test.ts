@@ -1,14 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import {
   MackerelAgentConfig, MackerelAgentImage, MackerelContainerAgent, MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
 } from '../../../src/agent';
-import { containerNamed, environmentOf, fargateTask } from '../_fixture';
+import { APP_IMAGE, agentStack, containerNamed, environmentOf, fargateTask } from '../_fixture';
 
 const AGENT = 'mackerel-container-agent';
 
@@ -161,3 +162,60 @@ describe('agent config: rejected input', () => {
   });
 });
 
+
+describe('agent config: plugins work directory and the probe helper', () => {
+  test('plugins with a read-only root get a writable work directory', () => {
+    const fixture = fargateTask();
+    new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      readonlyRootFilesystem: true,
+      config: { metricPlugins: { jvm: { command: MackerelPluginCommand.shell('mackerel-plugin-jvm') } } },
+    });
+    const agent = containerNamed(fixture.taskDefinition, AGENT);
+    expect(environmentOf(agent).MACKEREL_PLUGIN_WORKDIR).toBe('/var/tmp/mackerel-plugin');
+    expect(agent.MountPoints).toEqual(expect.arrayContaining([
+      { SourceVolume: `${AGENT}-plugin-work`, ContainerPath: '/var/tmp/mackerel-plugin', ReadOnly: false },
+    ]));
+    Template.fromStack(fixture.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: Match.arrayWith([{ Name: `${AGENT}-plugin-work` }]),
+    });
+  });
+
+  test('plugins with a writable root get no work directory', () => {
+    const { taskDefinition } = withConfig({ metricPlugins: { jvm: { command: MackerelPluginCommand.shell('mackerel-plugin-jvm') } } });
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_PLUGIN_WORKDIR).toBeUndefined();
+  });
+
+  test('httpToContainer probes the container\'s first port on localhost', () => {
+    const fixture = fargateTask();
+    fixture.appContainer.addPortMappings({ containerPort: 8080 });
+    const agent = new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      config: { readinessProbe: MackerelReadinessProbe.httpToContainer(fixture.appContainer, '/health') },
+    });
+    expect(writtenConfig(agent).parsed).toEqual({ readinessProbe: { http: { path: '/health', port: 8080 } } });
+    Annotations.fromStack(fixture.stack).hasNoWarning('*', Match.stringLikeRegexp('bridge'));
+  });
+
+  test('httpToContainer on a container without a port is rejected', () => {
+    const { appContainer } = fargateTask();
+    expect(() => MackerelReadinessProbe.httpToContainer(appContainer, '/health')).toThrow(/Stack\/Task\/app: portMappings \[\] is empty/);
+  });
+
+  test('a localhost probe in the bridge network mode warns', () => {
+    const fixture = agentStack();
+    const taskDefinition = new ecs.Ec2TaskDefinition(fixture.stack, 'Task');
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256, portMappings: [{ containerPort: 80 }] });
+    new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      config: { readinessProbe: MackerelReadinessProbe.httpToContainer(taskDefinition.defaultContainer!, '/') },
+    });
+    Annotations.fromStack(fixture.stack).hasWarning('/Stack/Agent', Match.stringLikeRegexp('bridge network mode is the agent\'s own container'));
+  });
+});
