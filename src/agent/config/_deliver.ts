@@ -8,6 +8,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
 import { MackerelAgentConfig } from './config';
+import { _fail } from '../../_validation';
 
 /** The file name of the rendered config inside the asset. @internal */
 export const _CONFIG_FILE_NAME = 'mackerel-container-agent.yml';
@@ -15,28 +16,44 @@ export const _CONFIG_FILE_NAME = 'mackerel-container-agent.yml';
 export const _PLUGIN_WORK_DIRECTORY = '/var/tmp/mackerel-plugin';
 
 /**
- * Writes the config as an S3 asset, points the agent at it and lets the task role read exactly
- * that object (the agent fetches it with the task role's credentials).
+ * Writes the config as an S3 asset (or takes the user's location), points the agent at it and lets
+ * the task role read exactly that object (the agent fetches it with the task role's credentials).
  * @internal
  */
 export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition,
-  config: MackerelAgentConfig, readonlyRootFilesystem: boolean): s3assets.Asset {
-  const yaml = _renderConfig(scope, config);
+  config: MackerelAgentConfig, readonlyRootFilesystem: boolean): void {
   const minutes = _pollingMinutes(scope, config);
+  const location = config.location
+    ? userLocation(scope, taskDefinition, config)
+    : assetLocation(scope, taskDefinition, config);
+  container.addEnvironment('MACKEREL_AGENT_CONFIG', location);
+  if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', String(minutes));
+  if (readonlyRootFilesystem && _hasPlugins(config)) keepPluginWorkWritable(taskDefinition, container);
+  warnLocalProbeInBridgeMode(scope, taskDefinition, config);
+}
+
+function userLocation(scope: Construct, taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig): string {
+  const content = { metricPlugins: config.metricPlugins, checkPlugins: config.checkPlugins, readinessProbe: config.readinessProbe };
+  const given = Object.entries(content).filter(([, value]) => value !== undefined).map(([name]) => name);
+  if (given.length > 0) {
+    _fail(scope, 'config', given.join(', '), 'is set together with config.location, which would ignore it',
+      'either a location or settings to write');
+  }
+  return config.location!._bind(scope, taskDefinition.taskRole);
+}
+
+function assetLocation(scope: Construct, taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig): string {
+  const yaml = _renderConfig(scope, config);
   // The asset hash is of the content, so the temporary directory's name does not matter.
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'mackerel-agent-config-'));
   const file = path.join(directory, _CONFIG_FILE_NAME);
   fs.writeFileSync(file, yaml);
   const asset = new s3assets.Asset(scope, 'Config', { path: file });
-  container.addEnvironment('MACKEREL_AGENT_CONFIG', `s3://${asset.s3BucketName}/${asset.s3ObjectKey}`);
-  if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', String(minutes));
   taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['s3:GetObject'],
     resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
   }));
-  if (readonlyRootFilesystem && _hasPlugins(config)) keepPluginWorkWritable(taskDefinition, container);
-  warnLocalProbeInBridgeMode(scope, taskDefinition, config);
-  return asset;
+  return `s3://${asset.s3BucketName}/${asset.s3ObjectKey}`;
 }
 
 /** Plugins keep state files (in `$MACKEREL_PLUGIN_WORKDIR`, else `/tmp`), which a read-only root forbids. */

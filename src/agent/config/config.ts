@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { MackerelAgentConfigLocation } from './location';
 import { MackerelReadinessProbe } from './probe';
 
 /**
@@ -101,4 +102,13 @@ export interface MackerelAgentConfig {
    * @default - the config is read once, at start
    */
   readonly pollingInterval?: Duration;
+
+  /**
+   * A config file you maintain, read by the agent in place of one written from this config.
+   * With a location, only `pollingInterval` may be set here; give `image` when the file uses
+   * plugins.
+   *
+   * @default - the config is written from these settings and delivered as an S3 asset
+   */
+  readonly location?: MackerelAgentConfigLocation;
 }

@@ -1,2 +1,3 @@
 export * from './config';
 export * from './probe';
+export * from './location';

@@ -3,11 +3,12 @@ import * as path from 'path';
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import {
-  MackerelAgentConfig, MackerelAgentImage, MackerelContainerAgent, MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
+  MackerelAgentConfig, MackerelAgentConfigLocation, MackerelAgentImage, MackerelContainerAgent, MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
 } from '../../../src/agent';
 import { APP_IMAGE, agentStack, containerNamed, environmentOf, fargateTask } from '../_fixture';
 
@@ -217,5 +218,62 @@ describe('agent config: plugins work directory and the probe helper', () => {
       config: { readinessProbe: MackerelReadinessProbe.httpToContainer(taskDefinition.defaultContainer!, '/') },
     });
     Annotations.fromStack(fixture.stack).hasWarning('/Stack/Agent', Match.stringLikeRegexp('bridge network mode is the agent\'s own container'));
+  });
+});
+
+describe('agent config: a location the user maintains', () => {
+  test('a bucket object: the variable, GetObject on exactly that object and decrypt with the bucket key', () => {
+    const fixture = fargateTask();
+    const bucket = new s3.Bucket(fixture.stack, 'Configs', { encryption: s3.BucketEncryption.KMS });
+    new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      image: MackerelAgentImage.DEFAULT_PLUGINS,
+      config: { location: MackerelAgentConfigLocation.fromBucket(bucket, 'agents/web.yml'), pollingInterval: Duration.minutes(1) },
+    });
+    const env = environmentOf(containerNamed(fixture.taskDefinition, AGENT));
+    expect(env.MACKEREL_AGENT_CONFIG).toEqual(fixture.stack.resolve(`s3://${bucket.bucketName}/agents/web.yml`));
+    expect(env.MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES).toBe('1');
+    const template = Template.fromStack(fixture.stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [fixture.stack.resolve((fixture.taskDefinition.taskRole.node.defaultChild as any).ref)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Effect: 'Allow', Action: 's3:GetObject', Resource: fixture.stack.resolve(bucket.arnForObjects('agents/web.yml')) },
+          Match.objectLike({ Action: 'kms:Decrypt', Resource: fixture.stack.resolve(bucket.encryptionKey!.keyArn) }),
+        ]),
+      },
+    });
+    expect(fixture.stack.node.findAll().some((c) => c instanceof s3assets.Asset)).toBe(false);
+  });
+
+  test('an https URL needs no grant', () => {
+    const { taskDefinition, stack } = withConfig({ location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml') });
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG).toBe('https://config.example.com/agent.yml');
+    Template.fromStack(stack).resourcePropertiesCountIs('AWS::IAM::Policy',
+      { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) } }, 0);
+  });
+
+  test('a plain http URL is rejected', () => {
+    expect(() => withConfig({ location: MackerelAgentConfigLocation.fromUrl('http://config.example.com/agent.yml') }))
+      .toThrow(/config.location "http:\/\/config.example.com\/agent.yml" is not an https URL/);
+  });
+
+  test('an object key with a leading slash is rejected', () => {
+    const fixture = fargateTask();
+    const bucket = new s3.Bucket(fixture.stack, 'Configs');
+    expect(() => new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      config: { location: MackerelAgentConfigLocation.fromBucket(bucket, '/agent.yml') },
+    })).toThrow(/config.location key "\/agent.yml" is not an S3 object key/);
+  });
+
+  test('settings together with a location are rejected', () => {
+    expect(() => withConfig({
+      location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml'),
+      readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }),
+    })).toThrow(/config "readinessProbe" is set together with config.location/);
   });
 });

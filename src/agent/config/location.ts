@@ -1,0 +1,50 @@
+import { Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
+import { _fail } from '../../_validation';
+
+/**
+ * A config file the user maintains, which the agent reads in place of the one the library
+ * writes (`MACKEREL_AGENT_CONFIG`). SSM Parameter Store and Secrets Manager are not supported
+ * by the agent.
+ *
+ * @see https://mackerel.io/docs/entry/howto/container-agent
+ */
+export class MackerelAgentConfigLocation {
+  /**
+   * An object in an S3 bucket. The task role is granted `s3:GetObject` on exactly that object,
+   * and decryption with the bucket's customer managed key, if it has one.
+   */
+  public static fromBucket(bucket: s3.IBucket, key: string): MackerelAgentConfigLocation {
+    return new MackerelAgentConfigLocation(undefined, bucket, key);
+  }
+
+  /**
+   * An HTTPS URL. The agent sends a plain GET (no authentication) and does not check the
+   * response status, so an error page would be read as the config.
+   */
+  public static fromUrl(url: string): MackerelAgentConfigLocation {
+    return new MackerelAgentConfigLocation(url, undefined, undefined);
+  }
+
+  private constructor(private readonly url?: string, private readonly bucket?: s3.IBucket, private readonly key?: string) {}
+
+  /** The value of `MACKEREL_AGENT_CONFIG`, validated. @internal */
+  public _bind(scope: IConstruct, taskRole: iam.IRole): string {
+    if (this.bucket && this.key !== undefined) {
+      if (!Token.isUnresolved(this.key) && (this.key === '' || this.key.startsWith('/'))) {
+        _fail(scope, 'config.location key', this.key, 'is not an S3 object key', 'a non-empty key without a leading "/"');
+      }
+      taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(this.key)] }));
+      this.bucket.encryptionKey?.grantDecrypt(taskRole);
+      return `s3://${this.bucket.bucketName}/${this.key}`;
+    }
+    const url = this.url ?? '';
+    if (!Token.isUnresolved(url) && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
+      _fail(scope, 'config.location', url, 'is not an https URL', 'https://host/path',
+        'Plain http would let anyone on the path change what the agent runs');
+    }
+    return url;
+  }
+}
