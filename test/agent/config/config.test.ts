@@ -8,7 +8,8 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import {
-  MackerelAgentConfig, MackerelAgentConfigLocation, MackerelAgentImage, MackerelContainerAgent, MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
+  MackerelAgentConfig, MackerelAgentConfigLocation, MackerelAgentImage, MackerelContainerAgent,
+  MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
 } from '../../../src/agent';
 import { APP_IMAGE, agentStack, containerNamed, environmentOf, fargateTask } from '../_fixture';
 

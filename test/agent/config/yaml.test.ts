@@ -1,0 +1,33 @@
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { _toYaml } from '../../../src/agent/config/yaml';
+
+describe('_toYaml', () => {
+  test('strings that look like other types stay strings', () => {
+    const map = { a: 'true', b: '123', c: 'null', d: '', e: 'a: b # c', f: 'line\nbreak "quoted" \\ back', g: 'ünïcode' };
+    expect(parse(_toYaml(map))).toEqual(map);
+  });
+
+  test('reserved or unusual keys are quoted and read back as written', () => {
+    const map = { 'yes': 'x', 'on': 'y', 'a.b': 'z', 'A=B': '1', '123': 'n' };
+    const yaml = _toYaml(map);
+    expect(yaml).toContain('"yes": "x"');
+    expect(parse(yaml)).toEqual(map);
+  });
+
+  test('nested mappings, lists of scalars and of mappings, numbers and empties', () => {
+    const map = {
+      plugin: { checks: { up: { command: ['a', 'b c'], timeoutSeconds: 30 } } },
+      headers: [{ name: 'Host', value: 'x' }, { name: 'X-A', value: 'y' }],
+      empty: [],
+      none: {},
+      skipped: undefined,
+    };
+    expect(parse(_toYaml(map))).toEqual({
+      plugin: { checks: { up: { command: ['a', 'b c'], timeoutSeconds: 30 } } },
+      headers: [{ name: 'Host', value: 'x' }, { name: 'X-A', value: 'y' }],
+      empty: [],
+      none: {},
+    });
+  });
+});
