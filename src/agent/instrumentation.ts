@@ -24,7 +24,7 @@ export interface IMackerelRoleResolver {
 /** Properties of a `MackerelInstrumentation`. */
 export interface MackerelInstrumentationProps extends MackerelAgentOptions {
   /**
-   * Gives each task definition its own roles; it takes the place of `roles`.
+   * Gives each task definition its own roles; set it or `roles`, not both.
    *
    * @default - every task definition gets `roles`
    */
@@ -83,7 +83,13 @@ export class MackerelInstrumentation implements IAspect {
     return EXCLUDED.has(taskDefinition);
   }
 
-  constructor(private readonly props: MackerelInstrumentationProps) {}
+  constructor(private readonly props: MackerelInstrumentationProps) {
+    if (props.roleResolver && props.roles !== undefined) {
+      // No construct yet to name: the Aspect is made before it visits anything.
+      throw new Error(`MackerelInstrumentation: roles ${JSON.stringify(props.roles)} is set together with roleResolver, which would ignore it; `
+        + 'expected one of them (return the fixed roles from the resolver where they apply)');
+    }
+  }
 
   /** Instruments the task definition of a task definition, a service or a scheduled task. */
   public visit(node: IConstruct): void {

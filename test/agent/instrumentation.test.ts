@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
 import {
-  IMackerelRoleResolver, MackerelAgentExtension, MackerelContainerAgent, MackerelInstrumentation,
+  IMackerelRoleResolver, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelInstrumentation, MackerelPluginCommand,
 } from '../../src/agent';
 import { MackerelApiKey } from '../../src/api-key';
 
@@ -198,11 +198,17 @@ class ByFamily implements IMackerelRoleResolver {
 }
 
 describe('MackerelInstrumentation: roles and opt-out', () => {
-  test('the role resolver gives each task definition its roles, in place of roles', () => {
+  test('roles together with a role resolver are rejected', () => {
+    const { apiKey } = setup();
+    expect(() => new MackerelInstrumentation({ apiKey, roles: ['shop:web'], roleResolver: new ByFamily() }))
+      .toThrow(/MackerelInstrumentation: roles \["shop:web"\] is set together with roleResolver/);
+  });
+
+  test('the role resolver gives each task definition its roles', () => {
     const { app, stack, apiKey } = setup();
     const web = fargate(stack, 'Web');
     const batch = fargate(stack, 'Batch');
-    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:ignored'], roleResolver: new ByFamily() }));
+    instrument(app, new MackerelInstrumentation({ apiKey, roleResolver: new ByFamily() }));
     expect(environmentOf(containerNamed(web, AGENT)).MACKEREL_ROLES).toBe('shop:web');
     expect(environmentOf(containerNamed(batch, AGENT)).MACKEREL_ROLES).toBe('shop:batch');
   });
@@ -251,6 +257,30 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     expect(agentCount(isolated)).toBe(0);
     Annotations.fromStack(stack).hasWarning(`/${isolated.node.path}`, Match.stringLikeRegexp('network mode is none'));
   });
+});
+
+describe('MackerelInstrumentation: with an agent config', () => {
+  for (const stabilization of [true, false]) {
+    test(`with ${STABILIZATION}=${stabilization}, each task gets the config asset, its variable and the grant`, () => {
+      const { app, stack, apiKey } = setup({ [STABILIZATION]: stabilization });
+      const first = fargate(stack, 'First');
+      const second = fargate(stack, 'Second');
+      instrument(app, new MackerelInstrumentation({
+        apiKey,
+        roles: ['shop:batch'],
+        config: { checkPlugins: { up: { command: MackerelPluginCommand.shell('true') } } },
+      }));
+      for (const taskDefinition of [first, second]) {
+        const agent = containerNamed(taskDefinition, AGENT);
+        expect(environmentOf(agent).MACKEREL_AGENT_CONFIG).toMatch(/^s3:\/\//);
+        expect(agent.Image).toBe(MackerelAgentImage.DEFAULT_PLUGINS.imageName);
+      }
+      const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy', {
+        Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) } },
+      });
+      expect(Object.keys(policies)).toHaveLength(2);
+    });
+  }
 });
 
 describe('MackerelInstrumentation: post-conditions', () => {
