@@ -54,8 +54,9 @@ const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
  * `none` network mode) are skipped with a `cdk-mackerel:instrumentationSkipped` warning.
  *
  * Instrumented task definitions get post-conditions checked at synth (`node.addValidation`):
- * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret or its
- * `MACKEREL_CONTAINER_PLATFORM=ecs` setting, synth fails saying what broke.
+ * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret, its
+ * `MACKEREL_CONTAINER_PLATFORM=ecs` setting or (with `config`) its `MACKEREL_AGENT_CONFIG` setting,
+ * synth fails saying what broke.
  *
  * Add it with `MackerelInstrumentation.PRIORITY` (mutating): it adds no Aspect of its own and works
  * with and without the `@aws-cdk/core:aspectStabilization` feature flag.
@@ -108,7 +109,7 @@ export class MackerelInstrumentation implements IAspect {
     const { roleResolver, ...options } = this.props;
     const roles = roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles;
     const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, { ...options, roles, taskDefinition });
-    addPostConditions(taskDefinition, agent.container.containerName);
+    addPostConditions(taskDefinition, agent.container.containerName, options.config !== undefined);
   }
 }
 
@@ -143,10 +144,10 @@ function unsupportedReason(taskDefinition: ecs.TaskDefinition): string | undefin
  * Checks the task definition as it will be written, escape-hatch overrides included, so that a
  * later change cannot leave tasks that start without (or with a broken) agent unnoticed.
  */
-function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string): void {
+function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string, hasConfig: boolean): void {
   if (INSTRUMENTED.has(taskDefinition)) return;
   INSTRUMENTED.add(taskDefinition);
-  taskDefinition.node.addValidation({ validate: () => _instrumentationProblems(taskDefinition, containerName) });
+  taskDefinition.node.addValidation({ validate: () => _instrumentationProblems(taskDefinition, containerName, hasConfig) });
 }
 
 interface RenderedTemplate {
@@ -163,7 +164,7 @@ interface RenderedContainer {
  * What an escape hatch or later code broke in an instrumented task definition.
  * @internal
  */
-export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, containerName: string): string[] {
+export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, containerName: string, hasConfig: boolean): string[] {
   const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
   const stack = Stack.of(taskDefinition);
   const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;
@@ -183,6 +184,9 @@ export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, con
   const platform = (agent.Environment ?? []).find((e) => e.Name === 'MACKEREL_CONTAINER_PLATFORM');
   if (platform?.Value !== 'ecs') {
     problems.push(`${where} has MACKEREL_CONTAINER_PLATFORM ${platform ? JSON.stringify(platform.Value) : 'removed'}; expected "ecs"`);
+  }
+  if (hasConfig && !(agent.Environment ?? []).some((e) => e.Name === 'MACKEREL_AGENT_CONFIG')) {
+    problems.push(`${where} lost its MACKEREL_AGENT_CONFIG setting, so its plugins and readiness probe would not run`);
   }
   return problems;
 }

@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
 import {
   IMackerelRoleResolver, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelInstrumentation, MackerelPluginCommand,
+  MackerelReadinessProbe,
 } from '../../src/agent';
 import { MackerelApiKey } from '../../src/api-key';
 
@@ -314,6 +315,17 @@ describe('MackerelInstrumentation: post-conditions', () => {
     const { app, cfn } = instrumented();
     cfn.addPropertyOverride('ContainerDefinitions.1.Environment', [{ Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'kubernetes' }]);
     expect(() => app.synth()).toThrow(/has MACKEREL_CONTAINER_PLATFORM "kubernetes"; expected "ecs"/);
+  });
+
+  test('with a config, removing MACKEREL_AGENT_CONFIG fails synth, saying so', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    instrument(app, new MackerelInstrumentation({
+      apiKey, roles: ['shop:batch'], config: { readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) },
+    }));
+    (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition)
+      .addPropertyOverride('ContainerDefinitions.1.Environment', [{ Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'ecs' }]);
+    expect(() => app.synth()).toThrow(/"mackerel-container-agent" lost its MACKEREL_AGENT_CONFIG setting/);
   });
 
   test('removing the agent container fails synth, saying so', () => {
