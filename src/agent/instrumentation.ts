@@ -4,6 +4,7 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
 import { _findAgent } from './_attach';
 import { MackerelContainerAgent } from './container-agent';
+import { MackerelAgentConfig } from './config';
 import { MackerelAgentOptions } from './options';
 
 /**
@@ -31,6 +32,46 @@ export interface MackerelInstrumentationProps extends MackerelAgentOptions {
   readonly roleResolver?: IMackerelRoleResolver;
 }
 
+/**
+ * What one task definition changes in the agent `MackerelInstrumentation` adds to it, the way a
+ * pod annotation tunes a Kubernetes sidecar injector. Set with `MackerelInstrumentation.configure`.
+ */
+export interface MackerelInstrumentationOverrides {
+  /**
+   * The `service:role` full names of this task definition's hosts, instead of the Aspect's
+   * `roles` or `roleResolver`.
+   *
+   * @default - the Aspect's roles
+   */
+  readonly roles?: string[];
+
+  /**
+   * The agent configuration (plugins, checks, readiness probe) of this task definition, instead
+   * of the Aspect's `config`.
+   *
+   * Plugins select the `-plugins` image unless the Aspect gives an image explicitly.
+   *
+   * @default - the Aspect's config
+   */
+  readonly config?: MackerelAgentConfig;
+
+  /**
+   * The display name of this task definition's hosts, instead of the Aspect's `displayName`.
+   *
+   * @default - the Aspect's displayName
+   */
+  readonly displayName?: string;
+
+  /**
+   * The memo of this task definition's hosts, instead of the Aspect's `memo`.
+   *
+   * @default - the Aspect's memo
+   */
+  readonly memo?: string;
+}
+
+/** Per task definition overrides set with `MackerelInstrumentation.configure`. */
+const OVERRIDES = new WeakMap<ecs.TaskDefinition, MackerelInstrumentationOverrides>();
 /** Task definitions the user excluded from every `MackerelInstrumentation`. */
 const EXCLUDED = new WeakSet<ecs.TaskDefinition>();
 /** Task definitions already warned about, so that a service and its task definition warn once. */
@@ -50,7 +91,9 @@ const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
  * `MackerelContainerAgent` with the id `MackerelContainerAgent` under the task definition.
  *
  * Opting out: call `MackerelInstrumentation.exclude(taskDefinition)`; the task definition is then
- * skipped (with an info annotation). Task definitions the agent cannot run in (Windows, or the
+ * skipped (with an info annotation). Tuning one workload: call
+ * `MackerelInstrumentation.configure(taskDefinition, { roles, config, ... })` to give it its own
+ * roles or agent configuration (plugins, readiness probe) while the Aspect covers the rest. Task definitions the agent cannot run in (Windows, or the
  * `none` network mode) are skipped with a `cdk-mackerel:instrumentationSkipped` warning.
  *
  * Instrumented task definitions get post-conditions checked at synth (`node.addValidation`):
@@ -76,7 +119,28 @@ export class MackerelInstrumentation implements IAspect {
 
   /** Leaves a task definition out of every `MackerelInstrumentation`. Call it before synth. */
   public static exclude(taskDefinition: ecs.TaskDefinition): void {
+    if (OVERRIDES.has(taskDefinition)) {
+      throw new Error(`${taskDefinition.node.path}: MackerelInstrumentation.exclude is called for a task definition tuned with MackerelInstrumentation.configure; expected one of them`);
+    }
     EXCLUDED.add(taskDefinition);
+  }
+
+  /**
+   * Gives one task definition its own roles, agent configuration, display name or memo, over the
+   * options of whichever `MackerelInstrumentation` instruments it. Call it before synth; a second
+   * call replaces the first.
+   *
+   * It changes nothing for a task definition that already has an agent from
+   * `MackerelContainerAgent` or `MackerelAgentExtension`: give those their options directly.
+   *
+   * @param taskDefinition the task definition to tune
+   * @param overrides what to use instead of the Aspect's options
+   */
+  public static configure(taskDefinition: ecs.TaskDefinition, overrides: MackerelInstrumentationOverrides): void {
+    if (EXCLUDED.has(taskDefinition)) {
+      throw new Error(`${taskDefinition.node.path}: MackerelInstrumentation.configure is called for a task definition excluded with MackerelInstrumentation.exclude; expected one of them`);
+    }
+    OVERRIDES.set(taskDefinition, overrides);
   }
 
   /** Whether `exclude` was called for a task definition. */
@@ -107,9 +171,18 @@ export class MackerelInstrumentation implements IAspect {
       return;
     }
     const { roleResolver, ...options } = this.props;
-    const roles = roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles;
-    const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, { ...options, roles, taskDefinition });
-    addPostConditions(taskDefinition, agent.container.containerName, options.config !== undefined);
+    const overrides = OVERRIDES.get(taskDefinition) ?? {};
+    const roles = overrides.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles);
+    const config = overrides.config ?? options.config;
+    const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, {
+      ...options,
+      roles,
+      config,
+      displayName: overrides.displayName ?? options.displayName,
+      memo: overrides.memo ?? options.memo,
+      taskDefinition,
+    });
+    addPostConditions(taskDefinition, agent.container.containerName, config !== undefined);
   }
 }
 

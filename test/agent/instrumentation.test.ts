@@ -284,6 +284,80 @@ describe('MackerelInstrumentation: with an agent config', () => {
   }
 });
 
+describe('MackerelInstrumentation.configure: one workload tuned, the rest as the Aspect says', () => {
+  const probeConfig = {
+    metricPlugins: { nginx: { command: MackerelPluginCommand.shell('mackerel-plugin-nginx') } },
+    readinessProbe: MackerelReadinessProbe.http({ path: '/healthz', port: 8080 }),
+  };
+
+  test('the configured task definition gets its roles, config, display name and memo; others the Aspect\'s', () => {
+    const { app, stack, apiKey } = setup();
+    const api = fargate(stack, 'Api');
+    const batch = fargate(stack, 'Batch');
+    MackerelInstrumentation.configure(api, { roles: ['shop:api'], config: probeConfig, displayName: 'api', memo: 'tuned' });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'], memo: 'batch' }));
+    const apiEnv = environmentOf(containerNamed(api, AGENT));
+    expect(apiEnv).toMatchObject({ MACKEREL_ROLES: 'shop:api', MACKEREL_DISPLAY_NAME: 'api', MACKEREL_MEMO: 'tuned' });
+    expect(apiEnv.MACKEREL_AGENT_CONFIG).toMatch(/^s3:\/\//);
+    expect(containerNamed(api, AGENT).Image).toBe(MackerelAgentImage.DEFAULT_PLUGINS.imageName);
+    const batchEnv = environmentOf(containerNamed(batch, AGENT));
+    expect(batchEnv).toMatchObject({ MACKEREL_ROLES: 'shop:batch', MACKEREL_MEMO: 'batch' });
+    expect(batchEnv.MACKEREL_AGENT_CONFIG).toBeUndefined();
+    expect(batchEnv.MACKEREL_DISPLAY_NAME).toBeUndefined();
+    expect(containerNamed(batch, AGENT).Image).toBe(MackerelAgentImage.DEFAULT.imageName);
+  });
+
+  test('overrides roles from a resolver too', () => {
+    const { app, stack, apiKey } = setup();
+    const web = fargate(stack, 'Web');
+    const batch = fargate(stack, 'Batch');
+    MackerelInstrumentation.configure(batch, { roles: ['shop:nightly'] });
+    instrument(app, new MackerelInstrumentation({ apiKey, roleResolver: new ByFamily() }));
+    expect(environmentOf(containerNamed(web, AGENT)).MACKEREL_ROLES).toBe('shop:web');
+    expect(environmentOf(containerNamed(batch, AGENT)).MACKEREL_ROLES).toBe('shop:nightly');
+  });
+
+  test('the config given by configure is covered by the post-conditions', () => {
+    const { app, stack, apiKey } = setup();
+    const api = fargate(stack, 'Api');
+    MackerelInstrumentation.configure(api, { config: probeConfig });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:api'] }));
+    const cfn = api.node.defaultChild as ecs.CfnTaskDefinition;
+    cfn.addPropertyDeletionOverride('ContainerDefinitions.1.Environment');
+    expect(() => app.synth()).toThrow(/lost its MACKEREL_AGENT_CONFIG setting/);
+  });
+
+  test('a bad role given by configure is a synth error naming it', () => {
+    const { app, stack, apiKey } = setup();
+    const api = fargate(stack, 'Api');
+    MackerelInstrumentation.configure(api, { roles: ['shop'] });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:api'] }));
+    expect(() => app.synth()).toThrow(/roles\[0\] "shop"/);
+  });
+
+  test('configure and exclude on the same task definition are rejected, whichever comes first', () => {
+    const { stack } = setup();
+    const first = fargate(stack, 'First');
+    MackerelInstrumentation.exclude(first);
+    expect(() => MackerelInstrumentation.configure(first, { roles: ['shop:api'] }))
+      .toThrow(/Stack\/First: MackerelInstrumentation.configure is called for a task definition excluded/);
+    const second = fargate(stack, 'Second');
+    MackerelInstrumentation.configure(second, { roles: ['shop:api'] });
+    expect(() => MackerelInstrumentation.exclude(second))
+      .toThrow(/Stack\/Second: MackerelInstrumentation.exclude is called for a task definition tuned/);
+  });
+
+  test('changes nothing on a task definition whose agent came from the extension', () => {
+    const { app, stack, apiKey } = setup();
+    const web = fargate(stack, 'Web');
+    web.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    MackerelInstrumentation.configure(web, { roles: ['shop:other'] });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(web)).toBe(1);
+    expect(environmentOf(containerNamed(web, AGENT)).MACKEREL_ROLES).toBe('shop:web');
+  });
+});
+
 describe('MackerelInstrumentation: post-conditions', () => {
   /** An instrumented task whose agent is the second container (index 1). */
   function instrumented() {
