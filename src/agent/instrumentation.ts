@@ -3,8 +3,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
 import { _findAgent } from './_attach';
-import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentConfig } from './config';
+import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
 
 /**
