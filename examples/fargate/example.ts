@@ -1,10 +1,12 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { BatchStack } from './batch-stack';
 import { ServiceStack } from './service-stack';
 
-/** The stacks of the example app, for later parts (monitors, alerting, AWS integration) to use. */
+/** The stacks of the example app. */
 export interface ExampleStacks {
   readonly service: ServiceStack;
+  readonly batch: BatchStack;
 }
 
 /**
@@ -14,5 +16,9 @@ export interface ExampleStacks {
 export function buildExample(app: App): ExampleStacks {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const service = new ServiceStack(app, 'CdkMackerelFargateExample');
-  return { service };
+  // The batch stack runs in the service stack's cluster and deploys after it, so the shop's
+  // Mackerel roles exist before a batch task registers a host in them.
+  const batch = new BatchStack(app, 'CdkMackerelBatchExample', { vpc: service.vpc });
+  batch.addDependency(service, 'the cluster and the Mackerel roles come from the service stack');
+  return { service, batch };
 }

@@ -4,8 +4,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SHOP_WEB_ROLE } from './roles';
-import { MackerelAgentExtension, MackerelApiKey } from '../../src';
+import { ShopMackerel } from './mackerel';
+import { SHOP_CLUSTER_NAME } from './roles';
+import { MackerelAgentExtension, MackerelApiKey, MackerelAwsIntegration } from '../../src';
 
 /** Properties of the example's service stack. */
 export interface ServiceStackProps extends StackProps {
@@ -19,13 +20,17 @@ export interface ServiceStackProps extends StackProps {
 
 /**
  * A VPC, an ECS cluster and a public web service on Fargate behind an ALB, every task of it
- * monitored by the Mackerel container agent as a host of role `shop:web`.
+ * monitored by the Mackerel container agent as a host of role `shop:web`; and the shop's
+ * Mackerel side: its service and roles, the AWS integration of the cluster and the load
+ * balancer, monitors and alerting.
  */
 export class ServiceStack extends Stack {
   public readonly vpc: ec2.Vpc;
   public readonly cluster: ecs.Cluster;
   public readonly service: ecsPatterns.ApplicationLoadBalancedFargateService;
   public readonly apiKey: MackerelApiKey;
+  public readonly mackerel: ShopMackerel;
+  public readonly awsIntegration: MackerelAwsIntegration;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps = {}) {
     super(scope, id, props);
@@ -34,6 +39,7 @@ export class ServiceStack extends Stack {
     this.vpc.addFlowLog('FlowLog');
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: SHOP_CLUSTER_NAME,
       vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
@@ -41,6 +47,11 @@ export class ServiceStack extends Stack {
     const secret = secretsmanager.Secret.fromSecretNameV2(this, 'MackerelApiKeySecret',
       props.apiKeySecretName ?? 'mackerel/api-key');
     this.apiKey = MackerelApiKey.fromSecretsManager(secret);
+
+    // The Mackerel side comes first: the agent's roles refer to the role resources, so the
+    // roles exist (created and owned by this stack) before a task registers a host in them.
+    // Hosts would otherwise create them implicitly and the stack could not own them.
+    this.mackerel = new ShopMackerel(this, 'Mackerel', { apiKey: this.apiKey });
 
     this.service = new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Web', {
       cluster: this.cluster,
@@ -56,8 +67,9 @@ export class ServiceStack extends Stack {
     });
     this.service.taskDefinition.addExtension(new MackerelAgentExtension({
       apiKey: this.apiKey,
-      roles: [SHOP_WEB_ROLE],
+      roles: [this.mackerel.roles.web.fullName],
     }));
+    this.awsIntegration = this.mackerel.addAwsIntegration(this.cluster, this.service.loadBalancer);
 
     this.acknowledgeFindings();
   }

@@ -4,9 +4,13 @@ import * as path from 'path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as YAML from 'yaml';
 import { buildExample, ExampleStacks } from '../../examples/fargate/example';
-import { SHOP_WEB_ROLE } from '../../examples/fargate/roles';
+import { fullName, ROLE, SHOP_WEB_ROLE } from '../../examples/fargate/roles';
+import { MackerelAgentImage } from '../../src/agent';
+import { _RESOURCE_TYPES } from '../../src/provider/_properties';
 
 interface ValidationReport {
   readonly pluginReports: Array<{
@@ -74,10 +78,13 @@ describe('examples/fargate', () => {
     const agent = resource.Properties.ContainerDefinitions
       .find((c: { Name: string }) => c.Name === 'mackerel-container-agent');
     expect(agent).toBeDefined();
+    // The role is a reference to the Mackerel role resource (physical ID "shop:web"), so the
+    // tasks start only after the stack has created the role they join.
     expect(agent.Environment).toEqual(expect.arrayContaining([
       { Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'ecs' },
-      { Name: 'MACKEREL_ROLES', Value: SHOP_WEB_ROLE },
+      { Name: 'MACKEREL_ROLES', Value: stacks.service.resolve(stacks.service.mackerel.roles.web.fullName) },
     ]));
+    expect(stacks.service.resolve(stacks.service.mackerel.roles.web.fullName)).toEqual({ Ref: expect.stringMatching(/^MackerelShopweb/) });
     expect(SHOP_WEB_ROLE).toBe('shop:web');
   });
 
@@ -113,7 +120,112 @@ describe('examples/fargate', () => {
     });
   });
 
+  it('declares the shop service and every role its hosts join, once, in the service stack', () => {
+    template.resourcePropertiesCountIs(_RESOURCE_TYPES.SERVICE, { name: 'shop' }, 1);
+    const roles = Object.values(template.findResources(_RESOURCE_TYPES.ROLE)).map((r) => r.Properties.name).sort();
+    expect(roles).toEqual(Object.values(ROLE).slice().sort());
+    expect(Template.fromStack(stacks.batch).toJSON().Resources).not.toHaveProperty([expect.stringMatching(/Mackerel/)]);
+    const batchTypes = new Set(Object.values(Template.fromStack(stacks.batch).toJSON().Resources).map((r: any) => r.Type));
+    expect([...batchTypes].filter((t) => String(t).startsWith('Custom::Mackerel'))).toEqual([]);
+  });
+
+  it('integrates the cluster and the load balancer agentlessly, with the same role strings', () => {
+    const { mackerel } = stacks.service;
+    template.hasResourceProperties(_RESOURCE_TYPES.AWS_INTEGRATION, {
+      name: 'shop-aws',
+      includedTags: 'mackerel-integration:shop',
+      services: {
+        ECSCluster: { enable: true, role: stacks.service.resolve(mackerel.roles.ecs.fullName) },
+        ALB: { enable: true, role: stacks.service.resolve(mackerel.roles.alb.fullName), retireAutomatically: true },
+      },
+    });
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      Tags: Match.arrayWith([{ Key: 'mackerel-integration', Value: 'shop' }]),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Tags: Match.arrayWith([{ Key: 'mackerel-integration', Value: 'shop' }]),
+    });
+  });
+
   it('matches the whole-template snapshot', () => {
     expect(template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('examples/fargate: the batch stack, instrumented by the Aspect', () => {
+  const AGENT = 'mackerel-container-agent';
+  let batch: Template;
+  beforeAll(() => {
+    batch = Template.fromStack(stacks.batch);
+  });
+
+  function containersOf(taskDefinition: ecs.TaskDefinition): Array<{ [key: string]: any }> {
+    const logical = stacks.batch.getLogicalId(taskDefinition.node.defaultChild as CfnElement);
+    return batch.toJSON().Resources[logical].Properties.ContainerDefinitions;
+  }
+  function agentEnvironment(taskDefinition: ecs.TaskDefinition): { [name: string]: unknown } {
+    const agents = containersOf(taskDefinition).filter((c) => c.Name === AGENT);
+    expect(agents).toHaveLength(1);
+    return Object.fromEntries(agents[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+  }
+
+  it('adds exactly one agent to each of five task definitions of different kinds, with its roles', () => {
+    const b = stacks.batch;
+    const expected: Array<[ecs.TaskDefinition, string]> = [
+      [b.api.taskDefinition, fullName(ROLE.API)],
+      [b.worker.taskDefinition, fullName(ROLE.WORKER)],
+      [b.nightly.taskDefinition, fullName(ROLE.BATCH)],
+      [b.migrate, fullName(ROLE.BATCH)],
+      [b.report, fullName(ROLE.BATCH)],
+    ];
+    expect(expected.filter(([t]) => t instanceof ecs.FargateTaskDefinition)).toHaveLength(4);
+    expect(expected.filter(([t]) => t instanceof ecs.Ec2TaskDefinition)).toHaveLength(1);
+    batch.resourceCountIs('AWS::ECS::TaskDefinition', expected.length);
+    for (const [taskDefinition, role] of expected) {
+      expect(agentEnvironment(taskDefinition)).toMatchObject({ MACKEREL_CONTAINER_PLATFORM: 'ecs', MACKEREL_ROLES: role });
+    }
+  });
+
+  it('gives the API its plugins and a readiness probe on its own port, delivered from S3, and the others none', () => {
+    const b = stacks.batch;
+    const api = containersOf(b.api.taskDefinition).find((c) => c.Name === AGENT)!;
+    expect(api.Image).toBe(MackerelAgentImage.DEFAULT_PLUGINS.imageName);
+    const location = JSON.stringify(agentEnvironment(b.api.taskDefinition).MACKEREL_AGENT_CONFIG);
+    const hash = /([0-9a-f]{64})\.yml/.exec(location)?.[1];
+    expect(hash).toBeDefined();
+    const config = YAML.parse(fs.readFileSync(path.join(outdir, `asset.${hash}.yml`), 'utf8'));
+    expect(config).toEqual({
+      plugin: {
+        metrics: { 'linux-tcp': { command: ['mackerel-plugin-linux', '-type=tcp'], timeoutSeconds: 30 } },
+        checks: { 'api-http': { command: ['check-http', '-u', 'http://localhost/'], memo: 'the API answers on its port' } },
+      },
+      readinessProbe: { http: { path: '/', port: 80 }, initialDelaySeconds: 5 },
+    });
+    for (const other of [b.worker.taskDefinition, b.nightly.taskDefinition, b.migrate, b.report]) {
+      expect(agentEnvironment(other).MACKEREL_AGENT_CONFIG).toBeUndefined();
+      expect(containersOf(other).find((c) => c.Name === AGENT)!.Image).toBe(MackerelAgentImage.DEFAULT.imageName);
+    }
+    batch.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [stacks.batch.resolve(b.api.taskDefinition.taskRole.roleName)],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) },
+    });
+  });
+
+  it('every app container waits for the agent to start', () => {
+    const b = stacks.batch;
+    for (const taskDefinition of [b.api.taskDefinition, b.worker.taskDefinition, b.nightly.taskDefinition, b.migrate, b.report]) {
+      const apps = containersOf(taskDefinition).filter((c) => c.Name !== AGENT);
+      for (const app of apps) expect(app.DependsOn).toEqual([{ ContainerName: AGENT, Condition: 'START' }]);
+    }
+  });
+
+  it('leaves the service stack\'s agent (from the extension) to itself: the Aspect is scoped to the batch stack', () => {
+    const containers = template.toJSON().Resources[stacks.service.getLogicalId(stacks.service.service.taskDefinition.node.defaultChild as CfnElement)]
+      .Properties.ContainerDefinitions;
+    expect(containers.filter((c: { Name: string }) => c.Name === AGENT)).toHaveLength(1);
+  });
+
+  it('matches the whole-template snapshot', () => {
+    expect(batch.toJSON()).toMatchSnapshot();
   });
 });
