@@ -108,12 +108,13 @@ const examplesSynth = project.addTask('examples:synth', {
 project.testTask.spawn(examplesSynth);
 
 const example = project.addTask('example', {
-  description: 'The main job: synthesize the example Fargate app and list what it made',
-  cwd: 'examples/fargate',
+  description: 'The main job: synthesize the example Fargate app and apply its Mackerel side to an emulator started for the run',
 });
-example.exec('cdk synth -q --no-notices --ci');
-// Until the example declares its Mackerel side (issue 8), the main job prints what it synthesized.
-example.exec('cdk ls --long --no-notices');
+// The command-line tool runs from lib/: build it first when the build has not (a fresh clone).
+example.spawn(project.tasks.tryFind('pre-compile')!, { condition: 'test ! -f lib/cli/main.js' });
+example.spawn(project.compileTask, { condition: 'test ! -f lib/cli/main.js' });
+example.exec('cdk synth -q --no-notices --ci', { cwd: 'examples/fargate' });
+example.exec('node ../../bin/cdk-mackerel apply cdk.out --emulator', { cwd: 'examples/fargate' });
 
 project.addTask('emulator', {
   description: 'Start the local Mackerel API emulator on port 4321 (key: emulator-write-key)',
