@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { buildExample } from './example';
+import { buildExample, optionsFromContext } from './example';
 
 const app = new App();
-buildExample(app);
+buildExample(app, optionsFromContext(app));
 app.synth();

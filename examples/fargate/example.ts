@@ -10,12 +10,33 @@ export interface ExampleStacks {
 }
 
 /**
+ * Knobs of the example that change its Mackerel side, so that a second run shows an update. The
+ * command line sets them as context: `cdk synth -c integrateLoadBalancer=false`.
+ */
+export interface ExampleOptions {
+  /**
+   * Whether the AWS integration covers the load balancer as well as the cluster.
+   * @default true
+   */
+  readonly integrateLoadBalancer?: boolean;
+}
+
+/** The options given as context values on the command line (`-c name=value`). */
+export function optionsFromContext(app: App): ExampleOptions {
+  const flag = (name: string): boolean | undefined => {
+    const value = app.node.tryGetContext(name);
+    return value === undefined ? undefined : String(value) !== 'false';
+  };
+  return { integrateLoadBalancer: flag('integrateLoadBalancer') };
+}
+
+/**
  * Builds the example into `app`: cdk-nag's AwsSolutions checks on everything, then the stacks.
  * `app.ts` calls it for `cdk synth`; the tests call it on an in-process App.
  */
-export function buildExample(app: App): ExampleStacks {
+export function buildExample(app: App, options: ExampleOptions = {}): ExampleStacks {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const service = new ServiceStack(app, 'CdkMackerelFargateExample');
+  const service = new ServiceStack(app, 'CdkMackerelFargateExample', { integrateLoadBalancer: options.integrateLoadBalancer });
   // The batch stack runs in the service stack's cluster and deploys after it, so the shop's
   // Mackerel roles exist before a batch task registers a host in them.
   const batch = new BatchStack(app, 'CdkMackerelBatchExample', { vpc: service.vpc });

@@ -55,21 +55,24 @@ export class ShopMackerel extends Construct {
    * Integrates the cluster and the load balancer agentlessly, each as a host of its own role,
    * and limits the integration to resources tagged for the shop.
    */
-  public addAwsIntegration(cluster: ecs.ICluster, loadBalancer: elbv2.ApplicationLoadBalancer): MackerelAwsIntegration {
+  public addAwsIntegration(cluster: ecs.ICluster, loadBalancer?: elbv2.ApplicationLoadBalancer): MackerelAwsIntegration {
     Tags.of(cluster).add(INTEGRATION_TAG.key, INTEGRATION_TAG.value);
-    Tags.of(loadBalancer).add(INTEGRATION_TAG.key, INTEGRATION_TAG.value);
     const aws = new MackerelAwsIntegration(this, 'Aws', {
       name: `${SHOP_SERVICE}-aws`,
       memo: 'cdk-mackerel example: ECS cluster and ALB of the shop',
       includedTags: [INTEGRATION_TAG],
     });
     aws.addEcsCluster(cluster, { role: this.roles.ecs.fullName });
-    aws.addLoadBalancer(loadBalancer, { role: this.roles.alb.fullName, retireAutomatically: true });
+    if (loadBalancer) {
+      Tags.of(loadBalancer).add(INTEGRATION_TAG.key, INTEGRATION_TAG.value);
+      aws.addLoadBalancer(loadBalancer, { role: this.roles.alb.fullName, retireAutomatically: true });
+    }
     // Each finding is acknowledged by its exact ID, so enabling another service raises its own
     // finding for review instead of passing silently.
     const reason = 'Mackerel\'s documented read-only actions for the enabled services, on all resources: these Describe/List calls take no resource ARN; '
       + 'the role holds no write action and only Mackerel\'s account can assume it, with the external ID';
-    for (const finding of ['Action::ecs:Describe*', 'Action::ecs:List*', 'Action::elasticloadbalancing:Describe*', 'Resource::*']) {
+    const findings = ['Action::ecs:Describe*', 'Action::ecs:List*', 'Resource::*', ...(loadBalancer ? ['Action::elasticloadbalancing:Describe*'] : [])];
+    for (const finding of findings) {
       acknowledgeFinding(aws, `AwsSolutions-IAM5[${finding}]`, reason);
     }
     return aws;

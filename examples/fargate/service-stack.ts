@@ -16,6 +16,12 @@ export interface ServiceStackProps extends StackProps {
    * @default 'mackerel/api-key'
    */
   readonly apiKeySecretName?: string;
+
+  /**
+   * Whether the AWS integration covers the load balancer as well as the cluster.
+   * @default true
+   */
+  readonly integrateLoadBalancer?: boolean;
 }
 
 /**
@@ -69,7 +75,8 @@ export class ServiceStack extends Stack {
       apiKey: this.apiKey,
       roles: [this.mackerel.roles.web.fullName],
     }));
-    this.awsIntegration = this.mackerel.addAwsIntegration(this.cluster, this.service.loadBalancer);
+    this.awsIntegration = this.mackerel.addAwsIntegration(this.cluster,
+      props.integrateLoadBalancer === false ? undefined : this.service.loadBalancer);
 
     this.acknowledgeFindings();
   }

@@ -1,0 +1,124 @@
+/**
+ * The README's main job, end to end: the example app itself is synthesized, its Mackerel side
+ * applied to the emulator, changed, planned, applied again and destroyed, with the emulator's
+ * state asserted after each step.
+ */
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { cli, readState, workDir } from './_fixture';
+import { buildExample, ExampleOptions } from '../../examples/fargate/example';
+import { ROLE } from '../../examples/fargate/roles';
+import { MackerelEmulator, startEmulator } from '../../src/emulator';
+
+let emulator: MackerelEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+});
+afterAll(async () => emulator.close());
+beforeEach(() => emulator.reset());
+
+/** Synthesizes the example into `<dir>/cdk.out`, as `cdk synth` in examples/fargate does. */
+function synthExample(dir: string, options: ExampleOptions = {}): string {
+  const outdir = join(dir, 'cdk.out');
+  const app = new App({ outdir });
+  buildExample(app, options);
+  // cdk-nag reports through process.exitCode in-process; the example test checks its findings.
+  const exitCode = process.exitCode;
+  try {
+    app.synth();
+  } finally {
+    process.exitCode = exitCode;
+  }
+  return outdir;
+}
+
+const serviceNames = () => emulator.state().services.map((s) => s.name);
+const roleNames = () => emulator.state().services.flatMap((s) => s.roles.map((r) => `${s.name}:${r.name}`)).sort();
+const integration = () => emulator.state().awsIntegrations as Array<{ name: string; services: { [id: string]: { enable: boolean; role: string | null } } }>;
+
+describe('the example app against the emulator', () => {
+  test('apply, diff, change, diff, apply, destroy', async () => {
+    const dir = workDir();
+    const base = ['--api-base', emulator.url];
+
+    // 1. First apply: everything the example declares on the Mackerel side is made.
+    let assembly = synthExample(dir);
+    let run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/Applying CdkMackerelFargateExample/);
+    expect(run.out).toMatch(/created\s+Service\s+CdkMackerelFargateExample\/MackerelShop\w* shop "shop"/);
+    expect(run.out).toMatch(/created\s+AwsIntegration\s+\S+ \S+ "shop-aws"/);
+    expect(run.out).not.toMatch(/CdkMackerelBatchExample\/\S+/);
+    expect(serviceNames()).toEqual(['shop']);
+    expect(roleNames()).toEqual(Object.values(ROLE).map((r) => `shop:${r}`).sort());
+    expect(integration()).toHaveLength(1);
+    expect(integration()[0].services).toMatchObject({
+      ECSCluster: { enable: true, role: 'shop:ecs' },
+      ALB: { enable: true, role: 'shop:alb' },
+    });
+    const stateFile = join(dir, '.mackerel-state.json');
+    expect(Object.keys(readState(stateFile).stacks)).toEqual(['CdkMackerelFargateExample']);
+
+    // 2. Nothing changed: no difference, and a second apply writes nothing.
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.out).toBe('No differences.');
+    expect(run.code).toBe(0);
+    const before = emulator.requests().length;
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/unchanged/);
+    expect(emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+
+    // 3. A changed example: diff shows the change and exits 1.
+    assembly = synthExample(dir, { integrateLoadBalancer: false });
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/~ update\s+AwsIntegration\s+\S+ \S+ "shop-aws"/);
+    expect(run.out).toMatch(/services/);
+
+    // 4. Apply it: updated in place, the services map replaced whole.
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/updated\s+AwsIntegration/);
+    expect(integration()).toHaveLength(1);
+    expect(Object.keys(integration()[0].services)).toEqual(['ECSCluster']);
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.out).toBe('No differences.');
+
+    // 5. Destroy: the emulator holds nothing of the example any more.
+    run = await cli(['apply', assembly, ...base, '--destroy']);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/deleted\s+Service\s+\S+ shop/);
+    const state = emulator.state();
+    expect(state.services).toEqual([]);
+    expect(state.awsIntegrations).toEqual([]);
+    expect(state.monitors).toEqual([]);
+    expect(state.channels).toEqual([]);
+    expect(state.downtimes).toEqual([]);
+    expect(state.alertGroupSettings).toEqual([]);
+  });
+
+  test('drift made in Mackerel shows in diff', async () => {
+    const dir = workDir();
+    const base = ['--api-base', emulator.url];
+    const assembly = synthExample(dir);
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+    const [aws] = integration() as Array<{ id: string }>;
+    const response = await fetch(new URL(`/api/v0/aws-integrations/${aws.id}`, emulator.url), {
+      method: 'PUT',
+      headers: { 'X-Api-Key': 'emulator-write-key', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...stripIds(integration()[0]), memo: 'edited in the web console' }),
+    });
+    expect(response.status).toBe(200);
+    const run = await cli(['diff', assembly, ...base]);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/drift/i);
+    expect(run.out).toMatch(/memo/);
+  });
+});
+
+function stripIds(value: { [key: string]: unknown }): { [key: string]: unknown } {
+  const { id: _id, ...rest } = value;
+  return rest;
+}
