@@ -35,7 +35,11 @@ function synthExample(dir: string, options: ExampleOptions = {}): string {
 
 const serviceNames = () => emulator.state().services.map((s) => s.name);
 const roleNames = () => emulator.state().services.flatMap((s) => s.roles.map((r) => `${s.name}:${r.name}`)).sort();
-const integration = () => emulator.state().awsIntegrations as Array<{ name: string; services: { [id: string]: { enable: boolean; role: string | null } } }>;
+interface IntegrationRecord {
+  readonly name: string;
+  readonly services: { [id: string]: { enable: boolean; role: string | null } };
+}
+const integration = () => emulator.state().awsIntegrations as unknown as IntegrationRecord[];
 
 describe('the example app against the emulator', () => {
   test('apply, diff, change, diff, apply, destroy', async () => {
