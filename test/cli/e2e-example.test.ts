@@ -36,6 +36,8 @@ function synthExample(dir: string, options: ExampleOptions = {}): string {
 const serviceNames = () => emulator.state().services.map((s) => s.name);
 const roleNames = () => emulator.state().services.flatMap((s) => s.roles.map((r) => `${s.name}:${r.name}`)).sort();
 interface IntegrationRecord {
+  readonly [field: string]: unknown;
+  readonly id: string;
   readonly name: string;
   readonly services: { [id: string]: { enable: boolean; role: string | null } };
 }
@@ -108,7 +110,7 @@ describe('the example app against the emulator', () => {
     const base = ['--api-base', emulator.url];
     const assembly = synthExample(dir);
     expect((await cli(['apply', assembly, ...base])).code).toBe(0);
-    const [aws] = integration() as Array<{ id: string }>;
+    const [aws] = integration();
     const response = await fetch(new URL(`/api/v0/aws-integrations/${aws.id}`, emulator.url), {
       method: 'PUT',
       headers: { 'X-Api-Key': 'emulator-write-key', 'Content-Type': 'application/json' },
