@@ -1,1 +1,5 @@
 export * from './interfaces';
+export * from './channel';
+export * from './notification-group';
+export * from './alert-group-setting';
+export * from './downtime';

@@ -77,6 +77,23 @@ export class MackerelProvider extends Construct {
   }
 
   /**
+   * Runs `use` with the provider of the stack that holds `scope`: now when the stack has one,
+   * otherwise as soon as it is created, so a stack may declare its provider after the
+   * constructs that need it. A stack that never gets one fails synthesis anyway (see
+   * `_createMackerelResource`).
+   * @internal
+   */
+  public static _withProvider(scope: IConstruct, use: (provider: MackerelProvider) => void): void {
+    const found = MackerelProvider._tryFind(scope);
+    if (found) {
+      use(found);
+      return;
+    }
+    const stack = Stack.of(scope);
+    PENDING.set(stack, [...(PENDING.get(stack) ?? []), use]);
+  }
+
+  /**
    * The `MackerelProvider` of the stack that holds `scope`, if there is one.
    * @internal
    */
@@ -128,6 +145,8 @@ export class MackerelProvider extends Construct {
     });
     this.serviceToken = provider.serviceToken;
     PROVIDERS.set(stack, this);
+    for (const use of PENDING.get(stack) ?? []) use(this);
+    PENDING.delete(stack);
   }
 
   /**
@@ -140,6 +159,8 @@ export class MackerelProvider extends Construct {
 }
 
 const PROVIDERS = new WeakMap<Stack, MackerelProvider>();
+/** What constructs declared before their stack's provider want done with it. */
+const PENDING = new WeakMap<Stack, Array<(provider: MackerelProvider) => void>>();
 
 function checkApiBase(scope: IConstruct, apiBase: string): void {
   if (Token.isUnresolved(apiBase)) return;

@@ -1,0 +1,288 @@
+import { SecretValue, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { _channelUrl } from './_secret-url';
+import { IChannel } from './interfaces';
+import { _fail } from '../_validation';
+import { _ChannelProperties, _RESOURCE_TYPES } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
+
+/**
+ * What a channel is notified of (the API's `events`).
+ */
+export enum ChannelEvent {
+  /** Alerts opening, changing status and closing. */
+  ALERT = 'alert',
+  /** Alert groups opening and closing. */
+  ALERT_GROUP = 'alertGroup',
+  /** A host's status changing (working, standby, maintenance, poweroff). */
+  HOST_STATUS = 'hostStatus',
+  /** A host being registered. */
+  HOST_REGISTER = 'hostRegister',
+  /** A host being retired. */
+  HOST_RETIRE = 'hostRetire',
+  /** Monitors being created, changed or deleted. */
+  MONITOR = 'monitor',
+}
+
+/**
+ * Settings every channel kind has.
+ */
+export interface ChannelProps {
+  /**
+   * The channel name, shown in Mackerel. Must not be empty.
+   */
+  readonly name: string;
+
+  /**
+   * What the channel is notified of.
+   *
+   * @default [ChannelEvent.ALERT]
+   */
+  readonly events?: ChannelEvent[];
+}
+
+/**
+ * The base of the channel constructs: one `Custom::MackerelChannel` each, served by the
+ * stack's `MackerelProvider`.
+ *
+ * A channel is created outside Mackerel's default notification group; wire it to monitors
+ * with a `NotificationGroup`. Every change updates the channel in place, except turning it into
+ * another kind of channel, which replaces it.
+ */
+export abstract class ChannelBase extends Construct implements IChannel {
+  /**
+   * References a channel that already exists in Mackerel (any kind, including those only the
+   * web console can make, such as PagerDuty or Microsoft Teams), for notification groups.
+   * Creates no resource.
+   *
+   * @param scope the scope of the reference
+   * @param id the id of the reference
+   * @param channelId the Mackerel channel ID
+   */
+  public static fromChannelId(scope: Construct, id: string, channelId: string): IChannel {
+    return new ImportedChannel(scope, id, channelId);
+  }
+
+  /** The Mackerel channel ID; a reference to the resource (its `Ref`). */
+  public abstract readonly channelId: string;
+
+  protected constructor(scope: Construct, id: string) {
+    super(scope, id);
+  }
+
+  /**
+   * Checks the shared settings and creates the channel resource.
+   * @returns the channel ID
+   * @internal
+   */
+  protected _createChannel(props: ChannelProps, fields: Omit<_ChannelProperties, 'name' | 'events'>): string {
+    if (!Token.isUnresolved(props.name) && props.name.trim() === '') {
+      _fail(this, 'name', props.name, 'is empty', 'a non-empty channel name');
+    }
+    const events = props.events ?? [ChannelEvent.ALERT];
+    const allowed = Object.values(ChannelEvent) as string[];
+    events.forEach((event, i) => {
+      if (!Token.isUnresolved(event) && !allowed.includes(event)) {
+        _fail(this, `events[${i}]`, event, 'is not a channel event', `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+      }
+    });
+    const duplicate = events.find((event, i) => events.indexOf(event) !== i);
+    if (duplicate !== undefined) {
+      _fail(this, 'events', events, `lists ${JSON.stringify(duplicate)} twice`, 'each event at most once');
+    }
+    const properties: _ChannelProperties = { ...fields, name: props.name, events };
+    return _createMackerelResource(this, _RESOURCE_TYPES.CHANNEL, { ...properties }).ref;
+  }
+}
+
+/**
+ * Properties of an `EmailChannel`.
+ */
+export interface EmailChannelProps extends ChannelProps {
+  /**
+   * Email addresses to notify.
+   *
+   * Give at least one address in `emails` or one user in `userIds`.
+   *
+   * @default - no addresses
+   */
+  readonly emails?: string[];
+
+  /**
+   * IDs of Mackerel users (members of the organization) to notify at their own address.
+   *
+   * @default - no users
+   */
+  readonly userIds?: string[];
+}
+
+/**
+ * An email notification channel.
+ *
+ * @example
+ * new EmailChannel(this, 'Mail', { name: 'oncall', emails: ['oncall@example.com'] });
+ */
+export class EmailChannel extends ChannelBase {
+  public readonly channelId: string;
+
+  constructor(scope: Construct, id: string, props: EmailChannelProps) {
+    super(scope, id);
+    const emails = props.emails ?? [];
+    const userIds = props.userIds ?? [];
+    if (emails.length === 0 && userIds.length === 0) {
+      _fail(this, 'emails', emails, 'and userIds are both empty', 'at least one email address or user ID', 'A channel without recipients notifies nobody');
+    }
+    emails.forEach((email, i) => {
+      if (!Token.isUnresolved(email) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+        _fail(this, `emails[${i}]`, email, 'is not an email address', 'an address such as oncall@example.com');
+      }
+    });
+    userIds.forEach((userId, i) => {
+      if (!Token.isUnresolved(userId) && !/^[A-Za-z0-9]+$/.test(userId)) {
+        _fail(this, `userIds[${i}]`, userId, 'is not a Mackerel user ID', 'letters and digits, as listed by GET /api/v0/users');
+      }
+    });
+    this.channelId = this._createChannel(props, {
+      type: 'email',
+      emails: props.emails,
+      userIds: props.userIds,
+    });
+  }
+}
+
+/**
+ * The mention texts a Slack channel adds to notifications, by alert status.
+ */
+export interface SlackMentions {
+  /**
+   * Added to notifications of alerts that closed (OK).
+   *
+   * @default - no mention
+   */
+  readonly ok?: string;
+
+  /**
+   * Added to notifications of WARNING alerts.
+   *
+   * @default - no mention
+   */
+  readonly warning?: string;
+
+  /**
+   * Added to notifications of CRITICAL alerts, e.g. `<!channel>`.
+   *
+   * @default - no mention
+   */
+  readonly critical?: string;
+}
+
+/**
+ * Properties of a `SlackChannel`.
+ */
+export interface SlackChannelProps extends ChannelProps {
+  /**
+   * The Slack Incoming Webhook URL.
+   *
+   * The URL is a secret: keep it in Secrets Manager or SSM and pass
+   * `SecretValue.secretsManager(secretId, { jsonField })` or `SecretValue.ssmSecure(name)`. The
+   * template then holds only the reference; the provider's Lambda resolves it and is granted
+   * read on exactly that secret or parameter. A secret encrypted with a customer managed KMS key
+   * also needs `key.grantDecrypt(MackerelProvider.of(this).handler)`.
+   * `SecretValue.unsafePlainText(url)` writes the URL into the template, with a warning.
+   */
+  readonly url: SecretValue;
+
+  /**
+   * Texts added to notifications, by alert status (Slack mentions such as `<!here>`).
+   *
+   * @default - no mentions
+   */
+  readonly mentions?: SlackMentions;
+
+  /**
+   * Whether notifications carry a graph image.
+   *
+   * @default false
+   */
+  readonly enabledGraphImage?: boolean;
+}
+
+/**
+ * A Slack notification channel, posting through an Incoming Webhook.
+ *
+ * @example
+ * new SlackChannel(this, 'Slack', { name: 'ops', url: SecretValue.secretsManager('slack-webhook') });
+ */
+export class SlackChannel extends ChannelBase {
+  public readonly channelId: string;
+
+  constructor(scope: Construct, id: string, props: SlackChannelProps) {
+    super(scope, id);
+    const mentions = props.mentions;
+    if (mentions) {
+      for (const [key, text] of Object.entries(mentions)) {
+        if (text !== undefined && !Token.isUnresolved(text) && text.trim() === '') {
+          _fail(this, `mentions.${key}`, text, 'is empty', 'a mention text such as <!here>, or no value');
+        }
+      }
+    }
+    this.channelId = this._createChannel(props, {
+      type: 'slack',
+      url: _channelUrl(this, 'url', props.url),
+      mentions: mentions && { ok: mentions.ok, warning: mentions.warning, critical: mentions.critical },
+      enabledGraphImage: props.enabledGraphImage,
+    });
+  }
+}
+
+/**
+ * Properties of a `WebhookChannel`.
+ */
+export interface WebhookChannelProps extends ChannelProps {
+  /**
+   * The URL Mackerel posts notifications to.
+   *
+   * Treated as a secret, like a Slack URL: pass `SecretValue.secretsManager(...)` or
+   * `SecretValue.ssmSecure(...)` to keep it out of the template (the provider's Lambda resolves
+   * it), or `SecretValue.unsafePlainText(url)` for a URL that is not secret (with a warning).
+   */
+  readonly url: SecretValue;
+
+  /**
+   * Whether notifications carry a graph image.
+   *
+   * @default false
+   */
+  readonly enabledGraphImage?: boolean;
+}
+
+/**
+ * A webhook notification channel: Mackerel posts a JSON document to the URL.
+ *
+ * @example
+ * new WebhookChannel(this, 'Hook', { name: 'incidents', url: SecretValue.ssmSecure('/ops/incident-webhook') });
+ */
+export class WebhookChannel extends ChannelBase {
+  public readonly channelId: string;
+
+  constructor(scope: Construct, id: string, props: WebhookChannelProps) {
+    super(scope, id);
+    this.channelId = this._createChannel(props, {
+      type: 'webhook',
+      url: _channelUrl(this, 'url', props.url),
+      enabledGraphImage: props.enabledGraphImage,
+    });
+  }
+}
+
+class ImportedChannel extends Construct implements IChannel {
+  public readonly channelId: string;
+
+  constructor(scope: Construct, id: string, channelId: string) {
+    super(scope, id);
+    if (!Token.isUnresolved(channelId) && !/^[A-Za-z0-9]+$/.test(channelId)) {
+      _fail(this, 'channelId', channelId, 'is not a Mackerel channel ID', 'letters and digits, as in the channel URL');
+    }
+    this.channelId = channelId;
+  }
+}

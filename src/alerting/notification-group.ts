@@ -1,0 +1,210 @@
+import { Lazy, Token } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { IChannel, INotificationGroup } from './interfaces';
+import { _describeProblem, _fail } from '../_validation';
+import { IMonitor } from '../monitors/monitor-base';
+import { _NotificationGroupProperties, _RESOURCE_TYPES } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
+import { IMackerelService } from '../service/service';
+
+/**
+ * Which alerts a notification group passes on (the API's `notificationLevel`).
+ */
+export enum NotificationLevel {
+  /** WARNING and CRITICAL alerts. */
+  ALL = 'all',
+  /** CRITICAL alerts only. */
+  CRITICAL = 'critical',
+}
+
+/**
+ * How a monitor belongs to a notification group.
+ */
+export interface NotificationGroupMonitorOptions {
+  /**
+   * Whether the monitor's alerts go to this group only, and no longer to the organization's
+   * default notification group as well.
+   *
+   * @default false
+   */
+  readonly skipDefault?: boolean;
+}
+
+/**
+ * Properties of a `NotificationGroup`.
+ */
+export interface NotificationGroupProps {
+  /**
+   * The group name, shown in Mackerel. Must not be empty.
+   */
+  readonly name: string;
+
+  /**
+   * Which alerts the group passes on.
+   *
+   * @default NotificationLevel.ALL
+   */
+  readonly notificationLevel?: NotificationLevel;
+
+  /**
+   * The channels notified. More can be added with `addChannel`.
+   *
+   * @default - none
+   */
+  readonly channels?: IChannel[];
+
+  /**
+   * Groups nested in this one: their channels are notified too. More can be added with
+   * `addNotificationGroup`.
+   *
+   * @default - none
+   */
+  readonly notificationGroups?: INotificationGroup[];
+
+  /**
+   * Monitors whose alerts the group receives (each with `skipDefault: false`; use
+   * `addMonitor(monitor, { skipDefault: true })` to take a monitor out of the default group).
+   *
+   * @default - none
+   */
+  readonly monitors?: IMonitor[];
+
+  /**
+   * Services whose alerts the group receives. More can be added with `addService`.
+   *
+   * @default - none
+   */
+  readonly services?: IMackerelService[];
+}
+
+interface MonitorEntry {
+  readonly monitor: IMonitor;
+  readonly skipDefault: boolean;
+}
+
+/**
+ * A Mackerel notification group: routes the alerts of monitors and services to channels and to
+ * nested groups. One `Custom::MackerelNotificationGroup`, updated in place on every change.
+ *
+ * Members may be given in the props or added later (`addChannel`, `addNotificationGroup`,
+ * `addMonitor`, `addService`); they are written at synthesis, so later additions count.
+ *
+ * @example
+ * const ops = new NotificationGroup(this, 'Ops', { name: 'ops', channels: [slack, mail], services: [shop] });
+ * ops.addMonitor(cpu, { skipDefault: true });
+ */
+export class NotificationGroup extends Construct implements INotificationGroup {
+  /**
+   * References a notification group that already exists in Mackerel, to nest it in a group of
+   * this app. Creates no resource.
+   *
+   * @param scope the scope of the reference
+   * @param id the id of the reference
+   * @param notificationGroupId the Mackerel notification group ID
+   */
+  public static fromNotificationGroupId(scope: Construct, id: string, notificationGroupId: string): INotificationGroup {
+    return new ImportedNotificationGroup(scope, id, notificationGroupId);
+  }
+
+  /** The Mackerel notification group ID; a reference to the resource (its `Ref`). */
+  public readonly notificationGroupId: string;
+
+  private readonly channels: IChannel[] = [];
+  private readonly groups: INotificationGroup[] = [];
+  private readonly monitors: MonitorEntry[] = [];
+  private readonly services: IMackerelService[] = [];
+
+  constructor(scope: Construct, id: string, props: NotificationGroupProps) {
+    super(scope, id);
+    if (!Token.isUnresolved(props.name) && props.name.trim() === '') {
+      _fail(this, 'name', props.name, 'is empty', 'a non-empty notification group name');
+    }
+    const level = props.notificationLevel ?? NotificationLevel.ALL;
+    const levels = Object.values(NotificationLevel) as string[];
+    if (!Token.isUnresolved(level) && !levels.includes(level)) {
+      _fail(this, 'notificationLevel', level, 'is not a notification level', `one of ${levels.map((l) => JSON.stringify(l)).join(', ')}`);
+    }
+    (props.channels ?? []).forEach((c) => this.addChannel(c));
+    (props.notificationGroups ?? []).forEach((g) => this.addNotificationGroup(g));
+    (props.monitors ?? []).forEach((m) => this.addMonitor(m));
+    (props.services ?? []).forEach((s) => this.addService(s));
+
+    const properties: _NotificationGroupProperties = {
+      name: props.name,
+      notificationLevel: level,
+      childChannelIds: Lazy.list({ produce: () => this.channels.map((c) => c.channelId) }, { omitEmpty: true }),
+      childNotificationGroupIds: Lazy.list({ produce: () => this.groups.map((g) => g.notificationGroupId) }, { omitEmpty: true }),
+      monitors: Lazy.any({ produce: () => this.monitors.map((m) => ({ id: m.monitor.monitorId, skipDefault: m.skipDefault })) }, { omitEmptyArray: true }) as never,
+      services: Lazy.any({ produce: () => this.services.map((s) => ({ name: s.name })) }, { omitEmptyArray: true }) as never,
+    };
+    this.notificationGroupId = _createMackerelResource(this, _RESOURCE_TYPES.NOTIFICATION_GROUP, { ...properties }).ref;
+    this.node.addValidation({ validate: () => this.cycleProblems() });
+  }
+
+  /** Notifies a channel. */
+  public addChannel(channel: IChannel): void {
+    this.rejectDuplicate('channels', channel, this.channels);
+    this.channels.push(channel);
+  }
+
+  /** Nests a group: its channels are notified too. */
+  public addNotificationGroup(group: INotificationGroup): void {
+    if (group === this) {
+      _fail(this, 'notificationGroups', group.node.path, 'is this group itself', 'another notification group');
+    }
+    this.rejectDuplicate('notificationGroups', group, this.groups);
+    this.groups.push(group);
+  }
+
+  /** Sends a monitor's alerts to this group. */
+  public addMonitor(monitor: IMonitor, options: NotificationGroupMonitorOptions = {}): void {
+    this.rejectDuplicate('monitors', monitor, this.monitors.map((m) => m.monitor));
+    this.monitors.push({ monitor, skipDefault: options.skipDefault ?? false });
+  }
+
+  /** Sends the alerts of a service's monitors to this group. */
+  public addService(service: IMackerelService): void {
+    this.rejectDuplicate('services', service, this.services);
+    this.services.push(service);
+  }
+
+  /** The groups nested in this one, for cycle detection across the app. @internal */
+  public get _children(): readonly INotificationGroup[] {
+    return this.groups;
+  }
+
+  private rejectDuplicate(property: string, member: IConstruct, members: readonly IConstruct[]): void {
+    if (members.includes(member)) {
+      _fail(this, property, member.node.path, 'is already a member', 'each member once');
+    }
+  }
+
+  /** A group nested in itself through other groups would never finish notifying. */
+  private cycleProblems(): string[] {
+    const path: NotificationGroup[] = [];
+    const visit = (group: INotificationGroup): string[] => {
+      if (!(group instanceof NotificationGroup)) return [];
+      if (group === this && path.length > 0) {
+        return [_describeProblem('notificationGroups', [...path, this].map((g) => g.node.path).join(' -> '), 'nest this group in itself', 'groups that do not contain each other')];
+      }
+      if (path.includes(group)) return [];
+      path.push(group);
+      const found = group._children.flatMap(visit);
+      path.pop();
+      return found;
+    };
+    return visit(this);
+  }
+}
+
+class ImportedNotificationGroup extends Construct implements INotificationGroup {
+  public readonly notificationGroupId: string;
+
+  constructor(scope: Construct, id: string, notificationGroupId: string) {
+    super(scope, id);
+    if (!Token.isUnresolved(notificationGroupId) && !/^[A-Za-z0-9]+$/.test(notificationGroupId)) {
+      _fail(this, 'notificationGroupId', notificationGroupId, 'is not a Mackerel notification group ID', 'letters and digits, as in the group URL');
+    }
+    this.notificationGroupId = notificationGroupId;
+  }
+}

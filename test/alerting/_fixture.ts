@@ -1,0 +1,34 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { MackerelApiKey } from '../../src/api-key';
+import { HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service/service';
+
+export { logicalIdOf, propertiesOf } from '../monitors/_fixture';
+
+/** A stack with its MackerelProvider, a service `shop`, its role `shop:web` and a CPU monitor. */
+export function alertingStack() {
+  const app = new App();
+  const stack = new Stack(app, 'Stack');
+  const secret = new secretsmanager.Secret(stack, 'ApiKey');
+  const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
+  const shop = new MackerelService(stack, 'Shop', { name: 'shop' });
+  const web = shop.addRole('web');
+  const cpu = new HostMetricMonitor(stack, 'Cpu', {
+    name: 'web cpu', metric: 'container-cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3),
+    scopes: [MonitorScope.fromRole(web)],
+  });
+  return { app, stack, provider, shop, web, cpu };
+}
+
+/** The statements of the provider handler's role policy, as in the template. */
+export function handlerStatements(stack: Stack, provider: MackerelProvider): Array<{ [key: string]: any }> {
+  const { Template } = require('aws-cdk-lib/assertions');
+  const role = provider.handler.role!;
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  const roleRef = stack.resolve(role.roleName);
+  return Object.values<any>(policies)
+    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([roleRef]))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
