@@ -17,7 +17,8 @@ export interface _SplitScopes {
  * IDs; an empty kind is left out.
  * @internal
  */
-export function _splitScopes(scope: IConstruct, property: string, scopes: MonitorScope[] | undefined, monitors: IMonitor[] | undefined): _SplitScopes {
+export function _splitScopes(scope: IConstruct, property: string, scopes: MonitorScope[] | undefined,
+  monitors: IMonitor[] | undefined): _SplitScopes {
   _renderScopes(scope, property, scopes);
   const list = scopes ?? [];
   const nonEmpty = (values: string[]) => (values.length > 0 ? values : undefined);

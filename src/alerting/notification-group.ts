@@ -134,7 +134,9 @@ export class NotificationGroup extends Construct implements INotificationGroup {
       notificationLevel: level,
       childChannelIds: Lazy.list({ produce: () => this.channels.map((c) => c.channelId) }, { omitEmpty: true }),
       childNotificationGroupIds: Lazy.list({ produce: () => this.groups.map((g) => g.notificationGroupId) }, { omitEmpty: true }),
-      monitors: Lazy.any({ produce: () => this.monitors.map((m) => ({ id: m.monitor.monitorId, skipDefault: m.skipDefault })) }, { omitEmptyArray: true }) as never,
+      monitors: Lazy.any({
+        produce: () => this.monitors.map((m) => ({ id: m.monitor.monitorId, skipDefault: m.skipDefault })),
+      }, { omitEmptyArray: true }) as never,
       services: Lazy.any({ produce: () => this.services.map((s) => ({ name: s.name })) }, { omitEmptyArray: true }) as never,
     };
     this.notificationGroupId = _createMackerelResource(this, _RESOURCE_TYPES.NOTIFICATION_GROUP, { ...properties }).ref;

@@ -1,4 +1,5 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { MackerelApiKey } from '../../src/api-key';
 import { HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
@@ -16,7 +17,11 @@ export function alertingStack() {
   const shop = new MackerelService(stack, 'Shop', { name: 'shop' });
   const web = shop.addRole('web');
   const cpu = new HostMetricMonitor(stack, 'Cpu', {
-    name: 'web cpu', metric: 'container-cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3),
+    name: 'web cpu',
+    metric: 'container-cpu%',
+    operator: MonitorOperator.GREATER_THAN,
+    warning: 80,
+    duration: Duration.minutes(3),
     scopes: [MonitorScope.fromRole(web)],
   });
   return { app, stack, provider, shop, web, cpu };
@@ -24,7 +29,6 @@ export function alertingStack() {
 
 /** The statements of the provider handler's role policy, as in the template. */
 export function handlerStatements(stack: Stack, provider: MackerelProvider): Array<{ [key: string]: any }> {
-  const { Template } = require('aws-cdk-lib/assertions');
   const role = provider.handler.role!;
   const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
   const roleRef = stack.resolve(role.roleName);

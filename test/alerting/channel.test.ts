@@ -15,7 +15,11 @@ describe('EmailChannel', () => {
     const mail = new EmailChannel(stack, 'Mail', { name: 'oncall', emails: ['oncall@example.com'], userIds: ['2xW3abc'] });
     expect(propertiesOf(mail)).toEqual({
       ServiceToken: expect.anything(),
-      type: 'email', name: 'oncall', emails: ['oncall@example.com'], userIds: ['2xW3abc'], events: ['alert'],
+      type: 'email',
+      name: 'oncall',
+      emails: ['oncall@example.com'],
+      userIds: ['2xW3abc'],
+      events: ['alert'],
     });
     expect(stack.resolve(mail.channelId)).toEqual({ Ref: expect.stringMatching(/^Mail/) });
   });
@@ -51,16 +55,23 @@ describe('SlackChannel and WebhookChannel: the URL stays out of the template', (
   test('a Secrets Manager name: the reference in the template, read granted on that secret only', () => {
     const { stack, provider } = alertingStack();
     const slack = new SlackChannel(stack, 'Slack', {
-      name: 'ops', url: SecretValue.secretsManager('ops/slack', { jsonField: 'url' }),
-      mentions: { critical: '<!channel>', warning: '<!here>' }, enabledGraphImage: true,
+      name: 'ops',
+      url: SecretValue.secretsManager('ops/slack', { jsonField: 'url' }),
+      mentions: { critical: '<!channel>', warning: '<!here>' },
+      enabledGraphImage: true,
     });
     expect(propertiesOf(slack)).toEqual({
       ServiceToken: expect.anything(),
-      type: 'slack', name: 'ops', url: '{{resolve:secretsmanager:ops/slack:SecretString:url::}}',
-      mentions: { critical: '<!channel>', warning: '<!here>' }, enabledGraphImage: true, events: ['alert'],
+      type: 'slack',
+      name: 'ops',
+      url: '{{resolve:secretsmanager:ops/slack:SecretString:url::}}',
+      mentions: { critical: '<!channel>', warning: '<!here>' },
+      enabledGraphImage: true,
+      events: ['alert'],
     });
     expect(handlerStatements(stack, provider)).toContainEqual({
-      Action: SECRET_ACTIONS, Effect: 'Allow',
+      Action: SECRET_ACTIONS,
+      Effect: 'Allow',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:ops/slack-??????']] },
     });
   });
@@ -85,7 +96,8 @@ describe('SlackChannel and WebhookChannel: the URL stays out of the template', (
     const hook = new WebhookChannel(stack, 'Hook', { name: 'incidents', url: SecretValue.ssmSecure('/ops/hook', '3') });
     expect(propertiesOf(hook).url).toBe('{{resolve:ssm-secure:/ops/hook:3}}');
     expect(handlerStatements(stack, provider)).toContainEqual({
-      Action: 'ssm:GetParameter', Effect: 'Allow',
+      Action: 'ssm:GetParameter',
+      Effect: 'Allow',
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':parameter/ops/hook']] },
     });
   });

@@ -1,0 +1,184 @@
+import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { _fail } from '../_validation';
+
+/**
+ * A day of the week, as a weekly downtime recurrence names it.
+ */
+export enum Weekday {
+  /** Sunday. */
+  SUNDAY = 'Sunday',
+  /** Monday. */
+  MONDAY = 'Monday',
+  /** Tuesday. */
+  TUESDAY = 'Tuesday',
+  /** Wednesday. */
+  WEDNESDAY = 'Wednesday',
+  /** Thursday. */
+  THURSDAY = 'Thursday',
+  /** Friday. */
+  FRIDAY = 'Friday',
+  /** Saturday. */
+  SATURDAY = 'Saturday',
+}
+
+/**
+ * How often a downtime repeats, and until when.
+ */
+export interface DowntimeRecurrenceOptions {
+  /**
+   * Repeat every this many hours, days, weeks, months or years. A whole number, at least 1.
+   *
+   * @default 1
+   */
+  readonly interval?: number;
+
+  /**
+   * When the repetition ends. Must be after the downtime's `start`.
+   *
+   * @default - the downtime repeats indefinitely
+   */
+  readonly until?: Date;
+}
+
+/**
+ * How often a weekly downtime repeats, on which days, and until when.
+ */
+export interface WeeklyDowntimeRecurrenceOptions extends DowntimeRecurrenceOptions {
+  /**
+   * The days of the week the downtime starts on (at the time of day of `start`). Each day once.
+   *
+   * @default - no days are sent, and Mackerel applies its own (undocumented) choice
+   */
+  readonly weekdays?: Weekday[];
+}
+
+/** The API's `recurrence` object. @internal */
+export interface _RenderedRecurrence {
+  readonly type: string;
+  readonly interval: number;
+  readonly weekdays?: string[];
+  readonly until?: number;
+}
+
+/**
+ * How a downtime repeats (the API's `recurrence`): every N hours, days, weeks (on chosen
+ * weekdays), months or years, optionally until a given time.
+ *
+ * Weekdays can be given to weekly recurrences only, because only `weekly()` takes them.
+ *
+ * @example
+ * DowntimeRecurrence.weekly({ weekdays: [Weekday.SATURDAY, Weekday.SUNDAY] });
+ * DowntimeRecurrence.daily({ interval: 2, until: new Date('2027-03-31T00:00:00Z') });
+ */
+export class DowntimeRecurrence {
+  /** Repeats every `interval` hours. */
+  public static hourly(options: DowntimeRecurrenceOptions = {}): DowntimeRecurrence {
+    return new DowntimeRecurrence('hourly', options);
+  }
+
+  /** Repeats every `interval` days. */
+  public static daily(options: DowntimeRecurrenceOptions = {}): DowntimeRecurrence {
+    return new DowntimeRecurrence('daily', options);
+  }
+
+  /** Repeats every `interval` weeks, on the given weekdays. */
+  public static weekly(options: WeeklyDowntimeRecurrenceOptions = {}): DowntimeRecurrence {
+    return new DowntimeRecurrence('weekly', options, options.weekdays);
+  }
+
+  /**
+   * Repeats every `interval` months. A `start` on the 31st repeats on the last day of shorter
+   * months.
+   */
+  public static monthly(options: DowntimeRecurrenceOptions = {}): DowntimeRecurrence {
+    return new DowntimeRecurrence('monthly', options);
+  }
+
+  /** Repeats every `interval` years. */
+  public static yearly(options: DowntimeRecurrenceOptions = {}): DowntimeRecurrence {
+    return new DowntimeRecurrence('yearly', options);
+  }
+
+  /** The API's recurrence type: `hourly`, `daily`, `weekly`, `monthly` or `yearly`. */
+  public readonly type: string;
+
+  /** Every how many hours, days, weeks, months or years the downtime repeats. */
+  public readonly interval: number;
+
+  /** When the repetition ends, if it does. */
+  public readonly until?: Date;
+
+  /** The weekdays of a weekly recurrence, if given. */
+  public readonly weekdays?: Weekday[];
+
+  private constructor(type: string, options: DowntimeRecurrenceOptions, weekdays?: Weekday[]) {
+    this.type = type;
+    this.interval = options.interval ?? 1;
+    this.until = options.until;
+    this.weekdays = weekdays ? [...weekdays] : undefined;
+  }
+
+  /**
+   * Checks the recurrence for a downtime starting at `start` (epoch seconds) and renders it in
+   * the API's shape. Errors name `<property>.interval`, `.until` or `.weekdays[i]`.
+   * @internal
+   */
+  public _render(scope: IConstruct, property: string, start: number): _RenderedRecurrence {
+    if (!Token.isUnresolved(this.interval) && !(Number.isInteger(this.interval) && this.interval >= 1)) {
+      _fail(scope, `${property}.interval`, this.interval, 'is not a whole number of at least 1', `1, 2, 3, ... ${this.type === 'hourly' ? 'hours' : 'repetitions of the period'}`);
+    }
+    return {
+      type: this.type,
+      interval: this.interval,
+      weekdays: this.renderWeekdays(scope, `${property}.weekdays`),
+      until: this.renderUntil(scope, `${property}.until`, start),
+    };
+  }
+
+  private renderWeekdays(scope: IConstruct, property: string): string[] | undefined {
+    if (this.weekdays === undefined) return undefined;
+    if (this.weekdays.length === 0) {
+      _fail(scope, property, [], 'is empty', 'at least one Weekday, or no weekdays at all');
+    }
+    const allowed = Object.values(Weekday) as string[];
+    this.weekdays.forEach((day, i) => {
+      if (Token.isUnresolved(day)) return;
+      if (!allowed.includes(day)) {
+        _fail(scope, `${property}[${i}]`, day, 'is not a weekday', `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+      }
+      if (this.weekdays!.indexOf(day) !== i) {
+        _fail(scope, `${property}[${i}]`, day, 'is given twice', 'each weekday once');
+      }
+    });
+    return [...this.weekdays];
+  }
+
+  private renderUntil(scope: IConstruct, property: string, start: number): number | undefined {
+    if (this.until === undefined) return undefined;
+    const until = _epochSeconds(scope, property, this.until);
+    if (until <= start) {
+      _fail(scope, property, this.until.toISOString(), 'is not after the downtime start', `a time after ${new Date(start * 1000).toISOString()}`);
+    }
+    return until;
+  }
+}
+
+/**
+ * A `Date` as whole epoch seconds, the API's time unit: an invalid date, a time before 1970 or
+ * one with a fraction of a second is rejected rather than rounded.
+ * @internal
+ */
+export function _epochSeconds(scope: IConstruct, property: string, date: Date): number {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    _fail(scope, property, String(date), 'is not a valid date', 'a Date such as new Date(\'2026-12-06T01:00:00Z\')');
+  }
+  const millis = date.getTime();
+  if (millis < 0) {
+    _fail(scope, property, date.toISOString(), 'is before 1970', 'a time from 1970-01-01T00:00:00Z on');
+  }
+  if (millis % 1000 !== 0) {
+    _fail(scope, property, date.toISOString(), 'has a fraction of a second', 'a time in whole seconds (Mackerel takes epoch seconds)');
+  }
+  return millis / 1000;
+}
