@@ -16,6 +16,31 @@ export interface _InvokeOptions {
   readonly timeoutMs: number;
   /** Where the handler's log lines go; dropped when undefined. */
   readonly log?: (line: string) => void;
+  /**
+   * For an emulator: dynamic references (a Slack URL in Secrets Manager) are not read from AWS
+   * but replaced by a placeholder URL, reported here once each. Unset: the handler reads them
+   * with the AWS credentials of this process, as the Lambda would with its role.
+   */
+  readonly placeholderSecrets?: (notice: string) => void;
+}
+
+const DYNAMIC_REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
+
+/** Replaces every dynamic reference in the properties by a placeholder URL naming it. @internal */
+export function _placeholderReferences(value: unknown, notice: (message: string) => void): unknown {
+  if (typeof value === 'string') {
+    return value.replace(DYNAMIC_REFERENCE, (whole, service: string, body: string) => {
+      const id = body.split(':SecretString')[0].replace(/^\/+/, '').replace(/[^A-Za-z0-9/_.-]+/g, '-');
+      const placeholder = `https://${service}.emulator.invalid/${id}`;
+      notice(`${whole} is not read from AWS for the emulator; using the placeholder ${placeholder}`);
+      return placeholder;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => _placeholderReferences(v, notice));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _placeholderReferences(v, notice)]));
+  }
+  return value;
 }
 
 /** An invoker that calls the handler with the API base and key set for the call only. @internal */
@@ -29,7 +54,8 @@ export function _handlerInvoke(options: _InvokeOptions): _Invoke {
     console.error = sink;
     const deadline = Date.now() + options.timeoutMs;
     try {
-      const cfnEvent = { ServiceToken: 'cdk-mackerel', ResponseURL: 'http://localhost/', ...event } as unknown as CloudFormationCustomResourceEvent;
+      const sent = options.placeholderSecrets ? _placeholderReferences(event, options.placeholderSecrets) as _ResourceEvent : event;
+      const cfnEvent = { ServiceToken: 'cdk-mackerel', ResponseURL: 'http://localhost/', ...sent } as unknown as CloudFormationCustomResourceEvent;
       // The handler keeps a safety margin for reporting to CloudFormation; locally the whole
       // --timeout is for Mackerel calls, so the margin comes on top.
       return await handler(cfnEvent, { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) + settings.safetyMarginMs });

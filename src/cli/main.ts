@@ -72,18 +72,25 @@ async function apply(args: _Args, app: _App, apiBase: string, key: string, inMem
   io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org})${inMemory ? '' : `, state ${file}`}`);
   store.state.apiBase = apiBase;
   const notices = new Set<string>();
+  const notice = (m: string) => {
+    if (!notices.has(m)) io.err(`notice: ${m}`);
+    notices.add(m);
+  };
   try {
     const outcomes = await _apply({
       app,
       store,
       env: environment(args),
       destroy: args.destroy,
-      invoke: _handlerInvoke({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000, log: args.verbose ? io.err : undefined }),
+      invoke: _handlerInvoke({
+        apiBase,
+        apiKey: key,
+        timeoutMs: args.timeoutSeconds * 1000,
+        log: args.verbose ? io.err : undefined,
+        placeholderSecrets: isLocal(apiBase) ? notice : undefined,
+      }),
       report: (o, i, n) => io.out(_formatOutcome(o, i, n)),
-      notice: (m) => {
-        if (!notices.has(m)) io.err(`notice: ${m}`);
-        notices.add(m);
-      },
+      notice,
     });
     io.out(_formatApplySummary(outcomes));
     return 0;
@@ -134,10 +141,15 @@ function normalizeBase(base: string): string {
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
+/** A base on this machine: the emulator, never a real organization. */
+function isLocal(apiBase: string): boolean {
+  const host = new URL(apiBase).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+}
+
 function apiKeyFor(apiBase: string, env: NodeJS.ProcessEnv): string {
   if (env.MACKEREL_APIKEY) return env.MACKEREL_APIKEY;
-  const host = new URL(apiBase).hostname;
-  if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') return DEFAULT_EMULATOR_API_KEY;
+  if (isLocal(apiBase)) return DEFAULT_EMULATOR_API_KEY;
   throw new _CliError(`MACKEREL_APIKEY is not set; expected the API key of the organization at ${apiBase} in that environment variable`);
 }
 
