@@ -8,7 +8,8 @@ import { App, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
-  AlertGroupSetting, ChannelEvent, Downtime, DowntimeRecurrence, EmailChannel, NotificationGroup, NotificationLevel, SlackChannel, WebhookChannel, Weekday,
+  AlertGroupSetting, ChannelEvent, Downtime, DowntimeRecurrence, EmailChannel, NotificationGroup, NotificationLevel, SlackChannel,
+  WebhookChannel, Weekday,
 } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
 import { MackerelEmulator, startEmulator } from '../../src/emulator';
@@ -77,7 +78,8 @@ describe('alerting objects against the emulator', () => {
 
     let run = await cli(['apply', synth(dir, { level: NotificationLevel.ALL, downtimeHours: 2, pagerIsSlack: false }), ...base]);
     expect(run.code).toBe(0);
-    expect(run.err).toMatch(/notice: \{\{resolve:secretsmanager:ops\/slack:SecretString:url::\}\} is not read from AWS for the emulator; using the placeholder https:\/\/secretsmanager.emulator.invalid\/ops\/slack/);
+    expect(run.err).toMatch(new RegExp('notice: \\{\\{resolve:secretsmanager:ops/slack:SecretString:url::\\}\\} is not read from AWS for the emulator; '
+      + 'using the placeholder https://secretsmanager.emulator.invalid/ops/slack'));
     expect(state().channels.map((c) => [c.type, c.name]).sort()).toEqual([['email', 'oncall'], ['slack', 'ops'], ['webhook', 'pager']]);
     expect(channelNamed('ops')).toMatchObject({ url: 'https://secretsmanager.emulator.invalid/ops/slack', mentions: { critical: '<!channel>' }, events: ['alert'] });
     expect(channelNamed('oncall').events).toEqual(['alert', 'hostRetire']);
