@@ -63,7 +63,9 @@ function synth(dir: string, v: Version): string {
 
 const state = () => emulator.state() as unknown as {
   channels: Array<{ id: string; type: string; name: string; url?: string; mentions?: object; events: string[] }>;
-  notificationGroups: Array<{ id: string; name: string; notificationLevel: string; childChannelIds: string[]; monitors: object[]; services: object[] }>;
+  notificationGroups: Array<{
+    id: string; name: string; notificationLevel: string; childChannelIds: string[]; monitors: object[]; services: object[];
+  }>;
   alertGroupSettings: Array<{ name: string; roleScopes: string[]; notificationInterval: number }>;
   downtimes: Array<{ id: string; name: string; duration: number; recurrence: object; roleScopes: string[] }>;
   monitors: Array<{ id: string }>;
