@@ -1,4 +1,4 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BatchStack } from './batch-stack';
 import { ServiceStack } from './service-stack';
@@ -19,6 +19,12 @@ export interface ExampleOptions {
    * @default true
    */
   readonly integrateLoadBalancer?: boolean;
+
+  /**
+   * How long the weekly maintenance downtime lasts, in minutes.
+   * @default 60
+   */
+  readonly maintenanceMinutes?: number;
 }
 
 /** The options given as context values on the command line (`-c name=value`). */
@@ -27,7 +33,11 @@ export function optionsFromContext(app: App): ExampleOptions {
     const value = app.node.tryGetContext(name);
     return value === undefined ? undefined : String(value) !== 'false';
   };
-  return { integrateLoadBalancer: flag('integrateLoadBalancer') };
+  const minutes = app.node.tryGetContext('maintenanceMinutes');
+  return {
+    integrateLoadBalancer: flag('integrateLoadBalancer'),
+    maintenanceMinutes: minutes === undefined ? undefined : Number(minutes),
+  };
 }
 
 /**
@@ -36,7 +46,10 @@ export function optionsFromContext(app: App): ExampleOptions {
  */
 export function buildExample(app: App, options: ExampleOptions = {}): ExampleStacks {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const service = new ServiceStack(app, 'CdkMackerelFargateExample', { integrateLoadBalancer: options.integrateLoadBalancer });
+  const service = new ServiceStack(app, 'CdkMackerelFargateExample', {
+    integrateLoadBalancer: options.integrateLoadBalancer,
+    maintenance: options.maintenanceMinutes === undefined ? undefined : Duration.minutes(options.maintenanceMinutes),
+  });
   // The batch stack runs in the service stack's cluster and deploys after it, so the shop's
   // Mackerel roles exist before a batch task registers a host in them.
   const batch = new BatchStack(app, 'CdkMackerelBatchExample', { vpc: service.vpc });

@@ -1,10 +1,11 @@
-import { CfnElement, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, SecretValue, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { ROLE, SHOP_SERVICE } from './roles';
 import {
-  MackerelApiKey, MackerelAwsIntegration, MackerelProvider, MackerelRole, MackerelService,
+  Downtime, DowntimeRecurrence, EmailChannel, MackerelApiKey, MackerelAwsIntegration, MackerelProvider, MackerelRole, MackerelService,
+  MonitorScope, NotificationGroup, NotificationLevel, SlackChannel, Weekday,
 } from '../../src';
 
 /** The AWS tag that marks the resources the AWS integration may read. */
@@ -14,6 +15,18 @@ const INTEGRATION_TAG = { key: 'mackerel-integration', value: SHOP_SERVICE };
 export interface ShopMackerelProps {
   /** The Mackerel API key the provider's Lambda uses. */
   readonly apiKey: MackerelApiKey;
+}
+
+/** How the shop is alerted. */
+export interface ShopAlertingOptions {
+  /**
+   * Name of the Secrets Manager secret holding the Slack Incoming Webhook URL (under the JSON key
+   * `url`). Only the reference is written into the template; the provider's Lambda reads it.
+   */
+  readonly slackWebhookSecretName: string;
+
+  /** How long the weekly maintenance window lasts. */
+  readonly maintenance: Duration;
 }
 
 /** The shop's roles, one construct each. */
@@ -49,6 +62,35 @@ export class ShopMackerel extends Construct {
       batch: this.service.addRole(ROLE.BATCH, { memo: 'scheduled and run-once tasks' }),
     };
     this.acknowledgeProviderFindings();
+  }
+
+  /**
+   * Alerting: a Slack channel whose URL stays in Secrets Manager, an on-call mail channel, one
+   * notification group routing the shop's alerts to both, and a weekly maintenance downtime.
+   */
+  public addAlerting(options: ShopAlertingOptions): NotificationGroup {
+    const slack = new SlackChannel(this, 'Slack', {
+      name: 'shop-ops',
+      url: SecretValue.secretsManager(options.slackWebhookSecretName, { jsonField: 'url' }),
+      mentions: { critical: '<!here>' },
+    });
+    const oncall = new EmailChannel(this, 'Oncall', { name: 'shop-oncall', emails: ['oncall@example.com'] });
+    const ops = new NotificationGroup(this, 'Ops', {
+      name: 'shop-ops',
+      notificationLevel: NotificationLevel.ALL,
+      channels: [slack, oncall],
+      services: [this.service],
+    });
+    // Sundays 18:00 UTC (Monday 03:00 in Tokyo), the shop's quietest hour.
+    new Downtime(this, 'WeeklyMaintenance', {
+      name: 'shop weekly maintenance',
+      memo: 'deployments and database maintenance',
+      start: new Date('2026-12-06T18:00:00Z'),
+      duration: options.maintenance,
+      recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.SUNDAY] }),
+      scopes: [MonitorScope.fromService(this.service)],
+    });
+    return ops;
   }
 
   /**

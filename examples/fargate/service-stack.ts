@@ -1,4 +1,4 @@
-import { Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ShopMackerel } from './mackerel';
 import { SHOP_CLUSTER_NAME } from './roles';
-import { MackerelAgentExtension, MackerelApiKey, MackerelAwsIntegration } from '../../src';
+import { MackerelAgentExtension, MackerelApiKey, MackerelAwsIntegration, NotificationGroup } from '../../src';
 
 /** Properties of the example's service stack. */
 export interface ServiceStackProps extends StackProps {
@@ -22,6 +22,18 @@ export interface ServiceStackProps extends StackProps {
    * @default true
    */
   readonly integrateLoadBalancer?: boolean;
+
+  /**
+   * How long the weekly maintenance downtime lasts.
+   * @default Duration.hours(1)
+   */
+  readonly maintenance?: Duration;
+
+  /**
+   * Name of the Secrets Manager secret holding the Slack webhook URL (JSON key `url`).
+   * @default 'mackerel/slack-webhook'
+   */
+  readonly slackWebhookSecretName?: string;
 }
 
 /**
@@ -37,6 +49,7 @@ export class ServiceStack extends Stack {
   public readonly apiKey: MackerelApiKey;
   public readonly mackerel: ShopMackerel;
   public readonly awsIntegration: MackerelAwsIntegration;
+  public readonly notificationGroup: NotificationGroup;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps = {}) {
     super(scope, id, props);
@@ -77,6 +90,10 @@ export class ServiceStack extends Stack {
     }));
     this.awsIntegration = this.mackerel.addAwsIntegration(this.cluster,
       props.integrateLoadBalancer === false ? undefined : this.service.loadBalancer);
+    this.notificationGroup = this.mackerel.addAlerting({
+      slackWebhookSecretName: props.slackWebhookSecretName ?? 'mackerel/slack-webhook',
+      maintenance: props.maintenance ?? Duration.hours(1),
+    });
 
     this.acknowledgeFindings();
   }

@@ -59,6 +59,11 @@ describe('the example app against the emulator', () => {
     expect(serviceNames()).toEqual(['shop']);
     expect(roleNames()).toEqual(Object.values(ROLE).map((r) => `shop:${r}`).sort());
     expect(integration()).toHaveLength(1);
+    const alerting = emulator.state();
+    expect(alerting.channels.map((c) => `${c.type}:${c.name}`).sort()).toEqual(['email:shop-oncall', 'slack:shop-ops']);
+    expect(alerting.notificationGroups.filter((g) => g.name === 'shop-ops')).toHaveLength(1);
+    expect(alerting.downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 60 }]);
+    expect(run.err).toMatch(/notice: \{\{resolve:secretsmanager:mackerel\/slack-webhook:SecretString:url::\}\} is not read from AWS/);
     expect(integration()[0].services).toMatchObject({
       ECSCluster: { enable: true, role: 'shop:ecs' },
       ALB: { enable: true, role: 'shop:alb' },
@@ -77,11 +82,12 @@ describe('the example app against the emulator', () => {
     expect(emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
 
     // 3. A changed example: diff shows the change and exits 1.
-    assembly = synthExample(dir, { integrateLoadBalancer: false });
+    assembly = synthExample(dir, { integrateLoadBalancer: false, maintenanceMinutes: 90 });
     run = await cli(['diff', assembly, ...base]);
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/~ update\s+AwsIntegration\s+\S+ \S+ "shop-aws"/);
     expect(run.out).toMatch(/services/);
+    expect(run.out).toMatch(/~ update\s+Downtime\s+\S+ \S+ "shop weekly maintenance"\n\s+duration: "60" -> "90"/);
 
     // 4. Apply it: updated in place, the services map replaced whole.
     run = await cli(['apply', assembly, ...base]);
@@ -89,6 +95,7 @@ describe('the example app against the emulator', () => {
     expect(run.out).toMatch(/updated\s+AwsIntegration/);
     expect(integration()).toHaveLength(1);
     expect(Object.keys(integration()[0].services)).toEqual(['ECSCluster']);
+    expect(emulator.state().downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 90 }]);
     run = await cli(['diff', assembly, ...base]);
     expect(run.out).toBe('No differences.');
 
@@ -103,6 +110,7 @@ describe('the example app against the emulator', () => {
     expect(state.channels).toEqual([]);
     expect(state.downtimes).toEqual([]);
     expect(state.alertGroupSettings).toEqual([]);
+    expect(state.notificationGroups.filter((g) => g.name === 'shop-ops')).toEqual([]);
   });
 
   test('drift made in Mackerel shows in diff', async () => {

@@ -147,6 +147,32 @@ describe('examples/fargate', () => {
     });
   });
 
+  it('alerts through Slack (URL kept in Secrets Manager) and mail, in one notification group, with a weekly maintenance downtime', () => {
+    const { mackerel, notificationGroup } = stacks.service;
+    template.hasResourceProperties(_RESOURCE_TYPES.CHANNEL, {
+      type: 'slack', name: 'shop-ops', url: '{{resolve:secretsmanager:mackerel/slack-webhook:SecretString:url::}}',
+    });
+    template.hasResourceProperties(_RESOURCE_TYPES.CHANNEL, { type: 'email', name: 'shop-oncall', emails: ['oncall@example.com'] });
+    template.hasResourceProperties(_RESOURCE_TYPES.NOTIFICATION_GROUP, {
+      name: 'shop-ops',
+      childChannelIds: Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('^MackerelSlack') })]),
+      services: [{ name: stacks.service.resolve(mackerel.service.name) }],
+    });
+    expect(stacks.service.resolve(notificationGroup.notificationGroupId)).toEqual({ Ref: expect.stringMatching(/^MackerelOps/) });
+    template.hasResourceProperties(_RESOURCE_TYPES.DOWNTIME, {
+      name: 'shop weekly maintenance',
+      duration: 60,
+      recurrence: { type: 'weekly', interval: 1, weekdays: ['Sunday'] },
+      serviceScopes: [stacks.service.resolve(mackerel.service.name)],
+    });
+    // The provider's Lambda reads the Slack secret, and nothing else of Secrets Manager besides the API key.
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => JSON.stringify(st.Action).includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(statements)).toContain(':secret:mackerel/slack-webhook-??????');
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/hooks\.slack\.com/);
+  });
+
   it('matches the whole-template snapshot', () => {
     expect(template.toJSON()).toMatchSnapshot();
   });
