@@ -1,7 +1,7 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _duplicateProblem, _splitScopes } from './_scopes';
-import { _fail } from '../_validation';
+import { _checkScope } from '../_names';
+import { _describeProblem, _fail } from '../_validation';
 import { _MAX_MEMO_LENGTH, _wholeDuration } from '../monitors/_checks';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
@@ -28,14 +28,14 @@ export interface AlertGroupSettingProps {
    * Services and roles whose alerts are grouped (`MonitorScope.fromService`, `fromRole`, `of`).
    *
    * Scopes of different kinds (services and roles, monitors) are ANDed by Mackerel. Give at
-   * least one scope or monitor.
+   * least one scope or monitor, here or with `addScope` / `addMonitor`.
    *
    * @default - no service or role scope
    */
   readonly scopes?: MonitorScope[];
 
   /**
-   * Monitors whose alerts are grouped.
+   * Monitors whose alerts are grouped. More can be added with `addMonitor`.
    *
    * @default - no monitor scope
    */
@@ -55,6 +55,12 @@ export interface AlertGroupSettingProps {
  * into one alert group, notified once. One `Custom::MackerelAlertGroupSetting`, updated in place
  * on every change.
  *
+ * Scopes and monitors may be given in the props or added later (`addScope`, `addMonitor`);
+ * they are written at synthesis, so later additions count. A setting needs at least one of
+ * them: the API does not say what a setting without any scope groups, so synthesis rejects it.
+ *
+ * @see https://mackerel.io/docs/entry/howto/alert-groups
+ *
  * @example
  * new AlertGroupSetting(this, 'WebIncidents', { name: 'web incidents', scopes: [MonitorScope.fromRole(web)],
  *   notificationInterval: Duration.minutes(30) });
@@ -62,6 +68,9 @@ export interface AlertGroupSettingProps {
 export class AlertGroupSetting extends Construct {
   /** The Mackerel alert group setting ID; a reference to the resource (its `Ref`). */
   public readonly alertGroupSettingId: string;
+
+  private readonly scopes: MonitorScope[] = [];
+  private readonly monitors: IMonitor[] = [];
 
   constructor(scope: Construct, id: string, props: AlertGroupSettingProps) {
     super(scope, id);
@@ -71,14 +80,8 @@ export class AlertGroupSetting extends Construct {
     if (props.memo !== undefined && !Token.isUnresolved(props.memo) && props.memo.length > _MAX_MEMO_LENGTH) {
       _fail(this, 'memo', `${props.memo.slice(0, 20)}...`, `is ${props.memo.length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
     }
-    const scopes = _splitScopes(this, 'scopes', props.scopes, props.monitors);
-    if (!scopes.serviceScopes && !scopes.roleScopes && !scopes.monitorScopes) {
-      _fail(this, 'scopes', [], 'and monitors are both empty', 'at least one service, role or monitor',
-        'A setting without a scope groups no alert');
-    }
-    const duplicate = _duplicateProblem('scopes', (props.scopes ?? []).map((s) => s.value))
-      ?? _duplicateProblem('monitors', (props.monitors ?? []).map((m) => m.monitorId));
-    if (duplicate) throw new Error(`${this.node.path}: ${duplicate}`);
+    (props.scopes ?? []).forEach((s) => this.addScope(s));
+    (props.monitors ?? []).forEach((m) => this.addMonitor(m));
     const interval = _wholeDuration(this, 'notificationInterval', props.notificationInterval, 'minutes');
     if (interval !== undefined && !Token.isUnresolved(interval) && interval < 1) {
       _fail(this, 'notificationInterval', props.notificationInterval?.toHumanString(), 'is too short', 'at least 1 minute, or no value to notify once');
@@ -86,9 +89,37 @@ export class AlertGroupSetting extends Construct {
     const properties: _AlertGroupSettingProperties = {
       name: props.name,
       memo: props.memo,
-      ...scopes,
+      serviceScopes: Lazy.list({ produce: () => this.scopes.filter((s) => !s.isRole).map((s) => s.value) }, { omitEmpty: true }),
+      roleScopes: Lazy.list({ produce: () => this.scopes.filter((s) => s.isRole).map((s) => s.value) }, { omitEmpty: true }),
+      monitorScopes: Lazy.list({ produce: () => this.monitors.map((m) => m.monitorId) }, { omitEmpty: true }),
       notificationInterval: interval,
     };
     this.alertGroupSettingId = _createMackerelResource(this, _RESOURCE_TYPES.ALERT_GROUP_SETTING, { ...properties }).ref;
+    this.node.addValidation({
+      validate: () => (this.scopes.length + this.monitors.length > 0 ? []
+        : [_describeProblem('scopes', [], 'and monitors are both empty', 'at least one service, role or monitor',
+          'Give scopes or monitors in the props, or call addScope() or addMonitor()')]),
+    });
+  }
+
+  /**
+   * Groups the alerts of a service or a role (`MonitorScope.fromService`, `fromRole`, `of`).
+   * Each scope once.
+   */
+  public addScope(scope: MonitorScope): void {
+    const property = `scopes[${this.scopes.length}]`;
+    _checkScope(this, property, scope.value);
+    if (this.scopes.some((s) => s.value === scope.value)) {
+      _fail(this, property, Token.isUnresolved(scope.value) ? Stack.of(this).resolve(scope.value) : scope.value, 'is already a scope', 'each scope once');
+    }
+    this.scopes.push(scope);
+  }
+
+  /** Groups the alerts of a monitor. Each monitor once. */
+  public addMonitor(monitor: IMonitor): void {
+    if (this.monitors.some((m) => m.monitorId === monitor.monitorId)) {
+      _fail(this, `monitors[${this.monitors.length}]`, monitor.node.path, 'is already a monitor of this setting', 'each monitor once');
+    }
+    this.monitors.push(monitor);
   }
 }

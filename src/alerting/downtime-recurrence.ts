@@ -53,6 +53,9 @@ export interface WeeklyDowntimeRecurrenceOptions extends DowntimeRecurrenceOptio
   readonly weekdays?: Weekday[];
 }
 
+/** The unit of `interval`, by recurrence type, for messages. */
+const UNITS: { [type: string]: string } = { hourly: 'hours', daily: 'days', weekly: 'weeks', monthly: 'months', yearly: 'years' };
+
 /** The API's `recurrence` object. @internal */
 export interface _RenderedRecurrence {
   readonly type: string;
@@ -126,7 +129,7 @@ export class DowntimeRecurrence {
    */
   public _render(scope: IConstruct, property: string, start: number): _RenderedRecurrence {
     if (!Token.isUnresolved(this.interval) && !(Number.isInteger(this.interval) && this.interval >= 1)) {
-      _fail(scope, `${property}.interval`, this.interval, 'is not a whole number of at least 1', `1, 2, 3, ... ${this.type === 'hourly' ? 'hours' : 'repetitions of the period'}`);
+      _fail(scope, `${property}.interval`, this.interval, 'is not a whole number of at least 1', `a whole number of ${UNITS[this.type]}, at least 1`);
     }
     return {
       type: this.type,
@@ -137,21 +140,22 @@ export class DowntimeRecurrence {
   }
 
   private renderWeekdays(scope: IConstruct, property: string): string[] | undefined {
-    if (this.weekdays === undefined) return undefined;
-    if (this.weekdays.length === 0) {
-      _fail(scope, property, [], 'is empty', 'at least one Weekday, or no weekdays at all');
+    const weekdays = this.weekdays;
+    if (weekdays === undefined) return undefined;
+    if (weekdays.length === 0) {
+      _fail(scope, property, [], 'is empty', 'at least one Weekday, or no weekdays option');
     }
     const allowed = Object.values(Weekday) as string[];
-    this.weekdays.forEach((day, i) => {
+    weekdays.forEach((day, i) => {
       if (Token.isUnresolved(day)) return;
       if (!allowed.includes(day)) {
         _fail(scope, `${property}[${i}]`, day, 'is not a weekday', `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
       }
-      if (this.weekdays!.indexOf(day) !== i) {
+      if (weekdays.indexOf(day) !== i) {
         _fail(scope, `${property}[${i}]`, day, 'is given twice', 'each weekday once');
       }
     });
-    return [...this.weekdays];
+    return [...weekdays];
   }
 
   private renderUntil(scope: IConstruct, property: string, start: number): number | undefined {

@@ -1,120 +1,219 @@
 import { Duration } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
-import { Downtime, DowntimeRecurrence, Weekday } from '../../src/alerting';
+import { Downtime, DowntimeProps, DowntimeRecurrence, Weekday } from '../../src/alerting';
 import { ExpressionMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 
+/** A Sunday, as in the design example. */
 const START = new Date('2026-12-06T01:00:00Z');
 const START_EPOCH = 1796518800;
 
 describe('Downtime', () => {
-  test('the design example: weekly on Sunday for two hours, scoped to a role', () => {
-    const { stack, web } = alertingStack();
-    const downtime = new Downtime(stack, 'Maint', {
-      name: 'weekly maintenance',
-      start: START,
-      duration: Duration.hours(2),
-      recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.SUNDAY] }),
-      scopes: [MonitorScope.fromRole(web)],
+  describe('rendering', () => {
+    test('the design example: weekly on Sunday for two hours, scoped to a role', () => {
+      // GIVEN
+      const { stack, web } = alertingStack();
+      // WHEN
+      const downtime = new Downtime(stack, 'Maint', {
+        name: 'weekly maintenance',
+        start: START,
+        duration: Duration.hours(2),
+        recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.SUNDAY] }),
+        scopes: [MonitorScope.fromRole(web)],
+      });
+      // THEN
+      expect(START.getTime() / 1000).toBe(START_EPOCH);
+      expect(propertiesOf(downtime)).toEqual({
+        ServiceToken: expect.anything(),
+        name: 'weekly maintenance',
+        start: START_EPOCH,
+        duration: 120,
+        recurrence: { type: 'weekly', interval: 1, weekdays: ['Sunday'] },
+        roleScopes: [stack.resolve(web.fullName)],
+      });
     });
-    expect(START.getTime() / 1000).toBe(START_EPOCH);
-    expect(propertiesOf(downtime)).toEqual({
-      ServiceToken: expect.anything(),
-      name: 'weekly maintenance',
-      start: START_EPOCH,
-      duration: 120,
-      recurrence: { type: 'weekly', interval: 1, weekdays: ['Sunday'] },
-      roleScopes: [stack.resolve(web.fullName)],
+
+    test('downtimeId is a reference to the resource', () => {
+      const { stack } = alertingStack();
+      const downtime = new Downtime(stack, 'Maint', { name: 'm', start: START, duration: Duration.hours(1), scopes: [MonitorScope.of('shop')] });
+      const resources = Template.fromStack(stack).findResources('Custom::MackerelDowntime');
+      expect(Object.keys(resources)).toHaveLength(1);
+      expect(stack.resolve(downtime.downtimeId)).toEqual({ Ref: Object.keys(resources)[0] });
     });
-    expect(stack.resolve(downtime.downtimeId)).toEqual({ Ref: expect.stringMatching(/^Maint/) });
+
+    test('a memo is written; no recurrence means a one-off downtime', () => {
+      const { stack } = alertingStack();
+      const downtime = new Downtime(stack, 'Once', { name: 'once', memo: 'db upgrade', start: START, duration: Duration.minutes(45), scopes: [MonitorScope.of('shop')] });
+      expect(propertiesOf(downtime)).toEqual({
+        ServiceToken: expect.anything(), name: 'once', memo: 'db upgrade', start: START_EPOCH, duration: 45, serviceScopes: ['shop'],
+      });
+    });
+
+    test('every recurrence kind, with interval (default 1) and until', () => {
+      const { stack } = alertingStack();
+      const until = new Date('2027-06-30T00:00:00Z');
+      const kinds: Array<[string, DowntimeRecurrence]> = [
+        ['hourly', DowntimeRecurrence.hourly({ interval: 6 })],
+        ['daily', DowntimeRecurrence.daily({ interval: 2, until })],
+        ['weekly', DowntimeRecurrence.weekly({ interval: 2, weekdays: [Weekday.SATURDAY, Weekday.SUNDAY] })],
+        ['monthly', DowntimeRecurrence.monthly()],
+        ['yearly', DowntimeRecurrence.yearly({ until })],
+        ['weeklyNoDays', DowntimeRecurrence.weekly()],
+      ];
+      const downtimes = kinds.map(([kind, recurrence]) =>
+        new Downtime(stack, kind, { name: kind, start: START, duration: Duration.minutes(30), recurrence, scopes: [MonitorScope.of('shop')] }));
+      expect(downtimes.map((d) => propertiesOf(d).recurrence)).toEqual([
+        { type: 'hourly', interval: 6 },
+        { type: 'daily', interval: 2, until: 1814313600 },
+        { type: 'weekly', interval: 2, weekdays: ['Saturday', 'Sunday'] },
+        { type: 'monthly', interval: 1 },
+        { type: 'yearly', interval: 1, until: 1814313600 },
+        { type: 'weekly', interval: 1 },
+      ]);
+    });
+
+    test('the recurrence keeps its own copy of the weekdays', () => {
+      const { stack } = alertingStack();
+      const weekdays = [Weekday.MONDAY];
+      const recurrence = DowntimeRecurrence.weekly({ weekdays });
+      weekdays.push(Weekday.MONDAY);
+      const downtime = new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), recurrence, scopes: [MonitorScope.of('shop')] });
+      expect(propertiesOf(downtime).recurrence).toEqual({ type: 'weekly', interval: 1, weekdays: ['Monday'] });
+    });
+
+    test('every scope and exclude-scope kind', () => {
+      // GIVEN
+      const { stack, shop, web, cpu } = alertingStack();
+      const expr = new ExpressionMonitor(stack, 'Expr', { name: 'e', expression: 'max(role(shop:web, loadavg5))', operator: MonitorOperator.GREATER_THAN, warning: 1 });
+      // WHEN
+      const downtime = new Downtime(stack, 'D', {
+        name: 'd',
+        start: START,
+        duration: Duration.minutes(30),
+        scopes: [MonitorScope.fromService(shop)],
+        excludeScopes: [MonitorScope.fromRole(web), MonitorScope.of('other')],
+        monitors: [cpu],
+        excludeMonitors: [expr],
+      });
+      // THEN
+      expect(propertiesOf(downtime)).toEqual({
+        ServiceToken: expect.anything(),
+        name: 'd',
+        start: START_EPOCH,
+        duration: 30,
+        serviceScopes: [stack.resolve(shop.name)],
+        serviceExcludeScopes: ['other'],
+        roleExcludeScopes: [stack.resolve(web.fullName)],
+        monitorScopes: [stack.resolve(cpu.monitorId)],
+        monitorExcludeScopes: [stack.resolve(expr.monitorId)],
+      });
+    });
   });
 
-  test('every recurrence kind, with interval and until', () => {
-    const { stack } = alertingStack();
-    const until = new Date('2027-06-30T00:00:00Z');
-    const kinds: Array<[string, DowntimeRecurrence]> = [
-      ['hourly', DowntimeRecurrence.hourly({ interval: 6 })],
-      ['daily', DowntimeRecurrence.daily({ interval: 2, until })],
-      ['weekly', DowntimeRecurrence.weekly({ interval: 2, weekdays: [Weekday.SATURDAY, Weekday.SUNDAY] })],
-      ['monthly', DowntimeRecurrence.monthly()],
-      ['yearly', DowntimeRecurrence.yearly({ until })],
+  describe('rejected input', () => {
+    type Fixture = ReturnType<typeof alertingStack>;
+    const cases: Array<[string, (f: Fixture) => Partial<DowntimeProps>, RegExp]> = [
+      ['an empty name', () => ({ name: '' }), /Stack\/D: name "" is empty; expected a non-empty downtime name/],
+      ['a memo over 2048 characters', () => ({ memo: 'm'.repeat(2049) }), /Stack\/D: memo "m{20}\.\.\." is 2049 characters long; expected at most 2048 characters/],
+      ['an invalid start', () => ({ start: new Date('not a date') }), /Stack\/D: start "Invalid Date" is not a valid date; expected a Date such as/],
+      ['a start before 1970', () => ({ start: new Date('1969-12-31T23:59:00Z') }), /Stack\/D: start "1969-12-31T23:59:00.000Z" is before 1970/],
+      ['a start with a fraction of a second', () => ({ start: new Date('2026-12-06T01:00:00.500Z') }),
+        /Stack\/D: start "2026-12-06T01:00:00.500Z" has a fraction of a second; expected a time in whole seconds/],
+      ['a duration in seconds', () => ({ duration: Duration.seconds(30) }), /Stack\/D: duration "30 seconds" is not a whole number of minutes/],
+      ['a duration of zero', () => ({ duration: Duration.minutes(0) }), /Stack\/D: duration "0 minutes" is too short; expected at least 1 minute/],
+      ['an interval of zero', () => ({ recurrence: DowntimeRecurrence.daily({ interval: 0 }) }),
+        /Stack\/D: recurrence.interval 0 is not a whole number of at least 1; expected a whole number of days, at least 1/],
+      ['a fractional interval', () => ({ recurrence: DowntimeRecurrence.hourly({ interval: 1.5 }) }),
+        /Stack\/D: recurrence.interval 1.5 is not a whole number of at least 1; expected a whole number of hours, at least 1/],
+      ['an empty weekday list', () => ({ recurrence: DowntimeRecurrence.weekly({ weekdays: [] }) }),
+        /Stack\/D: recurrence.weekdays \[\] is empty; expected at least one Weekday, or no weekdays option/],
+      ['a weekday twice', () => ({ recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.MONDAY, Weekday.FRIDAY, Weekday.MONDAY] }) }),
+        /Stack\/D: recurrence.weekdays\[2\] "Monday" is given twice; expected each weekday once/],
+      ['a weekday not in the enum', () => ({ recurrence: DowntimeRecurrence.weekly({ weekdays: ['Sun' as Weekday] }) }),
+        /Stack\/D: recurrence.weekdays\[0\] "Sun" is not a weekday; expected one of "Sunday", "Monday", .*"Saturday"/],
+      ['until at start', () => ({ recurrence: DowntimeRecurrence.daily({ until: START }) }),
+        /Stack\/D: recurrence.until "2026-12-06T01:00:00.000Z" is not after the downtime start; expected a time after 2026-12-06T01:00:00.000Z/],
+      ['until before start', () => ({ recurrence: DowntimeRecurrence.monthly({ until: new Date('2026-01-01T00:00:00Z') }) }),
+        /Stack\/D: recurrence.until "2026-01-01T00:00:00.000Z" is not after the downtime start/],
+      ['an invalid until', () => ({ recurrence: DowntimeRecurrence.yearly({ until: new Date('') }) }), /Stack\/D: recurrence.until "Invalid Date" is not a valid date/],
+      ['a literal scope in scopes and excludeScopes', () => ({ scopes: [MonitorScope.of('shop:db')], excludeScopes: [MonitorScope.of('shop'), MonitorScope.of('shop:db')] }),
+        /Stack\/D: excludeScopes\[1\] "shop:db" is also in scopes; expected each service or role in at most one of scopes and excludeScopes/],
+      ['a monitor in monitors and excludeMonitors', ({ cpu }) => ({ monitors: [cpu], excludeMonitors: [cpu] }),
+        /Stack\/D: excludeMonitors\[0\] "Stack\/Cpu" is also in monitors; expected each monitor in at most one of monitors and excludeMonitors/],
+      ['a scope twice', () => ({ scopes: [MonitorScope.of('shop'), MonitorScope.of('shop')] }), /Stack\/D: scopes "shop" is given twice; expected each scope once/],
+      ['an exclude scope twice', () => ({ excludeScopes: [MonitorScope.of('shop:db'), MonitorScope.of('shop:db')] }), /Stack\/D: excludeScopes "shop:db" is given twice/],
+      ['a monitor twice', ({ cpu }) => ({ monitors: [cpu, cpu] }), /Stack\/D: monitors "a reference" is given twice/],
+      ['an excluded monitor twice', ({ cpu }) => ({ excludeMonitors: [cpu, cpu] }), /Stack\/D: excludeMonitors "a reference" is given twice/],
     ];
-    const downtimes = kinds.map(([kind, recurrence]) =>
-      new Downtime(stack, kind, { name: kind, start: START, duration: Duration.minutes(30), recurrence }));
-    const rendered = downtimes.map((d) => propertiesOf(d).recurrence);
-    expect(rendered).toEqual([
-      { type: 'hourly', interval: 6 },
-      { type: 'daily', interval: 2, until: until.getTime() / 1000 },
-      { type: 'weekly', interval: 2, weekdays: ['Saturday', 'Sunday'] },
-      { type: 'monthly', interval: 1 },
-      { type: 'yearly', interval: 1, until: until.getTime() / 1000 },
-    ]);
-  });
-
-  test('every scope and exclude-scope kind', () => {
-    const { stack, shop, web, cpu } = alertingStack();
-    const other = new ExpressionMonitor(stack, 'Expr', { name: 'e', expression: 'max(role(shop:web, loadavg5))', operator: MonitorOperator.GREATER_THAN, warning: 1 });
-    const downtime = new Downtime(stack, 'D', {
-      name: 'd',
-      start: START,
-      duration: Duration.minutes(30),
-      scopes: [MonitorScope.fromService(shop)],
-      excludeScopes: [MonitorScope.fromRole(web), MonitorScope.of('shop')],
-      monitors: [cpu],
-      excludeMonitors: [other],
+    test.each(cases)('%s', (_what, change, message) => {
+      const fixture = alertingStack();
+      expect(() => new Downtime(fixture.stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), ...change(fixture) })).toThrow(message);
     });
-    expect(propertiesOf(downtime)).toMatchObject({
-      serviceScopes: [stack.resolve(shop.name)],
-      roleExcludeScopes: [stack.resolve(web.fullName)],
-      serviceExcludeScopes: ['shop'],
-      monitorScopes: [stack.resolve(cpu.monitorId)],
-      monitorExcludeScopes: [stack.resolve(other.monitorId)],
+
+    test('the same role in scopes and excludeScopes (a reference, shown resolved)', () => {
+      const { stack, web } = alertingStack();
+      const reference = JSON.stringify(stack.resolve(web.fullName));
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web)], excludeScopes: [MonitorScope.fromRole(web)],
+      })).toThrow(`Stack/D: excludeScopes[0] ${reference} is also in scopes`);
     });
   });
 
-  test('validation rules of the API: duration, interval, weekdays, until, scope in both lists', () => {
-    const { stack, web, cpu } = alertingStack();
-    const base = { name: 'd', start: START, duration: Duration.minutes(30) };
-    expect(() => new Downtime(stack, 'A', { ...base, duration: Duration.seconds(30) }))
-      .toThrow(/Stack\/A: duration "30 seconds" is not a whole number of minutes/);
-    expect(() => new Downtime(stack, 'B', { ...base, duration: Duration.minutes(0) })).toThrow(/Stack\/B: duration "0 minutes" is too short; expected at least 1 minute/);
-    expect(() => new Downtime(stack, 'C', { ...base, recurrence: DowntimeRecurrence.daily({ interval: 0 }) }))
-      .toThrow(/Stack\/C: recurrence.interval 0 is not a whole number of at least 1; expected a whole number of days, at least 1/);
-    expect(() => new Downtime(stack, 'D', { ...base, recurrence: DowntimeRecurrence.hourly({ interval: 1.5 }) }))
-      .toThrow(/Stack\/D: recurrence.interval 1.5 is not a whole number/);
-    expect(() => new Downtime(stack, 'E', { ...base, recurrence: DowntimeRecurrence.weekly({ weekdays: [] }) }))
-      .toThrow(/Stack\/E: recurrence.weekdays \[\] is empty/);
-    expect(() => new Downtime(stack, 'F', { ...base, recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.MONDAY, Weekday.MONDAY] }) }))
-      .toThrow(/Stack\/F: recurrence.weekdays \["Monday","Monday"\] lists Monday twice/);
-    expect(() => new Downtime(stack, 'G', { ...base, recurrence: DowntimeRecurrence.weekly({ weekdays: ['Sun' as Weekday] }) }))
-      .toThrow(/Stack\/G: recurrence.weekdays\[0\] "Sun" is not a weekday; expected Sunday, Monday/);
-    expect(() => new Downtime(stack, 'H', { ...base, recurrence: DowntimeRecurrence.daily({ until: START }) }))
-      .toThrow(/Stack\/H: recurrence.until "2026-12-06T01:00:00.000Z" is not after start \(2026-12-06T01:00:00.000Z\); expected a time after start/);
-    expect(() => new Downtime(stack, 'I', { ...base, scopes: [MonitorScope.fromRole(web)], excludeScopes: [MonitorScope.fromRole(web)] }))
-      .toThrow(/Stack\/I: excludeScopes "a reference" is also in scopes/);
-    expect(() => new Downtime(stack, 'J', { ...base, scopes: [MonitorScope.of('shop:db')], excludeScopes: [MonitorScope.of('shop:db')] }))
-      .toThrow(/Stack\/J: excludeScopes "shop:db" is also in scopes/);
-    expect(() => new Downtime(stack, 'K', { ...base, monitors: [cpu], excludeMonitors: [cpu] }))
-      .toThrow(/Stack\/K: excludeMonitors "a reference" is also in monitors/);
-    expect(() => new Downtime(stack, 'L', { ...base, start: new Date('not a date') })).toThrow(/Stack\/L: start "Invalid Date" is not a valid date/);
-    expect(() => new Downtime(stack, 'M', { ...base, start: new Date('2026-12-06T01:00:00.500Z') })).toThrow(/Stack\/M: start "2026-12-06T01:00:00.500Z" has fractions of a second/);
-    expect(() => new Downtime(stack, 'N', { ...base, name: '' })).toThrow(/Stack\/N: name "" is empty/);
-    expect(() => new Downtime(stack, 'O', { ...base, scopes: [MonitorScope.of('shop'), MonitorScope.of('shop')] })).toThrow(/Stack\/O: scopes "shop" is given twice/);
-  });
+  describe('warnings', () => {
+    function downtime(props: Partial<DowntimeProps>) {
+      const { stack } = alertingStack();
+      new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.hours(1), scopes: [MonitorScope.of('shop')], ...props });
+      return Annotations.fromStack(stack);
+    }
+    const sundayToMonday = Match.stringLikeRegexp('cdk-mackerel:downtimeSundayToMonday');
 
-  test('warns on 24 hours or more (the Sunday-to-Monday caveat), not on less', () => {
-    const { stack } = alertingStack();
-    new Downtime(stack, 'Long', { name: 'l', start: START, duration: Duration.hours(24) });
-    new Downtime(stack, 'Short', { name: 's', start: START, duration: Duration.minutes(1439) });
-    const annotations = Annotations.fromStack(stack);
-    annotations.hasWarning('/Stack/Long', Match.stringLikeRegexp('duration is 1440 minutes \\(24 hours or more\\): Mackerel partly ignores .* from Sunday to Monday'));
-    annotations.hasNoWarning('/Stack/Short', Match.anyValue());
-  });
+    test('a one-off downtime of 24 hours from Sunday warns with the rule', () => {
+      downtime({ duration: Duration.hours(24) }).hasWarning('/Stack/D', Match.stringLikeRegexp(
+        'duration is 1440 minutes \\(24 hours or more\\) and the downtime spans Sunday to Monday \\(Monday 00:00 in some time zone\\)\\. '
+        + 'Mackerel ignores part of such a downtime: when it starts on a Sunday, everything from 24 hours after its start; '
+        + 'when it starts on another day, everything from Monday 00:00'));
+    });
 
-  test('warns when services and roles are both scopes (ANDed, so service-less monitors are not muted)', () => {
-    const { stack, shop, web } = alertingStack();
-    new Downtime(stack, 'Both', { name: 'b', start: START, duration: Duration.hours(1), scopes: [MonitorScope.fromService(shop), MonitorScope.fromRole(web)] });
-    Annotations.fromStack(stack).hasWarning('/Stack/Both', Match.stringLikeRegexp('scopes has both services and roles: Mackerel ANDs scope kinds'));
+    test('a one-off downtime of 48 hours from Tuesday does not span Sunday to Monday in any time zone: no warning', () => {
+      downtime({ start: new Date('2026-12-08T00:00:00Z'), duration: Duration.hours(48) }).hasNoWarning('/Stack/D', sundayToMonday);
+    });
+
+    test('a one-off downtime under 24 hours across Monday 00:00 is not affected: no warning', () => {
+      downtime({ start: new Date('2026-12-06T12:00:00Z'), duration: Duration.minutes(1439) }).hasNoWarning('/Stack/D', sundayToMonday);
+    });
+
+    test('a recurring downtime of 24 hours or more warns, as it may start on any day', () => {
+      downtime({ duration: Duration.days(2), recurrence: DowntimeRecurrence.monthly() })
+        .hasWarning('/Stack/D', Match.stringLikeRegexp('duration is 2880 minutes \\(24 hours or more\\) and the downtime repeats, so it may span Sunday to Monday'));
+    });
+
+    test('the warning can be acknowledged by its id', () => {
+      downtime({ duration: Duration.hours(30), recurrence: DowntimeRecurrence.weekly() }).hasWarning('/Stack/D', sundayToMonday);
+    });
+
+    test('a recurring downtime under 24 hours: no warning', () => {
+      downtime({ duration: Duration.minutes(1439), recurrence: DowntimeRecurrence.daily() }).hasNoWarning('/Stack/D', sundayToMonday);
+    });
+
+    test('no scope and no monitor: mutes everything, with a warning', () => {
+      downtime({ scopes: undefined, excludeScopes: [MonitorScope.of('other')] }).hasWarning('/Stack/D', Match.stringLikeRegexp(
+        'scopes and monitors are both empty, so the downtime mutes every monitor of the organization \\(but those excluded\\) while it lasts'));
+    });
+
+    test('a monitor alone is a scope: no warning about a missing scope', () => {
+      const { stack, cpu } = alertingStack();
+      new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.hours(1), monitors: [cpu] });
+      Annotations.fromStack(stack).hasNoWarning('/Stack/D', Match.anyValue());
+    });
+
+    test('services and roles as scopes together warn (Mackerel ANDs them)', () => {
+      downtime({ scopes: [MonitorScope.of('shop'), MonitorScope.of('shop:web')] }).hasWarning('/Stack/D', Match.stringLikeRegexp(
+        'scopes has both services and roles: Mackerel ANDs them, and monitors tied to no service \\(expression monitors, external HTTP monitors without a service\\)'));
+    });
+
+    test('a role scope with an excluded service is not that combination: no warning', () => {
+      downtime({ scopes: [MonitorScope.of('shop:web')], excludeScopes: [MonitorScope.of('other')] }).hasNoWarning('/Stack/D', Match.anyValue());
+    });
   });
 });

@@ -1,0 +1,64 @@
+import { Annotations, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { _SplitScopes } from './_scopes';
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+/** 1970-01-05T00:00:00Z, the first Monday 00:00 UTC of the epoch. */
+const FIRST_MONDAY = 4 * DAY;
+/** Time zones run from UTC-12 to UTC+14: Monday 00:00 is somewhere between these times UTC. */
+const EARLIEST_MONDAY_OFFSET = -14 * HOUR;
+const LATEST_MONDAY_OFFSET = 12 * HOUR;
+
+/**
+ * Whether a downtime from `start` (epoch seconds) lasting `minutes` contains Monday 00:00 in
+ * any time zone. Mackerel does not say in which time zone its weekdays are counted, so every
+ * zone is assumed possible.
+ * @internal
+ */
+export function _spansSundayToMonday(start: number, minutes: number): boolean {
+  const end = start + minutes * MINUTE;
+  for (let monday = FIRST_MONDAY + Math.floor((start - FIRST_MONDAY) / WEEK) * WEEK - WEEK; monday + EARLIEST_MONDAY_OFFSET < end; monday += WEEK) {
+    if (monday + LATEST_MONDAY_OFFSET > start) return true;
+  }
+  return false;
+}
+
+/**
+ * The Sunday-to-Monday caveat (mackerelio/documents `docs/entry/howto/downtimes.md`): a
+ * downtime of 24 hours or more that spans Sunday to Monday is partly ignored. A one-off
+ * downtime is checked against its dates; a recurring one may start on any day, so it is
+ * warned about whenever it lasts 24 hours or more.
+ * @internal
+ */
+export function _warnOnLongDowntime(scope: IConstruct, start: number, minutes: number | undefined, recurring: boolean): void {
+  if (minutes === undefined || Token.isUnresolved(minutes) || minutes < DAY / MINUTE) return;
+  if (!recurring && !_spansSundayToMonday(start, minutes)) return;
+  const spans = recurring ? 'repeats, so it may span Sunday to Monday' : 'spans Sunday to Monday (Monday 00:00 in some time zone)';
+  Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeSundayToMonday',
+    `duration is ${minutes} minutes (24 hours or more) and the downtime ${spans}. Mackerel ignores part of such a downtime: `
+    + 'when it starts on a Sunday, everything from 24 hours after its start; when it starts on another day, everything from Monday 00:00. '
+    + 'Keep downtimes of 24 hours or more from spanning Sunday to Monday, for example with a second downtime that starts on Monday at 00:00');
+}
+
+/**
+ * Warnings about legal but risky scopes: none at all (the downtime mutes every monitor), and
+ * services together with roles (Mackerel ANDs them, and asks not to combine them for
+ * monitors tied to no service).
+ * @internal
+ */
+export function _warnOnScopes(scope: IConstruct, included: _SplitScopes): void {
+  if (!included.serviceScopes && !included.roleScopes && !included.monitorScopes) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeWithoutScope',
+      'scopes and monitors are both empty, so the downtime mutes every monitor of the organization (but those excluded) while it lasts. '
+      + 'Give scopes or monitors to narrow it, or acknowledge this warning if that is intended');
+  }
+  if (included.serviceScopes && included.roleScopes) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeServiceAndRole',
+      'scopes has both services and roles: Mackerel ANDs them, and monitors tied to no service (expression monitors, external HTTP '
+      + 'monitors without a service) are then not muted as expected; Mackerel asks not to combine the two for such monitors. '
+      + 'Use one kind, or a separate downtime for those monitors');
+  }
+}
