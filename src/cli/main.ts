@@ -13,7 +13,7 @@ import { _diff } from './diff';
 import { _CliError } from './errors';
 import { _handlerInvoke } from './invoke';
 import { _Environment } from './plan';
-import { _formatApplySummary, _formatDiff, _formatOutcome } from './printer';
+import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome } from './printer';
 import { _StateStore, _fileStore, _memoryStore } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
 
@@ -93,6 +93,8 @@ async function apply(args: _Args, app: _App, apiBase: string, key: string, inMem
       notice,
     });
     io.out(_formatApplySummary(outcomes));
+    const inventory = args.destroy ? undefined : _formatInventory(outcomes);
+    if (inventory) io.out(inventory);
     return 0;
   } catch (e) {
     const saved = inMemory ? '' : `; what succeeded is saved in ${file}, run apply again to finish`;

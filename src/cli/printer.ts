@@ -21,6 +21,22 @@ export function _formatApplySummary(outcomes: readonly _Outcome[]): string {
   return `Done: ${parts.join(', ') || 'nothing to do'}.`;
 }
 
+/**
+ * What the app has in Mackerel after an apply, by kind (`3 Monitor, 1 Downtime`): every object
+ * created, updated, replaced or left unchanged, but not the old halves of replacements.
+ * @internal
+ */
+export function _formatInventory(outcomes: readonly _Outcome[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) {
+    if (o.action === 'deleted') continue;
+    const kind = SHORT_TYPE(o.type);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  if (counts.size === 0) return undefined;
+  return `In Mackerel: ${[...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')}.`;
+}
+
 const MARK: { readonly [kind in _DiffEntry['kind']]: string } = {
   create: '+ create ',
   update: '~ update ',

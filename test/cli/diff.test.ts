@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { _Template } from '../../src/cli/assembly';
 import { _driftOf, _fieldChanges, _planDiff, _replacingFields } from '../../src/cli/diff';
 import { _planStack } from '../../src/cli/plan';
-import { _formatApplySummary, _formatDiff, _formatOutcome } from '../../src/cli/printer';
+import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome } from '../../src/cli/printer';
 import { _StateFile } from '../../src/cli/state';
 
 const MONITOR = 'Custom::MackerelMonitor';
@@ -95,6 +95,15 @@ describe('printing', () => {
     expect(_formatOutcome(o, 3, 12)).toBe('[ 3/12] replaced  Monitor                S/Cpu old -> new "cpu"');
     expect(_formatApplySummary([o, { ...o, action: 'created' }, { ...o, action: 'created' }])).toBe('Done: 2 created, 1 replaced.');
     expect(_formatApplySummary([])).toBe('Done: nothing to do.');
+  });
+
+  test('the inventory counts what the app has in Mackerel by kind, not the deleted halves of replacements', () => {
+    const o = { action: 'created', stackName: 'S', logicalId: 'Cpu', type: MONITOR, physicalId: 'm1' } as const;
+    expect(_formatInventory([
+      o, { ...o, action: 'unchanged' }, { ...o, action: 'deleted' },
+      { ...o, action: 'updated', type: 'Custom::MackerelDowntime' }, { ...o, action: 'replaced', type: 'Custom::MackerelChannel' },
+    ])).toBe('In Mackerel: 2 Monitor, 1 Downtime, 1 Channel.');
+    expect(_formatInventory([{ ...o, action: 'deleted' }])).toBeUndefined();
   });
 
   test('diff lines and the summary', () => {

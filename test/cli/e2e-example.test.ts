@@ -56,6 +56,7 @@ describe('the example app against the emulator', () => {
     expect(run.out).toMatch(/created\s+Service\s+CdkMackerelFargateExample\/MackerelShop\w* shop "shop"/);
     expect(run.out).toMatch(/created\s+AwsIntegration\s+\S+ \S+ "shop-aws"/);
     expect(run.out).not.toMatch(/CdkMackerelBatchExample\/\S+/);
+    expect(run.out).toMatch(/^In Mackerel: .*1 Service, .*6 Role.*2 Channel, 1 NotificationGroup.*1 Downtime/m);
     expect(serviceNames()).toEqual(['shop']);
     expect(roleNames()).toEqual(Object.values(ROLE).map((r) => `shop:${r}`).sort());
     expect(integration()).toHaveLength(1);
