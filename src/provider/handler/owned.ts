@@ -3,7 +3,14 @@
  * must then never be deleted by it. The handler marks what it creates with the metadata
  * namespace `cdk-mackerel` = `{ stackId, logicalResourceId }` and deletes only what carries this
  * stack's mark. Creating one that exists fails, unless it already carries this very resource's
- * mark (a create CloudFormation retried).
+ * mark (a create CloudFormation retried) or another resource of the same stack's mark.
+ *
+ * The last case is a construct that moved (a new logical ID): CloudFormation creates the new
+ * resource, then deletes the old one in its cleanup, or, when the update rolls back, deletes the
+ * new one. So the new resource takes the object over with `handedOverFrom` = the old logical ID;
+ * the old resource's cleanup then only clears `handedOverFrom` (the object is no longer its own),
+ * and a rollback's delete of the new resource hands the object back instead of deleting it.
+ * Two resources of one stack cannot name the same object at once: synthesis rejects that.
  */
 import { isNotFound } from './client';
 import { changedFields, ObjectSchema, Props } from './convert';
@@ -40,6 +47,8 @@ export interface OwnedSpec {
 interface Mark {
   readonly stackId?: unknown;
   readonly logicalResourceId?: unknown;
+  /** The logical ID the object was taken over from, until that resource's cleanup delete. */
+  readonly handedOverFrom?: unknown;
 }
 
 export function ownedResource(spec: OwnedSpec): ResourceModule {
@@ -65,11 +74,21 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
   const isOurs = (ctx: RequestContext, mark: Mark | undefined) =>
     mark?.stackId === ctx.stackId && mark?.logicalResourceId === ctx.logicalResourceId;
 
+  const writeMark = (ctx: RequestContext, object: OwnedObject, mark: Mark) =>
+    ctx.client.request('PUT', `${object.path}/metadata/${OWNERSHIP_NAMESPACE}`, mark);
+
+  /** Another resource of this stack marked it: this resource moved there (a new logical ID). */
+  const takeOver = async (ctx: RequestContext, object: OwnedObject, mark: Mark): Promise<Outcome> => {
+    await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId, handedOverFrom: mark.logicalResourceId });
+    ctx.log.info('taken over from another resource of this stack (a moved construct)', { object: object.label, from: mark.logicalResourceId });
+    return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
+  };
+
   const createNew = async (ctx: RequestContext, object: OwnedObject, props: Props): Promise<Outcome> => {
     const body = { name: object.name, ...(props.memo === undefined ? {} : { memo: props.memo }) };
     await ctx.client.request('POST', object.listPath, body);
     try {
-      await ctx.client.request('PUT', `${object.path}/metadata/${OWNERSHIP_NAMESPACE}`, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId });
+      await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId });
     } catch (e) {
       // Unmarked, it could never be deleted by the stack; take it back before failing.
       await ctx.client.request('DELETE', object.path).catch((cleanup: Error) => ctx.log.error('could not delete the unmarked object', { error: cleanup.message }));
@@ -83,6 +102,9 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     const object = spec.fromProps(props);
     if (await exists(ctx, object)) {
       const mark = await readMark(ctx, object);
+      if (mark?.stackId === ctx.stackId && typeof mark.logicalResourceId === 'string' && !isOurs(ctx, mark)) {
+        return takeOver(ctx, object, mark);
+      }
       if (!isOurs(ctx, mark)) {
         throw new Error(`${object.label} already exists in Mackerel (${describeOwner(ctx, mark)}); expected a name that is free. ${spec.existsHint}`);
       }
@@ -119,8 +141,19 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       return;
     }
     const mark = await readMark(ctx, object);
+    if (mark?.stackId === ctx.stackId && mark.handedOverFrom === ctx.logicalResourceId) {
+      await writeMark(ctx, object, { stackId: mark.stackId, logicalResourceId: mark.logicalResourceId });
+      ctx.log.info('left in Mackerel: handed over to another resource of this stack', { object: object.label, to: mark.logicalResourceId });
+      return;
+    }
     if (!isOurs(ctx, mark)) {
       ctx.log.warn('left in Mackerel: not created by this resource', { object: object.label, mark: mark ?? null });
+      return;
+    }
+    if (typeof mark?.handedOverFrom === 'string') {
+      // A rollback: the resource it was taken from is still in the stack.
+      await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: mark.handedOverFrom });
+      ctx.log.info('handed back to the resource it was taken from (a rolled-back move)', { object: object.label, to: mark.handedOverFrom });
       return;
     }
     try {
@@ -137,6 +170,5 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
 /** Who created an object, from its mark, for the "already exists" failure. */
 function describeOwner(ctx: RequestContext, mark: Mark | undefined): string {
   if (typeof mark?.stackId !== 'string' || typeof mark?.logicalResourceId !== 'string') return 'not created by cdk-mackerel';
-  if (mark.stackId === ctx.stackId) return `created by resource ${mark.logicalResourceId} of this stack, which still owns it`;
   return `created by resource ${mark.logicalResourceId} of stack ${mark.stackId}`;
 }

@@ -98,6 +98,20 @@ describe('Custom::MackerelRole', () => {
     expect(env.logs.lines().join('\n')).toMatch(/left in Mackerel: not created by this resource.*role \\"shop:web\\"/);
   });
 
+  test('a moved construct takes its role over, the old resource\'s cleanup leaves it, and the new one deletes it', async () => {
+    const before = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    await before.create({ service: 'shop', name: 'web' });
+    const moved = new FakeResource(_RESOURCE_TYPES.ROLE, 'ShopWeb');
+
+    await moved.create({ service: 'shop', name: 'web' });
+    await before.delete();
+
+    expect(await roleNames()).toEqual(['web']);
+    expect((await api(env.emulator, 'GET', MARK_PATH('shop', 'web'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'ShopWeb' });
+    await moved.delete();
+    expect(await roleNames()).toEqual([]);
+  });
+
   test('delete succeeds when the role\'s service is already gone', async () => {
     const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
     await role.create({ service: 'shop', name: 'web' });

@@ -38,12 +38,36 @@ describe('Custom::MackerelService', () => {
       expect(writes(env.emulator, from)).toEqual([]);
     });
 
-    test('fails on a service marked by another resource of the same stack', async () => {
-      await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' });
+    test('a construct moved to a new logical ID takes its service over; the old resource\'s cleanup leaves it', async () => {
+      const before = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await before.create({ name: 'shop' });
+      const moved = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Moved');
 
-      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Other').create({ name: 'shop' }));
+      await expect(moved.create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
+      expect((await api(env.emulator, 'GET', '/api/v0/services/shop/metadata/cdk-mackerel')).body)
+        .toEqual({ stackId: STACK_ID, logicalResourceId: 'Moved', handedOverFrom: 'Shop' });
 
-      expect(error.message).toMatch(/service "shop" already exists in Mackerel \(created by resource Shop of this stack, which still owns it\); expected a name that is free/);
+      await before.delete();
+      expect((await api(env.emulator, 'GET', '/api/v0/services')).body.services.map((x: { name: string }) => x.name)).toEqual(['shop']);
+      expect((await api(env.emulator, 'GET', '/api/v0/services/shop/metadata/cdk-mackerel')).body)
+        .toEqual({ stackId: STACK_ID, logicalResourceId: 'Moved' });
+
+      await moved.delete();
+      expect((await api(env.emulator, 'GET', '/api/v0/services')).body.services).toEqual([]);
+    });
+
+    test('a rolled-back move hands the service back instead of deleting it', async () => {
+      const before = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await before.create({ name: 'shop' });
+      const moved = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Moved');
+      await moved.create({ name: 'shop' });
+
+      await moved.delete();
+      expect((await api(env.emulator, 'GET', '/api/v0/services/shop/metadata/cdk-mackerel')).body)
+        .toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+
+      await before.delete();
+      expect((await api(env.emulator, 'GET', '/api/v0/services')).body.services).toEqual([]);
     });
 
     test('a retried create of a service this very resource created succeeds without writing', async () => {
