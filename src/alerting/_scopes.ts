@@ -1,6 +1,4 @@
-import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _describeProblem } from '../_validation';
 import { _renderScopes } from '../monitors/_checks';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
@@ -27,17 +25,4 @@ export function _splitScopes(scope: IConstruct, property: string, scopes: Monito
     roleScopes: nonEmpty(list.filter((s) => s.isRole).map((s) => s.value)),
     monitorScopes: nonEmpty((monitors ?? []).map((m) => m.monitorId)),
   };
-}
-
-/** A value given twice in one list (tokens compare by their string form: the same reference). @internal */
-export function _duplicateIn(values: readonly string[]): string | undefined {
-  return values.find((v, i) => values.indexOf(v) !== i);
-}
-
-/** A duplicate in a list, as a synth-time error message part, or undefined. @internal */
-export function _duplicateProblem(property: string, values: readonly string[]): string | undefined {
-  const twice = _duplicateIn(values);
-  if (twice === undefined) return undefined;
-  const shown = Token.isUnresolved(twice) ? 'a reference' : twice;
-  return _describeProblem(property, shown, 'is given twice', 'each scope once');
 }

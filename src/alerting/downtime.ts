@@ -1,7 +1,7 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _warnOnLongDowntime, _warnOnScopes } from './_downtime-warnings';
-import { _duplicateProblem, _splitScopes } from './_scopes';
+import { _splitScopes } from './_scopes';
 import { _epochSeconds, DowntimeRecurrence } from './downtime-recurrence';
 import { _fail } from '../_validation';
 import { _MAX_MEMO_LENGTH, _wholeDuration } from '../monitors/_checks';
@@ -132,10 +132,10 @@ export class Downtime extends Construct {
     const scopes = (props.scopes ?? []).map((s) => s.value);
     const excludeScopes = (props.excludeScopes ?? []).map((s) => s.value);
     const monitors = (props.monitors ?? []).map((m) => m.monitorId);
-    const duplicate = _duplicateProblem('scopes', scopes) ?? _duplicateProblem('excludeScopes', excludeScopes)
-      ?? _duplicateProblem('monitors', monitors)
-      ?? _duplicateProblem('excludeMonitors', (props.excludeMonitors ?? []).map((m) => m.monitorId));
-    if (duplicate) throw new Error(`${this.node.path}: ${duplicate}`);
+    this.checkOnce('scopes', scopes, (i) => this.shown(scopes[i]));
+    this.checkOnce('excludeScopes', excludeScopes, (i) => this.shown(excludeScopes[i]));
+    this.checkOnce('monitors', monitors, (i) => props.monitors?.[i].node.path);
+    this.checkOnce('excludeMonitors', (props.excludeMonitors ?? []).map((m) => m.monitorId), (i) => props.excludeMonitors?.[i].node.path);
     // Tokens compare by their string form: the same role or monitor gives the same string.
     excludeScopes.forEach((value, i) => {
       if (scopes.includes(value)) {
@@ -156,6 +156,13 @@ export class Downtime extends Construct {
       monitorScopes: included.monitorScopes,
       monitorExcludeScopes: excluded.monitorScopes,
     };
+  }
+
+  /** Rejects a value given twice in one list (tokens compare by their string form). */
+  private checkOnce(property: string, values: string[], shown: (index: number) => unknown): void {
+    values.forEach((value, i) => {
+      if (values.indexOf(value) !== i) _fail(this, `${property}[${i}]`, shown(i), 'is given twice', `each ${property === 'monitors' || property === 'excludeMonitors' ? 'monitor' : 'service or role'} once`);
+    });
   }
 
   /** A scope as an error shows it: literal, or the reference it resolves to. */

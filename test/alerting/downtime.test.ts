@@ -8,6 +8,8 @@ import { ExpressionMonitor, MonitorOperator, MonitorScope } from '../../src/moni
 /** A Sunday, as in the design example. */
 const START = new Date('2026-12-06T01:00:00Z');
 const START_EPOCH = 1796518800;
+/** A role as a caller's own IMackerelRole could give it, with a name MonitorScope.of would refuse. */
+const BAD_ROLE = { fullName: 'shop:web!', name: 'web!', serviceName: 'shop' } as unknown as Parameters<typeof MonitorScope.fromRole>[0];
 
 describe('Downtime', () => {
   describe('rendering', () => {
@@ -141,14 +143,25 @@ describe('Downtime', () => {
         /Stack\/D: excludeScopes\[1\] "shop:db" is also in scopes; expected each service or role in at most one of scopes and excludeScopes/],
       ['a monitor in monitors and excludeMonitors', ({ cpu }) => ({ monitors: [cpu], excludeMonitors: [cpu] }),
         /Stack\/D: excludeMonitors\[0\] "Stack\/Cpu" is also in monitors; expected each monitor in at most one of monitors and excludeMonitors/],
-      ['a scope twice', () => ({ scopes: [MonitorScope.of('shop'), MonitorScope.of('shop')] }), /Stack\/D: scopes "shop" is given twice; expected each scope once/],
-      ['an exclude scope twice', () => ({ excludeScopes: [MonitorScope.of('shop:db'), MonitorScope.of('shop:db')] }), /Stack\/D: excludeScopes "shop:db" is given twice/],
-      ['a monitor twice', ({ cpu }) => ({ monitors: [cpu, cpu] }), /Stack\/D: monitors "a reference" is given twice/],
-      ['an excluded monitor twice', ({ cpu }) => ({ excludeMonitors: [cpu, cpu] }), /Stack\/D: excludeMonitors "a reference" is given twice/],
+      ['an invalid role name', () => ({ scopes: [MonitorScope.fromRole(BAD_ROLE)] }),
+        /Stack\/D: scopes\[0\] "shop:web!" is not a Mackerel service name or role full name; expected service or service:role/],
+      ['an invalid excluded role name', () => ({ excludeScopes: [MonitorScope.of('shop'), MonitorScope.fromRole(BAD_ROLE)] }),
+        /Stack\/D: excludeScopes\[1\] "shop:web!" is not a Mackerel service name or role full name/],
+      ['a scope twice', () => ({ scopes: [MonitorScope.of('shop'), MonitorScope.of('shop')] }), /Stack\/D: scopes\[1\] "shop" is given twice; expected each service or role once/],
+      ['an exclude scope twice', () => ({ excludeScopes: [MonitorScope.of('shop:db'), MonitorScope.of('shop:db')] }), /Stack\/D: excludeScopes\[1\] "shop:db" is given twice; expected each service or role once/],
+      ['a monitor twice', ({ cpu }) => ({ monitors: [cpu, cpu] }), /Stack\/D: monitors\[1\] "Stack\/Cpu" is given twice; expected each monitor once/],
+      ['an excluded monitor twice', ({ cpu }) => ({ excludeMonitors: [cpu, cpu] }), /Stack\/D: excludeMonitors\[1\] "Stack\/Cpu" is given twice; expected each monitor once/],
     ];
     test.each(cases)('%s', (_what, change, message) => {
       const fixture = alertingStack();
       expect(() => new Downtime(fixture.stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), ...change(fixture) })).toThrow(message);
+    });
+
+    test('the same role twice in scopes (a reference, shown resolved)', () => {
+      const { stack, web } = alertingStack();
+      const reference = JSON.stringify(stack.resolve(web.fullName));
+      expect(() => new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(web)] }))
+        .toThrow(`Stack/D: scopes[1] ${reference} is given twice; expected each service or role once`);
     });
 
     test('the same role in scopes and excludeScopes (a reference, shown resolved)', () => {
