@@ -132,10 +132,10 @@ export class Downtime extends Construct {
     const scopes = (props.scopes ?? []).map((s) => s.value);
     const excludeScopes = (props.excludeScopes ?? []).map((s) => s.value);
     const monitors = (props.monitors ?? []).map((m) => m.monitorId);
-    this.checkOnce('scopes', scopes, (i) => this.shown(scopes[i]));
-    this.checkOnce('excludeScopes', excludeScopes, (i) => this.shown(excludeScopes[i]));
-    this.checkOnce('monitors', monitors, (i) => props.monitors?.[i].node.path);
-    this.checkOnce('excludeMonitors', (props.excludeMonitors ?? []).map((m) => m.monitorId), (i) => props.excludeMonitors?.[i].node.path);
+    this.checkOnce('scopes', 'service or role', scopes, (i) => this.shown(scopes[i]));
+    this.checkOnce('excludeScopes', 'service or role', excludeScopes, (i) => this.shown(excludeScopes[i]));
+    this.checkOnce('monitors', 'monitor', monitors, (i) => props.monitors?.[i].node.path);
+    this.checkOnce('excludeMonitors', 'monitor', (props.excludeMonitors ?? []).map((m) => m.monitorId), (i) => props.excludeMonitors?.[i].node.path);
     // Tokens compare by their string form: the same role or monitor gives the same string.
     excludeScopes.forEach((value, i) => {
       if (scopes.includes(value)) {
@@ -159,9 +159,9 @@ export class Downtime extends Construct {
   }
 
   /** Rejects a value given twice in one list (tokens compare by their string form). */
-  private checkOnce(property: string, values: string[], shown: (index: number) => unknown): void {
+  private checkOnce(property: string, what: string, values: string[], shown: (index: number) => unknown): void {
     values.forEach((value, i) => {
-      if (values.indexOf(value) !== i) _fail(this, `${property}[${i}]`, shown(i), 'is given twice', `each ${property === 'monitors' || property === 'excludeMonitors' ? 'monitor' : 'service or role'} once`);
+      if (values.indexOf(value) !== i) _fail(this, `${property}[${i}]`, shown(i), 'is given twice', `each ${what} once`);
     });
   }
 
