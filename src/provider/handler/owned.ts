@@ -106,7 +106,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
         return takeOver(ctx, object, mark);
       }
       if (!isOurs(ctx, mark)) {
-        throw new Error(`${object.label} already exists in Mackerel (${describeOwner(ctx, mark)}); expected a name that is free. ${spec.existsHint}`);
+        throw new Error(`${object.label} already exists in Mackerel (${describeOwner(mark)}); expected a name that is free. ${spec.existsHint}`);
       }
       ctx.log.info('already created by this resource (a retried create)', { object: object.label });
       return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
@@ -168,7 +168,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
 }
 
 /** Who created an object, from its mark, for the "already exists" failure. */
-function describeOwner(ctx: RequestContext, mark: Mark | undefined): string {
+function describeOwner(mark: Mark | undefined): string {
   if (typeof mark?.stackId !== 'string' || typeof mark?.logicalResourceId !== 'string') return 'not created by cdk-mackerel';
   return `created by resource ${mark.logicalResourceId} of stack ${mark.stackId}`;
 }
