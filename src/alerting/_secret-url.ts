@@ -4,25 +4,38 @@ import { IConstruct } from 'constructs';
 import { _fail } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
 
+/** A literal piece of the resolved value, or a CloudFormation intrinsic (`{ Ref: ... }`). */
+type Piece = string | object;
+
+/** One dynamic reference found in the value: its service and the secret ID or parameter name. */
+interface Reference {
+  readonly service: 'secretsmanager' | 'ssm-secure' | 'ssm';
+  readonly id: Piece[];
+}
+
+const PREFIX = /\{\{resolve:(secretsmanager|ssm-secure|ssm):/;
+
+/** The handler reads a secret with GetSecretValue and a parameter with GetParameter, nothing else. */
+const SECRET_ACTIONS = ['secretsmanager:GetSecretValue'];
+const PARAMETER_ACTIONS = ['ssm:GetParameter'];
+
 /**
  * A channel URL as written into the resource properties, and how the provider's Lambda gets
  * to read it.
  *
- * CloudFormation does not resolve dynamic references (`{{resolve:secretsmanager:...}}`,
- * `{{resolve:ssm-secure:...}}`, `{{resolve:ssm:...}}`) in custom resource properties: the
- * reference reaches the handler as written, and the handler resolves it with its own role. So
- * the template holds the reference, never the URL, and the Lambda's role gets read on exactly
- * the secret or parameter named.
+ * CloudFormation does not resolve secure dynamic references (`{{resolve:secretsmanager:...}}`,
+ * `{{resolve:ssm-secure:...}}`) in custom resource properties: the reference reaches the
+ * handler as written, and the handler resolves it with its own role. So the template holds the
+ * reference, never the URL, and the Lambda's role gets read on exactly the secret or parameter
+ * named (also for `{{resolve:ssm:...}}`, which the handler resolves the same way if it gets it).
  *
  * @internal
  */
 export function _channelUrl(scope: IConstruct, property: string, url: SecretValue): string {
   const value = url.unsafeUnwrap();
   const resolved = Stack.of(scope).resolve(value);
-  const pieces = joinPieces(resolved);
-  const head = typeof pieces[0] === 'string' ? pieces[0] : '';
-  const match = /^\{\{resolve:(secretsmanager|ssm-secure|ssm):/.exec(head);
-  if (!match) {
+  const references = findReferences(joinPieces(resolved));
+  if (references.length === 0) {
     if (typeof resolved === 'string') {
       checkPlainUrl(scope, property, resolved);
     }
@@ -31,81 +44,117 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
       + 'Keep the URL in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...) instead');
     return value;
   }
-  const service = match[1];
-  const id = referencedId(scope, property, pieces, head.slice(match[0].length), service);
-  const statement = service === 'secretsmanager' ? secretStatement(id) : parameterStatement(id);
-  MackerelProvider._withProvider(scope, (provider) => provider.grantSecretRead(statement));
+  const statements = references.map((reference) => {
+    if (reference.id.length === 0) {
+      _fail(scope, property, 'a dynamic reference', 'names no secret or parameter',
+        'SecretValue.secretsManager(secretId) or SecretValue.ssmSecure(parameterName)');
+    }
+    return reference.service === 'secretsmanager'
+      ? new iam.PolicyStatement({ actions: SECRET_ACTIONS, resources: [secretArn(reference.id)] })
+      : new iam.PolicyStatement({ actions: PARAMETER_ACTIONS, resources: parameterArns(reference.id) });
+  });
+  MackerelProvider._withProvider(scope, (provider) => statements.forEach((s) => provider.grantSecretRead(s)));
   return value;
 }
 
-/** A resolved value as the pieces of a Fn::Join with an empty separator (or the string alone). */
-function joinPieces(resolved: unknown): unknown[] {
-  if (typeof resolved === 'string') return [resolved];
-  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+/** A resolved value as the pieces of a Fn::Join with an empty separator (or the value alone). */
+function joinPieces(resolved: unknown): Piece[] {
+  const join = (resolved as { 'Fn::Join'?: [string, Piece[]] } | undefined)?.['Fn::Join'];
   if (join && join[0] === '' && Array.isArray(join[1])) return join[1];
-  return [resolved];
+  return [resolved as Piece];
 }
 
 /**
- * The secret ID or parameter name inside the reference, as a string or a token: the pieces
- * between the `{{resolve:<service>:` prefix and the first `:` after it in a literal piece (for
- * Secrets Manager, after the ARN's own colons).
+ * Every dynamic reference in the pieces, with the ID it names: what follows the
+ * `{{resolve:<service>:` prefix up to the colon that ends the ID (the first one; for an ARN the
+ * one after the ARN's own colons) or the closing `}}`. Intrinsics inside the ID (a secret's
+ * `Ref`, `AWS::Region` in an ARN) are kept as they are; they hold no colon of the reference.
  */
-function referencedId(scope: IConstruct, property: string, pieces: unknown[], rest: string, service: string): string {
-  const idPieces: unknown[] = [];
-  const literalAfterPrefix = [rest, ...pieces.slice(1)];
-  for (const piece of literalAfterPrefix) {
+function findReferences(pieces: Piece[]): Reference[] {
+  const found: Reference[] = [];
+  let current: { service: Reference['service']; id: Piece[]; colons: number; limit?: number } | undefined;
+  for (const piece of pieces) {
     if (typeof piece !== 'string') {
-      idPieces.push(piece);
+      if (current) {
+        current.limit ??= 1;
+        current.id.push(piece);
+      }
       continue;
     }
-    const end = idEnd(piece, service, idPieces.length === 0);
-    if (end >= 0) {
-      idPieces.push(piece.slice(0, end));
-      break;
+    let text = piece;
+    while (text !== '') {
+      if (!current) {
+        const match = PREFIX.exec(text);
+        if (!match) break;
+        current = { service: match[1] as Reference['service'], id: [], colons: 0 };
+        text = text.slice(match.index + match[0].length);
+        continue;
+      }
+      current.limit ??= idColons(current.service, text);
+      const end = idEnd(text, current);
+      if (end < 0) {
+        current.id.push(text);
+        break;
+      }
+      if (end > 0) current.id.push(text.slice(0, end));
+      found.push({ service: current.service, id: current.id });
+      current = undefined;
+      text = text.slice(end);
     }
-    idPieces.push(piece);
   }
-  const literal = idPieces.filter((p) => p !== '');
-  if (literal.length === 0) {
-    _fail(scope, property, 'a dynamic reference', 'names no secret or parameter', 'SecretValue.secretsManager(secretId) or SecretValue.ssmSecure(parameterName)');
-  }
-  if (literal.every((p) => typeof p === 'string')) return literal.join('');
-  if (literal.length === 1) return Token.asString(new Intrinsic(literal[0]));
-  return Token.asString(new Intrinsic({ 'Fn::Join': ['', literal] }));
+  return found;
 }
 
-/** Where the ID ends in a literal piece: the colon before `SecretString` or a version. */
-function idEnd(piece: string, service: string, atStart: boolean): number {
-  if (atStart && piece.startsWith('arn:')) {
-    // arn:<partition>:secretsmanager:<region>:<account>:secret:<name> has seven parts,
-    // arn:<partition>:ssm:<region>:<account>:parameter/<name> six; what follows is the rest.
-    const count = service === 'secretsmanager' ? 7 : 6;
-    const parts = piece.split(':');
-    if (parts.length < count) return -1;
-    const length = parts.slice(0, count).join(':').length;
-    return piece.length > length ? length : -1;
+/** The colon that ends an ID: the first, or the one after an ARN's own six (five for SSM). */
+function idColons(service: Reference['service'], text: string): number {
+  if (!text.startsWith('arn:')) return 1;
+  return service === 'secretsmanager' ? 7 : 6;
+}
+
+/** Where the ID ends in `text`, counting colons across pieces; -1 when it goes on. */
+function idEnd(text: string, state: { colons: number; limit?: number }): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('}}', i)) return i;
+    if (text[i] === ':' && ++state.colons === state.limit) return i;
   }
-  if (service !== 'secretsmanager') return piece.search(/:|\}\}/);
-  return piece.search(/:SecretString|:\}\}|\}\}/);
+  return -1;
 }
 
-function secretStatement(id: string): iam.PolicyStatement {
-  // A name matches the secret's ARN with its random six-character suffix; an ARN is exact.
-  const resource = !Token.isUnresolved(id) && !id.startsWith('arn:')
-    ? `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${id}-??????`
-    : id;
-  return new iam.PolicyStatement({
-    actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-    resources: [resource],
-  });
+/** Pieces as one string: literal when they all are, a Fn::Join token otherwise. */
+function asString(pieces: Piece[]): string {
+  if (pieces.every((p) => typeof p === 'string')) return pieces.join('');
+  if (pieces.length === 1) return Token.asString(new Intrinsic(pieces[0]));
+  return Token.asString(new Intrinsic({ 'Fn::Join': ['', pieces] }));
 }
 
-function parameterStatement(name: string): iam.PolicyStatement {
-  const resource = !Token.isUnresolved(name) && name.startsWith('arn:')
-    ? name
-    : `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter/${Token.isUnresolved(name) ? name : name.replace(/^\//, '')}`;
-  return new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [resource] });
+/**
+ * The secret's ARN for the grant. A name gets the random six-character suffix Secrets Manager
+ * appends (`-??????`), as does a partial ARN (`Secret.fromSecretNameV2`); a complete ARN (ending
+ * in `-` and six letters or digits) is exact, as is an ID that is a token alone (such as
+ * `secret.secretArn`, which is a complete ARN).
+ */
+function secretArn(id: Piece[]): string {
+  const first = id[0];
+  const last = id[id.length - 1];
+  if (typeof first !== 'string') return asString(id);
+  if (first.startsWith('arn:')) {
+    const complete = typeof last === 'string' && /-[A-Za-z0-9]{6}$/.test(last);
+    return complete ? asString(id) : `${asString(id)}-??????`;
+  }
+  return `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${asString(id)}-??????`;
+}
+
+/**
+ * The parameter's ARN for the grant: an ARN as it is; a name under `parameter/`, without the
+ * name's own leading slash. A name that is a token may or may not start with a slash, so both
+ * forms are granted.
+ */
+function parameterArns(id: Piece[]): string[] {
+  const first = id[0];
+  const prefix = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter`;
+  if (typeof first === 'string' && first.startsWith('arn:')) return [asString(id)];
+  if (typeof first === 'string') return [`${prefix}/${asString([first.replace(/^\//, ''), ...id.slice(1)])}`];
+  return [`${prefix}/${asString(id)}`, `${prefix}${asString(id)}`];
 }
 
 function checkPlainUrl(scope: IConstruct, property: string, url: string): void {

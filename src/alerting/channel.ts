@@ -184,11 +184,17 @@ export interface SlackChannelProps extends ChannelProps {
    * The Slack Incoming Webhook URL.
    *
    * The URL is a secret: keep it in Secrets Manager or SSM and pass
-   * `SecretValue.secretsManager(secretId, { jsonField })` or `SecretValue.ssmSecure(name)`. The
-   * template then holds only the reference; the provider's Lambda resolves it and is granted
-   * read on exactly that secret or parameter. A secret encrypted with a customer managed KMS key
-   * also needs `key.grantDecrypt(MackerelProvider.of(this).handler)`.
-   * `SecretValue.unsafePlainText(url)` writes the URL into the template, with a warning.
+   * `SecretValue.secretsManager(secretId, { jsonField })`, `secret.secretValueFromJson(field)` or
+   * `SecretValue.ssmSecure(name)`. The template then holds only the dynamic reference
+   * (CloudFormation does not resolve it for custom resources); the provider's Lambda resolves it
+   * and is granted `secretsmanager:GetSecretValue` or `ssm:GetParameter` on exactly that secret
+   * or parameter. A secret or parameter encrypted with a customer managed KMS key also needs
+   * decrypt: `secret.grantRead(MackerelProvider.of(this).handler)` or
+   * `key.grantDecrypt(MackerelProvider.of(this).handler)`. A secret ID given as a token alone
+   * must be a complete ARN (as `secret.secretArn` is).
+   *
+   * `SecretValue.unsafePlainText(url)` writes the URL into the template, with a warning; it
+   * must then be an http(s) URL.
    */
   readonly url: SecretValue;
 
@@ -242,9 +248,10 @@ export interface WebhookChannelProps extends ChannelProps {
   /**
    * The URL Mackerel posts notifications to.
    *
-   * Treated as a secret, like a Slack URL: pass `SecretValue.secretsManager(...)` or
+   * Treated as a secret, like `SlackChannelProps.url`: pass `SecretValue.secretsManager(...)` or
    * `SecretValue.ssmSecure(...)` to keep it out of the template (the provider's Lambda resolves
-   * it), or `SecretValue.unsafePlainText(url)` for a URL that is not secret (with a warning).
+   * it and is granted read on exactly that secret or parameter), or
+   * `SecretValue.unsafePlainText(url)` for an http(s) URL that is not secret (with a warning).
    */
   readonly url: SecretValue;
 

@@ -145,7 +145,7 @@ export class NotificationGroup extends Construct implements INotificationGroup {
 
   /** Notifies a channel. */
   public addChannel(channel: IChannel): void {
-    this.rejectDuplicate('channels', channel, this.channels);
+    this.rejectDuplicate('channels', channel, this.channels, (c) => c.channelId);
     this.channels.push(channel);
   }
 
@@ -154,19 +154,19 @@ export class NotificationGroup extends Construct implements INotificationGroup {
     if (group === this) {
       _fail(this, 'notificationGroups', group.node.path, 'is this group itself', 'another notification group');
     }
-    this.rejectDuplicate('notificationGroups', group, this.groups);
+    this.rejectDuplicate('notificationGroups', group, this.groups, (g) => g.notificationGroupId);
     this.groups.push(group);
   }
 
   /** Sends a monitor's alerts to this group. */
   public addMonitor(monitor: IMonitor, options: NotificationGroupMonitorOptions = {}): void {
-    this.rejectDuplicate('monitors', monitor, this.monitors.map((m) => m.monitor));
+    this.rejectDuplicate('monitors', monitor, this.monitors.map((m) => m.monitor), (m) => m.monitorId);
     this.monitors.push({ monitor, skipDefault: options.skipDefault ?? false });
   }
 
   /** Sends the alerts of a service's monitors to this group. */
   public addService(service: IMackerelService): void {
-    this.rejectDuplicate('services', service, this.services);
+    this.rejectDuplicate('services', service, this.services, (s) => s.name);
     this.services.push(service);
   }
 
@@ -175,9 +175,18 @@ export class NotificationGroup extends Construct implements INotificationGroup {
     return this.groups;
   }
 
-  private rejectDuplicate(property: string, member: IConstruct, members: readonly IConstruct[]): void {
-    if (members.includes(member)) {
+  /**
+   * The same construct twice, or two that name the same Mackerel object (two imports of one
+   * channel ID, two services named alike), would be sent twice; Mackerel keeps one.
+   */
+  private rejectDuplicate<T extends IConstruct>(property: string, member: T, members: readonly T[], idOf: (m: T) => string): void {
+    const id = idOf(member);
+    const same = members.find((m) => m === member || (!Token.isUnresolved(id) && idOf(m) === id));
+    if (same === member) {
       _fail(this, property, member.node.path, 'is already a member', 'each member once');
+    }
+    if (same) {
+      _fail(this, property, member.node.path, `names ${JSON.stringify(id)}, as the member ${JSON.stringify(same.node.path)} does`, 'each Mackerel object once');
     }
   }
 

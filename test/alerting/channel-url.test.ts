@@ -1,0 +1,213 @@
+import { App, CfnDynamicReference, CfnDynamicReferenceService, CfnParameter, Fn, SecretValue, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { describe, expect, test } from 'vitest';
+import { alertingStack, handlerStatements, propertiesOf } from './_fixture';
+import { SlackChannel, WebhookChannel } from '../../src/alerting';
+import { MackerelApiKey } from '../../src/api-key';
+import { MackerelProvider } from '../../src/provider/provider';
+
+type Statement = { [key: string]: unknown };
+
+/** `arn:<partition>:<service>:<region>:<account>:<rest>` as the template writes it. */
+function arnIn(service: string, rest: string) {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${rest}`]] };
+}
+
+/** The handler's statements that the fixture alone does not have (the API key's read). */
+function addedStatements(stack: Stack, provider: MackerelProvider): Statement[] {
+  const fresh = alertingStack();
+  const baseline = new Set(handlerStatements(fresh.stack, fresh.provider).map((s) => JSON.stringify(s)));
+  return handlerStatements(stack, provider).filter((s) => !baseline.has(JSON.stringify(s)));
+}
+
+/** A webhook channel with the URL the callback makes in the fixture stack; what it grants. */
+function webhookWith(url: (stack: Stack) => SecretValue) {
+  const fixture = alertingStack();
+  const hook = new WebhookChannel(fixture.stack, 'Hook', { name: 'incidents', url: url(fixture.stack) });
+  return { ...fixture, hook, grants: () => addedStatements(fixture.stack, fixture.provider) };
+}
+
+const GET_SECRET = 'secretsmanager:GetSecretValue';
+const GET_PARAMETER = 'ssm:GetParameter';
+
+describe('a URL in Secrets Manager', () => {
+  test('by name: the reference in the template, GetSecretValue on that name with its random suffix', () => {
+    const { hook, grants } = webhookWith(() => SecretValue.secretsManager('ops/hook', { jsonField: 'url', versionStage: 'AWSCURRENT' }));
+    expect(propertiesOf(hook).url).toBe('{{resolve:secretsmanager:ops/hook:SecretString:url:AWSCURRENT:}}');
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: arnIn('secretsmanager', 'secret:ops/hook-??????') }]);
+  });
+
+  test('a secret of the app: the reference holds its ARN, read granted on that ARN', () => {
+    const { stack, hook, grants } = webhookWith((s) => new secretsmanager.Secret(s, 'HookUrl').secretValueFromJson('url'));
+    const secret = stack.node.findChild('HookUrl') as secretsmanager.Secret;
+    expect(propertiesOf(hook).url).toEqual({ 'Fn::Join': ['', ['{{resolve:secretsmanager:', stack.resolve(secret.secretArn), ':SecretString:url::}}']] });
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: stack.resolve(secret.secretArn) }]);
+  });
+
+  test('a complete ARN is granted as it is', () => {
+    const arn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ops/hook-AbCdEf';
+    const { grants } = webhookWith(() => SecretValue.secretsManager(arn));
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: arn }]);
+  });
+
+  test('a partial ARN (no random suffix) gets the suffix wildcard', () => {
+    const { grants } = webhookWith(() => SecretValue.secretsManager('arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ops/hook'));
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ops/hook-??????' }]);
+  });
+
+  test('Secret.fromSecretNameV2: a partial ARN made of tokens gets the suffix wildcard', () => {
+    const { hook, grants } = webhookWith((s) => secretsmanager.Secret.fromSecretNameV2(s, 'Imported', 'ops/hook').secretValue);
+    expect(JSON.stringify(propertiesOf(hook).url)).toContain(':secret:ops/hook:SecretString:::}}');
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: arnIn('secretsmanager', 'secret:ops/hook-??????') }]);
+  });
+
+  test('a name built with a token (Fn::Join) is granted as a name', () => {
+    const { stack, grants } = webhookWith((s) => SecretValue.secretsManager(Fn.join('', ['ops/', new CfnParameter(s, 'Env').valueAsString])));
+    const env = stack.node.findChild('Env') as CfnParameter;
+    expect(grants()).toEqual([{
+      Action: GET_SECRET,
+      Effect: 'Allow',
+      Resource: {
+        'Fn::Join': ['', [
+          'arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' },
+          ':secret:ops/', { Ref: stack.resolve(env.logicalId) }, '-??????',
+        ]],
+      },
+    }]);
+  });
+
+  test('an ID that is a token alone is taken as a complete ARN', () => {
+    const { stack, grants } = webhookWith((s) => SecretValue.secretsManager(new CfnParameter(s, 'HookSecretArn').valueAsString));
+    const parameter = stack.node.findChild('HookSecretArn') as CfnParameter;
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: { Ref: stack.resolve(parameter.logicalId) } }]);
+  });
+});
+
+describe('a URL in SSM', () => {
+  test('a SecureString by name: the reference with its version, GetParameter on the parameter without the double slash', () => {
+    const { hook, grants } = webhookWith(() => SecretValue.ssmSecure('/ops/hook', '3'));
+    expect(propertiesOf(hook).url).toBe('{{resolve:ssm-secure:/ops/hook:3}}');
+    expect(grants()).toEqual([{ Action: GET_PARAMETER, Effect: 'Allow', Resource: arnIn('ssm', 'parameter/ops/hook') }]);
+  });
+
+  test('a name without a leading slash', () => {
+    const { grants } = webhookWith(() => SecretValue.ssmSecure('ops-hook'));
+    expect(grants()).toEqual([{ Action: GET_PARAMETER, Effect: 'Allow', Resource: arnIn('ssm', 'parameter/ops-hook') }]);
+  });
+
+  test('a plain String parameter reference ({{resolve:ssm:...}})', () => {
+    const { hook, grants } = webhookWith(() => SecretValue.cfnDynamicReference(new CfnDynamicReference(CfnDynamicReferenceService.SSM, 'ops/hook')));
+    expect(propertiesOf(hook).url).toBe('{{resolve:ssm:ops/hook}}');
+    expect(grants()).toEqual([{ Action: GET_PARAMETER, Effect: 'Allow', Resource: arnIn('ssm', 'parameter/ops/hook') }]);
+  });
+
+  test('a parameter ARN is granted as it is', () => {
+    const arn = 'arn:aws:ssm:ap-northeast-1:123456789012:parameter/ops/hook';
+    const { grants } = webhookWith(() => SecretValue.ssmSecure(arn));
+    expect(grants()).toEqual([{ Action: GET_PARAMETER, Effect: 'Allow', Resource: arn }]);
+  });
+
+  test('a parameter name that is a token: both forms, with and without its own leading slash', () => {
+    const { stack, grants } = webhookWith((s) => SecretValue.ssmSecure(new ssm.StringParameter(s, 'HookName', { stringValue: 'x' }).parameterName));
+    const ref = stack.resolve((stack.node.findChild('HookName') as ssm.StringParameter).parameterName);
+    const prefix = ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }];
+    expect(grants()).toEqual([{
+      Action: GET_PARAMETER,
+      Effect: 'Allow',
+      Resource: [
+        { 'Fn::Join': ['', [...prefix, ':parameter/', ref]] },
+        { 'Fn::Join': ['', [...prefix, ':parameter', ref]] },
+      ],
+    }]);
+  });
+});
+
+describe('a reference inside a longer URL', () => {
+  test('is found, granted, and not warned about', () => {
+    const { stack, hook, grants } = webhookWith(() => SecretValue.unsafePlainText(
+      `https://hooks.slack.com/services/${SecretValue.ssmSecure('/slack/path').unsafeUnwrap()}`));
+    expect(JSON.stringify(propertiesOf(hook).url)).toContain('https://hooks.slack.com/services/{{resolve:ssm-secure:/slack/path}}');
+    expect(grants()).toEqual([{ Action: GET_PARAMETER, Effect: 'Allow', Resource: arnIn('ssm', 'parameter/slack/path') }]);
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Hook', Match.anyValue());
+  });
+
+  test('a reference that names nothing is rejected', () => {
+    const { stack } = alertingStack();
+    expect(() => new WebhookChannel(stack, 'Hook', { name: 'x', url: SecretValue.unsafePlainText('{{resolve:ssm-secure:}}') }))
+      .toThrow(/Stack\/Hook: url "a dynamic reference" names no secret or parameter; expected SecretValue.secretsManager\(secretId\) or SecretValue.ssmSecure\(parameterName\)/);
+  });
+});
+
+describe('the provider that gets the grant', () => {
+  test('may be declared after the channel', () => {
+    // GIVEN a stack whose provider comes last
+    const stack = new Stack(new App(), 'Stack');
+    new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('ops/slack') });
+    // WHEN
+    const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    // THEN
+    expect(handlerStatements(stack, provider)).toContainEqual({ Action: GET_SECRET, Effect: 'Allow', Resource: arnIn('secretsmanager', 'secret:ops/slack-??????') });
+  });
+
+  test('is the one of the channel\'s own stack', () => {
+    const app = new App();
+    const providerIn = (stack: Stack) => new MackerelProvider(stack, 'Mackerel', {
+      apiKey: MackerelApiKey.fromSsmParameter(
+        ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Key', { parameterName: '/mackerel/key' })),
+    });
+    const one = new Stack(app, 'One');
+    const two = new Stack(app, 'Two');
+    const p1 = providerIn(one);
+    const p2 = providerIn(two);
+    new WebhookChannel(two, 'Hook', { name: 'x', url: SecretValue.ssmSecure('/ops/hook') });
+    const mentions = (stack: Stack, provider: MackerelProvider) => JSON.stringify(handlerStatements(stack, provider)).includes('parameter/ops/hook');
+    expect([mentions(one, p1), mentions(two, p2)]).toEqual([false, true]);
+  });
+
+  test('a stack without one fails synthesis, naming the fix', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('ops/slack') });
+    expect(() => Template.fromStack(stack)).toThrow(/Custom::MackerelChannel needs a MackerelProvider in stack "Stack"; expected one per stack\. Add new MackerelProvider/);
+  });
+});
+
+describe('a plain-text URL', () => {
+  test('is written into the template, with a warning, and grants nothing', () => {
+    const { stack, hook, grants } = webhookWith(() => SecretValue.unsafePlainText('https://hooks.example.com/mackerel'));
+    expect(propertiesOf(hook).url).toBe('https://hooks.example.com/mackerel');
+    Annotations.fromStack(stack).hasWarning('/Stack/Hook',
+      Match.stringLikeRegexp('url is given as plain text, so it is written into the template .*SecretValue.secretsManager'));
+    expect(grants()).toEqual([]);
+  });
+
+  test('http is accepted too', () => {
+    const { hook } = webhookWith(() => SecretValue.unsafePlainText('http://hooks.internal.example.com/'));
+    expect(propertiesOf(hook).url).toBe('http://hooks.internal.example.com/');
+  });
+
+  test('a token (a stack parameter) is not checked, but warned about', () => {
+    const { stack, hook } = webhookWith((s) => SecretValue.unsafePlainText(new CfnParameter(s, 'HookUrl').valueAsString));
+    expect(propertiesOf(hook).url).toEqual({ Ref: stack.resolve((stack.node.findChild('HookUrl') as CfnParameter).logicalId) });
+    Annotations.fromStack(stack).hasWarning('/Stack/Hook', Match.stringLikeRegexp('written into the template'));
+  });
+
+  test('rejects another scheme', () => {
+    const { stack } = alertingStack();
+    expect(() => new SlackChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText('ftp://example.com/') }))
+      .toThrow(/Stack\/Bad: url "ftp:\/\/example.com\/" is not an http\(s\) URL; expected an https:\/\/ URL, or a SecretValue from Secrets Manager or SSM/);
+  });
+
+  test('rejects what is not a URL', () => {
+    const { stack } = alertingStack();
+    expect(() => new WebhookChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText('hooks.example.com/mackerel') }))
+      .toThrow(/Stack\/Bad: url "hooks.example.com\/mackerel" is not an http\(s\) URL/);
+  });
+});
+
+test('no warning for a URL kept in a secret', () => {
+  const { stack } = alertingStack();
+  new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('ops/slack') });
+  Annotations.fromStack(stack).hasNoWarning('/Stack/Slack', Match.anyValue());
+});
