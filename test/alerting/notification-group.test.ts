@@ -1,9 +1,10 @@
-import { SecretValue } from 'aws-cdk-lib';
+import { SecretValue, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
-import { EmailChannel, NotificationGroup, NotificationLevel, SlackChannel } from '../../src/alerting';
+import { ChannelBase, EmailChannel, NotificationGroup, NotificationLevel, SlackChannel } from '../../src/alerting';
 import { ConnectivityMonitor, MonitorBase, MonitorScope } from '../../src/monitors';
+import { MackerelService } from '../../src/service';
 
 function members() {
   const fixture = alertingStack();
@@ -15,74 +16,201 @@ function members() {
 }
 
 describe('NotificationGroup', () => {
-  test('renders every kind of member as references, the level and skipDefault false by default', () => {
-    const { stack, mail, slack, cpu, shop } = members();
-    const child = NotificationGroup.fromNotificationGroupId(stack, 'Sre', '4bCd5e');
-    const group = new NotificationGroup(stack, 'Ops', {
-      name: 'ops', notificationLevel: NotificationLevel.CRITICAL, channels: [slack, mail], notificationGroups: [child], monitors: [cpu], services: [shop],
+  describe('renders', () => {
+    test('every kind of member as references, the level, and skipDefault false for monitors in the props', () => {
+      // GIVEN
+      const { stack, mail, slack, cpu, shop } = members();
+      const child = NotificationGroup.fromNotificationGroupId(stack, 'Sre', '4bCd5e');
+      // WHEN
+      const group = new NotificationGroup(stack, 'Ops', {
+        name: 'ops', notificationLevel: NotificationLevel.CRITICAL, channels: [slack, mail], notificationGroups: [child], monitors: [cpu], services: [shop],
+      });
+      // THEN
+      expect(propertiesOf(group)).toEqual({
+        ServiceToken: expect.anything(),
+        name: 'ops',
+        notificationLevel: 'critical',
+        childChannelIds: [stack.resolve(slack.channelId), stack.resolve(mail.channelId)],
+        childNotificationGroupIds: ['4bCd5e'],
+        monitors: [{ id: stack.resolve(cpu.monitorId), skipDefault: false }],
+        services: [{ name: stack.resolve(shop.name) }],
+      });
+      Template.fromStack(stack).resourceCountIs('Custom::MackerelNotificationGroup', 1);
     });
-    expect(propertiesOf(group)).toEqual({
-      ServiceToken: expect.anything(),
-      name: 'ops',
-      notificationLevel: 'critical',
-      childChannelIds: [stack.resolve(slack.channelId), stack.resolve(mail.channelId)],
-      childNotificationGroupIds: ['4bCd5e'],
-      monitors: [{ id: stack.resolve(cpu.monitorId), skipDefault: false }],
-      services: [{ name: stack.resolve(shop.name) }],
+
+    test('notificationGroupId is a reference to the resource', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'Ops', { name: 'ops' });
+      const resource = group.node.findChild('Resource') as unknown as { ref: string };
+      expect(stack.resolve(group.notificationGroupId)).toEqual(stack.resolve(resource.ref));
     });
-    expect(stack.resolve(group.notificationGroupId)).toEqual({ Ref: expect.stringMatching(/^Ops/) });
-  });
 
-  test('level ALL by default; empty member lists are left out', () => {
-    const { stack } = members();
-    const group = new NotificationGroup(stack, 'Ops', { name: 'ops' });
-    expect(propertiesOf(group)).toEqual({ ServiceToken: expect.anything(), name: 'ops', notificationLevel: 'all' });
-  });
+    test('level ALL by default; empty member lists are left out', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'Ops', { name: 'ops' });
+      expect(propertiesOf(group)).toEqual({ ServiceToken: expect.anything(), name: 'ops', notificationLevel: 'all' });
+    });
 
-  test('members added after construction count, with skipDefault where asked', () => {
-    const { stack, mail, alive, cpu, shop } = members();
-    const group = new NotificationGroup(stack, 'Ops', { name: 'ops' });
-    const nested = new NotificationGroup(stack, 'Nested', { name: 'nested', channels: [mail] });
-    group.addMonitor(cpu, { skipDefault: true });
-    group.addMonitor(alive);
-    group.addChannel(mail);
-    group.addService(shop);
-    group.addNotificationGroup(nested);
-    expect(propertiesOf(group)).toMatchObject({
-      monitors: [{ id: stack.resolve(cpu.monitorId), skipDefault: true }, { id: stack.resolve(alive.monitorId), skipDefault: false }],
-      childChannelIds: [stack.resolve(mail.channelId)],
-      childNotificationGroupIds: [stack.resolve(nested.notificationGroupId)],
-      services: [{ name: stack.resolve(shop.name) }],
+    test('channels made in the design.md way', () => {
+      const { stack, mail, slack, cpu, shop } = members();
+      const group = new NotificationGroup(stack, 'Ops', { name: 'ops', notificationLevel: NotificationLevel.ALL, channels: [slack, mail], monitors: [cpu], services: [shop] });
+      expect(propertiesOf(group)).toMatchObject({ notificationLevel: 'all', childChannelIds: [stack.resolve(slack.channelId), stack.resolve(mail.channelId)] });
+    });
+
+    test('an imported monitor, channel and service by their IDs', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'Ops', {
+        name: 'ops',
+        monitors: [MonitorBase.fromMonitorId(stack, 'Legacy', '2cSZzK3XfmG')],
+        channels: [ChannelBase.fromChannelId(stack, 'PagerDuty', '3Ja8ex')],
+        services: [MackerelService.fromName(stack, 'Blog', 'blog')],
+      });
+      expect(propertiesOf(group)).toMatchObject({
+        monitors: [{ id: '2cSZzK3XfmG', skipDefault: false }],
+        childChannelIds: ['3Ja8ex'],
+        services: [{ name: 'blog' }],
+      });
     });
   });
 
-  test('an imported monitor joins by its ID', () => {
-    const { stack } = members();
-    const group = new NotificationGroup(stack, 'Ops', { name: 'ops', monitors: [MonitorBase.fromMonitorId(stack, 'Legacy', '2cSZzK3XfmG')] });
-    expect(propertiesOf(group).monitors).toEqual([{ id: '2cSZzK3XfmG', skipDefault: false }]);
+  describe('members added after construction', () => {
+    test('count, with skipDefault where asked', () => {
+      const { stack, mail, alive, cpu, shop } = members();
+      const group = new NotificationGroup(stack, 'Ops', { name: 'ops' });
+      const nested = new NotificationGroup(stack, 'Nested', { name: 'nested', channels: [mail] });
+      group.addMonitor(cpu, { skipDefault: true });
+      group.addMonitor(alive);
+      group.addChannel(mail);
+      group.addService(shop);
+      group.addNotificationGroup(nested);
+      expect(propertiesOf(group)).toMatchObject({
+        monitors: [{ id: stack.resolve(cpu.monitorId), skipDefault: true }, { id: stack.resolve(alive.monitorId), skipDefault: false }],
+        childChannelIds: [stack.resolve(mail.channelId)],
+        childNotificationGroupIds: [stack.resolve(nested.notificationGroupId)],
+        services: [{ name: stack.resolve(shop.name) }],
+      });
+    });
+
+    test('come after the members given in the props', () => {
+      const { stack, mail, slack } = members();
+      const group = new NotificationGroup(stack, 'Ops', { name: 'ops', channels: [slack] });
+      group.addChannel(mail);
+      expect(propertiesOf(group).childChannelIds).toEqual([stack.resolve(slack.channelId), stack.resolve(mail.channelId)]);
+    });
+
+    test('skipDefault false is written explicitly', () => {
+      const { stack, cpu } = members();
+      const group = new NotificationGroup(stack, 'Ops', { name: 'ops' });
+      group.addMonitor(cpu, { skipDefault: false });
+      expect(propertiesOf(group).monitors).toEqual([{ id: stack.resolve(cpu.monitorId), skipDefault: false }]);
+    });
   });
 
-  test('rejects an empty name, a bad level, a member twice and the group in itself', () => {
-    const { stack, mail, cpu } = members();
-    expect(() => new NotificationGroup(stack, 'A', { name: '' })).toThrow(/Stack\/A: name "" is empty; expected a non-empty notification group name/);
-    expect(() => new NotificationGroup(stack, 'B', { name: 'b', notificationLevel: 'warning' as NotificationLevel }))
-      .toThrow(/Stack\/B: notificationLevel "warning" is not a notification level; expected one of "all", "critical"/);
-    const group = new NotificationGroup(stack, 'C', { name: 'c', channels: [mail], monitors: [cpu] });
-    expect(() => group.addChannel(mail)).toThrow(/Stack\/C: channels "Stack\/Mail" is already a member; expected each member once/);
-    expect(() => group.addMonitor(cpu, { skipDefault: true })).toThrow(/Stack\/C: monitors "Stack\/Cpu" is already a member/);
-    expect(() => group.addNotificationGroup(group)).toThrow(/Stack\/C: notificationGroups "Stack\/C" is this group itself/);
+  describe('rejects', () => {
+    test('an empty name', () => {
+      const { stack } = members();
+      expect(() => new NotificationGroup(stack, 'A', { name: '' }))
+        .toThrow(/Stack\/A: name "" is empty; expected a non-empty notification group name/);
+    });
+
+    test('a level the API does not know', () => {
+      const { stack } = members();
+      expect(() => new NotificationGroup(stack, 'B', { name: 'b', notificationLevel: 'warning' as NotificationLevel }))
+        .toThrow(/Stack\/B: notificationLevel "warning" is not a notification level; expected one of "all", "critical"/);
+    });
+
+    test('a channel twice', () => {
+      const { stack, mail } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c', channels: [mail] });
+      expect(() => group.addChannel(mail)).toThrow(/Stack\/C: channels "Stack\/Mail" is already a member; expected each member once/);
+    });
+
+    test('a channel twice in the props', () => {
+      const { stack, mail } = members();
+      expect(() => new NotificationGroup(stack, 'C', { name: 'c', channels: [mail, mail] }))
+        .toThrow(/Stack\/C: channels "Stack\/Mail" is already a member/);
+    });
+
+    test('two imports of one channel ID', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c', channels: [ChannelBase.fromChannelId(stack, 'P1', '3Ja8ex')] });
+      expect(() => group.addChannel(ChannelBase.fromChannelId(stack, 'P2', '3Ja8ex')))
+        .toThrow(/Stack\/C: channels "Stack\/P2" names "3Ja8ex", as the member "Stack\/P1" does; expected each Mackerel object once/);
+    });
+
+    test('a monitor twice, whatever its skipDefault', () => {
+      const { stack, cpu } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c', monitors: [cpu] });
+      expect(() => group.addMonitor(cpu, { skipDefault: true })).toThrow(/Stack\/C: monitors "Stack\/Cpu" is already a member/);
+    });
+
+    test('a service twice', () => {
+      const { stack, shop } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c', services: [shop] });
+      expect(() => group.addService(shop)).toThrow(/Stack\/C: services "Stack\/Shop" is already a member/);
+    });
+
+    test('two imports of one service name', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c', services: [MackerelService.fromName(stack, 'Blog1', 'blog')] });
+      expect(() => group.addService(MackerelService.fromName(stack, 'Blog2', 'blog')))
+        .toThrow(/Stack\/C: services "Stack\/Blog2" names "blog", as the member "Stack\/Blog1" does/);
+    });
+
+    test('a nested group twice', () => {
+      const { stack } = members();
+      const child = new NotificationGroup(stack, 'Child', { name: 'child' });
+      const group = new NotificationGroup(stack, 'C', { name: 'c', notificationGroups: [child] });
+      expect(() => group.addNotificationGroup(child)).toThrow(/Stack\/C: notificationGroups "Stack\/Child" is already a member/);
+    });
+
+    test('the group in itself', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c' });
+      expect(() => group.addNotificationGroup(group)).toThrow(/Stack\/C: notificationGroups "Stack\/C" is this group itself; expected another notification group/);
+    });
+
+    test('groups nested in each other, at synthesis, naming the cycle', () => {
+      const { stack } = members();
+      const a = new NotificationGroup(stack, 'A', { name: 'a' });
+      const b = new NotificationGroup(stack, 'B', { name: 'b', notificationGroups: [a] });
+      a.addNotificationGroup(b);
+      expect(() => Template.fromStack(stack))
+        .toThrow(/notificationGroups "Stack\/A -> Stack\/B -> Stack\/A" nest this group in itself; expected groups that do not contain each other/);
+    });
+
+    test('a longer cycle through three groups', () => {
+      const { stack } = members();
+      const a = new NotificationGroup(stack, 'A', { name: 'a' });
+      const b = new NotificationGroup(stack, 'B', { name: 'b', notificationGroups: [a] });
+      const c = new NotificationGroup(stack, 'C', { name: 'c', notificationGroups: [b] });
+      a.addNotificationGroup(c);
+      expect(() => Template.fromStack(stack)).toThrow(/"Stack\/A -> Stack\/C -> Stack\/B -> Stack\/A" nest this group in itself/);
+    });
+
+    test('a malformed imported group ID', () => {
+      const { stack } = members();
+      expect(() => NotificationGroup.fromNotificationGroupId(stack, 'X', 'a b'))
+        .toThrow(/Stack\/X: notificationGroupId "a b" is not a Mackerel notification group ID; expected letters and digits/);
+    });
   });
 
-  test('groups nested in each other fail synthesis, naming the cycle', () => {
-    const { stack } = members();
-    const a = new NotificationGroup(stack, 'A', { name: 'a' });
-    const b = new NotificationGroup(stack, 'B', { name: 'b', notificationGroups: [a] });
-    a.addNotificationGroup(b);
-    expect(() => Template.fromStack(stack)).toThrow(/notificationGroups "Stack\/A -> Stack\/B -> Stack\/A" nest this group in itself/);
-  });
+  describe('accepts', () => {
+    test('a diamond: one group nested in two others', () => {
+      const { stack } = members();
+      const leaf = new NotificationGroup(stack, 'Leaf', { name: 'leaf' });
+      const left = new NotificationGroup(stack, 'Left', { name: 'left', notificationGroups: [leaf] });
+      const right = new NotificationGroup(stack, 'Right', { name: 'right', notificationGroups: [leaf] });
+      new NotificationGroup(stack, 'Top', { name: 'top', notificationGroups: [left, right] });
+      Template.fromStack(stack).resourceCountIs('Custom::MackerelNotificationGroup', 4);
+    });
 
-  test('rejects a malformed imported group ID', () => {
-    const { stack } = members();
-    expect(() => NotificationGroup.fromNotificationGroupId(stack, 'X', 'a b')).toThrow(/Stack\/X: notificationGroupId "a b" is not a Mackerel notification group ID/);
+    test('two token IDs, which cannot be compared', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'Ops', { name: 'ops' });
+      group.addChannel(ChannelBase.fromChannelId(stack, 'P1', Token.asString({ Ref: 'First' })));
+      group.addChannel(ChannelBase.fromChannelId(stack, 'P2', Token.asString({ Ref: 'Second' })));
+      expect(propertiesOf(group).childChannelIds).toEqual([{ Ref: 'First' }, { Ref: 'Second' }]);
+    });
   });
 });
