@@ -1,5 +1,6 @@
 import { Annotations, Aws, Intrinsic, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { _fail } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
@@ -31,11 +32,15 @@ const PARAMETER_ACTIONS = ['ssm:GetParameter'];
  *
  * @internal
  */
-export function _channelUrl(scope: IConstruct, property: string, url: SecretValue): string {
+export function _channelUrl(scope: IConstruct, property: string, url: SecretValue, key?: kms.IKey): string {
   const value = url.unsafeUnwrap();
   const resolved = Stack.of(scope).resolve(value);
   const references = findReferences(joinPieces(resolved));
   if (references.length === 0) {
+    if (key) {
+      _fail(scope, `${property}EncryptionKey`, key.node.path, `is given, but ${property} is plain text`,
+        `a ${property} from Secrets Manager or SSM, or no key`);
+    }
     if (typeof resolved === 'string') {
       checkPlainUrl(scope, property, resolved);
     }
@@ -53,7 +58,10 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
       ? new iam.PolicyStatement({ actions: SECRET_ACTIONS, resources: [secretArn(reference.id)] })
       : new iam.PolicyStatement({ actions: PARAMETER_ACTIONS, resources: parameterArns(reference.id) });
   });
-  MackerelProvider._withProvider(scope, (provider) => statements.forEach((s) => provider.grantSecretRead(s)));
+  MackerelProvider._withProvider(scope, (provider) => {
+    statements.forEach((s) => provider.grantSecretRead(s));
+    key?.grantDecrypt(provider.handler);
+  });
   return value;
 }
 

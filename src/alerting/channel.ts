@@ -1,4 +1,5 @@
 import { SecretValue, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { _channelUrl } from './_secret-url';
 import { IChannel } from './interfaces';
@@ -189,14 +190,23 @@ export interface SlackChannelProps extends ChannelProps {
    * (CloudFormation does not resolve it for custom resources); the provider's Lambda resolves it
    * and is granted `secretsmanager:GetSecretValue` or `ssm:GetParameter` on exactly that secret
    * or parameter. A secret or parameter encrypted with a customer managed KMS key also needs
-   * decrypt: `secret.grantRead(MackerelProvider.of(this).handler)` or
-   * `key.grantDecrypt(MackerelProvider.of(this).handler)`. A secret ID given as a token alone
-   * must be a complete ARN (as `secret.secretArn` is).
+   * decrypt: pass the key as `urlEncryptionKey`. A secret ID given as a token alone must be a
+   * complete ARN (as `secret.secretArn` is).
    *
    * `SecretValue.unsafePlainText(url)` writes the URL into the template, with a warning; it
    * must then be an http(s) URL.
    */
   readonly url: SecretValue;
+
+  /**
+   * The customer managed KMS key that encrypts the secret or parameter holding `url`;
+   * `kms:Decrypt` on it is granted to the provider's Lambda.
+   *
+   * Only for a `url` from Secrets Manager or SSM.
+   *
+   * @default - the secret or parameter uses the AWS managed key, which needs no grant
+   */
+  readonly urlEncryptionKey?: kms.IKey;
 
   /**
    * Texts added to notifications, by alert status (Slack mentions such as `<!here>`).
@@ -234,7 +244,7 @@ export class SlackChannel extends ChannelBase {
     }
     this.channelId = this._createChannel(props, {
       type: 'slack',
-      url: _channelUrl(this, 'url', props.url),
+      url: _channelUrl(this, 'url', props.url, props.urlEncryptionKey),
       mentions: mentions && { ok: mentions.ok, warning: mentions.warning, critical: mentions.critical },
       enabledGraphImage: props.enabledGraphImage,
     });
@@ -254,6 +264,16 @@ export interface WebhookChannelProps extends ChannelProps {
    * `SecretValue.unsafePlainText(url)` for an http(s) URL that is not secret (with a warning).
    */
   readonly url: SecretValue;
+
+  /**
+   * The customer managed KMS key that encrypts the secret or parameter holding `url`;
+   * `kms:Decrypt` on it is granted to the provider's Lambda.
+   *
+   * Only for a `url` from Secrets Manager or SSM.
+   *
+   * @default - the secret or parameter uses the AWS managed key, which needs no grant
+   */
+  readonly urlEncryptionKey?: kms.IKey;
 
   /**
    * Whether notifications carry a graph image.
@@ -276,7 +296,7 @@ export class WebhookChannel extends ChannelBase {
     super(scope, id);
     this.channelId = this._createChannel(props, {
       type: 'webhook',
-      url: _channelUrl(this, 'url', props.url),
+      url: _channelUrl(this, 'url', props.url, props.urlEncryptionKey),
       enabledGraphImage: props.enabledGraphImage,
     });
   }

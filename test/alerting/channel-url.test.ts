@@ -1,5 +1,6 @@
 import { App, CfnDynamicReference, CfnDynamicReferenceService, CfnParameter, Fn, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, test } from 'vitest';
@@ -170,6 +171,34 @@ describe('the provider that gets the grant', () => {
     const stack = new Stack(new App(), 'Stack');
     new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('ops/slack') });
     expect(() => Template.fromStack(stack)).toThrow(/Custom::MackerelChannel needs a MackerelProvider in stack "Stack"; expected one per stack\. Add new MackerelProvider/);
+  });
+});
+
+describe('urlEncryptionKey', () => {
+  test('grants kms:Decrypt on the key next to the read of the secret', () => {
+    const { stack, provider } = alertingStack();
+    const key = new kms.Key(stack, 'HookKey');
+    const secret = new secretsmanager.Secret(stack, 'HookUrl', { encryptionKey: key });
+    new WebhookChannel(stack, 'Hook', { name: 'x', url: secret.secretValue, urlEncryptionKey: key });
+    expect(addedStatements(stack, provider)).toEqual([
+      { Action: GET_SECRET, Effect: 'Allow', Resource: stack.resolve(secret.secretArn) },
+      { Action: 'kms:Decrypt', Effect: 'Allow', Resource: stack.resolve(key.keyArn) },
+    ]);
+  });
+
+  test('reaches a provider declared after the channel', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.ssmSecure('/ops/slack'), urlEncryptionKey: key });
+    const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
+    expect(handlerStatements(stack, provider)).toContainEqual({ Action: 'kms:Decrypt', Effect: 'Allow', Resource: key.keyArn });
+  });
+
+  test('rejects a key for a plain-text URL', () => {
+    const { stack } = alertingStack();
+    const key = new kms.Key(stack, 'HookKey');
+    expect(() => new WebhookChannel(stack, 'Hook', { name: 'x', url: SecretValue.unsafePlainText('https://example.com/hook'), urlEncryptionKey: key }))
+      .toThrow(/Stack\/Hook: urlEncryptionKey "Stack\/HookKey" is given, but url is plain text; expected a url from Secrets Manager or SSM, or no key/);
   });
 });
 
