@@ -1,4 +1,4 @@
-import { SecretValue, Token } from 'aws-cdk-lib';
+import { Annotations, SecretValue, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { _channelUrl } from './_secret-url';
@@ -91,6 +91,10 @@ export abstract class ChannelBase extends Construct implements IChannel {
     if (duplicate !== undefined) {
       _fail(this, 'events', events, `lists ${JSON.stringify(duplicate)} twice`, 'each event at most once');
     }
+    if (events.length === 0) {
+      Annotations.of(this).addWarningV2('cdk-mackerel:channelWithoutEvents',
+        'events is empty, so the channel is notified of nothing, not even alerts. Leave events out for [ChannelEvent.ALERT]');
+    }
     const properties: _ChannelProperties = { ...fields, name: props.name, events };
     return _createMackerelResource(this, _RESOURCE_TYPES.CHANNEL, { ...properties }).ref;
   }
@@ -177,6 +181,8 @@ export interface SlackMentions {
   readonly critical?: string;
 }
 
+const MENTION_KEYS = ['ok', 'warning', 'critical'];
+
 /**
  * Properties of a `SlackChannel`.
  */
@@ -237,6 +243,9 @@ export class SlackChannel extends ChannelBase {
     const mentions = props.mentions;
     if (mentions) {
       for (const [key, text] of Object.entries(mentions)) {
+        if (!MENTION_KEYS.includes(key)) {
+          _fail(this, 'mentions', key, 'is not an alert status Slack mentions are given for', MENTION_KEYS.map((k) => JSON.stringify(k)).join(', '));
+        }
         if (text !== undefined && !Token.isUnresolved(text) && text.trim() === '') {
           _fail(this, `mentions.${key}`, text, 'is empty', 'a mention text such as <!here>, or no value');
         }

@@ -1,8 +1,8 @@
 import { SecretValue, Token } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
-import { ChannelBase, ChannelEvent, EmailChannel, SlackChannel, WebhookChannel } from '../../src/alerting';
+import { ChannelBase, ChannelEvent, EmailChannel, SlackChannel, SlackMentions, WebhookChannel } from '../../src/alerting';
 
 describe('EmailChannel', () => {
   describe('renders', () => {
@@ -43,6 +43,13 @@ describe('EmailChannel', () => {
       const all = Object.values(ChannelEvent);
       const mail = new EmailChannel(stack, 'Mail', { name: 'oncall', emails: ['a@example.com'], events: all });
       expect(propertiesOf(mail).events).toEqual(['alert', 'alertGroup', 'hostStatus', 'hostRegister', 'hostRetire', 'monitor']);
+    });
+
+    test('an empty event list is kept, with a warning', () => {
+      const { stack } = alertingStack();
+      const mail = new EmailChannel(stack, 'Mail', { name: 'x', emails: ['a@example.com'], events: [] });
+      expect(propertiesOf(mail).events).toEqual([]);
+      Annotations.fromStack(stack).hasWarning('/Stack/Mail', Match.stringLikeRegexp('events is empty, so the channel is notified of nothing'));
     });
 
     test('a token address is taken without checking it', () => {
@@ -147,6 +154,13 @@ describe('SlackChannel', () => {
     const { stack } = alertingStack();
     expect(() => new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('s'), mentions: { ok: '' } }))
       .toThrow(/Stack\/Slack: mentions.ok "" is empty; expected a mention text such as <!here>, or no value/);
+  });
+
+  test('rejects a mention for something other than an alert status', () => {
+    const { stack } = alertingStack();
+    const mentions = { critical: '<!channel>', unknown: '<!here>' } as SlackMentions;
+    expect(() => new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('s'), mentions }))
+      .toThrow(/Stack\/Slack: mentions "unknown" is not an alert status Slack mentions are given for; expected "ok", "warning", "critical"/);
   });
 
   test('rejects a blank critical mention', () => {
