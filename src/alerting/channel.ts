@@ -49,6 +49,8 @@ export interface ChannelProps {
  * A channel is created outside Mackerel's default notification group; wire it to monitors
  * with a `NotificationGroup`. Every change updates the channel in place, except turning it into
  * another kind of channel, which replaces it.
+ *
+ * @see https://mackerel.io/api-docs/entry/channels
  */
 export abstract class ChannelBase extends Construct implements IChannel {
   /**

@@ -92,6 +92,8 @@ interface MonitorEntry {
  * @example
  * const ops = new NotificationGroup(this, 'Ops', { name: 'ops', channels: [slack, mail], services: [shop] });
  * ops.addMonitor(cpu, { skipDefault: true });
+ *
+ * @see https://mackerel.io/api-docs/entry/notification-groups
  */
 export class NotificationGroup extends Construct implements INotificationGroup {
   /**
@@ -143,13 +145,22 @@ export class NotificationGroup extends Construct implements INotificationGroup {
     this.node.addValidation({ validate: () => this.cycleProblems() });
   }
 
-  /** Notifies a channel. */
+  /**
+   * Notifies a channel of the alerts this group receives (the API's `childChannelIds`).
+   *
+   * @param channel a channel of this app or one referenced with `ChannelBase.fromChannelId`; each once
+   */
   public addChannel(channel: IChannel): void {
     this.rejectDuplicate('channels', channel, this.channels, (c) => c.channelId);
     this.channels.push(channel);
   }
 
-  /** Nests a group: its channels are notified too. */
+  /**
+   * Nests a group: its channels are notified of the alerts this group receives (the API's
+   * `childNotificationGroupIds`). Groups that contain each other fail synthesis.
+   *
+   * @param group a group of this app or one referenced with `fromNotificationGroupId`; each once, not this group
+   */
   public addNotificationGroup(group: INotificationGroup): void {
     if (group === this) {
       _fail(this, 'notificationGroups', group.node.path, 'is this group itself', 'another notification group');
@@ -158,13 +169,22 @@ export class NotificationGroup extends Construct implements INotificationGroup {
     this.groups.push(group);
   }
 
-  /** Sends a monitor's alerts to this group. */
+  /**
+   * Sends a monitor's alerts to this group (the API's `monitors`).
+   *
+   * @param monitor a monitor of this app or one referenced with `MonitorBase.fromMonitorId`; each once
+   * @param options whether the monitor's alerts skip the organization's default group
+   */
   public addMonitor(monitor: IMonitor, options: NotificationGroupMonitorOptions = {}): void {
     this.rejectDuplicate('monitors', monitor, this.monitors.map((m) => m.monitor), (m) => m.monitorId);
     this.monitors.push({ monitor, skipDefault: options.skipDefault ?? false });
   }
 
-  /** Sends the alerts of a service's monitors to this group. */
+  /**
+   * Sends the alerts of monitors scoped to a service to this group (the API's `services`).
+   *
+   * @param service a `MackerelService` of this app or one referenced with `MackerelService.fromName`; each once
+   */
   public addService(service: IMackerelService): void {
     this.rejectDuplicate('services', service, this.services, (s) => s.name);
     this.services.push(service);
