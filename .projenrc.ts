@@ -111,8 +111,9 @@ const example = project.addTask('example', {
   description: 'The main job: synthesize the example Fargate app and apply its Mackerel side to an emulator started for the run',
 });
 // The command-line tool runs from lib/: build it first when the build has not (a fresh clone).
-example.spawn(project.tasks.tryFind('pre-compile')!, { condition: 'test ! -f lib/cli/main.js' });
-example.spawn(project.compileTask, { condition: 'test ! -f lib/cli/main.js' });
+const libMissing = 'node -e "process.exit(require(\'fs\').existsSync(\'lib/cli/main.js\') ? 1 : 0)"';
+example.spawn(project.tasks.tryFind('pre-compile')!, { condition: libMissing });
+example.spawn(project.compileTask, { condition: libMissing });
 example.exec('cdk synth -q --no-notices --ci', { cwd: 'examples/fargate' });
 example.exec('node ../../bin/cdk-mackerel apply cdk.out --emulator', { cwd: 'examples/fargate' });
 
