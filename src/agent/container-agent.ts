@@ -38,8 +38,15 @@ export class MackerelContainerAgent extends Construct {
   /** The agent's container definition. */
   public readonly container: ecs.ContainerDefinition;
 
+  /**
+   * The `service:role` full names written into `MACKEREL_ROLES` (empty when none), so that
+   * monitors can be scoped to the same roles: `MackerelRole.fromFullName(this, 'Role', agent.roles[0])`.
+   */
+  public readonly roles: string[];
+
   constructor(scope: Construct, id: string, props: MackerelContainerAgentProps) {
     super(scope, id);
+    this.roles = [...props.roles ?? []];
     this.container = _attach(this, props.taskDefinition, props);
   }
 }

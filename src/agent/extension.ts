@@ -24,7 +24,12 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
   /** The id of the `MackerelContainerAgent` this extension creates under a task definition. */
   public static readonly AGENT_ID = 'MackerelContainerAgent';
 
-  constructor(private readonly props: MackerelAgentExtensionProps) {}
+  /** The `service:role` full names the agents of this extension write into `MACKEREL_ROLES`. */
+  public readonly roles: string[];
+
+  constructor(private readonly props: MackerelAgentExtensionProps) {
+    this.roles = [...props.roles ?? []];
+  }
 
   /** Adds the agent to the task definition, unless it already has one. */
   public extend(taskDefinition: ecs.TaskDefinition): void {

@@ -148,7 +148,14 @@ export class MackerelInstrumentation implements IAspect {
     return EXCLUDED.has(taskDefinition);
   }
 
+  /**
+   * The fixed `service:role` full names every instrumented task definition gets (empty with a
+   * `roleResolver`, whose roles are known per task definition).
+   */
+  public readonly roles: string[];
+
   constructor(private readonly props: MackerelInstrumentationProps) {
+    this.roles = [...props.roles ?? []];
     if (props.roleResolver && props.roles !== undefined) {
       // No construct yet to name: the Aspect is made before it visits anything.
       throw new Error(`MackerelInstrumentation: roles ${JSON.stringify(props.roles)} is set together with roleResolver, which would ignore it; `

@@ -4,3 +4,4 @@ export * from './notification-group';
 export * from './alert-group-setting';
 export * from './downtime-recurrence';
 export * from './downtime';
+export * from './role-monitoring';

@@ -33,6 +33,16 @@ describe('MackerelContainerAgent', () => {
     expect(agent.container.taskDefinition).toBe(taskDefinition);
   });
 
+  test('exposes the roles it writes into MACKEREL_ROLES, for monitors scoped to the same roles', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const roles = ['shop:web', 'shop:all'];
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles });
+    roles.push('shop:later');
+    expect(agent.roles).toEqual(['shop:web', 'shop:all']);
+    const { taskDefinition: other, apiKey: key } = fargateTask();
+    expect(new MackerelContainerAgent(other.stack, 'Agent', { taskDefinition: other, apiKey: key }).roles).toEqual([]);
+  });
+
   test('rejects a second agent on the same task definition', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });

@@ -18,6 +18,12 @@ describe('MackerelAgentExtension', () => {
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES).toBe('shop:web');
   });
 
+  test('exposes its roles, as the agent writes them', () => {
+    const { apiKey } = fargateTask();
+    expect(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }).roles).toEqual(['shop:web']);
+    expect(new MackerelAgentExtension({ apiKey }).roles).toEqual([]);
+  });
+
   test('applied twice, adds one agent and no warning', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     const extension = new MackerelAgentExtension({ apiKey, roles: ['shop:web'] });

@@ -205,6 +205,12 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
       .toThrow(/MackerelInstrumentation: roles \["shop:web"\] is set together with roleResolver/);
   });
 
+  test('exposes its fixed roles; none with a resolver', () => {
+    const { apiKey } = setup();
+    expect(new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }).roles).toEqual(['shop:batch']);
+    expect(new MackerelInstrumentation({ apiKey, roleResolver: new ByFamily() }).roles).toEqual([]);
+  });
+
   test('the role resolver gives each task definition its roles', () => {
     const { app, stack, apiKey } = setup();
     const web = fargate(stack, 'Web');

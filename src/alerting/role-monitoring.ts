@@ -1,0 +1,473 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { IChannel } from './interfaces';
+import { NotificationGroup } from './notification-group';
+import { _fail } from '../_validation';
+import { ConnectivityMonitor } from '../monitors/connectivity-monitor';
+import { AlertStatusOnGone, MonitorOperator } from '../monitors/enums';
+import { ExpressionMonitor } from '../monitors/expression-monitor';
+import { ExternalHttpMonitor } from '../monitors/external-http-monitor';
+import { HostMetricMonitor } from '../monitors/host-metric-monitor';
+import { IMonitor } from '../monitors/monitor-base';
+import { MonitorScope } from '../monitors/scope';
+import { ServiceMetricMonitor } from '../monitors/service-metric-monitor';
+import { IMackerelRole } from '../service/role';
+
+/**
+ * The kinds of monitor `MackerelMonitoring` creates, to look them up afterwards.
+ */
+export enum RoleMonitorKind {
+  /** The connectivity monitor (a host stopped posting metrics). */
+  CONNECTIVITY = 'connectivity',
+  /** The container CPU monitor (`container-cpu%`). */
+  CONTAINER_CPU = 'containerCpu',
+  /** The container memory monitor (`container-memory%`). */
+  CONTAINER_MEMORY = 'containerMemory',
+  /** The external HTTP monitor on the workload's URL. */
+  EXTERNAL_HTTP = 'externalHttp',
+  /** The service metric monitor. */
+  SERVICE_METRIC = 'serviceMetric',
+  /** The expression monitor. */
+  EXPRESSION = 'expression',
+  /** Monitors added with `addMonitor`. */
+  OTHER = 'other',
+}
+
+/**
+ * Settings every default alert has.
+ */
+export interface RoleAlertOptions {
+  /**
+   * Whether this monitor is created.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * The monitor name.
+   *
+   * @default - the role's full name and what is watched, e.g. "shop:web container CPU"
+   */
+  readonly name?: string;
+
+  /**
+   * How often a notification is re-sent while the alert stays open (whole minutes, at least 10).
+   *
+   * @default - notifications are not re-sent
+   */
+  readonly notificationInterval?: Duration;
+
+  /**
+   * A note shown on the monitor and its alerts (a runbook link, for example).
+   *
+   * @default - no memo
+   */
+  readonly memo?: string;
+}
+
+/**
+ * The connectivity alert.
+ */
+export interface ConnectivityAlertOptions extends RoleAlertOptions {
+  /**
+   * The alert status when a host stops posting metrics.
+   *
+   * @default AlertStatusOnGone.WARNING - the agent retires its host when a task stops normally,
+   * so a gone host is a task that was killed (out of memory, for example): ECS replaces it, but
+   * the orphaned host needs a look and a retirement, not a page.
+   */
+  readonly alertStatusOnGone?: AlertStatusOnGone;
+}
+
+/**
+ * A container usage alert (CPU or memory, in percent of the container's limit).
+ */
+export interface ContainerUsageAlertOptions extends RoleAlertOptions {
+  /**
+   * The WARNING threshold, in percent (0-100).
+   *
+   * @default 80
+   */
+  readonly warning?: number;
+
+  /**
+   * The CRITICAL threshold, in percent (0-100), above `warning`.
+   *
+   * @default 90
+   */
+  readonly critical?: number;
+
+  /**
+   * How long the average must stay above a threshold (whole minutes, 1 to 10).
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly duration?: Duration;
+}
+
+/**
+ * The external HTTP alert on the workload's public URL.
+ */
+export interface UrlAlertOptions extends RoleAlertOptions {
+  /** The URL Mackerel requests. */
+  readonly url: string;
+
+  /**
+   * The status code that counts as success.
+   *
+   * @default - any 2xx or 3xx
+   */
+  readonly expectedStatusCode?: number;
+
+  /**
+   * The response time above which a WARNING is raised (the service's response-time graph).
+   *
+   * @default Duration.seconds(3)
+   */
+  readonly responseTimeWarning?: Duration;
+
+  /**
+   * The response time above which a CRITICAL alert is raised.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly responseTimeCritical?: Duration;
+
+  /**
+   * How long the response time must stay above a threshold.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly responseTimeDuration?: Duration;
+
+  /**
+   * Days before the TLS certificate expires to raise a WARNING (https URLs).
+   *
+   * @default Duration.days(14)
+   */
+  readonly certificationExpirationWarning?: Duration;
+
+  /**
+   * Days before the TLS certificate expires to raise a CRITICAL alert (https URLs).
+   *
+   * @default Duration.days(3)
+   */
+  readonly certificationExpirationCritical?: Duration;
+}
+
+/**
+ * A threshold alert on a service metric or an expression, which only the user can name.
+ */
+export interface MetricAlertOptions {
+  /** The monitor name. */
+  readonly name: string;
+
+  /** How the value is compared with the thresholds. */
+  readonly operator: MonitorOperator;
+
+  /**
+   * The WARNING threshold. Give at least one of `warning` and `critical`.
+   *
+   * @default - no WARNING alerts
+   */
+  readonly warning?: number;
+
+  /**
+   * The CRITICAL threshold.
+   *
+   * @default - no CRITICAL alerts
+   */
+  readonly critical?: number;
+
+  /**
+   * How often a notification is re-sent while the alert stays open.
+   *
+   * @default - notifications are not re-sent
+   */
+  readonly notificationInterval?: Duration;
+}
+
+/**
+ * A service metric alert on the role's service.
+ */
+export interface ServiceMetricAlertOptions extends MetricAlertOptions {
+  /** The service metric name, e.g. `shop.orders.count`. */
+  readonly metric: string;
+
+  /**
+   * The number of points averaged (1 to 10).
+   *
+   * @default 1
+   */
+  readonly duration?: number;
+}
+
+/**
+ * An expression alert.
+ */
+export interface ExpressionAlertOptions extends MetricAlertOptions {
+  /** The expression, e.g. `max(role(shop:web, container.memory.*.usage))`. */
+  readonly expression: string;
+}
+
+/**
+ * Where the alerts go.
+ */
+export interface RoleAlertNotification {
+  /**
+   * Channels to notify: one notification group is created for them, holding the monitors.
+   *
+   * @default - no group of their own
+   */
+  readonly channels?: IChannel[];
+
+  /**
+   * A notification group of this app the monitors join (with `addMonitor`).
+   *
+   * @default - none
+   */
+  readonly notificationGroup?: NotificationGroup;
+
+  /**
+   * Whether the alerts go only to these channels and group, and no longer to the organization's
+   * default notification group as well.
+   *
+   * @default false
+   */
+  readonly skipDefault?: boolean;
+}
+
+/**
+ * Properties of `MackerelMonitoring.forRole`.
+ */
+export interface RoleMonitoringProps {
+  /**
+   * The role whose hosts are watched: the role the agent writes into `MACKEREL_ROLES`. Pass the
+   * `MackerelRole` the agent uses, or `MackerelRole.fromFullName(this, 'Role', agent.roles[0])`.
+   */
+  readonly role: IMackerelRole;
+
+  /**
+   * Where the alerts go.
+   *
+   * @default - Mackerel's default notification group only
+   */
+  readonly notify?: RoleAlertNotification;
+
+  /**
+   * The connectivity alert.
+   *
+   * @default - enabled, WARNING when a host is gone
+   */
+  readonly connectivity?: ConnectivityAlertOptions;
+
+  /**
+   * The container CPU alert (`container-cpu%`).
+   *
+   * @default - enabled, WARNING at 80 %, CRITICAL at 90 % for 5 minutes
+   */
+  readonly containerCpu?: ContainerUsageAlertOptions;
+
+  /**
+   * The container memory alert (`container-memory%`).
+   *
+   * @default - enabled, WARNING at 80 %, CRITICAL at 90 % for 5 minutes
+   */
+  readonly containerMemory?: ContainerUsageAlertOptions;
+
+  /**
+   * An external HTTP alert on the workload's URL (its response time is recorded on the role's
+   * service).
+   *
+   * @default - none
+   */
+  readonly url?: UrlAlertOptions;
+
+  /**
+   * A service metric alert on the role's service.
+   *
+   * @default - none
+   */
+  readonly serviceMetric?: ServiceMetricAlertOptions;
+
+  /**
+   * An expression alert.
+   *
+   * @default - none
+   */
+  readonly expression?: ExpressionAlertOptions;
+}
+
+/**
+ * Sensible Mackerel alerts for an instrumented ECS workload, scoped to its role, in one call:
+ * connectivity, container CPU and container memory (each overridable or switched off), and
+ * optionally an external HTTP, a service metric and an expression monitor, all wired to the
+ * given channels or notification group.
+ *
+ * Afterwards `monitors` and `monitorsOfKind(kind)` list what was made, and `addMonitor` wires
+ * more monitors to the same notification.
+ *
+ * @example
+ * const alerts = MackerelMonitoring.forRole(this, 'WebAlerts', {
+ *   role: web,                                                  // the role the agent writes
+ *   notify: { channels: [slack] },
+ *   containerCpu: { warning: 70, critical: 85 },
+ *   url: { url: 'https://shop.example.com/' },
+ * });
+ * alerts.monitorsOfKind(RoleMonitorKind.CONTAINER_MEMORY);
+ */
+export class MackerelMonitoring extends Construct {
+  /**
+   * Creates the default alerts for a role.
+   *
+   * @param scope the scope of the alerts (one stack, with its `MackerelProvider`)
+   * @param id the id of the `MackerelMonitoring` construct
+   * @param props the role, where the alerts go and how each is tuned
+   */
+  public static forRole(scope: Construct, id: string, props: RoleMonitoringProps): MackerelMonitoring {
+    return new MackerelMonitoring(scope, id, props);
+  }
+
+  /** The role the alerts are scoped to. */
+  public readonly role: IMackerelRole;
+
+  /** The notification group made for `notify.channels`, if any. */
+  public readonly notificationGroup?: NotificationGroup;
+
+  private readonly created: Array<{ readonly kind: RoleMonitorKind; readonly monitor: IMonitor }> = [];
+  private readonly groups: NotificationGroup[] = [];
+  private readonly skipDefault: boolean;
+
+  private constructor(scope: Construct, id: string, props: RoleMonitoringProps) {
+    super(scope, id);
+    this.role = props.role;
+    this.skipDefault = props.notify?.skipDefault ?? false;
+    if (props.notify?.channels && props.notify.channels.length > 0) {
+      this.notificationGroup = new NotificationGroup(this, 'Notification', {
+        name: `${props.role.fullName} alerts`,
+        channels: props.notify.channels,
+      });
+      this.groups.push(this.notificationGroup);
+    }
+    if (props.notify?.notificationGroup) this.groups.push(props.notify.notificationGroup);
+
+    this.createConnectivity(props.connectivity ?? {});
+    this.createUsage(RoleMonitorKind.CONTAINER_CPU, 'ContainerCpu', 'container-cpu%', 'container CPU', props.containerCpu ?? {});
+    this.createUsage(RoleMonitorKind.CONTAINER_MEMORY, 'ContainerMemory', 'container-memory%', 'container memory', props.containerMemory ?? {});
+    if (props.url) this.createUrl(props.url);
+    if (props.serviceMetric) this.createServiceMetric(props.serviceMetric);
+    if (props.expression) this.createExpression(props.expression);
+    if (this.created.length === 0) {
+      _fail(this, 'connectivity', 'enabled: false', 'switches off the last monitor', 'at least one enabled monitor',
+        'Every default monitor is switched off and no other monitor is given');
+    }
+  }
+
+  /** Every monitor made or added, in the order they were. */
+  public get monitors(): IMonitor[] {
+    return this.created.map((c) => c.monitor);
+  }
+
+  /** The monitors of one kind (empty when that kind is switched off or not asked for). */
+  public monitorsOfKind(kind: RoleMonitorKind): IMonitor[] {
+    return this.created.filter((c) => c.kind === kind).map((c) => c.monitor);
+  }
+
+  /** Wires another monitor to the same channels and group, and lists it under `RoleMonitorKind.OTHER`. */
+  public addMonitor(monitor: IMonitor): void {
+    this.register(RoleMonitorKind.OTHER, monitor);
+  }
+
+  private register(kind: RoleMonitorKind, monitor: IMonitor): void {
+    if (this.created.some((c) => c.monitor === monitor)) {
+      _fail(this, 'monitor', monitor.node.path, 'is already part of this monitoring', 'each monitor once');
+    }
+    this.created.push({ kind, monitor });
+    for (const group of this.groups) group.addMonitor(monitor, { skipDefault: this.skipDefault });
+  }
+
+  /** The role's full name and what is watched; a role of the app is resolved at deploy time. */
+  private defaultName(what: string, given?: string): string {
+    return given ?? `${this.role.fullName} ${what}`;
+  }
+
+  private createConnectivity(options: ConnectivityAlertOptions): void {
+    if (options.enabled === false) return;
+    this.register(RoleMonitorKind.CONNECTIVITY, new ConnectivityMonitor(this, 'Connectivity', {
+      name: this.defaultName('connectivity', options.name),
+      scopes: [MonitorScope.fromRole(this.role)],
+      alertStatusOnGone: options.alertStatusOnGone ?? AlertStatusOnGone.WARNING,
+      notificationInterval: options.notificationInterval,
+      memo: options.memo,
+    }));
+  }
+
+  private createUsage(kind: RoleMonitorKind, id: string, metric: string, what: string, options: ContainerUsageAlertOptions): void {
+    if (options.enabled === false) return;
+    const property = kind === RoleMonitorKind.CONTAINER_CPU ? 'containerCpu' : 'containerMemory';
+    const warning = options.warning ?? 80;
+    const critical = options.critical ?? 90;
+    if (!Token.isUnresolved(warning) && !Token.isUnresolved(critical) && warning >= critical) {
+      _fail(this, `${property}.warning`, warning, `is not below critical (${critical})`, 'a WARNING threshold below the CRITICAL one',
+        'A WARNING at or above CRITICAL never fires on its own');
+    }
+    this.register(kind, new HostMetricMonitor(this, id, {
+      name: this.defaultName(what, options.name),
+      metric,
+      operator: MonitorOperator.GREATER_THAN,
+      warning,
+      critical,
+      duration: options.duration ?? Duration.minutes(5),
+      scopes: [MonitorScope.fromRole(this.role)],
+      notificationInterval: options.notificationInterval,
+      memo: options.memo,
+    }));
+  }
+
+  private createUrl(options: UrlAlertOptions): void {
+    if (options.enabled === false) return;
+    const https = isHttps(options.url);
+    this.register(RoleMonitorKind.EXTERNAL_HTTP, new ExternalHttpMonitor(this, 'Url', {
+      name: this.defaultName('URL', options.name),
+      url: options.url,
+      service: this.role.service,
+      expectedStatusCode: options.expectedStatusCode,
+      responseTimeWarning: options.responseTimeWarning ?? Duration.seconds(3),
+      responseTimeCritical: options.responseTimeCritical ?? Duration.seconds(10),
+      responseTimeDuration: options.responseTimeDuration ?? Duration.minutes(5),
+      certificationExpirationWarning: options.certificationExpirationWarning ?? (https ? Duration.days(14) : undefined),
+      certificationExpirationCritical: options.certificationExpirationCritical ?? (https ? Duration.days(3) : undefined),
+      notificationInterval: options.notificationInterval,
+      memo: options.memo,
+    }));
+  }
+
+  private createServiceMetric(options: ServiceMetricAlertOptions): void {
+    this.register(RoleMonitorKind.SERVICE_METRIC, new ServiceMetricMonitor(this, 'ServiceMetric', {
+      name: options.name,
+      service: this.role.service,
+      metric: options.metric,
+      operator: options.operator,
+      warning: options.warning,
+      critical: options.critical,
+      duration: options.duration ?? 1,
+      notificationInterval: options.notificationInterval,
+    }));
+  }
+
+  private createExpression(options: ExpressionAlertOptions): void {
+    this.register(RoleMonitorKind.EXPRESSION, new ExpressionMonitor(this, 'Expression', {
+      name: options.name,
+      expression: options.expression,
+      operator: options.operator,
+      warning: options.warning,
+      critical: options.critical,
+      notificationInterval: options.notificationInterval,
+    }));
+  }
+}
+
+function isHttps(url: string): boolean {
+  return !Token.isUnresolved(url) && url.startsWith('https://');
+}

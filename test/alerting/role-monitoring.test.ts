@@ -1,0 +1,153 @@
+import { Duration, SecretValue } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { alertingStack, propertiesOf } from './_fixture';
+import { EmailChannel, MackerelMonitoring, NotificationGroup, RoleMonitorKind, SlackChannel } from '../../src/alerting';
+import { AlertStatusOnGone, ConnectivityMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
+import { MackerelRole } from '../../src/service';
+
+describe('MackerelMonitoring.forRole: the defaults', () => {
+  test('connectivity (WARNING when gone), container CPU and memory at 80/90 % for 5 minutes, all scoped to the role', () => {
+    const { stack, web } = alertingStack();
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', { role: web });
+    const role = stack.resolve(web.fullName);
+    expect(alerts.monitors).toHaveLength(3);
+    const [alive] = alerts.monitorsOfKind(RoleMonitorKind.CONNECTIVITY);
+    expect(propertiesOf(alive)).toEqual({
+      ServiceToken: expect.anything(),
+      type: 'connectivity',
+      scopes: [role],
+      alertStatusOnGone: 'WARNING',
+      name: { 'Fn::Join': ['', [role, ' connectivity']] },
+    });
+    const [cpu] = alerts.monitorsOfKind(RoleMonitorKind.CONTAINER_CPU);
+    expect(propertiesOf(cpu)).toEqual({
+      ServiceToken: expect.anything(),
+      type: 'host',
+      metric: 'container-cpu%',
+      operator: '>',
+      warning: 80,
+      critical: 90,
+      duration: 5,
+      scopes: [role],
+      name: { 'Fn::Join': ['', [role, ' container CPU']] },
+    });
+    const [memory] = alerts.monitorsOfKind(RoleMonitorKind.CONTAINER_MEMORY);
+    expect(propertiesOf(memory)).toMatchObject({ metric: 'container-memory%', warning: 80, critical: 90, duration: 5, scopes: [role] });
+    expect(alerts.monitorsOfKind(RoleMonitorKind.EXTERNAL_HTTP)).toEqual([]);
+    Template.fromStack(stack).resourceCountIs('Custom::MackerelNotificationGroup', 0);
+  });
+
+  test('a role referenced by name (what the agent wrote) scopes the same way', () => {
+    const { stack } = alertingStack();
+    const role = MackerelRole.fromFullName(stack, 'BatchRole', 'shop:batch');
+    const alerts = MackerelMonitoring.forRole(stack, 'BatchAlerts', { role });
+    expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.CONTAINER_CPU)[0])).toMatchObject({ scopes: ['shop:batch'], name: 'shop:batch container CPU' });
+  });
+});
+
+describe('MackerelMonitoring.forRole: overrides, switches and extras', () => {
+  test('each default can be tuned or switched off', () => {
+    const { stack, web } = alertingStack();
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', {
+      role: web,
+      connectivity: { alertStatusOnGone: AlertStatusOnGone.CRITICAL, name: 'web alive', notificationInterval: Duration.minutes(60), memo: 'runbook: https://wiki/web' },
+      containerCpu: { enabled: false },
+      containerMemory: { warning: 70, critical: 95, duration: Duration.minutes(3) },
+    });
+    expect(alerts.monitorsOfKind(RoleMonitorKind.CONTAINER_CPU)).toEqual([]);
+    expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.CONNECTIVITY)[0])).toMatchObject({
+      name: 'web alive', alertStatusOnGone: 'CRITICAL', notificationInterval: 60, memo: 'runbook: https://wiki/web',
+    });
+    expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.CONTAINER_MEMORY)[0])).toMatchObject({ warning: 70, critical: 95, duration: 3 });
+    expect(alerts.node.tryFindChild('ContainerCpu')).toBeUndefined();
+    // Only the fixture's own CPU monitor is left.
+    Template.fromStack(stack).resourcePropertiesCountIs('Custom::MackerelMonitor', { metric: 'container-cpu%' }, 1);
+  });
+
+  test('an external HTTP monitor on the URL, on the role\'s service, with response time and certificate defaults', () => {
+    const { stack, web, shop } = alertingStack();
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', { role: web, url: { url: 'https://shop.example.com/', expectedStatusCode: 200 } });
+    const [url] = alerts.monitorsOfKind(RoleMonitorKind.EXTERNAL_HTTP);
+    expect(propertiesOf(url)).toMatchObject({
+      type: 'external',
+      url: 'https://shop.example.com/',
+      service: stack.resolve(shop.name),
+      expectedStatusCode: 200,
+      responseTimeWarning: 3000,
+      responseTimeCritical: 10000,
+      responseTimeDuration: 5,
+      certificationExpirationWarning: 14,
+      certificationExpirationCritical: 3,
+    });
+  });
+
+  test('a plain http URL gets no certificate thresholds', () => {
+    const { stack, web } = alertingStack();
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', { role: web, url: { url: 'http://shop.example.com/' } });
+    const props = propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.EXTERNAL_HTTP)[0]);
+    expect(props.certificationExpirationWarning).toBeUndefined();
+    expect(props.certificationExpirationCritical).toBeUndefined();
+  });
+
+  test('a service metric monitor on the role\'s service and an expression monitor', () => {
+    const { stack, web, shop } = alertingStack();
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', {
+      role: web,
+      serviceMetric: { name: 'orders stalled', metric: 'shop.orders.count', operator: MonitorOperator.LESS_THAN, warning: 1, duration: 3 },
+      expression: { name: 'web memory spread', expression: 'max(role(shop:web, container.memory.*.usage))', operator: MonitorOperator.GREATER_THAN, critical: 1e9 },
+    });
+    expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.SERVICE_METRIC)[0])).toMatchObject({
+      type: 'service', service: stack.resolve(shop.name), metric: 'shop.orders.count', operator: '<', warning: 1, duration: 3,
+    });
+    expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.EXPRESSION)[0])).toMatchObject({
+      type: 'expression', expression: 'max(role(shop:web, container.memory.*.usage))', critical: 1e9,
+    });
+    expect(alerts.monitors).toHaveLength(5);
+  });
+});
+
+describe('MackerelMonitoring.forRole: notification', () => {
+  test('channels get one notification group of their own holding every monitor', () => {
+    const { stack, web } = alertingStack();
+    const mail = new EmailChannel(stack, 'Mail', { name: 'oncall', emails: ['oncall@example.com'] });
+    const slack = new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('ops/slack') });
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', { role: web, notify: { channels: [slack, mail], skipDefault: true } });
+    expect(alerts.notificationGroup).toBeDefined();
+    expect(propertiesOf(alerts.notificationGroup!)).toEqual({
+      ServiceToken: expect.anything(),
+      name: { 'Fn::Join': ['', [stack.resolve(web.fullName), ' alerts']] },
+      notificationLevel: 'all',
+      childChannelIds: [stack.resolve(slack.channelId), stack.resolve(mail.channelId)],
+      monitors: alerts.monitors.map((m) => ({ id: stack.resolve(m.monitorId), skipDefault: true })),
+    });
+  });
+
+  test('a notification group of the app gets the monitors, skipDefault false by default, and later ones from addMonitor', () => {
+    const { stack, web } = alertingStack();
+    const ops = new NotificationGroup(stack, 'Ops', { name: 'ops' });
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', { role: web, notify: { notificationGroup: ops } });
+    const extra = new ConnectivityMonitor(stack, 'Extra', { scopes: [MonitorScope.of('shop:db')] });
+    alerts.addMonitor(extra);
+    expect(alerts.monitorsOfKind(RoleMonitorKind.OTHER)).toEqual([extra]);
+    expect(propertiesOf(ops).monitors).toEqual(alerts.monitors.map((m) => ({ id: stack.resolve(m.monitorId), skipDefault: false })));
+    expect(alerts.monitors).toHaveLength(4);
+    expect(alerts.notificationGroup).toBeUndefined();
+  });
+});
+
+describe('MackerelMonitoring.forRole: rejected input', () => {
+  test('warning at or above critical, thresholds out of 0-100, every monitor switched off, a monitor added twice', () => {
+    const { stack, web, cpu } = alertingStack();
+    expect(() => MackerelMonitoring.forRole(stack, 'A', { role: web, containerCpu: { warning: 90, critical: 90 } }))
+      .toThrow(/Stack\/A: containerCpu.warning 90 is not below critical \(90\); expected a WARNING threshold below the CRITICAL one/);
+    expect(() => MackerelMonitoring.forRole(stack, 'B', { role: web, containerMemory: { warning: 80, critical: 120 } }))
+      .toThrow(/Stack\/B\/ContainerMemory: critical 120/);
+    expect(() => MackerelMonitoring.forRole(stack, 'C', {
+      role: web, connectivity: { enabled: false }, containerCpu: { enabled: false }, containerMemory: { enabled: false },
+    })).toThrow(/Stack\/C: connectivity "enabled: false" switches off the last monitor; expected at least one enabled monitor/);
+    const alerts = MackerelMonitoring.forRole(stack, 'D', { role: web });
+    alerts.addMonitor(cpu);
+    expect(() => alerts.addMonitor(cpu)).toThrow(/Stack\/D: monitor "Stack\/Cpu" is already part of this monitoring/);
+  });
+});
