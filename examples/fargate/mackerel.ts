@@ -4,8 +4,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { ROLE, SHOP_SERVICE } from './roles';
 import {
-  Downtime, DowntimeRecurrence, EmailChannel, MackerelApiKey, MackerelAwsIntegration, MackerelProvider, MackerelRole, MackerelService,
-  MonitorScope, NotificationGroup, NotificationLevel, SlackChannel, Weekday,
+  Downtime, DowntimeRecurrence, EmailChannel, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, MackerelProvider, MackerelRole,
+  MackerelService, MonitorScope, NotificationGroup, NotificationLevel, SlackChannel, Weekday,
 } from '../../src';
 
 /** The AWS tag that marks the resources the AWS integration may read. */
@@ -91,6 +91,19 @@ export class ShopMackerel extends Construct {
       scopes: [MonitorScope.fromService(this.service)],
     });
     return ops;
+  }
+
+  /**
+   * The default alerts of the web tasks (connectivity, container CPU and memory) plus the shop's
+   * front page through the load balancer, all routed to the shop's notification group.
+   */
+  public addWebAlerts(loadBalancer: elbv2.ApplicationLoadBalancer, notificationGroup: NotificationGroup): MackerelMonitoring {
+    return MackerelMonitoring.forRole(this, 'WebAlerts', {
+      role: this.roles.web,
+      notify: { notificationGroup },
+      containerCpu: { warning: 75, critical: 90 },
+      url: { url: `http://${loadBalancer.loadBalancerDnsName}/`, expectedStatusCode: 200 },
+    });
   }
 
   /**

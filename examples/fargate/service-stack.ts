@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ShopMackerel } from './mackerel';
 import { SHOP_CLUSTER_NAME } from './roles';
-import { MackerelAgentExtension, MackerelApiKey, MackerelAwsIntegration, NotificationGroup } from '../../src';
+import { MackerelAgentExtension, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, NotificationGroup } from '../../src';
 
 /** Properties of the example's service stack. */
 export interface ServiceStackProps extends StackProps {
@@ -50,6 +50,7 @@ export class ServiceStack extends Stack {
   public readonly mackerel: ShopMackerel;
   public readonly awsIntegration: MackerelAwsIntegration;
   public readonly notificationGroup: NotificationGroup;
+  public readonly webAlerts: MackerelMonitoring;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps = {}) {
     super(scope, id, props);
@@ -94,6 +95,7 @@ export class ServiceStack extends Stack {
       slackWebhookSecretName: props.slackWebhookSecretName ?? 'mackerel/slack-webhook',
       maintenance: props.maintenance ?? Duration.hours(1),
     });
+    this.webAlerts = this.mackerel.addWebAlerts(this.service.loadBalancer, this.notificationGroup);
 
     this.acknowledgeFindings();
   }

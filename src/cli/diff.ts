@@ -93,7 +93,7 @@ export function _planDiff(plan: _StackPlan, state: _StateFile): _DiffEntry[] {
 export function _driftOf(
   type: string, applied: { readonly [key: string]: unknown }, live: { readonly [key: string]: unknown }, knownFields: readonly string[] = [],
 ): _FieldChange[] {
-  const defaults = READ_BACK_DEFAULTS[type] ?? {};
+  const defaults = readBackDefaults(type, applied);
   const keys = [...new Set([...Object.keys(applied), ...knownFields.filter((k) => k in live)])].sort();
   return keys.flatMap((k) => {
     const value = normalize(k, live[k]);
@@ -102,10 +102,22 @@ export function _driftOf(
   });
 }
 
-/** Values the API fills in for a field left out (stringified): not drift when the template left it out too. */
-const READ_BACK_DEFAULTS: { readonly [type: string]: { readonly [field: string]: unknown } } = {
-  'Custom::MackerelMonitor': { maxCheckAttempts: '1' },
+/** Values the API fills in for a field left out (stringified), by monitor type. */
+const MONITOR_DEFAULTS: { readonly [monitorType: string]: { readonly [field: string]: string } } = {
+  host: { maxCheckAttempts: '1' },
+  service: { maxCheckAttempts: '1' },
+  external: { maxCheckAttempts: '1', method: 'GET' },
+  connectivity: { alertStatusOnGone: 'CRITICAL' },
+  expression: { evaluateBackwardMinutes: '2' },
+  query: { evaluateBackwardMinutes: '0' },
+  anomalyDetection: { maxCheckAttempts: '3' },
 };
+
+/** What the API fills in when the template left a field out: not drift when it is still that value. */
+function readBackDefaults(type: string, applied: { readonly [key: string]: unknown }): { readonly [field: string]: unknown } {
+  if (type !== 'Custom::MackerelMonitor') return {};
+  return MONITOR_DEFAULTS[String(applied.type)] ?? {};
+}
 
 function driftField(path: string, applied: unknown, live: unknown): _FieldChange[] {
   if (typeof applied === 'string' && applied.startsWith('{{resolve:')) return [];
@@ -114,7 +126,8 @@ function driftField(path: string, applied: unknown, live: unknown): _FieldChange
     const keys = [...new Set([...Object.keys(applied), ...Object.keys(live)])].sort();
     return keys.flatMap((k) => driftField(`${path}.${k}`, applied[k], live[k]));
   }
-  return _sameJson(applied, dropEmpty(live)) ? [] : [{ field: path, old: applied, new: live }];
+  // Both sides: an empty field the template set (skipDefault "false") equals one the server added.
+  return _sameJson(dropEmpty(applied), dropEmpty(live)) ? [] : [{ field: path, old: applied, new: live }];
 }
 
 function isEmpty(v: unknown): boolean {

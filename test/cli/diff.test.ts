@@ -83,6 +83,25 @@ describe('drift', () => {
     ]);
   });
 
+  test('server defaults by monitor type are not drift while unchanged, and are when changed', () => {
+    const fields = ['method', 'maxCheckAttempts', 'alertStatusOnGone', 'evaluateBackwardMinutes'];
+    expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url', method: 'GET', maxCheckAttempts: 1 }, fields)).toEqual([]);
+    expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url', method: 'POST' }, fields))
+      .toEqual([{ field: 'method', old: undefined, new: 'POST' }]);
+    expect(_driftOf(MONITOR, { type: 'connectivity' }, { type: 'connectivity', alertStatusOnGone: 'CRITICAL' }, fields)).toEqual([]);
+    expect(_driftOf(MONITOR, { type: 'anomalyDetection' }, { type: 'anomalyDetection', maxCheckAttempts: 3 }, fields)).toEqual([]);
+    expect(_driftOf(MONITOR, { type: 'host' }, { type: 'host', maxCheckAttempts: 3 }, fields)).toEqual([{ field: 'maxCheckAttempts', old: undefined, new: '3' }]);
+    expect(_driftOf(MONITOR, { type: 'expression' }, { type: 'expression', evaluateBackwardMinutes: 2 }, fields)).toEqual([]);
+  });
+
+  test('a false the template set inside a list equals the one the server reads back', () => {
+    const group = { name: 'ops', monitors: [{ id: 'm1', skipDefault: 'false' }, { id: 'm2', skipDefault: 'true' }] };
+    const live = { name: 'ops', monitors: [{ id: 'm1', skipDefault: false }, { id: 'm2', skipDefault: true }] };
+    expect(_driftOf('Custom::MackerelNotificationGroup', group, live, ['monitors'])).toEqual([]);
+    expect(_driftOf('Custom::MackerelNotificationGroup', group, { ...live, monitors: [{ id: 'm1', skipDefault: true }, live.monitors[1]] }, ['monitors']))
+      .toHaveLength(1);
+  });
+
   test('fields the handler does not know and dynamic references are not compared', () => {
     const channel = { type: 'slack', name: 'ops', url: '{{resolve:secretsmanager:hook}}' };
     expect(_driftOf('Custom::MackerelChannel', channel, { id: 'c', type: 'slack', name: 'ops', url: 'https://hooks/x', suspended: true }, ['type', 'name', 'url'])).toEqual([]);

@@ -10,6 +10,7 @@ import * as YAML from 'yaml';
 import { buildExample, ExampleStacks } from '../../examples/fargate/example';
 import { fullName, ROLE, SHOP_WEB_ROLE } from '../../examples/fargate/roles';
 import { MackerelAgentImage } from '../../src/agent';
+import { RoleMonitorKind } from '../../src/alerting';
 import { _RESOURCE_TYPES } from '../../src/provider/_properties';
 
 interface ValidationReport {
@@ -171,6 +172,25 @@ describe('examples/fargate', () => {
       .filter((st: any) => JSON.stringify(st.Action).includes('secretsmanager:GetSecretValue'));
     expect(JSON.stringify(statements)).toContain(':secret:mackerel/slack-webhook-??????');
     expect(JSON.stringify(template.toJSON())).not.toMatch(/hooks\.slack\.com/);
+  });
+
+  it('gives the web role its default alerts, with the front page through the load balancer, routed to the shop\'s group', () => {
+    const { webAlerts, notificationGroup, mackerel, service } = stacks.service;
+    const role = stacks.service.resolve(mackerel.roles.web.fullName);
+    const kinds = ['connectivity', 'containerCpu', 'containerMemory', 'externalHttp'] as RoleMonitorKind[];
+    for (const kind of kinds) expect(webAlerts.monitorsOfKind(kind)).toHaveLength(1);
+    template.hasResourceProperties(_RESOURCE_TYPES.MONITOR, { type: 'host', metric: 'container-cpu%', warning: 75, critical: 90, scopes: [role] });
+    template.hasResourceProperties(_RESOURCE_TYPES.MONITOR, { type: 'connectivity', alertStatusOnGone: 'WARNING', scopes: [role] });
+    template.hasResourceProperties(_RESOURCE_TYPES.MONITOR, {
+      type: 'external',
+      url: { 'Fn::Join': ['', ['http://', stacks.service.resolve(service.loadBalancer.loadBalancerDnsName), '/']] },
+      service: stacks.service.resolve(mackerel.service.name),
+    });
+    template.hasResourceProperties(_RESOURCE_TYPES.NOTIFICATION_GROUP, {
+      name: 'shop-ops',
+      monitors: webAlerts.monitors.map((m) => ({ id: stacks.service.resolve(m.monitorId), skipDefault: false })),
+    });
+    expect(notificationGroup).toBeDefined();
   });
 
   it('matches the whole-template snapshot', () => {
