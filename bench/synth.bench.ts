@@ -15,7 +15,7 @@ import { DatadogECSFargate } from 'datadog-cdk-constructs-v2';
 import { MackerelAgentExtension, MackerelApiKey } from '../src';
 
 const SERVICES = 50;
-const ROUNDS = 11;
+const ROUNDS = 31;
 const TARGET_RATIO = 1.10;
 const TARGET_EXTRA_RESOURCES = 0;
 const TARGET_EXTRA_BYTES = 1.5 * 1024;

@@ -1,8 +1,8 @@
-import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
-import { _fail } from '../_validation';
+import { _fail, _info } from '../_validation';
 import { _checkAgentOptions, _goRegExp } from './_checks';
 import { _containersOf, _taskValidations } from './_task-checks';
 import { _deliverConfig } from './config/_deliver';
@@ -89,8 +89,9 @@ function checkTaskDefinition(scope: IConstruct, taskDefinition: ecs.TaskDefiniti
     _fail(scope, 'taskDefinition.networkMode', 'none', 'gives the agent no network, so it cannot reach Mackerel or read task metadata',
       'bridge, host or awsvpc');
   }
-  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-  const platform = Stack.of(taskDefinition).resolve(cfn.runtimePlatform) as ecs.CfnTaskDefinition.RuntimePlatformProperty | undefined;
+  const raw = (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).runtimePlatform;
+  // Resolving goes through aws-cdk-lib's timed resolver; a plain object needs none of it.
+  const platform = (Tokenization.isResolvable(raw) ? Stack.of(taskDefinition).resolve(raw) : raw) as ecs.CfnTaskDefinition.RuntimePlatformProperty | undefined;
   const family = platform?.operatingSystemFamily;
   if (typeof family === 'string' && family.startsWith('WINDOWS')) {
     _fail(scope, 'taskDefinition.runtimePlatform.operatingSystemFamily', family, 'is not supported by the Mackerel container agent',
@@ -189,7 +190,7 @@ function dependenciesOf(agent: ecs.ContainerDefinition): Set<ecs.ContainerDefini
 }
 
 function annotate(scope: IConstruct, options: MackerelAgentOptions, image: MackerelAgentImage): void {
-  Annotations.of(scope).addInfo('Each running task of this task definition registers one Mackerel host, billed as one micro host');
+  _info(scope, 'Each running task of this task definition registers one Mackerel host, billed as one micro host');
   const floating = image._floatingTag();
   if (floating) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentImageNotPinned',

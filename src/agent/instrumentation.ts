@@ -2,6 +2,7 @@ import { Annotations, AspectPriority, IAspect, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
+import { _info } from '../_validation';
 import { _findAgent } from './_attach';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
@@ -168,7 +169,7 @@ export class MackerelInstrumentation implements IAspect {
     const taskDefinition = taskDefinitionOf(node);
     if (!taskDefinition || _findAgent(taskDefinition)) return;
     if (EXCLUDED.has(taskDefinition)) {
-      warnOnce(taskDefinition, () => Annotations.of(taskDefinition).addInfo('Excluded from MackerelInstrumentation: no Mackerel container agent added'));
+      warnOnce(taskDefinition, () => _info(taskDefinition, 'Excluded from MackerelInstrumentation: no Mackerel container agent added'));
       return;
     }
     const unsupported = unsupportedReason(taskDefinition);

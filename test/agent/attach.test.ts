@@ -63,6 +63,15 @@ describe('the agent container with default options', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
+  test('writes the billing info once and without a stack trace (one per task, so it must stay cheap)', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const infos = agent.node.metadata.filter((entry) => entry.type === 'aws:cdk:info');
+    expect(infos).toHaveLength(1);
+    expect(infos[0].data).toMatch(/one micro host/);
+    expect(infos[0].trace).toBeUndefined();
+  });
+
   test('logs through awslogs into one log group shared by the stack, prefixed by the family', () => {
     // GIVEN two instrumented task definitions
     const { stack, taskDefinition, apiKey } = fargateTask();
