@@ -91,7 +91,9 @@ function checkTaskDefinition(scope: IConstruct, taskDefinition: ecs.TaskDefiniti
   }
   const raw = (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).runtimePlatform;
   // Resolving goes through aws-cdk-lib's timed resolver; a plain object needs none of it.
-  const platform = (Tokenization.isResolvable(raw) ? Stack.of(taskDefinition).resolve(raw) : raw) as ecs.CfnTaskDefinition.RuntimePlatformProperty | undefined;
+  const platform: ecs.CfnTaskDefinition.RuntimePlatformProperty | undefined = Tokenization.isResolvable(raw)
+    ? Stack.of(taskDefinition).resolve(raw)
+    : raw;
   const family = platform?.operatingSystemFamily;
   if (typeof family === 'string' && family.startsWith('WINDOWS')) {
     _fail(scope, 'taskDefinition.runtimePlatform.operatingSystemFamily', family, 'is not supported by the Mackerel container agent',
