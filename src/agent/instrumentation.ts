@@ -190,7 +190,8 @@ export class MackerelInstrumentation implements IAspect {
       memo: overrides.memo ?? options.memo,
       taskDefinition,
     });
-    addPostConditions(taskDefinition, agent.container.containerName, config !== undefined);
+    const kept = ['MACKEREL_IGNORE_CONTAINER', ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(config ? ['MACKEREL_AGENT_CONFIG'] : [])];
+    addPostConditions(taskDefinition, agent.container.containerName, kept);
   }
 }
 
@@ -225,11 +226,18 @@ function unsupportedReason(taskDefinition: ecs.TaskDefinition): string | undefin
  * Checks the task definition as it will be written, escape-hatch overrides included, so that a
  * later change cannot leave tasks that start without (or with a broken) agent unnoticed.
  */
-function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string, hasConfig: boolean): void {
+function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[]): void {
   if (INSTRUMENTED.has(taskDefinition)) return;
   INSTRUMENTED.add(taskDefinition);
-  taskDefinition.node.addValidation({ validate: () => _instrumentationProblems(taskDefinition, containerName, hasConfig) });
+  taskDefinition.node.addValidation({ validate: () => _instrumentationProblems(taskDefinition, containerName, kept) });
 }
+
+/** What the agent does without a setting the library wrote, for the post-condition messages. */
+const WITHOUT: { [name: string]: string } = {
+  MACKEREL_AGENT_CONFIG: 'so its plugins and readiness probe would not run',
+  MACKEREL_ROLES: 'so its hosts would register without roles and the role\'s monitors would not cover them',
+  MACKEREL_IGNORE_CONTAINER: 'so the agent would report its own container among the app\'s',
+};
 
 interface RenderedTemplate {
   readonly Resources?: { [id: string]: { Properties?: { ContainerDefinitions?: RenderedContainer[] } } };
@@ -245,7 +253,7 @@ interface RenderedContainer {
  * What an escape hatch or later code broke in an instrumented task definition.
  * @internal
  */
-export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, containerName: string, hasConfig: boolean): string[] {
+export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[]): string[] {
   const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
   const stack = Stack.of(taskDefinition);
   const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;
@@ -266,8 +274,8 @@ export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, con
   if (platform?.Value !== 'ecs') {
     problems.push(`${where} has MACKEREL_CONTAINER_PLATFORM ${platform ? JSON.stringify(platform.Value) : 'removed'}; expected "ecs"`);
   }
-  if (hasConfig && !(agent.Environment ?? []).some((e) => e.Name === 'MACKEREL_AGENT_CONFIG')) {
-    problems.push(`${where} lost its MACKEREL_AGENT_CONFIG setting, so its plugins and readiness probe would not run`);
+  for (const name of kept) {
+    if (!(agent.Environment ?? []).some((e) => e.Name === name)) problems.push(`${where} lost its ${name} setting, ${WITHOUT[name]}`);
   }
   return problems;
 }

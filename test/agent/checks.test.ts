@@ -24,6 +24,20 @@ describe('options rejected at construction, with the path, property, value and w
     expect(addAgent({ roles: ['web'] })).toThrow(/roles\[0\] "web" is not a Mackerel role full name; expected service:role/);
   });
 
+  test.each([
+    ['a part starting with -', '-shop:web'],
+    ['a part starting with _', 'shop:_web'],
+    ['a part of 64 characters', `shop:${'w'.repeat(64)}`],
+    ['an empty entry', ''],
+    ['a third part', 'shop:web:extra'],
+  ])('a role with %s', (_, role) => {
+    expect(addAgent({ roles: ['shop:web', role] })).toThrow(`roles[1] ${JSON.stringify(role)} is not a Mackerel role full name`);
+  });
+
+  test('a role part of 63 characters is the longest accepted', () => {
+    expect(addAgent({ roles: [`shop:${'w'.repeat(63)}`] })).not.toThrow();
+  });
+
   test('a role part of one character', () => {
     expect(addAgent({ roles: ['shop:w'] })).toThrow(/roles\[0\] "shop:w" is not a Mackerel role full name/);
   });

@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, test } from 'vitest';
-import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
+import { APP_IMAGE, agentStack, containerNamed, fargateTask } from './_fixture';
 import { MackerelContainerAgent } from '../../src/agent';
 import { MackerelApiKey } from '../../src/api-key';
 
@@ -97,6 +97,24 @@ describe('read access to the API key on the execution role', () => {
         })]),
       },
     });
+  });
+
+  test('a JSON field of the secret: ValueFrom names the field, the grant covers the secret', () => {
+    const { stack, taskDefinition, secret } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey'), roles: ['shop:web'] });
+    const agent = containerNamed(taskDefinition, 'mackerel-container-agent');
+    expect(agent.Secrets).toEqual([{ Name: 'MACKEREL_APIKEY', ValueFrom: { 'Fn::Join': ['', [stack.resolve(secret.secretArn), ':apiKey::']] } }]);
+    expect(actionsOn(statementsOf(stack, taskDefinition.executionRole!), stack.resolve(secret.secretArn))).toContain('secretsmanager:GetSecretValue');
+  });
+
+  test('an SSM parameter: ValueFrom is the parameter ARN', () => {
+    const { stack } = agentStack();
+    const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', { parameterName: '/mackerel/apikey' });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSsmParameter(parameter), roles: ['shop:web'] });
+    expect(containerNamed(taskDefinition, 'mackerel-container-agent').Secrets)
+      .toEqual([{ Name: 'MACKEREL_APIKEY', ValueFrom: stack.resolve(parameter.parameterArn) }]);
   });
 
   test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key', () => {

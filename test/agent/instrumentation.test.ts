@@ -1,4 +1,4 @@
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -126,6 +126,10 @@ describe('MackerelInstrumentation: task definition kinds', () => {
     expect(agentCount(taskDefinition)).toBe(1);
     expect(taskDefinition.node.tryFindChild(MackerelInstrumentation.AGENT_ID)).toBeInstanceOf(MackerelContainerAgent);
   });
+});
+
+test('PRIORITY is the mutating priority, so the agent is in place before read-only Aspects such as cdk-nag look', () => {
+  expect(MackerelInstrumentation.PRIORITY).toBe(AspectPriority.MUTATING);
 });
 
 describe('MackerelInstrumentation: exactly once', () => {
@@ -389,6 +393,21 @@ describe('MackerelInstrumentation: post-conditions', () => {
     const { app, cfn } = instrumented();
     cfn.addPropertyOverride('ContainerDefinitions.1.Environment', [{ Name: 'MACKEREL_ROLES', Value: 'shop:batch' }]);
     expect(() => app.synth()).toThrow(/has MACKEREL_CONTAINER_PLATFORM removed; expected "ecs"/);
+  });
+
+  test('removing MACKEREL_ROLES or MACKEREL_IGNORE_CONTAINER fails synth, naming each', () => {
+    const { app, cfn } = instrumented();
+    cfn.addPropertyOverride('ContainerDefinitions.1.Environment', [{ Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'ecs' }]);
+    expect(() => app.synth()).toThrow(/lost its MACKEREL_IGNORE_CONTAINER setting, so the agent would report its own container/);
+    expect(() => app.synth()).toThrow(/lost its MACKEREL_ROLES setting, so its hosts would register without roles/);
+  });
+
+  test('without roles, no MACKEREL_ROLES is expected', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: [] }));
+    app.synth();
+    expect(environmentOf(containerNamed(taskDefinition, 'mackerel-container-agent'))).not.toHaveProperty('MACKEREL_ROLES');
   });
 
   test('a wrong MACKEREL_CONTAINER_PLATFORM value fails synth, saying so', () => {

@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
-import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
+import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
 import { _YamlMap, _toYaml } from './yaml';
 import { _fail } from '../../_validation';
 
@@ -14,8 +14,8 @@ const HTTP_METHOD = /^[A-Z]+$/;
  * @internal
  */
 export function _renderConfig(scope: IConstruct, config: MackerelAgentConfig): string {
-  const metrics = plugins(scope, 'config.metricPlugins', config.metricPlugins ?? {});
-  const checks = plugins(scope, 'config.checkPlugins', config.checkPlugins ?? {});
+  const metrics = plugins(scope, 'config.metricPlugins', config.metricPlugins ?? {}, false);
+  const checks = plugins(scope, 'config.checkPlugins', config.checkPlugins ?? {}, true);
   const plugin = Object.keys(metrics).length + Object.keys(checks).length > 0
     ? { metrics: emptyAsUndefined(metrics), checks: emptyAsUndefined(checks) } : undefined;
   const document: _YamlMap = {
@@ -42,7 +42,8 @@ export function _pollingMinutes(scope: IConstruct, config: MackerelAgentConfig):
   return minutes;
 }
 
-function plugins(scope: IConstruct, property: string, given: { [name: string]: MackerelMetricPlugin | MackerelCheckPlugin }): _YamlMap {
+/** `memo` is written for check plugins only: the agent reads no memo on metric plugins. */
+function plugins(scope: IConstruct, property: string, given: { [name: string]: MackerelMetricPlugin | MackerelCheckPlugin }, checks: boolean): _YamlMap {
   const rendered: { [name: string]: _YamlMap } = {};
   for (const [name, plugin] of Object.entries(given)) {
     if (!PLUGIN_NAME.test(name)) {
@@ -53,7 +54,7 @@ function plugins(scope: IConstruct, property: string, given: { [name: string]: M
       user: plugin.user,
       env: env(scope, `${property}.${name}.env`, plugin.env),
       timeoutSeconds: seconds(scope, `${property}.${name}.timeout`, plugin.timeout, 1),
-      memo: (plugin as MackerelCheckPlugin).memo,
+      memo: checks ? (plugin as MackerelCheckPlugin).memo : undefined,
     };
   }
   return rendered;
@@ -115,6 +116,10 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
   }
   if (options.method !== undefined && !HTTP_METHOD.test(options.method)) {
     _fail(scope, 'config.readinessProbe.method', options.method, 'is not an HTTP method', 'a method in capitals, such as GET or HEAD');
+  }
+  const schemes = Object.values(MackerelProbeScheme) as string[];
+  if (options.scheme !== undefined && !schemes.includes(options.scheme)) {
+    _fail(scope, 'config.readinessProbe.scheme', options.scheme, 'is not a known value', `one of ${schemes.map((v) => JSON.stringify(v)).join(', ')}`);
   }
   if (options.proxy !== undefined && !/^https?:\/\/[^\s]+$/.test(options.proxy)) {
     _fail(scope, 'config.readinessProbe.proxy', options.proxy, 'is not an http or https URL', 'a URL such as http://proxy:3128');

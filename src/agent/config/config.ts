@@ -108,7 +108,9 @@ export interface MackerelAgentConfig {
    * With a location, only `pollingInterval` may be set here; give `image` when the file uses
    * plugins.
    *
-   * @default - the config is written from these settings and delivered as an S3 asset
+   * @default - the config is written from these settings and delivered as an S3 asset; the task
+   * role may get exactly that object. The asset bucket is the bootstrap bucket: when it was
+   * bootstrapped with a customer managed key, grant the task role `kms:Decrypt` on that key.
    */
   readonly location?: MackerelAgentConfigLocation;
 }

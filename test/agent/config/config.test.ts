@@ -79,6 +79,29 @@ describe('agent config: YAML', () => {
     expect(yaml).not.toMatch(/apikey/i);
   });
 
+  test('every documented probe field is written: exec user and env, HTTP host and proxy', () => {
+    const exec = withConfig({
+      readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.exec('ready'), user: 'app', env: { MODE: 'probe' } }),
+    });
+    expect(writtenConfig(exec.agent).parsed).toEqual({ readinessProbe: { exec: { command: ['ready'], user: 'app', env: { MODE: 'probe' } } } });
+    const http = withConfig({
+      readinessProbe: MackerelReadinessProbe.http({ path: '/health', host: 'app.internal', port: 8080, proxy: 'http://proxy:3128' }),
+    });
+    expect(writtenConfig(http.agent).parsed).toEqual({
+      readinessProbe: { http: { path: '/health', host: 'app.internal', port: 8080, proxy: 'http://proxy:3128' } },
+    });
+  });
+
+  test('memo is written for check plugins only, never on a metric plugin', () => {
+    const { agent } = withConfig({
+      metricPlugins: { jvm: { command: MackerelPluginCommand.shell('x'), memo: 'not read by the agent' } as any },
+      checkPlugins: { up: { command: MackerelPluginCommand.shell('true'), memo: 'the app answers' } },
+    });
+    const { parsed } = writtenConfig(agent);
+    expect(parsed.plugin.metrics.jvm).toEqual({ command: 'x' });
+    expect(parsed.plugin.checks.up).toEqual({ command: 'true', memo: 'the app answers' });
+  });
+
   test('exec and TCP probes', () => {
     const exec = withConfig({ readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('test -f /tmp/ready') }) });
     expect(writtenConfig(exec.agent).parsed).toEqual({ readinessProbe: { exec: { command: 'test -f /tmp/ready' } } });
@@ -147,6 +170,20 @@ describe('agent config: rejected input', () => {
       /config.readinessProbe.period "500 millis" is not a whole number of seconds of at least 0/],
     ['a polling interval under a minute', { pollingInterval: Duration.seconds(30) },
       /config.pollingInterval "30 seconds" is not a positive whole number of minutes/],
+    ['an unknown probe scheme', probe({ scheme: 'ftp' as MackerelProbeScheme }),
+      /config.readinessProbe.scheme "ftp" is not a known value; expected one of "http", "https"/],
+    ['a fractional initial delay', probe({ initialDelay: Duration.millis(2500) }),
+      /config.readinessProbe.initialDelay "2 seconds 500 millis" is not a whole number of seconds of at least 0/],
+    ['a fractional probe timeout', probe({ timeout: Duration.millis(100) }),
+      /config.readinessProbe.timeout "100 millis" is not a whole number of seconds of at least 0/],
+    ['a plugin timeout of 0', { metricPlugins: { jvm: { command: MackerelPluginCommand.shell('x'), timeout: Duration.seconds(0) } } },
+      /config.metricPlugins.jvm.timeout "0 seconds" is not a whole number of seconds of at least 1/],
+    ['an empty shell line', { checkPlugins: { up: { command: MackerelPluginCommand.shell('  ') } } },
+      /config.checkPlugins.up.command "  " is empty/],
+    ['a plugin name over 64 characters', { checkPlugins: { ['a'.repeat(65)]: { command: MackerelPluginCommand.shell('x') } } },
+      /config.checkPlugins name "a{65}" is not a valid plugin name/],
+    ['an exec probe env key with =', { readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('x'), env: { 'A=B': '1' } }) },
+      /config.readinessProbe.env name "A=B" is empty or contains "="/],
   ];
   for (const [name, config, message] of cases) {
     test(`${name} is rejected`, () => {
