@@ -11,7 +11,8 @@ import { HostMetricMonitor } from '../monitors/host-metric-monitor';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { ServiceMetricMonitor } from '../monitors/service-metric-monitor';
-import { IMackerelRole } from '../service/role';
+import { _checkRoleFullName } from '../_names';
+import { IMackerelRole, MackerelRole } from '../service/role';
 
 /**
  * The kinds of monitor `MackerelMonitoring` creates, to look them up afterwards.
@@ -243,10 +244,22 @@ export interface RoleAlertNotification {
  */
 export interface RoleMonitoringProps {
   /**
-   * The role whose hosts are watched: the role the agent writes into `MACKEREL_ROLES`. Pass the
-   * `MackerelRole` the agent uses, or `MackerelRole.fromFullName(this, 'Role', agent.roles[0])`.
+   * The role whose hosts are watched: the `MackerelRole` the agent's tasks join. Give exactly one
+   * of `role` and `roleFullName`.
+   *
+   * @default - the role named by `roleFullName`
    */
-  readonly role: IMackerelRole;
+  readonly role?: IMackerelRole;
+
+  /**
+   * The role whose hosts are watched, as the agent wrote it into `MACKEREL_ROLES`: pass
+   * `agent.roles[0]` of a `MackerelContainerAgent`, `MackerelAgentExtension` or
+   * `MackerelInstrumentation`, so the role is declared once. Give exactly one of `role` and
+   * `roleFullName`.
+   *
+   * @default - the role given by `role`
+   */
+  readonly roleFullName?: string;
 
   /**
    * Where the alerts go.
@@ -341,11 +354,11 @@ export class MackerelMonitoring extends Construct {
 
   private constructor(scope: Construct, id: string, props: RoleMonitoringProps) {
     super(scope, id);
-    this.role = props.role;
+    this.role = roleOf(this, props);
     this.skipDefault = props.notify?.skipDefault ?? false;
     if (props.notify?.channels && props.notify.channels.length > 0) {
       this.notificationGroup = new NotificationGroup(this, 'Notification', {
-        name: `${props.role.fullName} alerts`,
+        name: `${this.role.fullName} alerts`,
         channels: props.notify.channels,
       });
       this.groups.push(this.notificationGroup);
@@ -470,4 +483,15 @@ export class MackerelMonitoring extends Construct {
 
 function isHttps(url: string): boolean {
   return !Token.isUnresolved(url) && url.startsWith('https://');
+}
+
+/** The role of `forRole`, from the construct or from the full name the agent wrote. */
+function roleOf(scope: Construct, props: RoleMonitoringProps): IMackerelRole {
+  if ((props.role === undefined) === (props.roleFullName === undefined)) {
+    _fail(scope, 'role', props.role ? props.role.fullName : undefined, props.role ? 'is given together with roleFullName' : 'is missing, and so is roleFullName',
+      'exactly one of role and roleFullName (such as agent.roles[0])');
+  }
+  if (props.role) return props.role;
+  _checkRoleFullName(scope, 'roleFullName', props.roleFullName!);
+  return MackerelRole.fromFullName(scope, 'Role', props.roleFullName!);
 }

@@ -1,8 +1,11 @@
 import { Duration, SecretValue } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
 import { EmailChannel, MackerelMonitoring, NotificationGroup, RoleMonitorKind, SlackChannel } from '../../src/alerting';
+import { MackerelAgentExtension } from '../../src/agent';
+import { MackerelApiKey } from '../../src/api-key';
 import { AlertStatusOnGone, ConnectivityMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelRole } from '../../src/service';
 
@@ -36,6 +39,25 @@ describe('MackerelMonitoring.forRole: the defaults', () => {
     expect(propertiesOf(memory)).toMatchObject({ metric: 'container-memory%', warning: 80, critical: 90, duration: 5, scopes: [role] });
     expect(alerts.monitorsOfKind(RoleMonitorKind.EXTERNAL_HTTP)).toEqual([]);
     Template.fromStack(stack).resourceCountIs('Custom::MackerelNotificationGroup', 0);
+  });
+
+  test('roleFullName takes the role the agent wrote into MACKEREL_ROLES, so it is declared once', () => {
+    const { stack } = alertingStack();
+    const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Key', 'mackerel/api-key');
+    const extension = new MackerelAgentExtension({ apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:batch'] });
+    const alerts = MackerelMonitoring.forRole(stack, 'BatchAlerts', { roleFullName: extension.roles[0] });
+    expect(alerts.role.fullName).toBe('shop:batch');
+    expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.CONTAINER_MEMORY)[0])).toMatchObject({ scopes: ['shop:batch'], name: 'shop:batch container memory' });
+  });
+
+  test('role and roleFullName: exactly one, and the full name must be service:role', () => {
+    const { stack, web } = alertingStack();
+    expect(() => MackerelMonitoring.forRole(stack, 'Both', { role: web, roleFullName: 'shop:web' }))
+      .toThrow(/^Stack\/Both: role .* is given together with roleFullName; expected exactly one of role and roleFullName/);
+    expect(() => MackerelMonitoring.forRole(stack, 'Neither', {}))
+      .toThrow(/^Stack\/Neither: role undefined is missing, and so is roleFullName; expected exactly one/);
+    expect(() => MackerelMonitoring.forRole(stack, 'Bad', { roleFullName: 'batch' }))
+      .toThrow(/^Stack\/Bad: roleFullName "batch" is not a Mackerel role full name/);
   });
 
   test('a role referenced by name (what the agent wrote) scopes the same way', () => {
