@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IChannel } from './interfaces';
 import { NotificationGroup } from './notification-group';
+import { _checkRoleFullName } from '../_names';
 import { _fail } from '../_validation';
 import { ConnectivityMonitor } from '../monitors/connectivity-monitor';
 import { AlertStatusOnGone, MonitorOperator } from '../monitors/enums';
@@ -11,7 +12,6 @@ import { HostMetricMonitor } from '../monitors/host-metric-monitor';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { ServiceMetricMonitor } from '../monitors/service-metric-monitor';
-import { _checkRoleFullName } from '../_names';
 import { IMackerelRole, MackerelRole } from '../service/role';
 
 /**

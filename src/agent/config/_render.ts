@@ -43,7 +43,9 @@ export function _pollingMinutes(scope: IConstruct, config: MackerelAgentConfig):
 }
 
 /** `memo` is written for check plugins only: the agent reads no memo on metric plugins. */
-function plugins(scope: IConstruct, property: string, given: { [name: string]: MackerelMetricPlugin | MackerelCheckPlugin }, checks: boolean): _YamlMap {
+function plugins(
+  scope: IConstruct, property: string, given: { [name: string]: MackerelMetricPlugin | MackerelCheckPlugin }, checks: boolean,
+): _YamlMap {
   const rendered: { [name: string]: _YamlMap } = {};
   for (const [name, plugin] of Object.entries(given)) {
     if (!PLUGIN_NAME.test(name)) {
