@@ -22,6 +22,12 @@ export interface AwsIntegrationServiceDefinition {
   readonly supportsRetireAutomatically?: boolean;
 }
 
+/**
+ * Identifiers Mackerel accepts that have no constant: Terraform's spelling of Route 53, which the
+ * `ROUTE_53` doc points users to.
+ */
+const OTHER_KNOWN_IDS = ['Route53'];
+
 /** Action names that only read: `service:Describe*`, `service:GetX`, `apigateway:GET`, ... */
 const READ_ACTION = /^[a-z0-9-]+:(Describe|Get|List|BatchGet|View)[A-Za-z0-9]*\*?$|^apigateway:GET$/;
 
@@ -108,6 +114,10 @@ export class AwsIntegrationService {
   /**
    * A service this release does not know yet.
    *
+   * An identifier that is neither documented nor known to this release (a typo such as `Ec2x`
+   * enables nothing in Mackerel) gets a warning, `cdk-mackerel:awsIntegrationServiceUnknown`, on the
+   * integration it is added to; acknowledge it for a service Mackerel added after this release.
+   *
    * @param id the key of the integration's `services` map, as Mackerel's API reference spells it
    * @param definition the read actions Mackerel needs for it
    */
@@ -130,7 +140,8 @@ export class AwsIntegrationService {
           'Mackerel stops collecting when its role can write'));
       }
     });
-    return new AwsIntegrationService(id, [...definition.actions], definition.supportsRetireAutomatically ?? false, true);
+    return new AwsIntegrationService(id, [...definition.actions], definition.supportsRetireAutomatically ?? false, true,
+      OTHER_KNOWN_IDS.includes(id));
   }
 
   /** Every service constant, in the order of Mackerel's list of identifiers. @internal */
@@ -139,7 +150,7 @@ export class AwsIntegrationService {
   }
 
   /** The name of the constant holding a service. @internal */
-  private static _constantName(service: AwsIntegrationService): string {
+  public static _constantName(service: AwsIntegrationService): string {
     return Object.entries(AwsIntegrationService).find(([, v]) => v === service)?.[0] ?? service.id;
   }
 
@@ -159,11 +170,15 @@ export class AwsIntegrationService {
    */
   public readonly needsCloudWatchReadAccess: boolean;
 
-  private constructor(id: string, actions: string[], supportsRetireAutomatically: boolean, needsCloudWatchReadAccess: boolean) {
+  /** Whether the identifier is one this release knows Mackerel accepts. @internal */
+  public readonly _known: boolean;
+
+  private constructor(id: string, actions: string[], supportsRetireAutomatically: boolean, needsCloudWatchReadAccess: boolean, known = true) {
     this.id = id;
     this.actions = actions;
     this.supportsRetireAutomatically = supportsRetireAutomatically;
     this.needsCloudWatchReadAccess = needsCloudWatchReadAccess;
+    this._known = known;
   }
 }
 
@@ -179,4 +194,40 @@ export const _CLOUDWATCH_READ_ACTIONS = ['cloudwatch:GetMetricData', 'cloudwatch
 /** True for action names that only read. @internal */
 export function _isReadAction(action: string): boolean {
   return READ_ACTION.test(action);
+}
+
+/**
+ * The warning for a service identifier this release does not know, or undefined for a known one.
+ * `of()` has no construct to warn on, so the integration raises it when the service is added.
+ * @internal
+ */
+export function _unknownServiceWarning(service: AwsIntegrationService): string | undefined {
+  if (service._known) return undefined;
+  const known = [...AwsIntegrationService._all().map((s) => s.id), ...OTHER_KNOWN_IDS];
+  const close = AwsIntegrationService._all().filter((s) => isClose(service.id, s.id))
+    .map((s) => `${s.id} (AwsIntegrationService.${AwsIntegrationService._constantName(s)})`);
+  const listed = close.length > 0 ? `close known identifiers: ${close.join(', ')}` : `known identifiers: ${known.join(', ')}`;
+  return `services.${service.id}: ${JSON.stringify(service.id)} is not an AWS integration service identifier Mackerel documents (${listed}). `
+    + 'A misspelled identifier enables nothing in Mackerel. Use the AwsIntegrationService constant of a known service, '
+    + 'or acknowledge this warning if Mackerel added the service after this release';
+}
+
+/** Same letters ignoring case and spaces, one a prefix of the other, or at most two edits apart. */
+function isClose(given: string, known: string): boolean {
+  const a = given.toLowerCase().replace(/ /g, '');
+  const b = known.toLowerCase().replace(/ /g, '');
+  if (Math.min(a.length, b.length) >= 3 && (a.startsWith(b) || b.startsWith(a))) return true;
+  return editDistance(a, b) <= Math.min(2, Math.floor(Math.max(a.length, b.length) / 2));
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }

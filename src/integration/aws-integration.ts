@@ -1,10 +1,11 @@
-import { Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { _extraPermissionProblems } from './_role-permissions';
 import { _renderTags } from './_tags';
-import { _CLOUDWATCH_READ_ACTIONS, AwsIntegrationService } from './aws-integration-service';
+import { _CLOUDWATCH_READ_ACTIONS, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
 import { _checkRoleFullName } from '../_names';
 import { _describeProblem, _fail } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
@@ -68,6 +69,22 @@ export interface MackerelAwsIntegrationProps {
    * @default - no resource is excluded by tag
    */
   readonly excludedTags?: AwsIntegrationTag[];
+
+  /**
+   * Allow policies on the role besides the read-only policy this construct generates.
+   *
+   * By default synthesis fails when the role carries anything else: a managed policy, a grant
+   * (`bucket.grantWrite(integration.role)`), an attached `iam.Policy` or `iam.ManagedPolicy`.
+   * Mackerel stops collecting when its role could write, and the content of an imported managed
+   * policy cannot be checked at synth time. Set this only for policies that read or deny, such
+   * as a guardrail your organization attaches to every role; you then answer for them never
+   * allowing a write. For a service this release does not know, use `AwsIntegrationService.of`
+   * instead: its read actions are checked and go into the generated policy.
+   *
+   * @default false
+   * @see https://mackerel.io/docs/entry/integrations/aws
+   */
+  readonly allowAdditionalPolicies?: boolean;
 }
 
 /**
@@ -129,7 +146,8 @@ interface EnabledService {
  * policy.
  *
  * The role never gets a write action: Mackerel stops collecting when its role could create an
- * internet gateway. Only the IAM role method is offered; access keys are not.
+ * internet gateway. Synthesis fails when other code attaches a policy to the role (see
+ * `allowAdditionalPolicies`). Only the IAM role method is offered; access keys are not.
  *
  * IAM is eventually consistent, so a role created in the same deployment may not be assumable
  * yet when the integration is created: the integration depends on the role and its policy, and
@@ -149,7 +167,8 @@ export class MackerelAwsIntegration extends Construct {
   /**
    * The IAM role Mackerel assumes.
    *
-   * Grant it nothing else: Mackerel stops collecting when the role could write.
+   * Grant it nothing else: Mackerel stops collecting when the role could write, so synthesis
+   * fails when the role carries any policy but `policy` (see `allowAdditionalPolicies`).
    */
   public readonly role: iam.IRole;
 
@@ -173,13 +192,14 @@ export class MackerelAwsIntegration extends Construct {
 
     const externalIdScope = new Construct(this, 'ExternalId');
     this.externalId = _createMackerelResource(externalIdScope, _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, {}).ref;
-    this.role = new iam.Role(this, 'Role', {
+    const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ArnPrincipal(MACKEREL_PRINCIPAL),
       externalIds: [this.externalId],
       description: `Assumed by Mackerel for the AWS integration ${props.name}`,
     });
+    this.role = role;
     this.policy = new iam.Policy(this, 'Policy', {
-      roles: [this.role],
+      roles: [role],
       statements: [new iam.PolicyStatement({
         actions: Lazy.list({ produce: () => this.actions() }),
         resources: ['*'],
@@ -200,7 +220,7 @@ export class MackerelAwsIntegration extends Construct {
     // Mackerel must never see the integration before the role it assumes has its policy.
     resource.node.addDependency(this.role, this.policy);
     this.awsIntegrationId = resource.ref;
-    this.registerValidations(props);
+    this.registerValidations(props, role);
   }
 
   /**
@@ -231,6 +251,8 @@ export class MackerelAwsIntegration extends Construct {
       const supported = AwsIntegrationService._all().filter((s) => s.supportsRetireAutomatically).map((s) => s.id);
       _fail(this, `${property}.retireAutomatically`, true, 'is not supported by this service', `only on ${supported.join(', ')}`);
     }
+    const unknown = _unknownServiceWarning(service);
+    if (unknown) Annotations.of(this).addWarningV2('cdk-mackerel:awsIntegrationServiceUnknown', unknown);
     this.services.push({ service, options: { ...options } });
   }
 
@@ -286,12 +308,16 @@ export class MackerelAwsIntegration extends Construct {
     }
   }
 
-  private registerValidations(props: MackerelAwsIntegrationProps): void {
+  private registerValidations(props: MackerelAwsIntegrationProps, role: iam.Role): void {
     this.node.addValidation({
       validate: () => (this.services.length > 0 ? [] : [
         _describeProblem('services', [], 'is empty', 'at least one addService() call', 'An integration without services collects nothing'),
       ]),
     });
+    // `role` is public, so grants and policies can reach it after construction: check at synth.
+    if (!props.allowAdditionalPolicies) {
+      this.node.addValidation({ validate: () => _extraPermissionProblems(role, this.policy) });
+    }
     if (!Token.isUnresolved(props.name)) {
       _checkUniqueInApp(this, 'name', props.name, props.name,
         (other) => (other instanceof MackerelAwsIntegration ? other.givenName : undefined), 'AWS integration');

@@ -1,5 +1,7 @@
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { WRITE_VERB } from './_fixture';
+import { integrationStack, WRITE_VERB } from './_fixture';
+import { MackerelAwsIntegration } from '../../src/integration/aws-integration';
 import { _CLOUDWATCH_READ_ACTIONS, _isReadAction, AwsIntegrationService } from '../../src/integration/aws-integration-service';
 
 /**
@@ -99,6 +101,34 @@ describe('AwsIntegrationService', () => {
 
     test('rejects an empty action list', () => {
       expect(() => AwsIntegrationService.of('Bedrock', { actions: [] })).toThrow(/actions \[\] is empty; expected the IAM read actions/);
+    });
+
+    describe('an identifier given through of()', () => {
+      function added(service: AwsIntegrationService) {
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        aws.addService(service);
+        return Annotations.fromStack(stack);
+      }
+
+      test('warns where it is added when it is not documented, naming the close known identifiers', () => {
+        added(AwsIntegrationService.of('Ec2x', { actions: ['ec2:DescribeInstances'] })).hasWarning('/Stack/Aws', Match.stringLikeRegexp(
+          '^services.Ec2x: "Ec2x" is not an AWS integration service identifier Mackerel documents \\(close known identifiers: EC2 \\(AwsIntegrationService.EC2\\)\\)\\. '
+          + 'A misspelled identifier enables nothing in Mackerel.*acknowledge this warning if Mackerel added the service after this release'));
+      });
+
+      test('lists every known identifier when none is close', () => {
+        added(AwsIntegrationService.of('Bedrock', { actions: ['bedrock:List*'] })).hasWarning('/Stack/Aws', Match.stringLikeRegexp(
+          '"Bedrock" is not an AWS integration service identifier Mackerel documents \\(known identifiers: EC2, ELB, ALB, .*, Athena, Route53\\)'));
+      });
+
+      test('does not warn for an identifier Mackerel accepts (Route53, Terraform\'s spelling of Route 53)', () => {
+        added(AwsIntegrationService.of('Route53', { actions: ['route53:List*'] })).hasNoWarning('*', Match.anyValue());
+      });
+
+      test('does not warn for a constant', () => {
+        added(AwsIntegrationService.EC2).hasNoWarning('*', Match.anyValue());
+      });
     });
 
     test.each(['ec2:CreateInternetGateway', 'bedrock:*', '*', 's3:PutObject', 'iam:PassRole'])('rejects the write action %s', (action) => {

@@ -1,0 +1,80 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+import { _describeProblem } from '../_validation';
+
+/**
+ * Problems for every permission the integration role carries besides the generated policy: managed
+ * policies, inline policies, and `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` or
+ * `AWS::IAM::RolePolicy` resources of the role's stack that attach to it (a grant's
+ * `DefaultPolicy` is one of these).
+ *
+ * Any extra policy counts, not only write ones: an imported managed policy's content cannot be
+ * read at synth time, and a single write action makes Mackerel stop collecting.
+ * @internal
+ */
+export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy): string[] {
+  const stack = Stack.of(role);
+  const cfnRole = role.node.defaultChild as iam.CfnRole;
+  const problems: string[] = [];
+  const report = (kind: string, value: string, how: string) => problems.push(_describeProblem(kind, value,
+    `is attached to the integration role ${role.node.path}${how}`, `only the read-only policy this library generates (${generated.node.path})`,
+    'Mackerel stops collecting when the role it assumes could write (it checks with ec2:CreateInternetGateway). '
+    + 'Give Mackerel only what the library derives from addService (AwsIntegrationService.of for a newer service), '
+    + 'use a separate role for anything else, or set allowAdditionalPolicies if the policy only reads or denies'));
+
+  const resources = stack.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource && Stack.of(c) === stack);
+  // A managed policy of this stack shows as its path rather than as a Ref to a hashed logical ID.
+  const managedPaths = new Map(resources.filter((r) => r instanceof iam.CfnManagedPolicy)
+    .map((r) => [JSON.stringify(stack.resolve(r.ref)), pathOf(r)]));
+  for (const arn of asArray(stack.resolve(cfnRole.managedPolicyArns))) {
+    report('managed policy', managedPaths.get(JSON.stringify(arn)) ?? readable(arn), '');
+  }
+  for (const inline of asArray(stack.resolve(cfnRole.policies))) report('inline policy', readable(policyName(inline)), '');
+
+  const roleRef = JSON.stringify(stack.resolve(cfnRole.ref));
+  const attaches = (refs: unknown) => asArray(stack.resolve(refs)).some((ref) => JSON.stringify(ref) === roleRef);
+  for (const resource of resources) {
+    if (resource === generated.node.defaultChild) continue;
+    const named = pathOf(resource);
+    if (resource instanceof iam.CfnPolicy && attaches(resource.roles)) {
+      const grant = resource.node.scope === role.node.tryFindChild('DefaultPolicy');
+      report('policy', named, grant ? ' by a grant (such as bucket.grantWrite(role)) or addToPrincipalPolicy' : '');
+    } else if (resource instanceof iam.CfnManagedPolicy && attaches(resource.roles)) {
+      report('managed policy', named, '');
+    } else if (resource instanceof iam.CfnRolePolicy && attaches([resource.roleName])) {
+      report('policy', named, '');
+    }
+  }
+  return problems;
+}
+
+type Resolved = { [key: string]: unknown };
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The L2 construct's path for its `Resource` child, as users named it. */
+function pathOf(resource: CfnResource): string {
+  return resource.node.id === 'Resource' && resource.node.scope ? (resource.node.scope as IConstruct).node.path : resource.node.path;
+}
+
+/** An inline policy's name: camelCase as an L1 property, PascalCase when a token renders CloudFormation itself. */
+function policyName(inline: unknown): unknown {
+  const policy = (inline ?? {}) as Resolved;
+  return policy.policyName ?? policy.PolicyName;
+}
+
+/** A resolved value as one string: `arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess`, not its Fn::Join. */
+function readable(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const object = (value ?? {}) as Resolved;
+  const join = object['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) return join[1].map(readable).join(join[0]);
+  if (typeof object.Ref === 'string') return `\${${object.Ref}}`;
+  const getAtt = object['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return `\${${getAtt.join('.')}}`;
+  return JSON.stringify(value);
+}

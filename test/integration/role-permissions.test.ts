@@ -1,0 +1,107 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, test } from 'vitest';
+import { integrationStack } from './_fixture';
+import { AwsIntegrationService, MackerelAwsIntegration, MackerelAwsIntegrationProps } from '../../src/integration';
+
+const EXPECTED = 'is attached to the integration role Stack/Aws/Role; expected only the read-only policy this library generates \\(Stack/Aws/Policy\\)';
+const WHY_AND_FIX = 'Mackerel stops collecting when the role it assumes could write \\(it checks with ec2:CreateInternetGateway\\). '
+  + 'Give Mackerel only what the library derives from addService.*use a separate role for anything else, or set allowAdditionalPolicies';
+
+function integration(props: Partial<MackerelAwsIntegrationProps> = {}) {
+  const { app, stack } = integrationStack();
+  const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', ...props });
+  aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
+  return { app, stack, aws };
+}
+
+function readStatement() {
+  return new iam.PolicyStatement({ actions: ['ec2:DescribeRegions'], resources: ['*'] });
+}
+
+describe('MackerelAwsIntegration role permissions', () => {
+  describe('with only the generated policy', () => {
+    test('synthesizes, while other roles of the stack keep their grants', () => {
+      // GIVEN
+      const { stack } = integration();
+      const other = new iam.Role(stack, 'Other', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      new s3.Bucket(stack, 'Bucket').grantWrite(other);
+      other.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess'));
+      // THEN
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+  });
+
+  describe('fails at synth', () => {
+    test('for a managed policy added to the role', () => {
+      const { stack, aws } = integration();
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess'));
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(
+        `\\[Stack/Aws\\] managed policy "arn:\\$\\{AWS::Partition\\}:iam::aws:policy/AdministratorAccess" ${EXPECTED}. ${WHY_AND_FIX}`));
+    });
+
+    test('for a managed policy of the stack added to the role, named by its path', () => {
+      const { stack, aws } = integration();
+      aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Managed', { statements: [readStatement()] }));
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(`managed policy "Stack/Managed" ${EXPECTED}`));
+    });
+
+    test('for a grant, which creates the role\'s DefaultPolicy', () => {
+      const { stack, aws } = integration();
+      new s3.Bucket(stack, 'Bucket').grantWrite(aws.role);
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(
+        'policy "Stack/Aws/Role/DefaultPolicy" is attached to the integration role Stack/Aws/Role by a grant '
+        + '\\(such as bucket.grantWrite\\(role\\)\\) or addToPrincipalPolicy; expected only the read-only policy'));
+    });
+
+    test('for an iam.Policy attached to the role', () => {
+      const { stack, aws } = integration();
+      aws.role.attachInlinePolicy(new iam.Policy(stack, 'Extra', { statements: [readStatement()] }));
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(`policy "Stack/Extra" ${EXPECTED}. ${WHY_AND_FIX}`));
+    });
+
+    test('for an iam.ManagedPolicy that lists the role', () => {
+      const { stack, aws } = integration();
+      new iam.ManagedPolicy(stack, 'Managed', { roles: [aws.role], statements: [readStatement()] });
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(`managed policy "Stack/Managed" ${EXPECTED}`));
+    });
+
+    test('for an AWS::IAM::RolePolicy on the role', () => {
+      const { stack, aws } = integration();
+      new iam.CfnRolePolicy(stack, 'RolePolicy', {
+        roleName: aws.role.roleName, policyName: 'extra', policyDocument: new iam.PolicyDocument({ statements: [readStatement()] }),
+      });
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(`policy "Stack/RolePolicy" ${EXPECTED}`));
+    });
+
+    test('for an inline policy written into the role resource', () => {
+      const { stack, aws } = integration();
+      (aws.role.node.defaultChild as iam.CfnRole).policies = [{
+        policyName: 'extra', policyDocument: new iam.PolicyDocument({ statements: [readStatement()] }),
+      }];
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(`inline policy "extra" ${EXPECTED}`));
+    });
+
+    test('reports every extra policy, not only the first', () => {
+      const { stack, aws } = integration();
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess'));
+      aws.role.addToPrincipalPolicy(readStatement());
+      expect(() => Template.fromStack(stack)).toThrow(/PowerUserAccess.*\n.*Stack\/Aws\/Role\/DefaultPolicy/);
+    });
+  });
+
+  describe('allowAdditionalPolicies', () => {
+    test('lets a policy the user vouches for (here a deny guardrail) stay on the role', () => {
+      // GIVEN
+      const { stack, aws } = integration({ allowAdditionalPolicies: true });
+      // WHEN
+      const guardrail = new iam.ManagedPolicy(stack, 'Guardrail', {
+        statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ec2:CreateInternetGateway'], resources: ['*'] })],
+      });
+      aws.role.addManagedPolicy(guardrail);
+      // THEN
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: [stack.resolve(guardrail.managedPolicyArn)] });
+    });
+  });
+});
