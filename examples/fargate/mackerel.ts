@@ -1,4 +1,4 @@
-import { CfnElement, Duration, SecretValue, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
@@ -111,16 +111,14 @@ export class ShopMackerel extends Construct {
    * and limits the integration to resources tagged for the shop.
    */
   public addAwsIntegration(cluster: ecs.ICluster, loadBalancer?: elbv2.ApplicationLoadBalancer): MackerelAwsIntegration {
-    Tags.of(cluster).add(INTEGRATION_TAG.key, INTEGRATION_TAG.value);
     const aws = new MackerelAwsIntegration(this, 'Aws', {
       name: `${SHOP_SERVICE}-aws`,
       memo: 'cdk-mackerel example: ECS cluster and ALB of the shop',
-      includedTags: [INTEGRATION_TAG],
     });
-    aws.addEcsCluster(cluster, { role: this.roles.ecs.fullName });
+    // filterTag tags each resource and includes only tagged resources in the integration.
+    aws.addEcsCluster(cluster, { role: this.roles.ecs.fullName, filterTag: INTEGRATION_TAG });
     if (loadBalancer) {
-      Tags.of(loadBalancer).add(INTEGRATION_TAG.key, INTEGRATION_TAG.value);
-      aws.addLoadBalancer(loadBalancer, { role: this.roles.alb.fullName, retireAutomatically: true });
+      aws.addLoadBalancer(loadBalancer, { role: this.roles.alb.fullName, retireAutomatically: true, filterTag: INTEGRATION_TAG });
     }
     // Each finding is acknowledged by its exact ID, so enabling another service raises its own
     // finding for review instead of passing silently.

@@ -1,4 +1,4 @@
-import { Annotations, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -133,6 +133,26 @@ export interface AwsIntegrationServiceOptions {
   readonly retireAutomatically?: boolean;
 }
 
+/**
+ * Options of `addEcsCluster` and `addLoadBalancer`: a service's options, and a tag that limits
+ * the integration to the resources given.
+ */
+export interface AwsIntegrationResourceOptions extends AwsIntegrationServiceOptions {
+  /**
+   * An AWS tag to put on this resource and add to the integration's `includedTags`, so that the
+   * integration covers the resources added with it rather than every resource of the kind in
+   * the region.
+   *
+   * Mackerel's tag filter applies to the whole integration: with it, a resource of any enabled
+   * service is integrated only when it carries one of the included tags. Give the same tag to
+   * each resource added this way, and tag other resources of the integration with it too.
+   *
+   * @default - the resource is not tagged; every resource of the kind in the region is
+   * integrated, unless `includedTags` says otherwise
+   */
+  readonly filterTag?: AwsIntegrationTag;
+}
+
 interface EnabledService {
   readonly service: AwsIntegrationService;
   readonly options: AwsIntegrationServiceOptions;
@@ -182,10 +202,14 @@ export class MackerelAwsIntegration extends Construct {
   public readonly region: string;
 
   private readonly services: EnabledService[] = [];
+  private includedTags?: AwsIntegrationTag[];
   private readonly givenName: string;
 
   constructor(scope: Construct, id: string, props: MackerelAwsIntegrationProps) {
     super(scope, id);
+    // Rendered now for its errors (an unquotable key or value), and again when written.
+    _renderTags(this, 'includedTags', props.includedTags);
+    this.includedTags = props.includedTags ? [...props.includedTags] : undefined;
     this.checkProps(props);
     this.givenName = props.name;
     this.region = props.region ?? Stack.of(this).region;
@@ -212,7 +236,8 @@ export class MackerelAwsIntegration extends Construct {
       roleArn: this.role.roleArn,
       externalId: this.externalId,
       region: this.region,
-      includedTags: _renderTags(this, 'includedTags', props.includedTags),
+      // Lazy: addEcsCluster and addLoadBalancer may add their filter tag later.
+      includedTags: Lazy.string({ produce: () => _renderTags(this, 'includedTags', this.includedTags) }),
       excludedTags: _renderTags(this, 'excludedTags', props.excludedTags),
       services: Lazy.any({ produce: () => this.renderServices() }) as unknown as _AwsIntegrationProperties['services'],
     };
@@ -259,35 +284,47 @@ export class MackerelAwsIntegration extends Construct {
   /**
    * Enables the `ECSCluster` service for an ECS cluster's metrics (one micro host per cluster).
    *
-   * Mackerel's tag filter is integration-wide, so this does not filter to this cluster: every
-   * cluster of the region is integrated unless `includedTags` says otherwise. The cluster must be
-   * in the integration's region.
+   * Every cluster of the region is integrated unless a tag filter says otherwise: give
+   * `filterTag` to tag this cluster and include only tagged resources (Mackerel's filter is
+   * integration-wide). The cluster must be in the integration's region.
    *
    * @param cluster the ECS cluster
-   * @param options the role its host joins, metrics and automatic retirement
+   * @param options the role its host joins, metrics, automatic retirement and a filter tag
    */
-  public addEcsCluster(cluster: ecs.ICluster, options: AwsIntegrationServiceOptions = {}): void {
+  public addEcsCluster(cluster: ecs.ICluster, options: AwsIntegrationResourceOptions = {}): void {
     this.checkSameRegion('cluster', cluster);
-    this.addService(AwsIntegrationService.ECS_CLUSTER, options);
+    const { filterTag, ...serviceOptions } = options;
+    this.addService(AwsIntegrationService.ECS_CLUSTER, serviceOptions);
+    if (filterTag) this.addFilterTag(cluster, filterTag);
   }
 
   /**
    * Enables `ALB` or `NLB` for a load balancer, by its kind.
    *
-   * As with `addEcsCluster`, Mackerel's tag filter is integration-wide, so every load balancer
-   * of that kind in the region is integrated unless `includedTags` says otherwise.
+   * As with `addEcsCluster`, every load balancer of that kind in the region is integrated unless
+   * a tag filter says otherwise; `filterTag` tags this one and includes only tagged resources.
    *
    * @param loadBalancer an `ApplicationLoadBalancer` or a `NetworkLoadBalancer`
-   * @param options the role its host joins, metrics and automatic retirement
+   * @param options the role its host joins, metrics, automatic retirement and a filter tag
    */
-  public addLoadBalancer(loadBalancer: elbv2.ILoadBalancerV2, options: AwsIntegrationServiceOptions = {}): void {
+  public addLoadBalancer(loadBalancer: elbv2.ILoadBalancerV2, options: AwsIntegrationResourceOptions = {}): void {
     const service = loadBalancerService(loadBalancer);
     if (!service) {
       return _fail(this, 'loadBalancer', loadBalancer.node.path, 'is neither an ApplicationLoadBalancer nor a NetworkLoadBalancer',
         'a load balancer created in this app', 'Call addService(AwsIntegrationService.ALB or .NLB) for an imported load balancer');
     }
     this.checkSameRegion('loadBalancer', loadBalancer);
-    this.addService(service, options);
+    const { filterTag, ...serviceOptions } = options;
+    this.addService(service, serviceOptions);
+    if (filterTag) this.addFilterTag(loadBalancer, filterTag);
+  }
+
+  /** Tags the resource and includes the tag in the integration's filter, once per tag. */
+  private addFilterTag(resource: IConstruct, tag: AwsIntegrationTag): void {
+    _renderTags(this, 'filterTag', [tag]);
+    Tags.of(resource).add(tag.key, tag.value);
+    this.includedTags = this.includedTags ?? [];
+    if (!this.includedTags.some((t) => t.key === tag.key && t.value === tag.value)) this.includedTags.push({ key: tag.key, value: tag.value });
   }
 
   private checkProps(props: MackerelAwsIntegrationProps): void {

@@ -201,6 +201,43 @@ describe('MackerelAwsIntegration', () => {
       });
     });
 
+    test('filterTag tags the cluster and the load balancer and adds the tag, once, to includedTags', () => {
+      const { stack } = integrationStack();
+      const { vpc, cluster } = network(stack);
+      const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+      const shop = { key: 'mackerel-integration', value: 'shop' };
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value: 'web' }] });
+      aws.addEcsCluster(cluster, { role: 'shop:ecs', filterTag: shop });
+      aws.addLoadBalancer(alb, { role: 'shop:lb', filterTag: shop });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties(INTEGRATION, {
+        includedTags: 'team:web,mackerel-integration:shop',
+        services: { ECSCluster: { enable: true, role: 'shop:ecs' }, ALB: { enable: true, role: 'shop:lb' } },
+      });
+      template.hasResourceProperties('AWS::ECS::Cluster', { Tags: [{ Key: 'mackerel-integration', Value: 'shop' }] });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Tags: [{ Key: 'mackerel-integration', Value: 'shop' }] });
+      // the option is not a service setting: nothing of it reaches the services map
+      expect(JSON.stringify(template.findResources(INTEGRATION))).not.toContain('filterTag');
+    });
+
+    test('without filterTag, nothing is tagged and no includedTags is written', () => {
+      const { stack } = integrationStack();
+      const { cluster } = network(stack);
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addEcsCluster(cluster, { role: 'shop:ecs' });
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties(INTEGRATION, { includedTags: Match.absent() });
+      template.hasResourceProperties('AWS::ECS::Cluster', { Tags: Match.absent() });
+    });
+
+    test('a filterTag that cannot be quoted is rejected, naming it', () => {
+      const { stack } = integrationStack();
+      const { cluster } = network(stack);
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      expect(() => aws.addEcsCluster(cluster, { filterTag: { key: 'k', value: 'it\'s "x"' } }))
+        .toThrow(/Stack\/Aws: filterTag\[0\].value "it's \\"x\\"" contains both quote characters/);
+    });
+
     test('addEcsCluster rejects a cluster of another region', () => {
       const { app, stack } = integrationStack();
       const other = new Stack(app, 'Other', { env: { account: '123456789012', region: 'us-east-1' } });
