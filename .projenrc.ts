@@ -52,7 +52,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'yaml',
   ],
 
-  gitignore: ['/assets/', '/coverage/', 'examples/**/cdk.out', 'examples/**/*.js', 'examples/**/*.d.ts', '/.mackerel-state*', '/bench/out/'],
+  gitignore: ['/assets/', '/coverage/', 'examples/**/cdk.out', 'examples/**/*.js', 'examples/**/*.d.ts', '.mackerel-state*', '/bench/out/'],
   tsconfigDev: {
     include: ['../examples/**/*.ts', '../bench/**/*.ts'],
     compilerOptions: {},
@@ -110,10 +110,10 @@ project.testTask.spawn(examplesSynth);
 const example = project.addTask('example', {
   description: 'The main job: synthesize the example Fargate app and apply its Mackerel side to an emulator started for the run',
 });
-// The command-line tool runs from lib/: build it first when the build has not (a fresh clone).
-const libMissing = 'node -e "process.exit(require(\'fs\').existsSync(\'lib/cli/main.js\') ? 1 : 0)"';
-example.spawn(project.tasks.tryFind('pre-compile')!, { condition: libMissing });
-example.spawn(project.compileTask, { condition: libMissing });
+// The command-line tool runs from lib/: build it first when it is missing (a fresh clone) or
+// older than a source file (an edit since the last build).
+example.spawn(project.tasks.tryFind('pre-compile')!, { condition: 'node build-tools/lib-stale.js' });
+example.spawn(project.compileTask, { condition: 'node build-tools/lib-stale.js' });
 example.exec('cdk synth -q --no-notices --ci', { cwd: 'examples/fargate' });
 example.exec('node ../../bin/cdk-mackerel apply cdk.out --emulator', { cwd: 'examples/fargate' });
 

@@ -33,6 +33,15 @@ export interface _Outcome {
   readonly previousId?: string;
 }
 
+/** An operation still running, for a progress line. @internal */
+export interface _Waiting {
+  readonly verb: 'creating' | 'updating' | 'deleting';
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly elapsedMs: number;
+}
+
 /** Apply settings. @internal */
 export interface _ApplyOptions {
   readonly app: _App;
@@ -43,6 +52,13 @@ export interface _ApplyOptions {
   readonly destroy?: boolean;
   /** Called after each operation, with its position in the run. */
   readonly report: (outcome: _Outcome, index: number, total: number) => void;
+  /**
+   * Called every `waitingEveryMs` while one operation runs: an AWS integration waits minutes
+   * for IAM to accept its role, and a silent terminal looks hung.
+   */
+  readonly waiting?: (waiting: _Waiting, index: number, total: number) => void;
+  /** @default 15_000 */
+  readonly waitingEveryMs?: number;
   readonly notice: (message: string) => void;
 }
 
@@ -60,7 +76,7 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     if (o.action === 'replaced') total += 1;
     options.report(o, outcomes.length, total);
   };
-  const run = new Run(options, done);
+  const run = new Run(options, done, () => [outcomes.length + 1, total]);
   if (!options.destroy) {
     for (const plan of plans) await run.createOrUpdate(plan);
     await run.cleanUp(plans.map((p) => p.stackName));
@@ -80,7 +96,11 @@ function countOperations(plans: _StackPlan[], state: _StateFile, destroy: boolea
 }
 
 class Run {
-  constructor(private readonly options: _ApplyOptions, private readonly done: (o: _Outcome) => void) {}
+  constructor(
+    private readonly options: _ApplyOptions,
+    private readonly done: (o: _Outcome) => void,
+    private readonly position: () => [index: number, total: number],
+  ) {}
 
   private get state(): _StateFile {
     return this.options.store.state;
@@ -104,6 +124,21 @@ class Run {
     };
   }
 
+  /** Sends one event, reporting it as still running every `waitingEveryMs` until it ends. */
+  private async invoke(stackName: string, event: _ResourceEvent): Promise<Awaited<ReturnType<_Invoke>>> {
+    const { waiting, waitingEveryMs = 15_000 } = this.options;
+    const started = Date.now();
+    const verb = ({ Create: 'creating', Update: 'updating', Delete: 'deleting' } as const)[event.RequestType];
+    const timer = waiting && setInterval(() => waiting({
+      verb, stackName, logicalId: event.LogicalResourceId, type: event.ResourceType, elapsedMs: Date.now() - started,
+    }, ...this.position()), waitingEveryMs);
+    try {
+      return await this.options.invoke(event);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   async createOrUpdate(plan: _StackPlan): Promise<void> {
     for (const id of plan.order) {
       const type = plan.resources[id].Type;
@@ -116,10 +151,10 @@ class Run {
         continue;
       }
       const result = held && held.type === type
-        ? await this.options.invoke(this.event(plan, type, id, {
+        ? await this.invoke(plan.stackName, this.event(plan, type, id, {
           RequestType: 'Update', PhysicalResourceId: held.physicalId, ResourceProperties: properties, OldResourceProperties: held.properties,
         }))
-        : await this.options.invoke(this.event(plan, type, id, { RequestType: 'Create', ResourceProperties: properties }));
+        : await this.invoke(plan.stackName, this.event(plan, type, id, { RequestType: 'Create', ResourceProperties: properties }));
       const replacedId = held && held.physicalId !== result.PhysicalResourceId ? held.physicalId : undefined;
       if (replacedId) this.state.pendingDeletes.push({ stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId });
       this.stackState(plan).resources[id] = { type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn };
@@ -134,7 +169,7 @@ class Run {
     for (const pending of [...this.state.pendingDeletes].reverse()) {
       if (!stackNames.includes(pending.stackName)) continue;
       const stackId = this.state.stacks[pending.stackName]?.stackId ?? '';
-      await this.options.invoke(this.event({ stackId }, pending.type, pending.logicalId, {
+      await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
         RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
       }));
       this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
@@ -151,7 +186,7 @@ class Run {
     const gone = Object.keys(stack.resources).filter((id) => destroy || !plan.resources[id]);
     for (const id of _reverseStateOrder(stack.resources, gone)) {
       const held = stack.resources[id];
-      await this.options.invoke(this.event(stack, held.type, id, {
+      await this.invoke(plan.stackName, this.event(stack, held.type, id, {
         RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },
       }));
       delete stack.resources[id];

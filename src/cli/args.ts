@@ -11,6 +11,7 @@ export interface _Args {
   readonly path?: string;
   readonly apiBase?: string;
   readonly emulator: boolean;
+  readonly emulatorState?: string;
   readonly state?: string;
   readonly destroy: boolean;
   readonly stack?: string;
@@ -32,7 +33,10 @@ Options of apply and diff:
   --api-base URL   Mackerel API base (default ${_DEFAULT_API_BASE}, the emulator of \`cdk-mackerel emulator\`;
                    https://api.mackerelio.com/ for a real organization). The key is read from MACKEREL_APIKEY
                    (the emulator's own key is used for a local base when it is unset).
-  --emulator       apply only: start an emulator for this run alone (state kept in memory, nothing written)
+  --emulator       start an emulator for this run alone, holding the objects the previous --emulator run
+                   left (apply saves them again; diff only reads them); state default .mackerel-state.emulator.json
+  --emulator-state FILE   where --emulator keeps the emulator's objects (default: beside the state file,
+                   .mackerel-state.emulator.data.json)
   --state FILE     state file (default .mackerel-state.json beside the cdk.out directory or the template)
   --stack NAME     only this stack of the assembly
   --destroy        apply only: delete every object the state holds for the app's stacks
@@ -43,6 +47,7 @@ Options of apply and diff:
 const OPTIONS = {
   'api-base': { type: 'string' },
   'emulator': { type: 'boolean', default: false },
+  'emulator-state': { type: 'string' },
   'state': { type: 'string' },
   'destroy': { type: 'boolean', default: false },
   'stack': { type: 'string' },
@@ -71,8 +76,10 @@ export function _parseArgs(argv: readonly string[]): _Args {
   }
   if (extra.length > 0) throw new _CliError(`unexpected argument ${JSON.stringify(extra[0])}; expected one cloud assembly directory or template`);
   if (command !== 'emulator' && path === undefined) throw new _CliError(`${command} needs a cloud assembly directory (cdk.out) or a template .json file`);
-  if (command !== 'apply' && (values.destroy || values.emulator)) throw new _CliError(`--${values.destroy ? 'destroy' : 'emulator'} is an option of apply only`);
-  if (values.emulator && (values['api-base'] || values.state)) throw new _CliError('--emulator starts its own API and keeps state in memory; it cannot be combined with --api-base or --state');
+  if (command !== 'apply' && values.destroy) throw new _CliError('--destroy is an option of apply only');
+  if (command === 'emulator' && values.emulator) throw new _CliError('--emulator is an option of apply and diff');
+  if (values.emulator && values['api-base']) throw new _CliError('--emulator starts its own API; it cannot be combined with --api-base');
+  if (values['emulator-state'] && !values.emulator) throw new _CliError('--emulator-state is the file of an emulator started with --emulator; pass --emulator too');
   return { ...defaults(command, values), path };
 }
 
@@ -81,6 +88,7 @@ function defaults(command: _Args['command'], values: { [key: string]: string | b
     command,
     apiBase: values['api-base'] as string | undefined,
     emulator: values.emulator === true,
+    emulatorState: values['emulator-state'] as string | undefined,
     state: values.state as string | undefined,
     destroy: values.destroy === true,
     stack: values.stack as string | undefined,

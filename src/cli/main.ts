@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_EMULATOR_API_KEY, MackerelEmulator, startEmulator } from '../emulator';
+import { DEFAULT_EMULATOR_API_KEY, isEmptyState, startEmulator } from '../emulator';
 import { _createGet, _preflight, _scrubKey } from './api';
 import { _apply } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
@@ -12,9 +12,10 @@ import { _App, _loadApp, _requireMackerelResources } from './assembly';
 import { _diff } from './diff';
 import { _CliError } from './errors';
 import { _handlerInvoke } from './invoke';
+import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment } from './plan';
-import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome } from './printer';
-import { _StateStore, _fileStore, _memoryStore } from './state';
+import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
+import { _StateStore, _fileStore } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
 
 /** Where the command reads and writes. @internal */
@@ -25,6 +26,8 @@ export interface _Io {
   readonly cwd: string;
   /** Stops `emulator` (it otherwise runs until SIGINT or SIGTERM). */
   readonly signal?: AbortSignal;
+  /** How often an operation still running prints a progress line. @default 15 s */
+  readonly progressEveryMs?: number;
 }
 
 /** Runs one command; resolves to the exit code. @internal */
@@ -32,7 +35,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   let key = '';
   const out = (line: string) => io.out(_scrubKey(line, key));
   const err = (line: string) => io.err(_scrubKey(line, key));
-  let emulator: MackerelEmulator | undefined;
+  let local: _LocalEmulator | undefined;
   try {
     const args = _parseArgs(argv);
     if (args.command === 'help') {
@@ -42,35 +45,49 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     if (args.command === 'emulator') return await runEmulator(args, io, out);
     const app = _loadApp(resolve(io.cwd, args.path!), args.stack);
     if (!args.destroy) _requireMackerelResources(app, args.path!);
+    const file = stateFile(args, app, io.cwd);
     if (args.emulator) {
-      emulator = await startEmulator({ port: 0 });
-      out(`Started an emulator for this run at ${emulator.url} (state kept in memory).`);
+      local = await _startLocalEmulator(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file));
+      const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;
+      out(`Started an emulator for this run at ${local.emulator.url}, ${holding}.`);
     }
-    const apiBase = normalizeBase(emulator?.url ?? args.apiBase ?? _DEFAULT_API_BASE);
-    key = emulator?.apiKey ?? apiKeyFor(apiBase, io.env);
-    const io2 = { out, err };
-    return args.command === 'apply' ? await apply(args, app, apiBase, key, emulator !== undefined, io2) : await diff(args, app, apiBase, key, io2);
+    const apiBase = normalizeBase(local?.emulator.url ?? args.apiBase ?? _DEFAULT_API_BASE);
+    key = local?.emulator.apiKey ?? apiKeyFor(apiBase, io.env);
+    const target: Target = { apiBase, key, file, recordedBase: local ? _emulatorBase(file, local.file) : apiBase, local };
+    const print = { out, err, progressEveryMs: io.progressEveryMs };
+    return args.command === 'apply' ? await apply(args, app, target, print) : await diff(args, app, target, print);
   } catch (e) {
     const message = e instanceof _CliError ? e.message : `${(e as Error).message ?? String(e)}`;
     err(`cdk-mackerel: ${message.split('\n')[0]}`);
     return 2;
   } finally {
-    await emulator?.close();
+    await local?.emulator.close();
   }
 }
 
 interface Print {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  readonly progressEveryMs?: number;
 }
 
-async function apply(args: _Args, app: _App, apiBase: string, key: string, inMemory: boolean, io: Print): Promise<number> {
-  const file = stateFile(args, app);
-  const store: _StateStore = inMemory ? _memoryStore() : _fileStore(file);
-  checkStateBase(store, apiBase, file);
+/** The API a command talks to and the state file of what it made there. */
+interface Target {
+  readonly apiBase: string;
+  readonly key: string;
+  readonly file: string;
+  /** Where the state says its objects are: the API base, or the file of an --emulator's objects. */
+  readonly recordedBase: string;
+  readonly local?: _LocalEmulator;
+}
+
+async function apply(args: _Args, app: _App, target: Target, io: Print): Promise<number> {
+  const { apiBase, key, file, local } = target;
+  const store = stateStore(file, local);
+  checkStateBase(store, target.recordedBase, file);
   const org = await _preflight(_createGet({ apiBase, apiKey: key }));
-  io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org})${inMemory ? '' : `, state ${file}`}`);
-  store.state.apiBase = apiBase;
+  io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org}), state ${file}`);
+  store.state.apiBase = target.recordedBase;
   const notices = new Set<string>();
   const notice = (m: string) => {
     if (!notices.has(m)) io.err(`notice: ${m}`);
@@ -90,22 +107,43 @@ async function apply(args: _Args, app: _App, apiBase: string, key: string, inMem
         placeholderSecrets: isLocal(apiBase) ? notice : undefined,
       }),
       report: (o, i, n) => io.out(_formatOutcome(o, i, n)),
+      waiting: (w, i, n) => io.out(_formatWaiting(w, i, n)),
+      waitingEveryMs: io.progressEveryMs,
       notice,
     });
     io.out(_formatApplySummary(outcomes));
     const inventory = args.destroy ? undefined : _formatInventory(outcomes);
     if (inventory) io.out(inventory);
+    if (local) io.out(`The emulator's objects are saved in ${local.file}; ${isEmptyState(local.emulator.state()) ? 'it holds none now' : 'the next --emulator run continues from them'}.`);
     return 0;
   } catch (e) {
-    const saved = inMemory ? '' : `; what succeeded is saved in ${file}, run apply again to finish`;
-    throw new _CliError(`${(e as Error).message.split('\n')[0]}${saved}`);
+    throw new _CliError(`${(e as Error).message.split('\n')[0]}; what succeeded is saved in ${file}, run apply again to finish`);
+  } finally {
+    // Also what a failed operation left in the emulator, as a real organization would keep it.
+    local?.save();
   }
 }
 
-async function diff(args: _Args, app: _App, apiBase: string, key: string, io: Print): Promise<number> {
-  const file = stateFile(args, app);
+/**
+ * The state file; with an --emulator, each save writes the emulator's objects first, so the
+ * files never name an object the emulator lacks, even when the run is killed between the two.
+ */
+function stateStore(file: string, local: _LocalEmulator | undefined): _StateStore {
   const store = _fileStore(file);
-  checkStateBase(store, apiBase, file);
+  if (!local) return store;
+  return {
+    state: store.state,
+    save: () => {
+      local.save();
+      store.save();
+    },
+  };
+}
+
+async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<number> {
+  const { apiBase, key, file } = target;
+  const store = _fileStore(file);
+  checkStateBase(store, target.recordedBase, file);
   const get = _createGet({ apiBase, apiKey: key });
   await _preflight(get);
   const knownFields = (type: string) => Object.keys(RESOURCE_MODULES[type]?.schema ?? {});
@@ -155,11 +193,14 @@ function apiKeyFor(apiBase: string, env: NodeJS.ProcessEnv): string {
   throw new _CliError(`MACKEREL_APIKEY is not set; expected the API key of the organization at ${apiBase} in that environment variable`);
 }
 
-/** Beside the cdk.out directory (so a fresh synth keeps it), or beside the template. */
-function stateFile(args: _Args, app: _App): string {
-  if (args.state) return resolve(args.state);
+/**
+ * Beside the cdk.out directory (so a fresh synth keeps it), or beside the template; a file of
+ * its own for --emulator, which never mixes with the state of a real organization.
+ */
+function stateFile(args: _Args, app: _App, cwd: string): string {
+  if (args.state) return resolve(cwd, args.state);
   const base = existsSync(app.baseDir) && statSync(app.baseDir).isDirectory() && existsSync(join(app.baseDir, 'manifest.json')) ? dirname(app.baseDir) : app.baseDir;
-  return join(base, '.mackerel-state.json');
+  return join(base, args.emulator ? '.mackerel-state.emulator.json' : '.mackerel-state.json');
 }
 
 function checkStateBase(store: _StateStore, apiBase: string, file: string): void {

@@ -1,16 +1,23 @@
 /** Human-readable output of apply and diff, one object per line. */
-import { _Outcome } from './apply';
+import { _Outcome, _Waiting } from './apply';
 import { _DiffEntry, _FieldChange } from './diff';
 
 const SHORT_TYPE = (type: string) => type.replace(/^Custom::Mackerel/, '');
 
+const position = (index: number, total: number) => `[${String(index).padStart(String(total).length)}/${total}]`;
+
 /** One apply outcome: `[k/n] created  Monitor  HighCpu  id=… "name"`. @internal */
 export function _formatOutcome(o: _Outcome, index: number, total: number): string {
-  const progress = `[${String(index).padStart(String(total).length)}/${total}]`;
+  const progress = position(index, total);
   const id = o.action === 'replaced' ? `${o.previousId} -> ${o.physicalId}` : o.physicalId;
   const cleanup = o.action === 'deleted' && o.previousId ? ' (old object of a replacement)' : '';
   const name = o.name !== undefined ? ` "${o.name}"` : '';
   return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${o.stackName}/${o.logicalId} ${id}${name}${cleanup}`;
+}
+
+/** An operation still running: `[k/n] still creating AwsIntegration Shop/Aws (30 s)`. @internal */
+export function _formatWaiting(w: _Waiting, index: number, total: number): string {
+  return `${position(index, total)} still ${w.verb} ${SHORT_TYPE(w.type)} ${w.stackName}/${w.logicalId} (${Math.round(w.elapsedMs / 1000)} s)`;
 }
 
 /** The closing line of an apply. @internal */

@@ -14,18 +14,21 @@ export interface Recorded {
 export interface ServerConfig {
   readonly apiKeys: { [key: string]: 'read' | 'write' };
   readonly routes: (store: Store) => Route[];
+  /** What it holds when it starts. @default - empty */
+  readonly state?: EmulatorState;
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The emulator's request handling: faults, authentication, routing, recording, control routes. */
 export class EmulatorServer {
-  public readonly store: Store = { state: emptyState() };
+  public readonly store: Store;
   public readonly faults = new FaultQueue();
   public recorded: Recorded[] = [];
   private readonly routes: Route[];
 
   constructor(private readonly config: ServerConfig) {
+    this.store = { state: config.state ? structuredClone(config.state) : emptyState() };
     this.routes = config.routes(this.store);
   }
 

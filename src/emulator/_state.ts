@@ -67,6 +67,23 @@ export function newId(length = 11): string {
   return Array.from(randomBytes(length), (byte) => BASE58[byte % BASE58.length]).join('');
 }
 
+/** Every object ID the state holds. */
+function idsIn(state: EmulatorState): Set<string> {
+  const lists = [state.monitors, state.channels, state.notificationGroups, state.alertGroupSettings, state.downtimes, state.awsIntegrations];
+  return new Set(lists.flatMap((list) => list.map((o) => o.id as string)));
+}
+
+/**
+ * A new object ID. Random IDs are already unique in practice; checking against the held ones
+ * makes it certain, also for objects loaded from a previous run's saved state.
+ */
+export function uniqueId(state: EmulatorState): string {
+  const taken = idsIn(state);
+  let id = newId();
+  while (taken.has(id)) id = newId();
+  return id;
+}
+
 /** Finds a service by name. */
 export function findService(state: EmulatorState, name: string): ServiceRecord | undefined {
   return state.services.find((s) => s.name === name);

@@ -1,7 +1,7 @@
 import { num, object, onlyFields, str } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
 import { scopeList } from './_scopes';
-import { newId, replaceIn, Store } from './_state';
+import { replaceIn, Store, uniqueId } from './_state';
 
 const FIELDS = ['id', 'name', 'memo', 'serviceScopes', 'roleScopes', 'monitorScopes', 'notificationInterval'];
 
@@ -34,7 +34,7 @@ export function alertGroupSettingRoutes(store: Store): Route[] {
     route('GET', '/alert-group-settings', () => ({ alertGroupSettings: list() })),
     route('POST', '/alert-group-settings', ({ body }) => {
       if (object(body).id !== undefined) throw badRequest('id must not be given when creating an alert group setting');
-      const setting = { id: newId(), ...validateSetting(store, body) };
+      const setting = { id: uniqueId(store.state), ...validateSetting(store, body) };
       list().push(setting);
       return setting;
     }),

@@ -1,7 +1,7 @@
 import { excludableMetrics, servicesMap } from './_aws-rules';
 import { object, onlyFields, str } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
-import { newId, replaceIn, Store } from './_state';
+import { newId, replaceIn, Store, uniqueId } from './_state';
 
 const CREDENTIALS = ['key', 'secretKey', 'roleArn', 'externalId'];
 const FIELDS = ['id', 'name', 'memo', ...CREDENTIALS, 'region', 'includedTags', 'excludedTags', 'services'];
@@ -72,7 +72,7 @@ export function awsIntegrationRoutes(store: Store): Route[] {
     route('GET', '/aws-integrations/:id', ({ params }) => view(integrationOf(store, params.id))),
     route('POST', '/aws-integrations', ({ body }) => {
       if (object(body).id !== undefined) throw badRequest('id must not be given when creating an AWS integration');
-      const integration = { id: newId(), ...validateIntegration(store, body) };
+      const integration = { id: uniqueId(store.state), ...validateIntegration(store, body) };
       list().push(integration);
       return view(integration);
     }),

@@ -1,6 +1,6 @@
 import { bool, given, object, onlyFields, str, strings } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
-import { DEFAULT_NOTIFICATION_GROUP_ID, EMULATOR_USER_IDS, forgetChannel, newId, replaceIn, Store } from './_state';
+import { DEFAULT_NOTIFICATION_GROUP_ID, EMULATOR_USER_IDS, forgetChannel, replaceIn, Store, uniqueId } from './_state';
 
 /** Listed by the API, but not creatable or updatable through it. */
 const OTHER_TYPES = ['email-broadcast', 'chatwork', 'twilio', 'pagerduty', 'opsgenie', 'jira-service-management', 'microsoft-teams', 'amazon-event-bridge'];
@@ -78,7 +78,7 @@ function create(store: Store, body: unknown): Json {
   if (rest.id !== undefined) throw badRequest('id must not be given when creating a channel');
   // The docs leave the default open; omitted means "not added" here (Terraform always sends false).
   const add = bool(o, 'addToDefaultNotificationGroup') ?? false;
-  const channel: Json = { id: newId(), ...validateChannel(rest), suspendedAt: null };
+  const channel: Json = { id: uniqueId(store.state), ...validateChannel(rest), suspendedAt: null };
   store.state.channels.push(channel);
   if (add) {
     const group = store.state.notificationGroups.find((g) => g.id === DEFAULT_NOTIFICATION_GROUP_ID) as Json;

@@ -1,7 +1,7 @@
 import { given, num, object, onlyFields, str, strings } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
 import { scopeList, ScopeKind } from './_scopes';
-import { newId, replaceIn, Store } from './_state';
+import { replaceIn, Store, uniqueId } from './_state';
 
 const SCOPES: Array<[string, string, ScopeKind]> = [
   ['serviceScopes', 'serviceExcludeScopes', 'service'],
@@ -68,7 +68,7 @@ export function downtimeRoutes(store: Store): Route[] {
     route('GET', '/downtimes', () => ({ downtimes: list() })),
     route('POST', '/downtimes', ({ body }) => {
       if (object(body).id !== undefined) throw badRequest('id must not be given when creating a downtime');
-      const downtime = { id: newId(), ...validateDowntime(store, body) };
+      const downtime = { id: uniqueId(store.state), ...validateDowntime(store, body) };
       list().push(downtime);
       return downtime;
     }),

@@ -46,9 +46,12 @@ export interface EmulatorOptions {
   readonly apiKeys?: { [key: string]: 'read' | 'write' };
   /** The organization name returned by `GET /api/v0/org`. @default 'emulator' */
   readonly orgName?: string;
+  /** Objects to start with, e.g. read back with `readEmulatorState`. @default - none */
+  readonly state?: EmulatorState;
 }
 
 export type { FaultSpec } from './_faults';
+export { isEmptyState, readEmulatorState, writeEmulatorState } from './_persist';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -99,10 +102,10 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
-/** Starts a local Mackerel API emulator; state is in memory. */
+/** Starts a local Mackerel API emulator; state is in memory (save it with `writeEmulatorState`). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<MackerelEmulator> {
   const apiKeys = options.apiKeys ?? { [DEFAULT_EMULATOR_API_KEY]: 'write', [DEFAULT_EMULATOR_READ_KEY]: 'read' };
-  const emulator = new EmulatorServer({ apiKeys, routes: allRoutes(options.orgName ?? 'emulator') });
+  const emulator = new EmulatorServer({ apiKeys, routes: allRoutes(options.orgName ?? 'emulator'), state: options.state });
   const server = createServer((request, response) => {
     emulator.handle(request, response).catch((error: unknown) => {
       response.destroy(error instanceof Error ? error : new Error(String(error)));

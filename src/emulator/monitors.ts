@@ -1,7 +1,7 @@
 import { object } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
 import { MONITOR_TYPES, validateMonitor } from './_monitor-rules';
-import { forgetMonitor, newId, Store } from './_state';
+import { forgetMonitor, Store, uniqueId } from './_state';
 
 /** The API reads role scopes back as `Service: role` (colon and a space). */
 export function monitorView(monitor: Json): Json {
@@ -55,7 +55,7 @@ export function monitorRoutes(store: Store): Route[] {
     route('POST', '/monitors', ({ body }) => {
       const o = object(body);
       if (o.id !== undefined) throw badRequest('id must not be given when creating a monitor');
-      const monitor = { id: newId(), ...validateMonitor(store.state, o) };
+      const monitor = { id: uniqueId(store.state), ...validateMonitor(store.state, o) };
       store.state.monitors.push(monitor);
       return monitorView(monitor);
     }),

@@ -1,6 +1,6 @@
 import { array, bool, given, object, onlyFields, str, strings } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
-import { findService, forgetNotificationGroup, newId, replaceIn, Store } from './_state';
+import { findService, forgetNotificationGroup, replaceIn, Store, uniqueId } from './_state';
 
 const FIELDS = ['id', 'type', 'name', 'notificationLevel', 'childNotificationGroupIds', 'childChannelIds', 'monitors', 'services'];
 
@@ -71,7 +71,7 @@ export function notificationGroupRoutes(store: Store): Route[] {
     route('GET', '/notification-groups', () => ({ notificationGroups: store.state.notificationGroups })),
     route('POST', '/notification-groups', ({ body }) => {
       if (given(object(body), 'id')) throw badRequest('id must not be given when creating a notification group');
-      const group = { id: newId(), type: 'group', ...validateGroup(store, body) };
+      const group = { id: uniqueId(store.state), type: 'group', ...validateGroup(store, body) };
       store.state.notificationGroups.push(group);
       return group;
     }),

@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { _Outcome, _ResourceEvent, _apply } from '../../src/cli/apply';
+import { _Outcome, _ResourceEvent, _Waiting, _apply } from '../../src/cli/apply';
 import { _App, _Template } from '../../src/cli/assembly';
+import { _formatWaiting } from '../../src/cli/printer';
 import { _StateStore, _fileStore, _memoryStore, _readState } from '../../src/cli/state';
 
 /** A fake handler: physical IDs count up; a change of `name` on a monitor replaces it. */
@@ -92,6 +93,44 @@ describe('apply engine', () => {
     const h = fakeHandler();
     expect(summary(await run(template({ A: { metric: 'a2' } }), _fileStore(file), h.invoke))).toEqual(['unchanged Svc', 'unchanged A', 'deleted A']);
     expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId}`)).toEqual(['Delete id-2']);
+  });
+});
+
+describe('progress of a long operation', () => {
+  test('a slow operation is reported as still running every waitingEveryMs, with its position; a quick one is not', async () => {
+    const h = fakeHandler();
+    const slow = async (e: _ResourceEvent): Promise<any> => {
+      if (e.LogicalResourceId === 'Cpu') await new Promise((done) => setTimeout(done, 130));
+      return h.invoke(e);
+    };
+    const lines: string[] = [];
+    const waits: _Waiting[] = [];
+    await _apply({
+      app: app(template({ Cpu: { metric: 'cpu%' } })),
+      store: _memoryStore(),
+      invoke: slow,
+      env: {},
+      report: () => undefined,
+      waiting: (w, i, n) => {
+        waits.push(w);
+        lines.push(_formatWaiting(w, i, n));
+      },
+      waitingEveryMs: 40,
+      notice: () => undefined,
+    });
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    expect(waits.every((w) => w.logicalId === 'Cpu' && w.verb === 'creating')).toBe(true);
+    expect(waits[1].elapsedMs).toBeGreaterThan(waits[0].elapsedMs);
+    expect(lines[0]).toBe('[2/2] still creating Monitor S/Cpu (0 s)');
+    // Nothing is reported after the operation ends: the timer is cleared.
+    const count = waits.length;
+    await new Promise((done) => setTimeout(done, 100));
+    expect(waits).toHaveLength(count);
+  });
+
+  test('the line shows whole seconds and the verb of the operation', () => {
+    const w: _Waiting = { verb: 'updating', stackName: 'Shop', logicalId: 'Aws', type: 'Custom::MackerelAwsIntegration', elapsedMs: 30_400 };
+    expect(_formatWaiting(w, 3, 12)).toBe('[ 3/12] still updating AwsIntegration Shop/Aws (30 s)');
   });
 });
 

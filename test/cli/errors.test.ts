@@ -88,21 +88,39 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['plan', assembly]), /unknown command "plan"; expected apply, diff or emulator/);
     expectError(await cli(['apply']), /apply needs a cloud assembly directory/);
     expectError(await cli(['diff', assembly, '--destroy']), /--destroy is an option of apply only/);
-    expectError(await cli(['apply', assembly, '--emulator', '--state', 'x']), /--emulator starts its own API/);
+    expectError(await cli(['apply', assembly, '--emulator', '--api-base', emulator.url]), /--emulator starts its own API/);
+    expectError(await cli(['apply', assembly, '--emulator-state', 'x.json']), /--emulator-state is the file of an emulator started with --emulator/);
+    expectError(await cli(['emulator', '--emulator']), /--emulator is an option of apply and diff/);
     expectError(await cli(['apply', assembly, '--bogus']), /Unknown option '--bogus'/);
     expectError(await cli(['emulator', '--port', 'x']), /--port "x" is not a port number/);
   });
 });
 
 describe('the emulator for one run and the emulator command', () => {
-  test('apply --emulator creates everything in an emulator it starts and stops, writing no state', async () => {
-    const dir = workDir();
-    const run = await cli(['apply', assembly, '--emulator'], {}, dir);
+  test('apply --emulator creates everything in an emulator it starts and stops, its state apart from a real organization\'s', async () => {
+    const run = await cli(['apply', assembly, '--emulator'], {}, workDir());
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/^Started an emulator for this run at http:\/\/127\.0\.0\.1:\d+\//);
+    expect(run.out).toMatch(/^Started an emulator for this run at http:\/\/127\.0\.0\.1:\d+\/, empty \(no objects yet in \S+\.mackerel-state\.emulator\.data\.json\)\./);
     expect(run.out).toMatch(/\[4\/4\] created\s+Monitor/);
     expect(run.out).toMatch(/Done: 4 created\./);
     expect(existsSync(join(dirname(assembly), '.mackerel-state.json'))).toBe(false);
+    expect(existsSync(join(dirname(assembly), '.mackerel-state.emulator.json'))).toBe(true);
+  });
+
+  test('the state of an --emulator run is refused against another API base', async () => {
+    const state = join(workDir(), 's.json');
+    expect((await cli(['apply', assembly, '--emulator', '--state', state])).code).toBe(0);
+    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /s\.json belongs to emulator:s\.data\.json, not http/);
+  });
+
+  test('a file that is not an emulator state is refused, not half-used', async () => {
+    const dir = workDir();
+    const data = join(dir, 'e.json');
+    const args = ['--emulator', '--emulator-state', data, '--state', join(dir, 's.json')];
+    writeFileSync(data, JSON.stringify({ version: 1, services: [], monitors: [{ name: 'no id' }] }));
+    expectError(await cli(['apply', assembly, ...args]), /emulator state \S+e\.json is refused: monitors must be a list of objects with an id; remove it/);
+    writeFileSync(data, '{');
+    expectError(await cli(['diff', assembly, ...args]), /emulator state \S+e\.json is not readable JSON/);
   });
 
   test('emulator prints its URL and key and serves until stopped', async () => {

@@ -1,0 +1,49 @@
+/**
+ * The emulator `--emulator` starts for one command. Its objects are kept in a file between runs,
+ * so that a second apply updates what the first created and `--destroy` empties it, as against a
+ * long-running emulator or a real organization.
+ */
+import { basename, dirname, join, relative } from 'node:path';
+import { _CliError } from './errors';
+import { isEmptyState, MackerelEmulator, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
+
+/** A running emulator and the file its objects are saved to. @internal */
+export interface _LocalEmulator {
+  readonly emulator: MackerelEmulator;
+  readonly file: string;
+  /** Whether it started with objects of an earlier run. */
+  readonly resumed: boolean;
+  /** Writes its objects to the file. */
+  save(): void;
+}
+
+/** The default file of the emulator's objects: beside the state file, `<state>.data.json`. @internal */
+export function _emulatorDataFile(stateFile: string): string {
+  return join(dirname(stateFile), `${basename(stateFile, '.json')}.data.json`);
+}
+
+/**
+ * What the state file records as the place of its objects: the emulator's file, since its
+ * URL has a new port every run. A state applied to another API base is then refused as usual.
+ * @internal
+ */
+export function _emulatorBase(stateFile: string, dataFile: string): string {
+  return `emulator:${relative(dirname(stateFile), dataFile)}`;
+}
+
+/** Starts an emulator holding the objects saved in `file` (empty when there is none). @internal */
+export async function _startLocalEmulator(file: string): Promise<_LocalEmulator> {
+  let state;
+  try {
+    state = readEmulatorState(file);
+  } catch (e) {
+    throw new _CliError((e as Error).message);
+  }
+  const emulator = await startEmulator({ port: 0, state });
+  return {
+    emulator,
+    file,
+    resumed: state !== undefined && !isEmptyState(state),
+    save: () => writeEmulatorState(file, emulator.state()),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The emulator's objects in a file, so that an emulator started for one command continues from
+ * the previous one. A file that is not such a state is refused whole: objects half-read from it
+ * would let the emulator accept what a real organization never holds.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState } from './_state';
+
+const LISTS = ['monitors', 'channels', 'notificationGroups', 'alertGroupSettings', 'downtimes', 'awsIntegrations'] as const;
+
+const isObject = (v: unknown): v is { [key: string]: unknown } => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Why `value` is not an emulator state, or undefined when it is one. */
+function problem(value: unknown): string | undefined {
+  if (!isObject(value) || value.version !== 1) return 'not an emulator state (version 1)';
+  const services = value.services;
+  if (!Array.isArray(services) || !services.every((s) => isObject(s) && typeof s.name === 'string' && Array.isArray(s.roles) && s.roles.every((r) => isObject(r) && typeof r.name === 'string'))) {
+    return 'services must be a list of { name, roles: [{ name }] }';
+  }
+  for (const list of LISTS) {
+    const items = value[list];
+    if (!Array.isArray(items) || !items.every((o) => isObject(o) && typeof o.id === 'string')) return `${list} must be a list of objects with an id`;
+  }
+  if (!Array.isArray(value.externalIds) || !value.externalIds.every((id) => typeof id === 'string')) return 'externalIds must be a list of strings';
+  const groups = value.notificationGroups as { [key: string]: unknown }[];
+  if (!groups.some((g) => g.id === DEFAULT_NOTIFICATION_GROUP_ID && g.type === 'group-default')) return 'the default notification group is missing';
+  return undefined;
+}
+
+/** Reads a saved state; undefined when the file does not exist yet. */
+export function readEmulatorState(file: string): EmulatorState | undefined {
+  if (!existsSync(file)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`emulator state ${file} is not readable JSON (${(e as Error).message}); fix or remove it`);
+  }
+  const why = problem(parsed);
+  if (why) throw new Error(`emulator state ${file} is refused: ${why}; remove it to start an empty emulator`);
+  const { version, ...state } = parsed as { version: 1 } & EmulatorState;
+  return { ...emptyState(), ...state };
+}
+
+/** Writes the state atomically (temp file + rename), like the apply state. */
+export function writeEmulatorState(file: string, state: EmulatorState): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ version: 1, ...state }, undefined, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+/**
+ * True when the state holds no object but the organization's default notification group.
+ * Issued external IDs do not count: Mackerel has no call to delete one, and a later
+ * integration may still name it.
+ */
+export function isEmptyState(state: EmulatorState): boolean {
+  return JSON.stringify({ ...state, externalIds: [] }) === JSON.stringify(emptyState());
+}

@@ -1,0 +1,123 @@
+/**
+ * `--emulator` runs continue from one another: the emulator's objects are saved beside the
+ * state file, so a second apply is a no-op or an update and `--destroy` empties the emulator.
+ * A small hand-written template keeps this fast; e2e-example.test.ts covers the example app.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { cli, readState, workDir } from './_fixture';
+import { EmulatorState, isEmptyState, readEmulatorState } from '../../src/emulator';
+
+const TOKEN = { 'Fn::GetAtt': ['Handler', 'Arn'] };
+
+/** A service, its role and a monitor on the role; `alive` adds a connectivity monitor on the service. */
+function writeTemplate(dir: string, v: { warning: number; alive: boolean }): string {
+  const Resources: { [id: string]: unknown } = {
+    Handler: { Type: 'AWS::Lambda::Function', Properties: {} },
+    Shop: { Type: 'Custom::MackerelService', Properties: { ServiceToken: TOKEN, name: 'shop' } },
+    Web: { Type: 'Custom::MackerelRole', Properties: { ServiceToken: TOKEN, service: { Ref: 'Shop' }, name: 'web' } },
+    Cpu: {
+      Type: 'Custom::MackerelMonitor',
+      Properties: {
+        ServiceToken: TOKEN, type: 'host', name: 'web cpu', metric: 'cpu%', operator: '>', warning: v.warning, critical: 95, duration: 3, scopes: [{ Ref: 'Web' }],
+      },
+    },
+  };
+  if (v.alive) {
+    Resources.Alive = { Type: 'Custom::MackerelMonitor', Properties: { ServiceToken: TOKEN, type: 'connectivity', name: 'shop alive', scopes: [{ Ref: 'Shop' }] } };
+  }
+  const file = join(dir, 'Shop.template.json');
+  writeFileSync(file, JSON.stringify({ Resources }));
+  return file;
+}
+
+const saved = (dir: string): EmulatorState => readEmulatorState(join(dir, '.mackerel-state.emulator.data.json'))!;
+const monitors = (dir: string) => Object.fromEntries(saved(dir).monitors.map((m: any) => [m.name, m]));
+
+describe('apply --emulator keeps the emulator between runs', () => {
+  test('create, no-op, update, diff and destroy, each run a new emulator', async () => {
+    const dir = workDir();
+    let template = writeTemplate(dir, { warning: 80, alive: false });
+
+    let run = await cli(['apply', template, '--emulator'], {}, dir);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Started an emulator for this run at \S+, empty \(no objects yet in \S+\.mackerel-state\.emulator\.data\.json\)\./);
+    expect(run.out).toMatch(/Done: 3 created\./);
+    expect(run.out).toMatch(/The emulator's objects are saved in \S+\.mackerel-state\.emulator\.data\.json; the next --emulator run continues from them\./);
+    expect(saved(dir).services).toMatchObject([{ name: 'shop', roles: [{ name: 'web' }] }]);
+    const cpu = monitors(dir)['web cpu'];
+    expect(cpu).toMatchObject({ warning: 80, scopes: ['shop:web'] });
+    expect(readState(join(dir, '.mackerel-state.emulator.json'))).toMatchObject({
+      apiBase: 'emulator:.mackerel-state.emulator.data.json',
+      stacks: { Shop: { resources: { Cpu: { physicalId: cpu.id } } } },
+    });
+
+    // Unchanged: the objects are found again, nothing is sent, the saved objects stay as they were.
+    const before = readFileSync(join(dir, '.mackerel-state.emulator.data.json'), 'utf8');
+    run = await cli(['apply', template, '--emulator'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Started an emulator for this run at \S+, with the objects in \S+\.mackerel-state\.emulator\.data\.json\./);
+    expect(run.out).toMatch(/\[3\/3\] unchanged\s+Monitor\s+Shop\/Cpu/);
+    expect(run.out).toMatch(/Done: 3 unchanged\./);
+    expect(readFileSync(join(dir, '.mackerel-state.emulator.data.json'), 'utf8')).toBe(before);
+
+    // Changed: diff sees it, apply updates the monitor in place and creates the new one.
+    template = writeTemplate(dir, { warning: 85, alive: true });
+    run = await cli(['diff', template, '--emulator'], {}, dir);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/~ update\s+Monitor\s+Shop\/Cpu \S+ "web cpu"\n\s+warning: "80" -> "85"/);
+    expect(run.out).toMatch(/\+ create\s+Monitor\s+Shop\/Alive "shop alive"/);
+    run = await cli(['apply', template, '--emulator'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(new RegExp(`updated\\s+Monitor\\s+Shop/Cpu ${cpu.id} "web cpu"`));
+    expect(run.out).toMatch(/created\s+Monitor\s+Shop\/Alive/);
+    expect(run.out).toMatch(/Done: 1 created, 1 updated, 2 unchanged\./);
+    expect(monitors(dir)['web cpu']).toMatchObject({ id: cpu.id, warning: 85 });
+    expect(monitors(dir)['shop alive']).toMatchObject({ type: 'connectivity', scopes: ['shop'] });
+    run = await cli(['diff', template, '--emulator'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/\nNo differences\.$/);
+
+    // Destroy: the emulator is left empty, and so is the state.
+    run = await cli(['apply', template, '--emulator', '--destroy'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/Done: 4 deleted\.\nThe emulator's objects are saved in \S+; it holds none now\.$/);
+    expect(isEmptyState(saved(dir))).toBe(true);
+    expect(readState(join(dir, '.mackerel-state.emulator.json')).stacks).toEqual({});
+  });
+
+  test('--state and --emulator-state put the two files where asked', async () => {
+    const dir = workDir();
+    const template = writeTemplate(dir, { warning: 80, alive: false });
+    const args = ['--emulator', '--state', 'a/state.json', '--emulator-state', 'b/objects.json'];
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    expect((await cli(['apply', template, ...args], {}, dir)).code).toBe(0);
+    expect(readState(join(dir, 'a/state.json')).apiBase).toBe('emulator:../b/objects.json');
+    expect(readEmulatorState(join(dir, 'b/objects.json'))!.monitors).toHaveLength(1);
+    expect((await cli(['apply', template, ...args], {}, dir)).out).toMatch(/Done: 3 unchanged\./);
+  });
+
+  test('a failed apply saves what the emulator made, and the next run finishes it', async () => {
+    const dir = workDir();
+    // A role scope that does not exist yet is refused by the emulator: the monitor fails after the service was made.
+    const file = join(dir, 'Shop.template.json');
+    writeFileSync(file, JSON.stringify({
+      Resources: {
+        Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } },
+        Cpu: { Type: 'Custom::MackerelMonitor', DependsOn: ['Shop'], Properties: { type: 'host', name: 'cpu', metric: 'cpu%', operator: '>', warning: 80, duration: 3, scopes: ['shop:web'] } },
+      },
+    }));
+    const failed = await cli(['apply', file, '--emulator', '--timeout', '2'], {}, dir);
+    expect(failed.code).toBe(2);
+    expect(failed.err).toMatch(/run apply again to finish$/);
+    expect(saved(dir).services.map((s) => s.name)).toEqual(['shop']);
+
+    writeTemplate(dir, { warning: 80, alive: false });
+    const second = await cli(['apply', file, '--emulator'], {}, dir);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/Done: 2 created, 1 unchanged\./);
+  });
+});

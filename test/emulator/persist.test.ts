@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test, vi } from 'vitest';
+import { isEmptyState, readEmulatorState, startEmulator, writeEmulatorState } from '../../src/emulator';
+import { emptyState, EmulatorState } from '../../src/emulator/_state';
+
+// Lets a test make the next random ID a known one: all zero bytes give '11111111111'.
+const random = vi.hoisted(() => ({ zeros: 0 }));
+vi.mock('node:crypto', async (original) => {
+  const actual = await original<typeof import('node:crypto')>();
+  return {
+    ...actual,
+    randomBytes: (n: number) => {
+      if (random.zeros === 0) return actual.randomBytes(n);
+      random.zeros -= 1;
+      return Buffer.alloc(n, 0);
+    },
+  };
+});
+
+const dir = () => mkdtempSync(join(tmpdir(), 'cdk-mackerel-emulator-'));
+
+async function post(url: string, path: string, body: unknown): Promise<any> {
+  const response = await fetch(new URL(`api/v0/${path}`, url), {
+    method: 'POST',
+    headers: { 'X-Api-Key': 'emulator-write-key', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+describe('saved emulator state', () => {
+  test('an emulator started from a saved state serves its objects, stays as strict, and reset empties it', async () => {
+    const first = await startEmulator();
+    await post(first.url, 'services', { name: 'shop' });
+    const monitor = await post(first.url, 'monitors', { type: 'connectivity', name: 'alive', scopes: ['shop'] });
+    const file = join(dir(), 'emulator.json');
+    writeEmulatorState(file, first.state());
+    await first.close();
+
+    const second = await startEmulator({ state: readEmulatorState(file) });
+    try {
+      const listed: any = await (await fetch(new URL('api/v0/monitors', second.url), { headers: { 'X-Api-Key': second.apiKey } })).json();
+      expect(listed.monitors).toEqual([expect.objectContaining({ id: monitor.id, name: 'alive' })]);
+      // The loaded service still makes a duplicate name a 400.
+      const duplicate = await fetch(new URL('api/v0/services', second.url), {
+        method: 'POST', headers: { 'X-Api-Key': second.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'shop' }),
+      });
+      expect(duplicate.status).toBe(400);
+      expect(isEmptyState(second.state())).toBe(false);
+      second.reset();
+      expect(isEmptyState(second.state())).toBe(true);
+      // An issued external ID is no object: Mackerel cannot delete one.
+      expect(isEmptyState({ ...second.state(), externalIds: ['x'.repeat(30)] })).toBe(true);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('a new object never takes an ID a loaded object holds', async () => {
+    const state: EmulatorState = { ...emptyState(), services: [{ name: 'shop', memo: '', roles: [], metadata: {} }] };
+    state.monitors.push({ id: '11111111111', type: 'connectivity', name: 'loaded', scopes: ['shop'] });
+    const emulator = await startEmulator({ state });
+    try {
+      random.zeros = 1;
+      const created = await post(emulator.url, 'monitors', { type: 'connectivity', name: 'new', scopes: ['shop'] });
+      expect(random.zeros).toBe(0);
+      expect(created.id).not.toBe('11111111111');
+      expect(created.id).toMatch(/^[1-9A-HJ-NP-Za-km-z]{11}$/);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  test('a missing file is no state; a file that is not one is refused whole', () => {
+    const d = dir();
+    expect(readEmulatorState(join(d, 'none.json'))).toBeUndefined();
+    const file = join(d, 'e.json');
+    writeEmulatorState(file, emptyState());
+    expect(readEmulatorState(file)).toEqual(emptyState());
+    const refused = (value: unknown, why: RegExp) => {
+      writeFileSync(file, JSON.stringify(value));
+      expect(() => readEmulatorState(file)).toThrow(why);
+    };
+    refused({ ...emptyState() }, /not an emulator state \(version 1\)/);
+    refused({ version: 1, ...emptyState(), services: [{ roles: [] }] }, /services must be a list of \{ name, roles: \[\{ name \}\] \}/);
+    refused({ version: 1, ...emptyState(), downtimes: {} }, /downtimes must be a list of objects with an id/);
+    refused({ version: 1, ...emptyState(), externalIds: [1] }, /externalIds must be a list of strings/);
+    refused({ version: 1, ...emptyState(), notificationGroups: [] }, /the default notification group is missing/);
+    writeFileSync(file, 'nope');
+    expect(() => readEmulatorState(file)).toThrow(/is not readable JSON/);
+  });
+});
