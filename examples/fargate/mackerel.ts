@@ -4,8 +4,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { ROLE, SHOP_SERVICE } from './roles';
 import {
-  Downtime, DowntimeRecurrence, EmailChannel, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, MackerelProvider, MackerelRole,
-  MackerelService, MonitorScope, NotificationGroup, NotificationLevel, SlackChannel, Weekday,
+  Downtime, DowntimeRecurrence, EmailChannel, HostMetricMonitor, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, MackerelProvider,
+  MackerelRole, MackerelService, MonitorOperator, MonitorScope, NotificationGroup, NotificationLevel, SlackChannel, Weekday,
 } from '../../src';
 
 /** The AWS tag that marks the resources the AWS integration may read. */
@@ -104,6 +104,26 @@ export class ShopMackerel extends Construct {
       containerCpu: { warning: 75, critical: 90 },
       url: { url: `http://${loadBalancer.loadBalancerDnsName}/`, expectedStatusCode: 200 },
     });
+  }
+
+  /**
+   * Capacity of the web service as the ECS cluster's host (the AWS integration, role `shop:ecs`)
+   * sees it: fewer running tasks than desired for 10 minutes. Mackerel posts no
+   * `ecs.running_task` value while no task runs, so "none at all" is the web role's
+   * connectivity monitor's job, not this one's.
+   */
+  public addClusterAlerts(serviceName: string, desiredCount: number, notificationGroup: NotificationGroup): HostMetricMonitor {
+    const running = new HostMetricMonitor(this, 'WebRunningTasks', {
+      name: `${serviceName} running tasks`,
+      metric: `ecs.running_task.${serviceName}.count`,
+      operator: MonitorOperator.LESS_THAN,
+      warning: desiredCount,
+      duration: Duration.minutes(10),
+      scopes: [MonitorScope.fromRole(this.roles.ecs)],
+      memo: `ECS keeps ${desiredCount} tasks of ${serviceName}; fewer for 10 minutes means tasks fail to start or stay up`,
+    });
+    notificationGroup.addMonitor(running);
+    return running;
   }
 
   /**

@@ -31,3 +31,6 @@ export const SHOP_WEB_ROLE = fullName(ROLE.WEB);
 
 /** The ECS cluster's name, fixed so that the batch stack can refer to it without an export. */
 export const SHOP_CLUSTER_NAME = 'shop';
+
+/** The web service's ECS service name, fixed so that its cluster metrics have a known name. */
+export const SHOP_WEB_SERVICE_NAME = 'shop-web';

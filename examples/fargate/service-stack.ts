@@ -5,8 +5,11 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ShopMackerel } from './mackerel';
-import { SHOP_CLUSTER_NAME } from './roles';
-import { MackerelAgentExtension, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, NotificationGroup } from '../../src';
+import { SHOP_CLUSTER_NAME, SHOP_WEB_SERVICE_NAME } from './roles';
+import { HostMetricMonitor, MackerelAgentExtension, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, NotificationGroup } from '../../src';
+
+/** Web tasks ECS keeps running. */
+const WEB_DESIRED_COUNT = 2;
 
 /** Properties of the example's service stack. */
 export interface ServiceStackProps extends StackProps {
@@ -45,6 +48,8 @@ export interface ServiceStackProps extends StackProps {
 export class ServiceStack extends Stack {
   public readonly vpc: ec2.Vpc;
   public readonly cluster: ecs.Cluster;
+  /** Fewer web tasks than desired, seen from the ECS cluster's integration host. */
+  public readonly clusterAlert: HostMetricMonitor;
   public readonly service: ecsPatterns.ApplicationLoadBalancedFargateService;
   public readonly apiKey: MackerelApiKey;
   public readonly mackerel: ShopMackerel;
@@ -75,9 +80,10 @@ export class ServiceStack extends Stack {
 
     this.service = new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Web', {
       cluster: this.cluster,
+      serviceName: SHOP_WEB_SERVICE_NAME,
       cpu: 256,
       memoryLimitMiB: 512,
-      desiredCount: 2,
+      desiredCount: WEB_DESIRED_COUNT,
       minHealthyPercent: 100,
       circuitBreaker: { rollback: true },
       taskImageOptions: {
@@ -96,6 +102,7 @@ export class ServiceStack extends Stack {
       maintenance: props.maintenance ?? Duration.hours(1),
     });
     this.webAlerts = this.mackerel.addWebAlerts(this.service.loadBalancer, this.notificationGroup);
+    this.clusterAlert = this.mackerel.addClusterAlerts(SHOP_WEB_SERVICE_NAME, WEB_DESIRED_COUNT, this.notificationGroup);
 
     this.acknowledgeFindings();
   }

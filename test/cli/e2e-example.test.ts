@@ -56,7 +56,7 @@ describe('the example app against the emulator', () => {
     expect(run.out).toMatch(/created\s+Service\s+CdkMackerelFargateExample\/MackerelShop\w* shop "shop"/);
     expect(run.out).toMatch(/created\s+AwsIntegration\s+\S+ \S+ "shop-aws"/);
     expect(run.out).not.toMatch(/CdkMackerelBatchExample\/\S+/);
-    expect(run.out).toMatch(/^In Mackerel: .*1 Service, 6 Role, 1 AwsIntegration, 2 Channel, 4 Monitor, 1 NotificationGroup, 1 Downtime\./m);
+    expect(run.out).toMatch(/^In Mackerel: .*1 Service, 6 Role, 1 AwsIntegration, 2 Channel, 5 Monitor, 1 NotificationGroup, 1 Downtime\./m);
     expect(serviceNames()).toEqual(['shop']);
     expect(roleNames()).toEqual(Object.values(ROLE).map((r) => `shop:${r}`).sort());
     expect(integration()).toHaveLength(1);
@@ -65,7 +65,8 @@ describe('the example app against the emulator', () => {
     expect(alerting.notificationGroups.filter((g) => g.name === 'shop-ops')).toHaveLength(1);
     expect(alerting.downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 60 }]);
     expect(alerting.monitors.map((m) => `${m.type} ${m.name}`).sort()).toEqual([
-      'connectivity shop:web connectivity', 'external shop:web URL', 'host shop:web container CPU', 'host shop:web container memory',
+      'connectivity shop:web connectivity', 'external shop:web URL', 'host shop-web running tasks', 'host shop:web container CPU',
+      'host shop:web container memory',
     ]);
     expect(run.err).toMatch(/notice: \{\{resolve:secretsmanager:mackerel\/slack-webhook:SecretString:url::\}\} is not read from AWS/);
     expect(integration()[0].services).toMatchObject({

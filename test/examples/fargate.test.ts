@@ -188,9 +188,23 @@ describe('examples/fargate', () => {
     });
     template.hasResourceProperties(_RESOURCE_TYPES.NOTIFICATION_GROUP, {
       name: 'shop-ops',
-      monitors: webAlerts.monitors.map((m) => ({ id: stacks.service.resolve(m.monitorId), skipDefault: false })),
+      monitors: Match.arrayWith(webAlerts.monitors.map((m) => ({ id: stacks.service.resolve(m.monitorId), skipDefault: false }))),
     });
     expect(notificationGroup).toBeDefined();
+  });
+
+  it('watches the web service\'s running tasks from the ECS cluster\'s integration host, in the role the integration gives it', () => {
+    const { clusterAlert, webAlerts, mackerel } = stacks.service;
+    const ecsRole = stacks.service.resolve(mackerel.roles.ecs.fullName);
+    template.hasResourceProperties(_RESOURCE_TYPES.MONITOR, {
+      type: 'host', name: 'shop-web running tasks', metric: 'ecs.running_task.shop-web.count', operator: '<', warning: 2, duration: 10, scopes: [ecsRole],
+    });
+    template.hasResourceProperties(_RESOURCE_TYPES.AWS_INTEGRATION, { services: Match.objectLike({ ECSCluster: { enable: true, role: ecsRole } }) });
+    template.hasResourceProperties('AWS::ECS::Service', { ServiceName: 'shop-web' });
+    template.hasResourceProperties(_RESOURCE_TYPES.NOTIFICATION_GROUP, {
+      name: 'shop-ops',
+      monitors: [...webAlerts.monitors, clusterAlert].map((m) => ({ id: stacks.service.resolve(m.monitorId), skipDefault: false })),
+    });
   });
 
   it('matches the whole-template snapshot', () => {
