@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { cli, readState, workDir } from './_fixture';
 import { buildExample, ExampleOptions } from '../../examples/fargate/example';
 import { ROLE } from '../../examples/fargate/roles';
-import { MackerelEmulator, startEmulator } from '../../src/emulator';
+import { MackerelEmulator, readEmulatorState, startEmulator } from '../../src/emulator';
 
 let emulator: MackerelEmulator;
 beforeAll(async () => {
@@ -134,6 +134,37 @@ describe('the example app against the emulator', () => {
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/drift/i);
     expect(run.out).toMatch(/memo/);
+  });
+});
+
+describe('the main job: the example against an emulator of its own, run after run', () => {
+  test('create, unchanged, a changed example updates, destroy empties it', async () => {
+    const dir = workDir();
+    const run = async (assembly: string, ...extra: string[]) => cli(['apply', assembly, '--emulator', ...extra], {}, dir);
+    const saved = () => readEmulatorState(join(dir, '.mackerel-state.emulator.data.json'))!;
+
+    let assembly = synthExample(dir);
+    let result = await run(assembly);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Done: 18 created\.$/m);
+    expect(result.out).toMatch(/^In Mackerel: .*5 Monitor, 1 NotificationGroup, 1 Downtime\.$/m);
+
+    result = await run(assembly);
+    expect(result.out).toMatch(/^Done: 18 unchanged\.$/m);
+
+    assembly = synthExample(dir, { integrateLoadBalancer: false, maintenanceMinutes: 90 });
+    result = await run(assembly);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/updated\s+AwsIntegration/);
+    expect(result.out).toMatch(/updated\s+Downtime/);
+    expect(result.out).toMatch(/^Done: 2 updated, 16 unchanged\.$/m);
+    expect(saved().downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 90 }]);
+
+    result = await run(assembly, '--destroy');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Done: 18 deleted\./m);
+    const left = saved();
+    expect([left.services, left.monitors, left.channels, left.downtimes, left.awsIntegrations]).toEqual([[], [], [], [], []]);
   });
 });
 
