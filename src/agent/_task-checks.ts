@@ -56,6 +56,8 @@ function checkMemory(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDe
   if (taskMiB === undefined || Token.isUnresolved(agentMiB)) return undefined;
   let reserved = 0;
   for (const container of others) {
+    // Rendering a container costs as much as the rest of the checks: skip those that set no memory.
+    if (!container.memoryLimitSpecified) continue;
     const rendered = container.renderContainerDefinition();
     const limit = toMiB(stack.resolve(rendered.memory ?? rendered.memoryReservation));
     if (limit === undefined && (rendered.memory ?? rendered.memoryReservation) !== undefined) return undefined;
