@@ -110,6 +110,9 @@ function headers(o: Json): unknown[] | undefined {
     str(h, 'name', { required: true });
     if (typeof h.value !== 'string') throw badRequest('headers: value must be a string');
   }
+  const names = (list ?? []).map((h) => (h as Json).name as string);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw badRequest(`headers: ${JSON.stringify(repeated)} is given more than once`);
   return list;
 }
 

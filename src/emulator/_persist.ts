@@ -51,8 +51,8 @@ export function writeEmulatorState(file: string, state: EmulatorState): void {
 
 /**
  * True when the state holds no object but the organization's default notification group.
- * Issued external IDs do not count: Mackerel has no call to delete one, and a later
- * integration may still name it.
+ * Issued external IDs that no integration used yet do not count: Mackerel has no call to delete
+ * one, and a later integration may still name it.
  */
 export function isEmptyState(state: EmulatorState): boolean {
   return JSON.stringify({ ...state, externalIds: [] }) === JSON.stringify(emptyState());

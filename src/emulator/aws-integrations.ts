@@ -31,7 +31,7 @@ function checkCredentials(store: Store, c: Json): void {
   if (!byRole) return;
   if (!(has('roleArn') && has('externalId'))) throw badRequest('roleArn and externalId must be given together');
   if (!ROLE_ARN.test(c.roleArn as string)) throw badRequest(`roleArn ${JSON.stringify(c.roleArn)} is not an ARN of an IAM role`);
-  if (!store.state.externalIds.includes(c.externalId as string)) throw badRequest(`externalId ${JSON.stringify(c.externalId)} was not issued for this organization`);
+  if (!store.state.externalIds.includes(c.externalId as string)) throw badRequest(`externalId ${JSON.stringify(c.externalId)} was not issued for this organization, or every integration that used it was deleted`);
 }
 
 /** Validates a body; `old` is the integration a PUT updates (its credentials stay when omitted). */
@@ -85,6 +85,12 @@ export function awsIntegrationRoutes(store: Store): Route[] {
     route('DELETE', '/aws-integrations/:id', ({ params }) => {
       const integration = integrationOf(store, params.id);
       replaceIn(list(), integration);
+      // An external ID stops being reusable once every integration that used it is deleted.
+      const externalId = integration.externalId;
+      const issued = store.state.externalIds;
+      if (typeof externalId === 'string' && !list().some((other) => other.externalId === externalId) && issued.includes(externalId)) {
+        issued.splice(issued.indexOf(externalId), 1);
+      }
       return view(integration);
     }),
     route('POST', '/aws-integrations-external-id', () => {

@@ -30,7 +30,10 @@ function mentions(o: Json): Json {
   if (!given(o, 'mentions')) return {};
   const m = object(o.mentions, 'mentions');
   onlyFields(m, MENTIONS, 'mentions');
-  for (const key of Object.keys(m)) str(m, key, { nonEmpty: true });
+  for (const key of Object.keys(m)) {
+    if (m[key] === null) throw badRequest(`mentions.${key} must be a non-empty string`);
+    str(m, key, { nonEmpty: true });
+  }
   return { ...m };
 }
 

@@ -33,8 +33,9 @@ function replaceMonitor(store: Store, id: string, body: unknown): Json {
     // Documented for `metric`; a service monitor's `service` is treated as part of its target too.
     throw badRequest('cannot change target.');
   }
-  if (o.alertStatusOnGone === undefined && old.alertStatusOnGone !== undefined) next.alertStatusOnGone = old.alertStatusOnGone;
-  if (o.headers === undefined && old.headers !== undefined) next.headers = old.headers;
+  // null is "not given" here as everywhere in the emulator; only [] clears the headers.
+  if (o.alertStatusOnGone == null && old.alertStatusOnGone !== undefined) next.alertStatusOnGone = old.alertStatusOnGone;
+  if (o.headers == null && old.headers !== undefined) next.headers = old.headers;
   const stored = { id, ...next };
   const monitors = store.state.monitors;
   monitors[monitors.indexOf(old)] = stored;

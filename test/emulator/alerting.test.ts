@@ -52,6 +52,7 @@ describe('channels', () => {
     ['a webhook url that is not a URL', variant(WEBHOOK, { url: 'hooks' }), /is not an http or https URL/],
     ['a mention key other than ok/warning/critical', variant(SLACK, { mentions: { unknown: '@here' } }), /unknown is not a field of mentions/],
     ['an empty mention', variant(SLACK, { mentions: { ok: '' } }), /ok must not be empty/],
+    ['a null mention', variant(SLACK, { mentions: { ok: null } }), /mentions.ok must be a non-empty string/],
     ['mentions on a webhook channel', variant(WEBHOOK, { mentions: { ok: 'x' } }), /mentions is not a field of a webhook channel/],
     ['a non-boolean addToDefaultNotificationGroup', variant(EMAIL, { addToDefaultNotificationGroup: 'yes' }), /addToDefaultNotificationGroup must be a boolean/],
   ];

@@ -37,6 +37,18 @@ describe('external IDs', () => {
     expect(env.emulator.state().externalIds).toEqual([externalId, second]);
   });
 
+  test('an external ID stops being usable once every integration that used it is deleted', async () => {
+    const first = ok(await env.call('POST', '/api/v0/aws-integrations', integration()));
+    const second = ok(await env.call('POST', '/api/v0/aws-integrations', integration({ name: 'second' })));
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${first.id}`));
+    // still used by the second: reusable
+    const third = ok(await env.call('POST', '/api/v0/aws-integrations', integration({ name: 'third' })));
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${second.id}`));
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${third.id}`));
+    expectError(await env.call('POST', '/api/v0/aws-integrations', integration()), 400, /every integration that used it was deleted/);
+    expect(env.emulator.state().externalIds).toEqual([]);
+  });
+
   test('a read key cannot issue one', async () => {
     expectError(await env.read('POST', '/api/v0/aws-integrations-external-id'), 403, /read-only/);
   });

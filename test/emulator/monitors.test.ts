@@ -128,6 +128,7 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   ['an external monitor on a missing service', 'external', { service: 'store' }, /service "store" is not found/],
   ['a dualstack other than ipv4/ipv6/auto', 'external', { dualstack: 'both' }, /dualstack must be one of ipv4, ipv6, auto/],
   ['headers that are not name/value objects', 'external', { headers: [{ name: 'X' }] }, /headers: value must be a string/],
+  ['a header name given twice', 'external', { headers: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, /headers: "A" is given more than once/],
   ['a non-boolean followRedirect', 'external', { followRedirect: 'true' }, /followRedirect must be a boolean/],
   // expression
   ['an expression monitor without expression', 'expression', { expression: undefined }, /^expression is required$/],
@@ -197,10 +198,16 @@ describe('PUT replaces the whole monitor', () => {
     expect(ok(await env.call('PUT', `/api/v0/monitors/${id}`, VALID.connectivity))).toMatchObject({ alertStatusOnGone: 'WARNING' });
   });
 
+  test('alertStatusOnGone: null is "not given" too, and keeps the value', async () => {
+    const { id } = await create(variant('connectivity', { alertStatusOnGone: 'WARNING' }));
+    expect(ok(await env.call('PUT', `/api/v0/monitors/${id}`, variant('connectivity', { alertStatusOnGone: null })))).toMatchObject({ alertStatusOnGone: 'WARNING' });
+  });
+
   test('headers are kept when omitted and cleared by []', async () => {
     const headers = [{ name: 'X-Test', value: '1' }];
     const { id } = await create(variant('external', { headers }));
     expect(ok(await env.call('PUT', `/api/v0/monitors/${id}`, VALID.external))).toMatchObject({ headers });
+    expect(ok(await env.call('PUT', `/api/v0/monitors/${id}`, variant('external', { headers: null })))).toMatchObject({ headers });
     expect(ok(await env.call('PUT', `/api/v0/monitors/${id}`, variant('external', { headers: [] })))).toMatchObject({ headers: [] });
   });
 

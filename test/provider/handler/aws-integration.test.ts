@@ -74,15 +74,25 @@ describe('Custom::MackerelAwsIntegration', () => {
     expect(bodyOf(writes(env.emulator, from)[0])).toMatchObject({ roleArn: 'arn:aws:iam::123456789012:role/mackerel2', externalId });
   });
 
-  test('an integration deleted outside the stack is re-created by the next update', async () => {
+  test('an integration deleted outside the stack is re-created by the next update while its external ID is still in use', async () => {
     const integration = new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws');
     const { PhysicalResourceId: id } = await integration.create(props);
+    // another integration of the organization keeps the external ID usable
+    await new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Other').create({ ...props, name: 'other' });
     await api(env.emulator, 'DELETE', `/api/v0/aws-integrations/${id}`);
 
     const result = await integration.update({ ...props, memo: 'back' });
 
     expect(result.PhysicalResourceId).not.toBe(id);
     expect(await integrationInMackerel(result.PhysicalResourceId)).toMatchObject({ memo: 'back', roleArn: props.roleArn });
+  });
+
+  test('once the last integration using the external ID is deleted outside the stack, the update fails with Mackerel\'s message', async () => {
+    const integration = new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws');
+    const { PhysicalResourceId: id } = await integration.create(props);
+    await api(env.emulator, 'DELETE', `/api/v0/aws-integrations/${id}`);
+
+    await expect(integration.update({ ...props, memo: 'back' })).rejects.toThrow(/every integration that used it was deleted/);
   });
 
   describe('a role IAM has not propagated yet', () => {
