@@ -15,9 +15,14 @@ export interface _ApiOptions {
   readonly timeoutMs?: number;
 }
 
+/** Keys shorter than this are not scrubbed. */
+const MIN_KEY_LENGTH = 6;
+
 /** Removes the key from a text, in the forms it may take. @internal */
 export function _scrubKey(text: string, apiKey: string): string {
-  if (apiKey.length === 0) return text;
+  // As in the handler: a real key is 44 characters, and blanking a very short one everywhere
+  // would garble every message (an "x" key turned a URL into http://none****istent.invalid/).
+  if (apiKey.length < MIN_KEY_LENGTH) return text;
   let out = text;
   for (const form of [apiKey, encodeURIComponent(apiKey), JSON.stringify(apiKey).slice(1, -1)]) out = out.split(form).join('****');
   return out;

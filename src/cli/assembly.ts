@@ -65,7 +65,8 @@ function readJson(file: string, shown: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new _CliError(`${shown} is not readable JSON (${(e as Error).message})`);
+    // Node's JSON message quotes the text around the error, newlines included; errors are one line.
+    throw new _CliError(`${shown} is not readable JSON (${(e as Error).message.replace(/\s*\n\s*/g, ' ')})`);
   }
 }
 

@@ -3,6 +3,7 @@
  * so that a second apply updates what the first created and `--destroy` empties it, as against a
  * long-running emulator or a real organization.
  */
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { _CliError } from './errors';
 import { isEmptyState, MackerelEmulator, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
@@ -38,6 +39,12 @@ export async function _startLocalEmulator(file: string): Promise<_LocalEmulator>
     state = readEmulatorState(file);
   } catch (e) {
     throw new _CliError((e as Error).message);
+  }
+  // Fail before applying anything, not when the objects are first saved.
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch (e) {
+    throw new _CliError(`cannot keep the emulator's objects in ${file} (${(e as Error).message}); check --emulator-state`);
   }
   const emulator = await startEmulator({ port: 0, state });
   return {

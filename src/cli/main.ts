@@ -93,6 +93,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     if (!notices.has(m)) io.err(`notice: ${m}`);
     notices.add(m);
   };
+  let failed = false;
   try {
     const outcomes = await _apply({
       app,
@@ -117,10 +118,18 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     if (local) io.out(`The emulator's objects are saved in ${local.file}; ${isEmptyState(local.emulator.state()) ? 'it holds none now' : 'the next --emulator run continues from them'}.`);
     return 0;
   } catch (e) {
+    failed = true;
     throw new _CliError(`${(e as Error).message.split('\n')[0]}; what succeeded is saved in ${file}, run apply again to finish`);
   } finally {
     // Also what a failed operation left in the emulator, as a real organization would keep it.
-    local?.save();
+    // A save that fails must not hide why the apply failed; after a good apply it is the error.
+    try {
+      local?.save();
+    } catch (e) {
+      const why = `could not save the emulator's objects to ${local?.file} (${(e as Error).message})`;
+      if (!failed) throw new _CliError(why);
+      io.err(`cdk-mackerel: ${why}`);
+    }
   }
 }
 
@@ -154,7 +163,15 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
 }
 
 async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): Promise<number> {
-  const emulator = await startEmulator({ port: args.port, host: args.host });
+  let emulator;
+  try {
+    emulator = await startEmulator({ port: args.port, host: args.host });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new _CliError(`port ${args.port} on ${args.host ?? '127.0.0.1'} is in use; pick another with --port (0 picks a free one)`);
+    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') throw new _CliError(`--host ${args.host} is not an address of this machine; expected e.g. 127.0.0.1`);
+    throw e;
+  }
   // The emulator's own fake key: printing it is harmless and lets apply and diff call it.
   out(`Mackerel API emulator listening on ${emulator.url}`);
   out(`API key (read+write): ${emulator.apiKey}`);
@@ -177,6 +194,9 @@ function normalizeBase(base: string): string {
     url = new URL(base);
   } catch {
     throw new _CliError(`--api-base ${JSON.stringify(base)} is not a URL; expected e.g. https://api.mackerelio.com/`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new _CliError(`--api-base ${JSON.stringify(base)} is not an http or https URL; expected e.g. https://api.mackerelio.com/`);
   }
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }

@@ -84,6 +84,36 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /belongs to https:\/\/api\.mackerelio\.com\/, not http/);
   });
 
+  test('a state file that is JSON but damaged is refused before anything is sent', async () => {
+    const dir = workDir();
+    const state = join(dir, 's.json');
+    const before = emulator.requests().filter((r) => r.method !== 'GET').length;
+    writeFileSync(state, JSON.stringify({ version: 1, stacks: { Shop: {} } }));
+    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]),
+      /state file \S+s\.json is damaged: stacks\.Shop needs a stackId string and a resources object; fix or remove it/);
+    writeFileSync(state, JSON.stringify({ version: 1, stacks: { Shop: { stackId: 'x', resources: { X: null } } } }));
+    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /is damaged: stacks\.Shop\.resources\.X is not an object/);
+    writeFileSync(state, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [{ stackName: 'Shop' }] }));
+    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list/);
+    expect(emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
+  });
+
+  test('an API base that is not http or https', async () => {
+    expectError(await cli(['diff', assembly, '--api-base', 'ftp://x/']), /--api-base "ftp:\/\/x\/" is not an http or https URL/);
+  });
+
+  test('a very short key is not blanked inside other text', async () => {
+    const run = await cli(['diff', assembly, '--api-base', 'http://nonexistent.invalid/'], { MACKEREL_APIKEY: 'x' });
+    expectError(run, /cannot reach the Mackerel API at http:\/\/nonexistent\.invalid\//);
+  });
+
+  test('a template that is not JSON: the whole parser message on one line', async () => {
+    const dir = workDir();
+    writeFileSync(join(dir, 'config.json'), 'plugin:\n  metrics: {}\n');
+    const run = await cli(['apply', join(dir, 'config.json'), '--api-base', emulator.url]);
+    expectError(run, /config\.json is not readable JSON \(Unexpected token .*\)$/);
+  });
+
   test('bad arguments', async () => {
     expectError(await cli(['plan', assembly]), /unknown command "plan"; expected apply, diff or emulator/);
     expectError(await cli(['apply']), /apply needs a cloud assembly directory/);
@@ -121,6 +151,19 @@ describe('the emulator for one run and the emulator command', () => {
     expectError(await cli(['apply', assembly, ...args]), /emulator state \S+e\.json is refused: monitors must be a list of objects with an id; remove it/);
     writeFileSync(data, '{');
     expectError(await cli(['diff', assembly, ...args]), /emulator state \S+e\.json is not readable JSON/);
+  });
+
+  test('an --emulator-state that cannot be written is refused before anything is applied', async () => {
+    const dir = workDir();
+    writeFileSync(join(dir, 'file'), '');
+    const run = await cli(['apply', assembly, '--emulator', '--emulator-state', join(dir, 'file', 'e.json'), '--state', join(dir, 's.json')]);
+    expectError(run, /cannot keep the emulator's objects in \S+e\.json \(.*\); check --emulator-state/);
+    expect(run.out).not.toMatch(/created/);
+  });
+
+  test('emulator on a port in use says so', async () => {
+    const run = await cli(['emulator', '--port', String(new URL(emulator.url).port)]);
+    expectError(run, /port \d+ on 127\.0\.0\.1 is in use; pick another with --port/);
   });
 
   test('emulator prints its URL and key and serves until stopped', async () => {

@@ -81,7 +81,7 @@ async function exchange(
 ): Promise<{ value: unknown } | Failure> {
   const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeftMs);
   if (timeoutMs <= 0) {
-    return { error: new MackerelApiError(method, path, undefined, 'no time left before the Lambda times out'), retryable: false };
+    return { error: new MackerelApiError(method, path, undefined, 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)'), retryable: false };
   }
   let response: Response;
   let text: string;

@@ -164,7 +164,7 @@ describe('createClient', () => {
 
       const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
 
-      expect(error.message).toBe('GET /api/v0/org: no response: no time left before the Lambda times out');
+      expect(error.message).toBe('GET /api/v0/org: no response: no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)');
       expect(requests()).toHaveLength(0);
     });
   });
