@@ -49,6 +49,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   const containerName = options.containerName ?? _DEFAULT_CONTAINER_NAME;
   const ignoreContainer = options.ignoreContainer ?? `\\A${escapeRegExp(containerName)}\\z`;
   const image = options.image ?? (_hasPlugins(options.config) ? MackerelAgentImage.DEFAULT_PLUGINS : MackerelAgentImage.DEFAULT);
+  checkManagedInstances(scope, taskDefinition, image);
   const memoryLimitMiB = options.memoryLimitMiB ?? _DEFAULT_MEMORY_LIMIT_MIB;
 
   const container = new ecs.ContainerDefinition(scope, 'Container', {
@@ -99,6 +100,14 @@ function checkTaskDefinition(scope: IConstruct, taskDefinition: ecs.TaskDefiniti
     _fail(scope, 'taskDefinition.runtimePlatform.operatingSystemFamily', family, 'is not supported by the Mackerel container agent',
       'a Linux task definition (LINUX or no runtimePlatform)');
   }
+}
+
+/** Before v0.13.0 the agent exits on Managed Instances ("unknown execution env"), leaving tasks unmonitored. */
+function checkManagedInstances(scope: IConstruct, taskDefinition: ecs.TaskDefinition, image: MackerelAgentImage): void {
+  const version = image._version();
+  if (!taskDefinition.isManagedInstancesCompatible || !version || !(version[0] === 0 && version[1] < 13)) return;
+  _fail(scope, 'image', image.imageName, 'cannot run on ECS Managed Instances: agents before v0.13.0 exit with "unknown execution env"',
+    'an image of v0.13.0 or later, such as MackerelAgentImage.DEFAULT');
 }
 
 /** Only values the user set are written; an unset variable leaves the agent's own default. */

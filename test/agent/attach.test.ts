@@ -271,6 +271,9 @@ describe('task definitions of every kind', () => {
     ['EC2 host', (s) => new ecs.Ec2TaskDefinition(s, 'Task', { networkMode: ecs.NetworkMode.HOST })],
     ['EC2 awsvpc', (s) => new ecs.Ec2TaskDefinition(s, 'Task', { networkMode: ecs.NetworkMode.AWS_VPC })],
     ['External', (s) => new ecs.ExternalTaskDefinition(s, 'Task')],
+    ['Managed Instances', (s) => new ecs.TaskDefinition(s, 'Task', {
+      compatibility: ecs.Compatibility.MANAGED_INSTANCES, networkMode: ecs.NetworkMode.AWS_VPC, cpu: '1024', memoryMiB: '2048',
+    })],
     ['Fargate ARM64', (s) => new ecs.FargateTaskDefinition(s, 'Task', {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     })],
@@ -284,5 +287,22 @@ describe('task definitions of every kind', () => {
     expect(environmentOf(rendered).MACKEREL_CONTAINER_PLATFORM).toBe('ecs');
     expect(rendered.Secrets[0].Name).toBe('MACKEREL_APIKEY');
     expect(containerNamed(taskDefinition, 'app').DependsOn).toEqual([{ ContainerName: AGENT, Condition: 'START' }]);
+  });
+
+  test('Managed Instances with an agent before v0.13.0 is rejected: it would exit with "unknown execution env"', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.TaskDefinition(stack, 'Task', {
+      compatibility: ecs.Compatibility.EC2_AND_MANAGED_INSTANCES, networkMode: ecs.NetworkMode.AWS_VPC, cpu: '1024', memoryMiB: '2048',
+    });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.of('v0.12.1') }))
+      .toThrow(/^Stack\/Agent: image "public\.ecr\.aws\/mackerel\/mackerel-container-agent:v0\.12\.1" cannot run on ECS Managed Instances.*expected an image of v0\.13\.0 or later/);
+  });
+
+  test('an older agent stays allowed where Managed Instances is not a launch type', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.of('v0.12.1') })).not.toThrow();
   });
 });

@@ -59,15 +59,20 @@ describe('MackerelInstrumentation: task definition kinds', () => {
     Template.fromStack(stack).resourceCountIs('AWS::ECS::TaskDefinition', 1);
   });
 
-  test('EC2 and External task definitions get the agent', () => {
+  test('EC2, External and Managed Instances task definitions get the agent', () => {
     const { app, stack, apiKey } = setup();
     const ec2Task = new ecs.Ec2TaskDefinition(stack, 'Ec2Task');
     ec2Task.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
     const external = new ecs.ExternalTaskDefinition(stack, 'ExternalTask');
     external.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    const managed = new ecs.TaskDefinition(stack, 'ManagedTask', {
+      compatibility: ecs.Compatibility.MANAGED_INSTANCES, networkMode: ecs.NetworkMode.AWS_VPC, cpu: '1024', memoryMiB: '2048',
+    });
+    managed.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
     instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
     expect(agentCount(ec2Task)).toBe(1);
     expect(agentCount(external)).toBe(1);
+    expect(agentCount(managed)).toBe(1);
   });
 
   test('ecs-patterns ALB and NLB Fargate services get the agent once each', () => {
