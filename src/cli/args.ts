@@ -27,7 +27,10 @@ export interface _Args {
 export const _USAGE = `Usage:
   cdk-mackerel apply <cdk.out | template.json> [options]   create, update or delete the Mackerel objects of the app
   cdk-mackerel diff  <cdk.out | template.json> [options]   show what apply would change, and drift; exit 0 none, 1 some, 2 error
-  cdk-mackerel emulator [--port 4321] [--host 127.0.0.1]   run a local Mackerel API emulator
+  cdk-mackerel emulator [--port 4321] [--host 127.0.0.1] [--emulator-state FILE]
+                                                           run a local Mackerel API emulator; with --emulator-state
+                                                           it starts from the objects in FILE and saves them there
+                                                           when stopped (Ctrl-C)
 
 Options of apply and diff:
   --api-base URL   Mackerel API base (default ${_DEFAULT_API_BASE}, the emulator of \`cdk-mackerel emulator\`;
@@ -79,7 +82,7 @@ export function _parseArgs(argv: readonly string[]): _Args {
   if (command !== 'apply' && values.destroy) throw new _CliError('--destroy is an option of apply only');
   if (command === 'emulator' && values.emulator) throw new _CliError('--emulator is an option of apply and diff');
   if (values.emulator && values['api-base']) throw new _CliError('--emulator starts its own API; it cannot be combined with --api-base');
-  if (values['emulator-state'] && !values.emulator) throw new _CliError('--emulator-state is the file of an emulator started with --emulator; pass --emulator too');
+  if (values['emulator-state'] && !values.emulator && command !== 'emulator') throw new _CliError('--emulator-state is the file of an emulator started with --emulator; pass --emulator too');
   return { ...defaults(command, values), path };
 }
 

@@ -2,9 +2,9 @@
  * The `cdk-mackerel` command: apply, diff and emulator. Errors are one line on stderr with exit
  * code 2; every line printed has the API key scrubbed out.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_EMULATOR_API_KEY, isEmptyState, startEmulator } from '../emulator';
+import { DEFAULT_EMULATOR_API_KEY, isEmptyState, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
 import { _createGet, _preflight, _scrubKey } from './api';
 import { _apply } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
@@ -163,9 +163,16 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
 }
 
 async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): Promise<number> {
+  const file = args.emulatorState ? resolve(io.cwd, args.emulatorState) : undefined;
+  let state;
+  try {
+    state = file ? readEmulatorState(file) : undefined;
+  } catch (e) {
+    throw new _CliError((e as Error).message);
+  }
   let emulator;
   try {
-    emulator = await startEmulator({ port: args.port, host: args.host });
+    emulator = await startEmulator({ port: args.port, host: args.host, state });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new _CliError(`port ${args.port} on ${args.host ?? '127.0.0.1'} is in use; pick another with --port (0 picks a free one)`);
@@ -175,6 +182,7 @@ async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): P
   // The emulator's own fake key: printing it is harmless and lets apply and diff call it.
   out(`Mackerel API emulator listening on ${emulator.url}`);
   out(`API key (read+write): ${emulator.apiKey}`);
+  if (file) out(`Objects: ${state ? `those saved in ${file}` : 'none yet'}; saved to ${file} when stopped.`);
   out(`Apply to it with: cdk-mackerel apply cdk.out${emulator.url === _DEFAULT_API_BASE ? '' : ` --api-base ${emulator.url}`}`);
   await new Promise<void>((done) => {
     const stop = () => done();
@@ -184,6 +192,11 @@ async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): P
       process.once('SIGTERM', stop);
     }
   });
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeEmulatorState(file, emulator.state());
+    out(`Saved the emulator's objects to ${file}.`);
+  }
   await emulator.close();
   return 0;
 }

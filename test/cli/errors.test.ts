@@ -166,6 +166,30 @@ describe('the emulator for one run and the emulator command', () => {
     expectError(run, /port \d+ on 127\.0\.0\.1 is in use; pick another with --port/);
   });
 
+  test('emulator --emulator-state starts from the saved objects and saves them when stopped', async () => {
+    const file = join(workDir(), 'objects', 'e.json');
+    const start = async () => {
+      const lines: string[] = [];
+      const stop = new AbortController();
+      const running = _main(['emulator', '--port', '0', '--emulator-state', file], { out: (l) => lines.push(l), err: (l) => lines.push(l), env: {}, cwd: '.', signal: stop.signal });
+      await expect.poll(() => lines.length).toBeGreaterThan(2);
+      const url = /listening on (\S+)/.exec(lines[0])![1];
+      return { lines, url, stop: async () => { stop.abort(); expect(await running).toBe(0); } };
+    };
+    const headers = { 'X-Api-Key': 'emulator-write-key', 'Content-Type': 'application/json' };
+    const first = await start();
+    expect(first.lines[2]).toMatch(/^Objects: none yet; saved to \S+e\.json when stopped\.$/);
+    expect((await fetch(new URL('api/v0/services', first.url), { method: 'POST', headers, body: JSON.stringify({ name: 'kept' }) })).status).toBe(200);
+    await first.stop();
+    expect(first.lines.at(-1)).toMatch(/^Saved the emulator's objects to \S+e\.json\.$/);
+
+    const second = await start();
+    expect(second.lines[2]).toMatch(/^Objects: those saved in \S+e\.json/);
+    const services = await (await fetch(new URL('api/v0/services', second.url), { headers })).json() as { services: Array<{ name: string }> };
+    expect(services.services.map((x) => x.name)).toEqual(['kept']);
+    await second.stop();
+  });
+
   test('emulator prints its URL and key and serves until stopped', async () => {
     const lines: string[] = [];
     const stop = new AbortController();
