@@ -45,11 +45,10 @@ export function _findAgent(taskDefinition: ecs.TaskDefinition): ecs.ContainerDef
  */
 export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, options: MackerelAgentOptions): ecs.ContainerDefinition {
   checkTaskDefinition(scope, taskDefinition);
-  _checkAgentOptions(scope, options, taskDefinition.isFargateCompatible);
+  _checkAgentOptions(scope, options, taskDefinition);
   const containerName = options.containerName ?? _DEFAULT_CONTAINER_NAME;
   const ignoreContainer = options.ignoreContainer ?? `\\A${escapeRegExp(containerName)}\\z`;
   const image = options.image ?? (_hasPlugins(options.config) ? MackerelAgentImage.DEFAULT_PLUGINS : MackerelAgentImage.DEFAULT);
-  checkManagedInstances(scope, taskDefinition, image);
   const memoryLimitMiB = options.memoryLimitMiB ?? _DEFAULT_MEMORY_LIMIT_MIB;
 
   const container = new ecs.ContainerDefinition(scope, 'Container', {
@@ -90,24 +89,26 @@ function checkTaskDefinition(scope: IConstruct, taskDefinition: ecs.TaskDefiniti
     _fail(scope, 'taskDefinition.networkMode', 'none', 'gives the agent no network, so it cannot reach Mackerel or read task metadata',
       'bridge, host or awsvpc');
   }
+  const family = _windowsFamily(taskDefinition);
+  if (family) {
+    _fail(scope, 'taskDefinition.runtimePlatform.operatingSystemFamily', family, 'is not supported by the Mackerel container agent',
+      'a Linux task definition (LINUX or no runtimePlatform)');
+  }
+}
+
+/**
+ * The task definition's Windows operating system family, if it has one: the agent runs on Linux
+ * only. Read by the construct (an error) and the Aspect (a warning).
+ * @internal
+ */
+export function _windowsFamily(taskDefinition: ecs.TaskDefinition): string | undefined {
   const raw = (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).runtimePlatform;
   // Resolving goes through aws-cdk-lib's timed resolver; a plain object needs none of it.
   const platform: ecs.CfnTaskDefinition.RuntimePlatformProperty | undefined = Tokenization.isResolvable(raw)
     ? Stack.of(taskDefinition).resolve(raw)
     : raw;
   const family = platform?.operatingSystemFamily;
-  if (typeof family === 'string' && family.startsWith('WINDOWS')) {
-    _fail(scope, 'taskDefinition.runtimePlatform.operatingSystemFamily', family, 'is not supported by the Mackerel container agent',
-      'a Linux task definition (LINUX or no runtimePlatform)');
-  }
-}
-
-/** Before v0.13.0 the agent exits on Managed Instances ("unknown execution env"), leaving tasks unmonitored. */
-function checkManagedInstances(scope: IConstruct, taskDefinition: ecs.TaskDefinition, image: MackerelAgentImage): void {
-  const version = image._version();
-  if (!taskDefinition.isManagedInstancesCompatible || !version || !(version[0] === 0 && version[1] < 13)) return;
-  _fail(scope, 'image', image.imageName, 'cannot run on ECS Managed Instances: agents before v0.13.0 exit with "unknown execution env"',
-    'an image of v0.13.0 or later, such as MackerelAgentImage.DEFAULT');
+  return typeof family === 'string' && family.startsWith('WINDOWS') ? family : undefined;
 }
 
 /** Only values the user set are written; an unset variable leaves the agent's own default. */

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
 import { _fail } from '../_validation';
@@ -14,7 +15,8 @@ const FARGATE_MAX_STOP_SECONDS = 120;
  * Checks that depend on the task's other containers are registered by `_attach` instead.
  * @internal
  */
-export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOptions, fargate: boolean): void {
+export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOptions, taskDefinition: ecs.TaskDefinition): void {
+  const fargate = taskDefinition.isFargateCompatible;
   (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
   checkContainerName(scope, options.containerName);
   checkEnum(scope, 'hostStatusOnStart', options.hostStatusOnStart, MackerelHostStatus);
@@ -29,7 +31,7 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   checkUrl(scope, 'httpProxy', options.httpProxy);
   checkUrl(scope, 'httpsProxy', options.httpsProxy);
   (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
-  checkImageSupports(scope, options);
+  checkImageSupports(scope, options, taskDefinition.isManagedInstancesCompatible);
 }
 
 function checkContainerName(scope: IConstruct, name: string | undefined): void {
@@ -109,11 +111,16 @@ function checkNoProxyEntry(scope: IConstruct, property: string, value: string): 
 }
 
 /** Settings that older agents silently ignore are errors when the image names such a release. */
-function checkImageSupports(scope: IConstruct, options: MackerelAgentOptions): void {
+function checkImageSupports(scope: IConstruct, options: MackerelAgentOptions, managedInstances: boolean): void {
   const image = options.image ?? MackerelAgentImage.DEFAULT;
   const version = image._version();
   if (!version) return;
   const older = (minor: number) => version[0] === 0 && version[1] < minor;
+  // Before v0.13.0 the agent exits on Managed Instances ("unknown execution env"), leaving tasks unmonitored.
+  if (managedInstances && older(13)) {
+    _fail(scope, 'image', image.imageName, 'cannot run on ECS Managed Instances: agents before v0.13.0 exit with "unknown execution env"',
+      'an image of v0.13.0 or later, such as MackerelAgentImage.DEFAULT');
+  }
   if (options.hostIdStore !== undefined && older(12)) {
     _fail(scope, 'hostIdStore', options.hostIdStore, `needs agent v0.12.0 or later, but the image is ${image.imageName}`,
       'an image of v0.12.0 or later, or no hostIdStore');

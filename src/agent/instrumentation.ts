@@ -3,7 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
 import { _info } from '../_validation';
-import { _findAgent } from './_attach';
+import { _findAgent, _windowsFamily } from './_attach';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
@@ -213,10 +213,8 @@ function unsupportedReason(taskDefinition: ecs.TaskDefinition): string | undefin
   if (taskDefinition.networkMode === ecs.NetworkMode.NONE) {
     return 'its network mode is none, so the agent could not reach Mackerel';
   }
-  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-  const platform = Stack.of(taskDefinition).resolve(cfn.runtimePlatform) as ecs.CfnTaskDefinition.RuntimePlatformProperty | undefined;
-  const family = platform?.operatingSystemFamily;
-  if (typeof family === 'string' && family.startsWith('WINDOWS')) {
+  const family = _windowsFamily(taskDefinition);
+  if (family) {
     return `its operating system family ${family} is not supported by the Mackerel container agent`;
   }
   return undefined;
