@@ -8,6 +8,7 @@ import { _App } from './assembly';
 import { _LiveObject, _readLive } from './live';
 import { _Environment, _StackPlan, _planStack, _sameJson } from './plan';
 import { _StateFile, _StateResource } from './state';
+import { _isObject } from '../_json';
 
 /** One field that differs; `old`/`new` undefined means absent. @internal */
 export interface _FieldChange {
@@ -32,15 +33,11 @@ export const _KNOWN_AFTER_APPLY = (what: string) => `(known after apply: ${what}
 
 /** Field-by-field changes between two JSON values; objects are walked, lists compared whole. @internal */
 export function _fieldChanges(old: unknown, now: unknown, prefix = ''): _FieldChange[] {
-  if (isObject(old) && isObject(now)) {
+  if (_isObject(old) && _isObject(now)) {
     const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])].sort();
     return keys.flatMap((k) => _fieldChanges(old[k], now[k], prefix ? `${prefix}.${k}` : k));
   }
   return _sameJson(old, now) ? [] : [{ field: prefix || '(value)', old, new: now }];
-}
-
-function isObject(v: unknown): v is { [key: string]: unknown } {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Fields whose change makes the handler replace the object (mackerel-api.md section 8; _properties.ts). @internal */
@@ -122,7 +119,7 @@ function readBackDefaults(type: string, applied: { readonly [key: string]: unkno
 function driftField(path: string, applied: unknown, live: unknown): _FieldChange[] {
   if (typeof applied === 'string' && applied.startsWith('{{resolve:')) return [];
   if (applied === undefined && isEmpty(live)) return [];
-  if (isObject(applied) && isObject(live)) {
+  if (_isObject(applied) && _isObject(live)) {
     const keys = [...new Set([...Object.keys(applied), ...Object.keys(live)])].sort();
     return keys.flatMap((k) => driftField(`${path}.${k}`, applied[k], live[k]));
   }
@@ -131,13 +128,13 @@ function driftField(path: string, applied: unknown, live: unknown): _FieldChange
 }
 
 function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || v === '' || v === 'false' || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+  return v === undefined || v === null || v === '' || v === 'false' || (Array.isArray(v) && v.length === 0) || (_isObject(v) && Object.keys(v).length === 0);
 }
 
 /** Inside lists of objects, empty server-added fields are dropped before comparing. */
 function dropEmpty(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(dropEmpty);
-  if (isObject(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => !isEmpty(x)).map(([k, x]) => [k, dropEmpty(x)]));
+  if (_isObject(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => !isEmpty(x)).map(([k, x]) => [k, dropEmpty(x)]));
   return v;
 }
 
@@ -154,7 +151,7 @@ function normalize(field: string, value: unknown): unknown {
 
 function stringify(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stringify);
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringify(v)]));
+  if (_isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringify(v)]));
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
 }
 

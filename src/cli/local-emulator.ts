@@ -32,8 +32,14 @@ export function _emulatorBase(stateFile: string, dataFile: string): string {
   return `emulator:${relative(dirname(stateFile), dataFile)}`;
 }
 
-/** Starts an emulator holding the objects saved in `file` (empty when there is none). @internal */
-export async function _startLocalEmulator(file: string): Promise<_LocalEmulator> {
+/**
+ * Starts an emulator holding the objects saved in `file` (empty when there is none): for one
+ * command on a free port by default, or as `cdk-mackerel emulator --emulator-state` on its own.
+ * @internal
+ */
+export async function _startLocalEmulator(
+  file: string, listen: { readonly port?: number; readonly host?: string } = { port: 0 },
+): Promise<_LocalEmulator> {
   let state;
   try {
     state = readEmulatorState(file);
@@ -46,7 +52,7 @@ export async function _startLocalEmulator(file: string): Promise<_LocalEmulator>
   } catch (e) {
     throw new _CliError(`cannot keep the emulator's objects in ${file} (${(e as Error).message}); check --emulator-state`);
   }
-  const emulator = await startEmulator({ port: 0, state });
+  const emulator = await startEmulator({ ...listen, state });
   return {
     emulator,
     file,

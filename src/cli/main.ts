@@ -2,9 +2,9 @@
  * The `cdk-mackerel` command: apply, diff and emulator. Errors are one line on stderr with exit
  * code 2; every line printed has the API key scrubbed out.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_EMULATOR_API_KEY, isEmptyState, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
+import { DEFAULT_EMULATOR_API_KEY, isEmptyState, MackerelEmulator, startEmulator } from '../emulator';
 import { _createGet, _preflight, _scrubKey } from './api';
 import { _apply } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
@@ -164,15 +164,12 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
 
 async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): Promise<number> {
   const file = args.emulatorState ? resolve(io.cwd, args.emulatorState) : undefined;
-  let state;
+  const listen = { port: args.port, host: args.host };
+  let local: _LocalEmulator | undefined;
+  let emulator: MackerelEmulator;
   try {
-    state = file ? readEmulatorState(file) : undefined;
-  } catch (e) {
-    throw new _CliError((e as Error).message);
-  }
-  let emulator;
-  try {
-    emulator = await startEmulator({ port: args.port, host: args.host, state });
+    local = file ? await _startLocalEmulator(file, listen) : undefined;
+    emulator = local?.emulator ?? await startEmulator(listen);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new _CliError(`port ${args.port} on ${args.host ?? '127.0.0.1'} is in use; pick another with --port (0 picks a free one)`);
@@ -182,7 +179,7 @@ async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): P
   // The emulator's own fake key: printing it is harmless and lets apply and diff call it.
   out(`Mackerel API emulator listening on ${emulator.url}`);
   out(`API key (read+write): ${emulator.apiKey}`);
-  if (file) out(`Objects: ${state ? `those saved in ${file}` : 'none yet'}; saved to ${file} when stopped.`);
+  if (local) out(`Objects: ${local.resumed ? `those saved in ${local.file}` : 'none yet'}; saved to ${local.file} when stopped.`);
   out(`Apply to it with: cdk-mackerel apply cdk.out${emulator.url === _DEFAULT_API_BASE ? '' : ` --api-base ${emulator.url}`}`);
   await new Promise<void>((done) => {
     const stop = () => done();
@@ -192,10 +189,9 @@ async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): P
       process.once('SIGTERM', stop);
     }
   });
-  if (file) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeEmulatorState(file, emulator.state());
-    out(`Saved the emulator's objects to ${file}.`);
+  if (local) {
+    local.save();
+    out(`Saved the emulator's objects to ${local.file}.`);
   }
   await emulator.close();
   return 0;

@@ -3,8 +3,9 @@
  * properties last applied (as the handler received them, strings) and the Data it returned.
  * Saved after every successful operation, so a failed apply leaves what a second apply needs.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { _CliError } from './errors';
+import { _isObject, _writeJsonFile } from '../_json';
 
 /** One applied resource. @internal */
 export interface _StateResource {
@@ -40,13 +41,11 @@ export function _readState(file: string): _StateFile {
   } catch (e) {
     throw new _CliError(`state file ${file} is not readable JSON (${(e as Error).message}); fix or remove it`);
   }
-  if (parsed?.version !== 1 || !isObject(parsed.stacks)) throw new _CliError(`state file ${file} is not a cdk-mackerel state (version 1)`);
+  if (parsed?.version !== 1 || !_isObject(parsed.stacks)) throw new _CliError(`state file ${file} is not a cdk-mackerel state (version 1)`);
   const problem = stateProblem(parsed);
   if (problem) throw new _CliError(`state file ${file} is damaged: ${problem}; fix or remove it (removing it forgets what was applied)`);
   return { ...parsed, pendingDeletes: parsed.pendingDeletes ?? [] };
 }
-
-const isObject = (value: unknown): value is { [key: string]: unknown } => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The first thing in a parsed state that apply could not use, checked whole before anything is
@@ -55,21 +54,21 @@ const isObject = (value: unknown): value is { [key: string]: unknown } => typeof
  */
 function stateProblem(state: _StateFile): string | undefined {
   for (const [stackName, stack] of Object.entries(state.stacks as unknown as { [name: string]: unknown })) {
-    if (!isObject(stack) || typeof stack.stackId !== 'string' || !isObject(stack.resources)) {
+    if (!_isObject(stack) || typeof stack.stackId !== 'string' || !_isObject(stack.resources)) {
       return `stacks.${stackName} needs a stackId string and a resources object`;
     }
     for (const [logicalId, resource] of Object.entries(stack.resources)) {
       const where = `stacks.${stackName}.resources.${logicalId}`;
-      if (!isObject(resource)) return `${where} is not an object`;
+      if (!_isObject(resource)) return `${where} is not an object`;
       if (typeof resource.type !== 'string' || typeof resource.physicalId !== 'string') return `${where} needs type and physicalId strings`;
-      if (!isObject(resource.properties) || !isObject(resource.data)) return `${where} needs properties and data objects`;
+      if (!_isObject(resource.properties) || !_isObject(resource.data)) return `${where} needs properties and data objects`;
       if (resource.dependsOn !== undefined && !(Array.isArray(resource.dependsOn) && resource.dependsOn.every((d) => typeof d === 'string'))) {
         return `${where}.dependsOn is not a list of logical IDs`;
       }
     }
   }
   const pending = (state as { pendingDeletes?: unknown }).pendingDeletes;
-  if (pending !== undefined && !(Array.isArray(pending) && pending.every((p) => isObject(p)
+  if (pending !== undefined && !(Array.isArray(pending) && pending.every((p) => _isObject(p)
     && ['stackName', 'logicalId', 'type', 'physicalId'].every((field) => typeof p[field] === 'string')))) {
     return 'pendingDeletes is not a list of {stackName, logicalId, type, physicalId}';
   }
@@ -88,9 +87,7 @@ export function _fileStore(file: string): _StateStore {
   return {
     state,
     save: () => {
-      const tmp = `${file}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(state, undefined, 2)}\n`);
-      renameSync(tmp, file);
+      _writeJsonFile(file, state);
     },
   };
 }

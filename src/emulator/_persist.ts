@@ -3,23 +3,22 @@
  * the previous one. A file that is not such a state is refused whole: objects half-read from it
  * would let the emulator accept what a real organization never holds.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState } from './_state';
+import { _isObject, _writeJsonFile } from '../_json';
 
 const LISTS = ['monitors', 'channels', 'notificationGroups', 'alertGroupSettings', 'downtimes', 'awsIntegrations'] as const;
 
-const isObject = (v: unknown): v is { [key: string]: unknown } => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Why `value` is not an emulator state, or undefined when it is one. */
 function problem(value: unknown): string | undefined {
-  if (!isObject(value) || value.version !== 1) return 'not an emulator state (version 1)';
+  if (!_isObject(value) || value.version !== 1) return 'not an emulator state (version 1)';
   const services = value.services;
-  if (!Array.isArray(services) || !services.every((s) => isObject(s) && typeof s.name === 'string' && Array.isArray(s.roles) && s.roles.every((r) => isObject(r) && typeof r.name === 'string'))) {
+  if (!Array.isArray(services) || !services.every((s) => _isObject(s) && typeof s.name === 'string' && Array.isArray(s.roles) && s.roles.every((r) => _isObject(r) && typeof r.name === 'string'))) {
     return 'services must be a list of { name, roles: [{ name }] }';
   }
   for (const list of LISTS) {
     const items = value[list];
-    if (!Array.isArray(items) || !items.every((o) => isObject(o) && typeof o.id === 'string')) return `${list} must be a list of objects with an id`;
+    if (!Array.isArray(items) || !items.every((o) => _isObject(o) && typeof o.id === 'string')) return `${list} must be a list of objects with an id`;
   }
   if (!Array.isArray(value.externalIds) || !value.externalIds.every((id) => typeof id === 'string')) return 'externalIds must be a list of strings';
   const groups = value.notificationGroups as { [key: string]: unknown }[];
@@ -44,9 +43,7 @@ export function readEmulatorState(file: string): EmulatorState | undefined {
 
 /** Writes the state atomically (temp file + rename), like the apply state. */
 export function writeEmulatorState(file: string, state: EmulatorState): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ version: 1, ...state }, undefined, 2)}\n`);
-  renameSync(tmp, file);
+  _writeJsonFile(file, { version: 1, ...state });
 }
 
 /**
