@@ -4,10 +4,8 @@
  * would let the emulator accept what a real organization never holds.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState } from './_state';
+import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState, OBJECT_LISTS } from './_state';
 import { _isObject, _writeJsonFile } from '../_json';
-
-const LISTS = ['monitors', 'channels', 'notificationGroups', 'alertGroupSettings', 'downtimes', 'awsIntegrations'] as const;
 
 /** Why `value` is not an emulator state, or undefined when it is one. */
 function problem(value: unknown): string | undefined {
@@ -16,7 +14,7 @@ function problem(value: unknown): string | undefined {
   if (!Array.isArray(services) || !services.every((s) => _isObject(s) && typeof s.name === 'string' && Array.isArray(s.roles) && s.roles.every((r) => _isObject(r) && typeof r.name === 'string'))) {
     return 'services must be a list of { name, roles: [{ name }] }';
   }
-  for (const list of LISTS) {
+  for (const list of OBJECT_LISTS) {
     const items = value[list];
     if (!Array.isArray(items) || !items.every((o) => _isObject(o) && typeof o.id === 'string')) return `${list} must be a list of objects with an id`;
   }

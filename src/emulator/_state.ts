@@ -32,6 +32,9 @@ export interface EmulatorState {
   readonly externalIds: string[];
 }
 
+/** The lists of objects that have an `id`, each in its own ID space of the organization. */
+export const OBJECT_LISTS = ['monitors', 'channels', 'notificationGroups', 'alertGroupSettings', 'downtimes', 'awsIntegrations'] as const;
+
 /** The org's members, the only user IDs an email channel may name. */
 export const EMULATOR_USER_IDS: readonly string[] = ['4tdsuyEpbB7', '4tdsuyF5Lh3'];
 
@@ -69,8 +72,7 @@ export function newId(length = 11): string {
 
 /** Every object ID the state holds. */
 function idsIn(state: EmulatorState): Set<string> {
-  const lists = [state.monitors, state.channels, state.notificationGroups, state.alertGroupSettings, state.downtimes, state.awsIntegrations];
-  return new Set(lists.flatMap((list) => list.map((o) => o.id as string)));
+  return new Set(OBJECT_LISTS.flatMap((list) => state[list].map((o) => o.id as string)));
 }
 
 /**
