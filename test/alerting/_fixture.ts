@@ -1,30 +1,23 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { MackerelApiKey } from '../../src/api-key';
 import { HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelProvider } from '../../src/provider/provider';
-import { MackerelService } from '../../src/service/service';
+import { mackerelStack } from '../monitors/_fixture';
 
 export { logicalIdOf, propertiesOf } from '../monitors/_fixture';
 
 /** A stack with its MackerelProvider, a service `shop`, its role `shop:web` and a CPU monitor. */
 export function alertingStack() {
-  const app = new App();
-  const stack = new Stack(app, 'Stack');
-  const secret = new secretsmanager.Secret(stack, 'ApiKey');
-  const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
-  const shop = new MackerelService(stack, 'Shop', { name: 'shop' });
-  const web = shop.addRole('web');
-  const cpu = new HostMetricMonitor(stack, 'Cpu', {
+  const fixture = mackerelStack();
+  const cpu = new HostMetricMonitor(fixture.stack, 'Cpu', {
     name: 'web cpu',
     metric: 'container-cpu%',
     operator: MonitorOperator.GREATER_THAN,
     warning: 80,
     duration: Duration.minutes(3),
-    scopes: [MonitorScope.fromRole(web)],
+    scopes: [MonitorScope.fromRole(fixture.web)],
   });
-  return { app, stack, provider, shop, web, cpu };
+  return { ...fixture, cpu };
 }
 
 /** The statements of the provider handler's role policy, as in the template. */

@@ -5,10 +5,10 @@
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
-import { MackerelDeployment } from './_deploy';
 import { alertingStack } from './_fixture';
 import { AlertGroupSetting } from '../../src/alerting';
 import { MonitorScope } from '../../src/monitors';
+import { FakeCloudFormation } from '../provider/handler/_fake-cloudformation';
 import { api, normalizeScopes, useEmulator, writes } from '../provider/handler/_harness';
 
 const env = useEmulator();
@@ -27,9 +27,9 @@ async function settingInMackerel(id: string): Promise<{ status: number; body: { 
 describe('AlertGroupSetting against the emulator', () => {
   test('created as written, updated in place (scopes added later, monitors, interval), then deleted', async () => {
     // GIVEN a setting scoped to a role
-    const deployment = new MackerelDeployment();
+    const deployment = new FakeCloudFormation();
     let setting: AlertGroupSetting | undefined;
-    await deployment.deploy(version(({ stack, web }) => {
+    await deployment.apply(version(({ stack, web }) => {
       setting = new AlertGroupSetting(stack, 'Incidents', { name: 'web incidents', scopes: [MonitorScope.fromRole(web)] });
     }));
     const resource = deployment.resourceOf(setting!);
@@ -41,7 +41,7 @@ describe('AlertGroupSetting against the emulator', () => {
 
     // WHEN a service and a monitor are added and a re-notification interval is set
     const from = env.emulator.requests().length;
-    await deployment.deploy(version(({ stack, shop, web, cpu }) => {
+    await deployment.apply(version(({ stack, shop, web, cpu }) => {
       setting = new AlertGroupSetting(stack, 'Incidents', {
         name: 'shop incidents', memo: 'one page per incident', scopes: [MonitorScope.fromRole(web)], notificationInterval: Duration.hours(1),
       });
@@ -57,26 +57,26 @@ describe('AlertGroupSetting against the emulator', () => {
     });
 
     // AND removing it from the app deletes it
-    await deployment.deploy(version(() => undefined));
+    await deployment.apply(version(() => undefined));
     expect((await settingInMackerel(id)).status).toBe(404);
     await deployment.destroy();
   });
 
   test('a setting deleted outside the stack is re-created by the next change, and its delete is a success', async () => {
     // GIVEN a deployed setting deleted by hand
-    const deployment = new MackerelDeployment();
+    const deployment = new FakeCloudFormation();
     const build = (minutes: number) => version(({ stack, cpu }) => {
       new AlertGroupSetting(stack, 'Incidents', { name: 'cpu', monitors: [cpu], notificationInterval: Duration.minutes(minutes) });
     });
     let stack = build(10);
-    await deployment.deploy(stack);
+    await deployment.apply(stack);
     const resource = deployment.resourceOf(stack.node.findChild('Incidents'));
     const first = resource.physicalId!;
     expect((await api(env.emulator, 'DELETE', `/api/v0/alert-group-settings/${first}`)).status).toBe(200);
 
     // WHEN the app changes it
     stack = build(20);
-    await deployment.deploy(stack);
+    await deployment.apply(stack);
 
     // THEN it is created again, under a new ID
     expect(resource.physicalId).not.toBe(first);

@@ -8,7 +8,6 @@ import { App, SecretValue, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { FakeStack } from './_fake-stack';
 import { logicalIdOf } from './_fixture';
 import { ChannelEvent, EmailChannel, SlackChannel, WebhookChannel } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
@@ -16,6 +15,7 @@ import { _RESOURCE_TYPES } from '../../src/provider/_properties';
 import { useAwsClients } from '../../src/provider/handler/aws';
 import { MackerelProvider } from '../../src/provider/provider';
 import { fakeAws } from '../provider/handler/_fake-aws';
+import { FakeCloudFormation } from '../provider/handler/_fake-cloudformation';
 import { api, apiSnapshot, FakeResource, useEmulator } from '../provider/handler/_harness';
 
 const env = useEmulator();
@@ -49,7 +49,7 @@ describe('EmailChannel against the emulator', () => {
   test('created as synthesized, updated in place, deleted, and a second delete (404) succeeds', async () => {
     // GIVEN
     const baseline = await apiSnapshot(env.emulator);
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     let mail!: EmailChannel;
     const v1 = stackWith((s) => {
       mail = new EmailChannel(s, 'Mail', { name: 'oncall', emails: ['oncall@example.com'] });
@@ -85,7 +85,7 @@ describe('EmailChannel against the emulator', () => {
   });
 
   test('a channel deleted outside the stack is re-created by the next update', async () => {
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     let mail!: EmailChannel;
     await deployed.apply(stackWith((s) => {
       mail = new EmailChannel(s, 'Mail', { name: 'oncall', emails: ['oncall@example.com'] });
@@ -106,7 +106,7 @@ describe('EmailChannel against the emulator', () => {
 describe('SlackChannel and WebhookChannel against the emulator', () => {
   test('the URL in Secrets Manager: the template holds the reference, Mackerel gets the URL the handler read', async () => {
     // GIVEN
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     let slack!: SlackChannel;
     const stack = stackWith((s) => {
       slack = new SlackChannel(s, 'Slack', {
@@ -127,7 +127,7 @@ describe('SlackChannel and WebhookChannel against the emulator', () => {
   });
 
   test('the URL in an SSM SecureString, and an update of the mentions in place', async () => {
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     let hook!: WebhookChannel;
     await deployed.apply(stackWith((s) => {
       hook = new WebhookChannel(s, 'Hook', { name: 'incidents', url: SecretValue.ssmSecure('/ops/hook') });
@@ -146,7 +146,7 @@ describe('SlackChannel and WebhookChannel against the emulator', () => {
 
   test('a webhook that becomes a Slack channel is replaced, and the old one is deleted', async () => {
     // GIVEN
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     let pager: WebhookChannel | SlackChannel;
     await deployed.apply(stackWith((s) => {
       pager = new WebhookChannel(s, 'Pager', { name: 'pager', url: SecretValue.ssmSecure('/ops/hook') });
@@ -167,7 +167,7 @@ describe('SlackChannel and WebhookChannel against the emulator', () => {
 
   test('a secret the handler cannot read fails the create, naming the secret but not leaking the key', async () => {
     useAwsClients(fakeAws({}));
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     const stack = stackWith((s) => {
       new SlackChannel(s, 'Slack', { name: 'ops', url: SecretValue.secretsManager('ops/missing') });
     });

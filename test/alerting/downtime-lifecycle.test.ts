@@ -5,10 +5,10 @@
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
-import { MackerelDeployment } from './_deploy';
 import { alertingStack } from './_fixture';
 import { Downtime, DowntimeProps, DowntimeRecurrence, Weekday } from '../../src/alerting';
 import { MonitorScope } from '../../src/monitors';
+import { FakeCloudFormation } from '../provider/handler/_fake-cloudformation';
 import { api, normalizeScopes, useEmulator, writes } from '../provider/handler/_harness';
 
 const env = useEmulator();
@@ -30,9 +30,9 @@ async function downtimes(): Promise<Array<{ [key: string]: unknown }>> {
 describe('Downtime against the emulator', () => {
   test('the design example is stored as written, updated in place with every scope kind, then deleted', async () => {
     // GIVEN the design example
-    const deployment = new MackerelDeployment();
+    const deployment = new FakeCloudFormation();
     let maint: Downtime | undefined;
-    await deployment.deploy(version(({ stack, web }) => {
+    await deployment.apply(version(({ stack, web }) => {
       maint = new Downtime(stack, 'Maint', {
         name: 'weekly maintenance',
         start: START,
@@ -60,7 +60,7 @@ describe('Downtime against the emulator', () => {
 
     // WHEN every field changes
     const from = env.emulator.requests().length;
-    await deployment.deploy(version(({ stack, shop, db, cpu }) => {
+    await deployment.apply(version(({ stack, shop, db, cpu }) => {
       maint = new Downtime(stack, 'Maint', {
         name: 'weekend maintenance',
         memo: 'patching',
@@ -92,13 +92,13 @@ describe('Downtime against the emulator', () => {
     }]);
 
     // AND removing it from the app deletes it
-    await deployment.deploy(version(() => undefined));
+    await deployment.apply(version(() => undefined));
     expect(await downtimes()).toEqual([]);
     await deployment.destroy();
   });
 
   test('every recurrence kind and exclude kind the construct renders is accepted as written', async () => {
-    const deployment = new MackerelDeployment();
+    const deployment = new FakeCloudFormation();
     const until = new Date('2027-01-01T00:00:00Z');
     const kinds: Array<[string, DowntimeRecurrence]> = [
       ['hourly', DowntimeRecurrence.hourly({ interval: 12 })],
@@ -107,7 +107,7 @@ describe('Downtime against the emulator', () => {
       ['monthly', DowntimeRecurrence.monthly({ interval: 3 })],
       ['yearly', DowntimeRecurrence.yearly({ interval: 1, until })],
     ];
-    await deployment.deploy(version(({ stack, web, db, cpu }) => {
+    await deployment.apply(version(({ stack, web, db, cpu }) => {
       const common: DowntimeProps = { name: '', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web)] };
       kinds.forEach(([kind, recurrence]) => new Downtime(stack, kind, { ...common, name: kind, recurrence }));
       new Downtime(stack, 'Excludes', { ...common, name: 'excludes', scopes: undefined, excludeScopes: [db, MonitorScope.of('shop')], excludeMonitors: [cpu] });
@@ -128,19 +128,19 @@ describe('Downtime against the emulator', () => {
 
   test('a downtime deleted outside the stack is re-created by the next change, and its delete is a success', async () => {
     // GIVEN a deployed downtime deleted by hand
-    const deployment = new MackerelDeployment();
+    const deployment = new FakeCloudFormation();
     const build = (hours: number) => version(({ stack, web }) => {
       new Downtime(stack, 'Maint', { name: 'm', start: START, duration: Duration.hours(hours), scopes: [MonitorScope.fromRole(web)] });
     });
     let stack = build(1);
-    await deployment.deploy(stack);
+    await deployment.apply(stack);
     const resource = deployment.resourceOf(stack.node.findChild('Maint'));
     const first = resource.physicalId;
     expect((await api(env.emulator, 'DELETE', `/api/v0/downtimes/${first}`)).status).toBe(200);
 
     // WHEN the app changes it
     stack = build(2);
-    await deployment.deploy(stack);
+    await deployment.apply(stack);
 
     // THEN it is created again, under a new ID
     expect(resource.physicalId).not.toBe(first);

@@ -7,7 +7,6 @@
 import { App, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
-import { FakeStack } from './_fake-stack';
 import { logicalIdOf } from './_fixture';
 import { EmailChannel, NotificationGroup, NotificationLevel, SlackChannel, WebhookChannel } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
@@ -15,6 +14,7 @@ import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope }
 import { _RESOURCE_TYPES } from '../../src/provider/_properties';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
+import { FakeCloudFormation } from '../provider/handler/_fake-cloudformation';
 import { api, apiSnapshot, FakeResource, useEmulator } from '../provider/handler/_harness';
 
 const env = useEmulator();
@@ -64,7 +64,7 @@ async function group(id: string) {
 describe('NotificationGroup against the emulator', () => {
   test('created with every member by its Mackerel ID, then updated in place', async () => {
     // GIVEN
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     const v1 = app();
 
     // WHEN
@@ -99,7 +99,7 @@ describe('NotificationGroup against the emulator', () => {
   });
 
   test('a nested group follows its channel when the channel is replaced by another kind', async () => {
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     const v1 = app();
     await deployed.apply(v1.stack);
     const oldPager = deployed.physicalId(logicalIdOf(v1.pager));
@@ -118,7 +118,7 @@ describe('NotificationGroup against the emulator', () => {
   });
 
   test('a group deleted outside the stack is re-created by the next update', async () => {
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     const v1 = app();
     await deployed.apply(v1.stack);
     const opsId = deployed.physicalId(logicalIdOf(v1.ops));
@@ -135,7 +135,7 @@ describe('NotificationGroup against the emulator', () => {
 
   test('destroy leaves nothing behind, and deleting a group again (404) succeeds', async () => {
     const baseline = await apiSnapshot(env.emulator);
-    const deployed = new FakeStack();
+    const deployed = new FakeCloudFormation();
     const v1 = app();
     await deployed.apply(v1.stack);
     const opsId = deployed.physicalId(logicalIdOf(v1.ops));

@@ -1,19 +1,11 @@
 import { describe, expect, test } from 'vitest';
+import { asCloudFormationSends } from './_harness';
 import {
   _AlertGroupSettingProperties, _AwsIntegrationProperties, _ChannelProperties, _DowntimeProperties, _MonitorProperties,
   _NotificationGroupProperties, _RESOURCE_TYPES, _RoleProperties, _ServiceProperties,
 } from '../../../src/provider/_properties';
 import { changedFields, convert, deepEqual } from '../../../src/provider/handler/convert';
 import { RESOURCE_MODULES } from '../../../src/provider/handler/index';
-
-/** What CloudFormation does to custom-resource properties: every scalar becomes a string. */
-function asCloudFormationSends(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(asCloudFormationSends);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asCloudFormationSends(v)]));
-  }
-  return String(value);
-}
 
 /** Every field of the contract, typed by its interface so that the compiler keeps this in step. */
 const MONITOR: Required<_MonitorProperties> = {
