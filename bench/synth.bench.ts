@@ -22,7 +22,7 @@ import type * as mackerelTypes from '../src';
 
 const SERVICES = 50;
 const ROUNDS = 31;
-const PROCESS_ROUNDS = 7;
+const PROCESS_ROUNDS = 11;
 const TARGET_RATIO = 1.10;
 const TARGET_EXTRA_RESOURCES = 0;
 const TARGET_EXTRA_BYTES = 1.5 * 1024;
