@@ -8,6 +8,9 @@
 // - whole process: `node` started per run, loading only the modules its variant needs, then
 //   constructing and synthesizing once, as `cdk synth` runs an app. It includes module loading
 //   (the same aws-cdk-lib for every variant, plus the instrumenting library), which users feel.
+// - instructions (where Linux `perf` is available): CPU instructions per construct + synth in a
+//   warm process (the difference between 3 and 11 builds), with single-threaded GC. Unlike time it
+//   does not wander with the machine's load, so it settles whether a change made synth cheaper.
 // The library is loaded compiled (lib/), as users get it, not transpiled from src/.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -23,6 +26,8 @@ import type * as mackerelTypes from '../src';
 const SERVICES = 50;
 const ROUNDS = 31;
 const PROCESS_ROUNDS = 11;
+const INSTRUCTION_BUILDS = [3, 11];
+const INSTRUCTION_REPEATS = 3;
 const TARGET_RATIO = 1.10;
 const TARGET_EXTRA_RESOURCES = 0;
 const TARGET_EXTRA_BYTES = 1.5 * 1024;
@@ -113,11 +118,7 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
  * child runs this file transpiled to JavaScript by esbuild, with plain `node`: a TypeScript loader
  * would add its own start-up and source-map work to every run.
  */
-function wholeProcessTimes(): Record<Variant, number[]> {
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  const script = path.join(ROOT, 'bench', 'out', 'synth-once.js');
-  fs.mkdirSync(path.dirname(script), { recursive: true });
-  fs.writeFileSync(script, esbuild.transformSync(fs.readFileSync(__filename, 'utf8'), { loader: 'ts', format: 'cjs', target: 'node20' }).code);
+function wholeProcessTimes(script: string): Record<Variant, number[]> {
   const times: Record<Variant, number[]> = { plain: [], handmade: [], mackerel: [], datadog: [] };
   for (let round = 0; round < PROCESS_ROUNDS; round++) {
     for (const v of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])) {
@@ -128,6 +129,42 @@ function wholeProcessTimes(): Record<Variant, number[]> {
     }
   }
   return times;
+}
+
+/** The bench script transpiled to JavaScript for child processes (see wholeProcessTimes). */
+function childScript(): string {
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const script = path.join(ROOT, 'bench', 'out', 'synth-once.js');
+  fs.mkdirSync(path.dirname(script), { recursive: true });
+  fs.writeFileSync(script, esbuild.transformSync(fs.readFileSync(__filename, 'utf8'), { loader: 'ts', format: 'cjs', target: 'node20' }).code);
+  return script;
+}
+
+/**
+ * Millions of user-space CPU instructions per app (construct + synth) of each variant, counted by
+ * `perf stat` as the difference between a process that builds 11 apps and one that builds 3, so
+ * that start-up, module loading and the first JIT compilations cancel out. Median of 3. Undefined
+ * where perf cannot count (not Linux, no perf, or counters not allowed).
+ */
+function instructionCounts(script: string): Record<Variant, number> | undefined {
+  const count = (variant: Variant, builds: number): number | undefined => {
+    const run = spawnSync('perf', ['stat', '-x', ',', '-e', 'instructions:u', process.execPath, '--single-threaded-gc', script, '--once', variant, String(builds)],
+      { encoding: 'utf8', env: { ...process.env, BENCH_ROOT: ROOT } });
+    const line = run.status === 0 ? run.stderr.split('\n').find((l) => l.includes('instructions')) : undefined;
+    const value = Number(line?.split(',')[0]);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  const counts = {} as Record<Variant, number>;
+  for (const v of VARIANTS) {
+    const perApp: number[] = [];
+    for (let i = 0; i < INSTRUCTION_REPEATS; i++) {
+      const [few, many] = INSTRUCTION_BUILDS.map((builds) => count(v, builds));
+      if (few === undefined || many === undefined) return undefined;
+      perApp.push((many - few) / (INSTRUCTION_BUILDS[1] - INSTRUCTION_BUILDS[0]) / 1e6);
+    }
+    counts[v] = median(perApp);
+  }
+  return counts;
 }
 
 function main(): void {
@@ -147,7 +184,9 @@ function main(): void {
     }
   }
 
-  const processTimes = wholeProcessTimes();
+  const script = childScript();
+  const processTimes = wholeProcessTimes(script);
+  const instructions = instructionCounts(script);
   const plainMs = median(times.plain);
   const perService = (v: Variant) => ({
     resources: (full[v].resources - base[v].resources) / (SERVICES - 1),
@@ -157,14 +196,20 @@ function main(): void {
   const fixed = (v: Variant) => base[v].resources - perService(v).resources;
   console.log(`fixed cost per stack (1-service app minus one service): ${VARIANTS.map((v) => `${v} ${fixed(v)}`).join(', ')} resources`);
   console.log(`whole process: median of ${PROCESS_ROUNDS} fresh \`node\` runs each (module loading + construct + synth, like \`cdk synth\`)`);
-  console.log(`${'variant'.padEnd(9)} ${pad('synth ms', 9)} ${pad('ratio', 6)} ${pad('process ms', 11)} ${pad('ratio', 6)} ${pad('resources', 10)} ${pad('res/svc', 8)} ${pad('bytes/svc', 10)} ${pad('+bytes/svc', 11)}`);
+  console.log(instructions
+    ? `instructions: millions per app (construct + synth) in a warm process, perf stat, median of ${INSTRUCTION_REPEATS}`
+    : 'instructions: not counted (needs Linux perf with user-space counters allowed)');
+  const instructionCells = (v: Variant) => (instructions
+    ? `${pad(instructions[v].toFixed(0), 7)} ${pad((instructions[v] / instructions.plain).toFixed(3), 6)}`
+    : `${pad('-', 7)} ${pad('-', 6)}`);
+  console.log(`${'variant'.padEnd(9)} ${pad('synth ms', 9)} ${pad('ratio', 6)} ${pad('process ms', 11)} ${pad('ratio', 6)} ${pad('Minstr', 7)} ${pad('ratio', 6)} ${pad('resources', 10)} ${pad('res/svc', 8)} ${pad('bytes/svc', 10)} ${pad('+bytes/svc', 11)}`);
   const plainProcessMs = median(processTimes.plain);
   for (const v of VARIANTS) {
     const ps = perService(v);
     const extraBytes = ps.bytes - perService('plain').bytes;
     const processMs = median(processTimes[v]);
     console.log(`${v.padEnd(9)} ${pad(median(times[v]).toFixed(0), 9)} ${pad((median(times[v]) / plainMs).toFixed(3), 6)} `
-      + `${pad(processMs.toFixed(0), 11)} ${pad((processMs / plainProcessMs).toFixed(3), 6)} `
+      + `${pad(processMs.toFixed(0), 11)} ${pad((processMs / plainProcessMs).toFixed(3), 6)} ${instructionCells(v)} `
       + `${pad(full[v].resources, 10)} ${pad(ps.resources.toFixed(2), 8)} ${pad(ps.bytes.toFixed(0), 10)} ${pad(extraBytes.toFixed(0), 11)}`);
   }
 
@@ -178,6 +223,10 @@ function main(): void {
   console.log(`  synth ratio ${ratio.toFixed(3)} <= datadog's ${datadogRatio.toFixed(3)}: ${verdict(ratio <= datadogRatio)}`);
   console.log(`  (whole process, for reference: ${(median(processTimes.mackerel) / plainProcessMs).toFixed(3)}; `
     + `datadog ${(median(processTimes.datadog) / plainProcessMs).toFixed(3)})`);
+  if (instructions) {
+    console.log(`  (instructions, for reference: ${(instructions.mackerel / instructions.plain).toFixed(3)}; `
+      + `handmade ${(instructions.handmade / instructions.plain).toFixed(3)}, datadog ${(instructions.datadog / instructions.plain).toFixed(3)})`);
+  }
   console.log(`  (floor: the same sidecar by hand with aws-cdk-lib alone has ratio ${handmadeRatio.toFixed(3)}; `
     + `the library's own share is ${(median(times.mackerel) / median(times.handmade)).toFixed(3)}x the handmade synth)`);
   console.log(`  extra resources per task ${extraResources.toFixed(2)} <= ${TARGET_EXTRA_RESOURCES}: ${verdict(extraResources <= TARGET_EXTRA_RESOURCES)}`);
@@ -186,7 +235,8 @@ function main(): void {
 }
 
 if (process.argv[2] === '--once') {
-  build(process.argv[3] as Variant, SERVICES).synth();
+  const builds = Number(process.argv[4] ?? 1);
+  for (let i = 0; i < builds; i++) build(process.argv[3] as Variant, SERVICES).synth();
 } else {
   main();
 }
