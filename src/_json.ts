@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 /** A plain JSON object (not null, not an array). @internal */
 export function _isObject(value: unknown): value is { [key: string]: unknown } {
@@ -13,4 +13,17 @@ export function _writeJsonFile(file: string, value: unknown): void {
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`);
   renameSync(tmp, file);
+}
+
+/**
+ * Reads and parses a JSON file. One that cannot be read or parsed throws
+ * `<what> is not readable JSON (<reason>)<advice>` on one line: Node's parse message quotes the
+ * text around the error, newlines included, and the CLI reports errors as one line. @internal
+ */
+export function _readJsonFile(file: string, what: string, advice = ''): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${what} is not readable JSON (${(e as Error).message.replace(/\s*\n\s*/g, ' ')})${advice}`);
+  }
 }

@@ -2,9 +2,10 @@
  * Loads the CloudFormation templates of a synthesized app: every stack of a cloud assembly
  * (cdk.out, through manifest.json) or one template file, keeping only what the CLI needs.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { _CliError } from './errors';
+import { _readJsonFile } from '../_json';
 
 /** A CloudFormation resource as written in a template. @internal */
 export interface _TemplateResource {
@@ -61,17 +62,8 @@ export function _requireMackerelResources(app: _App, path: string): void {
   if (count === 0) throw new _CliError(`${path} has no Custom::Mackerel* resources; expected an app that uses MackerelProvider and Mackerel constructs`);
 }
 
-function readJson(file: string, shown: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    // Node's JSON message quotes the text around the error, newlines included; errors are one line.
-    throw new _CliError(`${shown} is not readable JSON (${(e as Error).message.replace(/\s*\n\s*/g, ' ')})`);
-  }
-}
-
 function loadTemplateFile(file: string, shown: string): _App {
-  const template = readJson(file, shown) as _Template;
+  const template = _readJsonFile(file, shown) as _Template;
   if (typeof template !== 'object' || template === null || typeof template.Resources !== 'object') {
     throw new _CliError(`${shown} is not a CloudFormation template; expected a JSON object with Resources`);
   }
@@ -88,11 +80,11 @@ interface ManifestArtifact {
 function loadAssembly(dir: string, shown: string): _App {
   const manifestFile = join(dir, 'manifest.json');
   if (!existsSync(manifestFile)) throw new _CliError(`${shown} has no manifest.json; expected a cloud assembly directory (run cdk synth) or a template .json file`);
-  const manifest = readJson(manifestFile, join(shown, 'manifest.json')) as { artifacts?: { [id: string]: ManifestArtifact } };
+  const manifest = _readJsonFile(manifestFile, join(shown, 'manifest.json')) as { artifacts?: { [id: string]: ManifestArtifact } };
   const stacks: _Stack[] = [];
   for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
     if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
-    const template = readJson(join(dir, artifact.properties.templateFile), join(shown, artifact.properties.templateFile)) as _Template;
+    const template = _readJsonFile(join(dir, artifact.properties.templateFile), join(shown, artifact.properties.templateFile)) as _Template;
     const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
     stacks.push({
       stackName: artifact.properties.stackName ?? id,

@@ -3,9 +3,9 @@
  * properties last applied (as the handler received them, strings) and the Data it returned.
  * Saved after every successful operation, so a failed apply leaves what a second apply needs.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { _CliError } from './errors';
-import { _isObject, _writeJsonFile } from '../_json';
+import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 
 /** One applied resource. @internal */
 export interface _StateResource {
@@ -35,12 +35,7 @@ export function _emptyState(): _StateFile {
 /** Reads the state file, or an empty state when there is none. @internal */
 export function _readState(file: string): _StateFile {
   if (!existsSync(file)) return _emptyState();
-  let parsed: _StateFile;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new _CliError(`state file ${file} is not readable JSON (${(e as Error).message}); fix or remove it`);
-  }
+  const parsed = _readJsonFile(file, `state file ${file}`, '; fix or remove it') as _StateFile;
   if (parsed?.version !== 1 || !_isObject(parsed.stacks)) throw new _CliError(`state file ${file} is not a cdk-mackerel state (version 1)`);
   const problem = stateProblem(parsed);
   if (problem) throw new _CliError(`state file ${file} is damaged: ${problem}; fix or remove it (removing it forgets what was applied)`);
@@ -75,7 +70,7 @@ function stateProblem(state: _StateFile): string | undefined {
   return undefined;
 }
 
-/** Where state is kept: a file, or nowhere (a throwaway emulator). @internal */
+/** Where state is kept: a file, or memory (the apply tests). @internal */
 export interface _StateStore {
   readonly state: _StateFile;
   save(): void;

@@ -3,9 +3,9 @@
  * the previous one. A file that is not such a state is refused whole: objects half-read from it
  * would let the emulator accept what a real organization never holds.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState, OBJECT_LISTS } from './_state';
-import { _isObject, _writeJsonFile } from '../_json';
+import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 
 /** Why `value` is not an emulator state, or undefined when it is one. */
 function problem(value: unknown): string | undefined {
@@ -27,12 +27,7 @@ function problem(value: unknown): string | undefined {
 /** Reads a saved state; undefined when the file does not exist yet. */
 export function readEmulatorState(file: string): EmulatorState | undefined {
   if (!existsSync(file)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`emulator state ${file} is not readable JSON (${(e as Error).message}); fix or remove it`);
-  }
+  const parsed = _readJsonFile(file, `emulator state ${file}`, '; fix or remove it');
   const why = problem(parsed);
   if (why) throw new Error(`emulator state ${file} is refused: ${why}; remove it to start an empty emulator`);
   const { version, ...state } = parsed as { version: 1 } & EmulatorState;

@@ -114,6 +114,18 @@ describe('clear errors, exit code 2', () => {
     expectError(run, /config\.json is not readable JSON \(Unexpected token .*\)$/);
   });
 
+  test('a state file or an emulator state that is not JSON: the parser message and the advice on one line', async () => {
+    const dir = workDir();
+    const state = join(dir, 's.json');
+    writeFileSync(state, 'not\njson');
+    expectError(await cli(['diff', assembly, '--api-base', emulator.url, '--state', state]),
+      /state file \S+s\.json is not readable JSON \(Unexpected token .* "not json" is not valid JSON\); fix or remove it$/);
+    const data = join(dir, 'e.json');
+    writeFileSync(data, 'not\njson');
+    expectError(await cli(['diff', assembly, '--emulator', '--emulator-state', data, '--state', join(dir, 'other.json')]),
+      /emulator state \S+e\.json is not readable JSON \(Unexpected token .* "not json" is not valid JSON\); fix or remove it$/);
+  });
+
   test('bad arguments', async () => {
     expectError(await cli(['plan', assembly]), /unknown command "plan"; expected apply, diff or emulator/);
     expectError(await cli(['apply']), /apply needs a cloud assembly directory/);
