@@ -6,24 +6,19 @@
 import { join } from 'node:path';
 import { App, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import {
   AlertGroupSetting, ChannelEvent, Downtime, DowntimeRecurrence, EmailChannel, NotificationGroup, NotificationLevel, SlackChannel,
   WebhookChannel, Weekday,
 } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
-import { MackerelEmulator, startEmulator } from '../../src/emulator';
 import { ConnectivityMonitor, MonitorScope } from '../../src/monitors';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
-import { cli, workDir } from '../cli/_fixture';
+import { cli, useEmulatorPerFile, workDir } from '../cli/_fixture';
 
-let emulator: MackerelEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => emulator.close());
-beforeEach(() => emulator.reset());
+const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
 
 interface Version {
   readonly level: NotificationLevel;
@@ -61,7 +56,7 @@ function synth(dir: string, v: Version): string {
   return outdir;
 }
 
-const state = () => emulator.state() as unknown as {
+const state = () => shared.emulator.state() as unknown as {
   channels: Array<{ id: string; type: string; name: string; url?: string; mentions?: object; events: string[] }>;
   notificationGroups: Array<{
     id: string; name: string; notificationLevel: string; childChannelIds: string[]; monitors: object[]; services: object[];
@@ -76,7 +71,7 @@ const channelNamed = (name: string) => state().channels.find((c) => c.name === n
 describe('alerting objects against the emulator', () => {
   test('create, update in place, replace a channel, re-create after an outside delete, destroy', async () => {
     const dir = workDir();
-    const base = ['--api-base', emulator.url];
+    const base = ['--api-base', shared.emulator.url];
 
     let run = await cli(['apply', synth(dir, { level: NotificationLevel.ALL, downtimeHours: 2, pagerIsSlack: false }), ...base]);
     expect(run.code).toBe(0);
@@ -113,7 +108,7 @@ describe('alerting objects against the emulator', () => {
     expect(opsGroup().childChannelIds).toContain(pager.id);
 
     // Deleted in Mackerel by hand: the next apply of a change re-creates it.
-    await fetch(new URL(`/api/v0/downtimes/${downtime.id}`, emulator.url), { method: 'DELETE', headers: { 'X-Api-Key': emulator.apiKey } });
+    await fetch(new URL(`/api/v0/downtimes/${downtime.id}`, shared.emulator.url), { method: 'DELETE', headers: { 'X-Api-Key': shared.emulator.apiKey } });
     run = await cli(['apply', synth(dir, { level: NotificationLevel.CRITICAL, downtimeHours: 4, pagerIsSlack: true }), ...base]);
     expect(run.code).toBe(0);
     expect(state().downtimes).toHaveLength(1);

@@ -1,19 +1,14 @@
 import { join } from 'node:path';
 import { App, SecretValue, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { MackerelMonitoring, RoleMonitorKind, SlackChannel } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
-import { MackerelEmulator, startEmulator } from '../../src/emulator';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
-import { cli, workDir } from '../cli/_fixture';
+import { cli, useEmulatorPerFile, workDir } from '../cli/_fixture';
 
-let emulator: MackerelEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => emulator.close());
+const shared = useEmulatorPerFile();
 
 describe('MackerelMonitoring.forRole against the emulator', () => {
   test('the default alerts, a URL monitor and their notification group are accepted, named after the role, and destroyed', async () => {
@@ -27,9 +22,9 @@ describe('MackerelMonitoring.forRole against the emulator', () => {
     expect(alerts.monitorsOfKind(RoleMonitorKind.EXTERNAL_HTTP)).toHaveLength(1);
     app.synth();
 
-    const run = await cli(['apply', join(dir, 'cdk.out'), '--api-base', emulator.url]);
+    const run = await cli(['apply', join(dir, 'cdk.out'), '--api-base', shared.emulator.url]);
     expect(run.code).toBe(0);
-    const state = emulator.state() as any;
+    const state = shared.emulator.state() as any;
     expect(state.monitors.map((m: { name: string; type: string }) => `${m.type} ${m.name}`).sort()).toEqual([
       'connectivity shop:web connectivity', 'external shop:web URL', 'host shop:web container CPU', 'host shop:web container memory',
     ]);
@@ -37,7 +32,7 @@ describe('MackerelMonitoring.forRole against the emulator', () => {
     expect(group.childChannelIds).toEqual([state.channels[0].id]);
     expect(group.monitors.map((m: { id: string }) => m.id).sort()).toEqual(state.monitors.map((m: { id: string }) => m.id).sort());
 
-    expect((await cli(['apply', join(dir, 'cdk.out'), '--api-base', emulator.url, '--destroy'])).code).toBe(0);
-    expect((emulator.state() as any).monitors).toEqual([]);
+    expect((await cli(['apply', join(dir, 'cdk.out'), '--api-base', shared.emulator.url, '--destroy'])).code).toBe(0);
+    expect((shared.emulator.state() as any).monitors).toEqual([]);
   });
 });

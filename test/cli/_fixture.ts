@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { afterAll, beforeAll } from 'vitest';
 import { MackerelApiKey } from '../../src/api-key';
 import { _main } from '../../src/cli/main';
 import { _StateFile } from '../../src/cli/state';
+import { MackerelEmulator, startEmulator } from '../../src/emulator';
 import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
@@ -69,4 +71,18 @@ export function synthShop(dir: string, v: ShopVersion): string {
 /** Reads the state file the CLI wrote. */
 export function readState(file: string): _StateFile {
   return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** One emulator for the test file, started before its tests and closed after them (never emptied between tests). */
+export function useEmulatorPerFile(): { readonly emulator: MackerelEmulator } {
+  const holder: { emulator?: MackerelEmulator } = {};
+  beforeAll(async () => {
+    holder.emulator = await startEmulator({ port: 0 });
+  });
+  afterAll(async () => holder.emulator?.close());
+  return {
+    get emulator(): MackerelEmulator {
+      return holder.emulator!;
+    },
+  };
 }

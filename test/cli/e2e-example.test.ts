@@ -5,18 +5,14 @@
  */
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { cli, readState, workDir } from './_fixture';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { cli, readState, useEmulatorPerFile, workDir } from './_fixture';
 import { buildExample, ExampleOptions } from '../../examples/fargate/example';
 import { ROLE } from '../../examples/fargate/roles';
-import { MackerelEmulator, readEmulatorState, startEmulator } from '../../src/emulator';
+import { readEmulatorState } from '../../src/emulator';
 
-let emulator: MackerelEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => emulator.close());
-beforeEach(() => emulator.reset());
+const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
 
 /** Synthesizes the example into `<dir>/cdk.out`, as `cdk synth` in examples/fargate does. */
 function synthExample(dir: string, options: ExampleOptions = {}): string {
@@ -33,20 +29,20 @@ function synthExample(dir: string, options: ExampleOptions = {}): string {
   return outdir;
 }
 
-const serviceNames = () => emulator.state().services.map((s) => s.name);
-const roleNames = () => emulator.state().services.flatMap((s) => s.roles.map((r) => `${s.name}:${r.name}`)).sort();
+const serviceNames = () => shared.emulator.state().services.map((s) => s.name);
+const roleNames = () => shared.emulator.state().services.flatMap((s) => s.roles.map((r) => `${s.name}:${r.name}`)).sort();
 interface IntegrationRecord {
   readonly [field: string]: unknown;
   readonly id: string;
   readonly name: string;
   readonly services: { [id: string]: { enable: boolean; role: string | null } };
 }
-const integration = () => emulator.state().awsIntegrations as unknown as IntegrationRecord[];
+const integration = () => shared.emulator.state().awsIntegrations as unknown as IntegrationRecord[];
 
 describe('the example app against the emulator', () => {
   test('apply, diff, change, diff, apply, destroy', async () => {
     const dir = workDir();
-    const base = ['--api-base', emulator.url];
+    const base = ['--api-base', shared.emulator.url];
 
     // 1. First apply: everything the example declares on the Mackerel side is made.
     let assembly = synthExample(dir);
@@ -60,7 +56,7 @@ describe('the example app against the emulator', () => {
     expect(serviceNames()).toEqual(['shop']);
     expect(roleNames()).toEqual(Object.values(ROLE).map((r) => `shop:${r}`).sort());
     expect(integration()).toHaveLength(1);
-    const alerting = emulator.state();
+    const alerting = shared.emulator.state();
     expect(alerting.channels.map((c) => `${c.type}:${c.name}`).sort()).toEqual(['email:shop-oncall', 'slack:shop-ops']);
     expect(alerting.notificationGroups.filter((g) => g.name === 'shop-ops')).toHaveLength(1);
     expect(alerting.downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 60 }]);
@@ -80,11 +76,11 @@ describe('the example app against the emulator', () => {
     run = await cli(['diff', assembly, ...base]);
     expect(run.out).toBe('No differences.');
     expect(run.code).toBe(0);
-    const before = emulator.requests().length;
+    const before = shared.emulator.requests().length;
     run = await cli(['apply', assembly, ...base]);
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/unchanged/);
-    expect(emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(shared.emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
 
     // 3. A changed example: diff shows the change and exits 1.
     assembly = synthExample(dir, { integrateLoadBalancer: false, maintenanceMinutes: 90 });
@@ -100,7 +96,7 @@ describe('the example app against the emulator', () => {
     expect(run.out).toMatch(/updated\s+AwsIntegration/);
     expect(integration()).toHaveLength(1);
     expect(Object.keys(integration()[0].services)).toEqual(['ECSCluster']);
-    expect(emulator.state().downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 90 }]);
+    expect(shared.emulator.state().downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 90 }]);
     run = await cli(['diff', assembly, ...base]);
     expect(run.out).toBe('No differences.');
 
@@ -108,7 +104,7 @@ describe('the example app against the emulator', () => {
     run = await cli(['apply', assembly, ...base, '--destroy']);
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/deleted\s+Service\s+\S+ shop/);
-    const state = emulator.state();
+    const state = shared.emulator.state();
     expect(state.services).toEqual([]);
     expect(state.awsIntegrations).toEqual([]);
     expect(state.monitors).toEqual([]);
@@ -120,11 +116,11 @@ describe('the example app against the emulator', () => {
 
   test('drift made in Mackerel shows in diff', async () => {
     const dir = workDir();
-    const base = ['--api-base', emulator.url];
+    const base = ['--api-base', shared.emulator.url];
     const assembly = synthExample(dir);
     expect((await cli(['apply', assembly, ...base])).code).toBe(0);
     const [aws] = integration();
-    const response = await fetch(new URL(`/api/v0/aws-integrations/${aws.id}`, emulator.url), {
+    const response = await fetch(new URL(`/api/v0/aws-integrations/${aws.id}`, shared.emulator.url), {
       method: 'PUT',
       headers: { 'X-Api-Key': 'emulator-write-key', 'Content-Type': 'application/json' },
       body: JSON.stringify({ ...stripIds(integration()[0]), memo: 'edited in the web console' }),

@@ -1,21 +1,16 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { cli, readState, synthShop, workDir } from './_fixture';
-import { MackerelEmulator, startEmulator } from '../../src/emulator';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { cli, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 
-let emulator: MackerelEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => emulator.close());
-beforeEach(() => emulator.reset());
+const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
 
-const monitorsByName = () => Object.fromEntries(emulator.state().monitors.map((m: any) => [m.name, m]));
+const monitorsByName = () => Object.fromEntries(shared.emulator.state().monitors.map((m: any) => [m.name, m]));
 
 describe('apply, change, diff, drift and destroy against the emulator', () => {
   test('a whole lifecycle', async () => {
     const dir = workDir();
-    const base = ['--api-base', emulator.url];
+    const base = ['--api-base', shared.emulator.url];
     const stateFile = join(dir, '.mackerel-state.json');
 
     // First apply creates everything, in dependency order.
@@ -25,7 +20,7 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/\[1\/5\] created\s+Service\s+Shop\/Service\w* shop "shop"/);
     expect(run.out).toMatch(/\[5\/5\] created/);
-    let state = emulator.state();
+    let state = shared.emulator.state();
     expect(state.services.map((s: any) => s.name)).toEqual(['shop']);
     expect(Object.keys(monitorsByName()).sort()).toEqual(['web cpu', 'web memory', expect.any(String)].sort());
     const cpu = monitorsByName()['web cpu'];
@@ -37,10 +32,10 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     run = await cli(['diff', assembly, ...base]);
     expect(run.out).toBe('No differences.');
     expect(run.code).toBe(0);
-    const before = emulator.requests().length;
+    const before = shared.emulator.requests().length;
     run = await cli(['apply', assembly, ...base]);
     expect(run.out).toMatch(/5 unchanged/);
-    expect(emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(shared.emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
 
     // Changed template: diff shows it field by field and exits 1.
     assembly = synthShop(dir, { cpuWarning: 85, memMetric: 'container-mem%', alive: false });
@@ -65,9 +60,9 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect((await cli(['diff', assembly, ...base])).code).toBe(0);
 
     // Drift made directly in Mackerel shows in diff, as last applied -> live.
-    const response = await fetch(new URL(`api/v0/monitors/${cpu.id}`, emulator.url), {
+    const response = await fetch(new URL(`api/v0/monitors/${cpu.id}`, shared.emulator.url), {
       method: 'PUT',
-      headers: { 'X-Api-Key': emulator.apiKey, 'Content-Type': 'application/json' },
+      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
       body: JSON.stringify({ ...after['web cpu'], id: undefined, warning: 70, memo: 'changed by hand' }),
     });
     expect(response.status).toBe(200);
@@ -77,7 +72,7 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(run.out).toMatch(/memo: \(absent\) -> "changed by hand"/);
 
     // An object deleted outside the template shows as gone.
-    const deleted = await fetch(new URL(`api/v0/monitors/${after['web memory'].id}`, emulator.url), { method: 'DELETE', headers: { 'X-Api-Key': emulator.apiKey } });
+    const deleted = await fetch(new URL(`api/v0/monitors/${after['web memory'].id}`, shared.emulator.url), { method: 'DELETE', headers: { 'X-Api-Key': shared.emulator.apiKey } });
     expect(deleted.status).toBe(200);
     run = await cli(['diff', assembly, ...base]);
     expect(run.out).toMatch(new RegExp(`\\? gone\\s+Monitor\\s+Shop/Mem\\w* ${after['web memory'].id} "web memory" deleted in Mackerel outside the template`));
@@ -86,7 +81,7 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     // Destroy leaves nothing the stack made.
     run = await cli(['apply', assembly, ...base, '--destroy']);
     expect(run.code).toBe(0);
-    state = emulator.state();
+    state = shared.emulator.state();
     expect(state.services).toEqual([]);
     expect(state.monitors).toEqual([]);
     expect(readState(stateFile).stacks).toEqual({});
@@ -94,14 +89,14 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
 
   test('a failure in the middle of an apply leaves state that a second apply finishes', async () => {
     const dir = workDir();
-    const base = ['--api-base', emulator.url, '--timeout', '2'];
+    const base = ['--api-base', shared.emulator.url, '--timeout', '2'];
     let assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: false });
     const first = await cli(['apply', assembly, ...base]);
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
 
     assembly = synthShop(dir, { cpuWarning: 90, memMetric: 'memory%', alive: false, disk: true });
-    emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
     const failed = await cli(['apply', assembly, ...base]);
     expect(failed.code).toBe(2);
     expect(failed.err).toMatch(/^cdk-mackerel: .*Disk.*500.*run apply again to finish$/);
@@ -112,7 +107,7 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(Object.keys(saved).some((id) => id.startsWith('Disk'))).toBe(false);
     expect(monitorsByName()['web disk']).toBeUndefined();
 
-    emulator.clearFaults();
+    shared.emulator.clearFaults();
     const second = await cli(['apply', assembly, ...base]);
     expect(second.code).toBe(0);
     expect(second.out).toMatch(/created\s+Monitor\s+Shop\/Disk/);

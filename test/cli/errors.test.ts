@@ -2,18 +2,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { cli, synthShop, workDir } from './_fixture';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { _main } from '../../src/cli/main';
-import { MackerelEmulator, startEmulator } from '../../src/emulator';
 
-let emulator: MackerelEmulator;
+const shared = useEmulatorPerFile();
 let assembly: string;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
+beforeAll(() => {
   assembly = synthShop(workDir(), { cpuWarning: 80, memMetric: 'memory%', alive: false });
 });
-afterAll(async () => emulator.close());
 
 /** One line on stderr, exit code 2, nothing else. */
 function expectError(run: { code: number; out: string; err: string }, message: RegExp) {
@@ -35,7 +32,7 @@ describe('clear errors, exit code 2', () => {
   test('a template without Mackerel resources', async () => {
     const dir = workDir();
     writeFileSync(join(dir, 'plain.template.json'), JSON.stringify({ Resources: { B: { Type: 'AWS::S3::Bucket' } } }));
-    expectError(await cli(['apply', join(dir, 'plain.template.json'), '--api-base', emulator.url]), /plain\.template\.json has no Custom::Mackerel\* resources/);
+    expectError(await cli(['apply', join(dir, 'plain.template.json'), '--api-base', shared.emulator.url]), /plain\.template\.json has no Custom::Mackerel\* resources/);
   });
 
   test('a stack that is not in the assembly', async () => {
@@ -56,7 +53,7 @@ describe('clear errors, exit code 2', () => {
 
   test('a bad key: rejected, and never printed', async () => {
     const key = 'not-the-right-key-0123456789';
-    const run = await cli(['diff', assembly, '--api-base', emulator.url, '--state', join(workDir(), 's.json')], { MACKEREL_APIKEY: key });
+    const run = await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', join(workDir(), 's.json')], { MACKEREL_APIKEY: key });
     expectError(run, /rejected the API key \(HTTP 401.*\); check MACKEREL_APIKEY/);
     expect(run.err + run.out).not.toContain(key);
   });
@@ -64,11 +61,11 @@ describe('clear errors, exit code 2', () => {
   test('a read-only key can diff but not apply, and the key is never printed', async () => {
     const key = 'emulator-read-key';
     const state = join(workDir(), 's.json');
-    const diff = await cli(['diff', assembly, '--api-base', emulator.url, '--state', state], { MACKEREL_APIKEY: key });
+    const diff = await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state], { MACKEREL_APIKEY: key });
     expect(diff.code).toBe(1);
     expect(diff.out).toMatch(/\+ create\s+Service\s+Shop\/Service\w* "shop"\n\s+memo: "the shop"\n\s+name: "shop"/);
     expect(diff.out).toMatch(/service: "\(known after apply: Service\w+\)"\n(.*\n)*\s+scopes: \["\(known after apply: Serviceweb\w+\)"\]/);
-    const apply = await cli(['apply', assembly, '--api-base', emulator.url, '--state', state], { MACKEREL_APIKEY: key });
+    const apply = await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state], { MACKEREL_APIKEY: key });
     expectError(apply, /Create failed.*403.*run apply again to finish/);
     expect(apply.err + apply.out).not.toContain(key);
   });
@@ -81,21 +78,21 @@ describe('clear errors, exit code 2', () => {
     const dir = workDir();
     const state = join(dir, 's.json');
     writeFileSync(state, JSON.stringify({ version: 1, apiBase: 'https://api.mackerelio.com/', stacks: { Shop: { stackId: 'x', resources: {} } }, pendingDeletes: [] }));
-    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /belongs to https:\/\/api\.mackerelio\.com\/, not http/);
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /belongs to https:\/\/api\.mackerelio\.com\/, not http/);
   });
 
   test('a state file that is JSON but damaged is refused before anything is sent', async () => {
     const dir = workDir();
     const state = join(dir, 's.json');
-    const before = emulator.requests().filter((r) => r.method !== 'GET').length;
+    const before = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
     writeFileSync(state, JSON.stringify({ version: 1, stacks: { Shop: {} } }));
-    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]),
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]),
       /state file \S+s\.json is damaged: stacks\.Shop needs a stackId string and a resources object; fix or remove it/);
     writeFileSync(state, JSON.stringify({ version: 1, stacks: { Shop: { stackId: 'x', resources: { X: null } } } }));
-    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /is damaged: stacks\.Shop\.resources\.X is not an object/);
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: stacks\.Shop\.resources\.X is not an object/);
     writeFileSync(state, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [{ stackName: 'Shop' }] }));
-    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list/);
-    expect(emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list/);
+    expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
   });
 
   test('an API base that is not http or https', async () => {
@@ -110,7 +107,7 @@ describe('clear errors, exit code 2', () => {
   test('a template that is not JSON: the whole parser message on one line', async () => {
     const dir = workDir();
     writeFileSync(join(dir, 'config.json'), 'plugin:\n  metrics: {}\n');
-    const run = await cli(['apply', join(dir, 'config.json'), '--api-base', emulator.url]);
+    const run = await cli(['apply', join(dir, 'config.json'), '--api-base', shared.emulator.url]);
     expectError(run, /config\.json is not readable JSON \(Unexpected token .*\)$/);
   });
 
@@ -118,7 +115,7 @@ describe('clear errors, exit code 2', () => {
     const dir = workDir();
     const state = join(dir, 's.json');
     writeFileSync(state, 'not\njson');
-    expectError(await cli(['diff', assembly, '--api-base', emulator.url, '--state', state]),
+    expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]),
       /state file \S+s\.json is not readable JSON \(Unexpected token .* "not json" is not valid JSON\); fix or remove it$/);
     const data = join(dir, 'e.json');
     writeFileSync(data, 'not\njson');
@@ -130,7 +127,7 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['plan', assembly]), /unknown command "plan"; expected apply, diff or emulator/);
     expectError(await cli(['apply']), /apply needs a cloud assembly directory/);
     expectError(await cli(['diff', assembly, '--destroy']), /--destroy is an option of apply only/);
-    expectError(await cli(['apply', assembly, '--emulator', '--api-base', emulator.url]), /--emulator starts its own API/);
+    expectError(await cli(['apply', assembly, '--emulator', '--api-base', shared.emulator.url]), /--emulator starts its own API/);
     expectError(await cli(['apply', assembly, '--emulator-state', 'x.json']), /--emulator-state is the file of an emulator started with --emulator/);
     expectError(await cli(['emulator', '--emulator']), /--emulator is an option of apply and diff/);
     expectError(await cli(['apply', assembly, '--bogus']), /Unknown option '--bogus'/);
@@ -152,7 +149,7 @@ describe('the emulator for one run and the emulator command', () => {
   test('the state of an --emulator run is refused against another API base', async () => {
     const state = join(workDir(), 's.json');
     expect((await cli(['apply', assembly, '--emulator', '--state', state])).code).toBe(0);
-    expectError(await cli(['apply', assembly, '--api-base', emulator.url, '--state', state]), /s\.json belongs to emulator:s\.data\.json, not http/);
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /s\.json belongs to emulator:s\.data\.json, not http/);
   });
 
   test('a file that is not an emulator state is refused, not half-used', async () => {
@@ -174,7 +171,7 @@ describe('the emulator for one run and the emulator command', () => {
   });
 
   test('emulator on a port in use says so', async () => {
-    const run = await cli(['emulator', '--port', String(new URL(emulator.url).port)]);
+    const run = await cli(['emulator', '--port', String(new URL(shared.emulator.url).port)]);
     expectError(run, /port \d+ on 127\.0\.0\.1 is in use; pick another with --port/);
   });
 

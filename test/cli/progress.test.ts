@@ -1,22 +1,17 @@
 /** The command prints a progress line while one operation takes long, without --verbose. */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { synthShop, workDir } from './_fixture';
+import { describe, expect, test } from 'vitest';
+import { synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { _main } from '../../src/cli/main';
-import { MackerelEmulator, startEmulator } from '../../src/emulator';
 
-let emulator: MackerelEmulator;
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(async () => emulator.close());
+const shared = useEmulatorPerFile();
 
 describe('progress lines', () => {
   test('a slow create is reported as still creating, at the interval the command is given', async () => {
     const dir = workDir();
     const assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: false });
-    emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 250, times: 1 });
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 250, times: 1 });
     const out: string[] = [];
-    const code = await _main(['apply', assembly, '--api-base', emulator.url], { out: (l) => out.push(l), err: () => undefined, env: {}, cwd: dir, progressEveryMs: 60 });
+    const code = await _main(['apply', assembly, '--api-base', shared.emulator.url], { out: (l) => out.push(l), err: () => undefined, env: {}, cwd: dir, progressEveryMs: 60 });
     expect(code).toBe(0);
     const still = out.filter((l) => l.includes('still'));
     expect(still.length).toBeGreaterThanOrEqual(2);
