@@ -293,9 +293,7 @@ export class MackerelAwsIntegration extends Construct {
    */
   public addEcsCluster(cluster: ecs.ICluster, options: AwsIntegrationResourceOptions = {}): void {
     this.checkSameRegion('cluster', cluster);
-    const { filterTag, ...serviceOptions } = options;
-    this.addService(AwsIntegrationService.ECS_CLUSTER, serviceOptions);
-    if (filterTag) this.addFilterTag(cluster, filterTag);
+    this.addResource(cluster, AwsIntegrationService.ECS_CLUSTER, options);
   }
 
   /**
@@ -314,13 +312,14 @@ export class MackerelAwsIntegration extends Construct {
         'a load balancer created in this app', 'Call addService(AwsIntegrationService.ALB or .NLB) for an imported load balancer');
     }
     this.checkSameRegion('loadBalancer', loadBalancer);
-    const { filterTag, ...serviceOptions } = options;
-    this.addService(service, serviceOptions);
-    if (filterTag) this.addFilterTag(loadBalancer, filterTag);
+    this.addResource(loadBalancer, service, options);
   }
 
-  /** Tags the resource and includes the tag in the integration's filter, once per tag. */
-  private addFilterTag(resource: IConstruct, tag: AwsIntegrationTag): void {
+  /** Enables the resource's service; with a filter tag, tags the resource and includes the tag (once). */
+  private addResource(resource: IConstruct, service: AwsIntegrationService, options: AwsIntegrationResourceOptions): void {
+    const { filterTag: tag, ...serviceOptions } = options;
+    this.addService(service, serviceOptions);
+    if (!tag) return;
     _renderTags(this, 'filterTag', [tag]);
     Tags.of(resource).add(tag.key, tag.value);
     this.includedTags = this.includedTags ?? [];
