@@ -73,6 +73,8 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 // Only the js bindings can be built here; the other targets stay configured for a release host.
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+// The tarball as users install it, beside only its peer dependencies (build-tools/package-smoke.js).
+project.packageTask.exec('node build-tools/package-smoke.js', { name: 'package-smoke' });
 
 // The provider Lambda: one small bundle, Node built-ins and the runtime's AWS SDK v3 only.
 const bundle = project.addTask('bundle:provider-handler', {
