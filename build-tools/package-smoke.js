@@ -7,7 +7,7 @@
 // 1. An app instruments a Fargate task with the agent and declares a provider, a service, a monitor
 //    and a Slack channel whose URL is a Secrets Manager secret; it synthesizes, and the provider's
 //    Lambda code is the package's own handler bundle.
-// 2. The packaged `cdk-mackerel apply --emulator` applies it.
+// 2. The packaged `cdk-mackerel apply --emulator` applies it, and `diff --emulator` then finds nothing.
 // 3. Against an API base that is not the emulator's (so the secret is read from AWS), the packaged
 //    command says that the AWS SDK client is missing and how to install it.
 'use strict';
@@ -69,10 +69,12 @@ const staged = fs.readdirSync(out).filter((f) => f.startsWith('asset.') && fs.ex
 const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && staged.some((dir) => r.Properties.Code.S3Key === `${dir.slice('asset.'.length)}.zip`));
 if (functions.length !== 1) fail(`expected one Lambda function running the packaged handler bundle, found ${functions.length}`);
 
-// 2. the packaged command applies the app to its own emulator
+// 2. the packaged command applies the app to its own emulator, and then sees no difference
 const cli = path.join(modules, 'cdk-mackerel', 'bin', 'cdk-mackerel');
 const applied = run(process.execPath, [cli, 'apply', 'cdk.out', '--emulator'], { cwd: scratch });
 if (!applied.stdout.includes('Done: 3 created.')) fail(`apply --emulator did not create the 3 objects:\n${applied.stdout}`);
+const diffed = run(process.execPath, [cli, 'diff', 'cdk.out', '--emulator'], { cwd: scratch });
+if (!diffed.stdout.includes('No differences.')) fail(`diff --emulator after apply found differences:\n${diffed.stdout}`);
 
 // 3. a base that is not the emulator's: the secret is read from AWS, and the SDK is not installed
 if (os.platform() === 'linux') {
@@ -105,7 +107,7 @@ function missingSdk() {
 function finish() {
   fs.rmSync(scratch, { recursive: true, force: true });
   console.log(`package-smoke: ${tarballs[0]} works installed beside only its peer dependencies `
-    + '(synth with the packaged handler bundle, apply --emulator, the missing-SDK message)');
+    + '(synth with the packaged handler bundle, apply and diff --emulator, the missing-SDK message)');
 }
 
 function run(command, args, options = {}) {
