@@ -1,3 +1,4 @@
+import { IResource } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -63,6 +64,12 @@ export abstract class MackerelApiKey {
    * @internal
    */
   public abstract _locationEnvironment(): { [name: string]: string };
+
+  /** The secret or parameter holding the key. @internal */
+  public abstract _resource(): IResource;
+
+  /** Whether the key is known to be encrypted with a customer managed KMS key. @internal */
+  public abstract _hasCustomerManagedKey(): boolean;
 }
 
 class SecretsManagerApiKey extends MackerelApiKey {
@@ -84,6 +91,14 @@ class SecretsManagerApiKey extends MackerelApiKey {
       ...(this.field ? { MACKEREL_APIKEY_SECRET_FIELD: this.field } : {}),
     };
   }
+
+  public _resource(): IResource {
+    return this.secret;
+  }
+
+  public _hasCustomerManagedKey(): boolean {
+    return this.secret.encryptionKey !== undefined;
+  }
 }
 
 class SsmParameterApiKey extends MackerelApiKey {
@@ -101,5 +116,14 @@ class SsmParameterApiKey extends MackerelApiKey {
 
   public _locationEnvironment(): { [name: string]: string } {
     return { MACKEREL_APIKEY_PARAMETER_NAME: this.parameter.parameterName };
+  }
+
+  public _resource(): IResource {
+    return this.parameter;
+  }
+
+  public _hasCustomerManagedKey(): boolean {
+    // IParameter does not declare it, but imported SecureStrings and owned parameters carry it.
+    return (this.parameter as { encryptionKey?: unknown }).encryptionKey !== undefined;
   }
 }

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { _fail, _info } from '../_validation';
 import { _checkAgentOptions, _goRegExp } from './_checks';
+import { _agentLogDriver, _agentSecret } from './_execution-policy';
 import { _containersOf, _taskValidations } from './_task-checks';
 import { _deliverConfig } from './config/_deliver';
 import { _hasPlugins } from './config/_render';
@@ -62,7 +63,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
     readonlyRootFilesystem: options.readonlyRootFilesystem,
     logging: options.logging ?? defaultLogging(taskDefinition),
     environment: agentEnvironment(options, ignoreContainer),
-    secrets: { MACKEREL_APIKEY: options.apiKey.toEcsSecret() },
+    secrets: { MACKEREL_APIKEY: _agentSecret(options.apiKey) },
   });
   AGENTS.set(taskDefinition, container);
   if (options.config) _deliverConfig(scope, taskDefinition, container, options.config, options.readonlyRootFilesystem ?? false);
@@ -144,7 +145,7 @@ function defaultLogging(taskDefinition: ecs.TaskDefinition): ecs.LogDriver {
   const stack = Stack.of(taskDefinition);
   const logGroup = (stack.node.tryFindChild(_LOG_GROUP_ID) as logs.ILogGroup | undefined)
     ?? new logs.LogGroup(stack, _LOG_GROUP_ID, { retention: logs.RetentionDays.ONE_MONTH });
-  return ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: taskDefinition.family });
+  return _agentLogDriver(logGroup, taskDefinition.family);
 }
 
 /**

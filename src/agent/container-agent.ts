@@ -19,8 +19,11 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  *
  * Adds one container (`mackerel-container-agent`) that registers each running task as a
  * Mackerel host and retires it when the task stops. It creates no CloudFormation resource of its
- * own except, once per stack, the agents' shared log group (unless `logging` is given); the API
- * key's read permission is added to the task's execution role.
+ * own except, once per stack, the agents' shared log group (unless `logging` is given) and the
+ * agents' shared execution policy: one IAM policy, attached to each agent's execution role, that
+ * allows reading the API key and writing that log group. Where a role cannot share it (an
+ * imported role, a key in another account or encrypted with a customer managed key), the
+ * permissions go to the role itself, as ECS grants them.
  *
  * A task definition takes one agent: a second `MackerelContainerAgent` is an error, while
  * `MackerelAgentExtension` skips a task definition that already has one.

@@ -19,7 +19,8 @@ export interface MackerelAgentOptions {
    * Where the Mackerel API key is read from; it needs Read and Write permission.
    *
    * It is passed to the agent as the ECS container secret `MACKEREL_APIKEY`; read access (and
-   * `kms:Decrypt` for a customer managed key) is granted to the task's execution role.
+   * `kms:Decrypt` for a customer managed key) is granted to the task's execution role, through
+   * the stack's shared agent execution policy where the role can take it.
    *
    * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
    */

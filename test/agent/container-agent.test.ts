@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, test } from 'vitest';
@@ -127,5 +128,105 @@ describe('read access to the API key on the execution role', () => {
     const statements = statementsOf(stack, taskDefinition.executionRole!);
     expect(actionsOn(statements, stack.resolve(parameter.parameterArn))).toContain('ssm:GetParameters');
     expect(actionsOn(statements, key.keyArn)).toContain('kms:Decrypt');
+  });
+});
+
+describe('the agents\' execution permissions: one policy per stack', () => {
+  const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+  const READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+
+  function sharedPolicies(stack: Stack): any[] {
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    return Object.entries(policies).filter(([id]) => id.startsWith('MackerelContainerAgentExecutionPolicy')).map(([, p]) => p.Properties);
+  }
+
+  function agentLogGroupArn(stack: Stack): unknown {
+    return stack.resolve((stack.node.findChild('MackerelContainerAgentLogs') as logs.ILogGroup).logGroupArn);
+  }
+
+  test('reading the key and writing the agent log group are granted once, to every agent\'s execution role', () => {
+    // GIVEN two instrumented task definitions in one stack
+    const { stack, taskDefinition, apiKey, secret } = fargateTask();
+    const other = new ecs.FargateTaskDefinition(stack, 'Other', { memoryLimitMiB: 512, cpu: 256 });
+    other.addContainer('app', { image: APP_IMAGE, logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'app' }) });
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    new MackerelContainerAgent(stack, 'OtherAgent', { taskDefinition: other, apiKey, roles: ['shop:web'] });
+    // THEN one policy holds both statements and names both roles
+    const [policy, ...more] = sharedPolicies(stack);
+    expect(more).toEqual([]);
+    expect(policy.Roles).toEqual([stack.resolve(taskDefinition.executionRole!.roleName), stack.resolve(other.executionRole!.roleName)]);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      { Action: LOG_ACTIONS, Effect: 'Allow', Resource: agentLogGroupArn(stack) },
+      { Action: READ_ACTIONS, Effect: 'Allow', Resource: stack.resolve(secret.secretArn) },
+    ]);
+    // and no role's own policy repeats them (the app container's log grant stays there)
+    const own = Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: [stack.resolve(other.executionRole!.roleName)] } });
+    const ownStatements = Object.values(own).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(ownStatements).toHaveLength(1);
+    expect(ownStatements[0].Action).toEqual(LOG_ACTIONS);
+    expect(ownStatements[0].Resource).not.toEqual(agentLogGroupArn(stack));
+  });
+
+  test('each stack has its own', () => {
+    const { app, stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const second = new Stack(app, 'Second', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    const secondTask = new ecs.FargateTaskDefinition(second, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    secondTask.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(second, 'Agent', {
+      taskDefinition: secondTask,
+      apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(second, 'Key', 'mackerel')),
+      roles: ['shop:web'],
+    });
+    expect(sharedPolicies(stack).map((p) => p.Roles)).toEqual([[stack.resolve(taskDefinition.executionRole!.roleName)]]);
+    expect(sharedPolicies(second).map((p) => p.Roles)).toEqual([[second.resolve(secondTask.executionRole!.roleName)]]);
+    expect(actionsOn(statementsOf(second, secondTask.executionRole!), agentLogGroupArn(second))).toEqual(LOG_ACTIONS);
+  });
+
+  test('an SSM parameter without a customer managed key: read in the shared policy', () => {
+    const { stack } = agentStack();
+    const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', { parameterName: '/mackerel/apikey' });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSsmParameter(parameter), roles: ['shop:web'] });
+    const [policy] = sharedPolicies(stack);
+    expect(actionsOn(policy.PolicyDocument.Statement, stack.resolve(parameter.parameterArn))).toContain('ssm:GetParameters');
+  });
+
+  test('a key with a customer managed key is granted per role, since the key policy must name each role', () => {
+    const { stack } = agentStack();
+    const secret = new secretsmanager.Secret(stack, 'KeyedSecret', { encryptionKey: new kms.Key(stack, 'Key') });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+    const [policy] = sharedPolicies(stack);
+    expect(actionsOn(policy.PolicyDocument.Statement, stack.resolve(secret.secretArn))).toEqual([]);
+    expect(actionsOn(policy.PolicyDocument.Statement, agentLogGroupArn(stack))).toEqual(LOG_ACTIONS);
+    expect(actionsOn(statementsOf(stack, taskDefinition.executionRole!), stack.resolve(secret.secretArn))).toEqual(READ_ACTIONS);
+  });
+
+  test('a secret in another account is granted per role, as aws-cdk-lib grants it', () => {
+    const { stack } = agentStack();
+    const arn = 'arn:aws:secretsmanager:ap-northeast-1:210987654321:secret:mackerel-AbCdEf';
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Elsewhere', arn);
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+    const [policy] = sharedPolicies(stack);
+    expect(actionsOn(policy.PolicyDocument.Statement, arn)).toEqual([]);
+    expect(actionsOn(statementsOf(stack, taskDefinition.executionRole!), arn)).toEqual(READ_ACTIONS);
+  });
+
+  test('an imported execution role gets both statements in its own policy, and no shared policy is made', () => {
+    const { stack, apiKey, secret } = agentStack();
+    const executionRole = iam.Role.fromRoleArn(stack, 'Exec', 'arn:aws:iam::123456789012:role/task-execution');
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256, executionRole });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(sharedPolicies(stack)).toEqual([]);
+    const statements = statementsOf(stack, executionRole);
+    expect(actionsOn(statements, stack.resolve(secret.secretArn))).toEqual(READ_ACTIONS);
+    expect(actionsOn(statements, agentLogGroupArn(stack))).toEqual(LOG_ACTIONS);
   });
 });

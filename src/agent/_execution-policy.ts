@@ -1,0 +1,155 @@
+import { IResource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { MackerelApiKey } from '../api-key';
+
+/** The id of the stack's shared agent execution policy. @internal */
+export const _EXECUTION_POLICY_ID = 'MackerelContainerAgentExecutionPolicy';
+
+const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+/**
+ * What every agent's execution role needs (read the API key, write the agent log group) is the
+ * same for every task in a stack, so it lives in one IAM policy per stack attached to each of
+ * those roles, instead of being repeated in every role's default policy. Instrumenting a task
+ * then costs one role name in that policy rather than two statements, in the template and at
+ * synth. Roles the stack does not own, keys in another account and keys encrypted with a
+ * customer managed key are granted per role as ECS would, since their grants may need resource
+ * policies that name each role.
+ */
+class ExecutionPolicy {
+  private readonly granted = new Map<object, iam.Grant | undefined>();
+  private readonly principal: iam.IPrincipal;
+
+  constructor(private readonly policy: iam.Policy) {
+    this.principal = new PolicyPrincipal(policy);
+  }
+
+  public attach(role: iam.Role): void {
+    this.policy.attachToRole(role);
+  }
+
+  public grantReadKey(apiKey: MackerelApiKey): iam.Grant {
+    const key = apiKey._resource();
+    let grant = this.granted.get(key);
+    if (!grant) {
+      grant = apiKey.grantRead(this.principal);
+      this.granted.set(key, grant);
+    }
+    return grant;
+  }
+
+  public grantWriteLogs(logGroup: logs.ILogGroup): void {
+    if (this.granted.has(logGroup)) return;
+    this.policy.addStatements(new iam.PolicyStatement({ actions: LOG_ACTIONS, resources: [logGroup.logGroupArn] }));
+    this.granted.set(logGroup, undefined);
+  }
+}
+
+/**
+ * Grants made to it land in the shared policy. It cannot be named in a resource policy (the roles
+ * it stands for are the policy's attachments), so `AgentSecret` only grants through it what
+ * needs no resource policy.
+ */
+class PolicyPrincipal extends iam.PrincipalBase {
+  public readonly principalAccount: string;
+
+  constructor(private readonly policy: iam.Policy) {
+    super();
+    this.principalAccount = Stack.of(policy).account;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    throw new Error(`${this.policy.node.path}: the shared execution policy of the Mackerel agents cannot be a resource policy's principal`);
+  }
+
+  public dedupeString(): string {
+    return `cdk-mackerel:ExecutionPolicy:${this.policy.node.path}`;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
+  }
+}
+
+const POLICIES = new WeakMap<iam.Policy, ExecutionPolicy>();
+
+/**
+ * The shared policy of the role's stack, attached to the role. Only for roles the app owns:
+ * imported and immutable roles are not ours to attach policies to.
+ */
+function sharedPolicyFor(role: iam.Role): ExecutionPolicy {
+  const stack = Stack.of(role);
+  let policy = stack.node.tryFindChild(_EXECUTION_POLICY_ID) as iam.Policy | undefined;
+  if (!policy) policy = new iam.Policy(stack, _EXECUTION_POLICY_ID);
+  let shared = POLICIES.get(policy);
+  if (!shared) {
+    shared = new ExecutionPolicy(policy);
+    POLICIES.set(policy, shared);
+  }
+  shared.attach(role);
+  return shared;
+}
+
+/** As aws-cdk-lib's own grants decide: same account, or both unknown until deployment. */
+function sameAccount(role: iam.Role, resource: IResource): boolean {
+  const comparison = Token.compareStrings(Stack.of(role).account, resource.env.account);
+  return comparison === TokenComparison.SAME || comparison === TokenComparison.BOTH_UNRESOLVED;
+}
+
+/**
+ * The API key as the agent container's secret: read is granted through the shared policy where
+ * the execution role can use it, otherwise as `ecs.Secret` grants it.
+ */
+class AgentSecret extends ecs.Secret {
+  public readonly arn: string;
+  public readonly hasField?: boolean;
+  private readonly secret: ecs.Secret;
+
+  constructor(private readonly apiKey: MackerelApiKey) {
+    super();
+    this.secret = apiKey.toEcsSecret();
+    this.arn = this.secret.arn;
+    this.hasField = this.secret.hasField;
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    const role = grantee.grantPrincipal;
+    const sharable = role instanceof iam.Role && !this.apiKey._hasCustomerManagedKey() && sameAccount(role, this.apiKey._resource());
+    return sharable ? sharedPolicyFor(role).grantReadKey(this.apiKey) : this.secret.grantRead(grantee);
+  }
+}
+
+/**
+ * The awslogs driver into a log group the stack shares between agents; its write permission goes
+ * through the shared policy where the execution role can use it, otherwise to the role as
+ * aws-cdk-lib's awslogs driver adds it.
+ */
+class AgentLogDriver extends ecs.LogDriver {
+  constructor(private readonly logGroup: logs.ILogGroup, private readonly streamPrefix: string) {
+    super();
+  }
+
+  public bind(_scope: Construct, containerDefinition: ecs.ContainerDefinition): ecs.LogDriverConfig {
+    const role = containerDefinition.taskDefinition.obtainExecutionRole();
+    if (role instanceof iam.Role) sharedPolicyFor(role).grantWriteLogs(this.logGroup);
+    else role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: LOG_ACTIONS, resources: [this.logGroup.logGroupArn] }));
+    return {
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': this.logGroup.logGroupName, 'awslogs-stream-prefix': this.streamPrefix, 'awslogs-region': this.logGroup.env.region },
+    };
+  }
+}
+
+/** The API key as the agent's container secret. @internal */
+export function _agentSecret(apiKey: MackerelApiKey): ecs.Secret {
+  return new AgentSecret(apiKey);
+}
+
+/** The agent's default awslogs driver into the stack's shared agent log group. @internal */
+export function _agentLogDriver(logGroup: logs.ILogGroup, streamPrefix: string): ecs.LogDriver {
+  return new AgentLogDriver(logGroup, streamPrefix);
+}
