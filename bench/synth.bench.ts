@@ -1,6 +1,6 @@
-// Synth cost of instrumenting 50 Fargate services: plain, with the Mackerel agent
-// (MackerelAgentExtension), the same sidecar written by hand with aws-cdk-lib alone, and Datadog's
-// DatadogECSFargate. Run with `npx projen bench` (which compiles the library first).
+// Synth cost of instrumenting 50 Fargate services: plain, with a bare second container (the floor
+// of any sidecar in aws-cdk-lib), with the Mackerel agent (MackerelAgentExtension), the same sidecar
+// written by hand with aws-cdk-lib alone, and Datadog's DatadogECSFargate. Run with `npx projen bench` (which compiles the library first).
 //
 // Two measures, both interleaved round by round with the order rotated:
 // - in-process: construct + synth of a fresh App with every module already loaded, after a
@@ -32,8 +32,9 @@ const TARGET_RATIO = 1.10;
 const TARGET_EXTRA_RESOURCES = 0;
 const TARGET_EXTRA_BYTES = 1.5 * 1024;
 
-type Variant = 'plain' | 'handmade' | 'mackerel' | 'datadog';
-const VARIANTS: Variant[] = ['plain', 'handmade', 'mackerel', 'datadog'];
+type Variant = 'plain' | 'container' | 'handmade' | 'mackerel' | 'datadog';
+const VARIANTS: Variant[] = ['plain', 'container', 'handmade', 'mackerel', 'datadog'];
+const noTimes = (): Record<Variant, number[]> => ({ plain: [], container: [], handmade: [], mackerel: [], datadog: [] });
 
 interface Shape { readonly resources: number; readonly bytes: number }
 
@@ -77,6 +78,7 @@ function build(variant: Variant, services: number): cdk.App {
     });
     if (mackerel) taskDefinition.addExtension(mackerel);
     if (agentLogs) addAgentByHand(taskDefinition, secret, agentLogs);
+    if (variant === 'container') addBareContainer(taskDefinition);
     new ecs.FargateService(stack, `Service${i}`, { cluster, taskDefinition, desiredCount: 1, minHealthyPercent: 100 });
   }
   return app;
@@ -101,6 +103,21 @@ function addAgentByHand(taskDefinition: ecsTypes.TaskDefinition, secret: secrets
   taskDefinition.defaultContainer!.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
 }
 
+/**
+ * Only a second container with the agent's environment and the dependency: no secret, no log
+ * configuration, no IAM. What adding any sidecar costs in aws-cdk-lib, below which no agent can go.
+ */
+function addBareContainer(taskDefinition: ecsTypes.TaskDefinition): void {
+  const { ecs } = lib();
+  const agent = taskDefinition.addContainer('mackerel-container-agent', {
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2'),
+    memoryLimitMiB: 128,
+    essential: false,
+    environment: { MACKEREL_CONTAINER_PLATFORM: 'ecs', MACKEREL_ROLES: 'bench:web', MACKEREL_IGNORE_CONTAINER: '\\Amackerel-container-agent\\z' },
+  });
+  taskDefinition.defaultContainer!.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
+}
+
 function synthesize(variant: Variant, services: number): { ms: number; shape: Shape } {
   const start = process.hrtime.bigint();
   const assembly = build(variant, services).synth();
@@ -119,7 +136,7 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
  * would add its own start-up and source-map work to every run.
  */
 function wholeProcessTimes(script: string): Record<Variant, number[]> {
-  const times: Record<Variant, number[]> = { plain: [], handmade: [], mackerel: [], datadog: [] };
+  const times = noTimes();
   for (let round = 0; round < PROCESS_ROUNDS; round++) {
     for (const v of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])) {
       const start = process.hrtime.bigint();
@@ -171,7 +188,7 @@ function main(): void {
   const started = Date.now();
   const base: Record<Variant, Shape> = {} as any;
   const full: Record<Variant, Shape> = {} as any;
-  const times: Record<Variant, number[]> = { plain: [], handmade: [], mackerel: [], datadog: [] };
+  const times = noTimes();
   // one-service apps give the fixed cost, so per-stack resources shared by every task (the
   // agent's log group, say) count once and not as a fiftieth of a resource per task
   for (const v of VARIANTS) base[v] = synthesize(v, 1).shape;
@@ -227,7 +244,8 @@ function main(): void {
     console.log(`  (instructions, for reference: ${(instructions.mackerel / instructions.plain).toFixed(3)}; `
       + `handmade ${(instructions.handmade / instructions.plain).toFixed(3)}, datadog ${(instructions.datadog / instructions.plain).toFixed(3)})`);
   }
-  console.log(`  (floor: the same sidecar by hand with aws-cdk-lib alone has ratio ${handmadeRatio.toFixed(3)}; `
+  console.log(`  (floors: a bare second container has ratio ${(median(times.container) / plainMs).toFixed(3)}, `
+    + `the same sidecar by hand with aws-cdk-lib alone ${handmadeRatio.toFixed(3)}; `
     + `the library's own share is ${(median(times.mackerel) / median(times.handmade)).toFixed(3)}x the handmade synth)`);
   console.log(`  extra resources per task ${extraResources.toFixed(2)} <= ${TARGET_EXTRA_RESOURCES}: ${verdict(extraResources <= TARGET_EXTRA_RESOURCES)}`);
   console.log(`  extra template per task ${extraBytes.toFixed(0)} B <= ${TARGET_EXTRA_BYTES} B: ${verdict(extraBytes <= TARGET_EXTRA_BYTES)}`);

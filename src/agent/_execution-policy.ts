@@ -21,6 +21,7 @@ const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
  */
 class ExecutionPolicy {
   private readonly granted = new Map<object, iam.Grant | undefined>();
+  private readonly attached = new WeakSet<iam.Role>();
   private readonly principal: iam.IPrincipal;
 
   constructor(private readonly policy: iam.Policy) {
@@ -28,7 +29,11 @@ class ExecutionPolicy {
   }
 
   public attach(role: iam.Role): void {
+    // The key's grant and the log driver's both come here for each task, and attachToRole compares
+    // the role with every role already attached: asking it once per role halves that.
+    if (this.attached.has(role)) return;
     this.policy.attachToRole(role);
+    this.attached.add(role);
   }
 
   public grantReadKey(apiKey: MackerelApiKey): iam.Grant {
