@@ -17,6 +17,8 @@ const os = require('os');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
+/** Each step (unpacking, synth, apply, diff, the emulator's start) takes seconds; a hang fails the check instead. */
+const STEP_SECONDS = 120;
 let scratch;
 const tarballs = fs.readdirSync(path.join(root, 'dist', 'js')).filter((f) => f.endsWith('.tgz'));
 if (tarballs.length !== 1) fail(`expected one tarball in dist/js, found ${tarballs.length} (${tarballs.join(', ')}); run npx projen package:js`);
@@ -88,14 +90,24 @@ function missingSdk() {
   return new Promise((resolve, reject) => {
     const emulator = spawn(process.execPath, [cli, 'emulator', '--port', '0', '--host', '127.0.0.2'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let printed = '';
-    emulator.on('exit', (code) => reject(new Error(`the emulator exited (${code}) before it listened: ${printed}`)));
+    // A hung emulator must fail the build, not stall it.
+    const timer = setTimeout(() => {
+      emulator.removeAllListeners('exit');
+      emulator.kill();
+      reject(new Error(`the emulator did not listen within ${STEP_SECONDS} s: ${printed}`));
+    }, STEP_SECONDS * 1000);
+    emulator.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the emulator exited (${code}) before it listened: ${printed}`));
+    });
     emulator.stdout.on('data', (chunk) => {
       printed += chunk;
       const base = /listening on (http:\/\/\S+)/.exec(printed);
       if (!base) return;
+      clearTimeout(timer);
       emulator.removeAllListeners('exit');
       const result = spawnSync(process.execPath, [cli, 'apply', 'cdk.out', '--api-base', base[1], '--state', 'other.json'],
-        { cwd: scratch, encoding: 'utf8', env: { ...process.env, MACKEREL_APIKEY: 'emulator-write-key' } });
+        { cwd: scratch, encoding: 'utf8', timeout: STEP_SECONDS * 1000, env: { ...process.env, MACKEREL_APIKEY: 'emulator-write-key' } });
       emulator.kill();
       const expected = 'npm install --save-dev @aws-sdk/client-secrets-manager';
       if (result.status === 2 && result.stderr.includes(expected)) resolve();
@@ -111,8 +123,9 @@ function finish() {
 }
 
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
-  if (result.status !== 0) fail(`${path.basename(command)} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: STEP_SECONDS * 1000, ...options });
+  const how = result.error ? result.error.message : `exit ${result.status}`;
+  if (result.status !== 0) fail(`${path.basename(command)} ${args.join(' ')} failed (${how}):\n${result.stdout}${result.stderr}`);
   return result;
 }
 
