@@ -238,6 +238,11 @@ function main(): void {
   console.log('targets (mackerel):');
   console.log(`  synth ratio ${ratio.toFixed(3)} <= ${TARGET_RATIO.toFixed(2)}: ${verdict(ratio <= TARGET_RATIO)}`);
   console.log(`  synth ratio ${ratio.toFixed(3)} <= datadog's ${datadogRatio.toFixed(3)}: ${verdict(ratio <= datadogRatio)}`);
+  // Each round times every variant back to back, so a round's own ratio cancels the machine's slow
+  // drift; the middle half of those ratios shows how far one run's median can be trusted.
+  const roundRatios = times.mackerel.map((ms, i) => ms / times.plain[i]).sort((a, b) => a - b);
+  const quartile = (q: number) => roundRatios[Math.floor((roundRatios.length - 1) * q)].toFixed(3);
+  console.log(`  (per-round ratios: median ${quartile(0.5)}, middle half ${quartile(0.25)}-${quartile(0.75)})`);
   console.log(`  (whole process, for reference: ${(median(processTimes.mackerel) / plainProcessMs).toFixed(3)}; `
     + `datadog ${(median(processTimes.datadog) / plainProcessMs).toFixed(3)})`);
   if (instructions) {
