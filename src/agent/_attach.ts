@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { _fail, _info } from '../_validation';
 import { _checkAgentOptions, _goRegExp } from './_checks';
-import { _agentLogDriver, _agentSecret } from './_execution-policy';
+import { _agentLogDriver, _agentSecret, _waitForExecutionPolicy } from './_execution-policy';
 import { _containersOf, _taskValidations } from './_task-checks';
 import { _deliverConfig } from './config/_deliver';
 import { _hasPlugins } from './config/_render';
@@ -66,6 +66,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
     secrets: { MACKEREL_APIKEY: _agentSecret(options.apiKey) },
   });
   AGENTS.set(taskDefinition, container);
+  _waitForExecutionPolicy(taskDefinition);
   if (options.config) _deliverConfig(scope, taskDefinition, container, options.config, options.readonlyRootFilesystem ?? false);
 
   keepHostIdWritable(taskDefinition, container, options);

@@ -1,4 +1,4 @@
-import { IResource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { CfnResource, IResource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -34,6 +34,14 @@ class ExecutionPolicy {
     if (this.attached.has(role)) return;
     this.policy.attachToRole(role);
     this.attached.add(role);
+  }
+
+  public isAttached(role: iam.Role): boolean {
+    return this.attached.has(role);
+  }
+
+  public get resource(): CfnResource {
+    return this.policy.node.defaultChild as CfnResource;
   }
 
   public grantReadKey(apiKey: MackerelApiKey): iam.Grant {
@@ -147,6 +155,24 @@ class AgentLogDriver extends ecs.LogDriver {
       options: { 'awslogs-group': this.logGroup.logGroupName, 'awslogs-stream-prefix': this.streamPrefix, 'awslogs-region': this.logGroup.env.region },
     };
   }
+}
+
+/**
+ * Makes the task definition wait for the shared execution policy when its execution role uses it.
+ * The policy is a separate resource from the role, so without this CloudFormation may create the
+ * service, and ECS start its first tasks, before the role may read the key or write the logs:
+ * those tasks stop with ResourceInitializationError, and a deployment circuit breaker can count
+ * them as a failed deployment. aws-cdk-lib leaves the same gap for the execution role's default
+ * policy.
+ * @internal
+ */
+export function _waitForExecutionPolicy(taskDefinition: ecs.TaskDefinition): void {
+  const role = taskDefinition.executionRole;
+  if (!(role instanceof iam.Role)) return;
+  const policy = Stack.of(role).node.tryFindChild(_EXECUTION_POLICY_ID) as iam.Policy | undefined;
+  const shared = policy ? POLICIES.get(policy) : undefined;
+  if (!shared?.isAttached(role)) return;
+  (taskDefinition.node.defaultChild as CfnResource).addDependency(shared.resource);
 }
 
 /** The API key as the agent's container secret. @internal */

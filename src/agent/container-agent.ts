@@ -21,7 +21,8 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  * Mackerel host and retires it when the task stops. It creates no CloudFormation resource of its
  * own except, once per stack, the agents' shared log group (unless `logging` is given) and the
  * agents' shared execution policy: one IAM policy, attached to each agent's execution role, that
- * allows reading the API key and writing that log group. Where a role cannot share it (an
+ * allows reading the API key and writing that log group; the task definition waits for it
+ * (`DependsOn`), so no task starts before its role may read the key. Where a role cannot share it (an
  * imported role, a key in another account or encrypted with a customer managed key), the
  * permissions go to the role itself, as ECS grants them.
  *

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -166,6 +166,50 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     expect(ownStatements).toHaveLength(1);
     expect(ownStatements[0].Action).toEqual(LOG_ACTIONS);
     expect(ownStatements[0].Resource).not.toEqual(agentLogGroupArn(stack));
+  });
+
+  function sharedPolicyId(stack: Stack): string {
+    const [id, ...more] = Object.keys(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter((logicalId) => logicalId.startsWith('MackerelContainerAgentExecutionPolicy'));
+    expect(more).toEqual([]);
+    return id;
+  }
+
+  function dependsOnOf(stack: Stack, taskDefinition: ecs.TaskDefinition): string[] {
+    const logicalId = stack.resolve((taskDefinition.node.defaultChild as CfnResource).logicalId);
+    return Template.fromStack(stack).toJSON().Resources[logicalId].DependsOn ?? [];
+  }
+
+  test('an instrumented task definition is created after the shared policy, so its first tasks can read the key', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const plain = new ecs.FargateTaskDefinition(stack, 'Plain', { memoryLimitMiB: 512, cpu: 256 });
+    plain.addContainer('app', { image: APP_IMAGE, logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'app' }) });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(dependsOnOf(stack, taskDefinition)).toEqual([sharedPolicyId(stack)]);
+    // a task without the agent is left as aws-cdk-lib makes it
+    expect(dependsOnOf(stack, plain)).toEqual([]);
+  });
+
+  test('a task definition whose execution role the shared policy does not reach waits for nothing new', () => {
+    const { stack, apiKey } = agentStack();
+    const instrumented = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    instrumented.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition: instrumented, apiKey, roles: ['shop:web'] });
+    // an imported execution role: its grants are its own, so the shared policy (made for the other task) is not its concern
+    const executionRole = iam.Role.fromRoleArn(stack, 'Exec', 'arn:aws:iam::123456789012:role/task-execution');
+    const imported = new ecs.FargateTaskDefinition(stack, 'Imported', { memoryLimitMiB: 512, cpu: 256, executionRole });
+    imported.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'ImportedAgent', { taskDefinition: imported, apiKey, roles: ['shop:web'] });
+    // a role of its own but nothing shared: a key with a customer managed key and the agent's own logging
+    const keyed = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'KeyedSecret', { encryptionKey: new kms.Key(stack, 'Key') }));
+    const own = new ecs.FargateTaskDefinition(stack, 'Own', { memoryLimitMiB: 512, cpu: 256 });
+    own.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'OwnAgent', {
+      taskDefinition: own, apiKey: keyed, roles: ['shop:web'], logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'agent' }),
+    });
+    expect(dependsOnOf(stack, instrumented)).toEqual([sharedPolicyId(stack)]);
+    expect(dependsOnOf(stack, imported)).toEqual([]);
+    expect(dependsOnOf(stack, own)).toEqual([]);
   });
 
   test('each stack has its own', () => {
