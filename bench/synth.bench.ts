@@ -1,6 +1,7 @@
 // Synth cost of instrumenting 50 Fargate services: plain, with a bare second container (the floor
 // of any sidecar in aws-cdk-lib), with the Mackerel agent (MackerelAgentExtension), the same sidecar
-// written by hand with aws-cdk-lib alone, and Datadog's DatadogECSFargate. Run with `npx projen bench` (which compiles the library first).
+// written by hand with aws-cdk-lib alone, and Datadog's DatadogECSFargate. Run with
+// `npx projen bench` (which compiles the library first).
 //
 // Two measures, both interleaved round by round with the order rotated:
 // - in-process: construct + synth of a fresh App with every module already loaded, after a
@@ -91,29 +92,26 @@ function build(variant: Variant, services: number): cdk.App {
  */
 function addAgentByHand(taskDefinition: ecsTypes.TaskDefinition, secret: secretsmanagerTypes.ISecret, logGroup: logsTypes.ILogGroup): void {
   const { cdk: core, ecs } = lib();
-  const agent = taskDefinition.addContainer('mackerel-container-agent', {
-    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2'),
-    memoryLimitMiB: 128,
-    essential: false,
+  addBareContainer(taskDefinition, {
     stopTimeout: core.Duration.seconds(100),
     logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'mackerel' }),
-    environment: { MACKEREL_CONTAINER_PLATFORM: 'ecs', MACKEREL_ROLES: 'bench:web', MACKEREL_IGNORE_CONTAINER: '\\Amackerel-container-agent\\z' },
     secrets: { MACKEREL_APIKEY: ecs.Secret.fromSecretsManager(secret) },
   });
-  taskDefinition.defaultContainer!.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
 }
 
 /**
  * Only a second container with the agent's environment and the dependency: no secret, no log
- * configuration, no IAM. What adding any sidecar costs in aws-cdk-lib, below which no agent can go.
+ * configuration, no IAM (unless `more` adds them). What adding any sidecar costs in aws-cdk-lib,
+ * below which no agent can go.
  */
-function addBareContainer(taskDefinition: ecsTypes.TaskDefinition): void {
+function addBareContainer(taskDefinition: ecsTypes.TaskDefinition, more: Partial<ecsTypes.ContainerDefinitionOptions> = {}): void {
   const { ecs } = lib();
   const agent = taskDefinition.addContainer('mackerel-container-agent', {
     image: ecs.ContainerImage.fromRegistry('public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2'),
     memoryLimitMiB: 128,
     essential: false,
     environment: { MACKEREL_CONTAINER_PLATFORM: 'ecs', MACKEREL_ROLES: 'bench:web', MACKEREL_IGNORE_CONTAINER: '\\Amackerel-container-agent\\z' },
+    ...more,
   });
   taskDefinition.defaultContainer!.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
 }
