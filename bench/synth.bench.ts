@@ -12,6 +12,9 @@
 // - instructions (where Linux `perf` is available): CPU instructions per construct + synth in a
 //   warm process (the difference between 3 and 11 builds), with single-threaded GC. Unlike time it
 //   does not wander with the machine's load, so it settles whether a change made synth cheaper.
+// The targets are judged on the plainest service (a FargateService, no load balancer), where an
+// agent weighs most. A second, smaller table gives the same ratios for services shaped like
+// examples/fargate (ecs-patterns, one load balancer each), for reference.
 // The library is loaded compiled (lib/), as users get it, not transpiled from src/.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -19,6 +22,7 @@ import * as path from 'path';
 import type * as cdk from 'aws-cdk-lib';
 import type * as ec2Types from 'aws-cdk-lib/aws-ec2';
 import type * as ecsTypes from 'aws-cdk-lib/aws-ecs';
+import type * as ecsPatternsTypes from 'aws-cdk-lib/aws-ecs-patterns';
 import type * as logsTypes from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanagerTypes from 'aws-cdk-lib/aws-secretsmanager';
 import type * as datadogTypes from 'datadog-cdk-constructs-v2';
@@ -29,6 +33,9 @@ const ROUNDS = 31;
 const PROCESS_ROUNDS = 11;
 const INSTRUCTION_BUILDS = [3, 11];
 const INSTRUCTION_REPEATS = 3;
+/** Load-balanced services with one ALB each take about 13.5 resources: 30 fit a stack's 500. */
+const BALANCED_SERVICES = 30;
+const BALANCED_ROUNDS = 25;
 const TARGET_RATIO = 1.10;
 const TARGET_EXTRA_RESOURCES = 0;
 const TARGET_EXTRA_BYTES = 1.5 * 1024;
@@ -36,6 +43,9 @@ const TARGET_EXTRA_BYTES = 1.5 * 1024;
 type Variant = 'plain' | 'container' | 'handmade' | 'mackerel' | 'datadog';
 const VARIANTS: Variant[] = ['plain', 'container', 'handmade', 'mackerel', 'datadog'];
 const noTimes = (): Record<Variant, number[]> => ({ plain: [], container: [], handmade: [], mackerel: [], datadog: [] });
+/** `service`: FargateService alone (judged); `balanced`: ApplicationLoadBalancedFargateService, as in examples/fargate. */
+type Workload = 'service' | 'balanced';
+const BALANCED_VARIANTS: Variant[] = ['plain', 'mackerel', 'datadog'];
 
 interface Shape { readonly resources: number; readonly bytes: number }
 
@@ -45,6 +55,7 @@ const lib = () => ({
   cdk: require('aws-cdk-lib') as typeof cdk,
   ec2: require('aws-cdk-lib/aws-ec2') as typeof ec2Types,
   ecs: require('aws-cdk-lib/aws-ecs') as typeof ecsTypes,
+  ecsPatterns: () => require('aws-cdk-lib/aws-ecs-patterns') as typeof ecsPatternsTypes,
   logs: require('aws-cdk-lib/aws-logs') as typeof logsTypes,
   secretsmanager: require('aws-cdk-lib/aws-secretsmanager') as typeof secretsmanagerTypes,
 });
@@ -54,8 +65,8 @@ const mackerelLib = () => require(path.join(ROOT, 'lib')) as typeof mackerelType
 const datadogLib = () => require('datadog-cdk-constructs-v2') as typeof datadogTypes;
 
 /** One stack: a VPC, a cluster, the key secret and `services` Fargate services of one variant. */
-function build(variant: Variant, services: number): cdk.App {
-  const { cdk: core, ec2, ecs, logs, secretsmanager } = lib();
+function build(variant: Variant, services: number, workload: Workload = 'service'): cdk.App {
+  const { cdk: core, ec2, ecs, ecsPatterns, logs, secretsmanager } = lib();
   const app = new core.App();
   const stack = new core.Stack(app, 'Bench');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
@@ -80,7 +91,9 @@ function build(variant: Variant, services: number): cdk.App {
     if (mackerel) taskDefinition.addExtension(mackerel);
     if (agentLogs) addAgentByHand(taskDefinition, secret, agentLogs);
     if (variant === 'container') addBareContainer(taskDefinition);
-    new ecs.FargateService(stack, `Service${i}`, { cluster, taskDefinition, desiredCount: 1, minHealthyPercent: 100 });
+    const serviceProps = { cluster, taskDefinition, desiredCount: 1, minHealthyPercent: 100 };
+    if (workload === 'balanced') new (ecsPatterns().ApplicationLoadBalancedFargateService)(stack, `Service${i}`, serviceProps);
+    else new ecs.FargateService(stack, `Service${i}`, serviceProps);
   }
   return app;
 }
@@ -116,9 +129,9 @@ function addBareContainer(taskDefinition: ecsTypes.TaskDefinition, more: Partial
   taskDefinition.defaultContainer!.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
 }
 
-function synthesize(variant: Variant, services: number): { ms: number; shape: Shape } {
+function synthesize(variant: Variant, services: number, workload: Workload = 'service'): { ms: number; shape: Shape } {
   const start = process.hrtime.bigint();
-  const assembly = build(variant, services).synth();
+  const assembly = build(variant, services, workload).synth();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const template = assembly.getStackByName('Bench').template;
   return { ms, shape: { resources: Object.keys(template.Resources).length, bytes: JSON.stringify(template).length } };
@@ -161,16 +174,17 @@ function childScript(): string {
  * that start-up, module loading and the first JIT compilations cancel out. Median of 3. Undefined
  * where perf cannot count (not Linux, no perf, or counters not allowed).
  */
-function instructionCounts(script: string): Record<Variant, number> | undefined {
+function instructionCounts(script: string, variants: Variant[] = VARIANTS, workload: Workload = 'service'): Record<Variant, number> | undefined {
   const count = (variant: Variant, builds: number): number | undefined => {
-    const run = spawnSync('perf', ['stat', '-x', ',', '-e', 'instructions:u', process.execPath, '--single-threaded-gc', script, '--once', variant, String(builds)],
+    const args = ['stat', '-x', ',', '-e', 'instructions:u', process.execPath, '--single-threaded-gc', script, '--once', variant, String(builds), workload];
+    const run = spawnSync('perf', args,
       { encoding: 'utf8', env: { ...process.env, BENCH_ROOT: ROOT } });
     const line = run.status === 0 ? run.stderr.split('\n').find((l) => l.includes('instructions')) : undefined;
     const value = Number(line?.split(',')[0]);
     return Number.isFinite(value) && value > 0 ? value : undefined;
   };
   const counts = {} as Record<Variant, number>;
-  for (const v of VARIANTS) {
+  for (const v of variants) {
     const perApp: number[] = [];
     for (let i = 0; i < INSTRUCTION_REPEATS; i++) {
       const [few, many] = INSTRUCTION_BUILDS.map((builds) => count(v, builds));
@@ -252,12 +266,45 @@ function main(): void {
     + `the library's own share is ${(median(times.mackerel) / median(times.handmade)).toFixed(3)}x the handmade synth)`);
   console.log(`  extra resources per task ${extraResources.toFixed(2)} <= ${TARGET_EXTRA_RESOURCES}: ${verdict(extraResources <= TARGET_EXTRA_RESOURCES)}`);
   console.log(`  extra template per task ${extraBytes.toFixed(0)} B <= ${TARGET_EXTRA_BYTES} B: ${verdict(extraBytes <= TARGET_EXTRA_BYTES)}`);
+  balanced(script);
   console.log(`(total ${((Date.now() - started) / 1000).toFixed(1)} s; template bytes are compact JSON)`);
+}
+
+/**
+ * The same ratios for services shaped like examples/fargate (ecs-patterns, one load balancer
+ * each). Not judged: a heavier service makes any agent's share smaller, so the targets stay on
+ * the plainest one.
+ */
+function balanced(script: string): void {
+  const times = noTimes();
+  for (let round = -1; round < BALANCED_ROUNDS; round++) {
+    const order = BALANCED_VARIANTS.map((_, i) => BALANCED_VARIANTS[(i + Math.max(round, 0)) % BALANCED_VARIANTS.length]);
+    for (const v of order) {
+      const run = synthesize(v, BALANCED_SERVICES, 'balanced');
+      if (round >= 0) times[v].push(run.ms);
+    }
+  }
+  const instructions = instructionCounts(script, BALANCED_VARIANTS, 'balanced');
+  const plainMs = median(times.plain);
+  console.log(`for reference, not judged: ${BALANCED_SERVICES} load-balanced services (ApplicationLoadBalancedFargateService, as in examples/fargate); `
+    + `in-process median of ${BALANCED_ROUNDS} interleaved runs`);
+  console.log(`${'variant'.padEnd(9)} ${pad('synth ms', 9)} ${pad('ratio', 6)} ${pad('round ratios (middle half)', 27)} ${pad('Minstr', 7)} ${pad('ratio', 6)}`);
+  for (const v of BALANCED_VARIANTS) {
+    const rounds = times[v].map((ms, i) => ms / times.plain[i]).sort((a, b) => a - b);
+    const quartile = (q: number) => rounds[Math.floor((rounds.length - 1) * q)].toFixed(3);
+    const spread = v === 'plain' ? '-' : `${quartile(0.25)}-${quartile(0.75)}`;
+    const instructionCells = instructions
+      ? `${pad(instructions[v].toFixed(0), 7)} ${pad((instructions[v] / instructions.plain).toFixed(3), 6)}`
+      : `${pad('-', 7)} ${pad('-', 6)}`;
+    console.log(`${v.padEnd(9)} ${pad(median(times[v]).toFixed(0), 9)} ${pad((median(times[v]) / plainMs).toFixed(3), 6)} `
+      + `${pad(spread, 27)} ${instructionCells}`);
+  }
 }
 
 if (process.argv[2] === '--once') {
   const builds = Number(process.argv[4] ?? 1);
-  for (let i = 0; i < builds; i++) build(process.argv[3] as Variant, SERVICES).synth();
+  const workload = (process.argv[5] ?? 'service') as Workload;
+  for (let i = 0; i < builds; i++) build(process.argv[3] as Variant, workload === 'balanced' ? BALANCED_SERVICES : SERVICES, workload).synth();
 } else {
   main();
 }
