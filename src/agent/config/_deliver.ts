@@ -5,6 +5,7 @@ import { Annotations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
 import { MackerelAgentConfig } from './config';
@@ -49,6 +50,9 @@ function assetLocation(scope: Construct, taskDefinition: ecs.TaskDefinition, con
   const file = path.join(directory, _CONFIG_FILE_NAME);
   fs.writeFileSync(file, yaml);
   const asset = new s3assets.Asset(scope, 'Config', { path: file });
+  // A staged asset is copied into the cloud assembly as it is constructed, so its source is no
+  // longer read; without staging (`--no-staging`, SAM) the assembly points at this file, which stays.
+  if (!scope.node.tryGetContext(cxapi.DISABLE_ASSET_STAGING_CONTEXT)) fs.rmSync(directory, { recursive: true, force: true });
   taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['s3:GetObject'],
     resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],

@@ -1,16 +1,19 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aws, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import { describe, expect, test } from 'vitest';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { parse } from 'yaml';
 import {
   MackerelAgentConfig, MackerelAgentConfigLocation, MackerelAgentImage, MackerelContainerAgent,
   MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
 } from '../../../src/agent';
+import { MackerelApiKey } from '../../../src/api-key';
 import { APP_IMAGE, agentStack, containerNamed, environmentOf, fargateTask } from '../_fixture';
 
 const AGENT = 'mackerel-container-agent';
@@ -138,6 +141,43 @@ describe('agent config: delivery', () => {
     expect(containerNamed(withConfig(plugins, pinned).taskDefinition, AGENT).Image).toBe(pinned.imageName);
     expect(containerNamed(withConfig({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) }).taskDefinition, AGENT).Image)
       .toBe(MackerelAgentImage.DEFAULT.imageName);
+  });
+
+  describe('the rendered file', () => {
+    const made: string[] = [];
+    afterEach(() => {
+      vi.unstubAllEnvs();
+      made.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+    });
+    /** A fresh temporary directory as os.tmpdir(), and what the config rendering left in it. */
+    const privateTmp = () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mackerel-config-test-'));
+      made.push(tmp);
+      vi.stubEnv('TMPDIR', tmp);
+      return () => fs.readdirSync(tmp).filter((name) => name.startsWith('mackerel-agent-config-')).map((name) => path.join(tmp, name));
+    };
+    const probe = { readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) };
+
+    test('is removed once the asset is staged into the assembly, which still holds the config', () => {
+      const left = privateTmp();
+      const { agent } = withConfig(probe);
+      expect(left()).toEqual([]);
+      expect(writtenConfig(agent).parsed.readinessProbe).toEqual({ tcp: { port: 80 } });
+    });
+
+    test('stays where the assembly points at it when asset staging is disabled', () => {
+      const left = privateTmp();
+      const app = new App({ context: { 'aws:cdk:disable-asset-staging': true } });
+      const stack = new Stack(app, 'Stack');
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      const apiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey'));
+      const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], config: probe });
+      const asset = agent.node.findChild('Config') as s3assets.Asset;
+      const [directory] = left();
+      expect(asset.assetPath).toBe(path.join(directory, 'mackerel-container-agent.yml'));
+      expect(parse(fs.readFileSync(asset.assetPath, 'utf8')).readinessProbe).toEqual({ tcp: { port: 80 } });
+    });
   });
 
   test('without config, no asset, no variable and no S3 grant', () => {
