@@ -49,7 +49,11 @@ function checkIgnoreContainer(agent: ecs.ContainerDefinition, others: ecs.Contai
     'an expression that leaves at least one container', 'Anchor it, such as "\\Amackerel-container-agent\\z"');
 }
 
-/** A task-level memory size caps the sum of its containers' limits (hard, else soft). */
+/**
+ * A task-level memory size caps the memory its containers reserve: each container's soft limit
+ * where it has one, else its hard limit (ECS subtracts the reservation, not the limit, when both
+ * are set).
+ */
 function checkMemory(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDefinition[], agentMiB: number): string | undefined {
   const stack = Stack.of(taskDefinition);
   const taskMiB = toMiB(stack.resolve((taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).memory));
@@ -59,8 +63,9 @@ function checkMemory(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDe
     // Rendering a container costs as much as the rest of the checks: skip those that set no memory.
     if (!container.memoryLimitSpecified) continue;
     const rendered = container.renderContainerDefinition();
-    const limit = toMiB(stack.resolve(rendered.memory ?? rendered.memoryReservation));
-    if (limit === undefined && (rendered.memory ?? rendered.memoryReservation) !== undefined) return undefined;
+    const reservation = rendered.memoryReservation ?? rendered.memory;
+    const limit = toMiB(stack.resolve(reservation));
+    if (limit === undefined && reservation !== undefined) return undefined;
     reserved += limit ?? 0;
   }
   const room = taskMiB - reserved;

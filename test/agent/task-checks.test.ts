@@ -75,6 +75,21 @@ describe('checks over the whole task, at synth', () => {
     expect(() => Template.fromStack(stack)).not.toThrow();
   });
 
+  test('a container with both limits reserves its soft limit, as ECS counts it', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    // may burst to the whole task, but reserves 384 MiB: 384 + 128 fits
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 512, memoryReservationMiB: 384 });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+
+    const tight = agentStack();
+    const tightTask = new ecs.FargateTaskDefinition(tight.stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    tightTask.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 512, memoryReservationMiB: 448 });
+    new MackerelContainerAgent(tight.stack, 'Agent', { taskDefinition: tightTask, apiKey: tight.apiKey, roles: ['shop:web'] });
+    expect(() => Template.fromStack(tight.stack)).toThrow(/its 512 MiB minus 448 MiB reserved by the other containers leaves 64 MiB/);
+  });
+
   test('an agent container name already used in the task', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], containerName: 'app' });
