@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { _fail } from './_validation';
 
 /**
  * Where the Mackerel API key is read from at run time.
@@ -39,10 +40,16 @@ export abstract class MackerelApiKey {
    *
    * Import a SecureString with `ssm.StringParameter.fromSecureStringParameterAttributes`,
    * passing its `encryptionKey` when it is a customer managed key so that decrypt is granted.
+   * A parameter created in the app is refused: CloudFormation can only create plain String
+   * parameters, whose value is written into the template.
    *
    * @param parameter the parameter holding the key
    */
   public static fromSsmParameter(parameter: ssm.IParameter): MackerelApiKey {
+    if (parameter instanceof ssm.StringParameter || parameter instanceof ssm.StringListParameter) {
+      _fail(parameter, 'parameter', parameter.node.path, 'is created by this app, so it is a plain String parameter with the key written into the template',
+        'a SecureString parameter created outside CloudFormation', 'Import it with ssm.StringParameter.fromSecureStringParameterAttributes');
+    }
     return new SsmParameterApiKey(parameter);
   }
 

@@ -121,7 +121,8 @@ function checkImageSupports(scope: IConstruct, options: MackerelAgentOptions, ma
     _fail(scope, 'image', image.imageName, 'cannot run on ECS Managed Instances: agents before v0.13.0 exit with "unknown execution env"',
       'an image of v0.13.0 or later, such as MackerelAgentImage.DEFAULT');
   }
-  if (options.hostIdStore !== undefined && older(12)) {
+  // An older agent ignores the variable and keeps the file store, so only MEMORY would be lost.
+  if (options.hostIdStore === MackerelHostIdStore.MEMORY && older(12)) {
     _fail(scope, 'hostIdStore', options.hostIdStore, `needs agent v0.12.0 or later, but the image is ${image.imageName}`,
       'an image of v0.12.0 or later, or no hostIdStore');
   }

@@ -31,7 +31,8 @@ export enum MackerelHostIdStore {
 /**
  * How much the agent logs (`MACKEREL_LOG_LEVEL`).
  *
- * `DEBUG` and `TRACE` print most `MACKEREL_*` settings (not the API key).
+ * `DEBUG` and `TRACE` print most `MACKEREL_*` settings, and the API key masked to its first 4
+ * characters.
  */
 export enum MackerelAgentLogLevel {
   /** Everything, including HTTP traces. */

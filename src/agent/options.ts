@@ -164,7 +164,8 @@ export interface MackerelAgentOptions {
   readonly ignoreContainer?: string;
 
   /**
-   * Where the agent keeps its host ID (`MACKEREL_HOST_ID_STORE`, agent v0.12.0 and later).
+   * Where the agent keeps its host ID (`MACKEREL_HOST_ID_STORE`, agent v0.12.0 and later;
+   * `MEMORY` is refused with an older image, which would ignore it and write the file anyway).
    *
    * @default - the agent's default, `file`
    * @see https://github.com/mackerelio/mackerel-container-agent/pull/476

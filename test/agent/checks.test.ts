@@ -123,9 +123,11 @@ describe('options rejected at construction, with the path, property, value and w
       .toThrow(/noProxy\[1\] "a.example.com,b.example.com" is not a single host, domain or CIDR; expected one entry per item/);
   });
 
-  test('a host ID store with an image older than v0.12.0, which would ignore it', () => {
+  test('a memory host ID store with an image older than v0.12.0, which would ignore it', () => {
     expect(addAgent({ hostIdStore: MackerelHostIdStore.MEMORY, image: MackerelAgentImage.of('v0.11.3') }))
       .toThrow(/hostIdStore "memory" needs agent v0.12.0 or later, but the image is public.ecr.aws\/mackerel\/mackerel-container-agent:v0.11.3/);
+    // ignoring FILE keeps the file store the older agent uses anyway
+    expect(addAgent({ hostIdStore: MackerelHostIdStore.FILE, image: MackerelAgentImage.of('v0.11.3') })).not.toThrow();
   });
 
   test('a display name with an image older than v0.11.0', () => {

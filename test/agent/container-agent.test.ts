@@ -118,6 +118,18 @@ describe('read access to the API key on the execution role', () => {
       .toEqual([{ Name: 'MACKEREL_APIKEY', ValueFrom: stack.resolve(parameter.parameterArn) }]);
   });
 
+  test('an SSM parameter created in the app is refused: its value would be in the template', () => {
+    const { stack } = agentStack();
+    const parameter = new ssm.StringParameter(stack, 'Key', { stringValue: 'not-a-real-key' });
+    expect(() => MackerelApiKey.fromSsmParameter(parameter)).toThrow(
+      'Stack/Key: parameter "Stack/Key" is created by this app, so it is a plain String parameter with the key written into the template; '
+      + 'expected a SecureString parameter created outside CloudFormation. Import it with ssm.StringParameter.fromSecureStringParameterAttributes');
+    const list = new ssm.StringListParameter(stack, 'Keys', { stringListValue: ['not-a-real-key'] });
+    expect(() => MackerelApiKey.fromSsmParameter(list)).toThrow(/Stack\/Keys: parameter "Stack\/Keys" is created by this app/);
+    // imported parameters, however they are imported, are not in the template
+    expect(() => MackerelApiKey.fromSsmParameter(ssm.StringParameter.fromStringParameterName(stack, 'Plain', '/mackerel/apikey'))).not.toThrow();
+  });
+
   test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key', () => {
     const { stack } = agentStack();
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
