@@ -199,11 +199,19 @@ describe('app containers waiting for the agent', () => {
     expect(containerNamed(taskDefinition, AGENT).DependsOn).toBeUndefined();
   });
 
-  test('adds each dependency once, however often the app is synthesized', () => {
-    const { app, stack, taskDefinition, apiKey } = fargateTask();
-    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
-    app.synth({ force: true });
-    expect(containerNamed(taskDefinition, 'app').DependsOn).toHaveLength(1);
+  test('adds each dependency once: not again when resolved again, nor where the app container already waits for the agent', () => {
+    const { stack, taskDefinition, appContainer, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const worker = taskDefinition.addContainer('worker', { image: APP_IMAGE, memoryLimitMiB: 64 });
+    worker.addContainerDependencies({ container: agent.container, condition: ecs.ContainerDependencyCondition.START });
+    // each resolution renders the containers again (Template.fromStack would reuse one synthesis)
+    const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+    const renderedApp = () => stack.resolve(cfn.containerDefinitions).find((c: { name: string }) => c.name === 'app');
+    renderedApp();
+    renderedApp();
+    expect(appContainer.containerDependencies).toHaveLength(1);
+    expect(renderedApp().dependsOn).toEqual([{ containerName: AGENT, condition: 'START' }]);
+    expect(worker.containerDependencies).toHaveLength(1);
   });
 
   test('leaves out log routers and containers the agent waits for', () => {
