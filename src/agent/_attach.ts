@@ -128,13 +128,27 @@ function agentEnvironment(options: MackerelAgentOptions, ignoreContainer: string
     MACKEREL_APIBASE: options.apiBase,
     HTTP_PROXY: options.httpProxy,
     HTTPS_PROXY: options.httpsProxy,
-    NO_PROXY: options.noProxy && options.noProxy.length > 0 ? options.noProxy.join(',') : undefined,
+    NO_PROXY: noProxy(options),
   };
   const written: { [name: string]: string } = {};
   for (const [name, value] of Object.entries(environment)) {
     if (value !== undefined) written[name] = value;
   }
   return written;
+}
+
+/**
+ * The task's own link-local endpoints: ECS task credentials (which the agent's S3 config fetch
+ * signs with) and, on EC2, instance metadata. No proxy can reach them, and Go sends plain HTTP to
+ * any host but loopback through `HTTP_PROXY`, so with that set they always bypass it.
+ */
+const LINK_LOCAL_ENDPOINTS = ['169.254.170.2', '169.254.169.254'];
+
+function noProxy(options: MackerelAgentOptions): string | undefined {
+  const given = options.noProxy ?? [];
+  const local = options.httpProxy ? LINK_LOCAL_ENDPOINTS.filter((host) => !given.includes(host)) : [];
+  const entries = [...local, ...given];
+  return entries.length > 0 ? entries.join(',') : undefined;
 }
 
 /**

@@ -191,7 +191,10 @@ export interface MackerelAgentOptions {
   /**
    * The proxy for plain HTTP requests (`HTTP_PROXY`), as a URL.
    *
-   * The task metadata endpoint is never reached through a proxy.
+   * The task metadata endpoint is never reached through a proxy. With this set, the task
+   * credentials and instance metadata endpoints (`169.254.170.2`, `169.254.169.254`) are always
+   * added to `NO_PROXY`: no proxy can reach them, and the agent fetches an S3 config with the
+   * task role's credentials.
    *
    * @default - no proxy
    * @see https://mackerel.io/docs/entry/howto/container-agent
@@ -209,7 +212,8 @@ export interface MackerelAgentOptions {
   /**
    * Hosts, domains or CIDRs reached without the proxy (`NO_PROXY`, joined with `,`).
    *
-   * @default - every request uses the proxy, when one is set
+   * @default - only the task's own endpoints (`169.254.170.2`, `169.254.169.254`) when
+   * `httpProxy` is set; every other request uses the proxy
    * @see https://mackerel.io/docs/entry/howto/container-agent
    */
   readonly noProxy?: string[];

@@ -5,7 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
 import {
-  MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelContainerAgent, MackerelHostIdStore, MackerelHostStatus,
+  MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelAgentOptions, MackerelContainerAgent, MackerelHostIdStore,
+  MackerelHostStatus,
 } from '../../src/agent';
 
 const AGENT = 'mackerel-container-agent';
@@ -126,8 +127,21 @@ describe('options', () => {
       MACKEREL_APIBASE: 'https://api.mackerelio.com/',
       HTTP_PROXY: 'http://proxy.internal:3128',
       HTTPS_PROXY: 'http://proxy.internal:3128',
-      NO_PROXY: '169.254.170.2,.internal',
+      NO_PROXY: '169.254.169.254,169.254.170.2,.internal',
     });
+  });
+
+  test('with an HTTP proxy, the task credentials and instance metadata endpoints bypass it', () => {
+    const env = (options: Partial<MackerelAgentOptions>) => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ...options });
+      return environmentOf(containerNamed(taskDefinition, AGENT));
+    };
+    expect(env({ httpProxy: 'http://proxy.internal:3128' }).NO_PROXY).toBe('169.254.170.2,169.254.169.254');
+    expect(env({ httpProxy: 'http://proxy.internal:3128', noProxy: ['.internal'] }).NO_PROXY).toBe('169.254.170.2,169.254.169.254,.internal');
+    // HTTPS_PROXY alone leaves the plain-HTTP endpoints direct already, and nothing is written
+    expect(env({ httpsProxy: 'http://proxy.internal:3128' }).NO_PROXY).toBeUndefined();
+    expect(env({ httpsProxy: 'http://proxy.internal:3128', noProxy: ['.internal'] }).NO_PROXY).toBe('.internal');
   });
 
   test('sizing, essential, stop timeout and name are overridable; the default ignore follows the name', () => {
