@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
@@ -68,9 +68,17 @@ function checkStopTimeout(scope: IConstruct, options: MackerelAgentOptions, farg
 }
 
 /**
+ * RE2 syntax that JavaScript reads differently or not at all, and that is not translated: POSIX
+ * classes (`[[:alpha:]]`), Unicode classes (`\pL`), quoting (`\Q...\E`), single bytes (`\C`)
+ * and flags anywhere but at the start (`(?i:...)`, `(?U)`).
+ */
+const UNTRANSLATED = /\[\[:|\\[pPQC]|\(\?[a-zA-Z-]+[:)]/;
+
+/**
  * Compiles a Go RE2 expression as a JavaScript RegExp, translating what differs (`\A`, `\z`,
- * leading `(?flags)`) and rejecting what RE2 lacks (back-references, look-around). Throws with
- * the construct path when it is not valid.
+ * leading `(?flags)`, `(?P<name>`) and rejecting what RE2 lacks (back-references, look-around).
+ * Throws with the construct path when it is not valid. Returns undefined, with a warning, for RE2
+ * syntax it does not translate: the expression then cannot be checked at synth.
  * @internal
  */
 export function _goRegExp(scope: IConstruct, source: string): RegExp | undefined {
@@ -82,7 +90,14 @@ export function _goRegExp(scope: IConstruct, source: string): RegExp | undefined
   }
   const flagged = /^\(\?([ims]+)\)/.exec(source);
   const flags = flagged ? flagged[1] : '';
-  const body = (flagged ? source.slice(flagged[0].length) : source).replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
+  const rest = flagged ? source.slice(flagged[0].length) : source;
+  if (UNTRANSLATED.test(rest)) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:ignoreContainerNotChecked',
+      `ignoreContainer ${JSON.stringify(source)} uses Go RE2 syntax that cannot be checked at synth (POSIX or Unicode classes, \\Q...\\E, `
+      + 'or flags after the start). Make sure it leaves at least one container of the task, or the agent finds none and exits');
+    return undefined;
+  }
+  const body = rest.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
   try {
     return new RegExp(body, flags);
   } catch (e) {

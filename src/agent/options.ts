@@ -156,7 +156,9 @@ export interface MackerelAgentOptions {
    * (`MACKEREL_IGNORE_CONTAINER`).
    *
    * Use `\A` and `\z` to anchor. It must not match every container of the task (the agent
-   * would exit); both are checked at synth.
+   * would exit); both are checked at synth, except for RE2 syntax that JavaScript reads
+   * differently (POSIX or Unicode classes, `\Q...\E`, flags after the start), which gets a
+   * warning instead.
    *
    * @default - the agent's own container, `\A<containerName>\z`
    * @see https://mackerel.io/docs/entry/howto/container-agent

@@ -1,5 +1,5 @@
 import { CfnParameter, Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
@@ -148,5 +148,23 @@ describe('options accepted', () => {
 
   test('Go-only anchors and a leading flag group compile', () => {
     expect(addAgent({ ignoreContainer: '(?i)\\Amackerel-.*\\z' })).not.toThrow();
+  });
+
+  test('RE2 named groups compile, and are checked against the task like any expression', () => {
+    expect(addAgent({ ignoreContainer: '\\A(?P<agent>mackerel-container-agent)\\z' })).not.toThrow();
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '\\A(?P<any>.+)\\z' });
+    expect(() => Template.fromStack(stack)).toThrow(/matches every container of the task \(mackerel-container-agent, app\)/);
+  });
+
+  test('RE2 syntax that JavaScript would misread is not checked, and says so in a warning', () => {
+    const expressions = ['\\A[[:alpha:]-]+\\z', '\\A[\\pL-]+\\z', '\\A\\Qmackerel\\E.*\\z', '\\A(?i:MACKEREL)-container-agent\\z', '(?U)\\Amackerel.*\\z'];
+    for (const expression of expressions) {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: expression });
+      expect(() => Template.fromStack(stack), expression).not.toThrow();
+      Annotations.fromStack(stack).hasWarning('/Stack/Agent',
+        Match.stringLikeRegexp(`ignoreContainer .* cannot be checked at synth.*leaves at least one container.*\\[ack: cdk-mackerel:ignoreContainerNotChecked\\]`));
+    }
   });
 });
