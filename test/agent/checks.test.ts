@@ -164,7 +164,7 @@ describe('options accepted', () => {
       new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: expression });
       expect(() => Template.fromStack(stack), expression).not.toThrow();
       Annotations.fromStack(stack).hasWarning('/Stack/Agent',
-        Match.stringLikeRegexp(`ignoreContainer .* cannot be checked at synth.*leaves at least one container.*\\[ack: cdk-mackerel:ignoreContainerNotChecked\\]`));
+        Match.stringLikeRegexp('ignoreContainer .* cannot be checked at synth.*leaves at least one container.*\\[ack: cdk-mackerel:ignoreContainerNotChecked\\]'));
     }
   });
 });
