@@ -22,7 +22,6 @@ export function _renderConfig(scope: IConstruct, config: MackerelAgentConfig): s
     plugin,
     readinessProbe: config.readinessProbe ? probe(scope, config.readinessProbe) : undefined,
   };
-  checkKnown(scope, 'config', document);
   return _toYaml(document);
 }
 
@@ -53,17 +52,18 @@ function plugins(
     }
     rendered[name] = {
       command: command(scope, `${property}.${name}.command`, plugin.command),
-      user: plugin.user,
+      user: known(scope, `${property}.${name}.user`, plugin.user),
       env: env(scope, `${property}.${name}.env`, plugin.env),
       timeoutSeconds: seconds(scope, `${property}.${name}.timeout`, plugin.timeout, 1),
-      memo: checks ? (plugin as MackerelCheckPlugin).memo : undefined,
+      memo: checks ? known(scope, `${property}.${name}.memo`, (plugin as MackerelCheckPlugin).memo) : undefined,
     };
   }
   return rendered;
 }
 
 function command(scope: IConstruct, property: string, given: MackerelPluginCommand): string | string[] {
-  const value = given._render();
+  const rendered = given._render();
+  const value = Array.isArray(rendered) ? rendered.map((arg, i) => known(scope, `${property}[${i}]`, arg)) : known(scope, property, rendered);
   if (Array.isArray(value) ? value.length === 0 || value[0] === '' : value.trim() === '') {
     _fail(scope, property, value, 'is empty', 'a shell line or a program with its arguments');
   }
@@ -76,12 +76,15 @@ function env(scope: IConstruct, property: string, given: { [name: string]: strin
     if (name === '' || name.includes('=')) {
       _fail(scope, `${property} name`, name, 'is empty or contains "="', 'an environment variable name without "="');
     }
+    known(scope, `${property} name`, name);
+    known(scope, `${property}.${name}`, given[name]);
   }
   return given;
 }
 
 function seconds(scope: IConstruct, property: string, given: Duration | undefined, minimum: number): number | undefined {
   if (!given) return undefined;
+  if (given.isUnresolved()) notKnown(scope, property, given.toHumanString());
   const value = given.toSeconds({ integral: false });
   if (!Number.isInteger(value) || value < minimum) {
     _fail(scope, property, given.toHumanString(), `is not a whole number of seconds of at least ${minimum}`, `Duration.seconds(n) with n >= ${minimum}`);
@@ -107,12 +110,17 @@ function probe(scope: IConstruct, given: MackerelReadinessProbe): _YamlMap {
 function execProbe(scope: IConstruct, options: MackerelExecProbeOptions): _YamlMap {
   return {
     command: command(scope, 'config.readinessProbe.command', options.command),
-    user: options.user,
+    user: known(scope, 'config.readinessProbe.user', options.user),
     env: env(scope, 'config.readinessProbe.env', options.env),
   };
 }
 
 function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlMap {
+  for (const property of ['path', 'scheme', 'method', 'host', 'proxy'] as const) known(scope, `config.readinessProbe.${property}`, options[property]);
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    known(scope, 'config.readinessProbe.headers name', name);
+    known(scope, `config.readinessProbe.headers.${name}`, value);
+  }
   if (!options.path.startsWith('/')) {
     _fail(scope, 'config.readinessProbe.path', options.path, 'does not start with "/"', 'an absolute request path, such as "/health"');
   }
@@ -138,11 +146,12 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
 }
 
 function tcpProbe(scope: IConstruct, options: MackerelTcpProbeOptions): _YamlMap {
-  return { port: port(scope, options.port), host: options.host };
+  return { port: port(scope, options.port), host: known(scope, 'config.readinessProbe.host', options.host) };
 }
 
 function port(scope: IConstruct, given: number | undefined): number | undefined {
-  if (given !== undefined && !Token.isUnresolved(given) && (!Number.isInteger(given) || given < 1 || given > 65535)) {
+  known(scope, 'config.readinessProbe.port', given);
+  if (given !== undefined && (!Number.isInteger(given) || given < 1 || given > 65535)) {
     _fail(scope, 'config.readinessProbe.port', given, 'is not a port number', 'a whole number from 1 to 65535');
   }
   return given;
@@ -152,15 +161,15 @@ function emptyAsUndefined(map: _YamlMap): _YamlMap | undefined {
   return Object.keys(map).length === 0 ? undefined : map;
 }
 
-/** The file is written at synth: a token would be written as its placeholder text. */
-function checkKnown(scope: IConstruct, property: string, value: unknown): void {
-  if (typeof value === 'string' || typeof value === 'number') {
-    if (Token.isUnresolved(value)) {
-      _fail(scope, property, '(token)', 'is not known at synth', 'a literal value, because the config file is written at synth');
-    }
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => checkKnown(scope, `${property}[${i}]`, item));
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) checkKnown(scope, `${property}.${key}`, item);
-  }
+/**
+ * The file is written at synth: a token would be written as its placeholder text. Checked where
+ * each value enters, so the error names the property the user set.
+ */
+function known<T extends string | number | undefined>(scope: IConstruct, property: string, value: T): T {
+  if (value !== undefined && Token.isUnresolved(value)) notKnown(scope, property, Token.asString(value));
+  return value;
+}
+
+function notKnown(scope: IConstruct, property: string, shown: string): never {
+  return _fail(scope, property, shown, 'is not known at synth', 'a literal value, because the config file is written at synth');
 }

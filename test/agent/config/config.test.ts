@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aws, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -231,13 +231,23 @@ describe('agent config: rejected input', () => {
     });
   }
 
-  test('a token in the config is rejected', () => {
-    const fixture = fargateTask();
-    expect(() => new MackerelContainerAgent(fixture.stack, 'Agent', {
-      taskDefinition: fixture.taskDefinition,
-      apiKey: fixture.apiKey,
-      config: { checkPlugins: { up: { command: MackerelPluginCommand.shell(Aws.ACCOUNT_ID) } } },
-    })).toThrow(/config.plugin.checks.up.command "\(token\)" is not known at synth/);
+  test('a token in the config is rejected, named as the property the user set', () => {
+    const withToken = (config: MackerelAgentConfig) => () => withConfig(config);
+    const unknown = (property: string) => new RegExp(`^Stack/Agent: ${property.replace(/[.[\]]/g, '\\$&')} "\\$\\{Token\\[[^"]+\\]\\}" is not known at synth; expected a literal value`);
+    expect(withToken({ checkPlugins: { up: { command: MackerelPluginCommand.shell(Aws.ACCOUNT_ID) } } }))
+      .toThrow(unknown('config.checkPlugins.up.command'));
+    expect(withToken({ metricPlugins: { load: { command: MackerelPluginCommand.exec('mackerel-plugin-load', '-r', Aws.REGION) } } }))
+      .toThrow(unknown('config.metricPlugins.load.command[2]'));
+    expect(withToken({ checkPlugins: { up: { command: MackerelPluginCommand.shell('true'), env: { REGION: Aws.REGION } } } }))
+      .toThrow(unknown('config.checkPlugins.up.env.REGION'));
+    expect(withToken({ checkPlugins: { up: { command: MackerelPluginCommand.shell('true'), memo: Aws.STACK_NAME } } }))
+      .toThrow(unknown('config.checkPlugins.up.memo'));
+    expect(withToken({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80, host: Aws.URL_SUFFIX }) }))
+      .toThrow(unknown('config.readinessProbe.host'));
+    expect(withToken({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 80, headers: { Host: Aws.URL_SUFFIX } }) }))
+      .toThrow(unknown('config.readinessProbe.headers.Host'));
+    expect(withToken({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80, period: Duration.seconds(Token.asNumber(Aws.NO_VALUE)) }) }))
+      .toThrow(/^Stack\/Agent: config.readinessProbe.period "<token> seconds" is not known at synth/);
   });
 });
 
