@@ -1,13 +1,19 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { _isReadAction, _READ_ACTION_RULE } from './aws-integration-service';
 import { _describeProblem } from '../_validation';
+
+const WHY = 'Mackerel stops collecting when the role it assumes could write (it checks with ec2:CreateInternetGateway)';
+const FIX = 'Give Mackerel only what the library derives from addService (AwsIntegrationService.of for a newer service), '
+  + 'use a separate role for anything else';
 
 /**
  * Problems for every permission the integration role carries besides the generated policy: managed
  * policies, inline policies, and `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` or
- * `AWS::IAM::RolePolicy` resources of the role's stack that attach to it (a grant's
- * `DefaultPolicy` is one of these).
+ * `AWS::IAM::RolePolicy` resources of any stack of the app that attach to it (a grant's
+ * `DefaultPolicy` is one of these, and so is a policy added through `Role.fromRoleArn(scope, id,
+ * role.roleArn)`).
  *
  * Any extra policy counts, not only write ones: an imported managed policy's content cannot be
  * read at synth time, and a single write action makes Mackerel stop collecting.
@@ -19,13 +25,12 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
   const problems: string[] = [];
   const report = (kind: string, value: string, how: string) => problems.push(_describeProblem(kind, value,
     `is attached to the integration role ${role.node.path}${how}`, `only the read-only policy this library generates (${generated.node.path})`,
-    'Mackerel stops collecting when the role it assumes could write (it checks with ec2:CreateInternetGateway). '
-    + 'Give Mackerel only what the library derives from addService (AwsIntegrationService.of for a newer service), '
-    + 'use a separate role for anything else, or set allowAdditionalPolicies if the policy only reads or denies'));
+    `${WHY}. ${FIX}, or set allowAdditionalPolicies if the policy only reads or denies`));
 
-  const resources = stack.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource && Stack.of(c) === stack);
+  // Other stacks count: a policy there attaches through an export of the role's name or ARN.
+  const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
   // A managed policy of this stack shows as its path rather than as a Ref to a hashed logical ID.
-  const managedPaths = new Map(resources.filter((r) => r instanceof iam.CfnManagedPolicy)
+  const managedPaths = new Map(resources.filter((r) => r instanceof iam.CfnManagedPolicy && Stack.of(r) === stack)
     .map((r) => [JSON.stringify(stack.resolve(r.ref)), pathOf(r)]));
   for (const arn of asArray(stack.resolve(cfnRole.managedPolicyArns))) {
     report('managed policy', managedPaths.get(JSON.stringify(arn)) ?? readable(arn), '');
@@ -33,20 +38,65 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
   for (const inline of asArray(stack.resolve(cfnRole.policies))) report('inline policy', readable(policyName(inline)), '');
 
   const roleRef = JSON.stringify(stack.resolve(cfnRole.ref));
-  const attaches = (refs: unknown) => asArray(stack.resolve(refs)).some((ref) => JSON.stringify(ref) === roleRef);
+  const attaches = (resource: CfnResource, refs: unknown) => refersTo(resource, refs, cfnRole)
+    || (Stack.of(resource) === stack && asArray(stack.resolve(refs)).some((ref) => JSON.stringify(ref) === roleRef));
   for (const resource of resources) {
     if (resource === generated.node.defaultChild) continue;
     const named = pathOf(resource);
-    if (resource instanceof iam.CfnPolicy && attaches(resource.roles)) {
+    if (resource instanceof iam.CfnPolicy && attaches(resource, resource.roles)) {
       const grant = resource.node.scope === role.node.tryFindChild('DefaultPolicy');
       report('policy', named, grant ? ' by a grant (such as bucket.grantWrite(role)) or addToPrincipalPolicy' : '');
-    } else if (resource instanceof iam.CfnManagedPolicy && attaches(resource.roles)) {
+    } else if (resource instanceof iam.CfnManagedPolicy && attaches(resource, resource.roles)) {
       report('managed policy', named, '');
-    } else if (resource instanceof iam.CfnRolePolicy && attaches([resource.roleName])) {
+    } else if (resource instanceof iam.CfnRolePolicy && attaches(resource, [resource.roleName])) {
       report('policy', named, '');
     }
   }
   return problems;
+}
+
+/**
+ * Problems for every action the generated policy allows that is not a read action, by the rule
+ * `AwsIntegrationService.of` applies. `policy` is public, so `addStatements` can reach it after
+ * construction; the L1 document is read so that replacing it is caught too.
+ * @internal
+ */
+export function _generatedPolicyProblems(role: iam.Role, generated: iam.Policy): string[] {
+  const stack = Stack.of(generated);
+  const document = stack.resolve((generated.node.defaultChild as iam.CfnPolicy).policyDocument) as Resolved | undefined;
+  const to = `to the integration role ${role.node.path} by ${generated.node.path}`;
+  const expected = `only ${_READ_ACTION_RULE}`;
+  const hint = `${WHY}. ${FIX}`;
+  const problems: string[] = [];
+  for (const statement of asArray(document?.Statement) as Resolved[]) {
+    if (statement.Effect === 'Deny') continue;
+    // An Allow with NotAction allows everything else, writes included.
+    if (statement.NotAction !== undefined) {
+      problems.push(_describeProblem('notAction', statement.NotAction, `allows every other action ${to}`, expected, hint));
+    }
+    for (const action of asArray(statement.Action)) {
+      // A token that did not resolve to a string cannot be checked, so it fails like a write.
+      if (typeof action !== 'string' || !_isReadAction(action)) problems.push(_describeProblem('action', action, `is allowed ${to}`, expected, hint));
+    }
+  }
+  return problems;
+}
+
+/**
+ * Whether resolving `value` in the resource's stack goes through a reference to `target`. This
+ * finds the role behind an export (`Fn::ImportValue`) or an ARN taken apart by `Role.fromRoleArn`,
+ * which comparing resolved values cannot; a same-named role of another stack is not confused with it.
+ */
+function refersTo(resource: CfnResource, value: unknown, target: CfnResource): boolean {
+  let found = false;
+  const resolver = new class extends DefaultTokenResolver {
+    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+      if (Reference.isReference(t) && t.target === target) found = true;
+      return super.resolveToken(t, context, postProcessor);
+    }
+  }(new StringConcat());
+  Tokenization.resolve(value, { scope: resource, resolver });
+  return found;
 }
 
 type Resolved = { [key: string]: unknown };

@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { _describeProblem } from '../_validation';
 
 /**
@@ -10,6 +11,11 @@ export interface AwsIntegrationServiceDefinition {
    * Only read actions are accepted (`Describe*`, `Get*`, `List*`, `BatchGet*`, `View*`,
    * `apigateway:GET`): Mackerel stops collecting when its role is allowed to write.
    * CloudWatch read access is always added to the role, so it is not needed here.
+   *
+   * A read action that returns a secret, an object's content or credentials (such as
+   * `secretsmanager:GetSecretValue`, `s3:GetObject` through `s3:Get*`, or
+   * `ecr:GetAuthorizationToken`) gets a warning, `cdk-mackerel:awsIntegrationSensitiveRead`, on the
+   * integration the service is added to: it gives Mackerel's AWS account that data.
    */
   readonly actions: string[];
 
@@ -30,6 +36,42 @@ const OTHER_KNOWN_IDS = ['Route53'];
 
 /** Action names that only read: `service:Describe*`, `service:GetX`, `apigateway:GET`, ... */
 const READ_ACTION = /^[a-z0-9-]+:(Describe|Get|List|BatchGet|View)[A-Za-z0-9]*\*?$|^apigateway:GET$/;
+
+/** What `READ_ACTION` accepts, in the words of its error messages. @internal */
+export const _READ_ACTION_RULE = 'service:Describe*, Get*, List*, BatchGet* or View* actions (or apigateway:GET)';
+
+/**
+ * Read actions that hand a third party more than the metadata Mackerel collects: a secret, an
+ * object's content, or credentials. `READ_ACTION` lets them through (they write nothing), so
+ * `of()` warns instead of failing. Only actions whose result itself is the secret or credential
+ * are listed; `kms:GetPublicKey` or `s3:GetBucketPolicy` reveal nothing a role could abuse.
+ * Actions such as `rds-db:connect` or `kms:Decrypt` are not reads by `READ_ACTION` and fail anyway.
+ */
+const SENSITIVE_READS: ReadonlyArray<[action: string, why: string]> = [
+  // Secret values, in clear text.
+  ['secretsmanager:GetSecretValue', 'returns the secret value'],
+  ['secretsmanager:BatchGetSecretValue', 'returns secret values'],
+  ['ssm:GetParameter', 'returns parameter values, SecureString ones decrypted'],
+  ['ssm:GetParameters', 'returns parameter values, SecureString ones decrypted'],
+  ['ssm:GetParametersByPath', 'returns parameter values, SecureString ones decrypted'],
+  ['ssm:GetParameterHistory', 'returns past parameter values, SecureString ones decrypted'],
+  // Your data rather than its metadata.
+  ['s3:GetObject', 'returns object contents'],
+  ['s3:GetObjectVersion', 'returns object contents'],
+  ['dynamodb:GetItem', 'returns table items'],
+  ['dynamodb:BatchGetItem', 'returns table items'],
+  // Credentials or passwords for other systems.
+  ['sts:GetSessionToken', 'issues temporary AWS credentials'],
+  ['sts:GetFederationToken', 'issues temporary AWS credentials'],
+  ['ecr:GetAuthorizationToken', 'issues a container registry login'],
+  ['codeartifact:GetAuthorizationToken', 'issues a package repository login'],
+  ['redshift:GetClusterCredentials', 'issues database credentials'],
+  ['redshift:GetClusterCredentialsWithIAM', 'issues database credentials'],
+  ['redshift-serverless:GetCredentials', 'issues database credentials'],
+  ['ec2:GetPasswordData', 'returns the encrypted Windows administrator password'],
+  ['lightsail:GetInstanceAccessDetails', 'issues SSH keys or a password for the instance'],
+  ['lightsail:GetRelationalDatabaseMasterUserPassword', 'returns the database master password'],
+];
 
 /**
  * A service of Mackerel's AWS integration (a key of the integration's `services` map), with the
@@ -117,6 +159,8 @@ export class AwsIntegrationService {
    * An identifier that is neither documented nor known to this release (a typo such as `Ec2x`
    * enables nothing in Mackerel) gets a warning, `cdk-mackerel:awsIntegrationServiceUnknown`, on the
    * integration it is added to; acknowledge it for a service Mackerel added after this release.
+   * An action that returns a secret, content or credentials gets the warning
+   * `cdk-mackerel:awsIntegrationSensitiveRead` there (see `AwsIntegrationServiceDefinition.actions`).
    *
    * @param id the key of the integration's `services` map, as Mackerel's API reference spells it
    * @param definition the read actions Mackerel needs for it
@@ -136,7 +180,7 @@ export class AwsIntegrationService {
     definition.actions.forEach((action, i) => {
       if (!READ_ACTION.test(action)) {
         throw new Error(_describeProblem(`actions[${i}]`, action, 'is not a read action',
-          'service:Describe*, Get*, List*, BatchGet* or View* actions (or apigateway:GET)',
+          _READ_ACTION_RULE,
           'Mackerel stops collecting when its role can write'));
       }
     });
@@ -210,6 +254,30 @@ export function _unknownServiceWarning(service: AwsIntegrationService): string |
   return `services.${service.id}: ${JSON.stringify(service.id)} is not an AWS integration service identifier Mackerel documents (${listed}). `
     + 'A misspelled identifier enables nothing in Mackerel. Use the AwsIntegrationService constant of a known service, '
     + 'or acknowledge this warning if Mackerel added the service after this release';
+}
+
+/**
+ * One warning per action of the service that covers a sensitive read (`s3:Get*` covers
+ * `s3:GetObject`), empty when there is none. Raised where the service is added, as
+ * `_unknownServiceWarning` is.
+ * @internal
+ */
+export function _sensitiveReadWarnings(service: AwsIntegrationService, role: IConstruct): string[] {
+  return service.actions.flatMap((action, i) => {
+    const covered = SENSITIVE_READS.filter(([sensitive]) => covers(action, sensitive));
+    if (covered.length === 0) return [];
+    const what = covered.map(([sensitive, why]) => `${sensitive} (${why})`).join(', ');
+    return [`services.${service.id}.actions[${i}]: ${JSON.stringify(action)} grants ${what} to the integration role ${role.node.path}. `
+      + 'Mackerel\'s AWS account, a third party, assumes that role and would get this too, while Mackerel needs only metadata and metrics. '
+      + 'Grant only the actions Mackerel documents for the service, or acknowledge this warning if Mackerel needs it'];
+  });
+}
+
+/** Whether an IAM action pattern (at most a trailing `*`, as `READ_ACTION` allows) matches an action; IAM ignores case. */
+function covers(pattern: string, action: string): boolean {
+  const p = pattern.toLowerCase();
+  const a = action.toLowerCase();
+  return p.endsWith('*') ? a.startsWith(p.slice(0, -1)) : a === p;
 }
 
 /** Same letters ignoring case and spaces, one a prefix of the other, or at most two edits apart. */

@@ -3,9 +3,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { _extraPermissionProblems } from './_role-permissions';
+import { _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
 import { _renderTags } from './_tags';
-import { _CLOUDWATCH_READ_ACTIONS, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
+import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
 import { _checkRoleFullName } from '../_names';
 import { _describeProblem, _fail } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
@@ -74,7 +74,8 @@ export interface MackerelAwsIntegrationProps {
    * Allow policies on the role besides the read-only policy this construct generates.
    *
    * By default synthesis fails when the role carries anything else: a managed policy, a grant
-   * (`bucket.grantWrite(integration.role)`), an attached `iam.Policy` or `iam.ManagedPolicy`.
+   * (`bucket.grantWrite(integration.role)`), an attached `iam.Policy` or `iam.ManagedPolicy`, in
+   * any stack of the app.
    * Mackerel stops collecting when its role could write, and the content of an imported managed
    * policy cannot be checked at synth time. Set this only for policies that read or deny, such
    * as a guardrail your organization attaches to every role; you then answer for them never
@@ -192,7 +193,12 @@ export class MackerelAwsIntegration extends Construct {
    */
   public readonly role: iam.IRole;
 
-  /** The inline policy of the role, with the read actions of the enabled services. */
+  /**
+   * The inline policy of the role, with the read actions of the enabled services.
+   *
+   * Synthesis fails when it allows anything but read actions, whoever added them
+   * (`policy.addStatements(...)` included): the role never gets a write action.
+   */
   public readonly policy: iam.Policy;
 
   /** The integration's ID in Mackerel. */
@@ -278,6 +284,7 @@ export class MackerelAwsIntegration extends Construct {
     }
     const unknown = _unknownServiceWarning(service);
     if (unknown) Annotations.of(this).addWarningV2('cdk-mackerel:awsIntegrationServiceUnknown', unknown);
+    for (const warning of _sensitiveReadWarnings(service, this.role)) Annotations.of(this).addWarningV2('cdk-mackerel:awsIntegrationSensitiveRead', warning);
     this.services.push({ service, options: { ...options } });
   }
 
@@ -350,7 +357,9 @@ export class MackerelAwsIntegration extends Construct {
         _describeProblem('services', [], 'is empty', 'at least one addService() call', 'An integration without services collects nothing'),
       ]),
     });
-    // `role` is public, so grants and policies can reach it after construction: check at synth.
+    // `role` and `policy` are public, so grants and statements can reach them after construction: check at synth.
+    // allowAdditionalPolicies vouches for other policies only; this library's own policy stays read-only.
+    this.node.addValidation({ validate: () => _generatedPolicyProblems(role, this.policy) });
     if (!props.allowAdditionalPolicies) {
       this.node.addValidation({ validate: () => _extraPermissionProblems(role, this.policy) });
     }

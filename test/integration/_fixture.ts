@@ -8,9 +8,14 @@ import { MackerelProvider } from '../../src/provider/provider';
 /** A stack in ap-northeast-1 (or the given env) with its MackerelProvider. */
 export function integrationStack(props: StackProps = { env: { account: '123456789012', region: 'ap-northeast-1' } }) {
   const app = new App();
-  const stack = new Stack(app, 'Stack', props);
+  return { app, stack: stackWithProvider(app, 'Stack', props) };
+}
+
+/** Another stack of the app, in the same env by default, with its own MackerelProvider. */
+export function stackWithProvider(app: App, id: string, props: StackProps = { env: { account: '123456789012', region: 'ap-northeast-1' } }) {
+  const stack = new Stack(app, id, props);
   new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
-  return { app, stack };
+  return stack;
 }
 
 /** The logical IDs of what an integration creates, through its constructs. */

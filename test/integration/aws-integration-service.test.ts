@@ -1,3 +1,4 @@
+import { Annotations as CdkAnnotations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { integrationStack, WRITE_VERB } from './_fixture';
@@ -129,6 +130,67 @@ describe('AwsIntegrationService', () => {
       test('does not warn for a constant', () => {
         added(AwsIntegrationService.EC2).hasNoWarning('*', Match.anyValue());
       });
+    });
+
+    describe('a read action that hands Mackerel a secret, content or credentials', () => {
+      function addedTo(actions: string[]) {
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        aws.addService(AwsIntegrationService.of('Route53', { actions }));
+        return { stack, aws };
+      }
+
+      test.each([
+        ['secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue \\(returns the secret value\\)'],
+        ['s3:Get*', 's3:GetObject \\(returns object contents\\), s3:GetObjectVersion \\(returns object contents\\)'],
+        ['ssm:GetParameter*', 'ssm:GetParameter \\(.*\\), ssm:GetParameters \\(.*\\), ssm:GetParametersByPath \\(.*\\), ssm:GetParameterHistory \\(returns past parameter values, SecureString ones decrypted\\)'],
+        ['ec2:GetPasswordData', 'ec2:GetPasswordData \\(returns the encrypted Windows administrator password\\)'],
+        ['lightsail:GetInstanceAccessDetails', 'lightsail:GetInstanceAccessDetails \\(issues SSH keys or a password for the instance\\)'],
+        ['ecr:GetAuthorizationToken', 'ecr:GetAuthorizationToken \\(issues a container registry login\\)'],
+        ['sts:GetFederationToken', 'sts:GetFederationToken \\(issues temporary AWS credentials\\)'],
+        ['sts:GetSessionToken', 'sts:GetSessionToken \\(issues temporary AWS credentials\\)'],
+        ['dynamodb:BatchGet*', 'dynamodb:BatchGetItem \\(returns table items\\)'],
+      ])('warns where %s is granted, naming the action, what it covers and the role', (action, covered) => {
+        // GIVEN
+        const { stack } = addedTo(['route53:List*', action]);
+        // THEN
+        Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp(
+          `^services.Route53.actions\\[1\\]: "${action.replace(/\*/g, '\\*')}" grants ${covered} to the integration role Stack/Aws/Role\\. `
+          + 'Mackerel\'s AWS account, a third party, assumes that role and would get this too.*'
+          + 'or acknowledge this warning if Mackerel needs it \\[ack: cdk-mackerel:awsIntegrationSensitiveRead\\]$'));
+      });
+
+      test.each(['kms:Get*', 's3:GetBucketPolicy', 'sts:GetCallerIdentity', 'secretsmanager:DescribeSecret', 'ssm:DescribeParameters'])(
+        'does not warn for %s, which reveals no secret', (action) => {
+          Annotations.fromStack(addedTo([action]).stack).hasNoWarning('*', Match.anyValue());
+        });
+
+      test('does not warn for any constant', () => {
+        // GIVEN
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        // WHEN
+        for (const service of AwsIntegrationService._all()) aws.addService(service);
+        // THEN
+        Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+      });
+
+      test('the warning can be acknowledged by its id, on one integration only', () => {
+        // GIVEN
+        const { stack, aws } = addedTo(['secretsmanager:GetSecretValue']);
+        const other = new MackerelAwsIntegration(stack, 'Other', { name: 'staging' });
+        other.addService(AwsIntegrationService.of('Route53', { actions: ['secretsmanager:GetSecretValue'] }));
+        // WHEN
+        CdkAnnotations.of(aws).acknowledgeWarning('cdk-mackerel:awsIntegrationSensitiveRead', 'Mackerel reads the value for a check');
+        // THEN
+        const annotations = Annotations.fromStack(stack);
+        annotations.hasNoWarning('/Stack/Aws', Match.anyValue());
+        annotations.hasWarning('/Stack/Other', Match.stringLikeRegexp('secretsmanager:GetSecretValue.*\\[ack: cdk-mackerel:awsIntegrationSensitiveRead\\]'));
+      });
+    });
+
+    test.each(['rds-db:connect', 'kms:Decrypt'])('rejects %s, which reveals data but is not a read action by name', (action) => {
+      expect(() => AwsIntegrationService.of('Bedrock', { actions: [action] })).toThrow(/actions\[0\] ".*" is not a read action/);
     });
 
     test.each(['ec2:CreateInternetGateway', 'bedrock:*', '*', 's3:PutObject', 'iam:PassRole'])('rejects the write action %s', (action) => {

@@ -1,8 +1,8 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, test } from 'vitest';
-import { integrationStack } from './_fixture';
+import { integrationStack, stackWithProvider } from './_fixture';
 import { AwsIntegrationService, MackerelAwsIntegration, MackerelAwsIntegrationProps } from '../../src/integration';
 
 const EXPECTED = 'is attached to the integration role Stack/Aws/Role; expected only the read-only policy this library generates \\(Stack/Aws/Policy\\)';
@@ -15,6 +15,10 @@ function integration(props: Partial<MackerelAwsIntegrationProps> = {}) {
   aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
   return { app, stack, aws };
 }
+
+const READ_ONLY = 'expected only service:Describe\\*, Get\\*, List\\*, BatchGet\\* or View\\* actions \\(or apigateway:GET\\)\\. '
+  + 'Mackerel stops collecting when the role it assumes could write \\(it checks with ec2:CreateInternetGateway\\)\\. '
+  + 'Give Mackerel only what the library derives from addService.*use a separate role for anything else';
 
 function readStatement() {
   return new iam.PolicyStatement({ actions: ['ec2:DescribeRegions'], resources: ['*'] });
@@ -88,6 +92,91 @@ describe('MackerelAwsIntegration role permissions', () => {
       aws.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess'));
       aws.role.addToPrincipalPolicy(readStatement());
       expect(() => Template.fromStack(stack)).toThrow(/PowerUserAccess.*\n.*Stack\/Aws\/Role\/DefaultPolicy/);
+    });
+  });
+
+  describe('attached from another stack of the app', () => {
+    test('fails at synth for an iam.Policy of another stack that lists the role', () => {
+      // GIVEN
+      const { app, stack, aws } = integration();
+      // WHEN
+      new iam.Policy(stackWithProvider(app, 'Other'), 'Extra', { roles: [aws.role], statements: [readStatement()] });
+      // THEN
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(`\\[Stack/Aws\\] policy "Other/Extra" ${EXPECTED}. ${WHY_AND_FIX}`));
+    });
+
+    test('fails at synth for a statement added through the role imported by its ARN', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      // WHEN
+      iam.Role.fromRoleArn(stack, 'Imported', aws.role.roleArn).addToPrincipalPolicy(readStatement());
+      // THEN
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(`policy "Stack/Imported/Policy" ${EXPECTED}`));
+    });
+
+    test('does not mistake another stack\'s integration, with the same logical IDs, for this one', () => {
+      // GIVEN
+      const { app, stack } = integration();
+      // WHEN
+      const other = new MackerelAwsIntegration(stackWithProvider(app, 'Other'), 'Aws', { name: 'staging' });
+      other.addService(AwsIntegrationService.EC2);
+      // THEN
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+  });
+
+  describe('the generated policy', () => {
+    test('fails at synth for a write action added to it, naming the action', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      // WHEN
+      aws.policy.addStatements(new iam.PolicyStatement({ actions: ['ec2:*'], resources: ['*'] }));
+      // THEN
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(
+        `\\[Stack/Aws\\] action "ec2:\\*" is allowed to the integration role Stack/Aws/Role by Stack/Aws/Policy; ${READ_ONLY}$`, 'm'));
+    });
+
+    test('fails even with allowAdditionalPolicies, which vouches for other policies only', () => {
+      const { stack, aws } = integration({ allowAdditionalPolicies: true });
+      aws.policy.addStatements(new iam.PolicyStatement({ actions: ['ec2:CreateInternetGateway'], resources: ['*'] }));
+      expect(() => Template.fromStack(stack)).toThrow(/action "ec2:CreateInternetGateway" is allowed to the integration role/);
+    });
+
+    test('reports every write action, not the read actions beside them', () => {
+      const { stack, aws } = integration();
+      aws.policy.addStatements(new iam.PolicyStatement({
+        actions: ['ec2:DescribeRegions', 'ec2:CreateInternetGateway', 's3:PutObject'], resources: ['*'],
+      }));
+      const synth = () => Template.fromStack(stack);
+      expect(synth).toThrow(/action "ec2:CreateInternetGateway" is allowed.*\n.*action "s3:PutObject" is allowed/);
+      expect(synth).not.toThrow(/DescribeRegions/);
+    });
+
+    test('fails for an Allow with NotAction, which allows every other action', () => {
+      const { stack, aws } = integration();
+      aws.policy.addStatements(new iam.PolicyStatement({ notActions: ['iam:*'], resources: ['*'] }));
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(
+        `notAction "iam:\\*" allows every other action to the integration role Stack/Aws/Role by Stack/Aws/Policy; ${READ_ONLY}`));
+    });
+
+    test('fails for a write action written into the policy resource', () => {
+      const { stack, aws } = integration();
+      (aws.policy.node.defaultChild as iam.CfnPolicy).policyDocument = {
+        Statement: [{ Effect: 'Allow', Action: ['ecs:List*', 'ecs:RunTask'], Resource: '*' }],
+      };
+      expect(() => Template.fromStack(stack)).toThrow(/action "ecs:RunTask" is allowed to the integration role/);
+    });
+
+    test('accepts read and Deny statements added to it', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      // WHEN
+      aws.policy.addStatements(readStatement(),
+        new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ec2:CreateInternetGateway'], resources: ['*'] }));
+      // THEN
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'ec2:CreateInternetGateway' })]) },
+      });
     });
   });
 
