@@ -4,7 +4,7 @@
  */
 import { _App } from './assembly';
 import { _Environment, _StackPlan, _planStack, _reverseStateOrder, _sameJson } from './plan';
-import { _StateFile, _StateStore } from './state';
+import { _StateFile, _StateResource, _StateStore } from './state';
 
 /** A custom resource event as the Provider framework passes it to onEvent. @internal */
 export interface _ResourceEvent {
@@ -147,6 +147,12 @@ class Run {
       const dependsOn = [...(plan.dependencies.get(id) ?? [])].sort();
       const base = { stackName: plan.stackName, logicalId: id, type, name: nameOf(properties) };
       if (held && held.type === type && _sameJson(held.properties, properties)) {
+        // A Ref can replace a literal that resolves to the same value: the object is unchanged,
+        // but the destroy order must follow the new reference.
+        if (!_sameJson(held.dependsOn ?? [], dependsOn)) {
+          this.stackState(plan).resources[id] = { ...held, dependsOn };
+          this.options.store.save();
+        }
         this.done({ ...base, action: 'unchanged', physicalId: held.physicalId });
         continue;
       }
@@ -157,11 +163,29 @@ class Run {
         : await this.invoke(plan.stackName, this.event(plan, type, id, { RequestType: 'Create', ResourceProperties: properties }));
       const replacedId = held && held.physicalId !== result.PhysicalResourceId ? held.physicalId : undefined;
       if (replacedId) this.state.pendingDeletes.push({ stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId });
-      this.stackState(plan).resources[id] = { type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn };
+      const unapplied = this.noteUnapplied(plan, id, held, result.Data);
+      this.stackState(plan).resources[id] = {
+        type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn, ...(unapplied ? { unapplied } : {}),
+      };
       this.options.store.save();
-      const action = !held ? 'created' : replacedId ? 'replaced' : 'updated';
+      // A memo the handler ignored was its only change: nothing was written to Mackerel.
+      const action = !held ? 'created' : replacedId ? 'replaced' : unapplied ? 'unchanged' : 'updated';
       this.done({ ...base, action, physicalId: result.PhysicalResourceId, previousId: replacedId });
     }
+  }
+
+  /**
+   * The fields still not applied after an update, with a notice for a memo the handler ignored:
+   * it joins those left by earlier updates; any other outcome wrote the object whole.
+   */
+  private noteUnapplied(
+    plan: _StackPlan, id: string, held: _StateResource | undefined, data: { readonly [key: string]: string },
+  ): string[] | undefined {
+    if (!held || data.MemoIgnored !== 'true') return undefined;
+    const kind = held.type.replace(/^Custom::Mackerel/, '').toLowerCase();
+    this.options.notice(`${plan.stackName}/${id}: the memo of the template was not applied, as Mackerel has no API to update the memo of a ${kind}; `
+      + `the ${kind} keeps the memo it has (diff shows whether it differs; edit it in the Mackerel web UI)`);
+    return [...new Set([...(held.unapplied ?? []), 'memo'])].sort();
   }
 
   /** CloudFormation's cleanup phase: the old objects of replaced resources, after every create and update. */

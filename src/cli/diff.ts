@@ -1,7 +1,7 @@
 /**
  * The diff engine: what applying the template would do (create, change field by field,
- * replace, delete) and what changed in Mackerel outside the template (drift), by comparing
- * the live objects with the properties last applied.
+ * replace, delete), what it cannot change (kept), and what changed in Mackerel outside the
+ * template (drift), by comparing the live objects with the properties last applied.
  */
 import { _Get } from './api';
 import { _App } from './assembly';
@@ -19,7 +19,8 @@ export interface _FieldChange {
 
 /** One object that differs. @internal */
 export interface _DiffEntry {
-  readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone';
+  /** `kept`: the template differs from Mackerel in fields the handler cannot update (Mackerel -> template). */
+  readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone' | 'kept';
   readonly stackName: string;
   readonly logicalId: string;
   readonly type: string;
@@ -54,29 +55,69 @@ export function _replacingFields(type: string, props: { readonly [key: string]: 
   }
 }
 
-/** What applying would do to one stack, compared with the state (no API calls). @internal */
-export function _planDiff(plan: _StackPlan, state: _StateFile): _DiffEntry[] {
+/** Fields an in-place update leaves as Mackerel has them (owned.ts: a memo has no update API). @internal */
+export function _unupdatableFields(type: string): string[] {
+  return type === 'Custom::MackerelService' || type === 'Custom::MackerelRole' ? ['memo'] : [];
+}
+
+/**
+ * What applying would do to one stack, compared with the state. `live` gives the objects read
+ * from Mackerel: a field the handler cannot update is shown against Mackerel's own value.
+ * @internal
+ */
+export function _planDiff(plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject = () => 'unreadable'): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const entries: _DiffEntry[] = [];
+  // Dependencies come first, so a resource sees whether what it refers to gets a new ID: a
+  // replaced service makes its role's `service` unknown, which replaces the role in turn.
+  const pending = new Set<string>();
   for (const id of plan.order) {
     const type = plan.resources[id].Type;
-    const props = plan.properties(id, _KNOWN_AFTER_APPLY);
+    const props = plan.properties(id, { placeholder: _KNOWN_AFTER_APPLY, pending });
     const base = { stackName: plan.stackName, logicalId: id, type, name: nameOf(props) };
     const before = held[id];
     if (!before || before.type !== type) {
+      pending.add(id);
       entries.push({ ...base, kind: 'create', changes: _fieldChanges({}, props) });
       continue;
     }
     const changes = _fieldChanges(before.properties, props);
-    if (changes.length === 0) continue;
     const replacing = _replacingFields(type, before.properties);
-    const replaces = changes.some((c) => replacing.includes(c.field));
-    entries.push({ ...base, kind: replaces ? 'replace' : 'update', physicalId: before.physicalId, changes });
+    if (changes.some((c) => replacing.includes(c.field))) {
+      pending.add(id);
+      entries.push({ ...base, kind: 'replace', physicalId: before.physicalId, changes });
+      continue;
+    }
+    const object = live(id);
+    // An object deleted outside is created anew, with every field.
+    const kept = object === undefined ? [] : _unupdatableFields(type);
+    const updates = changes.filter((c) => !kept.includes(c.field));
+    if (updates.length > 0) entries.push({ ...base, kind: 'update', physicalId: before.physicalId, changes: updates });
+    const unsent = kept.filter((f) => changes.some((c) => c.field === f) || before.unapplied?.includes(f));
+    const stuck = object === undefined ? [] : keptChanges(before, props, unsent, object);
+    if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: before.physicalId, changes: stuck });
   }
   for (const [id, before] of Object.entries(held)) {
     if (!plan.resources[id]) entries.push({ ...entryBase(plan.stackName, id, before), kind: 'delete', changes: [] });
   }
   return entries;
+}
+
+/**
+ * Fields an update cannot change whose value in Mackerel differs from the template's, read live
+ * where possible. Without a live object the state's value stands in, unless an earlier apply
+ * left the field unapplied: then what Mackerel holds is unknown and nothing is claimed.
+ */
+function keptChanges(
+  before: _StateResource, props: { readonly [key: string]: unknown }, fields: string[], live: Exclude<_LiveObject, undefined>,
+): _FieldChange[] {
+  return fields.flatMap((f) => {
+    if (live === 'unreadable' && before.unapplied?.includes(f)) return [];
+    const inMackerel = live === 'unreadable' ? before.properties[f] : normalize(f, live[f]);
+    // Compared like drift, so that an absent memo equals the "" Mackerel reads back.
+    if (_driftOf(before.type, { [f]: props[f] }, { [f]: inMackerel }).length === 0) return [];
+    return [{ field: f, old: inMackerel, new: props[f] }];
+  });
 }
 
 /**
@@ -100,10 +141,11 @@ export function _driftOf(
 }
 
 /** Values the API fills in for a field left out (stringified), by monitor type. */
-const MONITOR_DEFAULTS: { readonly [monitorType: string]: { readonly [field: string]: string } } = {
+const MONITOR_DEFAULTS: { readonly [monitorType: string]: { readonly [field: string]: unknown } } = {
   host: { maxCheckAttempts: '1' },
   service: { maxCheckAttempts: '1' },
-  external: { maxCheckAttempts: '1', method: 'GET' },
+  // "If this field is omitted, the default header will be configured" (mackerel-api.md section 2.3).
+  external: { maxCheckAttempts: '1', method: 'GET', headers: [{ name: 'Cache-Control', value: 'no-cache' }] },
   connectivity: { alertStatusOnGone: 'CRITICAL' },
   expression: { evaluateBackwardMinutes: '2' },
   query: { evaluateBackwardMinutes: '0' },
@@ -155,17 +197,29 @@ function stringify(value: unknown): unknown {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
 }
 
-/** Drift of every object the state holds for a stack, read from the live API. @internal */
-export async function _stackDrift(
-  stackName: string, state: _StateFile, get: _Get, knownFields: (type: string) => readonly string[],
-): Promise<_DiffEntry[]> {
+/** The live object of every object the state holds for a stack, by logical ID. */
+async function readStack(stackName: string, state: _StateFile, get: _Get): Promise<Map<string, _LiveObject>> {
+  const live = new Map<string, _LiveObject>();
+  for (const [id, held] of Object.entries(state.stacks[stackName]?.resources ?? {})) live.set(id, await _readLive(get, held.type, held.physicalId));
+  return live;
+}
+
+/**
+ * Drift of every object the state holds for a stack, given their live objects. A field an apply
+ * left unapplied is not drift: the state never knew Mackerel's value (the `kept` entry of the plan
+ * compares it with the template).
+ * @internal
+ */
+export function _stackDrift(
+  stackName: string, state: _StateFile, live: ReadonlyMap<string, _LiveObject>, knownFields: (type: string) => readonly string[],
+): _DiffEntry[] {
   const entries: _DiffEntry[] = [];
   for (const [id, held] of Object.entries(state.stacks[stackName]?.resources ?? {})) {
-    const live: _LiveObject = await _readLive(get, held.type, held.physicalId);
-    if (live === 'unreadable') continue;
+    const object = live.get(id);
+    if (object === 'unreadable') continue;
     const base = entryBase(stackName, id, held);
-    if (live === undefined) {entries.push({ ...base, kind: 'gone', changes: [] });} else {
-      const changes = _driftOf(held.type, held.properties, live, knownFields(held.type));
+    if (object === undefined) {entries.push({ ...base, kind: 'gone', changes: [] });} else {
+      const changes = _driftOf(held.type, held.properties, object, knownFields(held.type)).filter((c) => !held.unapplied?.includes(c.field));
       if (changes.length > 0) entries.push({ ...base, kind: 'drift', changes });
     }
   }
@@ -183,7 +237,8 @@ export async function _diff(
   const entries: _DiffEntry[] = [];
   for (const stack of app.stacks) {
     const plan = _planStack(stack, state, env, notice);
-    entries.push(...(await _stackDrift(stack.stackName, state, get, knownFields)), ..._planDiff(plan, state));
+    const live = await readStack(stack.stackName, state, get);
+    entries.push(..._stackDrift(stack.stackName, state, live, knownFields), ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable'));
   }
   return entries;
 }

@@ -16,6 +16,17 @@ export interface _Environment {
 const DEFAULT_REGION = 'us-east-1';
 const DEFAULT_ACCOUNT = '123456789012';
 
+/** For diff: what stands in for values only an apply can know. @internal */
+export interface _Unknowns {
+  /** The text standing for such a value. */
+  readonly placeholder: (what: string) => string;
+  /**
+   * Resources the apply will create or replace: the physical ID and Data the state holds for
+   * them are about to change, so a Ref or Fn::GetAtt to them is unknown too.
+   */
+  readonly pending?: ReadonlySet<string>;
+}
+
 /** One stack, ready to act on. @internal */
 export interface _StackPlan {
   readonly stackName: string;
@@ -25,7 +36,7 @@ export interface _StackPlan {
   readonly resources: { readonly [id: string]: _TemplateResource };
   readonly dependencies: Map<string, Set<string>>;
   /** The properties as CloudFormation would send them (strings), without ServiceToken. */
-  properties(logicalId: string, unknownPlaceholder?: (what: string) => string): { [key: string]: unknown };
+  properties(logicalId: string, unknowns?: _Unknowns): { [key: string]: unknown };
 }
 
 /** A deterministic stack ID, like CloudFormation's ARN, unless the state already has one. @internal */
@@ -41,7 +52,7 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
   };
   const stackId = state.stacks[stack.stackName]?.stackId ?? _stackId(stack.stackName, stackEnv);
   const all = stack.template.Resources ?? {};
-  const ctx = (unknownPlaceholder?: (what: string) => string): _ResolveContext => ({
+  const ctx = (unknowns?: _Unknowns): _ResolveContext => ({
     stackName: stack.stackName,
     stackId,
     ...stackEnv,
@@ -49,11 +60,12 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
     conditions: stack.template.Conditions,
     parameters: stack.template.Parameters,
     produced: (id) => {
+      if (unknowns?.pending?.has(id)) return undefined;
       const r = state.stacks[stack.stackName]?.resources[id];
       return r ? { physicalId: r.physicalId, data: r.data } : undefined;
     },
     notice,
-    unknownPlaceholder,
+    unknownPlaceholder: unknowns?.placeholder,
   });
   const live = Object.fromEntries(Object.entries(all).filter(([, r]) => _conditionHolds(r, ctx())));
   const dependencies = _dependencies(live);
@@ -63,9 +75,9 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
     order: _topologicalOrder(dependencies),
     resources: live,
     dependencies,
-    properties: (logicalId, unknownPlaceholder) => {
+    properties: (logicalId, unknowns) => {
       const { ServiceToken: _token, ...rest } = live[logicalId].Properties ?? {};
-      return _stringifyScalars(_resolve(rest, ctx(unknownPlaceholder))) as { [key: string]: unknown };
+      return _stringifyScalars(_resolve(rest, ctx(unknowns))) as { [key: string]: unknown };
     },
   };
 }

@@ -51,6 +51,7 @@ const MARK: { readonly [kind in _DiffEntry['kind']]: string } = {
   delete: '- delete ',
   drift: '~ drift  ',
   gone: '? gone   ',
+  kept: '= kept   ',
 };
 
 const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
@@ -60,6 +61,7 @@ const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
   delete: '',
   drift: ' changed in Mackerel outside the template (last applied -> live):',
   gone: ' deleted in Mackerel outside the template (like CloudFormation, apply only re-creates it when its properties change)',
+  kept: ' differs from the template in fields with no update API; apply leaves them, edit them in the Mackerel web UI (Mackerel -> template):',
 };
 
 function show(value: unknown): string {
@@ -83,7 +85,7 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
   }
   const counts = new Map<string, number>();
   for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-  const words: { readonly [kind: string]: string } = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete', drift: 'drifted', gone: 'deleted outside' };
+  const words: { readonly [kind: string]: string } = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete', drift: 'drifted', gone: 'deleted outside', kept: 'that apply cannot change' };
   lines.push(`${[...counts].map(([k, n]) => `${n} ${words[k]}`).join(', ')}.`);
   return lines;
 }

@@ -15,6 +15,12 @@ export interface _StateResource {
   readonly data: { readonly [attribute: string]: string };
   /** Logical IDs this resource depended on when applied (for reverse-order deletes). */
   readonly dependsOn?: string[];
+  /**
+   * Fields of `properties` the handler left as Mackerel had them (Data `MemoIgnored`: a memo has
+   * no update API). Mackerel's value is then unknown to the state, so diff compares the live
+   * value with the template's instead of reporting it as drift.
+   */
+  readonly unapplied?: string[];
 }
 
 /** The whole file. @internal */
@@ -59,6 +65,9 @@ function stateProblem(state: _StateFile): string | undefined {
       if (!_isObject(resource.properties) || !_isObject(resource.data)) return `${where} needs properties and data objects`;
       if (resource.dependsOn !== undefined && !(Array.isArray(resource.dependsOn) && resource.dependsOn.every((d) => typeof d === 'string'))) {
         return `${where}.dependsOn is not a list of logical IDs`;
+      }
+      if (resource.unapplied !== undefined && !(Array.isArray(resource.unapplied) && resource.unapplied.every((d) => typeof d === 'string'))) {
+        return `${where}.unapplied is not a list of property names`;
       }
     }
   }

@@ -41,6 +41,8 @@ export interface ShopVersion {
   readonly alive: boolean;
   /** Whether the disk monitor exists. */
   readonly disk?: boolean;
+  /** The service's memo (Mackerel has no API to change it). @default 'the shop' */
+  readonly serviceMemo?: string;
 }
 
 /** Synthesizes the shop app into `<dir>/cdk.out` and returns that path. */
@@ -49,7 +51,7 @@ export function synthShop(dir: string, v: ShopVersion): string {
   const app = new App({ outdir });
   const stack = new Stack(app, 'Shop');
   new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
-  const shop = new MackerelService(stack, 'Service', { name: 'shop', memo: 'the shop' });
+  const shop = new MackerelService(stack, 'Service', { name: 'shop', memo: v.serviceMemo ?? 'the shop' });
   const web = shop.addRole('web');
   const host = (id: string, name: string, metric: string, warning: number) => new HostMetricMonitor(stack, id, {
     name,

@@ -84,6 +84,60 @@ describe('apply engine', () => {
     expect(summary(await run(template({ A: { metric: 'a' }, B: { metric: 'b' } }), _fileStore(file), h.invoke))).toEqual(['unchanged Svc', 'unchanged A', 'created B']);
   });
 
+  test('a reference that resolves to the literal it replaced leaves the object unchanged but orders the destroy by it', async () => {
+    // GIVEN a monitor applied with the service's name as a literal, so it depends on nothing
+    const file = join(mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-')), 'state.json');
+    const h = fakeHandler();
+    const withService = (service: unknown): _Template => ({
+      Resources: {
+        Svc: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } },
+        A: { Type: 'Custom::MackerelMonitor', Properties: { metric: 'a', service } },
+      },
+    });
+    // Without a dependency A sorts first, so the fake handler numbers the service id-2.
+    await run(withService('id-2'), _fileStore(file), h.invoke);
+    expect(_readState(file).stacks.S.resources.Svc.physicalId).toBe('id-2');
+
+    // WHEN the literal becomes a Ref to the service, which resolves to the same ID
+    expect(summary(await run(withService({ Ref: 'Svc' }), _fileStore(file), h.invoke))).toEqual(['unchanged Svc', 'unchanged A']);
+
+    // THEN the saved state records the dependency, and destroy deletes the monitor before its service
+    expect(_readState(file).stacks.S.resources.A.dependsOn).toEqual(['Svc']);
+    h.events.length = 0;
+    expect(summary(await run(withService({ Ref: 'Svc' }), _fileStore(file), h.invoke, true))).toEqual(['deleted A', 'deleted Svc']);
+  });
+
+  test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
+    // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
+    const events: _ResourceEvent[] = [];
+    const invoke = async (e: _ResourceEvent) => {
+      events.push(e);
+      const name = String(e.ResourceProperties.name);
+      const memoOnly = e.RequestType === 'Update' && e.OldResourceProperties?.name === name;
+      return { PhysicalResourceId: e.RequestType === 'Delete' ? e.PhysicalResourceId! : name, Data: { Name: name, MemoIgnored: String(memoOnly) } };
+    };
+    const service = (name: string, memo: string): _Template => ({ Resources: { Svc: { Type: 'Custom::MackerelService', Properties: { name, memo } } } });
+    const store = _memoryStore();
+    const notices: string[] = [];
+    const applyService = (t: _Template) => _apply({ app: app(t), store, invoke, env: {}, report: () => undefined, notice: (m) => notices.push(m) });
+    await applyService(service('shop', 'one'));
+
+    // WHEN only the memo changes
+    const outcomes = await applyService(service('shop', 'two'));
+
+    // THEN the update is sent, but the object is reported unchanged, with a notice, and the memo marked unapplied
+    expect(events.map((e) => e.RequestType)).toEqual(['Create', 'Update']);
+    expect(summary(outcomes)).toEqual(['unchanged Svc']);
+    expect(notices).toEqual([expect.stringMatching(/^S\/Svc: the memo of the template was not applied, as Mackerel has no API to update the memo of a service; /)]);
+    expect(store.state.stacks.S.resources.Svc).toMatchObject({ properties: { name: 'shop', memo: 'two' }, unapplied: ['memo'] });
+
+    // and a later apply of the same template keeps the mark; a replacement, which writes the memo, clears it
+    await applyService(service('shop', 'two'));
+    expect(store.state.stacks.S.resources.Svc.unapplied).toEqual(['memo']);
+    expect(summary(await applyService(service('shop2', 'two')))).toEqual(['replaced Svc', 'deleted Svc']);
+    expect(store.state.stacks.S.resources.Svc.unapplied).toBeUndefined();
+  });
+
   test('a cleanup interrupted by a failure is finished by the next run', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-')), 'state.json');
     await run(template({ A: { metric: 'a' } }), _fileStore(file), fakeHandler().invoke);
@@ -146,5 +200,14 @@ describe('state file', () => {
     expect(() => _readState(join(dir, 'bad.json'))).toThrow(/is not a cdk-mackerel state \(version 1\)/);
     writeFileSync(join(dir, 'junk.json'), 'nope');
     expect(() => _readState(join(dir, 'junk.json'))).toThrow(/is not readable JSON/);
+  });
+
+  test('unapplied fields must be a list of property names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-'));
+    const resource = { type: 'Custom::MackerelService', physicalId: 'shop', properties: { name: 'shop' }, data: {} };
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ version: 1, stacks: { S: { stackId: 'x', resources: { A: { ...resource, unapplied: 'memo' } } } } }));
+    expect(() => _readState(join(dir, 's.json'))).toThrow(/is damaged: stacks\.S\.resources\.A\.unapplied is not a list of property names/);
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ version: 1, stacks: { S: { stackId: 'x', resources: { A: { ...resource, unapplied: ['memo'] } } } } }));
+    expect(_readState(join(dir, 's.json')).stacks.S.resources.A.unapplied).toEqual(['memo']);
   });
 });

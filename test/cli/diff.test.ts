@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { _Template } from '../../src/cli/assembly';
-import { _driftOf, _fieldChanges, _planDiff, _replacingFields } from '../../src/cli/diff';
+import { _driftOf, _fieldChanges, _planDiff, _replacingFields, _stackDrift } from '../../src/cli/diff';
 import { _planStack } from '../../src/cli/plan';
 import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome } from '../../src/cli/printer';
 import { _StateFile } from '../../src/cli/state';
@@ -65,6 +65,98 @@ describe('plan against the state', () => {
   });
 });
 
+describe('cascading replacements', () => {
+  const resource = (type: string, physicalId: string, properties: { [key: string]: unknown }) => ({ type, physicalId, properties, data: {} });
+  const state: _StateFile = {
+    version: 1,
+    pendingDeletes: [],
+    stacks: {
+      S: {
+        stackId: 'x',
+        resources: {
+          Svc: resource('Custom::MackerelService', 'shop', { name: 'shop' }),
+          Web: resource('Custom::MackerelRole', 'shop:web', { service: 'shop', name: 'web' }),
+          Cpu: resource(MONITOR, 'm1', { type: 'host', name: 'cpu', metric: 'cpu%', scopes: ['shop:web'] }),
+          Svc5xx: resource(MONITOR, 'm2', { type: 'service', name: '5xx', service: 'shop', metric: '5xx' }),
+        },
+      },
+    },
+  };
+
+  test('a Ref to a replaced object is known only after apply, and replaces or updates what holds it', () => {
+    // GIVEN a renamed service, and a role and monitors that refer to it
+    const renamed: _Template = {
+      Resources: {
+        Svc: { Type: 'Custom::MackerelService', Properties: { name: 'shop2' } },
+        Web: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Svc' }, name: 'web' } },
+        Cpu: { Type: MONITOR, Properties: { type: 'host', name: 'cpu', metric: 'cpu%', scopes: [{ Ref: 'Web' }] } },
+        Svc5xx: { Type: MONITOR, Properties: { type: 'service', name: '5xx', service: { Ref: 'Svc' }, metric: '5xx' } },
+      },
+    };
+
+    // WHEN the plan is diffed
+    const entries = _planDiff(_planStack({ stackName: 'S', template: renamed }, state, {}, () => undefined), state);
+
+    // THEN the role, whose service (a replacing field) becomes unknown, is replaced too, and so is
+    // the service monitor; the host monitor's scope is updated in place
+    expect(entries).toEqual([
+      expect.objectContaining({ kind: 'replace', logicalId: 'Svc', changes: [{ field: 'name', old: 'shop', new: 'shop2' }] }),
+      expect.objectContaining({ kind: 'replace', logicalId: 'Web', changes: [{ field: 'service', old: 'shop', new: '(known after apply: Svc)' }] }),
+      expect.objectContaining({ kind: 'update', logicalId: 'Cpu', changes: [{ field: 'scopes', old: ['shop:web'], new: ['(known after apply: Web)'] }] }),
+      expect.objectContaining({ kind: 'replace', logicalId: 'Svc5xx', changes: [{ field: 'service', old: 'shop', new: '(known after apply: Svc)' }] }),
+    ]);
+  });
+
+  test('a Ref to an object that keeps its ID still resolves to it', () => {
+    const memoOnly: _Template = {
+      Resources: {
+        Svc: { Type: 'Custom::MackerelService', Properties: { name: 'shop', memo: 'm' } },
+        Web: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Svc' }, name: 'web' } },
+      },
+    };
+    const entries = _planDiff(_planStack({ stackName: 'S', template: memoOnly }, state, {}, () => undefined), state);
+    expect(entries.map((e) => `${e.kind} ${e.logicalId}`)).toEqual(['kept Svc', 'delete Cpu', 'delete Svc5xx']);
+  });
+});
+
+describe('a memo the handler cannot update', () => {
+  const SERVICE = 'Custom::MackerelService';
+  const template = (memo: string): _Template => ({ Resources: { Svc: { Type: SERVICE, Properties: { name: 'shop', memo } } } });
+  const stateWith = (memo: string, unapplied?: string[]): _StateFile => ({
+    version: 1,
+    pendingDeletes: [],
+    stacks: { S: { stackId: 'x', resources: { Svc: { type: SERVICE, physicalId: 'shop', properties: { name: 'shop', memo }, data: { Name: 'shop' }, ...(unapplied ? { unapplied } : {}) } } } },
+  });
+  const plan = (memo: string, state: _StateFile, live: { memo?: string } | undefined | 'unreadable') =>
+    _planDiff(_planStack({ stackName: 'S', template: template(memo) }, state, {}, () => undefined), state, () => (live === undefined || live === 'unreadable' ? live : { name: 'shop', ...live }));
+
+  test('a memo-only change is kept by Mackerel, shown against the live memo, not an update', () => {
+    expect(plan('two', stateWith('one'), { memo: 'one' })).toEqual([
+      expect.objectContaining({ kind: 'kept', logicalId: 'Svc', physicalId: 'shop', changes: [{ field: 'memo', old: 'one', new: 'two' }] }),
+    ]);
+  });
+
+  test('after an apply left the memo unapplied, the live memo decides: kept while it differs, nothing once edited to the template\'s', () => {
+    const state = stateWith('two', ['memo']);
+    expect(plan('two', state, { memo: 'one' })).toEqual([expect.objectContaining({ kind: 'kept', changes: [{ field: 'memo', old: 'one', new: 'two' }] })]);
+    expect(plan('two', state, { memo: 'two' })).toEqual([]);
+    // Without a live object, what Mackerel holds is unknown: nothing is claimed.
+    expect(plan('two', state, 'unreadable')).toEqual([]);
+  });
+
+  test('a service deleted outside is created anew with its memo, so the memo is an update', () => {
+    expect(plan('two', stateWith('one'), undefined)).toEqual([expect.objectContaining({ kind: 'update', changes: [{ field: 'memo', old: 'one', new: 'two' }] })]);
+  });
+
+  test('an unapplied memo is not drift; an applied one that changed is', () => {
+    const live = new Map([['Svc', { name: 'shop', memo: 'one' }]]);
+    expect(_stackDrift('S', stateWith('two', ['memo']), live, () => ['name', 'memo'])).toEqual([]);
+    expect(_stackDrift('S', stateWith('two'), live, () => ['name', 'memo'])).toEqual([
+      expect.objectContaining({ kind: 'drift', logicalId: 'Svc', changes: [{ field: 'memo', old: 'two', new: 'one' }] }),
+    ]);
+  });
+});
+
 describe('drift', () => {
   const applied = { type: 'host', name: 'cpu', warning: '80', scopes: ['shop:web'] };
 
@@ -88,6 +180,10 @@ describe('drift', () => {
     expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url', method: 'GET', maxCheckAttempts: 1 }, fields)).toEqual([]);
     expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url', method: 'POST' }, fields))
       .toEqual([{ field: 'method', old: undefined, new: 'POST' }]);
+    const header = (value: string) => [{ name: 'Cache-Control', value }];
+    expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url', headers: header('no-cache') }, ['headers'])).toEqual([]);
+    expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url', headers: header('max-age=0') }, ['headers']))
+      .toEqual([{ field: 'headers', old: undefined, new: header('max-age=0') }]);
     expect(_driftOf(MONITOR, { type: 'connectivity' }, { type: 'connectivity', alertStatusOnGone: 'CRITICAL' }, fields)).toEqual([]);
     expect(_driftOf(MONITOR, { type: 'anomalyDetection' }, { type: 'anomalyDetection', maxCheckAttempts: 3 }, fields)).toEqual([]);
     expect(_driftOf(MONITOR, { type: 'host' }, { type: 'host', maxCheckAttempts: 3 }, fields)).toEqual([{ field: 'maxCheckAttempts', old: undefined, new: '3' }]);

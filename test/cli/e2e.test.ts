@@ -115,3 +115,44 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(monitorsByName()['web disk']).toMatchObject({ metric: 'disk%' });
   });
 });
+
+describe('a memo the handler cannot update', () => {
+  test('apply says it was not applied, and diff compares the memo Mackerel kept with the template, never as drift', async () => {
+    // GIVEN the shop applied with the memo "one"
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const v = { cpuWarning: 80, memMetric: 'memory%', alive: false };
+    let assembly = synthShop(dir, { ...v, serviceMemo: 'one' });
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+
+    // WHEN the template's memo becomes "two"
+    assembly = synthShop(dir, { ...v, serviceMemo: 'two' });
+
+    // THEN diff does not promise an update, but shows what Mackerel keeps
+    let run = await cli(['diff', assembly, ...base]);
+    expect(run.out).not.toMatch(/~ update/);
+    expect(run.out).toMatch(/= kept\s+Service\s+Shop\/Service\w* shop "shop"[^\n]*no update API[^\n]*\n\s+memo: "one" -> "two"\n1 that apply cannot change\.$/);
+
+    // and apply writes nothing to the service, says so, and reports it unchanged
+    const before = shared.emulator.requests().length;
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/unchanged\s+Service\s+Shop\/Service\w* shop "shop"/);
+    expect(run.err).toMatch(/^notice: Shop\/Service\w*: the memo of the template was not applied, as Mackerel has no API to update the memo of a service/);
+    expect(shared.emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(shared.emulator.state().services[0].memo).toBe('one');
+
+    // and afterwards the kept memo is still shown against the template, not as a change made outside it
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.code).toBe(1);
+    expect(run.out).not.toMatch(/drift/);
+    expect(run.out).toMatch(/= kept\s+Service[^\n]*\n\s+memo: "one" -> "two"\n1 that apply cannot change\.$/);
+
+    // and a template back at the memo Mackerel kept has no difference left
+    assembly = synthShop(dir, { ...v, serviceMemo: 'one' });
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.out).toBe('No differences.');
+    expect(run.code).toBe(0);
+  });
+});
