@@ -1,6 +1,9 @@
 import { badRequest, Json } from './_http';
 
-/** The next `times` calls matching `method` and `path` get `status`/`body`, or only a delay. */
+/**
+ * The next `times` calls matching `method` and `path` get `status`/`body`, or only a delay, or
+ * no answer at all.
+ */
 export interface FaultSpec {
   readonly method?: string;
   /** An exact API path like `/api/v0/monitors`, or a prefix ending in `*`. */
@@ -9,6 +12,13 @@ export interface FaultSpec {
   readonly body?: unknown;
   readonly headers?: { [name: string]: string };
   readonly delayMs?: number;
+  /**
+   * The call is carried out (or answered with `status`, which is then not carried out), and
+   * the connection is closed without sending the answer: a response lost on its way, after
+   * which the client cannot tell what Mackerel did.
+   * @default false
+   */
+  readonly dropResponse?: boolean;
   /** @default 1 */
   readonly times?: number;
 }
@@ -56,5 +66,6 @@ function check(fault: Fault): void {
   if (f.status !== undefined && (typeof f.status !== 'number' || f.status < 100 || f.status > 599)) throw badRequest('fault status must be an HTTP status');
   if (f.delayMs !== undefined && (typeof f.delayMs !== 'number' || f.delayMs < 0)) throw badRequest('fault delayMs must be a number >= 0');
   if (f.times !== undefined && (typeof f.times !== 'number' || !Number.isInteger(f.times) || f.times < 1)) throw badRequest('fault times must be an integer >= 1');
-  if (f.status === undefined && f.delayMs === undefined) throw badRequest('a fault needs a status, a delayMs or both');
+  if (f.dropResponse !== undefined && typeof f.dropResponse !== 'boolean') throw badRequest('fault dropResponse must be a boolean');
+  if (f.status === undefined && f.delayMs === undefined && f.dropResponse !== true) throw badRequest('a fault needs a status, a delayMs or dropResponse');
 }

@@ -25,6 +25,13 @@ const FIELDS: { [type: string]: string[] } = {
 const COMPARATIVE = ['cpu%', 'memory%', 'disk%', 'swap%', 'container-cpu%', 'container-memory%'];
 const SENSITIVITIES = ['insensitive', 'normal', 'sensitive'];
 
+/**
+ * The headers an external monitor created without `headers` gets ("If this field is omitted,
+ * the default header will be configured"; the default is `Cache-Control: no-cache`,
+ * mackerel-api.md section 2.3). A PUT without `headers` keeps the old ones instead (monitors.ts).
+ */
+export const DEFAULT_EXTERNAL_HEADERS: readonly Json[] = [{ name: 'Cache-Control', value: 'no-cache' }];
+
 /** `Service: role` (the read-back form) is accepted and stored as `service:role`. */
 function normalizeScope(scope: string): string {
   return scope.replace(/^([^:]+): ([^:]+)$/, '$1:$2');
@@ -135,8 +142,7 @@ function external(state: EmulatorState, o: Json, out: Json): void {
   for (const field of ['skipCertificateVerification', 'followRedirect']) if (given(o, field)) out[field] = bool(o, field);
   const dualstack = str(o, 'dualstack', { values: ['ipv4', 'ipv6', 'auto'] });
   if (dualstack !== undefined) out.dualstack = dualstack;
-  const list = headers(o);
-  if (list !== undefined) out.headers = list;
+  out.headers = headers(o) ?? DEFAULT_EXTERNAL_HEADERS.map((header) => ({ ...header }));
 }
 
 /** A cheap syntax check: the API rejects expressions it cannot parse. */

@@ -71,6 +71,10 @@ export class EmulatorServer {
       result = errorBody(error instanceof Error ? error.message : String(error));
     }
     this.recorded.push(structuredClone({ method, path, status, ...(body === undefined ? {} : { body }) }));
+    if (fault?.dropResponse) {
+      response.socket?.destroy();
+      return;
+    }
     sendJson(response, status, result, headers);
   }
 

@@ -33,9 +33,13 @@ function replaceMonitor(store: Store, id: string, body: unknown): Json {
     // Documented for `metric`; a service monitor's `service` is treated as part of its target too.
     throw badRequest('cannot change target.');
   }
-  // null is "not given" here as everywhere in the emulator; only [] clears the headers.
+  // null is "not given" here as everywhere in the emulator; only [] clears the headers, and
+  // omitted ones stay as they were (validateMonitor filled in the create-time default).
   if (o.alertStatusOnGone == null && old.alertStatusOnGone !== undefined) next.alertStatusOnGone = old.alertStatusOnGone;
-  if (o.headers == null && old.headers !== undefined) next.headers = old.headers;
+  if (o.headers == null && old.type === 'external') {
+    if (old.headers === undefined) delete next.headers;
+    else next.headers = old.headers;
+  }
   const stored = { id, ...next };
   const monitors = store.state.monitors;
   monitors[monitors.indexOf(old)] = stored;

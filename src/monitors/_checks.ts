@@ -1,6 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _checkScope, _isRoleFullName, _NAME_RULE } from '../_names';
+import { _checkScope, _NAME_RULE } from '../_names';
 import { _fail } from '../_validation';
 import { MonitorScope } from './scope';
 
@@ -71,8 +71,12 @@ export function _renderScopes(scope: IConstruct, property: string, scopes: Monit
   return scopes.map((s, i) => {
     const name = `${property}[${i}]`;
     _checkScope(scope, name, s.value);
-    if (rolesOnly && !Token.isUnresolved(s.value) && !_isRoleFullName(s.value)) {
-      _fail(scope, name, s.value, 'is a service, but this monitor takes roles only', `a role full name, service:role, each part ${_NAME_RULE}`);
+    // The scope knows whether it is a role, even when its value is a token (a service or role
+    // created in this app), so a whole service is caught in every form.
+    if (rolesOnly && !s.isRole) {
+      const shown = Token.isUnresolved(s.value) ? Stack.of(scope).resolve(s.value) : s.value;
+      _fail(scope, name, shown, 'is a service, but this monitor takes roles only', `a role full name, service:role, each part ${_NAME_RULE}`,
+        'Use MonitorScope.fromRole() for each role of the service to watch');
     }
     return s.value;
   });

@@ -128,10 +128,13 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
   /**
    * Headers sent with the request; names must be unique (case-insensitive).
    *
-   * Removing them from the code removes them in Mackerel too: the provider then sends an empty
-   * list (the API would otherwise keep the old ones).
+   * These replace Mackerel's default header (`Cache-Control: no-cache`); give an empty list to
+   * send no headers at all. Without this property the monitor has Mackerel's default header,
+   * both when it is created and after any update: removing the headers from the code puts the
+   * default header back (the provider sends it, as the API would otherwise keep the old ones).
    *
-   * @default - no extra headers
+   * @see https://mackerel.io/api-docs/entry/monitors#create-external-http-monitoring
+   * @default - Mackerel's default header, `Cache-Control: no-cache`
    */
   readonly headers?: ExternalHttpHeader[];
 

@@ -37,10 +37,16 @@ describe('create', () => {
     const host = ok(await env.call('POST', '/api/v0/monitors', VALID.host));
     expect(host).toMatchObject({ isMute: false, maxCheckAttempts: 1 });
     expect(ok(await env.call('POST', '/api/v0/monitors', { type: 'connectivity', scopes: ['shop'] }))).toMatchObject({ name: 'connectivity', alertStatusOnGone: 'CRITICAL' });
-    expect(ok(await env.call('POST', '/api/v0/monitors', VALID.external))).toMatchObject({ method: 'GET', maxCheckAttempts: 1 });
+    expect(ok(await env.call('POST', '/api/v0/monitors', VALID.external))).toMatchObject({ method: 'GET', maxCheckAttempts: 1, headers: [{ name: 'Cache-Control', value: 'no-cache' }] });
     expect(ok(await env.call('POST', '/api/v0/monitors', VALID.expression))).toMatchObject({ evaluateBackwardMinutes: 2 });
     expect(ok(await env.call('POST', '/api/v0/monitors', VALID.anomalyDetection))).toMatchObject({ maxCheckAttempts: 3 });
     expect(ok(await env.call('POST', '/api/v0/monitors', VALID.query))).toMatchObject({ evaluateBackwardMinutes: 0 });
+  });
+
+  test('an external monitor created without headers gets the default header; [] creates it with none', async () => {
+    expect(ok(await env.call('POST', '/api/v0/monitors', VALID.external)).headers).toEqual([{ name: 'Cache-Control', value: 'no-cache' }]);
+    expect(ok(await env.call('POST', '/api/v0/monitors', variant('external', { headers: null }))).headers).toEqual([{ name: 'Cache-Control', value: 'no-cache' }]);
+    expect(ok(await env.call('POST', '/api/v0/monitors', variant('external', { headers: [] }))).headers).toEqual([]);
   });
 
   test('role scopes read back as "Service: role"; service scopes stay plain', async () => {

@@ -120,8 +120,26 @@ describe('faults', () => {
     ok(await env.call('GET', '/api/v0/org'));
   });
 
-  test('a fault with neither status nor delay is refused', () => {
-    expect(() => env.emulator.injectFault({ path: '/api/v0/org' })).toThrow(/needs a status, a delayMs or both/);
+  test('a dropResponse fault carries the call out, then closes the connection without an answer', async () => {
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/services', dropResponse: true });
+
+    await expect(env.call('POST', '/api/v0/services', { name: 'shop' })).rejects.toThrow(/fetch failed/);
+
+    expect(env.emulator.state().services.map((s) => s.name)).toEqual(['shop']);
+    ok(await env.call('GET', '/api/v0/services'));
+  });
+
+  test('a dropResponse fault with a status closes the connection without carrying the call out', async () => {
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/services', status: 500, dropResponse: true });
+
+    await expect(env.call('POST', '/api/v0/services', { name: 'shop' })).rejects.toThrow(/fetch failed/);
+
+    expect(env.emulator.state().services).toEqual([]);
+  });
+
+  test('a fault with neither status, delay nor dropResponse is refused', () => {
+    expect(() => env.emulator.injectFault({ path: '/api/v0/org' })).toThrow(/needs a status, a delayMs or dropResponse/);
+    expect(() => env.emulator.injectFault({ path: '/api/v0/org', dropResponse: false })).toThrow(/needs a status, a delayMs or dropResponse/);
   });
 });
 

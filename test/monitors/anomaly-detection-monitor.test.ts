@@ -51,6 +51,13 @@ describe('AnomalyDetectionMonitor', () => {
         .toThrow(/Stack\/Anomaly: scopes \[\] is empty; expected at least one role \(service:role\)/);
     });
 
+    test('a service created in this app (its scope is a token, still known to be a service)', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.fromService(shop)])))
+        .toThrow(new RegExp(`Stack/Anomaly: scopes\\[0\\] \\{"Ref":"${logicalIdOf(shop)}"\\} is a service, but this monitor takes roles only; expected a role full name, service:role, .+\\. Use MonitorScope.fromRole\\(\\) for each role of the service to watch$`));
+    });
+
     test('a service scope (anomaly detection is for roles)', () => {
       const { stack, web } = mackerelStack();
 

@@ -81,6 +81,14 @@ describe('ExternalHttpMonitor', () => {
     });
   });
 
+  test('an empty headers list is kept in the template (no headers at all, not Mackerel\'s default)', () => {
+    const { stack } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', { ...TOP, headers: [] });
+
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', { type: 'external', headers: [] });
+  });
+
   test('warns when a response time threshold exceeds the 15 s check timeout', () => {
     const { stack, shop } = mackerelStack();
 

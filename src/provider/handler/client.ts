@@ -10,16 +10,29 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * body, or the status text.
  */
 export class MackerelApiError extends Error {
+  /**
+   * True when Mackerel may have carried the call out although no success answer came: no answer
+   * at all after the request was sent (a timeout, a lost connection) or a 5xx error. This matters
+   * for a POST, which the client never repeats in that case (see `request`).
+   */
+  public readonly outcomeUnknown: boolean;
+
   constructor(
     public readonly method: Method,
     public readonly path: string,
     public readonly status: number | undefined,
     public readonly apiMessage: string,
-    note?: string,
+    options: { readonly note?: string; readonly outcomeUnknown?: boolean } = {},
   ) {
-    super(scrub(`${method} ${path}: ${status === undefined ? 'no response' : `HTTP ${status}`}: ${apiMessage}${note ? ` (${note})` : ''}`));
+    super(scrub(`${method} ${path}: ${status === undefined ? 'no response' : `HTTP ${status}`}: ${apiMessage}${options.note ? ` (${options.note})` : ''}`));
     this.name = 'MackerelApiError';
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
+}
+
+/** True when `error` is a call that Mackerel may have carried out though it did not say so. */
+export function isOutcomeUnknown(error: unknown): error is MackerelApiError {
+  return error instanceof MackerelApiError && error.outcomeUnknown;
 }
 
 /** True when `error` is Mackerel saying the object does not exist. */
@@ -40,13 +53,36 @@ export interface ClientOptions {
 export interface MackerelClient {
   /** Epoch milliseconds by which the handler must have returned. */
   readonly deadline: number;
-  request<T = unknown>(method: Method, path: string, body?: unknown): Promise<T>;
+  /**
+   * One call, retried within the deadline while it is safe to repeat. A POST creates something
+   * and is not idempotent: it is repeated only when Mackerel certainly did not carry it out (see
+   * `retryOf`). When Mackerel may have, the error has `outcomeUnknown` and the caller decides.
+   */
+  request<T = unknown>(method: Method, path: string, body?: unknown, options?: RequestOptions): Promise<T>;
 }
+
+export interface RequestOptions {
+  /**
+   * The call may be repeated even when Mackerel may have carried it out already: a POST whose
+   * repetition does no harm (such as one that only issues an ID).
+   * @default - true for GET, PUT and DELETE; false for POST
+   */
+  readonly repeatable?: boolean;
+}
+
+/**
+ * What a failed attempt says about sending the call again:
+ * - `safe`: Mackerel did not carry it out; send it again, whatever the method.
+ * - `if-repeatable`: Mackerel may have carried it out; send it again only if doing it twice is
+ *   harmless (GET, PUT, DELETE, or a POST marked `repeatable`).
+ * - `never`: a final answer (a 4xx other than 429), or no time left.
+ */
+export type Retry = 'safe' | 'if-repeatable' | 'never';
 
 /** A failed attempt: the error, and whether and when to try again. */
 interface Failure {
   readonly error: MackerelApiError;
-  readonly retryable: boolean;
+  readonly retry: Retry;
   readonly retryAfterMs?: number;
 }
 
@@ -56,16 +92,23 @@ const MAX_BODY_IN_MESSAGE = 500;
 export function createClient(options: ClientOptions): MackerelClient {
   const timeLeft = () => options.deadline - settings.safetyMarginMs - Date.now();
 
-  const request = async <T>(method: Method, path: string, body?: unknown): Promise<T> => {
+  const request = async <T>(method: Method, path: string, body?: unknown, requestOptions: RequestOptions = {}): Promise<T> => {
+    const repeatable = requestOptions.repeatable ?? method !== 'POST';
     for (let n = 1; ; n++) {
       const outcome = await exchange(options, timeLeft(), method, path, body);
       if ('value' in outcome) return outcome.value as T;
-      const { error, retryable, retryAfterMs } = outcome;
-      if (!retryable) throw error;
+      const { error, retry, retryAfterMs } = outcome;
+      if (retry === 'never') throw error;
+      if (retry === 'if-repeatable' && !repeatable) {
+        throw new MackerelApiError(method, path, error.status, error.apiMessage, {
+          outcomeUnknown: true,
+          note: 'outcome unknown: Mackerel may have carried it out; not repeated, since a repeated POST could create a second object',
+        });
+      }
       const delayMs = retryAfterMs ?? backoff(n);
       if (delayMs + settings.minAttemptMs > timeLeft()) {
         const why = retryAfterMs === undefined ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`;
-        throw new MackerelApiError(method, path, error.status, error.apiMessage, `gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why}`);
+        throw new MackerelApiError(method, path, error.status, error.apiMessage, { note: `gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why}`, outcomeUnknown: error.outcomeUnknown });
       }
       options.log.warn('retrying Mackerel call', { method, path, status: error.status, error: error.apiMessage, attempt: n, delayMs });
       await sleep(delayMs);
@@ -81,7 +124,7 @@ async function exchange(
 ): Promise<{ value: unknown } | Failure> {
   const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeftMs);
   if (timeoutMs <= 0) {
-    return { error: new MackerelApiError(method, path, undefined, 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)'), retryable: false };
+    return { error: new MackerelApiError(method, path, undefined, 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)'), retry: 'never' };
   }
   let response: Response;
   let text: string;
@@ -98,14 +141,46 @@ async function exchange(
     });
     text = await response.text();
   } catch (e) {
-    return { error: new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs)), retryable: true };
+    const sent = !neverSent(e);
+    return { error: new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs), { outcomeUnknown: sent }), retry: sent ? 'if-repeatable' : 'safe' };
   }
   if (response.ok) {
     return { value: text ? parseJson(method, path, response.status, text) : undefined };
   }
-  const error = new MackerelApiError(method, path, response.status, errorMessage(text, response.statusText));
-  const retryable = response.status === 429 || response.status >= 500;
-  return { error, retryable, retryAfterMs: retryable ? parseRetryAfter(response.headers.get('retry-after')) : undefined };
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const retry = retryOf(response.status, retryAfterMs);
+  const error = new MackerelApiError(method, path, response.status, errorMessage(text, response.statusText), { outcomeUnknown: retry === 'if-repeatable' });
+  return { error, retry, retryAfterMs: retry === 'never' ? undefined : retryAfterMs };
+}
+
+/**
+ * Which error answers may be sent again. Only two say that Mackerel turned the request away
+ * without doing anything, so that even a POST may be sent again:
+ * - 429: the rate limit refused the request before it was handled (RFC 6585 section 4; Mackerel
+ *   documents it as "requests per minute exceeded").
+ * - 503 with a valid Retry-After: Mackerel is in maintenance or overloaded and says when to come
+ *   back (RFC 9110 sections 15.6.4 and 10.2.3); that answer is given instead of handling the
+ *   request.
+ * Any other 5xx leaves the outcome unknown: a 500 may come after part of the work was done, a
+ * 502 or 504 from a proxy that had already forwarded the request, and a bare 503 from code that
+ * failed midway. Other statuses (4xx) are final.
+ */
+export function retryOf(status: number, retryAfterMs: number | undefined): Retry {
+  if (status === 429 || (status === 503 && retryAfterMs !== undefined)) return 'safe';
+  return status >= 500 ? 'if-repeatable' : 'never';
+}
+
+/**
+ * Network errors raised while connecting (no such host, connection refused or unreachable, or
+ * the connection not made in time): the request never left, so nothing reached Mackerel. Any
+ * other network error, and our own timeout (which cannot tell connecting from waiting for the
+ * answer), may come after Mackerel got the request.
+ */
+const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverSent(e: unknown): boolean {
+  const code = (e as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === 'string' && CONNECT_ERROR_CODES.has(code);
 }
 
 /** Exponential backoff with full jitter: a random wait in [0, min(cap, base * 2^(n-1))]. */

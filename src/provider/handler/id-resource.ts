@@ -3,13 +3,33 @@
  * groups, alert group settings, downtimes, AWS integrations): POST to create, PUT to update in
  * place, DELETE to delete. Each type is a table (`IdResourceSpec`) over this one implementation.
  */
-import { isNotFound } from './client';
+import { isNotFound, isOutcomeUnknown } from './client';
 import { changedFields, deepEqual, ObjectSchema, Props } from './convert';
+import { createNamed, createOutcomeUnknown } from './create';
 import { isMackerelId, Outcome, RequestContext, ResourceModule, segment } from './resource';
+
+/** An object as Mackerel returns it: its ID and its fields. */
+export interface FoundObject {
+  readonly id: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * For types whose names are unique in the organization: how to find the object a create made
+ * when its answer was lost (`create.ts`).
+ */
+export interface UniqueName {
+  /** The object with the name in `payload`, as Mackerel has it now. */
+  find(ctx: RequestContext, payload: Props): Promise<FoundObject | undefined>;
+  /** Why `found` is not what `payload` creates, or undefined when it looks like it. */
+  mismatch(found: FoundObject, payload: Props): string | undefined;
+}
 
 export interface IdResourceSpec {
   /** The collection path, such as `/api/v0/monitors`. */
   readonly path: string;
+  /** What one object is called in messages, such as `monitor`. */
+  readonly noun: string;
   /** The `Data` attribute holding the ID, such as `MonitorId`. */
   readonly dataKey: string;
   readonly schema: ObjectSchema;
@@ -33,6 +53,11 @@ export interface IdResourceSpec {
    * @default the call as it is
    */
   readonly write?: <T>(ctx: RequestContext, call: () => Promise<T>) => Promise<T>;
+  /**
+   * Set for types unique by name: a create whose outcome is unknown is then resolved by name.
+   * @default - not unique by name: such a create fails, saying that it may have been carried out
+   */
+  readonly uniqueName?: UniqueName;
 }
 
 export function idResource(spec: IdResourceSpec): ResourceModule {
@@ -40,12 +65,32 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
   const write = spec.write ?? (<T>(_ctx: RequestContext, call: () => Promise<T>) => call());
   const outcome = (id: string): Outcome => ({ physicalResourceId: id, data: { [spec.dataKey]: id } });
 
+  /** The ID of the object made by one POST, which is never repeated blindly (`create.ts`). */
+  const post = async (ctx: RequestContext, payload: Props): Promise<unknown> => {
+    const send = () => write(ctx, () => ctx.client.request<{ id?: unknown }>('POST', spec.path, payload));
+    const what = `${spec.noun} ${JSON.stringify(payload.name ?? '')}`;
+    const unique = spec.uniqueName;
+    if (unique) {
+      const result = await createNamed(ctx, {
+        label: what,
+        post: send,
+        find: () => unique.find(ctx, payload),
+        mismatch: (found) => unique.mismatch(found, payload),
+      });
+      return 'created' in result ? result.created?.id : result.found.id;
+    }
+    try {
+      return (await send())?.id;
+    } catch (e) {
+      throw isOutcomeUnknown(e) ? createOutcomeUnknown(e, what) : e;
+    }
+  };
+
   const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
-    const payload = await body(props);
-    const created = await write(ctx, () => ctx.client.request<{ id?: unknown }>('POST', spec.path, payload));
-    if (typeof created?.id !== 'string') throw new Error(`POST ${spec.path}: the response has no id`);
-    ctx.log.info('created', { id: created.id });
-    return outcome(created.id);
+    const id = await post(ctx, await body(props));
+    if (typeof id !== 'string') throw new Error(`POST ${spec.path}: the response has no id`);
+    ctx.log.info('created', { id });
+    return outcome(id);
   };
 
   const exists = async (ctx: RequestContext, id: string): Promise<boolean> => {

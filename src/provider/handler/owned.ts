@@ -11,9 +11,13 @@
  * the old resource's cleanup then only clears `handedOverFrom` (the object is no longer its own),
  * and a rollback's delete of the new resource hands the object back instead of deleting it.
  * Two resources of one stack cannot name the same object at once: synthesis rejects that.
+ *
+ * A create whose answer was lost (`create.ts`) is resolved by name: an unmarked object of that
+ * name with the memo sent (and, for a service, no roles yet) is the one it made, and gets marked.
  */
 import { isNotFound } from './client';
 import { changedFields, ObjectSchema, Props } from './convert';
+import { createNamed } from './create';
 import { Outcome, RequestContext, ResourceModule } from './resource';
 
 export const OWNERSHIP_NAMESPACE = 'cdk-mackerel';
@@ -44,6 +48,13 @@ export interface OwnedSpec {
   fromPhysicalId(id: string): OwnedObject | undefined;
 }
 
+/** A service or role as `GET /services` or `GET /services/<s>/roles` lists it. */
+interface ListedObject {
+  readonly name?: unknown;
+  readonly memo?: unknown;
+  readonly roles?: unknown;
+}
+
 interface Mark {
   readonly stackId?: unknown;
   readonly logicalResourceId?: unknown;
@@ -52,15 +63,18 @@ interface Mark {
 }
 
 export function ownedResource(spec: OwnedSpec): ResourceModule {
-  const exists = async (ctx: RequestContext, object: OwnedObject): Promise<boolean> => {
+  /** The object as its list shows it (`name`, `memo`, and a service's `roles`), or undefined. */
+  const find = async (ctx: RequestContext, object: OwnedObject): Promise<ListedObject | undefined> => {
     try {
-      const list = await ctx.client.request<{ [key: string]: Array<{ name?: unknown }> }>('GET', object.listPath);
-      return (list?.[object.listKey] ?? []).some((item) => item.name === object.name);
+      const list = await ctx.client.request<{ [key: string]: ListedObject[] }>('GET', object.listPath);
+      return (list?.[object.listKey] ?? []).find((item) => item.name === object.name);
     } catch (e) {
-      if (isNotFound(e)) return false; // the role's service is gone
+      if (isNotFound(e)) return undefined; // the role's service is gone
       throw e;
     }
   };
+
+  const exists = async (ctx: RequestContext, object: OwnedObject): Promise<boolean> => (await find(ctx, object)) !== undefined;
 
   const readMark = async (ctx: RequestContext, object: OwnedObject): Promise<Mark | undefined> => {
     try {
@@ -84,9 +98,27 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
   };
 
+  /**
+   * Why an object found after a create whose answer was lost is not the one sent: another memo,
+   * roles already (a new service has none), or another resource's mark.
+   */
+  const mismatch = async (ctx: RequestContext, object: OwnedObject, found: ListedObject, memo: string): Promise<string | undefined> => {
+    if ((found.memo ?? '') !== memo) return `its memo ${JSON.stringify(found.memo ?? '')} is not the one sent (${JSON.stringify(memo)})`;
+    if (Array.isArray(found.roles) && found.roles.length > 0) return `it already has roles (${found.roles.join(', ')})`;
+    const mark = await readMark(ctx, object);
+    if (mark !== undefined && !isOurs(ctx, mark)) return `it is marked as ${describeOwner(mark)}`;
+    return undefined;
+  };
+
   const createNew = async (ctx: RequestContext, object: OwnedObject, props: Props): Promise<Outcome> => {
     const body = { name: object.name, ...(props.memo === undefined ? {} : { memo: props.memo }) };
-    await ctx.client.request('POST', object.listPath, body);
+    // A lost answer is resolved by name: Mackerel refuses a second service or role of one name.
+    await createNamed(ctx, {
+      label: object.label,
+      post: () => ctx.client.request('POST', object.listPath, body),
+      find: () => find(ctx, object),
+      mismatch: (found) => mismatch(ctx, object, found, typeof props.memo === 'string' ? props.memo : ''),
+    });
     try {
       await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId });
     } catch (e) {

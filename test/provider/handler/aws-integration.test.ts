@@ -95,6 +95,17 @@ describe('Custom::MackerelAwsIntegration', () => {
     await expect(integration.update({ ...props, memo: 'back' })).rejects.toThrow(/every integration that used it was deleted/);
   });
 
+  test('after a lost create answer, another integration of that name is not taken: the create fails naming what differs', async () => {
+    const theirs = { ...props, region: 'us-east-1', memo: 'theirs' };
+    expect((await api(env.emulator, 'POST', '/api/v0/aws-integrations', theirs)).status).toBe(200);
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/aws-integrations', status: 502, dropResponse: true });
+
+    const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws').create(props));
+
+    expect(error.message).toMatch(/^Custom::MackerelAwsIntegration Aws: Create failed: POST \/api\/v0\/aws-integrations: no response: .+; AWS integration "prod" exists in Mackerel now, but its memo, region are not what was sent, so it was not taken as the one this create made$/);
+    expect(env.emulator.state().awsIntegrations).toHaveLength(1);
+  });
+
   describe('a role IAM has not propagated yet', () => {
     test('create is retried while Mackerel cannot assume the role, then succeeds', async () => {
       env.emulator.injectFault({ method: 'POST', path: '/api/v0/aws-integrations', status: 400, body: { error: { message: NOT_ASSUMABLE } }, times: 3 });

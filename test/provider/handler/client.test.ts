@@ -87,13 +87,18 @@ describe('createClient', () => {
     });
 
     test('fails on a persistent 500 with Mackerel\'s message once the time is up', async () => {
-      const client = await clientFor([{ status: 500, body: mackerelError('internal trouble') }], 400);
+      // GIVEN the first backoff is 0 ms and the second (up to 20 s) longer than the 5 s left
+      Object.assign(settings, { baseDelayMs: 10_000, maxDelayMs: 100_000 });
+      vi.spyOn(Math, 'random').mockReturnValueOnce(0).mockReturnValue(0.999999);
+      const client = await clientFor([{ status: 500, body: mackerelError('internal trouble') }], 5_000);
 
+      // WHEN
       const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/monitors'));
 
+      // THEN exactly one retry, then the time is up
       expect(error).toBeInstanceOf(MackerelApiError);
-      expect(error.message).toMatch(/^GET \/api\/v0\/monitors: HTTP 500: internal trouble \(gave up after \d+ attempts: no time left to retry\)$/);
-      expect(requests().length).toBeGreaterThan(2);
+      expect(error.message).toBe('GET /api/v0/monitors: HTTP 500: internal trouble (gave up after 2 attempts: no time left to retry)');
+      expect(requests()).toHaveLength(2);
     });
 
     test.each([400, 401, 403, 404, 409])('never retries a %i', async (status) => {
@@ -166,6 +171,70 @@ describe('createClient', () => {
 
       expect(error.message).toBe('GET /api/v0/org: no response: no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)');
       expect(requests()).toHaveLength(0);
+    });
+  });
+
+  describe('a POST, which is not idempotent', () => {
+    const POST_NOT_REPEATED = '(outcome unknown: Mackerel may have carried it out; not repeated, since a repeated POST could create a second object)';
+
+    test.each([
+      ['500', { status: 500, body: mackerelError('internal trouble') }, 'HTTP 500: internal trouble'],
+      ['502', { status: 502, body: 'bad gateway' }, 'HTTP 502: bad gateway'],
+      ['504', { status: 504, body: 'gateway timeout' }, 'HTTP 504: gateway timeout'],
+      ['503 without Retry-After', { status: 503, body: 'unavailable' }, 'HTTP 503: unavailable'],
+    ])('is not repeated after a %s, and the error says the outcome is unknown', async (_name, answer, text) => {
+      const client = await clientFor([answer, { status: 200, body: '{"id":"second"}' }]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('POST', '/api/v0/monitors', {}));
+
+      expect(error.message).toBe(`POST /api/v0/monitors: ${text} ${POST_NOT_REPEATED}`);
+      expect(error.outcomeUnknown).toBe(true);
+      expect(requests()).toHaveLength(1);
+    });
+
+    test('is not repeated after a timeout (Mackerel may have received it)', async () => {
+      settings.requestTimeoutMs = 100;
+      const client = await clientFor([{ status: 200, body: '{"id":"late"}', delayMs: 1_000 }, { status: 200, body: '{"id":"second"}' }]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('POST', '/api/v0/monitors', {}));
+
+      expect(error.message).toBe(`POST /api/v0/monitors: no response: no response within 100 ms ${POST_NOT_REPEATED}`);
+      expect(error.outcomeUnknown).toBe(true);
+      expect(requests()).toHaveLength(1);
+    });
+
+    test('is repeated after a 429 and a 503 with Retry-After: Mackerel turned it away', async () => {
+      const client = await clientFor([
+        { status: 429, body: mackerelError('Too Many Requests') },
+        { status: 503, headers: { 'Retry-After': '0' }, body: 'maintenance' },
+        { status: 200, body: '{"id":"abc"}' },
+      ]);
+
+      await expect(client.request('POST', '/api/v0/monitors', {})).resolves.toEqual({ id: 'abc' });
+
+      expect(requests().map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
+    });
+
+    test('is repeated when the connection was refused: nothing reached Mackerel', async () => {
+      server = await startScriptedServer([{ status: 200 }]);
+      const url = server.url;
+      await server.close();
+      server = undefined;
+      const client = createClient({ apiBase: url, apiKey: KEY, deadline: Date.now() + 300, log: createLogger() });
+
+      const error = await rejectionOf<MackerelApiError>(client.request('POST', '/api/v0/monitors', {}));
+
+      expect(error.message).toMatch(/^POST \/api\/v0\/monitors: no response: .*ECONNREFUSED.*gave up after \d+ attempts/);
+      expect(error.outcomeUnknown).toBe(false);
+      expect(logs.lines().filter((l) => l.includes('retrying')).length).toBeGreaterThan(0);
+    });
+
+    test('marked repeatable, is repeated after a 500', async () => {
+      const client = await clientFor([{ status: 500 }, { status: 200, body: '{"externalId":"x"}' }]);
+
+      await expect(client.request('POST', '/api/v0/aws-integrations-external-id', undefined, { repeatable: true })).resolves.toEqual({ externalId: 'x' });
+
+      expect(requests()).toHaveLength(2);
     });
   });
 

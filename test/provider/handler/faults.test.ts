@@ -1,6 +1,6 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
-import { api, cfnEvent, FakeResource, lambdaContext, useEmulator } from './_harness';
+import { api, cfnEvent, FakeResource, lambdaContext, STACK_ID, useEmulator } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { resetApiKeyCache } from '../../../src/provider/handler/api-key';
 import { handler } from '../../../src/provider/handler/index';
@@ -11,6 +11,19 @@ const MONITOR = { type: 'expression', name: 'load', expression: 'avg(roleSlots("
 
 function posts(from: number, path = '/api/v0/monitors') {
   return env.emulator.requests().slice(from).filter((r) => r.method === 'POST' && r.path === path);
+}
+
+function puts(from: number) {
+  return env.emulator.requests().slice(from).filter((r) => r.method === 'PUT');
+}
+
+/**
+ * Waits until the emulator has handled `count` calls of `method` in this test, counting delayed
+ * calls the handler stopped waiting for, so that none of them lands in the next test.
+ */
+async function settled(method: string, count: number) {
+  const handled = () => env.emulator.requests().filter((r) => r.method === method).length;
+  await vi.waitFor(() => expect(handled()).toBeGreaterThanOrEqual(count), { timeout: 5_000, interval: 20 });
 }
 
 describe('faults between the handler and Mackerel', () => {
@@ -24,42 +37,59 @@ describe('faults between the handler and Mackerel', () => {
     expect((await api(env.emulator, 'GET', `/api/v0/monitors/${result.PhysicalResourceId}`)).status).toBe(200);
   });
 
-  test('a 500 is retried, then the create succeeds', async () => {
-    env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, times: 1 });
+  test('a 503 with Retry-After is retried, then the create succeeds', async () => {
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 503, headers: { 'Retry-After': '0' }, times: 1 });
     const from = env.emulator.requests().length;
 
     await new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load').create(MONITOR);
 
-    expect(posts(from).map((r) => r.status)).toEqual([500, 200]);
+    expect(posts(from).map((r) => r.status)).toEqual([503, 200]);
   });
 
-  test('a persistent 500 fails with Mackerel\'s message, within the Lambda\'s time', async () => {
-    env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'database is down' } }, times: 10_000 });
+  test('a 500 on an update is retried, then the update succeeds', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
+    const { PhysicalResourceId: id } = await monitor.create(MONITOR);
+    env.emulator.injectFault({ method: 'PUT', path: `/api/v0/monitors/${id}`, status: 500, times: 1 });
+    const from = env.emulator.requests().length;
+
+    await monitor.update({ ...MONITOR, warning: 6 });
+
+    expect(puts(from).map((r) => r.status)).toEqual([500, 200]);
+  });
+
+  test('a persistent 500 on an update fails with Mackerel\'s message, within the Lambda\'s time', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
+    const { PhysicalResourceId: id } = await monitor.create(MONITOR);
+    env.emulator.injectFault({ method: 'PUT', path: `/api/v0/monitors/${id}`, status: 500, body: { error: { message: 'database is down' } }, times: 10_000 });
     const started = Date.now();
 
-    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Load', MONITOR), lambdaContext(2_000)));
+    const error = await rejectionOf(handler(cfnEvent('Update', _RESOURCE_TYPES.MONITOR, 'Load', { ...MONITOR, warning: 6 }, { physicalId: id, oldProps: MONITOR }), lambdaContext(2_000)));
 
-    expect(error.message).toMatch(/^Custom::MackerelMonitor Load: Create failed: POST \/api\/v0\/monitors: HTTP 500: database is down \(gave up after \d+ attempts: no time left to retry\)$/);
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Load: Update failed: PUT \/api\/v0\/monitors\/\w+: HTTP 500: database is down \(gave up after \d+ attempts?: no time left to retry\)$/);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
-  test('a slow answer times out and is retried', async () => {
+  test('a slow answer to an update times out and is retried', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
+    const { PhysicalResourceId: id } = await monitor.create(MONITOR);
     settings.requestTimeoutMs = 200;
-    env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 1_000, times: 1 });
+    env.emulator.injectFault({ method: 'PUT', path: `/api/v0/monitors/${id}`, delayMs: 1_000, times: 1 });
 
-    const result = await new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load').create(MONITOR);
-
-    expect(result.PhysicalResourceId).toMatch(/.+/);
+    await expect(monitor.update({ ...MONITOR, warning: 6 })).resolves.toMatchObject({ PhysicalResourceId: id });
     expect(env.logs.lines().join('\n')).toMatch(/no response within 200 ms/);
+    await settled('PUT', 2);
   });
 
   test('answers that never come in time fail the resource with "no response"', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
+    const { PhysicalResourceId: id } = await monitor.create(MONITOR);
     settings.requestTimeoutMs = 100;
-    env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 1_000, times: 10_000 });
+    env.emulator.injectFault({ method: 'PUT', path: `/api/v0/monitors/${id}`, delayMs: 300, times: 10_000 });
 
-    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Load', MONITOR), lambdaContext(1_800)));
+    const error = await rejectionOf(handler(cfnEvent('Update', _RESOURCE_TYPES.MONITOR, 'Load', { ...MONITOR, warning: 6 }, { physicalId: id, oldProps: MONITOR }), lambdaContext(1_800)));
 
-    expect(error.message).toMatch(/^Custom::MackerelMonitor Load: Create failed: POST \/api\/v0\/monitors: no response: no response within \d+ ms/);
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Load: Update failed: PUT \/api\/v0\/monitors\/\w+: no response: no response within \d+ ms/);
+    await settled('PUT', env.logs.lines().filter((l) => l.includes('retrying')).length + 1);
   });
 
   test('a 401 (bad key) fails at once, naming neither key', async () => {
@@ -104,5 +134,108 @@ describe('faults between the handler and Mackerel', () => {
 
     expect(error.message).toBe('Custom::MackerelMonitor Load: Create failed: POST /api/v0/monitors: HTTP 400: key **** is not allowed here');
     expect(error.stack).not.toContain(env.emulator.apiKey);
+  });
+});
+
+describe('a create whose answer is lost (Mackerel may have carried it out)', () => {
+  const markOf = async (path: string) => (await api(env.emulator, 'GET', `${path}/metadata/cdk-mackerel`)).body;
+
+  describe('objects not unique by name (monitors)', () => {
+    test('the create is not sent again: it fails, naming the monitor that may exist, and makes no duplicate', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', dropResponse: true });
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load').create(MONITOR));
+
+      expect(error.message).toMatch(/^Custom::MackerelMonitor Load: Create failed: POST \/api\/v0\/monitors: no response: .+ \(outcome unknown: Mackerel may have carried it out; not repeated, since a repeated POST could create a second object\); monitor "load" may have been created in Mackerel anyway, outside the stack: look for it there and delete it if it is there\./);
+      expect(posts(0)).toHaveLength(1);
+      expect(env.emulator.state().monitors).toHaveLength(1);
+    });
+
+    test('a create answered with a 500 is not sent again, and the failure keeps Mackerel\'s message', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'database is down' } } });
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load').create(MONITOR));
+
+      expect(error.message).toMatch(/^Custom::MackerelMonitor Load: Create failed: POST \/api\/v0\/monitors: HTTP 500: database is down \(outcome unknown: .+\); monitor "load" may have been created/);
+      expect(posts(0)).toHaveLength(1);
+    });
+
+    test('a create that times out is not sent again, so the late create leaves one monitor', async () => {
+      settings.requestTimeoutMs = 200;
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 500 });
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load').create(MONITOR));
+      await settled('POST', 1);
+
+      expect(error.message).toMatch(/POST \/api\/v0\/monitors: no response: no response within 200 ms \(outcome unknown: .+\); monitor "load" may have been created/);
+      expect(env.emulator.state().monitors).toHaveLength(1);
+    });
+  });
+
+  describe('objects unique by name (services, roles, AWS integrations)', () => {
+    test('a service the lost create made is taken as this resource\'s and marked', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/services', dropResponse: true });
+
+      const result = await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop', memo: 'the shop' });
+
+      expect(result).toEqual({ PhysicalResourceId: 'shop', Data: { Name: 'shop', MemoIgnored: 'false' } });
+      expect(posts(0, '/api/v0/services')).toHaveLength(1);
+      expect(await markOf('/api/v0/services/shop')).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+      expect(env.logs.lines().join('\n')).toMatch(/the create whose answer was lost made the object/);
+    });
+
+    test('when the lost create did not happen, the service create is sent again', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/services', status: 500, dropResponse: true });
+
+      await expect(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
+
+      expect(posts(0, '/api/v0/services').map((r) => r.status)).toEqual([500, 200]);
+      expect(await markOf('/api/v0/services/shop')).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+    });
+
+    test('a create that lands after the handler stopped waiting leaves one marked service, and the next deploy succeeds', async () => {
+      settings.requestTimeoutMs = 200;
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/services', delayMs: 1_000 });
+      const shop = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+
+      await expect(shop.create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
+      await settled('POST', 2);
+
+      expect(env.emulator.state().services.map((x) => x.name)).toEqual(['shop']);
+      expect(await markOf('/api/v0/services/shop')).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+      await expect(shop.create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
+    });
+
+    test('a role the lost create made is taken as this resource\'s and marked', async () => {
+      await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' });
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/services/shop/roles', dropResponse: true });
+
+      await expect(new FakeResource(_RESOURCE_TYPES.ROLE, 'Web').create({ service: 'shop', name: 'web' })).resolves.toMatchObject({ PhysicalResourceId: 'shop:web' });
+
+      expect(posts(0, '/api/v0/services/shop/roles')).toHaveLength(1);
+      expect(await markOf('/api/v0/services/shop/roles/web')).toEqual({ stackId: STACK_ID, logicalResourceId: 'Web' });
+    });
+
+    test('an AWS integration the lost create made becomes the physical ID', async () => {
+      const externalId = (await api(env.emulator, 'POST', '/api/v0/aws-integrations-external-id')).body.externalId;
+      const props = { name: 'prod', roleArn: 'arn:aws:iam::123456789012:role/mackerel', externalId, region: 'ap-northeast-1', services: { EC2: { enable: true } } };
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/aws-integrations', dropResponse: true });
+
+      const result = await new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws').create(props);
+
+      const integrations = env.emulator.state().awsIntegrations;
+      expect(integrations.map((i) => i.id)).toEqual([result.PhysicalResourceId]);
+      expect(result.Data).toEqual({ AwsIntegrationId: result.PhysicalResourceId });
+      expect(posts(0, '/api/v0/aws-integrations')).toHaveLength(1);
+    });
+
+    test('an external ID whose answer was lost is simply issued again (an unused ID is harmless)', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/aws-integrations-external-id', dropResponse: true });
+
+      const result = await new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, 'ExternalId').create({});
+
+      expect(posts(0, '/api/v0/aws-integrations-external-id')).toHaveLength(2);
+      expect(env.emulator.state().externalIds).toContain(result.PhysicalResourceId);
+    });
   });
 });

@@ -7,11 +7,12 @@ captureLogs();
 
 const byId = idResource({
   path: '/api/v0/things',
+  noun: 'thing',
   dataKey: 'ThingId',
   schema: { type: 'string', name: 'string' },
   replacedOn: (props, old) => (props.type !== old.type ? ['type'] : []),
 });
-const byList = idResource({ path: '/api/v0/items', dataKey: 'ItemId', schema: { name: 'string' }, listKey: 'items' });
+const byList = idResource({ path: '/api/v0/items', noun: 'item', dataKey: 'ItemId', schema: { name: 'string' }, listKey: 'items' });
 
 describe('idResource', () => {
   test('create POSTs and returns the ID as physical ID and Data', async () => {

@@ -198,17 +198,48 @@ describe('Custom::MackerelMonitor', () => {
     expect(await monitorInMackerel(oldId)).toBe(404);
   });
 
-  test('removing headers from an external monitor clears them (PUT keeps omitted headers)', async () => {
-    const create = KINDS[3].create;
-    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
-    const { PhysicalResourceId: id } = await monitor.create(create);
-    const from = env.emulator.requests().length;
+  describe('external monitor headers', () => {
+    const EXTERNAL = { type: 'external', name: 'top page', url: 'https://shop.example.com/' };
+    const DEFAULT_HEADERS = [{ name: 'Cache-Control', value: 'no-cache' }];
+    const bodyOf = (request: { body?: unknown }) => (typeof request.body === 'string' ? JSON.parse(request.body) : request.body);
 
-    await monitor.update(merge(create, { headers: undefined }));
+    test('without headers, the monitor has Mackerel\'s default header after create and after an unrelated update', async () => {
+      // GIVEN a monitor created without headers: Mackerel fills in its default
+      const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+      const from = env.emulator.requests().length;
+      const { PhysicalResourceId: id } = await monitor.create(EXTERNAL);
+      expect(bodyOf(writes(env.emulator, from)[0])).not.toHaveProperty('headers');
+      expect((await monitorInMackerel(id)).headers).toEqual(DEFAULT_HEADERS);
 
-    const [put] = writes(env.emulator, from);
-    expect(typeof put.body === 'string' ? JSON.parse(put.body) : put.body).toMatchObject({ headers: [] });
-    expect((await monitorInMackerel(id)).headers ?? []).toEqual([]);
+      // WHEN an update changes something else
+      const afterCreate = env.emulator.requests().length;
+      await monitor.update({ ...EXTERNAL, url: 'https://shop.example.com/health' });
+
+      // THEN the PUT sends the default header, and the monitor still has it
+      const [put] = writes(env.emulator, afterCreate);
+      expect(put.method).toBe('PUT');
+      expect(bodyOf(put).headers).toEqual(DEFAULT_HEADERS);
+      expect((await monitorInMackerel(id)).headers).toEqual(DEFAULT_HEADERS);
+    });
+
+    test('removing headers from the stack puts Mackerel\'s default header back (PUT keeps omitted headers)', async () => {
+      const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+      const { PhysicalResourceId: id } = await monitor.create({ ...EXTERNAL, headers: [{ name: 'X-Probe', value: 'mackerel' }] });
+
+      await monitor.update(EXTERNAL);
+
+      expect((await monitorInMackerel(id)).headers).toEqual(DEFAULT_HEADERS);
+    });
+
+    test('an empty list means no headers at all, on create and on update', async () => {
+      const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+      const { PhysicalResourceId: id } = await monitor.create({ ...EXTERNAL, headers: [] });
+      expect((await monitorInMackerel(id)).headers).toEqual([]);
+
+      await monitor.update({ ...EXTERNAL, url: 'https://shop.example.com/health', headers: [] });
+
+      expect((await monitorInMackerel(id)).headers).toEqual([]);
+    });
   });
 
   test('removing alertStatusOnGone from a connectivity monitor sets it back to CRITICAL', async () => {

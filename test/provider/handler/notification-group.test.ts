@@ -48,6 +48,24 @@ describe('Custom::MackerelNotificationGroup', () => {
     expect(await groupInMackerel(id)).toMatchObject({ childChannelIds: [], childNotificationGroupIds: [] });
   });
 
+  test('an update without members sends every member list, empty, in the PUT body', async () => {
+    // GIVEN a group with a member of every kind
+    const group = new FakeResource(_RESOURCE_TYPES.NOTIFICATION_GROUP, 'Ops');
+    const child = (await api(env.emulator, 'POST', '/api/v0/notification-groups', { name: 'child', notificationLevel: 'all' })).body.id;
+    await group.create({
+      name: 'ops', notificationLevel: 'all', childNotificationGroupIds: [child], childChannelIds: [channelId], monitors: [{ id: monitorId, skipDefault: false }], services: [{ name: 'shop' }],
+    });
+    const from = env.emulator.requests().length;
+
+    // WHEN an update omits them all
+    await group.update({ name: 'ops', notificationLevel: 'critical' });
+
+    // THEN the PUT says so explicitly, rather than relying on the API to read an omission as empty
+    const [put] = writes(env.emulator, from);
+    expect(put.method).toBe('PUT');
+    expect(put.body).toEqual({ name: 'ops', notificationLevel: 'critical', childNotificationGroupIds: [], childChannelIds: [], monitors: [], services: [] });
+  });
+
   test('a group deleted outside the stack is re-created by the next update', async () => {
     const group = new FakeResource(_RESOURCE_TYPES.NOTIFICATION_GROUP, 'Ops');
     const { PhysicalResourceId: id } = await group.create({ name: 'ops', notificationLevel: 'all' });

@@ -1,11 +1,24 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { captureLogs } from './_capture';
 import { fakeContext } from './_fake-client';
+import { MackerelApiError } from '../../../src/provider/handler/client';
 import { role } from '../../../src/provider/handler/resources/role';
 import { service } from '../../../src/provider/handler/resources/service';
+import { resetSettings, settings } from '../../../src/provider/handler/settings';
 
 const logs = captureLogs();
 const OURS = { stackId: 'stack-1', logicalResourceId: 'Shop' };
+
+/** A POST whose answer was lost: Mackerel may have carried it out. */
+function lostAnswer(): never {
+  throw new MackerelApiError('POST', '/api/v0/services', undefined, 'no response within 30000 ms', { outcomeUnknown: true });
+}
+
+/** `GET /api/v0/services` answering no service before the POST, then `later`. */
+function listedAfterPost(later: unknown[]) {
+  let calls = 0;
+  return () => ({ services: calls++ === 0 ? [] : later });
+}
 
 describe('ownedResource (services and roles)', () => {
   test('create POSTs the service, then marks it', async () => {
@@ -23,6 +36,65 @@ describe('ownedResource (services and roles)', () => {
 
     await expect(service.create(ctx, { name: 'shop' })).rejects.toThrow('PUT /api/v0/services/shop/metadata/cdk-mackerel: HTTP 413');
     expect(calls.at(-1)).toBe('DELETE /api/v0/services/shop');
+  });
+
+  describe('a create whose answer was lost', () => {
+    beforeEach(() => {
+      Object.assign(settings, { baseDelayMs: 5, maxDelayMs: 20 });
+    });
+    afterEach(() => resetSettings());
+
+    test('takes a service with the memo sent, no roles and no mark, and marks it', async () => {
+      const { ctx, calls } = fakeContext({
+        'GET /api/v0/services': listedAfterPost([{ name: 'shop', memo: 'm', roles: [] }]),
+        'POST /api/v0/services': lostAnswer,
+        'PUT /api/v0/services/shop/metadata/cdk-mackerel': {},
+      }, 'Shop');
+
+      await expect(service.create(ctx, { name: 'shop', memo: 'm' })).resolves.toMatchObject({ physicalResourceId: 'shop' });
+      expect(calls).toEqual(['GET /api/v0/services', 'POST /api/v0/services', 'GET /api/v0/services', 'GET /api/v0/services/shop/metadata/cdk-mackerel', 'PUT /api/v0/services/shop/metadata/cdk-mackerel']);
+    });
+
+    test.each([
+      ['another memo', { name: 'shop', memo: 'theirs', roles: [] }, undefined, /its memo "theirs" is not the one sent \("m"\)/],
+      ['roles already', { name: 'shop', memo: 'm', roles: ['web'] }, undefined, /it already has roles \(web\)/],
+      ['another resource\'s mark', { name: 'shop', memo: 'm', roles: [] }, { stackId: 'stack-2', logicalResourceId: 'Other' }, /it is marked as created by resource Other of stack stack-2/],
+    ])('does not take a service with %s, and fails saying why', async (_name, listed, mark, why) => {
+      const { ctx, calls } = fakeContext({
+        'GET /api/v0/services': listedAfterPost([listed]),
+        'POST /api/v0/services': lostAnswer,
+        ...(mark ? { 'GET /api/v0/services/shop/metadata/cdk-mackerel': mark } : {}),
+      }, 'Shop');
+
+      const error = await service.create(ctx, { name: 'shop', memo: 'm' }).catch((e: Error) => e);
+
+      expect((error as Error).message).toMatch(/^POST \/api\/v0\/services: no response: no response within 30000 ms; service "shop" exists in Mackerel now, but /);
+      expect((error as Error).message).toMatch(why);
+      expect((error as Error).message).toMatch(/so it was not taken as the one this create made$/);
+      expect(calls.filter((c) => c.startsWith('PUT') || c.startsWith('POST'))).toEqual(['POST /api/v0/services']);
+    });
+
+    test('sends the create again while the name stays free, at most three times, then fails saying the service may still appear', async () => {
+      const { ctx, calls } = fakeContext({ 'GET /api/v0/services': { services: [] }, 'POST /api/v0/services': lostAnswer }, 'Shop');
+
+      const error = await service.create(ctx, { name: 'shop' }).catch((e: Error) => e);
+
+      expect((error as Error).message).toBe('POST /api/v0/services: no response: no response within 30000 ms; service "shop" does not exist in Mackerel now (gave up after 3 attempts). '
+        + 'Mackerel may still carry out a create it received; if the object appears later, it came from this deployment: delete it before deploying again');
+      expect(calls.filter((c) => c === 'POST /api/v0/services')).toHaveLength(3);
+    });
+
+    test('a refusal of the repeated create ("already exists") looks again and takes the service the first create made', async () => {
+      let posts = 0;
+      const { ctx, calls } = fakeContext({
+        'GET /api/v0/services': (() => { let n = 0; return () => ({ services: n++ < 2 ? [] : [{ name: 'shop', memo: '', roles: [] }] }); })(),
+        'POST /api/v0/services': () => (posts++ === 0 ? lostAnswer() : 400),
+        'PUT /api/v0/services/shop/metadata/cdk-mackerel': {},
+      }, 'Shop');
+
+      await expect(service.create(ctx, { name: 'shop' })).resolves.toMatchObject({ physicalResourceId: 'shop' });
+      expect(calls.filter((c) => c.startsWith('PUT') || c.startsWith('POST'))).toEqual(['POST /api/v0/services', 'POST /api/v0/services', 'PUT /api/v0/services/shop/metadata/cdk-mackerel']);
+    });
   });
 
   test('a retried create finds its own mark and writes nothing', async () => {

@@ -13,6 +13,7 @@ export const ALERT_GROUP_SETTING_SCHEMA: ObjectSchema = {
 
 export const alertGroupSetting = idResource({
   path: '/api/v0/alert-group-settings',
+  noun: 'alert group setting',
   dataKey: 'AlertGroupSettingId',
   schema: ALERT_GROUP_SETTING_SCHEMA,
 });

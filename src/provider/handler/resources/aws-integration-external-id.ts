@@ -8,7 +8,8 @@ import { ResourceModule } from '../resource';
 export const awsIntegrationExternalId: ResourceModule = {
   schema: {},
   create: async (ctx) => {
-    const out = await ctx.client.request<{ externalId?: unknown }>('POST', '/api/v0/aws-integrations-external-id');
+    // Repeatable: a repeat after a lost answer only issues one more ID, which nothing uses.
+    const out = await ctx.client.request<{ externalId?: unknown }>('POST', '/api/v0/aws-integrations-external-id', undefined, { repeatable: true });
     if (typeof out?.externalId !== 'string') throw new Error('POST /api/v0/aws-integrations-external-id: the response has no externalId');
     return { physicalResourceId: out.externalId, data: { ExternalId: out.externalId } };
   },

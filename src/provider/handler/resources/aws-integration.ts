@@ -1,6 +1,6 @@
 import { MackerelApiError } from '../client';
 import { ObjectSchema, Props } from '../convert';
-import { idResource } from '../id-resource';
+import { FoundObject, idResource, UniqueName } from '../id-resource';
 import { RequestContext } from '../resource';
 import { settings, sleep } from '../settings';
 
@@ -66,10 +66,39 @@ function integrationBody(props: Props, oldProps?: Props): Props {
   return rest;
 }
 
+/** The fields a create sends that Mackerel returns as sent (not `services`, which it fills in). */
+const COMPARED_FIELDS: ReadonlyArray<{ readonly field: string; readonly absent: unknown }> = [
+  { field: 'memo', absent: '' },
+  { field: 'region', absent: '' },
+  { field: 'roleArn', absent: null },
+  { field: 'externalId', absent: null },
+  { field: 'key', absent: null },
+  { field: 'includedTags', absent: '' },
+  { field: 'excludedTags', absent: '' },
+];
+
+/**
+ * Names are unique in the organization, so a create whose answer was lost is found by name. It
+ * is the one sent when its region, credentials (the external ID is issued to this stack), memo
+ * and tags are those sent.
+ */
+const BY_NAME: UniqueName = {
+  find: async (ctx, payload) => {
+    const list = await ctx.client.request<{ aws_integrations?: FoundObject[] }>('GET', '/api/v0/aws-integrations');
+    return (list?.aws_integrations ?? []).find((integration) => integration.name === payload.name);
+  },
+  mismatch: (found, payload) => {
+    const differs = COMPARED_FIELDS.filter(({ field, absent }) => (found[field] ?? absent) !== (payload[field] ?? absent)).map(({ field }) => field);
+    return differs.length > 0 ? `its ${differs.join(', ')} ${differs.length > 1 ? 'are' : 'is'} not what was sent` : undefined;
+  },
+};
+
 export const awsIntegration = idResource({
   path: '/api/v0/aws-integrations',
+  noun: 'AWS integration',
   dataKey: 'AwsIntegrationId',
   schema: AWS_INTEGRATION_SCHEMA,
   body: integrationBody,
   write: whileRoleIsNotAssumable,
+  uniqueName: BY_NAME,
 });

@@ -30,6 +30,7 @@ async function channelBody(props: Props, oldProps?: Props): Promise<Props> {
 
 export const channel = idResource({
   path: '/api/v0/channels',
+  noun: 'channel',
   dataKey: 'ChannelId',
   schema: CHANNEL_SCHEMA,
   listKey: 'channels',

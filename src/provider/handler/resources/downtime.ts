@@ -18,6 +18,7 @@ export const DOWNTIME_SCHEMA: ObjectSchema = {
 
 export const downtime = idResource({
   path: '/api/v0/downtimes',
+  noun: 'downtime',
   dataKey: 'DowntimeId',
   schema: DOWNTIME_SCHEMA,
   listKey: 'downtimes',

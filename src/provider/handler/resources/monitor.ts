@@ -54,16 +54,24 @@ const REPLACED_ON: { readonly [type: string]: readonly string[] } = {
 };
 
 /**
- * PUT is a full replacement except for two fields that keep their old value when omitted; send
- * their defaults so that removing them from the stack really removes them.
+ * PUT is a full replacement except for two fields that keep their old value when omitted. When
+ * the stack omits them, a create leaves them to Mackerel's defaults, and an update sends those
+ * same defaults, so that a field removed from the stack goes back to the default (as it would
+ * be on a new monitor), and a monitor that never set it keeps the default: one behaviour for
+ * create and update.
+ * - `alertStatusOnGone`: CRITICAL.
+ * - `headers`: "If this field is omitted, the default header will be configured"; that is
+ *   `Cache-Control: no-cache` (mackerel-api.md section 2.3). An empty list, given explicitly,
+ *   is sent as it is and means no headers at all.
  */
 const KEPT_WHEN_OMITTED: { readonly [type: string]: Props } = {
   connectivity: { alertStatusOnGone: 'CRITICAL' },
-  external: { headers: [] },
+  external: { headers: [{ name: 'Cache-Control', value: 'no-cache' }] },
 };
 
 export const monitor = idResource({
   path: '/api/v0/monitors',
+  noun: 'monitor',
   dataKey: 'MonitorId',
   schema: MONITOR_SCHEMA,
   replacedOn: (props, old) => {

@@ -14,6 +14,7 @@ export const NOTIFICATION_GROUP_SCHEMA: ObjectSchema = {
 /** PUT takes the whole body; an omitted list is an empty one, so send it as one. */
 export const notificationGroup = idResource({
   path: '/api/v0/notification-groups',
+  noun: 'notification group',
   dataKey: 'NotificationGroupId',
   schema: NOTIFICATION_GROUP_SCHEMA,
   listKey: 'notificationGroups',

@@ -40,10 +40,16 @@ describe('monitor replacement rules', () => {
 });
 
 describe('monitor update body', () => {
-  test('an external monitor without headers sends headers: [] so that PUT clears them', async () => {
+  test('an external monitor without headers sends Mackerel\'s default header, as a create without headers gets', async () => {
     const { bodies } = await callsFor({ type: 'external', url: 'https://a/', headers: [{ name: 'X', value: '1' }] }, { type: 'external', url: 'https://a/' });
 
-    expect(bodies[0]).toEqual({ type: 'external', url: 'https://a/', headers: [] });
+    expect(bodies[0]).toEqual({ type: 'external', url: 'https://a/', headers: [{ name: 'Cache-Control', value: 'no-cache' }] });
+  });
+
+  test('an external monitor with an empty headers list sends it as it is (no headers at all)', async () => {
+    const { bodies } = await callsFor({ type: 'external', url: 'https://a/' }, { type: 'external', url: 'https://b/', headers: [] });
+
+    expect(bodies[0]).toEqual({ type: 'external', url: 'https://b/', headers: [] });
   });
 
   test('a connectivity monitor without alertStatusOnGone sends CRITICAL, the API default', async () => {
