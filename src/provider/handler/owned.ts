@@ -92,10 +92,10 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     ctx.client.request('PUT', `${object.path}/metadata/${OWNERSHIP_NAMESPACE}`, mark);
 
   /** Another resource of this stack marked it: this resource moved there (a new logical ID). */
-  const takeOver = async (ctx: RequestContext, object: OwnedObject, mark: Mark): Promise<Outcome> => {
+  const takeOver = async (ctx: RequestContext, object: OwnedObject, mark: Mark, memoIgnored: boolean): Promise<Outcome> => {
     await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId, handedOverFrom: mark.logicalResourceId });
     ctx.log.info('taken over from another resource of this stack (a moved construct)', { object: object.label, from: mark.logicalResourceId });
-    return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
+    return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
   };
 
   /**
@@ -132,16 +132,20 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
 
   const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
     const object = spec.fromProps(props);
-    if (await exists(ctx, object)) {
+    const listed = await find(ctx, object);
+    if (listed !== undefined) {
       const mark = await readMark(ctx, object);
+      // An object kept rather than created keeps its memo: there is no API to change it.
+      const memoIgnored = (listed.memo ?? '') !== (typeof props.memo === 'string' ? props.memo : '');
+      if (memoIgnored) ctx.log.warn('memo has no update API; the object keeps its memo (edit it in the Mackerel web UI)', { object: object.label });
       if (mark?.stackId === ctx.stackId && typeof mark.logicalResourceId === 'string' && !isOurs(ctx, mark)) {
-        return takeOver(ctx, object, mark);
+        return takeOver(ctx, object, mark, memoIgnored);
       }
       if (!isOurs(ctx, mark)) {
         throw new Error(`${object.label} already exists in Mackerel (${describeOwner(mark)}); expected a name that is free. ${spec.existsHint}`);
       }
       ctx.log.info('already created by this resource (a retried create)', { object: object.label });
-      return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
+      return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
     }
     return createNew(ctx, object, props);
   };

@@ -104,6 +104,21 @@ describe('ownedResource (services and roles)', () => {
     expect(calls).toEqual(['GET /api/v0/services', 'GET /api/v0/services/shop/metadata/cdk-mackerel']);
   });
 
+  test('an object kept rather than created reports a memo it does not have as ignored', async () => {
+    const moved = { stackId: 'stack-1', logicalResourceId: 'OldShop' };
+    const existing = (mark: unknown) => fakeContext({
+      'GET /api/v0/services': { services: [{ name: 'shop', memo: 'old' }] }, 'GET /api/v0/services/shop/metadata/cdk-mackerel': mark,
+      'PUT /api/v0/services/shop/metadata/cdk-mackerel': {},
+    }, 'Shop').ctx;
+    // a construct moved to this logical ID, with a new memo: the service keeps "old"
+    await expect(service.create(existing(moved), { name: 'shop', memo: 'new' })).resolves.toMatchObject({ data: { MemoIgnored: 'true' } });
+    await expect(service.create(existing(moved), { name: 'shop', memo: 'old' })).resolves.toMatchObject({ data: { MemoIgnored: 'false' } });
+    // a retried create of this very resource
+    await expect(service.create(existing(OURS), { name: 'shop', memo: 'new' })).resolves.toMatchObject({ data: { MemoIgnored: 'true' } });
+    await expect(service.create(existing(OURS), { name: 'shop', memo: 'old' })).resolves.toMatchObject({ data: { MemoIgnored: 'false' } });
+    expect(logs.lines().some((l) => l.includes('the object keeps its memo'))).toBe(true);
+  });
+
   test('delete checks the mark: another resource\'s service stays, with a log line saying why', async () => {
     const { ctx, calls } = fakeContext({ 'GET /api/v0/services': { services: [{ name: 'shop' }] }, 'GET /api/v0/services/shop/metadata/cdk-mackerel': { ...OURS, logicalResourceId: 'Other' } }, 'Shop');
 
