@@ -107,7 +107,8 @@ describe('ownedResource (services and roles)', () => {
   test('an object kept rather than created reports a memo it does not have as ignored', async () => {
     const moved = { stackId: 'stack-1', logicalResourceId: 'OldShop' };
     const existing = (mark: unknown) => fakeContext({
-      'GET /api/v0/services': { services: [{ name: 'shop', memo: 'old' }] }, 'GET /api/v0/services/shop/metadata/cdk-mackerel': mark,
+      'GET /api/v0/services': { services: [{ name: 'shop', memo: 'old' }] },
+      'GET /api/v0/services/shop/metadata/cdk-mackerel': mark,
       'PUT /api/v0/services/shop/metadata/cdk-mackerel': {},
     }, 'Shop').ctx;
     // a construct moved to this logical ID, with a new memo: the service keeps "old"
