@@ -3,7 +3,7 @@
  * for the Mackerel resources of an app, each operation sent to the handler as a Provider event.
  */
 import { _App } from './assembly';
-import { _Environment, _StackPlan, _planStack, _reverseStateOrder, _sameJson } from './plan';
+import { _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
 import { _StateFile, _StateResource, _StateStore } from './state';
 
 /** A custom resource event as the Provider framework passes it to onEvent. @internal */
@@ -67,7 +67,11 @@ let requestCounter = 0;
 /** Applies the app; throws on the first failed operation, with state saved up to it. @internal */
 export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   const { state } = options.store;
-  const plans = options.app.stacks.map((s) => _planStack(s, state, options.env, options.notice));
+  const app = _planApp(options.app, state, options.env, options.notice);
+  // Checked whole before anything is sent: a missing export found halfway would fail after changing Mackerel.
+  if (options.destroy) app.checkDestroy();
+  else app.checkImports({ applying: true });
+  const plans = app.stacks;
   let total = countOperations(plans, state, options.destroy ?? false);
   const outcomes: _Outcome[] = [];
   const done = (o: _Outcome) => {
@@ -81,7 +85,8 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     for (const plan of plans) await run.createOrUpdate(plan);
     await run.cleanUp(plans.map((p) => p.stackName));
   }
-  for (const plan of options.destroy ? [...plans].reverse() : plans) await run.deleteRemoved(plan, options.destroy ?? false);
+  // Dependents first: an importing stack lets go of an export before its stack deletes the object.
+  for (const plan of options.destroy ? [...plans].reverse() : app.dependentsFirst) await run.deleteRemoved(plan, options.destroy ?? false);
   return outcomes;
 }
 

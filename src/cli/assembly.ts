@@ -4,6 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
 import { _readJsonFile } from '../_json';
 
@@ -20,6 +21,14 @@ export interface _Template {
   readonly Resources?: { [logicalId: string]: _TemplateResource };
   readonly Conditions?: { [name: string]: unknown };
   readonly Parameters?: { [name: string]: { Default?: unknown } };
+  readonly Outputs?: { [key: string]: _TemplateOutput };
+}
+
+/** An output of a template; one with an Export is what other stacks read with Fn::ImportValue. @internal */
+export interface _TemplateOutput {
+  readonly Value: unknown;
+  readonly Export?: { readonly Name: unknown };
+  readonly Condition?: string;
 }
 
 /** One stack of the app. @internal */
@@ -29,12 +38,21 @@ export interface _Stack {
   /** The region and account from the manifest, when they are concrete. */
   readonly region?: string;
   readonly account?: string;
+  /** The stacks this one depends on (the manifest's artifact dependencies), by stack name. */
+  readonly dependencies?: readonly string[];
 }
 
 /** The loaded app: its stacks and where its state file lives by default. @internal */
 export interface _App {
+  /** The stacks to act on (all, or the one of --stack), a stack after those it depends on. */
   readonly stacks: _Stack[];
   readonly baseDir: string;
+  /**
+   * Every stack of the assembly, --stack or not: an imported value is read from the stack that
+   * exports it even when only the importing stack is applied.
+   * @default - the stacks to act on
+   */
+  readonly allStacks?: _Stack[];
 }
 
 const MACKEREL_TYPE = /^Custom::Mackerel/;
@@ -53,7 +71,7 @@ export function _loadApp(path: string, stackFilter?: string): _App {
   if (stackFilter && stacks.length === 0) {
     throw new _CliError(`--stack ${stackFilter} is not in ${path}; expected one of ${app.stacks.map((s) => s.stackName).join(', ') || '(no stacks)'}`);
   }
-  return { stacks, baseDir: app.baseDir };
+  return { stacks, baseDir: app.baseDir, allStacks: app.stacks };
 }
 
 /** Fails when no stack holds a Mackerel resource. @internal */
@@ -74,6 +92,7 @@ function loadTemplateFile(file: string, shown: string): _App {
 interface ManifestArtifact {
   readonly type: string;
   readonly environment?: string;
+  readonly dependencies?: readonly string[];
   readonly properties?: { readonly templateFile?: string; readonly stackName?: string };
 }
 
@@ -81,19 +100,29 @@ function loadAssembly(dir: string, shown: string): _App {
   const manifestFile = join(dir, 'manifest.json');
   if (!existsSync(manifestFile)) throw new _CliError(`${shown} has no manifest.json; expected a cloud assembly directory (run cdk synth) or a template .json file`);
   const manifest = _readJsonFile(manifestFile, join(shown, 'manifest.json')) as { artifacts?: { [id: string]: ManifestArtifact } };
+  const artifacts = Object.entries(manifest.artifacts ?? {}).flatMap(([id, artifact]) => {
+    const templateFile = artifact.type === 'aws:cloudformation:stack' ? artifact.properties?.templateFile : undefined;
+    return templateFile ? [{ id, artifact, templateFile, stackName: artifact.properties?.stackName ?? id }] : [];
+  });
+  // Dependencies name artifacts (asset manifests too); the CLI knows stacks by their stack name.
+  const stackNames = new Map(artifacts.map((a) => [a.id, a.stackName]));
   const stacks: _Stack[] = [];
-  for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
-    if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
-    const template = _readJsonFile(join(dir, artifact.properties.templateFile), join(shown, artifact.properties.templateFile)) as _Template;
+  for (const { artifact, templateFile, stackName } of artifacts) {
+    const template = _readJsonFile(join(dir, templateFile), join(shown, templateFile)) as _Template;
     const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
     stacks.push({
-      stackName: artifact.properties.stackName ?? id,
+      stackName,
       template,
       account: env && !env[1].startsWith('unknown') ? env[1] : undefined,
       region: env && !env[2].startsWith('unknown') ? env[2] : undefined,
+      dependencies: (artifact.dependencies ?? []).flatMap((d) => stackNames.get(d) ?? []),
     });
   }
   // Nested assemblies (CDK stages) are not followed: say so rather than apply half an app.
   if (stacks.length === 0) throw new _CliError(`${shown}/manifest.json lists no CloudFormation stacks`);
-  return { stacks, baseDir: dir };
+  // The manifest can list a stack before the stacks it depends on: the CDK deploys it after them,
+  // and so does the CLI (plan.ts also orders by Fn::ImportValue, for templates the manifest misses).
+  const byName = new Map(stacks.map((s) => [s.stackName, s]));
+  const ordered = _stackOrder(stacks.map((s) => s.stackName), (name) => byName.get(name)?.dependencies ?? []);
+  return { stacks: ordered.flatMap((name) => byName.get(name) ?? []), baseDir: dir };
 }

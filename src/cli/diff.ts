@@ -6,7 +6,7 @@
 import { _Get } from './api';
 import { _App } from './assembly';
 import { _LiveObject, _readLive } from './live';
-import { _Environment, _StackPlan, _planStack, _sameJson } from './plan';
+import { _Environment, _StackPlan, _planApp, _sameJson } from './plan';
 import { _StateFile, _StateResource } from './state';
 import { _isObject } from '../_json';
 
@@ -65,15 +65,19 @@ export function _unupdatableFields(type: string): string[] {
  * from Mackerel: a field the handler cannot update is shown against Mackerel's own value.
  * @internal
  */
-export function _planDiff(plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject = () => 'unreadable'): _DiffEntry[] {
+export function _planDiff(
+  plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject = () => 'unreadable', pendingByStack: Map<string, Set<string>> = new Map(),
+): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const entries: _DiffEntry[] = [];
   // Dependencies come first, so a resource sees whether what it refers to gets a new ID: a
-  // replaced service makes its role's `service` unknown, which replaces the role in turn.
+  // replaced service makes its role's `service` unknown, which replaces the role in turn. Stacks
+  // share `pendingByStack`, so that an import of a replaced object is unknown too.
   const pending = new Set<string>();
+  pendingByStack.set(plan.stackName, pending);
   for (const id of plan.order) {
     const type = plan.resources[id].Type;
-    const props = plan.properties(id, { placeholder: _KNOWN_AFTER_APPLY, pending });
+    const props = plan.properties(id, { placeholder: _KNOWN_AFTER_APPLY, pending: pendingByStack });
     const base = { stackName: plan.stackName, logicalId: id, type, name: nameOf(props) };
     const before = held[id];
     if (!before || before.type !== type) {
@@ -235,10 +239,12 @@ export async function _diff(
   app: _App, state: _StateFile, get: _Get, env: _Environment, notice: (m: string) => void, knownFields: (type: string) => readonly string[],
 ): Promise<_DiffEntry[]> {
   const entries: _DiffEntry[] = [];
-  for (const stack of app.stacks) {
-    const plan = _planStack(stack, state, env, notice);
-    const live = await readStack(stack.stackName, state, get);
-    entries.push(..._stackDrift(stack.stackName, state, live, knownFields), ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable'));
+  const plans = _planApp(app, state, env, notice);
+  plans.checkImports({ applying: false });
+  const pending = new Map<string, Set<string>>();
+  for (const plan of plans.stacks) {
+    const live = await readStack(plan.stackName, state, get);
+    entries.push(..._stackDrift(plan.stackName, state, live, knownFields), ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending));
   }
   return entries;
 }

@@ -2,7 +2,8 @@
  * Resolves CloudFormation intrinsic functions in resource properties, as CloudFormation would
  * before it calls a custom resource, and stringifies every scalar the way CloudFormation does.
  */
-import { _TemplateResource } from './assembly';
+import { _TemplateOutput, _TemplateResource } from './assembly';
+import { _missingExport } from './cross-stack';
 import { _CliError } from './errors';
 
 /** What a Mackerel resource has produced so far (from the state). @internal */
@@ -22,6 +23,11 @@ export interface _ResolveContext {
   readonly parameters?: { readonly [name: string]: { Default?: unknown } };
   /** When set, an uncreated Mackerel resource resolves to this text instead of failing (diff). */
   readonly unknownPlaceholder?: (what: string) => string;
+  /**
+   * The value another stack exports under a name (Fn::ImportValue); throws when no stack does.
+   * @default - every Fn::ImportValue fails, as no other stack is known
+   */
+  readonly importValue?: (exportName: string) => unknown;
   /** A Mackerel resource's physical ID and Data, or undefined when not created yet. */
   produced(logicalId: string): _Produced | undefined;
   /** Called once per placeholder used for a resource outside Mackerel. */
@@ -74,8 +80,13 @@ function intrinsic(name: string, arg: unknown, ctx: _ResolveContext): unknown {
     }
     case 'Fn::Base64': return Buffer.from(String(_resolve(arg, ctx))).toString('base64');
     case 'Fn::ToJsonString': return JSON.stringify(_resolve(arg, ctx));
+    case 'Fn::ImportValue': {
+      const exportName = String(_resolve(arg, ctx));
+      if (!ctx.importValue) throw _missingExport(ctx.stackName, exportName, [ctx.stackName]);
+      return ctx.importValue(exportName);
+    }
     default:
-      throw new _CliError(`${name} is not supported by cdk-mackerel's local resolver; expected Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If, Fn::Base64 or Fn::ToJsonString`);
+      throw new _CliError(`${name} is not supported by cdk-mackerel's local resolver; expected Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If, Fn::Base64, Fn::ToJsonString or Fn::ImportValue`);
   }
 }
 
@@ -183,8 +194,8 @@ function evaluate(body: unknown, ctx: _ResolveContext): boolean {
   }
 }
 
-/** Whether a resource's Condition lets it exist. @internal */
-export function _conditionHolds(resource: _TemplateResource, ctx: _ResolveContext): boolean {
+/** Whether a resource's (or an output's) Condition lets it exist. @internal */
+export function _conditionHolds(resource: _TemplateResource | _TemplateOutput, ctx: _ResolveContext): boolean {
   return resource.Condition === undefined || condition(resource.Condition, ctx);
 }
 

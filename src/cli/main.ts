@@ -94,19 +94,24 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     notices.add(m);
   };
   let failed = false;
+  let sent = false;
+  const invoke = _handlerInvoke({
+    apiBase,
+    apiKey: key,
+    timeoutMs: args.timeoutSeconds * 1000,
+    log: args.verbose ? io.err : undefined,
+    placeholderSecrets: isLocal(apiBase) ? notice : undefined,
+  });
   try {
     const outcomes = await _apply({
       app,
       store,
       env: environment(args),
       destroy: args.destroy,
-      invoke: _handlerInvoke({
-        apiBase,
-        apiKey: key,
-        timeoutMs: args.timeoutSeconds * 1000,
-        log: args.verbose ? io.err : undefined,
-        placeholderSecrets: isLocal(apiBase) ? notice : undefined,
-      }),
+      invoke: (event) => {
+        sent = true;
+        return invoke(event);
+      },
       report: (o, i, n) => io.out(_formatOutcome(o, i, n)),
       waiting: (w, i, n) => io.out(_formatWaiting(w, i, n)),
       waitingEveryMs: io.progressEveryMs,
@@ -119,7 +124,10 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     return 0;
   } catch (e) {
     failed = true;
-    throw new _CliError(`${(e as Error).message.split('\n')[0]}; what succeeded is saved in ${file}, run apply again to finish`);
+    const message = (e as Error).message.split('\n')[0];
+    // Refused before the first operation (the app or the state is wrong): another run would fail the same way.
+    if (!sent) throw new _CliError(`${message}; nothing was changed`);
+    throw new _CliError(`${message}; what succeeded is saved in ${file}, run apply again to finish`);
   } finally {
     // Also what a failed operation left in the emulator, as a real organization would keep it.
     // A save that fails must not hide why the apply failed; after a good apply it is the error.

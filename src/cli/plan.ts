@@ -2,7 +2,9 @@
  * What the CLI knows about one stack before it acts: its Mackerel resources in dependency
  * order, and a resolver of their properties against the state. Shared by apply and diff.
  */
-import { _Stack, _TemplateResource } from './assembly';
+import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
+import { _importNames, _missingExport, _stackOrder } from './cross-stack';
+import { _CliError } from './errors';
 import { _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _dependencies, _topologicalOrder } from './order';
 import { _StateFile } from './state';
@@ -21,11 +23,14 @@ export interface _Unknowns {
   /** The text standing for such a value. */
   readonly placeholder: (what: string) => string;
   /**
-   * Resources the apply will create or replace: the physical ID and Data the state holds for
-   * them are about to change, so a Ref or Fn::GetAtt to them is unknown too.
+   * Resources the apply will create or replace, by stack name: the physical ID and Data the state
+   * holds for them are about to change, so a Ref, Fn::GetAtt or Fn::ImportValue of them is unknown too.
    */
-  readonly pending?: ReadonlySet<string>;
+  readonly pending?: ReadonlyMap<string, ReadonlySet<string>>;
 }
+
+/** The value another stack exports under a name, for the stack being resolved. @internal */
+export type _ImportValue = (exportName: string, unknowns?: _Unknowns) => unknown;
 
 /** One stack, ready to act on. @internal */
 export interface _StackPlan {
@@ -37,6 +42,12 @@ export interface _StackPlan {
   readonly dependencies: Map<string, Set<string>>;
   /** The properties as CloudFormation would send them (strings), without ServiceToken. */
   properties(logicalId: string, unknowns?: _Unknowns): { [key: string]: unknown };
+  /** The export names the Mackerel resources read with Fn::ImportValue. */
+  imports(): ReadonlySet<string>;
+  /** Export name to output key, for the outputs that exist (their Condition holds). */
+  exports(): ReadonlyMap<string, string>;
+  /** The value of an output, against the state; a resource not applied yet is unknown for diff, an error for apply. */
+  output(outputKey: string, unknowns?: _Unknowns): unknown;
 }
 
 /** A deterministic stack ID, like CloudFormation's ARN, unless the state already has one. @internal */
@@ -44,8 +55,12 @@ export function _stackId(stackName: string, env: { readonly region: string; read
   return `arn:aws:cloudformation:${env.region}:${env.account}:stack/${stackName}/cdk-mackerel-local`;
 }
 
-/** Plans one stack against the state. `notice` receives each placeholder message. @internal */
-export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, notice: (m: string) => void): _StackPlan {
+/**
+ * Plans one stack against the state. `notice` receives each placeholder message; `importValue`
+ * reads the exports of the other stacks.
+ * @internal
+ */
+export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, notice: (m: string) => void, importValue?: _ImportValue): _StackPlan {
   const stackEnv = {
     region: env.region ?? stack.region ?? DEFAULT_REGION,
     account: env.account ?? stack.account ?? DEFAULT_ACCOUNT,
@@ -60,15 +75,24 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
     conditions: stack.template.Conditions,
     parameters: stack.template.Parameters,
     produced: (id) => {
-      if (unknowns?.pending?.has(id)) return undefined;
+      if (unknowns?.pending?.get(stack.stackName)?.has(id)) return undefined;
       const r = state.stacks[stack.stackName]?.resources[id];
       return r ? { physicalId: r.physicalId, data: r.data } : undefined;
     },
     notice,
     unknownPlaceholder: unknowns?.placeholder,
+    importValue: importValue && ((name) => importValue(name, unknowns)),
   });
   const live = Object.fromEntries(Object.entries(all).filter(([, r]) => _conditionHolds(r, ctx())));
   const dependencies = _dependencies(live);
+  const outputs = stack.template.Outputs ?? {};
+  const imports = once(() => _importNames(
+    Object.values(live).filter((r) => _isMackerelType(r.Type)).map((r) => r.Properties ?? {}), (arg) => String(_resolve(arg, ctx())),
+  ));
+  // CloudFormation allows no Ref or Fn::GetAtt of a resource in an Export.Name: the stack's context resolves it.
+  const exports = once(() => new Map(Object.entries(outputs)
+    .filter(([, o]) => o.Export !== undefined && _conditionHolds(o, ctx()))
+    .map(([key, o]) => [String(_resolve(o.Export?.Name, ctx())), key])));
   return {
     stackName: stack.stackName,
     stackId,
@@ -79,7 +103,22 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
       const { ServiceToken: _token, ...rest } = live[logicalId].Properties ?? {};
       return _stringifyScalars(_resolve(rest, ctx(unknowns))) as { [key: string]: unknown };
     },
+    imports,
+    exports,
+    output: (outputKey, unknowns) => {
+      // Named with the stack: the importing stack's diff shows it, where a bare logical ID would mislead.
+      const unknown = (what: string): string => {
+        if (unknowns) return unknowns.placeholder(`${stack.stackName}/${what}`);
+        throw new _CliError(`${stack.stackName}/${what} is not applied yet; apply stack ${stack.stackName} first`);
+      };
+      return _resolve(outputs[outputKey]?.Value, { ...ctx(unknowns), unknownPlaceholder: unknown });
+    },
   };
+}
+
+function once<T>(compute: () => T): () => T {
+  let value: { readonly v: T } | undefined;
+  return () => (value ??= { v: compute() }).v;
 }
 
 /** Deep equality of two JSON values. @internal */
@@ -99,4 +138,98 @@ function canonical(value: unknown): unknown {
 export function _reverseStateOrder(resources: { readonly [id: string]: { readonly dependsOn?: string[] } }, ids: string[]): string[] {
   const deps = new Map(ids.map((id) => [id, new Set((resources[id].dependsOn ?? []).filter((d) => ids.includes(d)))]));
   return _topologicalOrder(deps).reverse();
+}
+
+/** The stacks to act on, planned, and the order between them. @internal */
+export interface _AppPlan {
+  /** Each stack after the stacks it depends on (the manifest's dependencies and Fn::ImportValue). */
+  readonly stacks: _StackPlan[];
+  /** Each stack before the stacks it depends on: objects removed from the templates are deleted in this order. */
+  readonly dependentsFirst: _StackPlan[];
+  /**
+   * Fails, before anything changes, on an Fn::ImportValue no stack exports; when `applying`, also
+   * on one whose exporting stack is left out by --stack and not applied yet.
+   */
+  checkImports(options: { readonly applying: boolean }): void;
+  /** Fails when a stack left out by --stack imports an export of a stack to destroy, as CloudFormation refuses that delete. */
+  checkDestroy(): void;
+}
+
+interface Exporter {
+  readonly plan: _StackPlan;
+  readonly outputKey: string;
+}
+
+/**
+ * Plans the stacks to act on. Every stack of the app is planned, so that an Fn::ImportValue
+ * reads the exporting stack's output against the state, --stack or not.
+ * @internal
+ */
+export function _planApp(app: _App, state: _StateFile, env: _Environment, notice: (m: string) => void): _AppPlan {
+  const plans = new Map<string, _StackPlan>();
+  const exporters = once(() => exportIndex([...plans.values()]));
+  const exporterOf = (importer: string, exportName: string): Exporter => {
+    const found = exporters().get(exportName);
+    if (!found) throw _missingExport(importer, exportName, [...plans.keys()]);
+    return found;
+  };
+  for (const stack of app.allStacks ?? app.stacks) {
+    plans.set(stack.stackName, _planStack(stack, state, env, notice,
+      (exportName, unknowns) => readExport(stack.stackName, exportName, exporterOf(stack.stackName, exportName), unknowns)));
+  }
+  const acting = app.stacks.flatMap((s) => plans.get(s.stackName) ?? []);
+  const importedFrom = (plan: _StackPlan): _StackPlan[] => [...plan.imports()].flatMap((n) => exporters().get(n)?.plan ?? []);
+  const dependsOn = (name: string): string[] => {
+    const plan = plans.get(name);
+    const manifest = app.stacks.find((s) => s.stackName === name)?.dependencies ?? [];
+    // The export index resolves every stack's export names: only built when something imports.
+    return plan && plan.imports().size > 0 ? [...manifest, ...importedFrom(plan).map((p) => p.stackName)] : [...manifest];
+  };
+  const names = acting.map((p) => p.stackName);
+  const inOrder = (order: string[]) => order.flatMap((n) => plans.get(n) ?? []);
+  return {
+    stacks: inOrder(_stackOrder(names, dependsOn)),
+    dependentsFirst: inOrder(_stackOrder(names, dependsOn, { dependentsFirst: true })),
+    checkImports: ({ applying }) => {
+      for (const plan of acting) {
+        for (const exportName of plan.imports()) {
+          const exporter = exporterOf(plan.stackName, exportName);
+          // A stack applied in this run exports its value before it is read; one left out must already have.
+          if (applying && !names.includes(exporter.plan.stackName)) readExport(plan.stackName, exportName, exporter);
+        }
+      }
+    },
+    checkDestroy: () => {
+      for (const importer of plans.values()) {
+        if (names.includes(importer.stackName) || !state.stacks[importer.stackName]) continue;
+        const destroyed = importedFrom(importer).find((p) => names.includes(p.stackName));
+        if (destroyed) {
+          throw new _CliError(`cannot destroy stack ${destroyed.stackName}: stack ${importer.stackName} imports its exports and is applied; `
+            + `destroy ${importer.stackName} first, or leave out --stack (CloudFormation refuses to delete an export in use)`);
+        }
+      }
+    },
+  };
+}
+
+/** The value of an export, an error naming the import and the output otherwise. */
+function readExport(importer: string, exportName: string, { plan, outputKey }: Exporter, unknowns?: _Unknowns): unknown {
+  try {
+    return plan.output(outputKey, unknowns);
+  } catch (e) {
+    throw new _CliError(`${importer}: Fn::ImportValue ${JSON.stringify(exportName)} (output ${outputKey} of stack ${plan.stackName}): ${(e as Error).message}`);
+  }
+}
+
+/** Export name to the stack and output defining it; CloudFormation requires the names unique. */
+function exportIndex(plans: readonly _StackPlan[]): Map<string, Exporter> {
+  const index = new Map<string, Exporter>();
+  for (const plan of plans) {
+    for (const [exportName, outputKey] of plan.exports()) {
+      const other = index.get(exportName);
+      if (other) throw new _CliError(`export ${JSON.stringify(exportName)} is defined by both stack ${other.plan.stackName} and stack ${plan.stackName}; expected export names unique in the app`);
+      index.set(exportName, { plan, outputKey });
+    }
+  }
+  return index;
 }

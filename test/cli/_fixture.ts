@@ -70,6 +70,35 @@ export function synthShop(dir: string, v: ShopVersion): string {
   return outdir;
 }
 
+/**
+ * Synthesizes an app of two stacks into `<dir>/cdk.out`: ZBase holds the service, and AMonitors
+ * (listed first in the manifest) either scopes a monitor to it, a cross-stack reference the CDK
+ * turns into an export and an Fn::ImportValue, or only depends on ZBase and has a service of its own.
+ */
+export function synthCrossStack(dir: string, link: 'reference' | 'dependency' = 'reference'): string {
+  const outdir = join(dir, 'cdk.out');
+  const app = new App({ outdir });
+  const env = { account: '111111111111', region: 'us-east-1' };
+  const monitors = new Stack(app, 'AMonitors', { env });
+  const base = new Stack(app, 'ZBase', { env });
+  for (const stack of [monitors, base]) {
+    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  }
+  const shop = new MackerelService(base, 'Service', { name: 'shop' });
+  const scoped = link === 'reference' ? shop : new MackerelService(monitors, 'Cart', { name: 'cart' });
+  if (link === 'dependency') monitors.addDependency(base);
+  new HostMetricMonitor(monitors, 'Cpu', {
+    name: 'cpu',
+    metric: 'cpu%',
+    operator: MonitorOperator.GREATER_THAN,
+    warning: 80,
+    duration: Duration.minutes(3),
+    scopes: [MonitorScope.fromService(scoped)],
+  });
+  app.synth();
+  return outdir;
+}
+
 /** Reads the state file the CLI wrote. */
 export function readState(file: string): _StateFile {
   return JSON.parse(readFileSync(file, 'utf8'));

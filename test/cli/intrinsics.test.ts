@@ -77,7 +77,25 @@ describe('intrinsic functions', () => {
   });
 
   test('an unsupported function is a clear error', () => {
-    expect(() => _resolve({ 'Fn::ImportValue': 'x' }, context(RESOURCES).ctx)).toThrow(/Fn::ImportValue is not supported by cdk-mackerel's local resolver/);
+    expect(() => _resolve({ 'Fn::FindInMap': ['M', 'a', 'b'] }, context(RESOURCES).ctx)).toThrow(/Fn::FindInMap is not supported by cdk-mackerel's local resolver/);
+  });
+
+  test('Fn::ImportValue reads the export named by its resolved argument', () => {
+    // GIVEN a context that knows one export, named after the region as hand-written templates do
+    const asked: string[] = [];
+    const { ctx } = context(RESOURCES, {}, { importValue: (name) => (asked.push(name), name === 'ap-northeast-1-ServiceName' ? 'shop' : undefined) });
+
+    // WHEN a property imports it through Fn::Sub
+    const value = _resolve({ scopes: [{ 'Fn::ImportValue': { 'Fn::Sub': '${AWS::Region}-ServiceName' } }] }, ctx);
+
+    // THEN the export's value takes its place
+    expect(value).toEqual({ scopes: ['shop'] });
+    expect(asked).toEqual(['ap-northeast-1-ServiceName']);
+  });
+
+  test('Fn::ImportValue without other stacks is an error naming the export', () => {
+    expect(() => _resolve({ 'Fn::ImportValue': 'Base:ServiceName' }, context(RESOURCES).ctx))
+      .toThrow(/^Shop: Fn::ImportValue "Base:ServiceName": no stack of the app exports that name/);
   });
 
   test('a parameter without a default cannot be resolved locally', () => {

@@ -1,0 +1,64 @@
+/**
+ * What ties the stacks of an app together: the exports one stack's Outputs define and another
+ * reads with Fn::ImportValue, and the order that follows (a stack after those it depends on),
+ * as CloudFormation and the CDK deploy them.
+ */
+import { _CliError } from './errors';
+
+/** The export names a value reads with Fn::ImportValue; `resolveName` resolves each name's expression. @internal */
+export function _importNames(value: unknown, resolveName: (arg: unknown) => string, out: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) {
+    value.forEach((v) => _importNames(v, resolveName, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Fn::ImportValue') out.add(resolveName(v));
+      else _importNames(v, resolveName, out);
+    }
+  }
+  return out;
+}
+
+/** The error for an export no stack of the app defines. @internal */
+export function _missingExport(importer: string, exportName: string, stackNames: readonly string[]): _CliError {
+  return new _CliError(`${importer}: Fn::ImportValue ${JSON.stringify(exportName)}: no stack of the app exports that name (stacks: ${stackNames.join(', ')}); `
+    + 'expected an Output with that Export.Name in a stack of the same cloud assembly (run cdk synth for the whole app)');
+}
+
+/**
+ * Stack names ordered so that each comes after the stacks it depends on, or before them with
+ * `dependentsFirst` (deletes). Each step takes the first stack, in the order given, whose turn has
+ * come, so the order changes only where a dependency requires it. A cycle is an error naming it.
+ * @internal
+ */
+export function _stackOrder(
+  names: readonly string[], dependencies: (name: string) => Iterable<string>, options: { readonly dependentsFirst?: boolean } = {},
+): string[] {
+  // waitsFor.get(a) holds the stacks that must come before a.
+  const waitsFor = new Map(names.map((n) => [n, new Set<string>()]));
+  for (const name of names) {
+    for (const d of dependencies(name)) {
+      if (d === name || !waitsFor.has(d)) continue;
+      if (options.dependentsFirst) waitsFor.get(d)?.add(name);
+      else waitsFor.get(name)?.add(d);
+    }
+  }
+  const order: string[] = [];
+  const left = [...names];
+  while (left.length > 0) {
+    const next = left.find((n) => [...waitsFor.get(n) ?? []].every((w) => order.includes(w)));
+    if (next === undefined) throw new _CliError(`the stacks depend on each other in a cycle: ${cycleAmong(left, waitsFor).join(' -> ')}`);
+    order.push(next);
+    left.splice(left.indexOf(next), 1);
+  }
+  return order;
+}
+
+/** A cycle among stacks none of which can go next: follow what each waits for until one repeats. */
+function cycleAmong(left: readonly string[], waitsFor: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const path = [left[0]];
+  for (;;) {
+    const next = [...waitsFor.get(path[path.length - 1]) ?? []].find((w) => left.includes(w)) ?? left[0];
+    if (path.includes(next)) return [...path.slice(path.indexOf(next)), next];
+    path.push(next);
+  }
+}

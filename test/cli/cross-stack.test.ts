@@ -1,0 +1,204 @@
+import { describe, expect, test } from 'vitest';
+import { _Get } from '../../src/cli/api';
+import { _Invoke, _Outcome, _ResourceEvent, _apply } from '../../src/cli/apply';
+import { _App, _Stack, _TemplateOutput, _TemplateResource } from '../../src/cli/assembly';
+import { _importNames, _stackOrder } from '../../src/cli/cross-stack';
+import { _DiffEntry, _diff } from '../../src/cli/diff';
+import { _StateFile, _StateStore, _memoryStore } from '../../src/cli/state';
+
+describe('stack order', () => {
+  const deps: { [name: string]: string[] } = { AMonitors: ['ZBase'], Alerts: ['AMonitors', 'Unrelated'], ZBase: [], Other: [] };
+  const dependencies = (name: string) => deps[name] ?? [];
+
+  test('a stack comes after the stacks it depends on; the others keep their order', () => {
+    expect(_stackOrder(['AMonitors', 'Other', 'Alerts', 'ZBase'], dependencies)).toEqual(['Other', 'ZBase', 'AMonitors', 'Alerts']);
+    expect(_stackOrder(['Other', 'ZBase'], dependencies)).toEqual(['Other', 'ZBase']);
+  });
+
+  test('dependents first puts a stack before the stacks it depends on', () => {
+    expect(_stackOrder(['ZBase', 'Other', 'AMonitors', 'Alerts'], dependencies, { dependentsFirst: true })).toEqual(['Other', 'Alerts', 'AMonitors', 'ZBase']);
+  });
+
+  test('dependencies on stacks not in the list are ignored', () => {
+    expect(_stackOrder(['Alerts'], dependencies)).toEqual(['Alerts']);
+  });
+
+  test('a cycle is an error naming it', () => {
+    expect(() => _stackOrder(['A', 'B'], (n) => (n === 'A' ? ['B'] : ['A']))).toThrow(/stacks depend on each other in a cycle: A -> B -> A/);
+  });
+});
+
+describe('import names', () => {
+  test('every Fn::ImportValue at any depth, its name resolved', () => {
+    const props = { scopes: [{ 'Fn::ImportValue': 'Base:Service' }], nested: { list: [{ 'Fn::ImportValue': { 'Fn::Sub': '${AWS::Region}-Role' } }] } };
+    const names = _importNames(props, (arg) => (typeof arg === 'string' ? arg : 'us-east-1-Role'));
+    expect([...names].sort()).toEqual(['Base:Service', 'us-east-1-Role']);
+  });
+});
+
+/** A fake handler: physical IDs count up (id-1, id-2, ...). */
+function fakeHandler() {
+  const events: _ResourceEvent[] = [];
+  let n = 0;
+  const invoke = async (e: _ResourceEvent) => {
+    events.push(e);
+    const id = e.RequestType === 'Create' ? `id-${++n}` : e.PhysicalResourceId!;
+    return { PhysicalResourceId: id, Data: { Id: id } };
+  };
+  return { events, invoke, sent: () => events.map((e) => `${e.RequestType} ${stackOf(e)}/${e.LogicalResourceId}`) };
+}
+
+const stackOf = (e: _ResourceEvent) => /:stack\/([^/]+)\//.exec(e.StackId)?.[1];
+
+/** ZBase exports its services the way the CDK does (an Output per reference); AMonitors imports them. */
+function base(services: string[]): _Stack {
+  const Resources: { [id: string]: _TemplateResource } = {};
+  const Outputs: { [key: string]: _TemplateOutput } = {};
+  for (const id of services) {
+    Resources[id] = { Type: 'Custom::MackerelService', Properties: { name: id.toLowerCase() } };
+    Outputs[`ExportsOutputRef${id}`] = { Value: { Ref: id }, Export: { Name: `ZBase:ExportsOutputRef${id}` } };
+  }
+  return { stackName: 'ZBase', template: { Resources, Outputs } };
+}
+
+function monitors(scopes: { [monitorId: string]: string }): _Stack {
+  const Resources: { [id: string]: _TemplateResource } = {};
+  for (const [id, service] of Object.entries(scopes)) {
+    Resources[id] = { Type: 'Custom::MackerelMonitor', Properties: { type: 'connectivity', scopes: [{ 'Fn::ImportValue': `ZBase:ExportsOutputRef${service}` }] } };
+  }
+  return { stackName: 'AMonitors', template: { Resources } };
+}
+
+function apply(app: _App, store: _StateStore, invoke: _Invoke, destroy = false): Promise<_Outcome[]> {
+  return _apply({ app, store, invoke, env: {}, destroy, report: () => undefined, notice: () => undefined });
+}
+
+const done = (o: _Outcome[]) => o.map((x) => `${x.action} ${x.stackName}/${x.logicalId}`);
+
+describe('apply across stacks', () => {
+  // The manifest lists stacks by construct ID: the importing stack comes first here.
+  const app: _App = { stacks: [monitors({ Alive: 'Shop' }), base(['Shop'])], baseDir: '.' };
+
+  test('the exporting stack is applied first, and the import reads its physical ID from the state', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    expect(done(await apply(app, store, h.invoke))).toEqual(['created ZBase/Shop', 'created AMonitors/Alive']);
+    expect(h.events[1].ResourceProperties).toEqual({ type: 'connectivity', scopes: ['id-1'] });
+
+    // and a second run finds nothing to do
+    expect(done(await apply(app, store, h.invoke))).toEqual(['unchanged ZBase/Shop', 'unchanged AMonitors/Alive']);
+  });
+
+  test('destroy deletes the importing stack\'s objects before the exporting stack\'s', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply(app, store, h.invoke);
+    h.events.length = 0;
+    expect(done(await apply(app, store, h.invoke, true))).toEqual(['deleted AMonitors/Alive', 'deleted ZBase/Shop']);
+    expect(store.state.stacks).toEqual({});
+  });
+
+  test('objects removed from both stacks are deleted importing stack first', async () => {
+    // GIVEN two services exported and imported, the exporting stack listed first
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply({ stacks: [base(['Shop', 'Cart']), monitors({ Alive: 'Shop', CartAlive: 'Cart' })], baseDir: '.' }, store, h.invoke);
+    h.events.length = 0;
+
+    // WHEN the cart's service and its monitor go, while the stacks still share the shop's export
+    const outcomes = await apply({ stacks: [base(['Shop']), monitors({ Alive: 'Shop' })], baseDir: '.' }, store, h.invoke);
+
+    // THEN the monitor is deleted before the service it was scoped to
+    expect(done(outcomes)).toEqual(['unchanged ZBase/Shop', 'unchanged AMonitors/Alive', 'deleted AMonitors/CartAlive', 'deleted ZBase/Cart']);
+  });
+
+  test('an import no stack exports fails before anything is sent, naming the export', async () => {
+    // GIVEN a monitor whose import is found, applied first with its exporting stack, and one whose import is not
+    const h = fakeHandler();
+    const broken: _App = { stacks: [monitors({ Alive: 'Shop', Lost: 'Nope' }), base(['Shop'])], baseDir: '.' };
+
+    // WHEN applied, THEN it fails naming the export, and neither stack is touched
+    await expect(apply(broken, _memoryStore(), h.invoke)).rejects.toThrow(/^AMonitors: Fn::ImportValue "ZBase:ExportsOutputRefNope": no stack of the app exports that name \(stacks: AMonitors, ZBase\)/);
+    expect(h.events).toEqual([]);
+  });
+
+  test('with --stack, the import reads a stack left out from the state, and fails before anything is sent when it is not applied', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    // GIVEN AMonitors with a service of its own as well, which sorts before the importing monitor
+    const importing = monitors({ Alive: 'Shop' });
+    const withOwn = { ...importing, template: { Resources: { ...importing.template.Resources, Admin: { Type: 'Custom::MackerelService', Properties: { name: 'admin' } } } } };
+    const stacks = [withOwn, base(['Shop'])];
+    const only = (stackName: string): _App => ({ stacks: stacks.filter((s) => s.stackName === stackName), allStacks: stacks, baseDir: '.' });
+    await expect(apply(only('AMonitors'), store, h.invoke))
+      .rejects.toThrow(/^AMonitors: Fn::ImportValue "ZBase:ExportsOutputRefShop" \(output ExportsOutputRefShop of stack ZBase\): ZBase\/Shop is not applied yet; apply stack ZBase first$/);
+    expect(h.events).toEqual([]);
+
+    await apply(only('ZBase'), store, h.invoke);
+    expect(done(await apply(only('AMonitors'), store, h.invoke))).toEqual(['created AMonitors/Admin', 'created AMonitors/Alive']);
+    expect(h.events[2].ResourceProperties.scopes).toEqual(['id-1']);
+  });
+
+  test('destroying only the exporting stack is refused while an applied stack imports from it', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply(app, store, h.invoke);
+    h.events.length = 0;
+    await expect(apply({ ...app, stacks: [base(['Shop'])], allStacks: app.stacks }, store, h.invoke, true))
+      .rejects.toThrow(/^cannot destroy stack ZBase: stack AMonitors imports its exports and is applied; destroy AMonitors first/);
+    expect(h.events).toEqual([]);
+    expect(done(await apply({ ...app, stacks: [monitors({ Alive: 'Shop' })], allStacks: app.stacks }, store, h.invoke, true))).toEqual(['deleted AMonitors/Alive']);
+  });
+
+  test('an export name is resolved in the exporting stack, and a stack cycle is an error', async () => {
+    // GIVEN an export named after the stack, as hand-written templates do
+    const named = base(['Shop']);
+    const template = { ...named.template, Outputs: { Name: { Value: { Ref: 'Shop' }, Export: { Name: { 'Fn::Sub': '${AWS::StackName}-Shop' } } } } };
+    const importing = monitors({});
+    const Resources = { Alive: { Type: 'Custom::MackerelMonitor', Properties: { scopes: [{ 'Fn::ImportValue': 'ZBase-Shop' }] } } };
+    const h = fakeHandler();
+    const outcomes = await apply({ stacks: [{ ...importing, template: { Resources } }, { ...named, template }], baseDir: '.' }, _memoryStore(), h.invoke);
+    expect(done(outcomes)).toEqual(['created ZBase/Shop', 'created AMonitors/Alive']);
+    expect(h.events[1].ResourceProperties.scopes).toEqual(['id-1']);
+
+    // a manifest dependency back on the importing stack closes a cycle
+    const cyclic: _App = { stacks: [{ ...importing, template: { Resources } }, { ...named, template, dependencies: ['AMonitors'] }], baseDir: '.' };
+    await expect(apply(cyclic, _memoryStore(), h.invoke)).rejects.toThrow(/stacks depend on each other in a cycle: AMonitors -> ZBase -> AMonitors/);
+  });
+});
+
+describe('diff across stacks', () => {
+  const app: _App = { stacks: [monitors({ Alive: 'Shop' }), base(['Shop'])], baseDir: '.' };
+  // Mackerel holds nothing: every applied object reads as deleted outside (`gone`).
+  const get: _Get = async (path) => (path === '/api/v0/services' ? { services: [] } : undefined);
+  const diff = (a: _App, state: _StateFile) => _diff(a, state, get, {}, () => undefined, () => []);
+
+  test('before the first apply, an import of an object not created yet is known after apply', async () => {
+    const entries = await diff(app, _memoryStore().state);
+    expect(entries.map((e) => `${e.kind} ${e.stackName}/${e.logicalId}`)).toEqual(['create ZBase/Shop', 'create AMonitors/Alive']);
+    expect(entries[1].changes).toContainEqual({ field: 'scopes', old: undefined, new: ['(known after apply: ZBase/Shop)'] });
+  });
+
+  test('after an apply, the import reads the state; a replaced exported object makes it unknown again', async () => {
+    // GIVEN both stacks applied
+    const store = _memoryStore();
+    await apply(app, store, fakeHandler().invoke);
+    // What apply would do; the fake Mackerel's `gone` entries are not part of it.
+    const plan = (entries: _DiffEntry[]) => entries.filter((e) => e.kind !== 'gone').map((e) => `${e.kind} ${e.stackName}/${e.logicalId}`);
+    expect(plan(await diff(app, store.state))).toEqual([]);
+
+    // WHEN the exported service is renamed, which replaces it
+    const renamed = base(['Shop']);
+    const template = { ...renamed.template, Resources: { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop2' } } } };
+    const entries = await diff({ ...app, stacks: [app.stacks[0], { ...renamed, template }] }, store.state);
+
+    // THEN the importing monitor's scope is unknown, not the old service's ID
+    expect(plan(entries)).toEqual(['replace ZBase/Shop', 'update AMonitors/Alive']);
+    expect(entries.find((e) => e.kind === 'update')?.changes).toEqual([{ field: 'scopes', old: ['id-1'], new: ['(known after apply: ZBase/Shop)'] }]);
+  });
+
+  test('an import no stack exports is an error', async () => {
+    await expect(diff({ stacks: [monitors({ Alive: 'Nope' })], baseDir: '.' }, _memoryStore().state))
+      .rejects.toThrow(/^AMonitors: Fn::ImportValue "ZBase:ExportsOutputRefNope": no stack of the app exports that name/);
+  });
+});

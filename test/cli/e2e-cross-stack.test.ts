@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
+
+const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
+
+describe('a monitor scoped to a service of another stack, against the emulator', () => {
+  test('diff, apply, a clean diff and destroy', async () => {
+    // GIVEN the CDK's export in ZBase and Fn::ImportValue in AMonitors, AMonitors listed first
+    const dir = workDir();
+    const assembly = synthCrossStack(dir);
+    const base = ['--api-base', shared.emulator.url];
+
+    // WHEN diffed before the first apply, THEN the imported service is known after apply
+    let run = await cli(['diff', assembly, ...base]);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/\+ create\s+Service\s+ZBase\/Service\w* "shop"[^\n]*\n(\s+.*\n)*\+ create\s+Monitor\s+AMonitors\/Cpu\w* "cpu"/);
+    expect(run.out).toMatch(/scopes: \["\(known after apply: ZBase\/Service\w*\)"\]/);
+
+    // WHEN applied, THEN the service is created first and the monitor is scoped to it
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Applying ZBase, AMonitors against/);
+    expect(run.out).toMatch(/\[1\/2\] created\s+Service\s+ZBase\/Service\w* shop "shop"\n\[2\/2\] created\s+Monitor\s+AMonitors\/Cpu\w* \S+ "cpu"/);
+    expect(shared.emulator.state().monitors).toEqual([expect.objectContaining({ name: 'cpu', scopes: ['shop'] })]);
+
+    // and the next diff finds nothing
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.out).toBe('No differences.');
+
+    // WHEN destroyed, THEN the monitor goes before the service it imports
+    run = await cli(['apply', assembly, ...base, '--destroy']);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/\[1\/2\] deleted\s+Monitor\s+AMonitors\/Cpu\w*[^\n]*\n\[2\/2\] deleted\s+Service\s+ZBase\/Service\w*/);
+    expect(shared.emulator.state()).toMatchObject({ services: [], monitors: [] });
+    expect(readState(join(dir, '.mackerel-state.json')).stacks).toEqual({});
+  });
+
+  test('--stack of the importing stack before the exporting stack is applied changes nothing and says why', async () => {
+    const dir = workDir();
+    const run = await cli(['apply', synthCrossStack(dir), '--api-base', shared.emulator.url, '--stack', 'AMonitors']);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: AMonitors: Fn::ImportValue "ZBase:ExportsOutputRefService\w+" \(output \w+ of stack ZBase\): ZBase\/Service\w* is not applied yet; apply stack ZBase first; nothing was changed$/);
+    expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+});
