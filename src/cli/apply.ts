@@ -168,7 +168,7 @@ class Run {
         : await this.invoke(plan.stackName, this.event(plan, type, id, { RequestType: 'Create', ResourceProperties: properties }));
       const replacedId = held && held.physicalId !== result.PhysicalResourceId ? held.physicalId : undefined;
       if (replacedId) this.state.pendingDeletes.push({ stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId });
-      const unapplied = this.noteUnapplied(plan, id, held, result.Data);
+      const unapplied = this.noteUnapplied(plan, id, type, held, result.Data);
       this.stackState(plan).resources[id] = {
         type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn, ...(unapplied ? { unapplied } : {}),
       };
@@ -184,13 +184,14 @@ class Run {
    * it joins those left by earlier updates; any other outcome wrote the object whole.
    */
   private noteUnapplied(
-    plan: _StackPlan, id: string, held: _StateResource | undefined, data: { readonly [key: string]: string },
+    plan: _StackPlan, id: string, type: string, held: _StateResource | undefined, data: { readonly [key: string]: string },
   ): string[] | undefined {
-    if (!held || data.MemoIgnored !== 'true') return undefined;
-    const kind = held.type.replace(/^Custom::Mackerel/, '').toLowerCase();
+    // A create says so too, when it took over an object that keeps its memo (a moved construct).
+    if (data.MemoIgnored !== 'true') return undefined;
+    const kind = type.replace(/^Custom::Mackerel/, '').toLowerCase();
     this.options.notice(`${plan.stackName}/${id}: the memo of the template was not applied, as Mackerel has no API to update the memo of a ${kind}; `
       + `the ${kind} keeps the memo it has (diff shows whether it differs; edit it in the Mackerel web UI)`);
-    return [...new Set([...(held.unapplied ?? []), 'memo'])].sort();
+    return [...new Set([...(held?.unapplied ?? []), 'memo'])].sort();
   }
 
   /** CloudFormation's cleanup phase: the old objects of replaced resources, after every create and update. */

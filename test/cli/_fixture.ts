@@ -43,6 +43,8 @@ export interface ShopVersion {
   readonly disk?: boolean;
   /** The service's memo (Mackerel has no API to change it). @default 'the shop' */
   readonly serviceMemo?: string;
+  /** The service construct's id: another id moves it to a new logical ID. @default 'Service' */
+  readonly serviceId?: string;
 }
 
 /** Synthesizes the shop app into `<dir>/cdk.out` and returns that path. */
@@ -51,7 +53,7 @@ export function synthShop(dir: string, v: ShopVersion): string {
   const app = new App({ outdir });
   const stack = new Stack(app, 'Shop');
   new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
-  const shop = new MackerelService(stack, 'Service', { name: 'shop', memo: v.serviceMemo ?? 'the shop' });
+  const shop = new MackerelService(stack, v.serviceId ?? 'Service', { name: 'shop', memo: v.serviceMemo ?? 'the shop' });
   const web = shop.addRole('web');
   const host = (id: string, name: string, metric: string, warning: number) => new HostMetricMonitor(stack, id, {
     name,

@@ -155,4 +155,27 @@ describe('a memo the handler cannot update', () => {
     expect(run.out).toBe('No differences.');
     expect(run.code).toBe(0);
   });
+
+  test('a service moved to a new logical ID with another memo keeps its memo, and diff shows it as kept, not drift', async () => {
+    // GIVEN the shop applied with the memo "one"
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const v = { cpuWarning: 80, memMetric: 'memory%', alive: false };
+    expect((await cli(['apply', synthShop(dir, { ...v, serviceMemo: 'one' }), ...base])).code).toBe(0);
+
+    // WHEN the service construct moves (a new logical ID) and its memo becomes "two"
+    const assembly = synthShop(dir, { ...v, serviceMemo: 'two', serviceId: 'Shop' });
+    let run = await cli(['apply', assembly, ...base]);
+
+    // THEN the new resource takes the service over, which keeps "one", and apply says so
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/created\s+Service\s+Shop\/Shop\w* shop "shop"/);
+    expect(run.err).toMatch(/notice: Shop\/Shop\w*: the memo of the template was not applied/);
+    expect(shared.emulator.state().services.map((s: { memo: string }) => s.memo)).toEqual(['one']);
+
+    // and diff shows the kept memo against the template, never as a change made outside it
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.out).not.toMatch(/drift/);
+    expect(run.out).toMatch(/= kept\s+Service[^\n]*\n\s+memo: "one" -> "two"/);
+  });
 });
