@@ -84,6 +84,8 @@ interface Failure {
   readonly error: MackerelApiError;
   readonly retry: Retry;
   readonly retryAfterMs?: number;
+  /** Not sent: too little time was left. */
+  readonly noTime?: boolean;
 }
 
 /** Raw error bodies are cut to this length in messages. */
@@ -94,11 +96,19 @@ export function createClient(options: ClientOptions): MackerelClient {
 
   const request = async <T>(method: Method, path: string, body?: unknown, requestOptions: RequestOptions = {}): Promise<T> => {
     const repeatable = requestOptions.repeatable ?? method !== 'POST';
+    let previous: MackerelApiError | undefined;
     for (let n = 1; ; n++) {
-      const outcome = await exchange(options, timeLeft(), method, path, body);
+      const outcome = await exchange(options, timeLeft(), method, path, body, repeatable);
       if ('value' in outcome) return outcome.value as T;
       const { error, retry, retryAfterMs } = outcome;
+      // The time ran out while waiting to retry: the last answer is what went wrong.
+      if (outcome.noTime && previous) {
+        throw new MackerelApiError(method, path, previous.status, previous.apiMessage, {
+          note: `gave up after ${n - 1} attempt${n > 2 ? 's' : ''}: no time left to retry`, outcomeUnknown: previous.outcomeUnknown,
+        });
+      }
       if (retry === 'never') throw error;
+      previous = error;
       if (retry === 'if-repeatable' && !repeatable) {
         throw new MackerelApiError(method, path, error.status, error.apiMessage, {
           outcomeUnknown: true,
@@ -120,25 +130,34 @@ export function createClient(options: ClientOptions): MackerelClient {
 
 /** One HTTP exchange: the parsed answer, or a failure saying whether to retry. */
 async function exchange(
-  options: ClientOptions, timeLeftMs: number, method: Method, path: string, body: unknown,
+  options: ClientOptions, timeLeftMs: number, method: Method, path: string, body: unknown, repeatable: boolean,
 ): Promise<{ value: unknown } | Failure> {
   const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeftMs);
-  if (timeoutMs <= 0) {
-    return { error: new MackerelApiError(method, path, undefined, 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)'), retry: 'never' };
+  // A call that must not be repeated is not started without time for its answer: cut short, it
+  // would leave its outcome unknown (an orphaned object) rather than fail cleanly.
+  if (timeoutMs <= 0 || (!repeatable && timeoutMs < settings.minAttemptMs)) {
+    return { error: new MackerelApiError(method, path, undefined, 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)'), retry: 'never', noTime: true };
+  }
+  let init: RequestInit;
+  try {
+    init = {
+      method,
+      headers: new Headers({
+        'X-Api-Key': options.apiKey,
+        'Accept': 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      }),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    };
+  } catch (e) {
+    // Nothing was sent, and the same request would fail the same way (such as a key with a
+    // character HTTP headers cannot carry): a final answer, not an unknown outcome.
+    return { error: new MackerelApiError(method, path, undefined, `the request could not be made: ${(e as Error).message}`), retry: 'never' };
   }
   let response: Response;
   let text: string;
   try {
-    response = await fetch(options.apiBase.replace(/\/+$/, '') + path, {
-      method,
-      headers: {
-        'X-Api-Key': options.apiKey,
-        'Accept': 'application/json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    response = await fetch(options.apiBase.replace(/\/+$/, '') + path, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     text = await response.text();
   } catch (e) {
     const sent = !neverSent(e);

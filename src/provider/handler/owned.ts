@@ -157,11 +157,13 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       return create(ctx, props);
     }
     const object = spec.fromProps(props);
-    if (!(await exists(ctx, object))) {
+    const listed = await find(ctx, object);
+    if (listed === undefined) {
       ctx.log.warn('the object was deleted outside the stack; re-creating it', { object: object.label });
       return createNew(ctx, object, props);
     }
-    const memoIgnored = changed.includes('memo');
+    // Measured against the memo Mackerel has, as on create: it may already be the new one (edited in the web UI).
+    const memoIgnored = changed.includes('memo') && (listed.memo ?? '') !== (typeof props.memo === 'string' ? props.memo : '');
     if (memoIgnored) ctx.log.warn('memo has no update API; the new memo is ignored (edit it in the Mackerel web UI)', { object: object.label });
     return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
   };

@@ -164,6 +164,35 @@ describe('createClient', () => {
       expect(logs.lines().filter((l) => l.includes('retrying')).length).toBeGreaterThan(0);
     });
 
+    test('a request that cannot be made (a key HTTP headers cannot carry) fails at once, as never sent, without the key', async () => {
+      server = await startScriptedServer([{ status: 200 }]);
+      const key = `${KEY}\u200b`; // a zero-width space pasted with the key
+      addSecret(key);
+      const client = createClient({ apiBase: server.url, apiKey: key, deadline: Date.now() + 10_000, log: createLogger() });
+
+      for (const method of ['GET', 'POST'] as const) {
+        const error = await rejectionOf<MackerelApiError>(client.request(method, '/api/v0/monitors', method === 'POST' ? {} : undefined));
+        expect(error.message).toMatch(new RegExp(`^${method} /api/v0/monitors: no response: the request could not be made: .*ByteString`));
+        expect(error.message).not.toContain(KEY);
+        expect(error.outcomeUnknown).toBeFalsy();
+      }
+      expect(requests()).toHaveLength(0);
+      expect(logs.lines().filter((l) => l.includes('retrying'))).toEqual([]);
+    });
+
+    test('a POST is not started without time for its answer; a GET still is', async () => {
+      const post = await clientFor([{ status: 200, body: '{}' }], 30);
+      const error = await rejectionOf<MackerelApiError>(post.request('POST', '/api/v0/monitors', {}));
+      expect(error.message).toMatch(/^POST \/api\/v0\/monitors: no response: no time left before the invocation times out/);
+      expect(error.outcomeUnknown).toBeFalsy();
+      expect(requests()).toHaveLength(0);
+      await server!.close();
+
+      const get = await clientFor([{ status: 200, body: '{}' }], 30);
+      await expect(get.request('GET', '/api/v0/org')).resolves.toEqual({});
+      expect(requests()).toHaveLength(1);
+    });
+
     test('does not call at all when no time is left', async () => {
       const client = await clientFor([{ status: 200 }], -1);
 

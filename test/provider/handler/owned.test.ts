@@ -120,6 +120,15 @@ describe('ownedResource (services and roles)', () => {
     expect(logs.lines().some((l) => l.includes('the object keeps its memo'))).toBe(true);
   });
 
+  test('an update of the memo reports it ignored only while Mackerel\'s memo differs from the new one', async () => {
+    const live = (memo: string) => fakeContext({ 'GET /api/v0/services': { services: [{ name: 'shop', memo }] } }, 'Shop').ctx;
+    await expect(service.update(live('old'), 'shop', { name: 'shop', memo: 'new' }, { name: 'shop', memo: 'old' }))
+      .resolves.toMatchObject({ data: { MemoIgnored: 'true' } });
+    // already edited to the new memo in the web UI
+    await expect(service.update(live('new'), 'shop', { name: 'shop', memo: 'new' }, { name: 'shop', memo: 'old' }))
+      .resolves.toMatchObject({ data: { MemoIgnored: 'false' } });
+  });
+
   test('delete checks the mark: another resource\'s service stays, with a log line saying why', async () => {
     const { ctx, calls } = fakeContext({ 'GET /api/v0/services': { services: [{ name: 'shop' }] }, 'GET /api/v0/services/shop/metadata/cdk-mackerel': { ...OURS, logicalResourceId: 'Other' } }, 'Shop');
 
