@@ -3,8 +3,9 @@
  * for the Mackerel resources of an app, each operation sent to the handler as a Provider event.
  */
 import { _App } from './assembly';
-import { _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
-import { _StateFile, _StateResource, _StateStore } from './state';
+import { _planDiff } from './diff';
+import { _AppPlan, _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
+import { _StateFile, _StateResource, _StateStore, _unappliedFields } from './state';
 
 /** A custom resource event as the Provider framework passes it to onEvent. @internal */
 export interface _ResourceEvent {
@@ -69,8 +70,12 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   const { state } = options.store;
   const app = _planApp(options.app, state, options.env, options.notice);
   // Checked whole before anything is sent: a missing export found halfway would fail after changing Mackerel.
-  if (options.destroy) app.checkDestroy();
-  else app.checkImports({ applying: true });
+  if (options.destroy) {
+    app.checkDestroy();
+  } else {
+    app.checkImports({ applying: true });
+    app.checkExportsInUse(() => _pendingReplacements(app.stacks, state));
+  }
   const plans = app.stacks;
   let total = countOperations(plans, state, options.destroy ?? false);
   const outcomes: _Outcome[] = [];
@@ -80,7 +85,7 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     if (o.action === 'replaced') total += 1;
     options.report(o, outcomes.length, total);
   };
-  const run = new Run(options, done, () => [outcomes.length + 1, total]);
+  const run = new Run(options, app, done, () => [outcomes.length + 1, total]);
   if (!options.destroy) {
     for (const plan of plans) await run.createOrUpdate(plan);
     await run.cleanUp(plans.map((p) => p.stackName));
@@ -88,6 +93,13 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   // Dependents first: an importing stack lets go of an export before its stack deletes the object.
   for (const plan of options.destroy ? [...plans].reverse() : app.dependentsFirst) await run.deleteRemoved(plan, options.destroy ?? false);
   return outcomes;
+}
+
+/** The resources the run creates or replaces, by stack name: what diff reports as create or replace. @internal */
+export function _pendingReplacements(plans: readonly _StackPlan[], state: _StateFile): Map<string, Set<string>> {
+  const pending = new Map<string, Set<string>>();
+  for (const plan of plans) _planDiff(plan, state, undefined, pending);
+  return pending;
 }
 
 function countOperations(plans: _StackPlan[], state: _StateFile, destroy: boolean): number {
@@ -103,6 +115,7 @@ function countOperations(plans: _StackPlan[], state: _StateFile, destroy: boolea
 class Run {
   constructor(
     private readonly options: _ApplyOptions,
+    private readonly app: _AppPlan,
     private readonly done: (o: _Outcome) => void,
     private readonly position: () => [index: number, total: number],
   ) {}
@@ -177,6 +190,17 @@ class Run {
       const action = !held ? 'created' : replacedId ? 'replaced' : unapplied ? 'unchanged' : 'updated';
       this.done({ ...base, action, physicalId: result.PhysicalResourceId, previousId: replacedId });
     }
+    // Objects removed from the template still hold their imports until deleted.
+    this.recordImports(plan, { ...this.state.stacks[plan.stackName]?.imports, ...this.app.templateImports(plan.stackName) });
+  }
+
+  /** Records what a stack imports, for the order of later deletes and the refusals of later runs. */
+  private recordImports(plan: _StackPlan, imports: { [exportName: string]: string }): void {
+    const stack = this.state.stacks[plan.stackName];
+    if (!stack || _sameJson(stack.imports ?? {}, imports)) return;
+    if (Object.keys(imports).length > 0) stack.imports = imports;
+    else delete stack.imports;
+    this.options.store.save();
   }
 
   /**
@@ -191,7 +215,7 @@ class Run {
     const kind = type.replace(/^Custom::Mackerel/, '').toLowerCase();
     this.options.notice(`${plan.stackName}/${id}: the memo of the template was not applied, as Mackerel has no API to update the memo of a ${kind}; `
       + `the ${kind} keeps the memo it has (diff shows whether it differs; edit it in the Mackerel web UI)`);
-    return [...new Set([...(held?.unapplied ?? []), 'memo'])].sort();
+    return [...new Set([...(held ? _unappliedFields(held) : []), 'memo'])].sort();
   }
 
   /** CloudFormation's cleanup phase: the old objects of replaced resources, after every create and update. */
@@ -226,6 +250,8 @@ class Run {
     if (Object.keys(stack.resources).length === 0) {
       delete this.state.stacks[plan.stackName];
       this.options.store.save();
+    } else if (!destroy) {
+      this.recordImports(plan, this.app.templateImports(plan.stackName));
     }
   }
 }

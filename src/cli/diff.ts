@@ -5,9 +5,10 @@
  */
 import { _Get } from './api';
 import { _App } from './assembly';
+import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
 import { _Environment, _StackPlan, _planApp, _sameJson } from './plan';
-import { _StateFile, _StateResource } from './state';
+import { _StateFile, _StateResource, _unappliedFields } from './state';
 import { _isObject } from '../_json';
 
 /** One field that differs; `old`/`new` undefined means absent. @internal */
@@ -55,9 +56,12 @@ export function _replacingFields(type: string, props: { readonly [key: string]: 
   }
 }
 
+/** Types whose physical ID is their name (owned.ts): re-created after a delete outside, they keep it. */
+const NAMED_TYPES = ['Custom::MackerelService', 'Custom::MackerelRole'];
+
 /** Fields an in-place update leaves as Mackerel has them (owned.ts: a memo has no update API). @internal */
 export function _unupdatableFields(type: string): string[] {
-  return type === 'Custom::MackerelService' || type === 'Custom::MackerelRole' ? ['memo'] : [];
+  return NAMED_TYPES.includes(type) ? ['memo'] : [];
 }
 
 /**
@@ -93,11 +97,17 @@ export function _planDiff(
       continue;
     }
     const object = live(id);
+    if (object === undefined && changes.length > 0 && !NAMED_TYPES.includes(type)) {
+      // An update of an object deleted outside re-creates it; one known by an ID gets a new ID, as a replacement does.
+      pending.add(id);
+      entries.push({ ...base, kind: 'replace', physicalId: before.physicalId, changes });
+      continue;
+    }
     // An object deleted outside is created anew, with every field.
     const kept = object === undefined ? [] : _unupdatableFields(type);
     const updates = changes.filter((c) => !kept.includes(c.field));
     if (updates.length > 0) entries.push({ ...base, kind: 'update', physicalId: before.physicalId, changes: updates });
-    const unsent = kept.filter((f) => changes.some((c) => c.field === f) || before.unapplied?.includes(f));
+    const unsent = kept.filter((f) => changes.some((c) => c.field === f) || _unappliedFields(before).includes(f));
     const stuck = object === undefined ? [] : keptChanges(before, props, unsent, object);
     if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: before.physicalId, changes: stuck });
   }
@@ -116,7 +126,7 @@ function keptChanges(
   before: _StateResource, props: { readonly [key: string]: unknown }, fields: string[], live: Exclude<_LiveObject, undefined>,
 ): _FieldChange[] {
   return fields.flatMap((f) => {
-    if (live === 'unreadable' && before.unapplied?.includes(f)) return [];
+    if (live === 'unreadable' && _unappliedFields(before).includes(f)) return [];
     const inMackerel = live === 'unreadable' ? before.properties[f] : normalize(f, live[f]);
     // Compared like drift, so that an absent memo equals the "" Mackerel reads back.
     if (_driftOf(before.type, { [f]: props[f] }, { [f]: inMackerel }).length === 0) return [];
@@ -223,7 +233,7 @@ export function _stackDrift(
     if (object === 'unreadable') continue;
     const base = entryBase(stackName, id, held);
     if (object === undefined) {entries.push({ ...base, kind: 'gone', changes: [] });} else {
-      const changes = _driftOf(held.type, held.properties, object, knownFields(held.type)).filter((c) => !held.unapplied?.includes(c.field));
+      const changes = _driftOf(held.type, held.properties, object, knownFields(held.type)).filter((c) => !_unappliedFields(held).includes(c.field));
       if (changes.length > 0) entries.push({ ...base, kind: 'drift', changes });
     }
   }
@@ -241,12 +251,24 @@ export async function _diff(
   const entries: _DiffEntry[] = [];
   const plans = _planApp(app, state, env, notice);
   plans.checkImports({ applying: false });
+  // What apply refuses, diff reports rather than showing changes that apply would never make.
+  applyWouldRefuse(() => plans.checkImports({ applying: true }));
   const pending = new Map<string, Set<string>>();
   for (const plan of plans.stacks) {
     const live = await readStack(plan.stackName, state, get);
     entries.push(..._stackDrift(plan.stackName, state, live, knownFields), ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending));
   }
+  applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   return entries;
+}
+
+function applyWouldRefuse(check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (!(e instanceof _CliError)) throw e;
+    throw new _CliError(`apply would refuse this run: ${e.message}`);
+  }
 }
 
 function nameOf(props: { readonly [key: string]: unknown }): string | undefined {

@@ -83,26 +83,34 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
     unknownPlaceholder: unknowns?.placeholder,
     importValue: importValue && ((name) => importValue(name, unknowns)),
   });
-  const live = Object.fromEntries(Object.entries(all).filter(([, r]) => _conditionHolds(r, ctx())));
-  const dependencies = _dependencies(live);
+  // Resolved on first use, so that a stack only read for its exports never evaluates its other conditions.
+  const live = once(() => inStack(stack.stackName, () => Object.fromEntries(Object.entries(all).filter(([, r]) => _conditionHolds(r, ctx())))));
+  const dependencies = once(() => _dependencies(live()));
+  const order = once(() => inStack(stack.stackName, () => _topologicalOrder(dependencies())));
   const outputs = stack.template.Outputs ?? {};
-  const imports = once(() => _importNames(
-    Object.values(live).filter((r) => _isMackerelType(r.Type)).map((r) => r.Properties ?? {}), (arg) => String(_resolve(arg, ctx())),
-  ));
+  const imports = once(() => inStack(stack.stackName, () => _importNames(
+    Object.values(live()).filter((r) => _isMackerelType(r.Type)).map((r) => r.Properties ?? {}), (arg) => String(_resolve(arg, ctx())),
+  )));
   // CloudFormation allows no Ref or Fn::GetAtt of a resource in an Export.Name: the stack's context resolves it.
-  const exports = once(() => new Map(Object.entries(outputs)
+  const exports = once(() => inStack(stack.stackName, () => new Map(Object.entries(outputs)
     .filter(([, o]) => o.Export !== undefined && _conditionHolds(o, ctx()))
-    .map(([key, o]) => [String(_resolve(o.Export?.Name, ctx())), key])));
+    .map(([key, o]) => [String(_resolve(o.Export?.Name, ctx())), key]))));
   return {
     stackName: stack.stackName,
     stackId,
-    order: _topologicalOrder(dependencies),
-    resources: live,
-    dependencies,
-    properties: (logicalId, unknowns) => {
-      const { ServiceToken: _token, ...rest } = live[logicalId].Properties ?? {};
-      return _stringifyScalars(_resolve(rest, ctx(unknowns))) as { [key: string]: unknown };
+    get order() {
+      return order();
     },
+    get resources() {
+      return live();
+    },
+    get dependencies() {
+      return dependencies();
+    },
+    properties: (logicalId, unknowns) => inStack(stack.stackName, () => {
+      const { ServiceToken: _token, ...rest } = live()[logicalId].Properties ?? {};
+      return _stringifyScalars(_resolve(rest, ctx(unknowns))) as { [key: string]: unknown };
+    }),
     imports,
     exports,
     output: (outputKey, unknowns) => {
@@ -114,6 +122,16 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
       return _resolve(outputs[outputKey]?.Value, { ...ctx(unknowns), unknownPlaceholder: unknown });
     },
   };
+}
+
+/** Runs a resolution of a stack, its errors prefixed with the stack's name (unless they already start with it). */
+function inStack<T>(stackName: string, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (e) {
+    if (!(e instanceof _CliError) || e.message.startsWith(`${stackName}: `)) throw e;
+    throw new _CliError(`${stackName}: ${e.message}`);
+  }
 }
 
 function once<T>(compute: () => T): () => T {
@@ -153,6 +171,14 @@ export interface _AppPlan {
   checkImports(options: { readonly applying: boolean }): void;
   /** Fails when a stack left out by --stack imports an export of a stack to destroy, as CloudFormation refuses that delete. */
   checkDestroy(): void;
+  /**
+   * Fails when a stack left out by --stack, and applied, imports an export of a stack of the run
+   * that the run removes or gives another value, as CloudFormation refuses to change an export in use.
+   * `pending` gives, by stack name, the resources the run creates or replaces (new physical IDs).
+   */
+  checkExportsInUse(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
+  /** Export name to exporting stack, for what the Mackerel resources of a stack's template import. */
+  templateImports(stackName: string): { [exportName: string]: string };
 }
 
 interface Exporter {
@@ -161,32 +187,54 @@ interface Exporter {
 }
 
 /**
- * Plans the stacks to act on. Every stack of the app is planned, so that an Fn::ImportValue
- * reads the exporting stack's output against the state, --stack or not.
+ * Plans the stacks to act on. A stack is planned when it is first needed: those of the run, those
+ * that export a name (an Fn::ImportValue reads the exporting stack's output against the state,
+ * --stack or not), and applied stacks left out that may import from the run. A stack never read
+ * is never resolved, so its parameters and conditions cannot fail a run that leaves it out.
  * @internal
  */
 export function _planApp(app: _App, state: _StateFile, env: _Environment, notice: (m: string) => void): _AppPlan {
+  const all = app.allStacks ?? app.stacks;
   const plans = new Map<string, _StackPlan>();
-  const exporters = once(() => exportIndex([...plans.values()]));
+  const planOf = (name: string): _StackPlan | undefined => {
+    const stack = all.find((s) => s.stackName === name);
+    if (!stack || plans.has(name)) return plans.get(name);
+    const importValue = (exportName: string, unknowns?: _Unknowns) => readExport(name, exportName, exporterOf(name, exportName), unknowns);
+    const plan = _planStack(stack, state, env, notice, importValue);
+    plans.set(name, plan);
+    return plan;
+  };
+  const allNames = all.map((s) => s.stackName);
+  const exporters = once(() => exportIndex(all.filter(hasExports).flatMap((s) => planOf(s.stackName) ?? [])));
   const exporterOf = (importer: string, exportName: string): Exporter => {
     const found = exporters().get(exportName);
-    if (!found) throw _missingExport(importer, exportName, [...plans.keys()]);
+    if (!found) throw _missingExport(importer, exportName, allNames);
     return found;
   };
-  for (const stack of app.allStacks ?? app.stacks) {
-    plans.set(stack.stackName, _planStack(stack, state, env, notice,
-      (exportName, unknowns) => readExport(stack.stackName, exportName, exporterOf(stack.stackName, exportName), unknowns)));
-  }
-  const acting = app.stacks.flatMap((s) => plans.get(s.stackName) ?? []);
-  const importedFrom = (plan: _StackPlan): _StackPlan[] => [...plan.imports()].flatMap((n) => exporters().get(n)?.plan ?? []);
-  const dependsOn = (name: string): string[] => {
-    const plan = plans.get(name);
-    const manifest = app.stacks.find((s) => s.stackName === name)?.dependencies ?? [];
-    // The export index resolves every stack's export names: only built when something imports.
-    return plan && plan.imports().size > 0 ? [...manifest, ...importedFrom(plan).map((p) => p.stackName)] : [...manifest];
+  const templateImports = (name: string): { [exportName: string]: string } => {
+    const found: { [exportName: string]: string } = {};
+    for (const exportName of planOf(name)?.imports() ?? []) {
+      const exporter = exporters().get(exportName);
+      if (exporter) found[exportName] = exporter.plan.stackName;
+    }
+    return found;
   };
-  const names = acting.map((p) => p.stackName);
-  const inOrder = (order: string[]) => order.flatMap((n) => plans.get(n) ?? []);
+  // What a stack imports: its template's, and what the state recorded when it was last applied
+  // (an import removed from the template still holds the export until the stack is applied).
+  const importsOf = (name: string): Map<string, string> => new Map([
+    ...Object.entries(state.stacks[name]?.imports ?? {}),
+    ...Object.entries(templateImports(name)),
+  ]);
+  const names = app.stacks.map((s) => s.stackName);
+  const acting = names.flatMap((n) => planOf(n) ?? []);
+  const dependsOn = (name: string): string[] => [...app.stacks.find((s) => s.stackName === name)?.dependencies ?? [], ...importsOf(name).values()];
+  const inOrder = (order: string[]) => order.flatMap((n) => planOf(n) ?? []);
+  // Applied stacks left out by --stack, with what they import from stacks of the run.
+  const leftOutImporters = (): { importer: string; exportName: string; exporter: string }[] => Object.keys(state.stacks)
+    .filter((importer) => !names.includes(importer))
+    .flatMap((importer) => [...importsOf(importer)]
+      .filter(([, exporter]) => names.includes(exporter))
+      .map(([exportName, exporter]) => ({ importer, exportName, exporter })));
   return {
     stacks: inOrder(_stackOrder(names, dependsOn)),
     dependentsFirst: inOrder(_stackOrder(names, dependsOn, { dependentsFirst: true })),
@@ -200,16 +248,40 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
       }
     },
     checkDestroy: () => {
-      for (const importer of plans.values()) {
-        if (names.includes(importer.stackName) || !state.stacks[importer.stackName]) continue;
-        const destroyed = importedFrom(importer).find((p) => names.includes(p.stackName));
-        if (destroyed) {
-          throw new _CliError(`cannot destroy stack ${destroyed.stackName}: stack ${importer.stackName} imports its exports and is applied; `
-            + `destroy ${importer.stackName} first, or leave out --stack (CloudFormation refuses to delete an export in use)`);
+      const [inUse] = leftOutImporters();
+      if (inUse) {
+        throw new _CliError(`cannot destroy stack ${inUse.exporter}: stack ${inUse.importer} imports its exports and is applied; `
+          + `destroy ${inUse.importer} first, or leave out --stack (CloudFormation refuses to delete an export in use)`);
+      }
+    },
+    checkExportsInUse: (pending) => {
+      for (const { importer, exportName, exporter } of leftOutImporters()) {
+        const change = exportChange(exporters().get(exportName), exporter, pending);
+        if (change) {
+          throw new _CliError(`stack ${exporter} ${change} export ${JSON.stringify(exportName)}, which stack ${importer} imports and is applied (left out by --stack); `
+            + `apply without --stack, or remove the import from ${importer} and apply it first (CloudFormation refuses to change an export in use)`);
         }
       }
     },
+    templateImports,
   };
+}
+
+function hasExports(stack: _Stack): boolean {
+  return Object.values(stack.template.Outputs ?? {}).some((o) => o.Export !== undefined);
+}
+
+/**
+ * How the run changes an export another stack imports: removed, or given another value (an
+ * object it names is created or replaced, or the output now reads something else); undefined
+ * when it stays as applied.
+ */
+function exportChange(found: Exporter | undefined, exporter: string, pending: () => ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
+  if (!found || found.plan.stackName !== exporter) return 'would remove';
+  const placeholder = (what: string) => `(known after apply: ${what})`;
+  const applied = found.plan.output(found.outputKey, { placeholder });
+  const next = found.plan.output(found.outputKey, { placeholder, pending: pending() });
+  return _sameJson(applied, next) ? undefined : 'would change the value of';
 }
 
 /** The value of an export, an error naming the import and the output otherwise. */

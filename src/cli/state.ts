@@ -23,12 +23,33 @@ export interface _StateResource {
   readonly unapplied?: string[];
 }
 
+/** One applied stack. @internal */
+export interface _StateStack {
+  stackId: string;
+  resources: { [logicalId: string]: _StateResource };
+  /**
+   * Export name to exporting stack, for each Fn::ImportValue of the stack when it was last applied:
+   * the exports it holds in use, even once its template no longer imports them. Absent in state
+   * files written before it was recorded, and when the stack imports nothing.
+   */
+  imports?: { [exportName: string]: string };
+}
+
+/**
+ * The fields of a resource an apply left as Mackerel had them. A state written before they were
+ * recorded says so only in the handler's Data: `MemoIgnored` of the last operation.
+ * @internal
+ */
+export function _unappliedFields(resource: _StateResource): readonly string[] {
+  return resource.unapplied ?? (resource.data.MemoIgnored === 'true' ? ['memo'] : []);
+}
+
 /** The whole file. @internal */
 export interface _StateFile {
   readonly version: 1;
   /** Where it was applied (never the key). */
   apiBase?: string;
-  readonly stacks: { [stackName: string]: { stackId: string; resources: { [logicalId: string]: _StateResource } } };
+  readonly stacks: { [stackName: string]: _StateStack };
   /** Old physical IDs of replaced resources still to delete (cleanup phase interrupted). */
   readonly pendingDeletes: { stackName: string; logicalId: string; type: string; physicalId: string }[];
 }
@@ -57,6 +78,9 @@ function stateProblem(state: _StateFile): string | undefined {
   for (const [stackName, stack] of Object.entries(state.stacks as unknown as { [name: string]: unknown })) {
     if (!_isObject(stack) || typeof stack.stackId !== 'string' || !_isObject(stack.resources)) {
       return `stacks.${stackName} needs a stackId string and a resources object`;
+    }
+    if (stack.imports !== undefined && !(_isObject(stack.imports) && Object.values(stack.imports).every((s) => typeof s === 'string'))) {
+      return `stacks.${stackName}.imports is not an object of export names to stack names`;
     }
     for (const [logicalId, resource] of Object.entries(stack.resources)) {
       const where = `stacks.${stackName}.resources.${logicalId}`;

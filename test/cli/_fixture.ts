@@ -77,7 +77,7 @@ export function synthShop(dir: string, v: ShopVersion): string {
  * (listed first in the manifest) either scopes a monitor to it, a cross-stack reference the CDK
  * turns into an export and an Fn::ImportValue, or only depends on ZBase and has a service of its own.
  */
-export function synthCrossStack(dir: string, link: 'reference' | 'dependency' = 'reference'): string {
+export function synthCrossStack(dir: string, link: 'reference' | 'dependency' = 'reference', serviceName = 'shop'): string {
   const outdir = join(dir, 'cdk.out');
   const app = new App({ outdir });
   const env = { account: '111111111111', region: 'us-east-1' };
@@ -86,7 +86,7 @@ export function synthCrossStack(dir: string, link: 'reference' | 'dependency' = 
   for (const stack of [monitors, base]) {
     new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
   }
-  const shop = new MackerelService(base, 'Service', { name: 'shop' });
+  const shop = new MackerelService(base, 'Service', { name: serviceName });
   const scoped = link === 'reference' ? shop : new MackerelService(monitors, 'Cart', { name: 'cart' });
   if (link === 'dependency') monitors.addDependency(base);
   new HostMetricMonitor(monitors, 'Cpu', {

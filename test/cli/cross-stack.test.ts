@@ -1,10 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { workDir } from './_fixture';
 import { _Get } from '../../src/cli/api';
 import { _Invoke, _Outcome, _ResourceEvent, _apply } from '../../src/cli/apply';
 import { _App, _Stack, _TemplateOutput, _TemplateResource } from '../../src/cli/assembly';
 import { _importNames, _stackOrder } from '../../src/cli/cross-stack';
 import { _DiffEntry, _diff } from '../../src/cli/diff';
-import { _StateFile, _StateStore, _memoryStore } from '../../src/cli/state';
+import { _StateFile, _StateStore, _fileStore, _memoryStore } from '../../src/cli/state';
 
 describe('stack order', () => {
   const deps: { [name: string]: string[] } = { AMonitors: ['ZBase'], Alerts: ['AMonitors', 'Unrelated'], ZBase: [], Other: [] };
@@ -164,6 +167,129 @@ describe('apply across stacks', () => {
     // a manifest dependency back on the importing stack closes a cycle
     const cyclic: _App = { stacks: [{ ...importing, template: { Resources } }, { ...named, template, dependencies: ['AMonitors'] }], baseDir: '.' };
     await expect(apply(cyclic, _memoryStore(), h.invoke)).rejects.toThrow(/stacks depend on each other in a cycle: AMonitors -> ZBase -> AMonitors/);
+  });
+});
+
+describe('an export a stack left out by --stack imports', () => {
+  /** The stacks of the app, and the run of one of them (as --stack loads it). */
+  const only = (stackName: string, ...stacks: _Stack[]): _App => ({ stacks: stacks.filter((s) => s.stackName === stackName), allStacks: stacks, baseDir: '.' });
+  const renamed = (from: _Stack, id: string, name: string): _Stack => ({
+    ...from, template: { ...from.template, Resources: { ...from.template.Resources, [id]: { Type: 'Custom::MackerelService', Properties: { name } } } },
+  });
+
+  test('applying only the exporting stack is refused when it would replace an object an applied stack imports', async () => {
+    // GIVEN both stacks applied, the monitor scoped to ZBase's service
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply({ stacks: [monitors({ Alive: 'Shop' }), base(['Shop'])], baseDir: '.' }, store, h.invoke);
+    h.events.length = 0;
+
+    // WHEN the service is renamed, which replaces it, and only ZBase is applied
+    const run = only('ZBase', monitors({ Alive: 'Shop' }), renamed(base(['Shop']), 'Shop', 'shop2'));
+
+    // THEN it is refused before anything is sent, naming the importing stack
+    await expect(apply(run, store, h.invoke)).rejects.toThrow(/^stack ZBase would change the value of export "ZBase:ExportsOutputRefShop", which stack AMonitors imports and is applied \(left out by --stack\); apply without --stack, or remove the import from AMonitors and apply it first/);
+    expect(h.events).toEqual([]);
+  });
+
+  test('applying only the exporting stack is refused when it removes an export the applied stack still holds, though its template dropped the import', async () => {
+    // GIVEN two services exported and imported, both stacks applied
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply({ stacks: [monitors({ Alive: 'Shop', CartAlive: 'Cart' }), base(['Shop', 'Cart'])], baseDir: '.' }, store, h.invoke);
+    expect(store.state.stacks.AMonitors.imports).toEqual({ 'ZBase:ExportsOutputRefShop': 'ZBase', 'ZBase:ExportsOutputRefCart': 'ZBase' });
+    h.events.length = 0;
+
+    // WHEN the cart goes from both templates, and only ZBase is applied
+    const run = only('ZBase', monitors({ Alive: 'Shop' }), base(['Shop']));
+
+    // THEN the state's record of AMonitors's imports refuses it
+    await expect(apply(run, store, h.invoke)).rejects.toThrow(/^stack ZBase would remove export "ZBase:ExportsOutputRefCart", which stack AMonitors imports and is applied/);
+    expect(h.events).toEqual([]);
+
+    // and once AMonitors lets go of the import, ZBase deletes the cart
+    expect(done(await apply(only('AMonitors', monitors({ Alive: 'Shop' }), base(['Shop'])), store, h.invoke))).toEqual(['unchanged AMonitors/Alive', 'deleted AMonitors/CartAlive']);
+    expect(store.state.stacks.AMonitors.imports).toEqual({ 'ZBase:ExportsOutputRefShop': 'ZBase' });
+    expect(done(await apply(run, store, h.invoke))).toEqual(['unchanged ZBase/Shop', 'deleted ZBase/Cart']);
+  });
+
+  test('an update that keeps the exported value is not refused', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply({ stacks: [monitors({ Alive: 'Shop' }), base(['Shop', 'Cart'])], baseDir: '.' }, store, h.invoke);
+    // WHEN only ZBase is applied, with a change to the cart, which nothing imports
+    const outcomes = await apply(only('ZBase', monitors({ Alive: 'Shop' }), renamed(base(['Shop', 'Cart']), 'Cart', 'cart2')), store, h.invoke);
+    // THEN it goes ahead (the fake handler updates in place)
+    expect(done(outcomes)).toEqual(['updated ZBase/Cart', 'unchanged ZBase/Shop']);
+  });
+});
+
+describe('stacks resolved only when read', () => {
+  // A stack with a parameter without Default in a Condition: the local resolver cannot evaluate it.
+  const other: _Stack = {
+    stackName: 'Other',
+    template: {
+      Parameters: { Stage: {} },
+      Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Stage' }, 'prod'] } },
+      Resources: {
+        Topic: { Type: 'AWS::SNS::Topic', Condition: 'IsProd' },
+        Own: { Type: 'Custom::MackerelService', Properties: { name: 'own' } },
+      },
+    },
+  };
+  const stacks = [other, monitors({ Alive: 'Shop' }), base(['Shop'])];
+
+  test('--stack of other stacks applies: the unresolvable stack is neither exporting nor imported from', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    expect(done(await apply({ stacks: [stacks[2]], allStacks: stacks, baseDir: '.' }, store, h.invoke))).toEqual(['created ZBase/Shop']);
+    expect(done(await apply({ stacks: [stacks[1]], allStacks: stacks, baseDir: '.' }, store, h.invoke))).toEqual(['created AMonitors/Alive']);
+  });
+
+  test('a stack of the run that cannot be resolved fails naming the stack', async () => {
+    const h = fakeHandler();
+    await expect(apply({ stacks, baseDir: '.' }, _memoryStore(), h.invoke)).rejects.toThrow(/^Other: parameter Stage has no Default; the local resolver cannot ask for it$/);
+    expect(h.events).toEqual([]);
+  });
+});
+
+describe('imports recorded in the state', () => {
+  test('objects removed from both templates are deleted importing stack first, by the imports the state recorded', async () => {
+    // GIVEN both stacks applied, the exporting stack listed first and no manifest dependency
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply({ stacks: [base(['Shop']), monitors({ Alive: 'Shop' })], baseDir: '.' }, store, h.invoke);
+    expect(store.state.stacks.AMonitors.imports).toEqual({ 'ZBase:ExportsOutputRefShop': 'ZBase' });
+
+    // WHEN the service and the monitor go from the templates, and with them the export and the import
+    const outcomes = await apply({ stacks: [base([]), monitors({})], baseDir: '.' }, store, h.invoke);
+
+    // THEN the monitor is deleted before the service it was scoped to
+    expect(done(outcomes)).toEqual(['deleted AMonitors/Alive', 'deleted ZBase/Shop']);
+  });
+
+  test('destroying only the exporting stack is refused while the applied importing stack holds the import its template dropped', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply({ stacks: [monitors({ Alive: 'Shop' }), base(['Shop'])], baseDir: '.' }, store, h.invoke);
+    h.events.length = 0;
+    const stacks = [monitors({}), base(['Shop'])];
+    await expect(apply({ stacks: [stacks[1]], allStacks: stacks, baseDir: '.' }, store, h.invoke, true))
+      .rejects.toThrow(/^cannot destroy stack ZBase: stack AMonitors imports its exports and is applied; destroy AMonitors first/);
+    expect(h.events).toEqual([]);
+  });
+
+  test('a state written before imports were recorded loads, and the templates order the deletes', async () => {
+    // GIVEN a state file without imports
+    const store = _memoryStore();
+    await apply({ stacks: [monitors({ Alive: 'Shop' }), base(['Shop'])], baseDir: '.' }, store, fakeHandler().invoke);
+    delete store.state.stacks.AMonitors.imports;
+    const file = join(workDir(), 's.json');
+    writeFileSync(file, JSON.stringify(store.state));
+
+    // WHEN destroyed, THEN the monitor goes first, as the template still imports
+    const outcomes = await apply({ stacks: [base(['Shop']), monitors({ Alive: 'Shop' })], baseDir: '.' }, _fileStore(file), fakeHandler().invoke, true);
+    expect(done(outcomes)).toEqual(['deleted AMonitors/Alive', 'deleted ZBase/Shop']);
   });
 });
 

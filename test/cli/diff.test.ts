@@ -107,6 +107,46 @@ describe('cascading replacements', () => {
     ]);
   });
 
+  test('an update of a monitor deleted outside re-creates it under a new ID: a replacement that what refers to it sees', () => {
+    // GIVEN a monitor applied, changed in the template, and deleted in Mackerel; a notification group refers to it
+    const monitor = (memo: string) => ({ type: 'connectivity', name: 'alive', memo });
+    const applied: _StateFile = {
+      version: 1,
+      pendingDeletes: [],
+      stacks: {
+        S: {
+          stackId: 'x',
+          resources: {
+            M: resource(MONITOR, 'm1', monitor('one')),
+            NG: resource('Custom::MackerelNotificationGroup', 'ng1', { name: 'ng', monitors: [{ id: 'm1' }] }),
+          },
+        },
+      },
+    };
+    const changed: _Template = {
+      Resources: {
+        M: { Type: MONITOR, Properties: monitor('two') },
+        NG: { Type: 'Custom::MackerelNotificationGroup', Properties: { name: 'ng', monitors: [{ id: { Ref: 'M' } }] } },
+      },
+    };
+    const live = (id: string) => (id === 'M' ? undefined : { name: 'ng', monitors: [{ id: 'm1' }] });
+
+    // WHEN the plan is diffed
+    const entries = _planDiff(_planStack({ stackName: 'S', template: changed }, applied, {}, () => undefined), applied, live);
+
+    // THEN the monitor is replaced, and the group's reference to it is known after apply
+    expect(entries).toEqual([
+      expect.objectContaining({ kind: 'replace', logicalId: 'M', physicalId: 'm1', changes: [{ field: 'memo', old: 'one', new: 'two' }] }),
+      expect.objectContaining({ kind: 'update', logicalId: 'NG', changes: [{ field: 'monitors', old: [{ id: 'm1' }], new: [{ id: '(known after apply: M)' }] }] }),
+    ]);
+
+    // and a service deleted outside keeps its name as its ID: an update
+    const svcState = { ...state, stacks: { S: { stackId: 'x', resources: { Svc: state.stacks.S.resources.Svc } } } };
+    const svc: _Template = { Resources: { Svc: { Type: 'Custom::MackerelService', Properties: { name: 'shop', memo: 'm' } } } };
+    expect(_planDiff(_planStack({ stackName: 'S', template: svc }, svcState, {}, () => undefined), svcState, () => undefined))
+      .toEqual([expect.objectContaining({ kind: 'update', logicalId: 'Svc' })]);
+  });
+
   test('a Ref to an object that keeps its ID still resolves to it', () => {
     const memoOnly: _Template = {
       Resources: {
@@ -141,6 +181,19 @@ describe('a memo the handler cannot update', () => {
     expect(plan('two', state, { memo: 'one' })).toEqual([expect.objectContaining({ kind: 'kept', changes: [{ field: 'memo', old: 'one', new: 'two' }] })]);
     expect(plan('two', state, { memo: 'two' })).toEqual([]);
     // Without a live object, what Mackerel holds is unknown: nothing is claimed.
+    expect(plan('two', state, 'unreadable')).toEqual([]);
+  });
+
+  test('a state written before unapplied fields were recorded: the handler\'s MemoIgnored marks the memo unapplied', () => {
+    // GIVEN the state of a memo-only update the handler ignored, as the CLI wrote it without `unapplied`
+    const state = stateWith('two');
+    const svc = state.stacks.S.resources.Svc;
+    state.stacks.S.resources.Svc = { ...svc, data: { ...svc.data, MemoIgnored: 'true' } };
+    const live = new Map([['Svc', { name: 'shop', memo: 'one' }]]);
+
+    // THEN the memo Mackerel kept is not drift, and is shown as kept against the live memo
+    expect(_stackDrift('S', state, live, () => ['name', 'memo'])).toEqual([]);
+    expect(plan('two', state, { memo: 'one' })).toEqual([expect.objectContaining({ kind: 'kept', changes: [{ field: 'memo', old: 'one', new: 'two' }] })]);
     expect(plan('two', state, 'unreadable')).toEqual([]);
   });
 

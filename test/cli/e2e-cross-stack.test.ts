@@ -44,5 +44,33 @@ describe('a monitor scoped to a service of another stack, against the emulator',
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/^cdk-mackerel: AMonitors: Fn::ImportValue "ZBase:ExportsOutputRefService\w+" \(output \w+ of stack ZBase\): ZBase\/Service\w* is not applied yet; apply stack ZBase first; nothing was changed$/);
     expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+
+    // and diff says the same, rather than showing creates apply would never make
+    const diff = await cli(['diff', synthCrossStack(dir), '--api-base', shared.emulator.url, '--stack', 'AMonitors']);
+    expect(diff.code).toBe(2);
+    expect(diff.out).toBe('');
+    expect(diff.err).toMatch(/^cdk-mackerel: apply would refuse this run: AMonitors: Fn::ImportValue "ZBase:ExportsOutputRefService\w+" \(output \w+ of stack ZBase\): ZBase\/Service\w* is not applied yet; apply stack ZBase first$/);
+  });
+
+  test('--stack of the exporting stack is refused when it would replace a service the applied importing stack is scoped to', async () => {
+    // GIVEN both stacks applied
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    await cli(['apply', synthCrossStack(dir), ...base]);
+    const before = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+
+    // WHEN the service is renamed (a replacement) and only ZBase is applied
+    const run = await cli(['apply', synthCrossStack(dir, 'reference', 'shop2'), ...base, '--stack', 'ZBase']);
+
+    // THEN nothing is sent and the error names the importing stack and the way out
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: stack ZBase would change the value of export "ZBase:ExportsOutputRefService\w+", which stack AMonitors imports and is applied \(left out by --stack\); apply without --stack, or remove the import from AMonitors and apply it first \(CloudFormation refuses to change an export in use\); nothing was changed$/);
+    expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
+    expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['shop']);
+
+    // and diff reports the same refusal
+    const diff = await cli(['diff', synthCrossStack(dir, 'reference', 'shop2'), ...base, '--stack', 'ZBase']);
+    expect(diff.code).toBe(2);
+    expect(diff.err).toMatch(/^cdk-mackerel: apply would refuse this run: stack ZBase would change the value of export "ZBase:ExportsOutputRefService\w+", which stack AMonitors imports/);
   });
 });

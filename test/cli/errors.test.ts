@@ -92,6 +92,8 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: stacks\.Shop\.resources\.X is not an object/);
     writeFileSync(state, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [{ stackName: 'Shop' }] }));
     expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list/);
+    writeFileSync(state, JSON.stringify({ version: 1, stacks: { Shop: { stackId: 'x', resources: {}, imports: { 'Base:Shop': 1 } } } }));
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: stacks\.Shop\.imports is not an object of export names to stack names/);
     expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
   });
 
