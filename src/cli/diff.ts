@@ -7,7 +7,8 @@ import { _Get } from './api';
 import { _App } from './assembly';
 import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
-import { _Environment, _StackPlan, _planApp, _sameJson } from './plan';
+import { _isNamedType } from './named';
+import { _Environment, _StackPlan, _Unknowns, _planApp, _sameJson } from './plan';
 import { _StateFile, _StateResource, _unappliedFields } from './state';
 import { _isObject } from '../_json';
 
@@ -20,10 +21,15 @@ export interface _FieldChange {
 
 /** One object that differs. @internal */
 export interface _DiffEntry {
-  /** `kept`: the template differs from Mackerel in fields the handler cannot update (Mackerel -> template). */
-  readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone' | 'kept';
+  /**
+   * `kept`: the template differs from Mackerel in fields the handler cannot update (Mackerel -> template).
+   * `move`: a service or role whose construct has a new logical ID takes over the object of the old one.
+   */
+  readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone' | 'kept' | 'move';
   readonly stackName: string;
   readonly logicalId: string;
+  /** For a `move`: the logical ID the object leaves. */
+  readonly from?: string;
   readonly type: string;
   readonly physicalId?: string;
   readonly name?: string;
@@ -56,12 +62,9 @@ export function _replacingFields(type: string, props: { readonly [key: string]: 
   }
 }
 
-/** Types whose physical ID is their name (owned.ts): re-created after a delete outside, they keep it. */
-const NAMED_TYPES = ['Custom::MackerelService', 'Custom::MackerelRole'];
-
 /** Fields an in-place update leaves as Mackerel has them (owned.ts: a memo has no update API). @internal */
 export function _unupdatableFields(type: string): string[] {
-  return NAMED_TYPES.includes(type) ? ['memo'] : [];
+  return _isNamedType(type) ? ['memo'] : [];
 }
 
 /**
@@ -75,18 +78,23 @@ export function _planDiff(
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const entries: _DiffEntry[] = [];
   // Dependencies come first, so a resource sees whether what it refers to gets a new ID: a
-  // replaced service makes its role's `service` unknown, which replaces the role in turn. Stacks
-  // share `pendingByStack`, so that an import of a replaced object is unknown too.
+  // replaced monitor makes what refers to it unknown; a renamed service gives its role another
+  // `service` (a name is known before the apply), which replaces the role in turn. Stacks share
+  // `pendingByStack`, so that an import of a replaced object is unknown too.
   const pending = new Set<string>();
   pendingByStack.set(plan.stackName, pending);
+  const unknowns = { placeholder: _KNOWN_AFTER_APPLY, pending: pendingByStack };
+  const movedFrom = new Set<string>();
   for (const id of plan.order) {
     const type = plan.resources[id].Type;
-    const props = plan.properties(id, { placeholder: _KNOWN_AFTER_APPLY, pending: pendingByStack });
+    const props = plan.properties(id, unknowns);
     const base = { stackName: plan.stackName, logicalId: id, type, name: nameOf(props) };
     const before = held[id];
     if (!before || before.type !== type) {
       pending.add(id);
-      entries.push({ ...base, kind: 'create', changes: _fieldChanges({}, props) });
+      const from = movedObject(plan, held, movedFrom, id, live, unknowns);
+      if (from !== undefined) movedFrom.add(from);
+      entries.push(...(from === undefined ? [{ ...base, kind: 'create' as const, changes: _fieldChanges({}, props) }] : moveEntries(base, from, held[from], props, live(from))));
       continue;
     }
     const changes = _fieldChanges(before.properties, props);
@@ -97,7 +105,7 @@ export function _planDiff(
       continue;
     }
     const object = live(id);
-    if (object === undefined && changes.length > 0 && !NAMED_TYPES.includes(type)) {
+    if (object === undefined && changes.length > 0 && !_isNamedType(type)) {
       // An update of an object deleted outside re-creates it; one known by an ID gets a new ID, as a replacement does.
       pending.add(id);
       entries.push({ ...base, kind: 'replace', physicalId: before.physicalId, changes });
@@ -107,14 +115,47 @@ export function _planDiff(
     const kept = object === undefined ? [] : _unupdatableFields(type);
     const updates = changes.filter((c) => !kept.includes(c.field));
     if (updates.length > 0) entries.push({ ...base, kind: 'update', physicalId: before.physicalId, changes: updates });
-    const unsent = kept.filter((f) => changes.some((c) => c.field === f) || _unappliedFields(before).includes(f));
-    const stuck = object === undefined ? [] : keptChanges(before, props, unsent, object);
+    const stuck = object === undefined ? [] : keptChanges(before, props, unsentFields(before, props), object);
     if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: before.physicalId, changes: stuck });
   }
   for (const [id, before] of Object.entries(held)) {
-    if (!plan.resources[id]) entries.push({ ...entryBase(plan.stackName, id, before), kind: 'delete', changes: [] });
+    if (!plan.resources[id] && !movedFrom.has(id)) entries.push({ ...entryBase(plan.stackName, id, before), kind: 'delete', changes: [] });
   }
   return entries;
+}
+
+/**
+ * The removed resource of the stack whose object a created service or role takes over: the same
+ * type and physical ID (the name), and an object still in Mackerel (a deleted one is created anew).
+ */
+function movedObject(
+  plan: _StackPlan, held: { readonly [id: string]: _StateResource }, taken: ReadonlySet<string>, id: string,
+  live: (logicalId: string) => _LiveObject, unknowns: _Unknowns,
+): string | undefined {
+  const type = plan.resources[id].Type;
+  const physicalId = _isNamedType(type) ? plan.produced(id, unknowns)?.physicalId : undefined;
+  if (physicalId === undefined) return undefined;
+  return Object.keys(held).find((old) => !plan.resources[old] && !taken.has(old)
+    && held[old].type === type && held[old].physicalId === physicalId && live(old) !== undefined);
+}
+
+/**
+ * A move: the handler takes the object over as it is (owned.ts), and the old resource's delete
+ * leaves it. A memo that differs is kept, as on any create of an object that exists.
+ */
+function moveEntries(
+  base: Omit<_DiffEntry, 'kind' | 'changes'>, from: string, old: _StateResource, props: { readonly [key: string]: unknown }, object: _LiveObject,
+): _DiffEntry[] {
+  const entries: _DiffEntry[] = [{ ...base, kind: 'move', from, physicalId: old.physicalId, changes: [] }];
+  const stuck = object === undefined ? [] : keptChanges(old, props, _unupdatableFields(old.type), object);
+  if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: old.physicalId, changes: stuck });
+  return entries;
+}
+
+/** Fields the handler leaves as Mackerel has them that the template changes, or that an earlier apply left unapplied. */
+function unsentFields(before: _StateResource, props: { readonly [key: string]: unknown }): string[] {
+  return _unupdatableFields(before.type)
+    .filter((f) => !_sameJson(before.properties[f], props[f]) || _unappliedFields(before).includes(f));
 }
 
 /**

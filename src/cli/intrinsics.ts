@@ -10,6 +10,11 @@ import { _CliError } from './errors';
 export interface _Produced {
   readonly physicalId: string;
   readonly data: { readonly [attribute: string]: string };
+  /**
+   * Derived from the properties before an apply (diff, for a service or role): an attribute
+   * missing from `data` is unknown rather than absent.
+   */
+  readonly derived?: boolean;
 }
 
 /** Everything resolution needs. @internal */
@@ -148,6 +153,7 @@ function mackerelOrPlaceholder(logicalId: string, resource: _TemplateResource, a
   }
   if (!attribute) return produced.physicalId;
   const value = produced.data[attribute];
+  if (value === undefined && produced.derived && ctx.unknownPlaceholder) return ctx.unknownPlaceholder(what);
   if (value === undefined) throw new _CliError(`Fn::GetAtt ${what}: the handler returned no attribute ${attribute}; it returned ${Object.keys(produced.data).join(', ') || 'none'}`);
   return value;
 }

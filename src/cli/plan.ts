@@ -5,7 +5,8 @@
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
-import { _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
+import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
+import { _namedProduced } from './named';
 import { _dependencies, _topologicalOrder } from './order';
 import { _StateFile } from './state';
 
@@ -24,7 +25,8 @@ export interface _Unknowns {
   readonly placeholder: (what: string) => string;
   /**
    * Resources the apply will create or replace, by stack name: the physical ID and Data the state
-   * holds for them are about to change, so a Ref, Fn::GetAtt or Fn::ImportValue of them is unknown too.
+   * holds for them are about to change, so a Ref, Fn::GetAtt or Fn::ImportValue of them is unknown
+   * too, except for a service or role, whose physical ID follows from its properties (`named.ts`).
    */
   readonly pending?: ReadonlyMap<string, ReadonlySet<string>>;
 }
@@ -42,6 +44,11 @@ export interface _StackPlan {
   readonly dependencies: Map<string, Set<string>>;
   /** The properties as CloudFormation would send them (strings), without ServiceToken. */
   properties(logicalId: string, unknowns?: _Unknowns): { [key: string]: unknown };
+  /**
+   * What a Ref or Fn::GetAtt of a resource reads: the state's physical ID and Data; with `unknowns`,
+   * for a resource not applied yet or pending, what its properties make it (a service or role), else undefined.
+   */
+  produced(logicalId: string, unknowns?: _Unknowns): _Produced | undefined;
   /** The export names the Mackerel resources read with Fn::ImportValue. */
   imports(): ReadonlySet<string>;
   /** Export name to output key, for the outputs that exist (their Condition holds). */
@@ -74,15 +81,31 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
     resources: all,
     conditions: stack.template.Conditions,
     parameters: stack.template.Parameters,
-    produced: (id) => {
-      if (unknowns?.pending?.get(stack.stackName)?.has(id)) return undefined;
-      const r = state.stacks[stack.stackName]?.resources[id];
-      return r ? { physicalId: r.physicalId, data: r.data } : undefined;
-    },
+    produced: (id) => produced(id, unknowns),
     notice,
     unknownPlaceholder: unknowns?.placeholder,
     importValue: importValue && ((name) => importValue(name, unknowns)),
   });
+  const produced = (id: string, unknowns?: _Unknowns): _Produced | undefined => {
+    const r = state.stacks[stack.stackName]?.resources[id];
+    const changing = !r || unknowns?.pending?.get(stack.stackName)?.has(id) === true;
+    if (!changing) return { physicalId: r.physicalId, data: r.data };
+    return unknowns ? derive(id, unknowns) : undefined;
+  };
+  // Only the identity properties are resolved: a placeholder elsewhere (a memo) leaves the ID known.
+  const derive = (id: string, unknowns: _Unknowns): _Produced | undefined => {
+    const resource = all[id];
+    let unknown = false;
+    const watched: _Unknowns = {
+      ...unknowns,
+      placeholder: (what) => {
+        unknown = true;
+        return unknowns.placeholder(what);
+      },
+    };
+    const found = _namedProduced(resource.Type, (field) => _stringifyScalars(_resolve(resource.Properties?.[field], ctx(watched))));
+    return unknown ? undefined : found;
+  };
   // Resolved on first use, so that a stack only read for its exports never evaluates its other conditions.
   const live = once(() => inStack(stack.stackName, () => Object.fromEntries(Object.entries(all).filter(([, r]) => _conditionHolds(r, ctx())))));
   const dependencies = once(() => _dependencies(live()));
@@ -111,6 +134,7 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
       const { ServiceToken: _token, ...rest } = live()[logicalId].Properties ?? {};
       return _stringifyScalars(_resolve(rest, ctx(unknowns))) as { [key: string]: unknown };
     }),
+    produced: (logicalId, unknowns) => inStack(stack.stackName, () => produced(logicalId, unknowns)),
     imports,
     exports,
     output: (outputKey, unknowns) => {

@@ -52,6 +52,7 @@ const MARK: { readonly [kind in _DiffEntry['kind']]: string } = {
   drift: '~ drift  ',
   gone: '? gone   ',
   kept: '= kept   ',
+  move: '> move   ',
 };
 
 const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
@@ -62,6 +63,7 @@ const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
   drift: ' changed in Mackerel outside the template (last applied -> live):',
   gone: ' deleted in Mackerel outside the template (like CloudFormation, apply only re-creates it when its properties change)',
   kept: ' differs from the template in fields with no update API; apply leaves them, edit them in the Mackerel web UI (Mackerel -> template):',
+  move: ' (a new logical ID takes the object over; it stays in Mackerel)',
 };
 
 function show(value: unknown): string {
@@ -80,12 +82,13 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
   for (const e of entries) {
     const id = e.physicalId ? ` ${e.physicalId}` : '';
     const name = e.name !== undefined ? ` "${e.name}"` : '';
-    lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(22)} ${e.stackName}/${e.logicalId}${id}${name}${HINT[e.kind]}`);
+    const from = e.from !== undefined ? `${e.stackName}/${e.from} -> ` : '';
+    lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(22)} ${from}${e.stackName}/${e.logicalId}${id}${name}${HINT[e.kind]}`);
     for (const c of e.changes) lines.push(formatChange(c, e.kind));
   }
   const counts = new Map<string, number>();
   for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-  const words: { readonly [kind: string]: string } = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete', drift: 'drifted', gone: 'deleted outside', kept: 'that apply cannot change' };
+  const words: { readonly [kind: string]: string } = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete', drift: 'drifted', gone: 'deleted outside', kept: 'that apply cannot change', move: 'to move' };
   lines.push(`${[...counts].map(([k, n]) => `${n} ${words[k]}`).join(', ')}.`);
   return lines;
 }

@@ -299,13 +299,25 @@ describe('diff across stacks', () => {
   const get: _Get = async (path) => (path === '/api/v0/services' ? { services: [] } : undefined);
   const diff = (a: _App, state: _StateFile) => _diff(a, state, get, {}, () => undefined, () => []);
 
-  test('before the first apply, an import of an object not created yet is known after apply', async () => {
+  test('before the first apply, an import of a service not created yet reads its name, which is its ID', async () => {
     const entries = await diff(app, _memoryStore().state);
     expect(entries.map((e) => `${e.kind} ${e.stackName}/${e.logicalId}`)).toEqual(['create ZBase/Shop', 'create AMonitors/Alive']);
+    expect(entries[1].changes).toContainEqual({ field: 'scopes', old: undefined, new: ['shop'] });
+  });
+
+  test('before the first apply, an import of an object Mackerel gives an ID is known after apply', async () => {
+    // GIVEN ZBase exports a channel, whose ID only Mackerel knows
+    const channel = base(['Shop']);
+    const template = { ...channel.template, Resources: { Shop: { Type: 'Custom::MackerelChannel', Properties: { type: 'email', name: 'ops' } } } };
+
+    // WHEN diffed before the first apply
+    const entries = await diff({ ...app, stacks: [app.stacks[0], { ...channel, template }] }, _memoryStore().state);
+
+    // THEN the import is known after apply
     expect(entries[1].changes).toContainEqual({ field: 'scopes', old: undefined, new: ['(known after apply: ZBase/Shop)'] });
   });
 
-  test('after an apply, the import reads the state; a replaced exported object makes it unknown again', async () => {
+  test('after an apply, the import reads the state; a renamed exported service gives it the new name', async () => {
     // GIVEN both stacks applied
     const store = _memoryStore();
     await apply(app, store, fakeHandler().invoke);
@@ -318,9 +330,9 @@ describe('diff across stacks', () => {
     const template = { ...renamed.template, Resources: { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop2' } } } };
     const entries = await diff({ ...app, stacks: [app.stacks[0], { ...renamed, template }] }, store.state);
 
-    // THEN the importing monitor's scope is unknown, not the old service's ID
+    // THEN the importing monitor's scope is the new name (the service's ID), not the old service's ID
     expect(plan(entries)).toEqual(['replace ZBase/Shop', 'update AMonitors/Alive']);
-    expect(entries.find((e) => e.kind === 'update')?.changes).toEqual([{ field: 'scopes', old: ['id-1'], new: ['(known after apply: ZBase/Shop)'] }]);
+    expect(entries.find((e) => e.kind === 'update')?.changes).toEqual([{ field: 'scopes', old: ['id-1'], new: ['shop2'] }]);
   });
 
   test('an import no stack exports is an error', async () => {

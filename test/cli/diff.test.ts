@@ -83,7 +83,7 @@ describe('cascading replacements', () => {
     },
   };
 
-  test('a Ref to a replaced object is known only after apply, and replaces or updates what holds it', () => {
+  test('a Ref to a renamed service or role is its new name, and replaces or updates what holds it', () => {
     // GIVEN a renamed service, and a role and monitors that refer to it
     const renamed: _Template = {
       Resources: {
@@ -97,14 +97,60 @@ describe('cascading replacements', () => {
     // WHEN the plan is diffed
     const entries = _planDiff(_planStack({ stackName: 'S', template: renamed }, state, {}, () => undefined), state);
 
-    // THEN the role, whose service (a replacing field) becomes unknown, is replaced too, and so is
-    // the service monitor; the host monitor's scope is updated in place
+    // THEN the role, whose service (a replacing field) becomes the new name, is replaced too, and so
+    // is the service monitor; the host monitor's scope is updated in place to the role's new full name
     expect(entries).toEqual([
       expect.objectContaining({ kind: 'replace', logicalId: 'Svc', changes: [{ field: 'name', old: 'shop', new: 'shop2' }] }),
-      expect.objectContaining({ kind: 'replace', logicalId: 'Web', changes: [{ field: 'service', old: 'shop', new: '(known after apply: Svc)' }] }),
-      expect.objectContaining({ kind: 'update', logicalId: 'Cpu', changes: [{ field: 'scopes', old: ['shop:web'], new: ['(known after apply: Web)'] }] }),
-      expect.objectContaining({ kind: 'replace', logicalId: 'Svc5xx', changes: [{ field: 'service', old: 'shop', new: '(known after apply: Svc)' }] }),
+      expect.objectContaining({ kind: 'replace', logicalId: 'Web', changes: [{ field: 'service', old: 'shop', new: 'shop2' }] }),
+      expect.objectContaining({ kind: 'update', logicalId: 'Cpu', changes: [{ field: 'scopes', old: ['shop:web'], new: ['shop2:web'] }] }),
+      expect.objectContaining({ kind: 'replace', logicalId: 'Svc5xx', changes: [{ field: 'service', old: 'shop', new: 'shop2' }] }),
     ]);
+  });
+
+  test('of a service or role to be created, Fn::GetAtt knows the Data made of its name, not MemoIgnored', () => {
+    // GIVEN a new role read through Fn::GetAtt, and a monitor whose memo reads the handler's MemoIgnored
+    const template: _Template = {
+      Resources: {
+        Svc: { Type: 'Custom::MackerelService', Properties: { name: 'cart' } },
+        Web: { Type: 'Custom::MackerelRole', Properties: { service: { 'Fn::GetAtt': ['Svc', 'Name'] }, name: 'web' } },
+        M: {
+          Type: MONITOR,
+          Properties: {
+            type: 'connectivity',
+            scopes: [{ 'Fn::GetAtt': ['Web', 'FullName'] }],
+            memo: { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['Web', 'ServiceName'] }, { 'Fn::GetAtt': ['Web', 'RoleName'] }, { 'Fn::GetAtt': ['Web', 'MemoIgnored'] }]] },
+          },
+        },
+      },
+    };
+
+    // WHEN the plan is diffed against an empty state
+    const empty: _StateFile = { version: 1, pendingDeletes: [], stacks: {} };
+    const entries = _planDiff(_planStack({ stackName: 'S', template }, empty, {}, () => undefined), empty);
+
+    // THEN the names are known, and MemoIgnored (what Mackerel holds decides it) is known after apply
+    expect(entries.map((e) => e.kind)).toEqual(['create', 'create', 'create']);
+    expect(entries[1].changes).toContainEqual({ field: 'service', old: undefined, new: 'cart' });
+    expect(entries[2].changes).toEqual(expect.arrayContaining([
+      { field: 'scopes', old: undefined, new: ['cart:web'] },
+      { field: 'memo', old: undefined, new: 'cart/web/(known after apply: Web.MemoIgnored)' },
+    ]));
+  });
+
+  test('a role whose service is known only after apply is known only after apply too', () => {
+    // GIVEN a role named after a channel's ID (anything Mackerel gives an ID), and a monitor scoped to it
+    const template: _Template = {
+      Resources: {
+        Ch: { Type: 'Custom::MackerelChannel', Properties: { type: 'email', name: 'ops' } },
+        Web: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Ch' }, name: 'web' } },
+        M: { Type: MONITOR, Properties: { type: 'connectivity', scopes: [{ Ref: 'Web' }] } },
+      },
+    };
+    const empty: _StateFile = { version: 1, pendingDeletes: [], stacks: {} };
+
+    // WHEN the plan is diffed, THEN the scope is known after apply
+    const entries = _planDiff(_planStack({ stackName: 'S', template }, empty, {}, () => undefined), empty);
+    expect(entries[2].changes).toContainEqual({ field: 'scopes', old: undefined, new: ['(known after apply: Web)'] });
   });
 
   test('an update of a monitor deleted outside re-creates it under a new ID: a replacement that what refers to it sees', () => {
@@ -206,6 +252,66 @@ describe('a memo the handler cannot update', () => {
     expect(_stackDrift('S', stateWith('two', ['memo']), live, () => ['name', 'memo'])).toEqual([]);
     expect(_stackDrift('S', stateWith('two'), live, () => ['name', 'memo'])).toEqual([
       expect.objectContaining({ kind: 'drift', logicalId: 'Svc', changes: [{ field: 'memo', old: 'two', new: 'one' }] }),
+    ]);
+  });
+});
+
+describe('a service or role moved to a new logical ID', () => {
+  const SERVICE = 'Custom::MackerelService';
+  const ROLE = 'Custom::MackerelRole';
+  const resource = (type: string, physicalId: string, properties: { [key: string]: unknown }) => ({ type, physicalId, properties, data: {} });
+  const state: _StateFile = {
+    version: 1,
+    pendingDeletes: [],
+    stacks: {
+      S: {
+        stackId: 'x',
+        resources: {
+          Old: resource(SERVICE, 'shop', { name: 'shop', memo: 'one' }),
+          OldWeb: resource(ROLE, 'shop:web', { service: 'shop', name: 'web' }),
+          Cpu: resource(MONITOR, 'm1', { type: 'host', name: 'cpu', metric: 'cpu%', scopes: ['shop:web'] }),
+        },
+      },
+    },
+  };
+  // The same service and role under new logical IDs, the service with another memo.
+  const moved: _Template = {
+    Resources: {
+      New: { Type: SERVICE, Properties: { name: 'shop', memo: 'two' } },
+      NewWeb: { Type: ROLE, Properties: { service: { Ref: 'New' }, name: 'web' } },
+      Cpu: { Type: MONITOR, Properties: { type: 'host', name: 'cpu', metric: 'cpu%', scopes: [{ Ref: 'NewWeb' }] } },
+    },
+  };
+  const plan = (live?: (id: string) => { [key: string]: unknown } | undefined) =>
+    _planDiff(_planStack({ stackName: 'S', template: moved }, state, {}, () => undefined), state, live);
+
+  test('is a move that keeps the object and its memo, not a create and a delete, and what refers to it is unchanged', () => {
+    // WHEN the plan is diffed, Mackerel holding the service with its memo "one"
+    const entries = plan((id) => (id === 'Old' ? { name: 'shop', memo: 'one' } : { name: 'web' }));
+
+    // THEN the service and the role move, the memo Mackerel has is kept, the monitor's scope is the same
+    expect(entries).toEqual([
+      expect.objectContaining({ kind: 'move', from: 'Old', logicalId: 'New', physicalId: 'shop', changes: [] }),
+      expect.objectContaining({ kind: 'kept', logicalId: 'New', physicalId: 'shop', changes: [{ field: 'memo', old: 'one', new: 'two' }] }),
+      expect.objectContaining({ kind: 'move', from: 'OldWeb', logicalId: 'NewWeb', physicalId: 'shop:web', changes: [] }),
+    ]);
+  });
+
+  test('without a live object, the memo of the state stands for Mackerel\'s', () => {
+    expect(plan().map((e) => `${e.kind} ${e.logicalId}`)).toEqual(['move New', 'kept New', 'move NewWeb']);
+  });
+
+  test('an object deleted in Mackerel outside the template is created anew: a create and a delete', () => {
+    const entries = plan(() => undefined);
+    expect(entries.map((e) => `${e.kind} ${e.logicalId}`)).toEqual(['create New', 'create NewWeb', 'delete Old', 'delete OldWeb']);
+  });
+
+  test('is printed with both logical IDs and counted as a move', () => {
+    const lines = _formatDiff(plan().filter((e) => e.kind === 'move'));
+    expect(lines).toEqual([
+      '> move    Service                S/Old -> S/New shop "shop" (a new logical ID takes the object over; it stays in Mackerel)',
+      '> move    Role                   S/OldWeb -> S/NewWeb shop:web "web" (a new logical ID takes the object over; it stays in Mackerel)',
+      '2 to move.',
     ]);
   });
 });

@@ -165,7 +165,14 @@ describe('a memo the handler cannot update', () => {
 
     // WHEN the service construct moves (a new logical ID) and its memo becomes "two"
     const assembly = synthShop(dir, { ...v, serviceMemo: 'two', serviceId: 'Shop' });
-    let run = await cli(['apply', assembly, ...base]);
+
+    // THEN diff shows the service and its role moving, the memo kept, and nothing else, as apply will do
+    let run = await cli(['diff', assembly, ...base]);
+    expect(run.out).toMatch(/^> move\s+Service\s+Shop\/Service\w+ -> Shop\/Shop\w+ shop "shop"[^\n]*\n= kept\s+Service\s+Shop\/Shop\w+ shop "shop"[^\n]*\n\s+memo: "one" -> "two"\n/);
+    expect(run.out).toMatch(/\n> move\s+Role\s+Shop\/Serviceweb\w+ -> Shop\/Shopweb\w+ shop:web "web"[^\n]*\n2 to move, 1 that apply cannot change\.$/);
+    expect(run.code).toBe(1);
+
+    run = await cli(['apply', assembly, ...base]);
 
     // THEN the new resource takes the service over, which keeps "one", and apply says so
     expect(run.code).toBe(0);
