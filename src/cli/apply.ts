@@ -24,7 +24,7 @@ export type _Invoke = (event: _ResourceEvent) => Promise<{ PhysicalResourceId: s
 
 /** What was done to one object. @internal */
 export interface _Outcome {
-  readonly action: 'created' | 'updated' | 'replaced' | 'deleted' | 'unchanged';
+  readonly action: 'created' | 'updated' | 'replaced' | 'deleted' | 'released' | 'unchanged';
   readonly stackName: string;
   readonly logicalId: string;
   readonly type: string;
@@ -32,6 +32,8 @@ export interface _Outcome {
   readonly name?: string;
   /** The old physical ID of a replaced object, or the one a cleanup deleted. */
   readonly previousId?: string;
+  /** For `released`: the logical ID that took the object over (a moved construct). */
+  readonly handedOverTo?: string;
 }
 
 /** An operation still running, for a progress line. @internal */
@@ -240,12 +242,17 @@ class Run {
     const gone = Object.keys(stack.resources).filter((id) => destroy || !plan.resources[id]);
     for (const id of _reverseStateOrder(stack.resources, gone)) {
       const held = stack.resources[id];
+      // A service or role whose construct moved: the new resource took the object over, and this
+      // delete only lets go of it (the handler leaves it in Mackerel).
+      const handedOverTo = Object.keys(stack.resources).find((other) => !gone.includes(other)
+        && stack.resources[other].type === held.type && stack.resources[other].physicalId === held.physicalId);
       await this.invoke(plan.stackName, this.event(stack, held.type, id, {
         RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },
       }));
       delete stack.resources[id];
       this.options.store.save();
-      this.done({ action: 'deleted', stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: nameOf(held.properties) });
+      const action = handedOverTo ? 'released' : 'deleted';
+      this.done({ action, stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: nameOf(held.properties), handedOverTo });
     }
     if (Object.keys(stack.resources).length === 0) {
       delete this.state.stacks[plan.stackName];

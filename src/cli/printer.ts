@@ -10,7 +10,8 @@ const position = (index: number, total: number) => `[${String(index).padStart(St
 export function _formatOutcome(o: _Outcome, index: number, total: number): string {
   const progress = position(index, total);
   const id = o.action === 'replaced' ? `${o.previousId} -> ${o.physicalId}` : o.physicalId;
-  const cleanup = o.action === 'deleted' && o.previousId ? ' (old object of a replacement)' : '';
+  const cleanup = o.action === 'deleted' && o.previousId ? ' (old object of a replacement)'
+    : o.handedOverTo ? ` (taken over by ${o.stackName}/${o.handedOverTo}; it stays in Mackerel)` : '';
   const name = o.name !== undefined ? ` "${o.name}"` : '';
   return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${o.stackName}/${o.logicalId} ${id}${name}${cleanup}`;
 }
@@ -24,7 +25,7 @@ export function _formatWaiting(w: _Waiting, index: number, total: number): strin
 export function _formatApplySummary(outcomes: readonly _Outcome[]): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
-  const parts = ['created', 'updated', 'replaced', 'deleted', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
+  const parts = ['created', 'updated', 'replaced', 'deleted', 'released', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
   return `Done: ${parts.join(', ') || 'nothing to do'}.`;
 }
 
@@ -36,7 +37,8 @@ export function _formatApplySummary(outcomes: readonly _Outcome[]): string {
 export function _formatInventory(outcomes: readonly _Outcome[]): string | undefined {
   const counts = new Map<string, number>();
   for (const o of outcomes) {
-    if (o.action === 'deleted') continue;
+    // a released object is counted under the resource that took it over
+    if (o.action === 'deleted' || o.action === 'released') continue;
     const kind = SHORT_TYPE(o.type);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }

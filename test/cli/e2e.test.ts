@@ -177,6 +177,11 @@ describe('a memo the handler cannot update', () => {
     // THEN the new resource takes the service over, which keeps "one", and apply says so
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/created\s+Service\s+Shop\/Shop\w* shop "shop"/);
+    // and the old resource lets go of it rather than deleting it, and says so
+    expect(run.out).toMatch(/released\s+Service\s+Shop\/Service\w+ shop "shop" \(taken over by Shop\/Shop\w+; it stays in Mackerel\)/);
+    expect(run.out).toMatch(/released\s+Role\s+Shop\/Serviceweb\w+ shop:web "web" \(taken over by Shop\/Shopweb\w+; it stays in Mackerel\)/);
+    expect(run.out).not.toMatch(/deleted/);
+    expect(run.out).toMatch(/Done: 2 created, 2 released, 2 unchanged\.\nIn Mackerel: 1 Service, 1 Role, 2 Monitor\./);
     expect(run.err).toMatch(/notice: Shop\/Shop\w*: the memo of the template was not applied/);
     expect(shared.emulator.state().services.map((s: { memo: string }) => s.memo)).toEqual(['one']);
 
