@@ -252,7 +252,8 @@ class Run {
       delete stack.resources[id];
       this.options.store.save();
       const action = handedOverTo ? 'released' : 'deleted';
-      this.done({ action, stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: nameOf(held.properties), handedOverTo });
+      const name = nameOf(held.properties);
+      this.done({ action, stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name, handedOverTo });
     }
     if (Object.keys(stack.resources).length === 0) {
       delete this.state.stacks[plan.stackName];
