@@ -7,6 +7,12 @@ import { _StateFile } from '../../src/cli/state';
 
 const MONITOR = 'Custom::MackerelMonitor';
 
+/** A resource as the state holds it after an apply. */
+const held = (type: string, physicalId: string, properties: { [key: string]: unknown }) => ({ type, physicalId, properties, data: {} });
+/** A state whose one stack, S, holds these resources. */
+const stateOfS = (resources: _StateFile['stacks'][string]['resources']): _StateFile =>
+  ({ version: 1, pendingDeletes: [], stacks: { S: { stackId: 'x', resources } } });
+
 describe('changes field by field', () => {
   test('nested objects are walked, lists compared whole, absent fields shown', () => {
     expect(_fieldChanges({ a: '1', m: { ok: 'x' }, l: ['a'] }, { a: '2', m: { ok: 'x', warning: 'y' }, l: ['a', 'b'], n: 'new' })).toEqual([
@@ -66,22 +72,12 @@ describe('plan against the state', () => {
 });
 
 describe('cascading replacements', () => {
-  const resource = (type: string, physicalId: string, properties: { [key: string]: unknown }) => ({ type, physicalId, properties, data: {} });
-  const state: _StateFile = {
-    version: 1,
-    pendingDeletes: [],
-    stacks: {
-      S: {
-        stackId: 'x',
-        resources: {
-          Svc: resource('Custom::MackerelService', 'shop', { name: 'shop' }),
-          Web: resource('Custom::MackerelRole', 'shop:web', { service: 'shop', name: 'web' }),
-          Cpu: resource(MONITOR, 'm1', { type: 'host', name: 'cpu', metric: 'cpu%', scopes: ['shop:web'] }),
-          Svc5xx: resource(MONITOR, 'm2', { type: 'service', name: '5xx', service: 'shop', metric: '5xx' }),
-        },
-      },
-    },
-  };
+  const state = stateOfS({
+    Svc: held('Custom::MackerelService', 'shop', { name: 'shop' }),
+    Web: held('Custom::MackerelRole', 'shop:web', { service: 'shop', name: 'web' }),
+    Cpu: held(MONITOR, 'm1', { type: 'host', name: 'cpu', metric: 'cpu%', scopes: ['shop:web'] }),
+    Svc5xx: held(MONITOR, 'm2', { type: 'service', name: '5xx', service: 'shop', metric: '5xx' }),
+  });
 
   test('a Ref to a renamed service or role is its new name, and replaces or updates what holds it', () => {
     // GIVEN a renamed service, and a role and monitors that refer to it
@@ -156,19 +152,10 @@ describe('cascading replacements', () => {
   test('an update of a monitor deleted outside re-creates it under a new ID: a replacement that what refers to it sees', () => {
     // GIVEN a monitor applied, changed in the template, and deleted in Mackerel; a notification group refers to it
     const monitor = (memo: string) => ({ type: 'connectivity', name: 'alive', memo });
-    const applied: _StateFile = {
-      version: 1,
-      pendingDeletes: [],
-      stacks: {
-        S: {
-          stackId: 'x',
-          resources: {
-            M: resource(MONITOR, 'm1', monitor('one')),
-            NG: resource('Custom::MackerelNotificationGroup', 'ng1', { name: 'ng', monitors: [{ id: 'm1' }] }),
-          },
-        },
-      },
-    };
+    const applied = stateOfS({
+      M: held(MONITOR, 'm1', monitor('one')),
+      NG: held('Custom::MackerelNotificationGroup', 'ng1', { name: 'ng', monitors: [{ id: 'm1' }] }),
+    });
     const changed: _Template = {
       Resources: {
         M: { Type: MONITOR, Properties: monitor('two') },
@@ -259,21 +246,11 @@ describe('a memo the handler cannot update', () => {
 describe('a service or role moved to a new logical ID', () => {
   const SERVICE = 'Custom::MackerelService';
   const ROLE = 'Custom::MackerelRole';
-  const resource = (type: string, physicalId: string, properties: { [key: string]: unknown }) => ({ type, physicalId, properties, data: {} });
-  const state: _StateFile = {
-    version: 1,
-    pendingDeletes: [],
-    stacks: {
-      S: {
-        stackId: 'x',
-        resources: {
-          Old: resource(SERVICE, 'shop', { name: 'shop', memo: 'one' }),
-          OldWeb: resource(ROLE, 'shop:web', { service: 'shop', name: 'web' }),
-          Cpu: resource(MONITOR, 'm1', { type: 'host', name: 'cpu', metric: 'cpu%', scopes: ['shop:web'] }),
-        },
-      },
-    },
-  };
+  const state = stateOfS({
+    Old: held(SERVICE, 'shop', { name: 'shop', memo: 'one' }),
+    OldWeb: held(ROLE, 'shop:web', { service: 'shop', name: 'web' }),
+    Cpu: held(MONITOR, 'm1', { type: 'host', name: 'cpu', metric: 'cpu%', scopes: ['shop:web'] }),
+  });
   // The same service and role under new logical IDs, the service with another memo.
   const moved: _Template = {
     Resources: {
