@@ -91,18 +91,30 @@ class PolicyPrincipal extends iam.PrincipalBase {
 const POLICIES = new WeakMap<iam.Policy, ExecutionPolicy>();
 
 /**
- * The shared policy of the role's stack, attached to the role. Only for roles the app owns:
- * imported and immutable roles are not ours to attach policies to.
+ * The shared policy of the role's stack; created when `create` is set, else undefined until an
+ * agent made it. A policy made by another loaded copy of the library is wrapped anew.
  */
-function sharedPolicyFor(role: iam.Role): ExecutionPolicy {
+function sharedPolicyOf(role: iam.Role, create: boolean): ExecutionPolicy | undefined {
   const stack = Stack.of(role);
   let policy = stack.node.tryFindChild(_EXECUTION_POLICY_ID) as iam.Policy | undefined;
-  if (!policy) policy = new iam.Policy(stack, _EXECUTION_POLICY_ID);
+  if (!policy) {
+    if (!create) return undefined;
+    policy = new iam.Policy(stack, _EXECUTION_POLICY_ID);
+  }
   let shared = POLICIES.get(policy);
   if (!shared) {
     shared = new ExecutionPolicy(policy);
     POLICIES.set(policy, shared);
   }
+  return shared;
+}
+
+/**
+ * The shared policy of the role's stack, attached to the role. Only for roles the app owns:
+ * imported and immutable roles are not ours to attach policies to.
+ */
+function sharedPolicyFor(role: iam.Role): ExecutionPolicy {
+  const shared = sharedPolicyOf(role, true)!;
   shared.attach(role);
   return shared;
 }
@@ -169,8 +181,7 @@ class AgentLogDriver extends ecs.LogDriver {
 export function _waitForExecutionPolicy(taskDefinition: ecs.TaskDefinition): void {
   const role = taskDefinition.executionRole;
   if (!(role instanceof iam.Role)) return;
-  const policy = Stack.of(role).node.tryFindChild(_EXECUTION_POLICY_ID) as iam.Policy | undefined;
-  const shared = policy ? POLICIES.get(policy) : undefined;
+  const shared = sharedPolicyOf(role, false);
   if (!shared?.isAttached(role)) return;
   (taskDefinition.node.defaultChild as CfnResource).addDependency(shared.resource);
 }
