@@ -55,6 +55,16 @@ interface ListedObject {
   readonly roles?: unknown;
 }
 
+/** The memo the template gives, as Mackerel reads an absent one back: "". */
+function memoOf(props: Props): string {
+  return typeof props.memo === 'string' ? props.memo : '';
+}
+
+/** Whether Mackerel's memo differs from the template's: the object keeps it (no update API). */
+function keepsOtherMemo(listed: ListedObject, props: Props): boolean {
+  return (listed.memo ?? '') !== memoOf(props);
+}
+
 interface Mark {
   readonly stackId?: unknown;
   readonly logicalResourceId?: unknown;
@@ -102,8 +112,8 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
    * Why an object found after a create whose answer was lost is not the one sent: another memo,
    * roles already (a new service has none), or another resource's mark.
    */
-  const mismatch = async (ctx: RequestContext, object: OwnedObject, found: ListedObject, memo: string): Promise<string | undefined> => {
-    if ((found.memo ?? '') !== memo) return `its memo ${JSON.stringify(found.memo ?? '')} is not the one sent (${JSON.stringify(memo)})`;
+  const mismatch = async (ctx: RequestContext, object: OwnedObject, found: ListedObject, props: Props): Promise<string | undefined> => {
+    if (keepsOtherMemo(found, props)) return `its memo ${JSON.stringify(found.memo ?? '')} is not the one sent (${JSON.stringify(memoOf(props))})`;
     if (Array.isArray(found.roles) && found.roles.length > 0) return `it already has roles (${found.roles.join(', ')})`;
     const mark = await readMark(ctx, object);
     if (mark !== undefined && !isOurs(ctx, mark)) return `it is marked as ${describeOwner(mark)}`;
@@ -117,7 +127,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       label: object.label,
       post: () => ctx.client.request('POST', object.listPath, body),
       find: () => find(ctx, object),
-      mismatch: (found) => mismatch(ctx, object, found, typeof props.memo === 'string' ? props.memo : ''),
+      mismatch: (found) => mismatch(ctx, object, found, props),
     });
     try {
       await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId });
@@ -136,7 +146,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     if (listed !== undefined) {
       const mark = await readMark(ctx, object);
       // An object kept rather than created keeps its memo: there is no API to change it.
-      const memoIgnored = (listed.memo ?? '') !== (typeof props.memo === 'string' ? props.memo : '');
+      const memoIgnored = keepsOtherMemo(listed, props);
       if (memoIgnored) ctx.log.warn('memo has no update API; the object keeps its memo (edit it in the Mackerel web UI)', { object: object.label });
       if (mark?.stackId === ctx.stackId && typeof mark.logicalResourceId === 'string' && !isOurs(ctx, mark)) {
         return takeOver(ctx, object, mark, memoIgnored);
@@ -163,7 +173,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       return createNew(ctx, object, props);
     }
     // Measured against the memo Mackerel has, as on create: it may already be the new one (edited in the web UI).
-    const memoIgnored = changed.includes('memo') && (listed.memo ?? '') !== (typeof props.memo === 'string' ? props.memo : '');
+    const memoIgnored = changed.includes('memo') && keepsOtherMemo(listed, props);
     if (memoIgnored) ctx.log.warn('memo has no update API; the new memo is ignored (edit it in the Mackerel web UI)', { object: object.label });
     return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
   };
