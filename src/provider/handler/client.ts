@@ -102,11 +102,7 @@ export function createClient(options: ClientOptions): MackerelClient {
       if ('value' in outcome) return outcome.value as T;
       const { error, retry, retryAfterMs } = outcome;
       // The time ran out while waiting to retry: the last answer is what went wrong.
-      if (outcome.noTime && previous) {
-        throw new MackerelApiError(method, path, previous.status, previous.apiMessage, {
-          note: `gave up after ${n - 1} attempt${n > 2 ? 's' : ''}: no time left to retry`, outcomeUnknown: previous.outcomeUnknown,
-        });
-      }
+      if (outcome.noTime && previous) throw gaveUp(previous, n - 1, 'no time left to retry');
       if (retry === 'never') throw error;
       previous = error;
       if (retry === 'if-repeatable' && !repeatable) {
@@ -117,8 +113,7 @@ export function createClient(options: ClientOptions): MackerelClient {
       }
       const delayMs = retryAfterMs ?? backoff(n);
       if (delayMs + settings.minAttemptMs > timeLeft()) {
-        const why = retryAfterMs === undefined ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`;
-        throw new MackerelApiError(method, path, error.status, error.apiMessage, { note: `gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why}`, outcomeUnknown: error.outcomeUnknown });
+        throw gaveUp(error, n, retryAfterMs === undefined ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`);
       }
       options.log.warn('retrying Mackerel call', { method, path, status: error.status, error: error.apiMessage, attempt: n, delayMs });
       await sleep(delayMs);
@@ -126,6 +121,13 @@ export function createClient(options: ClientOptions): MackerelClient {
   };
 
   return { request, deadline: options.deadline };
+}
+
+/** The last answer of a call given up after `attempts`, saying why. */
+function gaveUp(last: MackerelApiError, attempts: number, why: string): MackerelApiError {
+  return new MackerelApiError(last.method, last.path, last.status, last.apiMessage, {
+    note: `gave up after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${why}`, outcomeUnknown: last.outcomeUnknown,
+  });
 }
 
 /** One HTTP exchange: the parsed answer, or a failure saying whether to retry. */

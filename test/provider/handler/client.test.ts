@@ -15,6 +15,13 @@ async function clientFor(responses: ScriptedResponse[], timeLeftMs = 10_000) {
   return createClient({ apiBase: server.url, apiKey: KEY, deadline: Date.now() + timeLeftMs, log: createLogger() });
 }
 
+/** A client of a port nothing listens on any more: every connection is refused. */
+async function clientOfClosedPort(timeLeftMs: number) {
+  const closed = await startScriptedServer([]);
+  await closed.close();
+  return createClient({ apiBase: closed.url, apiKey: KEY, deadline: Date.now() + timeLeftMs, log: createLogger() });
+}
+
 function requests() {
   return server!.requests;
 }
@@ -152,11 +159,7 @@ describe('createClient', () => {
     });
 
     test('retries a network error (nothing listening) until the time is up', async () => {
-      server = await startScriptedServer([{ status: 200 }]);
-      const url = server.url;
-      await server.close();
-      server = undefined;
-      const client = createClient({ apiBase: url, apiKey: KEY, deadline: Date.now() + 300, log: createLogger() });
+      const client = await clientOfClosedPort(300);
 
       const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
 
@@ -245,11 +248,7 @@ describe('createClient', () => {
     });
 
     test('is repeated when the connection was refused: nothing reached Mackerel', async () => {
-      server = await startScriptedServer([{ status: 200 }]);
-      const url = server.url;
-      await server.close();
-      server = undefined;
-      const client = createClient({ apiBase: url, apiKey: KEY, deadline: Date.now() + 300, log: createLogger() });
+      const client = await clientOfClosedPort(300);
 
       const error = await rejectionOf<MackerelApiError>(client.request('POST', '/api/v0/monitors', {}));
 
