@@ -11,6 +11,7 @@ import { _isNamedType } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _sameJson } from './plan';
 import { _StateFile, _StateResource, _unappliedFields } from './state';
 import { _isObject } from '../_json';
+import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
 
 /** One field that differs; `old`/`new` undefined means absent. @internal */
 export interface _FieldChange {
@@ -195,13 +196,15 @@ export function _driftOf(
   });
 }
 
-/** Values the API fills in for a field left out (stringified), by monitor type. */
+/**
+ * Values the API fills in for a field left out (stringified), by monitor type. The handler sends
+ * the same defaults on update for the fields a PUT would otherwise keep (`KEPT_WHEN_OMITTED`).
+ */
 const MONITOR_DEFAULTS: { readonly [monitorType: string]: { readonly [field: string]: unknown } } = {
   host: { maxCheckAttempts: '1' },
   service: { maxCheckAttempts: '1' },
-  // "If this field is omitted, the default header will be configured" (mackerel-api.md section 2.3).
-  external: { maxCheckAttempts: '1', method: 'GET', headers: [{ name: 'Cache-Control', value: 'no-cache' }] },
-  connectivity: { alertStatusOnGone: 'CRITICAL' },
+  external: { maxCheckAttempts: '1', method: 'GET', ...KEPT_WHEN_OMITTED.external },
+  connectivity: { ...KEPT_WHEN_OMITTED.connectivity },
   expression: { evaluateBackwardMinutes: '2' },
   query: { evaluateBackwardMinutes: '0' },
   anomalyDetection: { maxCheckAttempts: '3' },

@@ -64,7 +64,7 @@ const REPLACED_ON: { readonly [type: string]: readonly string[] } = {
  *   `Cache-Control: no-cache` (mackerel-api.md section 2.3). An empty list, given explicitly,
  *   is sent as it is and means no headers at all.
  */
-const KEPT_WHEN_OMITTED: { readonly [type: string]: Props } = {
+export const KEPT_WHEN_OMITTED: { readonly [type: string]: Props } = {
   connectivity: { alertStatusOnGone: 'CRITICAL' },
   external: { headers: [{ name: 'Cache-Control', value: 'no-cache' }] },
 };
