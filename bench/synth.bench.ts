@@ -137,6 +137,12 @@ function synthesize(variant: Variant, services: number, workload: Workload = 'se
   return { ms, shape: { resources: Object.keys(template.Resources).length, bytes: JSON.stringify(template).length } };
 }
 
+/** The q-quantile of a variant's per-round ratios to plain (each round timed back to back), as text. */
+function roundRatioQuantile(times: Record<Variant, number[]>, v: Variant): (q: number) => string {
+  const ratios = times[v].map((ms, i) => ms / times.plain[i]).sort((a, b) => a - b);
+  return (q) => ratios[Math.floor((ratios.length - 1) * q)].toFixed(3);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -252,8 +258,7 @@ function main(): void {
   console.log(`  synth ratio ${ratio.toFixed(3)} <= datadog's ${datadogRatio.toFixed(3)}: ${verdict(ratio <= datadogRatio)}`);
   // Each round times every variant back to back, so a round's own ratio cancels the machine's slow
   // drift; the middle half of those ratios shows how far one run's median can be trusted.
-  const roundRatios = times.mackerel.map((ms, i) => ms / times.plain[i]).sort((a, b) => a - b);
-  const quartile = (q: number) => roundRatios[Math.floor((roundRatios.length - 1) * q)].toFixed(3);
+  const quartile = roundRatioQuantile(times, 'mackerel');
   console.log(`  (per-round ratios: median ${quartile(0.5)}, middle half ${quartile(0.25)}-${quartile(0.75)})`);
   console.log(`  (whole process, for reference: ${(median(processTimes.mackerel) / plainProcessMs).toFixed(3)}; `
     + `datadog ${(median(processTimes.datadog) / plainProcessMs).toFixed(3)})`);
@@ -290,8 +295,7 @@ function balanced(script: string): void {
     + `in-process median of ${BALANCED_ROUNDS} interleaved runs`);
   console.log(`${'variant'.padEnd(9)} ${pad('synth ms', 9)} ${pad('ratio', 6)} ${pad('round ratios (middle half)', 27)} ${pad('Minstr', 7)} ${pad('ratio', 6)}`);
   for (const v of BALANCED_VARIANTS) {
-    const rounds = times[v].map((ms, i) => ms / times.plain[i]).sort((a, b) => a - b);
-    const quartile = (q: number) => rounds[Math.floor((rounds.length - 1) * q)].toFixed(3);
+    const quartile = roundRatioQuantile(times, v);
     const spread = v === 'plain' ? '-' : `${quartile(0.25)}-${quartile(0.75)}`;
     const instructionCells = instructions
       ? `${pad(instructions[v].toFixed(0), 7)} ${pad((instructions[v] / instructions.plain).toFixed(3), 6)}`
