@@ -141,6 +141,10 @@ describe('faults', () => {
     expect(() => env.emulator.injectFault({ path: '/api/v0/org' })).toThrow(/needs a status, a delayMs or dropResponse/);
     expect(() => env.emulator.injectFault({ path: '/api/v0/org', dropResponse: false })).toThrow(/needs a status, a delayMs or dropResponse/);
   });
+
+  test('a dropResponse that is not a boolean is refused', () => {
+    expect(() => env.emulator.injectFault({ path: '/api/v0/org', dropResponse: 'yes' as unknown as boolean })).toThrow(/fault dropResponse must be a boolean/);
+  });
 });
 
 describe('state and reset', () => {
