@@ -9,9 +9,10 @@ describe('progress lines', () => {
   test('a slow create is reported as still creating, at the interval the command is given', async () => {
     const dir = workDir();
     const assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: false });
-    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 250, times: 1 });
+    // Long enough against the interval that a loaded machine still fires the timer at least twice.
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 900, times: 1 });
     const out: string[] = [];
-    const code = await _main(['apply', assembly, '--api-base', shared.emulator.url], { out: (l) => out.push(l), err: () => undefined, env: {}, cwd: dir, progressEveryMs: 60 });
+    const code = await _main(['apply', assembly, '--api-base', shared.emulator.url], { out: (l) => out.push(l), err: () => undefined, env: {}, cwd: dir, progressEveryMs: 50 });
     expect(code).toBe(0);
     const still = out.filter((l) => l.includes('still'));
     expect(still.length).toBeGreaterThanOrEqual(2);
