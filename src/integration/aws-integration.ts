@@ -208,6 +208,7 @@ export class MackerelAwsIntegration extends Construct {
   public readonly region: string;
 
   private readonly services: EnabledService[] = [];
+  private readonly readStatement: iam.PolicyStatement;
   private includedTags?: AwsIntegrationTag[];
   private readonly givenName: string;
 
@@ -228,13 +229,11 @@ export class MackerelAwsIntegration extends Construct {
       description: `Assumed by Mackerel for the AWS integration ${props.name}`,
     });
     this.role = role;
-    this.policy = new iam.Policy(this, 'Policy', {
-      roles: [role],
-      statements: [new iam.PolicyStatement({
-        actions: Lazy.list({ produce: () => this.actions() }),
-        resources: ['*'],
-      })],
-    });
+    // The actions are added as services are, not produced lazily: with @aws-cdk/aws-iam:minimizePolicies
+    // (set by `cdk init`), a statement added to the policy is merged with this one, and a merged
+    // statement cannot hold a token as an action.
+    this.readStatement = new iam.PolicyStatement({ actions: [..._CLOUDWATCH_READ_ACTIONS], resources: ['*'] });
+    this.policy = new iam.Policy(this, 'Policy', { roles: [role], statements: [this.readStatement] });
 
     const properties: _AwsIntegrationProperties = {
       name: props.name,
@@ -286,6 +285,7 @@ export class MackerelAwsIntegration extends Construct {
     if (unknown) Annotations.of(this).addWarningV2('cdk-mackerel:awsIntegrationServiceUnknown', unknown);
     for (const warning of _sensitiveReadWarnings(service, this.role)) Annotations.of(this).addWarningV2('cdk-mackerel:awsIntegrationSensitiveRead', warning);
     this.services.push({ service, options: { ...options } });
+    this.readStatement.addActions(...service.actions);
   }
 
   /**
@@ -367,11 +367,6 @@ export class MackerelAwsIntegration extends Construct {
       _checkUniqueInApp(this, 'name', props.name, props.name,
         (other) => (other instanceof MackerelAwsIntegration ? other.givenName : undefined), 'AWS integration');
     }
-  }
-
-  /** CloudWatch read, then each enabled service's read actions, without repeats. */
-  private actions(): string[] {
-    return [...new Set([..._CLOUDWATCH_READ_ACTIONS, ...this.services.flatMap((s) => s.service.actions)])];
   }
 
   /** The whole services map: Mackerel replaces it on every update. */

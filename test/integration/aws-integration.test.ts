@@ -1,11 +1,12 @@
-import { Aws, Stack } from 'aws-cdk-lib';
+import { App, Aws, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, test } from 'vitest';
-import { integrationStack, logicalIds, resourceOf, WRITE_VERB } from './_fixture';
+import { integrationStack, logicalIds, resourceOf, stackWithProvider, WRITE_VERB } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
 import { AwsIntegrationService, MackerelAwsIntegration } from '../../src/integration';
 import { MackerelProvider } from '../../src/provider/provider';
@@ -82,6 +83,24 @@ describe('MackerelAwsIntegration', () => {
       aws.addService(AwsIntegrationService.DOCDB);
       expect(policyActions(stack, aws)).toEqual(['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics',
         'rds:Describe*', 'rds:ListTagsForResource']);
+    });
+
+    test('with @aws-cdk/aws-iam:minimizePolicies, a statement added to the policy merges with the services\' one', () => {
+      // GIVEN: cdk init sets the flag in cdk.json
+      const app = new App({ context: { '@aws-cdk/aws-iam:minimizePolicies': true } });
+      const stack = stackWithProvider(app, 'Stack');
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.RDS);
+      // WHEN
+      aws.policy.addStatements(new iam.PolicyStatement({ actions: ['tag:GetResources'], resources: ['*'] }));
+      aws.addService(AwsIntegrationService.SQS);
+      // THEN
+      expect(resourceOf(stack, logicalIds(aws).policy).Properties.PolicyDocument.Statement).toEqual([{
+        Effect: 'Allow',
+        Resource: '*',
+        Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics', 'rds:Describe*', 'rds:ListTagsForResource',
+          'sqs:GetQueueAttributes', 'sqs:List*', 'tag:GetResources'],
+      }]);
     });
 
     test('with every service enabled, no action is a write or full-access one', () => {
