@@ -1,3 +1,4 @@
+import { Annotations, App } from 'aws-cdk-lib';
 import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { IConstruct } from 'constructs';
 
@@ -34,4 +35,24 @@ export function _fail(scope: IConstruct, property: string, value: unknown, probl
 export function _info(scope: IConstruct, message: string): void {
   if (scope.node.metadata.some((entry) => entry.type === ArtifactMetadataEntryType.INFO && entry.data === message)) return;
   scope.node.addMetadata(ArtifactMetadataEntryType.INFO, message, { stackTrace: false });
+}
+
+/** Where aws-cdk-lib keeps an app's acknowledgements (`Symbol.for`, so one registry per app for every loaded copy). */
+const ACKNOWLEDGEMENTS = Symbol.for('@aws-cdk/core.Acknowledgements');
+
+/**
+ * `Annotations.of(scope).addWarningV2` for a warning raised late (by an Aspect, or when an
+ * extension is added), after the user may already have acknowledged it. Before the fix of
+ * aws/aws-cdk#38820, aws-cdk-lib honours an earlier acknowledgement only when it was made on an
+ * ancestor of `scope`, not on `scope` itself, so acknowledging a skipped task definition would not
+ * silence its warning. Such a warning is acknowledged again, which removes it, as acknowledging
+ * after the warning does. Where the registry is not found, the warning stays.
+ * @internal
+ */
+export function _warnLate(scope: IConstruct, id: string, message: string): void {
+  Annotations.of(scope).addWarningV2(id, message);
+  const app = App.of(scope) as unknown as { [ACKNOWLEDGEMENTS]?: { acks?: unknown } } | undefined;
+  const acks = app?.[ACKNOWLEDGEMENTS]?.acks;
+  const here = acks instanceof Map ? acks.get(scope.node.path) : undefined;
+  if (here instanceof Set && here.has(id)) Annotations.of(scope).acknowledgeWarning(id);
 }

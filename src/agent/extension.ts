@@ -1,8 +1,8 @@
-import { Annotations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _findAgent } from './_attach';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
+import { _warnLate } from '../_validation';
 
 /** Properties of a `MackerelAgentExtension`. */
 export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
@@ -36,7 +36,7 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
     const existing = _findAgent(taskDefinition);
     if (existing) {
       if (EXTENDED.get(taskDefinition) !== this) {
-        Annotations.of(taskDefinition).addWarningV2('cdk-mackerel:agentAlreadyPresent',
+        _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
           `The task definition already has a Mackerel container agent (${existing.node.path}); this MackerelAgentExtension adds nothing`);
       }
       return;

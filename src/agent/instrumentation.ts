@@ -1,8 +1,8 @@
-import { Annotations, AspectPriority, IAspect, Stack } from 'aws-cdk-lib';
+import { AspectPriority, IAspect, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
-import { _info } from '../_validation';
+import { _info, _warnLate } from '../_validation';
 import { _findAgent, _windowsFamily } from './_attach';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
@@ -174,7 +174,7 @@ export class MackerelInstrumentation implements IAspect {
     }
     const unsupported = unsupportedReason(taskDefinition);
     if (unsupported) {
-      warnOnce(taskDefinition, () => Annotations.of(taskDefinition).addWarningV2('cdk-mackerel:instrumentationSkipped',
+      warnOnce(taskDefinition, () => _warnLate(taskDefinition, 'cdk-mackerel:instrumentationSkipped',
         `MackerelInstrumentation skipped this task definition: ${unsupported}; its tasks are not monitored by Mackerel`));
       return;
     }

@@ -1,3 +1,4 @@
+import { Annotations as CdkAnnotations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -40,6 +41,17 @@ describe('MackerelAgentExtension', () => {
     expect(containerDefinitions(taskDefinition).filter((c) => c.Name === AGENT)).toHaveLength(1);
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES).toBe('shop:web');
     Annotations.fromStack(stack).hasWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('already has a Mackerel container agent'));
+  });
+
+  test('the warning for a task that already has an agent can be acknowledged on the task definition beforehand', () => {
+    // GIVEN
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    CdkAnnotations.of(taskDefinition).acknowledgeWarning('cdk-mackerel:agentAlreadyPresent', 'a shared extension applied to every task');
+    // WHEN
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:batch'] }));
+    // THEN
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
   test('instruments an ecs-patterns Fargate service behind an ALB', () => {

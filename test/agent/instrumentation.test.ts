@@ -1,4 +1,4 @@
-import { App, AspectPriority, Aspects, Stack } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -263,6 +263,22 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     // Visited through the service and itself, warned once.
     expect(warnings).toHaveLength(1);
     expect(service.taskDefinition).toBe(windows);
+  });
+
+  test('the skip warning, acknowledged on the task definition before synth, is not raised', () => {
+    // GIVEN: aws-cdk-lib before aws/aws-cdk#38820 ignores such an acknowledgement for a warning raised after it
+    const { app, stack, apiKey } = setup();
+    const isolated = new ecs.Ec2TaskDefinition(stack, 'Isolated', { networkMode: ecs.NetworkMode.NONE });
+    isolated.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    const other = new ecs.Ec2TaskDefinition(stack, 'OtherIsolated', { networkMode: ecs.NetworkMode.NONE });
+    other.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    // WHEN
+    CdkAnnotations.of(isolated).acknowledgeWarning('cdk-mackerel:instrumentationSkipped', 'a batch job that reports nothing');
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasNoWarning(`/${isolated.node.path}`, Match.anyValue());
+    annotations.hasWarning(`/${other.node.path}`, Match.stringLikeRegexp('network mode is none.*\\[ack: cdk-mackerel:instrumentationSkipped\\]'));
   });
 
   test('a none-network task definition is skipped with a warning', () => {
