@@ -264,13 +264,23 @@ export function _unknownServiceWarning(service: AwsIntegrationService): string |
  */
 export function _sensitiveReadWarnings(service: AwsIntegrationService, role: IConstruct): string[] {
   return service.actions.flatMap((action, i) => {
-    const covered = SENSITIVE_READS.filter(([sensitive]) => covers(action, sensitive));
-    if (covered.length === 0) return [];
-    const what = covered.map(([sensitive, why]) => `${sensitive} (${why})`).join(', ');
-    return [`services.${service.id}.actions[${i}]: ${JSON.stringify(action)} grants ${what} to the integration role ${role.node.path}. `
-      + 'Mackerel\'s AWS account, a third party, assumes that role and would get this too, while Mackerel needs only metadata and metrics. '
-      + 'Grant only the actions Mackerel documents for the service, or acknowledge this warning if Mackerel needs it'];
+    const warning = _sensitiveReadWarning(`services.${service.id}.actions[${i}]`, action, role);
+    return warning ? [warning] : [];
   });
+}
+
+/**
+ * The warning for one granted action that covers a sensitive read, naming where it was given;
+ * undefined when it covers none.
+ * @internal
+ */
+export function _sensitiveReadWarning(where: string, action: string, role: IConstruct): string | undefined {
+  const covered = SENSITIVE_READS.filter(([sensitive]) => covers(action, sensitive));
+  if (covered.length === 0) return undefined;
+  const what = covered.map(([sensitive, why]) => `${sensitive} (${why})`).join(', ');
+  return `${where}: ${JSON.stringify(action)} grants ${what} to the integration role ${role.node.path}. `
+    + 'Mackerel\'s AWS account, a third party, assumes that role and would get this too, while Mackerel needs only metadata and metrics. '
+    + 'Grant only the actions Mackerel documents for the service, or acknowledge this warning if Mackerel needs it';
 }
 
 /** Whether an IAM action pattern (at most a trailing `*`, as `READ_ACTION` allows) matches an action; IAM ignores case. */

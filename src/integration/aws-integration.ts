@@ -1,13 +1,13 @@
-import { Annotations, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, IAspect, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
+import { _addedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
 import { _renderTags } from './_tags';
 import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
 import { _checkRoleFullName } from '../_names';
-import { _describeProblem, _fail } from '../_validation';
+import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { _checkUniqueInApp } from '../service/_unique';
@@ -197,7 +197,9 @@ export class MackerelAwsIntegration extends Construct {
    * The inline policy of the role, with the read actions of the enabled services.
    *
    * Synthesis fails when it allows anything but read actions, whoever added them
-   * (`policy.addStatements(...)` included): the role never gets a write action.
+   * (`policy.addStatements(...)` included): the role never gets a write action. A read action
+   * added here that returns a secret, content or credentials gets the warning
+   * `cdk-mackerel:awsIntegrationSensitiveRead`, as one of a service does.
    */
   public readonly policy: iam.Policy;
 
@@ -363,10 +365,26 @@ export class MackerelAwsIntegration extends Construct {
     if (!props.allowAdditionalPolicies) {
       this.node.addValidation({ validate: () => _extraPermissionProblems(role, this.policy) });
     }
+    // Statements added to `policy` are warned about once the app is complete, as addService warns about its actions.
+    const integration = this;
+    const sensitiveReads: IAspect = {
+      visit(node) {
+        if (node !== integration) return;
+        for (const warning of _addedSensitiveReadWarnings(role, integration.policy, new Set(integration.actions()))) {
+          _warnLate(integration, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
+        }
+      },
+    };
+    Aspects.of(this).add(sensitiveReads);
     if (!Token.isUnresolved(props.name)) {
       _checkUniqueInApp(this, 'name', props.name, props.name,
         (other) => (other instanceof MackerelAwsIntegration ? other.givenName : undefined), 'AWS integration');
     }
+  }
+
+  /** CloudWatch read, then each enabled service's read actions, without repeats. */
+  private actions(): string[] {
+    return [...new Set([..._CLOUDWATCH_READ_ACTIONS, ...this.services.flatMap((s) => s.service.actions)])];
   }
 
   /** The whole services map: Mackerel replaces it on every update. */

@@ -1,7 +1,8 @@
-import { Annotations as CdkAnnotations } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { App, Annotations as CdkAnnotations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, test } from 'vitest';
-import { integrationStack, WRITE_VERB } from './_fixture';
+import { integrationStack, stackWithProvider, WRITE_VERB } from './_fixture';
 import { MackerelAwsIntegration } from '../../src/integration/aws-integration';
 import { _CLOUDWATCH_READ_ACTIONS, _isReadAction, AwsIntegrationService } from '../../src/integration/aws-integration-service';
 
@@ -186,6 +187,74 @@ describe('AwsIntegrationService', () => {
         const annotations = Annotations.fromStack(stack);
         annotations.hasNoWarning('/Stack/Aws', Match.anyValue());
         annotations.hasWarning('/Stack/Other', Match.stringLikeRegexp('secretsmanager:GetSecretValue.*\\[ack: cdk-mackerel:awsIntegrationSensitiveRead\\]'));
+      });
+    });
+
+    describe('a sensitive read added straight to the generated policy', () => {
+      function addedTo(actions: string[]) {
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        aws.addService(AwsIntegrationService.of('Route53', { actions }));
+        return { stack, aws };
+      }
+
+      test('is warned about, naming the policy, the action and the role', () => {
+        // GIVEN
+        const { stack, aws } = addedTo(['route53:List*']);
+        // WHEN
+        aws.policy.addStatements(new iam.PolicyStatement({ actions: ['route53:Get*', 'secretsmanager:GetSecretValue'], resources: ['*'] }));
+        // THEN
+        const annotations = Annotations.fromStack(stack);
+        annotations.hasWarning('/Stack/Aws', Match.stringLikeRegexp(
+          '^a statement added to Stack/Aws/Policy: "secretsmanager:GetSecretValue" grants secretsmanager:GetSecretValue \\(returns the secret value\\) '
+          + 'to the integration role Stack/Aws/Role\\. Mackerel\'s AWS account, a third party, assumes that role.*\\[ack: cdk-mackerel:awsIntegrationSensitiveRead\\]$'));
+        expect(annotations.findWarning('*', Match.anyValue())).toHaveLength(1);
+      });
+
+      test('is found in a statement the policy merged with the services\' one', () => {
+        // GIVEN
+        const app = new App({ context: { '@aws-cdk/aws-iam:minimizePolicies': true } });
+        const stack = stackWithProvider(app, 'Stack');
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        aws.addService(AwsIntegrationService.EC2);
+        // WHEN
+        aws.policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+        // THEN
+        const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+        expect(policy.Properties.PolicyDocument.Statement).toHaveLength(1);
+        Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp('^a statement added to Stack/Aws/Policy: "s3:GetObject" grants s3:GetObject'));
+      });
+
+      test('is warned about once, where the service adds it, when a service already grants it', () => {
+        // GIVEN
+        const { stack, aws } = addedTo(['secretsmanager:GetSecretValue']);
+        // WHEN
+        aws.policy.addStatements(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['arn:aws:secretsmanager:*:*:secret:x'] }));
+        // THEN
+        const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
+        expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringMatching(/^services\.Route53\.actions\[0\]: /)]);
+      });
+
+      test('is not warned about in a Deny statement, nor for an action that reveals no secret', () => {
+        // GIVEN
+        const { stack, aws } = addedTo(['route53:List*']);
+        // WHEN
+        aws.policy.addStatements(
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['s3:GetObject'], resources: ['*'] }),
+          new iam.PolicyStatement({ actions: ['s3:GetBucketPolicy'], resources: ['*'] }),
+        );
+        // THEN
+        Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+      });
+
+      test('can be acknowledged by the same id', () => {
+        // GIVEN
+        const { stack, aws } = addedTo(['route53:List*']);
+        aws.policy.addStatements(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+        // WHEN
+        CdkAnnotations.of(aws).acknowledgeWarning('cdk-mackerel:awsIntegrationSensitiveRead', 'Mackerel logs in to check the registry');
+        // THEN
+        Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
       });
     });
 
