@@ -24,7 +24,7 @@ export interface _Template {
   readonly Outputs?: { [key: string]: _TemplateOutput };
 }
 
-/** An output of a template; one with an Export is what other stacks read with Fn::ImportValue. @internal */
+/** An output of a template; other stacks read one with an Export with Fn::ImportValue, any with Fn::GetStackOutput. @internal */
 export interface _TemplateOutput {
   readonly Value: unknown;
   readonly Export?: { readonly Name: unknown };
@@ -121,7 +121,7 @@ function loadAssembly(dir: string, shown: string): _App {
   // Nested assemblies (CDK stages) are not followed: say so rather than apply half an app.
   if (stacks.length === 0) throw new _CliError(`${shown}/manifest.json lists no CloudFormation stacks`);
   // The manifest can list a stack before the stacks it depends on: the CDK deploys it after them,
-  // and so does the CLI (plan.ts also orders by Fn::ImportValue, for templates the manifest misses).
+  // and so does the CLI (plan.ts also orders by Fn::ImportValue and Fn::GetStackOutput, for templates the manifest misses).
   const byName = new Map(stacks.map((s) => [s.stackName, s]));
   const ordered = _stackOrder(stacks.map((s) => s.stackName), (name) => byName.get(name)?.dependencies ?? []);
   return { stacks: ordered.flatMap((name) => byName.get(name) ?? []), baseDir: dir };

@@ -1,7 +1,9 @@
 /**
  * What ties the stacks of an app together: the exports one stack's Outputs define and another
- * reads with Fn::ImportValue, and the order that follows (a stack after those it depends on),
- * as CloudFormation and the CDK deploy them.
+ * reads with Fn::ImportValue (a strong reference), the plain outputs another reads with
+ * Fn::GetStackOutput (a weak one, which the CDK writes with
+ * `@aws-cdk/core:defaultCrossStackReferences: weak`), and the order that follows (a stack after
+ * those it depends on), as CloudFormation and the CDK deploy them.
  */
 import { _CliError } from './errors';
 
@@ -16,6 +18,46 @@ export function _importNames(value: unknown, resolveName: (arg: unknown) => stri
     }
   }
   return out;
+}
+
+/** One Fn::GetStackOutput: which stack's output is read. @internal */
+export interface _OutputRead {
+  readonly stackName: string;
+  readonly outputName: string;
+  /** The producing stack's region, when the reference names one. */
+  readonly region?: string;
+}
+
+/**
+ * The Fn::GetStackOutput arguments of a value, resolved with `resolveArg` (they may be
+ * intrinsics too), keyed by `stackName/outputName`.
+ * @internal
+ */
+export function _outputReads(
+  value: unknown, resolveArg: (arg: unknown) => unknown, out: Map<string, _OutputRead> = new Map(),
+): Map<string, _OutputRead> {
+  if (Array.isArray(value)) {
+    value.forEach((v) => _outputReads(v, resolveArg, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Fn::GetStackOutput') {
+        const read = _outputRead(resolveArg(v));
+        out.set(`${read.stackName}/${read.outputName}`, read);
+      } else {
+        _outputReads(v, resolveArg, out);
+      }
+    }
+  }
+  return out;
+}
+
+/** The resolved argument of Fn::GetStackOutput, checked: `{ StackName, OutputName, Region?, RoleArn? }`. @internal */
+export function _outputRead(arg: unknown): _OutputRead {
+  const a = (arg ?? {}) as { StackName?: unknown; OutputName?: unknown; Region?: unknown };
+  if (typeof a.StackName !== 'string' || typeof a.OutputName !== 'string' || (a.Region !== undefined && typeof a.Region !== 'string')) {
+    throw new _CliError(`Fn::GetStackOutput ${JSON.stringify(arg)}: expected { StackName, OutputName, Region?, RoleArn? } with string values`);
+  }
+  return { stackName: a.StackName, outputName: a.OutputName, region: a.Region };
 }
 
 /** The error for an export no stack of the app defines. @internal */

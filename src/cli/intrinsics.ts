@@ -3,7 +3,7 @@
  * before it calls a custom resource, and stringifies every scalar the way CloudFormation does.
  */
 import { _TemplateOutput, _TemplateResource } from './assembly';
-import { _missingExport } from './cross-stack';
+import { _missingExport, _OutputRead, _outputRead } from './cross-stack';
 import { _CliError } from './errors';
 
 /** What a Mackerel resource has produced so far (from the state). @internal */
@@ -33,6 +33,11 @@ export interface _ResolveContext {
    * @default - every Fn::ImportValue fails, as no other stack is known
    */
   readonly importValue?: (exportName: string) => unknown;
+  /**
+   * The value of another stack's output (Fn::GetStackOutput); throws when the app has no such stack or output.
+   * @default - every Fn::GetStackOutput fails, as no other stack is known
+   */
+  readonly stackOutput?: (read: _OutputRead) => unknown;
   /** A Mackerel resource's physical ID and Data, or undefined when not created yet. */
   produced(logicalId: string): _Produced | undefined;
   /** Called once per placeholder used for a resource outside Mackerel. */
@@ -90,8 +95,13 @@ function intrinsic(name: string, arg: unknown, ctx: _ResolveContext): unknown {
       if (!ctx.importValue) throw _missingExport(ctx.stackName, exportName, [ctx.stackName]);
       return ctx.importValue(exportName);
     }
+    case 'Fn::GetStackOutput': {
+      const read = _outputRead(_resolve(arg, ctx));
+      if (!ctx.stackOutput) throw new _CliError(`Fn::GetStackOutput ${read.stackName}.${read.outputName}: no other stack is known`);
+      return ctx.stackOutput(read);
+    }
     default:
-      throw new _CliError(`${name} is not supported by cdk-mackerel's local resolver; expected Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If, Fn::Base64, Fn::ToJsonString or Fn::ImportValue`);
+      throw new _CliError(`${name} is not supported by cdk-mackerel's local resolver; expected Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If, Fn::Base64, Fn::ToJsonString, Fn::ImportValue or Fn::GetStackOutput`);
   }
 }
 

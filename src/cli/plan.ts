@@ -3,7 +3,7 @@
  * order, and a resolver of their properties against the state. Shared by apply and diff.
  */
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
-import { _importNames, _missingExport, _stackOrder } from './cross-stack';
+import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
 import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _namedProduced } from './named';
@@ -25,7 +25,7 @@ export interface _Unknowns {
   readonly placeholder: (what: string) => string;
   /**
    * Resources the apply will create or replace, by stack name: the physical ID and Data the state
-   * holds for them are about to change, so a Ref, Fn::GetAtt or Fn::ImportValue of them is unknown
+   * holds for them are about to change, so a Ref, Fn::GetAtt, Fn::ImportValue or Fn::GetStackOutput of them is unknown
    * too, except for a service or role, whose physical ID follows from its properties (`named.ts`).
    */
   readonly pending?: ReadonlyMap<string, ReadonlySet<string>>;
@@ -33,6 +33,9 @@ export interface _Unknowns {
 
 /** The value another stack exports under a name, for the stack being resolved. @internal */
 export type _ImportValue = (exportName: string, unknowns?: _Unknowns) => unknown;
+
+/** The value of another stack's output, for the stack being resolved. @internal */
+export type _StackOutput = (read: _OutputRead, unknowns?: _Unknowns) => unknown;
 
 /** One stack, ready to act on. @internal */
 export interface _StackPlan {
@@ -51,10 +54,14 @@ export interface _StackPlan {
   produced(logicalId: string, unknowns?: _Unknowns): _Produced | undefined;
   /** The export names the Mackerel resources read with Fn::ImportValue. */
   imports(): ReadonlySet<string>;
+  /** The outputs of other stacks the Mackerel resources read with Fn::GetStackOutput. */
+  outputReads(): readonly _OutputRead[];
   /** Export name to output key, for the outputs that exist (their Condition holds). */
   exports(): ReadonlyMap<string, string>;
   /** The value of an output, against the state; a resource not applied yet is unknown for diff, an error for apply. */
   output(outputKey: string, unknowns?: _Unknowns): unknown;
+  /** Whether the template has the output and its Condition holds. */
+  hasOutput(outputKey: string): boolean;
 }
 
 /** A deterministic stack ID, like CloudFormation's ARN, unless the state already has one. @internal */
@@ -67,7 +74,9 @@ export function _stackId(stackName: string, env: { readonly region: string; read
  * reads the exports of the other stacks.
  * @internal
  */
-export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, notice: (m: string) => void, importValue?: _ImportValue): _StackPlan {
+export function _planStack(
+  stack: _Stack, state: _StateFile, env: _Environment, notice: (m: string) => void, importValue?: _ImportValue, stackOutput?: _StackOutput,
+): _StackPlan {
   const stackEnv = {
     region: env.region ?? stack.region ?? DEFAULT_REGION,
     account: env.account ?? stack.account ?? DEFAULT_ACCOUNT,
@@ -85,6 +94,7 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
     notice,
     unknownPlaceholder: unknowns?.placeholder,
     importValue: importValue && ((name) => importValue(name, unknowns)),
+    stackOutput: stackOutput && ((read) => stackOutput(read, unknowns)),
   });
   const produced = (id: string, unknowns?: _Unknowns): _Produced | undefined => {
     const r = state.stacks[stack.stackName]?.resources[id];
@@ -111,9 +121,9 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
   const dependencies = once(() => _dependencies(live()));
   const order = once(() => inStack(stack.stackName, () => _topologicalOrder(dependencies())));
   const outputs = stack.template.Outputs ?? {};
-  const imports = once(() => inStack(stack.stackName, () => _importNames(
-    Object.values(live()).filter((r) => _isMackerelType(r.Type)).map((r) => r.Properties ?? {}), (arg) => String(_resolve(arg, ctx())),
-  )));
+  const mackerelProperties = () => Object.values(live()).filter((r) => _isMackerelType(r.Type)).map((r) => r.Properties ?? {});
+  const imports = once(() => inStack(stack.stackName, () => _importNames(mackerelProperties(), (arg) => String(_resolve(arg, ctx())))));
+  const outputReads = once(() => inStack(stack.stackName, () => [..._outputReads(mackerelProperties(), (arg) => _resolve(arg, ctx())).values()]));
   // CloudFormation allows no Ref or Fn::GetAtt of a resource in an Export.Name: the stack's context resolves it.
   const exports = once(() => inStack(stack.stackName, () => new Map(Object.entries(outputs)
     .filter(([, o]) => o.Export !== undefined && _conditionHolds(o, ctx()))
@@ -136,6 +146,7 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
     }),
     produced: (logicalId, unknowns) => inStack(stack.stackName, () => produced(logicalId, unknowns)),
     imports,
+    outputReads,
     exports,
     output: (outputKey, unknowns) => {
       // Named with the stack: the importing stack's diff shows it, where a bare logical ID would mislead.
@@ -145,6 +156,7 @@ export function _planStack(stack: _Stack, state: _StateFile, env: _Environment, 
       };
       return _resolve(outputs[outputKey]?.Value, { ...ctx(unknowns), unknownPlaceholder: unknown });
     },
+    hasOutput: (outputKey) => outputKey in outputs && inStack(stack.stackName, () => _conditionHolds(outputs[outputKey], ctx())),
   };
 }
 
@@ -184,13 +196,14 @@ export function _reverseStateOrder(resources: { readonly [id: string]: { readonl
 
 /** The stacks to act on, planned, and the order between them. @internal */
 export interface _AppPlan {
-  /** Each stack after the stacks it depends on (the manifest's dependencies and Fn::ImportValue). */
+  /** Each stack after the stacks it depends on (the manifest's dependencies, Fn::ImportValue and Fn::GetStackOutput). */
   readonly stacks: _StackPlan[];
   /** Each stack before the stacks it depends on: objects removed from the templates are deleted in this order. */
   readonly dependentsFirst: _StackPlan[];
   /**
-   * Fails, before anything changes, on an Fn::ImportValue no stack exports; when `applying`, also
-   * on one whose exporting stack is left out by --stack and not applied yet.
+   * Fails, before anything changes, on an Fn::ImportValue no stack exports or an Fn::GetStackOutput of
+   * a stack or output the app does not have; when `applying`, also on one whose stack is left out
+   * by --stack and not applied yet.
    */
   checkImports(options: { readonly applying: boolean }): void;
   /** Fails when a stack left out by --stack imports an export of a stack to destroy, as CloudFormation refuses that delete. */
@@ -212,8 +225,9 @@ interface Exporter {
 
 /**
  * Plans the stacks to act on. A stack is planned when it is first needed: those of the run, those
- * that export a name (an Fn::ImportValue reads the exporting stack's output against the state,
- * --stack or not), and applied stacks left out that may import from the run. A stack never read
+ * that export a name or whose output is read (an Fn::ImportValue or Fn::GetStackOutput reads the
+ * other stack's output against the state, --stack or not), and applied stacks left out that may
+ * import from the run. A stack never read
  * is never resolved, so its parameters and conditions cannot fail a run that leaves it out.
  * @internal
  */
@@ -224,7 +238,8 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
     const stack = all.find((s) => s.stackName === name);
     if (!stack || plans.has(name)) return plans.get(name);
     const importValue = (exportName: string, unknowns?: _Unknowns) => readExport(name, exportName, exporterOf(name, exportName), unknowns);
-    const plan = _planStack(stack, state, env, notice, importValue);
+    const stackOutput = (read: _OutputRead, unknowns?: _Unknowns) => readOutput(name, read, producerOf(name, read), unknowns);
+    const plan = _planStack(stack, state, env, notice, importValue, stackOutput);
     plans.set(name, plan);
     return plan;
   };
@@ -234,6 +249,18 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
     const found = exporters().get(exportName);
     if (!found) throw _missingExport(importer, exportName, allNames);
     return found;
+  };
+  // A weak reference names the stack itself; CloudFormation reads the output of that stack in the given region.
+  const producerOf = (importer: string, read: _OutputRead): _StackPlan => {
+    const stack = all.find((s) => s.stackName === read.stackName);
+    const where = `${importer}: Fn::GetStackOutput ${read.stackName}.${read.outputName}`;
+    if (!stack) throw new _CliError(`${where}: no stack of the app is named ${read.stackName} (stacks: ${allNames.join(', ')}); expected a stack of the same cloud assembly (run cdk synth for the whole app)`);
+    if (read.region && stack.region && read.region !== stack.region) {
+      throw new _CliError(`${where}: stack ${read.stackName} of the app is in ${stack.region}, not ${read.region}; expected the stack the reference names`);
+    }
+    const plan = planOf(read.stackName)!;
+    if (!plan.hasOutput(read.outputName)) throw new _CliError(`${where}: stack ${read.stackName} has no output ${read.outputName} (or its Condition does not hold)`);
+    return plan;
   };
   const templateImports = (name: string): { [exportName: string]: string } => {
     const found: { [exportName: string]: string } = {};
@@ -251,7 +278,11 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
   ]);
   const names = app.stacks.map((s) => s.stackName);
   const acting = names.flatMap((n) => planOf(n) ?? []);
-  const dependsOn = (name: string): string[] => [...app.stacks.find((s) => s.stackName === name)?.dependencies ?? [], ...importsOf(name).values()];
+  const dependsOn = (name: string): string[] => [
+    ...app.stacks.find((s) => s.stackName === name)?.dependencies ?? [],
+    ...importsOf(name).values(),
+    ...(planOf(name)?.outputReads() ?? []).map((read) => read.stackName),
+  ];
   const inOrder = (order: string[]) => order.flatMap((n) => planOf(n) ?? []);
   // Applied stacks left out by --stack, with what they import from stacks of the run.
   const leftOutImporters = (): { importer: string; exportName: string; exporter: string }[] => Object.keys(state.stacks)
@@ -268,6 +299,10 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
           const exporter = exporterOf(plan.stackName, exportName);
           // A stack applied in this run exports its value before it is read; one left out must already have.
           if (applying && !names.includes(exporter.plan.stackName)) readExport(plan.stackName, exportName, exporter);
+        }
+        for (const read of plan.outputReads()) {
+          const producer = producerOf(plan.stackName, read);
+          if (applying && !names.includes(producer.stackName)) readOutput(plan.stackName, read, producer);
         }
       }
     },
@@ -314,6 +349,15 @@ function readExport(importer: string, exportName: string, { plan, outputKey }: E
     return plan.output(outputKey, unknowns);
   } catch (e) {
     throw new _CliError(`${importer}: Fn::ImportValue ${JSON.stringify(exportName)} (output ${outputKey} of stack ${plan.stackName}): ${(e as Error).message}`);
+  }
+}
+
+/** The value of another stack's output, an error naming the reference otherwise. */
+function readOutput(importer: string, read: _OutputRead, producer: _StackPlan, unknowns?: _Unknowns): unknown {
+  try {
+    return producer.output(read.outputName, unknowns);
+  } catch (e) {
+    throw new _CliError(`${importer}: Fn::GetStackOutput ${read.stackName}.${read.outputName}: ${(e as Error).message}`);
   }
 }
 

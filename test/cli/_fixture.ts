@@ -75,11 +75,13 @@ export function synthShop(dir: string, v: ShopVersion): string {
 /**
  * Synthesizes an app of two stacks into `<dir>/cdk.out`: ZBase holds the service, and AMonitors
  * (listed first in the manifest) either scopes a monitor to it, a cross-stack reference the CDK
- * turns into an export and an Fn::ImportValue, or only depends on ZBase and has a service of its own.
+ * turns into an export and an Fn::ImportValue (`reference`) or, with
+ * `@aws-cdk/core:defaultCrossStackReferences: weak` as `cdk init` sets it, into a plain output and an
+ * Fn::GetStackOutput (`weak`), or only depends on ZBase and has a service of its own.
  */
-export function synthCrossStack(dir: string, link: 'reference' | 'dependency' = 'reference', serviceName = 'shop'): string {
+export function synthCrossStack(dir: string, link: 'reference' | 'weak' | 'dependency' = 'reference', serviceName = 'shop'): string {
   const outdir = join(dir, 'cdk.out');
-  const app = new App({ outdir });
+  const app = new App({ outdir, context: { '@aws-cdk/core:defaultCrossStackReferences': link === 'weak' ? 'weak' : 'strong' } });
   const env = { account: '111111111111', region: 'us-east-1' };
   const monitors = new Stack(app, 'AMonitors', { env });
   const base = new Stack(app, 'ZBase', { env });
@@ -87,7 +89,7 @@ export function synthCrossStack(dir: string, link: 'reference' | 'dependency' = 
     new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
   }
   const shop = new MackerelService(base, 'Service', { name: serviceName });
-  const scoped = link === 'reference' ? shop : new MackerelService(monitors, 'Cart', { name: 'cart' });
+  const scoped = link === 'dependency' ? new MackerelService(monitors, 'Cart', { name: 'cart' }) : shop;
   if (link === 'dependency') monitors.addDependency(base);
   new HostMetricMonitor(monitors, 'Cpu', {
     name: 'cpu',

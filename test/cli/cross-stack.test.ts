@@ -5,7 +5,7 @@ import { workDir } from './_fixture';
 import { _Get } from '../../src/cli/api';
 import { _Invoke, _Outcome, _ResourceEvent, _apply } from '../../src/cli/apply';
 import { _App, _Stack, _TemplateOutput, _TemplateResource } from '../../src/cli/assembly';
-import { _importNames, _stackOrder } from '../../src/cli/cross-stack';
+import { _importNames, _outputReads, _stackOrder } from '../../src/cli/cross-stack';
 import { _DiffEntry, _diff } from '../../src/cli/diff';
 import { _StateFile, _StateStore, _fileStore, _memoryStore } from '../../src/cli/state';
 
@@ -36,6 +36,23 @@ describe('import names', () => {
     const props = { scopes: [{ 'Fn::ImportValue': 'Base:Service' }], nested: { list: [{ 'Fn::ImportValue': { 'Fn::Sub': '${AWS::Region}-Role' } }] } };
     const names = _importNames(props, (arg) => (typeof arg === 'string' ? arg : 'us-east-1-Role'));
     expect([...names].sort()).toEqual(['Base:Service', 'us-east-1-Role']);
+  });
+});
+
+describe('output reads', () => {
+  test('every Fn::GetStackOutput at any depth, its arguments resolved, each output once', () => {
+    const read = { 'Fn::GetStackOutput': { StackName: 'ZBase', OutputName: 'PublishOutputRefShop', Region: { Ref: 'AWS::Region' } } };
+    const props = { scopes: [read, { nested: [read] }], other: { 'Fn::GetStackOutput': { StackName: 'Base2', OutputName: 'Cart' } } };
+    const reads = _outputReads(props, (arg) => JSON.parse(JSON.stringify(arg).replace('{"Ref":"AWS::Region"}', '"us-east-1"')));
+    expect([...reads.values()]).toEqual([
+      { stackName: 'ZBase', outputName: 'PublishOutputRefShop', region: 'us-east-1' },
+      { stackName: 'Base2', outputName: 'Cart', region: undefined },
+    ]);
+  });
+
+  test('a malformed argument is an error showing it', () => {
+    expect(() => _outputReads({ 'Fn::GetStackOutput': ['ZBase', 'Shop'] }, (arg) => arg))
+      .toThrow(/^Fn::GetStackOutput \["ZBase","Shop"\]: expected \{ StackName, OutputName, Region\?, RoleArn\? \} with string values$/);
   });
 });
 
@@ -167,6 +184,95 @@ describe('apply across stacks', () => {
     // a manifest dependency back on the importing stack closes a cycle
     const cyclic: _App = { stacks: [{ ...importing, template: { Resources } }, { ...named, template, dependencies: ['AMonitors'] }], baseDir: '.' };
     await expect(apply(cyclic, _memoryStore(), h.invoke)).rejects.toThrow(/stacks depend on each other in a cycle: AMonitors -> ZBase -> AMonitors/);
+  });
+});
+
+/** ZBase with plain outputs, as the CDK writes weak references; AMonitors reads them with Fn::GetStackOutput. */
+function weakBase(services: string[], region?: string): _Stack {
+  const Resources: { [id: string]: _TemplateResource } = {};
+  const Outputs: { [key: string]: _TemplateOutput } = {};
+  for (const id of services) {
+    Resources[id] = { Type: 'Custom::MackerelService', Properties: { name: id.toLowerCase() } };
+    Outputs[`PublishOutputRef${id}`] = { Value: { Ref: id } };
+  }
+  return { stackName: 'ZBase', template: { Resources, Outputs }, region };
+}
+
+function weakMonitors(scopes: { [monitorId: string]: string }, read: { StackName?: string; Region?: string } = {}): _Stack {
+  const Resources: { [id: string]: _TemplateResource } = {};
+  for (const [id, service] of Object.entries(scopes)) {
+    const reference = { 'Fn::GetStackOutput': { StackName: 'ZBase', Region: 'us-east-1', OutputName: `PublishOutputRef${service}`, ...read } };
+    Resources[id] = { Type: 'Custom::MackerelMonitor', Properties: { type: 'connectivity', scopes: [reference] } };
+  }
+  return { stackName: 'AMonitors', template: { Resources } };
+}
+
+describe('weak references (Fn::GetStackOutput)', () => {
+  const app: _App = { stacks: [weakMonitors({ Alive: 'Shop' }), weakBase(['Shop'], 'us-east-1')], baseDir: '.' };
+  const only = (stackName: string, stacks: _Stack[] = app.stacks): _App => ({ stacks: stacks.filter((s) => s.stackName === stackName), allStacks: stacks, baseDir: '.' });
+
+  test('the stack read from is applied first, the output reads its physical ID, and destroy goes the other way', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    expect(done(await apply(app, store, h.invoke))).toEqual(['created ZBase/Shop', 'created AMonitors/Alive']);
+    expect(h.events[1].ResourceProperties).toEqual({ type: 'connectivity', scopes: ['id-1'] });
+    expect(done(await apply(app, store, h.invoke))).toEqual(['unchanged ZBase/Shop', 'unchanged AMonitors/Alive']);
+    // nothing is held in use: CloudFormation does not protect an output read this way
+    expect(store.state.stacks.AMonitors.imports).toBeUndefined();
+    expect(done(await apply(app, store, h.invoke, true))).toEqual(['deleted AMonitors/Alive', 'deleted ZBase/Shop']);
+  });
+
+  test('with --stack, the read stack left out must be applied, and nothing is sent before', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    // GIVEN AMonitors with a service of its own as well, which sorts before the reading monitor
+    const reading = weakMonitors({ Alive: 'Shop' });
+    const withOwn = { ...reading, template: { Resources: { Admin: { Type: 'Custom::MackerelService', Properties: { name: 'admin' } }, ...reading.template.Resources } } };
+    const stacks = [withOwn, weakBase(['Shop'], 'us-east-1')];
+    await expect(apply(only('AMonitors', stacks), store, h.invoke))
+      .rejects.toThrow(/^AMonitors: Fn::GetStackOutput ZBase\.PublishOutputRefShop: ZBase\/Shop is not applied yet; apply stack ZBase first$/);
+    expect(h.events).toEqual([]);
+    await apply(only('ZBase', stacks), store, h.invoke);
+    expect(done(await apply(only('AMonitors', stacks), store, h.invoke))).toEqual(['created AMonitors/Admin', 'created AMonitors/Alive']);
+    expect(h.events[2].ResourceProperties.scopes).toEqual(['id-1']);
+  });
+
+  test('unlike an export, applying or destroying only the stack read from is not refused', async () => {
+    const store = _memoryStore();
+    const h = fakeHandler();
+    await apply(app, store, h.invoke);
+    const renamed = [weakMonitors({ Alive: 'Shop' }), { ...weakBase(['Shop'], 'us-east-1'), template: { ...weakBase(['Shop']).template, Resources: { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop2' } } } } }];
+    // (the fake handler updates in place: the point is that nothing refuses the run)
+    expect(done(await apply(only('ZBase', renamed), store, h.invoke))).toEqual(['updated ZBase/Shop']);
+    expect(done(await apply(only('ZBase', renamed), store, h.invoke, true))).toEqual(['deleted ZBase/Shop']);
+  });
+
+  test.each([
+    ['a stack the app does not have', { StackName: 'Gone' }, /^AMonitors: Fn::GetStackOutput Gone\.PublishOutputRefShop: no stack of the app is named Gone \(stacks: AMonitors, ZBase\); expected a stack of the same cloud assembly/],
+    ['the stack in another region', { Region: 'eu-west-1' }, /^AMonitors: Fn::GetStackOutput ZBase\.PublishOutputRefShop: stack ZBase of the app is in us-east-1, not eu-west-1; expected the stack the reference names$/],
+  ])('a reference to %s fails before anything is sent', async (_what, read, error) => {
+    const h = fakeHandler();
+    await expect(apply({ stacks: [weakMonitors({ Alive: 'Shop' }, read), weakBase(['Shop'], 'us-east-1')], baseDir: '.' }, _memoryStore(), h.invoke)).rejects.toThrow(error);
+    expect(h.events).toEqual([]);
+  });
+
+  test('a reference to an output the stack does not have fails before anything is sent', async () => {
+    const h = fakeHandler();
+    await expect(apply({ stacks: [weakMonitors({ Alive: 'Cart' }), weakBase(['Shop'])], baseDir: '.' }, _memoryStore(), h.invoke))
+      .rejects.toThrow(/^AMonitors: Fn::GetStackOutput ZBase\.PublishOutputRefCart: stack ZBase has no output PublishOutputRefCart \(or its Condition does not hold\)$/);
+    expect(h.events).toEqual([]);
+  });
+
+  test('diff before the first apply reads the service name, which is its ID; a channel\'s ID is known after apply', async () => {
+    const get: _Get = async (path) => (path === '/api/v0/services' ? { services: [] } : undefined);
+    let entries = await _diff(app, _memoryStore().state, get, {}, () => undefined, () => []);
+    expect(entries.map((e) => `${e.kind} ${e.stackName}/${e.logicalId}`)).toEqual(['create ZBase/Shop', 'create AMonitors/Alive']);
+    expect(entries[1].changes).toContainEqual({ field: 'scopes', old: undefined, new: ['shop'] });
+
+    const channel = weakBase(['Shop']);
+    const template = { ...channel.template, Resources: { Shop: { Type: 'Custom::MackerelChannel', Properties: { type: 'email', name: 'ops' } } } };
+    entries = await _diff({ ...app, stacks: [app.stacks[0], { ...channel, template }] }, _memoryStore().state, get, {}, () => undefined, () => []);
+    expect(entries[1].changes).toContainEqual({ field: 'scopes', old: undefined, new: ['(known after apply: ZBase/Shop)'] });
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
@@ -72,5 +73,38 @@ describe('a monitor scoped to a service of another stack, against the emulator',
     const diff = await cli(['diff', synthCrossStack(dir, 'reference', 'shop2'), ...base, '--stack', 'ZBase']);
     expect(diff.code).toBe(2);
     expect(diff.err).toMatch(/^cdk-mackerel: apply would refuse this run: stack ZBase would change the value of export "ZBase:ExportsOutputRefService\w+", which stack AMonitors imports/);
+  });
+
+  test('with weak references (Fn::GetStackOutput): diff, apply, a clean diff, --stack before the read stack is applied, and destroy', async () => {
+    // GIVEN ZBase's plain output and AMonitors' Fn::GetStackOutput, AMonitors listed first
+    const dir = workDir();
+    const assembly = synthCrossStack(dir, 'weak');
+    expect(readFileSync(join(assembly, 'AMonitors.template.json'), 'utf8')).toContain('Fn::GetStackOutput');
+    const base = ['--api-base', shared.emulator.url];
+
+    // WHEN only AMonitors is applied first, THEN nothing is sent and the error says why
+    let run = await cli(['apply', assembly, ...base, '--stack', 'AMonitors']);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: AMonitors: Fn::GetStackOutput ZBase\.PublishOutputRefService\w+: ZBase\/Service\w* is not applied yet; apply stack ZBase first; nothing was changed$/);
+    expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+
+    // WHEN diffed, THEN the output reads the service's name (its ID)
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/\+ create\s+Service\s+ZBase\/Service\w* "shop"[^\n]*\n(\s+.*\n)*\+ create\s+Monitor\s+AMonitors\/Cpu\w* "cpu"/);
+    expect(run.out).toMatch(/scopes: \["shop"\]/);
+
+    // WHEN applied, THEN ZBase goes first and the monitor is scoped to its service; the next diff finds nothing
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/^Applying ZBase, AMonitors against/);
+    expect(shared.emulator.state().monitors).toEqual([expect.objectContaining({ name: 'cpu', scopes: ['shop'] })]);
+    expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
+
+    // WHEN destroyed, THEN the monitor goes before the service it reads
+    run = await cli(['apply', assembly, ...base, '--destroy']);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/\[1\/2\] deleted\s+Monitor\s+AMonitors\/Cpu\w*[^\n]*\n\[2\/2\] deleted\s+Service\s+ZBase\/Service\w*/);
+    expect(shared.emulator.state()).toMatchObject({ services: [], monitors: [] });
   });
 });
