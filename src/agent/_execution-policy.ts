@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { _rolesCustomized } from '../_iam';
 import { MackerelApiKey } from '../api-key';
 
 /** The id of the stack's shared agent execution policy. @internal */
@@ -119,6 +120,14 @@ function sharedPolicyFor(role: iam.Role): ExecutionPolicy {
   return shared;
 }
 
+/**
+ * Whether the role's permissions may go through the stack's shared policy: a role the stack
+ * owns and creates, not an imported or a precreated one (see `_rolesCustomized`).
+ */
+function sharesPolicy(role: object): role is iam.Role {
+  return role instanceof iam.Role && !_rolesCustomized(role);
+}
+
 /** As aws-cdk-lib's own grants decide: same account, or both unknown until deployment. */
 function sameAccount(role: iam.Role, resource: IResource): boolean {
   const comparison = Token.compareStrings(Stack.of(role).account, resource.env.account);
@@ -143,7 +152,7 @@ class AgentSecret extends ecs.Secret {
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     const role = grantee.grantPrincipal;
-    const sharable = role instanceof iam.Role && !this.apiKey._hasCustomerManagedKey() && sameAccount(role, this.apiKey._resource());
+    const sharable = sharesPolicy(role) && !this.apiKey._hasCustomerManagedKey() && sameAccount(role, this.apiKey._resource());
     return sharable ? sharedPolicyFor(role).grantReadKey(this.apiKey) : this.secret.grantRead(grantee);
   }
 }
@@ -160,7 +169,7 @@ class AgentLogDriver extends ecs.LogDriver {
 
   public bind(_scope: Construct, containerDefinition: ecs.ContainerDefinition): ecs.LogDriverConfig {
     const role = containerDefinition.taskDefinition.obtainExecutionRole();
-    if (role instanceof iam.Role) sharedPolicyFor(role).grantWriteLogs(this.logGroup);
+    if (sharesPolicy(role)) sharedPolicyFor(role).grantWriteLogs(this.logGroup);
     else role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: LOG_ACTIONS, resources: [this.logGroup.logGroupArn] }));
     return {
       logDriver: 'awslogs',

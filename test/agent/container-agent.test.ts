@@ -1,4 +1,6 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -284,5 +286,30 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     const statements = statementsOf(stack, executionRole);
     expect(actionsOn(statements, stack.resolve(secret.secretArn))).toEqual(READ_ACTIONS);
     expect(actionsOn(statements, agentLogGroupArn(stack))).toEqual(LOG_ACTIONS);
+  });
+
+  test('with iam.Role.customizeRoles, nothing IAM is written: both grants go to aws-cdk-lib\'s policy report for the precreated role', () => {
+    // GIVEN roles created outside the app, as customizeRoles declares
+    const app = new App();
+    const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    iam.Role.customizeRoles(stack, { usePrecreatedRoles: { 'Stack/First/ExecutionRole': 'first-execution', 'Stack/Second/ExecutionRole': 'second-execution' } });
+    const apiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey'));
+    // WHEN two tasks get an agent
+    for (const id of ['First', 'Second']) {
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, id, { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      new MackerelContainerAgent(taskDefinition, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    }
+    // THEN the template has no policy for the precreated roles, and the report lists what each needs
+    Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
+    const report = readFileSync(join(app.synth().directory, 'iam-policy-report.txt'), 'utf8');
+    for (const role of ['first-execution', 'second-execution']) {
+      const start = report.indexOf(`<${role}>`);
+      expect(start).toBeGreaterThanOrEqual(0);
+      const end = report.indexOf('\n<', start + 1);
+      const section = report.slice(start, end === -1 ? undefined : end);
+      expect(section).toContain('"secretsmanager:GetSecretValue"');
+      expect(section).toContain('"logs:PutLogEvents"');
+    }
   });
 });

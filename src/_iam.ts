@@ -1,0 +1,16 @@
+import { IConstruct } from 'constructs';
+
+/** Set by `iam.Role.customizeRoles`; aws-cdk-lib keeps the key in its internal helpers. */
+const CUSTOMIZE_ROLES_CONTEXT_KEY = '@aws-cdk/iam:customizeRoles';
+
+/**
+ * Whether roles created under `scope` are precreated (`iam.Role.customizeRoles`): made outside the
+ * app, with what they need listed in aws-cdk-lib's policy report (`iam-policy-report.txt`) rather
+ * than written to the template. A policy attached with `policy.attachToRole(role)` or
+ * `new iam.Policy(..., { roles })` would still be written, attached to a role the app does not own,
+ * and be missing from the report; `role.attachInlinePolicy` and grants go to the report.
+ * @internal
+ */
+export function _rolesCustomized(scope: IConstruct): boolean {
+  return scope.node.tryGetContext(CUSTOMIZE_ROLES_CONTEXT_KEY) !== undefined;
+}
