@@ -6,6 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { _addedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
 import { _renderTags } from './_tags';
 import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
+import { _rolesCustomized } from '../_iam';
 import { _checkRoleFullName } from '../_names';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
@@ -168,7 +169,9 @@ interface EnabledService {
  *
  * The role never gets a write action: Mackerel stops collecting when its role could create an
  * internet gateway. Synthesis fails when other code attaches a policy to the role (see
- * `allowAdditionalPolicies`). Only the IAM role method is offered; access keys are not.
+ * `allowAdditionalPolicies`). Only the IAM role method is offered; access keys are not. Under
+ * `iam.Role.customizeRoles` it fails at construction: a role created before the deploy cannot
+ * trust the external ID Mackerel issues during it.
  *
  * IAM is eventually consistent, so a role created in the same deployment may not be assumable
  * yet when the integration is created: the integration depends on the role and its policy, and
@@ -223,6 +226,12 @@ export class MackerelAwsIntegration extends Construct {
     this.givenName = props.name;
     this.region = props.region ?? Stack.of(this).region;
 
+    if (_rolesCustomized(this)) {
+      // A precreated role is made before the deploy, so its trust policy cannot require the external ID Mackerel
+      // issues during it; and with preventSynthesis: false, aws-cdk-lib gives the role the precreated role's ARN.
+      _fail(this, 'role', `${this.node.path}/Role`, 'would be a precreated role (iam.Role.customizeRoles), which cannot trust the external ID Mackerel issues during the deploy',
+        'a role this stack creates', 'Put the integration in a stack without iam.Role.customizeRoles');
+    }
     const externalIdScope = new Construct(this, 'ExternalId');
     this.externalId = _createMackerelResource(externalIdScope, _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, {}).ref;
     const role = new iam.Role(this, 'Role', {

@@ -103,6 +103,22 @@ describe('MackerelAwsIntegration', () => {
       }]);
     });
 
+    test.each([
+      ['precreated roles', { usePrecreatedRoles: { 'Stack/Aws/Role': 'mackerel-integration' } }],
+      ['the report only (preventSynthesis: false)', { preventSynthesis: false }],
+    ])('is refused under iam.Role.customizeRoles, with %s: a precreated role cannot trust the external ID issued during the deploy', (_what, options) => {
+      // GIVEN
+      const app = new App();
+      const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+      iam.Role.customizeRoles(stack, options);
+      const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Key', { parameterName: '/mackerel/key' });
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSsmParameter(parameter) });
+      // WHEN / THEN
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' })).toThrow(
+        'Stack/Aws: role "Stack/Aws/Role" would be a precreated role (iam.Role.customizeRoles), which cannot trust the external ID Mackerel issues during the deploy; '
+        + 'expected a role this stack creates. Put the integration in a stack without iam.Role.customizeRoles');
+    });
+
     test('with every service enabled, no action is a write or full-access one', () => {
       const { stack } = integrationStack();
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'everything' });
