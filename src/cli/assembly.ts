@@ -93,36 +93,65 @@ interface ManifestArtifact {
   readonly type: string;
   readonly environment?: string;
   readonly dependencies?: readonly string[];
-  readonly properties?: { readonly templateFile?: string; readonly stackName?: string };
+  readonly displayName?: string;
+  readonly properties?: { readonly templateFile?: string; readonly stackName?: string; readonly directoryName?: string };
+}
+
+/** A stack as loaded, with where it was found, for the errors about duplicate names. */
+interface LoadedStack extends _Stack {
+  readonly shownAs: string;
 }
 
 function loadAssembly(dir: string, shown: string): _App {
-  const manifestFile = join(dir, 'manifest.json');
-  if (!existsSync(manifestFile)) throw new _CliError(`${shown} has no manifest.json; expected a cloud assembly directory (run cdk synth) or a template .json file`);
-  const manifest = _readJsonFile(manifestFile, join(shown, 'manifest.json')) as { artifacts?: { [id: string]: ManifestArtifact } };
-  const artifacts = Object.entries(manifest.artifacts ?? {}).flatMap(([id, artifact]) => {
-    const templateFile = artifact.type === 'aws:cloudformation:stack' ? artifact.properties?.templateFile : undefined;
-    return templateFile ? [{ id, artifact, templateFile, stackName: artifact.properties?.stackName ?? id }] : [];
-  });
-  // Dependencies name artifacts (asset manifests too); the CLI knows stacks by their stack name.
-  const stackNames = new Map(artifacts.map((a) => [a.id, a.stackName]));
-  const stacks: _Stack[] = [];
-  for (const { artifact, templateFile, stackName } of artifacts) {
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new _CliError(`${shown} has no manifest.json; expected a cloud assembly directory (run cdk synth) or a template .json file`);
+  }
+  const stacks = assemblyStacks(dir, shown);
+  if (stacks.length === 0) throw new _CliError(`${shown}/manifest.json lists no CloudFormation stacks, directly or in its stages`);
+  // The state file and --stack know a stack by its name, as CloudFormation does within an account and region.
+  const byName = new Map<string, LoadedStack>();
+  for (const stack of stacks) {
+    const other = byName.get(stack.stackName);
+    if (other) {
+      throw new _CliError(`stack name ${stack.stackName} is used by two stacks of ${shown} (${other.shownAs} and ${stack.shownAs}); `
+        + 'expected unique stack names, as the state file and --stack know a stack by its name (give one a stackName of its own)');
+    }
+    byName.set(stack.stackName, stack);
+  }
+  // The manifest can list a stack before the stacks it depends on: the CDK deploys it after them,
+  // and so does the CLI (plan.ts also orders by Fn::ImportValue and Fn::GetStackOutput, for templates the manifest misses).
+  const ordered = _stackOrder(stacks.map((s) => s.stackName), (name) => byName.get(name)?.dependencies ?? []);
+  return { stacks: ordered.flatMap((name) => byName.get(name) ?? []).map(({ shownAs: _shownAs, ...stack }) => stack), baseDir: dir };
+}
+
+/**
+ * The stacks of an assembly and of the nested assemblies it lists (CDK stages, as CDK Pipelines
+ * use), in manifest order, a stage's stacks where the stage is listed.
+ */
+function assemblyStacks(dir: string, shown: string): LoadedStack[] {
+  const manifest = _readJsonFile(join(dir, 'manifest.json'), join(shown, 'manifest.json')) as { artifacts?: { [id: string]: ManifestArtifact } };
+  const entries = Object.entries(manifest.artifacts ?? {});
+  // Dependencies name artifacts of the same assembly (asset manifests too); the CLI knows stacks by their stack name.
+  const stackNames = new Map(entries.flatMap(([id, a]) => (a.type === STACK ? [[id, a.properties?.stackName ?? id] as const] : [])));
+  const stacks: LoadedStack[] = [];
+  for (const [id, artifact] of entries) {
+    const nested = artifact.type === NESTED_ASSEMBLY ? artifact.properties?.directoryName : undefined;
+    if (nested) stacks.push(...assemblyStacks(join(dir, nested), join(shown, nested)));
+    const templateFile = artifact.type === STACK ? artifact.properties?.templateFile : undefined;
+    if (!templateFile) continue;
     const template = _readJsonFile(join(dir, templateFile), join(shown, templateFile)) as _Template;
     const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
     stacks.push({
-      stackName,
+      stackName: stackNames.get(id)!,
       template,
       account: env && !env[1].startsWith('unknown') ? env[1] : undefined,
       region: env && !env[2].startsWith('unknown') ? env[2] : undefined,
       dependencies: (artifact.dependencies ?? []).flatMap((d) => stackNames.get(d) ?? []),
+      shownAs: artifact.displayName ?? id,
     });
   }
-  // Nested assemblies (CDK stages) are not followed: say so rather than apply half an app.
-  if (stacks.length === 0) throw new _CliError(`${shown}/manifest.json lists no CloudFormation stacks`);
-  // The manifest can list a stack before the stacks it depends on: the CDK deploys it after them,
-  // and so does the CLI (plan.ts also orders by Fn::ImportValue and Fn::GetStackOutput, for templates the manifest misses).
-  const byName = new Map(stacks.map((s) => [s.stackName, s]));
-  const ordered = _stackOrder(stacks.map((s) => s.stackName), (name) => byName.get(name)?.dependencies ?? []);
-  return { stacks: ordered.flatMap((name) => byName.get(name) ?? []), baseDir: dir };
+  return stacks;
 }
+
+const STACK = 'aws:cloudformation:stack';
+const NESTED_ASSEMBLY = 'cdk:cloud-assembly';

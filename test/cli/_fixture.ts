@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll } from 'vitest';
 import { MackerelApiKey } from '../../src/api-key';
@@ -99,6 +99,31 @@ export function synthCrossStack(dir: string, link: 'reference' | 'weak' | 'depen
     duration: Duration.minutes(3),
     scopes: [MonitorScope.fromService(scoped)],
   });
+  app.synth();
+  return outdir;
+}
+
+/**
+ * Synthesizes an app with stages, as CDK Pipelines deploys, into `<dir>/cdk.out`: a top-level stack
+ * Shared with a service, and stages Prod and Dev, each with a stack Monitors (`Prod-Monitors`,
+ * `Dev-Monitors`) holding a service and a monitor scoped to it.
+ * `devStackName` gives Dev's stack an explicit name (the same as Prod's makes a clash).
+ */
+export function synthStages(dir: string, devStackName?: string): string {
+  const outdir = join(dir, 'cdk.out');
+  const app = new App({ outdir });
+  const env = { account: '111111111111', region: 'us-east-1' };
+  const withProvider = (stack: Stack) => {
+    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    return stack;
+  };
+  new MackerelService(withProvider(new Stack(app, 'Shared', { env })), 'Service', { name: 'shared' });
+  for (const stageName of ['Prod', 'Dev']) {
+    const stage = new Stage(app, stageName, { env });
+    const stack = withProvider(new Stack(stage, 'Monitors', { stackName: stageName === 'Dev' ? devStackName : undefined }));
+    const service = new MackerelService(stack, 'Service', { name: stageName.toLowerCase() });
+    new ConnectivityMonitor(stack, 'Alive', { name: `${stageName.toLowerCase()} alive`, scopes: [MonitorScope.fromService(service)] });
+  }
   app.synth();
   return outdir;
 }
