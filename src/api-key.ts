@@ -1,4 +1,4 @@
-import { IResource } from 'aws-cdk-lib';
+import { IResource, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -75,8 +75,32 @@ export abstract class MackerelApiKey {
   /** The secret or parameter holding the key. @internal */
   public abstract _resource(): IResource;
 
+  /**
+   * Whether this and `other` are known to be the same key: the same secret or parameter (and
+   * field), as a construct or by a literal ARN or name in the same account and region. Keys not
+   * known to be the same may still be, so this only ever says yes when sure.
+   * @internal
+   */
+  public _sameKey(other: MackerelApiKey): boolean {
+    if (this._resource() === other._resource()) return this._identity() === other._identity();
+    const mine = this._identity();
+    return mine !== undefined && !mine.endsWith(UNRESOLVED) && mine === other._identity();
+  }
+
+  /** The key's location as one string, ending in UNRESOLVED where a part is a token. @internal */
+  public abstract _identity(): string | undefined;
+
   /** Whether the key is known to be encrypted with a customer managed KMS key. @internal */
   public abstract _hasCustomerManagedKey(): boolean;
+}
+
+/** Marks an identity that holds a token, so it names the key only within one construct. */
+const UNRESOLVED = '#unresolved';
+
+/** `parts` joined, or marked UNRESOLVED when any is a token (an ARN or name only known at deploy time). */
+function identityOf(...parts: string[]): string {
+  const joined = parts.join('|');
+  return parts.some((p) => Token.isUnresolved(p)) ? `${joined}${UNRESOLVED}` : joined;
 }
 
 class SecretsManagerApiKey extends MackerelApiKey {
@@ -103,6 +127,13 @@ class SecretsManagerApiKey extends MackerelApiKey {
     return this.secret;
   }
 
+  public _identity(): string {
+    const field = this.field ?? '';
+    // An imported secret's complete ARN says everything; a name needs its account and region.
+    if (!Token.isUnresolved(this.secret.secretArn)) return identityOf('secret', this.secret.secretArn, field);
+    return identityOf('secret', this.secret.env.account, this.secret.env.region, this.secret.secretName, field);
+  }
+
   public _hasCustomerManagedKey(): boolean {
     return this.secret.encryptionKey !== undefined;
   }
@@ -127,6 +158,10 @@ class SsmParameterApiKey extends MackerelApiKey {
 
   public _resource(): IResource {
     return this.parameter;
+  }
+
+  public _identity(): string {
+    return identityOf('parameter', this.parameter.env.account, this.parameter.env.region, this.parameter.parameterName);
   }
 
   public _hasCustomerManagedKey(): boolean {

@@ -110,6 +110,8 @@ export class MackerelProvider extends Construct {
   /** The Mackerel API base URL the handler calls. */
   public readonly apiBase: string;
 
+  private readonly apiKey: MackerelApiKey;
+
   constructor(scope: Construct, id: string, props: MackerelProviderProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -118,6 +120,7 @@ export class MackerelProvider extends Construct {
       _fail(this, 'MackerelProvider', id, `is a second provider in stack ${JSON.stringify(stack.node.path)} (the first is ${existing.node.path})`, 'exactly one MackerelProvider per stack', 'Find the existing one with MackerelProvider.of(scope)');
     }
     this.apiBase = props.apiBase ?? DEFAULT_API_BASE;
+    this.apiKey = props.apiKey;
     checkApiBase(this, this.apiBase);
 
     const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
@@ -147,6 +150,16 @@ export class MackerelProvider extends Construct {
     PROVIDERS.set(stack, this);
     for (const use of PENDING.get(stack) ?? []) use(this);
     PENDING.delete(stack);
+  }
+
+  /**
+   * Whether the objects of this provider's stack and of `other`'s are known to go to the same
+   * Mackerel organization: the same provider, or the same API base and the same key. Stacks with
+   * different keys (the stages of a pipeline, say) may each have a service of the same name.
+   * @internal
+   */
+  public _sameOrganization(other: MackerelProvider): boolean {
+    return other === this || (other.apiBase === this.apiBase && other.apiKey._sameKey(this.apiKey));
   }
 
   /**

@@ -1,10 +1,13 @@
 import { IConstruct } from 'constructs';
 import { _describeProblem } from '../_validation';
+import { MackerelProvider } from '../provider/provider';
 
 /**
  * Registers a synth-time check that no other construct of the app creates the same Mackerel
- * object: Mackerel names are unique, so the second create would fail at deploy time, in the
- * middle of a rollout. Callers skip names that are tokens.
+ * object in the same organization: Mackerel names are unique, so the second create would fail at
+ * deploy time, in the middle of a rollout. Callers skip names that are tokens. Constructs whose
+ * stacks' providers are not known to share an organization (another API key: a pipeline's dev and
+ * prod stages) may repeat a name; a stack without a provider, which fails synth anyway, counts as shared.
  *
  * @param construct the construct that creates the object
  * @param key the object's identity (`service` or `service:role`)
@@ -15,11 +18,17 @@ export function _checkUniqueInApp(construct: IConstruct, property: string, value
   keyOf: (other: IConstruct) => string | undefined, what: string): void {
   construct.node.addValidation({
     validate: () => {
-      const first = construct.node.root.node.findAll().find((other) => keyOf(other) === key);
+      const first = construct.node.root.node.findAll().find((other) => keyOf(other) === key && sameOrganization(construct, other));
       return first && first !== construct
         ? [_describeProblem(property, value, `creates the same ${what} as ${first.node.path}`, `${what} names unique in the Mackerel organization`,
           'Create it once and pass the construct around, or reference the existing one')]
         : [];
     },
   });
+}
+
+function sameOrganization(a: IConstruct, b: IConstruct): boolean {
+  const providerA = MackerelProvider._tryFind(a);
+  const providerB = MackerelProvider._tryFind(b);
+  return !providerA || !providerB || providerA._sameOrganization(providerB);
 }

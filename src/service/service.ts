@@ -72,6 +72,10 @@ export interface MackerelServiceProps {
  * Deleting or renaming the service deletes it in Mackerel, and Mackerel then deletes its roles,
  * service metrics, monitors and graph annotations with it.
  *
+ * A second service of the same name fails synthesis when its stack's provider uses the same API
+ * base and key; stacks with other keys (other organizations, such as a pipeline's stages) may
+ * repeat it.
+ *
  * @example
  * const shop = new MackerelService(this, 'Shop', { name: 'shop' });
  * const web = shop.addRole('web'); // web.fullName is 'shop:web'

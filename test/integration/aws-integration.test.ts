@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, test } from 'vitest';
 import { integrationStack, logicalIds, resourceOf, stackWithProvider, WRITE_VERB } from './_fixture';
@@ -360,12 +361,21 @@ describe('MackerelAwsIntegration', () => {
       expect(() => Template.fromStack(stack)).toThrow(/Stack\/Aws.*services \[\] is empty; expected at least one addService\(\) call/s);
     });
 
-    test('rejects two integrations with the same name in the app, even in different stacks', () => {
+    test('rejects two integrations with the same name in one organization, even in different stacks', () => {
       const { app: shared, stack } = integrationStack();
-      const other = new Stack(shared, 'Other', { env: { account: '123456789012', region: 'us-east-1' } });
-      new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSsmParameter(ssm.StringParameter.fromStringParameterName(other, 'Key', 'k')) });
+      const other = new Stack(shared, 'Other', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+      const key = MackerelApiKey.fromSecretsManager(stack.node.findChild('ApiKey') as secretsmanager.ISecret);
+      new MackerelProvider(other, 'Mackerel', { apiKey: key });
       for (const s of [stack, other]) new MackerelAwsIntegration(s, 'Aws', { name: 'prod' }).addService(AwsIntegrationService.EC2);
       expect(() => shared.synth()).toThrow(/name "prod" creates the same AWS integration as Stack\/Aws/);
+    });
+
+    test('allows the same name in a stack whose provider has another key (another organization)', () => {
+      const { app: shared, stack } = integrationStack();
+      const other = new Stack(shared, 'Other', { env: { account: '123456789012', region: 'us-east-1' } });
+      new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSsmParameter(ssm.StringParameter.fromSecureStringParameterAttributes(other, 'Key', { parameterName: 'k' })) });
+      for (const s of [stack, other]) new MackerelAwsIntegration(s, 'Aws', { name: 'prod' }).addService(AwsIntegrationService.EC2);
+      expect(() => shared.synth()).not.toThrow();
     });
   });
 });

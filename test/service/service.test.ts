@@ -1,7 +1,10 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Environment, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
 import { describe, expect, test } from 'vitest';
-import { MackerelRole, MackerelService } from '../../src';
+import { MackerelApiKey, MackerelProvider, MackerelRole, MackerelService } from '../../src';
 import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
 
 describe('MackerelService', () => {
@@ -111,6 +114,53 @@ describe('MackerelService', () => {
       new MackerelService(other, 'Again', { name: 'shop' });
 
       expect(() => app.synth()).toThrow(/\[Other\/Again\] name "shop" creates the same service as Stack\/Shop; expected service names unique in the Mackerel organization/);
+    });
+
+    describe('in stacks whose providers use other keys (other organizations)', () => {
+      /** A stack in `env` whose provider reads the key `key` makes. */
+      function stackWithKey(app: Construct, id: string, key: (stack: Stack) => MackerelApiKey, props: { env?: Environment; apiBase?: string } = {}) {
+        const stack = new Stack(app, id, { env: props.env });
+        new MackerelProvider(stack, 'Mackerel', { apiKey: key(stack), apiBase: props.apiBase });
+        return stack;
+      }
+      const TOKYO = { account: '111111111111', region: 'ap-northeast-1' };
+      const byName = (name: string) => (stack: Stack) => MackerelApiKey.fromSsmParameter(ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Key', { parameterName: name }));
+
+      test('the stages of a pipeline, each with a secret of its own, may each create the same service', () => {
+        // GIVEN
+        const app = new App();
+        for (const stageName of ['Dev', 'Prod']) {
+          const stage = new Stage(app, stageName, { env: TOKYO });
+          const stack = stackWithKey(stage, 'Monitoring', (s) => MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(s, 'ApiKey')));
+          // WHEN
+          new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
+        }
+        // THEN
+        expect(() => app.synth()).not.toThrow();
+      });
+
+      const arn = (stack: Stack) => MackerelApiKey.fromSecretsManager(
+        secretsmanager.Secret.fromSecretCompleteArn(stack, 'Key', 'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:mackerel-AbCdEf'));
+      const key = byName('/mackerel/key');
+      test.each([
+        { what: 'the same parameter name, account and region', first: key, second: key, env: TOKYO, fails: true },
+        { what: 'the same secret ARN, in environment-agnostic stacks', first: arn, second: arn, fails: true },
+        { what: 'the same parameter name in another account', first: key, second: key, env: TOKYO, secondEnv: { ...TOKYO, account: '222222222222' }, fails: false },
+        { what: 'another parameter name', first: key, second: byName('/mackerel/other-key'), env: TOKYO, fails: false },
+        { what: 'the same parameter name in environment-agnostic stacks (accounts unknown)', first: key, second: key, fails: false },
+        { what: 'the same key and another API base', first: key, second: key, env: TOKYO, apiBase: 'https://mackerel.example.com/', fails: false },
+      ])('keys with $what: a second service of the same name fails: $fails', ({ first, second, env, secondEnv, apiBase, fails }) => {
+        // GIVEN
+        const app = new App();
+        const one = stackWithKey(app, 'First', first, { env });
+        const two = stackWithKey(app, 'Second', second, { env: secondEnv ?? env, apiBase });
+        // WHEN
+        new MackerelService(one, 'Shop', { name: 'shop' });
+        new MackerelService(two, 'Shop', { name: 'shop' });
+        // THEN
+        if (fails) expect(() => app.synth()).toThrow(/\[Second\/Shop\] name "shop" creates the same service as First\/Shop/);
+        else expect(() => app.synth()).not.toThrow();
+      });
     });
 
     test('services of different names pass', () => {
