@@ -1,7 +1,7 @@
 import { CfnResource, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { _isReadAction, _READ_ACTION_RULE, _sensitiveReadWarning } from './aws-integration-service';
+import { _covers, _isReadAction, _READ_ACTION_RULE, _sensitiveReadWarning } from './aws-integration-service';
 import { _describeProblem } from '../_validation';
 
 const WHY = 'Mackerel stops collecting when the role it assumes could write (it checks with ec2:CreateInternetGateway)';
@@ -86,16 +86,18 @@ export function _generatedPolicyProblems(role: iam.Role, generated: iam.Policy):
  * Warnings for the sensitive reads (see `AwsIntegrationServiceDefinition.actions`) that the
  * generated policy allows beyond `derived`, the actions of the added services, which are warned
  * about where they are added. They come from `policy.addStatements(...)`.
+ *
+ * The document is read as rendered, not resolved: resolving a PolicyDocument freezes its
+ * statements, and services may still be added after this runs (by an Aspect of the app).
  * @internal
  */
-export function _addedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy, derived: ReadonlySet<string>): string[] {
-  const stack = Stack.of(generated);
-  const document = stack.resolve((generated.node.defaultChild as iam.CfnPolicy).policyDocument) as Resolved | undefined;
+export function _addedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy, derived: readonly string[]): string[] {
+  const document = Stack.of(generated).resolve(generated.document.toJSON()) as Resolved | undefined;
   const warnings = new Set<string>();
   for (const statement of asArray(document?.Statement) as Resolved[]) {
     if (statement.Effect === 'Deny') continue;
     for (const action of asArray(statement.Action)) {
-      if (typeof action !== 'string' || derived.has(action)) continue;
+      if (typeof action !== 'string' || derived.some((granted) => _covers(granted, action))) continue;
       const warning = _sensitiveReadWarning(`a statement added to ${generated.node.path}`, action, role);
       if (warning) warnings.add(warning);
     }

@@ -275,16 +275,20 @@ export function _sensitiveReadWarnings(service: AwsIntegrationService, role: ICo
  * @internal
  */
 export function _sensitiveReadWarning(where: string, action: string, role: IConstruct): string | undefined {
-  const covered = SENSITIVE_READS.filter(([sensitive]) => covers(action, sensitive));
+  const covered = SENSITIVE_READS.filter(([sensitive]) => _covers(action, sensitive));
   if (covered.length === 0) return undefined;
   const what = covered.map(([sensitive, why]) => `${sensitive} (${why})`).join(', ');
   return `${where}: ${JSON.stringify(action)} grants ${what} to the integration role ${role.node.path}. `
     + 'Mackerel\'s AWS account, a third party, assumes that role and would get this too, while Mackerel needs only metadata and metrics. '
-    + 'Grant only the actions Mackerel documents for the service, or acknowledge this warning if Mackerel needs it';
+    + 'Grant only the actions Mackerel documents for its services, or acknowledge this warning if Mackerel needs it';
 }
 
-/** Whether an IAM action pattern (at most a trailing `*`, as `READ_ACTION` allows) matches an action; IAM ignores case. */
-function covers(pattern: string, action: string): boolean {
+/**
+ * Whether an IAM action pattern (at most a trailing `*`, as `READ_ACTION` allows) matches an
+ * action, or a narrower pattern; IAM ignores case.
+ * @internal
+ */
+export function _covers(pattern: string, action: string): boolean {
   const p = pattern.toLowerCase();
   const a = action.toLowerCase();
   return p.endsWith('*') ? a.startsWith(p.slice(0, -1)) : a === p;

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, IAspect, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Aspects, IAspect, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -229,8 +229,9 @@ export class MackerelAwsIntegration extends Construct {
     if (_rolesCustomized(this)) {
       // A precreated role is made before the deploy, so its trust policy cannot require the external ID Mackerel
       // issues during it; and with preventSynthesis: false, aws-cdk-lib gives the role the precreated role's ARN.
-      _fail(this, 'role', `${this.node.path}/Role`, 'would be a precreated role (iam.Role.customizeRoles), which cannot trust the external ID Mackerel issues during the deploy',
-        'a role this stack creates', 'Put the integration in a stack without iam.Role.customizeRoles');
+      _fail(this, 'scope', Stack.of(this).node.path, `is under iam.Role.customizeRoles, so the integration's role ${this.node.path}/Role would be precreated, `
+        + 'and a role created before the deploy cannot trust the external ID Mackerel issues during it',
+      'a stack that creates its roles', 'Put the integration in a stack without iam.Role.customizeRoles');
     }
     const externalIdScope = new Construct(this, 'ExternalId');
     this.externalId = _createMackerelResource(externalIdScope, _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, {}).ref;
@@ -293,8 +294,9 @@ export class MackerelAwsIntegration extends Construct {
       _fail(this, `${property}.retireAutomatically`, true, 'is not supported by this service', `only on ${supported.join(', ')}`);
     }
     const unknown = _unknownServiceWarning(service);
-    if (unknown) Annotations.of(this).addWarningV2('cdk-mackerel:awsIntegrationServiceUnknown', unknown);
-    for (const warning of _sensitiveReadWarnings(service, this.role)) Annotations.of(this).addWarningV2('cdk-mackerel:awsIntegrationSensitiveRead', warning);
+    // Late: the integration exists before its services, so it may have been acknowledged already.
+    if (unknown) _warnLate(this, 'cdk-mackerel:awsIntegrationServiceUnknown', unknown);
+    for (const warning of _sensitiveReadWarnings(service, this.role)) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
     this.services.push({ service, options: { ...options } });
     this.readStatement.addActions(...service.actions);
   }
@@ -379,7 +381,7 @@ export class MackerelAwsIntegration extends Construct {
     const sensitiveReads: IAspect = {
       visit(node) {
         if (node !== integration) return;
-        for (const warning of _addedSensitiveReadWarnings(role, integration.policy, new Set(integration.actions()))) {
+        for (const warning of _addedSensitiveReadWarnings(role, integration.policy, integration.actions())) {
           _warnLate(integration, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
         }
       },

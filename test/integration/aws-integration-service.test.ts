@@ -1,6 +1,7 @@
-import { App, Annotations as CdkAnnotations } from 'aws-cdk-lib';
+import { App, Annotations as CdkAnnotations, Aspects } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, test } from 'vitest';
 import { integrationStack, stackWithProvider, WRITE_VERB } from './_fixture';
 import { MackerelAwsIntegration } from '../../src/integration/aws-integration';
@@ -247,6 +248,28 @@ describe('AwsIntegrationService', () => {
         Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
       });
 
+      test('is not warned about again when a service\'s wildcard already grants it', () => {
+        // GIVEN
+        const { stack, aws } = addedTo(['s3:Get*']);
+        // WHEN
+        aws.policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+        // THEN
+        const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue());
+        expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringMatching(/^services\.Route53\.actions\[0\]: "s3:Get\*"/)]);
+      });
+
+      test('leaves the policy open: an Aspect of the app may still add a service after the check ran', () => {
+        // GIVEN an Aspect that enables SQS when it reaches a queue, which comes after the integration
+        const { stack, aws } = addedTo(['route53:List*']);
+        const queue = new sqs.Queue(stack, 'Queue');
+        Aspects.of(stack).add({ visit: (node) => { if (node === queue) aws.addService(AwsIntegrationService.SQS); } });
+        // WHEN
+        const template = Template.fromStack(stack);
+        // THEN
+        const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('^AwsPolicy') } }));
+        expect(policy.Properties.PolicyDocument.Statement[0].Action).toEqual(expect.arrayContaining(['route53:List*', 'sqs:GetQueueAttributes']));
+      });
+
       test('can be acknowledged by the same id', () => {
         // GIVEN
         const { stack, aws } = addedTo(['route53:List*']);
@@ -256,6 +279,18 @@ describe('AwsIntegrationService', () => {
         // THEN
         Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
       });
+    });
+
+    test('a service\'s warnings can be acknowledged on the integration before the service is added', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      CdkAnnotations.of(aws).acknowledgeWarning('cdk-mackerel:awsIntegrationSensitiveRead', 'Mackerel reads the value for a check');
+      CdkAnnotations.of(aws).acknowledgeWarning('cdk-mackerel:awsIntegrationServiceUnknown', 'added to Mackerel after this release');
+      // WHEN
+      aws.addService(AwsIntegrationService.of('Bedrok', { actions: ['secretsmanager:GetSecretValue'] }));
+      // THEN
+      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     });
 
     test.each(['rds-db:connect', 'kms:Decrypt'])('rejects %s, which reveals data but is not a read action by name', (action) => {

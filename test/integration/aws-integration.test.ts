@@ -116,8 +116,9 @@ describe('MackerelAwsIntegration', () => {
       new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSsmParameter(parameter) });
       // WHEN / THEN
       expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' })).toThrow(
-        'Stack/Aws: role "Stack/Aws/Role" would be a precreated role (iam.Role.customizeRoles), which cannot trust the external ID Mackerel issues during the deploy; '
-        + 'expected a role this stack creates. Put the integration in a stack without iam.Role.customizeRoles');
+        'Stack/Aws: scope "Stack" is under iam.Role.customizeRoles, so the integration\'s role Stack/Aws/Role would be precreated, '
+        + 'and a role created before the deploy cannot trust the external ID Mackerel issues during it; '
+        + 'expected a stack that creates its roles. Put the integration in a stack without iam.Role.customizeRoles');
     });
 
     test('with every service enabled, no action is a write or full-access one', () => {
