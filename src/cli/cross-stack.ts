@@ -41,6 +41,8 @@ export function _outputReads(
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (k === 'Fn::GetStackOutput') {
+        // Its arguments may read other stacks' outputs too, and those stacks come first as well.
+        _outputReads(v, resolveArg, out);
         const read = _outputRead(resolveArg(v));
         out.set(`${read.stackName}/${read.outputName}`, read);
       } else {

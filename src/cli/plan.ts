@@ -71,7 +71,7 @@ export function _stackId(stackName: string, env: { readonly region: string; read
 
 /**
  * Plans one stack against the state. `notice` receives each placeholder message; `importValue`
- * reads the exports of the other stacks.
+ * reads the exports of the other stacks, and `stackOutput` their outputs (Fn::GetStackOutput).
  * @internal
  */
 export function _planStack(
@@ -156,7 +156,8 @@ export function _planStack(
       };
       return _resolve(outputs[outputKey]?.Value, { ...ctx(unknowns), unknownPlaceholder: unknown });
     },
-    hasOutput: (outputKey) => outputKey in outputs && inStack(stack.stackName, () => _conditionHolds(outputs[outputKey], ctx())),
+    hasOutput: (outputKey) => Object.prototype.hasOwnProperty.call(outputs, outputKey)
+      && inStack(stack.stackName, () => _conditionHolds(outputs[outputKey], ctx())),
   };
 }
 
@@ -255,8 +256,11 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
     const stack = all.find((s) => s.stackName === read.stackName);
     const where = `${importer}: Fn::GetStackOutput ${read.stackName}.${read.outputName}`;
     if (!stack) throw new _CliError(`${where}: no stack of the app is named ${read.stackName} (stacks: ${allNames.join(', ')}); expected a stack of the same cloud assembly (run cdk synth for the whole app)`);
-    if (read.region && stack.region && read.region !== stack.region) {
-      throw new _CliError(`${where}: stack ${read.stackName} of the app is in ${stack.region}, not ${read.region}; expected the stack the reference names`);
+    if (read.stackName === importer) throw new _CliError(`${where}: a stack cannot read its own output; expected another stack (use Ref or Fn::GetAtt within a stack)`);
+    // Without Region, CloudFormation reads the stack of that name in the reading stack's region.
+    const region = read.region ?? all.find((s) => s.stackName === importer)?.region;
+    if (region && stack.region && region !== stack.region) {
+      throw new _CliError(`${where}: stack ${read.stackName} of the app is in ${stack.region}, not ${region}; expected the stack the reference names`);
     }
     const plan = planOf(read.stackName)!;
     if (!plan.hasOutput(read.outputName)) throw new _CliError(`${where}: stack ${read.stackName} has no output ${read.outputName} (or its Condition does not hold)`);

@@ -50,6 +50,13 @@ describe('output reads', () => {
     ]);
   });
 
+  test('a read inside another read\'s arguments is found too, so its stack comes first as well', () => {
+    const inner = { 'Fn::GetStackOutput': { StackName: 'Names', OutputName: 'BaseName' } };
+    const reads = _outputReads({ 'Fn::GetStackOutput': { StackName: inner, OutputName: 'PublishOutputRefShop' } },
+      (arg) => JSON.parse(JSON.stringify(arg).replace(JSON.stringify(inner), '"ZBase"')));
+    expect([...reads.keys()]).toEqual(['Names/BaseName', 'ZBase/PublishOutputRefShop']);
+  });
+
   test('a malformed argument is an error showing it', () => {
     expect(() => _outputReads({ 'Fn::GetStackOutput': ['ZBase', 'Shop'] }, (arg) => arg))
       .toThrow(/^Fn::GetStackOutput \["ZBase","Shop"\]: expected \{ StackName, OutputName, Region\?, RoleArn\? \} with string values$/);
@@ -253,6 +260,23 @@ describe('weak references (Fn::GetStackOutput)', () => {
   ])('a reference to %s fails before anything is sent', async (_what, read, error) => {
     const h = fakeHandler();
     await expect(apply({ stacks: [weakMonitors({ Alive: 'Shop' }, read), weakBase(['Shop'], 'us-east-1')], baseDir: '.' }, _memoryStore(), h.invoke)).rejects.toThrow(error);
+    expect(h.events).toEqual([]);
+  });
+
+  test('a stack reading its own output fails before anything is sent', async () => {
+    const h = fakeHandler();
+    const own = weakBase(['Shop']);
+    const Resources = { ...own.template.Resources, Alive: weakMonitors({ Alive: 'Shop' }).template.Resources!.Alive };
+    await expect(apply({ stacks: [{ ...own, template: { ...own.template, Resources } }], baseDir: '.' }, _memoryStore(), h.invoke))
+      .rejects.toThrow(/^ZBase: Fn::GetStackOutput ZBase\.PublishOutputRefShop: a stack cannot read its own output; expected another stack \(use Ref or Fn::GetAtt within a stack\)$/);
+    expect(h.events).toEqual([]);
+  });
+
+  test('without Region, the stack read is looked for in the reading stack\'s region', async () => {
+    const h = fakeHandler();
+    const reading = { ...weakMonitors({ Alive: 'Shop' }, { Region: undefined }), region: 'eu-west-1' };
+    await expect(apply({ stacks: [reading, weakBase(['Shop'], 'us-east-1')], baseDir: '.' }, _memoryStore(), h.invoke))
+      .rejects.toThrow(/^AMonitors: Fn::GetStackOutput ZBase\.PublishOutputRefShop: stack ZBase of the app is in us-east-1, not eu-west-1/);
     expect(h.events).toEqual([]);
   });
 
