@@ -1,4 +1,4 @@
-import { Annotations, Aws, Intrinsic, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
@@ -24,11 +24,14 @@ const PARAMETER_ACTIONS = ['ssm:GetParameter'];
  * A channel URL as written into the resource properties, and how the provider's Lambda gets
  * to read it.
  *
- * CloudFormation does not resolve secure dynamic references (`{{resolve:secretsmanager:...}}`,
- * `{{resolve:ssm-secure:...}}`) in custom resource properties: the reference reaches the
- * handler as written, and the handler resolves it with its own role. So the template holds the
- * reference, never the URL, and the Lambda's role gets read on exactly the secret or parameter
- * named (also for `{{resolve:ssm:...}}`, which the handler resolves the same way if it gets it).
+ * CloudFormation does not resolve secure dynamic references in custom resource properties: a
+ * `{{resolve:secretsmanager:...}}` reaches the handler as written, and the handler resolves it
+ * with its own role. A `{{resolve:ssm-secure:...}}` is refused outright outside the few resource
+ * properties CloudFormation lists ("SSM Secure reference is not supported in: ..."), so it is
+ * written as `{{cdk-mackerel:ssm-secure:...}}`, which CloudFormation leaves alone and the handler
+ * reads the same way. The template holds the reference, never the URL, and the Lambda's role gets
+ * read on exactly the secret or parameter named (also for `{{resolve:ssm:...}}`, which
+ * CloudFormation resolves itself).
  *
  * @internal
  */
@@ -62,7 +65,32 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
     statements.forEach((s) => provider.grantSecretRead(s));
     key?.grantDecrypt(provider.handler);
   });
-  return value;
+  if (!references.some((r) => r.service === 'ssm-secure')) return value;
+  return Token.asString(new WithoutSsmSecure(value));
+}
+
+/** The handler's own spelling of an ssm-secure reference, which CloudFormation does not validate. */
+const SSM_SECURE = /\{\{resolve:ssm-secure:/g;
+
+/** The value, resolved where it is used, with its ssm-secure references in the handler's spelling. */
+class WithoutSsmSecure extends Intrinsic {
+  constructor(private readonly url: string) {
+    super(url);
+  }
+
+  public resolve(context: IResolveContext): unknown {
+    return withoutSsmSecure(context.resolve(this.url));
+  }
+}
+
+/** `{{resolve:ssm-secure:` as `{{cdk-mackerel:ssm-secure:` in every string of a resolved value. */
+function withoutSsmSecure(resolved: unknown): unknown {
+  if (typeof resolved === 'string') return resolved.replace(SSM_SECURE, '{{cdk-mackerel:ssm-secure:');
+  if (Array.isArray(resolved)) return resolved.map(withoutSsmSecure);
+  if (resolved && typeof resolved === 'object') {
+    return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, withoutSsmSecure(v)]));
+  }
+  return resolved;
 }
 
 /** A resolved value as the pieces of a Fn::Join with an empty separator (or the value alone). */

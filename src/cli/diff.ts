@@ -181,7 +181,8 @@ function keptChanges(
  * applied. Live values are stringified like CloudFormation's, role scopes read back as
  * `Service: role` are normalized, and fields the template never set count only when the live
  * value is not empty (server-added defaults such as `isMute: false` or `memo: ""` are not drift).
- * Dynamic references (`{{resolve:...}}`) are not compared: the template never held the value.
+ * Dynamic references (`{{resolve:...}}`, `{{cdk-mackerel:ssm-secure:...}}`), alone or inside a
+ * longer URL, are not compared: the template never held the value.
  * @internal
  */
 export function _driftOf(
@@ -217,7 +218,7 @@ function readBackDefaults(type: string, applied: { readonly [key: string]: unkno
 }
 
 function driftField(path: string, applied: unknown, live: unknown): _FieldChange[] {
-  if (typeof applied === 'string' && applied.startsWith('{{resolve:')) return [];
+  if (typeof applied === 'string' && /\{\{(resolve|cdk-mackerel):/.test(applied)) return [];
   if (applied === undefined && isEmpty(live)) return [];
   if (_isObject(applied) && _isObject(live)) {
     const keys = [...new Set([...Object.keys(applied), ...Object.keys(live)])].sort();

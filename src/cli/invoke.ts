@@ -24,7 +24,8 @@ export interface _InvokeOptions {
   readonly placeholderSecrets?: (notice: string) => void;
 }
 
-const DYNAMIC_REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
+// The library writes ssm-secure references as {{cdk-mackerel:ssm-secure:...}} (see the handler's dynamic-reference.ts).
+const DYNAMIC_REFERENCE = /\{\{(?:resolve|cdk-mackerel):(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
 
 /** Replaces every dynamic reference in the properties by a placeholder URL naming it. @internal */
 export function _placeholderReferences(value: unknown, notice: (message: string) => void): unknown {

@@ -117,8 +117,9 @@ export interface _MonitorProperties {
 /**
  * `Custom::MackerelChannel` (email, slack, webhook). Physical ID: the channel ID.
  * Data: `{ ChannelId }`. `url` may be a CloudFormation dynamic reference
- * (`{{resolve:secretsmanager:...}}` or `{{resolve:ssm-secure:...}}` / `{{resolve:ssm:...}}`),
- * which CloudFormation does not resolve for custom resources: the handler resolves it itself
+ * (`{{resolve:secretsmanager:...}}`, `{{cdk-mackerel:ssm-secure:...}}` (the library's spelling of
+ * `{{resolve:ssm-secure:...}}`, which CloudFormation refuses here) or `{{resolve:ssm:...}}`), which
+ * CloudFormation does not resolve for custom resources: the handler resolves it itself
  * with the provider Lambda's role, so the URL never appears in the template.
  * Replaced when `type` changes; updated in place (PUT) otherwise.
  * Booleans: enabledGraphImage. `addToDefaultNotificationGroup` is always sent as false.

@@ -186,7 +186,7 @@ describe('WebhookChannel', () => {
       ServiceToken: expect.anything(),
       type: 'webhook',
       name: 'incidents',
-      url: '{{resolve:ssm-secure:/ops/hook}}',
+      url: '{{cdk-mackerel:ssm-secure:/ops/hook}}',
       enabledGraphImage: false,
       events: ['monitor'],
     });

@@ -2,14 +2,16 @@
  * CloudFormation does not resolve secure dynamic references in custom-resource properties, so
  * a channel URL kept in Secrets Manager or SSM arrives as the reference itself:
  * `{{resolve:secretsmanager:<secret-id>:SecretString:<json-key>:<version-stage>:<version-id>}}`,
- * `{{resolve:ssm-secure:<name>[:<version>]}}` or `{{resolve:ssm:<name>[:<version>]}}`.
+ * `{{resolve:ssm-secure:<name>[:<version>]}}` or `{{resolve:ssm:<name>[:<version>]}}`. The
+ * library writes ssm-secure ones as `{{cdk-mackerel:ssm-secure:...}}`, since CloudFormation
+ * refuses `{{resolve:ssm-secure:` in a custom resource; both spellings are read.
  * The handler resolves them with its own role; resolved values are scrubbed from every log
  * line and message.
  */
 import { getParameter, getSecretString } from './aws';
 import { addSecret } from './log';
 
-const REFERENCE = /\{\{resolve:(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
+const REFERENCE = /\{\{(?:resolve|cdk-mackerel):(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
 
 export type DynamicReference =
   | { readonly service: 'secretsmanager'; readonly secretId: string; readonly jsonKey?: string; readonly versionStage?: string; readonly versionId?: string }

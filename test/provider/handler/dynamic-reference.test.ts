@@ -56,6 +56,16 @@ describe('resolveDynamicReferences', () => {
     expect(aws.commands).toEqual([{ name: 'GetParameter', input: { Name: '/hooks/token:2', WithDecryption: true } }]);
   });
 
+  test('resolves the library\'s own spelling of an ssm-secure reference, which CloudFormation leaves alone', async () => {
+    const aws = fakeAws({ parameters: { '/hooks/token:2': 'T0/B0/TOKEN123' } });
+    useAwsClients(aws);
+
+    await expect(resolveDynamicReferences('https://hooks.example.com/{{cdk-mackerel:ssm-secure:/hooks/token:2}}'))
+      .resolves.toBe('https://hooks.example.com/T0/B0/TOKEN123');
+    expect(aws.commands).toEqual([{ name: 'GetParameter', input: { Name: '/hooks/token:2', WithDecryption: true } }]);
+    expect(hasDynamicReference('{{cdk-mackerel:ssm-secure:/a}}')).toBe(true);
+  });
+
   test('fails naming the secret, never its value, when the JSON key is missing', async () => {
     useAwsClients(fakeAws({ secrets: { slack: '{"other":"https://hooks.slack.com/x/y/z"}' } }));
 
