@@ -43,6 +43,14 @@ const TABLE: Array<[string, string, string[], boolean, boolean]> = [
   ['ATHENA', 'Athena', ['athena:ListWorkGroups', 'athena:ListTagsForResource'], false, true],
 ];
 
+/** An integration in a stack of its own, with one Route53 service granting `actions`. */
+function addedTo(actions: string[]) {
+  const { stack } = integrationStack();
+  const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+  aws.addService(AwsIntegrationService.of('Route53', { actions }));
+  return { stack, aws };
+}
+
 describe('AwsIntegrationService', () => {
   test('has a constant for every documented service identifier (mackerel-api.md section 4.3)', () => {
     expect(AwsIntegrationService._all().map((s) => s.id)).toEqual(['EC2', 'ELB', 'ALB', 'NLB', 'RDS', 'Redshift', 'ElastiCache', 'SQS',
@@ -135,13 +143,6 @@ describe('AwsIntegrationService', () => {
     });
 
     describe('a read action that hands Mackerel a secret, content or credentials', () => {
-      function addedTo(actions: string[]) {
-        const { stack } = integrationStack();
-        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
-        aws.addService(AwsIntegrationService.of('Route53', { actions }));
-        return { stack, aws };
-      }
-
       test.each([
         ['secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue \\(returns the secret value\\)'],
         ['s3:Get*', 's3:GetObject \\(returns object contents\\), s3:GetObjectVersion \\(returns object contents\\)'],
@@ -192,13 +193,6 @@ describe('AwsIntegrationService', () => {
     });
 
     describe('a sensitive read added straight to the generated policy', () => {
-      function addedTo(actions: string[]) {
-        const { stack } = integrationStack();
-        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
-        aws.addService(AwsIntegrationService.of('Route53', { actions }));
-        return { stack, aws };
-      }
-
       test('is warned about, naming the policy, the action and the role', () => {
         // GIVEN
         const { stack, aws } = addedTo(['route53:List*']);
