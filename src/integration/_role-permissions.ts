@@ -37,22 +37,66 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
   }
   for (const inline of asArray(stack.resolve(cfnRole.policies))) report('inline policy', readable(policyName(inline)), '');
 
-  const roleRef = JSON.stringify(stack.resolve(cfnRole.ref));
-  const attaches = (resource: CfnResource, refs: unknown) => refersTo(resource, refs, cfnRole)
-    || (Stack.of(resource) === stack && asArray(stack.resolve(refs)).some((ref) => JSON.stringify(ref) === roleRef));
-  for (const resource of resources) {
-    if (resource === generated.node.defaultChild) continue;
+  for (const resource of attachedPolicies(role, generated, resources)) {
     const named = pathOf(resource);
-    if (resource instanceof iam.CfnPolicy && attaches(resource, resource.roles)) {
+    if (resource instanceof iam.CfnManagedPolicy) {
+      report('managed policy', named, '');
+    } else {
       const grant = resource.node.scope === role.node.tryFindChild('DefaultPolicy');
       report('policy', named, grant ? ' by a grant (such as bucket.grantWrite(role)) or addToPrincipalPolicy' : '');
-    } else if (resource instanceof iam.CfnManagedPolicy && attaches(resource, resource.roles)) {
-      report('managed policy', named, '');
-    } else if (resource instanceof iam.CfnRolePolicy && attaches(resource, [resource.roleName])) {
-      report('policy', named, '');
     }
   }
   return problems;
+}
+
+/**
+ * The `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` resources among
+ * `resources` (any stack of the app) that attach to the role, other than the generated policy.
+ */
+function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: readonly CfnResource[]): CfnResource[] {
+  const stack = Stack.of(role);
+  const cfnRole = role.node.defaultChild as iam.CfnRole;
+  const roleRef = JSON.stringify(stack.resolve(cfnRole.ref));
+  const attaches = (resource: CfnResource, refs: unknown) => refersTo(resource, refs, cfnRole)
+    || (Stack.of(resource) === stack && asArray(stack.resolve(refs)).some((ref) => JSON.stringify(ref) === roleRef));
+  return resources.filter((resource) => resource !== generated.node.defaultChild && (
+    (resource instanceof iam.CfnPolicy && attaches(resource, resource.roles))
+    || (resource instanceof iam.CfnManagedPolicy && attaches(resource, resource.roles))
+    || (resource instanceof iam.CfnRolePolicy && attaches(resource, [resource.roleName]))));
+}
+
+/**
+ * Warnings for the sensitive reads that other policies attached to the role allow, which
+ * `allowAdditionalPolicies` lets through (a grant such as `secret.grantRead(aws.role)`). A
+ * managed policy known only by its ARN cannot be read.
+ * @internal
+ */
+export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy): string[] {
+  const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
+  const warnings = new Set<string>();
+  for (const resource of attachedPolicies(role, generated, resources)) {
+    for (const action of allowedActions(renderedDocument(resource))) {
+      const warning = _sensitiveReadWarning(`a policy attached to the role (${pathOf(resource)})`, action, role);
+      if (warning) warnings.add(warning);
+    }
+  }
+  return [...warnings];
+}
+
+/** A policy resource's document as rendered: through its L2 where there is one, since resolving a PolicyDocument freezes it. */
+function renderedDocument(resource: CfnResource): Resolved | undefined {
+  const owner = resource.node.scope;
+  const document = owner instanceof iam.Policy || owner instanceof iam.ManagedPolicy
+    ? owner.document.toJSON()
+    : (resource as iam.CfnPolicy | iam.CfnManagedPolicy | iam.CfnRolePolicy).policyDocument;
+  return Stack.of(resource).resolve(document) as Resolved | undefined;
+}
+
+/** The string actions of a document's Allow statements. */
+function allowedActions(document: Resolved | undefined): string[] {
+  return (asArray(document?.Statement) as Resolved[])
+    .filter((statement) => statement.Effect !== 'Deny')
+    .flatMap((statement) => asArray(statement.Action).filter((a): a is string => typeof a === 'string'));
 }
 
 /**
@@ -94,13 +138,10 @@ export function _generatedPolicyProblems(role: iam.Role, generated: iam.Policy):
 export function _addedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy, derived: readonly string[]): string[] {
   const document = Stack.of(generated).resolve(generated.document.toJSON()) as Resolved | undefined;
   const warnings = new Set<string>();
-  for (const statement of asArray(document?.Statement) as Resolved[]) {
-    if (statement.Effect === 'Deny') continue;
-    for (const action of asArray(statement.Action)) {
-      if (typeof action !== 'string' || derived.some((granted) => _covers(granted, action))) continue;
-      const warning = _sensitiveReadWarning(`a statement added to ${generated.node.path}`, action, role);
-      if (warning) warnings.add(warning);
-    }
+  for (const action of allowedActions(document)) {
+    if (derived.some((granted) => _covers(granted, action))) continue;
+    const warning = _sensitiveReadWarning(`a statement added to ${generated.node.path}`, action, role);
+    if (warning) warnings.add(warning);
   }
   return [...warnings];
 }

@@ -3,7 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { _addedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
+import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
 import { _renderTags } from './_tags';
 import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
@@ -80,8 +80,10 @@ export interface MackerelAwsIntegrationProps {
    * Mackerel stops collecting when its role could write, and the content of an imported managed
    * policy cannot be checked at synth time. Set this only for policies that read or deny, such
    * as a guardrail your organization attaches to every role; you then answer for them never
-   * allowing a write. For a service this release does not know, use `AwsIntegrationService.of`
-   * instead: its read actions are checked and go into the generated policy.
+   * allowing a write. A read action in them that returns a secret, content or credentials (such
+   * as a `secret.grantRead(integration.role)`) still gets the warning
+   * `cdk-mackerel:awsIntegrationSensitiveRead`. For a service this release does not know, use
+   * `AwsIntegrationService.of` instead: its read actions are checked and go into the generated policy.
    *
    * @default false
    * @see https://mackerel.io/docs/entry/integrations/aws
@@ -381,9 +383,10 @@ export class MackerelAwsIntegration extends Construct {
     const sensitiveReads: IAspect = {
       visit(node) {
         if (node !== integration) return;
-        for (const warning of _addedSensitiveReadWarnings(role, integration.policy, integration.actions())) {
-          _warnLate(integration, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
-        }
+        const warnings = _addedSensitiveReadWarnings(role, integration.policy, integration.actions());
+        // Without allowAdditionalPolicies, any other attached policy fails synth anyway.
+        if (props.allowAdditionalPolicies) warnings.push(..._attachedSensitiveReadWarnings(role, integration.policy));
+        for (const warning of warnings) _warnLate(integration, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
       },
     };
     Aspects.of(this).add(sensitiveReads);

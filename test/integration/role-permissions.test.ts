@@ -1,6 +1,7 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { integrationStack, stackWithProvider } from './_fixture';
 import { AwsIntegrationService, MackerelAwsIntegration, MackerelAwsIntegrationProps } from '../../src/integration';
@@ -191,6 +192,25 @@ describe('MackerelAwsIntegration role permissions', () => {
       aws.role.addManagedPolicy(guardrail);
       // THEN
       Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: [stack.resolve(guardrail.managedPolicyArn)] });
+      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    });
+
+    test('warns about a sensitive read it lets through: a grant to the role, and a policy attached from another stack', () => {
+      // GIVEN
+      const { app, stack, aws } = integration({ allowAdditionalPolicies: true });
+      // WHEN
+      new secretsmanager.Secret(stack, 'Token').grantRead(aws.role);
+      const other = stackWithProvider(app, 'Other');
+      new iam.ManagedPolicy(other, 'Objects', {
+        roles: [iam.Role.fromRoleArn(other, 'Imported', aws.role.roleArn)],
+        statements: [new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:ListBucket'], resources: ['*'] })],
+      });
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Aws\/Role\/DefaultPolicy\): "secretsmanager:GetSecretValue" grants secretsmanager:GetSecretValue \(returns the secret value\) to the integration role Stack\/Aws\/Role\. .*\[ack: cdk-mackerel:awsIntegrationSensitiveRead\]$/),
+        expect.stringMatching(/^a policy attached to the role \(Other\/Objects\): "s3:GetObject" grants s3:GetObject \(returns object contents\)/),
+      ]);
     });
   });
 });
