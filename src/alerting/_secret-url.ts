@@ -39,6 +39,8 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
   const value = url.unsafeUnwrap();
   const resolved = Stack.of(scope).resolve(value);
   const references = findReferences(joinPieces(resolved));
+  // Looked for in the whole value: CloudFormation refuses one that findReferences misses (split by a separator) too.
+  const written = JSON.stringify(resolved).includes('{{resolve:ssm-secure:') ? Token.asString(new WithoutSsmSecure(value)) : value;
   if (references.length === 0) {
     if (key) {
       _fail(scope, `${property}EncryptionKey`, key.node.path, `is given, but ${property} is plain text`,
@@ -50,7 +52,7 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
     Annotations.of(scope).addWarningV2('cdk-mackerel:channelUrlInTemplate',
       `${property} is given as plain text, so it is written into the template (and visible to anyone who can read the stack). `
       + 'Keep the URL in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...) instead');
-    return value;
+    return written;
   }
   const statements = references.map((reference) => {
     if (reference.id.length === 0) {
@@ -65,8 +67,7 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
     statements.forEach((s) => provider.grantSecretRead(s));
     key?.grantDecrypt(provider.handler);
   });
-  if (!references.some((r) => r.service === 'ssm-secure')) return value;
-  return Token.asString(new WithoutSsmSecure(value));
+  return written;
 }
 
 /** The handler's own spelling of an ssm-secure reference, which CloudFormation does not validate. */

@@ -67,14 +67,20 @@ function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: read
 
 /**
  * Warnings for the sensitive reads that other policies attached to the role allow, which
- * `allowAdditionalPolicies` lets through (a grant such as `secret.grantRead(aws.role)`). A
- * managed policy known only by its ARN cannot be read.
+ * `allowAdditionalPolicies` lets through (a grant such as `secret.grantRead(aws.role)`): those
+ * that attach themselves, and the managed policies of the role's stack it lists
+ * (`role.addManagedPolicy`). A managed policy known only by its ARN (an AWS managed one, or an
+ * imported one) cannot be read.
  * @internal
  */
 export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy): string[] {
+  const stack = Stack.of(role);
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
+  const listed = new Set(asArray(stack.resolve((role.node.defaultChild as iam.CfnRole).managedPolicyArns)).map((arn) => JSON.stringify(arn)));
+  const managed = resources.filter((r) => r instanceof iam.CfnManagedPolicy && Stack.of(r) === stack
+    && listed.has(JSON.stringify(stack.resolve(r.ref))));
   const warnings = new Set<string>();
-  for (const resource of attachedPolicies(role, generated, resources)) {
+  for (const resource of new Set([...attachedPolicies(role, generated, resources), ...managed])) {
     for (const action of allowedActions(renderedDocument(resource))) {
       const warning = _sensitiveReadWarning(`a policy attached to the role (${pathOf(resource)})`, action, role);
       if (warning) warnings.add(warning);

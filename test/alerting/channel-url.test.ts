@@ -135,6 +135,14 @@ describe('a reference inside a longer URL', () => {
     Annotations.fromStack(stack).hasNoWarning('/Stack/Hook', Match.anyValue());
   });
 
+  test('an ssm-secure reference joined with a separator is written in the handler\'s spelling too', () => {
+    const { hook } = webhookWith((s) => SecretValue.unsafePlainText(
+      Fn.join('/', ['https://hooks.example.com', SecretValue.ssmSecure(new CfnParameter(s, 'HookName').valueAsString).unsafeUnwrap()])));
+    const url = JSON.stringify(propertiesOf(hook).url);
+    expect(url).toContain('{{cdk-mackerel:ssm-secure:');
+    expect(url).not.toContain('{{resolve:ssm-secure:');
+  });
+
   test('a reference that names nothing is rejected', () => {
     const { stack } = alertingStack();
     expect(() => new WebhookChannel(stack, 'Hook', { name: 'x', url: SecretValue.unsafePlainText('{{resolve:ssm-secure:}}') }))

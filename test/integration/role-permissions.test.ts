@@ -205,11 +205,16 @@ describe('MackerelAwsIntegration role permissions', () => {
         roles: [iam.Role.fromRoleArn(other, 'Imported', aws.role.roleArn)],
         statements: [new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:ListBucket'], resources: ['*'] })],
       });
+      aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Tokens', {
+        statements: [new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] })],
+      }));
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess'));
       // THEN
       const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
       expect(warnings).toEqual([
         expect.stringMatching(/^a policy attached to the role \(Stack\/Aws\/Role\/DefaultPolicy\): "secretsmanager:GetSecretValue" grants secretsmanager:GetSecretValue \(returns the secret value\) to the integration role Stack\/Aws\/Role\. .*\[ack: cdk-mackerel:awsIntegrationSensitiveRead\]$/),
         expect.stringMatching(/^a policy attached to the role \(Other\/Objects\): "s3:GetObject" grants s3:GetObject \(returns object contents\)/),
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Tokens\): "ecr:GetAuthorizationToken" grants ecr:GetAuthorizationToken/),
       ]);
     });
   });
