@@ -76,31 +76,48 @@ export abstract class MackerelApiKey {
   public abstract _resource(): IResource;
 
   /**
-   * Whether this and `other` are known to be the same key: the same secret or parameter (and
-   * field), as a construct or by a literal ARN or name in the same account and region. Keys not
-   * known to be the same may still be, so this only ever says yes when sure.
+   * Whether this and `other` may be the same key, and so reach the same Mackerel organization.
+   * They are different only when that is certain: different kinds (secret, parameter), two
+   * secrets this app creates, or a literal account, region, name or JSON field that differs. A
+   * part only known at deploy time (an environment-agnostic stack's account) matches anything,
+   * so two stacks importing the same name are taken as one organization.
    * @internal
    */
   public _sameKey(other: MackerelApiKey): boolean {
-    if (this._resource() === other._resource()) return this._identity() === other._identity();
-    const mine = this._identity();
-    return mine !== undefined && !mine.endsWith(UNRESOLVED) && mine === other._identity();
+    if (this._resource() === other._resource()) return this._location().field === other._location().field;
+    const mine = this._location();
+    const theirs = other._location();
+    if (mine.kind !== theirs.kind || (mine.created && theirs.created)) return false;
+    const known = (part?: string): part is string => part !== undefined && !Token.isUnresolved(part);
+    const differ = (a?: string, b?: string) => known(a) && known(b) && a !== b;
+    return !(differ(mine.account, theirs.account) || differ(mine.region, theirs.region) || differ(mine.name, theirs.name) || mine.field !== theirs.field);
   }
 
-  /** The key's location as one string, ending in UNRESOLVED where a part is a token. @internal */
-  public abstract _identity(): string | undefined;
+  /** What is known of where the key lives. @internal */
+  public abstract _location(): _KeyLocation;
 
   /** Whether the key is known to be encrypted with a customer managed KMS key. @internal */
   public abstract _hasCustomerManagedKey(): boolean;
 }
 
-/** Marks an identity that holds a token, so it names the key only within one construct. */
-const UNRESOLVED = '#unresolved';
+/** Where a key lives, as far as it is known at synth time (parts may be tokens). @internal */
+export interface _KeyLocation {
+  readonly kind: 'secret' | 'parameter';
+  /** Created by this app (two created secrets are never the same). */
+  readonly created: boolean;
+  readonly account?: string;
+  readonly region?: string;
+  readonly name?: string;
+  /** The JSON field of a secret; empty for the whole value. */
+  readonly field: string;
+}
 
-/** `parts` joined, or marked UNRESOLVED when any is a token (an ARN or name only known at deploy time). */
-function identityOf(...parts: string[]): string {
-  const joined = parts.join('|');
-  return parts.some((p) => Token.isUnresolved(p)) ? `${joined}${UNRESOLVED}` : joined;
+/** Region, account and name of a literal ARN (`arn:aws:ssm:region:account:parameter/name`). */
+function fromArn(arn: string, resourcePrefix: string): { region: string; account: string; name: string } | undefined {
+  if (Token.isUnresolved(arn)) return undefined;
+  const [, , , region, account, ...rest] = arn.split(':');
+  const resource = rest.join(':');
+  return resource.startsWith(resourcePrefix) ? { region, account, name: resource.slice(resourcePrefix.length) } : undefined;
 }
 
 class SecretsManagerApiKey extends MackerelApiKey {
@@ -127,11 +144,16 @@ class SecretsManagerApiKey extends MackerelApiKey {
     return this.secret;
   }
 
-  public _identity(): string {
-    const field = this.field ?? '';
-    // An imported secret's complete ARN says everything; a name needs its account and region.
-    if (!Token.isUnresolved(this.secret.secretArn)) return identityOf('secret', this.secret.secretArn, field);
-    return identityOf('secret', this.secret.env.account, this.secret.env.region, this.secret.secretName, field);
+  public _location(): _KeyLocation {
+    // An imported secret's environment comes from its ARN, and its name without the random suffix.
+    return {
+      kind: 'secret',
+      created: this.secret instanceof secretsmanager.Secret,
+      account: this.secret.env.account,
+      region: this.secret.env.region,
+      name: this.secret.secretName,
+      field: this.field ?? '',
+    };
   }
 
   public _hasCustomerManagedKey(): boolean {
@@ -160,8 +182,19 @@ class SsmParameterApiKey extends MackerelApiKey {
     return this.parameter;
   }
 
-  public _identity(): string {
-    return identityOf('parameter', this.parameter.env.account, this.parameter.env.region, this.parameter.parameterName);
+  public _location(): _KeyLocation {
+    // Imported by ARN, the parameter keeps the importing stack's environment: the ARN says where it is.
+    const arn = fromArn(this.parameter.parameterArn, 'parameter');
+    if (arn) return { kind: 'parameter', created: false, ...arn, name: arn.name.replace(/^\/?/, '/'), field: '' };
+    const name = this.parameter.parameterName;
+    return {
+      kind: 'parameter',
+      created: false,
+      account: this.parameter.env.account,
+      region: this.parameter.env.region,
+      name: Token.isUnresolved(name) ? name : name.replace(/^\/?/, '/'),
+      field: '',
+    };
   }
 
   public _hasCustomerManagedKey(): boolean {

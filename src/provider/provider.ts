@@ -153,13 +153,15 @@ export class MackerelProvider extends Construct {
   }
 
   /**
-   * Whether the objects of this provider's stack and of `other`'s are known to go to the same
-   * Mackerel organization: the same provider, or the same API base and the same key. Stacks with
-   * different keys (the stages of a pipeline, say) may each have a service of the same name.
+   * Whether the objects of this provider's stack and of `other`'s may go to the same Mackerel
+   * organization: the same provider, or the same API base and a key that may be the same (see
+   * `MackerelApiKey._sameKey`). Stacks with keys known to differ (the stages of a pipeline, each
+   * with a secret of its own) may each have a service of the same name.
    * @internal
    */
   public _sameOrganization(other: MackerelProvider): boolean {
-    return other === this || (other.apiBase === this.apiBase && other.apiKey._sameKey(this.apiKey));
+    const base = (url: string) => url.replace(/\/+$/, '');
+    return other === this || (base(other.apiBase) === base(this.apiBase) && other.apiKey._sameKey(this.apiKey));
   }
 
   /**

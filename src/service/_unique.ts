@@ -6,8 +6,9 @@ import { MackerelProvider } from '../provider/provider';
  * Registers a synth-time check that no other construct of the app creates the same Mackerel
  * object in the same organization: Mackerel names are unique, so the second create would fail at
  * deploy time, in the middle of a rollout. Callers skip names that are tokens. Constructs whose
- * stacks' providers are not known to share an organization (another API key: a pipeline's dev and
- * prod stages) may repeat a name; a stack without a provider, which fails synth anyway, counts as shared.
+ * stacks' providers are known to reach different organizations (a pipeline's dev and prod stages,
+ * each with its own key) may repeat a name; a stack without a provider, which fails synth anyway,
+ * counts as shared.
  *
  * @param construct the construct that creates the object
  * @param key the object's identity (`service` or `service:role`)

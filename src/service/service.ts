@@ -72,9 +72,9 @@ export interface MackerelServiceProps {
  * Deleting or renaming the service deletes it in Mackerel, and Mackerel then deletes its roles,
  * service metrics, monitors and graph annotations with it.
  *
- * A second service of the same name fails synthesis when its stack's provider uses the same API
- * base and key; stacks with other keys (other organizations, such as a pipeline's stages) may
- * repeat it.
+ * A second service of the same name fails synthesis unless the two stacks' providers are known to
+ * reach different organizations (another API base, or a key known to be another, such as a
+ * secret of its own in each stage of a pipeline).
  *
  * @example
  * const shop = new MackerelService(this, 'Shop', { name: 'shop' });

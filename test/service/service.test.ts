@@ -142,13 +142,22 @@ describe('MackerelService', () => {
       const arn = (stack: Stack) => MackerelApiKey.fromSecretsManager(
         secretsmanager.Secret.fromSecretCompleteArn(stack, 'Key', 'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:mackerel-AbCdEf'));
       const key = byName('/mackerel/key');
+      const byArn = (parameterArn: string) => (stack: Stack) => MackerelApiKey.fromSsmParameter(ssm.StringParameter.fromStringParameterArn(stack, 'Key', parameterArn));
+      const created = (stack: Stack) => MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key'));
+      const arnField = (stack: Stack) => MackerelApiKey.fromSecretsManager(
+        secretsmanager.Secret.fromSecretCompleteArn(stack, 'Key', 'arn:aws:secretsmanager:ap-northeast-1:111111111111:secret:mackerel-AbCdEf'), 'prod');
       test.each([
         { what: 'the same parameter name, account and region', first: key, second: key, env: TOKYO, fails: true },
         { what: 'the same secret ARN, in environment-agnostic stacks', first: arn, second: arn, fails: true },
         { what: 'the same parameter name in another account', first: key, second: key, env: TOKYO, secondEnv: { ...TOKYO, account: '222222222222' }, fails: false },
         { what: 'another parameter name', first: key, second: byName('/mackerel/other-key'), env: TOKYO, fails: false },
-        { what: 'the same parameter name in environment-agnostic stacks (accounts unknown)', first: key, second: key, fails: false },
+        { what: 'the same parameter name in environment-agnostic stacks (accounts unknown)', first: key, second: key, fails: true },
+        { what: 'the same parameter imported by ARN and by name', first: key, second: byArn('arn:aws:ssm:ap-northeast-1:111111111111:parameter/mackerel/key'), env: TOKYO, fails: true },
+        { what: 'a parameter shared from another account by ARN, and a local one of that name', first: key, second: byArn('arn:aws:ssm:ap-northeast-1:222222222222:parameter/mackerel/key'), env: TOKYO, fails: false },
+        { what: 'two secrets this app creates', first: created, second: created, fails: false },
+        { what: 'different JSON fields of one imported secret', first: arn, second: arnField, fails: false },
         { what: 'the same key and another API base', first: key, second: key, env: TOKYO, apiBase: 'https://mackerel.example.com/', fails: false },
+        { what: 'the same key and the default API base without its slash', first: key, second: key, env: TOKYO, apiBase: 'https://api.mackerelio.com', fails: true },
       ])('keys with $what: a second service of the same name fails: $fails', ({ first, second, env, secondEnv, apiBase, fails }) => {
         // GIVEN
         const app = new App();
