@@ -90,7 +90,8 @@ export abstract class MackerelApiKey {
     if (mine.kind !== theirs.kind || (mine.created && theirs.created)) return false;
     const known = (part?: string): part is string => part !== undefined && !Token.isUnresolved(part);
     const differ = (a?: string, b?: string) => known(a) && known(b) && a !== b;
-    return !(differ(mine.account, theirs.account) || differ(mine.region, theirs.region) || differ(mine.name, theirs.name) || mine.field !== theirs.field);
+    const parts = ['account', 'region', 'name'] as const;
+    return mine.field === theirs.field && !parts.some((part) => differ(mine[part], theirs[part]));
   }
 
   /** What is known of where the key lives. @internal */
