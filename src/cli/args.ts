@@ -15,6 +15,8 @@ export interface _Args {
   readonly state?: string;
   readonly destroy: boolean;
   readonly stack?: string;
+  /** Only the stacks of this stage (nested assembly, by its path such as `Prod`); `""` for the app's own. */
+  readonly stage?: string;
   readonly region?: string;
   readonly account?: string;
   readonly timeoutSeconds: number;
@@ -42,6 +44,9 @@ Options of apply and diff:
                    .mackerel-state.emulator.data.json)
   --state FILE     state file (default .mackerel-state.json beside the cdk.out directory or the template)
   --stack NAME     only this stack of the assembly
+  --stage NAME     only the stacks of this stage (as Prod; "" for the app's own stacks). Needed when the
+                   assembly has stacks in several stages: a run uses one API key, and stages usually
+                   deploy to separate organizations; the state file defaults to .mackerel-state.NAME.json
   --destroy        apply only: delete every object the state holds for the app's stacks
   --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
   --timeout SEC    time per operation, retries included (default 300)
@@ -54,6 +59,7 @@ const OPTIONS = {
   'state': { type: 'string' },
   'destroy': { type: 'boolean', default: false },
   'stack': { type: 'string' },
+  'stage': { type: 'string' },
   'region': { type: 'string' },
   'account': { type: 'string' },
   'timeout': { type: 'string' },
@@ -95,6 +101,7 @@ function defaults(command: _Args['command'], values: { [key: string]: string | b
     state: values.state as string | undefined,
     destroy: values.destroy === true,
     stack: values.stack as string | undefined,
+    stage: values.stage as string | undefined,
     region: values.region as string | undefined,
     account: values.account as string | undefined,
     timeoutSeconds: positiveNumber('timeout', values.timeout as string | undefined, 300),

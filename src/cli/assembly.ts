@@ -40,6 +40,8 @@ export interface _Stack {
   readonly account?: string;
   /** The stacks this one depends on (the manifest's artifact dependencies), by stack name. */
   readonly dependencies?: readonly string[];
+  /** The stage (nested cloud assembly) that holds it, by path such as `Prod`; `""` for the app's own stacks. */
+  readonly stage?: string;
 }
 
 /** The loaded app: its stacks and where its state file lives by default. @internal */
@@ -63,13 +65,26 @@ export function _isMackerelType(type: string): boolean {
 }
 
 /** Loads a cloud assembly directory or a template file. @internal */
-export function _loadApp(path: string, stackFilter?: string): _App {
+export function _loadApp(path: string, stackFilter?: string, stageFilter?: string): _App {
   const full = resolve(path);
   if (!existsSync(full)) throw new _CliError(`${path} does not exist; expected a cloud assembly directory (cdk.out) or a template .json file`);
   const app = statSync(full).isDirectory() ? loadAssembly(full, path) : loadTemplateFile(full, path);
-  const stacks = stackFilter ? app.stacks.filter((s) => s.stackName === stackFilter) : app.stacks;
+  const stages = [...new Set(app.stacks.map((s) => s.stage ?? ''))];
+  const shown = (stage: string) => (stage === '' ? '"" (the app\'s own stacks)' : stage);
+  if (stageFilter !== undefined && !stages.includes(stageFilter)) {
+    throw new _CliError(`--stage ${JSON.stringify(stageFilter)} is not a stage of ${path}; expected one of ${stages.map(shown).join(', ')}`);
+  }
+  const staged = stageFilter === undefined ? app.stacks : app.stacks.filter((s) => (s.stage ?? '') === stageFilter);
+  const stacks = stackFilter ? staged.filter((s) => s.stackName === stackFilter) : staged;
   if (stackFilter && stacks.length === 0) {
-    throw new _CliError(`--stack ${stackFilter} is not in ${path}; expected one of ${app.stacks.map((s) => s.stackName).join(', ') || '(no stacks)'}`);
+    throw new _CliError(`--stack ${stackFilter} is not in ${path}${stageFilter === undefined ? '' : ` stage ${shown(stageFilter)}`}; `
+      + `expected one of ${staged.map((s) => s.stackName).join(', ') || '(no stacks)'}`);
+  }
+  // One run uses one API key, and a pipeline's stages usually deploy to separate organizations.
+  const running = [...new Set(stacks.map((s) => s.stage ?? ''))];
+  if (running.length > 1) {
+    throw new _CliError(`${path} has stacks in several stages (${running.map(shown).join(', ')}), which usually deploy to separate `
+      + 'Mackerel organizations, while a run uses one API key; expected --stage NAME (or --stack NAME) to run one stage at a time');
   }
   return { stacks, baseDir: app.baseDir, allStacks: app.stacks };
 }
@@ -94,7 +109,12 @@ interface ManifestArtifact {
   readonly environment?: string;
   readonly dependencies?: readonly string[];
   readonly displayName?: string;
-  readonly properties?: { readonly templateFile?: string; readonly stackName?: string; readonly directoryName?: string };
+  readonly properties?: {
+    readonly templateFile?: string;
+    readonly stackName?: string;
+    readonly directoryName?: string;
+    readonly displayName?: string;
+  };
 }
 
 /** A stack as loaded, with where it was found, for the errors about duplicate names. */
@@ -128,7 +148,7 @@ function loadAssembly(dir: string, shown: string): _App {
  * The stacks of an assembly and of the nested assemblies it lists (CDK stages, as CDK Pipelines
  * use), in manifest order, a stage's stacks where the stage is listed.
  */
-function assemblyStacks(dir: string, shown: string): LoadedStack[] {
+function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
   const manifest = _readJsonFile(join(dir, 'manifest.json'), join(shown, 'manifest.json')) as { artifacts?: { [id: string]: ManifestArtifact } };
   const entries = Object.entries(manifest.artifacts ?? {});
   // Dependencies name artifacts of the same assembly (asset manifests too); the CLI knows stacks by their stack name.
@@ -136,7 +156,7 @@ function assemblyStacks(dir: string, shown: string): LoadedStack[] {
   const stacks: LoadedStack[] = [];
   for (const [id, artifact] of entries) {
     const nested = artifact.type === NESTED_ASSEMBLY ? artifact.properties?.directoryName : undefined;
-    if (nested) stacks.push(...assemblyStacks(join(dir, nested), join(shown, nested)));
+    if (nested) stacks.push(...assemblyStacks(join(dir, nested), join(shown, nested), artifact.properties?.displayName ?? id));
     const templateFile = artifact.type === STACK ? artifact.properties?.templateFile : undefined;
     if (!templateFile) continue;
     const template = _readJsonFile(join(dir, templateFile), join(shown, templateFile)) as _Template;
@@ -148,6 +168,7 @@ function assemblyStacks(dir: string, shown: string): LoadedStack[] {
       region: env && !env[2].startsWith('unknown') ? env[2] : undefined,
       dependencies: (artifact.dependencies ?? []).flatMap((d) => stackNames.get(d) ?? []),
       shownAs: artifact.displayName ?? id,
+      stage,
     });
   }
   return stacks;

@@ -43,7 +43,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
       return 0;
     }
     if (args.command === 'emulator') return await runEmulator(args, io, out);
-    const app = _loadApp(resolve(io.cwd, args.path!), args.stack);
+    const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage);
     if (!args.destroy) _requireMackerelResources(app, args.path!);
     const file = stateFile(args, app, io.cwd);
     if (args.emulator) {
@@ -237,7 +237,9 @@ function apiKeyFor(apiBase: string, env: NodeJS.ProcessEnv): string {
 function stateFile(args: _Args, app: _App, cwd: string): string {
   if (args.state) return resolve(cwd, args.state);
   const base = existsSync(app.baseDir) && statSync(app.baseDir).isDirectory() && existsSync(join(app.baseDir, 'manifest.json')) ? dirname(app.baseDir) : app.baseDir;
-  return join(base, args.emulator ? '.mackerel-state.emulator.json' : '.mackerel-state.json');
+  // Each stage usually deploys to an organization of its own, so it keeps a state of its own.
+  const stage = args.stage ? `.${args.stage.replace(/[^A-Za-z0-9_-]+/g, '-')}` : '';
+  return join(base, args.emulator ? `.mackerel-state${stage}.emulator.json` : `.mackerel-state${stage}.json`);
 }
 
 function checkStateBase(store: _StateStore, apiBase: string, file: string): void {
