@@ -1,4 +1,7 @@
-import { Annotations, Aws, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import {
+  Annotations, Aws, DefaultTokenResolver, Intrinsic, IPostProcessor, IResolvable, IResolveContext, Reference as CdkReference,
+  SecretValue, Stack, StringConcat, Token, Tokenization,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
@@ -54,6 +57,7 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
       + 'Keep the URL in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...) instead');
     return written;
   }
+  checkSameStack(scope, property, value);
   const statements = references.map((reference) => {
     if (reference.id.length === 0) {
       _fail(scope, property, 'a dynamic reference', 'names no secret or parameter',
@@ -72,6 +76,28 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
 
 /** The handler's own spelling of an ssm-secure reference, which CloudFormation does not validate. */
 const SSM_SECURE = /\{\{resolve:ssm-secure:/g;
+
+/**
+ * Fails for a secret or parameter of another stack: the grant is built from the resolved value,
+ * where it would be a Ref to a resource the channel's stack does not have (deploys fail with
+ * "Unresolved resource dependencies", or grant a same-named resource of this stack).
+ */
+function checkSameStack(scope: IConstruct, property: string, value: string): void {
+  const stack = Stack.of(scope);
+  let foreign: IConstruct | undefined;
+  const resolver = new class extends DefaultTokenResolver {
+    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+      if (CdkReference.isReference(t) && Stack.of(t.target) !== stack) foreign ??= t.target;
+      return super.resolveToken(t, context, postProcessor);
+    }
+  }(new StringConcat());
+  Tokenization.resolve(value, { scope, resolver });
+  if (!foreign) return;
+  const owner = foreign.node.id === 'Resource' && foreign.node.scope ? foreign.node.scope : foreign;
+  _fail(scope, property, owner.node.path, `names a secret or parameter of stack ${Stack.of(foreign).node.path}, whose read the provider of this stack cannot be granted`,
+    'a secret or parameter of this stack, or one imported into it',
+    'Import it here by name (secretsmanager.Secret.fromSecretNameV2, ssm.StringParameter.fromSecureStringParameterAttributes), or create the channel in that stack');
+}
 
 /** The value, resolved where it is used, with its ssm-secure references in the handler's spelling. */
 class WithoutSsmSecure extends Intrinsic {

@@ -150,6 +150,21 @@ describe('a reference inside a longer URL', () => {
   });
 });
 
+describe('a secret of another stack', () => {
+  test('is refused at construction, naming it and the way out: the grant could not name it', () => {
+    // GIVEN
+    const app = new App();
+    const env = { account: '123456789012', region: 'ap-northeast-1' };
+    const shared = new Stack(app, 'Shared', { env });
+    const hookSecret = new secretsmanager.Secret(shared, 'HookSecret');
+    const stack = new Stack(app, 'Stack', { env });
+    // WHEN / THEN
+    expect(() => new WebhookChannel(stack, 'Hook', { name: 'x', url: SecretValue.secretsManager(hookSecret.secretArn) })).toThrow(
+      'Stack/Hook: url "Shared/HookSecret" names a secret or parameter of stack Shared, whose read the provider of this stack cannot be granted; '
+      + 'expected a secret or parameter of this stack, or one imported into it. Import it here by name');
+  });
+});
+
 describe('the provider that gets the grant', () => {
   test('may be declared after the channel', () => {
     // GIVEN a stack whose provider comes last
