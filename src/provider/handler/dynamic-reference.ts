@@ -11,7 +11,7 @@
 import { getParameter, getSecretString } from './aws';
 import { addSecret } from './log';
 
-const REFERENCE = /\{\{(?:resolve|cdk-mackerel):(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
+const REFERENCE = /\{\{(resolve|cdk-mackerel):(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
 
 export type DynamicReference =
   | { readonly service: 'secretsmanager'; readonly secretId: string; readonly jsonKey?: string; readonly versionStage?: string; readonly versionId?: string }
@@ -22,8 +22,8 @@ export function hasDynamicReference(text: string): boolean {
   return new RegExp(REFERENCE.source).test(text);
 }
 
-/** Parses the part after `{{resolve:<service>:` up to `}}`. */
-export function parseDynamicReference(service: string, body: string): DynamicReference {
+/** Parses the part after `{{resolve:<service>:` (or `{{cdk-mackerel:<service>:`) up to `}}`. */
+export function parseDynamicReference(service: string, body: string, spelling = 'resolve'): DynamicReference {
   const parts = body.split(':');
   if (service === 'secretsmanager') {
     // A secret ARN has seven colon-separated parts of its own: arn:aws:secretsmanager:region:account:secret:name
@@ -31,7 +31,7 @@ export function parseDynamicReference(service: string, body: string): DynamicRef
     const secretId = parts.slice(0, idParts).join(':');
     const [valueType, jsonKey, versionStage, versionId, ...extra] = parts.slice(idParts);
     if (!secretId || extra.length > 0 || (valueType && valueType !== 'SecretString')) {
-      throw new Error(`the dynamic reference {{resolve:secretsmanager:${shortened(parts)}}} is not understood; expected {{resolve:secretsmanager:<secret-id>:SecretString:<json-key>:<version-stage>:<version-id>}}`);
+      throw new Error(`the dynamic reference {{${spelling}:secretsmanager:${shortened(parts)}}} is not understood; expected {{resolve:secretsmanager:<secret-id>:SecretString:<json-key>:<version-stage>:<version-id>}}`);
     }
     return { service, secretId, jsonKey: jsonKey || undefined, versionStage: versionStage || undefined, versionId: versionId || undefined };
   }
@@ -40,7 +40,7 @@ export function parseDynamicReference(service: string, body: string): DynamicRef
   const name = parts.slice(0, nameParts).join(':');
   const [version, ...extra] = parts.slice(nameParts);
   if (!name || extra.length > 0 || (version !== undefined && !/^\d+$/.test(version))) {
-    throw new Error(`the dynamic reference {{resolve:${service}:${shortened(parts)}}} is not understood; expected {{resolve:${service}:<parameter-name>[:<version>]}}`);
+    throw new Error(`the dynamic reference {{${spelling}:${service}:${shortened(parts)}}} is not understood; expected {{${spelling}:${service}:<parameter-name>[:<version>]}}`);
   }
   return { service: 'ssm', name, version };
 }
@@ -50,7 +50,7 @@ export async function resolveDynamicReferences(text: string): Promise<string> {
   const matches = [...text.matchAll(REFERENCE)];
   let out = text;
   for (const match of matches) {
-    const value = await resolveReference(parseDynamicReference(match[1], match[2]));
+    const value = await resolveReference(parseDynamicReference(match[2], match[3], match[1]));
     addSecret(value);
     out = out.replace(match[0], () => value);
   }

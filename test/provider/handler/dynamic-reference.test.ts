@@ -64,6 +64,9 @@ describe('resolveDynamicReferences', () => {
       .resolves.toBe('https://hooks.example.com/T0/B0/TOKEN123');
     expect(aws.commands).toEqual([{ name: 'GetParameter', input: { Name: '/hooks/token:2', WithDecryption: true } }]);
     expect(hasDynamicReference('{{cdk-mackerel:ssm-secure:/a}}')).toBe(true);
+    // an error quotes the reference as it was written
+    await expect(resolveDynamicReferences('{{cdk-mackerel:ssm-secure:/a:latest}}')).rejects.toThrow(
+      'the dynamic reference {{cdk-mackerel:ssm-secure:/a:latest}} is not understood; expected {{cdk-mackerel:ssm-secure:<parameter-name>[:<version>]}}');
   });
 
   test('fails naming the secret, never its value, when the JSON key is missing', async () => {
