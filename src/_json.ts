@@ -5,6 +5,14 @@ export function _isObject(value: unknown): value is { [key: string]: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `value` with `map` applied to every string in it, at any depth (keys are kept). @internal */
+export function _mapStrings(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === 'string') return map(value);
+  if (Array.isArray(value)) return value.map((v) => _mapStrings(v, map));
+  if (_isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _mapStrings(v, map)]));
+  return value;
+}
+
 /**
  * Writes a value as indented JSON through a temp file and a rename, so that a run killed
  * mid-write leaves the previous file whole. @internal

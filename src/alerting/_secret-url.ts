@@ -1,10 +1,9 @@
-import {
-  Annotations, Aws, DefaultTokenResolver, Intrinsic, IPostProcessor, IResolvable, IResolveContext, Reference as CdkReference,
-  SecretValue, Stack, StringConcat, Token, Tokenization,
-} from 'aws-cdk-lib';
+import { Annotations, Aws, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
+import { _mapStrings } from '../_json';
+import { _referenceTargets } from '../_references';
 import { _fail } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
 
@@ -83,15 +82,7 @@ const SSM_SECURE = /\{\{resolve:ssm-secure:/g;
  * "Unresolved resource dependencies", or grant a same-named resource of this stack).
  */
 function checkSameStack(scope: IConstruct, property: string, value: string): void {
-  const stack = Stack.of(scope);
-  let foreign: IConstruct | undefined;
-  const resolver = new class extends DefaultTokenResolver {
-    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
-      if (CdkReference.isReference(t) && Stack.of(t.target) !== stack) foreign ??= t.target;
-      return super.resolveToken(t, context, postProcessor);
-    }
-  }(new StringConcat());
-  Tokenization.resolve(value, { scope, resolver });
+  const foreign = _referenceTargets(scope, value).find((target) => Stack.of(target) !== Stack.of(scope));
   if (!foreign) return;
   const owner = foreign.node.id === 'Resource' && foreign.node.scope ? foreign.node.scope : foreign;
   _fail(scope, property, owner.node.path, `names a secret or parameter of stack ${Stack.of(foreign).node.path}, whose read the provider of this stack cannot be granted`,
@@ -106,18 +97,8 @@ class WithoutSsmSecure extends Intrinsic {
   }
 
   public resolve(context: IResolveContext): unknown {
-    return withoutSsmSecure(context.resolve(this.url));
+    return _mapStrings(context.resolve(this.url), (text) => text.replace(SSM_SECURE, '{{cdk-mackerel:ssm-secure:'));
   }
-}
-
-/** `{{resolve:ssm-secure:` as `{{cdk-mackerel:ssm-secure:` in every string of a resolved value. */
-function withoutSsmSecure(resolved: unknown): unknown {
-  if (typeof resolved === 'string') return resolved.replace(SSM_SECURE, '{{cdk-mackerel:ssm-secure:');
-  if (Array.isArray(resolved)) return resolved.map(withoutSsmSecure);
-  if (resolved && typeof resolved === 'object') {
-    return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, withoutSsmSecure(v)]));
-  }
-  return resolved;
 }
 
 /** A resolved value as the pieces of a Fn::Join with an empty separator (or the value alone). */

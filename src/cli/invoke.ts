@@ -5,6 +5,7 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { _Invoke, _ResourceEvent } from './apply';
+import { _mapStrings } from '../_json';
 import { handler } from '../provider/handler';
 import { settings } from '../provider/handler/settings';
 
@@ -29,19 +30,12 @@ const DYNAMIC_REFERENCE = /\{\{(?:resolve|cdk-mackerel):(secretsmanager|ssm-secu
 
 /** Replaces every dynamic reference in the properties by a placeholder URL naming it. @internal */
 export function _placeholderReferences(value: unknown, notice: (message: string) => void): unknown {
-  if (typeof value === 'string') {
-    return value.replace(DYNAMIC_REFERENCE, (whole, service: string, body: string) => {
-      const id = body.split(':SecretString')[0].replace(/^\/+/, '').replace(/[^A-Za-z0-9/_.-]+/g, '-');
-      const placeholder = `https://${service}.emulator.invalid/${id}`;
-      notice(`${whole} is not read from AWS for the emulator; using the placeholder ${placeholder}`);
-      return placeholder;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v) => _placeholderReferences(v, notice));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, _placeholderReferences(v, notice)]));
-  }
-  return value;
+  return _mapStrings(value, (text) => text.replace(DYNAMIC_REFERENCE, (whole, service: string, body: string) => {
+    const id = body.split(':SecretString')[0].replace(/^\/+/, '').replace(/[^A-Za-z0-9/_.-]+/g, '-');
+    const placeholder = `https://${service}.emulator.invalid/${id}`;
+    notice(`${whole} is not read from AWS for the emulator; using the placeholder ${placeholder}`);
+    return placeholder;
+  }));
 }
 
 /** An invoker that calls the handler with the API base and key set for the call only. @internal */

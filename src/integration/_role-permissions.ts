@@ -1,7 +1,8 @@
-import { CfnResource, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Tokenization } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { _covers, _isReadAction, _READ_ACTION_RULE, _sensitiveReadWarning } from './aws-integration-service';
+import { _referenceTargets } from '../_references';
 import { _describeProblem } from '../_validation';
 
 const WHY = 'Mackerel stops collecting when the role it assumes could write (it checks with ec2:CreateInternetGateway)';
@@ -158,15 +159,7 @@ export function _addedSensitiveReadWarnings(role: iam.Role, generated: iam.Polic
  * which comparing resolved values cannot; a same-named role of another stack is not confused with it.
  */
 function refersTo(resource: CfnResource, value: unknown, target: CfnResource): boolean {
-  let found = false;
-  const resolver = new class extends DefaultTokenResolver {
-    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
-      if (Reference.isReference(t) && t.target === target) found = true;
-      return super.resolveToken(t, context, postProcessor);
-    }
-  }(new StringConcat());
-  Tokenization.resolve(value, { scope: resource, resolver });
-  return found;
+  return _referenceTargets(resource, value).includes(target);
 }
 
 type Resolved = { [key: string]: unknown };
