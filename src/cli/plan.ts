@@ -239,7 +239,8 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
     const stack = all.find((s) => s.stackName === name);
     if (!stack || plans.has(name)) return plans.get(name);
     const importValue = (exportName: string, unknowns?: _Unknowns) => readExport(name, exportName, exporterOf(name, exportName), unknowns);
-    const stackOutput = (read: _OutputRead, unknowns?: _Unknowns) => readOutput(name, read, producerOf(name, read), unknowns);
+    const stackOutput = (read: _OutputRead, unknowns?: _Unknowns) =>
+      readOutput(outputReadBy(name, read), producerOf(name, read), read.outputName, unknowns);
     const plan = _planStack(stack, state, env, notice, importValue, stackOutput);
     plans.set(name, plan);
     return plan;
@@ -254,7 +255,7 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
   // A weak reference names the stack itself; CloudFormation reads the output of that stack in the given region.
   const producerOf = (importer: string, read: _OutputRead): _StackPlan => {
     const stack = all.find((s) => s.stackName === read.stackName);
-    const where = `${importer}: Fn::GetStackOutput ${read.stackName}.${read.outputName}`;
+    const where = outputReadBy(importer, read);
     if (!stack) throw new _CliError(`${where}: no stack of the app is named ${read.stackName} (stacks: ${allNames.join(', ')}); expected a stack of the same cloud assembly (run cdk synth for the whole app)`);
     if (read.stackName === importer) throw new _CliError(`${where}: a stack cannot read its own output; expected another stack (use Ref or Fn::GetAtt within a stack)`);
     // Without Region, CloudFormation reads the stack of that name in the reading stack's region.
@@ -306,7 +307,7 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
         }
         for (const read of plan.outputReads()) {
           const producer = producerOf(plan.stackName, read);
-          if (applying && !names.includes(producer.stackName)) readOutput(plan.stackName, read, producer);
+          if (applying && !names.includes(producer.stackName)) readOutput(outputReadBy(plan.stackName, read), producer, read.outputName);
         }
       }
     },
@@ -349,19 +350,20 @@ function exportChange(found: Exporter | undefined, exporter: string, pending: ()
 
 /** The value of an export, an error naming the import and the output otherwise. */
 function readExport(importer: string, exportName: string, { plan, outputKey }: Exporter, unknowns?: _Unknowns): unknown {
+  return readOutput(`${importer}: Fn::ImportValue ${JSON.stringify(exportName)} (output ${outputKey} of stack ${plan.stackName})`, plan, outputKey, unknowns);
+}
+
+/** How an error names a weak reference: the reading stack and the output read. */
+function outputReadBy(importer: string, read: _OutputRead): string {
+  return `${importer}: Fn::GetStackOutput ${read.stackName}.${read.outputName}`;
+}
+
+/** The value of another stack's output, an error prefixed with `where` (the reference reading it) otherwise. */
+function readOutput(where: string, plan: _StackPlan, outputKey: string, unknowns?: _Unknowns): unknown {
   try {
     return plan.output(outputKey, unknowns);
   } catch (e) {
-    throw new _CliError(`${importer}: Fn::ImportValue ${JSON.stringify(exportName)} (output ${outputKey} of stack ${plan.stackName}): ${(e as Error).message}`);
-  }
-}
-
-/** The value of another stack's output, an error naming the reference otherwise. */
-function readOutput(importer: string, read: _OutputRead, producer: _StackPlan, unknowns?: _Unknowns): unknown {
-  try {
-    return producer.output(read.outputName, unknowns);
-  } catch (e) {
-    throw new _CliError(`${importer}: Fn::GetStackOutput ${read.stackName}.${read.outputName}: ${(e as Error).message}`);
+    throw new _CliError(`${where}: ${(e as Error).message}`);
   }
 }
 
