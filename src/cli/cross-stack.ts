@@ -7,17 +7,26 @@
  */
 import { _CliError } from './errors';
 
-/** The export names a value reads with Fn::ImportValue; `resolveName` resolves each name's expression. @internal */
-export function _importNames(value: unknown, resolveName: (arg: unknown) => string, out: Set<string> = new Set()): Set<string> {
+/**
+ * Calls `visit` with the argument of every `name` intrinsic in a value, at any depth: one inside
+ * another's argument first, since its stack comes first as well.
+ */
+function eachArgument(value: unknown, name: string, visit: (arg: unknown) => void): void {
   if (Array.isArray(value)) {
-    value.forEach((v) => _importNames(v, resolveName, out));
+    value.forEach((v) => eachArgument(v, name, visit));
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k === 'Fn::ImportValue') out.add(resolveName(v));
-      else _importNames(v, resolveName, out);
+      eachArgument(v, name, visit);
+      if (k === name) visit(v);
     }
   }
-  return out;
+}
+
+/** The export names a value reads with Fn::ImportValue; `resolveName` resolves each name's expression. @internal */
+export function _importNames(value: unknown, resolveName: (arg: unknown) => string): Set<string> {
+  const names = new Set<string>();
+  eachArgument(value, 'Fn::ImportValue', (arg) => names.add(resolveName(arg)));
+  return names;
 }
 
 /** One Fn::GetStackOutput: which stack's output is read. @internal */
@@ -33,24 +42,13 @@ export interface _OutputRead {
  * intrinsics too), keyed by `stackName/outputName`.
  * @internal
  */
-export function _outputReads(
-  value: unknown, resolveArg: (arg: unknown) => unknown, out: Map<string, _OutputRead> = new Map(),
-): Map<string, _OutputRead> {
-  if (Array.isArray(value)) {
-    value.forEach((v) => _outputReads(v, resolveArg, out));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'Fn::GetStackOutput') {
-        // Its arguments may read other stacks' outputs too, and those stacks come first as well.
-        _outputReads(v, resolveArg, out);
-        const read = _outputRead(resolveArg(v));
-        out.set(`${read.stackName}/${read.outputName}`, read);
-      } else {
-        _outputReads(v, resolveArg, out);
-      }
-    }
-  }
-  return out;
+export function _outputReads(value: unknown, resolveArg: (arg: unknown) => unknown): Map<string, _OutputRead> {
+  const reads = new Map<string, _OutputRead>();
+  eachArgument(value, 'Fn::GetStackOutput', (arg) => {
+    const read = _outputRead(resolveArg(arg));
+    reads.set(`${read.stackName}/${read.outputName}`, read);
+  });
+  return reads;
 }
 
 /** The resolved argument of Fn::GetStackOutput, checked: `{ StackName, OutputName, Region?, RoleArn? }`. @internal */
