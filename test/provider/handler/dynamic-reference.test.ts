@@ -47,22 +47,17 @@ describe('resolveDynamicReferences', () => {
     expect(scrub(`posting to ${url}`)).toBe('posting to ****');
   });
 
-  test('resolves SSM references inside a longer string', async () => {
+  // {{cdk-mackerel:...}} is the library's own spelling of an ssm-secure reference, which CloudFormation leaves alone.
+  test.each(['resolve', 'cdk-mackerel'])('resolves SSM references spelled {{%s:ssm-secure:...}} inside a longer string', async (spelling) => {
     const aws = fakeAws({ parameters: { '/hooks/token:2': 'T0/B0/TOKEN123' } });
     useAwsClients(aws);
 
-    await expect(resolveDynamicReferences('https://hooks.example.com/{{resolve:ssm-secure:/hooks/token:2}}?a=1'))
+    await expect(resolveDynamicReferences(`https://hooks.example.com/{{${spelling}:ssm-secure:/hooks/token:2}}?a=1`))
       .resolves.toBe('https://hooks.example.com/T0/B0/TOKEN123?a=1');
     expect(aws.commands).toEqual([{ name: 'GetParameter', input: { Name: '/hooks/token:2', WithDecryption: true } }]);
   });
 
-  test('resolves the library\'s own spelling of an ssm-secure reference, which CloudFormation leaves alone', async () => {
-    const aws = fakeAws({ parameters: { '/hooks/token:2': 'T0/B0/TOKEN123' } });
-    useAwsClients(aws);
-
-    await expect(resolveDynamicReferences('https://hooks.example.com/{{cdk-mackerel:ssm-secure:/hooks/token:2}}'))
-      .resolves.toBe('https://hooks.example.com/T0/B0/TOKEN123');
-    expect(aws.commands).toEqual([{ name: 'GetParameter', input: { Name: '/hooks/token:2', WithDecryption: true } }]);
+  test('knows the library\'s own spelling, and quotes it as written in an error', async () => {
     expect(hasDynamicReference('{{cdk-mackerel:ssm-secure:/a}}')).toBe(true);
     // an error quotes the reference as it was written
     await expect(resolveDynamicReferences('{{cdk-mackerel:ssm-secure:/a:latest}}')).rejects.toThrow(
