@@ -31,11 +31,7 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
   // Other stacks count: a policy there attaches through an export of the role's name or ARN.
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
   // A managed policy of this stack shows as its path rather than as a Ref to a hashed logical ID.
-  const managedPaths = new Map(resources.filter((r) => r instanceof iam.CfnManagedPolicy && Stack.of(r) === stack)
-    .map((r) => [JSON.stringify(stack.resolve(r.ref)), pathOf(r)]));
-  for (const arn of asArray(stack.resolve(cfnRole.managedPolicyArns))) {
-    report('managed policy', managedPaths.get(JSON.stringify(arn)) ?? readable(arn), '');
-  }
+  for (const { arn, policy } of listedManagedPolicies(role, resources)) report('managed policy', policy ? pathOf(policy) : readable(arn), '');
   for (const inline of asArray(stack.resolve(cfnRole.policies))) report('inline policy', readable(policyName(inline)), '');
 
   for (const resource of attachedPolicies(role, generated, resources)) {
@@ -48,6 +44,15 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
     }
   }
   return problems;
+}
+
+/** The role's managed policy ARNs, each with the managed policy of the role's stack it is a Ref to, if any. */
+function listedManagedPolicies(role: iam.Role, resources: readonly CfnResource[]): { arn: unknown; policy?: CfnResource }[] {
+  const stack = Stack.of(role);
+  const byRef = new Map(resources.filter((r) => r instanceof iam.CfnManagedPolicy && Stack.of(r) === stack)
+    .map((r) => [JSON.stringify(stack.resolve(r.ref)), r]));
+  const arns = asArray(stack.resolve((role.node.defaultChild as iam.CfnRole).managedPolicyArns));
+  return arns.map((arn) => ({ arn, policy: byRef.get(JSON.stringify(arn)) }));
 }
 
 /**
@@ -75,11 +80,8 @@ function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: read
  * @internal
  */
 export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy): string[] {
-  const stack = Stack.of(role);
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
-  const listed = new Set(asArray(stack.resolve((role.node.defaultChild as iam.CfnRole).managedPolicyArns)).map((arn) => JSON.stringify(arn)));
-  const managed = resources.filter((r) => r instanceof iam.CfnManagedPolicy && Stack.of(r) === stack
-    && listed.has(JSON.stringify(stack.resolve(r.ref))));
+  const managed = listedManagedPolicies(role, resources).flatMap(({ policy }) => (policy ? [policy] : []));
   const warnings = new Set<string>();
   for (const resource of new Set([...attachedPolicies(role, generated, resources), ...managed])) {
     for (const action of allowedActions(renderedDocument(resource))) {
