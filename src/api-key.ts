@@ -1,4 +1,4 @@
-import { IResource, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, IResource, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -113,14 +113,6 @@ export interface _KeyLocation {
   readonly field: string;
 }
 
-/** Region, account and name of a literal ARN (`arn:aws:ssm:region:account:parameter/name`). */
-function fromArn(arn: string, resourcePrefix: string): { region: string; account: string; name: string } | undefined {
-  if (Token.isUnresolved(arn)) return undefined;
-  const [, , , region, account, ...rest] = arn.split(':');
-  const resource = rest.join(':');
-  return resource.startsWith(resourcePrefix) ? { region, account, name: resource.slice(resourcePrefix.length) } : undefined;
-}
-
 class SecretsManagerApiKey extends MackerelApiKey {
   constructor(private readonly secret: secretsmanager.ISecret, private readonly field?: string) {
     super();
@@ -185,15 +177,18 @@ class SsmParameterApiKey extends MackerelApiKey {
 
   public _location(): _KeyLocation {
     // Imported by ARN, the parameter keeps the importing stack's environment: the ARN says where it is.
-    const arn = fromArn(this.parameter.parameterArn, 'parameter');
-    if (arn) return { kind: 'parameter', created: false, ...arn, name: arn.name.replace(/^\/?/, '/'), field: '' };
-    const name = this.parameter.parameterName;
+    const slashed = (name: string) => (Token.isUnresolved(name) ? name : name.replace(/^\/?/, '/'));
+    const arn = this.parameter.parameterArn;
+    if (!Token.isUnresolved(arn)) {
+      const { region, account, resourceName } = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME);
+      return { kind: 'parameter', created: false, region, account, name: slashed(resourceName ?? ''), field: '' };
+    }
     return {
       kind: 'parameter',
       created: false,
       account: this.parameter.env.account,
       region: this.parameter.env.region,
-      name: Token.isUnresolved(name) ? name : name.replace(/^\/?/, '/'),
+      name: slashed(this.parameter.parameterName),
       field: '',
     };
   }
