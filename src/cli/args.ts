@@ -43,10 +43,11 @@ Options of apply and diff:
   --emulator-state FILE   where --emulator keeps the emulator's objects (default: beside the state file,
                    .mackerel-state.emulator.data.json)
   --state FILE     state file (default .mackerel-state.json beside the cdk.out directory or the template)
-  --stack NAME     only this stack of the assembly
+  --stack NAME     only this stack of the assembly (with --stage when stages reuse the name)
   --stage NAME     only the stacks of this stage (as Prod; "" for the app's own stacks). Needed when the
                    assembly has stacks in several stages: a run uses one API key, and stages usually
-                   deploy to separate organizations; the state file defaults to .mackerel-state.NAME.json
+                   deploy to separate organizations; the state file of a stage's run defaults to
+                   .mackerel-state.NAME.json
   --destroy        apply only: delete every object the state holds for the app's stacks
   --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
   --timeout SEC    time per operation, retries included (default 300)

@@ -55,6 +55,12 @@ export interface _App {
    * @default - the stacks to act on
    */
   readonly allStacks?: _Stack[];
+  /**
+   * The stage the run covers, by path such as `Prod`; `""` for the app's own stacks. A run never
+   * covers two: see `_loadApp`.
+   * @default ""
+   */
+  readonly stage?: string;
 }
 
 const MACKEREL_TYPE = /^Custom::Mackerel/;
@@ -82,11 +88,18 @@ export function _loadApp(path: string, stackFilter?: string, stageFilter?: strin
   }
   // One run uses one API key, and a pipeline's stages usually deploy to separate organizations.
   const running = [...new Set(stacks.map((s) => s.stage ?? ''))];
+  if (running.length > 1 && stackFilter) {
+    // Stages deploy to their own accounts, so they often give a stack the same name.
+    throw new _CliError(`--stack ${stackFilter} names a stack in several stages of ${path} (${running.map(shown).join(', ')}); `
+      + 'expected --stage NAME as well, to say which');
+  }
   if (running.length > 1) {
     throw new _CliError(`${path} has stacks in several stages (${running.map(shown).join(', ')}), which usually deploy to separate `
       + 'Mackerel organizations, while a run uses one API key; expected --stage NAME (or --stack NAME) to run one stage at a time');
   }
-  return { stacks, baseDir: app.baseDir, allStacks: app.stacks };
+  const stage = running[0] ?? stageFilter ?? '';
+  // Only the run's stage: the state file is the stage's own, and CDK references never cross stages.
+  return { stacks, baseDir: app.baseDir, allStacks: app.stacks.filter((s) => (s.stage ?? '') === stage), stage };
 }
 
 /** Fails when no stack holds a Mackerel resource. @internal */
@@ -128,20 +141,30 @@ function loadAssembly(dir: string, shown: string): _App {
   }
   const stacks = assemblyStacks(dir, shown);
   if (stacks.length === 0) throw new _CliError(`${shown}/manifest.json lists no CloudFormation stacks, directly or in its stages`);
-  // The state file and --stack know a stack by its name, as CloudFormation does within an account and region.
+  const stages = [...new Set(stacks.map((s) => s.stage))];
+  return { stacks: stages.flatMap((stage) => stageStacks(stacks.filter((s) => s.stage === stage), shown)), baseDir: dir };
+}
+
+/**
+ * The stacks of one stage, a stack after those it depends on. Within a stage the state file and
+ * --stack know a stack by its name, as CloudFormation does within an account and region; stages
+ * deploy to accounts of their own and keep a state of their own, so they may reuse a name.
+ */
+function stageStacks(stacks: readonly LoadedStack[], shown: string): _Stack[] {
   const byName = new Map<string, LoadedStack>();
   for (const stack of stacks) {
     const other = byName.get(stack.stackName);
     if (other) {
-      throw new _CliError(`stack name ${stack.stackName} is used by two stacks of ${shown} (${other.shownAs} and ${stack.shownAs}); `
-        + 'expected unique stack names, as the state file and --stack know a stack by its name (give one a stackName of its own)');
+      const where = stack.stage ? `stage ${stack.stage} of ${shown}` : shown;
+      throw new _CliError(`stack name ${stack.stackName} is used by two stacks of ${where} (${other.shownAs} and ${stack.shownAs}); `
+        + 'expected unique stack names within a stage, as the state file and --stack know a stack by its name (give one a stackName of its own)');
     }
     byName.set(stack.stackName, stack);
   }
   // The manifest can list a stack before the stacks it depends on: the CDK deploys it after them,
   // and so does the CLI (plan.ts also orders by Fn::ImportValue and Fn::GetStackOutput, for templates the manifest misses).
   const ordered = _stackOrder(stacks.map((s) => s.stackName), (name) => byName.get(name)?.dependencies ?? []);
-  return { stacks: ordered.flatMap((name) => byName.get(name) ?? []).map(({ shownAs: _shownAs, ...stack }) => stack), baseDir: dir };
+  return ordered.flatMap((name) => byName.get(name) ?? []).map(({ shownAs: _shownAs, ...stack }) => stack);
 }
 
 /**

@@ -238,7 +238,8 @@ function stateFile(args: _Args, app: _App, cwd: string): string {
   if (args.state) return resolve(cwd, args.state);
   const base = existsSync(app.baseDir) && statSync(app.baseDir).isDirectory() && existsSync(join(app.baseDir, 'manifest.json')) ? dirname(app.baseDir) : app.baseDir;
   // Each stage usually deploys to an organization of its own, so it keeps a state of its own.
-  const stage = args.stage ? `.${args.stage.replace(/[^A-Za-z0-9_-]+/g, '-')}` : '';
+  // Named after the stage the run covers, whether --stage or --stack chose it, so both find the same state.
+  const stage = app.stage ? `.${app.stage.replace(/[^A-Za-z0-9_-]+/g, '-')}` : '';
   return join(base, args.emulator ? `.mackerel-state${stage}.emulator.json` : `.mackerel-state${stage}.json`);
 }
 

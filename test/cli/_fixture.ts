@@ -107,9 +107,10 @@ export function synthCrossStack(dir: string, link: 'reference' | 'weak' | 'depen
  * Synthesizes an app with stages, as CDK Pipelines deploys, into `<dir>/cdk.out`: a top-level stack
  * Shared with a service, and stages Prod and Dev, each with a stack Monitors (`Prod-Monitors`,
  * `Dev-Monitors`) holding a service and a monitor scoped to it.
- * `devStackName` gives Dev's stack an explicit name (the same as Prod's makes a clash).
+ * `names.stackName` gives the Monitors stacks an explicit name (Dev's alone with `sameStage`, which
+ * also adds Prod a second stack Extra with that name, a clash within the stage).
  */
-export function synthStages(dir: string, devStackName?: string): string {
+export function synthStages(dir: string, names: { stackName?: string; sameStage?: boolean } = {}): string {
   const outdir = join(dir, 'cdk.out');
   const app = new App({ outdir });
   const env = { account: '111111111111', region: 'us-east-1' };
@@ -120,7 +121,8 @@ export function synthStages(dir: string, devStackName?: string): string {
   new MackerelService(withProvider(new Stack(app, 'Shared', { env })), 'Service', { name: 'shared' });
   for (const stageName of ['Prod', 'Dev']) {
     const stage = new Stage(app, stageName, { env });
-    const stack = withProvider(new Stack(stage, 'Monitors', { stackName: stageName === 'Dev' ? devStackName : undefined }));
+    const stack = withProvider(new Stack(stage, 'Monitors', { stackName: names.sameStage && stageName === 'Prod' ? undefined : names.stackName }));
+    if (names.sameStage && stageName === 'Prod') new Stack(stage, 'Extra', { stackName: names.stackName });
     const service = new MackerelService(stack, 'Service', { name: stageName.toLowerCase() });
     new ConnectivityMonitor(stack, 'Alive', { name: `${stageName.toLowerCase()} alive`, scopes: [MonitorScope.fromService(service)] });
   }

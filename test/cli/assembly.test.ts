@@ -38,8 +38,13 @@ describe('an app with stages (nested cloud assemblies)', () => {
     expect(app.stacks.map((s) => s.stackName)).toEqual(['Prod-Monitors']);
     expect(app.stacks[0]).toMatchObject({ account: '111111111111', region: 'us-east-1', stage: 'Prod' });
     expect(Object.values(app.stacks[0].template.Resources ?? {}).map((r) => r.Type)).toContain('Custom::MackerelMonitor');
-    expect(app.allStacks?.map((s) => s.stackName)).toEqual(['Prod-Monitors', 'Dev-Monitors', 'Shared']);
-    expect(_loadApp(assembly, undefined, '').stacks.map((s) => s.stackName)).toEqual(['Shared']);
+    // outputs are read only from the run's stage: its state file holds no other stage's objects
+    expect(app.allStacks?.map((s) => s.stackName)).toEqual(['Prod-Monitors']);
+    expect(app.stage).toBe('Prod');
+    const top = _loadApp(assembly, undefined, '');
+    expect(top.stacks.map((s) => s.stackName)).toEqual(['Shared']);
+    expect(top.allStacks?.map((s) => s.stackName)).toEqual(['Shared']);
+    expect(top.stage).toBe('');
   });
 
   test('a run over several stages is refused: it uses one API key, and stages usually deploy to separate organizations', () => {
@@ -48,14 +53,29 @@ describe('an app with stages (nested cloud assemblies)', () => {
     expect(() => _loadApp(assembly, undefined, 'Test')).toThrow(/--stage "Test" is not a stage of .*; expected one of Prod, Dev, "" \(the app's own stacks\)$/);
   });
 
-  test('--stack picks a stage\'s stack by its name', () => {
+  test('--stack picks a stage\'s stack by its name, and with it the stage', () => {
     const app = _loadApp(synthStages(workDir()), 'Dev-Monitors');
     expect(app.stacks.map((s) => s.stackName)).toEqual(['Dev-Monitors']);
+    expect(app.stage).toBe('Dev');
   });
 
-  test('two stacks with the same name are an error naming both', () => {
-    expect(() => _loadApp(synthStages(workDir(), 'Prod-Monitors'))).toThrow(
-      /^stack name Prod-Monitors is used by two stacks of .*cdk\.out \(Prod\/Monitors and Dev\/Monitors\); expected unique stack names, as the state file and --stack know a stack by its name/);
+  test('stages may give their stacks the same name, as they deploy to accounts of their own; --stack then needs --stage', () => {
+    // GIVEN Prod and Dev each with a stack named Monitors
+    const assembly = synthStages(workDir(), { stackName: 'Monitors' });
+
+    // THEN each stage loads on its own, with its own stack
+    const dev = _loadApp(assembly, 'Monitors', 'Dev');
+    expect(dev.stacks.map((s) => [s.stackName, s.stage])).toEqual([['Monitors', 'Dev']]);
+    expect(Object.values(dev.stacks[0].template.Resources ?? {}).find((r) => r.Type === 'Custom::MackerelService')?.Properties?.name).toBe('dev');
+    expect(_loadApp(assembly, undefined, 'Prod').stacks.map((s) => [s.stackName, s.stage])).toEqual([['Monitors', 'Prod']]);
+    // AND --stack alone is ambiguous
+    expect(() => _loadApp(assembly, 'Monitors')).toThrow(
+      /^--stack Monitors names a stack in several stages of .*cdk\.out \(Prod, Dev\); expected --stage NAME as well, to say which$/);
+  });
+
+  test('two stacks of one stage with the same name are an error naming both', () => {
+    expect(() => _loadApp(synthStages(workDir(), { stackName: 'Prod-Monitors', sameStage: true }))).toThrow(
+      /^stack name Prod-Monitors is used by two stacks of stage Prod of .*cdk\.out \(Prod\/Monitors and Prod\/Extra\); expected unique stack names within a stage, as the state file and --stack know a stack by its name/);
   });
 
   test('apply --stage creates that stage\'s objects against the emulator, with a state file of its own', async () => {
@@ -67,5 +87,12 @@ describe('an app with stages (nested cloud assemblies)', () => {
     expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['prod']);
     expect(shared.emulator.state().monitors.map((m) => m.name)).toEqual(['prod alive']);
     expect(existsSync(join(dir, '.mackerel-state.Prod.json'))).toBe(true);
+
+    // AND a run choosing the stage by --stack finds the same state: nothing to do
+    const again = await cli(['apply', join(dir, 'cdk.out'), '--api-base', shared.emulator.url, '--stack', 'Prod-Monitors']);
+    expect(again.err).toBe('');
+    expect(again.out).toMatch(/state .*\.mackerel-state\.Prod\.json$/m);
+    expect(again.out).toMatch(/^Done: 2 unchanged\.$/m);
+    expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['prod']);
   });
 });
