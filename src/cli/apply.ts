@@ -5,7 +5,7 @@
 import { _App } from './assembly';
 import { _planDiff } from './diff';
 import { _AppPlan, _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
-import { _StateFile, _StateResource, _StateStore, _unappliedFields } from './state';
+import { _StateFile, _StateResource, _StateStore, _holderOf, _unappliedFields } from './state';
 
 /** A custom resource event as the Provider framework passes it to onEvent. @internal */
 export interface _ResourceEvent {
@@ -32,7 +32,7 @@ export interface _Outcome {
   readonly name?: string;
   /** The old physical ID of a replaced object, or the one a cleanup deleted. */
   readonly previousId?: string;
-  /** For `released`: the logical ID that took the object over (a moved construct). */
+  /** For `released`: the resource that took the object over, as `stack/logicalId` (a moved construct, a reverted rename). */
   readonly handedOverTo?: string;
 }
 
@@ -220,17 +220,25 @@ class Run {
     return [...new Set([...(held ? _unappliedFields(held) : []), 'memo'])].sort();
   }
 
-  /** CloudFormation's cleanup phase: the old objects of replaced resources, after every create and update. */
+  /**
+   * CloudFormation's cleanup phase: the old objects of replaced resources, after every create and
+   * update. An old object that a resource holds again (a rename reverted after a failed apply) is
+   * only let go of.
+   */
   async cleanUp(stackNames: string[]): Promise<void> {
     for (const pending of [...this.state.pendingDeletes].reverse()) {
       if (!stackNames.includes(pending.stackName)) continue;
-      const stackId = this.state.stacks[pending.stackName]?.stackId ?? '';
-      await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
-        RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
-      }));
+      const holder = _holderOf(this.state, pending.type, pending.physicalId);
+      if (!holder) {
+        const stackId = this.state.stacks[pending.stackName]?.stackId ?? '';
+        await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
+          RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
+        }));
+      }
       this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
       this.options.store.save();
-      this.done({ action: 'deleted', stackName: pending.stackName, logicalId: pending.logicalId, type: pending.type, physicalId: pending.physicalId, previousId: pending.physicalId });
+      const outcome = { stackName: pending.stackName, logicalId: pending.logicalId, type: pending.type, physicalId: pending.physicalId };
+      this.done(holder ? { ...outcome, action: 'released', handedOverTo: holder } : { ...outcome, action: 'deleted', previousId: pending.physicalId });
     }
   }
 
@@ -244,8 +252,9 @@ class Run {
       const held = stack.resources[id];
       // A service or role whose construct moved: the new resource took the object over, and this
       // delete only lets go of it (the handler leaves it in Mackerel).
-      const handedOverTo = Object.keys(stack.resources).find((other) => !gone.includes(other)
+      const takenBy = Object.keys(stack.resources).find((other) => !gone.includes(other)
         && stack.resources[other].type === held.type && stack.resources[other].physicalId === held.physicalId);
+      const handedOverTo = takenBy && `${plan.stackName}/${takenBy}`;
       await this.invoke(plan.stackName, this.event(stack, held.type, id, {
         RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },
       }));

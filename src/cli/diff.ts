@@ -31,6 +31,12 @@ export interface _DiffEntry {
   readonly logicalId: string;
   /** For a `move`: the logical ID the object leaves. */
   readonly from?: string;
+  /**
+   * For a `delete`: the old object of a replacement that an earlier apply stopped before deleting
+   * (the state's pending deletes), not a resource removed from the template.
+   * @default false
+   */
+  readonly leftover?: boolean;
   readonly type: string;
   readonly physicalId?: string;
   readonly name?: string;
@@ -119,8 +125,19 @@ export function _planDiff(
     const stuck = object === undefined ? [] : keptChanges(before, props, unsentFields(before, props), object);
     if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: before.physicalId, changes: stuck });
   }
+  // apply's cleanup: it deletes each old object no resource holds once the run is done
+  for (const left of state.pendingDeletes.filter((p) => p.stackName === plan.stackName)) {
+    const heldAgain = Object.keys(plan.resources).some((id) => plan.resources[id].Type === left.type && plan.produced(id, unknowns)?.physicalId === left.physicalId);
+    if (!heldAgain) entries.push({ stackName: plan.stackName, logicalId: left.logicalId, type: left.type, physicalId: left.physicalId, kind: 'delete', leftover: true, changes: [] });
+  }
   for (const [id, before] of Object.entries(held)) {
-    if (!plan.resources[id] && !movedFrom.has(id)) entries.push({ ...entryBase(plan.stackName, id, before), kind: 'delete', changes: [] });
+    if (plan.resources[id] || movedFrom.has(id)) continue;
+    // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
+    const takenBy = Object.keys(held).find((other) => plan.resources[other] && !pending.has(other)
+      && held[other].type === before.type && held[other].physicalId === before.physicalId);
+    entries.push(takenBy === undefined
+      ? { ...entryBase(plan.stackName, id, before), kind: 'delete', changes: [] }
+      : { ...entryBase(plan.stackName, takenBy, held[takenBy]), kind: 'move', from: id, changes: [] });
   }
   return entries;
 }

@@ -11,7 +11,7 @@ export function _formatOutcome(o: _Outcome, index: number, total: number): strin
   const progress = position(index, total);
   const id = o.action === 'replaced' ? `${o.previousId} -> ${o.physicalId}` : o.physicalId;
   const cleanup = o.action === 'deleted' && o.previousId ? ' (old object of a replacement)'
-    : o.handedOverTo ? ` (taken over by ${o.stackName}/${o.handedOverTo}; it stays in Mackerel)` : '';
+    : o.handedOverTo ? ` (taken over by ${o.handedOverTo}; it stays in Mackerel)` : '';
   const name = o.name !== undefined ? ` "${o.name}"` : '';
   return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${o.stackName}/${o.logicalId} ${id}${name}${cleanup}`;
 }
@@ -85,7 +85,8 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
     const id = e.physicalId ? ` ${e.physicalId}` : '';
     const name = e.name !== undefined ? ` "${e.name}"` : '';
     const from = e.from !== undefined ? `${e.stackName}/${e.from} -> ` : '';
-    lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(22)} ${from}${e.stackName}/${e.logicalId}${id}${name}${HINT[e.kind]}`);
+    const hint = e.leftover ? ' (old object of a replacement, left by an earlier apply that stopped)' : HINT[e.kind];
+    lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(22)} ${from}${e.stackName}/${e.logicalId}${id}${name}${hint}`);
     for (const c of e.changes) lines.push(formatChange(c, e.kind));
   }
   const counts = new Map<string, number>();

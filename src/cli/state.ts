@@ -54,6 +54,21 @@ export interface _StateFile {
   readonly pendingDeletes: { stackName: string; logicalId: string; type: string; physicalId: string }[];
 }
 
+/**
+ * The resource of the state that holds an object (the same type and physical ID), as
+ * `stack/logicalId`, if any. A replacement's old object comes back into use when a later template
+ * names it again (a rename reverted after a failed apply): deleting it then would delete the
+ * object of a resource the template still has.
+ * @internal
+ */
+export function _holderOf(state: _StateFile, type: string, physicalId: string): string | undefined {
+  for (const [stackName, stack] of Object.entries(state.stacks)) {
+    const found = Object.entries(stack.resources).find(([, r]) => r.type === type && r.physicalId === physicalId);
+    if (found) return `${stackName}/${found[0]}`;
+  }
+  return undefined;
+}
+
 /** An empty state. @internal */
 export function _emptyState(): _StateFile {
   return { version: 1, stacks: {}, pendingDeletes: [] };
