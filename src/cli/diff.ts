@@ -127,7 +127,8 @@ export function _planDiff(
   }
   // apply's cleanup: it deletes each old object no resource holds once the run is done
   for (const left of state.pendingDeletes.filter((p) => p.stackName === plan.stackName)) {
-    const heldAgain = Object.keys(plan.resources).some((id) => plan.resources[id].Type === left.type && plan.produced(id, unknowns)?.physicalId === left.physicalId);
+    const heldAgain = Object.keys(plan.resources)
+      .some((id) => plan.resources[id].Type === left.type && plan.produced(id, unknowns)?.physicalId === left.physicalId);
     if (!heldAgain) entries.push({ stackName: plan.stackName, logicalId: left.logicalId, type: left.type, physicalId: left.physicalId, kind: 'delete', leftover: true, changes: [] });
   }
   for (const [id, before] of Object.entries(held)) {
