@@ -1,6 +1,7 @@
 import { Arn, ArnFormat, IResource, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { _fail } from './_validation';
@@ -123,7 +124,17 @@ class SecretsManagerApiKey extends MackerelApiKey {
   }
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.secret.grantRead(grantee);
+    const grant = this.secret.grantRead(grantee);
+    const key = this.secret.encryptionKey;
+    // aws-cdk-lib grants decrypt to a via-service principal, which only a key policy can take, so
+    // with a key the app does not own (imported) it grants nothing and tasks cannot read the key.
+    if (!key || key instanceof kms.Key) return grant;
+    return grant.combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secret.env.region}.amazonaws.com` } },
+    }));
   }
 
   public _locationEnvironment(): { [name: string]: string } {

@@ -63,7 +63,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
     readonlyRootFilesystem: options.readonlyRootFilesystem,
     logging: options.logging ?? defaultLogging(taskDefinition),
     environment: agentEnvironment(options, ignoreContainer),
-    secrets: { MACKEREL_APIKEY: _agentSecret(options.apiKey) },
+    secrets: { MACKEREL_APIKEY: _agentSecret(options.apiKey, taskDefinition) },
   });
   AGENTS.set(taskDefinition, container);
   _waitForExecutionPolicy(taskDefinition);

@@ -2,7 +2,7 @@ import { CfnResource, IResource, Stack, Token, TokenComparison } from 'aws-cdk-l
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, Dependable, IDependable } from 'constructs';
 import { _rolesCustomized } from '../_iam';
 import { MackerelApiKey } from '../api-key';
 
@@ -136,25 +136,43 @@ function sameAccount(role: iam.Role, resource: IResource): boolean {
 
 /**
  * The API key as the agent container's secret: read is granted through the shared policy where
- * the execution role can use it, otherwise as `ecs.Secret` grants it.
+ * the execution role can use it, otherwise as `MackerelApiKey.grantRead` grants it (which also
+ * covers a customer managed key the app imports).
  */
 class AgentSecret extends ecs.Secret {
   public readonly arn: string;
   public readonly hasField?: boolean;
-  private readonly secret: ecs.Secret;
 
-  constructor(private readonly apiKey: MackerelApiKey) {
+  constructor(private readonly apiKey: MackerelApiKey, private readonly taskDefinition: ecs.TaskDefinition) {
     super();
-    this.secret = apiKey.toEcsSecret();
-    this.arn = this.secret.arn;
-    this.hasField = this.secret.hasField;
+    const secret = apiKey.toEcsSecret();
+    this.arn = secret.arn;
+    this.hasField = secret.hasField;
   }
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     const role = grantee.grantPrincipal;
     const sharable = sharesPolicy(role) && !this.apiKey._hasCustomerManagedKey() && sameAccount(role, this.apiKey._resource());
-    return sharable ? sharedPolicyFor(role).grantReadKey(this.apiKey) : this.secret.grantRead(grantee);
+    if (sharable) return sharedPolicyFor(role).grantReadKey(this.apiKey);
+    const grant = this.apiKey.grantRead(grantee);
+    waitFor(this.taskDefinition, grant);
+    return grant;
   }
+}
+
+/**
+ * Makes the task definition wait for the policies that realize a grant in its own stack (the
+ * execution role's default policy, a key policy), for the reason `_waitForExecutionPolicy` gives.
+ * Only the CloudFormation resource: the role is a child of the task definition, so a dependency of
+ * the whole construct would make the role wait for its own policy. A policy in another stack is
+ * left alone: a stack dependency there could close a cycle.
+ */
+function waitFor(taskDefinition: ecs.TaskDefinition, grant: iam.Grant): void {
+  const stack = Stack.of(taskDefinition);
+  // Read when dependencies are rendered: a role's policies are only settled at synth.
+  const inStack: IDependable = {};
+  Dependable.implement(inStack, { get dependencyRoots() { return Dependable.of(grant).dependencyRoots.filter((root) => Stack.of(root) === stack); } });
+  (taskDefinition.node.defaultChild as CfnResource).node.addDependency(inStack);
 }
 
 /**
@@ -196,8 +214,8 @@ export function _waitForExecutionPolicy(taskDefinition: ecs.TaskDefinition): voi
 }
 
 /** The API key as the agent's container secret. @internal */
-export function _agentSecret(apiKey: MackerelApiKey): ecs.Secret {
-  return new AgentSecret(apiKey);
+export function _agentSecret(apiKey: MackerelApiKey, taskDefinition: ecs.TaskDefinition): ecs.Secret {
+  return new AgentSecret(apiKey, taskDefinition);
 }
 
 /** The agent's default awslogs driver into the stack's shared agent log group. @internal */

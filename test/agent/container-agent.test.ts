@@ -110,6 +110,27 @@ describe('read access to the API key on the execution role', () => {
     expect(actionsOn(statementsOf(stack, taskDefinition.executionRole!), stack.resolve(secret.secretArn))).toContain('secretsmanager:GetSecretValue');
   });
 
+  test('an imported secret with an imported customer managed key: kms:Decrypt through Secrets Manager only, which aws-cdk-lib drops', () => {
+    const { stack } = agentStack();
+    const keyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:mackerel-AbCdEf', encryptionKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
+    });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+    const statements = statementsOf(stack, taskDefinition.executionRole!);
+    expect(actionsOn(statements, secret.secretArn)).toContain('secretsmanager:GetSecretValue');
+    // the secret's region, where Secrets Manager calls KMS from
+    expect(statements.filter((s) => s.Resource === keyArn)).toEqual([{
+      Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-west-2.amazonaws.com' } },
+    }]);
+    // and the task definition waits for that policy
+    const policy = taskDefinition.executionRole!.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
+    expect(Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(taskDefinition.node.defaultChild as CfnResource)].DependsOn)
+      .toContain(stack.getLogicalId(policy));
+  });
+
   test('an SSM parameter: ValueFrom is the parameter ARN', () => {
     const { stack } = agentStack();
     const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', { parameterName: '/mackerel/apikey' });
@@ -204,7 +225,7 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     expect(dependsOnOf(stack, plain)).toEqual([]);
   });
 
-  test('a task definition whose execution role the shared policy does not reach waits for nothing new', () => {
+  test('a task definition whose execution role the shared policy does not reach waits only for the policies that grant its key read', () => {
     const { stack, apiKey } = agentStack();
     const instrumented = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
     instrumented.addContainer('app', { image: APP_IMAGE });
@@ -222,8 +243,12 @@ describe('the agents\' execution permissions: one policy per stack', () => {
       taskDefinition: own, apiKey: keyed, roles: ['shop:web'], logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'agent' }),
     });
     expect(dependsOnOf(stack, instrumented)).toEqual([sharedPolicyId(stack)]);
-    expect(dependsOnOf(stack, imported)).toEqual([]);
-    expect(dependsOnOf(stack, own)).toEqual([]);
+    // the grant to an imported role is a policy of this stack attached to it
+    expect(dependsOnOf(stack, imported)).toEqual([stack.getLogicalId(executionRole.node.findChild('Policy').node.defaultChild as CfnResource)]);
+    // the key read is in its execution role's default policy: ECS starts no task before that exists
+    const ownPolicy = own.executionRole!.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
+    expect(dependsOnOf(stack, own)).toEqual([stack.getLogicalId(ownPolicy)]);
+    expect(statementsOf(stack, own.executionRole!).flatMap((s) => [s.Action].flat())).toContain('secretsmanager:GetSecretValue');
   });
 
   test('each stack has its own', () => {

@@ -142,6 +142,25 @@ describe('MackerelProvider', () => {
       });
     });
 
+    test('may decrypt with an imported secret\'s imported customer managed key, through Secrets Manager only', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+      const keyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
+        secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
+      });
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [stack.resolve(provider.handler.role!.roleName)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([{
+            Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
+          }]),
+        },
+      });
+    });
+
     test('may read and decrypt an SSM parameter, and gets its name', () => {
       const app = new App();
       const stack = new Stack(app, 'Stack');
