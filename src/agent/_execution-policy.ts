@@ -171,7 +171,11 @@ function waitFor(taskDefinition: ecs.TaskDefinition, grant: iam.Grant): void {
   const stack = Stack.of(taskDefinition);
   // Read when dependencies are rendered: a role's policies are only settled at synth.
   const inStack: IDependable = {};
-  Dependable.implement(inStack, { get dependencyRoots() { return Dependable.of(grant).dependencyRoots.filter((root) => Stack.of(root) === stack); } });
+  Dependable.implement(inStack, {
+    get dependencyRoots() {
+      return Dependable.of(grant).dependencyRoots.filter((root) => Stack.of(root) === stack);
+    },
+  });
   (taskDefinition.node.defaultChild as CfnResource).node.addDependency(inStack);
 }
 
