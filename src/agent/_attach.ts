@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, Lazy, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
@@ -118,7 +118,7 @@ function agentEnvironment(options: MackerelAgentOptions, ignoreContainer: string
   const environment: { [name: string]: string | undefined } = {
     MACKEREL_CONTAINER_PLATFORM: 'ecs',
     // Never written empty: the agent would send an empty role and Mackerel would refuse the host.
-    MACKEREL_ROLES: options.roles && options.roles.length > 0 ? options.roles.join(',') : undefined,
+    MACKEREL_ROLES: options.roles && options.roles.length > 0 ? joinList(options.roles) : undefined,
     MACKEREL_IGNORE_CONTAINER: ignoreContainer,
     MACKEREL_HOST_STATUS_ON_START: options.hostStatusOnStart,
     MACKEREL_DISPLAY_NAME: options.displayName,
@@ -147,8 +147,14 @@ const LINK_LOCAL_ENDPOINTS = ['169.254.170.2', '169.254.169.254'];
 function noProxy(options: MackerelAgentOptions): string | undefined {
   const given = options.noProxy ?? [];
   const local = options.httpProxy ? LINK_LOCAL_ENDPOINTS.filter((host) => !given.includes(host)) : [];
+  if (Token.isUnresolved(given)) return [...local, joinList(given)].join(',');
   const entries = [...local, ...given];
   return entries.length > 0 ? entries.join(',') : undefined;
+}
+
+/** A list joined with `,`; a list token (a CommaDelimitedList parameter, Fn.split) is joined at deploy time. */
+function joinList(list: string[]): string {
+  return Token.isUnresolved(list) ? Fn.join(',', list) : list.join(',');
 }
 
 /**

@@ -17,7 +17,8 @@ const FARGATE_MAX_STOP_SECONDS = 120;
  */
 export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOptions, taskDefinition: ecs.TaskDefinition): void {
   const fargate = taskDefinition.isFargateCompatible;
-  (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
+  // A list token (a CommaDelimitedList parameter) is one unresolved element, known only at deploy time.
+  if (!Token.isUnresolved(options.roles)) (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
   checkContainerName(scope, options.containerName);
   checkEnum(scope, 'hostStatusOnStart', options.hostStatusOnStart, MackerelHostStatus);
   checkEnum(scope, 'hostIdStore', options.hostIdStore, MackerelHostIdStore);
@@ -30,7 +31,7 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   checkUrl(scope, 'apiBase', options.apiBase);
   checkUrl(scope, 'httpProxy', options.httpProxy);
   checkUrl(scope, 'httpsProxy', options.httpsProxy);
-  (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
+  if (!Token.isUnresolved(options.noProxy)) (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
   checkImageSupports(scope, options, taskDefinition.isManagedInstancesCompatible);
 }
 

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -142,6 +142,18 @@ describe('options', () => {
     // HTTPS_PROXY alone leaves the plain-HTTP endpoints direct already, and nothing is written
     expect(env({ httpsProxy: 'http://proxy.internal:3128' }).NO_PROXY).toBeUndefined();
     expect(env({ httpsProxy: 'http://proxy.internal:3128', noProxy: ['.internal'] }).NO_PROXY).toBe('.internal');
+  });
+
+  test('roles and noProxy may be list tokens (a CommaDelimitedList parameter): joined at deploy time, checked then', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' }).valueAsList;
+    const noProxy = Fn.split(',', new CfnParameter(stack, 'NoProxy').valueAsString);
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles, httpProxy: 'http://proxy.internal:3128', noProxy });
+    expect(environmentOf(containerNamed(taskDefinition, AGENT))).toMatchObject({
+      MACKEREL_ROLES: { 'Fn::Join': [',', { Ref: 'Roles' }] },
+      NO_PROXY: { 'Fn::Join': ['', ['169.254.170.2,169.254.169.254,', { 'Fn::Join': [',', { 'Fn::Split': [',', { Ref: 'NoProxy' }] }] }]] },
+    });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('no roles'));
   });
 
   test('sizing, essential, stop timeout and name are overridable; the default ignore follows the name', () => {
