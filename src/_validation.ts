@@ -56,3 +56,17 @@ export function _warnLate(scope: IConstruct, id: string, message: string): void 
   const here = acks instanceof Map ? acks.get(scope.node.path) : undefined;
   if (here instanceof Set && here.has(id)) Annotations.of(scope).acknowledgeWarning(id);
 }
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Warns when an API base would carry the Mackerel API key in cleartext: the key can write (create
+ * and retire hosts, change monitors), and anyone on the path could read it. A loopback address,
+ * as a local emulator or test endpoint has, never leaves the machine.
+ * @internal
+ */
+export function _warnCleartextApiBase(scope: IConstruct, property: string, url: URL): void {
+  if (url.protocol !== 'http:' || LOOPBACK.test(url.hostname)) return;
+  Annotations.of(scope).addWarningV2('cdk-mackerel:apiBaseCleartext',
+    `${property} ${JSON.stringify(url.href)} sends the Mackerel API key, which can write, in cleartext over HTTP to ${url.hostname}. Use an https URL`);
+}

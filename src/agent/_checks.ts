@@ -2,7 +2,7 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
-import { _fail } from '../_validation';
+import { _fail, _warnCleartextApiBase } from '../_validation';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
 import { MackerelAgentImage } from './image';
 import { MackerelAgentOptions } from './options';
@@ -28,7 +28,8 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   checkPositiveInteger(scope, 'cpu', options.cpu);
   checkStopTimeout(scope, options, fargate);
   if (options.ignoreContainer !== undefined) _goRegExp(scope, options.ignoreContainer);
-  checkUrl(scope, 'apiBase', options.apiBase);
+  const apiBase = checkUrl(scope, 'apiBase', options.apiBase);
+  if (apiBase) _warnCleartextApiBase(scope, 'apiBase', apiBase);
   checkUrl(scope, 'httpProxy', options.httpProxy);
   checkUrl(scope, 'httpsProxy', options.httpsProxy);
   if (!Token.isUnresolved(options.noProxy)) (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
@@ -106,17 +107,18 @@ export function _goRegExp(scope: IConstruct, source: string): RegExp | undefined
   }
 }
 
-function checkUrl(scope: IConstruct, property: string, value: string | undefined): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  let protocol: string | undefined;
+function checkUrl(scope: IConstruct, property: string, value: string | undefined): URL | undefined {
+  if (value === undefined || Token.isUnresolved(value)) return undefined;
+  let url: URL | undefined;
   try {
-    protocol = new URL(value).protocol;
+    url = new URL(value);
   } catch {
-    protocol = undefined;
+    url = undefined;
   }
-  if (protocol !== 'http:' && protocol !== 'https:') {
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     _fail(scope, property, value, 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
   }
+  return url;
 }
 
 function checkNoProxyEntry(scope: IConstruct, property: string, value: string): void {

@@ -183,7 +183,8 @@ export interface MackerelAgentOptions {
   readonly logLevel?: MackerelAgentLogLevel;
 
   /**
-   * The Mackerel API endpoint (`MACKEREL_APIBASE`): an `http` or `https` URL.
+   * The Mackerel API endpoint (`MACKEREL_APIBASE`): an `http` or `https` URL. Plain `http` to
+   * anything but loopback is warned about (`cdk-mackerel:apiBaseCleartext`): it carries the API key.
    *
    * @default - the agent's default, `https://api.mackerelio.com/`
    * @see https://mackerel.io/docs/entry/howto/container-agent

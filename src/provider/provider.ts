@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { _fail } from '../_validation';
+import { _fail, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 
 /** The Mackerel API used unless `apiBase` says otherwise. */
@@ -27,6 +27,8 @@ export interface MackerelProviderProps {
    * The Mackerel API base URL.
    *
    * KCPS users use `https://kcps-mackerel.io/`; tests and local runs point it at the emulator.
+   * Plain `http` to anything but loopback is warned about (`cdk-mackerel:apiBaseCleartext`): it
+   * carries the API key.
    *
    * @default 'https://api.mackerelio.com/'
    */
@@ -188,4 +190,5 @@ function checkApiBase(scope: IConstruct, apiBase: string): void {
   if (!url || !['http:', 'https:'].includes(url.protocol)) {
     _fail(scope, 'apiBase', apiBase, 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
   }
+  _warnCleartextApiBase(scope, 'apiBase', url);
 }

@@ -156,6 +156,21 @@ describe('options', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('no roles'));
   });
 
+  test('an apiBase over plain HTTP is warned about, as it carries the API key in cleartext; loopback is not', () => {
+    const warned = (apiBase: string) => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], apiBase });
+      return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('cleartext')).map((w) => w.entry.data);
+    };
+    expect(warned('http://mackerel.example.com/')).toEqual([
+      'apiBase "http://mackerel.example.com/" sends the Mackerel API key, which can write, in cleartext over HTTP to mackerel.example.com. '
+      + 'Use an https URL [ack: cdk-mackerel:apiBaseCleartext]',
+    ]);
+    expect(warned('https://api.mackerelio.com/')).toEqual([]);
+    expect(warned('http://localhost:8080/')).toEqual([]);
+    expect(warned('http://127.0.0.1:8080/')).toEqual([]);
+  });
+
   test('sizing, essential, stop timeout and name are overridable; the default ignore follows the name', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', {

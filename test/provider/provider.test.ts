@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -104,6 +104,17 @@ describe('MackerelProvider', () => {
 
       expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, apiBase: 'ftp://example.com/' }))
         .toThrow(/^Stack\/Mackerel: apiBase "ftp:\/\/example.com\/" is not an http\(s\) URL; expected a URL such as https:\/\/api.mackerelio.com\//);
+    });
+
+    test('warns about an API base over plain HTTP, which carries the API key in cleartext, except on loopback', () => {
+      const warned = (apiBase: string) => {
+        const { stack, apiKey } = stackWithSecret();
+        new MackerelProvider(stack, 'Mackerel', { apiKey, apiBase });
+        return Annotations.fromStack(stack).findWarning('/Stack/Mackerel', Match.stringLikeRegexp('cdk-mackerel:apiBaseCleartext')).length;
+      };
+      expect(warned('http://mackerel.internal/')).toBe(1);
+      expect(warned('https://api.mackerelio.com/')).toBe(0);
+      expect(warned('http://127.0.0.1:4000/')).toBe(0);
     });
 
     test('may read the secret, and only its role may', () => {
