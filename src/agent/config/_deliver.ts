@@ -8,6 +8,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
+import { _checkConfigReadable } from './location';
 import { MackerelAgentConfig } from './config';
 import { _fail } from '../../_validation';
 
@@ -53,10 +54,11 @@ function assetLocation(scope: Construct, taskDefinition: ecs.TaskDefinition, con
   // A staged asset is copied into the cloud assembly as it is constructed, so its source is no
   // longer read; without staging (`--no-staging`, SAM) the assembly points at this file, which stays.
   if (!scope.node.tryGetContext(cxapi.DISABLE_ASSET_STAGING_CONTEXT)) fs.rmSync(directory, { recursive: true, force: true });
-  taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+  const read = taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['s3:GetObject'],
     resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
   }));
+  _checkConfigReadable(scope, taskDefinition.taskRole, read, `the config asset ${asset.node.path} (its object key is ${asset.s3ObjectKey})`);
   return `s3://${asset.s3BucketName}/${asset.s3ObjectKey}`;
 }
 

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -334,6 +335,36 @@ describe('agent config: a location the user maintains', () => {
       },
     });
     expect(fixture.stack.node.findAll().some((c) => c instanceof s3assets.Asset)).toBe(false);
+  });
+
+  test('a task role imported as immutable cannot take the read: warned about, for the asset and for a bucket object', () => {
+    const warnings = (location?: (stack: Stack) => MackerelAgentConfigLocation) => {
+      const { stack, apiKey } = agentStack();
+      const taskRole = iam.Role.fromRoleArn(stack, 'TaskRole', 'arn:aws:iam::123456789012:role/task', { mutable: false });
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256, taskRole });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      const config = location ? { location: location(stack) } : { metricPlugins: { nginx: { command: MackerelPluginCommand.exec('mackerel-plugin-nginx') } } };
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], config });
+      Template.fromStack(stack).resourcePropertiesCountIs('AWS::IAM::Policy',
+        { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) } }, 0);
+      return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentConfigNotGranted')).map((w) => w.entry.data as string);
+    };
+    const asset = warnings();
+    expect(asset).toHaveLength(1);
+    expect(asset[0]).toMatch(/^The task role Stack\/TaskRole takes no policy statements \(immutable\), so it was not granted s3:GetObject on the config asset Stack\/Agent\/Config \(its object key is \w+\.yml\), nor decrypt with the bucket's key\. Grant them where the role is defined, or the agent cannot read its config and exits/);
+    expect(warnings((stack) => MackerelAgentConfigLocation.fromBucket(s3.Bucket.fromBucketName(stack, 'Configs', 'configs'), 'agents/web.yml')))
+      .toEqual([expect.stringContaining('not granted s3:GetObject on the config object "agents/web.yml"')]);
+    // a role that takes the statement, created or imported, is not warned about
+    const { stack } = withConfig({ metricPlugins: { nginx: { command: MackerelPluginCommand.exec('mackerel-plugin-nginx') } } });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentConfigNotGranted'));
+    const imported = agentStack();
+    const taskRole = iam.Role.fromRoleArn(imported.stack, 'TaskRole', 'arn:aws:iam::123456789012:role/task');
+    const taskDefinition = new ecs.FargateTaskDefinition(imported.stack, 'Task', { memoryLimitMiB: 512, cpu: 256, taskRole });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(imported.stack, 'Agent', {
+      taskDefinition, apiKey: imported.apiKey, roles: ['shop:web'], config: { location: MackerelAgentConfigLocation.fromBucket(s3.Bucket.fromBucketName(imported.stack, 'Configs', 'configs'), 'a.yml') },
+    });
+    Annotations.fromStack(imported.stack).hasNoWarning('*', Match.stringLikeRegexp('agentConfigNotGranted'));
   });
 
   test('an https URL needs no grant', () => {
