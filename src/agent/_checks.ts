@@ -69,42 +69,184 @@ function checkStopTimeout(scope: IConstruct, options: MackerelAgentOptions, farg
   }
 }
 
-/**
- * RE2 syntax that JavaScript reads differently or not at all, and that is not translated: POSIX
- * classes (`[[:alpha:]]`), Unicode classes (`\pL`), quoting (`\Q...\E`), single bytes (`\C`)
- * and flags anywhere but at the start (`(?i:...)`, `(?U)`).
- */
-const UNTRANSLATED = /\[\[:|\\[pPQC]|\(\?[a-zA-Z-]+[:)]/;
+const EXPECTED_RE2 = 'a Go RE2 regular expression, such as "\\Amackerel-container-agent\\z"';
+
+/** The escapes Go's parser (regexp/syntax) accepts both in and out of a character class. */
+const ESCAPES = 'a backslash before punctuation, \\a \\f \\n \\r \\t \\v, octal \\0 to \\777, \\x41, \\x{41}, '
+  + '\\d \\D \\s \\S \\w \\W, \\pL, \\p{Greek}';
+
+/** Go's `\s`: JavaScript's also holds `\v` and Unicode spaces. */
+const GO_SPACE = '\\t\\n\\f\\r ';
+
+/** Go's `\S` as ranges, because a JavaScript class without the v flag cannot hold a negated class. */
+const GO_NOT_SPACE = '\\0-\\x08\\v\\x0e-\\x1f!-\\uffff';
+
+/** Go's C escapes; it has no `\b` backspace, as `\b` is the word boundary. */
+const C_ESCAPES = new Map([['a', 0x07], ['f', 0x0c], ['n', 0x0a], ['r', 0x0d], ['t', 0x09], ['v', 0x0b]]);
+
+/** Look-around, which RE2 lacks, and flags after the start, which are not translated. */
+const LOOK_AROUND = /\(\?<?[=!]/y;
+const LATER_FLAGS = /\(\?[a-zA-Z-]+[:)]/y;
+
+type Reject = (problem: string, expected: string, hint?: string) => never;
+
+/** Part of an expression read as Go reads it: where it ends, and its JavaScript, or undefined when it is not translated. */
+interface Piece {
+  readonly end: number;
+  readonly js: string | undefined;
+}
 
 /**
- * Compiles a Go RE2 expression as a JavaScript RegExp, translating what differs (`\A`, `\z`,
- * leading `(?flags)`, `(?P<name>`) and rejecting what RE2 lacks (back-references, look-around).
- * Throws with the construct path when it is not valid. Returns undefined, with a warning, for RE2
- * syntax it does not translate: the expression then cannot be checked at synth.
+ * Compiles a Go RE2 expression as a JavaScript RegExp with Go's meaning. The expression is read
+ * as Go's parser reads it, since JavaScript silently accepts escapes Go rejects (`\Z`, `\e`,
+ * `[\b]`), any of which makes the agent exit at start, and reads others differently (`\x{61}`,
+ * `\s`, `\A` under `(?m)`). Rejects back-references and look-around, which RE2 lacks. Throws with
+ * the construct path when it is not valid. Returns undefined, with a warning, for RE2 syntax that
+ * is not translated (POSIX and Unicode classes, `\Q...\E`, flags after the start, code points
+ * above U+FFFF in a class): the expression then cannot be checked against the task at synth.
  * @internal
  */
 export function _goRegExp(scope: IConstruct, source: string): RegExp | undefined {
   if (Token.isUnresolved(source)) return undefined;
-  const property = 'ignoreContainer';
-  const expected = 'a Go RE2 regular expression, such as "\\Amackerel-container-agent\\z"';
-  if (/\\[1-9]|\(\?<?[=!]/.test(source)) {
-    _fail(scope, property, source, 'uses back-references or look-around, which Go RE2 does not support', expected);
-  }
+  const reject: Reject = (problem, expected, hint) => _fail(scope, 'ignoreContainer', source, problem, expected, hint);
   const flagged = /^\(\?([ims]+)\)/.exec(source);
   const flags = flagged ? flagged[1] : '';
-  const rest = flagged ? source.slice(flagged[0].length) : source;
-  if (UNTRANSLATED.test(rest)) {
+  const body = translateGo(flagged ? source.slice(flagged[0].length) : source, reject);
+  if (body === undefined) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:ignoreContainerNotChecked',
       `ignoreContainer ${JSON.stringify(source)} uses Go RE2 syntax that cannot be checked at synth (POSIX or Unicode classes, \\Q...\\E, `
-      + 'or flags after the start). Make sure it leaves at least one container of the task, or the agent finds none and exits');
+      + 'flags after the start, or \\x{...} above FFFF in a class). Make sure it leaves at least one container of the task, or the agent finds none and exits');
     return undefined;
   }
-  const body = rest.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
   try {
     return new RegExp(body, flags);
   } catch (e) {
-    return _fail(scope, property, source, `is not a valid regular expression (${(e as Error).message})`, expected);
+    return reject(`is not a valid regular expression (${(e as Error).message})`, EXPECTED_RE2);
   }
+}
+
+/** The JavaScript for a Go expression, or undefined when it uses syntax that is not translated. */
+function translateGo(s: string, reject: Reject): string | undefined {
+  let body = '';
+  let translated = true;
+  let i = 0;
+  while (i < s.length) {
+    let piece: Piece;
+    if (s[i] === '[') {
+      piece = translateClass(s, i, reject);
+    } else if (s[i] === '\\') {
+      piece = translateEscape(s, i, false, reject);
+    } else if (s[i] === '(') {
+      piece = translateParen(s, i, reject);
+    } else {
+      piece = { end: i + 1, js: s[i] };
+    }
+    // Reading on after syntax that is not translated still rejects a later invalid escape.
+    if (piece.js === undefined) translated = false;
+    else body += piece.js;
+    i = piece.end;
+  }
+  return translated ? body : undefined;
+}
+
+function translateParen(s: string, i: number, reject: Reject): Piece {
+  LOOK_AROUND.lastIndex = i;
+  if (LOOK_AROUND.test(s)) {
+    reject('uses back-references or look-around, which Go RE2 does not support', EXPECTED_RE2);
+  }
+  if (s.startsWith('(?P<', i)) return { end: i + 4, js: '(?<' };
+  LATER_FLAGS.lastIndex = i;
+  return { end: i + 1, js: LATER_FLAGS.test(s) ? undefined : '(' };
+}
+
+function translateClass(s: string, start: number, reject: Reject): Piece {
+  let i = start + 1;
+  let js = '[';
+  let translated = true;
+  if (s[i] === '^') js += s[i++];
+  // Go reads a ] right after [ or [^ as a member, where JavaScript would end the class.
+  if (s[i] === ']') {
+    js += '\\]';
+    i++;
+  }
+  while (i < s.length && s[i] !== ']') {
+    const posixEnd = s.startsWith('[:', i) ? s.indexOf(':]', i + 2) : -1;
+    const piece = posixEnd >= 0 ? { end: posixEnd + 2, js: undefined }
+      : s[i] === '\\' ? translateEscape(s, i, true, reject)
+        : { end: i + 1, js: s[i] };
+    if (piece.js === undefined) translated = false;
+    else js += piece.js;
+    i = piece.end;
+  }
+  // An unclosed class is left for JavaScript to report, as Go rejects it too.
+  if (i >= s.length) return { end: i, js };
+  return { end: i + 1, js: translated ? `${js}]` : undefined };
+}
+
+function translateEscape(s: string, i: number, inClass: boolean, reject: Reject): Piece {
+  if (i + 1 >= s.length) reject('ends in a lone backslash, which Go RE2 rejects', EXPECTED_RE2);
+  const c = s[i + 1];
+  if (!inClass) {
+    switch (c) {
+      // Lookbehind, not ^, which (?m) would turn into a line start.
+      case 'A': return { end: i + 2, js: '(?<![\\s\\S])' };
+      case 'z': return { end: i + 2, js: '(?![\\s\\S])' };
+      case 'b': case 'B': return { end: i + 2, js: `\\${c}` };
+      case 'Q': {
+        const quoteEnd = s.indexOf('\\E', i + 2);
+        return { end: quoteEnd < 0 ? s.length : quoteEnd + 2, js: undefined };
+      }
+    }
+  }
+  switch (c) {
+    case 'p': case 'P': {
+      // 0 when the name is missing or its brace is not closed.
+      const nameEnd = s[i + 2] === '{' ? s.indexOf('}', i + 3) + 1
+        : i + 2 < s.length ? i + 2 + String.fromCodePoint(s.codePointAt(i + 2)!).length : 0;
+      if (nameEnd === 0) reject(`has the escape ${s.slice(i)}, which Go RE2 rejects`, 'a Unicode class such as \\pL or \\p{Greek}');
+      return { end: nameEnd, js: undefined };
+    }
+    case 'd': case 'D': case 'w': case 'W': return { end: i + 2, js: `\\${c}` };
+    case 's': return { end: i + 2, js: inClass ? GO_SPACE : `[${GO_SPACE}]` };
+    case 'S': return { end: i + 2, js: inClass ? GO_NOT_SPACE : `[^${GO_SPACE}]` };
+  }
+  const { codePoint, end } = escapedCodePoint(s, i);
+  if (codePoint === undefined) {
+    if (/[1-9]/.test(c)) reject('uses back-references or look-around, which Go RE2 does not support', EXPECTED_RE2);
+    const escape = s.slice(i, end);
+    if (!inClass) reject(`has the escape ${escape}, which Go RE2 rejects`, `an escape Go accepts: ${ESCAPES}, \\A \\z \\b \\B, \\Q...\\E`);
+    reject(`has the escape ${escape} inside [...], which Go RE2 rejects`, `an escape Go accepts inside [...]: ${ESCAPES}`,
+      'AzbBQ'.includes(c) ? `${escape} is only allowed outside [...]${c === 'b' ? '; for a backspace, use \\x08' : ''}` : undefined);
+  }
+  const units = String.fromCodePoint(codePoint);
+  const js = Array.from({ length: units.length }, (_, k) => `\\u${units.charCodeAt(k).toString(16).padStart(4, '0')}`).join('');
+  if (units.length === 1) return { end, js };
+  // A surrogate pair in a class would be two members, not one code point.
+  return { end, js: inClass ? undefined : `(?:${js})` };
+}
+
+/** The code point of a single-character escape as Go's parseEscape reads it, and where Go stops reading. */
+function escapedCodePoint(s: string, i: number): { codePoint: number | undefined; end: number } {
+  const c = s[i + 1];
+  const octal = (j: number) => j < s.length && s[j] >= '0' && s[j] <= '7';
+  if (c.charCodeAt(0) < 0x80 && !/[0-9A-Za-z]/.test(c)) return { codePoint: c.charCodeAt(0), end: i + 2 };
+  // A lone \1 to \7 would be a back-reference; followed by an octal digit it is octal.
+  if (c === '0' || (c >= '1' && c <= '7' && octal(i + 2))) {
+    let end = i + 2;
+    while (end < i + 4 && octal(end)) end++;
+    return { codePoint: parseInt(s.slice(i + 1, end), 8), end };
+  }
+  if (c === 'x' && s[i + 2] === '{') {
+    let close = i + 3;
+    while (close < s.length && /[0-9A-Fa-f]/.test(s[close])) close++;
+    const codePoint = s[close] === '}' && close > i + 3 ? parseInt(s.slice(i + 3, close), 16) : NaN;
+    return { codePoint: codePoint <= 0x10ffff ? codePoint : undefined, end: Math.min(close + 1, s.length) };
+  }
+  if (c === 'x') {
+    const hex = s.slice(i + 2, i + 4);
+    return { codePoint: /^[0-9A-Fa-f]{2}$/.test(hex) ? parseInt(hex, 16) : undefined, end: Math.min(i + 4, s.length) };
+  }
+  return { codePoint: C_ESCAPES.get(c), end: i + 1 + String.fromCodePoint(s.codePointAt(i + 1)!).length };
 }
 
 function checkUrl(scope: IConstruct, property: string, value: string | undefined): URL | undefined {

@@ -1,4 +1,4 @@
-import { CfnParameter, Duration } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
@@ -7,6 +7,7 @@ import {
   MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelAgentOptions, MackerelContainerAgent,
   MackerelHostIdStore, MackerelHostStatus,
 } from '../../src/agent';
+import { _goRegExp } from '../../src/agent/_checks';
 
 /** Adds an agent with the given options to a Fargate task; returns what adding throws. */
 function addAgent(options: Partial<MackerelAgentOptions>) {
@@ -166,5 +167,75 @@ describe('options accepted', () => {
       Annotations.fromStack(stack).hasWarning('/Stack/Agent',
         Match.stringLikeRegexp('ignoreContainer .* cannot be checked at synth.*leaves at least one container.*\\[ack: cdk-mackerel:ignoreContainerNotChecked\\]'));
     }
+  });
+});
+
+describe('ignoreContainer escapes, read as Go regexp/syntax reads them', () => {
+  test.each([
+    ['\\Amackerel\\Z', '\\Z'], ['\\e', '\\e'], ['\\u0041', '\\u'], ['(?P<a>a)\\k<a>', '\\k'], ['\\g1', '\\g'], ['\\y', '\\y'], ['\\G', '\\G'],
+    ['\\C', '\\C'], ['\\E', '\\E'], ['\\x4', '\\x4'], ['\\xG1', '\\xG1'], ['\\x{}', '\\x{}'], ['\\x{110000}', '\\x{110000}'],
+    ['\\x{61', '\\x{61'], ['\\x{6G}', '\\x{6G'], ['\\é', '\\é'],
+  ])('%s, which Go rejects, is rejected', (expression, escape) => {
+    expect(addAgent({ ignoreContainer: expression })).toThrow(
+      `Stack/Agent: ignoreContainer ${JSON.stringify(expression)} has the escape ${escape}, which Go RE2 rejects; `
+      + 'expected an escape Go accepts: a backslash before punctuation, \\a \\f \\n \\r \\t \\v, octal \\0 to \\777');
+  });
+
+  test.each(['\\b', '\\A', '\\z', '\\B', '\\Q', '\\Z', '\\e', '\\C'])('%s inside a class, which Go rejects, is rejected', (escape) => {
+    const expression = `\\A[a-z${escape}]+\\z`;
+    expect(addAgent({ ignoreContainer: expression })).toThrow(
+      `Stack/Agent: ignoreContainer ${JSON.stringify(expression)} has the escape ${escape} inside [...], which Go RE2 rejects; `
+      + 'expected an escape Go accepts inside [...]: a backslash before punctuation');
+  });
+
+  test('a word boundary inside a class says where it is allowed, and how to write a backspace', () => {
+    expect(addAgent({ ignoreContainer: '[\\b]' })).toThrow(/\[\.\.\.\]: .*\\p\{Greek\}\. \\b is only allowed outside \[\.\.\.\]; for a backspace, use \\x08$/);
+  });
+
+  test('an escape after \\Q...\\E is still read', () => {
+    expect(addAgent({ ignoreContainer: '\\Qmackerel\\E\\Z' })).toThrow(/ignoreContainer "\\\\Qmackerel\\\\E\\\\Z" has the escape \\Z, which Go RE2 rejects/);
+  });
+
+  test('a trailing backslash', () => {
+    expect(addAgent({ ignoreContainer: '\\Amackerel\\' }))
+      .toThrow(/^Stack\/Agent: ignoreContainer "\\\\Amackerel\\\\" ends in a lone backslash, which Go RE2 rejects; expected a Go RE2 regular expression/);
+  });
+
+  test('a Unicode class whose brace is not closed', () => {
+    expect(addAgent({ ignoreContainer: '\\A\\p{Greek\\z' }))
+      .toThrow(/ignoreContainer "\\\\A\\\\p\{Greek\\\\z" has the escape \\p\{Greek\\z, which Go RE2 rejects; expected a Unicode class such as \\pL or \\p\{Greek\}/);
+  });
+
+  test.each<[string, string[], string[]]>([
+    ['\\A\\x{61}pp\\z', ['app'], ['x'.repeat(61) + 'pp']],
+    ['\\A\\x{1F600}\\z', ['\u{1F600}'], ['x{1F600}']],
+    ['\\A[\\x{61}-\\x{63}]\\z', ['b'], ['d']],
+    ['\\A\\141pp\\z', ['app'], []],
+    ['\\A\\12\\z', ['\n'], []],
+    ['\\A\\1014\\z', ['A4'], []],
+    ['\\Aa\\\\1\\z', ['a\\1'], ['a']],
+    ['\\A[\\a\\f\\n\\r\\t\\v]\\z', ['\x07', '\v'], ['a', 'f']],
+    ['\\A\\s\\z', [' ', '\t'], ['\v', '\u00a0']],
+    ['\\A[^\\S]\\z', ['\t'], ['\v']],
+    ['\\A[]a]\\z', [']', 'a'], []],
+    ['(?m)\\Aapp', ['app'], ['x\napp']],
+  ])('%s is accepted with Go\'s meaning', (expression, matching, notMatching) => {
+    const pattern = _goRegExp(new Stack(new App(), 'Stack'), expression);
+    expect(pattern, 'checked, not only warned about').toBeDefined();
+    for (const text of matching) expect(pattern!.test(text), JSON.stringify(text)).toBe(true);
+    for (const text of notMatching) expect(pattern!.test(text), JSON.stringify(text)).toBe(false);
+  });
+
+  test('a hex escape is checked against the task with Go\'s meaning', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '\\A(?:mackerel-container-agent|\\x{61}pp)\\z' });
+    expect(() => Template.fromStack(stack)).toThrow(/matches every container of the task \(mackerel-container-agent, app\)/);
+  });
+
+  test.each(['\\A[a[:digit:]-]+\\z', '\\A[\\x{1F600}a-z]+\\z'])('%s is not checked, and says so in a warning', (expression) => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: expression });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+    Annotations.fromStack(stack).hasWarning('/Stack/Agent', Match.stringLikeRegexp('ignoreContainer .* cannot be checked at synth'));
   });
 });
