@@ -121,6 +121,8 @@ export interface AwsIntegrationServiceOptions {
    * The only metrics to retrieve ("Add new metrics automatically" off).
    *
    * Use either `excludedMetrics` or `includedMetrics` across all services of an integration.
+   * Once one service gives `includedMetrics`, every service must: a service without a metric
+   * list gets every metric, new ones included, which is the `excludedMetrics` kind.
    *
    * @default - every metric
    */
@@ -286,12 +288,7 @@ export class MackerelAwsIntegration extends Construct {
     if (options.excludedMetrics && options.includedMetrics) {
       _fail(this, `${property}.includedMetrics`, options.includedMetrics, 'is given with excludedMetrics', 'either excludedMetrics or includedMetrics');
     }
-    const kind = metricKind(options);
-    const other = this.services.find((s) => metricKind(s.options) !== undefined && metricKind(s.options) !== kind);
-    if (kind && other) {
-      _fail(this, `${property}.${kind}`, options[kind], `is mixed with ${metricKind(other.options)} of ${other.service.id}`,
-        'one kind of metric list (excludedMetrics or includedMetrics) across all services of an integration');
-    }
+    this.checkMetricKind(service, options);
     if (options.retireAutomatically && !service.supportsRetireAutomatically) {
       const supported = AwsIntegrationService._all().filter((s) => s.supportsRetireAutomatically).map((s) => s.id);
       _fail(this, `${property}.retireAutomatically`, true, 'is not supported by this service', `only on ${supported.join(', ')}`);
@@ -347,6 +344,33 @@ export class MackerelAwsIntegration extends Construct {
     Tags.of(resource).add(tag.key, tag.value);
     this.includedTags = this.includedTags ?? [];
     if (!this.includedTags.some((t) => t.key === tag.key && t.value === tag.value)) this.includedTags.push({ key: tag.key, value: tag.value });
+  }
+
+  /**
+   * One metric-list kind across the integration, whichever service is added first. A service
+   * without a list gets every metric, new ones included: to Mackerel that is the excludedMetrics
+   * kind, so it cannot sit next to includedMetrics.
+   */
+  private checkMetricKind(service: AwsIntegrationService, options: AwsIntegrationServiceOptions): void {
+    const property = `services.${service.id}`;
+    const kind = metricKind(options);
+    const mixed = this.services.filter((s) => metricKind(s.options) !== kind);
+    // A service with the other list makes the clearer message; one without a list comes next.
+    const other = mixed.find((s) => givenMetricList(s.options) !== undefined) ?? mixed[0];
+    if (!other) return;
+    const given = givenMetricList(options);
+    const otherGiven = givenMetricList(other.options);
+    const expected = 'includedMetrics on every service once one service gives it';
+    if (given && otherGiven) {
+      _fail(this, `${property}.${given}`, options[given], `is mixed with ${otherGiven} of ${other.service.id}`,
+        'one kind of metric list (excludedMetrics or includedMetrics) across all services of an integration');
+    }
+    if (given) {
+      _fail(this, `${property}.includedMetrics`, options.includedMetrics, `is mixed with ${other.service.id}, which has no metric list `
+        + 'and so gets every metric, new ones included (the excludedMetrics kind)', expected, `Give ${other.service.id} includedMetrics too`);
+    }
+    _fail(this, `${property}.includedMetrics`, undefined, `is missing while ${other.service.id} gives includedMetrics; without a metric list `
+      + `${service.id} would get every metric, new ones included (the excludedMetrics kind)`, expected, `Give ${service.id} includedMetrics too`);
   }
 
   private checkProps(props: MackerelAwsIntegrationProps): void {
@@ -424,8 +448,14 @@ function loadBalancerService(loadBalancer: elbv2.ILoadBalancerV2): AwsIntegratio
   return undefined;
 }
 
-function metricKind(options: AwsIntegrationServiceOptions): 'excludedMetrics' | 'includedMetrics' | undefined {
+/** The list a service gives, if any. */
+function givenMetricList(options: AwsIntegrationServiceOptions): 'excludedMetrics' | 'includedMetrics' | undefined {
   if (options.includedMetrics) return 'includedMetrics';
   if (options.excludedMetrics) return 'excludedMetrics';
   return undefined;
+}
+
+/** The kind Mackerel sees: no list means every metric, new ones included, as excludedMetrics does. */
+function metricKind(options: AwsIntegrationServiceOptions): 'excludedMetrics' | 'includedMetrics' {
+  return givenMetricList(options) ?? 'excludedMetrics';
 }

@@ -181,6 +181,38 @@ describe('MackerelAwsIntegration', () => {
       });
     });
 
+    test('renders includedMetrics on every service when each gives it', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN
+      aws.addService(AwsIntegrationService.EC2, { includedMetrics: ['ec2.cpu.used'] });
+      aws.addService(AwsIntegrationService.RDS, { includedMetrics: [] });
+      // THEN
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: {
+          EC2: { enable: true, includedMetrics: ['ec2.cpu.used'], excludedMetrics: Match.absent() },
+          RDS: { enable: true, includedMetrics: [], excludedMetrics: Match.absent() },
+        },
+      });
+    });
+
+    test('renders excludedMetrics next to a service without a metric list: both get new metrics automatically', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN
+      aws.addService(AwsIntegrationService.EC2);
+      aws.addService(AwsIntegrationService.RDS, { excludedMetrics: ['rds.cpu.used'] });
+      // THEN
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: {
+          EC2: { enable: true, excludedMetrics: Match.absent(), includedMetrics: Match.absent() },
+          RDS: { enable: true, excludedMetrics: ['rds.cpu.used'], includedMetrics: Match.absent() },
+        },
+      });
+    });
+
     test('uses the deploy-time region of an environment-agnostic stack', () => {
       const { stack } = integrationStack({});
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
@@ -325,6 +357,33 @@ describe('MackerelAwsIntegration', () => {
       aws.addService(AwsIntegrationService.EC2, { excludedMetrics: ['ec2.cpu.used'] });
       expect(() => aws.addService(AwsIntegrationService.RDS, { includedMetrics: ['rds.cpu.used'] }))
         .toThrow(/services.RDS.includedMetrics \["rds.cpu.used"\] is mixed with excludedMetrics of EC2; expected one kind of metric list/);
+    });
+
+    test('rejects includedMetrics once a service without a metric list (every metric, new ones included) is enabled', () => {
+      const { aws } = designExample();
+      expect(() => aws.addService(AwsIntegrationService.EC2, { includedMetrics: ['ec2.cpu.used'] })).toThrow(
+        'Stack/Aws: services.EC2.includedMetrics ["ec2.cpu.used"] is mixed with ECSCluster, which has no metric list '
+        + 'and so gets every metric, new ones included (the excludedMetrics kind); '
+        + 'expected includedMetrics on every service once one service gives it. Give ECSCluster includedMetrics too');
+    });
+
+    test('rejects a service without a metric list once a service gives includedMetrics', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.EC2, { includedMetrics: ['ec2.cpu.used'] });
+      expect(() => aws.addService(AwsIntegrationService.RDS, { role: 'shop:db' })).toThrow(
+        'Stack/Aws: services.RDS.includedMetrics undefined is missing while EC2 gives includedMetrics; without a metric list '
+        + 'RDS would get every metric, new ones included (the excludedMetrics kind); '
+        + 'expected includedMetrics on every service once one service gives it. Give RDS includedMetrics too');
+    });
+
+    test('rejects a cluster added without a metric list once a service gives includedMetrics', () => {
+      const { stack } = integrationStack();
+      const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 }) });
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.EC2, { includedMetrics: ['ec2.cpu.used'] });
+      expect(() => aws.addEcsCluster(cluster, { role: 'shop:ecs' }))
+        .toThrow(/^Stack\/Aws: services.ECSCluster.includedMetrics undefined is missing while EC2 gives includedMetrics/);
     });
 
     test('rejects retireAutomatically on a service that does not support it', () => {
