@@ -56,9 +56,16 @@ export function servicesMap(o: Json): Json {
     out[id] = serviceSetting(id, value);
   }
   if (ROUTE53_ALIAS in out && 'Route 53' in out) throw badRequest('services: Route 53 is given twice (as "Route 53" and "Route53")');
-  const given_ = (kind: string) => Object.values(map).some((s) => given(s as Json, kind));
-  if (given_('includedMetrics') && given_('excludedMetrics')) {
+  const giving = (kind: string) => Object.keys(map).filter((id) => given(map[id] as Json, kind));
+  const included = giving('includedMetrics');
+  if (included.length > 0 && giving('excludedMetrics').length > 0) {
     throw badRequest('services: use excludedMetrics or includedMetrics in all services of an integration, not both kinds');
+  }
+  // Without a list a service gets every metric, new ones added automatically: the excludedMetrics kind.
+  const unlisted = Object.keys(map).find((id) => !included.includes(id));
+  if (included.length > 0 && unlisted !== undefined) {
+    throw badRequest(`services.${unlisted}: give includedMetrics, as ${included[0]} does; a service without a metric list `
+      + 'gets every metric, new ones added automatically (the excludedMetrics kind), and an integration uses one kind');
   }
   return out;
 }

@@ -87,6 +87,21 @@ describe('create and read', () => {
     ok(await env.call('POST', '/api/v0/aws-integrations', integration({ services: { EC2: { enable: true, role: null, includedMetrics: ['ec2.cpu.used'] } } })));
   });
 
+  test('includedMetrics on every service is stored as given, without an excludedMetrics filled in', async () => {
+    const services = { EC2: { enable: true, role: null, includedMetrics: ['ec2.cpu.used'] }, RDS: { enable: true, role: null, includedMetrics: [] } };
+    const created = ok(await env.call('POST', '/api/v0/aws-integrations', integration({ services })));
+    expect(created.services).toEqual(services);
+  });
+
+  test('a service without a metric list next to excludedMetrics is stored with an empty excludedMetrics', async () => {
+    const created = ok(await env.call('POST', '/api/v0/aws-integrations', integration({
+      services: { EC2: { enable: true, role: null }, RDS: { enable: true, role: null, excludedMetrics: ['rds.cpu.used'] } },
+    })));
+    expect(created.services).toEqual({
+      EC2: { enable: true, role: null, excludedMetrics: [] }, RDS: { enable: true, role: null, excludedMetrics: ['rds.cpu.used'] },
+    });
+  });
+
   test('a 404 for an unknown ID', async () => {
     expectError(await env.call('GET', '/api/v0/aws-integrations/nope'), 404, /aws integration is not found/);
   });
@@ -108,6 +123,10 @@ const REJECTED: Array<[string, Body, RegExp]> = [
   ['a role that is not service:role', { services: { EC2: { enable: true, role: 'shop' } } }, /services.EC2.role "shop" must be a service:role full name or null/],
   ['both metric lists in one service', { services: { EC2: { enable: true, role: null, excludedMetrics: [], includedMetrics: [] } } }, /give excludedMetrics or includedMetrics, not both/],
   ['both metric-list kinds across services', { services: { EC2: { enable: true, role: null, excludedMetrics: [] }, RDS: { enable: true, role: null, includedMetrics: [] } } }, /not both kinds/],
+  ['includedMetrics next to a service without a metric list', { services: { EC2: { enable: true, role: null, includedMetrics: ['ec2.cpu.used'] }, RDS: { enable: true, role: null } } },
+    /^services.RDS: give includedMetrics, as EC2 does; a service without a metric list gets every metric, new ones added automatically \(the excludedMetrics kind\)/],
+  ['a service without a metric list before one with includedMetrics', { services: { ECSCluster: { enable: false, role: null }, EC2: { enable: true, role: null, includedMetrics: [] } } },
+    /^services.ECSCluster: give includedMetrics, as EC2 does/],
   ['retireAutomatically on a service that does not support it', { services: { SQS: { enable: true, role: null, retireAutomatically: true } } }, /services.SQS.retireAutomatically is not supported/],
   ['an unknown field in a service', { services: { EC2: { enable: true, role: null, tags: 'x' } } }, /tags is not a field of services.EC2/],
   ['tags that are not a string', { includedTags: ['service:shop'] }, /includedTags must be a string/],
