@@ -2,7 +2,7 @@ import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkScope } from '../_names';
 import { _describeProblem, _fail } from '../_validation';
-import { _MAX_MEMO_LENGTH, _wholeDuration } from '../monitors/_checks';
+import { _checkMemo, _wholeDuration } from '../monitors/_checks';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { _AlertGroupSettingProperties, _RESOURCE_TYPES } from '../provider/_properties';
@@ -77,9 +77,7 @@ export class AlertGroupSetting extends Construct {
     if (!Token.isUnresolved(props.name) && props.name.trim() === '') {
       _fail(this, 'name', props.name, 'is empty', 'a non-empty alert group setting name');
     }
-    if (props.memo !== undefined && !Token.isUnresolved(props.memo) && props.memo.length > _MAX_MEMO_LENGTH) {
-      _fail(this, 'memo', `${props.memo.slice(0, 20)}...`, `is ${props.memo.length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
-    }
+    _checkMemo(this, props.memo);
     (props.scopes ?? []).forEach((s) => this.addScope(s));
     (props.monitors ?? []).forEach((m) => this.addMonitor(m));
     const interval = _wholeDuration(this, 'notificationInterval', props.notificationInterval, 'minutes');

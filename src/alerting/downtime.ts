@@ -4,7 +4,7 @@ import { _warnOnLongDowntime, _warnOnScopes } from './_downtime-warnings';
 import { _splitScopes } from './_scopes';
 import { _epochSeconds, DowntimeRecurrence } from './downtime-recurrence';
 import { _fail } from '../_validation';
-import { _MAX_MEMO_LENGTH, _wholeDuration } from '../monitors/_checks';
+import { _checkMemo, _wholeDuration } from '../monitors/_checks';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { _DowntimeProperties, _RESOURCE_TYPES } from '../provider/_properties';
@@ -121,9 +121,7 @@ export class Downtime extends Construct {
     if (!Token.isUnresolved(props.name) && props.name.trim() === '') {
       _fail(this, 'name', props.name, 'is empty', 'a non-empty downtime name');
     }
-    if (props.memo !== undefined && !Token.isUnresolved(props.memo) && props.memo.length > _MAX_MEMO_LENGTH) {
-      _fail(this, 'memo', `${props.memo.slice(0, 20)}...`, `is ${props.memo.length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
-    }
+    _checkMemo(this, props.memo);
   }
 
   private renderScopes(props: DowntimeProps): Partial<_DowntimeProperties> {

@@ -1,4 +1,5 @@
 import { badRequest, Json } from './_http';
+import { _characterCount } from '../_text';
 
 /** The body must be a JSON object. */
 export function object(value: unknown, what = 'the request body'): Json {
@@ -33,7 +34,7 @@ export function str(o: Json, field: string, rule: StringRule = {}): string | und
   const value = o[field];
   if (typeof value !== 'string') throw badRequest(`${field} must be a string`);
   if ((rule.required || rule.nonEmpty) && value === '') throw badRequest(`${field} must not be empty`);
-  if (rule.maxLength !== undefined && value.length > rule.maxLength) {
+  if (rule.maxLength !== undefined && _characterCount(value) > rule.maxLength) {
     throw badRequest(`${field} must be at most ${rule.maxLength} characters`);
   }
   if (rule.values && !rule.values.includes(value)) throw badRequest(`${field} must be one of ${rule.values.join(', ')}`);

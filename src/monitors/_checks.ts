@@ -1,11 +1,21 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _checkScope, _NAME_RULE } from '../_names';
+import { _characterCount, _firstCharacters } from '../_text';
 import { _fail } from '../_validation';
 import { MonitorScope } from './scope';
 
-/** Mackerel's limit on a monitor memo. @internal */
+/** Mackerel's limit on a monitor memo, in characters. @internal */
 export const _MAX_MEMO_LENGTH = 2048;
+
+/** Throws when a literal memo is longer than Mackerel allows; tokens pass. @internal */
+export function _checkMemo(scope: IConstruct, memo: string | undefined): void {
+  if (memo === undefined || Token.isUnresolved(memo)) return;
+  const length = _characterCount(memo);
+  if (length > _MAX_MEMO_LENGTH) {
+    _fail(scope, 'memo', `${_firstCharacters(memo, 20)}...`, `is ${length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
+  }
+}
 
 /** A range of whole numbers, inclusive, for error messages and checks. @internal */
 export interface _Range {

@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
-import { _checkFinite, _checkOneOf, _MAX_MEMO_LENGTH, _wholeDuration } from './_checks';
+import { _checkFinite, _checkMemo, _checkOneOf, _wholeDuration } from './_checks';
 import { MonitorOperator } from './enums';
 import { _MonitorProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -112,9 +112,7 @@ export abstract class MonitorBase extends Construct implements IMonitor {
 
   protected constructor(scope: Construct, id: string, props: MonitorBaseProps) {
     super(scope, id);
-    if (props.memo !== undefined && !Token.isUnresolved(props.memo) && props.memo.length > _MAX_MEMO_LENGTH) {
-      _fail(this, 'memo', `${props.memo.slice(0, 20)}...`, `is ${props.memo.length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
-    }
+    _checkMemo(this, props.memo);
     const interval = _wholeDuration(this, 'notificationInterval', props.notificationInterval, 'minutes');
     if (interval !== undefined && !Token.isUnresolved(interval) && interval !== 0 && interval < 10) {
       _fail(this, 'notificationInterval', props.notificationInterval?.toHumanString(), 'is too short',

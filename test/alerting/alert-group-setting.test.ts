@@ -30,6 +30,12 @@ describe('AlertGroupSetting', () => {
       });
     });
 
+    test('writes a memo of 2048 emoji: the limit counts characters, not UTF-16 units', () => {
+      const { stack } = alertingStack();
+      new AlertGroupSetting(stack, 'S', { name: 's', memo: '🐟'.repeat(2048), scopes: [MonitorScope.of('shop')] });
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelAlertGroupSetting', { memo: '🐟'.repeat(2048) });
+    });
+
     test('leaves out the scope kinds, memo and interval not given', () => {
       const { stack } = alertingStack();
       const setting = new AlertGroupSetting(stack, 'S', { name: 's', scopes: [MonitorScope.of('shop:web')] });
@@ -72,6 +78,8 @@ describe('AlertGroupSetting', () => {
       ['an empty name', () => ({ name: ' ' }), /Stack\/S: name " " is empty; expected a non-empty alert group setting name/],
       ['a memo over 2048 characters', () => ({ memo: 'x'.repeat(2049) }),
         /Stack\/S: memo "x{20}\.\.\." is 2049 characters long; expected at most 2048 characters/],
+      ['a memo over 2048 characters, emoji counted once', () => ({ memo: '🐟'.repeat(2049) }),
+        /Stack\/S: memo "(🐟){20}\.\.\." is 2049 characters long/u],
       ['a literal scope twice', () => ({ scopes: [MonitorScope.of('shop:web'), MonitorScope.of('shop:web')] }),
         /Stack\/S: scopes\[1\] "shop:web" is already a scope; expected each scope once/],
       ['a monitor twice', ({ cpu }) => ({ monitors: [cpu, cpu] }),

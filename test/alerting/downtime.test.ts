@@ -52,6 +52,12 @@ describe('Downtime', () => {
       });
     });
 
+    test('a memo of 2048 emoji is written: the limit counts characters, not UTF-16 units', () => {
+      const { stack } = alertingStack();
+      new Downtime(stack, 'Once', { name: 'once', memo: '🐟'.repeat(2048), start: START, duration: Duration.minutes(45), scopes: [MonitorScope.of('shop')] });
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelDowntime', { memo: '🐟'.repeat(2048) });
+    });
+
     test('every recurrence kind, with interval (default 1) and until', () => {
       const { stack } = alertingStack();
       const until = new Date('2027-06-30T00:00:00Z');
@@ -118,6 +124,7 @@ describe('Downtime', () => {
     const cases: Array<[string, (f: Fixture) => Partial<DowntimeProps>, RegExp]> = [
       ['an empty name', () => ({ name: '' }), /Stack\/D: name "" is empty; expected a non-empty downtime name/],
       ['a memo over 2048 characters', () => ({ memo: 'm'.repeat(2049) }), /Stack\/D: memo "m{20}\.\.\." is 2049 characters long; expected at most 2048 characters/],
+      ['a memo over 2048 characters, emoji counted once', () => ({ memo: '🐟'.repeat(2049) }), /Stack\/D: memo "(🐟){20}\.\.\." is 2049 characters long/u],
       ['an invalid start', () => ({ start: new Date('not a date') }), /Stack\/D: start "Invalid Date" is not a valid date; expected a Date such as/],
       ['a start before 1970', () => ({ start: new Date('1969-12-31T23:59:00Z') }), /Stack\/D: start "1969-12-31T23:59:00.000Z" is before 1970/],
       ['a start with a fraction of a second', () => ({ start: new Date('2026-12-06T01:00:00.500Z') }),

@@ -71,6 +71,11 @@ describe('create', () => {
     ok(await env.call('POST', '/api/v0/monitors', variant('external', { service: 'shop', responseTimeCritical: 3000, responseTimeDuration: 10, dualstack: 'auto', headers: [{ name: 'X', value: 'y' }] })));
   });
 
+  test('a memo of 2048 emoji is accepted: the limit counts characters, not UTF-16 units', async () => {
+    const created = ok(await env.call('POST', '/api/v0/monitors', variant('host', { memo: '🐟'.repeat(2048) })));
+    expect(created.memo).toBe('🐟'.repeat(2048));
+  });
+
   test('monitors are listed by type, then name', async () => {
     for (const body of [variant('host', { name: 'b' }), VALID.expression, variant('host', { name: 'a' }), VALID.connectivity]) {
       ok(await env.call('POST', '/api/v0/monitors', body));
@@ -87,6 +92,7 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   ['a missing name', 'host', { name: undefined }, /^name is required$/],
   ['an empty name', 'query', { name: '' }, /name must not be empty/],
   ['a memo over 2048 characters', 'host', { memo: 'm'.repeat(2049) }, /memo must be at most 2048/],
+  ['a memo of 2049 emoji', 'host', { memo: '🐟'.repeat(2049) }, /memo must be at most 2048 characters/],
   ['a notificationInterval under 10', 'host', { notificationInterval: 5 }, /notificationInterval must be at least 10/],
   ['a notificationInterval of 0', 'connectivity', { notificationInterval: 0 }, /notificationInterval must be at least 10/],
   ['a non-boolean isMute', 'host', { isMute: 'yes' }, /isMute must be a boolean/],

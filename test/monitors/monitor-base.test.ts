@@ -62,6 +62,14 @@ describe('MonitorBase (settings every monitor has)', () => {
 
       Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', { memo: 'm'.repeat(2048) });
     });
+
+    test('a memo of 2048 emoji is accepted: the limit counts characters, not UTF-16 units', () => {
+      const { stack } = mackerelStack();
+
+      new HostMetricMonitor(stack, 'Load', { ...HOST, memo: '🐟'.repeat(2048) });
+
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', { memo: '🐟'.repeat(2048) });
+    });
   });
 
   describe('rejected input', () => {
@@ -70,6 +78,13 @@ describe('MonitorBase (settings every monitor has)', () => {
 
       expect(() => new HostMetricMonitor(stack, 'Load', { ...HOST, memo: 'm'.repeat(2049) }))
         .toThrow(/Stack\/Load: memo "m{20}\.\.\." is 2049 characters long; expected at most 2048 characters/);
+    });
+
+    test('a memo of 2049 emoji, counted and shown in whole characters', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new HostMetricMonitor(stack, 'Load', { ...HOST, memo: '🐟'.repeat(2049) }))
+        .toThrow(`Stack/Load: memo "${'🐟'.repeat(20)}..." is 2049 characters long; expected at most 2048 characters`);
     });
 
     test('a notificationInterval under 10 minutes', () => {
