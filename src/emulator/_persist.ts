@@ -19,6 +19,11 @@ function problem(value: unknown): string | undefined {
     if (!Array.isArray(items) || !items.every((o) => _isObject(o) && typeof o.id === 'string')) return `${list} must be a list of objects with an id`;
   }
   if (!Array.isArray(value.externalIds) || !value.externalIds.every((id) => typeof id === 'string')) return 'externalIds must be a list of strings';
+  // Absent from states saved before it was kept; each integration's current ID still counts then.
+  const usedBy = value.externalIdsUsedBy;
+  if (usedBy !== undefined && !(_isObject(usedBy) && Object.values(usedBy).every((ids) => Array.isArray(ids) && ids.every((id) => typeof id === 'string')))) {
+    return 'externalIdsUsedBy must map integration IDs to lists of strings';
+  }
   const groups = value.notificationGroups as { [key: string]: unknown }[];
   if (!groups.some((g) => g.id === DEFAULT_NOTIFICATION_GROUP_ID && g.type === 'group-default')) return 'the default notification group is missing';
   return undefined;

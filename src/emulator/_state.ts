@@ -29,7 +29,13 @@ export interface EmulatorState {
   readonly alertGroupSettings: Json[];
   readonly downtimes: Json[];
   readonly awsIntegrations: Json[];
+  /** The external IDs issued and still reusable. */
   readonly externalIds: string[];
+  /**
+   * Every external ID each AWS integration has used, by integration ID: one it moved away from
+   * stays reusable until that integration is deleted too.
+   */
+  readonly externalIdsUsedBy: { [awsIntegrationId: string]: string[] };
 }
 
 /** The lists of objects that have an `id`, each in its own ID space of the organization. */
@@ -60,6 +66,7 @@ export function emptyState(): EmulatorState {
     downtimes: [],
     awsIntegrations: [],
     externalIds: [],
+    externalIdsUsedBy: {},
   };
 }
 

@@ -59,6 +59,39 @@ function validateIntegration(store: Store, body: unknown, old?: Json): Json {
   };
 }
 
+/** `used` with the integration's current external ID, if it has one. */
+function withCurrent(used: string[], integration: Json): string[] {
+  const current = integration.externalId;
+  return typeof current === 'string' && !used.includes(current) ? [...used, current] : used;
+}
+
+/**
+ * Every external ID an integration has used. Its current one is added, as a state saved before
+ * the record was kept does not list it.
+ */
+function externalIdsUsedBy(store: Store, integration: Json): string[] {
+  return withCurrent(store.state.externalIdsUsedBy[integration.id as string] ?? [], integration);
+}
+
+/** Records the external ID `next` uses, keeping those its previous version used. */
+function recordExternalId(store: Store, next: Json, previous?: Json): void {
+  store.state.externalIdsUsedBy[next.id as string] = withCurrent(previous ? externalIdsUsedBy(store, previous) : [], next);
+}
+
+/**
+ * An external ID stops being reusable once every integration that used it is deleted, including
+ * one that moved to another ID (or to an access key) by a PUT.
+ */
+function retireExternalIds(store: Store, deleted: Json): void {
+  const used = externalIdsUsedBy(store, deleted);
+  delete store.state.externalIdsUsedBy[deleted.id as string];
+  const issued = store.state.externalIds;
+  for (const externalId of used) {
+    const stillUsed = store.state.awsIntegrations.some((other) => externalIdsUsedBy(store, other).includes(externalId));
+    if (!stillUsed && issued.includes(externalId)) issued.splice(issued.indexOf(externalId), 1);
+  }
+}
+
 function integrationOf(store: Store, id: string): Json {
   const integration = store.state.awsIntegrations.find((i) => i.id === id);
   if (!integration) throw notFound('aws integration is not found.');
@@ -74,23 +107,20 @@ export function awsIntegrationRoutes(store: Store): Route[] {
       if (object(body).id !== undefined) throw badRequest('id must not be given when creating an AWS integration');
       const integration = { id: uniqueId(store.state), ...validateIntegration(store, body) };
       list().push(integration);
+      recordExternalId(store, integration);
       return view(integration);
     }),
     route('PUT', '/aws-integrations/:id', ({ params, body }) => {
       const old = integrationOf(store, params.id);
       const next = { id: params.id, ...validateIntegration(store, body, old) };
+      recordExternalId(store, next, old);
       replaceIn(list(), old, next);
       return view(next);
     }),
     route('DELETE', '/aws-integrations/:id', ({ params }) => {
       const integration = integrationOf(store, params.id);
       replaceIn(list(), integration);
-      // An external ID stops being reusable once every integration that used it is deleted.
-      const externalId = integration.externalId;
-      const issued = store.state.externalIds;
-      if (typeof externalId === 'string' && !list().some((other) => other.externalId === externalId) && issued.includes(externalId)) {
-        issued.splice(issued.indexOf(externalId), 1);
-      }
+      retireExternalIds(store, integration);
       return view(integration);
     }),
     route('POST', '/aws-integrations-external-id', () => {

@@ -49,6 +49,39 @@ describe('external IDs', () => {
     expect(env.emulator.state().externalIds).toEqual([]);
   });
 
+  test('an ID a PUT moved away from stays reusable while its integration exists, and is retired with it', async () => {
+    // GIVEN an integration that used externalId, then moved to another ID
+    const first = ok(await env.call('POST', '/api/v0/aws-integrations', integration()));
+    const next = ok(await env.call('POST', '/api/v0/aws-integrations-external-id')).externalId;
+    ok(await env.call('PUT', `/api/v0/aws-integrations/${first.id}`, integration({ externalId: next })));
+    // WHEN another integration uses the first ID and is deleted
+    const second = ok(await env.call('POST', '/api/v0/aws-integrations', integration({ name: 'second' })));
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${second.id}`));
+    // THEN the first ID is still reusable: the first integration used it
+    const third = ok(await env.call('POST', '/api/v0/aws-integrations', integration({ name: 'third' })));
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${third.id}`));
+    // AND once the first integration is deleted too, neither ID is
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${first.id}`));
+    expectError(await env.call('POST', '/api/v0/aws-integrations', integration()), 400, /every integration that used it was deleted/);
+    expectError(await env.call('POST', '/api/v0/aws-integrations', integration({ externalId: next })), 400, /every integration that used it was deleted/);
+    expect(env.emulator.state()).toMatchObject({ externalIds: [], externalIdsUsedBy: {} });
+  });
+
+  test('an ID left for an access key is retired when the integration is deleted', async () => {
+    const { id } = ok(await env.call('POST', '/api/v0/aws-integrations', integration()));
+    ok(await env.call('PUT', `/api/v0/aws-integrations/${id}`, integration({ roleArn: null, externalId: null, key: 'AKIA', secretKey: 's' })));
+    // still reusable while the integration that used it exists, after another user of it is deleted
+    const other = ok(await env.call('POST', '/api/v0/aws-integrations', integration({ name: 'other' })));
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${other.id}`));
+    const again = ok(await env.call('POST', '/api/v0/aws-integrations', integration({ name: 'again' })));
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${again.id}`));
+
+    ok(await env.call('DELETE', `/api/v0/aws-integrations/${id}`));
+
+    expectError(await env.call('POST', '/api/v0/aws-integrations', integration()), 400, /every integration that used it was deleted/);
+    expect(env.emulator.state().externalIds).toEqual([]);
+  });
+
   test('a read key cannot issue one', async () => {
     expectError(await env.read('POST', '/api/v0/aws-integrations-external-id'), 403, /read-only/);
   });

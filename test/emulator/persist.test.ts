@@ -59,6 +59,25 @@ describe('saved emulator state', () => {
     }
   });
 
+  test('a state saved before external IDs were recorded per integration still retires each integration\'s current ID', async () => {
+    // GIVEN a file without externalIdsUsedBy, holding an integration that uses an issued ID
+    const file = join(dir(), 'emulator.json');
+    const { externalIdsUsedBy: _recorded, ...older } = emptyState();
+    const externalId = 'x'.repeat(30);
+    const saved = { ...older, externalIds: [externalId], awsIntegrations: [{ id: '11111111111', name: 'prod', externalId }] };
+    writeFileSync(file, JSON.stringify({ version: 1, ...saved }));
+    const emulator = await startEmulator({ state: readEmulatorState(file) });
+    try {
+      // WHEN the integration is deleted
+      const response = await fetch(new URL('api/v0/aws-integrations/11111111111', emulator.url), { method: 'DELETE', headers: { 'X-Api-Key': emulator.apiKey } });
+      expect(response.status).toBe(200);
+      // THEN its ID is no longer reusable
+      expect(emulator.state()).toMatchObject({ externalIds: [], externalIdsUsedBy: {} });
+    } finally {
+      await emulator.close();
+    }
+  });
+
   test('a new object never takes an ID a loaded object holds', async () => {
     const state: EmulatorState = { ...emptyState(), services: [{ name: 'shop', memo: '', roles: [], metadata: {} }] };
     state.monitors.push({ id: '11111111111', type: 'connectivity', name: 'loaded', scopes: ['shop'] });
@@ -88,6 +107,7 @@ describe('saved emulator state', () => {
     refused({ version: 1, ...emptyState(), services: [{ roles: [] }] }, /services must be a list of \{ name, roles: \[\{ name \}\] \}/);
     refused({ version: 1, ...emptyState(), downtimes: {} }, /downtimes must be a list of objects with an id/);
     refused({ version: 1, ...emptyState(), externalIds: [1] }, /externalIds must be a list of strings/);
+    refused({ version: 1, ...emptyState(), externalIdsUsedBy: { abc: 'x' } }, /externalIdsUsedBy must map integration IDs to lists of strings/);
     refused({ version: 1, ...emptyState(), notificationGroups: [] }, /the default notification group is missing/);
     writeFileSync(file, 'nope');
     expect(() => readEmulatorState(file)).toThrow(/is not readable JSON/);
