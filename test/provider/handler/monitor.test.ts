@@ -242,6 +242,24 @@ describe('Custom::MackerelMonitor', () => {
     });
   });
 
+  test('a notificationInterval of 0 (a CfnParameter arrives as "0") is left out on create and update: no re-send', async () => {
+    // GIVEN a monitor whose interval a token resolved to 0
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+    const from = env.emulator.requests().length;
+
+    // WHEN it is created, then updated with another change
+    const { PhysicalResourceId: id } = await monitor.create({ ...host, notificationInterval: 0 });
+    await monitor.update({ ...host, notificationInterval: 0, warning: 85 });
+
+    // THEN neither body carries the field, and Mackerel holds no interval
+    const sent = writes(env.emulator, from);
+    expect(sent.map((w) => `${w.method} ${w.path}`)).toEqual(['POST /api/v0/monitors', `PUT /api/v0/monitors/${id}`]);
+    for (const write of sent) expect(typeof write.body === 'string' ? JSON.parse(write.body) : write.body).not.toHaveProperty('notificationInterval');
+    const stored = await monitorInMackerel(id);
+    expect(stored).toMatchObject({ warning: 85 });
+    expect(stored).not.toHaveProperty('notificationInterval');
+  });
+
   test('removing alertStatusOnGone from a connectivity monitor sets it back to CRITICAL', async () => {
     const create = KINDS[1].create;
     const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');

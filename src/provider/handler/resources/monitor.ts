@@ -69,6 +69,18 @@ export const KEPT_WHEN_OMITTED: { readonly [type: string]: Props } = {
   external: { headers: [{ name: 'Cache-Control', value: 'no-cache' }] },
 };
 
+/**
+ * The request body. A `notificationInterval` of 0 means no re-send, like leaving it out (the
+ * official client sends it with omitempty), but Mackerel refuses a 0 that is sent: when set, it
+ * must be at least 10 (mackerel-api.md 2.2). The constructs leave out a literal 0; one given
+ * through a token, such as a CfnParameter, only shows up here.
+ */
+function monitorBody(props: Props, oldProps?: Props): Props {
+  const { notificationInterval, ...rest } = props;
+  const body = notificationInterval === 0 ? rest : props;
+  return oldProps ? { ...KEPT_WHEN_OMITTED[String(props.type)], ...body } : body;
+}
+
 export const monitor = idResource({
   path: '/api/v0/monitors',
   noun: 'monitor',
@@ -78,5 +90,5 @@ export const monitor = idResource({
     if (props.type !== old.type) return ['type'];
     return (REPLACED_ON[String(props.type)] ?? []).filter((field) => props[field] !== old[field]);
   },
-  body: (props, old) => (old ? { ...KEPT_WHEN_OMITTED[String(props.type)], ...props } : props),
+  body: monitorBody,
 });

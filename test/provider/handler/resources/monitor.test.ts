@@ -58,6 +58,16 @@ describe('monitor update body', () => {
     expect(bodies[0]).toEqual({ type: 'connectivity', name: 'alive', alertStatusOnGone: 'CRITICAL' });
   });
 
+  test('a notificationInterval of 0 is left out of create and update bodies; another value is sent', async () => {
+    const { bodies } = await callsFor({ type: 'host', notificationInterval: 30 }, { type: 'host', notificationInterval: 0 });
+    expect(bodies[0]).toEqual({ type: 'host' });
+
+    const fake = fakeContext({ 'POST /api/v0/monitors': { id: 'new' } });
+    await monitor.create(fake.ctx, { type: 'host', notificationInterval: 0 });
+    await monitor.create(fake.ctx, { type: 'host', notificationInterval: 10 });
+    expect(fake.bodies).toEqual([{ type: 'host' }, { type: 'host', notificationInterval: 10 }]);
+  });
+
   test('given values win over those defaults, and create sends the properties as they are', async () => {
     const { bodies } = await callsFor({ type: 'external', url: 'https://a/' }, { type: 'external', url: 'https://b/', headers: [{ name: 'X', value: '2' }] });
     expect(bodies[0]).toEqual({ type: 'external', url: 'https://b/', headers: [{ name: 'X', value: '2' }] });
