@@ -228,7 +228,7 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
   const floating = image._floatingTag();
   if (floating) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentImageNotPinned',
-      `The agent image ${image.imageName} ${floating}: the agent version changes on its own when tasks start. Pin a version, such as MackerelAgentImage.DEFAULT`);
+      `The agent image ${image._describe()} ${floating}: the agent version changes on its own when tasks start. Pin a version, such as MackerelAgentImage.DEFAULT`);
   }
   const stopTimeout = options.stopTimeout;
   if (stopTimeout && !stopTimeout.isUnresolved() && stopTimeout.toSeconds({ integral: false }) < SHORT_STOP_SECONDS) {

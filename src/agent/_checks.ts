@@ -278,17 +278,17 @@ function checkImageSupports(scope: IConstruct, options: MackerelAgentOptions, ma
   const older = (minor: number) => version[0] === 0 && version[1] < minor;
   // Before v0.13.0 the agent exits on Managed Instances ("unknown execution env"), leaving tasks unmonitored.
   if (managedInstances && older(13)) {
-    _fail(scope, 'image', image.imageName, 'cannot run on ECS Managed Instances: agents before v0.13.0 exit with "unknown execution env"',
+    _fail(scope, 'image', image._describe(), 'cannot run on ECS Managed Instances: agents before v0.13.0 exit with "unknown execution env"',
       'an image of v0.13.0 or later, such as MackerelAgentImage.DEFAULT');
   }
   // An older agent ignores the variable and keeps the file store, so only MEMORY would be lost.
   if (options.hostIdStore === MackerelHostIdStore.MEMORY && older(12)) {
-    _fail(scope, 'hostIdStore', options.hostIdStore, `needs agent v0.12.0 or later, but the image is ${image.imageName}`,
+    _fail(scope, 'hostIdStore', options.hostIdStore, `needs agent v0.12.0 or later, but the image is ${image._describe()}`,
       'an image of v0.12.0 or later, or no hostIdStore');
   }
   for (const property of ['displayName', 'memo'] as const) {
     if (options[property] !== undefined && older(11)) {
-      _fail(scope, property, options[property], `needs agent v0.11.0 or later, but the image is ${image.imageName}`,
+      _fail(scope, property, options[property], `needs agent v0.11.0 or later, but the image is ${image._describe()}`,
         `an image of v0.11.0 or later, or no ${property}`);
     }
   }

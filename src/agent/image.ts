@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 
 /** Mackerel's repository on ECR Public (no pull limits or credentials on AWS). */
@@ -47,7 +48,8 @@ export class MackerelAgentImage {
    * (`mackerel/mackerel-container-agent:v0.13.2`), GHCR, or your own image built on the agent's.
    *
    * Pin a tag or a digest; `latest`, `plugins` or no tag get a synth warning, because the agent
-   * version would change on its own at the next task start. Private registries other than ECR
+   * version would change on its own at the next task start. Nothing is granted: for a mirror in
+   * your private ECR use `fromEcrRepository`, which grants the pull; other private registries
    * need the task's `repositoryCredentials`, which this class does not set.
    *
    * @param name the image name, with its tag or digest
@@ -56,14 +58,39 @@ export class MackerelAgentImage {
     return new MackerelAgentImage(name);
   }
 
+  /**
+   * The agent mirrored into a repository of your private ECR (copied from ECR Public with the
+   * same tags, say, where tasks cannot reach the internet). The task's execution role is granted
+   * the pull, as `ecs.ContainerImage.fromEcrRepository` does.
+   *
+   * @param repository the repository holding the mirror
+   * @param tagOrDigest a tag such as `v0.13.2` or `v0.13.2-plugins`, or a digest (`sha256:...`);
+   *   `latest` and `plugins` get the same warning as in `fromRegistry`. Default: the tag of
+   *   `MackerelAgentImage.DEFAULT` (`v0.13.2`)
+   */
+  public static fromEcrRepository(repository: ecr.IRepository, tagOrDigest: string = PINNED_VERSION): MackerelAgentImage {
+    const image = ecs.ContainerImage.fromEcrRepository(repository, tagOrDigest);
+    const shown = Token.isUnresolved(repository.repositoryName) ? 'the ECR repository' : `the ECR repository ${repository.repositoryName}`;
+    return new MackerelAgentImage(repository.repositoryUriForTagOrDigest(tagOrDigest), image, tagOrDigest, `${shown} at ${tagOrDigest}`);
+  }
+
   private constructor(
     /** The image name, as written into the task definition. */
     public readonly imageName: string,
+    private readonly image?: ecs.ContainerImage,
+    /** The tag or digest, where the name alone does not say it (an ECR repository URI is a token). */
+    private readonly tagOrDigest?: string,
+    private readonly shown?: string,
   ) {}
 
   /** The image as an ECS container image. @internal */
   public _containerImage(): ecs.ContainerImage {
-    return ecs.ContainerImage.fromRegistry(this.imageName);
+    return this.image ?? ecs.ContainerImage.fromRegistry(this.imageName);
+  }
+
+  /** The image for messages: its name, or the repository and tag where the name is a token. @internal */
+  public _describe(): string {
+    return this.shown ?? this.imageName;
   }
 
   /**
@@ -71,8 +98,8 @@ export class MackerelAgentImage {
    * @internal
    */
   public _floatingTag(): string | undefined {
-    if (Token.isUnresolved(this.imageName) || this.imageName.includes('@')) return undefined;
-    const tag = tagOf(this.imageName);
+    const tag = this.tag();
+    if (tag === null) return undefined;
     if (tag === undefined) return 'has no tag (Docker pulls latest)';
     if (tag === 'latest' || tag === 'plugins') return `has the moving tag "${tag}"`;
     return undefined;
@@ -83,10 +110,16 @@ export class MackerelAgentImage {
    * @internal
    */
   public _version(): number[] | undefined {
-    if (Token.isUnresolved(this.imageName)) return undefined;
-    const tag = tagOf(this.imageName)?.replace(/-plugins$/, '');
+    const tag = this.tag()?.replace(/-plugins$/, '');
     const match = tag ? VERSION.exec(tag) : null;
     return match ? match.slice(1).map(Number) : undefined;
+  }
+
+  /** The tag; undefined when there is none, null when unknown at synth or pinned by a digest. */
+  private tag(): string | undefined | null {
+    const given = this.tagOrDigest ?? (Token.isUnresolved(this.imageName) || this.imageName.includes('@') ? null : tagOf(this.imageName));
+    if (given === null || given === undefined) return given;
+    return Token.isUnresolved(given) || given.includes('@') || given.startsWith('sha256:') ? null : given;
   }
 }
 

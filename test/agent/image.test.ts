@@ -1,6 +1,8 @@
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
-import { fargateTask } from './_fixture';
+import { APP_IMAGE, agentStack, containerNamed, fargateTask } from './_fixture';
 import { MackerelAgentImage, MackerelContainerAgent } from '../../src/agent';
 
 describe('MackerelAgentImage', () => {
@@ -45,5 +47,34 @@ describe('MackerelAgentImage', () => {
       taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.fromRegistry('mackerel/mackerel-container-agent'),
     });
     Annotations.fromStack(stack).hasWarning(`/${agent.node.path}`, Match.stringLikeRegexp('has no tag'));
+  });
+
+  test('a mirror in private ECR: the image from the repository at the pinned tag, and the pull granted to the execution role', () => {
+    const { stack, apiKey } = agentStack();
+    const repository = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent');
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.fromEcrRepository(repository) });
+
+    expect(containerNamed(taskDefinition, 'mackerel-container-agent').Image).toEqual(stack.resolve(repository.repositoryUriForTag('v0.13.2')));
+    const pull = Template.fromStack(stack).findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [stack.resolve(taskDefinition.executionRole!.roleName)] },
+    });
+    const statements = Object.values(pull).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: stack.resolve(repository.repositoryArn) }),
+      expect.objectContaining({ Action: 'ecr:GetAuthorizationToken', Resource: '*' }),
+    ]));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('ecrImageRequiresPolicy|not pinned|moving tag'));
+  });
+
+  test('a mirror in private ECR is read like any image: its tag gives the version, latest is warned about by repository name', () => {
+    const { stack } = agentStack();
+    const repository = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror');
+    expect(MackerelAgentImage.fromEcrRepository(repository, 'v0.10.1-plugins')._version()).toEqual([0, 10, 1]);
+    expect(MackerelAgentImage.fromEcrRepository(repository, 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef')._floatingTag()).toBeUndefined();
+    const latest = MackerelAgentImage.fromEcrRepository(repository, 'latest');
+    expect(latest._floatingTag()).toContain('moving tag "latest"');
+    expect(latest._describe()).toBe('the ECR repository mirror at latest');
   });
 });
