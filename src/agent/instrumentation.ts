@@ -76,7 +76,7 @@ const OVERRIDES = new WeakMap<ecs.TaskDefinition, MackerelInstrumentationOverrid
 /** Task definitions the user excluded from every `MackerelInstrumentation`. */
 const EXCLUDED = new WeakSet<ecs.TaskDefinition>();
 /** Task definitions already warned about, so that a service and its task definition warn once. */
-const WARNED = new WeakSet<ecs.TaskDefinition>();
+const WARNED = new WeakSet<IConstruct>();
 /** Task definitions instrumented by some `MackerelInstrumentation`, which carry its post-conditions. */
 const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
 
@@ -95,7 +95,11 @@ const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
  * skipped (with an info annotation). Tuning one workload: call
  * `MackerelInstrumentation.configure(taskDefinition, { roles, config, ... })` to give it its own
  * roles or agent configuration (plugins, readiness probe) while the Aspect covers the rest. Task definitions the agent cannot run in (Windows, or the
- * `none` network mode) are skipped with a `cdk-mackerel:instrumentationSkipped` warning.
+ * `none` network mode) and imported ones (which the app cannot change) are skipped with a
+ * `cdk-mackerel:instrumentationSkipped` warning.
+ *
+ * Aspects do not cross `Stage` boundaries: applied to the app, it does not reach the stacks of a
+ * stage (as in CDK Pipelines apps); add it to each stage as well.
  *
  * Instrumented task definitions get post-conditions checked at synth (`node.addValidation`):
  * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret, its
@@ -103,7 +107,8 @@ const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
  * synth fails saying what broke.
  *
  * Add it with `MackerelInstrumentation.PRIORITY` (mutating): it adds no Aspect of its own and works
- * with and without the `@aws-cdk/core:aspectStabilization` feature flag.
+ * with and without the `@aws-cdk/core:aspectStabilization` feature flag (without it, a tag of
+ * `Tags.of(app)` does not reach the agents' log group, which the Aspect creates).
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *
@@ -166,6 +171,12 @@ export class MackerelInstrumentation implements IAspect {
 
   /** Instruments the task definition of a task definition, a service or a scheduled task. */
   public visit(node: IConstruct): void {
+    if (isImportedTaskDefinition(node)) {
+      warnOnce(node, () => _warnLate(node, 'cdk-mackerel:instrumentationSkipped',
+        'MackerelInstrumentation skipped this imported task definition: the app cannot add a container to it, so its tasks are not '
+        + 'monitored by Mackerel unless the app that defines it adds the agent'));
+      return;
+    }
     const taskDefinition = taskDefinitionOf(node);
     if (!taskDefinition || _findAgent(taskDefinition)) return;
     if (EXCLUDED.has(taskDefinition)) {
@@ -202,7 +213,19 @@ function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {
   return undefined;
 }
 
-function warnOnce(taskDefinition: ecs.TaskDefinition, annotate: () => void): void {
+/**
+ * A task definition imported by ARN (`TaskDefinition.fromTaskDefinitionArn`, as an EventBridge
+ * `EcsTask` target uses): an `ecs.ITaskDefinition` construct that is not an `ecs.TaskDefinition`
+ * (aws-cdk-lib does not export its class).
+ */
+function isImportedTaskDefinition(node: IConstruct): boolean {
+  if (node instanceof ecs.TaskDefinition) return false;
+  const candidate = node as Partial<ecs.ITaskDefinition>;
+  return typeof candidate.taskDefinitionArn === 'string' && typeof candidate.isFargateCompatible === 'boolean'
+    && candidate.compatibility !== undefined;
+}
+
+function warnOnce(taskDefinition: IConstruct, annotate: () => void): void {
   if (WARNED.has(taskDefinition)) return;
   WARNED.add(taskDefinition);
   annotate();

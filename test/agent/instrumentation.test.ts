@@ -281,6 +281,21 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     annotations.hasWarning(`/${other.node.path}`, Match.stringLikeRegexp('network mode is none.*\\[ack: cdk-mackerel:instrumentationSkipped\\]'));
   });
 
+  test('an imported task definition (an EventBridge EcsTask target, say) cannot be changed: skipped with a warning', () => {
+    const { app, stack, apiKey } = setup();
+    const imported = ecs.FargateTaskDefinition.fromFargateTaskDefinitionArn(stack, 'Imported',
+      'arn:aws:ecs:ap-northeast-1:123456789012:task-definition/batch:3');
+    const own = fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findWarning(`/${imported.node.path}`, Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      'MackerelInstrumentation skipped this imported task definition: the app cannot add a container to it, so its tasks are not monitored '
+      + 'by Mackerel unless the app that defines it adds the agent [ack: cdk-mackerel:instrumentationSkipped]',
+    ]);
+    expect(agentCount(own)).toBe(1);
+    annotations.hasNoWarning(`/${own.node.path}`, Match.anyValue());
+  });
+
   test('a none-network task definition is skipped with a warning', () => {
     const { app, stack, apiKey } = setup();
     const isolated = new ecs.Ec2TaskDefinition(stack, 'Isolated', { networkMode: ecs.NetworkMode.NONE });
