@@ -7,7 +7,7 @@ import { _checkAgentOptions, _goRegExp } from './_checks';
 import { _agentLogDriver, _agentSecret, _waitForExecutionPolicy } from './_execution-policy';
 import { _containersOf, _taskValidations } from './_task-checks';
 import { _deliverConfig } from './config/_deliver';
-import { _hasPlugins } from './config/_render';
+import { _hasPlugins, _officialPlugins } from './config/_render';
 import { MackerelAgentDependency, MackerelHostIdStore } from './enums';
 import { MackerelAgentImage } from './image';
 import { MackerelAgentOptions } from './options';
@@ -229,6 +229,12 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
   if (floating) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentImageNotPinned',
       `The agent image ${image._describe()} ${floating}: the agent version changes on its own when tasks start. Pin a version, such as MackerelAgentImage.DEFAULT`);
+  }
+  const official = image._isOfficialAgentOnly() ? _officialPlugins(options.config) : [];
+  if (official.length > 0) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:pluginsNotInImage',
+      `config runs official plugins (${official.join(', ')}), but the agent image ${image._describe()} is the variant without them: `
+      + 'the commands fail and their metrics and checks never report. Use the -plugins variant, such as MackerelAgentImage.DEFAULT_PLUGINS');
   }
   const stopTimeout = options.stopTimeout;
   if (stopTimeout && !stopTimeout.isUnresolved() && stopTimeout.toSeconds({ integral: false }) < SHORT_STOP_SECONDS) {

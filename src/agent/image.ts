@@ -7,6 +7,8 @@ const ECR_PUBLIC = 'public.ecr.aws/mackerel/mackerel-container-agent';
 /** The release this library is tested with. */
 const PINNED_VERSION = 'v0.13.2';
 const VERSION = /^v(\d+)\.(\d+)\.(\d+)$/;
+/** Where Mackerel publishes the agent (the same tags everywhere). */
+const OFFICIAL_REPOSITORIES = [ECR_PUBLIC, 'mackerel/mackerel-container-agent', 'docker.io/mackerel/mackerel-container-agent', 'ghcr.io/mackerelio/mackerel-container-agent'];
 
 /**
  * The image of the Mackerel container agent.
@@ -113,6 +115,17 @@ export class MackerelAgentImage {
     const tag = this.tag()?.replace(/-plugins$/, '');
     const match = tag ? VERSION.exec(tag) : null;
     return match ? match.slice(1).map(Number) : undefined;
+  }
+
+  /**
+   * Whether this is Mackerel's own agent-only image (`vX.Y.Z`, not `-plugins`) from one of its
+   * registries, which has none of the official plugins. A mirror or an image of your own may.
+   * @internal
+   */
+  public _isOfficialAgentOnly(): boolean {
+    const tag = this.tag();
+    if (this.image || !tag || !VERSION.test(tag)) return false;
+    return OFFICIAL_REPOSITORIES.includes(this.imageName.slice(0, this.imageName.length - tag.length - 1));
   }
 
   /** The tag; undefined when there is none, null when unknown at synth or pinned by a digest. */

@@ -130,6 +130,25 @@ describe('agent config: delivery', () => {
     });
   });
 
+  test('official plugins with Mackerel\'s agent-only image are warned about: that image does not have them', () => {
+    const warned = (config: MackerelAgentConfig, image: MackerelAgentImage) => Annotations.fromStack(withConfig(config, image).stack)
+      .findWarning('/Stack/Agent', Match.stringLikeRegexp('pluginsNotInImage')).map((w) => w.entry.data);
+    const official = {
+      metricPlugins: { nginx: { command: MackerelPluginCommand.exec('mackerel-plugin-nginx', '-port', '80') } },
+      checkPlugins: { http: { command: MackerelPluginCommand.shell('/usr/local/bin/check-http -u http://localhost/') } },
+    };
+    expect(warned(official, MackerelAgentImage.DEFAULT)).toEqual([
+      'config runs official plugins (mackerel-plugin-nginx, check-http), but the agent image public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2 '
+      + 'is the variant without them: the commands fail and their metrics and checks never report. '
+      + 'Use the -plugins variant, such as MackerelAgentImage.DEFAULT_PLUGINS [ack: cdk-mackerel:pluginsNotInImage]',
+    ]);
+    expect(warned(official, MackerelAgentImage.fromRegistry('ghcr.io/mackerelio/mackerel-container-agent:v0.12.0'))).toHaveLength(1);
+    // the plugins variant, an image of your own, or commands of your own: nothing to say
+    expect(warned(official, MackerelAgentImage.DEFAULT_PLUGINS)).toEqual([]);
+    expect(warned(official, MackerelAgentImage.fromRegistry('my-registry/agent-with-plugins:v0.13.2'))).toEqual([]);
+    expect(warned({ checkPlugins: { up: { command: MackerelPluginCommand.shell('true') } } }, MackerelAgentImage.DEFAULT)).toEqual([]);
+  });
+
   test('a polling interval sets the polling variable in minutes', () => {
     const { taskDefinition } = withConfig({ pollingInterval: Duration.minutes(5), readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) });
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES).toBe('5');
