@@ -32,10 +32,10 @@ export function _hasPlugins(config: MackerelAgentConfig | undefined): boolean {
 
 /** The official plugins (mackerel-plugin-*, check-*) the commands run: only the `-plugins` image has them. @internal */
 export function _officialPlugins(config: MackerelAgentConfig | undefined): string[] {
-  const plugins = [...Object.values(config?.metricPlugins ?? {}), ...Object.values(config?.checkPlugins ?? {})];
-  const programs = plugins.map((plugin) => {
-    const command = plugin.command._render();
-    const first = Array.isArray(command) ? command[0] : command.trim().split(/\s+/)[0];
+  const given = [...Object.values(config?.metricPlugins ?? {}), ...Object.values(config?.checkPlugins ?? {})];
+  const programs = given.map((plugin) => {
+    const line = plugin.command._render();
+    const first = Array.isArray(line) ? line[0] : line.trim().split(/\s+/)[0];
     return typeof first === 'string' && !Token.isUnresolved(first) ? first.slice(first.lastIndexOf('/') + 1) : '';
   });
   return [...new Set(programs.filter((program) => /^(mackerel-plugin-|check-)/.test(program)))];
