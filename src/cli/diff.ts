@@ -211,8 +211,14 @@ export function _driftOf(
   return keys.flatMap((k) => {
     const value = normalize(k, live[k]);
     if (applied[k] === undefined && defaults[k] !== undefined && _sameJson(defaults[k], value)) return [];
+    if (leftOutBySend(type, k, applied[k]) && value === undefined) return [];
     return driftField(k, applied[k], value);
   });
+}
+
+/** A value the handler does not send (a monitor's notificationInterval of 0 means none), so Mackerel holds none. */
+function leftOutBySend(type: string, field: string, applied: unknown): boolean {
+  return type === 'Custom::MackerelMonitor' && field === 'notificationInterval' && applied === '0';
 }
 
 /**

@@ -301,6 +301,12 @@ describe('drift', () => {
     expect(_driftOf(MONITOR, applied, live, ['type', 'name', 'warning', 'scopes', 'isMute', 'memo', 'maxCheckAttempts', 'excludeScopes'])).toEqual([]);
   });
 
+  test('a notificationInterval of 0 (given through a parameter) is not sent, so its absence is not drift', () => {
+    expect(_driftOf(MONITOR, { ...applied, notificationInterval: '0' }, { ...applied, warning: 80 })).toEqual([]);
+    expect(_driftOf(MONITOR, { ...applied, notificationInterval: '0' }, { ...applied, warning: 80, notificationInterval: 30 }))
+      .toEqual([{ field: 'notificationInterval', old: '0', new: '30' }]);
+  });
+
   test('changed, added and removed fields are drift, as last applied -> live', () => {
     const live = { type: 'host', name: 'cpu', warning: 70, scopes: [], isMute: true, maxCheckAttempts: 3 };
     expect(_driftOf(MONITOR, applied, live, ['isMute', 'maxCheckAttempts', 'scopes'])).toEqual([
