@@ -6,7 +6,7 @@ import { _describeProblem } from '../_validation';
  */
 export interface AwsIntegrationServiceDefinition {
   /**
-   * The IAM read actions Mackerel needs for this service, such as `ecs:Describe*`.
+   * The IAM read actions Mackerel needs for this service, such as `rds:Describe*`.
    *
    * Only read actions are accepted (`Describe*`, `Get*`, `List*`, `BatchGet*`, `View*`,
    * `apigateway:GET`): Mackerel stops collecting when its role is allowed to write.
@@ -60,6 +60,8 @@ const SENSITIVE_READS: ReadonlyArray<[action: string, why: string]> = [
   ['s3:GetObjectVersion', 'returns object contents'],
   ['dynamodb:GetItem', 'returns table items'],
   ['dynamodb:BatchGetItem', 'returns table items'],
+  // Configuration that often holds secrets in clear text.
+  ['ecs:DescribeTaskDefinition', 'returns every container\'s environment variables, where secrets are often written in clear text'],
   // Credentials or passwords for other systems.
   ['sts:GetSessionToken', 'issues temporary AWS credentials'],
   ['sts:GetFederationToken', 'issues temporary AWS credentials'],
@@ -119,8 +121,12 @@ export class AwsIntegrationService {
     's3:GetBucketTagging', 's3:GetEncryptionConfiguration', 's3:GetMetricsConfiguration'], false, true);
   /** OpenSearch Service domains (AmazonOpenSearchServiceReadOnlyAccess). */
   public static readonly ES = new AwsIntegrationService('ES', ['es:DescribeDomain', 'es:List*'], false, true);
-  /** ECS clusters, one micro host per cluster (`ecs:Describe*`, `ecs:List*`). Supports `retireAutomatically`. */
-  public static readonly ECS_CLUSTER = new AwsIntegrationService('ECSCluster', ['ecs:Describe*', 'ecs:List*'], true, true);
+  /**
+   * ECS clusters, one micro host per cluster (`ecs:DescribeClusters`, `ecs:List*`, as Mackerel's
+   * all-services policy grants; not `ecs:Describe*`, whose `DescribeTaskDefinition` returns
+   * every container's environment). Supports `retireAutomatically`.
+   */
+  public static readonly ECS_CLUSTER = new AwsIntegrationService('ECSCluster', ['ecs:DescribeClusters', 'ecs:List*'], true, true);
   /** SES (AmazonSESReadOnlyAccess, `ses:Describe*`). */
   public static readonly SES = new AwsIntegrationService('SES', ['ses:Describe*', 'ses:GetSendQuota', 'ses:ListIdentities'], false, true);
   /** Step Functions state machines (AWSStepFunctionsReadOnlyAccess, plus `tag:GetResources` for tag filters). */

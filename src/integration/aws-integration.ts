@@ -298,7 +298,12 @@ export class MackerelAwsIntegration extends Construct {
     if (unknown) _warnLate(this, 'cdk-mackerel:awsIntegrationServiceUnknown', unknown);
     for (const warning of _sensitiveReadWarnings(service, this.role)) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
     this.services.push({ service, options: { ...options } });
-    this.readStatement.addActions(...service.actions);
+    const apiGateway = service.actions.filter((action) => action.startsWith('apigateway:'));
+    this.readStatement.addActions(...service.actions.filter((action) => !apiGateway.includes(action)));
+    // Its reads are REST paths, which an ARN limits to the integration's region (Mackerel's docs grant exactly that).
+    if (apiGateway.length > 0) {
+      this.policy.addStatements(new iam.PolicyStatement({ actions: apiGateway, resources: [`arn:${Stack.of(this).partition}:apigateway:${this.region}::/*`] }));
+    }
   }
 
   /**

@@ -28,7 +28,7 @@ const TABLE: Array<[string, string, string[], boolean, boolean]> = [
   ['S3', 'S3', ['s3:ListAllMyBuckets', 's3:GetBucketLocation', 's3:GetBucketLogging', 's3:GetBucketTagging',
     's3:GetEncryptionConfiguration', 's3:GetMetricsConfiguration'], false, true],
   ['ES', 'ES', ['es:DescribeDomain', 'es:List*'], false, true],
-  ['ECS_CLUSTER', 'ECSCluster', ['ecs:Describe*', 'ecs:List*'], true, true],
+  ['ECS_CLUSTER', 'ECSCluster', ['ecs:DescribeClusters', 'ecs:List*'], true, true],
   ['SES', 'SES', ['ses:Describe*', 'ses:GetSendQuota', 'ses:ListIdentities'], false, true],
   ['STATES', 'States', ['states:DescribeStateMachine', 'states:List*', 'tag:GetResources'], false, true],
   ['EFS', 'EFS', ['elasticfilesystem:Describe*'], false, true],
@@ -153,6 +153,7 @@ describe('AwsIntegrationService', () => {
         ['sts:GetFederationToken', 'sts:GetFederationToken \\(issues temporary AWS credentials\\)'],
         ['sts:GetSessionToken', 'sts:GetSessionToken \\(issues temporary AWS credentials\\)'],
         ['dynamodb:BatchGet*', 'dynamodb:BatchGetItem \\(returns table items\\)'],
+        ['ecs:Describe*', 'ecs:DescribeTaskDefinition \\(returns every container\'s environment variables, where secrets are often written in clear text\\)'],
       ])('warns where %s is granted, naming the action, what it covers and the role', (action, covered) => {
         // GIVEN
         const { stack } = addedTo(['route53:List*', action]);

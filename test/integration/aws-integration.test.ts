@@ -71,10 +71,20 @@ describe('MackerelAwsIntegration', () => {
             Effect: 'Allow',
             Resource: '*',
             Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics',
-              'ecs:Describe*', 'ecs:List*', 'elasticloadbalancing:Describe*'],
+              'ecs:DescribeClusters', 'ecs:List*', 'elasticloadbalancing:Describe*'],
           }],
         },
       });
+    });
+
+    test('API Gateway\'s apigateway:GET is limited to the integration\'s region, as Mackerel\'s docs grant it', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region: 'us-west-2' });
+      aws.addService(AwsIntegrationService.API_GATEWAY);
+      expect(resourceOf(stack, logicalIds(aws).policy).Properties.PolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Resource: '*', Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'] },
+        { Effect: 'Allow', Action: 'apigateway:GET', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:us-west-2::/*']] } },
+      ]);
     });
 
     test('renders the policy late: a service added after construction is granted, each action once', () => {
