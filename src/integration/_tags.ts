@@ -20,16 +20,23 @@ function quote(scope: IConstruct, property: string, part: string): string {
 }
 
 /**
+ * Renders one tag as `key:value`, quoting the key and value when they need it. `property` names
+ * the tag as the user wrote it (`includedTags[1]`, `filterTag`).
+ * @internal
+ */
+export function _renderTag(scope: IConstruct, property: string, tag: AwsIntegrationTag): string {
+  if (!Token.isUnresolved(tag.key) && tag.key.length === 0) {
+    _fail(scope, `${property}.key`, tag.key, 'is empty', 'an AWS tag key of 1-128 characters');
+  }
+  return `${quote(scope, `${property}.key`, tag.key)}:${quote(scope, `${property}.value`, tag.value)}`;
+}
+
+/**
  * Renders a tag filter as Mackerel's one string, `key:value,key:value`, quoting keys and values
  * that need it.
  * @internal
  */
 export function _renderTags(scope: IConstruct, property: string, tags: AwsIntegrationTag[] | undefined): string | undefined {
   if (tags === undefined) return undefined;
-  return tags.map((tag, i) => {
-    if (!Token.isUnresolved(tag.key) && tag.key.length === 0) {
-      _fail(scope, `${property}[${i}].key`, tag.key, 'is empty', 'an AWS tag key of 1-128 characters');
-    }
-    return `${quote(scope, `${property}[${i}].key`, tag.key)}:${quote(scope, `${property}[${i}].value`, tag.value)}`;
-  }).join(',');
+  return tags.map((tag, i) => _renderTag(scope, `${property}[${i}]`, tag)).join(',');
 }

@@ -4,7 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
-import { _renderTags } from './_tags';
+import { _renderTag, _renderTags } from './_tags';
 import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
 import { _checkRoleFullName } from '../_names';
@@ -345,7 +345,7 @@ export class MackerelAwsIntegration extends Construct {
     const { filterTag: tag, ...serviceOptions } = options;
     this.addService(service, serviceOptions);
     if (!tag) return;
-    _renderTags(this, 'filterTag', [tag]);
+    _renderTag(this, 'filterTag', tag);
     Tags.of(resource).add(tag.key, tag.value);
     this.includedTags = this.includedTags ?? [];
     if (!this.includedTags.some((t) => t.key === tag.key && t.value === tag.value)) this.includedTags.push({ key: tag.key, value: tag.value });

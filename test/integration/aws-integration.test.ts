@@ -314,7 +314,15 @@ describe('MackerelAwsIntegration', () => {
       const { cluster } = network(stack);
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
       expect(() => aws.addEcsCluster(cluster, { filterTag: { key: 'k', value: 'it\'s "x"' } }))
-        .toThrow(/Stack\/Aws: filterTag\[0\].value "it's \\"x\\"" contains both quote characters/);
+        .toThrow(/Stack\/Aws: filterTag\.value "it's \\"x\\"" contains both quote characters/);
+    });
+
+    test('an empty filterTag key is rejected, naming filterTag.key as the property is written', () => {
+      const { stack } = integrationStack();
+      const { cluster } = network(stack);
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      expect(() => aws.addEcsCluster(cluster, { filterTag: { key: '', value: 'shop' } }))
+        .toThrow(/^Stack\/Aws: filterTag\.key "" is empty; expected an AWS tag key of 1-128 characters$/);
     });
 
     test('addEcsCluster rejects a cluster of another region', () => {
