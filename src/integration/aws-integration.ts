@@ -1,4 +1,4 @@
-import { Aspects, IAspect, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Aspects, IAspect, IResource, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -388,8 +388,9 @@ export class MackerelAwsIntegration extends Construct {
     }
   }
 
-  private checkSameRegion(property: string, resource: IConstruct): void {
-    const theirs = Stack.of(resource).region;
+  private checkSameRegion(property: string, resource: IResource): void {
+    // The resource's own region: one imported by ARN is where its ARN says, whatever its stack's region.
+    const theirs = resource.env.region;
     if (!Token.isUnresolved(theirs) && !Token.isUnresolved(this.region) && theirs !== this.region) {
       _fail(this, property, resource.node.path, `is in region ${theirs}, not in the integration's region`, this.region,
         'Mackerel integrates one region per integration');

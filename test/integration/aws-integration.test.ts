@@ -334,6 +334,22 @@ describe('MackerelAwsIntegration', () => {
         .toThrow(/^Stack\/Aws: cluster "Other\/Cluster" is in region us-east-1, not in the integration's region; expected ap-northeast-1/);
     });
 
+    test('addEcsCluster rejects a cluster imported by an ARN of another region, though its stack is in the integration\'s region', () => {
+      const { stack } = integrationStack();
+      const cluster = ecs.Cluster.fromClusterArn(stack, 'Imported', 'arn:aws:ecs:us-east-1:123456789012:cluster/shop');
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      expect(() => aws.addEcsCluster(cluster, { role: 'shop:ecs' }))
+        .toThrow(/^Stack\/Aws: cluster "Stack\/Imported" is in region us-east-1, not in the integration's region; expected ap-northeast-1/);
+    });
+
+    test('addEcsCluster accepts a cluster imported by an ARN of the integration\'s region', () => {
+      const { stack } = integrationStack();
+      const cluster = ecs.Cluster.fromClusterArn(stack, 'Imported', 'arn:aws:ecs:ap-northeast-1:123456789012:cluster/shop');
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addEcsCluster(cluster, { role: 'shop:ecs' });
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, { services: { ECSCluster: { enable: true, role: 'shop:ecs' } } });
+    });
+
     test('addLoadBalancer rejects an imported load balancer of unknown kind', () => {
       const { stack } = integrationStack();
       const imported = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Imported', {
