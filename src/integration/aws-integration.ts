@@ -1,8 +1,8 @@
-import { Aspects, IAspect, IResource, Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Aspects, IAspect, IResource, Lazy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
 import { _renderTag, _renderTags } from './_tags';
 import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
@@ -153,6 +153,9 @@ export interface AwsIntegrationResourceOptions extends AwsIntegrationServiceOpti
    * Mackerel's tag filter applies to the whole integration: with it, a resource of any enabled
    * service is integrated only when it carries one of the included tags. Give the same tag to
    * each resource added this way, and tag other resources of the integration with it too.
+   * An imported resource cannot be tagged by the app: the tag is still added to `includedTags`,
+   * and the warning `cdk-mackerel:awsIntegrationFilterTagNotAdded` says the resource must
+   * already carry it.
    *
    * @default - the resource is not tagged; every resource of the kind in the region is
    * integrated, unless `includedTags` says otherwise
@@ -318,7 +321,7 @@ export class MackerelAwsIntegration extends Construct {
    */
   public addEcsCluster(cluster: ecs.ICluster, options: AwsIntegrationResourceOptions = {}): void {
     this.checkSameRegion('cluster', cluster);
-    this.addResource(cluster, AwsIntegrationService.ECS_CLUSTER, options);
+    this.addResource('cluster', cluster, AwsIntegrationService.ECS_CLUSTER, options);
   }
 
   /**
@@ -337,16 +340,26 @@ export class MackerelAwsIntegration extends Construct {
         'a load balancer created in this app', 'Call addService(AwsIntegrationService.ALB or .NLB) for an imported load balancer');
     }
     this.checkSameRegion('loadBalancer', loadBalancer);
-    this.addResource(loadBalancer, service, options);
+    this.addResource('loadBalancer', loadBalancer, service, options);
   }
 
   /** Enables the resource's service; with a filter tag, tags the resource and includes the tag (once). */
-  private addResource(resource: IConstruct, service: AwsIntegrationService, options: AwsIntegrationResourceOptions): void {
+  private addResource(property: string, resource: IResource, service: AwsIntegrationService, options: AwsIntegrationResourceOptions): void {
     const { filterTag: tag, ...serviceOptions } = options;
     this.addService(service, serviceOptions);
     if (!tag) return;
-    _renderTag(this, 'filterTag', tag);
-    Tags.of(resource).add(tag.key, tag.value);
+    const rendered = _renderTag(this, 'filterTag', tag);
+    if (Resource.isOwnedResource(resource)) {
+      Tags.of(resource).add(tag.key, tag.value);
+    } else {
+      // An imported resource has no template resource to carry the tag, yet the filter still narrows the
+      // whole integration; whether the real resource carries the tag is known only to its owner.
+      // Late: the integration exists before its resources, so it may have been acknowledged already.
+      _warnLate(this, 'cdk-mackerel:awsIntegrationFilterTagNotAdded', `filterTag ${JSON.stringify(rendered)} is not added to ${property} `
+        + `${JSON.stringify(resource.node.path)}: it is imported, and the app can tag only resources it creates. The integration still `
+        + 'includes only resources carrying the tag, so the metrics of this resource are missing unless it already carries it. '
+        + 'Tag it where it is defined, or leave filterTag out and set includedTags to a tag it carries');
+    }
     this.includedTags = this.includedTags ?? [];
     if (!this.includedTags.some((t) => t.key === tag.key && t.value === tag.value)) this.includedTags.push({ key: tag.key, value: tag.value });
   }

@@ -1,5 +1,5 @@
-import { App, Aws, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations as CoreAnnotations, App, Aws, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -307,6 +307,44 @@ describe('MackerelAwsIntegration', () => {
       const template = Template.fromStack(stack);
       template.hasResourceProperties(INTEGRATION, { includedTags: Match.absent() });
       template.hasResourceProperties('AWS::ECS::Cluster', { Tags: Match.absent() });
+    });
+
+    describe('filterTag on an imported cluster', () => {
+      function importedCluster(stack: Stack, id = 'Imported') {
+        const vpc = ec2.Vpc.fromVpcAttributes(stack, `${id}Vpc`, { vpcId: 'vpc-1', availabilityZones: ['ap-northeast-1a'] });
+        return ecs.Cluster.fromClusterAttributes(stack, id, { clusterName: 'shop', vpc });
+      }
+
+      test('warns that the tag is not added and the cluster must already carry it, and still filters on it', () => {
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        aws.addEcsCluster(importedCluster(stack), { role: 'shop:ecs', filterTag: { key: 'mackerel', value: 'shop' } });
+        Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp(
+          '^filterTag "mackerel:shop" is not added to cluster "Stack/Imported": it is imported, .* metrics of this resource are missing '
+          + 'unless it already carries it\\. .*\\[ack: cdk-mackerel:awsIntegrationFilterTagNotAdded\\]$'));
+        Template.fromStack(stack).hasResourceProperties(INTEGRATION, { includedTags: 'mackerel:shop' });
+      });
+
+      test('the warning can be acknowledged on the integration before the cluster is added', () => {
+        const { stack } = integrationStack();
+        const filterTag = { key: 'mackerel', value: 'shop' };
+        const acknowledged = new MackerelAwsIntegration(stack, 'Acknowledged', { name: 'prod' });
+        CoreAnnotations.of(acknowledged).acknowledgeWarning('cdk-mackerel:awsIntegrationFilterTagNotAdded', 'the cluster carries mackerel:shop');
+        acknowledged.addEcsCluster(importedCluster(stack), { filterTag });
+        new MackerelAwsIntegration(stack, 'Other', { name: 'staging' }).addEcsCluster(importedCluster(stack, 'Imported2'), { filterTag });
+        const annotations = Annotations.fromStack(stack);
+        annotations.hasNoWarning('/Stack/Acknowledged', Match.stringLikeRegexp('filterTag'));
+        annotations.hasWarning('/Stack/Other', Match.stringLikeRegexp('^filterTag "mackerel:shop" is not added'));
+      });
+
+      test('a cluster the app creates gets the tag and no warning', () => {
+        const { stack } = integrationStack();
+        const { cluster } = network(stack);
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        aws.addEcsCluster(cluster, { filterTag: { key: 'mackerel', value: 'shop' } });
+        Annotations.fromStack(stack).hasNoWarning('/Stack/Aws', Match.stringLikeRegexp('filterTag'));
+        Template.fromStack(stack).hasResourceProperties('AWS::ECS::Cluster', { Tags: [{ Key: 'mackerel', Value: 'shop' }] });
+      });
     });
 
     test('a filterTag that cannot be quoted is rejected, naming it', () => {
