@@ -29,7 +29,9 @@ function serviceSetting(id: string, value: unknown): Json {
   const s = object(value, `services.${id}`);
   onlyFields(s, ['enable', 'role', 'excludedMetrics', 'includedMetrics', 'retireAutomatically'], `services.${id}`);
   if (typeof s.enable !== 'boolean') throw badRequest(`services.${id}.enable must be a boolean`);
-  const role = s.role ?? null;
+  // The reference lists role as required, "set to null" when there is none; leaving it out is not documented.
+  if (s.role === undefined) throw badRequest(`services.${id}.role is required: a service:role full name, or null for no role`);
+  const role = s.role;
   if (role !== null && (typeof role !== 'string' || !ROLE_FULL_NAME.test(role))) {
     throw badRequest(`services.${id}.role ${JSON.stringify(role)} must be a service:role full name or null`);
   }

@@ -153,6 +153,7 @@ const REJECTED: Array<[string, Body, RegExp]> = [
   ['an unknown service identifier', { services: { EKS: { enable: true, role: null } } }, /"EKS" is not an AWS service identifier/],
   ['Route 53 under both spellings', { services: { 'Route53': { enable: true, role: null }, 'Route 53': { enable: true, role: null } } }, /Route 53 is given twice/],
   ['a service without enable', { services: { EC2: { role: null } } }, /services.EC2.enable must be a boolean/],
+  ['a service without the role key', { services: { EC2: { enable: true, excludedMetrics: [] } } }, /^services.EC2.role is required: a service:role full name, or null for no role$/],
   ['a role that is not service:role', { services: { EC2: { enable: true, role: 'shop' } } }, /services.EC2.role "shop" must be a service:role full name or null/],
   ['both metric lists in one service', { services: { EC2: { enable: true, role: null, excludedMetrics: [], includedMetrics: [] } } }, /give excludedMetrics or includedMetrics, not both/],
   ['both metric-list kinds across services', { services: { EC2: { enable: true, role: null, excludedMetrics: [] }, RDS: { enable: true, role: null, includedMetrics: [] } } }, /not both kinds/],

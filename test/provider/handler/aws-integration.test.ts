@@ -74,6 +74,30 @@ describe('Custom::MackerelAwsIntegration', () => {
     expect(bodyOf(writes(env.emulator, from)[0])).toMatchObject({ roleArn: 'arn:aws:iam::123456789012:role/mackerel2', externalId });
   });
 
+  test('create sends role null for a service without a role, and memo and both tag filters even when unset', async () => {
+    const { memo: _memo, includedTags: _included, ...bare } = props;
+    const from = env.emulator.requests().length;
+
+    await new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws').create({ ...bare, services: { RDS: { enable: true, excludedMetrics: [] } } });
+
+    const [post] = writes(env.emulator, from);
+    expect(bodyOf(post)).toMatchObject({ memo: '', includedTags: '', excludedTags: '', services: { RDS: { enable: true, role: null, excludedMetrics: [] } } });
+  });
+
+  test('removing the tag filters and the memo sends them as "" and clears them in Mackerel', async () => {
+    const integration = new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws');
+    const { PhysicalResourceId: id } = await integration.create({ ...props, memo: 'managed by CDK', excludedTags: 'env:dev' });
+    const { memo: _memo, includedTags: _included, ...untagged } = props;
+    const from = env.emulator.requests().length;
+
+    await integration.update(untagged);
+
+    const [put] = writes(env.emulator, from);
+    expect(put.method).toBe('PUT');
+    expect(bodyOf(put)).toMatchObject({ memo: '', includedTags: '', excludedTags: '' });
+    expect(await integrationInMackerel(id)).toMatchObject({ memo: '', includedTags: '', excludedTags: '' });
+  });
+
   test('an integration deleted outside the stack is re-created by the next update while its external ID is still in use', async () => {
     const integration = new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws');
     const { PhysicalResourceId: id } = await integration.create(props);

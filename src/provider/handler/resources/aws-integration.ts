@@ -59,10 +59,27 @@ async function whileRoleIsNotAssumable<T>(ctx: RequestContext, call: () => Promi
   }
 }
 
+/**
+ * Every field Mackerel's Go client always sends. The API reference makes a service's `role`
+ * required (`null` for none), and a PUT overwrites the other fields without saying what becomes
+ * of one left out, so a memo or tag filter removed from the stack is sent as "" to clear it.
+ */
+function withEveryField(props: Props): Props {
+  const services = (props.services ?? {}) as { [serviceId: string]: Props };
+  return {
+    ...props,
+    memo: props.memo ?? '',
+    includedTags: props.includedTags ?? '',
+    excludedTags: props.excludedTags ?? '',
+    services: Object.fromEntries(Object.entries(services).map(([id, service]) => [id, { ...service, role: service.role ?? null }])),
+  };
+}
+
 /** Credentials stay unchanged when omitted from a PUT, so send them only when they change. */
 function integrationBody(props: Props, oldProps?: Props): Props {
-  if (!oldProps || props.roleArn !== oldProps.roleArn || props.externalId !== oldProps.externalId) return props;
-  const { roleArn: _roleArn, externalId: _externalId, ...rest } = props;
+  const body = withEveryField(props);
+  if (!oldProps || props.roleArn !== oldProps.roleArn || props.externalId !== oldProps.externalId) return body;
+  const { roleArn: _roleArn, externalId: _externalId, ...rest } = body;
   return rest;
 }
 

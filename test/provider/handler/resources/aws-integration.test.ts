@@ -16,7 +16,7 @@ describe('AWS integration body', () => {
 
     await awsIntegration.update(ctx, 'i1', { ...props, memo: 'new' }, props);
 
-    expect(bodies[0]).toEqual({ name: 'prod', region: 'ap-northeast-1', services: {}, memo: 'new' });
+    expect(bodies[0]).toEqual({ name: 'prod', region: 'ap-northeast-1', services: {}, memo: 'new', includedTags: '', excludedTags: '' });
   });
 
   test.each(['roleArn', 'externalId'])('sends both credentials when %s changed', async (field) => {
