@@ -77,6 +77,7 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   } else {
     app.checkImports({ applying: true });
     app.checkExportsInUse(() => _pendingReplacements(app.stacks, state));
+    app.checkIntegrationNames();
   }
   const plans = app.stacks;
   let total = countOperations(plans, state, options.destroy ?? false);

@@ -322,6 +322,7 @@ export async function _diff(
   plans.checkImports({ applying: false });
   // What apply refuses, diff reports rather than showing changes that apply would never make.
   applyWouldRefuse(() => plans.checkImports({ applying: true }));
+  applyWouldRefuse(() => plans.checkIntegrationNames());
   const pending = new Map<string, Set<string>>();
   for (const plan of plans.stacks) {
     const live = await readStack(plan.stackName, state, get);

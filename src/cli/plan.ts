@@ -5,6 +5,7 @@
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
+import { _checkIntegrationNames } from './integration-names';
 import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _namedProduced } from './named';
 import { _dependencies, _topologicalOrder } from './order';
@@ -215,6 +216,8 @@ export interface _AppPlan {
    * `pending` gives, by stack name, the resources the run creates or replaces (new physical IDs).
    */
   checkExportsInUse(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
+  /** Fails when an AWS integration the run creates has the name of one the state holds (`integration-names.ts`). */
+  checkIntegrationNames(): void;
   /** Export name to exporting stack, for what the Mackerel resources of a stack's template import. */
   templateImports(stackName: string): { [exportName: string]: string };
 }
@@ -327,6 +330,7 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
         }
       }
     },
+    checkIntegrationNames: () => _checkIntegrationNames(acting, state),
     templateImports,
   };
 }

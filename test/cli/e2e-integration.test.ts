@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
 import { AwsIntegrationService, MackerelAwsIntegration } from '../../src/integration';
@@ -9,14 +9,22 @@ import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
 
-function synth(dir: string): string {
+/** The construct id and name of the integration, and its stack's name, can be changed. */
+interface Version {
+  readonly id?: string;
+  readonly name?: string;
+  readonly stackName?: string;
+}
+
+function synth(dir: string, v: Version = {}): string {
   const outdir = join(dir, 'cdk.out');
   const app = new App({ outdir });
-  const stack = new Stack(app, 'Aws', { env: { account: '444455556666', region: 'ap-northeast-1' } });
+  const stack = new Stack(app, v.stackName ?? 'Aws', { env: { account: '444455556666', region: 'ap-northeast-1' } });
   new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
   new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('ecs');
-  const aws = new MackerelAwsIntegration(stack, 'Integration', { name: 'prod' });
+  const aws = new MackerelAwsIntegration(stack, v.id ?? 'Integration', { name: v.name ?? 'prod' });
   aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
   app.synth();
   return outdir;
@@ -38,5 +46,63 @@ describe('an AWS integration: IAM role placeholders and the stack environment', 
     expect((await cli(['apply', assembly, ...base, '--destroy'])).code).toBe(0);
     expect(shared.emulator.state().awsIntegrations).toEqual([]);
     expect(shared.emulator.state().services).toEqual([]);
+  });
+});
+
+describe('an AWS integration moved to a new logical ID', () => {
+  const writes = (from: number) => shared.emulator.requests().slice(from).filter((r) => r.method !== 'GET');
+
+  test('apply and diff refuse the move before anything is sent; a new name for one apply moves it', async () => {
+    // GIVEN an applied integration named "prod"
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    expect((await cli(['apply', synth(dir), ...base])).code).toBe(0);
+    const [before] = shared.emulator.state().awsIntegrations as any[];
+    const from = shared.emulator.requests().length;
+
+    // WHEN its construct gets a new id, keeping the name
+    const moved = synth(dir, { id: 'Moved' });
+    const diff = await cli(['diff', moved, ...base]);
+    const run = await cli(['apply', moved, ...base]);
+
+    // THEN both refuse, saying why and what to do, and nothing is sent (no external ID is issued)
+    const why = 'Aws/Moved\\w* would create an AWS integration named "prod", the name of Custom::MackerelAwsIntegration Aws/Integration\\w*, '
+      + 'which this run deletes only after the create \\(as CloudFormation does\\); AWS integration names are unique in the Mackerel organization, '
+      + 'so the create would fail on every run, each time leaving an unused external ID. Keep the integration\'s construct id \\(and stack\\) '
+      + 'so that it stays Integration\\w*, or give it a new name for one apply and the old name back in the next';
+    expect(diff.code).toBe(2);
+    expect(diff.err).toMatch(new RegExp(`^cdk-mackerel: apply would refuse this run: ${why}`));
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`));
+    expect(writes(from)).toEqual([]);
+    expect(shared.emulator.state().awsIntegrations).toEqual([before]);
+
+    // WHEN it moves under a new name for one apply, then takes the old name back
+    expect((await cli(['apply', synth(dir, { id: 'Moved', name: 'prod-moving' }), ...base])).code).toBe(0);
+    const back = await cli(['apply', synth(dir, { id: 'Moved' }), ...base]);
+
+    // THEN the old integration is gone and the moved one is named "prod" again, updated in place
+    expect(back.code).toBe(0);
+    expect(back.out).toMatch(/updated\s+AwsIntegration\s+Aws\/Moved\w*/);
+    const after = shared.emulator.state().awsIntegrations as any[];
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ name: 'prod' });
+    expect(after[0].id).not.toBe(before.id);
+  });
+
+  test('a create under the name of an integration the run keeps (another stack of the state) is refused too', async () => {
+    // GIVEN stack Aws applied with "prod", and a new stack that the same state file will hold
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    expect((await cli(['apply', synth(dir), ...base])).code).toBe(0);
+    const from = shared.emulator.requests().length;
+
+    // WHEN an app without stack Aws creates "prod" in stack Other
+    const run = await cli(['apply', synth(dir, { stackName: 'Other' }), ...base]);
+
+    // THEN it is refused before anything is sent
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: Other\/Integration\w* would create an AWS integration named "prod", the name of Custom::MackerelAwsIntegration Aws\/Integration\w*, which stays after this run; .* Give one of them another name, or remove Custom::MackerelAwsIntegration Aws\/Integration\w* first; nothing was changed$/);
+    expect(writes(from)).toEqual([]);
   });
 });
