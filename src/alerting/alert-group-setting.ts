@@ -1,10 +1,10 @@
-import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkScope } from '../_names';
 import { _describeProblem, _fail } from '../_validation';
 import { _checkMemo, _wholeDuration } from '../monitors/_checks';
 import { IMonitor } from '../monitors/monitor-base';
-import { MonitorScope } from '../monitors/scope';
+import { _scopeKey, _shownScope, MonitorScope } from '../monitors/scope';
 import { _AlertGroupSettingProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 
@@ -107,8 +107,8 @@ export class AlertGroupSetting extends Construct {
   public addScope(scope: MonitorScope): void {
     const property = `scopes[${this.scopes.length}]`;
     _checkScope(this, property, scope.value);
-    if (this.scopes.some((s) => s.value === scope.value)) {
-      _fail(this, property, Token.isUnresolved(scope.value) ? Stack.of(this).resolve(scope.value) : scope.value, 'is already a scope', 'each scope once');
+    if (this.scopes.some((s) => _scopeKey(s) === _scopeKey(scope))) {
+      _fail(this, property, _shownScope(this, scope), 'is already a scope', 'each scope once');
     }
     this.scopes.push(scope);
   }

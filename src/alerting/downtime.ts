@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _warnOnLongDowntime, _warnOnScopes } from './_downtime-warnings';
 import { _splitScopes } from './_scopes';
@@ -6,7 +6,7 @@ import { _epochSeconds, DowntimeRecurrence } from './downtime-recurrence';
 import { _fail } from '../_validation';
 import { _checkMemo, _wholeDuration } from '../monitors/_checks';
 import { IMonitor } from '../monitors/monitor-base';
-import { MonitorScope } from '../monitors/scope';
+import { _scopeKey, _shownScope, MonitorScope } from '../monitors/scope';
 import { _DowntimeProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 
@@ -127,17 +127,18 @@ export class Downtime extends Construct {
   private renderScopes(props: DowntimeProps): Partial<_DowntimeProperties> {
     const included = _splitScopes(this, 'scopes', props.scopes, props.monitors);
     const excluded = _splitScopes(this, 'excludeScopes', props.excludeScopes, props.excludeMonitors);
-    const scopes = (props.scopes ?? []).map((s) => s.value);
-    const excludeScopes = (props.excludeScopes ?? []).map((s) => s.value);
+    const scopeList = props.scopes ?? [];
+    const excludeList = props.excludeScopes ?? [];
+    const scopes = scopeList.map(_scopeKey);
+    const excludeScopes = excludeList.map(_scopeKey);
     const monitors = (props.monitors ?? []).map((m) => m.monitorId);
-    this.checkOnce('scopes', 'service or role', scopes, (i) => this.shown(scopes[i]));
-    this.checkOnce('excludeScopes', 'service or role', excludeScopes, (i) => this.shown(excludeScopes[i]));
+    this.checkOnce('scopes', 'service or role', scopes, (i) => _shownScope(this, scopeList[i]));
+    this.checkOnce('excludeScopes', 'service or role', excludeScopes, (i) => _shownScope(this, excludeList[i]));
     this.checkOnce('monitors', 'monitor', monitors, (i) => props.monitors?.[i].node.path);
     this.checkOnce('excludeMonitors', 'monitor', (props.excludeMonitors ?? []).map((m) => m.monitorId), (i) => props.excludeMonitors?.[i].node.path);
-    // Tokens compare by their string form: the same role or monitor gives the same string.
-    excludeScopes.forEach((value, i) => {
-      if (scopes.includes(value)) {
-        _fail(this, `excludeScopes[${i}]`, this.shown(value), 'is also in scopes', 'each service or role in at most one of scopes and excludeScopes');
+    excludeScopes.forEach((key, i) => {
+      if (scopes.includes(key)) {
+        _fail(this, `excludeScopes[${i}]`, _shownScope(this, excludeList[i]), 'is also in scopes', 'each service or role in at most one of scopes and excludeScopes');
       }
     });
     (props.excludeMonitors ?? []).forEach((monitor, i) => {
@@ -156,15 +157,10 @@ export class Downtime extends Construct {
     };
   }
 
-  /** Rejects a value given twice in one list (tokens compare by their string form). */
+  /** Rejects a value given twice in one list (a token of unknown name compares by its string form). */
   private checkOnce(property: string, what: string, values: string[], shown: (index: number) => unknown): void {
     values.forEach((value, i) => {
       if (values.indexOf(value) !== i) _fail(this, `${property}[${i}]`, shown(i), 'is given twice', `each ${what} once`);
     });
-  }
-
-  /** A scope as an error shows it: literal, or the reference it resolves to. */
-  private shown(value: string): unknown {
-    return Token.isUnresolved(value) ? Stack.of(this).resolve(value) : value;
   }
 }

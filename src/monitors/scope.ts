@@ -1,6 +1,8 @@
-import { Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { _NAME_RULE, _isMackerelName, _isRoleFullName } from '../_names';
 import { _describeProblem } from '../_validation';
+import { _knownRoleFullName, _knownServiceName } from '../service/_known-name';
 import type { IMackerelRole } from '../service/role';
 import type { IMackerelService } from '../service/service';
 
@@ -33,7 +35,7 @@ export class MonitorScope {
     if (!isRole && !_isMackerelName(value)) {
       throw new Error(`MonitorScope.of: ${_describeProblem('value', value, 'is not a Mackerel service name or role full name', `service or service:role, each part ${_NAME_RULE}`)}`);
     }
-    return new MonitorScope(value, isRole);
+    return new MonitorScope(value, isRole, value);
   }
 
   /**
@@ -43,7 +45,7 @@ export class MonitorScope {
    * uses the scope is created after the role.
    */
   public static fromRole(role: IMackerelRole): MonitorScope {
-    return new MonitorScope(role.fullName, true);
+    return new MonitorScope(role.fullName, true, _knownRoleFullName(role));
   }
 
   /**
@@ -53,7 +55,7 @@ export class MonitorScope {
    * uses the scope is created after the service.
    */
   public static fromService(service: IMackerelService): MonitorScope {
-    return new MonitorScope(service.name, false);
+    return new MonitorScope(service.name, false, _knownServiceName(service));
   }
 
   /** The scope as Mackerel writes it: `service` or `service:role` (possibly a token). */
@@ -62,13 +64,37 @@ export class MonitorScope {
   /** True when the scope is a role (`service:role`), false when it is a whole service. */
   public readonly isRole: boolean;
 
-  private constructor(value: string, isRole: boolean) {
+  /**
+   * The name when it is known at synth, even if `value` is a token (a service or role created in
+   * this app with a literal name), so that a scope given both as a construct and as a literal is
+   * recognized as the same one.
+   * @internal
+   */
+  public readonly _knownName?: string;
+
+  private constructor(value: string, isRole: boolean, knownName: string | undefined) {
     this.value = value;
     this.isRole = isRole;
+    this._knownName = knownName;
   }
 
   /** The scope as Mackerel writes it. */
   public toString(): string {
     return this.value;
   }
+}
+
+/**
+ * What identifies a scope at synth: its name when known, else its token, which is the same
+ * string for the same construct. Two scopes with different keys may still name the same object
+ * when one is a token of unknown name; those are left to the API.
+ * @internal
+ */
+export function _scopeKey(scope: MonitorScope): string {
+  return scope._knownName ?? scope.value;
+}
+
+/** A scope as an error shows it: its name when known, else the reference it resolves to. @internal */
+export function _shownScope(consumer: IConstruct, scope: MonitorScope): unknown {
+  return scope._knownName ?? (Token.isUnresolved(scope.value) ? Stack.of(consumer).resolve(scope.value) : scope.value);
 }

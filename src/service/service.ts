@@ -96,16 +96,20 @@ export class MackerelService extends Construct implements IMackerelService {
   /** The service name; a reference to the resource (its `Ref`). */
   public readonly name: string;
 
-  /** The name as given, to find two constructs creating the same service. */
-  private readonly givenName: string;
+  /**
+   * The name as given (a literal unless the user passed a token), to find two constructs
+   * creating the same service and scopes naming it twice; `name` is always a token.
+   * @internal
+   */
+  public readonly _givenName: string;
 
   constructor(scope: Construct, id: string, props: MackerelServiceProps) {
     super(scope, id);
     _checkName(this, 'name', props.name);
-    this.givenName = props.name;
+    this._givenName = props.name;
     if (!Token.isUnresolved(props.name)) {
       _checkUniqueInApp(this, 'name', props.name, props.name,
-        (other) => (other instanceof MackerelService ? other.givenName : undefined), 'service');
+        (other) => (other instanceof MackerelService ? other._givenName : undefined), 'service');
     }
     const properties: _ServiceProperties = { name: props.name, memo: props.memo };
     this.name = _createMackerelResource(this, _RESOURCE_TYPES.SERVICE, { ...properties }).ref;

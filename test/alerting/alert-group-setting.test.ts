@@ -1,9 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
 import { AlertGroupSetting, AlertGroupSettingProps } from '../../src/alerting';
 import { MonitorScope } from '../../src/monitors';
+import { MackerelRole } from '../../src/service';
 
 describe('AlertGroupSetting', () => {
   describe('rendering', () => {
@@ -94,18 +95,35 @@ describe('AlertGroupSetting', () => {
       expect(() => new AlertGroupSetting(fixture.stack, 'S', { name: 's', monitors: [fixture.cpu], ...change(fixture) })).toThrow(message);
     });
 
-    test('the same role twice (a reference, shown resolved)', () => {
+    test('the same role twice (a reference, shown by the name it was created with)', () => {
       const { stack, web } = alertingStack();
-      const reference = JSON.stringify(stack.resolve(web.fullName));
       expect(() => new AlertGroupSetting(stack, 'S', { name: 's', scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(web)] }))
-        .toThrow(`Stack/S: scopes[1] ${reference} is already a scope; expected each scope once`);
+        .toThrow('Stack/S: scopes[1] "shop:web" is already a scope; expected each scope once');
     });
 
     test('a scope added twice with addScope', () => {
       const { stack, web } = alertingStack();
       const setting = new AlertGroupSetting(stack, 'S', { name: 's', scopes: [MonitorScope.fromRole(web)] });
-      expect(() => setting.addScope(MonitorScope.fromRole(web)))
-        .toThrow(`Stack/S: scopes[1] ${JSON.stringify(stack.resolve(web.fullName))} is already a scope`);
+      expect(() => setting.addScope(MonitorScope.fromRole(web))).toThrow('Stack/S: scopes[1] "shop:web" is already a scope');
+    });
+
+    test('a service of this app and the same service as a literal', () => {
+      const { stack, shop } = alertingStack();
+      expect(() => new AlertGroupSetting(stack, 'S', { name: 's', scopes: [MonitorScope.fromService(shop), MonitorScope.of('shop')] }))
+        .toThrow('Stack/S: scopes[1] "shop" is already a scope; expected each scope once');
+    });
+
+    test('a literal role, then the role of this app with addScope', () => {
+      const { stack, web } = alertingStack();
+      const setting = new AlertGroupSetting(stack, 'S', { name: 's', scopes: [MonitorScope.of('shop:web')] });
+      expect(() => setting.addScope(MonitorScope.fromRole(web))).toThrow('Stack/S: scopes[1] "shop:web" is already a scope');
+    });
+
+    test('a role named by a token twice (name unknown at synth, shown resolved)', () => {
+      const { stack } = alertingStack();
+      const role = MackerelRole.fromFullName(stack, 'ByParameter', new CfnParameter(stack, 'Role', { type: 'String' }).valueAsString);
+      expect(() => new AlertGroupSetting(stack, 'S', { name: 's', scopes: [MonitorScope.fromRole(role), MonitorScope.fromRole(role)] }))
+        .toThrow('Stack/S: scopes[1] {"Ref":"Role"} is already a scope');
     });
 
     test('a monitor added twice with addMonitor', () => {

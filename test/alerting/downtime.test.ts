@@ -1,9 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
 import { Downtime, DowntimeProps, DowntimeRecurrence, Weekday } from '../../src/alerting';
 import { ExpressionMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
+import { MackerelRole } from '../../src/service';
 
 /** A Sunday, as in the design example. */
 const START = new Date('2026-12-06T01:00:00Z');
@@ -164,19 +165,55 @@ describe('Downtime', () => {
       expect(() => new Downtime(fixture.stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), ...change(fixture) })).toThrow(message);
     });
 
-    test('the same role twice in scopes (a reference, shown resolved)', () => {
+    test('the same role twice in scopes (a reference, shown by the name it was created with)', () => {
       const { stack, web } = alertingStack();
-      const reference = JSON.stringify(stack.resolve(web.fullName));
       expect(() => new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(web)] }))
-        .toThrow(`Stack/D: scopes[1] ${reference} is given twice; expected each service or role once`);
+        .toThrow('Stack/D: scopes[1] "shop:web" is given twice; expected each service or role once');
     });
 
-    test('the same role in scopes and excludeScopes (a reference, shown resolved)', () => {
+    test('the same role in scopes and excludeScopes (a reference, shown by the name it was created with)', () => {
       const { stack, web } = alertingStack();
-      const reference = JSON.stringify(stack.resolve(web.fullName));
       expect(() => new Downtime(stack, 'D', {
         name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web)], excludeScopes: [MonitorScope.fromRole(web)],
-      })).toThrow(`Stack/D: excludeScopes[0] ${reference} is also in scopes`);
+      })).toThrow('Stack/D: excludeScopes[0] "shop:web" is also in scopes');
+    });
+
+    test('a role of this app in scopes and the same role as a literal in excludeScopes', () => {
+      const { stack, web } = alertingStack();
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web)], excludeScopes: [MonitorScope.of('shop:web')],
+      })).toThrow('Stack/D: excludeScopes[0] "shop:web" is also in scopes; expected each service or role in at most one of scopes and excludeScopes');
+    });
+
+    test('a role of this app and a reference to it by name, both in scopes', () => {
+      const { stack, web } = alertingStack();
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'WebByName', 'shop:web'))],
+      })).toThrow('Stack/D: scopes[1] "shop:web" is given twice; expected each service or role once');
+    });
+
+    test('a service of this app and the same service as a literal, both in excludeScopes', () => {
+      const { stack, shop } = alertingStack();
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), excludeScopes: [MonitorScope.of('shop'), MonitorScope.fromService(shop)],
+      })).toThrow('Stack/D: excludeScopes[1] "shop" is given twice; expected each service or role once');
+    });
+
+    test('a role named by a token twice (name unknown at synth, shown resolved)', () => {
+      const { stack } = alertingStack();
+      const name = new CfnParameter(stack, 'Role', { type: 'String' }).valueAsString;
+      const role = MackerelRole.fromFullName(stack, 'ByParameter', name);
+      expect(() => new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(role), MonitorScope.fromRole(role)] }))
+        .toThrow('Stack/D: scopes[1] {"Ref":"Role"} is given twice; expected each service or role once');
+    });
+
+    test('a role named by a token beside a literal role passes: the name is only known at deploy time', () => {
+      const { stack } = alertingStack();
+      const name = new CfnParameter(stack, 'Role', { type: 'String' }).valueAsString;
+      const role = MackerelRole.fromFullName(stack, 'ByParameter', name);
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(role)], excludeScopes: [MonitorScope.of('shop:web')],
+      })).not.toThrow();
     });
   });
 

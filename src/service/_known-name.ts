@@ -1,0 +1,27 @@
+import { Token } from 'aws-cdk-lib';
+import type { IMackerelRole } from './role';
+import { MackerelRole } from './role';
+import type { IMackerelService } from './service';
+import { MackerelService } from './service';
+
+/**
+ * The service's name when it is known at synth, else undefined. A `MackerelService` exposes its
+ * `Ref`, a token, so two forms of one service (the construct, its literal name) would never
+ * compare equal without the name it was created with.
+ * @internal
+ */
+export function _knownServiceName(service: IMackerelService): string | undefined {
+  const name = service instanceof MackerelService ? service._givenName : service.name;
+  return Token.isUnresolved(name) ? undefined : name;
+}
+
+/**
+ * The role's full name (`service:role`) when it is known at synth, else undefined; see
+ * `_knownServiceName` for why a role of this app needs it.
+ * @internal
+ */
+export function _knownRoleFullName(role: IMackerelRole): string | undefined {
+  if (!(role instanceof MackerelRole)) return Token.isUnresolved(role.fullName) ? undefined : role.fullName;
+  const service = _knownServiceName(role.service);
+  return service === undefined || Token.isUnresolved(role.name) ? undefined : `${service}:${role.name}`;
+}
