@@ -1,6 +1,7 @@
 import { Fn, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
+import { _knownRoleFullName, _knownServiceName } from './_known-name';
 import { _checkUniqueInApp } from './_unique';
 import type { IMackerelService, MackerelRoleOptions } from './service';
 import { MackerelService } from './service';
@@ -87,11 +88,12 @@ export class MackerelRole extends Construct implements IMackerelRole {
     _checkName(this, 'name', props.name, 'role name');
     this.name = props.name;
     this.service = props.service;
-    // A service created in this app is a token, the same one for all its roles; a referenced
-    // service is its literal name: either way equal strings mean the same service.
-    if (!Token.isUnresolved(props.name)) {
-      _checkUniqueInApp(this, 'name', props.name, `${props.service.name}:${props.name}`,
-        (other) => (other instanceof MackerelRole ? `${other.service.name}:${other.name}` : undefined), 'role');
+    // A service created in this app names itself with a token, which never equals the literal
+    // name a reference to the same service gives; compare the names, when known at synth.
+    const serviceName = _knownServiceName(props.service);
+    if (serviceName !== undefined && !Token.isUnresolved(props.name)) {
+      _checkUniqueInApp(this, 'name', props.name, `${serviceName}:${props.name}`,
+        (other) => (other instanceof MackerelRole ? _knownRoleFullName(other) : undefined), 'role');
     }
     const properties: _RoleProperties = { service: props.service.name, name: props.name, memo: props.memo };
     this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }).ref;

@@ -1,7 +1,8 @@
-import { App, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
-import { MackerelRole, MackerelService } from '../../src';
+import { MackerelApiKey, MackerelProvider, MackerelRole, MackerelService } from '../../src';
 import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
 
 describe('MackerelRole', () => {
@@ -35,6 +36,33 @@ describe('MackerelRole', () => {
       new MackerelRole(stack, 'WebAgain', { service: shop, name: 'web' });
 
       expect(() => app.synth()).toThrow(/\[Stack\/WebAgain\] name "web" creates the same role as Stack\/Shop\/web; expected role names unique/);
+    });
+
+    test('a role of a reference to this app\'s service, by its name, fails synthesis', () => {
+      const { app, stack } = mackerelStack();
+      new MackerelRole(stack, 'WebAgain', { service: MackerelService.fromName(stack, 'ShopByName', 'shop'), name: 'web' });
+
+      expect(() => app.synth()).toThrow(/\[Stack\/WebAgain\] name "web" creates the same role as Stack\/Shop\/web; expected role names unique/);
+    });
+
+    test('the same role in two stacks sharing one organization fails synthesis', () => {
+      // GIVEN stack A creates shop and its role web
+      const { app } = mackerelStack();
+      const b = new Stack(app, 'B');
+      new MackerelProvider(b, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(b, 'Key', 'mackerel')) });
+      // WHEN stack B creates web on a reference to shop
+      new MackerelRole(b, 'Web', { service: MackerelService.fromName(b, 'Shop', 'shop'), name: 'web' });
+
+      // THEN
+      expect(() => app.synth()).toThrow(/name "web" creates the same role as (Stack\/Shop\/web|B\/Web)/);
+    });
+
+    test('a role of a service named by a token is left to the API', () => {
+      const { app, stack } = mackerelStack();
+      const name = new CfnParameter(stack, 'ServiceName', { type: 'String' }).valueAsString;
+      new MackerelRole(stack, 'WebOfParameter', { service: MackerelService.fromName(stack, 'ByParameter', name), name: 'web' });
+
+      expect(() => app.synth()).not.toThrow();
     });
 
     test('roles of the same name in different services pass', () => {
