@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token, Tokenization } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IChannel } from './interfaces';
 import { NotificationGroup } from './notification-group';
@@ -481,8 +481,14 @@ export class MackerelMonitoring extends Construct {
   }
 }
 
+/**
+ * Whether the URL is https, read from its literal start: a URL built around a token (an ALB or
+ * domain name) still writes its scheme, and schemes are case-insensitive.
+ */
 function isHttps(url: string): boolean {
-  return !Token.isUnresolved(url) && url.startsWith('https://');
+  const fragments = Tokenization.reverseString(url);
+  const first = fragments.length > 0 ? fragments.firstValue : undefined;
+  return typeof first === 'string' && /^https:\/\//i.test(first);
 }
 
 /** The role of `forRole`, from the construct or from the full name the agent wrote. */

@@ -1,4 +1,4 @@
-import { Duration, SecretValue } from 'aws-cdk-lib';
+import { CfnParameter, Duration, SecretValue } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -110,6 +110,25 @@ describe('MackerelMonitoring.forRole: overrides, switches and extras', () => {
     const props = propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.EXTERNAL_HTTP)[0]);
     expect(props.certificationExpirationWarning).toBeUndefined();
     expect(props.certificationExpirationCritical).toBeUndefined();
+  });
+
+  test('an https URL built around a token, or with its scheme in capitals, gets the certificate defaults', () => {
+    const { stack, web } = alertingStack();
+    const host = new CfnParameter(stack, 'Host', { type: 'String' }).valueAsString;
+    const built = MackerelMonitoring.forRole(stack, 'Built', { role: web, url: { url: `https://${host}/health` } });
+    const capitals = MackerelMonitoring.forRole(stack, 'Capitals', { role: web, url: { url: 'HTTPS://shop.example.com/' } });
+    for (const alerts of [built, capitals]) {
+      expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.EXTERNAL_HTTP)[0])).toMatchObject({
+        certificationExpirationWarning: 14, certificationExpirationCritical: 3,
+      });
+    }
+  });
+
+  test('a URL that is a token as a whole gets no certificate thresholds: its scheme is unknown at synth', () => {
+    const { stack, web } = alertingStack();
+    const url = new CfnParameter(stack, 'Url', { type: 'String' }).valueAsString;
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', { role: web, url: { url } });
+    expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.EXTERNAL_HTTP)[0]).certificationExpirationWarning).toBeUndefined();
   });
 
   test('a service metric monitor on the role\'s service and an expression monitor', () => {
