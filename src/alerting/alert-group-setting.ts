@@ -4,7 +4,7 @@ import { _checkScope } from '../_names';
 import { _describeProblem, _fail } from '../_validation';
 import { _checkMemo, _wholeDuration } from '../monitors/_checks';
 import { IMonitor } from '../monitors/monitor-base';
-import { _scopeKey, _shownScope, MonitorScope } from '../monitors/scope';
+import { _dependOnNamedScope, _scopeKey, _shownScope, MonitorScope } from '../monitors/scope';
 import { _AlertGroupSettingProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 
@@ -110,6 +110,7 @@ export class AlertGroupSetting extends Construct {
     if (this.scopes.some((s) => _scopeKey(s) === _scopeKey(scope))) {
       _fail(this, property, _shownScope(this, scope), 'is already a scope', 'each scope once');
     }
+    _dependOnNamedScope(this, scope);
     this.scopes.push(scope);
   }
 

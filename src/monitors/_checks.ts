@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { _checkScope, _NAME_RULE } from '../_names';
 import { _characterCount, _firstCharacters } from '../_text';
 import { _fail } from '../_validation';
-import { MonitorScope } from './scope';
+import { _dependOnNamedScope, MonitorScope } from './scope';
 
 /** Mackerel's limit on a monitor memo, in characters. @internal */
 export const _MAX_MEMO_LENGTH = 2048;
@@ -75,12 +75,16 @@ export function _checkOneOf(scope: IConstruct, property: string, value: string |
   }
 }
 
-/** Renders scopes, checking each literal one; `rolesOnly` rejects service scopes. @internal */
+/**
+ * Renders scopes, checking each literal one and ordering the consumer after what a literal names
+ * in its stack; `rolesOnly` rejects service scopes. @internal
+ */
 export function _renderScopes(scope: IConstruct, property: string, scopes: MonitorScope[] | undefined, rolesOnly = false): string[] | undefined {
   if (scopes === undefined) return undefined;
   return scopes.map((s, i) => {
     const name = `${property}[${i}]`;
     _checkScope(scope, name, s.value);
+    _dependOnNamedScope(scope, s);
     // The scope knows whether it is a role, even when its value is a token (a service or role
     // created in this app), so a whole service is caught in every form.
     if (rolesOnly && !s.isRole) {

@@ -1,7 +1,10 @@
-import { Fn } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
-import { logicalIdOf, mackerelStack } from './_fixture';
-import { MackerelRole, MackerelService, MonitorScope } from '../../src';
+import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+import { AlertGroupSetting, ConnectivityMonitor, Downtime, HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, MonitorScope } from '../../src';
 
 describe('MonitorScope', () => {
   describe('of', () => {
@@ -58,6 +61,49 @@ describe('MonitorScope', () => {
 
       expect(MonitorScope.fromService(MackerelService.fromName(stack, 'Legacy', 'legacy')).value).toBe('legacy');
       expect(MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Db', 'legacy:db')).value).toBe('legacy:db');
+    });
+  });
+
+  describe('a literal naming a service or role of the same stack', () => {
+    const START = new Date('2026-12-06T01:00:00Z');
+    function dependsOn(construct: IConstruct): string[] {
+      return Template.fromStack(Stack.of(construct)).toJSON().Resources[logicalIdOf(construct)].DependsOn ?? [];
+    }
+    function cpuMonitor(stack: Stack, scope: MonitorScope) {
+      return new HostMetricMonitor(stack, 'Cpu', {
+        name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [scope],
+      });
+    }
+
+    test('a monitor, a downtime and an alert group setting are created after the role, which keeps its literal', () => {
+      // GIVEN
+      const { stack, web } = mackerelStack();
+      // WHEN
+      const cpu = cpuMonitor(stack, MonitorScope.of('shop:web'));
+      const downtime = new Downtime(stack, 'Maint', { name: 'm', start: START, duration: Duration.hours(1), excludeScopes: [MonitorScope.of('shop:web')] });
+      const setting = new AlertGroupSetting(stack, 'Group', { name: 'g', scopes: [MonitorScope.of('shop:web')] });
+      // THEN
+      for (const consumer of [cpu, downtime, setting]) expect(dependsOn(consumer)).toContain(logicalIdOf(web));
+      expect(propertiesOf(cpu).scopes).toEqual(['shop:web']);
+    });
+
+    test('a service declared after the monitor, and a reference to the role by its literal name, count too', () => {
+      const { stack, web } = mackerelStack();
+      const byName = cpuMonitor(stack, MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'WebByName', 'shop:web')));
+      const blogCpu = new ConnectivityMonitor(stack, 'Blog', { scopes: [MonitorScope.of('blog')] });
+      const blog = new MackerelService(stack, 'BlogService', { name: 'blog' });
+
+      expect(dependsOn(byName)).toContain(logicalIdOf(web));
+      expect(dependsOn(blogCpu)).toContain(logicalIdOf(blog));
+    });
+
+    test('a literal naming nothing of the stack, or a role of another stack, adds no dependency', () => {
+      const { app, stack } = mackerelStack();
+      const other = new Stack(app, 'Other');
+      new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(other, 'Key')) });
+      new MackerelService(other, 'Blog', { name: 'blog' }).addRole('web');
+
+      expect(dependsOn(cpuMonitor(stack, MonitorScope.of('blog:web')))).toEqual([]);
     });
   });
 });
