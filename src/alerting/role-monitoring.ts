@@ -232,7 +232,7 @@ export interface RoleAlertNotification {
 
   /**
    * Whether the alerts go only to these channels and group, and no longer to the organization's
-   * default notification group as well.
+   * default notification group as well. Needs `channels` or `notificationGroup`.
    *
    * @default false
    */
@@ -356,6 +356,7 @@ export class MackerelMonitoring extends Construct {
     super(scope, id);
     this.role = roleOf(this, props);
     this.skipDefault = props.notify?.skipDefault ?? false;
+    checkSkipDefault(this, props.notify);
     if (props.notify?.channels && props.notify.channels.length > 0) {
       this.notificationGroup = new NotificationGroup(this, 'Notification', {
         name: `${this.role.fullName} alerts`,
@@ -489,6 +490,17 @@ function isHttps(url: string): boolean {
   const fragments = Tokenization.reverseString(url);
   const first = fragments.length > 0 ? fragments.firstValue : undefined;
   return typeof first === 'string' && /^https:\/\//i.test(first);
+}
+
+/**
+ * Refuses `skipDefault` with nothing to notify instead: skipDefault is set per monitor in a
+ * notification group, so without a group it would be dropped and the alerts would still reach
+ * the default group, the opposite of what was asked.
+ */
+function checkSkipDefault(scope: Construct, notify: RoleAlertNotification | undefined): void {
+  if (notify?.skipDefault !== true || (notify.channels ?? []).length > 0 || notify.notificationGroup) return;
+  _fail(scope, 'notify.skipDefault', true, 'is set without channels or a notificationGroup', 'skipDefault only together with notify.channels or notify.notificationGroup',
+    'With neither, no group holds the monitors and their alerts still go to the default notification group');
 }
 
 /** The role of `forRole`, from the construct or from the full name the agent wrote. */

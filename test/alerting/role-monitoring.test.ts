@@ -178,6 +178,15 @@ describe('MackerelMonitoring.forRole: notification', () => {
 });
 
 describe('MackerelMonitoring.forRole: rejected input', () => {
+  test.each([
+    ['no channels or group', {}],
+    ['an empty channel list', { channels: [] }],
+  ])('skipDefault with %s: the alerts would still go to the default group', (_what, notify) => {
+    const { stack, web } = alertingStack();
+    expect(() => MackerelMonitoring.forRole(stack, 'A', { role: web, notify: { ...notify, skipDefault: true } }))
+      .toThrow('Stack/A: notify.skipDefault true is set without channels or a notificationGroup; expected skipDefault only together with notify.channels or notify.notificationGroup');
+  });
+
   test('warning at or above critical, thresholds out of 0-100, every monitor switched off, a monitor added twice', () => {
     const { stack, web, cpu } = alertingStack();
     expect(() => MackerelMonitoring.forRole(stack, 'A', { role: web, containerCpu: { warning: 90, critical: 90 } }))
