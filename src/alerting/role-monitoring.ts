@@ -1,5 +1,6 @@
-import { Duration, Token, Tokenization } from 'aws-cdk-lib';
+import { Duration, Tokenization } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { _checkWarningFirst, _durationKind, _PERCENT } from './_threshold-order';
 import { IChannel } from './interfaces';
 import { NotificationGroup } from './notification-group';
 import { _checkRoleFullName } from '../_names';
@@ -422,10 +423,7 @@ export class MackerelMonitoring extends Construct {
     const property = kind === RoleMonitorKind.CONTAINER_CPU ? 'containerCpu' : 'containerMemory';
     const warning = options.warning ?? 80;
     const critical = options.critical ?? 90;
-    if (!Token.isUnresolved(warning) && !Token.isUnresolved(critical) && warning >= critical) {
-      _fail(this, `${property}.warning`, warning, `is not below critical (${critical})`, 'a WARNING threshold below the CRITICAL one',
-        'A WARNING at or above CRITICAL never fires on its own');
-    }
+    _checkWarningFirst(this, property, _PERCENT, { name: 'warning', given: options.warning, fallback: 80 }, { name: 'critical', given: options.critical, fallback: 90 });
     this.register(kind, new HostMetricMonitor(this, id, {
       name: this.defaultName(what, options.name),
       metric,
@@ -442,16 +440,24 @@ export class MackerelMonitoring extends Construct {
   private createUrl(options: UrlAlertOptions): void {
     if (options.enabled === false) return;
     const https = isHttps(options.url);
+    const responseTime = { warning: Duration.seconds(3), critical: Duration.seconds(10) };
+    const certificate = https ? { warning: Duration.days(14), critical: Duration.days(3) } : undefined;
+    _checkWarningFirst(this, 'url', _durationKind(true),
+      { name: 'responseTimeWarning', given: options.responseTimeWarning, fallback: responseTime.warning },
+      { name: 'responseTimeCritical', given: options.responseTimeCritical, fallback: responseTime.critical });
+    _checkWarningFirst(this, 'url', _durationKind(false),
+      { name: 'certificationExpirationWarning', given: options.certificationExpirationWarning, fallback: certificate?.warning },
+      { name: 'certificationExpirationCritical', given: options.certificationExpirationCritical, fallback: certificate?.critical });
     this.register(RoleMonitorKind.EXTERNAL_HTTP, new ExternalHttpMonitor(this, 'Url', {
       name: this.defaultName('URL', options.name),
       url: options.url,
       service: this.role.service,
       expectedStatusCode: options.expectedStatusCode,
-      responseTimeWarning: options.responseTimeWarning ?? Duration.seconds(3),
-      responseTimeCritical: options.responseTimeCritical ?? Duration.seconds(10),
+      responseTimeWarning: options.responseTimeWarning ?? responseTime.warning,
+      responseTimeCritical: options.responseTimeCritical ?? responseTime.critical,
       responseTimeDuration: options.responseTimeDuration ?? Duration.minutes(5),
-      certificationExpirationWarning: options.certificationExpirationWarning ?? (https ? Duration.days(14) : undefined),
-      certificationExpirationCritical: options.certificationExpirationCritical ?? (https ? Duration.days(3) : undefined),
+      certificationExpirationWarning: options.certificationExpirationWarning ?? certificate?.warning,
+      certificationExpirationCritical: options.certificationExpirationCritical ?? certificate?.critical,
       notificationInterval: options.notificationInterval,
       memo: options.memo,
     }));

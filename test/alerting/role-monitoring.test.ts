@@ -4,7 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
 import { MackerelAgentExtension } from '../../src/agent';
-import { EmailChannel, MackerelMonitoring, NotificationGroup, RoleMonitorKind, SlackChannel } from '../../src/alerting';
+import { EmailChannel, MackerelMonitoring, NotificationGroup, RoleMonitoringProps, RoleMonitorKind, SlackChannel } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
 import { AlertStatusOnGone, ConnectivityMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelRole } from '../../src/service';
@@ -178,6 +178,35 @@ describe('MackerelMonitoring.forRole: notification', () => {
 });
 
 describe('MackerelMonitoring.forRole: rejected input', () => {
+  const URL = 'https://shop.example.com/';
+  test.each<[string, Partial<RoleMonitoringProps>, string]>([
+    ['only containerCpu.critical, below the default warning', { containerCpu: { critical: 70 } },
+      'Stack/A: containerCpu.critical 70 is not above the default warning (80); expected a CRITICAL threshold above the WARNING one. Set containerCpu.warning below it too'],
+    ['only containerMemory.warning, above the default critical', { containerMemory: { warning: 95 } },
+      'Stack/A: containerMemory.warning 95 is not below the default critical (90); expected a WARNING threshold below the CRITICAL one. Set containerMemory.critical above it too'],
+    ['only url.responseTimeCritical, below the default warning', { url: { url: URL, responseTimeCritical: Duration.seconds(2) } },
+      'Stack/A: url.responseTimeCritical "2 seconds" is not above the default responseTimeWarning (3 seconds); expected a CRITICAL threshold above the WARNING one'],
+    ['only url.responseTimeWarning, above the default critical', { url: { url: URL, responseTimeWarning: Duration.seconds(12) } },
+      'Stack/A: url.responseTimeWarning "12 seconds" is not below the default responseTimeCritical (10 seconds); expected a WARNING threshold below the CRITICAL one'],
+    ['only url.certificationExpirationWarning, fewer days than the default critical', { url: { url: URL, certificationExpirationWarning: Duration.days(1) } },
+      'Stack/A: url.certificationExpirationWarning "1 day" is not above the default certificationExpirationCritical (3 days); expected a WARNING threshold above the CRITICAL one'],
+    ['only url.certificationExpirationCritical, more days than the default warning', { url: { url: URL, certificationExpirationCritical: Duration.days(20) } },
+      'Stack/A: url.certificationExpirationCritical "20 days" is not below the default certificationExpirationWarning (14 days); expected a CRITICAL threshold below the WARNING one'],
+    ['both certificate thresholds, warning fewer days', { url: { url: URL, certificationExpirationWarning: Duration.days(3), certificationExpirationCritical: Duration.days(7) } },
+      'Stack/A: url.certificationExpirationWarning "3 days" is not above certificationExpirationCritical (7 days); expected a WARNING threshold above the CRITICAL one. A WARNING at or above CRITICAL never fires on its own'],
+  ])('%s', (_what, props, message) => {
+    const { stack, web } = alertingStack();
+    expect(() => MackerelMonitoring.forRole(stack, 'A', { role: web, ...props })).toThrow(message);
+  });
+
+  test('thresholds in order with the defaults pass, and an http URL has no certificate default to compare with', () => {
+    const { stack, web } = alertingStack();
+    expect(() => MackerelMonitoring.forRole(stack, 'A', {
+      role: web, containerCpu: { critical: 95 }, containerMemory: { warning: 50 }, url: { url: 'http://shop.example.com/', responseTimeCritical: Duration.seconds(5) },
+    })).not.toThrow();
+    expect(() => MackerelMonitoring.forRole(stack, 'B', { role: web, url: { url: 'http://shop.example.com/', certificationExpirationWarning: Duration.days(1) } })).not.toThrow();
+  });
+
   test.each([
     ['no channels or group', {}],
     ['an empty channel list', { channels: [] }],
