@@ -1,12 +1,16 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkRange, _renderScopes, _wholeDuration } from './_checks';
+import { MonitorOperator } from './enums';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
 
 /** Host metrics Mackerel monitors as percentages ("comparative" monitoring): thresholds 0-100. */
 const COMPARATIVE_METRICS = ['cpu%', 'memory%', 'disk%', 'swap%', 'container-cpu%', 'container-memory%'];
+
+/** The ECS integration's running-task count of one ECS service (`ecs.running_task.<service>.count`). */
+const RUNNING_TASK_COUNT = /^ecs\.running_task\..+\.count$/;
 
 /**
  * Properties of a `HostMetricMonitor`.
@@ -92,6 +96,13 @@ export class HostMetricMonitor extends MonitorBase {
     if (COMPARATIVE_METRICS.includes(props.metric)) {
       _checkPercent(this, 'warning', props.warning, props.metric);
       _checkPercent(this, 'critical', props.critical, props.metric);
+    }
+    // Mackerel's ECS integration posts no running-task count while no task runs, so the value
+    // never reaches 0 and the "fewer than" alert stays silent exactly when everything is down.
+    if (RUNNING_TASK_COUNT.test(props.metric) && props.operator === MonitorOperator.LESS_THAN) {
+      Annotations.of(this).addWarningV2('cdk-mackerel:runningTaskCountAtZero',
+        `metric ${JSON.stringify(props.metric)} with operator "<" cannot alert on 0 running tasks: Mackerel posts no value while no task runs. `
+        + 'Also watch the workload another way, such as a connectivity monitor on its role or an external HTTP monitor on its URL');
     }
   }
 }

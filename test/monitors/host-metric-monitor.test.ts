@@ -1,5 +1,5 @@
 import { Duration, Fn, Token } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
 import { HostMetricMonitor, HostMetricMonitorProps, MonitorOperator, MonitorScope } from '../../src';
@@ -122,6 +122,24 @@ describe('HostMetricMonitor', () => {
 
       expect(() => new HostMetricMonitor(stack, 'Cpu', { ...CPU, scopes: [MonitorScope.fromRole(web), bad] }))
         .toThrow(/Stack\/Cpu: scopes\[1\] "shop:web!" is not a Mackerel service name or role full name; expected service or service:role/);
+    });
+  });
+
+  describe('a running-task count of the ECS integration', () => {
+    const TASKS = { name: 'tasks', metric: 'ecs.running_task.web.count', duration: Duration.minutes(1) };
+
+    test('"fewer than" warns that 0 tasks posts no value', () => {
+      const { stack } = mackerelStack();
+      new HostMetricMonitor(stack, 'Tasks', { ...TASKS, operator: MonitorOperator.LESS_THAN, critical: 1 });
+      Annotations.fromStack(stack).hasWarning('/Stack/Tasks',
+        Match.stringLikeRegexp('metric "ecs.running_task.web.count" with operator "<" cannot alert on 0 running tasks: Mackerel posts no value while no task runs.*\\[ack: cdk-mackerel:runningTaskCountAtZero\\]'));
+    });
+
+    test('"more than", or another metric with "fewer than", does not warn', () => {
+      const { stack } = mackerelStack();
+      new HostMetricMonitor(stack, 'TooMany', { ...TASKS, operator: MonitorOperator.GREATER_THAN, critical: 20 });
+      new HostMetricMonitor(stack, 'Idle', { ...CPU, operator: MonitorOperator.LESS_THAN, warning: 5, critical: 1 });
+      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     });
   });
 });
