@@ -45,19 +45,39 @@ export function _checkFinite(scope: IConstruct, property: string, value: number 
   if (!Number.isFinite(value)) _fail(scope, property, String(value), 'is not a finite number', 'a number');
 }
 
-type Unit = 'minutes' | 'days';
+type Unit = 'minutes' | 'days' | 'milliseconds';
+
+interface UnitReader {
+  /** `Duration.unitLabel()` of a duration already in this unit */
+  readonly label: string;
+  readonly factory: string;
+  readonly convert: (d: Duration, integral: boolean) => number;
+}
+
+/** How each unit is read from a Duration, and the unit a token amount must already be in. */
+const UNITS: { [unit in Unit]: UnitReader } = {
+  minutes: { label: 'minutes', factory: 'Duration.minutes', convert: (d, integral) => d.toMinutes({ integral }) },
+  days: { label: 'days', factory: 'Duration.days', convert: (d, integral) => d.toDays({ integral }) },
+  milliseconds: { label: 'millis', factory: 'Duration.millis', convert: (d, integral) => d.toMilliseconds({ integral }) },
+};
 
 /**
- * Converts a Duration to a whole number of minutes or days, with a clear error for fractions
- * (Duration.toMinutes throws an unclear one), then checks the range. Tokens pass unconverted
- * (Duration.minutes(token) keeps its token). @internal
+ * Converts a Duration to a whole number of minutes, days or milliseconds, with a clear error for
+ * fractions (Duration's own conversion throws one without the construct or property), then checks
+ * the range. A token amount passes unconverted when it is already in that unit
+ * (Duration.minutes(token) keeps its token); in any other unit it cannot be converted at synth. @internal
  */
 export function _wholeDuration(scope: IConstruct, property: string, duration: Duration | undefined, unit: Unit, range?: _Range): number | undefined {
   if (duration === undefined) return undefined;
+  const { label, factory, convert } = UNITS[unit];
   if (duration.isUnresolved()) {
-    return unit === 'minutes' ? duration.toMinutes() : duration.toDays();
+    if (duration.unitLabel() !== label) {
+      _fail(scope, property, `Duration.${duration.unitLabel()}(<token>)`, `is in ${duration.unitLabel()} from a token, which cannot be converted to ${unit} at synth`,
+        `${factory}(<token>), or a literal duration`);
+    }
+    return convert(duration, true);
   }
-  const amount = unit === 'minutes' ? duration.toMinutes({ integral: false }) : duration.toDays({ integral: false });
+  const amount = convert(duration, false);
   if (!Number.isInteger(amount)) {
     _fail(scope, property, duration.toHumanString(), `is not a whole number of ${unit}`, range ? describeRange(range, unit) : `whole ${unit}`);
   }

@@ -263,8 +263,8 @@ export class ExternalHttpMonitor extends MonitorBase {
   }
 
   private responseTimeMillis(property: string, threshold: Duration | undefined): number | undefined {
-    if (threshold === undefined) return undefined;
-    const millis = threshold.toMilliseconds();
+    const millis = _wholeDuration(this, property, threshold, 'milliseconds');
+    if (millis === undefined || threshold === undefined) return undefined;
     if (!Token.isUnresolved(millis) && millis > CHECK_TIMEOUT_MILLIS) {
       Annotations.of(this).addWarningV2('cdk-mackerel:responseTimeOverTimeout',
         `${property} is ${millis} ms, but Mackerel's HTTP check times out after ${CHECK_TIMEOUT_MILLIS} ms, so this threshold never fires; expected at most ${CHECK_TIMEOUT_MILLIS} ms`);

@@ -1,4 +1,4 @@
-import { CfnParameter, Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
@@ -131,6 +131,8 @@ describe('Downtime', () => {
       ['a start with a fraction of a second', () => ({ start: new Date('2026-12-06T01:00:00.500Z') }),
         /Stack\/D: start "2026-12-06T01:00:00.500Z" has a fraction of a second; expected a time in whole seconds/],
       ['a duration in seconds', () => ({ duration: Duration.seconds(30) }), /Stack\/D: duration "30 seconds" is not a whole number of minutes/],
+      ['a duration in hours from a token', () => ({ duration: Duration.hours(Token.asNumber({ Ref: 'Hours' })) }),
+        /Stack\/D: duration "Duration.hours\(<token>\)" is in hours from a token, which cannot be converted to minutes at synth; expected Duration.minutes\(<token>\)/],
       ['a duration of zero', () => ({ duration: Duration.minutes(0) }), /Stack\/D: duration "0 minutes" is too short; expected at least 1 minute/],
       ['an interval of zero', () => ({ recurrence: DowntimeRecurrence.daily({ interval: 0 }) }),
         /Stack\/D: recurrence.interval 0 is not a whole number of at least 1; expected a whole number of days, at least 1/],

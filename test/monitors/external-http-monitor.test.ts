@@ -1,4 +1,4 @@
-import { Duration, Fn } from 'aws-cdk-lib';
+import { Duration, Fn, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
@@ -175,6 +175,30 @@ describe('ExternalHttpMonitor', () => {
 
       expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeWarning: Duration.seconds(1), responseTimeDuration: Duration.minutes(15) }))
         .toThrow(/Stack\/Url: responseTimeDuration "15 minutes" is out of range; expected a whole number of minutes from 1 to 10/);
+    });
+
+    test('a response time threshold in seconds from a token, which cannot become milliseconds at synth', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', {
+        ...TOP, service: shop, responseTimeCritical: Duration.seconds(Token.asNumber({ Ref: 'Seconds' })), responseTimeDuration: Duration.minutes(1),
+      })).toThrow('Stack/Url: responseTimeCritical "Duration.seconds(<token>)" is in seconds from a token, which cannot be converted to milliseconds at synth');
+    });
+
+    test('a response time threshold with a fraction of a millisecond', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, service: shop, responseTimeWarning: Duration.millis(0.5), responseTimeDuration: Duration.minutes(1) }))
+        .toThrow('Stack/Url: responseTimeWarning "0.5 millis" is not a whole number of milliseconds; expected whole milliseconds');
+    });
+
+    test('a response time threshold in milliseconds from a token passes', () => {
+      const { stack, shop } = mackerelStack();
+      const monitor = new ExternalHttpMonitor(stack, 'Url', {
+        ...TOP, service: shop, responseTimeWarning: Duration.millis(Token.asNumber({ Ref: 'Millis' })), responseTimeDuration: Duration.minutes(1),
+      });
+
+      expect(propertiesOf(monitor).responseTimeWarning).toEqual({ Ref: 'Millis' });
     });
 
     test('a response time threshold of zero', () => {

@@ -87,6 +87,14 @@ describe('MonitorBase (settings every monitor has)', () => {
         .toThrow(`Stack/Load: memo "${'🐟'.repeat(20)}..." is 2049 characters long; expected at most 2048 characters`);
     });
 
+    test('a notificationInterval in hours from a token, which cannot become minutes at synth', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new HostMetricMonitor(stack, 'Load', { ...HOST, notificationInterval: Duration.hours(Token.asNumber({ Ref: 'Hours' })) }))
+        .toThrow('Stack/Load: notificationInterval "Duration.hours(<token>)" is in hours from a token, which cannot be converted to minutes at synth; '
+          + 'expected Duration.minutes(<token>), or a literal duration');
+    });
+
     test('a notificationInterval under 10 minutes', () => {
       const { stack } = mackerelStack();
 
