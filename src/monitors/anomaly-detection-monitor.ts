@@ -102,6 +102,9 @@ export class AnomalyDetectionMonitor extends MonitorBase {
     if (Number.isNaN(millis)) {
       _fail(this, 'trainingPeriodFrom', String(from), 'is not a valid date', 'a date in the past');
     }
+    if (millis < 0) {
+      _fail(this, 'trainingPeriodFrom', from.toISOString(), 'is before 1970', 'a time from 1970-01-01T00:00:00Z on');
+    }
     if (millis > Date.now()) {
       _fail(this, 'trainingPeriodFrom', from.toISOString(), 'is in the future', 'a date in the past');
     }

@@ -87,6 +87,13 @@ describe('AnomalyDetectionMonitor', () => {
         .toThrow(new RegExp(`Stack/Anomaly: trainingPeriodFrom "${future.toISOString().replace(/\./g, '\\.')}" is in the future; expected a date in the past`));
     });
 
+    test('a trainingPeriodFrom before 1970, which would be a negative epoch', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), trainingPeriodFrom: new Date('1969-12-31T00:00:00Z') }))
+        .toThrow('Stack/Anomaly: trainingPeriodFrom "1969-12-31T00:00:00.000Z" is before 1970; expected a time from 1970-01-01T00:00:00Z on');
+    });
+
     test('an invalid trainingPeriodFrom date', () => {
       const { stack, web } = mackerelStack();
 
