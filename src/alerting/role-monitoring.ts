@@ -13,6 +13,7 @@ import { HostMetricMonitor } from '../monitors/host-metric-monitor';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { ServiceMetricMonitor } from '../monitors/service-metric-monitor';
+import { _knownRoleFullName } from '../service/_known-name';
 import { IMackerelRole, MackerelRole } from '../service/role';
 
 /**
@@ -512,7 +513,9 @@ function checkSkipDefault(scope: Construct, notify: RoleAlertNotification | unde
 /** The role of `forRole`, from the construct or from the full name the agent wrote. */
 function roleOf(scope: Construct, props: RoleMonitoringProps): IMackerelRole {
   if ((props.role === undefined) === (props.roleFullName === undefined)) {
-    _fail(scope, 'role', props.role ? props.role.fullName : undefined, props.role ? 'is given together with roleFullName' : 'is missing, and so is roleFullName',
+    // A role made in the app has a token for its full name: show the name it was made with, else its path.
+    const shown = props.role && (_knownRoleFullName(props.role) ?? props.role.node.path);
+    _fail(scope, 'role', shown, props.role ? `is given together with roleFullName ${JSON.stringify(props.roleFullName)}` : 'is missing, and so is roleFullName',
       'exactly one of role and roleFullName (such as agent.roles[0])');
   }
   if (props.role) return props.role;

@@ -53,7 +53,7 @@ describe('MackerelMonitoring.forRole: the defaults', () => {
   test('role and roleFullName: exactly one, and the full name must be service:role', () => {
     const { stack, web } = alertingStack();
     expect(() => MackerelMonitoring.forRole(stack, 'Both', { role: web, roleFullName: 'shop:web' }))
-      .toThrow(/^Stack\/Both: role .* is given together with roleFullName; expected exactly one of role and roleFullName/);
+      .toThrow(/^Stack\/Both: role "shop:web" is given together with roleFullName "shop:web"; expected exactly one of role and roleFullName/);
     expect(() => MackerelMonitoring.forRole(stack, 'Neither', {}))
       .toThrow(/^Stack\/Neither: role undefined is missing, and so is roleFullName; expected exactly one/);
     expect(() => MackerelMonitoring.forRole(stack, 'Bad', { roleFullName: 'batch' }))
