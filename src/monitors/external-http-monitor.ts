@@ -4,6 +4,7 @@ import { _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
 import { DualStack, ExternalHttpMethod } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
+import { _dependOnNamedScope, MonitorScope } from './scope';
 import { IMackerelService } from '../service/service';
 
 /** Mackerel's HTTP checker gives up after this long, so a slower threshold never fires. */
@@ -186,6 +187,8 @@ export class ExternalHttpMonitor extends MonitorBase {
     _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
     _checkRange(this, 'expectedStatusCode', props.expectedStatusCode, { min: 100, max: 599 });
     this.checkHeaders(props.headers ?? []);
+    // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.
+    if (props.service) _dependOnNamedScope(this, MonitorScope.fromService(props.service));
     this.monitorId = this._createMonitor({
       type: 'external',
       name: props.name,

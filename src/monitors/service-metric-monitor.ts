@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkRange, _wholeDuration } from './_checks';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
+import { _dependOnNamedScope, MonitorScope } from './scope';
 import { IMackerelService } from '../service/service';
 
 /** Metric interruption durations: whole multiples of 10 minutes, at most one week. */
@@ -85,6 +86,8 @@ export class ServiceMetricMonitor extends MonitorBase {
     }
     _checkRange(this, 'duration', props.duration, { min: 1, max: 10 }, 'points');
     _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
+    // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.
+    _dependOnNamedScope(this, MonitorScope.fromService(props.service));
     this.monitorId = this._createMonitor({
       type: 'service',
       name: props.name,

@@ -4,7 +4,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
-import { AlertGroupSetting, ConnectivityMonitor, Downtime, HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, MonitorScope } from '../../src';
+import {
+  AlertGroupSetting, ConnectivityMonitor, Downtime, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelRole,
+  MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor,
+} from '../../src';
 
 describe('MonitorScope', () => {
   describe('of', () => {
@@ -95,6 +98,17 @@ describe('MonitorScope', () => {
 
       expect(dependsOn(byName)).toContain(logicalIdOf(web));
       expect(dependsOn(blogCpu)).toContain(logicalIdOf(blog));
+    });
+
+    test('a service monitor and an external monitor whose service is known by name wait for the service the stack creates', () => {
+      const { stack, shop } = mackerelStack();
+      const byName = MackerelService.fromName(stack, 'ShopByName', 'shop');
+      const requests = new ServiceMetricMonitor(stack, 'Requests', {
+        name: 'requests', service: byName, metric: 'requests', operator: MonitorOperator.GREATER_THAN, warning: 100, duration: 3,
+      });
+      const top = new ExternalHttpMonitor(stack, 'Top', { name: 'top', url: 'https://shop.example.com/', service: byName });
+      for (const consumer of [requests, top]) expect(dependsOn(consumer)).toContain(logicalIdOf(shop));
+      expect(propertiesOf(requests).service).toBe('shop');
     });
 
     test('a literal naming nothing of the stack, or a role of another stack, adds no dependency', () => {
