@@ -8,6 +8,9 @@ import { Construct, IConstruct } from 'constructs';
 import { _fail, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 
+/** The longest handler timeout: aws-cdk-lib's provider framework functions time out after 15 minutes. */
+const MAX_TIMEOUT = Duration.minutes(14);
+
 /** The Mackerel API used unless `apiBase` says otherwise. */
 const DEFAULT_API_BASE = 'https://api.mackerelio.com/';
 
@@ -45,7 +48,8 @@ export interface MackerelProviderProps {
    * How long one Mackerel operation may take, retries included.
    *
    * Retries of throttled or failed calls, and the wait for a new IAM role to become assumable
-   * by Mackerel, happen within this time.
+   * by Mackerel, happen within this time. At most 14 minutes: the provider framework's own
+   * functions stop after 15, and must still answer CloudFormation.
    *
    * @default Duration.minutes(5)
    */
@@ -124,6 +128,10 @@ export class MackerelProvider extends Construct {
     this.apiBase = props.apiBase ?? DEFAULT_API_BASE;
     this.apiKey = props.apiKey;
     checkApiBase(this, this.apiBase);
+    if (props.timeout && !props.timeout.isUnresolved() && props.timeout.toSeconds({ integral: false }) > MAX_TIMEOUT.toSeconds()) {
+      _fail(this, 'timeout', props.timeout.toHumanString(), 'leaves the provider framework no time to answer CloudFormation (its functions stop after 15 minutes)',
+        'at most 14 minutes');
+    }
 
     const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,

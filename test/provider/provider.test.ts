@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -97,6 +97,14 @@ describe('MackerelProvider', () => {
       const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey') });
 
       expect(handlerEnvironment(stack, provider)).toMatchObject({ MACKEREL_APIKEY_SECRET_FIELD: 'apiKey', MACKEREL_APIBASE: 'https://api.mackerelio.com/' });
+    });
+
+    test('rejects a timeout over 14 minutes: the provider framework stops after 15 and must still answer CloudFormation', () => {
+      const { stack, apiKey } = stackWithSecret();
+      expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, timeout: Duration.minutes(15) })).toThrow(
+        /^Stack\/Mackerel: timeout "15 minutes" leaves the provider framework no time to answer CloudFormation \(its functions stop after 15 minutes\); expected at most 14 minutes$/);
+      const { stack: other, apiKey: key } = stackWithSecret();
+      expect(() => new MackerelProvider(other, 'Mackerel', { apiKey: key, timeout: Duration.minutes(14) })).not.toThrow();
     });
 
     test('rejects an API base that is not an http(s) URL', () => {

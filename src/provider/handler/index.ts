@@ -71,8 +71,25 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   } catch (e) {
     const message = scrub(`${event.ResourceType} ${event.LogicalResourceId}: ${event.RequestType} failed: ${(e as Error).message ?? String(e)}`);
     log.error('failed', { error: message });
-    throw new Error(message);
+    throw _failure(message);
   }
+}
+
+/** Room for the message in CloudFormation's 4096-byte response, beside the IDs the framework adds. */
+const MAX_REASON = 1500;
+
+/**
+ * The error CloudFormation reports. Its response body must stay under 4096 bytes, or CloudFormation
+ * shows its own error instead of Mackerel's: the message is cut (its start says what failed and
+ * Mackerel's words), and the stack, which the provider framework would add to the reason, is
+ * dropped (the log line above has the whole message).
+ * @internal
+ */
+export function _failure(message: string): Error {
+  const shown = message.length > MAX_REASON ? `${message.slice(0, MAX_REASON)}... (${message.length - MAX_REASON} more characters in the handler's log)` : message;
+  const error = new Error(shown);
+  error.stack = '';
+  return error;
 }
 
 async function dispatch(module: ResourceModule, ctx: RequestContext, event: CloudFormationCustomResourceEvent): Promise<HandlerResult> {

@@ -29,6 +29,17 @@ describe('handler', () => {
     expect(env.emulator.requests().slice(from)).toEqual([]);
   });
 
+  test('a long failure is cut, and carries no stack, so CloudFormation\'s 4096-byte response still holds Mackerel\'s words', async () => {
+    const long = `bad query: ${'x'.repeat(3500)}`;
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: long } } });
+
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
+
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: .*HTTP 400: bad query: x+\.\.\. \(\d+ more characters in the handler's log\)$/);
+    expect(error.message.length).toBeLessThan(1600);
+    expect(error.stack).toBe('');
+  });
+
   test('deletes by physical ID even when the properties no longer convert', async () => {
     const event = cfnEvent('Delete', _RESOURCE_TYPES.MONITOR, 'Cpu', { unknownField: 'x' }, { physicalId: 'abcDEF123' });
 
