@@ -39,6 +39,11 @@ export interface IdResourceSpec {
    */
   readonly listKey?: string;
   /**
+   * The key that wraps the object in a GET by ID answer, such as `monitor` (`{"monitor": {...}}`).
+   * @default the answer is the object
+   */
+  readonly getKey?: string;
+  /**
    * The fields whose change the API cannot apply in place, given the new and old properties.
    * @default none: always updated in place
    */
@@ -107,8 +112,40 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
     }
   };
 
-  const update = async (ctx: RequestContext, id: string, props: Props, oldProps: Props): Promise<Outcome> => {
+  /** The object as Mackerel has it, or undefined when it is gone. */
+  const current = async (ctx: RequestContext, id: string): Promise<Props | undefined> => {
+    if (spec.listKey) {
+      const list = await ctx.client.request<{ [key: string]: Array<Props> }>('GET', spec.path);
+      return (list?.[spec.listKey] ?? []).find((item) => item.id === id);
+    }
+    try {
+      const answer = await ctx.client.request<{ [key: string]: Props }>('GET', `${spec.path}/${segment(id)}`);
+      return spec.getKey ? answer?.[spec.getKey] : answer;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  };
+
+  /**
+   * Whether the object must be replaced: the old properties say so, unless the object already
+   * has the new values. That is the rollback of a replacement that failed: CloudFormation sends
+   * the old properties back as new for the same, unchanged object, and replacing it then would
+   * swap a good object for a copy (and a channel would drop out of its notification groups).
+   */
+  const mustReplace = async (ctx: RequestContext, id: string, props: Props, oldProps: Props): Promise<readonly string[]> => {
     const replaced = spec.replacedOn?.(props, oldProps) ?? [];
+    if (replaced.length === 0 || !isMackerelId(id)) return replaced;
+    const found = await current(ctx, id);
+    if (found && (spec.replacedOn?.(props, found) ?? []).length === 0) {
+      ctx.log.info('not replacing: the object already has the new values of the fields that need a replacement (a rollback)', { id, fields: replaced });
+      return [];
+    }
+    return replaced;
+  };
+
+  const update = async (ctx: RequestContext, id: string, props: Props, oldProps: Props): Promise<Outcome> => {
+    const replaced = await mustReplace(ctx, id, props, oldProps);
     if (replaced.length > 0) {
       ctx.log.info('replacing: the API cannot change these fields in place', { id, fields: replaced });
       return create(ctx, props);

@@ -87,6 +87,20 @@ export class FakeResource {
     return { ...result, replaced };
   }
 
+  /**
+   * CloudFormation's rollback after an update to `failedProps` failed: an Update back to the
+   * properties this resource still has, with the failed ones as old, on the same physical ID.
+   */
+  async rollback(failedProps: Props): Promise<HandlerResult & { replaced: boolean }> {
+    const oldId = this.physicalId;
+    const event = cfnEvent('Update', this.resourceType, this.logicalId, this.props ?? {}, { physicalId: oldId, oldProps: failedProps, stackId: this.stackId });
+    const result = await handler(event, lambdaContext());
+    const replaced = result.PhysicalResourceId !== oldId;
+    if (replaced) await handler(cfnEvent('Delete', this.resourceType, this.logicalId, failedProps, { physicalId: oldId, stackId: this.stackId }), lambdaContext());
+    this.remember(result, this.props ?? {});
+    return { ...result, replaced };
+  }
+
   async delete(): Promise<HandlerResult> {
     return handler(cfnEvent('Delete', this.resourceType, this.logicalId, this.props ?? {}, { physicalId: this.physicalId, stackId: this.stackId }), lambdaContext());
   }

@@ -61,6 +61,28 @@ describe('Custom::MackerelChannel', () => {
     expect(await channelInMackerel(result.PhysicalResourceId)).toMatchObject({ type: 'webhook' });
   });
 
+  test('the rollback of a failed change of type keeps the channel, and so its place in notification groups', async () => {
+    // GIVEN an email channel in a group, whose change to webhook fails (Mackerel refuses the new channel)
+    const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Ops');
+    const { PhysicalResourceId: id } = await channel.create(email);
+    const group = new FakeResource(_RESOURCE_TYPES.NOTIFICATION_GROUP, 'Group');
+    const { PhysicalResourceId: groupId } = await group.create({ name: 'ops', notificationLevel: 'all', childChannelIds: [id] });
+    const webhook = { type: 'webhook', name: 'oncall', url: 'https://example.com/hook', events: ['alert'] };
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/channels', status: 400, body: { error: { message: 'refused' } } });
+    await expect(channel.update(webhook)).rejects.toThrow(/refused/);
+
+    // WHEN CloudFormation rolls back: the old properties as new, on the same channel
+    const from = env.emulator.requests().length;
+    const result = await channel.rollback(webhook);
+
+    // THEN the channel is updated in place, not replaced, and the group still sends to it
+    expect(result).toMatchObject({ PhysicalResourceId: id, replaced: false });
+    expect(writes(env.emulator, from).map((r) => r.method)).toEqual(['PUT']);
+    expect(await channelInMackerel(id)).toMatchObject(email);
+    const groups = (await api(env.emulator, 'GET', '/api/v0/notification-groups')).body.notificationGroups;
+    expect(groups.find((g: { id: string }) => g.id === groupId).childChannelIds).toEqual([id]);
+  });
+
   test('a no-op update makes no write; a channel deleted outside is re-created', async () => {
     const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Mail');
     const { PhysicalResourceId: id } = await channel.create(email);

@@ -40,10 +40,17 @@ describe('idResource', () => {
   });
 
   test('update of a field the API cannot change creates a replacement without touching the old one', async () => {
-    const { ctx, calls } = fakeContext({ 'POST /api/v0/things': { id: 'id2' } });
+    const { ctx, calls } = fakeContext({ 'GET /api/v0/things/id1': { id: 'id1', type: 'a', name: 'x' }, 'POST /api/v0/things': { id: 'id2' } });
 
     await expect(byId.update(ctx, 'id1', { type: 'b', name: 'x' }, { type: 'a', name: 'x' })).resolves.toMatchObject({ physicalResourceId: 'id2' });
-    expect(calls).toEqual(['POST /api/v0/things']);
+    expect(calls).toEqual(['GET /api/v0/things/id1', 'POST /api/v0/things']);
+  });
+
+  test('an object that already has the new value of such a field (a rollback of a failed replacement) is updated in place', async () => {
+    const { ctx, calls } = fakeContext({ 'GET /api/v0/things/id1': { id: 'id1', type: 'a', name: 'x' }, 'PUT /api/v0/things/id1': {} });
+
+    await expect(byId.update(ctx, 'id1', { type: 'a', name: 'x' }, { type: 'b', name: 'y' })).resolves.toMatchObject({ physicalResourceId: 'id1' });
+    expect(calls).toEqual(['GET /api/v0/things/id1', 'PUT /api/v0/things/id1']);
   });
 
   test('a no-op update only reads: GET by ID, or the list', async () => {

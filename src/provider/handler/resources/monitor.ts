@@ -86,6 +86,7 @@ export const monitor = idResource({
   noun: 'monitor',
   dataKey: 'MonitorId',
   schema: MONITOR_SCHEMA,
+  getKey: 'monitor',
   replacedOn: (props, old) => {
     if (props.type !== old.type) return ['type'];
     return (REPLACED_ON[String(props.type)] ?? []).filter((field) => props[field] !== old[field]);

@@ -13,6 +13,19 @@ async function callsFor(oldProps: { [k: string]: unknown }, props: { [k: string]
 }
 
 describe('monitor replacement rules', () => {
+  test('the rollback of a failed replacement keeps the monitor: Mackerel already has the value the old properties say', async () => {
+    // GIVEN: an expression monitor whose change to a query monitor failed; CloudFormation sends the expression back
+    const fake = fakeContext({
+      'GET /api/v0/monitors/old': { monitor: { id: 'old', type: 'expression', name: 'e', expression: 'a' } },
+      'PUT /api/v0/monitors/old': {},
+    });
+    // WHEN
+    const outcome = await monitor.update(fake.ctx, 'old', { type: 'expression', name: 'e', expression: 'a' }, { type: 'query', name: 'e', query: 'a{}' });
+    // THEN
+    expect(outcome.physicalResourceId).toBe('old');
+    expect(fake.calls).toEqual(['GET /api/v0/monitors/old', 'PUT /api/v0/monitors/old']);
+  });
+
   test.each([
     ['host', 'metric', { metric: 'cpu%' }, { metric: 'memory%' }],
     ['service', 'metric', { service: 'shop', metric: 'a' }, { service: 'shop', metric: 'b' }],
@@ -23,7 +36,8 @@ describe('monitor replacement rules', () => {
     const newType = _field === 'type' ? 'host' : type;
     const { calls } = await callsFor({ type, ...before }, { type: newType, ...after });
 
-    expect(calls).toEqual(['POST /api/v0/monitors']);
+    // the old monitor is read first: only one that still has the old value is replaced
+    expect(calls).toEqual(['GET /api/v0/monitors/old', 'POST /api/v0/monitors']);
   });
 
   test.each([
