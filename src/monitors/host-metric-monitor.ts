@@ -98,8 +98,11 @@ export class HostMetricMonitor extends MonitorBase {
       _checkPercent(this, 'critical', props.critical, props.metric);
     }
     // Mackerel's ECS integration posts no running-task count while no task runs, so the value
-    // never reaches 0 and the "fewer than" alert stays silent exactly when everything is down.
-    if (RUNNING_TASK_COUNT.test(props.metric) && props.operator === MonitorOperator.LESS_THAN) {
+    // never reaches 0: a "fewer than 1" alert stays silent exactly when everything is down. A
+    // higher threshold still catches a service short of tasks, so only this one is warned about.
+    const thresholds = [props.warning, props.critical].filter((t): t is number => t !== undefined);
+    const onlyAtZero = thresholds.length > 0 && thresholds.every((t) => !Token.isUnresolved(t) && t <= 1);
+    if (RUNNING_TASK_COUNT.test(props.metric) && props.operator === MonitorOperator.LESS_THAN && onlyAtZero) {
       Annotations.of(this).addWarningV2('cdk-mackerel:runningTaskCountAtZero',
         `metric ${JSON.stringify(props.metric)} with operator "<" cannot alert on 0 running tasks: Mackerel posts no value while no task runs. `
         + 'Also watch the workload another way, such as a connectivity monitor on its role or an external HTTP monitor on its URL');

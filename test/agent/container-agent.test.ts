@@ -244,7 +244,9 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     });
     expect(dependsOnOf(stack, instrumented)).toEqual([sharedPolicyId(stack)]);
     // the grant to an imported role is a policy of this stack attached to it
-    expect(dependsOnOf(stack, imported)).toEqual([stack.getLogicalId(executionRole.node.findChild('Policy').node.defaultChild as CfnResource)]);
+    // (its id depends on @aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName)
+    const importedPolicy = executionRole.node.children.find((c) => c instanceof iam.Policy)!;
+    expect(dependsOnOf(stack, imported)).toEqual([stack.getLogicalId(importedPolicy.node.defaultChild as CfnResource)]);
     // the key read is in its execution role's default policy: ECS starts no task before that exists
     const ownPolicy = own.executionRole!.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
     expect(dependsOnOf(stack, own)).toEqual([stack.getLogicalId(ownPolicy)]);

@@ -83,7 +83,7 @@ describe('MackerelAwsIntegration', () => {
       aws.addService(AwsIntegrationService.API_GATEWAY);
       expect(resourceOf(stack, logicalIds(aws).policy).Properties.PolicyDocument.Statement).toEqual([
         { Effect: 'Allow', Resource: '*', Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'] },
-        { Effect: 'Allow', Action: 'apigateway:GET', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:us-west-2::/*']] } },
+        { Effect: 'Allow', Action: 'apigateway:GET', Resource: stack.resolve(`arn:${stack.partition}:apigateway:us-west-2::/*`) },
       ]);
     });
 

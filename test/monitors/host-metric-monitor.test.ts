@@ -135,9 +135,10 @@ describe('HostMetricMonitor', () => {
         Match.stringLikeRegexp('metric "ecs.running_task.web.count" with operator "<" cannot alert on 0 running tasks: Mackerel posts no value while no task runs.*\\[ack: cdk-mackerel:runningTaskCountAtZero\\]'));
     });
 
-    test('"more than", or another metric with "fewer than", does not warn', () => {
+    test('"more than", "fewer than" a higher count (which still catches a service short of tasks), or another metric, does not warn', () => {
       const { stack } = mackerelStack();
       new HostMetricMonitor(stack, 'TooMany', { ...TASKS, operator: MonitorOperator.GREATER_THAN, critical: 20 });
+      new HostMetricMonitor(stack, 'TooFew', { ...TASKS, operator: MonitorOperator.LESS_THAN, warning: 3, critical: 1 });
       new HostMetricMonitor(stack, 'Idle', { ...CPU, operator: MonitorOperator.LESS_THAN, warning: 5, critical: 1 });
       Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     });
