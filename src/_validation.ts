@@ -57,6 +57,17 @@ export function _warnLate(scope: IConstruct, id: string, message: string): void 
   if (here instanceof Set && here.has(id)) Annotations.of(scope).acknowledgeWarning(id);
 }
 
+/** The URL when `value` is an absolute http or https URL, else undefined. @internal */
+export function _httpUrl(value: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+}
+
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /**

@@ -2,7 +2,7 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
-import { _fail, _warnCleartextApiBase } from '../_validation';
+import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
 import { MackerelAgentImage } from './image';
 import { MackerelAgentOptions } from './options';
@@ -251,15 +251,8 @@ function escapedCodePoint(s: string, i: number): { codePoint: number | undefined
 
 function checkUrl(scope: IConstruct, property: string, value: string | undefined): URL | undefined {
   if (value === undefined || Token.isUnresolved(value)) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    _fail(scope, property, value, 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
-  }
+  const url = _httpUrl(value);
+  if (!url) _fail(scope, property, value, 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
   return url;
 }
 

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { _mapStrings } from '../_json';
 import { _referenceTargets } from '../_references';
-import { _fail } from '../_validation';
+import { _fail, _httpUrl } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
 
 /** A literal piece of the resolved value, or a CloudFormation intrinsic (`{ Ref: ... }`). */
@@ -202,13 +202,5 @@ function parameterArns(id: Piece[]): string[] {
 }
 
 function checkPlainUrl(scope: IConstruct, property: string, url: string): void {
-  let protocol = '';
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    protocol = '';
-  }
-  if (protocol !== 'https:' && protocol !== 'http:') {
-    _fail(scope, property, url, 'is not an http(s) URL', 'an https:// URL, or a SecretValue from Secrets Manager or SSM');
-  }
+  if (!_httpUrl(url)) _fail(scope, property, url, 'is not an http(s) URL', 'an https:// URL, or a SecretValue from Secrets Manager or SSM');
 }

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { _fail, _warnCleartextApiBase } from '../_validation';
+import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 
 /** The longest handler timeout: aws-cdk-lib's provider framework functions time out after 15 minutes. */
@@ -189,14 +189,7 @@ const PENDING = new WeakMap<Stack, Array<(provider: MackerelProvider) => void>>(
 
 function checkApiBase(scope: IConstruct, apiBase: string): void {
   if (Token.isUnresolved(apiBase)) return;
-  let url: URL | undefined;
-  try {
-    url = new URL(apiBase);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !['http:', 'https:'].includes(url.protocol)) {
-    _fail(scope, 'apiBase', apiBase, 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
-  }
+  const url = _httpUrl(apiBase);
+  if (!url) _fail(scope, 'apiBase', apiBase, 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
   _warnCleartextApiBase(scope, 'apiBase', url);
 }
