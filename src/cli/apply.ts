@@ -5,7 +5,7 @@
 import { _App } from './assembly';
 import { _planDiff } from './diff';
 import { _AppPlan, _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
-import { _StateFile, _StateResource, _StateStore, _holderOf, _unappliedFields } from './state';
+import { _StateFile, _StateResource, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 
 /** A custom resource event as the Provider framework passes it to onEvent. @internal */
 export interface _ResourceEvent {
@@ -253,8 +253,7 @@ class Run {
       const held = stack.resources[id];
       // A service or role whose construct moved: the new resource took the object over, and this
       // delete only lets go of it (the handler leaves it in Mackerel).
-      const takenBy = Object.keys(stack.resources).find((other) => !gone.includes(other)
-        && stack.resources[other].type === held.type && stack.resources[other].physicalId === held.physicalId);
+      const takenBy = _holding(stack.resources, held.type, held.physicalId).find((other) => !gone.includes(other));
       const handedOverTo = takenBy && `${plan.stackName}/${takenBy}`;
       await this.invoke(plan.stackName, this.event(stack, held.type, id, {
         RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },

@@ -9,7 +9,7 @@ import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
 import { _isNamedType } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _sameJson } from './plan';
-import { _StateFile, _StateResource, _unappliedFields } from './state';
+import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
 import { _isObject } from '../_json';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
 
@@ -134,8 +134,7 @@ export function _planDiff(
   for (const [id, before] of Object.entries(held)) {
     if (plan.resources[id] || movedFrom.has(id)) continue;
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
-    const takenBy = Object.keys(held).find((other) => plan.resources[other] && !pending.has(other)
-      && held[other].type === before.type && held[other].physicalId === before.physicalId);
+    const takenBy = _holding(held, before.type, before.physicalId).find((other) => plan.resources[other] && !pending.has(other));
     entries.push(takenBy === undefined
       ? { ...entryBase(plan.stackName, id, before), kind: 'delete', changes: [] }
       : { ...entryBase(plan.stackName, takenBy, held[takenBy]), kind: 'move', from: id, changes: [] });

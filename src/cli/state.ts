@@ -63,10 +63,15 @@ export interface _StateFile {
  */
 export function _holderOf(state: _StateFile, type: string, physicalId: string): string | undefined {
   for (const [stackName, stack] of Object.entries(state.stacks)) {
-    const found = Object.entries(stack.resources).find(([, r]) => r.type === type && r.physicalId === physicalId);
-    if (found) return `${stackName}/${found[0]}`;
+    const [found] = _holding(stack.resources, type, physicalId);
+    if (found !== undefined) return `${stackName}/${found}`;
   }
   return undefined;
+}
+
+/** The logical IDs of one stack's resources that hold an object: the same type and physical ID. @internal */
+export function _holding(resources: { readonly [logicalId: string]: _StateResource }, type: string, physicalId: string): string[] {
+  return Object.keys(resources).filter((id) => resources[id].type === type && resources[id].physicalId === physicalId);
 }
 
 /** An empty state. @internal */
