@@ -98,21 +98,10 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
     return outcome(id);
   };
 
-  const exists = async (ctx: RequestContext, id: string): Promise<boolean> => {
-    if (spec.listKey) {
-      const list = await ctx.client.request<{ [key: string]: Array<{ id?: unknown }> }>('GET', spec.path);
-      return (list?.[spec.listKey] ?? []).some((item) => item.id === id);
-    }
-    try {
-      await ctx.client.request('GET', `${spec.path}/${segment(id)}`);
-      return true;
-    } catch (e) {
-      if (isNotFound(e)) return false;
-      throw e;
-    }
-  };
-
-  /** The object as Mackerel has it, or undefined when it is gone. */
+  /**
+   * The object as Mackerel has it, or undefined when it is gone. A GET that succeeds without the
+   * object in its answer still says the object exists: it counts as one without fields.
+   */
   const current = async (ctx: RequestContext, id: string): Promise<Props | undefined> => {
     if (spec.listKey) {
       const list = await ctx.client.request<{ [key: string]: Array<Props> }>('GET', spec.path);
@@ -120,12 +109,14 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
     }
     try {
       const answer = await ctx.client.request<{ [key: string]: Props }>('GET', `${spec.path}/${segment(id)}`);
-      return spec.getKey ? answer?.[spec.getKey] : answer;
+      return (spec.getKey ? answer?.[spec.getKey] : answer) ?? {};
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
     }
   };
+
+  const exists = async (ctx: RequestContext, id: string): Promise<boolean> => (await current(ctx, id)) !== undefined;
 
   /**
    * Whether the object must be replaced: the old properties say so, unless the object already
