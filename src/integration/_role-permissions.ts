@@ -145,9 +145,8 @@ export function _generatedPolicyProblems(role: iam.Role, generated: iam.Policy):
  * @internal
  */
 export function _addedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy, derived: readonly string[]): string[] {
-  const document = Stack.of(generated).resolve(generated.document.toJSON()) as Resolved | undefined;
   const warnings = new Set<string>();
-  for (const action of allowedActions(document)) {
+  for (const action of allowedActions(renderedDocument(generated.node.defaultChild as CfnResource))) {
     if (derived.some((granted) => _covers(granted, action))) continue;
     const warning = _sensitiveReadWarning(`a statement added to ${generated.node.path}`, action, role);
     if (warning) warnings.add(warning);

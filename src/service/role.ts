@@ -1,7 +1,7 @@
 import { Fn, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
-import { _knownRoleFullName, _knownServiceName } from './_known-name';
+import { _knownRoleFullName } from './_known-name';
 import { _checkUniqueInApp } from './_unique';
 import type { IMackerelService, MackerelRoleOptions } from './service';
 import { MackerelService } from './service';
@@ -90,10 +90,9 @@ export class MackerelRole extends Construct implements IMackerelRole {
     this.service = props.service;
     // A service created in this app names itself with a token, which never equals the literal
     // name a reference to the same service gives; compare the names, when known at synth.
-    const serviceName = _knownServiceName(props.service);
-    if (serviceName !== undefined && !Token.isUnresolved(props.name)) {
-      _checkUniqueInApp(this, 'name', props.name, `${serviceName}:${props.name}`,
-        (other) => (other instanceof MackerelRole ? _knownRoleFullName(other) : undefined), 'role');
+    const fullName = _knownRoleFullName(this);
+    if (fullName !== undefined) {
+      _checkUniqueInApp(this, 'name', props.name, fullName, (other) => (other instanceof MackerelRole ? _knownRoleFullName(other) : undefined), 'role');
     }
     const properties: _RoleProperties = { service: props.service.name, name: props.name, memo: props.memo };
     this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }).ref;
