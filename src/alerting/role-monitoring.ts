@@ -422,15 +422,15 @@ export class MackerelMonitoring extends Construct {
   private createUsage(kind: RoleMonitorKind, id: string, metric: string, what: string, options: ContainerUsageAlertOptions): void {
     if (options.enabled === false) return;
     const property = kind === RoleMonitorKind.CONTAINER_CPU ? 'containerCpu' : 'containerMemory';
-    const warning = options.warning ?? 80;
-    const critical = options.critical ?? 90;
-    _checkWarningFirst(this, property, _PERCENT, { name: 'warning', given: options.warning, fallback: 80 }, { name: 'critical', given: options.critical, fallback: 90 });
+    const usage = { warning: 80, critical: 90 };
+    _checkWarningFirst(this, property, _PERCENT,
+      { name: 'warning', given: options.warning, fallback: usage.warning }, { name: 'critical', given: options.critical, fallback: usage.critical });
     this.register(kind, new HostMetricMonitor(this, id, {
       name: this.defaultName(what, options.name),
       metric,
       operator: MonitorOperator.GREATER_THAN,
-      warning,
-      critical,
+      warning: options.warning ?? usage.warning,
+      critical: options.critical ?? usage.critical,
       duration: options.duration ?? Duration.minutes(5),
       scopes: [MonitorScope.fromRole(this.role)],
       notificationInterval: options.notificationInterval,
