@@ -8,8 +8,11 @@ import {
   MackerelRole, MackerelService, MonitorOperator, MonitorScope, NotificationGroup, NotificationLevel, SlackChannel, Weekday,
 } from '../../src';
 
-/** The AWS tag that marks the resources the AWS integration may read. */
-const INTEGRATION_TAG = { key: 'mackerel-integration', value: SHOP_SERVICE };
+/**
+ * The AWS tag that marks the resources the AWS integration may read. Not Mackerel's
+ * `mackerel-integration` key: that one assigns roles, in place of each service's `role`.
+ */
+const INTEGRATION_TAG = { key: 'mackerel-service', value: SHOP_SERVICE };
 
 /** Properties of the shop's Mackerel side. */
 export interface ShopMackerelProps {

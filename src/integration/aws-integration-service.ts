@@ -62,6 +62,8 @@ const SENSITIVE_READS: ReadonlyArray<[action: string, why: string]> = [
   ['dynamodb:BatchGetItem', 'returns table items'],
   // Configuration that often holds secrets in clear text.
   ['ecs:DescribeTaskDefinition', 'returns every container\'s environment variables, where secrets are often written in clear text'],
+  ['lambda:GetFunctionConfiguration', 'returns the function\'s environment variables, where secrets are often written, in clear text'],
+  ['lambda:GetFunction', 'returns the function\'s environment variables, where secrets are often written, in clear text'],
   // Credentials or passwords for other systems.
   ['sts:GetSessionToken', 'issues temporary AWS credentials'],
   ['sts:GetFederationToken', 'issues temporary AWS credentials'],
@@ -105,7 +107,12 @@ export class AwsIntegrationService {
   public static readonly ELASTICACHE = new AwsIntegrationService('ElastiCache', ['elasticache:Describe*', 'elasticache:ListTagsForResource'], true, false);
   /** SQS queues (AmazonSQSReadOnlyAccess; `sqs:List*` covers `sqs:ListQueueTags`). */
   public static readonly SQS = new AwsIntegrationService('SQS', ['sqs:GetQueueAttributes', 'sqs:List*'], false, false);
-  /** Lambda functions (AWSLambda_ReadOnlyAccess). Supports `retireAutomatically`. */
+  /**
+   * Lambda functions (AWSLambda_ReadOnlyAccess). Supports `retireAutomatically`.
+   *
+   * Mackerel documents `lambda:GetFunctionConfiguration`, which also returns each function's
+   * environment variables in clear text: keep secrets out of them (in Secrets Manager, say).
+   */
   public static readonly LAMBDA = new AwsIntegrationService('Lambda', ['lambda:GetFunctionConfiguration', 'lambda:List*'], true, true);
   /** DynamoDB tables (AmazonDynamoDBReadOnlyAccess, with its auto scaling read). */
   public static readonly DYNAMODB = new AwsIntegrationService('DynamoDB',
@@ -269,6 +276,9 @@ export function _unknownServiceWarning(service: AwsIntegrationService): string |
  * @internal
  */
 export function _sensitiveReadWarnings(service: AwsIntegrationService, role: IConstruct): string[] {
+  // A constant grants what Mackerel documents for its service (LAMBDA's GetFunctionConfiguration
+  // included): a warning there could only be acknowledged, so its JSDoc says it instead.
+  if (AwsIntegrationService._all().includes(service)) return [];
   return service.actions.flatMap((action, i) => {
     const warning = _sensitiveReadWarning(`services.${service.id}.actions[${i}]`, action, role);
     return warning ? [warning] : [];

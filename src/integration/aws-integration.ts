@@ -7,7 +7,7 @@ import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPerm
 import { _renderTag, _renderTags } from './_tags';
 import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
-import { _checkRoleFullName } from '../_names';
+import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -157,6 +157,11 @@ export interface AwsIntegrationResourceOptions extends AwsIntegrationServiceOpti
    * and the warning `cdk-mackerel:awsIntegrationFilterTagNotAdded` says the resource must
    * already carry it.
    *
+   * Mackerel's own key `mackerel-integration` also assigns roles: its value must be
+   * `service:role[/service:role...]`, which replaces the service's `role` on the resource (the
+   * warning `cdk-mackerel:awsIntegrationRoleTag` says when it differs). Use another key, such as
+   * `mackerel-service`, for a tag that only filters.
+   *
    * @default - the resource is not tagged; every resource of the kind in the region is
    * integrated, unless `includedTags` says otherwise
    */
@@ -166,7 +171,15 @@ export interface AwsIntegrationResourceOptions extends AwsIntegrationServiceOpti
 interface EnabledService {
   readonly service: AwsIntegrationService;
   readonly options: AwsIntegrationServiceOptions;
+  /** What enabled it: `addService`, or the path of the first resource added for it. */
+  readonly by: string;
 }
+
+/**
+ * Mackerel's AWS tag that assigns roles (`service:role[/service:role...]`) to the resource
+ * carrying it, in place of the integration's `role`.
+ */
+const ROLE_TAG_KEY = 'mackerel-integration';
 
 /**
  * Mackerel's agentless AWS integration, in one construct: a Mackerel external ID
@@ -246,7 +259,7 @@ export class MackerelAwsIntegration extends Construct {
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ArnPrincipal(MACKEREL_PRINCIPAL),
       externalIds: [this.externalId],
-      description: `Assumed by Mackerel for the AWS integration ${props.name}`,
+      description: roleDescription(props.name),
     });
     this.role = role;
     // The actions are added as services are, not produced lazily: with @aws-cdk/aws-iam:minimizePolicies
@@ -280,13 +293,21 @@ export class MackerelAwsIntegration extends Construct {
    * @param options the role its hosts join, the metrics and automatic retirement
    */
   public addService(service: AwsIntegrationService, options: AwsIntegrationServiceOptions = {}): void {
-    const property = `services.${service.id}`;
-    // `Route 53` and `Route53` name the same service (docs vs Terraform), so spaces do not count.
-    const same = this.services.find((s) => s.service.id.replace(/ /g, '') === service.id.replace(/ /g, ''));
+    const same = this.enabled(service);
     if (same) {
-      _fail(this, 'service', service.id, `is enabled twice (as ${JSON.stringify(same.service.id)} before)`, 'each service once per integration',
-        'Call addService once per service');
+      _fail(this, 'service', service.id, `is enabled twice (as ${JSON.stringify(same.service.id)} before, by ${same.by})`,
+        'each service once per integration', 'Call addService once per service');
     }
+    this.enable(service, options, 'addService');
+  }
+
+  /** The enabled service `service` names, if any: `Route 53` and `Route53` name the same one (docs vs Terraform). */
+  private enabled(service: AwsIntegrationService): EnabledService | undefined {
+    return this.services.find((s) => s.service.id.replace(/ /g, '') === service.id.replace(/ /g, ''));
+  }
+
+  private enable(service: AwsIntegrationService, options: AwsIntegrationServiceOptions, by: string): void {
+    const property = `services.${service.id}`;
     if (options.role !== undefined) _checkRoleFullName(this, `${property}.role`, options.role);
     if (options.excludedMetrics && options.includedMetrics) {
       _fail(this, `${property}.includedMetrics`, options.includedMetrics, 'is given with excludedMetrics', 'either excludedMetrics or includedMetrics');
@@ -300,7 +321,7 @@ export class MackerelAwsIntegration extends Construct {
     // Late: the integration exists before its services, so it may have been acknowledged already.
     if (unknown) _warnLate(this, 'cdk-mackerel:awsIntegrationServiceUnknown', unknown);
     for (const warning of _sensitiveReadWarnings(service, this.role)) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
-    this.services.push({ service, options: { ...options } });
+    this.services.push({ service, options: { ...options }, by });
     const apiGateway = service.actions.filter((action) => action.startsWith('apigateway:'));
     this.readStatement.addActions(...service.actions.filter((action) => !apiGateway.includes(action)));
     // Its reads are REST paths, which an ARN limits to the integration's region (Mackerel's docs grant exactly that).
@@ -316,6 +337,9 @@ export class MackerelAwsIntegration extends Construct {
    * `filterTag` to tag this cluster and include only tagged resources (Mackerel's filter is
    * integration-wide). The cluster must be in the integration's region.
    *
+   * More clusters may be added, with the same options: Mackerel keeps one `ECSCluster` entry
+   * per integration, so they share its role, metric list and retirement.
+   *
    * @param cluster the ECS cluster
    * @param options the role its host joins, metrics, automatic retirement and a filter tag
    */
@@ -329,6 +353,7 @@ export class MackerelAwsIntegration extends Construct {
    *
    * As with `addEcsCluster`, every load balancer of that kind in the region is integrated unless
    * a tag filter says otherwise; `filterTag` tags this one and includes only tagged resources.
+   * More load balancers of a kind may be added, with the same options, which they share.
    *
    * @param loadBalancer an `ApplicationLoadBalancer` or a `NetworkLoadBalancer`
    * @param options the role its host joins, metrics, automatic retirement and a filter tag
@@ -343,12 +368,25 @@ export class MackerelAwsIntegration extends Construct {
     this.addResource('loadBalancer', loadBalancer, service, options);
   }
 
-  /** Enables the resource's service; with a filter tag, tags the resource and includes the tag (once). */
+  /**
+   * Enables the resource's service, unless a resource of the same kind enabled it with the same
+   * options; with a filter tag, tags the resource and includes the tag (once).
+   */
   private addResource(property: string, resource: IResource, service: AwsIntegrationService, options: AwsIntegrationResourceOptions): void {
     const { filterTag: tag, ...serviceOptions } = options;
-    this.addService(service, serviceOptions);
+    const same = this.enabled(service);
+    if (!same) {
+      this.enable(service, serviceOptions, resource.node.path);
+    } else if (same.by === 'addService' || !sameServiceOptions(same.options, serviceOptions)) {
+      // Mackerel keeps one entry per service: every resource of the kind shares its role and metrics.
+      _fail(this, property, resource.node.path, `enables ${service.id}, which ${same.by === 'addService' ? 'addService' : same.by} `
+        + `already enabled${same.by === 'addService' ? '' : ` with other options (${JSON.stringify(same.options)})`}`,
+      `${service.id} once per integration, or each ${property} of the kind with the same options (role, metrics, retireAutomatically)`,
+      `Mackerel keeps one role and one metric list per service: every ${service.id} resource of the integration shares them`);
+    }
     if (!tag) return;
     const rendered = _renderTag(this, 'filterTag', tag);
+    if (tag.key === ROLE_TAG_KEY) this.checkRoleTag(tag, serviceOptions.role);
     if (Resource.isOwnedResource(resource)) {
       Tags.of(resource).add(tag.key, tag.value);
     } else {
@@ -362,6 +400,25 @@ export class MackerelAwsIntegration extends Construct {
     }
     this.includedTags = this.includedTags ?? [];
     if (!this.includedTags.some((t) => t.key === tag.key && t.value === tag.value)) this.includedTags.push({ key: tag.key, value: tag.value });
+  }
+
+  /**
+   * Mackerel's role tag as a filter: it also assigns its roles to the resource, in place of the
+   * service's `role`, so its value must be roles.
+   */
+  private checkRoleTag(tag: AwsIntegrationTag, role: string | undefined): void {
+    if (Token.isUnresolved(tag.value)) return;
+    const roles = tag.value.split('/');
+    if (!roles.every(_isRoleFullName)) {
+      _fail(this, 'filterTag.value', tag.value, `is not a list of Mackerel roles, yet the key ${JSON.stringify(ROLE_TAG_KEY)} makes Mackerel `
+        + 'assign the roles it lists to the resource, in place of the integration\'s role', `service:role[/service:role...], each part ${_NAME_RULE}`,
+      'Use another key (such as "mackerel-service") for a tag that only filters');
+    }
+    if (role !== undefined && !roles.includes(role)) {
+      _warnLate(this, 'cdk-mackerel:awsIntegrationRoleTag', `filterTag ${JSON.stringify(`${tag.key}:${tag.value}`)} assigns `
+        + `${roles.join(', ')} to the resource, in place of role ${JSON.stringify(role)}: Mackerel's tag ${JSON.stringify(ROLE_TAG_KEY)} `
+        + 'overrides the integration\'s role. Use another key for a tag that only filters, or give the role in the tag');
+    }
   }
 
   /**
@@ -459,6 +516,25 @@ export class MackerelAwsIntegration extends Construct {
     }
     return map;
   }
+}
+
+/** Whether two resources of one kind may share the service's single entry. */
+function sameServiceOptions(a: AwsIntegrationServiceOptions, b: AwsIntegrationServiceOptions): boolean {
+  const key = (o: AwsIntegrationServiceOptions) => JSON.stringify([o.role, o.excludedMetrics, o.includedMetrics, o.retireAutomatically]);
+  return key(a) === key(b);
+}
+
+/**
+ * The role's description, naming the integration where IAM allows it: IAM takes only Latin-1
+ * characters in a description (CreateRole refuses a Japanese name, say), and Mackerel names may
+ * hold any. A token is left out, as it may resolve to anything.
+ */
+function roleDescription(name: string): string {
+  const base = 'Assumed by Mackerel for the AWS integration';
+  if (Token.isUnresolved(name) || !/^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/.test(name) || name.length > 900) {
+    return `${base} created by cdk-mackerel`;
+  }
+  return `${base} ${name}`;
 }
 
 function loadBalancerService(loadBalancer: elbv2.ILoadBalancerV2): AwsIntegrationService | undefined {

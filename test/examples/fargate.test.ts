@@ -139,17 +139,17 @@ describe('examples/fargate', () => {
     const { mackerel } = stacks.service;
     template.hasResourceProperties(_RESOURCE_TYPES.AWS_INTEGRATION, {
       name: 'shop-aws',
-      includedTags: 'mackerel-integration:shop',
+      includedTags: 'mackerel-service:shop',
       services: {
         ECSCluster: { enable: true, role: stacks.service.resolve(mackerel.roles.ecs.fullName) },
         ALB: { enable: true, role: stacks.service.resolve(mackerel.roles.alb.fullName), retireAutomatically: true },
       },
     });
     template.hasResourceProperties('AWS::ECS::Cluster', {
-      Tags: Match.arrayWith([{ Key: 'mackerel-integration', Value: 'shop' }]),
+      Tags: Match.arrayWith([{ Key: 'mackerel-service', Value: 'shop' }]),
     });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
-      Tags: Match.arrayWith([{ Key: 'mackerel-integration', Value: 'shop' }]),
+      Tags: Match.arrayWith([{ Key: 'mackerel-service', Value: 'shop' }]),
     });
   });
 

@@ -154,6 +154,8 @@ describe('AwsIntegrationService', () => {
         ['sts:GetSessionToken', 'sts:GetSessionToken \\(issues temporary AWS credentials\\)'],
         ['dynamodb:BatchGet*', 'dynamodb:BatchGetItem \\(returns table items\\)'],
         ['ecs:Describe*', 'ecs:DescribeTaskDefinition \\(returns every container\'s environment variables, where secrets are often written in clear text\\)'],
+        ['lambda:GetFunction*', 'lambda:GetFunctionConfiguration \\(returns the function\'s environment variables, where secrets are often written, in clear text\\), '
+          + 'lambda:GetFunction \\(returns the function\'s environment variables, where secrets are often written, in clear text\\)'],
       ])('warns where %s is granted, naming the action, what it covers and the role', (action, covered) => {
         // GIVEN
         const { stack } = addedTo(['route53:List*', action]);

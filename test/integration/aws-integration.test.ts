@@ -284,19 +284,100 @@ describe('MackerelAwsIntegration', () => {
       const { stack } = integrationStack();
       const { vpc, cluster } = network(stack);
       const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
-      const shop = { key: 'mackerel-integration', value: 'shop' };
+      const shop = { key: 'mackerel-service', value: 'shop' };
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value: 'web' }] });
       aws.addEcsCluster(cluster, { role: 'shop:ecs', filterTag: shop });
       aws.addLoadBalancer(alb, { role: 'shop:lb', filterTag: shop });
       const template = Template.fromStack(stack);
       template.hasResourceProperties(INTEGRATION, {
-        includedTags: 'team:web,mackerel-integration:shop',
+        includedTags: 'team:web,mackerel-service:shop',
         services: { ECSCluster: { enable: true, role: 'shop:ecs' }, ALB: { enable: true, role: 'shop:lb' } },
       });
-      template.hasResourceProperties('AWS::ECS::Cluster', { Tags: [{ Key: 'mackerel-integration', Value: 'shop' }] });
-      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Tags: [{ Key: 'mackerel-integration', Value: 'shop' }] });
+      template.hasResourceProperties('AWS::ECS::Cluster', { Tags: [{ Key: 'mackerel-service', Value: 'shop' }] });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Tags: [{ Key: 'mackerel-service', Value: 'shop' }] });
       // the option is not a service setting: nothing of it reaches the services map
       expect(JSON.stringify(template.findResources(INTEGRATION))).not.toContain('filterTag');
+    });
+
+    test('a second cluster (or load balancer) of the kind shares the service entry when its options are the same', () => {
+      const { stack } = integrationStack();
+      const { vpc, cluster } = network(stack);
+      const batch = new ecs.Cluster(stack, 'Batch', { vpc });
+      const [a, b] = ['A', 'B'].map((id) => new elbv2.ApplicationLoadBalancer(stack, id, { vpc }));
+      const tag = { key: 'mackerel-service', value: 'shop' };
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addEcsCluster(cluster, { role: 'shop:ecs', filterTag: tag });
+      aws.addEcsCluster(batch, { role: 'shop:ecs', filterTag: tag });
+      aws.addLoadBalancer(a, { role: 'shop:lb', excludedMetrics: ['alb.request.count'] });
+      aws.addLoadBalancer(b, { role: 'shop:lb', excludedMetrics: ['alb.request.count'] });
+      const template = Template.fromStack(stack);
+      template.resourcePropertiesCountIs('AWS::ECS::Cluster', { Tags: [{ Key: 'mackerel-service', Value: 'shop' }] }, 2);
+      template.hasResourceProperties(INTEGRATION, {
+        includedTags: 'mackerel-service:shop',
+        services: {
+          ECSCluster: { enable: true, role: 'shop:ecs' },
+          ALB: { enable: true, role: 'shop:lb', excludedMetrics: ['alb.request.count'] },
+        },
+      });
+    });
+
+    test('a second cluster with other options, or one beside addService, is refused: Mackerel keeps one entry per service', () => {
+      const { stack } = integrationStack();
+      const { vpc, cluster } = network(stack);
+      const batch = new ecs.Cluster(stack, 'Batch', { vpc });
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addEcsCluster(cluster, { role: 'shop:ecs' });
+      expect(() => aws.addEcsCluster(batch, { role: 'shop:batch' })).toThrow(
+        'Stack/Aws: cluster "Stack/Batch" enables ECSCluster, which Stack/Cluster already enabled with other options ({"role":"shop:ecs"}); '
+        + 'expected ECSCluster once per integration, or each cluster of the kind with the same options (role, metrics, retireAutomatically). '
+        + 'Mackerel keeps one role and one metric list per service: every ECSCluster resource of the integration shares them');
+      expect(() => aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' }))
+        .toThrow(/service "ECSCluster" is enabled twice \(as "ECSCluster" before, by Stack\/Cluster\)/);
+      const other = new MackerelAwsIntegration(stack, 'Other', { name: 'other' });
+      other.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
+      expect(() => other.addEcsCluster(cluster, { role: 'shop:ecs' }))
+        .toThrow(/^Stack\/Other: cluster "Stack\/Cluster" enables ECSCluster, which addService already enabled; expected/);
+    });
+
+    describe('Mackerel\'s role tag (mackerel-integration) as filterTag', () => {
+      test('is refused when its value is not roles: Mackerel would assign it as the resource\'s roles', () => {
+        const { stack } = integrationStack();
+        const { cluster } = network(stack);
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        expect(() => aws.addEcsCluster(cluster, { role: 'shop:ecs', filterTag: { key: 'mackerel-integration', value: 'shop' } })).toThrow(
+          'Stack/Aws: filterTag.value "shop" is not a list of Mackerel roles, yet the key "mackerel-integration" makes Mackerel assign the roles '
+          + 'it lists to the resource, in place of the integration\'s role; expected service:role[/service:role...], each part '
+          + '2-63 letters, digits, - or _, not starting with - or _. Use another key (such as "mackerel-service") for a tag that only filters');
+      });
+
+      test('with roles is allowed, and warns when it overrides another role the options give', () => {
+        const warnings = (role: string | undefined, value: string) => {
+          const { stack } = integrationStack();
+          const { cluster } = network(stack);
+          const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+          aws.addEcsCluster(cluster, { role, filterTag: { key: 'mackerel-integration', value } });
+          Template.fromStack(stack).hasResourceProperties('AWS::ECS::Cluster', { Tags: [{ Key: 'mackerel-integration', Value: value }] });
+          return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationRoleTag')).map((w) => w.entry.data);
+        };
+        expect(warnings(undefined, 'shop:ecs')).toEqual([]);
+        expect(warnings('shop:ecs', 'shop:ecs/ops:ecs')).toEqual([]);
+        expect(warnings('shop:web', 'shop:ecs')).toEqual([expect.stringContaining(
+          'filterTag "mackerel-integration:shop:ecs" assigns shop:ecs to the resource, in place of role "shop:web"')]);
+      });
+    });
+
+    test('the role\'s description names the integration only where IAM allows (Latin-1)', () => {
+      const description = (name: string) => {
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name });
+        aws.addService(AwsIntegrationService.EC2);
+        const desc: string = resourceOf(stack, logicalIds(aws).role).Properties.Description;
+        expect(desc).toMatch(/^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]{1,1000}$/);
+        return desc;
+      };
+      expect(description('prod café')).toBe('Assumed by Mackerel for the AWS integration prod café');
+      expect(description('本番環境')).toBe('Assumed by Mackerel for the AWS integration created by cdk-mackerel');
+      expect(description('x'.repeat(950))).toBe('Assumed by Mackerel for the AWS integration created by cdk-mackerel');
     });
 
     test('without filterTag, nothing is tagged and no includedTags is written', () => {
@@ -402,14 +483,14 @@ describe('MackerelAwsIntegration', () => {
     test('rejects a service enabled twice', () => {
       const { aws } = designExample();
       expect(() => aws.addService(AwsIntegrationService.ALB))
-        .toThrow(/^Stack\/Aws: service "ALB" is enabled twice \(as "ALB" before\); expected each service once per integration/);
+        .toThrow(/^Stack\/Aws: service "ALB" is enabled twice \(as "ALB" before, by addService\); expected each service once per integration/);
     });
 
     test('rejects Route 53 enabled under both spellings', () => {
       const { aws } = designExample();
       aws.addService(AwsIntegrationService.ROUTE_53);
       expect(() => aws.addService(AwsIntegrationService.of('Route53', { actions: ['route53:List*'] })))
-        .toThrow(/service "Route53" is enabled twice \(as "Route 53" before\)/);
+        .toThrow(/service "Route53" is enabled twice \(as "Route 53" before, by addService\)/);
     });
 
     test('rejects a role that is not service:role', () => {
