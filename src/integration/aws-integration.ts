@@ -2,13 +2,14 @@ import { Aspects, IAspect, IResource, Lazy, Resource, Stack, Tags, Token } from 
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
 import { _renderTag, _renderTags } from './_tags';
 import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarning, AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
+import { _dependOnNamedScope, MonitorScope } from '../monitors/scope';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { _checkUniqueInApp } from '../service/_unique';
@@ -100,7 +101,8 @@ export interface AwsIntegrationServiceOptions {
    * The Mackerel role (`service:role`) that the hosts of this AWS service join.
    *
    * Pass `myRole.fullName` to use a `MackerelRole` of the stack: the integration is then created
-   * after the role. An AWS tag `mackerel-integration` on a resource overrides it.
+   * after the role. So is it when the name is written out and a `MackerelRole` of the same stack
+   * creates that role. An AWS tag `mackerel-integration` on a resource overrides it.
    *
    * @default - the hosts join no role
    */
@@ -237,6 +239,7 @@ export class MackerelAwsIntegration extends Construct {
   private readonly readStatement: iam.PolicyStatement;
   private includedTags?: AwsIntegrationTag[];
   private readonly givenName: string;
+  private readonly resource: IConstruct;
 
   constructor(scope: Construct, id: string, props: MackerelAwsIntegrationProps) {
     super(scope, id);
@@ -280,6 +283,7 @@ export class MackerelAwsIntegration extends Construct {
       services: Lazy.any({ produce: () => this.renderServices() }) as unknown as _AwsIntegrationProperties['services'],
     };
     const resource = _createMackerelResource(this, _RESOURCE_TYPES.AWS_INTEGRATION, { ...properties });
+    this.resource = resource;
     // Mackerel must never see the integration before the role it assumes has its policy.
     resource.node.addDependency(this.role, this.policy);
     this.awsIntegrationId = resource.ref;
@@ -308,7 +312,11 @@ export class MackerelAwsIntegration extends Construct {
 
   private enable(service: AwsIntegrationService, options: AwsIntegrationServiceOptions, by: string): void {
     const property = `services.${service.id}`;
-    if (options.role !== undefined) _checkRoleFullName(this, `${property}.role`, options.role);
+    if (options.role !== undefined) {
+      _checkRoleFullName(this, `${property}.role`, options.role);
+      // A role of this stack given by name (not by its fullName) would not order creation.
+      if (!Token.isUnresolved(options.role)) _dependOnNamedScope(this.resource, MonitorScope.of(options.role));
+    }
     if (options.excludedMetrics && options.includedMetrics) {
       _fail(this, `${property}.includedMetrics`, options.includedMetrics, 'is given with excludedMetrics', 'either excludedMetrics or includedMetrics');
     }

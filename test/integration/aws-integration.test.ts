@@ -1,4 +1,4 @@
-import { Annotations as CoreAnnotations, App, Aws, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, Aws, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -364,6 +364,18 @@ describe('MackerelAwsIntegration', () => {
         expect(warnings('shop:web', 'shop:ecs')).toEqual([expect.stringContaining(
           'filterTag "mackerel-integration:shop:ecs" assigns shop:ecs to the resource, in place of role "shop:web"')]);
       });
+    });
+
+    test('a role given by name is created before the integration when this stack creates it, even declared later', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.EC2, { role: 'shop:ec2' });
+      aws.addService(AwsIntegrationService.RDS, { role: 'other:db' }); // not created here: nothing to wait for
+      const ec2Role = new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('ec2');
+      const roleId = stack.resolve((ec2Role.node.findChild('Resource').node.defaultChild as CfnResource).logicalId);
+      const dependsOn = resourceOf(stack, logicalIds(aws).integration).DependsOn ?? [];
+      expect(dependsOn).toContain(roleId);
+      expect(dependsOn.filter((id) => !id.startsWith('AwsRole') && !id.startsWith('AwsPolicy'))).toEqual([roleId]);
     });
 
     test('the role\'s description names the integration only where IAM allows (Latin-1)', () => {
