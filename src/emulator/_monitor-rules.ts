@@ -145,14 +145,28 @@ function external(state: EmulatorState, o: Json, out: Json): void {
   out.headers = headers(o) ?? DEFAULT_EXTERNAL_HEADERS.map((header) => ({ ...header }));
 }
 
-/** A cheap syntax check: the API rejects expressions it cannot parse. */
+/**
+ * A cheap syntax check: the API rejects expressions it cannot parse. Quoted strings (single or
+ * double, with backslash escapes, as PromQL and Mackerel's expressions write them) are skipped,
+ * so a bracket or quote inside one counts for nothing; a string left open is invalid.
+ */
 function balanced(text: string, field: string): void {
   let depth = 0;
-  for (const ch of text.replace(/"[^"]*"/g, '')) {
-    if (ch === '(') depth++;
-    if (ch === ')' && --depth < 0) break;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length && depth >= 0; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '(') {
+      depth++;
+    } else if (ch === ')') {
+      depth--;
+    }
   }
-  if (depth !== 0 || (text.split('"').length - 1) % 2 !== 0) throw badRequest(`${field} ${JSON.stringify(text)} is invalid`);
+  if (depth !== 0 || quote) throw badRequest(`${field} ${JSON.stringify(text)} is invalid`);
 }
 
 function expression(_state: EmulatorState, o: Json, out: Json): void {

@@ -160,10 +160,23 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   // query
   ['a query monitor without query', 'query', { query: undefined }, /^query is required$/],
   ['a query that does not parse', 'query', { query: 'container.cpu{service="shop}' }, /query .* is invalid/],
+  ['a query with a single-quoted string left open', 'query', { query: "sum(container.cpu{service='shop})" }, /query .* is invalid/],
+  ['a query closing a bracket it never opened', 'query', { query: 'sum(container.cpu))(' }, /query .* is invalid/],
   ['a query evaluateBackwardMinutes of 11', 'query', { evaluateBackwardMinutes: 11 }, /evaluateBackwardMinutes must be at most 10/],
   ['a query evaluateBackwardMinutes under 0', 'query', { evaluateBackwardMinutes: -1 }, /evaluateBackwardMinutes must be at least 0/],
   ['a non-string legend', 'query', { legend: 1 }, /legend must be a string/],
 ];
+
+describe('quoted strings are not syntax', () => {
+  test.each([
+    ['expression', { expression: "alias(avg(roleSlots('shop:web','loadavg5')), 'load (5 min')" }],
+    ['expression', { expression: 'alias(avg(roleSlots("shop:web","loadavg5")), "say \\"hi\\" :)")' }],
+    ['query', { query: 'sum(http.requests{route=~"/say/\\"hi\\"("})' }],
+  ] as Array<[string, Body]>)('%s monitor: brackets and escaped quotes inside strings are accepted', async (type, change) => {
+    const created = ok(await env.call('POST', '/api/v0/monitors', variant(type, change)));
+    expect(created).toMatchObject(change);
+  });
+});
 
 describe.each(REJECTED)('POST rejects %s', (_what, type, change, message) => {
   test('with 400, storing nothing', async () => {
