@@ -20,8 +20,15 @@ export interface _TemplateResource {
 export interface _Template {
   readonly Resources?: { [logicalId: string]: _TemplateResource };
   readonly Conditions?: { [name: string]: unknown };
-  readonly Parameters?: { [name: string]: { Default?: unknown } };
+  readonly Parameters?: { [name: string]: _TemplateParameter };
   readonly Outputs?: { [key: string]: _TemplateOutput };
+}
+
+/** A parameter of a template. @internal */
+export interface _TemplateParameter {
+  /** String, Number, CommaDelimitedList, List<...>, AWS::SSM::Parameter::Value<...>, AWS::EC2::...::Id and so on. */
+  readonly Type?: string;
+  readonly Default?: unknown;
 }
 
 /** An output of a template; other stacks read one with an Export with Fn::ImportValue, any with Fn::GetStackOutput. @internal */

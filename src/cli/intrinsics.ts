@@ -2,7 +2,7 @@
  * Resolves CloudFormation intrinsic functions in resource properties, as CloudFormation would
  * before it calls a custom resource, and stringifies every scalar the way CloudFormation does.
  */
-import { _TemplateOutput, _TemplateResource } from './assembly';
+import { _TemplateOutput, _TemplateParameter, _TemplateResource } from './assembly';
 import { _missingExport, _OutputRead, _outputRead } from './cross-stack';
 import { _CliError } from './errors';
 
@@ -25,7 +25,7 @@ export interface _ResolveContext {
   readonly account: string;
   readonly resources: { readonly [logicalId: string]: _TemplateResource };
   readonly conditions?: { readonly [name: string]: unknown };
-  readonly parameters?: { readonly [name: string]: { Default?: unknown } };
+  readonly parameters?: { readonly [name: string]: _TemplateParameter };
   /** When set, an uncreated Mackerel resource resolves to this text instead of failing (diff). */
   readonly unknownPlaceholder?: (what: string) => string;
   /**
@@ -130,11 +130,24 @@ function ref(name: string, ctx: _ResolveContext): unknown {
   const param = ctx.parameters?.[name];
   if (param) {
     if (param.Default === undefined) throw new _CliError(`parameter ${name} has no Default; the local resolver cannot ask for it`);
-    return param.Default;
+    return parameterValue(param, String(param.Default));
   }
   const resource = ctx.resources[name];
   if (!resource) throw new _CliError(`Ref ${name} names nothing in the template`);
   return mackerelOrPlaceholder(name, resource, undefined, ctx);
+}
+
+/**
+ * The value of a parameter given as text, as CloudFormation reads it: a list type
+ * (CommaDelimitedList, List<...>) is the text split at commas, each item trimmed.
+ */
+function parameterValue(param: _TemplateParameter, text: string): unknown {
+  return _isListParameterType(param.Type) ? text.split(',').map((item) => item.trim()) : text;
+}
+
+/** Whether Ref of a parameter of this type is a list. @internal */
+export function _isListParameterType(type: string | undefined): boolean {
+  return type !== undefined && (type === 'CommaDelimitedList' || /^List</.test(type));
 }
 
 function getAtt(arg: unknown, ctx: _ResolveContext): unknown {

@@ -1,6 +1,12 @@
 import { join } from 'node:path';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
+import { MackerelApiKey } from '../../src/api-key';
+import { ConnectivityMonitor, MonitorScope } from '../../src/monitors';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
@@ -189,5 +195,33 @@ describe('a memo the handler cannot update', () => {
     run = await cli(['diff', assembly, ...base]);
     expect(run.out).not.toMatch(/drift/);
     expect(run.out).toMatch(/= kept\s+Service[^\n]*\n\s+memo: "one" -> "two"/);
+  });
+});
+
+/** A stack with the provider, in a new app writing to `<dir>/cdk.out`. */
+function stackWithProvider(dir: string, name: string): { app: App; stack: Stack; outdir: string } {
+  const outdir = join(dir, 'cdk.out');
+  const app = new App({ outdir });
+  const stack = new Stack(app, name);
+  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  return { app, stack, outdir };
+}
+
+describe('template parameters', () => {
+  test('a list property fed from a CommaDelimitedList parameter is sent as a list, as CloudFormation sends it', async () => {
+    const dir = workDir();
+    const { app, stack, outdir } = stackWithProvider(dir, 'ListParam');
+    const svc = new MackerelService(stack, 'Svc', { name: 'listparam' });
+    const scopes = new CfnParameter(stack, 'Scopes', { type: 'CommaDelimitedList', default: ' listparam ' });
+    const monitor = new ConnectivityMonitor(stack, 'Alive', { name: 'alive', scopes: [MonitorScope.fromService(svc)] });
+    (monitor.node.findChild('Resource').node.defaultChild as any).addPropertyOverride('scopes', scopes.valueAsList);
+    monitor.node.addDependency(svc); // the override drops the Ref that ordered the service first
+    app.synth();
+
+    const run = await cli(['apply', outdir, '--api-base', shared.emulator.url]);
+
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(monitorsByName().alive.scopes).toEqual(['listparam']);
   });
 });

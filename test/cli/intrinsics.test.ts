@@ -103,6 +103,22 @@ describe('intrinsic functions', () => {
     expect(_resolve({ Ref: 'Env' }, ctx)).toBe('prod');
     expect(() => _resolve({ Ref: 'Secret' }, ctx)).toThrow(/parameter Secret has no Default/);
   });
+
+  test('Ref of a CommaDelimitedList or List<...> parameter is a list of the trimmed items, as CloudFormation gives it', () => {
+    const { ctx } = context(RESOURCES, {}, {
+      parameters: {
+        Scopes: { Type: 'CommaDelimitedList', Default: 'shop: web , shop:db' },
+        Subnets: { Type: 'List<AWS::EC2::Subnet::Id>', Default: 'subnet-1,subnet-2' },
+        Single: { Type: 'CommaDelimitedList', Default: 'shop' },
+        Text: { Type: 'String', Default: 'a,b' },
+      },
+    });
+    expect(_resolve({ Ref: 'Scopes' }, ctx)).toEqual(['shop: web', 'shop:db']);
+    expect(_resolve({ Ref: 'Subnets' }, ctx)).toEqual(['subnet-1', 'subnet-2']);
+    expect(_resolve({ Ref: 'Single' }, ctx)).toEqual(['shop']);
+    expect(_resolve({ Ref: 'Text' }, ctx)).toBe('a,b');
+    expect(_resolve({ 'Fn::Join': ['|', { Ref: 'Scopes' }] }, ctx)).toBe('shop: web|shop:db');
+  });
 });
 
 describe('CloudFormation stringification', () => {
