@@ -26,6 +26,12 @@ export interface _ResolveContext {
   readonly resources: { readonly [logicalId: string]: _TemplateResource };
   readonly conditions?: { readonly [name: string]: unknown };
   readonly parameters?: { readonly [name: string]: _TemplateParameter };
+  /**
+   * For an emulator: a parameter of type AWS::SSM::Parameter::Value<...> resolves to a placeholder
+   * naming the SSM parameter, reported with `notice`, as the handler does for dynamic references.
+   * Unset: such a parameter is an error, as the CLI does not read SSM parameters.
+   */
+  readonly ssmPlaceholders?: boolean;
   /** When set, an uncreated Mackerel resource resolves to this text instead of failing (diff). */
   readonly unknownPlaceholder?: (what: string) => string;
   /**
@@ -130,6 +136,7 @@ function ref(name: string, ctx: _ResolveContext): unknown {
   const param = ctx.parameters?.[name];
   if (param) {
     if (param.Default === undefined) throw new _CliError(`parameter ${name} has no Default; the local resolver cannot ask for it`);
+    if (isSsmParameterType(param.Type)) return ssmParameter(name, param, String(param.Default), ctx);
     return parameterValue(param, String(param.Default));
   }
   const resource = ctx.resources[name];
@@ -143,6 +150,26 @@ function ref(name: string, ctx: _ResolveContext): unknown {
  */
 function parameterValue(param: _TemplateParameter, text: string): unknown {
   return _isListParameterType(param.Type) ? text.split(',').map((item) => item.trim()) : text;
+}
+
+/** AWS::SSM::Parameter::Value<...>: CloudFormation passes the value of the SSM parameter the parameter's value names. */
+function isSsmParameterType(type: string | undefined): boolean {
+  return type !== undefined && type.startsWith('AWS::SSM::Parameter::Value<');
+}
+
+/**
+ * An SSM-typed parameter: for an emulator, a placeholder naming the SSM parameter (as for dynamic
+ * references); otherwise an error, as passing the SSM parameter's name would write the wrong value.
+ */
+function ssmParameter(name: string, param: _TemplateParameter, ssmName: string, ctx: _ResolveContext): unknown {
+  if (!ctx.ssmPlaceholders) {
+    throw new _CliError(`parameter ${name} is of type ${param.Type}: CloudFormation passes the value of SSM parameter ${ssmName}, `
+      + 'which cdk-mackerel does not read from AWS (its name is not its value); expected the value in the app instead of '
+      + 'StringParameter.valueForStringParameter and the like, or a run against the emulator, which uses a placeholder');
+  }
+  const stand = `https://ssm.emulator.invalid/${ssmName.replace(/^\/+/, '').replace(/[^A-Za-z0-9/_.-]+/g, '-')}`;
+  ctx.notice(`parameter ${name} (${param.Type}) is not read from SSM parameter ${ssmName} for the emulator; using the placeholder ${stand}`);
+  return /^AWS::SSM::Parameter::Value<(List<|CommaDelimitedList>)/.test(param.Type ?? '') ? [stand] : stand;
 }
 
 /** Whether Ref of a parameter of this type is a list. @internal */

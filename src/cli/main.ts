@@ -106,7 +106,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     const outcomes = await _apply({
       app,
       store,
-      env: environment(args),
+      env: environment(args, apiBase),
       destroy: args.destroy,
       invoke: (event) => {
         sent = true;
@@ -165,7 +165,7 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
   await _preflight(get);
   const knownFields = (type: string) => Object.keys(RESOURCE_MODULES[type]?.schema ?? {});
   const notices = new Set<string>();
-  const entries = await _diff(app, store.state, get, environment(args), (m) => notices.add(m), knownFields);
+  const entries = await _diff(app, store.state, get, environment(args, apiBase), (m) => notices.add(m), knownFields);
   for (const line of _formatDiff(entries)) io.out(line);
   return entries.length > 0 ? 1 : 0;
 }
@@ -250,8 +250,8 @@ function checkStateBase(store: _StateStore, apiBase: string, file: string): void
   }
 }
 
-function environment(args: _Args): _Environment {
-  return { region: args.region, account: args.account };
+function environment(args: _Args, apiBase: string): _Environment {
+  return { region: args.region, account: args.account, ssmPlaceholders: isLocal(apiBase) };
 }
 
 /** The entry point of bin/cdk-mackerel. @internal */

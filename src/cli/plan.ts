@@ -15,6 +15,8 @@ import { _StateFile } from './state';
 export interface _Environment {
   readonly region?: string;
   readonly account?: string;
+  /** Against an emulator: SSM-typed parameters resolve to placeholders (see `_ResolveContext.ssmPlaceholders`). */
+  readonly ssmPlaceholders?: boolean;
 }
 
 const DEFAULT_REGION = 'us-east-1';
@@ -91,6 +93,7 @@ export function _planStack(
     resources: all,
     conditions: stack.template.Conditions,
     parameters: stack.template.Parameters,
+    ssmPlaceholders: env.ssmPlaceholders,
     produced: (id) => produced(id, unknowns),
     notice,
     unknownPlaceholder: unknowns?.placeholder,

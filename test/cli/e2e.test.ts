@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
@@ -223,5 +224,25 @@ describe('template parameters', () => {
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(monitorsByName().alive.scopes).toEqual(['listparam']);
+  });
+
+  test('a value read from SSM at deploy time is a reported placeholder against the emulator, and refused against an organization', async () => {
+    const dir = workDir();
+    const { app, stack, outdir } = stackWithProvider(dir, 'SsmParam');
+    const memo = ssm.StringParameter.valueForStringParameter(stack, '/shop/service-memo');
+    new MackerelService(stack, 'Svc', { name: 'ssmparam', memo });
+    app.synth();
+
+    // Not a local address, so the CLI treats it as an organization: the loopback as an IPv4-mapped IPv6 address.
+    const organization = shared.emulator.url.replace('127.0.0.1', '[::ffff:127.0.0.1]');
+    let run = await cli(['apply', outdir, '--api-base', organization], { MACKEREL_APIKEY: shared.emulator.apiKey });
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: SsmParam: parameter SsmParameterValue\w+ is of type AWS::SSM::Parameter::Value<String>: CloudFormation passes the value of SSM parameter \/shop\/service-memo, which cdk-mackerel does not read from AWS .*; nothing was changed$/);
+    expect(shared.emulator.state().services).toEqual([]);
+
+    run = await cli(['apply', outdir, '--api-base', shared.emulator.url]);
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/^notice: parameter SsmParameterValue\w+ \(AWS::SSM::Parameter::Value<String>\) is not read from SSM parameter \/shop\/service-memo for the emulator; using the placeholder https:\/\/ssm.emulator.invalid\/shop\/service-memo$/);
+    expect(shared.emulator.state().services.find((s: any) => s.name === 'ssmparam')?.memo).toBe('https://ssm.emulator.invalid/shop/service-memo');
   });
 });

@@ -104,6 +104,19 @@ describe('intrinsic functions', () => {
     expect(() => _resolve({ Ref: 'Secret' }, ctx)).toThrow(/parameter Secret has no Default/);
   });
 
+  test('Ref of an SSM-typed parameter is refused, never its Default (the SSM name); for the emulator a placeholder naming it, reported', () => {
+    const parameters = {
+      Memo: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/shop/memo' },
+      Emails: { Type: 'AWS::SSM::Parameter::Value<List<String>>', Default: '/shop/emails' },
+    };
+    expect(() => _resolve({ Ref: 'Memo' }, context(RESOURCES, {}, { parameters }).ctx))
+      .toThrow(/^parameter Memo is of type AWS::SSM::Parameter::Value<String>: CloudFormation passes the value of SSM parameter \/shop\/memo, which cdk-mackerel does not read/);
+    const { ctx, notices } = context(RESOURCES, {}, { parameters, ssmPlaceholders: true });
+    expect(_resolve({ Ref: 'Memo' }, ctx)).toBe('https://ssm.emulator.invalid/shop/memo');
+    expect(_resolve({ Ref: 'Emails' }, ctx)).toEqual(['https://ssm.emulator.invalid/shop/emails']);
+    expect(notices[0]).toBe('parameter Memo (AWS::SSM::Parameter::Value<String>) is not read from SSM parameter /shop/memo for the emulator; using the placeholder https://ssm.emulator.invalid/shop/memo');
+  });
+
   test('Ref of a CommaDelimitedList or List<...> parameter is a list of the trimmed items, as CloudFormation gives it', () => {
     const { ctx } = context(RESOURCES, {}, {
       parameters: {
