@@ -23,6 +23,17 @@ export interface _Args {
   readonly verbose: boolean;
   readonly port: number;
   readonly host?: string;
+  /** Values of template parameters (--parameters), in the order given. */
+  readonly parameters: readonly _GivenParameter[];
+}
+
+/** A value given with --parameters `Name=Value` (every stack with the parameter) or `Stack:Name=Value`. @internal */
+export interface _GivenParameter {
+  readonly stack?: string;
+  readonly name: string;
+  readonly value: string;
+  /** As written on the command line, for errors. */
+  readonly given: string;
 }
 
 /** The usage text. @internal */
@@ -49,6 +60,10 @@ Options of apply and diff:
                    deploy to separate organizations; the state file of a stage's run defaults to
                    .mackerel-state.NAME.json
   --destroy        apply only: delete every object the state holds for the app's stacks
+  --parameters NAME=VALUE, --parameters STACK:NAME=VALUE   the value of a template parameter, as
+                   cdk deploy --parameters gives it (repeatable; STACK: for one stack only, else every stack
+                   with the parameter); needed for a parameter without Default that a Mackerel resource uses.
+                   For an AWS::SSM::Parameter::Value<...> parameter, the value itself (the CLI reads no SSM)
   --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
   --timeout SEC    time per operation, retries included (default 300)
   --verbose        show the handler's log lines`;
@@ -61,6 +76,7 @@ const OPTIONS = {
   'destroy': { type: 'boolean', default: false },
   'stack': { type: 'string' },
   'stage': { type: 'string' },
+  'parameters': { type: 'string', multiple: true },
   'region': { type: 'string' },
   'account': { type: 'string' },
   'timeout': { type: 'string' },
@@ -90,10 +106,11 @@ export function _parseArgs(argv: readonly string[]): _Args {
   if (command === 'emulator' && values.emulator) throw new _CliError('--emulator is an option of apply and diff');
   if (values.emulator && values['api-base']) throw new _CliError('--emulator starts its own API; it cannot be combined with --api-base');
   if (values['emulator-state'] && !values.emulator && command !== 'emulator') throw new _CliError('--emulator-state is the file of an emulator started with --emulator; pass --emulator too');
+  if (command === 'emulator' && values.parameters) throw new _CliError('--parameters is an option of apply and diff');
   return { ...defaults(command, values), path };
 }
 
-function defaults(command: _Args['command'], values: { [key: string]: string | boolean | undefined }): _Args {
+function defaults(command: _Args['command'], values: { [key: string]: string | boolean | string[] | undefined }): _Args {
   return {
     command,
     apiBase: values['api-base'] as string | undefined,
@@ -109,7 +126,26 @@ function defaults(command: _Args['command'], values: { [key: string]: string | b
     verbose: values.verbose === true,
     port: port(values.port as string | undefined),
     host: values.host as string | undefined,
+    parameters: givenParameters((values.parameters as string[] | undefined) ?? []),
   };
+}
+
+// Stack names as CloudFormation allows them; parameter names are alphanumeric.
+const GIVEN_PARAMETER = /^(?:([A-Za-z][-A-Za-z0-9]*):)?([A-Za-z0-9]+)=([\s\S]*)$/;
+
+function givenParameters(texts: readonly string[]): _GivenParameter[] {
+  const seen = new Set<string>();
+  return texts.map((given) => {
+    const m = GIVEN_PARAMETER.exec(given);
+    if (!m) {
+      throw new _CliError(`--parameters ${JSON.stringify(given)} is not NAME=VALUE or STACK:NAME=VALUE; `
+        + 'expected an alphanumeric parameter name, optionally after a stack name and a colon, e.g. --parameters Env=prod or --parameters Shop:Env=prod');
+    }
+    const key = `${m[1] ?? ''}:${m[2]}`;
+    if (seen.has(key)) throw new _CliError(`--parameters gives ${m[1] ? `${m[1]}:` : ''}${m[2]} twice; expected one value per parameter (and stack)`);
+    seen.add(key);
+    return { stack: m[1], name: m[2], value: m[3], given };
+  });
 }
 
 function positiveNumber(flag: string, text: string | undefined, fallback: number): number {

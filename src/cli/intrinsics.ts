@@ -32,6 +32,8 @@ export interface _ResolveContext {
    * Unset: such a parameter is an error, as the CLI does not read SSM parameters.
    */
   readonly ssmPlaceholders?: boolean;
+  /** Parameter values given on the command line (--parameters), as text; they win over Default. */
+  readonly parameterValues?: { readonly [name: string]: string };
   /** When set, an uncreated Mackerel resource resolves to this text instead of failing (diff). */
   readonly unknownPlaceholder?: (what: string) => string;
   /**
@@ -135,7 +137,12 @@ function ref(name: string, ctx: _ResolveContext): unknown {
   if (p !== undefined) return p;
   const param = ctx.parameters?.[name];
   if (param) {
-    if (param.Default === undefined) throw new _CliError(`parameter ${name} has no Default; the local resolver cannot ask for it`);
+    const given = ctx.parameterValues?.[name];
+    // For an SSM-typed parameter, the value itself: the CLI reads no SSM parameter.
+    if (given !== undefined) return parameterValue(param, given);
+    if (param.Default === undefined) {
+      throw new _CliError(`parameter ${name} has no Default; expected its value with --parameters ${ctx.stackName}:${name}=VALUE, as cdk deploy takes it`);
+    }
     if (isSsmParameterType(param.Type)) return ssmParameter(name, param, String(param.Default), ctx);
     return parameterValue(param, String(param.Default));
   }
@@ -164,17 +171,17 @@ function isSsmParameterType(type: string | undefined): boolean {
 function ssmParameter(name: string, param: _TemplateParameter, ssmName: string, ctx: _ResolveContext): unknown {
   if (!ctx.ssmPlaceholders) {
     throw new _CliError(`parameter ${name} is of type ${param.Type}: CloudFormation passes the value of SSM parameter ${ssmName}, `
-      + 'which cdk-mackerel does not read from AWS (its name is not its value); expected the value in the app instead of '
-      + 'StringParameter.valueForStringParameter and the like, or a run against the emulator, which uses a placeholder');
+      + `which cdk-mackerel does not read from AWS (its name is not its value); expected the value with --parameters ${ctx.stackName}:${name}=VALUE `
+      + '(the value itself, not an SSM parameter name), or a run against the emulator, which uses a placeholder');
   }
   const stand = `https://ssm.emulator.invalid/${ssmName.replace(/^\/+/, '').replace(/[^A-Za-z0-9/_.-]+/g, '-')}`;
   ctx.notice(`parameter ${name} (${param.Type}) is not read from SSM parameter ${ssmName} for the emulator; using the placeholder ${stand}`);
-  return /^AWS::SSM::Parameter::Value<(List<|CommaDelimitedList>)/.test(param.Type ?? '') ? [stand] : stand;
+  return _isListParameterType(param.Type) ? [stand] : stand;
 }
 
 /** Whether Ref of a parameter of this type is a list. @internal */
 export function _isListParameterType(type: string | undefined): boolean {
-  return type !== undefined && (type === 'CommaDelimitedList' || /^List</.test(type));
+  return type !== undefined && /^(AWS::SSM::Parameter::Value<)?(CommaDelimitedList\b|List<)/.test(type);
 }
 
 function getAtt(arg: unknown, ctx: _ResolveContext): unknown {

@@ -13,7 +13,7 @@ import { _diff } from './diff';
 import { _CliError } from './errors';
 import { _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
-import { _Environment } from './plan';
+import { _Environment, _checkGivenParameters } from './plan';
 import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _StateStore, _fileStore } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
@@ -45,6 +45,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     if (args.command === 'emulator') return await runEmulator(args, io, out);
     const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage);
     if (!args.destroy) _requireMackerelResources(app, args.path!);
+    _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
     const file = stateFile(args, app, io.cwd);
     if (args.emulator) {
       local = await _startLocalEmulator(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file));
@@ -251,7 +252,7 @@ function checkStateBase(store: _StateStore, apiBase: string, file: string): void
 }
 
 function environment(args: _Args, apiBase: string): _Environment {
-  return { region: args.region, account: args.account, ssmPlaceholders: isLocal(apiBase) };
+  return { region: args.region, account: args.account, ssmPlaceholders: isLocal(apiBase), parameters: args.parameters };
 }
 
 /** The entry point of bin/cdk-mackerel. @internal */

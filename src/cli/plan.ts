@@ -2,13 +2,14 @@
  * What the CLI knows about one stack before it acts: its Mackerel resources in dependency
  * order, and a resolver of their properties against the state. Shared by apply and diff.
  */
+import { _GivenParameter } from './args';
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
 import { _checkIntegrationNames } from './integration-names';
 import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _namedProduced } from './named';
-import { _dependencies, _topologicalOrder } from './order';
+import { _dependencies, _references, _topologicalOrder } from './order';
 import { _StateFile } from './state';
 
 /** Region and account given on the command line (they win over the stack's own). @internal */
@@ -17,6 +18,8 @@ export interface _Environment {
   readonly account?: string;
   /** Against an emulator: SSM-typed parameters resolve to placeholders (see `_ResolveContext.ssmPlaceholders`). */
   readonly ssmPlaceholders?: boolean;
+  /** Values of template parameters (--parameters); a stack's own (`Stack:Name=Value`) wins over `Name=Value`. */
+  readonly parameters?: readonly _GivenParameter[];
 }
 
 const DEFAULT_REGION = 'us-east-1';
@@ -86,6 +89,11 @@ export function _planStack(
   };
   const stackId = state.stacks[stack.stackName]?.stackId ?? _stackId(stack.stackName, stackEnv);
   const all = stack.template.Resources ?? {};
+  const given = env.parameters ?? [];
+  const parameterValues = Object.fromEntries([
+    ...given.filter((p) => p.stack === undefined),
+    ...given.filter((p) => p.stack === stack.stackName),
+  ].map((p) => [p.name, p.value]));
   const ctx = (unknowns?: _Unknowns): _ResolveContext => ({
     stackName: stack.stackName,
     stackId,
@@ -94,6 +102,7 @@ export function _planStack(
     conditions: stack.template.Conditions,
     parameters: stack.template.Parameters,
     ssmPlaceholders: env.ssmPlaceholders,
+    parameterValues,
     produced: (id) => produced(id, unknowns),
     notice,
     unknownPlaceholder: unknowns?.placeholder,
@@ -121,7 +130,7 @@ export function _planStack(
     return unknown ? undefined : found;
   };
   // Resolved on first use, so that a stack only read for its exports never evaluates its other conditions.
-  const live = once(() => inStack(stack.stackName, () => Object.fromEntries(Object.entries(all).filter(([, r]) => _conditionHolds(r, ctx())))));
+  const live = once(() => inStack(stack.stackName, () => liveResources(all, (r) => _conditionHolds(r, ctx()))));
   const dependencies = once(() => _dependencies(live()));
   const order = once(() => inStack(stack.stackName, () => _topologicalOrder(dependencies())));
   const outputs = stack.template.Outputs ?? {};
@@ -163,6 +172,31 @@ export function _planStack(
     hasOutput: (outputKey) => Object.prototype.hasOwnProperty.call(outputs, outputKey)
       && inStack(stack.stackName, () => _conditionHolds(outputs[outputKey], ctx())),
   };
+}
+
+/**
+ * The Mackerel resources whose Condition holds, and the resources they reach through references
+ * and DependsOn (the dependency order walks through them) whose Condition holds. The conditions
+ * of other resources are never evaluated: a parameter only they use (given at deploy time,
+ * without Default) does not matter to Mackerel.
+ */
+function liveResources(
+  all: { readonly [id: string]: _TemplateResource }, holds: (r: _TemplateResource) => boolean,
+): { [id: string]: _TemplateResource } {
+  const kept = new Set<string>();
+  const seen = new Set<string>();
+  const queue = Object.keys(all).filter((id) => _isMackerelType(all[id].Type));
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const r = all[id];
+    if (!holds(r)) continue;
+    kept.add(id);
+    const dependsOn = r.DependsOn === undefined ? [] : Array.isArray(r.DependsOn) ? r.DependsOn : [r.DependsOn];
+    queue.push(...[..._references(r.Properties ?? {}), ...dependsOn].filter((d) => all[d] !== undefined));
+  }
+  return Object.fromEntries(Object.entries(all).filter(([id]) => kept.has(id)));
 }
 
 /** Runs a resolution of a stack, its errors prefixed with the stack's name (unless they already start with it). */
@@ -336,6 +370,27 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
     checkIntegrationNames: () => _checkIntegrationNames(acting, state),
     templateImports,
   };
+}
+
+/**
+ * Fails when a --parameters value names a stack the app does not have or a parameter no stack
+ * it applies to has; `stacks` are the stacks of the run's stage, --stack or not.
+ * @internal
+ */
+export function _checkGivenParameters(given: readonly _GivenParameter[], stacks: readonly _Stack[], path: string): void {
+  for (const p of given) {
+    const names = (s: _Stack) => Object.keys(s.template.Parameters ?? {});
+    if (p.stack !== undefined) {
+      const stack = stacks.find((s) => s.stackName === p.stack);
+      if (!stack) throw new _CliError(`--parameters ${p.given}: ${path} has no stack ${p.stack}; expected one of ${stacks.map((s) => s.stackName).join(', ')}`);
+      if (!names(stack).includes(p.name)) {
+        throw new _CliError(`--parameters ${p.given}: stack ${p.stack} has no parameter ${p.name}; expected one of ${names(stack).join(', ') || '(it has none)'}`);
+      }
+    } else if (!stacks.some((s) => names(s).includes(p.name))) {
+      const all = [...new Set(stacks.flatMap(names))];
+      throw new _CliError(`--parameters ${p.given}: no stack of ${path} has a parameter ${p.name}; expected one of ${all.join(', ') || '(they have none)'}`);
+    }
+  }
 }
 
 function hasExports(stack: _Stack): boolean {

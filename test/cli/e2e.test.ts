@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -237,12 +238,65 @@ describe('template parameters', () => {
     const organization = shared.emulator.url.replace('127.0.0.1', '[::ffff:127.0.0.1]');
     let run = await cli(['apply', outdir, '--api-base', organization], { MACKEREL_APIKEY: shared.emulator.apiKey });
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/^cdk-mackerel: SsmParam: parameter SsmParameterValue\w+ is of type AWS::SSM::Parameter::Value<String>: CloudFormation passes the value of SSM parameter \/shop\/service-memo, which cdk-mackerel does not read from AWS .*; nothing was changed$/);
+    expect(run.err).toMatch(/^cdk-mackerel: SsmParam: parameter SsmParameterValue\w+ is of type AWS::SSM::Parameter::Value<String>: CloudFormation passes the value of SSM parameter \/shop\/service-memo, which cdk-mackerel does not read from AWS .*; expected the value with --parameters SsmParam:SsmParameterValue\w+=VALUE .*; nothing was changed$/);
     expect(shared.emulator.state().services).toEqual([]);
 
     run = await cli(['apply', outdir, '--api-base', shared.emulator.url]);
     expect(run.code).toBe(0);
     expect(run.err).toMatch(/^notice: parameter SsmParameterValue\w+ \(AWS::SSM::Parameter::Value<String>\) is not read from SSM parameter \/shop\/service-memo for the emulator; using the placeholder https:\/\/ssm.emulator.invalid\/shop\/service-memo$/);
     expect(shared.emulator.state().services.find((s: any) => s.name === 'ssmparam')?.memo).toBe('https://ssm.emulator.invalid/shop/service-memo');
+  });
+
+  test('only the conditions of Mackerel resources (and what they reference) are evaluated; --parameters gives what they need', async () => {
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    const write = (memo: unknown) => writeFileSync(file, JSON.stringify({
+      Parameters: { Env: { Type: 'String' }, Team: { Type: 'String', Default: 'web' } }, // Env: given at deploy time
+      Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] } },
+      Resources: {
+        Fn: { Type: 'AWS::Lambda::Function', Properties: {} },
+        Backup: { Type: 'AWS::S3::Bucket', Condition: 'IsProd' },
+        Svc: { Type: 'Custom::MackerelService', Properties: { ServiceToken: { 'Fn::GetAtt': ['Fn', 'Arn'] }, name: 'condparam', memo } },
+      },
+    }));
+    const base = ['--api-base', shared.emulator.url];
+
+    // Env only decides a bucket: it does not matter to Mackerel.
+    write('plain');
+    let run = await cli(['apply', file, ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    await cli(['apply', file, ...base, '--destroy']);
+
+    // A Mackerel resource uses Env: without a value, refused before anything changes, saying how to give it.
+    write({ 'Fn::Sub': '${Team} ${Env}' });
+    run = await cli(['diff', file, ...base]);
+    expect(run.err).toBe('cdk-mackerel: Shop: parameter Env has no Default; expected its value with --parameters Shop:Env=VALUE, as cdk deploy takes it');
+    expect(run.code).toBe(2);
+
+    // A stack's own value wins over one for every stack; Default gives way to a value given.
+    run = await cli(['apply', file, ...base, '--parameters', 'Shop:Env=prod', '--parameters', 'Env=dev', '--parameters', 'Team=ops']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(shared.emulator.state().services.find((s: any) => s.name === 'condparam')?.memo).toBe('ops prod');
+    run = await cli(['diff', file, ...base, '--parameters', 'Env=prod', '--parameters', 'Team=ops']);
+    expect(run.out).toBe('No differences.');
+    expect(run.code).toBe(0);
+  });
+
+  test('--parameters gives the value of an SSM-typed parameter, also against an organization', async () => {
+    const dir = workDir();
+    const { app, stack, outdir } = stackWithProvider(dir, 'SsmGiven');
+    const memo = ssm.StringParameter.valueForStringParameter(stack, '/shop/service-memo');
+    new MackerelService(stack, 'Svc', { name: 'ssmgiven', memo });
+    app.synth();
+    const param = Object.keys(JSON.parse(readFileSync(join(outdir, 'SsmGiven.template.json'), 'utf8')).Parameters)
+      .find((p) => p.startsWith('SsmParameterValue'))!;
+
+    const organization = shared.emulator.url.replace('127.0.0.1', '[::ffff:127.0.0.1]');
+    const run = await cli(['apply', outdir, '--api-base', organization, '--parameters', `SsmGiven:${param}=the memo, from SSM`], { MACKEREL_APIKEY: shared.emulator.apiKey });
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(shared.emulator.state().services.find((s: any) => s.name === 'ssmgiven')?.memo).toBe('the memo, from SSM');
   });
 });

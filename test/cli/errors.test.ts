@@ -135,6 +135,21 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--bogus']), /Unknown option '--bogus'/);
     expectError(await cli(['emulator', '--port', 'x']), /--port "x" is not a port number/);
   });
+
+  test('bad --parameters: not NAME=VALUE, given twice, a stack or a parameter the app does not have', async () => {
+    const base = ['--api-base', shared.emulator.url];
+    expectError(await cli(['apply', assembly, '--parameters', 'Env']),
+      /^cdk-mackerel: --parameters "Env" is not NAME=VALUE or STACK:NAME=VALUE; expected an alphanumeric parameter name, optionally after a stack name and a colon, e\.g\. --parameters Env=prod/);
+    expectError(await cli(['apply', assembly, '--parameters', 'Shop:Env-x=1']), /--parameters "Shop:Env-x=1" is not NAME=VALUE or STACK:NAME=VALUE/);
+    expectError(await cli(['apply', assembly, '--parameters', 'BootstrapVersion=1', '--parameters', 'BootstrapVersion=2']),
+      /^cdk-mackerel: --parameters gives BootstrapVersion twice; expected one value per parameter/);
+    expectError(await cli(['diff', assembly, ...base, '--parameters', 'Nope:Env=prod']), /^cdk-mackerel: --parameters Nope:Env=prod: \S+ has no stack Nope; expected one of Shop$/);
+    expectError(await cli(['diff', assembly, ...base, '--parameters', 'Shop:Env=prod']),
+      /^cdk-mackerel: --parameters Shop:Env=prod: stack Shop has no parameter Env; expected one of BootstrapVersion$/);
+    expectError(await cli(['apply', assembly, ...base, '--parameters', 'Env=prod']),
+      /^cdk-mackerel: --parameters Env=prod: no stack of \S+ has a parameter Env; expected one of BootstrapVersion$/);
+    expectError(await cli(['emulator', '--parameters', 'Env=prod']), /--parameters is an option of apply and diff/);
+  });
 });
 
 describe('the emulator for one run and the emulator command', () => {
