@@ -2,7 +2,7 @@
  * Loads the CloudFormation templates of a synthesized app: every stack of a cloud assembly
  * (cdk.out, through manifest.json) or one template file, keeping only what the CLI needs.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
@@ -14,6 +14,7 @@ export interface _TemplateResource {
   readonly Properties?: { [key: string]: unknown };
   readonly DependsOn?: string | string[];
   readonly Condition?: string;
+  readonly Metadata?: { readonly [key: string]: unknown };
 }
 
 /** A template, the parts the CLI reads. @internal */
@@ -49,6 +50,8 @@ export interface _Stack {
   readonly dependencies?: readonly string[];
   /** The stage (nested cloud assembly) that holds it, by path such as `Prod`; `""` for the app's own stacks. */
   readonly stage?: string;
+  /** Its nested stacks (at any depth) that hold Custom::Mackerel* resources, described for the error that refuses them. */
+  readonly nestedMackerel?: readonly string[];
 }
 
 /** The loaded app: its stacks and where its state file lives by default. @internal */
@@ -104,6 +107,13 @@ export function _loadApp(path: string, stackFilter?: string, stageFilter?: strin
     throw new _CliError(`${path} has stacks in several stages (${running.map(shown).join(', ')}), which usually deploy to separate `
       + 'Mackerel organizations, while a run uses one API key; expected --stage NAME (or --stack NAME) to run one stage at a time');
   }
+  // A nested stack's template is a file asset of its parent: its resources would be left out silently.
+  const nested = stacks.find((s) => (s.nestedMackerel ?? []).length > 0);
+  if (nested) {
+    throw new _CliError(`stack ${nested.stackName} has Custom::Mackerel* resources in ${nested.nestedMackerel!.join('; ')}, `
+      + 'which cdk-mackerel cannot apply, diff or destroy (it reads top-level stacks only); expected the Mackerel constructs '
+      + `in a top-level Stack, not a NestedStack${stackFilter ? '' : ', or --stack NAME for another stack'}`);
+  }
   const stage = running[0] ?? stageFilter ?? '';
   // Only the run's stage: the state file is the stage's own, and CDK references never cross stages.
   return { stacks, baseDir: app.baseDir, allStacks: app.stacks.filter((s) => (s.stage ?? '') === stage), stage };
@@ -121,7 +131,42 @@ function loadTemplateFile(file: string, shown: string): _App {
     throw new _CliError(`${shown} is not a CloudFormation template; expected a JSON object with Resources`);
   }
   const name = file.replace(/^.*[\\/]/, '').replace(/\.template\.json$|\.json$/, '');
-  return { stacks: [{ stackName: name, template }], baseDir: dirname(file) };
+  return { stacks: [{ stackName: name, template, nestedMackerel: nestedMackerel(template, dirname(file), dirname(shown)) }], baseDir: dirname(file) };
+}
+
+/**
+ * The nested stacks (AWS::CloudFormation::Stack resources whose template the CDK wrote as a file
+ * asset beside the parent's) holding Custom::Mackerel* resources, themselves or in stacks nested
+ * in them, each as `nested stack <construct path> (<logical ID>, <template file>)`.
+ */
+function nestedMackerel(template: _Template, dir: string, shown: string, seen: ReadonlySet<string> = new Set()): string[] {
+  return Object.entries(template.Resources ?? {}).flatMap(([logicalId, r]) => {
+    const asset = r.Type === 'AWS::CloudFormation::Stack' ? nestedTemplateFile(r, dir) : undefined;
+    if (asset === undefined || seen.has(asset) || !existsSync(join(dir, asset))) return [];
+    const child = _readJsonFile(join(dir, asset), join(shown, asset)) as _Template;
+    const holds = Object.values(child.Resources ?? {}).some((c) => _isMackerelType(c.Type))
+      || nestedMackerel(child, dir, shown, new Set([...seen, asset])).length > 0;
+    if (!holds) return [];
+    const path = String(r.Metadata?.['aws:cdk:path'] ?? '').split('.NestedStack/')[0];
+    return [path ? `nested stack ${path} (${logicalId}, ${asset})` : `nested stack ${logicalId} (${asset})`];
+  });
+}
+
+/**
+ * The template file of a nested stack: the asset path of its metadata (cdk synth writes it), else
+ * the file asset whose hash names the object of its TemplateURL, from the asset manifests of `dir`.
+ */
+function nestedTemplateFile(resource: _TemplateResource, dir: string): string | undefined {
+  const path = resource.Metadata?.['aws:asset:path'];
+  if (typeof path === 'string') return path;
+  const hash = /([0-9a-f]{64})\.json/.exec(JSON.stringify(resource.Properties?.TemplateURL ?? ''))?.[1];
+  if (!hash) return undefined;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.assets.json'))) {
+    const manifest = _readJsonFile(join(dir, file), file) as { files?: { [hash: string]: { source?: { path?: unknown } } } };
+    const source = manifest.files?.[hash]?.source?.path;
+    if (typeof source === 'string') return source;
+  }
+  return undefined;
 }
 
 interface ManifestArtifact {
@@ -194,6 +239,7 @@ function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
     stacks.push({
       stackName: stackNames.get(id)!,
       template,
+      nestedMackerel: nestedMackerel(template, dir, shown),
       account: env && !env[1].startsWith('unknown') ? env[1] : undefined,
       region: env && !env[2].startsWith('unknown') ? env[2] : undefined,
       dependencies: (artifact.dependencies ?? []).flatMap((d) => stackNames.get(d) ?? []),

@@ -1,8 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { cli, synthCrossStack, synthStages, useEmulatorPerFile, workDir } from './_fixture';
+import { MackerelApiKey } from '../../src/api-key';
 import { _loadApp } from '../../src/cli/assembly';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service';
 
 describe('loading a cloud assembly', () => {
   test('a stack comes after the stacks the manifest says it depends on', () => {
@@ -94,5 +99,51 @@ describe('an app with stages (nested cloud assemblies)', () => {
     expect(again.out).toMatch(/state .*\.mackerel-state\.Prod\.json$/m);
     expect(again.out).toMatch(/^Done: 2 unchanged\.$/m);
     expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['prod']);
+  });
+});
+
+describe('an app with Mackerel resources in a NestedStack', () => {
+  const shared = useEmulatorPerFile();
+  const withProvider = <T extends Stack>(stack: T): T => {
+    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    return stack;
+  };
+  /** Parent (a service of its own unless `nestedOnly`) with NestedStack Monitoring holding a service; Other without Mackerel nesting. */
+  const synthNested = (dir: string, nestedOnly = false): string => {
+    const outdir = join(dir, 'cdk.out');
+    // As cdk synth writes it, with the nested template's path in metadata; without, the asset manifest tells it.
+    const metadata = !nestedOnly;
+    const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': metadata, 'aws:cdk:enable-asset-metadata': metadata } });
+    const parent = nestedOnly ? new Stack(app, 'Parent') : withProvider(new Stack(app, 'Parent'));
+    if (!nestedOnly) new MackerelService(parent, 'Svc', { name: 'nestparent' });
+    new MackerelService(withProvider(new NestedStack(parent, 'Monitoring')), 'NestedSvc', { name: 'nestchild' });
+    new MackerelService(withProvider(new Stack(app, 'Other')), 'Svc', { name: 'other' });
+    app.synth();
+    return outdir;
+  };
+  const refused = /^cdk-mackerel: stack Parent has Custom::Mackerel\* resources in nested stack (Parent\/Monitoring \(MonitoringNestedStackMonitoringNestedStackResource\w+, |MonitoringNestedStackMonitoringNestedStackResource\w+ \()ParentMonitoring\w+\.nested\.template\.json\), which cdk-mackerel cannot apply, diff or destroy \(it reads top-level stacks only\); expected the Mackerel constructs in a top-level Stack, not a NestedStack/;
+
+  test('apply, diff and destroy refuse it, naming the nested stack, before anything changes', async () => {
+    const outdir = synthNested(workDir());
+    const base = ['--api-base', shared.emulator.url];
+    for (const argv of [['apply', outdir], ['diff', outdir], ['apply', outdir, '--destroy']]) {
+      const run = await cli([...argv, ...base]);
+      expect(run.err).toMatch(refused);
+      expect(run.err).toMatch(/nested stack Parent\/Monitoring \(.*, or --stack NAME for another stack$/);
+      expect(run.code).toBe(2);
+    }
+    expect(shared.emulator.state().services).toEqual([]);
+
+    // Another stack of the app is not held back by it.
+    const other = await cli(['apply', outdir, ...base, '--stack', 'Other']);
+    expect(other.err).toBe('');
+    expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['other']);
+  });
+
+  test('an app with Mackerel resources only in a nested stack is not called an app without them', async () => {
+    const run = await cli(['diff', synthNested(workDir(), true), '--api-base', shared.emulator.url, '--stack', 'Parent']);
+    expect(run.err).toMatch(refused);
+    expect(run.err).toMatch(/nested stack MonitoringNestedStackMonitoringNestedStackResource\w+ \(.*NestedStack$/);
+    expect(run.code).toBe(2);
   });
 });
