@@ -91,6 +91,12 @@ interface Failure {
 /** Raw error bodies are cut to this length in messages. */
 const MAX_BODY_IN_MESSAGE = 500;
 
+/**
+ * Mackerel's own `error.message` is cut to this length (characters): it may echo any amount of user
+ * text, and it goes into log lines and the failure reason (which `_failure` cuts further, by bytes).
+ */
+const MAX_MESSAGE_IN_ERROR = 2000;
+
 export function createClient(options: ClientOptions): MackerelClient {
   const timeLeft = () => options.deadline - settings.safetyMarginMs - Date.now();
 
@@ -224,14 +230,20 @@ export function errorMessage(body: string, statusText: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } | string };
     const error = parsed?.error;
-    if (typeof error === 'string' && error) return error;
-    if (error && typeof error === 'object' && typeof error.message === 'string' && error.message) return error.message;
+    if (typeof error === 'string' && error) return cut(error, MAX_MESSAGE_IN_ERROR);
+    if (error && typeof error === 'object' && typeof error.message === 'string' && error.message) return cut(error.message, MAX_MESSAGE_IN_ERROR);
   } catch {
     // not JSON: fall through to the raw body
   }
   const raw = body.trim();
-  if (raw) return raw.length > MAX_BODY_IN_MESSAGE ? `${raw.slice(0, MAX_BODY_IN_MESSAGE)}...` : raw;
+  if (raw) return cut(raw, MAX_BODY_IN_MESSAGE);
   return statusText || 'no message';
+}
+
+/** The first `max` characters (code points, never half of a surrogate pair), with "..." when cut. */
+function cut(text: string, max: number): string {
+  const characters = [...text];
+  return characters.length > max ? `${characters.slice(0, max).join('')}...` : text;
 }
 
 function parseJson(method: Method, path: string, status: number, text: string): unknown {

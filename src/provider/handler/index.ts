@@ -75,18 +75,34 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   }
 }
 
-/** Room for the message in CloudFormation's 4096-byte response, beside the IDs the framework adds. */
-const MAX_REASON = 1500;
+/**
+ * Room for the message in CloudFormation's 4096-byte response, beside the IDs the framework adds:
+ * in bytes of the response's JSON text, as Mackerel's messages echo user text (Japanese is 3 bytes
+ * a character in UTF-8).
+ */
+const MAX_REASON_BYTES = 1500;
 
 /**
  * The error CloudFormation reports. Its response body must stay under 4096 bytes, or CloudFormation
- * shows its own error instead of Mackerel's: the message is cut (its start says what failed and
- * Mackerel's words), and the stack, which the provider framework would add to the reason, is
- * dropped (the log line above has the whole message).
+ * shows its own error instead of Mackerel's: the message is cut to `MAX_REASON_BYTES` bytes on a
+ * character boundary (its start says what failed and Mackerel's words), and the stack, which the
+ * provider framework would add to the reason, is dropped (the log line above has the whole message).
  * @internal
  */
 export function _failure(message: string): Error {
-  const shown = message.length > MAX_REASON ? `${message.slice(0, MAX_REASON)}... (${message.length - MAX_REASON} more characters in the handler's log)` : message;
+  const characters = [...message];
+  let bytes = 0;
+  let kept = 0;
+  for (const character of characters) {
+    // As the framework writes it: UTF-8, with JSON's escapes (a quote is 2 bytes, a control character up to 6).
+    const size = Buffer.byteLength(JSON.stringify(character), 'utf8') - 2;
+    if (bytes + size > MAX_REASON_BYTES) break;
+    bytes += size;
+    kept++;
+  }
+  const shown = kept === characters.length
+    ? message
+    : `${characters.slice(0, kept).join('')}... (${characters.length - kept} more characters in the handler's log)`;
   const error = new Error(shown);
   error.stack = '';
   return error;

@@ -287,6 +287,13 @@ describe('errorMessage', () => {
     expect(errorMessage('{"error":{"message":"cannot change target."}}', 'Bad Request')).toBe('cannot change target.');
   });
 
+  test('cuts Mackerel\'s error.message to 2000 characters, never inside a character', () => {
+    const message = `bad expression: ${'😀'.repeat(2000)}`;
+
+    expect(errorMessage(JSON.stringify({ error: { message } }), 'Bad Request')).toBe(`bad expression: ${'😀'.repeat(1984)}...`);
+    expect(errorMessage(JSON.stringify({ error: message }), 'Bad Request')).toBe(`bad expression: ${'😀'.repeat(1984)}...`);
+  });
+
   test('takes a plain error string', () => {
     expect(errorMessage('{"error":"Not Found"}', 'Not Found')).toBe('Not Found');
   });

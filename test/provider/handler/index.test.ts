@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
-import { cfnEvent, lambdaContext, useEmulator } from './_harness';
+import { cfnEvent, lambdaContext, STACK_ID, useEmulator } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
-import { handler } from '../../../src/provider/handler/index';
+import { _failure, handler } from '../../../src/provider/handler/index';
 
 const env = useEmulator();
 
@@ -38,6 +38,54 @@ describe('handler', () => {
     expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: .*HTTP 400: bad query: x+\.\.\. \(\d+ more characters in the handler's log\)$/);
     expect(error.message.length).toBeLessThan(1600);
     expect(error.stack).toBe('');
+  });
+
+  test('a long failure in Japanese is cut by bytes, so the framework\'s response stays within 4096 bytes', async () => {
+    // GIVEN Mackerel echoes user text in its message: 3 bytes a character in UTF-8
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: `式が正しくありません: ${'監視'.repeat(1500)}` } } });
+
+    // WHEN
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
+
+    // THEN what the provider framework sends (cfn-response.ts, with its "Logs:" line) fits
+    const response = JSON.stringify({
+      Status: 'FAILED',
+      Reason: `${error.message}\n\nLogs: /aws/lambda/Shop-MackerelHandler0123456789-AbCdEfGhIjKl\n\n`,
+      StackId: STACK_ID,
+      RequestId: '9b8f1c52-7a6e-4d3c-9a1b-0c2d3e4f5a6b',
+      PhysicalResourceId: 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED',
+      LogicalResourceId: 'Cpu',
+      NoEcho: false,
+      Data: {},
+    });
+    expect(Buffer.byteLength(response, 'utf8')).toBeLessThanOrEqual(4096);
+    expect(error.message).toMatch(/HTTP 400: 式が正しくありません: (監視)+監?\.\.\. \(\d+ more characters in the handler's log\)$/);
+  });
+
+  describe('_failure', () => {
+    test('keeps a message within 1500 bytes whole', () => {
+      const message = `bad: ${'監'.repeat(495)}`;
+
+      expect(_failure(message).message).toBe(message);
+    });
+
+    test('cuts on a character boundary, never inside a character outside the Basic Multilingual Plane', () => {
+      // GIVEN 4-byte characters (two UTF-16 units each) after an odd number of units
+      const message = `a${'😀'.repeat(1000)}`;
+
+      // WHEN
+      const shown = _failure(message).message;
+
+      // THEN 374 whole characters (1 + 374 * 4 = 1497 bytes) and the count of the rest
+      expect(shown).toBe(`a${'😀'.repeat(374)}... (626 more characters in the handler's log)`);
+    });
+
+    test('counts bytes as the JSON response writes them, escapes included', () => {
+      // GIVEN control characters: 1 character each, 6 bytes each in JSON ("\u0001")
+      const shown = _failure('\u0001'.repeat(1000)).message;
+
+      expect(shown).toBe(`${'\u0001'.repeat(250)}... (750 more characters in the handler's log)`);
+    });
   });
 
   test('deletes by physical ID even when the properties no longer convert', async () => {
