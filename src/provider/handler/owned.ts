@@ -46,10 +46,15 @@ export interface OwnedSpec {
   fromProps(props: Props): OwnedObject;
   /** The object a physical ID names, or undefined when it is not a valid name. */
   fromPhysicalId(id: string): OwnedObject | undefined;
+  /**
+   * The objects deleted with this one that are not its own (a service's roles), or undefined when
+   * deleting it deletes nothing else. Each as the object it is, to read its mark.
+   */
+  contents?(object: OwnedObject, listed: ListedObject): OwnedObject[];
 }
 
 /** A service or role as `GET /services` or `GET /services/<s>/roles` lists it. */
-interface ListedObject {
+export interface ListedObject {
   readonly name?: unknown;
   readonly memo?: unknown;
   readonly roles?: unknown;
@@ -83,8 +88,6 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       throw e;
     }
   };
-
-  const exists = async (ctx: RequestContext, object: OwnedObject): Promise<boolean> => (await find(ctx, object)) !== undefined;
 
   const readMark = async (ctx: RequestContext, object: OwnedObject): Promise<Mark | undefined> => {
     try {
@@ -178,13 +181,41 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
   };
 
+  /**
+   * Whether the object is left because deleting it would delete objects that are not its own: a
+   * service's roles. The stack's own roles on it are deleted before it (they depend on it), so a
+   * role still there at this point is someone else's: another stack's or another resource's (its
+   * mark says whose), or unmarked, made outside cdk-mackerel (the web UI, mkr, Terraform, or a host
+   * registered with a role that did not exist). Either way, deleting the service would delete that
+   * role, its hosts' assignments and the monitors scoped to it, so the service is left, with a log
+   * line naming the roles. It can be deleted by hand once they are gone.
+   */
+  const keptForContents = async (ctx: RequestContext, object: OwnedObject, listed: ListedObject): Promise<boolean> => {
+    const contents = spec.contents?.(object, listed) ?? [];
+    if (contents.length === 0) return false;
+    const marked: { [label: string]: string } = {};
+    const unmarked: string[] = [];
+    for (const content of contents) {
+      const mark = await readMark(ctx, content);
+      if (mark === undefined) unmarked.push(content.label);
+      else marked[content.label] = describeOwner(mark);
+    }
+    ctx.log.warn('left in Mackerel: it still has roles that are not this resource\'s, which deleting it would delete', {
+      object: object.label,
+      ...(Object.keys(marked).length > 0 ? { rolesOfOthers: marked } : {}),
+      ...(unmarked.length > 0 ? { unmarkedRoles: unmarked } : {}),
+    });
+    return true;
+  };
+
   const remove = async (ctx: RequestContext, id: string): Promise<void> => {
     const object = spec.fromPhysicalId(id);
     if (!object) {
       ctx.log.warn('the physical ID is not a Mackerel name, so there is nothing to delete', { id });
       return;
     }
-    if (!(await exists(ctx, object))) {
+    const listed = await find(ctx, object);
+    if (listed === undefined) {
       ctx.log.info('already deleted', { object: object.label });
       return;
     }
@@ -204,6 +235,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       ctx.log.info('handed back to the resource it was taken from (a rolled-back move)', { object: object.label, to: mark.handedOverFrom });
       return;
     }
+    if (await keptForContents(ctx, object, listed)) return;
     try {
       await ctx.client.request('DELETE', object.path);
       ctx.log.info('deleted', { object: object.label });

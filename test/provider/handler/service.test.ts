@@ -162,6 +162,64 @@ describe('Custom::MackerelService', () => {
       expect(await serviceNames()).toEqual(['shop']);
     });
 
+    describe('a service that still has roles that are not its own', () => {
+      const OTHER_STACK = STACK_ID.replace('stack/shop/', 'stack/batch/');
+
+      test('is left in Mackerel when another stack created a role in it, with a log line naming the role and its owner', async () => {
+        // GIVEN another stack's role in this stack's service (MackerelService.fromName('shop') there)
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        await new FakeResource(_RESOURCE_TYPES.ROLE, 'Batch', OTHER_STACK).create({ service: 'shop', name: 'batch' });
+        const from = env.emulator.requests().length;
+
+        // WHEN
+        await expect(service.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+
+        // THEN nothing is deleted, and the log says why
+        expect(writes(env.emulator, from)).toEqual([]);
+        expect((await api(env.emulator, 'GET', '/api/v0/services/shop/roles')).body.roles.map((r: { name: string }) => r.name)).toEqual(['batch']);
+        const line = env.logs.lines().map((l) => JSON.parse(l)).find((l) => l.message.startsWith('left in Mackerel: it still has roles'));
+        expect(line).toMatchObject({
+          level: 'warn',
+          object: 'service "shop"',
+          rolesOfOthers: { 'role "shop:batch"': `created by resource Batch of stack ${OTHER_STACK}` },
+        });
+        expect(line).not.toHaveProperty('unmarkedRoles');
+      });
+
+      test('is left in Mackerel when it has a role made outside cdk-mackerel (unmarked), naming that role', async () => {
+        // GIVEN a role added by hand, or by a host registered with a role that did not exist
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' });
+        const from = env.emulator.requests().length;
+
+        // WHEN
+        await service.delete();
+
+        // THEN
+        expect(writes(env.emulator, from)).toEqual([]);
+        expect(await serviceNames()).toEqual(['shop']);
+        const line = env.logs.lines().map((l) => JSON.parse(l)).find((l) => l.message.startsWith('left in Mackerel: it still has roles'));
+        expect(line).toMatchObject({ object: 'service "shop"', unmarkedRoles: ['role "shop:web"'] });
+      });
+
+      test('is deleted once its own roles are gone, as CloudFormation deletes them first', async () => {
+        // GIVEN a role of this stack on the service, deleted before it (it depends on the service)
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const web = new FakeResource(_RESOURCE_TYPES.ROLE, 'ShopWeb');
+        await web.create({ service: 'shop', name: 'web' });
+
+        // WHEN
+        await web.delete();
+        await service.delete();
+
+        // THEN
+        expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+      });
+    });
+
     test('succeeds when the service is already gone', async () => {
       const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
       await service.create({ name: 'shop' });

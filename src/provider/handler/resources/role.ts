@@ -1,19 +1,5 @@
 import { ownedResource } from '../owned';
-import { segment } from '../resource';
-import { NAME } from './service';
-
-function roleObject(serviceName: string, roleName: string) {
-  const fullName = `${serviceName}:${roleName}`;
-  return {
-    label: `role ${JSON.stringify(fullName)}`,
-    physicalResourceId: fullName,
-    listPath: `/api/v0/services/${segment(serviceName)}/roles`,
-    listKey: 'roles',
-    name: roleName,
-    path: `/api/v0/services/${segment(serviceName)}/roles/${segment(roleName)}`,
-    data: { FullName: fullName, ServiceName: serviceName, RoleName: roleName },
-  };
-}
+import { NAME, roleObject } from './service';
 
 /** `_RoleProperties`. Physical ID: `service:role`. */
 export const role = ownedResource({

@@ -16,11 +16,31 @@ function serviceObject(name: string) {
   };
 }
 
-/** `_ServiceProperties`. Physical ID: the name. */
+/** A role, by its service's name and its own. */
+export function roleObject(serviceName: string, roleName: string) {
+  const fullName = `${serviceName}:${roleName}`;
+  return {
+    label: `role ${JSON.stringify(fullName)}`,
+    physicalResourceId: fullName,
+    listPath: `/api/v0/services/${segment(serviceName)}/roles`,
+    listKey: 'roles',
+    name: roleName,
+    path: `/api/v0/services/${segment(serviceName)}/roles/${segment(roleName)}`,
+    data: { FullName: fullName, ServiceName: serviceName, RoleName: roleName },
+  };
+}
+
+/**
+ * `_ServiceProperties`. Physical ID: the name. Deleting a service deletes its roles, so a service
+ * that still has roles when its resource is deleted is left in Mackerel (`owned.ts`).
+ */
 export const service = ownedResource({
   schema: { name: 'string', memo: 'string' },
   identityFields: ['name'],
   fromProps: (props) => serviceObject(String(props.name ?? '')),
   fromPhysicalId: (id) => (NAME.test(id) ? serviceObject(id) : undefined),
   existsHint: 'Refer to an existing service with MackerelService.fromName() instead of creating it.',
+  contents: (object, listed) => (Array.isArray(listed.roles) ? listed.roles : [])
+    .filter((name): name is string => typeof name === 'string')
+    .map((name) => roleObject(object.name, name)),
 });
