@@ -1,12 +1,11 @@
-import { Aspects, Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { _NAME_RULE, _isMackerelName, _isRoleFullName } from '../_names';
 import { _describeProblem } from '../_validation';
 import { _knownRoleFullName, _knownServiceName } from '../service/_known-name';
+import { _dependOnNamed } from '../service/_named-dependency';
 import type { IMackerelRole } from '../service/role';
-import { MackerelRole } from '../service/role';
 import type { IMackerelService } from '../service/service';
-import { MackerelService } from '../service/service';
 
 /**
  * What a monitor (or a downtime, or an alert group setting) applies to: a Mackerel service or a
@@ -105,28 +104,11 @@ export function _shownScope(consumer: IConstruct, scope: MonitorScope): unknown 
 }
 
 /**
- * Orders `consumer` after the service or role of its own stack that a literal scope names. A
- * scope from `fromRole`/`fromService` refers to its resource, which orders creation; a literal
- * does not, so CloudFormation could create the consumer first, and Mackerel refuses a scope that
- * does not exist yet. The service or role may be declared after the consumer, so it is looked up
- * when aspects run, before dependencies become `DependsOn`.
+ * Orders `consumer` after the service or role of its own stack that a literal scope names
+ * (`_dependOnNamed`). A scope from `fromRole`/`fromService` refers to its resource, which orders
+ * creation already.
  * @internal
  */
 export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope): void {
-  if (Token.isUnresolved(scope.value)) return;
-  Aspects.of(consumer).add({
-    visit: (node) => {
-      if (node !== consumer) return;
-      const creator = creatorInStack(consumer, scope);
-      if (creator) consumer.node.addDependency(creator);
-    },
-  });
-}
-
-/** The `MackerelService` or `MackerelRole` of the consumer's stack that creates what the scope names. */
-function creatorInStack(consumer: IConstruct, scope: MonitorScope): IConstruct | undefined {
-  const stack = Stack.of(consumer);
-  return stack.node.findAll().find((c) => Stack.of(c) === stack && (scope.isRole
-    ? c instanceof MackerelRole && _knownRoleFullName(c) === scope.value
-    : c instanceof MackerelService && _knownServiceName(c) === scope.value));
+  _dependOnNamed(consumer, scope.value, scope.isRole);
 }

@@ -2,6 +2,7 @@ import { Fn, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
 import { _knownRoleFullName } from './_known-name';
+import { _dependOnNamed } from './_named-dependency';
 import { _checkUniqueInApp } from './_unique';
 import type { IMackerelService, MackerelRoleOptions } from './service';
 import { MackerelService } from './service';
@@ -35,7 +36,8 @@ export interface MackerelRoleProps extends MackerelRoleOptions {
   /**
    * The service the role belongs to.
    *
-   * Changing it replaces the role.
+   * Changing it replaces the role. A service referenced by name (`MackerelService.fromName`)
+   * that a `MackerelService` of the same stack creates is created before the role.
    */
   readonly service: IMackerelService;
 
@@ -96,6 +98,9 @@ export class MackerelRole extends Construct implements IMackerelRole {
     }
     const properties: _RoleProperties = { service: props.service.name, name: props.name, memo: props.memo };
     this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }).ref;
+    // Mackerel creates a role only in a service that exists (404 otherwise): a service given by
+    // its literal name waits for the MackerelService of this stack that creates it.
+    _dependOnNamed(this, props.service.name, false);
   }
 }
 

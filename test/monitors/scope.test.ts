@@ -111,6 +111,14 @@ describe('MonitorScope', () => {
       expect(propertiesOf(requests).service).toBe('shop');
     });
 
+    test('a literal naming a service waits for the service\'s own resource, not for its roles', () => {
+      const { stack, shop } = mackerelStack();
+
+      const cpu = cpuMonitor(stack, MonitorScope.of('shop'));
+
+      expect(dependsOn(cpu)).toEqual([logicalIdOf(shop)]);
+    });
+
     test('a literal naming nothing of the stack, or a role of another stack, adds no dependency', () => {
       const { app, stack } = mackerelStack();
       const other = new Stack(app, 'Other');

@@ -2,7 +2,7 @@ import { App, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
-import { MackerelApiKey, MackerelProvider, MackerelRole, MackerelService } from '../../src';
+import { ConnectivityMonitor, MackerelApiKey, MackerelProvider, MackerelRole, MackerelService, MonitorScope } from '../../src';
 import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
 
 describe('MackerelRole', () => {
@@ -20,6 +20,52 @@ describe('MackerelRole', () => {
       new MackerelRole(stack, 'Db', { service: legacy, name: 'db', memo: 'primary' });
 
       Template.fromStack(stack).hasResourceProperties('Custom::MackerelRole', { service: 'legacy', name: 'db', memo: 'primary' });
+    });
+
+    describe('a role of a service referenced by name', () => {
+      test('waits for the MackerelService of its stack that creates the service', () => {
+        // GIVEN the stack creates service "shop" (fixture)
+        const { stack, shop } = mackerelStack();
+
+        // WHEN another part of the app adds a role to it by name
+        const batch = new MackerelRole(stack, 'Batch', { service: MackerelService.fromName(stack, 'ShopByName', 'shop'), name: 'batch' });
+
+        // THEN it is created after the service, or POST /services/shop/roles answers 404
+        expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(batch)].DependsOn).toEqual([logicalIdOf(shop)]);
+      });
+
+      test('waits for the service\'s own resource only, so what is put under the service may use the role', () => {
+        // GIVEN a monitor kept under the service construct, scoped to the role
+        const { stack, shop } = mackerelStack();
+        const batch = new MackerelRole(stack, 'Batch', { service: MackerelService.fromName(stack, 'ShopByName', 'shop'), name: 'batch' });
+        new ConnectivityMonitor(shop, 'BatchAlive', { scopes: [MonitorScope.fromRole(batch)] });
+
+        // WHEN / THEN no cycle, and the role waits for the service itself (not its roles)
+        expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(batch)].DependsOn).toEqual([logicalIdOf(shop)]);
+      });
+
+      test('waits for a MackerelService declared after it', () => {
+        const { stack } = mackerelStack();
+        const batch = new MackerelRole(stack, 'Batch', { service: MackerelService.fromName(stack, 'OrdersByName', 'orders'), name: 'batch' });
+
+        const orders = new MackerelService(stack, 'Orders', { name: 'orders' });
+
+        expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(batch)].DependsOn).toEqual([logicalIdOf(orders)]);
+      });
+
+      test('waits for nothing when no MackerelService of its stack creates the service', () => {
+        // GIVEN "shop" is created in another stack, and "legacy" exists outside the app
+        const { app } = mackerelStack();
+        const other = new Stack(app, 'Other');
+        new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(other, 'Key')) });
+
+        const batch = new MackerelRole(other, 'Batch', { service: MackerelService.fromName(other, 'ShopByName', 'shop'), name: 'batch' });
+        const db = new MackerelRole(other, 'Db', { service: MackerelService.fromName(other, 'Legacy', 'legacy'), name: 'db' });
+
+        const resources = Template.fromStack(other).toJSON().Resources;
+        expect(resources[logicalIdOf(batch)].DependsOn).toBeUndefined();
+        expect(resources[logicalIdOf(db)].DependsOn).toBeUndefined();
+      });
     });
 
     test('rejects an invalid role name, naming the path', () => {

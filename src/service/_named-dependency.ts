@@ -1,0 +1,37 @@
+import { Aspects, Stack, Token } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { _knownRoleFullName, _knownServiceName } from './_known-name';
+import { MackerelRole } from './role';
+import { MackerelService } from './service';
+
+/**
+ * Orders `consumer` after the `MackerelService` (or, when `isRole`, the `MackerelRole`) of its own
+ * stack that a literal name refers to. A service or role passed as a construct is referred to by
+ * its `Ref`, which orders creation; a literal name (`MackerelService.fromName`, `MonitorScope.of`)
+ * does not, so CloudFormation could create the consumer first, and Mackerel refuses what names a
+ * service or role that does not exist yet. The creator may be declared after the consumer, so it
+ * is looked up when aspects run, before dependencies become `DependsOn`.
+ *
+ * The dependency is on the creator's own resource, not on the construct with its children.
+ * @internal
+ */
+export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boolean): void {
+  if (Token.isUnresolved(name)) return;
+  Aspects.of(consumer).add({
+    visit: (node) => {
+      if (node !== consumer) return;
+      const creator = creatorInStack(consumer, name, isRole);
+      // On its own resource only: the construct's children (a service's roles, or whatever the
+      // user put under it) may depend on the consumer, which would make a cycle.
+      if (creator) consumer.node.addDependency(creator.node.defaultChild ?? creator);
+    },
+  });
+}
+
+/** The `MackerelService` or `MackerelRole` of the consumer's stack that creates what the name names. */
+function creatorInStack(consumer: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
+  const stack = Stack.of(consumer);
+  return stack.node.findAll().find((c) => c !== consumer && Stack.of(c) === stack && (isRole
+    ? c instanceof MackerelRole && _knownRoleFullName(c) === name
+    : c instanceof MackerelService && _knownServiceName(c) === name));
+}
