@@ -63,6 +63,14 @@ export interface MackerelServiceProps {
 }
 
 /**
+ * Child ids `addRole` does not give a role: `Resource` is the service's own custom resource, and
+ * CDK takes `Resource` or `Default` as a construct's default child (a child `Default` is also left
+ * out of logical IDs, so the role's would be the service's). Roles of these names never worked
+ * with their name as id, so mapping them changes no existing role's logical ID.
+ */
+const RESERVED_CHILD_IDS = ['Resource', 'Default'];
+
+/**
  * A Mackerel service (`Custom::MackerelService`), served by the stack's `MackerelProvider`.
  *
  * The service is marked as created by this stack, and only a service carrying that mark is
@@ -118,7 +126,9 @@ export class MackerelService extends Construct implements IMackerelService {
   /**
    * Adds a role to this service.
    *
-   * The role's construct id is its name.
+   * The role's construct id is its name, except for `Resource` and `Default`, which CDK keeps
+   * for the service's own resource: those roles get the id `Role:Resource` and `Role:Default`
+   * (no role name holds a `:`, so no other role can take these ids).
    *
    * @param name the role name: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`
    * @param options the role's other settings
@@ -128,7 +138,12 @@ export class MackerelService extends Construct implements IMackerelService {
     if (Token.isUnresolved(name)) {
       _fail(this, 'addRole(name)', name, 'is a token and cannot name a construct', 'a literal role name', 'Use new MackerelRole(scope, id, { service, name }) instead');
     }
-    return new MackerelRole(this, name, { service: this, name, memo: options.memo });
+    const id = RESERVED_CHILD_IDS.includes(name) ? `Role:${name}` : name;
+    if (this.node.tryFindChild(id) !== undefined) {
+      _fail(this, 'addRole(name)', name, `names a child this service already has (${this.node.path}/${id})`, 'a role name not yet added to this service',
+        'Add each role once and reuse the returned MackerelRole');
+    }
+    return new MackerelRole(this, id, { service: this, name, memo: options.memo });
   }
 }
 

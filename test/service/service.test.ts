@@ -100,6 +100,40 @@ describe('MackerelService', () => {
       expect(() => shop.addRole(token)).toThrow(/Stack\/Shop: addRole\(name\) "\$\{Token\[.*\]\}" is a token and cannot name a construct; expected a literal role name\. Use new MackerelRole/);
     });
 
+    describe('a role name CDK keeps for the service\'s own resource', () => {
+      test.each(['Resource', 'Default'])('creates role %s under another id, next to the service\'s resource', (name) => {
+        // GIVEN
+        const { stack, shop } = mackerelStack();
+
+        // WHEN
+        const role = shop.addRole(name);
+
+        // THEN the role has its name, and the service keeps its resource and logical ID
+        expect(role.node.path).toBe(`Stack/Shop/Role:${name}`);
+        expect(role.name).toBe(name);
+        expect(shop.node.defaultChild).toBe(shop.node.findChild('Resource'));
+        const resources = Template.fromStack(stack).toJSON().Resources;
+        expect(resources[logicalIdOf(role)]).toMatchObject({ Type: 'Custom::MackerelRole', Properties: { service: { Ref: logicalIdOf(shop) }, name } });
+        expect(resources[logicalIdOf(shop)]).toMatchObject({ Type: 'Custom::MackerelService', Properties: { name: 'shop' } });
+      });
+
+      test('the ids of other roles stay their names, so their logical IDs do not change', () => {
+        const { shop, web } = mackerelStack();
+
+        const role = shop.addRole('Role');
+
+        expect(web.node.id).toBe('web');
+        expect(role.node.id).toBe('Role');
+      });
+    });
+
+    test('rejects a role added twice, naming the path and the name', () => {
+      const { shop } = mackerelStack();
+
+      expect(() => shop.addRole('web'))
+        .toThrow('Stack/Shop: addRole(name) "web" names a child this service already has (Stack/Shop/web); expected a role name not yet added to this service. Add each role once and reuse the returned MackerelRole');
+    });
+
     test('rejects an invalid role name', () => {
       const { shop } = mackerelStack();
 
