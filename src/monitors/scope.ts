@@ -1,6 +1,5 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { _NAME_RULE, _isMackerelName, _isRoleFullName } from '../_names';
 import { _describeProblem } from '../_validation';
 import { _knownRoleFullName, _knownServiceName } from '../service/_known-name';
 import { _dependOnNamed } from '../service/_named-dependency';
@@ -27,19 +26,20 @@ export class MonitorScope {
    * When it names a `MackerelService` or `MackerelRole` of the same stack, whatever uses the
    * scope is created after it, as with `fromService` or `fromRole`.
    *
+   * A value that is not a valid service name or role full name is reported by the monitor,
+   * downtime or alert group setting given the scope, with its construct path and property
+   * (`Stack/Cpu: scopes[0] "shop web" is not a Mackerel service name or role full name; ...`).
+   *
    * @param value `service` or `service:role`
-   * @throws when the value is not a valid service name or role full name, or is a token
+   * @throws when the value is a token
    */
   public static of(value: string): MonitorScope {
     if (Token.isUnresolved(value)) {
       throw new Error(`MonitorScope.of: ${_describeProblem('value', value, 'is a token, so it cannot tell a service from a role', 'a literal service or service:role',
         'Use MonitorScope.fromRole(MackerelRole.fromFullName(...)) or MonitorScope.fromService(MackerelService.fromName(...))')}`);
     }
-    const isRole = _isRoleFullName(value);
-    if (!isRole && !_isMackerelName(value)) {
-      throw new Error(`MonitorScope.of: ${_describeProblem('value', value, 'is not a Mackerel service name or role full name', `service or service:role, each part ${_NAME_RULE}`)}`);
-    }
-    return new MonitorScope(value, isRole, value);
+    // Checked where the scope is used, which knows the construct path and the property.
+    return new MonitorScope(value, value.includes(':'), value);
   }
 
   /**

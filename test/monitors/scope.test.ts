@@ -5,8 +5,8 @@ import { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
 import {
-  AlertGroupSetting, ConnectivityMonitor, Downtime, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelRole,
-  MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor,
+  AlertGroupSetting, AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, Downtime, ExternalHttpMonitor, HostMetricMonitor,
+  MackerelApiKey, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor,
 } from '../../src';
 
 describe('MonitorScope', () => {
@@ -26,13 +26,41 @@ describe('MonitorScope', () => {
       expect(scope.isRole).toBe(false);
     });
 
-    test.each([
-      ['shop:web!', /MonitorScope.of: value "shop:web!" is not a Mackerel service name or role full name; expected service or service:role, each part 2-63 letters/],
-      ['shop web', /MonitorScope.of: value "shop web" is not a Mackerel service name or role full name/],
-      ['', /MonitorScope.of: value "" is not a Mackerel service name or role full name/],
-      ['a:b:c', /MonitorScope.of: value "a:b:c" is not a Mackerel service name or role full name/],
-    ])('rejects %j', (value, message) => {
-      expect(() => MonitorScope.of(value)).toThrow(message);
+    describe('an invalid value is reported by the construct given it, with its path and property', () => {
+      const EXPECTED = 'is not a Mackerel service name or role full name; expected service or service:role, each part 2-63 letters, digits, - or _, not starting with - or _';
+
+      test.each(['shop:web!', 'shop web', '', 'a:b:c'])('%j in a monitor\'s scopes', (value) => {
+        // GIVEN
+        const { stack } = mackerelStack();
+        const scope = MonitorScope.of(value);
+
+        // WHEN / THEN
+        expect(() => new HostMetricMonitor(stack, 'Cpu', {
+          name: 'web cpu',
+          metric: 'loadavg5',
+          operator: MonitorOperator.GREATER_THAN,
+          warning: 4,
+          duration: Duration.minutes(1),
+          scopes: [MonitorScope.of('shop'), scope],
+        })).toThrow(`Stack/Cpu: scopes[1] ${JSON.stringify(value)} ${EXPECTED}`);
+      });
+
+      test('in a monitor\'s excludeScopes, a downtime\'s scopes and an alert group setting\'s scopes', () => {
+        const { stack } = mackerelStack();
+        const bad = MonitorScope.of('shop web');
+
+        expect(() => new ConnectivityMonitor(stack, 'Alive', { excludeScopes: [bad] })).toThrow(`Stack/Alive: excludeScopes[0] "shop web" ${EXPECTED}`);
+        expect(() => new Downtime(stack, 'Maint', { name: 'm', start: new Date('2026-12-06T01:00:00Z'), duration: Duration.hours(1), scopes: [bad] }))
+          .toThrow(`Stack/Maint: scopes[0] "shop web" ${EXPECTED}`);
+        expect(() => new AlertGroupSetting(stack, 'Group', { name: 'g', scopes: [bad] })).toThrow(`Stack/Group: scopes[0] "shop web" ${EXPECTED}`);
+      });
+
+      test('a value with a colon is taken for a role, so a roles-only monitor reports its form, not that it is a service', () => {
+        const { stack } = mackerelStack();
+
+        expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { name: 'a', scopes: [MonitorScope.of('shop:')], warningSensitivity: AnomalySensitivity.NORMAL }))
+          .toThrow(`Stack/Anomaly: scopes[0] "shop:" ${EXPECTED}`);
+      });
     });
 
     test('rejects a token, which cannot tell a service from a role, pointing to the references', () => {
