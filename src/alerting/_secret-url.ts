@@ -1,6 +1,7 @@
 import { Annotations, Aws, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { _mapStrings } from '../_json';
 import { _referenceTargets } from '../_references';
@@ -63,7 +64,7 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
         'SecretValue.secretsManager(secretId) or SecretValue.ssmSecure(parameterName)');
     }
     return reference.service === 'secretsmanager'
-      ? new iam.PolicyStatement({ actions: SECRET_ACTIONS, resources: [secretArn(reference.id)] })
+      ? new iam.PolicyStatement({ actions: SECRET_ACTIONS, resources: secretArns(scope, reference.id) })
       : new iam.PolicyStatement({ actions: PARAMETER_ACTIONS, resources: parameterArns(reference.id) });
   });
   MackerelProvider._withProvider(scope, (provider) => {
@@ -172,20 +173,66 @@ function asString(pieces: Piece[]): string {
 }
 
 /**
- * The secret's ARN for the grant. A name gets the random six-character suffix Secrets Manager
- * appends (`-??????`), as does a partial ARN (`Secret.fromSecretNameV2`); a complete ARN (ending
- * in `-` and six letters or digits) is exact, as is an ID that is a token alone (such as
- * `secret.secretArn`, which is a complete ARN).
+ * The secret's ARNs for the grant. Secrets Manager appends `-` and six random letters or digits
+ * to a secret's name to make its complete ARN; a partial ARN (or a name) needs the `-??????`
+ * wildcard, a complete ARN is exact.
+ * - An ID that is a token alone (such as `secret.secretArn` of a secret of the app) is a complete
+ *   ARN: exact.
+ * - An ARN of a secret the app imports (`Secret.fromSecretCompleteArn`, `fromSecretPartialArn`,
+ *   `fromSecretNameV2`) is as complete as that import says.
+ * - Any other ARN ending in `-` and six letters or digits may be complete, or a partial ARN of a
+ *   name that ends so (`team-oncall`, `ops/slack-alerts`): both `<arn>` and `<arn>-??????` are
+ *   granted. The second cannot match another secret than the partial ARN names, as the suffix is
+ *   exactly six characters. An ARN not ending so is partial: the wildcard alone.
+ * - A name gets the wildcard.
  */
-function secretArn(id: Piece[]): string {
+function secretArns(scope: IConstruct, id: Piece[]): string[] {
   const first = id[0];
   const last = id[id.length - 1];
-  if (typeof first !== 'string') return asString(id);
+  if (typeof first !== 'string') return [asString(id)];
   if (first.startsWith('arn:')) {
-    const complete = typeof last === 'string' && /-[A-Za-z0-9]{6}$/.test(last);
-    return complete ? asString(id) : `${asString(id)}-??????`;
+    const arn = asString(id);
+    const imported = importedSecretIsComplete(scope, arn);
+    if (imported !== undefined) return [imported ? arn : `${arn}-??????`];
+    const mayBeComplete = typeof last === 'string' && /-[A-Za-z0-9]{6}$/.test(last);
+    return mayBeComplete ? [arn, `${arn}-??????`] : [`${arn}-??????`];
   }
-  return `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${asString(id)}-??????`;
+  return [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${asString(id)}-??????`];
+}
+
+/**
+ * Whether the secret of the app (of the channel's stack, or imported anywhere with a literal ARN)
+ * whose `secretArn` is `arn` has a complete ARN (`secretFullArn`), or undefined when no secret of
+ * the app has that ARN.
+ */
+function importedSecretIsComplete(scope: IConstruct, arn: string): boolean | undefined {
+  const stack = Stack.of(scope);
+  const wanted = normalized(stack.resolve(arn));
+  const secret = scope.node.root.node.findAll().find((c): c is secretsmanager.ISecret => isSecret(c)
+    && (!Token.isUnresolved(c.secretArn) || Stack.of(c) === stack)
+    && normalized(stack.resolve(c.secretArn)) === wanted);
+  return secret === undefined ? undefined : secret.secretFullArn !== undefined;
+}
+
+/**
+ * Whether the construct is a secret, created or imported: `SecretBase`, which all of them extend,
+ * is not exported, and `Secret.isSecret` knows only the created ones.
+ */
+function isSecret(c: IConstruct): c is secretsmanager.ISecret {
+  const candidate = c as Partial<secretsmanager.ISecret>;
+  return typeof candidate.secretArn === 'string' && typeof candidate.secretName === 'string'
+    && typeof candidate.secretValueFromJson === 'function' && typeof candidate.grantRead === 'function';
+}
+
+/** A resolved value as comparable text: the pieces of its Fn::Join, adjacent literals merged. */
+function normalized(resolved: unknown): string {
+  const merged: Piece[] = [];
+  for (const piece of joinPieces(resolved)) {
+    const previous = merged[merged.length - 1];
+    if (typeof piece === 'string' && typeof previous === 'string') merged[merged.length - 1] = previous + piece;
+    else merged.push(piece);
+  }
+  return JSON.stringify(merged);
 }
 
 /**

@@ -47,10 +47,28 @@ describe('a URL in Secrets Manager', () => {
     expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: stack.resolve(secret.secretArn) }]);
   });
 
-  test('a complete ARN is granted as it is', () => {
-    const arn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ops/hook-AbCdEf';
+  test('an ARN ending in "-" and six letters or digits may be complete or partial: both it and its suffix wildcard are granted', () => {
+    // "team-oncall" is a name ending so: its partial ARN looks complete
+    const arn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:team-oncall';
     const { grants } = webhookWith(() => SecretValue.secretsManager(arn));
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: [arn, `${arn}-??????`] }]);
+  });
+
+  test('Secret.fromSecretCompleteArn: the complete ARN is granted as it is', () => {
+    const arn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ops/hook-AbCdEf';
+    const { grants } = webhookWith((s) => secretsmanager.Secret.fromSecretCompleteArn(s, 'Imported', arn).secretValueFromJson('url'));
     expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: arn }]);
+  });
+
+  test('Secret.fromSecretPartialArn of a name ending in "-" and six letters: the suffix wildcard only', () => {
+    const arn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:team-oncall';
+    const { grants } = webhookWith((s) => secretsmanager.Secret.fromSecretPartialArn(s, 'Imported', arn).secretValueFromJson('url'));
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: `${arn}-??????` }]);
+  });
+
+  test('Secret.fromSecretNameV2 of a name ending in "-" and six letters: the suffix wildcard only', () => {
+    const { grants } = webhookWith((s) => secretsmanager.Secret.fromSecretNameV2(s, 'Imported', 'ops/slack-alerts').secretValueFromJson('url'));
+    expect(grants()).toEqual([{ Action: GET_SECRET, Effect: 'Allow', Resource: arnIn('secretsmanager', 'secret:ops/slack-alerts-??????') }]);
   });
 
   test('a partial ARN (no random suffix) gets the suffix wildcard', () => {
