@@ -172,6 +172,12 @@ export class NotificationGroup extends Construct implements INotificationGroup {
   /**
    * Sends a monitor's alerts to this group (the API's `monitors`).
    *
+   * The group then refers to the monitor: a monitor of another stack makes this group's stack
+   * depend on the monitor's. That stack must then not refer to this group's stack, for example
+   * through the role or service the monitor is scoped to, or CDK fails synthesis with a cyclic
+   * reference. Keep the group in the monitor's stack (or one that depends on it), or route the
+   * alerts by service (`addService`).
+   *
    * @param monitor a monitor of this app or one referenced with `MonitorBase.fromMonitorId`; each once
    * @param options whether the monitor's alerts skip the organization's default group
    */

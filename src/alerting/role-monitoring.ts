@@ -1,9 +1,10 @@
-import { Duration, Tokenization } from 'aws-cdk-lib';
+import { Duration, Stack, Tokenization } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkWarningFirst, _durationKind, _PERCENT } from './_threshold-order';
 import { IChannel } from './interfaces';
 import { NotificationGroup } from './notification-group';
 import { _checkRoleFullName } from '../_names';
+import { _referenceTargets } from '../_references';
 import { _fail } from '../_validation';
 import { ConnectivityMonitor } from '../monitors/connectivity-monitor';
 import { AlertStatusOnGone, MonitorOperator } from '../monitors/enums';
@@ -228,6 +229,12 @@ export interface RoleAlertNotification {
   /**
    * A notification group of this app the monitors join (with `addMonitor`).
    *
+   * The group then refers to the monitors. A group in another stack than the monitors must not be
+   * in the stack of the role (or of its service), which the monitors refer to: the two stacks
+   * would refer to each other, and this fails at construction. Create the group in the monitors'
+   * stack (or one that depends on it), or route the alerts by service (`NotificationGroup`
+   * `services`) instead.
+   *
    * @default - none
    */
   readonly notificationGroup?: NotificationGroup;
@@ -366,7 +373,10 @@ export class MackerelMonitoring extends Construct {
       });
       this.groups.push(this.notificationGroup);
     }
-    if (props.notify?.notificationGroup) this.groups.push(props.notify.notificationGroup);
+    if (props.notify?.notificationGroup) {
+      checkGroupStack(this, this.role, props.notify.notificationGroup);
+      this.groups.push(props.notify.notificationGroup);
+    }
 
     this.createConnectivity(props.connectivity ?? {});
     this.createUsage(RoleMonitorKind.CONTAINER_CPU, 'ContainerCpu', 'container-cpu%', 'container CPU', props.containerCpu ?? {});
@@ -511,6 +521,26 @@ function checkSkipDefault(scope: Construct, notify: RoleAlertNotification | unde
 }
 
 /** The role of `forRole`, from the construct or from the full name the agent wrote. */
+/**
+ * Refuses a group in another stack than the monitors when that stack holds the role or its
+ * service: the group refers to the monitors (group stack -> monitors' stack) and the monitors to
+ * the role (monitors' stack -> group stack), which CDK reports only as a generic cyclic reference.
+ */
+function checkGroupStack(scope: Construct, role: IMackerelRole, group: NotificationGroup): void {
+  const monitors = Stack.of(scope);
+  const groupStack = Stack.of(group);
+  if (groupStack === monitors) return;
+  const held = [..._referenceTargets(scope, role.fullName), ..._referenceTargets(scope, role.service.name)].some((t) => Stack.of(t) === groupStack);
+  if (!held) return;
+  const shownRole = _knownRoleFullName(role) ?? role.node.path;
+  _fail(scope, 'notify.notificationGroup', group.node.path,
+    `is in stack ${JSON.stringify(groupStack.node.path)}, which also holds the role ${JSON.stringify(shownRole)} (or its service) that the monitors of stack `
+    + `${JSON.stringify(monitors.node.path)} refer to; the group would refer to the monitors, and the two stacks to each other`,
+    `a notification group in stack ${JSON.stringify(monitors.node.path)} (or in a stack that depends on it)`,
+    `Create the group in stack ${JSON.stringify(monitors.node.path)}, or leave notify.notificationGroup out and route the alerts `
+    + `by service (NotificationGroup services) in stack ${JSON.stringify(groupStack.node.path)}`);
+}
+
 function roleOf(scope: Construct, props: RoleMonitoringProps): IMackerelRole {
   if ((props.role === undefined) === (props.roleFullName === undefined)) {
     // A role made in the app has a token for its full name: show the name it was made with, else its path.

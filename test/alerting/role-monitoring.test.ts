@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, SecretValue } from 'aws-cdk-lib';
+import { CfnParameter, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -7,6 +7,7 @@ import { MackerelAgentExtension } from '../../src/agent';
 import { EmailChannel, MackerelMonitoring, NotificationGroup, RoleMonitoringProps, RoleMonitorKind, SlackChannel } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
 import { AlertStatusOnGone, ConnectivityMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
+import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelRole } from '../../src/service';
 
 describe('MackerelMonitoring.forRole: the defaults', () => {
@@ -174,6 +175,49 @@ describe('MackerelMonitoring.forRole: notification', () => {
     expect(propertiesOf(ops).monitors).toEqual(alerts.monitors.map((m) => ({ id: stack.resolve(m.monitorId), skipDefault: false })));
     expect(alerts.monitors).toHaveLength(4);
     expect(alerts.notificationGroup).toBeUndefined();
+  });
+});
+
+describe('MackerelMonitoring.forRole: a notification group of another stack', () => {
+  /** The fixture's stack ("Stack": service shop, role shop:web) with a group, and a stack "Svc" for the monitors. */
+  function sharedAndService() {
+    const fixture = alertingStack();
+    const mail = new EmailChannel(fixture.stack, 'Mail', { name: 'oncall', emails: ['oncall@example.com'] });
+    const ops = new NotificationGroup(fixture.stack, 'Ops', { name: 'ops', channels: [mail] });
+    const svc = new Stack(fixture.app, 'Svc');
+    new MackerelProvider(svc, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(svc, 'Key')) });
+    return { ...fixture, ops, svc };
+  }
+
+  test('in the role\'s stack is refused at construction, naming notify.notificationGroup, both stacks and the fix', () => {
+    const { web, ops, svc } = sharedAndService();
+
+    expect(() => MackerelMonitoring.forRole(svc, 'WebAlerts', { role: web, notify: { notificationGroup: ops } })).toThrow(
+      'Svc/WebAlerts: notify.notificationGroup "Stack/Ops" is in stack "Stack", which also holds the role "shop:web" (or its service) that the monitors of stack "Svc" '
+      + 'refer to; the group would refer to the monitors, and the two stacks to each other; expected a notification group in stack "Svc" (or in a stack that depends on it). '
+      + 'Create the group in stack "Svc", or leave notify.notificationGroup out and route the alerts by service (NotificationGroup services) in stack "Stack"');
+  });
+
+  test('in the stack of the role\'s service is refused too', () => {
+    // GIVEN the role is created in the monitors' stack, on the shared stack's service
+    const { shop, ops, svc } = sharedAndService();
+    const batch = new MackerelRole(svc, 'Batch', { service: shop, name: 'batch' });
+
+    expect(() => MackerelMonitoring.forRole(svc, 'BatchAlerts', { role: batch, notify: { notificationGroup: ops } }))
+      .toThrow(/^Svc\/BatchAlerts: notify\.notificationGroup "Stack\/Ops" is in stack "Stack", which also holds the role "shop:batch" \(or its service\)/);
+  });
+
+  test('in a third stack, which neither the role nor its service is in, synthesizes', () => {
+    // GIVEN the group in stack "Alerts", the role in "Stack", the monitors in "Svc"
+    const { app, web, svc } = sharedAndService();
+    const alertsStack = new Stack(app, 'Alerts');
+    new MackerelProvider(alertsStack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(alertsStack, 'Key')) });
+    const group = new NotificationGroup(alertsStack, 'Ops', { name: 'ops2' });
+
+    const alerts = MackerelMonitoring.forRole(svc, 'WebAlerts', { role: web, notify: { notificationGroup: group } });
+
+    expect(() => app.synth()).not.toThrow();
+    expect(alerts.monitors.length).toBeGreaterThan(0);
   });
 });
 
