@@ -9,9 +9,9 @@ import { _CLOUDWATCH_READ_ACTIONS, _sensitiveReadWarnings, _unknownServiceWarnin
 import { _rolesCustomized } from '../_iam';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
-import { _dependOnNamedScope, MonitorScope } from '../monitors/scope';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { _dependOnNamed } from '../service/_named-dependency';
 import { _checkUniqueInApp } from '../service/_unique';
 
 /** Mackerel's AWS account, the only principal the integration role trusts. */
@@ -315,7 +315,7 @@ export class MackerelAwsIntegration extends Construct {
     if (options.role !== undefined) {
       _checkRoleFullName(this, `${property}.role`, options.role);
       // A role of this stack given by name (not by its fullName) would not order creation.
-      if (!Token.isUnresolved(options.role)) _dependOnNamedScope(this.resource, MonitorScope.of(options.role));
+      _dependOnNamed(this.resource, options.role, true);
     }
     if (options.excludedMetrics && options.includedMetrics) {
       _fail(this, `${property}.includedMetrics`, options.includedMetrics, 'is given with excludedMetrics', 'either excludedMetrics or includedMetrics');

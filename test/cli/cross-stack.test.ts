@@ -355,15 +355,14 @@ describe('an export a stack left out by --stack imports', () => {
 });
 
 describe('stacks resolved only when read', () => {
-  // A stack with a parameter without Default in a Condition: the local resolver cannot evaluate it.
+  // A stack with a parameter without Default in a Mackerel resource's Condition: the local resolver cannot evaluate it.
   const other: _Stack = {
     stackName: 'Other',
     template: {
       Parameters: { Stage: {} },
       Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Stage' }, 'prod'] } },
       Resources: {
-        Topic: { Type: 'AWS::SNS::Topic', Condition: 'IsProd' },
-        Own: { Type: 'Custom::MackerelService', Properties: { name: 'own' } },
+        Own: { Type: 'Custom::MackerelService', Condition: 'IsProd', Properties: { name: 'own' } },
       },
     },
   };
@@ -378,7 +377,7 @@ describe('stacks resolved only when read', () => {
 
   test('a stack of the run that cannot be resolved fails naming the stack', async () => {
     const h = fakeHandler();
-    await expect(apply({ stacks, baseDir: '.' }, _memoryStore(), h.invoke)).rejects.toThrow(/^Other: parameter Stage has no Default; the local resolver cannot ask for it$/);
+    await expect(apply({ stacks, baseDir: '.' }, _memoryStore(), h.invoke)).rejects.toThrow(/^Other: parameter Stage has no Default; expected its value with --parameters Other:Stage=VALUE, as cdk deploy takes it$/);
     expect(h.events).toEqual([]);
   });
 });
