@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -29,7 +29,7 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
     ? userLocation(scope, taskDefinition, config)
     : assetLocation(scope, taskDefinition, config);
   container.addEnvironment('MACKEREL_AGENT_CONFIG', location);
-  if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', String(minutes));
+  if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', Token.isUnresolved(minutes) ? Token.asString(minutes) : String(minutes));
   if (readonlyRootFilesystem && _hasPlugins(config)) keepPluginWorkWritable(taskDefinition, container);
   warnLocalProbeInBridgeMode(scope, taskDefinition, config);
 }

@@ -41,10 +41,21 @@ export function _officialPlugins(config: MackerelAgentConfig | undefined): strin
   return [...new Set(programs.filter((program) => /^(mackerel-plugin-|check-)/.test(program)))];
 }
 
-/** The polling interval in whole minutes, validated. @internal */
+/**
+ * The polling interval in whole minutes, validated. It goes into an environment variable, not the
+ * file, so a deploy-time value (a token in minutes) is passed through unchecked.
+ * @internal
+ */
 export function _pollingMinutes(scope: IConstruct, config: MackerelAgentConfig): number | undefined {
   const interval = config.pollingInterval;
   if (!interval) return undefined;
+  if (interval.isUnresolved()) {
+    if (interval.unitLabel() !== 'minutes') {
+      _fail(scope, 'config.pollingInterval', interval.toHumanString(), 'comes from a token in another unit, which cannot be converted to minutes at synth',
+        'Duration.minutes(n) with n >= 1');
+    }
+    return interval.toMinutes();
+  }
   const minutes = interval.toMinutes({ integral: false });
   if (!Number.isInteger(minutes) || minutes < 1) {
     _fail(scope, 'config.pollingInterval', interval.toHumanString(), 'is not a positive whole number of minutes', 'Duration.minutes(n) with n >= 1');

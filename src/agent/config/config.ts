@@ -99,6 +99,9 @@ export interface MackerelAgentConfig {
    * How often the agent reads the config again (`MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES`),
    * in whole minutes.
    *
+   * It is an environment variable, not part of the file, so it may come from a deploy-time value
+   * given in minutes (`Duration.minutes(parameter.valueAsNumber)`), which is written unchecked.
+   *
    * @default - the config is read once, at start
    */
   readonly pollingInterval?: Duration;

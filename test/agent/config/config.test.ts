@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, Aws, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -152,6 +152,34 @@ describe('agent config: delivery', () => {
   test('a polling interval sets the polling variable in minutes', () => {
     const { taskDefinition } = withConfig({ pollingInterval: Duration.minutes(5), readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) });
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES).toBe('5');
+  });
+
+  test('a polling interval from a deploy-time value (a token in minutes) is written to the variable as it is', () => {
+    // GIVEN
+    const fixture = fargateTask();
+    const minutes = new CfnParameter(fixture.stack, 'PollMinutes', { type: 'Number', default: 5 });
+    // WHEN
+    new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      config: { pollingInterval: Duration.minutes(minutes.valueAsNumber), readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) },
+    });
+    // THEN
+    expect(containerNamed(fixture.taskDefinition, AGENT).Environment)
+      .toContainEqual({ Name: 'MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', Value: { Ref: 'PollMinutes' } });
+  });
+
+  test('a polling interval from a token in another unit is rejected: it cannot be converted to minutes at synth', () => {
+    const fixture = fargateTask();
+    const seconds = new CfnParameter(fixture.stack, 'PollSeconds', { type: 'Number', default: 300 });
+    expect(() => new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      config: { pollingInterval: Duration.seconds(seconds.valueAsNumber) },
+    })).toThrow('Stack/Agent: config.pollingInterval "<token> seconds" comes from a token in another unit, which cannot be converted to minutes at synth; '
+      + 'expected Duration.minutes(n) with n >= 1');
   });
 
   test('plugins select the plugins image, unless an image is given; no config keeps the plain image', () => {
