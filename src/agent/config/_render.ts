@@ -7,6 +7,8 @@ import { _fail } from '../../_validation';
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HTTP_METHOD = /^[A-Z]+$/;
+/** What the `-plugins` image adds to the agent-only one (its `/usr/bin`). */
+const OFFICIAL_PROGRAM = /^(mackerel-plugin(-.+)?|mackerel-check|check-.+|mkr)$/;
 
 /**
  * The agent's YAML for a config, validated. The file is written at synth, so every value must
@@ -30,7 +32,12 @@ export function _hasPlugins(config: MackerelAgentConfig | undefined): boolean {
   return Object.keys(config?.metricPlugins ?? {}).length + Object.keys(config?.checkPlugins ?? {}).length > 0;
 }
 
-/** The official plugins (mackerel-plugin-*, check-*) the commands run: only the `-plugins` image has them. @internal */
+/**
+ * The official programs the commands run, which only the `-plugins` image has: the plugins
+ * (`mackerel-plugin-*`, `check-*`), their multi-call binaries (`mackerel-plugin <name>`,
+ * `mackerel-check <name>`) and `mkr`.
+ * @internal
+ */
 export function _officialPlugins(config: MackerelAgentConfig | undefined): string[] {
   const given = [...Object.values(config?.metricPlugins ?? {}), ...Object.values(config?.checkPlugins ?? {})];
   const programs = given.map((plugin) => {
@@ -38,7 +45,7 @@ export function _officialPlugins(config: MackerelAgentConfig | undefined): strin
     const first = Array.isArray(line) ? line[0] : line.trim().split(/\s+/)[0];
     return typeof first === 'string' && !Token.isUnresolved(first) ? first.slice(first.lastIndexOf('/') + 1) : '';
   });
-  return [...new Set(programs.filter((program) => /^(mackerel-plugin-|check-)/.test(program)))];
+  return [...new Set(programs.filter((program) => OFFICIAL_PROGRAM.test(program)))];
 }
 
 /**

@@ -143,10 +143,22 @@ describe('agent config: delivery', () => {
       + 'Use the -plugins variant, such as MackerelAgentImage.DEFAULT_PLUGINS [ack: cdk-mackerel:pluginsNotInImage]',
     ]);
     expect(warned(official, MackerelAgentImage.fromRegistry('ghcr.io/mackerelio/mackerel-container-agent:v0.12.0'))).toHaveLength(1);
+    // the multi-call binaries and mkr are only in the plugins image too
+    const multiCall = {
+      metricPlugins: { nginx: { command: MackerelPluginCommand.exec('mackerel-plugin', 'nginx') } },
+      checkPlugins: {
+        http: { command: MackerelPluginCommand.shell('/usr/bin/mackerel-check http -u http://localhost/') },
+        alive: { command: MackerelPluginCommand.exec('mkr', 'status', 'x') },
+      },
+    };
+    expect(warned(multiCall, MackerelAgentImage.DEFAULT)).toEqual([
+      expect.stringMatching(/^config runs official plugins \(mackerel-plugin, mackerel-check, mkr\), but the agent image /),
+    ]);
     // the plugins variant, an image of your own, or commands of your own: nothing to say
     expect(warned(official, MackerelAgentImage.DEFAULT_PLUGINS)).toEqual([]);
     expect(warned(official, MackerelAgentImage.fromRegistry('my-registry/agent-with-plugins:v0.13.2'))).toEqual([]);
     expect(warned({ checkPlugins: { up: { command: MackerelPluginCommand.shell('true') } } }, MackerelAgentImage.DEFAULT)).toEqual([]);
+    expect(warned({ checkPlugins: { up: { command: MackerelPluginCommand.exec('mackerel-checker', 'x') } } }, MackerelAgentImage.DEFAULT)).toEqual([]);
   });
 
   test('a polling interval sets the polling variable in minutes', () => {
