@@ -280,8 +280,10 @@ export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, con
   const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;
   const resource = Object.values(rendered.Resources ?? {})[0];
   const containers = resource?.Properties?.ContainerDefinitions ?? [];
-  const agents = containers.filter((c) => c.Name === containerName);
-  const where = `MackerelInstrumentation: the Mackerel agent container "${containerName}"`;
+  // A token name (a parameter, say) is rendered as what it resolves to, such as { Ref: ... }.
+  const agentName = JSON.stringify(stack.resolve(containerName));
+  const agents = containers.filter((c) => JSON.stringify(c.Name) === agentName);
+  const where = `MackerelInstrumentation: the Mackerel agent container ${agentName}`;
   if (agents.length !== 1) {
     return [`${where} must appear exactly once in the task definition, but appears ${agents.length} times; `
       + 'something removed or duplicated it after the agent was added. Use MackerelInstrumentation.exclude to opt out instead'];

@@ -1,4 +1,4 @@
-import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, Stack } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -461,6 +461,19 @@ describe('MackerelInstrumentation: post-conditions', () => {
     (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition)
       .addPropertyOverride('ContainerDefinitions.1.Environment', [{ Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'ecs' }]);
     expect(() => app.synth()).toThrow(/"mackerel-container-agent" lost its MACKEREL_AGENT_CONFIG setting/);
+  });
+
+  test('an agent container name from a deploy-time value (a token) is found, and named as it resolves', () => {
+    // GIVEN
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    const name = new CfnParameter(stack, 'AgentName', { type: 'String', default: 'mackerel' });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'], containerName: name.valueAsString }));
+    // THEN
+    expect(() => app.synth()).not.toThrow();
+    expect(containerDefinitions(taskDefinition).filter((c) => JSON.stringify(c.Name) === '{"Ref":"AgentName"}')).toHaveLength(1);
+    (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).addPropertyDeletionOverride('ContainerDefinitions.1.Secrets');
+    expect(() => app.synth({ force: true })).toThrow('MackerelInstrumentation: the Mackerel agent container {"Ref":"AgentName"} lost its MACKEREL_APIKEY secret');
   });
 
   test('removing the agent container fails synth, saying so', () => {
