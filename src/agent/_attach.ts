@@ -73,7 +73,8 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   if ((options.appContainerDependency ?? MackerelAgentDependency.START) === MackerelAgentDependency.START) {
     makeAppContainersWait(taskDefinition, container);
   }
-  const ignorePattern = _goRegExp(scope, ignoreContainer);
+  // '' is no filter (the agent reads an empty variable as unset), so there is nothing to check.
+  const ignorePattern = ignoreContainer === '' ? undefined : _goRegExp(scope, ignoreContainer);
   scope.node.addValidation({
     validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer, ignorePattern }),
   });
@@ -119,7 +120,8 @@ function agentEnvironment(options: MackerelAgentOptions, ignoreContainer: string
     MACKEREL_CONTAINER_PLATFORM: 'ecs',
     // Never written empty: the agent would send an empty role and Mackerel would refuse the host.
     MACKEREL_ROLES: options.roles && options.roles.length > 0 ? joinList(options.roles) : undefined,
-    MACKEREL_IGNORE_CONTAINER: ignoreContainer,
+    // Not written empty: the agent reads '' as unset, and so does the Aspect's post-condition.
+    MACKEREL_IGNORE_CONTAINER: ignoreContainer === '' ? undefined : ignoreContainer,
     MACKEREL_HOST_STATUS_ON_START: options.hostStatusOnStart,
     MACKEREL_DISPLAY_NAME: options.displayName,
     MACKEREL_MEMO: options.memo,

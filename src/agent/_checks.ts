@@ -27,7 +27,7 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   checkPositiveInteger(scope, 'memoryLimitMiB', options.memoryLimitMiB);
   checkPositiveInteger(scope, 'cpu', options.cpu);
   checkStopTimeout(scope, options, fargate);
-  if (options.ignoreContainer !== undefined) _goRegExp(scope, options.ignoreContainer);
+  if (options.ignoreContainer) _goRegExp(scope, options.ignoreContainer);
   const apiBase = checkUrl(scope, 'apiBase', options.apiBase);
   if (apiBase) _warnCleartextApiBase(scope, 'apiBase', apiBase);
   checkUrl(scope, 'httpProxy', options.httpProxy);

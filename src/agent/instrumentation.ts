@@ -201,7 +201,7 @@ export class MackerelInstrumentation implements IAspect {
       memo: overrides.memo ?? options.memo,
       taskDefinition,
     });
-    const kept = ['MACKEREL_IGNORE_CONTAINER', ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(config ? ['MACKEREL_AGENT_CONFIG'] : [])];
+    const kept = [...(options.ignoreContainer === '' ? [] : ['MACKEREL_IGNORE_CONTAINER']), ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(config ? ['MACKEREL_AGENT_CONFIG'] : [])];
     addPostConditions(taskDefinition, agent.container.containerName, kept);
   }
 }

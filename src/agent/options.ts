@@ -160,6 +160,9 @@ export interface MackerelAgentOptions {
    * differently (POSIX or Unicode classes, `\Q...\E`, flags after the start), which gets a
    * warning instead.
    *
+   * The empty string turns the filter off, so the agent's own container is reported too: the
+   * variable is then not written, which the agent reads as no filter.
+   *
    * @default - the agent's own container, `\A<containerName>\z`
    * @see https://mackerel.io/docs/entry/howto/container-agent
    */

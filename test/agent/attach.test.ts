@@ -98,6 +98,21 @@ describe('the agent container with default options', () => {
 });
 
 describe('options', () => {
+  test('ignoreContainer "" turns the filter off: no MACKEREL_IGNORE_CONTAINER (the agent reads empty as unset), and no every-container error', () => {
+    // GIVEN
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '' });
+    // THEN
+    expect(() => Template.fromStack(stack)).not.toThrow();
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({
+        Name: AGENT,
+        Environment: Match.not(Match.arrayWith([Match.objectLike({ Name: 'MACKEREL_IGNORE_CONTAINER' })])),
+      })]),
+    });
+  });
+
   test('each typed option fills its environment variable', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', {

@@ -438,6 +438,14 @@ describe('MackerelInstrumentation: post-conditions', () => {
     expect(() => app.synth()).toThrow(/lost its MACKEREL_ROLES setting, so its hosts would register without roles/);
   });
 
+  test('with ignoreContainer "" (no filter), no MACKEREL_IGNORE_CONTAINER is expected', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'], ignoreContainer: '' }));
+    expect(() => app.synth()).not.toThrow();
+    expect(environmentOf(containerNamed(taskDefinition, AGENT))).not.toHaveProperty('MACKEREL_IGNORE_CONTAINER');
+  });
+
   test('without roles, no MACKEREL_ROLES is expected', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);
