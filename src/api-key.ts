@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, IResource, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, IResource, StringConcat, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -29,10 +29,21 @@ export abstract class MackerelApiKey {
    * Read (and `kms:Decrypt` where the secret has a customer managed key) is granted to the
    * task's execution role or to the provider's Lambda role, never more widely.
    *
+   * A secret created in the app with a literal key (`secretStringValue` or `secretObjectValue`
+   * with `SecretValue.unsafePlainText`) is refused: its value is written into the template. A
+   * generated secret, or one whose value comes from a dynamic reference or a NoEcho parameter,
+   * is accepted.
+   *
    * @param secret the secret holding the key
    * @param field the JSON field holding the key, when the secret is a JSON object
    */
   public static fromSecretsManager(secret: secretsmanager.ISecret, field?: string): MackerelApiKey {
+    if (secret instanceof secretsmanager.Secret && literalKeyInTemplate(secret, field)) {
+      const property = field === undefined ? 'secret' : `secret (field ${JSON.stringify(field)})`;
+      _fail(secret, property, secret.node.path, 'is created by this app with a literal value (SecretValue.unsafePlainText), so the key is written into the template',
+        'a generated secret, a value from a dynamic reference or NoEcho parameter, or a secret created outside CloudFormation',
+        'Import it with secretsmanager.Secret.fromSecretNameV2 and put the key in it outside CloudFormation');
+    }
     return new SecretsManagerApiKey(secret, field);
   }
 
@@ -100,6 +111,32 @@ export abstract class MackerelApiKey {
 
   /** Whether the key is known to be encrypted with a customer managed KMS key. @internal */
   public abstract _hasCustomerManagedKey(): boolean;
+}
+
+/**
+ * Whether a secret the app creates writes the key into the template as a literal: its
+ * `SecretString` (or the JSON field holding the key) has text that is not a token. Tokens (a
+ * dynamic reference, a NoEcho parameter) resolve at deploy time; a generated secret has none.
+ */
+function literalKeyInTemplate(secret: secretsmanager.Secret, field: string | undefined): boolean {
+  const value = (secret.node.defaultChild as secretsmanager.CfnSecret).secretString;
+  if (value === undefined) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  // Without a field the whole value is the key; with one, only that field is.
+  const keys = !isObject ? [value] : field === undefined ? Object.values(parsed as object) : [(parsed as { [name: string]: unknown })[field]];
+  return keys.some((key) => key !== undefined && key !== null
+    && (typeof key !== 'string' || withoutTokens(key) !== ''));
+}
+
+/** The literal text of a string, its tokens left out. */
+function withoutTokens(value: string): string {
+  return Tokenization.reverseString(value).mapTokens({ mapToken: () => '' }).join(new StringConcat());
 }
 
 /** Where a key lives, as far as it is known at synth time (parts may be tokens). @internal */

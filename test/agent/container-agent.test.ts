@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, SecretValue, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -151,6 +151,36 @@ describe('read access to the API key on the execution role', () => {
     expect(() => MackerelApiKey.fromSsmParameter(list)).toThrow(/Stack\/Keys: parameter "Stack\/Keys" is created by this app/);
     // imported parameters, however they are imported, are not in the template
     expect(() => MackerelApiKey.fromSsmParameter(ssm.StringParameter.fromStringParameterName(stack, 'Plain', '/mackerel/apikey'))).not.toThrow();
+  });
+
+  test('a secret created in the app with a literal key is refused, as an app-created SSM parameter is: the key would be in the template', () => {
+    // GIVEN
+    const { stack } = agentStack();
+    const plain = new secretsmanager.Secret(stack, 'PlainKey', { secretStringValue: SecretValue.unsafePlainText('not-a-real-key') });
+    const json = new secretsmanager.Secret(stack, 'JsonKey', {
+      secretObjectValue: { apiKey: SecretValue.unsafePlainText('not-a-real-key'), other: SecretValue.ssmSecure('/other') },
+    });
+    // THEN
+    expect(() => MackerelApiKey.fromSecretsManager(plain)).toThrow(
+      'Stack/PlainKey: secret "Stack/PlainKey" is created by this app with a literal value (SecretValue.unsafePlainText), so the key is written into the template; '
+      + 'expected a generated secret, a value from a dynamic reference or NoEcho parameter, or a secret created outside CloudFormation. '
+      + 'Import it with secretsmanager.Secret.fromSecretNameV2 and put the key in it outside CloudFormation');
+    expect(() => MackerelApiKey.fromSecretsManager(json, 'apiKey'))
+      .toThrow(/^Stack\/JsonKey: secret \(field "apiKey"\) "Stack\/JsonKey" is created by this app with a literal value/);
+    expect(() => MackerelApiKey.fromSecretsManager(json)).toThrow(/^Stack\/JsonKey: secret "Stack\/JsonKey" is created by this app with a literal value/);
+    // without the key in the template: generated, a dynamic reference or a NoEcho parameter
+    const parameter = new CfnParameter(stack, 'KeyParam', { type: 'String', noEcho: true });
+    const secrets = [
+      new secretsmanager.Secret(stack, 'Generated'),
+      new secretsmanager.Secret(stack, 'Resolved', { secretStringValue: SecretValue.secretsManager('mackerel/apikey') }),
+      new secretsmanager.Secret(stack, 'FromParameter', { secretStringValue: SecretValue.cfnParameter(parameter) }),
+    ];
+    for (const secret of secrets) expect(() => MackerelApiKey.fromSecretsManager(secret), secret.node.path).not.toThrow();
+    // a JSON secret whose key field is a reference, next to a literal field that is not the key
+    const referenced = new secretsmanager.Secret(stack, 'Json', {
+      secretObjectValue: { apiKey: SecretValue.cfnParameter(parameter), user: SecretValue.unsafePlainText('shop') },
+    });
+    expect(() => MackerelApiKey.fromSecretsManager(referenced, 'apiKey')).not.toThrow();
   });
 
   test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key', () => {
