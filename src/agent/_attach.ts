@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { _fail, _info } from '../_validation';
 import { _checkAgentOptions, _goRegExp } from './_checks';
-import { _agentLogDriver, _agentSecret, _waitForExecutionPolicy } from './_execution-policy';
+import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
 import { _containersOf, _taskValidations } from './_task-checks';
 import { _deliverConfig } from './config/_deliver';
 import { _hasPlugins, _officialPlugins } from './config/_render';
@@ -51,6 +51,8 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   const ignoreContainer = options.ignoreContainer ?? `\\A${escapeRegExp(containerName)}\\z`;
   const image = options.image ?? (_hasPlugins(options.config) ? MackerelAgentImage.DEFAULT_PLUGINS : MackerelAgentImage.DEFAULT);
   const memoryLimitMiB = options.memoryLimitMiB ?? _DEFAULT_MEMORY_LIMIT_MIB;
+  const logging = options.logging ?? defaultLogging(taskDefinition);
+  const secret = _agentSecret(options.apiKey, taskDefinition);
 
   const container = new ecs.ContainerDefinition(scope, 'Container', {
     taskDefinition,
@@ -61,10 +63,11 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
     essential: options.essential ?? false,
     stopTimeout: options.stopTimeout ?? _DEFAULT_STOP_TIMEOUT,
     readonlyRootFilesystem: options.readonlyRootFilesystem,
-    logging: options.logging ?? defaultLogging(taskDefinition),
+    logging,
     environment: agentEnvironment(options, ignoreContainer),
-    secrets: { MACKEREL_APIKEY: _agentSecret(options.apiKey, taskDefinition) },
+    secrets: { MACKEREL_APIKEY: secret },
   });
+  _checkExecutionGranted(scope, taskDefinition, secret, logging);
   AGENTS.set(taskDefinition, container);
   _waitForExecutionPolicy(taskDefinition);
   if (options.config) _deliverConfig(scope, taskDefinition, container, options.config, options.readonlyRootFilesystem ?? false);

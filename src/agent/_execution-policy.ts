@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, Dependable, IDependable } from 'constructs';
 import { _rolesCustomized } from '../_iam';
+import { _warnLate } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 
 /** The id of the stack's shared agent execution policy. @internal */
@@ -142,9 +143,14 @@ function sameAccount(role: iam.Role, resource: IResource): boolean {
 class AgentSecret extends ecs.Secret {
   public readonly arn: string;
   public readonly hasField?: boolean;
+  /** The grants made to the role itself (not through the shared policy), for `_checkExecutionGranted`. */
+  public readonly ownGrants: iam.Grant[] = [];
+  /** The construct path of the secret or parameter holding the key. */
+  public readonly keyPath: string;
 
   constructor(private readonly apiKey: MackerelApiKey, private readonly taskDefinition: ecs.TaskDefinition) {
     super();
+    this.keyPath = apiKey._resource().node.path;
     const secret = apiKey.toEcsSecret();
     this.arn = secret.arn;
     this.hasField = secret.hasField;
@@ -156,6 +162,7 @@ class AgentSecret extends ecs.Secret {
     if (sharable) return sharedPolicyFor(role).grantReadKey(this.apiKey);
     const grant = this.apiKey.grantRead(grantee);
     waitFor(this.taskDefinition, grant);
+    this.ownGrants.push(grant);
     return grant;
   }
 }
@@ -185,14 +192,21 @@ function waitFor(taskDefinition: ecs.TaskDefinition, grant: iam.Grant): void {
  * aws-cdk-lib's awslogs driver adds it.
  */
 class AgentLogDriver extends ecs.LogDriver {
-  constructor(private readonly logGroup: logs.ILogGroup, private readonly streamPrefix: string) {
+  /** The statements added to the role itself (not through the shared policy), for `_checkExecutionGranted`. */
+  public readonly ownStatements: iam.AddToPrincipalPolicyResult[] = [];
+
+  constructor(public readonly logGroup: logs.ILogGroup, private readonly streamPrefix: string) {
     super();
   }
 
   public bind(_scope: Construct, containerDefinition: ecs.ContainerDefinition): ecs.LogDriverConfig {
     const role = containerDefinition.taskDefinition.obtainExecutionRole();
-    if (sharesPolicy(role)) sharedPolicyFor(role).grantWriteLogs(this.logGroup);
-    else role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: LOG_ACTIONS, resources: [this.logGroup.logGroupArn] }));
+    if (sharesPolicy(role)) {
+      sharedPolicyFor(role).grantWriteLogs(this.logGroup);
+    } else {
+      const statement = new iam.PolicyStatement({ actions: LOG_ACTIONS, resources: [this.logGroup.logGroupArn] });
+      this.ownStatements.push(role.addToPrincipalPolicy(statement));
+    }
     return {
       logDriver: 'awslogs',
       options: { 'awslogs-group': this.logGroup.logGroupName, 'awslogs-stream-prefix': this.streamPrefix, 'awslogs-region': this.logGroup.env.region },
@@ -225,4 +239,41 @@ export function _agentSecret(apiKey: MackerelApiKey, taskDefinition: ecs.TaskDef
 /** The agent's default awslogs driver into the stack's shared agent log group. @internal */
 export function _agentLogDriver(logGroup: logs.ILogGroup, streamPrefix: string): ecs.LogDriver {
   return new AgentLogDriver(logGroup, streamPrefix);
+}
+
+/**
+ * Warns when the execution role did not take the API key read or the agent log write: a role
+ * imported as immutable (`Role.fromRoleArn(..., { mutable: false })`, `withoutPolicyUpdates()`)
+ * says it took the statement but puts it in no policy. ECS reads container secrets for the whole
+ * task, so its tasks (app included) would fail to start. Grants through the shared policy always
+ * land. Known only once the app's roles have placed their statements, hence a validation; roles
+ * precreated with `iam.Role.customizeRoles` list the statements in aws-cdk-lib's policy report
+ * instead (as `_checkConfigReadable` does for the task role).
+ * @internal
+ */
+export function _checkExecutionGranted(scope: Construct, taskDefinition: ecs.TaskDefinition, secret: ecs.Secret, logging: ecs.LogDriver): void {
+  if (_rolesCustomized(scope)) return;
+  scope.node.addValidation({
+    validate: () => {
+      const missing: string[] = [];
+      if (secret instanceof AgentSecret && secret.ownGrants.some((grant) => !landed(grant))) {
+        const actions = [...new Set(secret.ownGrants.flatMap((grant) => grant.principalStatements.flatMap((statement) => statement.actions)))];
+        missing.push(`${actions.length > 0 ? actions.join(', ') : 'read'} on the API key ${secret.keyPath}`);
+      }
+      if (logging instanceof AgentLogDriver && logging.ownStatements.some((result) => !result.statementAdded || !landed(result.policyDependable))) {
+        missing.push(`${LOG_ACTIONS.join(', ')} on the agent log group ${logging.logGroup.node.path}`);
+      }
+      if (missing.length > 0) {
+        _warnLate(scope, 'cdk-mackerel:agentExecutionNotGranted',
+          `The execution role ${taskDefinition.executionRole?.node.path} takes no policy statements (immutable), so it was not granted ${missing.join(', nor ')}. `
+          + `Grant them where the role is defined, or the tasks of ${taskDefinition.node.path} fail to start (ResourceInitializationError)`);
+      }
+      return [];
+    },
+  });
+}
+
+/** Whether a grant or statement went into some policy (an immutable role's go nowhere). */
+function landed(dependable: IDependable | undefined): boolean {
+  return dependable !== undefined && Dependable.of(dependable).dependencyRoots.length > 0;
 }

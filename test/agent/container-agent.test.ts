@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnParameter, CfnResource, SecretValue, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -345,6 +345,31 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     expect(actionsOn(statements, agentLogGroupArn(stack))).toEqual(LOG_ACTIONS);
   });
 
+  test('an execution role that takes no statements (immutable import, withoutPolicyUpdates) is warned about: tasks would fail to start', () => {
+    const notGranted = (executionRole: (stack: Stack) => iam.IRole, logging?: ecs.LogDriver) => {
+      const { stack, apiKey } = agentStack();
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256, executionRole: executionRole(stack) });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], logging });
+      Template.fromStack(stack);
+      return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentExecutionNotGranted')).map((w) => w.entry.data);
+    };
+    // an immutable import: neither the key read nor the log write lands anywhere
+    expect(notGranted((stack) => iam.Role.fromRoleArn(stack, 'Exec', 'arn:aws:iam::123456789012:role/exec', { mutable: false }))).toEqual([
+      'The execution role Stack/Exec takes no policy statements (immutable), so it was not granted secretsmanager:GetSecretValue, '
+      + 'secretsmanager:DescribeSecret on the API key Stack/ApiKey, nor logs:CreateLogStream, logs:PutLogEvents on the agent log group '
+      + 'Stack/MackerelContainerAgentLogs. Grant them where the role is defined, or the tasks of Stack/Task fail to start (ResourceInitializationError) '
+      + '[ack: cdk-mackerel:agentExecutionNotGranted]',
+    ]);
+    // withoutPolicyUpdates, with the agent's own log driver: only the key read is ours to name
+    const own = ecs.LogDrivers.awsLogs({ streamPrefix: 'agent' });
+    expect(notGranted((stack) => new iam.Role(stack, 'Exec', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }).withoutPolicyUpdates(), own))
+      .toEqual([expect.stringMatching(/^The execution role Stack\/ImmutableRoleExec takes no policy statements \(immutable\), so it was not granted secretsmanager:GetSecretValue, secretsmanager:DescribeSecret on the API key Stack\/ApiKey\. Grant them/)]);
+    // roles that take the statements, created or imported, are not warned about
+    expect(notGranted((stack) => iam.Role.fromRoleArn(stack, 'Exec', 'arn:aws:iam::123456789012:role/exec'))).toEqual([]);
+    expect(notGranted((stack) => new iam.Role(stack, 'Exec', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }))).toEqual([]);
+  });
+
   test('with iam.Role.customizeRoles, nothing IAM is written: both grants go to aws-cdk-lib\'s policy report for the precreated role', () => {
     // GIVEN roles created outside the app, as customizeRoles declares
     const app = new App();
@@ -368,5 +393,7 @@ describe('the agents\' execution permissions: one policy per stack', () => {
       expect(section).toContain('"secretsmanager:GetSecretValue"');
       expect(section).toContain('"logs:PutLogEvents"');
     }
+    // and the roles are not said to lack them
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentExecutionNotGranted'));
   });
 });
