@@ -94,7 +94,11 @@ const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
  * Opting out: call `MackerelInstrumentation.exclude(taskDefinition)`; the task definition is then
  * skipped (with an info annotation). Tuning one workload: call
  * `MackerelInstrumentation.configure(taskDefinition, { roles, config, ... })` to give it its own
- * roles or agent configuration (plugins, readiness probe) while the Aspect covers the rest. Task definitions the agent cannot run in (Windows, or the
+ * roles or agent configuration (plugins, readiness probe) while the Aspect covers the rest. A readiness
+ * probe of an app container (`MackerelReadinessProbe.httpToContainer`) in the Aspect's own `config`
+ * is given only to the task definition holding that container; every other one gets no probe and a
+ * `cdk-mackerel:readinessProbeNotApplied` warning (a probe nobody answers would keep its tasks from
+ * ever registering). Task definitions the agent cannot run in (Windows, or the
  * `none` network mode) and imported ones (which the app cannot change) are skipped with a
  * `cdk-mackerel:instrumentationSkipped` warning.
  *
@@ -192,7 +196,7 @@ export class MackerelInstrumentation implements IAspect {
     const { roleResolver, ...options } = this.props;
     const overrides = OVERRIDES.get(taskDefinition) ?? {};
     const roles = overrides.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles);
-    const config = overrides.config ?? options.config;
+    const config = overrides.config ?? aspectConfig(taskDefinition, options.config);
     const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, {
       ...options,
       roles,
@@ -204,6 +208,22 @@ export class MackerelInstrumentation implements IAspect {
     const kept = [...(options.ignoreContainer === '' ? [] : ['MACKEREL_IGNORE_CONTAINER']), ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(config ? ['MACKEREL_AGENT_CONFIG'] : [])];
     addPostConditions(taskDefinition, agent.container.containerName, kept);
   }
+}
+
+/**
+ * The Aspect's config for one task definition. A readiness probe of an app container
+ * (`httpToContainer`) fits only the task definition that holds it; elsewhere the tasks would
+ * wait on it forever and never register, so it is left out there, with a warning.
+ */
+function aspectConfig(taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig | undefined): MackerelAgentConfig | undefined {
+  const container = config?.readinessProbe?._container;
+  if (!config || !container || container.taskDefinition === taskDefinition) return config;
+  _warnLate(taskDefinition, 'cdk-mackerel:readinessProbeNotApplied',
+    `MackerelInstrumentation left out its config.readinessProbe here: it targets container ${container.node.path} of task definition `
+    + `${container.taskDefinition.node.path}, which these tasks do not run, so they would wait on it forever and never register. `
+    + 'The hosts register at once instead. Give this task definition its own probe with MackerelInstrumentation.configure');
+  const rest: MackerelAgentConfig = { ...config, readinessProbe: undefined };
+  return Object.values(rest).some((value) => value !== undefined) ? rest : undefined;
 }
 
 function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {

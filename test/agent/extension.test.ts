@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
-import { MackerelAgentExtension, MackerelContainerAgent } from '../../src/agent';
+import { MackerelAgentExtension, MackerelContainerAgent, MackerelReadinessProbe } from '../../src/agent';
 import { _findAgent } from '../../src/agent/_attach';
 
 const AGENT = 'mackerel-container-agent';
@@ -17,6 +17,19 @@ describe('MackerelAgentExtension', () => {
     const agent = taskDefinition.node.findChild(MackerelAgentExtension.AGENT_ID) as MackerelContainerAgent;
     expect(_findAgent(taskDefinition)).toBe(agent.container);
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES).toBe('shop:web');
+  });
+
+  test('a readiness probe of a container in another task definition is rejected, naming the task definitions', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const other = new ecs.FargateTaskDefinition(stack, 'Other', { cpu: 256, memoryLimitMiB: 512 });
+    const web = other.addContainer('web', { image: APP_IMAGE, portMappings: [{ containerPort: 8080 }] });
+    const extension = new MackerelAgentExtension({
+      apiKey, roles: ['shop:web'], config: { readinessProbe: MackerelReadinessProbe.httpToContainer(web, '/healthz') },
+    });
+    expect(() => taskDefinition.addExtension(extension)).toThrow(
+      `Stack/Task/${MackerelAgentExtension.AGENT_ID}: config.readinessProbe "Stack/Other/web" targets a container of task definition Stack/Other, not of Stack/Task`);
+    // the task definition holding the container takes it
+    expect(() => other.addExtension(extension)).not.toThrow();
   });
 
   test('exposes its roles, as the agent writes them', () => {

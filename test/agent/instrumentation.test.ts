@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, test } from 'vitest';
@@ -328,6 +331,53 @@ describe('MackerelInstrumentation: with an agent config', () => {
       expect(Object.keys(policies)).toHaveLength(2);
     });
   }
+});
+
+describe('MackerelInstrumentation: a readiness probe of an app container', () => {
+  test('goes only to the task definition holding the container; the others get no probe and a warning', () => {
+    // GIVEN an Aspect-wide probe of the api container
+    const { app, stack, apiKey } = setup();
+    const api = new ecs.FargateTaskDefinition(stack, 'Api', { cpu: 256, memoryLimitMiB: 512 });
+    const apiContainer = api.addContainer('api', { image: APP_IMAGE, portMappings: [{ containerPort: 8080 }] });
+    const batch = fargate(stack, 'Batch');
+    fargate(stack, 'Worker');
+    // WHEN
+    instrument(app, new MackerelInstrumentation({
+      apiKey,
+      roles: ['shop:web'],
+      config: {
+        readinessProbe: MackerelReadinessProbe.httpToContainer(apiContainer, '/healthz'),
+        metricPlugins: { load: { command: MackerelPluginCommand.exec('mackerel-plugin-loadavg') } },
+      },
+    }));
+    app.synth();
+    // THEN each task keeps the rest of the config; only the api agent's config has the probe
+    const configFile = (taskDefinition: ecs.TaskDefinition) => {
+      const agent = taskDefinition.node.findChild(MackerelInstrumentation.AGENT_ID).node.findChild('Config') as s3assets.Asset;
+      return readFileSync(join(app.outdir, agent.assetPath), 'utf8');
+    };
+    expect(configFile(api)).toContain('readinessProbe:');
+    expect(configFile(batch)).not.toContain('readinessProbe');
+    expect(configFile(batch)).toContain('mackerel-plugin-loadavg');
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('readinessProbeNotApplied'));
+    expect(warnings.map((w) => w.id)).toEqual(['/Stack/Batch', '/Stack/Worker']);
+    expect(warnings[0].entry.data).toBe('MackerelInstrumentation left out its config.readinessProbe here: it targets container Stack/Api/api of task definition '
+      + 'Stack/Api, which these tasks do not run, so they would wait on it forever and never register. The hosts register at once instead. '
+      + 'Give this task definition its own probe with MackerelInstrumentation.configure [ack: cdk-mackerel:readinessProbeNotApplied]');
+  });
+
+  test('a probe-only config is left out entirely elsewhere: no config variable, and the post-condition does not ask for one', () => {
+    const { app, stack, apiKey } = setup();
+    const api = new ecs.FargateTaskDefinition(stack, 'Api', { cpu: 256, memoryLimitMiB: 512 });
+    const apiContainer = api.addContainer('api', { image: APP_IMAGE, portMappings: [{ containerPort: 8080 }] });
+    const batch = fargate(stack, 'Batch');
+    instrument(app, new MackerelInstrumentation({
+      apiKey, roles: ['shop:web'], config: { readinessProbe: MackerelReadinessProbe.httpToContainer(apiContainer, '/healthz') },
+    }));
+    expect(() => app.synth()).not.toThrow();
+    expect(environmentOf(containerNamed(batch, AGENT))).not.toHaveProperty('MACKEREL_AGENT_CONFIG');
+    expect(environmentOf(containerNamed(api, AGENT))).toHaveProperty('MACKEREL_AGENT_CONFIG');
+  });
 });
 
 describe('MackerelInstrumentation.configure: one workload tuned, the rest as the Aspect says', () => {

@@ -24,6 +24,7 @@ export const _PLUGIN_WORK_DIRECTORY = '/var/tmp/mackerel-plugin';
  */
 export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition,
   config: MackerelAgentConfig, readonlyRootFilesystem: boolean): void {
+  checkProbeContainer(scope, taskDefinition, config);
   const minutes = _pollingMinutes(scope, config);
   const location = config.location
     ? userLocation(scope, taskDefinition, config)
@@ -32,6 +33,15 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
   if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', Token.isUnresolved(minutes) ? Token.asString(minutes) : String(minutes));
   if (readonlyRootFilesystem && _hasPlugins(config)) keepPluginWorkWritable(taskDefinition, container);
   warnLocalProbeInBridgeMode(scope, taskDefinition, config);
+}
+
+/** A probe of an app container in another task definition would never succeed: the host would never register. */
+function checkProbeContainer(scope: Construct, taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig): void {
+  const container = config.readinessProbe?._container;
+  if (!container || container.taskDefinition === taskDefinition) return;
+  _fail(scope, 'config.readinessProbe', container.node.path,
+    `targets a container of task definition ${container.taskDefinition.node.path}, not of ${taskDefinition.node.path}, so the agent would wait on it forever and never register the host`,
+    `httpToContainer with a container of ${taskDefinition.node.path}`);
 }
 
 function userLocation(scope: Construct, taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig): string {

@@ -140,13 +140,20 @@ export class MackerelReadinessProbe {
    * Ready when an app container answers HTTP on its first port mapping (through `localhost`,
    * which reaches it in the `awsvpc` and `host` network modes; a synth warning says so in
    * `bridge` mode).
+   *
+   * The container must be in the task definition the agent joins: `MackerelContainerAgent` and
+   * `MackerelAgentExtension` refuse a container of another task definition (its tasks would wait
+   * on the probe forever and never register). Given to `MackerelInstrumentation` for every task
+   * definition, the probe goes only to the task definition that holds the container; the others
+   * get no probe (their hosts register at once) and a `cdk-mackerel:readinessProbeNotApplied`
+   * warning. Give a workload its probe with `MackerelInstrumentation.configure` instead.
    */
   public static httpToContainer(container: ecs.ContainerDefinition, path: string, timing: MackerelProbeTiming = {}): MackerelReadinessProbe {
     if (container.portMappings.length === 0) {
       _fail(container, 'portMappings', [], 'is empty, so the readiness probe has no port to target',
         'a container with a port mapping', 'Use MackerelReadinessProbe.http with a port instead');
     }
-    return new MackerelReadinessProbe('http', { ...timing, path, port: container.portMappings[0].containerPort });
+    return new MackerelReadinessProbe('http', { ...timing, path, port: container.portMappings[0].containerPort }, container);
   }
 
   /** Ready when a TCP connection opens. */
@@ -158,9 +165,13 @@ export class MackerelReadinessProbe {
   public readonly _kind: _ProbeKind;
   /** @internal */
   public readonly _options: MackerelExecProbeOptions | MackerelHttpProbeOptions | MackerelTcpProbeOptions;
+  /** The app container the probe targets (`httpToContainer`), which must share the agent's task definition. @internal */
+  public readonly _container?: ecs.ContainerDefinition;
 
-  private constructor(kind: _ProbeKind, options: MackerelExecProbeOptions | MackerelHttpProbeOptions | MackerelTcpProbeOptions) {
+  private constructor(kind: _ProbeKind, options: MackerelExecProbeOptions | MackerelHttpProbeOptions | MackerelTcpProbeOptions,
+    container?: ecs.ContainerDefinition) {
     this._kind = kind;
     this._options = options;
+    this._container = container;
   }
 }

@@ -350,6 +350,21 @@ describe('agent config: plugins work directory and the probe helper', () => {
     Annotations.fromStack(fixture.stack).hasNoWarning('*', Match.stringLikeRegexp('bridge'));
   });
 
+  test('httpToContainer with a container of another task definition is rejected: the host would never register', () => {
+    // GIVEN
+    const fixture = fargateTask();
+    const other = new ecs.FargateTaskDefinition(fixture.stack, 'Other', { cpu: 256, memoryLimitMiB: 512 });
+    const web = other.addContainer('web', { image: APP_IMAGE, portMappings: [{ containerPort: 8080 }] });
+    // THEN
+    expect(() => new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      config: { readinessProbe: MackerelReadinessProbe.httpToContainer(web, '/healthz') },
+    })).toThrow('Stack/Agent: config.readinessProbe "Stack/Other/web" targets a container of task definition Stack/Other, not of Stack/Task, '
+      + 'so the agent would wait on it forever and never register the host; expected httpToContainer with a container of Stack/Task');
+  });
+
   test('httpToContainer on a container without a port is rejected', () => {
     const { appContainer } = fargateTask();
     expect(() => MackerelReadinessProbe.httpToContainer(appContainer, '/health')).toThrow(/Stack\/Task\/app: portMappings \[\] is empty/);
