@@ -252,7 +252,10 @@ export function _agentLogDriver(logGroup: logs.ILogGroup, streamPrefix: string):
  * @internal
  */
 export function _checkExecutionGranted(scope: Construct, taskDefinition: ecs.TaskDefinition, secret: ecs.Secret, logging: ecs.LogDriver): void {
-  if (_rolesCustomized(scope)) return;
+  // The container has bound its secret and log driver by now: grants through the shared policy leave nothing to check.
+  const own = (secret instanceof AgentSecret && secret.ownGrants.length > 0)
+    || (logging instanceof AgentLogDriver && logging.ownStatements.length > 0);
+  if (!own || _rolesCustomized(scope)) return;
   scope.node.addValidation({
     validate: () => {
       const missing: string[] = [];
