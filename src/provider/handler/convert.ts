@@ -42,6 +42,27 @@ export function convert(schema: ObjectSchema, raw: unknown, path = ''): Props {
   return out;
 }
 
+/**
+ * Converts the properties an update replaces (`OldResourceProperties`), keeping only the fields
+ * that still fit `schema`. They were written by the release before this one, which may have had
+ * a field this one dropped or retyped; they are only compared with the new ones, so a field that
+ * no longer fits counts as changed, instead of failing every update of the resource (and the
+ * update a rollback sends, which would leave the stack in UPDATE_ROLLBACK_FAILED).
+ */
+export function convertOld(schema: ObjectSchema, raw: unknown): Props {
+  if (!isPlainObject(raw)) return {};
+  const out: { [field: string]: unknown } = {};
+  for (const [field, value] of Object.entries(raw)) {
+    if (!Object.prototype.hasOwnProperty.call(schema, field)) continue;
+    try {
+      out[field] = convertField(schema[field], value, field);
+    } catch (e) {
+      if (!(e instanceof PropertyError)) throw e;
+    }
+  }
+  return out;
+}
+
 function convertField(type: FieldType, value: unknown, path: string): unknown {
   if (type === 'string') return toStringValue(value, path);
   if (type === 'number') return toNumber(value, path);

@@ -7,7 +7,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readApiKey } from './api-key';
 import { createClient } from './client';
-import { convert, Props } from './convert';
+import { convert, convertOld, Props } from './convert';
 import { createLogger, scrub } from './log';
 import { RequestContext, ResourceModule } from './resource';
 import { alertGroupSetting } from './resources/alert-group-setting';
@@ -116,7 +116,8 @@ async function dispatch(module: ResourceModule, ctx: RequestContext, event: Clou
     }
     case 'Update': {
       const props = properties(module, event.ResourceProperties);
-      const oldProps = properties(module, event.OldResourceProperties);
+      const { ServiceToken: _oldServiceToken, ...old } = event.OldResourceProperties ?? {};
+      const oldProps = convertOld(module.schema, old);
       const outcome = await module.update(ctx, event.PhysicalResourceId, props, oldProps);
       return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
     }

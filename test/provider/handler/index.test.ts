@@ -20,6 +20,26 @@ describe('handler', () => {
     expect(error.message).toMatch(/^Custom::MackerelHost Host: Create failed: the resource type is not one this handler serves; expected one of Custom::MackerelService, Custom::MackerelRole, /);
   });
 
+  test('an update whose old properties hold a field this release dropped or retyped still goes through, as a change', async () => {
+    const props = { type: 'host', name: 'cpu', metric: 'cpu%', operator: '>', warning: '80', duration: '3' };
+    const created = await handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', props), lambdaContext());
+    // as an earlier release wrote them: a field since dropped, and warning typed otherwise
+    const oldProps = { ...props, retiredField: 'x', warning: { value: '70' } };
+
+    const updated = await handler(cfnEvent('Update', _RESOURCE_TYPES.MONITOR, 'Cpu', { ...props, warning: '85' },
+      { physicalId: created.PhysicalResourceId, oldProps }), lambdaContext());
+
+    expect(updated.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    expect(env.emulator.state().monitors).toEqual([expect.objectContaining({ id: created.PhysicalResourceId, warning: 85 })]);
+  });
+
+  test('new properties still fail on a field the release does not know', async () => {
+    const error = await rejectionOf(handler(cfnEvent('Update', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'host', retiredField: 'x' },
+      { physicalId: 'abc', oldProps: { type: 'host' } }), lambdaContext()));
+
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Update failed: property retiredField "x" is not a known field; expected one of /);
+  });
+
   test('fails a property that does not fit its type before calling Mackerel', async () => {
     const from = env.emulator.requests().length;
 
