@@ -5,6 +5,8 @@ import { _describeProblem, _fail } from '../_validation';
 import { IMonitor } from '../monitors/monitor-base';
 import { _NotificationGroupProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { _knownServiceName } from '../service/_known-name';
+import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelService } from '../service/service';
 
 /**
@@ -192,8 +194,11 @@ export class NotificationGroup extends Construct implements INotificationGroup {
    * @param service a `MackerelService` of this app or one referenced with `MackerelService.fromName`; each once
    */
   public addService(service: IMackerelService): void {
-    this.rejectDuplicate('services', service, this.services, (s) => s.name);
+    // By the name when it is known: a service construct and `fromName` of its name are one service.
+    this.rejectDuplicate('services', service, this.services, (s) => _knownServiceName(s) ?? s.name);
     this.services.push(service);
+    // A service given by name is not referred to by its Ref: wait for the service of this stack that creates it.
+    _dependOnNamed(this, service.name, false);
   }
 
   /** The groups nested in this one, for cycle detection across the app. @internal */

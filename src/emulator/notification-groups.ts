@@ -4,8 +4,9 @@ import { findService, forgetNotificationGroup, replaceIn, Store, uniqueId } from
 
 const FIELDS = ['id', 'type', 'name', 'notificationLevel', 'childNotificationGroupIds', 'childChannelIds', 'monitors', 'services'];
 
+/** Required, as the API reference lists it (only monitors and services are optional). */
 function ids(o: Json, field: string, known: Json[], what: string): string[] {
-  const list = strings(o, field) ?? [];
+  const list = strings(o, field, true)!;
   const missing = list.find((id) => !known.some((k) => k.id === id));
   if (missing !== undefined) throw badRequest(`${field}: ${what} ${JSON.stringify(missing)} is not found`);
   return list;
@@ -40,7 +41,7 @@ function validateGroup(store: Store, body: unknown, selfId?: string): Json {
   if (selfId !== undefined && children.includes(selfId)) throw badRequest('childNotificationGroupIds: a notification group cannot be its own child');
   return {
     name: str(o, 'name', { required: true }),
-    notificationLevel: str(o, 'notificationLevel', { values: ['all', 'critical'] }) ?? 'all',
+    notificationLevel: str(o, 'notificationLevel', { required: true, values: ['all', 'critical'] }),
     childNotificationGroupIds: children,
     childChannelIds: ids(o, 'childChannelIds', store.state.channels, 'channel'),
     monitors: monitors(store, o),

@@ -73,6 +73,18 @@ describe('NotificationGroup', () => {
     });
   });
 
+  describe('creation order', () => {
+    test('a service given by name waits for the service of this stack that creates it, even declared later', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c', services: [MackerelService.fromName(stack, 'BlogByName', 'blog')] });
+      group.addService(MackerelService.fromName(stack, 'ElsewhereByName', 'elsewhere')); // created in no stack here: nothing to wait for
+      const blog = new MackerelService(stack, 'Blog', { name: 'blog' });
+      const resources = Template.fromStack(stack).toJSON().Resources;
+      const idOf = (c: { node: { findChild(id: string): any } }) => stack.resolve(c.node.findChild('Resource').node.defaultChild.logicalId);
+      expect(resources[idOf(group)].DependsOn).toEqual([idOf(blog)]);
+    });
+  });
+
   describe('members added after construction', () => {
     test('count, with skipDefault where asked', () => {
       const { stack, mail, alive, cpu, shop } = members();
@@ -155,6 +167,13 @@ describe('NotificationGroup', () => {
       const group = new NotificationGroup(stack, 'C', { name: 'c', services: [MackerelService.fromName(stack, 'Blog1', 'blog')] });
       expect(() => group.addService(MackerelService.fromName(stack, 'Blog2', 'blog')))
         .toThrow(/Stack\/C: services "Stack\/Blog2" names "blog", as the member "Stack\/Blog1" does/);
+    });
+
+    test('a service construct and fromName of its name', () => {
+      const { stack, shop } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c', services: [shop] });
+      expect(() => group.addService(MackerelService.fromName(stack, 'ShopByName', 'shop')))
+        .toThrow(/Stack\/C: services "Stack\/ShopByName" names "shop", as the member "Stack\/Shop" does/);
     });
 
     test('a nested group twice', () => {

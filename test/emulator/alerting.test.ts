@@ -100,6 +100,8 @@ describe('notification groups', () => {
     monitorId = ok(await env.call('POST', '/api/v0/monitors', { type: 'connectivity', scopes: ['shop'] })).id;
   });
 
+  /** What every create and update body carries besides the name (monitors and services are optional). */
+  const LISTS = { notificationLevel: 'all', childNotificationGroupIds: [], childChannelIds: [] };
   const group = () => ({
     name: 'ops',
     notificationLevel: 'critical',
@@ -121,14 +123,16 @@ describe('notification groups', () => {
     expect(ok(await env.call('GET', '/api/v0/notification-groups')).notificationGroups).toContainEqual(created);
   });
 
-  test('defaults: level all, no children, no monitors, no services', async () => {
-    expect(ok(await env.call('POST', '/api/v0/notification-groups', { name: 'bare' }))).toMatchObject({
-      notificationLevel: 'all', childNotificationGroupIds: [], childChannelIds: [], monitors: [], services: [],
-    });
+  test('monitors and services are optional: no monitors, no services', async () => {
+    const bare = { name: 'bare', notificationLevel: 'all', childNotificationGroupIds: [], childChannelIds: [] };
+    expect(ok(await env.call('POST', '/api/v0/notification-groups', bare))).toMatchObject({ ...bare, monitors: [], services: [] });
   });
 
   const REJECTED: Array<[string, Body, RegExp]> = [
     ['a missing name', { name: null }, /^name is required$/],
+    ['a missing notificationLevel', { notificationLevel: null }, /^notificationLevel is required$/],
+    ['missing childNotificationGroupIds', { childNotificationGroupIds: null }, /^childNotificationGroupIds is required$/],
+    ['missing childChannelIds', { childChannelIds: null }, /^childChannelIds is required$/],
     ['a notificationLevel other than all/critical', { notificationLevel: 'warning' }, /notificationLevel must be one of all, critical/],
     ['an unknown channel', { childChannelIds: ['nope'] }, /childChannelIds: channel "nope" is not found/],
     ['an unknown child group', { childNotificationGroupIds: ['nope'] }, /childNotificationGroupIds: notification group "nope" is not found/],
@@ -144,19 +148,19 @@ describe('notification groups', () => {
 
   test('PUT replaces the group', async () => {
     const { id } = ok(await env.call('POST', '/api/v0/notification-groups', group()));
-    const updated = ok(await env.call('PUT', `/api/v0/notification-groups/${id}`, { name: 'ops2', childChannelIds: [channelId] }));
+    const updated = ok(await env.call('PUT', `/api/v0/notification-groups/${id}`, { ...LISTS, name: 'ops2', notificationLevel: 'all', childChannelIds: [channelId] }));
     expect(updated).toEqual({ id, type: 'group', name: 'ops2', notificationLevel: 'all', childNotificationGroupIds: [], childChannelIds: [channelId], monitors: [], services: [] });
   });
 
   test('PUT rejects a group as its own child', async () => {
     const { id } = ok(await env.call('POST', '/api/v0/notification-groups', group()));
-    expectError(await env.call('PUT', `/api/v0/notification-groups/${id}`, { name: 'ops', childNotificationGroupIds: [id] }), 400, /its own child/);
+    expectError(await env.call('PUT', `/api/v0/notification-groups/${id}`, { ...LISTS, name: 'ops', childNotificationGroupIds: [id] }), 400, /its own child/);
   });
 
   test('the default group can be updated but not renamed', async () => {
     const path = `/api/v0/notification-groups/${DEFAULT_NOTIFICATION_GROUP_ID}`;
-    expect(ok(await env.call('PUT', path, { name: 'Default', childChannelIds: [channelId] }))).toMatchObject({ type: 'group-default', childChannelIds: [channelId] });
-    expectError(await env.call('PUT', path, { name: 'Renamed' }), 400, /cannot be renamed/);
+    expect(ok(await env.call('PUT', path, { ...LISTS, name: 'Default', childChannelIds: [channelId] }))).toMatchObject({ type: 'group-default', childChannelIds: [channelId] });
+    expectError(await env.call('PUT', path, { ...LISTS, name: 'Renamed' }), 400, /cannot be renamed/);
   });
 
   test('the default group cannot be deleted', async () => {
@@ -165,7 +169,7 @@ describe('notification groups', () => {
 
   test('DELETE returns the group and drops it from parents', async () => {
     const child = ok(await env.call('POST', '/api/v0/notification-groups', group()));
-    const parent = ok(await env.call('POST', '/api/v0/notification-groups', { name: 'parent', childNotificationGroupIds: [child.id] }));
+    const parent = ok(await env.call('POST', '/api/v0/notification-groups', { ...LISTS, name: 'parent', childNotificationGroupIds: [child.id] }));
     expect(ok(await env.call('DELETE', `/api/v0/notification-groups/${child.id}`))).toEqual(child);
     expect(env.emulator.state().notificationGroups.find((g) => g.id === parent.id)?.childNotificationGroupIds).toEqual([]);
     expectError(await env.call('DELETE', `/api/v0/notification-groups/${child.id}`), 404, /notification group is not found/);

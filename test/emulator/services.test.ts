@@ -56,7 +56,7 @@ describe('services', () => {
     test('to roles, metadata and the monitors tied to the service, and returns the service as it was', async () => {
       const tied = ok(await env.call('POST', '/api/v0/monitors', { type: 'service', name: 'orders', service: 'shop', metric: 'orders', operator: '<', warning: 1, duration: 1 }));
       const elsewhere = ok(await env.call('POST', '/api/v0/monitors', { type: 'service', name: 'other', service: 'other', metric: 'x', operator: '<', warning: 1, duration: 1 }));
-      const group = ok(await env.call('POST', '/api/v0/notification-groups', { name: 'g', monitors: [{ id: tied.id, skipDefault: false }] }));
+      const group = ok(await env.call('POST', '/api/v0/notification-groups', { name: 'g', notificationLevel: 'all', childNotificationGroupIds: [], childChannelIds: [], monitors: [{ id: tied.id, skipDefault: false }] }));
 
       expect(ok(await env.call('DELETE', '/api/v0/services/shop'))).toEqual({ name: 'shop', memo: '', roles: ['web'] });
 

@@ -51,7 +51,7 @@ describe('Custom::MackerelNotificationGroup', () => {
   test('an update without members sends every member list, empty, in the PUT body', async () => {
     // GIVEN a group with a member of every kind
     const group = new FakeResource(_RESOURCE_TYPES.NOTIFICATION_GROUP, 'Ops');
-    const child = (await api(env.emulator, 'POST', '/api/v0/notification-groups', { name: 'child', notificationLevel: 'all' })).body.id;
+    const child = (await api(env.emulator, 'POST', '/api/v0/notification-groups', { name: 'child', notificationLevel: 'all', childNotificationGroupIds: [], childChannelIds: [] })).body.id;
     await group.create({
       name: 'ops', notificationLevel: 'all', childNotificationGroupIds: [child], childChannelIds: [channelId], monitors: [{ id: monitorId, skipDefault: false }], services: [{ name: 'shop' }],
     });
