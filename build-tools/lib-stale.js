@@ -1,11 +1,12 @@
-// Exit 0 (the condition holds: build) when lib/ is missing or older than a source file, so the
-// main job never runs a command-line tool that lags behind src/.
+// Exit 0 (the condition holds: build) when lib/ or the provider handler's bundle is missing or
+// older than a source file, so the main job never runs a command-line tool, or deploys a handler,
+// that lags behind src/. `compile` alone does not bundle the handler, so both are checked.
 const fs = require('fs');
 const path = require('path');
 
-const built = path.join('lib', 'cli', 'main.js');
-if (!fs.existsSync(built)) process.exit(0);
-const builtAt = fs.statSync(built).mtimeMs;
+const built = [path.join('lib', 'cli', 'main.js'), path.join('assets', 'provider-handler', 'index.js')];
+if (built.some((file) => !fs.existsSync(file))) process.exit(0);
+const builtAt = Math.min(...built.map((file) => fs.statSync(file).mtimeMs));
 
 function newer(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
