@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
+import { _StateFile } from './state';
 import { _readJsonFile } from '../_json';
 
 /** A CloudFormation resource as written in a template. @internal */
@@ -119,10 +120,16 @@ export function _loadApp(path: string, stackFilter?: string, stageFilter?: strin
   return { stacks, baseDir: app.baseDir, allStacks: app.stacks.filter((s) => (s.stage ?? '') === stage), stage };
 }
 
-/** Fails when no stack holds a Mackerel resource. @internal */
-export function _requireMackerelResources(app: _App, path: string): void {
+/**
+ * Fails when no stack of the run holds a Mackerel resource and the state holds nothing for them
+ * either: with objects applied, a template without Mackerel resources deletes them, as a
+ * CloudFormation deploy would.
+ * @internal
+ */
+export function _requireMackerelResources(app: _App, path: string, state: _StateFile): void {
   const count = app.stacks.reduce((n, s) => n + Object.values(s.template.Resources ?? {}).filter((r) => _isMackerelType(r.Type)).length, 0);
-  if (count === 0) throw new _CliError(`${path} has no Custom::Mackerel* resources; expected an app that uses MackerelProvider and Mackerel constructs`);
+  const held = app.stacks.some((s) => state.stacks[s.stackName] !== undefined || state.pendingDeletes.some((p) => p.stackName === s.stackName));
+  if (count === 0 && !held) throw new _CliError(`${path} has no Custom::Mackerel* resources; expected an app that uses MackerelProvider and Mackerel constructs`);
 }
 
 function loadTemplateFile(file: string, shown: string): _App {

@@ -15,7 +15,7 @@ import { _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters } from './plan';
 import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
-import { _StateStore, _fileStore } from './state';
+import { _StateStore, _fileStore, _readState } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
 
 /** Where the command reads and writes. @internal */
@@ -44,9 +44,10 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     }
     if (args.command === 'emulator') return await runEmulator(args, io, out);
     const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage);
-    if (!args.destroy) _requireMackerelResources(app, args.path!);
     _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
     const file = stateFile(args, app, io.cwd);
+    // A template whose last Mackerel resource was removed still has objects to delete.
+    if (!args.destroy) _requireMackerelResources(app, args.path!, _readState(file));
     if (args.emulator) {
       local = await _startLocalEmulator(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file));
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;

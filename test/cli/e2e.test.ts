@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -201,9 +201,8 @@ describe('a memo the handler cannot update', () => {
 });
 
 /** A stack with the provider, in a new app writing to `<dir>/cdk.out`. */
-function stackWithProvider(dir: string, name: string): { app: App; stack: Stack; outdir: string } {
+function stackWithProvider(dir: string, name: string, app = new App({ outdir: join(dir, 'cdk.out') })): { app: App; stack: Stack; outdir: string } {
   const outdir = join(dir, 'cdk.out');
-  const app = new App({ outdir });
   const stack = new Stack(app, name);
   new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
   return { app, stack, outdir };
@@ -298,5 +297,42 @@ describe('template parameters', () => {
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(shared.emulator.state().services.find((s: any) => s.name === 'ssmgiven')?.memo).toBe('the memo, from SSM');
+  });
+});
+
+/** An app of stacks with the provider, each filled by its builder, synthesized into `<dir>/cdk.out` (emptied first). */
+function synthStacks(dir: string, stacks: { [name: string]: (stack: Stack) => void }): string {
+  const outdir = join(dir, 'cdk.out');
+  rmSync(outdir, { recursive: true, force: true });
+  const app = new App({ outdir });
+  for (const [name, build] of Object.entries(stacks)) build(stackWithProvider(dir, name, app).stack);
+  app.synth();
+  return outdir;
+}
+
+describe('what the templates no longer have', () => {
+  const services = () => shared.emulator.state().services.map((s: any) => s.name);
+
+  test('removing the last Mackerel construct of a stack deletes its objects; with nothing left, the stack is refused again', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, { Last: (s) => new MackerelService(s, 'Svc', { name: 'last' }) });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    synthStacks(dir, { Last: () => undefined });
+    const diff = await cli(['diff', outdir, ...base]);
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^- delete +Service +Last\/Svc\w+ last "last"\n1 to delete\.$/);
+    expect(diff.code).toBe(1);
+    const run = await cli(['apply', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/deleted +Service +Last\/Svc\w+ last/);
+    expect(run.code).toBe(0);
+    expect(services()).toEqual([]);
+    expect(readState(join(dir, 'state.json')).stacks).toEqual({});
+
+    const again = await cli(['apply', outdir, ...base]);
+    expect(again.err).toMatch(/^cdk-mackerel: \S+ has no Custom::Mackerel\* resources; expected an app that uses MackerelProvider/);
+    expect(again.code).toBe(2);
   });
 });
