@@ -2,7 +2,7 @@
  * The apply engine: CloudFormation's create / update / replace-and-clean-up / delete semantics
  * for the Mackerel resources of an app, each operation sent to the handler as a Provider event.
  */
-import { _App } from './assembly';
+import { _App, _heldCount, _stacksNotInApp } from './assembly';
 import { _planDiff } from './diff';
 import { _AppPlan, _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
 import { _StateFile, _StateResource, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
@@ -78,6 +78,11 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     app.checkImports({ applying: true });
     app.checkExportsInUse(() => _pendingReplacements(app.stacks, state));
     app.checkIntegrationNames();
+  }
+  for (const name of _stacksNotInApp(options.app, state)) {
+    options.notice(`stack ${name} is in the state file (${_heldCount(state, name)}) but not in the app${options.app.stage ? ` (stage ${options.app.stage})` : ''}; `
+      + `apply leaves its objects in Mackerel: delete them with apply --destroy --stack ${name}${options.app.stage ? ` --stage ${options.app.stage}` : ''}, `
+      + 'or add the stack back to the app');
   }
   const plans = app.stacks;
   let total = countOperations(plans, state, options.destroy ?? false);
@@ -245,9 +250,10 @@ class Run {
 
   /** Deletes, dependents first, what the state holds and the template no longer has (or everything on destroy). */
   async deleteRemoved(plan: _StackPlan, destroy: boolean): Promise<void> {
+    // A stack removed from the app may hold only pending deletes.
+    if (destroy) await this.cleanUp([plan.stackName]);
     const stack = this.state.stacks[plan.stackName];
     if (!stack) return;
-    if (destroy) await this.cleanUp([plan.stackName]);
     const gone = Object.keys(stack.resources).filter((id) => destroy || !plan.resources[id]);
     for (const id of _reverseStateOrder(stack.resources, gone)) {
       const held = stack.resources[id];

@@ -59,7 +59,8 @@ Options of apply and diff:
                    assembly has stacks in several stages: a run uses one API key, and stages usually
                    deploy to separate organizations; the state file of a stage's run defaults to
                    .mackerel-state.NAME.json
-  --destroy        apply only: delete every object the state holds for the app's stacks
+  --destroy        apply only: delete every object the state holds for the app's stacks; with --stack, also
+                   a stack only the state holds (removed from the app or renamed), without its template
   --parameters NAME=VALUE, --parameters STACK:NAME=VALUE   the value of a template parameter, as
                    cdk deploy --parameters gives it (repeatable; STACK: for one stack only, else every stack
                    with the parameter); needed for a parameter without Default that a Mackerel resource uses.

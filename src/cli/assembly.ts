@@ -53,6 +53,12 @@ export interface _Stack {
   readonly stage?: string;
   /** Its nested stacks (at any depth) that hold Custom::Mackerel* resources, described for the error that refuses them. */
   readonly nestedMackerel?: readonly string[];
+  /**
+   * A stack --stack names that the app (or the stage) does not have, with an empty template: the
+   * state may still hold it (a stack removed from the app or renamed), and `--destroy` deletes its
+   * objects from the state alone. The error to give when the state does not hold it either.
+   */
+  readonly notInApp?: string;
 }
 
 /** The loaded app: its stacks and where its state file lives by default. @internal */
@@ -81,8 +87,12 @@ export function _isMackerelType(type: string): boolean {
   return MACKEREL_TYPE.test(type);
 }
 
-/** Loads a cloud assembly directory or a template file. @internal */
-export function _loadApp(path: string, stackFilter?: string, stageFilter?: string): _App {
+/**
+ * Loads a cloud assembly directory or a template file. A --stack the app does not have is an
+ * error, unless `stateOnly` allows it: the state may hold it (see `_Stack.notInApp`, `_checkRunStacks`).
+ * @internal
+ */
+export function _loadApp(path: string, stackFilter?: string, stageFilter?: string, stateOnly = false): _App {
   const full = resolve(path);
   if (!existsSync(full)) throw new _CliError(`${path} does not exist; expected a cloud assembly directory (cdk.out) or a template .json file`);
   const app = statSync(full).isDirectory() ? loadAssembly(full, path) : loadTemplateFile(full, path);
@@ -94,8 +104,12 @@ export function _loadApp(path: string, stackFilter?: string, stageFilter?: strin
   const staged = stageFilter === undefined ? app.stacks : app.stacks.filter((s) => (s.stage ?? '') === stageFilter);
   const stacks = stackFilter ? staged.filter((s) => s.stackName === stackFilter) : staged;
   if (stackFilter && stacks.length === 0) {
-    throw new _CliError(`--stack ${stackFilter} is not in ${path}${stageFilter === undefined ? '' : ` stage ${shown(stageFilter)}`}; `
-      + `expected one of ${staged.map((s) => s.stackName).join(', ') || '(no stacks)'}`);
+    const notInApp = `--stack ${stackFilter} is not in ${path}${stageFilter === undefined ? '' : ` stage ${shown(stageFilter)}`}; `
+      + `expected one of ${staged.map((s) => s.stackName).join(', ') || '(no stacks)'}`;
+    if (!stateOnly) throw new _CliError(notInApp);
+    const stage = stageFilter ?? '';
+    const removed: _Stack = { stackName: stackFilter, template: { Resources: {} }, stage, notInApp };
+    return { stacks: [removed], baseDir: app.baseDir, allStacks: [...app.stacks.filter((s) => (s.stage ?? '') === stage), removed], stage };
   }
   // One run uses one API key, and a pipeline's stages usually deploy to separate organizations.
   const running = [...new Set(stacks.map((s) => s.stage ?? ''))];
@@ -121,15 +135,47 @@ export function _loadApp(path: string, stackFilter?: string, stageFilter?: strin
 }
 
 /**
- * Fails when no stack of the run holds a Mackerel resource and the state holds nothing for them
- * either: with objects applied, a template without Mackerel resources deletes them, as a
- * CloudFormation deploy would.
+ * Checks the run's stacks against the state, before anything is sent: a --stack that the app does
+ * not have must be held by the state, and only `--destroy` (or diff) can act on it, as there is no
+ * template to apply. Fails when no stack of the run holds a Mackerel resource and the state holds
+ * nothing for the run either: with objects applied, a template without Mackerel resources deletes
+ * them, as a CloudFormation deploy would.
  * @internal
  */
-export function _requireMackerelResources(app: _App, path: string, state: _StateFile): void {
+export function _checkRunStacks(app: _App, path: string, state: _StateFile, run: { readonly command?: string; readonly destroy?: boolean }): void {
+  const holds = (name: string) => state.stacks[name] !== undefined || state.pendingDeletes.some((p) => p.stackName === name);
+  for (const stack of app.stacks.filter((s) => s.notInApp !== undefined)) {
+    if (!holds(stack.stackName)) throw new _CliError(`${stack.notInApp}; the state file holds no stack ${stack.stackName} either`);
+    if (run.command === 'apply' && !run.destroy) {
+      throw new _CliError(`--stack ${stack.stackName} is not in ${path}, only in the state file (${_heldCount(state, stack.stackName)}); `
+        + 'expected --destroy to delete them from the state alone, as there is no template to apply');
+    }
+  }
+  if (run.destroy) return;
   const count = app.stacks.reduce((n, s) => n + Object.values(s.template.Resources ?? {}).filter((r) => _isMackerelType(r.Type)).length, 0);
-  const held = app.stacks.some((s) => state.stacks[s.stackName] !== undefined || state.pendingDeletes.some((p) => p.stackName === s.stackName));
+  const held = app.stacks.some((s) => holds(s.stackName)) || _stacksNotInApp(app, state).length > 0;
   if (count === 0 && !held) throw new _CliError(`${path} has no Custom::Mackerel* resources; expected an app that uses MackerelProvider and Mackerel constructs`);
+}
+
+/**
+ * The stacks the state holds (objects or pending deletes) that the app, or the run's stage, does
+ * not have: removed from the app or renamed. Listed only when the run covers every stack of the
+ * stage; a --stack that names one acts on it instead.
+ * @internal
+ */
+export function _stacksNotInApp(app: _App, state: _StateFile): string[] {
+  const stage = app.allStacks ?? app.stacks;
+  if (stage.some((s) => s.notInApp === undefined && !app.stacks.includes(s))) return [];
+  const held = [...new Set([...Object.keys(state.stacks), ...state.pendingDeletes.map((p) => p.stackName)])];
+  return held.filter((name) => !stage.some((s) => s.stackName === name));
+}
+
+/** What the state holds of a stack, as `2 objects, 1 old object to delete`. @internal */
+export function _heldCount(state: _StateFile, stackName: string): string {
+  const objects = Object.keys(state.stacks[stackName]?.resources ?? {}).length;
+  const pending = state.pendingDeletes.filter((p) => p.stackName === stackName).length;
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  return [plural(objects, 'object'), ...(pending > 0 ? [`${plural(pending, 'old object')} to delete`] : [])].join(', ');
 }
 
 function loadTemplateFile(file: string, shown: string): _App {

@@ -4,11 +4,11 @@
  * template (drift), by comparing the live objects with the properties last applied.
  */
 import { _Get } from './api';
-import { _App } from './assembly';
+import { _App, _stacksNotInApp } from './assembly';
 import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
 import { _isNamedType } from './named';
-import { _Environment, _StackPlan, _Unknowns, _planApp, _sameJson } from './plan';
+import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
 import { _isObject } from '../_json';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
@@ -29,6 +29,11 @@ export interface _DiffEntry {
   readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone' | 'kept' | 'move';
   readonly stackName: string;
   readonly logicalId: string;
+  /**
+   * For the objects of a stack the state holds and the app (or its stage) does not: the command
+   * that deletes them, as apply leaves them.
+   */
+  readonly notInApp?: string;
   /** For a `move`: the logical ID the object leaves. */
   readonly from?: string;
   /**
@@ -323,11 +328,17 @@ export async function _diff(
   applyWouldRefuse(() => plans.checkImports({ applying: true }));
   applyWouldRefuse(() => plans.checkIntegrationNames());
   const pending = new Map<string, Set<string>>();
-  for (const plan of plans.stacks) {
+  for (const plan of plans.stacks.filter((p) => !app.stacks.some((s) => s.stackName === p.stackName && s.notInApp !== undefined))) {
     const live = await readStack(plan.stackName, state, get);
     entries.push(..._stackDrift(plan.stackName, state, live, knownFields), ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending));
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
+  // A stack removed from the app or renamed: what `apply --destroy --stack` would delete.
+  const stage = app.stage ? ` --stage ${app.stage}` : '';
+  for (const stack of [...app.stacks.filter((s) => s.notInApp !== undefined).map((s) => s.stackName), ..._stacksNotInApp(app, state)]) {
+    const removed = _planStack({ stackName: stack, template: { Resources: {} } }, state, env, notice);
+    entries.push(..._planDiff(removed, state).map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
+  }
   return entries;
 }
 

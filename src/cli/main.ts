@@ -8,7 +8,7 @@ import { DEFAULT_EMULATOR_API_KEY, isEmptyState, MackerelEmulator, startEmulator
 import { _createGet, _preflight, _scrubKey } from './api';
 import { _apply } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
-import { _App, _loadApp, _requireMackerelResources } from './assembly';
+import { _App, _checkRunStacks, _loadApp } from './assembly';
 import { _diff } from './diff';
 import { _CliError } from './errors';
 import { _handlerInvoke } from './invoke';
@@ -43,11 +43,11 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
       return 0;
     }
     if (args.command === 'emulator') return await runEmulator(args, io, out);
-    const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage);
+    const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage, true);
     _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
     const file = stateFile(args, app, io.cwd);
-    // A template whose last Mackerel resource was removed still has objects to delete.
-    if (!args.destroy) _requireMackerelResources(app, args.path!, _readState(file));
+    // A template whose last Mackerel resource was removed, or a stack the app no longer has, still has objects to delete.
+    _checkRunStacks(app, args.path!, _readState(file), args);
     if (args.emulator) {
       local = await _startLocalEmulator(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file));
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;

@@ -81,7 +81,12 @@ function formatChange(c: _FieldChange, kind: _DiffEntry['kind']): string {
 export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
   if (entries.length === 0) return ['No differences.'];
   const lines: string[] = [];
+  const headed = new Set<string>();
   for (const e of entries) {
+    if (e.notInApp !== undefined && !headed.has(e.stackName)) {
+      headed.add(e.stackName);
+      lines.push(`stack ${e.stackName} is in the state file but not in the app: apply leaves its objects in Mackerel; ${e.notInApp} deletes them`);
+    }
     const id = e.physicalId ? ` ${e.physicalId}` : '';
     const name = e.name !== undefined ? ` "${e.name}"` : '';
     const from = e.from !== undefined ? `${e.stackName}/${e.from} -> ` : '';

@@ -335,4 +335,54 @@ describe('what the templates no longer have', () => {
     expect(again.err).toMatch(/^cdk-mackerel: \S+ has no Custom::Mackerel\* resources; expected an app that uses MackerelProvider/);
     expect(again.code).toBe(2);
   });
+
+  test('a stack removed from the app or renamed: apply warns, diff lists its deletes, apply --destroy --stack deletes it from the state alone', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json'), '--timeout', '2'];
+    const outdir = synthStacks(dir, { OldB: (s) => new MackerelService(s, 'Svc', { name: 'old-b-1' }) });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    // A rename whose cleanup failed: the stack also holds a pending delete.
+    synthStacks(dir, { OldB: (s) => new MackerelService(s, 'Svc', { name: 'old-b' }) });
+    shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/old-b-1', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(2);
+    shared.emulator.clearFaults();
+
+    synthStacks(dir, { NewB: (s) => new MackerelService(s, 'Svc', { name: 'new-b' }) });
+    let run = await cli(['apply', outdir, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.err).toBe('notice: stack OldB is in the state file (1 object, 1 old object to delete) but not in the app; apply leaves its objects in Mackerel: '
+      + 'delete them with apply --destroy --stack OldB, or add the stack back to the app');
+    expect(services().sort()).toEqual(['new-b', 'old-b', 'old-b-1']);
+
+    run = await cli(['diff', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(1);
+    expect(run.out.split('\n')).toEqual([
+      'stack OldB is in the state file but not in the app: apply leaves its objects in Mackerel; apply --destroy --stack OldB deletes them',
+      expect.stringMatching(/^- delete +Service +OldB\/Svc\w+ old-b-1 \(old object of a replacement/),
+      expect.stringMatching(/^- delete +Service +OldB\/Svc\w+ old-b "old-b"$/),
+      '2 to delete.',
+    ]);
+
+    // Without a template, only --destroy can act on it; a stack the state does not hold either stays an error.
+    run = await cli(['apply', outdir, ...base, '--stack', 'OldB']);
+    expect(run.err).toMatch(/^cdk-mackerel: --stack OldB is not in \S+, only in the state file \(1 object, 1 old object to delete\); expected --destroy to delete them from the state alone/);
+    run = await cli(['apply', outdir, ...base, '--destroy', '--stack', 'Nope']);
+    expect(run.err).toMatch(/^cdk-mackerel: --stack Nope is not in \S+; expected one of NewB; the state file holds no stack Nope either$/);
+    expect(run.code).toBe(2);
+    run = await cli(['diff', outdir, ...base, '--stack', 'OldB']);
+    expect(run.out).toMatch(/^stack OldB is in the state file but not in the app.*\n.*\n.*\n2 to delete\.$/);
+
+    run = await cli(['apply', outdir, ...base, '--destroy', '--stack', 'OldB']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/deleted +Service +OldB\/Svc\w+ old-b-1/);
+    expect(run.out).toMatch(/deleted +Service +OldB\/Svc\w+ old-b "old-b"/);
+    expect(services()).toEqual(['new-b']);
+    const state = readState(join(dir, 'state.json'));
+    expect({ stacks: Object.keys(state.stacks), pendingDeletes: state.pendingDeletes }).toEqual({ stacks: ['NewB'], pendingDeletes: [] });
+    run = await cli(['diff', outdir, ...base]);
+    expect(run.out).toBe('No differences.');
+    expect((await cli(['apply', outdir, ...base])).err).toBe('');
+  });
 });
