@@ -70,7 +70,7 @@ let requestCounter = 0;
 /** Applies the app; throws on the first failed operation, with state saved up to it. @internal */
 export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   const { state } = options.store;
-  const app = _planApp(options.app, state, options.env, options.notice);
+  const app = _planApp(options.app, state, options.env, options.notice, { destroy: options.destroy });
   // Checked whole before anything is sent: a missing export found halfway would fail after changing Mackerel.
   if (options.destroy) {
     app.checkDestroy();

@@ -272,8 +272,22 @@ interface Exporter {
  * is never resolved, so its parameters and conditions cannot fail a run that leaves it out.
  * @internal
  */
-export function _planApp(app: _App, state: _StateFile, env: _Environment, notice: (m: string) => void): _AppPlan {
+export function _planApp(
+  app: _App, state: _StateFile, env: _Environment, notice: (m: string) => void, options: { readonly destroy?: boolean } = {},
+): _AppPlan {
   const all = app.allStacks ?? app.stacks;
+  // A destroy needs no template values, as CloudFormation's delete takes no parameters: it orders
+  // the stacks by the manifest and the imports the state recorded, and reads the templates only
+  // where they resolve (a state written before imports were recorded), never failing on them.
+  const forOrder = <T>(read: () => T, otherwise: T): T => {
+    if (!options.destroy) return read();
+    try {
+      return read();
+    } catch (e) {
+      if (e instanceof _CliError) return otherwise;
+      throw e;
+    }
+  };
   const plans = new Map<string, _StackPlan>();
   const planOf = (name: string): _StackPlan | undefined => {
     const stack = all.find((s) => s.stackName === name);
@@ -319,14 +333,14 @@ export function _planApp(app: _App, state: _StateFile, env: _Environment, notice
   // (an import removed from the template still holds the export until the stack is applied).
   const importsOf = (name: string): Map<string, string> => new Map([
     ...Object.entries(state.stacks[name]?.imports ?? {}),
-    ...Object.entries(templateImports(name)),
+    ...Object.entries(forOrder(() => templateImports(name), {})),
   ]);
   const names = app.stacks.map((s) => s.stackName);
   const acting = names.flatMap((n) => planOf(n) ?? []);
   const dependsOn = (name: string): string[] => [
     ...app.stacks.find((s) => s.stackName === name)?.dependencies ?? [],
     ...importsOf(name).values(),
-    ...(planOf(name)?.outputReads() ?? []).map((read) => read.stackName),
+    ...forOrder(() => planOf(name)?.outputReads() ?? [], []).map((read) => read.stackName),
   ];
   const inOrder = (order: string[]) => order.flatMap((n) => planOf(n) ?? []);
   // Applied stacks left out by --stack, with what they import from stacks of the run.

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { workDir } from './_fixture';
 import { _Get } from '../../src/cli/api';
 import { _Invoke, _Outcome, _ResourceEvent, _apply } from '../../src/cli/apply';
+import { _GivenParameter } from '../../src/cli/args';
 import { _App, _Stack, _TemplateOutput, _TemplateResource } from '../../src/cli/assembly';
 import { _importNames, _outputReads, _stackOrder } from '../../src/cli/cross-stack';
 import { _DiffEntry, _diff } from '../../src/cli/diff';
@@ -406,6 +407,31 @@ describe('imports recorded in the state', () => {
     await expect(apply({ stacks: [stacks[1]], allStacks: stacks, baseDir: '.' }, store, h.invoke, true))
       .rejects.toThrow(/^cannot destroy stack ZBase: stack AMonitors imports its exports and is applied; destroy AMonitors first/);
     expect(h.events).toEqual([]);
+  });
+
+  test('destroy orders the stacks by the imports the state recorded, without the parameter values a Condition of the importing stack needs', async () => {
+    // GIVEN the importing stack listed first, no manifest dependency, and its monitor under a Condition on a parameter without Default
+    const conditional = (): _Stack => {
+      const stack = monitors({ Alive: 'Shop' });
+      return {
+        ...stack,
+        template: {
+          ...stack.template,
+          Parameters: { Env: { Type: 'String' } },
+          Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] } },
+          Resources: { Alive: { ...stack.template.Resources!.Alive, Condition: 'IsProd' } },
+        },
+      };
+    };
+    const app: _App = { stacks: [conditional(), base(['Shop'])], baseDir: '.' };
+    const store = _memoryStore();
+    const run = (destroy: boolean, parameters: _GivenParameter[]) =>
+      _apply({ app, store, invoke: fakeHandler().invoke, env: { parameters }, destroy, report: () => undefined, notice: () => undefined });
+    expect(done(await run(false, [{ name: 'Env', value: 'prod', given: 'Env=prod' }]))).toEqual(['created ZBase/Shop', 'created AMonitors/Alive']);
+
+    // WHEN destroyed without --parameters, THEN the monitor still goes first
+    expect(done(await run(true, []))).toEqual(['deleted AMonitors/Alive', 'deleted ZBase/Shop']);
+    expect(store.state.stacks).toEqual({});
   });
 
   test('a state written before imports were recorded loads, and the templates order the deletes', async () => {

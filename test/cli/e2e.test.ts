@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
@@ -281,6 +281,25 @@ describe('template parameters', () => {
     run = await cli(['diff', file, ...base, '--parameters', 'Env=prod', '--parameters', 'Team=ops']);
     expect(run.out).toBe('No differences.');
     expect(run.code).toBe(0);
+  });
+
+  test('--destroy needs no parameter values, as CloudFormation\'s delete takes none, though a Condition of the objects used them', async () => {
+    const dir = workDir();
+    const { app, stack, outdir } = stackWithProvider(dir, 'CondDestroy');
+    const env = new CfnParameter(stack, 'Env', { type: 'String' });
+    const prod = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(env.valueAsString, 'prod') });
+    const svc = new MackerelService(stack, 'Svc', { name: 'conddestroy' });
+    (svc.node.findChild('Resource').node.defaultChild as CfnResource).cfnOptions.condition = prod;
+    app.synth();
+    const base = ['--api-base', shared.emulator.url];
+    expect((await cli(['apply', outdir, ...base, '--parameters', 'Env=prod'])).code).toBe(0);
+    expect(shared.emulator.state().services.map((s: any) => s.name)).toEqual(['conddestroy']);
+
+    const run = await cli(['apply', outdir, ...base, '--destroy']);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/deleted +Service +CondDestroy\/Svc\w+ conddestroy/);
+    expect(run.code).toBe(0);
+    expect(shared.emulator.state().services).toEqual([]);
   });
 
   test('--parameters gives the value of an SSM-typed parameter, also against an organization', async () => {
