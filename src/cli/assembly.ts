@@ -24,6 +24,8 @@ export interface _Template {
   readonly Conditions?: { [name: string]: unknown };
   readonly Parameters?: { [name: string]: _TemplateParameter };
   readonly Outputs?: { [key: string]: _TemplateOutput };
+  /** Map name to top-level key to second-level key to value, read with Fn::FindInMap. */
+  readonly Mappings?: { [name: string]: unknown };
 }
 
 /** A parameter of a template. @internal */

@@ -26,6 +26,8 @@ export interface _ResolveContext {
   readonly resources: { readonly [logicalId: string]: _TemplateResource };
   readonly conditions?: { readonly [name: string]: unknown };
   readonly parameters?: { readonly [name: string]: _TemplateParameter };
+  /** The template's Mappings, for Fn::FindInMap. */
+  readonly mappings?: { readonly [name: string]: unknown };
   /**
    * For an emulator: a parameter of type AWS::SSM::Parameter::Value<...> resolves to a placeholder
    * naming the SSM parameter, reported with `notice`, as the handler does for dynamic references.
@@ -103,14 +105,51 @@ function intrinsic(name: string, arg: unknown, ctx: _ResolveContext): unknown {
       if (!ctx.importValue) throw _missingExport(ctx.stackName, exportName, [ctx.stackName]);
       return ctx.importValue(exportName);
     }
+    case 'Fn::FindInMap': return findInMap(arg, ctx);
     case 'Fn::GetStackOutput': {
       const read = _outputRead(_resolve(arg, ctx));
       if (!ctx.stackOutput) throw new _CliError(`Fn::GetStackOutput ${read.stackName}.${read.outputName}: no other stack is known`);
       return ctx.stackOutput(read);
     }
     default:
-      throw new _CliError(`${name} is not supported by cdk-mackerel's local resolver; expected Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If, Fn::Base64, Fn::ToJsonString, Fn::ImportValue or Fn::GetStackOutput`);
+      throw new _CliError(`${name} is not supported by cdk-mackerel's local resolver; expected Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If, Fn::FindInMap, Fn::Base64, Fn::ToJsonString, Fn::ImportValue or Fn::GetStackOutput`);
   }
+}
+
+/**
+ * Fn::FindInMap [MapName, TopLevelKey, SecondLevelKey], each resolved first, read from the
+ * template's Mappings; with AWS::LanguageExtensions, a fourth `{ DefaultValue: ... }` stands in
+ * for a key the map does not have (not for a map the template does not have, which CloudFormation
+ * refuses as well).
+ */
+function findInMap(arg: unknown, ctx: _ResolveContext): unknown {
+  const form = 'expected [MapName, TopLevelKey, SecondLevelKey], optionally with a fourth { DefaultValue: value }';
+  if (!Array.isArray(arg) || arg.length < 3 || arg.length > 4) throw new _CliError(`Fn::FindInMap ${JSON.stringify(arg)}: ${form}`);
+  const options = arg[3] as { DefaultValue?: unknown } | undefined;
+  if (options !== undefined && (typeof options !== 'object' || options === null || !('DefaultValue' in options))) {
+    throw new _CliError(`Fn::FindInMap ${JSON.stringify(arg)}: the fourth item is not { DefaultValue: value }; ${form}`);
+  }
+  const keys = arg.slice(0, 3).map((a) => _resolve(a, ctx));
+  const where = `Fn::FindInMap ${JSON.stringify(keys)}`;
+  if (!keys.every((k) => typeof k === 'string' || typeof k === 'number')) throw new _CliError(`${where}: the map name and keys must resolve to strings`);
+  const [mapName, top, second] = keys.map(String);
+  const expected = (o: unknown) => Object.keys(isMap(o) ? o : {}).map((k) => JSON.stringify(k)).join(', ') || '(none)';
+  if (!isMap(ctx.mappings) || !isMap(ctx.mappings[mapName])) {
+    throw new _CliError(`${where}: the template has no mapping ${JSON.stringify(mapName)}; expected one of ${expected(ctx.mappings)}`);
+  }
+  const map = ctx.mappings[mapName] as { [key: string]: unknown };
+  const row = Object.prototype.hasOwnProperty.call(map, top) ? map[top] : undefined;
+  const missing = !isMap(row) ? `mapping ${JSON.stringify(mapName)} has no key ${JSON.stringify(top)}; expected one of ${expected(map)}`
+    : !Object.prototype.hasOwnProperty.call(row, second)
+      ? `mapping ${JSON.stringify(mapName)} has no key ${JSON.stringify(second)} under ${JSON.stringify(top)}; expected one of ${expected(row)}`
+      : undefined;
+  if (missing === undefined) return (row as { [key: string]: unknown })[second];
+  if (options !== undefined) return _resolve(options.DefaultValue, ctx);
+  throw new _CliError(`${where}: ${missing}`);
+}
+
+function isMap(value: unknown): value is { readonly [key: string]: unknown } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function asList(value: unknown, fn: string): unknown[] {

@@ -101,6 +101,7 @@ export function _planStack(
     resources: all,
     conditions: stack.template.Conditions,
     parameters: stack.template.Parameters,
+    mappings: stack.template.Mappings,
     ssmPlaceholders: env.ssmPlaceholders,
     parameterValues,
     produced: (id) => produced(id, unknowns),

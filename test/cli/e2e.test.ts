@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnCondition, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
@@ -300,6 +300,26 @@ describe('template parameters', () => {
     expect(run.out).toMatch(/deleted +Service +CondDestroy\/Svc\w+ conddestroy/);
     expect(run.code).toBe(0);
     expect(shared.emulator.state().services).toEqual([]);
+  });
+
+  test('Fn::FindInMap reads a CfnMapping by the stack\'s region, and a DefaultValue stands in for a missing key', async () => {
+    const dir = workDir();
+    const { app, stack, outdir } = stackWithProvider(dir, 'Mapped');
+    const names = new CfnMapping(stack, 'Names', { mapping: { 'us-east-1': { service: 'mapped-use1' }, 'eu-west-1': { service: 'mapped-euw1' } } });
+    const memos = new CfnMapping(stack, 'Memos', { mapping: { 'us-east-1': { other: 'x' } } });
+    new MackerelService(stack, 'Svc', { name: names.findInMap(stack.region, 'service'), memo: memos.findInMap(stack.region, 'memo', 'the default memo') });
+    app.synth();
+    const template = readFileSync(join(outdir, 'Mapped.template.json'), 'utf8');
+    expect(template).toContain('"DefaultValue"');
+
+    const run = await cli(['apply', outdir, '--api-base', shared.emulator.url, '--region', 'eu-west-1']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(shared.emulator.state().services.map((s: any) => [s.name, s.memo])).toEqual([['mapped-euw1', 'the default memo']]);
+
+    const other = await cli(['diff', outdir, '--api-base', shared.emulator.url, '--region', 'ap-northeast-1']);
+    expect(other.err).toBe('cdk-mackerel: Mapped: Fn::FindInMap ["Names","ap-northeast-1","service"]: mapping "Names" has no key "ap-northeast-1"; expected one of "us-east-1", "eu-west-1"');
+    expect(other.code).toBe(2);
   });
 
   test('--parameters gives the value of an SSM-typed parameter, also against an organization', async () => {

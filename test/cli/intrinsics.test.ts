@@ -27,6 +27,28 @@ const RESOURCES: { [id: string]: _TemplateResource } = {
 };
 
 describe('intrinsic functions', () => {
+  test('Fn::FindInMap reads the template\'s Mappings, its keys resolved first; DefaultValue stands in for a missing key', () => {
+    const mappings = { Thresholds: { 'ap-northeast-1': { warning: 70, names: ['a', 'b'] }, 'us-east-1': { warning: 80 } } };
+    const { ctx } = context(RESOURCES, {}, { mappings, parameters: { Key: { Type: 'String', Default: 'names' } } });
+    expect(_resolve({ 'Fn::FindInMap': ['Thresholds', { Ref: 'AWS::Region' }, 'warning'] }, ctx)).toBe(70);
+    expect(_resolve({ 'Fn::FindInMap': [{ 'Fn::Join': ['', ['Thres', 'holds']] }, 'ap-northeast-1', { Ref: 'Key' }] }, ctx)).toEqual(['a', 'b']);
+    expect(_resolve({ 'Fn::FindInMap': ['Thresholds', 'eu-west-1', 'warning', { DefaultValue: { Ref: 'AWS::Region' } }] }, ctx)).toBe('ap-northeast-1');
+    expect(_resolve({ 'Fn::FindInMap': ['Thresholds', 'us-east-1', 'names', { DefaultValue: 'none' }] }, ctx)).toBe('none');
+  });
+
+  test('Fn::FindInMap of a key or map that does not exist is an error naming the map, the keys and what exists', () => {
+    const { ctx } = context(RESOURCES, {}, { mappings: { Thresholds: { 'us-east-1': { warning: 80 } } } });
+    expect(() => _resolve({ 'Fn::FindInMap': ['Thresholds', { Ref: 'AWS::Region' }, 'warning'] }, ctx))
+      .toThrow(/^Fn::FindInMap \["Thresholds","ap-northeast-1","warning"\]: mapping "Thresholds" has no key "ap-northeast-1"; expected one of "us-east-1"$/);
+    expect(() => _resolve({ 'Fn::FindInMap': ['Thresholds', 'us-east-1', 'critical'] }, ctx))
+      .toThrow(/^Fn::FindInMap \["Thresholds","us-east-1","critical"\]: mapping "Thresholds" has no key "critical" under "us-east-1"; expected one of "warning"$/);
+    expect(() => _resolve({ 'Fn::FindInMap': ['Names', 'us-east-1', 'warning', { DefaultValue: 'x' }] }, ctx))
+      .toThrow(/^Fn::FindInMap \["Names","us-east-1","warning"\]: the template has no mapping "Names"; expected one of "Thresholds"$/);
+    expect(() => _resolve({ 'Fn::FindInMap': ['Thresholds', 'us-east-1'] }, ctx))
+      .toThrow(/^Fn::FindInMap \["Thresholds","us-east-1"\]: expected \[MapName, TopLevelKey, SecondLevelKey\], optionally with a fourth \{ DefaultValue: value \}$/);
+    expect(() => _resolve({ 'Fn::FindInMap': ['Thresholds', 'us-east-1', 'warning', { Default: 1 }] }, ctx)).toThrow(/the fourth item is not \{ DefaultValue: value \}/);
+  });
+
   test('Ref and Fn::GetAtt of a Mackerel resource give its physical ID and Data', () => {
     const { ctx } = context(RESOURCES, { Svc: { physicalId: 'shop', data: { Name: 'shop' } }, Cpu: { physicalId: 'm1', data: { MonitorId: 'm1' } } });
     expect(_resolve({ a: { Ref: 'Svc' }, b: { 'Fn::GetAtt': ['Cpu', 'MonitorId'] }, c: { 'Fn::GetAtt': 'Svc.Name' } }, ctx))
@@ -77,7 +99,7 @@ describe('intrinsic functions', () => {
   });
 
   test('an unsupported function is a clear error', () => {
-    expect(() => _resolve({ 'Fn::FindInMap': ['M', 'a', 'b'] }, context(RESOURCES).ctx)).toThrow(/Fn::FindInMap is not supported by cdk-mackerel's local resolver/);
+    expect(() => _resolve({ 'Fn::Cidr': ['10.0.0.0/16', 2, 8] }, context(RESOURCES).ctx)).toThrow(/^Fn::Cidr is not supported by cdk-mackerel's local resolver; expected Ref, .*Fn::FindInMap/);
   });
 
   test('Fn::ImportValue reads the export named by its resolved argument', () => {
