@@ -78,6 +78,7 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     app.checkImports({ applying: true });
     app.checkExportsInUse(() => _pendingReplacements(app.stacks, state));
     app.checkIntegrationNames();
+    app.checkTypeChanges();
   }
   for (const name of _stacksNotInApp(options.app, state)) {
     options.notice(`stack ${name} is in the state file (${_heldCount(state, name)}) but not in the app${options.app.stage ? ` (stage ${options.app.stage})` : ''}; `
@@ -187,7 +188,8 @@ class Run {
           RequestType: 'Update', PhysicalResourceId: held.physicalId, ResourceProperties: properties, OldResourceProperties: held.properties,
         }))
         : await this.invoke(plan.stackName, this.event(plan, type, id, { RequestType: 'Create', ResourceProperties: properties }));
-      const replacedId = held && held.physicalId !== result.PhysicalResourceId ? held.physicalId : undefined;
+      // A type change is refused before the run (checkTypeChanges); were it not, the old object is never dropped, whatever its ID.
+      const replacedId = held && (held.type !== type || held.physicalId !== result.PhysicalResourceId) ? held.physicalId : undefined;
       if (replacedId) this.state.pendingDeletes.push({ stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId });
       const unapplied = this.noteUnapplied(plan, id, type, held, result.Data);
       this.stackState(plan).resources[id] = {

@@ -327,6 +327,7 @@ export async function _diff(
   // What apply refuses, diff reports rather than showing changes that apply would never make.
   applyWouldRefuse(() => plans.checkImports({ applying: true }));
   applyWouldRefuse(() => plans.checkIntegrationNames());
+  applyWouldRefuse(() => plans.checkTypeChanges());
   const pending = new Map<string, Set<string>>();
   for (const plan of plans.stacks.filter((p) => !app.stacks.some((s) => s.stackName === p.stackName && s.notInApp !== undefined))) {
     const live = await readStack(plan.stackName, state, get);

@@ -256,6 +256,8 @@ export interface _AppPlan {
   checkExportsInUse(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
   /** Fails when an AWS integration the run creates has the name of one the state holds (`integration-names.ts`). */
   checkIntegrationNames(): void;
+  /** Fails when a logical ID the state holds has another resource type in the template, as CloudFormation refuses that update. */
+  checkTypeChanges(): void;
   /** Export name to exporting stack, for what the Mackerel resources of a stack's template import. */
   templateImports(stackName: string): { [exportName: string]: string };
 }
@@ -383,6 +385,18 @@ export function _planApp(
       }
     },
     checkIntegrationNames: () => _checkIntegrationNames(acting, state),
+    checkTypeChanges: () => {
+      for (const plan of acting) {
+        for (const [id, resource] of Object.entries(plan.resources)) {
+          const held = state.stacks[plan.stackName]?.resources[id];
+          if (!held || held.type === resource.Type) continue;
+          const name = typeof held.properties.name === 'string' ? ` "${held.properties.name}"` : '';
+          throw new _CliError(`${plan.stackName}/${id} was applied as ${held.type} (${held.physicalId}${name}) and is ${resource.Type} in the template; `
+            + 'expected the type it was applied with, as CloudFormation refuses to change the type of a logical ID: give the new construct '
+            + 'another id (apply then creates it and deletes the old object), or remove it, apply, and add it back');
+        }
+      }
+    },
     templateImports,
   };
 }

@@ -5,6 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
+import { EmailChannel, NotificationGroup } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
 import { ConnectivityMonitor, MonitorScope } from '../../src/monitors';
 import { MackerelProvider } from '../../src/provider/provider';
@@ -423,5 +424,30 @@ describe('what the templates no longer have', () => {
     run = await cli(['diff', outdir, ...base]);
     expect(run.out).toBe('No differences.');
     expect((await cli(['apply', outdir, ...base])).err).toBe('');
+  });
+
+  test('a logical ID whose resource type changes is refused by diff and apply, as CloudFormation refuses it; another id replaces the object', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, { Typed: (s) => new EmailChannel(s, 'Alerts', { name: 'typed', emails: ['a@example.com'] }) });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const [channelId] = Object.values(readState(join(dir, 'state.json')).stacks.Typed.resources).map((r) => r.physicalId);
+
+    synthStacks(dir, { Typed: (s) => new NotificationGroup(s, 'Alerts', { name: 'typed group' }) });
+    const refused = new RegExp(`Typed/Alerts\\w+ was applied as Custom::MackerelChannel \\(${channelId} "typed"\\) and is Custom::MackerelNotificationGroup in the template; `
+      + 'expected the type it was applied with, as CloudFormation refuses to change the type of a logical ID: give the new construct another id');
+    const diff = await cli(['diff', outdir, ...base]);
+    expect(diff.err).toMatch(new RegExp(`^cdk-mackerel: apply would refuse this run: ${refused.source}`));
+    expect(diff.code).toBe(2);
+    const run = await cli(['apply', outdir, ...base]);
+    expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${refused.source}.*; nothing was changed$`));
+    expect(run.code).toBe(2);
+    expect(shared.emulator.state().channels.map((c: any) => c.id)).toContain(channelId);
+    expect(shared.emulator.state().notificationGroups.map((g: any) => g.name)).not.toContain('typed group');
+
+    synthStacks(dir, { Typed: (s) => new NotificationGroup(s, 'Group', { name: 'typed group' }) });
+    expect((await cli(['diff', outdir, ...base])).out).toMatch(/^\+ create +NotificationGroup +Typed\/Group\w+ "typed group"\n(.*\n)*- delete +Channel +Typed\/Alerts\w+ \S+ "typed"\n1 to create, 1 to delete\.$/);
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    expect(shared.emulator.state().channels.map((c: any) => c.id)).not.toContain(channelId);
   });
 });
