@@ -79,6 +79,8 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     app.checkExportsInUse(() => _pendingReplacements(app.stacks, state));
     app.checkIntegrationNames();
     app.checkTypeChanges();
+    // Every property resolved: a value refused (a placeholder for an organization) found halfway would fail after changing Mackerel.
+    _pendingReplacements(app.stacks, state);
   }
   for (const name of _stacksNotInApp(options.app, state)) {
     options.notice(`stack ${name} is in the state file (${_heldCount(state, name)}) but not in the app${options.app.stage ? ` (stage ${options.app.stage})` : ''}; `

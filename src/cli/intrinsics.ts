@@ -29,11 +29,15 @@ export interface _ResolveContext {
   /** The template's Mappings, for Fn::FindInMap. */
   readonly mappings?: { readonly [name: string]: unknown };
   /**
-   * For an emulator: a parameter of type AWS::SSM::Parameter::Value<...> resolves to a placeholder
-   * naming the SSM parameter, reported with `notice`, as the handler does for dynamic references.
-   * Unset: such a parameter is an error, as the CLI does not read SSM parameters.
+   * For an emulator: a value only AWS knows (Ref or Fn::GetAtt of a resource outside Mackerel, a
+   * parameter of type AWS::SSM::Parameter::Value<...>) resolves to a placeholder that names it and
+   * cannot be mistaken for a real value, reported with `notice`, as the handler does for dynamic
+   * references. Unset (a real organization): such a value is a `_PlaceholderRefused` error, as the
+   * CLI does not read AWS and a made-up value would reach the organization.
    */
-  readonly ssmPlaceholders?: boolean;
+  readonly placeholders?: boolean;
+  /** The logical ID of the resource whose properties are resolved, named in errors. */
+  readonly resource?: string;
   /** Parameter values given on the command line (--parameters), as text; they win over Default. */
   readonly parameterValues?: { readonly [name: string]: string };
   /** When set, an uncreated Mackerel resource resolves to this text instead of failing (diff). */
@@ -50,24 +54,92 @@ export interface _ResolveContext {
   readonly stackOutput?: (read: _OutputRead) => unknown;
   /** A Mackerel resource's physical ID and Data, or undefined when not created yet. */
   produced(logicalId: string): _Produced | undefined;
-  /** Called once per placeholder used for a resource outside Mackerel. */
+  /** Called once per placeholder used for a value only AWS knows (emulator only). */
   notice(message: string): void;
+}
+
+/**
+ * A value only AWS knows, refused against a real organization: the CLI does not read AWS, and a
+ * placeholder would reach the organization as if it were real (an external monitor of a made-up
+ * host, an integration with a role that does not exist). Names the resource and the property
+ * path that use the value, as the error climbs out of the properties.
+ * @internal
+ */
+export class _PlaceholderRefused extends _CliError {
+  /** Keys and list indexes from the resource's properties down to the value. */
+  private path: (string | number)[] = [];
+  private resource?: string;
+
+  /**
+   * @param subject what the value is (`Alb.DNSName (AWS::...::LoadBalancer), which is not a Mackerel resource`)
+   * @param why why the CLI cannot give it
+   * @param remedy what to do instead
+   */
+  constructor(private readonly subject: string, private readonly why: string, private readonly remedy: string) {
+    super('');
+    this.message = this.describe();
+  }
+
+  /** The value was found under this key or list index of the properties of `resource`. */
+  at(step: string | number, resource: string | undefined): void {
+    this.path.unshift(step);
+    this.resource ??= resource;
+    this.message = this.describe();
+  }
+
+  /** The path so far was inside the arguments of an intrinsic function, not a property path: forgets it. */
+  inIntrinsic(): void {
+    this.path = [];
+  }
+
+  private describe(): string {
+    const path = this.path.map((s, i) => typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`).join('');
+    const where = path ? `resource ${this.resource ?? '(unknown)'}, property ${path}, uses ` : '';
+    return `${where}${this.subject}: ${this.why}; a placeholder is never sent to a real organization; expected ${this.remedy}`;
+  }
 }
 
 /** Resolves every intrinsic of a value. @internal */
 export function _resolve(value: unknown, ctx: _ResolveContext): unknown {
-  if (Array.isArray(value)) return value.map((v) => _resolve(v, ctx)).filter((v) => v !== NO_VALUE);
+  if (Array.isArray(value)) return value.map((v, i) => at(i, ctx, () => _resolve(v, ctx))).filter((v) => v !== NO_VALUE);
   if (value === null || typeof value !== 'object') return value;
   const keys = Object.keys(value);
   if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::') || keys[0] === 'Condition')) {
-    return intrinsic(keys[0], (value as Record<string, unknown>)[keys[0]], ctx);
+    try {
+      return intrinsic(keys[0], (value as Record<string, unknown>)[keys[0]], ctx);
+    } catch (e) {
+      if (e instanceof _PlaceholderRefused) e.inIntrinsic();
+      throw e;
+    }
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    const resolved = _resolve(v, ctx);
+    const resolved = at(k, ctx, () => _resolve(v, ctx));
     if (resolved !== NO_VALUE) out[k] = resolved;
   }
   return out;
+}
+
+/** Resolves the value under one key or index, naming it in a refused placeholder. */
+function at<T>(step: string | number, ctx: _ResolveContext, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (e) {
+    if (e instanceof _PlaceholderRefused) e.at(step, ctx.resource);
+    throw e;
+  }
+}
+
+/**
+ * A value only AWS knows: for an emulator, `stand` (reported once); for a real organization, an
+ * error saying what the value is and what to do instead.
+ */
+function placeholderOrRefuse<T>(ctx: _ResolveContext, what: { subject: string; why: string; remedy: string; stand: T; notice: string }): T {
+  if (!ctx.placeholders) {
+    throw new _PlaceholderRefused(what.subject, what.why, `${what.remedy}, or a run against the emulator (--emulator, or a local --api-base), which uses a placeholder`);
+  }
+  ctx.notice(what.notice);
+  return what.stand;
 }
 
 /** AWS::NoValue removes the property that holds it. */
@@ -208,14 +280,14 @@ function isSsmParameterType(type: string | undefined): boolean {
  * references); otherwise an error, as passing the SSM parameter's name would write the wrong value.
  */
 function ssmParameter(name: string, param: _TemplateParameter, ssmName: string, ctx: _ResolveContext): unknown {
-  if (!ctx.ssmPlaceholders) {
-    throw new _CliError(`parameter ${name} is of type ${param.Type}: CloudFormation passes the value of SSM parameter ${ssmName}, `
-      + `which cdk-mackerel does not read from AWS (its name is not its value); expected the value with --parameters ${ctx.stackName}:${name}=VALUE `
-      + '(the value itself, not an SSM parameter name), or a run against the emulator, which uses a placeholder');
-  }
-  const stand = `https://ssm.emulator.invalid/${ssmName.replace(/^\/+/, '').replace(/[^A-Za-z0-9/_.-]+/g, '-')}`;
-  ctx.notice(`parameter ${name} (${param.Type}) is not read from SSM parameter ${ssmName} for the emulator; using the placeholder ${stand}`);
-  return _isListParameterType(param.Type) ? [stand] : stand;
+  const shown = `https://ssm.emulator.invalid/${ssmName.replace(/^\/+/, '').replace(/[^A-Za-z0-9/_.-]+/g, '-')}`;
+  return placeholderOrRefuse(ctx, {
+    subject: `parameter ${name} (${param.Type})`,
+    why: `CloudFormation passes the value of SSM parameter ${ssmName}, which cdk-mackerel does not read from AWS (its name is not its value)`,
+    remedy: `the value with --parameters ${ctx.stackName}:${name}=VALUE (the value itself, not an SSM parameter name)`,
+    stand: _isListParameterType(param.Type) ? [shown] : shown,
+    notice: `parameter ${name} (${param.Type}) is not read from SSM parameter ${ssmName} for the emulator; using the placeholder ${shown}`,
+  });
 }
 
 /** Whether Ref of a parameter of this type is a list. @internal */
@@ -238,9 +310,14 @@ function splitAtt(text: string): [string, string] {
 function mackerelOrPlaceholder(logicalId: string, resource: _TemplateResource, attribute: string | undefined, ctx: _ResolveContext): unknown {
   const what = attribute ? `${logicalId}.${attribute}` : logicalId;
   if (!resource.Type.startsWith('Custom::Mackerel')) {
-    const value = placeholder(logicalId, resource.Type, attribute, ctx);
-    ctx.notice(`${what} (${resource.Type}) is not a Mackerel resource; using the placeholder ${value}`);
-    return value;
+    const stand = placeholder(logicalId, resource.Type, attribute, ctx);
+    return placeholderOrRefuse(ctx, {
+      subject: `${what} (${resource.Type}), which is not a Mackerel resource`,
+      why: 'only CloudFormation knows its value, and cdk-mackerel does not read it from AWS',
+      remedy: `the real value through a template parameter (CfnParameter) given with --parameters ${ctx.stackName}:NAME=VALUE`,
+      stand,
+      notice: `${what} (${resource.Type}) is not a Mackerel resource; using the placeholder ${stand}`,
+    });
   }
   const produced = ctx.produced(logicalId);
   if (!produced) {
@@ -254,15 +331,19 @@ function mackerelOrPlaceholder(logicalId: string, resource: _TemplateResource, a
   return value;
 }
 
-/** A deterministic stand-in for something only AWS would create, shaped like an ARN where the type says so. */
+/**
+ * A deterministic stand-in for something only AWS would create, that cannot be mistaken for a real
+ * value: an ARN (where the type says so) under the path `cdk-mackerel-placeholder`, else a host
+ * name under `.invalid` (RFC 2606: never resolves), which fits where a DNS name or URL goes.
+ */
 function placeholder(logicalId: string, type: string, attribute: string | undefined, ctx: _ResolveContext): string {
   const [, service, kind] = type.split('::').map((s) => s.toLowerCase());
   if (attribute === 'Arn') {
     const region = service === 'iam' ? '' : ctx.region;
-    return `arn:aws:${service}:${region}:${ctx.account}:${kind}/${logicalId}`;
+    return `arn:aws:${service}:${region}:${ctx.account}:${kind}/cdk-mackerel-placeholder/${logicalId}`;
   }
   // Ref of most AWS resources is a name or an ID: the logical ID stands in for it.
-  return attribute ? `${logicalId}.${attribute}` : logicalId;
+  return `${attribute ? `${logicalId}.${attribute}` : logicalId}.placeholder.invalid`;
 }
 
 function sub(arg: unknown, ctx: _ResolveContext): string {

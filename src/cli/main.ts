@@ -167,7 +167,11 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
   await _preflight(get);
   const knownFields = (type: string) => Object.keys(RESOURCE_MODULES[type]?.schema ?? {});
   const notices = new Set<string>();
-  const entries = await _diff(app, store.state, get, environment(args, apiBase), (m) => notices.add(m), knownFields);
+  const notice = (m: string) => {
+    if (!notices.has(m)) io.err(`notice: ${m}`);
+    notices.add(m);
+  };
+  const entries = await _diff(app, store.state, get, environment(args, apiBase), notice, knownFields);
   for (const line of _formatDiff(entries)) io.out(line);
   return entries.length > 0 ? 1 : 0;
 }
@@ -253,7 +257,7 @@ function checkStateBase(store: _StateStore, apiBase: string, file: string): void
 }
 
 function environment(args: _Args, apiBase: string): _Environment {
-  return { region: args.region, account: args.account, ssmPlaceholders: isLocal(apiBase), parameters: args.parameters };
+  return { region: args.region, account: args.account, placeholders: isLocal(apiBase), parameters: args.parameters };
 }
 
 /** The entry point of bin/cdk-mackerel. @internal */

@@ -16,8 +16,8 @@ import { _StateFile } from './state';
 export interface _Environment {
   readonly region?: string;
   readonly account?: string;
-  /** Against an emulator: SSM-typed parameters resolve to placeholders (see `_ResolveContext.ssmPlaceholders`). */
-  readonly ssmPlaceholders?: boolean;
+  /** Against an emulator: values only AWS knows resolve to placeholders (see `_ResolveContext.placeholders`). */
+  readonly placeholders?: boolean;
   /** Values of template parameters (--parameters); a stack's own (`Stack:Name=Value`) wins over `Name=Value`. */
   readonly parameters?: readonly _GivenParameter[];
 }
@@ -102,7 +102,7 @@ export function _planStack(
     conditions: stack.template.Conditions,
     parameters: stack.template.Parameters,
     mappings: stack.template.Mappings,
-    ssmPlaceholders: env.ssmPlaceholders,
+    placeholders: env.placeholders,
     parameterValues,
     produced: (id) => produced(id, unknowns),
     notice,
@@ -156,7 +156,7 @@ export function _planStack(
     },
     properties: (logicalId, unknowns) => inStack(stack.stackName, () => {
       const { ServiceToken: _token, ...rest } = live()[logicalId].Properties ?? {};
-      return _stringifyScalars(_resolve(rest, ctx(unknowns))) as { [key: string]: unknown };
+      return _stringifyScalars(_resolve(rest, { ...ctx(unknowns), resource: logicalId })) as { [key: string]: unknown };
     }),
     produced: (logicalId, unknowns) => inStack(stack.stackName, () => produced(logicalId, unknowns)),
     imports,

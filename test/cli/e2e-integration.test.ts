@@ -36,11 +36,11 @@ describe('an AWS integration: IAM role placeholders and the stack environment', 
     const base = ['--api-base', shared.emulator.url];
     const run = await cli(['apply', assembly, ...base]);
     expect(run.code).toBe(0);
-    expect(run.err).toMatch(/^notice: Integration\w*\.Arn \(AWS::IAM::Role\) is not a Mackerel resource; using the placeholder arn:aws:iam::444455556666:role\/Integration\w+$/m);
+    expect(run.err).toMatch(/^notice: Integration\w*\.Arn \(AWS::IAM::Role\) is not a Mackerel resource; using the placeholder arn:aws:iam::444455556666:role\/cdk-mackerel-placeholder\/Integration\w+$/m);
     expect(run.out).toMatch(/created\s+AwsIntegrationExternalId/);
     expect(run.out).toMatch(/created\s+AwsIntegration\s+Aws\/Integration\w* \S+ "prod"/);
     const [integration] = shared.emulator.state().awsIntegrations as any[];
-    expect(integration).toMatchObject({ name: 'prod', region: 'ap-northeast-1', roleArn: expect.stringMatching(/^arn:aws:iam::444455556666:role\/Integration/) });
+    expect(integration).toMatchObject({ name: 'prod', region: 'ap-northeast-1', roleArn: expect.stringMatching(/^arn:aws:iam::444455556666:role\/cdk-mackerel-placeholder\/Integration/) });
     expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
 
     expect((await cli(['apply', assembly, ...base, '--destroy'])).code).toBe(0);

@@ -1,13 +1,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { EmailChannel, NotificationGroup } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
-import { ConnectivityMonitor, MonitorScope } from '../../src/monitors';
+import { ConnectivityMonitor, ExternalHttpMonitor, MonitorScope } from '../../src/monitors';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
@@ -238,7 +238,7 @@ describe('template parameters', () => {
     const organization = shared.emulator.url.replace('127.0.0.1', '[::ffff:127.0.0.1]');
     let run = await cli(['apply', outdir, '--api-base', organization], { MACKEREL_APIKEY: shared.emulator.apiKey });
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/^cdk-mackerel: SsmParam: parameter SsmParameterValue\w+ is of type AWS::SSM::Parameter::Value<String>: CloudFormation passes the value of SSM parameter \/shop\/service-memo, which cdk-mackerel does not read from AWS .*; expected the value with --parameters SsmParam:SsmParameterValue\w+=VALUE .*; nothing was changed$/);
+    expect(run.err).toMatch(/^cdk-mackerel: SsmParam: resource Svc\w+, property memo, uses parameter SsmParameterValue\w+ \(AWS::SSM::Parameter::Value<String>\): CloudFormation passes the value of SSM parameter \/shop\/service-memo, which cdk-mackerel does not read from AWS .*; expected the value with --parameters SsmParam:SsmParameterValue\w+=VALUE .*; nothing was changed$/);
     expect(shared.emulator.state().services).toEqual([]);
 
     run = await cli(['apply', outdir, '--api-base', shared.emulator.url]);
@@ -321,6 +321,35 @@ describe('template parameters', () => {
     const other = await cli(['diff', outdir, '--api-base', shared.emulator.url, '--region', 'ap-northeast-1']);
     expect(other.err).toBe('cdk-mackerel: Mapped: Fn::FindInMap ["Names","ap-northeast-1","service"]: mapping "Names" has no key "ap-northeast-1"; expected one of "us-east-1", "eu-west-1"');
     expect(other.code).toBe(2);
+  });
+
+  test('a value of a resource outside Mackerel (a load balancer DNS name) is refused against an organization before anything is sent; the emulator gets a .invalid placeholder, reported', async () => {
+    const dir = workDir();
+    const { app, stack, outdir } = stackWithProvider(dir, 'Web');
+    const svc = new MackerelService(stack, 'Svc', { name: 'webplace' });
+    const lb = new CfnResource(stack, 'Alb', { type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', properties: { Subnets: ['subnet-1'] } });
+    // Created after the service: refused before the first operation, not halfway.
+    new ExternalHttpMonitor(stack, 'Top', { name: 'top page', url: `https://${Token.asString(lb.getAtt('DNSName'))}/`, service: svc });
+    app.synth();
+    const refusal = /Web: resource Top\w+, property url, uses Alb\.DNSName \(AWS::ElasticLoadBalancingV2::LoadBalancer\), which is not a Mackerel resource: only CloudFormation knows its value, and cdk-mackerel does not read it from AWS; a placeholder is never sent to a real organization; expected the real value through a template parameter \(CfnParameter\) given with --parameters Web:NAME=VALUE, or a run against the emulator \(--emulator, or a local --api-base\), which uses a placeholder/;
+
+    const organization = shared.emulator.url.replace('127.0.0.1', '[::ffff:127.0.0.1]');
+    const key = { MACKEREL_APIKEY: shared.emulator.apiKey };
+    let run = await cli(['apply', outdir, '--api-base', organization, '--state', join(dir, 'org.json')], key);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${refusal.source}; nothing was changed$`));
+    expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+    run = await cli(['diff', outdir, '--api-base', organization, '--state', join(dir, 'org.json')], key);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${refusal.source}$`));
+
+    run = await cli(['apply', outdir, '--api-base', shared.emulator.url]);
+    expect(run.code).toBe(0);
+    expect(run.err).toBe('notice: Alb.DNSName (AWS::ElasticLoadBalancingV2::LoadBalancer) is not a Mackerel resource; using the placeholder Alb.DNSName.placeholder.invalid');
+    expect(monitorsByName()['top page'].url).toBe('https://Alb.DNSName.placeholder.invalid/');
+    run = await cli(['diff', outdir, '--api-base', shared.emulator.url]);
+    expect(run.out).toBe('No differences.');
+    expect(run.err).toBe('notice: Alb.DNSName (AWS::ElasticLoadBalancingV2::LoadBalancer) is not a Mackerel resource; using the placeholder Alb.DNSName.placeholder.invalid');
   });
 
   test('--parameters gives the value of an SSM-typed parameter, also against an organization', async () => {

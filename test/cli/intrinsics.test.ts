@@ -72,12 +72,25 @@ describe('intrinsic functions', () => {
       .toEqual(['ap-northeast-1', '111122223333', 'aws', 'amazonaws.com', 'Shop', 'arn:aws:cloudformation:ap-northeast-1:111122223333:stack/Shop/x']);
   });
 
-  test('AWS resources outside Mackerel get deterministic placeholders and a notice', () => {
-    const { ctx, notices } = context(RESOURCES);
-    expect(_resolve({ 'Fn::GetAtt': ['Role', 'Arn'] }, ctx)).toBe('arn:aws:iam::111122223333:role/Role');
-    expect(_resolve({ 'Fn::GetAtt': ['Bucket', 'Arn'] }, ctx)).toBe('arn:aws:s3:ap-northeast-1:111122223333:bucket/Bucket');
-    expect(_resolve({ Ref: 'Bucket' }, ctx)).toBe('Bucket');
-    expect(notices[0]).toMatch(/Role\.Arn \(AWS::IAM::Role\) is not a Mackerel resource; using the placeholder arn:aws:iam::111122223333:role\/Role/);
+  test('AWS resources outside Mackerel get deterministic placeholders, unmistakably fake, and a notice (emulator)', () => {
+    const { ctx, notices } = context(RESOURCES, {}, { placeholders: true });
+    expect(_resolve({ 'Fn::GetAtt': ['Role', 'Arn'] }, ctx)).toBe('arn:aws:iam::111122223333:role/cdk-mackerel-placeholder/Role');
+    expect(_resolve({ 'Fn::GetAtt': ['Bucket', 'Arn'] }, ctx)).toBe('arn:aws:s3:ap-northeast-1:111122223333:bucket/cdk-mackerel-placeholder/Bucket');
+    expect(_resolve({ Ref: 'Bucket' }, ctx)).toBe('Bucket.placeholder.invalid');
+    expect(_resolve({ 'Fn::Sub': 'https://${Bucket.DomainName}/' }, ctx)).toBe('https://Bucket.DomainName.placeholder.invalid/');
+    expect(notices[0]).toBe('Role.Arn (AWS::IAM::Role) is not a Mackerel resource; using the placeholder arn:aws:iam::111122223333:role/cdk-mackerel-placeholder/Role');
+  });
+
+  test('against an organization, a value of a resource outside Mackerel is refused, naming the resource, the property path and the value', () => {
+    const { ctx, notices } = context(RESOURCES, {}, { resource: 'Top' });
+    const url = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': ['Bucket', 'DomainName'] }, '/']] };
+    expect(() => _resolve({ name: 'top', headers: [{ name: 'h', value: 'v' }, { name: 'Host', value: url }] }, ctx))
+      .toThrow(new RegExp('^resource Top, property headers\\[1\\]\\.value, uses Bucket\\.DomainName \\(AWS::S3::Bucket\\), which is not a Mackerel resource: '
+        + 'only CloudFormation knows its value, and cdk-mackerel does not read it from AWS; a placeholder is never sent to a real organization; '
+        + 'expected the real value through a template parameter \\(CfnParameter\\) given with --parameters Shop:NAME=VALUE, '
+        + 'or a run against the emulator \\(--emulator, or a local --api-base\\), which uses a placeholder$'));
+    expect(() => _resolve({ roleArn: { 'Fn::GetAtt': ['Role', 'Arn'] } }, ctx)).toThrow(/^resource Top, property roleArn, uses Role\.Arn \(AWS::IAM::Role\)/);
+    expect(notices).toEqual([]);
   });
 
   test('Fn::Join, Fn::Select, Fn::Split, Fn::Sub and Fn::GetAZs', () => {
@@ -131,9 +144,9 @@ describe('intrinsic functions', () => {
       Memo: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/shop/memo' },
       Emails: { Type: 'AWS::SSM::Parameter::Value<List<String>>', Default: '/shop/emails' },
     };
-    expect(() => _resolve({ Ref: 'Memo' }, context(RESOURCES, {}, { parameters }).ctx))
-      .toThrow(/^parameter Memo is of type AWS::SSM::Parameter::Value<String>: CloudFormation passes the value of SSM parameter \/shop\/memo, which cdk-mackerel does not read/);
-    const { ctx, notices } = context(RESOURCES, {}, { parameters, ssmPlaceholders: true });
+    expect(() => _resolve({ memo: { Ref: 'Memo' } }, context(RESOURCES, {}, { parameters, resource: 'Svc' }).ctx))
+      .toThrow(/^resource Svc, property memo, uses parameter Memo \(AWS::SSM::Parameter::Value<String>\): CloudFormation passes the value of SSM parameter \/shop\/memo, which cdk-mackerel does not read/);
+    const { ctx, notices } = context(RESOURCES, {}, { parameters, placeholders: true });
     expect(_resolve({ Ref: 'Memo' }, ctx)).toBe('https://ssm.emulator.invalid/shop/memo');
     expect(_resolve({ Ref: 'Emails' }, ctx)).toEqual(['https://ssm.emulator.invalid/shop/emails']);
     expect(notices[0]).toBe('parameter Memo (AWS::SSM::Parameter::Value<String>) is not read from SSM parameter /shop/memo for the emulator; using the placeholder https://ssm.emulator.invalid/shop/memo');
