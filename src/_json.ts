@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 /** A plain JSON object (not null, not an array). @internal */
 export function _isObject(value: unknown): value is { [key: string]: unknown } {
@@ -15,12 +16,18 @@ export function _mapStrings(value: unknown, map: (text: string) => string): unkn
 
 /**
  * Writes a value as indented JSON through a temp file and a rename, so that a run killed
- * mid-write leaves the previous file whole. @internal
+ * mid-write leaves the previous file whole. The temp file's name is unique to the write, so that
+ * two writers never write or rename each other's. @internal
  */
 export function _writeJsonFile(file: string, value: unknown): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`);
-  renameSync(tmp, file);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /**

@@ -15,7 +15,7 @@ import { _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters } from './plan';
 import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
-import { _StateStore, _fileStore, _readState } from './state';
+import { _StateStore, _fileStore, _lockState, _readState } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
 
 /** Where the command reads and writes. @internal */
@@ -36,6 +36,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   const out = (line: string) => io.out(_scrubKey(line, key));
   const err = (line: string) => io.err(_scrubKey(line, key));
   let local: _LocalEmulator | undefined;
+  let unlock: (() => void) | undefined;
   try {
     const args = _parseArgs(argv);
     if (args.command === 'help') {
@@ -46,6 +47,8 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage, true);
     _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
     const file = stateFile(args, app, io.cwd);
+    // Before anything is read: the state, and an --emulator's objects, which apply saves too.
+    if (args.command === 'apply') unlock = _lockState(file);
     // A template whose last Mackerel resource was removed, or a stack the app no longer has, still has objects to delete.
     _checkRunStacks(app, args.path!, _readState(file), args);
     if (args.emulator) {
@@ -64,6 +67,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     return 2;
   } finally {
     await local?.emulator.close();
+    unlock?.();
   }
 }
 

@@ -3,7 +3,8 @@
  * properties last applied (as the handler received them, strings) and the Data it returned.
  * Saved after every successful operation, so a failed apply leaves what a second apply needs.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { _CliError } from './errors';
 import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 
@@ -143,4 +144,64 @@ export function _fileStore(file: string): _StateStore {
 /** A store that keeps state in memory only. @internal */
 export function _memoryStore(state: _StateFile = _emptyState()): _StateStore {
   return { state, save: () => undefined };
+}
+
+/**
+ * Takes the lock of a state file, `<file>.lock` (created exclusively, holding the pid, host and
+ * time), so that a second apply on the same state refuses at once instead of making every object
+ * twice and orphaning one set. Returns the release, to call in `finally`: it removes the lock only
+ * if this run still holds it.
+ * @internal
+ */
+export function _lockState(file: string): () => void {
+  const lock = `${file}.lock`;
+  const holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  let fd: number;
+  try {
+    fd = openSync(lock, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new _CliError(`cannot lock state file ${file}: ${(e as Error).message}`);
+    throw lockedError(file, lock);
+  }
+  try {
+    writeSync(fd, `${JSON.stringify(holder)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  return () => {
+    try {
+      const held = JSON.parse(readFileSync(lock, 'utf8')) as typeof holder;
+      if (held.pid === holder.pid && held.since === holder.since && held.host === holder.host) rmSync(lock);
+    } catch {
+      // removed by hand meanwhile (or unreadable): nothing of ours to remove
+    }
+  };
+}
+
+function lockedError(file: string, lock: string): _CliError {
+  let held: { pid?: unknown; host?: unknown; since?: unknown } = {};
+  try {
+    held = JSON.parse(readFileSync(lock, 'utf8'));
+  } catch {
+    // written by hand, or by a run killed while it wrote the lock
+  }
+  const pid = typeof held.pid === 'number' ? held.pid : undefined;
+  const who = pid !== undefined ? `pid ${pid}${typeof held.host === 'string' && held.host !== hostname() ? ` on ${held.host}` : ''}` : 'an unknown process';
+  const since = typeof held.since === 'string' ? ` since ${held.since}` : '';
+  const locked = `state file ${file} is locked by ${who}${since}`;
+  if (pid !== undefined && held.host === hostname() && !running(pid)) {
+    return new _CliError(`${locked}, but no process ${pid} runs on this machine: the lock is stale, left by a run that was killed; `
+      + `remove ${lock} and run apply again (diff shows what that run left to do)`);
+  }
+  return new _CliError(`${locked}: another apply on it is running; wait for it to end, or, if no such run is left, remove ${lock}`);
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, as another user
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

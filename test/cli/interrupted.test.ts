@@ -1,5 +1,8 @@
 // An apply that stops halfway leaves state that the next diff and apply read: the old objects of
 // replacements still to delete, and moved services still held by their old logical ID.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -111,6 +114,65 @@ describe('after an apply that stopped halfway', () => {
     expect(diff.out).toMatch(/^> move\s+Service\s+Shop\/Shop\w+ -> Shop\/ShopService\w+ shop "shop" \(a new logical ID takes the object over; it stays in Mackerel\)$/m);
     expect(diff.out).not.toMatch(/- delete/);
     expect(apply.out).toMatch(/released\s+Service\s+Shop\/Shop\w+ shop "shop" \(taken over by Shop\/ShopService\w+; it stays in Mackerel\)/);
+    expect(services()).toEqual(['shop']);
+  });
+});
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('the lock of the state file', () => {
+  test('a second apply on the same state file refuses at once, naming the lock, its holder and since when; the lock goes after success and failure', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const state = join(dir, '.mackerel-state.json');
+    const lock = `${state}.lock`;
+    // A temp file of the old fixed name, left by another writer: each write uses a name of its own.
+    mkdirSync(`${state}.tmp`);
+    const assembly = synth(dir, { name: 'shop' });
+
+    const [first, second] = await Promise.all([cli(['apply', assembly, ...base]), cli(['apply', assembly, ...base])]);
+
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(2);
+    expect(second.out).toBe('');
+    expect(second.err).toMatch(new RegExp(`^cdk-mackerel: state file ${escape(state)} is locked by pid ${process.pid} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z: `
+      + `another apply on it is running; wait for it to end, or, if no such run is left, remove ${escape(lock)}$`));
+    expect(services()).toEqual(['shop']);
+    expect(monitorScopes()).toEqual([['alive', ['shop']]]);
+    expect(existsSync(lock)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual(['.mackerel-state.json.tmp']);
+
+    // A failed apply lets go of the lock too.
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    const failed = await cli(['apply', synth(dir, { name: 'shop', late: true }), ...base, '--timeout', '1']);
+    shared.emulator.clearFaults();
+    expect(failed.code).toBe(2);
+    expect(failed.err).toMatch(/run apply again to finish$/);
+    expect(existsSync(lock)).toBe(false);
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+  });
+
+  test('a lock left by a run that was killed is reported as stale, with the file to remove', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const lock = join(dir, '.mackerel-state.json.lock');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(lock, JSON.stringify({ pid: gone, host: hostname(), since: '2024-05-01T10:00:00.000Z' }));
+    const assembly = synth(dir, { name: 'shop' });
+
+    const refused = await cli(['apply', assembly, ...base]);
+
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe(`cdk-mackerel: state file ${join(dir, '.mackerel-state.json')} is locked by pid ${gone} since 2024-05-01T10:00:00.000Z, `
+      + `but no process ${gone} runs on this machine: the lock is stale, left by a run that was killed; remove ${lock} and run apply again (diff shows what that run left to do)`);
+    expect(services()).toEqual([]);
+    // Not this run's lock: it stays until removed.
+    expect(existsSync(lock)).toBe(true);
+    // diff writes nothing and takes no lock.
+    expect((await cli(['diff', assembly, ...base])).code).toBe(1);
+    rmSync(lock);
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
     expect(services()).toEqual(['shop']);
   });
 });
