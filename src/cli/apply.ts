@@ -4,6 +4,7 @@
  */
 import { _App, _heldCount, _stacksNotInApp } from './assembly';
 import { _planDiff } from './diff';
+import { _CliError } from './errors';
 import { _AppPlan, _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
 import { _StateFile, _StateResource, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 
@@ -63,6 +64,11 @@ export interface _ApplyOptions {
   /** @default 15_000 */
   readonly waitingEveryMs?: number;
   readonly notice: (message: string) => void;
+  /**
+   * A reason to stop (the signal of a Ctrl-C), if one came: the run sends no further operation
+   * and fails, with what was done saved.
+   */
+  readonly stopRequested?: () => string | undefined;
 }
 
 let requestCounter = 0;
@@ -158,6 +164,8 @@ class Run {
     const { waiting, waitingEveryMs = 15_000 } = this.options;
     const started = Date.now();
     const verb = ({ Create: 'creating', Update: 'updating', Delete: 'deleting' } as const)[event.RequestType];
+    const stop = this.options.stopRequested?.();
+    if (stop) throw new _CliError(`stopped by ${stop} before ${verb} ${event.ResourceType.replace(/^Custom::Mackerel/, '')} ${stackName}/${event.LogicalResourceId}`);
     const timer = waiting && setInterval(() => waiting({
       verb, stackName, logicalId: event.LogicalResourceId, type: event.ResourceType, elapsedMs: Date.now() - started,
     }, ...this.position()), waitingEveryMs);

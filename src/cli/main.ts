@@ -11,6 +11,7 @@ import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp } from './assembly';
 import { _diff } from './diff';
 import { _CliError } from './errors';
+import { _Interrupts, _handleInterrupts } from './interrupt';
 import { _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters } from './plan';
@@ -37,6 +38,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   const err = (line: string) => io.err(_scrubKey(line, key));
   let local: _LocalEmulator | undefined;
   let unlock: (() => void) | undefined;
+  let interrupts: _Interrupts | undefined;
   try {
     const args = _parseArgs(argv);
     if (args.command === 'help') {
@@ -48,7 +50,10 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
     const file = stateFile(args, app, io.cwd);
     // Before anything is read: the state, and an --emulator's objects, which apply saves too.
-    if (args.command === 'apply') unlock = _lockState(file);
+    if (args.command === 'apply') {
+      unlock = _lockState(file);
+      interrupts = _handleInterrupts(err);
+    }
     // A template whose last Mackerel resource was removed, or a stack the app no longer has, still has objects to delete.
     _checkRunStacks(app, args.path!, _readState(file), args);
     if (args.emulator) {
@@ -58,7 +63,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     }
     const apiBase = normalizeBase(local?.emulator.url ?? args.apiBase ?? _DEFAULT_API_BASE);
     key = local?.emulator.apiKey ?? apiKeyFor(apiBase, io.env);
-    const target: Target = { apiBase, key, file, recordedBase: local ? _emulatorBase(file, local.file) : apiBase, local };
+    const target: Target = { apiBase, key, file, recordedBase: local ? _emulatorBase(file, local.file) : apiBase, local, interrupts };
     const print = { out, err, progressEveryMs: io.progressEveryMs };
     return args.command === 'apply' ? await apply(args, app, target, print) : await diff(args, app, target, print);
   } catch (e) {
@@ -66,6 +71,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     err(`cdk-mackerel: ${message.split('\n')[0]}`);
     return 2;
   } finally {
+    interrupts?.dispose();
     await local?.emulator.close();
     unlock?.();
   }
@@ -85,6 +91,8 @@ interface Target {
   /** Where the state says its objects are: the API base, or the file of an --emulator's objects. */
   readonly recordedBase: string;
   readonly local?: _LocalEmulator;
+  /** Ctrl-C and SIGTERM during an apply. */
+  readonly interrupts?: _Interrupts;
 }
 
 async function apply(args: _Args, app: _App, target: Target, io: Print): Promise<number> {
@@ -101,6 +109,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   };
   let failed = false;
   let sent = false;
+  const interrupts = target.interrupts;
   const invoke = _handlerInvoke({
     apiBase,
     apiKey: key,
@@ -116,8 +125,9 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       destroy: args.destroy,
       invoke: (event) => {
         sent = true;
-        return invoke(event);
+        return interrupts ? interrupts.during(event, () => invoke(event)) : invoke(event);
       },
+      stopRequested: interrupts?.requested,
       report: (o, i, n) => io.out(_formatOutcome(o, i, n)),
       waiting: (w, i, n) => io.out(_formatWaiting(w, i, n)),
       waitingEveryMs: io.progressEveryMs,

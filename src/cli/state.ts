@@ -168,13 +168,19 @@ export function _lockState(file: string): () => void {
   } finally {
     closeSync(fd);
   }
-  return () => {
+  const release = () => {
     try {
       const held = JSON.parse(readFileSync(lock, 'utf8')) as typeof holder;
       if (held.pid === holder.pid && held.since === holder.since && held.host === holder.host) rmSync(lock);
     } catch {
       // removed by hand meanwhile (or unreadable): nothing of ours to remove
     }
+  };
+  // Also when the process exits at once (a second Ctrl-C).
+  process.once('exit', release);
+  return () => {
+    process.off('exit', release);
+    release();
   };
 }
 

@@ -1,6 +1,6 @@
 // An apply that stops halfway leaves state that the next diff and apply read: the old objects of
 // replacements still to delete, and moved services still held by their old logical ID.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -130,7 +130,10 @@ describe('the lock of the state file', () => {
     mkdirSync(`${state}.tmp`);
     const assembly = synth(dir, { name: 'shop' });
 
+    const exitListeners = process.listenerCount('exit');
     const [first, second] = await Promise.all([cli(['apply', assembly, ...base]), cli(['apply', assembly, ...base])]);
+    // The run's handlers of Ctrl-C, SIGTERM and exit are gone with it.
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM'), process.listenerCount('exit')]).toEqual([0, 0, exitListeners]);
 
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
@@ -174,5 +177,81 @@ describe('the lock of the state file', () => {
     rmSync(lock);
     expect((await cli(['apply', assembly, ...base])).code).toBe(0);
     expect(services()).toEqual(['shop']);
+  });
+});
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs the CLI from source in a process of its own (through tsx), so that it gets real signals. */
+function spawnCli(dir: string, argv: string[]) {
+  const runner = join(dir, 'run.ts');
+  writeFileSync(runner, `import { _cli } from ${JSON.stringify(join(ROOT, 'src', 'cli', 'main'))};\n_cli(process.argv.slice(2));\n`);
+  const child = spawn(process.execPath, ['--import', 'tsx', runner, ...argv], { cwd: ROOT, env: { ...process.env, MACKEREL_APIKEY: shared.emulator.apiKey } });
+  const output = { out: '', err: '' };
+  const waiters: Array<() => void> = [];
+  child.stdout.on('data', (b: Buffer) => {
+    output.out += b.toString();
+    waiters.forEach((w) => w());
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    output.err += b.toString();
+  });
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  const printed = (pattern: RegExp) => new Promise<void>((done) => {
+    const check = () => pattern.test(output.out) && done();
+    waiters.push(check);
+    check();
+  });
+  return { child, output, exited, printed };
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+describe('Ctrl-C or SIGTERM during an apply', () => {
+  test('the first signal lets the operation in flight finish and records it, then stops as a failure; the next apply finishes without a duplicate', async () => {
+    const dir = workDir();
+    const state = join(dir, '.mackerel-state.json');
+    const assembly = synth(dir, { name: 'shop', late: true });
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 1500, times: 1 });
+    const run = spawnCli(dir, ['apply', assembly, '--api-base', shared.emulator.url]);
+    await run.printed(/created +Service/);
+    await sleep(300); // the create of the monitor Alive is in flight
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+
+    expect(code).toBe(2);
+    expect(run.output.err).toMatch(/^cdk-mackerel: SIGINT received: stopping after the operation in flight \(creating Monitor Shop\/Alive\w+\) finishes, which is recorded in the state; send it again to stop at once$/m);
+    expect(run.output.err).toMatch(new RegExp(`cdk-mackerel: stopped by SIGINT before creating Monitor Shop/ZLate\\w+; what succeeded is saved in ${escape(state)}, run apply again to finish\n$`));
+    expect(run.output.out).toMatch(/created +Monitor +Shop\/Alive\w+/);
+    expect(monitorScopes()).toEqual([['alive', ['shop']]]);
+    expect(Object.values(readState(state).stacks.Shop.resources).map((r) => r.type).sort()).toEqual(['Custom::MackerelMonitor', 'Custom::MackerelService']);
+    expect(existsSync(`${state}.lock`)).toBe(false);
+
+    const again = await cli(['apply', assembly, '--api-base', shared.emulator.url]);
+    expect(again.err).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/created +Monitor +Shop\/ZLate/);
+    expect(monitorScopes().map(([name]) => name).sort()).toEqual(['alive', 'late']);
+  });
+
+  test('a second signal stops at once, warning that the object in flight may exist in Mackerel', async () => {
+    const dir = workDir();
+    const state = join(dir, '.mackerel-state.json');
+    const assembly = synth(dir, { name: 'shop' });
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 1500, times: 1 });
+    const run = spawnCli(dir, ['apply', assembly, '--api-base', shared.emulator.url]);
+    await run.printed(/created +Service/);
+    await sleep(300);
+    run.child.kill('SIGINT');
+    await sleep(100);
+    run.child.kill('SIGTERM');
+    const code = await run.exited;
+
+    expect(code).toBe(2);
+    expect(run.output.err).toMatch(/^cdk-mackerel: SIGTERM received again: stopping at once\. The operation in flight \(creating Monitor Shop\/Alive\w+\) may have made or changed its object in Mackerel without the state recording it: check Mackerel for it before the next apply, which would make it again$/m);
+    // Stopped before the create returned: the state does not hold the monitor, and the lock is gone.
+    expect(Object.values(readState(state).stacks.Shop.resources).map((r) => r.type)).toEqual(['Custom::MackerelService']);
+    expect(existsSync(`${state}.lock`)).toBe(false);
+    await sleep(1500); // the emulator finishes the delayed create
   });
 });

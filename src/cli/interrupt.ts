@@ -1,0 +1,64 @@
+/**
+ * Ctrl-C (SIGINT) and SIGTERM during an apply: the first lets the operation in flight finish and
+ * be recorded in the state, then the run stops as a failure; a second exits at once.
+ */
+import { _ResourceEvent } from './apply';
+
+/** What the signals of one run asked for. @internal */
+export interface _Interrupts {
+  /** The signal that asked the run to stop, if any: no operation is to be sent after it. */
+  readonly requested: () => NodeJS.Signals | undefined;
+  /** Runs one operation, named in the warning of a second signal while it runs. */
+  during<T>(event: _ResourceEvent, operation: () => Promise<T>): Promise<T>;
+  /** Removes the handlers (at the end of the run). */
+  dispose(): void;
+}
+
+/** Exit code of a run stopped at once by a second signal: as for any failed run. @internal */
+export const _INTERRUPTED_EXIT_CODE = 2;
+
+/**
+ * Handles SIGINT and SIGTERM of `proc` until `dispose`. `err` prints a line; a second signal
+ * calls `proc.exit`.
+ * @internal
+ */
+export function _handleInterrupts(err: (line: string) => void, proc: Pick<NodeJS.Process, 'on' | 'off' | 'exit'> = process): _Interrupts {
+  let requested: NodeJS.Signals | undefined;
+  let inFlight: string | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    if (requested === undefined) {
+      requested = signal;
+      err(`cdk-mackerel: ${signal} received: stopping after the operation in flight${inFlight ? ` (${inFlight})` : ''} finishes, `
+        + 'which is recorded in the state; send it again to stop at once');
+      return;
+    }
+    err(`cdk-mackerel: ${signal} received again: stopping at once. ${inFlight
+      ? `The operation in flight (${inFlight}) may have made or changed its object in Mackerel without the state recording it: `
+        + 'check Mackerel for it before the next apply, which would make it again'
+      : 'No operation was in flight; run apply again to finish'}`);
+    proc.exit(_INTERRUPTED_EXIT_CODE);
+  };
+  proc.on('SIGINT', handler);
+  proc.on('SIGTERM', handler);
+  return {
+    requested: () => requested,
+    during: async (event, operation) => {
+      const verb = ({ Create: 'creating', Update: 'updating', Delete: 'deleting' } as const)[event.RequestType];
+      inFlight = `${verb} ${event.ResourceType.replace(/^Custom::Mackerel/, '')} ${stackName(event.StackId)}/${event.LogicalResourceId}`;
+      try {
+        return await operation();
+      } finally {
+        inFlight = undefined;
+      }
+    },
+    dispose: () => {
+      proc.off('SIGINT', handler);
+      proc.off('SIGTERM', handler);
+    },
+  };
+}
+
+/** The stack name in a stack ID (`arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>`). */
+function stackName(stackId: string): string {
+  return stackId.split(':stack/')[1]?.split('/')[0] ?? stackId;
+}
