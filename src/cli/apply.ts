@@ -2,9 +2,11 @@
  * The apply engine: CloudFormation's create / update / replace-and-clean-up / delete semantics
  * for the Mackerel resources of an app, each operation sent to the handler as a Provider event.
  */
+import { _Get } from './api';
 import { _App, _heldCount, _stacksNotInApp } from './assembly';
 import { _planDiff } from './diff';
 import { _CliError } from './errors';
+import { _readLive } from './live';
 import { _AppPlan, _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
 import { _StateFile, _StateResource, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 
@@ -110,6 +112,20 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   // Dependents first: an importing stack lets go of an export before its stack deletes the object.
   for (const plan of options.destroy ? [...plans].reverse() : app.dependentsFirst) await run.deleteRemoved(plan, options.destroy ?? false);
   return outcomes;
+}
+
+/**
+ * The objects an apply left unchanged that Mackerel no longer has (deleted outside the template),
+ * read once each: apply compares the template with its state, not with Mackerel, and leaves them
+ * gone, as CloudFormation does; its summary names them rather than calling them just unchanged.
+ * @internal
+ */
+export async function _goneUnchanged(outcomes: readonly _Outcome[], get: _Get): Promise<_Outcome[]> {
+  const gone: _Outcome[] = [];
+  for (const o of outcomes) {
+    if (o.action === 'unchanged' && await _readLive(get, o.type, o.physicalId) === undefined) gone.push(o);
+  }
+  return gone;
 }
 
 /** The resources the run creates or replaces, by stack name: what diff reports as create or replace. @internal */

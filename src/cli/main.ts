@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_EMULATOR_API_KEY, isEmptyState, MackerelEmulator, startEmulator } from '../emulator';
 import { _createGet, _preflight, _scrubKey } from './api';
-import { _apply } from './apply';
+import { _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp } from './assembly';
 import { _diff } from './diff';
@@ -15,7 +15,7 @@ import { _Interrupts, _handleInterrupts } from './interrupt';
 import { _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters } from './plan';
-import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
+import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _StateStore, _fileStore, _lockState, _readState } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
 
@@ -99,7 +99,8 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   const { apiBase, key, file, local } = target;
   const store = stateStore(file, local);
   checkStateBase(store, target.recordedBase, file);
-  const org = await _preflight(_createGet({ apiBase, apiKey: key }));
+  const get = _createGet({ apiBase, apiKey: key });
+  const org = await _preflight(get);
   io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org}), state ${file}`);
   store.state.apiBase = target.recordedBase;
   const notices = new Set<string>();
@@ -133,7 +134,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       waitingEveryMs: io.progressEveryMs,
       notice,
     });
-    io.out(_formatApplySummary(outcomes));
+    io.out(_formatApplySummary(outcomes, await _goneUnchanged(outcomes, get)));
     const inventory = args.destroy ? undefined : _formatInventory(outcomes);
     if (inventory) io.out(inventory);
     if (local) io.out(`The emulator's objects are saved in ${local.file}; ${isEmptyState(local.emulator.state()) ? 'it holds none now' : 'the next --emulator run continues from them'}.`);
@@ -187,7 +188,7 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
   };
   const entries = await _diff(app, store.state, get, environment(args, apiBase), notice, knownFields);
   for (const line of _formatDiff(entries)) io.out(line);
-  return entries.length > 0 ? 1 : 0;
+  return _diffExitCode(entries);
 }
 
 async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): Promise<number> {

@@ -21,12 +21,33 @@ export function _formatWaiting(w: _Waiting, index: number, total: number): strin
   return `${position(index, total)} still ${w.verb} ${SHORT_TYPE(w.type)} ${w.stackName}/${w.logicalId} (${Math.round(w.elapsedMs / 1000)} s)`;
 }
 
-/** The closing line of an apply. @internal */
-export function _formatApplySummary(outcomes: readonly _Outcome[]): string {
+/**
+ * The closing line of an apply. `gone` are the unchanged objects that are no longer in Mackerel
+ * (deleted outside the template): apply leaves them so, as CloudFormation does, and says so.
+ * @internal
+ */
+export function _formatApplySummary(outcomes: readonly _Outcome[], gone: readonly _Outcome[] = []): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
   const parts = ['created', 'updated', 'replaced', 'deleted', 'released', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
-  return `Done: ${parts.join(', ') || 'nothing to do'}.`;
+  const left = gone.length === 0 ? '' : ` ${gone.length} of the unchanged ${gone.length === 1 ? 'was' : 'were'} deleted in Mackerel outside the template and left so `
+    + `(${gone.map((o) => `${SHORT_TYPE(o.type)} ${o.stackName}/${o.logicalId}`).join(', ')}): like CloudFormation, apply re-creates an object only when `
+    + 'its properties change; diff shows it as "? gone".';
+  return `Done: ${parts.join(', ') || 'nothing to do'}.${left}`;
+}
+
+/** Kinds of diff entry that an apply acts on: diff exits 1 when there is one. @internal */
+export const _APPLY_CHANGES: readonly _DiffEntry['kind'][] = ['create', 'update', 'replace', 'delete', 'move'];
+
+/**
+ * The exit code of diff: 0 no difference; 1 apply would change something (create, update,
+ * replace, delete, move); 3 only differences apply leaves as they are (drift, gone, kept), which
+ * need a person, not another apply. 2 is an error.
+ * @internal
+ */
+export function _diffExitCode(entries: readonly _DiffEntry[]): number {
+  if (entries.some((e) => _APPLY_CHANGES.includes(e.kind))) return 1;
+  return entries.length > 0 ? 3 : 0;
 }
 
 /**

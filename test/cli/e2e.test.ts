@@ -76,7 +76,8 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     });
     expect(response.status).toBe(200);
     run = await cli(['diff', assembly, ...base]);
-    expect(run.code).toBe(1);
+    // Only differences apply leaves as they are: exit code 3, not 1 (apply would change nothing).
+    expect(run.code).toBe(3);
     expect(run.out).toMatch(/~ drift\s+Monitor\s+Shop\/Cpu\w*[^\n]*outside the template[^\n]*\n(\s+\w+: .*\n)*\s+warning: "85" -> "70"/);
     expect(run.out).toMatch(/memo: \(absent\) -> "changed by hand"/);
 
@@ -86,6 +87,14 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     run = await cli(['diff', assembly, ...base]);
     expect(run.out).toMatch(new RegExp(`\\? gone\\s+Monitor\\s+Shop/Mem\\w* ${after['web memory'].id} "web memory" deleted in Mackerel outside the template`));
     expect(run.out).toMatch(/1 drifted, 1 deleted outside\.$/);
+    expect(run.code).toBe(3);
+    // apply leaves it gone, and its summary says so rather than calling it just unchanged
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/\nDone: \d+ unchanged\. 1 of the unchanged was deleted in Mackerel outside the template and left so \(Monitor Shop\/Mem\w+\): like CloudFormation, apply re-creates an object only when its properties change; diff shows it as "\? gone"\.\n/);
+    expect((await cli(['diff', assembly, ...base])).code).toBe(3);
+    // --help says which exit code means what
+    expect((await cli(['--help'])).out).toMatch(/exit 0 none,\s+1 apply would change something \(create, update, replace,\s+delete, move\), 3 only differences apply leaves as they are\s+\(drift, gone, kept\), 2 error/);
 
     // Destroy leaves nothing the stack made.
     run = await cli(['apply', assembly, ...base, '--destroy']);
@@ -153,7 +162,7 @@ describe('a memo the handler cannot update', () => {
 
     // and afterwards the kept memo is still shown against the template, not as a change made outside it
     run = await cli(['diff', assembly, ...base]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     expect(run.out).not.toMatch(/drift/);
     expect(run.out).toMatch(/= kept\s+Service[^\n]*\n\s+memo: "one" -> "two"\n1 that apply cannot change\.$/);
 
