@@ -1,4 +1,4 @@
-import { CfnResource, IResource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, CfnResource, IResource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -129,10 +129,14 @@ function sharesPolicy(role: object): role is iam.Role {
   return role instanceof iam.Role && !_rolesCustomized(role);
 }
 
-/** As aws-cdk-lib's own grants decide: same account, or both unknown until deployment. */
-function sameAccount(role: iam.Role, resource: IResource): boolean {
-  const comparison = Token.compareStrings(Stack.of(role).account, resource.env.account);
-  return comparison === TokenComparison.SAME || comparison === TokenComparison.BOTH_UNRESOLVED;
+/**
+ * How the principal's account compares with the resource's. aws-cdk-lib's grants take SAME and
+ * BOTH_UNRESOLVED as one account; only DIFFERENT is known to be another account.
+ */
+function compareAccounts(principal: iam.IPrincipal, resource: IResource): TokenComparison {
+  const account = principal.principalAccount;
+  // A principal of no account (a service principal) is never an execution role; nothing to compare.
+  return account === undefined ? TokenComparison.ONE_UNRESOLVED : Token.compareStrings(account, resource.env.account);
 }
 
 /**
@@ -147,8 +151,10 @@ class AgentSecret extends ecs.Secret {
   public readonly ownGrants: iam.Grant[] = [];
   /** The construct path of the secret or parameter holding the key. */
   public readonly keyPath: string;
+  /** Set when the key is a secret imported from another account than the execution role's. */
+  public otherAccount?: { readonly key: string; readonly role: string };
 
-  constructor(private readonly apiKey: MackerelApiKey, private readonly taskDefinition: ecs.TaskDefinition) {
+  constructor(public readonly apiKey: MackerelApiKey, private readonly taskDefinition: ecs.TaskDefinition) {
     super();
     this.keyPath = apiKey._resource().node.path;
     const secret = apiKey.toEcsSecret();
@@ -158,13 +164,36 @@ class AgentSecret extends ecs.Secret {
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     const role = grantee.grantPrincipal;
-    const sharable = sharesPolicy(role) && !this.apiKey._hasCustomerManagedKey() && sameAccount(role, this.apiKey._resource());
-    if (sharable) return sharedPolicyFor(role).grantReadKey(this.apiKey);
-    const grant = this.apiKey.grantRead(grantee);
+    const resource = this.apiKey._resource();
+    const accounts = compareAccounts(role, resource);
+    const same = accounts === TokenComparison.SAME || accounts === TokenComparison.BOTH_UNRESOLVED;
+    if (same && sharesPolicy(role) && !this.apiKey._hasCustomerManagedKey()) return sharedPolicyFor(role).grantReadKey(this.apiKey);
+    if (accounts === TokenComparison.DIFFERENT && role.principalAccount) this.noteOtherAccount(role.principalAccount);
+    const grant = withIdentityHalf(grantee, this.apiKey.grantRead(grantee));
     waitFor(this.taskDefinition, grant);
     this.ownGrants.push(grant);
     return grant;
   }
+
+  /** A secret imported from another account: that account must allow the read, which the app cannot grant. */
+  private noteOtherAccount(roleAccount: string): void {
+    const location = this.apiKey._location();
+    if (location.kind === 'secret' && !location.created) this.otherAccount = { key: this.apiKey._resource().env.account, role: roleAccount };
+  }
+}
+
+/**
+ * The grant with the statement the grantee's own policy took. For a resource in another account
+ * (or a principal that took no statement), aws-cdk-lib's `Grant.addToPrincipalOrResource` adds
+ * the statement to the principal's policy but returns only the resource policy half, which an
+ * imported resource drops: the grant then looks as if it landed nowhere. The identity half is
+ * added again here (the policy merges the identical statement at synth), so the grant says where
+ * it landed and the task definition can wait for it.
+ */
+function withIdentityHalf(grantee: iam.IGrantable, grant: iam.Grant): iam.Grant {
+  if (grant.principalStatements.length > 0 || grant.resourceStatements.length === 0) return grant;
+  return grant.resourceStatements.reduce((combined, statement) => combined.combine(
+    iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources })), grant);
 }
 
 /**
@@ -252,6 +281,7 @@ export function _agentLogDriver(logGroup: logs.ILogGroup, streamPrefix: string):
  * @internal
  */
 export function _checkExecutionGranted(scope: Construct, taskDefinition: ecs.TaskDefinition, secret: ecs.Secret, logging: ecs.LogDriver): void {
+  if (secret instanceof AgentSecret && secret.otherAccount) warnOtherAccount(scope, taskDefinition, secret, secret.otherAccount);
   // The container has bound its secret and log driver by now: grants through the shared policy leave nothing to check.
   const own = (secret instanceof AgentSecret && secret.ownGrants.length > 0)
     || (logging instanceof AgentLogDriver && logging.ownStatements.length > 0);
@@ -274,6 +304,24 @@ export function _checkExecutionGranted(scope: Construct, taskDefinition: ecs.Tas
       return [];
     },
   });
+}
+
+/**
+ * A secret imported from another account is read only if that account allows it, which this
+ * app cannot arrange: the secret's resource policy must allow the execution role, and the secret must be
+ * encrypted with a customer managed key whose key policy allows the role to decrypt (the AWS
+ * managed key `aws/secretsmanager` cannot be used from another account).
+ */
+function warnOtherAccount(scope: Construct, taskDefinition: ecs.TaskDefinition, secret: AgentSecret, accounts: { key: string; role: string }): void {
+  const { key, role } = accounts;
+  const noKey = secret.apiKey._hasCustomerManagedKey() ? ''
+    : '. No encryptionKey is known for it, so kms:Decrypt was not granted: import the secret with '
+      + 'secretsmanager.Secret.fromSecretAttributes({ secretCompleteArn, encryptionKey }) to grant it';
+  Annotations.of(scope).addWarningV2('cdk-mackerel:apiKeyInOtherAccount',
+    `The API key ${secret.keyPath} is a secret in account ${key}, not in the execution role's account ${role}: the secret's resource policy `
+    + `there must allow ${taskDefinition.executionRole?.node.path} secretsmanager:GetSecretValue, and the secret must be encrypted with a customer managed key `
+    + `whose key policy allows the role kms:Decrypt (the AWS managed key aws/secretsmanager cannot be used from another account)${noKey}. `
+    + `Otherwise the tasks of ${taskDefinition.node.path} fail to start (ResourceInitializationError)`);
 }
 
 /** Whether a grant or statement went into some policy (an immutable role's go nowhere). */

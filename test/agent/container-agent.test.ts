@@ -333,6 +333,55 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     expect(actionsOn(statementsOf(stack, taskDefinition.executionRole!), arn)).toEqual(READ_ACTIONS);
   });
 
+  describe('a secret imported from another account', () => {
+    function otherAccountAgent(props: { encryptionKey?: boolean; executionRole?: (stack: Stack) => iam.IRole } = {}) {
+      const { stack } = agentStack();
+      const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Shared', {
+        secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:999999999999:secret:mackerel-AbCdEf',
+        encryptionKey: props.encryptionKey ? kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab') : undefined,
+      });
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256, executionRole: props.executionRole?.(stack) });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+      Template.fromStack(stack);
+      const warnings = (id: string) => Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp(id)).map((w) => w.entry.data);
+      return { stack, taskDefinition, warnings };
+    }
+
+    test('a mutable role that took the read is not said to be immutable, and the task definition waits for its policy', () => {
+      const { stack, taskDefinition, warnings } = otherAccountAgent();
+      expect(warnings('agentExecutionNotGranted')).toEqual([]);
+      const policy = taskDefinition.executionRole!.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
+      expect(Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(taskDefinition.node.defaultChild as CfnResource)].DependsOn)
+        .toContain(stack.getLogicalId(policy));
+    });
+
+    test('a warning says that account must allow the role, and that no customer managed key is known to decrypt with', () => {
+      expect(otherAccountAgent().warnings('apiKeyInOtherAccount')).toEqual([
+        'The API key Stack/Shared is a secret in account 999999999999, not in the execution role\'s account 123456789012: the secret\'s resource policy '
+        + 'there must allow Stack/Task/ExecutionRole secretsmanager:GetSecretValue, and the secret must be encrypted with a customer managed key '
+        + 'whose key policy allows the role kms:Decrypt (the AWS managed key aws/secretsmanager cannot be used from another account). '
+        + 'No encryptionKey is known for it, so kms:Decrypt was not granted: import the secret with '
+        + 'secretsmanager.Secret.fromSecretAttributes({ secretCompleteArn, encryptionKey }) to grant it. '
+        + 'Otherwise the tasks of Stack/Task fail to start (ResourceInitializationError) [ack: cdk-mackerel:apiKeyInOtherAccount]',
+      ]);
+      // with its customer managed key known, only what the other account must allow is left
+      expect(otherAccountAgent({ encryptionKey: true }).warnings('apiKeyInOtherAccount'))
+        .toEqual([expect.not.stringMatching(/No encryptionKey/)]);
+    });
+
+    test('an immutable role is still said to take no statements', () => {
+      const { warnings } = otherAccountAgent({ executionRole: (stack) => iam.Role.fromRoleArn(stack, 'Exec', 'arn:aws:iam::123456789012:role/exec', { mutable: false }) });
+      expect(warnings('agentExecutionNotGranted')).toEqual([expect.stringMatching(/^The execution role Stack\/Exec takes no policy statements \(immutable\), so it was not granted secretsmanager:GetSecretValue/)]);
+    });
+
+    test('a secret of the same account gets no such warning', () => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('apiKeyInOtherAccount'));
+    });
+  });
+
   test('an imported execution role gets both statements in its own policy, and no shared policy is made', () => {
     const { stack, apiKey, secret } = agentStack();
     const executionRole = iam.Role.fromRoleArn(stack, 'Exec', 'arn:aws:iam::123456789012:role/task-execution');
