@@ -93,11 +93,17 @@ class PolicyPrincipal extends iam.PrincipalBase {
 const POLICIES = new WeakMap<iam.Policy, ExecutionPolicy>();
 
 /**
- * The shared policy of the role's stack; created when `create` is set, else undefined until an
- * agent made it. A policy made by another loaded copy of the library is wrapped anew.
+ * The shared policy of the task definition's stack; created when `create` is set, else undefined
+ * until an agent made it. A policy made by another loaded copy of the library is wrapped anew.
+ *
+ * The task definition's stack rather than the role's: the policy names the stack's agent log
+ * group and the task definition waits for it, so in the role's stack (a shared "base" stack) it
+ * would reference the task's stack while the task's stack depends on it, a cycle. A policy may
+ * attach to a role of another stack, which only adds the reference the task definition already
+ * makes to its role.
  */
-function sharedPolicyOf(role: iam.Role, create: boolean): ExecutionPolicy | undefined {
-  const stack = Stack.of(role);
+function sharedPolicyOf(taskDefinition: ecs.TaskDefinition, create: boolean): ExecutionPolicy | undefined {
+  const stack = Stack.of(taskDefinition);
   let policy = stack.node.tryFindChild(_EXECUTION_POLICY_ID) as iam.Policy | undefined;
   if (!policy) {
     if (!create) return undefined;
@@ -112,11 +118,11 @@ function sharedPolicyOf(role: iam.Role, create: boolean): ExecutionPolicy | unde
 }
 
 /**
- * The shared policy of the role's stack, attached to the role. Only for roles the app owns:
- * imported and immutable roles are not ours to attach policies to.
+ * The shared policy of the task definition's stack, attached to its execution role. Only for
+ * roles the app owns: imported and immutable roles are not ours to attach policies to.
  */
-function sharedPolicyFor(role: iam.Role): ExecutionPolicy {
-  const shared = sharedPolicyOf(role, true)!;
+function sharedPolicyFor(taskDefinition: ecs.TaskDefinition, role: iam.Role): ExecutionPolicy {
+  const shared = sharedPolicyOf(taskDefinition, true)!;
   shared.attach(role);
   return shared;
 }
@@ -167,7 +173,9 @@ class AgentSecret extends ecs.Secret {
     const resource = this.apiKey._resource();
     const accounts = compareAccounts(role, resource);
     const same = accounts === TokenComparison.SAME || accounts === TokenComparison.BOTH_UNRESOLVED;
-    if (same && sharesPolicy(role) && !this.apiKey._hasCustomerManagedKey()) return sharedPolicyFor(role).grantReadKey(this.apiKey);
+    if (same && sharesPolicy(role) && !this.apiKey._hasCustomerManagedKey()) {
+      return sharedPolicyFor(this.taskDefinition, role).grantReadKey(this.apiKey);
+    }
     if (accounts === TokenComparison.DIFFERENT && role.principalAccount) this.noteOtherAccount(role.principalAccount);
     const grant = withIdentityHalf(grantee, this.apiKey.grantRead(grantee));
     waitFor(this.taskDefinition, grant);
@@ -229,9 +237,10 @@ class AgentLogDriver extends ecs.LogDriver {
   }
 
   public bind(_scope: Construct, containerDefinition: ecs.ContainerDefinition): ecs.LogDriverConfig {
-    const role = containerDefinition.taskDefinition.obtainExecutionRole();
+    const taskDefinition = containerDefinition.taskDefinition;
+    const role = taskDefinition.obtainExecutionRole();
     if (sharesPolicy(role)) {
-      sharedPolicyFor(role).grantWriteLogs(this.logGroup);
+      sharedPolicyFor(taskDefinition, role).grantWriteLogs(this.logGroup);
     } else {
       const statement = new iam.PolicyStatement({ actions: LOG_ACTIONS, resources: [this.logGroup.logGroupArn] });
       this.ownStatements.push(role.addToPrincipalPolicy(statement));
@@ -255,7 +264,7 @@ class AgentLogDriver extends ecs.LogDriver {
 export function _waitForExecutionPolicy(taskDefinition: ecs.TaskDefinition): void {
   const role = taskDefinition.executionRole;
   if (!(role instanceof iam.Role)) return;
-  const shared = sharedPolicyOf(role, false);
+  const shared = sharedPolicyOf(taskDefinition, false);
   if (!shared?.isAttached(role)) return;
   (taskDefinition.node.defaultChild as CfnResource).addDependency(shared.resource);
 }

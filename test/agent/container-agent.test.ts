@@ -333,6 +333,27 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     expect(actionsOn(statementsOf(stack, taskDefinition.executionRole!), arn)).toEqual(READ_ACTIONS);
   });
 
+  test('an execution role of another stack: the policy is in the task definition\'s stack, attached to the role, so no stack cycle appears', () => {
+    // GIVEN a base stack holding the execution role and the key, and a service stack with the task
+    const app = new App();
+    const env = { account: '123456789012', region: 'ap-northeast-1' };
+    const base = new Stack(app, 'Base', { env });
+    const service = new Stack(app, 'Service', { env });
+    const executionRole = new iam.Role(base, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const secret = new secretsmanager.Secret(base, 'ApiKey');
+    const taskDefinition = new ecs.FargateTaskDefinition(service, 'Task', { executionRole, memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    // WHEN
+    new MackerelContainerAgent(service, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+    // THEN the app synthesizes (the log group, the policy and the task are all in the service stack)
+    expect(() => app.synth()).not.toThrow();
+    expect(sharedPolicies(base)).toEqual([]);
+    const [policy] = sharedPolicies(service);
+    expect(policy.Roles).toEqual([service.resolve(executionRole.roleName)]);
+    expect(actionsOn(policy.PolicyDocument.Statement, agentLogGroupArn(service))).toEqual(LOG_ACTIONS);
+    expect(dependsOnOf(service, taskDefinition)).toEqual([sharedPolicyId(service)]);
+  });
+
   describe('a secret imported from another account', () => {
     function otherAccountAgent(props: { encryptionKey?: boolean; executionRole?: (stack: Stack) => iam.IRole } = {}) {
       const { stack } = agentStack();
