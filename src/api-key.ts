@@ -35,9 +35,15 @@ export abstract class MackerelApiKey {
    * is accepted.
    *
    * @param secret the secret holding the key
-   * @param field the JSON field holding the key, when the secret is a JSON object
+   * @param field the JSON field holding the key, when the secret is a JSON object; without ":",
+   *   which ECS reads as the end of the field name
    */
   public static fromSecretsManager(secret: secretsmanager.ISecret, field?: string): MackerelApiKey {
+    if (field !== undefined && !Token.isUnresolved(field) && field.includes(':')) {
+      // ECS reads valueFrom as <secret ARN>:<JSON key>:<version stage>:<version ID>.
+      _fail(secret, 'field', field, 'contains ":", which ECS reads as the end of the JSON key in the container secret\'s valueFrom, so the task would not start',
+        'a JSON field name without ":"', 'Rename the field in the secret');
+    }
     if (secret instanceof secretsmanager.Secret && literalKeyInTemplate(secret, field)) {
       const property = field === undefined ? 'secret' : `secret (field ${JSON.stringify(field)})`;
       _fail(secret, property, secret.node.path, 'is created by this app with a literal value (SecretValue.unsafePlainText), so the key is written into the template',

@@ -110,6 +110,17 @@ describe('read access to the API key on the execution role', () => {
     expect(actionsOn(statementsOf(stack, taskDefinition.executionRole!), stack.resolve(secret.secretArn))).toContain('secretsmanager:GetSecretValue');
   });
 
+  test('a JSON field with ":" is refused: ECS would read the rest as the version stage', () => {
+    const { stack } = agentStack();
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf');
+    expect(() => MackerelApiKey.fromSecretsManager(secret, 'mackerel:key')).toThrow(
+      'Stack/Imported: field "mackerel:key" contains ":", which ECS reads as the end of the JSON key in the container secret\'s valueFrom, '
+      + 'so the task would not start; expected a JSON field name without ":". Rename the field in the secret');
+    // the whole value, and a field known only at deploy time, are left as they are
+    expect(() => MackerelApiKey.fromSecretsManager(secret, '')).not.toThrow();
+    expect(() => MackerelApiKey.fromSecretsManager(secret, new CfnParameter(stack, 'Field').valueAsString)).not.toThrow();
+  });
+
   test('an imported secret with an imported customer managed key: kms:Decrypt through Secrets Manager only, which aws-cdk-lib drops', () => {
     const { stack } = agentStack();
     const keyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
