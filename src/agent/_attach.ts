@@ -247,7 +247,15 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
       `The agent's stopTimeout of ${stopTimeout.toHumanString()} may end it before it retires its host (up to about 96 s when the API is slow), `
       + `leaving an orphaned host that raises connectivity alerts. Consider ${_DEFAULT_STOP_TIMEOUT.toSeconds()} seconds`);
   }
-  if (!options.roles || options.roles.length === 0) {
+  const roles = options.roles;
+  if (roles && (Token.isUnresolved(roles) || roles.some((role) => Token.isUnresolved(role)))) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:agentRolesUnchecked',
+      'The agent\'s roles are only known at deploy time (a parameter, an import or Fn.split), so they are not checked at synth. '
+      + 'If they deploy empty (an empty CommaDelimitedList parameter, say), MACKEREL_ROLES is written as "", Mackerel refuses the empty role and '
+      + 'the agent exits at start, leaving the tasks unmonitored; so does a value that is not a service:role full name. '
+      + 'Make sure the value always holds at least one service:role');
+  }
+  if (!roles || roles.length === 0) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentWithoutRoles',
       'The agent has no roles: its hosts join no Mackerel service, and role-scoped monitors do not cover them. Set roles: [\'service:role\']');
   }

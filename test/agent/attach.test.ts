@@ -171,6 +171,25 @@ describe('options', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('no roles'));
   });
 
+  test('roles known only at deploy time are warned about: an empty value would make the agent exit', () => {
+    const warned = (roles: (stack: Stack) => string[]) => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: roles(stack) });
+      return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentRolesUnchecked')).map((w) => w.entry.data);
+    };
+    // a list token, as a CommaDelimitedList parameter whose default is empty gives
+    expect(warned((stack) => new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList', default: '' }).valueAsList)).toEqual([
+      'The agent\'s roles are only known at deploy time (a parameter, an import or Fn.split), so they are not checked at synth. '
+      + 'If they deploy empty (an empty CommaDelimitedList parameter, say), MACKEREL_ROLES is written as "", Mackerel refuses the empty role and '
+      + 'the agent exits at start, leaving the tasks unmonitored; so does a value that is not a service:role full name. '
+      + 'Make sure the value always holds at least one service:role [ack: cdk-mackerel:agentRolesUnchecked]',
+    ]);
+    // one role from a parameter
+    expect(warned((stack) => ['shop:web', new CfnParameter(stack, 'Role').valueAsString])).toHaveLength(1);
+    // literal roles are checked at synth instead
+    expect(warned(() => ['shop:web'])).toEqual([]);
+  });
+
   test('an apiBase over plain HTTP is warned about, as it carries the API key in cleartext; loopback is not', () => {
     const warned = (apiBase: string) => {
       const { stack, taskDefinition, apiKey } = fargateTask();
