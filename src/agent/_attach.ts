@@ -67,6 +67,9 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
     environment: agentEnvironment(options, ignoreContainer),
     secrets: { MACKEREL_APIKEY: secret },
   });
+  // An essential agent added first would be the task's default container, which services use as
+  // their load balancer and Cloud Map target: leave that to the next essential container.
+  if (taskDefinition.defaultContainer === container) taskDefinition.defaultContainer = undefined;
   _checkExecutionGranted(scope, taskDefinition, secret, logging);
   AGENTS.set(taskDefinition, container);
   _waitForExecutionPolicy(taskDefinition);

@@ -76,7 +76,9 @@ export interface MackerelAgentOptions {
    * Whether the task stops when the agent stops.
    *
    * With `false`, an agent that cannot start (a wrong API key, no network path to Mackerel)
-   * leaves the app running unmonitored; with `true`, the task stops with it.
+   * leaves the app running unmonitored; with `true`, the task stops with it. Even when essential
+   * and added first, the agent never becomes the task definition's `defaultContainer` (the
+   * container services use as their load balancer and Cloud Map target).
    *
    * @default false
    * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs

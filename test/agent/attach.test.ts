@@ -222,6 +222,18 @@ describe('options', () => {
     expect(environmentOf(rendered).MACKEREL_IGNORE_CONTAINER).toBe('\\Amackerel\\z');
   });
 
+  test('an essential agent added before the app does not become the default container (the load balancer target)', () => {
+    // GIVEN a task definition that has no container yet
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    // WHEN an essential agent is added first
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], essential: true });
+    expect(taskDefinition.defaultContainer).toBeUndefined();
+    const app = taskDefinition.addContainer('app', { image: APP_IMAGE, portMappings: [{ containerPort: 80 }] });
+    // THEN the app is
+    expect(taskDefinition.defaultContainer).toBe(app);
+  });
+
   test('a stop timeout shorter than 30 s is warned about', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], stopTimeout: Duration.seconds(10) });
