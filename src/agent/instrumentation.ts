@@ -1,4 +1,4 @@
-import { AspectPriority, IAspect, Stack } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, IAspect, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
@@ -77,8 +77,10 @@ const OVERRIDES = new WeakMap<ecs.TaskDefinition, MackerelInstrumentationOverrid
 const EXCLUDED = new WeakSet<ecs.TaskDefinition>();
 /** Task definitions already warned about, so that a service and its task definition warn once. */
 const WARNED = new WeakSet<IConstruct>();
-/** Task definitions instrumented by some `MackerelInstrumentation`, which carry its post-conditions. */
-const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
+/** Task definitions instrumented by a `MackerelInstrumentation` (which one), which carry its post-conditions. */
+const INSTRUMENTED = new WeakMap<ecs.TaskDefinition, MackerelInstrumentation>();
+/** The other Aspects already warned about per task definition, so that a service and its task definition warn once. */
+const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentation>>();
 
 /**
  * An Aspect that adds the Mackerel container agent to every ECS task definition under the scope
@@ -88,7 +90,10 @@ const INSTRUMENTED = new WeakSet<ecs.TaskDefinition>();
  *
  * Each task definition gets the agent exactly once: a task definition that already has one (from
  * `MackerelContainerAgent`, `MackerelAgentExtension` or an earlier `MackerelInstrumentation`) is
- * left as it is, so applying the Aspect twice changes nothing. The agent is a
+ * left as it is, so applying the Aspect twice changes nothing. Where two `MackerelInstrumentation`s
+ * with different options reach one task definition, the first to visit it wins (at one priority,
+ * the one applied to the enclosing scope: the app's before the stack's); the other adds nothing
+ * and warns `cdk-mackerel:agentAlreadyPresent`. Use `configure` to give one workload other options. The agent is a
  * `MackerelContainerAgent` with the id `MackerelContainerAgent` under the task definition.
  *
  * Opting out: call `MackerelInstrumentation.exclude(taskDefinition)`; the task definition is then
@@ -182,7 +187,12 @@ export class MackerelInstrumentation implements IAspect {
       return;
     }
     const taskDefinition = taskDefinitionOf(node);
-    if (!taskDefinition || _findAgent(taskDefinition)) return;
+    if (!taskDefinition) return;
+    if (_findAgent(taskDefinition)) {
+      const first = INSTRUMENTED.get(taskDefinition);
+      if (first && first !== this) this.warnOverlap(taskDefinition, first);
+      return;
+    }
     if (EXCLUDED.has(taskDefinition)) {
       warnOnce(taskDefinition, () => _info(taskDefinition, 'Excluded from MackerelInstrumentation: no Mackerel container agent added'));
       return;
@@ -206,8 +216,46 @@ export class MackerelInstrumentation implements IAspect {
       taskDefinition,
     });
     const kept = [...(options.ignoreContainer === '' ? [] : ['MACKEREL_IGNORE_CONTAINER']), ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(config ? ['MACKEREL_AGENT_CONFIG'] : [])];
-    addPostConditions(taskDefinition, agent.container.containerName, kept);
+    addPostConditions(taskDefinition, agent.container.containerName, kept, this);
   }
+
+  /**
+   * Another `MackerelInstrumentation` instrumented the task definition first (an Aspect of an
+   * enclosing scope runs first): with other options, this one's would be dropped unseen.
+   */
+  private warnOverlap(taskDefinition: ecs.TaskDefinition, first: MackerelInstrumentation): void {
+    const warned = OVERLAPS_WARNED.get(taskDefinition) ?? new Set<MackerelInstrumentation>();
+    if (warned.has(this) || sameOptions(first.props, this.props)) return;
+    warned.add(this);
+    OVERLAPS_WARNED.set(taskDefinition, warned);
+    _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
+      `The ${first.describe(taskDefinition)} added the agent of this task definition, so the ${this.describe(taskDefinition)}, `
+      + 'whose options differ, adds nothing: at one priority, the Aspect of the enclosing scope reaches a task definition first. '
+      + 'Apply one MackerelInstrumentation to each task definition, or tune this one with MackerelInstrumentation.configure');
+  }
+
+  /** The Aspect by where it is applied and its roles, for the overlap warning. */
+  private describe(node: IConstruct): string {
+    let where = 'an enclosing scope';
+    for (let scope: IConstruct | undefined = node; scope; scope = scope.node.scope) {
+      if (Aspects.of(scope).all.includes(this)) {
+        where = scope.node.path === '' ? 'the app' : scope.node.path;
+        break;
+      }
+    }
+    const roles = this.props.roleResolver ? 'a roleResolver' : `roles ${JSON.stringify(this.roles)}`;
+    return `MackerelInstrumentation applied to ${where} (${roles})`;
+  }
+}
+
+/** Whether two Aspects' options are the same: the same values, or lists with the same items. */
+function sameOptions(a: MackerelInstrumentationProps, b: MackerelInstrumentationProps): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MackerelInstrumentationProps>;
+  return [...keys].every((key) => {
+    const [x, y] = [a[key], b[key]];
+    if (x === y) return true;
+    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((item, i) => item === y[i]);
+  });
 }
 
 /**
@@ -267,9 +315,9 @@ function unsupportedReason(taskDefinition: ecs.TaskDefinition): string | undefin
  * Checks the task definition as it will be written, escape-hatch overrides included, so that a
  * later change cannot leave tasks that start without (or with a broken) agent unnoticed.
  */
-function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[]): void {
+function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[], aspect: MackerelInstrumentation): void {
   if (INSTRUMENTED.has(taskDefinition)) return;
-  INSTRUMENTED.add(taskDefinition);
+  INSTRUMENTED.set(taskDefinition, aspect);
   taskDefinition.node.addValidation({ validate: () => _instrumentationProblems(taskDefinition, containerName, kept) });
 }
 

@@ -160,6 +160,33 @@ describe('MackerelInstrumentation: exactly once', () => {
     expect(roles).toBe('shop:first');
   });
 
+  test('a second Aspect with other options that adds nothing says so, naming both, once per task definition', () => {
+    // GIVEN an app-wide default and a stack's own Aspect, both reaching a service and its task definition
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    new ecs.FargateService(stack, 'Service', { cluster: cluster(stack), taskDefinition });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:all'] }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // WHEN
+    app.synth();
+    // THEN
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Task', Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
+      'The MackerelInstrumentation applied to the app (roles ["shop:all"]) added the agent of this task definition, so the MackerelInstrumentation '
+      + 'applied to Stack (roles ["shop:web"]), whose options differ, adds nothing: at one priority, the Aspect of the enclosing scope reaches a task '
+      + 'definition first. Apply one MackerelInstrumentation to each task definition, or tune this one with MackerelInstrumentation.configure '
+      + '[ack: cdk-mackerel:agentAlreadyPresent]',
+    ]);
+  });
+
+  test('a second Aspect with the same options adds nothing silently', () => {
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
+  });
+
   test('the same instance added twice adds one agent', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);
