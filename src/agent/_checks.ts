@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
 import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
+import { _containersOf } from './_task-checks';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
 import { MackerelAgentImage } from './image';
 import { MackerelAgentOptions } from './options';
@@ -26,6 +27,7 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   checkEnum(scope, 'appContainerDependency', options.appContainerDependency, MackerelAgentDependency);
   checkPositiveInteger(scope, 'memoryLimitMiB', options.memoryLimitMiB);
   checkPositiveInteger(scope, 'cpu', options.cpu);
+  if (options.cpu !== undefined) checkCpuFits(scope, options.cpu, taskDefinition);
   checkStopTimeout(scope, options, fargate);
   if (options.ignoreContainer) _goRegExp(scope, options.ignoreContainer);
   const apiBase = checkUrl(scope, 'apiBase', options.apiBase);
@@ -56,6 +58,21 @@ function checkPositiveInteger(scope: IConstruct, property: string, value: number
   if (!Number.isInteger(value) || value < 1) {
     _fail(scope, property, value, 'is not a positive whole number', 'an integer of at least 1');
   }
+}
+
+/**
+ * The agent's cpu within the task's, as aws-cdk-lib checks it when the container is added (the
+ * other containers' cpu counts, the task's must be a number), but with the library's message: with
+ * an app-wide Aspect, aws-cdk-lib's names neither the task nor the room left.
+ */
+function checkCpuFits(scope: IConstruct, cpu: number, taskDefinition: ecs.TaskDefinition): void {
+  const taskCpu = Number((taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).cpu);
+  if (Token.isUnresolved(cpu) || !Number.isFinite(taskCpu)) return;
+  const reserved = _containersOf(taskDefinition).reduce((sum, container) => sum + (typeof container.cpu === 'number' ? container.cpu : 0), 0);
+  const room = Math.max(taskCpu - reserved, 0);
+  if (cpu <= room) return;
+  _fail(scope, 'cpu', cpu, `does not fit in the task ${taskDefinition.node.path}: its ${taskCpu} units minus ${reserved} reserved by the other containers leaves ${room}`,
+    `at most ${room}`, 'Raise the task cpu, lower the other containers\' cpu, or leave cpu unset (the agent then reserves none)');
 }
 
 function checkStopTimeout(scope: IConstruct, options: MackerelAgentOptions, fargate: boolean): void {

@@ -21,6 +21,18 @@ describe('options rejected at construction, with the path, property, value and w
       .toThrow(/^Stack\/Agent: roles\[1\] "shop:web!" is not a Mackerel role full name; expected service:role, each part 2-63/);
   });
 
+  test('a cpu the task has no room for, with the room left', () => {
+    // GIVEN a 256-unit task whose app takes 200
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, cpu: 200 });
+    // THEN
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], cpu: 64 })).toThrow(
+      'Stack/Agent: cpu 64 does not fit in the task Stack/Task: its 256 units minus 200 reserved by the other containers leaves 56; expected at most 56. '
+      + 'Raise the task cpu, lower the other containers\' cpu, or leave cpu unset (the agent then reserves none)');
+    expect(() => new MackerelContainerAgent(stack, 'Fits', { taskDefinition, apiKey, roles: ['shop:web'], cpu: 56 })).not.toThrow();
+  });
+
   test('a role without its service', () => {
     expect(addAgent({ roles: ['web'] })).toThrow(/roles\[0\] "web" is not a Mackerel role full name; expected service:role/);
   });
