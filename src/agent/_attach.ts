@@ -206,13 +206,41 @@ function makeAppContainersWait(taskDefinition: ecs.TaskDefinition, agent: ecs.Co
 }
 
 function addAppDependencies(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
+  const proxy = proxyContainerOf(taskDefinition, agent);
+  if (proxy) waitForProxy(agent, proxy);
   const upstream = dependenciesOf(agent);
   for (const container of _containersOf(taskDefinition)) {
     // A log router starts first and stops last by itself; anything the agent waits for would deadlock.
-    if (container === agent || !container.essential || container instanceof ecs.FirelensLogRouter || upstream.has(container)) continue;
+    // The proxy is waited for by the agent, so it is in upstream too, unless that would be a cycle.
+    if (container === agent || container === proxy || !container.essential || container instanceof ecs.FirelensLogRouter) continue;
+    if (upstream.has(container)) continue;
     if (container.containerDependencies.some((d) => d.container === agent)) continue;
     container.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
   }
+}
+
+/**
+ * The App Mesh proxy (Envoy) named in the task's `proxyConfiguration`, if the task has one. ECS
+ * sends the task's egress, the agent's included (it does not run as the proxy's ignored user),
+ * through it, so it must outlive the agent: the agent retires its host through it on stop.
+ */
+function proxyContainerOf(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): ecs.ContainerDefinition | undefined {
+  const raw = (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).proxyConfiguration;
+  if (!raw) return undefined;
+  const config: ecs.CfnTaskDefinition.ProxyConfigurationProperty | undefined = Tokenization.isResolvable(raw)
+    ? Stack.of(taskDefinition).resolve(raw)
+    : raw;
+  const name = config?.containerName;
+  return _containersOf(taskDefinition).find((container) => container !== agent && container.containerName === name);
+}
+
+/**
+ * The agent waits for the proxy to start, so that ECS stops the proxy after the agent (reverse
+ * dependency order). Not where the proxy already waits for the agent, which would be a cycle.
+ */
+function waitForProxy(agent: ecs.ContainerDefinition, proxy: ecs.ContainerDefinition): void {
+  if (agent.containerDependencies.some((d) => d.container === proxy) || dependenciesOf(proxy).has(agent)) return;
+  agent.addContainerDependencies({ container: proxy, condition: ecs.ContainerDependencyCondition.START });
 }
 
 /** Every container the agent waits for, directly or not. */

@@ -59,7 +59,9 @@ export enum MackerelAgentLogLevel {
 export enum MackerelAgentDependency {
   /**
    * Every essential container of the task (except FireLens log routers and containers the agent
-   * itself depends on) waits for the agent to start (condition `START`).
+   * itself depends on) waits for the agent to start (condition `START`). An App Mesh proxy named
+   * in the task's `proxyConfiguration` is waited for by the agent instead, so that ECS stops it
+   * after the agent, which retires its host through it.
    */
   START = 'START',
   /** App containers start and stop independently of the agent. */

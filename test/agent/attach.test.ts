@@ -314,6 +314,27 @@ describe('app containers waiting for the agent', () => {
     expect(containerNamed(taskDefinition, 'app').DependsOn).toEqual([{ ContainerName: AGENT, Condition: 'START' }]);
   });
 
+  test('an App Mesh proxy does not wait for the agent; the agent waits for it, so ECS stops the proxy after the agent', () => {
+    // GIVEN a task whose egress goes through Envoy, added before and after the agent
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', {
+      memoryLimitMiB: 512,
+      cpu: 256,
+      proxyConfiguration: new ecs.AppMeshProxyConfiguration({
+        containerName: 'envoy',
+        properties: { ignoredUID: 1337, proxyIngressPort: 15000, proxyEgressPort: 15001, appPorts: [8080], egressIgnoredIPs: ['169.254.170.2'] },
+      }),
+    });
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const envoy = taskDefinition.addContainer('envoy', { image: APP_IMAGE, user: '1337' });
+    taskDefinition.addContainer('app', { image: APP_IMAGE }).addContainerDependencies({ container: envoy, condition: ecs.ContainerDependencyCondition.START });
+    // THEN
+    expect(containerNamed(taskDefinition, 'envoy').DependsOn).toBeUndefined();
+    expect(containerNamed(taskDefinition, AGENT).DependsOn).toEqual([{ ContainerName: 'envoy', Condition: 'START' }]);
+    expect(containerNamed(taskDefinition, 'app').DependsOn).toEqual([{ ContainerName: 'envoy', Condition: 'START' }, { ContainerName: AGENT, Condition: 'START' }]);
+  });
+
   test('with NONE, no container waits for the agent', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', {
