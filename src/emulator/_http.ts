@@ -56,10 +56,19 @@ export function findRoute(routes: readonly Route[], method: string, path: string
     pathKnown = true;
     if (candidate.method !== method) continue;
     const params: { [name: string]: string } = {};
-    for (const [name, value] of Object.entries(match.groups ?? {})) params[name] = decodeURIComponent(value);
+    for (const [name, value] of Object.entries(match.groups ?? {})) params[name] = decodePathPart(value);
     return { route: candidate, params };
   }
   throw pathKnown ? new ApiError(405, `method ${method} is not allowed on ${path}`) : notFound(`no API at ${path}`);
+}
+
+/** A percent-encoded path segment; a malformed escape is the client's error (400), not the server's. */
+function decodePathPart(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ApiError(400, `the path segment ${JSON.stringify(value)} is not valid percent-encoding`);
+  }
 }
 
 /** Reads the whole body as text, and the size in bytes. */

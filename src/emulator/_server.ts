@@ -83,7 +83,10 @@ export class EmulatorServer {
     const permission = typeof key === 'string' && Object.hasOwn(this.config.apiKeys, key) ? this.config.apiKeys[key] : undefined;
     if (permission === undefined) throw new ApiError(401, key === undefined ? 'API key is required' : 'invalid API key');
     const { route, params } = findRoute(this.routes, method, path);
-    if (route.write && permission !== 'write') throw new ApiError(403, 'permission denied: this API key is read-only');
+    if (route.write && permission !== 'write') {
+      // The AWS integration pages document a 401 for a key without write permission; the others a 403.
+      throw new ApiError(path.startsWith('/api/v0/aws-integrations') ? 401 : 403, 'permission denied: this API key is read-only');
+    }
     return route.handle({ method, params, body, bytes });
   }
 

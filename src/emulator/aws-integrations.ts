@@ -6,7 +6,7 @@ import { newId, replaceIn, Store, uniqueId } from './_state';
 const CREDENTIALS = ['key', 'secretKey', 'roleArn', 'externalId'];
 const FIELDS = ['id', 'name', 'memo', ...CREDENTIALS, 'region', 'includedTags', 'excludedTags', 'services'];
 /** Not documented; a shape check so that a malformed value is caught. */
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /** Responses never include `secretKey`. */

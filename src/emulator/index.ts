@@ -4,7 +4,8 @@
  * - unknown fields in a body are a 400 (the real API probably ignores them; rejecting them
  *   catches fields sent to the wrong kind, such as maxCheckAttempts on an expression monitor);
  * - duplicate service, role and AWS integration names are a 400 (no status is documented);
- * - a read-only key on a write endpoint is a 403 everywhere (the AWS pages say 401);
+ * - a read-only key on a write endpoint is a 403, except on the AWS integration endpoints, whose
+ *   pages document a 401;
  * - a service monitor's `service` is part of its target, like `metric` (`cannot change target.`);
  * - deleting a service deletes the monitors whose `service` is it; monitors merely scoped to it,
  *   and anything scoped to a deleted role, are left alone;

@@ -72,6 +72,8 @@ export function serviceRoutes(store: Store): Route[] {
       if (service.roles.some((r) => r.name === name)) throw badRequest(`role ${JSON.stringify(name)} already exists in service ${JSON.stringify(service.name)}`);
       const role: RoleRecord = { name, memo, metadata: {} };
       service.roles.push(role);
+      // Listed in the order of role names, as the API reference says of both lists.
+      service.roles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       return roleView(role);
     }),
     route('DELETE', '/services/:service/roles/:role', ({ params }) => {

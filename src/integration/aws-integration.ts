@@ -460,7 +460,7 @@ export class MackerelAwsIntegration extends Construct {
     if (!Token.isUnresolved(props.name) && props.name.trim().length === 0) {
       _fail(this, 'name', props.name, 'is empty', 'a name unique within the Mackerel organization');
     }
-    if (props.region !== undefined && !Token.isUnresolved(props.region) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.region)) {
+    if (props.region !== undefined && !Token.isUnresolved(props.region) && !/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(props.region)) {
       _fail(this, 'region', props.region, 'is not an AWS region name', 'a region such as "ap-northeast-1"',
         'Leave region out to use the stack\'s region');
     }

@@ -82,8 +82,9 @@ describe('external IDs', () => {
     expect(env.emulator.state().externalIds).toEqual([]);
   });
 
-  test('a read key cannot issue one', async () => {
-    expectError(await env.read('POST', '/api/v0/aws-integrations-external-id'), 403, /read-only/);
+  test('a read key cannot issue one: a 401, as the AWS integration page documents', async () => {
+    expectError(await env.read('POST', '/api/v0/aws-integrations-external-id'), 401, /read-only/);
+    expectError(await env.read('POST', '/api/v0/aws-integrations', {}), 401, /read-only/);
   });
 });
 
@@ -169,6 +170,10 @@ const REJECTED: Array<[string, Body, RegExp]> = [
 test.each(REJECTED)('POST rejects %s', async (_what, change, message) => {
   expectError(await env.call('POST', '/api/v0/aws-integrations', integration(change)), 400, message);
   expect(env.emulator.state().awsIntegrations).toEqual([]);
+});
+
+test.each(['us-gov-west-1', 'cn-north-1', 'eusc-de-east-1'])('POST accepts the region %s', async (region) => {
+  expect(ok(await env.call('POST', '/api/v0/aws-integrations', integration({ region }))).region).toBe(region);
 });
 
 test('POST rejects a name already used in the org', async () => {

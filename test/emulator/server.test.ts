@@ -54,6 +54,10 @@ describe('authentication', () => {
     expect(env.emulator.state().services).toEqual([]);
   });
 
+  test('a malformed percent-escape in the path is a 400, not a server error', async () => {
+    expectError(await env.call('GET', '/api/v0/services/%E0%A4%A/roles'), 400, /not valid percent-encoding/);
+  });
+
   test('custom keys replace the defaults', async () => {
     const other = await startEmulator({ apiKeys: { mine: 'write' }, orgName: 'acme' });
     try {

@@ -82,6 +82,12 @@ describe('roles', () => {
     expect(ok(await env.call('GET', '/api/v0/services')).services[0].roles).toEqual(['web']);
   });
 
+  test('roles are listed in the order of their names, in both lists', async () => {
+    for (const name of ['web', 'api', 'batch']) ok(await env.call('POST', '/api/v0/services/shop/roles', { name }));
+    expect(ok(await env.call('GET', '/api/v0/services/shop/roles')).roles.map((r: { name: string }) => r.name)).toEqual(['api', 'batch', 'web']);
+    expect(ok(await env.call('GET', '/api/v0/services')).services[0].roles).toEqual(['api', 'batch', 'web']);
+  });
+
   test('rejects an invalid role name', async () => {
     expectError(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web!' }), 400, /invalid role name: "web!"/);
   });

@@ -563,6 +563,16 @@ describe('MackerelAwsIntegration', () => {
         .toThrow(/^Stack\/Aws: region "" is not an AWS region name; expected a region such as "ap-northeast-1". Leave region out/);
     });
 
+    test('takes every region shape AWS uses, the European Sovereign Cloud\'s included', () => {
+      for (const region of ['ap-northeast-1', 'us-gov-west-1', 'cn-north-1', 'eusc-de-east-1']) {
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region });
+        expect(aws.region).toBe(region);
+      }
+      const { stack } = integrationStack();
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region: 'tokyo' })).toThrow(/region "tokyo" is not an AWS region name/);
+    });
+
     test('rejects an empty name', () => {
       const { stack } = integrationStack();
       expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: ' ' })).toThrow(/^Stack\/Aws: name " " is empty/);
