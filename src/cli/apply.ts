@@ -122,8 +122,13 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
  */
 export async function _goneUnchanged(outcomes: readonly _Outcome[], get: _Get): Promise<_Outcome[]> {
   const gone: _Outcome[] = [];
-  for (const o of outcomes) {
-    if (o.action === 'unchanged' && await _readLive(get, o.type, o.physicalId) === undefined) gone.push(o);
+  try {
+    for (const o of outcomes) {
+      if (o.action === 'unchanged' && await _readLive(get, o.type, o.physicalId) === undefined) gone.push(o);
+    }
+  } catch {
+    // Only for the summary: a read that fails after a finished apply must not turn it into a failure (diff says the rest).
+    return [];
   }
   return gone;
 }
