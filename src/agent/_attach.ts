@@ -48,7 +48,8 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   checkTaskDefinition(scope, taskDefinition);
   _checkAgentOptions(scope, options, taskDefinition);
   const containerName = options.containerName ?? _DEFAULT_CONTAINER_NAME;
-  const ignoreContainer = options.ignoreContainer ?? `\\A${escapeRegExp(containerName)}\\z`;
+  // '' turns the agent's filter off, as the agent reads an empty MACKEREL_IGNORE_CONTAINER: then nothing is written or checked.
+  const ignoreContainer = options.ignoreContainer === '' ? undefined : options.ignoreContainer ?? `\\A${escapeRegExp(containerName)}\\z`;
   const image = options.image ?? (_hasPlugins(options.config) ? MackerelAgentImage.DEFAULT_PLUGINS : MackerelAgentImage.DEFAULT);
   const memoryLimitMiB = options.memoryLimitMiB ?? _DEFAULT_MEMORY_LIMIT_MIB;
   const logging = options.logging ?? defaultLogging(taskDefinition);
@@ -80,7 +81,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
     makeAppContainersWait(taskDefinition, container);
   }
   // '' is no filter (the agent reads an empty variable as unset), so there is nothing to check.
-  const ignorePattern = ignoreContainer === '' ? undefined : _goRegExp(scope, ignoreContainer);
+  const ignorePattern = ignoreContainer === undefined ? undefined : _goRegExp(scope, ignoreContainer);
   scope.node.addValidation({
     validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer, ignorePattern }),
   });
@@ -121,13 +122,13 @@ export function _windowsFamily(taskDefinition: ecs.TaskDefinition): string | und
 }
 
 /** Only values the user set are written; an unset variable leaves the agent's own default. */
-function agentEnvironment(options: MackerelAgentOptions, ignoreContainer: string): { [name: string]: string } {
+function agentEnvironment(options: MackerelAgentOptions, ignoreContainer: string | undefined): { [name: string]: string } {
   const environment: { [name: string]: string | undefined } = {
     MACKEREL_CONTAINER_PLATFORM: 'ecs',
     // Never written empty: the agent would send an empty role and Mackerel would refuse the host.
     MACKEREL_ROLES: options.roles && options.roles.length > 0 ? joinList(options.roles) : undefined,
     // Not written empty: the agent reads '' as unset, and so does the Aspect's post-condition.
-    MACKEREL_IGNORE_CONTAINER: ignoreContainer === '' ? undefined : ignoreContainer,
+    MACKEREL_IGNORE_CONTAINER: ignoreContainer,
     MACKEREL_HOST_STATUS_ON_START: options.hostStatusOnStart,
     MACKEREL_DISPLAY_NAME: options.displayName,
     MACKEREL_MEMO: options.memo,

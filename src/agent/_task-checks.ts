@@ -6,8 +6,8 @@ import { _describeProblem } from '../_validation';
 export interface TaskCheckInput {
   /** The agent's hard memory limit, in MiB. */
   readonly memoryLimitMiB: number;
-  /** The ignore-container expression, as the agent receives it. */
-  readonly ignoreContainer: string;
+  /** The ignore-container expression, as the agent receives it; undefined when the filter is off. */
+  readonly ignoreContainer?: string;
   /** The same expression compiled for JavaScript; undefined when it is a token. */
   readonly ignorePattern?: RegExp;
 }

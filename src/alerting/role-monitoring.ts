@@ -520,7 +520,6 @@ function checkSkipDefault(scope: Construct, notify: RoleAlertNotification | unde
     'With neither, no group holds the monitors and their alerts still go to the default notification group');
 }
 
-/** The role of `forRole`, from the construct or from the full name the agent wrote. */
 /**
  * Refuses a group in another stack than the monitors when that stack holds the role or its
  * service: the group refers to the monitors (group stack -> monitors' stack) and the monitors to
@@ -541,6 +540,7 @@ function checkGroupStack(scope: Construct, role: IMackerelRole, group: Notificat
     + `by service (NotificationGroup services) in stack ${JSON.stringify(groupStack.node.path)}`);
 }
 
+/** The role of `forRole`, from the construct or from the full name the agent wrote. */
 function roleOf(scope: Construct, props: RoleMonitoringProps): IMackerelRole {
   if ((props.role === undefined) === (props.roleFullName === undefined)) {
     // A role made in the app has a token for its full name: show the name it was made with, else its path.

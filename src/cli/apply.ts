@@ -8,6 +8,7 @@ import { _planDiff } from './diff';
 import { _CliError } from './errors';
 import { _readLive } from './live';
 import { _AppPlan, _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
+import { _OPERATION_VERB, _operationLabel } from './printer';
 import { _StateFile, _StateResource, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 
 /** A custom resource event as the Provider framework passes it to onEvent. @internal */
@@ -184,9 +185,9 @@ class Run {
   private async invoke(stackName: string, event: _ResourceEvent): Promise<Awaited<ReturnType<_Invoke>>> {
     const { waiting, waitingEveryMs = 15_000 } = this.options;
     const started = Date.now();
-    const verb = ({ Create: 'creating', Update: 'updating', Delete: 'deleting' } as const)[event.RequestType];
+    const verb = _OPERATION_VERB[event.RequestType];
     const stop = this.options.stopRequested?.();
-    if (stop) throw new _CliError(`stopped by ${stop} before ${verb} ${event.ResourceType.replace(/^Custom::Mackerel/, '')} ${stackName}/${event.LogicalResourceId}`);
+    if (stop) throw new _CliError(`stopped by ${stop} before ${_operationLabel(event, stackName)}`);
     const timer = waiting && setInterval(() => waiting({
       verb, stackName, logicalId: event.LogicalResourceId, type: event.ResourceType, elapsedMs: Date.now() - started,
     }, ...this.position()), waitingEveryMs);

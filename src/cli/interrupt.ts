@@ -3,6 +3,7 @@
  * be recorded in the state, then the run stops as a failure; a second exits at once.
  */
 import { _ResourceEvent } from './apply';
+import { _operationLabel } from './printer';
 
 /** What the signals of one run asked for. @internal */
 export interface _Interrupts {
@@ -43,8 +44,7 @@ export function _handleInterrupts(err: (line: string) => void, proc: Pick<NodeJS
   return {
     requested: () => requested,
     during: async (event, operation) => {
-      const verb = ({ Create: 'creating', Update: 'updating', Delete: 'deleting' } as const)[event.RequestType];
-      inFlight = `${verb} ${event.ResourceType.replace(/^Custom::Mackerel/, '')} ${stackName(event.StackId)}/${event.LogicalResourceId}`;
+      inFlight = _operationLabel(event, stackName(event.StackId));
       try {
         return await operation();
       } finally {

@@ -29,16 +29,19 @@ function subReferences(arg: unknown, out: Set<string>): void {
   if (vars) _references(vars, out);
 }
 
+/** The resources of the template one resource refers to or names in DependsOn, itself left out. @internal */
+export function _directDependencies(resources: { readonly [id: string]: _TemplateResource }, id: string): Set<string> {
+  const r = resources[id];
+  const deps = _references(r.Properties ?? {});
+  const dependsOn = r.DependsOn === undefined ? [] : Array.isArray(r.DependsOn) ? r.DependsOn : [r.DependsOn];
+  dependsOn.forEach((d) => deps.add(d));
+  deps.delete(id);
+  return new Set([...deps].filter((d) => resources[d] !== undefined));
+}
+
 /** For each Mackerel resource, the Mackerel resources it depends on (directly or through other resources). @internal */
 export function _dependencies(resources: { readonly [id: string]: _TemplateResource }): Map<string, Set<string>> {
-  const direct = (id: string): Set<string> => {
-    const r = resources[id];
-    const deps = _references(r.Properties ?? {});
-    const dependsOn = r.DependsOn === undefined ? [] : Array.isArray(r.DependsOn) ? r.DependsOn : [r.DependsOn];
-    dependsOn.forEach((d) => deps.add(d));
-    deps.delete(id);
-    return new Set([...deps].filter((d) => resources[d] !== undefined));
-  };
+  const direct = (id: string): Set<string> => _directDependencies(resources, id);
   const result = new Map<string, Set<string>>();
   for (const id of Object.keys(resources).filter((i) => _isMackerelType(resources[i].Type))) {
     // Walk through non-Mackerel resources so that A -> IAM role -> B still orders B before A.

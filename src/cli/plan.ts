@@ -9,7 +9,7 @@ import { _CliError } from './errors';
 import { _checkIntegrationNames } from './integration-names';
 import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _namedProduced } from './named';
-import { _dependencies, _references, _topologicalOrder } from './order';
+import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _StateFile } from './state';
 
 /** Region and account given on the command line (they win over the stack's own). @internal */
@@ -194,8 +194,7 @@ function liveResources(
     const r = all[id];
     if (!holds(r)) continue;
     kept.add(id);
-    const dependsOn = r.DependsOn === undefined ? [] : Array.isArray(r.DependsOn) ? r.DependsOn : [r.DependsOn];
-    queue.push(...[..._references(r.Properties ?? {}), ...dependsOn].filter((d) => all[d] !== undefined));
+    queue.push(..._directDependencies(all, id));
   }
   return Object.fromEntries(Object.entries(all).filter(([id]) => kept.has(id)));
 }

@@ -1,8 +1,16 @@
 /** Human-readable output of apply and diff, one object per line. */
-import { _Outcome, _Waiting } from './apply';
+import { _Outcome, _ResourceEvent, _Waiting } from './apply';
 import { _DiffEntry, _FieldChange } from './diff';
 
 const SHORT_TYPE = (type: string) => type.replace(/^Custom::Mackerel/, '');
+
+/** The verb of an operation in progress, by its request type. @internal */
+export const _OPERATION_VERB = { Create: 'creating', Update: 'updating', Delete: 'deleting' } as const;
+
+/** One operation, as progress lines and interruption messages name it: `creating Monitor Shop/Cpu`. @internal */
+export function _operationLabel(event: Pick<_ResourceEvent, 'RequestType' | 'ResourceType' | 'LogicalResourceId'>, stackName: string): string {
+  return `${_OPERATION_VERB[event.RequestType]} ${SHORT_TYPE(event.ResourceType)} ${stackName}/${event.LogicalResourceId}`;
+}
 
 const position = (index: number, total: number) => `[${String(index).padStart(String(total).length)}/${total}]`;
 

@@ -387,7 +387,7 @@ export class MackerelAwsIntegration extends Construct {
       this.enable(service, serviceOptions, resource.node.path);
     } else if (same.by === 'addService' || !sameServiceOptions(same.options, serviceOptions)) {
       // Mackerel keeps one entry per service: every resource of the kind shares its role and metrics.
-      _fail(this, property, resource.node.path, `enables ${service.id}, which ${same.by === 'addService' ? 'addService' : same.by} `
+      _fail(this, property, resource.node.path, `enables ${service.id}, which ${same.by} `
         + `already enabled${same.by === 'addService' ? '' : ` with other options (${JSON.stringify(same.options)})`}`,
       `${service.id} once per integration, or each ${property} of the kind with the same options (role, metrics, retireAutomatically)`,
       `Mackerel keeps one role and one metric list per service: every ${service.id} resource of the integration shares them`);

@@ -116,8 +116,8 @@ async function dispatch(module: ResourceModule, ctx: RequestContext, event: Clou
     }
     case 'Update': {
       const props = properties(module, event.ResourceProperties);
-      const { ServiceToken: _oldServiceToken, ...old } = event.OldResourceProperties ?? {};
-      const oldProps = convertOld(module.schema, old);
+      // ServiceToken, not a field of any schema, is left out with any other field that does not fit.
+      const oldProps = convertOld(module.schema, event.OldResourceProperties);
       const outcome = await module.update(ctx, event.PhysicalResourceId, props, oldProps);
       return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
     }
