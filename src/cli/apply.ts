@@ -85,11 +85,13 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     app.checkDestroy();
   } else {
     app.checkImports({ applying: true });
-    app.checkExportsInUse(() => _pendingReplacements(app.stacks, state));
+    let pending: Map<string, Set<string>> | undefined;
+    const pendingOnce = () => (pending ??= _pendingReplacements(app.stacks, state));
+    app.checkExportsInUse(pendingOnce);
     app.checkIntegrationNames();
     app.checkTypeChanges();
     // Every property resolved: a value refused (a placeholder for an organization) found halfway would fail after changing Mackerel.
-    _pendingReplacements(app.stacks, state);
+    pendingOnce();
   }
   for (const name of _stacksNotInApp(options.app, state)) {
     options.notice(`stack ${name} is in the state file (${_heldCount(state, name)}) but not in the app${options.app.stage ? ` (stage ${options.app.stage})` : ''}; `
