@@ -117,9 +117,10 @@ export function createClient(options: ClientOptions): MackerelClient {
           note: 'outcome unknown: Mackerel may have carried it out; not repeated, since a repeated POST could create a second object',
         });
       }
-      const delayMs = retryAfterMs ?? backoff(n);
+      if (n >= settings.maxAttempts) throw gaveUp(error, n, 'attempt limit reached');
+      const delayMs = retryDelay(n, error.status, retryAfterMs);
       if (delayMs + settings.minAttemptMs > timeLeft()) {
-        throw gaveUp(error, n, retryAfterMs === undefined ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`);
+        throw gaveUp(error, n, retryAfterMs === undefined || retryAfterMs < delayMs ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`);
       }
       options.log.warn('retrying Mackerel call', { method, path, status: error.status, error: error.apiMessage, attempt: n, delayMs });
       await sleep(delayMs);
@@ -208,6 +209,18 @@ const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTF
 function neverSent(e: unknown): boolean {
   const code = (e as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return typeof code === 'string' && CONNECT_ERROR_CODES.has(code);
+}
+
+/**
+ * The wait before attempt `n + 1`: the backoff step, made longer (never shorter) by a Retry-After.
+ * When Mackerel asked us to slow down (a 429, or any Retry-After), the wait is at least the first
+ * backoff step too, so that `Retry-After: 0`, a date already past (clock skew) or a jitter of
+ * zero never sends the call again at once.
+ */
+export function retryDelay(n: number, status: number | undefined, retryAfterMs: number | undefined): number {
+  const step = backoff(n);
+  if (status !== 429 && retryAfterMs === undefined) return step;
+  return Math.max(retryAfterMs ?? 0, step, settings.baseDelayMs);
 }
 
 /** Exponential backoff with full jitter: a random wait in [0, min(cap, base * 2^(n-1))]. */

@@ -9,6 +9,8 @@ export interface HandlerSettings {
   baseDelayMs: number;
   /** Cap of one backoff step. */
   maxDelayMs: number;
+  /** Most attempts of one call, retries of every kind (429 included) counted. */
+  maxAttempts: number;
   /** Time kept free at the end of the Lambda's run to report the outcome to CloudFormation. */
   safetyMarginMs: number;
   /** The shortest time worth starting one more attempt with. */
@@ -23,6 +25,7 @@ const DEFAULTS: HandlerSettings = {
   requestTimeoutMs: 30_000,
   baseDelayMs: 1_000,
   maxDelayMs: 20_000,
+  maxAttempts: 8,
   safetyMarginMs: 5_000,
   minAttemptMs: 1_000,
   iamPropagationMaxMs: 180_000,

@@ -128,6 +128,50 @@ describe('createClient', () => {
       expect(requests()).toHaveLength(2);
     });
 
+    test.each([
+      ['Retry-After: 0', '0'],
+      ['a Retry-After date already past (clock skew)', new Date(Date.now() - 60_000).toUTCString()],
+    ])('after a 429 with %s, waits at least the first backoff step', async (_what, retryAfter) => {
+      // GIVEN a jitter of zero: the backoff alone would not wait at all
+      Object.assign(settings, { baseDelayMs: 150, maxDelayMs: 150 });
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const client = await clientFor([
+        { status: 429, headers: { 'Retry-After': retryAfter } },
+        { status: 429, headers: { 'Retry-After': retryAfter } },
+        { status: 200, body: '{}' },
+      ]);
+      const started = Date.now();
+
+      await client.request('GET', '/api/v0/monitors');
+
+      expect(requests()).toHaveLength(3);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    });
+
+    test('a Retry-After shorter than the backoff step does not shorten the wait', async () => {
+      Object.assign(settings, { baseDelayMs: 400, maxDelayMs: 400 });
+      vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+      const client = await clientFor([{ status: 503, headers: { 'Retry-After': '0' }, body: 'maintenance' }, { status: 200, body: '{}' }]);
+      const started = Date.now();
+
+      await client.request('GET', '/api/v0/monitors');
+
+      expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    });
+
+    test.each([
+      ['a persistent 429 with Retry-After: 0', { status: 429, headers: { 'Retry-After': '0' }, body: mackerelError('Too Many Requests') }, 'HTTP 429: Too Many Requests'],
+      ['a persistent 500', { status: 500, body: mackerelError('internal trouble') }, 'HTTP 500: internal trouble'],
+    ])('gives up on %s after the attempt limit, with time left', async (_what, response: ScriptedResponse, said) => {
+      Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 4 });
+      const client = await clientFor([response], 3_000);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/monitors'));
+
+      expect(error.message).toBe(`GET /api/v0/monitors: ${said} (gave up after 4 attempts: attempt limit reached)`);
+      expect(requests()).toHaveLength(4);
+    });
+
     test('gives up at once when Retry-After is beyond the time left', async () => {
       const client = await clientFor([{ status: 503, headers: { 'Retry-After': '120' }, body: 'maintenance' }, { status: 200 }], 5_000);
       const started = Date.now();
