@@ -1,9 +1,10 @@
-import { Arn, ArnFormat, IResource, StringConcat, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, IResource, Stack, StringConcat, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { IConstruct } from 'constructs';
 import { _fail } from './_validation';
 
 /**
@@ -84,11 +85,11 @@ export abstract class MackerelApiKey {
   public abstract grantRead(grantee: iam.IGrantable): iam.Grant;
 
   /**
-   * Where the key lives, as the environment of the provider Lambda reads it: the secret ARN and
-   * field, or the parameter name. Never the key itself.
+   * Where the key lives, as the environment of the provider Lambda in the stack of `scope` reads
+   * it: the secret's ARN (or its name) and field, or the parameter name. Never the key itself.
    * @internal
    */
-  public abstract _locationEnvironment(): { [name: string]: string };
+  public abstract _locationEnvironment(scope: IConstruct): { [name: string]: string };
 
   /** The secret or parameter holding the key. @internal */
   public abstract _resource(): IResource;
@@ -180,11 +181,35 @@ class SecretsManagerApiKey extends MackerelApiKey {
     }));
   }
 
-  public _locationEnvironment(): { [name: string]: string } {
+  public _locationEnvironment(scope: IConstruct): { [name: string]: string } {
     return {
-      MACKEREL_APIKEY_SECRET_ARN: this.secret.secretArn,
+      MACKEREL_APIKEY_SECRET_ARN: this.secretId(scope),
       ...(this.field ? { MACKEREL_APIKEY_SECRET_FIELD: this.field } : {}),
     };
+  }
+
+  /**
+   * What the handler passes to GetSecretValue as SecretId: the full ARN when it is known (a secret
+   * of this app, or one imported by its complete ARN); else the secret's name, when the secret is in
+   * the handler's own account and region (one imported by name). A partial ARN (no random suffix)
+   * is not used there: when the name ends in a hyphen and six characters ("mackerel-apikey"),
+   * Secrets Manager takes it as a complete ARN and does not find the secret. A partial ARN of
+   * another account or region has to stay, as a name cannot reach it; a warning says when it
+   * cannot work.
+   */
+  private secretId(scope: IConstruct): string {
+    const full = this.secret.secretFullArn;
+    if (full !== undefined) return full;
+    const stack = Stack.of(scope);
+    if (this.secret.env.account === stack.account && this.secret.env.region === stack.region) return this.secret.secretName;
+    const arn = this.secret.secretArn;
+    // secretName has the lookalike suffix cut off already: the ARN says the name as given.
+    const name = Token.isUnresolved(arn) ? undefined : Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+    if (name !== undefined && /-[A-Za-z0-9]{6}$/.test(name)) {
+      Annotations.of(scope).addWarningV2('cdk-mackerel:apiKeySecretPartialArn',
+        `The API key's secret ${JSON.stringify(name)} is in another account or region and known by a partial ARN, and its name ends in a hyphen and six characters, which Secrets Manager reads as the random suffix of a complete ARN: the provider will not find it. Import it with secretsmanager.Secret.fromSecretCompleteArn`);
+    }
+    return arn;
   }
 
   public _resource(): IResource {
@@ -221,7 +246,7 @@ class SsmParameterApiKey extends MackerelApiKey {
     return this.parameter.grantRead(grantee);
   }
 
-  public _locationEnvironment(): { [name: string]: string } {
+  public _locationEnvironment(_scope: IConstruct): { [name: string]: string } {
     return { MACKEREL_APIKEY_PARAMETER_NAME: this.parameter.parameterName };
   }
 

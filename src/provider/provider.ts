@@ -147,7 +147,7 @@ export class MackerelProvider extends Construct {
       logGroup,
       environment: {
         MACKEREL_APIBASE: this.apiBase,
-        ...props.apiKey._locationEnvironment(),
+        ...props.apiKey._locationEnvironment(this),
       },
     });
     props.apiKey.grantRead(handler);

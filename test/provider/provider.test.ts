@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -97,6 +97,57 @@ describe('MackerelProvider', () => {
       const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey') });
 
       expect(handlerEnvironment(stack, provider)).toMatchObject({ MACKEREL_APIKEY_SECRET_FIELD: 'apiKey', MACKEREL_APIBASE: 'https://api.mackerelio.com/' });
+    });
+
+    describe('names the secret so that GetSecretValue finds it', () => {
+      const ENV = { account: '123456789012', region: 'ap-northeast-1' };
+
+      function providerFor(importSecret: (stack: Stack) => secretsmanager.ISecret, env: { account?: string; region?: string } | undefined = ENV) {
+        const stack = new Stack(new App(), 'Shop', { env });
+        const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(importSecret(stack)) });
+        return { stack, provider, secretId: handlerEnvironment(stack, provider).MACKEREL_APIKEY_SECRET_ARN };
+      }
+
+      test.each([
+        ['in a stack with an environment', ENV],
+        ['in an environment-agnostic stack', undefined],
+      ])('by its name when imported by a name ending in a hyphen and six characters, %s', (_what, env) => {
+        // A partial ARN ".../secret:mackerel-apikey" would be read as name "mackerel" with suffix "apikey".
+        const { stack, provider, secretId } = providerFor((s) => secretsmanager.Secret.fromSecretNameV2(s, 'Key', 'mackerel-apikey'), env);
+
+        expect(secretId).toBe('mackerel-apikey');
+        // The grant still covers the secret's full ARN, whatever its random suffix.
+        Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+          Roles: [stack.resolve(provider.handler.role!.roleName)],
+          PolicyDocument: {
+            Statement: Match.arrayWith([Match.objectLike({
+              Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+              Resource: stack.resolve(`${stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'mackerel-apikey', arnFormat: ArnFormat.COLON_RESOURCE_NAME })}-??????`),
+            })]),
+          },
+        });
+      });
+
+      test('by its complete ARN when imported by one', () => {
+        const arn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-apikey-AbCdEf';
+
+        const { secretId } = providerFor((s) => secretsmanager.Secret.fromSecretCompleteArn(s, 'Key', arn));
+
+        expect(secretId).toBe(arn);
+      });
+
+      test('by its partial ARN when it is in another account, which a name cannot reach, warning when the name looks suffixed', () => {
+        const partial = 'arn:aws:secretsmanager:ap-northeast-1:210987654321:secret:shared/mackerel';
+        const lookalike = 'arn:aws:secretsmanager:ap-northeast-1:210987654321:secret:mackerel-apikey';
+
+        const plain = providerFor((s) => secretsmanager.Secret.fromSecretPartialArn(s, 'Key', partial));
+        const suffixed = providerFor((s) => secretsmanager.Secret.fromSecretPartialArn(s, 'Key', lookalike));
+
+        expect(plain.secretId).toBe(partial);
+        Annotations.fromStack(plain.stack).hasNoWarning('*', Match.stringLikeRegexp('apiKeySecretPartialArn'));
+        expect(suffixed.secretId).toBe(lookalike);
+        Annotations.fromStack(suffixed.stack).hasWarning('/Shop/Mackerel', Match.stringLikeRegexp('reads as the random suffix.*fromSecretCompleteArn'));
+      });
     });
 
     test('rejects a timeout over 14 minutes: the provider framework stops after 15 and must still answer CloudFormation', () => {

@@ -3,7 +3,7 @@ import { addSecret } from './log';
 
 /**
  * The Mackerel API key, read once per Lambda container from where the provider's environment
- * says: MACKEREL_APIKEY (local runs and tests only), else the secret MACKEREL_APIKEY_SECRET_ARN
+ * says: MACKEREL_APIKEY (local runs and tests only), else the secret MACKEREL_APIKEY_SECRET_ARN (its ARN or name)
  * (whole SecretString, or its JSON field MACKEREL_APIKEY_SECRET_FIELD), else the SSM parameter
  * MACKEREL_APIKEY_PARAMETER_NAME. The key is registered for scrubbing before anyone sees it.
  */
