@@ -2,31 +2,17 @@ import { getParameter, getSecretString } from './aws';
 import { addSecret } from './log';
 
 /**
- * The Mackerel API key, read once per Lambda container from where the provider's environment
- * says: MACKEREL_APIKEY (local runs and tests only), else the secret MACKEREL_APIKEY_SECRET_ARN (its ARN or name)
- * (whole SecretString, or its JSON field MACKEREL_APIKEY_SECRET_FIELD), else the SSM parameter
- * MACKEREL_APIKEY_PARAMETER_NAME. The key is registered for scrubbing before anyone sees it.
+ * The Mackerel API key, read on every invocation from where the provider's environment says:
+ * MACKEREL_APIKEY (local runs and tests only), else the secret MACKEREL_APIKEY_SECRET_ARN (its ARN
+ * or name; whole SecretString, or its JSON field MACKEREL_APIKEY_SECRET_FIELD), else the SSM
+ * parameter MACKEREL_APIKEY_PARAMETER_NAME. It is not kept across invocations: a key rotated in
+ * Secrets Manager or SSM (the old one revoked in Mackerel) is used by the very next request, rather
+ * than a warm container failing with 401 until it is recycled. One read per CloudFormation request
+ * costs little. The key is registered for scrubbing before anyone sees it.
  */
 export async function readApiKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.MACKEREL_APIKEY) return remember(env.MACKEREL_APIKEY);
-  const location = keyLocation(env);
-  const id = JSON.stringify(location);
-  if (cache?.location !== id) {
-    const key = fetchKey(location);
-    cache = { location: id, key };
-    // A failed read is not cached: the next invocation tries again.
-    key.catch(() => {
-      if (cache?.key === key) cache = undefined;
-    });
-  }
-  return remember(await cache.key);
-}
-
-let cache: { location: string; key: Promise<string> } | undefined;
-
-/** Forgets the cached key (tests). */
-export function resetApiKeyCache(): void {
-  cache = undefined;
+  return remember(await fetchKey(keyLocation(env)));
 }
 
 type KeyLocation = { readonly secretArn: string; readonly field?: string } | { readonly parameterName: string };

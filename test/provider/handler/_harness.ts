@@ -2,7 +2,6 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { captureLogs } from './_capture';
 import { startEmulator } from '../../../src/emulator';
-import { resetApiKeyCache } from '../../../src/provider/handler/api-key';
 import { handler, HandlerResult } from '../../../src/provider/handler/index';
 import { resetSettings, settings } from '../../../src/provider/handler/settings';
 
@@ -154,7 +153,6 @@ export function useEmulator() {
     state.emulator!.clearFaults();
     process.env.MACKEREL_APIBASE = state.emulator!.url;
     process.env.MACKEREL_APIKEY = state.emulator!.apiKey;
-    resetApiKeyCache();
     Object.assign(settings, { baseDelayMs: 5, maxDelayMs: 20, minAttemptMs: 50, safetyMarginMs: 1_000, iamPropagationIntervalMs: 20 });
   });
   afterEach(() => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
-import { readApiKey, resetApiKeyCache } from '../../../src/provider/handler/api-key';
+import { readApiKey } from '../../../src/provider/handler/api-key';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { scrub } from '../../../src/provider/handler/log';
 
@@ -9,7 +9,6 @@ const ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-
 
 afterEach(() => {
   useAwsClients();
-  resetApiKeyCache();
 });
 
 describe('readApiKey', () => {
@@ -21,16 +20,38 @@ describe('readApiKey', () => {
     expect(aws.commands).toEqual([]);
   });
 
-  test('reads the whole SecretString of the secret, once per container', async () => {
+  test('reads the whole SecretString of the secret', async () => {
     const aws = fakeAws({ secrets: { [ARN]: 'secret-key-abcdef\n' } });
     useAwsClients(aws);
-    const env = { MACKEREL_APIKEY_SECRET_ARN: ARN };
 
-    await expect(readApiKey(env)).resolves.toBe('secret-key-abcdef');
-    await expect(readApiKey(env)).resolves.toBe('secret-key-abcdef');
+    await expect(readApiKey({ MACKEREL_APIKEY_SECRET_ARN: ARN })).resolves.toBe('secret-key-abcdef');
 
     expect(aws.commands).toEqual([{ name: 'GetSecretValue', input: { SecretId: ARN } }]);
     expect(scrub('key=secret-key-abcdef')).toBe('key=****');
+  });
+
+  test('reads the key again on every call, so a key rotated in the secret is used at once', async () => {
+    const store = { secrets: { [ARN]: 'old-key-1111111111' } };
+    const aws = fakeAws(store);
+    useAwsClients(aws);
+    const env = { MACKEREL_APIKEY_SECRET_ARN: ARN };
+
+    await expect(readApiKey(env)).resolves.toBe('old-key-1111111111');
+    store.secrets[ARN] = 'new-key-2222222222';
+    await expect(readApiKey(env)).resolves.toBe('new-key-2222222222');
+
+    expect(aws.commands.map((c) => c.name)).toEqual(['GetSecretValue', 'GetSecretValue']);
+    expect(scrub('old-key-1111111111 new-key-2222222222')).toBe('**** ****');
+  });
+
+  test('reads a rotated SSM parameter again too', async () => {
+    const store = { parameters: { '/mackerel/api-key': 'old-ssm-key-333333' } };
+    useAwsClients(fakeAws(store));
+    const env = { MACKEREL_APIKEY_PARAMETER_NAME: '/mackerel/api-key' };
+
+    await expect(readApiKey(env)).resolves.toBe('old-ssm-key-333333');
+    store.parameters['/mackerel/api-key'] = 'new-ssm-key-444444';
+    await expect(readApiKey(env)).resolves.toBe('new-ssm-key-444444');
   });
 
   test('reads one JSON field of the secret', async () => {

@@ -2,7 +2,6 @@ import { describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
 import { api, cfnEvent, FakeResource, lambdaContext, STACK_ID, useEmulator } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
-import { resetApiKeyCache } from '../../../src/provider/handler/api-key';
 import { handler } from '../../../src/provider/handler/index';
 import { settings } from '../../../src/provider/handler/settings';
 
@@ -95,7 +94,6 @@ describe('faults between the handler and Mackerel', () => {
   test('a 401 (bad key) fails at once, naming neither key', async () => {
     const wrongKey = 'wrong-key-ABCDEFGHIJKLMNOP';
     process.env.MACKEREL_APIKEY = wrongKey;
-    resetApiKeyCache();
     const from = env.emulator.requests().length;
 
     const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load').create(MONITOR));

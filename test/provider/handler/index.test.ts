@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
+import { fakeAws } from './_fake-aws';
 import { cfnEvent, lambdaContext, STACK_ID, useEmulator } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+import { useAwsClients } from '../../../src/provider/handler/aws';
 import { _failure, handler } from '../../../src/provider/handler/index';
 
 const env = useEmulator();
@@ -120,6 +122,31 @@ describe('handler', () => {
     const lines = env.logs.lines().map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ level: 'info', message: 'request', requestType: 'Create', resourceType: _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, logicalResourceId: 'ExternalId' });
     expect(lines.at(-1)).toMatchObject({ message: 'done' });
+  });
+
+  test('a warm handler uses a key rotated in Secrets Manager on its next invocation, and logs neither key', async () => {
+    const ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf';
+    const revoked = 'revoked-key-0123456789';
+    const store = { secrets: { [ARN]: revoked } };
+    useAwsClients(fakeAws(store));
+    delete process.env.MACKEREL_APIKEY;
+    process.env.MACKEREL_APIKEY_SECRET_ARN = ARN;
+    try {
+      // GIVEN a container that has read the old key, which Mackerel has since revoked
+      const refused = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, 'First', {}), lambdaContext()));
+      expect(refused.message).toMatch(/HTTP 401/);
+
+      // WHEN the new key is put in the secret
+      store.secrets[ARN] = env.emulator.apiKey;
+      const result = await handler(cfnEvent('Create', _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, 'Second', {}), lambdaContext());
+
+      // THEN the same container uses it at once
+      expect(result.PhysicalResourceId).toEqual(expect.any(String));
+      for (const line of env.logs.lines()) expect(line).not.toContain(revoked);
+    } finally {
+      delete process.env.MACKEREL_APIKEY_SECRET_ARN;
+      useAwsClients();
+    }
   });
 
   test('fails clearly when the environment has no API key location', async () => {
