@@ -238,18 +238,22 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Mackerel's `{"error":{"message":...}}`, else the raw body, else the status text. */
+/**
+ * Mackerel's `{"error":{"message":...}}`, else the raw body, else the status text. Secrets are
+ * blanked before the text is cut: a secret crossing the cut would otherwise be left half-visible,
+ * since `scrub` only recognises whole ones.
+ */
 export function errorMessage(body: string, statusText: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } | string };
     const error = parsed?.error;
-    if (typeof error === 'string' && error) return cut(error, MAX_MESSAGE_IN_ERROR);
-    if (error && typeof error === 'object' && typeof error.message === 'string' && error.message) return cut(error.message, MAX_MESSAGE_IN_ERROR);
+    if (typeof error === 'string' && error) return cut(scrub(error), MAX_MESSAGE_IN_ERROR);
+    if (error && typeof error === 'object' && typeof error.message === 'string' && error.message) return cut(scrub(error.message), MAX_MESSAGE_IN_ERROR);
   } catch {
     // not JSON: fall through to the raw body
   }
   const raw = body.trim();
-  if (raw) return cut(raw, MAX_BODY_IN_MESSAGE);
+  if (raw) return cut(scrub(raw), MAX_BODY_IN_MESSAGE);
   return statusText || 'no message';
 }
 
@@ -263,7 +267,7 @@ function parseJson(method: Method, path: string, status: number, text: string): 
   try {
     return JSON.parse(text);
   } catch {
-    throw new MackerelApiError(method, path, status, `the response is not JSON: ${text.slice(0, 100)}`);
+    throw new MackerelApiError(method, path, status, `the response is not JSON: ${cut(scrub(text), 100)}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
 import { api, apiSnapshot, FakeResource, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
@@ -120,5 +121,23 @@ describe('Custom::MackerelChannel', () => {
     expect(aws.commands.map((c) => c.name)).toEqual(['GetSecretValue', 'GetSecretValue']);
     expect(env.logs.lines().length).toBeGreaterThan(0);
     for (const line of env.logs.lines()) expect(line).not.toContain('XXXXSECRETXXXX');
+  });
+
+  test.each([
+    // Mackerel's own message is cut to 2000 characters; the failure reason later to 1500 bytes.
+    ['Mackerel\'s error message', { error: { message: `${'n'.repeat(2000 - SLACK_URL.length + 1)}${SLACK_URL}` } }],
+    // A body without Mackerel's error (a proxy's page) is cut to 500 characters, within the reason.
+    ['a body without Mackerel\'s error', `${'n'.repeat(500 - SLACK_URL.length)}${SLACK_URL}`],
+  ])('a Slack URL that %s echoes across the cut is masked whole, in the failure and the log', async (_what, body) => {
+    useAwsClients(fakeAws({ secrets: { [SECRET_ARN]: JSON.stringify({ url: SLACK_URL }) } }));
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/channels', status: 400, body, times: 1 });
+    const reference = `{{resolve:secretsmanager:${SECRET_ARN}:SecretString:url::}}`;
+
+    const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Slack').create({ type: 'slack', name: 'ops', url: reference }));
+
+    expect(error.message).toMatch(/HTTP 400: "?nnn/);
+    expect(env.logs.lines().join('\n')).toMatch(/nnn\*\*\*\*/);
+    // All of the URL but its last character came before the cut: none of its secret part may show.
+    for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('XXXXSECRETXXX');
   });
 });

@@ -310,6 +310,14 @@ describe('createClient', () => {
     });
   });
 
+  test('a success answer that is not JSON is quoted with secrets masked before it is cut', async () => {
+    const client = await clientFor([{ status: 200, body: `${'n'.repeat(100 - KEY.length + 1)}${KEY}` }]);
+
+    const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+    expect(error.message).toBe(`GET /api/v0/org: HTTP 200: the response is not JSON: ${'n'.repeat(100 - KEY.length + 1)}****`);
+  });
+
   describe('the API key', () => {
     test('never appears in a thrown message or a log line, even when Mackerel echoes it', async () => {
       const client = await clientFor([
@@ -345,6 +353,21 @@ describe('errorMessage', () => {
   test('falls back to the raw body, cut to 500 characters', () => {
     expect(errorMessage('<html>bad gateway</html>', 'Bad Gateway')).toBe('<html>bad gateway</html>');
     expect(errorMessage('x'.repeat(600), 'Bad Gateway')).toBe(`${'x'.repeat(500)}...`);
+  });
+
+  test('masks a secret before cutting, so one crossing the cut is not left half-visible', () => {
+    const url = 'https://hooks.slack.com/services/T0CUT/B0CUT/cutacrossthelimit0123';
+    addSecret(url);
+    const almostAll = url.slice(0, -1);
+
+    const message = errorMessage(JSON.stringify({ error: { message: `${'n'.repeat(2000 - url.length + 1)}${url}` } }), 'Bad Request');
+    const plain = errorMessage(JSON.stringify({ error: `${'n'.repeat(2000 - url.length + 1)}${url}` }), 'Bad Request');
+    const raw = errorMessage(`${'n'.repeat(500 - url.length + 1)}${url}`, 'Bad Gateway');
+
+    for (const text of [message, plain, raw]) {
+      expect(text).not.toContain(almostAll.slice(-20));
+      expect(text).toMatch(/n\*\*\*\*$/);
+    }
   });
 
   test('falls back to the status text when the body is empty', () => {
