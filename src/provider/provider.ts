@@ -62,7 +62,8 @@ export interface MackerelProviderProps {
  *
  * Creates a fixed set of resources per stack whatever the number of Mackerel objects: the
  * handler `AWS::Lambda::Function`, its `AWS::IAM::Role`, policy and `AWS::Logs::LogGroup`, plus
- * the provider framework's own function, role and policy.
+ * the provider framework's own function, role and policy. The handler's role may write logs
+ * only to its own log group (no `AWSLambdaBasicExecutionRole`).
  *
  * @example
  * new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
@@ -136,7 +137,16 @@ export class MackerelProvider extends Construct {
     const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
+    // Its own role rather than the one lambda.Function would make: that one carries
+    // AWSLambdaBasicExecutionRole, which may write to every log group of the account. This role,
+    // which can read the Mackerel API key, may write only to the handler's own log group.
+    const role = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-mackerel provider handler: reads the Mackerel API key, writes its own log group',
+    });
+    logGroup.grantWrite(role);
     const handler = new lambda.Function(this, 'Handler', {
+      role,
       description: 'cdk-mackerel: creates, updates and deletes Mackerel objects for CloudFormation',
       runtime: lambda.determineLatestNodeRuntime(this),
       architecture: lambda.Architecture.ARM_64,

@@ -251,6 +251,33 @@ describe('MackerelProvider', () => {
       });
     });
 
+    test('may write logs only to its own log group, not to every log group of the account', () => {
+      const { stack, apiKey } = stackWithSecret();
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
+      const template = Template.fromStack(stack);
+      const roleId = stack.resolve((provider.handler.role!.node.defaultChild as Construct & { logicalId: string }).logicalId);
+      const logGroupId = Object.keys(template.findResources('AWS::Logs::LogGroup'))[0];
+
+      expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: roleId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([{
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+          }]),
+        },
+      });
+      const logStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a.startsWith('logs:')));
+      expect(logStatements).toHaveLength(1);
+      // The handler logs to that group.
+      template.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [roleId, 'Arn'] }, LoggingConfig: { LogGroup: { Ref: logGroupId } } });
+    });
+
     test('grantSecretRead adds a statement to the handler\'s role', () => {
       const { stack, apiKey } = stackWithSecret();
       const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
