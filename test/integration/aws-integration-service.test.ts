@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, test } from 'vitest';
-import { integrationStack, stackWithProvider, WRITE_VERB } from './_fixture';
+import { integrationStack, logicalIds, resourceOf, stackWithProvider, WRITE_VERB } from './_fixture';
 import { MackerelAwsIntegration } from '../../src/integration/aws-integration';
 import { _CLOUDWATCH_READ_ACTIONS, _isReadAction, AwsIntegrationService } from '../../src/integration/aws-integration-service';
 
@@ -218,7 +218,7 @@ describe('AwsIntegrationService', () => {
         // WHEN
         aws.policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
         // THEN
-        const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+        const policy = resourceOf(stack, logicalIds(aws).policy);
         expect(policy.Properties.PolicyDocument.Statement).toHaveLength(1);
         Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp('^a statement added to Stack/Aws/Policy: "s3:GetObject" grants s3:GetObject'));
       });
