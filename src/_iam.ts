@@ -14,3 +14,13 @@ const CUSTOMIZE_ROLES_CONTEXT_KEY = '@aws-cdk/iam:customizeRoles';
 export function _rolesCustomized(scope: IConstruct): boolean {
   return scope.node.tryGetContext(CUSTOMIZE_ROLES_CONTEXT_KEY) !== undefined;
 }
+
+/**
+ * Whether a secret name or ARN ends the way Secrets Manager's random suffix does (`-` and six
+ * letters or digits), so that it may be a complete ARN, or a partial one Secrets Manager would
+ * take for complete ("mackerel-apikey").
+ * @internal
+ */
+export function _endsLikeSecretSuffix(nameOrArn: string): boolean {
+  return /-[A-Za-z0-9]{6}$/.test(nameOrArn);
+}

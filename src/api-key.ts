@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
+import { _endsLikeSecretSuffix } from './_iam';
 import { _fail } from './_validation';
 
 /**
@@ -205,7 +206,7 @@ class SecretsManagerApiKey extends MackerelApiKey {
     const arn = this.secret.secretArn;
     // secretName has the lookalike suffix cut off already: the ARN says the name as given.
     const name = Token.isUnresolved(arn) ? undefined : Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
-    if (name !== undefined && /-[A-Za-z0-9]{6}$/.test(name)) {
+    if (name !== undefined && _endsLikeSecretSuffix(name)) {
       Annotations.of(scope).addWarningV2('cdk-mackerel:apiKeySecretPartialArn',
         `The API key's secret ${JSON.stringify(name)} is in another account or region and known by a partial ARN, and its name ends in a hyphen and six characters, which Secrets Manager reads as the random suffix of a complete ARN: the provider will not find it. Import it with secretsmanager.Secret.fromSecretCompleteArn`);
     }

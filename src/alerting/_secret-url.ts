@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
+import { _endsLikeSecretSuffix } from '../_iam';
 import { _mapStrings } from '../_json';
 import { _referenceTargets } from '../_references';
 import { _fail, _httpUrl } from '../_validation';
@@ -194,7 +195,7 @@ function secretArns(scope: IConstruct, id: Piece[]): string[] {
     const arn = asString(id);
     const imported = importedSecretIsComplete(scope, arn);
     if (imported !== undefined) return [imported ? arn : `${arn}-??????`];
-    const mayBeComplete = typeof last === 'string' && /-[A-Za-z0-9]{6}$/.test(last);
+    const mayBeComplete = typeof last === 'string' && _endsLikeSecretSuffix(last);
     return mayBeComplete ? [arn, `${arn}-??????`] : [`${arn}-??????`];
   }
   return [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${asString(id)}-??????`];
