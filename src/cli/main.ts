@@ -16,7 +16,7 @@ import { _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
-import { _StateStore, _fileStore, _lockState, _readState } from './state';
+import { _StateStore, _fileStore, _lockState } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
 
 /** Where the command reads and writes. @internal */
@@ -55,7 +55,8 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
       interrupts = _handleInterrupts(err);
     }
     // A template whose last Mackerel resource was removed, or a stack the app no longer has, still has objects to delete.
-    _checkRunStacks(app, args.path!, _readState(file), args);
+    const store = _fileStore(file);
+    _checkRunStacks(app, args.path!, store.state, args);
     if (args.emulator) {
       local = await _startLocalEmulator(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file));
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;
@@ -63,7 +64,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     }
     const apiBase = normalizeBase(local?.emulator.url ?? args.apiBase ?? _DEFAULT_API_BASE);
     key = local?.emulator.apiKey ?? apiKeyFor(apiBase, io.env);
-    const target: Target = { apiBase, key, file, recordedBase: local ? _emulatorBase(file, local.file) : apiBase, local, interrupts };
+    const target: Target = { apiBase, key, file, store, recordedBase: local ? _emulatorBase(file, local.file) : apiBase, local, interrupts };
     const print = { out, err, progressEveryMs: io.progressEveryMs };
     return args.command === 'apply' ? await apply(args, app, target, print) : await diff(args, app, target, print);
   } catch (e) {
@@ -88,6 +89,8 @@ interface Target {
   readonly apiBase: string;
   readonly key: string;
   readonly file: string;
+  /** The state file, read once for the run. */
+  readonly store: _StateStore;
   /** Where the state says its objects are: the API base, or the file of an --emulator's objects. */
   readonly recordedBase: string;
   readonly local?: _LocalEmulator;
@@ -97,7 +100,7 @@ interface Target {
 
 async function apply(args: _Args, app: _App, target: Target, io: Print): Promise<number> {
   const { apiBase, key, file, local } = target;
-  const store = stateStore(file, local);
+  const store = stateStore(target.store, local);
   checkStateBase(store, target.recordedBase, file);
   const get = _createGet({ apiBase, apiKey: key });
   const org = await _preflight(get);
@@ -162,8 +165,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
  * The state file; with an --emulator, each save writes the emulator's objects first, so the
  * files never name an object the emulator lacks, even when the run is killed between the two.
  */
-function stateStore(file: string, local: _LocalEmulator | undefined): _StateStore {
-  const store = _fileStore(file);
+function stateStore(store: _StateStore, local: _LocalEmulator | undefined): _StateStore {
   if (!local) return store;
   return {
     state: store.state,
@@ -175,8 +177,7 @@ function stateStore(file: string, local: _LocalEmulator | undefined): _StateStor
 }
 
 async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<number> {
-  const { apiBase, key, file } = target;
-  const store = _fileStore(file);
+  const { apiBase, key, file, store } = target;
   checkStateBase(store, target.recordedBase, file);
   const get = _createGet({ apiBase, apiKey: key });
   await _preflight(get);
