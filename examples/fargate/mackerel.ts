@@ -157,8 +157,6 @@ export class ShopMackerel extends Construct {
   /** cdk-nag findings on the provider's Lambdas, which come from aws-cdk-lib's Lambda and Provider defaults. */
   private acknowledgeProviderFindings(): void {
     const handler = Stack.of(this).getLogicalId(this.provider.handler.node.defaultChild as CfnElement);
-    acknowledgeFinding(this.provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'The provider\'s two Lambdas use AWSLambdaBasicExecutionRole only to write their own CloudWatch logs; reading the API key is granted inline on that secret alone');
     acknowledgeFinding(this.provider, `AwsSolutions-IAM5[Resource::<${handler}.Arn>:*]`,
       'aws-cdk-lib\'s custom-resource framework may invoke any version of the provider\'s own handler Lambda, and nothing else');
   }

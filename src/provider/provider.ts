@@ -38,7 +38,7 @@ export interface MackerelProviderProps {
   readonly apiBase?: string;
 
   /**
-   * How long the handler's logs are kept.
+   * How long the logs of the handler and of the provider framework's function are kept.
    *
    * @default logs.RetentionDays.ONE_YEAR
    */
@@ -62,8 +62,9 @@ export interface MackerelProviderProps {
  *
  * Creates a fixed set of resources per stack whatever the number of Mackerel objects: the
  * handler `AWS::Lambda::Function`, its `AWS::IAM::Role`, policy and `AWS::Logs::LogGroup`, plus
- * the provider framework's own function, role and policy. The handler's role may write logs
- * only to its own log group (no `AWSLambdaBasicExecutionRole`).
+ * the provider framework's own function, role, policy and log group. Each role may write logs
+ * only to its own function's log group (no `AWSLambdaBasicExecutionRole`), and both log groups
+ * keep `logRetention`.
  *
  * @example
  * new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
@@ -163,8 +164,20 @@ export class MackerelProvider extends Construct {
     props.apiKey.grantRead(handler);
     this.handler = handler;
 
+    // The framework function gets the same treatment: by default its logs are kept forever and
+    // its role may write to every log group of the account.
+    const frameworkLogGroup = new logs.LogGroup(this, 'FrameworkLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-mackerel provider framework: invokes the provider handler, writes its own log group',
+    });
+    frameworkLogGroup.grantWrite(frameworkRole);
     const provider = new cr.Provider(this, 'Framework', {
       onEventHandler: handler,
+      frameworkOnEventRole: frameworkRole,
+      logGroup: frameworkLogGroup,
     });
     this.serviceToken = provider.serviceToken;
     PROVIDERS.set(stack, this);

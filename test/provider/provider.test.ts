@@ -1,8 +1,9 @@
-import { App, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { App, ArnFormat, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -256,7 +257,7 @@ describe('MackerelProvider', () => {
       const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
       const template = Template.fromStack(stack);
       const roleId = stack.resolve((provider.handler.role!.node.defaultChild as Construct & { logicalId: string }).logicalId);
-      const logGroupId = Object.keys(template.findResources('AWS::Logs::LogGroup'))[0];
+      const logGroupId = stack.getLogicalId(provider.node.findChild('HandlerLogs').node.defaultChild as CfnElement);
 
       expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
       template.hasResourceProperties('AWS::IAM::Policy', {
@@ -278,6 +279,30 @@ describe('MackerelProvider', () => {
       template.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [roleId, 'Arn'] }, LoggingConfig: { LogGroup: { Ref: logGroupId } } });
     });
 
+    test('the framework function may write logs only to its own log group, kept as long as the handler\'s', () => {
+      const { stack, apiKey } = stackWithSecret();
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey, logRetention: logs.RetentionDays.ONE_MONTH });
+      const template = Template.fromStack(stack);
+      const id = (path: string) => stack.getLogicalId(provider.node.findChild(path).node.defaultChild as CfnElement);
+      const [roleId, logGroupId, handlerLogGroupId] = [id('FrameworkRole'), id('FrameworkLogs'), id('HandlerLogs')];
+      const framework = Object.entries(template.findResources('AWS::Lambda::Function'))
+        .filter(([logicalId]) => logicalId !== stack.getLogicalId(provider.handler.node.defaultChild as CfnElement));
+
+      expect(framework).toHaveLength(1);
+      expect(framework[0][1].Properties.Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+      expect(framework[0][1].Properties.LoggingConfig).toMatchObject({ LogGroup: { Ref: logGroupId } });
+      expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+      expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays).toBe(30);
+      expect(template.toJSON().Resources[handlerLogGroupId].Properties.RetentionInDays).toBe(30);
+      const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const logStatements = statements.filter((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a.startsWith('logs:')));
+      expect(logStatements).toEqual([{ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }]);
+      // It still may invoke the handler, as aws-cdk-lib grants it.
+      expect(JSON.stringify(statements)).toContain('lambda:InvokeFunction');
+    });
+
     test('grantSecretRead adds a statement to the handler\'s role', () => {
       const { stack, apiKey } = stackWithSecret();
       const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
@@ -293,7 +318,7 @@ describe('MackerelProvider', () => {
   });
 
   describe('fixed cost per stack', () => {
-    test('adds at most four resources beyond the provider framework\'s own, however many Mackerel objects', () => {
+    test('adds at most five resources beyond the provider framework\'s own, however many Mackerel objects', () => {
       const count = (stack: Stack) => Object.keys(Template.fromStack(stack).toJSON().Resources).length;
       const standIn = (stack: Stack) => new lambda.Function(stack, 'OnEvent', {
         runtime: lambda.Runtime.NODEJS_20_X,
@@ -315,7 +340,8 @@ describe('MackerelProvider', () => {
       const [without, withProvider, withMonitors] = stacks.map((s) => count(s.stack));
 
       expect(frameworkOnly).toBeGreaterThan(0);
-      expect(withProvider - without - frameworkOnly).toBeLessThanOrEqual(4);
+      // the handler, its role, policy and log group, and the framework's log group
+      expect(withProvider - without - frameworkOnly).toBe(5);
       expect(withMonitors).toBe(withProvider + 5);
       Template.fromStack(stacks[2].stack).resourceCountIs('AWS::Lambda::Function', 2);
       Template.fromStack(stacks[2].stack).resourceCountIs(_RESOURCE_TYPES.MONITOR, 5);
