@@ -44,6 +44,13 @@ export interface ClientOptions {
   /** The API base, such as `https://api.mackerelio.com/`. */
   readonly apiBase: string;
   readonly apiKey: string;
+  /**
+   * Reads the key again from where it lives. On a 401 the key is read once more and, if it
+   * changed, the call is sent again with the new one: the key was rotated (and the old one
+   * revoked in Mackerel) while this invocation ran.
+   * @default - a 401 is final
+   */
+  readonly rereadApiKey?: () => Promise<string>;
   /** Epoch milliseconds by which the handler must have returned (the Lambda's deadline). */
   readonly deadline: number;
   readonly log: Logger;
@@ -99,14 +106,34 @@ const MAX_MESSAGE_IN_ERROR = 2000;
 
 export function createClient(options: ClientOptions): MackerelClient {
   const timeLeft = () => options.deadline - settings.safetyMarginMs - Date.now();
+  let apiKey = options.apiKey;
+  let reread = false;
+  /** True when the key was read again and differs: the 401 came from a key rotated meanwhile. */
+  const keyRotated = async (): Promise<boolean> => {
+    if (reread || !options.rereadApiKey) return false;
+    reread = true;
+    let fresh: string;
+    try {
+      fresh = await options.rereadApiKey();
+    } catch (e) {
+      options.log.warn('could not read the API key again after a 401', { error: (e as Error).message });
+      return false;
+    }
+    if (fresh === apiKey) return false;
+    apiKey = fresh;
+    options.log.info('the API key changed in its secret or parameter since this invocation read it; sending the call again with the new key');
+    return true;
+  };
 
   const request = async <T>(method: Method, path: string, body?: unknown, requestOptions: RequestOptions = {}): Promise<T> => {
     const repeatable = requestOptions.repeatable ?? method !== 'POST';
     let previous: MackerelApiError | undefined;
     for (let n = 1; ; n++) {
-      const outcome = await exchange(options, timeLeft(), method, path, body, repeatable);
+      const outcome = await exchange(options, apiKey, timeLeft(), method, path, body, repeatable);
       if ('value' in outcome) return outcome.value as T;
       const { error, retry, retryAfterMs } = outcome;
+      // A 401 was not carried out, so even a POST may be sent again.
+      if (error.status === 401 && await keyRotated()) continue;
       // The time ran out while waiting to retry: the last answer is what went wrong.
       if (outcome.noTime && previous) throw gaveUp(previous, n - 1, 'no time left to retry');
       if (retry === 'never') throw error;
@@ -139,7 +166,7 @@ function gaveUp(last: MackerelApiError, attempts: number, why: string): Mackerel
 
 /** One HTTP exchange: the parsed answer, or a failure saying whether to retry. */
 async function exchange(
-  options: ClientOptions, timeLeftMs: number, method: Method, path: string, body: unknown, repeatable: boolean,
+  options: ClientOptions, apiKey: string, timeLeftMs: number, method: Method, path: string, body: unknown, repeatable: boolean,
 ): Promise<{ value: unknown } | Failure> {
   const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeftMs);
   // A call that must not be repeated is not started without time for its answer: cut short, it
@@ -152,7 +179,7 @@ async function exchange(
     init = {
       method,
       headers: new Headers({
-        'X-Api-Key': options.apiKey,
+        'X-Api-Key': apiKey,
         'Accept': 'application/json',
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       }),

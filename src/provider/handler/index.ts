@@ -61,6 +61,7 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     const client = createClient({
       apiBase: process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
       apiKey: await readApiKey(),
+      rereadApiKey: () => readApiKey(),
       deadline,
       log,
     });

@@ -331,6 +331,70 @@ describe('createClient', () => {
       expect(logs.lines().length).toBeGreaterThan(0);
       for (const line of [...logs.lines(), error.message, error.stack]) expect(line).not.toContain(KEY);
     });
+
+    describe('rotated while the invocation runs', () => {
+      const NEW_KEY = 'client-test-rotated-key-9876543210';
+      const rotatedClient = async (responses: ScriptedResponse[], reread: () => Promise<string>) => {
+        server = await startScriptedServer(responses);
+        return createClient({ apiBase: server.url, apiKey: KEY, rereadApiKey: reread, deadline: Date.now() + 10_000, log: createLogger() });
+      };
+
+      test('a 401 reads the key again and sends the call again with the new key, a POST too', async () => {
+        addSecret(NEW_KEY);
+        const reread = vi.fn(async () => NEW_KEY);
+        const client = await rotatedClient([{ status: 401, body: mackerelError('Authentication failed') }, { status: 200, body: '{"id":"m1"}' }], reread);
+
+        await expect(client.request('POST', '/api/v0/monitors', { type: 'connectivity' })).resolves.toEqual({ id: 'm1' });
+
+        expect(reread).toHaveBeenCalledTimes(1);
+        expect(requests().map((r) => [r.method, r.headers['x-api-key']])).toEqual([['POST', KEY], ['POST', NEW_KEY]]);
+        expect(logs.lines().some((l) => l.includes('the API key changed'))).toBe(true);
+        for (const line of logs.lines()) {
+          expect(line).not.toContain(KEY);
+          expect(line).not.toContain(NEW_KEY);
+        }
+      });
+
+      test('the new key stays in use for later calls, and is read again at most once', async () => {
+        const reread = vi.fn(async () => NEW_KEY);
+        const client = await rotatedClient([
+          { status: 401, body: mackerelError('Authentication failed') },
+          { status: 200, body: '{}' },
+          { status: 401, body: mackerelError('Authentication failed') },
+        ], reread);
+
+        await client.request('GET', '/api/v0/org');
+        const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/services'));
+
+        expect(error.message).toBe('GET /api/v0/services: HTTP 401: Authentication failed');
+        expect(reread).toHaveBeenCalledTimes(1);
+        expect(requests().map((r) => r.headers['x-api-key'])).toEqual([KEY, NEW_KEY, NEW_KEY]);
+      });
+
+      test('the same key read again, or a failed read, leaves the 401 final', async () => {
+        for (const reread of [vi.fn(async () => KEY), vi.fn(async () => { throw new Error('AccessDeniedException'); })]) {
+          const client = await rotatedClient([{ status: 401, body: mackerelError('Authentication failed') }], reread);
+
+          const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+          expect(error.message).toBe('GET /api/v0/org: HTTP 401: Authentication failed');
+          expect(error.outcomeUnknown).toBeFalsy();
+          expect(reread).toHaveBeenCalledTimes(1);
+          expect(requests()).toHaveLength(1);
+          await server!.close();
+        }
+        expect(logs.lines().some((l) => l.includes('could not read the API key again'))).toBe(true);
+      });
+
+      test('other errors do not read the key again', async () => {
+        const reread = vi.fn(async () => NEW_KEY);
+        const client = await rotatedClient([{ status: 403, body: mackerelError('Permission denied') }], reread);
+
+        await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+        expect(reread).not.toHaveBeenCalled();
+      });
+    });
   });
 });
 

@@ -149,6 +149,36 @@ describe('handler', () => {
     }
   });
 
+  test('a key rotated between the invocation\'s read and its first call is read again on the 401, and the call goes through', async () => {
+    const ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf';
+    const revoked = 'revoked-key-9876543210';
+    const store = { secrets: { [ARN]: revoked } };
+    const aws = fakeAws(store);
+    // The secret changes right after the invocation read it (the rotation's last step revokes the old key).
+    const send = aws.secretsManager.send;
+    aws.secretsManager.send = async (command) => {
+      const answer = await send(command);
+      store.secrets[ARN] = env.emulator.apiKey;
+      return answer;
+    };
+    useAwsClients(aws);
+    delete process.env.MACKEREL_APIKEY;
+    process.env.MACKEREL_APIKEY_SECRET_ARN = ARN;
+    try {
+      const result = await handler(cfnEvent('Create', _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, 'Rotated', {}), lambdaContext());
+
+      expect(result.PhysicalResourceId).toEqual(expect.any(String));
+      expect(aws.commands.map((c) => c.name)).toEqual(['GetSecretValue', 'GetSecretValue']);
+      for (const line of env.logs.lines()) {
+        expect(line).not.toContain(revoked);
+        expect(line).not.toContain(env.emulator.apiKey);
+      }
+    } finally {
+      delete process.env.MACKEREL_APIKEY_SECRET_ARN;
+      useAwsClients();
+    }
+  });
+
   test('fails clearly when the environment has no API key location', async () => {
     delete process.env.MACKEREL_APIKEY;
 
