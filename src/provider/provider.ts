@@ -135,17 +135,12 @@ export class MackerelProvider extends Construct {
         'at most 14 minutes');
     }
 
-    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-    });
-    // Its own role rather than the one lambda.Function would make: that one carries
-    // AWSLambdaBasicExecutionRole, which may write to every log group of the account. This role,
-    // which can read the Mackerel API key, may write only to the handler's own log group.
-    const role = new iam.Role(this, 'HandlerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-mackerel provider handler: reads the Mackerel API key, writes its own log group',
-    });
-    logGroup.grantWrite(role);
+    // Each of the two functions gets its own role rather than the one lambda.Function would make:
+    // that one carries AWSLambdaBasicExecutionRole, which may write to every log group of the
+    // account, and its logs would be kept forever. These roles (the handler's can read the
+    // Mackerel API key) may write only to their own function's log group.
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const { logGroup, role } = ownLogging(this, 'Handler', retention, 'cdk-mackerel provider handler: reads the Mackerel API key, writes its own log group');
     const handler = new lambda.Function(this, 'Handler', {
       role,
       description: 'cdk-mackerel: creates, updates and deletes Mackerel objects for CloudFormation',
@@ -164,20 +159,11 @@ export class MackerelProvider extends Construct {
     props.apiKey.grantRead(handler);
     this.handler = handler;
 
-    // The framework function gets the same treatment: by default its logs are kept forever and
-    // its role may write to every log group of the account.
-    const frameworkLogGroup = new logs.LogGroup(this, 'FrameworkLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-    });
-    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-mackerel provider framework: invokes the provider handler, writes its own log group',
-    });
-    frameworkLogGroup.grantWrite(frameworkRole);
+    const framework = ownLogging(this, 'Framework', retention, 'cdk-mackerel provider framework: invokes the provider handler, writes its own log group');
     const provider = new cr.Provider(this, 'Framework', {
       onEventHandler: handler,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: frameworkLogGroup,
+      frameworkOnEventRole: framework.role,
+      logGroup: framework.logGroup,
     });
     this.serviceToken = provider.serviceToken;
     PROVIDERS.set(stack, this);
@@ -204,6 +190,14 @@ export class MackerelProvider extends Construct {
   public grantSecretRead(statement: iam.PolicyStatement): void {
     this.handler.addToRolePolicy(statement);
   }
+}
+
+/** A log group (`<name>Logs`) and a Lambda role (`<name>Role`) that may write only to it. */
+function ownLogging(scope: Construct, name: string, retention: logs.RetentionDays, description: string): { logGroup: logs.LogGroup; role: iam.Role } {
+  const logGroup = new logs.LogGroup(scope, `${name}Logs`, { retention });
+  const role = new iam.Role(scope, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+  logGroup.grantWrite(role);
+  return { logGroup, role };
 }
 
 const PROVIDERS = new WeakMap<Stack, MackerelProvider>();
