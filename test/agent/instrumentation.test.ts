@@ -134,6 +134,22 @@ describe('MackerelInstrumentation: task definition kinds', () => {
     expect(agentCount(taskDefinition)).toBe(1);
     expect(taskDefinition.node.tryFindChild(MackerelInstrumentation.AGENT_ID)).toBeInstanceOf(MackerelContainerAgent);
   });
+
+  test('a scheduled task leads to its task definition defined outside the Aspect scope', () => {
+    // GIVEN a scheduled task that runs a task definition defined beside it, not under it
+    const { stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    const nightly = new ecsPatterns.ScheduledFargateTask(stack, 'Nightly', {
+      cluster: cluster(stack), schedule: events.Schedule.expression('rate(1 hour)'),
+      subnetSelection: { subnetType: ec2.SubnetType.PUBLIC },
+      scheduledFargateTaskDefinitionOptions: { taskDefinition },
+    });
+    // WHEN the Aspect is applied to the scheduled task only
+    Aspects.of(nightly).add(new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }), { priority: MackerelInstrumentation.PRIORITY });
+    // THEN
+    expect(agentCount(taskDefinition)).toBe(1);
+    expect(taskDefinition.node.tryFindChild(MackerelInstrumentation.AGENT_ID)).toBeInstanceOf(MackerelContainerAgent);
+  });
 });
 
 test('PRIORITY is the mutating priority, so the agent is in place before read-only Aspects such as cdk-nag look', () => {
