@@ -25,6 +25,8 @@ describe('the agent container with default options', () => {
     expect(rendered.MemoryReservation).toBeUndefined();
     expect(rendered.Essential).toBe(false);
     expect(rendered.StopTimeout).toBe(100);
+    // the image runs as root, which plugin `user:` (sudo) needs: no user is set
+    expect(rendered.User).toBeUndefined();
     expect(agent.container.containerName).toBe(AGENT);
   });
 
