@@ -140,7 +140,8 @@ describe('MackerelInstrumentation: task definition kinds', () => {
     const { stack, apiKey } = setup();
     const taskDefinition = fargate(stack);
     const nightly = new ecsPatterns.ScheduledFargateTask(stack, 'Nightly', {
-      cluster: cluster(stack), schedule: events.Schedule.expression('rate(1 hour)'),
+      cluster: cluster(stack),
+      schedule: events.Schedule.expression('rate(1 hour)'),
       subnetSelection: { subnetType: ec2.SubnetType.PUBLIC },
       scheduledFargateTaskDefinitionOptions: { taskDefinition },
     });
