@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { _fail, _info } from '../_validation';
 import { _checkAgentOptions, _goRegExp } from './_checks';
+import { _warnNoEgress } from './_egress';
 import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
 import { _containersOf, _taskValidations } from './_task-checks';
 import { _deliverConfig } from './config/_deliver';
@@ -85,6 +86,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   scope.node.addValidation({
     validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer, ignorePattern }),
   });
+  scope.node.addValidation({ validate: () => { _warnNoEgress(scope, taskDefinition, options); return []; } });
   annotate(scope, options, image);
   return container;
 }
