@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from './_iam';
+import { _KeyLocation } from './_key-location';
 import { _fail } from './_validation';
 
 /**
@@ -145,18 +146,6 @@ function literalKeyInTemplate(secret: secretsmanager.Secret, field: string | und
 /** The literal text of a string, its tokens left out. */
 function withoutTokens(value: string): string {
   return Tokenization.reverseString(value).mapTokens({ mapToken: () => '' }).join(new StringConcat());
-}
-
-/** Where a key lives, as far as it is known at synth time (parts may be tokens). @internal */
-export interface _KeyLocation {
-  readonly kind: 'secret' | 'parameter';
-  /** Created by this app (two created secrets are never the same). */
-  readonly created: boolean;
-  readonly account?: string;
-  readonly region?: string;
-  readonly name?: string;
-  /** The JSON field of a secret; empty for the whole value. */
-  readonly field: string;
 }
 
 class SecretsManagerApiKey extends MackerelApiKey {

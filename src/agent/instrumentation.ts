@@ -318,7 +318,7 @@ function unsupportedReason(taskDefinition: ecs.TaskDefinition): string | undefin
 function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[], aspect: MackerelInstrumentation): void {
   if (INSTRUMENTED.has(taskDefinition)) return;
   INSTRUMENTED.set(taskDefinition, aspect);
-  taskDefinition.node.addValidation({ validate: () => _instrumentationProblems(taskDefinition, containerName, kept) });
+  taskDefinition.node.addValidation({ validate: () => instrumentationProblems(taskDefinition, containerName, kept) });
 }
 
 /** What the agent does without a setting the library wrote, for the post-condition messages. */
@@ -338,11 +338,8 @@ interface RenderedContainer {
   readonly Environment?: Array<{ Name?: unknown; Value?: unknown }>;
 }
 
-/**
- * What an escape hatch or later code broke in an instrumented task definition.
- * @internal
- */
-export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[]): string[] {
+/** What an escape hatch or later code broke in an instrumented task definition. */
+function instrumentationProblems(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[]): string[] {
   const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
   const stack = Stack.of(taskDefinition);
   const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;

@@ -3,8 +3,9 @@ import { Construct } from 'constructs';
 import { _checkScope } from '../_names';
 import { _describeProblem, _fail } from '../_validation';
 import { _checkMemo, _wholeDuration } from '../monitors/_checks';
+import { _dependOnNamedScope, _scopeKey, _shownScope } from '../monitors/_scope';
 import { IMonitor } from '../monitors/monitor-base';
-import { _dependOnNamedScope, _scopeKey, _shownScope, MonitorScope } from '../monitors/scope';
+import { MonitorScope } from '../monitors/scope';
 import { _AlertGroupSettingProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 

@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { _epochSeconds, _RenderedRecurrence } from './_recurrence';
 import { _fail } from '../_validation';
 
 /**
@@ -55,14 +56,6 @@ export interface WeeklyDowntimeRecurrenceOptions extends DowntimeRecurrenceOptio
 
 /** The unit of `interval`, by recurrence type, for messages. */
 const UNITS: { [type: string]: string } = { hourly: 'hours', daily: 'days', weekly: 'weeks', monthly: 'months', yearly: 'years' };
-
-/** The API's `recurrence` object. @internal */
-export interface _RenderedRecurrence {
-  readonly type: string;
-  readonly interval: number;
-  readonly weekdays?: string[];
-  readonly until?: number;
-}
 
 /**
  * How a downtime repeats (the API's `recurrence`): every N hours, days, weeks (on chosen
@@ -166,23 +159,4 @@ export class DowntimeRecurrence {
     }
     return until;
   }
-}
-
-/**
- * A `Date` as whole epoch seconds, the API's time unit: an invalid date, a time before 1970 or
- * one with a fraction of a second is rejected rather than rounded.
- * @internal
- */
-export function _epochSeconds(scope: IConstruct, property: string, date: Date): number {
-  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
-    _fail(scope, property, String(date), 'is not a valid date', 'a Date such as new Date(\'2026-12-06T01:00:00Z\')');
-  }
-  const millis = date.getTime();
-  if (millis < 0) {
-    _fail(scope, property, date.toISOString(), 'is before 1970', 'a time from 1970-01-01T00:00:00Z on');
-  }
-  if (millis % 1000 !== 0) {
-    _fail(scope, property, date.toISOString(), 'has a fraction of a second', 'a time in whole seconds (Mackerel takes epoch seconds)');
-  }
-  return millis / 1000;
 }

@@ -1,12 +1,14 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _warnOnLongDowntime, _warnOnScopes } from './_downtime-warnings';
+import { _epochSeconds } from './_recurrence';
 import { _splitScopes } from './_scopes';
-import { _epochSeconds, DowntimeRecurrence } from './downtime-recurrence';
+import { DowntimeRecurrence } from './downtime-recurrence';
 import { _fail } from '../_validation';
 import { _checkMemo, _wholeDuration } from '../monitors/_checks';
+import { _scopeKey, _shownScope } from '../monitors/_scope';
 import { IMonitor } from '../monitors/monitor-base';
-import { _scopeKey, _shownScope, MonitorScope } from '../monitors/scope';
+import { MonitorScope } from '../monitors/scope';
 import { _DowntimeProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 

@@ -1,7 +1,8 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { _covers, _isReadAction, _READ_ACTION_RULE, _sensitiveReadWarning } from './aws-integration-service';
+import { _isReadAction, _READ_ACTION_RULE } from './_read-actions';
+import { _covers, _sensitiveReadWarning } from './_service-warnings';
 import { _referenceTargets } from '../_references';
 import { _describeProblem } from '../_validation';
 

@@ -3,7 +3,8 @@ import { IConstruct } from 'constructs';
 import { _checkScope, _NAME_RULE } from '../_names';
 import { _characterCount, _firstCharacters } from '../_text';
 import { _fail } from '../_validation';
-import { _dependOnNamedScope, MonitorScope } from './scope';
+import { _dependOnNamedScope } from './_scope';
+import { MonitorScope } from './scope';
 
 /** Mackerel's limit on a monitor memo, in characters. @internal */
 export const _MAX_MEMO_LENGTH = 2048;

@@ -2,9 +2,10 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
+import { _dependOnNamedScope } from './_scope';
 import { DualStack, ExternalHttpMethod } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
-import { _dependOnNamedScope, MonitorScope } from './scope';
+import { MonitorScope } from './scope';
 import { IMackerelService } from '../service/service';
 
 /** Mackerel's HTTP checker gives up after this long, so a slower threshold never fires. */

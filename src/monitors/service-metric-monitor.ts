@@ -2,8 +2,9 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkRange, _wholeDuration } from './_checks';
+import { _dependOnNamedScope } from './_scope';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
-import { _dependOnNamedScope, MonitorScope } from './scope';
+import { MonitorScope } from './scope';
 import { IMackerelService } from '../service/service';
 
 /** Metric interruption durations: whole multiples of 10 minutes, at most one week. */

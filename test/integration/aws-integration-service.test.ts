@@ -4,8 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, test } from 'vitest';
 import { integrationStack, logicalIds, resourceOf, stackWithProvider, WRITE_VERB } from './_fixture';
+import { _CLOUDWATCH_READ_ACTIONS, _isReadAction } from '../../src/integration/_read-actions';
 import { MackerelAwsIntegration } from '../../src/integration/aws-integration';
-import { _CLOUDWATCH_READ_ACTIONS, _isReadAction, AwsIntegrationService } from '../../src/integration/aws-integration-service';
+import { AwsIntegrationService } from '../../src/integration/aws-integration-service';
 
 /**
  * The policy table, written from Mackerel's docs ("Grant policies" and "IAM policies used in AWS

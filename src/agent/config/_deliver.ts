@@ -7,9 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { _checkConfigReadable } from './_config-readable';
 import { _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
 import { MackerelAgentConfig } from './config';
-import { _checkConfigReadable } from './location';
 import { _fail } from '../../_validation';
 
 /** The file name of the rendered config inside the asset. @internal */

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { _ProbeKind } from './_probe-kind';
 import { MackerelPluginCommand } from './config';
 import { _fail } from '../../_validation';
 
@@ -116,9 +117,6 @@ export interface MackerelTcpProbeOptions extends MackerelProbeTiming {
    */
   readonly host?: string;
 }
-
-/** The kind of a readiness probe. @internal */
-export type _ProbeKind = 'exec' | 'http' | 'tcp';
 
 /**
  * The agent's readiness probe (`readinessProbe`): exactly one of exec, HTTP or TCP.

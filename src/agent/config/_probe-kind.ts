@@ -1,0 +1,2 @@
+/** The kind of a readiness probe. @internal */
+export type _ProbeKind = 'exec' | 'http' | 'tcp';

@@ -1,0 +1,26 @@
+/**
+ * Identifiers Mackerel accepts that have no constant: Terraform's spelling of Route 53, which the
+ * `ROUTE_53` doc points users to.
+ * @internal
+ */
+export const _OTHER_KNOWN_IDS = ['Route53'];
+
+/** Action names that only read: `service:Describe*`, `service:GetX`, `apigateway:GET`, ... */
+const READ_ACTION = /^[a-z0-9-]+:(Describe|Get|List|BatchGet|View)[A-Za-z0-9]*\*?$|^apigateway:GET$/;
+
+/** What `READ_ACTION` accepts, in the words of its error messages. @internal */
+export const _READ_ACTION_RULE = 'service:Describe*, Get*, List*, BatchGet* or View* actions (or apigateway:GET)';
+
+/**
+ * The CloudWatch read actions every integration needs: Mackerel reads every service's metrics
+ * from CloudWatch. The docs get them from the unstarred services' managed read-only policies or
+ * from CloudWatchReadOnlyAccess; this library writes one inline policy instead of attaching
+ * managed policies, so it always adds them.
+ * @internal
+ */
+export const _CLOUDWATCH_READ_ACTIONS = ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'];
+
+/** True for action names that only read. @internal */
+export function _isReadAction(action: string): boolean {
+  return READ_ACTION.test(action);
+}
