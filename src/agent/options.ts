@@ -40,7 +40,8 @@ export interface MackerelAgentOptions {
   /**
    * The agent image.
    *
-   * @default MackerelAgentImage.DEFAULT
+   * @default - `MackerelAgentImage.DEFAULT`, or `MackerelAgentImage.DEFAULT_PLUGINS` when `config`
+   * has metric or check plugins
    * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
    */
   readonly image?: MackerelAgentImage;

@@ -68,17 +68,29 @@ const UNITS: { [type: string]: string } = { hourly: 'hours', daily: 'days', week
  * DowntimeRecurrence.daily({ interval: 2, until: new Date('2027-03-31T00:00:00Z') });
  */
 export class DowntimeRecurrence {
-  /** Repeats every `interval` hours. */
+  /**
+   * Repeats every `interval` hours.
+   *
+   * @param options the interval, in hours (1 by default), and when the repetition ends
+   */
   public static hourly(options: DowntimeRecurrenceOptions = {}): DowntimeRecurrence {
     return new DowntimeRecurrence('hourly', options);
   }
 
-  /** Repeats every `interval` days. */
+  /**
+   * Repeats every `interval` days.
+   *
+   * @param options the interval, in days (1 by default), and when the repetition ends
+   */
   public static daily(options: DowntimeRecurrenceOptions = {}): DowntimeRecurrence {
     return new DowntimeRecurrence('daily', options);
   }
 
-  /** Repeats every `interval` weeks, on the given weekdays. */
+  /**
+   * Repeats every `interval` weeks, on the given weekdays.
+   *
+   * @param options the interval, in weeks (1 by default), the weekdays and when the repetition ends
+   */
   public static weekly(options: WeeklyDowntimeRecurrenceOptions = {}): DowntimeRecurrence {
     return new DowntimeRecurrence('weekly', options, options.weekdays);
   }
@@ -86,12 +98,18 @@ export class DowntimeRecurrence {
   /**
    * Repeats every `interval` months. A `start` on the 31st repeats on the last day of shorter
    * months.
+   *
+   * @param options the interval, in months (1 by default), and when the repetition ends
    */
   public static monthly(options: DowntimeRecurrenceOptions = {}): DowntimeRecurrence {
     return new DowntimeRecurrence('monthly', options);
   }
 
-  /** Repeats every `interval` years. */
+  /**
+   * Repeats every `interval` years.
+   *
+   * @param options the interval, in years (1 by default), and when the repetition ends
+   */
   public static yearly(options: DowntimeRecurrenceOptions = {}): DowntimeRecurrence {
     return new DowntimeRecurrence('yearly', options);
   }

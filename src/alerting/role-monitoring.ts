@@ -148,14 +148,14 @@ export interface UrlAlertOptions extends RoleAlertOptions {
   /**
    * Days before the TLS certificate expires to raise a WARNING (https URLs).
    *
-   * @default Duration.days(14)
+   * @default - `Duration.days(14)` for an https URL; none for a plain http URL, which has no certificate
    */
   readonly certificationExpirationWarning?: Duration;
 
   /**
    * Days before the TLS certificate expires to raise a CRITICAL alert (https URLs).
    *
-   * @default Duration.days(3)
+   * @default - `Duration.days(3)` for an https URL; none for a plain http URL, which has no certificate
    */
   readonly certificationExpirationCritical?: Duration;
 }

@@ -86,7 +86,7 @@ const RESERVED_CHILD_IDS = ['Resource', 'Default'];
  *
  * @example
  * const shop = new MackerelService(this, 'Shop', { name: 'shop' });
- * const web = shop.addRole('web'); // web.fullName is 'shop:web'
+ * const web = shop.addRole('web'); // web.fullName: a reference that deploys as 'shop:web'
  */
 export class MackerelService extends Construct implements IMackerelService {
   /**

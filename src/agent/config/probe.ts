@@ -145,6 +145,10 @@ export class MackerelReadinessProbe {
    * definition, the probe goes only to the task definition that holds the container; the others
    * get no probe (their hosts register at once) and a `cdk-mackerel:readinessProbeNotApplied`
    * warning. Give a workload its probe with `MackerelInstrumentation.configure` instead.
+   *
+   * @param container the app container, with at least one port mapping
+   * @param path the request path, starting with `/`
+   * @param timing when and how long the agent probes; by default the agent's own timing
    */
   public static httpToContainer(container: ecs.ContainerDefinition, path: string, timing: MackerelProbeTiming = {}): MackerelReadinessProbe {
     if (container.portMappings.length === 0) {
