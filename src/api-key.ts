@@ -20,6 +20,10 @@ import { _fail } from './_validation';
  * The agent needs a key with Read and Write permission (it creates and retires hosts); so does
  * the provider (it creates monitors). The `cdk-mackerel diff` command can use a Read-only key.
  *
+ * Get one from `fromSecretsManager` or `fromSsmParameter`. Subclasses written outside this library
+ * (in any language) are refused where the key is used: they cannot tell the provider and the agent
+ * where the key lives.
+ *
  * @example
  * const apiKey = MackerelApiKey.fromSecretsManager(secret);             // whole SecretString
  * const fromJson = MackerelApiKey.fromSecretsManager(secret, 'apiKey');  // one JSON field
@@ -72,6 +76,22 @@ export abstract class MackerelApiKey {
         'a SecureString parameter created outside CloudFormation', 'Import it with ssm.StringParameter.fromSecureStringParameterAttributes');
     }
     return new SsmParameterApiKey(parameter);
+  }
+
+  /**
+   * Fails, naming the construct and the property, unless `key` came from `fromSecretsManager` or
+   * `fromSsmParameter`. jsii exposes this abstract class to every language as subclassable, but a
+   * subclass there can implement only the public members, not the internal ones read here.
+   * @internal
+   */
+  public static _check(scope: IConstruct, property: string, key: MackerelApiKey): void {
+    // By what it can do rather than instanceof, so that a key from another loaded copy of the library passes.
+    const internals: Array<keyof MackerelApiKey> = ['_locationEnvironment', '_resource', '_location', '_hasCustomerManagedKey'];
+    if (typeof key === 'object' && key !== null && internals.every((name) => typeof key[name] === 'function')) return;
+    const shown = typeof key === 'object' && key !== null ? `an instance of ${key.constructor?.name ?? 'an unknown class'}` : key;
+    _fail(scope, property, shown, 'is not made by MackerelApiKey.fromSecretsManager or MackerelApiKey.fromSsmParameter',
+      'MackerelApiKey.fromSecretsManager(secret, field?) or MackerelApiKey.fromSsmParameter(parameter)',
+      'A subclass of MackerelApiKey cannot tell the provider and the agent where the key lives');
   }
 
   /** The key as an ECS container secret; ECS grants read to the execution role when it is added. */

@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
 import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
+import { MackerelApiKey } from '../api-key';
 import { _containersOf } from './_task-checks';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
 import { MackerelAgentImage } from './image';
@@ -17,6 +18,7 @@ const FARGATE_MAX_STOP_SECONDS = 120;
  * @internal
  */
 export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOptions, taskDefinition: ecs.TaskDefinition): void {
+  MackerelApiKey._check(scope, 'apiKey', options.apiKey);
   const fargate = taskDefinition.isFargateCompatible;
   // A list token (a CommaDelimitedList parameter) is one unresolved element, known only at deploy time.
   if (!Token.isUnresolved(options.roles)) (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));

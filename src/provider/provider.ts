@@ -127,6 +127,7 @@ export class MackerelProvider extends Construct {
     if (existing) {
       _fail(this, 'MackerelProvider', id, `is a second provider in stack ${JSON.stringify(stack.node.path)} (the first is ${existing.node.path})`, 'exactly one MackerelProvider per stack', 'Find the existing one with MackerelProvider.of(scope)');
     }
+    MackerelApiKey._check(this, 'apiKey', props.apiKey);
     this.apiBase = props.apiBase ?? DEFAULT_API_BASE;
     this.apiKey = props.apiKey;
     checkApiBase(this, this.apiBase);

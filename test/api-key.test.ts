@@ -1,0 +1,48 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, test } from 'vitest';
+import { MackerelApiKey, MackerelContainerAgent, MackerelProvider } from '../src';
+
+/**
+ * What a Python, Java, .NET or Go subclass of `MackerelApiKey` is to the library: jsii exposes
+ * the class as abstract with a constructor, and such a subclass can implement only the public
+ * members (`toEcsSecret`, `grantRead`), never the internal ones the provider and agent read.
+ */
+function foreignSubclass(secret: secretsmanager.ISecret): MackerelApiKey {
+  const key = Object.create(MackerelApiKey.prototype) as MackerelApiKey;
+  return Object.assign(key, {
+    toEcsSecret: () => ecs.Secret.fromSecretsManager(secret),
+    grantRead: (grantee: iam.IGrantable) => secret.grantRead(grantee),
+  });
+}
+
+function fixture() {
+  const app = new App();
+  const stack = new Stack(app, 'Stack');
+  const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Key', 'mackerel/api-key');
+  return { stack, apiKey: foreignSubclass(secret) };
+}
+
+describe('MackerelApiKey', () => {
+  describe('a subclass written outside cdk-mackerel', () => {
+    const expected = /apiKey .* is not made by MackerelApiKey\.fromSecretsManager or MackerelApiKey\.fromSsmParameter; expected MackerelApiKey\.fromSecretsManager\(secret, field\?\) or MackerelApiKey\.fromSsmParameter\(parameter\)/;
+
+    test('is refused by MackerelProvider with the path and the property', () => {
+      const { stack, apiKey } = fixture();
+
+      expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey })).toThrow(/^Stack\/Mackerel: /);
+      expect(() => new MackerelProvider(stack, 'Mackerel2', { apiKey })).toThrow(expected);
+    });
+
+    test('is refused by the agent with the path and the property', () => {
+      const { stack, apiKey } = fixture();
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+      taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+
+      expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey })).toThrow(/^Stack\/Agent: /);
+      expect(() => new MackerelContainerAgent(stack, 'Agent2', { taskDefinition, apiKey })).toThrow(expected);
+    });
+  });
+});
