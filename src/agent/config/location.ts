@@ -7,8 +7,9 @@ import { _fail } from '../../_validation';
 
 /**
  * A config file the user maintains, which the agent reads in place of the one the library
- * writes (`MACKEREL_AGENT_CONFIG`). SSM Parameter Store and Secrets Manager are not supported
- * by the agent.
+ * writes (`MACKEREL_AGENT_CONFIG`): an S3 object, an HTTPS URL or a file in the agent container,
+ * the locations the agent reads. SSM Parameter Store and Secrets Manager are not supported by
+ * the agent.
  *
  * @see https://mackerel.io/docs/entry/howto/container-agent
  */
@@ -18,7 +19,7 @@ export class MackerelAgentConfigLocation {
    * and decryption with the bucket's customer managed key, if it has one.
    */
   public static fromBucket(bucket: s3.IBucket, key: string): MackerelAgentConfigLocation {
-    return new MackerelAgentConfigLocation(undefined, bucket, key);
+    return new MackerelAgentConfigLocation({ bucket, key });
   }
 
   /**
@@ -26,10 +27,31 @@ export class MackerelAgentConfigLocation {
    * response status, so an error page would be read as the config.
    */
   public static fromUrl(url: string): MackerelAgentConfigLocation {
-    return new MackerelAgentConfigLocation(url, undefined, undefined);
+    return new MackerelAgentConfigLocation({ url });
   }
 
-  private constructor(private readonly url?: string, private readonly bucket?: s3.IBucket, private readonly key?: string) {}
+  /**
+   * A file inside the agent container: one baked into an image of your own built on the agent's
+   * (give that image as `image`), or one on a volume another container of the task fills. Nothing
+   * is granted. The official agent images hold no config file.
+   *
+   * @param path the absolute path of the file in the agent container, such as `/etc/mackerel/agent.yml`
+   */
+  public static fromFile(path: string): MackerelAgentConfigLocation {
+    return new MackerelAgentConfigLocation({ file: path });
+  }
+
+  private readonly url?: string;
+  private readonly bucket?: s3.IBucket;
+  private readonly key?: string;
+  private readonly file?: string;
+
+  private constructor(where: { url?: string; bucket?: s3.IBucket; key?: string; file?: string }) {
+    this.url = where.url;
+    this.bucket = where.bucket;
+    this.key = where.key;
+    this.file = where.file;
+  }
 
   /** The value of `MACKEREL_AGENT_CONFIG`, validated. @internal */
   public _bind(scope: IConstruct, taskRole: iam.IRole): string {
@@ -41,6 +63,12 @@ export class MackerelAgentConfigLocation {
       this.bucket.encryptionKey?.grantDecrypt(taskRole);
       _checkConfigReadable(scope, taskRole, read, `the config object ${Token.isUnresolved(this.key) ? 'of config.location' : JSON.stringify(this.key)}`);
       return `s3://${this.bucket.bucketName}/${this.key}`;
+    }
+    if (this.file !== undefined) {
+      if (!Token.isUnresolved(this.file) && !/^\/\S*[^\s/]$/.test(this.file)) {
+        _fail(scope, 'config.location', this.file, 'is not an absolute file path', 'a path in the agent container, such as /etc/mackerel/agent.yml');
+      }
+      return this.file;
     }
     const url = this.url ?? '';
     if (!Token.isUnresolved(url) && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(url)) {

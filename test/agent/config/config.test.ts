@@ -448,6 +448,19 @@ describe('agent config: a location the user maintains', () => {
       { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) } }, 0);
   });
 
+  test('a file in the agent container (an image of your own) is read in place, with no grant', () => {
+    const image = MackerelAgentImage.fromRegistry('123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/agent:v0.13.2-shop');
+    const { taskDefinition, stack } = withConfig({ location: MackerelAgentConfigLocation.fromFile('/etc/mackerel/agent.yml') }, image);
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG).toBe('/etc/mackerel/agent.yml');
+    Template.fromStack(stack).resourcePropertiesCountIs('AWS::IAM::Policy',
+      { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) } }, 0);
+  });
+
+  test('a file path that is not absolute is rejected', () => {
+    expect(() => withConfig({ location: MackerelAgentConfigLocation.fromFile('etc/agent.yml') }))
+      .toThrow(/Stack\/Agent: config.location "etc\/agent.yml" is not an absolute file path; expected a path in the agent container, such as \/etc\/mackerel\/agent.yml/);
+  });
+
   test('a plain http URL is rejected', () => {
     expect(() => withConfig({ location: MackerelAgentConfigLocation.fromUrl('http://config.example.com/agent.yml') }))
       .toThrow(/config.location "http:\/\/config.example.com\/agent.yml" is not an https URL/);
