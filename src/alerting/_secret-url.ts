@@ -69,7 +69,7 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
       : new iam.PolicyStatement({ actions: PARAMETER_ACTIONS, resources: parameterArns(reference.id) });
   });
   MackerelProvider._withProvider(scope, (provider) => {
-    statements.forEach((s) => provider.grantSecretRead(s));
+    statements.forEach((s) => provider.addToRolePolicy(s));
     key?.grantDecrypt(provider.handler);
   });
   return written;

@@ -185,11 +185,26 @@ export class MackerelProvider extends Construct {
   }
 
   /**
-   * Lets the handler read a secret a resource refers to (a Slack or webhook URL, an access
-   * key) at run time, rather than having it written into the template.
+   * Adds a statement to the policy of the handler's role, as `lambda.Function.addToRolePolicy`
+   * does: for example read of a secret a resource refers to at run time (a Slack or webhook URL),
+   * rather than having it written into the template. Channels given such a URL add their grant
+   * themselves.
+   *
+   * @param statement the statement the handler's role gets
+   */
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.handler.addToRolePolicy(statement);
+  }
+
+  /**
+   * Adds a statement to the policy of the handler's role.
+   *
+   * @deprecated Use `addToRolePolicy`, which does the same: this method takes a statement, not a
+   * grantee, and returns no `iam.Grant`, unlike the `grantXxx` methods of aws-cdk-lib.
+   * @param statement the statement the handler's role gets
    */
   public grantSecretRead(statement: iam.PolicyStatement): void {
-    this.handler.addToRolePolicy(statement);
+    this.addToRolePolicy(statement);
   }
 }
 

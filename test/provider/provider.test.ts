@@ -303,7 +303,20 @@ describe('MackerelProvider', () => {
       expect(JSON.stringify(statements)).toContain('lambda:InvokeFunction');
     });
 
-    test('grantSecretRead adds a statement to the handler\'s role', () => {
+    test('addToRolePolicy adds a statement to the handler\'s role, as lambda.Function.addToRolePolicy does', () => {
+      const { stack, apiKey } = stackWithSecret();
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
+      const webhook = new secretsmanager.Secret(stack, 'Webhook');
+
+      provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [webhook.secretArn] }));
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [stack.resolve(provider.handler.role!.roleName)],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: stack.resolve(webhook.secretArn) })]) },
+      });
+    });
+
+    test('grantSecretRead (deprecated) adds a statement to the handler\'s role', () => {
       const { stack, apiKey } = stackWithSecret();
       const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
       const slack = new secretsmanager.Secret(stack, 'Slack');
