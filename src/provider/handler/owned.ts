@@ -51,6 +51,12 @@ export interface OwnedSpec {
    * deleting it deletes nothing else. Each as the object it is, to read its mark.
    */
   contents?(object: OwnedObject, listed: ListedObject): OwnedObject[];
+  /**
+   * The monitors deleting the object deletes with it (a service's service metric monitors and the
+   * external monitors posting their response times to it), as labels; undefined when deleting it
+   * deletes no monitor. Monitors carry no mark.
+   */
+  monitors?(ctx: RequestContext, object: OwnedObject): Promise<string[]>;
 }
 
 /** A service or role as `GET /services` or `GET /services/<s>/roles` lists it. */
@@ -183,16 +189,18 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
 
   /**
    * Whether the object is left because deleting it would delete objects that are not its own: a
-   * service's roles. The stack's own roles on it are deleted before it (they depend on it), so a
-   * role still there at this point is someone else's: another stack's or another resource's (its
-   * mark says whose), or unmarked, made outside cdk-mackerel (the web UI, mkr, Terraform, or a host
-   * registered with a role that did not exist). Either way, deleting the service would delete that
-   * role, its hosts' assignments and the monitors scoped to it, so the service is left, with a log
-   * line naming the roles. It can be deleted by hand once they are gone.
+   * service's roles, and the monitors tied to it by their `service` field (mackerel-api.md section
+   * 3). The stack's own roles and monitors on it are deleted before it (they refer to it), so one
+   * still there at this point is someone else's: another stack's or another resource's (a role's
+   * mark says whose), or made outside cdk-mackerel (the web UI, mkr, Terraform, or a host
+   * registered with a role that did not exist). Either way, deleting the service would delete it,
+   * with a role's hosts' assignments and the monitors scoped to it, so the service is left, with a
+   * log line naming them. It can be deleted by hand once they are gone.
    */
   const keptForContents = async (ctx: RequestContext, object: OwnedObject, listed: ListedObject): Promise<boolean> => {
     const contents = spec.contents?.(object, listed) ?? [];
-    if (contents.length === 0) return false;
+    const monitors = (await spec.monitors?.(ctx, object)) ?? [];
+    if (contents.length === 0 && monitors.length === 0) return false;
     const marked: { [label: string]: string } = {};
     const unmarked: string[] = [];
     for (const content of contents) {
@@ -200,10 +208,11 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       if (mark === undefined) unmarked.push(content.label);
       else marked[content.label] = describeOwner(mark);
     }
-    ctx.log.warn('left in Mackerel: it still has roles that are not this resource\'s, which deleting it would delete', {
+    ctx.log.warn('left in Mackerel: it still has roles or monitors that are not this resource\'s, which deleting it would delete', {
       object: object.label,
       ...(Object.keys(marked).length > 0 ? { rolesOfOthers: marked } : {}),
       ...(unmarked.length > 0 ? { unmarkedRoles: unmarked } : {}),
+      ...(monitors.length > 0 ? { monitors } : {}),
     });
     return true;
   };

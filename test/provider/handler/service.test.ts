@@ -220,6 +220,49 @@ describe('Custom::MackerelService', () => {
       });
     });
 
+    describe('a service that monitors not its own are tied to (Mackerel deletes them with it)', () => {
+      const OTHER_STACK = STACK_ID.replace('stack/shop/', 'stack/batch/');
+      const ORDERS = { type: 'service', name: 'orders', service: 'shop', metric: 'orders.count', operator: '<', warning: 10, duration: 2 };
+      const monitorStatus = async (id: string) => (await api(env.emulator, 'GET', `/api/v0/monitors/${id}`)).status;
+
+      test('is left in Mackerel, with the monitors, when another stack\'s service monitor or a hand-made external monitor posts to it', async () => {
+        // GIVEN this stack's service, a service monitor of another stack (MackerelService.fromName('shop') there)
+        // and an external monitor made in the web UI that posts its response times to the service
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const { PhysicalResourceId: orders } = await new FakeResource(_RESOURCE_TYPES.MONITOR, 'Orders', OTHER_STACK).create(ORDERS);
+        const external = (await api(env.emulator, 'POST', '/api/v0/monitors', {
+          type: 'external', name: 'top page', url: 'https://shop.example.com/', service: 'shop', responseTimeWarning: 1500, responseTimeDuration: 3,
+        })).body.id;
+        const from = env.emulator.requests().length;
+
+        // WHEN
+        await expect(service.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+
+        // THEN nothing is deleted, and the log names the monitors
+        expect(writes(env.emulator, from)).toEqual([]);
+        expect(await serviceNames()).toEqual(['shop']);
+        expect([await monitorStatus(orders), await monitorStatus(external)]).toEqual([200, 200]);
+        const line = env.logs.lines().map((l) => JSON.parse(l)).find((l) => l.message.startsWith('left in Mackerel: it still has'));
+        expect(line).toMatchObject({ level: 'warn', object: 'service "shop"', monitors: [`monitor "orders" (${orders})`, `monitor "top page" (${external})`] });
+      });
+
+      test('is deleted once its own monitors are gone, as CloudFormation deletes them first', async () => {
+        // GIVEN a service monitor of this stack on the service, deleted before it (it refers to the service)
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const orders = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Orders');
+        await orders.create(ORDERS);
+
+        // WHEN
+        await orders.delete();
+        await service.delete();
+
+        // THEN
+        expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+      });
+    });
+
     test('succeeds when the service is already gone', async () => {
       const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
       await service.create({ name: 'shop' });

@@ -31,8 +31,10 @@ export function roleObject(serviceName: string, roleName: string) {
 }
 
 /**
- * `_ServiceProperties`. Physical ID: the name. Deleting a service deletes its roles, so a service
- * that still has roles when its resource is deleted is left in Mackerel (`owned.ts`).
+ * `_ServiceProperties`. Physical ID: the name. Deleting a service deletes its roles and the
+ * monitors whose `service` it is (service metric monitors, external monitors posting response
+ * times), so a service that still has either when its resource is deleted is left in Mackerel
+ * (`owned.ts`).
  */
 export const service = ownedResource({
   schema: { name: 'string', memo: 'string' },
@@ -43,4 +45,10 @@ export const service = ownedResource({
   contents: (object, listed) => (Array.isArray(listed.roles) ? listed.roles : [])
     .filter((name): name is string => typeof name === 'string')
     .map((name) => roleObject(object.name, name)),
+  monitors: async (ctx, object) => {
+    const list = await ctx.client.request<{ monitors?: Array<{ id?: unknown; name?: unknown; service?: unknown }> }>('GET', '/api/v0/monitors');
+    return (list?.monitors ?? [])
+      .filter((m) => m.service === object.name)
+      .map((m) => `monitor ${JSON.stringify(m.name ?? '')} (${String(m.id)})`);
+  },
 });
