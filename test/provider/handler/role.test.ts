@@ -67,6 +67,26 @@ describe('Custom::MackerelRole', () => {
     expect(await roleNames('store')).toEqual(props.service === 'store' ? ['web'] : []);
   });
 
+  test.each([
+    ['name', { service: 'shop', name: 'app' }, 'shop', 'app'],
+    ['service', { service: 'store', name: 'web' }, 'store', 'web'],
+  ])('a new %s naming a role not the stack\'s fails, and leaves both roles alone', async (_field, props, service, name) => {
+    // GIVEN this stack's role, and a role made outside under the full name it is changed to
+    const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+    await role.create({ service: 'shop', name: 'web' });
+    await api(env.emulator, 'POST', `/api/v0/services/${service}/roles`, { name });
+    const from = env.emulator.requests().length;
+
+    // WHEN
+    const error = await rejectionOf(role.update(props));
+
+    // THEN
+    expect(error.message).toMatch(new RegExp(`^Custom::MackerelRole Web: Update failed: role "${service}:${name}" already exists in Mackerel \\(not created by cdk-mackerel\\)`));
+    expect(writes(env.emulator, from)).toEqual([]);
+    expect(await roleNames(service)).toContain(name);
+    expect(await roleNames('shop')).toContain('web');
+  });
+
   test('a role deleted outside the stack is re-created by the next update', async () => {
     const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
     await role.create({ service: 'shop', name: 'web' });

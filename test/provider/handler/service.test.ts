@@ -112,6 +112,22 @@ describe('Custom::MackerelService', () => {
       expect((await api(env.emulator, 'GET', MARK_PATH('store'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
     });
 
+    test('a new name that a service not the stack\'s already has fails, and leaves both services alone', async () => {
+      // GIVEN this stack's service, and a service made outside under the name it is changed to
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+      await api(env.emulator, 'POST', '/api/v0/services', { name: 'store' });
+      const from = env.emulator.requests().length;
+
+      // WHEN
+      const error = await rejectionOf(service.update({ name: 'store' }));
+
+      // THEN the rename is refused rather than taking the other service as this resource's
+      expect(error.message).toMatch(/^Custom::MackerelService Shop: Update failed: service "store" already exists in Mackerel \(not created by cdk-mackerel\)/);
+      expect(writes(env.emulator, from)).toEqual([]);
+      expect(await serviceNames()).toEqual(['shop', 'store']);
+    });
+
     test('a service deleted outside the stack is re-created and marked', async () => {
       const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
       await service.create({ name: 'shop' });
