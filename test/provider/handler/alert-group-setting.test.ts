@@ -37,6 +37,18 @@ describe('Custom::MackerelAlertGroupSetting', () => {
     expect(await apiSnapshot(env.emulator)).toEqual(baseline);
   });
 
+  test('a setting deleted outside the stack is re-created by the next update, and the cleanup\'s delete of the old ID succeeds', async () => {
+    const setting = new FakeResource(_RESOURCE_TYPES.ALERT_GROUP_SETTING, 'Web');
+    const { PhysicalResourceId: id } = await setting.create({ name: 'web', serviceScopes: ['shop'] });
+    await api(env.emulator, 'DELETE', `/api/v0/alert-group-settings/${id}`);
+
+    const result = await setting.update({ name: 'web', serviceScopes: ['shop'], notificationInterval: 60 });
+
+    expect(result).toMatchObject({ replaced: true });
+    expect(result.PhysicalResourceId).not.toBe(id);
+    expect(await settingInMackerel(result.PhysicalResourceId)).toMatchObject({ name: 'web', notificationInterval: 60 });
+  });
+
   test('a setting deleted outside the stack is re-created by a no-op update', async () => {
     const setting = new FakeResource(_RESOURCE_TYPES.ALERT_GROUP_SETTING, 'Web');
     const { PhysicalResourceId: id } = await setting.create({ name: 'web', serviceScopes: ['shop'] });

@@ -64,6 +64,18 @@ describe('Custom::MackerelAwsIntegration', () => {
     expect(await apiSnapshot(env.emulator)).toEqual(baseline);
   });
 
+  test('a new name is a PUT on the same integration, not a replacement', async () => {
+    const integration = new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws');
+    const { PhysicalResourceId: id } = await integration.create(props);
+    const from = env.emulator.requests().length;
+
+    const result = await integration.update({ ...props, name: 'production' });
+
+    expect(result).toMatchObject({ PhysicalResourceId: id, replaced: false });
+    expect(writes(env.emulator, from).map((w) => `${w.method} ${w.path}`)).toEqual([`PUT /api/v0/aws-integrations/${id}`]);
+    expect(await integrationInMackerel(id)).toMatchObject({ name: 'production', roleArn: props.roleArn });
+  });
+
   test('a new role ARN is sent in the PUT', async () => {
     const integration = new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws');
     await integration.create(props);

@@ -20,7 +20,7 @@ describe('Custom::MackerelDowntime', () => {
     name: 'weekly maintenance',
     start: 1796518800,
     duration: 120,
-    recurrence: { type: 'weekly', interval: 1, weekdays: ['Sunday'] },
+    recurrence: { type: 'weekly', interval: 1, weekdays: ['Sunday'], until: 1830000000 },
     roleScopes: ['shop:web'],
   };
 

@@ -47,9 +47,10 @@ const KINDS: Array<{ kind: string; create: Props; inPlace: Props; replacement: P
       skipCertificateVerification: false,
       expectedStatusCode: 200,
       certificationExpirationWarning: 30,
+      certificationExpirationCritical: 7,
     },
     inPlace: { url: 'https://shop.example.com/health', containsString: 'ok', responseTimeCritical: 3000 },
-    replacement: { type: 'expression', expression: 'avg(roleSlots("shop:web","loadavg5"))', operator: '>', warning: 5, url: undefined, method: undefined, service: undefined, responseTimeWarning: undefined, responseTimeDuration: undefined, headers: undefined, followRedirect: undefined, skipCertificateVerification: undefined, expectedStatusCode: undefined, certificationExpirationWarning: undefined },
+    replacement: { type: 'expression', expression: 'avg(roleSlots("shop:web","loadavg5"))', operator: '>', warning: 5, url: undefined, method: undefined, service: undefined, responseTimeWarning: undefined, responseTimeDuration: undefined, headers: undefined, followRedirect: undefined, skipCertificateVerification: undefined, expectedStatusCode: undefined, certificationExpirationWarning: undefined, certificationExpirationCritical: undefined },
     replacedBecause: 'type',
   },
   {
