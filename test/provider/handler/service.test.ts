@@ -287,6 +287,14 @@ describe('Custom::MackerelService', () => {
       await expect(service.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
     });
 
+    test('succeeds when the service goes between the look-up and the DELETE (a 404 from DELETE)', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+      env.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: 404, body: { error: { message: 'service is not found.' } } });
+
+      await expect(service.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+    });
+
     test('calls nothing for a physical ID that is not a service name', async () => {
       const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
       service.physicalId = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
