@@ -51,6 +51,15 @@ describe('handler', () => {
     expect(env.emulator.requests().slice(from)).toEqual([]);
   });
 
+  test('a failure carries Mackerel\'s own message, with the API key blanked where Mackerel echoes it, in the reason and the log', async () => {
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 403, body: { error: { message: `the API key ${env.emulator.apiKey} cannot write` } } });
+
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
+
+    expect(error.message).toBe('Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: HTTP 403: the API key **** cannot write');
+    expect(env.logs.lines().join('\n')).toContain('the API key **** cannot write');
+  });
+
   test('a long failure is cut, and carries no stack, so CloudFormation\'s 4096-byte response still holds Mackerel\'s words', async () => {
     const long = `bad query: ${'x'.repeat(3500)}`;
     env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: long } } });
