@@ -61,6 +61,16 @@ describe('HostMetricMonitor', () => {
     });
   });
 
+  test('comparative metrics take thresholds at both ends of 0-100', () => {
+    const { stack } = mackerelStack();
+
+    const low = new HostMetricMonitor(stack, 'Free', { ...CPU, metric: 'disk%', operator: MonitorOperator.LESS_THAN, warning: 0, critical: undefined });
+    const high = new HostMetricMonitor(stack, 'Full', { ...CPU, metric: 'swap%', warning: undefined, critical: 100 });
+
+    expect(propertiesOf(low)).toMatchObject({ metric: 'disk%', warning: 0 });
+    expect(propertiesOf(high)).toMatchObject({ metric: 'swap%', critical: 100 });
+  });
+
   test('non-comparative metrics may have thresholds above 100', () => {
     const { stack } = mackerelStack();
 
@@ -85,6 +95,9 @@ describe('HostMetricMonitor', () => {
     test.each([
       ['cpu%', 'warning', 101],
       ['memory%', 'critical', -1],
+      ['disk%', 'warning', 100.5],
+      ['swap%', 'critical', 101],
+      ['container-cpu%', 'warning', -0.5],
       ['container-memory%', 'critical', 100.5],
     ])('%s with %s %d (comparative metrics are percentages)', (metric, field, value) => {
       const { stack } = mackerelStack();

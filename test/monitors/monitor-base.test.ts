@@ -46,6 +46,14 @@ describe('MonitorBase (settings every monitor has)', () => {
       Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', { type: 'connectivity', notificationInterval: Match.absent() });
     });
 
+    test('a notificationInterval of exactly 10 minutes, the shortest Mackerel takes, is accepted', () => {
+      const { stack } = mackerelStack();
+
+      const monitor = new HostMetricMonitor(stack, 'Load', { ...HOST, notificationInterval: Duration.minutes(10) });
+
+      expect(propertiesOf(monitor)).toMatchObject({ notificationInterval: 10 });
+    });
+
     test('a token notificationInterval passes unchecked', () => {
       const { stack } = mackerelStack();
       const minutes = Token.asNumber({ Ref: 'IntervalParameter' });
