@@ -66,9 +66,11 @@ describe('create', () => {
 
   test('boundary values are accepted', async () => {
     ok(await env.call('POST', '/api/v0/monitors', variant('host', { duration: 10, maxCheckAttempts: 10, warning: 0, critical: 100, notificationInterval: 10, memo: 'm'.repeat(2048) })));
-    ok(await env.call('POST', '/api/v0/monitors', variant('service', { duration: 1, missingDurationWarning: 10, missingDurationCritical: 10080 })));
+    ok(await env.call('POST', '/api/v0/monitors', variant('service', { duration: 1, maxCheckAttempts: 10, missingDurationWarning: 10, missingDurationCritical: 10080 })));
+    ok(await env.call('POST', '/api/v0/monitors', variant('host', { duration: 1, maxCheckAttempts: 1, metric: 'swap%', warning: 100, critical: 0 })));
     ok(await env.call('POST', '/api/v0/monitors', variant('query', { evaluateBackwardMinutes: 10 })));
     ok(await env.call('POST', '/api/v0/monitors', variant('external', { service: 'shop', responseTimeCritical: 3000, responseTimeDuration: 10, dualstack: 'auto', headers: [{ name: 'X', value: 'y' }] })));
+    ok(await env.call('POST', '/api/v0/monitors', variant('external', { service: 'shop', responseTimeWarning: 1, responseTimeDuration: 1, maxCheckAttempts: 10 })));
   });
 
   test('a memo of 2048 emoji is accepted: the limit counts characters, not UTF-16 units', async () => {
@@ -95,6 +97,7 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   ['a memo of 2049 emoji', 'host', { memo: '🐟'.repeat(2049) }, /memo must be at most 2048 characters/],
   ['a notificationInterval under 10', 'host', { notificationInterval: 5 }, /notificationInterval must be at least 10/],
   ['a notificationInterval of 0', 'connectivity', { notificationInterval: 0 }, /notificationInterval must be at least 10/],
+  ['a fractional notificationInterval', 'host', { notificationInterval: 10.5 }, /notificationInterval must be an integer/],
   ['a non-boolean isMute', 'host', { isMute: 'yes' }, /isMute must be a boolean/],
   ['a field the type does not document', 'host', { alertStatusOnGone: 'WARNING' }, /alertStatusOnGone is not a field of host monitors/],
   ['maxCheckAttempts on an expression monitor', 'expression', { maxCheckAttempts: 2 }, /maxCheckAttempts is not a field of expression monitors/],
@@ -113,6 +116,11 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   ['maxCheckAttempts 11', 'host', { maxCheckAttempts: 11 }, /maxCheckAttempts must be at most 10/],
   ['a comparative threshold over 100', 'host', { critical: 101 }, /critical must be at most 100/],
   ['a comparative threshold under 0', 'host', { warning: -1 }, /warning must be at least 0/],
+  ['a memory% threshold over 100', 'host', { metric: 'memory%', critical: 101 }, /critical must be at most 100/],
+  ['a disk% threshold over 100', 'host', { metric: 'disk%', critical: 101 }, /critical must be at most 100/],
+  ['a swap% threshold under 0', 'host', { metric: 'swap%', warning: -1 }, /warning must be at least 0/],
+  ['a container-cpu% threshold over 100', 'host', { metric: 'container-cpu%', critical: 101 }, /critical must be at most 100/],
+  ['a container-memory% threshold under 0', 'host', { metric: 'container-memory%', warning: -1 }, /warning must be at least 0/],
   ['a threshold that is not a number', 'host', { warning: '80' }, /warning must be a number/],
   ['a scope that does not exist', 'host', { scopes: ['shop:db'] }, /scopes: service or role "shop:db" is not found/],
   ['an exclude scope that does not exist', 'host', { excludeScopes: ['store'] }, /excludeScopes: service or role "store" is not found/],
@@ -124,6 +132,9 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   ['a service monitor without service', 'service', { service: undefined }, /^service is required$/],
   ['a service monitor on a missing service', 'service', { service: 'store' }, /service "store" is not found/],
   ['a service duration of 11', 'service', { duration: 11 }, /duration must be at most 10/],
+  ['a service duration of 0', 'service', { duration: 0 }, /duration must be at least 1/],
+  ['a service maxCheckAttempts of 0', 'service', { maxCheckAttempts: 0 }, /maxCheckAttempts must be at least 1/],
+  ['a service maxCheckAttempts of 11', 'service', { maxCheckAttempts: 11 }, /maxCheckAttempts must be at most 10/],
   ['a missingDurationWarning that is not a multiple of 10', 'service', { missingDurationWarning: 15 }, /missingDurationWarning must be a multiple of 10/],
   ['a missingDurationCritical under 10', 'service', { missingDurationCritical: 0 }, /missingDurationCritical must be at least 10/],
   ['a missingDurationCritical over a week', 'service', { missingDurationCritical: 10090 }, /missingDurationCritical must be at most 10080/],
@@ -137,6 +148,9 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   ['a response time threshold without responseTimeDuration', 'external', { service: 'shop', responseTimeWarning: 1000 }, /responseTimeDuration is required/],
   ['responseTimeDuration without a threshold', 'external', { service: 'shop', responseTimeDuration: 3 }, /responseTimeDuration needs responseTimeWarning or responseTimeCritical/],
   ['a responseTimeDuration of 11', 'external', { service: 'shop', responseTimeWarning: 1, responseTimeDuration: 11 }, /responseTimeDuration must be at most 10/],
+  ['a responseTimeDuration of 0', 'external', { service: 'shop', responseTimeWarning: 1, responseTimeDuration: 0 }, /responseTimeDuration must be at least 1/],
+  ['an external maxCheckAttempts of 0', 'external', { maxCheckAttempts: 0 }, /maxCheckAttempts must be at least 1/],
+  ['an external maxCheckAttempts of 11', 'external', { maxCheckAttempts: 11 }, /maxCheckAttempts must be at most 10/],
   ['an external monitor on a missing service', 'external', { service: 'store' }, /service "store" is not found/],
   ['a dualstack other than ipv4/ipv6/auto', 'external', { dualstack: 'both' }, /dualstack must be one of ipv4, ipv6, auto/],
   ['headers that are not name/value objects', 'external', { headers: [{ name: 'X' }] }, /headers: value must be a string/],
