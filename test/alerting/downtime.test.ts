@@ -53,6 +53,12 @@ describe('Downtime', () => {
       });
     });
 
+    test('a duration of 1 minute, the shortest the API takes, is written', () => {
+      const { stack } = alertingStack();
+      const downtime = new Downtime(stack, 'Short', { name: 'short', start: START, duration: Duration.minutes(1), scopes: [MonitorScope.of('shop')] });
+      expect(propertiesOf(downtime)).toMatchObject({ duration: 1 });
+    });
+
     test('a memo of 2048 emoji is written: the limit counts characters, not UTF-16 units', () => {
       const { stack } = alertingStack();
       new Downtime(stack, 'Once', { name: 'once', memo: '🐟'.repeat(2048), start: START, duration: Duration.minutes(45), scopes: [MonitorScope.of('shop')] });
