@@ -153,6 +153,13 @@ describe('metadata', () => {
     expectError(await env.call('PUT', `${service}/mackerel-x`, 1), 400, /reserved/);
   });
 
+  test('takes a value of exactly 100 KB (102400 bytes of JSON); one byte more is a 413', async () => {
+    const exactly = JSON.stringify('x'.repeat(100 * 1024 - 2));
+    expect(Buffer.byteLength(exactly)).toBe(102400);
+    ok(await env.call('PUT', `${service}/edge`, exactly));
+    expectError(await env.call('PUT', `${service}/over`, JSON.stringify('x'.repeat(100 * 1024 - 1))), 413, /too large/);
+  });
+
   test('rejects a value over 100 KB with 413', async () => {
     expectError(await env.call('PUT', `${service}/big`, { v: 'x'.repeat(100 * 1024) }), 413, /too large/);
   });
