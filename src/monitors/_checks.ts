@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _checkScope, _NAME_RULE } from '../_names';
 import { _characterCount, _firstCharacters } from '../_text';
@@ -15,6 +15,21 @@ export function _checkMemo(scope: IConstruct, memo: string | undefined): void {
   const length = _characterCount(memo);
   if (length > _MAX_MEMO_LENGTH) {
     _fail(scope, 'memo', `${_firstCharacters(memo, 20)}...`, `is ${length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
+  }
+}
+
+/**
+ * Warns when a literal memo of a downtime or an alert group setting is longer than a monitor
+ * memo may be. Mackerel rejects a memo that is too long for these too, but documents no limit
+ * (mackerel-api.md sections 5.3 and 5.4), so a longer one may be legal and is not refused. @internal
+ */
+export function _warnOnLongMemo(scope: IConstruct, memo: string | undefined, what: string): void {
+  if (memo === undefined || Token.isUnresolved(memo)) return;
+  const length = _characterCount(memo);
+  if (length > _MAX_MEMO_LENGTH) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:memoLimitUndocumented',
+      `memo ${JSON.stringify(`${_firstCharacters(memo, 20)}...`)} is ${length} characters long. Mackerel rejects ${what} memo that is too long `
+      + `but does not document the limit; expected at most ${_MAX_MEMO_LENGTH} characters, the limit of monitor memos, to be safe`);
   }
 }
 
