@@ -7,9 +7,9 @@ import { _App, _heldCount, _stacksNotInApp } from './assembly';
 import { _planDiff } from './diff';
 import { _CliError } from './errors';
 import { _readLive } from './live';
-import { _AppPlan, _Environment, _StackPlan, _planApp, _reverseStateOrder, _sameJson } from './plan';
+import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _OPERATION_VERB, _operationLabel } from './printer';
-import { _StateFile, _StateResource, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
+import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 
 /** A custom resource event as the Provider framework passes it to onEvent. @internal */
 export interface _ResourceEvent {
@@ -110,10 +110,10 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   const run = new Run(options, app, done, () => [outcomes.length + 1, total]);
   if (!options.destroy) {
     for (const plan of plans) await run.createOrUpdate(plan);
-    await run.cleanUp(plans.map((p) => p.stackName));
   }
-  // Dependents first: an importing stack lets go of an export before its stack deletes the object.
-  for (const plan of options.destroy ? [...plans].reverse() : app.dependentsFirst) await run.deleteRemoved(plan, options.destroy ?? false);
+  // The cleanup, after every create and update: dependents first, so an importing stack lets go of
+  // an export before its stack deletes the object.
+  for (const plan of options.destroy ? [...plans].reverse() : app.dependentsFirst) await run.cleanUp(plan, options.destroy ?? false);
   return outcomes;
 }
 
@@ -224,7 +224,12 @@ class Run {
         : await this.invoke(plan.stackName, this.event(plan, type, id, { RequestType: 'Create', ResourceProperties: properties }));
       // A type change is refused before the run (checkTypeChanges); were it not, the old object is never dropped, whatever its ID.
       const replacedId = held && (held.type !== type || held.physicalId !== result.PhysicalResourceId) ? held.physicalId : undefined;
-      if (replacedId) this.state.pendingDeletes.push({ stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId });
+      if (replacedId) {
+        // What the old object depended on, for the order of the cleanup.
+        this.state.pendingDeletes.push({
+          stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: held!.dependsOn ?? [],
+        });
+      }
       const unapplied = this.noteUnapplied(plan, id, type, held, result.Data);
       this.stackState(plan).resources[id] = {
         type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn, ...(unapplied ? { unapplied } : {}),
@@ -263,55 +268,60 @@ class Run {
   }
 
   /**
-   * CloudFormation's cleanup phase: the old objects of replaced resources, after every create and
-   * update. An old object that a resource holds again (a rename reverted after a failed apply) is
-   * only let go of.
+   * CloudFormation's cleanup phase of one stack, after every create and update: the objects the
+   * template no longer has (every object on destroy) and the old objects of replaced resources,
+   * in one order, each before what it depended on (`_cleanupOrder`).
    */
-  async cleanUp(stackNames: string[]): Promise<void> {
-    for (const pending of [...this.state.pendingDeletes].reverse()) {
-      if (!stackNames.includes(pending.stackName)) continue;
-      const holder = _holderOf(this.state, pending.type, pending.physicalId);
-      if (!holder) {
-        const stackId = this.state.stacks[pending.stackName]?.stackId ?? '';
-        await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
-          RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
-        }));
-      }
-      this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
-      this.options.store.save();
-      const outcome = { stackName: pending.stackName, logicalId: pending.logicalId, type: pending.type, physicalId: pending.physicalId };
-      this.done(holder ? { ...outcome, action: 'released', handedOverTo: holder } : { ...outcome, action: 'deleted', previousId: pending.physicalId });
-    }
-  }
-
-  /** Deletes, dependents first, what the state holds and the template no longer has (or everything on destroy). */
-  async deleteRemoved(plan: _StackPlan, destroy: boolean): Promise<void> {
-    // A stack removed from the app may hold only pending deletes.
-    if (destroy) await this.cleanUp([plan.stackName]);
+  async cleanUp(plan: _StackPlan, destroy: boolean): Promise<void> {
     const stack = this.state.stacks[plan.stackName];
-    if (!stack) return;
-    const gone = Object.keys(stack.resources).filter((id) => destroy || !plan.resources[id]);
-    for (const id of _reverseStateOrder(stack.resources, gone)) {
-      const held = stack.resources[id];
-      // A service or role whose construct moved: the new resource took the object over, and this
-      // delete only lets go of it (the handler leaves it in Mackerel).
-      const takenBy = _holding(stack.resources, held.type, held.physicalId).find((other) => !gone.includes(other));
-      const handedOverTo = takenBy && `${plan.stackName}/${takenBy}`;
-      await this.invoke(plan.stackName, this.event(stack, held.type, id, {
-        RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },
-      }));
-      delete stack.resources[id];
-      this.options.store.save();
-      const action = handedOverTo ? 'released' : 'deleted';
-      const name = nameOf(held.properties);
-      this.done({ action, stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name, handedOverTo });
+    const gone = stack ? Object.keys(stack.resources).filter((id) => destroy || !plan.resources[id]) : [];
+    const pending = this.state.pendingDeletes.filter((p) => p.stackName === plan.stackName);
+    for (const step of _cleanupOrder(stack?.resources ?? {}, gone, pending)) {
+      if ('old' in step) await this.deleteOld(plan, step.old);
+      else await this.deleteRemoved(plan, stack!, step.removed, gone);
     }
+    if (!stack) return;
     if (Object.keys(stack.resources).length === 0) {
       delete this.state.stacks[plan.stackName];
       this.options.store.save();
     } else if (!destroy) {
       this.recordImports(plan, this.app.templateImports(plan.stackName));
     }
+  }
+
+  /**
+   * The old object of a replaced resource. One that a resource holds again (a rename reverted
+   * after a failed apply) is only let go of.
+   */
+  private async deleteOld(plan: _StackPlan, pending: _PendingDelete): Promise<void> {
+    const holder = _holderOf(this.state, pending.type, pending.physicalId);
+    if (!holder) {
+      const stackId = this.state.stacks[pending.stackName]?.stackId ?? plan.stackId;
+      await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
+        RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
+      }));
+    }
+    this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
+    this.options.store.save();
+    const outcome = { stackName: pending.stackName, logicalId: pending.logicalId, type: pending.type, physicalId: pending.physicalId };
+    this.done(holder ? { ...outcome, action: 'released', handedOverTo: holder } : { ...outcome, action: 'deleted', previousId: pending.physicalId });
+  }
+
+  /** A resource the template no longer has (or any, on destroy). */
+  private async deleteRemoved(plan: _StackPlan, stack: _StateStack, id: string, gone: readonly string[]): Promise<void> {
+    const held = stack.resources[id];
+    // A service or role whose construct moved: the new resource took the object over, and this
+    // delete only lets go of it (the handler leaves it in Mackerel).
+    const takenBy = _holding(stack.resources, held.type, held.physicalId).find((other) => !gone.includes(other));
+    const handedOverTo = takenBy && `${plan.stackName}/${takenBy}`;
+    await this.invoke(plan.stackName, this.event(stack, held.type, id, {
+      RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },
+    }));
+    delete stack.resources[id];
+    this.options.store.save();
+    const action = handedOverTo ? 'released' : 'deleted';
+    const name = nameOf(held.properties);
+    this.done({ action, stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name, handedOverTo });
   }
 }
 

@@ -233,6 +233,53 @@ export function _reverseStateOrder(resources: { readonly [id: string]: { readonl
   return _topologicalOrder(deps).reverse();
 }
 
+/** An old object of a replaced resource, still to delete: an entry of the state's `pendingDeletes`. @internal */
+export type _PendingDelete = _StateFile['pendingDeletes'][number];
+
+/** One delete of a stack's cleanup: a resource the template no longer has, or an old object of a replacement. @internal */
+export type _CleanupStep = { readonly removed: string } | { readonly old: _PendingDelete };
+
+/**
+ * CloudFormation's cleanup of one stack: the resources removed from the template (`removed`, held
+ * in the state) and the old objects of replaced resources (`pending`, this stack's), in one order,
+ * each deleted before what it depended on, as CloudFormation orders the cleanup by the old
+ * template. A role removed along with its service's rename goes before the service's old object,
+ * which the handler would otherwise leave in Mackerel (deleting it would delete the role); a
+ * service removed along with the replacement of a monitor tied to it goes after the monitor's old
+ * object. An old object depended on what its resource depended on before the replacement (the
+ * `dependsOn` recorded with it; in a state written before it was recorded, what the resource
+ * depends on now, and the old objects one after another, latest first).
+ * @internal
+ */
+export function _cleanupOrder(
+  resources: { readonly [id: string]: { readonly dependsOn?: string[] } }, removed: readonly string[], pending: readonly _PendingDelete[],
+): _CleanupStep[] {
+  const key = (i: number) => `old ${String(i).padStart(6, '0')}`;
+  const deps = new Map<string, Set<string>>();
+  const on = (logicalIds: readonly string[]): string[] => logicalIds.flatMap((d) => [
+    ...removed.includes(d) ? [d] : [],
+    ...pending.flatMap((p, i) => p.logicalId === d ? [key(i)] : []),
+  ]);
+  for (const id of removed) deps.set(id, new Set(on(resources[id].dependsOn ?? [])));
+  pending.forEach((p, i) => {
+    const recorded = p.dependsOn !== undefined;
+    const before = (recorded ? p.dependsOn : resources[p.logicalId]?.dependsOn) ?? [];
+    // Without a record, a later replacement is deleted first: it was made after (it may depend on) the earlier ones.
+    const earlier = recorded ? [] : pending.slice(0, i).flatMap((q, j) => q.dependsOn === undefined ? [key(j)] : []);
+    deps.set(key(i), new Set([...on(before).filter((k) => k !== key(i)), ...earlier]));
+  });
+  let order: string[];
+  try {
+    order = _topologicalOrder(deps).reverse();
+  } catch {
+    // A cycle can only come from a state edited by hand or written by runs of other versions: the
+    // order of earlier versions then, the old objects latest first and the removed resources after.
+    order = [...pending.map((_, i) => key(i)).reverse(), ..._reverseStateOrder(resources, [...removed])];
+  }
+  // A logical ID has letters and digits only: no key of a removed resource starts with "old ".
+  return order.map((k) => k.startsWith('old ') ? { old: pending[Number(k.slice(4))] } : { removed: k });
+}
+
 /** The stacks to act on, planned, and the order between them. @internal */
 export interface _AppPlan {
   /** Each stack after the stacks it depends on (the manifest's dependencies, Fn::ImportValue and Fn::GetStackOutput). */

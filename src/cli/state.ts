@@ -51,8 +51,12 @@ export interface _StateFile {
   /** Where it was applied (never the key). */
   apiBase?: string;
   readonly stacks: { [stackName: string]: _StateStack };
-  /** Old physical IDs of replaced resources still to delete (cleanup phase interrupted). */
-  readonly pendingDeletes: { stackName: string; logicalId: string; type: string; physicalId: string }[];
+  /**
+   * Old physical IDs of replaced resources still to delete (cleanup phase interrupted), with the
+   * logical IDs the resource depended on before its replacement (absent in files written before
+   * it was recorded): the cleanup deletes the old object before them.
+   */
+  readonly pendingDeletes: { stackName: string; logicalId: string; type: string; physicalId: string; dependsOn?: string[] }[];
 }
 
 /**
@@ -118,8 +122,9 @@ function stateProblem(state: _StateFile): string | undefined {
   }
   const pending = (state as { pendingDeletes?: unknown }).pendingDeletes;
   if (pending !== undefined && !(Array.isArray(pending) && pending.every((p) => _isObject(p)
-    && ['stackName', 'logicalId', 'type', 'physicalId'].every((field) => typeof p[field] === 'string')))) {
-    return 'pendingDeletes is not a list of {stackName, logicalId, type, physicalId}';
+    && ['stackName', 'logicalId', 'type', 'physicalId'].every((field) => typeof p[field] === 'string')
+    && (p.dependsOn === undefined || (Array.isArray(p.dependsOn) && p.dependsOn.every((d) => typeof d === 'string')))))) {
+    return 'pendingDeletes is not a list of {stackName, logicalId, type, physicalId, dependsOn?: logical IDs}';
   }
   return undefined;
 }

@@ -143,7 +143,8 @@ describe('apply engine', () => {
     await run(template({ A: { metric: 'a' } }), _fileStore(file), fakeHandler().invoke);
     const failing = fakeHandler((e) => e.RequestType === 'Delete');
     await expect(run(template({ A: { metric: 'a2' } }), _fileStore(file), failing.invoke)).rejects.toThrow(/Delete failed/);
-    expect(_readState(file).pendingDeletes).toEqual([expect.objectContaining({ logicalId: 'A', physicalId: 'id-2' })]);
+    // With what the old object depended on, for the order of the cleanup.
+    expect(_readState(file).pendingDeletes).toEqual([{ stackName: 'S', logicalId: 'A', type: 'Custom::MackerelMonitor', physicalId: 'id-2', dependsOn: ['Svc'] }]);
     const h = fakeHandler();
     expect(summary(await run(template({ A: { metric: 'a2' } }), _fileStore(file), h.invoke))).toEqual(['unchanged Svc', 'unchanged A', 'deleted A']);
     expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId}`)).toEqual(['Delete id-2']);

@@ -1,13 +1,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Fn, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { EmailChannel, NotificationGroup } from '../../src/alerting';
 import { MackerelApiKey } from '../../src/api-key';
-import { ConnectivityMonitor, ExternalHttpMonitor, MonitorScope } from '../../src/monitors';
+import { ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
@@ -493,5 +493,58 @@ describe('what the templates no longer have', () => {
     expect((await cli(['diff', outdir, ...base])).out).toMatch(/^\+ create +NotificationGroup +Typed\/Group\w+ "typed group"\n(.*\n)*- delete +Channel +Typed\/Alerts\w+ \S+ "typed"\n1 to create, 1 to delete\.$/);
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
     expect(shared.emulator.state().channels.map((c: any) => c.id)).not.toContain(channelId);
+  });
+});
+
+describe('the cleanup deletes old objects of replacements and removed objects together, each before what it depended on, as CloudFormation does', () => {
+  const services = () => shared.emulator.state().services.map((s: any) => s.name).sort();
+  const deletes = (out: string) => [...out.matchAll(/deleted +(\w+) +\S+ (\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
+  const requests = (stack: Stack, service: MackerelService) => new ServiceMetricMonitor(stack, 'Requests', {
+    name: 'requests', service, metric: 'requests', operator: MonitorOperator.GREATER_THAN, warning: 100, duration: 1,
+  });
+
+  // Deleting a service deletes its roles and the monitors tied to it, so the handler leaves a
+  // service that still has ones of other resources: deleted first, they leave it none.
+  for (const [what, next] of [
+    ['its role and service metric monitor replaced with it', { role: true, monitor: true }],
+    ['its role removed', { role: false, monitor: true }],
+    ['its service metric monitor removed', { role: true, monitor: false }],
+  ] as const) {
+    test(`a renamed service, ${what}: its old object goes last, and leaves Mackerel`, async () => {
+      const dir = workDir();
+      const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+      const version = (name: string, has: { readonly role: boolean; readonly monitor: boolean }) => synthStacks(dir, {
+        Shop: (s) => {
+          const service = new MackerelService(s, 'Service', { name });
+          if (has.role) service.addRole('web');
+          if (has.monitor) requests(s, service);
+        },
+      });
+      expect((await cli(['apply', version('shop', { role: true, monitor: true }), ...base])).code).toBe(0);
+      const run = await cli(['apply', version('store', next), ...base]);
+      expect(run.err).toBe('');
+      expect(run.code).toBe(0);
+      expect(deletes(run.out)).toHaveLength(3);
+      expect(deletes(run.out).at(-1)).toBe('Service shop');
+      expect(services()).toEqual(['store']);
+      expect(readState(join(dir, 'state.json')).pendingDeletes).toEqual([]);
+    });
+  }
+
+  test('a service removed while the monitor tied to it is replaced: the monitor\'s old object goes first, then the service', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, { Shop: (s) => requests(s, new MackerelService(s, 'Service', { name: 'shop' })) });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    synthStacks(dir, {
+      Shop: (s) => new HostMetricMonitor(s, 'Requests', {
+        name: 'requests', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(1),
+      }),
+    });
+    const run = await cli(['apply', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(deletes(run.out)).toEqual([expect.stringMatching(/^Monitor \w+$/), 'Service shop']);
+    expect(services()).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { _TemplateResource } from '../../src/cli/assembly';
 import { _dependencies, _references, _topologicalOrder } from '../../src/cli/order';
+import { _cleanupOrder } from '../../src/cli/plan';
 
 const m = (Properties: object = {}, DependsOn?: string | string[]): _TemplateResource => ({ Type: 'Custom::MackerelMonitor', Properties: Properties as never, DependsOn });
 
@@ -37,5 +38,23 @@ describe('dependency order', () => {
   test('a cycle is an error naming it', () => {
     const deps = _dependencies({ A: m({ x: { Ref: 'B' } }), B: m({ x: { Ref: 'C' } }), C: m({}, 'A') });
     expect(() => _topologicalOrder(deps)).toThrow(/cycle: A -> B -> C -> A/);
+  });
+});
+
+describe('cleanup order', () => {
+  const pending = (logicalId: string, dependsOn?: string[]) => ({ stackName: 'S', logicalId, type: 'Custom::MackerelService', physicalId: `${logicalId}-old`, dependsOn });
+
+  test('removed resources and old objects of replacements go in one order, each before what it depended on', () => {
+    // Logical IDs chosen so that their names alone would order them the other way.
+    const resources = { aRole: { dependsOn: ['Svc'] }, zSvc: { dependsOn: [] }, Svc: { dependsOn: [] } };
+    const old = [pending('Svc', []), pending('Mon', ['zSvc'])];
+    expect(_cleanupOrder(resources, ['aRole', 'zSvc'], old)).toEqual([{ old: old[1] }, { removed: 'zSvc' }, { removed: 'aRole' }, { old: old[0] }]);
+  });
+
+  test('old objects recorded without dependsOn go latest first, by what their resource depends on now', () => {
+    const resources = { Role: { dependsOn: ['Svc'] }, Svc: { dependsOn: [] }, bMon: { dependsOn: ['Svc'] }, Mon: { dependsOn: ['zSvc'] }, zSvc: { dependsOn: [] } };
+    const old = [pending('Svc'), pending('Role'), pending('Mon')];
+    expect(_cleanupOrder(resources, ['bMon', 'zSvc'], old))
+      .toEqual([{ old: old[2] }, { removed: 'zSvc' }, { old: old[1] }, { removed: 'bMon' }, { old: old[0] }]);
   });
 });
