@@ -97,6 +97,7 @@ describe('intrinsic functions', () => {
     const { ctx } = context(RESOURCES, { Svc: { physicalId: 'shop', data: { Name: 'shop' } } });
     expect(_resolve({ 'Fn::Join': [':', [{ Ref: 'Svc' }, 'web']] }, ctx)).toBe('shop:web');
     expect(_resolve({ 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] }, ctx)).toBe('b');
+    expect(_resolve({ 'Fn::Split': ['::', { 'Fn::Join': ['::', ['a', { Ref: 'Svc' }, '', 'd']] }] }, ctx)).toEqual(['a', 'shop', '', 'd']);
     expect(_resolve({ 'Fn::Sub': '${Svc}-${AWS::Region}-${Svc.Name}-${!Literal}' }, ctx)).toBe('shop-ap-northeast-1-shop-${Literal}');
     expect(_resolve({ 'Fn::Sub': ['${X}/${AWS::AccountId}', { X: { Ref: 'Svc' } }] }, ctx)).toBe('shop/111122223333');
     expect(_resolve({ 'Fn::Select': [0, { 'Fn::GetAZs': '' }] }, ctx)).toBe('ap-northeast-1a');
