@@ -70,6 +70,16 @@ describe('clear errors, exit code 2', () => {
     expect(apply.err + apply.out).not.toContain(key);
   });
 
+  test('the key is scrubbed from every line printed, also from a value of the template that holds it (a memo pasted by mistake)', async () => {
+    const key = shared.emulator.apiKey;
+    const dir = workDir();
+    const leaky = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: false, serviceMemo: `key ${key}` });
+    const diff = await cli(['diff', leaky, '--api-base', shared.emulator.url, '--state', join(dir, 's.json')], { MACKEREL_APIKEY: key });
+    expect(diff.code).toBe(1);
+    expect(diff.out).toMatch(/memo: "key \*\*\*\*"/);
+    expect(diff.err + diff.out).not.toContain(key);
+  });
+
   test('a non-local API base without MACKEREL_APIKEY', async () => {
     expectError(await cli(['diff', assembly, '--api-base', 'https://api.mackerelio.com/']), /MACKEREL_APIKEY is not set/);
   });
