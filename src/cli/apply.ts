@@ -28,7 +28,7 @@ export type _Invoke = (event: _ResourceEvent) => Promise<{ PhysicalResourceId: s
 
 /** What was done to one object. @internal */
 export interface _Outcome {
-  readonly action: 'created' | 'updated' | 'replaced' | 'deleted' | 'released' | 'unchanged';
+  readonly action: 'created' | 'updated' | 'replaced' | 'deleted' | 'released' | 'left' | 'unchanged';
   readonly stackName: string;
   readonly logicalId: string;
   readonly type: string;
@@ -38,6 +38,8 @@ export interface _Outcome {
   readonly previousId?: string;
   /** For `released`: the resource that took the object over, as `stack/logicalId` (a moved construct, a reverted rename). */
   readonly handedOverTo?: string;
+  /** For `left`: why the handler left the object in Mackerel instead of deleting it. */
+  readonly leftBecause?: string;
 }
 
 /** An operation still running, for a progress line. @internal */
@@ -295,16 +297,19 @@ class Run {
    */
   private async deleteOld(plan: _StackPlan, pending: _PendingDelete): Promise<void> {
     const holder = _holderOf(this.state, pending.type, pending.physicalId);
+    let leftBecause: string | undefined;
     if (!holder) {
       const stackId = this.state.stacks[pending.stackName]?.stackId ?? plan.stackId;
-      await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
+      leftBecause = leftInMackerel(await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
         RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
-      }));
+      })));
     }
     this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
     this.options.store.save();
-    const outcome = { stackName: pending.stackName, logicalId: pending.logicalId, type: pending.type, physicalId: pending.physicalId };
-    this.done(holder ? { ...outcome, action: 'released', handedOverTo: holder } : { ...outcome, action: 'deleted', previousId: pending.physicalId });
+    const { stackName, logicalId, type, physicalId } = pending;
+    const outcome = { stackName, logicalId, type, physicalId, previousId: physicalId };
+    if (holder) this.done({ ...outcome, action: 'released', handedOverTo: holder });
+    else this.done(leftBecause ? { ...outcome, action: 'left', leftBecause } : { ...outcome, action: 'deleted' });
   }
 
   /** A resource the template no longer has (or any, on destroy). */
@@ -314,15 +319,22 @@ class Run {
     // delete only lets go of it (the handler leaves it in Mackerel).
     const takenBy = _holding(stack.resources, held.type, held.physicalId).find((other) => !gone.includes(other));
     const handedOverTo = takenBy && `${plan.stackName}/${takenBy}`;
-    await this.invoke(plan.stackName, this.event(stack, held.type, id, {
+    const result = await this.invoke(plan.stackName, this.event(stack, held.type, id, {
       RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },
     }));
     delete stack.resources[id];
     this.options.store.save();
-    const action = handedOverTo ? 'released' : 'deleted';
+    const leftBecause = handedOverTo ? undefined : leftInMackerel(result);
+    const action = handedOverTo ? 'released' : leftBecause ? 'left' : 'deleted';
     const name = nameOf(held.properties);
-    this.done({ action, stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name, handedOverTo });
+    this.done({ action, stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name, handedOverTo, leftBecause });
   }
+}
+
+/** Why the handler left an object it was asked to delete (see the handler's `LeftInMackerel`). */
+function leftInMackerel(result: Awaited<ReturnType<_Invoke>>): string | undefined {
+  const reason = result?.Data?.LeftInMackerel;
+  return typeof reason === 'string' && reason !== '' ? reason : undefined;
 }
 
 function nameOf(properties: { readonly [key: string]: unknown }): string | undefined {

@@ -18,8 +18,10 @@ const position = (index: number, total: number) => `[${String(index).padStart(St
 export function _formatOutcome(o: _Outcome, index: number, total: number): string {
   const progress = position(index, total);
   const id = o.action === 'replaced' ? `${o.previousId} -> ${o.physicalId}` : o.physicalId;
-  const cleanup = o.action === 'deleted' && o.previousId ? ' (old object of a replacement)'
-    : o.handedOverTo ? ` (taken over by ${o.handedOverTo}; it stays in Mackerel)` : '';
+  const replaced = o.previousId && o.action !== 'replaced' ? ' (old object of a replacement)' : '';
+  const cleanup = o.action === 'left' ? `${replaced} (not deleted: ${o.leftBecause}; it stays in Mackerel)`
+    : o.action === 'deleted' ? replaced
+      : o.handedOverTo ? ` (taken over by ${o.handedOverTo}; it stays in Mackerel)` : '';
   const name = o.name !== undefined ? ` "${o.name}"` : '';
   return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${o.stackName}/${o.logicalId} ${id}${name}${cleanup}`;
 }
@@ -37,7 +39,7 @@ export function _formatWaiting(w: _Waiting, index: number, total: number): strin
 export function _formatApplySummary(outcomes: readonly _Outcome[], gone: readonly _Outcome[] = []): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
-  const parts = ['created', 'updated', 'replaced', 'deleted', 'released', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
+  const parts = ['created', 'updated', 'replaced', 'deleted', 'released', 'left', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
   const left = gone.length === 0 ? '' : ` ${gone.length} of the unchanged ${gone.length === 1 ? 'was' : 'were'} deleted in Mackerel outside the template and left so `
     + `(${gone.map((o) => `${SHORT_TYPE(o.type)} ${o.stackName}/${o.logicalId}`).join(', ')}): like CloudFormation, apply re-creates an object only when `
     + 'its properties change; diff shows it as "? gone".';
@@ -67,7 +69,7 @@ export function _formatInventory(outcomes: readonly _Outcome[]): string | undefi
   const counts = new Map<string, number>();
   for (const o of outcomes) {
     // a released object is counted under the resource that took it over
-    if (o.action === 'deleted' || o.action === 'released') continue;
+    if (o.action === 'deleted' || o.action === 'released' || o.action === 'left') continue;
     const kind = SHORT_TYPE(o.type);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }

@@ -420,6 +420,27 @@ describe('what the templates no longer have', () => {
     expect(again.code).toBe(2);
   });
 
+  test('a removed service that the handler leaves in Mackerel (a role made outside cdk-mackerel is in it) is reported as left, with why, not as deleted', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, { Last: (s) => new MackerelService(s, 'Svc', { name: 'last' }) });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const hand = await fetch(`${shared.emulator.url}api/v0/services/last/roles`, {
+      method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'byhand' }),
+    });
+    expect(hand.status).toBe(200);
+
+    synthStacks(dir, { Last: () => undefined });
+    const run = await cli(['apply', outdir, ...base]);
+
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/\[1\/1\] left +Service +Last\/Svc\w+ last "last" \(not deleted: it still has role "last:byhand", not this resource's, which deleting it would delete; it stays in Mackerel\)/);
+    expect(run.out).toMatch(/^Done: 1 left\.$/m);
+    expect(run.code).toBe(0);
+    expect(services()).toEqual(['last']);
+    expect(readState(join(dir, 'state.json')).stacks).toEqual({});
+  });
+
   test('a stack removed from the app or renamed: apply warns, diff lists its deletes, apply --destroy --stack deletes it from the state alone', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json'), '--timeout', '2'];

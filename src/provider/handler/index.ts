@@ -122,10 +122,11 @@ async function dispatch(module: ResourceModule, ctx: RequestContext, event: Clou
       const outcome = await module.update(ctx, event.PhysicalResourceId, props, oldProps);
       return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
     }
-    case 'Delete':
+    case 'Delete': {
       // Delete needs no properties: the physical ID says what to delete.
-      await module.delete(ctx, event.PhysicalResourceId);
-      return { PhysicalResourceId: event.PhysicalResourceId, Data: {} };
+      const left = await module.delete(ctx, event.PhysicalResourceId);
+      return { PhysicalResourceId: event.PhysicalResourceId, Data: left ? { LeftInMackerel: left } : {} };
+    }
   }
 }
 

@@ -197,10 +197,10 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
    * with a role's hosts' assignments and the monitors scoped to it, so the service is left, with a
    * log line naming them. It can be deleted by hand once they are gone.
    */
-  const keptForContents = async (ctx: RequestContext, object: OwnedObject, listed: ListedObject): Promise<boolean> => {
+  const keptForContents = async (ctx: RequestContext, object: OwnedObject, listed: ListedObject): Promise<string | undefined> => {
     const contents = spec.contents?.(object, listed) ?? [];
     const monitors = (await spec.monitors?.(ctx, object)) ?? [];
-    if (contents.length === 0 && monitors.length === 0) return false;
+    if (contents.length === 0 && monitors.length === 0) return undefined;
     const marked: { [label: string]: string } = {};
     const unmarked: string[] = [];
     for (const content of contents) {
@@ -214,10 +214,12 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       ...(unmarked.length > 0 ? { unmarkedRoles: unmarked } : {}),
       ...(monitors.length > 0 ? { monitors } : {}),
     });
-    return true;
+    const others = [...contents.map((c) => c.label), ...monitors];
+    return `it still has ${others.join(', ')}, not this resource's, which deleting it would delete`;
   };
 
-  const remove = async (ctx: RequestContext, id: string): Promise<void> => {
+  /** Resolves to why the object was left in Mackerel when this resource meant to delete it. */
+  const remove = async (ctx: RequestContext, id: string): Promise<string | undefined> => {
     const object = spec.fromPhysicalId(id);
     if (!object) {
       ctx.log.warn('the physical ID is not a Mackerel name, so there is nothing to delete', { id });
@@ -236,7 +238,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     }
     if (!isOurs(ctx, mark)) {
       ctx.log.warn('left in Mackerel: not created by this resource', { object: object.label, mark: mark ?? null });
-      return;
+      return 'it was not created by this resource';
     }
     if (typeof mark?.handedOverFrom === 'string') {
       // A rollback: the resource it was taken from is still in the stack.
@@ -244,13 +246,15 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       ctx.log.info('handed back to the resource it was taken from (a rolled-back move)', { object: object.label, to: mark.handedOverFrom });
       return;
     }
-    if (await keptForContents(ctx, object, listed)) return;
+    const kept = await keptForContents(ctx, object, listed);
+    if (kept) return kept;
     try {
       await ctx.client.request('DELETE', object.path);
       ctx.log.info('deleted', { object: object.label });
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
+    return undefined;
   };
 
   return { schema: spec.schema, create, update, delete: remove };

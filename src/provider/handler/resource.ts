@@ -31,7 +31,12 @@ export interface ResourceModule {
    * properties, converted.
    */
   update(ctx: RequestContext, physicalResourceId: string, props: Props, oldProps: Props): Promise<Outcome>;
-  delete(ctx: RequestContext, physicalResourceId: string): Promise<void>;
+  /**
+   * Deletes the object, or leaves it in Mackerel where deleting it would delete what is not the
+   * resource's; then resolves to why, which the handler returns as `Data.LeftInMackerel` (the
+   * CLI prints it; CloudFormation ignores data on delete).
+   */
+  delete(ctx: RequestContext, physicalResourceId: string): Promise<string | void>;
 }
 
 /**

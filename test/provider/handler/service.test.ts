@@ -154,7 +154,7 @@ describe('Custom::MackerelService', () => {
       const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
       service.physicalId = 'shop';
 
-      await service.delete();
+      await expect(service.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: { LeftInMackerel: 'it was not created by this resource' } });
 
       expect(await serviceNames()).toEqual(['shop']);
       expect(env.logs.lines().join('\n')).toMatch(/left in Mackerel: not created by this resource/);
@@ -189,7 +189,10 @@ describe('Custom::MackerelService', () => {
         const from = env.emulator.requests().length;
 
         // WHEN
-        await expect(service.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+        await expect(service.delete()).resolves.toEqual({
+          PhysicalResourceId: 'shop',
+          Data: { LeftInMackerel: 'it still has role "shop:batch", not this resource\'s, which deleting it would delete' },
+        });
 
         // THEN nothing is deleted, and the log says why
         expect(writes(env.emulator, from)).toEqual([]);
@@ -253,7 +256,10 @@ describe('Custom::MackerelService', () => {
         const from = env.emulator.requests().length;
 
         // WHEN
-        await expect(service.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+        await expect(service.delete()).resolves.toEqual({
+          PhysicalResourceId: 'shop',
+          Data: { LeftInMackerel: `it still has monitor "orders" (${orders}), monitor "top page" (${external}), not this resource's, which deleting it would delete` },
+        });
 
         // THEN nothing is deleted, and the log names the monitors
         expect(writes(env.emulator, from)).toEqual([]);
