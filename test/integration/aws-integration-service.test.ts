@@ -295,7 +295,7 @@ describe('AwsIntegrationService', () => {
       expect(() => AwsIntegrationService.of('Bedrock', { actions: [action] })).toThrow(/actions\[0\] ".*" is not a read action/);
     });
 
-    test.each(['ec2:CreateInternetGateway', 'bedrock:*', '*', 's3:PutObject', 'iam:PassRole'])('rejects the write action %s', (action) => {
+    test.each(['ec2:CreateInternetGateway', 'bedrock:*', '*', 's3:PutObject', 'iam:PassRole', 'apigateway:POST', 'apigateway:DELETE', 'apigateway:*'])('rejects the write action %s', (action) => {
       expect(() => AwsIntegrationService.of('Bedrock', { actions: ['bedrock:List*', action] }))
         .toThrow(new RegExp(`actions\\[1\\] "${action.replace(/\*/g, '\\*')}" is not a read action; expected service:Describe\\*.*Mackerel stops collecting when its role can write`));
     });

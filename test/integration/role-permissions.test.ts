@@ -1,3 +1,4 @@
+import { CfnParameter } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -166,6 +167,17 @@ describe('MackerelAwsIntegration role permissions', () => {
         Statement: [{ Effect: 'Allow', Action: ['ecs:List*', 'ecs:RunTask'], Resource: '*' }],
       };
       expect(() => Template.fromStack(stack)).toThrow(/action "ecs:RunTask" is allowed to the integration role/);
+    });
+
+    test('fails for an action given as a token, which cannot be checked at synth', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      const action = new CfnParameter(stack, 'Action').valueAsString;
+      // WHEN
+      aws.policy.addStatements(new iam.PolicyStatement({ actions: [action], resources: ['*'] }));
+      // THEN
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(
+        `action \\{"Ref":"Action"\\} is allowed to the integration role Stack/Aws/Role by Stack/Aws/Policy; ${READ_ONLY}`));
     });
 
     test('accepts read and Deny statements added to it', () => {
