@@ -37,9 +37,10 @@ export abstract class MackerelApiKey {
    * task's execution role or to the provider's Lambda role, never more widely.
    *
    * A secret created in the app with a literal key (`secretStringValue` or `secretObjectValue`
-   * with `SecretValue.unsafePlainText`) is refused: its value is written into the template. A
-   * generated secret, or one whose value comes from a dynamic reference or a NoEcho parameter,
-   * is accepted.
+   * with `SecretValue.unsafePlainText`, or a field of `generateSecretString.secretStringTemplate`)
+   * is refused: its value is written into the template. A generated secret (the key in its
+   * `generateStringKey`), or one whose value comes from a dynamic reference or a NoEcho
+   * parameter, is accepted.
    *
    * @param secret the secret holding the key
    * @param field the JSON field holding the key, when the secret is a JSON object; without ":",
@@ -51,9 +52,10 @@ export abstract class MackerelApiKey {
       _fail(secret, 'field', field, 'contains ":", which ECS reads as the end of the JSON key in the container secret\'s valueFrom, so the task would not start',
         'a JSON field name without ":"', 'Rename the field in the secret');
     }
-    if (secret instanceof secretsmanager.Secret && literalKeyInTemplate(secret, field)) {
+    const literal = secret instanceof secretsmanager.Secret ? literalKeyInTemplate(secret, field) : undefined;
+    if (literal) {
       const property = field === undefined ? 'secret' : `secret (field ${JSON.stringify(field)})`;
-      _fail(secret, property, secret.node.path, 'is created by this app with a literal value (SecretValue.unsafePlainText), so the key is written into the template',
+      _fail(secret, property, secret.node.path, `is created by this app with ${literal}, so the key is written into the template`,
         'a generated secret, a value from a dynamic reference or NoEcho parameter, or a secret created outside CloudFormation',
         'Import it with secretsmanager.Secret.fromSecretNameV2 and put the key in it outside CloudFormation');
     }
@@ -143,13 +145,26 @@ export abstract class MackerelApiKey {
 }
 
 /**
- * Whether a secret the app creates writes the key into the template as a literal: its
- * `SecretString` (or the JSON field holding the key) has text that is not a token. Tokens (a
- * dynamic reference, a NoEcho parameter) resolve at deploy time; a generated secret has none.
+ * How a secret the app creates writes the key into the template as a literal, or undefined when
+ * it does not: its `SecretString` (or the JSON field holding the key) has text that is not a
+ * token, or a generated secret's `secretStringTemplate` has that field (only `generateStringKey`
+ * is generated; the template's other fields are written as given). Tokens (a dynamic reference, a
+ * NoEcho parameter) resolve at deploy time.
  */
-function literalKeyInTemplate(secret: secretsmanager.Secret, field: string | undefined): boolean {
-  const value = (secret.node.defaultChild as secretsmanager.CfnSecret).secretString;
-  if (value === undefined) return false;
+function literalKeyInTemplate(secret: secretsmanager.Secret, field: string | undefined): string | undefined {
+  const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
+  if (cfn.secretString !== undefined) {
+    return hasLiteralKey(cfn.secretString, field) ? 'a literal value (SecretValue.unsafePlainText)' : undefined;
+  }
+  const generate = cfn.generateSecretString;
+  if (generate === undefined || Tokenization.isResolvable(generate)) return undefined;
+  const { secretStringTemplate: template, generateStringKey: generated } = generate as secretsmanager.CfnSecret.GenerateSecretStringProperty;
+  if (template === undefined || (field !== undefined && field === generated)) return undefined;
+  return hasLiteralKey(template, field) ? 'a literal value in generateSecretString.secretStringTemplate' : undefined;
+}
+
+/** Whether the key in `value` (the whole value, or its JSON field `field`) has text that is not a token. */
+function hasLiteralKey(value: string, field: string | undefined): boolean {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);

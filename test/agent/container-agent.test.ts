@@ -194,6 +194,28 @@ describe('read access to the API key on the execution role', () => {
     expect(() => MackerelApiKey.fromSecretsManager(referenced, 'apiKey')).not.toThrow();
   });
 
+  test('a generated secret whose secretStringTemplate holds the key is refused: the template is written as given', () => {
+    // GIVEN
+    const { stack } = agentStack();
+    const templated = new secretsmanager.Secret(stack, 'TemplatedKey', {
+      generateSecretString: { secretStringTemplate: JSON.stringify({ apiKey: 'not-a-real-key', password: 'replaced' }), generateStringKey: 'password' },
+    });
+    // THEN
+    expect(() => MackerelApiKey.fromSecretsManager(templated, 'apiKey')).toThrow(
+      'Stack/TemplatedKey: secret (field "apiKey") "Stack/TemplatedKey" is created by this app with a literal value in generateSecretString.secretStringTemplate, '
+      + 'so the key is written into the template; expected a generated secret, a value from a dynamic reference or NoEcho parameter, '
+      + 'or a secret created outside CloudFormation. Import it with secretsmanager.Secret.fromSecretNameV2 and put the key in it outside CloudFormation');
+    expect(() => MackerelApiKey.fromSecretsManager(templated)).toThrow(/^Stack\/TemplatedKey: secret "Stack\/TemplatedKey" is created by this app with a literal value in generateSecretString/);
+    // the generated field (Secrets Manager replaces the template's value), a field the template leaves out, and a template field that is a NoEcho parameter are not in the template
+    expect(() => MackerelApiKey.fromSecretsManager(templated, 'password')).not.toThrow();
+    expect(() => MackerelApiKey.fromSecretsManager(templated, 'other')).not.toThrow();
+    const parameter = new CfnParameter(stack, 'KeyParam', { type: 'String', noEcho: true });
+    const referenced = new secretsmanager.Secret(stack, 'Referenced', {
+      generateSecretString: { secretStringTemplate: JSON.stringify({ apiKey: parameter.valueAsString, user: 'shop' }), generateStringKey: 'password' },
+    });
+    expect(() => MackerelApiKey.fromSecretsManager(referenced, 'apiKey')).not.toThrow();
+  });
+
   test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key', () => {
     const { stack } = agentStack();
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
