@@ -345,7 +345,8 @@ export class MackerelAwsIntegration extends Construct {
    *
    * Every cluster of the region is integrated unless a tag filter says otherwise: give
    * `filterTag` to tag this cluster and include only tagged resources (Mackerel's filter is
-   * integration-wide). The cluster must be in the integration's region.
+   * integration-wide). The cluster must be in the integration's region, and in the account of
+   * the integration's stack: Mackerel reads the account of the role it assumes.
    *
    * More clusters may be added, with the same options: Mackerel keeps one `ECSCluster` entry
    * per integration, so they share its role, metric list and retirement.
@@ -354,7 +355,7 @@ export class MackerelAwsIntegration extends Construct {
    * @param options the role its host joins, metrics, automatic retirement and a filter tag
    */
   public addEcsCluster(cluster: ecs.ICluster, options: AwsIntegrationResourceOptions = {}): void {
-    this.checkSameRegion('cluster', cluster);
+    this.checkSameEnvironment('cluster', cluster);
     this.addResource('cluster', cluster, AwsIntegrationService.ECS_CLUSTER, options);
   }
 
@@ -363,7 +364,8 @@ export class MackerelAwsIntegration extends Construct {
    *
    * As with `addEcsCluster`, every load balancer of that kind in the region is integrated unless
    * a tag filter says otherwise; `filterTag` tags this one and includes only tagged resources.
-   * More load balancers of a kind may be added, with the same options, which they share.
+   * More load balancers of a kind may be added, with the same options, which they share. Like a
+   * cluster, the load balancer must be in the integration's region and its stack's account.
    *
    * @param loadBalancer an `ApplicationLoadBalancer` or a `NetworkLoadBalancer`
    * @param options the role its host joins, metrics, automatic retirement and a filter tag
@@ -374,7 +376,7 @@ export class MackerelAwsIntegration extends Construct {
       return _fail(this, 'loadBalancer', loadBalancer.node.path, 'is neither an ApplicationLoadBalancer nor a NetworkLoadBalancer',
         'a load balancer created in this app', 'Call addService(AwsIntegrationService.ALB or .NLB) for an imported load balancer');
     }
-    this.checkSameRegion('loadBalancer', loadBalancer);
+    this.checkSameEnvironment('loadBalancer', loadBalancer);
     this.addResource('loadBalancer', loadBalancer, service, options);
   }
 
@@ -468,7 +470,14 @@ export class MackerelAwsIntegration extends Construct {
     }
   }
 
-  private checkSameRegion(property: string, resource: IResource): void {
+  private checkSameEnvironment(property: string, resource: IResource): void {
+    // The role Mackerel assumes is created in this stack, so Mackerel sees this stack's account only.
+    const account = Stack.of(this).account;
+    const theirAccount = resource.env.account;
+    if (!Token.isUnresolved(theirAccount) && !Token.isUnresolved(account) && theirAccount !== account) {
+      _fail(this, property, resource.node.path, `is in account ${theirAccount}, not in the account of the integration's role`, account,
+        `Mackerel reads only the account of the role it assumes; create an integration in a stack of account ${theirAccount} for it`);
+    }
     // The resource's own region: one imported by ARN is where its ARN says, whatever its stack's region.
     const theirs = resource.env.region;
     if (!Token.isUnresolved(theirs) && !Token.isUnresolved(this.region) && theirs !== this.region) {

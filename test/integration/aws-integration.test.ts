@@ -481,6 +481,26 @@ describe('MackerelAwsIntegration', () => {
       Template.fromStack(stack).hasResourceProperties(INTEGRATION, { services: { ECSCluster: { enable: true, role: 'shop:ecs' } } });
     });
 
+    test('addEcsCluster rejects a cluster imported by an ARN of another account: Mackerel reads the role\'s account only', () => {
+      const { stack } = integrationStack();
+      const cluster = ecs.Cluster.fromClusterArn(stack, 'Imported', 'arn:aws:ecs:ap-northeast-1:999999999999:cluster/shop');
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      expect(() => aws.addEcsCluster(cluster, { role: 'shop:ecs' })).toThrow(
+        'Stack/Aws: cluster "Stack/Imported" is in account 999999999999, not in the account of the integration\'s role; expected 123456789012. '
+        + 'Mackerel reads only the account of the role it assumes; create an integration in a stack of account 999999999999 for it');
+    });
+
+    test('addLoadBalancer rejects a load balancer of a stack in another account, which its filterTag would tag in vain', () => {
+      const { app, stack } = integrationStack();
+      const other = new Stack(app, 'Other', { env: { account: '999999999999', region: 'ap-northeast-1' } });
+      const alb = new elbv2.ApplicationLoadBalancer(other, 'Alb', { vpc: network(other).vpc });
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.EC2);
+      expect(() => aws.addLoadBalancer(alb, { filterTag: { key: 'mackerel-service', value: 'shop' } }))
+        .toThrow(/^Stack\/Aws: loadBalancer "Other\/Alb" is in account 999999999999, not in the account of the integration's role; expected 123456789012/);
+      Template.fromStack(other).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Tags: Match.absent() });
+    });
+
     test('addLoadBalancer rejects an imported load balancer of unknown kind', () => {
       const { stack } = integrationStack();
       const imported = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Imported', {
