@@ -373,7 +373,7 @@ export class MackerelAwsIntegration extends Construct {
   public addLoadBalancer(loadBalancer: elbv2.ILoadBalancerV2, options: AwsIntegrationResourceOptions = {}): void {
     const service = loadBalancerService(loadBalancer);
     if (!service) {
-      return _fail(this, 'loadBalancer', loadBalancer.node.path, 'is neither an ApplicationLoadBalancer nor a NetworkLoadBalancer',
+      return _fail(this, 'loadBalancer', loadBalancer.node.path, 'is not an ApplicationLoadBalancer or NetworkLoadBalancer construct (an imported one, say), so whether it is an ALB or an NLB is unknown',
         'a load balancer created in this app', 'Call addService(AwsIntegrationService.ALB or .NLB) for an imported load balancer');
     }
     this.checkSameEnvironment('loadBalancer', loadBalancer);

@@ -501,13 +501,15 @@ describe('MackerelAwsIntegration', () => {
       Template.fromStack(other).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Tags: Match.absent() });
     });
 
-    test('addLoadBalancer rejects an imported load balancer of unknown kind', () => {
+    test('addLoadBalancer rejects an imported load balancer, whose kind it cannot know, without calling it neither kind', () => {
       const { stack } = integrationStack();
       const imported = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Imported', {
         loadBalancerArn: 'arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/x/1', securityGroupId: 'sg-1',
       });
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
-      expect(() => aws.addLoadBalancer(imported)).toThrow(/loadBalancer "Stack\/Imported" is neither an ApplicationLoadBalancer nor a NetworkLoadBalancer.*addService\(AwsIntegrationService.ALB/);
+      expect(() => aws.addLoadBalancer(imported)).toThrow('Stack/Aws: loadBalancer "Stack/Imported" is not an ApplicationLoadBalancer or NetworkLoadBalancer construct '
+        + '(an imported one, say), so whether it is an ALB or an NLB is unknown; expected a load balancer created in this app. '
+        + 'Call addService(AwsIntegrationService.ALB or .NLB) for an imported load balancer');
     });
   });
 
