@@ -9,12 +9,18 @@ import { MonitorScope } from './scope';
 /** Mackerel's limit on a monitor memo, in characters. @internal */
 export const _MAX_MEMO_LENGTH = 2048;
 
+/** The length of a literal memo longer than a monitor memo may be, else undefined; tokens pass. */
+function overlongMemo(memo: string | undefined): number | undefined {
+  if (memo === undefined || Token.isUnresolved(memo)) return undefined;
+  const length = _characterCount(memo);
+  return length > _MAX_MEMO_LENGTH ? length : undefined;
+}
+
 /** Throws when a literal memo is longer than Mackerel allows; tokens pass. @internal */
 export function _checkMemo(scope: IConstruct, memo: string | undefined): void {
-  if (memo === undefined || Token.isUnresolved(memo)) return;
-  const length = _characterCount(memo);
-  if (length > _MAX_MEMO_LENGTH) {
-    _fail(scope, 'memo', `${_firstCharacters(memo, 20)}...`, `is ${length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
+  const length = overlongMemo(memo);
+  if (length !== undefined) {
+    _fail(scope, 'memo', `${_firstCharacters(memo!, 20)}...`, `is ${length} characters long`, `at most ${_MAX_MEMO_LENGTH} characters`);
   }
 }
 
@@ -24,11 +30,10 @@ export function _checkMemo(scope: IConstruct, memo: string | undefined): void {
  * (mackerel-api.md sections 5.3 and 5.4), so a longer one may be legal and is not refused. @internal
  */
 export function _warnOnLongMemo(scope: IConstruct, memo: string | undefined, what: string): void {
-  if (memo === undefined || Token.isUnresolved(memo)) return;
-  const length = _characterCount(memo);
-  if (length > _MAX_MEMO_LENGTH) {
+  const length = overlongMemo(memo);
+  if (length !== undefined) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:memoLimitUndocumented',
-      `memo ${JSON.stringify(`${_firstCharacters(memo, 20)}...`)} is ${length} characters long. Mackerel rejects ${what} memo that is too long `
+      `memo ${JSON.stringify(`${_firstCharacters(memo!, 20)}...`)} is ${length} characters long. Mackerel rejects ${what} memo that is too long `
       + `but does not document the limit; expected at most ${_MAX_MEMO_LENGTH} characters, the limit of monitor memos, to be safe`);
   }
 }
