@@ -297,19 +297,14 @@ class Run {
    */
   private async deleteOld(plan: _StackPlan, pending: _PendingDelete): Promise<void> {
     const holder = _holderOf(this.state, pending.type, pending.physicalId);
-    let leftBecause: string | undefined;
-    if (!holder) {
-      const stackId = this.state.stacks[pending.stackName]?.stackId ?? plan.stackId;
-      leftBecause = leftInMackerel(await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
-        RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
-      })));
-    }
+    const stackId = this.state.stacks[pending.stackName]?.stackId ?? plan.stackId;
+    const result = holder ? undefined : await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
+      RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
+    }));
     this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
     this.options.store.save();
     const { stackName, logicalId, type, physicalId } = pending;
-    const outcome = { stackName, logicalId, type, physicalId, previousId: physicalId };
-    if (holder) this.done({ ...outcome, action: 'released', handedOverTo: holder });
-    else this.done(leftBecause ? { ...outcome, action: 'left', leftBecause } : { ...outcome, action: 'deleted' });
+    this.done({ stackName, logicalId, type, physicalId, previousId: physicalId, ...deleteOutcome(holder, result) });
   }
 
   /** A resource the template no longer has (or any, on destroy). */
@@ -324,17 +319,22 @@ class Run {
     }));
     delete stack.resources[id];
     this.options.store.save();
-    const leftBecause = handedOverTo ? undefined : leftInMackerel(result);
-    const action = handedOverTo ? 'released' : leftBecause ? 'left' : 'deleted';
-    const name = nameOf(held.properties);
-    this.done({ action, stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name, handedOverTo, leftBecause });
+    const object = { stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: nameOf(held.properties) };
+    this.done({ ...object, ...deleteOutcome(handedOverTo, result) });
   }
 }
 
-/** Why the handler left an object it was asked to delete (see the handler's `LeftInMackerel`). */
-function leftInMackerel(result: Awaited<ReturnType<_Invoke>>): string | undefined {
+/**
+ * What a cleanup delete came to: `released` when another resource holds the object (the handler
+ * leaves it), `left` when the handler declined to delete it (its `LeftInMackerel` says why), else
+ * `deleted`.
+ */
+function deleteOutcome(
+  handedOverTo: string | undefined, result: Awaited<ReturnType<_Invoke>> | undefined,
+): Pick<_Outcome, 'action' | 'handedOverTo' | 'leftBecause'> {
+  if (handedOverTo) return { action: 'released', handedOverTo };
   const reason = result?.Data?.LeftInMackerel;
-  return typeof reason === 'string' && reason !== '' ? reason : undefined;
+  return typeof reason === 'string' && reason !== '' ? { action: 'left', leftBecause: reason } : { action: 'deleted' };
 }
 
 function nameOf(properties: { readonly [key: string]: unknown }): string | undefined {
