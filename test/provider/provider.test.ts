@@ -270,11 +270,7 @@ describe('MackerelProvider', () => {
           }]),
         },
       });
-      const logStatements = Object.values(template.findResources('AWS::IAM::Policy'))
-        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-        .flatMap((p) => p.Properties.PolicyDocument.Statement)
-        .filter((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a.startsWith('logs:')));
-      expect(logStatements).toHaveLength(1);
+      expect(logStatements(statementsOfRole(template, roleId))).toHaveLength(1);
       // The handler logs to that group.
       template.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [roleId, 'Arn'] }, LoggingConfig: { LogGroup: { Ref: logGroupId } } });
     });
@@ -294,38 +290,25 @@ describe('MackerelProvider', () => {
       expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
       expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays).toBe(30);
       expect(template.toJSON().Resources[handlerLogGroupId].Properties.RetentionInDays).toBe(30);
-      const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-        .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-        .flatMap((p) => p.Properties.PolicyDocument.Statement);
-      const logStatements = statements.filter((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a.startsWith('logs:')));
-      expect(logStatements).toEqual([{ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }]);
+      const statements = statementsOfRole(template, roleId);
+      expect(logStatements(statements)).toEqual([{ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }]);
       // It still may invoke the handler, as aws-cdk-lib grants it.
       expect(JSON.stringify(statements)).toContain('lambda:InvokeFunction');
     });
 
-    test('addToRolePolicy adds a statement to the handler\'s role, as lambda.Function.addToRolePolicy does', () => {
+    test.each([
+      ['addToRolePolicy', (p: MackerelProvider, st: iam.PolicyStatement) => p.addToRolePolicy(st)],
+      ['grantSecretRead (deprecated)', (p: MackerelProvider, st: iam.PolicyStatement) => p.grantSecretRead(st)],
+    ])('%s adds a statement to the handler\'s role, as lambda.Function.addToRolePolicy does', (_method, add) => {
       const { stack, apiKey } = stackWithSecret();
       const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
       const webhook = new secretsmanager.Secret(stack, 'Webhook');
 
-      provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [webhook.secretArn] }));
+      add(provider, new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [webhook.secretArn] }));
 
       Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
         Roles: [stack.resolve(provider.handler.role!.roleName)],
         PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: stack.resolve(webhook.secretArn) })]) },
-      });
-    });
-
-    test('grantSecretRead (deprecated) adds a statement to the handler\'s role', () => {
-      const { stack, apiKey } = stackWithSecret();
-      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey });
-      const slack = new secretsmanager.Secret(stack, 'Slack');
-
-      provider.grantSecretRead(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [slack.secretArn] }));
-
-      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [stack.resolve(provider.handler.role!.roleName)],
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: stack.resolve(slack.secretArn) })]) },
       });
     });
   });
@@ -361,3 +344,15 @@ describe('MackerelProvider', () => {
     });
   });
 });
+
+/** Every statement of the template's IAM policies attached to the role `roleId` alone. */
+function statementsOfRole(template: Template, roleId: string): Array<{ Action: string | string[] }> {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+/** The statements granting a CloudWatch Logs action. */
+function logStatements(statements: Array<{ Action: string | string[] }>): Array<{ Action: string | string[] }> {
+  return statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('logs:')));
+}
