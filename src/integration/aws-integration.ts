@@ -2,6 +2,7 @@ import { Aspects, IAspect, IResource, Lazy, Resource, Stack, Tags, Token } from 
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { _CLOUDWATCH_READ_ACTIONS } from './_read-actions';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
@@ -18,6 +19,9 @@ import { _checkUniqueInApp } from '../service/_unique';
 
 /** Mackerel's AWS account, the only principal the integration role trusts. */
 const MACKEREL_PRINCIPAL = 'arn:aws:iam::217452466226:root';
+
+/** The partition of Mackerel's account: a role in another partition cannot trust it. */
+const MACKEREL_PARTITION = 'aws';
 
 /** One AWS tag of an integration's tag filter. */
 export interface AwsIntegrationTag {
@@ -47,6 +51,9 @@ export interface MackerelAwsIntegrationProps {
 
   /**
    * The AWS region whose resources Mackerel integrates.
+   *
+   * It must be in the aws partition, as the stack must: Mackerel's account cannot be trusted by a
+   * role in China, GovCloud or the European Sovereign Cloud, nor read their resources.
    *
    * @default - the stack's region (resolved at deploy time for an environment-agnostic stack)
    */
@@ -251,6 +258,7 @@ export class MackerelAwsIntegration extends Construct {
     this.checkProps(props);
     this.givenName = props.name;
     this.region = props.region ?? Stack.of(this).region;
+    this.checkPartition(props);
 
     if (_rolesCustomized(this)) {
       // A precreated role is made before the deploy, so its trust policy cannot require the external ID Mackerel
@@ -470,6 +478,27 @@ export class MackerelAwsIntegration extends Construct {
     }
   }
 
+  /**
+   * IAM refuses a trust policy naming an account of another partition, so a role in China or
+   * GovCloud fails at deploy time; and Mackerel, assuming a role from the aws partition, cannot
+   * read another partition's resources either.
+   */
+  private checkPartition(props: MackerelAwsIntegrationProps): void {
+    const stack = Stack.of(this);
+    const why = (partition: string) => `, but Mackerel's account 217452466226 is in the ${MACKEREL_PARTITION} partition: IAM refuses a trust policy `
+      + `naming an account of another partition, and Mackerel cannot read ${partition} resources`;
+    const expected = `a region of the ${MACKEREL_PARTITION} partition, such as "ap-northeast-1"`;
+    const stackPartition = partitionOf(stack.region);
+    if (stackPartition !== undefined && stackPartition !== MACKEREL_PARTITION) {
+      _fail(this, 'scope', stack.node.path, `is a stack in ${stack.region}, a region of the ${stackPartition} partition${why(stackPartition)}`, expected,
+        'Put the integration in a stack of the aws partition');
+    }
+    const partition = partitionOf(props.region);
+    if (partition !== undefined && partition !== MACKEREL_PARTITION) {
+      _fail(this, 'region', props.region, `is a region of the ${partition} partition${why(partition)}`, expected);
+    }
+  }
+
   private checkSameEnvironment(property: string, resource: IResource): void {
     // The role Mackerel assumes is created in this stack, so Mackerel sees this stack's account only.
     const account = Stack.of(this).account;
@@ -572,4 +601,9 @@ function givenMetricList(options: AwsIntegrationServiceOptions): 'excludedMetric
 /** The kind Mackerel sees: no list means every metric, new ones included, as excludedMetrics does. */
 function metricKind(options: AwsIntegrationServiceOptions): 'excludedMetrics' | 'includedMetrics' {
   return givenMetricList(options) ?? 'excludedMetrics';
+}
+
+/** A region's partition; undefined when unresolved or too new for aws-cdk-lib's table (then not checked). */
+function partitionOf(region: string | undefined): string | undefined {
+  return region === undefined || Token.isUnresolved(region) ? undefined : RegionInfo.get(region).partition;
 }

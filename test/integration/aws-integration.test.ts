@@ -585,14 +585,37 @@ describe('MackerelAwsIntegration', () => {
         .toThrow(/^Stack\/Aws: region "" is not an AWS region name; expected a region such as "ap-northeast-1". Leave region out/);
     });
 
-    test('takes every region shape AWS uses, the European Sovereign Cloud\'s included', () => {
-      for (const region of ['ap-northeast-1', 'us-gov-west-1', 'cn-north-1', 'eusc-de-east-1']) {
+    test('takes every region name shape of the aws partition, and a region too new for aws-cdk-lib\'s table', () => {
+      for (const region of ['ap-northeast-1', 'us-east-1', 'mx-central-1', 'xx-future-9']) {
         const { stack } = integrationStack();
         const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region });
         expect(aws.region).toBe(region);
       }
       const { stack } = integrationStack();
       expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region: 'tokyo' })).toThrow(/region "tokyo" is not an AWS region name/);
+    });
+
+    test.each([
+      ['cn-north-1', 'aws-cn'],
+      ['us-gov-west-1', 'aws-us-gov'],
+      ['eusc-de-east-1', 'aws-eusc'],
+    ])('rejects region %s, of the %s partition, whose resources Mackerel\'s account cannot read', (region, partition) => {
+      const { stack } = integrationStack();
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region })).toThrow(new RegExp(
+        `^Stack/Aws: region "${region}" is a region of the ${partition} partition, but Mackerel's account 217452466226 is in the aws partition: `
+        + `IAM refuses a trust policy naming an account of another partition, and Mackerel cannot read ${partition} resources; `
+        + 'expected a region of the aws partition, such as "ap-northeast-1"'));
+    });
+
+    test('rejects a stack in China, whose role could not trust Mackerel\'s account, even for a region of the aws partition', () => {
+      const { stack } = integrationStack({ env: { account: '123456789012', region: 'cn-northwest-1' } });
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region: 'ap-northeast-1' })).toThrow(
+        /^Stack\/Aws: scope "Stack" is a stack in cn-northwest-1, a region of the aws-cn partition, but Mackerel's account .* expected a region of the aws partition, such as "ap-northeast-1". Put the integration in a stack of the aws partition$/);
+    });
+
+    test('lets an environment-agnostic stack through: its partition is known only at deploy time', () => {
+      const { stack } = integrationStack({});
+      expect(() => new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' })).not.toThrow();
     });
 
     test('rejects an empty name', () => {
