@@ -83,8 +83,10 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   }
   // '' is no filter (the agent reads an empty variable as unset), so there is nothing to check.
   const ignorePattern = ignoreContainer === undefined ? undefined : _goRegExp(scope, ignoreContainer);
+  const version = image._version();
+  const imageBeforeHealthFix = version && version[0] === 0 && version[1] < 6 ? image._describe() : undefined;
   scope.node.addValidation({
-    validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer, ignorePattern }),
+    validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer, ignorePattern, imageBeforeHealthFix }),
   });
   scope.node.addValidation({ validate: () => { _warnNoEgress(scope, taskDefinition, options); return []; } });
   annotate(scope, options, image);

@@ -10,6 +10,8 @@ export interface TaskCheckInput {
   readonly ignoreContainer?: string;
   /** The same expression compiled for JavaScript; undefined when it is a token. */
   readonly ignorePattern?: RegExp;
+  /** The agent's image, described, when its tag names a release before v0.6.0; else undefined. */
+  readonly imageBeforeHealthFix?: string;
 }
 
 /**
@@ -24,6 +26,7 @@ export function _taskValidations(taskDefinition: ecs.TaskDefinition, agent: ecs.
     checkNameUnique(agent, others),
     checkIgnoreContainer(agent, others, input),
     checkMemory(taskDefinition, others, input.memoryLimitMiB),
+    checkHealthChecks(others, input.imageBeforeHealthFix),
   ].filter((problem): problem is string => problem !== undefined);
 }
 
@@ -47,6 +50,18 @@ function checkIgnoreContainer(agent: ecs.ContainerDefinition, others: ecs.Contai
   if (!names.every((name) => pattern.test(name))) return undefined;
   return _describeProblem('ignoreContainer', input.ignoreContainer, `matches every container of the task (${names.join(', ')}), so the agent would find none and exit`,
     'an expression that leaves at least one container', 'Anchor it, such as "\\Amackerel-container-agent\\z"');
+}
+
+/**
+ * Agents before v0.6.0 cannot read the health status task metadata gives for a container with a
+ * health check, and exit: every task of the definition would run unmonitored (agent PR #136).
+ */
+function checkHealthChecks(others: ecs.ContainerDefinition[], image: string | undefined): string | undefined {
+  // Rendering costs, so only for the rare old image.
+  const checked = image === undefined ? undefined : others.find((c) => c.renderContainerDefinition().healthCheck !== undefined);
+  if (!checked) return undefined;
+  return _describeProblem('image', image, `crashes on this task: agents before v0.6.0 exit when a container has a health check, as ${checked.node.path} has`,
+    'an image of v0.6.0 or later, such as MackerelAgentImage.DEFAULT');
 }
 
 /**

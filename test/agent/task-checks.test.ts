@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
-import { MackerelContainerAgent } from '../../src/agent';
+import { MackerelAgentImage, MackerelContainerAgent } from '../../src/agent';
 
 describe('checks over the whole task, at synth', () => {
   test('a task with no essential container besides the agent', () => {
@@ -37,6 +37,39 @@ describe('checks over the whole task, at synth', () => {
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '\\A(mackerel-container-agent|app)\\z' });
     taskDefinition.addContainer('worker', { image: APP_IMAGE, memoryLimitMiB: 64 });
     expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  describe('an agent image older than v0.6.0, which exits on tasks with container health checks', () => {
+    const healthCheck = { command: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'] };
+
+    test('is refused when an app container added after the agent has a health check', () => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.of('v0.5.1') });
+      taskDefinition.addContainer('worker', { image: APP_IMAGE, memoryLimitMiB: 64, healthCheck });
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp('\\[Stack/Agent\\] image "public.ecr.aws/mackerel/mackerel-container-agent:v0.5.1" crashes on this task: '
+        + 'agents before v0.6.0 exit when a container has a health check, as Stack/Task/worker has; '
+        + 'expected an image of v0.6.0 or later, such as MackerelAgentImage.DEFAULT'));
+    });
+
+    test.each([
+      ['v0.5.1 without health checks', MackerelAgentImage.of('v0.5.1'), false],
+      ['v0.6.0 with a health check', MackerelAgentImage.of('v0.6.0'), true],
+      ['v0.6.0-plugins with a health check', MackerelAgentImage.ofPlugins('v0.6.0'), true],
+      ['v1.0.0 with a health check', MackerelAgentImage.of('v1.0.0'), true],
+      ['an image pinned by digest (no release to compare)', MackerelAgentImage.fromRegistry('registry.example.com/agent@sha256:' + 'a'.repeat(64)), true],
+    ])('lets through %s', (_name, image, withHealthCheck) => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      if (withHealthCheck) taskDefinition.addContainer('worker', { image: APP_IMAGE, memoryLimitMiB: 64, healthCheck });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image });
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+
+    test('is refused as a plugins image too', () => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      taskDefinition.addContainer('worker', { image: APP_IMAGE, memoryLimitMiB: 64, healthCheck });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.ofPlugins('v0.5.3') });
+      expect(() => Template.fromStack(stack)).toThrow(/image ".*:v0.5.3-plugins" crashes on this task/);
+    });
   });
 
   test('a Fargate task whose memory leaves no room for the agent', () => {
