@@ -2,7 +2,6 @@ import { Aspects, IAspect, IResource, Lazy, Resource, Stack, Tags, Token } from 
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { _CLOUDWATCH_READ_ACTIONS } from './_read-actions';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
@@ -11,6 +10,7 @@ import { _renderTag, _renderTags } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
+import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -19,9 +19,6 @@ import { _checkUniqueInApp } from '../service/_unique';
 
 /** Mackerel's AWS account, the only principal the integration role trusts. */
 const MACKEREL_PRINCIPAL = 'arn:aws:iam::217452466226:root';
-
-/** The partition of Mackerel's account: a role in another partition cannot trust it. */
-const MACKEREL_PARTITION = 'aws';
 
 /** One AWS tag of an integration's tag filter. */
 export interface AwsIntegrationTag {
@@ -485,16 +482,16 @@ export class MackerelAwsIntegration extends Construct {
    */
   private checkPartition(props: MackerelAwsIntegrationProps): void {
     const stack = Stack.of(this);
-    const why = (partition: string) => `, but Mackerel's account 217452466226 is in the ${MACKEREL_PARTITION} partition: IAM refuses a trust policy `
+    const why = (partition: string) => `, but Mackerel's account 217452466226 is in the ${_MACKEREL_PARTITION} partition: IAM refuses a trust policy `
       + `naming an account of another partition, and Mackerel cannot read ${partition} resources`;
-    const expected = `a region of the ${MACKEREL_PARTITION} partition, such as "ap-northeast-1"`;
-    const stackPartition = partitionOf(stack.region);
-    if (stackPartition !== undefined && stackPartition !== MACKEREL_PARTITION) {
+    const expected = `a region of the ${_MACKEREL_PARTITION} partition, such as "ap-northeast-1"`;
+    const stackPartition = _partitionOf(stack.region);
+    if (stackPartition !== undefined && stackPartition !== _MACKEREL_PARTITION) {
       _fail(this, 'scope', stack.node.path, `is a stack in ${stack.region}, a region of the ${stackPartition} partition${why(stackPartition)}`, expected,
         'Put the integration in a stack of the aws partition');
     }
-    const partition = partitionOf(props.region);
-    if (partition !== undefined && partition !== MACKEREL_PARTITION) {
+    const partition = _partitionOf(props.region);
+    if (partition !== undefined && partition !== _MACKEREL_PARTITION) {
       _fail(this, 'region', props.region, `is a region of the ${partition} partition${why(partition)}`, expected);
     }
   }
@@ -601,9 +598,4 @@ function givenMetricList(options: AwsIntegrationServiceOptions): 'excludedMetric
 /** The kind Mackerel sees: no list means every metric, new ones included, as excludedMetrics does. */
 function metricKind(options: AwsIntegrationServiceOptions): 'excludedMetrics' | 'includedMetrics' {
   return givenMetricList(options) ?? 'excludedMetrics';
-}
-
-/** A region's partition; undefined when unresolved or too new for aws-cdk-lib's table (then not checked). */
-function partitionOf(region: string | undefined): string | undefined {
-  return region === undefined || Token.isUnresolved(region) ? undefined : RegionInfo.get(region).partition;
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { _checkConfigReadable } from './_config-readable';
 import { _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
 import { MackerelAgentConfig } from './config';
+import { _MACKEREL_PARTITION, _partitionOf } from '../../_partition';
 import { _fail } from '../../_validation';
 
 /** The file name of the rendered config inside the asset. @internal */
@@ -30,9 +31,24 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
     ? userLocation(scope, taskDefinition, config)
     : assetLocation(scope, taskDefinition, config);
   container.addEnvironment('MACKEREL_AGENT_CONFIG', location);
+  if (location.startsWith('s3://')) warnS3OutsideAwsPartition(scope);
   if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', Token.isUnresolved(minutes) ? Token.asString(minutes) : String(minutes));
   if (readonlyRootFilesystem && _hasPlugins(config)) keepPluginWorkWritable(taskDefinition, container);
   warnLocalProbeInBridgeMode(scope, taskDefinition, config);
+}
+
+/**
+ * The agent asks for an S3 bucket's region with an unsigned HeadBucket sent to ap-northeast-1 of
+ * the aws partition, which knows no bucket of China or GovCloud: there it probably cannot fetch
+ * the config (inferred from its code; not observed).
+ */
+function warnS3OutsideAwsPartition(scope: Construct): void {
+  const region = Stack.of(scope).region;
+  const partition = _partitionOf(region);
+  if (partition === undefined || partition === _MACKEREL_PARTITION) return;
+  Annotations.of(scope).addWarningV2('cdk-mackerel:agentConfigS3Partition',
+    `The agent's config is read from S3 in ${region}, of the ${partition} partition, but the agent looks up a bucket's region in the aws partition `
+    + '(ap-northeast-1), so it probably cannot fetch it and exits. Give config.location as MackerelAgentConfigLocation.fromUrl (https) or fromFile');
 }
 
 /** A probe of an app container in another task definition would never succeed: the host would never register. */

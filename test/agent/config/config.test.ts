@@ -441,6 +441,35 @@ describe('agent config: a location the user maintains', () => {
     Annotations.fromStack(imported.stack).hasNoWarning('*', Match.stringLikeRegexp('agentConfigNotGranted'));
   });
 
+  describe('an S3 config outside the aws partition, where the agent looks up the bucket\'s region in the aws partition', () => {
+    const PLUGINS = { metricPlugins: { nginx: { command: MackerelPluginCommand.exec('mackerel-plugin-nginx') } } };
+    const partitionWarnings = (region: string | undefined, config: (stack: Stack) => MackerelAgentConfig) => {
+      const stack = new Stack(new App(), 'Stack', region ? { env: { account: '123456789012', region } } : {});
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      const apiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey'));
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], config: config(stack) });
+      return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentConfigS3Partition')).map((w) => w.entry.data as string);
+    };
+
+    test.each([['cn-north-1', 'aws-cn'], ['us-gov-west-1', 'aws-us-gov']])('is warned about in %s (%s), for the written config and a bucket object', (region, partition) => {
+      expect(partitionWarnings(region, () => PLUGINS)).toEqual([
+        `The agent's config is read from S3 in ${region}, of the ${partition} partition, but the agent looks up a bucket's region in the aws partition `
+        + '(ap-northeast-1), so it probably cannot fetch it and exits. Give config.location as MackerelAgentConfigLocation.fromUrl (https) or fromFile '
+        + '[ack: cdk-mackerel:agentConfigS3Partition]',
+      ]);
+      expect(partitionWarnings(region, (stack) => ({ location: MackerelAgentConfigLocation.fromBucket(s3.Bucket.fromBucketName(stack, 'Configs', 'configs'), 'a.yml') })))
+        .toHaveLength(1);
+    });
+
+    test('is not warned about for an https URL or a file there, for the aws partition, or for an environment-agnostic stack', () => {
+      expect(partitionWarnings('cn-north-1', () => ({ location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml') }))).toEqual([]);
+      expect(partitionWarnings('cn-north-1', () => ({ location: MackerelAgentConfigLocation.fromFile('/etc/mackerel/agent.yml') }))).toEqual([]);
+      expect(partitionWarnings('us-east-1', () => PLUGINS)).toEqual([]);
+      expect(partitionWarnings(undefined, () => PLUGINS)).toEqual([]);
+    });
+  });
+
   test('an https URL needs no grant', () => {
     const { taskDefinition, stack } = withConfig({ location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml') });
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG).toBe('https://config.example.com/agent.yml');
