@@ -8,11 +8,12 @@ import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { _AlertGroupSettingProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { MackerelResourceOptions } from '../provider/resource-options';
 
 /**
  * Properties of an `AlertGroupSetting`.
  */
-export interface AlertGroupSettingProps {
+export interface AlertGroupSettingProps extends MackerelResourceOptions {
   /**
    * The setting name, shown on the alert groups it makes. Must not be empty.
    */
@@ -97,7 +98,7 @@ export class AlertGroupSetting extends Construct {
       monitorScopes: Lazy.list({ produce: () => this.monitors.map((m) => m.monitorId) }, { omitEmpty: true }),
       notificationInterval: interval,
     };
-    this.alertGroupSettingId = _createMackerelResource(this, _RESOURCE_TYPES.ALERT_GROUP_SETTING, { ...properties }).ref;
+    this.alertGroupSettingId = _createMackerelResource(this, _RESOURCE_TYPES.ALERT_GROUP_SETTING, { ...properties }, props.removalPolicy).ref;
     this.node.addValidation({
       validate: () => (this.scopes.length + this.monitors.length > 0 ? []
         : [_describeProblem('scopes', [], 'and monitors are both empty', 'at least one service, role or monitor',

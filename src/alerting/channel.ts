@@ -6,6 +6,7 @@ import { IChannel } from './interfaces';
 import { _fail } from '../_validation';
 import { _ChannelProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { MackerelResourceOptions } from '../provider/resource-options';
 
 /**
  * What a channel is notified of (the API's `events`).
@@ -28,7 +29,7 @@ export enum ChannelEvent {
 /**
  * Settings every channel kind has.
  */
-export interface ChannelProps {
+export interface ChannelProps extends MackerelResourceOptions {
   /**
    * The channel name, shown in Mackerel. Must not be empty.
    */
@@ -98,7 +99,7 @@ export abstract class ChannelBase extends Construct implements IChannel {
         'events is empty, so the channel is notified of nothing, not even alerts. Leave events out for [ChannelEvent.ALERT]');
     }
     const properties: _ChannelProperties = { ...fields, name: props.name, events };
-    return _createMackerelResource(this, _RESOURCE_TYPES.CHANNEL, { ...properties }).ref;
+    return _createMackerelResource(this, _RESOURCE_TYPES.CHANNEL, { ...properties }, props.removalPolicy).ref;
   }
 }
 

@@ -11,11 +11,12 @@ import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { _DowntimeProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { MackerelResourceOptions } from '../provider/resource-options';
 
 /**
  * Properties of a `Downtime`.
  */
-export interface DowntimeProps {
+export interface DowntimeProps extends MackerelResourceOptions {
   /**
    * The downtime name. Must not be empty.
    */
@@ -120,7 +121,7 @@ export class Downtime extends Construct {
       ...this.renderScopes(props),
     };
     _warnOnLongDowntime(this, start, duration, props.recurrence !== undefined);
-    this.downtimeId = _createMackerelResource(this, _RESOURCE_TYPES.DOWNTIME, { ...properties }).ref;
+    this.downtimeId = _createMackerelResource(this, _RESOURCE_TYPES.DOWNTIME, { ...properties }, props.removalPolicy).ref;
   }
 
   private checkTexts(props: DowntimeProps): void {

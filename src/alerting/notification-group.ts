@@ -5,6 +5,7 @@ import { _describeProblem, _fail } from '../_validation';
 import { IMonitor } from '../monitors/monitor-base';
 import { _NotificationGroupProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { MackerelResourceOptions } from '../provider/resource-options';
 import { _knownServiceName } from '../service/_known-name';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelService } from '../service/service';
@@ -35,7 +36,7 @@ export interface NotificationGroupMonitorOptions {
 /**
  * Properties of a `NotificationGroup`.
  */
-export interface NotificationGroupProps {
+export interface NotificationGroupProps extends MackerelResourceOptions {
   /**
    * The group name, shown in Mackerel. Must not be empty.
    */
@@ -143,7 +144,7 @@ export class NotificationGroup extends Construct implements INotificationGroup {
       }, { omitEmptyArray: true }) as never,
       services: Lazy.any({ produce: () => this.services.map((s) => ({ name: s.name })) }, { omitEmptyArray: true }) as never,
     };
-    this.notificationGroupId = _createMackerelResource(this, _RESOURCE_TYPES.NOTIFICATION_GROUP, { ...properties }).ref;
+    this.notificationGroupId = _createMackerelResource(this, _RESOURCE_TYPES.NOTIFICATION_GROUP, { ...properties }, props.removalPolicy).ref;
     this.node.addValidation({ validate: () => this.cycleProblems() });
   }
 

@@ -1,4 +1,4 @@
-import { Duration, Stack, Tokenization } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkWarningFirst, _durationKind, _PERCENT } from './_threshold-order';
 import { IChannel } from './interfaces';
@@ -319,6 +319,14 @@ export interface RoleMonitoringProps {
    * @default - none
    */
   readonly expression?: ExpressionAlertOptions;
+
+  /**
+   * The `removalPolicy` of every monitor made here and of the notification group made for
+   * `notify.channels` (`RETAIN` leaves them in Mackerel when removed from the stack).
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -360,16 +368,19 @@ export class MackerelMonitoring extends Construct {
   private readonly created: Array<{ readonly kind: RoleMonitorKind; readonly monitor: IMonitor }> = [];
   private readonly groups: NotificationGroup[] = [];
   private readonly skipDefault: boolean;
+  private readonly removalPolicy?: RemovalPolicy;
 
   private constructor(scope: Construct, id: string, props: RoleMonitoringProps) {
     super(scope, id);
     this.role = roleOf(this, props);
     this.skipDefault = props.notify?.skipDefault ?? false;
+    this.removalPolicy = props.removalPolicy;
     checkSkipDefault(this, props.notify);
     if (props.notify?.channels && props.notify.channels.length > 0) {
       this.notificationGroup = new NotificationGroup(this, 'Notification', {
         name: `${this.role.fullName} alerts`,
         channels: props.notify.channels,
+        removalPolicy: this.removalPolicy,
       });
       this.groups.push(this.notificationGroup);
     }
@@ -425,6 +436,7 @@ export class MackerelMonitoring extends Construct {
       scopes: [MonitorScope.fromRole(this.role)],
       alertStatusOnGone: options.alertStatusOnGone ?? AlertStatusOnGone.WARNING,
       notificationInterval: options.notificationInterval,
+      removalPolicy: this.removalPolicy,
       memo: options.memo,
     }));
   }
@@ -444,6 +456,7 @@ export class MackerelMonitoring extends Construct {
       duration: options.duration ?? Duration.minutes(5),
       scopes: [MonitorScope.fromRole(this.role)],
       notificationInterval: options.notificationInterval,
+      removalPolicy: this.removalPolicy,
       memo: options.memo,
     }));
   }
@@ -470,6 +483,7 @@ export class MackerelMonitoring extends Construct {
       certificationExpirationWarning: options.certificationExpirationWarning ?? certificate?.warning,
       certificationExpirationCritical: options.certificationExpirationCritical ?? certificate?.critical,
       notificationInterval: options.notificationInterval,
+      removalPolicy: this.removalPolicy,
       memo: options.memo,
     }));
   }
@@ -484,6 +498,7 @@ export class MackerelMonitoring extends Construct {
       critical: options.critical,
       duration: options.duration ?? 1,
       notificationInterval: options.notificationInterval,
+      removalPolicy: this.removalPolicy,
     }));
   }
 
@@ -495,6 +510,7 @@ export class MackerelMonitoring extends Construct {
       warning: options.warning,
       critical: options.critical,
       notificationInterval: options.notificationInterval,
+      removalPolicy: this.removalPolicy,
     }));
   }
 }

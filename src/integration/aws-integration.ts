@@ -14,6 +14,7 @@ import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { MackerelResourceOptions } from '../provider/resource-options';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { _checkUniqueInApp } from '../service/_unique';
 
@@ -31,7 +32,7 @@ export interface AwsIntegrationTag {
 /**
  * Properties of a `MackerelAwsIntegration`.
  */
-export interface MackerelAwsIntegrationProps {
+export interface MackerelAwsIntegrationProps extends MackerelResourceOptions {
   /**
    * The integration name, unique within the Mackerel organization.
    *
@@ -206,6 +207,8 @@ const ROLE_TAG_KEY = 'mackerel-integration';
  * yet when the integration is created: the integration depends on the role and its policy, and
  * the provider retries the create or update while Mackerel rejects the role (up to 3 minutes).
  *
+ * `removalPolicy` applies to the role and its policy too: a kept integration needs them.
+ *
  * @example
  * const aws = new MackerelAwsIntegration(this, 'Aws', { name: 'prod' });
  * aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
@@ -289,7 +292,12 @@ export class MackerelAwsIntegration extends Construct {
       excludedTags: _renderTags(this, 'excludedTags', props.excludedTags),
       services: Lazy.any({ produce: () => this.renderServices() }) as unknown as _AwsIntegrationProperties['services'],
     };
-    const resource = _createMackerelResource(this, _RESOURCE_TYPES.AWS_INTEGRATION, { ...properties });
+    const resource = _createMackerelResource(this, _RESOURCE_TYPES.AWS_INTEGRATION, { ...properties }, props.removalPolicy);
+    // A kept integration is of no use without the role it assumes and that role's policy.
+    if (props.removalPolicy !== undefined) {
+      role.applyRemovalPolicy(props.removalPolicy);
+      this.policy.applyRemovalPolicy(props.removalPolicy);
+    }
     this.resource = resource;
     // Mackerel must never see the integration before the role it assumes has its policy.
     resource.node.addDependency(this.role, this.policy);

@@ -6,6 +6,7 @@ import { _dependOnNamedScope } from './_scope';
 import { DualStack, ExternalHttpMethod } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
 import { IMackerelService } from '../service/service';
 
 /** Mackerel's HTTP checker gives up after this long, so a slower threshold never fires. */
@@ -190,6 +191,7 @@ export class ExternalHttpMonitor extends MonitorBase {
     this.checkHeaders(props.headers ?? []);
     // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.
     if (props.service) _dependOnNamedScope(this, MonitorScope.fromService(props.service));
+    _warnKeptWithDeletedService(this, props.service, 'external monitor');
     this.monitorId = this._createMonitor({
       type: 'external',
       name: props.name,

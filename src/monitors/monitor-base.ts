@@ -1,10 +1,11 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkFinite, _checkMemo, _checkOneOf, _wholeDuration } from './_checks';
 import { MonitorOperator } from './enums';
 import { _MonitorProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { MackerelResourceOptions } from '../provider/resource-options';
 
 /**
  * A Mackerel monitor, created by this stack or referenced by its ID.
@@ -23,7 +24,7 @@ export interface IMonitor extends IConstruct {
 /**
  * Settings every kind of monitor has.
  */
-export interface MonitorBaseProps {
+export interface MonitorBaseProps extends MackerelResourceOptions {
   /**
    * A note shown on the monitor and in its alerts.
    *
@@ -109,6 +110,7 @@ export abstract class MonitorBase extends Construct implements IMonitor {
   public abstract readonly monitorId: string;
 
   private readonly common: Pick<_MonitorProperties, 'memo' | 'notificationInterval' | 'isMute'>;
+  private readonly removalPolicy?: RemovalPolicy;
 
   protected constructor(scope: Construct, id: string, props: MonitorBaseProps) {
     super(scope, id);
@@ -119,6 +121,7 @@ export abstract class MonitorBase extends Construct implements IMonitor {
         'at least 10 minutes, or 0 (or no value) to send each notification once');
     }
     this.common = { memo: props.memo, notificationInterval: interval === 0 ? undefined : interval, isMute: props.isMute };
+    this.removalPolicy = props.removalPolicy;
   }
 
   /**
@@ -153,7 +156,7 @@ export abstract class MonitorBase extends Construct implements IMonitor {
    */
   protected _createMonitor(fields: _MonitorProperties): string {
     const properties: _MonitorProperties = { ...fields, ...this.common };
-    return _createMackerelResource(this, _RESOURCE_TYPES.MONITOR, { ...properties }).ref;
+    return _createMackerelResource(this, _RESOURCE_TYPES.MONITOR, { ...properties }, this.removalPolicy).ref;
   }
 }
 

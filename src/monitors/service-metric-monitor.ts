@@ -5,6 +5,7 @@ import { _checkRange, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
 import { IMackerelService } from '../service/service';
 
 /** Metric interruption durations: whole multiples of 10 minutes, at most one week. */
@@ -89,6 +90,7 @@ export class ServiceMetricMonitor extends MonitorBase {
     _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
     // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.
     _dependOnNamedScope(this, MonitorScope.fromService(props.service));
+    _warnKeptWithDeletedService(this, props.service, 'service metric monitor');
     this.monitorId = this._createMonitor({
       type: 'service',
       name: props.name,

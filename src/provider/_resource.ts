@@ -1,6 +1,7 @@
-import { CustomResource, Lazy, Stack } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { CfnDeletionPolicy, CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import { MackerelProvider } from './provider';
+import { _fail } from '../_validation';
 
 /**
  * Creates the one custom resource behind a Mackerel construct, served by the stack's
@@ -10,13 +11,20 @@ import { MackerelProvider } from './provider';
  * @param scope the Mackerel construct (the resource is created as its child `Resource`)
  * @param resourceType one of `_RESOURCE_TYPES`
  * @param properties the API body, in the shape of the matching `_XxxProperties` interface
+ * @param removalPolicy the construct's `removalPolicy` prop
  * @internal
  */
-export function _createMackerelResource(scope: Construct, resourceType: string, properties: { [key: string]: unknown }): CustomResource {
+export function _createMackerelResource(scope: Construct, resourceType: string, properties: { [key: string]: unknown },
+  removalPolicy?: RemovalPolicy): CustomResource {
+  if (removalPolicy === RemovalPolicy.SNAPSHOT) {
+    _fail(scope, 'removalPolicy', removalPolicy, 'is not supported: a Mackerel object has no snapshot',
+      'RemovalPolicy.DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE');
+  }
   const resource = new CustomResource(scope, 'Resource', {
     resourceType,
     serviceToken: Lazy.string({ produce: () => MackerelProvider._tryFind(scope)?.serviceToken ?? 'MISSING-MACKEREL-PROVIDER' }),
     properties: _withoutUndefined(properties),
+    removalPolicy,
   });
   scope.node.addValidation({
     validate: () => MackerelProvider._tryFind(scope)
@@ -39,4 +47,17 @@ export function _withoutUndefined<T>(value: T): T {
     return out as T;
   }
   return value;
+}
+
+/**
+ * Whether CloudFormation leaves the Mackerel object of a construct when its resource is deleted
+ * (the construct's `removalPolicy`, or an escape hatch on its resource); false for a construct
+ * that creates nothing.
+ * @internal
+ */
+export function _retainsObject(construct: IConstruct): boolean {
+  const resource = construct.node.tryFindChild('Resource');
+  const cfn = resource instanceof CustomResource ? resource.node.defaultChild : undefined;
+  const policy = cfn instanceof CfnResource ? cfn.cfnOptions.deletionPolicy : undefined;
+  return policy === CfnDeletionPolicy.RETAIN || policy === CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE;
 }

@@ -1,6 +1,7 @@
 import { Fn, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
+import { _warnKeptWithDeletedService } from './_kept-with-service';
 import { _knownRoleFullName } from './_known-name';
 import { _dependOnNamed } from './_named-dependency';
 import { _checkUniqueInApp } from './_unique';
@@ -97,10 +98,11 @@ export class MackerelRole extends Construct implements IMackerelRole {
       _checkUniqueInApp(this, 'name', props.name, fullName, (other) => (other instanceof MackerelRole ? _knownRoleFullName(other) : undefined), 'role');
     }
     const properties: _RoleProperties = { service: props.service.name, name: props.name, memo: props.memo };
-    this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }).ref;
+    this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }, props.removalPolicy).ref;
     // Mackerel creates a role only in a service that exists (404 otherwise): a service given by
     // its literal name waits for the MackerelService of this stack that creates it.
     _dependOnNamed(this, props.service.name, false);
+    _warnKeptWithDeletedService(this, props.service, 'role');
   }
 }
 

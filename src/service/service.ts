@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName } from '../_names';
 import { _fail } from '../_validation';
@@ -6,6 +6,7 @@ import { _checkUniqueInApp } from './_unique';
 import { MackerelRole } from './role';
 import { _RESOURCE_TYPES, _ServiceProperties } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
+import { MackerelResourceOptions } from '../provider/resource-options';
 
 /**
  * A Mackerel service, created by this stack or referenced by name.
@@ -24,7 +25,7 @@ export interface IMackerelService extends IConstruct {
 /**
  * Options of a role added with `MackerelService.addRole`.
  */
-export interface MackerelRoleOptions {
+export interface MackerelRoleOptions extends MackerelResourceOptions {
   /**
    * A note shown on the role in Mackerel.
    *
@@ -39,7 +40,7 @@ export interface MackerelRoleOptions {
 /**
  * Properties of a `MackerelService`.
  */
-export interface MackerelServiceProps {
+export interface MackerelServiceProps extends MackerelResourceOptions {
   /**
    * The service name: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`.
    *
@@ -111,6 +112,8 @@ export class MackerelService extends Construct implements IMackerelService {
    */
   public readonly _givenName: string;
 
+  private readonly removalPolicy?: RemovalPolicy;
+
   constructor(scope: Construct, id: string, props: MackerelServiceProps) {
     super(scope, id);
     _checkName(this, 'name', props.name);
@@ -120,7 +123,8 @@ export class MackerelService extends Construct implements IMackerelService {
         (other) => (other instanceof MackerelService ? other._givenName : undefined), 'service');
     }
     const properties: _ServiceProperties = { name: props.name, memo: props.memo };
-    this.name = _createMackerelResource(this, _RESOURCE_TYPES.SERVICE, { ...properties }).ref;
+    this.name = _createMackerelResource(this, _RESOURCE_TYPES.SERVICE, { ...properties }, props.removalPolicy).ref;
+    this.removalPolicy = props.removalPolicy;
   }
 
   /**
@@ -143,7 +147,8 @@ export class MackerelService extends Construct implements IMackerelService {
       _fail(this, 'addRole(name)', name, `names a child this service already has (${this.node.path}/${id})`, 'a role name not yet added to this service',
         'Add each role once and reuse the returned MackerelRole');
     }
-    return new MackerelRole(this, id, { service: this, name, memo: options.memo });
+    // Mackerel deletes a service's roles with it, so a role of a kept service is kept too unless it says otherwise.
+    return new MackerelRole(this, id, { service: this, name, memo: options.memo, removalPolicy: options.removalPolicy ?? this.removalPolicy });
   }
 }
 

@@ -1,0 +1,25 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+
+/**
+ * Options every construct that creates a Mackerel object takes (services, roles, monitors,
+ * channels, notification groups, alert group settings, downtimes and AWS integrations).
+ */
+export interface MackerelResourceOptions {
+  /**
+   * What happens to the Mackerel object when the resource is removed from the stack, the stack
+   * is deleted, or an update replaces the object with a new one.
+   *
+   * `RemovalPolicy.RETAIN` leaves it in Mackerel (CloudFormation sends no delete), as
+   * `RETAIN_ON_UPDATE_OR_DELETE` does for objects created successfully: keep a service this way
+   * to keep its metrics. A retained service or role keeps its ownership mark: added back to the
+   * same stack it is taken back, while another stack is refused it (reference it with
+   * `fromName`). Objects known by ID (monitors, channels, ...) are created anew when added back.
+   * Mackerel deletes a service's roles and its service and external monitors with the service,
+   * so retain those together with their service (a synth warning names any that would go).
+   * `SNAPSHOT` is refused: a custom resource has no snapshot.
+   *
+   * @default RemovalPolicy.DESTROY - the object is deleted in Mackerel (only ever one this stack
+   *   created); a role added with `MackerelService.addRole` takes its service's policy
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}

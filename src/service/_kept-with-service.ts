@@ -1,0 +1,26 @@
+import { IConstruct } from 'constructs';
+import { _warnLate } from '../_validation';
+import type { IMackerelService } from './service';
+import { MackerelService } from './service';
+import { _retainsObject } from '../provider/_resource';
+
+/**
+ * Warns, at synth, when `scope` keeps its Mackerel object (`removalPolicy: RETAIN`) but the
+ * service it belongs to is deleted: Mackerel deletes a service's roles, service monitors and
+ * external monitors with it, so the object would go anyway. Read at synth, as an escape hatch
+ * may set either policy after construction.
+ * @internal
+ */
+export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackerelService | undefined, what: string): void {
+  if (!(service instanceof MackerelService)) return;
+  scope.node.addValidation({
+    validate: () => {
+      if (_retainsObject(scope) && !_retainsObject(service)) {
+        _warnLate(scope, 'cdk-mackerel:retainedDeletedWithService',
+          `This ${what} is retained (removalPolicy), but its service ${service.node.path} is not: when the service is deleted, Mackerel deletes `
+          + `the ${what} with it. Give the service the same removalPolicy`);
+      }
+      return [];
+    },
+  });
+}
