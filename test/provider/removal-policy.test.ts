@@ -7,8 +7,8 @@ import {
   NotificationGroup, SlackChannel, WebhookChannel,
 } from '../../src';
 import {
-  AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, ExpressionMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope,
-  QueryMonitor, ServiceMetricMonitor,
+  AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, ExpressionMonitor, ExternalHttpMonitor, HostMetricMonitor,
+  MonitorOperator, MonitorScope, QueryMonitor, ServiceMetricMonitor,
 } from '../../src/monitors';
 import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
 
@@ -82,7 +82,8 @@ describe('removalPolicy of every Mackerel object', () => {
     const other = mackerelStack();
     const plain = new MackerelAwsIntegration(other.stack, 'Aws', { name: 'prod' });
     plain.addService(AwsIntegrationService.ALB);
-    const roleResource = Template.fromStack(other.stack).toJSON().Resources[other.stack.resolve((plain.role.node.defaultChild as CfnResource).logicalId)];
+    const roleId = other.stack.resolve((plain.role.node.defaultChild as CfnResource).logicalId);
+    const roleResource = Template.fromStack(other.stack).toJSON().Resources[roleId];
     expect(roleResource.DeletionPolicy).toBeUndefined();
   });
 
@@ -90,7 +91,9 @@ describe('removalPolicy of every Mackerel object', () => {
     const f = mackerelStack();
     const slack = new SlackChannel(f.stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('slack-webhook') });
     const alerts = MackerelMonitoring.forRole(f.stack, 'Alerts', {
-      role: f.web, notify: { channels: [slack] }, removalPolicy: RemovalPolicy.RETAIN,
+      role: f.web,
+      notify: { channels: [slack] },
+      removalPolicy: RemovalPolicy.RETAIN,
       url: { url: 'https://shop.example.com/' },
       serviceMetric: { name: 'orders', metric: 'shop.orders', operator: MonitorOperator.LESS_THAN, critical: 1 },
       expression: { name: 'sum', expression: 'sum(roleSlots(shop:web,loadavg5))', operator: MonitorOperator.GREATER_THAN, warning: 10 },
