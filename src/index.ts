@@ -5,3 +5,4 @@ export * from './service';
 export * from './monitors';
 export * from './alerting';
 export * from './integration';
+export * from './annotations';

@@ -24,6 +24,7 @@ export const _RESOURCE_TYPES = {
   DOWNTIME: 'Custom::MackerelDowntime',
   AWS_INTEGRATION_EXTERNAL_ID: 'Custom::MackerelAwsIntegrationExternalId',
   AWS_INTEGRATION: 'Custom::MackerelAwsIntegration',
+  GRAPH_ANNOTATION: 'Custom::MackerelGraphAnnotation',
 } as const;
 
 /**
@@ -217,4 +218,18 @@ export interface _AwsIntegrationProperties {
   readonly includedTags?: string;
   readonly excludedTags?: string;
   readonly services: { readonly [serviceId: string]: _AwsIntegrationServiceProperties };
+}
+
+/**
+ * `Custom::MackerelGraphAnnotation`. Physical ID: the ID of the latest annotation posted.
+ * Data: `{ GraphAnnotationId }`. Every create and update posts a new annotation (from = to = the
+ * time it is posted); delete is a no-op. `roles` are role names within `service`. `revision` is
+ * not sent: it changes when the deploy should be marked.
+ */
+export interface _GraphAnnotationProperties {
+  readonly title: string;
+  readonly description?: string;
+  readonly service: string;
+  readonly roles?: string[];
+  readonly revision: string;
 }

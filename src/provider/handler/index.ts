@@ -15,6 +15,7 @@ import { awsIntegration } from './resources/aws-integration';
 import { awsIntegrationExternalId } from './resources/aws-integration-external-id';
 import { channel } from './resources/channel';
 import { downtime } from './resources/downtime';
+import { graphAnnotation } from './resources/graph-annotation';
 import { monitor } from './resources/monitor';
 import { notificationGroup } from './resources/notification-group';
 import { role } from './resources/role';
@@ -31,6 +32,7 @@ export const RESOURCE_MODULES: { readonly [resourceType: string]: ResourceModule
   'Custom::MackerelDowntime': downtime,
   'Custom::MackerelAwsIntegrationExternalId': awsIntegrationExternalId,
   'Custom::MackerelAwsIntegration': awsIntegration,
+  'Custom::MackerelGraphAnnotation': graphAnnotation,
 };
 
 const DEFAULT_API_BASE = 'https://api.mackerelio.com/';

@@ -1,0 +1,146 @@
+import { createHash } from 'crypto';
+import { Aspects, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct, IConstruct } from 'constructs';
+import { _characterCount } from '../_text';
+import { _describeProblem, _fail } from '../_validation';
+import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
+import { _knownServiceName } from '../service/_known-name';
+import { IMackerelRole, MackerelRole } from '../service/role';
+import { IMackerelService } from '../service/service';
+
+/** Mackerel's limits on a graph annotation (the API answers 400 beyond them). */
+const MAX_TITLE = 250;
+const MAX_DESCRIPTION = 1024;
+
+/**
+ * Properties of a `DeploymentAnnotation`.
+ */
+export interface DeploymentAnnotationProps {
+  /**
+   * The service whose graphs show the annotation.
+   */
+  readonly service: IMackerelService;
+
+  /**
+   * Roles of `service` whose graphs show the annotation.
+   *
+   * @default - the whole service
+   */
+  readonly roles?: IMackerelRole[];
+
+  /**
+   * The annotation's title, at most 250 characters.
+   *
+   * @default - `deploy <stack name>`
+   */
+  readonly title?: string;
+
+  /**
+   * The annotation's details, at most 1024 characters.
+   *
+   * @default - `<stack name>, revision <revision>`
+   */
+  readonly description?: string;
+
+  /**
+   * A value that changes with each release, such as the commit or the image tag: a deploy that
+   * changes it (or any other property) posts an annotation, and a deploy that does not, posts
+   * none.
+   *
+   * @default - a hash of the stack's ECS task definitions as synthesized, so that a deploy
+   *   that changes one (a new image, environment or size) is marked; a stack without task
+   *   definitions fails synthesis and needs a revision
+   */
+  readonly revision?: string;
+}
+
+/**
+ * Marks deploys on Mackerel's graphs: a graph annotation (`Custom::MackerelGraphAnnotation`)
+ * posted at the moment a deploy changes `revision`, once the stack's ECS services are deployed
+ * (the annotation waits for every `ecs` service of its stack).
+ *
+ * Each deploy that is marked posts a new annotation; earlier ones stay as the deploy history,
+ * also when the construct or the stack is removed (Mackerel deletes them with their service).
+ * A rollback that restores the previous revision marks the graphs again, with that revision in
+ * the default description.
+ *
+ * @example
+ * new DeploymentAnnotation(this, 'Deploys', { service: shop, roles: [web] });
+ *
+ * @see https://mackerel.io/api-docs/entry/graph-annotations
+ */
+export class DeploymentAnnotation extends Construct {
+  constructor(scope: Construct, id: string, props: DeploymentAnnotationProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    checkLength(this, 'title', props.title, MAX_TITLE);
+    checkLength(this, 'description', props.description, MAX_DESCRIPTION);
+    if (props.revision !== undefined && !Token.isUnresolved(props.revision) && props.revision.trim() === '') {
+      _fail(this, 'revision', props.revision, 'is empty', 'a value that changes with each release, such as a commit', 'Leave it out to follow the task definitions');
+    }
+    const roleNames = (props.roles ?? []).map((role, i) => roleName(this, `roles[${i}]`, role, props.service));
+    const revision = props.revision ?? Lazy.string({ produce: () => taskDefinitionsRevision(stack) ?? 'none' });
+    if (props.revision === undefined) {
+      this.node.addValidation({
+        validate: () => (taskDefinitionsRevision(stack) !== undefined ? [] : [_describeProblem('revision', undefined,
+          `is missing, and stack ${stack.node.path} has no ECS task definition whose changes would mark a deploy`,
+          'a value that changes with each release, such as a commit or an image tag')]),
+      });
+    }
+    const properties: _GraphAnnotationProperties = {
+      title: props.title ?? `deploy ${stack.stackName}`,
+      description: props.description ?? `${stack.stackName}, revision ${revision}`,
+      service: props.service.name,
+      roles: roleNames.length > 0 ? roleNames : undefined,
+      revision,
+    };
+    const resource = _createMackerelResource(this, _RESOURCE_TYPES.GRAPH_ANNOTATION, { ...properties });
+    // Role names are sent, not the roles' references: wait for roles this app creates.
+    for (const role of props.roles ?? []) if (role instanceof MackerelRole) resource.node.addDependency(role);
+    Aspects.of(stack).add(new AfterServices(resource, stack));
+  }
+}
+
+/** Makes the annotation wait for every ECS service of its stack: it marks a finished rollout. */
+class AfterServices implements IAspect {
+  constructor(private readonly annotation: IConstruct, private readonly stack: Stack) {}
+
+  public visit(node: IConstruct): void {
+    if (node instanceof ecs.CfnService && Stack.of(node) === this.stack) this.annotation.node.addDependency(node);
+  }
+}
+
+function checkLength(scope: IConstruct, property: string, value: string | undefined, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (property === 'title' && value.trim() === '') _fail(scope, property, value, 'is empty', 'a non-empty title');
+  const count = _characterCount(value);
+  if (count > max) _fail(scope, property, `${value.slice(0, 40)}...`, `has ${count} characters`, `at most ${max}`);
+}
+
+/** A role's name within `service`, which must be its service. */
+function roleName(scope: IConstruct, property: string, role: IMackerelRole, service: IMackerelService): string {
+  const theirs = role.service === service ? undefined : _knownServiceName(role.service);
+  const ours = _knownServiceName(service);
+  if (role.service !== service && (theirs === undefined || ours === undefined || theirs !== ours)) {
+    _fail(scope, property, role.node.path, `is a role of service ${theirs ?? role.service.node.path}, not of ${ours ?? service.node.path}`,
+      'roles of the annotation\'s service');
+  }
+  return role.name;
+}
+
+/**
+ * A short hash of the stack's task definitions as they are written into the template: it changes
+ * when a deploy changes one of them (a new image asset hash, an environment value, a size).
+ */
+function taskDefinitionsRevision(stack: Stack): string | undefined {
+  const definitions = stack.node.findAll().filter((c): c is ecs.CfnTaskDefinition => c instanceof ecs.CfnTaskDefinition && Stack.of(c) === stack);
+  if (definitions.length === 0) return undefined;
+  const hash = createHash('sha256');
+  for (const definition of definitions) {
+    // `_toCloudFormation` is the element as written, DependsOn and metadata included.
+    hash.update(JSON.stringify(stack.resolve((definition as unknown as { _toCloudFormation(): unknown })._toCloudFormation())));
+  }
+  return hash.digest('hex').slice(0, 12);
+}

@@ -1,0 +1,113 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, test } from 'vitest';
+import { DeploymentAnnotation, MackerelApiKey, MackerelProvider, MackerelRole, MackerelService } from '../../src';
+
+const TYPE = 'Custom::MackerelGraphAnnotation';
+
+/** A stack with a provider, the service `shop` with role `web`, and (unless `image` is null) a Fargate service. */
+function shopStack(image: string | null = 'public.ecr.aws/nginx/nginx:1.27', app = new App()) {
+  const stack = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
+  const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+  const web = shop.addRole('web');
+  let service: ecs.FargateService | undefined;
+  if (image !== null) {
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry(image) });
+    service = new ecs.FargateService(stack, 'Web', { cluster, taskDefinition, minHealthyPercent: 100 });
+  }
+  return { app, stack, shop, web, service };
+}
+
+function annotationOf(stack: Stack): { Properties: { [key: string]: any }; DependsOn?: string[] } {
+  const resources = Template.fromStack(stack).findResources(TYPE);
+  const all = Object.values(resources);
+  expect(all).toHaveLength(1);
+  return all[0] as any;
+}
+
+describe('DeploymentAnnotation', () => {
+  test('posts to the service with the role names, titled after the stack, with a revision of the task definitions', () => {
+    const { stack, shop, web } = shopStack();
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [web] });
+    const { Properties } = annotationOf(stack);
+    expect(Properties.service).toEqual({ Ref: stack.getLogicalId(shop.node.findChild('Resource').node.defaultChild as any) });
+    expect(Properties.roles).toEqual(['web']);
+    expect(Properties.title).toBe('deploy Shop');
+    expect(Properties.revision).toMatch(/^[0-9a-f]{12}$/);
+    expect(Properties.description).toBe(`Shop, revision ${Properties.revision}`);
+  });
+
+  test('waits for the roles it names and for every ECS service of its stack, so it marks a finished rollout', () => {
+    const { stack, shop, web, service } = shopStack();
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [web] });
+    const dependsOn = annotationOf(stack).DependsOn ?? [];
+    expect(dependsOn).toContain(stack.getLogicalId(web.node.findChild('Resource').node.defaultChild as any));
+    expect(dependsOn).toContain(stack.getLogicalId(service!.node.defaultChild as ecs.CfnService));
+  });
+
+  test('the default revision changes when a task definition does, and only then', () => {
+    const revision = (image: string) => {
+      const { stack, shop } = shopStack(image);
+      new DeploymentAnnotation(stack, 'Deploys', { service: shop });
+      return annotationOf(stack).Properties.revision;
+    };
+    expect(revision('public.ecr.aws/nginx/nginx:1.27')).toBe(revision('public.ecr.aws/nginx/nginx:1.27'));
+    expect(revision('public.ecr.aws/nginx/nginx:1.28')).not.toBe(revision('public.ecr.aws/nginx/nginx:1.27'));
+  });
+
+  test('takes a revision, title and description of its own, and no roles for the whole service', () => {
+    const { stack, shop } = shopStack();
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop, revision: 'abc123', title: 'release', description: 'see the changelog' });
+    const { Properties } = annotationOf(stack);
+    expect(Properties).toEqual({ ServiceToken: expect.anything(), service: expect.anything(), title: 'release', description: 'see the changelog', revision: 'abc123' });
+  });
+
+  test('a stack without task definitions needs a revision', () => {
+    const { stack, shop } = shopStack(null);
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop });
+    expect(() => Template.fromStack(stack)).toThrow(
+      /\[Shop\/Deploys\] revision undefined is missing, and stack Shop has no ECS task definition whose changes would mark a deploy; expected a value that changes with each release/);
+    const other = shopStack(null);
+    new DeploymentAnnotation(other.stack, 'Deploys', { service: other.shop, revision: '1.0.0' });
+    expect(annotationOf(other.stack).Properties.revision).toBe('1.0.0');
+  });
+
+  test('accepts a role of the service referenced by name', () => {
+    const { stack, shop } = shopStack();
+    const legacy = MackerelService.fromName(stack, 'Shop2', 'shop');
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [new MackerelRole(stack, 'Batch', { service: legacy, name: 'batch' })] });
+    expect(annotationOf(stack).Properties.roles).toEqual(['batch']);
+  });
+
+  describe('refuses', () => {
+    test('a role of another service', () => {
+      const { stack, shop } = shopStack();
+      const other = new MackerelService(stack, 'Other', { name: 'other' });
+      expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [other.addRole('web')] }))
+        .toThrow(/^Shop\/Deploys: roles\[0\] "Shop\/Other\/web" is a role of service other, not of shop; expected roles of the annotation's service$/);
+    });
+
+    test.each([
+      ['title', { title: 'x'.repeat(251) }, /title "x{40}\.\.\." has 251 characters; expected at most 250/],
+      ['description', { description: 'x'.repeat(1025) }, /description "x{40}\.\.\." has 1025 characters; expected at most 1024/],
+      ['an empty title', { title: ' ' }, /title " " is empty; expected a non-empty title/],
+      ['an empty revision', { revision: '' }, /revision "" is empty; expected a value that changes with each release/],
+    ])('%s over Mackerel\'s limit', (_name, props, message) => {
+      const { stack, shop } = shopStack();
+      expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, ...props })).toThrow(message);
+    });
+
+    test('takes a title and a description exactly at the limits, counted in characters', () => {
+      const { stack, shop } = shopStack();
+      new DeploymentAnnotation(stack, 'Deploys', { service: shop, title: '🚀'.repeat(250), description: 'é'.repeat(1024) });
+      expect(annotationOf(stack).Properties.title).toBe('🚀'.repeat(250));
+    });
+  });
+});
