@@ -8,6 +8,7 @@ import { _planDiff } from './diff';
 import { _CliError } from './errors';
 import { _readLive } from './live';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
+import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
 import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 
@@ -28,7 +29,7 @@ export type _Invoke = (event: _ResourceEvent) => Promise<{ PhysicalResourceId: s
 
 /** What was done to one object. @internal */
 export interface _Outcome {
-  readonly action: 'created' | 'updated' | 'replaced' | 'deleted' | 'released' | 'left' | 'unchanged';
+  readonly action: 'created' | 'updated' | 'replaced' | 'deleted' | 'released' | 'left' | 'retained' | 'unchanged';
   readonly stackName: string;
   readonly logicalId: string;
   readonly type: string;
@@ -40,6 +41,8 @@ export interface _Outcome {
   readonly handedOverTo?: string;
   /** For `left`: why the handler left the object in Mackerel instead of deleting it. */
   readonly leftBecause?: string;
+  /** For `retained`: the policy that kept the object out of the cleanup, as `DeletionPolicy Retain`. */
+  readonly retainedBy?: string;
 }
 
 /** An operation still running, for a progress line. @internal */
@@ -92,6 +95,7 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     app.checkExportsInUse(pendingOnce);
     app.checkIntegrationNames();
     app.checkTypeChanges();
+    app.checkPolicies();
     // Every property resolved: a value refused (a placeholder for an organization) found halfway would fail after changing Mackerel.
     pendingOnce();
   }
@@ -208,12 +212,15 @@ class Run {
       const properties = plan.properties(id);
       const held = this.stackState(plan).resources[id];
       const dependsOn = [...(plan.dependencies.get(id) ?? [])].sort();
+      const deletionPolicy = _retaining(plan.policy(id, 'DeletionPolicy'));
       const base = { stackName: plan.stackName, logicalId: id, type, name: nameOf(properties) };
       if (held && held.type === type && _sameJson(held.properties, properties)) {
         // A Ref can replace a literal that resolves to the same value: the object is unchanged,
-        // but the destroy order must follow the new reference.
-        if (!_sameJson(held.dependsOn ?? [], dependsOn)) {
-          this.stackState(plan).resources[id] = { ...held, dependsOn };
+        // but the destroy order must follow the new reference. A new DeletionPolicy changes no
+        // object either (CloudFormation sends nothing), but decides the delete of a later run.
+        if (!_sameJson(held.dependsOn ?? [], dependsOn) || _retaining(held.deletionPolicy) !== deletionPolicy) {
+          const { deletionPolicy: _old, ...rest } = held;
+          this.stackState(plan).resources[id] = { ...rest, dependsOn, ...(deletionPolicy ? { deletionPolicy } : {}) };
           this.options.store.save();
         }
         this.done({ ...base, action: 'unchanged', physicalId: held.physicalId });
@@ -227,15 +234,15 @@ class Run {
       // A type change is refused before the run (checkTypeChanges); were it not, the old object is never dropped, whatever its ID.
       const replacedId = held && (held.type !== type || held.physicalId !== result.PhysicalResourceId) ? held.physicalId : undefined;
       if (replacedId) {
-        // What the old object depended on, for the order of the cleanup.
-        this.state.pendingDeletes.push({
-          stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: held!.dependsOn ?? [],
-        });
+        // What the old object depended on, for the order of the cleanup; the policy of the template
+        // that replaced it, as a cleanup resumed by a later run must not read another template's.
+        const updateReplacePolicy = _retaining(plan.policy(id, 'UpdateReplacePolicy'));
+        const old = { stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: held!.dependsOn ?? [] };
+        this.state.pendingDeletes.push(updateReplacePolicy ? { ...old, updateReplacePolicy } : old);
       }
       const unapplied = this.noteUnapplied(plan, id, type, held, result.Data);
-      this.stackState(plan).resources[id] = {
-        type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn, ...(unapplied ? { unapplied } : {}),
-      };
+      const applied = { type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn };
+      this.stackState(plan).resources[id] = { ...applied, ...(unapplied ? { unapplied } : {}), ...(deletionPolicy ? { deletionPolicy } : {}) };
       this.options.store.save();
       // A memo the handler ignored was its only change: nothing was written to Mackerel.
       const action = !held ? 'created' : replacedId ? 'replaced' : unapplied ? 'unchanged' : 'updated';
@@ -293,46 +300,55 @@ class Run {
 
   /**
    * The old object of a replaced resource. One that a resource holds again (a rename reverted
-   * after a failed apply) is only let go of.
+   * after a failed apply), or that its UpdateReplacePolicy retains, is only let go of: as
+   * CloudFormation, the handler gets no delete.
    */
   private async deleteOld(plan: _StackPlan, pending: _PendingDelete): Promise<void> {
     const holder = _holderOf(this.state, pending.type, pending.physicalId);
+    const retain = _retaining(pending.updateReplacePolicy);
+    const retainedBy = retain && _retainReason('UpdateReplacePolicy', retain);
     const stackId = this.state.stacks[pending.stackName]?.stackId ?? plan.stackId;
-    const result = holder ? undefined : await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
+    const result = holder || retainedBy ? undefined : await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
       RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
     }));
     this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
     this.options.store.save();
     const { stackName, logicalId, type, physicalId } = pending;
-    this.done({ stackName, logicalId, type, physicalId, previousId: physicalId, ...deleteOutcome(holder, result) });
+    this.done({ stackName, logicalId, type, physicalId, previousId: physicalId, ...deleteOutcome(holder, retainedBy, result) });
   }
 
-  /** A resource the template no longer has (or any, on destroy). */
+  /**
+   * A resource the template no longer has (or any, on destroy). One whose DeletionPolicy, as last
+   * applied, retains the object gets no delete, as CloudFormation sends the handler none.
+   */
   private async deleteRemoved(plan: _StackPlan, stack: _StateStack, id: string, gone: readonly string[]): Promise<void> {
     const held = stack.resources[id];
     // A service or role whose construct moved: the new resource took the object over, and this
     // delete only lets go of it (the handler leaves it in Mackerel).
     const takenBy = _holding(stack.resources, held.type, held.physicalId).find((other) => !gone.includes(other));
     const handedOverTo = takenBy && `${plan.stackName}/${takenBy}`;
-    const result = await this.invoke(plan.stackName, this.event(stack, held.type, id, {
+    const retain = _retaining(held.deletionPolicy);
+    const retainedBy = retain && _retainReason('DeletionPolicy', retain);
+    const result = retainedBy ? undefined : await this.invoke(plan.stackName, this.event(stack, held.type, id, {
       RequestType: 'Delete', PhysicalResourceId: held.physicalId, ResourceProperties: { ...held.properties },
     }));
     delete stack.resources[id];
     this.options.store.save();
     const object = { stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: nameOf(held.properties) };
-    this.done({ ...object, ...deleteOutcome(handedOverTo, result) });
+    this.done({ ...object, ...deleteOutcome(handedOverTo, retainedBy, result) });
   }
 }
 
 /**
  * What a cleanup delete came to: `released` when another resource holds the object (the handler
- * leaves it), `left` when the handler declined to delete it (its `LeftInMackerel` says why), else
- * `deleted`.
+ * leaves it, or gets no delete), `retained` when a policy kept the delete from the handler, `left`
+ * when the handler declined to delete it (its `LeftInMackerel` says why), else `deleted`.
  */
 function deleteOutcome(
-  handedOverTo: string | undefined, result: Awaited<ReturnType<_Invoke>> | undefined,
-): Pick<_Outcome, 'action' | 'handedOverTo' | 'leftBecause'> {
+  handedOverTo: string | undefined, retainedBy: string | undefined, result: Awaited<ReturnType<_Invoke>> | undefined,
+): Pick<_Outcome, 'action' | 'handedOverTo' | 'leftBecause' | 'retainedBy'> {
   if (handedOverTo) return { action: 'released', handedOverTo };
+  if (retainedBy) return { action: 'retained', retainedBy };
   const reason = result?.Data?.LeftInMackerel;
   return typeof reason === 'string' && reason !== '' ? { action: 'left', leftBecause: reason } : { action: 'deleted' };
 }

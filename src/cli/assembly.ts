@@ -16,6 +16,10 @@ export interface _TemplateResource {
   readonly DependsOn?: string | string[];
   readonly Condition?: string;
   readonly Metadata?: { readonly [key: string]: unknown };
+  /** What CloudFormation does with the object when the resource leaves the stack: Delete (absent), Retain, RetainExceptOnCreate, Snapshot. */
+  readonly DeletionPolicy?: unknown;
+  /** What CloudFormation does with the old object of a replacement: as DeletionPolicy. */
+  readonly UpdateReplacePolicy?: unknown;
 }
 
 /** A template, the parts the CLI reads. @internal */

@@ -9,6 +9,7 @@ import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
 import { _isNamedType } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
+import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
 import { _isObject } from '../_json';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
@@ -25,8 +26,9 @@ export interface _DiffEntry {
   /**
    * `kept`: the template differs from Mackerel in fields the handler cannot update (Mackerel -> template).
    * `move`: a service or role whose construct has a new logical ID takes over the object of the old one.
+   * `retain`: a delete that a DeletionPolicy or UpdateReplacePolicy keeps from the handler (`retainedBy`).
    */
-  readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone' | 'kept' | 'move';
+  readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone' | 'kept' | 'move' | 'retain';
   readonly stackName: string;
   readonly logicalId: string;
   /**
@@ -37,11 +39,16 @@ export interface _DiffEntry {
   /** For a `move`: the logical ID the object leaves. */
   readonly from?: string;
   /**
-   * For a `delete`: the old object of a replacement that an earlier apply stopped before deleting
+   * For a `delete` or `retain`: the old object of a replacement that an earlier apply stopped before deleting
    * (the state's pending deletes), not a resource removed from the template.
    * @default false
    */
   readonly leftover?: boolean;
+  /**
+   * For a `retain`, the policy that keeps the object in Mackerel, as `DeletionPolicy Retain`; for a
+   * `replace`, the one that keeps the old object, if any.
+   */
+  readonly retainedBy?: string;
   readonly type: string;
   readonly physicalId?: string;
   readonly name?: string;
@@ -111,16 +118,20 @@ export function _planDiff(
     }
     const changes = _fieldChanges(before.properties, props);
     const replacing = _replacingFields(type, before.properties);
+    // The new template's policy decides, as CloudFormation reads it from the template it deploys.
+    const retain = _retaining(plan.policy(id, 'UpdateReplacePolicy'));
+    const retainedBy = retain && _retainReason('UpdateReplacePolicy', retain);
+    const replace = { ...base, kind: 'replace' as const, physicalId: before.physicalId, changes, ...(retainedBy ? { retainedBy } : {}) };
     if (changes.some((c) => replacing.includes(c.field))) {
       pending.add(id);
-      entries.push({ ...base, kind: 'replace', physicalId: before.physicalId, changes });
+      entries.push(replace);
       continue;
     }
     const object = live(id);
     if (object === undefined && changes.length > 0 && !_isNamedType(type)) {
       // An update of an object deleted outside re-creates it; one known by an ID gets a new ID, as a replacement does.
       pending.add(id);
-      entries.push({ ...base, kind: 'replace', physicalId: before.physicalId, changes });
+      entries.push(replace);
       continue;
     }
     // An object deleted outside is created anew, with every field.
@@ -130,21 +141,30 @@ export function _planDiff(
     const stuck = object === undefined ? [] : keptChanges(before, props, unsentFields(before, props), object);
     if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: before.physicalId, changes: stuck });
   }
-  // apply's cleanup: it deletes each old object no resource holds once the run is done
+  // apply's cleanup: it deletes each old object no resource holds once the run is done, unless the
+  // policy recorded with it retains it
   for (const left of state.pendingDeletes.filter((p) => p.stackName === plan.stackName)) {
     const heldAgain = Object.keys(plan.resources)
       .some((id) => plan.resources[id].Type === left.type && plan.produced(id, unknowns)?.physicalId === left.physicalId);
-    if (!heldAgain) entries.push({ stackName: plan.stackName, logicalId: left.logicalId, type: left.type, physicalId: left.physicalId, kind: 'delete', leftover: true, changes: [] });
+    if (heldAgain) continue;
+    const { logicalId, type, physicalId } = left;
+    entries.push({ stackName: plan.stackName, logicalId, type, physicalId, leftover: true, changes: [], ...deleteKind('UpdateReplacePolicy', left.updateReplacePolicy) });
   }
   for (const [id, before] of Object.entries(held)) {
     if (plan.resources[id] || movedFrom.has(id)) continue;
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
     const takenBy = _holding(held, before.type, before.physicalId).find((other) => plan.resources[other] && !pending.has(other));
     entries.push(takenBy === undefined
-      ? { ...entryBase(plan.stackName, id, before), kind: 'delete', changes: [] }
+      ? { ...entryBase(plan.stackName, id, before), ...deleteKind('DeletionPolicy', before.deletionPolicy), changes: [] }
       : { ...entryBase(plan.stackName, takenBy, held[takenBy]), kind: 'move', from: id, changes: [] });
   }
   return entries;
+}
+
+/** A delete of the cleanup, or a `retain` when the policy apply acts on keeps the object. */
+function deleteKind(attribute: _PolicyAttribute, recorded: unknown): Pick<_DiffEntry, 'kind' | 'retainedBy'> {
+  const retain = _retaining(recorded);
+  return retain ? { kind: 'retain', retainedBy: _retainReason(attribute, retain) } : { kind: 'delete' };
 }
 
 /**
@@ -328,6 +348,7 @@ export async function _diff(
   applyWouldRefuse(() => plans.checkImports({ applying: true }));
   applyWouldRefuse(() => plans.checkIntegrationNames());
   applyWouldRefuse(() => plans.checkTypeChanges());
+  applyWouldRefuse(() => plans.checkPolicies());
   const pending = new Map<string, Set<string>>();
   for (const plan of plans.stacks.filter((p) => !app.stacks.some((s) => s.stackName === p.stackName && s.notInApp !== undefined))) {
     const live = await readStack(plan.stackName, state, get);

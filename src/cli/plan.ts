@@ -10,6 +10,7 @@ import { _checkIntegrationNames } from './integration-names';
 import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _namedProduced } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
+import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
 
 /** Region and account given on the command line (they win over the stack's own). @internal */
@@ -53,6 +54,11 @@ export interface _StackPlan {
   readonly dependencies: Map<string, Set<string>>;
   /** The properties as CloudFormation would send them (strings), without ServiceToken. */
   properties(logicalId: string, unknowns?: _Unknowns): { [key: string]: unknown };
+  /**
+   * A resource's DeletionPolicy or UpdateReplacePolicy, undefined when absent; resolved, as
+   * AWS::LanguageExtensions allows an Fn::If there (retain in production only).
+   */
+  policy(logicalId: string, attribute: _PolicyAttribute): unknown;
   /**
    * What a Ref or Fn::GetAtt of a resource reads: the state's physical ID and Data; with `unknowns`,
    * for a resource not applied yet or pending, what its properties make it (a service or role), else undefined.
@@ -159,6 +165,7 @@ export function _planStack(
       return _stringifyScalars(_resolve(rest, { ...ctx(unknowns), resource: logicalId })) as { [key: string]: unknown };
     }),
     produced: (logicalId, unknowns) => inStack(stack.stackName, () => produced(logicalId, unknowns)),
+    policy: (logicalId, attribute) => inStack(stack.stackName, () => _resolve(live()[logicalId][attribute], { ...ctx(), resource: logicalId })),
     imports,
     outputReads,
     exports,
@@ -304,6 +311,8 @@ export interface _AppPlan {
   checkIntegrationNames(): void;
   /** Fails when a logical ID the state holds has another resource type in the template, as CloudFormation refuses that update. */
   checkTypeChanges(): void;
+  /** Fails when a Mackerel resource has a DeletionPolicy or UpdateReplacePolicy the CLI cannot act on (Snapshot). */
+  checkPolicies(): void;
   /** Export name to exporting stack, for what the Mackerel resources of a stack's template import. */
   templateImports(stackName: string): { [exportName: string]: string };
 }
@@ -440,6 +449,16 @@ export function _planApp(
           throw new _CliError(`${plan.stackName}/${id} was applied as ${held.type} (${held.physicalId}${name}) and is ${resource.Type} in the template; `
             + 'expected the type it was applied with, as CloudFormation refuses to change the type of a logical ID: give the new construct '
             + 'another id (apply then creates it and deletes the old object), or remove it, apply, and add it back');
+        }
+      }
+    },
+    checkPolicies: () => {
+      for (const plan of acting) {
+        for (const [id, resource] of Object.entries(plan.resources).filter(([, r]) => _isMackerelType(r.Type))) {
+          for (const attribute of ['DeletionPolicy', 'UpdateReplacePolicy'] as const) {
+            const problem = _policyProblem(`${plan.stackName}/${id} (${resource.Type})`, attribute, plan.policy(id, attribute));
+            if (problem) throw new _CliError(problem);
+          }
         }
       }
     },

@@ -18,12 +18,17 @@ const position = (index: number, total: number) => `[${String(index).padStart(St
 export function _formatOutcome(o: _Outcome, index: number, total: number): string {
   const progress = position(index, total);
   const id = o.action === 'replaced' ? `${o.previousId} -> ${o.physicalId}` : o.physicalId;
-  const replaced = o.previousId && o.action !== 'replaced' ? ' (old object of a replacement)' : '';
-  const cleanup = o.action === 'left' ? `${replaced} (not deleted: ${o.leftBecause}; it stays in Mackerel)`
-    : o.action === 'deleted' ? replaced
-      : o.handedOverTo ? ` (taken over by ${o.handedOverTo}; it stays in Mackerel)` : '';
   const name = o.name !== undefined ? ` "${o.name}"` : '';
-  return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${o.stackName}/${o.logicalId} ${id}${name}${cleanup}`;
+  return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${o.stackName}/${o.logicalId} ${id}${name}${cleanupNote(o)}`;
+}
+
+/** What a cleanup outcome adds: whether the object was an old one of a replacement, and why it stays in Mackerel. */
+function cleanupNote(o: _Outcome): string {
+  const replaced = o.previousId && o.action !== 'replaced' ? ' (old object of a replacement)' : '';
+  if (o.action === 'left') return `${replaced} (not deleted: ${o.leftBecause}; it stays in Mackerel)`;
+  if (o.action === 'retained') return `${replaced} (not deleted: ${o.retainedBy}; it stays in Mackerel)`;
+  if (o.action === 'deleted') return replaced;
+  return o.handedOverTo ? ` (taken over by ${o.handedOverTo}; it stays in Mackerel)` : '';
 }
 
 /** An operation still running: `[k/n] still creating AwsIntegration Shop/Aws (30 s)`. @internal */
@@ -39,7 +44,7 @@ export function _formatWaiting(w: _Waiting, index: number, total: number): strin
 export function _formatApplySummary(outcomes: readonly _Outcome[], gone: readonly _Outcome[] = []): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
-  const parts = ['created', 'updated', 'replaced', 'deleted', 'released', 'left', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
+  const parts = ['created', 'updated', 'replaced', 'deleted', 'released', 'left', 'retained', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
   const left = gone.length === 0 ? '' : ` ${gone.length} of the unchanged ${gone.length === 1 ? 'was' : 'were'} deleted in Mackerel outside the template and left so `
     + `(${gone.map((o) => `${SHORT_TYPE(o.type)} ${o.stackName}/${o.logicalId}`).join(', ')}): like CloudFormation, apply re-creates an object only when `
     + 'its properties change; diff shows it as "? gone".';
@@ -47,12 +52,13 @@ export function _formatApplySummary(outcomes: readonly _Outcome[], gone: readonl
 }
 
 /** Kinds of diff entry that an apply acts on: diff exits 1 when there is one. @internal */
-export const _APPLY_CHANGES: readonly _DiffEntry['kind'][] = ['create', 'update', 'replace', 'delete', 'move'];
+export const _APPLY_CHANGES: readonly _DiffEntry['kind'][] = ['create', 'update', 'replace', 'delete', 'retain', 'move'];
 
 /**
  * The exit code of diff: 0 no difference; 1 apply would change something (create, update,
- * replace, delete, move); 3 only differences apply leaves as they are (drift, gone, kept), which
- * need a person, not another apply. 2 is an error.
+ * replace, delete, retain, move: a retain sends Mackerel nothing, but drops the object from the state);
+ * 3 only differences apply leaves as they are (drift, gone, kept), which need a person, not
+ * another apply. 2 is an error.
  * @internal
  */
 export function _diffExitCode(entries: readonly _DiffEntry[]): number {
@@ -68,8 +74,8 @@ export function _diffExitCode(entries: readonly _DiffEntry[]): number {
 export function _formatInventory(outcomes: readonly _Outcome[]): string | undefined {
   const counts = new Map<string, number>();
   for (const o of outcomes) {
-    // a released object is counted under the resource that took it over
-    if (o.action === 'deleted' || o.action === 'released' || o.action === 'left') continue;
+    // a released object is counted under the resource that took it over; a left or retained one is no longer the app's
+    if (o.action === 'deleted' || o.action === 'released' || o.action === 'left' || o.action === 'retained') continue;
     const kind = SHORT_TYPE(o.type);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
@@ -86,6 +92,7 @@ const MARK: { readonly [kind in _DiffEntry['kind']]: string } = {
   gone: '? gone   ',
   kept: '= kept   ',
   move: '> move   ',
+  retain: '- retain ',
 };
 
 const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
@@ -97,6 +104,20 @@ const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
   gone: ' deleted in Mackerel outside the template (like CloudFormation, apply only re-creates it when its properties change)',
   kept: ' differs from the template in fields with no update API; apply leaves them, edit them in the Mackerel web UI (Mackerel -> template):',
   move: ' (a new logical ID takes the object over; it stays in Mackerel)',
+  retain: '',
+};
+
+/** How the closing line of a diff counts each kind: `2 to create`. */
+const COUNTED: { readonly [kind in _DiffEntry['kind']]: string } = {
+  create: 'to create',
+  update: 'to update',
+  replace: 'to replace',
+  delete: 'to delete',
+  drift: 'drifted',
+  gone: 'deleted outside',
+  kept: 'that apply cannot change',
+  move: 'to move',
+  retain: 'to retain',
 };
 
 function show(value: unknown): string {
@@ -121,13 +142,20 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
     const id = e.physicalId ? ` ${e.physicalId}` : '';
     const name = e.name !== undefined ? ` "${e.name}"` : '';
     const from = e.from !== undefined ? `${e.stackName}/${e.from} -> ` : '';
-    const hint = e.leftover ? ' (old object of a replacement, left by an earlier apply that stopped)' : HINT[e.kind];
+    const hint = hintOf(e);
     lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(22)} ${from}${e.stackName}/${e.logicalId}${id}${name}${hint}`);
     for (const c of e.changes) lines.push(formatChange(c, e.kind));
   }
-  const counts = new Map<string, number>();
+  const counts = new Map<_DiffEntry['kind'], number>();
   for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-  const words: { readonly [kind: string]: string } = { create: 'to create', update: 'to update', replace: 'to replace', delete: 'to delete', drift: 'drifted', gone: 'deleted outside', kept: 'that apply cannot change', move: 'to move' };
-  lines.push(`${[...counts].map(([k, n]) => `${n} ${words[k]}`).join(', ')}.`);
+  lines.push(`${[...counts].map(([k, n]) => `${n} ${COUNTED[k]}`).join(', ')}.`);
   return lines;
+}
+
+/** What an entry's line adds after the object; a retain says why in the words of apply's `retained` line. */
+function hintOf(e: _DiffEntry): string {
+  const retained = e.retainedBy === undefined ? '' : `not deleted: ${e.retainedBy}; it stays in Mackerel`;
+  if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;
+  const hint = e.leftover ? ' (old object of a replacement, left by an earlier apply that stopped)' : HINT[e.kind];
+  return retained ? `${hint} (${retained})` : hint;
 }

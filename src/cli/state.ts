@@ -6,6 +6,7 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { _CliError } from './errors';
+import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
 import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 
 /** One applied resource. @internal */
@@ -22,6 +23,12 @@ export interface _StateResource {
    * value with the template's instead of reporting it as drift.
    */
   readonly unapplied?: string[];
+  /**
+   * The DeletionPolicy it was last applied with, when it keeps the object: the template it is
+   * removed from no longer says, and CloudFormation acts on the one it deployed last. Absent for
+   * Delete, and in files written before it was recorded.
+   */
+  readonly deletionPolicy?: _RetainPolicy;
 }
 
 /** One applied stack. @internal */
@@ -54,9 +61,13 @@ export interface _StateFile {
   /**
    * Old physical IDs of replaced resources still to delete (cleanup phase interrupted), with the
    * logical IDs the resource depended on before its replacement (absent in files written before
-   * it was recorded): the cleanup deletes the old object before them.
+   * it was recorded): the cleanup deletes the old object before them. With `updateReplacePolicy`,
+   * the UpdateReplacePolicy of the template that replaced it, written only when it keeps the object
+   * (so absent in older files: delete), the cleanup drops the entry and leaves the object.
    */
-  readonly pendingDeletes: { stackName: string; logicalId: string; type: string; physicalId: string; dependsOn?: string[] }[];
+  readonly pendingDeletes: {
+    stackName: string; logicalId: string; type: string; physicalId: string; dependsOn?: string[]; updateReplacePolicy?: _RetainPolicy;
+  }[];
 }
 
 /**
@@ -118,15 +129,22 @@ function stateProblem(state: _StateFile): string | undefined {
       if (resource.unapplied !== undefined && !(Array.isArray(resource.unapplied) && resource.unapplied.every((d) => typeof d === 'string'))) {
         return `${where}.unapplied is not a list of property names`;
       }
+      if (!policyRecord(resource.deletionPolicy)) return `${where}.deletionPolicy is not one of ${_SUPPORTED_POLICIES.join(', ')}`;
     }
   }
   const pending = (state as { pendingDeletes?: unknown }).pendingDeletes;
   if (pending !== undefined && !(Array.isArray(pending) && pending.every((p) => _isObject(p)
     && ['stackName', 'logicalId', 'type', 'physicalId'].every((field) => typeof p[field] === 'string')
-    && (p.dependsOn === undefined || (Array.isArray(p.dependsOn) && p.dependsOn.every((d) => typeof d === 'string')))))) {
-    return 'pendingDeletes is not a list of {stackName, logicalId, type, physicalId, dependsOn?: logical IDs}';
+    && (p.dependsOn === undefined || (Array.isArray(p.dependsOn) && p.dependsOn.every((d) => typeof d === 'string')))
+    && policyRecord(p.updateReplacePolicy)))) {
+    return `pendingDeletes is not a list of {stackName, logicalId, type, physicalId, dependsOn?: logical IDs, updateReplacePolicy?: ${_SUPPORTED_POLICIES.join(' | ')}}`;
   }
   return undefined;
+}
+
+/** A recorded policy apply can act on: absent, or a value a template may hold (Delete, written by hand, deletes). */
+function policyRecord(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && _SUPPORTED_POLICIES.includes(value));
 }
 
 /** Where state is kept: a file, or memory (the apply tests). @internal */

@@ -100,7 +100,7 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/\nDone: \d+ unchanged\.\n/);
     // --help says which exit code means what
-    expect((await cli(['--help'])).out).toMatch(/exit 0 none,\s+1 apply would change something \(create, update, replace,\s+delete, move\), 3 only differences apply leaves as they are\s+\(drift, gone, kept\), 2 error/);
+    expect((await cli(['--help'])).out).toMatch(/exit 0 none,\s+1 apply would change something \(create, update, replace,\s+delete, retain, move\), 3 only differences apply leaves as\s+they are \(drift, gone, kept\), 2 error/);
 
     // Destroy leaves nothing the stack made.
     run = await cli(['apply', assembly, ...base, '--destroy']);

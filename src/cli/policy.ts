@@ -1,0 +1,43 @@
+/**
+ * CloudFormation's DeletionPolicy and UpdateReplacePolicy on the Mackerel resources: what the
+ * cleanup leaves in Mackerel instead of deleting (`RemovalPolicy.RETAIN` on a construct's
+ * CustomResource writes both).
+ */
+
+/** A resource attribute that decides whether CloudFormation deletes an object. @internal */
+export type _PolicyAttribute = 'DeletionPolicy' | 'UpdateReplacePolicy';
+
+/** The values that keep the object in Mackerel. @internal */
+export type _RetainPolicy = 'Retain' | 'RetainExceptOnCreate';
+
+/** The values the CLI acts on; Snapshot has no meaning for a Mackerel object. @internal */
+export const _SUPPORTED_POLICIES: readonly string[] = ['Delete', 'Retain', 'RetainExceptOnCreate'];
+
+/**
+ * The policy when it keeps the object, else undefined (Delete, or absent: CloudFormation's default).
+ * RetainExceptOnCreate deletes only the object of a create that failed, and the CLI never records
+ * one, so for every object it knows it retains.
+ * @internal
+ */
+export function _retaining(value: unknown): _RetainPolicy | undefined {
+  return value === 'Retain' || value === 'RetainExceptOnCreate' ? value : undefined;
+}
+
+/** Why a cleanup left an object, as apply and diff print it: `DeletionPolicy Retain`. @internal */
+export function _retainReason(attribute: _PolicyAttribute, policy: _RetainPolicy): string {
+  return `${attribute} ${policy}`;
+}
+
+/**
+ * The refusal of a value the CLI cannot act on, or undefined. `where` names the resource, as
+ * `stack/logicalId (type)`. Refused rather than read as Delete, since the author asked for
+ * something other than a plain delete, and deleting would lose the object for good.
+ * @internal
+ */
+export function _policyProblem(where: string, attribute: _PolicyAttribute, value: unknown): string | undefined {
+  if (value === undefined || (typeof value === 'string' && _SUPPORTED_POLICIES.includes(value))) return undefined;
+  const why = value === 'Snapshot' ? ' (a Mackerel object has no snapshot to take)' : '';
+  return `${where} has ${attribute} ${JSON.stringify(value)}, which cdk-mackerel does not support${why}; `
+    + `expected ${_SUPPORTED_POLICIES.slice(0, -1).join(', ')} or ${_SUPPORTED_POLICIES.at(-1)} `
+    + '(RemovalPolicy.DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE)';
+}

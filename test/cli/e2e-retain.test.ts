@@ -1,0 +1,299 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { cli, readState, useEmulatorPerFile, workDir } from './_fixture';
+import { MackerelApiKey } from '../../src/api-key';
+import { _StateFile } from '../../src/cli/state';
+import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service';
+
+const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
+
+const monitorNames = () => shared.emulator.state().monitors.map((m: any) => m.name).sort();
+const services = () => shared.emulator.state().services.map((s: any) => s.name).sort();
+const changes = () => shared.emulator.requests().filter((r) => r.method !== 'GET');
+
+/** What a user writes today, before the constructs take a removalPolicy: the policy on the construct's CustomResource. */
+function withPolicy<T extends Construct>(construct: T, policy: RemovalPolicy | undefined): T {
+  if (policy !== undefined) (construct.node.defaultChild as CustomResource).applyRemovalPolicy(policy);
+  return construct;
+}
+
+/** Synthesizes one stack, Shop, with the provider and what `build` adds, into `<dir>/cdk.out` (emptied first). */
+function synth(dir: string, build: (stack: Stack) => void, stackName = 'Shop'): string {
+  const outdir = join(dir, 'cdk.out');
+  rmSync(outdir, { recursive: true, force: true });
+  const app = new App({ outdir });
+  const stack = new Stack(app, stackName);
+  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  build(stack);
+  app.synth();
+  return outdir;
+}
+
+const hostMonitor = (stack: Stack, id: string, name: string, metric = 'cpu%') => new HostMetricMonitor(stack, id, {
+  name, metric, operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(1),
+});
+
+/** The logical ID the state holds that starts with `prefix` (the CDK adds a hash). */
+const logicalId = (state: _StateFile, prefix: string) => Object.keys(state.stacks.Shop.resources).find((id) => id.startsWith(prefix))!;
+
+describe('DeletionPolicy: a resource removed from the template or destroyed', () => {
+  test('a retained monitor removed from the app stays in Mackerel and leaves the state; diff says so first', async () => {
+    // GIVEN two monitors applied, the policy of Cpu then made Retain: no object changes, the state records it
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const both = (policy?: RemovalPolicy) => synth(dir, (s) => {
+      withPolicy(hostMonitor(s, 'Cpu', 'cpu'), policy);
+      hostMonitor(s, 'Mem', 'memory', 'memory%');
+    });
+    expect((await cli(['apply', both(), ...base])).code).toBe(0);
+    expect(Object.values(readState(stateFile).stacks.Shop.resources).map((r) => r.deletionPolicy)).toEqual([undefined, undefined]);
+    const outdir = both(RemovalPolicy.RETAIN);
+    expect((await cli(['diff', outdir, ...base])).out).toBe('No differences.');
+    let sent = changes().length;
+    let run = await cli(['apply', outdir, ...base]);
+    expect(run.out).toMatch(/^Done: 2 unchanged\.$/m);
+    expect(changes().length).toBe(sent);
+    const cpu = logicalId(readState(stateFile), 'Cpu');
+    expect(readState(stateFile).stacks.Shop.resources[cpu].deletionPolicy).toBe('Retain');
+    const cpuId = readState(stateFile).stacks.Shop.resources[cpu].physicalId;
+
+    // WHEN both are removed from the app
+    synth(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop' }));
+
+    // THEN diff shows the retained one apart from the deleted one, and counts it
+    run = await cli(['diff', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\n- retain +Monitor +Shop/${cpu} ${cpuId} "cpu" \\(not deleted: DeletionPolicy Retain; it stays in Mackerel\\)\\n`));
+    expect(run.out).toMatch(/\n- delete +Monitor +Shop\/Mem\w+ \S+ "memory"\n/);
+    expect(run.out).toMatch(/\n1 to create, 1 to retain, 1 to delete\.$/);
+    expect(run.code).toBe(1);
+
+    // and apply sends the handler no delete for it, reports it retained, and drops it from the state
+    sent = changes().length;
+    run = await cli(['apply', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(new RegExp(`\\] retained +Monitor +Shop/${cpu} ${cpuId} "cpu" \\(not deleted: DeletionPolicy Retain; it stays in Mackerel\\)\\n`));
+    expect(run.out).toMatch(/\] deleted +Monitor +Shop\/Mem\w+ \S+ "memory"\n/);
+    expect(run.out).toMatch(/^Done: 1 created, 1 deleted, 1 retained\.\nIn Mackerel: 1 Service\.$/m);
+    expect(changes().slice(sent).filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([expect.not.stringContaining(cpuId)]);
+    expect(monitorNames()).toEqual(['cpu']);
+    expect(Object.keys(readState(stateFile).stacks.Shop.resources)).toEqual([expect.stringMatching(/^Svc/)]);
+    expect((await cli(['diff', outdir, ...base])).out).toBe('No differences.');
+  });
+
+  test('--destroy keeps a retained service (RetainExceptOnCreate) and deletes the monitor beside it; diff of the stack removed shows both', async () => {
+    // GIVEN a service with RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, and a monitor scoped to it without a policy
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const outdir = synth(dir, (s) => {
+      const service = withPolicy(new MackerelService(s, 'Svc', { name: 'kept' }), RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
+      new ConnectivityMonitor(s, 'Alive', { name: 'alive', scopes: [MonitorScope.fromService(service)] });
+    });
+    const template = JSON.parse(readFileSync(join(outdir, 'Shop.template.json'), 'utf8'));
+    expect(Object.values(template.Resources).find((r: any) => r.Type === 'Custom::MackerelService'))
+      .toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    // WHEN the stack leaves the app, diff lists what apply --destroy --stack would do
+    const elsewhere = join(dir, 'other');
+    const other = synth(elsewhere, (s) => new MackerelService(s, 'Svc', { name: 'other' }), 'Other');
+    let run = await cli(['diff', other, ...base]);
+    expect(run.err).toBe('');
+    expect(run.out.split('\n')).toEqual([
+      expect.stringMatching(/^\+ create +Service +Other\/Svc\w+ "other"$/),
+      '      name: "other"',
+      expect.stringMatching(/^stack Shop is in the state file but not in the app/),
+      expect.stringMatching(/^- retain +Service +Shop\/Svc\w+ kept "kept" \(not deleted: DeletionPolicy RetainExceptOnCreate; it stays in Mackerel\)$/),
+      expect.stringMatching(/^- delete +Monitor +Shop\/Alive\w+ \S+ "alive"$/),
+      '1 to create, 1 to retain, 1 to delete.',
+    ]);
+    expect(run.code).toBe(1);
+
+    // THEN --destroy of the app deletes the monitor and only drops the service from the state
+    const sent = changes().length;
+    run = await cli(['apply', outdir, ...base, '--destroy']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/\[1\/2\] deleted +Monitor +Shop\/Alive\w+ \S+ "alive"\n/);
+    expect(run.out).toMatch(/\[2\/2\] retained +Service +Shop\/Svc\w+ kept "kept" \(not deleted: DeletionPolicy RetainExceptOnCreate; it stays in Mackerel\)\n/);
+    expect(run.out).toMatch(/^Done: 1 deleted, 1 retained\.$/m);
+    expect(changes().slice(sent).map((r) => `${r.method} ${r.path}`)).toEqual([expect.stringMatching(/^DELETE \/api\/v0\/monitors\//)]);
+    expect(services()).toEqual(['kept']);
+    expect(monitorNames()).toEqual([]);
+    expect(readState(stateFile).stacks).toEqual({});
+  });
+});
+
+describe('UpdateReplacePolicy: the old object of a replacement', () => {
+  const version = (dir: string, metric: string) => synth(dir, (s) => withPolicy(hostMonitor(s, 'Mem', 'memory', metric), RemovalPolicy.RETAIN));
+
+  test('a monitor replaced (its metric changed) with UpdateReplacePolicy Retain keeps the old monitor; diff says so', async () => {
+    // GIVEN a monitor with RemovalPolicy.RETAIN applied
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    expect((await cli(['apply', version(dir, 'memory%'), ...base])).code).toBe(0);
+    const oldId = Object.values(readState(stateFile).stacks.Shop.resources)[0].physicalId;
+
+    // WHEN its metric changes, which replaces it
+    const outdir = version(dir, 'container-mem%');
+
+    // THEN diff says the old monitor is not deleted
+    let run = await cli(['diff', outdir, ...base]);
+    expect(run.out).toMatch(new RegExp(`^! replace +Monitor +Shop/Mem\\w+ ${oldId} "memory" \\(new Mackerel ID; the old object is not deleted: UpdateReplacePolicy Retain; it stays in Mackerel\\)\\n`));
+    expect(run.out).toMatch(/\n1 to replace\.$/);
+    expect(run.code).toBe(1);
+
+    // and apply leaves it, sending no delete, and says so where it would have said deleted
+    const sent = changes().length;
+    run = await cli(['apply', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(new RegExp(`\\[1/2\\] replaced +Monitor +Shop/Mem\\w+ ${oldId} -> \\S+ "memory"\\n`));
+    expect(run.out).toMatch(new RegExp(`\\[2/2\\] retained +Monitor +Shop/Mem\\w+ ${oldId} \\(old object of a replacement\\) \\(not deleted: UpdateReplacePolicy Retain; it stays in Mackerel\\)\\n`));
+    expect(run.out).toMatch(/^Done: 1 replaced, 1 retained\.\nIn Mackerel: 1 Monitor\.$/m);
+    expect(changes().slice(sent).map((r) => r.method)).toEqual(['POST']);
+    expect(shared.emulator.state().monitors.map((m: any) => m.metric).sort()).toEqual(['container-mem%', 'memory%']);
+    expect(readState(stateFile).pendingDeletes).toEqual([]);
+    expect((await cli(['diff', outdir, ...base])).out).toBe('No differences.');
+  });
+
+  test('a retained old object left by an apply that stopped before its cleanup: diff shows it retained, the next apply drops it without a delete', async () => {
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    expect((await cli(['apply', version(dir, 'memory%'), ...base])).code).toBe(0);
+    const outdir = version(dir, 'container-mem%');
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const old = shared.emulator.state().monitors.find((m: any) => m.metric === 'memory%')!;
+    // What that run saved before its cleanup, had it stopped there: the pending delete, with the policy of its template.
+    const state = readState(stateFile);
+    const mem = logicalId(state, 'Mem');
+    writeFileSync(stateFile, JSON.stringify({
+      ...state,
+      pendingDeletes: [{ stackName: 'Shop', logicalId: mem, type: 'Custom::MackerelMonitor', physicalId: old.id, dependsOn: [], updateReplacePolicy: 'Retain' }],
+    }));
+
+    let run = await cli(['diff', outdir, ...base]);
+    expect(run.out).toMatch(new RegExp(`^- retain +Monitor +Shop/${mem} ${old.id} \\(old object of a replacement, left by an earlier apply that stopped\\) `
+      + '\\(not deleted: UpdateReplacePolicy Retain; it stays in Mackerel\\)\\n1 to retain\\.$'));
+    expect(run.code).toBe(1);
+
+    const sent = changes().length;
+    run = await cli(['apply', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] retained +Monitor +Shop/${mem} ${old.id} \\(old object of a replacement\\) \\(not deleted: UpdateReplacePolicy Retain; it stays in Mackerel\\)\\n`));
+    expect(changes().length).toBe(sent);
+    expect(monitorNames()).toEqual(['memory', 'memory']);
+    expect(readState(stateFile).pendingDeletes).toEqual([]);
+  });
+});
+
+describe('a state file written before the policies were recorded', () => {
+  test('deletes as before: a removed resource and a pending delete without a recorded policy, whatever the template says now', async () => {
+    // GIVEN a monitor and a service with RemovalPolicy.RETAIN applied, and the monitor replaced (its old object retained)
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const version = (metric: string, service: boolean) => synth(dir, (s) => {
+      withPolicy(hostMonitor(s, 'Mem', 'memory', metric), RemovalPolicy.RETAIN);
+      if (service) withPolicy(new MackerelService(s, 'Svc', { name: 'old-state' }), RemovalPolicy.RETAIN);
+    });
+    expect((await cli(['apply', version('memory%', true), ...base])).code).toBe(0);
+    const first = readState(stateFile);
+    const mem = logicalId(first, 'Mem');
+    const svc = logicalId(first, 'Svc');
+    const oldMonitor = first.stacks.Shop.resources[mem].physicalId;
+    expect((await cli(['apply', version('container-mem%', true), ...base])).code).toBe(0);
+
+    // and the state as an earlier version wrote it, whose run stopped before its cleanup: no deletionPolicy, a pending delete without a policy
+    const state = readState(stateFile);
+    const { deletionPolicy: recorded, ...service } = state.stacks.Shop.resources[svc];
+    expect(recorded).toBe('Retain');
+    writeFileSync(stateFile, JSON.stringify({
+      ...state,
+      stacks: { Shop: { ...state.stacks.Shop, resources: { ...state.stacks.Shop.resources, [svc]: service } } },
+      pendingDeletes: [{ stackName: 'Shop', logicalId: mem, type: 'Custom::MackerelMonitor', physicalId: oldMonitor }],
+    }));
+
+    // WHEN the service is removed from the app
+    const outdir = version('container-mem%', false);
+
+    // THEN diff shows plain deletes
+    let run = await cli(['diff', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`^- delete +Monitor +Shop/${mem} ${oldMonitor} \\(old object of a replacement, left by an earlier apply that stopped\\)\\n`
+      + `- delete +Service +Shop/${svc} old-state "old-state"\\n2 to delete\\.$`));
+    expect(run.code).toBe(1);
+
+    // and apply deletes both
+    run = await cli(['apply', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Done: 2 deleted, 1 unchanged\.$/m);
+    expect(services()).toEqual([]);
+    expect(shared.emulator.state().monitors.map((m: any) => m.metric)).toEqual(['container-mem%']);
+  });
+});
+
+describe('a policy the CLI cannot act on', () => {
+  for (const [attribute, value] of [['DeletionPolicy', 'Snapshot'], ['UpdateReplacePolicy', 'Snapshot'], ['DeletionPolicy', 'Keep']] as const) {
+    test(`${attribute} ${value} is refused by apply before anything is sent, and by diff`, async () => {
+      const dir = workDir();
+      const stateFile = join(dir, 'state.json');
+      const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+      const outdir = synth(dir, (s) => {
+        new MackerelService(s, 'Svc', { name: 'refused' });
+        const cpu = hostMonitor(s, 'Cpu', 'cpu');
+        ((cpu.node.defaultChild as CustomResource).node.defaultChild as CfnResource).addOverride(attribute, value);
+      });
+      const refusal = `Shop/Cpu\\w+ \\(Custom::MackerelMonitor\\) has ${attribute} "${value}", which cdk-mackerel does not support`
+        + `${value === 'Snapshot' ? ' \\(a Mackerel object has no snapshot to take\\)' : ''}; expected Delete, Retain or RetainExceptOnCreate `
+        + '\\(RemovalPolicy.DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE\\)';
+
+      let run = await cli(['apply', outdir, ...base]);
+      expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${refusal}; nothing was changed$`));
+      expect(run.code).toBe(2);
+      expect(changes()).toEqual([]);
+
+      run = await cli(['diff', outdir, ...base]);
+      expect(run.err).toMatch(new RegExp(`^cdk-mackerel: apply would refuse this run: ${refusal}$`));
+      expect(run.out).toBe('');
+      expect(run.code).toBe(2);
+    });
+  }
+
+  test('an Fn::If (AWS::LanguageExtensions) is resolved, and --destroy reads the policy recorded, not the template', async () => {
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    const write = (deletionPolicy: unknown) => writeFileSync(file, JSON.stringify({
+      Transform: 'AWS::LanguageExtensions',
+      Parameters: { Env: { Type: 'String', Default: 'dev' } },
+      Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] } },
+      Resources: {
+        Fn: { Type: 'AWS::Lambda::Function', Properties: {} },
+        Svc: { Type: 'Custom::MackerelService', DeletionPolicy: deletionPolicy, Properties: { ServiceToken: { 'Fn::GetAtt': ['Fn', 'Arn'] }, name: 'iffed' } },
+      },
+    }));
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    write({ 'Fn::If': ['IsProd', 'Retain', 'Delete'] });
+    expect((await cli(['apply', file, ...base, '--parameters', 'Env=prod'])).code).toBe(0);
+    expect(readState(join(dir, 'state.json')).stacks.Shop.resources.Svc.deletionPolicy).toBe('Retain');
+
+    write('Snapshot');
+    const run = await cli(['apply', file, ...base, '--destroy']);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/\[1\/1\] retained +Service +Shop\/Svc iffed "iffed" \(not deleted: DeletionPolicy Retain; it stays in Mackerel\)\n/);
+    expect(services()).toEqual(['iffed']);
+  });
+});
