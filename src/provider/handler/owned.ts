@@ -244,7 +244,8 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       // A rollback: the resource it was taken from is still in the stack.
       await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: mark.handedOverFrom });
       ctx.log.info('handed back to the resource it was taken from (a rolled-back move)', { object: object.label, to: mark.handedOverFrom });
-      return;
+      // Said, not silent: if that resource was removed with DeletionPolicy Retain, nothing deletes the object any more.
+      return `it was handed back to resource ${mark.handedOverFrom}, which it was taken from (a move being rolled back)`;
     }
     const kept = await keptForContents(ctx, object, listed);
     if (kept) return kept;

@@ -62,7 +62,10 @@ describe('Custom::MackerelService', () => {
       const moved = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Moved');
       await moved.create({ name: 'shop' });
 
-      await moved.delete();
+      // the delete says the service stays, for the CLI to print rather than "deleted"
+      await expect(moved.delete()).resolves.toMatchObject({
+        Data: { LeftInMackerel: 'it was handed back to resource Shop, which it was taken from (a move being rolled back)' },
+      });
       expect((await api(env.emulator, 'GET', '/api/v0/services/shop/metadata/cdk-mackerel')).body)
         .toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
 
