@@ -23,6 +23,8 @@ export type Json = { [key: string]: unknown };
 export interface Call {
   readonly method: string;
   readonly params: { [name: string]: string };
+  /** The query string's parameters; a parameter given twice counts with its first value. */
+  readonly query: { [name: string]: string };
   readonly body: unknown;
   /** Size of the raw request body in bytes. */
   readonly bytes: number;

@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Fault, FaultQueue } from './_faults';
-import { ApiError, errorBody, findRoute, parseJson, readBody, Route, sendJson } from './_http';
+import { ApiError, Call, errorBody, findRoute, parseJson, readBody, Route, sendJson } from './_http';
 import { emptyState, EmulatorState, Store } from './_state';
 
 /** One API call as recorded (never the key). */
@@ -16,6 +16,13 @@ export interface ServerConfig {
   readonly routes: (store: Store) => Route[];
   /** What it holds when it starts. @default - empty */
   readonly state?: EmulatorState;
+}
+
+/** Without a prototype, so that a parameter named `__proto__` or `toString` is only a parameter. */
+function queryOf(search: URLSearchParams): Call['query'] {
+  const query: { [name: string]: string } = Object.create(null);
+  for (const [name, value] of search) if (!Object.hasOwn(query, name)) query[name] = value;
+  return query;
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -44,7 +51,8 @@ export class EmulatorServer {
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = (request.method ?? 'GET').toUpperCase();
-    const path = new URL(request.url ?? '/', 'http://emulator').pathname;
+    const url = new URL(request.url ?? '/', 'http://emulator');
+    const path = url.pathname;
     const { text, bytes } = await readBody(request);
     if (path.startsWith('/_emulator/')) return this.control(method, path, text, response);
     if (!path.startsWith('/api/')) return sendJson(response, 404, errorBody(`no API at ${path}`));
@@ -64,7 +72,7 @@ export class EmulatorServer {
       } else {
         headers = fault?.headers ?? {};
         body = parseJson(text);
-        result = this.call(method, path, request.headers['x-api-key'], body, bytes);
+        result = this.call(method, path, queryOf(url.searchParams), request.headers['x-api-key'], body, bytes);
       }
     } catch (error) {
       status = error instanceof ApiError ? error.status : 500;
@@ -79,7 +87,7 @@ export class EmulatorServer {
   }
 
   /** Authentication, then routing, then permission, then the route itself. */
-  private call(method: string, path: string, key: string | string[] | undefined, body: unknown, bytes: number): unknown {
+  private call(method: string, path: string, query: Call['query'], key: string | string[] | undefined, body: unknown, bytes: number): unknown {
     const permission = typeof key === 'string' && Object.hasOwn(this.config.apiKeys, key) ? this.config.apiKeys[key] : undefined;
     if (permission === undefined) throw new ApiError(401, key === undefined ? 'API key is required' : 'invalid API key');
     const { route, params } = findRoute(this.routes, method, path);
@@ -87,7 +95,7 @@ export class EmulatorServer {
       // The AWS integration pages document a 401 for a key without write permission; the others a 403.
       throw new ApiError(path.startsWith('/api/v0/aws-integrations') ? 401 : 403, 'permission denied: this API key is read-only');
     }
-    return route.handle({ method, params, body, bytes });
+    return route.handle({ method, params, query, body, bytes });
   }
 
   private control(method: string, path: string, text: string, response: ServerResponse): void {
