@@ -7,6 +7,9 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState, OBJECT_LISTS } from './_state';
 import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 
+/** Absent from states saved before they were kept, which held none then; read as empty. */
+const LATER_LISTS: readonly string[] = ['graphAnnotations'];
+
 /** Why `value` is not an emulator state, or undefined when it is one. */
 function problem(value: unknown): string | undefined {
   if (!_isObject(value) || value.version !== 1) return 'not an emulator state (version 1)';
@@ -16,6 +19,7 @@ function problem(value: unknown): string | undefined {
   }
   for (const list of OBJECT_LISTS) {
     const items = value[list];
+    if (items === undefined && LATER_LISTS.includes(list)) continue;
     if (!Array.isArray(items) || !items.every((o) => _isObject(o) && typeof o.id === 'string')) return `${list} must be a list of objects with an id`;
   }
   if (!Array.isArray(value.externalIds) || !value.externalIds.every((id) => typeof id === 'string')) return 'externalIds must be a list of strings';

@@ -29,6 +29,8 @@ export interface EmulatorState {
   readonly alertGroupSettings: Json[];
   readonly downtimes: Json[];
   readonly awsIntegrations: Json[];
+  /** As the API returns them: a service-wide annotation has no `roles` key. */
+  readonly graphAnnotations: Json[];
   /** The external IDs issued and still reusable. */
   readonly externalIds: string[];
   /**
@@ -39,7 +41,7 @@ export interface EmulatorState {
 }
 
 /** The lists of objects that have an `id`, each in its own ID space of the organization. */
-export const OBJECT_LISTS = ['monitors', 'channels', 'notificationGroups', 'alertGroupSettings', 'downtimes', 'awsIntegrations'] as const;
+export const OBJECT_LISTS = ['monitors', 'channels', 'notificationGroups', 'alertGroupSettings', 'downtimes', 'awsIntegrations', 'graphAnnotations'] as const;
 
 /** The org's members, the only user IDs an email channel may name. */
 export const EMULATOR_USER_IDS: readonly string[] = ['4tdsuyEpbB7', '4tdsuyF5Lh3'];
@@ -65,6 +67,7 @@ export function emptyState(): EmulatorState {
     alertGroupSettings: [],
     downtimes: [],
     awsIntegrations: [],
+    graphAnnotations: [],
     externalIds: [],
     externalIdsUsedBy: {},
   };

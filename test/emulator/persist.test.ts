@@ -78,6 +78,13 @@ describe('saved emulator state', () => {
     }
   });
 
+  test('a state saved before graph annotations were kept loads with none', () => {
+    const file = join(dir(), 'emulator.json');
+    const { graphAnnotations: _kept, ...older } = emptyState();
+    writeFileSync(file, JSON.stringify({ version: 1, ...older }));
+    expect(readEmulatorState(file)).toEqual(emptyState());
+  });
+
   test('a new object never takes an ID a loaded object holds', async () => {
     const state: EmulatorState = { ...emptyState(), services: [{ name: 'shop', memo: '', roles: [], metadata: {} }] };
     state.monitors.push({ id: '11111111111', type: 'connectivity', name: 'loaded', scopes: ['shop'] });
@@ -106,6 +113,8 @@ describe('saved emulator state', () => {
     refused({ ...emptyState() }, /not an emulator state \(version 1\)/);
     refused({ version: 1, ...emptyState(), services: [{ roles: [] }] }, /services must be a list of \{ name, roles: \[\{ name \}\] \}/);
     refused({ version: 1, ...emptyState(), downtimes: {} }, /downtimes must be a list of objects with an id/);
+    refused({ version: 1, ...emptyState(), graphAnnotations: null }, /graphAnnotations must be a list of objects with an id/);
+    refused({ version: 1, ...emptyState(), graphAnnotations: [{ title: 'deploy' }] }, /graphAnnotations must be a list of objects with an id/);
     refused({ version: 1, ...emptyState(), externalIds: [1] }, /externalIds must be a list of strings/);
     refused({ version: 1, ...emptyState(), externalIdsUsedBy: { abc: 'x' } }, /externalIdsUsedBy must map integration IDs to lists of strings/);
     refused({ version: 1, ...emptyState(), notificationGroups: [] }, /the default notification group is missing/);
