@@ -13,7 +13,10 @@
  * - a channel is not added to the default group unless `addToDefaultNotificationGroup` is true;
  * - AWS services accept `Route 53` (docs) and `Route53` (Terraform), `retireAutomatically: true`
  *   only on EC2, RDS, ElastiCache, ALB, NLB, Lambda and ECSCluster, and any existing or new
- *   `service:role` as the role; the region and role ARN get a shape check.
+ *   `service:role` as the role; the region and role ARN get a shape check;
+ * - graph annotations take `from` and `to` as whole epoch seconds, in the body and in the query;
+ *   `roles: []` makes a whole-service annotation (listed without `roles`); a PUT body may carry
+ *   the annotation's own `id`; deleting a role leaves the annotations that name it.
  */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -25,6 +28,7 @@ import { alertGroupSettingRoutes } from './alert-group-settings';
 import { awsIntegrationRoutes } from './aws-integrations';
 import { channelRoutes } from './channels';
 import { downtimeRoutes } from './downtimes';
+import { graphAnnotationRoutes } from './graph-annotations';
 import { metadataApi } from './metadata';
 import { monitorRoutes } from './monitors';
 import { notificationGroupRoutes } from './notification-groups';
@@ -93,6 +97,7 @@ function allRoutes(orgName: string): (store: Store) => Route[] {
     ...alertGroupSettingRoutes(store),
     ...downtimeRoutes(store),
     ...awsIntegrationRoutes(store),
+    ...graphAnnotationRoutes(store),
   ];
 }
 

@@ -100,6 +100,20 @@ describe('saved emulator state', () => {
     }
   });
 
+  test('nor an ID a loaded graph annotation holds', async () => {
+    const state: EmulatorState = { ...emptyState(), services: [{ name: 'shop', memo: '', roles: [], metadata: {} }] };
+    state.graphAnnotations.push({ id: '11111111111', title: 'deploy', description: '', from: 1, to: 2, service: 'shop' });
+    const emulator = await startEmulator({ state });
+    try {
+      random.zeros = 1;
+      const created = await post(emulator.url, 'graph-annotations', { title: 'deploy', from: 3, to: 4, service: 'shop' });
+      expect(random.zeros).toBe(0);
+      expect(created.id).not.toBe('11111111111');
+    } finally {
+      await emulator.close();
+    }
+  });
+
   test('a missing file is no state; a file that is not one is refused whole', () => {
     const d = dir();
     expect(readEmulatorState(join(d, 'none.json'))).toBeUndefined();
