@@ -1,6 +1,6 @@
 import { object, onlyFields, str } from './_check';
 import { badRequest, notFound, route, Route } from './_http';
-import { findService, forgetMonitor, RoleRecord, ServiceRecord, Store } from './_state';
+import { findService, forgetMonitor, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
 
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
@@ -37,9 +37,10 @@ function nameAndMemo(body: unknown, what: string): { name: string; memo: string 
 }
 
 /**
- * Deleting a service also deletes its roles, its metadata and the monitors tied to it by their
- * `service` field (service metric monitors, external monitors posting response times), as the
- * docs say. Monitors merely scoped to it keep their scopes: the docs say nothing about them.
+ * Deleting a service also deletes its roles, its metadata, its graph annotations and the monitors
+ * tied to it by their `service` field (service metric monitors, external monitors posting response
+ * times), as the docs say. Monitors merely scoped to it keep their scopes: the docs say nothing
+ * about them.
  */
 function deleteService(store: Store, name: string) {
   const service = serviceOf(store, name);
@@ -49,6 +50,7 @@ function deleteService(store: Store, name: string) {
     state.monitors.splice(state.monitors.indexOf(monitor), 1);
     forgetMonitor(state, monitor.id as string);
   }
+  for (const annotation of state.graphAnnotations.filter((a) => a.service === name)) replaceIn(state.graphAnnotations, annotation);
   return serviceView(service);
 }
 

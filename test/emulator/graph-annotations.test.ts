@@ -226,6 +226,14 @@ describe('DELETE', () => {
 });
 
 describe('with services and roles', () => {
+  test('deleting a service deletes its annotations, not those of other services', async () => {
+    ok(await env.call('POST', PATH, DEPLOY));
+    ok(await env.call('POST', PATH, variant(DEPLOY, { roles: undefined })));
+    const elsewhere = ok(await env.call('POST', PATH, variant(DEPLOY, { service: 'other', roles: ['batch'] })));
+    ok(await env.call('DELETE', '/api/v0/services/shop'));
+    expect(env.emulator.state().graphAnnotations).toEqual([elsewhere]);
+  });
+
   test('deleting a role leaves the annotations that name it (undocumented)', async () => {
     const created = ok(await env.call('POST', PATH, DEPLOY));
     ok(await env.call('DELETE', '/api/v0/services/shop/roles/db'));
