@@ -73,6 +73,8 @@ export function _replacingFields(type: string, props: { readonly [key: string]: 
     case 'Custom::MackerelService': return ['name'];
     case 'Custom::MackerelRole': return ['service', 'name'];
     case 'Custom::MackerelChannel': return ['type'];
+    // Every change posts a new annotation (a new ID); the earlier one stays as history.
+    case 'Custom::MackerelGraphAnnotation': return Object.keys(props);
     case 'Custom::MackerelMonitor': {
       const kind = props.type;
       return ['type', ...(kind === 'host' || kind === 'service' ? ['metric'] : []), ...(kind === 'service' ? ['service'] : []), ...(kind === 'query' ? ['query'] : [])];

@@ -156,6 +156,8 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
 function hintOf(e: _DiffEntry): string {
   const retained = e.retainedBy === undefined ? '' : `not deleted: ${e.retainedBy}; it stays in Mackerel`;
   if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;
+  // The handler never deletes a graph annotation: each marked deploy adds one to the history.
+  if (e.kind === 'replace' && e.type === 'Custom::MackerelGraphAnnotation') return ' (a new annotation; the earlier one stays in Mackerel)';
   const hint = e.leftover ? ' (old object of a replacement, left by an earlier apply that stopped)' : HINT[e.kind];
   return retained ? `${hint} (${retained})` : hint;
 }

@@ -1,0 +1,60 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { beforeEach, expect, test } from 'vitest';
+import { cli, useEmulatorPerFile, workDir } from './_fixture';
+import { DeploymentAnnotation } from '../../src/annotations';
+import { MackerelApiKey } from '../../src/api-key';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service';
+
+const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
+
+/** The stack Shop: the service shop with role web, a task definition running `image`, and a DeploymentAnnotation. */
+function synth(dir: string, image: string): string {
+  const outdir = join(dir, 'cdk.out');
+  rmSync(outdir, { recursive: true, force: true });
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Shop');
+  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+  const web = shop.addRole('web');
+  new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', { image: ecs.ContainerImage.fromRegistry(image) });
+  new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [web] });
+  app.synth();
+  return outdir;
+}
+
+test('a deploy that changes a task definition adds an annotation; one that does not adds none; earlier ones stay', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const annotations = () => shared.emulator.state().graphAnnotations;
+
+  // the first apply creates the service, the role and the first annotation, on the role
+  let run = await cli(['apply', synth(dir, 'public.ecr.aws/nginx/nginx:1.27'), ...base]);
+  expect(run.code).toBe(0);
+  expect(annotations()).toEqual([expect.objectContaining({ title: 'deploy Shop', service: 'shop', roles: ['web'] })]);
+  const first = annotations()[0];
+  expect(first.description).toMatch(/^Shop, revision [0-9a-f]{12}$/);
+
+  // the same app again: nothing to mark
+  run = await cli(['apply', synth(dir, 'public.ecr.aws/nginx/nginx:1.27'), ...base]);
+  expect(run.out).toMatch(/^Done: 3 unchanged\.$/m);
+  expect(annotations()).toHaveLength(1);
+
+  // a new image: diff says a new annotation comes and the earlier one stays; apply adds it
+  const outdir = synth(dir, 'public.ecr.aws/nginx/nginx:1.28');
+  run = await cli(['diff', outdir, ...base]);
+  expect(run.out).toMatch(/^! replace +GraphAnnotation +Shop\/Deploys\w+ \S+ \(a new annotation; the earlier one stays in Mackerel\)$/m);
+  expect(run.out).toMatch(/^ +revision: "[0-9a-f]{12}" -> "[0-9a-f]{12}"$/m);
+  expect(run.out).toMatch(/\n1 to replace\.$/);
+  run = await cli(['apply', outdir, ...base]);
+  expect(run.code).toBe(0);
+  expect(run.out).toMatch(/not deleted: a graph annotation is part of the deploy history, so it is kept/);
+  expect(annotations()).toHaveLength(2);
+  expect(annotations()[0]).toEqual(first);
+  expect(annotations()[1].description).not.toBe(first.description);
+});
