@@ -4,8 +4,9 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { ROLE, SHOP_SERVICE } from './roles';
 import {
-  Downtime, DowntimeRecurrence, EmailChannel, HostMetricMonitor, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, MackerelProvider,
-  MackerelRole, MackerelService, MonitorOperator, MonitorScope, NotificationGroup, NotificationLevel, SlackChannel, Weekday,
+  DeploymentAnnotation, Downtime, DowntimeRecurrence, EmailChannel, HostMetricMonitor, MackerelApiKey, MackerelAwsIntegration,
+  MackerelMonitoring, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, MonitorScope, NotificationGroup, NotificationLevel,
+  SlackChannel, Weekday,
 } from '../../src';
 
 /**
@@ -127,6 +128,14 @@ export class ShopMackerel extends Construct {
     });
     notificationGroup.addMonitor(running);
     return running;
+  }
+
+  /**
+   * Marks each deploy that changes the stack's task definitions (a new image, say) on the web
+   * role's graphs, once the stack's ECS services have rolled out.
+   */
+  public markDeploys(): DeploymentAnnotation {
+    return new DeploymentAnnotation(this, 'Deploys', { service: this.service, roles: [this.roles.web] });
   }
 
   /**

@@ -212,6 +212,16 @@ describe('examples/fargate', () => {
     });
   });
 
+  it('marks each deploy on the web role\'s graphs once the web service has rolled out', () => {
+    const annotations = Object.values(template.findResources(_RESOURCE_TYPES.GRAPH_ANNOTATION));
+    expect(annotations).toHaveLength(1);
+    const [annotation] = annotations as Array<{ Properties: any; DependsOn: string[] }>;
+    expect(annotation.Properties).toMatchObject({ title: 'deploy CdkMackerelFargateExample', roles: ['web'], revision: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    const ecsServices = Object.keys(template.findResources('AWS::ECS::Service'));
+    expect(ecsServices.length).toBeGreaterThan(0);
+    expect(annotation.DependsOn).toEqual(expect.arrayContaining(ecsServices));
+  });
+
   it('matches the whole-template snapshot', () => {
     expect(template.toJSON()).toMatchSnapshot();
   });
