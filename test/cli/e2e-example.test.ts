@@ -162,7 +162,8 @@ describe('the main job: the example against an emulator of its own, run after ru
     // the graph annotation is left by its resource as history, then goes with its service, as in Mackerel
     expect(result.out).toMatch(/^Done: 18 deleted, 1 left\./m);
     const left = saved();
-    expect([left.services, left.monitors, left.channels, left.downtimes, left.awsIntegrations, left.graphAnnotations]).toEqual([[], [], [], [], [], []]);
+    const kinds = [left.services, left.monitors, left.channels, left.downtimes, left.awsIntegrations, left.graphAnnotations];
+    expect(kinds).toEqual([[], [], [], [], [], []]);
   });
 });
 
