@@ -18,7 +18,7 @@ const monitorNames = () => shared.emulator.state().monitors.map((m: any) => m.na
 const services = () => shared.emulator.state().services.map((s: any) => s.name).sort();
 const changes = () => shared.emulator.requests().filter((r) => r.method !== 'GET');
 
-/** What a user writes today, before the constructs take a removalPolicy: the policy on the construct's CustomResource. */
+/** The policy set through the construct's CustomResource (an escape hatch); the constructs' removalPolicy prop writes the same attributes. */
 function withPolicy<T extends Construct>(construct: T, policy: RemovalPolicy | undefined): T {
   if (policy !== undefined) (construct.node.defaultChild as CustomResource).applyRemovalPolicy(policy);
   return construct;
