@@ -134,6 +134,27 @@ describe('DeletionPolicy: a resource removed from the template or destroyed', ()
   });
 });
 
+describe('the constructs\' removalPolicy, end to end', () => {
+  test('--destroy keeps a service given RETAIN and the role it passed down, and deletes a role given DESTROY', async () => {
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const outdir = synth(dir, (s) => {
+      const shop = new MackerelService(s, 'Svc', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
+      shop.addRole('web');
+      shop.addRole('tmp', { removalPolicy: RemovalPolicy.DESTROY });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    const run = await cli(['apply', outdir, ...base, '--destroy']);
+
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Done: 1 deleted, 2 retained\.$/m);
+    expect(shared.emulator.state().services).toEqual([expect.objectContaining({ name: 'shop', roles: [expect.objectContaining({ name: 'web' })] })]);
+    expect(readState(stateFile).stacks).toEqual({});
+  });
+});
+
 describe('UpdateReplacePolicy: the old object of a replacement', () => {
   const version = (dir: string, metric: string) => synth(dir, (s) => withPolicy(hostMonitor(s, 'Mem', 'memory', metric), RemovalPolicy.RETAIN));
 
