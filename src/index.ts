@@ -6,3 +6,4 @@ export * from './monitors';
 export * from './alerting';
 export * from './integration';
 export * from './annotations';
+export * from './testing';

@@ -1,0 +1,139 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+
+/**
+ * The Mackerel container agent of one task definition, as a synthesized template holds it.
+ */
+export interface AgentInTemplate {
+  /** The logical ID of the `AWS::ECS::TaskDefinition`. */
+  readonly taskDefinitionLogicalId: string;
+
+  /** The agent container's name. */
+  readonly containerName: string;
+
+  /** The agent's image; undefined when it is not a literal (an ECR repository of the app, say). */
+  readonly image?: string;
+
+  /**
+   * The `service:role` full names in `MACKEREL_ROLES`, with references to the template's own
+   * `MackerelService` and `MackerelRole` resources resolved to their names. Empty when the agent
+   * has no roles; undefined when they are known only at deploy time (a parameter, an import).
+   */
+  readonly roles?: string[];
+
+  /** Whether the agent container is essential. */
+  readonly essential: boolean;
+
+  /** The app containers that wait for the agent to start (`dependsOn` with condition START). */
+  readonly waitingContainers: string[];
+}
+
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: { readonly [key: string]: any };
+}
+
+interface Container {
+  readonly Name?: unknown;
+  readonly Image?: unknown;
+  readonly Essential?: unknown;
+  readonly Environment?: Array<{ Name?: unknown; Value?: unknown }>;
+  readonly DependsOn?: Array<{ ContainerName?: unknown; Condition?: unknown }>;
+}
+
+/**
+ * Reads what cdk-mackerel wrote into a synthesized template, for an app's own tests in any jsii
+ * language: which task definitions run the Mackerel agent, and with which roles. It reads the
+ * template only, so it finds agents however they were added (construct, extension, Aspect or by
+ * hand with `MACKEREL_CONTAINER_PLATFORM`).
+ *
+ * @example
+ * const template = Template.fromStack(stack);
+ * expect(MackerelTemplate.taskDefinitionsWithoutAgent(template)).toEqual([]);
+ * expect(MackerelTemplate.agents(template).map((a) => a.roles)).toEqual([['shop:web']]);
+ */
+export class MackerelTemplate {
+  /**
+   * Every Mackerel agent of the template, one per task definition that runs one, in the
+   * template's order.
+   *
+   * @param template the synthesized stack, from `Template.fromStack`
+   */
+  public static agents(template: Template): AgentInTemplate[] {
+    const resources = resourcesOf(template);
+    const agents: AgentInTemplate[] = [];
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::ECS::TaskDefinition') continue;
+      const containers: Container[] = Array.isArray(resource.Properties?.ContainerDefinitions) ? resource.Properties!.ContainerDefinitions : [];
+      const agent = containers.find(isAgent);
+      if (!agent) continue;
+      const name = String(agent.Name);
+      const roles = environmentOf(agent, 'MACKEREL_ROLES');
+      const rolesText = roles === undefined ? '' : resolveText(resources, roles);
+      agents.push({
+        taskDefinitionLogicalId: logicalId,
+        containerName: name,
+        image: typeof agent.Image === 'string' ? agent.Image : undefined,
+        roles: rolesText === undefined ? undefined : rolesText.split(',').filter((role) => role !== ''),
+        essential: agent.Essential !== false,
+        waitingContainers: containers
+          .filter((c) => c !== agent && (c.DependsOn ?? []).some((d) => d.ContainerName === name && d.Condition === 'START'))
+          .map((c) => String(c.Name)),
+      });
+    }
+    return agents;
+  }
+
+  /**
+   * The logical IDs of the task definitions that run no Mackerel agent: empty when
+   * `MackerelInstrumentation` reached every one.
+   *
+   * @param template the synthesized stack, from `Template.fromStack`
+   */
+  public static taskDefinitionsWithoutAgent(template: Template): string[] {
+    const withAgent = new Set(MackerelTemplate.agents(template).map((a) => a.taskDefinitionLogicalId));
+    return Object.entries(resourcesOf(template))
+      .filter(([id, resource]) => resource.Type === 'AWS::ECS::TaskDefinition' && !withAgent.has(id))
+      .map(([id]) => id);
+  }
+
+  private constructor() {}
+}
+
+function resourcesOf(template: Template): { [logicalId: string]: Resource } {
+  return (template.toJSON().Resources ?? {}) as { [logicalId: string]: Resource };
+}
+
+function isAgent(container: Container): boolean {
+  return environmentOf(container, 'MACKEREL_CONTAINER_PLATFORM') !== undefined;
+}
+
+function environmentOf(container: Container, name: string): unknown {
+  return (container.Environment ?? []).find((e) => e.Name === name)?.Value;
+}
+
+/**
+ * A template value as text, following `Ref`s to the template's own Mackerel services and roles
+ * (whose physical IDs are their names) and `Fn::Join`; undefined for anything known only at
+ * deploy time.
+ */
+function resolveText(resources: { [logicalId: string]: Resource }, value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') return undefined;
+  const intrinsic = value as { 'Ref'?: unknown; 'Fn::Join'?: unknown };
+  if (typeof intrinsic.Ref === 'string') {
+    const target = resources[intrinsic.Ref];
+    if (target?.Type === 'Custom::MackerelService') return resolveText(resources, target.Properties?.name);
+    if (target?.Type === 'Custom::MackerelRole') {
+      const service = resolveText(resources, target.Properties?.service);
+      const role = resolveText(resources, target.Properties?.name);
+      return service === undefined || role === undefined ? undefined : `${service}:${role}`;
+    }
+    return undefined;
+  }
+  const join = intrinsic['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    const parts = join[1].map((part: unknown) => resolveText(resources, part));
+    return parts.every((p): p is string => p !== undefined) ? parts.join(join[0]) : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,91 @@
+import { App, Aspects, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, test } from 'vitest';
+import {
+  MackerelAgentDependency, MackerelAgentExtension, MackerelApiKey, MackerelInstrumentation, MackerelProvider, MackerelService, MackerelTemplate,
+} from '../../src';
+
+const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27');
+
+function appStack() {
+  const app = new App();
+  const stack = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+  const apiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey'));
+  return { app, stack, apiKey };
+}
+
+function task(stack: Stack, id: string): ecs.FargateTaskDefinition {
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, id);
+  taskDefinition.addContainer('app', { image: IMAGE });
+  return taskDefinition;
+}
+
+const logicalIdOf = (taskDefinition: ecs.TaskDefinition) =>
+  Stack.of(taskDefinition).getLogicalId(taskDefinition.node.defaultChild as ecs.CfnTaskDefinition);
+
+describe('MackerelTemplate', () => {
+  test('finds each agent with its literal roles, image, essential flag and the containers that wait for it', () => {
+    const { stack, apiKey } = appStack();
+    const web = task(stack, 'Web');
+    web.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web', 'shop:api'] }));
+    const batch = task(stack, 'Batch');
+    batch.addExtension(new MackerelAgentExtension({ apiKey, appContainerDependency: MackerelAgentDependency.NONE, essential: true }));
+
+    expect(MackerelTemplate.agents(Template.fromStack(stack))).toEqual([
+      {
+        taskDefinitionLogicalId: logicalIdOf(web),
+        containerName: 'mackerel-container-agent',
+        image: 'public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2',
+        roles: ['shop:web', 'shop:api'],
+        essential: false,
+        waitingContainers: ['app'],
+      },
+      {
+        taskDefinitionLogicalId: logicalIdOf(batch),
+        containerName: 'mackerel-container-agent',
+        image: 'public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2',
+        roles: [],
+        essential: true,
+        waitingContainers: [],
+      },
+    ]);
+  });
+
+  test('resolves roles given as the template\'s own MackerelRole and MackerelService references', () => {
+    const { stack, apiKey } = appStack();
+    new MackerelProvider(stack, 'Mackerel', { apiKey });
+    const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+    const web = shop.addRole('web');
+    const batch = shop.addRole('batch');
+    task(stack, 'Web').addExtension(new MackerelAgentExtension({ apiKey, roles: [web.fullName, batch.fullName] }));
+    expect(MackerelTemplate.agents(Template.fromStack(stack)).map((a) => a.roles)).toEqual([['shop:web', 'shop:batch']]);
+  });
+
+  test('leaves roles undefined when they are known only at deploy time', () => {
+    const { stack, apiKey } = appStack();
+    const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' });
+    task(stack, 'Web').addExtension(new MackerelAgentExtension({ apiKey, roles: roles.valueAsList }));
+    expect(MackerelTemplate.agents(Template.fromStack(stack))[0].roles).toBeUndefined();
+  });
+
+  test('lists the task definitions the agent did not reach', () => {
+    const { stack, apiKey } = appStack();
+    const excluded = task(stack, 'Legacy');
+    task(stack, 'Web');
+    task(stack, 'Worker');
+    MackerelInstrumentation.exclude(excluded);
+    Aspects.of(stack).add(new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    const template = Template.fromStack(stack);
+    expect(MackerelTemplate.taskDefinitionsWithoutAgent(template)).toEqual([logicalIdOf(excluded)]);
+    expect(MackerelTemplate.agents(template)).toHaveLength(2);
+  });
+
+  test('a template without task definitions has no agents and nothing unreached', () => {
+    const { stack } = appStack();
+    const template = Template.fromStack(stack);
+    expect(MackerelTemplate.agents(template)).toEqual([]);
+    expect(MackerelTemplate.taskDefinitionsWithoutAgent(template)).toEqual([]);
+  });
+});
