@@ -7,3 +7,4 @@ export * from './alerting';
 export * from './integration';
 export * from './annotations';
 export * from './testing';
+export * from './dashboards';

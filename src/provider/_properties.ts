@@ -25,6 +25,7 @@ export const _RESOURCE_TYPES = {
   AWS_INTEGRATION_EXTERNAL_ID: 'Custom::MackerelAwsIntegrationExternalId',
   AWS_INTEGRATION: 'Custom::MackerelAwsIntegration',
   GRAPH_ANNOTATION: 'Custom::MackerelGraphAnnotation',
+  DASHBOARD: 'Custom::MackerelDashboard',
 } as const;
 
 /**
@@ -232,4 +233,17 @@ export interface _GraphAnnotationProperties {
   readonly service: string;
   readonly roles?: string[];
   readonly revision: string;
+}
+
+/**
+ * `Custom::MackerelDashboard`. Physical ID: the dashboard ID. Data: `{ DashboardId }`. Updated in
+ * place (PUT with the whole body). `widgets` are the API's widget objects; numbers: layout x, y,
+ * width, height, fractionSize, range period/offset/start/end, referenceLines value; booleans:
+ * graph isStacked.
+ */
+export interface _DashboardProperties {
+  readonly title: string;
+  readonly memo: string;
+  readonly urlPath: string;
+  readonly widgets: Array<{ readonly [field: string]: unknown }>;
 }

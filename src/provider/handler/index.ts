@@ -14,6 +14,7 @@ import { alertGroupSetting } from './resources/alert-group-setting';
 import { awsIntegration } from './resources/aws-integration';
 import { awsIntegrationExternalId } from './resources/aws-integration-external-id';
 import { channel } from './resources/channel';
+import { dashboard } from './resources/dashboard';
 import { downtime } from './resources/downtime';
 import { graphAnnotation } from './resources/graph-annotation';
 import { monitor } from './resources/monitor';
@@ -33,6 +34,7 @@ export const RESOURCE_MODULES: { readonly [resourceType: string]: ResourceModule
   'Custom::MackerelAwsIntegrationExternalId': awsIntegrationExternalId,
   'Custom::MackerelAwsIntegration': awsIntegration,
   'Custom::MackerelGraphAnnotation': graphAnnotation,
+  'Custom::MackerelDashboard': dashboard,
 };
 
 const DEFAULT_API_BASE = 'https://api.mackerelio.com/';

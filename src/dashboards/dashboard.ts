@@ -1,0 +1,123 @@
+import { Lazy, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { _fail } from '../_validation';
+import { _GRID_WIDTH, DashboardWidget } from './widget';
+import { _DashboardProperties, _RESOURCE_TYPES } from '../provider/_properties';
+import { _createMackerelResource } from '../provider/_resource';
+import { MackerelResourceOptions } from '../provider/resource-options';
+import { _checkUniqueInApp } from '../service/_unique';
+
+/** Mackerel's URL path rule for dashboards (the API answers 400 otherwise). */
+const URL_PATH = /^([A-Za-z0-9_][-A-Za-z0-9_]*)(\/[A-Za-z0-9_][-A-Za-z0-9_]*)*$/;
+
+/**
+ * Properties of a `Dashboard`.
+ */
+export interface DashboardProps extends MackerelResourceOptions {
+  /**
+   * The dashboard's name.
+   */
+  readonly title: string;
+
+  /**
+   * The dashboard's URL path, unique in the organization: letters, digits, `-` and `_` in
+   * `/`-separated parts, no part starting with `-` (such as `shop/web`).
+   */
+  readonly urlPath: string;
+
+  /**
+   * A note shown on the dashboard.
+   *
+   * @default - no memo
+   */
+  readonly memo?: string;
+
+  /**
+   * Rows of widgets, laid out as `addWidgets` lays out each row.
+   *
+   * @default - no widgets; add them with `addWidgets`
+   */
+  readonly widgets?: DashboardWidget[][];
+}
+
+/**
+ * A Mackerel custom dashboard (`Custom::MackerelDashboard`), updated in place.
+ *
+ * Widgets are placed in rows, as CloudWatch dashboards in aws-cdk-lib place them: each
+ * `addWidgets` call starts a row below the previous ones and puts its widgets left to right,
+ * wrapping to a new line where the 24-unit width is full. Sizes are checked against Mackerel's
+ * limits per widget type at synth.
+ *
+ * @example
+ * const dashboard = new Dashboard(this, 'Shop', { title: 'shop', urlPath: 'shop' });
+ * dashboard.addWidgets(
+ *   DashboardWidget.roleGraph({ title: 'web CPU', role: web, graph: 'container.cpu' }),
+ *   DashboardWidget.alertStatus({ title: 'web alerts', role: web }),
+ * );
+ *
+ * @see https://mackerel.io/api-docs/entry/dashboards
+ */
+export class Dashboard extends Construct {
+  /** The dashboard's Mackerel ID; a reference to the resource (its `Ref`). */
+  public readonly dashboardId: string;
+
+  private readonly rows: DashboardWidget[][] = [];
+  private readonly urlPath: string;
+
+  constructor(scope: Construct, id: string, props: DashboardProps) {
+    super(scope, id);
+    if (!Token.isUnresolved(props.title) && props.title.trim() === '') _fail(this, 'title', props.title, 'is empty', 'a non-empty dashboard title');
+    if (!Token.isUnresolved(props.urlPath)) {
+      if (!URL_PATH.test(props.urlPath)) {
+        _fail(this, 'urlPath', props.urlPath, 'is not a dashboard URL path',
+          'letters, digits, - and _ in /-separated parts, none empty or starting with -, such as "shop/web"');
+      }
+      _checkUniqueInApp(this, 'urlPath', props.urlPath, props.urlPath, (other) => (other instanceof Dashboard ? other.urlPath : undefined), 'dashboard URL path');
+    }
+    this.urlPath = props.urlPath;
+    for (const row of props.widgets ?? []) this.addWidgets(...row);
+    const properties: _DashboardProperties = {
+      title: props.title,
+      memo: props.memo ?? '',
+      urlPath: props.urlPath,
+      widgets: Lazy.any({ produce: () => this.renderWidgets() }, { omitEmptyArray: false }) as unknown as _DashboardProperties['widgets'],
+    };
+    this.dashboardId = _createMackerelResource(this, _RESOURCE_TYPES.DASHBOARD, { ...properties }, props.removalPolicy).ref;
+  }
+
+  /**
+   * Adds a row of widgets below the ones added before, left to right, wrapping where the
+   * 24-unit width is full.
+   *
+   * @param widgets the row's widgets
+   */
+  public addWidgets(...widgets: DashboardWidget[]): void {
+    if (widgets.length === 0) return;
+    // Rendered now for its errors, which a render at synth would bury in a resolution error.
+    widgets.forEach((widget, i) => widget._render(this, `widgets[${this.rows.length}][${i}]`, 0, 0));
+    this.rows.push(widgets);
+  }
+
+  /** Every widget with its position: rows one below the other, each wrapped at the grid width. */
+  private renderWidgets(): Array<{ [key: string]: unknown }> {
+    const rendered: Array<{ [key: string]: unknown }> = [];
+    let top = 0;
+    this.rows.forEach((row, r) => {
+      let x = 0;
+      let y = top;
+      let lineHeight = 0;
+      row.forEach((widget, i) => {
+        if (x + widget.width > _GRID_WIDTH) {
+          y += lineHeight;
+          x = 0;
+          lineHeight = 0;
+        }
+        rendered.push(widget._render(this, `widgets[${r}][${i}]`, x, y));
+        x += widget.width;
+        lineHeight = Math.max(lineHeight, widget.height);
+      });
+      top = y + lineHeight;
+    });
+    return rendered;
+  }
+}

@@ -1,0 +1,352 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { _characterCount } from '../_text';
+import { _fail } from '../_validation';
+import { _dependOnNamed } from '../service/_named-dependency';
+import { IMackerelRole } from '../service/role';
+import { IMackerelService } from '../service/service';
+
+/** The dashboard's grid width, in units. */
+export const _GRID_WIDTH = 24;
+
+/**
+ * Settings every widget has.
+ */
+export interface DashboardWidgetOptions {
+  /**
+   * The widget's title.
+   */
+  readonly title: string;
+
+  /**
+   * Width in grid units (the dashboard is 24 wide).
+   *
+   * @default - 8 for graphs and markdown, 4 for values, 6 for alert statuses
+   */
+  readonly width?: number;
+
+  /**
+   * Height in grid units.
+   *
+   * @default - 6 for graphs, 4 for values, markdown and alert statuses
+   */
+  readonly height?: number;
+}
+
+/**
+ * Settings of the graph widgets.
+ */
+export interface GraphWidgetOptions extends DashboardWidgetOptions {
+  /**
+   * A fixed period to show.
+   *
+   * @default - the period chosen at the top of the dashboard
+   */
+  readonly timeRange?: DashboardGraphRange;
+
+  /**
+   * A horizontal line drawn at a value, such as a monitor's threshold.
+   *
+   * @default - none
+   */
+  readonly referenceLine?: DashboardReferenceLine;
+}
+
+/** A role graph widget: a graph of every host of a role. */
+export interface RoleGraphWidgetOptions extends GraphWidgetOptions {
+  /** The role whose hosts are drawn. */
+  readonly role: IMackerelRole;
+  /** The graph's name, such as `loadavg5` or `container.cpu`. */
+  readonly graph: string;
+  /**
+   * Whether the hosts are stacked rather than drawn as lines.
+   *
+   * @default false
+   */
+  readonly stacked?: boolean;
+}
+
+/** A service graph widget: a graph of service metrics. */
+export interface ServiceGraphWidgetOptions extends GraphWidgetOptions {
+  /** The service whose metrics are drawn. */
+  readonly service: IMackerelService;
+  /** The graph's name (the service metric name up to its last part). */
+  readonly graph: string;
+}
+
+/** An expression graph widget: a graph of a Mackerel metric expression. */
+export interface ExpressionGraphWidgetOptions extends GraphWidgetOptions {
+  /** The expression, such as `avg(roleSlots('shop:web','loadavg5'))`. */
+  readonly expression: string;
+}
+
+/** A host graph widget: a graph of one host (an EC2 host; a task's host lives as long as the task). */
+export interface HostGraphWidgetOptions extends GraphWidgetOptions {
+  /** The Mackerel host ID. */
+  readonly hostId: string;
+  /** The graph's name, such as `loadavg`. */
+  readonly graph: string;
+}
+
+/** Settings of the value widgets. */
+export interface ValueWidgetOptions extends DashboardWidgetOptions {
+  /**
+   * Decimal places shown, 0 to 16.
+   *
+   * @default - Mackerel's default
+   */
+  readonly fractionSize?: number;
+
+  /**
+   * A unit shown after the value.
+   *
+   * @default - none
+   */
+  readonly suffix?: string;
+}
+
+/** A value widget of a service metric's latest value. */
+export interface ServiceMetricValueWidgetOptions extends ValueWidgetOptions {
+  /** The service. */
+  readonly service: IMackerelService;
+  /** The service metric's name. */
+  readonly metric: string;
+}
+
+/** A value widget of an expression's latest value; the expression must give one series. */
+export interface ExpressionValueWidgetOptions extends ValueWidgetOptions {
+  /** The expression. */
+  readonly expression: string;
+}
+
+/** A value widget of one host's metric. */
+export interface HostMetricValueWidgetOptions extends ValueWidgetOptions {
+  /** The Mackerel host ID. */
+  readonly hostId: string;
+  /** The metric's name, such as `loadavg5`. */
+  readonly metric: string;
+}
+
+/** A markdown widget. */
+export interface MarkdownWidgetOptions extends DashboardWidgetOptions {
+  /** The text, in Markdown. */
+  readonly markdown: string;
+}
+
+/** An alert status widget: the open alerts of a role. */
+export interface AlertStatusWidgetOptions extends DashboardWidgetOptions {
+  /** The role. */
+  readonly role: IMackerelRole;
+}
+
+/** A horizontal reference line on a graph widget. */
+export interface DashboardReferenceLine {
+  /** The line's label: 1 to 32 characters, not only spaces. */
+  readonly label: string;
+  /** The value it is drawn at, 0 or more. */
+  readonly value: number;
+}
+
+/**
+ * The fixed period a graph widget shows.
+ */
+export class DashboardGraphRange {
+  /**
+   * The last `period`, ending now or `endsAgo` before now.
+   *
+   * @param period how long a period, in whole seconds
+   * @param endsAgo how long before now the period ends. Default: it ends now
+   */
+  public static relative(period: Duration, endsAgo?: Duration): DashboardGraphRange {
+    return new DashboardGraphRange({ type: 'relative', period, endsAgo: endsAgo ?? Duration.seconds(0) });
+  }
+
+  /**
+   * A fixed period between two times.
+   *
+   * @param start when it starts
+   * @param end when it ends, after `start`
+   */
+  public static absolute(start: Date, end: Date): DashboardGraphRange {
+    return new DashboardGraphRange({ type: 'absolute', start, end });
+  }
+
+  private constructor(private readonly spec: { type: string; period?: Duration; endsAgo?: Duration; start?: Date; end?: Date }) {}
+
+  /** The API's range object, checked. @internal */
+  public _render(scope: IConstruct, property: string): { [key: string]: unknown } {
+    const s = this.spec;
+    if (s.type === 'relative') {
+      const period = wholeSeconds(scope, `${property}.period`, s.period!);
+      if (!Token.isUnresolved(period) && period < 1) _fail(scope, `${property}.period`, s.period!.toHumanString(), 'is not positive', 'at least 1 second');
+      // The API's offset is added to now: a period in the past has a negative one.
+      const endsAgo = wholeSeconds(scope, `${property}.endsAgo`, s.endsAgo!);
+      return { type: 'relative', period, offset: endsAgo === 0 ? 0 : -endsAgo };
+    }
+    const [start, end] = [s.start!, s.end!].map((d) => Math.floor(d.getTime() / 1000));
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) {
+      _fail(scope, property, `${String(s.start)} to ${String(s.end)}`, 'does not end after it starts', 'an end after the start');
+    }
+    return { type: 'absolute', start, end };
+  }
+}
+
+/** Sizes Mackerel allows per widget type: [min width, min height, max width, max height]. */
+const SIZES: { readonly [type: string]: readonly [number, number, number, number] } = {
+  graph: [6, 6, 24, 32],
+  value: [4, 4, 24, 32],
+  markdown: [4, 2, 24, 80],
+  alertStatus: [4, 3, 24, 32],
+};
+const DEFAULT_SIZES: { readonly [type: string]: readonly [number, number] } = {
+  graph: [8, 6],
+  value: [4, 4],
+  markdown: [8, 4],
+  alertStatus: [6, 4],
+};
+
+/**
+ * One widget of a `Dashboard`: a graph, a value, a markdown text or an alert status. Place
+ * widgets with `Dashboard.addWidgets`, which lays them out in rows.
+ */
+export class DashboardWidget {
+  /** A graph of every host of a role. */
+  public static roleGraph(options: RoleGraphWidgetOptions): DashboardWidget {
+    return DashboardWidget.graph(options, (scope, at) => {
+      _dependOnNamed(scope, options.role.fullName, true);
+      return { type: 'role', roleFullname: options.role.fullName, name: nonEmpty(scope, `${at}.graph`, options.graph), isStacked: options.stacked };
+    });
+  }
+
+  /** A graph of a service's metrics. */
+  public static serviceGraph(options: ServiceGraphWidgetOptions): DashboardWidget {
+    return DashboardWidget.graph(options, (scope, at) => {
+      _dependOnNamed(scope, options.service.name, false);
+      return { type: 'service', serviceName: options.service.name, name: nonEmpty(scope, `${at}.graph`, options.graph) };
+    });
+  }
+
+  /** A graph of a metric expression. */
+  public static expressionGraph(options: ExpressionGraphWidgetOptions): DashboardWidget {
+    return DashboardWidget.graph(options, (scope, at) => ({ type: 'expression', expression: nonEmpty(scope, `${at}.expression`, options.expression) }));
+  }
+
+  /** A graph of one host. */
+  public static hostGraph(options: HostGraphWidgetOptions): DashboardWidget {
+    return DashboardWidget.graph(options, (scope, at) => ({ type: 'host', hostId: nonEmpty(scope, `${at}.hostId`, options.hostId), name: nonEmpty(scope, `${at}.graph`, options.graph) }));
+  }
+
+  /** The latest value of a service metric. */
+  public static serviceMetricValue(options: ServiceMetricValueWidgetOptions): DashboardWidget {
+    return DashboardWidget.value(options, (scope, at) => {
+      _dependOnNamed(scope, options.service.name, false);
+      return { type: 'service', serviceName: options.service.name, name: nonEmpty(scope, `${at}.metric`, options.metric) };
+    });
+  }
+
+  /** The latest value of an expression that gives one series. */
+  public static expressionValue(options: ExpressionValueWidgetOptions): DashboardWidget {
+    return DashboardWidget.value(options, (scope, at) => ({ type: 'expression', expression: nonEmpty(scope, `${at}.expression`, options.expression) }));
+  }
+
+  /** The latest value of one host's metric. */
+  public static hostMetricValue(options: HostMetricValueWidgetOptions): DashboardWidget {
+    return DashboardWidget.value(options, (scope, at) => ({ type: 'host', hostId: nonEmpty(scope, `${at}.hostId`, options.hostId), name: nonEmpty(scope, `${at}.metric`, options.metric) }));
+  }
+
+  /** A Markdown text. */
+  public static markdown(options: MarkdownWidgetOptions): DashboardWidget {
+    return new DashboardWidget('markdown', options, () => ({ markdown: options.markdown }));
+  }
+
+  /** The open alerts of a role. */
+  public static alertStatus(options: AlertStatusWidgetOptions): DashboardWidget {
+    return new DashboardWidget('alertStatus', options, (scope) => {
+      _dependOnNamed(scope, options.role.fullName, true);
+      return { roleFullname: options.role.fullName };
+    });
+  }
+
+  private static graph(options: GraphWidgetOptions, graphOf: (scope: IConstruct, property: string) => { [key: string]: unknown }): DashboardWidget {
+    return new DashboardWidget('graph', options, (scope, property) => ({
+      graph: graphOf(scope, property),
+      range: options.timeRange?._render(scope, `${property}.timeRange`),
+      // Always sent: an update that leaves the field out would keep a line removed from the app (the API clears it with []).
+      referenceLines: options.referenceLine ? [referenceLine(scope, `${property}.referenceLine`, options.referenceLine)] : [],
+    }));
+  }
+
+  private static value(options: ValueWidgetOptions, metricOf: (scope: IConstruct, property: string) => { [key: string]: unknown }): DashboardWidget {
+    return new DashboardWidget('value', options, (scope, property) => {
+      const fractionSize = options.fractionSize;
+      const outOfRange = fractionSize !== undefined && (!Number.isInteger(fractionSize) || fractionSize < 0 || fractionSize > 16);
+      if (outOfRange && !Token.isUnresolved(fractionSize)) {
+        _fail(scope, `${property}.fractionSize`, fractionSize, 'is out of range', 'a whole number from 0 to 16');
+      }
+      return { metric: metricOf(scope, property), fractionSize, suffix: options.suffix };
+    });
+  }
+
+  /** The widget's width in grid units. */
+  public readonly width: number;
+
+  /** The widget's height in grid units. */
+  public readonly height: number;
+
+  private constructor(
+    private readonly type: string,
+    private readonly options: DashboardWidgetOptions,
+    private readonly fields: (scope: IConstruct, property: string) => { [key: string]: unknown },
+  ) {
+    const [width, height] = DEFAULT_SIZES[type];
+    this.width = options.width ?? width;
+    this.height = options.height ?? height;
+  }
+
+  /**
+   * The API's widget object at a position, checked; `property` names it in errors.
+   * @internal
+   */
+  public _render(scope: IConstruct, property: string, x: number, y: number): { [key: string]: unknown } {
+    const [minWidth, minHeight, maxWidth, maxHeight] = SIZES[this.type];
+    checkSize(scope, `${property}.width`, this.width, minWidth, maxWidth, this.type);
+    checkSize(scope, `${property}.height`, this.height, minHeight, maxHeight, this.type);
+    return {
+      type: this.type,
+      title: this.options.title,
+      ...this.fields(scope, property),
+      layout: { x, y, width: this.width, height: this.height },
+    };
+  }
+}
+
+function referenceLine(scope: IConstruct, property: string, line: DashboardReferenceLine): { label: string; value: number } {
+  if (!Token.isUnresolved(line.label) && (line.label.trim() === '' || _characterCount(line.label) > 32)) {
+    _fail(scope, `${property}.label`, line.label, 'is empty or too long', '1 to 32 characters, not only spaces');
+  }
+  if (!Token.isUnresolved(line.value) && !(Number.isFinite(line.value) && line.value >= 0)) {
+    _fail(scope, `${property}.value`, line.value, 'is not allowed', 'a number of 0 or more');
+  }
+  return { label: line.label, value: line.value };
+}
+
+function checkSize(scope: IConstruct, property: string, size: number, min: number, max: number, type: string): void {
+  if (Token.isUnresolved(size)) _fail(scope, property, size, 'is a token', 'a number known at synth, for the layout');
+  if (!Number.isInteger(size) || size < min || size > max) {
+    _fail(scope, property, size, `is not a size Mackerel allows for a ${type} widget`, `a whole number from ${min} to ${max}`);
+  }
+}
+
+function nonEmpty(scope: IConstruct, property: string, text: string): string {
+  if (!Token.isUnresolved(text) && text.trim() === '') _fail(scope, property, text, 'is empty', 'a non-empty value');
+  return text;
+}
+
+function wholeSeconds(scope: IConstruct, property: string, duration: Duration): number {
+  if (duration.isUnresolved()) return duration.toSeconds();
+  const seconds = duration.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds)) {
+    _fail(scope, property, duration.toHumanString(), 'is not a whole number of seconds', 'whole seconds');
+  }
+  return seconds;
+}

@@ -1,0 +1,43 @@
+import { ObjectSchema } from '../convert';
+import { FoundObject, idResource, UniqueName } from '../id-resource';
+
+/** Every field any widget kind has (`_DashboardProperties`): the converter needs only each field's type. */
+const WIDGET_SCHEMA: ObjectSchema = {
+  type: 'string',
+  title: 'string',
+  graph: { type: 'string', hostId: 'string', name: 'string', roleFullname: 'string', isStacked: 'boolean', serviceName: 'string', expression: 'string' },
+  range: { type: 'string', period: 'number', offset: 'number', start: 'number', end: 'number' },
+  referenceLines: { listOf: { label: 'string', value: 'number' } },
+  metric: { type: 'string', hostId: 'string', name: 'string', serviceName: 'string', expression: 'string' },
+  fractionSize: 'number',
+  suffix: 'string',
+  markdown: 'string',
+  roleFullname: 'string',
+  layout: { x: 'number', y: 'number', width: 'number', height: 'number' },
+};
+
+export const DASHBOARD_SCHEMA: ObjectSchema = {
+  title: 'string',
+  memo: 'string',
+  urlPath: 'string',
+  widgets: { listOf: WIDGET_SCHEMA },
+};
+
+/** URL paths are unique in the organization (409), so a create whose answer was lost is found by its path. */
+const BY_URL_PATH: UniqueName = {
+  find: async (ctx, payload) => {
+    const list = await ctx.client.request<{ dashboards?: FoundObject[] }>('GET', '/api/v0/dashboards');
+    return (list?.dashboards ?? []).find((dashboard) => dashboard.urlPath === payload.urlPath);
+  },
+  mismatch: (found, payload) => (found.title !== payload.title || (found.memo ?? '') !== (payload.memo ?? '')
+    ? `its title or memo is not what was sent (${JSON.stringify(found.title)})` : undefined),
+};
+
+/** `_DashboardProperties`: updated in place with the whole body. */
+export const dashboard = idResource({
+  path: '/api/v0/dashboards',
+  noun: 'dashboard',
+  dataKey: 'DashboardId',
+  schema: DASHBOARD_SCHEMA,
+  uniqueName: BY_URL_PATH,
+});

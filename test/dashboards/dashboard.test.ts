@@ -1,0 +1,186 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { Dashboard, DashboardGraphRange, DashboardWidget, MackerelRole, MackerelService } from '../../src';
+import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
+
+const TYPE = 'Custom::MackerelDashboard';
+
+function propertiesOf(dashboard: Dashboard): { [key: string]: any } {
+  return Template.fromStack(Stack.of(dashboard)).toJSON().Resources[logicalIdOf(dashboard)].Properties;
+}
+
+const md = (title: string, width?: number, height?: number) => DashboardWidget.markdown({ title, markdown: `# ${title}`, width, height });
+
+describe('Dashboard', () => {
+  test('renders every widget kind with the API\'s fields, roles and services by reference', () => {
+    const { stack, shop, web } = mackerelStack();
+    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop/web', memo: 'the shop at a glance' });
+    dashboard.addWidgets(
+      DashboardWidget.roleGraph({ title: 'cpu', role: web, graph: 'container.cpu', stacked: true, referenceLine: { label: 'critical', value: 90 } }),
+      DashboardWidget.serviceGraph({ title: 'orders', service: shop, graph: 'shop.orders', timeRange: DashboardGraphRange.relative(Duration.hours(6)) }),
+      DashboardWidget.expressionGraph({ title: 'load', expression: 'avg(roleSlots(shop:web,loadavg5))' }),
+    );
+    dashboard.addWidgets(
+      DashboardWidget.serviceMetricValue({ title: 'orders now', service: shop, metric: 'shop.orders.count', fractionSize: 0, suffix: 'orders' }),
+      DashboardWidget.expressionValue({ title: 'max load', expression: 'max(roleSlots(shop:web,loadavg5))' }),
+      DashboardWidget.hostMetricValue({ title: 'db load', hostId: '2u4PP3TJqbu', metric: 'loadavg5' }),
+      DashboardWidget.hostGraph({ title: 'db', hostId: '2u4PP3TJqbu', graph: 'loadavg', timeRange: DashboardGraphRange.absolute(new Date(1e12), new Date(1e12 + 3_600_000)) }),
+    );
+    dashboard.addWidgets(md('notes'), DashboardWidget.alertStatus({ title: 'web alerts', role: web }));
+    const roleRef = { Ref: logicalIdOf(web) };
+    const serviceRef = { Ref: logicalIdOf(shop) };
+
+    expect(propertiesOf(dashboard)).toEqual({
+      ServiceToken: expect.anything(),
+      title: 'shop',
+      memo: 'the shop at a glance',
+      urlPath: 'shop/web',
+      widgets: [
+        {
+          type: 'graph',
+          title: 'cpu',
+          graph: { type: 'role', roleFullname: roleRef, name: 'container.cpu', isStacked: true },
+          referenceLines: [{ label: 'critical', value: 90 }],
+          layout: { x: 0, y: 0, width: 8, height: 6 },
+        },
+        {
+          type: 'graph',
+          title: 'orders',
+          graph: { type: 'service', serviceName: serviceRef, name: 'shop.orders' },
+          range: { type: 'relative', period: 21600, offset: 0 },
+          referenceLines: [],
+          layout: { x: 8, y: 0, width: 8, height: 6 },
+        },
+        {
+          type: 'graph',
+          title: 'load',
+          graph: { type: 'expression', expression: 'avg(roleSlots(shop:web,loadavg5))' },
+          referenceLines: [],
+          layout: { x: 16, y: 0, width: 8, height: 6 },
+        },
+        {
+          type: 'value',
+          title: 'orders now',
+          metric: { type: 'service', serviceName: serviceRef, name: 'shop.orders.count' },
+          fractionSize: 0,
+          suffix: 'orders',
+          layout: { x: 0, y: 6, width: 4, height: 4 },
+        },
+        { type: 'value', title: 'max load', metric: { type: 'expression', expression: 'max(roleSlots(shop:web,loadavg5))' }, layout: { x: 4, y: 6, width: 4, height: 4 } },
+        { type: 'value', title: 'db load', metric: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg5' }, layout: { x: 8, y: 6, width: 4, height: 4 } },
+        {
+          type: 'graph',
+          title: 'db',
+          graph: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg' },
+          range: { type: 'absolute', start: 1e9, end: 1e9 + 3600 },
+          referenceLines: [],
+          layout: { x: 12, y: 6, width: 8, height: 6 },
+        },
+        { type: 'markdown', title: 'notes', markdown: '# notes', layout: { x: 0, y: 12, width: 8, height: 4 } },
+        { type: 'alertStatus', title: 'web alerts', roleFullname: roleRef, layout: { x: 8, y: 12, width: 6, height: 4 } },
+      ],
+    });
+  });
+
+  test('wraps a row where the 24-unit width is full, below the row\'s tallest widget, and takes rows in its props', () => {
+    const { stack } = mackerelStack();
+    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop', widgets: [[md('a', 10, 3), md('b', 10, 5), md('c', 6, 2)], [md('d', 24)]] });
+    expect(propertiesOf(dashboard).widgets.map((w: any) => [w.title, w.layout])).toEqual([
+      ['a', { x: 0, y: 0, width: 10, height: 3 }],
+      ['b', { x: 10, y: 0, width: 10, height: 5 }],
+      ['c', { x: 0, y: 5, width: 6, height: 2 }],
+      ['d', { x: 0, y: 7, width: 24, height: 4 }],
+    ]);
+  });
+
+  test('a relative range that ends in the past has a negative offset, as the API counts it from now', () => {
+    const { stack } = mackerelStack();
+    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+    dashboard.addWidgets(DashboardWidget.expressionGraph({ title: 'yesterday', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.hours(1), Duration.days(1)) }));
+    expect(propertiesOf(dashboard).widgets[0].range).toEqual({ type: 'relative', period: 3600, offset: -86400 });
+  });
+
+  test('an empty dashboard sends an empty widget list; removalPolicy applies; roles known by name wait for their creator', () => {
+    const { stack, shop } = mackerelStack();
+    const empty = new Dashboard(stack, 'Empty', { title: 'empty', urlPath: 'empty', removalPolicy: RemovalPolicy.RETAIN });
+    const byName = new Dashboard(stack, 'ByName', { title: 'by name', urlPath: 'by-name' });
+    byName.addWidgets(DashboardWidget.alertStatus({ title: 'batch', role: MackerelRole.fromFullName(stack, 'Batch', 'shop:batch') }));
+    const batch = shop.addRole('batch');
+    const template = Template.fromStack(stack).toJSON();
+    expect(template.Resources[logicalIdOf(empty)].Properties.widgets).toEqual([]);
+    expect(template.Resources[logicalIdOf(empty)].DeletionPolicy).toBe('Retain');
+    expect(template.Resources[logicalIdOf(byName)].DependsOn).toContain(logicalIdOf(batch));
+    expect(template.Resources[logicalIdOf(byName)].Properties.widgets[0].roleFullname).toBe('shop:batch');
+    expect(Object.keys(Template.fromStack(stack).findResources(TYPE))).toHaveLength(2);
+  });
+
+  describe('refuses at synth', () => {
+    const dashboardIn = () => {
+      const { stack, web, shop } = mackerelStack();
+      return { stack, web, shop, dashboard: new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' }) };
+    };
+
+    test.each(['', '-shop', 'shop/', 'shop//web', 'shop web', '/shop', 'shop/-web'])('the URL path %j', (urlPath) => {
+      const { stack } = mackerelStack();
+      expect(() => new Dashboard(stack, 'Board', { title: 'shop', urlPath })).toThrow(new RegExp(
+        `^Stack/Board: urlPath ${JSON.stringify(urlPath).replace(/[/]/g, '\\/')} is not a dashboard URL path; expected letters, digits, - and _ in /-separated parts`));
+    });
+
+    test('a URL path two dashboards of the app share', () => {
+      const { stack } = mackerelStack();
+      new Dashboard(stack, 'One', { title: 'one', urlPath: 'shop/web' });
+      new Dashboard(stack, 'Two', { title: 'two', urlPath: 'shop/web' });
+      expect(() => Template.fromStack(stack)).toThrow(/\[Stack\/Two\] urlPath "shop\/web" creates the same dashboard URL path as Stack\/One/);
+    });
+
+    test('an empty title', () => {
+      const { stack } = mackerelStack();
+      expect(() => new Dashboard(stack, 'Board', { title: ' ', urlPath: 'shop' })).toThrow(/^Stack\/Board: title " " is empty; expected a non-empty dashboard title$/);
+    });
+
+    test.each([
+      ['a graph narrower than 6', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', width: 5 }), /widgets\[0\]\[0\].width 5 is not a size Mackerel allows for a graph widget; expected a whole number from 6 to 24/],
+      ['a graph taller than 32', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', height: 33 }), /widgets\[0\]\[0\].height 33 .* from 6 to 32/],
+      ['a value smaller than 4', DashboardWidget.expressionValue({ title: 'v', expression: 'x', height: 3 }), /height 3 is not a size Mackerel allows for a value widget; expected a whole number from 4 to 32/],
+      ['a markdown taller than 80', md('m', 8, 81), /height 81 is not a size Mackerel allows for a markdown widget; expected a whole number from 2 to 80/],
+      ['an alert status lower than 3', DashboardWidget.alertStatus({ title: 'a', role: MackerelRole.fromFullName(new Stack(), 'R', 'shop:web'), height: 2 }),
+        /height 2 is not a size Mackerel allows for a alertStatus widget; expected a whole number from 3 to 32/],
+      ['a fractional width', md('m', 7.5), /width 7.5 is not a size/],
+      ['fractionSize 17', DashboardWidget.expressionValue({ title: 'v', expression: 'x', fractionSize: 17 }), /fractionSize 17 is out of range; expected a whole number from 0 to 16/],
+      ['a blank reference line label', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: '  ', value: 1 } }),
+        /referenceLine.label " {2}" is empty or too long; expected 1 to 32 characters, not only spaces/],
+      ['a reference line label of 33 characters', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: 'x'.repeat(33), value: 1 } }),
+        /referenceLine.label "x{33}" is empty or too long/],
+      ['a negative reference line', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: 'l', value: -1 } }),
+        /referenceLine.value -1 is not allowed; expected a number of 0 or more/],
+      ['an empty expression', DashboardWidget.expressionGraph({ title: 'g', expression: ' ' }), /^Stack\/Board: widgets\[0\]\[0\].expression " " is empty; expected a non-empty value$/],
+      ['a range that ends before it starts', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.absolute(new Date(2e12), new Date(1e12)) }),
+        /timeRange .* does not end after it starts; expected an end after the start/],
+      ['an empty graph name', DashboardWidget.hostGraph({ title: 'g', hostId: 'h1', graph: '' }), /^Stack\/Board: widgets\[0\]\[0\].graph "" is empty; expected a non-empty value$/],
+      ['an empty metric name', DashboardWidget.hostMetricValue({ title: 'v', hostId: 'h1', metric: '' }), /widgets\[0\]\[0\].metric "" is empty/],
+      ['a range of a fraction of a second', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.millis(1500)) }),
+        /timeRange.period "1 second 500 millis" is not a whole number of seconds; expected whole seconds/],
+    ])('%s', (_name, widget, message) => {
+      const { dashboard } = dashboardIn();
+      expect(() => dashboard.addWidgets(widget)).toThrow(message);
+    });
+
+    test('limits that hold exactly at their bounds are accepted', () => {
+      const { dashboard } = dashboardIn();
+      expect(() => dashboard.addWidgets(
+        DashboardWidget.expressionGraph({ title: 'g', expression: 'x', width: 24, height: 32, referenceLine: { label: 'x'.repeat(32), value: 0 } }),
+        DashboardWidget.expressionValue({ title: 'v', expression: 'x', width: 4, height: 4, fractionSize: 16 }),
+        md('m', 4, 2),
+        md('n', 24, 80),
+      )).not.toThrow();
+    });
+  });
+
+  test('a service referenced by name in a widget waits for the MackerelService that creates it', () => {
+    const { stack, shop } = mackerelStack();
+    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+    dashboard.addWidgets(DashboardWidget.serviceGraph({ title: 'orders', service: MackerelService.fromName(stack, 'ShopByName', 'shop'), graph: 'shop.orders' }));
+    expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(dashboard)].DependsOn).toContain(logicalIdOf(shop));
+  });
+});
