@@ -8,7 +8,7 @@ import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState, OBJECT_LISTS 
 import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 
 /** Absent from states saved before they were kept, which held none then; read as empty. */
-const LATER_LISTS: readonly string[] = ['graphAnnotations'];
+const LATER_LISTS: readonly string[] = ['graphAnnotations', 'dashboards'];
 
 /** Why `value` is not an emulator state, or undefined when it is one. */
 function problem(value: unknown): string | undefined {

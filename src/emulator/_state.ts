@@ -31,6 +31,7 @@ export interface EmulatorState {
   readonly awsIntegrations: Json[];
   /** As the API returns them: a service-wide annotation has no `roles` key. */
   readonly graphAnnotations: Json[];
+  readonly dashboards: Json[];
   /** The external IDs issued and still reusable. */
   readonly externalIds: string[];
   /**
@@ -41,7 +42,9 @@ export interface EmulatorState {
 }
 
 /** The lists of objects that have an `id`, each in its own ID space of the organization. */
-export const OBJECT_LISTS = ['monitors', 'channels', 'notificationGroups', 'alertGroupSettings', 'downtimes', 'awsIntegrations', 'graphAnnotations'] as const;
+export const OBJECT_LISTS = [
+  'monitors', 'channels', 'notificationGroups', 'alertGroupSettings', 'downtimes', 'awsIntegrations', 'graphAnnotations', 'dashboards',
+] as const;
 
 /** The org's members, the only user IDs an email channel may name. */
 export const EMULATOR_USER_IDS: readonly string[] = ['4tdsuyEpbB7', '4tdsuyF5Lh3'];
@@ -68,6 +71,7 @@ export function emptyState(): EmulatorState {
     downtimes: [],
     awsIntegrations: [],
     graphAnnotations: [],
+    dashboards: [],
     externalIds: [],
     externalIdsUsedBy: {},
   };

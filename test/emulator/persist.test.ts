@@ -85,6 +85,14 @@ describe('saved emulator state', () => {
     expect(readEmulatorState(file)).toEqual(emptyState());
   });
 
+  test('a state saved before dashboards were kept loads with none, and keeps what it holds', () => {
+    const file = join(dir(), 'emulator.json');
+    const { dashboards: _kept, ...older } = emptyState();
+    const service = { name: 'shop', memo: '', roles: [], metadata: {} };
+    writeFileSync(file, JSON.stringify({ version: 1, ...older, services: [service] }));
+    expect(readEmulatorState(file)).toEqual({ ...emptyState(), services: [service] });
+  });
+
   test('a new object never takes an ID a loaded object holds', async () => {
     const state: EmulatorState = { ...emptyState(), services: [{ name: 'shop', memo: '', roles: [], metadata: {} }] };
     state.monitors.push({ id: '11111111111', type: 'connectivity', name: 'loaded', scopes: ['shop'] });
@@ -129,6 +137,8 @@ describe('saved emulator state', () => {
     refused({ version: 1, ...emptyState(), downtimes: {} }, /downtimes must be a list of objects with an id/);
     refused({ version: 1, ...emptyState(), graphAnnotations: null }, /graphAnnotations must be a list of objects with an id/);
     refused({ version: 1, ...emptyState(), graphAnnotations: [{ title: 'deploy' }] }, /graphAnnotations must be a list of objects with an id/);
+    refused({ version: 1, ...emptyState(), dashboards: {} }, /dashboards must be a list of objects with an id/);
+    refused({ version: 1, ...emptyState(), dashboards: [{ urlPath: 'a' }] }, /dashboards must be a list of objects with an id/);
     refused({ version: 1, ...emptyState(), externalIds: [1] }, /externalIds must be a list of strings/);
     refused({ version: 1, ...emptyState(), externalIdsUsedBy: { abc: 'x' } }, /externalIdsUsedBy must map integration IDs to lists of strings/);
     refused({ version: 1, ...emptyState(), notificationGroups: [] }, /the default notification group is missing/);
