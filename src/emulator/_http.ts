@@ -16,6 +16,11 @@ export function notFound(message: string): ApiError {
   return new ApiError(404, message);
 }
 
+/** Only the dashboard pages document it (an URL path already taken); elsewhere a clash is a 400. */
+export function conflict(message: string): ApiError {
+  return new ApiError(409, message);
+}
+
 /** A JSON object as the API exchanges it. */
 export type Json = { [key: string]: unknown };
 

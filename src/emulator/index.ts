@@ -16,7 +16,17 @@
  *   `service:role` as the role; the region and role ARN get a shape check;
  * - graph annotations take `from` and `to` as whole epoch seconds, in the body and in the query;
  *   `roles: []` makes a whole-service annotation (listed without `roles`); a PUT body may carry
- *   the annotation's own `id`; deleting a role leaves the annotations that name it.
+ *   the annotation's own `id`; deleting a role leaves the annotations that name it;
+ * - a dashboard needs `title`, `urlPath` and `widgets`; `memo` may be left out (read back as
+ *   `''`); a widget's `title` and a markdown text may be empty; `id`, `createdAt` and `updatedAt`
+ *   are not taken in a body; a `urlPath` is another dashboard's only when it is the same string;
+ * - a widget layout is refused only for a value that is not a whole number from 0: overflow past
+ *   the 24 units of width, overlap and sizes outside a type's range are taken, as the docs say
+ *   they only make the widget "not display in the position expected";
+ * - a graph range is in whole seconds, a relative one at least a second long, an absolute one
+ *   with `start` before `end`;
+ * - the hosts, services and roles a widget names need not exist, and a deleted one is not read
+ *   back as the docs describe (`roleFullname: null`, graph or metric type `unknown`).
  */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -27,6 +37,7 @@ import { EmulatorState, Store } from './_state';
 import { alertGroupSettingRoutes } from './alert-group-settings';
 import { awsIntegrationRoutes } from './aws-integrations';
 import { channelRoutes } from './channels';
+import { dashboardRoutes } from './dashboards';
 import { downtimeRoutes } from './downtimes';
 import { graphAnnotationRoutes } from './graph-annotations';
 import { metadataApi } from './metadata';
@@ -98,6 +109,7 @@ function allRoutes(orgName: string): (store: Store) => Route[] {
     ...downtimeRoutes(store),
     ...awsIntegrationRoutes(store),
     ...graphAnnotationRoutes(store),
+    ...dashboardRoutes(store),
   ];
 }
 

@@ -122,6 +122,20 @@ describe('saved emulator state', () => {
     }
   });
 
+  test('nor an ID a loaded dashboard holds', async () => {
+    const state: EmulatorState = emptyState();
+    state.dashboards.push({ id: '11111111111', title: 'loaded', memo: '', urlPath: 'loaded', widgets: [], createdAt: 1, updatedAt: 1 });
+    const emulator = await startEmulator({ state });
+    try {
+      random.zeros = 1;
+      const created = await post(emulator.url, 'dashboards', { title: 'new', urlPath: 'new', widgets: [] });
+      expect(random.zeros).toBe(0);
+      expect(created.id).not.toBe('11111111111');
+    } finally {
+      await emulator.close();
+    }
+  });
+
   test('a missing file is no state; a file that is not one is refused whole', () => {
     const d = dir();
     expect(readEmulatorState(join(d, 'none.json'))).toBeUndefined();

@@ -1,0 +1,230 @@
+import { array, bool, given, num, object, onlyFields, str } from './_check';
+import { ApiError, badRequest, conflict, Json, notFound, route, Route } from './_http';
+import { replaceIn, Store, uniqueId } from './_state';
+
+/** The documented pattern: segments of letters, digits, `-` and `_`, none starting with `-`, joined by single `/`. */
+const URL_PATH = /^([A-Za-z0-9_][-A-Za-z0-9_]*)(\/[A-Za-z0-9_][-A-Za-z0-9_]*)*$/;
+
+/** Only the documented input: a dashboard read back carries `id`, `createdAt` and `updatedAt`, which are not the client's to set. */
+const FIELDS = ['title', 'memo', 'urlPath', 'widgets'];
+const LAYOUT = ['x', 'y', 'width', 'height'];
+
+/** One `type` of a widget, graph, metric or range: the fields it may have besides `type`, and how they are checked. */
+interface Kind {
+  readonly what: string;
+  readonly fields: readonly string[];
+  readonly read: (o: Json) => Json;
+}
+
+/**
+ * Runs the checks of a nested object with its place put before each 400's message (`type is
+ * required` becomes `widgets[2].graph.type is required`): among many widgets, a bare field name
+ * would not say which one is wrong.
+ */
+function within<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400) throw badRequest(`${where}.${error.message}`);
+    throw error;
+  }
+}
+
+/** A required object field; `object` alone would call a missing one "not a JSON object". */
+function nested(o: Json, field: string): Json {
+  if (!given(o, field)) throw badRequest(`${field} is required`);
+  return object(o[field], field);
+}
+
+/** A required string that may be empty: a widget's title and a markdown text are free text, which the docs do not require to hold anything. */
+function text(o: Json, field: string): string {
+  if (!given(o, field)) throw badRequest(`${field} is required`);
+  return str(o, field) as string;
+}
+
+/** Checks `o` as the kind its `type` names; the type first, so that the other messages can speak of that kind. */
+function variant(o: Json, kinds: { [type: string]: Kind }): Json {
+  const type = str(o, 'type', { required: true, values: Object.keys(kinds) }) as string;
+  const kind = kinds[type];
+  onlyFields(o, ['type', ...kind.fields], kind.what);
+  return { type, ...kind.read(o) };
+}
+
+/** The field is looked up outside `within`, which would otherwise name it twice (`graph.graph is required`). */
+function part(o: Json, field: string, kinds: { [type: string]: Kind }): Json {
+  const value = nested(o, field);
+  return within(field, () => variant(value, kinds));
+}
+
+/** The shape the docs give (`service:role`); whether the role exists is not checked, a choice (index.ts). */
+function roleFullname(o: Json): string {
+  const value = str(o, 'roleFullname', { required: true }) as string;
+  if (!/^[^:]+:[^:]+$/.test(value)) throw badRequest(`roleFullname must be service:role, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+const required = (o: Json, field: string) => str(o, field, { required: true }) as string;
+
+/** Host, service and expression graphs and metrics have the same fields; only graphs have roles. */
+const HOST: Kind = { what: 'a host graph', fields: ['hostId', 'name'], read: (o) => ({ hostId: required(o, 'hostId'), name: required(o, 'name') }) };
+const SERVICE: Kind = { what: 'a service graph', fields: ['serviceName', 'name'], read: (o) => ({ serviceName: required(o, 'serviceName'), name: required(o, 'name') }) };
+const EXPRESSION: Kind = { what: 'an expression graph', fields: ['expression'], read: (o) => ({ expression: required(o, 'expression') }) };
+
+/** `unknown` is not among them: the docs give it only as what a read returns for a graph whose role or service is gone. */
+const GRAPHS: { [type: string]: Kind } = {
+  host: HOST,
+  role: {
+    what: 'a role graph',
+    fields: ['roleFullname', 'name', 'isStacked'],
+    read: (o) => {
+      const out: Json = { roleFullname: roleFullname(o), name: required(o, 'name') };
+      const stacked = bool(o, 'isStacked');
+      if (stacked !== undefined) out.isStacked = stacked;
+      return out;
+    },
+  },
+  service: SERVICE,
+  expression: EXPRESSION,
+};
+
+const METRICS: { [type: string]: Kind } = {
+  host: { ...HOST, what: 'a host metric' },
+  service: { ...SERVICE, what: 'a service metric' },
+  expression: { ...EXPRESSION, what: 'an expression metric' },
+};
+
+/** Whole seconds, a choice (index.ts), as for graph annotations; an empty or reversed range would show nothing. */
+const RANGES: { [type: string]: Kind } = {
+  relative: {
+    what: 'a relative range',
+    fields: ['period', 'offset'],
+    read: (o) => ({ period: num(o, 'period', { required: true, integer: true, min: 1 }), offset: num(o, 'offset', { required: true, integer: true }) }),
+  },
+  absolute: {
+    what: 'an absolute range',
+    fields: ['start', 'end'],
+    read: (o) => {
+      const start = num(o, 'start', { required: true, integer: true }) as number;
+      const end = num(o, 'end', { required: true, integer: true }) as number;
+      if (start >= end) throw badRequest('start must be before end');
+      return { start, end };
+    },
+  },
+};
+
+/** The docs allow at most one line, and an empty list is how a client removes it. */
+function referenceLines(w: Json): Json[] {
+  const lines = array(w, 'referenceLines') ?? [];
+  if (lines.length > 1) throw badRequest('referenceLines must hold at most one reference line');
+  return lines.map((value, index) => {
+    const where = `referenceLines[${index}]`;
+    const line = object(value, where);
+    return within(where, () => {
+      onlyFields(line, ['label', 'value'], 'a reference line');
+      const label = str(line, 'label', { required: true, maxLength: 32 }) as string;
+      // The docs' minimum of one character excludes spaces.
+      if (!/[^ ]/.test(label)) throw badRequest('label must hold a character that is not a space');
+      return { label, value: num(line, 'value', { required: true, min: 0 }) };
+    });
+  });
+}
+
+/**
+ * Only what makes a layout unreadable is refused. The docs' other conditions (within 24 units of
+ * width, no overlap, each type's sizes) only make a widget "not display in the position expected",
+ * so Mackerel takes such a layout, a choice (index.ts).
+ */
+function layout(w: Json): Json {
+  const l = nested(w, 'layout');
+  return within('layout', () => {
+    onlyFields(l, LAYOUT, 'a layout');
+    return Object.fromEntries(LAYOUT.map((field) => [field, num(l, field, { required: true, integer: true, min: 0 })]));
+  });
+}
+
+/** Every widget has a title and a layout, around what its type adds. */
+function widgetKind(what: string, fields: string[], read: (w: Json) => Json): Kind {
+  return { what, fields: ['title', ...fields, 'layout'], read: (w) => ({ title: text(w, 'title'), ...read(w), layout: layout(w) }) };
+}
+
+const WIDGETS: { [type: string]: Kind } = {
+  graph: widgetKind('a graph widget', ['graph', 'range', 'referenceLines'], (w) => {
+    const graph = part(w, 'graph', GRAPHS);
+    const range = given(w, 'range') ? part(w, 'range', RANGES) : undefined;
+    // Listed even when none is set, as the docs say a read returns it.
+    return { graph, ...(range ? { range } : {}), referenceLines: referenceLines(w) };
+  }),
+  value: widgetKind('a value widget', ['metric', 'fractionSize', 'suffix'], (w) => {
+    const out: Json = { metric: part(w, 'metric', METRICS) };
+    const fractionSize = num(w, 'fractionSize', { integer: true, min: 0, max: 16 });
+    if (fractionSize !== undefined) out.fractionSize = fractionSize;
+    const suffix = str(w, 'suffix');
+    if (suffix !== undefined) out.suffix = suffix;
+    return out;
+  }),
+  markdown: widgetKind('a markdown widget', ['markdown'], (w) => ({ markdown: text(w, 'markdown') })),
+  alertStatus: widgetKind('an alert status widget', ['roleFullname'], (w) => ({ roleFullname: roleFullname(w) })),
+};
+
+function widget(value: unknown, index: number): Json {
+  const where = `widgets[${index}]`;
+  const w = object(value, where);
+  return within(where, () => variant(w, WIDGETS));
+}
+
+/** Checks a create or update body (PUT takes the same body as POST); the urlPath's uniqueness is the caller's, as it depends on which dashboard is written. */
+function validateDashboard(body: unknown): Json {
+  const o = object(body);
+  onlyFields(o, FIELDS, 'a dashboard');
+  const title = str(o, 'title', { required: true });
+  // Optional, a choice (index.ts): the docs list it as input without saying whether it may be left out.
+  const memo = str(o, 'memo') ?? '';
+  const urlPath = str(o, 'urlPath', { required: true }) as string;
+  if (!URL_PATH.test(urlPath)) throw badRequest(`urlPath ${JSON.stringify(urlPath)} must match ${URL_PATH.source}`);
+  if (!given(o, 'widgets')) throw badRequest('widgets is required');
+  const widgets = (array(o, 'widgets') as unknown[]).map(widget);
+  return { title, memo, urlPath, widgets };
+}
+
+function dashboardOf(store: Store, id: string): Json {
+  const dashboard = store.state.dashboards.find((d) => d.id === id);
+  if (!dashboard) throw notFound('dashboard is not found.');
+  return dashboard;
+}
+
+/** A dashboard's URL must lead to it alone; `self` may keep its own. */
+function claimUrlPath(store: Store, urlPath: unknown, self?: string): void {
+  const holder = store.state.dashboards.find((d) => d.urlPath === urlPath && d.id !== self);
+  if (holder) throw conflict(`urlPath ${JSON.stringify(urlPath)} is already used by dashboard ${holder.id}`);
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+export function dashboardRoutes(store: Store): Route[] {
+  const list = () => store.state.dashboards;
+  return [
+    route('GET', '/dashboards', () => ({ dashboards: list() })),
+    route('GET', '/dashboards/:id', ({ params }) => dashboardOf(store, params.id)),
+    route('POST', '/dashboards', ({ body }) => {
+      const fields = validateDashboard(body);
+      claimUrlPath(store, fields.urlPath);
+      const at = now();
+      const dashboard = { id: uniqueId(store.state), ...fields, createdAt: at, updatedAt: at };
+      list().push(dashboard);
+      return dashboard;
+    }),
+    route('PUT', '/dashboards/:id', ({ params, body }) => {
+      const old = dashboardOf(store, params.id);
+      const fields = validateDashboard(body);
+      claimUrlPath(store, fields.urlPath, params.id);
+      const next = { id: params.id, ...fields, createdAt: old.createdAt, updatedAt: now() };
+      replaceIn(list(), old, next);
+      return next;
+    }),
+    route('DELETE', '/dashboards/:id', ({ params }) => {
+      const dashboard = dashboardOf(store, params.id);
+      replaceIn(list(), dashboard);
+      return dashboard;
+    }),
+  ];
+}
