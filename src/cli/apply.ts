@@ -7,6 +7,7 @@ import { _App, _heldCount, _stacksNotInApp } from './assembly';
 import { _planDiff } from './diff';
 import { _CliError } from './errors';
 import { _readLive } from './live';
+import { _nameOf } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
@@ -213,7 +214,7 @@ class Run {
       const held = this.stackState(plan).resources[id];
       const dependsOn = [...(plan.dependencies.get(id) ?? [])].sort();
       const deletionPolicy = _retaining(plan.policy(id, 'DeletionPolicy'));
-      const base = { stackName: plan.stackName, logicalId: id, type, name: nameOf(properties) };
+      const base = { stackName: plan.stackName, logicalId: id, type, name: _nameOf(properties) };
       if (held && held.type === type && _sameJson(held.properties, properties)) {
         // A Ref can replace a literal that resolves to the same value: the object is unchanged,
         // but the destroy order must follow the new reference. A new DeletionPolicy changes no
@@ -334,7 +335,7 @@ class Run {
     }));
     delete stack.resources[id];
     this.options.store.save();
-    const object = { stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: nameOf(held.properties) };
+    const object = { stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: _nameOf(held.properties) };
     this.done({ ...object, ...deleteOutcome(handedOverTo, retainedBy, result) });
   }
 }
@@ -351,8 +352,4 @@ function deleteOutcome(
   if (retainedBy) return { action: 'retained', retainedBy };
   const reason = result?.Data?.LeftInMackerel;
   return typeof reason === 'string' && reason !== '' ? { action: 'left', leftBecause: reason } : { action: 'deleted' };
-}
-
-function nameOf(properties: { readonly [key: string]: unknown }): string | undefined {
-  return typeof properties.name === 'string' ? properties.name : undefined;
 }

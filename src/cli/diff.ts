@@ -7,7 +7,7 @@ import { _Get } from './api';
 import { _App, _stacksNotInApp } from './assembly';
 import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
-import { _isNamedType } from './named';
+import { _isNamedType, _nameOf } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
@@ -109,7 +109,7 @@ export function _planDiff(
   for (const id of plan.order) {
     const type = plan.resources[id].Type;
     const props = plan.properties(id, unknowns);
-    const base = { stackName: plan.stackName, logicalId: id, type, name: nameOf(props) };
+    const base = { stackName: plan.stackName, logicalId: id, type, name: _nameOf(props) };
     const before = held[id];
     if (!before || before.type !== type) {
       pending.add(id);
@@ -336,7 +336,7 @@ export function _stackDrift(
 }
 
 function entryBase(stackName: string, logicalId: string, held: _StateResource) {
-  return { stackName, logicalId, type: held.type, physicalId: held.physicalId, name: nameOf(held.properties) };
+  return { stackName, logicalId, type: held.type, physicalId: held.physicalId, name: _nameOf(held.properties) };
 }
 
 /** Plan and drift of every stack of the app. @internal */
@@ -373,8 +373,4 @@ function applyWouldRefuse(check: () => void): void {
     if (!(e instanceof _CliError)) throw e;
     throw new _CliError(`apply would refuse this run: ${e.message}`);
   }
-}
-
-function nameOf(props: { readonly [key: string]: unknown }): string | undefined {
-  return typeof props.name === 'string' ? props.name : undefined;
 }

@@ -44,3 +44,12 @@ export function _namedProduced(type: string, resolve: (field: string) => unknown
   if (!values.every((v): v is string => typeof v === 'string')) return undefined;
   return { ...spec.produced(values), derived: true };
 }
+
+/**
+ * What apply's and diff's lines call an object: its `name`, or the `title` of the types that
+ * have one instead (dashboards, graph annotations). @internal
+ */
+export function _nameOf(properties: { readonly [key: string]: unknown }): string | undefined {
+  const name = properties.name ?? properties.title;
+  return typeof name === 'string' ? name : undefined;
+}

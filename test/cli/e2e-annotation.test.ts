@@ -48,7 +48,7 @@ test('a deploy that changes a task definition adds an annotation; one that does 
   // a new image: diff says a new annotation comes and the earlier one stays; apply adds it
   const outdir = synth(dir, 'public.ecr.aws/nginx/nginx:1.28');
   run = await cli(['diff', outdir, ...base]);
-  expect(run.out).toMatch(/^! replace +GraphAnnotation +Shop\/Deploys\w+ \S+ \(a new annotation; the earlier one stays in Mackerel\)$/m);
+  expect(run.out).toMatch(/^! replace +GraphAnnotation +Shop\/Deploys\w+ \S+ "deploy Shop" \(a new annotation; the earlier one stays in Mackerel\)$/m);
   expect(run.out).toMatch(/^ +revision: "[0-9a-f]{12}" -> "[0-9a-f]{12}"$/m);
   expect(run.out).toMatch(/\n1 to replace\.$/);
   run = await cli(['apply', outdir, ...base]);

@@ -1,0 +1,61 @@
+import { describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
+import { api, FakeResource, useEmulator, writes } from './_harness';
+import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+
+const env = useEmulator();
+
+function bodyOf(request: { body?: unknown }) {
+  return typeof request.body === 'string' ? JSON.parse(request.body) : request.body;
+}
+
+const graph = {
+  type: 'graph',
+  title: 'cpu',
+  graph: { type: 'role', roleFullname: 'shop:web', name: 'container.cpu', isStacked: true },
+  range: { type: 'relative', period: 3600, offset: -600 },
+  referenceLines: [{ label: 'critical', value: 90.5 }],
+  layout: { x: 0, y: 0, width: 8, height: 6 },
+};
+const value = {
+  type: 'value', title: 'orders', metric: { type: 'service', serviceName: 'shop', name: 'shop.orders' }, fractionSize: 0, suffix: 'orders',
+  layout: { x: 8, y: 0, width: 4, height: 4 },
+};
+const board = { title: 'shop', memo: '', urlPath: 'shop/web', widgets: [graph, value] };
+
+describe('Custom::MackerelDashboard', () => {
+  test('create sends numbers and booleans as the API takes them, then updates in place and deletes', async () => {
+    const dashboard = new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'Board');
+    const from = env.emulator.requests().length;
+
+    const { PhysicalResourceId: id, Data } = await dashboard.create(board);
+
+    expect(Data).toEqual({ DashboardId: id });
+    expect(bodyOf(writes(env.emulator, from)[0])).toEqual(board);
+    expect((await api(env.emulator, 'GET', `/api/v0/dashboards/${id}`)).body).toMatchObject(board);
+
+    const moved = { ...board, title: 'shop web', widgets: [{ ...graph, referenceLines: [] }] };
+    await expect(dashboard.update(moved)).resolves.toMatchObject({ PhysicalResourceId: id, replaced: false });
+    expect((await api(env.emulator, 'GET', `/api/v0/dashboards/${id}`)).body).toMatchObject({ title: 'shop web', widgets: [{ referenceLines: [] }] });
+
+    await dashboard.delete();
+    expect(env.emulator.state().dashboards).toEqual([]);
+  });
+
+  test('a URL path another dashboard has fails with Mackerel\'s own 409 message', async () => {
+    const first = new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'First');
+    await first.create(board);
+    const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'Second').create({ ...board, title: 'other' }));
+    expect(error.message).toMatch(/POST \/api\/v0\/dashboards: HTTP 409: urlPath "shop\/web" is already used by dashboard/);
+    expect(env.emulator.state().dashboards).toHaveLength(1);
+  });
+
+  test('a dashboard deleted outside the stack is created again by the next update', async () => {
+    const dashboard = new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'Board');
+    const { PhysicalResourceId: id } = await dashboard.create(board);
+    await api(env.emulator, 'DELETE', `/api/v0/dashboards/${id}`);
+    const again = await dashboard.update({ ...board, title: 'again' });
+    expect(again.PhysicalResourceId).not.toBe(id);
+    expect(env.emulator.state().dashboards).toEqual([expect.objectContaining({ id: again.PhysicalResourceId, title: 'again' })]);
+  });
+});
