@@ -4,9 +4,9 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { ROLE, SHOP_SERVICE } from './roles';
 import {
-  DeploymentAnnotation, Downtime, DowntimeRecurrence, EmailChannel, HostMetricMonitor, MackerelApiKey, MackerelAwsIntegration,
-  MackerelMonitoring, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, MonitorScope, NotificationGroup, NotificationLevel,
-  SlackChannel, Weekday,
+  Dashboard, DashboardWidget, DeploymentAnnotation, Downtime, DowntimeRecurrence, EmailChannel, HostMetricMonitor, MackerelApiKey,
+  MackerelAwsIntegration, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, MonitorScope,
+  NotificationGroup, NotificationLevel, SlackChannel, Weekday,
 } from '../../src';
 
 /**
@@ -128,6 +128,26 @@ export class ShopMackerel extends Construct {
     });
     notificationGroup.addMonitor(running);
     return running;
+  }
+
+  /**
+   * One dashboard for the shop's on-call: the web service's running tasks as the ECS cluster's
+   * integration host reports them (with the desired count drawn in), and the open alerts of the
+   * web tasks and of the cluster.
+   */
+  public addDashboard(serviceName: string, desiredCount: number): Dashboard {
+    const dashboard = new Dashboard(this, 'Dashboard', { title: 'shop', urlPath: SHOP_SERVICE, memo: 'cdk-mackerel example shop' });
+    dashboard.addWidgets(
+      DashboardWidget.expressionGraph({
+        title: `${serviceName} running tasks`,
+        expression: `role(${this.roles.ecs.fullName}, ecs.running_task.${serviceName}.count)`,
+        referenceLine: { label: 'desired', value: desiredCount },
+        width: 12,
+      }),
+      DashboardWidget.alertStatus({ title: 'web tasks', role: this.roles.web, height: 6 }),
+      DashboardWidget.alertStatus({ title: 'ECS cluster', role: this.roles.ecs, height: 6 }),
+    );
+    return dashboard;
   }
 
   /**

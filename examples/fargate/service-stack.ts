@@ -103,6 +103,7 @@ export class ServiceStack extends Stack {
     });
     this.webAlerts = this.mackerel.addWebAlerts(this.service.loadBalancer, this.notificationGroup);
     this.clusterAlert = this.mackerel.addClusterAlerts(SHOP_WEB_SERVICE_NAME, WEB_DESIRED_COUNT, this.notificationGroup);
+    this.mackerel.addDashboard(SHOP_WEB_SERVICE_NAME, WEB_DESIRED_COUNT);
     this.mackerel.markDeploys();
 
     this.acknowledgeFindings();

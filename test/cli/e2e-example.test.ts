@@ -53,7 +53,7 @@ describe('the example app against the emulator', () => {
     expect(run.out).toMatch(/created\s+Service\s+CdkMackerelFargateExample\/MackerelShop\w* shop "shop"/);
     expect(run.out).toMatch(/created\s+AwsIntegration\s+\S+ \S+ "shop-aws"/);
     expect(run.out).not.toMatch(/CdkMackerelBatchExample\/\S+/);
-    expect(run.out).toMatch(/^In Mackerel: .*1 Service, 6 Role, 1 AwsIntegration, 1 GraphAnnotation, 2 Channel, 5 Monitor, 1 NotificationGroup, 1 Downtime\./m);
+    expect(run.out).toMatch(/^In Mackerel: .*1 Service, 6 Role, 1 AwsIntegration, 1 Dashboard, 1 GraphAnnotation, 2 Channel, 5 Monitor, 1 NotificationGroup, 1 Downtime\./m);
     expect(serviceNames()).toEqual(['shop']);
     expect(roleNames()).toEqual(Object.values(ROLE).map((r) => `shop:${r}`).sort());
     expect(integration()).toHaveLength(1);
@@ -143,27 +143,27 @@ describe('the main job: the example against an emulator of its own, run after ru
     let assembly = synthExample(dir);
     let result = await run(assembly);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/^Done: 19 created\.$/m);
+    expect(result.out).toMatch(/^Done: 20 created\.$/m);
     expect(result.out).toMatch(/^In Mackerel: .*5 Monitor, 1 NotificationGroup, 1 Downtime\.$/m);
 
     result = await run(assembly);
-    expect(result.out).toMatch(/^Done: 19 unchanged\.$/m);
+    expect(result.out).toMatch(/^Done: 20 unchanged\.$/m);
 
     assembly = synthExample(dir, { integrateLoadBalancer: false, maintenanceMinutes: 90 });
     result = await run(assembly);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/updated\s+AwsIntegration/);
     expect(result.out).toMatch(/updated\s+Downtime/);
-    expect(result.out).toMatch(/^Done: 2 updated, 17 unchanged\.$/m);
+    expect(result.out).toMatch(/^Done: 2 updated, 18 unchanged\.$/m);
     expect(saved().downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 90 }]);
 
     result = await run(assembly, '--destroy');
     expect(result.code).toBe(0);
     // the graph annotation is left by its resource as history, then goes with its service, as in Mackerel
-    expect(result.out).toMatch(/^Done: 18 deleted, 1 left\./m);
+    expect(result.out).toMatch(/^Done: 19 deleted, 1 left\./m);
     const left = saved();
-    const kinds = [left.services, left.monitors, left.channels, left.downtimes, left.awsIntegrations, left.graphAnnotations];
-    expect(kinds).toEqual([[], [], [], [], [], []]);
+    const kinds = [left.services, left.monitors, left.channels, left.downtimes, left.awsIntegrations, left.graphAnnotations, left.dashboards];
+    expect(kinds).toEqual([[], [], [], [], [], [], []]);
   });
 });
 

@@ -212,6 +212,25 @@ describe('examples/fargate', () => {
     });
   });
 
+  it('gives the on-call one dashboard: running tasks against the desired count, and the web and cluster alerts', () => {
+    const { mackerel } = stacks.service;
+    const [ecsRole, webRole] = [mackerel.roles.ecs, mackerel.roles.web].map((role) => stacks.service.resolve(role.fullName));
+    template.hasResourceProperties(_RESOURCE_TYPES.DASHBOARD, {
+      title: 'shop',
+      urlPath: 'shop',
+      widgets: [
+        Match.objectLike({
+          type: 'graph',
+          graph: { type: 'expression', expression: { 'Fn::Join': ['', ['role(', ecsRole, ', ecs.running_task.shop-web.count)']] } },
+          referenceLines: [{ label: 'desired', value: 2 }],
+          layout: { x: 0, y: 0, width: 12, height: 6 },
+        }),
+        Match.objectLike({ type: 'alertStatus', roleFullname: webRole, layout: { x: 12, y: 0, width: 6, height: 6 } }),
+        Match.objectLike({ type: 'alertStatus', roleFullname: ecsRole, layout: { x: 18, y: 0, width: 6, height: 6 } }),
+      ],
+    });
+  });
+
   it('marks each deploy on the web role\'s graphs once the web service has rolled out', () => {
     const annotations = Object.values(template.findResources(_RESOURCE_TYPES.GRAPH_ANNOTATION));
     expect(annotations).toHaveLength(1);
