@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
+import { _retaining } from './policy';
 import { _StateFile } from './state';
 import { _readJsonFile } from '../_json';
 
@@ -176,12 +177,18 @@ export function _stacksNotInApp(app: _App, state: _StateFile): string[] {
   return held.filter((name) => !stage.some((s) => s.stackName === name));
 }
 
-/** What the state holds of a stack, as `2 objects, 1 old object to delete`. @internal */
+/** What the state holds of a stack, as `2 objects, 1 old object to delete, 1 old object to retain`. @internal */
 export function _heldCount(state: _StateFile, stackName: string): string {
   const objects = Object.keys(state.stacks[stackName]?.resources ?? {}).length;
-  const pending = state.pendingDeletes.filter((p) => p.stackName === stackName).length;
+  const pending = state.pendingDeletes.filter((p) => p.stackName === stackName);
+  // An old object kept by UpdateReplacePolicy only leaves the state: calling it one to delete would mislead.
+  const retained = pending.filter((p) => _retaining(p.updateReplacePolicy) !== undefined).length;
   const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  return [plural(objects, 'object'), ...(pending > 0 ? [`${plural(pending, 'old object')} to delete`] : [])].join(', ');
+  return [
+    plural(objects, 'object'),
+    ...(pending.length > retained ? [`${plural(pending.length - retained, 'old object')} to delete`] : []),
+    ...(retained > 0 ? [`${plural(retained, 'old object')} to retain`] : []),
+  ].join(', ');
 }
 
 function loadTemplateFile(file: string, shown: string): _App {

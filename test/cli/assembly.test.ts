@@ -5,7 +5,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { cli, synthCrossStack, synthStages, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
-import { _loadApp } from '../../src/cli/assembly';
+import { _heldCount, _loadApp } from '../../src/cli/assembly';
+import { _StateFile } from '../../src/cli/state';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
@@ -146,4 +147,15 @@ describe('an app with Mackerel resources in a NestedStack', () => {
     expect(run.err).toMatch(/nested stack MonitoringNestedStackMonitoringNestedStackResource\w+ \(.*NestedStack$/);
     expect(run.code).toBe(2);
   });
+});
+
+test('what the state holds of a stack counts old objects to retain apart from those to delete', () => {
+  const old = (physicalId: string, updateReplacePolicy?: 'Retain') =>
+    ({ stackName: 'Shop', logicalId: 'Cpu', type: 'Custom::MackerelMonitor', physicalId, ...(updateReplacePolicy ? { updateReplacePolicy } : {}) });
+  const state = (pendingDeletes: _StateFile['pendingDeletes']): _StateFile => ({
+    version: 1, apiBase: 'http://127.0.0.1:4321/', stacks: { Shop: { stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Shop/x', resources: {} } }, pendingDeletes,
+  });
+  expect(_heldCount(state([old('a'), old('b', 'Retain'), old('c', 'Retain')]), 'Shop')).toBe('0 objects, 1 old object to delete, 2 old objects to retain');
+  expect(_heldCount(state([old('a')]), 'Shop')).toBe('0 objects, 1 old object to delete');
+  expect(_heldCount(state([old('b', 'Retain')]), 'Shop')).toBe('0 objects, 1 old object to retain');
 });

@@ -67,5 +67,5 @@ test('a dashboard is applied with its references resolved, shows no drift as Mac
   expect(run.out).toMatch(/^Done: 1 updated, 2 unchanged\.$/m);
   const [updated] = shared.emulator.state().dashboards;
   expect(updated.id).toBe(board.id);
-  expect(updated.widgets[0].referenceLines).toEqual([]);
+  expect((updated.widgets as Array<{ referenceLines?: unknown }>)[0].referenceLines).toEqual([]);
 });
