@@ -27,6 +27,32 @@ export interface AgentInTemplate {
   readonly waitingContainers: string[];
 }
 
+/**
+ * A Mackerel monitor of a synthesized template.
+ */
+export interface MonitorInTemplate {
+  /** The logical ID of the `Custom::MackerelMonitor`. */
+  readonly logicalId: string;
+
+  /** The monitor's kind: `host`, `connectivity`, `service`, `external`, `expression`, `anomalyDetection` or `query`. */
+  readonly type: string;
+
+  /** The monitor's name; undefined when it is not a literal. */
+  readonly name?: string;
+
+  /**
+   * The `service` or `service:role` scopes, resolved as `AgentInTemplate.roles` are; undefined
+   * when one is known only at deploy time. Empty when the monitor has none.
+   */
+  readonly scopes?: string[];
+
+  /** The excluded scopes, as `scopes`. */
+  readonly excludeScopes?: string[];
+
+  /** The service a service metric or external monitor belongs to, resolved; undefined when none or unknown. */
+  readonly service?: string;
+}
+
 interface Resource {
   readonly Type: string;
   readonly Properties?: { readonly [key: string]: any };
@@ -96,6 +122,29 @@ export class MackerelTemplate {
       .map(([id]) => id);
   }
 
+  /**
+   * Every Mackerel monitor of the template, in the template's order, with its scopes resolved:
+   * to check, say, that each role the agents join has a connectivity monitor.
+   *
+   * @param template the synthesized stack, from `Template.fromStack`
+   */
+  public static monitors(template: Template): MonitorInTemplate[] {
+    const resources = resourcesOf(template);
+    return Object.entries(resources)
+      .filter(([, resource]) => resource.Type === 'Custom::MackerelMonitor')
+      .map(([logicalId, resource]) => {
+        const props = resource.Properties ?? {};
+        return {
+          logicalId,
+          type: String(props.type),
+          name: typeof props.name === 'string' ? props.name : undefined,
+          scopes: resolveList(resources, props.scopes),
+          excludeScopes: resolveList(resources, props.excludeScopes),
+          service: props.service === undefined ? undefined : resolveText(resources, props.service),
+        };
+      });
+  }
+
   private constructor() {}
 }
 
@@ -136,4 +185,12 @@ function resolveText(resources: { [logicalId: string]: Resource }, value: unknow
     return parts.every((p): p is string => p !== undefined) ? parts.join(join[0]) : undefined;
   }
   return undefined;
+}
+
+/** A list property resolved item by item; undefined when any item (or the list) is known only at deploy time. */
+function resolveList(resources: { [logicalId: string]: Resource }, value: unknown): string[] | undefined {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return undefined;
+  const items = value.map((item) => resolveText(resources, item));
+  return items.every((item): item is string => item !== undefined) ? items : undefined;
 }

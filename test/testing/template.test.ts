@@ -1,10 +1,11 @@
-import { App, Aspects, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  MackerelAgentDependency, MackerelAgentExtension, MackerelApiKey, MackerelInstrumentation, MackerelProvider, MackerelService, MackerelTemplate,
+  ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MackerelAgentDependency, MackerelAgentExtension, MackerelApiKey,
+  MackerelInstrumentation, MackerelProvider, MackerelService, MackerelTemplate, MonitorOperator, MonitorScope,
 } from '../../src';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27');
@@ -87,5 +88,26 @@ describe('MackerelTemplate', () => {
     const template = Template.fromStack(stack);
     expect(MackerelTemplate.agents(template)).toEqual([]);
     expect(MackerelTemplate.taskDefinitionsWithoutAgent(template)).toEqual([]);
+  });
+
+  test('lists the monitors with their scopes, excluded scopes and service resolved to names', () => {
+    const { stack, apiKey } = appStack();
+    new MackerelProvider(stack, 'Mackerel', { apiKey });
+    const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+    const web = shop.addRole('web');
+    const batch = shop.addRole('batch');
+    new ConnectivityMonitor(stack, 'Alive', { scopes: [MonitorScope.fromService(shop)], excludeScopes: [MonitorScope.fromRole(batch)] });
+    new HostMetricMonitor(stack, 'Cpu', {
+      name: 'web cpu', metric: 'container-cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.fromRole(web), MonitorScope.of('legacy:web')],
+    });
+    new ExternalHttpMonitor(stack, 'Top', { name: 'top', url: 'https://shop.example.com/', service: shop });
+    const template = Template.fromStack(stack);
+    const id = (c: string) => Object.keys(template.findResources('Custom::MackerelMonitor')).find((k) => k.startsWith(c))!;
+
+    expect(MackerelTemplate.monitors(template)).toEqual([
+      { logicalId: id('Alive'), type: 'connectivity', name: 'connectivity', scopes: ['shop'], excludeScopes: ['shop:batch'], service: undefined },
+      { logicalId: id('Cpu'), type: 'host', name: 'web cpu', scopes: ['shop:web', 'legacy:web'], excludeScopes: [], service: undefined },
+      { logicalId: id('Top'), type: 'external', name: 'top', scopes: [], excludeScopes: [], service: 'shop' },
+    ]);
   });
 });
