@@ -34,8 +34,8 @@ export interface MonitorInTemplate {
   /** The logical ID of the `Custom::MackerelMonitor`. */
   readonly logicalId: string;
 
-  /** The monitor's kind: `host`, `connectivity`, `service`, `external`, `expression`, `anomalyDetection` or `query`. */
-  readonly type: string;
+  /** The monitor type: `host`, `connectivity`, `service`, `external`, `expression`, `anomalyDetection` or `query`. */
+  readonly monitorType: string;
 
   /** The monitor's name; undefined when it is not a literal. */
   readonly name?: string;
@@ -136,7 +136,7 @@ export class MackerelTemplate {
         const props = resource.Properties ?? {};
         return {
           logicalId,
-          type: String(props.type),
+          monitorType: String(props.type),
           name: typeof props.name === 'string' ? props.name : undefined,
           scopes: resolveList(resources, props.scopes),
           excludeScopes: resolveList(resources, props.excludeScopes),

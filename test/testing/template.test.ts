@@ -105,9 +105,9 @@ describe('MackerelTemplate', () => {
     const id = (c: string) => Object.keys(template.findResources('Custom::MackerelMonitor')).find((k) => k.startsWith(c))!;
 
     expect(MackerelTemplate.monitors(template)).toEqual([
-      { logicalId: id('Alive'), type: 'connectivity', name: 'connectivity', scopes: ['shop'], excludeScopes: ['shop:batch'], service: undefined },
-      { logicalId: id('Cpu'), type: 'host', name: 'web cpu', scopes: ['shop:web', 'legacy:web'], excludeScopes: [], service: undefined },
-      { logicalId: id('Top'), type: 'external', name: 'top', scopes: [], excludeScopes: [], service: 'shop' },
+      { logicalId: id('Alive'), monitorType: 'connectivity', name: 'connectivity', scopes: ['shop'], excludeScopes: ['shop:batch'], service: undefined },
+      { logicalId: id('Cpu'), monitorType: 'host', name: 'web cpu', scopes: ['shop:web', 'legacy:web'], excludeScopes: [], service: undefined },
+      { logicalId: id('Top'), monitorType: 'external', name: 'top', scopes: [], excludeScopes: [], service: 'shop' },
     ]);
   });
 });
