@@ -1,7 +1,8 @@
 import { Lazy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
-import { _GRID_WIDTH, DashboardWidget } from './widget';
+import { _GRID_WIDTH } from './_grid';
+import { DashboardWidget } from './widget';
 import { _DashboardProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { MackerelResourceOptions } from '../provider/resource-options';

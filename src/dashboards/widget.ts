@@ -6,9 +6,6 @@ import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelRole } from '../service/role';
 import { IMackerelService } from '../service/service';
 
-/** The dashboard's grid width, in units. */
-export const _GRID_WIDTH = 24;
-
 /**
  * Settings every widget has.
  */
