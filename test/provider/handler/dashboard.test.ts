@@ -18,7 +18,11 @@ const graph = {
   layout: { x: 0, y: 0, width: 8, height: 6 },
 };
 const value = {
-  type: 'value', title: 'orders', metric: { type: 'service', serviceName: 'shop', name: 'shop.orders' }, fractionSize: 0, suffix: 'orders',
+  type: 'value',
+  title: 'orders',
+  metric: { type: 'service', serviceName: 'shop', name: 'shop.orders' },
+  fractionSize: 0,
+  suffix: 'orders',
   layout: { x: 8, y: 0, width: 4, height: 4 },
 };
 const board = { title: 'shop', memo: '', urlPath: 'shop/web', widgets: [graph, value] };
