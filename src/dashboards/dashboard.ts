@@ -59,7 +59,7 @@ export interface DashboardProps extends MackerelResourceOptions {
  * @see https://mackerel.io/api-docs/entry/dashboards
  */
 export class Dashboard extends Construct {
-  /** The dashboard's Mackerel ID; a reference to the resource (its `Ref`). */
+  /** The dashboard's Mackerel ID, a reference to the resource (its `Ref`). */
   public readonly dashboardId: string;
 
   private readonly rows: DashboardWidget[][] = [];

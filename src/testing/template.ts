@@ -10,7 +10,7 @@ export interface AgentInTemplate {
   /** The agent container's name. */
   readonly containerName: string;
 
-  /** The agent's image; undefined when it is not a literal (an ECR repository of the app, say). */
+  /** The agent's image, or undefined when it is not a literal (an ECR repository of the app, say). */
   readonly image?: string;
 
   /**
@@ -37,7 +37,7 @@ export interface MonitorInTemplate {
   /** The monitor type: `host`, `connectivity`, `service`, `external`, `expression`, `anomalyDetection` or `query`. */
   readonly monitorType: string;
 
-  /** The monitor's name; undefined when it is not a literal. */
+  /** The monitor's name, or undefined when it is not a literal. */
   readonly name?: string;
 
   /**
@@ -49,7 +49,7 @@ export interface MonitorInTemplate {
   /** The excluded scopes, as `scopes`. */
   readonly excludeScopes?: string[];
 
-  /** The service a service metric or external monitor belongs to, resolved; undefined when none or unknown. */
+  /** The service a service metric or external monitor belongs to, resolved, or undefined when none or unknown. */
   readonly service?: string;
 }
 
