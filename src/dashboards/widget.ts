@@ -176,7 +176,12 @@ export class DashboardGraphRange {
     if (s.type === 'relative') {
       const period = wholeSeconds(scope, `${property}.period`, s.period!);
       if (!Token.isUnresolved(period) && period < 1) _fail(scope, `${property}.period`, s.period!.toHumanString(), 'is not positive', 'at least 1 second');
-      // The API's offset is added to now: a period in the past has a negative one.
+      // The API's offset is added to now: a period in the past has a negative one. A token cannot be
+      // negated at synth (its number only stands for the token) nor in the template (CloudFormation
+      // has no function for it).
+      if (s.endsAgo!.isUnresolved()) {
+        _fail(scope, `${property}.endsAgo`, s.endsAgo!.toHumanString(), 'is a token', 'a duration known at synth, as the API counts it back from now');
+      }
       const endsAgo = wholeSeconds(scope, `${property}.endsAgo`, s.endsAgo!);
       return { type: 'relative', period, offset: endsAgo === 0 ? 0 : -endsAgo };
     }
@@ -340,7 +345,14 @@ function nonEmpty(scope: IConstruct, property: string, text: string): string {
 }
 
 function wholeSeconds(scope: IConstruct, property: string, duration: Duration): number {
-  if (duration.isUnresolved()) return duration.toSeconds();
+  if (duration.isUnresolved()) {
+    // aws-cdk-lib cannot convert a token to another unit, and its own error names neither the construct nor the property.
+    try {
+      return duration.toSeconds();
+    } catch {
+      _fail(scope, property, duration.toHumanString(), 'is a token in a unit other than seconds', 'Duration.seconds() for a value known only at deploy time');
+    }
+  }
   const seconds = duration.toSeconds({ integral: false });
   if (!Number.isInteger(seconds)) {
     _fail(scope, property, duration.toHumanString(), 'is not a whole number of seconds', 'whole seconds');

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { Dashboard, DashboardGraphRange, DashboardWidget, MackerelRole, MackerelService } from '../../src';
@@ -101,6 +101,14 @@ describe('Dashboard', () => {
     expect(propertiesOf(dashboard).widgets[0].range).toEqual({ type: 'relative', period: 3600, offset: -86400 });
   });
 
+  test('a relative range\'s period may be a token in seconds, sent as the reference it resolves to', () => {
+    const { stack } = mackerelStack();
+    const hours = new CfnParameter(stack, 'Period', { type: 'Number' });
+    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+    dashboard.addWidgets(DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.seconds(hours.valueAsNumber)) }));
+    expect(propertiesOf(dashboard).widgets[0].range).toEqual({ type: 'relative', period: { Ref: 'Period' }, offset: 0 });
+  });
+
   test('an empty dashboard sends an empty widget list; removalPolicy applies; roles known by name wait for their creator', () => {
     const { stack, shop } = mackerelStack();
     const empty = new Dashboard(stack, 'Empty', { title: 'empty', urlPath: 'empty', removalPolicy: RemovalPolicy.RETAIN });
@@ -161,6 +169,11 @@ describe('Dashboard', () => {
       ['an empty metric name', DashboardWidget.hostMetricValue({ title: 'v', hostId: 'h1', metric: '' }), /widgets\[0\]\[0\].metric "" is empty/],
       ['a range of a fraction of a second', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.millis(1500)) }),
         /timeRange.period "1 second 500 millis" is not a whole number of seconds; expected whole seconds/],
+      ['a range that ends a token ago, which the API\'s offset would have to negate',
+        DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.hours(1), Duration.seconds(Token.asNumber({ Ref: 'Ago' }))) }),
+        /^Stack\/Board: widgets\[0\]\[0\].timeRange.endsAgo "<token> seconds" is a token; expected a duration known at synth, as the API counts it back from now$/],
+      ['a period that is a token in minutes', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.minutes(Token.asNumber({ Ref: 'P' }))) }),
+        /^Stack\/Board: widgets\[0\]\[0\].timeRange.period "<token> minutes" is a token in a unit other than seconds; expected Duration.seconds\(\) for a value known only at deploy time$/],
     ])('%s', (_name, widget, message) => {
       const { dashboard } = dashboardIn();
       expect(() => dashboard.addWidgets(widget)).toThrow(message);
