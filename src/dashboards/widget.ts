@@ -161,8 +161,8 @@ export class DashboardGraphRange {
   /**
    * A fixed period between two times.
    *
-   * @param start when it starts
-   * @param end when it ends, after `start`
+   * @param start when it starts, in whole seconds (the API takes epoch seconds)
+   * @param end when it ends, after `start`, in whole seconds
    */
   public static absolute(start: Date, end: Date): DashboardGraphRange {
     return new DashboardGraphRange({ type: 'absolute', start, end });
@@ -185,9 +185,10 @@ export class DashboardGraphRange {
       const endsAgo = wholeSeconds(scope, `${property}.endsAgo`, s.endsAgo!);
       return { type: 'relative', period, offset: endsAgo === 0 ? 0 : -endsAgo };
     }
-    const [start, end] = [s.start!, s.end!].map((d) => Math.floor(d.getTime() / 1000));
-    if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) {
-      _fail(scope, property, `${String(s.start)} to ${String(s.end)}`, 'does not end after it starts', 'an end after the start');
+    const start = epochSeconds(scope, `${property}.start`, s.start!);
+    const end = epochSeconds(scope, `${property}.end`, s.end!);
+    if (end <= start) {
+      _fail(scope, property, `${s.start!.toISOString()} to ${s.end!.toISOString()}`, 'does not end after it starts', 'an end after the start');
     }
     return { type: 'absolute', start, end };
   }
@@ -342,6 +343,14 @@ function checkSize(scope: IConstruct, property: string, size: number, min: numbe
 function nonEmpty(scope: IConstruct, property: string, text: string): string {
   if (!Token.isUnresolved(text) && text.trim() === '') _fail(scope, property, text, 'is empty', 'a non-empty value');
   return text;
+}
+
+/** The API takes whole epoch seconds: milliseconds would be cut off, so they are refused, as fractions of a relative range are. */
+function epochSeconds(scope: IConstruct, property: string, date: Date): number {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) _fail(scope, property, String(date), 'is not a valid date', 'a valid Date');
+  if (ms % 1000 !== 0) _fail(scope, property, date.toISOString(), 'is not a whole second', 'a time in whole seconds');
+  return ms / 1000;
 }
 
 function wholeSeconds(scope: IConstruct, property: string, duration: Duration): number {
