@@ -93,7 +93,7 @@ export class Dashboard extends Construct {
    * @param widgets the row's widgets
    */
   public addWidgets(...widgets: DashboardWidget[]): void {
-    if (widgets.length === 0) return;
+    // An empty row is kept (it takes no space) so that errors number rows as the `widgets` prop does.
     // Rendered now for its errors, which a render at synth would bury in a resolution error.
     widgets.forEach((widget, i) => widget._render(this, `widgets[${this.rows.length}][${i}]`, 0, 0));
     this.rows.push(widgets);

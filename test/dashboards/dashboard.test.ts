@@ -85,7 +85,8 @@ describe('Dashboard', () => {
 
   test('wraps a row where the 24-unit width is full, below the row\'s tallest widget, and takes rows in its props', () => {
     const { stack } = mackerelStack();
-    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop', widgets: [[md('a', 10, 3), md('b', 10, 5), md('c', 6, 2)], [md('d', 24)]] });
+    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop', widgets: [[md('a', 10, 3), md('b', 10, 5), md('c', 6, 2)], [], [md('d', 24)]] });
+    dashboard.addWidgets();
     expect(propertiesOf(dashboard).widgets.map((w: any) => [w.title, w.layout])).toEqual([
       ['a', { x: 0, y: 0, width: 10, height: 3 }],
       ['b', { x: 10, y: 0, width: 10, height: 5 }],
@@ -185,6 +186,12 @@ describe('Dashboard', () => {
     ])('%s', (_name, widget, message) => {
       const { dashboard } = dashboardIn();
       expect(() => dashboard.addWidgets(widget)).toThrow(message);
+    });
+
+    test('a widget of the widgets prop is named by its row and place there, empty rows counted', () => {
+      const { stack } = mackerelStack();
+      expect(() => new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop', widgets: [[md('a')], [], [md('b'), md('c', 3)]] }))
+        .toThrow(/^Stack\/Board: widgets\[2\]\[1\].width 3 is not a size/);
     });
 
     test('limits that hold exactly at their bounds are accepted', () => {
