@@ -201,6 +201,13 @@ const SIZES: { readonly [type: string]: readonly [number, number, number, number
   markdown: [4, 2, 24, 80],
   alertStatus: [4, 3, 24, 32],
 };
+/** How errors call each widget type. */
+const NAMES: { readonly [type: string]: string } = {
+  graph: 'a graph widget',
+  value: 'a value widget',
+  markdown: 'a markdown widget',
+  alertStatus: 'an alert status widget',
+};
 const DEFAULT_SIZES: { readonly [type: string]: readonly [number, number] } = {
   graph: [8, 6],
   value: [4, 4],
@@ -336,7 +343,7 @@ function referenceLine(scope: IConstruct, property: string, line: DashboardRefer
 function checkSize(scope: IConstruct, property: string, size: number, min: number, max: number, type: string): void {
   if (Token.isUnresolved(size)) _fail(scope, property, size, 'is a token', 'a number known at synth, for the layout');
   if (!Number.isInteger(size) || size < min || size > max) {
-    _fail(scope, property, size, `is not a size Mackerel allows for a ${type} widget`, `a whole number from ${min} to ${max}`);
+    _fail(scope, property, size, `is not a size Mackerel allows for ${NAMES[type]}`, `a whole number from ${min} to ${max}`);
   }
 }
 

@@ -154,7 +154,7 @@ describe('Dashboard', () => {
       ['a value smaller than 4', DashboardWidget.expressionValue({ title: 'v', expression: 'x', height: 3 }), /height 3 is not a size Mackerel allows for a value widget; expected a whole number from 4 to 32/],
       ['a markdown taller than 80', md('m', 8, 81), /height 81 is not a size Mackerel allows for a markdown widget; expected a whole number from 2 to 80/],
       ['an alert status lower than 3', DashboardWidget.alertStatus({ title: 'a', role: MackerelRole.fromFullName(new Stack(), 'R', 'shop:web'), height: 2 }),
-        /height 2 is not a size Mackerel allows for a alertStatus widget; expected a whole number from 3 to 32/],
+        /height 2 is not a size Mackerel allows for an alert status widget; expected a whole number from 3 to 32/],
       ['a fractional width', md('m', 7.5), /width 7.5 is not a size/],
       ['fractionSize 17', DashboardWidget.expressionValue({ title: 'v', expression: 'x', fractionSize: 17 }), /fractionSize 17 is out of range; expected a whole number from 0 to 16/],
       ['a blank reference line label', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: '  ', value: 1 } }),
@@ -192,6 +192,31 @@ describe('Dashboard', () => {
       const { stack } = mackerelStack();
       expect(() => new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop', widgets: [[md('a')], [], [md('b'), md('c', 3)]] }))
         .toThrow(/^Stack\/Board: widgets\[2\]\[1\].width 3 is not a size/);
+    });
+
+    describe.each([
+      ['a graph widget', (width: number, height: number) => DashboardWidget.expressionGraph({ title: 'g', expression: 'x', width, height }), [6, 6, 24, 32]],
+      ['a value widget', (width: number, height: number) => DashboardWidget.expressionValue({ title: 'v', expression: 'x', width, height }), [4, 4, 24, 32]],
+      ['a markdown widget', (width: number, height: number) => md('m', width, height), [4, 2, 24, 80]],
+      ['an alert status widget', (width: number, height: number) => DashboardWidget.alertStatus({ title: 'a', role: MackerelRole.fromFullName(new Stack(), 'R', 'shop:web'), width, height }),
+        [4, 3, 24, 32]],
+    ] as const)('%s', (name, widgetOf, [minWidth, minHeight, maxWidth, maxHeight]) => {
+      test.each([
+        ['width', minWidth - 1, minHeight, minWidth, maxWidth],
+        ['width', maxWidth + 1, minHeight, minWidth, maxWidth],
+        ['height', minWidth, minHeight - 1, minHeight, maxHeight],
+        ['height', minWidth, maxHeight + 1, minHeight, maxHeight],
+      ])('of %s %d x %d', (field, width, height, min, max) => {
+        const { dashboard } = dashboardIn();
+        const wrong = field === 'width' ? width : height;
+        expect(() => dashboard.addWidgets(widgetOf(width, height))).toThrow(
+          `Stack/Board: widgets[0][0].${field} ${wrong} is not a size Mackerel allows for ${name}; expected a whole number from ${min} to ${max}`);
+      });
+
+      test('at each of its limits', () => {
+        const { dashboard } = dashboardIn();
+        expect(() => dashboard.addWidgets(widgetOf(minWidth, minHeight), widgetOf(maxWidth, maxHeight))).not.toThrow();
+      });
     });
 
     test('limits that hold exactly at their bounds are accepted', () => {
