@@ -291,7 +291,7 @@ export class DashboardWidget {
       const fractionSize = options.fractionSize;
       const outOfRange = fractionSize !== undefined && (!Number.isInteger(fractionSize) || fractionSize < 0 || fractionSize > 16);
       if (outOfRange && !Token.isUnresolved(fractionSize)) {
-        _fail(scope, `${property}.fractionSize`, fractionSize, 'is out of range', 'a whole number from 0 to 16');
+        _fail(scope, `${property}.fractionSize`, shown(fractionSize), 'is out of range', 'a whole number from 0 to 16');
       }
       return { metric: metricOf(scope, property), fractionSize, suffix: options.suffix };
     });
@@ -335,7 +335,7 @@ function referenceLine(scope: IConstruct, property: string, line: DashboardRefer
     _fail(scope, `${property}.label`, line.label, 'is empty or too long', '1 to 32 characters, not only spaces');
   }
   if (!Token.isUnresolved(line.value) && !(Number.isFinite(line.value) && line.value >= 0)) {
-    _fail(scope, `${property}.value`, line.value, 'is not allowed', 'a number of 0 or more');
+    _fail(scope, `${property}.value`, shown(line.value), 'is not allowed', 'a number of 0 or more');
   }
   return { label: line.label, value: line.value };
 }
@@ -343,8 +343,13 @@ function referenceLine(scope: IConstruct, property: string, line: DashboardRefer
 function checkSize(scope: IConstruct, property: string, size: number, min: number, max: number, type: string): void {
   if (Token.isUnresolved(size)) _fail(scope, property, size, 'is a token', 'a number known at synth, for the layout');
   if (!Number.isInteger(size) || size < min || size > max) {
-    _fail(scope, property, size, `is not a size Mackerel allows for ${NAMES[type]}`, `a whole number from ${min} to ${max}`);
+    _fail(scope, property, shown(size), `is not a size Mackerel allows for ${NAMES[type]}`, `a whole number from ${min} to ${max}`);
   }
+}
+
+/** A number as errors show it: JSON, which the messages use, would print NaN and Infinity as null. */
+function shown(n: number): number | string {
+  return Number.isFinite(n) ? n : String(n);
 }
 
 function nonEmpty(scope: IConstruct, property: string, text: string): string {

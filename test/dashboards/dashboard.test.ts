@@ -1,7 +1,7 @@
 import { CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { Dashboard, DashboardGraphRange, DashboardWidget, MackerelRole, MackerelService } from '../../src';
+import { Dashboard, DashboardGraphRange, DashboardWidget, IMackerelRole, IMackerelService, MackerelRole, MackerelService } from '../../src';
 import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
 
 const TYPE = 'Custom::MackerelDashboard';
@@ -87,11 +87,15 @@ describe('Dashboard', () => {
     const { stack } = mackerelStack();
     const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop', widgets: [[md('a', 10, 3), md('b', 10, 5), md('c', 6, 2)], [], [md('d', 24)]] });
     dashboard.addWidgets();
+    dashboard.addWidgets(md('e', 12, 6), md('f', 12, 2), md('g', 4, 2));
     expect(propertiesOf(dashboard).widgets.map((w: any) => [w.title, w.layout])).toEqual([
       ['a', { x: 0, y: 0, width: 10, height: 3 }],
       ['b', { x: 10, y: 0, width: 10, height: 5 }],
       ['c', { x: 0, y: 5, width: 6, height: 2 }],
       ['d', { x: 0, y: 7, width: 24, height: 4 }],
+      ['e', { x: 0, y: 11, width: 12, height: 6 }],
+      ['f', { x: 12, y: 11, width: 12, height: 2 }],
+      ['g', { x: 0, y: 17, width: 4, height: 2 }],
     ]);
   });
 
@@ -100,6 +104,17 @@ describe('Dashboard', () => {
     const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
     dashboard.addWidgets(DashboardWidget.expressionGraph({ title: 'yesterday', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.hours(1), Duration.days(1)) }));
     expect(propertiesOf(dashboard).widgets[0].range).toEqual({ type: 'relative', period: 3600, offset: -86400 });
+  });
+
+  test('a role graph sends isStacked only when it is set, false included', () => {
+    const { stack, web } = mackerelStack();
+    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+    dashboard.addWidgets(
+      DashboardWidget.roleGraph({ title: 'unset', role: web, graph: 'loadavg5' }),
+      DashboardWidget.roleGraph({ title: 'lines', role: web, graph: 'loadavg5', stacked: false }),
+    );
+    expect(propertiesOf(dashboard).widgets.map((w: any) => w.graph.isStacked)).toEqual([undefined, false]);
+    expect('isStacked' in propertiesOf(dashboard).widgets[0].graph).toBe(false);
   });
 
   test('a relative range\'s period may be a token in seconds, sent as the reference it resolves to', () => {
@@ -183,9 +198,38 @@ describe('Dashboard', () => {
         /^Stack\/Board: widgets\[0\]\[0\].timeRange.endsAgo "<token> seconds" is a token; expected a duration known at synth, as the API counts it back from now$/],
       ['a period that is a token in minutes', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.minutes(Token.asNumber({ Ref: 'P' }))) }),
         /^Stack\/Board: widgets\[0\]\[0\].timeRange.period "<token> minutes" is a token in a unit other than seconds; expected Duration.seconds\(\) for a value known only at deploy time$/],
+      ['a range of no length', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.seconds(0)) }),
+        /^Stack\/Board: widgets\[0\]\[0\].timeRange.period "0 seconds" is not positive; expected at least 1 second$/],
+      ['a range ending a fraction of a second ago', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.relative(Duration.hours(1), Duration.millis(500)) }),
+        /^Stack\/Board: widgets\[0\]\[0\].timeRange.endsAgo "500 millis" is not a whole number of seconds; expected whole seconds$/],
+      ['fractionSize -1', DashboardWidget.expressionValue({ title: 'v', expression: 'x', fractionSize: -1 }), /^Stack\/Board: widgets\[0\]\[0\].fractionSize -1 is out of range/],
+      ['fractionSize 1.5', DashboardWidget.expressionValue({ title: 'v', expression: 'x', fractionSize: 1.5 }), /^Stack\/Board: widgets\[0\]\[0\].fractionSize 1.5 is out of range/],
+      ['a reference line at no number', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: 'l', value: NaN } }),
+        /^Stack\/Board: widgets\[0\]\[0\].referenceLine.value "NaN" is not allowed; expected a number of 0 or more$/],
+      ['a reference line at infinity', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: 'l', value: Infinity } }),
+        /^Stack\/Board: widgets\[0\]\[0\].referenceLine.value "Infinity" is not allowed/],
+      ['fractionSize NaN', DashboardWidget.expressionValue({ title: 'v', expression: 'x', fractionSize: NaN }), /^Stack\/Board: widgets\[0\]\[0\].fractionSize "NaN" is out of range/],
+      ['a width of NaN', md('m', NaN), /^Stack\/Board: widgets\[0\]\[0\].width "NaN" is not a size Mackerel allows for a markdown widget/],
+      ['a width given by a token', md('m', Token.asNumber({ Ref: 'W' })), /^Stack\/Board: widgets\[0\]\[0\].width .* is a token; expected a number known at synth, for the layout$/],
+      ['an empty role graph name', DashboardWidget.roleGraph({ title: 'g', role: MackerelRole.fromFullName(new Stack(), 'R', 'shop:web'), graph: ' ' }),
+        /^Stack\/Board: widgets\[0\]\[0\].graph " " is empty/],
+      ['an empty service graph name', DashboardWidget.serviceGraph({ title: 'g', service: MackerelService.fromName(new Stack(), 'S', 'shop'), graph: '' }),
+        /^Stack\/Board: widgets\[0\]\[0\].graph "" is empty/],
+      ['an empty host ID of a graph', DashboardWidget.hostGraph({ title: 'g', hostId: '', graph: 'loadavg' }), /^Stack\/Board: widgets\[0\]\[0\].hostId "" is empty/],
+      ['an empty service metric name', DashboardWidget.serviceMetricValue({ title: 'v', service: MackerelService.fromName(new Stack(), 'S', 'shop'), metric: '' }),
+        /^Stack\/Board: widgets\[0\]\[0\].metric "" is empty/],
+      ['an empty value expression', DashboardWidget.expressionValue({ title: 'v', expression: '' }), /^Stack\/Board: widgets\[0\]\[0\].expression "" is empty/],
+      ['an empty host ID of a value', DashboardWidget.hostMetricValue({ title: 'v', hostId: ' ', metric: 'loadavg5' }), /^Stack\/Board: widgets\[0\]\[0\].hostId " " is empty/],
     ])('%s', (_name, widget, message) => {
       const { dashboard } = dashboardIn();
       expect(() => dashboard.addWidgets(widget)).toThrow(message);
+    });
+
+    test('a reference line label of 32 emoji, counted as characters as Mackerel counts them', () => {
+      const { dashboard } = dashboardIn();
+      expect(() => dashboard.addWidgets(DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: '🐟'.repeat(32), value: 1 } }))).not.toThrow();
+      expect(() => dashboard.addWidgets(DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: '🐟'.repeat(33), value: 1 } })))
+        .toThrow(`widgets[1][0].referenceLine.label "${'🐟'.repeat(33)}" is empty or too long`);
     });
 
     test('a widget of the widgets prop is named by its row and place there, empty rows counted', () => {
@@ -227,6 +271,57 @@ describe('Dashboard', () => {
         md('m', 4, 2),
         md('n', 24, 80),
       )).not.toThrow();
+    });
+  });
+
+  test('values given by tokens are not checked and are sent as the references they resolve to', () => {
+    const { stack } = mackerelStack();
+    const ref = (name: string) => new CfnParameter(stack, name, { type: name === 'Label' || name === 'Text' ? 'String' : 'Number' });
+    const dashboard = new Dashboard(stack, 'Board', { title: ref('Text').valueAsString, urlPath: ref('Path' + 'Text').valueAsString });
+    dashboard.addWidgets(
+      DashboardWidget.hostGraph({
+        title: 'g',
+        hostId: ref('Text2').valueAsString,
+        graph: 'loadavg',
+        // longer than 32 characters only as long as the token is unresolved
+        referenceLine: { label: `warn at ${ref('Label').valueAsString} requests`, value: ref('Line').valueAsNumber },
+      }),
+      DashboardWidget.expressionValue({ title: 'v', expression: 'x', fractionSize: ref('Fraction').valueAsNumber }),
+    );
+    const properties = propertiesOf(dashboard);
+    expect([properties.title, properties.urlPath]).toEqual([{ Ref: 'Text' }, { Ref: 'PathText' }]);
+    expect(properties.widgets[0].graph.hostId).toEqual({ Ref: 'Text2' });
+    expect(properties.widgets[0].referenceLines).toEqual([{ label: { 'Fn::Join': ['', ['warn at ', { Ref: 'Label' }, ' requests']] }, value: { Ref: 'Line' } }]);
+    expect(properties.widgets[1].fractionSize).toEqual({ Ref: 'Fraction' });
+  });
+
+  test('a dashboard without a memo sends an empty one, so that an update removing the memo clears it', () => {
+    const { stack } = mackerelStack();
+    expect(propertiesOf(new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' })).memo).toBe('');
+  });
+
+  test('a role or service referenced by name in any widget kind waits for the construct that creates it', () => {
+    const { stack, shop, web } = mackerelStack();
+    const byName = (kind: string, widget: (role: IMackerelRole, service: IMackerelService) => DashboardWidget) => {
+      const role = MackerelRole.fromFullName(stack, `${kind}Role`, 'shop:web');
+      const service = MackerelService.fromName(stack, `${kind}Service`, 'shop');
+      const dashboard = new Dashboard(stack, kind, { title: kind, urlPath: kind });
+      dashboard.addWidgets(widget(role, service));
+      return dashboard;
+    };
+    const waits = {
+      roleGraph: byName('RoleGraph', (role) => DashboardWidget.roleGraph({ title: 'g', role, graph: 'loadavg5' })),
+      alertStatus: byName('AlertStatus', (role) => DashboardWidget.alertStatus({ title: 'a', role })),
+      serviceGraph: byName('ServiceGraph', (_role, service) => DashboardWidget.serviceGraph({ title: 'g', service, graph: 'shop.orders' })),
+      serviceMetricValue: byName('ServiceMetricValue', (_role, service) => DashboardWidget.serviceMetricValue({ title: 'v', service, metric: 'shop.orders.count' })),
+    };
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const dependsOn = Object.fromEntries(Object.entries(waits).map(([kind, dashboard]) => [kind, resources[logicalIdOf(dashboard)].DependsOn]));
+    expect(dependsOn).toEqual({
+      roleGraph: [logicalIdOf(web)],
+      alertStatus: [logicalIdOf(web)],
+      serviceGraph: [logicalIdOf(shop)],
+      serviceMetricValue: [logicalIdOf(shop)],
     });
   });
 
