@@ -63,6 +63,11 @@ export interface IdResourceSpec {
    * @default - not unique by name: such a create fails, saying that it may have been carried out
    */
   readonly uniqueName?: UniqueName;
+  /**
+   * How messages about a create name the object, for types without a `name` field.
+   * @default the noun and the `name` field, such as `monitor "load"`
+   */
+  readonly label?: (payload: Props) => string;
 }
 
 export function idResource(spec: IdResourceSpec): ResourceModule {
@@ -73,7 +78,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
   /** The ID of the object made by one POST, which is never repeated blindly (`create.ts`). */
   const post = async (ctx: RequestContext, payload: Props): Promise<unknown> => {
     const send = () => write(ctx, () => ctx.client.request<{ id?: unknown }>('POST', spec.path, payload));
-    const what = `${spec.noun} ${JSON.stringify(payload.name ?? '')}`;
+    const what = spec.label?.(payload) ?? `${spec.noun} ${JSON.stringify(payload.name ?? '')}`;
     const unique = spec.uniqueName;
     if (unique) {
       const result = await createNamed(ctx, {

@@ -62,4 +62,30 @@ describe('Custom::MackerelDashboard', () => {
     expect(again.PhysicalResourceId).not.toBe(id);
     expect(env.emulator.state().dashboards).toEqual([expect.objectContaining({ id: again.PhysicalResourceId, title: 'again' })]);
   });
+
+  describe('a create whose answer is lost', () => {
+    const posts = () => env.emulator.requests().filter((r) => r.method === 'POST' && r.path === '/api/v0/dashboards');
+
+    test('the dashboard it made is found by its URL path and taken, without a second POST', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/dashboards', dropResponse: true });
+
+      const result = await new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'Board').create(board);
+
+      expect(env.emulator.state().dashboards.map((d) => d.id)).toEqual([result.PhysicalResourceId]);
+      expect(result.Data).toEqual({ DashboardId: result.PhysicalResourceId });
+      expect(posts()).toHaveLength(1);
+    });
+
+    test('another dashboard at the URL path is not taken: the create fails naming the dashboard by title and URL path, and what differs', async () => {
+      expect((await api(env.emulator, 'POST', '/api/v0/dashboards', { ...board, title: 'theirs', memo: 'their memo' })).status).toBe(200);
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/dashboards', status: 502, dropResponse: true });
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'Board').create(board));
+
+      expect(error.message).toMatch(new RegExp('^Custom::MackerelDashboard Board: Create failed: POST /api/v0/dashboards: no response: .+; '
+        + 'dashboard "shop" at URL path "shop/web" exists in Mackerel now, but its title and memo \\("theirs", "their memo"\\) are not what was sent, '
+        + 'so it was not taken as the one this create made$'));
+      expect(env.emulator.state().dashboards).toHaveLength(1);
+    });
+  });
 });

@@ -29,8 +29,12 @@ const BY_URL_PATH: UniqueName = {
     const list = await ctx.client.request<{ dashboards?: FoundObject[] }>('GET', '/api/v0/dashboards');
     return (list?.dashboards ?? []).find((dashboard) => dashboard.urlPath === payload.urlPath);
   },
-  mismatch: (found, payload) => (found.title !== payload.title || (found.memo ?? '') !== (payload.memo ?? '')
-    ? `its title or memo is not what was sent (${JSON.stringify(found.title)})` : undefined),
+  mismatch: (found, payload) => {
+    const differs = ['title', 'memo'].filter((field) => (found[field] ?? '') !== (payload[field] ?? ''));
+    if (differs.length === 0) return undefined;
+    const theirs = differs.map((field) => JSON.stringify(found[field] ?? '')).join(', ');
+    return `its ${differs.join(' and ')} (${theirs}) ${differs.length > 1 ? 'are' : 'is'} not what was sent`;
+  },
 };
 
 /** `_DashboardProperties`: updated in place with the whole body. */
@@ -40,4 +44,6 @@ export const dashboard = idResource({
   dataKey: 'DashboardId',
   schema: DASHBOARD_SCHEMA,
   uniqueName: BY_URL_PATH,
+  // A dashboard has no name; its URL path is what makes it unique.
+  label: (payload) => `dashboard ${JSON.stringify(payload.title ?? '')} at URL path ${JSON.stringify(payload.urlPath ?? '')}`,
 });
