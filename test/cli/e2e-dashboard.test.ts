@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, expect, test } from 'vitest';
 import { cli, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
-import { Dashboard, DashboardWidget } from '../../src/dashboards';
+import { Dashboard, DashboardGraphRange, DashboardWidget } from '../../src/dashboards';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
@@ -68,4 +68,138 @@ test('a dashboard is applied with its references resolved, shows no drift as Mac
   const [updated] = shared.emulator.state().dashboards;
   expect(updated.id).toBe(board.id);
   expect((updated.widgets as Array<{ referenceLines?: unknown }>)[0].referenceLines).toEqual([]);
+});
+
+/**
+ * The stack Shop with a dashboard of every widget kind and option, as CloudFormation's strings
+ * would break them (numbers, false, 0, free text that reads as a number or a boolean). `next`
+ * moves the CPU graph's reference line and removes the host value widget.
+ */
+function synthEveryKind(dir: string, next = false): string {
+  const outdir = join(dir, 'cdk.out');
+  rmSync(outdir, { recursive: true, force: true });
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Shop');
+  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+  const web = shop.addRole('web');
+  const board = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop/all', memo: 'every widget' });
+  board.addWidgets(
+    DashboardWidget.roleGraph({ title: 'web CPU', role: web, graph: 'container.cpu', stacked: true, referenceLine: next ? { label: 'critical', value: 90 } : { label: 'warning', value: 0.5 } }),
+    DashboardWidget.roleGraph({ title: 'web memory', role: web, graph: 'container.memory', stacked: false, referenceLine: { label: 'zero', value: 0 } }),
+    DashboardWidget.serviceGraph({ title: 'orders', service: shop, graph: 'shop.orders', timeRange: DashboardGraphRange.relative(Duration.hours(1), Duration.minutes(10)) }),
+    DashboardWidget.expressionGraph({ title: '', expression: 'avg(roleSlots(shop:web,loadavg5))', timeRange: DashboardGraphRange.absolute(new Date(1e12), new Date(1e12 + 3_600_000)) }),
+    DashboardWidget.hostGraph({ title: '123', hostId: '2u4PP3TJqbu', graph: 'loadavg', timeRange: DashboardGraphRange.relative(Duration.days(1)) }),
+  );
+  board.addWidgets(
+    DashboardWidget.serviceMetricValue({ title: 'orders now', service: shop, metric: 'shop.orders.count', fractionSize: 0, suffix: '1' }),
+    DashboardWidget.expressionValue({ title: 'max load', expression: 'max(roleSlots(shop:web,loadavg5))', fractionSize: 16, suffix: '' }),
+    ...(next ? [] : [DashboardWidget.hostMetricValue({ title: 'db load', hostId: '2u4PP3TJqbu', metric: 'loadavg5' })]),
+    DashboardWidget.markdown({ title: 'true', markdown: '' }),
+    DashboardWidget.alertStatus({ title: 'web alerts', role: web }),
+  );
+  app.synth();
+  return outdir;
+}
+
+test('every widget kind round-trips: applied as sent, no false drift, a drift made outside is shown, and an update moves a line and drops a widget in place', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+
+  let run = await cli(['apply', synthEveryKind(dir), ...base]);
+  expect(run.code).toBe(0);
+  const [board] = shared.emulator.state().dashboards;
+  const at = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
+  expect(board).toEqual({
+    id: expect.any(String),
+    title: 'shop',
+    memo: 'every widget',
+    urlPath: 'shop/all',
+    widgets: [
+      {
+        type: 'graph',
+        title: 'web CPU',
+        graph: { type: 'role', roleFullname: 'shop:web', name: 'container.cpu', isStacked: true },
+        referenceLines: [{ label: 'warning', value: 0.5 }],
+        layout: at(0, 0, 8, 6),
+      },
+      {
+        type: 'graph',
+        title: 'web memory',
+        graph: { type: 'role', roleFullname: 'shop:web', name: 'container.memory', isStacked: false },
+        referenceLines: [{ label: 'zero', value: 0 }],
+        layout: at(8, 0, 8, 6),
+      },
+      {
+        type: 'graph',
+        title: 'orders',
+        graph: { type: 'service', serviceName: 'shop', name: 'shop.orders' },
+        range: { type: 'relative', period: 3600, offset: -600 },
+        referenceLines: [],
+        layout: at(16, 0, 8, 6),
+      },
+      {
+        type: 'graph',
+        title: '',
+        graph: { type: 'expression', expression: 'avg(roleSlots(shop:web,loadavg5))' },
+        range: { type: 'absolute', start: 1e9, end: 1e9 + 3600 },
+        referenceLines: [],
+        layout: at(0, 6, 8, 6),
+      },
+      {
+        type: 'graph',
+        title: '123',
+        graph: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg' },
+        range: { type: 'relative', period: 86400, offset: 0 },
+        referenceLines: [],
+        layout: at(8, 6, 8, 6),
+      },
+      { type: 'value', title: 'orders now', metric: { type: 'service', serviceName: 'shop', name: 'shop.orders.count' }, fractionSize: 0, suffix: '1', layout: at(0, 12, 4, 4) },
+      {
+        type: 'value',
+        title: 'max load',
+        metric: { type: 'expression', expression: 'max(roleSlots(shop:web,loadavg5))' },
+        fractionSize: 16,
+        suffix: '',
+        layout: at(4, 12, 4, 4),
+      },
+      { type: 'value', title: 'db load', metric: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg5' }, layout: at(8, 12, 4, 4) },
+      { type: 'markdown', title: 'true', markdown: '', layout: at(12, 12, 8, 4) },
+      { type: 'alertStatus', title: 'web alerts', roleFullname: 'shop:web', layout: at(0, 16, 6, 4) },
+    ],
+    createdAt: expect.any(Number),
+    updatedAt: expect.any(Number),
+  });
+
+  run = await cli(['diff', synthEveryKind(dir), ...base]);
+  expect(run.out).toBe('No differences.');
+  expect(run.code).toBe(0);
+
+  // the drift reader really compares the widgets: a line removed in Mackerel shows as drift
+  const widgets = board.widgets as Array<{ [field: string]: unknown }>;
+  const lineless = [{ ...widgets[0], referenceLines: [] }, ...widgets.slice(1)];
+  const body = { title: board.title, memo: board.memo, urlPath: board.urlPath, widgets: lineless };
+  expect((await fetch(new URL(`api/v0/dashboards/${board.id}`, shared.emulator.url), {
+    method: 'PUT',
+    headers: { 'X-Api-Key': 'emulator-write-key', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  })).status).toBe(200);
+  run = await cli(['diff', synthEveryKind(dir), ...base]);
+  expect(run.out).toMatch(/^~ drift +Dashboard +Shop\/Board\w+ \S+ "shop"/m);
+  expect(run.code).toBe(3);
+
+  // the next version: an update in place sends the whole list, with the moved line and without the host value, laid out again
+  const outdir = synthEveryKind(dir, true);
+  run = await cli(['apply', outdir, ...base]);
+  expect(run.out).toMatch(/^Done: 1 updated, 2 unchanged\.$/m);
+  const [updated] = shared.emulator.state().dashboards;
+  expect(updated.id).toBe(board.id);
+  const now = updated.widgets as Array<{ title: string; referenceLines?: unknown; layout: unknown }>;
+  expect(now.map((w) => w.title)).toEqual(['web CPU', 'web memory', 'orders', '', '123', 'orders now', 'max load', 'true', 'web alerts']);
+  expect(now[0].referenceLines).toEqual([{ label: 'critical', value: 90 }]);
+  expect(now.slice(7).map((w) => w.layout)).toEqual([at(8, 12, 8, 4), at(16, 12, 6, 4)]);
+
+  run = await cli(['diff', outdir, ...base]);
+  expect(run.out).toBe('No differences.');
+  expect(run.code).toBe(0);
 });
