@@ -79,6 +79,12 @@ describe('POST', () => {
     expect(held().map((d) => d.urlPath)).toEqual(['shop/overview', 'shop', 'shop/overview/web']);
   });
 
+  test('a urlPath that differs from another one only in case is free, as the same string alone is taken (a choice, index.ts)', async () => {
+    ok(await env.call('POST', PATH, BOARD));
+    ok(await env.call('POST', PATH, variant(BOARD, { urlPath: 'Shop/Overview' })));
+    expect(held().map((d) => d.urlPath)).toEqual(['shop/overview', 'Shop/Overview']);
+  });
+
   test('needs a write key', async () => {
     expectError(await env.read('POST', PATH, BOARD), 403, /read-only/);
   });
