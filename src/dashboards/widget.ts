@@ -223,7 +223,7 @@ export class DashboardWidget {
   /** A graph of every host of a role. */
   public static roleGraph(options: RoleGraphWidgetOptions): DashboardWidget {
     return DashboardWidget.graph(options, (scope, at) => {
-      _dependOnNamed(scope, options.role.fullName, true);
+      waitFor(scope, options.role.fullName, true);
       return { type: 'role', roleFullname: options.role.fullName, name: nonEmpty(scope, `${at}.graph`, options.graph), isStacked: options.stacked };
     });
   }
@@ -231,7 +231,7 @@ export class DashboardWidget {
   /** A graph of a service's metrics. */
   public static serviceGraph(options: ServiceGraphWidgetOptions): DashboardWidget {
     return DashboardWidget.graph(options, (scope, at) => {
-      _dependOnNamed(scope, options.service.name, false);
+      waitFor(scope, options.service.name, false);
       return { type: 'service', serviceName: options.service.name, name: nonEmpty(scope, `${at}.graph`, options.graph) };
     });
   }
@@ -249,7 +249,7 @@ export class DashboardWidget {
   /** The latest value of a service metric. */
   public static serviceMetricValue(options: ServiceMetricValueWidgetOptions): DashboardWidget {
     return DashboardWidget.value(options, (scope, at) => {
-      _dependOnNamed(scope, options.service.name, false);
+      waitFor(scope, options.service.name, false);
       return { type: 'service', serviceName: options.service.name, name: nonEmpty(scope, `${at}.metric`, options.metric) };
     });
   }
@@ -272,7 +272,7 @@ export class DashboardWidget {
   /** The open alerts of a role. */
   public static alertStatus(options: AlertStatusWidgetOptions): DashboardWidget {
     return new DashboardWidget('alertStatus', options, (scope) => {
-      _dependOnNamed(scope, options.role.fullName, true);
+      waitFor(scope, options.role.fullName, true);
       return { roleFullname: options.role.fullName };
     });
   }
@@ -379,4 +379,20 @@ function wholeSeconds(scope: IConstruct, property: string, duration: Duration): 
     _fail(scope, property, duration.toHumanString(), 'is not a whole number of seconds', 'whole seconds');
   }
   return seconds;
+}
+
+/** The names each dashboard already waits for. */
+const WAITING = new WeakMap<IConstruct, Set<string>>();
+
+/**
+ * Makes the dashboard wait for the creator of a role or service given by name, once: the first
+ * render is in `addWidgets`, before aspects run; the one at synth must not add an Aspect again.
+ */
+function waitFor(scope: IConstruct, name: string, isRole: boolean): void {
+  const names = WAITING.get(scope) ?? new Set<string>();
+  WAITING.set(scope, names);
+  const key = `${isRole ? 'role' : 'service'} ${name}`;
+  if (names.has(key)) return;
+  names.add(key);
+  _dependOnNamed(scope, name, isRole);
 }

@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { Dashboard, DashboardGraphRange, DashboardWidget, IMackerelRole, IMackerelService, MackerelRole, MackerelService } from '../../src';
@@ -323,6 +323,17 @@ describe('Dashboard', () => {
       serviceGraph: [logicalIdOf(shop)],
       serviceMetricValue: [logicalIdOf(shop)],
     });
+  });
+
+  test('waits for a role given by name once: the render at synth adds no Aspect after aspects ran', () => {
+    const { stack } = mackerelStack();
+    const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+    const batch = MackerelRole.fromFullName(stack, 'Batch', 'shop:batch');
+    dashboard.addWidgets(DashboardWidget.alertStatus({ title: 'a', role: batch }), DashboardWidget.roleGraph({ title: 'g', role: batch, graph: 'loadavg5' }));
+    const before = Aspects.of(dashboard).all.length;
+    Template.fromStack(stack);
+    expect(Aspects.of(dashboard).all).toHaveLength(before);
+    expect(before).toBe(1);
   });
 
   test('a service referenced by name in a widget waits for the MackerelService that creates it', () => {
