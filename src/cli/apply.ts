@@ -94,7 +94,7 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     let pending: Map<string, Set<string>> | undefined;
     const pendingOnce = () => (pending ??= _pendingReplacements(app.stacks, state));
     app.checkExportsInUse(pendingOnce);
-    app.checkIntegrationNames();
+    app.checkUniqueNames();
     app.checkTypeChanges();
     app.checkPolicies();
     // Every property resolved: a value refused (a placeholder for an organization) found halfway would fail after changing Mackerel.

@@ -348,7 +348,7 @@ export async function _diff(
   plans.checkImports({ applying: false });
   // What apply refuses, diff reports rather than showing changes that apply would never make.
   applyWouldRefuse(() => plans.checkImports({ applying: true }));
-  applyWouldRefuse(() => plans.checkIntegrationNames());
+  applyWouldRefuse(() => plans.checkUniqueNames());
   applyWouldRefuse(() => plans.checkTypeChanges());
   applyWouldRefuse(() => plans.checkPolicies());
   const pending = new Map<string, Set<string>>();

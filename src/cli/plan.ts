@@ -6,12 +6,12 @@ import { _GivenParameter } from './args';
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
-import { _checkIntegrationNames } from './integration-names';
 import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _namedProduced } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
+import { _checkUniqueNames } from './unique-names';
 
 /** Region and account given on the command line (they win over the stack's own). @internal */
 export interface _Environment {
@@ -307,8 +307,8 @@ export interface _AppPlan {
    * `pending` gives, by stack name, the resources the run creates or replaces (new physical IDs).
    */
   checkExportsInUse(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
-  /** Fails when an AWS integration the run creates has the name of one the state holds (`integration-names.ts`). */
-  checkIntegrationNames(): void;
+  /** Fails when an AWS integration or dashboard the run creates has the name or URL path of one the state holds (`unique-names.ts`). */
+  checkUniqueNames(): void;
   /** Fails when a logical ID the state holds has another resource type in the template, as CloudFormation refuses that update. */
   checkTypeChanges(): void;
   /** Fails when a Mackerel resource has a DeletionPolicy or UpdateReplacePolicy the CLI cannot act on (Snapshot). */
@@ -439,7 +439,7 @@ export function _planApp(
         }
       }
     },
-    checkIntegrationNames: () => _checkIntegrationNames(acting, state),
+    checkUniqueNames: () => _checkUniqueNames(acting, state),
     checkTypeChanges: () => {
       for (const plan of acting) {
         for (const [id, resource] of Object.entries(plan.resources)) {

@@ -13,7 +13,7 @@ const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
 
 /** The stack Shop: the service shop with role web and a dashboard of `line` (a reference line on the CPU graph, or none). */
-function synth(dir: string, line?: number): string {
+function synth(dir: string, line?: number, id = 'Board'): string {
   const outdir = join(dir, 'cdk.out');
   rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir });
@@ -21,7 +21,7 @@ function synth(dir: string, line?: number): string {
   new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
   const shop = new MackerelService(stack, 'Service', { name: 'shop' });
   const web = shop.addRole('web');
-  const board = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop/web' });
+  const board = new Dashboard(stack, id, { title: 'shop', urlPath: 'shop/web' });
   board.addWidgets(
     DashboardWidget.roleGraph({ title: 'web CPU', role: web, graph: 'container.cpu', referenceLine: line === undefined ? undefined : { label: 'limit', value: line } }),
     DashboardWidget.serviceMetricValue({ title: 'orders', service: shop, metric: 'shop.orders.count', fractionSize: 0 }),
@@ -202,4 +202,23 @@ test('every widget kind round-trips: applied as sent, no false drift, a drift ma
   run = await cli(['diff', outdir, ...base]);
   expect(run.out).toBe('No differences.');
   expect(run.code).toBe(0);
+});
+
+test('a dashboard construct moved to a new logical ID is refused before anything is sent: its URL path is still the old one\'s', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  expect((await cli(['apply', synth(dir, 80), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+
+  const moved = synth(dir, 80, 'Moved');
+  const why = 'Shop/Moved\\w* would create a dashboard with the URL path "shop/web", the URL path of Custom::MackerelDashboard Shop/Board\\w*, '
+    + 'which this run deletes only after the create \\(as CloudFormation does\\); dashboard URL paths are unique in the Mackerel organization, '
+    + 'so the create would fail on every run. Keep the dashboard\'s construct id \\(and stack\\) so that it stays Board\\w*, '
+    + 'or give it a new URL path for one apply and the old URL path back in the next';
+  let run = await cli(['apply', moved, ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`));
+  run = await cli(['diff', moved, ...base]);
+  expect(run.err).toMatch(new RegExp(`apply would refuse this run: ${why}`));
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
 });

@@ -1,0 +1,101 @@
+/**
+ * AWS integration names and dashboard URL paths are unique in the Mackerel organization
+ * (mackerel-api.md sections 4.2 and 9.15; the dashboards API answers 409), and neither object is
+ * taken over the way a service or role is (`named.ts`): a new logical ID creates a new object.
+ * The create comes before the old resource's delete, in apply as in CloudFormation, so a create
+ * under a name the state still holds fails on every run (and for an integration, each failed run
+ * leaves one more external ID that no integration uses).
+ */
+import { _CliError } from './errors';
+import type { _StackPlan } from './plan';
+import { _StateFile } from './state';
+import { _RESOURCE_TYPES } from '../provider/_properties';
+
+/** A type whose objects are unique in the organization by one literal field. */
+interface UniqueKind {
+  readonly type: string;
+  readonly field: string;
+  /** `an AWS integration named`, `a dashboard with the URL path` */
+  readonly creating: string;
+  /** `the name`, `the URL path` */
+  readonly the: string;
+  /** `AWS integration names`, `dashboard URL paths` */
+  readonly plural: string;
+  /** What a failed create leaves behind, as a clause: `, each time leaving an unused external ID`, or ''. */
+  readonly leaves: (everyRun: boolean) => string;
+  /** What to give the construct instead: `a new name`, `a new URL path`. */
+  readonly another: string;
+}
+
+const KINDS: readonly UniqueKind[] = [
+  {
+    type: _RESOURCE_TYPES.AWS_INTEGRATION,
+    field: 'name',
+    creating: 'an AWS integration named',
+    the: 'the name',
+    plural: 'AWS integration names',
+    leaves: (everyRun) => (everyRun ? ', each time leaving an unused external ID' : ', leaving an unused external ID'),
+    another: 'name',
+  },
+  {
+    type: _RESOURCE_TYPES.DASHBOARD,
+    field: 'urlPath',
+    creating: 'a dashboard with the URL path',
+    the: 'the URL path',
+    plural: 'dashboard URL paths',
+    leaves: () => '',
+    another: 'URL path',
+  },
+];
+
+interface Holder {
+  readonly stackName: string;
+  readonly logicalId: string;
+}
+
+/**
+ * Fails when an AWS integration or a dashboard the run creates has the literal name or URL path
+ * of one the state holds under another logical ID or in another stack.
+ * @internal
+ */
+export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFile): void {
+  for (const kind of KINDS) {
+    for (const plan of plans) {
+      for (const [logicalId, resource] of Object.entries(plan.resources)) {
+        const value = resource.Properties?.[kind.field];
+        if (resource.Type !== kind.type || typeof value !== 'string') continue;
+        // Held under this logical ID, it is updated in place (a new name is a PUT), not created.
+        if (state.stacks[plan.stackName]?.resources[logicalId]?.type === kind.type) continue;
+        const holder = holderOf(state, kind, value);
+        if (holder) throw new _CliError(clashMessage(kind, plan.stackName, logicalId, value, holder, deletedBy(plans, kind, holder)));
+      }
+    }
+  }
+}
+
+function holderOf(state: _StateFile, kind: UniqueKind, value: string): Holder | undefined {
+  for (const [stackName, stack] of Object.entries(state.stacks)) {
+    const found = Object.entries(stack.resources).find(([, r]) => r.type === kind.type && r.properties[kind.field] === value);
+    if (found) return { stackName, logicalId: found[0] };
+  }
+  return undefined;
+}
+
+/** Whether the run deletes the holder: its stack is applied by the run and its template no longer has it. */
+function deletedBy(plans: readonly _StackPlan[], kind: UniqueKind, holder: Holder): boolean {
+  const plan = plans.find((p) => p.stackName === holder.stackName);
+  return plan !== undefined && plan.resources[holder.logicalId]?.Type !== kind.type;
+}
+
+function clashMessage(kind: UniqueKind, stackName: string, logicalId: string, value: string, holder: Holder, deleted: boolean): string {
+  const held = `${kind.type} ${holder.stackName}/${holder.logicalId}`;
+  const creating = `${stackName}/${logicalId} would create ${kind.creating} ${JSON.stringify(value)}`;
+  const unique = `${kind.plural} are unique in the Mackerel organization`;
+  if (deleted) {
+    return `${creating}, ${kind.the} of ${held}, which this run deletes only after the create (as CloudFormation does); `
+      + `${unique}, so the create would fail on every run${kind.leaves(true)}. Keep the ${kind.type === _RESOURCE_TYPES.DASHBOARD ? 'dashboard' : 'integration'}'s `
+      + `construct id (and stack) so that it stays ${holder.logicalId}, or give it a new ${kind.another} for one apply and the old ${kind.another} back in the next`;
+  }
+  return `${creating}, ${kind.the} of ${held}, which stays after this run; ${unique}, so the create would fail${kind.leaves(false)}. `
+    + `Give one of them another ${kind.another}, or remove ${held} first`;
+}
