@@ -37,7 +37,10 @@ export interface MonitorInTemplate {
   /** The monitor type: `host`, `connectivity`, `service`, `external`, `expression`, `anomalyDetection` or `query`. */
   readonly monitorType: string;
 
-  /** The monitor's name, or undefined when it is not a literal. */
+  /**
+   * The monitor's name, with references resolved as `scopes` are (a `MackerelMonitoring` names
+   * its monitors after the role); undefined when it is known only at deploy time.
+   */
   readonly name?: string;
 
   /**
@@ -137,7 +140,7 @@ export class MackerelTemplate {
         return {
           logicalId,
           monitorType: String(props.type),
-          name: typeof props.name === 'string' ? props.name : undefined,
+          name: props.name === undefined ? undefined : resolveText(resources, props.name),
           scopes: resolveList(resources, props.scopes),
           excludeScopes: resolveList(resources, props.excludeScopes),
           service: props.service === undefined ? undefined : resolveText(resources, props.service),

@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
   ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MackerelAgentDependency, MackerelAgentExtension, MackerelApiKey,
-  MackerelInstrumentation, MackerelProvider, MackerelService, MackerelTemplate, MonitorOperator, MonitorScope,
+  MackerelInstrumentation, MackerelMonitoring, MackerelProvider, MackerelService, MackerelTemplate, MonitorOperator, MonitorScope,
 } from '../../src';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27');
@@ -109,5 +109,15 @@ describe('MackerelTemplate', () => {
       { logicalId: id('Cpu'), monitorType: 'host', name: 'web cpu', scopes: ['shop:web', 'legacy:web'], excludeScopes: [], service: undefined },
       { logicalId: id('Top'), monitorType: 'external', name: 'top', scopes: [], excludeScopes: [], service: 'shop' },
     ]);
+  });
+
+  test('resolves monitor names built from a role, as MackerelMonitoring names its monitors', () => {
+    const { stack, apiKey } = appStack();
+    new MackerelProvider(stack, 'Mackerel', { apiKey });
+    const web = new MackerelService(stack, 'Service', { name: 'shop' }).addRole('web');
+    MackerelMonitoring.forRole(stack, 'Alerts', { role: web, containerMemory: { enabled: false } });
+    const param = new CfnParameter(stack, 'Name');
+    new ConnectivityMonitor(stack, 'Named', { name: param.valueAsString, scopes: [MonitorScope.fromRole(web)] });
+    expect(MackerelTemplate.monitors(Template.fromStack(stack)).map((m) => m.name)).toEqual(['shop:web connectivity', 'shop:web container CPU', undefined]);
   });
 });
