@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
   ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MackerelAgentDependency, MackerelAgentExtension, MackerelApiKey,
-  MackerelInstrumentation, MackerelMonitoring, MackerelProvider, MackerelService, MackerelTemplate, MonitorOperator, MonitorScope,
+  MackerelContainerAgent, MackerelInstrumentation, MackerelMonitoring, MackerelProvider, MackerelService, MackerelTemplate, MonitorOperator, MonitorScope,
 } from '../../src';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27');
@@ -119,5 +119,31 @@ describe('MackerelTemplate', () => {
     const param = new CfnParameter(stack, 'Name');
     new ConnectivityMonitor(stack, 'Named', { name: param.valueAsString, scopes: [MonitorScope.fromRole(web)] });
     expect(MackerelTemplate.monitors(Template.fromStack(stack)).map((m) => m.name)).toEqual(['shop:web connectivity', 'shop:web container CPU', undefined]);
+  });
+
+  test('finds an agent added with MackerelContainerAgent to EC2 and External task definitions', () => {
+    const { stack, apiKey } = appStack();
+    const ec2Task = new ecs.Ec2TaskDefinition(stack, 'Ec2', { networkMode: ecs.NetworkMode.BRIDGE });
+    ec2Task.addContainer('app', { image: IMAGE, memoryLimitMiB: 256 });
+    new MackerelContainerAgent(stack, 'Ec2Agent', { taskDefinition: ec2Task, apiKey, roles: ['shop:ec2'] });
+    const external = new ecs.ExternalTaskDefinition(stack, 'External');
+    external.addContainer('app', { image: IMAGE, memoryLimitMiB: 256 });
+    new MackerelContainerAgent(stack, 'ExternalAgent', { taskDefinition: external, apiKey, roles: ['shop:onprem'] });
+    expect(MackerelTemplate.agents(Template.fromStack(stack)).map((a) => [a.taskDefinitionLogicalId, a.roles, a.waitingContainers]))
+      .toEqual([[logicalIdOf(ec2Task), ['shop:ec2'], ['app']], [logicalIdOf(external), ['shop:onprem'], ['app']]]);
+  });
+
+  test('leaves roles and scopes of another stack\'s service undefined: the template holds only an import', () => {
+    const { app, stack, apiKey } = appStack();
+    const base = new Stack(app, 'Base', { env: stack.env });
+    new MackerelProvider(base, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(base, 'ApiKey')) });
+    new MackerelProvider(stack, 'Mackerel', { apiKey });
+    const web = new MackerelService(base, 'Service', { name: 'shop' }).addRole('web');
+    task(stack, 'Web').addExtension(new MackerelAgentExtension({ apiKey, roles: [web.fullName, 'shop:api'] }));
+    new ConnectivityMonitor(stack, 'Alive', { name: 'alive', scopes: [MonitorScope.fromRole(web)] });
+    const template = Template.fromStack(stack);
+    expect(JSON.stringify(template.toJSON())).toContain('Fn::ImportValue');
+    expect(MackerelTemplate.agents(template)[0].roles).toBeUndefined();
+    expect(MackerelTemplate.monitors(template)[0]).toMatchObject({ name: 'alive', scopes: undefined });
   });
 });
