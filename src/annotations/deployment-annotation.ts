@@ -49,9 +49,10 @@ export interface DeploymentAnnotationProps {
    * changes it (or any other property) posts an annotation, and a deploy that does not, posts
    * none.
    *
-   * @default - a hash of the stack's ECS task definitions as synthesized, so that a deploy
-   *   that changes one (a new image, environment or size) is marked; a stack without task
-   *   definitions fails synthesis and needs a revision
+   * @default - a hash of the properties of the stack's ECS task definitions as synthesized,
+   *   so that a deploy that changes one (a new image, environment or size) is marked, and one
+   *   that changes only their metadata or order is not; a stack without task definitions fails
+   *   synthesis and needs a revision
    */
   readonly revision?: string;
 }
@@ -132,15 +133,17 @@ function roleName(scope: IConstruct, property: string, role: IMackerelRole, serv
 
 /**
  * A short hash of the stack's task definitions as they are written into the template: it changes
- * when a deploy changes one of them (a new image asset hash, an environment value, a size).
+ * when a deploy changes one of them (a new image asset hash, an environment value, a size). Only
+ * what ECS registers counts, each under its logical ID and in their order, so that neither
+ * metadata (a cdk-nag suppression, the construct path), a new `DependsOn` nor the order the app
+ * happens to create them in marks a deploy that leaves every task definition as it was.
  */
 function taskDefinitionsRevision(stack: Stack): string | undefined {
   const definitions = stack.node.findAll().filter((c): c is ecs.CfnTaskDefinition => c instanceof ecs.CfnTaskDefinition && Stack.of(c) === stack);
   if (definitions.length === 0) return undefined;
-  const hash = createHash('sha256');
-  for (const definition of definitions) {
-    // `_toCloudFormation` is the element as written, DependsOn and metadata included.
-    hash.update(JSON.stringify(stack.resolve((definition as unknown as { _toCloudFormation(): unknown })._toCloudFormation())));
-  }
-  return hash.digest('hex').slice(0, 12);
+  const registered = definitions
+    .map((definition) => [stack.resolve(definition.logicalId) as string, stack.resolve(definition._toCloudFormation())] as const)
+    .map(([logicalId, template]) => [logicalId, template?.Resources?.[logicalId]?.Properties ?? {}] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(registered)).digest('hex').slice(0, 12);
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -60,6 +63,49 @@ describe('DeploymentAnnotation', () => {
     };
     expect(revision('public.ecr.aws/nginx/nginx:1.27')).toBe(revision('public.ecr.aws/nginx/nginx:1.27'));
     expect(revision('public.ecr.aws/nginx/nginx:1.28')).not.toBe(revision('public.ecr.aws/nginx/nginx:1.27'));
+  });
+
+  describe('the default revision', () => {
+    /** The revision of a stack with task definitions `ids`, created in that order, each running `image`. */
+    const revisionOf = (ids: string[], options: { image?: ecs.ContainerImage; tweak?: (task: ecs.TaskDefinition) => void; app?: App } = {}) => {
+      const { stack, shop } = shopStack(null, options.app);
+      for (const id of ids) {
+        const taskDefinition = new ecs.FargateTaskDefinition(stack, id);
+        taskDefinition.addContainer('web', { image: options.image ?? ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+        options.tweak?.(taskDefinition);
+      }
+      new DeploymentAnnotation(stack, 'Deploys', { service: shop });
+      return annotationOf(stack).Properties.revision;
+    };
+
+    test('does not depend on the order the app creates its task definitions in', () => {
+      expect(revisionOf(['Web', 'Batch'])).toBe(revisionOf(['Batch', 'Web']));
+    });
+
+    test('does not change with a task definition\'s metadata or DependsOn, which register nothing new in ECS', () => {
+      const plain = revisionOf(['Web']);
+      expect(revisionOf(['Web'], {
+        tweak: (task) => (task.node.defaultChild as ecs.CfnTaskDefinition).addMetadata('cdk_nag', { rules_to_suppress: [{ id: 'AwsSolutions-ECS2', reason: 'fine' }] }),
+      })).toBe(plain);
+      expect(revisionOf(['Web'], { tweak: (task) => task.node.addDependency(new secretsmanager.Secret(Stack.of(task), 'Other')) })).toBe(plain);
+    });
+
+    test('changes with an image asset\'s content, and not between two synths of the same app', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cdk-mackerel-image-'));
+      writeFileSync(join(dir, 'Dockerfile'), 'FROM public.ecr.aws/nginx/nginx:1.27\nCOPY index.html /usr/share/nginx/html/\n');
+      writeFileSync(join(dir, 'index.html'), 'v1');
+      // As the CDK CLI runs an app: context from cdk.json, path and asset metadata, each synth in its own output directory.
+      const context = { ...JSON.parse(readFileSync(join(__dirname, '../../examples/fargate/cdk.json'), 'utf8')).context,
+        'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true };
+      const synth = () => revisionOf(['Web'], {
+        image: ecs.ContainerImage.fromAsset(dir),
+        app: new App({ context, outdir: mkdtempSync(join(tmpdir(), 'cdk-mackerel-out-')) }),
+      });
+      const v1 = synth();
+      expect(synth()).toBe(v1);
+      writeFileSync(join(dir, 'index.html'), 'v2');
+      expect(synth()).not.toBe(v1);
+    });
   });
 
   test('takes a revision, title and description of its own, and no roles for the whole service', () => {
