@@ -7,6 +7,7 @@ import { _describeProblem, _fail } from '../_validation';
 import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { _knownServiceName } from '../service/_known-name';
+import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelRole, MackerelRole } from '../service/role';
 import { IMackerelService } from '../service/service';
 
@@ -98,8 +99,14 @@ export class DeploymentAnnotation extends Construct {
       revision,
     };
     const resource = _createMackerelResource(this, _RESOURCE_TYPES.GRAPH_ANNOTATION, { ...properties });
-    // Role names are sent, not the roles' references: wait for roles this app creates.
-    for (const role of props.roles ?? []) if (role instanceof MackerelRole) resource.node.addDependency(role);
+    // Mackerel refuses an annotation on a service or role that does not exist yet. Role names are
+    // sent, not the roles' references, and a service or role known by its literal name may be one
+    // a MackerelService or MackerelRole of this stack creates: wait for each.
+    _dependOnNamed(this, props.service.name, false);
+    for (const role of props.roles ?? []) {
+      if (role instanceof MackerelRole) resource.node.addDependency(role);
+      else _dependOnNamed(this, role.fullName, true);
+    }
     Aspects.of(stack).add(new AfterServices(resource, stack));
   }
 }

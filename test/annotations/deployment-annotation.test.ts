@@ -132,6 +132,17 @@ describe('DeploymentAnnotation', () => {
     expect(annotationOf(stack).Properties.roles).toEqual(['batch']);
   });
 
+  test('waits for the service and roles this stack creates when it is given them by name', () => {
+    const { stack, shop, web } = shopStack();
+    new DeploymentAnnotation(stack, 'Deploys', {
+      service: MackerelService.fromName(stack, 'ShopByName', 'shop'),
+      roles: [MackerelRole.fromFullName(stack, 'WebByName', 'shop:web')],
+    });
+    const dependsOn = annotationOf(stack).DependsOn ?? [];
+    expect(dependsOn).toContain(stack.getLogicalId(shop.node.findChild('Resource').node.defaultChild as any));
+    expect(dependsOn).toContain(stack.getLogicalId(web.node.findChild('Resource').node.defaultChild as any));
+  });
+
   describe('refuses', () => {
     test('a role of another service', () => {
       const { stack, shop } = shopStack();
