@@ -9,7 +9,7 @@ import { _createMackerelResource } from '../provider/_resource';
 import { _knownServiceName } from '../service/_known-name';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelRole, MackerelRole } from '../service/role';
-import { IMackerelService } from '../service/service';
+import { IMackerelService, MackerelService } from '../service/service';
 
 /** Mackerel's limits on a graph annotation (the API answers 400 beyond them). */
 const MAX_TITLE = 250;
@@ -127,11 +127,17 @@ function checkLength(scope: IConstruct, property: string, value: string | undefi
   if (count > max) _fail(scope, property, `${value.slice(0, 40)}...`, `has ${count} characters`, `at most ${max}`);
 }
 
-/** A role's name within `service`, which must be its service. */
+/**
+ * A role's name within `service`, which must be its service. Services are compared by name when
+ * both are known at synth; one known only at deploy time (an import, a parameter) is not checked.
+ * Two services this app creates are two services, whatever their names.
+ */
 function roleName(scope: IConstruct, property: string, role: IMackerelRole, service: IMackerelService): string {
-  const theirs = role.service === service ? undefined : _knownServiceName(role.service);
+  if (role.service === service) return role.name;
+  const theirs = _knownServiceName(role.service);
   const ours = _knownServiceName(service);
-  if (role.service !== service && (theirs === undefined || ours === undefined || theirs !== ours)) {
+  const bothCreated = role.service instanceof MackerelService && service instanceof MackerelService;
+  if (bothCreated || (theirs !== undefined && ours !== undefined && theirs !== ours)) {
     _fail(scope, property, role.node.path, `is a role of service ${theirs ?? role.service.node.path}, not of ${ours ?? service.node.path}`,
       'roles of the annotation\'s service');
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -143,12 +143,26 @@ describe('DeploymentAnnotation', () => {
     expect(dependsOn).toContain(stack.getLogicalId(web.node.findChild('Resource').node.defaultChild as any));
   });
 
+  test('accepts a role whose service is known only at deploy time, as an agent\'s imported role is', () => {
+    const { stack, shop } = shopStack();
+    const imported = MackerelRole.fromFullName(stack, 'Imported', Fn.importValue('shop-web-role'));
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [imported] });
+    expect(annotationOf(stack).Properties.roles).toEqual([{ 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::ImportValue': 'shop-web-role' }] }] }]);
+  });
+
   describe('refuses', () => {
     test('a role of another service', () => {
       const { stack, shop } = shopStack();
       const other = new MackerelService(stack, 'Other', { name: 'other' });
       expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [other.addRole('web')] }))
         .toThrow(/^Shop\/Deploys: roles\[0\] "Shop\/Other\/web" is a role of service other, not of shop; expected roles of the annotation's service$/);
+    });
+
+    test('a role of another service this app creates, even when a name is known only at deploy time', () => {
+      const { stack, shop } = shopStack();
+      const other = new MackerelService(stack, 'Other', { name: new CfnParameter(stack, 'OtherName').valueAsString });
+      expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [other.addRole('web')] }))
+        .toThrow(/^Shop\/Deploys: roles\[0\] "Shop\/Other\/web" is a role of service Shop\/Other, not of shop; expected roles of the annotation's service$/);
     });
 
     test.each([
