@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Aspects, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
-import { _characterCount } from '../_text';
+import { _characterCount, _firstCharacters } from '../_text';
 import { _describeProblem, _fail } from '../_validation';
 import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -91,9 +91,11 @@ export class DeploymentAnnotation extends Construct {
           'a value that changes with each release, such as a commit or an image tag')]),
       });
     }
+    const description = props.description ?? `${stack.stackName}, revision ${revision}`;
+    if (props.description === undefined) checkDefaultDescription(this, description, props.revision);
     const properties: _GraphAnnotationProperties = {
       title: props.title ?? `deploy ${stack.stackName}`,
-      description: props.description ?? `${stack.stackName}, revision ${revision}`,
+      description,
       service: props.service.name,
       roles: roleNames.length > 0 ? roleNames : undefined,
       revision,
@@ -124,7 +126,16 @@ function checkLength(scope: IConstruct, property: string, value: string | undefi
   if (value === undefined || Token.isUnresolved(value)) return;
   if (property === 'title' && value.trim() === '') _fail(scope, property, value, 'is empty', 'a non-empty title');
   const count = _characterCount(value);
-  if (count > max) _fail(scope, property, `${value.slice(0, 40)}...`, `has ${count} characters`, `at most ${max}`);
+  if (count > max) _fail(scope, property, `${_firstCharacters(value, 40)}...`, `has ${count} characters`, `at most ${max}`);
+}
+
+/** A revision of the user's goes into the default description, which Mackerel limits as any other. */
+function checkDefaultDescription(scope: IConstruct, description: string, revision: string | undefined): void {
+  if (revision === undefined || Token.isUnresolved(description)) return;
+  const count = _characterCount(description);
+  if (count <= MAX_DESCRIPTION) return;
+  _fail(scope, 'revision', `${_firstCharacters(revision, 40)}...`, `makes the default description "<stack name>, revision <revision>" ${count} characters long`,
+    `a default description of at most ${MAX_DESCRIPTION} characters`, 'Give a shorter revision (a commit, a tag), or a description of your own');
 }
 
 /**

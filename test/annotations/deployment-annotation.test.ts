@@ -175,6 +175,21 @@ describe('DeploymentAnnotation', () => {
       expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, ...props })).toThrow(message);
     });
 
+    test('a revision that makes the default description too long, unless a description is given', () => {
+      const { stack, shop } = shopStack();
+      // "Shop, revision " is 15 characters
+      new DeploymentAnnotation(stack, 'AtLimit', { service: shop, revision: 'r'.repeat(1024 - 15) });
+      expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, revision: 'r'.repeat(1024 - 14) }))
+        .toThrow(/^Shop\/Deploys: revision "r{40}\.\.\." makes the default description "<stack name>, revision <revision>" 1025 characters long; expected a default description of at most 1024 characters\. Give a shorter revision/);
+      new DeploymentAnnotation(stack, 'Described', { service: shop, revision: 'r'.repeat(2000), description: 'release notes' });
+    });
+
+    test('shows the start of a value over the limit in whole characters', () => {
+      const { stack, shop } = shopStack();
+      expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, title: `a${'🚀'.repeat(250)}` }))
+        .toThrow(`title "a${'🚀'.repeat(39)}..." has 251 characters`);
+    });
+
     test('takes a title and a description exactly at the limits, counted in characters', () => {
       const { stack, shop } = shopStack();
       new DeploymentAnnotation(stack, 'Deploys', { service: shop, title: '🚀'.repeat(250), description: 'é'.repeat(1024) });
