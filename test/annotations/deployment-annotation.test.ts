@@ -95,8 +95,11 @@ describe('DeploymentAnnotation', () => {
       writeFileSync(join(dir, 'Dockerfile'), 'FROM public.ecr.aws/nginx/nginx:1.27\nCOPY index.html /usr/share/nginx/html/\n');
       writeFileSync(join(dir, 'index.html'), 'v1');
       // As the CDK CLI runs an app: context from cdk.json, path and asset metadata, each synth in its own output directory.
-      const context = { ...JSON.parse(readFileSync(join(__dirname, '../../examples/fargate/cdk.json'), 'utf8')).context,
-        'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true };
+      const context = {
+        ...JSON.parse(readFileSync(join(__dirname, '../../examples/fargate/cdk.json'), 'utf8')).context,
+        'aws:cdk:enable-path-metadata': true,
+        'aws:cdk:enable-asset-metadata': true,
+      };
       const synth = () => revisionOf(['Web'], {
         image: ecs.ContainerImage.fromAsset(dir),
         app: new App({ context, outdir: mkdtempSync(join(tmpdir(), 'cdk-mackerel-out-')) }),

@@ -5,7 +5,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
   ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MackerelAgentDependency, MackerelAgentExtension, MackerelApiKey,
-  MackerelContainerAgent, MackerelInstrumentation, MackerelMonitoring, MackerelProvider, MackerelService, MackerelTemplate, MonitorOperator, MonitorScope,
+  MackerelContainerAgent, MackerelInstrumentation, MackerelMonitoring, MackerelProvider, MackerelService, MackerelTemplate, MonitorOperator,
+  MonitorScope,
 } from '../../src';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27');
