@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Aspects, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnResource, CustomResource, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
 import { _characterCount, _firstCharacters } from '../_text';
@@ -109,17 +109,101 @@ export class DeploymentAnnotation extends Construct {
       if (role instanceof MackerelRole) resource.node.addDependency(role);
       else _dependOnNamed(this, role.fullName, true);
     }
-    Aspects.of(stack).add(new AfterServices(resource, stack));
+    const afterServices = new AfterServices(resource, stack);
+    Aspects.of(stack).add(afterServices);
+    this.node.addValidation({ validate: () => afterServices.servicesWaitingForTheAnnotation() });
   }
 }
 
 /** Makes the annotation wait for every ECS service of its stack: it marks a finished rollout. */
 class AfterServices implements IAspect {
-  constructor(private readonly annotation: IConstruct, private readonly stack: Stack) {}
+  private readonly services: ecs.CfnService[] = [];
+
+  constructor(private readonly annotation: CustomResource, private readonly stack: Stack) {}
 
   public visit(node: IConstruct): void {
-    if (node instanceof ecs.CfnService && Stack.of(node) === this.stack) this.annotation.node.addDependency(node);
+    if (node instanceof ecs.CfnService && Stack.of(node) === this.stack && !this.services.includes(node)) {
+      this.annotation.node.addDependency(node);
+      this.services.push(node);
+    }
   }
+
+  /**
+   * A problem for each service that itself waits for the annotation (a DependsOn or a reference,
+   * directly or through other resources), such as a service made to depend on a construct that
+   * holds the annotation: the two would wait for each other, which CloudFormation refuses only at
+   * deploy time, as a circular dependency between resources.
+   */
+  public servicesWaitingForTheAnnotation(): string[] {
+    if (this.services.length === 0) return [];
+    const graph = dependencyGraph(this.stack);
+    const annotation = this.stack.resolve((this.annotation.node.defaultChild as CfnResource).logicalId) as string;
+    return this.services.flatMap((service) => {
+      const path = pathBetween(graph, this.stack.resolve(service.logicalId) as string, annotation);
+      if (!path) return [];
+      const shown = path.map((id) => graph.get(id)?.path ?? id).join(' -> ');
+      return [_describeProblem('ECS service', service.node.path,
+        `waits for this annotation (${shown}), which waits for every ECS service of its stack, so each would wait for the other and CloudFormation `
+        + 'would refuse the circular dependency', 'ECS services that do not depend on the annotation',
+        'Make the service depend on the Mackerel roles or service it needs, not on a construct that holds the annotation')];
+    });
+  }
+}
+
+/** Each resource of the stack by logical ID: its construct path and the logical IDs it waits for (DependsOn and references). */
+function dependencyGraph(stack: Stack): Map<string, { readonly path: string; readonly targets: Set<string> }> {
+  const graph = new Map<string, { readonly path: string; readonly targets: Set<string> }>();
+  for (const resource of stack.node.findAll()) {
+    if (!(resource instanceof CfnResource) || Stack.of(resource) !== stack) continue;
+    const logicalId = stack.resolve(resource.logicalId) as string;
+    const rendered = stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {};
+    const targets = new Set<string>(Array.isArray(rendered.DependsOn) ? rendered.DependsOn : []);
+    collectReferences(rendered.Properties, targets);
+    graph.set(logicalId, { path: resource.node.path, targets });
+  }
+  return graph;
+}
+
+/** The logical IDs a template value refers to with Ref, Fn::GetAtt or Fn::Sub. */
+function collectReferences(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const item of value) collectReferences(item, into);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === 'Ref' && typeof inner === 'string') into.add(inner);
+    if (key === 'Fn::GetAtt') {
+      const target = Array.isArray(inner) ? inner[0] : typeof inner === 'string' ? inner.split('.')[0] : undefined;
+      if (typeof target === 'string') into.add(target);
+    }
+    if (key === 'Fn::Sub') {
+      const text = Array.isArray(inner) ? inner[0] : inner;
+      if (typeof text === 'string') for (const match of text.matchAll(/\$\{([^!}.]+)[^}]*\}/g)) into.add(match[1]);
+    }
+    collectReferences(inner, into);
+  }
+}
+
+/** The logical IDs from `from` to `to` along the graph's edges, both included, or undefined when `to` cannot be reached. */
+function pathBetween(graph: Map<string, { readonly targets: Set<string> }>, from: string, to: string): string[] | undefined {
+  const cameFrom = new Map<string, string | undefined>([[from, undefined]]);
+  const queue = [from];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (id === to) {
+      const path: string[] = [];
+      for (let at: string | undefined = id; at !== undefined; at = cameFrom.get(at)) path.unshift(at);
+      return path;
+    }
+    for (const next of graph.get(id)?.targets ?? []) {
+      if (graph.has(next) && !cameFrom.has(next)) {
+        cameFrom.set(next, id);
+        queue.push(next);
+      }
+    }
+  }
+  return undefined;
 }
 
 function checkLength(scope: IConstruct, property: string, value: string | undefined, max: number): void {

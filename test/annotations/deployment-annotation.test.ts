@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import { DeploymentAnnotation, MackerelApiKey, MackerelProvider, MackerelRole, MackerelService } from '../../src';
 
@@ -151,6 +152,40 @@ describe('DeploymentAnnotation', () => {
     const imported = MackerelRole.fromFullName(stack, 'Imported', Fn.importValue('shop-web-role'));
     new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [imported] });
     expect(annotationOf(stack).Properties.roles).toEqual([{ 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::ImportValue': 'shop-web-role' }] }] }]);
+  });
+
+  describe('an ECS service that waits for the annotation itself', () => {
+    /** A stack whose Mackerel side (service, role and annotation) is one construct, `Mackerel`. */
+    const grouped = () => {
+      const { stack, service } = shopStack();
+      const mackerel = new Construct(stack, 'Monitoring');
+      const shop = new MackerelService(mackerel, 'Shop', { name: 'shop2' });
+      new DeploymentAnnotation(mackerel, 'Deploys', { service: shop, roles: [shop.addRole('web')] });
+      return { stack, service: service!, mackerel };
+    };
+
+    test('fails synthesis, naming the service and how it comes to wait, when it depends on a construct holding the annotation', () => {
+      const { stack, service, mackerel } = grouped();
+      // meant to create the roles before the tasks register hosts in them
+      service.node.addDependency(mackerel);
+      expect(() => Template.fromStack(stack)).toThrow(
+        '[Shop/Monitoring/Deploys] ECS service "Shop/Web/Service" waits for this annotation (Shop/Web/Service -> Shop/Monitoring/Deploys/Resource/Default), '
+        + 'which waits for every ECS service of its stack, so each would wait for the other and CloudFormation would refuse the circular dependency; '
+        + 'expected ECS services that do not depend on the annotation. Make the service depend on the Mackerel roles or service it needs, '
+        + 'not on a construct that holds the annotation');
+    });
+
+    test('fails synthesis when it waits through other resources: a task definition it refers to depends on the annotation', () => {
+      const { stack, service, mackerel } = grouped();
+      service.taskDefinition.node.defaultChild!.node.addDependency(mackerel);
+      expect(() => Template.fromStack(stack)).toThrow(/"Shop\/Web\/Service" waits for this annotation \(Shop\/Web\/Service -> Shop\/Task\/Resource -> Shop\/Monitoring\/Deploys\/Resource\/Default\)/);
+    });
+
+    test('is fine depending on the Mackerel role and service themselves', () => {
+      const { stack, service, mackerel } = grouped();
+      service.node.addDependency(mackerel.node.findChild('Shop'));
+      expect(annotationOf(stack).DependsOn).toContain(stack.getLogicalId(service.node.defaultChild as ecs.CfnService));
+    });
   });
 
   describe('refuses', () => {
