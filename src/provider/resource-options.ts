@@ -2,7 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 
 /**
  * Options every construct that creates a Mackerel object takes (services, roles, monitors,
- * channels, notification groups, alert group settings, downtimes and AWS integrations).
+ * channels, notification groups, alert group settings, downtimes, AWS integrations and
+ * dashboards).
  */
 export interface MackerelResourceOptions {
   /**
@@ -13,9 +14,12 @@ export interface MackerelResourceOptions {
    * `RETAIN_ON_UPDATE_OR_DELETE` does for objects created successfully: keep a service this way
    * to keep its metrics. A retained service or role keeps its ownership mark: added back to the
    * same stack it is taken back, while another stack is refused it (reference it with
-   * `fromName`). Objects known by ID (monitors, channels, ...) are created anew when added back.
-   * Mackerel deletes a service's roles and its service and external monitors with the service,
-   * so retain those together with their service (a synth warning names any that would go).
+   * `fromName`). Objects known by ID (monitors, channels, ...) are created anew when added back;
+   * an AWS integration or a dashboard added back needs another name or URL path, as Mackerel keeps
+   * those unique and the retained one holds it. Mackerel deletes a service's roles and its service
+   * and external monitors with the service, so a service whose resource is deleted while it still
+   * has any is left in Mackerel: retain those together with their service (a synth warning names
+   * any retained without it).
    * `SNAPSHOT` is refused: a custom resource has no snapshot.
    *
    * @default RemovalPolicy.DESTROY - the object is deleted in Mackerel (only ever one this stack

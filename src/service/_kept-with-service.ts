@@ -6,9 +6,10 @@ import { _retainsObject } from '../provider/_resource';
 
 /**
  * Warns, at synth, when `scope` keeps its Mackerel object (`removalPolicy: RETAIN`) but the
- * service it belongs to is deleted: Mackerel deletes a service's roles, service monitors and
- * external monitors with it, so the object would go anyway. Read at synth, as an escape hatch
- * may set either policy after construction.
+ * service it belongs to is deleted. Mackerel would delete a service's roles, service monitors and
+ * external monitors with it, so the handler leaves a service that still has one (`owned.ts`): the
+ * object stays, and so does the service, which nothing deletes afterwards. Read at synth, as an
+ * escape hatch may set either policy after construction.
  * @internal
  */
 export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackerelService | undefined, what: string): void {
@@ -17,8 +18,9 @@ export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackere
     validate: () => {
       if (_retainsObject(scope) && !_retainsObject(service)) {
         _warnLate(scope, 'cdk-mackerel:retainedDeletedWithService',
-          `This ${what} is retained (removalPolicy), but its service ${service.node.path} is not: when the service is deleted, Mackerel deletes `
-          + `the ${what} with it. Give the service the same removalPolicy`);
+          `This ${what} is retained (removalPolicy), but its service ${service.node.path} is not. Mackerel would delete the ${what} with the service, `
+          + `so when the service's resource is deleted the handler leaves the service in Mackerel too, and nothing deletes it afterwards. `
+          + 'Give the service the same removalPolicy');
       }
       return [];
     },

@@ -155,6 +155,24 @@ describe('the constructs\' removalPolicy, end to end', () => {
   });
 });
 
+describe('a role retained under a service that is not', () => {
+  test('--destroy keeps the role, and the handler leaves the service that still has it, saying why', async () => {
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const outdir = synth(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop' }).addRole('web', { removalPolicy: RemovalPolicy.RETAIN }));
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    const run = await cli(['apply', outdir, ...base, '--destroy']);
+
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/\] retained +Role +Shop\/Svcweb\w+ shop:web "web" \(not deleted: DeletionPolicy Retain; it stays in Mackerel\)\n/);
+    expect(run.out).toMatch(/\] left +Service +Shop\/Svc\w+ shop "shop" \(not deleted: it still has role "shop:web", not this resource's, which deleting it would delete; /);
+    expect(shared.emulator.state().services).toEqual([expect.objectContaining({ name: 'shop', roles: [expect.objectContaining({ name: 'web' })] })]);
+    expect(readState(stateFile).stacks).toEqual({});
+  });
+});
+
 describe('UpdateReplacePolicy: the old object of a replacement', () => {
   const version = (dir: string, metric: string) => synth(dir, (s) => withPolicy(hostMonitor(s, 'Mem', 'memory', metric), RemovalPolicy.RETAIN));
 

@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import {
-  AlertGroupSetting, AwsIntegrationService, Downtime, EmailChannel, MackerelAwsIntegration, MackerelMonitoring, MackerelRole, MackerelService,
+  AlertGroupSetting, AwsIntegrationService, Dashboard, Downtime, EmailChannel, MackerelAwsIntegration, MackerelMonitoring, MackerelRole, MackerelService,
   NotificationGroup, SlackChannel, WebhookChannel,
 } from '../../src';
 import {
@@ -39,6 +39,7 @@ const KINDS: Array<[string, (f: Fixture, removalPolicy?: RemovalPolicy) => ICons
   ['NotificationGroup', (f, removalPolicy) => new NotificationGroup(f.stack, 'Kept', { name: 'ops', removalPolicy })],
   ['AlertGroupSetting', (f, removalPolicy) => new AlertGroupSetting(f.stack, 'Kept', { name: 'web', scopes: [MonitorScope.fromRole(f.web)], removalPolicy })],
   ['Downtime', (f, removalPolicy) => new Downtime(f.stack, 'Kept', { name: 'maint', start: new Date('2026-12-06T01:00:00Z'), duration: Duration.hours(2), removalPolicy })],
+  ['Dashboard', (f, removalPolicy) => new Dashboard(f.stack, 'Kept', { title: 'shop', urlPath: 'shop', removalPolicy })],
   ['MackerelAwsIntegration', (f, removalPolicy) => {
     const aws = new MackerelAwsIntegration(f.stack, 'Kept', { name: 'prod', removalPolicy });
     aws.addService(AwsIntegrationService.ALB);
@@ -134,8 +135,9 @@ describe('an object retained while its service is deleted with it', () => {
     new ExternalHttpMonitor(f.stack, 'Url', { name: 'top', url: 'https://shop.example.com/', service: f.shop, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     expect(warningsOf(f).sort()).toEqual([
       expect.stringMatching(/^\/Stack\/Kept: This service metric monitor is retained \(removalPolicy\), but its service Stack\/Shop is not/),
-      '/Stack/Shop/batch: This role is retained (removalPolicy), but its service Stack/Shop is not: when the service is deleted, Mackerel deletes '
-      + 'the role with it. Give the service the same removalPolicy [ack: cdk-mackerel:retainedDeletedWithService]',
+      '/Stack/Shop/batch: This role is retained (removalPolicy), but its service Stack/Shop is not. Mackerel would delete the role with the service, '
+      + 'so when the service\'s resource is deleted the handler leaves the service in Mackerel too, and nothing deletes it afterwards. '
+      + 'Give the service the same removalPolicy [ack: cdk-mackerel:retainedDeletedWithService]',
       expect.stringMatching(/^\/Stack\/Url: This external monitor is retained \(removalPolicy\), but its service Stack\/Shop is not/),
     ]);
   });
