@@ -19,7 +19,7 @@ export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackere
       if (_retainsObject(scope) && !_retainsObject(service)) {
         _warnLate(scope, 'cdk-mackerel:retainedDeletedWithService',
           `This ${what} is retained (removalPolicy), but its service ${service.node.path} is not. Mackerel would delete the ${what} with the service, `
-          + `so when the service's resource is deleted the handler leaves the service in Mackerel too, and nothing deletes it afterwards. `
+          + 'so when the service\'s resource is deleted the handler leaves the service in Mackerel too, and nothing deletes it afterwards. '
           + 'Give the service the same removalPolicy');
       }
       return [];

@@ -3,8 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import {
-  AlertGroupSetting, AwsIntegrationService, Dashboard, Downtime, EmailChannel, MackerelAwsIntegration, MackerelMonitoring, MackerelRole, MackerelService,
-  NotificationGroup, SlackChannel, WebhookChannel,
+  AlertGroupSetting, AwsIntegrationService, Dashboard, Downtime, EmailChannel, MackerelAwsIntegration, MackerelMonitoring, MackerelRole,
+  MackerelService, NotificationGroup, SlackChannel, WebhookChannel,
 } from '../../src';
 import {
   AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, ExpressionMonitor, ExternalHttpMonitor, HostMetricMonitor,
