@@ -1,5 +1,6 @@
 import { CfnDeletionPolicy, CfnResource, CustomResource, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { _RESOURCE_TYPES } from './_properties';
 import { MackerelProvider } from './provider';
 import { _fail } from '../_validation';
 
@@ -26,6 +27,9 @@ export function _createMackerelResource(scope: Construct, resourceType: string, 
     properties: _withoutUndefined(properties),
     removalPolicy,
   });
+  if (resourceType === _RESOURCE_TYPES.SERVICE || resourceType === _RESOURCE_TYPES.ROLE) {
+    MackerelProvider._withProvider(scope, (provider) => provider._allowStackReads());
+  }
   scope.node.addValidation({
     validate: () => MackerelProvider._tryFind(scope)
       ? []

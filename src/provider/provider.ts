@@ -64,7 +64,9 @@ export interface MackerelProviderProps {
  * handler `AWS::Lambda::Function`, its `AWS::IAM::Role`, policy and `AWS::Logs::LogGroup`, plus
  * the provider framework's own function, role, policy and log group. Each role may write logs
  * only to its own function's log group (no `AWSLambdaBasicExecutionRole`), and both log groups
- * keep `logRetention`.
+ * keep `logRetention`. In a stack that creates services or roles, the handler may also describe
+ * its own stack, to tell a rolled-back move of one from a take-over of one whose old resource
+ * left the stack keeping it.
  *
  * @example
  * new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
@@ -119,6 +121,7 @@ export class MackerelProvider extends Construct {
   public readonly apiBase: string;
 
   private readonly apiKey: MackerelApiKey;
+  private readsStack = false;
 
   constructor(scope: Construct, id: string, props: MackerelProviderProps) {
     super(scope, id);
@@ -182,6 +185,23 @@ export class MackerelProvider extends Construct {
   public _sameOrganization(other: MackerelProvider): boolean {
     const base = (url: string) => url.replace(/\/+$/, '');
     return other === this || (base(other.apiBase) === base(this.apiBase) && other.apiKey._sameKey(this.apiKey));
+  }
+
+  /**
+   * Lets the handler read its own stack: whether a resource is still in it, and whether it is
+   * rolling back. It asks only when deleting a service or role that it took over from another
+   * resource of the stack (a moved construct, or one kept by `removalPolicy` and added back), to
+   * tell whether to hand the object back or delete it; so only stacks that create services or
+   * roles get the permission.
+   * @internal
+   */
+  public _allowStackReads(): void {
+    if (this.readsStack) return;
+    this.readsStack = true;
+    this.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks'],
+      resources: [Stack.of(this).stackId],
+    }));
   }
 
   /**

@@ -196,6 +196,29 @@ describe('MackerelProvider', () => {
       expect(grantsOfSecret).toHaveLength(1);
     });
 
+    test('may describe its own stack, and only that, in a stack that creates services or roles, declared before or after the provider', () => {
+      const describeStatements = (stack: Stack, provider: MackerelProvider) => statementsOfRole(Template.fromStack(stack),
+        stack.resolve((provider.handler.role!.node.defaultChild as iam.CfnRole).logicalId))
+        .filter((st) => [st.Action].flat().some((a) => a.startsWith('cloudformation:')));
+      const expected = [{ Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks'], Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }];
+
+      const services = stackWithSecret();
+      _createMackerelResource(services.stack, _RESOURCE_TYPES.SERVICE, { name: 'shop' });
+      const early = new MackerelProvider(services.stack, 'Mackerel', { apiKey: services.apiKey });
+      _createMackerelResource(new Construct(services.stack, 'Role'), _RESOURCE_TYPES.ROLE, { service: 'shop', name: 'web' });
+      expect(describeStatements(services.stack, early)).toEqual(expected);
+
+      const roles = stackWithSecret();
+      const late = new MackerelProvider(roles.stack, 'Mackerel', { apiKey: roles.apiKey });
+      _createMackerelResource(roles.stack, _RESOURCE_TYPES.ROLE, { service: 'shop', name: 'web' });
+      expect(describeStatements(roles.stack, late)).toEqual(expected);
+
+      const monitors = stackWithSecret();
+      const none = new MackerelProvider(monitors.stack, 'Mackerel', { apiKey: monitors.apiKey });
+      _createMackerelResource(monitors.stack, _RESOURCE_TYPES.MONITOR, { type: 'connectivity' });
+      expect(describeStatements(monitors.stack, none)).toEqual([]);
+    });
+
     test('may decrypt with the secret\'s customer managed key', () => {
       const app = new App();
       const stack = new Stack(app, 'Stack');

@@ -10,6 +10,10 @@
  * new one. So the new resource takes the object over with `handedOverFrom` = the old logical ID;
  * the old resource's cleanup then only clears `handedOverFrom` (the object is no longer its own),
  * and a rollback's delete of the new resource hands the object back instead of deleting it.
+ * An old resource that left the stack keeping the object (a DeletionPolicy that retains) sends no
+ * delete at all, as when a retained service is added back under another construct id: the new
+ * resource's delete then asks the stack (`stack.ts`) whether the old one is still in it or the
+ * stack is rolling back, and otherwise deletes the object as its own.
  * Two resources of one stack cannot name the same object at once: synthesis rejects that.
  *
  * A create whose answer was lost (`create.ts`) is resolved by name: an unmarked object of that
@@ -19,6 +23,7 @@ import { isNotFound } from './client';
 import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
 import { Outcome, RequestContext, ResourceModule } from './resource';
+import { stackView } from './stack';
 
 export const OWNERSHIP_NAMESPACE = 'cdk-mackerel';
 
@@ -218,6 +223,38 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     return `it still has ${others.join(', ')}, not this resource's, which deleting it would delete`;
   };
 
+  /**
+   * The delete of a resource that took the object over from resource `from`, whose delete has not
+   * let go of it. While `from` is still in the stack, this is a move being rolled back: the object
+   * goes back to `from`. When `from` has left the stack, it did so keeping the object (a
+   * DeletionPolicy that retains sends no delete): while the stack rolls back, that is the failed
+   * update that took the object over, and the object goes back to being kept; otherwise it is this
+   * resource's alone and is deleted with it (resolves to undefined). When the stack cannot be read,
+   * the object goes back too: keeping one is undone by hand, deleting one is not.
+   */
+  const handBack = async (ctx: RequestContext, object: OwnedObject, from: string): Promise<string | undefined> => {
+    let why: string;
+    try {
+      const stack = stackView();
+      if (await stack.hasResource(ctx.stackId, from)) {
+        why = 'a move being rolled back';
+      } else if (await stack.isRollingBack(ctx.stackId)) {
+        why = 'it left the stack keeping the object, and the update that took it over is being rolled back';
+      } else {
+        ctx.log.info('the resource it was taken from left the stack keeping it (a DeletionPolicy that retains): it is this resource\'s alone',
+          { object: object.label, from });
+        return undefined;
+      }
+    } catch (e) {
+      ctx.log.warn('could not read whether the resource it was taken from is still in the stack; handing the object back rather than deleting it',
+        { object: object.label, from, error: (e as Error).message });
+      why = `whether that resource is still in the stack could not be read: ${(e as Error).message}`;
+    }
+    await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: from });
+    ctx.log.info('handed back to the resource it was taken from', { object: object.label, to: from, why });
+    return `it was handed back to resource ${from}, which it was taken from (${why})`;
+  };
+
   /** Resolves to why the object was left in Mackerel when this resource meant to delete it. */
   const remove = async (ctx: RequestContext, id: string): Promise<string | undefined> => {
     const object = spec.fromPhysicalId(id);
@@ -241,11 +278,8 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       return 'it was not created by this resource';
     }
     if (typeof mark?.handedOverFrom === 'string') {
-      // A rollback: the resource it was taken from is still in the stack.
-      await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: mark.handedOverFrom });
-      ctx.log.info('handed back to the resource it was taken from (a rolled-back move)', { object: object.label, to: mark.handedOverFrom });
-      // Said, not silent: if that resource was removed with DeletionPolicy Retain, nothing deletes the object any more.
-      return `it was handed back to resource ${mark.handedOverFrom}, which it was taken from (a move being rolled back)`;
+      const handedBack = await handBack(ctx, object, mark.handedOverFrom);
+      if (handedBack !== undefined) return handedBack;
     }
     const kept = await keptForContents(ctx, object, listed);
     if (kept) return kept;

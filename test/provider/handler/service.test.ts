@@ -1,7 +1,8 @@
-import { beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { api, apiSnapshot, FakeResource, STACK_ID, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+import { useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
 const MARK_PATH = (name: string) => `/api/v0/services/${name}/metadata/cdk-mackerel`;
@@ -56,21 +57,65 @@ describe('Custom::MackerelService', () => {
       expect((await api(env.emulator, 'GET', '/api/v0/services')).body.services).toEqual([]);
     });
 
-    test('a rolled-back move hands the service back instead of deleting it', async () => {
-      const before = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
-      await before.create({ name: 'shop' });
-      const moved = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Moved');
-      await moved.create({ name: 'shop' });
+    describe('the delete of a resource that took the service over, before the old one let go of it', () => {
+      afterEach(() => useStackView());
 
-      // the delete says the service stays, for the CLI to print rather than "deleted"
-      await expect(moved.delete()).resolves.toMatchObject({
-        Data: { LeftInMackerel: 'it was handed back to resource Shop, which it was taken from (a move being rolled back)' },
+      /** A service created by resource Shop, then taken over by resource Moved; the stack as `view` says. */
+      async function takenOver(view: { hasShop: boolean; rollingBack?: boolean } | Error) {
+        useStackView(view instanceof Error
+          ? { hasResource: async () => { throw view; }, isRollingBack: async () => { throw view; } }
+          : { hasResource: async (stackId, id) => stackId === STACK_ID && id === 'Shop' && view.hasShop, isRollingBack: async () => view.rollingBack ?? false });
+        const before = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await before.create({ name: 'shop' });
+        const moved = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Moved');
+        await moved.create({ name: 'shop' });
+        return { before, moved };
+      }
+
+      test('hands it back while the old resource is still in the stack: a move being rolled back', async () => {
+        const { before, moved } = await takenOver({ hasShop: true });
+
+        // the delete says the service stays, for the CLI to print rather than "deleted"
+        await expect(moved.delete()).resolves.toMatchObject({
+          Data: { LeftInMackerel: 'it was handed back to resource Shop, which it was taken from (a move being rolled back)' },
+        });
+        expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+
+        await before.delete();
+        expect(await serviceNames()).toEqual([]);
       });
-      expect((await api(env.emulator, 'GET', '/api/v0/services/shop/metadata/cdk-mackerel')).body)
-        .toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
 
-      await before.delete();
-      expect((await api(env.emulator, 'GET', '/api/v0/services')).body.services).toEqual([]);
+      test('deletes it when the old resource left the stack keeping it (DeletionPolicy Retain), as a retained service added back under a new id', async () => {
+        const { moved } = await takenOver({ hasShop: false });
+
+        await expect(moved.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+        expect(await serviceNames()).toEqual([]);
+      });
+
+      test('hands it back to the old resource that kept it while the stack rolls back the update that took it over', async () => {
+        const { moved } = await takenOver({ hasShop: false, rollingBack: true });
+
+        await expect(moved.delete()).resolves.toMatchObject({
+          Data: {
+            LeftInMackerel: 'it was handed back to resource Shop, which it was taken from '
+              + '(it left the stack keeping the object, and the update that took it over is being rolled back)',
+          },
+        });
+        expect(await serviceNames()).toEqual(['shop']);
+        expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+      });
+
+      test('hands it back, saying why, when the stack cannot be read', async () => {
+        const { moved } = await takenOver(new Error('AccessDenied: not authorized to perform cloudformation:DescribeStackResource'));
+
+        await expect(moved.delete()).resolves.toMatchObject({
+          Data: {
+            LeftInMackerel: 'it was handed back to resource Shop, which it was taken from (whether that resource is still in the stack could not be read: '
+              + 'AccessDenied: not authorized to perform cloudformation:DescribeStackResource)',
+          },
+        });
+        expect(await serviceNames()).toEqual(['shop']);
+      });
     });
 
     test('a retried create of a service this very resource created succeeds without writing', async () => {

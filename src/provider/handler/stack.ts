@@ -1,0 +1,82 @@
+/**
+ * What the handler asks about the stack a request comes from, which a CloudFormation event does
+ * not say: whether a resource is still in it, and whether it is rolling back. `owned.ts` needs
+ * both to tell a rolled-back move of a service or role (hand the object back) from a take-over of
+ * an object whose old resource left the stack keeping it, with `DeletionPolicy: Retain` (the
+ * object is then the new resource's alone, to delete when it goes).
+ *
+ * In the Lambda these are CloudFormation's answers (the provider lets its handler describe its own
+ * stack). `cdk-mackerel apply`, which is no CloudFormation, answers from its state file instead.
+ */
+import { AwsClient, _loadSdk } from './aws';
+
+export interface StackView {
+  /** Whether the stack still has a resource of this logical ID. */
+  hasResource(stackId: string, logicalResourceId: string): Promise<boolean>;
+  /** Whether the stack is rolling back an operation that failed (its rollback's cleanup included). */
+  isRollingBack(stackId: string): Promise<boolean>;
+}
+
+let replaced: StackView | undefined;
+
+/** Replaces the view of CloudFormation (the CLI, tests), or goes back to it when called with nothing. */
+export function useStackView(view?: StackView): void {
+  replaced = view;
+}
+
+/** The view a request is answered with. */
+export function stackView(): StackView {
+  return replaced ?? cloudFormation;
+}
+
+/**
+ * The parts of `@aws-sdk/client-cloudformation` used here. The Lambda runtime ships the module; it
+ * is not a dependency, as the handler's own package never needs it. @internal
+ */
+export interface CloudFormationSdk {
+  readonly CloudFormationClient: new (config: object) => AwsClient;
+  readonly DescribeStacksCommand: new (input: { StackName: string }) => unknown;
+  readonly DescribeStackResourceCommand: new (input: { StackName: string; LogicalResourceId: string }) => unknown;
+}
+
+type CloudFormation = { readonly sdk: CloudFormationSdk; readonly client: AwsClient };
+
+let loaded: CloudFormation | undefined;
+
+function loadCloudFormation(): CloudFormation {
+  if (!loaded) {
+    const sdk = _loadSdk('@aws-sdk/client-cloudformation',
+      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+      (): CloudFormationSdk => require('@aws-sdk/client-cloudformation'));
+    loaded = { sdk, client: new sdk.CloudFormationClient({}) };
+  }
+  return loaded;
+}
+
+/** The view of CloudFormation's API, through the SDK `load` gives. @internal */
+export function _cloudFormationView(load: () => CloudFormation): StackView {
+  return {
+    hasResource: async (stackId, logicalResourceId) => {
+      const { sdk, client } = load();
+      try {
+        await client.send(new sdk.DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId }));
+        return true;
+      } catch (e) {
+        // CloudFormation's answer for a logical ID the stack does not have.
+        if ((e as Error).name === 'ValidationError' && /does not exist/i.test((e as Error).message)) return false;
+        throw e;
+      }
+    },
+    isRollingBack: async (stackId) => {
+      const { sdk, client } = load();
+      const out = await client.send(new sdk.DescribeStacksCommand({ StackName: stackId })) as { Stacks?: Array<{ StackStatus?: string }> };
+      const status = out?.Stacks?.[0]?.StackStatus;
+      if (typeof status !== 'string') throw new Error(`DescribeStacks gave no status for stack ${stackId}`);
+      // ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_IN_PROGRESS, IMPORT_ROLLBACK_IN_PROGRESS, and
+      // UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, in which the rollback deletes what the failed update created.
+      return /ROLLBACK.*IN_PROGRESS$/.test(status);
+    },
+  };
+}
+
+const cloudFormation = _cloudFormationView(loadCloudFormation);

@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest';
+import { CloudFormationSdk, _cloudFormationView } from '../../../src/provider/handler/stack';
+
+const STACK_ID = 'arn:aws:cloudformation:ap-northeast-1:123456789012:stack/shop/0a1b2c3d';
+
+/** An SDK whose commands record their input, and a client answering each command with `answer`. */
+function fakeCloudFormation(answer: (command: { name: string; input: unknown }) => unknown) {
+  const sent: Array<{ name: string; input: unknown }> = [];
+  const command = (name: string) => class {
+    public readonly name = name;
+    constructor(public readonly input: unknown) {}
+  };
+  const sdk = {
+    CloudFormationClient: class {
+      async send(c: { name: string; input: unknown }) {
+        sent.push({ name: c.name, input: c.input });
+        const out = answer(c);
+        if (out instanceof Error) throw out;
+        return out;
+      }
+    },
+    DescribeStacksCommand: command('DescribeStacks'),
+    DescribeStackResourceCommand: command('DescribeStackResource'),
+  } as unknown as CloudFormationSdk;
+  const view = _cloudFormationView(() => ({ sdk, client: new sdk.CloudFormationClient({}) }));
+  return { view, sent };
+}
+
+/** An error as the SDK throws it: CloudFormation's code as its name. */
+function sdkError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
+}
+
+describe('the view of CloudFormation the Lambda asks', () => {
+  test('a resource the stack has', async () => {
+    const { view, sent } = fakeCloudFormation(() => ({ StackResourceDetail: { LogicalResourceId: 'Shop' } }));
+    await expect(view.hasResource(STACK_ID, 'Shop')).resolves.toBe(true);
+    expect(sent).toEqual([{ name: 'DescribeStackResource', input: { StackName: STACK_ID, LogicalResourceId: 'Shop' } }]);
+  });
+
+  test('a resource the stack does not have, as CloudFormation says so', async () => {
+    const { view } = fakeCloudFormation(() => sdkError('ValidationError', `Resource Shop does not exist for stack ${STACK_ID}`));
+    await expect(view.hasResource(STACK_ID, 'Shop')).resolves.toBe(false);
+  });
+
+  test('any other failure is not taken as an answer', async () => {
+    const { view } = fakeCloudFormation(() => sdkError('AccessDenied', 'not authorized to perform: cloudformation:DescribeStackResource'));
+    await expect(view.hasResource(STACK_ID, 'Shop')).rejects.toThrow('not authorized');
+  });
+
+  test.each([
+    ['UPDATE_ROLLBACK_IN_PROGRESS', true],
+    ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', true],
+    ['ROLLBACK_IN_PROGRESS', true],
+    ['IMPORT_ROLLBACK_IN_PROGRESS', true],
+    ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', false],
+    ['UPDATE_IN_PROGRESS', false],
+    ['DELETE_IN_PROGRESS', false],
+    ['UPDATE_ROLLBACK_COMPLETE', false],
+  ])('a stack in %s is rolling back: %s', async (status, rollingBack) => {
+    const { view, sent } = fakeCloudFormation(() => ({ Stacks: [{ StackStatus: status }] }));
+    await expect(view.isRollingBack(STACK_ID)).resolves.toBe(rollingBack);
+    expect(sent).toEqual([{ name: 'DescribeStacks', input: { StackName: STACK_ID } }]);
+  });
+
+  test('an answer without a status is not taken as one', async () => {
+    const { view } = fakeCloudFormation(() => ({ Stacks: [] }));
+    await expect(view.isRollingBack(STACK_ID)).rejects.toThrow(`DescribeStacks gave no status for stack ${STACK_ID}`);
+  });
+});
