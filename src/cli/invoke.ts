@@ -8,6 +8,7 @@ import { _Invoke, _ResourceEvent } from './apply';
 import { _mapStrings } from '../_json';
 import { handler } from '../provider/handler';
 import { settings } from '../provider/handler/settings';
+import { StackView, useStackView } from '../provider/handler/stack';
 
 /** Settings of the in-process handler. @internal */
 export interface _InvokeOptions {
@@ -23,6 +24,11 @@ export interface _InvokeOptions {
    * with the AWS credentials of this process, as the Lambda would with its role.
    */
   readonly placeholderSecrets?: (notice: string) => void;
+  /**
+   * What the handler would ask CloudFormation about a stack (`provider/handler/stack.ts`), which
+   * the run answers from its state. Unset: CloudFormation's API, with this process's credentials.
+   */
+  readonly stackView?: StackView;
 }
 
 // The library writes ssm-secure references as {{cdk-mackerel:ssm-secure:...}} (see the handler's dynamic-reference.ts).
@@ -48,6 +54,7 @@ export function _handlerInvoke(options: _InvokeOptions): _Invoke {
     console.log = sink;
     console.error = sink;
     const deadline = Date.now() + options.timeoutMs;
+    useStackView(options.stackView);
     try {
       const sent = options.placeholderSecrets ? _placeholderReferences(event, options.placeholderSecrets) as _ResourceEvent : event;
       const cfnEvent = { ServiceToken: 'cdk-mackerel', ResponseURL: 'http://localhost/', ...sent } as unknown as CloudFormationCustomResourceEvent;
@@ -57,6 +64,7 @@ export function _handlerInvoke(options: _InvokeOptions): _Invoke {
     } finally {
       console.log = saved.log;
       console.error = saved.error;
+      useStackView();
       restore('MACKEREL_APIBASE', saved.base);
       restore('MACKEREL_APIKEY', saved.key);
     }

@@ -16,7 +16,7 @@ import { _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
-import { _StateStore, _fileStore, _lockState } from './state';
+import { _StateStore, _fileStore, _lockState, _stateStackView } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
 
 /** Where the command reads and writes. @internal */
@@ -120,6 +120,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     timeoutMs: args.timeoutSeconds * 1000,
     log: args.verbose ? io.err : undefined,
     placeholderSecrets: isLocal(apiBase) ? notice : undefined,
+    stackView: _stateStackView(store),
   });
   try {
     const outcomes = await _apply({

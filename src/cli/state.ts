@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { _CliError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
 import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
+import type { StackView } from '../provider/handler/stack';
 
 /** One applied resource. @internal */
 export interface _StateResource {
@@ -167,6 +168,20 @@ export function _fileStore(file: string): _StateStore {
 /** A store that keeps state in memory only. @internal */
 export function _memoryStore(state: _StateFile = _emptyState()): _StateStore {
   return { state, save: () => undefined };
+}
+
+/**
+ * What the handler would ask CloudFormation about a stack, answered from the state as the run
+ * changes it: a resource is in its stack while the state holds it (until its delete is done, or
+ * its DeletionPolicy retains it), and apply never rolls back.
+ * @internal
+ */
+export function _stateStackView(store: _StateStore): StackView {
+  return {
+    hasResource: async (stackId, logicalResourceId) => Object.values(store.state.stacks)
+      .some((stack) => stack.stackId === stackId && stack.resources[logicalResourceId] !== undefined),
+    isRollingBack: async () => false,
+  };
 }
 
 /**

@@ -173,6 +173,42 @@ describe('a role retained under a service that is not', () => {
   });
 });
 
+describe('a retained service added back', () => {
+  test('under another construct id is taken back, and goes with its new resource: the old one, which kept it, is no longer in the stack', async () => {
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    expect((await cli(['apply', synth(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN })), ...base])).code).toBe(0);
+    expect((await cli(['apply', synth(dir, () => undefined), ...base])).out).toMatch(/\] retained +Service +Shop\/Svc\w+ shop "shop"/);
+
+    const outdir = synth(dir, (s) => new MackerelService(s, 'Renamed', { name: 'shop' }));
+    let run = await cli(['apply', outdir, ...base]);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/\] created +Service +Shop\/Renamed\w+ shop "shop"\n/);
+    const renamed = logicalId(readState(stateFile), 'Renamed');
+    expect(shared.emulator.state().services).toEqual([expect.objectContaining({ name: 'shop', metadata: { 'cdk-mackerel': expect.objectContaining({ logicalResourceId: renamed }) } })]);
+
+    run = await cli(['apply', outdir, ...base, '--destroy']);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/\] deleted +Service +Shop\/Renamed\w+ shop "shop"\n/);
+    expect(services()).toEqual([]);
+  });
+
+  test('under the same construct id is taken back as its own', async () => {
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const kept = () => synth(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN }));
+    expect((await cli(['apply', kept(), ...base])).code).toBe(0);
+    expect((await cli(['apply', synth(dir, () => undefined), ...base])).code).toBe(0);
+
+    const run = await cli(['apply', kept(), ...base]);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/\] created +Service +Shop\/Svc\w+ shop "shop"\n/);
+    expect(changes().filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+});
+
 describe('UpdateReplacePolicy: the old object of a replacement', () => {
   const version = (dir: string, metric: string) => synth(dir, (s) => withPolicy(hostMonitor(s, 'Mem', 'memory', metric), RemovalPolicy.RETAIN));
 

@@ -116,6 +116,24 @@ describe('after an apply that stopped halfway', () => {
     expect(apply.out).toMatch(/released\s+Service\s+Shop\/Shop\w+ shop "shop" \(taken over by Shop\/ShopService\w+; it stays in Mackerel\)/);
     expect(services()).toEqual(['shop']);
   });
+
+  test('a move that stopped, then reverted, hands the service back to the old resource, which the state still holds, instead of deleting it', async () => {
+    // GIVEN the service moved to a new construct id and stopped before the old resource let go of it
+    const dir = workDir();
+    const base = await interrupt(dir, { name: 'shop', id: 'Shop' }, { name: 'shop', id: 'ShopService', late: true });
+
+    // WHEN the move is reverted
+    const apply = await cli(['apply', synth(dir, { name: 'shop', id: 'Shop' }), ...base]);
+
+    // THEN the new resource's delete leaves the service to the old one, and a destroy then deletes it
+    expect(apply.err).toBe('');
+    expect(apply.out).toMatch(/released\s+Service\s+Shop\/ShopService\w+ shop "shop" \(taken over by Shop\/Shop\w+; it stays in Mackerel\)/);
+    expect(shared.emulator.state().services).toEqual([
+      expect.objectContaining({ name: 'shop', metadata: { 'cdk-mackerel': { stackId: expect.any(String), logicalResourceId: expect.stringMatching(/^Shop[0-9A-F]{8}$/) } } }),
+    ]);
+    expect((await cli(['apply', synth(dir, { name: 'shop', id: 'Shop' }), ...base, '--destroy'])).out).toMatch(/deleted\s+Service\s+Shop\/Shop\w+ shop "shop"/);
+    expect(services()).toEqual([]);
+  });
 });
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
