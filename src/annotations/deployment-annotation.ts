@@ -3,7 +3,7 @@ import { Aspects, CfnResource, CustomResource, IAspect, Lazy, Stack, Token } fro
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
 import { _characterCount, _firstCharacters } from '../_text';
-import { _describeProblem, _fail } from '../_validation';
+import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { _knownServiceName } from '../service/_known-name';
@@ -61,7 +61,8 @@ export interface DeploymentAnnotationProps {
 /**
  * Marks deploys on Mackerel's graphs: a graph annotation (`Custom::MackerelGraphAnnotation`)
  * posted at the moment a deploy changes `revision`, once the stack's ECS services are deployed
- * (the annotation waits for every `ecs` service of its stack).
+ * (the annotation waits for every `ecs` service of its stack). Those of a nested stack are not
+ * covered, as it deploys as one resource of its parent: the annotation warns about them.
  *
  * Each deploy that is marked posts a new annotation; earlier ones stay as the deploy history,
  * also when the construct or the stack is removed (Mackerel deletes them with their service).
@@ -118,14 +119,31 @@ export class DeploymentAnnotation extends Construct {
 /** Makes the annotation wait for every ECS service of its stack: it marks a finished rollout. */
 class AfterServices implements IAspect {
   private readonly services: ecs.CfnService[] = [];
+  private readonly nestedWarned = new Set<Stack>();
 
   constructor(private readonly annotation: CustomResource, private readonly stack: Stack) {}
 
   public visit(node: IConstruct): void {
-    if (node instanceof ecs.CfnService && Stack.of(node) === this.stack && !this.services.includes(node)) {
+    if (!(node instanceof ecs.CfnService) && !(node instanceof ecs.CfnTaskDefinition)) return;
+    const stack = Stack.of(node);
+    // Below this stack, another stack is a nested one: it deploys as one resource of this stack.
+    if (stack !== this.stack) {
+      this.warnNested(stack);
+      return;
+    }
+    if (node instanceof ecs.CfnService && !this.services.includes(node)) {
       this.annotation.node.addDependency(node);
       this.services.push(node);
     }
+  }
+
+  private warnNested(nested: Stack): void {
+    if (this.nestedWarned.has(nested)) return;
+    this.nestedWarned.add(nested);
+    _warnLate(this.annotation.node.scope!, 'cdk-mackerel:deploymentAnnotationNestedStack',
+      `Nested stack ${nested.node.path} has ECS services or task definitions, which this annotation neither waits for nor follows in its default `
+      + `revision: it covers the ECS resources of stack ${this.stack.node.path} only. Give the nested stack a DeploymentAnnotation of its own `
+      + '(with its own MackerelProvider), or give this one a revision and make it depend on the nested stack');
   }
 
   /**

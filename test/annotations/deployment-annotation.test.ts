@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, CfnParameter, Fn, NestedStack, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -186,6 +186,24 @@ describe('DeploymentAnnotation', () => {
       service.node.addDependency(mackerel.node.findChild('Shop'));
       expect(annotationOf(stack).DependsOn).toContain(stack.getLogicalId(service.node.defaultChild as ecs.CfnService));
     });
+  });
+
+  test('warns about the ECS services and task definitions of a nested stack, which it covers neither way, once per nested stack', () => {
+    const { stack, shop, service } = shopStack();
+    const nested = new NestedStack(stack, 'Batch');
+    for (const id of ['Nightly', 'Hourly']) {
+      const taskDefinition = new ecs.FargateTaskDefinition(nested, id);
+      taskDefinition.addContainer('batch', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+      new ecs.FargateService(nested, `${id}Service`, { cluster: service!.cluster, taskDefinition, minHealthyPercent: 100 });
+    }
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('deploymentAnnotationNestedStack'));
+    expect(warnings.map((w) => `${w.id}: ${w.entry.data}`)).toEqual([
+      '/Shop/Deploys: Nested stack Shop/Batch has ECS services or task definitions, which this annotation neither waits for nor follows in its default revision: '
+      + 'it covers the ECS resources of stack Shop only. Give the nested stack a DeploymentAnnotation of its own (with its own MackerelProvider), '
+      + 'or give this one a revision and make it depend on the nested stack [ack: cdk-mackerel:deploymentAnnotationNestedStack]',
+    ]);
+    expect(annotationOf(stack).DependsOn).toEqual(expect.not.arrayContaining([expect.stringMatching(/Batch/)]));
   });
 
   describe('refuses', () => {
