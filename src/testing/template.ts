@@ -105,7 +105,7 @@ export class MackerelTemplate {
         roles: rolesText === undefined ? undefined : rolesText.split(',').filter((role) => role !== ''),
         essential: agent.Essential !== false,
         waitingContainers: containers
-          .filter((c) => c !== agent && (c.DependsOn ?? []).some((d) => d.ContainerName === name && d.Condition === 'START'))
+          .filter((c) => c !== agent && listOf(c.DependsOn).some((d) => d?.ContainerName === name && d.Condition === 'START'))
           .map((c) => String(c.Name)),
       });
     }
@@ -159,8 +159,13 @@ function isAgent(container: Container): boolean {
   return environmentOf(container, 'MACKEREL_CONTAINER_PLATFORM') !== undefined;
 }
 
+/** An escape hatch may give a list as an intrinsic (`Fn::If`), which names nothing readable here. */
+function listOf<T>(value: T[] | undefined): T[] {
+  return Array.isArray(value) ? value : [];
+}
+
 function environmentOf(container: Container, name: string): unknown {
-  return (container.Environment ?? []).find((e) => e.Name === name)?.Value;
+  return listOf(container.Environment).find((e) => e?.Name === name)?.Value;
 }
 
 /**

@@ -147,4 +147,14 @@ describe('MackerelTemplate', () => {
     expect(MackerelTemplate.agents(template)[0].roles).toBeUndefined();
     expect(MackerelTemplate.monitors(template)[0]).toMatchObject({ name: 'alive', scopes: undefined });
   });
+
+  test('reads past an app container whose environment and dependencies an escape hatch made intrinsics', () => {
+    const { stack, apiKey } = appStack();
+    const web = task(stack, 'Web');
+    web.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    const cfn = web.node.defaultChild as ecs.CfnTaskDefinition;
+    cfn.addPropertyOverride('ContainerDefinitions.0.Environment', { 'Fn::If': ['Prod', [{ Name: 'MODE', Value: 'prod' }], { Ref: 'AWS::NoValue' }] });
+    cfn.addPropertyOverride('ContainerDefinitions.0.DependsOn', { 'Fn::If': ['Prod', [], { Ref: 'AWS::NoValue' }] });
+    expect(MackerelTemplate.agents(Template.fromStack(stack)).map((a) => [a.roles, a.waitingContainers])).toEqual([[['shop:web'], []]]);
+  });
 });
