@@ -38,8 +38,10 @@ export interface MonitorInTemplate {
   readonly monitorType: string;
 
   /**
-   * The monitor's name, with references resolved as `scopes` are (a `MackerelMonitoring` names
-   * its monitors after the role); undefined when it is known only at deploy time.
+   * The monitor's name, with references resolved as `scopes` are, or undefined when it is known
+   * only at deploy time.
+   *
+   * A `MackerelMonitoring` names its monitors after the role, a reference resolved here.
    */
   readonly name?: string;
 
