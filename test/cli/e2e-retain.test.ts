@@ -152,6 +152,13 @@ describe('the constructs\' removalPolicy, end to end', () => {
     expect(run.out).toMatch(/^Done: 1 deleted, 2 retained\.$/m);
     expect(shared.emulator.state().services).toEqual([expect.objectContaining({ name: 'shop', roles: [expect.objectContaining({ name: 'web' })] })]);
     expect(readState(stateFile).stacks).toEqual({});
+
+    // and the stack applied again takes back what it kept, creating only the role it deleted
+    const posts = changes().filter((r) => r.method === 'POST').length;
+    const again = await cli(['apply', outdir, ...base]);
+    expect(again.err).toBe('');
+    expect(again.out).toMatch(/^Done: 3 created\.$/m);
+    expect(changes().filter((r) => r.method === 'POST').map((r) => r.path).slice(posts)).toEqual(['/api/v0/services/shop/roles']);
   });
 });
 

@@ -3,7 +3,8 @@
  * must then never be deleted by it. The handler marks what it creates with the metadata
  * namespace `cdk-mackerel` = `{ stackId, logicalResourceId }` and deletes only what carries this
  * stack's mark. Creating one that exists fails, unless it already carries this very resource's
- * mark (a create CloudFormation retried) or another resource of the same stack's mark.
+ * mark (a create CloudFormation retried), another resource of the same stack's mark, or the mark
+ * of an earlier stack of the same name, account and region.
  *
  * The last case is a construct that moved (a new logical ID): CloudFormation creates the new
  * resource, then deletes the old one in its cleanup, or, when the update rolls back, deletes the
@@ -15,6 +16,12 @@
  * resource's delete then asks the stack (`stack.ts`) whether the old one is still in it or the
  * stack is rolling back, and otherwise deletes the object as its own.
  * Two resources of one stack cannot name the same object at once: synthesis rejects that.
+ *
+ * CloudFormation has one stack of a name at a time, so a mark of an earlier stack of this name
+ * (another stack ID) is that of a deleted stack, which kept the object (a retaining DeletionPolicy,
+ * or a service left for what it still held). The stack deployed again takes the object over as
+ * from a moved construct, with `handedOverFromStack` too: a rollback of that deploy hands it back to
+ * the deleted stack's mark, and any other delete deletes it.
  *
  * A create whose answer was lost (`create.ts`) is resolved by name: an unmarked object of that
  * name with the memo sent (and, for a service, no roles yet) is the one it made, and gets marked.
@@ -86,6 +93,14 @@ interface Mark {
   readonly logicalResourceId?: unknown;
   /** The logical ID the object was taken over from, until that resource's cleanup delete. */
   readonly handedOverFrom?: unknown;
+  /** With `handedOverFrom`: the deleted stack, of this stack's name, that resource was in. */
+  readonly handedOverFromStack?: unknown;
+}
+
+/** A stack ID without the ID CloudFormation gives each stack: its partition, region, account and name. */
+function stackName(stackId: unknown): string | undefined {
+  if (typeof stackId !== 'string') return undefined;
+  return /^(arn:[^:]+:cloudformation:[^:]*:[^:]*:stack\/[^/]+)\/[^/]+$/.exec(stackId)?.[1];
 }
 
 export function ownedResource(spec: OwnedSpec): ResourceModule {
@@ -115,10 +130,17 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
   const writeMark = (ctx: RequestContext, object: OwnedObject, mark: Mark) =>
     ctx.client.request('PUT', `${object.path}/metadata/${OWNERSHIP_NAMESPACE}`, mark);
 
-  /** Another resource of this stack marked it: this resource moved there (a new logical ID). */
+  /** Whether the mark is another resource's of this stack, or any resource's of a deleted stack of this name. */
+  const isTakenOver = (ctx: RequestContext, mark: Mark | undefined): mark is Mark => typeof mark?.logicalResourceId === 'string' && !isOurs(ctx, mark)
+    && (mark.stackId === ctx.stackId || (stackName(mark.stackId) !== undefined && stackName(mark.stackId) === stackName(ctx.stackId)));
+
+  /** This resource moved there (a new logical ID), or its stack was deleted keeping the object and is deployed again. */
   const takeOver = async (ctx: RequestContext, object: OwnedObject, mark: Mark, memoIgnored: boolean): Promise<Outcome> => {
-    await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId, handedOverFrom: mark.logicalResourceId });
-    ctx.log.info('taken over from another resource of this stack (a moved construct)', { object: object.label, from: mark.logicalResourceId });
+    const earlierStack = mark.stackId === ctx.stackId ? {} : { handedOverFromStack: mark.stackId };
+    const handedOverFrom = mark.logicalResourceId;
+    await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId, handedOverFrom, ...earlierStack });
+    ctx.log.info(mark.stackId === ctx.stackId ? 'taken over from another resource of this stack (a moved construct)'
+      : 'taken over from a deleted stack of this name, which kept it', { object: object.label, from: mark.logicalResourceId, ...earlierStack });
     return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
   };
 
@@ -162,9 +184,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       // An object kept rather than created keeps its memo: there is no API to change it.
       const memoIgnored = keepsOtherMemo(listed, props);
       if (memoIgnored) ctx.log.warn('memo has no update API; the object keeps its memo (edit it in the Mackerel web UI)', { object: object.label });
-      if (mark?.stackId === ctx.stackId && typeof mark.logicalResourceId === 'string' && !isOurs(ctx, mark)) {
-        return takeOver(ctx, object, mark, memoIgnored);
-      }
+      if (isTakenOver(ctx, mark)) return takeOver(ctx, object, mark, memoIgnored);
       if (!isOurs(ctx, mark)) {
         throw new Error(`${object.label} already exists in Mackerel (${describeOwner(mark)}); expected a name that is free. ${spec.existsHint}`);
       }
@@ -226,23 +246,24 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
   /**
    * The delete of a resource that took the object over from resource `from`, whose delete has not
    * let go of it. While `from` is still in the stack, this is a move being rolled back: the object
-   * goes back to `from`. When `from` has left the stack, it did so keeping the object (a
-   * DeletionPolicy that retains sends no delete): while the stack rolls back, that is the failed
-   * update that took the object over, and the object goes back to being kept; otherwise it is this
-   * resource's alone and is deleted with it (resolves to undefined). When the stack cannot be read,
-   * the object goes back too: keeping one is undone by hand, deleting one is not.
+   * goes back to `from`. When `from` has left the stack (or was in a deleted stack of this name,
+   * `fromStack`), it did so keeping the object, as a DeletionPolicy that retains sends no delete:
+   * while the stack rolls back, that is the failed deploy that took the object over, and the object
+   * goes back to being kept; otherwise it is this resource's alone and is deleted with it
+   * (resolves to undefined). When the stack cannot be read, the object goes back too: keeping one
+   * is undone by hand, deleting one is not.
    */
-  const handBack = async (ctx: RequestContext, object: OwnedObject, from: string): Promise<string | undefined> => {
+  const handBack = async (ctx: RequestContext, object: OwnedObject, from: string, fromStack: string | undefined): Promise<string | undefined> => {
     let why: string;
     try {
       const stack = stackView();
-      if (await stack.hasResource(ctx.stackId, from)) {
+      if (fromStack === undefined && await stack.hasResource(ctx.stackId, from)) {
         why = 'a move being rolled back';
       } else if (await stack.isRollingBack(ctx.stackId)) {
-        why = 'it left the stack keeping the object, and the update that took it over is being rolled back';
+        why = `${fromStack === undefined ? 'it left the stack' : 'that stack was deleted'} keeping the object, and the deploy that took it over is being rolled back`;
       } else {
         ctx.log.info('the resource it was taken from left the stack keeping it (a DeletionPolicy that retains): it is this resource\'s alone',
-          { object: object.label, from });
+          { object: object.label, from, ...(fromStack === undefined ? {} : { fromStack }) });
         return undefined;
       }
     } catch (e) {
@@ -250,9 +271,9 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
         { object: object.label, from, error: (e as Error).message });
       why = `whether that resource is still in the stack could not be read: ${(e as Error).message}`;
     }
-    await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: from });
+    await writeMark(ctx, object, { stackId: fromStack ?? ctx.stackId, logicalResourceId: from });
     ctx.log.info('handed back to the resource it was taken from', { object: object.label, to: from, why });
-    return `it was handed back to resource ${from}, which it was taken from (${why})`;
+    return `it was handed back to resource ${from}${fromStack === undefined ? '' : ` of the deleted stack ${fromStack}`}, which it was taken from (${why})`;
   };
 
   /** Resolves to why the object was left in Mackerel when this resource meant to delete it. */
@@ -268,7 +289,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       return;
     }
     const mark = await readMark(ctx, object);
-    if (mark?.stackId === ctx.stackId && mark.handedOverFrom === ctx.logicalResourceId) {
+    if (mark?.stackId === ctx.stackId && mark.handedOverFrom === ctx.logicalResourceId && mark.handedOverFromStack === undefined) {
       await writeMark(ctx, object, { stackId: mark.stackId, logicalResourceId: mark.logicalResourceId });
       ctx.log.info('left in Mackerel: handed over to another resource of this stack', { object: object.label, to: mark.logicalResourceId });
       return;
@@ -278,7 +299,8 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       return 'it was not created by this resource';
     }
     if (typeof mark?.handedOverFrom === 'string') {
-      const handedBack = await handBack(ctx, object, mark.handedOverFrom);
+      const fromStack = typeof mark.handedOverFromStack === 'string' ? mark.handedOverFromStack : undefined;
+      const handedBack = await handBack(ctx, object, mark.handedOverFrom, fromStack);
       if (handedBack !== undefined) return handedBack;
     }
     const kept = await keptForContents(ctx, object, listed);

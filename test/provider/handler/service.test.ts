@@ -6,6 +6,10 @@ import { useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
 const MARK_PATH = (name: string) => `/api/v0/services/${name}/metadata/cdk-mackerel`;
+/** A stack of another name, in the same account and region. */
+const ANOTHER_STACK = STACK_ID.replace('stack/shop/', 'stack/cart/');
+/** The stack of this name before it was deleted: CloudFormation gives each stack an ID of its own. */
+const EARLIER_STACK = STACK_ID.replace(/[^/]+$/, '99999999-8888-7777-6666-555555555555');
 
 async function serviceNames() {
   return (await apiSnapshot(env.emulator)).services.map((s) => s.name).sort();
@@ -98,7 +102,7 @@ describe('Custom::MackerelService', () => {
         await expect(moved.delete()).resolves.toMatchObject({
           Data: {
             LeftInMackerel: 'it was handed back to resource Shop, which it was taken from '
-              + '(it left the stack keeping the object, and the update that took it over is being rolled back)',
+              + '(it left the stack keeping the object, and the deploy that took it over is being rolled back)',
           },
         });
         expect(await serviceNames()).toEqual(['shop']);
@@ -115,6 +119,53 @@ describe('Custom::MackerelService', () => {
           },
         });
         expect(await serviceNames()).toEqual(['shop']);
+      });
+    });
+
+    describe('a service an earlier stack of this name kept when it was deleted', () => {
+      afterEach(() => useStackView());
+
+      /** The service created by resource `id` of the earlier stack, which was then deleted without deleting it. */
+      async function keptByEarlierStack(rollingBack: boolean, id = 'Shop') {
+        useStackView({ hasResource: async () => { throw new Error('not asked'); }, isRollingBack: async (stackId) => stackId === STACK_ID && rollingBack });
+        await new FakeResource(_RESOURCE_TYPES.SERVICE, id, EARLIER_STACK).create({ name: 'shop' });
+        const again = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await expect(again.create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
+        return again;
+      }
+
+      test('is taken over by the stack deployed again, under any logical ID, and deleted with it', async () => {
+        const again = await keptByEarlierStack(false, 'Svc');
+        expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body)
+          .toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop', handedOverFrom: 'Svc', handedOverFromStack: EARLIER_STACK });
+
+        await expect(again.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+        expect(await serviceNames()).toEqual([]);
+      });
+
+      test('goes back to the earlier stack\'s mark when the deploy that took it over rolls back', async () => {
+        const again = await keptByEarlierStack(true);
+
+        await expect(again.delete()).resolves.toMatchObject({
+          Data: {
+            LeftInMackerel: `it was handed back to resource Shop of the deleted stack ${EARLIER_STACK}, which it was taken from `
+              + '(that stack was deleted keeping the object, and the deploy that took it over is being rolled back)',
+          },
+        });
+        expect(await serviceNames()).toEqual(['shop']);
+        expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body).toEqual({ stackId: EARLIER_STACK, logicalResourceId: 'Shop' });
+      });
+
+      test('is refused to a stack of the same name in another region or account, which is another stack', async () => {
+        await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', EARLIER_STACK.replace('ap-northeast-1', 'us-east-1')).create({ name: 'shop' });
+        await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Cart', EARLIER_STACK.replace('123456789012', '210987654321')).create({ name: 'cart' });
+
+        await expect(rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' }))).resolves.toMatchObject({
+          message: expect.stringContaining('already exists in Mackerel (created by resource Shop of stack arn:aws:cloudformation:us-east-1:'),
+        });
+        await expect(rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Cart').create({ name: 'cart' }))).resolves.toMatchObject({
+          message: expect.stringContaining('already exists in Mackerel (created by resource Cart of stack arn:aws:cloudformation:ap-northeast-1:210987654321:'),
+        });
       });
     });
 
@@ -209,15 +260,15 @@ describe('Custom::MackerelService', () => {
     });
 
     test('fails on a service marked by another stack, naming it', async () => {
-      await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', `${STACK_ID}-other`).create({ name: 'shop' });
+      await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', ANOTHER_STACK).create({ name: 'shop' });
 
       const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' }));
 
-      expect(error.message).toContain(`(created by resource Shop of stack ${STACK_ID}-other)`);
+      expect(error.message).toContain(`(created by resource Shop of stack ${ANOTHER_STACK})`);
     });
 
     test('never deletes a service marked by another stack', async () => {
-      await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', `${STACK_ID}-other`).create({ name: 'shop' });
+      await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', ANOTHER_STACK).create({ name: 'shop' });
       const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
       service.physicalId = 'shop';
 
