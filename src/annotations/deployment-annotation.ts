@@ -87,7 +87,7 @@ export class DeploymentAnnotation extends Construct {
     const revision = props.revision ?? Lazy.string({ produce: () => taskDefinitionsRevision(stack) ?? 'none' });
     if (props.revision === undefined) {
       this.node.addValidation({
-        validate: () => (taskDefinitionsRevision(stack) !== undefined ? [] : [_describeProblem('revision', undefined,
+        validate: () => (taskDefinitionsOf(stack).length > 0 ? [] : [_describeProblem('revision', undefined,
           `is missing, and stack ${stack.node.path} has no ECS task definition whose changes would mark a deploy`,
           'a value that changes with each release, such as a commit or an image tag')]),
       });
@@ -159,7 +159,7 @@ class AfterServices implements IAspect {
     return this.services.flatMap((service) => {
       const path = pathBetween(graph, this.stack.resolve(service.logicalId) as string, annotation);
       if (!path) return [];
-      const shown = path.map((id) => graph.get(id)?.path ?? id).join(' -> ');
+      const shown = path.map((id) => graph.pathOf(id) ?? id).join(' -> ');
       return [_describeProblem('ECS service', service.node.path,
         `waits for this annotation (${shown}), which waits for every ECS service of its stack, so each would wait for the other and CloudFormation `
         + 'would refuse the circular dependency', 'ECS services that do not depend on the annotation',
@@ -168,18 +168,33 @@ class AfterServices implements IAspect {
   }
 }
 
-/** Each resource of the stack by logical ID: its construct path and the logical IDs it waits for (DependsOn and references). */
-function dependencyGraph(stack: Stack): Map<string, { readonly path: string; readonly targets: Set<string> }> {
-  const graph = new Map<string, { readonly path: string; readonly targets: Set<string> }>();
+/** A stack's resources by logical ID. */
+interface DependencyGraph {
+  /** The construct path of a resource of the stack, or undefined for any other name (a parameter, a pseudo parameter). */
+  pathOf(logicalId: string): string | undefined;
+  /** The logical IDs a resource waits for: its DependsOn and what it refers to, rendered only for the resources a service reaches. */
+  targetsOf(logicalId: string): Set<string>;
+}
+
+function dependencyGraph(stack: Stack): DependencyGraph {
+  const resources = new Map<string, CfnResource>();
   for (const resource of stack.node.findAll()) {
-    if (!(resource instanceof CfnResource) || Stack.of(resource) !== stack) continue;
-    const logicalId = stack.resolve(resource.logicalId) as string;
-    const rendered = stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {};
-    const targets = new Set<string>(Array.isArray(rendered.DependsOn) ? rendered.DependsOn : []);
-    collectReferences(rendered.Properties, targets);
-    graph.set(logicalId, { path: resource.node.path, targets });
+    if (resource instanceof CfnResource && Stack.of(resource) === stack) resources.set(stack.resolve(resource.logicalId) as string, resource);
   }
-  return graph;
+  const targets = new Map<string, Set<string>>();
+  return {
+    pathOf: (logicalId) => resources.get(logicalId)?.node.path,
+    targetsOf: (logicalId) => {
+      const known = targets.get(logicalId);
+      if (known) return known;
+      const resource = resources.get(logicalId);
+      const rendered = resource ? stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {} : {};
+      const found = new Set<string>(Array.isArray(rendered.DependsOn) ? rendered.DependsOn : []);
+      collectReferences(rendered.Properties, found);
+      targets.set(logicalId, found);
+      return found;
+    },
+  };
 }
 
 /** The logical IDs a template value refers to with Ref, Fn::GetAtt or Fn::Sub. */
@@ -204,7 +219,7 @@ function collectReferences(value: unknown, into: Set<string>): void {
 }
 
 /** The logical IDs from `from` to `to` along the graph's edges, both included, or undefined when `to` cannot be reached. */
-function pathBetween(graph: Map<string, { readonly targets: Set<string> }>, from: string, to: string): string[] | undefined {
+function pathBetween(graph: DependencyGraph, from: string, to: string): string[] | undefined {
   const cameFrom = new Map<string, string | undefined>([[from, undefined]]);
   const queue = [from];
   while (queue.length > 0) {
@@ -214,8 +229,8 @@ function pathBetween(graph: Map<string, { readonly targets: Set<string> }>, from
       for (let at: string | undefined = id; at !== undefined; at = cameFrom.get(at)) path.unshift(at);
       return path;
     }
-    for (const next of graph.get(id)?.targets ?? []) {
-      if (graph.has(next) && !cameFrom.has(next)) {
+    for (const next of graph.targetsOf(id)) {
+      if (graph.pathOf(next) !== undefined && !cameFrom.has(next)) {
         cameFrom.set(next, id);
         queue.push(next);
       }
@@ -265,11 +280,15 @@ function roleName(scope: IConstruct, property: string, role: IMackerelRole, serv
  * happens to create them in marks a deploy that leaves every task definition as it was.
  */
 function taskDefinitionsRevision(stack: Stack): string | undefined {
-  const definitions = stack.node.findAll().filter((c): c is ecs.CfnTaskDefinition => c instanceof ecs.CfnTaskDefinition && Stack.of(c) === stack);
+  const definitions = taskDefinitionsOf(stack);
   if (definitions.length === 0) return undefined;
   const registered = definitions
     .map((definition) => [stack.resolve(definition.logicalId) as string, stack.resolve(definition._toCloudFormation())] as const)
     .map(([logicalId, template]) => [logicalId, template?.Resources?.[logicalId]?.Properties ?? {}] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha256').update(JSON.stringify(registered)).digest('hex').slice(0, 12);
+}
+
+function taskDefinitionsOf(stack: Stack): ecs.CfnTaskDefinition[] {
+  return stack.node.findAll().filter((c): c is ecs.CfnTaskDefinition => c instanceof ecs.CfnTaskDefinition && Stack.of(c) === stack);
 }
