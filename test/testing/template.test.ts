@@ -1,10 +1,11 @@
 import { App, Aspects, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MackerelAgentDependency, MackerelAgentExtension, MackerelApiKey,
+  ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MackerelAgentDependency, MackerelAgentExtension, MackerelAgentImage, MackerelApiKey,
   MackerelContainerAgent, MackerelInstrumentation, MackerelMonitoring, MackerelProvider, MackerelService, MackerelTemplate, MonitorOperator,
   MonitorScope,
 } from '../../src';
@@ -156,5 +157,12 @@ describe('MackerelTemplate', () => {
     cfn.addPropertyOverride('ContainerDefinitions.0.Environment', { 'Fn::If': ['Prod', [{ Name: 'MODE', Value: 'prod' }], { Ref: 'AWS::NoValue' }] });
     cfn.addPropertyOverride('ContainerDefinitions.0.DependsOn', { 'Fn::If': ['Prod', [], { Ref: 'AWS::NoValue' }] });
     expect(MackerelTemplate.agents(Template.fromStack(stack)).map((a) => [a.roles, a.waitingContainers])).toEqual([[['shop:web'], []]]);
+  });
+
+  test('leaves the image undefined when it is not a literal, as from an ECR repository of the app', () => {
+    const { stack, apiKey } = appStack();
+    const repository = new ecr.Repository(stack, 'Mirror');
+    task(stack, 'Web').addExtension(new MackerelAgentExtension({ apiKey, image: MackerelAgentImage.fromEcrRepository(repository) }));
+    expect(MackerelTemplate.agents(Template.fromStack(stack))[0]).toMatchObject({ containerName: 'mackerel-container-agent', image: undefined });
   });
 });
