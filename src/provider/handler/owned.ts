@@ -97,10 +97,14 @@ interface Mark {
   readonly handedOverFromStack?: unknown;
 }
 
-/** A stack ID without the ID CloudFormation gives each stack: its partition, region, account and name. */
+/**
+ * A stack ID CloudFormation issued, without the UUID it gives each stack: its partition, region,
+ * account and name. Undefined for any other ID, such as the fixed one of `cdk-mackerel apply`,
+ * which no CloudFormation stack of that name excludes.
+ */
 function stackName(stackId: unknown): string | undefined {
   if (typeof stackId !== 'string') return undefined;
-  return /^(arn:[^:]+:cloudformation:[^:]*:[^:]*:stack\/[^/]+)\/[^/]+$/.exec(stackId)?.[1];
+  return /^(arn:[^:]+:cloudformation:[^:]*:[^:]*:stack\/[^/]+)\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.exec(stackId)?.[1];
 }
 
 export function ownedResource(spec: OwnedSpec): ResourceModule {

@@ -156,6 +156,19 @@ describe('Custom::MackerelService', () => {
         expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body).toEqual({ stackId: EARLIER_STACK, logicalResourceId: 'Shop' });
       });
 
+      test('is refused to, and by, a stack of the same name that cdk-mackerel apply applied, which CloudFormation does not know of', async () => {
+        const applied = STACK_ID.replace(/[^/]+$/, 'cdk-mackerel-local');
+        await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', applied).create({ name: 'shop' });
+        await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Cart').create({ name: 'cart' });
+
+        await expect(rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' }))).resolves.toMatchObject({
+          message: expect.stringContaining(`already exists in Mackerel (created by resource Shop of stack ${applied})`),
+        });
+        await expect(rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Cart', applied).create({ name: 'cart' }))).resolves.toMatchObject({
+          message: expect.stringContaining(`already exists in Mackerel (created by resource Cart of stack ${STACK_ID})`),
+        });
+      });
+
       test('is refused to a stack of the same name in another region or account, which is another stack', async () => {
         await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop', EARLIER_STACK.replace('ap-northeast-1', 'us-east-1')).create({ name: 'shop' });
         await new FakeResource(_RESOURCE_TYPES.SERVICE, 'Cart', EARLIER_STACK.replace('123456789012', '210987654321')).create({ name: 'cart' });
