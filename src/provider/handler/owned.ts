@@ -266,8 +266,8 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       } else if (await stack.isRollingBack(ctx.stackId)) {
         why = `${fromStack === undefined ? 'it left the stack' : 'that stack was deleted'} keeping the object, and the deploy that took it over is being rolled back`;
       } else {
-        ctx.log.info('the resource it was taken from left the stack keeping it (a DeletionPolicy that retains): it is this resource\'s alone',
-          { object: object.label, from, ...(fromStack === undefined ? {} : { fromStack }) });
+        ctx.log.info(`${fromStack === undefined ? 'the resource it was taken from left the stack' : 'the stack it was taken from was deleted'} `
+          + 'keeping it (a DeletionPolicy that retains): it is this resource\'s alone', { object: object.label, from, ...(fromStack === undefined ? {} : { fromStack }) });
         return undefined;
       }
     } catch (e) {

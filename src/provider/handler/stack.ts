@@ -30,8 +30,9 @@ export function stackView(): StackView {
 }
 
 /**
- * The parts of `@aws-sdk/client-cloudformation` used here. The Lambda runtime ships the module; it
- * is not a dependency, as the handler's own package never needs it. @internal
+ * The parts of `@aws-sdk/client-cloudformation` used here. The Lambda runtime ships the module,
+ * and nothing else loads it (`cdk-mackerel apply` answers from its state), so the package does
+ * not depend on it. @internal
  */
 export interface CloudFormationSdk {
   readonly CloudFormationClient: new (config: object) => AwsClient;
