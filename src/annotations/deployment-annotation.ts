@@ -275,7 +275,7 @@ function roleName(scope: IConstruct, property: string, role: IMackerelRole, serv
 /**
  * A short hash of the stack's task definitions as they are written into the template: it changes
  * when a deploy changes one of them (a new image asset hash, an environment value, a size). Only
- * what ECS registers counts, each under its logical ID and in their order, so that neither
+ * what ECS registers counts (each one's properties, by logical ID, sorted), so that neither
  * metadata (a cdk-nag suppression, the construct path), a new `DependsOn` nor the order the app
  * happens to create them in marks a deploy that leaves every task definition as it was.
  */
