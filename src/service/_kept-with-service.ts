@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { _warnLate } from '../_validation';
+import { _creatorInStack } from './_named-dependency';
 import type { IMackerelService } from './service';
 import { MackerelService } from './service';
 import { _retainsObject } from '../provider/_resource';
@@ -13,12 +14,14 @@ import { _retainsObject } from '../provider/_resource';
  * @internal
  */
 export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackerelService | undefined, what: string): void {
-  if (!(service instanceof MackerelService)) return;
+  if (service === undefined) return;
   scope.node.addValidation({
     validate: () => {
-      if (_retainsObject(scope) && !_retainsObject(service)) {
+      // A service given by name may be one a MackerelService of this stack creates, deleted all the same.
+      const creator = service instanceof MackerelService ? service : _creatorInStack(scope, service.name, false);
+      if (creator && _retainsObject(scope) && !_retainsObject(creator)) {
         _warnLate(scope, 'cdk-mackerel:retainedDeletedWithService',
-          `This ${what} is retained (removalPolicy), but its service ${service.node.path} is not. Mackerel would delete the ${what} with the service, `
+          `This ${what} is retained (removalPolicy), but its service ${creator.node.path} is not. Mackerel would delete the ${what} with the service, `
           + 'so when the service\'s resource is deleted the handler leaves the service in Mackerel too, and nothing deletes it afterwards. '
           + 'Give the service the same removalPolicy');
       }

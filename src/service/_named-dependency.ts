@@ -20,7 +20,7 @@ export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boole
   Aspects.of(consumer).add({
     visit: (node) => {
       if (node !== consumer) return;
-      const creator = creatorInStack(consumer, name, isRole);
+      const creator = _creatorInStack(consumer, name, isRole);
       // On its own resource only: the construct's children (a service's roles, or whatever the
       // user put under it) may depend on the consumer, which would make a cycle.
       if (creator) consumer.node.addDependency(creator.node.defaultChild ?? creator);
@@ -28,8 +28,11 @@ export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boole
   });
 }
 
-/** The `MackerelService` or `MackerelRole` of the consumer's stack that creates what the name names. */
-function creatorInStack(consumer: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
+/**
+ * The `MackerelService` or `MackerelRole` of the consumer's stack that creates what the name names.
+ * @internal
+ */
+export function _creatorInStack(consumer: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
   const stack = Stack.of(consumer);
   return stack.node.findAll().find((c) => c !== consumer && Stack.of(c) === stack && (isRole
     ? c instanceof MackerelRole && _knownRoleFullName(c) === name

@@ -142,6 +142,13 @@ describe('an object retained while its service is deleted with it', () => {
     ]);
   });
 
+  test('is warned about for a service given by name that a MackerelService of the stack creates, naming that service', () => {
+    const f = mackerelStack();
+    const byName = MackerelService.fromName(f.stack, 'ShopByName', 'shop');
+    new ExternalHttpMonitor(f.stack, 'Url', { name: 'top', url: 'https://shop.example.com/', service: byName, removalPolicy: RemovalPolicy.RETAIN });
+    expect(warningsOf(f)).toEqual([expect.stringMatching(/^\/Stack\/Url: This external monitor is retained \(removalPolicy\), but its service Stack\/Shop is not/)]);
+  });
+
   test('is not warned about when the service is retained too, when set by an escape hatch, or for a service referenced by name', () => {
     const f = mackerelStack();
     (f.shop.node.findChild('Resource') as CustomResource).applyRemovalPolicy(RemovalPolicy.RETAIN);
