@@ -1,5 +1,5 @@
 /** Synthesizes small apps to a cdk.out and runs the CLI in-process, capturing its output. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
@@ -30,6 +30,21 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = pro
 /** A fresh directory for one test. */
 export function workDir(): string {
   return mkdtempSync(join(tmpdir(), 'cdk-mackerel-cli-'));
+}
+
+/**
+ * Synthesizes one stack (Shop by default) with its MackerelProvider and what `build` adds into
+ * `<dir>/cdk.out`, emptied first, and returns that path.
+ */
+export function synthStack(dir: string, build: (stack: Stack) => void, stackName = 'Shop'): string {
+  const outdir = join(dir, 'cdk.out');
+  rmSync(outdir, { recursive: true, force: true });
+  const app = new App({ outdir });
+  const stack = new Stack(app, stackName);
+  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  build(stack);
+  app.synth();
+  return outdir;
 }
 
 /** What a version of the example stack holds. */

@@ -1,13 +1,8 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, expect, test } from 'vitest';
-import { cli, useEmulatorPerFile, workDir } from './_fixture';
+import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { DeploymentAnnotation } from '../../src/annotations';
-import { MackerelApiKey } from '../../src/api-key';
-import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -15,17 +10,12 @@ beforeEach(() => shared.emulator.reset());
 
 /** The stack Shop: the service shop with role web, a task definition running `image`, and a DeploymentAnnotation. */
 function synth(dir: string, image: string): string {
-  const outdir = join(dir, 'cdk.out');
-  rmSync(outdir, { recursive: true, force: true });
-  const app = new App({ outdir });
-  const stack = new Stack(app, 'Shop');
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
-  const shop = new MackerelService(stack, 'Service', { name: 'shop' });
-  const web = shop.addRole('web');
-  new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', { image: ecs.ContainerImage.fromRegistry(image) });
-  new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [web] });
-  app.synth();
-  return outdir;
+  return synthStack(dir, (stack) => {
+    const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+    const web = shop.addRole('web');
+    new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', { image: ecs.ContainerImage.fromRegistry(image) });
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [web] });
+  });
 }
 
 test('a deploy that changes a task definition adds an annotation; one that does not adds none; earlier ones stay', async () => {

@@ -1,12 +1,8 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Duration } from 'aws-cdk-lib';
 import { beforeEach, expect, test } from 'vitest';
-import { cli, useEmulatorPerFile, workDir } from './_fixture';
-import { MackerelApiKey } from '../../src/api-key';
+import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { Dashboard, DashboardGraphRange, DashboardWidget } from '../../src/dashboards';
-import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -14,21 +10,16 @@ beforeEach(() => shared.emulator.reset());
 
 /** The stack Shop: the service shop with role web and a dashboard of `line` (a reference line on the CPU graph, or none). */
 function synth(dir: string, line?: number, id = 'Board'): string {
-  const outdir = join(dir, 'cdk.out');
-  rmSync(outdir, { recursive: true, force: true });
-  const app = new App({ outdir });
-  const stack = new Stack(app, 'Shop');
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
-  const shop = new MackerelService(stack, 'Service', { name: 'shop' });
-  const web = shop.addRole('web');
-  const board = new Dashboard(stack, id, { title: 'shop', urlPath: 'shop/web' });
-  board.addWidgets(
-    DashboardWidget.roleGraph({ title: 'web CPU', role: web, graph: 'container.cpu', referenceLine: line === undefined ? undefined : { label: 'limit', value: line } }),
-    DashboardWidget.serviceMetricValue({ title: 'orders', service: shop, metric: 'shop.orders.count', fractionSize: 0 }),
-  );
-  board.addWidgets(DashboardWidget.alertStatus({ title: 'web alerts', role: web }));
-  app.synth();
-  return outdir;
+  return synthStack(dir, (stack) => {
+    const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+    const web = shop.addRole('web');
+    const board = new Dashboard(stack, id, { title: 'shop', urlPath: 'shop/web' });
+    board.addWidgets(
+      DashboardWidget.roleGraph({ title: 'web CPU', role: web, graph: 'container.cpu', referenceLine: line === undefined ? undefined : { label: 'limit', value: line } }),
+      DashboardWidget.serviceMetricValue({ title: 'orders', service: shop, metric: 'shop.orders.count', fractionSize: 0 }),
+    );
+    board.addWidgets(DashboardWidget.alertStatus({ title: 'web alerts', role: web }));
+  });
 }
 
 test('a dashboard is applied with its references resolved, shows no drift as Mackerel returns it, and a removed reference line is cleared', async () => {
@@ -76,30 +67,25 @@ test('a dashboard is applied with its references resolved, shows no drift as Mac
  * moves the CPU graph's reference line and removes the host value widget.
  */
 function synthEveryKind(dir: string, next = false): string {
-  const outdir = join(dir, 'cdk.out');
-  rmSync(outdir, { recursive: true, force: true });
-  const app = new App({ outdir });
-  const stack = new Stack(app, 'Shop');
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
-  const shop = new MackerelService(stack, 'Service', { name: 'shop' });
-  const web = shop.addRole('web');
-  const board = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop/all', memo: 'every widget' });
-  board.addWidgets(
-    DashboardWidget.roleGraph({ title: 'web CPU', role: web, graph: 'container.cpu', stacked: true, referenceLine: next ? { label: 'critical', value: 90 } : { label: 'warning', value: 0.5 } }),
-    DashboardWidget.roleGraph({ title: 'web memory', role: web, graph: 'container.memory', stacked: false, referenceLine: { label: 'zero', value: 0 } }),
-    DashboardWidget.serviceGraph({ title: 'orders', service: shop, graph: 'shop.orders', timeRange: DashboardGraphRange.relative(Duration.hours(1), Duration.minutes(10)) }),
-    DashboardWidget.expressionGraph({ title: '', expression: 'avg(roleSlots(shop:web,loadavg5))', timeRange: DashboardGraphRange.absolute(new Date(1e12), new Date(1e12 + 3_600_000)) }),
-    DashboardWidget.hostGraph({ title: '123', hostId: '2u4PP3TJqbu', graph: 'loadavg', timeRange: DashboardGraphRange.relative(Duration.days(1)) }),
-  );
-  board.addWidgets(
-    DashboardWidget.serviceMetricValue({ title: 'orders now', service: shop, metric: 'shop.orders.count', fractionSize: 0, suffix: '1' }),
-    DashboardWidget.expressionValue({ title: 'max load', expression: 'max(roleSlots(shop:web,loadavg5))', fractionSize: 16, suffix: '' }),
-    ...(next ? [] : [DashboardWidget.hostMetricValue({ title: 'db load', hostId: '2u4PP3TJqbu', metric: 'loadavg5' })]),
-    DashboardWidget.markdown({ title: 'true', markdown: '' }),
-    DashboardWidget.alertStatus({ title: 'web alerts', role: web }),
-  );
-  app.synth();
-  return outdir;
+  return synthStack(dir, (stack) => {
+    const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+    const web = shop.addRole('web');
+    const board = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop/all', memo: 'every widget' });
+    board.addWidgets(
+      DashboardWidget.roleGraph({ title: 'web CPU', role: web, graph: 'container.cpu', stacked: true, referenceLine: next ? { label: 'critical', value: 90 } : { label: 'warning', value: 0.5 } }),
+      DashboardWidget.roleGraph({ title: 'web memory', role: web, graph: 'container.memory', stacked: false, referenceLine: { label: 'zero', value: 0 } }),
+      DashboardWidget.serviceGraph({ title: 'orders', service: shop, graph: 'shop.orders', timeRange: DashboardGraphRange.relative(Duration.hours(1), Duration.minutes(10)) }),
+      DashboardWidget.expressionGraph({ title: '', expression: 'avg(roleSlots(shop:web,loadavg5))', timeRange: DashboardGraphRange.absolute(new Date(1e12), new Date(1e12 + 3_600_000)) }),
+      DashboardWidget.hostGraph({ title: '123', hostId: '2u4PP3TJqbu', graph: 'loadavg', timeRange: DashboardGraphRange.relative(Duration.days(1)) }),
+    );
+    board.addWidgets(
+      DashboardWidget.serviceMetricValue({ title: 'orders now', service: shop, metric: 'shop.orders.count', fractionSize: 0, suffix: '1' }),
+      DashboardWidget.expressionValue({ title: 'max load', expression: 'max(roleSlots(shop:web,loadavg5))', fractionSize: 16, suffix: '' }),
+      ...(next ? [] : [DashboardWidget.hostMetricValue({ title: 'db load', hostId: '2u4PP3TJqbu', metric: 'loadavg5' })]),
+      DashboardWidget.markdown({ title: 'true', markdown: '' }),
+      DashboardWidget.alertStatus({ title: 'web alerts', role: web }),
+    );
+  });
 }
 
 test('every widget kind round-trips: applied as sent, no false drift, a drift made outside is shown, and an update moves a line and drops a widget in place', async () => {

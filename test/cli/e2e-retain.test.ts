@@ -1,14 +1,11 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { cli, readState, useEmulatorPerFile, workDir } from './_fixture';
-import { MackerelApiKey } from '../../src/api-key';
+import { cli, synthStack, readState, useEmulatorPerFile, workDir } from './_fixture';
 import { _StateFile } from '../../src/cli/state';
 import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
-import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -24,18 +21,6 @@ function withPolicy<T extends Construct>(construct: T, policy: RemovalPolicy | u
   return construct;
 }
 
-/** Synthesizes one stack, Shop, with the provider and what `build` adds, into `<dir>/cdk.out` (emptied first). */
-function synth(dir: string, build: (stack: Stack) => void, stackName = 'Shop'): string {
-  const outdir = join(dir, 'cdk.out');
-  rmSync(outdir, { recursive: true, force: true });
-  const app = new App({ outdir });
-  const stack = new Stack(app, stackName);
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
-  build(stack);
-  app.synth();
-  return outdir;
-}
-
 const hostMonitor = (stack: Stack, id: string, name: string, metric = 'cpu%') => new HostMetricMonitor(stack, id, {
   name, metric, operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(1),
 });
@@ -49,7 +34,7 @@ describe('DeletionPolicy: a resource removed from the template or destroyed', ()
     const dir = workDir();
     const stateFile = join(dir, 'state.json');
     const base = ['--api-base', shared.emulator.url, '--state', stateFile];
-    const both = (policy?: RemovalPolicy) => synth(dir, (s) => {
+    const both = (policy?: RemovalPolicy) => synthStack(dir, (s) => {
       withPolicy(hostMonitor(s, 'Cpu', 'cpu'), policy);
       hostMonitor(s, 'Mem', 'memory', 'memory%');
     });
@@ -66,7 +51,7 @@ describe('DeletionPolicy: a resource removed from the template or destroyed', ()
     const cpuId = readState(stateFile).stacks.Shop.resources[cpu].physicalId;
 
     // WHEN both are removed from the app
-    synth(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop' }));
+    synthStack(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop' }));
 
     // THEN diff shows the retained one apart from the deleted one, and counts it
     run = await cli(['diff', outdir, ...base]);
@@ -95,7 +80,7 @@ describe('DeletionPolicy: a resource removed from the template or destroyed', ()
     const dir = workDir();
     const stateFile = join(dir, 'state.json');
     const base = ['--api-base', shared.emulator.url, '--state', stateFile];
-    const outdir = synth(dir, (s) => {
+    const outdir = synthStack(dir, (s) => {
       const service = withPolicy(new MackerelService(s, 'Svc', { name: 'kept' }), RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
       new ConnectivityMonitor(s, 'Alive', { name: 'alive', scopes: [MonitorScope.fromService(service)] });
     });
@@ -106,7 +91,7 @@ describe('DeletionPolicy: a resource removed from the template or destroyed', ()
 
     // WHEN the stack leaves the app, diff lists what apply --destroy --stack would do
     const elsewhere = join(dir, 'other');
-    const other = synth(elsewhere, (s) => new MackerelService(s, 'Svc', { name: 'other' }), 'Other');
+    const other = synthStack(elsewhere, (s) => new MackerelService(s, 'Svc', { name: 'other' }), 'Other');
     let run = await cli(['diff', other, ...base]);
     expect(run.err).toBe('');
     expect(run.out.split('\n')).toEqual([
@@ -139,7 +124,7 @@ describe('the constructs\' removalPolicy, end to end', () => {
     const dir = workDir();
     const stateFile = join(dir, 'state.json');
     const base = ['--api-base', shared.emulator.url, '--state', stateFile];
-    const outdir = synth(dir, (s) => {
+    const outdir = synthStack(dir, (s) => {
       const shop = new MackerelService(s, 'Svc', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
       shop.addRole('web');
       shop.addRole('tmp', { removalPolicy: RemovalPolicy.DESTROY });
@@ -167,7 +152,7 @@ describe('a role retained under a service that is not', () => {
     const dir = workDir();
     const stateFile = join(dir, 'state.json');
     const base = ['--api-base', shared.emulator.url, '--state', stateFile];
-    const outdir = synth(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop' }).addRole('web', { removalPolicy: RemovalPolicy.RETAIN }));
+    const outdir = synthStack(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop' }).addRole('web', { removalPolicy: RemovalPolicy.RETAIN }));
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
 
     const run = await cli(['apply', outdir, ...base, '--destroy']);
@@ -185,10 +170,10 @@ describe('a retained service added back', () => {
     const dir = workDir();
     const stateFile = join(dir, 'state.json');
     const base = ['--api-base', shared.emulator.url, '--state', stateFile];
-    expect((await cli(['apply', synth(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN })), ...base])).code).toBe(0);
-    expect((await cli(['apply', synth(dir, () => undefined), ...base])).out).toMatch(/\] retained +Service +Shop\/Svc\w+ shop "shop"/);
+    expect((await cli(['apply', synthStack(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN })), ...base])).code).toBe(0);
+    expect((await cli(['apply', synthStack(dir, () => undefined), ...base])).out).toMatch(/\] retained +Service +Shop\/Svc\w+ shop "shop"/);
 
-    const outdir = synth(dir, (s) => new MackerelService(s, 'Renamed', { name: 'shop' }));
+    const outdir = synthStack(dir, (s) => new MackerelService(s, 'Renamed', { name: 'shop' }));
     let run = await cli(['apply', outdir, ...base]);
     expect(run.err).toBe('');
     expect(run.out).toMatch(/\] created +Service +Shop\/Renamed\w+ shop "shop"\n/);
@@ -205,9 +190,9 @@ describe('a retained service added back', () => {
     const dir = workDir();
     const stateFile = join(dir, 'state.json');
     const base = ['--api-base', shared.emulator.url, '--state', stateFile];
-    const kept = () => synth(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN }));
+    const kept = () => synthStack(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN }));
     expect((await cli(['apply', kept(), ...base])).code).toBe(0);
-    expect((await cli(['apply', synth(dir, () => undefined), ...base])).code).toBe(0);
+    expect((await cli(['apply', synthStack(dir, () => undefined), ...base])).code).toBe(0);
 
     const run = await cli(['apply', kept(), ...base]);
     expect(run.err).toBe('');
@@ -217,7 +202,7 @@ describe('a retained service added back', () => {
 });
 
 describe('UpdateReplacePolicy: the old object of a replacement', () => {
-  const version = (dir: string, metric: string) => synth(dir, (s) => withPolicy(hostMonitor(s, 'Mem', 'memory', metric), RemovalPolicy.RETAIN));
+  const version = (dir: string, metric: string) => synthStack(dir, (s) => withPolicy(hostMonitor(s, 'Mem', 'memory', metric), RemovalPolicy.RETAIN));
 
   test('a monitor replaced (its metric changed) with UpdateReplacePolicy Retain keeps the old monitor; diff says so', async () => {
     // GIVEN a monitor with RemovalPolicy.RETAIN applied
@@ -287,7 +272,7 @@ describe('a state file written before the policies were recorded', () => {
     const dir = workDir();
     const stateFile = join(dir, 'state.json');
     const base = ['--api-base', shared.emulator.url, '--state', stateFile];
-    const version = (metric: string, service: boolean) => synth(dir, (s) => {
+    const version = (metric: string, service: boolean) => synthStack(dir, (s) => {
       withPolicy(hostMonitor(s, 'Mem', 'memory', metric), RemovalPolicy.RETAIN);
       if (service) withPolicy(new MackerelService(s, 'Svc', { name: 'old-state' }), RemovalPolicy.RETAIN);
     });
@@ -334,7 +319,7 @@ describe('a policy the CLI cannot act on', () => {
       const dir = workDir();
       const stateFile = join(dir, 'state.json');
       const base = ['--api-base', shared.emulator.url, '--state', stateFile];
-      const outdir = synth(dir, (s) => {
+      const outdir = synthStack(dir, (s) => {
         new MackerelService(s, 'Svc', { name: 'refused' });
         const cpu = hostMonitor(s, 'Cpu', 'cpu');
         ((cpu.node.defaultChild as CustomResource).node.defaultChild as CfnResource).addOverride(attribute, value);
