@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Json } from './_http';
+import { Json, notFound } from './_http';
 
 /** A role as the emulator holds it. */
 export interface RoleRecord {
@@ -151,4 +151,11 @@ export function replaceIn(list: Json[], old: Json, next?: Json): void {
   const at = list.indexOf(old);
   if (next) list[at] = next;
   else list.splice(at, 1);
+}
+
+/** The object of `list` with this ID, or the API's 404 (`<noun> is not found.`). */
+export function byId(list: Json[], id: string, noun: string): Json {
+  const found = list.find((o) => o.id === id);
+  if (!found) throw notFound(`${noun} is not found.`);
+  return found;
 }

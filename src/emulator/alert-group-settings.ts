@@ -1,7 +1,7 @@
 import { num, object, onlyFields, str } from './_check';
-import { badRequest, Json, notFound, route, Route } from './_http';
+import { badRequest, Json, route, Route } from './_http';
 import { scopeList } from './_scopes';
-import { replaceIn, Store, uniqueId } from './_state';
+import { byId, replaceIn, Store, uniqueId } from './_state';
 
 const FIELDS = ['id', 'name', 'memo', 'serviceScopes', 'roleScopes', 'monitorScopes', 'notificationInterval'];
 
@@ -23,9 +23,7 @@ function validateSetting(store: Store, body: unknown): Json {
 }
 
 function settingOf(store: Store, id: string): Json {
-  const setting = store.state.alertGroupSettings.find((s) => s.id === id);
-  if (!setting) throw notFound('alert group setting is not found.');
-  return setting;
+  return byId(store.state.alertGroupSettings, id, 'alert group setting');
 }
 
 export function alertGroupSettingRoutes(store: Store): Route[] {

@@ -1,7 +1,7 @@
 import { excludableMetrics, servicesMap } from './_aws-rules';
 import { object, onlyFields, str } from './_check';
-import { badRequest, Json, notFound, route, Route } from './_http';
-import { newId, replaceIn, Store, uniqueId } from './_state';
+import { badRequest, Json, route, Route } from './_http';
+import { byId, newId, replaceIn, Store, uniqueId } from './_state';
 
 const CREDENTIALS = ['key', 'secretKey', 'roleArn', 'externalId'];
 const FIELDS = ['id', 'name', 'memo', ...CREDENTIALS, 'region', 'includedTags', 'excludedTags', 'services'];
@@ -93,9 +93,7 @@ function retireExternalIds(store: Store, deleted: Json): void {
 }
 
 function integrationOf(store: Store, id: string): Json {
-  const integration = store.state.awsIntegrations.find((i) => i.id === id);
-  if (!integration) throw notFound('aws integration is not found.');
-  return integration;
+  return byId(store.state.awsIntegrations, id, 'aws integration');
 }
 
 export function awsIntegrationRoutes(store: Store): Route[] {

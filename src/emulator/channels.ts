@@ -1,6 +1,6 @@
 import { bool, given, object, onlyFields, str, strings } from './_check';
-import { badRequest, Json, notFound, route, Route } from './_http';
-import { DEFAULT_NOTIFICATION_GROUP_ID, EMULATOR_USER_IDS, forgetChannel, replaceIn, Store, uniqueId } from './_state';
+import { badRequest, Json, route, Route } from './_http';
+import { byId, DEFAULT_NOTIFICATION_GROUP_ID, EMULATOR_USER_IDS, forgetChannel, replaceIn, Store, uniqueId } from './_state';
 
 /** Listed by the API, but not creatable or updatable through it. */
 const OTHER_TYPES = ['email-broadcast', 'chatwork', 'twilio', 'pagerduty', 'opsgenie', 'jira-service-management', 'microsoft-teams', 'amazon-event-bridge'];
@@ -69,9 +69,7 @@ function validateChannel(o: Json): Json {
 }
 
 function channelOf(store: Store, id: string): Json {
-  const channel = store.state.channels.find((c) => c.id === id);
-  if (!channel) throw notFound('channel is not found.');
-  return channel;
+  return byId(store.state.channels, id, 'channel');
 }
 
 function create(store: Store, body: unknown): Json {

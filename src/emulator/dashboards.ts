@@ -1,6 +1,6 @@
 import { array, bool, given, num, object, onlyFields, str } from './_check';
-import { ApiError, badRequest, conflict, Json, notFound, route, Route } from './_http';
-import { replaceIn, Store, uniqueId } from './_state';
+import { ApiError, badRequest, conflict, Json, route, Route } from './_http';
+import { byId, replaceIn, Store, uniqueId } from './_state';
 
 /** The documented pattern: segments of letters, digits, `-` and `_`, none starting with `-`, joined by single `/`. */
 const URL_PATH = /^([A-Za-z0-9_][-A-Za-z0-9_]*)(\/[A-Za-z0-9_][-A-Za-z0-9_]*)*$/;
@@ -187,9 +187,7 @@ function validateDashboard(body: unknown): Json {
 }
 
 function dashboardOf(store: Store, id: string): Json {
-  const dashboard = store.state.dashboards.find((d) => d.id === id);
-  if (!dashboard) throw notFound('dashboard is not found.');
-  return dashboard;
+  return byId(store.state.dashboards, id, 'dashboard');
 }
 
 /** A dashboard's URL must lead to it alone; `self` may keep its own. */

@@ -1,7 +1,7 @@
 import { given, num, object, onlyFields, str, strings } from './_check';
-import { badRequest, Json, notFound, route, Route } from './_http';
+import { badRequest, Json, route, Route } from './_http';
 import { scopeList, ScopeKind } from './_scopes';
-import { replaceIn, Store, uniqueId } from './_state';
+import { byId, replaceIn, Store, uniqueId } from './_state';
 
 const SCOPES: Array<[string, string, ScopeKind]> = [
   ['serviceScopes', 'serviceExcludeScopes', 'service'],
@@ -57,9 +57,7 @@ function validateDowntime(store: Store, body: unknown): Json {
 }
 
 function downtimeOf(store: Store, id: string): Json {
-  const downtime = store.state.downtimes.find((d) => d.id === id);
-  if (!downtime) throw notFound('downtime is not found.');
-  return downtime;
+  return byId(store.state.downtimes, id, 'downtime');
 }
 
 export function downtimeRoutes(store: Store): Route[] {

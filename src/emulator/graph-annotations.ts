@@ -1,6 +1,6 @@
 import { given, num, object, onlyFields, str, strings } from './_check';
-import { badRequest, Json, notFound, route, Route } from './_http';
-import { replaceIn, Store, uniqueId } from './_state';
+import { badRequest, Json, route, Route } from './_http';
+import { byId, replaceIn, Store, uniqueId } from './_state';
 import { roleOf, serviceOf } from './services';
 
 /** `id` is accepted so that an annotation read back can be sent again; PUT checks it against the path. */
@@ -31,9 +31,7 @@ function validateAnnotation(store: Store, body: unknown): Json {
 }
 
 function annotationOf(store: Store, id: string): Json {
-  const annotation = store.state.graphAnnotations.find((a) => a.id === id);
-  if (!annotation) throw notFound('graph annotation is not found.');
-  return annotation;
+  return byId(store.state.graphAnnotations, id, 'graph annotation');
 }
 
 /** A required query parameter in epoch seconds, as the body takes them. */

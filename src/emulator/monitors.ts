@@ -1,7 +1,7 @@
 import { object } from './_check';
-import { badRequest, Json, notFound, route, Route } from './_http';
+import { badRequest, Json, route, Route } from './_http';
 import { MONITOR_TYPES, validateMonitor } from './_monitor-rules';
-import { forgetMonitor, Store, uniqueId } from './_state';
+import { byId, forgetMonitor, Store, uniqueId } from './_state';
 
 /** The API reads role scopes back as `Service: role` (colon and a space). */
 export function monitorView(monitor: Json): Json {
@@ -13,9 +13,7 @@ export function monitorView(monitor: Json): Json {
 }
 
 function monitorOf(store: Store, id: string): Json {
-  const monitor = store.state.monitors.find((m) => m.id === id);
-  if (!monitor) throw notFound('monitor is not found.');
-  return monitor;
+  return byId(store.state.monitors, id, 'monitor');
 }
 
 /**

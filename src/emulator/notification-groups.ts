@@ -1,6 +1,6 @@
 import { array, bool, given, object, onlyFields, str, strings } from './_check';
-import { badRequest, Json, notFound, route, Route } from './_http';
-import { findService, forgetNotificationGroup, replaceIn, Store, uniqueId } from './_state';
+import { badRequest, Json, route, Route } from './_http';
+import { byId, findService, forgetNotificationGroup, replaceIn, Store, uniqueId } from './_state';
 
 const FIELDS = ['id', 'type', 'name', 'notificationLevel', 'childNotificationGroupIds', 'childChannelIds', 'monitors', 'services'];
 
@@ -50,9 +50,7 @@ function validateGroup(store: Store, body: unknown, selfId?: string): Json {
 }
 
 function groupOf(store: Store, id: string): Json {
-  const group = store.state.notificationGroups.find((g) => g.id === id);
-  if (!group) throw notFound('notification group is not found.');
-  return group;
+  return byId(store.state.notificationGroups, id, 'notification group');
 }
 
 /** The default group can be updated, but not renamed (400). */
