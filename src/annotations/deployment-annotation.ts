@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Aspects, CfnResource, CustomResource, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
+import { _references } from '../_template-references';
 import { _characterCount, _firstCharacters } from '../_text';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
@@ -190,32 +191,11 @@ function dependencyGraph(stack: Stack): DependencyGraph {
       const resource = resources.get(logicalId);
       const rendered = resource ? stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {} : {};
       const found = new Set<string>(Array.isArray(rendered.DependsOn) ? rendered.DependsOn : []);
-      collectReferences(rendered.Properties, found);
+      _references(rendered.Properties, found);
       targets.set(logicalId, found);
       return found;
     },
   };
-}
-
-/** The logical IDs a template value refers to with Ref, Fn::GetAtt or Fn::Sub. */
-function collectReferences(value: unknown, into: Set<string>): void {
-  if (Array.isArray(value)) {
-    for (const item of value) collectReferences(item, into);
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  for (const [key, inner] of Object.entries(value)) {
-    if (key === 'Ref' && typeof inner === 'string') into.add(inner);
-    if (key === 'Fn::GetAtt') {
-      const target = Array.isArray(inner) ? inner[0] : typeof inner === 'string' ? inner.split('.')[0] : undefined;
-      if (typeof target === 'string') into.add(target);
-    }
-    if (key === 'Fn::Sub') {
-      const text = Array.isArray(inner) ? inner[0] : inner;
-      if (typeof text === 'string') for (const match of text.matchAll(/\$\{([^!}.]+)[^}]*\}/g)) into.add(match[1]);
-    }
-    collectReferences(inner, into);
-  }
 }
 
 /** The logical IDs from `from` to `to` along the graph's edges, both included, or undefined when `to` cannot be reached. */

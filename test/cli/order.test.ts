@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { _references } from '../../src/_template-references';
 import { _TemplateResource } from '../../src/cli/assembly';
-import { _dependencies, _references, _topologicalOrder } from '../../src/cli/order';
+import { _dependencies, _topologicalOrder } from '../../src/cli/order';
 import { _cleanupOrder } from '../../src/cli/plan';
 
 const m = (Properties: object = {}, DependsOn?: string | string[]): _TemplateResource => ({ Type: 'Custom::MackerelMonitor', Properties: Properties as never, DependsOn });

@@ -1,0 +1,29 @@
+/**
+ * The logical IDs a CloudFormation template value refers to (Ref, Fn::GetAtt, Fn::Sub), for the
+ * CLI's apply order and the deploy annotation's cycle check. No aws-cdk-lib here: the CLI loads it.
+ */
+
+/** The logical IDs a value refers to. @internal */
+export function _references(value: unknown, out: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) {
+    value.forEach((v) => _references(v, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Ref' && typeof v === 'string') out.add(v);
+      else if (k === 'Fn::GetAtt') out.add(typeof v === 'string' ? v.split('.')[0] : String((v as unknown[])[0]));
+      else if (k === 'Fn::Sub') subReferences(v, out);
+      else _references(v, out);
+    }
+  }
+  return out;
+}
+
+function subReferences(arg: unknown, out: Set<string>): void {
+  const [text, vars] = typeof arg === 'string' ? [arg, undefined] : (arg as [string, unknown]);
+  for (const m of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
+    const name = m[1].split('.')[0];
+    if (!name.startsWith('AWS::')) out.add(name);
+  }
+  if (vars) _references(vars, out);
+}
+
