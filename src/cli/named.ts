@@ -3,7 +3,7 @@
  * and `role.ts`), so it follows from their properties before an apply creates, replaces or
  * moves them. diff uses this where other objects only get an ID from Mackerel.
  */
-import { _Produced } from './intrinsics';
+import type { _Produced } from './intrinsics';
 
 interface NamedType {
   /** The properties the physical ID is made of (the handler's `identityFields`). */

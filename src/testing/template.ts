@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { _namedProduced } from '../cli/named';
 
 /**
  * The Mackerel container agent of one task definition, as a synthesized template holds it.
@@ -181,13 +182,8 @@ function resolveText(resources: { [logicalId: string]: Resource }, value: unknow
   const intrinsic = value as { 'Ref'?: unknown; 'Fn::Join'?: unknown };
   if (typeof intrinsic.Ref === 'string') {
     const target = resources[intrinsic.Ref];
-    if (target?.Type === 'Custom::MackerelService') return resolveText(resources, target.Properties?.name);
-    if (target?.Type === 'Custom::MackerelRole') {
-      const service = resolveText(resources, target.Properties?.service);
-      const role = resolveText(resources, target.Properties?.name);
-      return service === undefined || role === undefined ? undefined : `${service}:${role}`;
-    }
-    return undefined;
+    // The physical ID of a service or role is its name, made as the CLI makes it before an apply.
+    return target && _namedProduced(target.Type, (field) => resolveText(resources, target.Properties?.[field]))?.physicalId;
   }
   const join = intrinsic['Fn::Join'];
   if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
