@@ -247,3 +247,21 @@ export interface _DashboardProperties {
   readonly urlPath: string;
   readonly widgets: Array<{ readonly [field: string]: unknown }>;
 }
+
+/**
+ * The input of a `TaskStopAnnotations` rule's target (the provider handler), beside the ECS
+ * event's `detail`, which the rule adds: `cdkMackerel` tells it from a custom-resource event.
+ * @internal
+ */
+export const _TASK_STOPPED_EVENT = 'EcsTaskStopped';
+
+/** @internal */
+export interface _TaskStoppedSettings {
+  readonly cdkMackerel: typeof _TASK_STOPPED_EVENT;
+  /** The Mackerel service whose graphs show the stops. */
+  readonly service: string;
+  /** Roles of that service (names within it); absent for the whole service. */
+  readonly roles?: string[];
+  /** Stops of one ECS service within this many seconds of an annotation's ends join it; 0 never merges. */
+  readonly mergeWindowSeconds: number;
+}

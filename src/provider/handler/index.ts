@@ -21,6 +21,7 @@ import { monitor } from './resources/monitor';
 import { notificationGroup } from './resources/notification-group';
 import { role } from './resources/role';
 import { service } from './resources/service';
+import { annotateTaskStop, isTaskStoppedInput, TaskStoppedInput } from './task-stop';
 
 /** The per-type modules, by CloudFormation resource type (`_RESOURCE_TYPES` of the contract). */
 export const RESOURCE_MODULES: { readonly [resourceType: string]: ResourceModule } = {
@@ -49,7 +50,37 @@ export interface HandlerResult {
   readonly Data: { readonly [attribute: string]: string };
 }
 
-export async function handler(event: CloudFormationCustomResourceEvent, context: HandlerContext): Promise<HandlerResult> {
+/**
+ * The Lambda's entry: a custom-resource event from the provider framework, or an ECS task stop
+ * from a `TaskStopAnnotations` rule (EventBridge, whose answer is not read).
+ */
+export async function handler(event: CloudFormationCustomResourceEvent, context: HandlerContext): Promise<HandlerResult>;
+export async function handler(event: TaskStoppedInput, context: HandlerContext): Promise<void>;
+export async function handler(event: CloudFormationCustomResourceEvent | TaskStoppedInput, context: HandlerContext): Promise<HandlerResult | void> {
+  return isTaskStoppedInput(event) ? onTaskStopped(event, context) : onResourceEvent(event, context);
+}
+
+async function onTaskStopped(input: TaskStoppedInput, context: HandlerContext): Promise<void> {
+  const log = createLogger({ event: 'ECS task stopped', task: input.detail?.taskArn });
+  try {
+    const client = createClient({
+      apiBase: process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
+      apiKey: await readApiKey(),
+      rereadApiKey: () => readApiKey(),
+      deadline: Date.now() + context.getRemainingTimeInMillis(),
+      log,
+    });
+    const outcome = await annotateTaskStop({ client, log }, input);
+    log.info('done', { outcome });
+  } catch (e) {
+    // Thrown, Lambda calls again (twice at most); a stop already marked is not marked again.
+    const message = scrub(`annotating an ECS task stop on service ${JSON.stringify(input.service)} failed: ${(e as Error).message ?? String(e)}`);
+    log.error('failed', { error: message });
+    throw _failure(message);
+  }
+}
+
+async function onResourceEvent(event: CloudFormationCustomResourceEvent, context: HandlerContext): Promise<HandlerResult> {
   const deadline = Date.now() + context.getRemainingTimeInMillis();
   const physicalId = event.RequestType === 'Create' ? undefined : event.PhysicalResourceId;
   const log = createLogger({

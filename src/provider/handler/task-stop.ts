@@ -1,0 +1,173 @@
+/**
+ * ECS task stops on Mackerel's graphs (`TaskStopAnnotations`). An EventBridge rule sends each
+ * matching "ECS Task State Change" event here, wrapped with where to mark it. Stops of one ECS
+ * service close together (a crash loop, a failed rollout) are merged into one annotation, so
+ * that ten tasks crashing at once draw one mark, not ten.
+ *
+ * EventBridge delivers at least once and Lambda repeats a failed asynchronous call, so the same
+ * stop may arrive twice: an annotation that already lists the task is left as it is.
+ */
+import { isNotFound } from './client';
+import { RequestContext } from './resource';
+import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../_properties';
+
+/** Mackerel's limits on a graph annotation (the API answers 400 beyond them). */
+const MAX_TITLE = 250;
+const MAX_DESCRIPTION = 1024;
+
+/** What the rule's input transformer sends: the construct's settings and the event's `detail`. */
+export interface TaskStoppedInput extends _TaskStoppedSettings {
+  readonly detail: TaskStateDetail;
+}
+
+/** The fields of an ECS task state change event's `detail` that the annotation shows. */
+export interface TaskStateDetail {
+  readonly taskArn?: string;
+  readonly group?: string;
+  readonly lastStatus?: string;
+  readonly stopCode?: string;
+  readonly stoppedReason?: string;
+  readonly stoppingAt?: string;
+  readonly stoppedAt?: string;
+  readonly containers?: ReadonlyArray<{ readonly name?: string; readonly exitCode?: number; readonly reason?: string }>;
+}
+
+interface Annotation {
+  readonly id: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly from: number;
+  readonly to: number;
+  readonly service: string;
+  readonly roles?: string[];
+}
+
+/** Whether a Lambda event is the input of a `TaskStopAnnotations` rule. */
+export function isTaskStoppedInput(event: unknown): event is TaskStoppedInput {
+  return typeof event === 'object' && event !== null && (event as { cdkMackerel?: unknown }).cdkMackerel === _TASK_STOPPED_EVENT;
+}
+
+/** What was done with a stop, for the log and the tests. */
+export type TaskStopOutcome = 'posted' | 'merged' | 'already-marked' | 'not-stopped';
+
+export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log'>, input: TaskStoppedInput): Promise<TaskStopOutcome> {
+  const detail = input.detail ?? {};
+  if (detail.lastStatus !== 'STOPPED') return 'not-stopped';
+  const stop = describeStop(detail);
+  const log = ctx.log.with({ task: stop.taskId, ecsService: stop.group, service: input.service });
+  const window = Math.max(0, Math.floor(Number(input.mergeWindowSeconds) || 0));
+  const roles = input.roles && input.roles.length > 0 ? [...input.roles] : undefined;
+
+  const query = `service=${encodeURIComponent(input.service)}&from=${stop.time - window}&to=${stop.time + window}`;
+  const listed = await ctx.client.request<{ graphAnnotations?: Annotation[] }>('GET', `/api/v0/graph-annotations?${query}`);
+  const ours = (listed?.graphAnnotations ?? [])
+    .filter((a) => parseTitle(a.title)?.group === stop.group && sameRoles(a.roles, roles))
+    .sort((a, b) => b.to - a.to);
+  if (ours.some((a) => (a.description ?? '').includes(stop.taskId))) {
+    log.info('the stop is already on the graphs (a repeated event)');
+    return 'already-marked';
+  }
+  const joined = window > 0 ? ours[0] : undefined;
+  if (joined) {
+    const count = (parseTitle(joined.title)?.count ?? 1) + 1;
+    const body = {
+      title: title(count, stop),
+      description: description([...(joined.description ?? '').split('\n').filter((l) => l !== ''), stop.line]),
+      from: Math.min(joined.from, stop.time),
+      to: Math.max(joined.to, stop.time),
+      service: input.service,
+      ...(roles ? { roles } : {}),
+    };
+    try {
+      await ctx.client.request('PUT', `/api/v0/graph-annotations/${encodeURIComponent(joined.id)}`, body);
+      log.info('task stop merged into a graph annotation', { id: joined.id, stops: count });
+      return 'merged';
+    } catch (e) {
+      // Deleted in Mackerel meanwhile: mark this stop on its own.
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  const body = {
+    title: title(1, stop),
+    description: description([stop.line]),
+    from: stop.time,
+    to: stop.time,
+    service: input.service,
+    ...(roles ? { roles } : {}),
+  };
+  // Repeatable: a repeat after a lost answer at worst marks the stop twice.
+  const out = await ctx.client.request<{ id?: unknown }>('POST', '/api/v0/graph-annotations', body, { repeatable: true });
+  log.info('task stop posted as a graph annotation', { id: out?.id });
+  return 'posted';
+}
+
+interface Stop {
+  readonly taskId: string;
+  /** The ECS service (`service:<name>`), or the task's group otherwise. */
+  readonly group: string;
+  /** Epoch seconds. */
+  readonly time: number;
+  /** A short cause for the title. */
+  readonly cause: string;
+  /** One line of the description. */
+  readonly line: string;
+}
+
+function describeStop(detail: TaskStateDetail): Stop {
+  const taskId = (detail.taskArn ?? 'unknown-task').split('/').pop()!;
+  const group = detail.group ?? 'unknown group';
+  const parsed = Date.parse(detail.stoppedAt ?? detail.stoppingAt ?? '');
+  const time = Math.floor((Number.isNaN(parsed) ? Date.now() : parsed) / 1000);
+  // The containers that say why: a non-zero exit or a reason (OutOfMemoryError, CannotPullContainerError).
+  const containers = (detail.containers ?? [])
+    .filter((c) => (c.exitCode !== undefined && c.exitCode !== null && c.exitCode !== 0) || c.reason)
+    .map((c) => [`${c.name ?? 'a container'}`, c.exitCode !== undefined && c.exitCode !== null ? `exited ${c.exitCode}` : 'stopped', c.reason ? `(${c.reason})` : '']
+      .filter((part) => part !== '').join(' '));
+  const reason = detail.stoppedReason ?? detail.stopCode ?? 'stopped';
+  const cause = containers[0] ?? reason;
+  const at = new Date(time * 1000).toISOString().replace('.000Z', 'Z');
+  const line = [`${at} task ${taskId}`, `${detail.stopCode ?? 'no stop code'}: ${reason}`, ...containers].join('; ');
+  return { taskId, group, time, cause, line };
+}
+
+const TITLE = /^(?:(\d+) ECS tasks|ECS task) stopped in (\S+): /;
+
+/** The group and stop count of an annotation this module wrote, or undefined for any other. */
+function parseTitle(text: string): { readonly group: string; readonly count: number } | undefined {
+  const match = TITLE.exec(text ?? '');
+  return match ? { group: match[2], count: match[1] ? Number(match[1]) : 1 } : undefined;
+}
+
+function title(count: number, stop: Stop): string {
+  const text = `${count > 1 ? `${count} ECS tasks` : 'ECS task'} stopped in ${stop.group}: ${stop.cause}`;
+  return cut(text, MAX_TITLE);
+}
+
+/**
+ * The stops, one a line, oldest first; when they no longer fit, the oldest are dropped (the
+ * title keeps the count) and a first line says how many.
+ */
+function description(lines: string[]): string {
+  const stops = lines.filter((l) => !l.startsWith('('));
+  const earlier = lines.filter((l) => l.startsWith('(')).reduce((n, l) => n + (Number(/^\((\d+)/.exec(l)?.[1]) || 0), 0);
+  let kept = stops.map((l) => cut(l, MAX_DESCRIPTION));
+  let dropped = earlier;
+  const render = () => [...(dropped > 0 ? [`(${dropped} earlier stops not listed)`] : []), ...kept].join('\n');
+  while ([...render()].length > MAX_DESCRIPTION && kept.length > 1) {
+    kept = kept.slice(1);
+    dropped++;
+  }
+  return cut(render(), MAX_DESCRIPTION);
+}
+
+/** At most `max` characters (code points, as Mackerel counts them), with an ellipsis when cut. */
+function cut(text: string, max: number): string {
+  const characters = [...text];
+  return characters.length <= max ? text : `${characters.slice(0, max - 1).join('')}…`;
+}
+
+function sameRoles(a: string[] | undefined, b: string[] | undefined): boolean {
+  const x = [...(a ?? [])].sort();
+  const y = [...(b ?? [])].sort();
+  return x.length === y.length && x.every((role, i) => role === y[i]);
+}

@@ -1,0 +1,151 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
+import { api, lambdaContext, useEmulator, writes } from './_harness';
+import { handler } from '../../../src/provider/handler/index';
+import { TaskStateDetail, TaskStoppedInput } from '../../../src/provider/handler/task-stop';
+
+const env = useEmulator();
+
+beforeEach(async () => {
+  expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+  expect((await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
+});
+
+const T0 = Date.parse('2026-11-24T03:00:00Z') / 1000;
+
+/** An ECS "Task State Change" detail for a stopped task of the `api` service, `seconds` after T0. */
+function stopped(task: string, seconds = 0, extra: Partial<TaskStateDetail> = {}): TaskStateDetail {
+  return {
+    taskArn: `arn:aws:ecs:ap-northeast-1:123456789012:task/prod/${task}`,
+    group: 'service:api',
+    lastStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+    stoppedAt: new Date((T0 + seconds) * 1000 + 123).toISOString(),
+    containers: [
+      { name: 'web', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' },
+      { name: 'mackerel-container-agent', exitCode: 0 },
+    ],
+    ...extra,
+  };
+}
+
+/** The input a TaskStopAnnotations rule sends: its settings beside the event's detail. */
+function input(detail: TaskStateDetail, settings: Partial<TaskStoppedInput> = {}): TaskStoppedInput {
+  return { cdkMackerel: 'EcsTaskStopped', service: 'shop', roles: ['web'], mergeWindowSeconds: 600, detail, ...settings };
+}
+
+const annotations = () => env.emulator.state().graphAnnotations;
+
+describe('ECS task stops on the graphs', () => {
+  test('a stop posts an annotation at the stop\'s time naming the task, the cause and the failing container', async () => {
+    await expect(handler(input(stopped('aaa111')), lambdaContext())).resolves.toBeUndefined();
+
+    expect(annotations()).toEqual([{
+      id: expect.any(String),
+      title: 'ECS task stopped in service:api: web exited 137 (OutOfMemoryError: Container killed due to memory usage)',
+      description: '2026-11-24T03:00:00Z task aaa111; EssentialContainerExited: Essential container in task exited; '
+        + 'web exited 137 (OutOfMemoryError: Container killed due to memory usage)',
+      from: T0,
+      to: T0,
+      service: 'shop',
+      roles: ['web'],
+    }]);
+  });
+
+  test('stops of one ECS service within the window join one annotation: count, time span and list of tasks', async () => {
+    await handler(input(stopped('aaa111')), lambdaContext());
+    await handler(input(stopped('bbb222', 120)), lambdaContext());
+    await handler(input(stopped('ccc333', 300, { stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull image manifest has been retried', containers: [{ name: 'web' }] })), lambdaContext());
+
+    const [only, ...others] = annotations();
+    expect(others).toEqual([]);
+    expect(only.title).toBe('3 ECS tasks stopped in service:api: CannotPullContainerError: pull image manifest has been retried');
+    expect(only.from).toBe(T0);
+    expect(only.to).toBe(T0 + 300);
+    expect((only.description as string).split('\n')).toEqual([
+      expect.stringMatching(/^2026-11-24T03:00:00Z task aaa111; /),
+      expect.stringMatching(/^2026-11-24T03:02:00Z task bbb222; /),
+      '2026-11-24T03:05:00Z task ccc333; TaskFailedToStart: CannotPullContainerError: pull image manifest has been retried',
+    ]);
+  });
+
+  test('a stop after the window, of another ECS service, or for other roles makes an annotation of its own', async () => {
+    await handler(input(stopped('aaa111')), lambdaContext());
+    await handler(input(stopped('bbb222', 601)), lambdaContext());
+    await handler(input(stopped('ccc333', 10, { group: 'service:worker' })), lambdaContext());
+    await handler(input(stopped('ddd444', 20), { roles: undefined }), lambdaContext());
+
+    expect(annotations().map((a) => [a.title.replace(/:.*/, ''), a.roles, a.from])).toEqual([
+      ['ECS task stopped in service', ['web'], T0],
+      ['ECS task stopped in service', ['web'], T0 + 601],
+      ['ECS task stopped in service', ['web'], T0 + 10],
+      ['ECS task stopped in service', undefined, T0 + 20],
+    ]);
+    expect(annotations().map((a) => /in (\S+):/.exec(a.title)![1])).toEqual(['service:api', 'service:api', 'service:worker', 'service:api']);
+  });
+
+  test('a window of 0 marks every stop on its own', async () => {
+    await handler(input(stopped('aaa111'), { mergeWindowSeconds: 0 }), lambdaContext());
+    await handler(input(stopped('bbb222'), { mergeWindowSeconds: 0 }), lambdaContext());
+    expect(annotations()).toHaveLength(2);
+  });
+
+  test('a stop delivered again (EventBridge delivers at least once, Lambda repeats a failure) is not marked twice', async () => {
+    await handler(input(stopped('aaa111')), lambdaContext());
+    await handler(input(stopped('bbb222', 60)), lambdaContext());
+    const from = env.emulator.requests().length;
+    await handler(input(stopped('aaa111')), lambdaContext());
+    await handler(input(stopped('bbb222', 60), { mergeWindowSeconds: 0 }), lambdaContext());
+    expect(writes(env.emulator, from)).toEqual([]);
+    expect(annotations()[0].title).toMatch(/^2 ECS tasks stopped/);
+  });
+
+  test('annotations the stops did not make are left alone, though they overlap', async () => {
+    const deploy = { title: 'deploy Shop', description: 'Shop, revision abc', from: T0, to: T0, service: 'shop', roles: ['web'] };
+    expect((await api(env.emulator, 'POST', '/api/v0/graph-annotations', deploy)).status).toBe(200);
+    await handler(input(stopped('aaa111', 30)), lambdaContext());
+    expect(annotations()).toEqual([{ id: expect.any(String), ...deploy }, expect.objectContaining({ title: expect.stringMatching(/^ECS task stopped/) })]);
+  });
+
+  test('a long crash loop keeps the newest stops within Mackerel\'s 1024 characters and counts the rest', async () => {
+    for (let i = 0; i < 12; i++) await handler(input(stopped(`task${String(i).padStart(3, '0')}`, i * 30)), lambdaContext());
+
+    const [only] = annotations();
+    expect(only.title).toMatch(/^12 ECS tasks stopped in service:api: /);
+    const description = only.description as string;
+    expect([...description].length).toBeLessThanOrEqual(1024);
+    const lines = description.split('\n');
+    const listed = lines.slice(1);
+    expect(lines[0]).toBe(`(${12 - listed.length} earlier stops not listed)`);
+    expect(listed[listed.length - 1]).toMatch(/ task task011; /);
+    expect(listed.length).toBeGreaterThan(1);
+  });
+
+  test('a long reason is cut to Mackerel\'s 250-character title, counting characters, not UTF-16 units', async () => {
+    const reason = '🚨'.repeat(300);
+    await handler(input(stopped('aaa111', 0, { containers: [{ name: 'web', exitCode: 1, reason }] })), lambdaContext());
+    const [only] = annotations();
+    expect([...(only.title)].length).toBe(250);
+    expect(only.title.endsWith('…')).toBe(true);
+  });
+
+  test('a task that has not stopped is not marked', async () => {
+    const from = env.emulator.requests().length;
+    await handler(input(stopped('aaa111', 0, { lastStatus: 'RUNNING' })), lambdaContext());
+    expect(env.emulator.requests().slice(from)).toEqual([]);
+  });
+
+  test('an annotation deleted in Mackerel between the read and the merge: the stop is marked on its own', async () => {
+    await handler(input(stopped('aaa111')), lambdaContext());
+    env.emulator.injectFault({ method: 'PUT', path: '/api/v0/graph-annotations/*', status: 404, body: { error: { message: 'graph annotation is not found.' } } });
+    await handler(input(stopped('bbb222', 60)), lambdaContext());
+    expect(annotations().map((a) => a.title.slice(0, 16))).toEqual(['ECS task stopped', 'ECS task stopped']);
+  });
+
+  test('Mackerel\'s own message is logged and thrown (so Lambda calls again), without the key', async () => {
+    const error = await rejectionOf(handler(input(stopped('aaa111'), { roles: ['batch'] }), lambdaContext()));
+    expect(error.message).toMatch(/^annotating an ECS task stop on service "shop" failed: POST \/api\/v0\/graph-annotations: HTTP 404: .*role/);
+    expect(env.logs.lines().some((line) => line.includes('"level":"error"') && line.includes('HTTP 404'))).toBe(true);
+  });
+});
