@@ -5,12 +5,12 @@ import { Construct, IConstruct } from 'constructs';
 import { _references } from '../_template-references';
 import { _characterCount, _firstCharacters } from '../_text';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
+import { _annotationRoleName } from './_roles';
 import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
-import { _knownServiceName } from '../service/_known-name';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelRole, MackerelRole } from '../service/role';
-import { IMackerelService, MackerelService } from '../service/service';
+import { IMackerelService } from '../service/service';
 
 /** Mackerel's limits on a graph annotation (the API answers 400 beyond them). */
 const MAX_TITLE = 250;
@@ -84,7 +84,7 @@ export class DeploymentAnnotation extends Construct {
     if (props.revision !== undefined && !Token.isUnresolved(props.revision) && props.revision.trim() === '') {
       _fail(this, 'revision', props.revision, 'is empty', 'a value that changes with each release, such as a commit', 'Leave it out to follow the task definitions');
     }
-    const roleNames = (props.roles ?? []).map((role, i) => roleName(this, `roles[${i}]`, role, props.service));
+    const roleNames = (props.roles ?? []).map((role, i) => _annotationRoleName(this, `roles[${i}]`, role, props.service));
     const revision = props.revision ?? Lazy.string({ produce: () => taskDefinitionsRevision(stack) ?? 'none' });
     if (props.revision === undefined) {
       this.node.addValidation({
@@ -233,23 +233,6 @@ function checkDefaultDescription(scope: IConstruct, description: string, revisio
   if (count <= MAX_DESCRIPTION) return;
   _fail(scope, 'revision', `${_firstCharacters(revision, 40)}...`, `makes the default description "<stack name>, revision <revision>" ${count} characters long`,
     `a default description of at most ${MAX_DESCRIPTION} characters`, 'Give a shorter revision (a commit, a tag), or a description of your own');
-}
-
-/**
- * A role's name within `service`, which must be its service. Services are compared by name when
- * both are known at synth; one known only at deploy time (an import, a parameter) is not checked.
- * Two services this app creates are two services, whatever their names.
- */
-function roleName(scope: IConstruct, property: string, role: IMackerelRole, service: IMackerelService): string {
-  if (role.service === service) return role.name;
-  const theirs = _knownServiceName(role.service);
-  const ours = _knownServiceName(service);
-  const bothCreated = role.service instanceof MackerelService && service instanceof MackerelService;
-  if (bothCreated || (theirs !== undefined && ours !== undefined && theirs !== ours)) {
-    _fail(scope, property, role.node.path, `is a role of service ${theirs ?? role.service.node.path}, not of ${ours ?? service.node.path}`,
-      'roles of the annotation\'s service');
-  }
-  return role.name;
 }
 
 /**

@@ -1,1 +1,2 @@
 export * from './deployment-annotation';
+export * from './task-stop-annotations';

@@ -35,7 +35,7 @@ function input(detail: TaskStateDetail, settings: Partial<TaskStoppedInput> = {}
   return { cdkMackerel: 'EcsTaskStopped', service: 'shop', roles: ['web'], mergeWindowSeconds: 600, detail, ...settings };
 }
 
-const annotations = () => env.emulator.state().graphAnnotations;
+const annotations = () => env.emulator.state().graphAnnotations as any[];
 
 describe('ECS task stops on the graphs', () => {
   test('a stop posts an annotation at the stop\'s time naming the task, the cause and the failing container', async () => {

@@ -1,0 +1,210 @@
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Construct, IConstruct } from 'constructs';
+import { _fail } from '../_validation';
+import { _annotationRoleName } from './_roles';
+import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
+import { MackerelProvider } from '../provider/provider';
+import { _dependOnNamed } from '../service/_named-dependency';
+import { IMackerelRole, MackerelRole } from '../service/role';
+import { IMackerelService } from '../service/service';
+
+const MAX_MERGE_WINDOW = Duration.hours(24);
+
+/**
+ * Why an ECS task stopped, as far as `TaskStopAnnotations` tells them apart: the task's
+ * `stopCode`, and for the scheduler's stops its `stoppedReason`.
+ *
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
+ */
+export enum TaskStopCause {
+  /** An essential container exited on its own (a crash, an out-of-memory kill): stop code `EssentialContainerExited`. */
+  ESSENTIAL_CONTAINER_EXITED = 'ESSENTIAL_CONTAINER_EXITED',
+  /** The task never ran (an image that cannot be pulled, a secret that cannot be read): stop code `TaskFailedToStart`. */
+  FAILED_TO_START = 'FAILED_TO_START',
+  /**
+   * The service scheduler replaced a task that failed its load balancer's or its container's
+   * health checks: stop code `ServiceSchedulerInitiated` with a reason that starts `Task failed`.
+   */
+  HEALTH_CHECK_FAILED = 'HEALTH_CHECK_FAILED',
+  /** Fargate Spot took the capacity back: stop code `SpotInterruption`. */
+  SPOT_INTERRUPTION = 'SPOT_INTERRUPTION',
+  /** The task's host was retired or terminated (Fargate maintenance, an EC2 instance going away): stop code `TerminationNotice`. */
+  TERMINATION_NOTICE = 'TERMINATION_NOTICE',
+  /** ECS stopped the task over a problem of the infrastructure under it: stop code `InfrastructureHealth`. */
+  INFRASTRUCTURE_HEALTH = 'INFRASTRUCTURE_HEALTH',
+  /** Someone or something called `StopTask`: stop code `UserInitiated`. */
+  USER_INITIATED = 'USER_INITIATED',
+}
+
+const STOP_CODES: { readonly [cause: string]: string } = {
+  [TaskStopCause.ESSENTIAL_CONTAINER_EXITED]: 'EssentialContainerExited',
+  [TaskStopCause.FAILED_TO_START]: 'TaskFailedToStart',
+  [TaskStopCause.SPOT_INTERRUPTION]: 'SpotInterruption',
+  [TaskStopCause.TERMINATION_NOTICE]: 'TerminationNotice',
+  [TaskStopCause.INFRASTRUCTURE_HEALTH]: 'InfrastructureHealth',
+  [TaskStopCause.USER_INITIATED]: 'UserInitiated',
+};
+
+/**
+ * Properties of `TaskStopAnnotations`.
+ */
+export interface TaskStopAnnotationsProps {
+  /**
+   * The service whose graphs show the stops.
+   */
+  readonly service: IMackerelService;
+
+  /**
+   * Roles of `service` whose graphs show the stops, such as the role of the tasks' agent.
+   *
+   * @default - the whole service
+   */
+  readonly roles?: IMackerelRole[];
+
+  /**
+   * The ECS services whose task stops are marked (at least one). Each must be in this stack's
+   * account and region, where ECS sends its events.
+   */
+  readonly ecsServices: ecs.IBaseService[];
+
+  /**
+   * Which stops are marked. The scheduler's own stops (a deploy replacing tasks, a scale-in) are
+   * never marked: `DeploymentAnnotation` marks deploys.
+   *
+   * @default - ESSENTIAL_CONTAINER_EXITED, FAILED_TO_START and HEALTH_CHECK_FAILED: the stops
+   *   that mean something is wrong with the workload
+   */
+  readonly causes?: TaskStopCause[];
+
+  /**
+   * Stops of one ECS service within this time of the last one marked are added to its
+   * annotation (its count, its time span and its list of tasks) instead of making a new one, so
+   * a crash loop or a failed rollout draws one mark. `Duration.seconds(0)` marks every stop on
+   * its own. At most 24 hours.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly mergeWindow?: Duration;
+}
+
+/**
+ * Marks ECS task stops on Mackerel's graphs: whenever a task of one of `ecsServices` stops for
+ * one of `causes`, a graph annotation on `service` (and `roles`) says which task stopped, why,
+ * and each container's exit code and reason, such as `OutOfMemoryError`. Stops close together
+ * are merged into one annotation (see `mergeWindow`).
+ *
+ * One EventBridge rule per ECS cluster sends ECS's "ECS Task State Change" events to the stack's
+ * `MackerelProvider` handler, which posts the annotation. No CloudFormation resource is created
+ * in Mackerel, so nothing is deleted with the construct: the annotations stay as the history
+ * (Mackerel deletes them with their service).
+ *
+ * @example
+ * new TaskStopAnnotations(this, 'Crashes', { service: shop, roles: [web], ecsServices: [api.service] });
+ *
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html
+ */
+export class TaskStopAnnotations extends Construct {
+  /** The EventBridge rules, one per ECS cluster of `ecsServices`. */
+  public readonly rules: events.Rule[];
+
+  constructor(scope: Construct, id: string, props: TaskStopAnnotationsProps) {
+    super(scope, id);
+    if (props.ecsServices.length === 0) {
+      _fail(this, 'ecsServices', '[]', 'is empty', 'at least one ECS service whose task stops to mark');
+    }
+    const causes = props.causes ?? [TaskStopCause.ESSENTIAL_CONTAINER_EXITED, TaskStopCause.FAILED_TO_START, TaskStopCause.HEALTH_CHECK_FAILED];
+    checkCauses(this, causes);
+    const mergeWindow = props.mergeWindow ?? Duration.minutes(10);
+    checkMergeWindow(this, mergeWindow);
+    props.ecsServices.forEach((service, i) => checkSameEnvironment(this, `ecsServices[${i}]`, service));
+    const roleNames = (props.roles ?? []).map((role, i) => _annotationRoleName(this, `roles[${i}]`, role, props.service));
+
+    const settings: _TaskStoppedSettings = {
+      cdkMackerel: _TASK_STOPPED_EVENT,
+      service: props.service.name,
+      ...(roleNames.length > 0 ? { roles: roleNames } : {}),
+      mergeWindowSeconds: mergeWindow.toSeconds(),
+    };
+    const input = events.RuleTargetInput.fromObject({ ...settings, detail: events.EventField.fromPath('$.detail') });
+    const byCluster = new Map<ecs.ICluster, ecs.IBaseService[]>();
+    for (const service of props.ecsServices) byCluster.set(service.cluster, [...(byCluster.get(service.cluster) ?? []), service]);
+    this.rules = [...byCluster].map(([cluster, services], i) => new events.Rule(this, byCluster.size === 1 ? 'Rule' : `Rule${i + 1}`, {
+      description: `cdk-mackerel: marks ECS task stops (${causes.join(', ')}) on Mackerel's graphs`,
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        detail: {
+          clusterArn: [cluster.clusterArn],
+          group: services.map((service) => `service:${service.serviceName}`),
+          lastStatus: ['STOPPED'],
+          ...causePattern(causes),
+        },
+      },
+    }));
+
+    MackerelProvider._withProvider(this, (provider) => {
+      for (const rule of this.rules) {
+        // Lambda calls a failed handler twice more; a stop it already marked is not marked again.
+        rule.addTarget(new targets.LambdaFunction(provider.handler, { event: input, maxEventAge: Duration.hours(1), retryAttempts: 2 }));
+      }
+    });
+    this.node.addValidation({
+      validate: () => MackerelProvider._tryFind(this)
+        ? []
+        : [`TaskStopAnnotations needs a MackerelProvider in stack ${JSON.stringify(Stack.of(this).node.path)}, whose handler marks the stops. Add new MackerelProvider(stack, 'Mackerel', { apiKey }) to that stack`],
+    });
+    // Mackerel refuses an annotation on a service or role that does not exist: start sending
+    // stops once those this stack creates are there.
+    _dependOnNamed(this, props.service.name, false);
+    for (const role of props.roles ?? []) {
+      if (role instanceof MackerelRole) this.node.addDependency(role.node.defaultChild ?? role);
+      else _dependOnNamed(this, role.fullName, true);
+    }
+  }
+}
+
+/** The part of the pattern that picks the causes: stop codes, and the scheduler's health check replacements. */
+function causePattern(causes: TaskStopCause[]): { [key: string]: unknown } {
+  const codes = [...new Set(causes.filter((c) => c !== TaskStopCause.HEALTH_CHECK_FAILED).map((c) => STOP_CODES[c]))];
+  const health = { stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed' }] };
+  if (!causes.includes(TaskStopCause.HEALTH_CHECK_FAILED)) return { stopCode: codes };
+  if (codes.length === 0) return health;
+  return { $or: [{ stopCode: codes }, health] };
+}
+
+function checkCauses(scope: IConstruct, causes: TaskStopCause[]): void {
+  if (causes.length === 0) {
+    _fail(scope, 'causes', '[]', 'is empty, so no stop would be marked', 'at least one TaskStopCause', 'Leave it out for the stops that mean something is wrong');
+  }
+  const known = Object.values(TaskStopCause) as string[];
+  causes.forEach((cause, i) => {
+    if (!known.includes(cause)) _fail(scope, `causes[${i}]`, cause, 'is not a known value', `one of ${known.join(', ')}`);
+  });
+}
+
+function checkMergeWindow(scope: IConstruct, window: Duration): void {
+  if (window.isUnresolved()) {
+    _fail(scope, 'mergeWindow', window.toString(), 'is only known at deploy time', 'a fixed duration, from 0 seconds to 24 hours');
+  }
+  const seconds = window.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds)) {
+    _fail(scope, 'mergeWindow', window.toHumanString(), 'is not a whole number of seconds', 'from 0 seconds to 24 hours, in whole seconds');
+  }
+  if (seconds > MAX_MERGE_WINDOW.toSeconds()) {
+    _fail(scope, 'mergeWindow', window.toHumanString(), 'is longer than 24 hours', 'from 0 seconds to 24 hours, in whole seconds');
+  }
+}
+
+/** ECS sends a task's events to the default event bus of the service's own account and region only. */
+function checkSameEnvironment(scope: IConstruct, property: string, service: ecs.IBaseService): void {
+  const stack = Stack.of(scope);
+  for (const [what, theirs, ours] of [['region', service.env.region, stack.region], ['account', service.env.account, stack.account]] as const) {
+    if (!Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours) {
+      _fail(scope, property, service.node.path, `is in ${what} ${theirs}, and ECS sends its task events only to the event bus of its own account and region`,
+        `an ECS service in ${what} ${ours}, as this stack`, 'Put a TaskStopAnnotations (and a MackerelProvider) in a stack of the service\'s account and region');
+    }
+  }
+}

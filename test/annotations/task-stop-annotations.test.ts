@@ -1,0 +1,252 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, test } from 'vitest';
+import { MackerelApiKey, MackerelProvider, MackerelRole, MackerelService, TaskStopAnnotations, TaskStopCause } from '../../src';
+import { handler } from '../../src/provider/handler/index';
+import { api as callApi, lambdaContext, useEmulator } from '../provider/handler/_harness';
+
+const ENV = { account: '123456789012', region: 'ap-northeast-1' };
+
+/** A stack with the service `shop` (role `web`), a cluster with the ECS services `api` and `worker`, and (unless told) a provider. */
+function shopStack(options: { provider?: boolean } = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Shop', { env: ENV });
+  if (options.provider !== false) {
+    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
+  }
+  const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+  const web = shop.addRole('web');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+  const ecsService = (id: string, onCluster = cluster) => {
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
+    taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+    return new ecs.FargateService(stack, id, { cluster: onCluster, taskDefinition, minHealthyPercent: 100 });
+  };
+  return { app, stack, shop, web, vpc, cluster, api: ecsService('Api'), worker: ecsService('Worker'), ecsService };
+}
+
+function rulesOf(stack: Stack): Array<{ Properties: any; DependsOn?: string[] }> {
+  return Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')) as any;
+}
+
+function onlyRule(stack: Stack) {
+  const rules = rulesOf(stack);
+  expect(rules).toHaveLength(1);
+  return rules[0];
+}
+
+const logicalId = (stack: Stack, construct: { node: { defaultChild?: any } }) => stack.getLogicalId(construct.node.defaultChild);
+
+/**
+ * Whether an EventBridge pattern matches an event, for the parts of the pattern language the
+ * construct writes: lists of exact values, `{ prefix }` and `$or`. A field the pattern names
+ * must be in the event.
+ */
+function matches(pattern: any, event: any): boolean {
+  return Object.entries(pattern).every(([key, rule]: [string, any]) => {
+    if (key === '$or') return (rule as any[]).some((alternative) => matches(alternative, event));
+    const value = event?.[key];
+    if (!Array.isArray(rule)) return value !== undefined && matches(rule, value);
+    return rule.some((r) => (typeof r === 'object' && r !== null && 'prefix' in r ? typeof value === 'string' && value.startsWith(r.prefix) : r === value));
+  });
+}
+
+/** A resolved pattern: the cluster ARN and service names as they would be at deploy time. */
+function deployedPattern(rule: { Properties: any }, names: { [logicalId: string]: string }): any {
+  return JSON.parse(JSON.stringify(rule.Properties.EventPattern), (_key, value) => {
+    if (value && typeof value === 'object' && value['Fn::GetAtt']) return names[value['Fn::GetAtt'][0]];
+    // the reviver works inside out, so a join's parts are resolved already
+    if (value && typeof value === 'object' && value['Fn::Join']) return value['Fn::Join'][1].join('');
+    return value;
+  });
+}
+
+function taskEvent(detail: { [key: string]: unknown }) {
+  return {
+    'source': 'aws.ecs',
+    'detail-type': 'ECS Task State Change',
+    'detail': {
+      clusterArn: 'arn:aws:ecs:ap-northeast-1:123456789012:cluster/prod',
+      group: 'service:api',
+      lastStatus: 'STOPPED',
+      taskArn: 'arn:aws:ecs:ap-northeast-1:123456789012:task/prod/0123456789abcdef0123456789abcdef',
+      ...detail,
+    },
+  };
+}
+
+const CRASH = { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' };
+const NO_START = { stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull image manifest has been retried' };
+const ELB = { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:...)' };
+const CONTAINER_HEALTH = { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks' };
+const DEPLOY = { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1234567890)' };
+const STOP_TASK = { stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' };
+const SPOT = { stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' };
+
+describe('TaskStopAnnotations', () => {
+  test('one rule for the cluster: ECS task state changes of its ECS services that stopped, by default for the causes that mean trouble', () => {
+    const { stack, shop, web, cluster, api, worker } = shopStack();
+    new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api, worker] });
+    const pattern = onlyRule(stack).Properties.EventPattern;
+    expect(pattern).toEqual({
+      'source': ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      'detail': {
+        clusterArn: [{ 'Fn::GetAtt': [logicalId(stack, cluster), 'Arn'] }],
+        group: [api, worker].map((s) => ({ 'Fn::Join': ['', ['service:', { 'Fn::GetAtt': [logicalId(stack, s), 'Name'] }]] })),
+        lastStatus: ['STOPPED'],
+        $or: [
+          { stopCode: ['EssentialContainerExited', 'TaskFailedToStart'] },
+          { stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed' }] },
+        ],
+      },
+    });
+  });
+
+  test('the default pattern takes crashes, failed starts and health check replacements, and leaves deploys, scale-ins and StopTask', () => {
+    const { stack, shop, cluster, api } = shopStack();
+    new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api] });
+    const pattern = deployedPattern(onlyRule(stack), {
+      [logicalId(stack, cluster)]: 'arn:aws:ecs:ap-northeast-1:123456789012:cluster/prod',
+      [logicalId(stack, api)]: 'api',
+    });
+    const taken = (detail: { [key: string]: unknown }) => matches(pattern, taskEvent(detail));
+    expect([CRASH, NO_START, ELB, CONTAINER_HEALTH].map(taken)).toEqual([true, true, true, true]);
+    expect([DEPLOY, STOP_TASK, SPOT].map(taken)).toEqual([false, false, false]);
+    expect(taken({ ...CRASH, group: 'service:other' })).toBe(false);
+    expect(taken({ ...CRASH, lastStatus: 'DEPROVISIONING' })).toBe(false);
+    expect(taken({ ...CRASH, clusterArn: 'arn:aws:ecs:ap-northeast-1:123456789012:cluster/staging' })).toBe(false);
+  });
+
+  test('causes pick the stop codes; without HEALTH_CHECK_FAILED the pattern has no alternative, with only it no stop code list', () => {
+    const codes = (causes: TaskStopCause[]) => {
+      const { stack, shop, api } = shopStack();
+      new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api], causes });
+      const { stopCode, stoppedReason, $or } = onlyRule(stack).Properties.EventPattern.detail;
+      return { stopCode, stoppedReason, $or };
+    };
+    expect(codes([TaskStopCause.SPOT_INTERRUPTION, TaskStopCause.TERMINATION_NOTICE, TaskStopCause.INFRASTRUCTURE_HEALTH, TaskStopCause.USER_INITIATED, TaskStopCause.USER_INITIATED]))
+      .toEqual({ stopCode: ['SpotInterruption', 'TerminationNotice', 'InfrastructureHealth', 'UserInitiated'], stoppedReason: undefined, $or: undefined });
+    expect(codes([TaskStopCause.HEALTH_CHECK_FAILED]))
+      .toEqual({ stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed' }], $or: undefined });
+  });
+
+  test('sends each stop to the stack\'s provider handler with the service, role names and merge window, and lets EventBridge invoke it', () => {
+    const { stack, shop, web, api } = shopStack();
+    new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api], mergeWindow: Duration.minutes(5) });
+    const [target] = onlyRule(stack).Properties.Targets;
+    const handlerId = logicalId(stack, MackerelProvider.of(stack).handler);
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [handlerId, 'Arn'] });
+    expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 });
+    expect(target.InputTransformer.InputPathsMap).toEqual({ detail: '$.detail' });
+    expect(target.InputTransformer.InputTemplate).toEqual({
+      'Fn::Join': ['', ['{"cdkMackerel":"EcsTaskStopped","service":"', { Ref: logicalId(stack, shop.node.findChild('Resource')) },
+        '","roles":["web"],"mergeWindowSeconds":300,"detail":<detail>}']],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [handlerId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [stack.getLogicalId(onlyRuleConstruct(stack)), 'Arn'] },
+    });
+  });
+
+  test('ECS services on two clusters get a rule each, with only their own services', () => {
+    const { stack, shop, vpc, api, ecsService } = shopStack();
+    const batch = ecsService('Batch', new ecs.Cluster(stack, 'BatchCluster', { vpc }));
+    const stops = new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api, batch] });
+    expect(stops.rules.map((rule) => rule.node.id)).toEqual(['Rule1', 'Rule2']);
+    const groups = rulesOf(stack).map((rule) => rule.Properties.EventPattern.detail.group.map((g: any) => g['Fn::Join'][1][1]['Fn::GetAtt'][0]));
+    expect(groups).toEqual([[logicalId(stack, api)], [logicalId(stack, batch)]]);
+  });
+
+  test('a provider declared afterwards is found; a stack without one fails synthesis saying what to add', () => {
+    const { stack, shop, api } = shopStack({ provider: false });
+    new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api] });
+    expect(() => Template.fromStack(stack)).toThrow(/Shop\/Stops.*TaskStopAnnotations needs a MackerelProvider in stack "Shop".*new MackerelProvider\(stack, 'Mackerel', \{ apiKey \}\)/s);
+
+    const later = shopStack({ provider: false });
+    new TaskStopAnnotations(later.stack, 'Stops', { service: later.shop, ecsServices: [later.api] });
+    new MackerelProvider(later.stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(later.stack, 'ApiKey')) });
+    expect(onlyRule(later.stack).Properties.Targets).toHaveLength(1);
+  });
+
+  test('starts after the Mackerel role it names, and after a service given by name that the stack creates', () => {
+    const { stack, web, api } = shopStack();
+    new TaskStopAnnotations(stack, 'Stops', { service: MackerelService.fromName(stack, 'ByName', 'shop'), roles: [MackerelRole.fromFullName(stack, 'Web', 'shop:web')], ecsServices: [api] });
+    const dependsOn = onlyRule(stack).DependsOn ?? [];
+    expect(dependsOn).toContain(logicalId(stack, stack.node.findChild('Service').node.findChild('Resource')));
+    expect(dependsOn).toContain(logicalId(stack, web.node.findChild('Resource')));
+
+    const direct = shopStack();
+    new TaskStopAnnotations(direct.stack, 'Stops', { service: direct.shop, roles: [direct.web], ecsServices: [direct.api] });
+    expect(onlyRule(direct.stack).DependsOn).toEqual([logicalId(direct.stack, direct.web.node.findChild('Resource'))]);
+  });
+
+  describe('refuses at synth', () => {
+    test.each([
+      ['no ECS service', { ecsServices: [] }, /Shop\/Stops.*ecsServices.*\[\].*is empty.*at least one ECS service/s],
+      ['no cause', { causes: [] }, /causes.*\[\].*is empty, so no stop would be marked.*at least one TaskStopCause/s],
+      ['an unknown cause', { causes: ['OOM' as TaskStopCause] }, /causes\[0\].*OOM.*is not a known value.*ESSENTIAL_CONTAINER_EXITED, FAILED_TO_START/s],
+      ['a merge window in fractions of a second', { mergeWindow: Duration.millis(1500) }, /mergeWindow "1 second 500 millis" is not a whole number of seconds; expected from 0 seconds to 24 hours, in whole seconds/],
+      ['a merge window over a day', { mergeWindow: Duration.hours(25) }, /mergeWindow "1 day 1 hour" is longer than 24 hours; expected from 0 seconds to 24 hours/],
+    ])('%s', (_name, props, message) => {
+      const { stack, shop, api } = shopStack();
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api], ...props })).toThrow(message);
+    });
+
+    test('an ECS service of another region, whose events go to that region\'s event bus', () => {
+      const { stack, shop } = shopStack();
+      const remote = new Stack(stack.node.root as App, 'Remote', { env: { ...ENV, region: 'us-east-1' } });
+      const remoteCluster = new ecs.Cluster(remote, 'Cluster', { vpc: new ec2.Vpc(remote, 'Vpc', { natGateways: 0 }) });
+      const taskDefinition = new ecs.FargateTaskDefinition(remote, 'Task');
+      taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+      const far = new ecs.FargateService(remote, 'Far', { cluster: remoteCluster, taskDefinition, minHealthyPercent: 100 });
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [far] }))
+        .toThrow(/ecsServices\[0\].*Remote\/Far.*is in region us-east-1, and ECS sends its task events only to the event bus of its own account and region.*region ap-northeast-1/s);
+    });
+
+    test('a role of another service', () => {
+      const { stack, shop, api } = shopStack();
+      const other = new MackerelService(stack, 'Other', { name: 'other' }).addRole('web');
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [other], ecsServices: [api] }))
+        .toThrow(/roles\[0\].*is a role of service other, not of shop/s);
+    });
+  });
+});
+
+function onlyRuleConstruct(stack: Stack) {
+  return (stack.node.findChild('Stops') as TaskStopAnnotations).rules[0].node.defaultChild as any;
+}
+
+describe('TaskStopAnnotations with the handler', () => {
+  const env = useEmulator();
+
+  test('the input the rule writes, filled in by EventBridge, is marked by the handler on the service and role', async () => {
+    const { stack, shop, web, api } = shopStack();
+    new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api] });
+    const template = onlyRule(stack).Properties.Targets[0].InputTransformer.InputTemplate['Fn::Join'][1] as any[];
+    const detail = {
+      ...taskEvent(CRASH).detail,
+      stoppedAt: '2026-11-24T03:00:00.500Z',
+      containers: [{ name: 'web', exitCode: 139, reason: 'segfault' }],
+    };
+    // what EventBridge sends: the Ref resolved to the service name, <detail> replaced by the event's detail
+    const sent = template.map((part) => (typeof part === 'string' ? part : 'shop')).join('').replace('<detail>', JSON.stringify(detail));
+    expect((await callApi(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+    expect((await callApi(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
+
+    await handler(JSON.parse(sent), lambdaContext());
+
+    expect(env.emulator.state().graphAnnotations).toEqual([expect.objectContaining({
+      title: 'ECS task stopped in service:api: web exited 139 (segfault)',
+      from: Date.parse('2026-11-24T03:00:00Z') / 1000,
+      service: 'shop',
+      roles: ['web'],
+    })]);
+  });
+});
