@@ -6,7 +6,7 @@ import { ROLE, SHOP_SERVICE } from './roles';
 import {
   Dashboard, DashboardWidget, DeploymentAnnotation, Downtime, DowntimeRecurrence, EmailChannel, HostMetricMonitor, MackerelApiKey,
   MackerelAwsIntegration, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, MonitorScope,
-  NotificationGroup, NotificationLevel, SlackChannel, Weekday,
+  NotificationGroup, NotificationLevel, SlackChannel, TaskStopAnnotations, Weekday,
 } from '../../src';
 
 /**
@@ -156,6 +156,14 @@ export class ShopMackerel extends Construct {
    */
   public markDeploys(): DeploymentAnnotation {
     return new DeploymentAnnotation(this, 'Deploys', { service: this.service, roles: [this.roles.web] });
+  }
+
+  /**
+   * Marks the web tasks that crash, fail to start or fail the load balancer's health checks on
+   * the web role's graphs, next to the deploys.
+   */
+  public markTaskStops(ecsService: ecs.IBaseService): TaskStopAnnotations {
+    return new TaskStopAnnotations(this, 'TaskStops', { service: this.service, roles: [this.roles.web], ecsServices: [ecsService] });
   }
 
   /**
