@@ -14,6 +14,7 @@ import { HostMetricMonitor } from '../monitors/host-metric-monitor';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { ServiceMetricMonitor } from '../monitors/service-metric-monitor';
+import { _checkRemovalPolicy } from '../provider/_resource';
 import { _knownRoleFullName } from '../service/_known-name';
 import { IMackerelRole, MackerelRole } from '../service/role';
 
@@ -375,6 +376,7 @@ export class MackerelMonitoring extends Construct {
     this.role = roleOf(this, props);
     this.skipDefault = props.notify?.skipDefault ?? false;
     this.removalPolicy = props.removalPolicy;
+    _checkRemovalPolicy(this, props.removalPolicy);
     checkSkipDefault(this, props.notify);
     if (props.notify?.channels && props.notify.channels.length > 0) {
       this.notificationGroup = new NotificationGroup(this, 'Notification', {

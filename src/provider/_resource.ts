@@ -17,10 +17,7 @@ import { _fail } from '../_validation';
  */
 export function _createMackerelResource(scope: Construct, resourceType: string, properties: { [key: string]: unknown },
   removalPolicy?: RemovalPolicy): CustomResource {
-  if (removalPolicy === RemovalPolicy.SNAPSHOT) {
-    _fail(scope, 'removalPolicy', removalPolicy, 'is not supported: a Mackerel object has no snapshot',
-      'RemovalPolicy.DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE');
-  }
+  _checkRemovalPolicy(scope, removalPolicy);
   const resource = new CustomResource(scope, 'Resource', {
     resourceType,
     serviceToken: Lazy.string({ produce: () => MackerelProvider._tryFind(scope)?.serviceToken ?? 'MISSING-MACKEREL-PROVIDER' }),
@@ -36,6 +33,18 @@ export function _createMackerelResource(scope: Construct, resourceType: string, 
       : [`${resourceType} needs a MackerelProvider in stack ${JSON.stringify(Stack.of(scope).node.path)}; expected one per stack. Add new MackerelProvider(stack, 'Mackerel', { apiKey }) to that stack`],
   });
   return resource;
+}
+
+/**
+ * Refuses `RemovalPolicy.SNAPSHOT`, which no Mackerel object has; called by each construct that
+ * takes a `removalPolicy`, so the error names the construct the user made.
+ * @internal
+ */
+export function _checkRemovalPolicy(scope: IConstruct, removalPolicy: RemovalPolicy | undefined): void {
+  if (removalPolicy === RemovalPolicy.SNAPSHOT) {
+    _fail(scope, 'removalPolicy', removalPolicy, 'is not supported: a Mackerel object has no snapshot',
+      'RemovalPolicy.DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE');
+  }
 }
 
 /** Drops undefined members at any depth: the contract says optional fields are omitted. @internal */

@@ -104,6 +104,12 @@ describe('removalPolicy of every Mackerel object', () => {
     // the channel is the caller's, with its own policy
     expect(policiesOf(slack)).toEqual(['Delete', 'Delete']);
   });
+
+  test('MackerelMonitoring.forRole refuses SNAPSHOT naming itself, not one of the monitors it makes', () => {
+    const f = mackerelStack();
+    expect(() => MackerelMonitoring.forRole(f.stack, 'Alerts', { role: f.web, removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
+      /^Stack\/Alerts: removalPolicy "snapshot" is not supported: a Mackerel object has no snapshot; expected RemovalPolicy.DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE$/);
+  });
 });
 
 describe('roles added with addRole', () => {
