@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { _references } from '../_template-references';
 import { _characterCount, _firstCharacters } from '../_text';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
-import { _annotationRoleName } from './_roles';
+import { _annotationRoleNames } from './_roles';
 import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { _dependOnNamed } from '../service/_named-dependency';
@@ -84,7 +84,7 @@ export class DeploymentAnnotation extends Construct {
     if (props.revision !== undefined && !Token.isUnresolved(props.revision) && props.revision.trim() === '') {
       _fail(this, 'revision', props.revision, 'is empty', 'a value that changes with each release, such as a commit', 'Leave it out to follow the task definitions');
     }
-    const roleNames = (props.roles ?? []).map((role, i) => _annotationRoleName(this, `roles[${i}]`, role, props.service));
+    const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     const revision = props.revision ?? Lazy.string({ produce: () => taskDefinitionsRevision(stack) ?? 'none' });
     if (props.revision === undefined) {
       this.node.addValidation({

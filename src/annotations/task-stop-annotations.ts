@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
-import { _annotationRoleName } from './_roles';
+import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
 import { MackerelProvider } from '../provider/provider';
 import { _dependOnNamed } from '../service/_named-dependency';
@@ -120,7 +120,7 @@ export class TaskStopAnnotations extends Construct {
     const mergeWindow = props.mergeWindow ?? Duration.minutes(10);
     checkMergeWindow(this, mergeWindow);
     props.ecsServices.forEach((service, i) => checkSameEnvironment(this, `ecsServices[${i}]`, service));
-    const roleNames = (props.roles ?? []).map((role, i) => _annotationRoleName(this, `roles[${i}]`, role, props.service));
+    const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
 
     const settings: _TaskStoppedSettings = {
       cdkMackerel: _TASK_STOPPED_EVENT,

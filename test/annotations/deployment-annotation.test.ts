@@ -214,6 +214,12 @@ describe('DeploymentAnnotation', () => {
         .toThrow(/^Shop\/Deploys: roles\[0\] "Shop\/Other\/web" is a role of service other, not of shop; expected roles of the annotation's service$/);
     });
 
+    test('a role named twice, also once as a construct and once by its full name', () => {
+      const { stack, shop, web } = shopStack();
+      expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [web, MackerelRole.fromFullName(stack, 'WebByName', 'shop:web')] }))
+        .toThrow(/^Shop\/Deploys: roles\[1\] "web" names the same role as roles\[0\]; expected each role of the service once$/);
+    });
+
     test('a role of another service this app creates, even when a name is known only at deploy time', () => {
       const { stack, shop } = shopStack();
       const other = new MackerelService(stack, 'Other', { name: new CfnParameter(stack, 'OtherName').valueAsString });

@@ -177,7 +177,8 @@ describe('TaskStopAnnotations', () => {
 
   test('starts after the Mackerel role it names, and after a service given by name that the stack creates', () => {
     const { stack, web, api } = shopStack();
-    new TaskStopAnnotations(stack, 'Stops', { service: MackerelService.fromName(stack, 'ByName', 'shop'), roles: [MackerelRole.fromFullName(stack, 'Web', 'shop:web')], ecsServices: [api] });
+    const byName = MackerelService.fromName(stack, 'ByName', 'shop');
+    new TaskStopAnnotations(stack, 'Stops', { service: byName, roles: [MackerelRole.fromFullName(stack, 'Web', 'shop:web')], ecsServices: [api] });
     const dependsOn = onlyRule(stack).DependsOn ?? [];
     expect(dependsOn).toContain(logicalId(stack, stack.node.findChild('Service').node.findChild('Resource')));
     expect(dependsOn).toContain(logicalId(stack, web.node.findChild('Resource')));
@@ -208,6 +209,12 @@ describe('TaskStopAnnotations', () => {
       const far = new ecs.FargateService(remote, 'Far', { cluster: remoteCluster, taskDefinition, minHealthyPercent: 100 });
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [far] }))
         .toThrow(/ecsServices\[0\].*Remote\/Far.*is in region us-east-1, and ECS sends its task events only to the event bus of its own account and region.*region ap-northeast-1/s);
+    });
+
+    test('a role named twice', () => {
+      const { stack, shop, web, api } = shopStack();
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web, web], ecsServices: [api] }))
+        .toThrow(/^Shop\/Stops: roles\[1\] "web" names the same role as roles\[0\]; expected each role of the service once$/);
     });
 
     test('a role of another service', () => {
