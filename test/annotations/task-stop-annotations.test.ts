@@ -129,7 +129,8 @@ describe('TaskStopAnnotations', () => {
       const { stopCode, stoppedReason, $or } = onlyRule(stack).Properties.EventPattern.detail;
       return { stopCode, stoppedReason, $or };
     };
-    expect(codes([TaskStopCause.SPOT_INTERRUPTION, TaskStopCause.TERMINATION_NOTICE, TaskStopCause.INFRASTRUCTURE_HEALTH, TaskStopCause.USER_INITIATED, TaskStopCause.USER_INITIATED]))
+    const { SPOT_INTERRUPTION, TERMINATION_NOTICE, INFRASTRUCTURE_HEALTH, USER_INITIATED } = TaskStopCause;
+    expect(codes([SPOT_INTERRUPTION, TERMINATION_NOTICE, INFRASTRUCTURE_HEALTH, USER_INITIATED, USER_INITIATED]))
       .toEqual({ stopCode: ['SpotInterruption', 'TerminationNotice', 'InfrastructureHealth', 'UserInitiated'], stoppedReason: undefined, $or: undefined });
     expect(codes([TaskStopCause.HEALTH_CHECK_FAILED]))
       .toEqual({ stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed' }], $or: undefined });
