@@ -124,6 +124,14 @@ const CONTEXTS: Record<string, Context> = {
       declare const shop: MackerelService;
       declare const web: MackerelRole;`,
   },
+  // Task stops on the graphs: `api` is an ecs-patterns service, as in the quick start.
+  "new TaskStopAnnotations(this, 'Crashes', { service: shop, roles: [web], ecsServices: [api.service] });": {
+    wrap: 'stack',
+    declare: `
+      declare const shop: MackerelService;
+      declare const web: MackerelRole;
+      declare const api: ecsPatterns.ApplicationLoadBalancedFargateService;`,
+  },
   // Dashboards.
   "const board = new Dashboard(this, 'Board', { title: 'shop', urlPath: 'shop/web' });": {
     wrap: 'stack',
