@@ -7,6 +7,7 @@ import { _checkAgentOptions, _goRegExp } from './_checks';
 import { _warnNoEgress } from './_egress';
 import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
 import { _containersOf, _taskValidations } from './_task-checks';
+import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _deliverConfig } from './config/_deliver';
 import { _hasPlugins, _officialPlugins } from './config/_render';
 import { MackerelAgentDependency, MackerelHostIdStore } from './enums';
@@ -284,7 +285,8 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
       + `leaving an orphaned host that raises connectivity alerts. Consider ${_DEFAULT_STOP_TIMEOUT.toSeconds()} seconds`);
   }
   const roles = options.roles;
-  if (roles && (Token.isUnresolved(roles) || roles.some((role) => Token.isUnresolved(role)))) {
+  // A role of this app (`web.fullName`) is a token too, but its name is known and was checked where it was made.
+  if (roles && (Token.isUnresolved(roles) || roles.some((role) => _knownRoleFullNameOf(role) === undefined))) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentRolesUnchecked',
       'The agent\'s roles are only known at deploy time (a parameter, an import or Fn.split), so they are not checked at synth. '
       + 'If they deploy empty (an empty CommaDelimitedList parameter, say), MACKEREL_ROLES is written as "", Mackerel refuses the empty role and '

@@ -1,4 +1,5 @@
-import { Token } from 'aws-cdk-lib';
+import { Reference, Token, Tokenization } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import type { IMackerelRole } from './role';
 import { MackerelRole } from './role';
 import type { IMackerelService } from './service';
@@ -24,4 +25,22 @@ export function _knownRoleFullName(role: IMackerelRole): string | undefined {
   if (!(role instanceof MackerelRole)) return Token.isUnresolved(role.fullName) ? undefined : role.fullName;
   const service = _knownServiceName(role.service);
   return service === undefined || Token.isUnresolved(role.name) ? undefined : `${service}:${role.name}`;
+}
+
+/**
+ * The full name a role string stands for when it is known at synth: the string itself, or, for
+ * the `fullName` of a `MackerelRole` of this app (its `Ref`, a token), the name it was created
+ * with. Undefined for anything else known only at deploy time (a parameter, an import, Fn.split).
+ * @internal
+ */
+export function _knownRoleFullNameOf(value: string): string | undefined {
+  if (!Token.isUnresolved(value)) return value;
+  const fragments = Tokenization.reverseString(value);
+  const token = fragments.firstToken;
+  if (fragments.length !== 1 || !token || !Reference.isReference(token)) return undefined;
+  // The Ref targets the role's CfnResource, two levels below the MackerelRole.
+  for (let node: IConstruct | undefined = token.target; node !== undefined; node = node.node.scope) {
+    if (node instanceof MackerelRole) return node.fullName === value ? _knownRoleFullName(node) : undefined;
+  }
+  return undefined;
 }

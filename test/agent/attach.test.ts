@@ -8,6 +8,9 @@ import {
   MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelAgentOptions, MackerelContainerAgent, MackerelHostIdStore,
   MackerelHostStatus,
 } from '../../src/agent';
+import { MackerelApiKey } from '../../src/api-key';
+import { MackerelProvider } from '../../src/provider';
+import { MackerelService } from '../../src/service';
 
 const AGENT = 'mackerel-container-agent';
 
@@ -174,9 +177,9 @@ describe('options', () => {
   });
 
   test('roles known only at deploy time are warned about: an empty value would make the agent exit', () => {
-    const warned = (roles: (stack: Stack) => string[]) => {
+    const warned = (roles: (stack: Stack, apiKey: MackerelApiKey) => string[]) => {
       const { stack, taskDefinition, apiKey } = fargateTask();
-      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: roles(stack) });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: roles(stack, apiKey) });
       return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentRolesUnchecked')).map((w) => w.entry.data);
     };
     // a list token, as a CommaDelimitedList parameter whose default is empty gives
@@ -190,6 +193,16 @@ describe('options', () => {
     expect(warned((stack) => ['shop:web', new CfnParameter(stack, 'Role').valueAsString])).toHaveLength(1);
     // literal roles are checked at synth instead
     expect(warned(() => ['shop:web'])).toEqual([]);
+    // a role this app creates is a Ref, but its name is known (and checked where it is made)
+    const shop = (stack: Stack, apiKey: MackerelApiKey, name = 'shop') => {
+      new MackerelProvider(stack, 'Mackerel', { apiKey });
+      return new MackerelService(stack, 'Shop', { name });
+    };
+    expect(warned((stack, key) => [shop(stack, key).addRole('web').fullName])).toEqual([]);
+    // ... unlike one whose service is named by a parameter, or a value built around the Ref, or another Ref
+    expect(warned((stack, key) => [shop(stack, key, new CfnParameter(stack, 'Service').valueAsString).addRole('web').fullName])).toHaveLength(1);
+    expect(warned((stack, key) => [`${shop(stack, key).addRole('web').fullName}x`])).toHaveLength(1);
+    expect(warned((stack, key) => [shop(stack, key).name])).toHaveLength(1);
   });
 
   test('an apiBase over plain HTTP is warned about, as it carries the API key in cleartext; loopback is not', () => {
