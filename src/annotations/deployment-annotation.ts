@@ -1,11 +1,9 @@
-import { createHash } from 'crypto';
-import { Aspects, CfnResource, CustomResource, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { _references } from '../_template-references';
-import { _characterCount, _firstCharacters } from '../_text';
-import { _describeProblem, _fail, _warnLate } from '../_validation';
+import { _deployRevision, _orderWithEcsServices } from './_deploys';
 import { _annotationRoleNames } from './_roles';
+import { _characterCount, _firstCharacters } from '../_text';
+import { _fail } from '../_validation';
 import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { _dependOnNamed } from '../service/_named-dependency';
@@ -81,18 +79,8 @@ export class DeploymentAnnotation extends Construct {
     const stack = Stack.of(this);
     checkLength(this, 'title', props.title, MAX_TITLE);
     checkLength(this, 'description', props.description, MAX_DESCRIPTION);
-    if (props.revision !== undefined && !Token.isUnresolved(props.revision) && props.revision.trim() === '') {
-      _fail(this, 'revision', props.revision, 'is empty', 'a value that changes with each release, such as a commit', 'Leave it out to follow the task definitions');
-    }
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
-    const revision = props.revision ?? Lazy.string({ produce: () => taskDefinitionsRevision(stack) ?? 'none' });
-    if (props.revision === undefined) {
-      this.node.addValidation({
-        validate: () => (taskDefinitionsOf(stack).length > 0 ? [] : [_describeProblem('revision', undefined,
-          `is missing, and stack ${stack.node.path} has no ECS task definition whose changes would mark a deploy`,
-          'a value that changes with each release, such as a commit or an image tag')]),
-      });
-    }
+    const revision = _deployRevision(this, props.revision, 'mark a deploy');
     const description = props.description ?? `${stack.stackName}, revision ${revision}`;
     if (props.description === undefined) checkDefaultDescription(this, description, props.revision);
     const properties: _GraphAnnotationProperties = {
@@ -111,112 +99,14 @@ export class DeploymentAnnotation extends Construct {
       if (role instanceof MackerelRole) resource.node.addDependency(role);
       else _dependOnNamed(this, role.fullName, true);
     }
-    const afterServices = new AfterServices(resource, stack);
-    Aspects.of(stack).add(afterServices);
-    this.node.addValidation({ validate: () => afterServices.servicesWaitingForTheAnnotation() });
-  }
-}
-
-/** Makes the annotation wait for every ECS service of its stack: it marks a finished rollout. */
-class AfterServices implements IAspect {
-  private readonly services: ecs.CfnService[] = [];
-  private readonly nestedWarned = new Set<Stack>();
-
-  constructor(private readonly annotation: CustomResource, private readonly stack: Stack) {}
-
-  public visit(node: IConstruct): void {
-    if (!(node instanceof ecs.CfnService) && !(node instanceof ecs.CfnTaskDefinition)) return;
-    const stack = Stack.of(node);
-    // Below this stack, another stack is a nested one: it deploys as one resource of this stack.
-    if (stack !== this.stack) {
-      this.warnNested(stack);
-      return;
-    }
-    if (node instanceof ecs.CfnService && !this.services.includes(node)) {
-      this.annotation.node.addDependency(node);
-      this.services.push(node);
-    }
-  }
-
-  private warnNested(nested: Stack): void {
-    if (this.nestedWarned.has(nested)) return;
-    this.nestedWarned.add(nested);
-    _warnLate(this.annotation.node.scope!, 'cdk-mackerel:deploymentAnnotationNestedStack',
-      `Nested stack ${nested.node.path} has ECS services or task definitions, which this annotation neither waits for nor follows in its default `
-      + `revision: it covers the ECS resources of stack ${this.stack.node.path} only. Give the nested stack a DeploymentAnnotation of its own `
-      + '(with its own MackerelProvider), or give this one a revision and make it depend on the nested stack');
-  }
-
-  /**
-   * A problem for each service that itself waits for the annotation (a DependsOn or a reference,
-   * directly or through other resources), such as a service made to depend on a construct that
-   * holds the annotation: the two would wait for each other, which CloudFormation refuses only at
-   * deploy time, as a circular dependency between resources.
-   */
-  public servicesWaitingForTheAnnotation(): string[] {
-    if (this.services.length === 0) return [];
-    const graph = dependencyGraph(this.stack);
-    const annotation = this.stack.resolve((this.annotation.node.defaultChild as CfnResource).logicalId) as string;
-    return this.services.flatMap((service) => {
-      const path = pathBetween(graph, this.stack.resolve(service.logicalId) as string, annotation);
-      if (!path) return [];
-      const shown = path.map((id) => graph.pathOf(id) ?? id).join(' -> ');
-      return [_describeProblem('ECS service', service.node.path,
-        `waits for this annotation (${shown}), which waits for every ECS service of its stack, so each would wait for the other and CloudFormation `
-        + 'would refuse the circular dependency', 'ECS services that do not depend on the annotation',
-        'Make the service depend on the Mackerel roles or service it needs, not on a construct that holds the annotation')];
+    _orderWithEcsServices(this, resource, {
+      when: 'after',
+      what: 'this annotation',
+      kind: 'DeploymentAnnotation',
+      nestedWarning: 'cdk-mackerel:deploymentAnnotationNestedStack',
+      nestedMisses: 'neither waits for nor follows in its default revision',
     });
   }
-}
-
-/** A stack's resources by logical ID. */
-interface DependencyGraph {
-  /** The construct path of a resource of the stack, or undefined for any other name (a parameter, a pseudo parameter). */
-  pathOf(logicalId: string): string | undefined;
-  /** The logical IDs a resource waits for: its DependsOn and what it refers to, rendered only for the resources a service reaches. */
-  targetsOf(logicalId: string): Set<string>;
-}
-
-function dependencyGraph(stack: Stack): DependencyGraph {
-  const resources = new Map<string, CfnResource>();
-  for (const resource of stack.node.findAll()) {
-    if (resource instanceof CfnResource && Stack.of(resource) === stack) resources.set(stack.resolve(resource.logicalId) as string, resource);
-  }
-  const targets = new Map<string, Set<string>>();
-  return {
-    pathOf: (logicalId) => resources.get(logicalId)?.node.path,
-    targetsOf: (logicalId) => {
-      const known = targets.get(logicalId);
-      if (known) return known;
-      const resource = resources.get(logicalId);
-      const rendered = resource ? stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {} : {};
-      const found = new Set<string>(Array.isArray(rendered.DependsOn) ? rendered.DependsOn : []);
-      _references(rendered.Properties, found);
-      targets.set(logicalId, found);
-      return found;
-    },
-  };
-}
-
-/** The logical IDs from `from` to `to` along the graph's edges, both included, or undefined when `to` cannot be reached. */
-function pathBetween(graph: DependencyGraph, from: string, to: string): string[] | undefined {
-  const cameFrom = new Map<string, string | undefined>([[from, undefined]]);
-  const queue = [from];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
-    if (id === to) {
-      const path: string[] = [];
-      for (let at: string | undefined = id; at !== undefined; at = cameFrom.get(at)) path.unshift(at);
-      return path;
-    }
-    for (const next of graph.targetsOf(id)) {
-      if (graph.pathOf(next) !== undefined && !cameFrom.has(next)) {
-        cameFrom.set(next, id);
-        queue.push(next);
-      }
-    }
-  }
-  return undefined;
 }
 
 function checkLength(scope: IConstruct, property: string, value: string | undefined, max: number): void {
@@ -235,23 +125,3 @@ function checkDefaultDescription(scope: IConstruct, description: string, revisio
     `a default description of at most ${MAX_DESCRIPTION} characters`, 'Give a shorter revision (a commit, a tag), or a description of your own');
 }
 
-/**
- * A short hash of the stack's task definitions as they are written into the template: it changes
- * when a deploy changes one of them (a new image asset hash, an environment value, a size). Only
- * what ECS registers counts (each one's properties, by logical ID, sorted), so that neither
- * metadata (a cdk-nag suppression, the construct path), a new `DependsOn` nor the order the app
- * happens to create them in marks a deploy that leaves every task definition as it was.
- */
-function taskDefinitionsRevision(stack: Stack): string | undefined {
-  const definitions = taskDefinitionsOf(stack);
-  if (definitions.length === 0) return undefined;
-  const registered = definitions
-    .map((definition) => [stack.resolve(definition.logicalId) as string, stack.resolve(definition._toCloudFormation())] as const)
-    .map(([logicalId, template]) => [logicalId, template?.Resources?.[logicalId]?.Properties ?? {}] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(registered)).digest('hex').slice(0, 12);
-}
-
-function taskDefinitionsOf(stack: Stack): ecs.CfnTaskDefinition[] {
-  return stack.node.findAll().filter((c): c is ecs.CfnTaskDefinition => c instanceof ecs.CfnTaskDefinition && Stack.of(c) === stack);
-}

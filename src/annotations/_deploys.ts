@@ -1,0 +1,187 @@
+import { createHash } from 'crypto';
+import { Aspects, CfnResource, CustomResource, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct, IConstruct } from 'constructs';
+import { _references } from '../_template-references';
+import { _describeProblem, _fail, _warnLate } from '../_validation';
+
+/**
+ * What marks a deploy for a construct that acts on each one (`DeploymentAnnotation`,
+ * `DeploymentDowntime`): the `revision` given, checked not to be empty, or by default a hash of
+ * the stack's ECS task definitions; a stack without any then fails synthesis, as nothing would
+ * ever change. `acts` says what a deploy does, for the messages (`mark a deploy`).
+ * @internal
+ */
+export function _deployRevision(scope: Construct, revision: string | undefined, acts: string): string {
+  const stack = Stack.of(scope);
+  if (revision !== undefined) {
+    if (!Token.isUnresolved(revision) && revision.trim() === '') {
+      _fail(scope, 'revision', revision, 'is empty', 'a value that changes with each release, such as a commit', 'Leave it out to follow the task definitions');
+    }
+    return revision;
+  }
+  scope.node.addValidation({
+    validate: () => (taskDefinitionsOf(stack).length > 0 ? [] : [_describeProblem('revision', undefined,
+      `is missing, and stack ${stack.node.path} has no ECS task definition whose changes would ${acts}`,
+      'a value that changes with each release, such as a commit or an image tag')]),
+  });
+  return Lazy.string({ produce: () => taskDefinitionsRevision(stack) ?? 'none' });
+}
+
+/** How a resource is ordered against the ECS services of its stack, and what the messages call it. @internal */
+export interface _EcsServiceOrder {
+  /** `after`: the resource waits for every ECS service (it marks a finished rollout); `before`: every ECS service waits for it. */
+  readonly when: 'before' | 'after';
+  /** The construct, in messages: `this annotation`. */
+  readonly what: string;
+  /** Its class, in messages: `DeploymentAnnotation`. */
+  readonly kind: string;
+  /** The id of the warning about ECS resources of nested stacks, which are not ordered. */
+  readonly nestedWarning: string;
+  /** What the construct does not do for a nested stack's ECS resources: `neither waits for nor follows in its default revision`. */
+  readonly nestedMisses: string;
+}
+
+/**
+ * Orders `resource` against every ECS service of its stack, through an Aspect (services may be
+ * added after the construct), and fails synthesis where that would make a cycle: a service that
+ * already waits for the resource (`after`), or a resource that already waits for a service
+ * (`before`), which CloudFormation would refuse only at deploy time.
+ * @internal
+ */
+export function _orderWithEcsServices(scope: Construct, resource: CustomResource, order: _EcsServiceOrder): void {
+  const stack = Stack.of(scope);
+  const ordering = new EcsServiceOrdering(resource, stack, order);
+  Aspects.of(stack).add(ordering);
+  scope.node.addValidation({ validate: () => ordering.cycles() });
+}
+
+class EcsServiceOrdering implements IAspect {
+  private readonly services: ecs.CfnService[] = [];
+  private readonly nestedWarned = new Set<Stack>();
+
+  constructor(private readonly resource: CustomResource, private readonly stack: Stack, private readonly order: _EcsServiceOrder) {}
+
+  public visit(node: IConstruct): void {
+    if (!(node instanceof ecs.CfnService) && !(node instanceof ecs.CfnTaskDefinition)) return;
+    const stack = Stack.of(node);
+    // Below this stack, another stack is a nested one: it deploys as one resource of this stack.
+    if (stack !== this.stack) {
+      this.warnNested(stack);
+      return;
+    }
+    if (node instanceof ecs.CfnService && !this.services.includes(node)) {
+      if (this.order.when === 'after') this.resource.node.addDependency(node);
+      else node.node.addDependency(this.resource);
+      this.services.push(node);
+    }
+  }
+
+  private warnNested(nested: Stack): void {
+    if (this.nestedWarned.has(nested)) return;
+    this.nestedWarned.add(nested);
+    const { what, kind, nestedMisses, when } = this.order;
+    _warnLate(this.resource.node.scope!, this.order.nestedWarning,
+      `Nested stack ${nested.node.path} has ECS services or task definitions, which ${what} ${nestedMisses}: `
+      + `it covers the ECS resources of stack ${this.stack.node.path} only. Give the nested stack a ${kind} of its own `
+      + `(with its own MackerelProvider), or give this one a revision and make ${when === 'after' ? 'it depend on the nested stack' : 'the nested stack depend on it'}`);
+  }
+
+  /**
+   * A problem for each ECS service in a cycle with the resource: one that waits for the resource
+   * when the resource waits for every service, or one the resource waits for when every service
+   * waits for it (a DependsOn or a reference, directly or through other resources).
+   */
+  public cycles(): string[] {
+    if (this.services.length === 0) return [];
+    const graph = dependencyGraph(this.stack);
+    const resource = this.stack.resolve((this.resource.node.defaultChild as CfnResource).logicalId) as string;
+    const { what, when } = this.order;
+    return this.services.flatMap((service) => {
+      const serviceId = this.stack.resolve(service.logicalId) as string;
+      const path = when === 'after' ? pathBetween(graph, serviceId, resource) : pathBetween(graph, resource, serviceId);
+      if (!path) return [];
+      const shown = path.map((id) => graph.pathOf(id) ?? id).join(' -> ');
+      return when === 'after'
+        ? [_describeProblem('ECS service', service.node.path,
+          `waits for ${what} (${shown}), which waits for every ECS service of its stack, so each would wait for the other and CloudFormation `
+          + 'would refuse the circular dependency', `ECS services that do not depend on the ${what.replace(/^this /, '')}`,
+          `Make the service depend on the Mackerel roles or service it needs, not on a construct that holds the ${what.replace(/^this /, '')}`)]
+        : [_describeProblem('ECS service', service.node.path,
+          `is waited for by ${what} (${shown}), for which every ECS service of its stack waits, so each would wait for the other and CloudFormation `
+          + 'would refuse the circular dependency', `a ${what.replace(/^this /, '')} that depends on no ECS service of its stack`,
+          `Put the ${what.replace(/^this /, '')} where it depends on no ECS service (not under a construct that waits for one)`)];
+    });
+  }
+}
+
+/** A stack's resources by logical ID. */
+interface DependencyGraph {
+  /** The construct path of a resource of the stack, or undefined for any other name (a parameter, a pseudo parameter). */
+  pathOf(logicalId: string): string | undefined;
+  /** The logical IDs a resource waits for: its DependsOn and what it refers to, rendered only for the resources a search reaches. */
+  targetsOf(logicalId: string): Set<string>;
+}
+
+function dependencyGraph(stack: Stack): DependencyGraph {
+  const resources = new Map<string, CfnResource>();
+  for (const resource of stack.node.findAll()) {
+    if (resource instanceof CfnResource && Stack.of(resource) === stack) resources.set(stack.resolve(resource.logicalId) as string, resource);
+  }
+  const targets = new Map<string, Set<string>>();
+  return {
+    pathOf: (logicalId) => resources.get(logicalId)?.node.path,
+    targetsOf: (logicalId) => {
+      const known = targets.get(logicalId);
+      if (known) return known;
+      const resource = resources.get(logicalId);
+      const rendered = resource ? stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {} : {};
+      const found = new Set<string>(Array.isArray(rendered.DependsOn) ? rendered.DependsOn : []);
+      _references(rendered.Properties, found);
+      targets.set(logicalId, found);
+      return found;
+    },
+  };
+}
+
+/** The logical IDs from `from` to `to` along the graph's edges, both included, or undefined when `to` cannot be reached. */
+function pathBetween(graph: DependencyGraph, from: string, to: string): string[] | undefined {
+  const cameFrom = new Map<string, string | undefined>([[from, undefined]]);
+  const queue = [from];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (id === to) {
+      const path: string[] = [];
+      for (let at: string | undefined = id; at !== undefined; at = cameFrom.get(at)) path.unshift(at);
+      return path;
+    }
+    for (const next of graph.targetsOf(id)) {
+      if (graph.pathOf(next) !== undefined && !cameFrom.has(next)) {
+        cameFrom.set(next, id);
+        queue.push(next);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A short hash of the stack's task definitions as they are written into the template: it changes
+ * when a deploy changes one of them (a new image asset hash, an environment value, a size). Only
+ * what ECS registers counts (each one's properties, by logical ID, sorted), so that neither
+ * metadata (a cdk-nag suppression, the construct path), a new `DependsOn` nor the order the app
+ * happens to create them in marks a deploy that leaves every task definition as it was.
+ */
+function taskDefinitionsRevision(stack: Stack): string | undefined {
+  const definitions = taskDefinitionsOf(stack);
+  if (definitions.length === 0) return undefined;
+  const registered = definitions
+    .map((definition) => [stack.resolve(definition.logicalId) as string, stack.resolve(definition._toCloudFormation())] as const)
+    .map(([logicalId, template]) => [logicalId, template?.Resources?.[logicalId]?.Properties ?? {}] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(registered)).digest('hex').slice(0, 12);
+}
+
+function taskDefinitionsOf(stack: Stack): ecs.CfnTaskDefinition[] {
+  return stack.node.findAll().filter((c): c is ecs.CfnTaskDefinition => c instanceof ecs.CfnTaskDefinition && Stack.of(c) === stack);
+}
