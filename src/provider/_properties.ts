@@ -26,6 +26,7 @@ export const _RESOURCE_TYPES = {
   AWS_INTEGRATION: 'Custom::MackerelAwsIntegration',
   GRAPH_ANNOTATION: 'Custom::MackerelGraphAnnotation',
   DASHBOARD: 'Custom::MackerelDashboard',
+  DEPLOYMENT_DOWNTIME: 'Custom::MackerelDeploymentDowntime',
 } as const;
 
 /**
@@ -179,6 +180,26 @@ export interface _DowntimeProperties {
     readonly weekdays?: string[];
     readonly until?: number;
   };
+  readonly serviceScopes?: string[];
+  readonly serviceExcludeScopes?: string[];
+  readonly roleScopes?: string[];
+  readonly roleExcludeScopes?: string[];
+  readonly monitorScopes?: string[];
+  readonly monitorExcludeScopes?: string[];
+}
+
+/**
+ * `Custom::MackerelDeploymentDowntime`: a downtime that starts whenever a deploy changes it (its
+ * `revision` above all), not at a fixed time. Physical ID: the downtime ID. Data: `{ DowntimeId }`.
+ * Every create and update sends the downtime with `start` = the moment the handler runs; an
+ * update changes it in place, so one downtime moves from deploy to deploy. `revision` is not a
+ * field of the API. Numbers: duration (minutes).
+ */
+export interface _DeploymentDowntimeProperties {
+  readonly name: string;
+  readonly memo?: string;
+  readonly duration: number;
+  readonly revision: string;
   readonly serviceScopes?: string[];
   readonly serviceExcludeScopes?: string[];
   readonly roleScopes?: string[];

@@ -15,6 +15,7 @@ import { awsIntegration } from './resources/aws-integration';
 import { awsIntegrationExternalId } from './resources/aws-integration-external-id';
 import { channel } from './resources/channel';
 import { dashboard } from './resources/dashboard';
+import { deploymentDowntime } from './resources/deployment-downtime';
 import { downtime } from './resources/downtime';
 import { graphAnnotation } from './resources/graph-annotation';
 import { monitor } from './resources/monitor';
@@ -36,6 +37,7 @@ export const RESOURCE_MODULES: { readonly [resourceType: string]: ResourceModule
   'Custom::MackerelAwsIntegration': awsIntegration,
   'Custom::MackerelGraphAnnotation': graphAnnotation,
   'Custom::MackerelDashboard': dashboard,
+  'Custom::MackerelDeploymentDowntime': deploymentDowntime,
 };
 
 const DEFAULT_API_BASE = 'https://api.mackerelio.com/';
