@@ -4,4 +4,5 @@ export * from './notification-group';
 export * from './alert-group-setting';
 export * from './downtime-recurrence';
 export * from './downtime';
+export * from './deployment-downtime';
 export * from './role-monitoring';

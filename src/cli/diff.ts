@@ -242,9 +242,13 @@ export function _driftOf(
   });
 }
 
-/** A value the handler does not send (a monitor's notificationInterval of 0 means none), so Mackerel holds none. */
+/**
+ * A value the handler does not send, so Mackerel holds none: a monitor's notificationInterval of
+ * 0 (none), and a deployment downtime's revision, which only tells CloudFormation of a new deploy.
+ */
 function leftOutBySend(type: string, field: string, applied: unknown): boolean {
-  return type === 'Custom::MackerelMonitor' && field === 'notificationInterval' && applied === '0';
+  return (type === 'Custom::MackerelMonitor' && field === 'notificationInterval' && applied === '0')
+    || (type === 'Custom::MackerelDeploymentDowntime' && field === 'revision');
 }
 
 /**

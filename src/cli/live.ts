@@ -31,6 +31,8 @@ const READERS: { readonly [type: string]: Reader } = {
   'Custom::MackerelNotificationGroup': (get, id) => findIn(get, '/api/v0/notification-groups', 'notificationGroups', id),
   'Custom::MackerelAlertGroupSetting': async (get, id) => (await get(`/api/v0/alert-group-settings/${encodeURIComponent(id)}`)) as _LiveObject,
   'Custom::MackerelDowntime': (get, id) => findIn(get, '/api/v0/downtimes', 'downtimes', id),
+  // Its start moves with each deploy and is no property, so it is not compared (nor is the revision).
+  'Custom::MackerelDeploymentDowntime': (get, id) => findIn(get, '/api/v0/downtimes', 'downtimes', id),
   'Custom::MackerelDashboard': async (get, id) => (await get(`/api/v0/dashboards/${encodeURIComponent(id)}`)) as _LiveObject,
   'Custom::MackerelAwsIntegration': async (get, id) => (await get(`/api/v0/aws-integrations/${encodeURIComponent(id)}`)) as _LiveObject,
   // The external ID has no read endpoint.
