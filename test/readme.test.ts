@@ -132,6 +132,12 @@ const CONTEXTS: Record<string, Context> = {
       declare const web: MackerelRole;
       declare const api: ecsPatterns.ApplicationLoadBalancedFargateService;`,
   },
+  // Alerts muted while a deploy rolls out.
+  "new DeploymentDowntime(this, 'QuietDeploys', { monitors: [runningTasks], duration: Duration.minutes(20) });": {
+    wrap: 'stack',
+    declare: `
+      declare const runningTasks: HostMetricMonitor;`,
+  },
   // Dashboards.
   "const board = new Dashboard(this, 'Board', { title: 'shop', urlPath: 'shop/web' });": {
     wrap: 'stack',

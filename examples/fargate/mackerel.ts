@@ -6,7 +6,7 @@ import { ROLE, SHOP_SERVICE } from './roles';
 import {
   Dashboard, DashboardWidget, DeploymentAnnotation, Downtime, DowntimeRecurrence, EmailChannel, HostMetricMonitor, MackerelApiKey,
   MackerelAwsIntegration, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, MonitorScope,
-  NotificationGroup, NotificationLevel, SlackChannel, TaskStopAnnotations, Weekday,
+  NotificationGroup, NotificationLevel, SlackChannel, TaskStopAnnotations, Weekday, DeploymentDowntime,
 } from '../../src';
 
 /**
@@ -156,6 +156,14 @@ export class ShopMackerel extends Construct {
    */
   public markDeploys(): DeploymentAnnotation {
     return new DeploymentAnnotation(this, 'Deploys', { service: this.service, roles: [this.roles.web] });
+  }
+
+  /**
+   * Mutes the running-tasks alert for 20 minutes from the start of each deploy that changes the
+   * task definitions: ECS replaces the tasks then, and a dip below the desired count is expected.
+   */
+  public quietDeploys(runningTasks: HostMetricMonitor): DeploymentDowntime {
+    return new DeploymentDowntime(this, 'QuietDeploys', { monitors: [runningTasks], duration: Duration.minutes(20) });
   }
 
   /**

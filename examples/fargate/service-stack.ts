@@ -105,6 +105,7 @@ export class ServiceStack extends Stack {
     this.clusterAlert = this.mackerel.addClusterAlerts(SHOP_WEB_SERVICE_NAME, WEB_DESIRED_COUNT, this.notificationGroup);
     this.mackerel.addDashboard(SHOP_WEB_SERVICE_NAME, WEB_DESIRED_COUNT);
     this.mackerel.markDeploys();
+    this.mackerel.quietDeploys(this.clusterAlert);
     this.mackerel.markTaskStops(this.service.service);
 
     this.acknowledgeFindings();

@@ -53,14 +53,14 @@ describe('the example app against the emulator', () => {
     expect(run.out).toMatch(/created\s+Service\s+CdkMackerelFargateExample\/MackerelShop\w* shop "shop"/);
     expect(run.out).toMatch(/created\s+AwsIntegration\s+\S+ \S+ "shop-aws"/);
     expect(run.out).not.toMatch(/CdkMackerelBatchExample\/\S+/);
-    expect(run.out).toMatch(/^In Mackerel: .*1 Service, 6 Role, 1 AwsIntegration, 1 Dashboard, 1 GraphAnnotation, 2 Channel, 5 Monitor, 1 NotificationGroup, 1 Downtime\./m);
+    expect(run.out).toMatch(/^In Mackerel: .*1 Service, 6 Role, 1 AwsIntegration, 1 Dashboard, 5 Monitor, 1 DeploymentDowntime, 1 GraphAnnotation, 2 Channel, 1 NotificationGroup, 1 Downtime\./m);
     expect(serviceNames()).toEqual(['shop']);
     expect(roleNames()).toEqual(Object.values(ROLE).map((r) => `shop:${r}`).sort());
     expect(integration()).toHaveLength(1);
     const alerting = shared.emulator.state();
     expect(alerting.channels.map((c) => `${c.type}:${c.name}`).sort()).toEqual(['email:shop-oncall', 'slack:shop-ops']);
     expect(alerting.notificationGroups.filter((g) => g.name === 'shop-ops')).toHaveLength(1);
-    expect(alerting.downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 60 }]);
+    expect(alerting.downtimes).toMatchObject([{ name: 'deploy CdkMackerelFargateExample', duration: 20 }, { name: 'shop weekly maintenance', duration: 60 }]);
     expect(alerting.monitors.map((m) => `${m.type} ${m.name}`).sort()).toEqual([
       'connectivity shop:web connectivity', 'external shop:web URL', 'host shop-web running tasks', 'host shop:web container CPU',
       'host shop:web container memory',
@@ -97,7 +97,7 @@ describe('the example app against the emulator', () => {
     expect(run.out).toMatch(/updated\s+AwsIntegration/);
     expect(integration()).toHaveLength(1);
     expect(Object.keys(integration()[0].services)).toEqual(['ECSCluster']);
-    expect(shared.emulator.state().downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 90 }]);
+    expect(shared.emulator.state().downtimes).toMatchObject([{ name: 'deploy CdkMackerelFargateExample', duration: 20 }, { name: 'shop weekly maintenance', duration: 90 }]);
     run = await cli(['diff', assembly, ...base]);
     expect(run.out).toBe('No differences.');
 
@@ -143,24 +143,24 @@ describe('the main job: the example against an emulator of its own, run after ru
     let assembly = synthExample(dir);
     let result = await run(assembly);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/^Done: 20 created\.$/m);
-    expect(result.out).toMatch(/^In Mackerel: .*5 Monitor, 1 NotificationGroup, 1 Downtime\.$/m);
+    expect(result.out).toMatch(/^Done: 21 created\.$/m);
+    expect(result.out).toMatch(/^In Mackerel: .*5 Monitor, 1 DeploymentDowntime, .*1 NotificationGroup, 1 Downtime\.$/m);
 
     result = await run(assembly);
-    expect(result.out).toMatch(/^Done: 20 unchanged\.$/m);
+    expect(result.out).toMatch(/^Done: 21 unchanged\.$/m);
 
     assembly = synthExample(dir, { integrateLoadBalancer: false, maintenanceMinutes: 90 });
     result = await run(assembly);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/updated\s+AwsIntegration/);
     expect(result.out).toMatch(/updated\s+Downtime/);
-    expect(result.out).toMatch(/^Done: 2 updated, 18 unchanged\.$/m);
-    expect(saved().downtimes).toMatchObject([{ name: 'shop weekly maintenance', duration: 90 }]);
+    expect(result.out).toMatch(/^Done: 2 updated, 19 unchanged\.$/m);
+    expect(saved().downtimes).toMatchObject([{ name: 'deploy CdkMackerelFargateExample', duration: 20 }, { name: 'shop weekly maintenance', duration: 90 }]);
 
     result = await run(assembly, '--destroy');
     expect(result.code).toBe(0);
     // the graph annotation is left by its resource as history, then goes with its service, as in Mackerel
-    expect(result.out).toMatch(/^Done: 19 deleted, 1 left\./m);
+    expect(result.out).toMatch(/^Done: 20 deleted, 1 left\./m);
     const left = saved();
     const kinds = [left.services, left.monitors, left.channels, left.downtimes, left.awsIntegrations, left.graphAnnotations, left.dashboards];
     expect(kinds).toEqual([[], [], [], [], [], [], []]);

@@ -241,6 +241,22 @@ describe('examples/fargate', () => {
     expect(annotation.DependsOn).toEqual(expect.arrayContaining(ecsServices));
   });
 
+  it('mutes the running-tasks alert for 20 minutes from the start of each deploy, before the web service rolls out', () => {
+    const { clusterAlert } = stacks.service;
+    const downtimes = template.findResources(_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME);
+    expect(Object.values(downtimes)).toEqual([expect.objectContaining({
+      Properties: {
+        ServiceToken: expect.anything(),
+        name: 'deploy CdkMackerelFargateExample',
+        duration: 20,
+        revision: expect.stringMatching(/^[0-9a-f]{12}$/),
+        monitorScopes: [stacks.service.resolve(clusterAlert.monitorId)],
+      },
+    })]);
+    const [webService] = Object.values(template.findResources('AWS::ECS::Service')) as Array<{ DependsOn: string[] }>;
+    expect(webService.DependsOn).toContain(Object.keys(downtimes)[0]);
+  });
+
   it('marks the web tasks that crash, fail to start or fail their health checks, through the provider handler', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
     expect(rules).toHaveLength(1);
