@@ -95,8 +95,9 @@ export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log
     service: input.service,
     ...(roles ? { roles } : {}),
   };
-  // Repeatable: a repeat after a lost answer at worst marks the stop twice.
-  const out = await ctx.client.request<{ id?: unknown }>('POST', '/api/v0/graph-annotations', body, { repeatable: true });
+  // Not repeated when Mackerel may have made it (a lost answer, a 5xx): the handler fails, and
+  // Lambda's retry finds the stop marked, or posts it.
+  const out = await ctx.client.request<{ id?: unknown }>('POST', '/api/v0/graph-annotations', body);
   log.info('task stop posted as a graph annotation', { id: out?.id });
   return 'posted';
 }

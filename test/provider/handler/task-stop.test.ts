@@ -143,6 +143,18 @@ describe('ECS task stops on the graphs', () => {
     expect(annotations().map((a) => a.title.slice(0, 16))).toEqual(['ECS task stopped', 'ECS task stopped']);
   });
 
+  test('a post whose answer was lost is not sent again: the handler fails, and Lambda\'s retry finds the stop marked', async () => {
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', dropResponse: true });
+    const error = await rejectionOf(handler(input(stopped('aaa111')), lambdaContext()));
+    expect(error.message).toMatch(/POST \/api\/v0\/graph-annotations: no response: .*outcome unknown/);
+    expect(annotations()).toHaveLength(1);
+
+    const from = env.emulator.requests().length;
+    await handler(input(stopped('aaa111')), lambdaContext());
+    expect(writes(env.emulator, from)).toEqual([]);
+    expect(annotations()).toHaveLength(1);
+  });
+
   test('Mackerel\'s own message is logged and thrown (so Lambda calls again), without the key', async () => {
     const error = await rejectionOf(handler(input(stopped('aaa111'), { roles: ['batch'] }), lambdaContext()));
     expect(error.message).toMatch(/^annotating an ECS task stop on service "shop" failed: POST \/api\/v0\/graph-annotations: HTTP 404: .*role/);
