@@ -144,19 +144,29 @@ function title(count: number, stop: Stop): string {
   return cut(text, MAX_TITLE);
 }
 
+/** The first line of a description whose oldest stops were dropped, as `description` writes it. */
+const EARLIER = /^\((\d+) earlier stops not listed\)$/;
+
+/** A stop's line, as `describeStop` writes it: its time, then its task. */
+const STOP_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ task /;
+
 /**
  * The stops, one a line, oldest first; when they no longer fit, the oldest are dropped (the
- * title keeps the count) and a first line says how many.
+ * title keeps the count) and a first line says how many. Any other line (a person's note) is
+ * kept where it is, and is not counted as a stop when it has to go.
  */
 function description(lines: string[]): string {
-  const stops = lines.filter((l) => !l.startsWith('('));
-  const earlier = lines.filter((l) => l.startsWith('(')).reduce((n, l) => n + (Number(/^\((\d+)/.exec(l)?.[1]) || 0), 0);
-  let kept = stops.map((l) => cut(l, MAX_DESCRIPTION));
-  let dropped = earlier;
+  let dropped = 0;
+  let kept: string[] = [];
+  for (const line of lines) {
+    const earlier = EARLIER.exec(line);
+    if (earlier) dropped += Number(earlier[1]);
+    else kept.push(cut(line, MAX_DESCRIPTION));
+  }
   const render = () => [...(dropped > 0 ? [`(${dropped} earlier stops not listed)`] : []), ...kept].join('\n');
   while ([...render()].length > MAX_DESCRIPTION && kept.length > 1) {
+    if (STOP_LINE.test(kept[0])) dropped++;
     kept = kept.slice(1);
-    dropped++;
   }
   return cut(render(), MAX_DESCRIPTION);
 }

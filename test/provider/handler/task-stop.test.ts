@@ -122,6 +122,18 @@ describe('ECS task stops on the graphs', () => {
     expect(listed.length).toBeGreaterThan(1);
   });
 
+  test('a line a person added to the annotation is kept as written, not read as the count of stops not listed', async () => {
+    await handler(input(stopped('aaa111')), lambdaContext());
+    const { id, ...first } = annotations()[0];
+    const note = '(2 of us looked into it: see INC-42)';
+    expect((await api(env.emulator, 'PUT', `/api/v0/graph-annotations/${id}`, { ...first, description: `${first.description}\n${note}` })).status).toBe(200);
+
+    await handler(input(stopped('bbb222', 60)), lambdaContext());
+
+    const lines = (annotations()[0].description as string).split('\n');
+    expect(lines).toEqual([expect.stringMatching(/ task aaa111; /), note, expect.stringMatching(/ task bbb222; /)]);
+  });
+
   test('a long reason is cut to Mackerel\'s 250-character title, counting characters, not UTF-16 units', async () => {
     const reason = '🚨'.repeat(300);
     await handler(input(stopped('aaa111', 0, { containers: [{ name: 'web', exitCode: 1, reason }] })), lambdaContext());
