@@ -123,12 +123,21 @@ function describeStop(detail: TaskStateDetail): Stop {
   const containers = (detail.containers ?? [])
     .filter((c) => (c.exitCode !== undefined && c.exitCode !== null && c.exitCode !== 0) || c.reason)
     .map((c) => [`${c.name ?? 'a container'}`, c.exitCode !== undefined && c.exitCode !== null ? `exited ${c.exitCode}` : 'stopped', c.reason ? `(${c.reason})` : '']
-      .filter((part) => part !== '').join(' '));
-  const reason = detail.stoppedReason ?? detail.stopCode ?? 'stopped';
+      .filter((part) => part !== '').join(' '))
+    .map(oneLine);
+  const reason = oneLine(detail.stoppedReason ?? detail.stopCode ?? 'stopped');
   const cause = containers[0] ?? reason;
   const at = new Date(time * 1000).toISOString().replace('.000Z', 'Z');
-  const line = [`${at} task ${taskId}`, `${detail.stopCode ?? 'no stop code'}: ${reason}`, ...containers].join('; ');
+  const line = [`${at} task ${taskId}`, `${oneLine(detail.stopCode ?? 'no stop code')}: ${reason}`, ...containers].join('; ');
   return { taskId, group, time, cause, line };
+}
+
+/**
+ * A text of ECS's (a reason may carry a runtime's error over several lines) on one line: each
+ * stop is one line of the description, and a line break would split it in two.
+ */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]\s*/g, ' ').trim();
 }
 
 const TITLE = /^(?:(\d+) ECS tasks|ECS task) stopped in (\S+): /;

@@ -134,6 +134,20 @@ describe('ECS task stops on the graphs', () => {
     expect(lines).toEqual([expect.stringMatching(/ task aaa111; /), note, expect.stringMatching(/ task bbb222; /)]);
   });
 
+  test('a reason over several lines is written on one, so each stop stays one line of the description', async () => {
+    const reason = 'CannotStartContainerError: Error response from daemon:\r\n  failed to create shim task\n(exit status 1)';
+    await handler(input(stopped('aaa111', 0, { containers: [{ name: 'web', exitCode: 1, reason }] })), lambdaContext());
+    await handler(input(stopped('bbb222', 60)), lambdaContext());
+
+    const [only] = annotations();
+    expect(only.title).toBe('2 ECS tasks stopped in service:api: web exited 137 (OutOfMemoryError: Container killed due to memory usage)');
+    expect((only.description as string).split('\n')).toEqual([
+      '2026-11-24T03:00:00Z task aaa111; EssentialContainerExited: Essential container in task exited; '
+        + 'web exited 1 (CannotStartContainerError: Error response from daemon: failed to create shim task (exit status 1))',
+      expect.stringMatching(/ task bbb222; /),
+    ]);
+  });
+
   test('a long reason is cut to Mackerel\'s 250-character title, counting characters, not UTF-16 units', async () => {
     const reason = '🚨'.repeat(300);
     await handler(input(stopped('aaa111', 0, { containers: [{ name: 'web', exitCode: 1, reason }] })), lambdaContext());
