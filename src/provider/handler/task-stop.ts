@@ -71,8 +71,9 @@ export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log
   if (joined) {
     const count = (parseTitle(joined.title)?.count ?? 1) + 1;
     const body = {
-      title: title(count, stop),
-      description: description([...(joined.description ?? '').split('\n').filter((l) => l !== ''), stop.line]),
+      // The newest stop's cause: a stop that arrives late (no order is kept) leaves the cause as it is.
+      title: stop.time >= joined.to ? title(count, stop) : recount(joined.title, count),
+      description: description(inTimeOrder((joined.description ?? '').split('\n').filter((l) => l !== ''), stop.line)),
       from: Math.min(joined.from, stop.time),
       to: Math.max(joined.to, stop.time),
       service: input.service,
@@ -149,8 +150,22 @@ function parseTitle(text: string): { readonly group: string; readonly count: num
 }
 
 function title(count: number, stop: Stop): string {
-  const text = `${count > 1 ? `${count} ECS tasks` : 'ECS task'} stopped in ${stop.group}: ${stop.cause}`;
-  return cut(text, MAX_TITLE);
+  return cut(`${titleStart(count, stop.group)}${stop.cause}`, MAX_TITLE);
+}
+
+function titleStart(count: number, group: string): string {
+  return `${count > 1 ? `${count} ECS tasks` : 'ECS task'} stopped in ${group}: `;
+}
+
+/** A title of this module with a new count, and its cause as it was. */
+function recount(text: string, count: number): string {
+  return cut(text.replace(TITLE, (_whole, _count, group: string) => titleStart(count, group)), MAX_TITLE);
+}
+
+/** The lines with the stop's line before the first stop of a later time (the description is oldest first). */
+function inTimeOrder(lines: string[], line: string): string[] {
+  const at = lines.findIndex((l) => STOP_LINE.test(l) && l.slice(0, STOP_TIME_LENGTH) > line.slice(0, STOP_TIME_LENGTH));
+  return at < 0 ? [...lines, line] : [...lines.slice(0, at), line, ...lines.slice(at)];
 }
 
 /** The first line of a description whose oldest stops were dropped, as `description` writes it. */
@@ -158,6 +173,8 @@ const EARLIER = /^\((\d+) earlier stops not listed\)$/;
 
 /** A stop's line, as `describeStop` writes it: its time, then its task. */
 const STOP_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ task /;
+/** The length of the time a stop's line starts with, which sorts as text. */
+const STOP_TIME_LENGTH = '2006-01-02T15:04:05Z'.length;
 
 /**
  * The stops, one a line, oldest first; when they no longer fit, the oldest are dropped (the

@@ -70,6 +70,19 @@ describe('ECS task stops on the graphs', () => {
     ]);
   });
 
+  test('a stop that arrives after a later one (EventBridge keeps no order, a retry comes minutes late) takes its place by time', async () => {
+    await handler(input(stopped('bbb222', 120)), lambdaContext());
+    await handler(input(stopped('ccc333', 300)), lambdaContext());
+    await handler(input(stopped('aaa111', 60, { containers: [{ name: 'web', exitCode: 2, reason: 'late' }] })), lambdaContext());
+
+    const [only, ...others] = annotations();
+    expect(others).toEqual([]);
+    // the title tells the newest stop's cause, the span covers them all
+    expect(only.title).toBe('3 ECS tasks stopped in service:api: web exited 137 (OutOfMemoryError: Container killed due to memory usage)');
+    expect([only.from, only.to]).toEqual([T0 + 60, T0 + 300]);
+    expect((only.description as string).split('\n').map((line) => / task (\w+);/.exec(line)?.[1])).toEqual(['aaa111', 'bbb222', 'ccc333']);
+  });
+
   test('a stop after the window, of another ECS service, or for other roles makes an annotation of its own', async () => {
     await handler(input(stopped('aaa111')), lambdaContext());
     await handler(input(stopped('bbb222', 601)), lambdaContext());
