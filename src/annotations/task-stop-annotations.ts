@@ -198,12 +198,24 @@ function checkMergeWindow(scope: IConstruct, window: Duration): void {
   }
 }
 
-/** ECS sends a task's events to the default event bus of the service's own account and region only. */
+/**
+ * ECS sends a task's events to the default event bus of the service's own account and region only.
+ * A service imported by name is given its stack's environment, whatever its cluster's ARN says:
+ * that ARN, when known at synth, is checked too.
+ */
 function checkSameEnvironment(scope: IConstruct, property: string, service: ecs.IBaseService): void {
   const stack = Stack.of(scope);
-  for (const [what, theirs, ours] of [['region', service.env.region, stack.region], ['account', service.env.account, stack.account]] as const) {
-    if (!Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours) {
-      _fail(scope, property, service.node.path, `is in ${what} ${theirs}, and ECS sends its task events only to the event bus of its own account and region`,
+  const clusterArn = service.cluster.clusterArn;
+  const cluster = Token.isUnresolved(clusterArn) ? null : /^arn:[^:]*:ecs:([^:]*):([^:]*):/.exec(clusterArn);
+  const places = [
+    ['region', service.env.region, stack.region, ''],
+    ['account', service.env.account, stack.account, ''],
+    ['region', cluster?.[1], stack.region, `on cluster ${clusterArn} of `],
+    ['account', cluster?.[2], stack.account, `on cluster ${clusterArn} of `],
+  ] as const;
+  for (const [what, theirs, ours, where] of places) {
+    if (theirs !== undefined && !Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours) {
+      _fail(scope, property, service.node.path, `is ${where || 'in '}${what} ${theirs}, and ECS sends its task events only to the event bus of its own account and region`,
         `an ECS service in ${what} ${ours}, as this stack`, 'Put a TaskStopAnnotations (and a MackerelProvider) in a stack of the service\'s account and region');
     }
   }

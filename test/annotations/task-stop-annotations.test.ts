@@ -9,6 +9,7 @@ import { handler } from '../../src/provider/handler/index';
 import { api as callApi, lambdaContext, useEmulator } from '../provider/handler/_harness';
 
 const ENV = { account: '123456789012', region: 'ap-northeast-1' };
+const FAR_CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/prod';
 
 /** A stack with the service `shop` (role `web`), a cluster with the ECS services `api` and `worker`, and (unless told) a provider. */
 function shopStack(options: { provider?: boolean } = {}) {
@@ -216,6 +217,16 @@ describe('TaskStopAnnotations', () => {
       const { stack, shop, web, api } = shopStack();
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web, web], ecsServices: [api] }))
         .toThrow(/^Shop\/Stops: roles\[1\] "web" names the same role as roles\[0\]; expected each role of the service once$/);
+    });
+
+    test.each([
+      ['by its attributes', (stack: Stack, vpc: ec2.IVpc) => ecs.Cluster.fromClusterAttributes(stack, 'Far', { clusterName: 'prod', clusterArn: FAR_CLUSTER, vpc })],
+      ['by its ARN', (stack: Stack) => ecs.Cluster.fromClusterArn(stack, 'Far', FAR_CLUSTER)],
+    ])('an ECS service named on a cluster of another region, imported %s', (_how, importCluster) => {
+      const { stack, shop, vpc } = shopStack();
+      const far = ecs.FargateService.fromFargateServiceAttributes(stack, 'FarApi', { cluster: importCluster(stack, vpc), serviceName: 'api' });
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [far] }))
+        .toThrow(/ecsServices\[0\] "Shop\/FarApi" is on cluster arn:aws:ecs:us-east-1:123456789012:cluster\/prod of region us-east-1, .*expected an ECS service in region ap-northeast-1/s);
     });
 
     test('a role of another service', () => {
