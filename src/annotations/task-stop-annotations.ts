@@ -119,7 +119,14 @@ export class TaskStopAnnotations extends Construct {
     checkCauses(this, causes);
     const mergeWindow = props.mergeWindow ?? Duration.minutes(10);
     checkMergeWindow(this, mergeWindow);
-    props.ecsServices.forEach((service, i) => checkSameEnvironment(this, `ecsServices[${i}]`, service));
+    props.ecsServices.forEach((service, i) => {
+      // The rule matches a stop by its cluster's ARN: a service imported by ARN alone has no cluster.
+      if (!service.cluster) {
+        _fail(this, `ecsServices[${i}]`, service.node.path, 'has no cluster (an ECS service imported by its ARN alone)', 'an ECS service with its cluster',
+          'Import it with FargateService.fromFargateServiceAttributes(scope, id, { cluster, serviceArn }) or Ec2Service.fromEc2ServiceAttributes');
+      }
+      checkSameEnvironment(this, `ecsServices[${i}]`, service);
+    });
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
 
     const settings: _TaskStoppedSettings = {

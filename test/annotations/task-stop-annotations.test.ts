@@ -229,6 +229,14 @@ describe('TaskStopAnnotations', () => {
         .toThrow(/ecsServices\[0\] "Shop\/FarApi" is on cluster arn:aws:ecs:us-east-1:123456789012:cluster\/prod of region us-east-1, .*expected an ECS service in region ap-northeast-1/s);
     });
 
+    test('an ECS service imported by its ARN alone, which has no cluster to match', () => {
+      const { stack, shop } = shopStack();
+      const byArn = ecs.FargateService.fromFargateServiceArn(stack, 'ByArn', 'arn:aws:ecs:ap-northeast-1:123456789012:service/prod/api');
+      // IFargateService is not an IBaseService to TypeScript; JavaScript lets it through
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [byArn as unknown as ecs.IBaseService] }))
+        .toThrow(/ecsServices\[0\] "Shop\/ByArn" has no cluster.*fromFargateServiceAttributes\(scope, id, \{ cluster, serviceArn \}\)/s);
+    });
+
     test('a role of another service', () => {
       const { stack, shop, api } = shopStack();
       const other = new MackerelService(stack, 'Other', { name: 'other' }).addRole('web');
