@@ -113,7 +113,7 @@ export class TaskStopAnnotations extends Construct {
   constructor(scope: Construct, id: string, props: TaskStopAnnotationsProps) {
     super(scope, id);
     if (props.ecsServices.length === 0) {
-      _fail(this, 'ecsServices', '[]', 'is empty', 'at least one ECS service whose task stops to mark');
+      _fail(this, 'ecsServices', [], 'is empty', 'at least one ECS service whose task stops to mark');
     }
     const causes = props.causes ?? [TaskStopCause.ESSENTIAL_CONTAINER_EXITED, TaskStopCause.FAILED_TO_START, TaskStopCause.HEALTH_CHECK_FAILED];
     checkCauses(this, causes);
@@ -184,7 +184,7 @@ function causePattern(causes: TaskStopCause[]): { [key: string]: unknown } {
 
 function checkCauses(scope: IConstruct, causes: TaskStopCause[]): void {
   if (causes.length === 0) {
-    _fail(scope, 'causes', '[]', 'is empty, so no stop would be marked', 'at least one TaskStopCause', 'Leave it out for the stops that mean something is wrong');
+    _fail(scope, 'causes', [], 'is empty, so no stop would be marked', 'at least one TaskStopCause', 'Leave it out for the stops that mean something is wrong');
   }
   const known = Object.values(TaskStopCause) as string[];
   causes.forEach((cause, i) => {
@@ -194,7 +194,7 @@ function checkCauses(scope: IConstruct, causes: TaskStopCause[]): void {
 
 function checkMergeWindow(scope: IConstruct, window: Duration): void {
   if (window.isUnresolved()) {
-    _fail(scope, 'mergeWindow', window.toString(), 'is only known at deploy time', 'a fixed duration, from 0 seconds to 24 hours');
+    _fail(scope, 'mergeWindow', `Duration.${window.unitLabel()}(<token>)`, 'is only known at deploy time', 'a fixed duration, from 0 seconds to 24 hours');
   }
   const seconds = window.toSeconds({ integral: false });
   if (!Number.isInteger(seconds)) {

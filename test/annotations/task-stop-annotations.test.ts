@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -192,11 +192,13 @@ describe('TaskStopAnnotations', () => {
 
   describe('refuses at synth', () => {
     test.each([
-      ['no ECS service', { ecsServices: [] }, /Shop\/Stops.*ecsServices.*\[\].*is empty.*at least one ECS service/s],
-      ['no cause', { causes: [] }, /causes.*\[\].*is empty, so no stop would be marked.*at least one TaskStopCause/s],
+      ['no ECS service', { ecsServices: [] }, /^Shop\/Stops: ecsServices \[\] is empty; expected at least one ECS service/],
+      ['no cause', { causes: [] }, /^Shop\/Stops: causes \[\] is empty, so no stop would be marked; expected at least one TaskStopCause/],
       ['an unknown cause', { causes: ['OOM' as TaskStopCause] }, /causes\[0\].*OOM.*is not a known value.*ESSENTIAL_CONTAINER_EXITED, FAILED_TO_START/s],
       ['a merge window in fractions of a second', { mergeWindow: Duration.millis(1500) }, /mergeWindow "1 second 500 millis" is not a whole number of seconds; expected from 0 seconds to 24 hours, in whole seconds/],
       ['a merge window over a day', { mergeWindow: Duration.hours(25) }, /mergeWindow "1 day 1 hour" is longer than 24 hours; expected from 0 seconds to 24 hours/],
+      ['a merge window known only at deploy time', { mergeWindow: Duration.minutes(Token.asNumber({ Ref: 'Window' })) },
+        /^Shop\/Stops: mergeWindow "Duration.minutes\(<token>\)" is only known at deploy time; expected a fixed duration, from 0 seconds to 24 hours$/],
     ])('%s', (_name, props, message) => {
       const { stack, shop, api } = shopStack();
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api], ...props })).toThrow(message);
