@@ -221,6 +221,13 @@ describe('TaskStopAnnotations', () => {
         .toThrow(/^Shop\/Stops: roles\[1\] "web" names the same role as roles\[0\]; expected each role of the service once$/);
     });
 
+    test('an ECS service of another account, whose events go to that account\'s event bus', () => {
+      const { stack, shop, cluster } = shopStack();
+      const other = ecs.FargateService.fromFargateServiceAttributes(stack, 'Other', { cluster, serviceArn: 'arn:aws:ecs:ap-northeast-1:999999999999:service/prod/api' });
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [other] }))
+        .toThrow(/ecsServices\[0\] "Shop\/Other" is in account 999999999999, .*expected an ECS service in account 123456789012, as this stack/s);
+    });
+
     test.each([
       ['by its attributes', (stack: Stack, vpc: ec2.IVpc) => ecs.Cluster.fromClusterAttributes(stack, 'Far', { clusterName: 'prod', clusterArn: FAR_CLUSTER, vpc })],
       ['by its ARN', (stack: Stack) => ecs.Cluster.fromClusterArn(stack, 'Far', FAR_CLUSTER)],

@@ -169,6 +169,18 @@ describe('ECS task stops on the graphs', () => {
     expect(only.title.endsWith('…')).toBe(true);
   });
 
+  test('a stop with fields missing is marked with what there is: stoppingAt for a missing stoppedAt, no stop code, no containers', async () => {
+    const detail: TaskStateDetail = { taskArn: 'arn:aws:ecs:ap-northeast-1:123456789012:task/prod/aaa111', group: 'service:api', lastStatus: 'STOPPED', stoppingAt: new Date((T0 + 5) * 1000).toISOString() };
+    await handler(input(detail), lambdaContext());
+    expect(annotations()).toEqual([expect.objectContaining({
+      title: 'ECS task stopped in service:api: stopped',
+      description: '2026-11-24T03:00:05Z task aaa111; no stop code: stopped',
+      from: T0 + 5,
+    })]);
+    await handler(input({ ...stopped('bbb222', 10, { stoppingAt: new Date((T0 + 1) * 1000).toISOString() }), containers: [{ name: 'web', exitCode: null as unknown as number, reason: 'CannotPullContainerError: pull access denied' }] }), lambdaContext());
+    expect(annotations()[0]).toMatchObject({ title: '2 ECS tasks stopped in service:api: web stopped (CannotPullContainerError: pull access denied)', to: T0 + 10 });
+  });
+
   test('a task that has not stopped is not marked', async () => {
     const from = env.emulator.requests().length;
     await handler(input(stopped('aaa111', 0, { lastStatus: 'RUNNING' })), lambdaContext());
