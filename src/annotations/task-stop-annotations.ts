@@ -154,7 +154,9 @@ export class TaskStopAnnotations extends Construct {
 
     MackerelProvider._withProvider(this, (provider) => {
       for (const rule of this.rules) {
-        // Lambda calls a failed handler twice more; a stop it already marked is not marked again.
+        // This retry policy is EventBridge's, for an event Lambda did not accept. A handler that
+        // fails is called twice more by Lambda itself (its asynchronous default, 1 and 2 minutes
+        // later); a stop already marked is not marked again.
         rule.addTarget(new targets.LambdaFunction(provider.handler, { event: input, maxEventAge: Duration.hours(1), retryAttempts: 2 }));
       }
     });
