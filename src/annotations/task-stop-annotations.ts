@@ -2,6 +2,8 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
 import { _annotationRoleNames } from './_roles';
@@ -96,10 +98,13 @@ export interface TaskStopAnnotationsProps {
  * and each container's exit code and reason, such as `OutOfMemoryError`. Stops close together
  * are merged into one annotation (see `mergeWindow`).
  *
- * One EventBridge rule per ECS cluster sends ECS's "ECS Task State Change" events to the stack's
- * `MackerelProvider` handler, which posts the annotation. No CloudFormation resource is created
- * in Mackerel, so nothing is deleted with the construct: the annotations stay as the history
- * (Mackerel deletes them with their service).
+ * One EventBridge rule per ECS cluster sends ECS's "ECS Task State Change" events to a FIFO
+ * queue, one message group per rule, which the stack's `MackerelProvider` handler reads: the
+ * stops of a cluster are marked one after another, so a burst of them (a failed rollout) merges
+ * into one annotation instead of racing, and an event delivered twice within five minutes is
+ * dropped by the queue. A stop the handler fails to mark three times goes to a dead-letter queue
+ * (kept 14 days). No CloudFormation resource is created in Mackerel, so nothing is deleted with
+ * the construct: the annotations stay as the history (Mackerel deletes them with their service).
  *
  * @example
  * new TaskStopAnnotations(this, 'Crashes', { service: shop, roles: [web], ecsServices: [api.service] });
@@ -109,6 +114,12 @@ export interface TaskStopAnnotationsProps {
 export class TaskStopAnnotations extends Construct {
   /** The EventBridge rules, one per ECS cluster of `ecsServices`. */
   public readonly rules: events.Rule[];
+
+  /** The FIFO queue between the rules and the provider handler. */
+  public readonly queue: sqs.IQueue;
+
+  /** Where stops the handler failed to mark three times are kept, for 14 days. */
+  public readonly deadLetterQueue: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: TaskStopAnnotationsProps) {
     super(scope, id);
@@ -152,25 +163,40 @@ export class TaskStopAnnotations extends Construct {
       },
     }));
 
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', { fifo: true, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.queue = new sqs.Queue(this, 'Stops', {
+      fifo: true,
+      // Repeated deliveries of one event have the same body: the queue drops them for five minutes.
+      contentBasedDeduplication: true,
+      enforceSSL: true,
+      // Longer than the handler may run (at most 14 minutes, MackerelProvider's timeout).
+      visibilityTimeout: Duration.minutes(15),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
+    });
+    this.rules.forEach((rule, i) => rule.addTarget(new targets.SqsQueue(this.queue, {
+      message: input,
+      // One group per rule: the queue hands a cluster's stops to the handler one batch at a time, in order.
+      messageGroupId: `cluster-${i + 1}`,
+      maxEventAge: Duration.hours(1),
+      retryAttempts: 2,
+    })));
     MackerelProvider._withProvider(this, (provider) => {
-      for (const rule of this.rules) {
-        // This retry policy is EventBridge's, for an event Lambda did not accept. A handler that
-        // fails is called twice more by Lambda itself (its asynchronous default, 1 and 2 minutes
-        // later); a stop already marked is not marked again.
-        rule.addTarget(new targets.LambdaFunction(provider.handler, { event: input, maxEventAge: Duration.hours(1), retryAttempts: 2 }));
-      }
+      provider.handler.addEventSource(new sources.SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
     });
     this.node.addValidation({
       validate: () => MackerelProvider._tryFind(this)
         ? []
         : [`TaskStopAnnotations needs a MackerelProvider in stack ${JSON.stringify(Stack.of(this).node.path)}, whose handler marks the stops. Add new MackerelProvider(stack, 'Mackerel', { apiKey }) to that stack`],
     });
-    // Mackerel refuses an annotation on a service or role that does not exist: start sending
-    // stops once those this stack creates are there.
-    _dependOnNamed(this, props.service.name, false);
-    for (const role of props.roles ?? []) {
-      if (role instanceof MackerelRole) this.node.addDependency(role.node.defaultChild ?? role);
-      else _dependOnNamed(this, role.fullName, true);
+    // Mackerel refuses an annotation on a service or role that does not exist: the rules start
+    // sending stops once those this stack creates are there. The rules only: the queue is read by
+    // the provider handler, on which every Mackerel service and role waits.
+    for (const rule of this.rules) {
+      _dependOnNamed(rule, props.service.name, false);
+      for (const role of props.roles ?? []) {
+        if (role instanceof MackerelRole) rule.node.addDependency(role.node.defaultChild ?? role);
+        else _dependOnNamed(rule, role.fullName, true);
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 import { App, Duration, Stack, Token } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -137,24 +137,48 @@ describe('TaskStopAnnotations', () => {
       .toEqual({ stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed' }], $or: undefined });
   });
 
-  test('sends each stop to the stack\'s provider handler with the service, role names and merge window, and lets EventBridge invoke it', () => {
+  test('sends each stop with the service, role names and merge window to a FIFO queue, one message group per rule, that the provider handler reads', () => {
     const { stack, shop, web, api } = shopStack();
-    new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api], mergeWindow: Duration.minutes(5) });
+    const stops = new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api], mergeWindow: Duration.minutes(5) });
     const [target] = onlyRule(stack).Properties.Targets;
-    const handlerId = logicalId(stack, MackerelProvider.of(stack).handler);
-    expect(target.Arn).toEqual({ 'Fn::GetAtt': [handlerId, 'Arn'] });
+    const queueId = logicalId(stack, stops.queue as any);
+    const deadLettersId = logicalId(stack, stops.deadLetterQueue as any);
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+    expect(target.SqsParameters).toEqual({ MessageGroupId: 'cluster-1' });
     expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 });
     expect(target.InputTransformer.InputPathsMap).toEqual({ detail: '$.detail' });
     expect(target.InputTransformer.InputTemplate).toEqual({
       'Fn::Join': ['', ['{"cdkMackerel":"EcsTaskStopped","service":"', { Ref: logicalId(stack, shop.node.findChild('Resource')) },
         '","roles":["web"],"mergeWindowSeconds":300,"detail":<detail>}']],
     });
-    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [handlerId, 'Arn'] },
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [stack.getLogicalId(onlyRuleConstruct(stack)), 'Arn'] },
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      VisibilityTimeout: 900,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 3 },
     });
+    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    // only EventBridge, for this rule, may send to the queue
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          Principal: { Service: 'events.amazonaws.com' },
+          Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [stack.getLogicalId(onlyRuleConstruct(stack)), 'Arn'] } } },
+        })]),
+      },
+    });
+    const handlerId = logicalId(stack, MackerelProvider.of(stack).handler);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: handlerId },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // EventBridge does not invoke the handler itself
+    expect(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'events.amazonaws.com' } })).toEqual({});
   });
 
   test('ECS services on two clusters get a rule each, with only their own services', () => {
@@ -262,7 +286,7 @@ function onlyRuleConstruct(stack: Stack) {
 describe('TaskStopAnnotations with the handler', () => {
   const env = useEmulator();
 
-  test('the input the rule writes, filled in by EventBridge, is marked by the handler on the service and role', async () => {
+  test('the input the rule writes, filled in by EventBridge and queued, is marked by the handler on the service and role', async () => {
     const { stack, shop, web, api } = shopStack();
     new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api] });
     const template = onlyRule(stack).Properties.Targets[0].InputTransformer.InputTemplate['Fn::Join'][1] as any[];
@@ -276,7 +300,10 @@ describe('TaskStopAnnotations with the handler', () => {
     expect((await callApi(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
     expect((await callApi(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
 
-    await handler(JSON.parse(sent), lambdaContext());
+    // ... as the body of a message the queue hands to the handler
+    const result = await handler({ Records: [{ messageId: 'm1', body: sent, eventSource: 'aws:sqs' }] }, lambdaContext());
+
+    expect(result).toEqual({ batchItemFailures: [] });
 
     expect(env.emulator.state().graphAnnotations).toEqual([expect.objectContaining({
       title: 'ECS task stopped in service:api: web exited 139 (segfault)',

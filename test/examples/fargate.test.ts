@@ -257,15 +257,21 @@ describe('examples/fargate', () => {
     expect(webService.DependsOn).toContain(Object.keys(downtimes)[0]);
   });
 
-  it('marks the web tasks that crash, fail to start or fail their health checks, through the provider handler', () => {
+  it('marks the web tasks that crash, fail to start or fail their health checks, queued for the provider handler', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
     expect(rules).toHaveLength(1);
     const { EventPattern: pattern, Targets: [target] } = rules[0].Properties;
     const webService = stacks.service.getLogicalId(stacks.service.service.service.node.defaultChild as CfnElement);
     expect(pattern.detail.group).toEqual([{ 'Fn::Join': ['', ['service:', { 'Fn::GetAtt': [webService, 'Name'] }]] }]);
     expect(pattern.detail.$or).toHaveLength(2);
-    expect(target.Arn).toEqual({ 'Fn::GetAtt': [stacks.service.getLogicalId(stacks.service.mackerel.provider.handler.node.defaultChild as CfnElement), 'Arn'] });
+    const queues = template.findResources('AWS::SQS::Queue', { Properties: { ContentBasedDeduplication: true } });
+    expect(Object.keys(queues)).toHaveLength(1);
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [Object.keys(queues)[0], 'Arn'] });
     expect(target.InputTransformer.InputTemplate['Fn::Join'][1][2]).toBe('","roles":["web"],"mergeWindowSeconds":600,"detail":<detail>}');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: stacks.service.getLogicalId(stacks.service.mackerel.provider.handler.node.defaultChild as CfnElement) },
+      EventSourceArn: { 'Fn::GetAtt': [Object.keys(queues)[0], 'Arn'] },
+    });
   });
 
   it('matches the whole-template snapshot', () => {

@@ -52,14 +52,59 @@ export interface HandlerResult {
   readonly Data: { readonly [attribute: string]: string };
 }
 
+/** A batch of messages from a `TaskStopAnnotations` queue (SQS FIFO), in order. */
+export interface QueuedStops {
+  readonly Records: ReadonlyArray<{ readonly messageId: string; readonly body: string; readonly eventSource?: string }>;
+}
+
+/** The messages to hand back to the queue: the first that failed and every one after it, so the order holds. */
+export interface QueuedStopsResult {
+  readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>;
+}
+
 /**
- * The Lambda's entry: a custom-resource event from the provider framework, or an ECS task stop
- * from a `TaskStopAnnotations` rule (EventBridge, whose answer is not read).
+ * The Lambda's entry: a custom-resource event from the provider framework, or ECS task stops from
+ * a `TaskStopAnnotations` queue (or one stop sent directly, as its rule's input).
  */
 export async function handler(event: CloudFormationCustomResourceEvent, context: HandlerContext): Promise<HandlerResult>;
+export async function handler(event: QueuedStops, context: HandlerContext): Promise<QueuedStopsResult>;
 export async function handler(event: TaskStoppedInput, context: HandlerContext): Promise<void>;
-export async function handler(event: CloudFormationCustomResourceEvent | TaskStoppedInput, context: HandlerContext): Promise<HandlerResult | void> {
-  return isTaskStoppedInput(event) ? onTaskStopped(event, context) : onResourceEvent(event, context);
+export async function handler(
+  event: CloudFormationCustomResourceEvent | QueuedStops | TaskStoppedInput, context: HandlerContext,
+): Promise<HandlerResult | QueuedStopsResult | void> {
+  if (isQueuedStops(event)) return onQueuedStops(event, context);
+  return isTaskStoppedInput(event) ? onTaskStopped(event, context) : onResourceEvent(event as CloudFormationCustomResourceEvent, context);
+}
+
+function isQueuedStops(event: unknown): event is QueuedStops {
+  const records = (event as { Records?: unknown })?.Records;
+  return Array.isArray(records) && records.length > 0 && records.every((r) => (r as { eventSource?: unknown })?.eventSource === 'aws:sqs');
+}
+
+/**
+ * Marks a batch of stops one after another, which is what lets a burst of them merge: the queue
+ * hands a cluster's stops over in order, one batch at a time. A message that is no task stop
+ * could never succeed, so it is logged and dropped rather than holding up its group.
+ */
+async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promise<QueuedStopsResult> {
+  for (const [i, record] of batch.Records.entries()) {
+    let input: unknown;
+    try {
+      input = JSON.parse(record.body);
+    } catch {
+      input = undefined;
+    }
+    if (!isTaskStoppedInput(input)) {
+      createLogger({ event: 'ECS task stopped', messageId: record.messageId }).error('dropped: the message is not a task stop of TaskStopAnnotations');
+      continue;
+    }
+    try {
+      await onTaskStopped(input, context);
+    } catch {
+      return { batchItemFailures: batch.Records.slice(i).map((r) => ({ itemIdentifier: r.messageId })) };
+    }
+  }
+  return { batchItemFailures: [] };
 }
 
 async function onTaskStopped(input: TaskStoppedInput, context: HandlerContext): Promise<void> {
@@ -75,7 +120,7 @@ async function onTaskStopped(input: TaskStoppedInput, context: HandlerContext): 
     const outcome = await annotateTaskStop({ client, log }, input);
     log.info('done', { outcome });
   } catch (e) {
-    // Thrown, Lambda calls again (twice at most); a stop already marked is not marked again.
+    // Thrown, the queue hands the stop over again (three times in all); a stop already marked is not marked again.
     const message = scrub(`annotating an ECS task stop on service ${JSON.stringify(input.service)} failed: ${(e as Error).message ?? String(e)}`);
     log.error('failed', { error: message });
     throw _failure(message);

@@ -1,10 +1,12 @@
 /**
  * ECS task stops on Mackerel's graphs (`TaskStopAnnotations`). An EventBridge rule sends each
- * matching "ECS Task State Change" event here, wrapped with where to mark it. Stops of one ECS
- * service close together (a crash loop, a failed rollout) are merged into one annotation, so
- * that ten tasks crashing at once draw one mark, not ten.
+ * matching "ECS Task State Change" event, wrapped with where to mark it, to a FIFO queue that
+ * hands a cluster's stops here one after another. Stops of one ECS service close together (a
+ * crash loop, a failed rollout) are merged into one annotation, so that ten tasks crashing at
+ * once draw one mark, not ten: Mackerel has no conditional update, so the merge (read, then
+ * write) is right only because the queue never hands over two stops of a cluster at once.
  *
- * EventBridge delivers at least once and Lambda repeats a failed asynchronous call, so the same
+ * EventBridge delivers at least once and the queue hands a failed stop over again, so the same
  * stop may arrive twice: an annotation that already lists the task is left as it is.
  */
 import { isNotFound } from './client';

@@ -211,4 +211,30 @@ describe('ECS task stops on the graphs', () => {
     expect(error.message).toMatch(/^annotating an ECS task stop on service "shop" failed: POST \/api\/v0\/graph-annotations: HTTP 404: .*role/);
     expect(env.logs.lines().some((line) => line.includes('"level":"error"') && line.includes('HTTP 404'))).toBe(true);
   });
+
+  describe('from the queue', () => {
+    const batch = (...bodies: unknown[]) => ({
+      Records: bodies.map((body, i) => ({ messageId: `m${i}`, body: typeof body === 'string' ? body : JSON.stringify(body), eventSource: 'aws:sqs' })),
+    });
+
+    test('a burst of stops in one batch is marked one after another, so it merges into one annotation', async () => {
+      const result = await handler(batch(input(stopped('aaa111')), input(stopped('bbb222', 1)), input(stopped('ccc333', 1))), lambdaContext());
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(annotations()).toHaveLength(1);
+      expect(annotations()[0].title).toMatch(/^3 ECS tasks stopped in service:api: /);
+    });
+
+    test('a stop that fails hands it and every later one back to the queue, in order; the earlier ones stay marked', async () => {
+      const result = await handler(batch(input(stopped('aaa111')), input(stopped('bbb222', 1), { roles: ['batch'] }), input(stopped('ccc333', 2))), lambdaContext());
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
+      expect(annotations().map((a) => a.description)).toEqual([expect.stringContaining('task aaa111')]);
+    });
+
+    test('a message that is no task stop is dropped with an error in the log, not handed back (it would hold up its group)', async () => {
+      const result = await handler(batch('not json', { hello: 'world' }, input(stopped('aaa111'))), lambdaContext());
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(annotations()).toHaveLength(1);
+      expect(env.logs.lines().filter((line) => line.includes('dropped: the message is not a task stop'))).toHaveLength(2);
+    });
+  });
 });
