@@ -12,6 +12,7 @@
 import { isNotFound } from './client';
 import { RequestContext } from './resource';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../_properties';
+import { _characterCount, _firstCharacters } from '../../_text';
 
 /** Mackerel's limits on a graph annotation (the API answers 400 beyond them). */
 const MAX_TITLE = 250;
@@ -171,7 +172,7 @@ function inTimeOrder(lines: string[], line: string): string[] {
 }
 
 /** The first line of a description whose oldest stops were dropped, as `description` writes it. */
-const EARLIER = /^\((\d+) earlier stops not listed\)$/;
+const EARLIER = /^\((\d+) earlier stops? not listed\)$/;
 
 /** A stop's line, as `describeStop` writes it: its time, then its task. */
 const STOP_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ task /;
@@ -191,7 +192,7 @@ function description(lines: string[]): string {
     if (earlier) dropped += Number(earlier[1]);
     else kept.push(cut(line, MAX_DESCRIPTION));
   }
-  const render = () => [...(dropped > 0 ? [`(${dropped} earlier stops not listed)`] : []), ...kept].join('\n');
+  const render = () => [...(dropped > 0 ? [`(${dropped} earlier ${dropped === 1 ? 'stop' : 'stops'} not listed)`] : []), ...kept].join('\n');
   while ([...render()].length > MAX_DESCRIPTION && kept.length > 1) {
     if (STOP_LINE.test(kept[0])) dropped++;
     kept = kept.slice(1);
@@ -201,8 +202,7 @@ function description(lines: string[]): string {
 
 /** At most `max` characters (code points, as Mackerel counts them), with an ellipsis when cut. */
 function cut(text: string, max: number): string {
-  const characters = [...text];
-  return characters.length <= max ? text : `${characters.slice(0, max - 1).join('')}…`;
+  return _characterCount(text) <= max ? text : `${_firstCharacters(text, max - 1)}…`;
 }
 
 function sameRoles(a: string[] | undefined, b: string[] | undefined): boolean {

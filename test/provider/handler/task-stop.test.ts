@@ -135,6 +135,17 @@ describe('ECS task stops on the graphs', () => {
     expect(listed.length).toBeGreaterThan(1);
   });
 
+  test('one stop not listed is counted in the singular, and read back as one when the next stop pushes out another', async () => {
+    const long = (task: string, seconds: number) => input(stopped(task, seconds, { containers: [{ name: 'web', exitCode: 1, reason: 'x'.repeat(200) }] }));
+    for (let i = 0; i < 4; i++) await handler(long(`task${i}`, i * 10), lambdaContext());
+    expect((annotations()[0].description as string).split('\n')[0]).toBe('(1 earlier stop not listed)');
+
+    await handler(long('task4', 40), lambdaContext());
+    const lines = (annotations()[0].description as string).split('\n');
+    expect(lines[0]).toBe('(2 earlier stops not listed)');
+    expect(lines.slice(1).map((l) => / task (task\d);/.exec(l)?.[1])).toEqual(['task2', 'task3', 'task4']);
+  });
+
   test('a line a person added to the annotation is kept as written, not read as the count of stops not listed', async () => {
     await handler(input(stopped('aaa111')), lambdaContext());
     const { id, ...first } = annotations()[0];
