@@ -11,8 +11,8 @@
  */
 import { isNotFound } from './client';
 import { RequestContext } from './resource';
-import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../_properties';
 import { _characterCount, _firstCharacters } from '../../_text';
+import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../_properties';
 
 /** Mackerel's limits on a graph annotation (the API answers 400 beyond them). */
 const MAX_TITLE = 250;
