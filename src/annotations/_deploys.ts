@@ -110,7 +110,11 @@ class EcsServiceOrdering implements IAspect {
         : [_describeProblem('ECS service', service.node.path,
           `is waited for by ${what} (${shown}), for which every ECS service of its stack waits, so each would wait for the other and CloudFormation `
           + 'would refuse the circular dependency', `a ${what.replace(/^this /, '')} that depends on no ECS service of its stack`,
-          `Put the ${what.replace(/^this /, '')} where it depends on no ECS service (not under a construct that waits for one)`)];
+          graph.referencesOf(resource).has(path[1])
+            // The first step is a property of the resource (a monitor or role of a downtime's scopes), not where it is.
+            ? `Scope the ${what.replace(/^this /, '')} to monitors, services and roles that neither refer to nor wait for an ECS service of its stack: `
+              + `${graph.pathOf(path[1]) ?? path[1]} leads to one (a metric naming the ECS service by its serviceName rather than by a literal name, say)`
+            : `Put the ${what.replace(/^this /, '')} where it depends on no ECS service (not under a construct that waits for one)`)];
     });
   }
 }
@@ -121,6 +125,8 @@ interface DependencyGraph {
   pathOf(logicalId: string): string | undefined;
   /** The logical IDs a resource waits for: its DependsOn and what it refers to, rendered only for the resources a search reaches. */
   targetsOf(logicalId: string): Set<string>;
+  /** The logical IDs a resource's properties refer to (without its DependsOn). */
+  referencesOf(logicalId: string): Set<string>;
 }
 
 function dependencyGraph(stack: Stack): DependencyGraph {
@@ -129,18 +135,22 @@ function dependencyGraph(stack: Stack): DependencyGraph {
     if (resource instanceof CfnResource && Stack.of(resource) === stack) resources.set(stack.resolve(resource.logicalId) as string, resource);
   }
   const targets = new Map<string, Set<string>>();
+  const rendered = (logicalId: string) => {
+    const resource = resources.get(logicalId);
+    return resource ? stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {} : {};
+  };
   return {
     pathOf: (logicalId) => resources.get(logicalId)?.node.path,
     targetsOf: (logicalId) => {
       const known = targets.get(logicalId);
       if (known) return known;
-      const resource = resources.get(logicalId);
-      const rendered = resource ? stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {} : {};
-      const found = new Set<string>(Array.isArray(rendered.DependsOn) ? rendered.DependsOn : []);
-      _references(rendered.Properties, found);
+      const { DependsOn: dependsOn, Properties: properties } = rendered(logicalId);
+      const found = new Set<string>(Array.isArray(dependsOn) ? dependsOn : []);
+      _references(properties, found);
       targets.set(logicalId, found);
       return found;
     },
+    referencesOf: (logicalId) => _references(rendered(logicalId).Properties),
   };
 }
 

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import {
   DeploymentDowntime, HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelService, MonitorOperator, MonitorScope,
@@ -143,6 +144,27 @@ describe('DeploymentDowntime', () => {
       quiet.node.addDependency(service!);
       expect(() => Template.fromStack(stack)).toThrow(
         /Shop\/Quiet.*ECS service "Shop\/Web\/Service" is waited for by this downtime \(Shop\/Quiet\/Resource\/Default -> Shop\/Web\/Service\), for which every ECS service of its stack waits/s);
+    });
+
+    test('a monitor in its scope that refers to an ECS service (its name in the metric), which would be a cycle: the message points at the scope', () => {
+      const { stack, service } = shopStack();
+      const running = new HostMetricMonitor(stack, 'Running', {
+        name: 'running tasks', metric: `ecs.running_task.${service!.serviceName}.count`, operator: MonitorOperator.LESS_THAN, warning: 2, duration: Duration.minutes(5),
+      });
+      new DeploymentDowntime(stack, 'Quiet', { monitors: [running] });
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(
+        'ECS service "Shop/Web/Service" is waited for by this downtime \\(Shop/Quiet/Resource/Default -> Shop/Running/Resource/Default -> Shop/Web/Service\\).*'
+        + 'Scope the downtime to monitors, services and roles that neither refer to nor wait for an ECS service of its stack: '
+        + 'Shop/Running/Resource/Default leads to one \\(a metric naming the ECS service by its serviceName rather than by a literal name, say\\)$', 'm'));
+    });
+
+    test('a downtime under a construct that waits for an ECS service, which would be a cycle: the message says where to put it', () => {
+      const { stack, web, service } = shopStack();
+      const holder = new Construct(stack, 'Holder');
+      holder.node.addDependency(service!);
+      new DeploymentDowntime(holder, 'Quiet', { scopes: [MonitorScope.fromRole(web)] });
+      expect(() => Template.fromStack(stack)).toThrow(
+        /Put the downtime where it depends on no ECS service \(not under a construct that waits for one\)$/m);
     });
   });
 });
