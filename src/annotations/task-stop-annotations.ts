@@ -103,8 +103,11 @@ export interface TaskStopAnnotationsProps {
  * stops of a cluster are marked one after another, so a burst of them (a failed rollout) merges
  * into one annotation instead of racing, and an event delivered twice within five minutes is
  * dropped by the queue. A stop the handler fails to mark three times goes to a dead-letter queue
- * (kept 14 days). No CloudFormation resource is created in Mackerel, so nothing is deleted with
- * the construct: the annotations stay as the history (Mackerel deletes them with their service).
+ * (kept 14 days, and deleted with the construct), and so do the stops the queue handed over in
+ * the same batches after it: to keep the order, the handler hands those back untried, and each
+ * time counts as one of their three. No CloudFormation resource is created in Mackerel, so nothing
+ * is deleted with the construct: the annotations stay as the history (Mackerel deletes them with
+ * their service).
  *
  * @example
  * new TaskStopAnnotations(this, 'Crashes', { service: shop, roles: [web], ecsServices: [api.service] });
@@ -118,7 +121,10 @@ export class TaskStopAnnotations extends Construct {
   /** The FIFO queue between the rules and the provider handler. */
   public readonly queue: sqs.IQueue;
 
-  /** Where stops the handler failed to mark three times are kept, for 14 days. */
+  /**
+   * Where stops the handler failed to mark three times are kept, for 14 days, with the stops
+   * handed back untried after them each time (a failed stop holds up those behind it).
+   */
   public readonly deadLetterQueue: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: TaskStopAnnotationsProps) {

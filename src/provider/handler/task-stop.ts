@@ -100,7 +100,7 @@ export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log
     ...(roles ? { roles } : {}),
   };
   // Not repeated when Mackerel may have made it (a lost answer, a 5xx): the handler fails, and
-  // Lambda's retry finds the stop marked, or posts it.
+  // the queue hands the stop over again, which finds it marked, or posts it.
   const out = await ctx.client.request<{ id?: unknown }>('POST', '/api/v0/graph-annotations', body);
   log.info('task stop posted as a graph annotation', { id: out?.id });
   return 'posted';
