@@ -79,8 +79,8 @@ export class DeploymentAnnotation extends Construct {
     const stack = Stack.of(this);
     checkLength(this, 'title', props.title, MAX_TITLE);
     checkLength(this, 'description', props.description, MAX_DESCRIPTION);
-    const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     const revision = _deployRevision(this, props.revision, 'mark a deploy');
+    const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     const description = props.description ?? `${stack.stackName}, revision ${revision}`;
     if (props.description === undefined) checkDefaultDescription(this, description, props.revision);
     const properties: _GraphAnnotationProperties = {

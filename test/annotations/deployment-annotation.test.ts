@@ -214,6 +214,13 @@ describe('DeploymentAnnotation', () => {
         .toThrow(/^Shop\/Deploys: roles\[0\] "Shop\/Other\/web" is a role of service other, not of shop; expected roles of the annotation's service$/);
     });
 
+    test('an empty revision before a role of another service, as before the revision moved to _deploys.ts', () => {
+      const { stack, shop } = shopStack();
+      const other = new MackerelService(stack, 'Other', { name: 'other' });
+      expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [other.addRole('web')], revision: '' }))
+        .toThrow(/^Shop\/Deploys: revision "" is empty; expected a value that changes with each release/);
+    });
+
     test('a role named twice, also once as a construct and once by its full name', () => {
       const { stack, shop, web } = shopStack();
       expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [web, MackerelRole.fromFullName(stack, 'WebByName', 'shop:web')] }))
