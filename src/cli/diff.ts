@@ -233,7 +233,7 @@ export function _driftOf(
   type: string, applied: { readonly [key: string]: unknown }, live: { readonly [key: string]: unknown }, knownFields: readonly string[] = [],
 ): _FieldChange[] {
   const defaults = readBackDefaults(type, applied);
-  const keys = [...new Set([...Object.keys(applied), ...knownFields.filter((k) => k in live)])].sort();
+  const keys = [...new Set([...Object.keys(applied), ...[...knownFields, ...neverSent(type)].filter((k) => k in live)])].sort();
   return keys.flatMap((k) => {
     const value = normalize(k, live[k]);
     if (applied[k] === undefined && defaults[k] !== undefined && _sameJson(defaults[k], value)) return [];
@@ -249,6 +249,15 @@ export function _driftOf(
 function leftOutBySend(type: string, field: string, applied: unknown): boolean {
   return (type === 'Custom::MackerelMonitor' && field === 'notificationInterval' && applied === '0')
     || (type === 'Custom::MackerelDeploymentDowntime' && field === 'revision');
+}
+
+/**
+ * Fields of the live object that the resource has no property for, but that are drift when set
+ * in Mackerel: a deployment downtime made recurring there would mute its scopes again and again
+ * (its start, which each deploy moves, is not compared).
+ */
+function neverSent(type: string): readonly string[] {
+  return type === 'Custom::MackerelDeploymentDowntime' ? ['recurrence'] : [];
 }
 
 /**

@@ -53,6 +53,20 @@ test('each deploy that changes a task definition moves the one downtime to its s
   expect(downtimes()).toEqual([{ ...first, start: expect.any(Number) }]);
   expect(downtimes()[0].start).toBeGreaterThan(first.start);
 
+  // made recurring in Mackerel: drift, though the template has no recurrence (the start still is none)
+  const [moved] = downtimes();
+  const { id: _id, ...fields } = moved;
+  expect((await fetch(new URL(`api/v0/downtimes/${moved.id}`, shared.emulator.url), {
+    method: 'PUT',
+    headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ...fields, start: moved.start - 60, recurrence: { type: 'daily', interval: 1 } }),
+  })).status).toBe(200);
+  run = await cli(['diff', outdir, ...base]);
+  expect(run.out).toMatch(/^~ drift +DeploymentDowntime +Shop\/Quiet\w+ /m);
+  expect(run.out).toMatch(/^ +recurrence: \(absent\) -> \{"type":"daily","interval":"1"\}$/m);
+  expect(run.out).not.toMatch(/start/);
+  expect(run.code).toBe(3);
+
   run = await cli(['apply', '--destroy', outdir, ...base]);
   expect(run.code).toBe(0);
   expect(downtimes()).toEqual([]);
