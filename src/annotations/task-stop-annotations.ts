@@ -103,11 +103,10 @@ export interface TaskStopAnnotationsProps {
  * stops of a cluster are marked one after another, so a burst of them (a failed rollout) merges
  * into one annotation instead of racing, and an event delivered twice within five minutes is
  * dropped by the queue. A stop the handler fails to mark three times goes to a dead-letter queue
- * (kept 14 days, and deleted with the construct), and so do the stops the queue handed over in
- * the same batches after it: to keep the order, the handler hands those back untried, and each
- * time counts as one of their three. No CloudFormation resource is created in Mackerel, so nothing
- * is deleted with the construct: the annotations stay as the history (Mackerel deletes them with
- * their service).
+ * (kept 14 days, and deleted with the construct); the stops after it in its batch are marked
+ * meanwhile, and it joins its annotation in time order if a retry succeeds. No CloudFormation
+ * resource is created in Mackerel, so nothing is deleted with the construct: the annotations stay
+ * as the history (Mackerel deletes them with their service).
  *
  * @example
  * new TaskStopAnnotations(this, 'Crashes', { service: shop, roles: [web], ecsServices: [api.service] });

@@ -57,7 +57,7 @@ export interface QueuedStops {
   readonly Records: ReadonlyArray<{ readonly messageId: string; readonly body: string; readonly eventSource?: string }>;
 }
 
-/** The messages to hand back to the queue: the first that failed and every one after it, so the order holds. */
+/** The messages to hand back to the queue: those that failed. */
 export interface QueuedStopsResult {
   readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>;
 }
@@ -83,11 +83,15 @@ function isQueuedStops(event: unknown): event is QueuedStops {
 
 /**
  * Marks a batch of stops one after another, which is what lets a burst of them merge: the queue
- * hands a cluster's stops over in order, one batch at a time. A message that is no task stop
- * could never succeed, so it is logged and dropped rather than holding up its group.
+ * hands a cluster's stops over in order, one batch at a time, and none of the group while a
+ * batch is out. A stop that fails is handed back alone: the ones after it are still marked now
+ * (a stop that comes back later joins its annotation in time order), so a stop Mackerel keeps
+ * refusing goes to the dead-letter queue alone, not with the stops that happened to follow it.
+ * A message that is no task stop could never succeed: it is logged and dropped.
  */
 async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promise<QueuedStopsResult> {
-  for (const [i, record] of batch.Records.entries()) {
+  const failed: Array<{ readonly itemIdentifier: string }> = [];
+  for (const record of batch.Records) {
     let input: unknown;
     try {
       input = JSON.parse(record.body);
@@ -101,10 +105,10 @@ async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promi
     try {
       await onTaskStopped(input, context);
     } catch {
-      return { batchItemFailures: batch.Records.slice(i).map((r) => ({ itemIdentifier: r.messageId })) };
+      failed.push({ itemIdentifier: record.messageId });
     }
   }
-  return { batchItemFailures: [] };
+  return { batchItemFailures: failed };
 }
 
 async function onTaskStopped(input: TaskStoppedInput, context: HandlerContext): Promise<void> {

@@ -235,10 +235,18 @@ describe('ECS task stops on the graphs', () => {
       expect(annotations()[0].title).toMatch(/^3 ECS tasks stopped in service:api: /);
     });
 
-    test('a stop that fails hands it and every later one back to the queue, in order; the earlier ones stay marked', async () => {
-      const result = await handler(batch(input(stopped('aaa111')), input(stopped('bbb222', 1), { roles: ['batch'] }), input(stopped('ccc333', 2))), lambdaContext());
-      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
-      expect(annotations().map((a) => a.description)).toEqual([expect.stringContaining('task aaa111')]);
+    test('a stop that fails is handed back to the queue alone; the stops after it are marked meanwhile, and it joins them in time order later', async () => {
+      const tasks = () => annotations().map((a) => (a.description as string).split('\n').map((l) => / task (\w+);/.exec(l)?.[1]));
+      // Mackerel refuses the second stop's merge once (the PUT after the first stop's POST)
+      env.emulator.injectFault({ method: 'PUT', path: '/api/v0/graph-annotations/*', status: 400, body: { error: { message: 'invalid' } } });
+      const second = input(stopped('bbb222', 1));
+      const result = await handler(batch(input(stopped('aaa111')), second, input(stopped('ccc333', 2))), lambdaContext());
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+      expect(tasks()).toEqual([['aaa111', 'ccc333']]);
+
+      // the queue hands it over again
+      await expect(handler(batch(second), lambdaContext())).resolves.toEqual({ batchItemFailures: [] });
+      expect(tasks()).toEqual([['aaa111', 'bbb222', 'ccc333']]);
     });
 
     test('a message that is no task stop is dropped with an error in the log, not handed back (it would hold up its group)', async () => {
