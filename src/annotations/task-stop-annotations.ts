@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -40,6 +40,9 @@ export enum TaskStopCause {
   /** Someone or something called `StopTask`: stop code `UserInitiated`. */
   USER_INITIATED = 'USER_INITIATED',
 }
+
+/** ECS service -> the TaskStopAnnotations marking its stops, with where (Mackerel service and roles). */
+const MARKED = new WeakMap<ecs.IBaseService, Array<{ readonly path: string; readonly where: string }>>();
 
 const STOP_CODES: { readonly [cause: string]: string } = {
   [TaskStopCause.ESSENTIAL_CONTAINER_EXITED]: 'EssentialContainerExited',
@@ -144,6 +147,7 @@ export class TaskStopAnnotations extends Construct {
       checkSameEnvironment(this, `ecsServices[${i}]`, service);
     });
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
+    this.warnMarkedTwice(props.ecsServices, `${props.service.name}|${[...roleNames].sort().join(',')}`);
 
     const settings: _TaskStoppedSettings = {
       cdkMackerel: _TASK_STOPPED_EVENT,
@@ -202,6 +206,24 @@ export class TaskStopAnnotations extends Construct {
         if (role instanceof MackerelRole) rule.node.addDependency(role.node.defaultChild ?? role);
         else _dependOnNamed(rule, role.fullName, true);
       }
+    }
+  }
+
+  /**
+   * Each construct has its own queue, so the merges of two that mark one ECS service's stops on
+   * the same graphs would race (Mackerel has no conditional update).
+   */
+  private warnMarkedTwice(ecsServices: ecs.IBaseService[], where: string): void {
+    for (const ecsService of ecsServices) {
+      const marks = MARKED.get(ecsService) ?? [];
+      const other = marks.find((mark) => mark.where === where);
+      if (other) {
+        Annotations.of(this).addWarningV2('cdk-mackerel:taskStopsMarkedTwice',
+          `ECS service ${ecsService.node.path} is also marked by ${other.path} on the same Mackerel service and roles: the two read their stops from `
+          + 'two queues, so their merges into the same annotations could race and lose stops, and a stop of a cause both mark is marked twice. '
+          + 'Give the ECS service one TaskStopAnnotations with every cause it needs');
+      }
+      MARKED.set(ecsService, [...marks, { path: this.node.path, where }]);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { App, Duration, Stack, Token } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -212,6 +212,18 @@ describe('TaskStopAnnotations', () => {
     const direct = shopStack();
     new TaskStopAnnotations(direct.stack, 'Stops', { service: direct.shop, roles: [direct.web], ecsServices: [direct.api] });
     expect(onlyRule(direct.stack).DependsOn).toEqual([logicalId(direct.stack, direct.web.node.findChild('Resource'))]);
+  });
+
+  test('a second TaskStopAnnotations on one ECS service and the same graphs is warned about; on other roles it is not', () => {
+    const { stack, shop, web, api, worker } = shopStack();
+    new TaskStopAnnotations(stack, 'Crashes', { service: shop, roles: [web], ecsServices: [api, worker] });
+    new TaskStopAnnotations(stack, 'Spot', { service: shop, roles: [web], ecsServices: [api], causes: [TaskStopCause.SPOT_INTERRUPTION] });
+    new TaskStopAnnotations(stack, 'Whole', { service: shop, ecsServices: [api] });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice'));
+    expect(warnings.map((w) => [w.id, w.entry.data])).toEqual([['/Shop/Spot',
+      'ECS service Shop/Api is also marked by Shop/Crashes on the same Mackerel service and roles: the two read their stops from two queues, so their '
+      + 'merges into the same annotations could race and lose stops, and a stop of a cause both mark is marked twice. Give the ECS service one '
+      + 'TaskStopAnnotations with every cause it needs [ack: cdk-mackerel:taskStopsMarkedTwice]']]);
   });
 
   describe('refuses at synth', () => {
