@@ -6,13 +6,13 @@ import type { DowntimeScopeOptions } from './downtime';
 import { _fail } from '../_validation';
 import { _wholeDuration } from '../monitors/_checks';
 import { _scopeKey, _shownScope } from '../monitors/_scope';
-import { _DowntimeProperties } from '../provider/_properties';
+import { _DowntimeScopeProperties } from '../provider/_properties';
 /**
  * The scope fields of a downtime, checked: each value once, none both included and excluded,
  * and the risky combinations warned about.
  * @internal
  */
-export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOptions): _DowntimeScopes {
+export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOptions): _DowntimeScopeProperties {
   const included = _splitScopes(scope, 'scopes', props.scopes, props.monitors);
   const excluded = _splitScopes(scope, 'excludeScopes', props.excludeScopes, props.excludeMonitors);
   const scopeList = props.scopes ?? [];
@@ -52,8 +52,6 @@ function checkOnce(scope: IConstruct, property: string, what: string, values: st
   });
 }
 
-/** The scope fields of `_DowntimeProperties`. @internal */
-export type _DowntimeScopes = Pick<_DowntimeProperties, 'serviceScopes' | 'serviceExcludeScopes' | 'roleScopes' | 'roleExcludeScopes' | 'monitorScopes' | 'monitorExcludeScopes'>;
 
 /** A downtime's duration in whole minutes, at least one. @internal */
 export function _downtimeMinutes(scope: IConstruct, duration: Duration): number {

@@ -169,7 +169,7 @@ export interface _AlertGroupSettingProperties {
  * Updated in place. Numbers: start (epoch seconds), duration (minutes), recurrence.interval,
  * recurrence.until (epoch seconds).
  */
-export interface _DowntimeProperties {
+export interface _DowntimeProperties extends _DowntimeScopeProperties {
   readonly name: string;
   readonly memo?: string;
   readonly start: number;
@@ -180,6 +180,10 @@ export interface _DowntimeProperties {
     readonly weekdays?: string[];
     readonly until?: number;
   };
+}
+
+/** What a downtime mutes (and leaves out): services, roles (`service:role`) and monitor IDs. */
+export interface _DowntimeScopeProperties {
   readonly serviceScopes?: string[];
   readonly serviceExcludeScopes?: string[];
   readonly roleScopes?: string[];
@@ -195,17 +199,11 @@ export interface _DowntimeProperties {
  * update changes it in place, so one downtime moves from deploy to deploy. `revision` is not a
  * field of the API. Numbers: duration (minutes).
  */
-export interface _DeploymentDowntimeProperties {
+export interface _DeploymentDowntimeProperties extends _DowntimeScopeProperties {
   readonly name: string;
   readonly memo?: string;
   readonly duration: number;
   readonly revision: string;
-  readonly serviceScopes?: string[];
-  readonly serviceExcludeScopes?: string[];
-  readonly roleScopes?: string[];
-  readonly roleExcludeScopes?: string[];
-  readonly monitorScopes?: string[];
-  readonly monitorExcludeScopes?: string[];
 }
 
 /**

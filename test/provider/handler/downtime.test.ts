@@ -1,4 +1,5 @@
-import { beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+import { rejectionOf } from './_capture';
 import { api, apiSnapshot, FakeResource, normalizeScopes, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 
@@ -52,5 +53,54 @@ describe('Custom::MackerelDowntime', () => {
 
     expect(result.PhysicalResourceId).not.toBe(id);
     expect(await downtimeInMackerel(result.PhysicalResourceId)).toMatchObject({ memo: 'back' });
+  });
+});
+
+const T0 = Date.parse('2026-11-24T03:00:00Z');
+
+describe('Custom::MackerelDeploymentDowntime', () => {
+  const quiet = { name: 'deploy Shop', duration: 20, roleScopes: ['shop:web'], revision: 'abc' };
+
+  test('create starts the downtime now, without the revision, which is not a field of the API', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 + 400 });
+    try {
+      const downtime = new FakeResource(_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, 'Quiet');
+      const from = env.emulator.requests().length;
+      const { PhysicalResourceId: id, Data } = await downtime.create(quiet);
+      expect(Data).toEqual({ DowntimeId: id });
+      const [post] = writes(env.emulator, from);
+      expect(post.body).toEqual({ name: 'deploy Shop', duration: 20, roleScopes: ['shop:web'], start: T0 / 1000 });
+      expect(await downtimeInMackerel(id)).toMatchObject({ id, name: 'deploy Shop', duration: 20, start: T0 / 1000, roleScopes: ['shop:web'] });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test('a new revision (the next deploy) moves the same downtime to now; an unchanged deploy leaves it; delete removes it', async () => {
+    const downtime = new FakeResource(_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, 'Quiet');
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 });
+    let id: string;
+    try {
+      id = (await downtime.create(quiet)).PhysicalResourceId;
+      vi.setSystemTime(T0 + 3_600_000);
+      await expect(downtime.update({ ...quiet, revision: 'def' })).resolves.toMatchObject({ PhysicalResourceId: id, replaced: false });
+      expect((await downtimeInMackerel(id)).start).toBe(T0 / 1000 + 3600);
+
+      vi.setSystemTime(T0 + 7_200_000);
+      const from = env.emulator.requests().length;
+      await downtime.update({ ...quiet, revision: 'def' });
+      expect(writes(env.emulator, from)).toEqual([]);
+      expect((await downtimeInMackerel(id)).start).toBe(T0 / 1000 + 3600);
+    } finally {
+      vi.useRealTimers();
+    }
+    await downtime.delete();
+    expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+  });
+
+  test('Mackerel\'s own message reaches CloudFormation: an unknown role', async () => {
+    const downtime = new FakeResource(_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, 'Quiet');
+    const error = await rejectionOf(downtime.create({ ...quiet, roleScopes: ['shop:batch'] }));
+    expect(error.message).toMatch(/^Custom::MackerelDeploymentDowntime Quiet: Create failed: POST \/api\/v0\/downtimes: HTTP 4\d\d: /);
   });
 });
