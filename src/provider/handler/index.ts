@@ -6,9 +6,9 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readApiKey } from './api-key';
-import { createClient } from './client';
+import { createClient, MackerelClient } from './client';
 import { convert, convertOld, Props } from './convert';
-import { createLogger, scrub } from './log';
+import { createLogger, Logger, scrub } from './log';
 import { RequestContext, ResourceModule } from './resource';
 import { alertGroupSetting } from './resources/alert-group-setting';
 import { awsIntegration } from './resources/aws-integration';
@@ -87,10 +87,14 @@ function isQueuedStops(event: unknown): event is QueuedStops {
  * batch is out. A stop that fails is handed back alone: the ones after it are still marked now
  * (a stop that comes back later joins its annotation in time order), so a stop Mackerel keeps
  * refusing goes to the dead-letter queue alone, not with the stops that happened to follow it.
- * A message that is no task stop could never succeed: it is logged and dropped.
+ * A message that is no task stop could never succeed: it is logged and dropped. The key is read
+ * once for the batch, at its first stop.
  */
 async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promise<QueuedStopsResult> {
   const failed: Array<{ readonly itemIdentifier: string }> = [];
+  // One client for the batch, so its retries are logged for the batch, not for the stop that made it.
+  const batchLog = createLogger({ event: 'ECS task stops', messages: batch.Records.length });
+  let client: Promise<MackerelClient> | undefined;
   for (const record of batch.Records) {
     let input: unknown;
     try {
@@ -103,7 +107,7 @@ async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promi
       continue;
     }
     try {
-      await onTaskStopped(input, context);
+      await markStop(input, () => (client ??= connect(context, batchLog)));
     } catch {
       failed.push({ itemIdentifier: record.messageId });
     }
@@ -112,16 +116,14 @@ async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promi
 }
 
 async function onTaskStopped(input: TaskStoppedInput, context: HandlerContext): Promise<void> {
+  await markStop(input, (log) => connect(context, log));
+}
+
+/** Marks one stop with the client `connected` gives; a failure is logged and thrown, scrubbed. */
+async function markStop(input: TaskStoppedInput, connected: (log: Logger) => Promise<MackerelClient>): Promise<void> {
   const log = createLogger({ event: 'ECS task stopped', task: input.detail?.taskArn });
   try {
-    const client = createClient({
-      apiBase: process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
-      apiKey: await readApiKey(),
-      rereadApiKey: () => readApiKey(),
-      deadline: Date.now() + context.getRemainingTimeInMillis(),
-      log,
-    });
-    const outcome = await annotateTaskStop({ client, log }, input);
+    const outcome = await annotateTaskStop({ client: await connected(log), log }, input);
     log.info('done', { outcome });
   } catch (e) {
     // Thrown, the queue hands the stop over again (three times in all); a stop already marked is not marked again.
@@ -131,8 +133,18 @@ async function onTaskStopped(input: TaskStoppedInput, context: HandlerContext): 
   }
 }
 
+/** A Mackerel API client with the key read now (see api-key.ts), for what is left of this invocation. */
+async function connect(context: HandlerContext, log: Logger): Promise<MackerelClient> {
+  return createClient({
+    apiBase: process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
+    apiKey: await readApiKey(),
+    rereadApiKey: () => readApiKey(),
+    deadline: Date.now() + context.getRemainingTimeInMillis(),
+    log,
+  });
+}
+
 async function onResourceEvent(event: CloudFormationCustomResourceEvent, context: HandlerContext): Promise<HandlerResult> {
-  const deadline = Date.now() + context.getRemainingTimeInMillis();
   const physicalId = event.RequestType === 'Create' ? undefined : event.PhysicalResourceId;
   const log = createLogger({
     requestType: event.RequestType,
@@ -144,13 +156,7 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
   try {
     const module = RESOURCE_MODULES[event.ResourceType];
     if (!module) throw new Error(`the resource type is not one this handler serves; expected one of ${Object.keys(RESOURCE_MODULES).join(', ')}`);
-    const client = createClient({
-      apiBase: process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
-      apiKey: await readApiKey(),
-      rereadApiKey: () => readApiKey(),
-      deadline,
-      log,
-    });
+    const client = await connect(context, log);
     const ctx: RequestContext = { client, log, stackId: event.StackId, logicalResourceId: event.LogicalResourceId };
     const outcome = await dispatch(module, ctx, event);
     log.info('done', { physicalResourceId: outcome.PhysicalResourceId });

@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
+import { fakeAws } from './_fake-aws';
 import { api, lambdaContext, useEmulator, writes } from './_harness';
+import { useAwsClients } from '../../../src/provider/handler/aws';
 import { handler } from '../../../src/provider/handler/index';
 import { TaskStateDetail, TaskStoppedInput } from '../../../src/provider/handler/task-stop';
 
@@ -247,6 +249,25 @@ describe('ECS task stops on the graphs', () => {
       // the queue hands it over again
       await expect(handler(batch(second), lambdaContext())).resolves.toEqual({ batchItemFailures: [] });
       expect(tasks()).toEqual([['aaa111', 'bbb222', 'ccc333']]);
+    });
+
+    test('the key is read once for a batch, not once for each stop', async () => {
+      const arn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf';
+      const aws = fakeAws({ secrets: { [arn]: env.emulator.apiKey } });
+      useAwsClients(aws);
+      const { MACKEREL_APIKEY: key } = process.env;
+      delete process.env.MACKEREL_APIKEY;
+      process.env.MACKEREL_APIKEY_SECRET_ARN = arn;
+      try {
+        const result = await handler(batch(input(stopped('aaa111')), input(stopped('bbb222', 1)), input(stopped('ccc333', 2))), lambdaContext());
+        expect(result).toEqual({ batchItemFailures: [] });
+      } finally {
+        process.env.MACKEREL_APIKEY = key;
+        delete process.env.MACKEREL_APIKEY_SECRET_ARN;
+        useAwsClients();
+      }
+      expect(aws.commands.map((c) => c.name)).toEqual(['GetSecretValue']);
+      expect(annotations()[0].title).toMatch(/^3 ECS tasks stopped/);
     });
 
     test('a message that is no task stop is dropped with an error in the log, not handed back (it would hold up its group)', async () => {
