@@ -4,15 +4,13 @@ import { _deployRevision, _orderWithEcsServices } from './_deploys';
 import { _annotationRoleNames } from './_roles';
 import { _characterCount, _firstCharacters } from '../_text';
 import { _fail } from '../_validation';
-import { _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
+import { _GRAPH_ANNOTATION_LIMITS, _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelRole, MackerelRole } from '../service/role';
 import { IMackerelService } from '../service/service';
 
-/** Mackerel's limits on a graph annotation (the API answers 400 beyond them). */
-const MAX_TITLE = 250;
-const MAX_DESCRIPTION = 1024;
+const { title: MAX_TITLE, description: MAX_DESCRIPTION } = _GRAPH_ANNOTATION_LIMITS;
 
 /**
  * Properties of a `DeploymentAnnotation`.

@@ -240,6 +240,9 @@ export interface _AwsIntegrationProperties {
   readonly services: { readonly [serviceId: string]: _AwsIntegrationServiceProperties };
 }
 
+/** Mackerel's limits on a graph annotation's title and description, in characters (the API answers 400 beyond them). @internal */
+export const _GRAPH_ANNOTATION_LIMITS = { title: 250, description: 1024 } as const;
+
 /**
  * `Custom::MackerelGraphAnnotation`. Physical ID: the ID of the latest annotation posted.
  * Data: `{ GraphAnnotationId }`. Every create and update posts a new annotation (from = to = the

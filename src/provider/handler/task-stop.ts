@@ -10,13 +10,12 @@
  * stop may arrive twice: an annotation that already lists the task is left as it is.
  */
 import { isNotFound } from './client';
-import { RequestContext } from './resource';
+import { deepEqual } from './convert';
+import { RequestContext, segment } from './resource';
 import { _characterCount, _firstCharacters } from '../../_text';
-import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../_properties';
+import { _GRAPH_ANNOTATION_LIMITS, _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../_properties';
 
-/** Mackerel's limits on a graph annotation (the API answers 400 beyond them). */
-const MAX_TITLE = 250;
-const MAX_DESCRIPTION = 1024;
+const { title: MAX_TITLE, description: MAX_DESCRIPTION } = _GRAPH_ANNOTATION_LIMITS;
 
 /** What the rule's input transformer sends: the construct's settings and the event's `detail`. */
 export interface TaskStoppedInput extends _TaskStoppedSettings {
@@ -61,7 +60,7 @@ export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log
   const window = Math.max(0, Math.floor(Number(input.mergeWindowSeconds) || 0));
   const roles = input.roles && input.roles.length > 0 ? [...input.roles] : undefined;
 
-  const query = `service=${encodeURIComponent(input.service)}&from=${stop.time - window}&to=${stop.time + window}`;
+  const query = `service=${segment(input.service)}&from=${stop.time - window}&to=${stop.time + window}`;
   const listed = await ctx.client.request<{ graphAnnotations?: Annotation[] }>('GET', `/api/v0/graph-annotations?${query}`);
   const ours = (listed?.graphAnnotations ?? [])
     .filter((a) => parseTitle(a.title)?.group === stop.group && sameRoles(a.roles, roles))
@@ -83,7 +82,7 @@ export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log
       ...(roles ? { roles } : {}),
     };
     try {
-      await ctx.client.request('PUT', `/api/v0/graph-annotations/${encodeURIComponent(joined.id)}`, body);
+      await ctx.client.request('PUT', `/api/v0/graph-annotations/${segment(joined.id)}`, body);
       log.info('task stop merged into a graph annotation', { id: joined.id, stops: count });
       return 'merged';
     } catch (e) {
@@ -193,7 +192,7 @@ function description(lines: string[]): string {
     else kept.push(cut(line, MAX_DESCRIPTION));
   }
   const render = () => [...(dropped > 0 ? [`(${dropped} earlier ${dropped === 1 ? 'stop' : 'stops'} not listed)`] : []), ...kept].join('\n');
-  while ([...render()].length > MAX_DESCRIPTION && kept.length > 1) {
+  while (_characterCount(render()) > MAX_DESCRIPTION && kept.length > 1) {
     if (STOP_LINE.test(kept[0])) dropped++;
     kept = kept.slice(1);
   }
@@ -206,7 +205,5 @@ function cut(text: string, max: number): string {
 }
 
 function sameRoles(a: string[] | undefined, b: string[] | undefined): boolean {
-  const x = [...(a ?? [])].sort();
-  const y = [...(b ?? [])].sort();
-  return x.length === y.length && x.every((role, i) => role === y[i]);
+  return deepEqual([...(a ?? [])].sort(), [...(b ?? [])].sort());
 }
