@@ -6,8 +6,8 @@ import { _characterCount, _firstCharacters } from '../_text';
 import { _fail } from '../_validation';
 import { _GRAPH_ANNOTATION_LIMITS, _GraphAnnotationProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
-import { _dependOnNamed } from '../service/_named-dependency';
-import { IMackerelRole, MackerelRole } from '../service/role';
+import { _dependOnServiceAndRoles } from '../service/_named-dependency';
+import { IMackerelRole } from '../service/role';
 import { IMackerelService } from '../service/service';
 
 const { title: MAX_TITLE, description: MAX_DESCRIPTION } = _GRAPH_ANNOTATION_LIMITS;
@@ -92,11 +92,7 @@ export class DeploymentAnnotation extends Construct {
     // Mackerel refuses an annotation on a service or role that does not exist yet. Role names are
     // sent, not the roles' references, and a service or role known by its literal name may be one
     // a MackerelService or MackerelRole of this stack creates: wait for each.
-    _dependOnNamed(this, props.service.name, false);
-    for (const role of props.roles ?? []) {
-      if (role instanceof MackerelRole) resource.node.addDependency(role);
-      else _dependOnNamed(this, role.fullName, true);
-    }
+    _dependOnServiceAndRoles(this, props.service, props.roles ?? []);
     _orderWithEcsServices(this, resource, {
       when: 'after',
       what: 'this annotation',

@@ -8,9 +8,10 @@ import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
 import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
+import { _requireProvider } from '../provider/_resource';
 import { MackerelProvider } from '../provider/provider';
-import { _dependOnNamed } from '../service/_named-dependency';
-import { IMackerelRole, MackerelRole } from '../service/role';
+import { _dependOnServiceAndRoles } from '../service/_named-dependency';
+import { IMackerelRole } from '../service/role';
 import { IMackerelService } from '../service/service';
 
 const MAX_MERGE_WINDOW = Duration.hours(24);
@@ -192,21 +193,11 @@ export class TaskStopAnnotations extends Construct {
     MackerelProvider._withProvider(this, (provider) => {
       provider.handler.addEventSource(new sources.SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
     });
-    this.node.addValidation({
-      validate: () => MackerelProvider._tryFind(this)
-        ? []
-        : [`TaskStopAnnotations needs a MackerelProvider in stack ${JSON.stringify(Stack.of(this).node.path)}, whose handler marks the stops. Add new MackerelProvider(stack, 'Mackerel', { apiKey }) to that stack`],
-    });
+    _requireProvider(this, 'TaskStopAnnotations', ', whose handler marks the stops');
     // Mackerel refuses an annotation on a service or role that does not exist: the rules start
     // sending stops once those this stack creates are there. The rules only: the queue is read by
     // the provider handler, on which every Mackerel service and role waits.
-    for (const rule of this.rules) {
-      _dependOnNamed(rule, props.service.name, false);
-      for (const role of props.roles ?? []) {
-        if (role instanceof MackerelRole) rule.node.addDependency(role.node.defaultChild ?? role);
-        else _dependOnNamed(rule, role.fullName, true);
-      }
-    }
+    for (const rule of this.rules) _dependOnServiceAndRoles(rule, props.service, props.roles ?? []);
   }
 
   /**

@@ -27,12 +27,21 @@ export function _createMackerelResource(scope: Construct, resourceType: string, 
   if (resourceType === _RESOURCE_TYPES.SERVICE || resourceType === _RESOURCE_TYPES.ROLE) {
     MackerelProvider._withProvider(scope, (provider) => provider._allowStackReads());
   }
+  _requireProvider(scope, resourceType, '; expected one per stack');
+  return resource;
+}
+
+/**
+ * Fails synthesis when the stack of `scope` has no `MackerelProvider`, which may be declared after
+ * `scope`: `what` needs one, `why` says what for (appended to the message).
+ * @internal
+ */
+export function _requireProvider(scope: IConstruct, what: string, why: string): void {
   scope.node.addValidation({
     validate: () => MackerelProvider._tryFind(scope)
       ? []
-      : [`${resourceType} needs a MackerelProvider in stack ${JSON.stringify(Stack.of(scope).node.path)}; expected one per stack. Add new MackerelProvider(stack, 'Mackerel', { apiKey }) to that stack`],
+      : [`${what} needs a MackerelProvider in stack ${JSON.stringify(Stack.of(scope).node.path)}${why}. Add new MackerelProvider(stack, 'Mackerel', { apiKey }) to that stack`],
   });
-  return resource;
 }
 
 /**

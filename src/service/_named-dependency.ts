@@ -1,8 +1,8 @@
 import { Aspects, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { _knownRoleFullName, _knownServiceName } from './_known-name';
-import { MackerelRole } from './role';
-import { MackerelService } from './service';
+import { IMackerelRole, MackerelRole } from './role';
+import { IMackerelService, MackerelService } from './service';
 
 /**
  * Orders `consumer` after the `MackerelService` (or, when `isRole`, the `MackerelRole`) of its own
@@ -37,4 +37,19 @@ export function _creatorInStack(consumer: IConstruct, name: string, isRole: bool
   return stack.node.findAll().find((c) => c !== consumer && Stack.of(c) === stack && (isRole
     ? c instanceof MackerelRole && _knownRoleFullName(c) === name
     : c instanceof MackerelService && _knownServiceName(c) === name));
+}
+
+/**
+ * Orders `consumer` after the service and roles it names by name (a graph annotation's, which
+ * Mackerel refuses for a service or role that does not exist yet): a `MackerelRole` by its own
+ * resource, a service or role given by name through `_dependOnNamed`. A `MackerelService` passed
+ * as a construct is named by its `Ref`, which orders creation already.
+ * @internal
+ */
+export function _dependOnServiceAndRoles(consumer: IConstruct, service: IMackerelService, roles: IMackerelRole[]): void {
+  _dependOnNamed(consumer, service.name, false);
+  for (const role of roles) {
+    if (role instanceof MackerelRole) consumer.node.addDependency(role.node.defaultChild ?? role);
+    else _dependOnNamed(consumer, role.fullName, true);
+  }
 }
