@@ -1,4 +1,4 @@
-import { Annotations, App } from 'aws-cdk-lib';
+import { Annotations, App, Token } from 'aws-cdk-lib';
 import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { IConstruct } from 'constructs';
 
@@ -55,6 +55,19 @@ export function _warnLate(scope: IConstruct, id: string, message: string): void 
   const acks = app?.[ACKNOWLEDGEMENTS]?.acks;
   const here = acks instanceof Map ? acks.get(scope.node.path) : undefined;
   if (here instanceof Set && here.has(id)) Annotations.of(scope).acknowledgeWarning(id);
+}
+
+/**
+ * Throws unless a literal value is one of an enum's values (a TypeScript enum or an enum-like
+ * record); tokens pass. Other jsii languages can pass any string where an enum is typed.
+ * @internal
+ */
+export function _checkEnum(scope: IConstruct, property: string, value: string | undefined, values: Record<string, string>): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  const allowed = Object.values(values);
+  if (!allowed.includes(value)) {
+    _fail(scope, property, value, 'is not a known value', `one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+  }
 }
 
 /** The URL when `value` is an absolute http or https URL, else undefined. @internal */

@@ -2,7 +2,7 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
-import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
+import { _checkEnum, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _containersOf } from './_task-checks';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
@@ -23,10 +23,10 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   // A list token (a CommaDelimitedList parameter) is one unresolved element, known only at deploy time.
   if (!Token.isUnresolved(options.roles)) (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
   checkContainerName(scope, options.containerName);
-  checkEnum(scope, 'hostStatusOnStart', options.hostStatusOnStart, MackerelHostStatus);
-  checkEnum(scope, 'hostIdStore', options.hostIdStore, MackerelHostIdStore);
-  checkEnum(scope, 'logLevel', options.logLevel, MackerelAgentLogLevel);
-  checkEnum(scope, 'appContainerDependency', options.appContainerDependency, MackerelAgentDependency);
+  _checkEnum(scope, 'hostStatusOnStart', options.hostStatusOnStart, MackerelHostStatus);
+  _checkEnum(scope, 'hostIdStore', options.hostIdStore, MackerelHostIdStore);
+  _checkEnum(scope, 'logLevel', options.logLevel, MackerelAgentLogLevel);
+  _checkEnum(scope, 'appContainerDependency', options.appContainerDependency, MackerelAgentDependency);
   checkPositiveInteger(scope, 'memoryLimitMiB', options.memoryLimitMiB);
   checkPositiveInteger(scope, 'cpu', options.cpu);
   if (options.cpu !== undefined) checkCpuFits(scope, options.cpu, taskDefinition);
@@ -44,14 +44,6 @@ function checkContainerName(scope: IConstruct, name: string | undefined): void {
   if (name === undefined || Token.isUnresolved(name)) return;
   if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
     _fail(scope, 'containerName', name, 'is not a valid ECS container name', '1-255 letters, digits, - or _');
-  }
-}
-
-function checkEnum(scope: IConstruct, property: string, value: string | undefined, values: Record<string, string>): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  const allowed = Object.values(values);
-  if (!allowed.includes(value)) {
-    _fail(scope, property, value, 'is not a known value', `one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
   }
 }
 

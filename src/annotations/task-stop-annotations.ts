@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
-import { _fail } from '../_validation';
+import { _checkEnum, _fail } from '../_validation';
 import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
 import { _requireProvider } from '../provider/_resource';
@@ -232,10 +232,7 @@ function checkCauses(scope: IConstruct, causes: TaskStopCause[]): void {
   if (causes.length === 0) {
     _fail(scope, 'causes', [], 'is empty, so no stop would be marked', 'at least one TaskStopCause', 'Leave it out for the stops that mean something is wrong');
   }
-  const known = Object.values(TaskStopCause) as string[];
-  causes.forEach((cause, i) => {
-    if (!known.includes(cause)) _fail(scope, `causes[${i}]`, cause, 'is not a known value', `one of ${known.join(', ')}`);
-  });
+  causes.forEach((cause, i) => _checkEnum(scope, `causes[${i}]`, cause, TaskStopCause));
 }
 
 function checkMergeWindow(scope: IConstruct, window: Duration): void {

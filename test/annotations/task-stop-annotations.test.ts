@@ -230,7 +230,7 @@ describe('TaskStopAnnotations', () => {
     test.each([
       ['no ECS service', { ecsServices: [] }, /^Shop\/Stops: ecsServices \[\] is empty; expected at least one ECS service/],
       ['no cause', { causes: [] }, /^Shop\/Stops: causes \[\] is empty, so no stop would be marked; expected at least one TaskStopCause/],
-      ['an unknown cause', { causes: ['OOM' as TaskStopCause] }, /causes\[0\].*OOM.*is not a known value.*ESSENTIAL_CONTAINER_EXITED, FAILED_TO_START/s],
+      ['an unknown cause', { causes: ['OOM' as TaskStopCause] }, /^Shop\/Stops: causes\[0\] "OOM" is not a known value; expected one of "ESSENTIAL_CONTAINER_EXITED", "FAILED_TO_START", "HEALTH_CHECK_FAILED", "SPOT_INTERRUPTION", "TERMINATION_NOTICE", "INFRASTRUCTURE_HEALTH", "USER_INITIATED"$/],
       ['a merge window in fractions of a second', { mergeWindow: Duration.millis(1500) }, /mergeWindow "1 second 500 millis" is not a whole number of seconds; expected from 0 seconds to 24 hours, in whole seconds/],
       ['a merge window over a day', { mergeWindow: Duration.hours(25) }, /mergeWindow "1 day 1 hour" is longer than 24 hours; expected from 0 seconds to 24 hours/],
       ['a merge window known only at deploy time', { mergeWindow: Duration.minutes(Token.asNumber({ Ref: 'Window' })) },
