@@ -61,3 +61,10 @@ export function _downtimeMinutes(scope: IConstruct, duration: Duration): number 
   }
   return minutes as number;
 }
+
+/** Refuses an empty downtime name; `hint` says what leaving it out would do, where it may be. @internal */
+export function _checkDowntimeName(scope: IConstruct, name: string | undefined, hint?: string): void {
+  if (name !== undefined && !Token.isUnresolved(name) && name.trim() === '') {
+    _fail(scope, 'name', name, 'is empty', 'a non-empty downtime name', hint);
+  }
+}

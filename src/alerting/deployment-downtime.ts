@@ -1,6 +1,6 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
-import { _downtimeMinutes, _renderDowntimeScopes } from './_downtime-scopes';
+import { Construct } from 'constructs';
+import { _checkDowntimeName, _downtimeMinutes, _renderDowntimeScopes } from './_downtime-scopes';
 import { DowntimeScopeOptions } from './downtime';
 import { _fail } from '../_validation';
 import { _deployRevision, _orderWithEcsServices } from '../annotations/_deploys';
@@ -66,7 +66,7 @@ export class DeploymentDowntime extends Construct {
   constructor(scope: Construct, id: string, props: DeploymentDowntimeProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
-    checkName(this, props.name);
+    _checkDowntimeName(this, props.name, 'Leave it out for `deploy <stack name>`');
     _warnOnLongMemo(this, props.memo, 'a downtime');
     const duration = props.duration ?? Duration.minutes(30);
     const minutes = _downtimeMinutes(this, duration);
@@ -90,11 +90,5 @@ export class DeploymentDowntime extends Construct {
       nestedWarning: 'cdk-mackerel:deploymentDowntimeNestedStack',
       nestedMisses: 'neither goes before nor follows in its default revision',
     });
-  }
-}
-
-function checkName(scope: IConstruct, name: string | undefined): void {
-  if (name !== undefined && !Token.isUnresolved(name) && name.trim() === '') {
-    _fail(scope, 'name', name, 'is empty', 'a non-empty downtime name', 'Leave it out for `deploy <stack name>`');
   }
 }

@@ -1,10 +1,9 @@
-import { Duration, Token } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
-import { _downtimeMinutes, _renderDowntimeScopes } from './_downtime-scopes';
+import { Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { _checkDowntimeName, _downtimeMinutes, _renderDowntimeScopes } from './_downtime-scopes';
 import { _warnOnLongDowntime } from './_downtime-warnings';
 import { _epochSeconds } from './_recurrence';
 import { DowntimeRecurrence } from './downtime-recurrence';
-import { _fail } from '../_validation';
 import { _warnOnLongMemo } from '../monitors/_checks';
 import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
@@ -111,7 +110,7 @@ export class Downtime extends Construct {
 
   constructor(scope: Construct, id: string, props: DowntimeProps) {
     super(scope, id);
-    checkName(this, props.name);
+    _checkDowntimeName(this, props.name);
     _warnOnLongMemo(this, props.memo, 'a downtime');
     const start = _epochSeconds(this, 'start', props.start);
     const duration = _downtimeMinutes(this, props.duration);
@@ -125,12 +124,5 @@ export class Downtime extends Construct {
     };
     _warnOnLongDowntime(this, start, duration, props.recurrence !== undefined);
     this.downtimeId = _createMackerelResource(this, _RESOURCE_TYPES.DOWNTIME, { ...properties }, props.removalPolicy).ref;
-  }
-}
-
-
-function checkName(scope: IConstruct, name: string): void {
-  if (!Token.isUnresolved(name) && name.trim() === '') {
-    _fail(scope, 'name', name, 'is empty', 'a non-empty downtime name');
   }
 }
