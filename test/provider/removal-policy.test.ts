@@ -3,8 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import {
-  AlertGroupSetting, AwsIntegrationService, Dashboard, Downtime, EmailChannel, MackerelAwsIntegration, MackerelMonitoring, MackerelRole,
-  MackerelService, NotificationGroup, SlackChannel, WebhookChannel,
+  AlertGroupSetting, AwsIntegrationService, Dashboard, DeploymentDowntime, Downtime, EmailChannel, MackerelAwsIntegration, MackerelMonitoring,
+  MackerelRole, MackerelService, NotificationGroup, SlackChannel, WebhookChannel,
 } from '../../src';
 import {
   AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, ExpressionMonitor, ExternalHttpMonitor, HostMetricMonitor,
@@ -39,6 +39,7 @@ const KINDS: Array<[string, (f: Fixture, removalPolicy?: RemovalPolicy) => ICons
   ['NotificationGroup', (f, removalPolicy) => new NotificationGroup(f.stack, 'Kept', { name: 'ops', removalPolicy })],
   ['AlertGroupSetting', (f, removalPolicy) => new AlertGroupSetting(f.stack, 'Kept', { name: 'web', scopes: [MonitorScope.fromRole(f.web)], removalPolicy })],
   ['Downtime', (f, removalPolicy) => new Downtime(f.stack, 'Kept', { name: 'maint', start: new Date('2026-12-06T01:00:00Z'), duration: Duration.hours(2), removalPolicy })],
+  ['DeploymentDowntime', (f, removalPolicy) => new DeploymentDowntime(f.stack, 'Kept', { scopes: [MonitorScope.fromRole(f.web)], revision: 'v1', removalPolicy })],
   ['Dashboard', (f, removalPolicy) => new Dashboard(f.stack, 'Kept', { title: 'shop', urlPath: 'shop', removalPolicy })],
   ['MackerelAwsIntegration', (f, removalPolicy) => {
     const aws = new MackerelAwsIntegration(f.stack, 'Kept', { name: 'prod', removalPolicy });
