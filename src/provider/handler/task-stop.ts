@@ -1,10 +1,10 @@
 /**
  * ECS task stops on Mackerel's graphs (`TaskStopAnnotations`). An EventBridge rule sends each
  * matching "ECS Task State Change" event, wrapped with where to mark it, to a FIFO queue that
- * hands a cluster's stops here one after another. Stops of one ECS service close together (a
+ * hands the stops here one after another. Stops of one ECS service close together (a
  * crash loop, a failed rollout) are merged into one annotation, so that ten tasks crashing at
  * once draw one mark, not ten: Mackerel has no conditional update, so the merge (read, then
- * write) is right only because the queue never hands over two stops of a cluster at once.
+ * write) is right only because the queue never hands over two stops of a construct at once.
  *
  * EventBridge delivers at least once and the queue hands a failed stop over again, so the same
  * stop may arrive twice: an annotation that already lists the task is left as it is.
@@ -63,9 +63,10 @@ export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log
   const query = `service=${segment(input.service)}&from=${stop.time - window}&to=${stop.time + window}`;
   const listed = await ctx.client.request<{ graphAnnotations?: Annotation[] }>('GET', `/api/v0/graph-annotations?${query}`);
   const ours = (listed?.graphAnnotations ?? [])
-    .filter((a) => parseTitle(a.title)?.group === stop.group && sameRoles(a.roles, roles))
+    .filter((a) => parseTitle(a.title)?.group === shownGroup(stop.group) && sameRoles(a.roles, roles))
     .sort((a, b) => b.to - a.to);
-  if (ours.some((a) => (a.description ?? '').includes(stop.taskId))) {
+  // A stop without a task ID cannot be told from another such stop: it is never taken for a repeat.
+  if (stop.taskId !== undefined && ours.some((a) => (a.description ?? '').includes(`task ${stop.taskId};`))) {
     log.info('the stop is already on the graphs (a repeated event)');
     return 'already-marked';
   }
@@ -106,7 +107,8 @@ export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log
 }
 
 interface Stop {
-  readonly taskId: string;
+  /** The task's ID, the last part of its ARN; undefined when the event has no ARN. */
+  readonly taskId?: string;
   /** The ECS service (`service:<name>`), or the task's group otherwise. */
   readonly group: string;
   /** Epoch seconds. */
@@ -118,7 +120,7 @@ interface Stop {
 }
 
 function describeStop(detail: TaskStateDetail): Stop {
-  const taskId = (detail.taskArn ?? 'unknown-task').split('/').pop()!;
+  const taskId = detail.taskArn ? detail.taskArn.split('/').pop() || undefined : undefined;
   const group = detail.group ?? 'unknown group';
   const parsed = Date.parse(detail.stoppedAt ?? detail.stoppingAt ?? '');
   const time = Math.floor((Number.isNaN(parsed) ? Date.now() : parsed) / 1000);
@@ -131,7 +133,7 @@ function describeStop(detail: TaskStateDetail): Stop {
   const reason = oneLine(detail.stoppedReason ?? detail.stopCode ?? 'stopped');
   const cause = containers[0] ?? reason;
   const at = new Date(time * 1000).toISOString().replace('.000Z', 'Z');
-  const line = [`${at} task ${taskId}`, `${oneLine(detail.stopCode ?? 'no stop code')}: ${reason}`, ...containers].join('; ');
+  const line = [`${at} task ${taskId ?? 'unknown'}`, `${oneLine(detail.stopCode ?? 'no stop code')}: ${reason}`, ...containers].join('; ');
   return { taskId, group, time, cause, line };
 }
 
@@ -156,7 +158,22 @@ function title(count: number, stop: Stop): string {
 }
 
 function titleStart(count: number, group: string): string {
-  return `${count > 1 ? `${count} ECS tasks` : 'ECS task'} stopped in ${group}: `;
+  return `${count > 1 ? `${count} ECS tasks` : 'ECS task'} stopped in ${shownGroup(group)}: `;
+}
+
+/** Room in the title for the cause, at the least, after the count and the ECS service. */
+const MIN_CAUSE = 40;
+/** The longest title start: a count of six digits. */
+const LONGEST_START = `${'9'.repeat(6)} ECS tasks stopped in : `.length;
+
+/**
+ * The ECS service as the title shows it, which is also how a later stop finds the annotation:
+ * cut where a long name (ECS allows 255 characters) would leave the title no room for the
+ * cause, or push its start past Mackerel's 250 characters, where it could not be read back.
+ * A group read back from a title is already cut, and stays as it is.
+ */
+function shownGroup(group: string): string {
+  return cut(group, MAX_TITLE - LONGEST_START - MIN_CAUSE);
 }
 
 /** A title of this module with a new count, and its cause as it was. */

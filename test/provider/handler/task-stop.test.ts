@@ -116,6 +116,32 @@ describe('ECS task stops on the graphs', () => {
     expect(annotations()[0].title).toMatch(/^2 ECS tasks stopped/);
   });
 
+  test('stops without a task ARN are each counted, not taken for a repeat of the first; a task ID within another is no repeat either', async () => {
+    const { taskArn: _none, ...noArn } = stopped('unused');
+    await handler(input(noArn), lambdaContext());
+    await handler(input({ ...noArn, stoppedAt: new Date((T0 + 30) * 1000).toISOString() }), lambdaContext());
+    await handler(input(stopped('aaa111', 40)), lambdaContext());
+    await handler(input(stopped('aaa11', 50)), lambdaContext());
+    expect(annotations()).toHaveLength(1);
+    expect(annotations()[0].title).toMatch(/^4 ECS tasks stopped in service:api: /);
+    expect(annotations()[0].description.split('\n').map((line: string) => line.split(';')[0])).toEqual([
+      '2026-11-24T03:00:00Z task unknown', '2026-11-24T03:00:30Z task unknown', '2026-11-24T03:00:40Z task aaa111', '2026-11-24T03:00:50Z task aaa11',
+    ]);
+  });
+
+  test('an ECS service name too long for the title (ECS allows 255 characters) is cut, and its stops still merge', async () => {
+    const group = `service:${'a'.repeat(240)}`;
+    await handler(input(stopped('aaa111', 0, { group })), lambdaContext());
+    await handler(input(stopped('bbb222', 60, { group })), lambdaContext());
+    // names alike in the part the title shows cannot be told apart: they share annotations
+    await handler(input(stopped('ccc333', 90, { group: `${group}b` })), lambdaContext());
+    expect(annotations()).toHaveLength(1);
+    const [first] = annotations();
+    expect([...first.title].length).toBeLessThanOrEqual(250);
+    expect(first.title).toMatch(/^3 ECS tasks stopped in service:a{171}…: web exited 137 \(OutOfMemoryError/);
+    expect(first.description.split('\n')).toHaveLength(3);
+  });
+
   test('annotations the stops did not make are left alone, though they overlap', async () => {
     const deploy = { title: 'deploy Shop', description: 'Shop, revision abc', from: T0, to: T0, service: 'shop', roles: ['web'] };
     expect((await api(env.emulator, 'POST', '/api/v0/graph-annotations', deploy)).status).toBe(200);
