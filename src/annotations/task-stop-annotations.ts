@@ -103,8 +103,8 @@ export interface TaskStopAnnotationsProps {
  * are merged into one annotation (see `mergeWindow`).
  *
  * One EventBridge rule per ECS cluster sends ECS's "ECS Task State Change" events to a FIFO
- * queue, one message group per rule, which the stack's `MackerelProvider` handler reads: the
- * stops of a cluster are marked one after another, so a burst of them (a failed rollout) merges
+ * queue, in one message group, which the stack's `MackerelProvider` handler reads: the stops
+ * are marked one after another, so a burst of them (a failed rollout) merges
  * into one annotation instead of racing, and an event delivered twice within five minutes is
  * dropped by the queue. A stop the handler fails to mark three times goes to a dead-letter queue
  * (kept 14 days, and deleted with the construct); the stops after it in its batch are marked
@@ -183,10 +183,12 @@ export class TaskStopAnnotations extends Construct {
       visibilityTimeout: Duration.minutes(15),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
     });
-    this.rules.forEach((rule, i) => rule.addTarget(new targets.SqsQueue(this.queue, {
+    this.rules.forEach((rule) => rule.addTarget(new targets.SqsQueue(this.queue, {
       message: input,
-      // One group per rule: the queue hands a cluster's stops to the handler one batch at a time, in order.
-      messageGroupId: `cluster-${i + 1}`,
+      // One group for every rule: the queue hands the stops to the handler one batch at a time, in
+      // order, so that an ECS service of one name on two clusters, marked on the same graphs,
+      // cannot race its own merges either. Stops are few; one group does not hold them up.
+      messageGroupId: 'stops',
       maxEventAge: Duration.hours(1),
       retryAttempts: 2,
     })));

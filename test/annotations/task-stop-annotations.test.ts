@@ -137,14 +137,14 @@ describe('TaskStopAnnotations', () => {
       .toEqual({ stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed' }], $or: undefined });
   });
 
-  test('sends each stop with the service, role names and merge window to a FIFO queue, one message group per rule, that the provider handler reads', () => {
+  test('sends each stop with the service, role names and merge window to a FIFO queue, in one message group, that the provider handler reads', () => {
     const { stack, shop, web, api } = shopStack();
     const stops = new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api], mergeWindow: Duration.minutes(5) });
     const [target] = onlyRule(stack).Properties.Targets;
     const queueId = logicalId(stack, stops.queue as any);
     const deadLettersId = logicalId(stack, stops.deadLetterQueue as any);
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
-    expect(target.SqsParameters).toEqual({ MessageGroupId: 'cluster-1' });
+    expect(target.SqsParameters).toEqual({ MessageGroupId: 'stops' });
     expect(target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 });
     expect(target.InputTransformer.InputPathsMap).toEqual({ detail: '$.detail' });
     expect(target.InputTransformer.InputTemplate).toEqual({
@@ -188,6 +188,8 @@ describe('TaskStopAnnotations', () => {
     expect(stops.rules.map((rule) => rule.node.id)).toEqual(['Rule1', 'Rule2']);
     const groups = rulesOf(stack).map((rule) => rule.Properties.EventPattern.detail.group.map((g: any) => g['Fn::Join'][1][1]['Fn::GetAtt'][0]));
     expect(groups).toEqual([[logicalId(stack, api)], [logicalId(stack, batch)]]);
+    // one message group for both: stops of services of one name on the two clusters never race their merges
+    expect(rulesOf(stack).map((rule) => rule.Properties.Targets.map((t: any) => t.SqsParameters.MessageGroupId))).toEqual([['stops'], ['stops']]);
   });
 
   test('a provider declared afterwards is found; a stack without one fails synthesis saying what to add', () => {

@@ -83,7 +83,7 @@ function isQueuedStops(event: unknown): event is QueuedStops {
 
 /**
  * Marks a batch of stops one after another, which is what lets a burst of them merge: the queue
- * hands a cluster's stops over in order, one batch at a time, and none of the group while a
+ * hands the construct's stops over in order, one batch at a time, and none of the group while a
  * batch is out. A stop that fails is handed back alone: the ones after it are still marked now
  * (a stop that comes back later joins its annotation in time order), so a stop Mackerel keeps
  * refusing goes to the dead-letter queue alone, not with the stops that happened to follow it.
