@@ -214,7 +214,8 @@ export function validateMonitor(state: EmulatorState, body: unknown): Json {
   const type = str(o, 'type', { required: true, values: MONITOR_TYPES }) as string;
   onlyFields(o, [...COMMON, ...FIELDS[type]], `${type} monitors`);
   const out: Json = { type };
-  out.name = type === 'connectivity' ? (str(o, 'name') || 'connectivity') : str(o, 'name', { required: true });
+  // Optional for connectivity monitors, but the docs list "400 when the name is empty" for every type.
+  out.name = type === 'connectivity' ? (str(o, 'name', { nonEmpty: true }) ?? 'connectivity') : str(o, 'name', { required: true });
   const memo = str(o, 'memo', { maxLength: 2048 });
   if (memo !== undefined) out.memo = memo;
   const interval = num(o, 'notificationInterval', { integer: true, min: 10 });

@@ -93,6 +93,7 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   ['a missing type', 'host', { type: undefined }, /^type is required$/],
   ['a missing name', 'host', { name: undefined }, /^name is required$/],
   ['an empty name', 'query', { name: '' }, /name must not be empty/],
+  ['an empty connectivity monitor name (optional, but not empty)', 'connectivity', { name: '' }, /name must not be empty/],
   ['a memo over 2048 characters', 'host', { memo: 'm'.repeat(2049) }, /memo must be at most 2048/],
   ['a memo of 2049 emoji', 'host', { memo: '🐟'.repeat(2049) }, /memo must be at most 2048 characters/],
   ['a notificationInterval under 10', 'host', { notificationInterval: 5 }, /notificationInterval must be at least 10/],
