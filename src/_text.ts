@@ -12,3 +12,30 @@ export function _characterCount(text: string): number {
 export function _firstCharacters(text: string, count: number): string {
   return [...text].slice(0, count).join('');
 }
+
+/**
+ * Whether the parentheses of a graph expression or query pair up. Quoted strings (single or
+ * double, with backslash escapes, as Mackerel's expressions and PromQL write them) are skipped,
+ * so a bracket or quote inside one counts for nothing; a string left open is unbalanced. A cheap
+ * syntax check: Mackerel rejects an expression or query it cannot parse, and the constructs (at
+ * synth) and the emulator (per request) both catch the commonest slips with it.
+ * @internal
+ */
+export function _parenthesesBalanced(text: string): boolean {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length && depth >= 0; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '(') {
+      depth++;
+    } else if (ch === ')') {
+      depth--;
+    }
+  }
+  return depth === 0 && quote === undefined;
+}

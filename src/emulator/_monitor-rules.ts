@@ -1,6 +1,7 @@
 import { array, bool, given, num, object, onlyFields, str, strings } from './_check';
 import { badRequest, Json } from './_http';
 import { EmulatorState, findService, scopeExists } from './_state';
+import { _parenthesesBalanced } from '../_text';
 
 /** The seven monitor types, in the order the list endpoint sorts them. */
 export const MONITOR_TYPES = ['connectivity', 'host', 'service', 'external', 'expression', 'anomalyDetection', 'query'];
@@ -145,28 +146,9 @@ function external(state: EmulatorState, o: Json, out: Json): void {
   out.headers = headers(o) ?? DEFAULT_EXTERNAL_HEADERS.map((header) => ({ ...header }));
 }
 
-/**
- * A cheap syntax check: the API rejects expressions it cannot parse. Quoted strings (single or
- * double, with backslash escapes, as PromQL and Mackerel's expressions write them) are skipped,
- * so a bracket or quote inside one counts for nothing; a string left open is invalid.
- */
+/** The API rejects an expression or query it cannot parse (see `_parenthesesBalanced`). */
 function balanced(text: string, field: string): void {
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length && depth >= 0; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === '\\') i++;
-      else if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-    } else if (ch === '(') {
-      depth++;
-    } else if (ch === ')') {
-      depth--;
-    }
-  }
-  if (depth !== 0 || quote) throw badRequest(`${field} ${JSON.stringify(text)} is invalid`);
+  if (!_parenthesesBalanced(text)) throw badRequest(`${field} ${JSON.stringify(text)} is invalid`);
 }
 
 function expression(_state: EmulatorState, o: Json, out: Json): void {

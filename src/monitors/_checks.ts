@@ -1,7 +1,7 @@
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _checkScope, _NAME_RULE } from '../_names';
-import { _characterCount, _firstCharacters } from '../_text';
+import { _characterCount, _firstCharacters, _parenthesesBalanced } from '../_text';
 import { _fail } from '../_validation';
 import { _dependOnNamedScope } from './_scope';
 import { MonitorScope } from './scope';
@@ -106,6 +106,18 @@ export function _wholeDuration(scope: IConstruct, property: string, duration: Du
     _fail(scope, property, duration.toHumanString(), 'is out of range', describeRange(range, unit));
   }
   return amount;
+}
+
+/**
+ * Throws when a literal expression or query is empty or cannot parse for its parentheses or
+ * quotes (Mackerel rejects it with a 400 at deploy); tokens pass. @internal
+ */
+export function _checkExpression(scope: IConstruct, property: string, text: string, what: string): void {
+  if (Token.isUnresolved(text)) return;
+  if (text.trim() === '') _fail(scope, property, text, 'is empty', what);
+  if (!_parenthesesBalanced(text)) {
+    _fail(scope, property, text, 'has a parenthesis without its pair or a quote left open', `${what} Mackerel can parse`);
+  }
 }
 
 /** Throws unless a literal enum value is one of the allowed values; tokens pass. @internal */

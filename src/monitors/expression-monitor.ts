@@ -1,7 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _fail } from '../_validation';
-import { _wholeDuration } from './_checks';
+import { _checkExpression, _wholeDuration } from './_checks';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 
 /**
@@ -10,6 +9,9 @@ import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 export interface ExpressionMonitorProps extends ThresholdMonitorProps {
   /**
    * The graph expression to watch; it must produce exactly one series.
+   *
+   * Mackerel refuses an expression it cannot parse; a literal one whose parentheses do not pair
+   * up, or with a quote left open, fails synthesis.
    *
    * @see https://mackerel.io/docs/entry/advanced/advanced-graph
    */
@@ -43,9 +45,7 @@ export class ExpressionMonitor extends MonitorBase {
   constructor(scope: Construct, id: string, props: ExpressionMonitorProps) {
     super(scope, id, props);
     this._checkThresholds(props);
-    if (!Token.isUnresolved(props.expression) && props.expression.trim() === '') {
-      _fail(this, 'expression', props.expression, 'is empty', 'a graph expression');
-    }
+    _checkExpression(this, 'expression', props.expression, 'a graph expression');
     this.monitorId = this._createMonitor({
       type: 'expression',
       name: props.name,

@@ -1,7 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _fail } from '../_validation';
-import { _wholeDuration } from './_checks';
+import { _checkExpression, _wholeDuration } from './_checks';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 
 /**
@@ -12,6 +11,8 @@ export interface QueryMonitorProps extends ThresholdMonitorProps {
    * The PromQL-style query over labeled metrics.
    *
    * Changing it replaces the monitor. The monitor `name` may use `{{label}}` templates.
+   * Mackerel refuses a query it cannot parse; a literal one whose parentheses do not pair up, or
+   * with a quote left open, fails synthesis.
    *
    * @see https://mackerel.io/docs/entry/query-monitoring
    */
@@ -52,9 +53,7 @@ export class QueryMonitor extends MonitorBase {
   constructor(scope: Construct, id: string, props: QueryMonitorProps) {
     super(scope, id, props);
     this._checkThresholds(props);
-    if (!Token.isUnresolved(props.query) && props.query.trim() === '') {
-      _fail(this, 'query', props.query, 'is empty', 'a query');
-    }
+    _checkExpression(this, 'query', props.query, 'a query');
     this.monitorId = this._createMonitor({
       type: 'query',
       name: props.name,

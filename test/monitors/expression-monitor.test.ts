@@ -51,6 +51,25 @@ describe('ExpressionMonitor', () => {
       expect(() => new ExpressionMonitor(stack, 'Tasks', { ...TASKS, expression: '' })).toThrow(/Stack\/Tasks: expression "" is empty; expected a graph expression/);
     });
 
+    test.each([
+      ['a parenthesis left open', "avg(roleSlots('shop:web', 'loadavg5')"],
+      ['a parenthesis closed twice', "avg(roleSlots('shop:web', 'loadavg5')))"],
+      ['a quote left open', "avg(roleSlots('shop:web, 'loadavg5'))"],
+    ])('an expression with %s (Mackerel cannot parse it)', (_what, expression) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExpressionMonitor(stack, 'Tasks', { ...TASKS, expression }))
+        .toThrow(/Stack\/Tasks: expression ".*" has a parenthesis without its pair or a quote left open; expected a graph expression Mackerel can parse/);
+    });
+
+    test('parentheses and quotes inside a quoted string do not count', () => {
+      const { stack } = mackerelStack();
+
+      const monitor = new ExpressionMonitor(stack, 'Tasks', { ...TASKS, expression: 'alias(avg(roleSlots("shop:web","loadavg5")), "load (\\"avg\\")")' });
+
+      expect(propertiesOf(monitor)).toMatchObject({ expression: 'alias(avg(roleSlots("shop:web","loadavg5")), "load (\\"avg\\")")' });
+    });
+
     test('an operator other than > and <', () => {
       const { stack } = mackerelStack();
 

@@ -52,6 +52,20 @@ describe('QueryMonitor', () => {
       expect(() => new QueryMonitor(stack, 'Latency', { ...LATENCY, query: ' ' })).toThrow(/Stack\/Latency: query " " is empty; expected a query/);
     });
 
+    test('a query with a parenthesis left open (Mackerel cannot parse it)', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new QueryMonitor(stack, 'Latency', { ...LATENCY, query: 'histogram_quantile(0.99, http.server.request.duration' }))
+        .toThrow(/Stack\/Latency: query "histogram_quantile\(0.99, http.server.request.duration" has a parenthesis without its pair or a quote left open; expected a query Mackerel can parse/);
+    });
+
+    test('a query with a label value left unquoted at its end', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new QueryMonitor(stack, 'Latency', { ...LATENCY, query: 'container.cpu.utilization{service="shop}' }))
+        .toThrow(/Stack\/Latency: query .* has a parenthesis without its pair or a quote left open/);
+    });
+
     test('no thresholds', () => {
       const { stack } = mackerelStack();
 
