@@ -15,8 +15,9 @@ export function _firstCharacters(text: string, count: number): string {
 
 /**
  * Whether the parentheses of a graph expression or query pair up. Quoted strings (single or
- * double, with backslash escapes, as Mackerel's expressions and PromQL write them) are skipped,
- * so a bracket or quote inside one counts for nothing; a string left open is unbalanced. A cheap
+ * double, with backslash escapes, as Mackerel's expressions and PromQL write them, and PromQL's
+ * raw strings in backticks, without) are skipped, so a bracket or quote inside one counts for
+ * nothing; a string left open is unbalanced. A cheap
  * syntax check: Mackerel rejects an expression or query it cannot parse, and the constructs (at
  * synth) and the emulator (per request) both catch the commonest slips with it.
  * @internal
@@ -27,9 +28,9 @@ export function _parenthesesBalanced(text: string): boolean {
   for (let i = 0; i < text.length && depth >= 0; i++) {
     const ch = text[i];
     if (quote) {
-      if (ch === '\\') i++;
+      if (ch === '\\' && quote !== '`') i++;
       else if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'") {
+    } else if (ch === '"' || ch === "'" || ch === '`') {
       quote = ch;
     } else if (ch === '(') {
       depth++;

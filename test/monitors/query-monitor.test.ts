@@ -59,6 +59,15 @@ describe('QueryMonitor', () => {
         .toThrow(/Stack\/Latency: query "histogram_quantile\(0.99, http.server.request.duration" has a parenthesis without its pair or a quote left open; expected a query Mackerel can parse/);
     });
 
+    test('a parenthesis inside a raw string in backticks counts for nothing, and a backslash there escapes nothing', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new QueryMonitor(stack, 'Ok', { ...LATENCY, query: 'sum(http.server.request.count{path=~`/api/(v1|v2`})' })).not.toThrow();
+      expect(() => new QueryMonitor(stack, 'Open', { ...LATENCY, query: 'sum(http.server.request.count{path=~`C:\\`})' })).not.toThrow();
+      expect(() => new QueryMonitor(stack, 'Left', { ...LATENCY, query: 'sum(http.server.request.count{path=~`/api})' }))
+        .toThrow(/Stack\/Left: query .* has a parenthesis without its pair or a quote left open/);
+    });
+
     test('a query with a label value left unquoted at its end', () => {
       const { stack } = mackerelStack();
 
