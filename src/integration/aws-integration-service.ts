@@ -70,7 +70,10 @@ export class AwsIntegrationService {
     ['dynamodb:Describe*', 'dynamodb:List*', 'application-autoscaling:DescribeScalableTargets'], false, false);
   /** CloudFront distributions (CloudFrontReadOnlyAccess). */
   public static readonly CLOUDFRONT = new AwsIntegrationService('CloudFront', ['cloudfront:Get*', 'cloudfront:List*'], false, true);
-  /** API Gateway REST APIs (`apigateway:GET`). */
+  /**
+   * API Gateway REST, HTTP and WebSocket APIs (`apigateway:GET`, limited to the integration's
+   * region as Mackerel's docs grant it).
+   */
   public static readonly API_GATEWAY = new AwsIntegrationService('APIGateway', ['apigateway:GET'], false, true);
   /** Kinesis Data Streams (AmazonKinesisReadOnlyAccess). */
   public static readonly KINESIS = new AwsIntegrationService('Kinesis', ['kinesis:Describe*', 'kinesis:List*'], false, true);
@@ -85,8 +88,12 @@ export class AwsIntegrationService {
    * every container's environment). Supports `retireAutomatically`.
    */
   public static readonly ECS_CLUSTER = new AwsIntegrationService('ECSCluster', ['ecs:DescribeClusters', 'ecs:List*'], true, true);
-  /** SES (AmazonSESReadOnlyAccess, `ses:Describe*`). */
-  public static readonly SES = new AwsIntegrationService('SES', ['ses:Describe*', 'ses:GetSendQuota', 'ses:ListIdentities'], false, true);
+  /**
+   * SES (AmazonSESReadOnlyAccess, `ses:Describe*`): of the `Describe*` actions, Mackerel's
+   * all-services policy lists only `ses:DescribeActiveReceiptRuleSet` (the receipt rules it graphs).
+   */
+  public static readonly SES = new AwsIntegrationService('SES',
+    ['ses:DescribeActiveReceiptRuleSet', 'ses:GetSendQuota', 'ses:ListIdentities'], false, true);
   /** Step Functions state machines (AWSStepFunctionsReadOnlyAccess, plus `tag:GetResources` for tag filters). */
   public static readonly STATES = new AwsIntegrationService('States',
     ['states:DescribeStateMachine', 'states:List*', 'tag:GetResources'], false, true);
@@ -94,8 +101,11 @@ export class AwsIntegrationService {
   public static readonly EFS = new AwsIntegrationService('EFS', ['elasticfilesystem:Describe*'], false, true);
   /** Kinesis Data Firehose streams (AmazonKinesisFirehoseReadOnlyAccess). */
   public static readonly FIREHOSE = new AwsIntegrationService('Firehose', ['firehose:DescribeDeliveryStream', 'firehose:List*'], false, true);
-  /** Batch job queues (`batch:Describe*`, `batch:List*`). */
-  public static readonly BATCH = new AwsIntegrationService('Batch', ['batch:Describe*', 'batch:List*'], false, true);
+  /**
+   * Batch job queues (`batch:Describe*`, `batch:List*`): of the `List*` actions, Mackerel's
+   * all-services policy lists only `batch:ListJobs` (the job counts per queue it graphs).
+   */
+  public static readonly BATCH = new AwsIntegrationService('Batch', ['batch:Describe*', 'batch:ListJobs'], false, true);
   /** WAF web ACLs, classic, regional and v2 (AWSWAFReadOnlyAccess). */
   public static readonly WAF = new AwsIntegrationService('WAF', ['waf:Get*', 'waf:List*', 'waf-regional:Get*', 'waf-regional:List*',
     'wafv2:GetWebACL', 'wafv2:List*'], false, true);
