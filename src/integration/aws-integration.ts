@@ -61,9 +61,10 @@ export interface MackerelAwsIntegrationProps extends MackerelResourceOptions {
    * Only resources carrying one of these tags are integrated (any tag matches).
    *
    * The filter applies to every service of the integration, not to one service: Mackerel has one
-   * tag filter per integration. Keys and values containing `:` or `,` are quoted as Mackerel
-   * documents. Tag filters on ElastiCache, SQS and Step Functions need tag read actions, which
-   * the generated policy includes.
+   * tag filter per integration. The exceptions are SES, Batch and WAF, whose pages in Mackerel's
+   * docs say tag filtering is not available for them. Keys and values containing `:` or `,` are
+   * quoted as Mackerel documents. Tag filters on ElastiCache, SQS and Step Functions need tag read
+   * actions, which the generated policy includes.
    *
    * @default - every resource of the enabled services
    * @see https://mackerel.io/docs/entry/integrations/aws#tag
