@@ -154,6 +154,13 @@ describe('AwsIntegrationService', () => {
         ['sts:GetFederationToken', 'sts:GetFederationToken \\(issues temporary AWS credentials\\)'],
         ['sts:GetSessionToken', 'sts:GetSessionToken \\(issues temporary AWS credentials\\)'],
         ['dynamodb:BatchGet*', 'dynamodb:BatchGetItem \\(returns table items\\)'],
+        ['kinesis:Get*', 'kinesis:GetRecords \\(returns the records of the stream\\)'],
+        ['logs:GetLogEvents', 'logs:GetLogEvents \\(returns log events\\)'],
+        ['athena:GetQueryResults', 'athena:GetQueryResults \\(returns query results\\)'],
+        ['codecommit:Get*', 'codecommit:GetBlob \\(returns repository contents\\), codecommit:GetFile \\(returns repository contents\\)'],
+        ['ecr:BatchGetImage', 'ecr:BatchGetImage \\(returns container images, layers included\\)'],
+        ['glue:GetConnection*', 'glue:GetConnection \\(returns the connection\'s password in clear text unless the caller asks to hide it\\), '
+          + 'glue:GetConnections \\(returns the connections\' passwords in clear text unless the caller asks to hide them\\)'],
         ['ecs:Describe*', 'ecs:DescribeTaskDefinition \\(returns every container\'s environment variables, where secrets are often written in clear text\\)'],
         ['lambda:GetFunction*', 'lambda:GetFunctionConfiguration \\(returns the function\'s environment variables, where secrets are often written, in clear text\\), '
           + 'lambda:GetFunction \\(returns the function\'s environment variables, where secrets are often written, in clear text\\)'],
