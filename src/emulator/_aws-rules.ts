@@ -41,8 +41,8 @@ function serviceSetting(id: string, value: unknown): Json {
   else out.excludedMetrics = strings(s, 'excludedMetrics') ?? [];
   const retire = bool(s, 'retireAutomatically');
   if (retire !== undefined) {
-    // Only `true` is refused elsewhere: the docs list the field per service, and a `false` turns nothing on.
-    if (retire && !RETIRE_AUTOMATICALLY.includes(id)) throw badRequest(`services.${id}.retireAutomatically is not supported; only ${RETIRE_AUTOMATICALLY.join(', ')}`);
+    // The reference documents the key for some services only, and the official client never sends it as false.
+    if (!RETIRE_AUTOMATICALLY.includes(id)) throw badRequest(`services.${id}.retireAutomatically is not supported; only ${RETIRE_AUTOMATICALLY.join(', ')}`);
     out.retireAutomatically = retire;
   }
   return out;

@@ -143,7 +143,8 @@ export interface AwsIntegrationServiceOptions {
    *
    * Supported by EC2, RDS, ElastiCache (API reference), ALB, NLB, Lambda and ECSCluster
    * (supported by Terraform's provider since 2025-06; see
-   * `AwsIntegrationService.supportsRetireAutomatically`).
+   * `AwsIntegrationService.supportsRetireAutomatically`). `true` on another service fails at
+   * synth; `false` there is not sent, as Mackerel has the key on these services only.
    *
    * @default false
    */
@@ -556,16 +557,21 @@ export class MackerelAwsIntegration extends Construct {
     return [...new Set([..._CLOUDWATCH_READ_ACTIONS, ...this.services.flatMap((s) => s.service.actions)])];
   }
 
-  /** The whole services map: Mackerel replaces it on every update. */
+  /**
+   * The whole services map: Mackerel replaces it on every update. `retireAutomatically` is a key
+   * of the services that support it only (`true` elsewhere fails in `enable`), so a `false` given
+   * for another service is left out: it is what an absent key means.
+   */
   private renderServices(): { [serviceId: string]: _AwsIntegrationServiceProperties } {
     const map: { [serviceId: string]: _AwsIntegrationServiceProperties } = {};
     for (const { service, options } of this.services) {
+      const retire = service.supportsRetireAutomatically ? options.retireAutomatically : undefined;
       map[service.id] = {
         enable: true,
         ...(options.role !== undefined ? { role: options.role } : {}),
         ...(options.excludedMetrics ? { excludedMetrics: [...options.excludedMetrics] } : {}),
         ...(options.includedMetrics ? { includedMetrics: [...options.includedMetrics] } : {}),
-        ...(options.retireAutomatically !== undefined ? { retireAutomatically: options.retireAutomatically } : {}),
+        ...(retire !== undefined ? { retireAutomatically: retire } : {}),
       };
     }
     return map;

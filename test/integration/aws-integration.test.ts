@@ -182,6 +182,22 @@ describe('MackerelAwsIntegration', () => {
       });
     });
 
+    test('leaves out retireAutomatically false on a service without the key: Mackerel documents it for the retiring services only', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN
+      aws.addService(AwsIntegrationService.SQS, { retireAutomatically: false });
+      aws.addService(AwsIntegrationService.RDS, { retireAutomatically: false });
+      // THEN
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: {
+          SQS: { enable: true, retireAutomatically: Match.absent() },
+          RDS: { enable: true, retireAutomatically: false },
+        },
+      });
+    });
+
     test('renders includedMetrics when that kind is used', () => {
       const { stack } = integrationStack();
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
