@@ -41,8 +41,9 @@ function serviceSetting(id: string, value: unknown): Json {
   else out.excludedMetrics = strings(s, 'excludedMetrics') ?? [];
   const retire = bool(s, 'retireAutomatically');
   if (retire !== undefined) {
-    // The reference documents the key for some services only, and the official client never sends it as false.
-    if (!RETIRE_AUTOMATICALLY.includes(id)) throw badRequest(`services.${id}.retireAutomatically is not supported; only ${RETIRE_AUTOMATICALLY.join(', ')}`);
+    // Only `true` is refused elsewhere: the docs list the key per service but document no 400 for
+    // it, and a `false` turns nothing on (the constructs do not send it there; other clients may).
+    if (retire && !RETIRE_AUTOMATICALLY.includes(id)) throw badRequest(`services.${id}.retireAutomatically is not supported; only ${RETIRE_AUTOMATICALLY.join(', ')}`);
     out.retireAutomatically = retire;
   }
   return out;

@@ -11,8 +11,8 @@
  *   and anything scoped to a deleted role, are left alone;
  * - deleting a monitor, channel or group drops the references other objects hold to it;
  * - a channel is not added to the default group unless `addToDefaultNotificationGroup` is true;
- * - AWS services accept `Route 53` (docs) and `Route53` (Terraform), `retireAutomatically` (true
- *   or false) only on EC2, RDS, ElastiCache, ALB, NLB, Lambda and ECSCluster, and any existing or new
+ * - AWS services accept `Route 53` (docs) and `Route53` (Terraform), `retireAutomatically: true`
+ *   only on EC2, RDS, ElastiCache, ALB, NLB, Lambda and ECSCluster, and any existing or new
  *   `service:role` as the role; the region and role ARN get a shape check;
  * - graph annotations take `from` and `to` as whole epoch seconds, in the body and in the query;
  *   `roles: []` makes a whole-service annotation (listed without `roles`); a PUT body may carry
