@@ -142,6 +142,17 @@ export abstract class MackerelApiKey {
 
   /** Whether the key is known to be encrypted with a customer managed KMS key. @internal */
   public abstract _hasCustomerManagedKey(): boolean;
+
+  /**
+   * The secret's name when the key is a secret known only by a partial ARN (imported by name or
+   * by partial ARN) and that name ends in a hyphen and six letters or digits ("mackerel-apikey"):
+   * Secrets Manager reads that ending as the random suffix of a complete ARN, so a look-up by the
+   * partial ARN finds no secret. Else undefined.
+   * @internal
+   */
+  public _lookalikePartialArnName(): string | undefined {
+    return undefined;
+  }
 }
 
 /**
@@ -227,14 +238,21 @@ class SecretsManagerApiKey extends MackerelApiKey {
     if (full !== undefined) return full;
     const stack = Stack.of(scope);
     if (this.secret.env.account === stack.account && this.secret.env.region === stack.region) return this.secret.secretName;
-    const arn = this.secret.secretArn;
-    // secretName has the lookalike suffix cut off already: the ARN says the name as given.
-    const name = Token.isUnresolved(arn) ? undefined : Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
-    if (name !== undefined && _endsLikeSecretSuffix(name)) {
+    const name = this._lookalikePartialArnName();
+    if (name !== undefined) {
       Annotations.of(scope).addWarningV2('cdk-mackerel:apiKeySecretPartialArn',
         `The API key's secret ${JSON.stringify(name)} is in another account or region and known by a partial ARN, and its name ends in a hyphen and six characters, which Secrets Manager reads as the random suffix of a complete ARN: the provider will not find it. Import it with secretsmanager.Secret.fromSecretCompleteArn`);
     }
-    return arn;
+    return this.secret.secretArn;
+  }
+
+  public _lookalikePartialArnName(): string | undefined {
+    if (this.secret.secretFullArn !== undefined) return undefined;
+    const arn = this.secret.secretArn;
+    // Imported by partial ARN, secretName has the lookalike suffix cut off already: the ARN says the
+    // name as given. Imported by name, the ARN has a token (the partition) and secretName is as given.
+    const name = Token.isUnresolved(arn) ? this.secret.secretName : Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+    return name !== undefined && !Token.isUnresolved(name) && _endsLikeSecretSuffix(name) ? name : undefined;
   }
 
   public _resource(): IResource {

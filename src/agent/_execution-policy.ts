@@ -291,6 +291,7 @@ export function _agentLogDriver(logGroup: logs.ILogGroup, streamPrefix: string):
  */
 export function _checkExecutionGranted(scope: Construct, taskDefinition: ecs.TaskDefinition, secret: ecs.Secret, logging: ecs.LogDriver): void {
   if (secret instanceof AgentSecret && secret.otherAccount) warnOtherAccount(scope, taskDefinition, secret, secret.otherAccount);
+  if (secret instanceof AgentSecret) warnLookalikePartialArn(scope, taskDefinition, secret);
   // The container has bound its secret and log driver by now: grants through the shared policy leave nothing to check.
   const own = (secret instanceof AgentSecret && secret.ownGrants.length > 0)
     || (logging instanceof AgentLogDriver && logging.ownStatements.length > 0);
@@ -331,6 +332,21 @@ function warnOtherAccount(scope: Construct, taskDefinition: ecs.TaskDefinition, 
     + `there must allow ${taskDefinition.executionRole?.node.path} secretsmanager:GetSecretValue, and the secret must be encrypted with a customer managed key `
     + `whose key policy allows the role kms:Decrypt (the AWS managed key aws/secretsmanager cannot be used from another account)${noKey}. `
     + `Otherwise the tasks of ${taskDefinition.node.path} fail to start (ResourceInitializationError)`);
+}
+
+/**
+ * ECS looks the secret up by the ARN in the container's valueFrom. A partial ARN whose name ends
+ * like the random suffix is read as a complete ARN of another secret, so ECS finds none and no task
+ * of the definition starts, the app's containers included (it reads secrets for the whole task).
+ */
+function warnLookalikePartialArn(scope: Construct, taskDefinition: ecs.TaskDefinition, secret: AgentSecret): void {
+  // A key made by another loaded copy of the library may not have it.
+  const name = typeof secret.apiKey._lookalikePartialArnName === 'function' ? secret.apiKey._lookalikePartialArnName() : undefined;
+  if (name === undefined) return;
+  _warnLate(scope, 'cdk-mackerel:apiKeySecretPartialArn',
+    `The API key ${secret.keyPath} is a secret known by a partial ARN (imported by name or partial ARN), and its name ${JSON.stringify(name)} ends in a hyphen `
+    + 'and six characters, which Secrets Manager reads as the random suffix of a complete ARN: ECS will not find the secret, and the tasks of '
+    + `${taskDefinition.node.path} fail to start (ResourceInitializationError). Import it with secretsmanager.Secret.fromSecretCompleteArn`);
 }
 
 /** Whether a grant or statement went into some policy (an immutable role's go nowhere). */

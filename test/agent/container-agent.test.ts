@@ -121,6 +121,28 @@ describe('read access to the API key on the execution role', () => {
     expect(() => MackerelApiKey.fromSecretsManager(secret, new CfnParameter(stack, 'Field').valueAsString)).not.toThrow();
   });
 
+  test('a secret known by a partial ARN whose name ends like the random suffix is warned about: ECS would not find it', () => {
+    const partial = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:';
+    const imports: Array<[string, (stack: Stack) => secretsmanager.ISecret, boolean]> = [
+      ['by name', (stack) => secretsmanager.Secret.fromSecretNameV2(stack, 'Imported', 'mackerel-apikey'), true],
+      ['by partial ARN', (stack) => secretsmanager.Secret.fromSecretPartialArn(stack, 'Imported', `${partial}prod/mackerel-apikey`), true],
+      ['by a name with no such ending', (stack) => secretsmanager.Secret.fromSecretNameV2(stack, 'Imported', 'mackerel/api-key'), false],
+      ['by complete ARN', (stack) => secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', `${partial}mackerel-apikey-AbCdEf`), false],
+    ];
+    for (const [how, imported, warned] of imports) {
+      const { stack } = agentStack();
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(imported(stack)), roles: ['shop:web'] });
+      const found = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('apiKeySecretPartialArn'));
+      expect(found.map((w) => w.entry.data), how).toEqual(warned ? [
+        expect.stringContaining('The API key Stack/Imported is a secret known by a partial ARN (imported by name or partial ARN), and its name '
+          + `${JSON.stringify(how === 'by name' ? 'mackerel-apikey' : 'prod/mackerel-apikey')} ends in a hyphen and six characters`),
+      ] : []);
+      if (warned) expect(found[0].entry.data).toContain('the tasks of Stack/Task fail to start (ResourceInitializationError)');
+    }
+  });
+
   test('an imported secret with an imported customer managed key: kms:Decrypt through Secrets Manager only, which aws-cdk-lib drops', () => {
     const { stack } = agentStack();
     const keyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
