@@ -1,10 +1,10 @@
-import { Annotations, Arn, ArnFormat, IResource, Stack, StringConcat, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, IResource, Stack, StringConcat, Token, TokenComparison, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from './_iam';
 import { _KeyLocation } from './_key-location';
 import { _fail } from './_validation';
@@ -34,7 +34,10 @@ export abstract class MackerelApiKey {
    * The key is the secret's value, or one JSON field of it.
    *
    * Read (and `kms:Decrypt` where the secret has a customer managed key) is granted to the
-   * task's execution role or to the provider's Lambda role, never more widely.
+   * task's execution role or to the provider's Lambda role, never more widely. A customer managed
+   * key created in another stack of the app is granted in the role's own policy, not in the key
+   * policy, which would make the two stacks depend on each other: its key policy must let the
+   * account's IAM policies allow its use, as the default policy of a `kms.Key` does.
    *
    * A secret created in the app with a literal key (`secretStringValue` or `secretObjectValue`
    * with `SecretValue.unsafePlainText`, or a field of `generateSecretString.secretStringTemplate`)
@@ -194,6 +197,25 @@ function withoutTokens(value: string): string {
   return Tokenization.reverseString(value).mapTokens({ mapToken: () => '' }).join(new StringConcat());
 }
 
+/**
+ * Whether a key the app creates is in another stack than the grantee (a role of this app), in the
+ * same account: aws-cdk-lib's secret grant would then close a stack cycle through the key policy.
+ */
+function keyOfOtherStack(key: kms.Key, grantee: iam.IGrantable): boolean {
+  const principal = grantee.grantPrincipal;
+  if (!Construct.isConstruct(principal)) return false;
+  const [keyStack, granteeStack] = [Stack.of(key), Stack.of(principal)];
+  return keyStack !== granteeStack && Token.compareStrings(keyStack.account, granteeStack.account) !== TokenComparison.DIFFERENT;
+}
+
+/**
+ * The ARN a policy names the secret by, as aws-cdk-lib's own grants do (protected there): the full
+ * ARN when known, else the partial one with a wildcard for the random suffix.
+ */
+function arnForPolicies(secret: secretsmanager.ISecret): string {
+  return (secret as unknown as { arnForPolicies?: string }).arnForPolicies ?? secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
 class SecretsManagerApiKey extends MackerelApiKey {
   constructor(private readonly secret: secretsmanager.ISecret, private readonly field?: string) {
     super();
@@ -204,11 +226,20 @@ class SecretsManagerApiKey extends MackerelApiKey {
   }
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    const grant = this.secret.grantRead(grantee);
     const key = this.secret.encryptionKey;
     // aws-cdk-lib grants decrypt to a via-service principal, which only a key policy can take, so
     // with a key the app does not own (imported) it grants nothing and tasks cannot read the key.
-    if (!key || key instanceof kms.Key) return grant;
+    // With a key of another stack of the app, the key policy would name the grantee: the key's stack
+    // would reference the grantee's, which references the secret or key, a cycle (aws/aws-cdk#14213).
+    // A kms.Key's policy lets the account's IAM policies allow its use, so the grantee's policy is enough.
+    const otherStack = key instanceof kms.Key && keyOfOtherStack(key, grantee);
+    const grant = otherStack ? iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resourceArns: [arnForPolicies(this.secret)],
+      resource: this.secret,
+    }) : this.secret.grantRead(grantee);
+    if (!key || (key instanceof kms.Key && !otherStack)) return grant;
     return grant.combine(iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { MackerelApiKey, MackerelContainerAgent, MackerelProvider } from '../src';
@@ -44,5 +45,20 @@ describe('MackerelApiKey', () => {
       expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey })).toThrow(/^Stack\/Agent: /);
       expect(() => new MackerelContainerAgent(stack, 'Agent2', { taskDefinition, apiKey })).toThrow(expected);
     });
+  });
+
+  test('read of a secret whose customer managed key is in another stack goes to the grantee\'s policy, so the stacks make no cycle', () => {
+    const app = new App();
+    const env = { account: '123456789012', region: 'ap-northeast-1' };
+    const shared = new Stack(app, 'Shared', { env });
+    const secret = new secretsmanager.Secret(shared, 'Secret', { encryptionKey: new kms.Key(shared, 'Key') });
+    const stack = new Stack(app, 'Stack', { env });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    const grant = MackerelApiKey.fromSecretsManager(secret).grantRead(role);
+
+    expect(grant.success).toBe(true);
+    expect(grant.principalStatements.flatMap((statement) => statement.actions)).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'kms:Decrypt']);
+    expect(() => app.synth()).not.toThrow();
   });
 });

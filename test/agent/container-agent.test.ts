@@ -102,6 +102,37 @@ describe('read access to the API key on the execution role', () => {
     });
   });
 
+  test('a secret with a customer managed key of another stack: kms:Decrypt through Secrets Manager in the role\'s policy, so no stack cycle', () => {
+    // a shared "secrets" stack holds the key (and the secret, or the secret is imported where it is used)
+    for (const importedSecret of [false, true]) {
+      const app = new App();
+      const env = { account: '123456789012', region: 'ap-northeast-1' };
+      const shared = new Stack(app, 'Shared', { env });
+      const key = new kms.Key(shared, 'Key');
+      const stack = new Stack(app, 'Stack', { env });
+      const secret = importedSecret
+        ? secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
+          secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey: key,
+        })
+        : new secretsmanager.Secret(shared, 'Secret', { encryptionKey: key });
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+
+      // aws-cdk-lib would name the role in the key policy, making Shared depend on Stack, which depends on Shared
+      expect(() => app.synth(), `imported secret: ${importedSecret}`).not.toThrow();
+      const statements = statementsOf(stack, taskDefinition.executionRole!);
+      expect(actionsOn(statements, stack.resolve(secret.secretArn))).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
+      expect(statements.filter((st) => JSON.stringify(st.Resource) === JSON.stringify(stack.resolve(key.keyArn)))).toEqual([{
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: stack.resolve(key.keyArn),
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
+      }]);
+      expect(JSON.stringify(Template.fromStack(shared).toJSON())).not.toContain('ExecutionRole');
+    }
+  });
+
   test('a JSON field of the secret: ValueFrom names the field, the grant covers the secret', () => {
     const { stack, taskDefinition, secret } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey'), roles: ['shop:web'] });
