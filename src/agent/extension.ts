@@ -1,5 +1,6 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _findAgent } from './_attach';
+import { _sameOptions } from './_same-options';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
 import { _warnLate } from '../_validation';
@@ -12,8 +13,10 @@ export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
  * `taskDefinition.addExtension(...)`; works with task definitions made by ecs-patterns.
  *
  * It creates a `MackerelContainerAgent` named `MackerelContainerAgent` under the task
- * definition. It is idempotent: a task definition that already has an agent is left as it is
- * (with a warning when the agent came from elsewhere).
+ * definition. It is idempotent: a task definition that already has an agent is left as it is.
+ * That is silent when the agent came from this extension or from another `MackerelAgentExtension`
+ * with the same options; otherwise (an agent of `MackerelContainerAgent`, or an extension with
+ * other options, which are not applied) it warns `cdk-mackerel:agentAlreadyPresent`.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *
@@ -35,10 +38,13 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
   public extend(taskDefinition: ecs.TaskDefinition): void {
     const existing = _findAgent(taskDefinition);
     if (existing) {
-      if (EXTENDED.get(taskDefinition) !== this) {
-        _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
-          `The task definition already has a Mackerel container agent (${existing.node.path}); this MackerelAgentExtension adds nothing`);
-      }
+      const first = EXTENDED.get(taskDefinition);
+      if (first === this || (first && _sameOptions(first.props, this.props))) return;
+      _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent', first
+        ? `The task definition already has a Mackerel container agent (${existing.node.path}) from another MackerelAgentExtension, whose options differ `
+          + `(roles ${JSON.stringify(first.roles)}, here ${JSON.stringify(this.roles)}); this MackerelAgentExtension adds nothing and its options are not applied. `
+          + 'Add one MackerelAgentExtension to each task definition'
+        : `The task definition already has a Mackerel container agent (${existing.node.path}); this MackerelAgentExtension adds nothing`);
       return;
     }
     new MackerelContainerAgent(taskDefinition, MackerelAgentExtension.AGENT_ID, { ...this.props, taskDefinition });

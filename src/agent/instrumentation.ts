@@ -4,6 +4,7 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
 import { _info, _warnLate } from '../_validation';
 import { _findAgent, _windowsFamily } from './_attach';
+import { _sameOptions } from './_same-options';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
@@ -225,7 +226,7 @@ export class MackerelInstrumentation implements IAspect {
    */
   private warnOverlap(taskDefinition: ecs.TaskDefinition, first: MackerelInstrumentation): void {
     const warned = OVERLAPS_WARNED.get(taskDefinition) ?? new Set<MackerelInstrumentation>();
-    if (warned.has(this) || sameOptions(first.props, this.props)) return;
+    if (warned.has(this) || _sameOptions(first.props, this.props)) return;
     warned.add(this);
     OVERLAPS_WARNED.set(taskDefinition, warned);
     _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
@@ -246,16 +247,6 @@ export class MackerelInstrumentation implements IAspect {
     const roles = this.props.roleResolver ? 'a roleResolver' : `roles ${JSON.stringify(this.roles)}`;
     return `MackerelInstrumentation applied to ${where} (${roles})`;
   }
-}
-
-/** Whether two Aspects' options are the same: the same values, or lists with the same items. */
-function sameOptions(a: MackerelInstrumentationProps, b: MackerelInstrumentationProps): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof MackerelInstrumentationProps>;
-  return [...keys].every((key) => {
-    const [x, y] = [a[key], b[key]];
-    if (x === y) return true;
-    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((item, i) => item === y[i]);
-  });
 }
 
 /**

@@ -47,6 +47,22 @@ describe('MackerelAgentExtension', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
+  test('a second extension with the same options adds nothing, silently; one with other options warns, saying which roles are kept', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    // a helper that makes its own extension each time it is called, say
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:batch'] }));
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_ROLES).toBe('shop:web');
+    expect(Annotations.fromStack(stack).findWarning(`/${taskDefinition.node.path}`, Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      'The task definition already has a Mackerel container agent (Stack/Task/MackerelContainerAgent/Container) from another MackerelAgentExtension, '
+      + 'whose options differ (roles ["shop:web"], here ["shop:batch"]); this MackerelAgentExtension adds nothing and its options are not applied. '
+      + 'Add one MackerelAgentExtension to each task definition [ack: cdk-mackerel:agentAlreadyPresent]',
+    ]);
+  });
+
   test('on a task that already has an agent, adds nothing and warns', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
