@@ -157,7 +157,7 @@ class AgentSecret extends ecs.Secret {
   public readonly ownGrants: iam.Grant[] = [];
   /** The construct path of the secret or parameter holding the key. */
   public readonly keyPath: string;
-  /** Set when the key is a secret imported from another account than the execution role's. */
+  /** Set when the key is a secret imported from, or a parameter (by its ARN) of, another account than the execution role's. */
   public otherAccount?: { readonly key: string; readonly role: string };
 
   constructor(public readonly apiKey: MackerelApiKey, private readonly taskDefinition: ecs.TaskDefinition) {
@@ -172,6 +172,8 @@ class AgentSecret extends ecs.Secret {
     const role = grantee.grantPrincipal;
     const resource = this.apiKey._resource();
     const accounts = compareAccounts(role, resource);
+    // A parameter imported by ARN keeps the importing stack's environment: only its ARN says it is elsewhere.
+    if (this.apiKey._location().kind === 'parameter') this.noteParameterAccount(role.principalAccount);
     const same = accounts === TokenComparison.SAME || accounts === TokenComparison.BOTH_UNRESOLVED;
     if (same && sharesPolicy(role) && !this.apiKey._hasCustomerManagedKey()) {
       return sharedPolicyFor(this.taskDefinition, role).grantReadKey(this.apiKey);
@@ -181,6 +183,13 @@ class AgentSecret extends ecs.Secret {
     waitFor(this.taskDefinition, grant);
     this.ownGrants.push(grant);
     return grant;
+  }
+
+  /** A parameter of another account (by its ARN): that account must share it, which the app cannot arrange. */
+  private noteParameterAccount(roleAccount: string | undefined): void {
+    const account = this.apiKey._location().account;
+    const known = (value?: string): value is string => value !== undefined && !Token.isUnresolved(value);
+    if (known(account) && known(roleAccount) && account !== roleAccount) this.otherAccount = { key: account, role: roleAccount };
   }
 
   /** A secret imported from another account: that account must allow the read, which the app cannot grant. */
@@ -317,13 +326,24 @@ export function _checkExecutionGranted(scope: Construct, taskDefinition: ecs.Tas
 }
 
 /**
- * A secret imported from another account is read only if that account allows it, which this
- * app cannot arrange: the secret's resource policy must allow the execution role, and the secret must be
+ * A parameter of another account is read only if that account shares it (AWS RAM). A secret
+ * imported from another account is read only if that account allows it, which this app cannot
+ * arrange either: the secret's resource policy must allow the execution role, and the secret must be
  * encrypted with a customer managed key whose key policy allows the role to decrypt (the AWS
  * managed key `aws/secretsmanager` cannot be used from another account).
  */
 function warnOtherAccount(scope: Construct, taskDefinition: ecs.TaskDefinition, secret: AgentSecret, accounts: { key: string; role: string }): void {
   const { key, role } = accounts;
+  if (secret.apiKey._location().kind === 'parameter') {
+    // Parameter Store shares a parameter with another account only through AWS RAM, and only an advanced-tier one.
+    Annotations.of(scope).addWarningV2('cdk-mackerel:apiKeyInOtherAccount',
+      `The API key ${secret.keyPath} is an SSM parameter in account ${key}, not in the execution role's account ${role}: that account must share it `
+      + 'with this one through AWS RAM (which needs an advanced-tier parameter), and a SecureString must be encrypted with a customer managed key '
+      + `whose key policy allows ${taskDefinition.executionRole?.node.path} kms:Decrypt (the AWS managed key aws/ssm cannot be used from another account)`
+      + `${secret.apiKey._hasCustomerManagedKey() ? '' : '; no encryptionKey is known for it, so kms:Decrypt was not granted'}. `
+      + `Otherwise the tasks of ${taskDefinition.node.path} fail to start (ResourceInitializationError)`);
+    return;
+  }
   const noKey = secret.apiKey._hasCustomerManagedKey() ? ''
     : '. No encryptionKey is known for it, so kms:Decrypt was not granted: import the secret with '
       + 'secretsmanager.Secret.fromSecretAttributes({ secretCompleteArn, encryptionKey }) to grant it';

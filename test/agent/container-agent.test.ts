@@ -419,6 +419,24 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     expect(actionsOn(statementsOf(stack, taskDefinition.executionRole!), arn)).toEqual(READ_ACTIONS);
   });
 
+  test('an SSM parameter of another account (by its ARN) is warned about: that account must share it, which the app cannot arrange', () => {
+    const { stack } = agentStack();
+    const elsewhere = ssm.StringParameter.fromStringParameterArn(stack, 'Elsewhere', 'arn:aws:ssm:ap-northeast-1:210987654321:parameter/mackerel/api-key');
+    const here = ssm.StringParameter.fromStringParameterArn(stack, 'Here', 'arn:aws:ssm:ap-northeast-1:123456789012:parameter/mackerel/api-key');
+    const byName = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'ByName', { parameterName: '/mackerel/api-key' });
+    for (const [id, parameter] of [['Elsewhere', elsewhere], ['Here', here], ['ByName', byName]] as const) {
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`, { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      new MackerelContainerAgent(stack, `${id}Agent`, { taskDefinition, apiKey: MackerelApiKey.fromSsmParameter(parameter), roles: ['shop:web'] });
+    }
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('apiKeyInOtherAccount'));
+    expect(warnings.map((w) => [w.id, w.entry.data])).toEqual([['/Stack/ElsewhereAgent', expect.stringContaining(
+      'The API key Stack/Elsewhere is an SSM parameter in account 210987654321, not in the execution role\'s account 123456789012: that account must share it '
+      + 'with this one through AWS RAM (which needs an advanced-tier parameter)')]]);
+    expect(warnings[0].entry.data).toContain('no encryptionKey is known for it, so kms:Decrypt was not granted. '
+      + 'Otherwise the tasks of Stack/ElsewhereTask fail to start (ResourceInitializationError)');
+  });
+
   test('an execution role of another stack: the policy is in the task definition\'s stack, attached to the role, so no stack cycle appears', () => {
     // GIVEN a base stack holding the execution role and the key, and a service stack with the task
     const app = new App();
