@@ -1,11 +1,12 @@
-import { Annotations as CdkAnnotations } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
-import { MackerelAgentExtension, MackerelContainerAgent, MackerelReadinessProbe } from '../../src/agent';
+import { MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelReadinessProbe } from '../../src/agent';
+import { MackerelApiKey } from '../../src/api-key';
 import { _findAgent } from '../../src/agent/_attach';
 
 const AGENT = 'mackerel-container-agent';
@@ -61,6 +62,19 @@ describe('MackerelAgentExtension', () => {
       + 'whose options differ (roles ["shop:web"], here ["shop:batch"]); this MackerelAgentExtension adds nothing and its options are not applied. '
       + 'Add one MackerelAgentExtension to each task definition [ack: cdk-mackerel:agentAlreadyPresent]',
     ]);
+  });
+
+  test('a second extension whose same options were built afresh (by a helper) is silent too', () => {
+    const { stack, taskDefinition, secret } = fargateTask();
+    const options = () => ({
+      apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'], stopTimeout: Duration.seconds(100), image: MackerelAgentImage.of('v0.13.2'),
+    });
+    taskDefinition.addExtension(new MackerelAgentExtension(options()));
+    taskDefinition.addExtension(new MackerelAgentExtension(options()));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    // another field of the secret is another key
+    taskDefinition.addExtension(new MackerelAgentExtension({ ...options(), apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey') }));
+    Annotations.fromStack(stack).hasWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('whose options differ'));
   });
 
   test('on a task that already has an agent, adds nothing and warns', () => {

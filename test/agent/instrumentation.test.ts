@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -200,6 +200,16 @@ describe('MackerelInstrumentation: exactly once', () => {
     fargate(stack);
     instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
     instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
+  });
+
+  test('a second Aspect whose same options were built afresh (by a helper) adds nothing silently', () => {
+    const { app, stack, secret } = setup();
+    fargate(stack);
+    const options = () => ({ apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'], stopTimeout: Duration.seconds(100) });
+    instrument(app, new MackerelInstrumentation(options()));
+    instrument(stack, new MackerelInstrumentation(options()));
     app.synth();
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
   });
