@@ -24,6 +24,7 @@ export function _taskValidations(taskDefinition: ecs.TaskDefinition, agent: ecs.
   return [
     checkEssential(taskDefinition, others),
     checkNameUnique(agent, others),
+    checkOneAgent(taskDefinition, agent),
     checkIgnoreContainer(agent, others, input),
     checkMemory(taskDefinition, others, input.memoryLimitMiB),
     checkHealthChecks(others, input.imageBeforeHealthFix),
@@ -41,6 +42,16 @@ function checkNameUnique(agent: ecs.ContainerDefinition, others: ecs.ContainerDe
   if (!clash || Token.isUnresolved(agent.containerName)) return undefined;
   return _describeProblem('containerName', agent.containerName, `is also the name of ${clash.node.path}`,
     'a container name unique in the task', 'Set containerName, or remove the agent container added by hand');
+}
+
+/** Two agents in a task register two Mackerel hosts for it, each billed and each alerting. */
+function checkOneAgent(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): string | undefined {
+  const byHand = _agentAddedByHand(taskDefinition, agent);
+  // The same name is reported by checkNameUnique.
+  if (!byHand || byHand.containerName === agent.containerName) return undefined;
+  return _describeProblem('taskDefinition', taskDefinition.node.path,
+    `already runs the Mackerel container agent in ${byHand.node.path} (image ${byHand.imageName}), so each task would register two Mackerel hosts`,
+    'one agent per task', 'Remove the agent container added by hand');
 }
 
 function checkIgnoreContainer(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[], input: TaskCheckInput): string | undefined {
@@ -94,6 +105,18 @@ function toMiB(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   const n = Number(value);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** An image of the agent's repository, by its last path segment: Docker Hub, ECR Public or a mirror. */
+const AGENT_IMAGE = /(^|\/)mackerel-container-agent([:@]|$)/;
+
+/**
+ * A container of the task running the Mackerel container agent image that the library did not add
+ * (`agent`, when there is one, is left out): an agent written by hand, as before the library.
+ * @internal
+ */
+export function _agentAddedByHand(taskDefinition: ecs.TaskDefinition, agent?: ecs.ContainerDefinition): ecs.ContainerDefinition | undefined {
+  return _containersOf(taskDefinition).find((c) => c !== agent && !Token.isUnresolved(c.imageName) && AGENT_IMAGE.test(c.imageName));
 }
 
 /**

@@ -26,8 +26,9 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  * imported role, a key in another account or encrypted with a customer managed key), the
  * permissions go to the role itself, as ECS grants them.
  *
- * A task definition takes one agent: a second `MackerelContainerAgent` is an error, while
- * `MackerelAgentExtension` skips a task definition that already has one.
+ * A task definition takes one agent: a second `MackerelContainerAgent` is an error, and so is a
+ * container running the agent image added by hand (found at synth), while `MackerelAgentExtension`
+ * and `MackerelInstrumentation` skip a task definition that already has either.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *

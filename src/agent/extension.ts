@@ -1,6 +1,7 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _findAgent } from './_attach';
 import { _sameOptions } from './_same-options';
+import { _agentAddedByHand } from './_task-checks';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
 import { _warnLate } from '../_validation';
@@ -15,8 +16,9 @@ export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
  * It creates a `MackerelContainerAgent` named `MackerelContainerAgent` under the task
  * definition. It is idempotent: a task definition that already has an agent is left as it is.
  * That is silent when the agent came from this extension or from another `MackerelAgentExtension`
- * with the same options; otherwise (an agent of `MackerelContainerAgent`, or an extension with
- * other options, which are not applied) it warns `cdk-mackerel:agentAlreadyPresent`.
+ * with the same options; otherwise (an agent of `MackerelContainerAgent`, an extension with other
+ * options, which are not applied, or a container running the agent image added by hand) it warns
+ * `cdk-mackerel:agentAlreadyPresent`.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *
@@ -45,6 +47,13 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
           + `(roles ${JSON.stringify(first.roles)}, here ${JSON.stringify(this.roles)}); this MackerelAgentExtension adds nothing and its options are not applied. `
           + 'Add one MackerelAgentExtension to each task definition'
         : `The task definition already has a Mackerel container agent (${existing.node.path}); this MackerelAgentExtension adds nothing`);
+      return;
+    }
+    const byHand = _agentAddedByHand(taskDefinition);
+    if (byHand) {
+      _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
+        `The task definition already runs the Mackerel container agent in ${byHand.node.path} (image ${byHand.imageName}), added by hand; `
+        + 'this MackerelAgentExtension adds nothing: a second agent would register a second Mackerel host for each task');
       return;
     }
     new MackerelContainerAgent(taskDefinition, MackerelAgentExtension.AGENT_ID, { ...this.props, taskDefinition });

@@ -77,6 +77,15 @@ describe('MackerelAgentExtension', () => {
     Annotations.fromStack(stack).hasWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('whose options differ'));
   });
 
+  test('on a task running the agent in a container added by hand, adds nothing and warns', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:latest'), essential: false });
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
+    Annotations.fromStack(stack).hasWarning(`/${taskDefinition.node.path}`,
+      Match.stringLikeRegexp('already runs the Mackerel container agent in Stack/Task/mackerel .*added by hand; this MackerelAgentExtension adds nothing'));
+  });
+
   test('on a task that already has an agent, adds nothing and warns', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });

@@ -214,6 +214,20 @@ describe('MackerelInstrumentation: exactly once', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
   });
 
+  test('a task definition running the agent in a container added by hand gets no second agent, and a warning', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/mackerel/mackerel-container-agent:v0.11.0') });
+    new ecs.FargateService(stack, 'Service', { cluster: cluster(stack), taskDefinition });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Task', Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
+      expect.stringContaining('The task definition already runs the Mackerel container agent in Stack/Task/mackerel '
+        + '(image public.ecr.aws/mackerel/mackerel-container-agent:v0.11.0), added by hand, so MackerelInstrumentation adds none'),
+    ]);
+  });
+
   test('the same instance added twice adds one agent', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);

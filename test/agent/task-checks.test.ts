@@ -130,6 +130,23 @@ describe('checks over the whole task, at synth', () => {
       .toThrow(/containerName "app" is also the name of Stack\/Task\/app; expected a container name unique in the task/);
   });
 
+  test('an agent container added by hand under another name: each task would register two hosts', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // as Mackerel's older docs wrote it, added after the construct
+    taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:latest'), essential: false });
+    expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in '
+      + 'Stack/Task/mackerel (image mackerel/mackerel-container-agent:latest), so each task would register two Mackerel hosts; expected one agent per task. '
+      + 'Remove the agent container added by hand');
+  });
+
+  test('an image that only starts like the agent\'s is not taken for an agent', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    taskDefinition.addContainer('init', { image: ecs.ContainerImage.fromRegistry('example/mackerel-container-agent-config:1'), essential: false });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
   test('all problems are reported together', () => {
     const { stack, apiKey } = agentStack();
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
