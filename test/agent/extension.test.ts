@@ -6,8 +6,8 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
 import { MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelReadinessProbe } from '../../src/agent';
-import { MackerelApiKey } from '../../src/api-key';
 import { _findAgent } from '../../src/agent/_attach';
+import { MackerelApiKey } from '../../src/api-key';
 
 const AGENT = 'mackerel-container-agent';
 
