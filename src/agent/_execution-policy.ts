@@ -19,7 +19,8 @@ const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
  * then costs one role name in that policy rather than two statements, in the template and at
  * synth. Roles the stack does not own, keys in another account and keys encrypted with a
  * customer managed key are granted per role as ECS would, since their grants may need resource
- * policies that name each role.
+ * policies that name each role; for an owned role of another stack, the role's own statements
+ * still come here (`SharedPolicyRole`), for the reason `sharedPolicyOf` gives.
  */
 class ExecutionPolicy {
   private readonly granted = new Map<object, iam.Grant | undefined>();
@@ -56,6 +57,11 @@ class ExecutionPolicy {
     return grant;
   }
 
+  /** A statement written as is, for a grant made to a role through this policy (`SharedPolicyRole`). */
+  public addStatement(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    return this.principal.addToPrincipalPolicy(statement);
+  }
+
   public grantWriteLogs(logGroup: logs.ILogGroup): void {
     if (this.granted.has(logGroup)) return;
     this.policy.addStatements(new iam.PolicyStatement({ actions: LOG_ACTIONS, resources: [logGroup.logGroupArn] }));
@@ -87,6 +93,36 @@ class PolicyPrincipal extends iam.PrincipalBase {
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
     this.policy.addStatements(statement);
     return { statementAdded: true, policyDependable: this.policy };
+  }
+}
+
+/**
+ * An execution role whose own statements go into the task definition's shared policy (attached to
+ * it), while resource policies (a key policy) still name the role itself. Used for a role of
+ * another stack granted a key with a customer managed key: in the role's default policy, the read
+ * would make the role's stack reference the key's, which references the role's when the key is in
+ * the task definition's stack, a cycle.
+ */
+class SharedPolicyRole extends iam.PrincipalBase {
+  public readonly principalAccount: string | undefined;
+  public readonly assumeRoleAction: string;
+
+  constructor(private readonly role: iam.Role, private readonly shared: ExecutionPolicy) {
+    super();
+    this.principalAccount = role.principalAccount;
+    this.assumeRoleAction = role.assumeRoleAction;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.role.policyFragment;
+  }
+
+  public dedupeString(): string {
+    return `cdk-mackerel:SharedPolicyRole:${this.role.node.path}`;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    return this.shared.addStatement(statement);
   }
 }
 
@@ -179,7 +215,9 @@ class AgentSecret extends ecs.Secret {
       return sharedPolicyFor(this.taskDefinition, role).grantReadKey(this.apiKey);
     }
     if (accounts === TokenComparison.DIFFERENT && role.principalAccount) this.noteOtherAccount(role.principalAccount);
-    const grant = withIdentityHalf(grantee, this.apiKey.grantRead(grantee));
+    const target = same && sharesPolicy(role) && Stack.of(role) !== Stack.of(this.taskDefinition)
+      ? new SharedPolicyRole(role, sharedPolicyFor(this.taskDefinition, role)) : grantee;
+    const grant = withIdentityHalf(target, this.apiKey.grantRead(target));
     waitFor(this.taskDefinition, grant);
     this.ownGrants.push(grant);
     return grant;

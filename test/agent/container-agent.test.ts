@@ -437,6 +437,37 @@ describe('the agents\' execution permissions: one policy per stack', () => {
       + 'Otherwise the tasks of Stack/ElsewhereTask fail to start (ResourceInitializationError)');
   });
 
+  test('an execution role of another stack and a key with a customer managed key in the task\'s stack: the read is in the shared policy, so no stack cycle', () => {
+    // GIVEN a base stack holding the execution role, and a service stack with the task and its own encrypted secret
+    const app = new App();
+    const env = { account: '123456789012', region: 'ap-northeast-1' };
+    const base = new Stack(app, 'Base', { env });
+    const service = new Stack(app, 'Service', { env });
+    const executionRole = new iam.Role(base, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const key = new kms.Key(service, 'Key');
+    const secret = new secretsmanager.Secret(service, 'ApiKey', { encryptionKey: key });
+    const taskDefinition = new ecs.FargateTaskDefinition(service, 'Task', { executionRole, memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    // WHEN
+    new MackerelContainerAgent(service, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+    // THEN the role's own policy in the base stack would reference the secret, while the service stack references the role
+    expect(() => app.synth()).not.toThrow();
+    const [policy] = sharedPolicies(service);
+    expect(actionsOn(policy.PolicyDocument.Statement, service.resolve(secret.secretArn))).toEqual(READ_ACTIONS);
+    expect(Template.fromStack(base).findResources('AWS::IAM::Policy')).toEqual({});
+    // the key policy still names the role, for calls through Secrets Manager
+    Template.fromStack(service).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'kms:Decrypt',
+          Principal: { AWS: service.resolve(executionRole.roleArn) },
+          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
+        })]),
+      },
+    });
+    expect(dependsOnOf(service, taskDefinition)).toEqual([sharedPolicyId(service)]);
+  });
+
   test('an execution role of another stack: the policy is in the task definition\'s stack, attached to the role, so no stack cycle appears', () => {
     // GIVEN a base stack holding the execution role and the key, and a service stack with the task
     const app = new App();
