@@ -138,8 +138,9 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       waitingEveryMs: io.progressEveryMs,
       notice,
     });
-    io.out(_formatApplySummary(outcomes, await _goneUnchanged(outcomes, get)));
-    const inventory = args.destroy ? undefined : _formatInventory(outcomes);
+    const gone = await _goneUnchanged(outcomes, get);
+    io.out(_formatApplySummary(outcomes, gone));
+    const inventory = args.destroy ? undefined : _formatInventory(outcomes, gone);
     if (inventory) io.out(inventory);
     if (local) io.out(`The emulator's objects are saved in ${local.file}; ${isEmptyState(local.emulator.state()) ? 'it holds none now' : 'the next --emulator run continues from them'}.`);
     return 0;

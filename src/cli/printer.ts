@@ -68,14 +68,16 @@ export function _diffExitCode(entries: readonly _DiffEntry[]): number {
 
 /**
  * What the app has in Mackerel after an apply, by kind (`3 Monitor, 1 Downtime`): every object
- * created, updated, replaced or left unchanged, but not the old halves of replacements.
+ * created, updated, replaced or left unchanged, but not the old halves of replacements, nor the
+ * unchanged objects `gone` lists (deleted outside the template, which the summary says apply left so).
  * @internal
  */
-export function _formatInventory(outcomes: readonly _Outcome[]): string | undefined {
+export function _formatInventory(outcomes: readonly _Outcome[], gone: readonly _Outcome[] = []): string | undefined {
   const counts = new Map<string, number>();
   for (const o of outcomes) {
     // a released object is counted under the resource that took it over; a left or retained one is no longer the app's
     if (o.action === 'deleted' || o.action === 'released' || o.action === 'left' || o.action === 'retained') continue;
+    if (gone.includes(o)) continue;
     const kind = SHORT_TYPE(o.type);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
