@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { _CliError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
 import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
+import { _RESOURCE_TYPES } from '../provider/_properties';
 import type { StackView } from '../provider/handler/stack';
 
 /** One applied resource. @internal */
@@ -123,6 +124,7 @@ function stateProblem(state: _StateFile): string | undefined {
       const where = `stacks.${stackName}.resources.${logicalId}`;
       if (!_isObject(resource)) return `${where} is not an object`;
       if (typeof resource.type !== 'string' || typeof resource.physicalId !== 'string') return `${where} needs type and physicalId strings`;
+      if (!MACKEREL_TYPES.includes(resource.type)) return `${where}.type ${JSON.stringify(resource.type)} is not a type the handler serves (${MACKEREL_TYPES.join(', ')})`;
       if (!_isObject(resource.properties) || !_isObject(resource.data)) return `${where} needs properties and data objects`;
       if (resource.dependsOn !== undefined && !(Array.isArray(resource.dependsOn) && resource.dependsOn.every((d) => typeof d === 'string'))) {
         return `${where}.dependsOn is not a list of logical IDs`;
@@ -136,12 +138,16 @@ function stateProblem(state: _StateFile): string | undefined {
   const pending = (state as { pendingDeletes?: unknown }).pendingDeletes;
   if (pending !== undefined && !(Array.isArray(pending) && pending.every((p) => _isObject(p)
     && ['stackName', 'logicalId', 'type', 'physicalId'].every((field) => typeof p[field] === 'string')
+    && MACKEREL_TYPES.includes(p.type as string)
     && (p.dependsOn === undefined || (Array.isArray(p.dependsOn) && p.dependsOn.every((d) => typeof d === 'string')))
     && policyRecord(p.updateReplacePolicy)))) {
-    return `pendingDeletes is not a list of {stackName, logicalId, type, physicalId, dependsOn?: logical IDs, updateReplacePolicy?: ${_SUPPORTED_POLICIES.join(' | ')}}`;
+    return `pendingDeletes is not a list of {stackName, logicalId, type (a Custom::Mackerel* type), physicalId, dependsOn?: logical IDs, updateReplacePolicy?: ${_SUPPORTED_POLICIES.join(' | ')}}`;
   }
   return undefined;
 }
+
+// A resource of another type could never be deleted: diff would list it, and every apply would fail on it.
+const MACKEREL_TYPES: readonly string[] = Object.values(_RESOURCE_TYPES);
 
 /** A recorded policy apply can act on: absent, or a value a template may hold (Delete, written by hand, deletes). */
 function policyRecord(value: unknown): boolean {

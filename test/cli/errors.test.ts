@@ -104,6 +104,15 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list/);
     writeFileSync(state, JSON.stringify({ version: 1, stacks: { Shop: { stackId: 'x', resources: {}, imports: { 'Base:Shop': 1 } } } }));
     expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: stacks\.Shop\.imports is not an object of export names to stack names/);
+    // a type edited by hand (or not a Mackerel one): diff would list it as a delete that every apply then fails on
+    const bogus = (type: string) => ({ type, physicalId: 'abc', properties: {}, data: {} });
+    writeFileSync(state, JSON.stringify({ version: 1, stacks: { Gone: { stackId: 'x', resources: { X: bogus('Custom::MackerelBogus') } } } }));
+    expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]),
+      /is damaged: stacks\.Gone\.resources\.X\.type "Custom::MackerelBogus" is not a type the handler serves \(Custom::MackerelService, .*\); fix or remove it/);
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state, '--destroy', '--stack', 'Gone']),
+      /is damaged: stacks\.Gone\.resources\.X\.type "Custom::MackerelBogus" is not a type the handler serves/);
+    writeFileSync(state, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [{ stackName: 'Shop', logicalId: 'X', ...bogus('AWS::S3::Bucket') }] }));
+    expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list of \{stackName, logicalId, type \(a Custom::Mackerel\* type\)/);
     expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
   });
 
