@@ -90,6 +90,10 @@ const OPTIONS = {
   'help': { type: 'boolean', short: 'h', default: false },
 } as const;
 
+// The options only one side reads (--destroy, --emulator and --parameters have messages of their own).
+const APPLY_AND_DIFF_ONLY = ['api-base', 'state', 'stack', 'stage', 'region', 'account', 'timeout', 'verbose'] as const;
+const EMULATOR_ONLY = ['port', 'host'] as const;
+
 /** Parses argv (without node and the script). @internal */
 export function _parseArgs(argv: readonly string[]): _Args {
   let parsed;
@@ -111,6 +115,16 @@ export function _parseArgs(argv: readonly string[]): _Args {
   if (values.emulator && values['api-base']) throw new _CliError('--emulator starts its own API; it cannot be combined with --api-base');
   if (values['emulator-state'] && !values.emulator && command !== 'emulator') throw new _CliError('--emulator-state is the file of an emulator started with --emulator; pass --emulator too');
   if (command === 'emulator' && values.parameters) throw new _CliError('--parameters is an option of apply and diff');
+  // Each command refuses the other's options rather than ignoring them: `emulator --state FILE` would
+  // otherwise run without keeping its objects, and `apply --emulator --port 4321` on another port.
+  if (command === 'emulator') {
+    const given = APPLY_AND_DIFF_ONLY.find((flag) => values[flag] !== undefined && values[flag] !== false);
+    if (given === 'state') throw new _CliError('--state is an option of apply and diff; the emulator keeps its objects in the file of --emulator-state FILE');
+    if (given) throw new _CliError(`--${given} is an option of apply and diff`);
+  } else {
+    const given = EMULATOR_ONLY.find((flag) => values[flag] !== undefined);
+    if (given) throw new _CliError(`--${given} is an option of the emulator command; ${values.emulator ? '--emulator listens on a free port of 127.0.0.1 for its run' : 'pass its address to apply and diff with --api-base URL'}`);
+  }
   return { ...defaults(command, values), path };
 }
 

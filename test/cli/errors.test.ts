@@ -153,6 +153,17 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['emulator', '--emulator']), /--emulator is an option of apply and diff/);
     expectError(await cli(['apply', assembly, '--bogus']), /Unknown option '--bogus'/);
     expectError(await cli(['emulator', '--port', 'x']), /--port "x" is not a port number/);
+    // each command refuses the other's options instead of running without them (and would otherwise listen until stopped)
+    expectError(await cli(['emulator', '--port', '0', '--state', 'objects.json']),
+      /^cdk-mackerel: --state is an option of apply and diff; the emulator keeps its objects in the file of --emulator-state FILE$/);
+    for (const extra of [['--api-base', 'http://127.0.0.1:1/'], ['--stack', 'Shop'], ['--stage', ''], ['--region', 'us-west-2'], ['--account', '1'],
+      ['--timeout', '5'], ['--verbose']]) {
+      expectError(await cli(['emulator', '--port', '0', ...extra]), new RegExp(`^cdk-mackerel: ${extra[0]} is an option of apply and diff$`));
+    }
+    expectError(await cli(['apply', assembly, '--emulator', '--port', '4321']),
+      /^cdk-mackerel: --port is an option of the emulator command; --emulator listens on a free port of 127\.0\.0\.1 for its run$/);
+    expectError(await cli(['diff', assembly, '--host', '127.0.0.1']),
+      /^cdk-mackerel: --host is an option of the emulator command; pass its address to apply and diff with --api-base URL$/);
   });
 
   test('bad --parameters: not NAME=VALUE, given twice, a stack or a parameter the app does not have', async () => {
