@@ -58,7 +58,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     const store = _fileStore(file);
     _checkRunStacks(app, args.path!, store.state, args);
     if (args.emulator) {
-      local = await _startLocalEmulator(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file));
+      local = await startForRun(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file), file, store);
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;
       out(`Started an emulator for this run at ${local.emulator.url}, ${holding}.`);
     }
@@ -75,6 +75,21 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     interrupts?.dispose();
     await local?.emulator.close();
     unlock?.();
+  }
+}
+
+/**
+ * The emulator of an --emulator run. When its file is refused while the state names objects in
+ * it, removing the file alone would leave the state naming objects the new emulator lacks (gone,
+ * which apply never re-creates): the advice names the state file too.
+ */
+async function startForRun(dataFile: string, file: string, store: _StateStore): Promise<_LocalEmulator> {
+  try {
+    return await _startLocalEmulator(dataFile);
+  } catch (e) {
+    if (!(e instanceof _CliError) || !existsSync(dataFile) || Object.keys(store.state.stacks).length === 0) throw e;
+    throw new _CliError(`${e.message}; removing it empties the emulator, so remove the state file ${file} with it, `
+      + 'which names the objects it held (apply would find them gone and not create them again)');
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -142,6 +142,24 @@ describe('clear errors, exit code 2', () => {
     writeFileSync(data, 'not\njson');
     expectError(await cli(['diff', assembly, '--emulator', '--emulator-state', data, '--state', join(dir, 'other.json')]),
       /emulator state \S+e\.json is not readable JSON \(Unexpected token .* "not json" is not valid JSON\); fix or remove it$/);
+  });
+
+  test('an emulator state refused while the state file names objects in it: the advice names both files', async () => {
+    const dir = workDir();
+    const first = await cli(['apply', assembly, '--emulator', '--state', join(dir, 's.json')]);
+    expect(first.code).toBe(0);
+    const data = join(dir, 's.data.json');
+    expect(JSON.parse(readFileSync(data, 'utf8')).services).toHaveLength(1);
+    // removing only the emulator's file, as its refusal alone would advise, leaves the state naming objects apply never makes again
+    writeFileSync(data, JSON.stringify({ version: 1, services: 'x' }));
+    expectError(await cli(['apply', assembly, '--emulator', '--state', join(dir, 's.json')]),
+      /^cdk-mackerel: emulator state \S+s\.data\.json is refused: .*; remove it to start an empty emulator; removing it empties the emulator, so remove the state file \S+s\.json with it, which names the objects it held/);
+    writeFileSync(data, 'not json');
+    expectError(await cli(['diff', assembly, '--emulator', '--state', join(dir, 's.json')]),
+      /is not readable JSON .*; fix or remove it; removing it empties the emulator, so remove the state file \S+s\.json with it/);
+    // a state that names nothing needs no such advice
+    writeFileSync(data, JSON.stringify({ version: 1, services: 'x' }));
+    expectError(await cli(['diff', assembly, '--emulator', '--state', join(dir, 'fresh.json'), '--emulator-state', data]), /; remove it to start an empty emulator$/);
   });
 
   test('bad arguments', async () => {
