@@ -61,6 +61,12 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
       local = await startForRun(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file), file, store);
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;
       out(`Started an emulator for this run at ${local.emulator.url}, ${holding}.`);
+      const named = Object.values(store.state.stacks).reduce((n, stack) => n + Object.keys(stack.resources).length, 0);
+      // Only the emulator's file was removed (or lost): its objects now read as gone, which apply never makes again.
+      if (!local.resumed && named > 0) {
+        err(`warning: the state file ${file} names ${named} object(s) in the emulator, which starts empty: diff shows them as gone and apply `
+          + `does not create them again; to start over, remove ${file} too`);
+      }
     }
     const apiBase = normalizeBase(local?.emulator.url ?? args.apiBase ?? _DEFAULT_API_BASE);
     key = local?.emulator.apiKey ?? apiKeyFor(apiBase, io.env);

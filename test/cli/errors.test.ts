@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -142,6 +142,22 @@ describe('clear errors, exit code 2', () => {
     writeFileSync(data, 'not\njson');
     expectError(await cli(['diff', assembly, '--emulator', '--emulator-state', data, '--state', join(dir, 'other.json')]),
       /emulator state \S+e\.json is not readable JSON \(Unexpected token .* "not json" is not valid JSON\); fix or remove it$/);
+  });
+
+  test('an --emulator run whose emulator file was removed while the state file names objects in it warns that they will read as gone', async () => {
+    const dir = workDir();
+    const state = join(dir, 's.json');
+    expect((await cli(['apply', assembly, '--emulator', '--state', state])).code).toBe(0);
+    rmSync(join(dir, 's.data.json'));
+    const diff = await cli(['diff', assembly, '--emulator', '--state', state]);
+    expect(diff.code).toBe(3);
+    expect(diff.out).toMatch(/\? gone/);
+    expect(diff.err).toMatch(new RegExp(`^warning: the state file \\S+s\\.json names \\d+ object\\(s\\) in the emulator, which starts empty: diff shows them as gone `
+      + 'and apply does not create them again; to start over, remove \\S+s\\.json too$', 'm'));
+    // after a destroy the state names nothing, and an empty emulator is what it should be
+    expect((await cli(['apply', assembly, '--emulator', '--state', state, '--destroy'])).code).toBe(0);
+    rmSync(join(dir, 's.data.json'), { force: true });
+    expect((await cli(['diff', assembly, '--emulator', '--state', state])).err).not.toMatch(/warning/);
   });
 
   test('an emulator state refused while the state file names objects in it: the advice names both files', async () => {
