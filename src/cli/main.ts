@@ -61,7 +61,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
       local = await startForRun(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file), file, store);
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;
       out(`Started an emulator for this run at ${local.emulator.url}, ${holding}.`);
-      const named = Object.values(store.state.stacks).reduce((n, stack) => n + Object.keys(stack.resources).length, 0);
+      const named = namedIn(store, file, local.file);
       // Only the emulator's file was removed (or lost): its objects now read as gone, which apply never makes again.
       if (!local.resumed && named > 0) {
         err(`warning: the state file ${file} names ${named} object(s) in the emulator, which starts empty: diff shows them as gone and apply `
@@ -93,10 +93,16 @@ async function startForRun(dataFile: string, file: string, store: _StateStore): 
   try {
     return await _startLocalEmulator(dataFile);
   } catch (e) {
-    if (!(e instanceof _CliError) || !existsSync(dataFile) || Object.keys(store.state.stacks).length === 0) throw e;
+    if (!(e instanceof _CliError) || !existsSync(dataFile) || namedIn(store, file, dataFile) === 0) throw e;
     throw new _CliError(`${e.message}; removing it empties the emulator, so remove the state file ${file} with it, `
       + 'which names the objects it held (apply would find them gone and not create them again)');
   }
+}
+
+/** How many objects the state names in the emulator of `dataFile` (none when it records another API base, which is refused later). */
+function namedIn(store: _StateStore, file: string, dataFile: string): number {
+  if (store.state.apiBase !== _emulatorBase(file, dataFile)) return 0;
+  return Object.values(store.state.stacks).reduce((n, stack) => n + Object.keys(stack.resources).length, 0);
 }
 
 interface Print {

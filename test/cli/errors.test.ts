@@ -154,6 +154,10 @@ describe('clear errors, exit code 2', () => {
     expect(diff.out).toMatch(/\? gone/);
     expect(diff.err).toMatch(new RegExp(`^warning: the state file \\S+s\\.json names \\d+ object\\(s\\) in the emulator, which starts empty: diff shows them as gone `
       + 'and apply does not create them again; to start over, remove \\S+s\\.json too$', 'm'));
+    // another emulator's file, empty: no warning, the state is refused as belonging to its own file
+    const other = await cli(['diff', assembly, '--emulator', '--state', state, '--emulator-state', join(dir, 'other.data.json')]);
+    expect(other.err).toMatch(/^cdk-mackerel: state file \S+s\.json belongs to emulator:s\.data\.json, not emulator:other\.data\.json/);
+    expect(other.err).not.toMatch(/warning/);
     // after a destroy the state names nothing, and an empty emulator is what it should be
     expect((await cli(['apply', assembly, '--emulator', '--state', state, '--destroy'])).code).toBe(0);
     rmSync(join(dir, 's.data.json'), { force: true });
@@ -173,6 +177,10 @@ describe('clear errors, exit code 2', () => {
     writeFileSync(data, 'not json');
     expectError(await cli(['diff', assembly, '--emulator', '--state', join(dir, 's.json')]),
       /is not readable JSON .*; fix or remove it; removing it empties the emulator, so remove the state file \S+s\.json with it/);
+    // nor one whose objects are in another emulator's file: that run is refused for the other file, and this state must stay
+    const other = join(dir, 'other.data.json');
+    writeFileSync(other, 'not json');
+    expectError(await cli(['diff', assembly, '--emulator', '--state', join(dir, 's.json'), '--emulator-state', other]), /; fix or remove it$/);
     // a state that names nothing needs no such advice
     writeFileSync(data, JSON.stringify({ version: 1, services: 'x' }));
     expectError(await cli(['diff', assembly, '--emulator', '--state', join(dir, 'fresh.json'), '--emulator-state', data]), /; remove it to start an empty emulator$/);
