@@ -3,7 +3,7 @@
  * for the Mackerel resources of an app, each operation sent to the handler as a Provider event.
  */
 import { _Get } from './api';
-import { _App, _heldCount, _stacksNotInApp } from './assembly';
+import { _App, _heldCount, _stacksNotInApp, _unappliedDependencies } from './assembly';
 import { _planDiff } from './diff';
 import { _CliError } from './errors';
 import { _readLive } from './live';
@@ -105,6 +105,7 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
       + `apply leaves its objects in Mackerel: delete them with apply --destroy --stack ${name}${options.app.stage ? ` --stage ${options.app.stage}` : ''}, `
       + 'or add the stack back to the app');
   }
+  if (!options.destroy) for (const m of _unappliedDependencies(options.app, state)) options.notice(m);
   const plans = app.stacks;
   let total = countOperations(plans, state, options.destroy ?? false);
   const outcomes: _Outcome[] = [];

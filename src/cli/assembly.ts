@@ -177,6 +177,37 @@ export function _stacksNotInApp(app: _App, state: _StateFile): string[] {
   return held.filter((name) => !stage.some((s) => s.stackName === name));
 }
 
+/**
+ * Notices for a --stack run: a stack it applies depends (directly or through others) on a stack
+ * left out of the run whose Mackerel resources the state holds none of. `cdk deploy STACK` would
+ * deploy that stack first; --stack applies the named one alone, so what it uses from the other
+ * (a service, a role) may not exist yet, and its creates would fail on every run.
+ * @internal
+ */
+export function _unappliedDependencies(app: _App, state: _StateFile): string[] {
+  const all = app.allStacks ?? app.stacks;
+  const byName = new Map(all.map((s) => [s.stackName, s]));
+  const inRun = new Set(app.stacks.map((s) => s.stackName));
+  const notices: string[] = [];
+  for (const stack of app.stacks) {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const dependency = byName.get(name);
+      if (!dependency) return;
+      const count = Object.values(dependency.template.Resources ?? {}).filter((r) => _isMackerelType(r.Type)).length;
+      if (!inRun.has(name) && count > 0 && !state.stacks[name]) {
+        notices.push(`stack ${stack.stackName} depends on stack ${name}, whose ${count} Mackerel resource(s) are not applied yet (the state holds none): `
+          + `--stack applies ${stack.stackName} alone, so an object it names there may not exist; apply --stack ${name} first, or run without --stack`);
+      }
+      for (const next of dependency.dependencies ?? []) visit(next);
+    };
+    for (const name of stack.dependencies ?? []) visit(name);
+  }
+  return [...new Set(notices)];
+}
+
 /** What the state holds of a stack, as `2 objects, 1 old object to delete, 1 old object to retain`. @internal */
 export function _heldCount(state: _StateFile, stackName: string): string {
   const objects = Object.keys(state.stacks[stackName]?.resources ?? {}).length;

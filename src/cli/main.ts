@@ -8,7 +8,7 @@ import { DEFAULT_EMULATOR_API_KEY, isEmptyState, MackerelEmulator, startEmulator
 import { _createGet, _preflight, _scrubKey } from './api';
 import { _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
-import { _App, _checkRunStacks, _loadApp } from './assembly';
+import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
 import { _diff } from './diff';
 import { _CliError } from './errors';
 import { _Interrupts, _handleInterrupts } from './interrupt';
@@ -217,6 +217,8 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
     notices.add(m);
   };
   const entries = await _diff(app, store.state, get, environment(args, apiBase), notice, knownFields);
+  // After the refusals of the run (an import of a stack not applied yet says more).
+  for (const m of _unappliedDependencies(app, store.state)) notice(m);
   for (const line of _formatDiff(entries)) io.out(line);
   return _diffExitCode(entries);
 }

@@ -53,6 +53,25 @@ describe('a monitor scoped to a service of another stack, against the emulator',
     expect(diff.err).toMatch(/^cdk-mackerel: apply would refuse this run: AMonitors: Fn::ImportValue "ZBase:ExportsOutputRefService\w+" \(output \w+ of stack ZBase\): ZBase\/Service\w* is not applied yet; apply stack ZBase first$/);
   });
 
+  test('--stack of a stack whose dependency is not applied yet says so, as cdk deploy would deploy that stack first', async () => {
+    const dir = workDir();
+    const assembly = synthCrossStack(dir, 'dependency');
+    const base = ['--api-base', shared.emulator.url, '--stack', 'AMonitors'];
+    const notice = 'notice: stack AMonitors depends on stack ZBase, whose 1 Mackerel resource(s) are not applied yet (the state holds none): '
+      + '--stack applies AMonitors alone, so an object it names there may not exist; apply --stack ZBase first, or run without --stack';
+    const diff = await cli(['diff', assembly, ...base]);
+    expect(diff.code).toBe(1);
+    expect(diff.err).toBe(notice);
+    const apply = await cli(['apply', assembly, ...base]);
+    expect(apply.code).toBe(0);
+    expect(apply.err).toBe(notice);
+
+    // once the dependency is applied, nothing to say
+    expect((await cli(['apply', assembly, '--api-base', shared.emulator.url, '--stack', 'ZBase'])).code).toBe(0);
+    expect((await cli(['diff', assembly, ...base])).err).toBe('');
+    expect((await cli(['apply', assembly, ...base])).err).toBe('');
+  });
+
   test('--stack of the exporting stack is refused when it would replace a service the applied importing stack is scoped to', async () => {
     // GIVEN both stacks applied
     const dir = workDir();
