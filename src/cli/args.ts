@@ -54,8 +54,8 @@ Options of apply and diff:
                    (the emulator's own key is used for a local base when it is unset).
   --emulator       start an emulator for this run alone, holding the objects the previous --emulator run
                    left (apply saves them again; diff only reads them); state default .mackerel-state.emulator.json
-  --emulator-state FILE   where --emulator keeps the emulator's objects (default: beside the state file,
-                   .mackerel-state.emulator.data.json)
+  --emulator-state FILE   where --emulator keeps the emulator's objects (default: beside the state file, its
+                   name with .data.json: .mackerel-state.emulator.data.json, s.data.json for --state s.json)
   --state FILE     state file (default .mackerel-state.json beside the cdk.out directory or the template)
   --stack NAME     only this stack of the assembly (with --stage when stages reuse the name)
   --stage NAME     only the stacks of this stage (as Prod; "" for the app's own stacks). Needed when the

@@ -148,6 +148,9 @@ describe('clear errors, exit code 2', () => {
     const dir = workDir();
     const state = join(dir, 's.json');
     expect((await cli(['apply', assembly, '--emulator', '--state', state])).code).toBe(0);
+    // where --help says the objects are: beside the state file, named after it
+    expect((await cli(['--help'])).out).toMatch(/--emulator-state FILE .*\(default: beside the state file, its\s+name with \.data\.json: \.mackerel-state\.emulator\.data\.json, s\.data\.json for --state s\.json\)/);
+    expect(existsSync(join(dir, 's.data.json'))).toBe(true);
     rmSync(join(dir, 's.data.json'));
     const diff = await cli(['diff', assembly, '--emulator', '--state', state]);
     expect(diff.code).toBe(3);
