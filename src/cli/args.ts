@@ -98,9 +98,20 @@ const EMULATOR_ONLY = ['port', 'host'] as const;
 export function _parseArgs(argv: readonly string[]): _Args {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw new _CliError(`${(e as Error).message}; see cdk-mackerel --help`);
+  }
+  // parseArgs keeps the last value of a repeated option: `--stack A --stack B` would run B alone, silently.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    if ((OPTIONS[token.name as keyof typeof OPTIONS] as { multiple?: boolean }).multiple) continue;
+    if (seen.has(token.name)) {
+      const hint = token.name === 'stack' ? ' (a run covers one stack, or every stack without --stack)' : '';
+      throw new _CliError(`--${token.name} is given more than once; expected it once${hint}`);
+    }
+    seen.add(token.name);
   }
   const { values, positionals } = parsed;
   const [command, path, ...extra] = positionals;

@@ -198,6 +198,11 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['emulator', '--emulator']), /--emulator is an option of apply and diff/);
     expectError(await cli(['apply', assembly, '--bogus']), /Unknown option '--bogus'/);
     expectError(await cli(['emulator', '--port', 'x']), /--port "x" is not a port number/);
+    // a repeated option is refused rather than its last value taken alone
+    expectError(await cli(['apply', assembly, '--stack', 'Shop', '--stack', 'Other']),
+      /^cdk-mackerel: --stack is given more than once; expected it once \(a run covers one stack, or every stack without --stack\)$/);
+    expectError(await cli(['diff', assembly, '--state', 'a.json', '--state=b.json']), /^cdk-mackerel: --state is given more than once; expected it once$/);
+    expect((await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', join(workDir(), 's.json'), '--verbose', '--verbose'])).code).toBe(1);
     // each command refuses the other's options instead of running without them (and would otherwise listen until stopped)
     expectError(await cli(['emulator', '--port', '0', '--state', 'objects.json']),
       /^cdk-mackerel: --state is an option of apply and diff; the emulator keeps its objects in the file of --emulator-state FILE$/);
