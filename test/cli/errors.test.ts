@@ -155,7 +155,7 @@ describe('clear errors, exit code 2', () => {
     const diff = await cli(['diff', assembly, '--emulator', '--state', state]);
     expect(diff.code).toBe(3);
     expect(diff.out).toMatch(/\? gone/);
-    expect(diff.err).toMatch(new RegExp(`^warning: the state file \\S+s\\.json names \\d+ object\\(s\\) in the emulator, which starts empty: diff shows them as gone `
+    expect(diff.err).toMatch(new RegExp('^warning: the state file \\S+s\\.json names \\d+ object\\(s\\) in the emulator, which starts empty: diff shows them as gone '
       + 'and apply does not create them again; to start over, remove \\S+s\\.json too$', 'm'));
     // another emulator's file, empty: no warning, the state is refused as belonging to its own file
     const other = await cli(['diff', assembly, '--emulator', '--state', state, '--emulator-state', join(dir, 'other.data.json')]);
