@@ -241,7 +241,8 @@ async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): P
   out(`Mackerel API emulator listening on ${emulator.url}`);
   out(`API key (read+write): ${emulator.apiKey}`);
   if (local) out(`Objects: ${local.resumed ? `those saved in ${local.file}` : 'none yet'}; saved to ${local.file} when stopped.`);
-  out(`Apply to it with: cdk-mackerel apply cdk.out${emulator.url === _DEFAULT_API_BASE ? '' : ` --api-base ${emulator.url}`}`);
+  const base = connectable(emulator.url);
+  out(`Apply to it with: cdk-mackerel apply cdk.out${base === _DEFAULT_API_BASE ? '' : ` --api-base ${base}`}`);
   await new Promise<void>((done) => {
     const stop = () => done();
     io.signal?.addEventListener('abort', stop, { once: true });
@@ -256,6 +257,18 @@ async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): P
   }
   await emulator.close();
   return 0;
+}
+
+/**
+ * The base to apply to an emulator listening on every address (`--host 0.0.0.0`) from this
+ * machine: its loopback address, which apply and diff know as local (the emulator's own key,
+ * placeholders), where http://0.0.0.0/ would be taken for a real organization.
+ */
+function connectable(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === '0.0.0.0') parsed.hostname = '127.0.0.1';
+  else if (parsed.hostname === '[::]') parsed.hostname = '[::1]';
+  return parsed.href;
 }
 
 function normalizeBase(base: string): string {

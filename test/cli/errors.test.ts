@@ -308,4 +308,19 @@ describe('the emulator for one run and the emulator command', () => {
     stop.abort();
     expect(await running).toBe(0);
   });
+
+  test('emulator --host 0.0.0.0 says to apply to its loopback address, which apply knows as local', async () => {
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const running = _main(['emulator', '--port', '0', '--host', '0.0.0.0'], { out: (l) => lines.push(l), err: (l) => lines.push(l), env: {}, cwd: '.', signal: stop.signal });
+    await expect.poll(() => lines.length).toBeGreaterThan(2);
+    const port = /listening on http:\/\/0\.0\.0\.0:(\d+)\//.exec(lines[0])![1];
+    expect(lines[2]).toBe(`Apply to it with: cdk-mackerel apply cdk.out --api-base http://127.0.0.1:${port}/`);
+    // as printed, without MACKEREL_APIKEY (http://0.0.0.0/ would be taken for a real organization and need one)
+    const diff = await cli(['diff', assembly, '--api-base', `http://127.0.0.1:${port}/`, '--state', join(workDir(), 's.json')]);
+    expect(diff.err).toBe('');
+    expect(diff.code).toBe(1);
+    stop.abort();
+    expect(await running).toBe(0);
+  });
 });
