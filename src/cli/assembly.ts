@@ -9,6 +9,7 @@ import { _CliError } from './errors';
 import { _retaining } from './policy';
 import { _StateFile } from './state';
 import { _readJsonFile } from '../_json';
+import { _RESOURCE_TYPES } from '../provider/_properties';
 
 /** A CloudFormation resource as written in a template. @internal */
 export interface _TemplateResource {
@@ -88,6 +89,7 @@ export interface _App {
 }
 
 const MACKEREL_TYPE = /^Custom::Mackerel/;
+const SERVED_TYPES: readonly string[] = Object.values(_RESOURCE_TYPES);
 
 /** Whether a resource type is one of this library's. @internal */
 export function _isMackerelType(type: string): boolean {
@@ -159,6 +161,14 @@ export function _checkRunStacks(app: _App, path: string, state: _StateFile, run:
     }
   }
   if (run.destroy) return;
+  // A misspelt or unknown type would be sent to the handler, which refuses it after the operations before it have run.
+  for (const stack of app.stacks) {
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+      if (_isMackerelType(resource.Type) && !SERVED_TYPES.includes(resource.Type)) {
+        throw new _CliError(`${stack.stackName}/${logicalId}: resource type ${resource.Type} is not one the handler serves; expected one of ${SERVED_TYPES.join(', ')}`);
+      }
+    }
+  }
   const count = app.stacks.reduce((n, s) => n + Object.values(s.template.Resources ?? {}).filter((r) => _isMackerelType(r.Type)).length, 0);
   const held = app.stacks.some((s) => holds(s.stackName)) || _stacksNotInApp(app, state).length > 0;
   if (count === 0 && !held) throw new _CliError(`${path} has no Custom::Mackerel* resources; expected an app that uses MackerelProvider and Mackerel constructs`);

@@ -125,6 +125,19 @@ describe('clear errors, exit code 2', () => {
     expectError(run, /cannot reach the Mackerel API at http:\/\/nonexistent\.invalid\//);
   });
 
+  test('a Custom::Mackerel* type the handler does not serve (a typo, a newer library\'s type) is refused before anything is sent', async () => {
+    const dir = workDir();
+    const template = JSON.parse(readFileSync(join(assembly, 'Shop.template.json'), 'utf8'));
+    const cpu = Object.keys(template.Resources).find((id) => id.startsWith('Cpu'))!;
+    template.Resources[cpu].Type = 'Custom::MackerelMonitr';
+    writeFileSync(join(dir, 'Shop.template.json'), JSON.stringify(template));
+    const before = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+    const message = /^cdk-mackerel: Shop\/Cpu\w+: resource type Custom::MackerelMonitr is not one the handler serves; expected one of Custom::MackerelService, .*Custom::MackerelMonitor, /;
+    expectError(await cli(['diff', join(dir, 'Shop.template.json'), '--api-base', shared.emulator.url]), message);
+    expectError(await cli(['apply', join(dir, 'Shop.template.json'), '--api-base', shared.emulator.url]), message);
+    expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
+  });
+
   test('a template that is not JSON: the whole parser message on one line', async () => {
     const dir = workDir();
     writeFileSync(join(dir, 'config.json'), 'plugin:\n  metrics: {}\n');
