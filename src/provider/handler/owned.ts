@@ -190,7 +190,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       if (memoIgnored) ctx.log.warn('memo has no update API; the object keeps its memo (edit it in the Mackerel web UI)', { object: object.label });
       if (isTakenOver(ctx, mark)) return takeOver(ctx, object, mark, memoIgnored);
       if (!isOurs(ctx, mark)) {
-        throw new Error(`${object.label} already exists in Mackerel (${describeOwner(mark)}); expected a name that is free. ${spec.existsHint}`);
+        throw new Error(`${object.label} already exists in Mackerel (${describeOwner(mark)}); expected a name that is free. ${spec.existsHint}${mark === undefined ? ' If a stopped create left it, delete it in Mackerel and deploy again.' : ''}`);
       }
       ctx.log.info('already created by this resource (a retried create)', { object: object.label });
       return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
@@ -323,6 +323,10 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
 
 /** Who created an object, from its mark, for the "already exists" failure. */
 function describeOwner(mark: Mark | undefined): string {
-  if (typeof mark?.stackId !== 'string' || typeof mark?.logicalResourceId !== 'string') return 'not created by cdk-mackerel';
+  // No mark is also what a create stopped between its POST and its mark leaves (a killed apply, a
+  // Lambda that timed out): the message says so, since that object is the app's own to delete.
+  if (typeof mark?.stackId !== 'string' || typeof mark?.logicalResourceId !== 'string') {
+    return 'with no cdk-mackerel mark: made outside cdk-mackerel, or left by a create stopped before it could mark it';
+  }
   return `created by resource ${mark.logicalResourceId} of stack ${mark.stackId}`;
 }

@@ -34,7 +34,7 @@ describe('Custom::MackerelRole', () => {
 
     const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.ROLE, 'Web').create({ service: 'shop', name: 'web' }));
 
-    expect(error.message).toMatch(/^Custom::MackerelRole Web: Create failed: role "shop:web" already exists in Mackerel \(not created by cdk-mackerel\); expected a name that is free/);
+    expect(error.message).toMatch(/^Custom::MackerelRole Web: Create failed: role "shop:web" already exists in Mackerel \(with no cdk-mackerel mark: made outside cdk-mackerel, or left by a create stopped before it could mark it\); expected a name that is free/);
   });
 
   test('create in a service that does not exist fails with Mackerel\'s 404', async () => {
@@ -81,7 +81,7 @@ describe('Custom::MackerelRole', () => {
     const error = await rejectionOf(role.update(props));
 
     // THEN
-    expect(error.message).toMatch(new RegExp(`^Custom::MackerelRole Web: Update failed: role "${service}:${name}" already exists in Mackerel \\(not created by cdk-mackerel\\)`));
+    expect(error.message).toMatch(new RegExp(`^Custom::MackerelRole Web: Update failed: role "${service}:${name}" already exists in Mackerel \\(with no cdk-mackerel mark: made outside cdk-mackerel, or left by a create stopped before it could mark it\\)`));
     expect(writes(env.emulator, from)).toEqual([]);
     expect(await roleNames(service)).toContain(name);
     expect(await roleNames('shop')).toContain('web');

@@ -38,8 +38,9 @@ describe('Custom::MackerelService', () => {
 
       const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' }));
 
-      expect(error.message).toBe('Custom::MackerelService Shop: Create failed: service "shop" already exists in Mackerel (not created by cdk-mackerel); '
-        + 'expected a name that is free. Refer to an existing service with MackerelService.fromName() instead of creating it.');
+      expect(error.message).toBe('Custom::MackerelService Shop: Create failed: service "shop" already exists in Mackerel (with no cdk-mackerel mark: made outside cdk-mackerel, or left by a create stopped before it could mark it); '
+        + 'expected a name that is free. Refer to an existing service with MackerelService.fromName() instead of creating it. '
+        + 'If a stopped create left it, delete it in Mackerel and deploy again.');
       expect(writes(env.emulator, from)).toEqual([]);
     });
 
@@ -235,7 +236,7 @@ describe('Custom::MackerelService', () => {
       const error = await rejectionOf(service.update({ name: 'store' }));
 
       // THEN the rename is refused rather than taking the other service as this resource's
-      expect(error.message).toMatch(/^Custom::MackerelService Shop: Update failed: service "store" already exists in Mackerel \(not created by cdk-mackerel\)/);
+      expect(error.message).toMatch(/^Custom::MackerelService Shop: Update failed: service "store" already exists in Mackerel \(with no cdk-mackerel mark: made outside cdk-mackerel, or left by a create stopped before it could mark it\)/);
       expect(writes(env.emulator, from)).toEqual([]);
       expect(await serviceNames()).toEqual(['shop', 'store']);
     });
