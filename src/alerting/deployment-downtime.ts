@@ -60,7 +60,7 @@ export interface DeploymentDowntimeProps extends DowntimeScopeOptions {
  * @see https://mackerel.io/docs/entry/howto/downtimes
  */
 export class DeploymentDowntime extends Construct {
-  /** The Mackerel downtime ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel downtime ID, a reference to the resource (its `Ref`). */
   public readonly downtimeId: string;
 
   constructor(scope: Construct, id: string, props: DeploymentDowntimeProps = {}) {

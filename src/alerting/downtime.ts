@@ -105,7 +105,7 @@ export interface DowntimeProps extends DowntimeScopeOptions {
  *   scopes: [MonitorScope.fromRole(web)] });
  */
 export class Downtime extends Construct {
-  /** The Mackerel downtime ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel downtime ID, a reference to the resource (its `Ref`). */
   public readonly downtimeId: string;
 
   constructor(scope: Construct, id: string, props: DowntimeProps) {

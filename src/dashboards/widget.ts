@@ -77,7 +77,7 @@ export interface ExpressionGraphWidgetOptions extends GraphWidgetOptions {
   readonly expression: string;
 }
 
-/** A host graph widget: a graph of one host (an EC2 host; a task's host lives as long as the task). */
+/** A host graph widget: a graph of one host, such as an EC2 instance (a task's host lives only as long as the task). */
 export interface HostGraphWidgetOptions extends GraphWidgetOptions {
   /** The Mackerel host ID. */
   readonly hostId: string;
@@ -110,7 +110,7 @@ export interface ServiceMetricValueWidgetOptions extends ValueWidgetOptions {
   readonly metric: string;
 }
 
-/** A value widget of an expression's latest value; the expression must give one series. */
+/** A value widget of an expression's latest value (the expression must give one series). */
 export interface ExpressionValueWidgetOptions extends ValueWidgetOptions {
   /** The expression. */
   readonly expression: string;
