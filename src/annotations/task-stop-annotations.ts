@@ -71,7 +71,7 @@ export interface TaskStopAnnotationsProps {
   readonly roles?: IMackerelRole[];
 
   /**
-   * The ECS services whose task stops are marked (at least one). Each must be in this stack's
+   * The ECS services whose task stops are marked (at least one, each once). Each must be in this stack's
    * account and region, where ECS sends its events.
    */
   readonly ecsServices: ecs.IBaseService[];
@@ -146,6 +146,8 @@ export class TaskStopAnnotations extends Construct {
           'Import it with FargateService.fromFargateServiceAttributes(scope, id, { cluster, serviceArn }) or Ec2Service.fromEc2ServiceAttributes');
       }
       checkSameEnvironment(this, `ecsServices[${i}]`, service);
+      // A second mention would only be warned about as marked twice, by this very construct.
+      if (props.ecsServices.indexOf(service) < i) _fail(this, `ecsServices[${i}]`, service.node.path, 'is given twice', 'each ECS service once');
     });
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     this.warnMarkedTwice(props.ecsServices, `${props.service.name}|${[...roleNames].sort().join(',')}`);

@@ -253,6 +253,12 @@ describe('TaskStopAnnotations', () => {
         .toThrow(/ecsServices\[0\].*Remote\/Far.*is in region us-east-1, and ECS sends its task events only to the event bus of its own account and region.*region ap-northeast-1/s);
     });
 
+    test('an ECS service given twice, which would be warned about as marked by its own construct', () => {
+      const { stack, shop, api, worker } = shopStack();
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api, worker, api] }))
+        .toThrow(/^Shop\/Stops: ecsServices\[2\] "Shop\/Api" is given twice; expected each ECS service once$/);
+    });
+
     test('a role named twice', () => {
       const { stack, shop, web, api } = shopStack();
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web, web], ecsServices: [api] }))
