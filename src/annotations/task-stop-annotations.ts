@@ -77,8 +77,8 @@ export interface TaskStopAnnotationsProps {
   readonly ecsServices: ecs.IBaseService[];
 
   /**
-   * Which stops are marked. The scheduler's own stops (a deploy replacing tasks, a scale-in) are
-   * never marked: `DeploymentAnnotation` marks deploys.
+   * Which stops are marked, each cause once. The scheduler's own stops (a deploy replacing
+   * tasks, a scale-in) are never marked: `DeploymentAnnotation` marks deploys.
    *
    * @default - ESSENTIAL_CONTAINER_EXITED, FAILED_TO_START and HEALTH_CHECK_FAILED: the stops
    *   that mean something is wrong with the workload
@@ -236,7 +236,11 @@ function checkCauses(scope: IConstruct, causes: TaskStopCause[]): void {
   if (causes.length === 0) {
     _fail(scope, 'causes', [], 'is empty, so no stop would be marked', 'at least one TaskStopCause', 'Leave it out for the stops that mean something is wrong');
   }
-  causes.forEach((cause, i) => _checkEnum(scope, `causes[${i}]`, cause, TaskStopCause));
+  causes.forEach((cause, i) => {
+    _checkEnum(scope, `causes[${i}]`, cause, TaskStopCause);
+    // Surely a slip for another cause, as a role named twice is; never dropped silently.
+    if (causes.indexOf(cause) < i) _fail(scope, `causes[${i}]`, cause, 'is given twice', 'each TaskStopCause once');
+  });
 }
 
 function checkMergeWindow(scope: IConstruct, window: Duration): void {

@@ -131,7 +131,7 @@ describe('TaskStopAnnotations', () => {
       return { stopCode, stoppedReason, $or };
     };
     const { SPOT_INTERRUPTION, TERMINATION_NOTICE, INFRASTRUCTURE_HEALTH, USER_INITIATED } = TaskStopCause;
-    expect(codes([SPOT_INTERRUPTION, TERMINATION_NOTICE, INFRASTRUCTURE_HEALTH, USER_INITIATED, USER_INITIATED]))
+    expect(codes([SPOT_INTERRUPTION, TERMINATION_NOTICE, INFRASTRUCTURE_HEALTH, USER_INITIATED]))
       .toEqual({ stopCode: ['SpotInterruption', 'TerminationNotice', 'InfrastructureHealth', 'UserInitiated'], stoppedReason: undefined, $or: undefined });
     expect(codes([TaskStopCause.HEALTH_CHECK_FAILED]))
       .toEqual({ stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed' }], $or: undefined });
@@ -251,6 +251,12 @@ describe('TaskStopAnnotations', () => {
       const far = new ecs.FargateService(remote, 'Far', { cluster: remoteCluster, taskDefinition, minHealthyPercent: 100 });
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [far] }))
         .toThrow(/ecsServices\[0\].*Remote\/Far.*is in region us-east-1, and ECS sends its task events only to the event bus of its own account and region.*region ap-northeast-1/s);
+    });
+
+    test('a cause given twice, surely a slip for another cause', () => {
+      const { stack, shop, api } = shopStack();
+      expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api], causes: [TaskStopCause.FAILED_TO_START, TaskStopCause.FAILED_TO_START] }))
+        .toThrow(/^Shop\/Stops: causes\[1\] "FAILED_TO_START" is given twice; expected each TaskStopCause once$/);
     });
 
     test('an ECS service given twice, which would be warned about as marked by its own construct', () => {
