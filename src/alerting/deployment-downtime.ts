@@ -16,7 +16,7 @@ const MAX_DURATION = Duration.hours(24);
  */
 export interface DeploymentDowntimeProps extends DowntimeScopeOptions {
   /**
-   * The downtime name.
+   * The downtime name. Must not be empty.
    *
    * @default - `deploy <stack name>`
    */

@@ -29,7 +29,7 @@ export interface DeploymentAnnotationProps {
   readonly roles?: IMackerelRole[];
 
   /**
-   * The annotation's title, at most 250 characters.
+   * The annotation's title: not empty, at most 250 characters.
    *
    * @default - `deploy <stack name>`
    */

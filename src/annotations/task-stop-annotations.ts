@@ -89,7 +89,7 @@ export interface TaskStopAnnotationsProps {
    * Stops of one ECS service within this time of the last one marked are added to its
    * annotation (its count, its time span and its list of tasks) instead of making a new one, so
    * a crash loop or a failed rollout draws one mark. `Duration.seconds(0)` marks every stop on
-   * its own. At most 24 hours.
+   * its own. Whole seconds, at most 24 hours, known at synth.
    *
    * @default Duration.minutes(10)
    */

@@ -16,7 +16,7 @@ const URL_PATH = /^([A-Za-z0-9_][-A-Za-z0-9_]*)(\/[A-Za-z0-9_][-A-Za-z0-9_]*)*$/
  */
 export interface DashboardProps extends MackerelResourceOptions {
   /**
-   * The dashboard's name.
+   * The dashboard's title. Must not be empty.
    */
   readonly title: string;
 

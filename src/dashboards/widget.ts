@@ -18,12 +18,18 @@ export interface DashboardWidgetOptions {
   /**
    * Width in grid units (the dashboard is 24 wide).
    *
+   * A whole number known at synth, within Mackerel's limits for the widget's type: 6 to 24 for
+   * graphs, 4 to 24 for values, markdown and alert statuses.
+   *
    * @default - 8 for graphs and markdown, 4 for values, 6 for alert statuses
    */
   readonly width?: number;
 
   /**
    * Height in grid units.
+   *
+   * A whole number known at synth, within Mackerel's limits for the widget's type: 6 to 32 for
+   * graphs, 4 to 32 for values, 2 to 80 for markdown, 3 to 32 for alert statuses.
    *
    * @default - 6 for graphs, 4 for values, markdown and alert statuses
    */
