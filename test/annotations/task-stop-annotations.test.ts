@@ -181,6 +181,17 @@ describe('TaskStopAnnotations', () => {
     expect(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'events.amazonaws.com' } })).toEqual({});
   });
 
+  test('the merge window is 10 minutes unless given, and 0 seconds is allowed (every stop marked on its own)', () => {
+    const mergeWindowSeconds = (mergeWindow?: Duration) => {
+      const { stack, shop, api } = shopStack();
+      new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api], mergeWindow });
+      const template = JSON.stringify(onlyRule(stack).Properties.Targets[0].InputTransformer.InputTemplate);
+      return Number(/mergeWindowSeconds\\":(\d+)/.exec(template)?.[1]);
+    };
+    expect(mergeWindowSeconds()).toBe(600);
+    expect(mergeWindowSeconds(Duration.seconds(0))).toBe(0);
+  });
+
   test('ECS services on two clusters get a rule each, with only their own services', () => {
     const { stack, shop, vpc, api, ecsService } = shopStack();
     const batch = ecsService('Batch', new ecs.Cluster(stack, 'BatchCluster', { vpc }));
