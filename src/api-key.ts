@@ -46,7 +46,7 @@ export abstract class MackerelApiKey {
    * parameter, is accepted.
    *
    * @param secret the secret holding the key
-   * @param field the JSON field holding the key, when the secret is a JSON object; without ":",
+   * @param field the JSON field holding the key, when the secret is a JSON object: without ":",
    *   which ECS reads as the end of the field name
    */
   public static fromSecretsManager(secret: secretsmanager.ISecret, field?: string): MackerelApiKey {
@@ -99,7 +99,7 @@ export abstract class MackerelApiKey {
       'A subclass of MackerelApiKey cannot tell the provider and the agent where the key lives');
   }
 
-  /** The key as an ECS container secret; ECS grants read to the execution role when it is added. */
+  /** The key as an ECS container secret: ECS grants read to the execution role when it is added. */
   public abstract toEcsSecret(): ecs.Secret;
 
   /**

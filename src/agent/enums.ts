@@ -22,9 +22,9 @@ export enum MackerelHostStatus {
  * @see https://github.com/mackerelio/mackerel-container-agent/pull/476
  */
 export enum MackerelHostIdStore {
-  /** A file under `/var/tmp/mackerel-container-agent` (the agent's default); needs a writable path there. */
+  /** A file under `/var/tmp/mackerel-container-agent` (the agent's default): needs a writable path there. */
   FILE = 'file',
-  /** The agent's memory; nothing is written, but an agent restarted in the same task registers a new host. */
+  /** The agent's memory: nothing is written, but an agent restarted in the same task registers a new host. */
   MEMORY = 'memory',
 }
 
@@ -37,7 +37,7 @@ export enum MackerelHostIdStore {
 export enum MackerelAgentLogLevel {
   /** Everything, including HTTP traces. */
   TRACE = 'TRACE',
-  /** Debug messages and above; prints the agent's settings. */
+  /** Debug messages and above: prints the agent's settings. */
   DEBUG = 'DEBUG',
   /** Informational messages and above (the agent's default). */
   INFO = 'INFO',

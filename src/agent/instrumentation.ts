@@ -28,7 +28,7 @@ export interface IMackerelRoleResolver {
 /** Properties of a `MackerelInstrumentation`. */
 export interface MackerelInstrumentationProps extends MackerelAgentOptions {
   /**
-   * Gives each task definition its own roles; set it or `roles`, not both.
+   * Gives each task definition its own roles: set it or `roles`, not both.
    *
    * @default - every task definition gets `roles`
    */

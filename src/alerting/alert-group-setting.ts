@@ -72,7 +72,7 @@ export interface AlertGroupSettingProps extends MackerelResourceOptions {
  *   notificationInterval: Duration.minutes(30) });
  */
 export class AlertGroupSetting extends Construct {
-  /** The Mackerel alert group setting ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel alert group setting ID: a reference to the resource (its `Ref`). */
   public readonly alertGroupSettingId: string;
 
   private readonly scopes: MonitorScope[] = [];

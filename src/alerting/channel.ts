@@ -67,7 +67,7 @@ export abstract class ChannelBase extends Construct implements IChannel {
     return new ImportedChannel(scope, id, channelId);
   }
 
-  /** The Mackerel channel ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel channel ID: a reference to the resource (its `Ref`). */
   public abstract readonly channelId: string;
 
   protected constructor(scope: Construct, id: string) {
@@ -208,7 +208,7 @@ export interface SlackChannelProps extends ChannelProps {
   readonly url: SecretValue;
 
   /**
-   * The customer managed KMS key that encrypts the secret or parameter holding `url`;
+   * The customer managed KMS key that encrypts the secret or parameter holding `url`:
    * `kms:Decrypt` on it is granted to the provider's Lambda.
    *
    * Only for a `url` from Secrets Manager or SSM.
@@ -278,7 +278,7 @@ export interface WebhookChannelProps extends ChannelProps {
   readonly url: SecretValue;
 
   /**
-   * The customer managed KMS key that encrypts the secret or parameter holding `url`;
+   * The customer managed KMS key that encrypts the secret or parameter holding `url`:
    * `kms:Decrypt` on it is granted to the provider's Lambda.
    *
    * Only for a `url` from Secrets Manager or SSM.

@@ -65,7 +65,7 @@ export interface NotificationGroupProps extends MackerelResourceOptions {
   readonly notificationGroups?: INotificationGroup[];
 
   /**
-   * Monitors whose alerts the group receives (each with `skipDefault: false`; use
+   * Monitors whose alerts the group receives (each with `skipDefault: false`, use
    * `addMonitor(monitor, { skipDefault: true })` to take a monitor out of the default group).
    *
    * @default - none
@@ -111,7 +111,7 @@ export class NotificationGroup extends Construct implements INotificationGroup {
     return new ImportedNotificationGroup(scope, id, notificationGroupId);
   }
 
-  /** The Mackerel notification group ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel notification group ID: a reference to the resource (its `Ref`). */
   public readonly notificationGroupId: string;
 
   private readonly channels: IChannel[] = [];
@@ -162,7 +162,7 @@ export class NotificationGroup extends Construct implements INotificationGroup {
    * Nests a group: its channels are notified of the alerts this group receives (the API's
    * `childNotificationGroupIds`). Groups that contain each other fail synthesis.
    *
-   * @param group a group of this app or one referenced with `fromNotificationGroupId`; each once, not this group
+   * @param group a group of this app or one referenced with `fromNotificationGroupId`: each once, not this group
    */
   public addNotificationGroup(group: INotificationGroup): void {
     if (group === this) {

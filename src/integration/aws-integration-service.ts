@@ -56,7 +56,7 @@ export class AwsIntegrationService {
   public static readonly REDSHIFT = new AwsIntegrationService('Redshift', ['redshift:Describe*'], false, false);
   /** ElastiCache nodes (AmazonElastiCacheReadOnlyAccess, plus tags for filtering). Supports `retireAutomatically`. */
   public static readonly ELASTICACHE = new AwsIntegrationService('ElastiCache', ['elasticache:Describe*', 'elasticache:ListTagsForResource'], true, false);
-  /** SQS queues (AmazonSQSReadOnlyAccess; `sqs:List*` covers `sqs:ListQueueTags`). */
+  /** SQS queues (AmazonSQSReadOnlyAccess, `sqs:List*` covers `sqs:ListQueueTags`). */
   public static readonly SQS = new AwsIntegrationService('SQS', ['sqs:GetQueueAttributes', 'sqs:List*'], false, false);
   /**
    * Lambda functions (AWSLambda_ReadOnlyAccess). Supports `retireAutomatically`.
@@ -77,14 +77,14 @@ export class AwsIntegrationService {
   public static readonly API_GATEWAY = new AwsIntegrationService('APIGateway', ['apigateway:GET'], false, true);
   /** Kinesis Data Streams (AmazonKinesisReadOnlyAccess). */
   public static readonly KINESIS = new AwsIntegrationService('Kinesis', ['kinesis:Describe*', 'kinesis:List*'], false, true);
-  /** S3 buckets (AmazonS3ReadOnlyAccess; request metrics need a filter named `EntireBucket` on each bucket). */
+  /** S3 buckets (AmazonS3ReadOnlyAccess, request metrics need a filter named `EntireBucket` on each bucket). */
   public static readonly S3 = new AwsIntegrationService('S3', ['s3:ListAllMyBuckets', 's3:GetBucketLocation', 's3:GetBucketLogging',
     's3:GetBucketTagging', 's3:GetEncryptionConfiguration', 's3:GetMetricsConfiguration'], false, true);
   /** OpenSearch Service domains (AmazonOpenSearchServiceReadOnlyAccess). */
   public static readonly ES = new AwsIntegrationService('ES', ['es:DescribeDomain', 'es:List*'], false, true);
   /**
    * ECS clusters, one micro host per cluster (`ecs:DescribeClusters`, `ecs:List*`, as Mackerel's
-   * all-services policy grants; not `ecs:Describe*`, whose `DescribeTaskDefinition` returns
+   * all-services policy grants, not `ecs:Describe*`, whose `DescribeTaskDefinition` returns
    * every container's environment). Supports `retireAutomatically`.
    */
   public static readonly ECS_CLUSTER = new AwsIntegrationService('ECSCluster', ['ecs:DescribeClusters', 'ecs:List*'], true, true);

@@ -13,7 +13,7 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
   readonly name: string;
 
   /**
-   * The roles whose hosts are watched; at least one, roles only (`service:role`).
+   * The roles whose hosts are watched: at least one, roles only (`service:role`).
    */
   readonly scopes: MonitorScope[];
 
@@ -65,7 +65,7 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
  * });
  */
 export class AnomalyDetectionMonitor extends MonitorBase {
-  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
   constructor(scope: Construct, id: string, props: AnomalyDetectionMonitorProps) {

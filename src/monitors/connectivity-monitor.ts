@@ -55,7 +55,7 @@ export interface ConnectivityMonitorProps extends MonitorBaseProps {
  * });
  */
 export class ConnectivityMonitor extends MonitorBase {
-  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
   constructor(scope: Construct, id: string, props: ConnectivityMonitorProps = {}) {

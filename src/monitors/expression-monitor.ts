@@ -39,7 +39,7 @@ export interface ExpressionMonitorProps extends ThresholdMonitorProps {
  * });
  */
 export class ExpressionMonitor extends MonitorBase {
-  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
   constructor(scope: Construct, id: string, props: ExpressionMonitorProps) {

@@ -33,7 +33,7 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
   /** The monitor name, shown in alerts. Must not be empty. */
   readonly name: string;
 
-  /** The URL checked every minute; `http` or `https`. */
+  /** The URL checked every minute: `http` or `https`. */
   readonly url: string;
 
   /**
@@ -44,7 +44,7 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
   readonly method?: ExternalHttpMethod;
 
   /**
-   * The service the monitor belongs to; its alerts are grouped under it and response times
+   * The service the monitor belongs to: its alerts are grouped under it and response times
    * are posted as its service metrics.
    *
    * Required when response time is monitored.
@@ -177,7 +177,7 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
  * });
  */
 export class ExternalHttpMonitor extends MonitorBase {
-  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
   constructor(scope: Construct, id: string, props: ExternalHttpMonitorProps) {

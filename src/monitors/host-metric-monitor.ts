@@ -66,7 +66,7 @@ export interface HostMetricMonitorProps extends ThresholdMonitorProps {
  * });
  */
 export class HostMetricMonitor extends MonitorBase {
-  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
   constructor(scope: Construct, id: string, props: HostMetricMonitorProps) {

@@ -106,7 +106,7 @@ export abstract class MonitorBase extends Construct implements IMonitor {
     return new ImportedMonitor(scope, id, monitorId);
   }
 
-  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public abstract readonly monitorId: string;
 
   private readonly common: Pick<_MonitorProperties, 'memo' | 'notificationInterval' | 'isMute'>;

@@ -47,7 +47,7 @@ export interface QueryMonitorProps extends ThresholdMonitorProps {
  * });
  */
 export class QueryMonitor extends MonitorBase {
-  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
   constructor(scope: Construct, id: string, props: QueryMonitorProps) {

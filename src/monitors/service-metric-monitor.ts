@@ -77,7 +77,7 @@ export interface ServiceMetricMonitorProps extends ThresholdMonitorProps {
  * });
  */
 export class ServiceMetricMonitor extends MonitorBase {
-  /** The Mackerel monitor ID; a reference to the resource (its `Ref`). */
+  /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
   constructor(scope: Construct, id: string, props: ServiceMetricMonitorProps) {

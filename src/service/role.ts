@@ -66,7 +66,7 @@ export interface MackerelRoleProps extends MackerelRoleOptions {
  */
 export class MackerelRole extends Construct implements IMackerelRole {
   /**
-   * References a role that already exists in Mackerel; creates no resource, and the role is
+   * References a role that already exists in Mackerel: creates no resource, and the role is
    * never deleted by this stack.
    *
    * @param scope the scope of the reference
@@ -77,7 +77,7 @@ export class MackerelRole extends Construct implements IMackerelRole {
     return new ImportedMackerelRole(scope, id, fullName);
   }
 
-  /** The role full name, `service:role`; a reference to the resource (its `Ref`). */
+  /** The role full name, `service:role`: a reference to the resource (its `Ref`). */
   public readonly fullName: string;
 
   /** The role name, without the service. */

@@ -91,7 +91,7 @@ const RESERVED_CHILD_IDS = ['Resource', 'Default'];
  */
 export class MackerelService extends Construct implements IMackerelService {
   /**
-   * References a service that already exists in Mackerel; creates no resource, and the service
+   * References a service that already exists in Mackerel: creates no resource, and the service
    * is never deleted by this stack.
    *
    * @param scope the scope of the reference
@@ -102,7 +102,7 @@ export class MackerelService extends Construct implements IMackerelService {
     return new ImportedMackerelService(scope, id, name);
   }
 
-  /** The service name; a reference to the resource (its `Ref`). */
+  /** The service name: a reference to the resource (its `Ref`). */
   public readonly name: string;
 
   /**

@@ -28,11 +28,11 @@ export class MackerelPluginCommand {
 
 /** A metric plugin of the container agent (`plugin.metrics.<name>`). */
 export interface MackerelMetricPlugin {
-  /** The command; its output lines are `key<TAB>value<TAB>epoch`. */
+  /** The command: its output lines are `key<TAB>value<TAB>epoch`. */
   readonly command: MackerelPluginCommand;
 
   /**
-   * The user the command runs as (`sudo -Eu <user>`; needs the agent running as root).
+   * The user the command runs as (`sudo -Eu <user>`, needs the agent running as root).
    *
    * @default - the agent's user
    */

@@ -41,7 +41,7 @@ export interface MackerelExecProbeOptions extends MackerelProbeTiming {
   readonly user?: string;
 
   /**
-   * Environment variables added for the command; names must not contain `=`.
+   * Environment variables added for the command: names must not contain `=`.
    *
    * @default - only the agent's environment
    */
@@ -91,7 +91,7 @@ export interface MackerelHttpProbeOptions extends MackerelProbeTiming {
   readonly port?: number;
 
   /**
-   * Request headers by name; a `Host` header sets the request host.
+   * Request headers by name: a `Host` header sets the request host.
    *
    * @default - no extra header
    */
@@ -136,7 +136,7 @@ export class MackerelReadinessProbe {
 
   /**
    * Ready when an app container answers HTTP on its first port mapping (through `localhost`,
-   * which reaches it in the `awsvpc` and `host` network modes; a synth warning says so in
+   * which reaches it in the `awsvpc` and `host` network modes, a synth warning says so in
    * `bridge` mode).
    *
    * The container must be in the task definition the agent joins: `MackerelContainerAgent` and
@@ -148,7 +148,7 @@ export class MackerelReadinessProbe {
    *
    * @param container the app container, with at least one port mapping
    * @param path the request path, starting with `/`
-   * @param timing when and how long the agent probes; by default the agent's own timing
+   * @param timing when and how long the agent probes: by default the agent's own timing
    */
   public static httpToContainer(container: ecs.ContainerDefinition, path: string, timing: MackerelProbeTiming = {}): MackerelReadinessProbe {
     if (container.portMappings.length === 0) {
