@@ -347,7 +347,7 @@ function referenceLine(scope: IConstruct, property: string, line: DashboardRefer
 }
 
 function checkSize(scope: IConstruct, property: string, size: number, min: number, max: number, type: string): void {
-  if (Token.isUnresolved(size)) _fail(scope, property, size, 'is a token', 'a number known at synth, for the layout');
+  if (Token.isUnresolved(size)) _fail(scope, property, '<token>', 'is a token', 'a number known at synth, for the layout');
   if (!Number.isInteger(size) || size < min || size > max) {
     _fail(scope, property, shown(size), `is not a size Mackerel allows for ${NAMES[type]}`, `a whole number from ${min} to ${max}`);
   }

@@ -210,7 +210,7 @@ describe('Dashboard', () => {
         /^Stack\/Board: widgets\[0\]\[0\].referenceLine.value "Infinity" is not allowed/],
       ['fractionSize NaN', DashboardWidget.expressionValue({ title: 'v', expression: 'x', fractionSize: NaN }), /^Stack\/Board: widgets\[0\]\[0\].fractionSize "NaN" is out of range/],
       ['a width of NaN', md('m', NaN), /^Stack\/Board: widgets\[0\]\[0\].width "NaN" is not a size Mackerel allows for a markdown widget/],
-      ['a width given by a token', md('m', Token.asNumber({ Ref: 'W' })), /^Stack\/Board: widgets\[0\]\[0\].width .* is a token; expected a number known at synth, for the layout$/],
+      ['a width given by a token', md('m', Token.asNumber({ Ref: 'W' })), /^Stack\/Board: widgets\[0\]\[0\].width "<token>" is a token; expected a number known at synth, for the layout$/],
       ['an empty role graph name', DashboardWidget.roleGraph({ title: 'g', role: MackerelRole.fromFullName(new Stack(), 'R', 'shop:web'), graph: ' ' }),
         /^Stack\/Board: widgets\[0\]\[0\].graph " " is empty/],
       ['an empty service graph name', DashboardWidget.serviceGraph({ title: 'g', service: MackerelService.fromName(new Stack(), 'S', 'shop'), graph: '' }),
