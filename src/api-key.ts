@@ -203,8 +203,11 @@ function withoutTokens(value: string): string {
  */
 function keyOfOtherStack(key: kms.Key, grantee: iam.IGrantable): boolean {
   const principal = grantee.grantPrincipal;
-  if (!Construct.isConstruct(principal)) return false;
-  const [keyStack, granteeStack] = [Stack.of(key), Stack.of(principal)];
+  // A principal standing for a role (the agent's shared policy taking a role's statements) is
+  // named in a key policy as that role, so the role's stack is the one the key's would reference.
+  const role = Construct.isConstruct(principal) ? principal : (principal as { readonly _standsFor?: unknown })._standsFor;
+  if (!Construct.isConstruct(role)) return false;
+  const [keyStack, granteeStack] = [Stack.of(key), Stack.of(role)];
   return keyStack !== granteeStack && Token.compareStrings(keyStack.account, granteeStack.account) !== TokenComparison.DIFFERENT;
 }
 

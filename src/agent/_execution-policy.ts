@@ -98,27 +98,33 @@ class PolicyPrincipal extends iam.PrincipalBase {
 
 /**
  * An execution role whose own statements go into the task definition's shared policy (attached to
- * it), while resource policies (a key policy) still name the role itself. Used for a role of
- * another stack granted a key with a customer managed key: in the role's default policy, the read
- * would make the role's stack reference the key's, which references the role's when the key is in
- * the task definition's stack, a cycle.
+ * it), while a resource policy would still name the role itself. Used for a role of another stack
+ * granted a key with a customer managed key: in the role's default policy, the read would make the
+ * role's stack reference the key's, which references the role's when the key is in the task
+ * definition's stack, a cycle. `MackerelApiKey.grantRead` reads `_standsFor` to see that the key is
+ * in another stack than the role, and so leaves the key policy alone: naming the role there would
+ * make the key's stack reference the role's, a cycle again when the role's stack uses the key.
  */
 class SharedPolicyRole extends iam.PrincipalBase {
   public readonly principalAccount: string | undefined;
   public readonly assumeRoleAction: string;
 
-  constructor(private readonly role: iam.Role, private readonly shared: ExecutionPolicy) {
+  /** The role, for `MackerelApiKey.grantRead` to tell the role's stack from the key's. */
+  public readonly _standsFor: iam.Role;
+
+  constructor(role: iam.Role, private readonly shared: ExecutionPolicy) {
     super();
+    this._standsFor = role;
     this.principalAccount = role.principalAccount;
     this.assumeRoleAction = role.assumeRoleAction;
   }
 
   public get policyFragment(): iam.PrincipalPolicyFragment {
-    return this.role.policyFragment;
+    return this._standsFor.policyFragment;
   }
 
   public dedupeString(): string {
-    return `cdk-mackerel:SharedPolicyRole:${this.role.node.path}`;
+    return `cdk-mackerel:SharedPolicyRole:${this._standsFor.node.path}`;
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {

@@ -455,17 +455,38 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     const [policy] = sharedPolicies(service);
     expect(actionsOn(policy.PolicyDocument.Statement, service.resolve(secret.secretArn))).toEqual(READ_ACTIONS);
     expect(Template.fromStack(base).findResources('AWS::IAM::Policy')).toEqual({});
-    // the key policy still names the role, for calls through Secrets Manager
-    Template.fromStack(service).hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'kms:Decrypt',
-          Principal: { AWS: service.resolve(executionRole.roleArn) },
-          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
-        })]),
-      },
+    // the key of another stack than the role's is granted in the policy, as MackerelApiKey.grantRead does for such a key
+    expect(policy.PolicyDocument.Statement).toContainEqual({
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: service.resolve(key.keyArn),
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
     });
+    expect(JSON.stringify(Template.fromStack(service).findResources('AWS::KMS::Key'))).not.toContain('ExecutionRole');
     expect(dependsOnOf(service, taskDefinition)).toEqual([sharedPolicyId(service)]);
+  });
+
+  test('an execution role of another stack and a key with a customer managed key in a third stack the role\'s depends on: no key policy names the role, so no stack cycle', () => {
+    // GIVEN a keys stack with the key and the secret, a base stack with the execution role that uses the key too, and a service stack with the task
+    const app = new App();
+    const env = { account: '123456789012', region: 'ap-northeast-1' };
+    const keys = new Stack(app, 'Keys', { env });
+    const base = new Stack(app, 'Base', { env });
+    const service = new Stack(app, 'Service', { env });
+    const key = new kms.Key(keys, 'Key');
+    const secret = new secretsmanager.Secret(keys, 'ApiKey', { encryptionKey: key });
+    const executionRole = new iam.Role(base, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    new logs.LogGroup(base, 'Logs', { encryptionKey: key });
+    const taskDefinition = new ecs.FargateTaskDefinition(service, 'Task', { executionRole, memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    // WHEN
+    new MackerelContainerAgent(service, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+    // THEN a key policy naming the role would make the keys stack depend on the base stack, which depends on it
+    expect(() => app.synth()).not.toThrow();
+    expect(keys.dependencies).toEqual([]);
+    const [policy] = sharedPolicies(service);
+    expect(actionsOn(policy.PolicyDocument.Statement, service.resolve(secret.secretArn))).toEqual(READ_ACTIONS);
+    expect(actionsOn(policy.PolicyDocument.Statement, service.resolve(key.keyArn))).toEqual(['kms:Decrypt']);
   });
 
   test('an execution role of another stack: the policy is in the task definition\'s stack, attached to the role, so no stack cycle appears', () => {
