@@ -25,40 +25,71 @@ const SECRET_ACTIONS = ['secretsmanager:GetSecretValue'];
 const PARAMETER_ACTIONS = ['ssm:GetParameter'];
 
 /**
+ * How the construct names a property that holds a secret, in its errors and warnings.
+ * @internal
+ */
+export interface _SecretProperty {
+  /** The property, as errors name it: `url`, `headers[0].secretValue`. */
+  readonly property: string;
+  /** The property that names its KMS key: `urlEncryptionKey`, `headers[0].encryptionKey`. */
+  readonly keyProperty: string;
+  /** What to create in the secret's stack instead, in the remedy for a secret of another stack. */
+  readonly owner: string;
+  /** Checks and warns about a value given as plain text (resolved: a string, or an intrinsic). */
+  readonly plainText: (resolved: unknown) => void;
+}
+
+/**
  * A channel URL as written into the resource properties, and how the provider's Lambda gets
- * to read it.
+ * to read it (see `_secretValue`).
+ *
+ * @internal
+ */
+export function _channelUrl(scope: IConstruct, property: string, url: SecretValue, key?: kms.IKey): string {
+  return _secretValue(scope, url, key, {
+    property,
+    keyProperty: `${property}EncryptionKey`,
+    owner: 'the channel',
+    plainText: (resolved) => {
+      if (typeof resolved === 'string') checkPlainUrl(scope, property, resolved);
+      Annotations.of(scope).addWarningV2('cdk-mackerel:channelUrlInTemplate',
+        `${property} is given as plain text, so it is written into the template (and visible to anyone who can read the stack). `
+        + 'Keep the URL in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...) instead');
+    },
+  });
+}
+
+/**
+ * A secret value (a channel URL, a monitor's header value) as written into the resource
+ * properties, and how the provider's Lambda gets to read it.
  *
  * CloudFormation does not resolve secure dynamic references in custom resource properties: a
  * `{{resolve:secretsmanager:...}}` reaches the handler as written, and the handler resolves it
  * with its own role. A `{{resolve:ssm-secure:...}}` is refused outright outside the few resource
  * properties CloudFormation lists ("SSM Secure reference is not supported in: ..."), so it is
  * written as `{{cdk-mackerel:ssm-secure:...}}`, which CloudFormation leaves alone and the handler
- * reads the same way. The template holds the reference, never the URL, and the Lambda's role gets
- * read on exactly the secret or parameter named (also for `{{resolve:ssm:...}}`, which
+ * reads the same way. The template holds the reference, never the value, and the Lambda's role
+ * gets read on exactly the secret or parameter named (also for `{{resolve:ssm:...}}`, which
  * CloudFormation resolves itself).
  *
  * @internal
  */
-export function _channelUrl(scope: IConstruct, property: string, url: SecretValue, key?: kms.IKey): string {
-  const value = url.unsafeUnwrap();
+export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IKey | undefined, spec: _SecretProperty): string {
+  const { property } = spec;
+  const value = secret.unsafeUnwrap();
   const resolved = Stack.of(scope).resolve(value);
   const references = findReferences(joinPieces(resolved));
   // Looked for in the whole value: CloudFormation refuses one that findReferences misses (split by a separator) too.
   const written = JSON.stringify(resolved).includes('{{resolve:ssm-secure:') ? Token.asString(new WithoutSsmSecure(value)) : value;
   if (references.length === 0) {
     if (key) {
-      _fail(scope, `${property}EncryptionKey`, key.node.path, `is given, but ${property} is plain text`,
+      _fail(scope, spec.keyProperty, key.node.path, `is given, but ${property} is plain text`,
         `a ${property} from Secrets Manager or SSM, or no key`);
     }
-    if (typeof resolved === 'string') {
-      checkPlainUrl(scope, property, resolved);
-    }
-    Annotations.of(scope).addWarningV2('cdk-mackerel:channelUrlInTemplate',
-      `${property} is given as plain text, so it is written into the template (and visible to anyone who can read the stack). `
-      + 'Keep the URL in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...) instead');
+    spec.plainText(resolved);
     return written;
   }
-  checkSameStack(scope, property, value);
+  checkSameStack(scope, spec, value);
   const statements = references.map((reference) => {
     if (reference.id.length === 0) {
       _fail(scope, property, 'a dynamic reference', 'names no secret or parameter',
@@ -83,13 +114,14 @@ const SSM_SECURE = /\{\{resolve:ssm-secure:/g;
  * where it would be a Ref to a resource the channel's stack does not have (deploys fail with
  * "Unresolved resource dependencies", or grant a same-named resource of this stack).
  */
-function checkSameStack(scope: IConstruct, property: string, value: string): void {
+function checkSameStack(scope: IConstruct, spec: _SecretProperty, value: string): void {
+  const property = spec.property;
   const foreign = _referenceTargets(scope, value).find((target) => Stack.of(target) !== Stack.of(scope));
   if (!foreign) return;
   const owner = foreign.node.id === 'Resource' && foreign.node.scope ? foreign.node.scope : foreign;
   _fail(scope, property, owner.node.path, `names a secret or parameter of stack ${Stack.of(foreign).node.path}, whose read the provider of this stack cannot be granted`,
     'a secret or parameter of this stack, or one imported into it',
-    'Import it here by name (secretsmanager.Secret.fromSecretNameV2, ssm.StringParameter.fromSecureStringParameterAttributes), or create the channel in that stack');
+    `Import it here by name (secretsmanager.Secret.fromSecretNameV2, ssm.StringParameter.fromSecureStringParameterAttributes), or create ${spec.owner} in that stack`);
 }
 
 /** The value, resolved where it is used, with its ssm-secure references in the handler's spelling. */
