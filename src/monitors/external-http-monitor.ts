@@ -1,4 +1,5 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
@@ -6,6 +7,7 @@ import { _dependOnNamedScope } from './_scope';
 import { DualStack, ExternalHttpMethod } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { _secretValue } from '../alerting/_secret-url';
 import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
 import { IMackerelService } from '../service/service';
 
@@ -13,17 +15,53 @@ import { IMackerelService } from '../service/service';
 const CHECK_TIMEOUT_MILLIS = 15000;
 
 /**
- * One HTTP header an external HTTP monitor sends.
+ * One HTTP header an external HTTP monitor sends: give exactly one of `value` and `secretValue`.
+ *
+ * @example
+ * const header: ExternalHttpHeader = {
+ *   name: 'Authorization',
+ *   secretValue: SecretValue.secretsManager('shop/probe-token', { jsonField: 'header' }),
+ * };
  */
 export interface ExternalHttpHeader {
   /** The header name, such as `Authorization` or `User-Agent`. */
   readonly name: string;
+
   /**
-   * The header value.
+   * The header value, when it is not secret.
    *
-   * Written into the CloudFormation template in plain text: do not put secrets here.
+   * Written into the CloudFormation template in plain text: for a secret (an
+   * `Authorization: Bearer ...` token) use `secretValue` instead.
+   *
+   * @default - none: `secretValue` must be given instead
    */
-  readonly value: string;
+  readonly value?: string;
+
+  /**
+   * The header value, when it is secret.
+   *
+   * Keep it in Secrets Manager or SSM and pass `SecretValue.secretsManager(secretId, { jsonField })`,
+   * `secret.secretValueFromJson(field)` or `SecretValue.ssmSecure(name)`. The template then holds
+   * only the dynamic reference, as for `SlackChannelProps.url`: the provider's Lambda resolves it
+   * when it sends the monitor to Mackerel, and is granted `secretsmanager:GetSecretValue` or
+   * `ssm:GetParameter` on exactly that secret or parameter. The whole header value is read from
+   * the secret (`Bearer ...`, not the bare token). A secret rotated later reaches Mackerel on the
+   * next update of the monitor, not by itself. `SecretValue.unsafePlainText(text)` writes the
+   * value into the template, with a warning.
+   *
+   * @default - none: `value` must be given instead
+   */
+  readonly secretValue?: SecretValue;
+
+  /**
+   * The customer managed KMS key that encrypts the secret or parameter holding `secretValue`:
+   * `kms:Decrypt` on it is granted to the provider's Lambda.
+   *
+   * Only for a `secretValue` from Secrets Manager or SSM.
+   *
+   * @default - the secret or parameter uses the AWS managed key, which needs no grant
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -205,7 +243,7 @@ export class ExternalHttpMonitor extends MonitorBase {
       certificationExpirationCritical: _wholeDuration(this, 'certificationExpirationCritical', props.certificationExpirationCritical, 'days'),
       skipCertificateVerification: props.skipCertificateVerification,
       expectedStatusCode: props.expectedStatusCode,
-      headers: props.headers?.map((h) => ({ name: h.name, value: h.value })),
+      headers: props.headers?.map((h, i) => ({ name: h.name, value: this.headerValue(h, i) })),
       requestBody: props.requestBody,
       followRedirect: props.followRedirect,
       dualstack: props.dualstack,
@@ -246,6 +284,45 @@ export class ExternalHttpMonitor extends MonitorBase {
       }
       seen.set(key, i);
     });
+  }
+
+  /**
+   * A header's value as written into the template: the text given as `value`, or the dynamic
+   * reference of `secretValue`, which the provider's Lambda is granted to read.
+   */
+  private headerValue(header: ExternalHttpHeader, i: number): string {
+    const property = `headers[${i}]`;
+    if ((header.value === undefined) === (header.secretValue === undefined)) {
+      _fail(this, property, header.name, header.value === undefined ? 'has neither value nor secretValue' : 'has both value and secretValue',
+        'exactly one of value (plain text) and secretValue (a SecretValue from Secrets Manager or SSM)');
+    }
+    if (header.value !== undefined) {
+      if (header.encryptionKey) {
+        _fail(this, `${property}.encryptionKey`, header.encryptionKey.node.path, 'is given, but the header has a plain value',
+          'a secretValue from Secrets Manager or SSM, or no key');
+      }
+      this.checkPlainValue(property, header.value);
+      return header.value;
+    }
+    return _secretValue(this, header.secretValue!, header.encryptionKey, {
+      property: `${property}.secretValue`,
+      keyProperty: `${property}.encryptionKey`,
+      owner: 'the monitor',
+      plainText: () => Annotations.of(this).addWarningV2('cdk-mackerel:headerValueInTemplate',
+        `${property}.secretValue is given as plain text, so it is written into the template (and visible to anyone who can read the stack). `
+        + 'Keep the value in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...), or give a value that is not secret as value'),
+    });
+  }
+
+  /**
+   * Refuses a secure dynamic reference given as a plain `value` (a secret's `unsafeUnwrap()`):
+   * CloudFormation leaves it as it is for custom resources, and the provider's Lambda, which
+   * resolves header values, would not be granted to read it.
+   */
+  private checkPlainValue(property: string, value: string): void {
+    if (!/\{\{resolve:(secretsmanager|ssm-secure):/.test(JSON.stringify(Stack.of(this).resolve(value)))) return;
+    _fail(this, `${property}.value`, 'a dynamic reference', 'holds a secret or secure parameter, which the provider\'s Lambda is not granted to read',
+      'the SecretValue itself as secretValue, which grants the read');
   }
 
   /** Response time fields: in milliseconds and minutes, with the service they need. */
