@@ -51,7 +51,10 @@ export interface _RoleProperties {
   readonly memo?: string;
 }
 
-/** One HTTP header of an external monitor. */
+/**
+ * One HTTP header of an external monitor. `value` may be a dynamic reference (the secret of
+ * `ExternalHttpHeader.secretValue`), which the handler resolves as it does a channel's `url`.
+ */
 export interface _HeaderProperty {
   readonly name: string;
   readonly value: string;

@@ -1,7 +1,9 @@
-import { beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
+import { fakeAws } from './_fake-aws';
 import { api, apiSnapshot, FakeResource, normalizeScopes, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+import { useAwsClients } from '../../../src/provider/handler/aws';
 
 const env = useEmulator();
 type Props = { [field: string]: unknown };
@@ -240,6 +242,45 @@ describe('Custom::MackerelMonitor', () => {
       await monitor.update({ ...EXTERNAL, url: 'https://shop.example.com/health', headers: [] });
 
       expect((await monitorInMackerel(id)).headers).toEqual([]);
+    });
+
+    describe('a header value kept in Secrets Manager or SSM', () => {
+      const TOKEN = 'Bearer probe-XXXXSECRETXXXX';
+      const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shop/probe-AbCdEf';
+      afterEach(() => useAwsClients());
+
+      test('is resolved by the handler, on create and on update, and never logged', async () => {
+        const aws = fakeAws({ secrets: { [SECRET_ARN]: JSON.stringify({ header: TOKEN }) }, parameters: { '/shop/probe-id': 'probe-0042' } });
+        useAwsClients(aws);
+        const headers = [
+          { name: 'Accept', value: 'application/json' },
+          { name: 'Authorization', value: `{{resolve:secretsmanager:${SECRET_ARN}:SecretString:header::}}` },
+          { name: 'X-Probe', value: '{{cdk-mackerel:ssm-secure:/shop/probe-id}}' },
+        ];
+        const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+        const from = env.emulator.requests().length;
+
+        const { PhysicalResourceId: id } = await monitor.create({ ...EXTERNAL, headers });
+        await monitor.update({ ...EXTERNAL, url: 'https://shop.example.com/health', headers });
+
+        const resolved = [{ name: 'Accept', value: 'application/json' }, { name: 'Authorization', value: TOKEN }, { name: 'X-Probe', value: 'probe-0042' }];
+        expect(writes(env.emulator, from).map((w) => bodyOf(w).headers)).toEqual([resolved, resolved]);
+        expect((await monitorInMackerel(id)).headers).toEqual(resolved);
+        expect(aws.commands.map((c) => c.name).sort()).toEqual(['GetParameter', 'GetParameter', 'GetSecretValue', 'GetSecretValue']);
+        expect(env.logs.lines().length).toBeGreaterThan(0);
+        for (const line of env.logs.lines()) expect(line).not.toMatch(/XXXXSECRETXXXX|probe-0042/);
+      });
+
+      test('echoed back in Mackerel\'s error, it is masked in the failure and the log', async () => {
+        useAwsClients(fakeAws({ secrets: { [SECRET_ARN]: JSON.stringify({ header: TOKEN }) } }));
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: `bad header ${TOKEN}` } }, times: 1 });
+        const headers = [{ name: 'Authorization', value: `{{resolve:secretsmanager:${SECRET_ARN}:SecretString:header::}}` }];
+
+        const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor').create({ ...EXTERNAL, headers }));
+
+        expect(error.message).toMatch(/HTTP 400: "?bad header \*\*\*\*/);
+        for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('XXXXSECRETXXXX');
+      });
     });
   });
 

@@ -1,4 +1,5 @@
 import { ObjectSchema, Props } from '../convert';
+import { hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
 import { idResource } from '../id-resource';
 
 /** `_MonitorProperties`: every field of the seven monitor types. */
@@ -73,12 +74,26 @@ export const KEPT_WHEN_OMITTED: { readonly [type: string]: Props } = {
  * The request body. A `notificationInterval` of 0 means no re-send, like leaving it out (the
  * official client sends it with omitempty), but Mackerel refuses a 0 that is sent: when set, it
  * must be at least 10 (mackerel-api.md 2.2). The constructs leave out a literal 0; one given
- * through a token, such as a CfnParameter, only shows up here.
+ * through a token, such as a CfnParameter, only shows up here. A header value given as a dynamic
+ * reference (`ExternalHttpHeader.secretValue`) is resolved here, as a channel URL is.
  */
-function monitorBody(props: Props, oldProps?: Props): Props {
+async function monitorBody(props: Props, oldProps?: Props): Promise<Props> {
   const { notificationInterval, ...rest } = props;
   const body = notificationInterval === 0 ? rest : props;
-  return oldProps ? { ...KEPT_WHEN_OMITTED[String(props.type)], ...body } : body;
+  const headers = await resolveHeaders(body.headers);
+  const resolved = headers === undefined ? body : { ...body, headers };
+  return oldProps ? { ...KEPT_WHEN_OMITTED[String(props.type)], ...resolved } : resolved;
+}
+
+/** The headers with every value that holds a dynamic reference resolved; undefined when there are none. */
+async function resolveHeaders(headers: unknown): Promise<unknown[] | undefined> {
+  if (!Array.isArray(headers)) return undefined;
+  const secret = (h: unknown): h is { value: string } => typeof (h as { value?: unknown })?.value === 'string'
+    && hasDynamicReference((h as { value: string }).value);
+  if (!headers.some(secret)) return undefined;
+  const out: unknown[] = [];
+  for (const header of headers) out.push(secret(header) ? { ...header, value: await resolveDynamicReferences(header.value) } : header);
+  return out;
 }
 
 export const monitor = idResource({
