@@ -226,7 +226,8 @@ function keptChanges(
  * `Service: role` are normalized, and fields the template never set count only when the live
  * value is not empty (server-added defaults such as `isMute: false` or `memo: ""` are not drift).
  * Dynamic references (`{{resolve:...}}`, `{{cdk-mackerel:ssm-secure:...}}`), alone or inside a
- * longer URL, are not compared: the template never held the value.
+ * longer URL, are not compared: the template never held the value. Inside a list (an external
+ * monitor's headers) the live element's field is read as the reference (see `withReferencesKept`).
  * @internal
  */
 export function _driftOf(
@@ -281,14 +282,50 @@ function readBackDefaults(type: string, applied: { readonly [key: string]: unkno
 }
 
 function driftField(path: string, applied: unknown, live: unknown): _FieldChange[] {
-  if (typeof applied === 'string' && /\{\{(resolve|cdk-mackerel):/.test(applied)) return [];
+  if (isReference(applied)) return [];
   if (applied === undefined && isEmpty(live)) return [];
+  if (Array.isArray(applied) && Array.isArray(live) && applied.some(holdsReference)) {
+    return driftField(path, applied.map(withoutReferences), withReferencesKept(applied, live).map(withoutReferences));
+  }
   if (_isObject(applied) && _isObject(live)) {
     const keys = [...new Set([...Object.keys(applied), ...Object.keys(live)])].sort();
     return keys.flatMap((k) => driftField(`${path}.${k}`, applied[k], live[k]));
   }
   // Both sides: an empty field the template set (skipDefault "false") equals one the server added.
   return _sameJson(dropEmpty(applied), dropEmpty(live)) ? [] : [{ field: path, old: applied, new: live }];
+}
+
+const REFERENCE = /\{\{(resolve|cdk-mackerel):/;
+
+function isReference(v: unknown): boolean {
+  return typeof v === 'string' && REFERENCE.test(v);
+}
+
+function holdsReference(v: unknown): boolean {
+  return _isObject(v) && Object.values(v).some(isReference);
+}
+
+/**
+ * The live list with each field that the template gives as a dynamic reference read as that
+ * reference: Mackerel holds the resolved value (a secret header's token), which is neither drift
+ * nor to be printed. The live element is the one of the same name (case-insensitive, as header
+ * names are), else the one at the same index; a list reordered or grown in Mackerel is still
+ * drift, shown without the secret.
+ */
+function withReferencesKept(applied: unknown[], live: unknown[]): unknown[] {
+  const nameOf = (v: unknown) => (_isObject(v) && typeof v.name === 'string' ? v.name.toLowerCase() : undefined);
+  const byName = new Map(applied.filter(holdsReference).map((a) => [nameOf(a), a]));
+  return live.map((element, i) => {
+    const given = (nameOf(element) !== undefined && byName.get(nameOf(element))) || applied[i];
+    if (!_isObject(element) || !holdsReference(given)) return element;
+    const references = given as { [key: string]: unknown };
+    return Object.fromEntries(Object.entries(element).map(([k, v]) => [k, isReference(references[k]) ? references[k] : v]));
+  });
+}
+
+/** A list element with its dynamic references left out, so that the rest is compared as usual. */
+function withoutReferences(v: unknown): unknown {
+  return _isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => !isReference(x))) : v;
 }
 
 function isEmpty(v: unknown): boolean {

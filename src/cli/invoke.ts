@@ -19,9 +19,10 @@ export interface _InvokeOptions {
   /** Where the handler's log lines go; dropped when undefined. */
   readonly log?: (line: string) => void;
   /**
-   * For an emulator: dynamic references (a Slack URL in Secrets Manager) are not read from AWS
-   * but replaced by a placeholder URL, reported here once each. Unset: the handler reads them
-   * with the AWS credentials of this process, as the Lambda would with its role.
+   * For an emulator: dynamic references (a Slack URL or an external monitor's header value in
+   * Secrets Manager) are not read from AWS but replaced by a placeholder, reported here once
+   * each. Unset: the handler reads them with the AWS credentials of this process, as the Lambda
+   * would with its role.
    */
   readonly placeholderSecrets?: (notice: string) => void;
   /**
@@ -34,7 +35,10 @@ export interface _InvokeOptions {
 // The library writes ssm-secure references as {{cdk-mackerel:ssm-secure:...}} (see the handler's dynamic-reference.ts).
 const DYNAMIC_REFERENCE = /\{\{(?:resolve|cdk-mackerel):(secretsmanager|ssm-secure|ssm):([^}]+)\}\}/g;
 
-/** Replaces every dynamic reference in the properties by a placeholder URL naming it. @internal */
+/**
+ * Replaces every dynamic reference in the properties by a placeholder naming it. The placeholder
+ * is a URL, which a channel's url needs and a header value takes as well. @internal
+ */
 export function _placeholderReferences(value: unknown, notice: (message: string) => void): unknown {
   return _mapStrings(value, (text) => text.replace(DYNAMIC_REFERENCE, (whole, service: string, body: string) => {
     const id = body.split(':SecretString')[0].replace(/^\/+/, '').replace(/[^A-Za-z0-9/_.-]+/g, '-');

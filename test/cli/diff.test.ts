@@ -344,6 +344,24 @@ describe('drift', () => {
     const channel = { type: 'slack', name: 'ops', url: '{{resolve:secretsmanager:hook}}' };
     expect(_driftOf('Custom::MackerelChannel', channel, { id: 'c', type: 'slack', name: 'ops', url: 'https://hooks/x', suspended: true }, ['type', 'name', 'url'])).toEqual([]);
   });
+
+  test('a header value given as a dynamic reference is not compared, and the live value it resolved to is never shown', () => {
+    const headers = [{ name: 'Accept', value: 'application/json' }, { name: 'Authorization', value: '{{resolve:secretsmanager:probe:SecretString:header::}}' }];
+    const monitor = { type: 'external', name: 'api', url: 'https://api.example.com/', headers };
+    const live = { ...monitor, headers: [headers[0], { name: 'Authorization', value: 'Bearer SECRET' }] };
+    expect(_driftOf(MONITOR, monitor, live, ['headers'])).toEqual([]);
+
+    // Real drift beside it is reported, without the secret: a changed plain header, a header added first in Mackerel.
+    const changed = _driftOf(MONITOR, monitor, { ...live, headers: [{ name: 'Accept', value: 'text/html' }, live.headers[1]] }, ['headers']);
+    expect(changed).toHaveLength(1);
+    const added = _driftOf(MONITOR, monitor, { ...live, headers: [{ name: 'X-New', value: 'x' }, ...live.headers] }, ['headers']);
+    expect(added).toHaveLength(1);
+    const renamed = _driftOf(MONITOR, monitor, { ...live, headers: [headers[0], { name: 'X-Auth', value: 'Bearer SECRET' }] }, ['headers']);
+    expect(renamed).toHaveLength(1);
+    const recased = _driftOf(MONITOR, monitor, { ...live, headers: [{ name: 'authorization', value: 'Bearer SECRET' }, headers[0]] }, ['headers']);
+    expect(recased).toHaveLength(1);
+    for (const drift of [changed, added, renamed, recased]) expect(JSON.stringify(drift)).not.toContain('SECRET');
+  });
 });
 
 describe('printing', () => {

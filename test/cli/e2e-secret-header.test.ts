@@ -1,0 +1,64 @@
+/**
+ * An external monitor with a secret header (ExternalHttpHeader.secretValue) applied to the
+ * emulator: the reference is not read from AWS but replaced by a placeholder, as a channel URL
+ * is, and diff does not take the placeholder Mackerel holds for drift.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SecretValue } from 'aws-cdk-lib';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
+import { ExternalHttpMonitor } from '../../src/monitors';
+
+const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
+
+function synth(dir: string, accept: string): string {
+  return synthStack(dir, (stack) => {
+    new ExternalHttpMonitor(stack, 'Api', {
+      name: 'orders api',
+      url: 'https://api.example.com/health',
+      headers: [
+        { name: 'Accept', value: accept },
+        { name: 'Authorization', secretValue: SecretValue.secretsManager('shop/probe', { jsonField: 'header' }) },
+        { name: 'X-Probe-Id', secretValue: SecretValue.ssmSecure('/shop/probe-id') },
+      ],
+    });
+  });
+}
+
+describe('a secret header against the emulator', () => {
+  test('apply uses placeholders, diff reports no drift for them, a plain header change still shows', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    let assembly = synth(dir, 'application/json');
+    expect(readFileSync(join(assembly, 'Shop.template.json'), 'utf8')).toContain('{{resolve:secretsmanager:shop/probe:SecretString:header::}}');
+
+    let run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/notice: \{\{resolve:secretsmanager:shop\/probe:SecretString:header::\}\} is not read from AWS for the emulator; using the placeholder \S+/);
+    expect(run.err).toMatch(/notice: \{\{cdk-mackerel:ssm-secure:\/shop\/probe-id\}\} is not read from AWS for the emulator/);
+    const [monitor] = shared.emulator.state().monitors as unknown as Array<{ headers: Array<{ name: string; value: string }> }>;
+    expect(monitor.headers.map((h) => h.name)).toEqual(['Accept', 'Authorization', 'X-Probe-Id']);
+    expect(monitor.headers[0].value).toBe('application/json');
+    for (const h of monitor.headers.slice(1)) expect(h.value).toMatch(/emulator\.invalid/);
+
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.out).toBe('No differences.');
+    expect(run.code).toBe(0);
+    const before = shared.emulator.requests().length;
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/1 unchanged/);
+    expect(shared.emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+
+    assembly = synth(dir, 'text/html');
+    run = await cli(['diff', assembly, ...base]);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/~ update\s+Monitor\s+Shop\/Api\w* \S+ "orders api"\n\s+headers: /);
+    run = await cli(['apply', assembly, ...base]);
+    expect(run.code).toBe(0);
+    expect((shared.emulator.state().monitors[0] as unknown as typeof monitor).headers[0]).toEqual({ name: 'Accept', value: 'text/html' });
+    expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
+  });
+});
