@@ -34,7 +34,9 @@ export abstract class MackerelApiKey {
    * The key is the secret's value, or one JSON field of it.
    *
    * Read (and `kms:Decrypt` where the secret has a customer managed key) is granted to the
-   * task's execution role or to the provider's Lambda role, never more widely. A customer managed
+   * agents' execution roles or to the provider's Lambda role, never to another principal. The
+   * agents of one stack share one execution policy, so each of their execution roles may read
+   * every key an agent of that stack uses (usually one). A customer managed
    * key created in another stack of the app is granted in the role's own policy, not in the key
    * policy, which would make the two stacks depend on each other: its key policy must let the
    * account's IAM policies allow its use, as the default policy of a `kms.Key` does.
