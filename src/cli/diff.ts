@@ -308,15 +308,22 @@ function holdsReference(v: unknown): boolean {
 /**
  * The live list with each field that the template gives as a dynamic reference read as that
  * reference: Mackerel holds the resolved value (a secret header's token), which is neither drift
- * nor to be printed. The live element is the one of the same name (case-insensitive, as header
- * names are), else the one at the same index; a list reordered or grown in Mackerel is still
- * drift, shown without the secret.
+ * nor to be printed. A live element is read against the applied one of the same name
+ * (case-insensitive, as header names are). One of no applied name may be a secret header renamed
+ * in Mackerel: while an applied reference has no live element of its name, such elements are
+ * read with that reference too, so a rename (or a reorder beside it) is drift shown without the
+ * secret, and a plain header of the same name keeps its own value to compare.
  */
 function withReferencesKept(applied: unknown[], live: unknown[]): unknown[] {
   const nameOf = (v: unknown) => (_isObject(v) && typeof v.name === 'string' ? v.name.toLowerCase() : undefined);
+  const appliedNames = new Set(applied.map(nameOf));
+  const liveNames = new Set(live.map(nameOf));
   const byName = new Map(applied.filter(holdsReference).map((a) => [nameOf(a), a]));
-  return live.map((element, i) => {
-    const given = (nameOf(element) !== undefined && byName.get(nameOf(element))) || applied[i];
+  const renamed = applied.filter((a) => holdsReference(a) && !liveNames.has(nameOf(a)));
+  let unnamed = 0;
+  return live.map((element) => {
+    const name = nameOf(element);
+    const given = name !== undefined && appliedNames.has(name) ? byName.get(name) : renamed[Math.min(unnamed++, renamed.length - 1)];
     if (!_isObject(element) || !holdsReference(given)) return element;
     const references = given as { [key: string]: unknown };
     return Object.fromEntries(Object.entries(element).map(([k, v]) => [k, isReference(references[k]) ? references[k] : v]));

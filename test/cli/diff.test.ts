@@ -362,6 +362,21 @@ describe('drift', () => {
     expect(recased).toHaveLength(1);
     for (const drift of [changed, added, renamed, recased]) expect(JSON.stringify(drift)).not.toContain('SECRET');
   });
+
+  test('a secret header renamed in Mackerel is drift without its value, also when the list is reordered or shortened beside it', () => {
+    const headers = [{ name: 'Accept', value: 'application/json' }, { name: 'Authorization', value: '{{resolve:secretsmanager:probe:SecretString:header::}}' }];
+    const monitor = { type: 'external', name: 'api', url: 'https://api.example.com/', headers };
+    const renamedFirst = _driftOf(MONITOR, monitor, { ...monitor, headers: [{ name: 'X-Auth', value: 'Bearer SECRET' }, headers[0]] }, ['headers']);
+    const renamedAlone = _driftOf(MONITOR, monitor, { ...monitor, headers: [{ name: 'X-Auth', value: 'Bearer SECRET' }] }, ['headers']);
+    for (const drift of [renamedFirst, renamedAlone]) {
+      expect(drift).toHaveLength(1);
+      expect(JSON.stringify(drift)).not.toContain('SECRET');
+    }
+    // A plain header moved behind the secret one keeps its own value, so its change still shows.
+    const reordered = _driftOf(MONITOR, monitor, { ...monitor, headers: [{ name: 'Authorization', value: 'Bearer SECRET' }, { name: 'Accept', value: 'text/html' }] }, ['headers']);
+    expect(JSON.stringify(reordered)).toContain('text/html');
+    expect(JSON.stringify(reordered)).not.toContain('SECRET');
+  });
 });
 
 describe('printing', () => {
