@@ -249,7 +249,7 @@ describe('a plain-text URL', () => {
     const { stack, hook, grants } = webhookWith(() => SecretValue.unsafePlainText('https://hooks.example.com/mackerel'));
     expect(propertiesOf(hook).url).toBe('https://hooks.example.com/mackerel');
     Annotations.fromStack(stack).hasWarning('/Stack/Hook',
-      Match.stringLikeRegexp('url is given as plain text, so it is written into the template .*SecretValue.secretsManager'));
+      Match.stringLikeRegexp('url is given as plain text, so it is written into the template .*SecretValue.secretsManager.*\\[ack: cdk-mackerel:channelUrlInTemplate\\]'));
     expect(grants()).toEqual([]);
   });
 
