@@ -271,6 +271,25 @@ describe('Custom::MackerelMonitor', () => {
         for (const line of env.logs.lines()) expect(line).not.toMatch(/XXXXSECRETXXXX|probe-0042/);
       });
 
+      test('with a line break (a secret saved with a trailing newline) fails without sending or showing it', async () => {
+        useAwsClients(fakeAws({ secrets: { [SECRET_ARN]: JSON.stringify({ header: `${TOKEN}\n` }) } }));
+        const headers = [{ name: 'Authorization', value: `{{resolve:secretsmanager:${SECRET_ARN}:SecretString:header::}}` }];
+        const from = env.emulator.requests().length;
+
+        const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor').create({ ...EXTERNAL, headers }));
+
+        expect(error.message).toMatch(new RegExp(`header "Authorization": the value read from secretsmanager ${SECRET_ARN} holds a line break, `
+          + 'which an HTTP header value cannot; store the secret without it \\(the value is not shown\\)'));
+        expect(writes(env.emulator, from)).toEqual([]);
+        for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('XXXXSECRETXXXX');
+
+        useAwsClients(fakeAws({ parameters: { '/shop/probe-id': 'probe-0042\r\n' } }));
+        const fromParameter = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor')
+          .create({ ...EXTERNAL, headers: [{ name: 'X-Probe', value: '{{cdk-mackerel:ssm-secure:/shop/probe-id}}' }] }));
+        expect(fromParameter.message).toMatch(/header "X-Probe": the value read from ssm-secure \/shop\/probe-id holds a line break/);
+        expect(fromParameter.message).not.toContain('probe-0042');
+      });
+
       test('echoed back in Mackerel\'s error, it is masked in the failure and the log', async () => {
         useAwsClients(fakeAws({ secrets: { [SECRET_ARN]: JSON.stringify({ header: TOKEN }) } }));
         env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: `bad header ${TOKEN}` } }, times: 1 });
