@@ -27,6 +27,8 @@ export const _RESOURCE_TYPES = {
   GRAPH_ANNOTATION: 'Custom::MackerelGraphAnnotation',
   DASHBOARD: 'Custom::MackerelDashboard',
   DEPLOYMENT_DOWNTIME: 'Custom::MackerelDeploymentDowntime',
+  SERVICE_METADATA: 'Custom::MackerelServiceMetadata',
+  ROLE_METADATA: 'Custom::MackerelRoleMetadata',
 } as const;
 
 /**
@@ -272,6 +274,32 @@ export interface _DashboardProperties {
   readonly urlPath: string;
   readonly widgets: Array<{ readonly [field: string]: unknown }>;
 }
+
+/**
+ * `Custom::MackerelServiceMetadata`: one namespace of a service's metadata. Physical ID:
+ * `service/namespace`. Data: `{ Namespace }`. `metadata` is the JSON text of the value (sent as
+ * one string, so that CloudFormation's conversion of scalars to strings cannot change its types),
+ * parsed by the handler and sent as the body of `PUT .../metadata/<namespace>`. A change of
+ * `metadata` is a PUT in place; a change of `service` or `namespace` replaces it.
+ */
+export interface _ServiceMetadataProperties {
+  readonly service: string;
+  readonly namespace: string;
+  readonly metadata: string;
+}
+
+/**
+ * `Custom::MackerelRoleMetadata`: as `_ServiceMetadataProperties`, for a role given by its full
+ * name `service:role`. Physical ID: `service:role/namespace`. A change of `role` replaces it.
+ */
+export interface _RoleMetadataProperties {
+  readonly role: string;
+  readonly namespace: string;
+  readonly metadata: string;
+}
+
+/** Mackerel's metadata limits: serialized value size, namespaces per service and per role. @internal */
+export const _METADATA_LIMITS = { bytes: 100 * 1024, perService: 50, perRole: 10 } as const;
 
 /**
  * The input of a `TaskStopAnnotations` rule's target (the provider handler), beside the ECS

@@ -18,6 +18,7 @@ import { dashboard } from './resources/dashboard';
 import { deploymentDowntime } from './resources/deployment-downtime';
 import { downtime } from './resources/downtime';
 import { graphAnnotation } from './resources/graph-annotation';
+import { roleMetadata, serviceMetadata } from './resources/metadata';
 import { monitor } from './resources/monitor';
 import { notificationGroup } from './resources/notification-group';
 import { role } from './resources/role';
@@ -38,6 +39,8 @@ export const RESOURCE_MODULES: { readonly [resourceType: string]: ResourceModule
   'Custom::MackerelGraphAnnotation': graphAnnotation,
   'Custom::MackerelDashboard': dashboard,
   'Custom::MackerelDeploymentDowntime': deploymentDowntime,
+  'Custom::MackerelServiceMetadata': serviceMetadata,
+  'Custom::MackerelRoleMetadata': roleMetadata,
 };
 
 const DEFAULT_API_BASE = 'https://api.mackerelio.com/';

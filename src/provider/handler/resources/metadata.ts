@@ -1,0 +1,120 @@
+/**
+ * `_ServiceMetadataProperties` and `_RoleMetadataProperties`: one namespace of a service's or a
+ * role's metadata. Mackerel keys metadata by its path, so the physical ID is that path's
+ * `service[:role]/namespace`: PUT writes (creates or overwrites) the value, DELETE removes it.
+ */
+import { isNotFound } from '../client';
+import { ObjectSchema, Props } from '../convert';
+import { OWNERSHIP_NAMESPACE } from '../owned';
+import { Outcome, RequestContext, ResourceModule, segment } from '../resource';
+
+export const SERVICE_METADATA_SCHEMA: ObjectSchema = { service: 'string', namespace: 'string', metadata: 'string' };
+export const ROLE_METADATA_SCHEMA: ObjectSchema = { role: 'string', namespace: 'string', metadata: 'string' };
+
+/** Where one namespace lives: its physical ID, its API path and what messages call it. */
+interface Target {
+  readonly physicalId: string;
+  readonly path: string;
+  readonly label: string;
+}
+
+interface MetadataSpec {
+  readonly schema: ObjectSchema;
+  /** The property naming the service or the role (`service:role`). */
+  readonly ownerField: string;
+  /** The object's own path (under which `/metadata/<namespace>` is), or undefined when the name is not one. */
+  ownerPath(owner: string): string | undefined;
+  readonly noun: string;
+}
+
+function target(spec: MetadataSpec, owner: string, namespace: string): Target | undefined {
+  const base = spec.ownerPath(owner);
+  if (base === undefined || namespace === '') return undefined;
+  return { physicalId: `${owner}/${namespace}`, path: `${base}/metadata/${segment(namespace)}`, label: `${spec.noun} ${JSON.stringify(owner)} metadata ${JSON.stringify(namespace)}` };
+}
+
+/** The target a physical ID names: the namespace follows the last `/` (names and namespaces hold none). */
+function fromPhysicalId(spec: MetadataSpec, id: string): Target | undefined {
+  const slash = id.lastIndexOf('/');
+  return slash < 0 ? undefined : target(spec, id.slice(0, slash), id.slice(slash + 1));
+}
+
+function fromProps(spec: MetadataSpec, props: Props): Target {
+  const owner = String(props[spec.ownerField] ?? '');
+  const namespace = String(props.namespace ?? '');
+  // The handler's own mark lives in this namespace (owned.ts): a value written there would take
+  // the service or role over, or lose it, so it is never the user's.
+  if (namespace === OWNERSHIP_NAMESPACE) {
+    throw new Error(`namespace ${JSON.stringify(namespace)} is the ownership mark of cdk-mackerel; choose another namespace`);
+  }
+  const found = target(spec, owner, namespace);
+  if (!found) throw new Error(`property ${spec.ownerField} ${JSON.stringify(owner)} with namespace ${JSON.stringify(namespace)} does not name a ${spec.noun}'s metadata`);
+  return found;
+}
+
+/** The value to send: the JSON text the construct wrote, parsed. */
+function valueOf(props: Props): unknown {
+  const text = props.metadata;
+  if (typeof text !== 'string') throw new Error('property metadata is missing; expected the JSON text of the metadata value');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`property metadata is not JSON text (${text.length} characters); expected the JSON text of the metadata value`);
+  }
+}
+
+function metadataResource(spec: MetadataSpec): ResourceModule {
+  const put = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
+    const where = fromProps(spec, props);
+    const value = valueOf(props);
+    // PUT replaces the whole value, so writing it again (a retried create, an update) is harmless.
+    await ctx.client.request('PUT', where.path, value);
+    ctx.log.info('written', { id: where.physicalId });
+    return { physicalResourceId: where.physicalId, data: { Namespace: String(props.namespace) } };
+  };
+
+  const remove = async (ctx: RequestContext, id: string): Promise<void> => {
+    const where = fromPhysicalId(spec, id);
+    if (!where) {
+      ctx.log.warn(`the physical ID does not name a ${spec.noun}'s metadata, so there is nothing to delete`, { id });
+      return;
+    }
+    try {
+      await ctx.client.request('DELETE', where.path);
+      ctx.log.info('deleted', { id });
+    } catch (e) {
+      // The namespace, or the service or role holding it, is gone already.
+      if (!isNotFound(e)) throw e;
+      ctx.log.info('already deleted', { id });
+    }
+  };
+
+  return {
+    schema: spec.schema,
+    create: put,
+    // A new service, role or namespace is a new physical ID (CloudFormation then deletes the old
+    // namespace); otherwise the value is written in place, which also restores one deleted outside the stack.
+    update: (ctx, _id, props) => put(ctx, props),
+    delete: remove,
+  };
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+export const serviceMetadata = metadataResource({
+  schema: SERVICE_METADATA_SCHEMA,
+  ownerField: 'service',
+  noun: 'service',
+  ownerPath: (service) => (NAME.test(service) ? `/api/v0/services/${segment(service)}` : undefined),
+});
+
+export const roleMetadata = metadataResource({
+  schema: ROLE_METADATA_SCHEMA,
+  ownerField: 'role',
+  noun: 'role',
+  ownerPath: (fullName) => {
+    const parts = fullName.split(':');
+    if (parts.length !== 2 || !parts.every((p) => NAME.test(p))) return undefined;
+    return `/api/v0/services/${segment(parts[0])}/roles/${segment(parts[1])}`;
+  },
+});

@@ -1,0 +1,123 @@
+import { beforeEach, describe, expect, test } from 'vitest';
+import { api, apiSnapshot, FakeResource, useEmulator } from './_harness';
+import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+
+const env = useEmulator();
+
+async function inMackerel(path: string) {
+  const got = await api(env.emulator, 'GET', path);
+  return got.status === 200 ? got.body : got.status;
+}
+
+let baseline: Awaited<ReturnType<typeof apiSnapshot>>;
+beforeEach(async () => {
+  expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+  expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'cart' })).status).toBe(200);
+  expect((await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
+  baseline = await apiSnapshot(env.emulator);
+});
+
+describe('Custom::MackerelServiceMetadata', () => {
+  test('create sends the parsed JSON value with its types, update writes it in place, delete removes it', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    const value = { team: 'payments', oncall: 3, paging: true, tags: ['a', 1, null] };
+
+    const created = await metadata.create({ service: 'shop', namespace: 'owner', metadata: JSON.stringify(value) });
+    expect(created).toEqual({ PhysicalResourceId: 'shop/owner', Data: { Namespace: 'owner' } });
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual(value);
+
+    await expect(metadata.update({ service: 'shop', namespace: 'owner', metadata: '"just a string"' }))
+      .resolves.toMatchObject({ PhysicalResourceId: 'shop/owner', replaced: false });
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toBe('just a string');
+
+    await metadata.delete();
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toBe(404);
+    expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+  });
+
+  test('a new namespace or service replaces it: the new one is written and the cleanup deletes the old one', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await metadata.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' });
+
+    await expect(metadata.update({ service: 'shop', namespace: 'team', metadata: '{"team":"a"}' }))
+      .resolves.toMatchObject({ PhysicalResourceId: 'shop/team', replaced: true });
+    expect(await inMackerel('/api/v0/services/shop/metadata')).toEqual({ metadata: [{ namespace: 'team' }] });
+
+    await expect(metadata.update({ service: 'cart', namespace: 'team', metadata: '{"team":"a"}' }))
+      .resolves.toMatchObject({ PhysicalResourceId: 'cart/team', replaced: true });
+    expect(await inMackerel('/api/v0/services/shop/metadata')).toEqual({ metadata: [] });
+    expect(await inMackerel('/api/v0/services/cart/metadata/team')).toEqual({ team: 'a' });
+  });
+
+  test('an unchanged update writes back a value deleted outside the stack', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await metadata.create({ service: 'shop', namespace: 'owner', metadata: '1' });
+    await api(env.emulator, 'DELETE', '/api/v0/services/shop/metadata/owner');
+
+    await metadata.update({ service: 'shop', namespace: 'owner', metadata: '1' });
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toBe(1);
+  });
+
+  test('delete of a namespace, or of a service, already gone succeeds', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await metadata.create({ service: 'shop', namespace: 'owner', metadata: '{}' });
+    await api(env.emulator, 'DELETE', '/api/v0/services/shop/metadata/owner');
+    await expect(metadata.delete()).resolves.toMatchObject({ PhysicalResourceId: 'shop/owner' });
+
+    const onCart = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Cart');
+    await onCart.create({ service: 'cart', namespace: 'owner', metadata: '{}' });
+    await api(env.emulator, 'DELETE', '/api/v0/services/cart');
+    await expect(onCart.delete()).resolves.toMatchObject({ PhysicalResourceId: 'cart/owner' });
+  });
+
+  test('Mackerel\'s own error is reported: a service that does not exist, a value over 100 KB', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await expect(metadata.create({ service: 'nowhere', namespace: 'owner', metadata: '{}' }))
+      .rejects.toThrow(/Custom::MackerelServiceMetadata Owner: Create failed: PUT \/api\/v0\/services\/nowhere\/metadata\/owner: HTTP 404: /);
+    await expect(metadata.create({ service: 'shop', namespace: 'owner', metadata: JSON.stringify('x'.repeat(110 * 1024)) }))
+      .rejects.toThrow(/HTTP 413: metadata is too large/);
+  });
+
+  test('the ownership namespace is refused before any call', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    const from = env.emulator.requests().length;
+    await expect(metadata.create({ service: 'shop', namespace: 'cdk-mackerel', metadata: '{}' }))
+      .rejects.toThrow(/namespace "cdk-mackerel" is the ownership mark of cdk-mackerel/);
+    expect(env.emulator.requests().slice(from)).toEqual([]);
+  });
+});
+
+describe('Custom::MackerelRoleMetadata', () => {
+  test('create, update in place, replace on a new role, delete', async () => {
+    expect((await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'db' })).status).toBe(200);
+    const metadata = new FakeResource(_RESOURCE_TYPES.ROLE_METADATA, 'Runbook');
+
+    await expect(metadata.create({ role: 'shop:web', namespace: 'runbook', metadata: '{"url":"https://wiki/web"}' }))
+      .resolves.toEqual({ PhysicalResourceId: 'shop:web/runbook', Data: { Namespace: 'runbook' } });
+    expect(await inMackerel('/api/v0/services/shop/roles/web/metadata/runbook')).toEqual({ url: 'https://wiki/web' });
+
+    await metadata.update({ role: 'shop:web', namespace: 'runbook', metadata: '{"url":"https://wiki/web2"}' });
+    expect(await inMackerel('/api/v0/services/shop/roles/web/metadata/runbook')).toEqual({ url: 'https://wiki/web2' });
+
+    await expect(metadata.update({ role: 'shop:db', namespace: 'runbook', metadata: '{}' })).resolves.toMatchObject({ PhysicalResourceId: 'shop:db/runbook', replaced: true });
+    expect(await inMackerel('/api/v0/services/shop/roles/web/metadata/runbook')).toBe(404);
+    expect(await inMackerel('/api/v0/services/shop/roles/db/metadata/runbook')).toEqual({});
+
+    await metadata.delete();
+    expect(await inMackerel('/api/v0/services/shop/roles/db/metadata/runbook')).toBe(404);
+  });
+
+  test('Mackerel\'s refusal of an eleventh namespace is reported', async () => {
+    for (let i = 0; i < 10; i++) await api(env.emulator, 'PUT', `/api/v0/services/shop/roles/web/metadata/n${i}`, {});
+    await expect(new FakeResource(_RESOURCE_TYPES.ROLE_METADATA, 'More').create({ role: 'shop:web', namespace: 'more', metadata: '{}' }))
+      .rejects.toThrow(/HTTP 400: too many metadata namespaces: at most 10/);
+  });
+
+  test('a delete whose physical ID names no role metadata (a failed create) calls nothing', async () => {
+    const from = env.emulator.requests().length;
+    const metadata = new FakeResource(_RESOURCE_TYPES.ROLE_METADATA, 'Runbook');
+    metadata.physicalId = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+    await expect(metadata.delete()).resolves.toBeDefined();
+    expect(env.emulator.requests().slice(from)).toEqual([]);
+  });
+});
