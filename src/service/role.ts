@@ -1,8 +1,9 @@
-import { Fn, Token } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
 import { _warnKeptWithDeletedService } from './_kept-with-service';
 import { _knownRoleFullName } from './_known-name';
+import { MackerelMetadataOptions, MackerelRoleMetadata } from './metadata';
 import { _dependOnNamed } from './_named-dependency';
 import { _checkUniqueInApp } from './_unique';
 import type { IMackerelService, MackerelRoleOptions } from './service';
@@ -86,8 +87,11 @@ export class MackerelRole extends Construct implements IMackerelRole {
   /** The service the role belongs to. */
   public readonly service: IMackerelService;
 
+  private readonly removalPolicy?: RemovalPolicy;
+
   constructor(scope: Construct, id: string, props: MackerelRoleProps) {
     super(scope, id);
+    this.removalPolicy = props.removalPolicy;
     _checkName(this, 'name', props.name, 'role name');
     this.name = props.name;
     this.service = props.service;
@@ -103,6 +107,20 @@ export class MackerelRole extends Construct implements IMackerelRole {
     // its literal name waits for the MackerelService of this stack that creates it.
     _dependOnNamed(this, props.service.name, false);
     _warnKeptWithDeletedService(this, props.service, 'role');
+  }
+
+  /**
+   * Adds one namespace of metadata to this role (a `MackerelRoleMetadata` child).
+   *
+   * @param id the construct id of the metadata
+   * @param namespace the metadata namespace: letters, digits, `-` or `_`, not starting with `mackerel`
+   * @param metadata any JSON value, at most 100 KB as JSON
+   * @param options the metadata's other settings; its removal policy defaults to the role's
+   * @returns the new metadata
+   */
+  public addMetadata(id: string, namespace: string, metadata: any, options: MackerelMetadataOptions = {}): MackerelRoleMetadata {
+    // Metadata of a kept role stays with it unless it says otherwise.
+    return new MackerelRoleMetadata(this, id, { role: this, namespace, metadata, removalPolicy: options.removalPolicy ?? this.removalPolicy });
   }
 }
 

@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { _checkName } from '../_names';
 import { _fail } from '../_validation';
 import { _checkUniqueInApp } from './_unique';
+import { MackerelMetadataOptions, MackerelServiceMetadata } from './metadata';
 import { MackerelRole } from './role';
 import { _RESOURCE_TYPES, _ServiceProperties } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -149,6 +150,20 @@ export class MackerelService extends Construct implements IMackerelService {
     }
     // Mackerel deletes a service's roles with it, so a role of a kept service is kept too unless it says otherwise.
     return new MackerelRole(this, id, { service: this, name, memo: options.memo, removalPolicy: options.removalPolicy ?? this.removalPolicy });
+  }
+
+  /**
+   * Adds one namespace of metadata to this service (a `MackerelServiceMetadata` child).
+   *
+   * @param id the construct id of the metadata
+   * @param namespace the metadata namespace: letters, digits, `-` or `_`, not starting with `mackerel`
+   * @param metadata any JSON value, at most 100 KB as JSON
+   * @param options the metadata's other settings; its removal policy defaults to the service's
+   * @returns the new metadata
+   */
+  public addMetadata(id: string, namespace: string, metadata: any, options: MackerelMetadataOptions = {}): MackerelServiceMetadata {
+    // Metadata of a kept service stays with it unless it says otherwise, as its roles do.
+    return new MackerelServiceMetadata(this, id, { service: this, namespace, metadata, removalPolicy: options.removalPolicy ?? this.removalPolicy });
   }
 }
 

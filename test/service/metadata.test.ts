@@ -1,0 +1,165 @@
+import { CfnParameter, RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, test } from 'vitest';
+import { MackerelRole, MackerelRoleMetadata, MackerelService, MackerelServiceMetadata } from '../../src';
+import { logicalIdOf, mackerelStack, propertiesOf } from '../monitors/_fixture';
+
+describe('MackerelServiceMetadata', () => {
+  test('one Custom::MackerelServiceMetadata: the service by Ref, the namespace, and the value as JSON text with its types', () => {
+    const { stack, provider, shop } = mackerelStack();
+    const value = { team: 'payments', oncall: 3, paging: true, tags: ['a', 1, null], nested: { depth: 2 } };
+
+    const owner = new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: value });
+
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::MackerelServiceMetadata', 1);
+    template.hasResourceProperties('Custom::MackerelServiceMetadata', {
+      ServiceToken: stack.resolve(provider.serviceToken),
+      service: { Ref: logicalIdOf(shop) },
+      namespace: 'owner',
+    });
+    expect(JSON.parse(propertiesOf(owner).metadata as string)).toEqual(value);
+    expect(owner.namespace).toBe('owner');
+  });
+
+  test.each([null, 'text', 42, false, []])('a scalar, null or array value (%j) is sent as its JSON text', (value) => {
+    const { stack, shop } = mackerelStack();
+    const owner = new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: value });
+    expect(propertiesOf(owner).metadata).toBe(JSON.stringify(value));
+  });
+
+  test('a value holding a token is joined at deploy time', () => {
+    const { stack, shop } = mackerelStack();
+    const topic = new sns.Topic(stack, 'Topic');
+    const owner = new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'alerts', metadata: { topic: topic.topicArn } });
+    expect(propertiesOf(owner).metadata).toEqual({ 'Fn::Join': ['', ['{"topic":"', { Ref: stack.resolve((topic.node.defaultChild as sns.CfnTopic).logicalId) }, '"}']] });
+  });
+
+  test('addMetadata adds one under the service, with the service\'s removal policy unless given', () => {
+    const { stack } = mackerelStack();
+    const kept = new MackerelService(stack, 'Kept', { name: 'kept', removalPolicy: RemovalPolicy.RETAIN });
+
+    const first = kept.addMetadata('Owner', 'owner', { team: 'a' });
+    const second = kept.addMetadata('Env', 'env', 'prod', { removalPolicy: RemovalPolicy.DESTROY });
+
+    expect(first).toBeInstanceOf(MackerelServiceMetadata);
+    expect(first.node.path).toBe('Stack/Kept/Owner');
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    expect(resources[logicalIdOf(first)].DeletionPolicy).toBe('Retain');
+    expect(resources[logicalIdOf(second)].DeletionPolicy).toBe('Delete');
+    expect(resources[logicalIdOf(first)].Properties.service).toEqual({ Ref: logicalIdOf(kept) });
+  });
+
+  test('metadata of a service referenced by name waits for the MackerelService of its stack that creates it', () => {
+    const { stack, shop } = mackerelStack();
+    const owner = new MackerelServiceMetadata(stack, 'Owner', { service: MackerelService.fromName(stack, 'ByName', 'shop'), namespace: 'owner', metadata: {} });
+    const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(owner)];
+    expect(resource.Properties.service).toBe('shop');
+    expect(resource.DependsOn).toEqual([logicalIdOf(shop)]);
+  });
+
+  describe('validation', () => {
+    test.each([
+      ['has space', /Stack\/Owner: namespace "has space" is not a valid metadata namespace; expected letters, digits, - or _ \(at least one\)/],
+      ['', /namespace "" is not a valid metadata namespace/],
+      ['cdk-mackerel', /Stack\/Owner: namespace "cdk-mackerel" holds the ownership mark cdk-mackerel writes on services and roles; expected a namespace other than cdk-mackerel/],
+      ['mackerel-agent', /Stack\/Owner: namespace "mackerel-agent" is reserved for Mackerel; expected a namespace not starting with mackerel/],
+    ])('namespace %j is refused', (namespace, error) => {
+      const { stack, shop } = mackerelStack();
+      expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace, metadata: {} })).toThrow(error);
+    });
+
+    test('a token namespace is not checked', () => {
+      const { stack, shop } = mackerelStack();
+      const namespace = new CfnParameter(stack, 'Ns').valueAsString;
+      new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace, metadata: {} });
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelServiceMetadata', { namespace: { Ref: 'Ns' } });
+    });
+
+    test('an undefined value is refused', () => {
+      const { stack, shop } = mackerelStack();
+      expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: undefined }))
+        .toThrow(/Stack\/Owner: metadata undefined is undefined; expected a JSON value/);
+    });
+
+    test('a value over 100 KB as JSON is refused; one of exactly 100 KB is not', () => {
+      const { stack, shop } = mackerelStack();
+      // JSON text of a string: the characters and two quotes.
+      new MackerelServiceMetadata(stack, 'Exact', { service: shop, namespace: 'exact', metadata: 'x'.repeat(100 * 1024 - 2) });
+      expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 'x'.repeat(100 * 1024 - 1) }))
+        .toThrow(/Stack\/Owner: metadata "\\"x+\.\.\." is 102401 bytes as JSON; expected at most 102400 bytes \(100 KB\)/);
+    });
+
+    test('two constructs writing one namespace of one service fail synthesis, also when one names the service literally', () => {
+      const { app, stack, shop } = mackerelStack();
+      new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 1 });
+      new MackerelServiceMetadata(stack, 'Again', { service: MackerelService.fromName(stack, 'ByName', 'shop'), namespace: 'owner', metadata: 2 });
+      expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "owner" is also written to service "shop" by Stack\/Owner; expected each namespace of a service or role once/);
+    });
+
+    test('the same namespace on two services is fine', () => {
+      const { app, stack, shop } = mackerelStack();
+      new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 1 });
+      new MackerelServiceMetadata(stack, 'Other', { service: MackerelService.fromName(stack, 'Cart', 'cart'), namespace: 'owner', metadata: 2 });
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('a 50th namespace of a service this app creates fails synthesis (its ownership mark takes one); 50 on a referenced one do not', () => {
+      const { app, shop } = mackerelStack();
+      for (let i = 0; i < 50; i++) shop.addMetadata(`M${i}`, `m${i}`, i);
+      expect(() => app.synth()).toThrow(/Stack\/Shop\/M49\] namespace "m49" is namespace 50 of service "shop"; expected at most 50 metadata namespaces per service, one of which is cdk-mackerel's ownership mark \(cdk-mackerel\)/);
+
+      const referenced = mackerelStack();
+      const legacy = MackerelService.fromName(referenced.stack, 'Legacy', 'legacy');
+      for (let i = 0; i < 50; i++) new MackerelServiceMetadata(referenced.stack, `M${i}`, { service: legacy, namespace: `m${i}`, metadata: i });
+      expect(() => referenced.app.synth()).not.toThrow();
+    });
+  });
+});
+
+describe('MackerelRoleMetadata', () => {
+  test('one Custom::MackerelRoleMetadata: the role by Ref (its physical ID is service:role), which orders it after the role', () => {
+    const { stack, web } = mackerelStack();
+
+    const runbook = web.addMetadata('Runbook', 'runbook', { url: 'https://wiki.example.com/web' });
+
+    expect(runbook).toBeInstanceOf(MackerelRoleMetadata);
+    Template.fromStack(stack).hasResourceProperties('Custom::MackerelRoleMetadata', {
+      role: { Ref: logicalIdOf(web) },
+      namespace: 'runbook',
+      metadata: '{"url":"https://wiki.example.com/web"}',
+    });
+  });
+
+  test('metadata of a role referenced by full name names it literally and waits for the MackerelRole that creates it', () => {
+    const { stack, web } = mackerelStack();
+    const runbook = new MackerelRoleMetadata(stack, 'Runbook', { role: MackerelRole.fromFullName(stack, 'Web', 'shop:web'), namespace: 'runbook', metadata: {} });
+    const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(runbook)];
+    expect(resource.Properties.role).toBe('shop:web');
+    expect(resource.DependsOn).toEqual([logicalIdOf(web)]);
+  });
+
+  test('a tenth namespace of a role this app creates fails synthesis; nine pass', () => {
+    const { app, web } = mackerelStack();
+    for (let i = 0; i < 9; i++) web.addMetadata(`M${i}`, `m${i}`, i);
+    expect(() => app.synth()).not.toThrow();
+
+    const again = mackerelStack();
+    for (let i = 0; i < 10; i++) again.web.addMetadata(`M${i}`, `m${i}`, i);
+    expect(() => again.app.synth()).toThrow(/Stack\/Shop\/web\/M9\] namespace "m9" is namespace 10 of role "shop:web"; expected at most 10 metadata namespaces per role, one of which is cdk-mackerel's ownership mark/);
+  });
+
+  test('an eleventh namespace of a referenced role fails synthesis', () => {
+    const { app, stack } = mackerelStack();
+    const legacy = MackerelRole.fromFullName(stack, 'Legacy', 'legacy:db');
+    for (let i = 0; i < 11; i++) new MackerelRoleMetadata(stack, `M${i}`, { role: legacy, namespace: `m${i}`, metadata: i });
+    expect(() => app.synth()).toThrow(/Stack\/M10\] namespace "m10" is namespace 11 of role "legacy:db"; expected at most 10 metadata namespaces per role$/m);
+  });
+
+  test('the reserved namespaces are refused on roles too', () => {
+    const { web } = mackerelStack();
+    expect(() => web.addMetadata('Mark', 'cdk-mackerel', {})).toThrow(/Stack\/Shop\/web\/Mark: namespace "cdk-mackerel" holds the ownership mark/);
+    expect(() => web.addMetadata('Sys', 'mackerel', {})).toThrow(/namespace "mackerel" is reserved for Mackerel/);
+  });
+});
