@@ -73,6 +73,8 @@ export function _replacingFields(type: string, props: { readonly [key: string]: 
     case 'Custom::MackerelService': return ['name'];
     case 'Custom::MackerelRole': return ['service', 'name'];
     case 'Custom::MackerelChannel': return ['type'];
+    case 'Custom::MackerelServiceMetadata': return ['service', 'namespace'];
+    case 'Custom::MackerelRoleMetadata': return ['role', 'namespace'];
     // Every change posts a new annotation (a new ID); the earlier one stays as history.
     case 'Custom::MackerelGraphAnnotation': return Object.keys(props);
     case 'Custom::MackerelMonitor': {
@@ -233,14 +235,33 @@ function keptChanges(
 export function _driftOf(
   type: string, applied: { readonly [key: string]: unknown }, live: { readonly [key: string]: unknown }, knownFields: readonly string[] = [],
 ): _FieldChange[] {
+  const metadata = METADATA_TYPES.includes(type);
+  if (metadata) applied = { ...applied, metadata: parsedMetadata(applied.metadata) };
   const defaults = readBackDefaults(type, applied);
   const keys = [...new Set([...Object.keys(applied), ...[...knownFields, ...neverSent(type)].filter((k) => k in live)])].sort();
   return keys.flatMap((k) => {
-    const value = normalize(k, live[k]);
+    // A metadata value keeps its types on both sides (it is no CloudFormation property of stringified scalars).
+    const value = metadata && k === 'metadata' ? live[k] : normalize(k, live[k]);
     if (applied[k] === undefined && defaults[k] !== undefined && _sameJson(defaults[k], value)) return [];
     if (leftOutBySend(type, k, applied[k]) && value === undefined) return [];
     return driftField(k, applied[k], value);
   });
+}
+
+const METADATA_TYPES = ['Custom::MackerelServiceMetadata', 'Custom::MackerelRoleMetadata'];
+
+/**
+ * A metadata value is applied as its JSON text (CloudFormation would stringify its scalars), and
+ * Mackerel holds the value: it is compared parsed, with its types, so that Mackerel's key order is
+ * no drift and a number turned into a string is.
+ */
+function parsedMetadata(text: unknown): unknown {
+  if (typeof text !== 'string') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /**

@@ -14,6 +14,21 @@ async function findIn(get: _Get, path: string, listKey: string, id: string): Pro
   return body?.[listKey]?.find((o) => o.id === id);
 }
 
+/**
+ * One namespace of metadata, shaped as the resource's properties: the owner from the physical ID
+ * (`owner/namespace`) and the value as Mackerel holds it, parsed (the diff parses the applied JSON
+ * text to compare with it). Undefined when the namespace, or its service or role, is gone.
+ */
+function metadataReader(ownerField: string, ownerPath: (owner: string) => string): Reader {
+  return async (get, id) => {
+    const slash = id.lastIndexOf('/');
+    const owner = id.slice(0, slash);
+    const namespace = id.slice(slash + 1);
+    const value = await get(`${ownerPath(owner)}/metadata/${encodeURIComponent(namespace)}`);
+    return value === undefined ? undefined : { [ownerField]: owner, namespace, metadata: value };
+  };
+}
+
 const READERS: { readonly [type: string]: Reader } = {
   'Custom::MackerelService': async (get, name) => {
     const body = (await get('/api/v0/services')) as { services: Array<{ name: string; memo?: string }> };
@@ -35,6 +50,11 @@ const READERS: { readonly [type: string]: Reader } = {
   'Custom::MackerelDeploymentDowntime': (get, id) => findIn(get, '/api/v0/downtimes', 'downtimes', id),
   'Custom::MackerelDashboard': async (get, id) => (await get(`/api/v0/dashboards/${encodeURIComponent(id)}`)) as _LiveObject,
   'Custom::MackerelAwsIntegration': async (get, id) => (await get(`/api/v0/aws-integrations/${encodeURIComponent(id)}`)) as _LiveObject,
+  'Custom::MackerelServiceMetadata': metadataReader('service', (service) => `/api/v0/services/${encodeURIComponent(service)}`),
+  'Custom::MackerelRoleMetadata': metadataReader('role', (fullName) => {
+    const [service, role] = fullName.split(':');
+    return `/api/v0/services/${encodeURIComponent(service)}/roles/${encodeURIComponent(role)}`;
+  }),
   // The external ID has no read endpoint.
   'Custom::MackerelAwsIntegrationExternalId': async () => 'unreadable',
 };

@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { beforeEach, expect, test } from 'vitest';
+import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
+import { MackerelService } from '../../src/service';
+
+const shared = useEmulatorPerFile();
+beforeEach(() => shared.emulator.reset());
+
+/** The stack Shop: service shop with role web, metadata on both. */
+function synth(dir: string, team: string, runbookNamespace = 'runbook'): string {
+  return synthStack(dir, (stack) => {
+    const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+    const web = shop.addRole('web');
+    shop.addMetadata('Owner', 'owner', { team, oncall: 3, paging: true });
+    web.addMetadata('Runbook', runbookNamespace, ['https://wiki.example.com/web']);
+  });
+}
+
+async function put(path: string, body: unknown): Promise<number> {
+  const response = await fetch(new URL(`api/v0${path}`, shared.emulator.url), {
+    method: 'PUT',
+    headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return response.status;
+}
+
+test('service and role metadata: apply writes the values with their types, diff is clean, a change is in place or a replacement, drift in Mackerel shows', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const serviceMetadata = () => shared.emulator.state().services.find((s: any) => s.name === 'shop')?.metadata;
+  const roleMetadata = () => shared.emulator.state().services.find((s: any) => s.name === 'shop')?.roles.find((r: any) => r.name === 'web')?.metadata;
+
+  let assembly = synth(dir, 'payments');
+  let run = await cli(['apply', assembly, ...base]);
+  expect(run.err).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.out).toMatch(/created\s+ServiceMetadata\s+Shop\/ServiceOwner\w* shop\/owner/);
+  expect(run.out).toMatch(/created\s+RoleMetadata\s+Shop\/Serviceweb\w* shop:web\/runbook/);
+  expect(serviceMetadata()).toMatchObject({ owner: { team: 'payments', oncall: 3, paging: true } });
+  expect(roleMetadata()).toMatchObject({ runbook: ['https://wiki.example.com/web'] });
+
+  // nothing changed: no differences, and Mackerel's key order of the value is no drift
+  expect(await put('/services/shop/metadata/owner', { paging: true, oncall: 3, team: 'payments' })).toBe(200);
+  run = await cli(['diff', assembly, ...base]);
+  expect(run.out).toBe('No differences.');
+  expect(run.code).toBe(0);
+
+  // a new value is an update in place; a new namespace replaces the role's metadata
+  assembly = synth(dir, 'platform', 'docs');
+  run = await cli(['diff', assembly, ...base]);
+  expect(run.code).toBe(1);
+  expect(run.out).toMatch(/~ update\s+ServiceMetadata\s+Shop\/ServiceOwner\w* shop\/owner\n\s+metadata: /);
+  expect(run.out).toMatch(/! replace\s+RoleMetadata\s+Shop\/Serviceweb\w*[^\n]*\n(\s+.*\n)*\s+namespace: "runbook" -> "docs"/);
+  run = await cli(['apply', assembly, ...base]);
+  expect(run.code).toBe(0);
+  expect(serviceMetadata()).toMatchObject({ owner: { team: 'platform', oncall: 3, paging: true } });
+  expect(Object.keys(roleMetadata())).not.toContain('runbook');
+  expect(roleMetadata()).toMatchObject({ docs: ['https://wiki.example.com/web'] });
+  expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
+
+  // a value changed in Mackerel is drift, field by field, a number turned into a string too
+  expect(await put('/services/shop/metadata/owner', { team: 'platform', oncall: 4, paging: 'true' })).toBe(200);
+  run = await cli(['diff', assembly, ...base]);
+  expect(run.code).toBe(3);
+  expect(run.out).toMatch(/~ drift\s+ServiceMetadata\s+Shop\/ServiceOwner\w*[^\n]*\n\s+metadata\.oncall: 3 -> 4\n\s+metadata\.paging: true -> "true"\n/);
+
+  // a namespace deleted in Mackerel is gone
+  const deleted = await fetch(new URL('api/v0/services/shop/roles/web/metadata/docs', shared.emulator.url), { method: 'DELETE', headers: { 'X-Api-Key': shared.emulator.apiKey } });
+  expect(deleted.status).toBe(200);
+  run = await cli(['diff', assembly, ...base]);
+  expect(run.out).toMatch(/\? gone\s+RoleMetadata\s+Shop\/Serviceweb\w* shop:web\/docs/);
+});
