@@ -187,6 +187,30 @@ describe('metadata', () => {
     expect(ok(await env.call('GET', `${service}/__proto__`))).toEqual({ polluted: true });
   });
 
+  test('a PUT without a body is a 400: the value must be JSON', async () => {
+    expectError(await env.call('PUT', `${service}/empty`), 400, /must be a JSON value/);
+  });
+
+  test('null is a value like any other: stored, listed and read back', async () => {
+    ok(await env.call('PUT', `${service}/nothing`, null));
+    expect(ok(await env.call('GET', service))).toEqual({ metadata: [{ namespace: 'nothing' }] });
+    const got = await env.call('GET', `${service}/nothing`);
+    expect(got.status).toBe(200);
+    expect(got.body).toBeNull();
+  });
+
+  test.each([
+    ['GET', '/api/v0/services/nope/metadata', /service is not found/],
+    ['GET', '/api/v0/services/nope/metadata/ns', /service is not found/],
+    ['PUT', '/api/v0/services/nope/metadata/ns', /service is not found/],
+    ['DELETE', '/api/v0/services/nope/metadata/ns', /service is not found/],
+    ['GET', '/api/v0/services/shop/roles/db/metadata', /role is not found/],
+    ['GET', '/api/v0/services/shop/roles/db/metadata/ns', /role is not found/],
+    ['DELETE', '/api/v0/services/shop/roles/db/metadata/ns', /role is not found/],
+  ])('%s %s of a missing service or role is a 404', async (method, path, message) => {
+    expectError(await env.call(method, path, method === 'PUT' ? 1 : undefined), 404, message);
+  });
+
   test('DELETE of a missing namespace is a 404', async () => {
     expectError(await env.call('DELETE', `${service}/nope`), 404, /metadata is not found/);
   });
