@@ -5,10 +5,10 @@ import { _knownRoleFullName, _knownServiceName } from './_known-name';
 import { _dependOnNamed } from './_named-dependency';
 import { IMackerelRole, MackerelRole } from './role';
 import { IMackerelService, MackerelService } from './service';
-import { MackerelProvider } from '../provider/provider';
 import { _METADATA_LIMITS, _RESOURCE_TYPES, _RoleMetadataProperties, _ServiceMetadataProperties } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { OWNERSHIP_NAMESPACE } from '../provider/handler/owned';
+import { MackerelProvider } from '../provider/provider';
 import { MackerelResourceOptions } from '../provider/resource-options';
 
 /**
@@ -147,6 +147,10 @@ const REGISTERED = new WeakMap<IConstruct, Registered>();
  * Mackerel holds at most 50 namespaces per service, one of which is the ownership mark on a
  * service this library creates.
  *
+ * Keep the construct id: a construct moved to a new id (a new logical ID) with the same service and
+ * namespace writes the value, and the old resource's cleanup then deletes it, as both name the same
+ * namespace; a later change of the value writes it back.
+ *
  * @see https://mackerel.io/api-docs/entry/metadata
  *
  * @example
@@ -177,6 +181,8 @@ export class MackerelServiceMetadata extends Construct {
  *
  * Mackerel holds at most 10 namespaces per role, one of which is the ownership mark on a role
  * this library creates: such a role takes at most 9.
+ *
+ * Keep the construct id, as for `MackerelServiceMetadata`: a move deletes the value.
  *
  * @see https://mackerel.io/api-docs/entry/metadata
  *

@@ -3,9 +3,9 @@ import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
 import { _warnKeptWithDeletedService } from './_kept-with-service';
 import { _knownRoleFullName } from './_known-name';
-import { MackerelMetadataOptions, MackerelRoleMetadata } from './metadata';
 import { _dependOnNamed } from './_named-dependency';
 import { _checkUniqueInApp } from './_unique';
+import { MackerelMetadataOptions, MackerelRoleMetadata } from './metadata';
 import type { IMackerelService, MackerelRoleOptions } from './service';
 import { MackerelService } from './service';
 import { _RESOURCE_TYPES, _RoleProperties } from '../provider/_properties';
@@ -115,7 +115,7 @@ export class MackerelRole extends Construct implements IMackerelRole {
    * @param id the construct id of the metadata
    * @param namespace the metadata namespace: letters, digits, `-` or `_`, not starting with `mackerel`
    * @param metadata any JSON value, at most 100 KB as JSON
-   * @param options the metadata's other settings; its removal policy defaults to the role's
+   * @param options the metadata's other settings (its removal policy defaults to the role's)
    * @returns the new metadata
    */
   public addMetadata(id: string, namespace: string, metadata: any, options: MackerelMetadataOptions = {}): MackerelRoleMetadata {

@@ -158,7 +158,7 @@ export class MackerelService extends Construct implements IMackerelService {
    * @param id the construct id of the metadata
    * @param namespace the metadata namespace: letters, digits, `-` or `_`, not starting with `mackerel`
    * @param metadata any JSON value, at most 100 KB as JSON
-   * @param options the metadata's other settings; its removal policy defaults to the service's
+   * @param options the metadata's other settings (its removal policy defaults to the service's)
    * @returns the new metadata
    */
   public addMetadata(id: string, namespace: string, metadata: any, options: MackerelMetadataOptions = {}): MackerelServiceMetadata {

@@ -55,7 +55,7 @@ test('service and role metadata: apply writes the values with their types, diff 
   run = await cli(['apply', assembly, ...base]);
   expect(run.code).toBe(0);
   expect(serviceMetadata()).toMatchObject({ owner: { team: 'platform', oncall: 3, paging: true } });
-  expect(Object.keys(roleMetadata())).not.toContain('runbook');
+  expect(Object.keys(roleMetadata() ?? {})).not.toContain('runbook');
   expect(roleMetadata()).toMatchObject({ docs: ['https://wiki.example.com/web'] });
   expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
 

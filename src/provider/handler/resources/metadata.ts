@@ -22,9 +22,9 @@ interface MetadataSpec {
   readonly schema: ObjectSchema;
   /** The property naming the service or the role (`service:role`). */
   readonly ownerField: string;
+  readonly noun: string;
   /** The object's own path (under which `/metadata/<namespace>` is), or undefined when the name is not one. */
   ownerPath(owner: string): string | undefined;
-  readonly noun: string;
 }
 
 function target(spec: MetadataSpec, owner: string, namespace: string): Target | undefined {
