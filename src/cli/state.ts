@@ -179,7 +179,7 @@ export function _memoryStore(state: _StateFile = _emptyState()): _StateStore {
 /**
  * What the handler would ask CloudFormation about a stack, answered from the state as the run
  * changes it: a resource is in its stack while the state holds it (until its delete is done, or
- * its DeletionPolicy retains it), and apply never rolls back.
+ * its DeletionPolicy retains it), with the physical ID the state has for it, and apply never rolls back.
  * @internal
  */
 export function _stateStackView(store: _StateStore): StackView {
@@ -187,6 +187,8 @@ export function _stateStackView(store: _StateStore): StackView {
     hasResource: async (stackId, logicalResourceId) => Object.values(store.state.stacks)
       .some((stack) => stack.stackId === stackId && stack.resources[logicalResourceId] !== undefined),
     isRollingBack: async () => false,
+    heldByAnother: async (stackId, logicalResourceId, type, physicalId) => Object.values(store.state.stacks)
+      .some((stack) => stack.stackId === stackId && _holding(stack.resources, type, physicalId).some((id) => id !== logicalResourceId)),
   };
 }
 

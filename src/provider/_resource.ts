@@ -27,6 +27,9 @@ export function _createMackerelResource(scope: Construct, resourceType: string, 
   if (resourceType === _RESOURCE_TYPES.SERVICE || resourceType === _RESOURCE_TYPES.ROLE) {
     MackerelProvider._withProvider(scope, (provider) => provider._allowStackReads());
   }
+  if (resourceType === _RESOURCE_TYPES.SERVICE_METADATA || resourceType === _RESOURCE_TYPES.ROLE_METADATA) {
+    MackerelProvider._withProvider(scope, (provider) => provider._allowStackResourceList());
+  }
   _requireProvider(scope, resourceType, '; expected one per stack');
   return resource;
 }

@@ -122,6 +122,7 @@ export class MackerelProvider extends Construct {
 
   private readonly apiKey: MackerelApiKey;
   private readsStack = false;
+  private listsStack = false;
 
   constructor(scope: Construct, id: string, props: MackerelProviderProps) {
     super(scope, id);
@@ -200,6 +201,21 @@ export class MackerelProvider extends Construct {
     this.readsStack = true;
     this.addToRolePolicy(new iam.PolicyStatement({
       actions: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks'],
+      resources: [Stack.of(this).stackId],
+    }));
+  }
+
+  /**
+   * Lets the handler list its own stack's resources. It does so only when deleting metadata, to
+   * leave a namespace another resource of the stack now holds (a moved metadata construct); so
+   * only stacks that write metadata get the permission.
+   * @internal
+   */
+  public _allowStackResourceList(): void {
+    if (this.listsStack) return;
+    this.listsStack = true;
+    this.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['cloudformation:ListStackResources'],
       resources: [Stack.of(this).stackId],
     }));
   }

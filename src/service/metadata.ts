@@ -147,9 +147,9 @@ const REGISTERED = new WeakMap<IConstruct, Registered>();
  * Mackerel holds at most 50 namespaces per service, one of which is the ownership mark on a
  * service this library creates.
  *
- * Keep the construct id: a construct moved to a new id (a new logical ID) with the same service and
- * namespace writes the value, and the old resource's cleanup then deletes it, as both name the same
- * namespace; a later change of the value writes it back.
+ * A construct moved to a new id (a new logical ID) keeps the namespace: the old resource's delete
+ * leaves a namespace another resource of the stack holds (the provider may list the stack's
+ * resources for this).
  *
  * @see https://mackerel.io/api-docs/entry/metadata
  *
@@ -182,7 +182,7 @@ export class MackerelServiceMetadata extends Construct {
  * Mackerel holds at most 10 namespaces per role, one of which is the ownership mark on a role
  * this library creates: such a role takes at most 9.
  *
- * Keep the construct id, as for `MackerelServiceMetadata`: a move deletes the value.
+ * A construct moved to a new id keeps the namespace, as for `MackerelServiceMetadata`.
  *
  * @see https://mackerel.io/api-docs/entry/metadata
  *

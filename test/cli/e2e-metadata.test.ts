@@ -71,3 +71,19 @@ test('service and role metadata: apply writes the values with their types, diff 
   run = await cli(['diff', assembly, ...base]);
   expect(run.out).toMatch(/\? gone\s+RoleMetadata\s+Shop\/Serviceweb\w* shop:web\/docs/);
 });
+
+test('a metadata construct moved to a new id keeps the value: the old resource\'s delete leaves the namespace the new one holds', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synthMoved = (id: string, team: string) => synthStack(dir, (stack) => {
+    new MackerelService(stack, 'Service', { name: 'shop' }).addMetadata(id, 'owner', { team });
+  });
+  expect((await cli(['apply', synthMoved('Owner', 'a'), ...base])).code).toBe(0);
+
+  const run = await cli(['apply', synthMoved('Moved', 'b'), ...base]);
+
+  expect(run.code).toBe(0);
+  expect(run.out).toMatch(/released\s+ServiceMetadata\s+Shop\/ServiceOwner\w* shop\/owner \(taken over by Shop\/ServiceMoved\w*; it stays in Mackerel\)/);
+  expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'b' });
+  expect((await cli(['diff', synthMoved('Moved', 'b'), ...base])).out).toBe('No differences.');
+});

@@ -1,4 +1,4 @@
-import { CfnParameter, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, test } from 'vitest';
@@ -161,5 +161,19 @@ describe('MackerelRoleMetadata', () => {
     const { web } = mackerelStack();
     expect(() => web.addMetadata('Mark', 'cdk-mackerel', {})).toThrow(/Stack\/Shop\/web\/Mark: namespace "cdk-mackerel" holds the ownership mark/);
     expect(() => web.addMetadata('Sys', 'mackerel', {})).toThrow(/namespace "mackerel" is reserved for Mackerel/);
+  });
+});
+
+describe('the provider of a stack with metadata', () => {
+  test('may list its own stack\'s resources (to leave a namespace a moved construct holds), and only such a stack', () => {
+    const withMetadata = mackerelStack();
+    withMetadata.shop.addMetadata('Owner', 'owner', 1);
+    const without = mackerelStack();
+
+    const statement = { Action: 'cloudformation:ListStackResources', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } };
+    const statements = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements(withMetadata.stack)).toContainEqual(statement);
+    expect(statements(without.stack)).not.toContainEqual(expect.objectContaining({ Action: 'cloudformation:ListStackResources' }));
   });
 });

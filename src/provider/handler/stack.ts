@@ -15,6 +15,12 @@ export interface StackView {
   hasResource(stackId: string, logicalResourceId: string): Promise<boolean>;
   /** Whether the stack is rolling back an operation that failed (its rollback's cleanup included). */
   isRollingBack(stackId: string): Promise<boolean>;
+  /**
+   * Whether a resource of the stack other than `logicalResourceId`, and not being deleted, has this
+   * type and physical ID: metadata (`resources/metadata.ts`) whose construct moved, which the old
+   * resource's delete must leave.
+   */
+  heldByAnother(stackId: string, logicalResourceId: string, resourceType: string, physicalResourceId: string): Promise<boolean>;
 }
 
 let replaced: StackView | undefined;
@@ -38,6 +44,7 @@ export interface CloudFormationSdk {
   readonly CloudFormationClient: new (config: object) => AwsClient;
   readonly DescribeStacksCommand: new (input: { StackName: string }) => unknown;
   readonly DescribeStackResourceCommand: new (input: { StackName: string; LogicalResourceId: string }) => unknown;
+  readonly ListStackResourcesCommand: new (input: { StackName: string; NextToken?: string }) => unknown;
 }
 
 type CloudFormation = { readonly sdk: CloudFormationSdk; readonly client: AwsClient };
@@ -76,6 +83,21 @@ export function _cloudFormationView(load: () => CloudFormation): StackView {
       // ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_IN_PROGRESS, IMPORT_ROLLBACK_IN_PROGRESS, and
       // UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, in which the rollback deletes what the failed update created.
       return /ROLLBACK.*IN_PROGRESS$/.test(status);
+    },
+    heldByAnother: async (stackId, logicalResourceId, resourceType, physicalResourceId) => {
+      const { sdk, client } = load();
+      let nextToken: string | undefined;
+      do {
+        const out = await client.send(new sdk.ListStackResourcesCommand({ StackName: stackId, ...(nextToken ? { NextToken: nextToken } : {}) })) as {
+          StackResourceSummaries?: Array<{ LogicalResourceId?: string; ResourceType?: string; PhysicalResourceId?: string; ResourceStatus?: string }>;
+          NextToken?: string;
+        };
+        // A resource being deleted (the old one of a move, in the cleanup) no longer holds the object.
+        if ((out?.StackResourceSummaries ?? []).some((r) => r.LogicalResourceId !== logicalResourceId && r.ResourceType === resourceType
+          && r.PhysicalResourceId === physicalResourceId && !String(r.ResourceStatus ?? '').startsWith('DELETE_'))) return true;
+        nextToken = out?.NextToken;
+      } while (nextToken);
+      return false;
     },
   };
 }

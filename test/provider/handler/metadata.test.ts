@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, test } from 'vitest';
-import { api, apiSnapshot, FakeResource, useEmulator } from './_harness';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { api, apiSnapshot, FakeResource, STACK_ID, useEmulator } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+import { useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
 
@@ -9,8 +10,24 @@ async function inMackerel(path: string) {
   return got.status === 200 ? got.body : got.status;
 }
 
+/** The stack's other resources holding a physical ID, as `heldByAnother` is asked about them. */
+let holders: Array<{ logicalId: string; type: string; physicalId: string }> = [];
+const asked: unknown[][] = [];
+
 let baseline: Awaited<ReturnType<typeof apiSnapshot>>;
+afterEach(() => useStackView());
 beforeEach(async () => {
+  holders = [];
+  asked.length = 0;
+  useStackView({
+    hasResource: async () => { throw new Error('not asked'); },
+    isRollingBack: async () => { throw new Error('not asked'); },
+    heldByAnother: async (...args) => {
+      asked.push(args);
+      const [stackId, logicalId, type, physicalId] = args;
+      return stackId === STACK_ID && holders.some((h) => h.logicalId !== logicalId && h.type === type && h.physicalId === physicalId);
+    },
+  });
   expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
   expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'cart' })).status).toBe(200);
   expect((await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
@@ -68,6 +85,23 @@ describe('Custom::MackerelServiceMetadata', () => {
     await onCart.create({ service: 'cart', namespace: 'owner', metadata: '{}' });
     await api(env.emulator, 'DELETE', '/api/v0/services/cart');
     await expect(onCart.delete()).resolves.toMatchObject({ PhysicalResourceId: 'cart/owner' });
+  });
+
+  test('a construct moved to a new logical ID: the old resource\'s delete leaves the namespace the new one holds', async () => {
+    const before = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await before.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' });
+    const moved = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Moved');
+    await moved.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"b"}' });
+    holders = [{ logicalId: 'Moved', type: _RESOURCE_TYPES.SERVICE_METADATA, physicalId: 'shop/owner' }];
+
+    await before.delete();
+
+    expect(asked).toEqual([[STACK_ID, 'Owner', _RESOURCE_TYPES.SERVICE_METADATA, 'shop/owner']]);
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'b' });
+    // the role metadata of the same path is another type: it does not hold the service's namespace
+    holders = [{ logicalId: 'Moved', type: _RESOURCE_TYPES.ROLE_METADATA, physicalId: 'shop/owner' }];
+    await moved.delete();
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toBe(404);
   });
 
   test('Mackerel\'s own error is reported: a service that does not exist, a value over 100 KB', async () => {

@@ -68,8 +68,12 @@ describe('Custom::MackerelService', () => {
       /** A service created by resource Shop, then taken over by resource Moved; the stack as `view` says. */
       async function takenOver(view: { hasShop: boolean; rollingBack?: boolean } | Error) {
         useStackView(view instanceof Error
-          ? { hasResource: async () => { throw view; }, isRollingBack: async () => { throw view; } }
-          : { hasResource: async (stackId, id) => stackId === STACK_ID && id === 'Shop' && view.hasShop, isRollingBack: async () => view.rollingBack ?? false });
+          ? { hasResource: async () => { throw view; }, isRollingBack: async () => { throw view; }, heldByAnother: async () => { throw view; } }
+          : {
+            hasResource: async (stackId, id) => stackId === STACK_ID && id === 'Shop' && view.hasShop,
+            isRollingBack: async () => view.rollingBack ?? false,
+            heldByAnother: async () => { throw new Error('not asked'); },
+          });
         const before = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
         await before.create({ name: 'shop' });
         const moved = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Moved');
@@ -128,7 +132,11 @@ describe('Custom::MackerelService', () => {
 
       /** The service created by resource `id` of the earlier stack, which was then deleted without deleting it. */
       async function keptByEarlierStack(rollingBack: boolean, id = 'Shop') {
-        useStackView({ hasResource: async () => { throw new Error('not asked'); }, isRollingBack: async (stackId) => stackId === STACK_ID && rollingBack });
+        useStackView({
+          hasResource: async () => { throw new Error('not asked'); },
+          isRollingBack: async (stackId) => stackId === STACK_ID && rollingBack,
+          heldByAnother: async () => { throw new Error('not asked'); },
+        });
         await new FakeResource(_RESOURCE_TYPES.SERVICE, id, EARLIER_STACK).create({ name: 'shop' });
         const again = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
         await expect(again.create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });

@@ -21,6 +21,7 @@ function fakeCloudFormation(answer: (command: { name: string; input: unknown }) 
     },
     DescribeStacksCommand: command('DescribeStacks'),
     DescribeStackResourceCommand: command('DescribeStackResource'),
+    ListStackResourcesCommand: command('ListStackResources'),
   } as unknown as CloudFormationSdk;
   const view = _cloudFormationView(() => ({ sdk, client: new sdk.CloudFormationClient({}) }));
   return { view, sent };
@@ -66,5 +67,34 @@ describe('the view of CloudFormation the Lambda asks', () => {
   test('an answer without a status is not taken as one', async () => {
     const { view } = fakeCloudFormation(() => ({ Stacks: [] }));
     await expect(view.isRollingBack(STACK_ID)).rejects.toThrow(`DescribeStacks gave no status for stack ${STACK_ID}`);
+  });
+
+  describe('whether another resource holds a physical ID', () => {
+    const TYPE = 'Custom::MackerelServiceMetadata';
+    const summary = (logicalId: string, status: string, physicalId = 'shop/owner', type = TYPE) =>
+      ({ LogicalResourceId: logicalId, ResourceType: type, PhysicalResourceId: physicalId, ResourceStatus: status });
+
+    test('reads every page, and counts another logical ID of the same type and physical ID not being deleted', async () => {
+      const pages: { [token: string]: unknown } = {
+        first: { StackResourceSummaries: [summary('Owner', 'DELETE_IN_PROGRESS'), summary('Other', 'CREATE_COMPLETE', 'cart/owner')], NextToken: 'two' },
+        two: { StackResourceSummaries: [summary('Moved', 'CREATE_COMPLETE')] },
+      };
+      const { view, sent } = fakeCloudFormation((c) => pages[(c.input as { NextToken?: string }).NextToken ?? 'first']);
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).resolves.toBe(true);
+      expect(sent).toEqual([
+        { name: 'ListStackResources', input: { StackName: STACK_ID } },
+        { name: 'ListStackResources', input: { StackName: STACK_ID, NextToken: 'two' } },
+      ]);
+    });
+
+    test.each([
+      ['only the asking resource', [summary('Owner', 'UPDATE_COMPLETE')]],
+      ['another one being deleted', [summary('Owner', 'CREATE_COMPLETE'), summary('Moved', 'DELETE_IN_PROGRESS')]],
+      ['another type', [summary('Moved', 'CREATE_COMPLETE', 'shop/owner', 'Custom::MackerelRoleMetadata')]],
+      ['another physical ID', [summary('Moved', 'CREATE_COMPLETE', 'shop/team')]],
+    ])('not held: %s', async (_what, summaries) => {
+      const { view } = fakeCloudFormation(() => ({ StackResourceSummaries: summaries }));
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).resolves.toBe(false);
+    });
   });
 });

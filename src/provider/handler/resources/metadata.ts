@@ -7,6 +7,7 @@ import { isNotFound } from '../client';
 import { ObjectSchema, Props } from '../convert';
 import { OWNERSHIP_NAMESPACE } from '../owned';
 import { Outcome, RequestContext, ResourceModule, segment } from '../resource';
+import { stackView } from '../stack';
 
 export const SERVICE_METADATA_SCHEMA: ObjectSchema = { service: 'string', namespace: 'string', metadata: 'string' };
 export const ROLE_METADATA_SCHEMA: ObjectSchema = { role: 'string', namespace: 'string', metadata: 'string' };
@@ -19,6 +20,7 @@ interface Target {
 }
 
 interface MetadataSpec {
+  readonly resourceType: string;
   readonly schema: ObjectSchema;
   /** The property naming the service or the role (`service:role`). */
   readonly ownerField: string;
@@ -79,6 +81,13 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
       ctx.log.warn(`the physical ID does not name a ${spec.noun}'s metadata, so there is nothing to delete`, { id });
       return;
     }
+    // A construct moved to a new logical ID names the same namespace: its new resource wrote the
+    // value before CloudFormation deletes the old one, so the old one's delete leaves it (as does the
+    // rollback's delete of the new one, the old one holding it again).
+    if (await stackView().heldByAnother(ctx.stackId, ctx.logicalResourceId, spec.resourceType, id)) {
+      ctx.log.info('not deleted: another resource of the stack holds this namespace (a moved construct)', { id });
+      return;
+    }
     try {
       await ctx.client.request('DELETE', where.path);
       ctx.log.info('deleted', { id });
@@ -102,6 +111,7 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 export const serviceMetadata = metadataResource({
+  resourceType: 'Custom::MackerelServiceMetadata',
   schema: SERVICE_METADATA_SCHEMA,
   ownerField: 'service',
   noun: 'service',
@@ -109,6 +119,7 @@ export const serviceMetadata = metadataResource({
 });
 
 export const roleMetadata = metadataResource({
+  resourceType: 'Custom::MackerelRoleMetadata',
   schema: ROLE_METADATA_SCHEMA,
   ownerField: 'role',
   noun: 'role',
