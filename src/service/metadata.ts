@@ -142,7 +142,8 @@ const REGISTERED = new WeakMap<IConstruct, Registered>();
 /**
  * One namespace of a Mackerel service's metadata (`Custom::MackerelServiceMetadata`): any JSON
  * value, written with `PUT /api/v0/services/<service>/metadata/<namespace>` and deleted with the
- * resource. A namespace that already holds a value is overwritten.
+ * resource. A namespace that already holds another value fails the deploy rather than
+ * being overwritten (deleting the construct would delete that value); the same value is taken.
  *
  * Mackerel holds at most 50 namespaces per service, one of which is the ownership mark on a
  * service this library creates.
@@ -177,7 +178,8 @@ export class MackerelServiceMetadata extends Construct {
 /**
  * One namespace of a Mackerel role's metadata (`Custom::MackerelRoleMetadata`): any JSON value,
  * written with `PUT /api/v0/services/<service>/roles/<role>/metadata/<namespace>` and deleted
- * with the resource. A namespace that already holds a value is overwritten.
+ * with the resource. A namespace that already holds another value fails the deploy rather
+ * than being overwritten (deleting the construct would delete that value); the same value is taken.
  *
  * Mackerel holds at most 10 namespaces per role, one of which is the ownership mark on a role
  * this library creates: such a role takes at most 9.

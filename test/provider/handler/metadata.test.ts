@@ -90,18 +90,36 @@ describe('Custom::MackerelServiceMetadata', () => {
   test('a construct moved to a new logical ID: the old resource\'s delete leaves the namespace the new one holds', async () => {
     const before = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
     await before.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' });
+    // the new resource's create finds the value the old one holds, and writes over it
+    holders = [{ logicalId: 'Owner', type: _RESOURCE_TYPES.SERVICE_METADATA, physicalId: 'shop/owner' }];
     const moved = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Moved');
     await moved.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"b"}' });
     holders = [{ logicalId: 'Moved', type: _RESOURCE_TYPES.SERVICE_METADATA, physicalId: 'shop/owner' }];
 
     await before.delete();
 
-    expect(asked).toEqual([[STACK_ID, 'Owner', _RESOURCE_TYPES.SERVICE_METADATA, 'shop/owner']]);
+    expect(asked).toEqual([
+      [STACK_ID, 'Moved', _RESOURCE_TYPES.SERVICE_METADATA, 'shop/owner'],
+      [STACK_ID, 'Owner', _RESOURCE_TYPES.SERVICE_METADATA, 'shop/owner'],
+    ]);
     expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'b' });
     // the role metadata of the same path is another type: it does not hold the service's namespace
     holders = [{ logicalId: 'Moved', type: _RESOURCE_TYPES.ROLE_METADATA, physicalId: 'shop/owner' }];
     await moved.delete();
     expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toBe(404);
+  });
+
+  test('a create refuses a namespace holding another value the stack did not write; the same value (a retried create) is taken', async () => {
+    expect((await api(env.emulator, 'PUT', '/api/v0/services/shop/metadata/owner', { team: 'kept by hand' })).status).toBe(200);
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+
+    await expect(metadata.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"payments"}' })).rejects.toThrow(
+      /service "shop" metadata "owner" already exists in Mackerel with another value, which this stack did not write; expected a namespace that is free/);
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'kept by hand' });
+
+    const retried = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Retried');
+    await retried.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"kept by hand"}' });
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'kept by hand' });
   });
 
   test('Mackerel\'s own error is reported: a service that does not exist, a value over 100 KB', async () => {

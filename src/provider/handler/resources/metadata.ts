@@ -4,7 +4,7 @@
  * `service[:role]/namespace`: PUT writes (creates or overwrites) the value, DELETE removes it.
  */
 import { isNotFound } from '../client';
-import { ObjectSchema, Props } from '../convert';
+import { deepEqual, ObjectSchema, Props } from '../convert';
 import { OWNERSHIP_NAMESPACE } from '../owned';
 import { Outcome, RequestContext, ResourceModule, segment } from '../resource';
 import { stackView } from '../stack';
@@ -98,9 +98,33 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     }
   };
 
+  /**
+   * A create never writes over a value it did not write: its delete would later remove a value
+   * someone else keeps there (Mackerel's metadata holds no mark of who wrote it). The same value is
+   * taken as this resource's (a retried create), and so is a namespace another resource of the
+   * stack holds (a construct moved to a new logical ID, whose old resource is deleted afterwards).
+   */
+  const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
+    const where = fromProps(spec, props);
+    const value = valueOf(props);
+    let existing: unknown;
+    try {
+      existing = await ctx.client.request('GET', where.path);
+    } catch (e) {
+      // A namespace that is free, or a service or role that does not exist (the PUT reports that).
+      if (!isNotFound(e)) throw e;
+      return put(ctx, props);
+    }
+    if (!deepEqual(existing, value) && !(await stackView().heldByAnother(ctx.stackId, ctx.logicalResourceId, spec.resourceType, where.physicalId))) {
+      throw new Error(`${where.label} already exists in Mackerel with another value, which this stack did not write; expected a namespace that is free `
+        + '(writing it would overwrite that value, and deleting the construct would delete it). Choose another namespace, or remove it in Mackerel first');
+    }
+    return put(ctx, props);
+  };
+
   return {
     schema: spec.schema,
-    create: put,
+    create,
     // A new service, role or namespace is a new physical ID (CloudFormation then deletes the old
     // namespace); otherwise the value is written in place, which also restores one deleted outside the stack.
     update: (ctx, _id, props) => put(ctx, props),
