@@ -122,6 +122,41 @@ describe('Custom::MackerelServiceMetadata', () => {
     expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'kept by hand' });
   });
 
+  test('an update to a new namespace or service refuses one holding another value the stack did not write, as a create does', async () => {
+    expect((await api(env.emulator, 'PUT', '/api/v0/services/shop/metadata/team', { team: 'kept by hand' })).status).toBe(200);
+    expect((await api(env.emulator, 'PUT', '/api/v0/services/cart/metadata/owner', { team: 'kept by hand' })).status).toBe(200);
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await metadata.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"payments"}' });
+
+    await expect(metadata.update({ service: 'shop', namespace: 'team', metadata: '{"team":"payments"}' })).rejects.toThrow(
+      /Update failed: service "shop" metadata "team" already exists in Mackerel with another value, which this stack did not write/);
+    await expect(metadata.update({ service: 'cart', namespace: 'owner', metadata: '{"team":"payments"}' })).rejects.toThrow(
+      /Update failed: service "cart" metadata "owner" already exists in Mackerel with another value/);
+    expect(await inMackerel('/api/v0/services/shop/metadata/team')).toEqual({ team: 'kept by hand' });
+    expect(await inMackerel('/api/v0/services/cart/metadata/owner')).toEqual({ team: 'kept by hand' });
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'payments' });
+
+    // a namespace holding the same value, or that another resource of the stack holds, is taken as on create
+    await expect(metadata.update({ service: 'shop', namespace: 'team', metadata: '{"team":"kept by hand"}' }))
+      .resolves.toMatchObject({ PhysicalResourceId: 'shop/team', replaced: true });
+    holders = [{ logicalId: 'Other', type: _RESOURCE_TYPES.SERVICE_METADATA, physicalId: 'cart/owner' }];
+    await expect(metadata.update({ service: 'cart', namespace: 'owner', metadata: '{"team":"b"}' }))
+      .resolves.toMatchObject({ PhysicalResourceId: 'cart/owner' });
+    expect(await inMackerel('/api/v0/services/cart/metadata/owner')).toEqual({ team: 'b' });
+  });
+
+  test('the rollback of a rename writes the old namespace back, which the stack wrote and the cleanup has not deleted yet', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await metadata.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' });
+    // the update to the new namespace succeeded (without a cleanup yet); another resource failed
+    expect((await api(env.emulator, 'PUT', '/api/v0/services/shop/metadata/team', { team: 'b' })).status).toBe(200);
+    metadata.physicalId = 'shop/team';
+    await expect(metadata.rollback({ service: 'shop', namespace: 'team', metadata: '{"team":"b"}' }))
+      .resolves.toMatchObject({ PhysicalResourceId: 'shop/owner', replaced: true });
+    expect(await inMackerel('/api/v0/services/shop/metadata/team')).toBe(404);
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'a' });
+  });
+
   test('Mackerel\'s own error is reported: a service that does not exist, a value over 100 KB', async () => {
     const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
     await expect(metadata.create({ service: 'nowhere', namespace: 'owner', metadata: '{}' }))

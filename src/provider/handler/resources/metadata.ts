@@ -126,8 +126,11 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     schema: spec.schema,
     create,
     // A new service, role or namespace is a new physical ID (CloudFormation then deletes the old
-    // namespace); otherwise the value is written in place, which also restores one deleted outside the stack.
-    update: (ctx, _id, props) => put(ctx, props),
+    // namespace), written as a create is: a namespace holding a value the stack did not write is
+    // refused, or the cleanup of a later change would delete it. (A rollback's way back finds the
+    // old namespace with the value the stack wrote, which the cleanup has not deleted yet.)
+    // Otherwise the value is written in place, which also restores one deleted outside the stack.
+    update: (ctx, id, props) => (fromProps(spec, props).physicalId === id ? put(ctx, props) : create(ctx, props)),
     delete: remove,
   };
 }
