@@ -208,7 +208,8 @@ export class MackerelProvider extends Construct {
   /**
    * Lets the handler list its own stack's resources. It does so only when deleting metadata, to
    * leave a namespace another resource of the stack now holds (a moved metadata construct); so
-   * only stacks that write metadata get the permission.
+   * only stacks that write metadata get the permission. Its denial, once the last metadata
+   * construct left the template, is read as no other resource holding it (`stack.ts`).
    * @internal
    */
   public _allowStackResourceList(): void {

@@ -96,5 +96,16 @@ describe('the view of CloudFormation the Lambda asks', () => {
       const { view } = fakeCloudFormation(() => ({ StackResourceSummaries: summaries }));
       await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).resolves.toBe(false);
     });
+
+    test('not held when the handler may not list the stack: the template no longer has metadata (the last removed, or a rollback of the first)', async () => {
+      // The grant leaves with the stack's last metadata construct, in the update phase, before the cleanup deletes its resource.
+      const { view } = fakeCloudFormation(() => sdkError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: cloudformation:ListStackResources'));
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).resolves.toBe(false);
+    });
+
+    test('another error of ListStackResources fails the request', async () => {
+      const { view } = fakeCloudFormation(() => sdkError('Throttling', 'Rate exceeded'));
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).rejects.toThrow(/Rate exceeded/);
+    });
   });
 });
