@@ -30,7 +30,8 @@ export interface MackerelMetadataProps extends MackerelMetadataOptions {
 
   /**
    * The metadata value: any JSON value (object, array, string, number, boolean or null), at most
-   * 100 KB as JSON. It may hold tokens (such as an ARN), resolved at deploy time.
+   * 100 KB as JSON. It may hold tokens (such as an ARN), resolved at deploy time. NaN and
+   * Infinity, which JSON has no text for, are refused.
    *
    * Changing it writes the new value in place.
    */
@@ -89,6 +90,11 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
   if (props.metadata === undefined) {
     _fail(construct, 'metadata', undefined, 'is undefined', 'a JSON value (object, array, string, number, boolean or null)');
   }
+  const nonFinite = nonFiniteNumber(props.metadata, 'metadata');
+  if (nonFinite) {
+    // JSON has no NaN or Infinity: JSON.stringify would send null in its place.
+    _fail(construct, nonFinite.path, String(nonFinite.value), 'is not a finite number, which JSON cannot hold', 'a finite number, or null written as null');
+  }
   const literal = JSON.stringify(props.metadata);
   if (!Token.isUnresolved(literal)) {
     const bytes = Buffer.byteLength(literal, 'utf8');
@@ -99,6 +105,24 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
   construct.node.addValidation({ validate: () => namespaceProblems(construct) });
   // One JSON string: CloudFormation would turn every nested scalar into a string.
   return _createMackerelResource(construct, type, properties(Stack.of(construct).toJsonString(props.metadata)), props.removalPolicy).ref;
+}
+
+/** The first NaN or Infinity in a metadata value, with where it is (`metadata.a[0]`). */
+function nonFiniteNumber(value: unknown, path: string): { path: string; value: number } | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, value };
+  if (value === null || typeof value !== 'object' || Token.isUnresolved(value)) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nonFiniteNumber(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    const found = nonFiniteNumber(child, `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Two constructs writing one namespace, and more namespaces than Mackerel holds for one service or role. */

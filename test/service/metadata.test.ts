@@ -29,6 +29,16 @@ describe('MackerelServiceMetadata', () => {
     expect(propertiesOf(owner).metadata).toBe(JSON.stringify(value));
   });
 
+  test.each([
+    [NaN, 'metadata', 'NaN'],
+    [{ limits: [1, Infinity] }, 'metadata.limits[1]', 'Infinity'],
+    [{ a: { b: -Infinity } }, 'metadata.a.b', '-Infinity'],
+  ])('a value holding NaN or Infinity fails synth instead of being sent as null (%j)', (value, path, shown) => {
+    const { stack, shop } = mackerelStack();
+    expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: value }))
+      .toThrow(new RegExp(`Stack/Owner: ${path.replace(/[.[\]]/g, '\\$&')} "${shown}" is not a finite number, which JSON cannot hold`));
+  });
+
   test('a value holding a token is joined at deploy time', () => {
     const { stack, shop } = mackerelStack();
     const topic = new sns.Topic(stack, 'Topic');
