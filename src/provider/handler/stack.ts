@@ -93,7 +93,8 @@ export function _cloudFormationView(load: () => CloudFormation): StackView {
           NextToken?: string;
         };
         try {
-          out = await client.send(new sdk.ListStackResourcesCommand({ StackName: stackId, ...(nextToken ? { NextToken: nextToken } : {}) })) as typeof out;
+          const command = new sdk.ListStackResourcesCommand({ StackName: stackId, ...(nextToken ? { NextToken: nextToken } : {}) });
+          out = await client.send(command) as typeof out;
         } catch (e) {
           // The provider may list its stack while the template has metadata (_allowStackResourceList).
           // The grant leaves with the last metadata construct in the update phase (or the rollback's),
