@@ -298,6 +298,12 @@ export interface _RoleMetadataProperties {
   readonly metadata: string;
 }
 
+/**
+ * The metadata namespace in which the handler marks the services and roles it creates: the
+ * constructs refuse it to users, and the handler reads and writes its mark there. @internal
+ */
+export const _OWNERSHIP_NAMESPACE = 'cdk-mackerel';
+
 /** Mackerel's metadata limits: serialized value size, namespaces per service and per role. @internal */
 export const _METADATA_LIMITS = { bytes: 100 * 1024, perService: 50, perRole: 10 } as const;
 

@@ -5,9 +5,8 @@ import { _knownRoleFullName, _knownServiceName } from './_known-name';
 import { _dependOnNamed } from './_named-dependency';
 import { IMackerelRole, MackerelRole } from './role';
 import { IMackerelService, MackerelService } from './service';
-import { _METADATA_LIMITS, _RESOURCE_TYPES, _RoleMetadataProperties, _ServiceMetadataProperties } from '../provider/_properties';
+import { _METADATA_LIMITS, _OWNERSHIP_NAMESPACE, _RESOURCE_TYPES, _RoleMetadataProperties, _ServiceMetadataProperties } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
-import { OWNERSHIP_NAMESPACE } from '../provider/handler/owned';
 import { MackerelProvider } from '../provider/provider';
 import { MackerelResourceOptions } from '../provider/resource-options';
 
@@ -80,8 +79,8 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
     if (!NAMESPACE.test(namespace)) {
       _fail(construct, 'namespace', namespace, 'is not a valid metadata namespace', 'letters, digits, - or _ (at least one)');
     }
-    if (namespace === OWNERSHIP_NAMESPACE) {
-      _fail(construct, 'namespace', namespace, 'holds the ownership mark cdk-mackerel writes on services and roles', `a namespace other than ${OWNERSHIP_NAMESPACE}`);
+    if (namespace === _OWNERSHIP_NAMESPACE) {
+      _fail(construct, 'namespace', namespace, 'holds the ownership mark cdk-mackerel writes on services and roles', `a namespace other than ${_OWNERSHIP_NAMESPACE}`);
     }
     if (namespace.startsWith('mackerel')) {
       _fail(construct, 'namespace', namespace, 'is reserved for Mackerel', 'a namespace not starting with mackerel');
@@ -143,7 +142,7 @@ function namespaceProblems(construct: IConstruct): string[] {
   const room = target.limit - (target.created ? 1 : 0);
   if (index >= room) {
     return [_describeProblem('namespace', namespace, `is namespace ${index + 1} of ${target.label}`,
-      `at most ${target.limit} metadata namespaces per ${kind}${target.created ? `, one of which is cdk-mackerel's ownership mark (${OWNERSHIP_NAMESPACE})` : ''}`)];
+      `at most ${target.limit} metadata namespaces per ${kind}${target.created ? `, one of which is cdk-mackerel's ownership mark (${_OWNERSHIP_NAMESPACE})` : ''}`)];
   }
   return [];
 }

@@ -31,8 +31,7 @@ import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
 import { Outcome, RequestContext, ResourceModule } from './resource';
 import { stackView } from './stack';
-
-export const OWNERSHIP_NAMESPACE = 'cdk-mackerel';
+import { _OWNERSHIP_NAMESPACE } from '../_properties';
 
 /** Where one service or role lives in the API. */
 export interface OwnedObject {
@@ -121,7 +120,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
 
   const readMark = async (ctx: RequestContext, object: OwnedObject): Promise<Mark | undefined> => {
     try {
-      return await ctx.client.request<Mark>('GET', `${object.path}/metadata/${OWNERSHIP_NAMESPACE}`);
+      return await ctx.client.request<Mark>('GET', `${object.path}/metadata/${_OWNERSHIP_NAMESPACE}`);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -132,7 +131,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     mark?.stackId === ctx.stackId && mark?.logicalResourceId === ctx.logicalResourceId;
 
   const writeMark = (ctx: RequestContext, object: OwnedObject, mark: Mark) =>
-    ctx.client.request('PUT', `${object.path}/metadata/${OWNERSHIP_NAMESPACE}`, mark);
+    ctx.client.request('PUT', `${object.path}/metadata/${_OWNERSHIP_NAMESPACE}`, mark);
 
   /** Whether the mark is another resource's of this stack, or any resource's of a deleted stack of this name. */
   const isTakenOver = (ctx: RequestContext, mark: Mark | undefined): mark is Mark => typeof mark?.logicalResourceId === 'string' && !isOurs(ctx, mark)

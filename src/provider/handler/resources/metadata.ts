@@ -3,9 +3,9 @@
  * role's metadata. Mackerel keys metadata by its path, so the physical ID is that path's
  * `service[:role]/namespace`: PUT writes (creates or overwrites) the value, DELETE removes it.
  */
+import { _OWNERSHIP_NAMESPACE } from '../../_properties';
 import { isNotFound } from '../client';
 import { deepEqual, ObjectSchema, Props } from '../convert';
-import { OWNERSHIP_NAMESPACE } from '../owned';
 import { Outcome, RequestContext, ResourceModule, segment } from '../resource';
 import { stackView } from '../stack';
 
@@ -46,7 +46,7 @@ function fromProps(spec: MetadataSpec, props: Props): Target {
   const namespace = String(props.namespace ?? '');
   // The handler's own mark lives in this namespace (owned.ts): a value written there would take
   // the service or role over, or lose it, so it is never the user's.
-  if (namespace === OWNERSHIP_NAMESPACE) {
+  if (namespace === _OWNERSHIP_NAMESPACE) {
     throw new Error(`namespace ${JSON.stringify(namespace)} is the ownership mark of cdk-mackerel; choose another namespace`);
   }
   const found = target(spec, owner, namespace);
