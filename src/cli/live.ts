@@ -3,6 +3,7 @@
  * (the contract of ../provider/_properties.ts), for drift detection.
  */
 import { _Get } from './api';
+import { metadataAt } from '../provider/handler/resources/metadata';
 
 /** The live object, or undefined when it is gone; `unreadable` when the API has no read. @internal */
 export type _LiveObject = { readonly [key: string]: unknown } | undefined | 'unreadable';
@@ -19,13 +20,13 @@ async function findIn(get: _Get, path: string, listKey: string, id: string): Pro
  * (`owner/namespace`) and the value as Mackerel holds it, parsed (the diff parses the applied JSON
  * text to compare with it). Undefined when the namespace, or its service or role, is gone.
  */
-function metadataReader(ownerField: string, ownerPath: (owner: string) => string): Reader {
+function metadataReader(type: string, ownerField: string): Reader {
   return async (get, id) => {
-    const slash = id.lastIndexOf('/');
-    const owner = id.slice(0, slash);
-    const namespace = id.slice(slash + 1);
-    const value = await get(`${ownerPath(owner)}/metadata/${encodeURIComponent(namespace)}`);
-    return value === undefined ? undefined : { [ownerField]: owner, namespace, metadata: value };
+    // The handler made the physical ID, and knows where it points.
+    const at = metadataAt(type, id);
+    if (!at) return 'unreadable';
+    const value = await get(at.path);
+    return value === undefined ? undefined : { [ownerField]: at.owner, namespace: at.namespace, metadata: value };
   };
 }
 
@@ -50,11 +51,8 @@ const READERS: { readonly [type: string]: Reader } = {
   'Custom::MackerelDeploymentDowntime': (get, id) => findIn(get, '/api/v0/downtimes', 'downtimes', id),
   'Custom::MackerelDashboard': async (get, id) => (await get(`/api/v0/dashboards/${encodeURIComponent(id)}`)) as _LiveObject,
   'Custom::MackerelAwsIntegration': async (get, id) => (await get(`/api/v0/aws-integrations/${encodeURIComponent(id)}`)) as _LiveObject,
-  'Custom::MackerelServiceMetadata': metadataReader('service', (service) => `/api/v0/services/${encodeURIComponent(service)}`),
-  'Custom::MackerelRoleMetadata': metadataReader('role', (fullName) => {
-    const [service, role] = fullName.split(':');
-    return `/api/v0/services/${encodeURIComponent(service)}/roles/${encodeURIComponent(role)}`;
-  }),
+  'Custom::MackerelServiceMetadata': metadataReader('Custom::MackerelServiceMetadata', 'service'),
+  'Custom::MackerelRoleMetadata': metadataReader('Custom::MackerelRoleMetadata', 'role'),
   // The external ID has no read endpoint.
   'Custom::MackerelAwsIntegrationExternalId': async () => 'unreadable',
 };

@@ -3,7 +3,7 @@
  * role's metadata. Mackerel keys metadata by its path, so the physical ID is that path's
  * `service[:role]/namespace`: PUT writes (creates or overwrites) the value, DELETE removes it.
  */
-import { _OWNERSHIP_NAMESPACE } from '../../_properties';
+import { _OWNERSHIP_NAMESPACE, _RESOURCE_TYPES } from '../../_properties';
 import { isNotFound } from '../client';
 import { deepEqual, ObjectSchema, Props } from '../convert';
 import { Outcome, RequestContext, ResourceModule, segment } from '../resource';
@@ -12,8 +12,10 @@ import { stackView } from '../stack';
 export const SERVICE_METADATA_SCHEMA: ObjectSchema = { service: 'string', namespace: 'string', metadata: 'string' };
 export const ROLE_METADATA_SCHEMA: ObjectSchema = { role: 'string', namespace: 'string', metadata: 'string' };
 
-/** Where one namespace lives: its physical ID, its API path and what messages call it. */
+/** Where one namespace lives: its service or role, its name, its physical ID, its API path and what messages call it. */
 interface Target {
+  readonly owner: string;
+  readonly namespace: string;
   readonly physicalId: string;
   readonly path: string;
   readonly label: string;
@@ -32,7 +34,7 @@ interface MetadataSpec {
 function target(spec: MetadataSpec, owner: string, namespace: string): Target | undefined {
   const base = spec.ownerPath(owner);
   if (base === undefined || namespace === '') return undefined;
-  return { physicalId: `${owner}/${namespace}`, path: `${base}/metadata/${segment(namespace)}`, label: `${spec.noun} ${JSON.stringify(owner)} metadata ${JSON.stringify(namespace)}` };
+  return { owner, namespace, physicalId: `${owner}/${namespace}`, path: `${base}/metadata/${segment(namespace)}`, label: `${spec.noun} ${JSON.stringify(owner)} metadata ${JSON.stringify(namespace)}` };
 }
 
 /** The target a physical ID names: the namespace follows the last `/` (names and namespaces hold none). */
@@ -66,13 +68,11 @@ function valueOf(props: Props): unknown {
 }
 
 function metadataResource(spec: MetadataSpec): ResourceModule {
-  const put = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
-    const where = fromProps(spec, props);
-    const value = valueOf(props);
+  const write = async (ctx: RequestContext, where: Target, value: unknown): Promise<Outcome> => {
     // PUT replaces the whole value, so writing it again (a retried create, an update) is harmless.
     await ctx.client.request('PUT', where.path, value);
     ctx.log.info('written', { id: where.physicalId });
-    return { physicalResourceId: where.physicalId, data: { Namespace: String(props.namespace) } };
+    return { physicalResourceId: where.physicalId, data: { Namespace: where.namespace } };
   };
 
   const remove = async (ctx: RequestContext, id: string): Promise<void> => {
@@ -104,49 +104,51 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
    * taken as this resource's (a retried create), and so is a namespace another resource of the
    * stack holds (a construct moved to a new logical ID, whose old resource is deleted afterwards).
    */
-  const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
-    const where = fromProps(spec, props);
-    const value = valueOf(props);
+  const create = async (ctx: RequestContext, where: Target, value: unknown): Promise<Outcome> => {
     let existing: unknown;
     try {
       existing = await ctx.client.request('GET', where.path);
     } catch (e) {
       // A namespace that is free, or a service or role that does not exist (the PUT reports that).
       if (!isNotFound(e)) throw e;
-      return put(ctx, props);
+      return write(ctx, where, value);
     }
     if (!deepEqual(existing, value) && !(await stackView().heldByAnother(ctx.stackId, ctx.logicalResourceId, spec.resourceType, where.physicalId))) {
       throw new Error(`${where.label} already exists in Mackerel with another value, which this stack did not write; expected a namespace that is free `
         + '(writing it would overwrite that value, and deleting the construct would delete it). Choose another namespace, or remove it in Mackerel first');
     }
-    return put(ctx, props);
+    return write(ctx, where, value);
   };
 
   return {
     schema: spec.schema,
-    create,
+    create: (ctx, props) => create(ctx, fromProps(spec, props), valueOf(props)),
     // A new service, role or namespace is a new physical ID (CloudFormation then deletes the old
     // namespace), written as a create is: a namespace holding a value the stack did not write is
     // refused, or the cleanup of a later change would delete it. (A rollback's way back finds the
     // old namespace with the value the stack wrote, which the cleanup has not deleted yet.)
     // Otherwise the value is written in place, which also restores one deleted outside the stack.
-    update: (ctx, id, props) => (fromProps(spec, props).physicalId === id ? put(ctx, props) : create(ctx, props)),
+    update: (ctx, id, props) => {
+      const where = fromProps(spec, props);
+      const value = valueOf(props);
+      return where.physicalId === id ? write(ctx, where, value) : create(ctx, where, value);
+    },
     delete: remove,
   };
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
-export const serviceMetadata = metadataResource({
-  resourceType: 'Custom::MackerelServiceMetadata',
+const SERVICE_METADATA: MetadataSpec = {
+  resourceType: _RESOURCE_TYPES.SERVICE_METADATA,
   schema: SERVICE_METADATA_SCHEMA,
   ownerField: 'service',
   noun: 'service',
   ownerPath: (service) => (NAME.test(service) ? `/api/v0/services/${segment(service)}` : undefined),
-});
+};
 
-export const roleMetadata = metadataResource({
-  resourceType: 'Custom::MackerelRoleMetadata',
+const ROLE_METADATA: MetadataSpec = {
+  resourceType: _RESOURCE_TYPES.ROLE_METADATA,
   schema: ROLE_METADATA_SCHEMA,
   ownerField: 'role',
   noun: 'role',
@@ -155,4 +157,16 @@ export const roleMetadata = metadataResource({
     if (parts.length !== 2 || !parts.every((p) => NAME.test(p))) return undefined;
     return `/api/v0/services/${segment(parts[0])}/roles/${segment(parts[1])}`;
   },
-});
+};
+
+export const serviceMetadata = metadataResource(SERVICE_METADATA);
+export const roleMetadata = metadataResource(ROLE_METADATA);
+
+/**
+ * The service or role, namespace and API path that the physical ID of a metadata resource names
+ * (the CLI reads the live value there), or undefined when it names none.
+ */
+export function metadataAt(resourceType: string, physicalId: string): Pick<Target, 'owner' | 'namespace' | 'path'> | undefined {
+  const spec = [SERVICE_METADATA, ROLE_METADATA].find((s) => s.resourceType === resourceType);
+  return spec && fromPhysicalId(spec, physicalId);
+}
