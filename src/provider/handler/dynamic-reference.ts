@@ -45,6 +45,17 @@ export function parseDynamicReference(service: string, body: string, spelling = 
   return { service: 'ssm', name, version };
 }
 
+/**
+ * Where the dynamic references in `text` read from, for messages that must not show what they
+ * read: `secretsmanager <secret-id>`, `ssm-secure <parameter-name>`.
+ */
+export function dynamicReferenceSources(text: string): string[] {
+  return [...text.matchAll(REFERENCE)].map((match) => {
+    const reference = parseDynamicReference(match[2], match[3], match[1]);
+    return `${match[2]} ${reference.service === 'secretsmanager' ? reference.secretId : reference.name}`;
+  });
+}
+
 /** Replaces every dynamic reference in `text` by the value it names. */
 export async function resolveDynamicReferences(text: string): Promise<string> {
   const matches = [...text.matchAll(REFERENCE)];

@@ -1,5 +1,5 @@
 import { ObjectSchema, Props } from '../convert';
-import { hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
+import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
 import { idResource } from '../id-resource';
 
 /** `_MonitorProperties`: every field of the seven monitor types. */
@@ -101,20 +101,12 @@ async function resolveHeaders(headers: unknown): Promise<unknown[] | undefined> 
     // A secret saved with a trailing newline (`echo token > file`) would send a header Mackerel
     // cannot send, or one with the newline in it. Not cut silently: the secret is what is wrong.
     if (/[\r\n]/.test(value)) {
-      throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value read from ${describeReference(header.value)} holds a line break, `
+      throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value read from ${dynamicReferenceSources(header.value).join(' and ')} holds a line break, `
         + 'which an HTTP header value cannot; store the secret without it (the value is not shown)');
     }
     out.push({ ...header, value });
   }
   return out;
-}
-
-/** Where a dynamic reference reads from: `{{resolve:secretsmanager:shop/probe:SecretString:header::}}` -> `secretsmanager shop/probe`. */
-function describeReference(reference: string): string {
-  // A secret's ID may be an ARN, colons and all; its field and version follow `:SecretString`.
-  const match = /\{\{(?:resolve|cdk-mackerel):(secretsmanager):(.+?)(?::SecretString\b[^}]*)?\}\}/.exec(reference)
-    ?? /\{\{(?:resolve|cdk-mackerel):(ssm-secure|ssm):([^:}]+)/.exec(reference);
-  return match ? `${match[1]} ${match[2]}` : 'its dynamic reference';
 }
 
 export const monitor = idResource({
