@@ -72,7 +72,7 @@ interface MetadataTarget {
 
 /** The checks and the resource shared by both metadata constructs. */
 function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind: 'service' | 'role', target: MetadataTarget, type: string,
-  properties: (metadata: string) => { [key: string]: unknown }): string {
+  properties: (metadata: string) => { [key: string]: unknown }): void {
   const namespace = props.namespace;
   REGISTERED.set(construct, { kind, target, namespace });
   if (!Token.isUnresolved(namespace)) {
@@ -103,7 +103,7 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
   }
   construct.node.addValidation({ validate: () => namespaceProblems(construct) });
   // One JSON string: CloudFormation would turn every nested scalar into a string.
-  return _createMackerelResource(construct, type, properties(Stack.of(construct).toJsonString(props.metadata)), props.removalPolicy).ref;
+  _createMackerelResource(construct, type, properties(Stack.of(construct).toJsonString(props.metadata)), props.removalPolicy);
 }
 
 /** The first NaN or Infinity in a metadata value, with where it is (`metadata.a[0]`). */
