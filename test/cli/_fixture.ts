@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { MackerelApiKey } from '../../src/api-key';
 import { _main } from '../../src/cli/main';
 import { _StateFile } from '../../src/cli/state';
@@ -25,6 +25,21 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = pro
   const err: string[] = [];
   const code = await _main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env, cwd });
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/**
+ * Checks that an apply has converged: `diff` finds no difference, and a second `apply` succeeds
+ * sending nothing but GETs. Returns that apply's run, for its summary.
+ */
+export async function expectConverged(emulator: MackerelEmulator, assembly: string, base: string[]): Promise<Run> {
+  const diff = await cli(['diff', assembly, ...base]);
+  expect(diff.out).toBe('No differences.');
+  expect(diff.code).toBe(0);
+  const before = emulator.requests().length;
+  const apply = await cli(['apply', assembly, ...base]);
+  expect(apply.code).toBe(0);
+  expect(emulator.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+  return apply;
 }
 
 /** A fresh directory for one test. */
