@@ -225,7 +225,8 @@ export class TaskStopAnnotations extends Construct {
 
 /** The part of the pattern that picks the causes: stop codes, and the scheduler's health check replacements. */
 function causePattern(causes: TaskStopCause[]): { [key: string]: unknown } {
-  const codes = [...new Set(causes.filter((c) => c !== TaskStopCause.HEALTH_CHECK_FAILED).map((c) => STOP_CODES[c]))];
+  // Each cause is given once (checkCauses), and each has its own stop code.
+  const codes = causes.filter((c) => c !== TaskStopCause.HEALTH_CHECK_FAILED).map((c) => STOP_CODES[c]);
   const health = { stopCode: ['ServiceSchedulerInitiated'], stoppedReason: [{ prefix: 'Task failed' }] };
   if (!causes.includes(TaskStopCause.HEALTH_CHECK_FAILED)) return { stopCode: codes };
   if (codes.length === 0) return health;
