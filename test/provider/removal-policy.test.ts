@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import {
   AlertGroupSetting, AwsIntegrationService, Dashboard, DeploymentDowntime, Downtime, EmailChannel, MackerelAwsIntegration, MackerelMonitoring,
-  MackerelRole, MackerelService, NotificationGroup, SlackChannel, WebhookChannel,
+  MackerelRole, MackerelRoleMetadata, MackerelService, MackerelServiceMetadata, NotificationGroup, SlackChannel, WebhookChannel,
 } from '../../src';
 import {
   AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, ExpressionMonitor, ExternalHttpMonitor, HostMetricMonitor,
@@ -41,6 +41,8 @@ const KINDS: Array<[string, (f: Fixture, removalPolicy?: RemovalPolicy) => ICons
   ['Downtime', (f, removalPolicy) => new Downtime(f.stack, 'Kept', { name: 'maint', start: new Date('2026-12-06T01:00:00Z'), duration: Duration.hours(2), removalPolicy })],
   ['DeploymentDowntime', (f, removalPolicy) => new DeploymentDowntime(f.stack, 'Kept', { scopes: [MonitorScope.fromRole(f.web)], revision: 'v1', removalPolicy })],
   ['Dashboard', (f, removalPolicy) => new Dashboard(f.stack, 'Kept', { title: 'shop', urlPath: 'shop', removalPolicy })],
+  ['MackerelServiceMetadata', (f, removalPolicy) => new MackerelServiceMetadata(f.stack, 'Kept', { service: f.shop, namespace: 'owner', metadata: { team: 'a' }, removalPolicy })],
+  ['MackerelRoleMetadata', (f, removalPolicy) => new MackerelRoleMetadata(f.stack, 'Kept', { role: f.web, namespace: 'runbook', metadata: 'https://wiki', removalPolicy })],
   ['MackerelAwsIntegration', (f, removalPolicy) => {
     const aws = new MackerelAwsIntegration(f.stack, 'Kept', { name: 'prod', removalPolicy });
     aws.addService(AwsIntegrationService.ALB);
