@@ -132,7 +132,9 @@ export interface AwsIntegrationServiceOptions {
    *
    * Use either `excludedMetrics` or `includedMetrics` across all services of an integration.
    * Once one service gives `includedMetrics`, every service must: a service without a metric
-   * list gets every metric, new ones included, which is the `excludedMetrics` kind.
+   * list gets every metric, new ones included, which is the `excludedMetrics` kind. An empty
+   * list warns (`cdk-mackerel:awsIntegrationNoMetrics`): the service's resources still become
+   * hosts, with nothing to monitor.
    *
    * @default - every metric
    */
@@ -338,6 +340,10 @@ export class MackerelAwsIntegration extends Construct {
       _fail(this, `${property}.includedMetrics`, options.includedMetrics, 'is given with excludedMetrics', 'either excludedMetrics or includedMetrics');
     }
     this.checkMetricKind(service, options);
+    if (options.includedMetrics && !Token.isUnresolved(options.includedMetrics) && options.includedMetrics.length === 0) {
+      _warnLate(this, 'cdk-mackerel:awsIntegrationNoMetrics', `${property}.includedMetrics is empty: Mackerel still registers a host for each `
+        + `${service.id} resource it finds (each one counted as a host), with no metric to monitor. List the metrics to retrieve, or leave the service out`);
+    }
     if (options.retireAutomatically && !service.supportsRetireAutomatically) {
       const supported = AwsIntegrationService._all().filter((s) => s.supportsRetireAutomatically).map((s) => s.id);
       _fail(this, `${property}.retireAutomatically`, true, 'is not supported by this service', `only on ${supported.join(', ')}`);

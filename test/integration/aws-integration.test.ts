@@ -223,6 +223,19 @@ describe('MackerelAwsIntegration', () => {
       });
     });
 
+    test('warns on an empty includedMetrics: the resources still become hosts, with nothing to monitor', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.EC2, { includedMetrics: ['ec2.cpu.used'] });
+      aws.addService(AwsIntegrationService.RDS, { includedMetrics: [] });
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('includedMetrics'));
+      expect(warnings.map((w) => `${w.id} ${w.entry.data}`)).toEqual([
+        '/Stack/Aws services.RDS.includedMetrics is empty: Mackerel still registers a host for each RDS resource it finds '
+        + '(each one counted as a host), with no metric to monitor. List the metrics to retrieve, or leave the service out '
+        + '[ack: cdk-mackerel:awsIntegrationNoMetrics]',
+      ]);
+    });
+
     test('renders excludedMetrics next to a service without a metric list: both get new metrics automatically', () => {
       // GIVEN
       const { stack } = integrationStack();
