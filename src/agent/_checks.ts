@@ -2,7 +2,7 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
-import { _checkEnum, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
+import { _checkEnum, _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _containersOf } from './_task-checks';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
@@ -60,12 +60,26 @@ function checkPositiveInteger(scope: IConstruct, property: string, value: number
  * an app-wide Aspect, aws-cdk-lib's names neither the task nor the room left.
  */
 function checkCpuFits(scope: IConstruct, cpu: number, taskDefinition: ecs.TaskDefinition): void {
+  const problem = _cpuRoomProblem(taskDefinition, cpu);
+  if (problem) throw new Error(`${scope.node.path}: ${problem}`);
+}
+
+/**
+ * Why the agent's cpu does not fit in the task beside its other containers, or undefined when it
+ * fits (or a value is unknown at synth). Shared by the construct (an error at once) and the Aspect
+ * (a synth validation error, as the memory check is reported, since aws-cdk-lib refuses to add
+ * such a container at all).
+ * @internal
+ */
+export function _cpuRoomProblem(taskDefinition: ecs.TaskDefinition, cpu: number | undefined): string | undefined {
+  // A cpu that is no positive whole number is refused as such by _checkAgentOptions.
+  if (cpu === undefined || Token.isUnresolved(cpu) || !Number.isInteger(cpu) || cpu < 1) return undefined;
   const taskCpu = Number((taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).cpu);
-  if (Token.isUnresolved(cpu) || !Number.isFinite(taskCpu)) return;
+  if (!Number.isFinite(taskCpu)) return undefined;
   const reserved = _containersOf(taskDefinition).reduce((sum, container) => sum + (typeof container.cpu === 'number' ? container.cpu : 0), 0);
   const room = Math.max(taskCpu - reserved, 0);
-  if (cpu <= room) return;
-  _fail(scope, 'cpu', cpu, `does not fit in the task ${taskDefinition.node.path}: its ${taskCpu} units minus ${reserved} reserved by the other containers leaves ${room}`,
+  if (cpu <= room) return undefined;
+  return _describeProblem('cpu', cpu, `does not fit in the task ${taskDefinition.node.path}: its ${taskCpu} units minus ${reserved} reserved by the other containers leaves ${room}`,
     `at most ${room}`, 'Raise the task cpu, lower the other containers\' cpu, or leave cpu unset (the agent then reserves none)');
 }
 

@@ -4,6 +4,7 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
 import { _info, _warnLate } from '../_validation';
 import { _findAgent, _windowsFamily } from './_attach';
+import { _cpuRoomProblem } from './_checks';
 import { _sameOptions } from './_same-options';
 import { _agentAddedByHand } from './_task-checks';
 import { MackerelAgentConfig } from './config';
@@ -108,7 +109,8 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * `cdk-mackerel:readinessProbeNotApplied` warning (a probe nobody answers would keep its tasks from
  * ever registering). Task definitions the agent cannot run in (Windows, or the
  * `none` network mode) and imported ones (which the app cannot change) are skipped with a
- * `cdk-mackerel:instrumentationSkipped` warning.
+ * `cdk-mackerel:instrumentationSkipped` warning. An agent `cpu` or `memoryLimitMiB` a task has no
+ * room for beside its other containers is a synth error, reported for each such task together.
  *
  * Aspects do not cross `Stage` boundaries: applied to the app, it does not reach the stacks of a
  * stage (as in CDK Pipelines apps); add it to each stage as well.
@@ -215,6 +217,16 @@ export class MackerelInstrumentation implements IAspect {
       return;
     }
     const { roleResolver, ...options } = this.props;
+    // aws-cdk-lib refuses a container whose cpu does not fit, so the agent cannot be added and checked
+    // later as its memory is: the task reports it as a validation error instead, as the memory check does,
+    // so that synth lists every task without room (and the tasks' other problems) rather than stop at the first.
+    const cpuProblem = _cpuRoomProblem(taskDefinition, options.cpu);
+    if (cpuProblem) {
+      warnOnce(taskDefinition, () => taskDefinition.node.addValidation({
+        validate: () => [`MackerelInstrumentation could not add the Mackerel agent: ${cpuProblem}`],
+      }));
+      return;
+    }
     const overrides = OVERRIDES.get(taskDefinition) ?? {};
     const roles = overrides.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles);
     const config = overrides.config ?? aspectConfig(taskDefinition, options.config);

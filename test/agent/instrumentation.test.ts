@@ -336,6 +336,33 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     expect(service.taskDefinition).toBe(windows);
   });
 
+  test('an agent cpu some tasks have no room for is a validation error of each, listed with the tasks\' memory problems, as the memory check is', () => {
+    const { app, stack, apiKey } = setup();
+    // GIVEN two tasks whose app takes 200 of 256 cpu units, one whose app leaves 64 MiB, and one with room
+    const cpuBound = ['CpuA', 'CpuB'].map((id) => new ecs.FargateTaskDefinition(stack, id, { memoryLimitMiB: 512, cpu: 256 }));
+    cpuBound.forEach((taskDefinition) => taskDefinition.addContainer('app', { image: APP_IMAGE, cpu: 200 }));
+    const memoryBound = new ecs.FargateTaskDefinition(stack, 'Memory', { memoryLimitMiB: 512, cpu: 1024 });
+    memoryBound.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 448 });
+    const roomy = new ecs.FargateTaskDefinition(stack, 'Roomy', { memoryLimitMiB: 1024, cpu: 1024 });
+    roomy.addContainer('app', { image: APP_IMAGE });
+    new ecs.FargateService(stack, 'Service', { cluster: cluster(stack), taskDefinition: cpuBound[0] });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], cpu: 64 }));
+    // THEN every problem is listed, each once, not only the first task's
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    for (const id of ['CpuA', 'CpuB']) {
+      expect(message).toContain(`[Stack/${id}] MackerelInstrumentation could not add the Mackerel agent: cpu 64 does not fit in the task Stack/${id}: `
+        + 'its 256 units minus 200 reserved by the other containers leaves 56; expected at most 56');
+      expect(message.split(`[Stack/${id}]`)).toHaveLength(2);
+    }
+    expect(message).toMatch(/\[Stack\/Memory\/MackerelContainerAgent\] memoryLimitMiB 128 does not fit in the task/);
+    expect(message).not.toContain('Roomy');
+  });
+
   test('the skip warning, acknowledged on the task definition before synth, is not raised', () => {
     // GIVEN: aws-cdk-lib before aws/aws-cdk#38820 ignores such an acknowledgement for a warning raised after it
     const { app, stack, apiKey } = setup();
