@@ -6,6 +6,7 @@ import { _fail, _info } from '../_validation';
 import { _checkAgentOptions, _goRegExp } from './_checks';
 import { _warnNoEgress } from './_egress';
 import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
+import { _guardRoleParameter } from './_roles-guard';
 import { _containersOf, _taskValidations } from './_task-checks';
 import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _deliverConfig } from './config/_deliver';
@@ -286,7 +287,16 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
   }
   const roles = options.roles;
   // A role of this app (`web.fullName`) is a token too, but its name is known and was checked where it was made.
-  if (roles && (Token.isUnresolved(roles) || roles.some((role) => _knownRoleFullNameOf(role) === undefined))) {
+  const unknown: Array<string | string[]> = !roles ? [] : Token.isUnresolved(roles) ? [roles]
+    : roles.filter((role) => _knownRoleFullNameOf(role) === undefined);
+  const guarded = unknown.map((part) => _guardRoleParameter(scope, part));
+  if (unknown.length > 0 && guarded.every((id) => id !== undefined)) {
+    const names = [...new Set(guarded)].join(', ');
+    Annotations.of(scope).addWarningV2('cdk-mackerel:agentRolesUnchecked',
+      `The agent's roles come from parameter ${names}, known only at deploy time, so they are not checked at synth. A CloudFormation rule `
+      + 'refuses to deploy the stack when it is empty or has an empty entry, as Mackerel would refuse the empty role and the agent exit; '
+      + 'a value that is not a service:role full name still makes the agent exit at start, leaving the tasks unmonitored');
+  } else if (unknown.length > 0) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentRolesUnchecked',
       'The agent\'s roles are only known at deploy time (a parameter, an import or Fn.split), so they are not checked at synth. '
       + 'If they deploy empty (an empty CommaDelimitedList parameter, say), MACKEREL_ROLES is written as "", Mackerel refuses the empty role and '

@@ -182,8 +182,14 @@ describe('options', () => {
       new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: roles(stack, apiKey) });
       return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentRolesUnchecked')).map((w) => w.entry.data);
     };
-    // a list token, as a CommaDelimitedList parameter whose default is empty gives
+    // a list token, as a CommaDelimitedList parameter whose default is empty gives, is guarded by a rule
     expect(warned((stack) => new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList', default: '' }).valueAsList)).toEqual([
+      'The agent\'s roles come from parameter Roles, known only at deploy time, so they are not checked at synth. A CloudFormation rule '
+      + 'refuses to deploy the stack when it is empty or has an empty entry, as Mackerel would refuse the empty role and the agent exit; '
+      + 'a value that is not a service:role full name still makes the agent exit at start, leaving the tasks unmonitored [ack: cdk-mackerel:agentRolesUnchecked]',
+    ]);
+    // a list no rule can check (an import split at deploy time)
+    expect(warned(() => Fn.split(',', Fn.importValue('Roles')))).toEqual([
       'The agent\'s roles are only known at deploy time (a parameter, an import or Fn.split), so they are not checked at synth. '
       + 'If they deploy empty (an empty CommaDelimitedList parameter, say), MACKEREL_ROLES is written as "", Mackerel refuses the empty role and '
       + 'the agent exits at start, leaving the tasks unmonitored; so does a value that is not a service:role full name. '
@@ -203,6 +209,46 @@ describe('options', () => {
     expect(warned((stack, key) => [shop(stack, key, new CfnParameter(stack, 'Service').valueAsString).addRole('web').fullName])).toHaveLength(1);
     expect(warned((stack, key) => [`${shop(stack, key).addRole('web').fullName}x`])).toHaveLength(1);
     expect(warned((stack, key) => [shop(stack, key).name])).toHaveLength(1);
+  });
+
+  test('roles from a parameter get a CloudFormation rule refusing a deploy that would write an empty role into MACKEREL_ROLES', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList', default: '' }).valueAsList;
+    const role = new CfnParameter(stack, 'Role').valueAsString;
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles });
+    // a second agent of the same parameter adds no second rule
+    const other = new ecs.FargateTaskDefinition(stack, 'Other', { memoryLimitMiB: 512, cpu: 256 });
+    other.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'OtherAgent', { taskDefinition: other, apiKey, roles });
+    const third = new ecs.FargateTaskDefinition(stack, 'Third', { memoryLimitMiB: 512, cpu: 256 });
+    third.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'ThirdAgent', { taskDefinition: third, apiKey, roles: ['shop:web', role] });
+    const { CheckBootstrapVersion: _bootstrap, ...rules } = Template.fromStack(stack).toJSON().Rules;
+    expect(rules).toEqual({
+      MackerelAgentRolesRoles: {
+        Assertions: [{
+          Assert: { 'Fn::Not': [{ 'Fn::Contains': [{ Ref: 'Roles' }, ''] }] },
+          AssertDescription: 'Parameter Roles gives the Mackerel container agent its roles (MACKEREL_ROLES), so it must hold service:role full names '
+            + 'separated by commas, with no empty entry: the agent exits on an empty role and its tasks run unmonitored',
+        }],
+      },
+      MackerelAgentRolesRole: {
+        Assertions: [{
+          Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'Role' }, ''] }] },
+          AssertDescription: 'Parameter Role gives the Mackerel container agent its roles (MACKEREL_ROLES), so it must hold a service:role full name: '
+            + 'the agent exits on an empty role and its tasks run unmonitored',
+        }],
+      },
+    });
+  });
+
+  test('roles no rule can check add no rule: an import, a role built around a parameter, a parameter of another type', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const number = new CfnParameter(stack, 'Number', { type: 'Number' }).valueAsString;
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: [Fn.importValue('Role'), `shop:${new CfnParameter(stack, 'Role').valueAsString}`, number],
+    });
+    expect(Object.keys(Template.fromStack(stack).toJSON().Rules)).toEqual(['CheckBootstrapVersion']);
   });
 
   test('an apiBase over plain HTTP is warned about, as it carries the API key in cleartext; loopback is not', () => {
