@@ -2,6 +2,7 @@ import { Annotations, Duration, Fn, Lazy, Stack, Token, Tokenization } from 'aws
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
 import { _fail, _info } from '../_validation';
 import { _checkAgentOptions, _goRegExp } from './_checks';
 import { _warnNoEgress } from './_egress';
@@ -273,6 +274,7 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentImageNotPinned',
       `The agent image ${image._describe()} ${floating}: the agent version changes on its own when tasks start. Pin a version, such as MackerelAgentImage.DEFAULT`);
   }
+  warnImageOutsidePartition(scope, image);
   const official = image._isOfficialAgentOnly() ? _officialPlugins(options.config) : [];
   if (official.length > 0) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:pluginsNotInImage',
@@ -307,6 +309,24 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentWithoutRoles',
       'The agent has no roles: its hosts join no Mackerel service, and role-scoped monitors do not cover them. Set roles: [\'service:role\']');
   }
+}
+
+/**
+ * Mackerel publishes the agent only on registries of the internet (ECR Public, Docker Hub, GHCR).
+ * Outside the aws partition, tasks reach them, if at all, only across the internet: from China
+ * across the border, from an isolated partition not at all. A task that cannot pull the agent
+ * does not start, app included.
+ */
+function warnImageOutsidePartition(scope: IConstruct, image: MackerelAgentImage): void {
+  const region = Stack.of(scope).region;
+  const partition = _partitionOf(region);
+  const registry = image._officialRegistry();
+  if (partition === undefined || partition === _MACKEREL_PARTITION || registry === undefined) return;
+  Annotations.of(scope).addWarningV2('cdk-mackerel:agentImagePartition',
+    `The agent image ${image._describe()} is pulled from ${registry}, on the internet, but the stack is in ${region} of the ${partition} partition, `
+    + 'which reaches it only across the internet if at all (not from the isolated partitions, unreliably from China): a task that cannot pull '
+    + 'the agent does not start, app included. Copy the image (same tag) into a private ECR repository in the region and pass '
+    + 'MackerelAgentImage.fromEcrRepository(repository, tag)');
 }
 
 function escapeRegExp(value: string): string {

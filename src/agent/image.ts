@@ -16,6 +16,8 @@ const OFFICIAL_REPOSITORIES = [ECR_PUBLIC, 'mackerel/mackerel-container-agent', 
  * The default is a pinned release on ECR Public, so a deployment never changes agent version by
  * itself. Mackerel publishes the same multi-arch (amd64, arm64) tags on ECR Public, Docker Hub and
  * GHCR: `vX.Y.Z` (agent only) and `vX.Y.Z-plugins` (agent with the official check and metric plugins).
+ * All three are on the internet: in a region outside the `aws` partition, mirror the image into
+ * private ECR and use `fromEcrRepository` (a synth warning says so).
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  * @see https://gallery.ecr.aws/mackerel/mackerel-container-agent
@@ -126,6 +128,21 @@ export class MackerelAgentImage {
     const tag = this.tag();
     if (this.image || !tag || !VERSION.test(tag)) return false;
     return OFFICIAL_REPOSITORIES.includes(this.imageName.slice(0, this.imageName.length - tag.length - 1));
+  }
+
+  /**
+   * The public registry of Mackerel's that the image comes from (ECR Public, Docker Hub or GHCR),
+   * or undefined for any other image (a mirror, an image of your own).
+   * @internal
+   */
+  public _officialRegistry(): string | undefined {
+    if (this.image || Token.isUnresolved(this.imageName)) return undefined;
+    const name = this.imageName.split('@')[0];
+    const slash = name.lastIndexOf('/');
+    const colon = name.indexOf(':', slash + 1);
+    const repository = colon < 0 ? name : name.slice(0, colon);
+    if (!OFFICIAL_REPOSITORIES.includes(repository)) return undefined;
+    return repository.startsWith('public.ecr.aws/') ? 'ECR Public' : repository.startsWith('ghcr.io/') ? 'GHCR' : 'Docker Hub';
   }
 
   /** The tag; undefined when there is none, null when unknown at synth or pinned by a digest. */

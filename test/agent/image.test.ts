@@ -1,9 +1,12 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, containerNamed, fargateTask } from './_fixture';
 import { MackerelAgentImage, MackerelContainerAgent } from '../../src/agent';
+import { MackerelApiKey } from '../../src/api-key';
 
 describe('MackerelAgentImage', () => {
   test('the default is the pinned v0.13.2 on ECR Public', () => {
@@ -78,5 +81,41 @@ describe('MackerelAgentImage', () => {
     const latest = MackerelAgentImage.fromEcrRepository(repository, 'latest');
     expect(latest._floatingTag()).toContain('moving tag "latest"');
     expect(latest._describe()).toBe('the ECR repository mirror at latest');
+  });
+});
+
+describe('an image of Mackerel\'s internet registries outside the aws partition', () => {
+  const partitionWarnings = (region: string | undefined, image: (stack: Stack) => MackerelAgentImage | undefined) => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack', region ? { env: { account: '123456789012', region } } : {});
+    const apiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey'));
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image: image(stack) });
+    return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentImagePartition')).map((w) => w.entry.data as string);
+  };
+
+  test.each([['cn-north-1', 'aws-cn'], ['us-gov-west-1', 'aws-us-gov'], ['us-iso-east-1', 'aws-iso']])('is warned about in %s (%s)', (region, partition) => {
+    expect(partitionWarnings(region, () => undefined)).toEqual([
+      `The agent image public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2 is pulled from ECR Public, on the internet, but the stack is in ${region} `
+      + `of the ${partition} partition, which reaches it only across the internet if at all (not from the isolated partitions, unreliably from China): `
+      + 'a task that cannot pull the agent does not start, app included. Copy the image (same tag) into a private ECR repository in the region and pass '
+      + 'MackerelAgentImage.fromEcrRepository(repository, tag) [ack: cdk-mackerel:agentImagePartition]',
+    ]);
+  });
+
+  test('names the registry of Docker Hub and GHCR images too, by tag or digest', () => {
+    expect(partitionWarnings('cn-north-1', () => MackerelAgentImage.fromRegistry('mackerel/mackerel-container-agent:v0.13.2-plugins'))[0])
+      .toContain('is pulled from Docker Hub');
+    expect(partitionWarnings('cn-north-1', () => MackerelAgentImage.fromRegistry(`ghcr.io/mackerelio/mackerel-container-agent@sha256:${'a'.repeat(64)}`))[0])
+      .toContain('is pulled from GHCR');
+  });
+
+  test('is not warned about in the aws partition, an unknown region, or for a mirror or an image of your own', () => {
+    expect(partitionWarnings('ap-northeast-1', () => undefined)).toEqual([]);
+    expect(partitionWarnings(undefined, () => undefined)).toEqual([]);
+    expect(partitionWarnings('cn-north-1', (stack) => MackerelAgentImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror')))).toEqual([]);
+    expect(partitionWarnings('cn-north-1', () => MackerelAgentImage.fromRegistry('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/mackerel-container-agent:v0.13.2')))
+      .toEqual([]);
   });
 });
