@@ -304,6 +304,11 @@ function checkImageSupports(scope: IConstruct, options: MackerelAgentOptions, ma
     _fail(scope, 'hostIdStore', options.hostIdStore, `needs agent v0.12.0 or later, but the image is ${image._describe()}`,
       'an image of v0.12.0 or later, or no hostIdStore');
   }
+  // MACKEREL_LOG_LEVEL came in v0.8.0 (agent PR #237): an older agent logs at INFO whatever is set.
+  if (options.logLevel !== undefined && older(8)) {
+    _fail(scope, 'logLevel', options.logLevel, `needs agent v0.8.0 or later, but the image is ${image._describe()}`,
+      'an image of v0.8.0 or later, or no logLevel');
+  }
   for (const property of ['displayName', 'memo'] as const) {
     if (options[property] !== undefined && older(11)) {
       _fail(scope, property, options[property], `needs agent v0.11.0 or later, but the image is ${image._describe()}`,

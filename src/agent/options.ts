@@ -181,7 +181,8 @@ export interface MackerelAgentOptions {
   readonly hostIdStore?: MackerelHostIdStore;
 
   /**
-   * The agent's log level (`MACKEREL_LOG_LEVEL`).
+   * The agent's log level (`MACKEREL_LOG_LEVEL`, agent v0.8.0 and later; refused with an older
+   * image, which would ignore it and log at `INFO`).
    *
    * @default - the agent's default, `INFO`
    * @see https://mackerel.io/docs/entry/howto/container-agent

@@ -143,6 +143,13 @@ describe('options rejected at construction, with the path, property, value and w
     expect(addAgent({ hostIdStore: MackerelHostIdStore.FILE, image: MackerelAgentImage.of('v0.11.3') })).not.toThrow();
   });
 
+  test('a log level with an image older than v0.8.0, which would ignore it and log at INFO', () => {
+    expect(addAgent({ logLevel: MackerelAgentLogLevel.ERROR, image: MackerelAgentImage.of('v0.7.2') }))
+      .toThrow('Stack/Agent: logLevel "ERROR" needs agent v0.8.0 or later, but the image is public.ecr.aws/mackerel/mackerel-container-agent:v0.7.2; '
+        + 'expected an image of v0.8.0 or later, or no logLevel');
+    expect(addAgent({ logLevel: MackerelAgentLogLevel.ERROR, image: MackerelAgentImage.of('v0.8.0') })).not.toThrow();
+  });
+
   test('a display name with an image older than v0.11.0', () => {
     expect(addAgent({ displayName: 'web', image: MackerelAgentImage.ofPlugins('v0.10.1') }))
       .toThrow(/displayName "web" needs agent v0.11.0 or later/);
