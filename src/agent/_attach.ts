@@ -275,6 +275,12 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
       `The agent image ${image._describe()} ${floating}: the agent version changes on its own when tasks start. Pin a version, such as MackerelAgentImage.DEFAULT`);
   }
   warnImageOutsidePartition(scope, image);
+  const missing = image._missingFeatures();
+  if (missing.length > 0) {
+    Annotations.of(scope).addWarningV2('cdk-mackerel:agentImageOld',
+      `The agent image ${image._describe()} is older than the library relies on: ${missing.join('; ')}. `
+      + `Use MackerelAgentImage.DEFAULT (${MackerelAgentImage.DEFAULT.imageName.split(':').pop()}) or another recent release`);
+  }
   const official = image._isOfficialAgentOnly() ? _officialPlugins(options.config) : [];
   if (official.length > 0) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:pluginsNotInImage',

@@ -145,6 +145,29 @@ export class MackerelAgentImage {
     return repository.startsWith('public.ecr.aws/') ? 'ECR Public' : repository.startsWith('ghcr.io/') ? 'GHCR' : 'Docker Hub';
   }
 
+  /**
+   * What the release the tag names lacks that the library relies on (from the agent's changelog),
+   * for the `cdk-mackerel:agentImageOld` warning; empty for a recent or unknown release. Settings an
+   * older agent would ignore are refused by the option checks instead.
+   * @internal
+   */
+  public _missingFeatures(): string[] {
+    const version = this._version();
+    if (!version || version[0] > 0) return [];
+    const before = (minor: number, patch = 0) => version[1] < minor || (version[1] === minor && version[2] < patch);
+    const registry = this._officialRegistry();
+    const missing: string[] = [];
+    if (before(1)) missing.push('MACKEREL_CONTAINER_PLATFORM=ecs, which the library writes, covers Fargate and awsvpc tasks only from v0.1.0');
+    if (before(5, 1)) missing.push('images before v0.5.1 are amd64 only, so ARM64 tasks cannot run it');
+    if (registry === 'ECR Public' && before(5, 1)) missing.push('Mackerel publishes on ECR Public from v0.5.1, so the tag is likely missing there and the pull fails');
+    if (registry === 'GHCR' && before(11, 3)) missing.push('Mackerel publishes on GHCR from v0.11.3, so the tag is likely missing there and the pull fails');
+    if (before(6)) {
+      missing.push('agents before v0.6.0 exit on a task any of whose containers has a health check (agent PR #136), so one added later, '
+        + 'by an escape hatch or another app, leaves the tasks unmonitored');
+    }
+    return missing;
+  }
+
   /** The tag; undefined when there is none, null when unknown at synth or pinned by a digest. */
   private tag(): string | undefined | null {
     const given = this.tagOrDigest ?? (Token.isUnresolved(this.imageName) || this.imageName.includes('@') ? null : tagOf(this.imageName));

@@ -119,3 +119,44 @@ describe('an image of Mackerel\'s internet registries outside the aws partition'
       .toEqual([]);
   });
 });
+
+describe('an image of an agent release older than the library relies on', () => {
+  const oldWarnings = (image: MackerelAgentImage) => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image });
+    return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentImageOld')).map((w) => w.entry.data as string);
+  };
+
+  test('v0.5.3 from ECR Public: exits on tasks with health checks', () => {
+    expect(oldWarnings(MackerelAgentImage.of('v0.5.3'))).toEqual([
+      'The agent image public.ecr.aws/mackerel/mackerel-container-agent:v0.5.3 is older than the library relies on: agents before v0.6.0 exit on a task '
+      + 'any of whose containers has a health check (agent PR #136), so one added later, by an escape hatch or another app, leaves the tasks unmonitored. '
+      + 'Use MackerelAgentImage.DEFAULT (v0.13.2) or another recent release [ack: cdk-mackerel:agentImageOld]',
+    ]);
+  });
+
+  test('v0.0.5 from ECR Public: each thing it lacks is listed', () => {
+    const [warning] = oldWarnings(MackerelAgentImage.ofPlugins('v0.0.5'));
+    expect(warning).toContain('MACKEREL_CONTAINER_PLATFORM=ecs, which the library writes, covers Fargate and awsvpc tasks only from v0.1.0; '
+      + 'images before v0.5.1 are amd64 only, so ARM64 tasks cannot run it; '
+      + 'Mackerel publishes on ECR Public from v0.5.1, so the tag is likely missing there and the pull fails; agents before v0.6.0 exit');
+  });
+
+  test('a GHCR tag before v0.11.3, when Mackerel began publishing there', () => {
+    expect(oldWarnings(MackerelAgentImage.fromRegistry('ghcr.io/mackerelio/mackerel-container-agent:v0.11.2'))).toEqual([
+      'The agent image ghcr.io/mackerelio/mackerel-container-agent:v0.11.2 is older than the library relies on: Mackerel publishes on GHCR from v0.11.3, '
+      + 'so the tag is likely missing there and the pull fails. Use MackerelAgentImage.DEFAULT (v0.13.2) or another recent release [ack: cdk-mackerel:agentImageOld]',
+    ]);
+  });
+
+  test.each([
+    ['v0.6.0 on ECR Public', MackerelAgentImage.of('v0.6.0')],
+    ['v0.11.2 on Docker Hub', MackerelAgentImage.fromRegistry('mackerel/mackerel-container-agent:v0.11.2')],
+    ['v0.11.3 on GHCR', MackerelAgentImage.fromRegistry('ghcr.io/mackerelio/mackerel-container-agent:v0.11.3-plugins')],
+    ['v1.0.0', MackerelAgentImage.of('v1.0.0')],
+    ['a tag that names no release', MackerelAgentImage.fromRegistry('my-agent:2019-01-01')],
+    ['the default', MackerelAgentImage.DEFAULT],
+  ])('%s is not warned about', (_name, image) => {
+    expect(oldWarnings(image)).toEqual([]);
+  });
+});
