@@ -123,7 +123,10 @@ export interface MackerelAgentOptions {
    *
    * The agent writes only its host ID file. When the root is read-only and the host ID store is
    * `FILE`, a task-scoped volume is mounted at `/var/tmp/mackerel-container-agent`, so the ID
-   * stays writable with any agent version and survives a restart of the agent container.
+   * stays writable with any agent version and survives a restart of the agent container. With
+   * plugins, or a `config.location` (whose plugins are not known at synth), another task-scoped
+   * volume at `/var/tmp/mackerel-plugin` becomes `MACKEREL_PLUGIN_WORKDIR`, where plugins keep
+   * their state. A config file of your own that sets `root` needs a writable volume there.
    *
    * @default false
    * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html

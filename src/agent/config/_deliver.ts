@@ -33,7 +33,8 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
   container.addEnvironment('MACKEREL_AGENT_CONFIG', location);
   if (location.startsWith('s3://')) warnS3OutsideAwsPartition(scope);
   if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', Token.isUnresolved(minutes) ? Token.asString(minutes) : String(minutes));
-  if (readonlyRootFilesystem && _hasPlugins(config)) keepPluginWorkWritable(taskDefinition, container);
+  // A file the user maintains may run plugins too: its content is not known at synth, and the volume costs nothing.
+  if (readonlyRootFilesystem && (config.location !== undefined || _hasPlugins(config))) keepPluginWorkWritable(taskDefinition, container);
   warnLocalProbeInBridgeMode(scope, taskDefinition, config);
 }
 

@@ -332,6 +332,25 @@ describe('agent config: plugins work directory and the probe helper', () => {
     });
   });
 
+  test('a config file of the user\'s with a read-only root gets a writable work directory too, as it may run plugins', () => {
+    const fixture = fargateTask();
+    new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      readonlyRootFilesystem: true,
+      config: { location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml') },
+    });
+    const agent = containerNamed(fixture.taskDefinition, AGENT);
+    expect(environmentOf(agent).MACKEREL_PLUGIN_WORKDIR).toBe('/var/tmp/mackerel-plugin');
+    expect(agent.MountPoints).toEqual(expect.arrayContaining([
+      { SourceVolume: `${AGENT}-plugin-work`, ContainerPath: '/var/tmp/mackerel-plugin', ReadOnly: false },
+    ]));
+    Template.fromStack(fixture.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: Match.arrayWith([{ Name: `${AGENT}-plugin-work` }]),
+    });
+  });
+
   test('plugins with a writable root get no work directory', () => {
     const { taskDefinition } = withConfig({ metricPlugins: { jvm: { command: MackerelPluginCommand.shell('mackerel-plugin-jvm') } } });
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_PLUGIN_WORKDIR).toBeUndefined();
