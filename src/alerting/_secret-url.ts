@@ -1,4 +1,4 @@
-import { Annotations, Aws, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnParameter, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -86,7 +86,8 @@ export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IK
       _fail(scope, spec.keyProperty, key.node.path, `is given, but ${property} is plain text`,
         `a ${property} from Secrets Manager or SSM, or no key`);
     }
-    spec.plainText(resolved);
+    // Only the Ref is written: CloudFormation passes the value to the handler, which masks it in its logs.
+    if (!holdsNoEchoParameter(scope, resolved)) spec.plainText(resolved);
     return written;
   }
   checkSameStack(scope, spec, value);
@@ -104,6 +105,27 @@ export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IK
     key?.grantDecrypt(provider.handler);
   });
   return written;
+}
+
+/**
+ * Whether the resolved value refers to a NoEcho parameter of the stack (`SecretValue.cfnParameter`):
+ * the template then holds a Ref, not the secret, so the plain-text warning would be false.
+ */
+function holdsNoEchoParameter(scope: IConstruct, resolved: unknown): boolean {
+  const stack = Stack.of(scope);
+  const refs = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, inner] of Object.entries(v)) {
+        if (k === 'Ref' && typeof inner === 'string') refs.add(inner);
+        else walk(inner);
+      }
+    }
+  };
+  walk(resolved);
+  if (refs.size === 0) return false;
+  return stack.node.findAll().some((c) => c instanceof CfnParameter && c.noEcho && refs.has(stack.resolve(c.logicalId)));
 }
 
 /** The handler's own spelling of an ssm-secure reference, which CloudFormation does not validate. */

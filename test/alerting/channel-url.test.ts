@@ -264,6 +264,19 @@ describe('a plain-text URL', () => {
     Annotations.fromStack(stack).hasWarning('/Stack/Hook', Match.stringLikeRegexp('written into the template'));
   });
 
+  test('a NoEcho parameter (SecretValue.cfnParameter) is written as its Ref, with no warning and no grant', () => {
+    const { stack, hook, grants } = webhookWith((s) => SecretValue.cfnParameter(new CfnParameter(s, 'HookUrl', { noEcho: true })));
+    expect(propertiesOf(hook).url).toEqual({ Ref: stack.resolve((stack.node.findChild('HookUrl') as CfnParameter).logicalId) });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channelUrlInTemplate'));
+    expect(grants()).toEqual([]);
+  });
+
+  test('a NoEcho parameter inside a longer URL is not warned about either', () => {
+    const { stack } = webhookWith((s) => SecretValue.unsafePlainText(
+      `https://hooks.example.com/services/${new CfnParameter(s, 'HookToken', { noEcho: true }).valueAsString}`));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channelUrlInTemplate'));
+  });
+
   test('rejects another scheme', () => {
     const { stack } = alertingStack();
     expect(() => new SlackChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText('ftp://example.com/') }))

@@ -1,4 +1,4 @@
-import { SecretValue, Stack } from 'aws-cdk-lib';
+import { CfnParameter, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -83,6 +83,26 @@ describe('ExternalHttpHeader.secretValue', () => {
     expect(addedStatements(stack, provider)).toEqual([]);
     Annotations.fromStack(stack).hasWarning('/Stack/Api',
       Match.stringLikeRegexp('headers\\[0\\]\\.secretValue is given as plain text, so it is written into the template.*\\[ack: cdk-mackerel:headerValueInTemplate\\]'));
+  });
+
+  test('a NoEcho parameter (SecretValue.cfnParameter) is written as its Ref, with no warning and no grant', () => {
+    const { stack, provider } = mackerelStack();
+    const token = new CfnParameter(stack, 'ProbeToken', { noEcho: true });
+
+    const monitor = new ExternalHttpMonitor(stack, 'Api', { ...TOP, headers: [{ name: 'Authorization', secretValue: SecretValue.cfnParameter(token) }] });
+
+    expect(propertiesOf(monitor).headers).toEqual([{ name: 'Authorization', value: { Ref: stack.resolve(token.logicalId) } }]);
+    expect(addedStatements(stack, provider)).toEqual([]);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('headerValueInTemplate'));
+  });
+
+  test('a parameter without NoEcho is still warned about: its value shows in the console', () => {
+    const { stack } = mackerelStack();
+    const token = new CfnParameter(stack, 'ProbeToken');
+
+    new ExternalHttpMonitor(stack, 'Api', { ...TOP, headers: [{ name: 'Authorization', secretValue: SecretValue.unsafePlainText(token.valueAsString) }] });
+
+    Annotations.fromStack(stack).hasWarning('/Stack/Api', Match.stringLikeRegexp('headerValueInTemplate'));
   });
 
   describe('errors', () => {
