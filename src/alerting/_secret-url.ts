@@ -115,12 +115,10 @@ function holdsNoEchoParameter(scope: IConstruct, resolved: unknown): boolean {
   const stack = Stack.of(scope);
   const refs = new Set<string>();
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v !== null && typeof v === 'object') {
-      for (const [k, inner] of Object.entries(v)) {
-        if (k === 'Ref' && typeof inner === 'string') refs.add(inner);
-        else walk(inner);
-      }
+    if (v === null || typeof v !== 'object') return;
+    for (const [k, inner] of Object.entries(v)) {
+      if (k === 'Ref' && typeof inner === 'string') refs.add(inner);
+      else walk(inner);
     }
   };
   walk(resolved);
