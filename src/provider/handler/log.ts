@@ -1,20 +1,39 @@
 /**
  * Logging and secret scrubbing. Every log line and every error message that leaves the handler
  * goes through `scrub`, which blanks out each secret the handler has learnt (the API key,
- * resolved channel URLs) in the forms it may appear in: plain, URL-encoded and JSON-escaped.
+ * channel URLs, external monitors' header values) in the forms it may appear in: plain,
+ * URL-encoded and JSON-escaped.
  */
 
 const secrets = new Set<string>();
+/** Secrets too short to blank wherever they occur: each quoted form, and what replaces it (the quotes kept, so JSON stays JSON). */
+const quotedSecrets = new Map<string, string>();
 
-/** Secrets shorter than this are not scrubbed: blanking "a" everywhere would hide everything. */
+/**
+ * Below this length a secret is not blanked inside longer text: blanking "a" everywhere would hide
+ * everything. It is blanked where it stands whole between double quotes instead: a JSON string
+ * value equal to it (in a log line, also inside a message that is itself a JSON string) or a
+ * quoted echo in Mackerel's message. An unquoted echo of a short secret is not recognised.
+ */
 const MIN_SECRET_LENGTH = 6;
 const MASK = '****';
 
-export function addSecret(value: string): void {
-  if (value.length < MIN_SECRET_LENGTH) return;
+/**
+ * Registers a secret to blank. `quotedOnly` blanks it only where it stands whole between quotes,
+ * at any length: for a value that may be no secret at all (a plain header value), which blanking
+ * inside longer text would cut out of unrelated log lines for the rest of the container's life.
+ */
+export function addSecret(value: string, quotedOnly = false): void {
+  if (value === '') return;
+  const escaped = jsonEscaped(value);
+  if (quotedOnly || value.length < MIN_SECRET_LENGTH) {
+    quotedSecrets.set(`"${escaped}"`, `"${MASK}"`);
+    quotedSecrets.set(`\\"${jsonEscaped(escaped)}\\"`, `\\"${MASK}\\"`);
+    return;
+  }
   secrets.add(value);
   secrets.add(encodeURIComponent(value));
-  secrets.add(JSON.stringify(value).slice(1, -1));
+  secrets.add(escaped);
 }
 
 export function scrub(text: string): string {
@@ -23,7 +42,13 @@ export function scrub(text: string): string {
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     out = out.split(secret).join(MASK);
   }
+  for (const [quoted, masked] of quotedSecrets) out = out.split(quoted).join(masked);
   return out;
+}
+
+/** The text as it is written inside a JSON string. */
+function jsonEscaped(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
 }
 
 export type LogFields = { readonly [field: string]: unknown };

@@ -123,6 +123,17 @@ describe('Custom::MackerelChannel', () => {
     for (const line of env.logs.lines()) expect(line).not.toContain('XXXXSECRETXXXX');
   });
 
+  test('a URL CloudFormation resolved (a NoEcho parameter) is masked too when Mackerel echoes it', async () => {
+    const url = 'https://hooks.slack.com/services/T000/B000/XXXXNOECHOXXXX';
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/channels', status: 400, body: { error: { message: `cannot post to ${url}` } }, times: 1 });
+
+    const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Slack').create({ type: 'slack', name: 'ops', url }));
+
+    expect(error.message).toMatch(/HTTP 400: "?cannot post to \*\*\*\*/);
+    expect(env.logs.lines().length).toBeGreaterThan(0);
+    for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('XXXXNOECHOXXXX');
+  });
+
   test.each([
     // Mackerel's own message is cut to 2000 characters; the failure reason later to 1500 bytes.
     ['Mackerel\'s error message', { error: { message: `${'n'.repeat(2000 - SLACK_URL.length + 1)}${SLACK_URL}` } }],

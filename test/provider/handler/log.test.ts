@@ -40,8 +40,36 @@ describe('scrub', () => {
     expect(scrub('url https://hooks.example.com/log-inner-secret/outer-part')).toBe('url ****');
   });
 
-  test('leaves values shorter than 6 characters unmasked, so that short words stay readable', () => {
+  test('masks a value shorter than 6 characters only where it is quoted whole, so that short words stay readable', () => {
+    // GIVEN
     addSecret('abc');
-    expect(scrub('abc')).toBe('abc');
+    addSecret('x"\\');
+    // WHEN / THEN: inside other text it is left
+    expect(scrub('abc abcdef')).toBe('abc abcdef');
+    // as a JSON value, a quoted echo, and a quoted echo inside a JSON line
+    expect(scrub(JSON.stringify({ token: 'abc', other: 'abcd' }))).toBe('{"token":"****","other":"abcd"}');
+    expect(scrub('Mackerel said: header value "abc" is invalid')).toBe('Mackerel said: header value "****" is invalid');
+    expect(scrub(JSON.stringify({ error: 'header value "abc" is invalid' }))).toBe('{"error":"header value \\"****\\" is invalid"}');
+    expect(scrub(JSON.stringify({ token: 'x"\\' }))).toBe('{"token":"****"}');
+  });
+
+  test('a short secret quoted in a message is masked in the log line that carries the message', () => {
+    // GIVEN
+    addSecret('k3y');
+    // WHEN
+    createLogger().error('failed', { error: scrub('POST /api/v0/monitors: HTTP 400: value "k3y" is invalid') });
+    createLogger().error('failed', { error: 'value "k3y" is invalid', token: 'k3y' });
+    // THEN
+    for (const line of logs.lines()) {
+      expect(line).not.toMatch(/k3y/);
+      expect(() => JSON.parse(line)).not.toThrow();
+    }
+  });
+
+  test('a value registered as quoted only, however long, is left inside other text', () => {
+    // GIVEN
+    addSecret('mackerel-probe', true);
+    // WHEN / THEN
+    expect(scrub('cdk-mackerel-probe started; header "mackerel-probe"')).toBe('cdk-mackerel-probe started; header "****"');
   });
 });

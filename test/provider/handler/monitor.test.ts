@@ -244,6 +244,17 @@ describe('Custom::MackerelMonitor', () => {
       expect((await monitorInMackerel(id)).headers).toEqual([]);
     });
 
+    test('a header value CloudFormation resolved (a NoEcho parameter) is masked where Mackerel quotes it back', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: 'header value "tok-NOECHO-42" is invalid' } }, times: 1 });
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor')
+        .create({ ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-42' }] }));
+
+      expect(error.message).toMatch(/HTTP 400: "?header value "\*\*\*\*" is invalid/);
+      expect(env.logs.lines().length).toBeGreaterThan(0);
+      for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('NOECHO');
+    });
+
     describe('a header value kept in Secrets Manager or SSM', () => {
       const TOKEN = 'Bearer probe-XXXXSECRETXXXX';
       const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shop/probe-AbCdEf';

@@ -1,6 +1,7 @@
 import { ObjectSchema, Props } from '../convert';
 import { hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
 import { idResource } from '../id-resource';
+import { addSecret } from '../log';
 
 /** `_ChannelProperties` (email, slack, webhook). */
 export const CHANNEL_SCHEMA: ObjectSchema = {
@@ -15,12 +16,15 @@ export const CHANNEL_SCHEMA: ObjectSchema = {
 };
 
 /**
- * The body: a URL given as a dynamic reference is resolved here; a new channel is never added
- * to the default notification group (a stack wires its channels itself), and PUT cannot carry
- * that field at all.
+ * The body: a URL given as a dynamic reference is resolved here, and every URL is masked in logs;
+ * a new channel is never added to the default notification group (a stack wires its channels
+ * itself), and PUT cannot carry that field at all.
  */
 async function channelBody(props: Props, oldProps?: Props): Promise<Props> {
   const url = typeof props.url === 'string' && hasDynamicReference(props.url) ? await resolveDynamicReferences(props.url) : props.url;
+  // A channel URL is a secret however it came: one given as a NoEcho parameter (or a
+  // {{resolve:ssm:...}}) arrives resolved by CloudFormation, with nothing to tell it from plain text.
+  if (typeof url === 'string') addSecret(url);
   return {
     ...props,
     ...(url === undefined ? {} : { url }),

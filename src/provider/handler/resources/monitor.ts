@@ -1,6 +1,7 @@
 import { ObjectSchema, Props } from '../convert';
 import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
 import { idResource } from '../id-resource';
+import { addSecret } from '../log';
 
 /** `_MonitorProperties`: every field of the seven monitor types. */
 export const MONITOR_SCHEMA: ObjectSchema = {
@@ -80,9 +81,24 @@ export const KEPT_WHEN_OMITTED: { readonly [type: string]: Props } = {
 async function monitorBody(props: Props, oldProps?: Props): Promise<Props> {
   const { notificationInterval, ...rest } = props;
   const body = notificationInterval === 0 ? rest : props;
+  maskHeaderValues(body.headers);
   const headers = await resolveHeaders(body.headers);
   const resolved = headers === undefined ? body : { ...body, headers };
   return oldProps ? { ...KEPT_WHEN_OMITTED[String(props.type)], ...resolved } : resolved;
+}
+
+/**
+ * Registers every header value given as text for masking in logs, where it stands whole between
+ * quotes (a resolved dynamic reference is masked everywhere already). A `secretValue` given as a
+ * NoEcho parameter arrives resolved by CloudFormation, with nothing to tell it from a plain
+ * `value`: a plain value is masked too, but only where it is quoted, which hides nothing else.
+ */
+function maskHeaderValues(headers: unknown): void {
+  if (!Array.isArray(headers)) return;
+  for (const header of headers) {
+    const value = (header as { value?: unknown } | null)?.value;
+    if (typeof value === 'string' && !hasDynamicReference(value)) addSecret(value, true);
+  }
 }
 
 /** The headers with every value that holds a dynamic reference resolved; undefined when there are none. */
