@@ -32,7 +32,10 @@ export interface _GivenParameter {
   readonly stack?: string;
   readonly name: string;
   readonly value: string;
-  /** As written on the command line, for errors. */
+  /**
+   * As written on the command line but for its value, for errors: `Shop:Env=...`. The value is
+   * never shown, as it may be a secret (a NoEcho parameter's).
+   */
   readonly given: string;
 }
 
@@ -166,14 +169,16 @@ function givenParameters(texts: readonly string[]): _GivenParameter[] {
   const seen = new Set<string>();
   return texts.map((given) => {
     const m = GIVEN_PARAMETER.exec(given);
+    const equals = given.indexOf('=');
+    const shown = equals < 0 ? given : `${given.slice(0, equals)}=...`;
     if (!m) {
-      throw new _CliError(`--parameters ${JSON.stringify(given)} is not NAME=VALUE or STACK:NAME=VALUE; `
+      throw new _CliError(`--parameters ${JSON.stringify(shown)} is not NAME=VALUE or STACK:NAME=VALUE; `
         + 'expected an alphanumeric parameter name, optionally after a stack name and a colon, e.g. --parameters Env=prod or --parameters Shop:Env=prod');
     }
     const key = `${m[1] ?? ''}:${m[2]}`;
     if (seen.has(key)) throw new _CliError(`--parameters gives ${m[1] ? `${m[1]}:` : ''}${m[2]} twice; expected one value per parameter (and stack)`);
     seen.add(key);
-    return { stack: m[1], name: m[2], value: m[3], given };
+    return { stack: m[1], name: m[2], value: m[3], given: shown };
   });
 }
 

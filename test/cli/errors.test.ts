@@ -233,15 +233,25 @@ describe('clear errors, exit code 2', () => {
     const base = ['--api-base', shared.emulator.url];
     expectError(await cli(['apply', assembly, '--parameters', 'Env']),
       /^cdk-mackerel: --parameters "Env" is not NAME=VALUE or STACK:NAME=VALUE; expected an alphanumeric parameter name, optionally after a stack name and a colon, e\.g\. --parameters Env=prod/);
-    expectError(await cli(['apply', assembly, '--parameters', 'Shop:Env-x=1']), /--parameters "Shop:Env-x=1" is not NAME=VALUE or STACK:NAME=VALUE/);
+    expectError(await cli(['apply', assembly, '--parameters', 'Shop:Env-x=1']), /--parameters "Shop:Env-x=\.\.\." is not NAME=VALUE or STACK:NAME=VALUE/);
     expectError(await cli(['apply', assembly, '--parameters', 'BootstrapVersion=1', '--parameters', 'BootstrapVersion=2']),
       /^cdk-mackerel: --parameters gives BootstrapVersion twice; expected one value per parameter/);
-    expectError(await cli(['diff', assembly, ...base, '--parameters', 'Nope:Env=prod']), /^cdk-mackerel: --parameters Nope:Env=prod: \S+ has no stack Nope; expected one of Shop$/);
+    expectError(await cli(['diff', assembly, ...base, '--parameters', 'Nope:Env=prod']), /^cdk-mackerel: --parameters Nope:Env=\.\.\.: \S+ has no stack Nope; expected one of Shop$/);
     expectError(await cli(['diff', assembly, ...base, '--parameters', 'Shop:Env=prod']),
-      /^cdk-mackerel: --parameters Shop:Env=prod: stack Shop has no parameter Env; expected one of BootstrapVersion$/);
+      /^cdk-mackerel: --parameters Shop:Env=\.\.\.: stack Shop has no parameter Env; expected one of BootstrapVersion$/);
     expectError(await cli(['apply', assembly, ...base, '--parameters', 'Env=prod']),
-      /^cdk-mackerel: --parameters Env=prod: no stack of \S+ has a parameter Env; expected one of BootstrapVersion$/);
+      /^cdk-mackerel: --parameters Env=\.\.\.: no stack of \S+ has a parameter Env; expected one of BootstrapVersion$/);
     expectError(await cli(['emulator', '--parameters', 'Env=prod']), /--parameters is an option of apply and diff/);
+  });
+
+  test('a bad --parameters never shows its value, which may be a NoEcho parameter\'s secret', async () => {
+    const base = ['--api-base', shared.emulator.url];
+    for (const given of ['Shop:Probe_Token=Bearer s3cr3t-t0ken', 'Shop:ProbeTokn=Bearer s3cr3t-t0ken', 'Nope:ProbeToken=Bearer s3cr3t-t0ken', 'ProbeTokn=Bearer s3cr3t-t0ken']) {
+      const run = await cli(['diff', assembly, ...base, '--parameters', given]);
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(/--parameters "?\w+(:\w+)?=\.\.\."?/);
+      expect(run.out + run.err).not.toContain('s3cr3t');
+    }
   });
 });
 
