@@ -39,6 +39,8 @@ export interface _TemplateParameter {
   /** String, Number, CommaDelimitedList, List<...>, AWS::SSM::Parameter::Value<...>, AWS::EC2::...::Id and so on. */
   readonly Type?: string;
   readonly Default?: unknown;
+  /** A secret parameter: CloudFormation masks its value, and so does the CLI's output. */
+  readonly NoEcho?: boolean | string;
 }
 
 /** An output of a template; other stacks read one with an Export with Fn::ImportValue, any with Fn::GetStackOutput. @internal */

@@ -1,6 +1,6 @@
 /**
  * The `cdk-mackerel` command: apply, diff and emulator. Errors are one line on stderr with exit
- * code 2; every line printed has the API key scrubbed out.
+ * code 2; every line printed has the API key and the values of NoEcho parameters scrubbed out.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { _CliError } from './errors';
 import { _Interrupts, _handleInterrupts } from './interrupt';
 import { _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
-import { _Environment, _checkGivenParameters } from './plan';
+import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _StateStore, _fileStore, _lockState, _stateStackView } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
@@ -34,8 +34,11 @@ export interface _Io {
 /** Runs one command; resolves to the exit code. @internal */
 export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   let key = '';
-  const out = (line: string) => io.out(_scrubKey(line, key));
-  const err = (line: string) => io.err(_scrubKey(line, key));
+  // NoEcho parameters' values, which CloudFormation would mask: a diff or an error would show them.
+  let hidden: string[] = [];
+  const scrub = (line: string) => [key, ...hidden].reduce((text, secret) => _scrubKey(text, secret), line);
+  const out = (line: string) => io.out(scrub(line));
+  const err = (line: string) => io.err(scrub(line));
   let local: _LocalEmulator | undefined;
   let unlock: (() => void) | undefined;
   let interrupts: _Interrupts | undefined;
@@ -48,6 +51,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     if (args.command === 'emulator') return await runEmulator(args, io, out);
     const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage, true);
     _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
+    hidden = _noEchoValues(args.parameters, app.allStacks ?? app.stacks);
     const file = stateFile(args, app, io.cwd);
     // Before anything is read: the state, and an --emulator's objects, which apply saves too.
     if (args.command === 'apply') {

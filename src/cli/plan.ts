@@ -6,7 +6,7 @@ import { _GivenParameter } from './args';
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
-import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
+import { _Produced, _ResolveContext, _conditionHolds, _isListParameterType, _resolve, _stringifyScalars } from './intrinsics';
 import { _namedProduced } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
@@ -485,6 +485,22 @@ export function _checkGivenParameters(given: readonly _GivenParameter[], stacks:
       throw new _CliError(`--parameters ${p.given}: no stack of ${path} has a parameter ${p.name}; expected one of ${all.join(', ') || '(they have none)'}`);
     }
   }
+}
+
+/**
+ * The values of the NoEcho parameters of `stacks` (given with --parameters, else their Default),
+ * and of each item of a list: what the CLI's output blanks, as CloudFormation masks them.
+ * @internal
+ */
+export function _noEchoValues(given: readonly _GivenParameter[], stacks: readonly _Stack[]): string[] {
+  return stacks.flatMap((stack) => Object.entries(stack.template.Parameters ?? {}).flatMap(([name, param]) => {
+    if (String(param.NoEcho) !== 'true') return [];
+    const value = given.find((p) => p.stack === stack.stackName && p.name === name)?.value
+      ?? given.find((p) => p.stack === undefined && p.name === name)?.value
+      ?? (param.Default === undefined ? undefined : String(param.Default));
+    if (value === undefined) return [];
+    return _isListParameterType(param.Type) ? [value, ...value.split(',').map((item) => item.trim())] : [value];
+  }));
 }
 
 function hasExports(stack: _Stack): boolean {

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SecretValue } from 'aws-cdk-lib';
+import { CfnParameter, SecretValue } from 'aws-cdk-lib';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, expectConverged, synthStack, useEmulatorPerFile, workDir } from './_fixture';
+import { SlackChannel } from '../../src/alerting';
 import { ExternalHttpMonitor } from '../../src/monitors';
 
 const shared = useEmulatorPerFile();
@@ -54,5 +55,36 @@ describe('a secret header against the emulator', () => {
     expect(run.code).toBe(0);
     expect((shared.emulator.state().monitors[0] as unknown as typeof monitor).headers[0]).toEqual({ name: 'Accept', value: 'text/html' });
     expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
+  });
+});
+
+describe('a secret given as a NoEcho parameter', () => {
+  function synthNoEcho(dir: string, accept: string): string {
+    return synthStack(dir, (stack) => {
+      const token = new CfnParameter(stack, 'ProbeToken', { noEcho: true });
+      const hook = new CfnParameter(stack, 'HookUrl', { noEcho: true, default: 'https://hooks.slack.com/services/T0/B0/default-XXXXHOOKXXXX' });
+      new ExternalHttpMonitor(stack, 'Api', {
+        name: 'orders api',
+        url: 'https://api.example.com/health',
+        headers: [{ name: 'Accept', value: accept }, { name: 'Authorization', secretValue: SecretValue.cfnParameter(token) }],
+      });
+      new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.cfnParameter(hook) });
+    });
+  }
+
+  test('diff and apply never print its value, given with --parameters or as the Default', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--parameters', 'Shop:ProbeToken=Bearer XXXXTOKENXXXX'];
+
+    const first = await cli(['diff', synthNoEcho(dir, 'application/json'), ...base]);
+    expect(first.code).toBe(1);
+    const applied = await cli(['apply', synthNoEcho(dir, 'application/json'), ...base, '--verbose']);
+    expect(applied.code).toBe(0);
+    expect((shared.emulator.state().channels[0] as unknown as { url: string }).url).toMatch(/XXXXHOOKXXXX/);
+    const changed = await cli(['diff', synthNoEcho(dir, 'text/html'), ...base]);
+    expect(changed.code).toBe(1);
+    expect(changed.out).toMatch(/headers: .*"Accept".*"\*\*\*\*"/);
+
+    for (const run of [first, applied, changed]) expect(run.out + run.err).not.toMatch(/XXXXTOKENXXXX|XXXXHOOKXXXX/);
   });
 });
