@@ -11,6 +11,10 @@ interface Holder {
   readonly limit: number;
 }
 
+/**
+ * Only PUT refuses an invalid namespace (400): the GET and DELETE pages list no 400, only the
+ * 404 for metadata that does not exist, which is all a namespace that could never be put is.
+ */
 function checkNamespace(namespace: string): void {
   if (!NAMESPACE.test(namespace)) throw badRequest(`invalid namespace: ${JSON.stringify(namespace)}; use letters, digits, - or _`);
   if (namespace.startsWith('mackerel')) throw badRequest(`namespace ${JSON.stringify(namespace)} is reserved: namespaces starting with mackerel are for Mackerel`);
@@ -22,7 +26,6 @@ function metadataRoutes(prefix: string, holderOf: (call: Call) => Holder): Route
   return [
     route('GET', `${prefix}/metadata`, (call) => ({ metadata: Object.keys(holderOf(call).metadata).map((namespace) => ({ namespace })) })),
     route('GET', one, (call) => {
-      checkNamespace(call.params.namespace);
       const { metadata } = holderOf(call);
       if (!Object.hasOwn(metadata, call.params.namespace)) throw notFound('metadata is not found.');
       return metadata[call.params.namespace];
@@ -42,7 +45,6 @@ function metadataRoutes(prefix: string, holderOf: (call: Call) => Holder): Route
     }),
     route('DELETE', one, (call) => {
       const { metadata } = holderOf(call);
-      checkNamespace(call.params.namespace);
       if (!Object.hasOwn(metadata, call.params.namespace)) throw notFound('metadata is not found.');
       delete metadata[call.params.namespace];
       return { success: true };

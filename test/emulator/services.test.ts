@@ -153,6 +153,18 @@ describe('metadata', () => {
     expectError(await env.call('PUT', `${service}/mackerel-x`, 1), 400, /reserved/);
   });
 
+  // The GET and DELETE pages document no 400, only the 404 for metadata that does not exist.
+  test.each([
+    ['GET', 'service', 'bad.ns', service],
+    ['DELETE', 'service', 'bad.ns', service],
+    ['GET', 'service', 'mackerel-x', service],
+    ['DELETE', 'service', 'mackerel-x', service],
+    ['GET', 'role', 'bad.ns', role],
+    ['DELETE', 'role', 'mackerel-x', role],
+  ])('%s of the invalid %s namespace %s is a 404, as for any namespace that holds nothing', async (method, _what, namespace, base) => {
+    expectError(await env.call(method, `${base}/${namespace}`), 404, /^metadata is not found\.$/);
+  });
+
   test('takes a value of exactly 100 KB (102400 bytes of JSON); one byte more is a 413', async () => {
     const exactly = JSON.stringify('x'.repeat(100 * 1024 - 2));
     expect(Buffer.byteLength(exactly)).toBe(102400);
