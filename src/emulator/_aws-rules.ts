@@ -37,9 +37,9 @@ function serviceSetting(id: string, value: unknown): Json {
   }
   const out: Json = { enable: s.enable, role };
   if (given(s, 'excludedMetrics') && given(s, 'includedMetrics')) throw badRequest(`services.${id}: give excludedMetrics or includedMetrics, not both`);
-  if (given(s, 'includedMetrics')) out.includedMetrics = strings(s, 'includedMetrics');
-  else out.excludedMetrics = strings(s, 'excludedMetrics') ?? [];
-  const retire = bool(s, 'retireAutomatically');
+  if (given(s, 'includedMetrics')) out.includedMetrics = strings(s, 'includedMetrics', false, `services.${id}.includedMetrics`);
+  else out.excludedMetrics = strings(s, 'excludedMetrics', false, `services.${id}.excludedMetrics`) ?? [];
+  const retire = bool(s, 'retireAutomatically', `services.${id}.retireAutomatically`);
   if (retire !== undefined) {
     // Only `true` is refused elsewhere: the docs list the key per service but document no 400 for
     // it, and a `false` turns nothing on (the constructs do not send it there; other clients may).

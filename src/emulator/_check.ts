@@ -61,19 +61,20 @@ export function num(o: Json, field: string, rule: NumberRule = {}): number | und
   return value;
 }
 
-export function bool(o: Json, field: string): boolean | undefined {
+/** `label` names the field in the error, e.g. with the path of the object that holds it. */
+export function bool(o: Json, field: string, label = field): boolean | undefined {
   if (!given(o, field)) return undefined;
-  if (typeof o[field] !== 'boolean') throw badRequest(`${field} must be a boolean`);
+  if (typeof o[field] !== 'boolean') throw badRequest(`${label} must be a boolean`);
   return o[field] as boolean;
 }
 
-export function strings(o: Json, field: string, required = false): string[] | undefined {
+export function strings(o: Json, field: string, required = false, label = field): string[] | undefined {
   if (!given(o, field)) {
-    if (required) throw badRequest(`${field} is required`);
+    if (required) throw badRequest(`${label} is required`);
     return undefined;
   }
   const value = o[field];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw badRequest(`${field} must be an array of strings`);
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw badRequest(`${label} must be an array of strings`);
   return [...value] as string[];
 }
 

@@ -162,6 +162,13 @@ const REJECTED: Array<[string, Body, RegExp]> = [
     /^services.RDS: give includedMetrics, as EC2 does; a service without a metric list gets every metric, new ones added automatically \(the excludedMetrics kind\)/],
   ['a service without a metric list before one with includedMetrics', { services: { ECSCluster: { enable: false, role: null }, EC2: { enable: true, role: null, includedMetrics: [] } } },
     /^services.ECSCluster: give includedMetrics, as EC2 does/],
+  // Type errors name the field with its service, as the other per-service errors do.
+  ['an excludedMetrics that is not a list of strings', { services: { EC2: { enable: true, role: null, excludedMetrics: 'ec2.cpu' } } },
+    /^services\.EC2\.excludedMetrics must be an array of strings$/],
+  ['an includedMetrics that is not a list of strings', { services: { EC2: { enable: true, role: null, includedMetrics: [1] } } },
+    /^services\.EC2\.includedMetrics must be an array of strings$/],
+  ['a retireAutomatically that is not a boolean', { services: { RDS: { enable: true, role: null, retireAutomatically: 'yes' } } },
+    /^services\.RDS\.retireAutomatically must be a boolean$/],
   ['retireAutomatically on a service that does not support it', { services: { SQS: { enable: true, role: null, retireAutomatically: true } } }, /services.SQS.retireAutomatically is not supported/],
   ['an unknown field in a service', { services: { EC2: { enable: true, role: null, tags: 'x' } } }, /tags is not a field of services.EC2/],
   ['tags that are not a string', { includedTags: ['service:shop'] }, /includedTags must be a string/],
