@@ -146,6 +146,38 @@ export function forgetNotificationGroup(state: EmulatorState, id: string): void 
   for (const group of state.notificationGroups) group.childNotificationGroupIds = without(group.childNotificationGroupIds, id);
 }
 
+/** True when `scope` is the service itself or one of its roles (`service:role`). */
+export function inService(scope: unknown, service: string): boolean {
+  return scope === service || (typeof scope === 'string' && scope.startsWith(`${service}:`));
+}
+
+function withoutService(list: unknown, service: string): unknown {
+  return Array.isArray(list) ? list.filter((scope) => !inService(scope, service)) : list;
+}
+
+/**
+ * Undocumented and chosen here, as for monitors: deleting a service drops the names of it and
+ * its roles from notification groups, alert group settings, downtimes and monitor scopes, so
+ * that no GET lists a service or role that no longer exists.
+ */
+export function forgetService(state: EmulatorState, service: string): void {
+  for (const group of state.notificationGroups) group.services = (group.services as Json[]).filter((s) => s.name !== service);
+  for (const setting of state.alertGroupSettings) {
+    setting.serviceScopes = withoutService(setting.serviceScopes, service);
+    setting.roleScopes = withoutService(setting.roleScopes, service);
+  }
+  for (const downtime of state.downtimes) {
+    for (const field of ['serviceScopes', 'serviceExcludeScopes', 'roleScopes', 'roleExcludeScopes']) {
+      downtime[field] = withoutService(downtime[field], service);
+    }
+  }
+  for (const monitor of state.monitors) {
+    for (const field of ['scopes', 'excludeScopes']) {
+      if (monitor[field] !== undefined) monitor[field] = withoutService(monitor[field], service);
+    }
+  }
+}
+
 /** Replaces `old` by `next` in `list` (same position), or removes it when `next` is undefined. */
 export function replaceIn(list: Json[], old: Json, next?: Json): void {
   const at = list.indexOf(old);

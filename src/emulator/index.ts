@@ -7,8 +7,9 @@
  * - a read-only key on a write endpoint is a 403, except on the AWS integration endpoints, whose
  *   pages document a 401;
  * - a service monitor's `service` is part of its target, like `metric` (`cannot change target.`);
- * - deleting a service deletes the monitors whose `service` is it; monitors merely scoped to it,
- *   and anything scoped to a deleted role, are left alone;
+ * - deleting a service deletes the monitors whose `service` is it or whose scopes all lie in it,
+ *   and drops the names of it and its roles from every other scope list and notification group;
+ *   deleting a role alone leaves what is scoped to it;
  * - deleting a monitor, channel or group drops the references other objects hold to it;
  * - a channel is not added to the default group unless `addToDefaultNotificationGroup` is true;
  * - AWS services accept `Route 53` (docs) and `Route53` (Terraform), `retireAutomatically: true`

@@ -1,6 +1,6 @@
 import { object, onlyFields, str } from './_check';
-import { badRequest, notFound, route, Route } from './_http';
-import { findService, forgetMonitor, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
+import { badRequest, Json, notFound, route, Route } from './_http';
+import { findService, forgetMonitor, forgetService, inService, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
 
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
@@ -37,19 +37,31 @@ function nameAndMemo(body: unknown, what: string): { name: string; memo: string 
 }
 
 /**
+ * The monitors tied to a service: those whose `service` field is it (service metric monitors,
+ * external monitors posting response times), and those whose scopes all lie in it, which would
+ * otherwise be left watching every host (or, for anomaly detection, no role at all).
+ */
+function tiedTo(monitor: Json, name: string): boolean {
+  if (monitor.service === name) return true;
+  const scopes = monitor.scopes;
+  return Array.isArray(scopes) && scopes.length > 0 && scopes.every((scope) => inService(scope, name));
+}
+
+/**
  * Deleting a service also deletes its roles, its metadata, its graph annotations and the monitors
- * tied to it by their `service` field (service metric monitors, external monitors posting response
- * times), as the docs say. Monitors merely scoped to it keep their scopes: the docs say nothing
- * about them.
+ * tied to it, as the docs say ("roles, service metrics, monitoring configurations, and graph
+ * annotations associated with the service"). Every other reference to it or its roles is dropped
+ * (forgetService).
  */
 function deleteService(store: Store, name: string) {
   const service = serviceOf(store, name);
   const state = store.state;
   state.services.splice(state.services.indexOf(service), 1);
-  for (const monitor of state.monitors.filter((m) => m.service === name)) {
+  for (const monitor of state.monitors.filter((m) => tiedTo(m, name))) {
     state.monitors.splice(state.monitors.indexOf(monitor), 1);
     forgetMonitor(state, monitor.id as string);
   }
+  forgetService(state, name);
   for (const annotation of state.graphAnnotations.filter((a) => a.service === name)) replaceIn(state.graphAnnotations, annotation);
   return serviceView(service);
 }

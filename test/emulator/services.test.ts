@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { expectError, ok, useEmulator } from './_emulator';
 
+type Json = { [key: string]: any };
+
 const env = useEmulator();
 
 describe('services', () => {
@@ -67,6 +69,44 @@ describe('services', () => {
       ok(await env.call('POST', '/api/v0/services', { name: 'shop' }));
       expect(ok(await env.call('GET', '/api/v0/services/shop/metadata'))).toEqual({ metadata: [] });
       expect(ok(await env.call('GET', '/api/v0/services/shop/roles'))).toEqual({ roles: [] });
+    });
+
+    test('to the monitors whose scopes all lie in the service; others lose only its scopes', async () => {
+      ok(await env.call('POST', '/api/v0/services/other/roles', { name: 'db' }));
+      const host = (name: string, scopes: Json) => ({ type: 'host', name, metric: 'cpu%', operator: '>', warning: 80, duration: 1, ...scopes });
+      const onlyShop = ok(await env.call('POST', '/api/v0/monitors', host('only-shop', { scopes: ['shop', 'shop:web'] })));
+      const anomaly = ok(await env.call('POST', '/api/v0/monitors', { type: 'anomalyDetection', name: 'anomaly', scopes: ['shop:web'], warningSensitivity: 'normal' }));
+      const both = ok(await env.call('POST', '/api/v0/monitors', host('both', { scopes: ['shop:web', 'other'], excludeScopes: ['shop', 'other:db'] })));
+      const excluding = ok(await env.call('POST', '/api/v0/monitors', host('excluding', { excludeScopes: ['shop:web'] })));
+
+      ok(await env.call('DELETE', '/api/v0/services/shop'));
+
+      const ids = ok(await env.call('GET', '/api/v0/monitors')).monitors.map((m: Json) => m.id);
+      expect(ids).not.toContain(onlyShop.id);
+      expect(ids).not.toContain(anomaly.id);
+      const kept = ok(await env.call('GET', `/api/v0/monitors/${both.id}`)).monitor;
+      expect({ scopes: kept.scopes, excludeScopes: kept.excludeScopes }).toEqual({ scopes: ['other'], excludeScopes: ['other: db'] });
+      expect(ok(await env.call('GET', `/api/v0/monitors/${excluding.id}`)).monitor.excludeScopes).toEqual([]);
+    });
+
+    test('drops the names of the service and its roles from notification groups, alert group settings and downtimes', async () => {
+      ok(await env.call('POST', '/api/v0/services/other/roles', { name: 'db' }));
+      const group = ok(await env.call('POST', '/api/v0/notification-groups', {
+        name: 'g', notificationLevel: 'all', childNotificationGroupIds: [], childChannelIds: [], services: [{ name: 'shop' }, { name: 'other' }],
+      }));
+      const setting = ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 's', serviceScopes: ['shop', 'other'], roleScopes: ['shop:web', 'other:db'] }));
+      const downtime = ok(await env.call('POST', '/api/v0/downtimes', {
+        name: 'd', start: 1700000000, duration: 60, serviceScopes: ['other'], serviceExcludeScopes: ['shop'], roleScopes: ['shop:web'], roleExcludeScopes: ['other:db'],
+      }));
+
+      ok(await env.call('DELETE', '/api/v0/services/shop'));
+
+      const groups = ok(await env.call('GET', '/api/v0/notification-groups')).notificationGroups;
+      expect(groups.find((g: Json) => g.id === group.id).services).toEqual([{ name: 'other' }]);
+      expect(ok(await env.call('GET', `/api/v0/alert-group-settings/${setting.id}`))).toMatchObject({ serviceScopes: ['other'], roleScopes: ['other:db'] });
+      expect(ok(await env.call('GET', '/api/v0/downtimes')).downtimes.find((d: Json) => d.id === downtime.id)).toMatchObject({
+        serviceScopes: ['other'], serviceExcludeScopes: [], roleScopes: [], roleExcludeScopes: ['other:db'],
+      });
     });
   });
 });
