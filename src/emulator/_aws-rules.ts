@@ -14,6 +14,12 @@ const ROUTE53_ALIAS = 'Route53';
 /** The union of the docs (EC2, RDS, ElastiCache) and Terraform (ALB, NLB, Lambda, ECSCluster). */
 export const RETIRE_AUTOMATICALLY = ['EC2', 'RDS', 'ElastiCache', 'ALB', 'NLB', 'Lambda', 'ECSCluster'];
 
+/**
+ * The services whose answers always carry `retireAutomatically` ("With EC2 and RDS, the following
+ * additional keys are configured"), `false` when it was not given ("treated as disabled").
+ */
+const RETIRE_AUTOMATICALLY_ANSWERED = ['EC2', 'RDS'];
+
 const ROLE_FULL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}:[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
 
 /** `GET /aws-integrations-excludable-metrics`: the ECS names are documented; other lists are left empty. */
@@ -45,6 +51,8 @@ function serviceSetting(id: string, value: unknown): Json {
     // it, and a `false` turns nothing on (the constructs do not send it there; other clients may).
     if (retire && !RETIRE_AUTOMATICALLY.includes(id)) throw badRequest(`services.${id}.retireAutomatically is not supported; only ${RETIRE_AUTOMATICALLY.join(', ')}`);
     out.retireAutomatically = retire;
+  } else if (RETIRE_AUTOMATICALLY_ANSWERED.includes(id)) {
+    out.retireAutomatically = false;
   }
   return out;
 }

@@ -122,9 +122,24 @@ describe('create and read', () => {
   });
 
   test('includedMetrics on every service is stored as given, without an excludedMetrics filled in', async () => {
-    const services = { EC2: { enable: true, role: null, includedMetrics: ['ec2.cpu.used'] }, RDS: { enable: true, role: null, includedMetrics: [] } };
+    const services = { EC2: { enable: true, role: null, includedMetrics: ['ec2.cpu.used'] }, SQS: { enable: true, role: null, includedMetrics: [] } };
     const created = ok(await env.call('POST', '/api/v0/aws-integrations', integration({ services })));
-    expect(created.services).toEqual(services);
+    expect(created.services).toEqual({ ...services, EC2: { ...services.EC2, retireAutomatically: false } });
+  });
+
+  // The list's answer: "With EC2 and RDS, the following additional keys are configured" (retireAutomatically),
+  // and one not given "will be treated as disabled".
+  test('EC2 and RDS are answered with retireAutomatically: false when it was not given; other services without the key', async () => {
+    const created = ok(await env.call('POST', '/api/v0/aws-integrations', integration({
+      services: { EC2: { enable: true, role: null }, RDS: { enable: false, role: null }, ALB: { enable: true, role: null } },
+    })));
+    const expected = {
+      EC2: { enable: true, role: null, excludedMetrics: [], retireAutomatically: false },
+      RDS: { enable: false, role: null, excludedMetrics: [], retireAutomatically: false },
+      ALB: { enable: true, role: null, excludedMetrics: [] },
+    };
+    expect(created.services).toEqual(expected);
+    expect(ok(await env.call('GET', `/api/v0/aws-integrations/${created.id}`)).services).toEqual(expected);
   });
 
   test('a service without a metric list next to excludedMetrics is stored with an empty excludedMetrics', async () => {
@@ -132,7 +147,8 @@ describe('create and read', () => {
       services: { EC2: { enable: true, role: null }, RDS: { enable: true, role: null, excludedMetrics: ['rds.cpu.used'] } },
     })));
     expect(created.services).toEqual({
-      EC2: { enable: true, role: null, excludedMetrics: [] }, RDS: { enable: true, role: null, excludedMetrics: ['rds.cpu.used'] },
+      EC2: { enable: true, role: null, excludedMetrics: [], retireAutomatically: false },
+      RDS: { enable: true, role: null, excludedMetrics: ['rds.cpu.used'], retireAutomatically: false },
     });
   });
 
@@ -217,7 +233,7 @@ describe('PUT', () => {
       region: 'us-east-1',
       includedTags: '',
       excludedTags: '',
-      services: { EC2: { enable: true, role: 'shop:ec2', excludedMetrics: [] } },
+      services: { EC2: { enable: true, role: 'shop:ec2', excludedMetrics: [], retireAutomatically: false } },
     });
   });
 
