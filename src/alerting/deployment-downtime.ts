@@ -33,8 +33,8 @@ export interface DeploymentDowntimeProps extends DowntimeScopeOptions {
 
   /**
    * A value that changes with each release, such as the commit or the image tag: a deploy that
-   * changes it (or any other property) starts the downtime, and a deploy that does not, leaves
-   * it as it is.
+   * changes it starts the downtime. A deploy that does not, leaves its start as it is, and a
+   * change of the other properties (name, memo, duration, scopes) applies to it where it is.
    *
    * @default - a hash of the properties of the stack's ECS task definitions as synthesized, so
    *   that a deploy that changes one (a new image, environment or size) starts the downtime; a
@@ -49,8 +49,8 @@ export interface DeploymentDowntimeProps extends DowntimeScopeOptions {
  * stack waits for it, so it starts before their tasks are replaced; those of a nested stack are
  * not covered, as a nested stack deploys as one resource of its parent (a warning says so).
  *
- * It is one downtime, moved to the start of each deploy that changes its properties (a rollback
- * moves it too, covering the way back), and deleted with the construct. Scope it as any
+ * It is one downtime, moved to the start of each deploy that changes its revision (a rollback
+ * to the previous revision moves it too, covering the way back), and deleted with the construct. Scope it as any
  * `Downtime`: to the roles or services the deploy replaces, or to the monitors that a rollout sets
  * off (a running task count, an error rate).
  *

@@ -198,11 +198,12 @@ export interface _DowntimeScopeProperties {
 }
 
 /**
- * `Custom::MackerelDeploymentDowntime`: a downtime that starts whenever a deploy changes it (its
- * `revision` above all), not at a fixed time. Physical ID: the downtime ID. Data: `{ DowntimeId }`.
- * Every create and update sends the downtime with `start` = the moment the handler runs; an
- * update changes it in place, so one downtime moves from deploy to deploy. `revision` is not a
- * field of the API. Numbers: duration (minutes).
+ * `Custom::MackerelDeploymentDowntime`: a downtime that starts whenever a deploy changes its
+ * `revision`, not at a fixed time. Physical ID: the downtime ID. Data: `{ DowntimeId }`.
+ * A create, and an update that changes `revision`, send the downtime with `start` = the moment
+ * the handler runs; an update that changes only other properties keeps the start Mackerel has.
+ * An update changes it in place, so one downtime moves from deploy to deploy. `revision` is not
+ * a field of the API. Numbers: duration (minutes).
  */
 export interface _DeploymentDowntimeProperties extends _DowntimeScopeProperties {
   readonly name: string;

@@ -49,10 +49,12 @@ export interface IdResourceSpec {
    */
   readonly replacedOn?: (props: Props, oldProps: Props) => readonly string[];
   /**
-   * The request body. `oldProps` is given for a PUT that updates in place.
+   * The request body. `oldProps` is given for a PUT that updates in place, and with it `live`,
+   * which reads the object as Mackerel has it now (undefined when it is gone), for a body that
+   * keeps a field the properties do not hold.
    * @default the properties as they are
    */
-  readonly body?: (props: Props, oldProps?: Props) => Promise<Props> | Props;
+  readonly body?: (props: Props, oldProps?: Props, live?: () => Promise<Props | undefined>) => Promise<Props> | Props;
   /**
    * Wraps each POST and PUT, for types whose writes must be retried beyond the client's rules.
    * @default the call as it is
@@ -155,7 +157,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
       ctx.log.warn('the object was deleted outside the stack; re-creating it', { id });
       return create(ctx, props);
     }
-    const payload = await body(props, oldProps);
+    const payload = await body(props, oldProps, () => current(ctx, id));
     try {
       await write(ctx, () => ctx.client.request('PUT', `${spec.path}/${segment(id)}`, payload));
     } catch (e) {

@@ -98,6 +98,29 @@ describe('Custom::MackerelDeploymentDowntime', () => {
     expect(await apiSnapshot(env.emulator)).toEqual(baseline);
   });
 
+  test('a change of memo or duration alone updates the downtime where it is, keeping its start; a rollback to the old revision starts it again', async () => {
+    const downtime = new FakeResource(_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, 'Quiet');
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 });
+    try {
+      const id = (await downtime.create(quiet)).PhysicalResourceId;
+      vi.setSystemTime(T0 + 3_600_000);
+      const from = env.emulator.requests().length;
+      await expect(downtime.update({ ...quiet, memo: 'tasks are replaced', duration: 90 })).resolves.toMatchObject({ PhysicalResourceId: id, replaced: false });
+      const [put] = writes(env.emulator, from);
+      expect(put).toMatchObject({ method: 'PUT', body: { name: 'deploy Shop', memo: 'tasks are replaced', duration: 90, roleScopes: ['shop:web'], start: T0 / 1000 } });
+      expect(await downtimeInMackerel(id)).toMatchObject({ memo: 'tasks are replaced', duration: 90, start: T0 / 1000 });
+
+      vi.setSystemTime(T0 + 7_200_000);
+      await downtime.update({ ...quiet, revision: 'def' });
+      vi.setSystemTime(T0 + 7_500_000);
+      // CloudFormation's rollback sends the old properties back: the ECS services roll back too
+      await downtime.update({ ...quiet, memo: 'tasks are replaced', duration: 90 });
+      expect((await downtimeInMackerel(id)).start).toBe(T0 / 1000 + 7500);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test('Mackerel\'s own message reaches CloudFormation: an unknown role', async () => {
     const downtime = new FakeResource(_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, 'Quiet');
     const error = await rejectionOf(downtime.create({ ...quiet, roleScopes: ['shop:batch'] }));

@@ -6,10 +6,13 @@ const { start: _start, recurrence: _recurrence, ...FIELDS } = DOWNTIME_SCHEMA;
 
 /**
  * `_DeploymentDowntimeProperties`: the downtime of `downtime.ts`, started by the deploy itself.
- * Each create and each update that changes a property (a new `revision` is a new deploy) sends
- * `start` = now, so the downtime covers the rollout that follows; an update that changes nothing
- * leaves it alone. A rollback sends the old properties back, which starts it again for the way
- * back. The API has no `revision`: it stays in CloudFormation.
+ * A create, and an update that changes `revision` (a new deploy), send `start` = now, so the
+ * downtime covers the rollout that follows. An update that changes only the other properties
+ * (its name, memo, duration or scopes) keeps the start Mackerel has, as no rollout follows it:
+ * a longer duration lengthens the downtime under way, it does not mute a deploy-free hour. An
+ * update that changes nothing leaves it alone. A rollback that sends an older revision back
+ * starts it again, for the ECS services rolling back. The API has no `revision`: it stays in
+ * CloudFormation.
  */
 export const deploymentDowntime = idResource({
   path: '/api/v0/downtimes',
@@ -17,8 +20,9 @@ export const deploymentDowntime = idResource({
   dataKey: 'DowntimeId',
   schema: { ...FIELDS, revision: 'string' },
   listKey: 'downtimes',
-  body: (props: Props) => {
-    const { revision: _revision, ...downtime } = props;
-    return { ...downtime, start: Math.floor(Date.now() / 1000) };
+  body: async (props: Props, oldProps?: Props, live?: () => Promise<Props | undefined>) => {
+    const { revision, ...downtime } = props;
+    const kept = oldProps !== undefined && oldProps.revision === revision ? (await live?.())?.start : undefined;
+    return { ...downtime, start: typeof kept === 'number' ? kept : Math.floor(Date.now() / 1000) };
   },
 });
