@@ -47,7 +47,8 @@ export interface DeploymentDowntimeProps extends DowntimeScopeOptions {
  * Mutes alerts while a deploy rolls out: a Mackerel downtime (`Custom::MackerelDeploymentDowntime`)
  * that starts when a deploy changes `revision` and lasts `duration`. Every ECS service of the
  * stack waits for it, so it starts before their tasks are replaced; those of a nested stack are
- * not covered, as a nested stack deploys as one resource of its parent (a warning says so).
+ * not covered, as a nested stack deploys as one resource of its parent (a warning says so, unless
+ * this one has a revision and the nested stack is made to depend on it).
  *
  * It is one downtime, moved to the start of each deploy that changes its revision (a rollback
  * to the previous revision moves it too, covering the way back), and deleted with the construct. Scope it as any
@@ -89,6 +90,7 @@ export class DeploymentDowntime extends Construct {
       kind: 'DeploymentDowntime',
       nestedWarning: 'cdk-mackerel:deploymentDowntimeNestedStack',
       nestedMisses: 'neither goes before nor follows in its default revision',
+      revisionGiven: props.revision !== undefined,
     });
   }
 }

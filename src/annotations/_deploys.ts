@@ -40,6 +40,11 @@ export interface _EcsServiceOrder {
   readonly nestedWarning: string;
   /** What the construct does not do for a nested stack's ECS resources: `neither waits for nor follows in its default revision`. */
   readonly nestedMisses: string;
+  /**
+   * Whether the construct was given a revision: with one, a nested stack ordered against the
+   * resource (as the warning advises) is covered, and not warned about.
+   */
+  readonly revisionGiven: boolean;
 }
 
 /**
@@ -53,11 +58,18 @@ export function _orderWithEcsServices(scope: Construct, resource: CustomResource
   const stack = Stack.of(scope);
   const ordering = new EcsServiceOrdering(resource, stack, order);
   Aspects.of(stack).add(ordering);
-  scope.node.addValidation({ validate: () => ordering.cycles() });
+  scope.node.addValidation({
+    validate: () => {
+      ordering.warnNested();
+      return ordering.cycles();
+    },
+  });
 }
 
 class EcsServiceOrdering implements IAspect {
   private readonly services: ecs.CfnService[] = [];
+  /** The stacks below this one with ECS resources, in the order found. */
+  private readonly nested: Stack[] = [];
   private readonly nestedWarned = new Set<Stack>();
 
   constructor(private readonly resource: CustomResource, private readonly stack: Stack, private readonly order: _EcsServiceOrder) {}
@@ -67,7 +79,7 @@ class EcsServiceOrdering implements IAspect {
     const stack = Stack.of(node);
     // Below this stack, another stack is a nested one: it deploys as one resource of this stack.
     if (stack !== this.stack) {
-      this.warnNested(stack);
+      if (!this.nested.includes(stack)) this.nested.push(stack);
       return;
     }
     if (node instanceof ecs.CfnService && !this.services.includes(node)) {
@@ -77,9 +89,29 @@ class EcsServiceOrdering implements IAspect {
     }
   }
 
-  private warnNested(nested: Stack): void {
-    if (this.nestedWarned.has(nested)) return;
-    this.nestedWarned.add(nested);
+  /**
+   * Warns about each nested stack with ECS resources, unless the advice of the warning was
+   * followed: the construct has a revision, and the nested stack's resource in this stack is
+   * ordered against it (a DependsOn, directly or through other resources). Called at validation,
+   * once construct dependencies are DependsOn of the template.
+   */
+  public warnNested(): void {
+    let graph: DependencyGraph | undefined;
+    for (const nested of this.nested) {
+      if (this.nestedWarned.has(nested)) continue;
+      this.nestedWarned.add(nested);
+      const stackResource = this.order.revisionGiven ? resourceInStack(nested, this.stack) : undefined;
+      if (stackResource) {
+        graph ??= dependencyGraph(this.stack);
+        const resource = this.stack.resolve((this.resource.node.defaultChild as CfnResource).logicalId) as string;
+        const nestedId = this.stack.resolve(stackResource.logicalId) as string;
+        if (this.order.when === 'after' ? pathBetween(graph, resource, nestedId) : pathBetween(graph, nestedId, resource)) continue;
+      }
+      this.warnNestedStack(nested);
+    }
+  }
+
+  private warnNestedStack(nested: Stack): void {
     const { what, kind, nestedMisses, when } = this.order;
     _warnLate(this.resource.node.scope!, this.order.nestedWarning,
       `Nested stack ${nested.node.path} has ECS services or task definitions, which ${what} ${nestedMisses}: `
@@ -117,6 +149,13 @@ class EcsServiceOrdering implements IAspect {
             : `Put the ${what.replace(/^this /, '')} where it depends on no ECS service (not under a construct that waits for one)`)];
     });
   }
+}
+
+/** The resource of `stack` that deploys `nested` (through the nested stacks between them), or undefined for a stack not nested in it. */
+function resourceInStack(nested: Stack, stack: Stack): CfnResource | undefined {
+  let at: Stack | undefined = nested;
+  while (at?.nestedStackParent !== undefined && at.nestedStackParent !== stack) at = at.nestedStackParent;
+  return at?.nestedStackParent === stack ? at.nestedStackResource : undefined;
 }
 
 /** A stack's resources by logical ID. */

@@ -59,7 +59,8 @@ export interface DeploymentAnnotationProps {
  * Marks deploys on Mackerel's graphs: a graph annotation (`Custom::MackerelGraphAnnotation`)
  * posted at the moment a deploy changes `revision`, once the stack's ECS services are deployed
  * (the annotation waits for every `ecs` service of its stack). Those of a nested stack are not
- * covered, as it deploys as one resource of its parent: the annotation warns about them.
+ * covered, as it deploys as one resource of its parent: the annotation warns about them, unless it
+ * has a revision and is made to depend on the nested stack.
  *
  * Each deploy that is marked posts a new annotation; earlier ones stay as the deploy history,
  * also when the construct or the stack is removed (Mackerel deletes them with their service).
@@ -99,6 +100,7 @@ export class DeploymentAnnotation extends Construct {
       kind: 'DeploymentAnnotation',
       nestedWarning: 'cdk-mackerel:deploymentAnnotationNestedStack',
       nestedMisses: 'neither waits for nor follows in its default revision',
+      revisionGiven: props.revision !== undefined,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { App, Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnWaitConditionHandle, Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -119,6 +119,28 @@ describe('DeploymentDowntime', () => {
       '^Nested stack Shop/Batch has ECS services or task definitions, which this downtime neither goes before nor follows in its default revision: '
       + 'it covers the ECS resources of stack Shop only\\. Give the nested stack a DeploymentDowntime of its own \\(with its own MackerelProvider\\), '
       + 'or give this one a revision and make the nested stack depend on it'));
+  });
+
+  test('no nested-stack warning once its advice is followed: a revision, and the nested stack waits for the downtime (through another resource too)', () => {
+    const warned = (revision: string | undefined, order: (nested: NestedStack, quiet: DeploymentDowntime, stack: Stack) => void) => {
+      const { stack, web } = shopStack();
+      const nested = new NestedStack(stack, 'Batch');
+      new ecs.FargateTaskDefinition(nested, 'Task').addContainer('job', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36') });
+      const quiet = new DeploymentDowntime(stack, 'Quiet', { scopes: [MonitorScope.fromRole(web)], revision });
+      order(nested, quiet, stack);
+      return Annotations.fromStack(stack).findWarning('/Shop/Quiet', Match.stringLikeRegexp('deploymentDowntimeNestedStack')).length;
+    };
+    expect(warned('v42', (nested, quiet) => nested.node.addDependency(quiet))).toBe(0);
+    expect(warned('v42', (nested, quiet, stack) => {
+      const between = new CfnWaitConditionHandle(stack, 'Between');
+      between.node.addDependency(quiet);
+      nested.node.addDependency(between);
+    })).toBe(0);
+    // half the advice is not enough: the default revision does not follow the nested task definitions, and nothing orders them
+    expect(warned(undefined, (nested, quiet) => nested.node.addDependency(quiet))).toBe(1);
+    expect(warned('v42', () => {})).toBe(1);
+    // the wrong way round: the downtime waits for the nested stack, so it starts after its tasks are replaced
+    expect(warned('v42', (nested, quiet) => quiet.node.addDependency(nested))).toBe(1);
   });
 
   describe('refuses at synth', () => {

@@ -206,6 +206,21 @@ describe('DeploymentAnnotation', () => {
     expect(annotationOf(stack).DependsOn).toEqual(expect.not.arrayContaining([expect.stringMatching(/Batch/)]));
   });
 
+  test('no nested-stack warning once its advice is followed: a revision, and the annotation waits for the nested stack', () => {
+    const warned = (revision: string | undefined, order: (nested: NestedStack, deploys: DeploymentAnnotation) => void) => {
+      const { stack, shop } = shopStack();
+      const nested = new NestedStack(stack, 'Batch');
+      new ecs.FargateTaskDefinition(nested, 'Task').addContainer('job', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+      const deploys = new DeploymentAnnotation(stack, 'Deploys', { service: shop, revision });
+      order(nested, deploys);
+      return Annotations.fromStack(stack).findWarning('/Shop/Deploys', Match.stringLikeRegexp('deploymentAnnotationNestedStack')).length;
+    };
+    expect(warned('v42', (nested, deploys) => deploys.node.addDependency(nested))).toBe(0);
+    expect(warned(undefined, (nested, deploys) => deploys.node.addDependency(nested))).toBe(1);
+    expect(warned('v42', () => {})).toBe(1);
+    expect(warned('v42', (nested, deploys) => nested.node.addDependency(deploys))).toBe(1);
+  });
+
   describe('refuses', () => {
     test('a role of another service', () => {
       const { stack, shop } = shopStack();
