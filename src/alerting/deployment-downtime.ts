@@ -48,7 +48,8 @@ export interface DeploymentDowntimeProps extends DowntimeScopeOptions {
  * that starts when a deploy changes `revision` and lasts `duration`. Every ECS service of the
  * stack waits for it, so it starts before their tasks are replaced; those of a nested stack are
  * not covered, as a nested stack deploys as one resource of its parent (a warning says so, unless
- * this one has a revision and the nested stack is made to depend on it).
+ * this one has a revision and the nested stack is made to depend on it). In a stack where nothing
+ * waits for it (no ECS service), it starts whenever CloudFormation reaches it, and a warning says so.
  *
  * It is one downtime, moved to the start of each deploy that changes its revision (a rollback
  * to the previous revision moves it too, covering the way back), and deleted with the construct. Scope it as any
@@ -91,6 +92,7 @@ export class DeploymentDowntime extends Construct {
       nestedWarning: 'cdk-mackerel:deploymentDowntimeNestedStack',
       nestedMisses: 'neither goes before nor follows in its default revision',
       revisionGiven: props.revision !== undefined,
+      unorderedWarning: 'cdk-mackerel:deploymentDowntimeWithoutEcsService',
     });
   }
 }

@@ -45,6 +45,12 @@ export interface _EcsServiceOrder {
    * resource (as the warning advises) is covered, and not warned about.
    */
   readonly revisionGiven: boolean;
+  /**
+   * The id of the warning given when nothing in the stack waits for the resource: no ECS service
+   * (of the stack or, ordered against it, of a nested stack) and no other resource.
+   * @default - no such warning
+   */
+  readonly unorderedWarning?: string;
 }
 
 /**
@@ -61,6 +67,7 @@ export function _orderWithEcsServices(scope: Construct, resource: CustomResource
   scope.node.addValidation({
     validate: () => {
       ordering.warnNested();
+      ordering.warnUnordered();
       return ordering.cycles();
     },
   });
@@ -109,6 +116,24 @@ class EcsServiceOrdering implements IAspect {
       }
       this.warnNestedStack(nested);
     }
+  }
+
+  /**
+   * For a resource every ECS service waits for (`before`): warns when nothing of the stack waits
+   * for it, as it then starts whenever CloudFormation reaches it, before or after what a deploy
+   * changes. A nested stack with ECS resources has its own warning, or is ordered against it.
+   */
+  public warnUnordered(): void {
+    const id = this.order.unorderedWarning;
+    if (!id || this.order.when !== 'before' || this.services.length > 0 || this.nested.length > 0) return;
+    const graph = dependencyGraph(this.stack);
+    const resource = this.stack.resolve((this.resource.node.defaultChild as CfnResource).logicalId) as string;
+    if (graph.logicalIds().some((other) => other !== resource && graph.targetsOf(other).has(resource))) return;
+    const { what, kind } = this.order;
+    _warnLate(this.resource.node.scope!, id,
+      `Stack ${this.stack.node.path} has no ECS service, and nothing else waits for ${what}: it starts whenever CloudFormation reaches it `
+      + `in a deploy, which may be after the resources the deploy changes, and covers no rollout. Put the ${kind} in the stack of the ECS services `
+      + 'it is for, or make the resources a deploy changes depend on it');
   }
 
   private warnNestedStack(nested: Stack): void {
@@ -160,6 +185,8 @@ function resourceInStack(nested: Stack, stack: Stack): CfnResource | undefined {
 
 /** A stack's resources by logical ID. */
 interface DependencyGraph {
+  /** The logical IDs of the stack's resources. */
+  logicalIds(): string[];
   /** The construct path of a resource of the stack, or undefined for any other name (a parameter, a pseudo parameter). */
   pathOf(logicalId: string): string | undefined;
   /** The logical IDs a resource waits for: its DependsOn and what it refers to, rendered only for the resources a search reaches. */
@@ -179,6 +206,7 @@ function dependencyGraph(stack: Stack): DependencyGraph {
     return resource ? stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {} : {};
   };
   return {
+    logicalIds: () => [...resources.keys()],
     pathOf: (logicalId) => resources.get(logicalId)?.node.path,
     targetsOf: (logicalId) => {
       const known = targets.get(logicalId);

@@ -143,6 +143,28 @@ describe('DeploymentDowntime', () => {
     expect(warned('v42', (nested, quiet) => quiet.node.addDependency(nested))).toBe(1);
   });
 
+  test('warns in a stack where nothing waits for it (no ECS service), as it may start after what the deploy changes; not once something does', () => {
+    const warnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('/Shop/Quiet', Match.stringLikeRegexp('deploymentDowntimeWithoutEcsService'));
+    // task definitions run by RunTask or a schedule: the default revision follows them, but nothing is ordered after the downtime
+    const { stack, web } = shopStack(null);
+    new ecs.FargateTaskDefinition(stack, 'Task').addContainer('job', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.36') });
+    new DeploymentDowntime(stack, 'Quiet', { scopes: [MonitorScope.fromRole(web)] });
+    expect(warnings(stack).map((w) => w.entry.data)).toEqual([
+      'Stack Shop has no ECS service, and nothing else waits for this downtime: it starts whenever CloudFormation reaches it in a deploy, '
+      + 'which may be after the resources the deploy changes, and covers no rollout. Put the DeploymentDowntime in the stack of the ECS services '
+      + 'it is for, or make the resources a deploy changes depend on it [ack: cdk-mackerel:deploymentDowntimeWithoutEcsService]',
+    ]);
+
+    const withService = shopStack();
+    new DeploymentDowntime(withService.stack, 'Quiet', { scopes: [MonitorScope.fromRole(withService.web)] });
+    expect(warnings(withService.stack)).toEqual([]);
+
+    const ordered = shopStack(null);
+    const quiet = new DeploymentDowntime(ordered.stack, 'Quiet', { scopes: [MonitorScope.fromRole(ordered.web)], revision: 'v42' });
+    new CfnWaitConditionHandle(ordered.stack, 'Changed').node.addDependency(quiet);
+    expect(warnings(ordered.stack)).toEqual([]);
+  });
+
   describe('refuses at synth', () => {
     test.each([
       ['an empty name', { name: ' ' }, /^Shop\/Quiet: name " " is empty; expected a non-empty downtime name/],
