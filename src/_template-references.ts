@@ -1,6 +1,7 @@
 /**
  * The logical IDs a CloudFormation template value refers to (Ref, Fn::GetAtt, Fn::Sub), for the
- * CLI's apply order and the deploy annotation's cycle check. No aws-cdk-lib here: the CLI loads it.
+ * CLI's apply order, the deploy annotation's cycle check and the parameters a deploy revision
+ * follows. No aws-cdk-lib here: the CLI loads it.
  */
 
 /** The logical IDs a value refers to. @internal */
@@ -27,3 +28,8 @@ function subReferences(arg: unknown, out: Set<string>): void {
   if (vars) _references(vars, out);
 }
 
+
+/** Whether Ref of a parameter of this type is a list. @internal */
+export function _isListParameterType(type: string | undefined): boolean {
+  return type !== undefined && /^(AWS::SSM::Parameter::Value<)?(CommaDelimitedList\b|List<)/.test(type);
+}

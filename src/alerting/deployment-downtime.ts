@@ -36,9 +36,11 @@ export interface DeploymentDowntimeProps extends DowntimeScopeOptions {
    * changes it starts the downtime. A deploy that does not, leaves its start as it is, and a
    * change of the other properties (name, memo, duration, scopes) applies to it where it is.
    *
-   * @default - a hash of the properties of the stack's ECS task definitions as synthesized, so
-   *   that a deploy that changes one (a new image, environment or size) starts the downtime; a
-   *   stack without task definitions fails synthesis and needs a revision
+   * @default - a hash of the properties of the stack's ECS task definitions as synthesized,
+   *   followed by the deploy-time values of the template parameters they use (an image tag, an
+   *   SSM parameter's value), so that a deploy that changes one (a new image, environment or
+   *   size) starts the downtime; a stack without task definitions fails synthesis and needs a
+   *   revision
    */
   readonly revision?: string;
 }

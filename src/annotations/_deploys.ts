@@ -1,15 +1,15 @@
 import { createHash } from 'crypto';
-import { Aspects, CfnResource, CustomResource, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnParameter, CfnResource, CustomResource, Fn, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
-import { _references } from '../_template-references';
+import { _isListParameterType, _references } from '../_template-references';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 
 /**
  * What marks a deploy for a construct that acts on each one (`DeploymentAnnotation`,
  * `DeploymentDowntime`): the `revision` given, checked not to be empty, or by default a hash of
- * the stack's ECS task definitions; a stack without any then fails synthesis, as nothing would
- * ever change. `acts` says what a deploy does, for the messages (`mark a deploy`).
+ * the stack's ECS task definitions and the values of the parameters they use; a stack without
+ * any then fails synthesis, as nothing would ever change. `acts` says what a deploy does, for the messages (`mark a deploy`).
  * @internal
  */
 export function _deployRevision(scope: Construct, revision: string | undefined, acts: string): string {
@@ -248,6 +248,10 @@ function pathBetween(graph: DependencyGraph, from: string, to: string): string[]
  * what ECS registers counts (each one's properties, by logical ID, sorted), so that neither
  * metadata (a cdk-nag suppression, the construct path), a new `DependsOn` nor the order the app
  * happens to create them in marks a deploy that leaves every task definition as it was.
+ *
+ * The template holds only the name of a template parameter (an image tag given at deploy, an
+ * SSM parameter's value), whose new value changes the task definition at deploy time: the value
+ * of each parameter the task definitions refer to follows the hash, joined by CloudFormation.
  */
 function taskDefinitionsRevision(stack: Stack): string | undefined {
   const definitions = taskDefinitionsOf(stack);
@@ -256,7 +260,18 @@ function taskDefinitionsRevision(stack: Stack): string | undefined {
     .map((definition) => [stack.resolve(definition.logicalId) as string, stack.resolve(definition._toCloudFormation())] as const)
     .map(([logicalId, template]) => [logicalId, template?.Resources?.[logicalId]?.Properties ?? {}] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(registered)).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(JSON.stringify(registered)).digest('hex').slice(0, 12);
+  const parameters = new Map<string, CfnParameter>();
+  for (const c of stack.node.findAll()) {
+    if (c instanceof CfnParameter && Stack.of(c) === stack) parameters.set(stack.resolve(c.logicalId) as string, c);
+  }
+  const referred = [..._references(registered.map(([, properties]) => properties))].filter((name) => parameters.has(name)).sort();
+  if (referred.length === 0) return hash;
+  const values = referred.map((name) => {
+    const parameter = parameters.get(name)!;
+    return _isListParameterType(parameter.type) ? Fn.join(',', parameter.valueAsList) : parameter.valueAsString;
+  });
+  return Fn.join(' ', [hash, ...values]);
 }
 
 function taskDefinitionsOf(stack: Stack): ecs.CfnTaskDefinition[] {

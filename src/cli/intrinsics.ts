@@ -5,6 +5,7 @@
 import { _TemplateOutput, _TemplateParameter, _TemplateResource } from './assembly';
 import { _missingExport, _OutputRead, _outputRead } from './cross-stack';
 import { _CliError } from './errors';
+import { _isListParameterType } from '../_template-references';
 
 /** What a Mackerel resource has produced so far (from the state). @internal */
 export interface _Produced {
@@ -288,11 +289,6 @@ function ssmParameter(name: string, param: _TemplateParameter, ssmName: string, 
     stand: _isListParameterType(param.Type) ? [shown] : shown,
     notice: `parameter ${name} (${param.Type}) is not read from SSM parameter ${ssmName} for the emulator; using the placeholder ${shown}`,
   });
-}
-
-/** Whether Ref of a parameter of this type is a list. @internal */
-export function _isListParameterType(type: string | undefined): boolean {
-  return type !== undefined && /^(AWS::SSM::Parameter::Value<)?(CommaDelimitedList\b|List<)/.test(type);
 }
 
 function getAtt(arg: unknown, ctx: _ResolveContext): unknown {

@@ -1,8 +1,9 @@
-import { App, CfnWaitConditionHandle, Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnWaitConditionHandle, Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import {
@@ -76,6 +77,30 @@ describe('DeploymentDowntime', () => {
     expect(revision('public.ecr.aws/nginx/nginx:1.27', (stack) => new HostMetricMonitor(stack, 'Cpu', {
       name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(5),
     }))).toBe(base);
+  });
+
+  test('the default revision follows the values of template parameters the task definitions use, which change them only at deploy', () => {
+    const { stack, web } = shopStack(null);
+    const tag = new CfnParameter(stack, 'ImageTag');
+    const command = new CfnParameter(stack, 'Command', { type: 'CommaDelimitedList' });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('web', {
+      image: ecs.ContainerImage.fromRegistry(`public.ecr.aws/nginx/nginx:${tag.valueAsString}`),
+      command: command.valueAsList,
+      environment: { FLAG: ssm.StringParameter.valueForStringParameter(stack, '/shop/flag') },
+    });
+    new CfnParameter(stack, 'Unused');
+    new DeploymentDowntime(stack, 'Quiet', { scopes: [MonitorScope.fromRole(web)] });
+    const ssmParameter = Object.entries(Template.fromStack(stack).toJSON().Parameters).find(([, p]: [string, any]) => p.Default === '/shop/flag')![0];
+    // by parameter name, after the hash of the task definitions as synthesized
+    expect(downtimeOf(stack).Properties.revision).toEqual({
+      'Fn::Join': [' ', [
+        expect.stringMatching(/^[0-9a-f]{12}$/),
+        { 'Fn::Join': [',', { Ref: 'Command' }] },
+        { Ref: 'ImageTag' },
+        { Ref: ssmParameter },
+      ]],
+    });
   });
 
   test('name, duration, memo, revision, monitors and excluded scopes are written as given; removalPolicy applies', () => {

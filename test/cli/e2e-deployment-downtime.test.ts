@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { beforeEach, expect, test } from 'vitest';
 import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
@@ -70,4 +70,31 @@ test('each deploy that changes a task definition moves the one downtime to its s
   run = await cli(['apply', '--destroy', outdir, ...base]);
   expect(run.code).toBe(0);
   expect(downtimes()).toEqual([]);
+});
+
+test('an image tag given as a template parameter: a deploy with a new tag moves the downtime, and the CLI asks for the tag as cdk deploy does', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const start = () => (shared.emulator.state().downtimes as Array<{ start: number }>)[0].start;
+  const outdir = synthStack(dir, (stack) => {
+    const web = new MackerelService(stack, 'Service', { name: 'shop' }).addRole('web');
+    const tag = new CfnParameter(stack, 'ImageTag');
+    new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', { image: ecs.ContainerImage.fromRegistry(`public.ecr.aws/nginx/nginx:${tag.valueAsString}`) });
+    new DeploymentDowntime(stack, 'Quiet', { scopes: [MonitorScope.fromRole(web)] });
+  });
+
+  let run = await cli(['apply', outdir, ...base]);
+  expect(run.code).not.toBe(0);
+  expect(run.out + run.err).toMatch(/parameter ImageTag has no Default; expected its value with --parameters Shop:ImageTag=VALUE/);
+
+  expect((await cli(['apply', outdir, ...base, '--parameters', 'Shop:ImageTag=1.27'])).code).toBe(0);
+  const first = start();
+  run = await cli(['apply', outdir, ...base, '--parameters', 'Shop:ImageTag=1.27']);
+  expect(run.out).toMatch(/^Done: 3 unchanged\.$/m);
+
+  await new Promise((done) => setTimeout(done, 1100));
+  run = await cli(['diff', outdir, ...base, '--parameters', 'Shop:ImageTag=1.28']);
+  expect(run.out).toMatch(/^ +revision: "[0-9a-f]{12} 1\.27" -> "[0-9a-f]{12} 1\.28"$/m);
+  expect((await cli(['apply', outdir, ...base, '--parameters', 'Shop:ImageTag=1.28'])).code).toBe(0);
+  expect(start()).toBeGreaterThan(first);
 });
