@@ -42,8 +42,16 @@ export enum TaskStopCause {
   USER_INITIATED = 'USER_INITIATED',
 }
 
-/** ECS service -> the TaskStopAnnotations marking its stops, with where (Mackerel service and roles). */
-const MARKED = new WeakMap<ecs.IBaseService, Array<{ readonly path: string; readonly where: string }>>();
+/** A TaskStopAnnotations marking an ECS service's stops: where (Mackerel service and roles), which causes, and whether it merges. */
+interface Mark {
+  readonly path: string;
+  readonly where: string;
+  readonly causes: TaskStopCause[];
+  readonly merges: boolean;
+}
+
+/** ECS service -> the TaskStopAnnotations marking its stops. */
+const MARKED = new WeakMap<ecs.IBaseService, Mark[]>();
 
 const STOP_CODES: { readonly [cause: string]: string } = {
   [TaskStopCause.ESSENTIAL_CONTAINER_EXITED]: 'EssentialContainerExited',
@@ -106,11 +114,12 @@ export interface TaskStopAnnotationsProps {
  * queue, in one message group, which the stack's `MackerelProvider` handler reads: the stops
  * are marked one after another, so a burst of them (a failed rollout) merges
  * into one annotation instead of racing, and an event delivered twice within five minutes is
- * dropped by the queue. A stop the handler fails to mark three times goes to a dead-letter queue
- * (kept 14 days, and deleted with the construct); the stops after it in its batch are marked
- * meanwhile, and it joins its annotation in time order if a retry succeeds. No CloudFormation
- * resource is created in Mackerel, so nothing is deleted with the construct: the annotations stay
- * as the history (Mackerel deletes them with their service).
+ * dropped by the queue. Two of them cannot both merge the stops of one ECS service on the same
+ * graphs: their merges would overwrite each other's. A stop the handler fails to mark three
+ * times goes to a dead-letter queue (kept 14 days, and deleted with the construct); the stops
+ * after it in its batch are marked meanwhile, and it joins its annotation in time order if a
+ * retry succeeds. No CloudFormation resource is created in Mackerel, so nothing is deleted with
+ * the construct: the annotations stay as the history (Mackerel deletes them with their service).
  *
  * @example
  * new TaskStopAnnotations(this, 'Crashes', { service: shop, roles: [web], ecsServices: [api.service] });
@@ -150,7 +159,7 @@ export class TaskStopAnnotations extends Construct {
       if (props.ecsServices.indexOf(service) < i) _fail(this, `ecsServices[${i}]`, service.node.path, 'is given twice', 'each ECS service once');
     });
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
-    this.warnMarkedTwice(props.ecsServices, `${props.service.name}|${[...roleNames].sort().join(',')}`);
+    this.checkMarkedTwice(props.ecsServices, `${props.service.name}|${[...roleNames].sort().join(',')}`, causes, mergeWindow.toSeconds() > 0);
 
     const settings: _TaskStoppedSettings = {
       cdkMackerel: _TASK_STOPPED_EVENT,
@@ -205,21 +214,32 @@ export class TaskStopAnnotations extends Construct {
   }
 
   /**
-   * Each construct has its own queue, so the merges of two that mark one ECS service's stops on
-   * the same graphs would race (Mackerel has no conditional update).
+   * Each construct has its own queue, so two that mark one ECS service's stops on the same graphs
+   * run at once. Two that both merge (read an annotation, then write it back with the stop) would
+   * overwrite each other's stops, as Mackerel has no conditional update: refused. A construct that
+   * does not merge only posts, which loses nothing; but a stop of a cause both mark may then be
+   * marked by each, as neither sees the other's mark in time: warned about.
    */
-  private warnMarkedTwice(ecsServices: ecs.IBaseService[], where: string): void {
-    for (const ecsService of ecsServices) {
+  private checkMarkedTwice(ecsServices: ecs.IBaseService[], where: string, causes: TaskStopCause[], merges: boolean): void {
+    ecsServices.forEach((ecsService, i) => {
       const marks = MARKED.get(ecsService) ?? [];
-      const other = marks.find((mark) => mark.where === where);
-      if (other) {
-        Annotations.of(this).addWarningV2('cdk-mackerel:taskStopsMarkedTwice',
-          `ECS service ${ecsService.node.path} is also marked by ${other.path} on the same Mackerel service and roles: the two read their stops from `
-          + 'two queues, so their merges into the same annotations could race and lose stops, and a stop of a cause both mark is marked twice. '
-          + 'Give the ECS service one TaskStopAnnotations with every cause it needs');
+      const others = marks.filter((mark) => mark.where === where);
+      const merging = merges ? others.find((mark) => mark.merges) : undefined;
+      if (merging) {
+        _fail(this, `ecsServices[${i}]`, ecsService.node.path, `is also marked by ${merging.path} on the same Mackerel service and roles, and both merge stops `
+          + '(a mergeWindow above 0): each reads its stops from its own queue, so their merges into the same annotation would run at once and '
+          + 'overwrite each other\'s stops', 'an ECS service marked on the same graphs by one TaskStopAnnotations that merges',
+        'Give the ECS service one TaskStopAnnotations with every cause it needs, or a mergeWindow of Duration.seconds(0) to all but one');
       }
-      MARKED.set(ecsService, [...marks, { path: this.node.path, where }]);
-    }
+      const overlapping = others.find((mark) => mark.causes.some((cause) => causes.includes(cause)));
+      if (overlapping) {
+        Annotations.of(this).addWarningV2('cdk-mackerel:taskStopsMarkedTwice',
+          `ECS service ${ecsService.node.path} is also marked by ${overlapping.path} on the same Mackerel service and roles, for some of the same causes: `
+          + 'the two read their stops from two queues, so a stop of a cause both mark may be marked twice. '
+          + 'Give the ECS service one TaskStopAnnotations with every cause it needs, or each its own causes');
+      }
+      MARKED.set(ecsService, [...marks, { path: this.node.path, where, causes, merges }]);
+    });
   }
 }
 

@@ -227,16 +227,18 @@ describe('TaskStopAnnotations', () => {
     expect(onlyRule(direct.stack).DependsOn).toEqual([logicalId(direct.stack, direct.web.node.findChild('Resource'))]);
   });
 
-  test('a second TaskStopAnnotations on one ECS service and the same graphs is warned about; on other roles it is not', () => {
+  test('a second TaskStopAnnotations on one ECS service and the same graphs: warned about for causes both mark; neither when it only posts other causes nor on other roles', () => {
     const { stack, shop, web, api, worker } = shopStack();
     new TaskStopAnnotations(stack, 'Crashes', { service: shop, roles: [web], ecsServices: [api, worker] });
-    new TaskStopAnnotations(stack, 'Spot', { service: shop, roles: [web], ecsServices: [api], causes: [TaskStopCause.SPOT_INTERRUPTION] });
+    // posts only (no merge), so it overwrites nothing; its causes are its own
+    new TaskStopAnnotations(stack, 'Spot', { service: shop, roles: [web], ecsServices: [api], causes: [TaskStopCause.SPOT_INTERRUPTION], mergeWindow: Duration.seconds(0) });
     new TaskStopAnnotations(stack, 'Whole', { service: shop, ecsServices: [api] });
+    new TaskStopAnnotations(stack, 'Oom', { service: shop, roles: [web], ecsServices: [worker], causes: [TaskStopCause.ESSENTIAL_CONTAINER_EXITED], mergeWindow: Duration.seconds(0) });
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice'));
-    expect(warnings.map((w) => [w.id, w.entry.data])).toEqual([['/Shop/Spot',
-      'ECS service Shop/Api is also marked by Shop/Crashes on the same Mackerel service and roles: the two read their stops from two queues, so their '
-      + 'merges into the same annotations could race and lose stops, and a stop of a cause both mark is marked twice. Give the ECS service one '
-      + 'TaskStopAnnotations with every cause it needs [ack: cdk-mackerel:taskStopsMarkedTwice]']]);
+    expect(warnings.map((w) => [w.id, w.entry.data])).toEqual([['/Shop/Oom',
+      'ECS service Shop/Worker is also marked by Shop/Crashes on the same Mackerel service and roles, for some of the same causes: the two read their '
+      + 'stops from two queues, so a stop of a cause both mark may be marked twice. Give the ECS service one TaskStopAnnotations with every cause it '
+      + 'needs, or each its own causes [ack: cdk-mackerel:taskStopsMarkedTwice]']]);
   });
 
   describe('refuses at synth', () => {
@@ -268,6 +270,16 @@ describe('TaskStopAnnotations', () => {
       const { stack, shop, api } = shopStack();
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api], causes: [TaskStopCause.FAILED_TO_START, TaskStopCause.FAILED_TO_START] }))
         .toThrow(/^Shop\/Stops: causes\[1\] "FAILED_TO_START" is given twice; expected each TaskStopCause once$/);
+    });
+
+    test('a second TaskStopAnnotations on one ECS service and the same graphs when both merge, as their merges would overwrite each other\'s stops', () => {
+      const { stack, shop, web, api, worker } = shopStack();
+      new TaskStopAnnotations(stack, 'Crashes', { service: shop, roles: [web], ecsServices: [api, worker] });
+      expect(() => new TaskStopAnnotations(stack, 'Spot', { service: shop, roles: [web], ecsServices: [worker], causes: [TaskStopCause.SPOT_INTERRUPTION] }))
+        .toThrow(new RegExp('^Shop/Spot: ecsServices\\[0\\] "Shop/Worker" is also marked by Shop/Crashes on the same Mackerel service and roles, and both merge '
+          + 'stops \\(a mergeWindow above 0\\): each reads its stops from its own queue, .* overwrite each other\'s stops; expected an ECS service marked on the '
+          + 'same graphs by one TaskStopAnnotations that merges\\. Give the ECS service one TaskStopAnnotations with every cause it needs, or a mergeWindow '
+          + 'of Duration\\.seconds\\(0\\) to all but one$'));
     });
 
     test('an ECS service given twice, which would be warned about as marked by its own construct', () => {
