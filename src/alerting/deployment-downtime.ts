@@ -38,8 +38,8 @@ export interface DeploymentDowntimeProps extends DowntimeScopeOptions {
    *
    * @default - a hash of the properties of the stack's ECS task definitions as synthesized,
    *   followed by the deploy-time values of the template parameters they use (an image tag, an
-   *   SSM parameter's value), so that a deploy that changes one (a new image, environment or
-   *   size) starts the downtime; a stack without task definitions fails synthesis and needs a
+   *   SSM parameter's value; not NoEcho ones, which Mackerel would show), so that a deploy that
+   *   changes one (a new image, environment or size) starts the downtime; a stack without task definitions fails synthesis and needs a
    *   revision
    */
   readonly revision?: string;

@@ -252,6 +252,7 @@ function pathBetween(graph: DependencyGraph, from: string, to: string): string[]
  * The template holds only the name of a template parameter (an image tag given at deploy, an
  * SSM parameter's value), whose new value changes the task definition at deploy time: the value
  * of each parameter the task definitions refer to follows the hash, joined by CloudFormation.
+ * NoEcho parameters are left out, so that their values never reach Mackerel.
  */
 function taskDefinitionsRevision(stack: Stack): string | undefined {
   const definitions = taskDefinitionsOf(stack);
@@ -263,7 +264,8 @@ function taskDefinitionsRevision(stack: Stack): string | undefined {
   const hash = createHash('sha256').update(JSON.stringify(registered)).digest('hex').slice(0, 12);
   const parameters = new Map<string, CfnParameter>();
   for (const c of stack.node.findAll()) {
-    if (c instanceof CfnParameter && Stack.of(c) === stack) parameters.set(stack.resolve(c.logicalId) as string, c);
+    // A NoEcho value would be shown in Mackerel (the revision, an annotation's description): its changes go unseen instead.
+    if (c instanceof CfnParameter && Stack.of(c) === stack && !c.noEcho) parameters.set(stack.resolve(c.logicalId) as string, c);
   }
   const referred = [..._references(registered.map(([, properties]) => properties))].filter((name) => parameters.has(name)).sort();
   if (referred.length === 0) return hash;

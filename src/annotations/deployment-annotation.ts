@@ -50,7 +50,8 @@ export interface DeploymentAnnotationProps {
    * @default - a hash of the properties of the stack's ECS task definitions as synthesized,
    *   so that a deploy that changes one (a new image, environment or size) is marked, and one
    *   that changes only their metadata or order is not, followed by the deploy-time values of the
-   *   template parameters they use (an image tag, an SSM parameter's value); a stack without task
+   *   template parameters they use (an image tag, an SSM parameter's value; not NoEcho ones, which
+   *   the description would show); a stack without task
    *   definitions fails synthesis and needs a revision
    */
   readonly revision?: string;

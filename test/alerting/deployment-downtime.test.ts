@@ -90,6 +90,12 @@ describe('DeploymentDowntime', () => {
       environment: { FLAG: ssm.StringParameter.valueForStringParameter(stack, '/shop/flag') },
     });
     new CfnParameter(stack, 'Unused');
+    // a NoEcho value would be shown in Mackerel: left out
+    const token = new CfnParameter(stack, 'Token', { noEcho: true });
+    taskDefinition.addContainer('sidecar', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1'),
+      environment: { TOKEN: token.valueAsString },
+    });
     new DeploymentDowntime(stack, 'Quiet', { scopes: [MonitorScope.fromRole(web)] });
     const ssmParameter = Object.entries(Template.fromStack(stack).toJSON().Parameters).find(([, p]: [string, any]) => p.Default === '/shop/flag')![0];
     // by parameter name, after the hash of the task definitions as synthesized
