@@ -72,8 +72,8 @@ Options of apply and diff:
                    with the parameter); needed for a parameter without Default that a Mackerel resource uses.
                    For an AWS::SSM::Parameter::Value<...> parameter, the value itself (the CLI reads no SSM)
   --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
-  --timeout SEC    time per operation, retries included (default 300)
-  --verbose        show the handler's log lines`;
+  --timeout SEC    apply only: time per operation, retries included (default 300)
+  --verbose        apply only: show the handler's log lines`;
 
 const OPTIONS = {
   'api-base': { type: 'string' },
@@ -94,7 +94,9 @@ const OPTIONS = {
 } as const;
 
 // The options only one side reads (--destroy, --emulator and --parameters have messages of their own).
-const APPLY_AND_DIFF_ONLY = ['api-base', 'state', 'stack', 'stage', 'region', 'account', 'timeout', 'verbose'] as const;
+const APPLY_AND_DIFF_ONLY = ['api-base', 'state', 'stack', 'stage', 'region', 'account'] as const;
+// What bounds or logs the handler's operations: diff sends none (it only reads).
+const APPLY_ONLY = ['timeout', 'verbose'] as const;
 const EMULATOR_ONLY = ['port', 'host'] as const;
 
 /** Parses argv (without node and the script). @internal */
@@ -135,7 +137,12 @@ export function _parseArgs(argv: readonly string[]): _Args {
     const given = APPLY_AND_DIFF_ONLY.find((flag) => values[flag] !== undefined && values[flag] !== false);
     if (given === 'state') throw new _CliError('--state is an option of apply and diff; the emulator keeps its objects in the file of --emulator-state FILE');
     if (given) throw new _CliError(`--${given} is an option of apply and diff`);
-  } else {
+  }
+  if (command !== 'apply') {
+    const given = APPLY_ONLY.find((flag) => values[flag] !== undefined && values[flag] !== false);
+    if (given) throw new _CliError(`--${given} is an option of apply only${command === 'diff' ? '; diff sends no operation to the handler, it only reads Mackerel' : ''}`);
+  }
+  if (command !== 'emulator') {
     const given = EMULATOR_ONLY.find((flag) => values[flag] !== undefined);
     if (given) throw new _CliError(`--${given} is an option of the emulator command; ${values.emulator ? '--emulator listens on a free port of 127.0.0.1 for its run' : 'pass its address to apply and diff with --api-base URL'}`);
   }

@@ -215,13 +215,18 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--stack', 'Shop', '--stack', 'Other']),
       /^cdk-mackerel: --stack is given more than once; expected it once \(a run covers one stack, or every stack without --stack\)$/);
     expectError(await cli(['diff', assembly, '--state', 'a.json', '--state=b.json']), /^cdk-mackerel: --state is given more than once; expected it once$/);
-    expect((await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', join(workDir(), 's.json'), '--verbose', '--verbose'])).code).toBe(1);
+    expect((await cli(['diff', assembly, '--emulator', '--emulator', '--state', join(workDir(), 's.json')])).code).toBe(1);
     // each command refuses the other's options instead of running without them (and would otherwise listen until stopped)
     expectError(await cli(['emulator', '--port', '0', '--state', 'objects.json']),
       /^cdk-mackerel: --state is an option of apply and diff; the emulator keeps its objects in the file of --emulator-state FILE$/);
-    for (const extra of [['--api-base', 'http://127.0.0.1:1/'], ['--stack', 'Shop'], ['--stage', ''], ['--region', 'us-west-2'], ['--account', '1'],
-      ['--timeout', '5'], ['--verbose']]) {
+    for (const extra of [['--api-base', 'http://127.0.0.1:1/'], ['--stack', 'Shop'], ['--stage', ''], ['--region', 'us-west-2'], ['--account', '1']]) {
       expectError(await cli(['emulator', '--port', '0', ...extra]), new RegExp(`^cdk-mackerel: ${extra[0]} is an option of apply and diff$`));
+    }
+    // what bounds or logs the handler's operations: diff sends none, and took them without a word
+    for (const extra of [['--timeout', '5'], ['--verbose']]) {
+      expectError(await cli(['emulator', '--port', '0', ...extra]), new RegExp(`^cdk-mackerel: ${extra[0]} is an option of apply only$`));
+      expectError(await cli(['diff', assembly, ...extra]),
+        new RegExp(`^cdk-mackerel: ${extra[0]} is an option of apply only; diff sends no operation to the handler, it only reads Mackerel$`));
     }
     expectError(await cli(['apply', assembly, '--emulator', '--port', '4321']),
       /^cdk-mackerel: --port is an option of the emulator command; --emulator listens on a free port of 127\.0\.0\.1 for its run$/);
