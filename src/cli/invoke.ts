@@ -7,6 +7,8 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { _Invoke, _ResourceEvent } from './apply';
 import { _mapStrings } from '../_json';
 import { handler } from '../provider/handler';
+import { MackerelApiError } from '../provider/handler/client';
+import { PropertyError } from '../provider/handler/convert';
 import { settings } from '../provider/handler/settings';
 import { StackView, useStackView } from '../provider/handler/stack';
 
@@ -73,6 +75,22 @@ export function _handlerInvoke(options: _InvokeOptions): _Invoke {
       restore('MACKEREL_APIKEY', saved.key);
     }
   };
+}
+
+/**
+ * Why applying the same template again would fail the same way, from the cause the handler's
+ * failure carries: Mackerel refused the request (a 4xx other than 408 and 429, as the handler sends
+ * the same request again), `key` for a key refused or without write permission (401, 403), or the
+ * handler refused a property. Undefined for a failure another run may get past (a 5xx, throttling,
+ * no answer, a timeout, anything else).
+ * @internal
+ */
+export function _failsAgain(error: unknown): 'input' | 'key' | undefined {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof PropertyError) return 'input';
+  if (!(cause instanceof MackerelApiError) || cause.status === undefined) return undefined;
+  if (cause.status === 401 || cause.status === 403) return 'key';
+  return cause.status >= 400 && cause.status < 500 && cause.status !== 408 && cause.status !== 429 ? 'input' : undefined;
 }
 
 function restore(name: string, value: string | undefined): void {

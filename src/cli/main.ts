@@ -12,7 +12,7 @@ import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assem
 import { _diff } from './diff';
 import { _CliError } from './errors';
 import { _Interrupts, _handleInterrupts } from './interrupt';
-import { _handlerInvoke } from './invoke';
+import { _failsAgain, _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
@@ -144,6 +144,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   };
   let failed = false;
   let sent = false;
+  let succeeded = false;
   const interrupts = target.interrupts;
   const invoke = _handlerInvoke({
     apiBase,
@@ -159,9 +160,11 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       store,
       env: environment(args, apiBase),
       destroy: args.destroy,
-      invoke: (event) => {
+      invoke: async (event) => {
         sent = true;
-        return interrupts ? interrupts.during(event, () => invoke(event)) : invoke(event);
+        const result = await (interrupts ? interrupts.during(event, () => invoke(event)) : invoke(event));
+        succeeded = true;
+        return result;
       },
       stopRequested: interrupts?.requested,
       report: (o, i, n) => io.out(_formatOutcome(o, i, n)),
@@ -180,6 +183,13 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     const message = (e as Error).message.split('\n')[0];
     // Refused before the first operation (the app or the state is wrong): another run would fail the same way.
     if (!sent) throw new _CliError(`${message}; nothing was changed`);
+    // Mackerel (or the handler) refused the request: running again sends it again, so the advice is to fix what it was sent.
+    const again = _failsAgain(e);
+    if (again) {
+      const done = succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed';
+      const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission' : 'fix the template';
+      throw new _CliError(`${message}; ${done}; ${fix}, then apply again (as it is, another run fails the same way)`);
+    }
     throw new _CliError(`${message}; what succeeded is saved in ${file}, run apply again to finish`);
   } finally {
     // Also what a failed operation left in the emulator, as a real organization would keep it.

@@ -112,7 +112,7 @@ describe('apply --emulator keeps the emulator between runs', () => {
     }));
     const failed = await cli(['apply', file, '--emulator', '--timeout', '2'], {}, dir);
     expect(failed.code).toBe(2);
-    expect(failed.err).toMatch(/run apply again to finish$/);
+    expect(failed.err).toMatch(/what succeeded is saved in \S+; fix the template, then apply again \(as it is, another run fails the same way\)$/);
     expect(saved(dir).services.map((s) => s.name)).toEqual(['shop']);
 
     writeTemplate(dir, { warning: 80, alive: false });

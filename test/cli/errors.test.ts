@@ -66,8 +66,35 @@ describe('clear errors, exit code 2', () => {
     expect(diff.out).toMatch(/\+ create\s+Service\s+Shop\/Service\w* "shop"\n\s+memo: "the shop"\n\s+name: "shop"/);
     expect(diff.out).toMatch(/service: "shop"\n(.*\n)*\s+scopes: \["shop:web"\]/);
     const apply = await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state], { MACKEREL_APIKEY: key });
-    expectError(apply, /Create failed.*403.*run apply again to finish/);
+    // nothing was made, and running again fails the same way: the advice is the key, not another run
+    expectError(apply, /Create failed.*403.*; nothing was changed; use a MACKEREL_APIKEY with write permission, then apply again \(as it is, another run fails the same way\)$/);
     expect(apply.err + apply.out).not.toContain(key);
+  });
+
+  test('a request refused on the first operation, or after some succeeded, says to fix the template: another run would fail the same way', async () => {
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    const write = (resources: object) => writeFileSync(file, JSON.stringify({ Resources: resources }));
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 's.json')];
+    const service = { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'refused-shop' } } };
+    const badMonitor = { Type: 'Custom::MackerelMonitor', DependsOn: ['Shop'], Properties: { type: 'connectivity', name: 'alive', scopes: ['refused-shop:nope'] } };
+    // GIVEN a property the handler refuses on the first operation
+    write({ Shop: { Type: 'Custom::MackerelService', Properties: { name: 'refused-shop', colour: 'red' } } });
+    expectError(await cli(['apply', file, ...base]),
+      /^cdk-mackerel: Custom::MackerelService Shop: Create failed: property colour "red" is not a known field; .*; nothing was changed; fix the template, then apply again \(as it is, another run fails the same way\)$/);
+    // AND a request Mackerel refuses (HTTP 400) after an operation that succeeded
+    write({ ...service, Alive: badMonitor });
+    expectError(await cli(['apply', file, ...base]),
+      /^cdk-mackerel: Custom::MackerelMonitor Alive: Create failed: POST \/api\/v0\/monitors: HTTP 400: .*; what succeeded is saved in \S+s\.json; fix the template, then apply again \(as it is, another run fails the same way\)$/);
+    // AND a failure another run may get past (HTTP 500) keeps its advice
+    write({ ...service, Alive: { ...badMonitor, Properties: { ...badMonitor.Properties, scopes: ['refused-shop'] } } });
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    try {
+      expectError(await cli(['apply', file, ...base, '--timeout', '1']), /HTTP 500: boom.*; what succeeded is saved in \S+s\.json, run apply again to finish$/);
+    } finally {
+      shared.emulator.clearFaults();
+    }
+    expect((await cli(['apply', file, ...base, '--destroy'])).code).toBe(0);
   });
 
   test('the key is scrubbed from every line printed, also from a value of the template that holds it (a memo pasted by mistake)', async () => {

@@ -167,7 +167,7 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
   } catch (e) {
     const message = scrub(`${event.ResourceType} ${event.LogicalResourceId}: ${event.RequestType} failed: ${(e as Error).message ?? String(e)}`);
     log.error('failed', { error: message });
-    throw _failure(message);
+    throw _failure(message, e);
   }
 }
 
@@ -185,7 +185,7 @@ const MAX_REASON_BYTES = 1500;
  * provider framework would add to the reason, is dropped (the log line above has the whole message).
  * @internal
  */
-export function _failure(message: string): Error {
+export function _failure(message: string, cause?: unknown): Error {
   const characters = [...message];
   let bytes = 0;
   let kept = 0;
@@ -199,7 +199,9 @@ export function _failure(message: string): Error {
   const shown = kept === characters.length
     ? message
     : `${characters.slice(0, kept).join('')}... (${characters.length - kept} more characters in the handler's log)`;
-  const error = new Error(shown);
+  // The cause is for a caller in the same process (cdk-mackerel apply tells a refused request from a
+  // failed one); the Lambda runtime reports only the name, message and stack.
+  const error = new Error(shown, cause === undefined ? undefined : { cause });
   error.stack = '';
   return error;
 }
