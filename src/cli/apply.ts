@@ -6,6 +6,7 @@ import { _Get } from './api';
 import { _App, _heldCount, _stacksNotInApp, _unappliedDependencies } from './assembly';
 import { _planDiff } from './diff';
 import { _CliError } from './errors';
+import { _interruptedExitCode } from './interrupt';
 import { _readLive } from './live';
 import { _nameOf } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
@@ -197,7 +198,7 @@ class Run {
     const started = Date.now();
     const verb = _OPERATION_VERB[event.RequestType];
     const stop = this.options.stopRequested?.();
-    if (stop) throw new _CliError(`stopped by ${stop} before ${_operationLabel(event, stackName)}`);
+    if (stop) throw new _CliError(`stopped by ${stop} before ${_operationLabel(event, stackName)}`, _interruptedExitCode(stop));
     const timer = waiting && setInterval(() => waiting({
       verb, stackName, logicalId: event.LogicalResourceId, type: event.ResourceType, elapsedMs: Date.now() - started,
     }, ...this.position()), waitingEveryMs);

@@ -1,6 +1,7 @@
 /**
  * Ctrl-C (SIGINT) and SIGTERM during an apply: the first lets the operation in flight finish and
- * be recorded in the state, then the run stops as a failure; a second exits at once.
+ * be recorded in the state, then the run stops (also when nothing was left to send); a second
+ * exits at once. Either way the exit code is `_interruptedExitCode`.
  */
 import { _ResourceEvent } from './apply';
 import { _operationLabel } from './printer';
@@ -15,8 +16,15 @@ export interface _Interrupts {
   dispose(): void;
 }
 
-/** Exit code of a run stopped at once by a second signal: as for any failed run. @internal */
-export const _INTERRUPTED_EXIT_CODE = 2;
+/**
+ * Exit code of a run a signal stopped, however it ended: 128 + the signal's number (130 for
+ * Ctrl-C, 143 for SIGTERM), as a shell reports a command killed by it, so that a script or CI step
+ * running apply stops too rather than going on as after a success or an ordinary failure.
+ * @internal
+ */
+export function _interruptedExitCode(signal: string): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}
 
 /**
  * Handles SIGINT and SIGTERM of `proc` until `dispose`. `err` prints a line; a second signal
@@ -37,7 +45,7 @@ export function _handleInterrupts(err: (line: string) => void, proc: Pick<NodeJS
       ? `The operation in flight (${inFlight}) may have made or changed its object in Mackerel without the state recording it: `
         + 'check Mackerel for it before the next apply, which would make it again'
       : 'No operation was in flight; run apply again to finish'}`);
-    proc.exit(_INTERRUPTED_EXIT_CODE);
+    proc.exit(_interruptedExitCode(signal));
   };
   proc.on('SIGINT', handler);
   proc.on('SIGTERM', handler);

@@ -11,7 +11,7 @@ import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
 import { _diff } from './diff';
 import { _CliError } from './errors';
-import { _Interrupts, _handleInterrupts } from './interrupt';
+import { _Interrupts, _handleInterrupts, _interruptedExitCode } from './interrupt';
 import { _failsAgain, _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
@@ -80,7 +80,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   } catch (e) {
     const message = e instanceof _CliError ? e.message : `${(e as Error).message ?? String(e)}`;
     err(`cdk-mackerel: ${message.split('\n')[0]}`);
-    return 2;
+    return e instanceof _CliError ? e.exitCode : 2;
   } finally {
     interrupts?.dispose();
     await local?.emulator.close();
@@ -177,12 +177,20 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     const inventory = args.destroy ? undefined : _formatInventory(outcomes, gone);
     if (inventory) io.out(inventory);
     if (local) io.out(`The emulator's objects are saved in ${local.file}; ${isEmptyState(local.emulator.state()) ? 'it holds none now' : 'the next --emulator run continues from them'}.`);
+    // A signal during the last operation (or the closing reads) left nothing to stop: the apply is
+    // whole, but the run was still interrupted, and a script running it must stop as it asked.
+    const stoppedBy = interrupts?.requested();
+    if (stoppedBy) {
+      io.err(`cdk-mackerel: stopped by ${stoppedBy} after the last operation: none was left to send, so the apply finished, and ${file} holds all of it`);
+      return _interruptedExitCode(stoppedBy);
+    }
     return 0;
   } catch (e) {
     failed = true;
     const message = (e as Error).message.split('\n')[0];
     // Refused before the first operation (the app or the state is wrong): another run would fail the same way.
-    if (!sent) throw new _CliError(`${message}; nothing was changed`);
+    const exitCode = e instanceof _CliError ? e.exitCode : 2;
+    if (!sent) throw new _CliError(`${message}; nothing was changed`, exitCode);
     // Mackerel (or the handler) refused the request: running again sends it again, so the advice is to fix what it was sent.
     const again = _failsAgain(e);
     if (again) {
@@ -190,7 +198,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission' : 'fix the template';
       throw new _CliError(`${message}; ${done}; ${fix}, then apply again (as it is, another run fails the same way)`);
     }
-    throw new _CliError(`${message}; what succeeded is saved in ${file}, run apply again to finish`);
+    throw new _CliError(`${message}; what succeeded is saved in ${file}, run apply again to finish`, exitCode);
   } finally {
     // Also what a failed operation left in the emulator, as a real organization would keep it.
     // A save that fails must not hide why the apply failed; after a good apply it is the error.

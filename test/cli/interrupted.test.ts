@@ -237,7 +237,7 @@ describe('Ctrl-C or SIGTERM during an apply', () => {
     run.child.kill('SIGINT');
     const code = await run.exited;
 
-    expect(code).toBe(2);
+    expect(code).toBe(130);
     expect(run.output.err).toMatch(/^cdk-mackerel: SIGINT received: stopping after the operation in flight \(creating Monitor Shop\/Alive\w+\) finishes, which is recorded in the state; send it again to stop at once$/m);
     expect(run.output.err).toMatch(new RegExp(`cdk-mackerel: stopped by SIGINT before creating Monitor Shop/ZLate\\w+; what succeeded is saved in ${escape(state)}, run apply again to finish\n$`));
     expect(run.output.out).toMatch(/created +Monitor +Shop\/Alive\w+/);
@@ -250,6 +250,27 @@ describe('Ctrl-C or SIGTERM during an apply', () => {
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/created +Monitor +Shop\/ZLate/);
     expect(monitorScopes().map(([name]) => name).sort()).toEqual(['alive', 'late']);
+  });
+
+  test('a signal during the last operation leaves nothing to stop: the apply finishes whole, says so, and exits 130 as interrupted', async () => {
+    const dir = workDir();
+    const state = join(dir, '.mackerel-state.json');
+    const assembly = synth(dir, { name: 'shop' });
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 1500, times: 1 });
+    const run = spawnCli(dir, ['apply', assembly, '--api-base', shared.emulator.url]);
+    await run.printed(/created +Service/);
+    await sleep(300); // the create of the monitor Alive, the last operation, is in flight
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+
+    // THEN the run is complete, yet reported as interrupted: a script running it stops as Ctrl-C asked
+    expect(code).toBe(130);
+    expect(run.output.out).toMatch(/^Done: 2 created\.$/m);
+    expect(run.output.err).toMatch(new RegExp(`\ncdk-mackerel: stopped by SIGINT after the last operation: none was left to send, so the apply finished, and ${escape(state)} holds all of it\n$`));
+    expect(run.output.err).not.toMatch(/run apply again/);
+    expect(Object.values(readState(state).stacks.Shop.resources).map((r) => r.type).sort()).toEqual(['Custom::MackerelMonitor', 'Custom::MackerelService']);
+    expect(existsSync(`${state}.lock`)).toBe(false);
+    expect((await cli(['diff', assembly, '--api-base', shared.emulator.url])).out).toBe('No differences.');
   });
 
   test('a second signal stops at once, warning that the object in flight may exist in Mackerel', async () => {
@@ -265,7 +286,7 @@ describe('Ctrl-C or SIGTERM during an apply', () => {
     run.child.kill('SIGTERM');
     const code = await run.exited;
 
-    expect(code).toBe(2);
+    expect(code).toBe(143);
     expect(run.output.err).toMatch(/^cdk-mackerel: SIGTERM received again: stopping at once\. The operation in flight \(creating Monitor Shop\/Alive\w+\) may have made or changed its object in Mackerel without the state recording it: check Mackerel for it before the next apply, which would make it again$/m);
     // Stopped before the create returned: the state does not hold the monitor, and the lock is gone.
     expect(Object.values(readState(state).stacks.Shop.resources).map((r) => r.type)).toEqual(['Custom::MackerelService']);
