@@ -195,14 +195,16 @@ describe('a memo the handler cannot update', () => {
 
     run = await cli(['apply', assembly, ...base]);
 
-    // THEN the new resource takes the service over, which keeps "one", and apply says so
+    // THEN the new resource takes the service over, which keeps "one", and apply says so in diff's words
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/created\s+Service\s+Shop\/Shop\w* shop "shop"/);
+    expect(run.out).toMatch(/\] moved\s+Service\s+Shop\/Service\w+ -> Shop\/Shop\w+ shop "shop"\n/);
+    expect(run.out).toMatch(/\] moved\s+Role\s+Shop\/Serviceweb\w+ -> Shop\/Shopweb\w+ shop:web "web"\n/);
+    expect(run.out).not.toMatch(/created/);
     // and the old resource lets go of it rather than deleting it, and says so
     expect(run.out).toMatch(/released\s+Service\s+Shop\/Service\w+ shop "shop" \(taken over by Shop\/Shop\w+; it stays in Mackerel\)/);
     expect(run.out).toMatch(/released\s+Role\s+Shop\/Serviceweb\w+ shop:web "web" \(taken over by Shop\/Shopweb\w+; it stays in Mackerel\)/);
     expect(run.out).not.toMatch(/deleted/);
-    expect(run.out).toMatch(/Done: 2 created, 2 released, 2 unchanged\.\nIn Mackerel: 1 Service, 1 Role, 2 Monitor\./);
+    expect(run.out).toMatch(/Done: 2 moved, 2 released, 2 unchanged\.\nIn Mackerel: 1 Service, 1 Role, 2 Monitor\./);
     expect(run.err).toMatch(/notice: Shop\/Shop\w*: the memo of the template was not applied/);
     expect(shared.emulator.state().services.map((s: { memo: string }) => s.memo)).toEqual(['one']);
 
@@ -440,13 +442,13 @@ describe('what the templates no longer have', () => {
 
   test('a stack removed from the app or renamed: apply warns, diff lists its deletes, apply --destroy --stack deletes it from the state alone', async () => {
     const dir = workDir();
-    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json'), '--timeout', '2'];
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     const outdir = synthStacks(dir, { OldB: (s) => new MackerelService(s, 'Svc', { name: 'old-b-1' }) });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
     // A rename whose cleanup failed: the stack also holds a pending delete.
     synthStacks(dir, { OldB: (s) => new MackerelService(s, 'Svc', { name: 'old-b' }) });
     shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/old-b-1', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
-    expect((await cli(['apply', outdir, ...base])).code).toBe(2);
+    expect((await cli(['apply', outdir, ...base, '--timeout', '2'])).code).toBe(2);
     shared.emulator.clearFaults();
 
     synthStacks(dir, { NewB: (s) => new MackerelService(s, 'Svc', { name: 'new-b' }) });
