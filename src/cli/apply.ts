@@ -31,7 +31,8 @@ export type _Invoke = (event: _ResourceEvent) => Promise<{ PhysicalResourceId: s
 
 /** What was done to one object. @internal */
 export interface _Outcome {
-  readonly action: 'created' | 'updated' | 'replaced' | 'deleted' | 'released' | 'left' | 'retained' | 'unchanged';
+  /** `moved`: a create that took over the object another resource of the stack holds (a construct with a new logical ID), as diff's `> move`. */
+  readonly action: 'created' | 'moved' | 'updated' | 'replaced' | 'deleted' | 'released' | 'left' | 'retained' | 'unchanged';
   readonly stackName: string;
   readonly logicalId: string;
   readonly type: string;
@@ -39,6 +40,8 @@ export interface _Outcome {
   readonly name?: string;
   /** The old physical ID of a replaced object, or the one a cleanup deleted. */
   readonly previousId?: string;
+  /** For `moved`: the logical ID (in the same stack) that held the object, whose cleanup releases it. */
+  readonly movedFrom?: string;
   /** For `released`: the resource that took the object over, as `stack/logicalId` (a moved construct, a reverted rename). */
   readonly handedOverTo?: string;
   /** For `left`: why the handler left the object in Mackerel instead of deleting it. */
@@ -243,13 +246,16 @@ class Run {
         const old = { stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: held!.dependsOn ?? [] };
         this.state.pendingDeletes.push(updateReplacePolicy ? { ...old, updateReplacePolicy } : old);
       }
+      // The handler took over the object of a construct that moved (its old resource still holds it
+      // until the cleanup releases it): no object was created, as diff's `> move` says.
+      const movedFrom = held ? undefined : _holding(this.stackState(plan).resources, type, result.PhysicalResourceId).find((other) => other !== id);
       const unapplied = this.noteUnapplied(plan, id, type, held, result.Data);
       const applied = { type, physicalId: result.PhysicalResourceId, properties, data: result.Data, dependsOn };
       this.stackState(plan).resources[id] = { ...applied, ...(unapplied ? { unapplied } : {}), ...(deletionPolicy ? { deletionPolicy } : {}) };
       this.options.store.save();
       // A memo the handler ignored was its only change: nothing was written to Mackerel.
-      const action = !held ? 'created' : replacedId ? 'replaced' : unapplied ? 'unchanged' : 'updated';
-      this.done({ ...base, action, physicalId: result.PhysicalResourceId, previousId: replacedId });
+      const action = !held ? (movedFrom ? 'moved' : 'created') : replacedId ? 'replaced' : unapplied ? 'unchanged' : 'updated';
+      this.done({ ...base, action, physicalId: result.PhysicalResourceId, previousId: replacedId, ...(movedFrom ? { movedFrom } : {}) });
     }
     // Objects removed from the template still hold their imports until deleted.
     this.recordImports(plan, { ...this.state.stacks[plan.stackName]?.imports, ...this.app.templateImports(plan.stackName) });

@@ -19,7 +19,9 @@ export function _formatOutcome(o: _Outcome, index: number, total: number): strin
   const progress = position(index, total);
   const id = o.action === 'replaced' ? `${o.previousId} -> ${o.physicalId}` : o.physicalId;
   const name = o.name !== undefined ? ` "${o.name}"` : '';
-  return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${o.stackName}/${o.logicalId} ${id}${name}${cleanupNote(o)}`;
+  // A move names the resource it leaves as diff's `> move` line does: `Shop/Old -> Shop/New`.
+  const from = o.movedFrom !== undefined ? `${o.stackName}/${o.movedFrom} -> ` : '';
+  return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${from}${o.stackName}/${o.logicalId} ${id}${name}${cleanupNote(o)}`;
 }
 
 /** What a cleanup outcome adds: whether the object was an old one of a replacement, and why it stays in Mackerel. */
@@ -44,7 +46,7 @@ export function _formatWaiting(w: _Waiting, index: number, total: number): strin
 export function _formatApplySummary(outcomes: readonly _Outcome[], gone: readonly _Outcome[] = []): string {
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
-  const parts = ['created', 'updated', 'replaced', 'deleted', 'released', 'left', 'retained', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
+  const parts = ['created', 'moved', 'updated', 'replaced', 'deleted', 'released', 'left', 'retained', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
   const left = gone.length === 0 ? '' : ` ${gone.length} of the unchanged ${gone.length === 1 ? 'was' : 'were'} deleted in Mackerel outside the template and left so `
     + `(${gone.map((o) => `${SHORT_TYPE(o.type)} ${o.stackName}/${o.logicalId}`).join(', ')}): like CloudFormation, apply re-creates an object only when `
     + 'its properties change; diff shows it as "? gone".';

@@ -83,6 +83,7 @@ test('a metadata construct moved to a new id keeps the value: the old resource\'
   const run = await cli(['apply', synthMoved('Moved', 'b'), ...base]);
 
   expect(run.code).toBe(0);
+  expect(run.out).toMatch(/\] moved\s+ServiceMetadata\s+Shop\/ServiceOwner\w* -> Shop\/ServiceMoved\w* shop\/owner\n/);
   expect(run.out).toMatch(/released\s+ServiceMetadata\s+Shop\/ServiceOwner\w* shop\/owner \(taken over by Shop\/ServiceMoved\w*; it stays in Mackerel\)/);
   expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'b' });
   expect((await cli(['diff', synthMoved('Moved', 'b'), ...base])).out).toBe('No differences.');
