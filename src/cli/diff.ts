@@ -67,6 +67,33 @@ export function _fieldChanges(old: unknown, now: unknown, prefix = ''): _FieldCh
   return _sameJson(old, now) ? [] : [{ field: prefix || '(value)', old, new: now }];
 }
 
+/**
+ * The changes of a dashboard's widget list, widget by widget instead of the whole list on both
+ * sides: a widget of the old list is paired with the first one of the new list of the same type
+ * and title not yet paired (so a widget removed, added or moved leaves the others paired), and
+ * each pair shows its own changed fields. A pair is named `widgets[i]` by its new position, or
+ * `widgets[old -> new]` when it moved; a widget removed is `widgets[old]: {...} -> (absent)`, an
+ * added one `widgets[new]: (absent) -> {...}`.
+ * @internal
+ */
+export function _widgetChanges(old: readonly unknown[], now: readonly unknown[], field = 'widgets'): _FieldChange[] {
+  const key = (w: unknown) => (_isObject(w) ? JSON.stringify([w.type, w.title]) : JSON.stringify(w));
+  const unpaired = old.map((w, i) => ({ w, i }));
+  const removedFirst: _FieldChange[] = [];
+  const rest: _FieldChange[] = [];
+  now.forEach((w, n) => {
+    const at = unpaired.findIndex((o) => key(o.w) === key(w));
+    if (at < 0) {
+      rest.push({ field: `${field}[${n}]`, new: w });
+      return;
+    }
+    const [{ w: before, i }] = unpaired.splice(at, 1);
+    rest.push(..._fieldChanges(before, w, `${field}[${i === n ? n : `${i} -> ${n}`}]`));
+  });
+  for (const { w, i } of unpaired) removedFirst.push({ field: `${field}[${i}]`, old: w });
+  return [...removedFirst, ...rest];
+}
+
 /** Fields whose change makes the handler replace the object (mackerel-api.md section 8; _properties.ts). @internal */
 export function _replacingFields(type: string, props: { readonly [key: string]: unknown }): string[] {
   switch (type) {
@@ -120,7 +147,7 @@ export function _planDiff(
       entries.push(...(from === undefined ? [{ ...base, kind: 'create' as const, changes: _fieldChanges({}, props) }] : moveEntries(base, from, held[from], props, live(from))));
       continue;
     }
-    const changes = _fieldChanges(before.properties, props);
+    const changes = readableChanges(type, before.properties, props);
     const replacing = _replacingFields(type, before.properties);
     // The new template's policy decides, as CloudFormation reads it from the template it deploys.
     const retain = _retaining(plan.policy(id, 'UpdateReplacePolicy'));
@@ -163,6 +190,13 @@ export function _planDiff(
       : { ...entryBase(plan.stackName, takenBy, held[takenBy]), kind: 'move', from: id, changes: [] });
   }
   return entries;
+}
+
+/** Field changes, with a dashboard's widgets widget by widget (`_widgetChanges`). */
+function readableChanges(type: string, old: { readonly [key: string]: unknown }, now: { readonly [key: string]: unknown }): _FieldChange[] {
+  const changes = _fieldChanges(old, now);
+  if (type !== 'Custom::MackerelDashboard' || !Array.isArray(old.widgets) || !Array.isArray(now.widgets)) return changes;
+  return changes.flatMap((c) => (c.field === 'widgets' ? _widgetChanges(old.widgets as unknown[], now.widgets as unknown[]) : [c]));
 }
 
 /** A delete of the cleanup, or a `retain` when the policy apply acts on keeps the object. */

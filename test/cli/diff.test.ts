@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { _Template } from '../../src/cli/assembly';
-import { _driftOf, _fieldChanges, _planDiff, _replacingFields, _stackDrift } from '../../src/cli/diff';
+import { _driftOf, _fieldChanges, _planDiff, _replacingFields, _stackDrift, _widgetChanges } from '../../src/cli/diff';
 import { _planStack } from '../../src/cli/plan';
 import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome } from '../../src/cli/printer';
 import { _StateFile } from '../../src/cli/state';
@@ -20,6 +20,22 @@ describe('changes field by field', () => {
       { field: 'l', old: ['a'], new: ['a', 'b'] },
       { field: 'm.warning', old: undefined, new: 'y' },
       { field: 'n', old: undefined, new: 'new' },
+    ]);
+  });
+
+  test('a dashboard\'s widgets widget by widget: paired by type and title, so one added or moved leaves the others as they are', () => {
+    const cpu = { type: 'graph', title: 'cpu', layout: { x: '0' } };
+    const note = { type: 'markdown', title: 'note', markdown: 'hi', layout: { x: '8' } };
+    const added = { type: 'markdown', title: 'new', markdown: '', layout: { x: '0' } };
+    // one added in front, the note's text changed: the cpu graph moved and is otherwise the same
+    expect(_widgetChanges([cpu, note], [added, cpu, { ...note, markdown: 'hello' }])).toEqual([
+      { field: 'widgets[0]', new: added },
+      { field: 'widgets[1 -> 2].markdown', old: 'hi', new: 'hello' },
+    ]);
+    // a type changed under the same title is a widget removed and one added
+    expect(_widgetChanges([cpu], [{ ...cpu, type: 'value' }])).toEqual([
+      { field: 'widgets[0]', old: cpu },
+      { field: 'widgets[0]', new: { ...cpu, type: 'value' } },
     ]);
   });
 

@@ -176,6 +176,15 @@ test('every widget kind round-trips: applied as sent, no false drift, a drift ma
 
   // the next version: an update in place sends the whole list, with the moved line and without the host value, laid out again
   const outdir = synthEveryKind(dir, true);
+  // diff shows only the widgets that change, each by its fields: not the whole list twice
+  run = await cli(['diff', outdir, ...base]);
+  expect(run.out.split('\n').slice(-7).join('\n')).toMatch(new RegExp(`^~ update +Dashboard +Shop/Board\\w+ \\S+ "shop"
+      widgets\\[7\\]: \\{"type":"value","title":"db load",.*\\} -> \\(absent\\)
+      widgets\\[0\\]\\.referenceLines: \\[\\{"label":"warning","value":"0\\.5"\\}\\] -> \\[\\{"label":"critical","value":"90"\\}\\]
+      widgets\\[8 -> 7\\]\\.layout\\.x: "12" -> "8"
+      widgets\\[9 -> 8\\]\\.layout\\.x: "0" -> "16"
+      widgets\\[9 -> 8\\]\\.layout\\.y: "16" -> "12"
+1 drifted, 1 to update\\.$`));
   run = await cli(['apply', outdir, ...base]);
   expect(run.out).toMatch(/^Done: 1 updated, 2 unchanged\.$/m);
   const [updated] = shared.emulator.state().dashboards;
