@@ -134,7 +134,7 @@ export function _parseArgs(argv: readonly string[]): _Args {
   // Each command refuses the other's options rather than ignoring them: `emulator --state FILE` would
   // otherwise run without keeping its objects, and `apply --emulator --port 4321` on another port.
   if (command === 'emulator') {
-    const given = APPLY_AND_DIFF_ONLY.find((flag) => values[flag] !== undefined && values[flag] !== false);
+    const given = APPLY_AND_DIFF_ONLY.find((flag) => values[flag] !== undefined);
     if (given === 'state') throw new _CliError('--state is an option of apply and diff; the emulator keeps its objects in the file of --emulator-state FILE');
     if (given) throw new _CliError(`--${given} is an option of apply and diff`);
   }
