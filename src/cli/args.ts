@@ -44,7 +44,7 @@ export const _USAGE = `Usage:
   cdk-mackerel apply <cdk.out | template.json> [options]   create, update or delete the Mackerel objects of the app
   cdk-mackerel diff  <cdk.out | template.json> [options]   show what apply would change, and drift; exit 0 none,
                                                            1 apply would change something (create, update, replace,
-                                                           delete, retain, move), 3 only differences apply leaves as
+                                                           delete, leave, retain, move), 3 only differences apply leaves as
                                                            they are (drift, gone, kept), 2 error
   cdk-mackerel emulator [--port 4321] [--host 127.0.0.1] [--emulator-state FILE]
                                                            run a local Mackerel API emulator; with --emulator-state

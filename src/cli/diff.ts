@@ -12,7 +12,9 @@ import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } 
 import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
 import { _isObject } from '../_json';
+import { leftForContents } from '../provider/handler/owned';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
+import { roleObject } from '../provider/handler/resources/service';
 
 /** One field that differs; `old`/`new` undefined means absent. @internal */
 export interface _FieldChange {
@@ -27,8 +29,9 @@ export interface _DiffEntry {
    * `kept`: the template differs from Mackerel in fields the handler cannot update (Mackerel -> template).
    * `move`: a service or role whose construct has a new logical ID takes over the object of the old one.
    * `retain`: a delete that a DeletionPolicy or UpdateReplacePolicy keeps from the handler (`retainedBy`).
+   * `leave`: a delete the handler will decline (`leftBecause`), as apply's `left`.
    */
-  readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone' | 'kept' | 'move' | 'retain';
+  readonly kind: 'create' | 'update' | 'replace' | 'delete' | 'drift' | 'gone' | 'kept' | 'move' | 'retain' | 'leave';
   readonly stackName: string;
   readonly logicalId: string;
   /**
@@ -49,6 +52,8 @@ export interface _DiffEntry {
    * `replace`, the one that keeps the old object, if any.
    */
   readonly retainedBy?: string;
+  /** For a `leave`: why the handler will leave the object in Mackerel, in the words of apply's `left` line. */
+  readonly leftBecause?: string;
   readonly type: string;
   readonly physicalId?: string;
   readonly name?: string;
@@ -181,15 +186,37 @@ export function _planDiff(
     const { logicalId, type, physicalId } = left;
     entries.push({ stackName: plan.stackName, logicalId, type, physicalId, leftover: true, changes: [], ...deleteKind('UpdateReplacePolicy', left.updateReplacePolicy) });
   }
-  for (const [id, before] of Object.entries(held)) {
-    if (plan.resources[id] || movedFrom.has(id)) continue;
+  const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
+  for (const id of removed) {
+    const before = held[id];
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
     const takenBy = _holding(held, before.type, before.physicalId).find((other) => plan.resources[other] && !pending.has(other));
-    entries.push(takenBy === undefined
-      ? { ...entryBase(plan.stackName, id, before), ...deleteKind('DeletionPolicy', before.deletionPolicy), changes: [] }
-      : { ...entryBase(plan.stackName, takenBy, held[takenBy]), kind: 'move', from: id, changes: [] });
+    if (takenBy !== undefined) {
+      entries.push({ ...entryBase(plan.stackName, takenBy, held[takenBy]), kind: 'move', from: id, changes: [] });
+      continue;
+    }
+    const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
+    const leftBecause = kind.kind === 'delete' ? serviceLeft(before, live(id), held, removed) : undefined;
+    entries.push({ ...entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
+}
+
+/**
+ * Why the handler will leave a removed service in Mackerel rather than delete it, read from the
+ * roles its live object lists: one the run does not delete before it (made outside, another
+ * stack's, or a removed role of this stack that a policy retains) would be deleted with it. The
+ * monitors that keep a service (`service` is its name) are not read, so such a delete still shows
+ * as `delete`, and apply reports it `left`.
+ */
+function serviceLeft(
+  before: _StateResource, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
+): string | undefined {
+  if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;
+  const deleted = new Set(removed.map((id) => held[id])
+    .filter((r) => r.type === 'Custom::MackerelRole' && !_retaining(r.deletionPolicy)).map((r) => r.physicalId));
+  const others = object.roles.filter((role): role is string => typeof role === 'string' && !deleted.has(`${before.physicalId}:${role}`));
+  return others.length > 0 ? leftForContents(others.map((role) => roleObject(before.physicalId, role).label)) : undefined;
 }
 
 /** Field changes, with a dashboard's widgets widget by widget (`_widgetChanges`). */

@@ -31,10 +31,11 @@ function metadataReader(type: string, ownerField: string): Reader {
 }
 
 const READERS: { readonly [type: string]: Reader } = {
+  // With its roles' names (no property, so never drift), from which diff tells a delete the handler will decline.
   'Custom::MackerelService': async (get, name) => {
-    const body = (await get('/api/v0/services')) as { services: Array<{ name: string; memo?: string }> };
+    const body = (await get('/api/v0/services')) as { services: Array<{ name: string; memo?: string; roles?: unknown }> };
     const found = body.services.find((s) => s.name === name);
-    return found ? { name: found.name, memo: found.memo } : undefined;
+    return found ? { name: found.name, memo: found.memo, roles: Array.isArray(found.roles) ? found.roles : [] } : undefined;
   },
   'Custom::MackerelRole': async (get, fullName) => {
     const [service, role] = fullName.split(':');

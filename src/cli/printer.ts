@@ -54,11 +54,11 @@ export function _formatApplySummary(outcomes: readonly _Outcome[], gone: readonl
 }
 
 /** Kinds of diff entry that an apply acts on: diff exits 1 when there is one. @internal */
-export const _APPLY_CHANGES: readonly _DiffEntry['kind'][] = ['create', 'update', 'replace', 'delete', 'retain', 'move'];
+export const _APPLY_CHANGES: readonly _DiffEntry['kind'][] = ['create', 'update', 'replace', 'delete', 'retain', 'leave', 'move'];
 
 /**
  * The exit code of diff: 0 no difference; 1 apply would change something (create, update,
- * replace, delete, retain, move: a retain sends Mackerel nothing, but drops the object from the state);
+ * replace, delete, leave, retain, move: a retain or leave sends Mackerel no delete, but drops the object from the state);
  * 3 only differences apply leaves as they are (drift, gone, kept), which need a person, not
  * another apply. 2 is an error.
  * @internal
@@ -97,6 +97,7 @@ const MARK: { readonly [kind in _DiffEntry['kind']]: string } = {
   kept: '= kept   ',
   move: '> move   ',
   retain: '- retain ',
+  leave: '- leave  ',
 };
 
 const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
@@ -109,6 +110,7 @@ const HINT: { readonly [kind in _DiffEntry['kind']]: string } = {
   kept: ' differs from the template in fields with no update API; apply leaves them, edit them in the Mackerel web UI (Mackerel -> template):',
   move: ' (a new logical ID takes the object over; it stays in Mackerel)',
   retain: '',
+  leave: '',
 };
 
 /** How the closing line of a diff counts each kind: `2 to create`. */
@@ -122,6 +124,7 @@ const COUNTED: { readonly [kind in _DiffEntry['kind']]: string } = {
   kept: 'that apply cannot change',
   move: 'to move',
   retain: 'to retain',
+  leave: 'to leave',
 };
 
 function show(value: unknown): string {
@@ -159,6 +162,7 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
 /** What an entry's line adds after the object; a retain says why in the words of apply's `retained` line. */
 function hintOf(e: _DiffEntry): string {
   const retained = e.retainedBy === undefined ? '' : `not deleted: ${e.retainedBy}; it stays in Mackerel`;
+  if (e.leftBecause !== undefined) return ` (not deleted: ${e.leftBecause}; it stays in Mackerel)`;
   if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;
   // The handler never deletes a graph annotation: each marked deploy adds one to the history.
   if (e.kind === 'replace' && e.type === 'Custom::MackerelGraphAnnotation') return ' (a new annotation; the earlier one stays in Mackerel)';

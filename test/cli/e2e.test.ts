@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
@@ -419,6 +419,28 @@ describe('what the templates no longer have', () => {
     expect(again.code).toBe(2);
   });
 
+  test('diff predicts a removed service that apply will leave because a removed role of it is retained; one removed with its own roles is a delete', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, {
+      Last: (s) => {
+        new MackerelService(s, 'Shop', { name: 'shop' }).addRole('web');
+        new MackerelService(s, 'Keep', { name: 'keep' }).addRole('db', { removalPolicy: RemovalPolicy.RETAIN });
+      },
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    synthStacks(dir, { Last: () => undefined });
+
+    const diff = await cli(['diff', outdir, ...base]);
+    const apply = await cli(['apply', outdir, ...base]);
+
+    expect(diff.out).toMatch(/^- leave +Service +Last\/Keep\w+ keep "keep" \(not deleted: it still has role "keep:db", not this resource's, which deleting it would delete; it stays in Mackerel\)$/m);
+    expect(diff.out).toMatch(/^- delete +Service +Last\/Shop\w+ shop "shop"$/m);
+    expect(diff.out).toMatch(/^1 to leave, 1 to retain, 2 to delete\.$/m);
+    expect(apply.out).toMatch(/left +Service +Last\/Keep\w+ keep "keep" \(not deleted: it still has role "keep:db", not this resource's, which deleting it would delete; it stays in Mackerel\)$/m);
+    expect(apply.out).toMatch(/^Done: 2 deleted, 1 left, 1 retained\.$/m);
+  });
+
   test('a removed service that the handler leaves in Mackerel (a role made outside cdk-mackerel is in it) is reported as left, with why, not as deleted', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
@@ -430,6 +452,10 @@ describe('what the templates no longer have', () => {
     expect(hand.status).toBe(200);
 
     synthStacks(dir, { Last: () => undefined });
+    // diff predicts it from the roles it reads with the service, in apply's words
+    const diff = await cli(['diff', outdir, ...base]);
+    expect(diff.out).toMatch(/^- leave +Service +Last\/Svc\w+ last "last" \(not deleted: it still has role "last:byhand", not this resource's, which deleting it would delete; it stays in Mackerel\)\n1 to leave\.$/);
+    expect(diff.code).toBe(1);
     const run = await cli(['apply', outdir, ...base]);
 
     expect(run.err).toBe('');
