@@ -13,6 +13,7 @@ import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
 import { _isObject } from '../_json';
 import { leftForContents } from '../provider/handler/owned';
+import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
 import { roleObject } from '../provider/handler/resources/service';
 
@@ -184,7 +185,9 @@ export function _planDiff(
       .some((id) => plan.resources[id].Type === left.type && plan.produced(id, unknowns)?.physicalId === left.physicalId);
     if (heldAgain) continue;
     const { logicalId, type, physicalId } = left;
-    entries.push({ stackName: plan.stackName, logicalId, type, physicalId, leftover: true, changes: [], ...deleteKind('UpdateReplacePolicy', left.updateReplacePolicy) });
+    const kind = deleteKind('UpdateReplacePolicy', left.updateReplacePolicy);
+    const leftBecause = kind.kind === 'delete' && type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : undefined;
+    entries.push({ stackName: plan.stackName, logicalId, type, physicalId, leftover: true, changes: [], ...(leftBecause ? { kind: 'leave', leftBecause } : kind) });
   }
   const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
   for (const id of removed) {
@@ -196,11 +199,15 @@ export function _planDiff(
       continue;
     }
     const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
-    const leftBecause = kind.kind === 'delete' ? serviceLeft(before, live(id), held, removed) : undefined;
+    const leftBecause = kind.kind !== 'delete' ? undefined
+      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : serviceLeft(before, live(id), held, removed);
     entries.push({ ...entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
 }
+
+// The handler never deletes a graph annotation: each marked deploy stays in the history.
+const GRAPH_ANNOTATION = 'Custom::MackerelGraphAnnotation';
 
 /**
  * Why the handler will leave a removed service in Mackerel rather than delete it, read from the

@@ -48,3 +48,19 @@ test('a deploy that changes a task definition adds an annotation; one that does 
   expect(annotations()[0]).toEqual(first);
   expect(annotations()[1].description).not.toBe(first.description);
 });
+
+test('an annotation removed from the app: diff says apply leaves it, in apply\'s words, as apply does', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  expect((await cli(['apply', synth(dir, 'public.ecr.aws/nginx/nginx:1.27'), ...base])).code).toBe(0);
+  const without = synthStack(dir, (stack) => new MackerelService(stack, 'Service', { name: 'shop' }).addRole('web'));
+
+  const diff = await cli(['diff', without, ...base]);
+  const apply = await cli(['apply', without, ...base]);
+
+  const why = '\\(not deleted: a graph annotation is part of the deploy history, so it is kept; it stays in Mackerel\\)';
+  expect(diff.out).toMatch(new RegExp(`^- leave +GraphAnnotation +Shop/Deploys\\w+ \\S+ "deploy Shop" ${why}\n1 to leave\\.$`));
+  expect(diff.code).toBe(1);
+  expect(apply.out).toMatch(new RegExp(`\\] left +GraphAnnotation +Shop/Deploys\\w+ \\S+ "deploy Shop" ${why}\n`));
+  expect(shared.emulator.state().graphAnnotations).toHaveLength(1);
+});

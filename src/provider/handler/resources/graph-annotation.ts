@@ -7,11 +7,14 @@ import { RequestContext, ResourceModule } from '../resource';
  * the graphs once; the new annotation's ID is the new physical ID. A delete is a no-op: the
  * annotations are the deploy history, and Mackerel deletes them with their service.
  */
+/** Why a delete leaves the annotation, as `LeftInMackerel` says (and `cdk-mackerel diff` predicts). */
+export const KEPT_AS_HISTORY = 'a graph annotation is part of the deploy history, so it is kept';
+
 export const graphAnnotation: ResourceModule = {
   schema: { title: 'string', description: 'string', service: 'string', roles: 'string[]', revision: 'string' },
   create: (ctx, props) => post(ctx, props),
   update: (ctx, _id, props) => post(ctx, props),
-  delete: async () => 'a graph annotation is part of the deploy history, so it is kept',
+  delete: async () => KEPT_AS_HISTORY,
 };
 
 async function post(ctx: RequestContext, props: Props) {
