@@ -2,9 +2,14 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
+import { MackerelApiKey } from '../../src/api-key';
 import { _main } from '../../src/cli/main';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 let assembly: string;
@@ -37,6 +42,20 @@ describe('clear errors, exit code 2', () => {
 
   test('a stack that is not in the assembly', async () => {
     expectError(await cli(['apply', assembly, '--stack', 'Nope']), /--stack Nope is not in .*; expected one of Shop/);
+  });
+
+  test('a --stack without Mackerel resources in an app that has some is named, with the stacks that have them, not the app', async () => {
+    const outdir = join(workDir(), 'cdk.out');
+    const app = new App({ outdir });
+    const shop = new Stack(app, 'Shop');
+    new MackerelProvider(shop, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(shop, 'Key')) });
+    new MackerelService(shop, 'Service', { name: 'shop' });
+    new CfnResource(new Stack(app, 'Plain'), 'Bucket', { type: 'AWS::S3::Bucket' });
+    app.synth();
+    for (const command of ['apply', 'diff']) {
+      expectError(await cli([command, outdir, '--stack', 'Plain', '--api-base', shared.emulator.url, '--state', join(dirname(outdir), 's.json')]),
+        /^cdk-mackerel: stack Plain of \S+cdk\.out has no Custom::Mackerel\* resources, and the state file holds none of its objects; expected a stack with Mackerel constructs: Shop$/);
+    }
   });
 
   test('an unreachable API', async () => {
