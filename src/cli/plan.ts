@@ -11,7 +11,7 @@ import { _namedProduced } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
-import { _checkUniqueNames } from './unique-names';
+import { _checkNamedElsewhere, _checkUniqueNames } from './unique-names';
 
 /** Region and account given on the command line (they win over the stack's own). @internal */
 export interface _Environment {
@@ -307,7 +307,10 @@ export interface _AppPlan {
    * `pending` gives, by stack name, the resources the run creates or replaces (new physical IDs).
    */
   checkExportsInUse(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
-  /** Fails when an AWS integration or dashboard the run creates has the name or URL path of one the state holds (`unique-names.ts`). */
+  /**
+   * Fails when an AWS integration or dashboard the run creates has the name or URL path of one the state holds, or a service
+   * or role the name of one another stack holds (`unique-names.ts`).
+   */
   checkUniqueNames(): void;
   /** Fails when a logical ID the state holds has another resource type in the template, as CloudFormation refuses that update. */
   checkTypeChanges(): void;
@@ -439,7 +442,10 @@ export function _planApp(
         }
       }
     },
-    checkUniqueNames: () => _checkUniqueNames(acting, state),
+    checkUniqueNames: () => {
+      _checkUniqueNames(acting, state);
+      _checkNamedElsewhere(acting, state);
+    },
     checkTypeChanges: () => {
       for (const plan of acting) {
         for (const [id, resource] of Object.entries(plan.resources)) {

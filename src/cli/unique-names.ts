@@ -7,6 +7,7 @@
  * leaves one more external ID that no integration uses).
  */
 import { _CliError } from './errors';
+import { _isNamedType, _namedProduced } from './named';
 import type { _StackPlan } from './plan';
 import { _StateFile } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
@@ -68,6 +69,36 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
         if (state.stacks[plan.stackName]?.resources[logicalId]?.type === kind.type) continue;
         const holder = holderOf(state, kind, value);
         if (holder) throw new _CliError(clashMessage(kind, plan.stackName, logicalId, value, holder, deletedBy(plans, kind, holder)));
+      }
+    }
+  }
+}
+
+/**
+ * Fails when a service or role the run creates has the name of one the state holds in another
+ * stack. Within a stack the new resource takes the object over (a moved construct); the handler
+ * refuses an object another stack marked, so such a create would fail on every run, before the
+ * cleanup that would delete the other stack's resource.
+ * @internal
+ */
+export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _StateFile): void {
+  // A reference to a service not applied yet resolves to its name; other unknowns to text no name has.
+  const unknowns = { placeholder: (what: string) => `(known after apply: ${what})`, pending: new Map<string, Set<string>>() };
+  for (const plan of plans) {
+    for (const [logicalId, resource] of Object.entries(plan.resources)) {
+      if (!_isNamedType(resource.Type) || state.stacks[plan.stackName]?.resources[logicalId]?.type === resource.Type) continue;
+      const props = plan.properties(logicalId, unknowns);
+      const physicalId = _namedProduced(resource.Type, (field) => props[field])?.physicalId;
+      if (physicalId === undefined) continue;
+      for (const [stackName, stack] of Object.entries(state.stacks)) {
+        if (stackName === plan.stackName) continue;
+        const held = Object.entries(stack.resources).find(([, r]) => r.type === resource.Type && r.physicalId === physicalId);
+        if (!held) continue;
+        const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
+        throw new _CliError(`${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, which ${resource.Type} ${stackName}/${held[0]} `
+          + `holds; a ${noun} is taken over only by a resource of its own stack (a construct with a new id), and the handler refuses one another stack `
+          + `made, so the create would fail on every run. Keep the construct in stack ${stackName} (another stack can refer to it with `
+          + `MackerelService.fromName()), or remove it from ${stackName} in one apply, which deletes it, and add it to ${plan.stackName} in the next`);
       }
     }
   }

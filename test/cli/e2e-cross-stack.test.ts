@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
+import { MackerelApiKey } from '../../src/api-key';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
@@ -126,4 +131,34 @@ describe('a monitor scoped to a service of another stack, against the emulator',
     expect(run.out).toMatch(/\[1\/2\] deleted\s+Monitor\s+AMonitors\/Cpu\w*[^\n]*\n\[2\/2\] deleted\s+Service\s+ZBase\/Service\w*/);
     expect(shared.emulator.state()).toMatchObject({ services: [], monitors: [] });
   });
+});
+
+test('a service construct moved to another stack is refused before anything is sent: only its own stack takes it over, so the create fails on every run', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (where: string) => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    for (const name of ['A', 'B']) {
+      const stack = new Stack(app, name);
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
+      if (name === where) new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
+    }
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth('A'), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+
+  const moved = synth('B');
+  const diff = await cli(['diff', moved, ...base]);
+  const apply = await cli(['apply', moved, ...base]);
+
+  const why = 'B/Shop\\w+ would create the service "shop", which Custom::MackerelService A/Shop\\w+ holds; a service is taken over only by a resource of its own '
+    + 'stack \\(a construct with a new id\\), and the handler refuses one another stack made, so the create would fail on every run\\. Keep the construct in '
+    + 'stack A \\(another stack can refer to it with MackerelService\\.fromName\\(\\)\\), or remove it from A in one apply, which deletes it, and add it to B in the next';
+  expect([diff.code, diff.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: apply would refuse this run: ${why}$`))]);
+  expect([apply.code, apply.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`))]);
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
 });
