@@ -41,11 +41,12 @@ export interface _GivenParameter {
 
 /** The usage text. @internal */
 export const _USAGE = `Usage:
-  cdk-mackerel apply <cdk.out | template.json> [options]   create, update or delete the Mackerel objects of the app
+  cdk-mackerel apply <cdk.out | template.json> [options]   create, update or delete the Mackerel objects of the app;
+                                                           exit 0 done, 2 error, 130 stopped by Ctrl-C (143 SIGTERM)
   cdk-mackerel diff  <cdk.out | template.json> [options]   show what apply would change, and drift; exit 0 none,
                                                            1 apply would change something (create, update, replace,
-                                                           delete, leave, retain, move), 3 only differences apply leaves as
-                                                           they are (drift, gone, kept), 2 error
+                                                           delete, leave, retain, move), 3 only differences apply
+                                                           leaves as they are (drift, gone, kept), 2 error
   cdk-mackerel emulator [--port 4321] [--host 127.0.0.1] [--emulator-state FILE]
                                                            run a local Mackerel API emulator; with --emulator-state
                                                            it starts from the objects in FILE and saves them there

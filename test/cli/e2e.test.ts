@@ -97,7 +97,8 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/\nDone: \d+ unchanged\.\n/);
     // --help says which exit code means what
-    expect((await cli(['--help'])).out).toMatch(/exit 0 none,\s+1 apply would change something \(create, update, replace,\s+delete, retain, move\), 3 only differences apply leaves as\s+they are \(drift, gone, kept\), 2 error/);
+    expect((await cli(['--help'])).out).toMatch(/exit 0 none,\s+1 apply would change something \(create, update, replace,\s+delete, leave, retain, move\), 3 only differences apply\s+leaves as they are \(drift, gone, kept\), 2 error/);
+    expect((await cli(['--help'])).out).toMatch(/objects of the app;\s+exit 0 done, 2 error, 130 stopped by Ctrl-C \(143 SIGTERM\)/);
 
     // Destroy leaves nothing the stack made.
     run = await cli(['apply', assembly, ...base, '--destroy']);
