@@ -175,11 +175,11 @@ export function _checkRunStacks(app: _App, path: string, state: _StateFile, run:
   const held = app.stacks.some((s) => holds(s.stackName)) || _stacksNotInApp(app, state).length > 0;
   if (count === 0 && !held) {
     // A --stack without Mackerel resources in an app that has some: the app is not the one to blame.
-    const run = app.stacks.map((st) => st.stackName);
-    const others = (app.allStacks ?? app.stacks).filter((st) => !run.includes(st.stackName)
+    const picked = app.stacks.map((st) => st.stackName);
+    const others = (app.allStacks ?? app.stacks).filter((st) => !picked.includes(st.stackName)
       && Object.values(st.template.Resources ?? {}).some((r) => _isMackerelType(r.Type))).map((st) => st.stackName);
     if (others.length > 0) {
-      throw new _CliError(`stack ${run.join(', ')} of ${path} has no Custom::Mackerel* resources, and the state file holds none of its objects; `
+      throw new _CliError(`stack ${picked.join(', ')} of ${path} has no Custom::Mackerel* resources, and the state file holds none of its objects; `
         + `expected a stack with Mackerel constructs: ${others.join(', ')}`);
     }
     throw new _CliError(`${path} has no Custom::Mackerel* resources; expected an app that uses MackerelProvider and Mackerel constructs`);
