@@ -14,6 +14,7 @@ import { _StateFile, _StateResource, _holding, _unappliedFields } from './state'
 import { _isObject } from '../_json';
 import { leftForContents } from '../provider/handler/owned';
 import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
+import { metadataPhysicalId } from '../provider/handler/resources/metadata';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
 import { roleObject } from '../provider/handler/resources/service';
 
@@ -248,7 +249,9 @@ function movedObject(
   live: (logicalId: string) => _LiveObject, unknowns: _Unknowns,
 ): string | undefined {
   const type = plan.resources[id].Type;
-  const physicalId = _isNamedType(type) ? plan.produced(id, unknowns)?.physicalId : undefined;
+  // A metadata resource takes over the namespace another resource of its stack wrote, as a service or role does.
+  const physicalId = _isNamedType(type) ? plan.produced(id, unknowns)?.physicalId
+    : METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;
   if (physicalId === undefined) return undefined;
   return Object.keys(held).find((old) => !plan.resources[old] && !taken.has(old)
     && held[old].type === type && held[old].physicalId === physicalId && live(old) !== undefined);
@@ -261,7 +264,9 @@ function movedObject(
 function moveEntries(
   base: Omit<_DiffEntry, 'kind' | 'changes'>, from: string, old: _StateResource, props: { readonly [key: string]: unknown }, object: _LiveObject,
 ): _DiffEntry[] {
-  const entries: _DiffEntry[] = [{ ...base, kind: 'move', from, physicalId: old.physicalId, changes: [] }];
+  // A metadata value is written on the take-over (a service or role only keeps its memo, below).
+  const written = METADATA_TYPES.includes(old.type) ? _fieldChanges(old.properties, props) : [];
+  const entries: _DiffEntry[] = [{ ...base, kind: 'move', from, physicalId: old.physicalId, changes: written }];
   const stuck = object === undefined ? [] : keptChanges(old, props, _unupdatableFields(old.type), object);
   if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: old.physicalId, changes: stuck });
   return entries;

@@ -80,6 +80,9 @@ test('a metadata construct moved to a new id keeps the value: the old resource\'
   });
   expect((await cli(['apply', synthMoved('Owner', 'a'), ...base])).code).toBe(0);
 
+  // diff says move, with the value the take-over writes, as apply says moved (not create and delete)
+  const diff = await cli(['diff', synthMoved('Moved', 'b'), ...base]);
+  expect(diff.out).toMatch(/^> move +ServiceMetadata +Shop\/ServiceOwner\w* -> Shop\/ServiceMoved\w* shop\/owner \(a new logical ID takes the object over; it stays in Mackerel\)\n {6}metadata: "\{\\"team\\":\\"a\\"\}" -> "\{\\"team\\":\\"b\\"\}"\n1 to move\.$/);
   const run = await cli(['apply', synthMoved('Moved', 'b'), ...base]);
 
   expect(run.code).toBe(0);

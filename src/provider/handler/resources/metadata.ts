@@ -170,3 +170,13 @@ export function metadataAt(resourceType: string, physicalId: string): Pick<Targe
   const spec = [SERVICE_METADATA, ROLE_METADATA].find((s) => s.resourceType === resourceType);
   return spec && fromPhysicalId(spec, physicalId);
 }
+
+/**
+ * The physical ID a metadata resource of these properties gets (`owner/namespace`), known before
+ * it is applied (the CLI's diff tells a moved construct by it), or undefined when they name none.
+ */
+export function metadataPhysicalId(resourceType: string, props: { readonly [key: string]: unknown }): string | undefined {
+  const spec = [SERVICE_METADATA, ROLE_METADATA].find((s) => s.resourceType === resourceType);
+  const owner = spec && props[spec.ownerField];
+  return spec && typeof owner === 'string' && typeof props.namespace === 'string' ? target(spec, owner, props.namespace)?.physicalId : undefined;
+}
