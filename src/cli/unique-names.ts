@@ -87,11 +87,18 @@ export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _State
   for (const plan of plans) {
     for (const [logicalId, resource] of Object.entries(plan.resources)) {
       if (!_isNamedType(resource.Type) || state.stacks[plan.stackName]?.resources[logicalId]?.type === resource.Type) continue;
-      const props = plan.properties(logicalId, unknowns);
+      const elsewhere = Object.entries(state.stacks).filter(([stackName, stack]) => stackName !== plan.stackName
+        && Object.values(stack.resources).some((r) => r.type === resource.Type));
+      if (elsewhere.length === 0) continue;
+      let props: { [key: string]: unknown };
+      try {
+        props = plan.properties(logicalId, unknowns);
+      } catch {
+        continue; // a value that does not resolve is reported as such by the run, not as this refusal
+      }
       const physicalId = _namedProduced(resource.Type, (field) => props[field])?.physicalId;
       if (physicalId === undefined) continue;
-      for (const [stackName, stack] of Object.entries(state.stacks)) {
-        if (stackName === plan.stackName) continue;
+      for (const [stackName, stack] of elsewhere) {
         const held = Object.entries(stack.resources).find(([, r]) => r.type === resource.Type && r.physicalId === physicalId);
         if (!held) continue;
         const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
