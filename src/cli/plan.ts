@@ -2,11 +2,12 @@
  * What the CLI knows about one stack before it acts: its Mackerel resources in dependency
  * order, and a resolver of their properties against the state. Shared by apply and diff.
  */
+import { _isListParameterType } from '../_template-references';
 import { _GivenParameter } from './args';
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
-import { _Produced, _ResolveContext, _conditionHolds, _isListParameterType, _resolve, _stringifyScalars } from './intrinsics';
+import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _namedProduced } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
