@@ -187,8 +187,11 @@ export function _stateStackView(store: _StateStore): StackView {
     hasResource: async (stackId, logicalResourceId) => Object.values(store.state.stacks)
       .some((stack) => stack.stackId === stackId && stack.resources[logicalResourceId] !== undefined),
     isRollingBack: async () => false,
+    // Any stack of the state: metadata moved to another stack of the app is written by its new
+    // resource before the old stack's cleanup deletes the old one (one organization, one state),
+    // where CloudFormation can only answer for the stack itself.
     heldByAnother: async (stackId, logicalResourceId, type, physicalId) => Object.values(store.state.stacks)
-      .some((stack) => stack.stackId === stackId && _holding(stack.resources, type, physicalId).some((id) => id !== logicalResourceId)),
+      .some((stack) => _holding(stack.resources, type, physicalId).some((id) => stack.stackId !== stackId || id !== logicalResourceId)),
   };
 }
 

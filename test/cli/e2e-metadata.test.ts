@@ -1,7 +1,11 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { App, Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { beforeEach, expect, test } from 'vitest';
 import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
-import { MackerelService } from '../../src/service';
+import { MackerelApiKey } from '../../src/api-key';
+import { MackerelProvider } from '../../src/provider/provider';
+import { MackerelService, MackerelServiceMetadata } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
@@ -90,4 +94,50 @@ test('a metadata construct moved to a new id keeps the value: the old resource\'
   expect(run.out).toMatch(/released\s+ServiceMetadata\s+Shop\/ServiceOwner\w* shop\/owner \(taken over by Shop\/ServiceMoved\w*; it stays in Mackerel\)/);
   expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'b' });
   expect((await cli(['diff', synthMoved('Moved', 'b'), ...base])).out).toBe('No differences.');
+});
+
+/**
+ * Stacks Base (service shop) and Ops: the metadata of shop is in Base, or in Ops (a construct moved
+ * to another stack, naming the service by name); Ops deploys after Base.
+ */
+function synthAcrossStacks(dir: string, inOps: boolean, team: string): string {
+  const outdir = join(dir, 'cdk.out');
+  rmSync(outdir, { recursive: true, force: true });
+  const app = new App({ outdir });
+  const [base, ops] = ['Base', 'Ops'].map((name) => {
+    const stack = new Stack(app, name);
+    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    return stack;
+  });
+  ops.addDependency(base);
+  const shop = new MackerelService(base, 'Service', { name: 'shop' });
+  if (inOps) {
+    new MackerelServiceMetadata(ops, 'Owner', { service: MackerelService.fromName(ops, 'Shop', 'shop'), namespace: 'owner', metadata: { team } });
+  } else {
+    shop.addMetadata('Owner', 'owner', { team });
+  }
+  app.synth();
+  return outdir;
+}
+
+test('a metadata construct moved to another stack keeps the value: the old stack\'s delete leaves the namespace the new stack\'s resource holds', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  expect((await cli(['apply', synthAcrossStacks(dir, false, 'a'), ...base])).code).toBe(0);
+
+  for (const team of ['a', 'b']) {
+    expect((await cli(['apply', synthAcrossStacks(dir, false, 'a'), ...base])).code).toBe(0);
+    const run = await cli(['apply', synthAcrossStacks(dir, true, team), ...base]);
+
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/left\s+ServiceMetadata\s+Base\/ServiceOwner\w* shop\/owner \(not deleted: another resource holds this namespace \(a moved construct\); it stays/);
+    expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team });
+    expect((await cli(['diff', synthAcrossStacks(dir, true, team), ...base])).out).toBe('No differences.');
+  }
+
+  // destroy deletes the namespace once, with the resource that holds it
+  const run = await cli(['apply', synthAcrossStacks(dir, true, 'b'), '--destroy', ...base]);
+  expect(run.code).toBe(0);
+  expect(run.out).toMatch(/deleted\s+ServiceMetadata\s+Ops\/Owner\w* shop\/owner/);
+  expect(shared.emulator.state().services).toEqual([]);
 });

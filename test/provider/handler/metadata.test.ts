@@ -96,8 +96,10 @@ describe('Custom::MackerelServiceMetadata', () => {
     await moved.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"b"}' });
     holders = [{ logicalId: 'Moved', type: _RESOURCE_TYPES.SERVICE_METADATA, physicalId: 'shop/owner' }];
 
-    await before.delete();
+    const left = await before.delete();
 
+    // the CLI prints why the namespace stays
+    expect(left.Data).toEqual({ LeftInMackerel: 'another resource holds this namespace (a moved construct)' });
     expect(asked).toEqual([
       [STACK_ID, 'Moved', _RESOURCE_TYPES.SERVICE_METADATA, 'shop/owner'],
       [STACK_ID, 'Owner', _RESOURCE_TYPES.SERVICE_METADATA, 'shop/owner'],
@@ -105,7 +107,7 @@ describe('Custom::MackerelServiceMetadata', () => {
     expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'b' });
     // the role metadata of the same path is another type: it does not hold the service's namespace
     holders = [{ logicalId: 'Moved', type: _RESOURCE_TYPES.ROLE_METADATA, physicalId: 'shop/owner' }];
-    await moved.delete();
+    expect((await moved.delete()).Data).toEqual({});
     expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toBe(404);
   });
 

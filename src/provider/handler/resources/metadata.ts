@@ -75,7 +75,7 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     return { physicalResourceId: where.physicalId, data: { Namespace: where.namespace } };
   };
 
-  const remove = async (ctx: RequestContext, id: string): Promise<void> => {
+  const remove = async (ctx: RequestContext, id: string): Promise<string | void> => {
     const where = fromPhysicalId(spec, id);
     if (!where) {
       ctx.log.warn(`the physical ID does not name a ${spec.noun}'s metadata, so there is nothing to delete`, { id });
@@ -86,7 +86,7 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     // rollback's delete of the new one, the old one holding it again).
     if (await stackView().heldByAnother(ctx.stackId, ctx.logicalResourceId, spec.resourceType, id)) {
       ctx.log.info('not deleted: another resource of the stack holds this namespace (a moved construct)', { id });
-      return;
+      return 'another resource holds this namespace (a moved construct)';
     }
     try {
       await ctx.client.request('DELETE', where.path);
