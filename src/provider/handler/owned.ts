@@ -259,9 +259,9 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     let why: string;
     try {
       const stack = stackView();
-      if (fromStack === undefined && await stack.hasResource(ctx.stackId, from)) {
+      if (fromStack === undefined && await stack.hasResource(ctx.stackId, from, ctx.client.deadline)) {
         why = 'a move being rolled back';
-      } else if (await stack.isRollingBack(ctx.stackId)) {
+      } else if (await stack.isRollingBack(ctx.stackId, ctx.client.deadline)) {
         why = `${fromStack === undefined ? 'it left the stack' : 'that stack was deleted'} keeping the object, and the deploy that took it over is being rolled back`;
       } else {
         ctx.log.info(`${fromStack === undefined ? 'the resource it was taken from left the stack' : 'the stack it was taken from was deleted'} `

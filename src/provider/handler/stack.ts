@@ -9,18 +9,24 @@
  * stack). `cdk-mackerel apply`, which is no CloudFormation, answers from its state file instead.
  */
 import { AwsClient, _loadSdk } from './aws';
+import { backoff } from './client';
+import { settings, sleep } from './settings';
 
+/**
+ * Each question takes the time by which its answer is needed (the invocation's deadline, as the
+ * Mackerel client has it): CloudFormation's throttled answers are asked again until then.
+ */
 export interface StackView {
   /** Whether the stack still has a resource of this logical ID. */
-  hasResource(stackId: string, logicalResourceId: string): Promise<boolean>;
+  hasResource(stackId: string, logicalResourceId: string, deadline: number): Promise<boolean>;
   /** Whether the stack is rolling back an operation that failed (its rollback's cleanup included). */
-  isRollingBack(stackId: string): Promise<boolean>;
+  isRollingBack(stackId: string, deadline: number): Promise<boolean>;
   /**
    * Whether a resource of the stack other than `logicalResourceId`, and not being deleted, has this
    * type and physical ID: metadata (`resources/metadata.ts`) whose construct moved, which the old
    * resource's delete must leave.
    */
-  heldByAnother(stackId: string, logicalResourceId: string, resourceType: string, physicalResourceId: string): Promise<boolean>;
+  heldByAnother(stackId: string, logicalResourceId: string, resourceType: string, physicalResourceId: string, deadline: number): Promise<boolean>;
 }
 
 let replaced: StackView | undefined;
@@ -56,18 +62,52 @@ function loadCloudFormation(): CloudFormation {
     const sdk = _loadSdk('@aws-sdk/client-cloudformation',
       // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
       (): CloudFormationSdk => require('@aws-sdk/client-cloudformation'));
-    loaded = { sdk, client: new sdk.CloudFormationClient({}) };
+    // One attempt per send: `send` below retries, within the invocation's time, which the SDK's own retries do not know.
+    loaded = { sdk, client: new sdk.CloudFormationClient({ maxAttempts: 1 }) };
   }
   return loaded;
+}
+
+/** CloudFormation's error codes for a call refused for its rate, which a later call gets through. */
+const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+
+/** Whether a read failed in a way a later one may not: throttled, a 5xx, or what the SDK marks retryable. */
+function transient(e: unknown): boolean {
+  const error = e as { name?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const status = error?.$metadata?.httpStatusCode;
+  return THROTTLED.has(String(error?.name)) || error?.$retryable !== undefined || (typeof status === 'number' && status >= 500);
+}
+
+/**
+ * Sends a read, again after a backoff (as the Mackerel client does, `settings`) while CloudFormation
+ * throttles it or fails transiently and the invocation has time left: a stack's many custom
+ * resources ask at once in a large deploy. Gives up with the last error, saying after how many attempts.
+ */
+async function send(client: AwsClient, command: unknown, operation: string, deadline: number): Promise<unknown> {
+  for (let n = 1; ; n++) {
+    try {
+      return await client.send(command);
+    } catch (e) {
+      if (!transient(e)) throw e;
+      const delayMs = Math.max(backoff(n), settings.baseDelayMs);
+      const why = n >= settings.maxAttempts ? 'attempt limit reached'
+        : delayMs + settings.minAttemptMs > deadline - settings.safetyMarginMs - Date.now() ? 'no time left to retry' : undefined;
+      if (why) {
+        throw Object.assign(new Error(`CloudFormation ${operation} failed: ${(e as Error).message} (gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why})`),
+          { name: (e as Error).name });
+      }
+      await sleep(delayMs);
+    }
+  }
 }
 
 /** The view of CloudFormation's API, through the SDK `load` gives. @internal */
 export function _cloudFormationView(load: () => CloudFormation): StackView {
   return {
-    hasResource: async (stackId, logicalResourceId) => {
+    hasResource: async (stackId, logicalResourceId, deadline) => {
       const { sdk, client } = load();
       try {
-        await client.send(new sdk.DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId }));
+        await send(client, new sdk.DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId }), 'DescribeStackResource', deadline);
         return true;
       } catch (e) {
         // CloudFormation's answer for a logical ID the stack does not have.
@@ -75,16 +115,16 @@ export function _cloudFormationView(load: () => CloudFormation): StackView {
         throw e;
       }
     },
-    isRollingBack: async (stackId) => {
+    isRollingBack: async (stackId, deadline) => {
       const { sdk, client } = load();
-      const out = await client.send(new sdk.DescribeStacksCommand({ StackName: stackId })) as { Stacks?: Array<{ StackStatus?: string }> };
+      const out = await send(client, new sdk.DescribeStacksCommand({ StackName: stackId }), 'DescribeStacks', deadline) as { Stacks?: Array<{ StackStatus?: string }> };
       const status = out?.Stacks?.[0]?.StackStatus;
       if (typeof status !== 'string') throw new Error(`DescribeStacks gave no status for stack ${stackId}`);
       // ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_IN_PROGRESS, IMPORT_ROLLBACK_IN_PROGRESS, and
       // UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, in which the rollback deletes what the failed update created.
       return /ROLLBACK.*IN_PROGRESS$/.test(status);
     },
-    heldByAnother: async (stackId, logicalResourceId, resourceType, physicalResourceId) => {
+    heldByAnother: async (stackId, logicalResourceId, resourceType, physicalResourceId, deadline) => {
       const { sdk, client } = load();
       let nextToken: string | undefined;
       do {
@@ -94,7 +134,7 @@ export function _cloudFormationView(load: () => CloudFormation): StackView {
         };
         try {
           const command = new sdk.ListStackResourcesCommand({ StackName: stackId, ...(nextToken ? { NextToken: nextToken } : {}) });
-          out = await client.send(command) as typeof out;
+          out = await send(client, command, 'ListStackResources', deadline) as typeof out;
         } catch (e) {
           // The provider may list its stack while the template has metadata (_allowStackResourceList).
           // The grant leaves with the last metadata construct in the update phase (or the rollback's),

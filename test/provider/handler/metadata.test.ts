@@ -23,7 +23,8 @@ beforeEach(async () => {
     hasResource: async () => { throw new Error('not asked'); },
     isRollingBack: async () => { throw new Error('not asked'); },
     heldByAnother: async (...args) => {
-      asked.push(args);
+      expect(args[4]).toBeGreaterThan(Date.now());
+      asked.push(args.slice(0, 4));
       const [stackId, logicalId, type, physicalId] = args;
       return stackId === STACK_ID && holders.some((h) => h.logicalId !== logicalId && h.type === type && h.physicalId === physicalId);
     },
@@ -109,6 +110,20 @@ describe('Custom::MackerelServiceMetadata', () => {
     holders = [{ logicalId: 'Moved', type: _RESOURCE_TYPES.ROLE_METADATA, physicalId: 'shop/owner' }];
     expect((await moved.delete()).Data).toEqual({});
     expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toBe(404);
+  });
+
+  test('a delete whose stack cannot be read (ListStackResources throttled past its retries) fails saying so, and leaves the value', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await metadata.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' });
+    useStackView({
+      hasResource: async () => { throw new Error('not asked'); },
+      isRollingBack: async () => { throw new Error('not asked'); },
+      heldByAnother: async () => { throw new Error('CloudFormation ListStackResources failed: Rate exceeded (gave up after 8 attempts: attempt limit reached)'); },
+    });
+
+    await expect(metadata.delete()).rejects.toThrow('Custom::MackerelServiceMetadata Owner: Delete failed: could not read whether another resource of the stack holds '
+      + 'service "shop" metadata "owner", so it was left as it is: CloudFormation ListStackResources failed: Rate exceeded (gave up after 8 attempts: attempt limit reached)');
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'a' });
   });
 
   test('a create refuses a namespace holding another value the stack did not write; the same value (a retried create) is taken', async () => {

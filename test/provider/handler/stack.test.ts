@@ -1,7 +1,10 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
+import { resetSettings, settings } from '../../../src/provider/handler/settings';
 import { CloudFormationSdk, _cloudFormationView } from '../../../src/provider/handler/stack';
 
 const STACK_ID = 'arn:aws:cloudformation:ap-northeast-1:123456789012:stack/shop/0a1b2c3d';
+/** The invocation's deadline: a minute from now. */
+const later = () => Date.now() + 60_000;
 
 /** An SDK whose commands record their input, and a client answering each command with `answer`. */
 function fakeCloudFormation(answer: (command: { name: string; input: unknown }) => unknown) {
@@ -35,18 +38,18 @@ function sdkError(name: string, message: string): Error {
 describe('the view of CloudFormation the Lambda asks', () => {
   test('a resource the stack has', async () => {
     const { view, sent } = fakeCloudFormation(() => ({ StackResourceDetail: { LogicalResourceId: 'Shop' } }));
-    await expect(view.hasResource(STACK_ID, 'Shop')).resolves.toBe(true);
+    await expect(view.hasResource(STACK_ID, 'Shop', later())).resolves.toBe(true);
     expect(sent).toEqual([{ name: 'DescribeStackResource', input: { StackName: STACK_ID, LogicalResourceId: 'Shop' } }]);
   });
 
   test('a resource the stack does not have, as CloudFormation says so', async () => {
     const { view } = fakeCloudFormation(() => sdkError('ValidationError', `Resource Shop does not exist for stack ${STACK_ID}`));
-    await expect(view.hasResource(STACK_ID, 'Shop')).resolves.toBe(false);
+    await expect(view.hasResource(STACK_ID, 'Shop', later())).resolves.toBe(false);
   });
 
   test('any other failure is not taken as an answer', async () => {
     const { view } = fakeCloudFormation(() => sdkError('AccessDenied', 'not authorized to perform: cloudformation:DescribeStackResource'));
-    await expect(view.hasResource(STACK_ID, 'Shop')).rejects.toThrow('not authorized');
+    await expect(view.hasResource(STACK_ID, 'Shop', later())).rejects.toThrow('not authorized');
   });
 
   test.each([
@@ -60,13 +63,13 @@ describe('the view of CloudFormation the Lambda asks', () => {
     ['UPDATE_ROLLBACK_COMPLETE', false],
   ])('a stack in %s is rolling back: %s', async (status, rollingBack) => {
     const { view, sent } = fakeCloudFormation(() => ({ Stacks: [{ StackStatus: status }] }));
-    await expect(view.isRollingBack(STACK_ID)).resolves.toBe(rollingBack);
+    await expect(view.isRollingBack(STACK_ID, later())).resolves.toBe(rollingBack);
     expect(sent).toEqual([{ name: 'DescribeStacks', input: { StackName: STACK_ID } }]);
   });
 
   test('an answer without a status is not taken as one', async () => {
     const { view } = fakeCloudFormation(() => ({ Stacks: [] }));
-    await expect(view.isRollingBack(STACK_ID)).rejects.toThrow(`DescribeStacks gave no status for stack ${STACK_ID}`);
+    await expect(view.isRollingBack(STACK_ID, later())).rejects.toThrow(`DescribeStacks gave no status for stack ${STACK_ID}`);
   });
 
   describe('whether another resource holds a physical ID', () => {
@@ -80,7 +83,7 @@ describe('the view of CloudFormation the Lambda asks', () => {
         two: { StackResourceSummaries: [summary('Moved', 'CREATE_COMPLETE')] },
       };
       const { view, sent } = fakeCloudFormation((c) => pages[(c.input as { NextToken?: string }).NextToken ?? 'first']);
-      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).resolves.toBe(true);
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', later())).resolves.toBe(true);
       expect(sent).toEqual([
         { name: 'ListStackResources', input: { StackName: STACK_ID } },
         { name: 'ListStackResources', input: { StackName: STACK_ID, NextToken: 'two' } },
@@ -94,18 +97,58 @@ describe('the view of CloudFormation the Lambda asks', () => {
       ['another physical ID', [summary('Moved', 'CREATE_COMPLETE', 'shop/team')]],
     ])('not held: %s', async (_what, summaries) => {
       const { view } = fakeCloudFormation(() => ({ StackResourceSummaries: summaries }));
-      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).resolves.toBe(false);
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', later())).resolves.toBe(false);
     });
 
     test('not held when the handler may not list the stack: the template no longer has metadata (the last removed, or a rollback of the first)', async () => {
       // The grant leaves with the stack's last metadata construct, in the update phase, before the cleanup deletes its resource.
       const { view } = fakeCloudFormation(() => sdkError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: cloudformation:ListStackResources'));
-      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).resolves.toBe(false);
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', later())).resolves.toBe(false);
     });
 
     test('another error of ListStackResources fails the request', async () => {
-      const { view } = fakeCloudFormation(() => sdkError('Throttling', 'Rate exceeded'));
-      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner')).rejects.toThrow(/Rate exceeded/);
+      const { view, sent } = fakeCloudFormation(() => sdkError('ValidationError', `Stack with id ${STACK_ID} does not exist`));
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', later())).rejects.toThrow(/does not exist/);
+      expect(sent).toHaveLength(1);
+    });
+  });
+
+  describe('a throttled or failing read is sent again within the invocation\'s time', () => {
+    const TYPE = 'Custom::MackerelServiceMetadata';
+    afterEach(() => resetSettings());
+
+    test.each([
+      ['Throttling', sdkError('Throttling', 'Rate exceeded')],
+      ['a 503', Object.assign(sdkError('ServiceUnavailable', 'unavailable'), { $metadata: { httpStatusCode: 503 } })],
+      ['what the SDK marks retryable', Object.assign(sdkError('TimeoutError', 'socket hang up'), { $retryable: {} })],
+    ])('%s, then the answer', async (_what, error) => {
+      Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2 });
+      let calls = 0;
+      const { view, sent } = fakeCloudFormation((c) => (++calls <= 2 ? error
+        : c.name === 'ListStackResources' ? { StackResourceSummaries: [{ LogicalResourceId: 'Moved', ResourceType: TYPE, PhysicalResourceId: 'shop/owner' }] }
+          : c.name === 'DescribeStacks' ? { Stacks: [{ StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' }] } : {}));
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', later())).resolves.toBe(true);
+      expect(sent.map((c) => c.name)).toEqual(['ListStackResources', 'ListStackResources', 'ListStackResources']);
+      calls = 0;
+      await expect(view.isRollingBack(STACK_ID, later())).resolves.toBe(true);
+      calls = 0;
+      await expect(view.hasResource(STACK_ID, 'Shop', later())).resolves.toBe(true);
+      expect(sent).toHaveLength(9);
+    });
+
+    test('gives up at the attempt limit, saying so', async () => {
+      Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 4 });
+      const { view, sent } = fakeCloudFormation(() => sdkError('Throttling', 'Rate exceeded'));
+      const failed = view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', later());
+      await expect(failed).rejects.toThrow('CloudFormation ListStackResources failed: Rate exceeded (gave up after 4 attempts: attempt limit reached)');
+      expect(sent).toHaveLength(4);
+    });
+
+    test('gives up when the invocation has no time left for a wait and one more attempt', async () => {
+      Object.assign(settings, { baseDelayMs: 1_000, safetyMarginMs: 5_000, minAttemptMs: 1_000 });
+      const { view, sent } = fakeCloudFormation(() => sdkError('Throttling', 'Rate exceeded'));
+      await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', Date.now() + 6_500)).rejects.toThrow(/gave up after 1 attempt: no time left to retry\)$/);
+      expect(sent).toHaveLength(1);
     });
   });
 });

@@ -75,6 +75,15 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     return { physicalResourceId: where.physicalId, data: { Namespace: where.namespace } };
   };
 
+  /** Whether another resource of the stack holds the namespace; when that cannot be read, the request fails saying so. */
+  const heldByAnother = async (ctx: RequestContext, where: Target): Promise<boolean> => {
+    try {
+      return await stackView().heldByAnother(ctx.stackId, ctx.logicalResourceId, spec.resourceType, where.physicalId, ctx.client.deadline);
+    } catch (e) {
+      throw new Error(`could not read whether another resource of the stack holds ${where.label}, so it was left as it is: ${(e as Error).message}`);
+    }
+  };
+
   const remove = async (ctx: RequestContext, id: string): Promise<string | void> => {
     const where = fromPhysicalId(spec, id);
     if (!where) {
@@ -84,7 +93,7 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     // A construct moved to a new logical ID names the same namespace: its new resource wrote the
     // value before CloudFormation deletes the old one, so the old one's delete leaves it (as does the
     // rollback's delete of the new one, the old one holding it again).
-    if (await stackView().heldByAnother(ctx.stackId, ctx.logicalResourceId, spec.resourceType, id)) {
+    if (await heldByAnother(ctx, where)) {
       ctx.log.info('not deleted: another resource of the stack holds this namespace (a moved construct)', { id });
       return 'another resource holds this namespace (a moved construct)';
     }
@@ -113,7 +122,7 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
       if (!isNotFound(e)) throw e;
       return write(ctx, where, value);
     }
-    if (!deepEqual(existing, value) && !(await stackView().heldByAnother(ctx.stackId, ctx.logicalResourceId, spec.resourceType, where.physicalId))) {
+    if (!deepEqual(existing, value) && !(await heldByAnother(ctx, where))) {
       throw new Error(`${where.label} already exists in Mackerel with another value, which this stack did not write; expected a namespace that is free `
         + '(writing it would overwrite that value, and deleting the construct would delete it). Choose another namespace, or remove it in Mackerel first');
     }
