@@ -1,8 +1,13 @@
-import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, CfnParameter, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, test } from 'vitest';
-import { MackerelRole, MackerelRoleMetadata, MackerelService, MackerelServiceMetadata } from '../../src';
+import { MackerelApiKey, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MackerelServiceMetadata } from '../../src';
 import { logicalIdOf, mackerelStack, propertiesOf } from '../monitors/_fixture';
 
 describe('MackerelServiceMetadata', () => {
@@ -185,5 +190,43 @@ describe('the provider of a stack with metadata', () => {
       .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
     expect(statements(withMetadata.stack)).toContainEqual(statement);
     expect(statements(without.stack)).not.toContainEqual(expect.objectContaining({ Action: 'cloudformation:ListStackResources' }));
+  });
+});
+
+describe('cdk-nag', () => {
+  /** The AwsSolutions findings on a stack with a service and role, and metadata on them when `withMetadata`, as `cdk synth` reports them. */
+  function findings(withMetadata: boolean): string[] {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-mackerel-metadata-nag-'));
+    try {
+      // As `cdk synth` runs an app: aws-cdk-lib 2.276 throws instead of setting the exit code in a test process.
+      const app = new App({ outdir, context: { '@aws-cdk/core:appMode': 'process' } });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const stack = new Stack(app, 'Stack');
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
+      const shop = new MackerelService(stack, 'Shop', { name: 'shop' });
+      const web = shop.addRole('web');
+      if (withMetadata) {
+        shop.addMetadata('Owner', 'owner', { team: 'payments' });
+        web.addMetadata('Runbook', 'runbook', { url: 'https://wiki.example.com/web' });
+      }
+      const exitCode = process.exitCode;
+      try {
+        app.synth();
+      } finally {
+        process.exitCode = exitCode;
+      }
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+      return report.pluginReports.flatMap((p: any) => p.violations.flatMap((v: any) => v.violatingConstructs.map((c: any) => `${v.ruleName} ${c.constructPath}`)))
+        .sort();
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  test('the ListStackResources grant of a stack with metadata (its own stack only) draws no AwsSolutions finding a stack without metadata has not', () => {
+    const without = findings(false);
+    // the checks ran: the provider framework's Lambda invoke grant is a finding of every stack with a provider
+    expect(without).toContainEqual(expect.stringMatching(/^AwsSolutions-IAM5\[.*\] Stack\/Mackerel\//));
+    expect(findings(true)).toEqual(without);
   });
 });
