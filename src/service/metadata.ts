@@ -29,8 +29,10 @@ export interface MackerelMetadataProps extends MackerelMetadataOptions {
 
   /**
    * The metadata value: any JSON value (object, array, string, number, boolean or null), at most
-   * 100 KB as JSON. It may hold tokens (such as an ARN), resolved at deploy time. NaN and
-   * Infinity, which JSON has no text for, are refused.
+   * 100 KB as JSON (tokens, such as an ARN, resolved at deploy time, are not counted at synth). NaN
+   * and Infinity, a BigInt, a function or symbol, a Map or Set (which JSON writes as `{}`), an
+   * undefined array element (which the template drops) and a cycle are refused; an object key
+   * holding undefined is left out, as JSON.stringify leaves it out.
    *
    * Changing it writes the new value in place.
    */
@@ -89,36 +91,56 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
   if (props.metadata === undefined) {
     _fail(construct, 'metadata', undefined, 'is undefined', 'a JSON value (object, array, string, number, boolean or null)');
   }
-  const nonFinite = nonFiniteNumber(props.metadata, 'metadata');
-  if (nonFinite) {
-    // JSON has no NaN or Infinity: JSON.stringify would send null in its place.
-    _fail(construct, nonFinite.path, String(nonFinite.value), 'is not a finite number, which JSON cannot hold', 'a finite number, or null written as null');
+  const unsendable = unsendablePart(props.metadata, 'metadata', []);
+  if (unsendable) {
+    _fail(construct, unsendable.path, unsendable.shown, unsendable.problem, 'a JSON value: object, array, string, finite number, boolean or null');
   }
-  const literal = JSON.stringify(props.metadata);
-  if (!Token.isUnresolved(literal)) {
-    const bytes = Buffer.byteLength(literal, 'utf8');
-    if (bytes > _METADATA_LIMITS.bytes) {
-      _fail(construct, 'metadata', `${literal.slice(0, 40)}...`, `is ${bytes} bytes as JSON`, `at most ${_METADATA_LIMITS.bytes} bytes (100 KB)`);
-    }
+  // Tokens count as nothing (they resolve at deploy time): a value over the limit without them is over it with them.
+  const bytes = Buffer.byteLength(JSON.stringify(props.metadata, (_key, value) => (Token.isUnresolved(value) ? null : value)), 'utf8');
+  if (bytes > _METADATA_LIMITS.bytes) {
+    const literal = JSON.stringify(props.metadata);
+    const tokens = Token.isUnresolved(literal) ? ' without its tokens' : '';
+    _fail(construct, 'metadata', `${literal.slice(0, 40)}...`, `is ${bytes} bytes as JSON${tokens}`, `at most ${_METADATA_LIMITS.bytes} bytes (100 KB)`);
   }
   construct.node.addValidation({ validate: () => namespaceProblems(construct) });
   // One JSON string: CloudFormation would turn every nested scalar into a string.
   _createMackerelResource(construct, type, properties(Stack.of(construct).toJsonString(props.metadata)), props.removalPolicy);
 }
 
-/** The first NaN or Infinity in a metadata value, with where it is (`metadata.a[0]`). */
-function nonFiniteNumber(value: unknown, path: string): { path: string; value: number } | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, value };
+/**
+ * The first part of a metadata value that JSON cannot hold as given, with where it is
+ * (`metadata.a[0]`) and why: JSON.stringify would write NaN and Infinity as null and a Map or Set as
+ * {}, CloudFormation's resolution drops an undefined array element (shifting the ones after it), and
+ * a function, symbol, BigInt or cycle fails with no word of the construct. `ancestors` finds cycles.
+ */
+function unsendablePart(value: unknown, path: string, ancestors: object[]): { path: string; shown: string; problem: string } | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? undefined : { path, shown: String(value), problem: 'is not a finite number, which JSON cannot hold' };
+  }
+  if (typeof value === 'bigint') return { path, shown: `${value}n`, problem: 'is a BigInt, which JSON cannot hold (write it as a number or a string)' };
+  if (typeof value === 'function' || typeof value === 'symbol') return { path, shown: String(value).slice(0, 40), problem: `is a ${typeof value}, which JSON cannot hold` };
   if (value === null || typeof value !== 'object' || Token.isUnresolved(value)) return undefined;
+  if (ancestors.includes(value)) return { path, shown: '[Circular]', problem: 'refers back to an object holding it, which JSON cannot hold' };
+  if (value instanceof Map || value instanceof Set) {
+    return {
+      path,
+      shown: `[${value.constructor.name}]`,
+      problem: `is a ${value.constructor.name}, which JSON writes as {} (its entries lost)`
+      + `; write ${value instanceof Map ? 'an object (Object.fromEntries)' : 'an array (Array.from)'} instead`,
+    };
+  }
+  const inside = [...ancestors, value];
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = nonFiniteNumber(value[i], `${path}[${i}]`);
+      if (value[i] === undefined) return { path: `${path}[${i}]`, shown: 'undefined', problem: 'is an undefined array element, which the template drops (moving the ones after it)' };
+      const found = unsendablePart(value[i], `${path}[${i}]`, inside);
       if (found) return found;
     }
     return undefined;
   }
+  // A key whose value is undefined is left out, as JSON.stringify leaves it out.
   for (const [key, child] of Object.entries(value)) {
-    const found = nonFiniteNumber(child, `${path}.${key}`);
+    const found = child === undefined ? undefined : unsendablePart(child, `${path}.${key}`, inside);
     if (found) return found;
   }
   return undefined;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnParameter, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -42,6 +42,29 @@ describe('MackerelServiceMetadata', () => {
     const { stack, shop } = mackerelStack();
     expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: value }))
       .toThrow(new RegExp(`Stack/Owner: ${path.replace(/[.[\]]/g, '\\$&')} "${shown}" is not a finite number, which JSON cannot hold`));
+  });
+
+  test.each<[string, () => unknown, string, string, string]>([
+    ['a Map', () => ({ tags: new Map([['a', 1]]) }), 'metadata.tags', '[Map]', 'is a Map, which JSON writes as {} (its entries lost); write an object (Object.fromEntries) instead'],
+    ['a Set', () => [new Set([1])], 'metadata[0]', '[Set]', 'is a Set, which JSON writes as {} (its entries lost); write an array (Array.from) instead'],
+    ['an undefined array element', () => ({ hosts: ['a', undefined, 'c'] }), 'metadata.hosts[1]', 'undefined',
+      'is an undefined array element, which the template drops (moving the ones after it)'],
+    ['a BigInt', () => ({ id: BigInt(42) }), 'metadata.id', '42n', 'is a BigInt, which JSON cannot hold (write it as a number or a string)'],
+    ['a function', () => () => 1, 'metadata', '() => 1', 'is a function, which JSON cannot hold'],
+    ['a symbol', () => ({ a: [Symbol('s')] }), 'metadata.a[0]', 'Symbol(s)', 'is a symbol, which JSON cannot hold'],
+    ['a cycle', () => { const o: { [k: string]: unknown } = { b: {} }; (o.b as { [k: string]: unknown }).up = o; return o; }, 'metadata.b.up', '[Circular]',
+      'refers back to an object holding it, which JSON cannot hold'],
+  ])('a value holding %s fails synth naming where it is, instead of being lost, shifted or failing without the construct', (_what, value, path, shown, problem) => {
+    const { stack, shop } = mackerelStack();
+    expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: value() }))
+      .toThrow(`Stack/Owner: ${path} ${JSON.stringify(shown)} ${problem}; expected a JSON value: object, array, string, finite number, boolean or null`);
+  });
+
+  test('an object key holding undefined is left out, as JSON.stringify leaves it out; the same object twice (no cycle) and a Date are written', () => {
+    const { stack, shop } = mackerelStack();
+    const shared = { team: 'a' };
+    const owner = new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: { gone: undefined, x: shared, y: [shared], at: new Date(0) } });
+    expect(JSON.parse(propertiesOf(owner).metadata as string)).toEqual({ x: { team: 'a' }, y: [{ team: 'a' }], at: '1970-01-01T00:00:00.000Z' });
   });
 
   test('a value holding a token is joined at deploy time', () => {
@@ -104,6 +127,14 @@ describe('MackerelServiceMetadata', () => {
       new MackerelServiceMetadata(stack, 'Exact', { service: shop, namespace: 'exact', metadata: 'x'.repeat(100 * 1024 - 2) });
       expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 'x'.repeat(100 * 1024 - 1) }))
         .toThrow(/Stack\/Owner: metadata "\\"x+\.\.\." is 102401 bytes as JSON; expected at most 102400 bytes \(100 KB\)/);
+    });
+
+    test('a value over 100 KB without its tokens is refused (the tokens only make it longer); one with tokens under it is not', () => {
+      const { stack, shop } = mackerelStack();
+      const topic = new sns.Topic(stack, 'Topic');
+      new MackerelServiceMetadata(stack, 'Under', { service: shop, namespace: 'under', metadata: { topic: topic.topicArn, port: Token.asNumber(topic.topicArn), text: 'x'.repeat(100_000) } });
+      expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: { topic: topic.topicArn, text: 'x'.repeat(100 * 1024) } }))
+        .toThrow(/Stack\/Owner: metadata "\{\\"topic\\":\\"\$\{Token\[TOKEN\.\d+\]\}\\",\\"text\\":\\"x*\.\.\." is 102424 bytes as JSON without its tokens; expected at most 102400 bytes \(100 KB\)/);
     });
 
     test('two constructs writing one namespace of one service fail synthesis, also when one names the service literally', () => {
