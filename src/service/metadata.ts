@@ -150,7 +150,8 @@ function unsendablePart(value: unknown, path: string, ancestors: object[]): { pa
 function namespaceProblems(construct: IConstruct): string[] {
   const { kind, target, namespace } = REGISTERED.get(construct)!;
   if (target.key === undefined) return [];
-  const same = construct.node.root.node.findAll().filter((c) => {
+  const all = construct.node.root.node.findAll();
+  const same = all.filter((c) => {
     const other = REGISTERED.get(c);
     return other?.kind === kind && other.target.key === target.key && sameOrganization(c, construct);
   });
@@ -161,10 +162,15 @@ function namespaceProblems(construct: IConstruct): string[] {
       return [_describeProblem('namespace', namespace, `is also written to ${target.label} by ${first.node.path}`, 'each namespace of a service or role once')];
     }
   }
-  const room = target.limit - (target.created ? 1 : 0);
+  // The app's MackerelService or MackerelRole marks it, also when this metadata names it by name
+  // (another stack's, or `fromName` beside it).
+  const created = target.created || all.some((c) => (kind === 'role'
+    ? c instanceof MackerelRole && _knownRoleFullName(c) === target.key
+    : c instanceof MackerelService && _knownServiceName(c) === target.key) && sameOrganization(c, construct));
+  const room = target.limit - (created ? 1 : 0);
   if (index >= room) {
     return [_describeProblem('namespace', namespace, `is namespace ${index + 1} of ${target.label}`,
-      `at most ${target.limit} metadata namespaces per ${kind}${target.created ? `, one of which is cdk-mackerel's ownership mark (${_OWNERSHIP_NAMESPACE})` : ''}`)];
+      `at most ${target.limit} metadata namespaces per ${kind}${created ? `, one of which is cdk-mackerel's ownership mark (${_OWNERSHIP_NAMESPACE})` : ''}`)];
   }
   return [];
 }

@@ -196,6 +196,22 @@ describe('MackerelRoleMetadata', () => {
     expect(() => again.app.synth()).toThrow(/Stack\/Shop\/web\/M9\] namespace "m9" is namespace 10 of role "shop:web"; expected at most 10 metadata namespaces per role, one of which is cdk-mackerel's ownership mark/);
   });
 
+  test('a tenth namespace of a role this app creates fails synthesis also when the metadata names it by full name (from another stack, or beside it)', () => {
+    const { app, web } = mackerelStack();
+    // A key that may be the other stack's (the created secret's name is known at deploy time): one organization.
+    const other = new Stack(app, 'Other');
+    new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(other, 'ApiKey', 'mackerel')) });
+    for (let i = 0; i < 5; i++) web.addMetadata(`M${i}`, `m${i}`, i);
+    for (let i = 5; i < 10; i++) new MackerelRoleMetadata(other, `M${i}`, { role: MackerelRole.fromFullName(other, `Web${i}`, 'shop:web'), namespace: `m${i}`, metadata: i });
+    expect(() => app.synth()).toThrow(/Other\/M9\] namespace "m9" is namespace 10 of role "shop:web"; expected at most 10 metadata namespaces per role, one of which is cdk-mackerel's ownership mark/);
+
+    const beside = mackerelStack();
+    for (let i = 0; i < 50; i++) {
+      new MackerelServiceMetadata(beside.stack, `M${i}`, { service: MackerelService.fromName(beside.stack, `Shop${i}`, 'shop'), namespace: `m${i}`, metadata: i });
+    }
+    expect(() => beside.app.synth()).toThrow(/Stack\/M49\] namespace "m49" is namespace 50 of service "shop"; expected at most 50 metadata namespaces per service, one of which is cdk-mackerel's ownership mark/);
+  });
+
   test('an eleventh namespace of a referenced role fails synthesis', () => {
     const { app, stack } = mackerelStack();
     const legacy = MackerelRole.fromFullName(stack, 'Legacy', 'legacy:db');
