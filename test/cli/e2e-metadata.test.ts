@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { beforeEach, expect, test } from 'vitest';
 import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
@@ -140,4 +140,29 @@ test('a metadata construct moved to another stack keeps the value: the old stack
   expect(run.code).toBe(0);
   expect(run.out).toMatch(/deleted\s+ServiceMetadata\s+Ops\/Owner\w* shop\/owner/);
   expect(shared.emulator.state().services).toEqual([]);
+});
+
+test('metadata with removalPolicy RETAIN stays in Mackerel when its construct goes; added back with the same value it is taken, with another it is refused', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synthKept = (team?: string) => synthStack(dir, (stack) => {
+    const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+    if (team) shop.addMetadata('Owner', 'owner', { team }, { removalPolicy: RemovalPolicy.RETAIN });
+  });
+  expect((await cli(['apply', synthKept('a'), ...base])).code).toBe(0);
+
+  let run = await cli(['apply', synthKept(), ...base]);
+  expect(run.code).toBe(0);
+  expect(run.out).toMatch(/retained\s+ServiceMetadata\s+Shop\/ServiceOwner\w* shop\/owner/);
+  expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'a' });
+
+  run = await cli(['apply', synthKept('b'), ...base]);
+  expect(run.code).not.toBe(0);
+  expect(run.err).toMatch(/service "shop" metadata "owner" already exists in Mackerel with another value, which this stack did not write/);
+  expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'a' });
+
+  run = await cli(['apply', synthKept('a'), ...base]);
+  expect(run.code).toBe(0);
+  expect(run.out).toMatch(/created\s+ServiceMetadata\s+Shop\/ServiceOwner\w* shop\/owner/);
+  expect((await cli(['diff', synthKept('a'), ...base])).out).toBe('No differences.');
 });
