@@ -201,7 +201,9 @@ const REGISTERED = new WeakMap<IConstruct, Registered>();
  *
  * A construct moved to a new id (a new logical ID) keeps the namespace: the old resource's delete
  * leaves a namespace another resource of the stack holds (the provider may list the stack's
- * resources for this).
+ * resources for this). A construct moved to another stack keeps it only under `cdk-mackerel
+ * apply`, whose state holds every stack: CloudFormation lists the old stack alone, so its cleanup
+ * deletes the namespace (deploy the old stack without the construct first).
  *
  * @see https://mackerel.io/api-docs/entry/metadata
  *
