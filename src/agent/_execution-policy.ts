@@ -319,7 +319,9 @@ export function _waitForExecutionPolicy(taskDefinition: ecs.TaskDefinition): voi
   if (!(role instanceof iam.Role)) return;
   const shared = sharedPolicyOf(taskDefinition, false);
   if (!shared?.isAttached(role)) return;
-  (taskDefinition.node.defaultChild as CfnResource).addDependency(shared.resource);
+  // A dependency of the construct, not CfnResource.addDependency, which aws-cdk-lib deprecates after the
+  // oldest version this library supports (a [WARNING] on every synth); both render the same DependsOn.
+  (taskDefinition.node.defaultChild as CfnResource).node.addDependency(shared.resource);
 }
 
 /** The API key as the agent's container secret. @internal */

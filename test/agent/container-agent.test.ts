@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { APP_IMAGE, agentStack, containerNamed, fargateTask } from './_fixture';
 import { MackerelContainerAgent } from '../../src/agent';
 import { MackerelApiKey } from '../../src/api-key';
@@ -339,6 +339,21 @@ describe('the agents\' execution permissions: one policy per stack', () => {
     expect(dependsOnOf(stack, taskDefinition)).toEqual([sharedPolicyId(stack)]);
     // a task without the agent is left as aws-cdk-lib makes it
     expect(dependsOnOf(stack, plain)).toEqual([]);
+  });
+
+  test('that wait goes through the construct tree, not CfnResource.addDependency, which later aws-cdk-lib deprecates', () => {
+    // aws-cdk-lib 2.27x deprecates CfnResource#addDependency, and jsii prints a [WARNING] for the call
+    // on every synth of an app with an agent, which the app's author can neither understand nor silence.
+    // Spied while the agent is added only: aws-cdk-lib's own synthesis calls it too before it deprecates it.
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const addDependency = vi.spyOn(CfnResource.prototype, 'addDependency');
+    try {
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      expect(addDependency).not.toHaveBeenCalled();
+    } finally {
+      addDependency.mockRestore();
+    }
+    expect(dependsOnOf(stack, taskDefinition)).toEqual([sharedPolicyId(stack)]);
   });
 
   test('a task definition whose execution role the shared policy does not reach waits only for the policies that grant its key read', () => {
