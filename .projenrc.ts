@@ -59,7 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 });
 
-for (const pattern of ['/coverage/', '/examples/', '/bench/', 'vitest.config.mts', '/.ci/']) {
+for (const pattern of ['/coverage/', '/examples/', '/bench/', '/build-tools/', 'vitest.config.mts', '/.ci/']) {
   project.npmignore?.exclude(pattern);
 }
 

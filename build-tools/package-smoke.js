@@ -4,6 +4,8 @@
 // script), or a runtime import of a development dependency, fails here and not in tests, which
 // run from src/ with every development dependency installed.
 //
+// 0. The tarball holds the handler bundle, the command (executable) and the compiled library, and no
+//    development file (sources, tests, build scripts, examples) or huge file.
 // 1. An app instruments a Fargate task with the agent and declares a provider, a service, a monitor
 //    and a Slack channel whose URL is a Secrets Manager secret; it synthesizes, and the provider's
 //    Lambda code is the package's own handler bundle.
@@ -28,6 +30,23 @@ const modules = path.join(scratch, 'node_modules');
 fs.mkdirSync(modules);
 run('tar', ['xzf', path.join(root, 'dist', 'js', tarballs[0]), '-C', scratch]);
 fs.renameSync(path.join(scratch, 'package'), path.join(modules, 'cdk-mackerel'));
+
+// 0. what the tarball holds: what users need, and none of the repository's development files
+const packaged = path.join(modules, 'cdk-mackerel');
+const files = listFiles(packaged);
+for (const required of ['package.json', 'README.md', 'LICENSE', '.jsii', 'lib/index.js', 'lib/index.d.ts', 'lib/cli/main.js',
+  'assets/provider-handler/index.js', 'bin/cdk-mackerel']) {
+  if (!files.includes(required)) fail(`the tarball has no ${required}`);
+}
+const development = files.filter((f) => /^(src|test|build-tools|examples|bench|projenrc|coverage|\.ci|\.projen)\//.test(f)
+  || (f.endsWith('.ts') && !f.endsWith('.d.ts')) || f.startsWith('.mackerel-state'));
+if (development.length > 0) fail(`the tarball holds development files: ${development.slice(0, 10).join(', ')}`);
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+const huge = files.filter((f) => fs.statSync(path.join(packaged, f)).size > MAX_FILE_BYTES);
+if (huge.length > 0) fail(`the tarball holds files over ${MAX_FILE_BYTES} bytes: ${huge.join(', ')}`);
+// npm links the bin into node_modules/.bin as it is: without its execute bit, npx cdk-mackerel fails to run
+if ((fs.statSync(path.join(packaged, 'bin', 'cdk-mackerel')).mode & 0o111) === 0) fail('bin/cdk-mackerel is not executable in the tarball');
+
 for (const peer of Object.keys(require(path.join(root, 'package.json')).peerDependencies)) {
   fs.symlinkSync(path.dirname(require.resolve(`${peer}/package.json`, { paths: [root] })), path.join(modules, peer), 'dir');
 }
@@ -118,8 +137,16 @@ function missingSdk() {
 
 function finish() {
   fs.rmSync(scratch, { recursive: true, force: true });
-  console.log(`package-smoke: ${tarballs[0]} works installed beside only its peer dependencies `
+  console.log(`package-smoke: ${tarballs[0]} holds no development file and works installed beside only its peer dependencies `
     + '(synth with the packaged handler bundle, apply and diff --emulator, the missing-SDK message)');
+}
+
+/** Every file under `dir`, as paths relative to it with forward slashes. */
+function listFiles(dir, prefix = '') {
+  return fs.readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? listFiles(dir, relative) : [relative];
+  });
 }
 
 function run(command, args, options = {}) {
