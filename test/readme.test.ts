@@ -384,4 +384,46 @@ describe('README.md quick start, run', () => {
   test('synthesizes with no warning: a role of the app (`web.fullName`, a Ref) is known at synth', () => {
     expect(messages).toEqual([]);
   });
+
+  test('the "Done: N created." the quick start says apply prints counts its Mackerel resources', () => {
+    const said = /# "created" for [^\n]*"Done: (\d+) created\."/.exec(quickStartProse());
+    expect(said, 'the quick start shows what `cdk-mackerel apply cdk.out --emulator` prints').not.toBeNull();
+    const resources = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).filter((r) => r.Type.startsWith('Custom::Mackerel'));
+    expect(resources).toHaveLength(Number(said![1]));
+  });
+});
+
+/** The quick start section of the README, prose and samples. */
+function quickStartProse(): string {
+  const readme = fs.readFileSync(README, 'utf8');
+  const start = readme.indexOf('\n## Quick start\n');
+  expect(start, 'README.md has a "## Quick start" section').toBeGreaterThanOrEqual(0);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+describe('README.md quick start, as someone installing the package reads it', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    name: string; peerDependencies: Record<string, string>; engines: { node: string };
+  };
+
+  test('says how to install the package with its peer dependencies, at the ranges package.json gives them', () => {
+    const install = /^npm install (.+)$/m.exec(quickStartProse());
+    expect(install, 'the quick start has an `npm install` line').not.toBeNull();
+    const args = install![1].trim().split(/\s+/);
+    expect(args[0]).toBe(pkg.name);
+    expect(args.slice(1).sort()).toEqual(Object.entries(pkg.peerDependencies).map(([name, range]) => `${name}@${range}`).sort());
+  });
+
+  test('states the lowest versions the peer dependency ranges and engines allow', () => {
+    const prose = quickStartProse().replace(/\s+/g, ' ');
+    for (const [name, range] of Object.entries(pkg.peerDependencies)) {
+      const lowest = /^\^(\d+\.\d+\.\d+)$/.exec(range);
+      expect(lowest, `${name}'s peer range ${range} is a caret range`).not.toBeNull();
+      expect(prose).toContain(`${name} ${lowest![1]} or later`);
+    }
+    const node = /^>=\s*(\d+)\.(\d+)\.\d+$/.exec(pkg.engines.node);
+    expect(node, `engines.node ${pkg.engines.node}`).not.toBeNull();
+    expect(prose).toContain(`Node.js ${node![1]}.${node![2]} or later`);
+  });
 });
