@@ -24,21 +24,42 @@ export function _fail(scope: IConstruct, property: string, value: unknown, probl
   throw new Error(`${scope.node.path}: ${_describeProblem(property, value, problem, expected, hint)}`);
 }
 
+/** Where aws-cdk-lib keeps an app's acknowledgements (`Symbol.for`, so one registry per app for every loaded copy). */
+const ACKNOWLEDGEMENTS = Symbol.for('@aws-cdk/core.Acknowledgements');
+
 /**
- * Adds an info annotation, as `Annotations.of(scope).addInfo` does, without capturing a stack
- * trace. The library adds one to every instrumented task definition; a trace per call cost
+ * Adds an info annotation, as `Annotations.of(scope).addInfoV2(id, message)` does, without capturing a
+ * stack trace. The library adds one to every instrumented task definition; a trace per call cost
  * about as much as the rest of instrumenting a task (7 ms of 53 ms for 50 Fargate services,
  * measured with `npx projen bench`), and the construct path already says where it comes from.
+ * The `[ack: id]` tag is what `cdk synth` prints as `Acknowledge with 'Annotation::id'` (without it,
+ * a meaningless `info-annotation`), and what `Annotations.of(scope).acknowledgeInfo(id)` removes;
+ * an info acknowledged before it is added is not added, as in `addInfoV2`.
  * Warnings keep `Annotations` and their traces: they are rare and point at user code.
  * @internal
  */
-export function _info(scope: IConstruct, message: string): void {
-  if (scope.node.metadata.some((entry) => entry.type === ArtifactMetadataEntryType.INFO && entry.data === message)) return;
-  scope.node.addMetadata(ArtifactMetadataEntryType.INFO, message, { stackTrace: false });
+export function _info(scope: IConstruct, id: string, message: string): void {
+  const data = `${message} [ack: ${id}]`;
+  if (scope.node.metadata.some((entry) => entry.type === ArtifactMetadataEntryType.INFO && entry.data === data)) return;
+  if (acknowledged(scope, id)) return;
+  scope.node.addMetadata(ArtifactMetadataEntryType.INFO, data, { stackTrace: false });
 }
 
-/** Where aws-cdk-lib keeps an app's acknowledgements (`Symbol.for`, so one registry per app for every loaded copy). */
-const ACKNOWLEDGEMENTS = Symbol.for('@aws-cdk/core.Acknowledgements');
+/**
+ * Whether `id` was acknowledged on `scope` or an ancestor, read from aws-cdk-lib's registry: a map from
+ * construct path to a Set of ids (up to aws-cdk-lib 2.26x) or to a Map keyed by id (later versions).
+ */
+function acknowledged(scope: IConstruct, id: string): boolean {
+  const app = App.of(scope) as unknown as { [ACKNOWLEDGEMENTS]?: { acks?: unknown } } | undefined;
+  const acks = app?.[ACKNOWLEDGEMENTS]?.acks;
+  if (!(acks instanceof Map)) return false;
+  const parts = scope.node.path.split('/');
+  for (let n = parts.length; n > 0; n--) {
+    const here = acks.get(parts.slice(0, n).join('/'));
+    if ((here instanceof Set || here instanceof Map) && here.has(id)) return true;
+  }
+  return false;
+}
 
 /**
  * `Annotations.of(scope).addWarningV2` for a warning raised late (by an Aspect, or when an

@@ -268,7 +268,7 @@ function dependenciesOf(agent: ecs.ContainerDefinition): Set<ecs.ContainerDefini
 }
 
 function annotate(scope: IConstruct, options: MackerelAgentOptions, image: MackerelAgentImage): void {
-  _info(scope, 'Each running task of this task definition registers one Mackerel host, billed as one micro host');
+  _info(scope, 'cdk-mackerel:agentHostBilled', 'Each running task of this task definition registers one Mackerel host, billed as one micro host');
   const floating = image._floatingTag();
   if (floating) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentImageNotPinned',

@@ -199,7 +199,7 @@ export class MackerelInstrumentation implements IAspect {
       return;
     }
     if (EXCLUDED.has(taskDefinition)) {
-      warnOnce(taskDefinition, () => _info(taskDefinition, 'Excluded from MackerelInstrumentation: no Mackerel container agent added'));
+      warnOnce(taskDefinition, () => _info(taskDefinition, 'cdk-mackerel:instrumentationExcluded', 'Excluded from MackerelInstrumentation: no Mackerel container agent added'));
       return;
     }
     const byHand = _agentAddedByHand(taskDefinition);

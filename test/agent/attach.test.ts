@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -76,6 +76,21 @@ describe('the agent container with default options', () => {
     expect(infos).toHaveLength(1);
     expect(infos[0].data).toMatch(/one micro host/);
     expect(infos[0].trace).toBeUndefined();
+  });
+
+  test('the billing info has an id, which cdk synth prints to acknowledge it with, and acknowledging it removes it', () => {
+    // Without an id cdk synth prints "Acknowledge with 'Annotation::info-annotation'", which silences nothing.
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    Annotations.fromStack(stack).hasInfo(`/${agent.node.path}`, Match.stringLikeRegexp('one micro host \\[ack: cdk-mackerel:agentHostBilled\\]$'));
+    // acknowledged after the agent is added
+    CdkAnnotations.of(stack).acknowledgeInfo('cdk-mackerel:agentHostBilled');
+    Annotations.fromStack(stack).hasNoInfo('*', Match.stringLikeRegexp('micro host'));
+    // and before: the info is not added at all
+    const before = fargateTask();
+    CdkAnnotations.of(before.stack).acknowledgeInfo('cdk-mackerel:agentHostBilled');
+    new MackerelContainerAgent(before.stack, 'Agent', { taskDefinition: before.taskDefinition, apiKey: before.apiKey, roles: ['shop:web'] });
+    Annotations.fromStack(before.stack).hasNoInfo('*', Match.stringLikeRegexp('micro host'));
   });
 
   test('logs through awslogs into one log group shared by the stack, prefixed by the family', () => {

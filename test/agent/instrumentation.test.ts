@@ -316,7 +316,7 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     expect(agentCount(excluded)).toBe(0);
     expect(agentCount(kept)).toBe(1);
     expect(MackerelInstrumentation.isExcluded(excluded)).toBe(true);
-    Annotations.fromStack(stack).hasInfo(`/${excluded.node.path}`, Match.stringLikeRegexp('Excluded from MackerelInstrumentation'));
+    Annotations.fromStack(stack).hasInfo(`/${excluded.node.path}`, Match.stringLikeRegexp('Excluded from MackerelInstrumentation.*\\[ack: cdk-mackerel:instrumentationExcluded\\]$'));
   });
 
   test('a Windows task definition is skipped with a warning, not an error', () => {
