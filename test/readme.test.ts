@@ -415,6 +415,14 @@ describe('README.md quick start, as someone installing the package reads it', ()
     expect(args.slice(1).sort()).toEqual(Object.entries(pkg.peerDependencies).map(([name, range]) => `${name}@${range}`).sort());
   });
 
+  test('says how to create the API key secret the sample imports, which deploy needs', () => {
+    const prose = quickStartProse();
+    const imported = /Secret\.fromSecretNameV2\(stack, '\w+', '([^']+)'\)/.exec(prose);
+    expect(imported, 'the quick start imports the key by secret name').not.toBeNull();
+    expect(prose).toContain(`aws secretsmanager create-secret --name ${imported![1]} --secret-string`);
+    expect(prose).toMatch(/Read and Write\s+permission/);
+  });
+
   test('states the lowest versions the peer dependency ranges and engines allow', () => {
     const prose = quickStartProse().replace(/\s+/g, ' ');
     for (const [name, range] of Object.entries(pkg.peerDependencies)) {
