@@ -13,6 +13,11 @@ export function _firstCharacters(text: string, count: number): string {
   return [...text].slice(0, count).join('');
 }
 
+/** At most `max` characters (code points, as Mackerel counts them), with an ellipsis when cut. @internal */
+export function _shortened(text: string, max: number): string {
+  return _characterCount(text) <= max ? text : `${_firstCharacters(text, max - 1)}…`;
+}
+
 /**
  * Whether the parentheses of a graph expression or query pair up. Quoted strings (single or
  * double, with backslash escapes, as Mackerel's expressions and PromQL write them, and PromQL's

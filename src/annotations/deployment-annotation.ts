@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _deployRevision, _orderWithEcsServices } from './_deploys';
 import { _annotationRoleNames } from './_roles';
@@ -38,7 +38,9 @@ export interface DeploymentAnnotationProps {
   /**
    * The annotation's details, at most 1024 characters.
    *
-   * @default - `<stack name>, revision <revision>`
+   * @default - `<stack name>, revision <revision>`; when the revision holds values known only at
+   *   deploy time (the template parameters of the default revision), cut to 1024 characters with
+   *   an ellipsis at deploy if they make it longer
    */
   readonly description?: string;
 
@@ -90,6 +92,11 @@ export class DeploymentAnnotation extends Construct {
       service: props.service.name,
       roles: roleNames.length > 0 ? roleNames : undefined,
       revision,
+      // A default description with values joined at deploy (the parameters of the default revision,
+      // a revision token) cannot be checked here: the handler cuts it to the limit rather than fail the deploy.
+      // Lazy: the default revision is known only once the stack's task definitions are.
+      cutDescription: props.description === undefined
+        ? Lazy.any({ produce: () => (typeof stack.resolve(description) === 'string' ? undefined : true) }) as unknown as boolean : undefined,
     };
     const resource = _createMackerelResource(this, _RESOURCE_TYPES.GRAPH_ANNOTATION, { ...properties });
     // Mackerel refuses an annotation on a service or role that does not exist yet. Role names are

@@ -258,6 +258,12 @@ export const _GRAPH_ANNOTATION_LIMITS = { title: 250, description: 1024 } as con
 export interface _GraphAnnotationProperties {
   readonly title: string;
   readonly description?: string;
+  /**
+   * Whether a description longer than Mackerel's limit is cut to it (with an ellipsis) instead of
+   * refused: set for a default description that holds values known only at deploy time (the
+   * template parameters of a deploy revision), which synth cannot check. Not sent.
+   */
+  readonly cutDescription?: boolean;
   readonly service: string;
   readonly roles?: string[];
   readonly revision: string;

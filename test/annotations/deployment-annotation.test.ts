@@ -119,6 +119,26 @@ describe('DeploymentAnnotation', () => {
     expect(Properties).toEqual({ ServiceToken: expect.anything(), service: expect.anything(), title: 'release', description: 'see the changelog', revision: 'abc123' });
   });
 
+  test('a default description with parameter values joined at deploy is marked to be cut to the limit then; a literal one or one of the user\'s is not', () => {
+    const { stack, shop } = shopStack(null);
+    // an SSM parameter's value (a JSON document, say) may alone be longer than the 1024 characters of a description
+    new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'),
+      environment: { SETTINGS: new CfnParameter(stack, 'Settings').valueAsString },
+    });
+    new DeploymentAnnotation(stack, 'Deploys', { service: shop });
+    const { Properties } = annotationOf(stack);
+    expect(Properties.description).toEqual({ 'Fn::Join': ['', ['Shop, revision ', Properties.revision]] });
+    expect(Properties.cutDescription).toBe(true);
+
+    const literal = shopStack();
+    new DeploymentAnnotation(literal.stack, 'Deploys', { service: literal.shop });
+    expect(annotationOf(literal.stack).Properties).not.toHaveProperty('cutDescription');
+    const own = shopStack();
+    new DeploymentAnnotation(own.stack, 'Deploys', { service: own.shop, description: new CfnParameter(own.stack, 'Notes').valueAsString });
+    expect(annotationOf(own.stack).Properties).not.toHaveProperty('cutDescription');
+  });
+
   test('a stack without task definitions needs a revision', () => {
     const { stack, shop } = shopStack(null);
     new DeploymentAnnotation(stack, 'Deploys', { service: shop });

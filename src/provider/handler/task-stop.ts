@@ -12,7 +12,7 @@
 import { isNotFound } from './client';
 import { deepEqual } from './convert';
 import { RequestContext, segment } from './resource';
-import { _characterCount, _firstCharacters } from '../../_text';
+import { _characterCount, _shortened } from '../../_text';
 import { _GRAPH_ANNOTATION_LIMITS, _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../_properties';
 
 const { title: MAX_TITLE, description: MAX_DESCRIPTION } = _GRAPH_ANNOTATION_LIMITS;
@@ -154,7 +154,7 @@ function parseTitle(text: string): { readonly group: string; readonly count: num
 }
 
 function title(count: number, stop: Stop): string {
-  return cut(`${titleStart(count, stop.group)}${stop.cause}`, MAX_TITLE);
+  return _shortened(`${titleStart(count, stop.group)}${stop.cause}`, MAX_TITLE);
 }
 
 function titleStart(count: number, group: string): string {
@@ -173,12 +173,12 @@ const LONGEST_START = `${'9'.repeat(6)} ECS tasks stopped in : `.length;
  * A group read back from a title is already cut, and stays as it is.
  */
 function shownGroup(group: string): string {
-  return cut(group, MAX_TITLE - LONGEST_START - MIN_CAUSE);
+  return _shortened(group, MAX_TITLE - LONGEST_START - MIN_CAUSE);
 }
 
 /** A title of this module with a new count, and its cause as it was. */
 function recount(text: string, count: number): string {
-  return cut(text.replace(TITLE, (_whole, _count, group: string) => titleStart(count, group)), MAX_TITLE);
+  return _shortened(text.replace(TITLE, (_whole, _count, group: string) => titleStart(count, group)), MAX_TITLE);
 }
 
 /** The lines with the stop's line before the first stop of a later time (the description is oldest first). */
@@ -206,19 +206,14 @@ function description(lines: string[]): string {
   for (const line of lines) {
     const earlier = EARLIER.exec(line);
     if (earlier) dropped += Number(earlier[1]);
-    else kept.push(cut(line, MAX_DESCRIPTION));
+    else kept.push(_shortened(line, MAX_DESCRIPTION));
   }
   const render = () => [...(dropped > 0 ? [`(${dropped} earlier ${dropped === 1 ? 'stop' : 'stops'} not listed)`] : []), ...kept].join('\n');
   while (_characterCount(render()) > MAX_DESCRIPTION && kept.length > 1) {
     if (STOP_LINE.test(kept[0])) dropped++;
     kept = kept.slice(1);
   }
-  return cut(render(), MAX_DESCRIPTION);
-}
-
-/** At most `max` characters (code points, as Mackerel counts them), with an ellipsis when cut. */
-function cut(text: string, max: number): string {
-  return _characterCount(text) <= max ? text : `${_firstCharacters(text, max - 1)}…`;
+  return _shortened(render(), MAX_DESCRIPTION);
 }
 
 function sameRoles(a: string[] | undefined, b: string[] | undefined): boolean {

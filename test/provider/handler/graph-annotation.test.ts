@@ -54,6 +54,22 @@ describe('Custom::MackerelGraphAnnotation', () => {
     expect(Object.keys(bodyOf(writes(env.emulator, from)[0])).sort()).toEqual(['from', 'service', 'title', 'to']);
   });
 
+  test('a default description with values joined at deploy (cutDescription) is cut to 1024 characters; any other is Mackerel\'s to refuse', async () => {
+    const annotation = new FakeResource(_RESOURCE_TYPES.GRAPH_ANNOTATION, 'Deploys');
+    // a revision's parameter value (an SSM parameter holding a JSON document, say) of 1100 characters, with an emoji at the cut
+    const long = `Shop, revision abc ${'x'.repeat(1003)}😀${'y'.repeat(100)}`;
+    const from = env.emulator.requests().length;
+
+    await annotation.create({ ...deploy, description: long, cutDescription: 'true' });
+
+    const body = bodyOf(writes(env.emulator, from)[0]);
+    expect([...body.description]).toHaveLength(1024);
+    expect(body.description).toBe(`${[...long].slice(0, 1023).join('')}…`);
+    expect(body).not.toHaveProperty('cutDescription');
+    const other = new FakeResource(_RESOURCE_TYPES.GRAPH_ANNOTATION, 'Other');
+    expect((await rejectionOf(other.create({ ...deploy, description: long }))).message).toMatch(/HTTP 400: .*description must be at most 1024 characters/);
+  });
+
   test('Mackerel\'s own message reaches CloudFormation: an unknown role', async () => {
     const annotation = new FakeResource(_RESOURCE_TYPES.GRAPH_ANNOTATION, 'Deploys');
     const error = await rejectionOf(annotation.create({ ...deploy, roles: ['batch'] }));

@@ -1,3 +1,5 @@
+import { _shortened } from '../../../_text';
+import { _GRAPH_ANNOTATION_LIMITS } from '../../_properties';
 import { Props } from '../convert';
 import { RequestContext, ResourceModule } from '../resource';
 
@@ -11,7 +13,7 @@ import { RequestContext, ResourceModule } from '../resource';
 export const KEPT_AS_HISTORY = 'a graph annotation is part of the deploy history, so it is kept';
 
 export const graphAnnotation: ResourceModule = {
-  schema: { title: 'string', description: 'string', service: 'string', roles: 'string[]', revision: 'string' },
+  schema: { title: 'string', description: 'string', cutDescription: 'boolean', service: 'string', roles: 'string[]', revision: 'string' },
   create: (ctx, props) => post(ctx, props),
   update: (ctx, _id, props) => post(ctx, props),
   delete: async () => KEPT_AS_HISTORY,
@@ -19,10 +21,15 @@ export const graphAnnotation: ResourceModule = {
 
 async function post(ctx: RequestContext, props: Props) {
   const now = Math.floor(Date.now() / 1000);
-  // `revision` only makes CloudFormation send an update; it is not a field of the API.
+  // A default description joined at deploy (a revision's parameter values) may run past the limit,
+  // which synth could not check: cut, so that marking a deploy never rolls the deploy back.
+  const description = props.cutDescription === true && typeof props.description === 'string'
+    ? _shortened(props.description, _GRAPH_ANNOTATION_LIMITS.description) : props.description;
+  if (description !== props.description) ctx.log.info('the default description is cut to Mackerel\'s limit', { limit: _GRAPH_ANNOTATION_LIMITS.description });
+  // `revision` and `cutDescription` only shape the request; they are not fields of the API.
   const body = {
     title: props.title,
-    ...(props.description === undefined ? {} : { description: props.description }),
+    ...(description === undefined ? {} : { description }),
     from: now,
     to: now,
     service: props.service,
