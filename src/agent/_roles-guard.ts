@@ -1,4 +1,4 @@
-import { CfnParameter, CfnRule, Fn, ICfnRuleConditionExpression, Stack } from 'aws-cdk-lib';
+import { CfnParameter, CfnRule, Fn, ICfnRuleConditionExpression, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -44,7 +44,14 @@ function parameterOf(stack: Stack, token: unknown, list: boolean): CfnParameter 
   const ref = typeof resolved === 'object' && resolved !== null && Object.keys(resolved).length === 1
     ? (resolved as { Ref?: unknown }).Ref : undefined;
   if (typeof ref !== 'string') return undefined;
-  const parameter = stack.node.findAll().find((c): c is CfnParameter => c instanceof CfnParameter && stack.resolve(c.logicalId) === ref);
+  // Only a parameter of this very stack: one of a nested stack (which may have the same logical ID as
+  // one of this stack, as a parameter passed down often has) reaches this stack as a nested stack
+  // output, which a rule cannot read, and is not this stack's parameter of that name.
+  const reversed = Tokenization.reverse(token);
+  const target = reversed instanceof Reference ? reversed.target : undefined;
+  if (target !== undefined && (!(target instanceof CfnParameter) || Stack.of(target) !== stack)) return undefined;
+  const parameter = stack.node.findAll()
+    .find((c): c is CfnParameter => c instanceof CfnParameter && Stack.of(c) === stack && stack.resolve(c.logicalId) === ref);
   if (!parameter) return undefined;
   const type = parameter.type;
   // Not the SSM-backed types: what a rule sees of them is not documented.

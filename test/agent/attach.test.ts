@@ -1,4 +1,4 @@
-import { Annotations as CdkAnnotations, CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, CfnParameter, Duration, Fn, NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -255,6 +255,17 @@ describe('options', () => {
         }],
       },
     });
+  });
+
+  test('roles from a parameter of a nested stack add no rule to the agent\'s stack, which a rule could only read through an output', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    // the nested stack's parameter, of the same name as a parameter of the parent it is passed
+    const nested = new NestedStack(stack, 'Nested');
+    const nestedRoles = new CfnParameter(nested, 'Roles', { type: 'CommaDelimitedList' });
+    new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: nestedRoles.valueAsList });
+    const rules = Template.fromStack(stack).toJSON().Rules;
+    expect(Object.keys(rules)).toEqual(['CheckBootstrapVersion']);
   });
 
   test('roles no rule can check add no rule: an import, a role built around a parameter, a parameter of another type', () => {
