@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Aspects, CfnParameter, CfnResource, CustomResource, Fn, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnCondition, CfnParameter, CfnResource, CustomResource, Fn, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
 import { _isListParameterType, _references } from '../_template-references';
@@ -251,7 +251,8 @@ function pathBetween(graph: DependencyGraph, from: string, to: string): string[]
  *
  * The template holds only the name of a template parameter (an image tag given at deploy, an
  * SSM parameter's value), whose new value changes the task definition at deploy time: the value
- * of each parameter the task definitions refer to follows the hash, joined by CloudFormation.
+ * of each parameter the task definitions refer to (directly, or through the conditions an
+ * `Fn::If` of theirs chooses by) follows the hash, joined by CloudFormation.
  * NoEcho parameters are left out, so that their values never reach Mackerel.
  */
 function taskDefinitionsRevision(stack: Stack): string | undefined {
@@ -267,13 +268,49 @@ function taskDefinitionsRevision(stack: Stack): string | undefined {
     // A NoEcho value would be shown in Mackerel (the revision, an annotation's description): its changes go unseen instead.
     if (c instanceof CfnParameter && Stack.of(c) === stack && !c.noEcho) parameters.set(stack.resolve(c.logicalId) as string, c);
   }
-  const referred = [..._references(registered.map(([, properties]) => properties))].filter((name) => parameters.has(name)).sort();
+  const properties = registered.map(([, props]) => props);
+  const names = _references(properties);
+  conditionReferences(stack, properties, names);
+  const referred = [...names].filter((name) => parameters.has(name)).sort();
   if (referred.length === 0) return hash;
   const values = referred.map((name) => {
     const parameter = parameters.get(name)!;
     return _isListParameterType(parameter.type) ? Fn.join(',', parameter.valueAsList) : parameter.valueAsString;
   });
   return Fn.join(' ', [hash, ...values]);
+}
+
+/**
+ * Adds to `out` what the conditions a value chooses by (`Fn::If`) refer to, through the conditions
+ * they name in turn: a parameter tested by a condition (`Env` = `prod`) changes the task
+ * definition at deploy time as one it uses directly does.
+ */
+function conditionReferences(stack: Stack, value: unknown, out: Set<string>): void {
+  const conditions = new Map<string, CfnCondition>();
+  for (const c of stack.node.findAll()) {
+    if (c instanceof CfnCondition && Stack.of(c) === stack) conditions.set(stack.resolve(c.logicalId) as string, c);
+  }
+  const seen = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      v.forEach(visit);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, inner] of Object.entries(v)) {
+        const name = k === 'Fn::If' && Array.isArray(inner) ? inner[0] : k === 'Condition' ? inner : undefined;
+        if (typeof name === 'string' && !seen.has(name)) {
+          seen.add(name);
+          const expression = conditions.get(name)?.expression;
+          if (expression) {
+            const rendered = stack.resolve(expression);
+            _references(rendered, out);
+            visit(rendered);
+          }
+        }
+        visit(inner);
+      }
+    }
+  };
+  visit(value);
 }
 
 function taskDefinitionsOf(stack: Stack): ecs.CfnTaskDefinition[] {

@@ -1,4 +1,4 @@
-import { App, CfnParameter, CfnWaitConditionHandle, Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnParameter, CfnWaitConditionHandle, Duration, Fn, NestedStack, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -107,6 +107,22 @@ describe('DeploymentDowntime', () => {
         { Ref: ssmParameter },
       ]],
     });
+  });
+
+  test('the default revision follows the parameters a condition tests when the task definitions choose a value by it (Fn::If)', () => {
+    const { stack, web } = shopStack(null);
+    const env = new CfnParameter(stack, 'Env');
+    new CfnParameter(stack, 'Unused');
+    const isProd = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(env.valueAsString, 'prod') });
+    // a condition of a condition
+    const isTest = new CfnCondition(stack, 'IsTest', { expression: Fn.conditionNot(isProd) });
+    new CfnCondition(stack, 'IsUnused', { expression: Fn.conditionEquals(new CfnParameter(stack, 'Other').valueAsString, 'x') });
+    new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'),
+      environment: { MODE: Token.asString(Fn.conditionIf(isTest.logicalId, 'debug', 'quiet')) },
+    });
+    new DeploymentDowntime(stack, 'Quiet', { scopes: [MonitorScope.fromRole(web)] });
+    expect(downtimeOf(stack).Properties.revision).toEqual({ 'Fn::Join': [' ', [expect.stringMatching(/^[0-9a-f]{12}$/), { Ref: 'Env' }]] });
   });
 
   test('name, duration, memo, revision, monitors and excluded scopes are written as given; removalPolicy applies', () => {
