@@ -48,10 +48,24 @@ interface Mark {
   readonly where: string;
   readonly causes: TaskStopCause[];
   readonly merges: boolean;
+  readonly ecsService: ecs.IBaseService;
 }
 
 /** ECS service -> the TaskStopAnnotations marking its stops. */
 const MARKED = new WeakMap<ecs.IBaseService, Mark[]>();
+/**
+ * App -> ECS service name given at synth -> the marks of ECS services of that name. The handler
+ * tells stops apart by the task's ECS group, `service:<name>`, which names no cluster: the stops of
+ * two ECS services of one name (in two clusters) share their annotations.
+ */
+const MARKED_BY_NAME = new WeakMap<IConstruct, Map<string, Mark[]>>();
+
+/** The name of an ECS service when it is known at synth (given, or read from an imported ARN). */
+function literalServiceName(ecsService: ecs.IBaseService): string | undefined {
+  const resource = ecsService.node.defaultChild;
+  const name = resource instanceof ecs.CfnService ? resource.serviceName : ecsService.serviceName;
+  return name === undefined || Token.isUnresolved(name) ? undefined : name;
+}
 
 const STOP_CODES: { readonly [cause: string]: string } = {
   [TaskStopCause.ESSENTIAL_CONTAINER_EXITED]: 'EssentialContainerExited',
@@ -114,8 +128,9 @@ export interface TaskStopAnnotationsProps {
  * queue, in one message group, which the stack's `MackerelProvider` handler reads: the stops
  * are marked one after another, so a burst of them (a failed rollout) merges
  * into one annotation instead of racing, and an event delivered twice within five minutes is
- * dropped by the queue. Two of them cannot both merge the stops of one ECS service on the same
- * graphs: their merges would overwrite each other's. A stop the handler fails to mark three
+ * dropped by the queue. Two of them cannot both merge the stops of one ECS service (or of two ECS
+ * services of one name, in two clusters, whose stops share annotations) on the same graphs: their
+ * merges would overwrite each other's. A stop the handler fails to mark three
  * times goes to a dead-letter queue (kept 14 days, and deleted with the construct); the stops
  * after it in its batch are marked meanwhile, and it joins its annotation in time order if a
  * retry succeeds. No CloudFormation resource is created in Mackerel, so nothing is deleted with
@@ -221,12 +236,19 @@ export class TaskStopAnnotations extends Construct {
    * marked by each, as neither sees the other's mark in time: warned about.
    */
   private checkMarkedTwice(ecsServices: ecs.IBaseService[], where: string, causes: TaskStopCause[], merges: boolean): void {
+    const byName = MARKED_BY_NAME.get(this.node.root) ?? new Map<string, Mark[]>();
+    MARKED_BY_NAME.set(this.node.root, byName);
     ecsServices.forEach((ecsService, i) => {
       const marks = MARKED.get(ecsService) ?? [];
-      const others = marks.filter((mark) => mark.where === where);
+      const name = literalServiceName(ecsService);
+      const named = name === undefined ? [] : byName.get(name) ?? [];
+      const others = [...marks, ...named.filter((mark) => mark.ecsService !== ecsService)].filter((mark) => mark.where === where);
+      // Another ECS service of the same name: its stops go to the same annotations (service:<name>).
+      const via = (mark: Mark) => (mark.ecsService === ecsService ? ''
+        : ` (for ECS service ${mark.ecsService.node.path}, of the same name: the stops of both are marked as service:${name}, on the same annotations)`);
       const merging = merges ? others.find((mark) => mark.merges) : undefined;
       if (merging) {
-        _fail(this, `ecsServices[${i}]`, ecsService.node.path, `is also marked by ${merging.path} on the same Mackerel service and roles, and both merge stops `
+        _fail(this, `ecsServices[${i}]`, ecsService.node.path, `is also marked by ${merging.path}${via(merging)} on the same Mackerel service and roles, and both merge stops `
           + '(a mergeWindow above 0): each reads its stops from its own queue, so their merges into the same annotation would run at once and '
           + 'overwrite each other\'s stops', 'an ECS service marked on the same graphs by one TaskStopAnnotations that merges',
         'Give the ECS service one TaskStopAnnotations with every cause it needs, or a mergeWindow of Duration.seconds(0) to all but one');
@@ -234,11 +256,13 @@ export class TaskStopAnnotations extends Construct {
       const overlapping = others.find((mark) => mark.causes.some((cause) => causes.includes(cause)));
       if (overlapping) {
         Annotations.of(this).addWarningV2('cdk-mackerel:taskStopsMarkedTwice',
-          `ECS service ${ecsService.node.path} is also marked by ${overlapping.path} on the same Mackerel service and roles, for some of the same causes: `
+          `ECS service ${ecsService.node.path} is also marked by ${overlapping.path}${via(overlapping)} on the same Mackerel service and roles, for some of the same causes: `
           + 'the two read their stops from two queues, so a stop of a cause both mark may be marked twice. '
           + 'Give the ECS service one TaskStopAnnotations with every cause it needs, or each its own causes');
       }
-      MARKED.set(ecsService, [...marks, { path: this.node.path, where, causes, merges }]);
+      const mark: Mark = { path: this.node.path, where, causes, merges, ecsService };
+      MARKED.set(ecsService, [...marks, mark]);
+      if (name !== undefined) byName.set(name, [...named, mark]);
     });
   }
 }

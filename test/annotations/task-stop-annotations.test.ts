@@ -282,6 +282,26 @@ describe('TaskStopAnnotations', () => {
           + 'of Duration\\.seconds\\(0\\) to all but one$'));
     });
 
+    test('a second TaskStopAnnotations that merges on the same graphs the stops of an ECS service of the same name in another cluster, as the stops of both share annotations', () => {
+      const named = (stack: Stack, vpc: ec2.IVpc, id: string, serviceName: string) => {
+        const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
+        taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+        return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
+      };
+      const { stack, shop, web, vpc } = shopStack();
+      new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [named(stack, vpc, 'BlueWeb', 'web')] });
+      const green = named(stack, vpc, 'GreenWeb', 'web');
+      expect(() => new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [green] }))
+        .toThrow(new RegExp('^Shop/Green: ecsServices\\[0\\] "Shop/GreenWeb" is also marked by Shop/Blue \\(for ECS service Shop/BlueWeb, of the same name: '
+          + 'the stops of both are marked as service:web, on the same annotations\\) on the same Mackerel service and roles, and both merge stops'));
+      // another name, one that only posts, and the same name in another app are fine
+      new TaskStopAnnotations(stack, 'Orders', { service: shop, roles: [web], ecsServices: [named(stack, vpc, 'OrdersService', 'orders')] });
+      new TaskStopAnnotations(stack, 'GreenPosts', { service: shop, roles: [web], ecsServices: [green], mergeWindow: Duration.seconds(0) });
+      const other = shopStack();
+      new TaskStopAnnotations(other.stack, 'Blue', { service: other.shop, roles: [other.web], ecsServices: [named(other.stack, other.vpc, 'BlueWeb', 'web')] });
+      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice')).map((w) => w.id)).toEqual(['/Shop/GreenPosts']);
+    });
+
     test('an ECS service given twice, which would be warned about as marked by its own construct', () => {
       const { stack, shop, api, worker } = shopStack();
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api, worker, api] }))
