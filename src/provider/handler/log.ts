@@ -5,9 +5,11 @@
  * URL-encoded and JSON-escaped.
  */
 
-const secrets = new Set<string>();
-/** Secrets too short to blank wherever they occur: each quoted form, and what replaces it (the quotes kept, so JSON stays JSON). */
-const quotedSecrets = new Map<string, string>();
+/**
+ * Every form of every secret learnt, and what replaces it: the bare forms by the mask, the quoted
+ * forms of a short or quoted-only secret by the mask in the same quotes (so JSON stays JSON).
+ */
+const masks = new Map<string, string>();
 
 /**
  * Below this length a secret is not blanked inside longer text: blanking "a" everywhere would hide
@@ -27,22 +29,24 @@ export function addSecret(value: string, quotedOnly = false): void {
   if (value === '') return;
   const escaped = jsonEscaped(value);
   if (quotedOnly || value.length < MIN_SECRET_LENGTH) {
-    quotedSecrets.set(`"${escaped}"`, `"${MASK}"`);
-    quotedSecrets.set(`\\"${jsonEscaped(escaped)}\\"`, `\\"${MASK}\\"`);
+    // Echoed as it is ("v", in an error message) or as a JSON value ("v" escaped), each also
+    // inside a JSON string once more (the log line that carries the message).
+    for (const inner of [value, escaped]) {
+      masks.set(`"${inner}"`, `"${MASK}"`);
+      masks.set(`\\"${jsonEscaped(inner)}\\"`, `\\"${MASK}\\"`);
+    }
     return;
   }
-  secrets.add(value);
-  secrets.add(encodeURIComponent(value));
-  secrets.add(escaped);
+  for (const form of [value, encodeURIComponent(value), escaped]) masks.set(form, MASK);
 }
 
 export function scrub(text: string): string {
   let out = text;
-  // Longest first, so that a secret containing another is blanked whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    out = out.split(secret).join(MASK);
+  // Longest first, bare and quoted forms alike, so that a secret containing another (or a quoted
+  // value containing a secret) is blanked whole, never around the inner one.
+  for (const [form, mask] of [...masks].sort(([a], [b]) => b.length - a.length)) {
+    out = out.split(form).join(mask);
   }
-  for (const [quoted, masked] of quotedSecrets) out = out.split(quoted).join(masked);
   return out;
 }
 

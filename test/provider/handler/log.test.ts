@@ -66,6 +66,25 @@ describe('scrub', () => {
     }
   });
 
+  test('a short secret with a quote or backslash is masked where echoed quoted as it is, in a message and in the log line carrying it', () => {
+    // GIVEN
+    addSecret('q"\\1');
+    const message = scrub('POST /api/v0/monitors: HTTP 400: header value "q"\\1" is invalid');
+    // WHEN
+    createLogger().error('failed', { error: 'header value "q"\\1" is invalid' });
+    // THEN
+    expect(message).toBe('POST /api/v0/monitors: HTTP 400: header value "****" is invalid');
+    expect(JSON.parse(logs.lines()[0]).error).toBe('header value "****" is invalid');
+  });
+
+  test('a quoted-only value holding a longer-masked secret is masked whole, not around the secret', () => {
+    // GIVEN: a plain header value (quoted only) that carries a secret learnt in full
+    addSecret('log-held-secret-token');
+    addSecret('Bearer log-held-secret-token', true);
+    // WHEN / THEN
+    expect(scrub('header value "Bearer log-held-secret-token" is invalid')).toBe('header value "****" is invalid');
+  });
+
   test('a value registered as quoted only, however long, is left inside other text', () => {
     // GIVEN
     addSecret('mackerel-probe', true);
