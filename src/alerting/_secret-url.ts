@@ -108,8 +108,10 @@ export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IK
 }
 
 /**
- * Whether the resolved value refers to a NoEcho parameter of the stack (`SecretValue.cfnParameter`):
- * the template then holds a Ref, not the secret, so the plain-text warning would be false.
+ * Whether the resolved value refers to a NoEcho parameter of the stack (`SecretValue.cfnParameter`)
+ * and to no parameter without NoEcho: the template then holds a Ref, not the secret, so the
+ * plain-text warning would be false. A parameter without NoEcho beside it shows its value in the
+ * console, which is warned about as it is alone.
  */
 function holdsNoEchoParameter(scope: IConstruct, resolved: unknown): boolean {
   const stack = Stack.of(scope);
@@ -123,7 +125,8 @@ function holdsNoEchoParameter(scope: IConstruct, resolved: unknown): boolean {
   };
   walk(resolved);
   if (refs.size === 0) return false;
-  return stack.node.findAll().some((c) => c instanceof CfnParameter && c.noEcho && refs.has(stack.resolve(c.logicalId)));
+  const parameters = stack.node.findAll().filter((c): c is CfnParameter => c instanceof CfnParameter && refs.has(stack.resolve(c.logicalId)));
+  return parameters.some((p) => p.noEcho) && parameters.every((p) => p.noEcho);
 }
 
 /** The handler's own spelling of an ssm-secure reference, which CloudFormation does not validate. */

@@ -1,4 +1,4 @@
-import { App, CfnDynamicReference, CfnDynamicReferenceService, CfnParameter, Fn, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, Aws, CfnDynamicReference, CfnDynamicReferenceService, CfnParameter, Fn, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -274,6 +274,18 @@ describe('a plain-text URL', () => {
   test('a NoEcho parameter inside a longer URL is not warned about either', () => {
     const { stack } = webhookWith((s) => SecretValue.unsafePlainText(
       `https://hooks.example.com/services/${new CfnParameter(s, 'HookToken', { noEcho: true }).valueAsString}`));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channelUrlInTemplate'));
+  });
+
+  test('a parameter without NoEcho beside a NoEcho one is still warned about: its value shows in the console', () => {
+    const { stack } = webhookWith((s) => SecretValue.unsafePlainText(
+      `https://${new CfnParameter(s, 'HookHost').valueAsString}/services/${new CfnParameter(s, 'HookToken', { noEcho: true }).valueAsString}`));
+    Annotations.fromStack(stack).hasWarning('/Stack/Hook', Match.stringLikeRegexp('channelUrlInTemplate'));
+  });
+
+  test('a NoEcho parameter beside the stack\'s pseudo parameters is not warned about', () => {
+    const { stack } = webhookWith((s) => SecretValue.unsafePlainText(
+      `https://hooks.${Aws.REGION}.example.com/${new CfnParameter(s, 'HookToken', { noEcho: true }).valueAsString}`));
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channelUrlInTemplate'));
   });
 
