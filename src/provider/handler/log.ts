@@ -19,6 +19,7 @@ const masks = new Map<string, string>();
  */
 const MIN_SECRET_LENGTH = 6;
 const MASK = '****';
+const QUOTED_MASK = `"${MASK}"`;
 
 /**
  * Registers a secret to blank. `quotedOnly` blanks it only where it stands whole between quotes,
@@ -32,7 +33,7 @@ export function addSecret(value: string, quotedOnly = false): void {
     // Echoed as it is ("v", in an error message) or as a JSON value ("v" escaped), each also
     // inside a JSON string once more (the log line that carries the message).
     for (const inner of [value, escaped]) {
-      masks.set(`"${inner}"`, `"${MASK}"`);
+      masks.set(`"${inner}"`, QUOTED_MASK);
       masks.set(`\\"${jsonEscaped(inner)}\\"`, `\\"${MASK}\\"`);
     }
     return;
@@ -41,11 +42,22 @@ export function addSecret(value: string, quotedOnly = false): void {
 }
 
 export function scrub(text: string): string {
+  return masked(text, false);
+}
+
+/**
+ * `keepKeys`, for a log line (JSON.stringify's output, with no spaces): a quoted form followed by
+ * `:` is one of the line's field names, not a value, and is left. A plain header value registered
+ * as quoted only may well be a word such as "level" or "error", which would otherwise blank that
+ * field's name in every later line of the container.
+ */
+function masked(text: string, keepKeys: boolean): string {
   let out = text;
   // Longest first, bare and quoted forms alike, so that a secret containing another (or a quoted
   // value containing a secret) is blanked whole, never around the inner one.
   for (const [form, mask] of [...masks].sort(([a], [b]) => b.length - a.length)) {
-    out = out.split(form).join(mask);
+    const parts = out.split(form);
+    out = parts.reduce((done, part) => `${done}${keepKeys && mask === QUOTED_MASK && part.startsWith(':') ? form : mask}${part}`);
   }
   return out;
 }
@@ -68,7 +80,7 @@ export interface Logger {
 /** One JSON object per line, which CloudWatch Logs Insights parses without configuration. */
 export function createLogger(base: LogFields = {}): Logger {
   const write = (level: string, message: string, fields?: LogFields) => {
-    const line = scrub(JSON.stringify({ level, message, ...base, ...fields }));
+    const line = masked(JSON.stringify({ level, message, ...base, ...fields }), true);
     if (level === 'error') console.error(line);
     else console.log(line);
   };

@@ -85,6 +85,17 @@ describe('scrub', () => {
     expect(scrub('header value "Bearer log-held-secret-token" is invalid')).toBe('header value "****" is invalid');
   });
 
+  test('a quoted-only value equal to a field name of the log line masks the value, never the field name', () => {
+    // GIVEN: plain header values that happen to be the logger's field names
+    addSecret('level', true);
+    addSecret('message', true);
+    // WHEN
+    createLogger().error('failed', { error: 'header value "message" is invalid', token: 'level' });
+    // THEN
+    expect(JSON.parse(logs.lines()[0])).toEqual({ level: 'error', message: 'failed', error: 'header value "****" is invalid', token: '****' });
+    expect(scrub('header "level": invalid')).toBe('header "****": invalid');
+  });
+
   test('a value registered as quoted only, however long, is left inside other text', () => {
     // GIVEN
     addSecret('mackerel-probe', true);
