@@ -271,15 +271,18 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
  * since `scrub` only recognises whole ones.
  */
 export function errorMessage(body: string, statusText: string): string {
+  let raw = body.trim();
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } | string };
     const error = parsed?.error;
     if (typeof error === 'string' && error) return cut(scrub(error), MAX_MESSAGE_IN_ERROR);
     if (error && typeof error === 'object' && typeof error.message === 'string' && error.message) return cut(scrub(error.message), MAX_MESSAGE_IN_ERROR);
+    // Written again as JSON.stringify writes it, whose escapes `scrub` knows: the body's own may
+    // differ (`\u0026` for &, `\/` for /) and would hide a secret from it.
+    raw = JSON.stringify(parsed);
   } catch {
     // not JSON: fall through to the raw body
   }
-  const raw = body.trim();
   if (raw) return cut(scrub(raw), MAX_BODY_IN_MESSAGE);
   return statusText || 'no message';
 }

@@ -434,6 +434,18 @@ describe('errorMessage', () => {
     }
   });
 
+  test('masks a secret in a JSON body without error.message however the body escapes it', () => {
+    // GIVEN a URL whose query holds characters some JSON encoders escape (& as \\u0026, / as \\/)
+    const url = 'https://hooks.example.com/services/T0ESC/B0ESC?token=escaped-body-secret&channel=ops';
+    addSecret(url);
+    const escaped = JSON.stringify(url).slice(1, -1).replace(/&/g, '\\u0026').replace(/\//g, '\\/');
+    // WHEN
+    const message = errorMessage(`{"errors": [{"message": "cannot post to ${escaped}"}]}`, 'Bad Request');
+    // THEN
+    expect(message).not.toContain('escaped-body-secret');
+    expect(message).toBe('{"errors":[{"message":"cannot post to ****"}]}');
+  });
+
   test('falls back to the status text when the body is empty', () => {
     expect(errorMessage('', 'Service Unavailable')).toBe('Service Unavailable');
     expect(errorMessage('  ', '')).toBe('no message');
