@@ -1,4 +1,7 @@
-import { Annotations, Aws, CfnParameter, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import {
+  Annotations, Aws, CfnParameter, DefaultTokenResolver, Intrinsic, IPostProcessor, IResolvable, IResolveContext, Reference as CdkReference,
+  SecretValue, Stack, StringConcat, Token, Tokenization,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -87,7 +90,7 @@ export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IK
         `a ${property} from Secrets Manager or SSM, or no key`);
     }
     // Only the Ref is written: CloudFormation passes the value to the handler, which masks it in its logs.
-    if (!holdsNoEchoParameter(scope, resolved)) spec.plainText(resolved);
+    if (!holdsNoEchoParameter(scope, value)) spec.plainText(resolved);
     return written;
   }
   checkSameStack(scope, spec, value);
@@ -108,25 +111,24 @@ export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IK
 }
 
 /**
- * Whether the resolved value refers to a NoEcho parameter of the stack (`SecretValue.cfnParameter`)
- * and to no parameter without NoEcho: the template then holds a Ref, not the secret, so the
- * plain-text warning would be false. A parameter without NoEcho beside it shows its value in the
- * console, which is warned about as it is alone.
+ * Whether the value refers to a NoEcho parameter of the stack (`SecretValue.cfnParameter`) and to
+ * no other parameter: the template then holds a Ref, not the secret, so the plain-text warning
+ * would be false. A parameter without NoEcho shows its value in the console, and one of another
+ * stack is exported in plain (its stack's outputs), which are warned about as a plain value is.
+ * The parameters are told by the references themselves, not by logical ID, which another
+ * stack's parameter may share.
  */
-function holdsNoEchoParameter(scope: IConstruct, resolved: unknown): boolean {
+function holdsNoEchoParameter(scope: IConstruct, value: string): boolean {
   const stack = Stack.of(scope);
-  const refs = new Set<string>();
-  const walk = (v: unknown): void => {
-    if (v === null || typeof v !== 'object') return;
-    for (const [k, inner] of Object.entries(v)) {
-      if (k === 'Ref' && typeof inner === 'string') refs.add(inner);
-      else walk(inner);
+  const parameters: CfnParameter[] = [];
+  const resolver = new class extends DefaultTokenResolver {
+    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+      if (t instanceof CdkReference && t.target instanceof CfnParameter) parameters.push(t.target);
+      return super.resolveToken(t, context, postProcessor);
     }
-  };
-  walk(resolved);
-  if (refs.size === 0) return false;
-  const parameters = stack.node.findAll().filter((c): c is CfnParameter => c instanceof CfnParameter && refs.has(stack.resolve(c.logicalId)));
-  return parameters.some((p) => p.noEcho) && parameters.every((p) => p.noEcho);
+  }(new StringConcat());
+  Tokenization.resolve(value, { scope: stack, resolver, preparing: false });
+  return parameters.length > 0 && parameters.every((p) => p.noEcho && Stack.of(p) === stack);
 }
 
 /** The handler's own spelling of an ssm-secure reference, which CloudFormation does not validate. */

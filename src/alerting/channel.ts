@@ -202,8 +202,9 @@ export interface SlackChannelProps extends ChannelProps {
    * decrypt: pass the key as `urlEncryptionKey`. A secret ID given as a token alone must be a
    * complete ARN (as `secret.secretArn` is).
    *
-   * `SecretValue.cfnParameter(param)` (a NoEcho parameter) writes only its Ref: CloudFormation
-   * passes the URL to the provider's Lambda, which masks it in its logs.
+   * `SecretValue.cfnParameter(param)` (a NoEcho parameter of the same stack) writes only its Ref:
+   * CloudFormation passes the URL to the provider's Lambda, which masks it in its logs. One of
+   * another stack is exported in plain by that stack, with a warning.
    * `SecretValue.unsafePlainText(url)` writes the URL into the template, with a warning; it
    * must then be an http(s) URL.
    */

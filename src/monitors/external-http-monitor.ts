@@ -47,8 +47,9 @@ export interface ExternalHttpHeader {
    * `ssm:GetParameter` on exactly that secret or parameter. The whole header value is read from
    * the secret (`Bearer ...`, not the bare token). A secret rotated later reaches Mackerel on the
    * next update of the monitor, not by itself. `SecretValue.cfnParameter(param)` (a NoEcho
-   * parameter) writes only its Ref: CloudFormation passes the value to the provider's Lambda,
-   * which masks it in its logs. `SecretValue.unsafePlainText(text)` writes the value into the
+   * parameter of the same stack) writes only its Ref: CloudFormation passes the value to the
+   * provider's Lambda, which masks it in its logs; one of another stack is exported in plain by
+   * that stack, with a warning. `SecretValue.unsafePlainText(text)` writes the value into the
    * template, with a warning.
    *
    * @default - none: `value` must be given instead

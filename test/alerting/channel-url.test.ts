@@ -277,6 +277,16 @@ describe('a plain-text URL', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('channelUrlInTemplate'));
   });
 
+  test('a NoEcho parameter of another stack is warned about, also when this stack has one of the same logical ID: it is exported in plain', () => {
+    const { app, stack } = alertingStack();
+    new CfnParameter(stack, 'HookUrl', { noEcho: true });
+    const other = new CfnParameter(new Stack(app, 'Other'), 'HookUrl', { noEcho: true });
+
+    new WebhookChannel(stack, 'Hook', { name: 'incidents', url: SecretValue.cfnParameter(other) });
+
+    Annotations.fromStack(stack).hasWarning('/Stack/Hook', Match.stringLikeRegexp('channelUrlInTemplate'));
+  });
+
   test('a parameter without NoEcho beside a NoEcho one is still warned about: its value shows in the console', () => {
     const { stack } = webhookWith((s) => SecretValue.unsafePlainText(
       `https://${new CfnParameter(s, 'HookHost').valueAsString}/services/${new CfnParameter(s, 'HookToken', { noEcho: true }).valueAsString}`));
