@@ -131,6 +131,7 @@ export function _unupdatableFields(type: string): string[] {
  */
 export function _planDiff(
   plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject = () => 'unreadable', pendingByStack: Map<string, Set<string>> = new Map(),
+  rolesDeletedBefore: ReadonlySet<string> = new Set(),
 ): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const entries: _DiffEntry[] = [];
@@ -201,7 +202,7 @@ export function _planDiff(
     }
     const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
     const leftBecause = kind.kind !== 'delete' ? undefined
-      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : serviceLeft(before, live(id), held, removed);
+      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : serviceLeft(before, live(id), held, removed, rolesDeletedBefore);
     entries.push({ ...entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
@@ -214,15 +215,18 @@ const GRAPH_ANNOTATION = 'Custom::MackerelGraphAnnotation';
  * Why the handler will leave a removed service in Mackerel rather than delete it, read from the
  * roles its live object lists: one the run does not delete before it (made outside, another
  * stack's, or a removed role of this stack that a policy retains) would be deleted with it. The
+ * roles of `rolesDeletedBefore` (physical IDs) are deleted before it by stacks whose cleanup comes
+ * first (dependents first), as the roles of this stack removed from its template are. The
  * monitors that keep a service (`service` is its name) are not read, so such a delete still shows
  * as `delete`, and apply reports it `left`.
  */
 function serviceLeft(
   before: _StateResource, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
+  rolesDeletedBefore: ReadonlySet<string>,
 ): string | undefined {
   if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;
-  const deleted = new Set(removed.map((id) => held[id])
-    .filter((r) => r.type === 'Custom::MackerelRole' && !_retaining(r.deletionPolicy)).map((r) => r.physicalId));
+  const deleted = new Set([...rolesDeletedBefore, ...removed.map((id) => held[id])
+    .filter((r) => r.type === 'Custom::MackerelRole' && !_retaining(r.deletionPolicy)).map((r) => r.physicalId)]);
   const others = object.roles.filter((role): role is string => typeof role === 'string' && !deleted.has(`${before.physicalId}:${role}`));
   return others.length > 0 ? leftForContents(others.map((role) => roleObject(before.physicalId, role).label)) : undefined;
 }
@@ -503,9 +507,12 @@ export async function _diff(
   applyWouldRefuse(() => plans.checkTypeChanges());
   applyWouldRefuse(() => plans.checkPolicies());
   const pending = new Map<string, Set<string>>();
-  for (const plan of plans.stacks.filter((p) => !app.stacks.some((s) => s.stackName === p.stackName && s.notInApp !== undefined))) {
+  const applied = plans.stacks.filter((p) => !app.stacks.some((s) => s.stackName === p.stackName && s.notInApp !== undefined));
+  const rolesDeletedBefore = rolesDeletedFirst(applied, plans.dependentsFirst, state);
+  for (const plan of applied) {
     const live = await readStack(plan.stackName, state, get);
-    entries.push(..._stackDrift(plan.stackName, state, live, knownFields), ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending));
+    entries.push(..._stackDrift(plan.stackName, state, live, knownFields),
+      ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending, rolesDeletedBefore.get(plan.stackName)));
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete.
@@ -515,6 +522,28 @@ export async function _diff(
     entries.push(..._planDiff(removed, state).map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;
+}
+
+/**
+ * For each stack, the roles (physical IDs) the cleanups of the stacks before it delete: apply
+ * cleans up dependents first, so a service removed with a role of a stack that imports it finds
+ * the role gone, and its delete is not left. From the deletes the plan shows, which leave out a
+ * retained or moved role.
+ */
+function rolesDeletedFirst(applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile): Map<string, Set<string>> {
+  const deletes = new Map<string, string[]>();
+  const pending = new Map<string, Set<string>>();
+  for (const plan of applied) {
+    deletes.set(plan.stackName, _planDiff(plan, state, undefined, pending)
+      .filter((e) => e.kind === 'delete' && e.type === 'Custom::MackerelRole' && e.physicalId !== undefined).map((e) => e.physicalId!));
+  }
+  const before = new Map<string, Set<string>>();
+  const seen = new Set<string>();
+  for (const plan of dependentsFirst) {
+    before.set(plan.stackName, new Set(seen));
+    for (const id of deletes.get(plan.stackName) ?? []) seen.add(id);
+  }
+  return before;
 }
 
 function applyWouldRefuse(check: () => void): void {

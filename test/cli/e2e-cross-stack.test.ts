@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
 import { MackerelProvider } from '../../src/provider/provider';
-import { MackerelService } from '../../src/service';
+import { MackerelRole, MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
@@ -161,4 +161,35 @@ test('a service construct moved to another stack is refused before anything is s
   expect([diff.code, diff.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: apply would refuse this run: ${why}$`))]);
   expect([apply.code, apply.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`))]);
   expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+});
+
+test('a service removed with its role of a stack that imports it: diff shows both deleted, as apply deletes the role first and then the service', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url];
+  const synth = (withShop: boolean) => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    const env = { account: '111111111111', region: 'us-east-1' };
+    const roles = new Stack(app, 'ARoles', { env });
+    const services = new Stack(app, 'ZBase', { env });
+    for (const stack of [roles, services]) {
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      new MackerelService(stack, 'Other', { name: `other-${stack.stackName.toLowerCase()}` });
+    }
+    if (withShop) new MackerelRole(roles, 'Web', { service: new MackerelService(services, 'Service', { name: 'shop' }), name: 'web' });
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth(true), ...base])).code).toBe(0);
+
+  const removed = synth(false);
+  const diff = await cli(['diff', removed, ...base]);
+  const apply = await cli(['apply', removed, ...base]);
+
+  // The role's stack imports the service: its cleanup comes first, and the service has no role left when its delete comes.
+  expect(diff.out).toMatch(/^- delete\s+Role\s+ARoles\/Web\w* shop:web "web"$/m);
+  expect(diff.out).toMatch(/^- delete\s+Service\s+ZBase\/Service\w* shop "shop"$/m);
+  expect(diff.out).toMatch(/^2 to delete\.$/m);
+  expect(apply.out).toMatch(/\[3\/4\] deleted\s+Role\s+ARoles\/Web\w*[^\n]*\n\[4\/4\] deleted\s+Service\s+ZBase\/Service\w* shop "shop"/);
+  expect(shared.emulator.state().services.map((s) => s.name).sort()).toEqual(['other-aroles', 'other-zbase']);
 });
