@@ -188,15 +188,18 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   } catch (e) {
     failed = true;
     const message = (e as Error).message.split('\n')[0];
+    // A run a signal asked to stop exits as interrupted however it ended, also when the operation
+    // in flight then failed: a script running it must stop as asked, not go on as after a failure.
+    const stoppedBy = interrupts?.requested();
+    const exitCode = stoppedBy ? _interruptedExitCode(stoppedBy) : e instanceof _CliError ? e.exitCode : 2;
     // Refused before the first operation (the app or the state is wrong): another run would fail the same way.
-    const exitCode = e instanceof _CliError ? e.exitCode : 2;
     if (!sent) throw new _CliError(`${message}; nothing was changed`, exitCode);
     // Mackerel (or the handler) refused the request: running again sends it again, so the advice is to fix what it was sent.
     const again = _failsAgain(e);
     if (again) {
       const done = succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed';
       const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission' : 'fix the template';
-      throw new _CliError(`${message}; ${done}; ${fix}, then apply again (as it is, another run fails the same way)`);
+      throw new _CliError(`${message}; ${done}; ${fix}, then apply again (as it is, another run fails the same way)`, exitCode);
     }
     throw new _CliError(`${message}; what succeeded is saved in ${file}, run apply again to finish`, exitCode);
   } finally {

@@ -273,6 +273,21 @@ describe('Ctrl-C or SIGTERM during an apply', () => {
     expect((await cli(['diff', assembly, '--api-base', shared.emulator.url])).out).toBe('No differences.');
   });
 
+  test('a signal during an operation that then fails exits 130 as interrupted, not 2 as an ordinary failure', async () => {
+    const dir = workDir();
+    const assembly = synth(dir, { name: 'shop', late: true });
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', delayMs: 1500, status: 400, body: { error: { message: 'bad monitor' } }, times: 1 });
+    const run = spawnCli(dir, ['apply', assembly, '--api-base', shared.emulator.url]);
+    await run.printed(/created +Service/);
+    await sleep(300); // the create of the monitor Alive is in flight, and Mackerel refuses it
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+
+    expect(run.output.err).toMatch(/^cdk-mackerel: SIGINT received: stopping after the operation in flight/m);
+    expect(run.output.err).toMatch(/Alive\w*: Create failed: .*400.*bad monitor.*; what succeeded is saved in .*; fix the template, then apply again/);
+    expect(code).toBe(130);
+  });
+
   test('a second signal stops at once, warning that the object in flight may exist in Mackerel', async () => {
     const dir = workDir();
     const state = join(dir, '.mackerel-state.json');
