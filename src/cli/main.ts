@@ -36,7 +36,8 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   let key = '';
   // NoEcho parameters' values, which CloudFormation would mask: a diff or an error would show them.
   let hidden: string[] = [];
-  const scrub = (line: string) => [key, ...hidden].reduce((text, secret) => _scrubKey(text, secret), line);
+  // Longest first: a secret blanked inside a longer one would leave the rest of that one printed.
+  const scrub = (line: string) => [key, ...hidden].sort((a, b) => b.length - a.length).reduce((text, secret) => _scrubKey(text, secret), line);
   const out = (line: string) => io.out(scrub(line));
   const err = (line: string) => io.err(scrub(line));
   let local: _LocalEmulator | undefined;

@@ -87,4 +87,24 @@ describe('a secret given as a NoEcho parameter', () => {
 
     for (const run of [first, applied, changed]) expect(run.out + run.err).not.toMatch(/XXXXTOKENXXXX|XXXXHOOKXXXX/);
   });
+
+  test('a NoEcho value that holds another one is blanked whole, not around the shorter one', async () => {
+    const dir = workDir();
+    const assembly = synthStack(dir, (stack) => {
+      const token = new CfnParameter(stack, 'Token', { noEcho: true });
+      const hook = new CfnParameter(stack, 'HookUrl', { noEcho: true });
+      new ExternalHttpMonitor(stack, 'Api', {
+        name: 'orders api',
+        url: 'https://api.example.com/health',
+        headers: [{ name: 'Authorization', secretValue: SecretValue.cfnParameter(token) }],
+      });
+      new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.cfnParameter(hook) });
+    });
+    // The shorter value comes first: blanked first, it left the rest of the longer one printed.
+    const run = await cli(['diff', assembly, '--api-base', shared.emulator.url,
+      '--parameters', 'Token=XXXXTOKENXXXX', '--parameters', 'HookUrl=https://hooks.slack.com/services/T0/B0/XXXXTOKENXXXX-REST']);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/type: "slack"\n\s+url: "\*\*\*\*"$/m);
+    expect(run.out + run.err).not.toMatch(/XXXXTOKENXXXX|REST|hooks\.slack\.com/);
+  });
 });
