@@ -235,7 +235,12 @@ function serviceLeft(
 function readableChanges(type: string, old: { readonly [key: string]: unknown }, now: { readonly [key: string]: unknown }): _FieldChange[] {
   const changes = _fieldChanges(old, now);
   if (type !== 'Custom::MackerelDashboard' || !Array.isArray(old.widgets) || !Array.isArray(now.widgets)) return changes;
-  return changes.flatMap((c) => (c.field === 'widgets' ? _widgetChanges(old.widgets as unknown[], now.widgets as unknown[]) : [c]));
+  // Widgets that only changed places, each the same, pair with no field changed: the list whole then says what the update sends.
+  return changes.flatMap((c) => {
+    if (c.field !== 'widgets') return [c];
+    const widgets = _widgetChanges(old.widgets as unknown[], now.widgets as unknown[]);
+    return widgets.length > 0 ? widgets : [c];
+  });
 }
 
 /** A delete of the cleanup, or a `retain` when the policy apply acts on keeps the object. */

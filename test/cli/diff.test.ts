@@ -39,6 +39,16 @@ describe('changes field by field', () => {
     ]);
   });
 
+  test('a dashboard whose widgets only changed places, each the same, is an update showing the list: apply sends one', () => {
+    const cpu = { type: 'graph', title: 'cpu', layout: { x: '0', y: '0' } };
+    const note = { type: 'markdown', title: 'note', markdown: 'hi', layout: { x: '8', y: '0' } };
+    const state = stateOfS({ Board: held('Custom::MackerelDashboard', 'd1', { title: 'shop', urlPath: 'shop', widgets: [cpu, note] }) });
+    const template: _Template = { Resources: { Board: { Type: 'Custom::MackerelDashboard', Properties: { title: 'shop', urlPath: 'shop', widgets: [note, cpu] } } } };
+    expect(_planDiff(_planStack({ stackName: 'S', template }, state, {}, () => undefined), state)).toEqual([
+      expect.objectContaining({ kind: 'update', logicalId: 'Board', changes: [{ field: 'widgets', old: [cpu, note], new: [note, cpu] }] }),
+    ]);
+  });
+
   test('which fields replace which objects', () => {
     expect(_replacingFields(MONITOR, { type: 'host' })).toEqual(['type', 'metric']);
     expect(_replacingFields(MONITOR, { type: 'service' })).toEqual(['type', 'metric', 'service']);
