@@ -76,8 +76,9 @@ export function _fieldChanges(old: unknown, now: unknown, prefix = ''): _FieldCh
 
 /**
  * The changes of a dashboard's widget list, widget by widget instead of the whole list on both
- * sides: a widget of the old list is paired with the first one of the new list of the same type
- * and title not yet paired (so a widget removed, added or moved leaves the others paired), and
+ * sides: a widget of the new list is paired with an old one equal to it, else equal but for its
+ * layout, else the first old one of the same type and title not yet paired (so a widget removed,
+ * added or moved leaves the others paired), and
  * each pair shows its own changed fields. A pair is named `widgets[i]` by its new position, or
  * `widgets[old -> new]` when it moved; a widget removed is `widgets[old]: {...} -> (absent)`, an
  * added one `widgets[new]: (absent) -> {...}`.
@@ -85,16 +86,27 @@ export function _fieldChanges(old: unknown, now: unknown, prefix = ''): _FieldCh
  */
 export function _widgetChanges(old: readonly unknown[], now: readonly unknown[], field = 'widgets'): _FieldChange[] {
   const key = (w: unknown) => (_isObject(w) ? JSON.stringify([w.type, w.title]) : JSON.stringify(w));
+  const unmoved = (w: unknown) => (_isObject(w) ? { ...w, layout: undefined } : w);
   const unpaired = old.map((w, i) => ({ w, i }));
+  // Of several old widgets of one type and title (untitled ones), the one equal to the new widget
+  // comes first, then one equal but for its place: pairing with the first not yet paired, one
+  // removed showed as each one after it changed into the next.
+  const pairs: Array<{ w: unknown; i: number } | undefined> = now.map(() => undefined);
+  for (const same of [_sameJson, (a: unknown, b: unknown) => _sameJson(unmoved(a), unmoved(b)), (a: unknown, b: unknown) => key(a) === key(b)]) {
+    now.forEach((w, n) => {
+      const at = pairs[n] ? -1 : unpaired.findIndex((o) => same(o.w, w));
+      if (at >= 0) pairs[n] = unpaired.splice(at, 1)[0];
+    });
+  }
   const removedFirst: _FieldChange[] = [];
   const rest: _FieldChange[] = [];
   now.forEach((w, n) => {
-    const at = unpaired.findIndex((o) => key(o.w) === key(w));
-    if (at < 0) {
+    const pair = pairs[n];
+    if (!pair) {
       rest.push({ field: `${field}[${n}]`, new: w });
       return;
     }
-    const [{ w: before, i }] = unpaired.splice(at, 1);
+    const { w: before, i } = pair;
     rest.push(..._fieldChanges(before, w, `${field}[${i === n ? n : `${i} -> ${n}`}]`));
   });
   for (const { w, i } of unpaired) removedFirst.push({ field: `${field}[${i}]`, old: w });

@@ -39,6 +39,19 @@ describe('changes field by field', () => {
     ]);
   });
 
+  test('of several widgets of one type and title (untitled), one removed is shown removed, the others unchanged or moved', () => {
+    const note = (markdown: string, y: string) => ({ type: 'markdown', title: '', markdown, layout: { x: '0', y } });
+    expect(_widgetChanges([note('a', '0'), note('b', '3'), note('c', '6')], [note('b', '3'), note('c', '6')])).toEqual([
+      { field: 'widgets[0]', old: note('a', '0') },
+    ]);
+    // the others moved up into its place: each is paired with itself, and shows where it moved from
+    expect(_widgetChanges([note('a', '0'), note('b', '3'), note('c', '6')], [note('b', '0'), note('c', '3')])).toEqual([
+      { field: 'widgets[0]', old: note('a', '0') },
+      { field: 'widgets[1 -> 0].layout.y', old: '3', new: '0' },
+      { field: 'widgets[2 -> 1].layout.y', old: '6', new: '3' },
+    ]);
+  });
+
   test('a dashboard whose widgets only changed places, each the same, is an update showing the list: apply sends one', () => {
     const cpu = { type: 'graph', title: 'cpu', layout: { x: '0', y: '0' } };
     const note = { type: 'markdown', title: 'note', markdown: 'hi', layout: { x: '8', y: '0' } };
