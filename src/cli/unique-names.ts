@@ -75,8 +75,8 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
 }
 
 /**
- * Fails when a service or role the run creates has the name of one the state holds in another
- * stack. Within a stack the new resource takes the object over (a moved construct); the handler
+ * Fails when a service or role the run creates (a new resource, or one renamed, which replaces
+ * it) has the name of one the state holds in another stack. Within a stack the new resource takes the object over (a moved construct); the handler
  * refuses an object another stack marked, so such a create would fail on every run, before the
  * cleanup that would delete the other stack's resource.
  * @internal
@@ -86,7 +86,10 @@ export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _State
   const unknowns = { placeholder: (what: string) => `(known after apply: ${what})`, pending: new Map<string, Set<string>>() };
   for (const plan of plans) {
     for (const [logicalId, resource] of Object.entries(plan.resources)) {
-      if (!_isNamedType(resource.Type) || state.stacks[plan.stackName]?.resources[logicalId]?.type === resource.Type) continue;
+      if (!_isNamedType(resource.Type)) continue;
+      // Held under this logical ID, it is updated in place, unless its name changes: that replacement creates one too.
+      const own = state.stacks[plan.stackName]?.resources[logicalId];
+      const heldHere = own?.type === resource.Type ? own.physicalId : undefined;
       const elsewhere = Object.entries(state.stacks).filter(([stackName, stack]) => stackName !== plan.stackName
         && Object.values(stack.resources).some((r) => r.type === resource.Type));
       if (elsewhere.length === 0) continue;
@@ -97,7 +100,7 @@ export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _State
         continue; // a value that does not resolve is reported as such by the run, not as this refusal
       }
       const physicalId = _namedProduced(resource.Type, (field) => props[field])?.physicalId;
-      if (physicalId === undefined) continue;
+      if (physicalId === undefined || physicalId === heldHere) continue;
       for (const [stackName, stack] of elsewhere) {
         const held = Object.entries(stack.resources).find(([, r]) => r.type === resource.Type && r.physicalId === physicalId);
         if (!held) continue;

@@ -193,3 +193,31 @@ test('a service removed with its role of a stack that imports it: diff shows bot
   expect(apply.out).toMatch(/\[3\/4\] deleted\s+Role\s+ARoles\/Web\w*[^\n]*\n\[4\/4\] deleted\s+Service\s+ZBase\/Service\w* shop "shop"/);
   expect(shared.emulator.state().services.map((s) => s.name).sort()).toEqual(['other-aroles', 'other-zbase']);
 });
+
+test('a service renamed to the name another stack holds is refused before anything is sent, as its replacement creates one', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (nameInB: string) => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    for (const name of ['A', 'B']) {
+      const stack = new Stack(app, name);
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      new MackerelService(stack, 'Shop', { name: name === 'A' ? 'shop' : nameInB });
+    }
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth('shop2'), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+
+  const renamed = synth('shop');
+  const diff = await cli(['diff', renamed, ...base]);
+  const apply = await cli(['apply', renamed, ...base]);
+
+  const why = 'B/Shop\\w+ would create the service "shop", which Custom::MackerelService A/Shop\\w+ holds; a service is taken over only by a resource of its own';
+  expect([diff.code, diff.out, diff.err]).toEqual([2, '', expect.stringMatching(new RegExp(`^cdk-mackerel: apply would refuse this run: ${why}`))]);
+  expect([apply.code, apply.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: ${why}.*; nothing was changed$`))]);
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  expect(shared.emulator.state().services.map((s) => s.name).sort()).toEqual(['shop', 'shop2']);
+});
