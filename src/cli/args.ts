@@ -125,7 +125,11 @@ export function _parseArgs(argv: readonly string[]): _Args {
   if (command !== 'apply' && command !== 'diff' && command !== 'emulator') {
     throw new _CliError(`unknown command ${JSON.stringify(command)}; expected apply, diff or emulator`);
   }
-  if (extra.length > 0) throw new _CliError(`unexpected argument ${JSON.stringify(extra[0])}; expected one cloud assembly directory or template`);
+  if (extra.length > 0) {
+    // With --parameters, it is most likely the rest of a value with a space not quoted, which may be a secret: not shown.
+    if (values.parameters) throw new _CliError('unexpected argument after the cloud assembly; expected one cloud assembly directory or template (quote a --parameters value with a space: --parameters "Name=two words")');
+    throw new _CliError(`unexpected argument ${JSON.stringify(extra[0])}; expected one cloud assembly directory or template`);
+  }
   if (command !== 'emulator' && path === undefined) throw new _CliError(`${command} needs a cloud assembly directory (cdk.out) or a template .json file`);
   if (command !== 'apply' && values.destroy) throw new _CliError('--destroy is an option of apply only');
   if (command === 'emulator' && values.emulator) throw new _CliError('--emulator is an option of apply and diff');

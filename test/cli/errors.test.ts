@@ -303,6 +303,11 @@ describe('clear errors, exit code 2', () => {
       expect(run.err).toMatch(/--parameters "?\w+(:\w+)?=\.\.\."?/);
       expect(run.out + run.err).not.toContain('s3cr3t');
     }
+    // a value with a space not quoted: its second word is an argument of its own
+    const run = await cli(['diff', assembly, ...base, '--parameters', 'Shop:ProbeToken=Bearer', 's3cr3t-t0ken']);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: unexpected argument after the cloud assembly; .*quote a --parameters value with a space/);
+    expect(run.out + run.err).not.toContain('s3cr3t');
   });
 });
 
