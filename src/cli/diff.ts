@@ -16,7 +16,7 @@ import { leftForContents } from '../provider/handler/owned';
 import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
 import { metadataPhysicalId } from '../provider/handler/resources/metadata';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
-import { roleObject } from '../provider/handler/resources/service';
+import { monitorsOfService, roleObject } from '../provider/handler/resources/service';
 
 /** One field that differs; `old`/`new` undefined means absent. @internal */
 export interface _FieldChange {
@@ -143,7 +143,7 @@ export function _unupdatableFields(type: string): string[] {
  */
 export function _planDiff(
   plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject = () => 'unreadable', pendingByStack: Map<string, Set<string>> = new Map(),
-  rolesDeletedBefore: ReadonlySet<string> = new Set(),
+  deletedBefore: ReadonlySet<string> = new Set(),
 ): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const entries: _DiffEntry[] = [];
@@ -214,7 +214,7 @@ export function _planDiff(
     }
     const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
     const leftBecause = kind.kind !== 'delete' ? undefined
-      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : serviceLeft(before, live(id), held, removed, rolesDeletedBefore);
+      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : serviceLeft(before, live(id), held, removed, deletedBefore);
     entries.push({ ...entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
@@ -225,22 +225,35 @@ const GRAPH_ANNOTATION = 'Custom::MackerelGraphAnnotation';
 
 /**
  * Why the handler will leave a removed service in Mackerel rather than delete it, read from the
- * roles its live object lists: one the run does not delete before it (made outside, another
- * stack's, or a removed role of this stack that a policy retains) would be deleted with it. The
- * roles of `rolesDeletedBefore` (physical IDs) are deleted before it by stacks whose cleanup comes
- * first (dependents first), as the roles of this stack removed from its template are. The
- * monitors that keep a service (`service` is its name) are not read, so such a delete still shows
- * as `delete`, and apply reports it `left`.
+ * roles its live object lists and the monitors tied to it (`monitors`, read for a removed service):
+ * one the run does not delete before it (made outside, another stack's, or a removed one of this
+ * stack that a policy retains) would be deleted with it. `deletedBefore` (`deletedKey`) holds what
+ * the cleanups of the stacks before this one delete (dependents first), which is gone by then, as
+ * are the roles and monitors of this stack removed from its template.
  */
 function serviceLeft(
   before: _StateResource, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
-  rolesDeletedBefore: ReadonlySet<string>,
+  deletedBefore: ReadonlySet<string>,
 ): string | undefined {
   if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;
-  const deleted = new Set([...rolesDeletedBefore, ...removed.map((id) => held[id])
-    .filter((r) => r.type === 'Custom::MackerelRole' && !_retaining(r.deletionPolicy)).map((r) => r.physicalId)]);
-  const others = object.roles.filter((role): role is string => typeof role === 'string' && !deleted.has(`${before.physicalId}:${role}`));
-  return others.length > 0 ? leftForContents(others.map((role) => roleObject(before.physicalId, role).label)) : undefined;
+  const deleted = new Set([...deletedBefore, ...removed.map((id) => held[id])
+    .filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy)).map((r) => deletedKey(r.type, r.physicalId))]);
+  const roles = object.roles.filter((role): role is string => typeof role === 'string' && !deleted.has(deletedKey(ROLE, `${before.physicalId}:${role}`)))
+    .map((role) => roleObject(before.physicalId, role).label);
+  const monitors = (Array.isArray(object.monitors) ? object.monitors as Array<{ id: string; label: string }> : [])
+    .filter((m) => !deleted.has(deletedKey(MONITOR, m.id))).map((m) => m.label);
+  const others = [...roles, ...monitors];
+  return others.length > 0 ? leftForContents(others) : undefined;
+}
+
+const ROLE = 'Custom::MackerelRole';
+const MONITOR = 'Custom::MackerelMonitor';
+/** What a service's delete would delete with it: a removed one is deleted before it, as it refers to it. */
+const DELETED_FIRST = [ROLE, MONITOR];
+
+/** A key of an object a cleanup deletes, for `serviceLeft`. */
+function deletedKey(type: string, physicalId: string): string {
+  return `${type} ${physicalId}`;
 }
 
 /** Field changes, with a dashboard's widgets widget by widget (`_widgetChanges`). */
@@ -525,11 +538,19 @@ export async function _diff(
   applyWouldRefuse(() => plans.checkPolicies());
   const pending = new Map<string, Set<string>>();
   const applied = plans.stacks.filter((p) => !app.stacks.some((s) => s.stackName === p.stackName && s.notInApp !== undefined));
-  const rolesDeletedBefore = rolesDeletedFirst(applied, plans.dependentsFirst, state);
+  const deletedBefore = deletedFirst(applied, plans.dependentsFirst, state);
+  let monitors: Promise<unknown> | undefined;
   for (const plan of applied) {
     const live = await readStack(plan.stackName, state, get);
+    // A removed service's monitors (by their `service`), which keep the handler from deleting it; read once, only then.
+    for (const [id, held] of Object.entries(state.stacks[plan.stackName]?.resources ?? {})) {
+      const object = live.get(id);
+      if (held.type !== 'Custom::MackerelService' || plan.resources[id] || !_isObject(object)) continue;
+      monitors ??= get('/api/v0/monitors').then((body) => (_isObject(body) ? body.monitors : undefined));
+      live.set(id, { ...object, monitors: monitorsOfService(await monitors, held.physicalId) });
+    }
     entries.push(..._stackDrift(plan.stackName, state, live, knownFields),
-      ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending, rolesDeletedBefore.get(plan.stackName)));
+      ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending, deletedBefore.get(plan.stackName)));
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete.
@@ -542,23 +563,23 @@ export async function _diff(
 }
 
 /**
- * For each stack, the roles (physical IDs) the cleanups of the stacks before it delete: apply
- * cleans up dependents first, so a service removed with a role of a stack that imports it finds
- * the role gone, and its delete is not left. From the deletes the plan shows, which leave out a
- * retained or moved role.
+ * For each stack, the roles and monitors (`deletedKey`) the cleanups of the stacks before it
+ * delete: apply cleans up dependents first, so a service removed with a role or monitor of a stack
+ * that imports it finds that gone, and its delete is not left. From the deletes the plan shows,
+ * which leave out a retained or moved object.
  */
-function rolesDeletedFirst(applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile): Map<string, Set<string>> {
+function deletedFirst(applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile): Map<string, Set<string>> {
   const deletes = new Map<string, string[]>();
   const pending = new Map<string, Set<string>>();
   for (const plan of applied) {
     deletes.set(plan.stackName, _planDiff(plan, state, undefined, pending)
-      .filter((e) => e.kind === 'delete' && e.type === 'Custom::MackerelRole' && e.physicalId !== undefined).map((e) => e.physicalId!));
+      .filter((e) => e.kind === 'delete' && DELETED_FIRST.includes(e.type) && e.physicalId !== undefined).map((e) => deletedKey(e.type, e.physicalId!)));
   }
   const before = new Map<string, Set<string>>();
   const seen = new Set<string>();
   for (const plan of dependentsFirst) {
     before.set(plan.stackName, new Set(seen));
-    for (const id of deletes.get(plan.stackName) ?? []) seen.add(id);
+    for (const key of deletes.get(plan.stackName) ?? []) seen.add(key);
   }
   return before;
 }

@@ -467,6 +467,36 @@ describe('what the templates no longer have', () => {
     expect(readState(join(dir, 'state.json')).stacks).toEqual({});
   });
 
+  test('diff predicts a removed service that apply will leave because a monitor made outside is tied to it; its own monitor, removed with it, keeps nothing', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, {
+      Last: (s) => {
+        new MackerelService(s, 'Keep', { name: 'keep' });
+        const shop = new MackerelService(s, 'Shop', { name: 'shop' });
+        new ServiceMetricMonitor(s, 'Orders', { name: 'orders', service: shop, metric: 'shop.orders', operator: MonitorOperator.LESS_THAN, warning: 1, duration: 1 });
+      },
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const hand = await fetch(`${shared.emulator.url}api/v0/monitors`, {
+      method: 'POST',
+      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'service', name: 'by hand', service: 'keep', metric: 'keep.x', operator: '>', warning: 1, duration: 1 }),
+    });
+    const { id } = await hand.json() as { id: string };
+    synthStacks(dir, { Last: () => undefined });
+
+    const diff = await cli(['diff', outdir, ...base]);
+    const apply = await cli(['apply', outdir, ...base]);
+
+    const why = `\\(not deleted: it still has monitor "by hand" \\(${id}\\), not this resource's, which deleting it would delete; it stays in Mackerel\\)`;
+    expect(diff.out).toMatch(new RegExp(`^- leave +Service +Last/Keep\\w+ keep "keep" ${why}$`, 'm'));
+    expect(diff.out).toMatch(/^- delete +Service +Last\/Shop\w+ shop "shop"$/m);
+    expect(diff.out).toMatch(/^1 to leave, 2 to delete\.$/m);
+    expect(apply.out).toMatch(new RegExp(`left +Service +Last/Keep\\w+ keep "keep" ${why}$`, 'm'));
+    expect(apply.out).toMatch(/^Done: 2 deleted, 1 left\.$/m);
+  });
+
   test('a stack removed from the app or renamed: apply warns, diff lists its deletes, apply --destroy --stack deletes it from the state alone', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];

@@ -46,9 +46,18 @@ export const service = ownedResource({
     .filter((name): name is string => typeof name === 'string')
     .map((name) => roleObject(object.name, name)),
   monitors: async (ctx, object) => {
-    const list = await ctx.client.request<{ monitors?: Array<{ id?: unknown; name?: unknown; service?: unknown }> }>('GET', '/api/v0/monitors');
-    return (list?.monitors ?? [])
-      .filter((m) => m.service === object.name)
-      .map((m) => `monitor ${JSON.stringify(m.name ?? '')} (${String(m.id)})`);
+    const list = await ctx.client.request<{ monitors?: unknown }>('GET', '/api/v0/monitors');
+    return monitorsOfService(list?.monitors, object.name).map((m) => m.label);
   },
 });
+
+/**
+ * The monitors of a monitor list (GET /api/v0/monitors) tied to a service by their `service` field,
+ * which deleting the service would delete, with the label the handler names them by. Also read by
+ * cdk-mackerel diff, to say which removed service the handler will leave.
+ */
+export function monitorsOfService(monitors: unknown, serviceName: string): Array<{ readonly id: string; readonly label: string }> {
+  return (Array.isArray(monitors) ? monitors as Array<{ id?: unknown; name?: unknown; service?: unknown }> : [])
+    .filter((m) => m.service === serviceName)
+    .map((m) => ({ id: String(m.id), label: `monitor ${JSON.stringify(m.name ?? '')} (${String(m.id)})` }));
+}
