@@ -9,6 +9,7 @@
 import { _CliError } from './errors';
 import { _isNamedType, _namedProduced } from './named';
 import type { _StackPlan } from './plan';
+import { _retaining } from './policy';
 import { _StateFile } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
@@ -76,7 +77,8 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
 
 /**
  * Fails when a service or role the run creates (a new resource, or one renamed, which replaces
- * it) has the name of one the state holds in another stack. Within a stack the new resource takes the object over (a moved construct); the handler
+ * it) has the name of one the state holds in another stack, or of the old object of another
+ * stack's replacement still to delete (its cleanup comes after the create). Within a stack the new resource takes the object over (a moved construct); the handler
  * refuses an object another stack marked, so such a create would fail on every run, before the
  * cleanup that would delete the other stack's resource.
  * @internal
@@ -92,7 +94,11 @@ export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _State
       const heldHere = own?.type === resource.Type ? own.physicalId : undefined;
       const elsewhere = Object.entries(state.stacks).filter(([stackName, stack]) => stackName !== plan.stackName
         && Object.values(stack.resources).some((r) => r.type === resource.Type));
-      if (elsewhere.length === 0) continue;
+      // The old object of another stack's replacement, still to delete: that stack's cleanup comes after every create.
+      // (One its UpdateReplacePolicy retains stays that stack's: the handler's refusal says so.)
+      const oldElsewhere = state.pendingDeletes
+        .filter((p) => p.stackName !== plan.stackName && p.type === resource.Type && !_retaining(p.updateReplacePolicy));
+      if (elsewhere.length === 0 && oldElsewhere.length === 0) continue;
       let props: { [key: string]: unknown };
       try {
         props = plan.properties(logicalId, unknowns);
@@ -101,6 +107,13 @@ export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _State
       }
       const physicalId = _namedProduced(resource.Type, (field) => props[field])?.physicalId;
       if (physicalId === undefined || physicalId === heldHere) continue;
+      const old = oldElsewhere.find((p) => p.physicalId === physicalId);
+      if (old) {
+        const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
+        throw new _CliError(`${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, the old object of a replacement of `
+          + `${resource.Type} ${old.stackName}/${old.logicalId}, which this run deletes only after the create (an earlier apply stopped before it); `
+          + `the handler refuses one another stack made, so the create would fail on every run. Run apply --stack ${old.stackName} first, which deletes it`);
+      }
       for (const [stackName, stack] of elsewhere) {
         const held = Object.entries(stack.resources).find(([, r]) => r.type === resource.Type && r.physicalId === physicalId);
         if (!held) continue;

@@ -221,3 +221,42 @@ test('a service renamed to the name another stack holds is refused before anythi
   expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
   expect(shared.emulator.state().services.map((s) => s.name).sort()).toEqual(['shop', 'shop2']);
 });
+
+test('a service created under the name of the old object of another stack\'s replacement, still to delete, is refused: that stack\'s cleanup comes after the create', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (nameInA: string, inB?: string) => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    for (const name of ['A', 'B']) {
+      const stack = new Stack(app, name);
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
+      if (name === 'A') new MackerelService(stack, 'Shop', { name: nameInA });
+      if (name === 'B' && inB) new MackerelService(stack, 'Shop', { name: inB });
+    }
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth('shop'), ...base])).code).toBe(0);
+  // A renames its service, and the apply stops before its cleanup deletes the old one
+  shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+  expect((await cli(['apply', synth('shop3'), ...base, '--timeout', '2'])).code).toBe(2);
+  shared.emulator.clearFaults();
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+
+  const taken = synth('shop3', 'shop');
+  const diff = await cli(['diff', taken, ...base]);
+  const apply = await cli(['apply', taken, ...base]);
+
+  const why = 'B/Shop\\w+ would create the service "shop", the old object of a replacement of Custom::MackerelService A/Shop\\w+, which this run deletes only after the create';
+  expect([diff.code, diff.out, diff.err]).toEqual([2, '', expect.stringMatching(new RegExp(`^cdk-mackerel: apply would refuse this run: ${why}`))]);
+  expect([apply.code, apply.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: ${why}.*apply --stack A.*; nothing was changed$`))]);
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+
+  // as it says: A's cleanup first, then B takes the name
+  expect((await cli(['apply', taken, ...base, '--stack', 'A'])).code).toBe(0);
+  const after = await cli(['apply', taken, ...base]);
+  expect(after.out).toMatch(/created\s+Service\s+B\/Shop\w+ shop "shop"/);
+  expect(after.code).toBe(0);
+});
