@@ -204,6 +204,8 @@ export function _planDiff(
     entries.push({ stackName: plan.stackName, logicalId, type, physicalId, leftover: true, changes: [], ...(leftBecause ? { kind: 'leave', leftBecause } : kind) });
   }
   const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
+  // The old objects of replacements are deleted in the same cleanup, each before what it referred to.
+  const deletedFirst = new Set([...deletedBefore, ...cleanupDeletes(entries)]);
   for (const id of removed) {
     const before = held[id];
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
@@ -214,7 +216,7 @@ export function _planDiff(
     }
     const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
     const leftBecause = kind.kind !== 'delete' ? undefined
-      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : serviceLeft(before, live(id), held, removed, deletedBefore);
+      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : serviceLeft(before, live(id), held, removed, deletedFirst);
     entries.push({ ...entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
@@ -250,6 +252,12 @@ const ROLE = 'Custom::MackerelRole';
 const MONITOR = 'Custom::MackerelMonitor';
 /** What a service's delete would delete with it: a removed one is deleted before it, as it refers to it. */
 const DELETED_FIRST = [ROLE, MONITOR];
+
+/** The roles and monitors a cleanup deletes by these entries: removed, or the old object of a replacement (`deletedKey`). */
+function cleanupDeletes(entries: readonly _DiffEntry[]): string[] {
+  return entries.filter((e) => DELETED_FIRST.includes(e.type) && e.physicalId !== undefined
+    && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined))).map((e) => deletedKey(e.type, e.physicalId!));
+}
 
 /** A key of an object a cleanup deletes, for `serviceLeft`. */
 function deletedKey(type: string, physicalId: string): string {
@@ -572,8 +580,7 @@ function deletedFirst(applied: readonly _StackPlan[], dependentsFirst: readonly 
   const deletes = new Map<string, string[]>();
   const pending = new Map<string, Set<string>>();
   for (const plan of applied) {
-    deletes.set(plan.stackName, _planDiff(plan, state, undefined, pending)
-      .filter((e) => e.kind === 'delete' && DELETED_FIRST.includes(e.type) && e.physicalId !== undefined).map((e) => deletedKey(e.type, e.physicalId!)));
+    deletes.set(plan.stackName, cleanupDeletes(_planDiff(plan, state, undefined, pending)));
   }
   const before = new Map<string, Set<string>>();
   const seen = new Set<string>();

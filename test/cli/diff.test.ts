@@ -110,6 +110,19 @@ describe('plan against the state', () => {
   });
 });
 
+test('a removed service whose only monitor is the old object of a replacement (moved to another service) is a delete: the cleanup deletes that monitor first', () => {
+  const state = stateOfS({
+    Svc: held('Custom::MackerelService', 'shop', { name: 'shop' }),
+    Orders: held(MONITOR, 'm1', { type: 'service', name: 'orders', service: 'shop', metric: 'orders' }),
+  });
+  const template: _Template = { Resources: { Orders: { Type: MONITOR, Properties: { type: 'service', name: 'orders', service: 'cart', metric: 'orders' } } } };
+  const live = (id: string) => (id === 'Svc' ? { name: 'shop', roles: [], monitors: [{ id: 'm1', label: 'monitor "orders" (m1)' }] } : 'unreadable' as const);
+  expect(_planDiff(_planStack({ stackName: 'S', template }, state, {}, () => undefined), state, live)).toEqual([
+    expect.objectContaining({ kind: 'replace', logicalId: 'Orders', physicalId: 'm1' }),
+    expect.objectContaining({ kind: 'delete', logicalId: 'Svc' }),
+  ]);
+});
+
 describe('cascading replacements', () => {
   const state = stateOfS({
     Svc: held('Custom::MackerelService', 'shop', { name: 'shop' }),
