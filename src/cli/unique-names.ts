@@ -118,10 +118,16 @@ export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _State
         const held = Object.entries(stack.resources).find(([, r]) => r.type === resource.Type && r.physicalId === physicalId);
         if (!held) continue;
         const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
+        // Retained, its removal would leave it in Mackerel, still the other stack's: the handler would refuse the create after it too.
+        const retain = _retaining(held[1].deletionPolicy);
+        const removal = retain
+          ? `give it removalPolicy DESTROY and apply, then remove it from ${stackName} in one apply, which deletes it (as it is, its DeletionPolicy `
+            + `${retain} would keep it in Mackerel, still ${stackName}'s), and add it to ${plan.stackName} in the next`
+          : `remove it from ${stackName} in one apply, which deletes it, and add it to ${plan.stackName} in the next`;
         throw new _CliError(`${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, which ${resource.Type} ${stackName}/${held[0]} `
           + `holds; a ${noun} is taken over only by a resource of its own stack (a construct with a new id), and the handler refuses one another stack `
           + `made, so the create would fail on every run. Keep the construct in stack ${stackName} (another stack can refer to it with `
-          + `MackerelService.fromName()), or remove it from ${stackName} in one apply, which deletes it, and add it to ${plan.stackName} in the next`);
+          + `MackerelService.fromName()), or ${removal}`);
       }
     }
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
@@ -259,4 +259,33 @@ test('a service created under the name of the old object of another stack\'s rep
   const after = await cli(['apply', taken, ...base]);
   expect(after.out).toMatch(/created\s+Service\s+B\/Shop\w+ shop "shop"/);
   expect(after.code).toBe(0);
+});
+
+test('a retained service construct moved to another stack is refused with advice that works: removing it as it is would keep it, still its stack\'s', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (where: string) => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    for (const name of ['A', 'B']) {
+      const stack = new Stack(app, name);
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
+      if (name === where) new MackerelService(stack, 'Shop', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
+    }
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth('A'), ...base])).code).toBe(0);
+
+  const apply = await cli(['apply', synth('B'), ...base]);
+
+  expect(apply.code).toBe(2);
+  expect(apply.err).toMatch(/or give it removalPolicy DESTROY and apply, then remove it from A in one apply, which deletes it \(as it is, its DeletionPolicy Retain would keep it in Mackerel, still A's\), and add it to B in the next; nothing was changed$/);
+
+  // as it says, removed as it is: retained, still A's, and the handler refuses B's create
+  expect((await cli(['apply', synth('none'), ...base])).out).toMatch(/retained +Service +A\/Shop/);
+  const after = await cli(['apply', synth('B'), ...base]);
+  expect(after.code).toBe(2);
+  expect(after.err).toMatch(/service "shop" already exists in Mackerel \(created by resource Shop\w+ of stack \S+\/A\//);
 });
