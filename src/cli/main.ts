@@ -65,7 +65,8 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     if (args.emulator) {
       local = await startForRun(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file), file, store);
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;
-      out(`Started an emulator for this run at ${local.emulator.url}, ${holding}.`);
+      // diff's standard output is the diff alone, for a script or a file to read.
+      (args.command === 'diff' ? err : out)(`Started an emulator for this run at ${local.emulator.url}, ${holding}.`);
       const named = namedIn(store, file, local.file);
       // Only the emulator's file was removed (or lost): its objects now read as gone, which apply never makes again.
       if (!local.resumed && named > 0) {

@@ -67,6 +67,9 @@ describe('apply --emulator keeps the emulator between runs', () => {
     template = writeTemplate(dir, { warning: 85, alive: true });
     run = await cli(['diff', template, '--emulator'], {}, dir);
     expect(run.code).toBe(1);
+    // the diff alone on standard output
+    expect(run.err).toMatch(/^Started an emulator for this run at \S+, with the objects in \S+\.mackerel-state\.emulator\.data\.json\./);
+    expect(run.out).toMatch(/^[+~] (create|update) /);
     expect(run.out).toMatch(/~ update\s+Monitor\s+Shop\/Cpu \S+ "web cpu"\n\s+warning: "80" -> "85"/);
     expect(run.out).toMatch(/\+ create\s+Monitor\s+Shop\/Alive "shop alive"/);
     run = await cli(['apply', template, '--emulator'], {}, dir);
@@ -78,7 +81,7 @@ describe('apply --emulator keeps the emulator between runs', () => {
     expect(monitors(dir)['shop alive']).toMatchObject({ type: 'connectivity', scopes: ['shop'] });
     run = await cli(['diff', template, '--emulator'], {}, dir);
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/\nNo differences\.$/);
+    expect(run.out).toBe('No differences.');
 
     // Destroy: the emulator is left empty, and so is the state.
     run = await cli(['apply', template, '--emulator', '--destroy'], {}, dir);

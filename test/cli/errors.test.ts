@@ -218,7 +218,7 @@ describe('clear errors, exit code 2', () => {
       + 'and apply does not create them again; to start over, remove \\S+s\\.json too$', 'm'));
     // another emulator's file, empty: no warning, the state is refused as belonging to its own file
     const other = await cli(['diff', assembly, '--emulator', '--state', state, '--emulator-state', join(dir, 'other.data.json')]);
-    expect(other.err).toMatch(/^cdk-mackerel: state file \S+s\.json belongs to emulator:s\.data\.json, not emulator:other\.data\.json/);
+    expect(other.err).toMatch(/^cdk-mackerel: state file \S+s\.json belongs to emulator:s\.data\.json, not emulator:other\.data\.json/m);
     expect(other.err).not.toMatch(/warning/);
     // after a destroy the state names nothing, and an empty emulator is what it should be
     expect((await cli(['apply', assembly, '--emulator', '--state', state, '--destroy'])).code).toBe(0);
