@@ -46,8 +46,13 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   try {
     const args = _parseArgs(argv);
     if (args.command === 'help') {
-      out(_USAGE);
-      return 0;
+      // Asked for, help is the answer; with no command at all it is a usage error, as a script calling it wrongly should see.
+      if (argv.length > 0) {
+        out(_USAGE);
+        return 0;
+      }
+      err(_USAGE);
+      return 2;
     }
     if (args.command === 'emulator') return await runEmulator(args, io, out);
     const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage, true);

@@ -311,6 +311,19 @@ describe('clear errors, exit code 2', () => {
   });
 });
 
+describe('usage', () => {
+  test('--help prints the usage on stdout and exits 0; no command at all prints it on stderr and exits 2', async () => {
+    for (const argv of [['--help'], ['-h'], ['help']]) {
+      const run = await cli(argv);
+      expect([run.code, run.err]).toEqual([0, '']);
+      expect(run.out).toMatch(/^Usage:\n {2}cdk-mackerel apply /);
+    }
+    const bare = await cli([]);
+    expect([bare.code, bare.out]).toEqual([2, '']);
+    expect(bare.err).toMatch(/^Usage:\n {2}cdk-mackerel apply /);
+  });
+});
+
 describe('the emulator for one run and the emulator command', () => {
   test('apply --emulator creates everything in an emulator it starts and stops, its state apart from a real organization\'s', async () => {
     const run = await cli(['apply', assembly, '--emulator'], {}, workDir());
