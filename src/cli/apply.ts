@@ -4,7 +4,7 @@
  */
 import { _Get } from './api';
 import { _App, _heldCount, _stacksNotInApp, _unappliedDependencies } from './assembly';
-import { _planDiff } from './diff';
+import { _pendingReplacements } from './diff';
 import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
 import { _readLive } from './live';
@@ -98,7 +98,7 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     let pending: Map<string, Set<string>> | undefined;
     const pendingOnce = () => (pending ??= _pendingReplacements(app.stacks, state));
     app.checkExportsInUse(pendingOnce);
-    app.checkUniqueNames();
+    app.checkUniqueNames(pendingOnce);
     app.checkTypeChanges();
     app.checkPolicies();
     // Every property resolved: a value refused (a placeholder for an organization) found halfway would fail after changing Mackerel.
@@ -146,13 +146,6 @@ export async function _goneUnchanged(outcomes: readonly _Outcome[], get: _Get): 
     return [];
   }
   return gone;
-}
-
-/** The resources the run creates or replaces, by stack name: what diff reports as create or replace. @internal */
-export function _pendingReplacements(plans: readonly _StackPlan[], state: _StateFile): Map<string, Set<string>> {
-  const pending = new Map<string, Set<string>>();
-  for (const plan of plans) _planDiff(plan, state, undefined, pending);
-  return pending;
 }
 
 function countOperations(plans: _StackPlan[], state: _StateFile, destroy: boolean): number {

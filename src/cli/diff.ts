@@ -541,11 +541,12 @@ export async function _diff(
   plans.checkImports({ applying: false });
   // What apply refuses, diff reports rather than showing changes that apply would never make.
   applyWouldRefuse(() => plans.checkImports({ applying: true }));
-  applyWouldRefuse(() => plans.checkUniqueNames());
+  const applied = plans.stacks.filter((p) => !app.stacks.some((s) => s.stackName === p.stackName && s.notInApp !== undefined));
+  let replacing: Map<string, Set<string>> | undefined;
+  applyWouldRefuse(() => plans.checkUniqueNames(() => (replacing ??= _pendingReplacements(applied, state))));
   applyWouldRefuse(() => plans.checkTypeChanges());
   applyWouldRefuse(() => plans.checkPolicies());
   const pending = new Map<string, Set<string>>();
-  const applied = plans.stacks.filter((p) => !app.stacks.some((s) => s.stackName === p.stackName && s.notInApp !== undefined));
   const deletedBefore = deletedFirst(applied, plans.dependentsFirst, state);
   let monitors: Promise<unknown> | undefined;
   for (const plan of applied) {
@@ -568,6 +569,13 @@ export async function _diff(
     entries.push(..._planDiff(removed, state).map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;
+}
+
+/** The resources the run creates or replaces, by stack name: what diff reports as create or replace. @internal */
+export function _pendingReplacements(plans: readonly _StackPlan[], state: _StateFile): Map<string, Set<string>> {
+  const pending = new Map<string, Set<string>>();
+  for (const plan of plans) _planDiff(plan, state, undefined, pending);
+  return pending;
 }
 
 /**

@@ -310,9 +310,10 @@ export interface _AppPlan {
   checkExportsInUse(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
   /**
    * Fails when an AWS integration or dashboard the run creates has the name or URL path of one the state holds, or a service
-   * or role the name of one another stack holds (`unique-names.ts`).
+   * or role the name of one another stack holds (`unique-names.ts`). `pending` gives, by stack name, the resources the run
+   * creates or replaces: a role on a service the run renames is checked under the service's new name.
    */
-  checkUniqueNames(): void;
+  checkUniqueNames(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
   /** Fails when a logical ID the state holds has another resource type in the template, as CloudFormation refuses that update. */
   checkTypeChanges(): void;
   /** Fails when a Mackerel resource has a DeletionPolicy or UpdateReplacePolicy the CLI cannot act on (Snapshot). */
@@ -443,9 +444,9 @@ export function _planApp(
         }
       }
     },
-    checkUniqueNames: () => {
+    checkUniqueNames: (pending) => {
       _checkUniqueNames(acting, state);
-      _checkNamedElsewhere(acting, state);
+      _checkNamedElsewhere(acting, state, pending);
     },
     checkTypeChanges: () => {
       for (const plan of acting) {

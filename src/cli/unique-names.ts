@@ -83,9 +83,11 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
  * cleanup that would delete the other stack's resource.
  * @internal
  */
-export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _StateFile): void {
-  // A reference to a service not applied yet resolves to its name; other unknowns to text no name has.
-  const unknowns = { placeholder: (what: string) => `(known after apply: ${what})`, pending: new Map<string, Set<string>>() };
+export function _checkNamedElsewhere(
+  plans: readonly _StackPlan[], state: _StateFile, pending: () => ReadonlyMap<string, ReadonlySet<string>>,
+): void {
+  // A reference to a service not applied yet, or renamed by the run, resolves to its new name; other unknowns to text no name has.
+  const placeholder = (what: string) => `(known after apply: ${what})`;
   for (const plan of plans) {
     for (const [logicalId, resource] of Object.entries(plan.resources)) {
       if (!_isNamedType(resource.Type)) continue;
@@ -101,7 +103,7 @@ export function _checkNamedElsewhere(plans: readonly _StackPlan[], state: _State
       if (elsewhere.length === 0 && oldElsewhere.length === 0) continue;
       let props: { [key: string]: unknown };
       try {
-        props = plan.properties(logicalId, unknowns);
+        props = plan.properties(logicalId, { placeholder, pending: pending() });
       } catch {
         continue; // a value that does not resolve is reported as such by the run, not as this refusal
       }

@@ -289,3 +289,37 @@ test('a retained service construct moved to another stack is refused with advice
   expect(after.code).toBe(2);
   expect(after.err).toMatch(/service "shop" already exists in Mackerel \(created by resource Shop\w+ of stack \S+\/A\//);
 });
+
+test('a new role on a service renamed in the same run is checked under the new name: another stack\'s role on the old name is no clash', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (serviceName: string, withRole: boolean) => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    const b = new Stack(app, 'B');
+    const a = new Stack(app, 'A');
+    a.addDependency(b);
+    for (const stack of [a, b]) {
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    }
+    const service = new MackerelService(b, 'Shop', { name: serviceName });
+    if (withRole) new MackerelRole(b, 'Web', { service, name: 'web' });
+    // A's role on B's first service, by its name
+    new MackerelRole(a, 'Web', { service: MackerelService.fromName(a, 'ShopByName', 'shop'), name: 'web' });
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth('shop', false), ...base])).code).toBe(0);
+
+  // B renames its service and adds a role "web" on it: "shop2:web", which no stack holds
+  const renamed = synth('shop2', true);
+  const diff = await cli(['diff', renamed, ...base]);
+  const apply = await cli(['apply', renamed, ...base]);
+
+  expect(diff.err).toBe('');
+  expect(diff.out).toMatch(/^\+ create\s+Role\s+B\/Web\w* "web"$/m);
+  expect(apply.err).toBe('');
+  expect(apply.code).toBe(0);
+  expect(apply.out).toMatch(/created\s+Role\s+B\/Web\w* shop2:web "web"/);
+  expect(shared.emulator.state().services.map((s) => s.name).sort()).toEqual(['shop', 'shop2']);
+});
