@@ -231,7 +231,8 @@ const GRAPH_ANNOTATION = 'Custom::MackerelGraphAnnotation';
  * one the run does not delete before it (made outside, another stack's, or a removed one of this
  * stack that a policy retains) would be deleted with it. `deletedBefore` (`deletedKey`) holds what
  * the cleanups of the stacks before this one delete (dependents first), which is gone by then, as
- * are the roles and monitors of this stack removed from its template.
+ * are the roles and monitors of this stack removed from its template, and the monitors the run
+ * updates to another service.
  */
 function serviceLeft(
   before: _StateResource, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
@@ -257,6 +258,16 @@ const DELETED_FIRST = [ROLE, MONITOR];
 function cleanupDeletes(entries: readonly _DiffEntry[]): string[] {
   return entries.filter((e) => DELETED_FIRST.includes(e.type) && e.physicalId !== undefined
     && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined))).map((e) => deletedKey(e.type, e.physicalId!));
+}
+
+/**
+ * The monitors these entries update in place to another service (an external HTTP monitor's
+ * `service`), as `deletedKey`: every update of the run comes before every cleanup, so a removed
+ * service they were tied to no longer has them when its delete comes.
+ */
+function untiedMonitors(entries: readonly _DiffEntry[]): string[] {
+  return entries.filter((e) => e.type === MONITOR && e.kind === 'update' && e.physicalId !== undefined && e.changes.some((c) => c.field === 'service'))
+    .map((e) => deletedKey(e.type, e.physicalId!));
 }
 
 /** A key of an object a cleanup deletes, for `serviceLeft`. */
@@ -582,16 +593,21 @@ export function _pendingReplacements(plans: readonly _StackPlan[], state: _State
  * For each stack, the roles and monitors (`deletedKey`) the cleanups of the stacks before it
  * delete: apply cleans up dependents first, so a service removed with a role or monitor of a stack
  * that imports it finds that gone, and its delete is not left. From the deletes the plan shows,
- * which leave out a retained or moved object.
+ * which leave out a retained or moved object. Every stack's set also holds the monitors any stack
+ * of the run updates to another service (`untiedMonitors`): every update comes before every cleanup.
  */
 function deletedFirst(applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile): Map<string, Set<string>> {
   const deletes = new Map<string, string[]>();
   const pending = new Map<string, Set<string>>();
+  // The run's updates all come before its first cleanup: a monitor another stack moves to another service is untied from every removed one.
+  const untied: string[] = [];
   for (const plan of applied) {
-    deletes.set(plan.stackName, cleanupDeletes(_planDiff(plan, state, undefined, pending)));
+    const entries = _planDiff(plan, state, undefined, pending);
+    deletes.set(plan.stackName, cleanupDeletes(entries));
+    untied.push(...untiedMonitors(entries));
   }
   const before = new Map<string, Set<string>>();
-  const seen = new Set<string>();
+  const seen = new Set<string>(untied);
   for (const plan of dependentsFirst) {
     before.set(plan.stackName, new Set(seen));
     for (const key of deletes.get(plan.stackName) ?? []) seen.add(key);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
+import { ExternalHttpMonitor } from '../../src/monitors';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelRole, MackerelService } from '../../src/service';
 
@@ -322,4 +323,75 @@ test('a new role on a service renamed in the same run is checked under the new n
   expect(apply.code).toBe(0);
   expect(apply.out).toMatch(/created\s+Role\s+B\/Web\w* shop2:web "web"/);
   expect(shared.emulator.state().services.map((s) => s.name).sort()).toEqual(['shop', 'shop2']);
+});
+
+test('a service removed in the run that moves the external monitor tied to it to another service (an update in place): diff shows a delete, as apply deletes it', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (withShop: boolean) => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'A');
+    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    const cart = new MackerelService(stack, 'Cart', { name: 'cart' });
+    const shop = withShop ? new MackerelService(stack, 'Shop', { name: 'shop' }) : undefined;
+    new ExternalHttpMonitor(stack, 'Api', {
+      name: 'api',
+      url: 'https://example.com/',
+      service: shop ?? cart,
+      responseTimeWarning: Duration.millis(1500),
+      responseTimeDuration: Duration.minutes(3),
+    });
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth(true), ...base])).code).toBe(0);
+
+  const removed = synth(false);
+  const diff = await cli(['diff', removed, ...base]);
+  const apply = await cli(['apply', removed, ...base]);
+
+  // The monitor's update comes before the cleanup: the service has no monitor left when its delete comes.
+  expect(apply.code).toBe(0);
+  expect(apply.out).toMatch(/updated\s+Monitor\s+A\/Api\w*/);
+  expect(apply.out).toMatch(/deleted\s+Service\s+A\/Shop\w* shop "shop"/);
+  expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['cart']);
+  expect(diff.out).toMatch(/^- delete\s+Service\s+A\/Shop\w* shop "shop"$/m);
+});
+
+test('a service removed in the run in which another stack moves its external monitor off it: diff shows a delete, as every update comes before every cleanup', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (withShop: boolean) => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    // A, the monitor's stack, is applied first and cleaned up last: it does not depend on Z
+    const a = new Stack(app, 'A');
+    const z = new Stack(app, 'Z');
+    for (const stack of [a, z]) {
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    }
+    new MackerelService(a, 'Cart', { name: 'cart' });
+    if (withShop) new MackerelService(z, 'Shop', { name: 'shop' });
+    new ExternalHttpMonitor(a, 'Api', {
+      name: 'api',
+      url: 'https://example.com/',
+      service: MackerelService.fromName(a, 'Target', withShop ? 'shop' : 'cart'),
+      responseTimeWarning: Duration.millis(1500),
+      responseTimeDuration: Duration.minutes(3),
+    });
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth(true), ...base, '--stack', 'Z'])).code).toBe(0);
+  expect((await cli(['apply', synth(true), ...base])).code).toBe(0);
+
+  const removed = synth(false);
+  const diff = await cli(['diff', removed, ...base]);
+  const apply = await cli(['apply', removed, ...base]);
+
+  expect(apply.code).toBe(0);
+  expect(apply.out).toMatch(/updated\s+Monitor\s+A\/Api\w*[^\n]*(\n.*)*deleted\s+Service\s+Z\/Shop\w* shop "shop"/);
+  expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['cart']);
+  expect(diff.out).toMatch(/^- delete\s+Service\s+Z\/Shop\w* shop "shop"$/m);
 });
