@@ -446,7 +446,7 @@ export function _planApp(
     },
     checkUniqueNames: (pending) => {
       _checkUniqueNames(acting, state);
-      _checkNamedElsewhere(acting, state, pending);
+      _checkNamedElsewhere(acting, state, pending, { names: allNames, stage: app.stage ? ` --stage ${app.stage}` : '' });
     },
     checkTypeChanges: () => {
       for (const plan of acting) {

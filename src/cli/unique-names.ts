@@ -75,6 +75,13 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
   }
 }
 
+/** The stacks of the run's stage, for advice: a stack only in the state file cannot be applied, only destroyed. */
+interface AppStacks {
+  readonly names: readonly string[];
+  /** `--stage NAME` for the advice, or ''. */
+  readonly stage: string;
+}
+
 /**
  * Fails when a service or role the run creates (a new resource, or one renamed, which replaces
  * it) has the name of one the state holds in another stack, or of the old object of another
@@ -84,7 +91,7 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
  * @internal
  */
 export function _checkNamedElsewhere(
-  plans: readonly _StackPlan[], state: _StateFile, pending: () => ReadonlyMap<string, ReadonlySet<string>>,
+  plans: readonly _StackPlan[], state: _StateFile, pending: () => ReadonlyMap<string, ReadonlySet<string>>, app: AppStacks,
 ): void {
   // A reference to a service not applied yet, or renamed by the run, resolves to its new name; other unknowns to text no name has.
   const placeholder = (what: string) => `(known after apply: ${what})`;
@@ -114,7 +121,9 @@ export function _checkNamedElsewhere(
         const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
         throw new _CliError(`${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, the old object of a replacement of `
           + `${resource.Type} ${old.stackName}/${old.logicalId}, which this run deletes only after the create (an earlier apply stopped before it); `
-          + `the handler refuses one another stack made, so the create would fail on every run. Run apply --stack ${old.stackName} first, which deletes it`);
+          + 'the handler refuses one another stack made, so the create would fail on every run. '
+          + (app.names.includes(old.stackName) ? `Run apply --stack ${old.stackName} first, which deletes it`
+            : `Run apply --destroy --stack ${old.stackName}${app.stage} first, which deletes it (stack ${old.stackName} is in the state file but not in the app)`));
       }
       for (const [stackName, stack] of elsewhere) {
         const held = Object.entries(stack.resources).find(([, r]) => r.type === resource.Type && r.physicalId === physicalId);
@@ -122,13 +131,22 @@ export function _checkNamedElsewhere(
         const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
         // Retained, its removal would leave it in Mackerel, still the other stack's: the handler would refuse the create after it too.
         const retain = _retaining(held[1].deletionPolicy);
+        const why = `${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, which ${resource.Type} ${stackName}/${held[0]} `
+          + `holds; a ${noun} is taken over only by a resource of its own stack (a construct with a new id), and the handler refuses one another stack `
+          + 'made, so the create would fail on every run';
+        if (!app.names.includes(stackName)) {
+          // A stack renamed or removed from the app: it cannot be applied, only destroyed (a retained object stays its own).
+          throw new _CliError(`${why}. Stack ${stackName} is in the state file but not in the app: `
+            + (retain ? `its DeletionPolicy ${retain} would keep the ${noun} in Mackerel, still ${stackName}'s, even through apply --destroy; add stack `
+              + `${stackName} back to the app, give it removalPolicy DESTROY and apply, then remove it from ${stackName} in one apply, and add it to `
+              + `${plan.stackName} in the next`
+              : `delete its objects with apply --destroy --stack ${stackName}${app.stage}, then apply`));
+        }
         const removal = retain
           ? `give it removalPolicy DESTROY and apply, then remove it from ${stackName} in one apply, which deletes it (as it is, its DeletionPolicy `
             + `${retain} would keep it in Mackerel, still ${stackName}'s), and add it to ${plan.stackName} in the next`
           : `remove it from ${stackName} in one apply, which deletes it, and add it to ${plan.stackName} in the next`;
-        throw new _CliError(`${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, which ${resource.Type} ${stackName}/${held[0]} `
-          + `holds; a ${noun} is taken over only by a resource of its own stack (a construct with a new id), and the handler refuses one another stack `
-          + `made, so the create would fail on every run. Keep the construct in stack ${stackName} (another stack can refer to it with `
+        throw new _CliError(`${why}. Keep the construct in stack ${stackName} (another stack can refer to it with `
           + `MackerelService.fromName()), or ${removal}`);
       }
     }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -394,4 +394,65 @@ test('a service removed in the run in which another stack moves its external mon
   expect(apply.out).toMatch(/updated\s+Monitor\s+A\/Api\w*[^\n]*(\n.*)*deleted\s+Service\s+Z\/Shop\w* shop "shop"/);
   expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['cart']);
   expect(diff.out).toMatch(/^- delete\s+Service\s+Z\/Shop\w* shop "shop"$/m);
+});
+
+test('a stack renamed with its service: the refusal says to destroy the old stack, which is only in the state file, as apply of it is refused', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (stackName: string) => {
+    const outdir = join(dir, 'cdk.out');
+    rmSync(outdir, { recursive: true, force: true });
+    const app = new App({ outdir });
+    const stack = new Stack(app, stackName);
+    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    new MackerelService(stack, 'Shop', { name: 'shop' });
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth('Old'), ...base])).code).toBe(0);
+
+  const renamed = synth('New');
+  const apply = await cli(['apply', renamed, ...base]);
+
+  expect(apply.code).toBe(2);
+  expect(apply.err).toMatch(/^cdk-mackerel: New\/Shop\w+ would create the service "shop", which Custom::MackerelService Old\/Shop\w+ holds; .*\. Stack Old is in the state file but not in the app: delete its objects with apply --destroy --stack Old, then apply; nothing was changed$/);
+  // as it says
+  expect((await cli(['apply', renamed, ...base, '--destroy', '--stack', 'Old'])).code).toBe(0);
+  const after = await cli(['apply', renamed, ...base]);
+  expect(after.err).toBe('');
+  expect(after.out).toMatch(/created\s+Service\s+New\/Shop\w+ shop "shop"/);
+});
+
+test('a service created under the name of the old object of a replacement in a stack no longer in the app: the refusal says to destroy that stack', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (stacks: { [stackName: string]: string }) => {
+    const outdir = join(dir, 'cdk.out');
+    rmSync(outdir, { recursive: true, force: true });
+    const app = new App({ outdir });
+    for (const [stackName, serviceName] of Object.entries(stacks)) {
+      const stack = new Stack(app, stackName);
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      new MackerelService(stack, 'Shop', { name: serviceName });
+    }
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth({ Old: 'shop' }), ...base])).code).toBe(0);
+  // Old renames its service, and the apply stops before its cleanup deletes the old one
+  shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+  expect((await cli(['apply', synth({ Old: 'shop3' }), ...base, '--timeout', '2'])).code).toBe(2);
+  shared.emulator.clearFaults();
+
+  // Old leaves the app, and New takes the name
+  const taken = synth({ New: 'shop' });
+  const apply = await cli(['apply', taken, ...base]);
+
+  expect(apply.code).toBe(2);
+  expect(apply.err).toMatch(/the old object of a replacement of Custom::MackerelService Old\/Shop\w+, .*Run apply --destroy --stack Old first, which deletes it \(stack Old is in the state file but not in the app\); nothing was changed$/);
+  // as it says
+  expect((await cli(['apply', taken, ...base, '--destroy', '--stack', 'Old'])).code).toBe(0);
+  const after = await cli(['apply', taken, ...base]);
+  expect(after.err).toBe('');
+  expect(after.out).toMatch(/created\s+Service\s+New\/Shop\w+ shop "shop"/);
 });
