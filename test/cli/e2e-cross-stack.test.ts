@@ -456,3 +456,30 @@ test('a service created under the name of the old object of a replacement in a s
   expect(after.err).toBe('');
   expect(after.out).toMatch(/created\s+Service\s+New\/Shop\w+ shop "shop"/);
 });
+
+test('a stack renamed with its retained service: the refusal says that destroying the old stack would keep it, and to add that stack back first', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (stackName: string) => {
+    const outdir = join(dir, 'cdk.out');
+    rmSync(outdir, { recursive: true, force: true });
+    const app = new App({ outdir });
+    const stack = new Stack(app, stackName);
+    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    new MackerelService(stack, 'Shop', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
+    app.synth();
+    return outdir;
+  };
+  expect((await cli(['apply', synth('Old'), ...base])).code).toBe(0);
+
+  const renamed = synth('New');
+  const apply = await cli(['apply', renamed, ...base]);
+
+  expect(apply.code).toBe(2);
+  expect(apply.err).toMatch(/\. Stack Old is in the state file but not in the app: its DeletionPolicy Retain would keep the service in Mackerel, still Old's, even through apply --destroy; add stack Old back to the app, .*; nothing was changed$/);
+  // as it says, destroyed as it is: retained, still Old's, and the handler refuses New's create
+  expect((await cli(['apply', renamed, ...base, '--destroy', '--stack', 'Old'])).out).toMatch(/retained +Service +Old\/Shop/);
+  const after = await cli(['apply', renamed, ...base]);
+  expect(after.code).toBe(2);
+  expect(after.err).toMatch(/service "shop" already exists in Mackerel \(created by resource Shop\w+ of stack \S+\/Old\//);
+});
