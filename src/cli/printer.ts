@@ -1,8 +1,11 @@
 /** Human-readable output of apply and diff, one object per line. */
 import { _Outcome, _ResourceEvent, _Waiting } from './apply';
 import { _DiffEntry, _FieldChange } from './diff';
+import { _RESOURCE_TYPES } from '../provider/_properties';
 
 const SHORT_TYPE = (type: string) => type.replace(/^Custom::Mackerel/, '');
+/** The type column: as wide as the longest short type (AwsIntegrationExternalId), so that every line lines up. */
+const TYPE_WIDTH = Math.max(...Object.values(_RESOURCE_TYPES).map((type) => SHORT_TYPE(type).length));
 
 /** The verb of an operation in progress, by its request type. @internal */
 export const _OPERATION_VERB = { Create: 'creating', Update: 'updating', Delete: 'deleting' } as const;
@@ -21,7 +24,7 @@ export function _formatOutcome(o: _Outcome, index: number, total: number): strin
   const name = o.name !== undefined ? ` "${o.name}"` : '';
   // A move names the resource it leaves as diff's `> move` line does: `Shop/Old -> Shop/New`.
   const from = o.movedFrom !== undefined ? `${o.stackName}/${o.movedFrom} -> ` : '';
-  return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(22)} ${from}${o.stackName}/${o.logicalId} ${id}${name}${cleanupNote(o)}`;
+  return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(TYPE_WIDTH)} ${from}${o.stackName}/${o.logicalId} ${id}${name}${cleanupNote(o)}`;
 }
 
 /** What a cleanup outcome adds: whether the object was an old one of a replacement, and why it stays in Mackerel. */
@@ -150,7 +153,7 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
     const name = e.name !== undefined ? ` "${e.name}"` : '';
     const from = e.from !== undefined ? `${e.stackName}/${e.from} -> ` : '';
     const hint = hintOf(e);
-    lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(22)} ${from}${e.stackName}/${e.logicalId}${id}${name}${hint}`);
+    lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(TYPE_WIDTH)} ${from}${e.stackName}/${e.logicalId}${id}${name}${hint}`);
     for (const c of e.changes) lines.push(formatChange(c, e.kind));
   }
   const counts = new Map<_DiffEntry['kind'], number>();

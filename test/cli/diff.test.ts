@@ -338,8 +338,8 @@ describe('a service or role moved to a new logical ID', () => {
   test('is printed with both logical IDs and counted as a move', () => {
     const lines = _formatDiff(plan().filter((e) => e.kind === 'move'));
     expect(lines).toEqual([
-      '> move    Service                S/Old -> S/New shop "shop" (a new logical ID takes the object over; it stays in Mackerel)',
-      '> move    Role                   S/OldWeb -> S/NewWeb shop:web "web" (a new logical ID takes the object over; it stays in Mackerel)',
+      '> move    Service                  S/Old -> S/New shop "shop" (a new logical ID takes the object over; it stays in Mackerel)',
+      '> move    Role                     S/OldWeb -> S/NewWeb shop:web "web" (a new logical ID takes the object over; it stays in Mackerel)',
       '2 to move.',
     ]);
   });
@@ -434,9 +434,16 @@ describe('drift', () => {
 describe('printing', () => {
   test('apply lines carry progress, action, type, logical ID, Mackerel ID and name', () => {
     const o = { action: 'replaced', stackName: 'S', logicalId: 'Cpu', type: MONITOR, physicalId: 'new', previousId: 'old', name: 'cpu' } as const;
-    expect(_formatOutcome(o, 3, 12)).toBe('[ 3/12] replaced  Monitor                S/Cpu old -> new "cpu"');
+    expect(_formatOutcome(o, 3, 12)).toBe('[ 3/12] replaced  Monitor                  S/Cpu old -> new "cpu"');
     expect(_formatApplySummary([o, { ...o, action: 'created' }, { ...o, action: 'created' }])).toBe('Done: 2 created, 1 replaced.');
     expect(_formatApplySummary([])).toBe('Done: nothing to do.');
+  });
+
+  test('the type column is as wide as the longest type, so that every line lines up', () => {
+    const o = { action: 'created', stackName: 'S', logicalId: 'Ext', type: 'Custom::MackerelAwsIntegrationExternalId', physicalId: 'x' } as const;
+    const lines = [_formatOutcome(o, 1, 2), _formatOutcome({ ...o, logicalId: 'Web', type: 'Custom::MackerelRole' }, 2, 2)];
+    expect(lines[0]).toBe('[1/2] created   AwsIntegrationExternalId S/Ext x');
+    expect(lines.map((line) => line.indexOf('S/'))).toEqual([41, 41]);
   });
 
   test('the inventory counts what the app has in Mackerel by kind, not the deleted halves of replacements', () => {
@@ -454,9 +461,9 @@ describe('printing', () => {
       { kind: 'gone', stackName: 'S', logicalId: 'Svc', type: 'Custom::MackerelService', physicalId: 'shop', changes: [] },
     ]);
     expect(lines).toEqual([
-      '~ update  Monitor                S/Cpu m1 "cpu"',
+      '~ update  Monitor                  S/Cpu m1 "cpu"',
       '      warning: "80" -> "85"',
-      '? gone    Service                S/Svc shop deleted in Mackerel outside the template (like CloudFormation, apply only re-creates it when its properties change)',
+      '? gone    Service                  S/Svc shop deleted in Mackerel outside the template (like CloudFormation, apply only re-creates it when its properties change)',
       '1 to update, 1 deleted outside.',
     ]);
     expect(_formatDiff([])).toEqual(['No differences.']);
