@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
@@ -132,6 +133,10 @@ describe('Custom::MackerelChannel', () => {
     expect(error.message).toMatch(/HTTP 400: "?cannot post to \*\*\*\*/);
     expect(env.logs.lines().length).toBeGreaterThan(0);
     for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('XXXXNOECHOXXXX');
+    // the cause, kept for cdk-mackerel apply's advice, is masked too: a caller printing the whole error shows it
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(inspect(error)).toContain('[cause]');
+    expect(inspect(error)).not.toContain('XXXXNOECHOXXXX');
   });
 
   test.each([
