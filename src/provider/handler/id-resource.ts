@@ -56,6 +56,12 @@ export interface IdResourceSpec {
    */
   readonly body?: (props: Props, oldProps?: Props, live?: () => Promise<Props | undefined>) => Promise<Props> | Props;
   /**
+   * The request body of a create that stands in for an update of an object deleted outside the
+   * stack, given the properties the object had: for a body that depends on what the update meant.
+   * @default the body of any create
+   */
+  readonly recreateBody?: (props: Props, oldProps: Props) => Promise<Props> | Props;
+  /**
    * Wraps each POST and PUT, for types whose writes must be retried beyond the client's rules.
    * @default the call as it is
    */
@@ -98,8 +104,8 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
     }
   };
 
-  const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
-    const id = await post(ctx, await body(props));
+  const create = async (ctx: RequestContext, props: Props, goneWith?: Props): Promise<Outcome> => {
+    const id = await post(ctx, await (goneWith !== undefined && spec.recreateBody ? spec.recreateBody(props, goneWith) : body(props)));
     if (typeof id !== 'string') throw new Error(`POST ${spec.path}: the response has no id`);
     ctx.log.info('created', { id });
     return outcome(id);
@@ -155,7 +161,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
     if (deepEqual(props, oldProps)) {
       if (await exists(ctx, id)) return outcome(id);
       ctx.log.warn('the object was deleted outside the stack; re-creating it', { id });
-      return create(ctx, props);
+      return create(ctx, props, oldProps);
     }
     const payload = await body(props, oldProps, () => current(ctx, id));
     try {
@@ -163,7 +169,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
     } catch (e) {
       if (!isNotFound(e)) throw e;
       ctx.log.warn('the object was deleted outside the stack; re-creating it', { id });
-      return create(ctx, props);
+      return create(ctx, props, oldProps);
     }
     ctx.log.info('updated in place', { id, fields: changedFields(oldProps, props) });
     return outcome(id);

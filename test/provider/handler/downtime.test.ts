@@ -121,6 +121,30 @@ describe('Custom::MackerelDeploymentDowntime', () => {
     }
   });
 
+  test('deleted in Mackerel, it comes back as already over on an update without a new revision, and started now with one', async () => {
+    const downtime = new FakeResource(_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, 'Quiet');
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 });
+    try {
+      let id = (await downtime.create(quiet)).PhysicalResourceId;
+      await api(env.emulator, 'DELETE', `/api/v0/downtimes/${id}`);
+      vi.setSystemTime(T0 + 3_600_000);
+      // a memo change: no rollout follows, so nothing is muted (20 minutes, over by now)
+      id = (await downtime.update({ ...quiet, memo: 'reworded' })).PhysicalResourceId;
+      expect(await downtimeInMackerel(id)).toMatchObject({ memo: 'reworded', duration: 20, start: T0 / 1000 + 3600 - 20 * 60 });
+      // the same through a rollback that sends unchanged properties
+      await api(env.emulator, 'DELETE', `/api/v0/downtimes/${id}`);
+      vi.setSystemTime(T0 + 7_200_000);
+      id = (await downtime.update({ ...quiet, memo: 'reworded' })).PhysicalResourceId;
+      expect((await downtimeInMackerel(id)).start).toBe(T0 / 1000 + 7200 - 20 * 60);
+      // a new revision is a deploy: started now
+      await api(env.emulator, 'DELETE', `/api/v0/downtimes/${id}`);
+      id = (await downtime.update({ ...quiet, memo: 'reworded', revision: 'def' })).PhysicalResourceId;
+      expect((await downtimeInMackerel(id)).start).toBe(T0 / 1000 + 7200);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test('Mackerel\'s own message reaches CloudFormation: an unknown role', async () => {
     const downtime = new FakeResource(_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, 'Quiet');
     const error = await rejectionOf(downtime.create({ ...quiet, roleScopes: ['shop:batch'] }));

@@ -11,8 +11,9 @@ const { start: _start, recurrence: _recurrence, ...FIELDS } = DOWNTIME_SCHEMA;
  * (its name, memo, duration or scopes) keeps the start Mackerel has, as no rollout follows it:
  * a longer duration lengthens the downtime under way, it does not mute a deploy-free hour. An
  * update that changes nothing leaves it alone. A rollback that sends an older revision back
- * starts it again, for the ECS services rolling back. The API has no `revision`: it stays in
- * CloudFormation.
+ * starts it again, for the ECS services rolling back. An update of a downtime deleted in
+ * Mackerel re-creates it: started now for a new revision, and otherwise as already over. The API
+ * has no `revision`: it stays in CloudFormation.
  */
 export const deploymentDowntime = idResource({
   path: '/api/v0/downtimes',
@@ -24,5 +25,13 @@ export const deploymentDowntime = idResource({
     const { revision, ...downtime } = props;
     const kept = oldProps !== undefined && oldProps.revision === revision ? (await live?.())?.start : undefined;
     return { ...downtime, start: typeof kept === 'number' ? kept : Math.floor(Date.now() / 1000) };
+  },
+  // Deleted outside the stack, its start is lost. Without a new revision no rollout follows, so it
+  // comes back as already over rather than muting alerts for a deploy that is not happening.
+  recreateBody: (props: Props, oldProps: Props) => {
+    const { revision, ...downtime } = props;
+    const now = Math.floor(Date.now() / 1000);
+    const over = oldProps.revision === revision && typeof downtime.duration === 'number' ? Math.max(0, now - downtime.duration * 60) : now;
+    return { ...downtime, start: over };
   },
 });
