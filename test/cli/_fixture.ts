@@ -43,6 +43,11 @@ export async function expectConverged(emulator: MackerelEmulator, assembly: stri
 }
 
 /** A fresh directory for one test. */
+/** The stack's MackerelProvider, its key a secret of the stack: what every CLI test app needs. */
+export function addProvider(stack: Stack): MackerelProvider {
+  return new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+}
+
 export function workDir(): string {
   return mkdtempSync(join(tmpdir(), 'cdk-mackerel-cli-'));
 }
@@ -56,7 +61,7 @@ export function synthStack(dir: string, build: (stack: Stack) => void, stackName
   rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir });
   const stack = new Stack(app, stackName);
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  addProvider(stack);
   build(stack);
   app.synth();
   return outdir;
@@ -82,7 +87,7 @@ export function synthShop(dir: string, v: ShopVersion): string {
   const outdir = join(dir, 'cdk.out');
   const app = new App({ outdir });
   const stack = new Stack(app, 'Shop');
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  addProvider(stack);
   const shop = new MackerelService(stack, v.serviceId ?? 'Service', { name: 'shop', memo: v.serviceMemo ?? 'the shop' });
   const web = shop.addRole('web');
   const host = (id: string, name: string, metric: string, warning: number) => new HostMetricMonitor(stack, id, {
@@ -116,7 +121,7 @@ export function synthCrossStack(dir: string, link: 'reference' | 'weak' | 'depen
   const monitors = new Stack(app, 'AMonitors', { env });
   const base = new Stack(app, 'ZBase', { env });
   for (const stack of [monitors, base]) {
-    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    addProvider(stack);
   }
   const shop = new MackerelService(base, 'Service', { name: serviceName });
   const scoped = link === 'dependency' ? new MackerelService(monitors, 'Cart', { name: 'cart' }) : shop;
@@ -145,7 +150,7 @@ export function synthStages(dir: string, names: { stackName?: string; sameStage?
   const app = new App({ outdir });
   const env = { account: '111111111111', region: 'us-east-1' };
   const withProvider = (stack: Stack) => {
-    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    addProvider(stack);
     return stack;
   };
   new MackerelService(withProvider(new Stack(app, 'Shared', { env })), 'Service', { name: 'shared' });

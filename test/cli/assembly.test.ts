@@ -1,13 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, NestedStack, Stack } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
-import { cli, synthCrossStack, synthStages, useEmulatorPerFile, workDir } from './_fixture';
-import { MackerelApiKey } from '../../src/api-key';
+import { addProvider, cli, synthCrossStack, synthStages, useEmulatorPerFile, workDir } from './_fixture';
 import { _heldCount, _loadApp } from '../../src/cli/assembly';
 import { _StateFile } from '../../src/cli/state';
-import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
 describe('loading a cloud assembly', () => {
@@ -106,7 +103,7 @@ describe('an app with stages (nested cloud assemblies)', () => {
 describe('an app with Mackerel resources in a NestedStack', () => {
   const shared = useEmulatorPerFile();
   const withProvider = <T extends Stack>(stack: T): T => {
-    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    addProvider(stack);
     return stack;
   };
   /** Parent (a service of its own unless `nestedOnly`) with NestedStack Monitoring holding a service; Other without Mackerel nesting. */

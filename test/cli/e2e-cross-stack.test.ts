@@ -1,12 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
-import { MackerelApiKey } from '../../src/api-key';
+import { addProvider, cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
 import { ExternalHttpMonitor } from '../../src/monitors';
-import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelRole, MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -142,7 +139,7 @@ test('a service construct moved to another stack is refused before anything is s
     const app = new App({ outdir });
     for (const name of ['A', 'B']) {
       const stack = new Stack(app, name);
-      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      addProvider(stack);
       new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
       if (name === where) new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
     }
@@ -174,7 +171,7 @@ test('a service removed with its role of a stack that imports it: diff shows bot
     const roles = new Stack(app, 'ARoles', { env });
     const services = new Stack(app, 'ZBase', { env });
     for (const stack of [roles, services]) {
-      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      addProvider(stack);
       new MackerelService(stack, 'Other', { name: `other-${stack.stackName.toLowerCase()}` });
     }
     if (withShop) new MackerelRole(roles, 'Web', { service: new MackerelService(services, 'Service', { name: 'shop' }), name: 'web' });
@@ -203,7 +200,7 @@ test('a service renamed to the name another stack holds is refused before anythi
     const app = new App({ outdir });
     for (const name of ['A', 'B']) {
       const stack = new Stack(app, name);
-      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      addProvider(stack);
       new MackerelService(stack, 'Shop', { name: name === 'A' ? 'shop' : nameInB });
     }
     app.synth();
@@ -231,7 +228,7 @@ test('a service created under the name of the old object of another stack\'s rep
     const app = new App({ outdir });
     for (const name of ['A', 'B']) {
       const stack = new Stack(app, name);
-      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      addProvider(stack);
       new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
       if (name === 'A') new MackerelService(stack, 'Shop', { name: nameInA });
       if (name === 'B' && inB) new MackerelService(stack, 'Shop', { name: inB });
@@ -270,7 +267,7 @@ test('a retained service construct moved to another stack is refused with advice
     const app = new App({ outdir });
     for (const name of ['A', 'B']) {
       const stack = new Stack(app, name);
-      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      addProvider(stack);
       new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
       if (name === where) new MackerelService(stack, 'Shop', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
     }
@@ -301,7 +298,7 @@ test('a new role on a service renamed in the same run is checked under the new n
     const a = new Stack(app, 'A');
     a.addDependency(b);
     for (const stack of [a, b]) {
-      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      addProvider(stack);
     }
     const service = new MackerelService(b, 'Shop', { name: serviceName });
     if (withRole) new MackerelRole(b, 'Web', { service, name: 'web' });
@@ -332,7 +329,7 @@ test('a service removed in the run that moves the external monitor tied to it to
     const outdir = join(dir, 'cdk.out');
     const app = new App({ outdir });
     const stack = new Stack(app, 'A');
-    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    addProvider(stack);
     const cart = new MackerelService(stack, 'Cart', { name: 'cart' });
     const shop = withShop ? new MackerelService(stack, 'Shop', { name: 'shop' }) : undefined;
     new ExternalHttpMonitor(stack, 'Api', {
@@ -369,7 +366,7 @@ test('a service removed in the run in which another stack moves its external mon
     const a = new Stack(app, 'A');
     const z = new Stack(app, 'Z');
     for (const stack of [a, z]) {
-      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      addProvider(stack);
     }
     new MackerelService(a, 'Cart', { name: 'cart' });
     if (withShop) new MackerelService(z, 'Shop', { name: 'shop' });
@@ -404,7 +401,7 @@ test('a stack renamed with its service: the refusal says to destroy the old stac
     rmSync(outdir, { recursive: true, force: true });
     const app = new App({ outdir });
     const stack = new Stack(app, stackName);
-    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    addProvider(stack);
     new MackerelService(stack, 'Shop', { name: 'shop' });
     app.synth();
     return outdir;
@@ -432,7 +429,7 @@ test('a service created under the name of the old object of a replacement in a s
     const app = new App({ outdir });
     for (const [stackName, serviceName] of Object.entries(stacks)) {
       const stack = new Stack(app, stackName);
-      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      addProvider(stack);
       new MackerelService(stack, 'Shop', { name: serviceName });
     }
     app.synth();
@@ -465,7 +462,7 @@ test('a stack renamed with its retained service: the refusal says that destroyin
     rmSync(outdir, { recursive: true, force: true });
     const app = new App({ outdir });
     const stack = new Stack(app, stackName);
-    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    addProvider(stack);
     new MackerelService(stack, 'Shop', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
     app.synth();
     return outdir;

@@ -1,11 +1,8 @@
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { cli, useEmulatorPerFile, workDir } from './_fixture';
-import { MackerelApiKey } from '../../src/api-key';
+import { addProvider, cli, useEmulatorPerFile, workDir } from './_fixture';
 import { AwsIntegrationService, MackerelAwsIntegration } from '../../src/integration';
-import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -22,7 +19,7 @@ function synth(dir: string, v: Version = {}): string {
   const outdir = join(dir, 'cdk.out');
   const app = new App({ outdir });
   const stack = new Stack(app, v.stackName ?? 'Aws', { env: { account: '444455556666', region: 'ap-northeast-1' } });
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  addProvider(stack);
   new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('ecs');
   const aws = new MackerelAwsIntegration(stack, v.id ?? 'Integration', { name: v.name ?? 'prod' });
   aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });

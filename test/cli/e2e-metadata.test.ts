@@ -1,10 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, RemovalPolicy, Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { beforeEach, expect, test } from 'vitest';
-import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
-import { MackerelApiKey } from '../../src/api-key';
-import { MackerelProvider } from '../../src/provider/provider';
+import { addProvider, cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelService, MackerelServiceMetadata } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -106,7 +104,7 @@ function synthAcrossStacks(dir: string, inOps: boolean, team: string): string {
   const app = new App({ outdir });
   const [base, ops] = ['Base', 'Ops'].map((name) => {
     const stack = new Stack(app, name);
-    new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+    addProvider(stack);
     return stack;
   });
   ops.addDependency(base);

@@ -1,14 +1,11 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { cli, expectConverged, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
+import { addProvider, cli, expectConverged, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { EmailChannel, NotificationGroup } from '../../src/alerting';
-import { MackerelApiKey } from '../../src/api-key';
 import { ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
-import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -220,7 +217,7 @@ describe('a memo the handler cannot update', () => {
 function stackWithProvider(dir: string, name: string, app = new App({ outdir: join(dir, 'cdk.out') })): { app: App; stack: Stack; outdir: string } {
   const outdir = join(dir, 'cdk.out');
   const stack = new Stack(app, name);
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  addProvider(stack);
   return { app, stack, outdir };
 }
 

@@ -5,12 +5,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { cli, readState, useEmulatorPerFile, workDir } from './_fixture';
-import { MackerelApiKey } from '../../src/api-key';
+import { addProvider, cli, readState, useEmulatorPerFile, workDir } from './_fixture';
 import { ConnectivityMonitor, MonitorScope } from '../../src/monitors';
-import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -29,7 +26,7 @@ function synth(dir: string, v: Version): string {
   const outdir = join(dir, 'cdk.out');
   const app = new App({ outdir });
   const stack = new Stack(app, 'Shop');
-  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+  addProvider(stack);
   const service = new MackerelService(stack, v.id ?? 'Service', { name: v.name });
   new ConnectivityMonitor(stack, 'Alive', { name: 'alive', scopes: [MonitorScope.fromService(service)] });
   if (v.late) new ConnectivityMonitor(stack, 'ZLate', { name: 'late', scopes: [MonitorScope.fromService(service)] });
