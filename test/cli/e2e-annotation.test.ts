@@ -58,7 +58,7 @@ test('an annotation removed from the app: diff says apply leaves it, in apply\'s
   const diff = await cli(['diff', without, ...base]);
   const apply = await cli(['apply', without, ...base]);
 
-  const why = '\\(not deleted: a graph annotation is part of the deploy history, so it is kept; it stays in Mackerel\\)';
+  const why = '\\(not deleted: a graph annotation is part of the deploy history, so it is kept until its service is deleted; it stays in Mackerel\\)';
   expect(diff.out).toMatch(new RegExp(`^- leave +GraphAnnotation +Shop/Deploys\\w+ \\S+ "deploy Shop" ${why}\n1 to leave\\.$`));
   expect(diff.code).toBe(1);
   expect(apply.out).toMatch(new RegExp(`\\] left +GraphAnnotation +Shop/Deploys\\w+ \\S+ "deploy Shop" ${why}\n`));

@@ -153,7 +153,8 @@ describe('the main job: the example against an emulator of its own, run after ru
 
     result = await run(assembly, '--destroy');
     expect(result.code).toBe(0);
-    // the graph annotation is left by its resource as history, then goes with its service, as in Mackerel
+    // the graph annotation is left by its resource as history (until its service is deleted, apply says), then goes with its service
+    expect(result.out).toMatch(/left\s+GraphAnnotation .*kept until its service is deleted/);
     expect(result.out).toMatch(/^Done: 20 deleted, 1 left\./m);
     const left = saved();
     const kinds = [left.services, left.monitors, left.channels, left.downtimes, left.awsIntegrations, left.graphAnnotations, left.dashboards];

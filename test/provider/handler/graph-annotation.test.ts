@@ -43,7 +43,7 @@ describe('Custom::MackerelGraphAnnotation', () => {
     expect(next.replaced).toBe(true);
     expect(next.PhysicalResourceId).not.toBe(first);
     expect(env.emulator.state().graphAnnotations.map((a) => a.id)).toEqual([first, next.PhysicalResourceId]);
-    await expect(annotation.delete()).resolves.toMatchObject({ Data: { LeftInMackerel: 'a graph annotation is part of the deploy history, so it is kept' } });
+    await expect(annotation.delete()).resolves.toMatchObject({ Data: { LeftInMackerel: 'a graph annotation is part of the deploy history, so it is kept until its service is deleted' } });
     expect(env.emulator.state().graphAnnotations).toHaveLength(2);
   });
 

@@ -10,7 +10,7 @@ import { RequestContext, ResourceModule } from '../resource';
  * annotations are the deploy history, and Mackerel deletes them with their service.
  */
 /** Why a delete leaves the annotation, as `LeftInMackerel` says (and `cdk-mackerel diff` predicts). */
-export const KEPT_AS_HISTORY = 'a graph annotation is part of the deploy history, so it is kept';
+export const KEPT_AS_HISTORY = 'a graph annotation is part of the deploy history, so it is kept until its service is deleted';
 
 export const graphAnnotation: ResourceModule = {
   schema: { title: 'string', description: 'string', cutDescription: 'boolean', service: 'string', roles: 'string[]', revision: 'string' },
