@@ -57,12 +57,19 @@ export function workDir(): string {
  * `<dir>/cdk.out`, emptied first, and returns that path.
  */
 export function synthStack(dir: string, build: (stack: Stack) => void, stackName = 'Shop'): string {
+  return synthStacks(dir, [stackName], build);
+}
+
+/** As `synthStack`, for several independent stacks, each with its MackerelProvider and what `build` adds to it. */
+export function synthStacks(dir: string, stackNames: string[], build: (stack: Stack) => void): string {
   const outdir = join(dir, 'cdk.out');
   rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir });
-  const stack = new Stack(app, stackName);
-  addProvider(stack);
-  build(stack);
+  for (const stackName of stackNames) {
+    const stack = new Stack(app, stackName);
+    addProvider(stack);
+    build(stack);
+  }
   app.synth();
   return outdir;
 }

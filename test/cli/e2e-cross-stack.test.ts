@@ -1,8 +1,8 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { addProvider, cli, readState, synthCrossStack, useEmulatorPerFile, workDir } from './_fixture';
+import { addProvider, cli, readState, synthCrossStack, synthStack, synthStacks, useEmulatorPerFile, workDir } from './_fixture';
 import { ExternalHttpMonitor } from '../../src/monitors';
 import { MackerelRole, MackerelService } from '../../src/service';
 
@@ -134,18 +134,10 @@ describe('a monitor scoped to a service of another stack, against the emulator',
 test('a service construct moved to another stack is refused before anything is sent: only its own stack takes it over, so the create fails on every run', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  const synth = (where: string) => {
-    const outdir = join(dir, 'cdk.out');
-    const app = new App({ outdir });
-    for (const name of ['A', 'B']) {
-      const stack = new Stack(app, name);
-      addProvider(stack);
-      new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
-      if (name === where) new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
-    }
-    app.synth();
-    return outdir;
-  };
+  const synth = (where: string) => synthStacks(dir, ['A', 'B'], (stack) => {
+    new MackerelService(stack, 'Other', { name: `other-${stack.stackName.toLowerCase()}` });
+    if (stack.stackName === where) new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
+  });
   expect((await cli(['apply', synth('A'), ...base])).code).toBe(0);
   const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
 
@@ -195,17 +187,9 @@ test('a service removed with its role of a stack that imports it: diff shows bot
 test('a service renamed to the name another stack holds is refused before anything is sent, as its replacement creates one', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  const synth = (nameInB: string) => {
-    const outdir = join(dir, 'cdk.out');
-    const app = new App({ outdir });
-    for (const name of ['A', 'B']) {
-      const stack = new Stack(app, name);
-      addProvider(stack);
-      new MackerelService(stack, 'Shop', { name: name === 'A' ? 'shop' : nameInB });
-    }
-    app.synth();
-    return outdir;
-  };
+  const synth = (nameInB: string) => synthStacks(dir, ['A', 'B'], (stack) => {
+    new MackerelService(stack, 'Shop', { name: stack.stackName === 'A' ? 'shop' : nameInB });
+  });
   expect((await cli(['apply', synth('shop2'), ...base])).code).toBe(0);
   const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
 
@@ -223,19 +207,11 @@ test('a service renamed to the name another stack holds is refused before anythi
 test('a service created under the name of the old object of another stack\'s replacement, still to delete, is refused: that stack\'s cleanup comes after the create', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  const synth = (nameInA: string, inB?: string) => {
-    const outdir = join(dir, 'cdk.out');
-    const app = new App({ outdir });
-    for (const name of ['A', 'B']) {
-      const stack = new Stack(app, name);
-      addProvider(stack);
-      new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
-      if (name === 'A') new MackerelService(stack, 'Shop', { name: nameInA });
-      if (name === 'B' && inB) new MackerelService(stack, 'Shop', { name: inB });
-    }
-    app.synth();
-    return outdir;
-  };
+  const synth = (nameInA: string, inB?: string) => synthStacks(dir, ['A', 'B'], (stack) => {
+    new MackerelService(stack, 'Other', { name: `other-${stack.stackName.toLowerCase()}` });
+    if (stack.stackName === 'A') new MackerelService(stack, 'Shop', { name: nameInA });
+    if (stack.stackName === 'B' && inB) new MackerelService(stack, 'Shop', { name: inB });
+  });
   expect((await cli(['apply', synth('shop'), ...base])).code).toBe(0);
   // A renames its service, and the apply stops before its cleanup deletes the old one
   shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
@@ -262,18 +238,10 @@ test('a service created under the name of the old object of another stack\'s rep
 test('a retained service construct moved to another stack is refused with advice that works: removing it as it is would keep it, still its stack\'s', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  const synth = (where: string) => {
-    const outdir = join(dir, 'cdk.out');
-    const app = new App({ outdir });
-    for (const name of ['A', 'B']) {
-      const stack = new Stack(app, name);
-      addProvider(stack);
-      new MackerelService(stack, 'Other', { name: `other-${name.toLowerCase()}` });
-      if (name === where) new MackerelService(stack, 'Shop', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
-    }
-    app.synth();
-    return outdir;
-  };
+  const synth = (where: string) => synthStacks(dir, ['A', 'B'], (stack) => {
+    new MackerelService(stack, 'Other', { name: `other-${stack.stackName.toLowerCase()}` });
+    if (stack.stackName === where) new MackerelService(stack, 'Shop', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
+  });
   expect((await cli(['apply', synth('A'), ...base])).code).toBe(0);
 
   const apply = await cli(['apply', synth('B'), ...base]);
@@ -325,11 +293,7 @@ test('a new role on a service renamed in the same run is checked under the new n
 test('a service removed in the run that moves the external monitor tied to it to another service (an update in place): diff shows a delete, as apply deletes it', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  const synth = (withShop: boolean) => {
-    const outdir = join(dir, 'cdk.out');
-    const app = new App({ outdir });
-    const stack = new Stack(app, 'A');
-    addProvider(stack);
+  const synth = (withShop: boolean) => synthStack(dir, (stack) => {
     const cart = new MackerelService(stack, 'Cart', { name: 'cart' });
     const shop = withShop ? new MackerelService(stack, 'Shop', { name: 'shop' }) : undefined;
     new ExternalHttpMonitor(stack, 'Api', {
@@ -339,9 +303,7 @@ test('a service removed in the run that moves the external monitor tied to it to
       responseTimeWarning: Duration.millis(1500),
       responseTimeDuration: Duration.minutes(3),
     });
-    app.synth();
-    return outdir;
-  };
+  }, 'A');
   expect((await cli(['apply', synth(true), ...base])).code).toBe(0);
 
   const removed = synth(false);
@@ -396,16 +358,7 @@ test('a service removed in the run in which another stack moves its external mon
 test('a stack renamed with its service: the refusal says to destroy the old stack, which is only in the state file, as apply of it is refused', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  const synth = (stackName: string) => {
-    const outdir = join(dir, 'cdk.out');
-    rmSync(outdir, { recursive: true, force: true });
-    const app = new App({ outdir });
-    const stack = new Stack(app, stackName);
-    addProvider(stack);
-    new MackerelService(stack, 'Shop', { name: 'shop' });
-    app.synth();
-    return outdir;
-  };
+  const synth = (stackName: string) => synthStack(dir, (stack) => new MackerelService(stack, 'Shop', { name: 'shop' }), stackName);
   expect((await cli(['apply', synth('Old'), ...base])).code).toBe(0);
 
   const renamed = synth('New');
@@ -423,18 +376,9 @@ test('a stack renamed with its service: the refusal says to destroy the old stac
 test('a service created under the name of the old object of a replacement in a stack no longer in the app: the refusal says to destroy that stack', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  const synth = (stacks: { [stackName: string]: string }) => {
-    const outdir = join(dir, 'cdk.out');
-    rmSync(outdir, { recursive: true, force: true });
-    const app = new App({ outdir });
-    for (const [stackName, serviceName] of Object.entries(stacks)) {
-      const stack = new Stack(app, stackName);
-      addProvider(stack);
-      new MackerelService(stack, 'Shop', { name: serviceName });
-    }
-    app.synth();
-    return outdir;
-  };
+  const synth = (stacks: { [stackName: string]: string }) => synthStacks(dir, Object.keys(stacks), (stack) => {
+    new MackerelService(stack, 'Shop', { name: stacks[stack.stackName] });
+  });
   expect((await cli(['apply', synth({ Old: 'shop' }), ...base])).code).toBe(0);
   // Old renames its service, and the apply stops before its cleanup deletes the old one
   shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
@@ -457,16 +401,7 @@ test('a service created under the name of the old object of a replacement in a s
 test('a stack renamed with its retained service: the refusal says that destroying the old stack would keep it, and to add that stack back first', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  const synth = (stackName: string) => {
-    const outdir = join(dir, 'cdk.out');
-    rmSync(outdir, { recursive: true, force: true });
-    const app = new App({ outdir });
-    const stack = new Stack(app, stackName);
-    addProvider(stack);
-    new MackerelService(stack, 'Shop', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN });
-    app.synth();
-    return outdir;
-  };
+  const synth = (stackName: string) => synthStack(dir, (stack) => new MackerelService(stack, 'Shop', { name: 'shop', removalPolicy: RemovalPolicy.RETAIN }), stackName);
   expect((await cli(['apply', synth('Old'), ...base])).code).toBe(0);
 
   const renamed = synth('New');
