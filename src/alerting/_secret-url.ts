@@ -1,7 +1,4 @@
-import {
-  Annotations, Aws, CfnParameter, DefaultTokenResolver, Intrinsic, IPostProcessor, IResolvable, IResolveContext, Reference as CdkReference,
-  SecretValue, Stack, StringConcat, Token, Tokenization,
-} from 'aws-cdk-lib';
+import { Annotations, Aws, CfnParameter, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -120,14 +117,7 @@ export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IK
  */
 function holdsNoEchoParameter(scope: IConstruct, value: string): boolean {
   const stack = Stack.of(scope);
-  const parameters: CfnParameter[] = [];
-  const resolver = new class extends DefaultTokenResolver {
-    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
-      if (t instanceof CdkReference && t.target instanceof CfnParameter) parameters.push(t.target);
-      return super.resolveToken(t, context, postProcessor);
-    }
-  }(new StringConcat());
-  Tokenization.resolve(value, { scope: stack, resolver, preparing: false });
+  const parameters = _referenceTargets(stack, value).filter((target): target is CfnParameter => target instanceof CfnParameter);
   return parameters.length > 0 && parameters.every((p) => p.noEcho && Stack.of(p) === stack);
 }
 
