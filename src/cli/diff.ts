@@ -12,6 +12,7 @@ import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } 
 import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
 import { _isObject } from '../_json';
+import { _RESOURCE_TYPES } from '../provider/_properties';
 import { leftForContents } from '../provider/handler/owned';
 import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
 import { metadataPhysicalId } from '../provider/handler/resources/metadata';
@@ -222,8 +223,8 @@ export function _planDiff(
   return entries;
 }
 
-// The handler never deletes a graph annotation: each marked deploy stays in the history.
-const GRAPH_ANNOTATION = 'Custom::MackerelGraphAnnotation';
+// A graph annotation is never deleted by the handler (KEPT_AS_HISTORY); a service's delete takes its roles and monitors.
+const { GRAPH_ANNOTATION, ROLE, MONITOR } = _RESOURCE_TYPES;
 
 /**
  * Why the handler will leave a removed service in Mackerel rather than delete it, read from the
@@ -249,10 +250,8 @@ function serviceLeft(
   return others.length > 0 ? leftForContents(others) : undefined;
 }
 
-const ROLE = 'Custom::MackerelRole';
-const MONITOR = 'Custom::MackerelMonitor';
 /** What a service's delete would delete with it: a removed one is deleted before it, as it refers to it. */
-const DELETED_FIRST = [ROLE, MONITOR];
+const DELETED_FIRST: string[] = [ROLE, MONITOR];
 
 /** The roles and monitors a cleanup deletes by these entries: removed, or the old object of a replacement (`deletedKey`). */
 function cleanupDeletes(entries: readonly _DiffEntry[]): string[] {
@@ -374,7 +373,7 @@ export function _driftOf(
   });
 }
 
-const METADATA_TYPES = ['Custom::MackerelServiceMetadata', 'Custom::MackerelRoleMetadata'];
+const METADATA_TYPES: string[] = [_RESOURCE_TYPES.SERVICE_METADATA, _RESOURCE_TYPES.ROLE_METADATA];
 
 /**
  * A metadata value is applied as its JSON text (CloudFormation would stringify its scalars), and

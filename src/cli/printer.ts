@@ -27,11 +27,16 @@ export function _formatOutcome(o: _Outcome, index: number, total: number): strin
   return `${progress} ${o.action.padEnd(9)} ${SHORT_TYPE(o.type).padEnd(TYPE_WIDTH)} ${from}${o.stackName}/${o.logicalId} ${id}${name}${cleanupNote(o)}`;
 }
 
+/** Why a delete kept its object, as apply's `left` and `retained` lines and diff's `leave` and `retain` lines say it. */
+function notDeleted(why: string | undefined): string {
+  return `not deleted: ${why}; it stays in Mackerel`;
+}
+
 /** What a cleanup outcome adds: whether the object was an old one of a replacement, and why it stays in Mackerel. */
 function cleanupNote(o: _Outcome): string {
   const replaced = o.previousId && o.action !== 'replaced' ? ' (old object of a replacement)' : '';
-  if (o.action === 'left') return `${replaced} (not deleted: ${o.leftBecause}; it stays in Mackerel)`;
-  if (o.action === 'retained') return `${replaced} (not deleted: ${o.retainedBy}; it stays in Mackerel)`;
+  if (o.action === 'left') return `${replaced} (${notDeleted(o.leftBecause)})`;
+  if (o.action === 'retained') return `${replaced} (${notDeleted(o.retainedBy)})`;
   if (o.action === 'deleted') return replaced;
   return o.handedOverTo ? ` (taken over by ${o.handedOverTo}; it stays in Mackerel)` : '';
 }
@@ -164,8 +169,8 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
 
 /** What an entry's line adds after the object; a retain says why in the words of apply's `retained` line. */
 function hintOf(e: _DiffEntry): string {
-  const retained = e.retainedBy === undefined ? '' : `not deleted: ${e.retainedBy}; it stays in Mackerel`;
-  if (e.leftBecause !== undefined) return ` (not deleted: ${e.leftBecause}; it stays in Mackerel)`;
+  const retained = e.retainedBy === undefined ? '' : notDeleted(e.retainedBy);
+  if (e.leftBecause !== undefined) return ` (${notDeleted(e.leftBecause)})`;
   if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;
   // The handler never deletes a graph annotation: each marked deploy adds one to the history.
   if (e.kind === 'replace' && e.type === 'Custom::MackerelGraphAnnotation') return ' (a new annotation; the earlier one stays in Mackerel)';
