@@ -21,7 +21,7 @@ export function _deployRevision(scope: Construct, revision: string | undefined, 
     return revision;
   }
   scope.node.addValidation({
-    validate: () => (taskDefinitionsOf(stack).length > 0 ? [] : [_describeProblem('revision', undefined,
+    validate: () => (ownElements(stack).definitions.length > 0 ? [] : [_describeProblem('revision', undefined,
       `is missing, and stack ${stack.node.path} has no ECS task definition whose changes would ${acts}`,
       'a value that changes with each release, such as a commit or an image tag')]),
   });
@@ -66,9 +66,12 @@ export function _orderWithEcsServices(scope: Construct, resource: CustomResource
   Aspects.of(stack).add(ordering);
   scope.node.addValidation({
     validate: () => {
-      ordering.warnNested();
-      ordering.warnUnordered();
-      return ordering.cycles();
+      // One graph for the three checks, built only if one of them needs it.
+      let graph: DependencyGraph | undefined;
+      const graphOnce = () => (graph ??= dependencyGraph(stack));
+      ordering.warnNested(graphOnce);
+      ordering.warnUnordered(graphOnce);
+      return ordering.cycles(graphOnce);
     },
   });
 }
@@ -102,15 +105,14 @@ class EcsServiceOrdering implements IAspect {
    * ordered against it (a DependsOn, directly or through other resources). Called at validation,
    * once construct dependencies are DependsOn of the template.
    */
-  public warnNested(): void {
-    let graph: DependencyGraph | undefined;
+  public warnNested(graphOnce: () => DependencyGraph): void {
     for (const nested of this.nested) {
       if (this.nestedWarned.has(nested)) continue;
       this.nestedWarned.add(nested);
       const stackResource = this.order.revisionGiven ? resourceInStack(nested, this.stack) : undefined;
       if (stackResource) {
-        graph ??= dependencyGraph(this.stack);
-        const resource = this.stack.resolve((this.resource.node.defaultChild as CfnResource).logicalId) as string;
+        const graph = graphOnce();
+        const resource = this.resourceId();
         const nestedId = this.stack.resolve(stackResource.logicalId) as string;
         if (this.order.when === 'after' ? pathBetween(graph, resource, nestedId) : pathBetween(graph, nestedId, resource)) continue;
       }
@@ -123,17 +125,22 @@ class EcsServiceOrdering implements IAspect {
    * for it, as it then starts whenever CloudFormation reaches it, before or after what a deploy
    * changes. A nested stack with ECS resources has its own warning, or is ordered against it.
    */
-  public warnUnordered(): void {
+  public warnUnordered(graphOnce: () => DependencyGraph): void {
     const id = this.order.unorderedWarning;
     if (!id || this.order.when !== 'before' || this.services.length > 0 || this.nested.length > 0) return;
-    const graph = dependencyGraph(this.stack);
-    const resource = this.stack.resolve((this.resource.node.defaultChild as CfnResource).logicalId) as string;
+    const graph = graphOnce();
+    const resource = this.resourceId();
     if (graph.logicalIds().some((other) => other !== resource && graph.targetsOf(other).has(resource))) return;
     const { what, kind } = this.order;
     _warnLate(this.resource.node.scope!, id,
       `Stack ${this.stack.node.path} has no ECS service, and nothing else waits for ${what}: it starts whenever CloudFormation reaches it `
       + `in a deploy, which may be after the resources the deploy changes, and covers no rollout. Put the ${kind} in the stack of the ECS services `
       + 'it is for, or make the resources a deploy changes depend on it');
+  }
+
+  /** The logical ID of the resource ordered against the ECS services. */
+  private resourceId(): string {
+    return this.stack.resolve((this.resource.node.defaultChild as CfnResource).logicalId) as string;
   }
 
   private warnNestedStack(nested: Stack): void {
@@ -149,10 +156,10 @@ class EcsServiceOrdering implements IAspect {
    * when the resource waits for every service, or one the resource waits for when every service
    * waits for it (a DependsOn or a reference, directly or through other resources).
    */
-  public cycles(): string[] {
+  public cycles(graphOnce: () => DependencyGraph): string[] {
     if (this.services.length === 0) return [];
-    const graph = dependencyGraph(this.stack);
-    const resource = this.stack.resolve((this.resource.node.defaultChild as CfnResource).logicalId) as string;
+    const graph = graphOnce();
+    const resource = this.resourceId();
     const { what, when } = this.order;
     return this.services.flatMap((service) => {
       const serviceId = this.stack.resolve(service.logicalId) as string;
@@ -256,21 +263,16 @@ function pathBetween(graph: DependencyGraph, from: string, to: string): string[]
  * NoEcho parameters are left out, so that their values never reach Mackerel.
  */
 function taskDefinitionsRevision(stack: Stack): string | undefined {
-  const definitions = taskDefinitionsOf(stack);
+  const { definitions, parameters, conditions } = ownElements(stack);
   if (definitions.length === 0) return undefined;
   const registered = definitions
     .map((definition) => [stack.resolve(definition.logicalId) as string, stack.resolve(definition._toCloudFormation())] as const)
     .map(([logicalId, template]) => [logicalId, template?.Resources?.[logicalId]?.Properties ?? {}] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const hash = createHash('sha256').update(JSON.stringify(registered)).digest('hex').slice(0, 12);
-  const parameters = new Map<string, CfnParameter>();
-  for (const c of stack.node.findAll()) {
-    // A NoEcho value would be shown in Mackerel (the revision, an annotation's description): its changes go unseen instead.
-    if (c instanceof CfnParameter && Stack.of(c) === stack && !c.noEcho) parameters.set(stack.resolve(c.logicalId) as string, c);
-  }
   const properties = registered.map(([, props]) => props);
   const names = _references(properties);
-  conditionReferences(stack, properties, names);
+  conditionReferences(stack, conditions, properties, names);
   const referred = [...names].filter((name) => parameters.has(name)).sort();
   if (referred.length === 0) return hash;
   const values = referred.map((name) => {
@@ -285,11 +287,7 @@ function taskDefinitionsRevision(stack: Stack): string | undefined {
  * they name in turn: a parameter tested by a condition (`Env` = `prod`) changes the task
  * definition at deploy time as one it uses directly does.
  */
-function conditionReferences(stack: Stack, value: unknown, out: Set<string>): void {
-  const conditions = new Map<string, CfnCondition>();
-  for (const c of stack.node.findAll()) {
-    if (c instanceof CfnCondition && Stack.of(c) === stack) conditions.set(stack.resolve(c.logicalId) as string, c);
-  }
+function conditionReferences(stack: Stack, conditions: ReadonlyMap<string, CfnCondition>, value: unknown, out: Set<string>): void {
   const seen = new Set<string>();
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) {
@@ -313,6 +311,26 @@ function conditionReferences(stack: Stack, value: unknown, out: Set<string>): vo
   visit(value);
 }
 
-function taskDefinitionsOf(stack: Stack): ecs.CfnTaskDefinition[] {
-  return stack.node.findAll().filter((c): c is ecs.CfnTaskDefinition => c instanceof ecs.CfnTaskDefinition && Stack.of(c) === stack);
+/**
+ * What the default revision reads of the stack itself (not its nested stacks), from one walk of
+ * its constructs: the task definitions, the parameters by logical ID (not NoEcho ones: a value
+ * would be shown in Mackerel, in the revision and an annotation's description, so their changes
+ * go unseen instead) and the conditions by logical ID.
+ */
+function ownElements(stack: Stack): {
+  definitions: ecs.CfnTaskDefinition[]; parameters: Map<string, CfnParameter>; conditions: Map<string, CfnCondition>;
+} {
+  const definitions: ecs.CfnTaskDefinition[] = [];
+  const parameters = new Map<string, CfnParameter>();
+  const conditions = new Map<string, CfnCondition>();
+  for (const c of stack.node.findAll()) {
+    if (c instanceof ecs.CfnTaskDefinition) {
+      if (Stack.of(c) === stack) definitions.push(c);
+    } else if (c instanceof CfnParameter) {
+      if (Stack.of(c) === stack && !c.noEcho) parameters.set(stack.resolve(c.logicalId) as string, c);
+    } else if (c instanceof CfnCondition && Stack.of(c) === stack) {
+      conditions.set(stack.resolve(c.logicalId) as string, c);
+    }
+  }
+  return { definitions, parameters, conditions };
 }
