@@ -1,5 +1,5 @@
 import { Logger, scrub } from './log';
-import { settings, sleep } from './settings';
+import { settings, sleep, timeForAnotherAttempt } from './settings';
 
 /** The HTTP methods the handler uses. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -146,7 +146,7 @@ export function createClient(options: ClientOptions): MackerelClient {
       }
       if (n >= settings.maxAttempts) throw gaveUp(error, n, 'attempt limit reached');
       const delayMs = retryDelay(n, error.status, retryAfterMs);
-      if (delayMs + settings.minAttemptMs > timeLeft()) {
+      if (!timeForAnotherAttempt(options.deadline, delayMs)) {
         throw gaveUp(error, n, retryAfterMs === undefined || retryAfterMs < delayMs ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`);
       }
       options.log.warn('retrying Mackerel call', { method, path, status: error.status, error: error.apiMessage, attempt: n, delayMs });

@@ -13,7 +13,7 @@
  */
 import { backoff, isOutcomeUnknown, MackerelApiError } from './client';
 import { RequestContext } from './resource';
-import { settings, sleep } from './settings';
+import { sleep, timeForAnotherAttempt } from './settings';
 
 /** How many times a create of a named object is sent while its outcome stays unknown. */
 export const MAX_NAMED_CREATE_ATTEMPTS = 3;
@@ -55,8 +55,7 @@ export async function createNamed<T, F>(ctx: RequestContext, spec: NamedCreate<T
       if (refused) throw afterUnknown(error, unknown!);
       unknown = error;
       const delayMs = backoff(attempt);
-      const timeLeft = ctx.client.deadline - settings.safetyMarginMs - Date.now();
-      if (attempt >= MAX_NAMED_CREATE_ATTEMPTS || delayMs + settings.minAttemptMs > timeLeft) {
+      if (attempt >= MAX_NAMED_CREATE_ATTEMPTS || !timeForAnotherAttempt(ctx.client.deadline, delayMs)) {
         throw new Error(`${error.message}; ${spec.label} does not exist in Mackerel now (gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}). `
           + 'Mackerel may still carry out a create it received; if the object appears later, it came from this deployment: delete it before deploying again');
       }

@@ -38,6 +38,14 @@ export function resetSettings(): void {
   Object.assign(settings, DEFAULTS);
 }
 
+/**
+ * Whether, after waiting `delayMs`, one more attempt still has time before the invocation's
+ * `deadline`, the report to CloudFormation's margin kept: the one rule of every retry loop.
+ */
+export function timeForAnotherAttempt(deadline: number, delayMs: number): boolean {
+  return delayMs + settings.minAttemptMs <= deadline - settings.safetyMarginMs - Date.now();
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -10,7 +10,7 @@
  */
 import { AwsClient, _loadSdk } from './aws';
 import { backoff } from './client';
-import { settings, sleep } from './settings';
+import { settings, sleep, timeForAnotherAttempt } from './settings';
 
 /**
  * Each question takes the time by which its answer is needed (the invocation's deadline, as the
@@ -91,7 +91,7 @@ async function send(client: AwsClient, command: unknown, operation: string, dead
       if (!transient(e)) throw e;
       const delayMs = Math.max(backoff(n), settings.baseDelayMs);
       const why = n >= settings.maxAttempts ? 'attempt limit reached'
-        : delayMs + settings.minAttemptMs > deadline - settings.safetyMarginMs - Date.now() ? 'no time left to retry' : undefined;
+        : !timeForAnotherAttempt(deadline, delayMs) ? 'no time left to retry' : undefined;
       if (why) {
         throw Object.assign(new Error(`CloudFormation ${operation} failed: ${(e as Error).message} (gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why})`),
           { name: (e as Error).name });
