@@ -127,7 +127,7 @@ export class MackerelAgentImage {
   public _isOfficialAgentOnly(): boolean {
     const tag = this.tag();
     if (this.image || !tag || !VERSION.test(tag)) return false;
-    return OFFICIAL_REPOSITORIES.includes(this.imageName.slice(0, this.imageName.length - tag.length - 1));
+    return OFFICIAL_REPOSITORIES.includes(repositoryOf(this.imageName));
   }
 
   /**
@@ -137,10 +137,7 @@ export class MackerelAgentImage {
    */
   public _officialRegistry(): string | undefined {
     if (this.image || Token.isUnresolved(this.imageName)) return undefined;
-    const name = this.imageName.split('@')[0];
-    const slash = name.lastIndexOf('/');
-    const colon = name.indexOf(':', slash + 1);
-    const repository = colon < 0 ? name : name.slice(0, colon);
+    const repository = repositoryOf(this.imageName);
     if (!OFFICIAL_REPOSITORIES.includes(repository)) return undefined;
     return repository.startsWith('public.ecr.aws/') ? 'ECR Public' : repository.startsWith('ghcr.io/') ? 'GHCR' : 'Docker Hub';
   }
@@ -174,6 +171,13 @@ export class MackerelAgentImage {
     if (given === null || given === undefined) return given;
     return Token.isUnresolved(given) || given.includes('@') || given.startsWith('sha256:') ? null : given;
   }
+}
+
+/** The image name without its tag or digest: `public.ecr.aws/mackerel/mackerel-container-agent`. */
+function repositoryOf(imageName: string): string {
+  const name = imageName.split('@')[0];
+  const colon = name.indexOf(':', name.lastIndexOf('/') + 1);
+  return colon < 0 ? name : name.slice(0, colon);
 }
 
 function tagOf(imageName: string): string | undefined {
