@@ -51,14 +51,12 @@ interface Mark {
   readonly ecsService: ecs.IBaseService;
 }
 
-/** ECS service -> the TaskStopAnnotations marking its stops. */
-const MARKED = new WeakMap<ecs.IBaseService, Mark[]>();
 /**
- * App -> ECS service name given at synth -> the marks of ECS services of that name. The handler
- * tells stops apart by the task's ECS group, `service:<name>`, which names no cluster: the stops of
- * two ECS services of one name (in two clusters) share their annotations.
+ * App -> the marks of each ECS service, by its name when known at synth, else by the service
+ * itself. The handler tells stops apart by the task's ECS group, `service:<name>`, which names no
+ * cluster: the stops of two ECS services of one name (in two clusters) share their annotations.
  */
-const MARKED_BY_NAME = new WeakMap<IConstruct, Map<string, Mark[]>>();
+const MARKED = new WeakMap<IConstruct, Map<string | ecs.IBaseService, Mark[]>>();
 
 /** The name of an ECS service when it is known at synth (given, or read from an imported ARN). */
 function literalServiceName(ecsService: ecs.IBaseService): string | undefined {
@@ -236,13 +234,12 @@ export class TaskStopAnnotations extends Construct {
    * marked by each, as neither sees the other's mark in time: warned about.
    */
   private checkMarkedTwice(ecsServices: ecs.IBaseService[], where: string, causes: TaskStopCause[], merges: boolean): void {
-    const byName = MARKED_BY_NAME.get(this.node.root) ?? new Map<string, Mark[]>();
-    MARKED_BY_NAME.set(this.node.root, byName);
+    const marked = MARKED.get(this.node.root) ?? new Map<string | ecs.IBaseService, Mark[]>();
+    MARKED.set(this.node.root, marked);
     ecsServices.forEach((ecsService, i) => {
-      const marks = MARKED.get(ecsService) ?? [];
       const name = literalServiceName(ecsService);
-      const named = name === undefined ? [] : byName.get(name) ?? [];
-      const others = [...marks, ...named.filter((mark) => mark.ecsService !== ecsService)].filter((mark) => mark.where === where);
+      const marks = marked.get(name ?? ecsService) ?? [];
+      const others = marks.filter((mark) => mark.where === where);
       // Another ECS service of the same name: its stops go to the same annotations (service:<name>).
       const via = (mark: Mark) => (mark.ecsService === ecsService ? ''
         : ` (for ECS service ${mark.ecsService.node.path}, of the same name: the stops of both are marked as service:${name}, on the same annotations)`);
@@ -260,9 +257,7 @@ export class TaskStopAnnotations extends Construct {
           + 'the two read their stops from two queues, so a stop of a cause both mark may be marked twice. '
           + 'Give the ECS service one TaskStopAnnotations with every cause it needs, or each its own causes');
       }
-      const mark: Mark = { path: this.node.path, where, causes, merges, ecsService };
-      MARKED.set(ecsService, [...marks, mark]);
-      if (name !== undefined) byName.set(name, [...named, mark]);
+      marked.set(name ?? ecsService, [...marks, { path: this.node.path, where, causes, merges, ecsService }]);
     });
   }
 }
