@@ -116,9 +116,9 @@ export function _checkNamedElsewhere(
       }
       const physicalId = _namedProduced(resource.Type, (field) => props[field])?.physicalId;
       if (physicalId === undefined || physicalId === heldHere) continue;
+      const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
       const old = oldElsewhere.find((p) => p.physicalId === physicalId);
       if (old) {
-        const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
         throw new _CliError(`${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, the old object of a replacement of `
           + `${resource.Type} ${old.stackName}/${old.logicalId}, which this run deletes only after the create (an earlier apply stopped before it); `
           + 'the handler refuses one another stack made, so the create would fail on every run. '
@@ -128,7 +128,6 @@ export function _checkNamedElsewhere(
       for (const [stackName, stack] of elsewhere) {
         const held = Object.entries(stack.resources).find(([, r]) => r.type === resource.Type && r.physicalId === physicalId);
         if (!held) continue;
-        const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
         // Retained, its removal would leave it in Mackerel, still the other stack's: the handler would refuse the create after it too.
         const retain = _retaining(held[1].deletionPolicy);
         const why = `${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, which ${resource.Type} ${stackName}/${held[0]} `

@@ -10,6 +10,8 @@
  * forms of a short or quoted-only secret by the mask in the same quotes (so JSON stays JSON).
  */
 const masks = new Map<string, string>();
+/** `masks` longest form first, sorted again only after a secret is added (not for every line). */
+let ordered: Array<[string, string]> | undefined;
 
 /**
  * Below this length a secret is not blanked inside longer text: blanking "a" everywhere would hide
@@ -28,6 +30,7 @@ const QUOTED_MASK = `"${MASK}"`;
  */
 export function addSecret(value: string, quotedOnly = false): void {
   if (value === '') return;
+  ordered = undefined;
   const escaped = jsonEscaped(value);
   if (quotedOnly || value.length < MIN_SECRET_LENGTH) {
     // Echoed as it is ("v", in an error message) or as a JSON value ("v" escaped), each also
@@ -55,7 +58,8 @@ function masked(text: string, keepKeys: boolean): string {
   let out = text;
   // Longest first, bare and quoted forms alike, so that a secret containing another (or a quoted
   // value containing a secret) is blanked whole, never around the inner one.
-  for (const [form, mask] of [...masks].sort(([a], [b]) => b.length - a.length)) {
+  ordered ??= [...masks].sort(([a], [b]) => b.length - a.length);
+  for (const [form, mask] of ordered) {
     const parts = out.split(form);
     out = parts.reduce((done, part) => `${done}${keepKeys && mask === QUOTED_MASK && part.startsWith(':') ? form : mask}${part}`);
   }
