@@ -51,8 +51,9 @@ export function buildExample(app: App, options: ExampleOptions = {}): ExampleSta
     maintenance: options.maintenanceMinutes === undefined ? undefined : Duration.minutes(options.maintenanceMinutes),
   });
   // The batch stack runs in the service stack's cluster and deploys after it, so the shop's
-  // Mackerel roles exist before a batch task registers a host in them.
+  // Mackerel roles exist before a batch task registers a host in them. `node.addDependency` rather
+  // than `Stack#addDependency`, which aws-cdk-lib deprecates after 2.261 without a replacement there.
   const batch = new BatchStack(app, 'CdkMackerelBatchExample', { vpc: service.vpc });
-  batch.addDependency(service, 'the cluster and the Mackerel roles come from the service stack');
+  batch.node.addDependency(service);
   return { service, batch };
 }

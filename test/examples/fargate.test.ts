@@ -346,6 +346,11 @@ describe('examples/fargate: the batch stack, instrumented by the Aspect', () => 
     }
   });
 
+  it('deploys after the service stack, whose roles its agents register in', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+    expect(manifest.artifacts[stacks.batch.artifactId].dependencies).toContain(stacks.service.artifactId);
+  });
+
   it('leaves the service stack\'s agent (from the extension) to itself: the Aspect is scoped to the batch stack', () => {
     const containers = template.toJSON().Resources[stacks.service.getLogicalId(stacks.service.service.taskDefinition.node.defaultChild as CfnElement)]
       .Properties.ContainerDefinitions;
