@@ -297,5 +297,29 @@ function parameterArns(id: Piece[]): string[] {
 }
 
 function checkPlainUrl(scope: IConstruct, property: string, url: string): void {
-  if (!_httpUrl(url)) _fail(scope, property, url, 'is not an http(s) URL', 'an https:// URL, or a SecretValue from Secrets Manager or SSM');
+  if (_httpUrl(url)) return;
+  const expected = 'an https:// URL, or a SecretValue from Secrets Manager or SSM';
+  const shown = maskedUrl(url);
+  if (shown === undefined) _fail(scope, property, MASK, 'is not a URL (not shown, as it may hold a secret)', expected);
+  _fail(scope, property, shown, 'is not an http(s) URL', expected);
+}
+
+const MASK = '****';
+
+/**
+ * A channel URL as an error shows it: its scheme and host, which say what is wrong, and a mask for
+ * the rest, where a Slack or webhook URL carries its token (and for a user and password); undefined
+ * for what is no URL at all, of which nothing is safe to show (it may be the token alone).
+ */
+function maskedUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.host === '') return `${url.protocol}${MASK}`;
+  const credentials = url.username !== '' || url.password !== '' ? `${MASK}@` : '';
+  const more = (url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '';
+  return `${url.protocol}//${credentials}${url.host}/${more ? MASK : ''}`;
 }

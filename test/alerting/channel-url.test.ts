@@ -308,7 +308,34 @@ describe('a plain-text URL', () => {
   test('rejects what is not a URL', () => {
     const { stack } = alertingStack();
     expect(() => new WebhookChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText('hooks.example.com/mackerel') }))
-      .toThrow(/Stack\/Bad: url "hooks.example.com\/mackerel" is not an http\(s\) URL/);
+      .toThrow(/^Stack\/Bad: url "\*\*\*\*" is not a URL \(not shown, as it may hold a secret\); expected an https:\/\/ URL, or a SecretValue from Secrets Manager or SSM$/);
+  });
+
+  // A Slack or webhook URL carries its token in the path (or the query, or as a user and password):
+  // an error shows the scheme and host, which say what is wrong, and masks the rest.
+  test.each([
+    ['a path and query', 'ftp://hooks.example.com/services/T0/B0/TOKEN-abc123?key=TOKEN-def456#TOKEN', 'ftp://hooks.example.com/****'],
+    ['a user and password', 'ftp://bot:TOKEN-pw@hooks.example.com/', 'ftp://****@hooks.example.com/'],
+    ['no host', 'slack:TOKEN-T0/B0', 'slack:****'],
+    ['what reads as a scheme', 'hooks.slack.com:443/services/TOKEN-T0', 'hooks.slack.com:****'],
+  ])('an error about a URL with %s never shows its secret part', (_what, url, shown) => {
+    const { stack } = alertingStack();
+    const error = (() => {
+      try {
+        new SlackChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText(url) });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    })();
+    expect(error).toBe(`Stack/Bad: url ${JSON.stringify(shown)} is not an http(s) URL; expected an https:// URL, or a SecretValue from Secrets Manager or SSM`);
+    expect(error).not.toContain('TOKEN');
+  });
+
+  test('an error about what is no URL shows none of it: it may be the token alone', () => {
+    const { stack } = alertingStack();
+    expect(() => new WebhookChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText('xoxb-TOKEN-0123456789') }))
+      .toThrow(/^Stack\/Bad: url "\*\*\*\*" is not a URL/);
   });
 });
 
