@@ -1,7 +1,7 @@
 /**
  * Runs the real Lambda handler in this process, as the Provider framework would: one event at
- * a time, the API base and key in the environment the handler reads, its JSON log lines kept
- * off the terminal unless asked for.
+ * a time, the API base and key handed to it in this process (never through process.env), its
+ * JSON log lines kept off the terminal unless asked for.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { _Invoke, _ResourceEvent } from './apply';
@@ -9,6 +9,7 @@ import { _mapStrings } from '../_json';
 import { handler } from '../provider/handler';
 import { MackerelApiError } from '../provider/handler/client';
 import { PropertyError } from '../provider/handler/convert';
+import { useLocalApi } from '../provider/handler/local-api';
 import { settings } from '../provider/handler/settings';
 import { StackView, useStackView } from '../provider/handler/stack';
 
@@ -50,12 +51,15 @@ export function _placeholderReferences(value: unknown, notice: (message: string)
   }));
 }
 
-/** An invoker that calls the handler with the API base and key set for the call only. @internal */
+/**
+ * An invoker that calls the handler with the API base and key handed over for the call only: in
+ * process.env, the key would reach every child process started meanwhile and every dump of the
+ * environment. @internal
+ */
 export function _handlerInvoke(options: _InvokeOptions): _Invoke {
   return async (event: _ResourceEvent) => {
-    const saved = { base: process.env.MACKEREL_APIBASE, key: process.env.MACKEREL_APIKEY, log: console.log, error: console.error };
-    process.env.MACKEREL_APIBASE = options.apiBase;
-    process.env.MACKEREL_APIKEY = options.apiKey;
+    const saved = { log: console.log, error: console.error };
+    useLocalApi({ apiBase: options.apiBase, apiKey: options.apiKey });
     const sink = (...args: unknown[]) => options.log?.(args.map(String).join(' '));
     console.log = sink;
     console.error = sink;
@@ -71,8 +75,7 @@ export function _handlerInvoke(options: _InvokeOptions): _Invoke {
       console.log = saved.log;
       console.error = saved.error;
       useStackView();
-      restore('MACKEREL_APIBASE', saved.base);
-      restore('MACKEREL_APIKEY', saved.key);
+      useLocalApi();
     }
   };
 }
@@ -91,9 +94,4 @@ export function _failsAgain(error: unknown): 'input' | 'key' | undefined {
   if (!(cause instanceof MackerelApiError) || cause.status === undefined) return undefined;
   if (cause.status === 401 || cause.status === 403) return 'key';
   return cause.status >= 400 && cause.status < 500 && cause.status !== 408 && cause.status !== 429 ? 'input' : undefined;
-}
-
-function restore(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
 }

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { addProvider, cli, expectConverged, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { EmailChannel, NotificationGroup } from '../../src/alerting';
 import { ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
@@ -132,6 +132,32 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(second.out).toMatch(/created\s+Monitor\s+Shop\/Disk/);
     expect(second.out).toMatch(/unchanged\s+Monitor\s+Shop\/Cpu/);
     expect(monitorsByName()['web disk']).toMatchObject({ metric: 'disk%' });
+  });
+});
+
+describe('the API key', () => {
+  test('reaches the handler in this process, never through process.env, where a child process or a dump of the environment would get it', async () => {
+    const key = shared.emulator.apiKey;
+    expect(process.env.MACKEREL_APIKEY).toBeUndefined();
+    const sent: Array<{ method: string; key: string | null; envKey: string | undefined; envBase: string | undefined }> = [];
+    const realFetch = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
+      sent.push({ method: init?.method ?? 'GET', key: new Headers(init?.headers).get('X-Api-Key'), envKey: process.env.MACKEREL_APIKEY, envBase: process.env.MACKEREL_APIBASE });
+      return realFetch(input, init);
+    });
+    let run;
+    try {
+      run = await cli(['apply', synthShop(workDir(), { cpuWarning: 80, memMetric: 'memory%', alive: true }), '--api-base', shared.emulator.url], { MACKEREL_APIKEY: key });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(run.code).toBe(0);
+    // The handler's creates carried the key, which was in the process's environment at no time.
+    const creates = sent.filter((s) => s.method === 'POST');
+    expect(creates.length).toBeGreaterThan(0);
+    expect(creates.filter((s) => s.key !== key)).toEqual([]);
+    expect(sent.filter((s) => s.envKey !== undefined || s.envBase !== undefined)).toEqual([]);
+    expect(process.env.MACKEREL_APIKEY).toBeUndefined();
   });
 });
 

@@ -1,8 +1,10 @@
 import { getParameter, getSecretString } from './aws';
+import { localApi } from './local-api';
 import { addSecret } from './log';
 
 /**
- * The Mackerel API key, read on every invocation from where the provider's environment says:
+ * The Mackerel API key, read on every invocation: the key a caller in this process handed over
+ * (local-api.ts, for cdk-mackerel apply), else from where the provider's environment says:
  * MACKEREL_APIKEY (local runs and tests only), else the secret MACKEREL_APIKEY_SECRET_ARN (its ARN
  * or name; whole SecretString, or its JSON field MACKEREL_APIKEY_SECRET_FIELD), else the SSM
  * parameter MACKEREL_APIKEY_PARAMETER_NAME. It is not kept across invocations: a key rotated in
@@ -11,6 +13,9 @@ import { addSecret } from './log';
  * costs little. The key is registered for scrubbing before anyone sees it.
  */
 export async function readApiKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  // Handed over, it is the key, even when empty: never one the process's own environment holds.
+  const handedOver = localApi();
+  if (handedOver) return remember(handedOver.apiKey);
   if (env.MACKEREL_APIKEY) return remember(env.MACKEREL_APIKEY);
   return remember(await fetchKey(keyLocation(env)));
 }

@@ -8,6 +8,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readApiKey } from './api-key';
 import { createClient, MackerelClient } from './client';
 import { convert, convertOld, Props } from './convert';
+import { localApi } from './local-api';
 import { createLogger, Logger, scrub } from './log';
 import { RequestContext, ResourceModule } from './resource';
 import { alertGroupSetting } from './resources/alert-group-setting';
@@ -139,7 +140,7 @@ async function markStop(input: TaskStoppedInput, connected: (log: Logger) => Pro
 /** A Mackerel API client with the key read now (see api-key.ts), for what is left of this invocation. */
 async function connect(context: HandlerContext, log: Logger): Promise<MackerelClient> {
   return createClient({
-    apiBase: process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
+    apiBase: localApi()?.apiBase || process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
     apiKey: await readApiKey(),
     rereadApiKey: () => readApiKey(),
     deadline: Date.now() + context.getRemainingTimeInMillis(),

@@ -3,12 +3,14 @@ import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
 import { readApiKey } from '../../../src/provider/handler/api-key';
 import { useAwsClients } from '../../../src/provider/handler/aws';
+import { useLocalApi } from '../../../src/provider/handler/local-api';
 import { scrub } from '../../../src/provider/handler/log';
 
 const ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf';
 
 afterEach(() => {
   useAwsClients();
+  useLocalApi();
 });
 
 describe('readApiKey', () => {
@@ -85,6 +87,22 @@ describe('readApiKey', () => {
     expect((await rejectionOf(readApiKey(env))).message).toBe('reading SSM parameter /mackerel/api-key failed: ParameterNotFound');
     store.parameters['/mackerel/api-key'] = 'later-key-555555';
     await expect(readApiKey(env)).resolves.toBe('later-key-555555');
+  });
+
+  test('a key handed over in this process (cdk-mackerel apply) wins over the environment, needs no AWS call, and is masked', async () => {
+    const aws = fakeAws({});
+    useAwsClients(aws);
+    useLocalApi({ apiBase: 'http://127.0.0.1:1/', apiKey: 'handed-key-424242' });
+
+    await expect(readApiKey({ MACKEREL_APIKEY: 'env-key-123456', MACKEREL_APIKEY_SECRET_ARN: ARN })).resolves.toBe('handed-key-424242');
+    expect(aws.commands).toEqual([]);
+    expect(scrub('key=handed-key-424242')).toBe('key=****');
+    // Handed over, even empty, it is the key: never one the process's own environment holds.
+    useLocalApi({ apiBase: 'http://127.0.0.1:1/', apiKey: '' });
+    await expect(readApiKey({ MACKEREL_APIKEY: 'env-key-123456' })).resolves.toBe('');
+    // Taken back, the environment says again.
+    useLocalApi();
+    await expect(readApiKey({ MACKEREL_APIKEY: 'env-key-123456' })).resolves.toBe('env-key-123456');
   });
 
   test('fails clearly when the environment names no location', async () => {
