@@ -73,7 +73,7 @@ Options of apply and diff:
                    with the parameter); needed for a parameter without Default that a Mackerel resource uses.
                    For an AWS::SSM::Parameter::Value<...> parameter, the value itself (the CLI reads no SSM)
   --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
-  --timeout SEC    apply only: time per operation, retries included (default 300)
+  --timeout SEC    apply only: time per operation, retries included (at least 2; default 300)
   --verbose        apply only: show the handler's log lines`;
 
 const OPTIONS = {
@@ -166,7 +166,7 @@ function defaults(command: _Args['command'], values: { [key: string]: string | b
     stage: values.stage as string | undefined,
     region: values.region as string | undefined,
     account: values.account as string | undefined,
-    timeoutSeconds: positiveNumber('timeout', values.timeout as string | undefined, 300),
+    timeoutSeconds: timeoutSeconds(values.timeout as string | undefined),
     verbose: values.verbose === true,
     port: port(values.port as string | undefined),
     host: values.host as string | undefined,
@@ -194,10 +194,18 @@ function givenParameters(texts: readonly string[]): _GivenParameter[] {
   });
 }
 
-function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
+// The handler sends a create only with settings.minAttemptMs (1 s) left, as it is never repeated:
+// under a timeout of 1 s or less almost none would go out, and the run would fail with "no time left".
+const MIN_TIMEOUT_SECONDS = 2;
+
+function timeoutSeconds(text: string | undefined): number {
+  if (text === undefined) return 300;
   const n = Number(text);
-  if (!(n > 0)) throw new _CliError(`--${flag} ${JSON.stringify(text)} is not a positive number of seconds`);
+  if (!(n > 0)) throw new _CliError(`--timeout ${JSON.stringify(text)} is not a positive number of seconds`);
+  if (n < MIN_TIMEOUT_SECONDS) {
+    throw new _CliError(`--timeout ${JSON.stringify(text)} is too short: a request is sent only with a second left for it; `
+      + `expected at least ${MIN_TIMEOUT_SECONDS} seconds`);
+  }
   return n;
 }
 

@@ -259,6 +259,10 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['emulator', '--emulator']), /--emulator is an option of apply and diff/);
     expectError(await cli(['apply', assembly, '--bogus']), /Unknown option '--bogus'/);
     expectError(await cli(['emulator', '--port', 'x']), /--port "x" is not a port number/);
+    expectError(await cli(['apply', assembly, '--timeout', '0']), /^cdk-mackerel: --timeout "0" is not a positive number of seconds$/);
+    // a create goes out only with a second left for it: under --timeout 1 almost none would
+    expectError(await cli(['apply', assembly, '--timeout', '1.5']),
+      /^cdk-mackerel: --timeout "1\.5" is too short: a request is sent only with a second left for it; expected at least 2 seconds$/);
     // a repeated option is refused rather than its last value taken alone
     expectError(await cli(['apply', assembly, '--stack', 'Shop', '--stack', 'Other']),
       /^cdk-mackerel: --stack is given more than once; expected it once \(a run covers one stack, or every stack without --stack\)$/);

@@ -163,7 +163,7 @@ describe('the lock of the state file', () => {
 
     // A failed apply lets go of the lock too.
     shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
-    const failed = await cli(['apply', synth(dir, { name: 'shop', late: true }), ...base, '--timeout', '1']);
+    const failed = await cli(['apply', synth(dir, { name: 'shop', late: true }), ...base, '--timeout', '2']);
     shared.emulator.clearFaults();
     expect(failed.code).toBe(2);
     expect(failed.err).toMatch(/run apply again to finish$/);
