@@ -367,7 +367,11 @@ export function _driftOf(
   return keys.flatMap((k) => {
     // A metadata value keeps its types on both sides (it is no CloudFormation property of stringified scalars).
     const value = metadata && k === 'metadata' ? live[k] : normalize(k, live[k]);
-    if (applied[k] === undefined && defaults[k] !== undefined && _sameJson(defaults[k], value)) return [];
+    if (applied[k] === undefined && defaults[k] !== undefined) {
+      // The default is what the template means (and what an update sends back), so an empty value
+      // (headers cleared in the web UI) differs from it; a field Mackerel does not return does not.
+      return value === undefined || value === null || _sameJson(defaults[k], value) ? [] : [{ field: k, old: undefined, new: value }];
+    }
     if (leftOutBySend(type, k, applied[k]) && value === undefined) return [];
     return driftField(k, applied[k], value);
   });

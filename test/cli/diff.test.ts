@@ -384,6 +384,16 @@ describe('drift', () => {
     expect(_driftOf(MONITOR, { type: 'expression' }, { type: 'expression', evaluateBackwardMinutes: 2 }, fields)).toEqual([]);
   });
 
+  test('an empty value where the template leaves a field to its server default is drift: headers cleared in Mackerel', () => {
+    // The template leaves headers out, so the handler sends Cache-Control: no-cache on every update;
+    // headers cleared in the web UI ([]) differ from that, though an empty list reads as "nothing set".
+    expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url', headers: [] }, ['headers']))
+      .toEqual([{ field: 'headers', old: undefined, new: [] }]);
+    // A field the server does not return at all (or returns as null) is still no drift.
+    expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url', headers: null }, ['headers'])).toEqual([]);
+    expect(_driftOf(MONITOR, { type: 'external', name: 'url' }, { type: 'external', name: 'url' }, ['headers', 'method'])).toEqual([]);
+  });
+
   test('a false the template set inside a list equals the one the server reads back', () => {
     const group = { name: 'ops', monitors: [{ id: 'm1', skipDefault: 'false' }, { id: 'm2', skipDefault: 'true' }] };
     const live = { name: 'ops', monitors: [{ id: 'm1', skipDefault: false }, { id: 'm2', skipDefault: true }] };
