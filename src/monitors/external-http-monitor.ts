@@ -14,6 +14,12 @@ import { IMackerelService } from '../service/service';
 /** Mackerel's HTTP checker gives up after this long, so a slower threshold never fires. */
 const CHECK_TIMEOUT_MILLIS = 15000;
 
+/** An HTTP field name: a token of RFC 9110 section 5.1. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** What an HTTP field value cannot hold (RFC 9110 section 5.5): control characters other than a tab. */
+const HEADER_VALUE_FORBIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
 /**
  * One HTTP header an external HTTP monitor sends: give exactly one of `value` and `secretValue`.
  *
@@ -24,14 +30,19 @@ const CHECK_TIMEOUT_MILLIS = 15000;
  * };
  */
 export interface ExternalHttpHeader {
-  /** The header name, such as `Authorization` or `User-Agent`. */
+  /**
+   * The header name, such as `Authorization` or `User-Agent`.
+   *
+   * An HTTP field name: letters, digits and ``!#$%&'*+-.^_`|~``, no spaces or colons.
+   */
   readonly name: string;
 
   /**
    * The header value, when it is not secret.
    *
    * Written into the CloudFormation template in plain text: for a secret (an
-   * `Authorization: Bearer ...` token) use `secretValue` instead.
+   * `Authorization: Bearer ...` token) use `secretValue` instead. No line breaks or other
+   * control characters (a tab is fine), which HTTP does not allow in a header.
    *
    * @default - none: `secretValue` must be given instead
    */
@@ -280,6 +291,10 @@ export class ExternalHttpMonitor extends MonitorBase {
       if (header.name.trim() === '') {
         _fail(this, `headers[${i}].name`, header.name, 'is empty', 'an HTTP header name');
       }
+      // An HTTP client refuses to send such a header, so every check of the monitor would fail.
+      if (!HEADER_NAME.test(header.name)) {
+        _fail(this, `headers[${i}].name`, header.name, 'is not an HTTP header name', "letters, digits and !#$%&'*+-.^_`|~ only");
+      }
       const key = header.name.toLowerCase();
       const first = seen.get(key);
       if (first !== undefined) {
@@ -323,6 +338,10 @@ export class ExternalHttpMonitor extends MonitorBase {
    * resolves header values, would not be granted to read it.
    */
   private checkPlainValue(property: string, value: string): void {
+    // The handler refuses the same in a value read from a secret; a literal one fails here, at synth.
+    if (!Token.isUnresolved(value) && HEADER_VALUE_FORBIDDEN.test(value)) {
+      _fail(this, `${property}.value`, value, 'holds a line break or control character, which an HTTP header value cannot', 'printable text (tabs allowed)');
+    }
     if (!/\{\{resolve:(secretsmanager|ssm-secure):/.test(JSON.stringify(Stack.of(this).resolve(value)))) return;
     _fail(this, `${property}.value`, 'a dynamic reference', 'holds a secret or secure parameter, which the provider\'s Lambda is not granted to read',
       'the SecretValue itself as secretValue, which grants the read');

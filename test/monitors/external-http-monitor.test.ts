@@ -222,6 +222,37 @@ describe('ExternalHttpMonitor', () => {
         .toThrow(/Stack\/Url: headers\[0\].name "" is empty; expected an HTTP header name/);
     });
 
+    test.each([
+      ['a space', 'X Probe'],
+      ['a colon', 'Authorization:'],
+      ['a line break', 'X-Probe\n'],
+    ])('a header name with %s, which HTTP does not allow in a field name', (_, name) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, headers: [{ name: 'Accept', value: 'a' }, { name, value: 'b' }] }))
+        .toThrow(`Stack/Url: headers[1].name ${JSON.stringify(name)} is not an HTTP header name; expected letters, digits and !#$%&'*+-.^_\`|~ only`);
+    });
+
+    test.each([
+      ['a line break', 'Bearer abc\n'],
+      ['a carriage return and line feed', 'a\r\nX-Injected: 1'],
+      ['a NUL', 'a\u0000b'],
+    ])('a plain header value with %s, which HTTP does not allow in a field value (as the handler refuses it in a secret)', (_, value) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, headers: [{ name: 'X-Probe', value }] }))
+        .toThrow(`Stack/Url: headers[0].value ${JSON.stringify(value)} holds a line break or control character, which an HTTP header value cannot; `
+          + 'expected printable text (tabs allowed)');
+    });
+
+    test('a header value with a tab, and a header name of every token character, pass', () => {
+      const { stack } = mackerelStack();
+
+      new ExternalHttpMonitor(stack, 'Url', { ...TOP, headers: [{ name: "X-!#$%&'*+.^_`|~09az", value: 'a\tb "quoted", Japanese 日本語' }] });
+
+      Template.fromStack(stack).resourceCountIs('Custom::MackerelMonitor', 1);
+    });
+
     test('maxCheckAttempts 0', () => {
       const { stack } = mackerelStack();
 
