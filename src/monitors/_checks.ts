@@ -120,6 +120,32 @@ export function _checkExpression(scope: IConstruct, property: string, text: stri
   }
 }
 
+/** One threshold of a WARNING/CRITICAL pair, for `_warnOnThresholdOrder`. @internal */
+export interface _ThresholdValue {
+  readonly name: string;
+  readonly value?: number;
+}
+
+/**
+ * Warns when a value crosses the WARNING threshold only after the CRITICAL one (or at the same
+ * point): Mackerel accepts such a pair, but then raises CRITICAL alone and WARNING never fires on
+ * its own, which is a typo far more often than a choice. `higherIsWorse` is true when a larger
+ * value is worse (operator `>`, a response time), false when a smaller one is (operator `<`, days
+ * left). Tokens pass. `suffix` follows the values in the message, such as ` with operator ">"`.
+ * @internal
+ */
+export function _warnOnThresholdOrder(scope: IConstruct, warning: _ThresholdValue, critical: _ThresholdValue, higherIsWorse: boolean,
+  unit = '', suffix = ''): void {
+  const w = warning.value;
+  const c = critical.value;
+  if (w === undefined || c === undefined || Token.isUnresolved(w) || Token.isUnresolved(c)) return;
+  if (higherIsWorse ? w < c : w > c) return;
+  const order = higherIsWorse ? 'below' : 'above';
+  Annotations.of(scope).addWarningV2('cdk-mackerel:warningAfterCritical',
+    `${warning.name} ${w}${unit} is not ${order} ${critical.name} ${c}${unit}${suffix}: a value past the WARNING threshold is already past the CRITICAL one, `
+    + `so WARNING alerts never fire on their own; expected ${warning.name} ${order} ${critical.name}`);
+}
+
 /** Throws unless a literal enum value is one of the allowed values; tokens pass. @internal */
 export function _checkOneOf(scope: IConstruct, property: string, value: string | undefined, allowed: string[]): void {
   if (value === undefined || Token.isUnresolved(value)) return;

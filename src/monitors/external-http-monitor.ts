@@ -2,7 +2,7 @@ import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
-import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
+import { _checkOneOf, _checkRange, _warnOnThresholdOrder, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
 import { DualStack, ExternalHttpMethod } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
@@ -109,7 +109,8 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
    * Raise a WARNING alert when the average response time exceeds this.
    *
    * Needs `service` and `responseTimeDuration`. Mackerel's check times out after 15 seconds,
-   * so a threshold above that never fires (a synth warning says so).
+   * so a threshold above that never fires (a synth warning says so). Below
+   * `responseTimeCritical`, or WARNING alerts never fire on their own (a synth warning says so).
    *
    * @default - no WARNING alert on response time
    */
@@ -151,7 +152,9 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
   /**
    * Raise a WARNING alert when the TLS certificate expires within this many whole days.
    *
-   * For https URLs (a synth warning says so for plain http).
+   * For https URLs (a synth warning says so for plain http). More days than
+   * `certificationExpirationCritical`, or WARNING alerts never fire on their own (a synth warning
+   * says so).
    *
    * @default - no WARNING alert on certificate expiration
    */
@@ -253,8 +256,7 @@ export class ExternalHttpMonitor extends MonitorBase {
       ...this.renderResponseTime(props),
       containsString: props.containsString,
       maxCheckAttempts: props.maxCheckAttempts,
-      certificationExpirationWarning: _wholeDuration(this, 'certificationExpirationWarning', props.certificationExpirationWarning, 'days'),
-      certificationExpirationCritical: _wholeDuration(this, 'certificationExpirationCritical', props.certificationExpirationCritical, 'days'),
+      ...this.renderCertificationExpiration(props),
       skipCertificateVerification: props.skipCertificateVerification,
       expectedStatusCode: props.expectedStatusCode,
       headers: props.headers?.map((h, i) => ({ name: h.name, value: this.headerValue(h, i) })),
@@ -364,7 +366,16 @@ export class ExternalHttpMonitor extends MonitorBase {
       _fail(this, 'responseTimeWarning', undefined, 'and responseTimeCritical are both missing, but responseTimeDuration is set',
         'at least one response time threshold');
     }
+    _warnOnThresholdOrder(this, { name: 'responseTimeWarning', value: warning }, { name: 'responseTimeCritical', value: critical }, true, ' ms');
     return { responseTimeWarning: warning, responseTimeCritical: critical, responseTimeDuration: duration };
+  }
+
+  /** Certificate expiration thresholds in days left: the WARNING comes first, with more days left. */
+  private renderCertificationExpiration(props: ExternalHttpMonitorProps) {
+    const warning = _wholeDuration(this, 'certificationExpirationWarning', props.certificationExpirationWarning, 'days');
+    const critical = _wholeDuration(this, 'certificationExpirationCritical', props.certificationExpirationCritical, 'days');
+    _warnOnThresholdOrder(this, { name: 'certificationExpirationWarning', value: warning }, { name: 'certificationExpirationCritical', value: critical }, false, ' days');
+    return { certificationExpirationWarning: warning, certificationExpirationCritical: critical };
   }
 
   private responseTimeMillis(property: string, threshold: Duration | undefined): number | undefined {

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
-import { _checkFinite, _checkMemo, _checkOneOf, _wholeDuration } from './_checks';
+import { _checkFinite, _checkMemo, _checkOneOf, _warnOnThresholdOrder, _wholeDuration } from './_checks';
 import { MonitorOperator } from './enums';
 import { _MonitorProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -69,7 +69,9 @@ export interface ThresholdMonitorProps extends MonitorBaseProps {
   /**
    * The threshold for a WARNING alert.
    *
-   * Give at least one of `warning` and `critical`.
+   * Give at least one of `warning` and `critical`. With both, a value must cross `warning`
+   * first (below `critical` for `>`, above it for `<`), or WARNING alerts never fire on their
+   * own: such a pair gets the synth warning `cdk-mackerel:warningAfterCritical`.
    *
    * @default - no WARNING alerts
    */
@@ -146,6 +148,11 @@ export abstract class MonitorBase extends Construct implements IMonitor {
     if (props.warning === undefined && props.critical === undefined) {
       _fail(this, 'warning', undefined, 'and critical are both missing', 'at least one of warning and critical',
         'A monitor without thresholds never alerts');
+    }
+    const operators: string[] = Object.values(MonitorOperator);
+    if (operators.includes(props.operator)) {
+      _warnOnThresholdOrder(this, { name: 'warning', value: props.warning }, { name: 'critical', value: props.critical },
+        props.operator === MonitorOperator.GREATER_THAN, '', ` with operator ${JSON.stringify(props.operator)}`);
     }
   }
 
