@@ -108,7 +108,8 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * is given only to the task definition holding that container; every other one gets no probe and a
  * `cdk-mackerel:readinessProbeNotApplied` warning (a probe nobody answers would keep its tasks from
  * ever registering). Task definitions the agent cannot run in (Windows, or the
- * `none` network mode) and imported ones (which the app cannot change) are skipped with a
+ * `none` network mode), imported ones (which the app cannot change) and `CfnTaskDefinition`s written
+ * directly or read by cloudformation-include (not `ecs.TaskDefinition`s) are skipped with a
  * `cdk-mackerel:instrumentationSkipped` warning. An agent `cpu` or `memoryLimitMiB` a task has no
  * room for beside its other containers is a synth error, reported for each such task together.
  *
@@ -189,6 +190,13 @@ export class MackerelInstrumentation implements IAspect {
       warnOnce(node, () => _warnLate(node, 'cdk-mackerel:instrumentationSkipped',
         'MackerelInstrumentation skipped this imported task definition: the app cannot add a container to it, so its tasks are not '
         + 'monitored by Mackerel unless the app that defines it adds the agent'));
+      return;
+    }
+    if (isLevel1TaskDefinition(node)) {
+      warnOnce(node, () => _warnLate(node, 'cdk-mackerel:instrumentationSkipped',
+        'MackerelInstrumentation skipped this CfnTaskDefinition: the agent is added only to an ecs.TaskDefinition (Fargate, EC2, External), not to '
+        + 'the CloudFormation resource written directly or read by cloudformation-include, so its tasks are not monitored by Mackerel. Define it as an '
+        + 'ecs.TaskDefinition, or leave it out of the Aspect\'s scope'));
       return;
     }
     const taskDefinition = taskDefinitionOf(node);
@@ -304,6 +312,17 @@ function isImportedTaskDefinition(node: IConstruct): boolean {
   const candidate = node as Partial<ecs.ITaskDefinition>;
   return typeof candidate.taskDefinitionArn === 'string' && typeof candidate.isFargateCompatible === 'boolean'
     && candidate.compatibility !== undefined;
+}
+
+/**
+ * A task definition written as its CloudFormation resource (or read by cloudformation-include),
+ * not the resource of an `ecs.TaskDefinition`: its containers are plain data the agent cannot join
+ * the way `ecs.ContainerDefinition`s are checked, waited for and granted.
+ */
+function isLevel1TaskDefinition(node: IConstruct): node is ecs.CfnTaskDefinition {
+  if (!(node instanceof ecs.CfnTaskDefinition)) return false;
+  const parent = node.node.scope;
+  return !(parent instanceof ecs.TaskDefinition && parent.node.defaultChild === node);
 }
 
 function warnOnce(taskDefinition: IConstruct, annotate: () => void): void {

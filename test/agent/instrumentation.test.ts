@@ -394,6 +394,29 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     annotations.hasNoWarning(`/${own.node.path}`, Match.anyValue());
   });
 
+  test('an L1 task definition (a CfnTaskDefinition, as cloudformation-include reads one) is skipped with a warning', () => {
+    // GIVEN a task definition written as its CloudFormation resource, beside one of aws-cdk-lib's
+    const { app, stack, apiKey } = setup();
+    const raw = new ecs.CfnTaskDefinition(stack, 'Raw', {
+      requiresCompatibilities: ['EC2'],
+      containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', essential: true, memory: 256 }],
+    });
+    const own = fargate(stack);
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN the L1 one is left as it is, said once; the ecs.TaskDefinition's own CfnTaskDefinition is not taken for one
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findWarning(`/${raw.node.path}`, Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      'MackerelInstrumentation skipped this CfnTaskDefinition: the agent is added only to an ecs.TaskDefinition (Fargate, EC2, External), not to '
+      + 'the CloudFormation resource written directly or read by cloudformation-include, so its tasks are not monitored by Mackerel. Define it as an '
+      + 'ecs.TaskDefinition, or leave it out of the Aspect\'s scope [ack: cdk-mackerel:instrumentationSkipped]',
+    ]);
+    expect(Template.fromStack(stack).toJSON().Resources.Raw.Properties.ContainerDefinitions.map((c: { Name: string }) => c.Name)).toEqual(['app']);
+    expect(agentCount(own)).toBe(1);
+    annotations.hasNoWarning(`/${own.node.path}/Resource`, Match.anyValue());
+    annotations.hasNoWarning(`/${own.node.path}`, Match.anyValue());
+  });
+
   test('a none-network task definition is skipped with a warning', () => {
     const { app, stack, apiKey } = setup();
     const isolated = new ecs.Ec2TaskDefinition(stack, 'Isolated', { networkMode: ecs.NetworkMode.NONE });
