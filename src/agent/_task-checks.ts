@@ -50,7 +50,7 @@ function checkOneAgent(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerD
   // The same name is reported by checkNameUnique.
   if (!byHand || byHand.containerName === agent.containerName) return undefined;
   return _describeProblem('taskDefinition', taskDefinition.node.path,
-    `already runs the Mackerel container agent in ${byHand.node.path} (image ${byHand.imageName}), so each task would register two Mackerel hosts`,
+    `already runs the Mackerel container agent in ${byHand.node.path} (${_handAgentSign(byHand)}), so each task would register two Mackerel hosts`,
     'one agent per task', 'Remove the agent container added by hand');
 }
 
@@ -111,12 +111,26 @@ function toMiB(value: unknown): number | undefined {
 const AGENT_IMAGE = /(^|\/)mackerel-container-agent([:@]|$)/;
 
 /**
- * A container of the task running the Mackerel container agent image that the library did not add
+ * A container of the task running the Mackerel container agent that the library did not add
  * (`agent`, when there is one, is left out): an agent written by hand, as before the library.
  * @internal
  */
 export function _agentAddedByHand(taskDefinition: ecs.TaskDefinition, agent?: ecs.ContainerDefinition): ecs.ContainerDefinition | undefined {
-  return _containersOf(taskDefinition).find((c) => c !== agent && !Token.isUnresolved(c.imageName) && AGENT_IMAGE.test(c.imageName));
+  return _containersOf(taskDefinition).find((c) => c !== agent && _handAgentSign(c) !== undefined);
+}
+
+/**
+ * What shows that a container runs the agent, for the messages: its image, or else the variable
+ * the agent cannot start without and nothing else reads. The variable finds an agent whose image
+ * is a private mirror known only at deploy time (an ECR repository's URI is a token), as the
+ * partition warning advises.
+ * @internal
+ */
+export function _handAgentSign(container: ecs.ContainerDefinition): string | undefined {
+  if (!Token.isUnresolved(container.imageName) && AGENT_IMAGE.test(container.imageName)) return `image ${container.imageName}`;
+  // `environment` is private in aws-cdk-lib; the props' variables and addEnvironment's both land there.
+  const environment = (container as unknown as { environment?: { [name: string]: string } }).environment ?? {};
+  return 'MACKEREL_CONTAINER_PLATFORM' in environment ? 'MACKEREL_CONTAINER_PLATFORM in its environment' : undefined;
 }
 
 /**

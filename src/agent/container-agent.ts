@@ -27,8 +27,9 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  * permissions go to the role itself, as ECS grants them.
  *
  * A task definition takes one agent: a second `MackerelContainerAgent` is an error, and so is a
- * container running the agent image added by hand (found at synth), while `MackerelAgentExtension`
- * and `MackerelInstrumentation` skip a task definition that already has either.
+ * container running the agent added by hand (found at synth by its image, or by the
+ * `MACKEREL_CONTAINER_PLATFORM` variable the agent needs, for a mirror known only at deploy time),
+ * while `MackerelAgentExtension` and `MackerelInstrumentation` skip a task definition that already has either.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *

@@ -1,7 +1,7 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _findAgent } from './_attach';
 import { _sameOptions } from './_same-options';
-import { _agentAddedByHand } from './_task-checks';
+import { _agentAddedByHand, _handAgentSign } from './_task-checks';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
 import { _warnLate } from '../_validation';
@@ -17,7 +17,8 @@ export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
  * definition. It is idempotent: a task definition that already has an agent is left as it is.
  * That is silent when the agent came from this extension or from another `MackerelAgentExtension`
  * with the same options; otherwise (an agent of `MackerelContainerAgent`, an extension with other
- * options, which are not applied, or a container running the agent image added by hand) it warns
+ * options, which are not applied, or a container running the agent added by hand, known by its image or
+ * its `MACKEREL_CONTAINER_PLATFORM` variable) it warns
  * `cdk-mackerel:agentAlreadyPresent`.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
@@ -52,7 +53,7 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
     const byHand = _agentAddedByHand(taskDefinition);
     if (byHand) {
       _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
-        `The task definition already runs the Mackerel container agent in ${byHand.node.path} (image ${byHand.imageName}), added by hand; `
+        `The task definition already runs the Mackerel container agent in ${byHand.node.path} (${_handAgentSign(byHand)}), added by hand; `
         + 'this MackerelAgentExtension adds nothing: a second agent would register a second Mackerel host for each task');
       return;
     }

@@ -6,7 +6,7 @@ import { _info, _warnLate } from '../_validation';
 import { _findAgent, _windowsFamily } from './_attach';
 import { _cpuRoomProblem } from './_checks';
 import { _sameOptions } from './_same-options';
-import { _agentAddedByHand } from './_task-checks';
+import { _agentAddedByHand, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
@@ -93,8 +93,9 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  *
  * Each task definition gets the agent exactly once: a task definition that already has one (from
  * `MackerelContainerAgent`, `MackerelAgentExtension` or an earlier `MackerelInstrumentation`) is
- * left as it is, so applying the Aspect twice changes nothing. One that runs the agent image in a
- * container added by hand is left as it is too, with a `cdk-mackerel:agentAlreadyPresent` warning. Where two `MackerelInstrumentation`s
+ * left as it is, so applying the Aspect twice changes nothing. One that runs the agent in a
+ * container added by hand (its image, or its `MACKEREL_CONTAINER_PLATFORM` variable for a private
+ * mirror known only at deploy time) is left as it is too, with a `cdk-mackerel:agentAlreadyPresent` warning. Where two `MackerelInstrumentation`s
  * with different options reach one task definition, the first to visit it wins (at one priority,
  * the one applied to the enclosing scope: the app's before the stack's); the other adds nothing
  * and warns `cdk-mackerel:agentAlreadyPresent`. Use `configure` to give one workload other options. The agent is a
@@ -213,7 +214,7 @@ export class MackerelInstrumentation implements IAspect {
     const byHand = _agentAddedByHand(taskDefinition);
     if (byHand) {
       warnOnce(taskDefinition, () => _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
-        `The task definition already runs the Mackerel container agent in ${byHand.node.path} (image ${byHand.imageName}), added by hand, so `
+        `The task definition already runs the Mackerel container agent in ${byHand.node.path} (${_handAgentSign(byHand)}), added by hand, so `
         + 'MackerelInstrumentation adds none: a second agent would register a second Mackerel host for each task. Remove that container to '
         + 'let the Aspect add the agent, or leave the task definition out with MackerelInstrumentation.exclude'));
       return;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -225,6 +226,27 @@ describe('MackerelInstrumentation: exactly once', () => {
     expect(Annotations.fromStack(stack).findWarning('/Stack/Task', Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
       expect.stringContaining('The task definition already runs the Mackerel container agent in Stack/Task/mackerel '
         + '(image public.ecr.aws/mackerel/mackerel-container-agent:v0.11.0), added by hand, so MackerelInstrumentation adds none'),
+    ]);
+  });
+
+  test('an agent added by hand from a private mirror (an image known only at deploy time) is found by its MACKEREL_CONTAINER_PLATFORM', () => {
+    // GIVEN the agent copied into the account's ECR, as the partition warning advises, under the recipe's container name
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    const mirror = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent');
+    taskDefinition.addContainer('mackerel-container-agent', {
+      image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'),
+      essential: false,
+      memoryLimitMiB: 128,
+      environment: { MACKEREL_CONTAINER_PLATFORM: 'ecs' },
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // THEN no second agent (a second Mackerel host for each task), and a warning that says why
+    expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', AGENT]);
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Task', Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
+      expect.stringContaining('The task definition already runs the Mackerel container agent in Stack/Task/mackerel-container-agent '
+        + '(MACKEREL_CONTAINER_PLATFORM in its environment), added by hand, so MackerelInstrumentation adds none'),
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
@@ -137,6 +138,21 @@ describe('checks over the whole task, at synth', () => {
     taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:latest'), essential: false });
     expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in '
       + 'Stack/Task/mackerel (image mackerel/mackerel-container-agent:latest), so each task would register two Mackerel hosts; expected one agent per task. '
+      + 'Remove the agent container added by hand');
+  });
+
+  test('an agent container added by hand from a mirror whose name is known only at deploy time is found by MACKEREL_CONTAINER_PLATFORM', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const mirror = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent');
+    taskDefinition.addContainer('mackerel', {
+      image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'),
+      essential: false,
+      memoryLimitMiB: 128,
+      environment: { MACKEREL_CONTAINER_PLATFORM: 'ecs' },
+    });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in '
+      + 'Stack/Task/mackerel (MACKEREL_CONTAINER_PLATFORM in its environment), so each task would register two Mackerel hosts; expected one agent per task. '
       + 'Remove the agent container added by hand');
   });
 
