@@ -153,7 +153,8 @@ export class MackerelInstrumentation implements IAspect {
    * call replaces the first.
    *
    * It changes nothing for a task definition that already has an agent from
-   * `MackerelContainerAgent` or `MackerelAgentExtension`: give those their options directly.
+   * `MackerelContainerAgent` or `MackerelAgentExtension` (a `cdk-mackerel:agentAlreadyPresent`
+   * warning says so): give those their options directly.
    *
    * @param taskDefinition the task definition to tune
    * @param overrides what to use instead of the Aspect's options
@@ -202,9 +203,11 @@ export class MackerelInstrumentation implements IAspect {
     }
     const taskDefinition = taskDefinitionOf(node);
     if (!taskDefinition) return;
-    if (_findAgent(taskDefinition)) {
+    const existing = _findAgent(taskDefinition);
+    if (existing) {
       const first = INSTRUMENTED.get(taskDefinition);
       if (first && first !== this) this.warnOverlap(taskDefinition, first);
+      if (!first && OVERRIDES.has(taskDefinition)) warnOnce(taskDefinition, () => warnOverridesNotApplied(taskDefinition, existing));
       return;
     }
     if (EXCLUDED.has(taskDefinition)) {
@@ -278,6 +281,18 @@ export class MackerelInstrumentation implements IAspect {
     const roles = this.props.roleResolver ? 'a roleResolver' : `roles ${JSON.stringify(this.roles)}`;
     return `MackerelInstrumentation applied to ${where} (${roles})`;
   }
+}
+
+/**
+ * `configure` was called for a task definition whose agent no Aspect added: its overrides (roles,
+ * say) would be dropped unseen, and the hosts register with the construct's or extension's.
+ */
+function warnOverridesNotApplied(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
+  const owner = agent.node.scope;
+  const roles = owner instanceof MackerelContainerAgent ? ` (roles ${JSON.stringify(owner.roles)})` : '';
+  _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
+    `MackerelInstrumentation.configure is not applied to this task definition: its agent ${agent.node.path} comes from MackerelContainerAgent or `
+    + `MackerelAgentExtension, which keep their own options${roles}. Give the roles, config, display name or memo to that agent instead`);
 }
 
 /**

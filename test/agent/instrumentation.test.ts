@@ -592,6 +592,30 @@ describe('MackerelInstrumentation.configure: one workload tuned, the rest as the
     expect(agentCount(web)).toBe(1);
     expect(environmentOf(containerNamed(web, AGENT)).MACKEREL_ROLES).toBe('shop:web');
   });
+
+  test('says so, once, where its overrides are not applied because the agent came from the construct or the extension', () => {
+    // GIVEN a platform team tuning a workload whose own team added the agent
+    const { app, stack, apiKey } = setup();
+    const web = fargate(stack, 'Web');
+    web.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    MackerelInstrumentation.configure(web, { roles: ['shop:other'] });
+    const batch = fargate(stack, 'Batch');
+    new MackerelContainerAgent(stack, 'BatchAgent', { taskDefinition: batch, apiKey, roles: ['shop:batch'] });
+    MackerelInstrumentation.configure(batch, { memo: 'nightly' });
+    // WHEN two Aspects reach them
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findWarning('/Stack/Web', Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      'MackerelInstrumentation.configure is not applied to this task definition: its agent Stack/Web/MackerelContainerAgent/Container comes from '
+      + 'MackerelContainerAgent or MackerelAgentExtension, which keep their own options (roles ["shop:web"]). Give the roles, config, display name '
+      + 'or memo to that agent instead [ack: cdk-mackerel:agentAlreadyPresent]',
+    ]);
+    expect(annotations.findWarning('/Stack/Batch', Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      expect.stringContaining('its agent Stack/BatchAgent/Container comes from MackerelContainerAgent or MackerelAgentExtension'),
+    ]);
+  });
 });
 
 describe('MackerelInstrumentation: post-conditions', () => {
