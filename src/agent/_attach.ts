@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
 import { _fail, _info } from '../_validation';
-import { _checkAgentOptions, _goRegExp } from './_checks';
+import { _agentVolumeName, _checkAgentOptions, _goRegExp } from './_checks';
 import { _warnNoEgress } from './_egress';
 import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
 import { _guardRoleParameter } from './_roles-guard';
@@ -80,7 +80,7 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   _waitForExecutionPolicy(taskDefinition);
   if (options.config) _deliverConfig(scope, taskDefinition, container, options.config, options.readonlyRootFilesystem ?? false);
 
-  keepHostIdWritable(taskDefinition, container, options);
+  keepHostIdWritable(scope, taskDefinition, container, options);
   if ((options.appContainerDependency ?? MackerelAgentDependency.START) === MackerelAgentDependency.START) {
     makeAppContainersWait(taskDefinition, container);
   }
@@ -191,9 +191,10 @@ function defaultLogging(taskDefinition: ecs.TaskDefinition): ecs.LogDriver {
  * v0.12.0, and an older agent would ignore the setting, fail to write and orphan its host), and
  * an agent container restarted within the task finds and reuses its host.
  */
-function keepHostIdWritable(taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition, options: MackerelAgentOptions): void {
+function keepHostIdWritable(scope: IConstruct, taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition,
+  options: MackerelAgentOptions): void {
   if (!options.readonlyRootFilesystem || options.hostIdStore === MackerelHostIdStore.MEMORY) return;
-  const sourceVolume = `${container.containerName}-host-id`;
+  const sourceVolume = _agentVolumeName(scope, container.containerName, '-host-id');
   taskDefinition.addVolume({ name: sourceVolume });
   container.addMountPoints({ sourceVolume, containerPath: _HOST_ID_DIRECTORY, readOnly: false });
 }

@@ -47,6 +47,24 @@ function checkContainerName(scope: IConstruct, name: string | undefined): void {
   }
 }
 
+/** ECS's longest volume name. */
+const MAX_VOLUME_NAME = 255;
+
+/**
+ * The name of a task volume the agent mounts with a read-only root (`<containerName><suffix>`),
+ * refused when ECS would refuse it: a container name may be 255 characters, a volume name no more.
+ * @internal
+ */
+export function _agentVolumeName(scope: IConstruct, containerName: string, suffix: string): string {
+  const name = `${containerName}${suffix}`;
+  if (!Token.isUnresolved(containerName) && name.length > MAX_VOLUME_NAME) {
+    _fail(scope, 'containerName', containerName,
+      `is too long to name the agent's volume "${name}" (${name.length} characters) with readonlyRootFilesystem`,
+      `at most ${MAX_VOLUME_NAME - suffix.length} characters, as a volume name is at most ${MAX_VOLUME_NAME}`);
+  }
+  return name;
+}
+
 function checkPositiveInteger(scope: IConstruct, property: string, value: number | undefined): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!Number.isInteger(value) || value < 1) {

@@ -49,6 +49,10 @@ export interface MackerelAgentOptions {
   /**
    * The name of the agent container in the task.
    *
+   * 1-255 letters, digits, `-` or `_`. With `readonlyRootFilesystem`, the agent's task volumes are
+   * named after it (`<name>-host-id`, `<name>-plugin-work`), and a volume name is at most 255
+   * characters, so it is at most 247 (243 with the plugin volume).
+   *
    * @default 'mackerel-container-agent'
    * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
    */

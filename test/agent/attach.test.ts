@@ -5,8 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, containerDefinitions, containerNamed, environmentOf, fargateTask } from './_fixture';
 import {
-  MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelAgentOptions, MackerelContainerAgent, MackerelHostIdStore,
-  MackerelHostStatus,
+  MackerelAgentConfigLocation, MackerelAgentDependency, MackerelAgentImage, MackerelAgentLogLevel, MackerelAgentOptions, MackerelContainerAgent,
+  MackerelHostIdStore, MackerelHostStatus,
 } from '../../src/agent';
 import { MackerelApiKey } from '../../src/api-key';
 import { MackerelProvider } from '../../src/provider';
@@ -456,6 +456,30 @@ describe('read-only root file system', () => {
       { SourceVolume: 'mackerel-container-agent-host-id', ContainerPath: '/var/tmp/mackerel-container-agent', ReadOnly: false },
     ]);
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_HOST_ID_STORE).toBe('file');
+  });
+
+  test('a container name too long for the volumes named after it is refused: ECS takes volume names of at most 255 characters', () => {
+    const long = 'a'.repeat(250);
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], readonlyRootFilesystem: true, containerName: long }))
+      .toThrow(`Stack/Agent: containerName "${long}" is too long to name the agent's volume "${long}-host-id" (258 characters) with readonlyRootFilesystem; `
+        + 'expected at most 247 characters, as a volume name is at most 255');
+    // the plugin work volume has a longer suffix
+    const plugins = fargateTask();
+    const withConfig: MackerelAgentOptions = {
+      apiKey: plugins.apiKey,
+      roles: ['shop:web'],
+      readonlyRootFilesystem: true,
+      containerName: 'b'.repeat(245),
+      hostIdStore: MackerelHostIdStore.MEMORY,
+      config: { location: MackerelAgentConfigLocation.fromUrl('https://example.com/agent.yml') },
+    };
+    expect(() => new MackerelContainerAgent(plugins.stack, 'Agent', { ...withConfig, taskDefinition: plugins.taskDefinition })).toThrow(/containerName "b+" is too long to name the agent's volume "b+-plugin-work" \(257 characters\).*expected at most 243 characters/);
+    // without a volume, the name is only ECS's container name limit
+    const memory = fargateTask();
+    expect(() => new MackerelContainerAgent(memory.stack, 'Agent', {
+      ...withConfig, apiKey: memory.apiKey, config: undefined, containerName: long, taskDefinition: memory.taskDefinition,
+    })).not.toThrow();
   });
 
   test('with the memory store, needs no volume', () => {

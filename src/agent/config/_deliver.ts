@@ -12,6 +12,7 @@ import { _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
 import { MackerelAgentConfig } from './config';
 import { _MACKEREL_PARTITION, _partitionOf } from '../../_partition';
 import { _fail } from '../../_validation';
+import { _agentVolumeName } from '../_checks';
 
 /** The file name of the rendered config inside the asset. @internal */
 export const _CONFIG_FILE_NAME = 'mackerel-container-agent.yml';
@@ -34,7 +35,7 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
   if (location.startsWith('s3://')) warnS3OutsideAwsPartition(scope);
   if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', Token.isUnresolved(minutes) ? Token.asString(minutes) : String(minutes));
   // A file the user maintains may run plugins too: its content is not known at synth, and the volume costs nothing.
-  if (readonlyRootFilesystem && (config.location !== undefined || _hasPlugins(config))) keepPluginWorkWritable(taskDefinition, container);
+  if (readonlyRootFilesystem && (config.location !== undefined || _hasPlugins(config))) keepPluginWorkWritable(scope, taskDefinition, container);
   warnLocalProbeInBridgeMode(scope, taskDefinition, config);
 }
 
@@ -90,8 +91,8 @@ function assetLocation(scope: Construct, taskDefinition: ecs.TaskDefinition, con
 }
 
 /** Plugins keep state files (in `$MACKEREL_PLUGIN_WORKDIR`, else `/tmp`), which a read-only root forbids. */
-function keepPluginWorkWritable(taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition): void {
-  const sourceVolume = `${container.containerName}-plugin-work`;
+function keepPluginWorkWritable(scope: Construct, taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition): void {
+  const sourceVolume = _agentVolumeName(scope, container.containerName, '-plugin-work');
   taskDefinition.addVolume({ name: sourceVolume });
   container.addMountPoints({ sourceVolume, containerPath: _PLUGIN_WORK_DIRECTORY, readOnly: false });
   container.addEnvironment('MACKEREL_PLUGIN_WORKDIR', _PLUGIN_WORK_DIRECTORY);
