@@ -28,6 +28,7 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   _checkEnum(scope, 'logLevel', options.logLevel, MackerelAgentLogLevel);
   _checkEnum(scope, 'appContainerDependency', options.appContainerDependency, MackerelAgentDependency);
   checkPositiveInteger(scope, 'memoryLimitMiB', options.memoryLimitMiB);
+  checkMemoryFloor(scope, options.memoryLimitMiB);
   checkPositiveInteger(scope, 'cpu', options.cpu);
   if (options.cpu !== undefined) checkCpuFits(scope, options.cpu, taskDefinition);
   checkStopTimeout(scope, options, fargate);
@@ -69,6 +70,19 @@ function checkPositiveInteger(scope: IConstruct, property: string, value: number
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!Number.isInteger(value) || value < 1) {
     _fail(scope, property, value, 'is not a positive whole number', 'an integer of at least 1');
+  }
+}
+
+/** Docker (20.10 and later) refuses to create a container with a memory limit below this. */
+const DOCKER_MIN_MEMORY_MIB = 6;
+
+function checkMemoryFloor(scope: IConstruct, memoryLimitMiB: number | undefined): void {
+  // A value that is no positive whole number is refused as such by checkPositiveInteger.
+  if (memoryLimitMiB === undefined || Token.isUnresolved(memoryLimitMiB) || memoryLimitMiB < 1) return;
+  if (memoryLimitMiB < DOCKER_MIN_MEMORY_MIB) {
+    _fail(scope, 'memoryLimitMiB', memoryLimitMiB,
+      `is below the ${DOCKER_MIN_MEMORY_MIB} MiB Docker sets as a container's least memory, so the agent container could not be created and the tasks would run unmonitored`,
+      `at least ${DOCKER_MIN_MEMORY_MIB} (Mackerel's recipe uses 128)`);
   }
 }
 

@@ -61,8 +61,8 @@ export interface MackerelAgentOptions {
   /**
    * The hard memory limit of the agent container, in MiB.
    *
-   * Mackerel's ECS recipe uses 128. On a task with a task-level memory size, the other
-   * containers' limits must leave this much room (checked at synth).
+   * Mackerel's ECS recipe uses 128; at least 6, the least Docker gives a container. On a task with
+   * a task-level memory size, the other containers' limits must leave this much room (checked at synth).
    *
    * @default 128
    * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs

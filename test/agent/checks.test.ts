@@ -84,6 +84,12 @@ describe('options rejected at construction, with the path, property, value and w
     expect(addAgent({ memoryLimitMiB: 0 })).toThrow(/memoryLimitMiB 0 is not a positive whole number; expected an integer of at least 1/);
   });
 
+  test('a memory limit below Docker\'s 6 MiB minimum: the agent container could not be created', () => {
+    expect(addAgent({ memoryLimitMiB: 5 })).toThrow('Stack/Agent: memoryLimitMiB 5 is below the 6 MiB Docker sets as a container\'s least memory, '
+      + 'so the agent container could not be created and the tasks would run unmonitored; expected at least 6 (Mackerel\'s recipe uses 128)');
+    expect(addAgent({ memoryLimitMiB: 6 })).not.toThrow();
+  });
+
   test('a fractional CPU reservation', () => {
     expect(addAgent({ cpu: 1.5 })).toThrow(/cpu 1.5 is not a positive whole number/);
   });
