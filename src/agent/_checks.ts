@@ -19,7 +19,7 @@ const FARGATE_MAX_STOP_SECONDS = 120;
  */
 export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOptions, taskDefinition: ecs.TaskDefinition): void {
   MackerelApiKey._check(scope, 'apiKey', options.apiKey);
-  const fargate = taskDefinition.isFargateCompatible;
+  const fargate = _mayRunOn(taskDefinition, 'FARGATE');
   // A list token (a CommaDelimitedList parameter) is one unresolved element, known only at deploy time.
   if (!Token.isUnresolved(options.roles)) (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
   checkContainerName(scope, options.containerName);
@@ -38,7 +38,19 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   checkUrl(scope, 'httpProxy', options.httpProxy);
   checkUrl(scope, 'httpsProxy', options.httpsProxy);
   if (!Token.isUnresolved(options.noProxy)) (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
-  checkImageSupports(scope, options, taskDefinition.isManagedInstancesCompatible);
+  checkImageSupports(scope, options, _mayRunOn(taskDefinition, 'MANAGED_INSTANCES'));
+}
+
+/**
+ * Whether the task definition may run on a launch type, read from the name of its compatibility:
+ * aws-cdk-lib's `isFargateCompatible` and `isManagedInstancesCompatible` are false for
+ * `FARGATE_AND_EC2_AND_MANAGED_INSTANCES` (2.261), which runs on each of the three.
+ * @internal
+ */
+export function _mayRunOn(taskDefinition: ecs.TaskDefinition, launchType: 'FARGATE' | 'MANAGED_INSTANCES'): boolean {
+  const name: string | undefined = ecs.Compatibility[taskDefinition.compatibility];
+  return (name ?? '').split('_AND_').includes(launchType)
+    || (launchType === 'FARGATE' ? taskDefinition.isFargateCompatible : taskDefinition.isManagedInstancesCompatible);
 }
 
 function checkContainerName(scope: IConstruct, name: string | undefined): void {

@@ -526,6 +526,17 @@ describe('task definitions of every kind', () => {
       .toThrow(/^Stack\/Agent: image "public\.ecr\.aws\/mackerel\/mackerel-container-agent:v0\.12\.1" cannot run on ECS Managed Instances.*expected an image of v0\.13\.0 or later/);
   });
 
+  test('Managed Instances among three launch types with an agent before v0.13.0 is rejected too', () => {
+    // aws-cdk-lib's isManagedInstancesCompatible is false for this compatibility.
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.TaskDefinition(stack, 'Task', {
+      compatibility: ecs.Compatibility.FARGATE_AND_EC2_AND_MANAGED_INSTANCES, networkMode: ecs.NetworkMode.AWS_VPC, cpu: '1024', memoryMiB: '2048',
+    });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], image: MackerelAgentImage.of('v0.12.1') }))
+      .toThrow(/^Stack\/Agent: image "public\.ecr\.aws\/mackerel\/mackerel-container-agent:v0\.12\.1" cannot run on ECS Managed Instances/);
+  });
+
   test('an older agent stays allowed where Managed Instances is not a launch type', () => {
     const { stack, apiKey } = agentStack();
     const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task');

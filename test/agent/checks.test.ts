@@ -103,6 +103,17 @@ describe('options rejected at construction, with the path, property, value and w
     expect(addAgent({ stopTimeout: Duration.millis(1500) })).toThrow(/stopTimeout "1 second 500 millis" is out of range; expected whole seconds/);
   });
 
+  test('a stop timeout over Fargate\'s 120 s on a task definition for Fargate, EC2 and Managed Instances at once', () => {
+    // aws-cdk-lib's isFargateCompatible is false for this compatibility, though the task may run on Fargate.
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.TaskDefinition(stack, 'Task', {
+      compatibility: ecs.Compatibility.FARGATE_AND_EC2_AND_MANAGED_INSTANCES, networkMode: ecs.NetworkMode.AWS_VPC, cpu: '1024', memoryMiB: '2048',
+    });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], stopTimeout: Duration.seconds(121) }))
+      .toThrow(/^Stack\/Agent: stopTimeout "2 minutes 1 second" is out of range; expected whole seconds from 1 to 120 \(Fargate's maximum\)/);
+  });
+
   test('a stop timeout over 120 s is fine on EC2', () => {
     const { stack, apiKey } = agentStack();
     const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task');
