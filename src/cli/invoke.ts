@@ -7,7 +7,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { _Invoke, _ResourceEvent } from './apply';
 import { _mapStrings } from '../_json';
 import { handler } from '../provider/handler';
-import { MackerelApiError } from '../provider/handler/client';
+import { isRefused } from '../provider/handler/client';
 import { PropertyError } from '../provider/handler/convert';
 import { useLocalApi } from '../provider/handler/local-api';
 import { settings } from '../provider/handler/settings';
@@ -91,7 +91,6 @@ export function _handlerInvoke(options: _InvokeOptions): _Invoke {
 export function _failsAgain(error: unknown): 'input' | 'key' | undefined {
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof PropertyError) return 'input';
-  if (!(cause instanceof MackerelApiError) || cause.status === undefined) return undefined;
-  if (cause.status === 401 || cause.status === 403) return 'key';
-  return cause.status >= 400 && cause.status < 500 && cause.status !== 408 && cause.status !== 429 ? 'input' : undefined;
+  if (!isRefused(cause)) return undefined;
+  return cause.status === 401 || cause.status === 403 ? 'key' : 'input';
 }

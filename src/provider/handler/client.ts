@@ -35,6 +35,15 @@ export function isOutcomeUnknown(error: unknown): error is MackerelApiError {
   return error instanceof MackerelApiError && error.outcomeUnknown;
 }
 
+/**
+ * True when Mackerel refused the request for what it asks: a 4xx other than 408 (the request
+ * timed out) and 429 (the rate limit), which the same request gets again however late it is sent.
+ */
+export function isRefused(error: unknown): error is MackerelApiError {
+  return error instanceof MackerelApiError && error.status !== undefined && error.status >= 400 && error.status < 500
+    && error.status !== 408 && error.status !== 429;
+}
+
 /** True when `error` is Mackerel saying the object does not exist. */
 export function isNotFound(error: unknown): boolean {
   return error instanceof MackerelApiError && error.status === 404;
