@@ -17,6 +17,14 @@ import { IMackerelService } from '../service/service';
 const MAX_MERGE_WINDOW = Duration.hours(24);
 
 /**
+ * How many times the queue hands a stop over before it goes to the dead-letter queue. The handler
+ * hides a failed stop for 30 seconds, doubling at each failure up to 5 minutes (and 5 minutes
+ * each time for a stop Mackerel refused, see provider/handler/queue.ts): eight receipts give a
+ * stop about half an hour to get through, as three receipts a visibility timeout apart did.
+ */
+const MAX_RECEIVES = 8;
+
+/**
  * Why an ECS task stopped, as far as `TaskStopAnnotations` tells them apart: the task's
  * `stopCode`, and for the scheduler's stops its `stoppedReason`.
  *
@@ -128,10 +136,20 @@ export interface TaskStopAnnotationsProps {
  * into one annotation instead of racing, and an event delivered twice within five minutes is
  * dropped by the queue. Two of them cannot both merge the stops of one ECS service (or of two ECS
  * services of one name, in two clusters, whose stops share annotations) on the same graphs: their
- * merges would overwrite each other's. A stop the handler fails to mark three
- * times goes to a dead-letter queue (kept 14 days, and deleted with the construct); the stops
- * after it in its batch are marked meanwhile, and it joins its annotation in time order if a
- * retry succeeds. No CloudFormation resource is created in Mackerel, so nothing is deleted with
+ * merges would overwrite each other's.
+ *
+ * A stop the handler fails to mark (Mackerel answered 5xx or 429, or did not answer in time) is
+ * tried again after 30 seconds, then 1, 2 and 4 minutes, then every 5 minutes: the handler
+ * shortens the queue's 15-minute visibility timeout (which must cover the handler's whole run) for
+ * it with SQS ChangeMessageVisibility, as the queue's one message group holds back the stops
+ * queued after it until it is marked. A stop Mackerel refused (a 4xx other than 408 and 429),
+ * which the same request gets again, is tried every 5 minutes. The stops after it in its batch
+ * are marked meanwhile, and it joins its annotation in time order if a retry succeeds. After
+ * eight failures (about half an hour; 40 minutes for a refused stop; 15 minutes a failure when
+ * the handler could not shorten the wait, as when its run timed out) it goes to a dead-letter
+ * queue (kept 14 days, and deleted with the construct), which frees the stops behind it.
+ *
+ * No CloudFormation resource is created in Mackerel, so nothing is deleted with
  * the construct: the annotations stay as the history (Mackerel deletes them with their service).
  *
  * @example
@@ -147,8 +165,9 @@ export class TaskStopAnnotations extends Construct {
   public readonly queue: sqs.IQueue;
 
   /**
-   * Where stops the handler failed to mark three times are kept, for 14 days, with the stops
-   * handed back untried after them each time (a failed stop holds up those behind it).
+   * Where stops the handler failed to mark eight times are kept, for 14 days: the failed stops
+   * alone, as the stops after one in its batch are marked meanwhile (it holds up only the stops
+   * queued after its batch, until it is marked or moved here).
    */
   public readonly deadLetterQueue: sqs.IQueue;
 
@@ -174,13 +193,6 @@ export class TaskStopAnnotations extends Construct {
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     this.checkMarkedTwice(props.ecsServices, `${props.service.name}|${[...roleNames].sort().join(',')}`, causes, mergeWindow.toSeconds() > 0);
 
-    const settings: _TaskStoppedSettings = {
-      cdkMackerel: _TASK_STOPPED_EVENT,
-      service: props.service.name,
-      ...(roleNames.length > 0 ? { roles: roleNames } : {}),
-      mergeWindowSeconds: mergeWindow.toSeconds(),
-    };
-    const input = events.RuleTargetInput.fromObject({ ...settings, detail: events.EventField.fromPath('$.detail') });
     const byCluster = new Map<ecs.ICluster, ecs.IBaseService[]>();
     for (const service of props.ecsServices) byCluster.set(service.cluster, [...(byCluster.get(service.cluster) ?? []), service]);
     this.rules = [...byCluster].map(([cluster, services], i) => new events.Rule(this, byCluster.size === 1 ? 'Rule' : `Rule${i + 1}`, {
@@ -203,10 +215,21 @@ export class TaskStopAnnotations extends Construct {
       // Repeated deliveries of one event have the same body: the queue drops them for five minutes.
       contentBasedDeduplication: true,
       enforceSSL: true,
-      // Longer than the handler may run (at most 14 minutes, MackerelProvider's timeout).
+      // Longer than the handler may run (at most 14 minutes, MackerelProvider's timeout). A stop
+      // that fails comes back sooner: the handler shortens its visibility (provider/handler/queue.ts).
       visibilityTimeout: Duration.minutes(15),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVES },
     });
+    const settings: _TaskStoppedSettings = {
+      cdkMackerel: _TASK_STOPPED_EVENT,
+      service: props.service.name,
+      ...(roleNames.length > 0 ? { roles: roleNames } : {}),
+      mergeWindowSeconds: mergeWindow.toSeconds(),
+      // The handler changes a failed message's visibility by its queue's URL. The event source's
+      // grant (consume messages) already allows sqs:ChangeMessageVisibility on this queue.
+      queueUrl: this.queue.queueUrl,
+    };
+    const input = events.RuleTargetInput.fromObject({ ...settings, detail: events.EventField.fromPath('$.detail') });
     this.rules.forEach((rule) => rule.addTarget(new targets.SqsQueue(this.queue, {
       message: input,
       // One group for every rule: the queue hands the stops to the handler one batch at a time, in

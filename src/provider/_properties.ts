@@ -330,4 +330,10 @@ export interface _TaskStoppedSettings {
   readonly roles?: string[];
   /** Stops of one ECS service within this many seconds of an annotation's ends join it; 0 never merges. */
   readonly mergeWindowSeconds: number;
+  /**
+   * The URL of the queue the rule sends the stop to, for the handler to hand a failed stop back
+   * sooner (SQS ChangeMessageVisibility takes the queue's URL, which the event's record does not
+   * give); absent in a stop queued by an earlier release, which then waits the visibility timeout.
+   */
+  readonly queueUrl?: string;
 }

@@ -6,6 +6,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { MackerelApiKey, MackerelProvider, MackerelRole, MackerelService, TaskStopAnnotations, TaskStopCause } from '../../src';
 import { handler } from '../../src/provider/handler/index';
+import { _useSqsSdk } from '../../src/provider/handler/queue';
+import { fakeSqs } from '../provider/handler/_fake-aws';
 import { api as callApi, lambdaContext, useEmulator } from '../provider/handler/_harness';
 
 const ENV = { account: '123456789012', region: 'ap-northeast-1' };
@@ -149,14 +151,14 @@ describe('TaskStopAnnotations', () => {
     expect(target.InputTransformer.InputPathsMap).toEqual({ detail: '$.detail' });
     expect(target.InputTransformer.InputTemplate).toEqual({
       'Fn::Join': ['', ['{"cdkMackerel":"EcsTaskStopped","service":"', { Ref: logicalId(stack, shop.node.findChild('Resource')) },
-        '","roles":["web"],"mergeWindowSeconds":300,"detail":<detail>}']],
+        '","roles":["web"],"mergeWindowSeconds":300,"queueUrl":"', { Ref: queueId }, '","detail":<detail>}']],
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: true,
       ContentBasedDeduplication: true,
       VisibilityTimeout: 900,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 3 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 8 },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     // only EventBridge, for this rule, may send to the queue
@@ -179,6 +181,18 @@ describe('TaskStopAnnotations', () => {
     });
     // EventBridge does not invoke the handler itself
     expect(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'events.amazonaws.com' } })).toEqual({});
+  });
+
+  test('the handler may change the visibility of this queue\'s messages (to hand a failed stop back sooner), of no other queue', () => {
+    const { stack, shop, api } = shopStack();
+    const stops = new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api] });
+    const role = { Ref: logicalId(stack, MackerelProvider.of(stack).handler.role as any) };
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter((policy: any) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([role]))
+      .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement as any[]);
+    const changing = statements.filter((s) => [s.Action].flat().some((a: string) => a === 'sqs:ChangeMessageVisibility' || a === 'sqs:*' || a === '*'));
+    // granted with the event source's consume actions, on the queue alone
+    expect(changing.map((s) => [s.Effect, s.Resource])).toEqual([['Allow', { 'Fn::GetAtt': [logicalId(stack, stops.queue as any), 'Arn'] }]]);
   });
 
   test('the merge window is 10 minutes unless given, and 0 seconds is allowed (every stop marked on its own)', () => {
@@ -355,22 +369,28 @@ function onlyRuleConstruct(stack: Stack) {
 describe('TaskStopAnnotations with the handler', () => {
   const env = useEmulator();
 
-  test('the input the rule writes, filled in by EventBridge and queued, is marked by the handler on the service and role', async () => {
-    const { stack, shop, web, api } = shopStack();
-    new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api] });
+  const QUEUE_URL = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-Stops073CCBFB-AbCdEf.fifo';
+
+  /** What EventBridge sends for a stop: the Refs resolved (the service's name, the queue's URL), <detail> replaced by the event's detail. */
+  function sentBy(stack: Stack, stops: TaskStopAnnotations, shop: MackerelService): string {
     const template = onlyRule(stack).Properties.Targets[0].InputTransformer.InputTemplate['Fn::Join'][1] as any[];
+    const refs: { [id: string]: string } = { [logicalId(stack, shop.node.findChild('Resource') as any)]: 'shop', [logicalId(stack, stops.queue as any)]: QUEUE_URL };
     const detail = {
       ...taskEvent(CRASH).detail,
       stoppedAt: '2026-11-24T03:00:00.500Z',
       containers: [{ name: 'web', exitCode: 139, reason: 'segfault' }],
     };
-    // what EventBridge sends: the Ref resolved to the service name, <detail> replaced by the event's detail
-    const sent = template.map((part) => (typeof part === 'string' ? part : 'shop')).join('').replace('<detail>', JSON.stringify(detail));
+    return template.map((part) => (typeof part === 'string' ? part : refs[part.Ref])).join('').replace('<detail>', JSON.stringify(detail));
+  }
+
+  test('the input the rule writes, filled in by EventBridge and queued, is marked by the handler on the service and role', async () => {
+    const { stack, shop, web, api } = shopStack();
+    const stops = new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api] });
     expect((await callApi(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
     expect((await callApi(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
 
     // ... as the body of a message the queue hands to the handler
-    const result = await handler({ Records: [{ messageId: 'm1', body: sent, eventSource: 'aws:sqs' }] }, lambdaContext());
+    const result = await handler({ Records: [{ messageId: 'm1', body: sentBy(stack, stops, shop), eventSource: 'aws:sqs' }] }, lambdaContext());
 
     expect(result).toEqual({ batchItemFailures: [] });
 
@@ -380,5 +400,21 @@ describe('TaskStopAnnotations with the handler', () => {
       service: 'shop',
       roles: ['web'],
     })]);
+  });
+
+  test('a queued stop that fails is handed back to its own queue, by the URL the rule wrote, to be tried again in 30 seconds', async () => {
+    const { stack, shop, web, api } = shopStack();
+    const stops = new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [api] });
+    expect((await callApi(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+    expect((await callApi(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+    const sqs = fakeSqs();
+    try {
+      const record = { messageId: 'm1', receiptHandle: 'receipt-1', body: sentBy(stack, stops, shop), attributes: { ApproximateReceiveCount: '1' }, eventSource: 'aws:sqs' };
+      expect(await handler({ Records: [record] }, lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    } finally {
+      _useSqsSdk();
+    }
+    expect(sqs.changes).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-1', VisibilityTimeout: 30 }]);
   });
 });

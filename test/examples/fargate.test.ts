@@ -267,7 +267,8 @@ describe('examples/fargate', () => {
     const queues = template.findResources('AWS::SQS::Queue', { Properties: { ContentBasedDeduplication: true } });
     expect(Object.keys(queues)).toHaveLength(1);
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [Object.keys(queues)[0], 'Arn'] });
-    expect(target.InputTransformer.InputTemplate['Fn::Join'][1][2]).toBe('","roles":["web"],"mergeWindowSeconds":600,"detail":<detail>}');
+    expect(target.InputTransformer.InputTemplate['Fn::Join'][1].slice(2)).toEqual(
+      ['","roles":["web"],"mergeWindowSeconds":600,"queueUrl":"', { Ref: Object.keys(queues)[0] }, '","detail":<detail>}']);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: stacks.service.getLogicalId(stacks.service.mackerel.provider.handler.node.defaultChild as CfnElement) },
       EventSourceArn: { 'Fn::GetAtt': [Object.keys(queues)[0], 'Arn'] },

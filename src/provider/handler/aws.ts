@@ -9,7 +9,7 @@ import type * as SsmSdk from '@aws-sdk/client-ssm';
 
 /** The one method of an SDK v3 client the handler uses; tests pass their own. */
 export interface AwsClient {
-  send(command: unknown): Promise<unknown>;
+  send(command: unknown, options?: { readonly abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
 let secretsManager: AwsClient | undefined;

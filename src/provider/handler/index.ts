@@ -6,10 +6,11 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readApiKey } from './api-key';
-import { createClient, MackerelClient } from './client';
+import { createClient, isRefused, MackerelClient } from './client';
 import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
 import { createLogger, Logger, scrub } from './log';
+import { handBack, QueuedRecord } from './queue';
 import { RequestContext, ResourceModule } from './resource';
 import { alertGroupSetting } from './resources/alert-group-setting';
 import { awsIntegration } from './resources/aws-integration';
@@ -58,7 +59,7 @@ export interface HandlerResult {
 
 /** A batch of messages from a `TaskStopAnnotations` queue (SQS FIFO), in order. */
 export interface QueuedStops {
-  readonly Records: ReadonlyArray<{ readonly messageId: string; readonly body: string; readonly eventSource?: string }>;
+  readonly Records: ReadonlyArray<QueuedRecord>;
 }
 
 /** The messages to hand back to the queue: those that failed. */
@@ -93,11 +94,16 @@ function isQueuedStops(event: unknown): event is QueuedStops {
  * refusing goes to the dead-letter queue alone, not with the stops that happened to follow it.
  * A message that is no task stop could never succeed: it is logged and dropped. The key is read
  * once for the batch, at its first stop.
+ *
+ * A failed stop is handed back with a backoff (`queue.ts`) once the batch is done, so that its
+ * wait starts when the message group is free again; it is reported as failed whether or not
+ * that worked.
  */
 async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promise<QueuedStopsResult> {
-  const failed: Array<{ readonly itemIdentifier: string }> = [];
+  const failed: Array<{ readonly record: QueuedRecord; readonly queueUrl?: string; readonly refused: boolean }> = [];
   // One client for the batch, so its retries are logged for the batch, not for the stop that made it.
   const batchLog = createLogger({ event: 'ECS task stops', messages: batch.Records.length });
+  const deadline = Date.now() + context.getRemainingTimeInMillis();
   let client: Promise<MackerelClient> | undefined;
   for (const record of batch.Records) {
     let input: unknown;
@@ -112,11 +118,12 @@ async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promi
     }
     try {
       await markStop(input, () => (client ??= connect(context, batchLog)));
-    } catch {
-      failed.push({ itemIdentifier: record.messageId });
+    } catch (e) {
+      failed.push({ record, queueUrl: input.queueUrl, refused: isRefused((e as Error).cause) });
     }
   }
-  return { batchItemFailures: failed };
+  await Promise.all(failed.map(({ record, queueUrl, refused }) => handBack(record, queueUrl, refused, deadline, batchLog)));
+  return { batchItemFailures: failed.map(({ record }) => ({ itemIdentifier: record.messageId })) };
 }
 
 async function onTaskStopped(input: TaskStoppedInput, context: HandlerContext): Promise<void> {
@@ -130,10 +137,11 @@ async function markStop(input: TaskStoppedInput, connected: (log: Logger) => Pro
     const outcome = await annotateTaskStop({ client: await connected(log), log }, input);
     log.info('done', { outcome });
   } catch (e) {
-    // Thrown, the queue hands the stop over again (three times in all); a stop already marked is not marked again.
+    // Thrown, the queue hands the stop over again (see queue.ts); a stop already marked is not marked again.
+    // The cause says whether Mackerel refused the stop, which a retry soon would not change.
     const message = scrub(`annotating an ECS task stop on service ${JSON.stringify(input.service)} failed: ${(e as Error).message ?? String(e)}`);
     log.error('failed', { error: message });
-    throw _failure(message);
+    throw _failure(message, e);
   }
 }
 

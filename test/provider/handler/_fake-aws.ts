@@ -1,6 +1,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { AwsClient } from '../../../src/provider/handler/aws';
+import { SqsSdk, _useSqsSdk } from '../../../src/provider/handler/queue';
 
 /**
  * Stand-ins for the Secrets Manager and SSM clients: they answer from in-memory stores and
@@ -28,3 +29,30 @@ export function fakeAws(store: { secrets?: { [id: string]: string }; parameters?
   };
   return { secretsManager, ssm, commands };
 }
+
+/**
+ * A stand-in for `@aws-sdk/client-sqs` (which the Lambda runtime ships, and this package does not
+ * install), put in the handler's place until `_useSqsSdk()`: it records the input of each
+ * ChangeMessageVisibility, and throws what `fail` returns for it.
+ */
+export function fakeSqs(fail: (input: ChangeMessageVisibility) => Error | undefined = () => undefined) {
+  const changes: ChangeMessageVisibility[] = [];
+  const sdk: SqsSdk = {
+    SQSClient: class {
+      async send(command: unknown) {
+        const { input } = command as { input: ChangeMessageVisibility };
+        const error = fail(input);
+        if (error) throw error;
+        changes.push(input);
+        return {};
+      }
+    },
+    ChangeMessageVisibilityCommand: class {
+      constructor(public readonly input: ChangeMessageVisibility) {}
+    },
+  };
+  _useSqsSdk(sdk);
+  return { changes };
+}
+
+type ChangeMessageVisibility = { QueueUrl: string; ReceiptHandle: string; VisibilityTimeout: number };

@@ -32,6 +32,9 @@ describe('the bundled handler', () => {
     expect(code.length).toBeLessThanOrEqual(100 * 1024);
     expect(code).toContain('require("@aws-sdk/client-secrets-manager")');
     expect(code).not.toMatch(/class SecretsManagerClient/);
+    // the runtime's SQS client, to hand a failed task stop back to its queue sooner
+    expect(code).toContain('require("@aws-sdk/client-sqs")');
+    expect(code).not.toMatch(/class SQSClient/);
   });
 
   test('creates and deletes a monitor against the emulator without loading the AWS SDK', async () => {

@@ -1,9 +1,11 @@
-import { beforeEach, describe, expect, test } from 'vitest';
+import { createRequire } from 'module';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
-import { fakeAws } from './_fake-aws';
+import { fakeAws, fakeSqs } from './_fake-aws';
 import { api, lambdaContext, useEmulator, writes } from './_harness';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { handler } from '../../../src/provider/handler/index';
+import { _useSqsSdk } from '../../../src/provider/handler/queue';
 import { TaskStateDetail, TaskStoppedInput } from '../../../src/provider/handler/task-stop';
 
 const env = useEmulator();
@@ -12,6 +14,15 @@ beforeEach(async () => {
   expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
   expect((await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
 });
+
+function installed(id: string): boolean {
+  try {
+    createRequire(__filename).resolve(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const T0 = Date.parse('2026-11-24T03:00:00Z') / 1000;
 
@@ -252,9 +263,21 @@ describe('ECS task stops on the graphs', () => {
   });
 
   describe('from the queue', () => {
-    const batch = (...bodies: unknown[]) => ({
-      Records: bodies.map((body, i) => ({ messageId: `m${i}`, body: typeof body === 'string' ? body : JSON.stringify(body), eventSource: 'aws:sqs' })),
+    const batch = (...bodies: unknown[]) => received(1, ...bodies);
+    /** A batch of messages each handed over for the `count`th time, as the SQS event source sends them. */
+    const received = (count: number, ...bodies: unknown[]) => ({
+      Records: bodies.map((body, i) => ({
+        messageId: `m${i}`,
+        receiptHandle: `receipt-m${i}`,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        attributes: { ApproximateReceiveCount: String(count) },
+        eventSource: 'aws:sqs',
+      })),
     });
+    const QUEUE_URL = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo';
+    /** A stop as the rule sends it to the queue, naming the queue. */
+    const queued = (detail: TaskStateDetail) => input(detail, { queueUrl: QUEUE_URL });
+    afterEach(() => _useSqsSdk());
 
     test('a burst of stops in one batch is marked one after another, so it merges into one annotation', async () => {
       const result = await handler(batch(input(stopped('aaa111')), input(stopped('bbb222', 1)), input(stopped('ccc333', 1))), lambdaContext());
@@ -301,6 +324,90 @@ describe('ECS task stops on the graphs', () => {
       expect(result).toEqual({ batchItemFailures: [] });
       expect(annotations()).toHaveLength(1);
       expect(env.logs.lines().filter((line) => line.includes('dropped: the message is not a task stop'))).toHaveLength(2);
+    });
+
+    describe('a stop that fails comes back sooner than the queue\'s 15-minute visibility timeout', () => {
+      test.each([[1, 30], [2, 60], [3, 120], [4, 240], [5, 300], [8, 300]])(
+        'failed at its receipt %i (Mackerel answered 500), it is hidden for %i seconds, then reported as failed', async (count, seconds) => {
+          const sqs = fakeSqs();
+          env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+          const result = await handler(received(count, queued(stopped('aaa111'))), lambdaContext());
+          expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+          expect(sqs.changes).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-m0', VisibilityTimeout: seconds }]);
+        });
+
+      test.each([
+        ['throttled (429 until the handler gave up)', { method: 'GET', path: '/api/v0/graph-annotations', status: 429, body: { error: { message: 'too many requests' } }, times: 100 }],
+        ['timed out (408)', { method: 'POST', path: '/api/v0/graph-annotations', status: 408, body: { error: { message: 'request timeout' } } }],
+        ['without an answer', { method: 'POST', path: '/api/v0/graph-annotations', dropResponse: true }],
+      ])('%s, it is retried as soon as after a 500', async (_what, fault) => {
+        const sqs = fakeSqs();
+        env.emulator.injectFault(fault);
+        expect(await handler(received(2, queued(stopped('aaa111'))), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+        expect(sqs.changes.map((c) => c.VisibilityTimeout)).toEqual([60]);
+      });
+
+      test('a receive count that is no number counts as the first', async () => {
+        const sqs = fakeSqs();
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+        const odd = received(1, queued(stopped('aaa111')));
+        (odd.Records[0].attributes as { ApproximateReceiveCount: string }).ApproximateReceiveCount = 'many';
+        expect(await handler(odd, lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+        expect(sqs.changes.map((c) => c.VisibilityTimeout)).toEqual([30]);
+      });
+
+      test('refused by Mackerel (a 4xx other than 408 and 429), which the same request gets again, it waits the longest step, 5 minutes, from its first failure', async () => {
+        const sqs = fakeSqs();
+        const result = await handler(received(1, queued(stopped('aaa111')), { ...queued(stopped('bbb222', 1)), roles: ['batch'] }), lambdaContext());
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+        expect(sqs.changes).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-m1', VisibilityTimeout: 300 }]);
+      });
+
+      test('each failed stop of a batch is hidden once the batch is done; the stops marked are not touched', async () => {
+        const order: string[] = [];
+        const sqs = fakeSqs((change) => void order.push(`hide ${change.ReceiptHandle} at ${env.emulator.requests().length} requests`));
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 503, body: { error: { message: 'unavailable' } } });
+        env.emulator.injectFault({ method: 'PUT', path: '/api/v0/graph-annotations/*', status: 400, body: { error: { message: 'invalid' } } });
+        const result = await handler(batch(queued(stopped('aaa111')), queued(stopped('bbb222', 1)), queued(stopped('ccc333', 2)), queued(stopped('ddd444', 3))), lambdaContext());
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }, { itemIdentifier: 'm2' }] });
+        expect(sqs.changes.map((c) => [c.ReceiptHandle, c.VisibilityTimeout])).toEqual([['receipt-m0', 30], ['receipt-m2', 300]]);
+        const requests = env.emulator.requests().length;
+        expect(order).toEqual([`hide receipt-m0 at ${requests} requests`, `hide receipt-m2 at ${requests} requests`]);
+      });
+
+      test('when ChangeMessageVisibility fails, the stop is still reported as failed (it comes back after the visibility timeout), with a warning', async () => {
+        fakeSqs(() => Object.assign(new Error('Value receipt-m0 for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.'), { name: 'ReceiptHandleIsInvalid' }));
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+        const result = await handler(batch(queued(stopped('aaa111'))), lambdaContext());
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+        expect(env.logs.lines().some((line) => line.includes('"level":"warn"') && line.includes('ChangeMessageVisibility failed')
+          && line.includes('The receipt handle has expired'))).toBe(true);
+      });
+
+      test('with no time left in the invocation, the stop is not handed back (the handler must answer in time) but still reported as failed', async () => {
+        const sqs = fakeSqs();
+        const result = await handler(batch(queued(stopped('aaa111'))), lambdaContext(500));
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+        expect(sqs.changes).toEqual([]);
+        expect(env.logs.lines().some((line) => line.includes('not handed back sooner: no time left'))).toBe(true);
+      });
+
+      test('a stop queued without its queue\'s URL (by an earlier release) is reported as failed and left to the visibility timeout', async () => {
+        const sqs = fakeSqs();
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+        const result = await handler(batch(input(stopped('aaa111'))), lambdaContext());
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+        expect(sqs.changes).toEqual([]);
+        expect(env.logs.lines().some((line) => line.includes('does not name its queue'))).toBe(true);
+      });
+
+      // The package does not install the client (the Lambda runtime has it), so this is what a local run meets.
+      test.skipIf(installed('@aws-sdk/client-sqs'))('without @aws-sdk/client-sqs (a local run), the stop is still reported as failed, with a warning saying which module', async () => {
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+        const result = await handler(batch(queued(stopped('aaa111'))), lambdaContext());
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+        expect(env.logs.lines().some((line) => line.includes('ChangeMessageVisibility failed') && line.includes('@aws-sdk/client-sqs is not installed'))).toBe(true);
+      });
     });
   });
 });

@@ -1,0 +1,113 @@
+/**
+ * A task stop that failed goes back to its `TaskStopAnnotations` queue sooner than the queue's
+ * visibility timeout says. That timeout (15 minutes) must cover the whole handler's run, so a
+ * failed message left to it comes back only after 15 minutes, and the FIFO queue's one message
+ * group holds every later stop back meanwhile. The handler sets the failed message's visibility
+ * (SQS ChangeMessageVisibility, with the receipt handle of its record) to a backoff instead.
+ *
+ * Each failure still counts as one receipt towards the queue's redrive policy: faster retries use
+ * the receipts up sooner, which is why `TaskStopAnnotations` allows eight (about half an hour of
+ * retries, where three receipts 15 minutes apart gave about as long). The wait set at the last
+ * receipt only delays the move to the dead-letter queue, which SQS makes at the next receive.
+ * A stop whose wait could not be shortened (no time left, an SDK error, an invocation that timed
+ * out) comes back after the full visibility timeout, as before.
+ *
+ * `@aws-sdk/client-sqs` ships with the Lambda runtime (external in the bundle) and is loaded on
+ * first use, as the CloudFormation client is (`stack.ts`): a batch whose stops all succeed never
+ * loads it, and a local run needs it only when a queued stop fails.
+ */
+import { AwsClient, _loadSdk } from './aws';
+import { Logger } from './log';
+
+/** The wait before the first retry of a stop that failed. */
+const FIRST_RETRY_SECONDS = 30;
+/**
+ * The longest wait, and the wait of a stop Mackerel refused (a 4xx other than 408 and 429), which
+ * the same request gets again: well under the queue's 15-minute visibility timeout.
+ */
+const LONGEST_RETRY_SECONDS = 300;
+
+/** The time kept, after handing the stops back, for the handler to return its answer to Lambda. */
+const RETURN_MARGIN_MS = 1_000;
+
+/** A message of a `TaskStopAnnotations` queue, as the SQS event source hands it to the handler. */
+export interface QueuedRecord {
+  readonly messageId: string;
+  readonly body: string;
+  readonly eventSource?: string;
+  /** What ChangeMessageVisibility and DeleteMessage take to name this receipt of the message. */
+  readonly receiptHandle?: string;
+  readonly attributes?: {
+    /** How many times the queue has handed the message over, this time included (a number as text). */
+    readonly ApproximateReceiveCount?: string;
+  };
+}
+
+/**
+ * How long a stop that failed at its `receiveCount`th receipt stays hidden: 30 seconds, then
+ * twice as long at each receipt, up to 5 minutes; always 5 minutes for a stop Mackerel refused,
+ * which sending sooner would not change (a deleted role, a field Mackerel does not accept).
+ */
+export function retryDelaySeconds(receiveCount: number, refused: boolean): number {
+  if (refused) return LONGEST_RETRY_SECONDS;
+  const n = Number.isInteger(receiveCount) && receiveCount > 0 ? receiveCount : 1;
+  return Math.min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** (n - 1));
+}
+
+/**
+ * Hides a failed stop for its backoff (`retryDelaySeconds`), from now. A failure here is logged
+ * and leaves the message as it was: the handler still reports it in `batchItemFailures`, and the
+ * queue hands it over again after its visibility timeout. The stop is never lost for it.
+ */
+export async function handBack(record: QueuedRecord, queueUrl: string | undefined, refused: boolean, deadline: number, log: Logger): Promise<void> {
+  const receiveCount = record.attributes?.ApproximateReceiveCount;
+  const seconds = retryDelaySeconds(Number(receiveCount), refused);
+  const fields = { messageId: record.messageId, receiveCount };
+  const later = 'the queue hands it over again after its visibility timeout';
+  // A stop queued by a release that did not send its queue's URL, or a record without its receipt.
+  if (!queueUrl || !record.receiptHandle) {
+    log.warn(`the stop is not handed back sooner: the message does not name its queue or its receipt; ${later}`, fields);
+    return;
+  }
+  const timeLeftMs = deadline - RETURN_MARGIN_MS - Date.now();
+  if (timeLeftMs <= 0) {
+    log.warn(`the stop is not handed back sooner: no time left; ${later}`, fields);
+    return;
+  }
+  try {
+    const { sdk, client } = loadSqs();
+    await client.send(new sdk.ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
+      { abortSignal: AbortSignal.timeout(timeLeftMs) });
+    log.info('the stop goes back to the queue, to be tried again', { ...fields, retryInSeconds: seconds });
+  } catch (e) {
+    log.warn(`the stop could not be handed back sooner (ChangeMessageVisibility failed); ${later}`, { ...fields, error: (e as Error).message ?? String(e) });
+  }
+}
+
+/**
+ * The parts of `@aws-sdk/client-sqs` used here. The Lambda runtime ships the module; the package
+ * does not depend on it. @internal
+ */
+export interface SqsSdk {
+  readonly SQSClient: new (config: object) => AwsClient;
+  readonly ChangeMessageVisibilityCommand: new (input: { QueueUrl: string; ReceiptHandle: string; VisibilityTimeout: number }) => unknown;
+}
+
+type Sqs = { readonly sdk: SqsSdk; readonly client: AwsClient };
+
+let loaded: Sqs | undefined;
+
+/** Replaces the SQS SDK (tests), or goes back to the runtime's when called with nothing. @internal */
+export function _useSqsSdk(sdk?: SqsSdk): void {
+  loaded = sdk ? { sdk, client: new sdk.SQSClient({}) } : undefined;
+}
+
+function loadSqs(): Sqs {
+  if (!loaded) {
+    const sdk = _loadSdk('@aws-sdk/client-sqs',
+      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+      (): SqsSdk => require('@aws-sdk/client-sqs'));
+    loaded = { sdk, client: new sdk.SQSClient({}) };
+  }
+  return loaded;
+}
