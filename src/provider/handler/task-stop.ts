@@ -7,7 +7,11 @@
  * write) is right only because the queue never hands over two stops of a construct at once.
  *
  * EventBridge delivers at least once and the queue hands a failed stop over again, so the same
- * stop may arrive twice: an annotation that already lists the task is left as it is.
+ * stop may arrive twice: an annotation that already lists the task is left as it is. A repeat of
+ * a stop whose line was already pushed out of a long description (counted in its first line
+ * only) is counted again: the annotation, the only record of the stops, holds 1024 characters,
+ * not every task of a long crash loop, and the stops pushed out are the oldest, so that by its
+ * time a repeat of one cannot be told from a new stop that arrives late.
  */
 import { isNotFound } from './client';
 import { deepEqual } from './convert';
