@@ -8,11 +8,12 @@ import { _pendingReplacements } from './diff';
 import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
 import { _readLive } from './live';
-import { _nameOf } from './named';
+import { _nameOf, _tiedService } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
 import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
+import { _RESOURCE_TYPES } from '../provider/_properties';
 
 /** A custom resource event as the Provider framework passes it to onEvent. @internal */
 export interface _ResourceEvent {
@@ -236,7 +237,8 @@ class Run {
         // What the old object depended on, for the order of the cleanup; the policy of the template
         // that replaced it, as a cleanup resumed by a later run must not read another template's.
         const updateReplacePolicy = _retaining(plan.policy(id, 'UpdateReplacePolicy'));
-        const old = { stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: held!.dependsOn ?? [] };
+        const oldDependsOn = [...new Set([...held!.dependsOn ?? [], ...this.servicesNamed(plan, held!)])].sort();
+        const old = { stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: oldDependsOn };
         this.state.pendingDeletes.push(updateReplacePolicy ? { ...old, updateReplacePolicy } : old);
       }
       // The handler took over the object of a construct that moved (its old resource still holds it
@@ -252,6 +254,23 @@ class Run {
     }
     // Objects removed from the template still hold their imports until deleted.
     this.recordImports(plan, { ...this.state.stacks[plan.stackName]?.imports, ...this.app.templateImports(plan.stackName) });
+  }
+
+  /**
+   * The resources of the stack holding the service an old object names (`_tiedService`), as the
+   * state has them, or the old objects of theirs still to delete: a name given as a literal
+   * records no dependency, and the old object, whose properties the state then no longer has,
+   * must still be deleted before that service.
+   */
+  private servicesNamed(plan: _StackPlan, held: _StateResource): string[] {
+    const name = _tiedService(held.type, held.properties, held.physicalId);
+    if (name === undefined) return [];
+    const resources = this.stackState(plan).resources;
+    return [
+      ..._holding(resources, _RESOURCE_TYPES.SERVICE, name),
+      ...this.state.pendingDeletes
+        .filter((p) => p.stackName === plan.stackName && p.type === _RESOURCE_TYPES.SERVICE && p.physicalId === name).map((p) => p.logicalId),
+    ];
   }
 
   /** Records what a stack imports, for the order of later deletes and the refusals of later runs. */

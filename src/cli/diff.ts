@@ -7,7 +7,7 @@ import { _Get } from './api';
 import { _App, _stacksNotInApp } from './assembly';
 import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
-import { _isNamedType, _nameOf } from './named';
+import { _isNamedType, _nameOf, _tiedService } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
@@ -144,7 +144,7 @@ export function _unupdatableFields(type: string): string[] {
  */
 export function _planDiff(
   plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject = () => 'unreadable', pendingByStack: Map<string, Set<string>> = new Map(),
-  deletedBefore: ReadonlySet<string> = new Set(),
+  beforeCleanup: _BeforeCleanup = NOTHING_BEFORE,
 ): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const entries: _DiffEntry[] = [];
@@ -206,7 +206,7 @@ export function _planDiff(
   }
   const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
   // The old objects of replacements are deleted in the same cleanup, each before what it referred to.
-  const goneFirst = new Set([...deletedBefore, ...cleanupDeletes(entries)]);
+  const goneFirst = { deleted: new Set([...beforeCleanup.deleted, ...cleanupDeletes(entries)]), tied: beforeCleanup.tied };
   for (const id of removed) {
     const before = held[id];
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
@@ -227,27 +227,60 @@ export function _planDiff(
 const { GRAPH_ANNOTATION, ROLE, MONITOR } = _RESOURCE_TYPES;
 
 /**
+ * What the run does before a stack's cleanup that decides whether the handler leaves a removed
+ * service (`serviceLeft`). @internal
+ */
+export interface _BeforeCleanup {
+  /**
+   * The roles and monitors (`deletedKey`) gone by then: deleted by the cleanups of the stacks
+   * before it (dependents first), or updated off their service (every update comes before every
+   * cleanup).
+   */
+  readonly deleted: ReadonlySet<string>;
+  /**
+   * By service name, the roles and monitors the run creates, replaces or updates that are tied to
+   * that service after it (`_tiedService`): ones naming a removed service by a literal name keep
+   * its delete from the handler, as it would delete them.
+   */
+  readonly tied: ReadonlyMap<string, readonly _Tied[]>;
+}
+
+/** A role or monitor tied to a service: its type, its `deletedKey` (once it has a Mackerel ID) and its label, in the handler's words. @internal */
+export interface _Tied {
+  readonly type: string;
+  readonly key?: string;
+  readonly label: string;
+}
+
+const NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map() };
+
+/**
  * Why the handler will leave a removed service in Mackerel rather than delete it, read from the
- * roles its live object lists and the monitors tied to it (`monitors`, read for a removed service):
- * one the run does not delete before it (made outside, another stack's, or a removed one of this
- * stack that a policy retains) would be deleted with it. `deletedBefore` (`deletedKey`) holds what
- * the cleanups of the stacks before this one delete (dependents first), which is gone by then, as
- * are the roles and monitors of this stack removed from its template, and the monitors the run
- * updates to another service.
+ * roles its live object lists and the monitors tied to it (`monitors`, read for a removed service),
+ * and the roles and monitors the run ties to it (`before.tied`): one the run does not delete
+ * before it (made outside, another stack's, a removed one of this stack that a policy retains, or
+ * one of the template naming the service by a literal name) would be deleted with it.
+ * `before.deleted` (`deletedKey`) holds what the cleanups of the stacks before this one delete
+ * (dependents first), which is gone by then, as are the roles and monitors of this stack removed
+ * from its template, and the monitors the run updates to another service.
  */
 function serviceLeft(
   before: _StateResource, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
-  deletedBefore: ReadonlySet<string>,
+  run: _BeforeCleanup,
 ): string | undefined {
   if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;
-  const deleted = new Set([...deletedBefore, ...removed.map((id) => held[id])
+  const deleted = new Set([...run.deleted, ...removed.map((id) => held[id])
     .filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy)).map((r) => deletedKey(r.type, r.physicalId))]);
-  const roles = object.roles.filter((role): role is string => typeof role === 'string' && !deleted.has(deletedKey(ROLE, `${before.physicalId}:${role}`)))
-    .map((role) => roleObject(before.physicalId, role).label);
-  const monitors = (Array.isArray(object.monitors) ? object.monitors as Array<{ id: string; label: string }> : [])
-    .filter((m) => !deleted.has(deletedKey(MONITOR, m.id))).map((m) => m.label);
-  const others = [...roles, ...monitors];
-  return others.length > 0 ? leftForContents(others) : undefined;
+  const tied = run.tied.get(before.physicalId) ?? [];
+  const roles: _Tied[] = object.roles.filter((role): role is string => typeof role === 'string')
+    .map((role) => ({ type: ROLE, key: deletedKey(ROLE, `${before.physicalId}:${role}`), label: roleObject(before.physicalId, role).label }));
+  const monitors: _Tied[] = (Array.isArray(object.monitors) ? object.monitors as Array<{ id: string; label: string }> : [])
+    .map((m) => ({ type: MONITOR, key: deletedKey(MONITOR, m.id), label: m.label }));
+  // Once each: a monitor tied live that the run updates stays tied.
+  const once = (list: readonly _Tied[]) => [...new Map(list.map((t) => [t.key ?? t.label, t.label])).values()];
+  const rolesLeft = once([...roles.filter((t) => !deleted.has(t.key!)), ...tied.filter((t) => t.type === ROLE)]);
+  const monitorsLeft = once([...monitors.filter((t) => !deleted.has(t.key!)), ...tied.filter((t) => t.type === MONITOR)]);
+  return rolesLeft.length + monitorsLeft.length > 0 ? leftForContents(rolesLeft, monitorsLeft) : undefined;
 }
 
 /** What a service's delete would delete with it: a removed one is deleted before it, as it refers to it. */
@@ -561,7 +594,7 @@ export async function _diff(
   applyWouldRefuse(() => plans.checkTypeChanges());
   applyWouldRefuse(() => plans.checkPolicies());
   const pending = new Map<string, Set<string>>();
-  const deletedBefore = deletedFirst(applied, plans.dependentsFirst, state);
+  const beforeCleanup = beforeCleanups(applied, plans.dependentsFirst, state);
   let monitors: Promise<unknown> | undefined;
   for (const plan of applied) {
     const live = await readStack(plan.stackName, state, get);
@@ -573,7 +606,7 @@ export async function _diff(
       live.set(id, { ...object, monitors: monitorsOfService(await monitors, held.physicalId) });
     }
     entries.push(..._stackDrift(plan.stackName, state, live, knownFields),
-      ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending, deletedBefore.get(plan.stackName)));
+      ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending, beforeCleanup.get(plan.stackName)));
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete.
@@ -593,29 +626,52 @@ export function _pendingReplacements(plans: readonly _StackPlan[], state: _State
 }
 
 /**
- * For each stack, the roles and monitors (`deletedKey`) the cleanups of the stacks before it
- * delete: apply cleans up dependents first, so a service removed with a role or monitor of a stack
- * that imports it finds that gone, and its delete is not left. From the deletes the plan shows,
- * which leave out a retained or moved object. Every stack's set also holds the monitors any stack
- * of the run updates to another service (`untiedMonitors`): every update comes before every cleanup.
+ * For each stack, what the run does before its cleanup (`_BeforeCleanup`): the roles and monitors
+ * (`deletedKey`) the cleanups of the stacks before it delete (apply cleans up dependents first, so
+ * a service removed with a role or monitor of a stack that imports it finds that gone, and its
+ * delete is not left), from the deletes the plan shows, which leave out a retained or moved object;
+ * and, for every stack, the monitors any stack of the run updates to another service
+ * (`untiedMonitors`) and the roles and monitors any stack ties to a service (`tiedByRun`): every
+ * create and update comes before every cleanup.
  */
-function deletedFirst(applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile): Map<string, Set<string>> {
+function beforeCleanups(applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile): Map<string, _BeforeCleanup> {
   const deletes = new Map<string, string[]>();
   const pending = new Map<string, Set<string>>();
+  const planned = applied.map((plan) => ({ plan, entries: _planDiff(plan, state, undefined, pending) }));
+  const tied = new Map<string, _Tied[]>();
   // The run's updates all come before its first cleanup: a monitor another stack moves to another service is untied from every removed one.
   const untied: string[] = [];
-  for (const plan of applied) {
-    const entries = _planDiff(plan, state, undefined, pending);
+  for (const { plan, entries } of planned) {
     deletes.set(plan.stackName, cleanupDeletes(entries));
     untied.push(...untiedMonitors(entries));
+    for (const [service, t] of tiedByRun(plan, entries, pending)) tied.set(service, [...tied.get(service) ?? [], t]);
   }
-  const before = new Map<string, Set<string>>();
+  const before = new Map<string, _BeforeCleanup>();
   const seen = new Set<string>(untied);
   for (const plan of dependentsFirst) {
-    before.set(plan.stackName, new Set(seen));
+    before.set(plan.stackName, { deleted: new Set(seen), tied });
     for (const key of deletes.get(plan.stackName) ?? []) seen.add(key);
   }
   return before;
+}
+
+/**
+ * The roles and monitors these entries of one stack create, replace or update, each with the
+ * service it is tied to after the run (`_tiedService`) and its label in the handler's words (a
+ * monitor the run creates has no ID yet). `pending` is the run's, as `_planDiff` filled it.
+ */
+function tiedByRun(plan: _StackPlan, entries: readonly _DiffEntry[], pending: ReadonlyMap<string, ReadonlySet<string>>): Array<[string, _Tied]> {
+  const unknowns = { placeholder: _KNOWN_AFTER_APPLY, pending };
+  return entries.filter((e) => DELETED_FIRST.includes(e.type) && (e.kind === 'create' || e.kind === 'replace' || e.kind === 'update')).flatMap((e): Array<[string, _Tied]> => {
+    const props = plan.properties(e.logicalId, unknowns);
+    const service = _tiedService(e.type, props);
+    if (service === undefined) return [];
+    if (e.type === ROLE) return [[service, { type: ROLE, key: deletedKey(ROLE, `${service}:${String(props.name)}`), label: roleObject(service, String(props.name)).label }]];
+    // An update keeps the monitor's ID; a create or replacement gets one from Mackerel.
+    const id = e.kind === 'update' ? e.physicalId : undefined;
+    const label = `monitor ${JSON.stringify(props.name ?? '')} ${id !== undefined ? `(${id})` : _KNOWN_AFTER_APPLY(`${plan.stackName}/${e.logicalId}`)}`;
+    return [[service, { type: MONITOR, key: id === undefined ? undefined : deletedKey(MONITOR, id), label }]];
+  });
 }
 
 function applyWouldRefuse(check: () => void): void {

@@ -53,3 +53,18 @@ export function _nameOf(properties: { readonly [key: string]: unknown }): string
   const name = properties.name ?? properties.title;
   return typeof name === 'string' ? name : undefined;
 }
+
+/**
+ * The name of the service whose delete deletes this object with it: a role's service (from its
+ * properties, or its physical ID `service:role` when they are not at hand), a monitor's `service`
+ * (a service metric or external HTTP monitor). Undefined for other types and other monitors.
+ * The handler leaves a service that still has such an object (`owned.ts`), so the cleanup deletes
+ * it first, also when it names the service by a literal name, which records no dependency.
+ * @internal
+ */
+export function _tiedService(type: string, properties: { readonly [key: string]: unknown } | undefined, physicalId?: string): string | undefined {
+  const service = typeof properties?.service === 'string' ? properties.service : undefined;
+  if (type === 'Custom::MackerelMonitor') return service;
+  if (type !== 'Custom::MackerelRole') return undefined;
+  return service ?? (physicalId?.includes(':') ? physicalId.split(':')[0] : undefined);
+}

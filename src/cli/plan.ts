@@ -8,11 +8,12 @@ import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
 import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
-import { _namedProduced } from './named';
+import { _namedProduced, _tiedService } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
 import { _checkNamedElsewhere, _checkUniqueNames } from './unique-names';
+import { _RESOURCE_TYPES } from '../provider/_properties';
 
 /** Region and account given on the command line (they win over the stack's own). @internal */
 export interface _Environment {
@@ -244,6 +245,17 @@ export function _reverseStateOrder(resources: { readonly [id: string]: { readonl
 /** An old object of a replaced resource, still to delete: an entry of the state's `pendingDeletes`. @internal */
 export type _PendingDelete = _StateFile['pendingDeletes'][number];
 
+/**
+ * What the cleanup order reads of a resource the state holds: what it depended on, and, for the
+ * deletes of services, what names one (`_tiedService`). @internal
+ */
+export interface _CleanupResource {
+  readonly dependsOn?: string[];
+  readonly type?: string;
+  readonly physicalId?: string;
+  readonly properties?: { readonly [key: string]: unknown };
+}
+
 /** One delete of a stack's cleanup: a resource the template no longer has, or an old object of a replacement. @internal */
 export type _CleanupStep = { readonly removed: string } | { readonly old: _PendingDelete };
 
@@ -254,13 +266,14 @@ export type _CleanupStep = { readonly removed: string } | { readonly old: _Pendi
  * template. A role removed along with its service's rename goes before the service's old object,
  * which the handler would otherwise leave in Mackerel (deleting it would delete the role); a
  * service removed along with the replacement of a monitor tied to it goes after the monitor's old
- * object. An old object depended on what its resource depended on before the replacement (the
+ * object. So does a role or monitor that names a deleted service by a literal name rather than
+ * its `Ref` (`_tiedService`), which records no dependency on it. An old object depended on what its resource depended on before the replacement (the
  * `dependsOn` recorded with it; in a state written before it was recorded, what the resource
  * depends on now, and the old objects one after another, latest first).
  * @internal
  */
 export function _cleanupOrder(
-  resources: { readonly [id: string]: { readonly dependsOn?: string[] } }, removed: readonly string[], pending: readonly _PendingDelete[],
+  resources: { readonly [id: string]: _CleanupResource }, removed: readonly string[], pending: readonly _PendingDelete[],
 ): _CleanupStep[] {
   const key = (i: number) => `old ${String(i).padStart(6, '0')}`;
   const deps = new Map<string, Set<string>>();
@@ -268,13 +281,25 @@ export function _cleanupOrder(
     ...removed.includes(d) ? [d] : [],
     ...pending.flatMap((p, i) => p.logicalId === d ? [key(i)] : []),
   ]);
-  for (const id of removed) deps.set(id, new Set(on(resources[id].dependsOn ?? [])));
+  // The services the cleanup deletes, by name: a role or monitor naming one by a literal name records no dependency on it.
+  const services = [
+    ...removed.filter((id) => resources[id].type === SERVICE).map((id) => ({ name: resources[id].physicalId, step: id })),
+    ...pending.flatMap((p, i) => p.type === SERVICE ? [{ name: p.physicalId, step: key(i) }] : []),
+  ];
+  const tiedTo = (step: string, type: string | undefined, properties: _CleanupResource['properties'], physicalId: string | undefined): string[] => {
+    const service = type === undefined ? undefined : _tiedService(type, properties, physicalId);
+    return services.filter((s) => s.name === service && s.step !== step).map((s) => s.step);
+  };
+  for (const id of removed) {
+    const r = resources[id];
+    deps.set(id, new Set([...on(r.dependsOn ?? []), ...tiedTo(id, r.type, r.properties, r.physicalId)]));
+  }
   pending.forEach((p, i) => {
     const recorded = p.dependsOn !== undefined;
     const before = (recorded ? p.dependsOn : resources[p.logicalId]?.dependsOn) ?? [];
     // Without a record, a later replacement is deleted first: it was made after (it may depend on) the earlier ones.
     const earlier = recorded ? [] : pending.slice(0, i).flatMap((q, j) => q.dependsOn === undefined ? [key(j)] : []);
-    deps.set(key(i), new Set([...on(before).filter((k) => k !== key(i)), ...earlier]));
+    deps.set(key(i), new Set([...on(before).filter((k) => k !== key(i)), ...earlier, ...tiedTo(key(i), p.type, undefined, p.physicalId)]));
   });
   let order: string[];
   try {
@@ -287,6 +312,8 @@ export function _cleanupOrder(
   // A logical ID has letters and digits only: no key of a removed resource starts with "old ".
   return order.map((k) => k.startsWith('old ') ? { old: pending[Number(k.slice(4))] } : { removed: k });
 }
+
+const SERVICE: string = _RESOURCE_TYPES.SERVICE;
 
 /** The stacks to act on, planned, and the order between them. @internal */
 export interface _AppPlan {

@@ -107,6 +107,28 @@ describe('apply engine', () => {
     expect(summary(await run(withService({ Ref: 'Svc' }), _fileStore(file), h.invoke, true))).toEqual(['deleted A', 'deleted Svc']);
   });
 
+  test('the old object of a monitor replaced while it names a removed service by a literal name is deleted before that service', async () => {
+    // GIVEN a monitor naming its service by the ID the fake handler gives it, not by a Ref (no dependency is recorded)
+    const store = _memoryStore();
+    const h = fakeHandler();
+    const withMonitor = (metric: string, service = true): _Template => ({
+      Resources: {
+        ...service ? { zSvc: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } } : {},
+        Mon: { Type: 'Custom::MackerelMonitor', Properties: { metric, service: 'id-2' } },
+      },
+    });
+    // Without a dependency Mon sorts first, so the fake handler numbers the service id-2.
+    await run(withMonitor('a'), store, h.invoke);
+    expect(store.state.stacks.S.resources.zSvc.physicalId).toBe('id-2');
+    h.events.length = 0;
+
+    // WHEN the service is removed in the run that replaces the monitor (its old object's properties are then gone from the state)
+    expect(summary(await run(withMonitor('b', false), store, h.invoke))).toEqual(['replaced Mon', 'deleted Mon', 'deleted zSvc']);
+
+    // THEN the old monitor goes first, though "old" objects sort before a logical ID starting with z
+    expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Update id-1', 'Delete id-1', 'Delete id-2']);
+  });
+
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
     // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
     const events: _ResourceEvent[] = [];

@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { addProvider, cli, expectConverged, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { EmailChannel, NotificationGroup } from '../../src/alerting';
 import { ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
-import { MackerelService } from '../../src/service';
+import { MackerelRole, MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
@@ -518,6 +518,87 @@ describe('what the templates no longer have', () => {
     expect(diff.out).toMatch(/^1 to leave, 2 to delete\.$/m);
     expect(apply.out).toMatch(new RegExp(`left +Service +Last/Keep\\w+ keep "keep" ${why}$`, 'm'));
     expect(apply.out).toMatch(/^Done: 2 deleted, 1 left\.$/m);
+  });
+
+  describe('a role and a monitor that name a service by a literal name, with no dependency on its resource', () => {
+    // Hand-written, as a template of another tool may be: the library's constructs add a DependsOn on a service of their stack they name.
+    const keep = { Keep: { Type: 'Custom::MackerelService', Properties: { name: 'keep' } } };
+    const shop = { ZShop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } };
+    const named = {
+      AWeb: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: 'web' } },
+      AOrders: { Type: 'Custom::MackerelMonitor', Properties: { type: 'service', name: 'orders', service: 'shop', metric: 'orders', operator: '>', warning: 1, duration: 1 } },
+    };
+    /** Applies the service, then the role and monitor naming it (created once it exists): the state records no dependency between them. */
+    async function applied(): Promise<{ file: string; base: string[]; write: (resources: object) => void }> {
+      const dir = workDir();
+      const file = join(dir, 'Shop.template.json');
+      const write = (resources: object) => writeFileSync(file, JSON.stringify({ Resources: resources }));
+      const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+      write({ ...keep, ...shop });
+      expect((await cli(['apply', file, ...base])).code).toBe(0);
+      write({ ...keep, ...shop, ...named });
+      expect((await cli(['apply', file, ...base])).code).toBe(0);
+      expect(readState(join(dir, 'state.json')).stacks.Shop.resources.AWeb.dependsOn).toEqual([]);
+      return { file, base, write };
+    }
+
+    test('removed with it, they are deleted before it, so it leaves Mackerel, as diff says', async () => {
+      const { file, base, write } = await applied();
+      write(keep);
+
+      const diff = await cli(['diff', file, ...base]);
+      const apply = await cli(['apply', file, ...base]);
+
+      expect(diff.out).toMatch(/^- delete +Service +Shop\/ZShop shop "shop"$/m);
+      expect(diff.out).toMatch(/^3 to delete\.$/m);
+      expect(apply.err).toBe('');
+      expect(apply.out).toMatch(/deleted +Role +Shop\/AWeb[^\n]*\n.*deleted +Monitor +Shop\/AOrders[^\n]*\n.*deleted +Service +Shop\/ZShop shop "shop"$/m);
+      expect(apply.out).toMatch(/^Done: 3 deleted, 1 unchanged\.$/m);
+      expect(services()).toEqual(['keep']);
+    });
+
+    test('--destroy deletes them before it too', async () => {
+      const { file, base } = await applied();
+      const destroy = await cli(['apply', file, ...base, '--destroy']);
+      expect(destroy.err).toBe('');
+      expect(destroy.out).toMatch(/^Done: 4 deleted\.$/m);
+      expect(services()).toEqual([]);
+    });
+  });
+
+  test('diff predicts a removed service that apply will leave because the run ties a role or monitor to it by its literal name', async () => {
+    // GIVEN a service shop, and an external monitor on another service
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const synth = (removed: boolean) => synthStacks(dir, {
+      A: (s) => {
+        const cart = new MackerelService(s, 'Cart', { name: 'cart' });
+        if (!removed) new MackerelService(s, 'Shop', { name: 'shop' });
+        const named = removed ? MackerelService.fromName(s, 'Named', 'shop') : cart;
+        new ExternalHttpMonitor(s, 'Api', { name: 'api', url: 'https://example.com/', service: named, responseTimeWarning: Duration.millis(1500), responseTimeDuration: Duration.minutes(3) });
+        if (removed) {
+          new MackerelRole(s, 'Web', { service: named, name: 'web' });
+          new ServiceMetricMonitor(s, 'Orders', { name: 'orders', service: named, metric: 'shop.orders', operator: MonitorOperator.LESS_THAN, warning: 1, duration: 1 });
+        }
+      },
+    });
+    expect((await cli(['apply', synth(false), ...base])).code).toBe(0);
+    const api = shared.emulator.state().monitors.find((m: any) => m.name === 'api')!.id;
+
+    // WHEN the service is removed in the run that moves the monitor to it by its name, and adds a role and a monitor on it by its name
+    const removed = synth(true);
+    const diff = await cli(['diff', removed, ...base]);
+    const apply = await cli(['apply', removed, ...base]);
+
+    // THEN the creates and the update come before the cleanup: apply leaves the service, which would delete them, and diff says so first
+    const orders = shared.emulator.state().monitors.find((m: any) => m.name === 'orders')!.id;
+    const why = (ordersId: string) => `\\(not deleted: it still has role "shop:web", monitor "api" \\(${api}\\), monitor "orders" ${ordersId}, not this resource's, `
+      + 'which deleting it would delete; it stays in Mackerel\\)';
+    expect(apply.err).toBe('');
+    expect(apply.out).toMatch(new RegExp(`left +Service +A/Shop\\w+ shop "shop" ${why(`\\(${orders}\\)`)}$`, 'm'));
+    expect(diff.out).toMatch(new RegExp(`^- leave +Service +A/Shop\\w+ shop "shop" ${why('\\(known after apply: A/Orders\\w+\\)')}$`, 'm'));
+    expect(diff.out).toMatch(/^1 to update, 2 to create, 1 to leave\.$/m);
+    expect(services().sort()).toEqual(['cart', 'shop']);
   });
 
   test('a stack removed from the app or renamed: apply warns, diff lists its deletes, apply --destroy --stack deletes it from the state alone', async () => {

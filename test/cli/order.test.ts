@@ -58,4 +58,31 @@ describe('cleanup order', () => {
     expect(_cleanupOrder(resources, ['bMon', 'zSvc'], old))
       .toEqual([{ old: old[2] }, { removed: 'zSvc' }, { old: old[1] }, { removed: 'bMon' }, { old: old[0] }]);
   });
+
+  test('a role or monitor that names a deleted service by a literal name goes before it, though it recorded no dependency on it', () => {
+    // GIVEN logical IDs that alone would order the services first, and no recorded dependency
+    const resources = {
+      aRole: { type: 'Custom::MackerelRole', physicalId: 'shop:web', properties: { service: 'shop', name: 'web' }, dependsOn: [] },
+      aMon: { type: 'Custom::MackerelMonitor', physicalId: 'm1', properties: { type: 'service', service: 'shop' }, dependsOn: [] },
+      zShop: { type: 'Custom::MackerelService', physicalId: 'shop', properties: { name: 'shop' }, dependsOn: [] },
+      bRole: { type: 'Custom::MackerelRole', physicalId: 'old:db', properties: { service: 'old', name: 'db' }, dependsOn: [] },
+      zStore: { type: 'Custom::MackerelService', physicalId: 'store', properties: { name: 'store' }, dependsOn: [] },
+    };
+    // the old object of a renamed service (zStore, once "old") and of a role replaced onto it ("store:api", its properties gone)
+    const old = [
+      { stackName: 'S', logicalId: 'zStore', type: 'Custom::MackerelService', physicalId: 'old', dependsOn: [] },
+      { stackName: 'S', logicalId: 'cRole', type: 'Custom::MackerelRole', physicalId: 'old:api', dependsOn: [] },
+    ];
+
+    // WHEN the cleanup deletes them all
+    const order = _cleanupOrder(resources, ['aRole', 'aMon', 'zShop', 'bRole'], old).map((s) => ('old' in s ? s.old.physicalId : s.removed));
+
+    // THEN each role and monitor goes before the service it names
+    const before = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
+    before('aRole', 'zShop');
+    before('aMon', 'zShop');
+    before('bRole', 'old');
+    before('old:api', 'old');
+    expect(order).toHaveLength(6);
+  });
 });

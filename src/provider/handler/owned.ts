@@ -242,7 +242,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       ...(unmarked.length > 0 ? { unmarkedRoles: unmarked } : {}),
       ...(monitors.length > 0 ? { monitors } : {}),
     });
-    return leftForContents([...contents.map((c) => c.label), ...monitors]);
+    return leftForContents(contents.map((c) => c.label), monitors);
   };
 
   /**
@@ -330,9 +330,12 @@ function describeOwner(mark: Mark | undefined): string {
 }
 
 /**
- * Why a delete leaves an object that still has `others` (labels: `role "shop:web"`, a monitor),
- * as the handler returns it in `LeftInMackerel`; `cdk-mackerel diff` predicts it in the same words.
+ * Why a delete leaves an object that still has `roles` and `monitors` (labels: `role "shop:web"`,
+ * `monitor "api" (<id>)`), as the handler returns it in `LeftInMackerel`; `cdk-mackerel diff`
+ * predicts it in the same words. Each kind in the order of its labels, not of Mackerel's lists:
+ * diff names what the run is still to create or update, whose place in them it cannot know.
  */
-export function leftForContents(others: readonly string[]): string {
+export function leftForContents(roles: readonly string[], monitors: readonly string[]): string {
+  const others = [...[...roles].sort(), ...[...monitors].sort()];
   return `it still has ${others.join(', ')}, not this resource's, which deleting it would delete`;
 }
