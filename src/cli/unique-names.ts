@@ -116,7 +116,8 @@ export function _checkNamedElsewhere(
       }
       const physicalId = _namedProduced(resource.Type, (field) => props[field])?.physicalId;
       if (physicalId === undefined || physicalId === heldHere) continue;
-      const noun = resource.Type === _RESOURCE_TYPES.ROLE ? 'role' : 'service';
+      const isRole = resource.Type === _RESOURCE_TYPES.ROLE;
+      const noun = isRole ? 'role' : 'service';
       const old = oldElsewhere.find((p) => p.physicalId === physicalId);
       if (old) {
         throw new _CliError(`${plan.stackName}/${logicalId} would create the ${noun} ${JSON.stringify(physicalId)}, the old object of a replacement of `
@@ -146,7 +147,7 @@ export function _checkNamedElsewhere(
             + `${retain} would keep it in Mackerel, still ${stackName}'s), and add it to ${plan.stackName} in the next`
           : `remove it from ${stackName} in one apply, which deletes it, and add it to ${plan.stackName} in the next`;
         throw new _CliError(`${why}. Keep the construct in stack ${stackName} (another stack can refer to it with `
-          + `MackerelService.fromName()), or ${removal}`);
+          + `${isRole ? 'MackerelRole.fromFullName()' : 'MackerelService.fromName()'}), or ${removal}`);
       }
     }
   }

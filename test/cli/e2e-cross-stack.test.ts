@@ -153,6 +153,26 @@ test('a service construct moved to another stack is refused before anything is s
   expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
 });
 
+test('a role construct moved to another stack is refused with the reference that stack can use instead: MackerelRole.fromFullName()', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (where: string) => synthStacks(dir, ['A', 'B'], (stack) => {
+    const service = stack.stackName === 'A' ? new MackerelService(stack, 'Shop', { name: 'shop' }) : MackerelService.fromName(stack, 'Shop', 'shop');
+    if (stack.stackName === where) new MackerelRole(stack, 'Web', { service, name: 'web' });
+  });
+  expect((await cli(['apply', synth('A'), ...base])).code).toBe(0);
+
+  const moved = synth('B');
+  const diff = await cli(['diff', moved, ...base]);
+  const apply = await cli(['apply', moved, ...base]);
+
+  const why = 'B/Web\\w+ would create the role "shop:web", which Custom::MackerelRole A/Web\\w+ holds; a role is taken over only by a resource of its own '
+    + 'stack \\(a construct with a new id\\), and the handler refuses one another stack made, so the create would fail on every run\\. Keep the construct in '
+    + 'stack A \\(another stack can refer to it with MackerelRole\\.fromFullName\\(\\)\\), or remove it from A in one apply, which deletes it, and add it to B in the next';
+  expect([diff.code, diff.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: apply would refuse this run: ${why}$`))]);
+  expect([apply.code, apply.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`))]);
+});
+
 test('a service removed with its role of a stack that imports it: diff shows both deleted, as apply deletes the role first and then the service', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url];
