@@ -23,9 +23,9 @@ export interface _InvokeOptions {
   readonly log?: (line: string) => void;
   /**
    * For an emulator: dynamic references (a Slack URL or an external monitor's header value in
-   * Secrets Manager) are not read from AWS but replaced by a placeholder, reported here once
-   * each. Unset: the handler reads them with the AWS credentials of this process, as the Lambda
-   * would with its role.
+   * Secrets Manager) are not read from AWS but replaced by a placeholder, reported here (but for
+   * a delete's, which uses no secret). Unset: the handler reads them with the AWS credentials of
+   * this process, as the Lambda would with its role.
    */
   readonly placeholderSecrets?: (notice: string) => void;
   /**
@@ -66,7 +66,9 @@ export function _handlerInvoke(options: _InvokeOptions): _Invoke {
     const deadline = Date.now() + options.timeoutMs;
     useStackView(options.stackView);
     try {
-      const sent = options.placeholderSecrets ? _placeholderReferences(event, options.placeholderSecrets) as _ResourceEvent : event;
+      // A delete uses no secret: its placeholders go unsaid, as diff says nothing of them.
+      const report = options.placeholderSecrets;
+      const sent = report ? _placeholderReferences(event, event.RequestType === 'Delete' ? () => undefined : report) as _ResourceEvent : event;
       const cfnEvent = { ServiceToken: 'cdk-mackerel', ResponseURL: 'http://localhost/', ...sent } as unknown as CloudFormationCustomResourceEvent;
       // The handler keeps a safety margin for reporting to CloudFormation; locally the whole
       // --timeout is for Mackerel calls, so the margin comes on top.

@@ -8,6 +8,7 @@ import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
 import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
+import { _placeholderReferences } from './invoke';
 import { _namedProduced, _tiedService } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
@@ -164,7 +165,12 @@ export function _planStack(
     },
     properties: (logicalId, unknowns) => inStack(stack.stackName, () => {
       const { ServiceToken: _token, ...rest } = live()[logicalId].Properties ?? {};
-      return _stringifyScalars(_resolve(rest, { ...ctx(unknowns), resource: logicalId })) as { [key: string]: unknown };
+      const resolved = _stringifyScalars(_resolve(rest, { ...ctx(unknowns), resource: logicalId })) as { [key: string]: unknown };
+      // Against an emulator the handler gets a placeholder for each secret (a dynamic reference): said
+      // with the placeholders of values only AWS knows, so that diff says it as apply does. The
+      // properties keep the reference, as the state records it.
+      if (env.placeholders) _placeholderReferences(resolved, notice);
+      return resolved;
     }),
     produced: (logicalId, unknowns) => inStack(stack.stackName, () => produced(logicalId, unknowns)),
     policy: (logicalId, attribute) => inStack(stack.stackName, () => _resolve(live()[logicalId][attribute], { ...ctx(), resource: logicalId })),

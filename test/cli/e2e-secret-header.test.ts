@@ -6,10 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnParameter, SecretValue } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, expectConverged, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { SlackChannel } from '../../src/alerting';
 import { ExternalHttpMonitor } from '../../src/monitors';
+import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
@@ -55,6 +57,37 @@ describe('a secret header against the emulator', () => {
     expect(run.code).toBe(0);
     expect((shared.emulator.state().monitors[0] as unknown as typeof monitor).headers[0]).toEqual({ name: 'Accept', value: 'text/html' });
     expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
+  });
+});
+
+describe('the placeholder notices of diff against the emulator', () => {
+  test('are those of apply: for a Slack channel URL and secret headers as for an AWS resource, and none for their deletes', async () => {
+    const dir = workDir();
+    const base = ['--emulator', '--state', join(dir, 'state.json')];
+    const synthWith = (secrets: boolean) => synthStack(dir, (stack) => {
+      new MackerelService(stack, 'Shop', { name: 'shop', memo: new ssm.StringParameter(stack, 'Memo', { stringValue: 'the shop' }).stringValue });
+      if (!secrets) return;
+      new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager('shop/slack', { jsonField: 'url' }) });
+      new ExternalHttpMonitor(stack, 'Api', {
+        name: 'orders api', url: 'https://api.example.com/health', headers: [{ name: 'X-Probe-Id', secretValue: SecretValue.ssmSecure('/shop/probe-id') }],
+      });
+    });
+    const notices = (err: string) => err.split('\n').filter((line) => line.startsWith('notice: ')).sort();
+
+    for (const secrets of [true, false]) {
+      const assembly = synthWith(secrets);
+      const diff = await cli(['diff', assembly, ...base], {}, dir);
+      const apply = await cli(['apply', assembly, ...base], {}, dir);
+      expect(apply.code).toBe(0);
+      expect(notices(diff.err)).toEqual(notices(apply.err));
+      expect(notices(diff.err)).toEqual([
+        expect.stringMatching(/^notice: Memo\w+\.Value \(AWS::SSM::Parameter\) is not a Mackerel resource; using the placeholder /),
+        ...secrets ? [
+          'notice: {{cdk-mackerel:ssm-secure:/shop/probe-id}} is not read from AWS for the emulator; using the placeholder https://ssm-secure.emulator.invalid/shop/probe-id',
+          'notice: {{resolve:secretsmanager:shop/slack:SecretString:url::}} is not read from AWS for the emulator; using the placeholder https://secretsmanager.emulator.invalid/shop/slack',
+        ] : [],
+      ]);
+    }
   });
 });
 
