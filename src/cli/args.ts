@@ -50,7 +50,8 @@ export const _USAGE = `Usage:
   cdk-mackerel emulator [--port 4321] [--host 127.0.0.1] [--emulator-state FILE]
                                                            run a local Mackerel API emulator; with --emulator-state
                                                            it starts from the objects in FILE and saves them there
-                                                           when stopped (Ctrl-C)
+                                                           when stopped; exit 130 stopped by Ctrl-C (143 SIGTERM),
+                                                           2 error
 
 Options of apply and diff:
   --api-base URL   Mackerel API base (default ${_DEFAULT_API_BASE}, the emulator of \`cdk-mackerel emulator\`;

@@ -14,7 +14,7 @@ export interface _LocalEmulator {
   readonly file: string;
   /** Whether it started with objects of an earlier run. */
   readonly resumed: boolean;
-  /** Writes its objects to the file. */
+  /** Writes its objects to the file; fails with an error naming the file. */
   save(): void;
 }
 
@@ -57,6 +57,12 @@ export async function _startLocalEmulator(
     emulator,
     file,
     resumed: state !== undefined && !isEmptyState(state),
-    save: () => writeEmulatorState(file, emulator.state()),
+    save: () => {
+      try {
+        writeEmulatorState(file, emulator.state());
+      } catch (e) {
+        throw new _CliError(`could not save the emulator's objects to ${file} (${(e as Error).message})`);
+      }
+    },
   };
 }

@@ -54,7 +54,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
       err(_USAGE);
       return 2;
     }
-    if (args.command === 'emulator') return await runEmulator(args, io, out);
+    if (args.command === 'emulator') return await runEmulator(args, io, out, err);
     const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage, true);
     _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
     hidden = _noEchoValues(args.parameters, app.allStacks ?? app.stacks);
@@ -212,12 +212,13 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   } finally {
     // Also what a failed operation left in the emulator, as a real organization would keep it.
     // A save that fails must not hide why the apply failed; after a good apply it is the error.
+    // A run a signal stopped still exits as interrupted (130, 143), the failed save said on stderr:
+    // a script running it must stop as it asked.
     try {
       local?.save();
     } catch (e) {
-      const why = `could not save the emulator's objects to ${local?.file} (${(e as Error).message})`;
-      if (!failed) throw new _CliError(why);
-      io.err(`cdk-mackerel: ${why}`);
+      if (!failed && !interrupts?.requested()) throw e;
+      io.err(`cdk-mackerel: ${(e as Error).message}`);
     }
   }
 }
@@ -255,7 +256,7 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
   return _diffExitCode(entries);
 }
 
-async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): Promise<number> {
+async function runEmulator(args: _Args, io: _Io, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const file = args.emulatorState ? resolve(io.cwd, args.emulatorState) : undefined;
   const listen = { port: args.port, host: args.host };
   let local: _LocalEmulator | undefined;
@@ -275,20 +276,40 @@ async function runEmulator(args: _Args, io: _Io, out: (line: string) => void): P
   if (local) out(`Objects: ${local.resumed ? `those saved in ${local.file}` : 'none yet'}; saved to ${local.file} when stopped.`);
   const base = connectable(emulator.url);
   out(`Apply to it with: cdk-mackerel apply cdk.out${base === _DEFAULT_API_BASE ? '' : ` --api-base ${base}`}`);
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    io.signal?.addEventListener('abort', stop, { once: true });
-    if (!io.signal) {
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    }
-  });
-  if (local) {
-    local.save();
-    out(`Saved the emulator's objects to ${local.file}.`);
+  const stoppedBy = await stopped(io.signal);
+  // Stopped by a signal, it exits as a shell reports a command that signal ended (130, 143), also when the save fails (said on stderr).
+  const code = stoppedBy ? _interruptedExitCode(stoppedBy) : 0;
+  try {
+    local?.save();
+    if (local) out(`Saved the emulator's objects to ${local.file}.`);
+  } catch (e) {
+    if (!stoppedBy) throw e;
+    err(`cdk-mackerel: ${(e as Error).message}`);
+  } finally {
+    await emulator.close();
   }
-  await emulator.close();
-  return 0;
+  return code;
+}
+
+/**
+ * Resolves when the emulator is to stop: on SIGINT or SIGTERM, to that signal, or when `signal`
+ * (given in place of them, as by the tests) aborts, to undefined.
+ */
+function stopped(signal: AbortSignal | undefined): Promise<NodeJS.Signals | undefined> {
+  return new Promise((done) => {
+    if (signal) {
+      signal.addEventListener('abort', () => done(undefined), { once: true });
+      return;
+    }
+    const stop = (received: NodeJS.Signals) => {
+      // A second signal, while the objects are saved, ends the process as it would have by default.
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done(received);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { addProvider, cli, readState, useEmulatorPerFile, workDir } from './_fixture';
+import { _main } from '../../src/cli/main';
 import { ConnectivityMonitor, MonitorScope } from '../../src/monitors';
 import { MackerelService } from '../../src/service';
 
@@ -304,5 +305,70 @@ describe('Ctrl-C or SIGTERM during an apply', () => {
     expect(Object.values(readState(state).stacks.Shop.resources).map((r) => r.type)).toEqual(['Custom::MackerelService']);
     expect(existsSync(`${state}.lock`)).toBe(false);
     await sleep(1500); // the emulator finishes the delayed create
+  });
+});
+
+/**
+ * Runs the CLI in this process and sends it `signal` (to the handlers it installs on the process,
+ * which stand in for the default of ending it) once it prints a line `when` matches, after
+ * `before` runs: what a real signal does, at a point a test can choose.
+ */
+async function signalledRun(argv: string[], when: RegExp, signal: NodeJS.Signals, before: () => void = () => undefined) {
+  expect(process.listenerCount(signal)).toBe(0);
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await _main(argv, {
+    out: (line) => {
+      out.push(line);
+      if (!when.test(line)) return;
+      before();
+      // Once what printed the line has gone on to its next step (an emulator's wait), before anything else happens.
+      queueMicrotask(() => process.emit(signal, signal));
+    },
+    err: (line) => err.push(line),
+    env: {},
+    cwd: process.cwd(),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('the exit code of a run a signal stopped', () => {
+  test('apply --emulator whose emulator objects cannot be saved after Ctrl-C exits 130 as interrupted, saying why on stderr', async () => {
+    // GIVEN an apply of one object, whose emulator file becomes a directory once the object is made and saved
+    const dir = workDir();
+    const template = join(dir, 'Shop.template.json');
+    writeFileSync(template, JSON.stringify({ Resources: { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } } }));
+    const data = join(dir, 'objects.json');
+    const unwritable = () => {
+      rmSync(data, { force: true });
+      mkdirSync(join(data, 'in-the-way'), { recursive: true });
+    };
+
+    // WHEN Ctrl-C comes after its last operation
+    const run = await signalledRun(['apply', template, '--emulator', '--emulator-state', data, '--state', join(dir, 'state.json')], /\] created /, 'SIGINT', unwritable);
+
+    // THEN it exits as interrupted, and says both that it was and that the save failed
+    expect(run.out).toMatch(/^Done: 1 created\.$/m);
+    expect(run.err).toMatch(/^cdk-mackerel: stopped by SIGINT after the last operation: none was left to send/m);
+    expect(run.err).toMatch(new RegExp(`^cdk-mackerel: could not save the emulator's objects to ${escape(data)} \\(.+\\)$`, 'm'));
+    expect(run.code).toBe(130);
+  });
+
+  for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    test(`emulator stopped by ${signal} saves its objects and exits ${exitCode}, as a shell expects of a command that signal ended`, async () => {
+      const file = join(workDir(), 'e.json');
+      const run = await signalledRun(['emulator', '--port', '0', '--emulator-state', file], /^Apply to it with/, signal);
+      expect(run.out).toMatch(/^Saved the emulator's objects to \S+e\.json\.$/m);
+      expect(existsSync(file)).toBe(true);
+      expect(run.code).toBe(exitCode);
+      expect(process.listenerCount(signal)).toBe(0);
+    });
+  }
+
+  test('emulator whose objects cannot be saved after Ctrl-C still exits 130, saying why on stderr', async () => {
+    const file = join(workDir(), 'e.json');
+    const run = await signalledRun(['emulator', '--port', '0', '--emulator-state', file], /^Apply to it with/, 'SIGINT', () => mkdirSync(join(file, 'in-the-way'), { recursive: true }));
+    expect(run.err).toMatch(new RegExp(`^cdk-mackerel: could not save the emulator's objects to ${escape(file)} \\(.+\\)$`));
+    expect(run.code).toBe(130);
   });
 });
