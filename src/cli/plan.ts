@@ -13,7 +13,7 @@ import { _namedProduced, _tiedService } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
-import { _checkNamedElsewhere, _checkUniqueNames } from './unique-names';
+import { _checkMetadataHolders, _checkNamedElsewhere, _checkUniqueNames } from './unique-names';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
 /** Region and account given on the command line (they win over the stack's own). @internal */
@@ -342,9 +342,10 @@ export interface _AppPlan {
    */
   checkExportsInUse(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
   /**
-   * Fails when an AWS integration or dashboard the run creates has the name or URL path of one the state holds, or a service
-   * or role the name of one another stack holds (`unique-names.ts`). `pending` gives, by stack name, the resources the run
-   * creates or replaces: a role on a service the run renames is checked under the service's new name.
+   * Fails when an AWS integration or dashboard the run creates has the name or URL path of one the state holds, a service
+   * or role the name of one another stack holds, or two metadata resources write one namespace (`unique-names.ts`). `pending`
+   * gives, by stack name, the resources the run creates or replaces: a role on a service the run renames is checked under
+   * the service's new name.
    */
   checkUniqueNames(pending: () => ReadonlyMap<string, ReadonlySet<string>>): void;
   /** Fails when a logical ID the state holds has another resource type in the template, as CloudFormation refuses that update. */
@@ -480,6 +481,7 @@ export function _planApp(
     checkUniqueNames: (pending) => {
       _checkUniqueNames(acting, state);
       _checkNamedElsewhere(acting, state, pending, { names: allNames, stage: app.stage ? ` --stage ${app.stage}` : '' });
+      _checkMetadataHolders(acting, state, pending, all);
     },
     checkTypeChanges: () => {
       for (const plan of acting) {

@@ -6,12 +6,14 @@
  * under a name the state still holds fails on every run (and for an integration, each failed run
  * leaves one more external ID that no integration uses).
  */
+import type { _Stack } from './assembly';
 import { _CliError } from './errors';
 import { _isNamedType, _namedProduced } from './named';
 import type { _StackPlan } from './plan';
 import { _retaining } from './policy';
-import { _StateFile } from './state';
+import { _StateFile, _holding } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
+import { metadataAt, metadataPhysicalId } from '../provider/handler/resources/metadata';
 
 /** A type whose objects are unique in the organization by one literal field. */
 interface UniqueKind {
@@ -178,4 +180,76 @@ function clashMessage(kind: UniqueKind, stackName: string, logicalId: string, va
   }
   return `${creating}, ${kind.the} of ${held}, which stays after this run; ${unique}, so the create would fail${kind.leaves(false)}. `
     + `Give one of them another ${kind.another}, or remove ${held} first`;
+}
+
+/**
+ * Fails when a metadata namespace of the run's templates is written by two resources after the
+ * run: another resource of the run's templates that names the same service or role and namespace
+ * (resolved: the name may be a token at synth, as a parameter or another stack's service gives it),
+ * or one the state holds in a stack the run leaves out whose template still has it. Under the CLI
+ * the handler takes over a namespace a resource of any stack holds (a construct moved to another
+ * stack, whose old resource the run deletes), so two such resources would overwrite each other's
+ * value. Synthesis refuses two constructs writing one namespace only where it can tell: a name it
+ * knows, or one construct, under providers of one API key; one run of the CLI is one organization.
+ * `templates` are the stacks of the app, to tell a stack left out that still has the resource
+ * from one that no longer does (a move applied stack by stack).
+ * @internal
+ */
+export function _checkMetadataHolders(
+  plans: readonly _StackPlan[], state: _StateFile, pending: () => ReadonlyMap<string, ReadonlySet<string>>, templates: readonly _Stack[],
+): void {
+  const placeholder = (what: string) => `(known after apply: ${what})`;
+  const written: MetadataHolder[] = [];
+  for (const plan of plans) {
+    for (const [logicalId, resource] of Object.entries(plan.resources)) {
+      if (!METADATA_TYPES.includes(resource.Type)) continue;
+      let props: { [key: string]: unknown };
+      try {
+        props = plan.properties(logicalId, { placeholder, pending: pending() });
+      } catch {
+        continue; // a value that does not resolve is reported as such by the run, not as this refusal
+      }
+      const physicalId = metadataPhysicalId(resource.Type, props);
+      const at = physicalId === undefined ? undefined : metadataAt(resource.Type, physicalId);
+      // A name only an apply can know: the handler's refusal of a value it did not write stands.
+      if (physicalId === undefined || at === undefined || physicalId.includes(placeholder(''))) continue;
+      const here = { stackName: plan.stackName, logicalId, type: resource.Type, physicalId, ...at };
+      const other = written.find((w) => w.type === here.type && w.physicalId === physicalId)
+        ?? keptByStackLeftOut(plans, state, templates, here.type, physicalId);
+      if (other) throw new _CliError(metadataClash(here, other));
+      written.push(here);
+    }
+  }
+}
+
+const METADATA_TYPES: readonly string[] = [_RESOURCE_TYPES.SERVICE_METADATA, _RESOURCE_TYPES.ROLE_METADATA];
+
+/** A resource the state holds for this namespace in a stack the run leaves out, whose template still has it. */
+function keptByStackLeftOut(
+  plans: readonly _StackPlan[], state: _StateFile, templates: readonly _Stack[], type: string, physicalId: string,
+): Holder | undefined {
+  for (const [stackName, stack] of Object.entries(state.stacks)) {
+    if (plans.some((p) => p.stackName === stackName)) continue;
+    const template = templates.find((s) => s.stackName === stackName && s.notInApp === undefined)?.template.Resources ?? {};
+    const logicalId = _holding(stack.resources, type, physicalId).find((id) => template[id]?.Type === type);
+    if (logicalId !== undefined) return { stackName, logicalId };
+  }
+  return undefined;
+}
+
+/** A metadata resource of the run's templates, with the namespace it writes and the service or role (`owner`) it is of. */
+interface MetadataHolder extends Holder {
+  readonly type: string;
+  readonly physicalId: string;
+  readonly owner: string;
+  readonly namespace: string;
+}
+
+function metadataClash(here: MetadataHolder, other: Holder): string {
+  const noun = here.type === _RESOURCE_TYPES.ROLE_METADATA ? 'role' : 'service';
+  const move = here.stackName === other.stackName ? ' remove one of them' : `, to move it to stack ${here.stackName}, remove it from stack ${other.stackName} in the same apply`;
+  return `${here.stackName}/${here.logicalId} would write namespace ${JSON.stringify(here.namespace)} of ${noun} ${JSON.stringify(here.owner)}, which `
+    + `${here.type} ${other.stackName}/${other.logicalId} writes too and keeps after this run, so each would overwrite the other's value (synthesis `
+    + `could not tell: the ${noun}'s name was a token there, or the stacks' providers have different API keys); expected each namespace of a ${noun} `
+    + `written by one construct: give one of them another namespace, or${move}`;
 }

@@ -65,8 +65,14 @@ const NAMESPACE = /^[-a-zA-Z0-9_]+$/;
 interface MetadataTarget {
   /** `service "shop"` or `role "shop:web"`, for messages. */
   readonly label: string;
-  /** The service or role name when known at synth: metadata of the same key share Mackerel's namespace limit. */
-  readonly key: string | undefined;
+  /**
+   * The service or role name when known at synth, else its token (the construct's `Ref`, or the
+   * name a reference was given): metadata of the same key write to one service or role, and share
+   * Mackerel's namespace limit. A token equals only itself, so metadata of one construct (from
+   * any stack) is compared, while two tokens of one name are not (cdk-mackerel apply compares
+   * them once resolved).
+   */
+  readonly key: string;
   /** The service or role construct of this app, whose mark takes one namespace, if any. */
   readonly created: boolean;
   readonly limit: number;
@@ -149,7 +155,6 @@ function unsendablePart(value: unknown, path: string, ancestors: object[]): { pa
 /** Two constructs writing one namespace, and more namespaces than Mackerel holds for one service or role. */
 function namespaceProblems(construct: IConstruct): string[] {
   const { kind, target, namespace } = REGISTERED.get(construct)!;
-  if (target.key === undefined) return [];
   const all = construct.node.root.node.findAll();
   const same = all.filter((c) => {
     const other = REGISTERED.get(c);
@@ -205,6 +210,10 @@ const REGISTERED = new WeakMap<IConstruct, Registered>();
  * apply`, whose state holds every stack: CloudFormation lists the old stack alone, so its cleanup
  * deletes the namespace (deploy the old stack without the construct first).
  *
+ * Two constructs writing one namespace fail synthesis when it can tell they name one service: by
+ * its name, or, when that is a token, through one construct or one name token (with providers of
+ * one API key). `cdk-mackerel apply` refuses them once the names are resolved.
+ *
  * @see https://mackerel.io/api-docs/entry/metadata
  *
  * @example
@@ -217,7 +226,9 @@ export class MackerelServiceMetadata extends Construct {
   constructor(scope: Construct, id: string, props: MackerelServiceMetadataProps) {
     super(scope, id);
     const name = _knownServiceName(props.service);
-    const target = { label: `service ${JSON.stringify(name ?? props.service.node.path)}`, key: name, created: props.service instanceof MackerelService, limit: _METADATA_LIMITS.perService };
+    const target = {
+      label: `service ${JSON.stringify(name ?? props.service.node.path)}`, key: name ?? props.service.name, created: props.service instanceof MackerelService, limit: _METADATA_LIMITS.perService,
+    };
     checkAndCreate(this, props, 'service', target, _RESOURCE_TYPES.SERVICE_METADATA, (metadata) => {
       const properties: _ServiceMetadataProperties = { service: props.service.name, namespace: props.namespace, metadata };
       return { ...properties };
@@ -251,7 +262,9 @@ export class MackerelRoleMetadata extends Construct {
   constructor(scope: Construct, id: string, props: MackerelRoleMetadataProps) {
     super(scope, id);
     const fullName = _knownRoleFullName(props.role);
-    const target = { label: `role ${JSON.stringify(fullName ?? props.role.node.path)}`, key: fullName, created: props.role instanceof MackerelRole, limit: _METADATA_LIMITS.perRole };
+    const target = {
+      label: `role ${JSON.stringify(fullName ?? props.role.node.path)}`, key: fullName ?? props.role.fullName, created: props.role instanceof MackerelRole, limit: _METADATA_LIMITS.perRole,
+    };
     checkAndCreate(this, props, 'role', target, _RESOURCE_TYPES.ROLE_METADATA, (metadata) => {
       const properties: _RoleMetadataProperties = { role: props.role.fullName, namespace: props.namespace, metadata };
       return { ...properties };

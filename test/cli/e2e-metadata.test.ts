@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { beforeEach, expect, test } from 'vitest';
+import { App, CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { addProvider, cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelService, MackerelServiceMetadata } from '../../src/service';
 
@@ -138,6 +138,63 @@ test('a metadata construct moved to another stack keeps the value: the old stack
   expect(run.code).toBe(0);
   expect(run.out).toMatch(/deleted\s+ServiceMetadata\s+Ops\/Owner\w* shop\/owner/);
   expect(shared.emulator.state().services).toEqual([]);
+});
+
+describe('one namespace of a service whose name is a token at synth, written from two stacks', () => {
+  /**
+   * Stacks Base (service shop, named by a parameter, so synthesis cannot compare names) and Ops,
+   * each with the metadata namespace owner of it where `writers` says.
+   */
+  function synthTokenNamed(dir: string, writers: { base: boolean; ops: boolean }): string {
+    const outdir = join(dir, 'cdk.out');
+    rmSync(outdir, { recursive: true, force: true });
+    const app = new App({ outdir });
+    const [base, ops] = ['Base', 'Ops'].map((name) => {
+      const stack = new Stack(app, name);
+      addProvider(stack);
+      return stack;
+    });
+    const shop = new MackerelService(base, 'Service', { name: new CfnParameter(base, 'ServiceName', { default: 'shop' }).valueAsString });
+    if (writers.base) new MackerelServiceMetadata(base, 'Owner', { service: shop, namespace: 'owner', metadata: { team: 'base' } });
+    if (writers.ops) new MackerelServiceMetadata(ops, 'Owner', { service: shop, namespace: 'owner', metadata: { team: 'ops' } });
+    app.synth();
+    return outdir;
+  }
+  const refusal = 'Ops/Owner\\w+ would write namespace "owner" of service "shop", which Custom::MackerelServiceMetadata Base/Owner\\w+ writes too and keeps '
+    + 'after this run, so each would overwrite the other\'s value \\(synthesis could not tell: the service\'s name was a token there, or the stacks\' '
+    + 'providers have different API keys\\); expected each namespace of a service written by one construct: give one of them another namespace, or, '
+    + 'to move it to stack Ops, remove it from stack Base in the same apply';
+  const sent = () => shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+
+  test('is refused by apply before anything is sent, and by diff: synthesis could not tell, and each would overwrite the other\'s value', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const both = synthTokenNamed(dir, { base: true, ops: true });
+
+    const diff = await cli(['diff', both, ...base]);
+    const apply = await cli(['apply', both, ...base]);
+
+    expect([diff.code, diff.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: apply would refuse this run: ${refusal}$`))]);
+    expect([apply.code, apply.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: ${refusal}; nothing was changed$`))]);
+    expect(sent()).toBe(0);
+  });
+
+  test('with --stack, is refused while the stack left out still writes it; a move applied stack by stack is not', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await cli(['apply', synthTokenNamed(dir, { base: true, ops: false }), ...base])).code).toBe(0);
+
+    const both = await cli(['apply', synthTokenNamed(dir, { base: true, ops: true }), ...base, '--stack', 'Ops']);
+    expect([both.code, both.err]).toEqual([2, expect.stringMatching(new RegExp(`^cdk-mackerel: ${refusal}; nothing was changed$`))]);
+    expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'base' });
+
+    // The construct moved: Ops takes the namespace over first, then Base's delete leaves it to Ops.
+    const moved = synthTokenNamed(dir, { base: false, ops: true });
+    expect((await cli(['apply', moved, ...base, '--stack', 'Ops'])).code).toBe(0);
+    const released = await cli(['apply', moved, ...base, '--stack', 'Base']);
+    expect(released.out).toMatch(/left\s+ServiceMetadata\s+Base\/Owner\w* shop\/owner/);
+    expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'ops' });
+  });
 });
 
 test('metadata with removalPolicy RETAIN stays in Mackerel when its construct goes; added back with the same value it is taken, with another it is refused', async () => {

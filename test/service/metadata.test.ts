@@ -144,6 +144,28 @@ describe('MackerelServiceMetadata', () => {
       expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "owner" is also written to service "shop" by Stack\/Owner; expected each namespace of a service or role once/);
     });
 
+    test('two constructs writing one namespace of one service whose name is a token fail synthesis, also from another stack; two references by one name token too', () => {
+      // GIVEN a service named by a parameter, and two stacks whose providers use one key (one organization)
+      const app = new App();
+      const [stack, other] = ['Stack', 'Other'].map((name) => {
+        const s = new Stack(app, name);
+        new MackerelProvider(s, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(s, 'ApiKey', 'mackerel/api-key')) });
+        return s;
+      });
+      const shop = new MackerelService(stack, 'Named', { name: new CfnParameter(stack, 'Name').valueAsString });
+
+      // WHEN each stack writes its namespace owner, and a role of it gets two runbooks through one reference
+      new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 1 });
+      new MackerelServiceMetadata(other, 'Owner', { service: shop, namespace: 'owner', metadata: 2 });
+      const web = MackerelRole.fromFullName(other, 'Web', new CfnParameter(other, 'Role').valueAsString);
+      new MackerelRoleMetadata(other, 'Runbook', { role: web, namespace: 'runbook', metadata: 1 });
+      new MackerelRoleMetadata(other, 'Again', { role: web, namespace: 'runbook', metadata: 2 });
+
+      // THEN both are refused, naming the service or role by its path
+      expect(() => app.synth()).toThrow(/Other\/Owner\] namespace "owner" is also written to service "Stack\/Named" by Stack\/Owner; expected each namespace of a service or role once/);
+      expect(() => app.synth()).toThrow(/Other\/Again\] namespace "runbook" is also written to role "Other\/Web" by Other\/Runbook/);
+    });
+
     test('the same namespace on two services is fine', () => {
       const { app, stack, shop } = mackerelStack();
       new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 1 });
