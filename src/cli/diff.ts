@@ -140,6 +140,8 @@ export function _unupdatableFields(type: string): string[] {
 /**
  * What applying would do to one stack, compared with the state. `live` gives the objects read
  * from Mackerel: a field the handler cannot update is shown against Mackerel's own value.
+ * `beforeCleanup` is what the rest of the run does before this stack's cleanup, for the removed
+ * services the handler will leave.
  * @internal
  */
 export function _planDiff(
@@ -257,10 +259,10 @@ const NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map() };
 /**
  * Why the handler will leave a removed service in Mackerel rather than delete it, read from the
  * roles its live object lists and the monitors tied to it (`monitors`, read for a removed service),
- * and the roles and monitors the run ties to it (`before.tied`): one the run does not delete
+ * and the roles and monitors the run ties to it (`run.tied`): one the run does not delete
  * before it (made outside, another stack's, a removed one of this stack that a policy retains, or
  * one of the template naming the service by a literal name) would be deleted with it.
- * `before.deleted` (`deletedKey`) holds what the cleanups of the stacks before this one delete
+ * `run.deleted` (`deletedKey`) holds what the cleanups of the stacks before this one delete
  * (dependents first), which is gone by then, as are the roles and monitors of this stack removed
  * from its template, and the monitors the run updates to another service.
  */
@@ -272,14 +274,14 @@ function serviceLeft(
   const deleted = new Set([...run.deleted, ...removed.map((id) => held[id])
     .filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy)).map((r) => deletedKey(r.type, r.physicalId))]);
   const tied = run.tied.get(before.physicalId) ?? [];
-  const roles: _Tied[] = object.roles.filter((role): role is string => typeof role === 'string')
+  const roles = object.roles.filter((role): role is string => typeof role === 'string')
     .map((role) => ({ type: ROLE, key: deletedKey(ROLE, `${before.physicalId}:${role}`), label: roleObject(before.physicalId, role).label }));
-  const monitors: _Tied[] = (Array.isArray(object.monitors) ? object.monitors as Array<{ id: string; label: string }> : [])
+  const monitors = (Array.isArray(object.monitors) ? object.monitors as Array<{ id: string; label: string }> : [])
     .map((m) => ({ type: MONITOR, key: deletedKey(MONITOR, m.id), label: m.label }));
   // Once each: a monitor tied live that the run updates stays tied.
   const once = (list: readonly _Tied[]) => [...new Map(list.map((t) => [t.key ?? t.label, t.label])).values()];
-  const rolesLeft = once([...roles.filter((t) => !deleted.has(t.key!)), ...tied.filter((t) => t.type === ROLE)]);
-  const monitorsLeft = once([...monitors.filter((t) => !deleted.has(t.key!)), ...tied.filter((t) => t.type === MONITOR)]);
+  const rolesLeft = once([...roles.filter((t) => !deleted.has(t.key)), ...tied.filter((t) => t.type === ROLE)]);
+  const monitorsLeft = once([...monitors.filter((t) => !deleted.has(t.key)), ...tied.filter((t) => t.type === MONITOR)]);
   return rolesLeft.length + monitorsLeft.length > 0 ? leftForContents(rolesLeft, monitorsLeft) : undefined;
 }
 
