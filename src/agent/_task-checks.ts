@@ -78,7 +78,9 @@ function checkHealthChecks(others: ecs.ContainerDefinition[], image: string | un
 /**
  * A task-level memory size caps the memory its containers reserve: each container's soft limit
  * where it has one, else its hard limit (ECS subtracts the reservation, not the limit, when both
- * are set).
+ * are set). The FireLens log router aws-cdk-lib adds by itself (50 MiB reserved, when a container
+ * logs through FireLens and the task has no router) is among the containers by now: 2.261 adds it
+ * while rendering the task, which synth first does to resolve references, before any validation.
  */
 function checkMemory(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDefinition[], agentMiB: number): string | undefined {
   const stack = Stack.of(taskDefinition);

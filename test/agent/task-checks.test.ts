@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
@@ -83,6 +83,26 @@ describe('checks over the whole task, at synth', () => {
     // THEN
     expect(() => Template.fromStack(stack))
       .toThrow(/memoryLimitMiB 128 does not fit in the task: its 512 MiB minus 464 MiB reserved by the other containers leaves 48 MiB; expected at most 48 MiB/);
+  });
+
+  test('the FireLens log router aws-cdk-lib adds while rendering the task counts against the memory left for the agent', () => {
+    // GIVEN 512 MiB, of which the app takes 384 and logs through FireLens with no router added:
+    // 384 + 128 would fit, but aws-cdk-lib adds a log router reserving 50 MiB
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 384, logging: ecs.LogDrivers.firelens({ options: { Name: 'cloudwatch' } }) });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN
+    expect(() => Template.fromStack(stack))
+      .toThrow(/memoryLimitMiB 128 does not fit in the task: its 512 MiB minus 434 MiB reserved by the other containers leaves 78 MiB; expected at most 78 MiB/);
+    // and that router is what the template gets
+    const roomy = agentStack();
+    const roomyTask = new ecs.FargateTaskDefinition(roomy.stack, 'Task', { memoryLimitMiB: 1024, cpu: 256 });
+    roomyTask.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 384, logging: ecs.LogDrivers.firelens({ options: { Name: 'cloudwatch' } }) });
+    new MackerelContainerAgent(roomy.stack, 'Agent', { taskDefinition: roomyTask, apiKey: roomy.apiKey, roles: ['shop:web'] });
+    Template.fromStack(roomy.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'log-router', MemoryReservation: 50, FirelensConfiguration: { Type: 'fluentbit' } })]),
+    });
   });
 
   test('an EC2 task with a task-level memory size is held to it too', () => {
