@@ -8,7 +8,7 @@ import { _agentVolumeName, _checkAgentOptions, _goRegExp } from './_checks';
 import { _warnNoEgress } from './_egress';
 import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
 import { _guardRoleParameter } from './_roles-guard';
-import { _containersOf, _taskValidations } from './_task-checks';
+import { _containersOf, _isLogRouter, _taskValidations } from './_task-checks';
 import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _deliverConfig } from './config/_deliver';
 import { _hasPlugins, _officialPlugins } from './config/_render';
@@ -219,9 +219,9 @@ function addAppDependencies(taskDefinition: ecs.TaskDefinition, agent: ecs.Conta
   if (proxy) waitForProxy(agent, proxy);
   const upstream = dependenciesOf(agent);
   for (const container of _containersOf(taskDefinition)) {
-    // A log router starts first and stops last by itself; anything the agent waits for would deadlock.
+    // A log router is no app container and starts first by itself; anything the agent waits for would deadlock.
     // The proxy is waited for by the agent, so it is in upstream too, unless that would be a cycle.
-    if (container === agent || container === proxy || !container.essential || container instanceof ecs.FirelensLogRouter) continue;
+    if (container === agent || container === proxy || !container.essential || _isLogRouter(container)) continue;
     if (upstream.has(container)) continue;
     if (container.containerDependencies.some((d) => d.container === agent)) continue;
     container.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });

@@ -32,9 +32,21 @@ export function _taskValidations(taskDefinition: ecs.TaskDefinition, agent: ecs.
 }
 
 function checkEssential(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDefinition[]): string | undefined {
-  if (others.some((c) => c.essential)) return undefined;
-  return _describeProblem('taskDefinition', taskDefinition.node.path, 'has no essential container besides the Mackerel agent',
+  if (others.some((c) => c.essential && !_isLogRouter(c))) return undefined;
+  const router = others.find(_isLogRouter);
+  return _describeProblem('taskDefinition', taskDefinition.node.path,
+    `has no essential container besides the Mackerel agent${router ? ` and the FireLens log router ${router.node.path}` : ''}`,
     'at least one essential app container', 'Add the app container (essential by default) to the task definition');
+}
+
+/**
+ * A FireLens log router, added by hand or by aws-cdk-lib for a container logging through FireLens:
+ * no app container, though essential by default, as it only carries the others' logs. ECS starts
+ * it first and stops it last by itself.
+ * @internal
+ */
+export function _isLogRouter(container: ecs.ContainerDefinition): boolean {
+  return container instanceof ecs.FirelensLogRouter;
 }
 
 function checkNameUnique(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[]): string | undefined {

@@ -26,6 +26,36 @@ describe('checks over the whole task, at synth', () => {
     expect(() => Template.fromStack(stack)).not.toThrow();
   });
 
+  describe('a FireLens log router is no app container: it only carries the others\' logs', () => {
+    const firelens = () => ecs.LogDrivers.firelens({ options: { Name: 'cloudwatch' } });
+
+    test('a task whose only essential container besides the agent is a log router added by hand', () => {
+      const { stack, apiKey } = agentStack();
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addFirelensLogRouter('router', { image: APP_IMAGE, firelensConfig: { type: ecs.FirelensLogRouterType.FLUENTBIT } });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" has no essential container besides the Mackerel agent '
+        + 'and the FireLens log router Stack/Task/router; expected at least one essential app container');
+    });
+
+    test('a task whose only essential container besides the agent is the log router aws-cdk-lib adds', () => {
+      // GIVEN a non-essential app logging through FireLens, for which aws-cdk-lib adds an (essential) router
+      const { stack, apiKey } = agentStack();
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('worker', { image: APP_IMAGE, essential: false, logging: firelens() });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" has no essential container besides the Mackerel agent '
+        + 'and the FireLens log router Stack/Task/log-router; expected at least one essential app container');
+    });
+
+    test('a task with a log router and an essential app container is accepted', () => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      taskDefinition.addFirelensLogRouter('router', { image: APP_IMAGE, firelensConfig: { type: ecs.FirelensLogRouterType.FLUENTBIT }, memoryReservationMiB: 50 });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], logging: firelens() });
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+  });
+
   test('an ignore-container expression that matches every container of the task', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '\\A(mackerel-container-agent|app)\\z' });
