@@ -50,10 +50,25 @@ export function _isLogRouter(container: ecs.ContainerDefinition): boolean {
 }
 
 function checkNameUnique(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[]): string | undefined {
-  const clash = others.find((c) => c.containerName === agent.containerName);
-  if (!clash || Token.isUnresolved(agent.containerName)) return undefined;
+  const clash = nameTakenBy(agent, others);
+  if (!clash) return undefined;
   return _describeProblem('containerName', agent.containerName, `is also the name of ${clash.node.path}`,
     'a container name unique in the task', 'Set containerName, or remove the agent container added by hand');
+}
+
+function nameTakenBy(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[]): ecs.ContainerDefinition | undefined {
+  if (Token.isUnresolved(agent.containerName)) return undefined;
+  return others.find((c) => c.containerName === agent.containerName);
+}
+
+/**
+ * Another container of the task under the agent's name (known at synth), which checkNameUnique
+ * reports. Checks that would see a second agent, or the agent's filter matching it, in that
+ * container leave it to that error: theirs would name a consequence of the clash, not its cause.
+ * @internal
+ */
+export function _agentNameTakenBy(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): ecs.ContainerDefinition | undefined {
+  return nameTakenBy(agent, _containersOf(taskDefinition).filter((c) => c !== agent));
 }
 
 /** Two agents in a task register two Mackerel hosts for it, each billed and each alerting. */
@@ -69,7 +84,8 @@ function checkOneAgent(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerD
 function checkIgnoreContainer(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[], input: TaskCheckInput): string | undefined {
   const names = [agent, ...others].map((c) => c.containerName);
   const pattern = input.ignorePattern;
-  if (!pattern || names.some((name) => Token.isUnresolved(name))) return undefined;
+  // Under a taken name, the default filter matches the other container too; checkNameUnique reports the cause.
+  if (!pattern || names.some((name) => Token.isUnresolved(name)) || nameTakenBy(agent, others)) return undefined;
   if (!names.every((name) => pattern.test(name))) return undefined;
   return _describeProblem('ignoreContainer', input.ignoreContainer, `matches every container of the task (${names.join(', ')}), so the agent would find none and exit`,
     'an expression that leaves at least one container', 'Anchor it, such as "\\Amackerel-container-agent\\z"');

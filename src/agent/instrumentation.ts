@@ -6,7 +6,7 @@ import { _info, _warnLate } from '../_validation';
 import { _findAgent, _windowsFamily } from './_attach';
 import { _cpuRoomProblem } from './_checks';
 import { _sameOptions } from './_same-options';
-import { _agentAddedByHand, _handAgentSign } from './_task-checks';
+import { _agentAddedByHand, _agentNameTakenBy, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
@@ -251,7 +251,7 @@ export class MackerelInstrumentation implements IAspect {
       taskDefinition,
     });
     const kept = [...(options.ignoreContainer === '' ? [] : ['MACKEREL_IGNORE_CONTAINER']), ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(config ? ['MACKEREL_AGENT_CONFIG'] : [])];
-    addPostConditions(taskDefinition, agent.container.containerName, kept, this);
+    addPostConditions(taskDefinition, agent.container, kept, this);
   }
 
   /**
@@ -363,10 +363,11 @@ function unsupportedReason(taskDefinition: ecs.TaskDefinition): string | undefin
  * Checks the task definition as it will be written, escape-hatch overrides included, so that a
  * later change cannot leave tasks that start without (or with a broken) agent unnoticed.
  */
-function addPostConditions(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[], aspect: MackerelInstrumentation): void {
+function addPostConditions(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition, kept: string[],
+  aspect: MackerelInstrumentation): void {
   if (INSTRUMENTED.has(taskDefinition)) return;
   INSTRUMENTED.set(taskDefinition, aspect);
-  taskDefinition.node.addValidation({ validate: () => instrumentationProblems(taskDefinition, containerName, kept) });
+  taskDefinition.node.addValidation({ validate: () => instrumentationProblems(taskDefinition, agent, kept) });
 }
 
 /** What the agent does without a setting the library wrote, for the post-condition messages. */
@@ -387,7 +388,11 @@ interface RenderedContainer {
 }
 
 /** What an escape hatch or later code broke in an instrumented task definition. */
-function instrumentationProblems(taskDefinition: ecs.TaskDefinition, containerName: string, kept: string[]): string[] {
+function instrumentationProblems(taskDefinition: ecs.TaskDefinition, agentContainer: ecs.ContainerDefinition, kept: string[]): string[] {
+  // Another container of the task under the agent's name is no escape hatch's doing: the agent's own
+  // containerName error names it, and which of the two the checks below would read is unknown.
+  if (_agentNameTakenBy(taskDefinition, agentContainer)) return [];
+  const containerName = agentContainer.containerName;
   const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
   const stack = Stack.of(taskDefinition);
   const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;

@@ -698,6 +698,20 @@ describe('MackerelInstrumentation: post-conditions', () => {
     expect(() => app.synth({ force: true })).toThrow('MackerelInstrumentation: the Mackerel agent container {"Ref":"AgentName"} lost its MACKEREL_APIKEY secret');
   });
 
+  test('an app container already named like the agent gets the containerName error alone, not a post-condition', () => {
+    // GIVEN an app container (no agent) under the agent's default name
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer(AGENT, { image: APP_IMAGE });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN nothing removed or duplicated the agent after it was added: the name was taken before
+    const message = 'Validation failed with the following errors:\n'
+      + '  [Stack/Task/MackerelContainerAgent] containerName "mackerel-container-agent" is also the name of Stack/Task/mackerel-container-agent; '
+      + 'expected a container name unique in the task. Set containerName, or remove the agent container added by hand';
+    expect(() => app.synth()).toThrow(expect.objectContaining({ message }));
+  });
+
   test('removing the agent container fails synth, saying so', () => {
     const { app, cfn } = instrumented();
     cfn.addPropertyOverride('ContainerDefinitions', [{ Name: 'app', Image: 'public.ecr.aws/nginx/nginx:1.27', Essential: true }]);

@@ -177,8 +177,11 @@ describe('checks over the whole task, at synth', () => {
   test('an agent container name already used in the task', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], containerName: 'app' });
-    expect(() => Template.fromStack(stack))
-      .toThrow(/containerName "app" is also the name of Stack\/Task\/app; expected a container name unique in the task/);
+    // THEN that error alone: the default ignoreContainer (\\Aapp\\z) matches both only because they share the name
+    const message = 'Validation failed with the following errors:\n'
+      + '  [Stack/Agent] containerName "app" is also the name of Stack/Task/app; expected a container name unique in the task. '
+      + 'Set containerName, or remove the agent container added by hand';
+    expect(() => Template.fromStack(stack)).toThrow(expect.objectContaining({ message }));
   });
 
   test('an agent container added by hand under another name: each task would register two hosts', () => {
