@@ -146,7 +146,7 @@ export class MackerelReadinessProbe {
    * get no probe (their hosts register at once) and a `cdk-mackerel:readinessProbeNotApplied`
    * warning. Give a workload its probe with `MackerelInstrumentation.configure` instead.
    *
-   * @param container the app container, with at least one port mapping
+   * @param container the app container, whose first port mapping is a single port (not a `containerPortRange`)
    * @param path the request path, starting with `/`
    * @param timing when and how long the agent probes: by default the agent's own timing
    */
@@ -155,7 +155,13 @@ export class MackerelReadinessProbe {
       _fail(container, 'portMappings', [], 'is empty, so the readiness probe has no port to target',
         'a container with a port mapping', 'Use MackerelReadinessProbe.http with a port instead');
     }
-    return new MackerelReadinessProbe('http', { ...timing, path, port: container.portMappings[0].containerPort }, container);
+    const first = container.portMappings[0];
+    // A range is written as containerPort 0 (CONTAINER_PORT_USE_RANGE); which of its ports answers is not known.
+    if (first.containerPortRange !== undefined) {
+      _fail(container, 'portMappings[0].containerPortRange', first.containerPortRange, 'is a port range, so the readiness probe has no single port to target',
+        'a container whose first port mapping has a single containerPort', 'Use MackerelReadinessProbe.http with the port the app answers on');
+    }
+    return new MackerelReadinessProbe('http', { ...timing, path, port: first.containerPort }, container);
   }
 
   /** Ready when a TCP connection opens. */

@@ -389,6 +389,15 @@ describe('agent config: plugins work directory and the probe helper', () => {
     expect(() => MackerelReadinessProbe.httpToContainer(appContainer, '/health')).toThrow(/Stack\/Task\/app: portMappings \[\] is empty/);
   });
 
+  test('httpToContainer on a container whose first port mapping is a range is rejected: it has no single port to probe', () => {
+    const { appContainer } = fargateTask();
+    appContainer.addPortMappings({ containerPort: ecs.ContainerDefinition.CONTAINER_PORT_USE_RANGE, containerPortRange: '8000-8010' });
+    appContainer.addPortMappings({ containerPort: 9090 });
+    expect(() => MackerelReadinessProbe.httpToContainer(appContainer, '/health')).toThrow(
+      'Stack/Task/app: portMappings[0].containerPortRange "8000-8010" is a port range, so the readiness probe has no single port to target; '
+      + 'expected a container whose first port mapping has a single containerPort. Use MackerelReadinessProbe.http with the port the app answers on');
+  });
+
   test('a localhost probe in the bridge network mode warns', () => {
     const fixture = agentStack();
     const taskDefinition = new ecs.Ec2TaskDefinition(fixture.stack, 'Task');
