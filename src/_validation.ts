@@ -24,6 +24,30 @@ export function _fail(scope: IConstruct, property: string, value: unknown, probl
   throw new Error(`${scope.node.path}: ${_describeProblem(property, value, problem, expected, hint)}`);
 }
 
+/** A value named again by an include list or its exclude list. @internal */
+export interface _Repeat {
+  /** Whether the repeat is in the exclude list. */
+  readonly excluded: boolean;
+  /** Its index in that list. */
+  readonly index: number;
+  /** True for a value of the exclude list that is also in the include list; false for a list naming a value twice. */
+  readonly inBoth: boolean;
+}
+
+/**
+ * Where an include list and its exclude list (scopes and excludeScopes, monitors and
+ * excludeMonitors, as keys compared as strings) name a value again: repeats within `included`,
+ * then within `excluded`, then values of `excluded` also in `included`. Each caller decides
+ * whether that is an error or a warning, in its own words.
+ * @internal
+ */
+export function _repeats(included: string[], excluded: string[] = []): _Repeat[] {
+  const twice = (values: string[], inExcluded: boolean) => values.flatMap((value, index) =>
+    (values.indexOf(value) !== index ? [{ excluded: inExcluded, index, inBoth: false }] : []));
+  const both = excluded.flatMap((value, index) => (included.includes(value) ? [{ excluded: true, index, inBoth: true }] : []));
+  return [...twice(included, false), ...twice(excluded, true), ...both];
+}
+
 /** Where aws-cdk-lib keeps an app's acknowledgements (`Symbol.for`, so one registry per app for every loaded copy). */
 const ACKNOWLEDGEMENTS = Symbol.for('@aws-cdk/core.Acknowledgements');
 

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { _warnOnScopes } from './_downtime-warnings';
 import { _splitScopes } from './_scopes';
 import type { DowntimeScopeOptions } from './downtime';
-import { _fail } from '../_validation';
+import { _fail, _repeats } from '../_validation';
 import { _wholeDuration } from '../monitors/_checks';
 import { _scopeKey, _shownScope } from '../monitors/_scope';
 import { _DowntimeScopeProperties } from '../provider/_properties';
@@ -17,23 +17,13 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
   const excluded = _splitScopes(scope, 'excludeScopes', props.excludeScopes, props.excludeMonitors);
   const scopeList = props.scopes ?? [];
   const excludeList = props.excludeScopes ?? [];
-  const scopes = scopeList.map(_scopeKey);
-  const excludeScopes = excludeList.map(_scopeKey);
-  const monitors = (props.monitors ?? []).map((m) => m.monitorId);
-  checkOnce(scope, 'scopes', 'service or role', scopes, (i) => _shownScope(scope, scopeList[i]));
-  checkOnce(scope, 'excludeScopes', 'service or role', excludeScopes, (i) => _shownScope(scope, excludeList[i]));
-  checkOnce(scope, 'monitors', 'monitor', monitors, (i) => props.monitors?.[i].node.path);
-  checkOnce(scope, 'excludeMonitors', 'monitor', (props.excludeMonitors ?? []).map((m) => m.monitorId), (i) => props.excludeMonitors?.[i].node.path);
-  excludeScopes.forEach((key, i) => {
-    if (scopes.includes(key)) {
-      _fail(scope, `excludeScopes[${i}]`, _shownScope(scope, excludeList[i]), 'is also in scopes', 'each service or role in at most one of scopes and excludeScopes');
-    }
-  });
-  (props.excludeMonitors ?? []).forEach((monitor, i) => {
-    if (monitors.includes(monitor.monitorId)) {
-      _fail(scope, `excludeMonitors[${i}]`, monitor.node.path, 'is also in monitors', 'each monitor in at most one of monitors and excludeMonitors');
-    }
-  });
+  const monitorList = props.monitors ?? [];
+  const excludeMonitorList = props.excludeMonitors ?? [];
+  // Mackerel refuses a downtime whose scopes are redundant (400), so each repeat is an error here.
+  failOnRepeat(scope, ['scopes', 'excludeScopes'], 'service or role', [scopeList.map(_scopeKey), excludeList.map(_scopeKey)],
+    (inExcluded, i) => _shownScope(scope, (inExcluded ? excludeList : scopeList)[i]));
+  failOnRepeat(scope, ['monitors', 'excludeMonitors'], 'monitor', [monitorList.map((m) => m.monitorId), excludeMonitorList.map((m) => m.monitorId)],
+    (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path);
   _warnOnScopes(scope, included);
   return {
     serviceScopes: included.serviceScopes,
@@ -45,13 +35,19 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
   };
 }
 
-/** Rejects a value given twice in one list (a token of unknown name compares by its string form). */
-function checkOnce(scope: IConstruct, property: string, what: string, values: string[], shown: (index: number) => unknown): void {
-  values.forEach((value, i) => {
-    if (values.indexOf(value) !== i) _fail(scope, `${property}[${i}]`, shown(i), 'is given twice', `each ${what} once`);
-  });
+/**
+ * Rejects the first value given twice in one of a pair of lists, or in both (`_repeats`); a
+ * token of unknown name compares by its string form, so it matches only itself.
+ */
+function failOnRepeat(scope: IConstruct, [property, excludeProperty]: [string, string], what: string, [included, excluded]: [string[], string[]],
+  shown: (excluded: boolean, index: number) => unknown): void {
+  const [repeat] = _repeats(included, excluded);
+  if (repeat === undefined) return;
+  const at = `${repeat.excluded ? excludeProperty : property}[${repeat.index}]`;
+  const value = shown(repeat.excluded, repeat.index);
+  if (repeat.inBoth) _fail(scope, at, value, `is also in ${property}`, `each ${what} in at most one of ${property} and ${excludeProperty}`);
+  _fail(scope, at, value, 'is given twice', `each ${what} once`);
 }
-
 
 /** A downtime's duration in whole minutes, at least one. @internal */
 export function _downtimeMinutes(scope: IConstruct, duration: Duration): number {
