@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _renderScopes } from './_checks';
+import { _warnOnRepeatedScopes } from './_scope';
 import { AnomalySensitivity } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -14,6 +15,8 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
 
   /**
    * The roles whose hosts are watched: at least one, roles only (`service:role`).
+   *
+   * Each once: a role given twice gets the synth warning `cdk-mackerel:monitorScopeRedundant`.
    */
   readonly scopes: MonitorScope[];
 
@@ -85,6 +88,7 @@ export class AnomalyDetectionMonitor extends MonitorBase {
       maxCheckAttempts: props.maxCheckAttempts,
       trainingPeriodFrom: this.renderTrainingPeriodFrom(props.trainingPeriodFrom),
     });
+    _warnOnRepeatedScopes(this, props.scopes);
   }
 
   private checkSensitivities(props: AnomalyDetectionMonitorProps): void {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { _checkOneOf, _renderScopes } from './_checks';
+import { _warnOnRepeatedScopes } from './_scope';
 import { AlertStatusOnGone } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -18,12 +19,19 @@ export interface ConnectivityMonitorProps extends MonitorBaseProps {
   /**
    * The services and roles whose hosts are monitored.
    *
+   * Each once: a scope given twice, or also in `excludeScopes`, gets the synth warning
+   * `cdk-mackerel:monitorScopeRedundant` (Mackerel documents nothing of what a monitor does with
+   * such scopes, and refuses them in a downtime).
+   *
    * @default - every host of the organization
    */
   readonly scopes?: MonitorScope[];
 
   /**
    * Services and roles whose hosts are left out.
+   *
+   * A role of a service in `scopes` leaves that role's hosts out of the service's. Each once,
+   * and none also in `scopes`, or the synth warning `cdk-mackerel:monitorScopeRedundant` says so.
    *
    * @default - none
    */
@@ -69,5 +77,6 @@ export class ConnectivityMonitor extends MonitorBase {
       excludeScopes: _renderScopes(this, 'excludeScopes', props.excludeScopes),
       alertStatusOnGone: props.alertStatusOnGone ?? AlertStatusOnGone.CRITICAL,
     });
+    _warnOnRepeatedScopes(this, props.scopes, props.excludeScopes);
   }
 }

@@ -2,6 +2,7 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkRange, _renderScopes, _wholeDuration } from './_checks';
+import { _warnOnRepeatedScopes } from './_scope';
 import { MonitorOperator } from './enums';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -40,12 +41,19 @@ export interface HostMetricMonitorProps extends ThresholdMonitorProps {
   /**
    * The services and roles whose hosts are monitored.
    *
+   * Each once: a scope given twice, or also in `excludeScopes`, gets the synth warning
+   * `cdk-mackerel:monitorScopeRedundant` (Mackerel documents nothing of what a monitor does with
+   * such scopes, and refuses them in a downtime).
+   *
    * @default - every host of the organization
    */
   readonly scopes?: MonitorScope[];
 
   /**
    * Services and roles whose hosts are left out.
+   *
+   * A role of a service in `scopes` leaves that role's hosts out of the service's. Each once,
+   * and none also in `scopes`, or the synth warning `cdk-mackerel:monitorScopeRedundant` says so.
    *
    * @default - none
    */
@@ -86,6 +94,7 @@ export class HostMetricMonitor extends MonitorBase {
       scopes: _renderScopes(this, 'scopes', props.scopes),
       excludeScopes: _renderScopes(this, 'excludeScopes', props.excludeScopes),
     });
+    _warnOnRepeatedScopes(this, props.scopes, props.excludeScopes);
   }
 
   private checkMetric(props: HostMetricMonitorProps): void {

@@ -1,5 +1,5 @@
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { describe, expect, test } from 'vitest';
@@ -154,6 +154,75 @@ describe('MonitorScope', () => {
       new MackerelService(other, 'Blog', { name: 'blog' }).addRole('web');
 
       expect(dependsOn(cpuMonitor(stack, MonitorScope.of('blog:web')))).toEqual([]);
+    });
+  });
+
+  describe('a scope named again in a monitor: a warning, as Mackerel documents refusing it for downtimes only', () => {
+    const REDUNDANT = 'cdk-mackerel:monitorScopeRedundant';
+    function hostMonitor(stack: Stack, scopes: MonitorScope[], excludeScopes?: MonitorScope[]) {
+      return new HostMetricMonitor(stack, 'Cpu', {
+        name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes, excludeScopes,
+      });
+    }
+    const warnings = (stack: Stack, path: string) => Annotations.fromStack(stack).findWarning(path, Match.stringLikeRegexp(REDUNDANT));
+
+    test('a role twice in scopes warns, naming the property, the value and why, and is written as given', () => {
+      // GIVEN
+      const { stack } = mackerelStack();
+      // WHEN
+      const cpu = hostMonitor(stack, [MonitorScope.of('shop'), MonitorScope.of('shop:web'), MonitorScope.of('shop:web')]);
+      // THEN
+      Annotations.fromStack(stack).hasWarning('/Stack/Cpu', Match.stringLikeRegexp(
+        '^scopes\\[2\\] "shop:web" is given twice\\. Mackerel does not document what a monitor does with a repeated scope '
+        + '\\(it refuses one in a downtime\\)\\. Give each service or role once'));
+      expect(warnings(stack, '/Stack/Cpu')).toHaveLength(1);
+      expect(propertiesOf(cpu).scopes).toEqual(['shop', 'shop:web', 'shop:web']);
+    });
+
+    test('a service twice in a connectivity monitor\'s excludeScopes, once by reference and once by name', () => {
+      const { stack, shop } = mackerelStack();
+      new ConnectivityMonitor(stack, 'Alive', { excludeScopes: [MonitorScope.fromService(shop), MonitorScope.of('shop')] });
+      Annotations.fromStack(stack).hasWarning('/Stack/Alive', Match.stringLikeRegexp('^excludeScopes\\[1\\] "shop" is given twice'));
+    });
+
+    test('the same service in scopes and excludeScopes warns that the monitor may watch none of its hosts', () => {
+      const { stack } = mackerelStack();
+      new ConnectivityMonitor(stack, 'Alive', { scopes: [MonitorScope.of('shop')], excludeScopes: [MonitorScope.of('blog'), MonitorScope.of('shop')] });
+      Annotations.fromStack(stack).hasWarning('/Stack/Alive', Match.stringLikeRegexp(
+        '^excludeScopes\\[1\\] "shop" is also in scopes: the monitor is told to watch its hosts and to leave them out\\. Mackerel does not document '
+        + 'which wins \\(it refuses the same in a downtime\\); if the exclusion does, the monitor watches none of them\\. Keep it in one of the two lists'));
+    });
+
+    test('the same role in both, as a reference in scopes and as a literal in excludeScopes', () => {
+      const { stack, web } = mackerelStack();
+      hostMonitor(stack, [MonitorScope.fromRole(web)], [MonitorScope.of('shop:web')]);
+      Annotations.fromStack(stack).hasWarning('/Stack/Cpu', Match.stringLikeRegexp('^excludeScopes\\[0\\] "shop:web" is also in scopes'));
+    });
+
+    test('an anomaly detection monitor given a role twice (the role and a reference to it by name)', () => {
+      const { stack, web } = mackerelStack();
+      const byName = MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'WebByName', 'shop:web'));
+      new AnomalyDetectionMonitor(stack, 'Anomaly', { name: 'a', scopes: [MonitorScope.fromRole(web), byName], warningSensitivity: AnomalySensitivity.NORMAL });
+      Annotations.fromStack(stack).hasWarning('/Stack/Anomaly', Match.stringLikeRegexp('^scopes\\[1\\] "shop:web" is given twice'));
+    });
+
+    test('a role named by a token twice warns, shown resolved: the same token is the same role', () => {
+      const { stack } = mackerelStack();
+      const role = MackerelRole.fromFullName(stack, 'ByParameter', new CfnParameter(stack, 'Role', { type: 'String' }).valueAsString);
+      hostMonitor(stack, [MonitorScope.fromRole(role)], [MonitorScope.fromRole(role)]);
+      Annotations.fromStack(stack).hasWarning('/Stack/Cpu', Match.stringLikeRegexp('^excludeScopes\\[0\\] \\{"Ref":"Role"\\} is also in scopes'));
+    });
+
+    test('no warning for a service with one of its roles excluded (Mackerel\'s own example), other services\' roles, or a token beside a literal', () => {
+      // GIVEN
+      const { stack, shop, web } = mackerelStack();
+      const role = MackerelRole.fromFullName(stack, 'ByParameter', new CfnParameter(stack, 'Role', { type: 'String' }).valueAsString);
+      // WHEN
+      hostMonitor(stack, [MonitorScope.fromService(shop), MonitorScope.of('blog')], [MonitorScope.fromRole(web), MonitorScope.of('blog:db')]);
+      new ConnectivityMonitor(stack, 'Alive', { scopes: [MonitorScope.fromRole(role)], excludeScopes: [MonitorScope.of('shop:web')] });
+      new AnomalyDetectionMonitor(stack, 'Anomaly', { name: 'a', scopes: [MonitorScope.of('shop:web'), MonitorScope.of('shop:db')], criticalSensitivity: AnomalySensitivity.NORMAL });
+      // THEN
+      expect(warnings(stack, '*')).toEqual([]);
     });
   });
 });
