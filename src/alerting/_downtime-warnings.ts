@@ -1,5 +1,6 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { _RenderedRecurrence } from './_recurrence';
 import { _SplitScopes } from './_scopes';
 
 const MINUTE = 60;
@@ -41,6 +42,30 @@ export function _warnOnLongDowntime(scope: IConstruct, start: number, minutes: n
     `duration is ${minutes} minutes (24 hours or more) and the downtime ${spans}. Mackerel ignores part of such a downtime: `
     + 'when it starts on a Sunday, everything from 24 hours after its start; when it starts on another day, everything from Monday 00:00. '
     + 'Keep downtimes of 24 hours or more from spanning Sunday to Monday, for example with a second downtime that starts on Monday at 00:00');
+}
+
+/**
+ * Warns about a downtime already over when synthesized: a one-off one that ended (`start` plus
+ * its duration) before synthesis, or a recurring one whose last window, which starts by `until`,
+ * ended by then. Mackerel keeps it, but it mutes nothing. A warning, not an error: it depends
+ * on the time of synthesis, and an app that synthesized yesterday must still synthesize today.
+ * `start` is in epoch seconds.
+ * @internal
+ */
+export function _warnIfOver(scope: IConstruct, start: number, minutes: number | undefined, recurrence: _RenderedRecurrence | undefined): void {
+  if (minutes === undefined || Token.isUnresolved(minutes)) return;
+  // A recurrence without `until` repeats for ever.
+  if (recurrence !== undefined && recurrence.until === undefined) return;
+  const until = recurrence?.until;
+  const end = (until ?? start) + minutes * MINUTE;
+  const now = Math.floor(Date.now() / 1000);
+  if (end > now) return;
+  const iso = (seconds: number) => JSON.stringify(new Date(seconds * 1000).toISOString());
+  const what = until === undefined ? `start ${iso(start)}` : `recurrence.until ${iso(until)} (no window starts after it)`;
+  Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeOver',
+    `${what} plus duration ${minutes} minutes ends at ${iso(end)}, before this synthesis (${iso(now)}): `
+    + `the downtime is over and mutes nothing. ${until === undefined ? 'Move start to the time to mute' : 'Set a later until, or none to repeat for ever'}, `
+    + 'or remove the downtime');
 }
 
 /**

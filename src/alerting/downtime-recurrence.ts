@@ -37,6 +37,9 @@ export interface DowntimeRecurrenceOptions {
   /**
    * When the repetition ends. Must be after the downtime's `start`.
    *
+   * When `until` plus the downtime's duration is already past when the app is synthesized, no
+   * window is left to mute: the synth warning `cdk-mackerel:downtimeOver` says so.
+   *
    * @default - the downtime repeats indefinitely
    */
   readonly until?: Date;

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkDowntimeName, _downtimeMinutes, _renderDowntimeScopes } from './_downtime-scopes';
-import { _warnOnLongDowntime } from './_downtime-warnings';
+import { _warnIfOver, _warnOnLongDowntime } from './_downtime-warnings';
 import { _epochSeconds } from './_recurrence';
 import { DowntimeRecurrence } from './downtime-recurrence';
 import { _warnOnLongMemo } from '../monitors/_checks';
@@ -70,6 +70,9 @@ export interface DowntimeProps extends DowntimeScopeOptions {
 
   /**
    * When the (first) downtime starts, in whole seconds (Mackerel takes epoch seconds).
+   *
+   * A one-off downtime already over when the app is synthesized (`start` plus `duration` in the
+   * past) mutes nothing: it gets the synth warning `cdk-mackerel:downtimeOver`.
    */
   readonly start: Date;
 
@@ -123,6 +126,7 @@ export class Downtime extends Construct {
       ..._renderDowntimeScopes(this, props),
     };
     _warnOnLongDowntime(this, start, duration, props.recurrence !== undefined);
+    _warnIfOver(this, start, duration, properties.recurrence);
     this.downtimeId = _createMackerelResource(this, _RESOURCE_TYPES.DOWNTIME, { ...properties }, props.removalPolicy).ref;
   }
 }

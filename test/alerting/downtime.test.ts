@@ -1,6 +1,6 @@
 import { CfnParameter, Duration, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
 import { Downtime, DowntimeProps, DowntimeRecurrence, Weekday } from '../../src/alerting';
 import { ExpressionMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
@@ -11,6 +11,19 @@ const START = new Date('2026-12-06T01:00:00Z');
 const START_EPOCH = 1796518800;
 /** A role as a caller's own IMackerelRole could give it, with a name MonitorScope.of would refuse. */
 const BAD_ROLE = { fullName: 'shop:web!', name: 'web!', serviceName: 'shop' } as unknown as Parameters<typeof MonitorScope.fromRole>[0];
+/**
+ * The tests' clock (Date only): before START, so that its one-off downtimes are still to come
+ * (no cdk-mackerel:downtimeOver) on whatever day the tests run.
+ */
+const NOW = new Date('2026-11-01T00:00:00Z');
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('Downtime', () => {
   describe('rendering', () => {
@@ -288,6 +301,51 @@ describe('Downtime', () => {
     test('services and roles as scopes together warn (Mackerel ANDs them)', () => {
       downtime({ scopes: [MonitorScope.of('shop'), MonitorScope.of('shop:web')] }).hasWarning('/Stack/D', Match.stringLikeRegexp(
         'scopes has both services and roles: Mackerel ANDs them, and monitors tied to no service \\(expression monitors, external HTTP monitors without a service\\)'));
+    });
+
+    describe('a downtime already over when synthesized mutes nothing: cdk-mackerel:downtimeOver', () => {
+      const over = Match.stringLikeRegexp('cdk-mackerel:downtimeOver');
+
+      test('a one-off downtime that ended before synthesis warns, naming start, duration, its end and the time of synthesis', () => {
+        vi.setSystemTime(new Date('2026-12-06T02:00:00Z'));
+        downtime({ duration: Duration.minutes(60) }).hasWarning('/Stack/D', Match.stringLikeRegexp(
+          '^start "2026-12-06T01:00:00.000Z" plus duration 60 minutes ends at "2026-12-06T02:00:00.000Z", before this synthesis '
+          + '\\("2026-12-06T02:00:00.000Z"\\): the downtime is over and mutes nothing\\. Move start to the time to mute, or remove the downtime'));
+      });
+
+      test('a one-off downtime still running, or to come, does not warn', () => {
+        vi.setSystemTime(new Date('2026-12-06T01:59:59Z'));
+        downtime({ duration: Duration.minutes(60) }).hasNoWarning('/Stack/D', over);
+        vi.setSystemTime(NOW);
+        downtime({ duration: Duration.minutes(60) }).hasNoWarning('/Stack/D', over);
+      });
+
+      test('by the real clock: a one-off downtime that ended a minute ago warns, one that ends in a minute does not', () => {
+        vi.useRealTimers();
+        const now = Math.floor(Date.now() / 60_000) * 60_000;
+        downtime({ start: new Date(now - 61 * 60_000), duration: Duration.hours(1) }).hasWarning('/Stack/D', over);
+        downtime({ start: new Date(now - 59 * 60_000), duration: Duration.hours(1) }).hasNoWarning('/Stack/D', over);
+      });
+
+      test('a recurring downtime whose last window (from until) ended before synthesis warns', () => {
+        vi.setSystemTime(new Date('2027-01-01T00:00:00Z'));
+        downtime({ recurrence: DowntimeRecurrence.daily({ until: new Date('2026-12-20T01:00:00Z') }) }).hasWarning('/Stack/D', Match.stringLikeRegexp(
+          '^recurrence.until "2026-12-20T01:00:00.000Z" \\(no window starts after it\\) plus duration 60 minutes ends at "2026-12-20T02:00:00.000Z", '
+          + 'before this synthesis \\("2027-01-01T00:00:00.000Z"\\): the downtime is over and mutes nothing\\. Set a later until, or none to repeat for ever'));
+      });
+
+      test('a recurring downtime past its start: none without until (it repeats for ever), none while a window may still start or run', () => {
+        vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+        // The README's and the example's: weekly on Sunday for an hour, with no until.
+        downtime({ recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.SUNDAY] }) }).hasNoWarning('/Stack/D', over);
+        vi.setSystemTime(new Date('2026-12-20T01:30:00Z'));
+        downtime({ recurrence: DowntimeRecurrence.daily({ until: new Date('2026-12-20T01:00:00Z') }) }).hasNoWarning('/Stack/D', over);
+      });
+
+      test('a duration from a token is not checked', () => {
+        vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
+        downtime({ duration: Duration.minutes(Token.asNumber({ Ref: 'Minutes' })) }).hasNoWarning('/Stack/D', over);
+      });
     });
 
     test('a role scope with an excluded service is not that combination: no warning', () => {

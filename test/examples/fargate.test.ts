@@ -5,12 +5,12 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as YAML from 'yaml';
 import { buildExample, ExampleStacks } from '../../examples/fargate/example';
 import { fullName, ROLE, SHOP_WEB_ROLE } from '../../examples/fargate/roles';
 import { MackerelAgentImage } from '../../src/agent';
-import { RoleMonitorKind } from '../../src/alerting';
+import { Downtime, RoleMonitorKind } from '../../src/alerting';
 import { _RESOURCE_TYPES } from '../../src/provider/_properties';
 
 interface ValidationReport {
@@ -151,6 +151,19 @@ describe('examples/fargate', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Tags: Match.arrayWith([{ Key: 'mackerel-service', Value: 'shop' }]),
     });
+  });
+
+  it('its weekly maintenance downtime repeats for ever: built years from now, it does not warn downtimeOver', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2100-01-01T00:00:00Z') });
+    try {
+      const later = buildExample(new App({ context: { [APP_MODE]: 'process' } }));
+      const downtimes = later.service.node.findAll().filter((c): c is Downtime => c instanceof Downtime);
+      expect(downtimes).toHaveLength(1);
+      const warnings = downtimes[0].node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+      expect(warnings.filter((w) => /cdk-mackerel:downtimeOver\b/.test(w))).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('alerts through Slack (URL kept in Secrets Manager) and mail, in one notification group, with a weekly maintenance downtime', () => {
