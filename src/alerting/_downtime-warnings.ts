@@ -1,6 +1,6 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _RenderedRecurrence } from './_recurrence';
+import { _RenderedRecurrence, _startGaps } from './_recurrence';
 import { _SplitScopes } from './_scopes';
 
 const MINUTE = 60;
@@ -66,6 +66,32 @@ export function _warnIfOver(scope: IConstruct, start: number, minutes: number | 
     `${what} plus duration ${minutes} minutes ends at ${iso(end)}, before this synthesis (${iso(now)}): `
     + `the downtime is over and mutes nothing. ${until === undefined ? 'Move start to the time to mute' : 'Set a later until, or none to repeat for ever'}, `
     + 'or remove the downtime');
+}
+
+/**
+ * Warns about a recurring downtime whose windows last until the next one starts, or beyond: they
+ * join into one mute without a break (for ever when every window reaches the next). Mackerel
+ * documents no rule against it, so it is legal; it is what an hourly recurrence with a 2-hour
+ * duration or a daily one with 25 hours does. Only what is sure at synth is warned about
+ * (`_startGaps`), and not when `until` leaves room for one window only. `start` is in epoch seconds.
+ * @internal
+ */
+export function _warnOnOverlap(scope: IConstruct, start: number, minutes: number | undefined, recurrence: _RenderedRecurrence | undefined): void {
+  if (recurrence === undefined || minutes === undefined || Token.isUnresolved(minutes)) return;
+  const gaps = _startGaps(recurrence);
+  if (gaps === undefined) return;
+  const reach = gaps.shortest ?? gaps.longest;
+  if (minutes < reach) return;
+  if (recurrence.until !== undefined && recurrence.until < start + reach * MINUTE) return;
+  const human = (m: number) => Duration.minutes(m).toHumanString();
+  const lasting = recurrence.until === undefined ? 'for ever' : 'until its last window ends';
+  const what = minutes >= gaps.longest
+    ? `at least the ${human(gaps.longest)} between two starts of recurrence ${JSON.stringify(recurrence)}: every window lasts until the next one `
+      + `starts, so the downtime mutes its monitors without a break, ${lasting}`
+    : `at least the ${human(reach)} between the closest two starts of recurrence ${JSON.stringify(recurrence)}: those windows last until the next `
+      + 'one starts and join into one mute, longer than duration says';
+  Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeOverlap',
+    `duration ${minutes} minutes is ${what}. Keep duration under ${human(reach)}, or use a one-off downtime for one long window`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkDowntimeName, _downtimeMinutes, _renderDowntimeScopes } from './_downtime-scopes';
-import { _warnIfOver, _warnOnLongDowntime } from './_downtime-warnings';
+import { _warnIfOver, _warnOnLongDowntime, _warnOnOverlap } from './_downtime-warnings';
 import { _epochSeconds } from './_recurrence';
 import { DowntimeRecurrence } from './downtime-recurrence';
 import { _warnOnLongMemo } from '../monitors/_checks';
@@ -83,6 +83,10 @@ export interface DowntimeProps extends DowntimeScopeOptions {
    * 24 hours after its start when it starts on a Sunday, from Monday 00:00 otherwise); such a
    * duration gets a synth warning.
    *
+   * A recurring downtime lasting as long as the time between two of its starts, or longer (2 hours
+   * every hour, 25 hours every day, 31 days every month), mutes without a break: it gets the synth
+   * warning `cdk-mackerel:downtimeOverlap`.
+   *
    * @see https://mackerel.io/docs/entry/howto/downtimes
    */
   readonly duration: Duration;
@@ -127,6 +131,7 @@ export class Downtime extends Construct {
     };
     _warnOnLongDowntime(this, start, duration, props.recurrence !== undefined);
     _warnIfOver(this, start, duration, properties.recurrence);
+    _warnOnOverlap(this, start, duration, properties.recurrence);
     this.downtimeId = _createMackerelResource(this, _RESOURCE_TYPES.DOWNTIME, { ...properties }, props.removalPolicy).ref;
   }
 }

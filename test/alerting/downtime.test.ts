@@ -348,6 +348,57 @@ describe('Downtime', () => {
       });
     });
 
+    describe('a recurring downtime whose windows last until the next starts: cdk-mackerel:downtimeOverlap', () => {
+      const overlap = Match.stringLikeRegexp('cdk-mackerel:downtimeOverlap');
+
+      test('hourly every hour for 2 hours warns that it never lets the monitors out of the mute, naming duration and recurrence', () => {
+        downtime({ duration: Duration.hours(2), recurrence: DowntimeRecurrence.hourly() }).hasWarning('/Stack/D', Match.stringLikeRegexp(
+          '^duration 120 minutes is at least the 1 hour between two starts of recurrence \\{"type":"hourly","interval":1\\}: every window lasts until '
+          + 'the next one starts, so the downtime mutes its monitors without a break, for ever\\. Keep duration under 1 hour, or use a one-off downtime '
+          + 'for one long window'));
+      });
+
+      test.each<[string, Duration, DowntimeRecurrence]>([
+        ['daily for 25 hours', Duration.hours(25), DowntimeRecurrence.daily()],
+        ['every 6 hours for exactly 6 hours (each window ends as the next starts)', Duration.hours(6), DowntimeRecurrence.hourly({ interval: 6 })],
+        ['weekly (no weekdays) for 7 days', Duration.days(7), DowntimeRecurrence.weekly()],
+        ['monthly for 31 days, the longest a month is', Duration.days(31), DowntimeRecurrence.monthly()],
+        ['yearly for 366 days', Duration.days(366), DowntimeRecurrence.yearly()],
+      ])('%s warns', (_what, duration, recurrence) => {
+        downtime({ duration, recurrence }).hasWarning('/Stack/D', overlap);
+      });
+
+      test('weekly on Saturday and Sunday for 30 hours warns that those two windows join', () => {
+        downtime({ duration: Duration.hours(30), recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.SATURDAY, Weekday.SUNDAY] }) })
+          .hasWarning('/Stack/D', Match.stringLikeRegexp(
+            '^duration 1800 minutes is at least the 1 day between the closest two starts of recurrence '
+            + '\\{"type":"weekly","interval":1,"weekdays":\\["Saturday","Sunday"\\]\\}: those windows last until the next one starts and join into one mute, '
+            + 'longer than duration says\\. Keep duration under 1 day'));
+      });
+
+      test('with until, the mute lasts until the last window ends', () => {
+        downtime({ duration: Duration.hours(2), recurrence: DowntimeRecurrence.hourly({ until: new Date('2026-12-07T01:00:00Z') }) })
+          .hasWarning('/Stack/D', Match.stringLikeRegexp('without a break, until its last window ends\\.'));
+      });
+
+      test.each<[string, Duration, DowntimeRecurrence]>([
+        ['hourly for 59 minutes', Duration.minutes(59), DowntimeRecurrence.hourly()],
+        ['daily for 23 hours 59 minutes', Duration.minutes(1439), DowntimeRecurrence.daily()],
+        ['every 2 days for 25 hours', Duration.hours(25), DowntimeRecurrence.daily({ interval: 2 })],
+        ['weekly on Sunday for 1 hour (the README\'s and the example\'s)', Duration.hours(1), DowntimeRecurrence.weekly({ weekdays: [Weekday.SUNDAY] })],
+        ['monthly for 30 days: months of 28 days may join, but which depends on the calendar', Duration.days(30), DowntimeRecurrence.monthly()],
+        ['hourly for 2 hours with until leaving room for one window only', Duration.hours(2), DowntimeRecurrence.hourly({ until: new Date('2026-12-06T01:30:00Z') })],
+        ['a duration from a token', Duration.minutes(Token.asNumber({ Ref: 'Minutes' })), DowntimeRecurrence.hourly()],
+        ['an interval from a token', Duration.hours(2), DowntimeRecurrence.hourly({ interval: Token.asNumber({ Ref: 'Hours' }) })],
+      ])('%s: no warning', (_what, duration, recurrence) => {
+        downtime({ duration, recurrence }).hasNoWarning('/Stack/D', overlap);
+      });
+
+      test('a one-off downtime of any length: no warning', () => {
+        downtime({ duration: Duration.days(400) }).hasNoWarning('/Stack/D', overlap);
+      });
+    });
+
     test('a role scope with an excluded service is not that combination: no warning', () => {
       downtime({ scopes: [MonitorScope.of('shop:web')], excludeScopes: [MonitorScope.of('other')] }).hasNoWarning('/Stack/D', Match.anyValue());
     });
