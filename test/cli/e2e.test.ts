@@ -135,6 +135,17 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
   });
 });
 
+describe('--timeout', () => {
+  test('a number of seconds with a fraction of a millisecond applies as any other', async () => {
+    // Every request failed before it was sent ('The value of "delay" is out of range'), reported as an unknown outcome.
+    const dir = workDir();
+    const run = await cli(['apply', synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: true }), '--api-base', shared.emulator.url, '--timeout', '10.0005']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(Object.keys(monitorsByName())).toHaveLength(3);
+  });
+});
+
 describe('the API key', () => {
   test('reaches the handler in this process, never through process.env, where a child process or a dump of the environment would get it', async () => {
     const key = shared.emulator.apiKey;

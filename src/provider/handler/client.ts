@@ -177,7 +177,9 @@ function gaveUp(last: MackerelApiError, attempts: number, why: string): Mackerel
 async function exchange(
   options: ClientOptions, apiKey: string, timeLeftMs: number, method: Method, path: string, body: unknown, repeatable: boolean,
 ): Promise<{ value: unknown } | Failure> {
-  const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeftMs);
+  // Whole milliseconds: AbortSignal.timeout throws for a fraction, which a deadline has when cdk-mackerel
+  // apply's --timeout has one (10.0005 s).
+  const timeoutMs = Math.floor(Math.min(settings.requestTimeoutMs, timeLeftMs));
   // A call that must not be repeated is not started without time for its answer: cut short, it
   // would leave its outcome unknown (an orphaned object) rather than fail cleanly.
   if (timeoutMs <= 0 || (!repeatable && timeoutMs < settings.minAttemptMs)) {
