@@ -69,7 +69,8 @@ export async function handBack(record: QueuedRecord, queueUrl: string | undefine
     log.warn(`the stop is not handed back sooner: the message does not name its queue or its receipt; ${later}`, fields);
     return;
   }
-  const timeLeftMs = deadline - RETURN_MARGIN_MS - Date.now();
+  // Whole milliseconds, which AbortSignal.timeout takes only (the Lambda's remaining time is; a caller's may not be).
+  const timeLeftMs = Math.floor(deadline - RETURN_MARGIN_MS - Date.now());
   if (timeLeftMs <= 0) {
     log.warn(`the stop is not handed back sooner: no time left; ${later}`, fields);
     return;

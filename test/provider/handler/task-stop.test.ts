@@ -392,6 +392,14 @@ describe('ECS task stops on the graphs', () => {
         expect(env.logs.lines().some((line) => line.includes('not handed back sooner: no time left'))).toBe(true);
       });
 
+      test('with a remaining time that has a fraction of a millisecond, the stop is still handed back (the wait is cut in whole milliseconds)', async () => {
+        const sqs = fakeSqs();
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+        const result = await handler(batch(queued(stopped('aaa111'))), lambdaContext(60_000.5));
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+        expect(sqs.changes).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-m0', VisibilityTimeout: 30 }]);
+      });
+
       test('a stop queued without its queue\'s URL (by an earlier release) is reported as failed and left to the visibility timeout', async () => {
         const sqs = fakeSqs();
         env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
