@@ -6,7 +6,7 @@ import { IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from '../_iam';
 import { _mapStrings } from '../_json';
 import { _referenceTargets } from '../_references';
-import { _fail, _httpUrl } from '../_validation';
+import { _fail, _httpUrl, _MASKED } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
 
 /** A literal piece of the resolved value, or a CloudFormation intrinsic (`{ Ref: ... }`). */
@@ -300,11 +300,9 @@ function checkPlainUrl(scope: IConstruct, property: string, url: string): void {
   if (_httpUrl(url)) return;
   const expected = 'an https:// URL, or a SecretValue from Secrets Manager or SSM';
   const shown = maskedUrl(url);
-  if (shown === undefined) _fail(scope, property, MASK, 'is not a URL (not shown, as it may hold a secret)', expected);
+  if (shown === undefined) _fail(scope, property, _MASKED, 'is not a URL (not shown, as it may hold a secret)', expected);
   _fail(scope, property, shown, 'is not an http(s) URL', expected);
 }
-
-const MASK = '****';
 
 /**
  * A channel URL as an error shows it: its scheme and host, which say what is wrong, and a mask for
@@ -318,8 +316,8 @@ function maskedUrl(value: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (url.host === '') return `${url.protocol}${MASK}`;
-  const credentials = url.username !== '' || url.password !== '' ? `${MASK}@` : '';
+  if (url.host === '') return `${url.protocol}${_MASKED}`;
+  const credentials = url.username !== '' || url.password !== '' ? `${_MASKED}@` : '';
   const more = (url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '';
-  return `${url.protocol}//${credentials}${url.host}/${more ? MASK : ''}`;
+  return `${url.protocol}//${credentials}${url.host}/${more ? _MASKED : ''}`;
 }

@@ -1,7 +1,7 @@
 import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { _fail } from '../_validation';
+import { _fail, _MASKED } from '../_validation';
 import { _checkOneOf, _checkRange, _warnOnThresholdOrder, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
 import { DualStack, ExternalHttpMethod } from './enums';
@@ -341,8 +341,12 @@ export class ExternalHttpMonitor extends MonitorBase {
    */
   private checkPlainValue(property: string, value: string): void {
     // The handler refuses the same in a value read from a secret; a literal one fails here, at synth.
-    if (!Token.isUnresolved(value) && HEADER_VALUE_FORBIDDEN.test(value)) {
-      _fail(this, `${property}.value`, value, 'holds a line break or control character, which an HTTP header value cannot', 'printable text (tabs allowed)');
+    // Not shown: a token read from a file keeps its trailing newline, and the error lands in CI logs.
+    const forbidden = Token.isUnresolved(value) ? -1 : value.search(HEADER_VALUE_FORBIDDEN);
+    if (forbidden >= 0) {
+      const code = `U+${value.charCodeAt(forbidden).toString(16).toUpperCase().padStart(4, '0')}`;
+      _fail(this, `${property}.value`, _MASKED, `holds a line break or control character (${code} at character ${forbidden + 1}; `
+        + 'the value is not shown, as it may hold a token), which an HTTP header value cannot', 'printable text (tabs allowed)');
     }
     if (!/\{\{resolve:(secretsmanager|ssm-secure):/.test(JSON.stringify(Stack.of(this).resolve(value)))) return;
     _fail(this, `${property}.value`, 'a dynamic reference', 'holds a secret or secure parameter, which the provider\'s Lambda is not granted to read',
