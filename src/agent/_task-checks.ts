@@ -157,10 +157,35 @@ export function _agentAddedByHand(taskDefinition: ecs.TaskDefinition, agent?: ec
  * @internal
  */
 export function _handAgentSign(container: ecs.ContainerDefinition): string | undefined {
-  if (!Token.isUnresolved(container.imageName) && AGENT_IMAGE.test(container.imageName)) return `image ${container.imageName}`;
   // `environment` is private in aws-cdk-lib; the props' variables and addEnvironment's both land there.
   const environment = (container as unknown as { environment?: { [name: string]: string } }).environment ?? {};
-  return 'MACKEREL_CONTAINER_PLATFORM' in environment ? 'MACKEREL_CONTAINER_PLATFORM in its environment' : undefined;
+  return agentSign(container.imageName, Object.keys(environment));
+}
+
+/**
+ * The container of a task definition written as its CloudFormation resource (a `CfnTaskDefinition`,
+ * as cloudformation-include reads one) that runs the agent, known as `_handAgentSign` knows one;
+ * containers and variables given as tokens are not looked into.
+ * @internal
+ */
+export function _cfnAgentContainer(taskDefinition: ecs.CfnTaskDefinition): { readonly name?: string; readonly sign: string } | undefined {
+  const containers = taskDefinition.containerDefinitions;
+  if (!Array.isArray(containers)) return undefined;
+  for (const container of containers as unknown[]) {
+    if (Token.isUnresolved(container)) continue;
+    const { name, image, environment } = container as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
+    const variables = Array.isArray(environment)
+      ? (environment as unknown[]).flatMap((v) => (Token.isUnresolved(v) ? [] : [(v as ecs.CfnTaskDefinition.KeyValuePairProperty).name ?? '']))
+      : [];
+    const sign = agentSign(image, variables);
+    if (sign) return { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign };
+  }
+  return undefined;
+}
+
+function agentSign(image: string | undefined, variables: readonly string[]): string | undefined {
+  if (typeof image === 'string' && !Token.isUnresolved(image) && AGENT_IMAGE.test(image)) return `image ${image}`;
+  return variables.includes('MACKEREL_CONTAINER_PLATFORM') ? 'MACKEREL_CONTAINER_PLATFORM in its environment' : undefined;
 }
 
 /**

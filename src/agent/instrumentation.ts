@@ -6,7 +6,7 @@ import { _info, _warnLate } from '../_validation';
 import { _findAgent, _windowsFamily } from './_attach';
 import { _cpuRoomProblem } from './_checks';
 import { _sameOptions } from './_same-options';
-import { _agentAddedByHand, _agentNameTakenBy, _handAgentSign } from './_task-checks';
+import { _agentAddedByHand, _agentNameTakenBy, _cfnAgentContainer, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
@@ -111,7 +111,8 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * ever registering). Task definitions the agent cannot run in (Windows, or the
  * `none` network mode), imported ones (which the app cannot change) and `CfnTaskDefinition`s written
  * directly or read by cloudformation-include (not `ecs.TaskDefinition`s) are skipped with a
- * `cdk-mackerel:instrumentationSkipped` warning. An agent `cpu` or `memoryLimitMiB` a task has no
+ * `cdk-mackerel:instrumentationSkipped` warning (a `CfnTaskDefinition` whose containers already
+ * run the agent, by its image or variable, with `cdk-mackerel:agentAlreadyPresent`). An agent `cpu` or `memoryLimitMiB` a task has no
  * room for beside its other containers is a synth error, reported for each such task together.
  *
  * Aspects do not cross `Stage` boundaries: applied to the app, it does not reach the stacks of a
@@ -195,6 +196,14 @@ export class MackerelInstrumentation implements IAspect {
       return;
     }
     if (isLevel1TaskDefinition(node)) {
+      // One written before the library may run the agent already: its tasks are monitored.
+      const byHand = _cfnAgentContainer(node);
+      if (byHand) {
+        warnOnce(node, () => _warnLate(node, 'cdk-mackerel:agentAlreadyPresent',
+          `The CfnTaskDefinition already runs the Mackerel container agent in ${byHand.name === undefined ? 'a container' : `its container ${JSON.stringify(byHand.name)}`} `
+          + `(${byHand.sign}), added by hand, so MackerelInstrumentation adds none (it adds the agent only to an ecs.TaskDefinition)`));
+        return;
+      }
       warnOnce(node, () => _warnLate(node, 'cdk-mackerel:instrumentationSkipped',
         'MackerelInstrumentation skipped this CfnTaskDefinition: the agent is added only to an ecs.TaskDefinition (Fargate, EC2, External), not to '
         + 'the CloudFormation resource written directly or read by cloudformation-include, so its tasks are not monitored by Mackerel. Define it as an '

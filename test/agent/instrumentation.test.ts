@@ -439,6 +439,35 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     annotations.hasNoWarning(`/${own.node.path}`, Match.anyValue());
   });
 
+  test('an L1 task definition that already runs the agent, added by hand (a template read by cloudformation-include), is not said to be unmonitored', () => {
+    // GIVEN two CfnTaskDefinitions written before the library: one names the agent's image, one a private mirror known at deploy time
+    const { app, stack, apiKey } = setup();
+    const byImage = new ecs.CfnTaskDefinition(stack, 'ByImage', {
+      containerDefinitions: [
+        { name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', essential: true, memory: 256 },
+        { name: 'agent', image: 'public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2', essential: false, memory: 128 },
+      ],
+    });
+    const byVariable = new ecs.CfnTaskDefinition(stack, 'ByVariable', {
+      containerDefinitions: [
+        { name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', essential: true, memory: 256 },
+        { name: 'agent', image: new CfnParameter(stack, 'AgentImage').valueAsString, memory: 128, environment: [{ name: 'MACKEREL_CONTAINER_PLATFORM', value: 'ecs' }] },
+      ],
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN each is left as it is, with the warning an ecs.TaskDefinition with such an agent gets, not "its tasks are not monitored"
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findWarning(`/${byImage.node.path}`, Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      'The CfnTaskDefinition already runs the Mackerel container agent in its container "agent" (image public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2), '
+      + 'added by hand, so MackerelInstrumentation adds none (it adds the agent only to an ecs.TaskDefinition) [ack: cdk-mackerel:agentAlreadyPresent]',
+    ]);
+    expect(annotations.findWarning(`/${byVariable.node.path}`, Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      'The CfnTaskDefinition already runs the Mackerel container agent in its container "agent" (MACKEREL_CONTAINER_PLATFORM in its environment), '
+      + 'added by hand, so MackerelInstrumentation adds none (it adds the agent only to an ecs.TaskDefinition) [ack: cdk-mackerel:agentAlreadyPresent]',
+    ]);
+  });
+
   test('a none-network task definition is skipped with a warning', () => {
     const { app, stack, apiKey } = setup();
     const isolated = new ecs.Ec2TaskDefinition(stack, 'Isolated', { networkMode: ecs.NetworkMode.NONE });
