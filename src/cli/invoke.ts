@@ -52,11 +52,28 @@ export function _placeholderReferences(value: unknown, notice: (message: string)
 }
 
 /**
+ * The call in flight, of any invoker: what a call sets for the handler (the API handed over, the
+ * stack view, console.log and console.error) is the process's, so two calls at once (two applies
+ * run in one process) would swap them, and one's key, state or log lines would go to the other.
+ */
+let inFlight: Promise<unknown> = Promise.resolve();
+
+/**
  * An invoker that calls the handler with the API base and key handed over for the call only: in
  * process.env, the key would reach every child process started meanwhile and every dump of the
- * environment. @internal
+ * environment. Calls run one after the other, also those of different invokers, each with its
+ * whole timeout from when it starts. @internal
  */
 export function _handlerInvoke(options: _InvokeOptions): _Invoke {
+  const invokeNow = invokeOnce(options);
+  return (event: _ResourceEvent) => {
+    const call = inFlight.then(() => invokeNow(event));
+    inFlight = call.catch(() => undefined);
+    return call;
+  };
+}
+
+function invokeOnce(options: _InvokeOptions): _Invoke {
   return async (event: _ResourceEvent) => {
     const saved = { log: console.log, error: console.error };
     useLocalApi({ apiBase: options.apiBase, apiKey: options.apiKey });

@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'vitest';
+import { useEmulatorPerFile } from './_fixture';
+import { _ResourceEvent } from '../../src/cli/apply';
+import { _handlerInvoke } from '../../src/cli/invoke';
+import { api } from '../provider/handler/_harness';
+
+const shared = useEmulatorPerFile();
+
+function create(logicalId: string, resourceType: string, properties: { [key: string]: unknown }): _ResourceEvent {
+  return {
+    RequestType: 'Create',
+    ResourceType: resourceType,
+    LogicalResourceId: logicalId,
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Shop/1',
+    RequestId: `request-${logicalId}`,
+    ResourceProperties: properties,
+  };
+}
+
+describe('_handlerInvoke', () => {
+  test('two calls at once (two applies in one process) run one after the other, each with its own log, and leave the console as it was', async () => {
+    // GIVEN two invokers, as two runs of cdk-mackerel apply in one process make them; the second call is the slower
+    const { log, error } = console;
+    expect((await api(shared.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+    const lines: { [run: string]: string[] } = { a: [], b: [] };
+    const invoker = (run: 'a' | 'b') => _handlerInvoke({
+      apiBase: shared.emulator.url, apiKey: shared.emulator.apiKey, timeoutMs: 10_000, log: (line) => lines[run].push(line),
+    });
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/services/shop/roles', delayMs: 300 });
+    // WHEN both are called before either is done
+    await Promise.all([
+      invoker('a')(create('Alpha', 'Custom::MackerelService', { name: 'alpha' })),
+      invoker('b')(create('Beta', 'Custom::MackerelRole', { service: 'shop', name: 'beta' })),
+    ]);
+    // THEN each call's log lines went to its own run (the handler's globals, the console among them, are one
+    // call's at a time), and the console is the one before
+    const done = (run: string) => lines[run].filter((line) => line.includes('"message":"done"')).map((line) => JSON.parse(line).logicalResourceId);
+    expect(done('a')).toEqual(['Alpha']);
+    expect(done('b')).toEqual(['Beta']);
+    expect(console.log).toBe(log);
+    expect(console.error).toBe(error);
+  });
+});
