@@ -289,8 +289,8 @@ describe('Custom::MackerelMonitor', () => {
 
         const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor').create({ ...EXTERNAL, headers }));
 
-        expect(error.message).toMatch(new RegExp(`header "Authorization": the value read from secretsmanager ${SECRET_ARN} holds a line break, `
-          + 'which an HTTP header value cannot; store the secret without it \\(the value is not shown\\)'));
+        expect(error.message).toMatch(new RegExp(`header "Authorization": the value read from secretsmanager ${SECRET_ARN} holds a line break `
+          + `\\(U\\+000A at character ${TOKEN.length + 1}\\), which an HTTP header value cannot; store the secret without it \\(the value is not shown\\)`));
         expect(writes(env.emulator, from)).toEqual([]);
         for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('XXXXSECRETXXXX');
 
@@ -299,6 +299,21 @@ describe('Custom::MackerelMonitor', () => {
           .create({ ...EXTERNAL, headers: [{ name: 'X-Probe', value: '{{cdk-mackerel:ssm-secure:/shop/probe-id}}' }] }));
         expect(fromParameter.message).toMatch(/header "X-Probe": the value read from ssm-secure \/shop\/probe-id holds a line break/);
         expect(fromParameter.message).not.toContain('probe-0042');
+
+        // Any control character but a tab, as ExternalHttpMonitor refuses in a value given as text.
+        useAwsClients(fakeAws({ parameters: { '/shop/probe-id': 'probe\u00000042' } }));
+        const withNul = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor')
+          .create({ ...EXTERNAL, headers: [{ name: 'X-Probe', value: '{{cdk-mackerel:ssm-secure:/shop/probe-id}}' }] }));
+        expect(withNul.message).toMatch(/header "X-Probe": the value read from ssm-secure \/shop\/probe-id holds a control character \(U\+0000 at character 6\)/);
+        expect(writes(env.emulator, from)).toEqual([]);
+      });
+
+      test('with a tab, which HTTP allows in a header value, is sent', async () => {
+        useAwsClients(fakeAws({ parameters: { '/shop/probe-id': 'probe\t0042' } }));
+        await new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor')
+          .create({ ...EXTERNAL, headers: [{ name: 'X-Probe', value: '{{cdk-mackerel:ssm-secure:/shop/probe-id}}' }] });
+        const monitors = Object.values(env.emulator.state().monitors) as Array<{ headers?: Array<{ value: string }> }>;
+        expect(monitors.map((m) => m.headers?.[0]?.value)).toContain('probe\t0042');
       });
 
       test('echoed back in Mackerel\'s error, it is masked in the failure and the log', async () => {

@@ -116,9 +116,14 @@ async function resolveHeaders(headers: unknown): Promise<unknown[] | undefined> 
     const value = await resolveDynamicReferences(header.value);
     // A secret saved with a trailing newline (`echo token > file`) would send a header Mackerel
     // cannot send, or one with the newline in it. Not cut silently: the secret is what is wrong.
-    if (/[\r\n]/.test(value)) {
-      throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value read from ${dynamicReferenceSources(header.value).join(' and ')} holds a line break, `
-        + 'which an HTTP header value cannot; store the secret without it (the value is not shown)');
+    // The rule is ExternalHttpMonitor's for a value given as text: RFC 9110 allows no control
+    // character but a tab in a field value.
+    const forbidden = value.search(/[\u0000-\u0008\u000a-\u001f\u007f]/);
+    if (forbidden >= 0) {
+      const code = `U+${value.charCodeAt(forbidden).toString(16).toUpperCase().padStart(4, '0')}`;
+      const what = /[\r\n]/.test(value[forbidden]) ? 'a line break' : 'a control character';
+      throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value read from ${dynamicReferenceSources(header.value).join(' and ')} holds ${what} `
+        + `(${code} at character ${forbidden + 1}), which an HTTP header value cannot; store the secret without it (the value is not shown)`);
     }
     out.push({ ...header, value });
   }
