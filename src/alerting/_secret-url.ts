@@ -301,13 +301,15 @@ function checkPlainUrl(scope: IConstruct, property: string, url: string): void {
   const expected = 'an https:// URL, or a SecretValue from Secrets Manager or SSM';
   const shown = maskedUrl(url);
   if (shown === undefined) _fail(scope, property, _MASKED, 'is not a URL (not shown, as it may hold a secret)', expected);
+  if (shown === '') _fail(scope, property, _MASKED, 'is not an http(s) URL (not shown, as it may hold a secret)', expected);
   _fail(scope, property, shown, 'is not an http(s) URL', expected);
 }
 
 /**
  * A channel URL as an error shows it: its scheme and host, which say what is wrong, and a mask for
  * the rest, where a Slack or webhook URL carries its token (and for a user and password); undefined
- * for what is no URL at all, of which nothing is safe to show (it may be the token alone).
+ * for what is no URL at all, of which nothing is safe to show (it may be the token alone), and ''
+ * for a URL without a host, whose "scheme" may be the first part of a token (`T0123:secret`).
  */
 function maskedUrl(value: string): string | undefined {
   let url: URL;
@@ -316,7 +318,7 @@ function maskedUrl(value: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (url.host === '') return `${url.protocol}${_MASKED}`;
+  if (url.host === '') return '';
   const credentials = url.username !== '' || url.password !== '' ? `${_MASKED}@` : '';
   const more = (url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '';
   return `${url.protocol}//${credentials}${url.host}/${more ? _MASKED : ''}`;

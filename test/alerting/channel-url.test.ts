@@ -316,8 +316,6 @@ describe('a plain-text URL', () => {
   test.each([
     ['a path and query', 'ftp://hooks.example.com/services/T0/B0/TOKEN-abc123?key=TOKEN-def456#TOKEN', 'ftp://hooks.example.com/****'],
     ['a user and password', 'ftp://bot:TOKEN-pw@hooks.example.com/', 'ftp://****@hooks.example.com/'],
-    ['no host', 'slack:TOKEN-T0/B0', 'slack:****'],
-    ['what reads as a scheme', 'hooks.slack.com:443/services/TOKEN-T0', 'hooks.slack.com:****'],
   ])('an error about a URL with %s never shows its secret part', (_what, url, shown) => {
     const { stack } = alertingStack();
     const error = (() => {
@@ -330,6 +328,17 @@ describe('a plain-text URL', () => {
     })();
     expect(error).toBe(`Stack/Bad: url ${JSON.stringify(shown)} is not an http(s) URL; expected an https:// URL, or a SecretValue from Secrets Manager or SSM`);
     expect(error).not.toContain('TOKEN');
+  });
+
+  // What reads as a scheme may be the first part of a token (a user and password, `id:secret`).
+  test.each([
+    ['no host', 'slack:TOKEN-T0/B0'],
+    ['what reads as a scheme', 'hooks.slack.com:443/services/TOKEN-T0'],
+    ['a token with a colon', 'TOKEN-id:TOKEN-secret'],
+  ])('an error about a URL with %s shows none of it', (_what, url) => {
+    const { stack } = alertingStack();
+    expect(() => new SlackChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText(url) })).toThrow(
+      /^Stack\/Bad: url "\*\*\*\*" is not an http\(s\) URL \(not shown, as it may hold a secret\); expected an https:\/\/ URL, or a SecretValue from Secrets Manager or SSM$/);
   });
 
   test('an error about what is no URL shows none of it: it may be the token alone', () => {
