@@ -1,6 +1,7 @@
 /** Human-readable output of apply and diff, one object per line. */
 import { _Outcome, _ResourceEvent, _Waiting } from './apply';
 import { _DiffEntry, _FieldChange } from './diff';
+import { _maskSecrets } from './secret-fields';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
 const SHORT_TYPE = (type: string) => type.replace(/^Custom::Mackerel/, '');
@@ -139,9 +140,11 @@ function show(value: unknown): string {
   return value === undefined ? '(absent)' : JSON.stringify(value);
 }
 
-function formatChange(c: _FieldChange, kind: _DiffEntry['kind']): string {
+/** One field's line, its secret values masked (`_maskSecrets`): diff output often ends up in CI logs. */
+function formatChange(type: string, change: _FieldChange, kind: _DiffEntry['kind']): string {
+  const c = _maskSecrets(type, change);
   if (kind === 'create') return `      ${c.field}: ${show(c.new)}`;
-  return `      ${c.field}: ${show(c.old)} -> ${show(c.new)}`;
+  return `      ${c.field}: ${show(c.old)} -> ${show(c.new)}${c.secretChanged ? ' (secret, changed)' : ''}`;
 }
 
 /** The whole diff, or a line saying there is none. @internal */
@@ -159,7 +162,7 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
     const from = e.from !== undefined ? `${e.stackName}/${e.from} -> ` : '';
     const hint = hintOf(e);
     lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(TYPE_WIDTH)} ${from}${e.stackName}/${e.logicalId}${id}${name}${hint}`);
-    for (const c of e.changes) lines.push(formatChange(c, e.kind));
+    for (const c of e.changes) lines.push(formatChange(e.type, c, e.kind));
   }
   const counts = new Map<_DiffEntry['kind'], number>();
   for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);

@@ -478,4 +478,21 @@ describe('printing', () => {
     ]);
     expect(_formatDiff([])).toEqual(['No differences.']);
   });
+
+  test('a channel URL and header values are masked, but a dynamic reference and an empty value are shown; a change masking hides is said', () => {
+    const reference = '{{resolve:secretsmanager:shop/slack:SecretString:url::}}';
+    const url = { field: 'url', old: 'https://hooks.slack.com/services/T0/B0/secret', new: reference };
+    const headers = (token: string) => [{ name: 'A', value: `Bearer ${token}` }, { name: 'B', value: '' }];
+    const changes = [{ field: 'headers', old: headers('one'), new: headers('two') }, { field: 'memo', old: 'Bearer one', new: 'x' }];
+    const lines = _formatDiff([
+      { kind: 'update', stackName: 'S', logicalId: 'Slack', type: 'Custom::MackerelChannel', physicalId: 'c1', name: 'ops', changes: [url] },
+      { kind: 'drift', stackName: 'S', logicalId: 'Api', type: MONITOR, physicalId: 'm1', name: 'api', changes },
+    ]);
+    expect(lines.slice(1, 2)).toEqual([`      url: "****" -> ${JSON.stringify(reference)}`]);
+    expect(lines.slice(3, 5)).toEqual([
+      '      headers: [{"name":"A","value":"****"},{"name":"B","value":""}] -> [{"name":"A","value":"****"},{"name":"B","value":""}] (secret, changed)',
+      // Only those fields: a memo is no secret.
+      '      memo: "Bearer one" -> "x"',
+    ]);
+  });
 });

@@ -141,3 +141,46 @@ describe('a secret given as a NoEcho parameter', () => {
     expect(run.out + run.err).not.toMatch(/XXXXTOKENXXXX|REST|hooks\.slack\.com/);
   });
 });
+
+describe('a secret given as plain text (SecretValue.unsafePlainText)', () => {
+  function synthPlain(dir: string, hook: string, token: string, accept = 'application/json'): string {
+    return synthStack(dir, (stack) => {
+      new ExternalHttpMonitor(stack, 'Api', {
+        name: 'orders api',
+        url: 'https://api.example.com/health',
+        headers: [{ name: 'Accept', value: accept }, { name: 'Authorization', secretValue: SecretValue.unsafePlainText(token) }],
+      });
+      new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.unsafePlainText(hook) });
+    });
+  }
+
+  test('diff masks a channel URL and header values as the handler does, and still says that they changed', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const hook = (token: string) => `https://hooks.slack.com/services/T0/B0/${token}`;
+    const first = await cli(['diff', synthPlain(dir, hook('XXXXHOOKXXXX'), 'Bearer XXXXTOKENXXXX'), ...base]);
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(/^\s+url: "\*\*\*\*"$/m);
+    expect(first.out).toMatch(/^\s+headers: \[\{"name":"Accept","value":"\*\*\*\*"\},\{"name":"Authorization","value":"\*\*\*\*"\}\]$/m);
+    const applied = await cli(['apply', synthPlain(dir, hook('XXXXHOOKXXXX'), 'Bearer XXXXTOKENXXXX'), ...base]);
+    expect(applied.code).toBe(0);
+
+    const changed = await cli(['diff', synthPlain(dir, hook('XXXXHOOK2XXXX'), 'Bearer XXXXTOKEN2XXXX'), ...base]);
+    expect(changed.code).toBe(1);
+    expect(changed.out).toMatch(/^\s+url: "\*\*\*\*" -> "\*\*\*\*" \(secret, changed\)$/m);
+    expect(changed.out).toMatch(/^\s+headers: \[.*\] -> \[.*\] \(secret, changed\)$/m);
+
+    // Changed in Mackerel outside the template: drift, masked too.
+    const [channel] = shared.emulator.state().channels as unknown as Array<{ id: string; url: string }>;
+    const response = await fetch(new URL(`api/v0/channels/${channel.id}`, shared.emulator.url), {
+      method: 'PUT',
+      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...channel, id: undefined, url: hook('XXXXLIVEXXXX') }),
+    });
+    expect(response.status).toBe(200);
+    const drift = await cli(['diff', synthPlain(dir, hook('XXXXHOOKXXXX'), 'Bearer XXXXTOKENXXXX'), ...base]);
+    expect(drift.out).toMatch(/~ drift .*Slack.*\n\s+url: "\*\*\*\*" -> "\*\*\*\*" \(secret, changed\)$/m);
+
+    for (const run of [first, applied, changed, drift]) expect(run.out + run.err).not.toMatch(/XXXX(HOOK|TOKEN|LIVE)|hooks\.slack\.com/);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The property values diff must not print: a channel's URL (a Slack or webhook URL carries its
+ * token) and an external monitor's header values (`ExternalHttpHeader.secretValue`). The handler
+ * masks every one of them in its logs (`addSecret` in channel.ts and monitor.ts), as it cannot
+ * tell a secret from plain text once CloudFormation has resolved it; nor can the CLI, as a
+ * `secretValue` and a plain `value` are written alike. Diff output often ends up in CI logs.
+ */
+import type { _FieldChange } from './diff';
+import { _sameJson } from './plan';
+import { _isObject } from '../_json';
+import { _RESOURCE_TYPES } from '../provider/_properties';
+
+/** What stands for a secret value: the handler's mask, as the CLI blanks a NoEcho parameter's value. */
+const MASK = '****';
+
+/**
+ * A dynamic reference names the secret, it is not the secret (the construct warns about plain
+ * text only when the value holds none): shown as written, so a reference changed is seen.
+ */
+const REFERENCE = /\{\{(resolve|cdk-mackerel):/;
+
+/** A change as diff may print it: each secret value masked, and whether masking hid that the values differ. @internal */
+export interface _ShownChange extends _FieldChange {
+  /** The values differ only in what is masked: the line says so, or it would read as no change. */
+  readonly secretChanged: boolean;
+}
+
+/** A field change of an object of `type` with its secret values masked. @internal */
+export function _maskSecrets(type: string, change: _FieldChange): _ShownChange {
+  const mask = maskerOf(type, change.field);
+  if (mask === undefined) return { ...change, secretChanged: false };
+  const shown = { ...change, old: mask(change.old), new: mask(change.new) };
+  return { ...shown, secretChanged: change.old !== undefined && change.new !== undefined && _sameJson(shown.old, shown.new) };
+}
+
+/** How the values of one field of `type` are masked; undefined when the field holds no secret. */
+function maskerOf(type: string, field: string): ((value: unknown) => unknown) | undefined {
+  if (type === _RESOURCE_TYPES.CHANNEL && field === 'url') return masked;
+  if (type === _RESOURCE_TYPES.MONITOR && field === 'headers') {
+    return (headers) => (Array.isArray(headers) ? headers.map((h) => (_isObject(h) && 'value' in h ? { ...h, value: masked(h.value) } : h)) : headers);
+  }
+  return undefined;
+}
+
+/** A secret value masked; an empty one (no secret) and one holding a dynamic reference are shown. */
+function masked(value: unknown): unknown {
+  return typeof value === 'string' && value !== '' && !REFERENCE.test(value) ? MASK : value;
+}
