@@ -6,3 +6,14 @@ export class _CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * The state file could not be written after an operation: the file holds the run up to its last
+ * save, not that operation, so apply must not say that what succeeded is saved. @internal
+ */
+export class _StateSaveError extends _CliError {
+  constructor(file: string, reason: string) {
+    super(`could not save the state file ${file} (${reason})`);
+    this.name = 'StateSaveError';
+  }
+}

@@ -10,7 +10,7 @@ import { _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
 import { _diff } from './diff';
-import { _CliError } from './errors';
+import { _CliError, _StateSaveError } from './errors';
 import { _Interrupts, _handleInterrupts, _interruptedExitCode } from './interrupt';
 import { _failsAgain, _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
@@ -201,6 +201,11 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     const exitCode = stoppedBy ? _interruptedExitCode(stoppedBy) : e instanceof _CliError ? e.exitCode : 2;
     // Refused before the first operation (the app or the state is wrong): another run would fail the same way.
     if (!sent) throw new _CliError(`${message}; nothing was changed`, exitCode);
+    // The state file lacks what the run did since its last save: saying that what succeeded is saved would be false.
+    if (e instanceof _StateSaveError) {
+      throw new _CliError(`${message}; it holds what this run did up to its last save, not what it did since: the next apply may not know `
+        + 'objects this run created, and would create them again (check Mackerel for them first)', exitCode);
+    }
     // Mackerel (or the handler) refused the request: running again sends it again, so the advice is to fix what it was sent.
     const again = _failsAgain(e);
     if (again) {

@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { _CliError } from './errors';
+import { _CliError, _StateSaveError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
 import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 import { _RESOURCE_TYPES } from '../provider/_properties';
@@ -166,7 +166,11 @@ export function _fileStore(file: string): _StateStore {
   return {
     state,
     save: () => {
-      _writeJsonFile(file, state);
+      try {
+        _writeJsonFile(file, state);
+      } catch (e) {
+        throw new _StateSaveError(file, (e as Error).message);
+      }
     },
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -116,6 +116,39 @@ describe('clear errors, exit code 2', () => {
       shared.emulator.clearFaults();
     }
     expect((await cli(['apply', file, ...base, '--destroy'])).code).toBe(0);
+  });
+
+  test('a state file that cannot be saved after an operation is not said to hold what succeeded: the next apply may not know what this run created', async () => {
+    // GIVEN two services to create, whose state file becomes a directory once the first is made and saved
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    writeFileSync(file, JSON.stringify({
+      Resources: {
+        A: { Type: 'Custom::MackerelService', Properties: { name: 'unsaved-a' } },
+        B: { Type: 'Custom::MackerelService', DependsOn: ['A'], Properties: { name: 'unsaved-b' } },
+      },
+    }));
+    const state = join(dir, 's.json');
+    const out: string[] = [];
+    const err: string[] = [];
+    // WHEN the second create succeeds and its save fails
+    const code = await _main(['apply', file, '--api-base', shared.emulator.url, '--state', state], {
+      out: (line) => {
+        out.push(line);
+        if (!/\] created .*Shop\/A /.test(line)) return;
+        rmSync(state);
+        mkdirSync(join(state, 'in-the-way'), { recursive: true });
+      },
+      err: (line) => err.push(line),
+      env: {},
+      cwd: dir,
+    });
+    // THEN it says that the save failed and what that means, not that what succeeded is saved
+    expectError({ code, out: out.join('\n'), err: err.join('\n') }, new RegExp(`^cdk-mackerel: could not save the state file ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.+\\); `
+      + 'it holds what this run did up to its last save, not what it did since: the next apply may not know objects this run created, and would create them '
+      + 'again \\(check Mackerel for them first\\)$'));
+    expect(err.join('\n')).not.toMatch(/what succeeded is saved/);
+    expect(shared.emulator.state().services.map((s) => s.name)).toEqual(expect.arrayContaining(['unsaved-a', 'unsaved-b']));
   });
 
   test('the key is scrubbed from every line printed, also from a value of the template that holds it (a memo pasted by mistake)', async () => {
