@@ -15,7 +15,7 @@ import { _isObject } from '../_json';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 import { leftForContents } from '../provider/handler/owned';
 import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
-import { metadataPhysicalId } from '../provider/handler/resources/metadata';
+import { HELD_BY_ANOTHER, metadataPhysicalId } from '../provider/handler/resources/metadata';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
 import { monitorsOfService, roleObject } from '../provider/handler/resources/service';
 
@@ -208,7 +208,7 @@ export function _planDiff(
   }
   const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
   // The old objects of replacements are deleted in the same cleanup, each before what it referred to.
-  const goneFirst = { deleted: new Set([...beforeCleanup.deleted, ...cleanupDeletes(entries)]), tied: beforeCleanup.tied };
+  const goneFirst = { ...beforeCleanup, deleted: new Set([...beforeCleanup.deleted, ...cleanupDeletes(entries)]) };
   for (const id of removed) {
     const before = held[id];
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
@@ -219,7 +219,8 @@ export function _planDiff(
     }
     const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
     const leftBecause = kind.kind !== 'delete' ? undefined
-      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : serviceLeft(before, live(id), held, removed, goneFirst);
+      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY
+        : METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst) : serviceLeft(before, live(id), held, removed, goneFirst);
     entries.push({ ...entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
@@ -245,6 +246,12 @@ export interface _BeforeCleanup {
    * its delete from the handler, as it would delete them.
    */
   readonly tied: ReadonlyMap<string, readonly _Tied[]>;
+  /**
+   * The metadata namespaces (`deletedKey`) a resource of another stack holds by then: one the run
+   * creates or keeps there (a construct moved to that stack), or that a stack not in the run, or
+   * one whose cleanup comes later, still holds in the state.
+   */
+  readonly heldElsewhere: ReadonlySet<string>;
 }
 
 /** A role or monitor tied to a service: its type, its `deletedKey` (once it has a Mackerel ID) and its label, in the handler's words. @internal */
@@ -254,7 +261,16 @@ export interface _Tied {
   readonly label: string;
 }
 
-const NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map() };
+const NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map(), heldElsewhere: new Set() };
+
+/**
+ * Why the handler will leave a removed metadata resource's namespace: under the CLI, it leaves one
+ * that a resource of any stack of the state holds (a construct moved to another stack, which wrote
+ * the value before this cleanup), as apply's `left` line says. One moved within the stack is a `move`.
+ */
+function metadataLeft(before: _StateResource, run: _BeforeCleanup): string | undefined {
+  return run.heldElsewhere.has(deletedKey(before.type, before.physicalId)) ? HELD_BY_ANOTHER : undefined;
+}
 
 /**
  * Why the handler will leave a removed service in Mackerel rather than delete it, read from the
@@ -615,7 +631,10 @@ export async function _diff(
   const stage = app.stage ? ` --stage ${app.stage}` : '';
   for (const stack of [...app.stacks.filter((s) => s.notInApp !== undefined).map((s) => s.stackName), ..._stacksNotInApp(app, state)]) {
     const removed = _planStack({ stackName: stack, template: { Resources: {} } }, state, env, notice);
-    entries.push(..._planDiff(removed, state).map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
+    // Destroyed alone, its namespaces that another stack holds in the state are left to it.
+    const heldElsewhere = new Set(Object.keys(state.stacks).filter((name) => name !== stack).flatMap((name) => stateHolds(state, name)));
+    entries.push(..._planDiff(removed, state, undefined, undefined, { ...NOTHING_BEFORE, heldElsewhere })
+      .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;
 }
@@ -650,11 +669,39 @@ function beforeCleanups(applied: readonly _StackPlan[], dependentsFirst: readonl
   }
   const before = new Map<string, _BeforeCleanup>();
   const seen = new Set<string>(untied);
+  const held = metadataHolders(applied, dependentsFirst, state, pending);
   for (const plan of dependentsFirst) {
-    before.set(plan.stackName, { deleted: new Set(seen), tied });
+    before.set(plan.stackName, { deleted: new Set(seen), tied, heldElsewhere: held.get(plan.stackName) ?? new Set() });
     for (const key of deletes.get(plan.stackName) ?? []) seen.add(key);
   }
   return before;
+}
+
+/**
+ * For each stack of the run, the metadata namespaces (`deletedKey`) other stacks hold when its
+ * cleanup runs (`_BeforeCleanup.heldElsewhere`): every create and update comes first, so those the
+ * templates of the other stacks write; and, in the state, those of each stack not in the run, and
+ * those a stack whose cleanup comes later (dependents first) still holds, removed ones included.
+ */
+function metadataHolders(
+  applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile, pending: ReadonlyMap<string, ReadonlySet<string>>,
+): Map<string, Set<string>> {
+  const unknowns = { placeholder: _KNOWN_AFTER_APPLY, pending };
+  const run = dependentsFirst.filter((plan) => applied.includes(plan));
+  const written = new Map(run.map((plan) => [plan.stackName, Object.keys(plan.resources).flatMap((id) => {
+    const type = plan.resources[id].Type;
+    const physicalId = METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;
+    return physicalId === undefined ? [] : [deletedKey(type, physicalId)];
+  })]));
+  const outside = Object.keys(state.stacks).filter((name) => !run.some((plan) => plan.stackName === name)).flatMap((name) => stateHolds(state, name));
+  return new Map(run.map((plan, i) => [plan.stackName, new Set([...outside, ...run.flatMap((other, j) => (other === plan ? []
+    : [...written.get(other.stackName)!, ...(j > i ? stateHolds(state, other.stackName) : [])]))])]));
+}
+
+/** The metadata namespaces (`deletedKey`) a stack's resources hold in the state. */
+function stateHolds(state: _StateFile, stackName: string): string[] {
+  return Object.values(state.stacks[stackName]?.resources ?? {})
+    .filter((r) => METADATA_TYPES.includes(r.type)).map((r) => deletedKey(r.type, r.physicalId));
 }
 
 /**

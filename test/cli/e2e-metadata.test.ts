@@ -125,6 +125,10 @@ test('a metadata construct moved to another stack keeps the value: the old stack
 
   for (const team of ['a', 'b']) {
     expect((await cli(['apply', synthAcrossStacks(dir, false, 'a'), ...base])).code).toBe(0);
+    // diff predicts what apply does: the old resource's delete leaves the namespace to Ops.
+    const diff = await cli(['diff', synthAcrossStacks(dir, true, team), ...base]);
+    expect(diff.out).toMatch(/^- leave +ServiceMetadata +Base\/ServiceOwner\w* shop\/owner \(not deleted: another resource holds this namespace \(a moved construct\); it stays in Mackerel\)$/m);
+    expect(diff.out).not.toMatch(/- delete/);
     const run = await cli(['apply', synthAcrossStacks(dir, true, team), ...base]);
 
     expect(run.code).toBe(0);
@@ -191,6 +195,7 @@ describe('one namespace of a service whose name is a token at synth, written fro
     // The construct moved: Ops takes the namespace over first, then Base's delete leaves it to Ops.
     const moved = synthTokenNamed(dir, { base: false, ops: true });
     expect((await cli(['apply', moved, ...base, '--stack', 'Ops'])).code).toBe(0);
+    expect((await cli(['diff', moved, ...base, '--stack', 'Base'])).out).toMatch(/^- leave +ServiceMetadata +Base\/Owner\w* shop\/owner \(not deleted: another resource holds this namespace/m);
     const released = await cli(['apply', moved, ...base, '--stack', 'Base']);
     expect(released.out).toMatch(/left\s+ServiceMetadata\s+Base\/Owner\w* shop\/owner/);
     expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'ops' });

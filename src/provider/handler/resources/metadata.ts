@@ -67,6 +67,9 @@ function valueOf(props: Props): unknown {
   }
 }
 
+/** Why a delete leaves the namespace (Data `LeftInMackerel`), which the CLI's diff predicts in the same words. */
+export const HELD_BY_ANOTHER = 'another resource holds this namespace (a moved construct)';
+
 function metadataResource(spec: MetadataSpec): ResourceModule {
   const write = async (ctx: RequestContext, where: Target, value: unknown): Promise<Outcome> => {
     // PUT replaces the whole value, so writing it again (a retried create, an update) is harmless.
@@ -95,7 +98,7 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     // rollback's delete of the new one, the old one holding it again).
     if (await heldByAnother(ctx, where)) {
       ctx.log.info('not deleted: another resource of the stack holds this namespace (a moved construct)', { id });
-      return 'another resource holds this namespace (a moved construct)';
+      return HELD_BY_ANOTHER;
     }
     try {
       await ctx.client.request('DELETE', where.path);
