@@ -55,7 +55,10 @@ export interface _DiffEntry {
    * `replace`, the one that keeps the old object, if any.
    */
   readonly retainedBy?: string;
-  /** For a `leave`: why the handler will leave the object in Mackerel, in the words of apply's `left` line. */
+  /**
+   * For a `leave`: why the handler will leave the object in Mackerel, in the words of apply's `left` line; for a
+   * `replace`, why it will leave the old object.
+   */
   readonly leftBecause?: string;
   readonly type: string;
   readonly physicalId?: string;
@@ -209,6 +212,12 @@ export function _planDiff(
   const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
   // The old objects of replacements are deleted in the same cleanup, each before what it referred to.
   const goneFirst = { ...beforeCleanup, deleted: new Set([...beforeCleanup.deleted, ...cleanupDeletes(entries)]) };
+  // The old object of a renamed service, deleted by that cleanup, is left as a removed one is.
+  entries.forEach((e, i) => {
+    if (e.kind !== 'replace' || e.retainedBy !== undefined) return;
+    const leftBecause = serviceLeft(held[e.logicalId], live(e.logicalId), held, removed, goneFirst);
+    if (leftBecause) entries[i] = { ...e, leftBecause };
+  });
   for (const id of removed) {
     const before = held[id];
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
@@ -616,10 +625,11 @@ export async function _diff(
   let monitors: Promise<unknown> | undefined;
   for (const plan of applied) {
     const live = await readStack(plan.stackName, state, get);
-    // A removed service's monitors (by their `service`), which keep the handler from deleting it; read once, only then.
+    // The monitors (by their `service`) of a removed or renamed service (whose old object the cleanup deletes), which keep
+    // the handler from deleting it; read once, only then.
     for (const [id, held] of Object.entries(state.stacks[plan.stackName]?.resources ?? {})) {
       const object = live.get(id);
-      if (held.type !== 'Custom::MackerelService' || plan.resources[id] || !_isObject(object)) continue;
+      if (held.type !== 'Custom::MackerelService' || !_isObject(object) || (plan.resources[id] && !isRenamed(plan, id, held))) continue;
       monitors ??= get('/api/v0/monitors').then((body) => (_isObject(body) ? body.monitors : undefined));
       live.set(id, { ...object, monitors: monitorsOfService(await monitors, held.physicalId) });
     }
@@ -637,6 +647,11 @@ export async function _diff(
       .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;
+}
+
+/** Whether the template gives a service the state holds another name (or one known only after apply): a replacement. */
+function isRenamed(plan: _StackPlan, id: string, held: _StateResource): boolean {
+  return plan.resources[id].Type === held.type && plan.properties(id, { placeholder: _KNOWN_AFTER_APPLY }).name !== held.physicalId;
 }
 
 /** The resources the run creates or replaces, by stack name: what diff reports as create or replace. @internal */

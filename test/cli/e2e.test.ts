@@ -501,6 +501,41 @@ describe('what the templates no longer have', () => {
     expect(readState(join(dir, 'state.json')).stacks).toEqual({});
   });
 
+  test('diff predicts the old copy of a renamed service that apply will leave (a role made outside is in it); one with only its own roles is deleted', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const synth = (suffix: string) => synthStacks(dir, {
+      Last: (s) => {
+        new MackerelService(s, 'Svc', { name: `held${suffix}` }).addRole('web');
+        new MackerelService(s, 'Free', { name: `free${suffix}` }).addRole('web');
+        new MackerelService(s, 'Tied', { name: `tied${suffix}` });
+      },
+    });
+    expect((await cli(['apply', synth(''), ...base])).code).toBe(0);
+    const post = (path: string, body: object) => fetch(`${shared.emulator.url}api/v0/${path}`, {
+      method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    expect((await post('services/held/roles', { name: 'byhand' })).status).toBe(200);
+    const monitor = await post('monitors', { type: 'service', name: 'by hand', service: 'tied', metric: 'tied.x', operator: '>', warning: 1, duration: 1 });
+    const { id } = await monitor.json() as { id: string };
+    const outdir = synth('2');
+
+    const diff = await cli(['diff', outdir, ...base]);
+    const apply = await cli(['apply', outdir, ...base]);
+
+    const why = 'not deleted: it still has role "held:byhand", not this resource\'s, which deleting it would delete; it stays in Mackerel';
+    const escaped = why.replace(/[()]/g, '\\$&');
+    expect(diff.out).toMatch(new RegExp(`^! replace +Service +Last/Svc\\w+ held "held2" \\(new Mackerel ID; the old object is ${escaped}\\)$`, 'm'));
+    expect(diff.out).toMatch(/^! replace +Service +Last\/Free\w+ free "free2" \(new Mackerel ID; the old object is deleted\)$/m);
+    expect(apply.out).toMatch(new RegExp(`left +Service +Last/Svc\\w+ held \\(old object of a replacement\\) \\(${escaped}\\)$`, 'm'));
+    expect(apply.out).toMatch(/deleted +Service +Last\/Free\w+ free \(old object of a replacement\)$/m);
+    const tied = `not deleted: it still has monitor "by hand" \\(${id}\\), not this resource's, which deleting it would delete; it stays in Mackerel`;
+    expect(diff.out).toMatch(new RegExp(`^! replace +Service +Last/Tied\\w+ tied "tied2" \\(new Mackerel ID; the old object is ${tied}\\)$`, 'm'));
+    expect(apply.out).toMatch(new RegExp(`left +Service +Last/Tied\\w+ tied \\(old object of a replacement\\) \\(${tied}\\)$`, 'm'));
+    expect(services()).toEqual(expect.arrayContaining(['held', 'held2', 'free2', 'tied']));
+    expect(services()).not.toContain('free');
+  });
+
   test('diff predicts a removed service that apply will leave because a monitor made outside is tied to it; its own monitor, removed with it, keeps nothing', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
