@@ -73,7 +73,7 @@ export function _warnIfOver(scope: IConstruct, start: number, minutes: number | 
  * join into one mute without a break (for ever when every window reaches the next). Mackerel
  * documents no rule against it, so it is legal; it is what an hourly recurrence with a 2-hour
  * duration or a daily one with 25 hours does. Only what is sure at synth is warned about
- * (`_startGaps`), and not when `until` leaves room for one window only. `start` is in epoch seconds.
+ * (`_startGaps`), and not when `until` may leave room for one window only. `start` is in epoch seconds.
  * @internal
  */
 export function _warnOnOverlap(scope: IConstruct, start: number, minutes: number | undefined, recurrence: _RenderedRecurrence | undefined): void {
@@ -82,7 +82,11 @@ export function _warnOnOverlap(scope: IConstruct, start: number, minutes: number
   if (gaps === undefined) return;
   const reach = gaps.shortest ?? gaps.longest;
   if (minutes < reach) return;
-  if (recurrence.until !== undefined && recurrence.until < start + reach * MINUTE) return;
+  // Hourly to yearly starts begin with `start`. A weekly one's first start may come up to a whole
+  // repetition after it (the weekday of `start` in Mackerel's time zone, which is not known, may be none
+  // of weekdays), so `until` must leave that much room too before two starts are sure to join.
+  const firstWithin = recurrence.type === 'weekly' ? recurrence.interval * WEEK : 0;
+  if (recurrence.until !== undefined && recurrence.until < start + firstWithin + reach * MINUTE) return;
   const human = (m: number) => Duration.minutes(m).toHumanString();
   const lasting = recurrence.until === undefined ? 'for ever' : 'until its last window ends';
   const what = minutes >= gaps.longest

@@ -381,6 +381,20 @@ describe('Downtime', () => {
           .hasWarning('/Stack/D', Match.stringLikeRegexp('without a break, until its last window ends\\.'));
       });
 
+      test('weekly with until: warns only when until leaves room for the closest two starts wherever the first falls', () => {
+        // From Wednesday, the first Saturday may be up to a week away (the weekday of start in Mackerel's time zone is
+        // not known), and Sunday a day after it: until 8 days after start is sure to have both.
+        const saturdayAndSunday = (until: string) => downtime({
+          start: new Date('2026-12-09T12:00:00Z'),
+          duration: Duration.hours(30),
+          recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.SATURDAY, Weekday.SUNDAY], until: new Date(until) }),
+        });
+        saturdayAndSunday('2026-12-17T12:00:00Z').hasWarning('/Stack/D', overlap);
+        // Two days after start: one Saturday at most (and a Sunday only in none of the time zones), so no two windows to join.
+        saturdayAndSunday('2026-12-11T12:00:00Z').hasNoWarning('/Stack/D', overlap);
+        saturdayAndSunday('2026-12-17T11:59:59Z').hasNoWarning('/Stack/D', overlap);
+      });
+
       test.each<[string, Duration, DowntimeRecurrence]>([
         ['hourly for 59 minutes', Duration.minutes(59), DowntimeRecurrence.hourly()],
         ['daily for 23 hours 59 minutes', Duration.minutes(1439), DowntimeRecurrence.daily()],
