@@ -156,6 +156,8 @@ export class DowntimeRecurrence {
   private renderWeekdays(scope: IConstruct, property: string): string[] | undefined {
     const weekdays = this.weekdays;
     if (weekdays === undefined) return undefined;
+    // A list parameter's value is one encoded element, the whole list known only at deploy time.
+    if (Token.isUnresolved(weekdays)) return [...weekdays];
     if (weekdays.length === 0) {
       _fail(scope, property, [], 'is empty', 'at least one Weekday, or no weekdays option');
     }

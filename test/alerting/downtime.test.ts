@@ -116,6 +116,14 @@ describe('Downtime', () => {
       ]);
     });
 
+    test('weekdays from a list parameter (a whole-list token) are written as its reference, known at deploy time', () => {
+      const { stack } = alertingStack();
+      const days = new CfnParameter(stack, 'Days', { type: 'CommaDelimitedList' });
+      const recurrence = DowntimeRecurrence.weekly({ weekdays: days.valueAsList as Weekday[] });
+      const downtime = new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), recurrence, scopes: [MonitorScope.of('shop')] });
+      expect(propertiesOf(downtime).recurrence).toEqual({ type: 'weekly', interval: 1, weekdays: { Ref: 'Days' } });
+    });
+
     test('the recurrence keeps its own copy of the weekdays', () => {
       const { stack } = alertingStack();
       const weekdays = [Weekday.MONDAY];
