@@ -56,5 +56,5 @@ export function _checkWarningFirst<T>(scope: IConstruct, prefix: string, kind: _
   const defaulted = critical.given === undefined;
   _fail(scope, `${prefix}.${warning.name}`, kind.show(w), `is not ${before} ${defaulted ? 'the default ' : ''}${critical.name} (${kind.show(c)})`,
     `a WARNING threshold ${before} the CRITICAL one`,
-    defaulted ? `Set ${prefix}.${critical.name} ${after} it too` : 'A WARNING at or above CRITICAL never fires on its own');
+    defaulted ? `Set ${prefix}.${critical.name} ${after} it too` : `A WARNING at or ${after} CRITICAL never fires on its own`);
 }

@@ -237,7 +237,9 @@ describe('MackerelMonitoring.forRole: rejected input', () => {
     ['only url.certificationExpirationCritical, more days than the default warning', { url: { url: URL, certificationExpirationCritical: Duration.days(20) } },
       'Stack/A: url.certificationExpirationCritical "20 days" is not below the default certificationExpirationWarning (14 days); expected a CRITICAL threshold below the WARNING one'],
     ['both certificate thresholds, warning fewer days', { url: { url: URL, certificationExpirationWarning: Duration.days(3), certificationExpirationCritical: Duration.days(7) } },
-      'Stack/A: url.certificationExpirationWarning "3 days" is not above certificationExpirationCritical (7 days); expected a WARNING threshold above the CRITICAL one. A WARNING at or above CRITICAL never fires on its own'],
+      'Stack/A: url.certificationExpirationWarning "3 days" is not above certificationExpirationCritical (7 days); expected a WARNING threshold above the CRITICAL one. A WARNING at or below CRITICAL never fires on its own'],
+    ['both containerCpu thresholds, warning higher', { containerCpu: { warning: 90, critical: 85 } },
+      'Stack/A: containerCpu.warning 90 is not below critical (85); expected a WARNING threshold below the CRITICAL one. A WARNING at or above CRITICAL never fires on its own'],
   ])('%s', (_what, props, message) => {
     const { stack, web } = alertingStack();
     expect(() => MackerelMonitoring.forRole(stack, 'A', { role: web, ...props })).toThrow(message);
