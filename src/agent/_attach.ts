@@ -8,7 +8,7 @@ import { _agentVolumeName, _checkAgentOptions, _goRegExp } from './_checks';
 import { _warnNoEgress } from './_egress';
 import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
 import { _guardRoleParameter } from './_roles-guard';
-import { _containersOf, _isLogRouter, _taskValidations } from './_task-checks';
+import { _containersOf, _isLogRouter, _proxyContainerOf, _taskValidations } from './_task-checks';
 import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _deliverConfig } from './config/_deliver';
 import { _hasPlugins, _officialPlugins } from './config/_render';
@@ -215,7 +215,7 @@ function makeAppContainersWait(taskDefinition: ecs.TaskDefinition, agent: ecs.Co
 }
 
 function addAppDependencies(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
-  const proxy = proxyContainerOf(taskDefinition, agent);
+  const proxy = _proxyContainerOf(taskDefinition, agent);
   if (proxy) waitForProxy(agent, proxy);
   const upstream = dependenciesOf(agent);
   for (const container of _containersOf(taskDefinition)) {
@@ -226,21 +226,6 @@ function addAppDependencies(taskDefinition: ecs.TaskDefinition, agent: ecs.Conta
     if (container.containerDependencies.some((d) => d.container === agent)) continue;
     container.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
   }
-}
-
-/**
- * The App Mesh proxy (Envoy) named in the task's `proxyConfiguration`, if the task has one. ECS
- * sends the task's egress, the agent's included (it does not run as the proxy's ignored user),
- * through it, so it must outlive the agent: the agent retires its host through it on stop.
- */
-function proxyContainerOf(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): ecs.ContainerDefinition | undefined {
-  const raw = (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).proxyConfiguration;
-  if (!raw) return undefined;
-  const config: ecs.CfnTaskDefinition.ProxyConfigurationProperty | undefined = Tokenization.isResolvable(raw)
-    ? Stack.of(taskDefinition).resolve(raw)
-    : raw;
-  const name = config?.containerName;
-  return _containersOf(taskDefinition).find((container) => container !== agent && container.containerName === name);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _describeProblem } from '../_validation';
 
@@ -22,7 +22,7 @@ export interface TaskCheckInput {
 export function _taskValidations(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition, input: TaskCheckInput): string[] {
   const others = _containersOf(taskDefinition).filter((c) => c !== agent);
   return [
-    checkEssential(taskDefinition, others),
+    checkEssential(taskDefinition, others, _proxyContainerOf(taskDefinition, agent)),
     checkNameUnique(agent, others),
     checkOneAgent(taskDefinition, agent),
     checkIgnoreContainer(agent, others, input),
@@ -31,11 +31,14 @@ export function _taskValidations(taskDefinition: ecs.TaskDefinition, agent: ecs.
   ].filter((problem): problem is string => problem !== undefined);
 }
 
-function checkEssential(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDefinition[]): string | undefined {
-  if (others.some((c) => c.essential && !_isLogRouter(c))) return undefined;
+/** At least one essential container that is the app's: neither the agent nor a log router or proxy serving the others. */
+function checkEssential(taskDefinition: ecs.TaskDefinition, others: ecs.ContainerDefinition[], proxy?: ecs.ContainerDefinition): string | undefined {
+  if (others.some((c) => c.essential && !_isLogRouter(c) && c !== proxy)) return undefined;
   const router = others.find(_isLogRouter);
-  return _describeProblem('taskDefinition', taskDefinition.node.path,
-    `has no essential container besides the Mackerel agent${router ? ` and the FireLens log router ${router.node.path}` : ''}`,
+  const besides = ['the Mackerel agent', ...(router ? [`the FireLens log router ${router.node.path}`] : []),
+    ...(proxy ? [`the App Mesh proxy ${proxy.node.path}`] : [])];
+  const named = besides.length === 1 ? besides[0] : `${besides.slice(0, -1).join(', ')} and ${besides[besides.length - 1]}`;
+  return _describeProblem('taskDefinition', taskDefinition.node.path, `has no essential container besides ${named}`,
     'at least one essential app container', 'Add the app container (essential by default) to the task definition');
 }
 
@@ -47,6 +50,23 @@ function checkEssential(taskDefinition: ecs.TaskDefinition, others: ecs.Containe
  */
 export function _isLogRouter(container: ecs.ContainerDefinition): boolean {
   return container instanceof ecs.FirelensLogRouter;
+}
+
+/**
+ * The App Mesh proxy (Envoy) named in the task's `proxyConfiguration`, if the task has one: no app
+ * container, though essential, as it only carries the others' traffic. ECS sends the task's egress,
+ * the agent's included (it does not run as the proxy's ignored user), through it, so it must outlive
+ * the agent: the agent retires its host through it on stop.
+ * @internal
+ */
+export function _proxyContainerOf(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): ecs.ContainerDefinition | undefined {
+  const raw = (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).proxyConfiguration;
+  if (!raw) return undefined;
+  const config: ecs.CfnTaskDefinition.ProxyConfigurationProperty | undefined = Tokenization.isResolvable(raw)
+    ? Stack.of(taskDefinition).resolve(raw)
+    : raw;
+  const name = config?.containerName;
+  return _containersOf(taskDefinition).find((container) => container !== agent && container.containerName === name);
 }
 
 function checkNameUnique(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[]): string | undefined {

@@ -56,6 +56,46 @@ describe('checks over the whole task, at synth', () => {
     });
   });
 
+  describe('an App Mesh proxy is no app container: it only carries the others\' traffic', () => {
+    const meshTask = (stack: ReturnType<typeof agentStack>['stack']) => {
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', {
+        memoryLimitMiB: 1024,
+        cpu: 256,
+        proxyConfiguration: new ecs.AppMeshProxyConfiguration({
+          containerName: 'envoy',
+          properties: { ignoredUID: 1337, appPorts: [8080], proxyIngressPort: 15000, proxyEgressPort: 15001, egressIgnoredIPs: ['169.254.170.2'] },
+        }),
+      });
+      taskDefinition.addContainer('envoy', { image: APP_IMAGE, user: '1337', memoryReservationMiB: 64 });
+      return taskDefinition;
+    };
+
+    test('a task whose only essential container besides the agent is the proxy of its proxyConfiguration', () => {
+      const { stack, apiKey } = agentStack();
+      const taskDefinition = meshTask(stack);
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" has no essential container besides the Mackerel agent '
+        + 'and the App Mesh proxy Stack/Task/envoy; expected at least one essential app container');
+    });
+
+    test('with a log router too, both are named', () => {
+      const { stack, apiKey } = agentStack();
+      const taskDefinition = meshTask(stack);
+      taskDefinition.addFirelensLogRouter('router', { image: APP_IMAGE, firelensConfig: { type: ecs.FirelensLogRouterType.FLUENTBIT }, memoryReservationMiB: 50 });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" has no essential container besides the Mackerel agent, '
+        + 'the FireLens log router Stack/Task/router and the App Mesh proxy Stack/Task/envoy; expected at least one essential app container');
+    });
+
+    test('a task with the proxy and an essential app container is accepted', () => {
+      const { stack, apiKey } = agentStack();
+      const taskDefinition = meshTask(stack);
+      taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+  });
+
   test('an ignore-container expression that matches every container of the task', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], ignoreContainer: '\\A(mackerel-container-agent|app)\\z' });
