@@ -90,12 +90,27 @@ export function _warnOnOverlap(scope: IConstruct, start: number, minutes: number
   const human = (m: number) => Duration.minutes(m).toHumanString();
   const lasting = recurrence.until === undefined ? 'for ever' : 'until its last window ends';
   const what = minutes >= gaps.longest
-    ? `at least the ${human(gaps.longest)} between two starts of recurrence ${JSON.stringify(recurrence)}: every window lasts until the next one `
+    ? `at least the ${human(gaps.longest)} between two starts of recurrence ${describeRecurrence(recurrence)}: every window lasts until the next one `
       + `starts, so the downtime mutes its monitors without a break, ${lasting}`
-    : `at least the ${human(reach)} between the closest two starts of recurrence ${JSON.stringify(recurrence)}: those windows last until the next `
+    : `at least the ${human(reach)} between the closest two starts of recurrence ${describeRecurrence(recurrence)}: those windows last until the next `
       + 'one starts and join into one mute, longer than duration says';
   Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeOverlap',
     `duration ${minutes} minutes is ${what}. Keep duration under ${human(reach)}, or use a one-off downtime for one long window`);
+}
+
+/**
+ * A recurrence as a warning shows it: its type and interval, its weekdays (a deploy-time value
+ * said as such, not as token text) and its until as an ISO date, not epoch seconds.
+ */
+function describeRecurrence(recurrence: _RenderedRecurrence): string {
+  const parts = [`${recurrence.type}, interval ${recurrence.interval}`];
+  const weekdays = recurrence.weekdays;
+  if (weekdays !== undefined) {
+    parts.push(Token.isUnresolved(weekdays) || weekdays.some((day) => Token.isUnresolved(day))
+      ? 'weekdays known at deploy time' : `weekdays ${weekdays.join(', ')}`);
+  }
+  if (recurrence.until !== undefined) parts.push(`until ${new Date(recurrence.until * 1000).toISOString()}`);
+  return `(${parts.join('; ')})`;
 }
 
 /**

@@ -361,7 +361,7 @@ describe('Downtime', () => {
 
       test('hourly every hour for 2 hours warns that it never lets the monitors out of the mute, naming duration and recurrence', () => {
         downtime({ duration: Duration.hours(2), recurrence: DowntimeRecurrence.hourly() }).hasWarning('/Stack/D', Match.stringLikeRegexp(
-          '^duration 120 minutes is at least the 1 hour between two starts of recurrence \\{"type":"hourly","interval":1\\}: every window lasts until '
+          '^duration 120 minutes is at least the 1 hour between two starts of recurrence \\(hourly, interval 1\\): every window lasts until '
           + 'the next one starts, so the downtime mutes its monitors without a break, for ever\\. Keep duration under 1 hour, or use a one-off downtime '
           + 'for one long window'));
       });
@@ -380,13 +380,24 @@ describe('Downtime', () => {
         downtime({ duration: Duration.hours(30), recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.SATURDAY, Weekday.SUNDAY] }) })
           .hasWarning('/Stack/D', Match.stringLikeRegexp(
             '^duration 1800 minutes is at least the 1 day between the closest two starts of recurrence '
-            + '\\{"type":"weekly","interval":1,"weekdays":\\["Saturday","Sunday"\\]\\}: those windows last until the next one starts and join into one mute, '
+            + '\\(weekly, interval 1; weekdays Saturday, Sunday\\): those windows last until the next one starts and join into one mute, '
             + 'longer than duration says\\. Keep duration under 1 day'));
       });
 
       test('with until, the mute lasts until the last window ends', () => {
         downtime({ duration: Duration.hours(2), recurrence: DowntimeRecurrence.hourly({ until: new Date('2026-12-07T01:00:00Z') }) })
-          .hasWarning('/Stack/D', Match.stringLikeRegexp('without a break, until its last window ends\\.'));
+          .hasWarning('/Stack/D', Match.stringLikeRegexp(
+            'recurrence \\(hourly, interval 1; until 2026-12-07T01:00:00\\.000Z\\): .* without a break, until its last window ends\\.'));
+      });
+
+      test('weekdays known at deploy time are said so, not shown as token text', () => {
+        const { stack } = alertingStack();
+        const days = new CfnParameter(stack, 'Days', { type: 'CommaDelimitedList' });
+        const recurrence = DowntimeRecurrence.weekly({ weekdays: days.valueAsList as Weekday[] });
+        new Downtime(stack, 'D', { name: 'maintenance', start: START, duration: Duration.days(8), recurrence, scopes: [MonitorScope.of('shop')] });
+        const warnings = Annotations.fromStack(stack).findWarning('/Stack/D', Match.stringLikeRegexp('cdk-mackerel:downtimeOverlap'));
+        expect(warnings.map((w) => w.entry.data)).toEqual([expect.stringContaining('recurrence (weekly, interval 1; weekdays known at deploy time): ')]);
+        expect(String(warnings[0].entry.data)).not.toContain('${Token');
       });
 
       test('weekly with until: warns only when until leaves room for the closest two starts wherever the first falls', () => {
