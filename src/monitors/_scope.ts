@@ -32,7 +32,9 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope): 
 /**
  * Warns about a monitor's scope given twice in `scopes` or in `excludeScopes`, or in both, found
  * as a downtime's are (`_repeats` of `_scopeKey`): a service in `scopes` with one of its roles in
- * `excludeScopes` is a different scope, and the documented way to watch a service but one role.
+ * `excludeScopes` is a different scope, and the documented way to watch a service but one role;
+ * the reverse, a role in `scopes` whose service is in `excludeScopes`, warns too, as the
+ * exclusion covers every host of the service and so leaves the monitor none of the role's.
  * A warning, not an error: Mackerel documents refusing redundant scopes for downtimes only, and
  * nothing of what a monitor does with them. A scope named by a token of unknown name matches only
  * itself, never a literal.
@@ -50,4 +52,28 @@ export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope
         + '(it refuses one in a downtime). Give each service or role once';
     Annotations.of(consumer).addWarningV2('cdk-mackerel:monitorScopeRedundant', message);
   }
+  excludedServiceRoles(scopes, excludeScopes).forEach(({ index, excludedIndex }) => {
+    const role = scopes[index];
+    const service = excludeScopes[excludedIndex];
+    Annotations.of(consumer).addWarningV2('cdk-mackerel:monitorScopeRedundant',
+      `scopes[${index}] ${JSON.stringify(_shownScope(consumer, role))} is a role of service ${JSON.stringify(_shownScope(consumer, service))}, `
+      + `which is excludeScopes[${excludedIndex}]: the exclusion leaves out every host of the service, so the monitor watches none of the `
+      + 'role\'s hosts. Remove the role from scopes or the service from excludeScopes (to watch a service but one of its roles, put the '
+      + 'service in scopes and the role in excludeScopes)');
+  });
+}
+
+/**
+ * The roles of `scopes` whose service is in `excludeScopes` (the reverse of Mackerel's documented
+ * service-minus-role), each with the index of the first such service. Compared by known names only:
+ * a role named by a token of unknown name has no service to compare.
+ */
+function excludedServiceRoles(scopes: MonitorScope[], excludeScopes: MonitorScope[]): Array<{ index: number; excludedIndex: number }> {
+  const excludedServices = excludeScopes.map((scope) => (scope.isRole ? undefined : _scopeKey(scope)));
+  return scopes.flatMap((scope, index) => {
+    const key = _scopeKey(scope);
+    if (!scope.isRole || Token.isUnresolved(key)) return [];
+    const excludedIndex = excludedServices.indexOf(key.slice(0, key.indexOf(':')));
+    return excludedIndex < 0 ? [] : [{ index, excludedIndex }];
+  });
 }

@@ -31,7 +31,9 @@ export interface ConnectivityMonitorProps extends MonitorBaseProps {
    * Services and roles whose hosts are left out.
    *
    * A role of a service in `scopes` leaves that role's hosts out of the service's. Each once,
-   * and none also in `scopes`, or the synth warning `cdk-mackerel:monitorScopeRedundant` says so.
+   * none also in `scopes`, and no service with one of its roles in `scopes` (the monitor would
+   * watch none of that role's hosts), or the synth warning `cdk-mackerel:monitorScopeRedundant`
+   * says so.
    *
    * @default - none
    */

@@ -213,6 +213,20 @@ describe('MonitorScope', () => {
       Annotations.fromStack(stack).hasWarning('/Stack/Cpu', Match.stringLikeRegexp('^excludeScopes\\[0\\] \\{"Ref":"Role"\\} is also in scopes'));
     });
 
+    test('a role in scopes whose service is in excludeScopes warns that the monitor watches none of the role\'s hosts', () => {
+      // GIVEN
+      const { stack, shop, web } = mackerelStack();
+      // WHEN
+      hostMonitor(stack, [MonitorScope.of('blog'), MonitorScope.fromRole(web)], [MonitorScope.of('blog:db'), MonitorScope.fromService(shop)]);
+      new ConnectivityMonitor(stack, 'Alive', { scopes: [MonitorScope.of('shop:db')], excludeScopes: [MonitorScope.of('shop')] });
+      // THEN
+      Annotations.fromStack(stack).hasWarning('/Stack/Cpu', Match.stringLikeRegexp(
+        '^scopes\\[1\\] "shop:web" is a role of service "shop", which is excludeScopes\\[1\\]: the exclusion leaves out every host of '
+        + 'the service, so the monitor watches none of the role\'s hosts\\. Remove the role from scopes or the service from excludeScopes'));
+      expect(warnings(stack, '/Stack/Cpu')).toHaveLength(1);
+      Annotations.fromStack(stack).hasWarning('/Stack/Alive', Match.stringLikeRegexp('^scopes\\[0\\] "shop:db" is a role of service "shop", which is excludeScopes\\[0\\]'));
+    });
+
     test('no warning for a service with one of its roles excluded (Mackerel\'s own example), other services\' roles, or a token beside a literal', () => {
       // GIVEN
       const { stack, shop, web } = mackerelStack();
