@@ -185,22 +185,67 @@ export function _handAgentSign(container: ecs.ContainerDefinition): string | und
 /**
  * The container of a task definition written as its CloudFormation resource (a `CfnTaskDefinition`,
  * as cloudformation-include reads one) that runs the agent, known as `_handAgentSign` knows one;
- * containers and variables given as tokens are not looked into.
+ * containers and variables given as tokens are not looked into (`_cfnAgentUnread` says where they are).
  * @internal
  */
 export function _cfnAgentContainer(taskDefinition: ecs.CfnTaskDefinition): { readonly name?: string; readonly sign: string } | undefined {
   const containers = taskDefinition.containerDefinitions;
   if (!Array.isArray(containers)) return undefined;
   for (const container of containers as unknown[]) {
-    if (Token.isUnresolved(container)) continue;
-    const { name, image, environment } = container as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
-    const variables = Array.isArray(environment)
-      ? (environment as unknown[]).flatMap((v) => (Token.isUnresolved(v) ? [] : [(v as ecs.CfnTaskDefinition.KeyValuePairProperty).name ?? '']))
-      : [];
-    const sign = agentSign(image, variables);
+    if (knownAtDeploy(container)) continue;
+    const { name } = container as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
+    const { sign } = readCfnContainer(container as ecs.CfnTaskDefinition.ContainerDefinitionProperty);
     if (sign) return { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign };
   }
   return undefined;
+}
+
+/**
+ * Where a `CfnTaskDefinition` with no agent known by `_cfnAgentContainer` could still run one, known
+ * only at deploy time: its container definitions, one of them (an `Fn::If` element, as a template
+ * with a condition on its agent has), or an image and environment variables that are tokens, which
+ * may name the agent's image or hold `MACKEREL_CONTAINER_PLATFORM`. A literal image that is not the
+ * agent's with an environment of tokens is taken for no agent: the variable alone marks a mirror
+ * whose name is a token, and a literal mirror keeps the repository's name.
+ * Undefined when every container can be read.
+ * @internal
+ */
+export function _cfnAgentUnread(taskDefinition: ecs.CfnTaskDefinition): string | undefined {
+  const containers: unknown = taskDefinition.containerDefinitions;
+  if (containers === undefined) return undefined;
+  if (!Array.isArray(containers)) return 'ContainerDefinitions is a token';
+  for (const [index, container] of (containers as unknown[]).entries()) {
+    if (knownAtDeploy(container)) return `ContainerDefinitions[${index}] is a token or an intrinsic function (such as Fn::If)`;
+    if (readCfnContainer(container as ecs.CfnTaskDefinition.ContainerDefinitionProperty).unread) {
+      return `the Image and Environment of ContainerDefinitions[${index}] are tokens or intrinsic functions`;
+    }
+  }
+  return undefined;
+}
+
+/** A value written as a token, or as an intrinsic function in its JSON form (`{ "Fn::If": [...] }`, `{ "Ref": "..." }`). */
+function knownAtDeploy(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+}
+
+/**
+ * What one literal container definition shows of the agent: its sign, or `unread` when its image is
+ * not a literal and its environment holds a token where `MACKEREL_CONTAINER_PLATFORM` could be.
+ */
+function readCfnContainer(container: ecs.CfnTaskDefinition.ContainerDefinitionProperty): { readonly sign?: string; readonly unread: boolean } {
+  const { image, environment } = container as { image?: unknown; environment?: unknown };
+  const readable = (environment === undefined || Array.isArray(environment)) && !knownAtDeploy(environment);
+  const variables = readable
+    ? (environment as unknown[] | undefined ?? []).flatMap((v) => (knownAtDeploy(v) ? [] : [(v as { name?: unknown }).name]))
+    : [];
+  const names = variables.filter((name): name is string => typeof name === 'string' && !Token.isUnresolved(name));
+  const sign = agentSign(typeof image === 'string' ? image : undefined, names);
+  const literalImage = typeof image === 'string' && !Token.isUnresolved(image);
+  const environmentUnread = !readable || names.length < ((environment as unknown[] | undefined)?.length ?? 0);
+  return { sign, unread: !sign && !literalImage && image !== undefined && environmentUnread };
 }
 
 function agentSign(image: string | undefined, variables: readonly string[]): string | undefined {

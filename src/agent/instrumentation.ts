@@ -6,7 +6,7 @@ import { _info, _warnLate } from '../_validation';
 import { _findAgent, _windowsFamily } from './_attach';
 import { _cpuRoomProblem } from './_checks';
 import { _sameOptions } from './_same-options';
-import { _agentAddedByHand, _agentNameTakenBy, _cfnAgentContainer, _handAgentSign } from './_task-checks';
+import { _agentAddedByHand, _agentNameTakenBy, _cfnAgentContainer, _cfnAgentUnread, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
@@ -112,7 +112,9 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * `none` network mode), imported ones (which the app cannot change) and `CfnTaskDefinition`s written
  * directly or read by cloudformation-include (not `ecs.TaskDefinition`s) are skipped with a
  * `cdk-mackerel:instrumentationSkipped` warning (a `CfnTaskDefinition` whose containers already
- * run the agent, by its image or variable, with `cdk-mackerel:agentAlreadyPresent`). An agent `cpu` or `memoryLimitMiB` a task has no
+ * run the agent, by its image or variable, with `cdk-mackerel:agentAlreadyPresent`; one whose containers
+ * are known only at deploy time, such as one behind an `Fn::If`, with a warning saying so rather than
+ * that its tasks are not monitored). An agent `cpu` or `memoryLimitMiB` a task has no
  * room for beside its other containers is a synth error, reported for each such task together.
  *
  * Aspects do not cross `Stage` boundaries: applied to the app, it does not reach the stacks of a
@@ -204,9 +206,15 @@ export class MackerelInstrumentation implements IAspect {
           + `(${byHand.sign}), added by hand, so MackerelInstrumentation adds none (it adds the agent only to an ecs.TaskDefinition)`));
         return;
       }
+      // A container behind a condition may be the agent when the condition holds: say so rather than "not monitored".
+      const unread = _cfnAgentUnread(node);
+      const outcome = unread === undefined
+        ? 'so its tasks are not monitored by Mackerel'
+        : `and whether it already runs the Mackerel container agent cannot be told at synth (${unread}), so its tasks are monitored by `
+          + 'Mackerel only if such a container runs the agent as deployed';
       warnOnce(node, () => _warnLate(node, 'cdk-mackerel:instrumentationSkipped',
         'MackerelInstrumentation skipped this CfnTaskDefinition: the agent is added only to an ecs.TaskDefinition (Fargate, EC2, External), not to '
-        + 'the CloudFormation resource written directly or read by cloudformation-include, so its tasks are not monitored by Mackerel. Define it as an '
+        + `the CloudFormation resource written directly or read by cloudformation-include, ${outcome}. Define it as an `
         + 'ecs.TaskDefinition, or leave it out of the Aspect\'s scope'));
       return;
     }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -10,6 +11,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
 import {
@@ -466,6 +468,67 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
       'The CfnTaskDefinition already runs the Mackerel container agent in its container "agent" (MACKEREL_CONTAINER_PLATFORM in its environment), '
       + 'added by hand, so MackerelInstrumentation adds none (it adds the agent only to an ecs.TaskDefinition) [ack: cdk-mackerel:agentAlreadyPresent]',
     ]);
+  });
+
+  test('an L1 task definition whose agent is behind a condition, or known only at deploy time, is said to be undetermined, not unmonitored', () => {
+    // GIVEN a template read by cloudformation-include with the agent behind Fn::If, a CfnTaskDefinition whose container
+    // has an image and environment known only at deploy time, and one with Fn::If written as JSON
+    const { app, stack, apiKey } = setup();
+    const templateFile = join(mkdtempSync(join(tmpdir(), 'cdk-mackerel-')), 'template.json');
+    writeFileSync(templateFile, JSON.stringify({
+      Parameters: { Monitored: { Type: 'String' } },
+      Conditions: { WithAgent: { 'Fn::Equals': [{ Ref: 'Monitored' }, 'yes'] } },
+      Resources: {
+        Task: {
+          Type: 'AWS::ECS::TaskDefinition',
+          Properties: {
+            ContainerDefinitions: [
+              { Name: 'app', Image: 'public.ecr.aws/nginx/nginx:1.27', Essential: true, Memory: 256 },
+              { 'Fn::If': ['WithAgent', { Name: 'agent', Image: 'public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2', Memory: 128 }, { Ref: 'AWS::NoValue' }] },
+            ],
+          },
+        },
+      },
+    }));
+    const included = new CfnInclude(stack, 'Included', { templateFile }).getResource('Task');
+    const parameter = new CfnParameter(stack, 'Environment', { type: 'CommaDelimitedList' });
+    const byToken = new ecs.CfnTaskDefinition(stack, 'ByToken', {
+      containerDefinitions: [
+        { name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', essential: true, memory: 256 },
+        { name: 'sidecar', image: new CfnParameter(stack, 'Image').valueAsString, memory: 128, environment: parameter.valueAsList as never },
+      ],
+    });
+    const byJson = new ecs.CfnTaskDefinition(stack, 'ByJson', {
+      containerDefinitions: [{ 'Fn::If': ['WithAgent', { Name: 'agent', Image: 'mackerel/mackerel-container-agent:v0.13.2' }, { Ref: 'AWS::NoValue' }] } as never],
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN each says why the agent cannot be told at synth, and neither says its tasks are not monitored
+    const annotations = Annotations.fromStack(stack);
+    const skipped = (path: string, unread: string) => expect(annotations.findWarning(path, Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      'MackerelInstrumentation skipped this CfnTaskDefinition: the agent is added only to an ecs.TaskDefinition (Fargate, EC2, External), not to '
+      + 'the CloudFormation resource written directly or read by cloudformation-include, and whether it already runs the Mackerel container agent '
+      + `cannot be told at synth (${unread}), so its tasks are monitored by Mackerel only if such a container runs the agent as deployed. `
+      + 'Define it as an ecs.TaskDefinition, or leave it out of the Aspect\'s scope [ack: cdk-mackerel:instrumentationSkipped]',
+    ]);
+    skipped(`/${included.node.path}`, 'ContainerDefinitions[1] is a token or an intrinsic function (such as Fn::If)');
+    skipped(`/${byToken.node.path}`, 'the Image and Environment of ContainerDefinitions[1] are tokens or intrinsic functions');
+    skipped(`/${byJson.node.path}`, 'ContainerDefinitions[0] is a token or an intrinsic function (such as Fn::If)');
+  });
+
+  test('an L1 task definition whose tokens cannot hide the agent is still said to be unmonitored', () => {
+    // GIVEN a literal non-agent image with an environment of tokens, and an image token with literal variables only
+    const { app, stack, apiKey } = setup();
+    const raw = new ecs.CfnTaskDefinition(stack, 'Raw', {
+      containerDefinitions: [
+        { name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', memory: 256, environment: new CfnParameter(stack, 'Env', { type: 'CommaDelimitedList' }).valueAsList as never },
+        { name: 'job', image: new CfnParameter(stack, 'Image').valueAsString, memory: 128, environment: [{ name: 'MODE', value: 'batch' }] },
+      ],
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN
+    Annotations.fromStack(stack).hasWarning(`/${raw.node.path}`, Match.stringLikeRegexp('cloudformation-include, so its tasks are not monitored by Mackerel\\.'));
   });
 
   test('a none-network task definition is skipped with a warning', () => {
