@@ -19,8 +19,10 @@ const MAX_MERGE_WINDOW = Duration.hours(24);
 /**
  * How many times the queue hands a stop over before it goes to the dead-letter queue. The handler
  * hides a failed stop for 30 seconds, doubling at each failure up to 5 minutes (and 5 minutes
- * each time for a stop Mackerel refused, see provider/handler/queue.ts): eight receipts give a
- * stop about half an hour to get through, as three receipts a visibility timeout apart did.
+ * each time for a stop Mackerel refused, see provider/handler/queue.ts): eight receipts spread a
+ * stop's tries over about 22 minutes, where three receipts a visibility timeout apart spread them
+ * over half an hour. The rule's input names it, so that a stop that fails at its last receipt goes
+ * to the dead-letter queue at once.
  */
 const MAX_RECEIVES = 8;
 
@@ -144,10 +146,11 @@ export interface TaskStopAnnotationsProps {
  * it with SQS ChangeMessageVisibility, as the queue's one message group holds back the stops
  * queued after it until it is marked. A stop Mackerel refused (a 4xx other than 408 and 429),
  * which the same request gets again, is tried every 5 minutes. The stops after it in its batch
- * are marked meanwhile, and it joins its annotation in time order if a retry succeeds. After
- * eight failures (about half an hour; 40 minutes for a refused stop; 15 minutes a failure when
- * the handler could not shorten the wait, as when its run timed out) it goes to a dead-letter
- * queue (kept 14 days, and deleted with the construct), which frees the stops behind it.
+ * are marked meanwhile, and it joins its annotation in time order if a retry succeeds. At its
+ * eighth failure (about 22 minutes after the first; 35 minutes for a refused stop; 15 minutes more
+ * a failure when the handler could not shorten the wait, as when its run timed out) it goes to a
+ * dead-letter queue at once (kept 14 days, and deleted with the construct), which frees the stops
+ * behind it.
  *
  * No CloudFormation resource is created in Mackerel, so nothing is deleted with
  * the construct: the annotations stay as the history (Mackerel deletes them with their service).
@@ -228,6 +231,8 @@ export class TaskStopAnnotations extends Construct {
       // The handler changes a failed message's visibility by its queue's URL. The event source's
       // grant (consume messages) already allows sqs:ChangeMessageVisibility on this queue.
       queueUrl: this.queue.queueUrl,
+      // And its last receipt, at which the handler sends a failed stop to the dead-letter queue at once.
+      maxReceiveCount: MAX_RECEIVES,
     };
     const input = events.RuleTargetInput.fromObject({ ...settings, detail: events.EventField.fromPath('$.detail') });
     this.rules.forEach((rule) => rule.addTarget(new targets.SqsQueue(this.queue, {

@@ -336,4 +336,11 @@ export interface _TaskStoppedSettings {
    * give); absent in a stop queued by an earlier release, which then waits the visibility timeout.
    */
   readonly queueUrl?: string;
+  /**
+   * The queue's maxReceiveCount (its redrive policy): a stop that fails at that receipt is made
+   * visible at once, so that SQS moves it to the dead-letter queue at the next receive rather than
+   * after a wait that would hold the message group back. Absent in a stop queued by an earlier
+   * release, whose last failure then waits its backoff.
+   */
+  readonly maxReceiveCount?: number;
 }

@@ -151,7 +151,7 @@ describe('TaskStopAnnotations', () => {
     expect(target.InputTransformer.InputPathsMap).toEqual({ detail: '$.detail' });
     expect(target.InputTransformer.InputTemplate).toEqual({
       'Fn::Join': ['', ['{"cdkMackerel":"EcsTaskStopped","service":"', { Ref: logicalId(stack, shop.node.findChild('Resource')) },
-        '","roles":["web"],"mergeWindowSeconds":300,"queueUrl":"', { Ref: queueId }, '","detail":<detail>}']],
+        '","roles":["web"],"mergeWindowSeconds":300,"queueUrl":"', { Ref: queueId }, '","maxReceiveCount":8,"detail":<detail>}']],
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SQS::Queue', {

@@ -281,7 +281,7 @@ describe('examples/fargate', () => {
     expect(Object.keys(queues)).toHaveLength(1);
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [Object.keys(queues)[0], 'Arn'] });
     expect(target.InputTransformer.InputTemplate['Fn::Join'][1].slice(2)).toEqual(
-      ['","roles":["web"],"mergeWindowSeconds":600,"queueUrl":"', { Ref: Object.keys(queues)[0] }, '","detail":<detail>}']);
+      ['","roles":["web"],"mergeWindowSeconds":600,"queueUrl":"', { Ref: Object.keys(queues)[0] }, '","maxReceiveCount":8,"detail":<detail>}']);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: stacks.service.getLogicalId(stacks.service.mackerel.provider.handler.node.defaultChild as CfnElement) },
       EventSourceArn: { 'Fn::GetAtt': [Object.keys(queues)[0], 'Arn'] },

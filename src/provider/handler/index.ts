@@ -10,7 +10,7 @@ import { createClient, isRefused, MackerelClient } from './client';
 import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
 import { createLogger, Logger, scrub } from './log';
-import { handBack, QueuedRecord } from './queue';
+import { handBack, QueuedRecord, StopQueue } from './queue';
 import { RequestContext, ResourceModule } from './resource';
 import { alertGroupSetting } from './resources/alert-group-setting';
 import { awsIntegration } from './resources/aws-integration';
@@ -100,7 +100,7 @@ function isQueuedStops(event: unknown): event is QueuedStops {
  * that worked.
  */
 async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promise<QueuedStopsResult> {
-  const failed: Array<{ readonly record: QueuedRecord; readonly queueUrl?: string; readonly refused: boolean }> = [];
+  const failed: Array<{ readonly record: QueuedRecord; readonly queue: StopQueue; readonly refused: boolean }> = [];
   // One client for the batch, so its retries are logged for the batch, not for the stop that made it.
   const batchLog = createLogger({ event: 'ECS task stops', messages: batch.Records.length });
   const deadline = Date.now() + context.getRemainingTimeInMillis();
@@ -119,10 +119,10 @@ async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promi
     try {
       await markStop(input, () => (client ??= connect(context, batchLog)));
     } catch (e) {
-      failed.push({ record, queueUrl: input.queueUrl, refused: isRefused((e as Error).cause) });
+      failed.push({ record, queue: { queueUrl: input.queueUrl, maxReceiveCount: input.maxReceiveCount }, refused: isRefused((e as Error).cause) });
     }
   }
-  await Promise.all(failed.map(({ record, queueUrl, refused }) => handBack(record, queueUrl, refused, deadline, batchLog)));
+  await Promise.all(failed.map(({ record, queue, refused }) => handBack(record, queue, refused, deadline, batchLog)));
   return { batchItemFailures: failed.map(({ record }) => ({ itemIdentifier: record.messageId })) };
 }
 

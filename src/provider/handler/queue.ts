@@ -6,9 +6,12 @@
  * (SQS ChangeMessageVisibility, with the receipt handle of its record) to a backoff instead.
  *
  * Each failure still counts as one receipt towards the queue's redrive policy: faster retries use
- * the receipts up sooner, which is why `TaskStopAnnotations` allows eight (about half an hour of
- * retries, where three receipts 15 minutes apart gave about as long). The wait set at the last
- * receipt only delays the move to the dead-letter queue, which SQS makes at the next receive.
+ * the receipts up sooner, which is why `TaskStopAnnotations` allows eight (about 22 minutes of
+ * retries, where three receipts 15 minutes apart gave half an hour). At the last receipt (the
+ * queue's maxReceiveCount, which the rule's input gives beside the queue's URL) the message is made
+ * visible at once instead: SQS moves it to the dead-letter queue at the next receive, and a wait
+ * would only delay that and hold the message group back meanwhile. A stop queued by an earlier
+ * release, which does not give the count, waits its backoff there too.
  * A stop whose wait could not be shortened (no time left, an SDK error, an invocation that timed
  * out) comes back after the full visibility timeout, as before.
  *
@@ -54,14 +57,23 @@ export function retryDelaySeconds(receiveCount: number, refused: boolean): numbe
   return Math.min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** (n - 1));
 }
 
+/** The queue a stop came from, as the rule's input names it (`_TaskStoppedSettings`). */
+export interface StopQueue {
+  readonly queueUrl?: string;
+  readonly maxReceiveCount?: number;
+}
+
 /**
- * Hides a failed stop for its backoff (`retryDelaySeconds`), from now. A failure here is logged
+ * Hides a failed stop for its backoff (`retryDelaySeconds`), from now; at the queue's last
+ * receipt, for no time, so that it goes to the dead-letter queue at once. A failure here is logged
  * and leaves the message as it was: the handler still reports it in `batchItemFailures`, and the
  * queue hands it over again after its visibility timeout. The stop is never lost for it.
  */
-export async function handBack(record: QueuedRecord, queueUrl: string | undefined, refused: boolean, deadline: number, log: Logger): Promise<void> {
+export async function handBack(record: QueuedRecord, queue: StopQueue, refused: boolean, deadline: number, log: Logger): Promise<void> {
+  const { queueUrl, maxReceiveCount } = queue;
   const receiveCount = record.attributes?.ApproximateReceiveCount;
-  const seconds = retryDelaySeconds(Number(receiveCount), refused);
+  const last = isLastReceipt(Number(receiveCount), maxReceiveCount);
+  const seconds = last ? 0 : retryDelaySeconds(Number(receiveCount), refused);
   const fields = { messageId: record.messageId, receiveCount };
   const later = 'the queue hands it over again after its visibility timeout';
   // A stop queued by a release that did not send its queue's URL, or a record without its receipt.
@@ -79,10 +91,16 @@ export async function handBack(record: QueuedRecord, queueUrl: string | undefine
     const { sdk, client } = loadSqs();
     await client.send(new sdk.ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
       { abortSignal: AbortSignal.timeout(timeLeftMs) });
-    log.info('the stop goes back to the queue, to be tried again', { ...fields, retryInSeconds: seconds });
+    if (last) log.warn('the stop failed at its last receipt: it goes to the dead-letter queue', { ...fields, maxReceiveCount });
+    else log.info('the stop goes back to the queue, to be tried again', { ...fields, retryInSeconds: seconds });
   } catch (e) {
     log.warn(`the stop could not be handed back sooner (ChangeMessageVisibility failed); ${later}`, { ...fields, error: (e as Error).message ?? String(e) });
   }
+}
+
+/** Whether the queue moves the message to its dead-letter queue at the next receive; never without a valid count. */
+function isLastReceipt(receiveCount: number, maxReceiveCount: unknown): boolean {
+  return typeof maxReceiveCount === 'number' && Number.isInteger(maxReceiveCount) && maxReceiveCount > 0 && receiveCount >= maxReceiveCount;
 }
 
 /**

@@ -336,6 +336,28 @@ describe('ECS task stops on the graphs', () => {
           expect(sqs.changes).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-m0', VisibilityTimeout: seconds }]);
         });
 
+      test.each([8, 9])(
+        'failed at receipt %i, at or past the maxReceiveCount (8) the rule gives, a stop that failed and one refused are made visible at once, to go to the dead-letter queue', async (count) => {
+          const sqs = fakeSqs();
+          env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+          const result = await handler(received(count, { ...queued(stopped('aaa111')), maxReceiveCount: 8 }, { ...queued(stopped('bbb222', 1)), maxReceiveCount: 8, roles: ['batch'] }),
+            lambdaContext());
+          expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }] });
+          expect(sqs.changes).toEqual([
+            { QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-m0', VisibilityTimeout: 0 }, { QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-m1', VisibilityTimeout: 0 },
+          ]);
+          expect(env.logs.lines().filter((line) => line.includes('"level":"warn"') && line.includes('last receipt: it goes to the dead-letter queue'))).toHaveLength(2);
+        });
+
+      test('before the last receipt, or with no valid count (a stop queued by an earlier release), the stop waits its backoff', async () => {
+        const sqs = fakeSqs();
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } }, times: 3 });
+        const result = await handler(received(7, { ...queued(stopped('aaa111')), maxReceiveCount: 8 }, { ...queued(stopped('bbb222', 1)), maxReceiveCount: 'eight' },
+          { ...queued(stopped('ccc333', 2)), maxReceiveCount: 0 }), lambdaContext());
+        expect(result.batchItemFailures).toHaveLength(3);
+        expect(sqs.changes.map((c) => c.VisibilityTimeout)).toEqual([300, 300, 300]);
+      });
+
       test.each([
         ['throttled (429 until the handler gave up)', { method: 'GET', path: '/api/v0/graph-annotations', status: 429, body: { error: { message: 'too many requests' } }, times: 100 }],
         ['timed out (408)', { method: 'POST', path: '/api/v0/graph-annotations', status: 408, body: { error: { message: 'request timeout' } } }],
