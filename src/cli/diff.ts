@@ -1,10 +1,12 @@
 /**
- * The diff engine: what applying the template would do (create, change field by field,
- * replace, delete), what it cannot change (kept), and what changed in Mackerel outside the
- * template (drift), by comparing the live objects with the properties last applied.
+ * The diff plan: what applying the template would do (create, change field by field, replace,
+ * delete, or leave in Mackerel at cleanup), what it cannot change (kept), and, as entries of each
+ * stack, what changed in Mackerel outside the template (drift; drift.ts compares the objects).
  */
 import { _Get } from './api';
 import { _App, _stacksNotInApp } from './assembly';
+import { _FieldChange, _fieldChanges, _readableChanges } from './changes';
+import { _METADATA_TYPES, _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
 import { _isNamedType, _nameOf, _tiedService } from './named';
@@ -16,15 +18,7 @@ import { _RESOURCE_TYPES } from '../provider/_properties';
 import { leftForContents } from '../provider/handler/owned';
 import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
 import { HELD_BY_ANOTHER, metadataPhysicalId } from '../provider/handler/resources/metadata';
-import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
 import { monitorsOfService, roleObject } from '../provider/handler/resources/service';
-
-/** One field that differs; `old`/`new` undefined means absent. @internal */
-export interface _FieldChange {
-  readonly field: string;
-  readonly old?: unknown;
-  readonly new?: unknown;
-}
 
 /** One object that differs. @internal */
 export interface _DiffEntry {
@@ -68,54 +62,6 @@ export interface _DiffEntry {
 
 /** Text standing for a value only an apply can know (a Mackerel ID not created yet). @internal */
 export const _KNOWN_AFTER_APPLY = (what: string) => `(known after apply: ${what})`;
-
-/** Field-by-field changes between two JSON values; objects are walked, lists compared whole. @internal */
-export function _fieldChanges(old: unknown, now: unknown, prefix = ''): _FieldChange[] {
-  if (_isObject(old) && _isObject(now)) {
-    const keys = [...new Set([...Object.keys(old), ...Object.keys(now)])].sort();
-    return keys.flatMap((k) => _fieldChanges(old[k], now[k], prefix ? `${prefix}.${k}` : k));
-  }
-  return _sameJson(old, now) ? [] : [{ field: prefix || '(value)', old, new: now }];
-}
-
-/**
- * The changes of a dashboard's widget list, widget by widget instead of the whole list on both
- * sides: a widget of the new list is paired with an old one equal to it, else equal but for its
- * layout, else the first old one of the same type and title not yet paired (so a widget removed,
- * added or moved leaves the others paired), and
- * each pair shows its own changed fields. A pair is named `widgets[i]` by its new position, or
- * `widgets[old -> new]` when it moved; a widget removed is `widgets[old]: {...} -> (absent)`, an
- * added one `widgets[new]: (absent) -> {...}`.
- * @internal
- */
-export function _widgetChanges(old: readonly unknown[], now: readonly unknown[], field = 'widgets'): _FieldChange[] {
-  const key = (w: unknown) => (_isObject(w) ? JSON.stringify([w.type, w.title]) : JSON.stringify(w));
-  const unmoved = (w: unknown) => (_isObject(w) ? { ...w, layout: undefined } : w);
-  const unpaired = old.map((w, i) => ({ w, i }));
-  // Of several old widgets of one type and title (untitled ones), the one equal to the new widget
-  // comes first, then one equal but for its place: pairing with the first not yet paired, one
-  // removed showed as each one after it changed into the next.
-  const pairs: Array<{ w: unknown; i: number } | undefined> = now.map(() => undefined);
-  for (const same of [_sameJson, (a: unknown, b: unknown) => _sameJson(unmoved(a), unmoved(b)), (a: unknown, b: unknown) => key(a) === key(b)]) {
-    now.forEach((w, n) => {
-      const at = pairs[n] ? -1 : unpaired.findIndex((o) => same(o.w, w));
-      if (at >= 0) pairs[n] = unpaired.splice(at, 1)[0];
-    });
-  }
-  const removedFirst: _FieldChange[] = [];
-  const rest: _FieldChange[] = [];
-  now.forEach((w, n) => {
-    const pair = pairs[n];
-    if (!pair) {
-      rest.push({ field: `${field}[${n}]`, new: w });
-      return;
-    }
-    const { w: before, i } = pair;
-    rest.push(..._fieldChanges(before, w, `${field}[${i === n ? n : `${i} -> ${n}`}]`));
-  });
-  for (const { w, i } of unpaired) removedFirst.push({ field: `${field}[${i}]`, old: w });
-  return [...removedFirst, ...rest];
-}
 
 /** Fields whose change makes the handler replace the object (mackerel-api.md section 8; _properties.ts). @internal */
 export function _replacingFields(type: string, props: { readonly [key: string]: unknown }): string[] {
@@ -173,7 +119,7 @@ export function _planDiff(
       entries.push(...(from === undefined ? [{ ...base, kind: 'create' as const, changes: _fieldChanges({}, props) }] : moveEntries(base, from, held[from], props, live(from))));
       continue;
     }
-    const changes = readableChanges(type, before.properties, props);
+    const changes = _readableChanges(type, before.properties, props);
     const replacing = _replacingFields(type, before.properties);
     // The new template's policy decides, as CloudFormation reads it from the template it deploys.
     const retain = _retaining(plan.policy(id, 'UpdateReplacePolicy'));
@@ -229,7 +175,7 @@ export function _planDiff(
     const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
     const leftBecause = kind.kind !== 'delete' ? undefined
       : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY
-        : METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst) : serviceLeft(before, live(id), held, removed, goneFirst);
+        : _METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst) : serviceLeft(before, live(id), held, removed, goneFirst);
     entries.push({ ...entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
@@ -334,17 +280,6 @@ function deletedKey(type: string, physicalId: string): string {
   return `${type} ${physicalId}`;
 }
 
-/** Field changes, with a dashboard's widgets widget by widget (`_widgetChanges`). */
-function readableChanges(type: string, old: { readonly [key: string]: unknown }, now: { readonly [key: string]: unknown }): _FieldChange[] {
-  const changes = _fieldChanges(old, now);
-  if (type !== 'Custom::MackerelDashboard' || !Array.isArray(old.widgets) || !Array.isArray(now.widgets)) return changes;
-  // Widgets that only changed places, each the same, pair with no field changed: the list whole then says what the update sends.
-  return changes.flatMap((c) => {
-    if (c.field !== 'widgets') return [c];
-    const widgets = _widgetChanges(old.widgets as unknown[], now.widgets as unknown[]);
-    return widgets.length > 0 ? widgets : [c];
-  });
-}
 
 /** A delete of the cleanup, or a `retain` when the policy apply acts on keeps the object. */
 function deleteKind(attribute: _PolicyAttribute, recorded: unknown): Pick<_DiffEntry, 'kind' | 'retainedBy'> {
@@ -363,7 +298,7 @@ function movedObject(
   const type = plan.resources[id].Type;
   // A metadata resource takes over the namespace another resource of its stack wrote, as a service or role does.
   const physicalId = _isNamedType(type) ? plan.produced(id, unknowns)?.physicalId
-    : METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;
+    : _METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;
   if (physicalId === undefined) return undefined;
   return Object.keys(held).find((old) => !plan.resources[old] && !taken.has(old)
     && held[old].type === type && held[old].physicalId === physicalId && live(old) !== undefined);
@@ -377,7 +312,7 @@ function moveEntries(
   base: Omit<_DiffEntry, 'kind' | 'changes'>, from: string, old: _StateResource, props: { readonly [key: string]: unknown }, object: _LiveObject,
 ): _DiffEntry[] {
   // A metadata value is written on the take-over (a service or role only keeps its memo, below).
-  const written = METADATA_TYPES.includes(old.type) ? _fieldChanges(old.properties, props) : [];
+  const written = _METADATA_TYPES.includes(old.type) ? _fieldChanges(old.properties, props) : [];
   const entries: _DiffEntry[] = [{ ...base, kind: 'move', from, physicalId: old.physicalId, changes: written }];
   const stuck = object === undefined ? [] : keptChanges(old, props, _unupdatableFields(old.type), object);
   if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: old.physicalId, changes: stuck });
@@ -400,178 +335,13 @@ function keptChanges(
 ): _FieldChange[] {
   return fields.flatMap((f) => {
     if (live === 'unreadable' && _unappliedFields(before).includes(f)) return [];
-    const inMackerel = live === 'unreadable' ? before.properties[f] : normalize(f, live[f]);
+    const inMackerel = live === 'unreadable' ? before.properties[f] : _normalize(f, live[f]);
     // Compared like drift, so that an absent memo equals the "" Mackerel reads back.
     if (_driftOf(before.type, { [f]: props[f] }, { [f]: inMackerel }).length === 0) return [];
     return [{ field: f, old: inMackerel, new: props[f] }];
   });
 }
 
-/**
- * Drift of one object: the fields where the live object differs from the properties last
- * applied. Live values are stringified like CloudFormation's, role scopes read back as
- * `Service: role` are normalized, and fields the template never set count only when the live
- * value is not empty (server-added defaults such as `isMute: false` or `memo: ""` are not drift).
- * Dynamic references (`{{resolve:...}}`, `{{cdk-mackerel:ssm-secure:...}}`), alone or inside a
- * longer URL, are not compared: the template never held the value. Inside a list (an external
- * monitor's headers) the live element's field is read as the reference (see `withReferencesKept`).
- * @internal
- */
-export function _driftOf(
-  type: string, applied: { readonly [key: string]: unknown }, live: { readonly [key: string]: unknown }, knownFields: readonly string[] = [],
-): _FieldChange[] {
-  const metadata = METADATA_TYPES.includes(type);
-  if (metadata) applied = { ...applied, metadata: parsedMetadata(applied.metadata) };
-  const defaults = readBackDefaults(type, applied);
-  const keys = [...new Set([...Object.keys(applied), ...[...knownFields, ...neverSent(type)].filter((k) => k in live)])].sort();
-  return keys.flatMap((k) => {
-    // A metadata value keeps its types on both sides (it is no CloudFormation property of stringified scalars).
-    const value = metadata && k === 'metadata' ? live[k] : normalize(k, live[k]);
-    if (applied[k] === undefined && defaults[k] !== undefined) {
-      // The default is what the template means (and what an update sends back), so an empty value
-      // (headers cleared in the web UI) differs from it; a field Mackerel does not return does not.
-      return value === undefined || value === null || _sameJson(defaults[k], value) ? [] : [{ field: k, old: undefined, new: value }];
-    }
-    if (leftOutBySend(type, k, applied[k]) && value === undefined) return [];
-    return driftField(k, applied[k], value);
-  });
-}
-
-const METADATA_TYPES: string[] = [_RESOURCE_TYPES.SERVICE_METADATA, _RESOURCE_TYPES.ROLE_METADATA];
-
-/**
- * A metadata value is applied as its JSON text (CloudFormation would stringify its scalars), and
- * Mackerel holds the value: it is compared parsed, with its types, so that Mackerel's key order is
- * no drift and a number turned into a string is.
- */
-function parsedMetadata(text: unknown): unknown {
-  if (typeof text !== 'string') return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * A value the handler does not send, so Mackerel holds none: a monitor's notificationInterval of
- * 0 (none), and a deployment downtime's revision, which only tells CloudFormation of a new deploy.
- */
-function leftOutBySend(type: string, field: string, applied: unknown): boolean {
-  return (type === 'Custom::MackerelMonitor' && field === 'notificationInterval' && applied === '0')
-    || (type === 'Custom::MackerelDeploymentDowntime' && field === 'revision');
-}
-
-/**
- * Fields of the live object that the resource has no property for, but that are drift when set
- * in Mackerel: a deployment downtime made recurring there would mute its scopes again and again
- * (its start, which each deploy moves, is not compared).
- */
-function neverSent(type: string): readonly string[] {
-  return type === 'Custom::MackerelDeploymentDowntime' ? ['recurrence'] : [];
-}
-
-/**
- * Values the API fills in for a field left out (stringified), by monitor type. The handler sends
- * the same defaults on update for the fields a PUT would otherwise keep (`KEPT_WHEN_OMITTED`).
- */
-const MONITOR_DEFAULTS: { readonly [monitorType: string]: { readonly [field: string]: unknown } } = {
-  host: { maxCheckAttempts: '1' },
-  service: { maxCheckAttempts: '1' },
-  external: { maxCheckAttempts: '1', method: 'GET', ...KEPT_WHEN_OMITTED.external },
-  connectivity: { ...KEPT_WHEN_OMITTED.connectivity },
-  expression: { evaluateBackwardMinutes: '2' },
-  query: { evaluateBackwardMinutes: '0' },
-  anomalyDetection: { maxCheckAttempts: '3' },
-};
-
-/** What the API fills in when the template left a field out: not drift when it is still that value. */
-function readBackDefaults(type: string, applied: { readonly [key: string]: unknown }): { readonly [field: string]: unknown } {
-  if (type !== 'Custom::MackerelMonitor') return {};
-  return MONITOR_DEFAULTS[String(applied.type)] ?? {};
-}
-
-function driftField(path: string, applied: unknown, live: unknown): _FieldChange[] {
-  if (isReference(applied)) return [];
-  if (applied === undefined && isEmpty(live)) return [];
-  if (Array.isArray(applied) && Array.isArray(live) && applied.some(holdsReference)) {
-    return driftField(path, applied.map(withoutReferences), withReferencesKept(applied, live).map(withoutReferences));
-  }
-  if (_isObject(applied) && _isObject(live)) {
-    const keys = [...new Set([...Object.keys(applied), ...Object.keys(live)])].sort();
-    return keys.flatMap((k) => driftField(`${path}.${k}`, applied[k], live[k]));
-  }
-  // Both sides: an empty field the template set (skipDefault "false") equals one the server added.
-  return _sameJson(dropEmpty(applied), dropEmpty(live)) ? [] : [{ field: path, old: applied, new: live }];
-}
-
-const REFERENCE = /\{\{(resolve|cdk-mackerel):/;
-
-function isReference(v: unknown): boolean {
-  return typeof v === 'string' && REFERENCE.test(v);
-}
-
-function holdsReference(v: unknown): boolean {
-  return _isObject(v) && Object.values(v).some(isReference);
-}
-
-/**
- * The live list with each field that the template gives as a dynamic reference read as that
- * reference: Mackerel holds the resolved value (a secret header's token), which is neither drift
- * nor to be printed. A live element is read against the applied one of the same name
- * (case-insensitive, as header names are). One of no applied name may be a secret header renamed
- * in Mackerel: while an applied reference has no live element of its name, such elements are
- * read with that reference too, so a rename (or a reorder beside it) is drift shown without the
- * secret, and a plain header of the same name keeps its own value to compare.
- */
-function withReferencesKept(applied: unknown[], live: unknown[]): unknown[] {
-  const nameOf = (v: unknown) => (_isObject(v) && typeof v.name === 'string' ? v.name.toLowerCase() : undefined);
-  const appliedNames = new Set(applied.map(nameOf));
-  const liveNames = new Set(live.map(nameOf));
-  const byName = new Map(applied.filter(holdsReference).map((a) => [nameOf(a), a]));
-  const renamed = applied.filter((a) => holdsReference(a) && !liveNames.has(nameOf(a)));
-  let unnamed = 0;
-  return live.map((element) => {
-    const name = nameOf(element);
-    const given = name !== undefined && appliedNames.has(name) ? byName.get(name) : renamed[Math.min(unnamed++, renamed.length - 1)];
-    if (!_isObject(element) || !holdsReference(given)) return element;
-    const references = given as { [key: string]: unknown };
-    return Object.fromEntries(Object.entries(element).map(([k, v]) => [k, isReference(references[k]) ? references[k] : v]));
-  });
-}
-
-/** A list element with its dynamic references left out, so that the rest is compared as usual. */
-function withoutReferences(v: unknown): unknown {
-  return _isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => !isReference(x))) : v;
-}
-
-function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || v === '' || v === 'false' || (Array.isArray(v) && v.length === 0) || (_isObject(v) && Object.keys(v).length === 0);
-}
-
-/** Inside lists of objects, empty server-added fields are dropped before comparing. */
-function dropEmpty(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropEmpty);
-  if (_isObject(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => !isEmpty(x)).map(([k, x]) => [k, dropEmpty(x)]));
-  return v;
-}
-
-const SCOPE_FIELD = /scopes$/i;
-
-function normalize(field: string, value: unknown): unknown {
-  const stringified = stringify(value);
-  if (SCOPE_FIELD.test(field) && Array.isArray(stringified)) {
-    // The API reads role scopes back as "Service: role".
-    return stringified.map((s) => (typeof s === 'string' ? s.replace(/^([^:\s]+):\s+/, '$1:') : s));
-  }
-  return stringified;
-}
-
-function stringify(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stringify);
-  if (_isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringify(v)]));
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
-}
 
 /** The live object of every object the state holds for a stack, by logical ID. */
 async function readStack(stackName: string, state: _StateFile, get: _Get): Promise<Map<string, _LiveObject>> {
@@ -705,7 +475,7 @@ function metadataHolders(
   const run = dependentsFirst.filter((plan) => applied.includes(plan));
   const written = new Map(run.map((plan) => [plan.stackName, Object.keys(plan.resources).flatMap((id) => {
     const type = plan.resources[id].Type;
-    const physicalId = METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;
+    const physicalId = _METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;
     return physicalId === undefined ? [] : [deletedKey(type, physicalId)];
   })]));
   const outside = Object.keys(state.stacks).filter((name) => !run.some((plan) => plan.stackName === name)).flatMap((name) => stateHolds(state, name));
@@ -716,7 +486,7 @@ function metadataHolders(
 /** The metadata namespaces (`deletedKey`) a stack's resources hold in the state. */
 function stateHolds(state: _StateFile, stackName: string): string[] {
   return Object.values(state.stacks[stackName]?.resources ?? {})
-    .filter((r) => METADATA_TYPES.includes(r.type)).map((r) => deletedKey(r.type, r.physicalId));
+    .filter((r) => _METADATA_TYPES.includes(r.type)).map((r) => deletedKey(r.type, r.physicalId));
 }
 
 /**

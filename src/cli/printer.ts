@@ -1,6 +1,7 @@
 /** Human-readable output of apply and diff, one object per line. */
 import { _Outcome, _ResourceEvent, _Waiting } from './apply';
-import { _DiffEntry, _FieldChange } from './diff';
+import { _FieldChange } from './changes';
+import { _DiffEntry } from './diff';
 import { _maskSecrets } from './secret-fields';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 

@@ -5,7 +5,7 @@
  * tell a secret from plain text once CloudFormation has resolved it; nor can the CLI, as a
  * `secretValue` and a plain `value` are written alike. Diff output often ends up in CI logs.
  */
-import type { _FieldChange } from './diff';
+import type { _FieldChange } from './changes';
 import { _sameJson } from './plan';
 import { _isObject } from '../_json';
 import { _RESOURCE_TYPES } from '../provider/_properties';

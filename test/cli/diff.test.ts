@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { _Template } from '../../src/cli/assembly';
-import { _driftOf, _fieldChanges, _planDiff, _replacingFields, _stackDrift, _widgetChanges } from '../../src/cli/diff';
+import { _fieldChanges, _widgetChanges } from '../../src/cli/changes';
+import { _planDiff, _replacingFields, _stackDrift } from '../../src/cli/diff';
+import { _driftOf } from '../../src/cli/drift';
 import { _planStack } from '../../src/cli/plan';
 import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome } from '../../src/cli/printer';
 import { _StateFile } from '../../src/cli/state';
