@@ -6,7 +6,7 @@
 import { _Get } from './api';
 import { _App, _stacksNotInApp } from './assembly';
 import { _FieldChange, _fieldChanges, _readableChanges } from './changes';
-import { _METADATA_TYPES, _driftOf, _normalize } from './drift';
+import { _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
 import { _LiveObject, _readLive } from './live';
 import { _isNamedType, _nameOf, _tiedService } from './named';
@@ -14,7 +14,7 @@ import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } 
 import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _holding, _unappliedFields } from './state';
 import { _isObject } from '../_json';
-import { _RESOURCE_TYPES } from '../provider/_properties';
+import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
 import { leftForContents } from '../provider/handler/owned';
 import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
 import { HELD_BY_ANOTHER, metadataPhysicalId } from '../provider/handler/resources/metadata';

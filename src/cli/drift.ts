@@ -5,7 +5,7 @@
 import { _FieldChange } from './changes';
 import { _sameJson } from './plan';
 import { _isObject } from '../_json';
-import { _RESOURCE_TYPES } from '../provider/_properties';
+import { _METADATA_TYPES } from '../provider/_properties';
 import { KEPT_WHEN_OMITTED } from '../provider/handler/resources/monitor';
 
 /**
@@ -37,9 +37,6 @@ export function _driftOf(
     return driftField(k, applied[k], value);
   });
 }
-
-/** The metadata resource types (a metadata value is compared parsed, `parsedMetadata`). @internal */
-export const _METADATA_TYPES: string[] = [_RESOURCE_TYPES.SERVICE_METADATA, _RESOURCE_TYPES.ROLE_METADATA];
 
 /**
  * A metadata value is applied as its JSON text (CloudFormation would stringify its scalars), and

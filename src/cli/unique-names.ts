@@ -12,7 +12,7 @@ import { _isNamedType, _namedProduced } from './named';
 import type { _StackPlan } from './plan';
 import { _retaining } from './policy';
 import { _StateFile, _holding } from './state';
-import { _RESOURCE_TYPES } from '../provider/_properties';
+import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
 import { metadataAt, metadataPhysicalId } from '../provider/handler/resources/metadata';
 
 /** A type whose objects are unique in the organization by one literal field. */
@@ -202,7 +202,7 @@ export function _checkMetadataHolders(
   const written: MetadataHolder[] = [];
   for (const plan of plans) {
     for (const [logicalId, resource] of Object.entries(plan.resources)) {
-      if (!METADATA_TYPES.includes(resource.Type)) continue;
+      if (!_METADATA_TYPES.includes(resource.Type)) continue;
       let props: { [key: string]: unknown };
       try {
         props = plan.properties(logicalId, { placeholder, pending: pending() });
@@ -221,8 +221,6 @@ export function _checkMetadataHolders(
     }
   }
 }
-
-const METADATA_TYPES: readonly string[] = [_RESOURCE_TYPES.SERVICE_METADATA, _RESOURCE_TYPES.ROLE_METADATA];
 
 /** A resource the state holds for this namespace in a stack the run leaves out, whose template still has it. */
 function keptByStackLeftOut(

@@ -31,6 +31,9 @@ export const _RESOURCE_TYPES = {
   ROLE_METADATA: 'Custom::MackerelRoleMetadata',
 } as const;
 
+/** The two metadata types, which share their physical IDs' shape and the namespace rules. @internal */
+export const _METADATA_TYPES: readonly string[] = [_RESOURCE_TYPES.SERVICE_METADATA, _RESOURCE_TYPES.ROLE_METADATA];
+
 /**
  * `Custom::MackerelService`. Physical ID: the name. Data: `{ Name }`.
  * The handler marks what it creates with service metadata namespace `cdk-mackerel`
