@@ -183,44 +183,36 @@ export function _handAgentSign(container: ecs.ContainerDefinition): string | und
 }
 
 /**
- * The container of a task definition written as its CloudFormation resource (a `CfnTaskDefinition`,
- * as cloudformation-include reads one) that runs the agent, known as `_handAgentSign` knows one;
- * containers and variables given as tokens are not looked into (`_cfnAgentUnread` says where they are).
+ * What the containers of a task definition written as its CloudFormation resource (a
+ * `CfnTaskDefinition`, as cloudformation-include reads one) show of the agent at synth: the
+ * container that runs it, known as `_handAgentSign` knows one; else where one could still run it,
+ * known only at deploy time (`unread`): its container definitions, one of them (an `Fn::If`
+ * element, as a template with a condition on its agent has), or an image and environment variables
+ * that are tokens, which may name the agent's image or hold `MACKEREL_CONTAINER_PLATFORM`. A literal
+ * image that is not the agent's with an environment of tokens is taken for no agent: the variable
+ * alone marks a mirror whose name is a token, and a literal mirror keeps the repository's name.
+ * Neither when every container can be read and none runs the agent.
  * @internal
  */
-export function _cfnAgentContainer(taskDefinition: ecs.CfnTaskDefinition): { readonly name?: string; readonly sign: string } | undefined {
-  const containers = taskDefinition.containerDefinitions;
-  if (!Array.isArray(containers)) return undefined;
-  for (const container of containers as unknown[]) {
-    if (knownAtDeploy(container)) continue;
-    const { name } = container as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
-    const { sign } = readCfnContainer(container as ecs.CfnTaskDefinition.ContainerDefinitionProperty);
-    if (sign) return { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign };
-  }
-  return undefined;
-}
-
-/**
- * Where a `CfnTaskDefinition` with no agent known by `_cfnAgentContainer` could still run one, known
- * only at deploy time: its container definitions, one of them (an `Fn::If` element, as a template
- * with a condition on its agent has), or an image and environment variables that are tokens, which
- * may name the agent's image or hold `MACKEREL_CONTAINER_PLATFORM`. A literal image that is not the
- * agent's with an environment of tokens is taken for no agent: the variable alone marks a mirror
- * whose name is a token, and a literal mirror keeps the repository's name.
- * Undefined when every container can be read.
- * @internal
- */
-export function _cfnAgentUnread(taskDefinition: ecs.CfnTaskDefinition): string | undefined {
+export function _cfnAgentOf(taskDefinition: ecs.CfnTaskDefinition): {
+  readonly agent?: { readonly name?: string; readonly sign: string };
+  readonly unread?: string;
+} {
   const containers: unknown = taskDefinition.containerDefinitions;
-  if (containers === undefined) return undefined;
-  if (!Array.isArray(containers)) return 'ContainerDefinitions is a token';
+  if (containers === undefined) return {};
+  if (!Array.isArray(containers)) return { unread: 'ContainerDefinitions is a token' };
+  let unread: string | undefined;
   for (const [index, container] of (containers as unknown[]).entries()) {
-    if (knownAtDeploy(container)) return `ContainerDefinitions[${index}] is a token or an intrinsic function (such as Fn::If)`;
-    if (readCfnContainer(container as ecs.CfnTaskDefinition.ContainerDefinitionProperty).unread) {
-      return `the Image and Environment of ContainerDefinitions[${index}] are tokens or intrinsic functions`;
+    if (knownAtDeploy(container)) {
+      unread ??= `ContainerDefinitions[${index}] is a token or an intrinsic function (such as Fn::If)`;
+      continue;
     }
+    const { name } = container as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
+    const read = readCfnContainer(container as ecs.CfnTaskDefinition.ContainerDefinitionProperty);
+    if (read.sign) return { agent: { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign: read.sign } };
+    if (read.unread) unread ??= `the Image and Environment of ContainerDefinitions[${index}] are tokens or intrinsic functions`;
   }
-  return undefined;
+  return { unread };
 }
 
 /** A value written as a token, or as an intrinsic function in its JSON form (`{ "Fn::If": [...] }`, `{ "Ref": "..." }`). */

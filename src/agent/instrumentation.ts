@@ -6,7 +6,7 @@ import { _info, _warnLate } from '../_validation';
 import { _findAgent, _windowsFamily } from './_attach';
 import { _cpuRoomProblem } from './_checks';
 import { _sameOptions } from './_same-options';
-import { _agentAddedByHand, _agentNameTakenBy, _cfnAgentContainer, _cfnAgentUnread, _handAgentSign } from './_task-checks';
+import { _agentAddedByHand, _agentNameTakenBy, _cfnAgentOf, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
@@ -199,7 +199,7 @@ export class MackerelInstrumentation implements IAspect {
     }
     if (isLevel1TaskDefinition(node)) {
       // One written before the library may run the agent already: its tasks are monitored.
-      const byHand = _cfnAgentContainer(node);
+      const { agent: byHand, unread } = _cfnAgentOf(node);
       if (byHand) {
         warnOnce(node, () => _warnLate(node, 'cdk-mackerel:agentAlreadyPresent',
           `The CfnTaskDefinition already runs the Mackerel container agent in ${byHand.name === undefined ? 'a container' : `its container ${JSON.stringify(byHand.name)}`} `
@@ -207,7 +207,6 @@ export class MackerelInstrumentation implements IAspect {
         return;
       }
       // A container behind a condition may be the agent when the condition holds: say so rather than "not monitored".
-      const unread = _cfnAgentUnread(node);
       const outcome = unread === undefined
         ? 'so its tasks are not monitored by Mackerel'
         : `and whether it already runs the Mackerel container agent cannot be told at synth (${unread}), so its tasks are monitored by `
