@@ -45,3 +45,11 @@ export function _parenthesesBalanced(text: string): boolean {
   }
   return depth === 0 && quote === undefined;
 }
+
+/**
+ * What stands in place of a value that may hold a secret: in a synth error (a channel URL's token,
+ * a header's bearer token given as plain text by mistake), in the handler's log lines and failure
+ * reasons, and in what the CLI prints (the API key, NoEcho values, channel URLs, header values).
+ * @internal
+ */
+export const _MASKED = '****';

@@ -16,13 +16,6 @@ export function _describeProblem(property: string, value: unknown, problem: stri
 }
 
 /**
- * What an error shows in place of a value that may hold a secret (a channel URL's token, a
- * header's bearer token given as plain text by mistake).
- * @internal
- */
-export const _MASKED = '****';
-
-/**
  * Throws a synth-time validation error naming the construct path, the property, the value
  * and what is allowed. aws-cdk-lib's own ValidationError is internal to it, hence this helper.
  * @internal

@@ -6,7 +6,8 @@ import { IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from '../_iam';
 import { _mapStrings } from '../_json';
 import { _referenceTargets } from '../_references';
-import { _fail, _httpUrl, _MASKED } from '../_validation';
+import { _MASKED } from '../_text';
+import { _fail, _httpUrl } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
 
 /** A literal piece of the resolved value, or a CloudFormation intrinsic (`{ Ref: ... }`). */

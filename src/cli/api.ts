@@ -3,6 +3,7 @@
  * GET only, one timeout, errors as one line that never contains the key.
  */
 import { _CliError } from './errors';
+import { _MASKED } from '../_text';
 
 /** GETs a Mackerel API path; undefined for 404. @internal */
 export type _Get = (path: string) => Promise<unknown | undefined>;
@@ -24,7 +25,7 @@ export function _scrubKey(text: string, apiKey: string): string {
   // would garble every message (an "x" key turned a URL into http://none****istent.invalid/).
   if (apiKey.length < MIN_KEY_LENGTH) return text;
   let out = text;
-  for (const form of [apiKey, encodeURIComponent(apiKey), JSON.stringify(apiKey).slice(1, -1)]) out = out.split(form).join('****');
+  for (const form of [apiKey, encodeURIComponent(apiKey), JSON.stringify(apiKey).slice(1, -1)]) out = out.split(form).join(_MASKED);
   return out;
 }
 

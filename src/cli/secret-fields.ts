@@ -8,16 +8,9 @@
 import type { _FieldChange } from './changes';
 import { _sameJson } from './plan';
 import { _isObject } from '../_json';
+import { _MASKED } from '../_text';
 import { _RESOURCE_TYPES } from '../provider/_properties';
-
-/** What stands for a secret value: the handler's mask, as the CLI blanks a NoEcho parameter's value. */
-const MASK = '****';
-
-/**
- * A dynamic reference names the secret, it is not the secret (the construct warns about plain
- * text only when the value holds none): shown as written, so a reference changed is seen.
- */
-const REFERENCE = /\{\{(resolve|cdk-mackerel):/;
+import { hasDynamicReference } from '../provider/handler/dynamic-reference';
 
 /** A change as diff may print it: each secret value masked, and whether masking hid that the values differ. @internal */
 export interface _ShownChange extends _FieldChange {
@@ -42,7 +35,11 @@ function maskerOf(type: string, field: string): ((value: unknown) => unknown) | 
   return undefined;
 }
 
-/** A secret value masked; an empty one (no secret) and one holding a dynamic reference are shown. */
+/**
+ * A secret value masked as the handler masks it; an empty one (no secret) is shown, and so is one
+ * holding a dynamic reference, which names the secret rather than being it (the construct warns
+ * about plain text only when the value holds none), so a reference changed is seen.
+ */
 function masked(value: unknown): unknown {
-  return typeof value === 'string' && value !== '' && !REFERENCE.test(value) ? MASK : value;
+  return typeof value === 'string' && value !== '' && !hasDynamicReference(value) ? _MASKED : value;
 }

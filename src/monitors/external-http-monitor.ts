@@ -1,7 +1,8 @@
 import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { _fail, _MASKED } from '../_validation';
+import { _MASKED } from '../_text';
+import { _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _warnOnThresholdOrder, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
 import { DualStack, ExternalHttpMethod } from './enums';

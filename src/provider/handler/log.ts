@@ -4,6 +4,7 @@
  * channel URLs, external monitors' header values) in the forms it may appear in: plain,
  * URL-encoded and JSON-escaped.
  */
+import { _MASKED } from '../../_text';
 
 /**
  * Every form of every secret learnt, and what replaces it: the bare forms by the mask, the quoted
@@ -20,8 +21,7 @@ let ordered: Array<[string, string]> | undefined;
  * quoted echo in Mackerel's message. An unquoted echo of a short secret is not recognised.
  */
 const MIN_SECRET_LENGTH = 6;
-const MASK = '****';
-const QUOTED_MASK = `"${MASK}"`;
+const QUOTED_MASK = `"${_MASKED}"`;
 
 /**
  * Registers a secret to blank. `quotedOnly` blanks it only where it stands whole between quotes,
@@ -37,11 +37,11 @@ export function addSecret(value: string, quotedOnly = false): void {
     // inside a JSON string once more (the log line that carries the message).
     for (const inner of [value, escaped]) {
       masks.set(`"${inner}"`, QUOTED_MASK);
-      masks.set(`\\"${jsonEscaped(inner)}\\"`, `\\"${MASK}\\"`);
+      masks.set(`\\"${jsonEscaped(inner)}\\"`, `\\"${_MASKED}\\"`);
     }
     return;
   }
-  for (const form of [value, encodeURIComponent(value), escaped]) masks.set(form, MASK);
+  for (const form of [value, encodeURIComponent(value), escaped]) masks.set(form, _MASKED);
 }
 
 export function scrub(text: string): string {
