@@ -8,6 +8,7 @@ import { _App, _stacksNotInApp } from './assembly';
 import { _FieldChange, _fieldChanges, _readableChanges } from './changes';
 import { _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
+import { _KNOWN_AFTER_APPLY } from './intrinsics';
 import { _LiveObject, _readLive } from './live';
 import { _isNamedType, _nameOf, _tiedService } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
@@ -59,9 +60,6 @@ export interface _DiffEntry {
   readonly name?: string;
   readonly changes: _FieldChange[];
 }
-
-/** Text standing for a value only an apply can know (a Mackerel ID not created yet). @internal */
-export const _KNOWN_AFTER_APPLY = (what: string) => `(known after apply: ${what})`;
 
 /** Fields whose change makes the handler replace the object (mackerel-api.md section 8; _properties.ts). @internal */
 export function _replacingFields(type: string, props: { readonly [key: string]: unknown }): string[] {

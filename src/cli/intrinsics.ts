@@ -100,6 +100,9 @@ export class _PlaceholderRefused extends _CliError {
   }
 }
 
+/** Text standing for a value only an apply can know (a Mackerel ID not created yet), naming what it will be. @internal */
+export const _KNOWN_AFTER_APPLY = (what: string) => `(known after apply: ${what})`;
+
 /** Resolves every intrinsic of a value. @internal */
 export function _resolve(value: unknown, ctx: _ResolveContext): unknown {
   if (Array.isArray(value)) return value.map((v, i) => at(i, ctx, () => _resolve(v, ctx))).filter((v) => v !== NO_VALUE);

@@ -7,7 +7,7 @@ import { _GivenParameter } from './args';
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
 import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
-import { _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
+import { _KNOWN_AFTER_APPLY, _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _placeholderReferences } from './invoke';
 import { _namedProduced, _tiedService } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
@@ -557,9 +557,8 @@ function hasExports(stack: _Stack): boolean {
  */
 function exportChange(found: Exporter | undefined, exporter: string, pending: () => ReadonlyMap<string, ReadonlySet<string>>): string | undefined {
   if (!found || found.plan.stackName !== exporter) return 'would remove';
-  const placeholder = (what: string) => `(known after apply: ${what})`;
-  const applied = found.plan.output(found.outputKey, { placeholder });
-  const next = found.plan.output(found.outputKey, { placeholder, pending: pending() });
+  const applied = found.plan.output(found.outputKey, { placeholder: _KNOWN_AFTER_APPLY });
+  const next = found.plan.output(found.outputKey, { placeholder: _KNOWN_AFTER_APPLY, pending: pending() });
   return _sameJson(applied, next) ? undefined : 'would change the value of';
 }
 

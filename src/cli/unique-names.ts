@@ -8,6 +8,7 @@
  */
 import type { _Stack } from './assembly';
 import { _CliError } from './errors';
+import { _KNOWN_AFTER_APPLY } from './intrinsics';
 import { _isNamedType, _namedProduced } from './named';
 import type { _StackPlan } from './plan';
 import { _retaining } from './policy';
@@ -95,8 +96,6 @@ interface AppStacks {
 export function _checkNamedElsewhere(
   plans: readonly _StackPlan[], state: _StateFile, pending: () => ReadonlyMap<string, ReadonlySet<string>>, app: AppStacks,
 ): void {
-  // A reference to a service not applied yet, or renamed by the run, resolves to its new name; other unknowns to text no name has.
-  const placeholder = (what: string) => `(known after apply: ${what})`;
   for (const plan of plans) {
     for (const [logicalId, resource] of Object.entries(plan.resources)) {
       if (!_isNamedType(resource.Type)) continue;
@@ -112,7 +111,8 @@ export function _checkNamedElsewhere(
       if (elsewhere.length === 0 && oldElsewhere.length === 0) continue;
       let props: { [key: string]: unknown };
       try {
-        props = plan.properties(logicalId, { placeholder, pending: pending() });
+        // A reference to a service not applied yet, or renamed by the run, resolves to its new name; other unknowns to text no name has.
+        props = plan.properties(logicalId, { placeholder: _KNOWN_AFTER_APPLY, pending: pending() });
       } catch {
         continue; // a value that does not resolve is reported as such by the run, not as this refusal
       }
@@ -198,21 +198,21 @@ function clashMessage(kind: UniqueKind, stackName: string, logicalId: string, va
 export function _checkMetadataHolders(
   plans: readonly _StackPlan[], state: _StateFile, pending: () => ReadonlyMap<string, ReadonlySet<string>>, templates: readonly _Stack[],
 ): void {
-  const placeholder = (what: string) => `(known after apply: ${what})`;
   const written: MetadataHolder[] = [];
   for (const plan of plans) {
     for (const [logicalId, resource] of Object.entries(plan.resources)) {
       if (!_METADATA_TYPES.includes(resource.Type)) continue;
       let props: { [key: string]: unknown };
       try {
-        props = plan.properties(logicalId, { placeholder, pending: pending() });
+        props = plan.properties(logicalId, { placeholder: _KNOWN_AFTER_APPLY, pending: pending() });
       } catch {
         continue; // a value that does not resolve is reported as such by the run, not as this refusal
       }
       const physicalId = metadataPhysicalId(resource.Type, props);
       const at = physicalId === undefined ? undefined : metadataAt(resource.Type, physicalId);
-      // A name only an apply can know: the handler's refusal of a value it did not write stands.
-      if (physicalId === undefined || at === undefined || physicalId.includes(placeholder(''))) continue;
+      // A name only an apply can know reads as the placeholder naming the object it will be, so two
+      // resources of one such service or role meet here as two of one literal name do.
+      if (physicalId === undefined || at === undefined) continue;
       const here = { stackName: plan.stackName, logicalId, type: resource.Type, physicalId, ...at };
       const other = written.find((w) => w.type === here.type && w.physicalId === physicalId)
         ?? keptByStackLeftOut(plans, state, templates, here.type, physicalId);
