@@ -22,7 +22,8 @@ function httpUrl(o: Json): string {
   } catch {
     // reported below
   }
-  if (scheme !== 'http:' && scheme !== 'https:') throw badRequest(`url ${JSON.stringify(url)} is not an http or https URL`);
+  // The URL is not echoed: a Slack or webhook URL is itself the credential, and the error reaches logs.
+  if (scheme !== 'http:' && scheme !== 'https:') throw badRequest('url is not an http or https URL');
   return url;
 }
 
