@@ -161,7 +161,8 @@ export interface AwsIntegrationResourceOptions extends AwsIntegrationServiceOpti
   /**
    * An AWS tag to put on this resource and add to the integration's `includedTags`, so that the
    * integration covers the resources added with it rather than every resource of the kind in
-   * the region.
+   * the region. Only the resource itself is tagged, not what it holds (a cluster's capacity or
+   * VPC, a load balancer's security group), which would otherwise pass the filter too.
    *
    * Mackerel's tag filter applies to the whole integration: with it, a resource of any enabled
    * service is integrated only when it carries one of the included tags. Give the same tag to
@@ -421,7 +422,9 @@ export class MackerelAwsIntegration extends Construct {
     const rendered = _renderTag(this, 'filterTag', tag);
     if (tag.key === ROLE_TAG_KEY) this.checkRoleTag(tag, serviceOptions.role);
     if (Resource.isOwnedResource(resource)) {
-      Tags.of(resource).add(tag.key, tag.value);
+      // Its L1 only: Tags.of(resource) would tag all it holds too, such as a cluster's own VPC or its capacity's
+      // Auto Scaling group, whose instances and draining Lambda would then pass the filter as EC2 and Lambda hosts.
+      Tags.of(resource.node.defaultChild!).add(tag.key, tag.value);
     } else {
       // An imported resource has no template resource to carry the tag, yet the filter still narrows the
       // whole integration; whether the real resource carries the tag is known only to its owner.

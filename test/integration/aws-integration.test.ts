@@ -328,6 +328,24 @@ describe('MackerelAwsIntegration', () => {
       expect(JSON.stringify(template.findResources(INTEGRATION))).not.toContain('filterTag');
     });
 
+    test('filterTag tags only the resource, not what it holds: the instances of a cluster\'s capacity would join the EC2 hosts', () => {
+      const { stack } = integrationStack();
+      // A cluster without a VPC makes its own, and its capacity is an Auto Scaling group (with a draining Lambda).
+      const cluster = new ecs.Cluster(stack, 'Cluster', { capacity: { instanceType: new ec2.InstanceType('t3.micro') } });
+      const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc: cluster.vpc });
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.EC2);
+      aws.addService(AwsIntegrationService.LAMBDA);
+      const filterTag = { key: 'mackerel-service', value: 'shop' };
+      aws.addEcsCluster(cluster, { filterTag });
+      aws.addLoadBalancer(alb, { filterTag });
+      const template = Template.fromStack(stack);
+      const tagged = Object.entries(template.toJSON().Resources as { [id: string]: { Type: string; Properties?: { Tags?: unknown } } })
+        .filter(([, r]) => JSON.stringify(r.Properties?.Tags ?? []).includes('"mackerel-service"'))
+        .map(([, r]) => r.Type);
+      expect(tagged.sort()).toEqual(['AWS::ECS::Cluster', 'AWS::ElasticLoadBalancingV2::LoadBalancer']);
+    });
+
     test('a second cluster (or load balancer) of the kind shares the service entry when its options are the same', () => {
       const { stack } = integrationStack();
       const { vpc, cluster } = network(stack);
