@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -51,6 +51,17 @@ describe('examples/fargate', () => {
     const violations = report.pluginReports.flatMap((p) => p.violations.map((v) =>
       `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`));
     expect(violations).toEqual([]);
+  });
+
+  it('acknowledges on the AWS integration only wildcard actions its policy grants: another one raises its own finding', () => {
+    const aws = stacks.service.awsIntegration;
+    const acknowledged = aws.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.keys(m.data as object))
+      .flatMap((id) => /^AwsSolutions-IAM5\[Action::(.+)\]$/.exec(id)?.[1] ?? []);
+    const granted = (stacks.service.resolve((aws.policy.node.defaultChild as CfnElement & { policyDocument: unknown }).policyDocument)
+      .Statement as Array<{ Action: string | string[] }>).flatMap((statement) => statement.Action);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((action) => !granted.includes(action))).toEqual([]);
   });
 
   it('wires the AwsSolutions checks into the app: a finding nobody acknowledged is reported', () => {
