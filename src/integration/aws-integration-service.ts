@@ -73,6 +73,9 @@ export class AwsIntegrationService {
   /**
    * API Gateway REST, HTTP and WebSocket APIs (`apigateway:GET`, limited to the integration's
    * region as Mackerel's docs grant it).
+   *
+   * `apigateway:GET` also reads the values of the region's API keys: do not rely on them as the
+   * only guard of an API.
    */
   public static readonly API_GATEWAY = new AwsIntegrationService('APIGateway', ['apigateway:GET'], false, true);
   /** Kinesis Data Streams (AmazonKinesisReadOnlyAccess). */
@@ -104,6 +107,9 @@ export class AwsIntegrationService {
   /**
    * Batch job queues (`batch:Describe*`, `batch:List*`): of the `List*` actions, Mackerel's
    * all-services policy lists only `batch:ListJobs` (the job counts per queue it graphs).
+   *
+   * `batch:Describe*` includes `DescribeJobDefinitions`, which returns each container's
+   * environment variables in clear text: keep secrets out of them (in Secrets Manager, say).
    */
   public static readonly BATCH = new AwsIntegrationService('Batch', ['batch:Describe*', 'batch:ListJobs'], false, true);
   /** WAF web ACLs, classic, regional and v2 (AWSWAFReadOnlyAccess). */

@@ -156,6 +156,14 @@ describe('AwsIntegrationService', () => {
         ['dynamodb:BatchGet*', 'dynamodb:BatchGetItem \\(returns table items\\)'],
         ['kinesis:Get*', 'kinesis:GetRecords \\(returns the records of the stream\\)'],
         ['logs:GetLogEvents', 'logs:GetLogEvents \\(returns log events\\)'],
+        ['logs:Get*', 'logs:GetLogEvents \\(returns log events\\), logs:GetLogRecord \\(returns a log event\\), '
+          + 'logs:GetQueryResults \\(returns the log events a query found\\)'],
+        ['dynamodb:GetRecords', 'dynamodb:GetRecords \\(returns the table items of its stream\\)'],
+        ['glacier:GetJobOutput', 'glacier:GetJobOutput \\(returns archive contents\\)'],
+        ['batch:Describe*', 'batch:DescribeJobDefinitions \\(returns every container\'s environment variables, where secrets are often written in clear text\\)'],
+        ['ec2:Describe*', 'ec2:DescribeInstanceAttribute \\(returns the instance\'s user data, where secrets are often written\\), '
+          + 'ec2:DescribeLaunchTemplateVersions \\(returns the launch template\'s user data, where secrets are often written\\)'],
+        ['apigateway:GET', 'apigateway:GET \\(returns the values of the API keys \\(GET /apikeys\\?includeValue=true\\)\\)'],
         ['athena:GetQueryResults', 'athena:GetQueryResults \\(returns query results\\)'],
         ['codecommit:Get*', 'codecommit:GetBlob \\(returns repository contents\\), codecommit:GetFile \\(returns repository contents\\)'],
         ['ecr:BatchGetImage', 'ecr:BatchGetImage \\(returns container images, layers included\\)'],
