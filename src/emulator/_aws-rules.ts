@@ -22,12 +22,17 @@ const RETIRE_AUTOMATICALLY_ANSWERED = ['EC2', 'RDS'];
 
 const ROLE_FULL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}:[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
 
-/** `GET /aws-integrations-excludable-metrics`: the ECS names are documented; other lists are left empty. */
+/**
+ * `GET /aws-integrations-excludable-metrics`: the ECS names are documented (the cluster's 12 and
+ * the 7 per ECS service of the ECS page); other lists are left empty.
+ */
 export function excludableMetrics(): Json {
   const map: Json = Object.fromEntries(AWS_SERVICE_IDS.map((id) => [id, []]));
-  map.ECSCluster = ['ecs.running_task.#.count', 'ecs.service_cpu_utilization.#.minimum', 'ecs.service_cpu_utilization.#.average',
-    'ecs.service_cpu_utilization.#.maximum', 'ecs.service_memory_utilization.#.minimum', 'ecs.service_memory_utilization.#.average',
-    'ecs.service_memory_utilization.#.maximum'];
+  const stats = (metric: string) => ['minimum', 'average', 'maximum'].map((stat) => `${metric}.${stat}`);
+  map.ECSCluster = [
+    ...['cpu_utilization', 'memory_utilization', 'cpu_reservation', 'memory_reservation'].flatMap((metric) => stats(`ecs.${metric}`)),
+    'ecs.running_task.#.count', ...stats('ecs.service_cpu_utilization.#'), ...stats('ecs.service_memory_utilization.#'),
+  ];
   return map;
 }
 

@@ -95,6 +95,16 @@ test('GET /aws-integrations-excludable-metrics returns a map of every service', 
   expect(map.ECSCluster).toContain('ecs.running_task.#.count');
 });
 
+test('the ECSCluster list holds all 19 metric names Mackerel documents for ECS: 12 of the cluster, 7 per ECS service', async () => {
+  const map = ok(await env.call('GET', '/api/v0/aws-integrations-excludable-metrics'));
+  const stats = ['minimum', 'average', 'maximum'];
+  const cluster = ['cpu_utilization', 'memory_utilization', 'cpu_reservation', 'memory_reservation']
+    .flatMap((metric) => stats.map((stat) => `ecs.${metric}.${stat}`));
+  const perService = ['ecs.running_task.#.count', ...['service_cpu_utilization', 'service_memory_utilization']
+    .flatMap((metric) => stats.map((stat) => `ecs.${metric}.#.${stat}`))];
+  expect([...map.ECSCluster].sort()).toEqual([...cluster, ...perService].sort());
+});
+
 describe('create and read', () => {
   test('POST creates; GET by id and list return it without secretKey', async () => {
     const created = ok(await env.call('POST', '/api/v0/aws-integrations', integration()));
