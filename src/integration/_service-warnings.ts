@@ -28,6 +28,7 @@ const SENSITIVE_READS: ReadonlyArray<[action: string, why: string]> = [
   ['logs:GetLogRecord', 'returns a log event'],
   ['logs:GetQueryResults', 'returns the log events a query found'],
   ['athena:GetQueryResults', 'returns query results'],
+  ['redshift-data:GetStatementResult', 'returns query results'],
   ['codecommit:GetBlob', 'returns repository contents'],
   ['codecommit:GetFile', 'returns repository contents'],
   ['glacier:GetJobOutput', 'returns archive contents'],
@@ -36,6 +37,7 @@ const SENSITIVE_READS: ReadonlyArray<[action: string, why: string]> = [
   // Configuration that often holds secrets in clear text.
   ['ecs:DescribeTaskDefinition', 'returns every container\'s environment variables, where secrets are often written in clear text'],
   ['batch:DescribeJobDefinitions', 'returns every container\'s environment variables, where secrets are often written in clear text'],
+  ['codebuild:BatchGetProjects', 'returns every project\'s environment variables, where secrets are often written in clear text'],
   ['ec2:DescribeInstanceAttribute', 'returns the instance\'s user data, where secrets are often written'],
   ['ec2:DescribeLaunchTemplateVersions', 'returns the launch template\'s user data, where secrets are often written'],
   ['lambda:GetFunctionConfiguration', 'returns the function\'s environment variables, where secrets are often written, in clear text'],
@@ -43,7 +45,9 @@ const SENSITIVE_READS: ReadonlyArray<[action: string, why: string]> = [
   // Credentials or passwords for other systems.
   ['sts:GetSessionToken', 'issues temporary AWS credentials'],
   ['sts:GetFederationToken', 'issues temporary AWS credentials'],
+  ['sts:GetServiceBearerToken', 'issues a bearer token for AWS services'],
   ['ecr:GetAuthorizationToken', 'issues a container registry login'],
+  ['ecr-public:GetAuthorizationToken', 'issues a container registry login'],
   ['apigateway:GET', 'returns the values of the API keys (GET /apikeys?includeValue=true)'],
   ['codeartifact:GetAuthorizationToken', 'issues a package repository login'],
   ['glue:GetConnection', 'returns the connection\'s password in clear text unless the caller asks to hide it'],

@@ -128,7 +128,12 @@ export class AwsIntegrationService {
   public static readonly CONNECT = new AwsIntegrationService('Connect', ['connect:ListInstances', 'ds:DescribeDirectories'], false, true);
   /** DocumentDB instances (AmazonRDSReadOnlyAccess). */
   public static readonly DOCDB = new AwsIntegrationService('DocDB', ['rds:Describe*', 'rds:ListTagsForResource'], false, false);
-  /** CodeBuild projects (`codebuild:BatchGetProjects`, `codebuild:ListProjects`). */
+  /**
+   * CodeBuild projects (`codebuild:BatchGetProjects`, `codebuild:ListProjects`).
+   *
+   * `codebuild:BatchGetProjects` also returns each project's environment variables, plain-text
+   * ones in clear text: keep secrets in Secrets Manager or Parameter Store variables.
+   */
   public static readonly CODEBUILD = new AwsIntegrationService('CodeBuild', ['codebuild:BatchGetProjects', 'codebuild:ListProjects'], false, true);
   /** Athena workgroups (`athena:ListWorkGroups`, `athena:ListTagsForResource`). */
   public static readonly ATHENA = new AwsIntegrationService('Athena', ['athena:ListWorkGroups', 'athena:ListTagsForResource'], false, true);

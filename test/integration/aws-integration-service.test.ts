@@ -164,6 +164,10 @@ describe('AwsIntegrationService', () => {
         ['ec2:Describe*', 'ec2:DescribeInstanceAttribute \\(returns the instance\'s user data, where secrets are often written\\), '
           + 'ec2:DescribeLaunchTemplateVersions \\(returns the launch template\'s user data, where secrets are often written\\)'],
         ['apigateway:GET', 'apigateway:GET \\(returns the values of the API keys \\(GET /apikeys\\?includeValue=true\\)\\)'],
+        ['codebuild:BatchGet*', 'codebuild:BatchGetProjects \\(returns every project\'s environment variables, where secrets are often written in clear text\\)'],
+        ['redshift-data:GetStatementResult', 'redshift-data:GetStatementResult \\(returns query results\\)'],
+        ['sts:GetServiceBearerToken', 'sts:GetServiceBearerToken \\(issues a bearer token for AWS services\\)'],
+        ['ecr-public:GetAuthorizationToken', 'ecr-public:GetAuthorizationToken \\(issues a container registry login\\)'],
         ['athena:GetQueryResults', 'athena:GetQueryResults \\(returns query results\\)'],
         ['codecommit:Get*', 'codecommit:GetBlob \\(returns repository contents\\), codecommit:GetFile \\(returns repository contents\\)'],
         ['ecr:BatchGetImage', 'ecr:BatchGetImage \\(returns container images, layers included\\)'],
