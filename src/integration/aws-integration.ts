@@ -74,7 +74,9 @@ export interface MackerelAwsIntegrationProps extends MackerelResourceOptions {
   /**
    * Resources carrying one of these tags are not integrated.
    *
-   * Like `includedTags`, this applies to the whole integration.
+   * Like `includedTags`, this applies to the whole integration. A tag also included (in
+   * `includedTags`, or as a `filterTag`) warns (`cdk-mackerel:awsIntegrationTagExcluded`): Mackerel
+   * does not document which of the two wins.
    *
    * @default - no resource is excluded by tag
    */
@@ -252,6 +254,7 @@ export class MackerelAwsIntegration extends Construct {
   private readonly services: EnabledService[] = [];
   private readonly readStatement: iam.PolicyStatement;
   private includedTags?: AwsIntegrationTag[];
+  private readonly excludedTags: AwsIntegrationTag[];
   private readonly givenName: string;
   private readonly resource: IConstruct;
 
@@ -260,6 +263,8 @@ export class MackerelAwsIntegration extends Construct {
     // Rendered now for its errors (an unquotable key or value), and again when written.
     _renderTags(this, 'includedTags', props.includedTags);
     this.includedTags = props.includedTags ? [...props.includedTags] : undefined;
+    this.excludedTags = props.excludedTags ?? [];
+    props.includedTags?.forEach((tag, i) => this.warnIfExcluded(tag, `includedTags[${i}]`));
     this.checkProps(props);
     this.givenName = props.name;
     this.region = props.region ?? Stack.of(this).region;
@@ -435,7 +440,22 @@ export class MackerelAwsIntegration extends Construct {
         + 'Tag it where it is defined, or leave filterTag out and set includedTags to a tag it carries');
     }
     this.includedTags = this.includedTags ?? [];
-    if (!this.includedTags.some((t) => t.key === tag.key && t.value === tag.value)) this.includedTags.push({ key: tag.key, value: tag.value });
+    if (!this.includedTags.some((t) => sameTag(t, tag))) {
+      this.includedTags.push({ key: tag.key, value: tag.value });
+      this.warnIfExcluded(tag, `filterTag of ${property} ${JSON.stringify(resource.node.path)}`);
+    }
+  }
+
+  /**
+   * A tag both included and excluded: Mackerel does not document which wins, and if the exclusion
+   * does, the resources carrying it (those added with it as filterTag, say) collect nothing.
+   */
+  private warnIfExcluded(tag: AwsIntegrationTag, where: string): void {
+    const index = this.excludedTags.findIndex((t) => sameTag(t, tag));
+    if (index < 0) return;
+    _warnLate(this, 'cdk-mackerel:awsIntegrationTagExcluded', `${where} ${JSON.stringify(`${tag.key}:${tag.value}`)} is also excludedTags[${index}]: `
+      + 'the integration is told to include the resources carrying it and to leave them out. Mackerel does not document which wins; if the '
+      + 'exclusion does, none of them is integrated and their metrics are missing. Keep the tag in one of the two lists');
   }
 
   /**
@@ -585,6 +605,11 @@ export class MackerelAwsIntegration extends Construct {
     }
     return map;
   }
+}
+
+/** The same AWS tag (a token compares by its string form, so it matches only itself). */
+function sameTag(a: AwsIntegrationTag, b: AwsIntegrationTag): boolean {
+  return a.key === b.key && a.value === b.value;
 }
 
 /** Whether two resources of one kind may share the service's single entry. */

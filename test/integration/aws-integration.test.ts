@@ -346,6 +346,30 @@ describe('MackerelAwsIntegration', () => {
       expect(tagged.sort()).toEqual(['AWS::ECS::Cluster', 'AWS::ElasticLoadBalancingV2::LoadBalancer']);
     });
 
+    describe('a tag both included and excluded', () => {
+      test('warns for a filterTag in excludedTags: the resource added with it may be left out, with no metrics', () => {
+        const { stack } = integrationStack();
+        const { cluster } = network(stack);
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', excludedTags: [{ key: 'env', value: 'dev' }, { key: 'mackerel', value: 'shop' }] });
+        aws.addEcsCluster(cluster, { filterTag: { key: 'mackerel', value: 'shop' } });
+        Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp(
+          '^filterTag of cluster "Stack/Cluster" "mackerel:shop" is also excludedTags\\[1\\]: .* if the exclusion does, none of them is integrated '
+          + 'and their metrics are missing\\. Keep the tag in one of the two lists \\[ack: cdk-mackerel:awsIntegrationTagExcluded\\]$'));
+      });
+
+      test('warns for a tag in includedTags and excludedTags; a tag of the same key and another value is no repeat', () => {
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', {
+          name: 'prod',
+          includedTags: [{ key: 'env', value: 'prod' }, { key: 'team', value: 'web' }],
+          excludedTags: [{ key: 'env', value: 'dev' }, { key: 'team', value: 'web' }],
+        });
+        aws.addService(AwsIntegrationService.RDS);
+        const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.stringLikeRegexp('awsIntegrationTagExcluded'));
+        expect(warnings.map((w) => String(w.entry.data).split(':')[0])).toEqual(['includedTags[1] "team']);
+      });
+    });
+
     test('a second cluster (or load balancer) of the kind shares the service entry when its options are the same', () => {
       const { stack } = integrationStack();
       const { vpc, cluster } = network(stack);
