@@ -11,13 +11,19 @@ export interface AgentInTemplate {
   /** The agent container's name. */
   readonly containerName: string;
 
-  /** The agent's image, or undefined when it is not a literal (an ECR repository of the app, say). */
+  /**
+   * The agent's image, or undefined when it is not a literal (an ECR repository of the app, say).
+   *
+   * @default - none: the image name is not a literal
+   */
   readonly image?: string;
 
   /**
    * The `service:role` full names in `MACKEREL_ROLES`, with references to the template's own
    * `MackerelService` and `MackerelRole` resources resolved to their names. Empty when the agent
    * has no roles; undefined when they are known only at deploy time (a parameter, an import).
+   *
+   * @default - none: the roles are known only at deploy time
    */
   readonly roles?: string[];
 
@@ -43,19 +49,31 @@ export interface MonitorInTemplate {
    * only at deploy time.
    *
    * A `MackerelMonitoring` names its monitors after the role, a reference resolved here.
+   *
+   * @default - none: the name is known only at deploy time
    */
   readonly name?: string;
 
   /**
    * The `service` or `service:role` scopes, resolved as `AgentInTemplate.roles` are; undefined
    * when one is known only at deploy time. Empty when the monitor has none.
+   *
+   * @default - none: a scope is known only at deploy time
    */
   readonly scopes?: string[];
 
-  /** The excluded scopes, as `scopes`. */
+  /**
+   * The excluded scopes, as `scopes`.
+   *
+   * @default - none: an excluded scope is known only at deploy time
+   */
   readonly excludeScopes?: string[];
 
-  /** The service a service metric or external monitor belongs to, resolved, or undefined when none or unknown. */
+  /**
+   * The service a service metric or external monitor belongs to, resolved, or undefined when none or unknown.
+   *
+   * @default - none: the monitor belongs to no service, or its service is known only at deploy time
+   */
   readonly service?: string;
 }
 
