@@ -1,8 +1,10 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { describe, expect, test } from 'vitest';
 import { MackerelApiKey, MackerelContainerAgent, MackerelProvider } from '../src';
 
@@ -60,5 +62,38 @@ describe('MackerelApiKey', () => {
     expect(grant.success).toBe(true);
     expect(grant.principalStatements.flatMap((statement) => statement.actions)).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'kms:Decrypt']);
     expect(() => app.synth()).not.toThrow();
+  });
+
+  describe('grantRead gives the actions its doc lists', () => {
+    /**
+     * The actions of the grantee's policy in the template: the returned Grant does not hold all of them, as
+     * aws-cdk-lib's own grants add some apart.
+     */
+    const granted = (key: (stack: Stack) => MackerelApiKey) => {
+      const stack = new Stack(new App(), 'Stack');
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      key(stack).grantRead(role);
+      const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+      const statements: Array<{ Action: string | string[] }> = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+      return statements.flatMap((statement) => statement.Action).sort();
+    };
+    const cmk = (stack: Stack) => kms.Key.fromKeyArn(stack, 'Cmk', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+
+    test('for a secret: GetSecretValue and DescribeSecret, plus kms:Decrypt with a customer managed key', () => {
+      const reads = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+      expect(granted((s) => MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(s, 'Key', 'mackerel/api-key')))).toEqual(reads);
+      expect(granted((s) => MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretAttributes(s, 'Key', {
+        secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-api-key-AbCdEf',
+        encryptionKey: cmk(s),
+      })))).toEqual(['kms:Decrypt', ...reads]);
+    });
+
+    test('for an SSM parameter: DescribeParameters, GetParameters, GetParameter and GetParameterHistory, plus kms:Decrypt with a customer managed key', () => {
+      const reads = ['ssm:DescribeParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:GetParameters'];
+      const parameter = (s: Stack, encryptionKey?: kms.IKey) => MackerelApiKey.fromSsmParameter(
+        ssm.StringParameter.fromSecureStringParameterAttributes(s, 'Key', { parameterName: '/mackerel/api-key', encryptionKey }));
+      expect(granted((s) => parameter(s))).toEqual(reads);
+      expect(granted((s) => parameter(s, cmk(s)))).toEqual(['kms:Decrypt', ...reads]);
+    });
   });
 });

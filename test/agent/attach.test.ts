@@ -15,7 +15,7 @@ import { MackerelService } from '../../src/service';
 const AGENT = 'mackerel-container-agent';
 
 describe('the agent container with default options', () => {
-  test('follows Mackerel\'s recipe: pinned ECR Public image, 128 MiB hard limit, no CPU, not essential', () => {
+  test('follows Mackerel\'s recipe: pinned ECR Public image, 128 MiB hard limit, no CPU, not essential, a writable root', () => {
     // GIVEN
     const { stack, taskDefinition, apiKey } = fargateTask();
     // WHEN
@@ -28,6 +28,9 @@ describe('the agent container with default options', () => {
     expect(rendered.MemoryReservation).toBeUndefined();
     expect(rendered.Essential).toBe(false);
     expect(rendered.StopTimeout).toBe(100);
+    // readonlyRootFilesystem false: not written (ECS's default), and no volume for the host ID
+    expect(rendered.ReadonlyRootFilesystem).toBeUndefined();
+    expect(rendered.MountPoints).toBeUndefined();
     // the image runs as root, which plugin `user:` (sudo) needs: no user is set
     expect(rendered.User).toBeUndefined();
     expect(agent.container.containerName).toBe(AGENT);

@@ -147,6 +147,15 @@ describe('MackerelMonitoring.forRole: overrides, switches and extras', () => {
     });
     expect(alerts.monitors).toHaveLength(5);
   });
+
+  test('a service metric monitor without a duration averages one point, its documented default', () => {
+    const { stack, web } = alertingStack();
+    const alerts = MackerelMonitoring.forRole(stack, 'WebAlerts', {
+      role: web,
+      serviceMetric: { name: 'orders stalled', metric: 'shop.orders.count', operator: MonitorOperator.LESS_THAN, warning: 1 },
+    });
+    expect(propertiesOf(alerts.monitorsOfKind(RoleMonitorKind.SERVICE_METRIC)[0]).duration).toBe(1);
+  });
 });
 
 describe('MackerelMonitoring.forRole: notification', () => {

@@ -159,6 +159,22 @@ describe('MackerelProvider', () => {
       expect(() => new MackerelProvider(other, 'Mackerel', { apiKey: key, timeout: Duration.minutes(14) })).not.toThrow();
     });
 
+    test('by default times out after 5 minutes and keeps the logs of both functions one year, as the props document', () => {
+      const settings = (props: { timeout?: Duration; logRetention?: logs.RetentionDays }) => {
+        const { stack, apiKey } = stackWithSecret();
+        const provider = new MackerelProvider(stack, 'Mackerel', { apiKey, ...props });
+        const resources = Template.fromStack(stack).toJSON().Resources;
+        const id = (child: string) => stack.getLogicalId(provider.node.findChild(child).node.defaultChild as CfnElement);
+        return {
+          timeout: resources[stack.getLogicalId(provider.handler.node.defaultChild as CfnElement)].Properties.Timeout,
+          retention: [resources[id('HandlerLogs')].Properties.RetentionInDays, resources[id('FrameworkLogs')].Properties.RetentionInDays],
+        };
+      };
+
+      expect(settings({})).toEqual({ timeout: 300, retention: [365, 365] });
+      expect(settings({ timeout: Duration.minutes(2), logRetention: logs.RetentionDays.ONE_WEEK })).toEqual({ timeout: 120, retention: [7, 7] });
+    });
+
     test('rejects an API base that is not an http(s) URL', () => {
       const { stack, apiKey } = stackWithSecret();
 
