@@ -74,14 +74,14 @@ export interface MackerelCheckPlugin extends MackerelMetricPlugin {
  */
 export interface MackerelAgentConfig {
   /**
-   * Metric plugins by name (letters, digits, `-`, `_` and `.`).
+   * Metric plugins by name: 1-64 letters, digits, `-`, `_` and `.`, starting with a letter or digit.
    *
    * @default - no metric plugin
    */
   readonly metricPlugins?: { [name: string]: MackerelMetricPlugin };
 
   /**
-   * Check plugins by name (letters, digits, `-`, `_` and `.`).
+   * Check plugins by name: 1-64 letters, digits, `-`, `_` and `.`, starting with a letter or digit.
    *
    * @default - no check plugin
    */

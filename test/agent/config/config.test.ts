@@ -282,6 +282,8 @@ describe('agent config: rejected input', () => {
       /config.checkPlugins.up.command "  " is empty/],
     ['a plugin name over 64 characters', { checkPlugins: { ['a'.repeat(65)]: { command: MackerelPluginCommand.shell('x') } } },
       /config.checkPlugins name "a{65}" is not a valid plugin name/],
+    ['a plugin name starting with a dot', { metricPlugins: { '.hidden': { command: MackerelPluginCommand.shell('x') } } },
+      /config.metricPlugins name ".hidden" is not a valid plugin name; expected 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit/],
     ['an exec probe env key with =', { readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('x'), env: { 'A=B': '1' } }) },
       /config.readinessProbe.env name "A=B" is empty or contains "="/],
   ];
