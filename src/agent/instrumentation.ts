@@ -122,8 +122,9 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  *
  * Instrumented task definitions get post-conditions checked at synth (`node.addValidation`):
  * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret, its
- * `MACKEREL_CONTAINER_PLATFORM=ecs` setting or (with `config`) its `MACKEREL_AGENT_CONFIG` setting,
- * synth fails saying what broke.
+ * `MACKEREL_CONTAINER_PLATFORM=ecs` setting, or a setting it wrote for its roles (`MACKEREL_ROLES`),
+ * its own container's filter (`MACKEREL_IGNORE_CONTAINER`) or (with `config`) its config
+ * (`MACKEREL_AGENT_CONFIG`), synth fails saying what broke.
  *
  * Add it with `MackerelInstrumentation.PRIORITY` (mutating): it adds no Aspect of its own and works
  * with and without the `@aws-cdk/core:aspectStabilization` feature flag (without it, a tag of
