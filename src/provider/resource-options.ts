@@ -1,9 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 
 /**
- * Options every construct that creates a Mackerel object takes (services, roles, monitors,
- * channels, notification groups, alert group settings, downtimes, AWS integrations and
- * dashboards).
+ * Options every construct that creates a Mackerel object takes (services, roles, their metadata,
+ * monitors, channels, notification groups, alert group settings, downtimes and deployment
+ * downtimes, AWS integrations and dashboards).
  */
 export interface MackerelResourceOptions {
   /**
@@ -25,7 +25,8 @@ export interface MackerelResourceOptions {
    * `SNAPSHOT` is refused: a custom resource has no snapshot.
    *
    * @default RemovalPolicy.DESTROY - the object is deleted in Mackerel (only ever one this stack
-   *   created); a role added with `MackerelService.addRole` takes its service's policy
+   *   created); a role added with `MackerelService.addRole`, and metadata added with `addMetadata`,
+   *   take the policy of the service or role they are added to
    */
   readonly removalPolicy?: RemovalPolicy;
 }

@@ -200,6 +200,18 @@ describe('MackerelRoleMetadata', () => {
     });
   });
 
+  test('addMetadata takes the role\'s removal policy unless given, as removalPolicy documents', () => {
+    const { stack, shop } = mackerelStack();
+    const kept = shop.addRole('kept', { removalPolicy: RemovalPolicy.RETAIN });
+
+    const first = kept.addMetadata('Runbook', 'runbook', 'https://wiki');
+    const second = kept.addMetadata('Owner', 'owner', 'ops', { removalPolicy: RemovalPolicy.DESTROY });
+
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    expect([resources[logicalIdOf(first)].DeletionPolicy, resources[logicalIdOf(first)].UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    expect(resources[logicalIdOf(second)].DeletionPolicy).toBe('Delete');
+  });
+
   test('metadata of a role referenced by full name names it literally and waits for the MackerelRole that creates it', () => {
     const { stack, web } = mackerelStack();
     const runbook = new MackerelRoleMetadata(stack, 'Runbook', { role: MackerelRole.fromFullName(stack, 'Web', 'shop:web'), namespace: 'runbook', metadata: {} });
