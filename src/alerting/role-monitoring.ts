@@ -119,7 +119,7 @@ export interface UrlAlertOptions extends RoleAlertOptions {
   readonly url: string;
 
   /**
-   * The status code that counts as success.
+   * The status code that counts as success: an HTTP status, 100-599.
    *
    * @default - any 2xx or 3xx
    */
@@ -149,14 +149,16 @@ export interface UrlAlertOptions extends RoleAlertOptions {
   /**
    * Days before the TLS certificate expires to raise a WARNING (https URLs).
    *
-   * @default - `Duration.days(14)` for an https URL; none for a plain http URL, which has no certificate
+   * @default - `Duration.days(14)` for an https URL; none for a plain http URL, which has no certificate, nor
+   *   for a URL whose scheme is known only at deploy time (a parameter)
    */
   readonly certificationExpirationWarning?: Duration;
 
   /**
    * Days before the TLS certificate expires to raise a CRITICAL alert (https URLs).
    *
-   * @default - `Duration.days(3)` for an https URL; none for a plain http URL, which has no certificate
+   * @default - `Duration.days(3)` for an https URL; none for a plain http URL, which has no certificate, nor
+   *   for a URL whose scheme is known only at deploy time (a parameter)
    */
   readonly certificationExpirationCritical?: Duration;
 }

@@ -178,7 +178,7 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
   readonly skipCertificateVerification?: boolean;
 
   /**
-   * The status code that counts as success.
+   * The status code that counts as success: an HTTP status, 100-599.
    *
    * @default - any 2xx or 3xx status
    */
