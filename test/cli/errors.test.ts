@@ -165,6 +165,15 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['diff', assembly, '--api-base', 'https://api.mackerelio.com/']), /MACKEREL_APIKEY is not set/);
   });
 
+  test('a local API base without MACKEREL_APIKEY is called with the emulator\'s own key, as src/cli/README.md says: 127.0.0.1, localhost, [::1]', async () => {
+    const state = () => join(workDir(), 's.json');
+    for (const base of [shared.emulator.url, shared.emulator.url.replace('127.0.0.1', 'localhost')]) {
+      expect((await cli(['diff', assembly, '--api-base', base, '--state', state()])).code).toBe(1);
+    }
+    // Nothing listens on [::1] here: the call goes out (and fails to connect) rather than being refused for want of a key.
+    expectError(await cli(['diff', assembly, '--api-base', 'http://[::1]:9/', '--state', state()]), /cannot reach the Mackerel API at http:\/\/\[::1\]:9\//);
+  });
+
   test('a state file applied elsewhere is refused', async () => {
     const dir = workDir();
     const state = join(dir, 's.json');
