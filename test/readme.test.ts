@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -7,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ts from 'typescript';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as library from '../src';
+import { cli } from './cli/_fixture';
 
 /**
  * Every ```ts sample of README.md, typechecked against the library as a reader would use it: the
@@ -335,12 +337,15 @@ describe('README.md quick start, run', () => {
   };
   let stack: cdk.Stack;
   let template: Template;
+  /** The quick start's cloud assembly, as `npx cdk synth` writes cdk.out. */
+  let cdkOut: string;
   let messages: Array<{ level: string; id: string; message: unknown }>;
 
   beforeAll(() => {
     const quickStart = run<{ app: cdk.App; stack: cdk.Stack }>(sample(QUICK_START), {}, ['app', 'stack']);
     stack = quickStart.stack;
     const assembly = quickStart.app.synth();
+    cdkOut = assembly.directory;
     messages = assembly.getStackArtifact(stack.artifactId).messages
       .filter((m) => m.level !== 'info')
       .map((m) => ({ level: m.level, id: m.id, message: m.entry.data }));
@@ -390,6 +395,25 @@ describe('README.md quick start, run', () => {
     expect(said, 'the quick start shows what `cdk-mackerel apply cdk.out --emulator` prints').not.toBeNull();
     const resources = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).filter((r) => r.Type.startsWith('Custom::Mackerel'));
     expect(resources).toHaveLength(Number(said![1]));
+  });
+
+  test('`cdk-mackerel apply cdk.out --emulator` and then `diff` print what the quick start says they print', async () => {
+    const prose = quickStartProse();
+    const apply = /^npx cdk-mackerel apply cdk\.out --emulator +# "created" for [^\n]*"(Done: \d+ created\.)"$/m.exec(prose);
+    const diff = /^npx cdk-mackerel diff cdk\.out --emulator +# "(No differences\.)", exit code (\d)$/m.exec(prose);
+    expect(apply, 'the quick start shows what `cdk-mackerel apply cdk.out --emulator` prints').not.toBeNull();
+    expect(diff, 'the quick start shows what `cdk-mackerel diff cdk.out --emulator` prints, and its exit code').not.toBeNull();
+    // The state beside cdk.out, as the CLI puts it by default: here a directory of the test's own.
+    const state = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mackerel-readme-')), '.mackerel-state.emulator.json');
+
+    const applied = await cli(['apply', cdkOut, '--emulator', '--state', state]);
+    expect(applied.code).toBe(0);
+    const created = applied.out.split('\n').map((line) => /^\[\s*\d+\/\d+\] created\s+(\w+)/.exec(line)?.[1]).filter((type) => type !== undefined);
+    expect(created.sort()).toEqual(['Monitor', 'Monitor', 'Role', 'Service']);
+    expect(applied.out).toMatch(new RegExp(`^${apply![1].replace(/\./g, '\\.')}$`, 'm'));
+    const diffed = await cli(['diff', cdkOut, '--emulator', '--state', state]);
+    expect(diffed.out).toBe(diff![1]);
+    expect(diffed.code).toBe(Number(diff![2]));
   });
 });
 
