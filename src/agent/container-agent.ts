@@ -9,7 +9,8 @@ import { MackerelAgentOptions } from './options';
 export interface MackerelContainerAgentProps extends MackerelAgentOptions {
   /**
    * The task definition the agent is added to: Fargate, EC2 (bridge, host or awsvpc network
-   * mode), External (ECS Anywhere), or that of an ecs-patterns service. Linux only.
+   * mode), ECS Managed Instances, External (ECS Anywhere), or that of an ecs-patterns service.
+   * Linux only.
    */
   readonly taskDefinition: ecs.TaskDefinition;
 }

@@ -87,9 +87,9 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
 
 /**
  * An Aspect that adds the Mackerel container agent to every ECS task definition under the scope
- * it is applied to: Fargate, EC2 and External ones, those of ecs-patterns services and scheduled
- * tasks, and plain ones used only by RunTask. Services and scheduled tasks lead to their task
- * definition even when it is defined outside the scope.
+ * it is applied to: Fargate, EC2, Managed Instances and External ones, those of ecs-patterns
+ * services and scheduled tasks, and plain ones used only by RunTask. Services and scheduled tasks
+ * lead to their task definition even when it is defined outside the scope.
  *
  * Each task definition gets the agent exactly once: a task definition that already has one (from
  * `MackerelContainerAgent`, `MackerelAgentExtension` or an earlier `MackerelInstrumentation`) is
