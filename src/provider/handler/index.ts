@@ -181,21 +181,37 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
 }
 
 /**
- * Room for the message in CloudFormation's 4096-byte response, beside the IDs the framework adds:
- * in bytes of the response's JSON text, as Mackerel's messages echo user text (Japanese is 3 bytes
- * a character in UTF-8).
+ * Room for a text of the handler's (a failure's message, the reason a delete left its object) in
+ * CloudFormation's 4096-byte response, beside the IDs the framework adds: in bytes of the
+ * response's JSON text, as Mackerel's messages and objects' names echo user text (Japanese is 3
+ * bytes a character in UTF-8).
  */
 const MAX_REASON_BYTES = 1500;
 
 /**
  * The error CloudFormation reports. Its response body must stay under 4096 bytes, or CloudFormation
- * shows its own error instead of Mackerel's: the message is cut to `MAX_REASON_BYTES` bytes on a
- * character boundary (its start says what failed and Mackerel's words), and the stack, which the
+ * shows its own error instead of Mackerel's: the message is cut to `MAX_REASON_BYTES` bytes
+ * (`_withinResponse`; its start says what failed and Mackerel's words), and the stack, which the
  * provider framework would add to the reason, is dropped (the log line above has the whole message).
  * @internal
  */
 export function _failure(message: string, cause?: unknown): Error {
-  const characters = [...message];
+  // The cause is for a caller in the same process (cdk-mackerel apply tells a refused request from a
+  // failed one); the Lambda runtime reports only the name, message and stack.
+  const error = new Error(_withinResponse(message), cause === undefined ? undefined : { cause });
+  error.stack = '';
+  return error;
+}
+
+/**
+ * `text` cut to `MAX_REASON_BYTES` bytes on a character boundary, saying how much more the
+ * handler's log has. The whole response counts towards CloudFormation's limit, a success's `Data`
+ * as much as a failure's reason: a response over it fails the request ("Response object is too
+ * long"), a delete included.
+ * @internal
+ */
+export function _withinResponse(text: string): string {
+  const characters = [...text];
   let bytes = 0;
   let kept = 0;
   for (const character of characters) {
@@ -205,14 +221,9 @@ export function _failure(message: string, cause?: unknown): Error {
     bytes += size;
     kept++;
   }
-  const shown = kept === characters.length
-    ? message
+  return kept === characters.length
+    ? text
     : `${characters.slice(0, kept).join('')}... (${characters.length - kept} more characters in the handler's log)`;
-  // The cause is for a caller in the same process (cdk-mackerel apply tells a refused request from a
-  // failed one); the Lambda runtime reports only the name, message and stack.
-  const error = new Error(shown, cause === undefined ? undefined : { cause });
-  error.stack = '';
-  return error;
 }
 
 async function dispatch(module: ResourceModule, ctx: RequestContext, event: CloudFormationCustomResourceEvent): Promise<HandlerResult> {
@@ -229,9 +240,13 @@ async function dispatch(module: ResourceModule, ctx: RequestContext, event: Clou
       return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
     }
     case 'Delete': {
-      // Delete needs no properties: the physical ID says what to delete.
+      // Delete needs no properties: the physical ID says what to delete. Why it left the object may
+      // name any number of roles and monitors: cut to fit the response, and logged whole when cut.
       const left = await module.delete(ctx, event.PhysicalResourceId);
-      return { PhysicalResourceId: event.PhysicalResourceId, Data: left ? { LeftInMackerel: left } : {} };
+      if (!left) return { PhysicalResourceId: event.PhysicalResourceId, Data: {} };
+      const shown = _withinResponse(left);
+      if (shown !== left) ctx.log.info('why the object was left is cut in the response to CloudFormation', { leftInMackerel: left });
+      return { PhysicalResourceId: event.PhysicalResourceId, Data: { LeftInMackerel: shown } };
     }
   }
 }

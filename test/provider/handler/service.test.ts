@@ -390,6 +390,34 @@ describe('Custom::MackerelService', () => {
         expect(line).toMatchObject({ level: 'warn', object: 'service "shop"', monitors: [`monitor "orders" (${orders})`, `monitor "top page" (${external})`] });
       });
 
+      test('names the monitors within CloudFormation\'s 4096-byte response however many there are, and logs them all', async () => {
+        // GIVEN a service that 60 hand-made service monitors with long names are tied to
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const names = Array.from({ length: 60 }, (_, i) => `orders placed per minute on the shop front, checkout step ${i}`);
+        for (const name of names) expect((await api(env.emulator, 'POST', '/api/v0/monitors', { ...ORDERS, name })).status).toBe(200);
+
+        // WHEN
+        const result = await service.delete();
+
+        // THEN what the provider framework sends on success (cfn-response.ts) fits, with the start of the list
+        const left = result.Data.LeftInMackerel;
+        expect(left).toMatch(/^it still has monitor "orders placed per minute on the shop front, checkout step \d+" \(\w+\), .*\.\.\. \(\d+ more characters in the handler's log\)$/);
+        const response = JSON.stringify({
+          Status: 'SUCCESS',
+          Reason: 'SUCCESS',
+          StackId: STACK_ID,
+          RequestId: '9b8f1c52-7a6e-4d3c-9a1b-0c2d3e4f5a6b',
+          PhysicalResourceId: result.PhysicalResourceId,
+          LogicalResourceId: 'Shop',
+          Data: result.Data,
+        });
+        expect(Buffer.byteLength(response, 'utf8')).toBeLessThanOrEqual(4096);
+        expect(await serviceNames()).toEqual(['shop']);
+        const line = env.logs.lines().map((l) => JSON.parse(l)).find((l) => l.message.startsWith('why the object was left is cut'));
+        expect(names.every((name) => line.leftInMackerel.includes(`monitor "${name}"`))).toBe(true);
+      });
+
       test('is deleted once its own monitors are gone, as CloudFormation deletes them first', async () => {
         // GIVEN a service monitor of this stack on the service, deleted before it (it refers to the service)
         const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
