@@ -370,6 +370,8 @@ describe('TaskStopAnnotations with the handler', () => {
   const env = useEmulator();
 
   const QUEUE_URL = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-Stops073CCBFB-AbCdEf.fifo';
+  /** The same queue as the SQS event source names it in each record. */
+  const QUEUE_ARN = 'arn:aws:sqs:ap-northeast-1:123456789012:Shop-Stops073CCBFB-AbCdEf.fifo';
 
   /** What EventBridge sends for a stop: the Refs resolved (the service's name, the queue's URL), <detail> replaced by the event's detail. */
   function sentBy(stack: Stack, stops: TaskStopAnnotations, shop: MackerelService): string {
@@ -410,7 +412,14 @@ describe('TaskStopAnnotations with the handler', () => {
     env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
     const sqs = fakeSqs();
     try {
-      const record = { messageId: 'm1', receiptHandle: 'receipt-1', body: sentBy(stack, stops, shop), attributes: { ApproximateReceiveCount: '1' }, eventSource: 'aws:sqs' };
+      const record = {
+        messageId: 'm1',
+        receiptHandle: 'receipt-1',
+        body: sentBy(stack, stops, shop),
+        attributes: { ApproximateReceiveCount: '1' },
+        eventSource: 'aws:sqs',
+        eventSourceARN: QUEUE_ARN,
+      };
       expect(await handler({ Records: [record] }, lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
     } finally {
       _useSqsSdk();

@@ -15,6 +15,16 @@
  * A stop whose wait could not be shortened (no time left, an SDK error, an invocation that timed
  * out) comes back after the full visibility timeout, as before.
  *
+ * The queue's URL and count come in the message's body, which anyone allowed to send to the queue
+ * writes; the record's `eventSourceARN`, which the SQS event source sets, says which queue the
+ * message really came from. A body naming another queue (a message copied or redriven from
+ * elsewhere, or written by hand) is not acted on: its receipt handle belongs to the queue it came
+ * from, and the URL, which the SDK sends the call to, could name any host. The stop itself is
+ * still marked; only its hand-back is refused, so the mismatch never fails a message by itself (a
+ * refusal that failed it would bring it back at every receipt until the dead-letter queue, or
+ * forever from a queue without one). A failed stop with such a body comes back after the
+ * visibility timeout, as one that names no queue.
+ *
  * `@aws-sdk/client-sqs` ships with the Lambda runtime (external in the bundle) and is loaded on
  * first use, as the CloudFormation client is (`stack.ts`): a batch whose stops all succeed never
  * loads it, and a local run needs it only when a queued stop fails.
@@ -40,6 +50,8 @@ export interface QueuedRecord {
   readonly eventSource?: string;
   /** What ChangeMessageVisibility and DeleteMessage take to name this receipt of the message. */
   readonly receiptHandle?: string;
+  /** The queue the message came from, such as `arn:aws:sqs:ap-northeast-1:123456789012:Shop-StopsQueue.fifo`. */
+  readonly eventSourceARN?: string;
   readonly attributes?: {
     /** How many times the queue has handed the message over, this time included (a number as text). */
     readonly ApproximateReceiveCount?: string;
@@ -81,6 +93,11 @@ export async function handBack(record: QueuedRecord, queue: StopQueue, refused: 
     log.warn(`the stop is not handed back sooner: the message does not name its queue or its receipt; ${later}`, fields);
     return;
   }
+  if (!namesQueue(queueUrl, record.eventSourceARN)) {
+    log.warn(`the stop is not handed back sooner: the message names queue ${JSON.stringify(queueUrl)}, not the one it came from; ${later}`,
+      { ...fields, eventSourceARN: record.eventSourceARN ?? null });
+    return;
+  }
   // Whole milliseconds, which AbortSignal.timeout takes only (the Lambda's remaining time is; a caller's may not be).
   const timeLeftMs = Math.floor(deadline - RETURN_MARGIN_MS - Date.now());
   if (timeLeftMs <= 0) {
@@ -96,6 +113,26 @@ export async function handBack(record: QueuedRecord, queue: StopQueue, refused: 
   } catch (e) {
     log.warn(`the stop could not be handed back sooner (ChangeMessageVisibility failed); ${later}`, { ...fields, error: (e as Error).message ?? String(e) });
   }
+}
+
+/**
+ * Whether `queueUrl` is the URL of the queue `eventSourceArn` names: the same region, account and
+ * name, at SQS's host for the region (`sqs.<region>.<domain>`, or the legacy `<region>.queue.<domain>`),
+ * the form CloudFormation gives a queue's URL in. False when either cannot be read.
+ */
+export function namesQueue(queueUrl: string, eventSourceArn: string | undefined): boolean {
+  const arn = /^arn:[^:]+:sqs:([a-z0-9-]+):(\d{12}):([^:/]+)$/.exec(eventSourceArn ?? '');
+  if (!arn) return false;
+  const [, region, account, name] = arn;
+  let url: URL;
+  try {
+    url = new URL(queueUrl);
+  } catch {
+    return false;
+  }
+  const host = url.hostname.startsWith(`sqs.${region}.`) || url.hostname.startsWith(`${region}.queue.`);
+  return url.protocol === 'https:' && host && url.username === '' && url.port === '' && url.search === '' && url.hash === ''
+    && url.pathname === `/${account}/${name}`;
 }
 
 /** Whether the queue moves the message to its dead-letter queue at the next receive; never without a valid count. */

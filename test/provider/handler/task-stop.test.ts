@@ -272,8 +272,10 @@ describe('ECS task stops on the graphs', () => {
         body: typeof body === 'string' ? body : JSON.stringify(body),
         attributes: { ApproximateReceiveCount: String(count) },
         eventSource: 'aws:sqs',
+        eventSourceARN: QUEUE_ARN,
       })),
     });
+    const QUEUE_ARN = 'arn:aws:sqs:ap-northeast-1:123456789012:Shop-StopsQueue.fifo';
     const QUEUE_URL = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo';
     /** A stop as the rule sends it to the queue, naming the queue. */
     const queued = (detail: TaskStateDetail) => input(detail, { queueUrl: QUEUE_URL });
@@ -420,6 +422,25 @@ describe('ECS task stops on the graphs', () => {
         const result = await handler(batch(queued(stopped('aaa111'))), lambdaContext(60_000.5));
         expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
         expect(sqs.changes).toEqual([{ QueueUrl: QUEUE_URL, ReceiptHandle: 'receipt-m0', VisibilityTimeout: 30 }]);
+      });
+
+      test('a stop whose message names another queue than the one it came from is marked, but never handed back to that queue', async () => {
+        // GIVEN a body naming another queue (copied or redriven from elsewhere, or written by hand): one stop that fails, one that succeeds
+        const sqs = fakeSqs();
+        const elsewhere = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Cart-StopsQueue.fifo';
+        env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
+
+        // WHEN
+        const result = await handler(batch({ ...queued(stopped('aaa111')), queueUrl: elsewhere, maxReceiveCount: 8 },
+          input(stopped('bbb222', 1), { queueUrl: elsewhere })), lambdaContext());
+
+        // THEN the failed one comes back after the visibility timeout, and the mismatch fails nothing by itself
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+        expect(sqs.changes).toEqual([]);
+        expect(annotations()).toHaveLength(1);
+        const warning = env.logs.lines().map((l) => JSON.parse(l)).find((l) => l.message.includes('not the one it came from'));
+        expect(warning).toMatchObject({ level: 'warn', messageId: 'm0', eventSourceARN: QUEUE_ARN });
+        expect(warning.message).toContain(elsewhere);
       });
 
       test('a stop queued without its queue\'s URL (by an earlier release) is reported as failed and left to the visibility timeout', async () => {
