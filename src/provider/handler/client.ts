@@ -60,7 +60,11 @@ export interface ClientOptions {
    * @default - a 401 is final
    */
   readonly rereadApiKey?: () => Promise<string>;
-  /** Epoch milliseconds by which the handler must have returned (the Lambda's deadline). */
+  /**
+   * Whole epoch milliseconds by which the handler must have returned (the Lambda's deadline, as
+   * index.ts rounds it): each request's time limit is made from it with AbortSignal.timeout, which
+   * takes whole milliseconds only.
+   */
   readonly deadline: number;
   readonly log: Logger;
 }
@@ -177,9 +181,7 @@ function gaveUp(last: MackerelApiError, attempts: number, why: string): Mackerel
 async function exchange(
   options: ClientOptions, apiKey: string, timeLeftMs: number, method: Method, path: string, body: unknown, repeatable: boolean,
 ): Promise<{ value: unknown } | Failure> {
-  // Whole milliseconds: AbortSignal.timeout throws for a fraction, which a deadline has when cdk-mackerel
-  // apply's --timeout has one (10.0005 s).
-  const timeoutMs = Math.floor(Math.min(settings.requestTimeoutMs, timeLeftMs));
+  const timeoutMs = Math.min(settings.requestTimeoutMs, timeLeftMs);
   // A call that must not be repeated is not started without time for its answer: cut short, it
   // would leave its outcome unknown (an orphaned object) rather than fail cleanly.
   if (timeoutMs <= 0 || (!repeatable && timeoutMs < settings.minAttemptMs)) {

@@ -52,6 +52,17 @@ export interface HandlerContext {
   getRemainingTimeInMillis(): number;
 }
 
+/**
+ * When the invocation must have returned, in whole epoch milliseconds. The Lambda's remaining
+ * time is whole; an in-process caller's may have a fraction (cdk-mackerel apply's --timeout
+ * 10.0005), and AbortSignal.timeout, which every call's time limit is made from (client.ts,
+ * queue.ts), throws for one. Rounded down here, where the time enters the handler, so that no
+ * deadline inside it has a fraction.
+ */
+function deadlineOf(context: HandlerContext): number {
+  return Date.now() + Math.floor(context.getRemainingTimeInMillis());
+}
+
 export interface HandlerResult {
   readonly PhysicalResourceId: string;
   readonly Data: { readonly [attribute: string]: string };
@@ -103,7 +114,7 @@ async function onQueuedStops(batch: QueuedStops, context: HandlerContext): Promi
   const failed: Array<{ readonly record: QueuedRecord; readonly queue: StopQueue; readonly refused: boolean }> = [];
   // One client for the batch, so its retries are logged for the batch, not for the stop that made it.
   const batchLog = createLogger({ event: 'ECS task stops', messages: batch.Records.length });
-  const deadline = Date.now() + context.getRemainingTimeInMillis();
+  const deadline = deadlineOf(context);
   let client: Promise<MackerelClient> | undefined;
   for (const record of batch.Records) {
     let input: unknown;
@@ -151,7 +162,7 @@ async function connect(context: HandlerContext, log: Logger): Promise<MackerelCl
     apiBase: localApi()?.apiBase || process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
     apiKey: await readApiKey(),
     rereadApiKey: () => readApiKey(),
-    deadline: Date.now() + context.getRemainingTimeInMillis(),
+    deadline: deadlineOf(context),
     log,
   });
 }

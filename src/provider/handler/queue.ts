@@ -98,8 +98,8 @@ export async function handBack(record: QueuedRecord, queue: StopQueue, refused: 
       { ...fields, eventSourceARN: record.eventSourceARN ?? null });
     return;
   }
-  // Whole milliseconds, which AbortSignal.timeout takes only (the Lambda's remaining time is; a caller's may not be).
-  const timeLeftMs = Math.floor(deadline - RETURN_MARGIN_MS - Date.now());
+  // Whole milliseconds, which AbortSignal.timeout takes only, as `deadline` is (index.ts rounds it).
+  const timeLeftMs = deadline - RETURN_MARGIN_MS - Date.now();
   if (timeLeftMs <= 0) {
     log.warn(`the stop is not handed back sooner: no time left; ${later}`, fields);
     return;

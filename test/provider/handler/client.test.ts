@@ -240,15 +240,6 @@ describe('createClient', () => {
       expect(requests()).toHaveLength(1);
     });
 
-    test('a deadline with a fraction of a millisecond (cdk-mackerel apply --timeout 10.0005) still times the request out in whole milliseconds', async () => {
-      // AbortSignal.timeout takes whole milliseconds only: it threw for every request while the time left
-      // was under the request timeout (2 s here), which was reported as a request whose outcome is unknown
-      const client = await clientFor([{ status: 200, body: '{"id":"abc"}' }], 1_000.5);
-
-      await expect(client.request('GET', '/api/v0/org')).resolves.toEqual({ id: 'abc' });
-      expect(requests()).toHaveLength(1);
-    });
-
     test('does not call at all when no time is left', async () => {
       const client = await clientFor([{ status: 200 }], -1);
 

@@ -119,6 +119,14 @@ describe('handler', () => {
     });
   });
 
+  test('a remaining time with a fraction of a millisecond (cdk-mackerel apply --timeout 10.0005) still sends the requests', async () => {
+    // AbortSignal.timeout takes whole milliseconds only: unrounded, the time left (under the 30-second
+    // request timeout) made every request fail before it was sent, reported as one whose outcome is unknown
+    const result = await handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Alive', { type: 'connectivity', name: 'alive' }), lambdaContext(10_000.5));
+
+    expect(env.emulator.state().monitors).toEqual([expect.objectContaining({ id: result.PhysicalResourceId, name: 'alive' })]);
+  });
+
   test('deletes by physical ID even when the properties no longer convert', async () => {
     const event = cfnEvent('Delete', _RESOURCE_TYPES.MONITOR, 'Cpu', { unknownField: 'x' }, { physicalId: 'abcDEF123' });
 
