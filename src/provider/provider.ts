@@ -11,6 +11,13 @@ import { MackerelApiKey } from '../api-key';
 /** The longest handler timeout: aws-cdk-lib's provider framework functions time out after 15 minutes. */
 const MAX_TIMEOUT = Duration.minutes(14);
 
+/**
+ * The shortest handler timeout. The handler keeps 5 seconds of it to answer CloudFormation, and
+ * starts a create (never repeated) only with a second left for it (handler/settings.ts): with 6
+ * seconds or less, no create could go out once the key is read.
+ */
+const MIN_TIMEOUT = Duration.seconds(7);
+
 /** The Mackerel API used unless `apiBase` says otherwise. */
 const DEFAULT_API_BASE = 'https://api.mackerelio.com/';
 
@@ -49,7 +56,8 @@ export interface MackerelProviderProps {
    *
    * Retries of throttled or failed calls, and the wait for a new IAM role to become assumable
    * by Mackerel, happen within this time. At most 14 minutes: the provider framework's own
-   * functions stop after 15, and must still answer CloudFormation.
+   * functions stop after 15, and must still answer CloudFormation. At least 7 seconds: the handler
+   * keeps 5 seconds to answer, and starts a create only with a second left for it.
    *
    * @default Duration.minutes(5)
    */
@@ -135,10 +143,7 @@ export class MackerelProvider extends Construct {
     this.apiBase = props.apiBase ?? DEFAULT_API_BASE;
     this.apiKey = props.apiKey;
     checkApiBase(this, this.apiBase);
-    if (props.timeout && !props.timeout.isUnresolved() && props.timeout.toSeconds({ integral: false }) > MAX_TIMEOUT.toSeconds()) {
-      _fail(this, 'timeout', props.timeout.toHumanString(), 'leaves the provider framework no time to answer CloudFormation (its functions stop after 15 minutes)',
-        'at most 14 minutes');
-    }
+    checkTimeout(this, props.timeout);
 
     // Each of the two functions gets its own role rather than the one lambda.Function would make:
     // that one carries AWSLambdaBasicExecutionRole, which may write to every log group of the
@@ -256,6 +261,19 @@ function ownLogging(scope: Construct, name: string, retention: logs.RetentionDay
 const PROVIDERS = new WeakMap<Stack, MackerelProvider>();
 /** What constructs declared before their stack's provider want done with it. */
 const PENDING = new WeakMap<Stack, Array<(provider: MackerelProvider) => void>>();
+
+function checkTimeout(scope: IConstruct, timeout: Duration | undefined): void {
+  if (!timeout || timeout.isUnresolved()) return;
+  const seconds = timeout.toSeconds({ integral: false });
+  if (seconds > MAX_TIMEOUT.toSeconds()) {
+    _fail(scope, 'timeout', timeout.toHumanString(), 'leaves the provider framework no time to answer CloudFormation (its functions stop after 15 minutes)',
+      'at most 14 minutes');
+  }
+  if (seconds < MIN_TIMEOUT.toSeconds()) {
+    _fail(scope, 'timeout', timeout.toHumanString(), 'leaves the handler no time to create anything (it keeps 5 seconds to answer CloudFormation, '
+      + 'and starts a create only with a second left for it)', 'at least 7 seconds');
+  }
+}
 
 function checkApiBase(scope: IConstruct, apiBase: string): void {
   if (Token.isUnresolved(apiBase)) return;

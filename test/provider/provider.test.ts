@@ -175,6 +175,15 @@ describe('MackerelProvider', () => {
       expect(settings({ timeout: Duration.minutes(2), logRetention: logs.RetentionDays.ONE_WEEK })).toEqual({ timeout: 120, retention: [7, 7] });
     });
 
+    test('rejects a timeout under 7 seconds, with which the handler could send no create', () => {
+      const { stack, apiKey } = stackWithSecret();
+      expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, timeout: Duration.seconds(6) })).toThrow(
+        /^Stack\/Mackerel: timeout "6 seconds" leaves the handler no time to create anything \(it keeps 5 seconds to answer CloudFormation, and starts a create only with a second left for it\); expected at least 7 seconds$/);
+      const { stack: other, apiKey: key } = stackWithSecret();
+      new MackerelProvider(other, 'Mackerel', { apiKey: key, timeout: Duration.seconds(7) });
+      Template.fromStack(other).hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Timeout: 7 });
+    });
+
     test('rejects an API base that is not an http(s) URL', () => {
       const { stack, apiKey } = stackWithSecret();
 
