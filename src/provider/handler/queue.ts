@@ -151,11 +151,18 @@ export interface SqsSdk {
 
 type Sqs = { readonly sdk: SqsSdk; readonly client: AwsClient };
 
+/**
+ * The SQS client sends each call to SQS's endpoint for the Lambda's region, the queue's as
+ * `namesQueue` checked, and never to the host of the URL a message's body names (the SDK's default
+ * since 3.507 is the URL's host). An SDK of the runtime without the setting ignores it.
+ */
+const SQS_CLIENT_CONFIG = { useQueueUrlAsEndpoint: false };
+
 let loaded: Sqs | undefined;
 
 /** Replaces the SQS SDK (tests), or goes back to the runtime's when called with nothing. @internal */
 export function _useSqsSdk(sdk?: SqsSdk): void {
-  loaded = sdk ? { sdk, client: new sdk.SQSClient({}) } : undefined;
+  loaded = sdk ? { sdk, client: new sdk.SQSClient(SQS_CLIENT_CONFIG) } : undefined;
 }
 
 function loadSqs(): Sqs {
@@ -163,7 +170,7 @@ function loadSqs(): Sqs {
     const sdk = _loadSdk('@aws-sdk/client-sqs',
       // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
       (): SqsSdk => require('@aws-sdk/client-sqs'));
-    loaded = { sdk, client: new sdk.SQSClient({}) };
+    loaded = { sdk, client: new sdk.SQSClient(SQS_CLIENT_CONFIG) };
   }
   return loaded;
 }

@@ -32,13 +32,18 @@ export function fakeAws(store: { secrets?: { [id: string]: string }; parameters?
 
 /**
  * A stand-in for `@aws-sdk/client-sqs` (which the Lambda runtime ships, and this package does not
- * install), put in the handler's place until `_useSqsSdk()`: it records the input of each
- * ChangeMessageVisibility, and throws what `fail` returns for it.
+ * install), put in the handler's place until `_useSqsSdk()`: it records the settings of each client
+ * made and the input of each ChangeMessageVisibility, and throws what `fail` returns for it.
  */
 export function fakeSqs(fail: (input: ChangeMessageVisibility) => Error | undefined = () => undefined) {
   const changes: ChangeMessageVisibility[] = [];
+  const configs: object[] = [];
   const sdk: SqsSdk = {
     SQSClient: class {
+      constructor(config: object) {
+        configs.push(config);
+      }
+
       async send(command: unknown) {
         const { input } = command as { input: ChangeMessageVisibility };
         const error = fail(input);
@@ -52,7 +57,7 @@ export function fakeSqs(fail: (input: ChangeMessageVisibility) => Error | undefi
     },
   };
   _useSqsSdk(sdk);
-  return { changes };
+  return { changes, configs };
 }
 
 type ChangeMessageVisibility = { QueueUrl: string; ReceiptHandle: string; VisibilityTimeout: number };

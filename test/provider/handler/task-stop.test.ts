@@ -443,6 +443,11 @@ describe('ECS task stops on the graphs', () => {
         expect(warning.message).toContain(elsewhere);
       });
 
+      test('the SQS client sends to SQS\'s endpoint for the region, never to the host of the URL a message names', async () => {
+        const sqs = fakeSqs();
+        expect(sqs.configs).toEqual([{ useQueueUrlAsEndpoint: false }]);
+      });
+
       test('a stop queued without its queue\'s URL (by an earlier release) is reported as failed and left to the visibility timeout', async () => {
         const sqs = fakeSqs();
         env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status: 500, body: { error: { message: 'internal error' } } });
