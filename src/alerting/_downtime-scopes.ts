@@ -5,11 +5,15 @@ import { _splitScopes } from './_scopes';
 import type { DowntimeScopeOptions } from './downtime';
 import { _fail, _repeats } from '../_validation';
 import { _wholeDuration } from '../monitors/_checks';
-import { _scopeKey, _shownScope } from '../monitors/_scope';
+import { _ScopeUse, _scopeKey, _shownScope, _warnOnExcludedServiceRoles } from '../monitors/_scope';
 import { _DowntimeScopeProperties } from '../provider/_properties';
+
+const DOWNTIME: _ScopeUse = { warning: 'cdk-mackerel:downtimeScopeRedundant', noun: 'downtime', verb: 'mute', verbs: 'mutes' };
+
 /**
  * The scope fields of a downtime, checked: each value once, none both included and excluded,
- * and the risky combinations warned about.
+ * and the risky combinations warned about (a role in scopes whose service is excluded, as for
+ * monitors, and `_warnOnScopes`).
  * @internal
  */
 export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOptions): _DowntimeScopeProperties {
@@ -24,6 +28,7 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
     (inExcluded, i) => _shownScope(scope, (inExcluded ? excludeList : scopeList)[i]));
   failOnRepeat(scope, ['monitors', 'excludeMonitors'], 'monitor', [monitorList.map((m) => m.monitorId), excludeMonitorList.map((m) => m.monitorId)],
     (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path);
+  _warnOnExcludedServiceRoles(scope, DOWNTIME, scopeList, excludeList);
   _warnOnScopes(scope, included);
   return {
     serviceScopes: included.serviceScopes,

@@ -40,6 +40,10 @@ export interface DowntimeScopeOptions extends MackerelResourceOptions {
   /**
    * Services and roles left out of the downtime. None may also be in `scopes`.
    *
+   * A role of a service in `scopes` leaves that role's hosts out of the service's. A service with
+   * one of its roles in `scopes` leaves out every host of that role too, so the role mutes nothing:
+   * that gets the synth warning `cdk-mackerel:downtimeScopeRedundant`.
+   *
    * @default - none
    */
   readonly excludeScopes?: MonitorScope[];

@@ -33,8 +33,8 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope): 
  * Warns about a monitor's scope given twice in `scopes` or in `excludeScopes`, or in both, found
  * as a downtime's are (`_repeats` of `_scopeKey`): a service in `scopes` with one of its roles in
  * `excludeScopes` is a different scope, and the documented way to watch a service but one role;
- * the reverse, a role in `scopes` whose service is in `excludeScopes`, warns too, as the
- * exclusion covers every host of the service and so leaves the monitor none of the role's.
+ * the reverse, a role in `scopes` whose service is in `excludeScopes`, warns too
+ * (`_warnOnExcludedServiceRoles`).
  * A warning, not an error: Mackerel documents refusing redundant scopes for downtimes only, and
  * nothing of what a monitor does with them. A scope named by a token of unknown name matches only
  * itself, never a literal.
@@ -50,30 +50,46 @@ export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope
         + 'Keep it in one of the two lists (to watch a service but one of its roles, put the service in scopes and the role in excludeScopes)'
       : `${property}[${repeat.index}] ${shown} is given twice. Mackerel does not document what a monitor does with a repeated scope `
         + '(it refuses one in a downtime). Give each service or role once';
-    Annotations.of(consumer).addWarningV2('cdk-mackerel:monitorScopeRedundant', message);
+    Annotations.of(consumer).addWarningV2(MONITOR.warning, message);
   }
-  excludedServiceRoles(scopes, excludeScopes).forEach(({ index, excludedIndex }) => {
-    const role = scopes[index];
-    const service = excludeScopes[excludedIndex];
-    Annotations.of(consumer).addWarningV2('cdk-mackerel:monitorScopeRedundant',
-      `scopes[${index}] ${JSON.stringify(_shownScope(consumer, role))} is a role of service ${JSON.stringify(_shownScope(consumer, service))}, `
-      + `which is excludeScopes[${excludedIndex}]: the exclusion leaves out every host of the service, so the monitor watches none of the `
-      + 'role\'s hosts. Remove the role from scopes or the service from excludeScopes (to watch a service but one of its roles, put the '
-      + 'service in scopes and the role in excludeScopes)');
-  });
+  _warnOnExcludedServiceRoles(consumer, MONITOR, scopes, excludeScopes);
 }
 
+/** What a consumer of scopes does with their hosts, in the words of its scope warnings. @internal */
+export interface _ScopeUse {
+  /** The warning's id. */
+  readonly warning: string;
+  /** The consumer, as the message names it: `monitor`. */
+  readonly noun: string;
+  /** What it does with a host, as a verb: `watch`. */
+  readonly verb: string;
+  /** The same for a subject in the singular: `watches`. */
+  readonly verbs: string;
+}
+
+const MONITOR: _ScopeUse = { warning: 'cdk-mackerel:monitorScopeRedundant', noun: 'monitor', verb: 'watch', verbs: 'watches' };
+
 /**
- * The roles of `scopes` whose service is in `excludeScopes` (the reverse of Mackerel's documented
- * service-minus-role), each with the index of the first such service. Compared by known names only:
- * a role named by a token of unknown name has no service to compare.
+ * Warns about each role in `scopes` whose service is in `excludeScopes` (the reverse of Mackerel's
+ * documented service-minus-role): the exclusion covers every host of the service, so the monitor
+ * or downtime leaves out every host of the role too, and the role in `scopes` does nothing.
+ * A warning: Mackerel documents nothing of such scopes for monitors, and for downtimes refuses
+ * "redundant" scopes without saying whether this is one. Compared by known names only: a role
+ * named by a token of unknown name has no service to compare.
+ * @internal
  */
-function excludedServiceRoles(scopes: MonitorScope[], excludeScopes: MonitorScope[]): Array<{ index: number; excludedIndex: number }> {
+export function _warnOnExcludedServiceRoles(consumer: IConstruct, use: _ScopeUse, scopes: MonitorScope[] = [],
+  excludeScopes: MonitorScope[] = []): void {
   const excludedServices = excludeScopes.map((scope) => (scope.isRole ? undefined : _scopeKey(scope)));
-  return scopes.flatMap((scope, index) => {
-    const key = _scopeKey(scope);
-    if (!scope.isRole || Token.isUnresolved(key)) return [];
+  scopes.forEach((role, index) => {
+    const key = _scopeKey(role);
+    if (!role.isRole || Token.isUnresolved(key)) return;
     const excludedIndex = excludedServices.indexOf(key.slice(0, key.indexOf(':')));
-    return excludedIndex < 0 ? [] : [{ index, excludedIndex }];
+    if (excludedIndex < 0) return;
+    Annotations.of(consumer).addWarningV2(use.warning,
+      `scopes[${index}] ${JSON.stringify(_shownScope(consumer, role))} is a role of service ${JSON.stringify(_shownScope(consumer, excludeScopes[excludedIndex]))}, `
+      + `which is excludeScopes[${excludedIndex}]: the exclusion leaves out every host of the service, so the ${use.noun} ${use.verbs} none of the `
+      + `role's hosts. Remove the role from scopes or the service from excludeScopes (to ${use.verb} a service but one of its roles, put the `
+      + 'service in scopes and the role in excludeScopes)');
   });
 }

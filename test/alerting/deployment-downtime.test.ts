@@ -151,6 +151,13 @@ describe('DeploymentDowntime', () => {
     expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
   });
 
+  test('a role in scopes whose service is in excludeScopes warns as for a Downtime: it mutes none of the role\'s hosts', () => {
+    const { stack, shop, web } = shopStack();
+    new DeploymentDowntime(stack, 'Quiet', { scopes: [MonitorScope.fromRole(web)], excludeScopes: [MonitorScope.fromService(shop)] });
+    Annotations.fromStack(stack).hasWarning('/Shop/Quiet', Match.stringLikeRegexp(
+      '^scopes\\[0\\] "shop:web" is a role of service "shop", which is excludeScopes\\[0\\]: .* so the downtime mutes none of the role\'s hosts'));
+  });
+
   test('without scopes or monitors it mutes the whole organization at each deploy, with the downtime warning', () => {
     const { stack } = shopStack();
     new DeploymentDowntime(stack, 'Quiet');

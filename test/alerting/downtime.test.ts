@@ -432,6 +432,30 @@ describe('Downtime', () => {
       });
     });
 
+    describe('a role in scopes whose service is in excludeScopes: cdk-mackerel:downtimeScopeRedundant, as for monitors', () => {
+      const redundant = Match.stringLikeRegexp('cdk-mackerel:downtimeScopeRedundant');
+
+      test('warns that the downtime mutes none of the role\'s hosts, naming both scopes and where they are', () => {
+        // GIVEN
+        const { stack, shop, web } = alertingStack();
+        // WHEN
+        const scopes = [MonitorScope.of('blog:web'), MonitorScope.fromRole(web)];
+        const excludeScopes = [MonitorScope.of('blog:db'), MonitorScope.fromService(shop)];
+        new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.hours(1), scopes, excludeScopes });
+        // THEN
+        Annotations.fromStack(stack).hasWarning('/Stack/D', Match.stringLikeRegexp(
+          '^scopes\\[1\\] "shop:web" is a role of service "shop", which is excludeScopes\\[1\\]: the exclusion leaves out every host of the service, '
+          + 'so the downtime mutes none of the role\'s hosts\\. Remove the role from scopes or the service from excludeScopes \\(to mute a service but '
+          + 'one of its roles, put the service in scopes and the role in excludeScopes\\)'));
+        expect(Annotations.fromStack(stack).findWarning('/Stack/D', redundant)).toHaveLength(1);
+      });
+
+      test('no warning for a service with one of its roles excluded, or a role of another service than the excluded one', () => {
+        downtime({ scopes: [MonitorScope.of('shop')], excludeScopes: [MonitorScope.of('shop:web')] }).hasNoWarning('/Stack/D', redundant);
+        downtime({ scopes: [MonitorScope.of('shop:web')], excludeScopes: [MonitorScope.of('shopping')] }).hasNoWarning('/Stack/D', redundant);
+      });
+    });
+
     test('a role scope with an excluded service is not that combination: no warning', () => {
       downtime({ scopes: [MonitorScope.of('shop:web')], excludeScopes: [MonitorScope.of('other')] }).hasNoWarning('/Stack/D', Match.anyValue());
     });
