@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _epochSeconds, _RenderedRecurrence } from './_recurrence';
-import { _fail } from '../_validation';
+import { _RenderedRecurrence } from './_recurrence';
+import { _epochSeconds, _fail } from '../_validation';
 
 /**
  * A day of the week, as a weekly downtime recurrence names it.

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { _fail } from '../_validation';
+import { _epochSeconds, _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _renderScopes } from './_checks';
 import { _warnOnRepeatedScopes } from './_scope';
 import { AnomalySensitivity } from './enums';
@@ -47,7 +47,8 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
 
   /**
    * Learn only from data after this time (for example after a change that made old data
-   * irrelevant). Must not be in the future; sent as epoch seconds.
+   * irrelevant). Must not be in the future, and in whole seconds: Mackerel takes epoch seconds,
+   * so a fraction of a second is refused rather than dropped, as for a downtime's `start`.
    *
    * @default - all available data
    */
@@ -100,18 +101,13 @@ export class AnomalyDetectionMonitor extends MonitorBase {
     }
   }
 
+  /** Whole epoch seconds, as a downtime's start is (`_epochSeconds`), and not in the future. */
   private renderTrainingPeriodFrom(from: Date | undefined): number | undefined {
     if (from === undefined) return undefined;
-    const millis = from.getTime();
-    if (Number.isNaN(millis)) {
-      _fail(this, 'trainingPeriodFrom', String(from), 'is not a valid date', 'a date in the past');
-    }
-    if (millis < 0) {
-      _fail(this, 'trainingPeriodFrom', from.toISOString(), 'is before 1970', 'a time from 1970-01-01T00:00:00Z on');
-    }
-    if (millis > Date.now()) {
+    const seconds = _epochSeconds(this, 'trainingPeriodFrom', from);
+    if (seconds * 1000 > Date.now()) {
       _fail(this, 'trainingPeriodFrom', from.toISOString(), 'is in the future', 'a date in the past');
     }
-    return Math.floor(millis / 1000);
+    return seconds;
   }
 }

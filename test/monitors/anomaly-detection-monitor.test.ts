@@ -81,7 +81,7 @@ describe('AnomalyDetectionMonitor', () => {
 
     test('a trainingPeriodFrom in the future', () => {
       const { stack, web } = mackerelStack();
-      const future = new Date(Date.now() + 86_400_000);
+      const future = new Date(Math.floor(Date.now() / 1000) * 1000 + 86_400_000);
 
       expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), trainingPeriodFrom: future }))
         .toThrow(new RegExp(`Stack/Anomaly: trainingPeriodFrom "${future.toISOString().replace(/\./g, '\\.')}" is in the future; expected a date in the past`));
@@ -98,7 +98,14 @@ describe('AnomalyDetectionMonitor', () => {
       const { stack, web } = mackerelStack();
 
       expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), trainingPeriodFrom: new Date('not a date') }))
-        .toThrow(/Stack\/Anomaly: trainingPeriodFrom "Invalid Date" is not a valid date; expected a date in the past/);
+        .toThrow(/Stack\/Anomaly: trainingPeriodFrom "Invalid Date" is not a valid date; expected a Date such as new Date\('2026-12-06T01:00:00Z'\)/);
+    });
+
+    test('a trainingPeriodFrom with a fraction of a second, refused as a downtime\'s start is rather than dropped', () => {
+      const { stack, web } = mackerelStack();
+
+      expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), trainingPeriodFrom: new Date('2026-01-01T00:00:00.250Z') }))
+        .toThrow('Stack/Anomaly: trainingPeriodFrom "2026-01-01T00:00:00.250Z" has a fraction of a second; expected a time in whole seconds (Mackerel takes epoch seconds)');
     });
 
     test('maxCheckAttempts 11', () => {
