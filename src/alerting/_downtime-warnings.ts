@@ -1,6 +1,6 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _RenderedRecurrence, _startGaps } from './_recurrence';
+import { _RenderedRecurrence, _StartGaps, _startGaps } from './_recurrence';
 import { _SplitScopes } from './_scopes';
 
 const MINUTE = 60;
@@ -78,7 +78,7 @@ export function _warnIfOver(scope: IConstruct, start: number, minutes: number | 
  */
 export function _warnOnOverlap(scope: IConstruct, start: number, minutes: number | undefined, recurrence: _RenderedRecurrence | undefined): void {
   if (recurrence === undefined || minutes === undefined || Token.isUnresolved(minutes)) return;
-  const gaps = _startGaps(recurrence);
+  const gaps = _startGaps(recurrence, start);
   if (gaps === undefined) return;
   const reach = gaps.shortest ?? gaps.longest;
   if (minutes < reach) return;
@@ -92,10 +92,17 @@ export function _warnOnOverlap(scope: IConstruct, start: number, minutes: number
   const what = minutes >= gaps.longest
     ? `at least the ${human(gaps.longest)} between two starts of recurrence ${describeRecurrence(recurrence)}: every window lasts until the next one `
       + `starts, so the downtime mutes its monitors without a break, ${lasting}`
-    : `at least the ${human(reach)} between the closest two starts of recurrence ${describeRecurrence(recurrence)}: those windows last until the next `
-      + 'one starts and join into one mute, longer than duration says';
+    : `at least the ${human(reach)} between the closest two starts of recurrence ${describeRecurrence(recurrence)}${closestStarts(gaps)}: `
+      + 'those windows last until the next one starts and join into one mute, longer than duration says';
   Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeOverlap',
     `duration ${minutes} minutes is ${what}. Keep duration under ${human(reach)}, or use a one-off downtime for one long window`);
+}
+
+/** Where the calendar puts the closest two starts, as the warning names them: `, such as <ISO> and <ISO>`. */
+function closestStarts(gaps: _StartGaps): string {
+  if (gaps.closest === undefined) return '';
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  return `, such as ${iso(gaps.closest.first)} and ${iso(gaps.closest.next)}`;
 }
 
 /**

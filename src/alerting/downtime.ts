@@ -87,9 +87,12 @@ export interface DowntimeProps extends DowntimeScopeOptions {
    * 24 hours after its start when it starts on a Sunday, from Monday 00:00 otherwise); such a
    * duration gets a synth warning.
    *
-   * A recurring downtime lasting as long as the time between two of its starts, or longer (2 hours
-   * every hour, 25 hours every day, 31 days every month), mutes without a break: it gets the synth
-   * warning `cdk-mackerel:downtimeOverlap`.
+   * A recurring downtime lasting as long as the time between two of its starts, or longer, joins
+   * those windows into one mute (2 hours every hour, 25 hours every day, and 28 days every month
+   * across the February of a common year): it gets the synth warning `cdk-mackerel:downtimeOverlap`.
+   * Months and years are read from the calendar for a start on the 2nd to the 27th (UTC), a day
+   * every month has in every time zone; for another day, only a duration of the longest months
+   * (31 days every month) warns, as Mackerel does not say where such a start falls in a shorter month.
    *
    * @see https://mackerel.io/docs/entry/howto/downtimes
    */
