@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _checkWarningFirst, _durationKind, _PERCENT } from './_threshold-order';
+import { _checkWarningFirst, _durationKind, _operatorKind, _PERCENT } from './_threshold-order';
 import { IChannel } from './interfaces';
 import { NotificationGroup } from './notification-group';
 import { _checkRoleFullName } from '../_names';
@@ -176,12 +176,15 @@ export interface MetricAlertOptions {
   /**
    * The WARNING threshold. Give at least one of `warning` and `critical`.
    *
+   * With both, WARNING must fire first as `operator` compares (below `critical` with `>`, above
+   * it with `<`), or synthesis fails: a WARNING past CRITICAL never fires on its own.
+   *
    * @default - no WARNING alerts
    */
   readonly warning?: number;
 
   /**
-   * The CRITICAL threshold.
+   * The CRITICAL threshold, past `warning` as `operator` compares.
    *
    * @default - no CRITICAL alerts
    */
@@ -493,6 +496,7 @@ export class MackerelMonitoring extends Construct {
   }
 
   private createServiceMetric(options: ServiceMetricAlertOptions): void {
+    checkMetricOrder(this, 'serviceMetric', options);
     this.register(RoleMonitorKind.SERVICE_METRIC, new ServiceMetricMonitor(this, 'ServiceMetric', {
       name: options.name,
       service: this.role.service,
@@ -507,6 +511,7 @@ export class MackerelMonitoring extends Construct {
   }
 
   private createExpression(options: ExpressionAlertOptions): void {
+    checkMetricOrder(this, 'expression', options);
     this.register(RoleMonitorKind.EXPRESSION, new ExpressionMonitor(this, 'Expression', {
       name: options.name,
       expression: options.expression,
@@ -517,6 +522,17 @@ export class MackerelMonitoring extends Construct {
       removalPolicy: this.removalPolicy,
     }));
   }
+}
+
+/**
+ * Refuses a service metric or expression alert whose WARNING threshold fires only after its
+ * CRITICAL one, by its operator, as the usage and URL alerts are refused (the monitors alone only
+ * warn). Neither has a default threshold, so only a pair the user wrote is compared.
+ */
+function checkMetricOrder(scope: Construct, property: string, options: MetricAlertOptions): void {
+  const kind = _operatorKind(options.operator);
+  if (kind === undefined) return;
+  _checkWarningFirst(scope, property, kind, { name: 'warning', given: options.warning }, { name: 'critical', given: options.critical });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { CfnParameter, Duration, SecretValue, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
@@ -249,6 +249,14 @@ describe('MackerelMonitoring.forRole: rejected input', () => {
       'Stack/A: url.certificationExpirationWarning "3 days" is not above certificationExpirationCritical (7 days); expected a WARNING threshold above the CRITICAL one. A WARNING at or below CRITICAL never fires on its own'],
     ['both containerCpu thresholds, warning higher', { containerCpu: { warning: 90, critical: 85 } },
       'Stack/A: containerCpu.warning 90 is not below critical (85); expected a WARNING threshold below the CRITICAL one. A WARNING at or above CRITICAL never fires on its own'],
+    ['serviceMetric with ">", warning higher', { serviceMetric: { name: 'errors', metric: 'shop.errors', operator: MonitorOperator.GREATER_THAN, warning: 90, critical: 80 } },
+      'Stack/A: serviceMetric.warning 90 is not below critical (80) with operator ">"; expected a WARNING threshold below the CRITICAL one. '
+        + 'A WARNING at or above CRITICAL never fires on its own'],
+    ['serviceMetric with "<", warning lower', { serviceMetric: { name: 'orders', metric: 'shop.orders', operator: MonitorOperator.LESS_THAN, warning: 1, critical: 5 } },
+      'Stack/A: serviceMetric.warning 1 is not above critical (5) with operator "<"; expected a WARNING threshold above the CRITICAL one. '
+        + 'A WARNING at or below CRITICAL never fires on its own'],
+    ['expression with ">", warning equal to critical', { expression: { name: 'spread', expression: 'max(role(shop:web, loadavg5))', operator: MonitorOperator.GREATER_THAN, warning: 3, critical: 3 } },
+      'Stack/A: expression.warning 3 is not below critical (3) with operator ">"; expected a WARNING threshold below the CRITICAL one'],
   ])('%s', (_what, props, message) => {
     const { stack, web } = alertingStack();
     expect(() => MackerelMonitoring.forRole(stack, 'A', { role: web, ...props })).toThrow(message);
@@ -260,6 +268,16 @@ describe('MackerelMonitoring.forRole: rejected input', () => {
       role: web, containerCpu: { critical: 95 }, containerMemory: { warning: 50 }, url: { url: 'http://shop.example.com/', responseTimeCritical: Duration.seconds(5) },
     })).not.toThrow();
     expect(() => MackerelMonitoring.forRole(stack, 'B', { role: web, url: { url: 'http://shop.example.com/', certificationExpirationWarning: Duration.days(1) } })).not.toThrow();
+  });
+
+  test('service metric and expression thresholds in order by their operator pass, with no warningAfterCritical from the monitors', () => {
+    const { stack, web } = alertingStack();
+    MackerelMonitoring.forRole(stack, 'A', {
+      role: web,
+      serviceMetric: { name: 'orders', metric: 'shop.orders', operator: MonitorOperator.LESS_THAN, warning: 5, critical: 1 },
+      expression: { name: 'spread', expression: 'max(role(shop:web, loadavg5))', operator: MonitorOperator.GREATER_THAN, warning: 3, critical: 6 },
+    });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('warningAfterCritical'));
   });
 
   test.each([
