@@ -18,6 +18,9 @@ const FIELDS: { [type: string]: string[] } = {
     'maxCheckAttempts', 'certificationExpirationWarning', 'certificationExpirationCritical', 'skipCertificateVerification',
     'expectedStatusCode', 'headers', 'requestBody', 'followRedirect', 'dualstack'],
   expression: ['expression', ...THRESHOLDS, 'evaluateBackwardMinutes'],
+  // No excludeScopes: the field tables (en and ja), the ja error table, mackerel-client-go and the Terraform provider have
+  // none; only the en error table names it, in a line worded as the connectivity monitor's. The stricter reading is kept,
+  // as AnomalyDetectionMonitor offers none.
   anomalyDetection: ['scopes', 'warningSensitivity', 'criticalSensitivity', 'maxCheckAttempts', 'trainingPeriodFrom'],
   query: ['query', 'legend', ...THRESHOLDS, 'evaluateBackwardMinutes'],
 };

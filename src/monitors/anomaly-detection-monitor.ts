@@ -17,6 +17,8 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
    * The roles whose hosts are watched: at least one, roles only (`service:role`).
    *
    * Each once: a role given twice gets the synth warning `cdk-mackerel:monitorScopeRedundant`.
+   * There is no `excludeScopes`: Mackerel's field tables and its clients have none for this type
+   * (only one line of the English error table names it), so list the roles to watch instead.
    */
   readonly scopes: MonitorScope[];
 

@@ -168,6 +168,8 @@ const REJECTED: Array<[string, string, Body, RegExp]> = [
   ['an anomaly detection monitor without scopes', 'anomalyDetection', { scopes: undefined }, /scopes is required/],
   ['an anomaly detection monitor with empty scopes', 'anomalyDetection', { scopes: [] }, /scopes is required/],
   ['an anomaly detection scope that is a service', 'anomalyDetection', { scopes: ['shop'] }, /"shop" is not a role/],
+  ['excludeScopes on an anomaly detection monitor (only the en error table names it)', 'anomalyDetection', { excludeScopes: ['shop:batch'] },
+    /excludeScopes is not a field of anomalyDetection monitors/],
   ['an anomaly detection monitor without a sensitivity', 'anomalyDetection', { warningSensitivity: undefined }, /warningSensitivity or criticalSensitivity is required/],
   ['an unknown sensitivity', 'anomalyDetection', { criticalSensitivity: 'high' }, /criticalSensitivity must be one of insensitive, normal, sensitive/],
   ['a trainingPeriodFrom in the future', 'anomalyDetection', { trainingPeriodFrom: Math.floor(Date.now() / 1000) + 3600 }, /trainingPeriodFrom must not be in the future/],
