@@ -35,8 +35,8 @@ export interface _StartPair {
  * The time between consecutive starts of a recurrence that starts at `start` (epoch seconds), or
  * undefined when its interval is a token. Months and years are counted on the calendar when the
  * day of the month of `start` is sure to exist in every month (`calendarGaps`); otherwise they are
- * as long as the calendar allows (a start on the 31st falls on the last day of shorter months, and
- * is never further than a 31-day month from the one before). A weekly
+ * as long as the calendar allows (a start on the 31st falls on the last day of shorter months, as
+ * Mackerel's downtime guide says, and is never further than a 31-day month from the one before). A weekly
  * recurrence without weekdays (Mackerel's choice then is undocumented) or with one given as a
  * token starts at most a week apart. Mackerel does not say on which day its weeks begin, which
  * matters for weekdays every 2 weeks or more, so both Sunday and Monday are assumed possible.
@@ -66,8 +66,9 @@ const CYCLE_MONTHS = 48;
  * of the same month, a day every month has, so each start falls on that day and at the same
  * instant as in UTC, whichever zone Mackerel counts in. Only starts by `until` count, and no
  * further than the gaps take to repeat (a leap cycle, `CYCLE_MONTHS`).
- * Undefined for another day (Mackerel does not say where a start on the 29th to the 31st falls in
- * a shorter month) or when fewer than two starts come by `until`.
+ * Undefined for another day, which may be the 29th to the 31st in some time zone (Mackerel
+ * moves a start on the 31st to the last day of shorter months, but says nothing of the 29th or
+ * 30th), or when fewer than two starts come by `until`.
  */
 function calendarGaps(start: number, months: number, until: number | undefined): _StartGaps | undefined {
   const first = new Date(start * 1000);

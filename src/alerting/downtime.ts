@@ -91,8 +91,9 @@ export interface DowntimeProps extends DowntimeScopeOptions {
    * those windows into one mute (2 hours every hour, 25 hours every day, and 28 days every month
    * across the February of a common year): it gets the synth warning `cdk-mackerel:downtimeOverlap`.
    * Months and years are read from the calendar for a start on the 2nd to the 27th (UTC), a day
-   * every month has in every time zone; for another day, only a duration of the longest months
-   * (31 days every month) warns, as Mackerel does not say where such a start falls in a shorter month.
+   * every month has in every time zone; for another day, which may be the 29th to the 31st
+   * in some time zone, only a duration of the longest months (31 days every month) warns: Mackerel
+   * moves a start on the 31st to the last day of shorter months, but says nothing of the 29th or 30th.
    *
    * @see https://mackerel.io/docs/entry/howto/downtimes
    */

@@ -399,7 +399,7 @@ describe('Downtime', () => {
         downtime({ duration, recurrence }).hasWarning('/Stack/D', overlap);
       });
 
-      test('monthly for 30 days from the 31st: where Mackerel puts such a start in a shorter month is not documented, so no warning', () => {
+      test('monthly for 30 days from the 31st 01:00 UTC, the 30th west of UTC, which Mackerel says nothing of for shorter months: no warning', () => {
         downtime({ start: new Date('2026-12-31T01:00:00Z'), duration: Duration.days(30), recurrence: DowntimeRecurrence.monthly() })
           .hasNoWarning('/Stack/D', overlap);
       });

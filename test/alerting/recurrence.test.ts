@@ -22,7 +22,7 @@ describe('_startGaps: the time between two starts of a recurrence, as far as syn
     // Sunday-first weeks: Sunday, then Saturday 6 days later, then Sunday 8 days later; Monday-first: Saturday, Sunday a day later, 13 days to the next Saturday.
     ['Saturday and Sunday every 2 weeks: sure only of what holds whichever day weeks begin on', { type: 'weekly', interval: 2, weekdays: ['Saturday', 'Sunday'] },
       { shortest: 6 * DAY, longest: 13 * DAY }],
-    ['monthly from the 31st: at most 31 days, the closest depends on where Mackerel puts a start in a shorter month', { type: 'monthly', interval: 1 },
+    ['monthly from the 31st (the 30th in some time zone): at most 31 days, the closest depends on the time zone', { type: 'monthly', interval: 1 },
       { longest: 31 * DAY }],
     ['every 2 months from the 31st: July and August, or December and January', { type: 'monthly', interval: 2 }, { longest: 62 * DAY }],
     ['every 12 months from the 31st: a leap year', { type: 'monthly', interval: 12 }, { longest: 366 * DAY }],
