@@ -371,7 +371,8 @@ export class ExternalHttpMonitor extends MonitorBase {
       _fail(this, 'responseTimeWarning', undefined, 'and responseTimeCritical are both missing, but responseTimeDuration is set',
         'at least one response time threshold');
     }
-    _warnOnThresholdOrder(this, { name: 'responseTimeWarning', value: warning }, { name: 'responseTimeCritical', value: critical }, true, ' ms');
+    _warnOnThresholdOrder(this, { name: 'responseTimeWarning', value: warning }, { name: 'responseTimeCritical', value: critical },
+      { higherIsWorse: true, unit: ' ms' });
     return { responseTimeWarning: warning, responseTimeCritical: critical, responseTimeDuration: duration };
   }
 
@@ -379,7 +380,8 @@ export class ExternalHttpMonitor extends MonitorBase {
   private renderCertificationExpiration(props: ExternalHttpMonitorProps) {
     const warning = _wholeDuration(this, 'certificationExpirationWarning', props.certificationExpirationWarning, 'days');
     const critical = _wholeDuration(this, 'certificationExpirationCritical', props.certificationExpirationCritical, 'days');
-    _warnOnThresholdOrder(this, { name: 'certificationExpirationWarning', value: warning }, { name: 'certificationExpirationCritical', value: critical }, false, ' days');
+    _warnOnThresholdOrder(this, { name: 'certificationExpirationWarning', value: warning }, { name: 'certificationExpirationCritical', value: critical },
+      { higherIsWorse: false, unit: ' days' });
     return { certificationExpirationWarning: warning, certificationExpirationCritical: critical };
   }
 

@@ -152,7 +152,7 @@ export abstract class MonitorBase extends Construct implements IMonitor {
     const operators: string[] = Object.values(MonitorOperator);
     if (operators.includes(props.operator)) {
       _warnOnThresholdOrder(this, { name: 'warning', value: props.warning }, { name: 'critical', value: props.critical },
-        props.operator === MonitorOperator.GREATER_THAN, '', ` with operator ${JSON.stringify(props.operator)}`);
+        { higherIsWorse: props.operator === MonitorOperator.GREATER_THAN, suffix: ` with operator ${JSON.stringify(props.operator)}` });
     }
   }
 

@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
-import { _checkRange, _wholeDuration } from './_checks';
+import { _checkRange, _warnOnThresholdOrder, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -56,7 +56,9 @@ export interface ServiceMetricMonitorProps extends ThresholdMonitorProps {
   /**
    * Raise a CRITICAL alert when the metric has not been posted for this long.
    *
-   * A multiple of 10 minutes, from 10 minutes to 7 days (10080 minutes).
+   * A multiple of 10 minutes, from 10 minutes to 7 days (10080 minutes). With
+   * `missingDurationWarning`, longer than it, or WARNING alerts never fire on their own: such a
+   * pair gets the synth warning `cdk-mackerel:warningAfterCritical`.
    *
    * @default - no CRITICAL alert for metric interruption
    */
@@ -91,6 +93,11 @@ export class ServiceMetricMonitor extends MonitorBase {
     // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.
     _dependOnNamedScope(this, MonitorScope.fromService(props.service));
     _warnKeptWithDeletedService(this, props.service, 'service metric monitor');
+    const missingDurationWarning = _wholeDuration(this, 'missingDurationWarning', props.missingDurationWarning, 'minutes', MISSING_DURATION);
+    const missingDurationCritical = _wholeDuration(this, 'missingDurationCritical', props.missingDurationCritical, 'minutes', MISSING_DURATION);
+    // A metric missing longer is worse: the WARNING must come first, after less time.
+    _warnOnThresholdOrder(this, { name: 'missingDurationWarning', value: missingDurationWarning },
+      { name: 'missingDurationCritical', value: missingDurationCritical }, { higherIsWorse: true, unit: ' minutes' });
     this.monitorId = this._createMonitor({
       type: 'service',
       name: props.name,
@@ -101,8 +108,8 @@ export class ServiceMetricMonitor extends MonitorBase {
       critical: props.critical,
       duration: props.duration,
       maxCheckAttempts: props.maxCheckAttempts,
-      missingDurationWarning: _wholeDuration(this, 'missingDurationWarning', props.missingDurationWarning, 'minutes', MISSING_DURATION),
-      missingDurationCritical: _wholeDuration(this, 'missingDurationCritical', props.missingDurationCritical, 'minutes', MISSING_DURATION),
+      missingDurationWarning,
+      missingDurationCritical,
     });
   }
 }

@@ -46,6 +46,28 @@ describe('a WARNING threshold that a value crosses only after the CRITICAL one w
     });
   });
 
+  describe('ServiceMetricMonitor\'s metric interruption (a metric missing longer is worse)', () => {
+    const orders = (shop: Stack['shop']) => ({ name: 'orders', service: shop, metric: 'shop.orders', operator: MonitorOperator.GREATER_THAN, critical: 100, duration: 3 });
+    const interruption = ({ stack, shop }: Stack, warning: number, critical: number) => new ServiceMetricMonitor(stack, 'M',
+      { ...orders(shop), missingDurationWarning: Duration.minutes(warning), missingDurationCritical: Duration.minutes(critical) });
+
+    test.each([[60, 30], [30, 30]])('missingDurationWarning %d minutes, missingDurationCritical %d minutes', (warning, critical) => {
+      const s = mackerelStack();
+      interruption(s, warning, critical);
+      Annotations.fromStack(s.stack).hasWarning('/Stack/M', Match.stringLikeRegexp(
+        `missingDurationWarning ${warning} minutes is not below missingDurationCritical ${critical} minutes: a value past the WARNING threshold is `
+        + `already past the CRITICAL one, so WARNING alerts never fire on their own; expected missingDurationWarning below missingDurationCritical.*${ACK}`));
+    });
+
+    test('in order, or only one of them: no warning', () => {
+      const s = mackerelStack();
+      interruption(s, 30, 60);
+      const t = mackerelStack();
+      new ServiceMetricMonitor(t.stack, 'M', { ...orders(t.shop), missingDurationWarning: Duration.minutes(60) });
+      for (const { stack } of [s, t]) Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    });
+  });
+
   describe('ExternalHttpMonitor', () => {
     const TOP = { name: 'top page', url: 'https://shop.example.com/' };
 
