@@ -1,10 +1,17 @@
 import { Construct } from 'constructs';
 import { _epochSeconds, _fail } from '../_validation';
-import { _checkOneOf, _checkRange, _renderScopes } from './_checks';
+import { _checkOneOf, _checkRange, _renderScopes, _warnOnThresholdOrder } from './_checks';
 import { _warnOnRepeatedScopes } from './_scope';
 import { AnomalySensitivity } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
+
+/** How large a deviation each sensitivity alerts on, as a rank: a sensitive monitor alerts on the smallest. */
+const DEVIATION: { [sensitivity in AnomalySensitivity]: number } = {
+  [AnomalySensitivity.SENSITIVE]: 1,
+  [AnomalySensitivity.NORMAL]: 2,
+  [AnomalySensitivity.INSENSITIVE]: 3,
+};
 
 /**
  * Properties of an `AnomalyDetectionMonitor`.
@@ -25,7 +32,9 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
   /**
    * How readily a WARNING alert is raised.
    *
-   * Give at least one of `warningSensitivity` and `criticalSensitivity`.
+   * Give at least one of `warningSensitivity` and `criticalSensitivity`. With both, WARNING must be
+   * the more sensitive, or a deviation that raises it already raises CRITICAL and WARNING alerts
+   * never fire on their own: such a pair gets the synth warning `cdk-mackerel:warningAfterCritical`.
    *
    * @default - no WARNING alerts
    */
@@ -101,6 +110,13 @@ export class AnomalyDetectionMonitor extends MonitorBase {
     if (props.warningSensitivity === undefined && props.criticalSensitivity === undefined) {
       _fail(this, 'warningSensitivity', undefined, 'and criticalSensitivity are both missing', 'at least one of warningSensitivity and criticalSensitivity');
     }
+    // Ranked by the deviation each needs: a larger one is worse, and WARNING must need less.
+    const deviation = (sensitivity?: AnomalySensitivity) => (sensitivity === undefined ? undefined : DEVIATION[sensitivity]);
+    const shown = (sensitivity?: AnomalySensitivity) => JSON.stringify(sensitivity);
+    _warnOnThresholdOrder(this,
+      { name: 'warningSensitivity', value: deviation(props.warningSensitivity), shown: shown(props.warningSensitivity) },
+      { name: 'criticalSensitivity', value: deviation(props.criticalSensitivity), shown: shown(props.criticalSensitivity) },
+      { higherIsWorse: true, words: 'more sensitive than' });
   }
 
   /** Whole epoch seconds, as a downtime's start is (`_epochSeconds`), and not in the future. */

@@ -2,7 +2,10 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, test } from 'vitest';
 import { mackerelStack } from './_fixture';
-import { ExpressionMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, QueryMonitor, ServiceMetricMonitor } from '../../src';
+import {
+  AnomalyDetectionMonitor, AnomalySensitivity, ExpressionMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, QueryMonitor,
+  ServiceMetricMonitor,
+} from '../../src';
 
 type Stack = ReturnType<typeof mackerelStack>;
 type Make = (s: Stack, operator: MonitorOperator, warning: number, critical: number) => void;
@@ -65,6 +68,30 @@ describe('a WARNING threshold that a value crosses only after the CRITICAL one w
       const t = mackerelStack();
       new ServiceMetricMonitor(t.stack, 'M', { ...orders(t.shop), missingDurationWarning: Duration.minutes(60) });
       for (const { stack } of [s, t]) Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    });
+  });
+
+  describe('AnomalyDetectionMonitor\'s sensitivities (WARNING must be raised on smaller deviations)', () => {
+    const anomaly = ({ stack, web }: Stack, warningSensitivity?: AnomalySensitivity, criticalSensitivity?: AnomalySensitivity) =>
+      new AnomalyDetectionMonitor(stack, 'M', { name: 'web', scopes: [MonitorScope.fromRole(web)], warningSensitivity, criticalSensitivity });
+
+    test.each([
+      [AnomalySensitivity.INSENSITIVE, AnomalySensitivity.SENSITIVE],
+      [AnomalySensitivity.NORMAL, AnomalySensitivity.NORMAL],
+    ])('warningSensitivity %s, criticalSensitivity %s', (warning, critical) => {
+      const s = mackerelStack();
+      anomaly(s, warning, critical);
+      Annotations.fromStack(s.stack).hasWarning('/Stack/M', Match.stringLikeRegexp(
+        `warningSensitivity "${warning}" is not more sensitive than criticalSensitivity "${critical}": a value past the WARNING threshold is `
+        + `already past the CRITICAL one, so WARNING alerts never fire on their own; expected warningSensitivity more sensitive than criticalSensitivity.*${ACK}`));
+    });
+
+    test('in order, only one of them, or one from a token: no warning', () => {
+      const stacks = [mackerelStack(), mackerelStack(), mackerelStack()];
+      anomaly(stacks[0], AnomalySensitivity.SENSITIVE, AnomalySensitivity.NORMAL);
+      anomaly(stacks[1], AnomalySensitivity.INSENSITIVE);
+      anomaly(stacks[2], Token.asString({ Ref: 'Sensitivity' }) as AnomalySensitivity, AnomalySensitivity.SENSITIVE);
+      for (const { stack } of stacks) Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     });
   });
 
