@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
-import { _epochSeconds, _fail } from '../_validation';
+import { _describeProblem, _epochSeconds, _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _renderScopes, _warnOnThresholdOrder } from './_checks';
-import { _warnOnRepeatedScopes } from './_scope';
+import { _scopeKey, _shownScope, _warnOnRepeatedScopes } from './_scope';
 import { AnomalySensitivity } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { _firstInOrganization } from '../service/_unique';
 
 /** How large a deviation each sensitivity alerts on, as a rank: a sensitive monitor alerts on the smallest. */
 const DEVIATION: { [sensitivity in AnomalySensitivity]: number } = {
@@ -26,6 +27,11 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
    * Each once: a role given twice gets the synth warning `cdk-mackerel:monitorScopeRedundant`.
    * There is no `excludeScopes`: Mackerel's field tables and its clients have none for this type
    * (only one line of the English error table names it), so list the roles to watch instead.
+   *
+   * Mackerel allows one anomaly detection monitor per role: a role that another
+   * `AnomalyDetectionMonitor` of the app watches, in the same organization, fails synthesis.
+   *
+   * @see https://mackerel.io/docs/entry/howto/anomaly-detection-for-roles
    */
   readonly scopes: MonitorScope[];
 
@@ -83,6 +89,12 @@ export class AnomalyDetectionMonitor extends MonitorBase {
   /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
+  /**
+   * The roles watched, as `_scopeKey` gives them, for the one-monitor-per-role check.
+   * @internal
+   */
+  public readonly _roleKeys: string[];
+
   constructor(scope: Construct, id: string, props: AnomalyDetectionMonitorProps) {
     super(scope, id, props);
     this._checkName(props.name);
@@ -101,6 +113,22 @@ export class AnomalyDetectionMonitor extends MonitorBase {
       trainingPeriodFrom: this.renderTrainingPeriodFrom(props.trainingPeriodFrom),
     });
     _warnOnRepeatedScopes(this, props.scopes);
+    this._roleKeys = props.scopes.map(_scopeKey);
+    this.node.addValidation({ validate: () => this.rolesWatchedElsewhere(props.scopes) });
+  }
+
+  /**
+   * Mackerel allows one anomaly detection monitor per role (its guide to anomaly detection for
+   * roles): each role of `scopes` that an earlier monitor of the app, in the same organization,
+   * also watches. A role named by a token of unknown name matches only itself.
+   */
+  private rolesWatchedElsewhere(scopes: MonitorScope[]): string[] {
+    return this._roleKeys.flatMap((key, i) => {
+      const first = _firstInOrganization(this, (other) => other instanceof AnomalyDetectionMonitor && other._roleKeys.includes(key));
+      if (first === undefined || first === this) return [];
+      return [_describeProblem(`scopes[${i}]`, _shownScope(this, scopes[i]), `is also a scope of the anomaly detection monitor ${first.node.path}`,
+        'one anomaly detection monitor per role', 'Mackerel allows no more; give the role once, in one of the two monitors')];
+    });
   }
 
   private checkSensitivities(props: AnomalyDetectionMonitorProps): void {

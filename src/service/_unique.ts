@@ -19,13 +19,22 @@ export function _checkUniqueInApp(construct: IConstruct, property: string, value
   keyOf: (other: IConstruct) => string | undefined, what: string): void {
   construct.node.addValidation({
     validate: () => {
-      const first = construct.node.root.node.findAll().find((other) => keyOf(other) === key && sameOrganization(construct, other));
+      const first = _firstInOrganization(construct, (other) => keyOf(other) === key);
       return first && first !== construct
         ? [_describeProblem(property, value, `creates the same ${what} as ${first.node.path}`, `${what} names unique in the Mackerel organization`,
           'Create it once and pass the construct around, or reference the existing one')]
         : [];
     },
   });
+}
+
+/**
+ * The first construct of the app, in tree order, that `matches` and reaches the same Mackerel
+ * organization as `construct` (as `_checkUniqueInApp` counts organizations), or undefined.
+ * @internal
+ */
+export function _firstInOrganization(construct: IConstruct, matches: (other: IConstruct) => boolean): IConstruct | undefined {
+  return construct.node.root.node.findAll().find((other) => matches(other) && sameOrganization(construct, other));
 }
 
 function sameOrganization(a: IConstruct, b: IConstruct): boolean {

@@ -1,8 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
-import { AnomalyDetectionMonitor, AnomalyDetectionMonitorProps, AnomalySensitivity, MonitorScope } from '../../src';
+import { AnomalyDetectionMonitor, AnomalyDetectionMonitorProps, AnomalySensitivity, MackerelApiKey, MackerelProvider, MonitorScope } from '../../src';
 
 function anomalyProps(scopes: MonitorScope[]): AnomalyDetectionMonitorProps {
   return { name: 'web anomaly', scopes, warningSensitivity: AnomalySensitivity.NORMAL };
@@ -40,6 +41,32 @@ describe('AnomalyDetectionMonitor', () => {
 
     Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', {
       type: 'anomalyDetection', criticalSensitivity: Match.absent(), maxCheckAttempts: Match.absent(), trainingPeriodFrom: Match.absent(),
+    });
+  });
+
+  describe('one anomaly detection monitor per role, as Mackerel allows', () => {
+    test('a role another monitor of the app watches fails synthesis, naming the role and that monitor', () => {
+      // GIVEN
+      const { app, stack, web } = mackerelStack();
+      new AnomalyDetectionMonitor(stack, 'First', anomalyProps([MonitorScope.fromRole(web)]));
+      // WHEN the same role, by its name, in a second monitor of another stack of the same organization
+      const other = new Stack(app, 'Other');
+      new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(other, 'Key', 'mackerel')) });
+      new AnomalyDetectionMonitor(other, 'Second', anomalyProps([MonitorScope.of('shop:db'), MonitorScope.of('shop:web')]));
+      // THEN
+      expect(() => app.synth()).toThrow('[Other/Second] scopes[1] "shop:web" is also a scope of the anomaly detection monitor Stack/First; '
+        + 'expected one anomaly detection monitor per role. Mackerel allows no more; give the role once, in one of the two monitors');
+    });
+
+    test('different roles, and the same role in stacks reaching different organizations, pass', () => {
+      const { app, stack, web } = mackerelStack();
+      new AnomalyDetectionMonitor(stack, 'Web', anomalyProps([MonitorScope.fromRole(web)]));
+      new AnomalyDetectionMonitor(stack, 'Db', anomalyProps([MonitorScope.of('shop:db')]));
+      const prod = new Stack(app, 'Prod');
+      // A key of its own, created in its own stack: another organization's.
+      new MackerelProvider(prod, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(prod, 'Key')) });
+      new AnomalyDetectionMonitor(prod, 'Web', anomalyProps([MonitorScope.of('shop:web')]));
+      expect(() => app.synth()).not.toThrow();
     });
   });
 
