@@ -46,6 +46,11 @@ export function _parenthesesBalanced(text: string): boolean {
   return depth === 0 && quote === undefined;
 }
 
+/** The character at `index` of a text as Unicode names it (`U+000A`), for errors about characters that do not show. @internal */
+export function _codePoint(text: string, index: number): string {
+  return `U+${text.charCodeAt(index).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /**
  * What stands in place of a value that may hold a secret: in a synth error (a channel URL's token,
  * a header's bearer token given as plain text by mistake), in the handler's log lines and failure

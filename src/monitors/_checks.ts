@@ -1,7 +1,7 @@
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _checkScope, _NAME_RULE } from '../_names';
-import { _characterCount, _firstCharacters, _parenthesesBalanced } from '../_text';
+import { _characterCount, _codePoint, _firstCharacters, _parenthesesBalanced } from '../_text';
 import { _fail } from '../_validation';
 import { _dependOnNamedScope } from './_scope';
 import { MonitorScope } from './scope';
@@ -35,6 +35,25 @@ export function _warnOnLongMemo(scope: IConstruct, memo: string | undefined, wha
     Annotations.of(scope).addWarningV2('cdk-mackerel:memoLimitUndocumented',
       `memo ${JSON.stringify(`${_firstCharacters(memo!, 20)}...`)} is ${length} characters long. Mackerel rejects ${what} memo that is too long `
       + `but does not document the limit; expected at most ${_MAX_MEMO_LENGTH} characters, the limit of monitor memos, to be safe`);
+  }
+}
+
+/** Whitespace or a control character, which no metric name holds (Mackerel names metrics with letters, digits, `.`, `-` and `_`). */
+const NOT_IN_METRIC_NAMES = /[\s\u0000-\u001f\u007f]/;
+
+/**
+ * Throws for a literal metric name that is empty, or that holds whitespace or a control character
+ * (a space pasted with it, the newline of a name read from a file): no metric is named so, and a
+ * monitor on it would never alert; `' cpu%'` would not even be read as a percentage. Tokens pass.
+ * @internal
+ */
+export function _checkMetricName(scope: IConstruct, metric: string, what: string): void {
+  if (Token.isUnresolved(metric)) return;
+  if (metric.trim() === '') _fail(scope, 'metric', metric, 'is empty', what);
+  const at = metric.search(NOT_IN_METRIC_NAMES);
+  if (at >= 0) {
+    _fail(scope, 'metric', metric, `holds a space or control character (${_codePoint(metric, at)} at character ${at + 1})`,
+      `${what} without spaces or control characters`);
   }
 }
 

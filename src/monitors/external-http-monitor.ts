@@ -1,7 +1,7 @@
 import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { _MASKED } from '../_text';
+import { _codePoint, _MASKED } from '../_text';
 import { _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _warnOnThresholdOrder, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
@@ -345,8 +345,7 @@ export class ExternalHttpMonitor extends MonitorBase {
     // Not shown: a token read from a file keeps its trailing newline, and the error lands in CI logs.
     const forbidden = Token.isUnresolved(value) ? -1 : value.search(HEADER_VALUE_FORBIDDEN);
     if (forbidden >= 0) {
-      const code = `U+${value.charCodeAt(forbidden).toString(16).toUpperCase().padStart(4, '0')}`;
-      _fail(this, `${property}.value`, _MASKED, `holds a line break or control character (${code} at character ${forbidden + 1}; `
+      _fail(this, `${property}.value`, _MASKED, `holds a line break or control character (${_codePoint(value, forbidden)} at character ${forbidden + 1}; `
         + 'the value is not shown, as it may hold a token), which an HTTP header value cannot', 'printable text (tabs allowed)');
     }
     if (!/\{\{resolve:(secretsmanager|ssm-secure):/.test(JSON.stringify(Stack.of(this).resolve(value)))) return;

@@ -1,7 +1,7 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
-import { _checkRange, _renderScopes, _wholeDuration } from './_checks';
+import { _checkMetricName, _checkRange, _renderScopes, _wholeDuration } from './_checks';
 import { _warnOnRepeatedScopes } from './_scope';
 import { MonitorOperator } from './enums';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
@@ -18,7 +18,8 @@ const RUNNING_TASK_COUNT = /^ecs\.running_task\..+\.count$/;
  */
 export interface HostMetricMonitorProps extends ThresholdMonitorProps {
   /**
-   * The host metric to watch, such as `loadavg5` or `custom.foo.bar`.
+   * The host metric to watch, such as `loadavg5` or `custom.foo.bar`, without spaces or control
+   * characters (no metric name has one).
    *
    * `cpu%`, `memory%`, `disk%`, `swap%`, `container-cpu%` and `container-memory%` are
    * percentages: their thresholds must be within 0-100. Changing the metric replaces the
@@ -101,9 +102,7 @@ export class HostMetricMonitor extends MonitorBase {
 
   private checkMetric(props: HostMetricMonitorProps): void {
     if (Token.isUnresolved(props.metric)) return;
-    if (props.metric.trim() === '') {
-      _fail(this, 'metric', props.metric, 'is empty', 'a host metric name');
-    }
+    _checkMetricName(this, props.metric, 'a host metric name');
     if (COMPARATIVE_METRICS.includes(props.metric)) {
       _checkPercent(this, 'warning', props.warning, props.metric);
       _checkPercent(this, 'critical', props.critical, props.metric);

@@ -1,7 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _fail } from '../_validation';
-import { _checkRange, _warnOnThresholdOrder, _wholeDuration } from './_checks';
+import { _checkMetricName, _checkRange, _warnOnThresholdOrder, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -23,7 +22,7 @@ export interface ServiceMetricMonitorProps extends ThresholdMonitorProps {
   readonly service: IMackerelService;
 
   /**
-   * The service metric to watch.
+   * The service metric to watch, without spaces or control characters (no metric name has one).
    *
    * Changing it replaces the monitor (Mackerel cannot change a monitor's target).
    */
@@ -85,9 +84,7 @@ export class ServiceMetricMonitor extends MonitorBase {
   constructor(scope: Construct, id: string, props: ServiceMetricMonitorProps) {
     super(scope, id, props);
     this._checkThresholds(props);
-    if (!Token.isUnresolved(props.metric) && props.metric.trim() === '') {
-      _fail(this, 'metric', props.metric, 'is empty', 'a service metric name');
-    }
+    _checkMetricName(this, props.metric, 'a service metric name');
     _checkRange(this, 'duration', props.duration, { min: 1, max: 10 }, 'points');
     _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
     // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.

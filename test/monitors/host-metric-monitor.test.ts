@@ -129,6 +129,16 @@ describe('HostMetricMonitor', () => {
       expect(() => new HostMetricMonitor(stack, 'Cpu', { ...CPU, metric: '' })).toThrow(/Stack\/Cpu: metric "" is empty; expected a host metric name/);
     });
 
+    test.each([
+      ['a space pasted before a percentage metric, which would no longer be read as one', ' cpu%', 'U+0020 at character 1'],
+      ['the newline of a name read from a file', 'custom.queue.depth\n', 'U+000A at character 19'],
+    ])('a metric with %s: no metric is named so, and the monitor would never alert', (_what, metric, where) => {
+      const { stack } = mackerelStack();
+
+      expect(() => new HostMetricMonitor(stack, 'Cpu', { ...CPU, metric }))
+        .toThrow(`Stack/Cpu: metric ${JSON.stringify(metric)} holds a space or control character (${where}); expected a host metric name without spaces or control characters`);
+    });
+
     test('an invalid scope string, naming its index', () => {
       const { stack, web } = mackerelStack();
       const bad = MonitorScope.fromService({ name: 'shop:web!' } as never);

@@ -91,6 +91,13 @@ describe('ServiceMetricMonitor', () => {
         .toThrow(/Stack\/Orders: metric " " is empty; expected a service metric name/);
     });
 
+    test('a metric with a tab in it', () => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new ServiceMetricMonitor(stack, 'Orders', { ...ordersProps(shop), metric: 'shop.orders\tcount' }))
+        .toThrow('Stack/Orders: metric "shop.orders\\tcount" holds a space or control character (U+0009 at character 12); expected a service metric name without spaces');
+    });
+
     test('no thresholds', () => {
       const { stack, shop } = mackerelStack();
 

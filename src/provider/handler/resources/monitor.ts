@@ -1,3 +1,4 @@
+import { _codePoint } from '../../../_text';
 import { ObjectSchema, Props } from '../convert';
 import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
 import { idResource } from '../id-resource';
@@ -120,7 +121,7 @@ async function resolveHeaders(headers: unknown): Promise<unknown[] | undefined> 
     // character but a tab in a field value.
     const forbidden = value.search(/[\u0000-\u0008\u000a-\u001f\u007f]/);
     if (forbidden >= 0) {
-      const code = `U+${value.charCodeAt(forbidden).toString(16).toUpperCase().padStart(4, '0')}`;
+      const code = _codePoint(value, forbidden);
       const what = /[\r\n]/.test(value[forbidden]) ? 'a line break' : 'a control character';
       throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value read from ${dynamicReferenceSources(header.value).join(' and ')} holds ${what} `
         + `(${code} at character ${forbidden + 1}), which an HTTP header value cannot; store the secret without it (the value is not shown)`);
