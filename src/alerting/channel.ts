@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { _channelUrl } from './_secret-url';
 import { IChannel } from './interfaces';
-import { _fail } from '../_validation';
+import { _fail, _repeats } from '../_validation';
 import { _ChannelProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { MackerelResourceOptions } from '../provider/resource-options';
@@ -108,7 +108,7 @@ export abstract class ChannelBase extends Construct implements IChannel {
  */
 export interface EmailChannelProps extends ChannelProps {
   /**
-   * Email addresses to notify.
+   * Email addresses to notify, each once.
    *
    * Give at least one address in `emails` or one user in `userIds`.
    *
@@ -117,7 +117,7 @@ export interface EmailChannelProps extends ChannelProps {
   readonly emails?: string[];
 
   /**
-   * IDs of Mackerel users (members of the organization) to notify at their own address.
+   * IDs of Mackerel users (members of the organization) to notify at their own address, each once.
    *
    * @default - no users
    */
@@ -150,6 +150,11 @@ export class EmailChannel extends ChannelBase {
         _fail(this, `userIds[${i}]`, userId, 'is not a Mackerel user ID', 'letters and digits, as listed by GET /api/v0/users');
       }
     });
+    // As for events: Mackerel does not say what it does with a recipient given twice (two mails, or one kept and drift).
+    for (const [property, list, what] of [['emails', emails, 'address'], ['userIds', userIds, 'user']] as const) {
+      const [repeat] = _repeats(list);
+      if (repeat) _fail(this, `${property}[${repeat.index}]`, list[repeat.index], 'is given twice', `each ${what} once`);
+    }
     this.channelId = this._createChannel(props, {
       type: 'email',
       emails: props.emails,

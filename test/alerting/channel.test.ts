@@ -85,6 +85,14 @@ describe('EmailChannel', () => {
         .toThrow(/Stack\/Mail: emails\[0\] "on call@example.com" is not an email address/);
     });
 
+    test('an address or a user given twice', () => {
+      const { stack } = alertingStack();
+      expect(() => new EmailChannel(stack, 'Mail', { name: 'x', emails: ['a@example.com', 'b@example.com', 'a@example.com'] }))
+        .toThrow('Stack/Mail: emails[2] "a@example.com" is given twice; expected each address once');
+      expect(() => new EmailChannel(stack, 'Mail2', { name: 'x', userIds: ['abc', 'abc'] }))
+        .toThrow('Stack/Mail2: userIds[1] "abc" is given twice; expected each user once');
+    });
+
     test('a malformed user ID', () => {
       const { stack } = alertingStack();
       expect(() => new EmailChannel(stack, 'Mail', { name: 'x', userIds: ['bad id'] }))
