@@ -55,6 +55,20 @@ export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope
   _warnOnExcludedServiceRoles(consumer, MONITOR, scopes, excludeScopes);
 }
 
+/**
+ * Warns about `scopes` given as an empty list: Mackerel reads it as no scope (an organization-wide
+ * connectivity monitor reads back with `"scopes": []`), so the monitor watches every host of the
+ * organization. A list computed from something that came out empty rarely means that, and
+ * leaving `scopes` out says it plainly.
+ * @internal
+ */
+export function _warnOnEmptyScopes(consumer: IConstruct, scopes: MonitorScope[] | undefined): void {
+  if (scopes === undefined || scopes.length > 0) return;
+  Annotations.of(consumer).addWarningV2('cdk-mackerel:monitorScopesEmpty',
+    'scopes is an empty list, which Mackerel reads as no scope: the monitor watches every host of the organization. Leave scopes out '
+    + 'to watch every host, or give the services and roles to watch');
+}
+
 /** What a consumer of scopes does with their hosts, in the words of its scope warnings. @internal */
 export interface _ScopeUse {
   /** The warning's id. */

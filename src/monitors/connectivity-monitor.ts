@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { _checkOneOf, _renderScopes } from './_checks';
-import { _warnOnRepeatedScopes } from './_scope';
+import { _warnOnEmptyScopes, _warnOnRepeatedScopes } from './_scope';
 import { AlertStatusOnGone } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -22,6 +22,9 @@ export interface ConnectivityMonitorProps extends MonitorBaseProps {
    * Each once: a scope given twice, or also in `excludeScopes`, gets the synth warning
    * `cdk-mackerel:monitorScopeRedundant` (Mackerel documents nothing of what a monitor does with
    * such scopes, and refuses them in a downtime).
+   *
+   * An empty list is read as no scope, every host of the organization: it gets the synth warning
+   * `cdk-mackerel:monitorScopesEmpty` (leave `scopes` out for that).
    *
    * @default - every host of the organization
    */
@@ -79,6 +82,7 @@ export class ConnectivityMonitor extends MonitorBase {
       excludeScopes: _renderScopes(this, 'excludeScopes', props.excludeScopes),
       alertStatusOnGone: props.alertStatusOnGone ?? AlertStatusOnGone.CRITICAL,
     });
+    _warnOnEmptyScopes(this, props.scopes);
     _warnOnRepeatedScopes(this, props.scopes, props.excludeScopes);
   }
 }

@@ -2,7 +2,7 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkMetricName, _checkRange, _renderScopes, _wholeDuration } from './_checks';
-import { _warnOnRepeatedScopes } from './_scope';
+import { _warnOnEmptyScopes, _warnOnRepeatedScopes } from './_scope';
 import { MonitorOperator } from './enums';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -45,6 +45,9 @@ export interface HostMetricMonitorProps extends ThresholdMonitorProps {
    * Each once: a scope given twice, or also in `excludeScopes`, gets the synth warning
    * `cdk-mackerel:monitorScopeRedundant` (Mackerel documents nothing of what a monitor does with
    * such scopes, and refuses them in a downtime).
+   *
+   * An empty list is read as no scope, every host of the organization: it gets the synth warning
+   * `cdk-mackerel:monitorScopesEmpty` (leave `scopes` out for that).
    *
    * @default - every host of the organization
    */
@@ -97,6 +100,7 @@ export class HostMetricMonitor extends MonitorBase {
       scopes: _renderScopes(this, 'scopes', props.scopes),
       excludeScopes: _renderScopes(this, 'excludeScopes', props.excludeScopes),
     });
+    _warnOnEmptyScopes(this, props.scopes);
     _warnOnRepeatedScopes(this, props.scopes, props.excludeScopes);
   }
 

@@ -157,6 +157,30 @@ describe('MonitorScope', () => {
     });
   });
 
+  describe('scopes given as an empty list: the monitor watches every host of the organization', () => {
+    const EMPTY = Match.stringLikeRegexp('cdk-mackerel:monitorScopesEmpty');
+
+    test('a host metric or connectivity monitor warns, saying how Mackerel reads it and what to write instead', () => {
+      // GIVEN
+      const { stack } = mackerelStack();
+      // WHEN
+      new HostMetricMonitor(stack, 'Cpu', { name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [] });
+      new ConnectivityMonitor(stack, 'Alive', { scopes: [], excludeScopes: [MonitorScope.of('shop:batch')] });
+      // THEN
+      Annotations.fromStack(stack).hasWarning('/Stack/Cpu', Match.stringLikeRegexp(
+        '^scopes is an empty list, which Mackerel reads as no scope: the monitor watches every host of the organization\\. Leave scopes out '
+        + 'to watch every host, or give the services and roles to watch'));
+      Annotations.fromStack(stack).hasWarning('/Stack/Alive', EMPTY);
+    });
+
+    test('scopes left out, or an empty excludeScopes, do not warn', () => {
+      const { stack } = mackerelStack();
+      new ConnectivityMonitor(stack, 'Alive', {});
+      new ConnectivityMonitor(stack, 'Web', { scopes: [MonitorScope.of('shop:web')], excludeScopes: [] });
+      Annotations.fromStack(stack).hasNoWarning('*', EMPTY);
+    });
+  });
+
   describe('a scope named again in a monitor: a warning, as Mackerel documents refusing it for downtimes only', () => {
     const REDUNDANT = 'cdk-mackerel:monitorScopeRedundant';
     function hostMonitor(stack: Stack, scopes: MonitorScope[], excludeScopes?: MonitorScope[]) {
