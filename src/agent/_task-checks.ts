@@ -1,4 +1,4 @@
-import { Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _describeProblem } from '../_validation';
 
@@ -183,9 +183,23 @@ export function _handAgentSign(container: ecs.ContainerDefinition): string | und
 }
 
 /**
+ * How a container definition's fields are spelt: camelCase in a `CfnTaskDefinition`'s props (the
+ * L1 renders them), as CloudFormation writes them in a raw `CfnResource`'s properties (passed as they are).
+ */
+interface Spelling {
+  readonly name: string;
+  readonly image: string;
+  readonly environment: string;
+}
+
+const L1_SPELLING: Spelling = { name: 'name', image: 'image', environment: 'environment' };
+const CFN_SPELLING: Spelling = { name: 'Name', image: 'Image', environment: 'Environment' };
+
+/**
  * What the containers of a task definition written as its CloudFormation resource (a
- * `CfnTaskDefinition`, as cloudformation-include reads one) show of the agent at synth: the
- * container that runs it, known as `_handAgentSign` knows one; else where one could still run it,
+ * `CfnTaskDefinition`, as cloudformation-include reads one, or a plain `CfnResource` of type
+ * `AWS::ECS::TaskDefinition`) show of the agent at synth: the container that runs it, known as
+ * `_handAgentSign` knows one; else where one could still run it,
  * known only at deploy time (`unread`): its container definitions, one of them (an `Fn::If`
  * element, as a template with a condition on its agent has), or an image and environment variables
  * that are tokens, which may name the agent's image or hold `MACKEREL_CONTAINER_PLATFORM`. A literal
@@ -194,11 +208,18 @@ export function _handAgentSign(container: ecs.ContainerDefinition): string | und
  * Neither when every container can be read and none runs the agent.
  * @internal
  */
-export function _cfnAgentOf(taskDefinition: ecs.CfnTaskDefinition): {
+export function _cfnAgentOf(taskDefinition: CfnResource): {
   readonly agent?: { readonly name?: string; readonly sign: string };
   readonly unread?: string;
 } {
-  const containers: unknown = taskDefinition.containerDefinitions;
+  const l1 = taskDefinition instanceof ecs.CfnTaskDefinition;
+  // A raw resource keeps its properties as given (`_cfnProperties` is protected in aws-cdk-lib).
+  const properties: unknown = l1 ? undefined : (taskDefinition as unknown as { _cfnProperties?: unknown })._cfnProperties;
+  if (knownAtDeploy(properties)) return { unread: 'Properties is a token' };
+  const spelling = l1 ? L1_SPELLING : CFN_SPELLING;
+  const containers: unknown = l1
+    ? taskDefinition.containerDefinitions
+    : (properties as { ContainerDefinitions?: unknown } | undefined)?.ContainerDefinitions;
   if (containers === undefined) return {};
   if (!Array.isArray(containers)) return { unread: 'ContainerDefinitions is a token' };
   let unread: string | undefined;
@@ -207,8 +228,9 @@ export function _cfnAgentOf(taskDefinition: ecs.CfnTaskDefinition): {
       unread ??= `ContainerDefinitions[${index}] is a token or an intrinsic function (such as Fn::If)`;
       continue;
     }
-    const { name } = container as ecs.CfnTaskDefinition.ContainerDefinitionProperty;
-    const read = readCfnContainer(container as ecs.CfnTaskDefinition.ContainerDefinitionProperty);
+    const fields = container as { [key: string]: unknown };
+    const name = fields[spelling.name];
+    const read = readCfnContainer(fields, spelling);
     if (read.sign) return { agent: { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign: read.sign } };
     if (read.unread) unread ??= `the Image and Environment of ContainerDefinitions[${index}] are tokens or intrinsic functions`;
   }
@@ -227,11 +249,12 @@ function knownAtDeploy(value: unknown): boolean {
  * What one literal container definition shows of the agent: its sign, or `unread` when its image is
  * not a literal and its environment holds a token where `MACKEREL_CONTAINER_PLATFORM` could be.
  */
-function readCfnContainer(container: ecs.CfnTaskDefinition.ContainerDefinitionProperty): { readonly sign?: string; readonly unread: boolean } {
-  const { image, environment } = container as { image?: unknown; environment?: unknown };
+function readCfnContainer(container: { [key: string]: unknown }, spelling: Spelling): { readonly sign?: string; readonly unread: boolean } {
+  const image = container[spelling.image];
+  const environment = container[spelling.environment];
   const readable = (environment === undefined || Array.isArray(environment)) && !knownAtDeploy(environment);
   const variables = readable
-    ? (environment as unknown[] | undefined ?? []).flatMap((v) => (knownAtDeploy(v) ? [] : [(v as { name?: unknown }).name]))
+    ? (environment as unknown[] | undefined ?? []).flatMap((v) => (knownAtDeploy(v) ? [] : [(v as { [key: string]: unknown })[spelling.name]]))
     : [];
   const names = variables.filter((name): name is string => typeof name === 'string' && !Token.isUnresolved(name));
   const sign = agentSign(typeof image === 'string' ? image : undefined, names);

@@ -1,4 +1,4 @@
-import { AspectPriority, Aspects, IAspect, Stack } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
@@ -110,7 +110,8 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * `cdk-mackerel:readinessProbeNotApplied` warning (a probe nobody answers would keep its tasks from
  * ever registering). Task definitions the agent cannot run in (Windows, or the
  * `none` network mode), imported ones (which the app cannot change) and `CfnTaskDefinition`s written
- * directly or read by cloudformation-include (not `ecs.TaskDefinition`s) are skipped with a
+ * directly or read by cloudformation-include (not `ecs.TaskDefinition`s; plain `CfnResource`s of type
+ * `AWS::ECS::TaskDefinition` alike) are skipped with a
  * `cdk-mackerel:instrumentationSkipped` warning (a `CfnTaskDefinition` whose containers already
  * run the agent, by its image or variable, with `cdk-mackerel:agentAlreadyPresent`; one whose containers
  * are known only at deploy time, such as one behind an `Fn::If`, with a warning saying so rather than
@@ -201,9 +202,10 @@ export class MackerelInstrumentation implements IAspect {
     if (isLevel1TaskDefinition(node)) {
       // One written before the library may run the agent already: its tasks are monitored.
       const { agent: byHand, unread } = _cfnAgentOf(node);
+      const kind = node instanceof ecs.CfnTaskDefinition ? 'CfnTaskDefinition' : `CfnResource of type ${node.cfnResourceType}`;
       if (byHand) {
         warnOnce(node, () => _warnLate(node, 'cdk-mackerel:agentAlreadyPresent',
-          `The CfnTaskDefinition already runs the Mackerel container agent in ${byHand.name === undefined ? 'a container' : `its container ${JSON.stringify(byHand.name)}`} `
+          `The ${kind} already runs the Mackerel container agent in ${byHand.name === undefined ? 'a container' : `its container ${JSON.stringify(byHand.name)}`} `
           + `(${byHand.sign}), added by hand, so MackerelInstrumentation adds none (it adds the agent only to an ecs.TaskDefinition)`));
         return;
       }
@@ -213,7 +215,7 @@ export class MackerelInstrumentation implements IAspect {
         : `and whether it already runs the Mackerel container agent cannot be told at synth (${unread}), so its tasks are monitored by `
           + 'Mackerel only if such a container runs the agent as deployed';
       warnOnce(node, () => _warnLate(node, 'cdk-mackerel:instrumentationSkipped',
-        'MackerelInstrumentation skipped this CfnTaskDefinition: the agent is added only to an ecs.TaskDefinition (Fargate, EC2, External), not to '
+        `MackerelInstrumentation skipped this ${kind}: the agent is added only to an ecs.TaskDefinition (Fargate, EC2, External), not to `
         + `the CloudFormation resource written directly or read by cloudformation-include, ${outcome}. Define it as an `
         + 'ecs.TaskDefinition, or leave it out of the Aspect\'s scope'));
       return;
@@ -350,10 +352,11 @@ function isImportedTaskDefinition(node: IConstruct): boolean {
 /**
  * A task definition written as its CloudFormation resource (or read by cloudformation-include),
  * not the resource of an `ecs.TaskDefinition`: its containers are plain data the agent cannot join
- * the way `ecs.ContainerDefinition`s are checked, waited for and granted.
+ * the way `ecs.ContainerDefinition`s are checked, waited for and granted. Either a
+ * `CfnTaskDefinition` or a plain `CfnResource` of its type (`new CfnResource(this, id, { type })`).
  */
-function isLevel1TaskDefinition(node: IConstruct): node is ecs.CfnTaskDefinition {
-  if (!(node instanceof ecs.CfnTaskDefinition)) return false;
+function isLevel1TaskDefinition(node: IConstruct): node is CfnResource {
+  if (!CfnResource.isCfnResource(node) || node.cfnResourceType !== ecs.CfnTaskDefinition.CFN_RESOURCE_TYPE_NAME) return false;
   const parent = node.node.scope;
   return !(parent instanceof ecs.TaskDefinition && parent.node.defaultChild === node);
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, CfnResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -529,6 +529,43 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
     // THEN
     Annotations.fromStack(stack).hasWarning(`/${raw.node.path}`, Match.stringLikeRegexp('cloudformation-include, so its tasks are not monitored by Mackerel\\.'));
+  });
+
+  test('a raw CfnResource of type AWS::ECS::TaskDefinition is read as a CfnTaskDefinition is, in CloudFormation\'s spelling', () => {
+    // GIVEN task definitions written as plain CfnResources: one without the agent, one running it by hand (a private
+    // mirror known at deploy time, with the variable), one with a container behind Fn::If, one with properties from a token
+    const { app, stack, apiKey } = setup();
+    const raw = (id: string, properties: unknown) => new CfnResource(stack, id, { type: 'AWS::ECS::TaskDefinition', properties: properties as never });
+    const plain = raw('Plain', { ContainerDefinitions: [{ Name: 'app', Image: 'public.ecr.aws/nginx/nginx:1.27', Essential: true, Memory: 256 }] });
+    const byHand = raw('ByHand', {
+      ContainerDefinitions: [
+        { Name: 'app', Image: 'public.ecr.aws/nginx/nginx:1.27', Essential: true, Memory: 256 },
+        { Name: 'agent', Image: new CfnParameter(stack, 'AgentImage').valueAsString, Environment: [{ Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'ecs' }] },
+      ],
+    });
+    const conditional = raw('Conditional', {
+      ContainerDefinitions: [{ 'Fn::If': ['WithAgent', { Name: 'agent', Image: 'mackerel/mackerel-container-agent:v0.13.2' }, { Ref: 'AWS::NoValue' }] }],
+    });
+    const lazy = raw('Lazy', Lazy.any({ produce: () => ({ ContainerDefinitions: [] }) }));
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN each gets the warning a CfnTaskDefinition of the same containers gets, and is left as it is
+    const annotations = Annotations.fromStack(stack);
+    const warnings = (resource: CfnResource) => annotations.findWarning(`/${resource.node.path}`, Match.anyValue()).map((w) => w.entry.data);
+    const skipped = (outcome: string) => 'MackerelInstrumentation skipped this CfnResource of type AWS::ECS::TaskDefinition: the agent is added only to an '
+      + 'ecs.TaskDefinition (Fargate, EC2, External), not to the CloudFormation resource written directly or read by cloudformation-include, '
+      + `${outcome}. Define it as an ecs.TaskDefinition, or leave it out of the Aspect's scope [ack: cdk-mackerel:instrumentationSkipped]`;
+    const undetermined = (unread: string) => skipped(`and whether it already runs the Mackerel container agent cannot be told at synth (${unread}), `
+      + 'so its tasks are monitored by Mackerel only if such a container runs the agent as deployed');
+    expect(warnings(plain)).toEqual([skipped('so its tasks are not monitored by Mackerel')]);
+    expect(warnings(byHand)).toEqual([
+      'The CfnResource of type AWS::ECS::TaskDefinition already runs the Mackerel container agent in its container "agent" (MACKEREL_CONTAINER_PLATFORM '
+      + 'in its environment), added by hand, so MackerelInstrumentation adds none (it adds the agent only to an ecs.TaskDefinition) '
+      + '[ack: cdk-mackerel:agentAlreadyPresent]',
+    ]);
+    expect(warnings(conditional)).toEqual([undetermined('ContainerDefinitions[0] is a token or an intrinsic function (such as Fn::If)')]);
+    expect(warnings(lazy)).toEqual([undetermined('Properties is a token')]);
+    expect(Template.fromStack(stack).toJSON().Resources.ByHand.Properties.ContainerDefinitions.map((c: { Name: string }) => c.Name)).toEqual(['app', 'agent']);
   });
 
   test('a none-network task definition is skipped with a warning', () => {
