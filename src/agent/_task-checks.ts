@@ -72,17 +72,33 @@ export function _proxyContainerOf(taskDefinition: ecs.TaskDefinition, agent: ecs
 function checkNameUnique(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[]): string | undefined {
   const clash = nameTakenBy(agent, others);
   if (!clash) return undefined;
-  return _describeProblem('containerName', agent.containerName, `is also the name of ${clash.node.path}`,
+  return _describeProblem('containerName', shownName(agent), `is also the name of ${clash.node.path}`,
     'a container name unique in the task', 'Set containerName, or remove the agent container added by hand');
 }
 
 function nameTakenBy(agent: ecs.ContainerDefinition, others: ecs.ContainerDefinition[]): ecs.ContainerDefinition | undefined {
-  if (Token.isUnresolved(agent.containerName)) return undefined;
-  return others.find((c) => c.containerName === agent.containerName);
+  return others.find((c) => sameName(c, agent));
 }
 
 /**
- * Another container of the task under the agent's name (known at synth), which checkNameUnique
+ * Whether two containers surely have one name. A name known only at deploy time (a parameter) is
+ * compared as it resolves: one parameter names both alike whatever it holds, a lazy name resolves
+ * to its text, and names from two parameters may or may not differ, so they are not taken for one.
+ * Only run at synth, where resolving is allowed.
+ */
+function sameName(a: ecs.ContainerDefinition, b: ecs.ContainerDefinition): boolean {
+  if (!Token.isUnresolved(a.containerName) && !Token.isUnresolved(b.containerName)) return a.containerName === b.containerName;
+  return JSON.stringify(shownName(a)) === JSON.stringify(shownName(b));
+}
+
+/** A container's name as the template writes it: `{ "Ref": ... }` for a parameter, rather than token text. */
+function shownName(container: ecs.ContainerDefinition): unknown {
+  const name = container.containerName;
+  return Token.isUnresolved(name) ? Stack.of(container).resolve(name) : name;
+}
+
+/**
+ * Another container of the task under the agent's name (surely the same at deploy: see sameName), which checkNameUnique
  * reports. Checks that would see a second agent, or the agent's filter matching it, in that
  * container leave it to that error: theirs would name a consequence of the clash, not its cause.
  * @internal
@@ -95,7 +111,7 @@ export function _agentNameTakenBy(taskDefinition: ecs.TaskDefinition, agent: ecs
 function checkOneAgent(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): string | undefined {
   const byHand = _agentAddedByHand(taskDefinition, agent);
   // The same name is reported by checkNameUnique.
-  if (!byHand || byHand.containerName === agent.containerName) return undefined;
+  if (!byHand || sameName(byHand, agent)) return undefined;
   return _describeProblem('taskDefinition', taskDefinition.node.path,
     `already runs the Mackerel container agent in ${byHand.node.path} (${_handAgentSign(byHand)}), so each task would register two Mackerel hosts`,
     'one agent per task', 'Remove the agent container added by hand');

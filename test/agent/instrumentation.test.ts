@@ -841,6 +841,21 @@ describe('MackerelInstrumentation: post-conditions', () => {
     expect(() => app.synth()).toThrow(expect.objectContaining({ message }));
   });
 
+  test('an app container named by the parameter that names the agent gets the containerName error alone, naming both', () => {
+    // GIVEN the Aspect's agent and an app container named by one parameter
+    const { app, stack, apiKey } = setup();
+    const name = new CfnParameter(stack, 'Name', { type: 'String', default: 'sidecar' });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, containerName: name.valueAsString });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'], containerName: name.valueAsString }));
+    // THEN the clash is named, not its consequence ("appears 2 times")
+    const message = 'Validation failed with the following errors:\n'
+      + '  [Stack/Task/MackerelContainerAgent] containerName {"Ref":"Name"} is also the name of Stack/Task/app; '
+      + 'expected a container name unique in the task. Set containerName, or remove the agent container added by hand';
+    expect(() => app.synth()).toThrow(expect.objectContaining({ message }));
+  });
+
   test('removing the agent container fails synth, saying so', () => {
     const { app, cfn } = instrumented();
     cfn.addPropertyOverride('ContainerDefinitions', [{ Name: 'app', Image: 'public.ecr.aws/nginx/nginx:1.27', Essential: true }]);

@@ -1,3 +1,4 @@
+import { CfnParameter, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -222,6 +223,41 @@ describe('checks over the whole task, at synth', () => {
       + '  [Stack/Agent] containerName "app" is also the name of Stack/Task/app; expected a container name unique in the task. '
       + 'Set containerName, or remove the agent container added by hand';
     expect(() => Template.fromStack(stack)).toThrow(expect.objectContaining({ message }));
+  });
+
+  describe('container names known only at deploy time', () => {
+    function taskWithApp(appName: (stack: Stack) => string) {
+      const fixture = agentStack();
+      const taskDefinition = new ecs.FargateTaskDefinition(fixture.stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: APP_IMAGE, containerName: appName(fixture.stack) });
+      return { ...fixture, taskDefinition };
+    }
+
+    test('the agent and an app container named by the same parameter clash, named as the name resolves', () => {
+      // GIVEN both names from one parameter: whatever it holds, they are the same
+      const { stack, taskDefinition, apiKey } = taskWithApp((s) => new CfnParameter(s, 'Name').valueAsString);
+      // WHEN
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], containerName: Fn.ref('Name') });
+      // THEN
+      expect(() => Template.fromStack(stack)).toThrow(expect.objectContaining({
+        message: 'Validation failed with the following errors:\n'
+          + '  [Stack/Agent] containerName {"Ref":"Name"} is also the name of Stack/Task/app; expected a container name unique in the task. '
+          + 'Set containerName, or remove the agent container added by hand',
+      }));
+    });
+
+    test('a lazy app container name that resolves to the agent\'s clashes with it', () => {
+      const { stack, taskDefinition, apiKey } = taskWithApp(() => Lazy.string({ produce: () => 'mackerel-container-agent' }));
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] containerName "mackerel-container-agent" is also the name of Stack/Task/app; '
+        + 'expected a container name unique in the task');
+    });
+
+    test('names from two parameters may differ, so they are not refused at synth', () => {
+      const { stack, taskDefinition, apiKey } = taskWithApp((s) => new CfnParameter(s, 'AppName').valueAsString);
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], containerName: new CfnParameter(stack, 'AgentName').valueAsString });
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
   });
 
   test('an agent container added by hand under another name: each task would register two hosts', () => {
