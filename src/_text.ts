@@ -58,3 +58,19 @@ export function _codePoint(text: string, index: number): string {
  * @internal
  */
 export const _MASKED = '****';
+
+/**
+ * A URL as a synth error or warning may show it: its userinfo (`http://user:pass@proxy:3128`, as a
+ * proxy URL may carry it) replaced by `_MASKED`, the rest as given, which says what is wrong. Read
+ * from the text, not a parsed URL, so that what is no URL (its scheme forgotten, `user:pass@proxy:3128`)
+ * is masked too; everything before the last `@` (after `scheme://`) is taken for userinfo, since a
+ * password may hold `/` or `@` where a parser would end it.
+ * @internal
+ */
+export function _maskedUserinfo(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value);
+  const start = scheme && scheme[0].length <= at ? scheme[0].length : 0;
+  return `${value.slice(0, start)}${_MASKED}${value.slice(at)}`;
+}

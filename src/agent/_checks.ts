@@ -2,6 +2,7 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
+import { _maskedUserinfo } from '../_text';
 import { _checkEnum, _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _containersOf } from './_task-checks';
@@ -35,8 +36,8 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   if (options.ignoreContainer) _goRegExp(scope, options.ignoreContainer);
   const apiBase = checkUrl(scope, 'apiBase', options.apiBase);
   if (apiBase) _warnCleartextApiBase(scope, 'apiBase', apiBase);
-  checkUrl(scope, 'httpProxy', options.httpProxy);
-  checkUrl(scope, 'httpsProxy', options.httpsProxy);
+  warnProxyCredentials(scope, 'httpProxy', 'HTTP_PROXY', options.httpProxy, checkUrl(scope, 'httpProxy', options.httpProxy));
+  warnProxyCredentials(scope, 'httpsProxy', 'HTTPS_PROXY', options.httpsProxy, checkUrl(scope, 'httpsProxy', options.httpsProxy));
   if (!Token.isUnresolved(options.noProxy)) (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
   checkImageSupports(scope, options, _mayRunOn(taskDefinition, 'MANAGED_INSTANCES'));
 }
@@ -318,11 +319,25 @@ function escapedCodePoint(s: string, i: number): { codePoint: number | undefined
   return { codePoint: C_ESCAPES.get(c), end: i + 1 + String.fromCodePoint(s.codePointAt(i + 1)!).length };
 }
 
+/** A proxy's user name and password are shown nowhere: the error shows the rest of the URL. */
 function checkUrl(scope: IConstruct, property: string, value: string | undefined): URL | undefined {
   if (value === undefined || Token.isUnresolved(value)) return undefined;
   const url = _httpUrl(value);
-  if (!url) _fail(scope, property, value, 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
+  if (!url) _fail(scope, property, _maskedUserinfo(value), 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
   return url;
+}
+
+/**
+ * A proxy URL's credentials go into the agent's environment, which is written into the template
+ * as it is: anyone who can read the stack, or describe the task definition, can read them.
+ */
+function warnProxyCredentials(scope: IConstruct, property: string, variable: string, value: string | undefined, url: URL | undefined): void {
+  if (value === undefined || !url || (url.username === '' && url.password === '')) return;
+  const carried = url.password === '' ? 'a user name, which is' : 'a user name and password, which are';
+  Annotations.of(scope).addWarningV2('cdk-mackerel:proxyCredentialsInTemplate',
+    `${property} ${JSON.stringify(_maskedUserinfo(value))} carries ${carried} written into the template in plain text `
+    + `(${variable} of the agent container), readable by anyone who can read the stack or the task definition. Use a proxy that needs `
+    + 'no credentials in its URL, such as one that admits the tasks by their subnets or security group');
 }
 
 function checkNoProxyEntry(scope: IConstruct, property: string, value: string): void {

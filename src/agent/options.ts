@@ -213,6 +213,10 @@ export interface MackerelAgentOptions {
    * added to `NO_PROXY`: no proxy can reach them, and the agent fetches an S3 config with the
    * task role's credentials.
    *
+   * The URL is written into the template as it is: a user name or password in it
+   * (`http://user:pass@proxy:3128`) is warned about (`cdk-mackerel:proxyCredentialsInTemplate`)
+   * and never shown in synth errors.
+   *
    * @default - no proxy
    * @see https://mackerel.io/docs/entry/howto/container-agent
    */
@@ -220,6 +224,9 @@ export interface MackerelAgentOptions {
 
   /**
    * The proxy for HTTPS requests, such as the Mackerel API (`HTTPS_PROXY`), as a URL.
+   *
+   * The URL is written into the template as it is: a user name or password in it is warned
+   * about (`cdk-mackerel:proxyCredentialsInTemplate`) and never shown in synth errors.
    *
    * @default - no proxy
    * @see https://mackerel.io/docs/entry/howto/container-agent

@@ -290,6 +290,11 @@ describe('options', () => {
       'apiBase "http://mackerel.example.com/" sends the Mackerel API key, which can write, in cleartext over HTTP to mackerel.example.com. '
       + 'Use an https URL [ack: cdk-mackerel:apiBaseCleartext]',
     ]);
+    // a user and password in the URL are not shown
+    expect(warned('http://proxyuser:s3cret@mackerel.example.com/')).toEqual([
+      'apiBase "http://****@mackerel.example.com/" sends the Mackerel API key, which can write, in cleartext over HTTP to mackerel.example.com. '
+      + 'Use an https URL [ack: cdk-mackerel:apiBaseCleartext]',
+    ]);
     expect(warned('https://api.mackerelio.com/')).toEqual([]);
     expect(warned('http://localhost:8080/')).toEqual([]);
     expect(warned('http://127.0.0.1:8080/')).toEqual([]);

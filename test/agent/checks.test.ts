@@ -148,6 +148,29 @@ describe('options rejected at construction, with the path, property, value and w
     expect(addAgent({ httpProxy: 'proxy:3128' })).toThrow(/httpProxy "proxy:3128" is not an http or https URL/);
   });
 
+  test('a proxy URL that is refused is shown without its user name and password', () => {
+    // GIVEN credentials in a URL of another scheme, in one without its scheme, and a password holding "/" and "@"
+    const refused: Array<[Partial<MackerelAgentOptions>, string]> = [
+      [{ httpsProxy: 'socks5://proxyuser:s3cret@proxy:1080' }, 'httpsProxy "socks5://****@proxy:1080" is not an http or https URL'],
+      [{ httpProxy: 'proxyuser:s3cret@proxy.internal:3128' }, 'httpProxy "****@proxy.internal:3128" is not an http or https URL'],
+      [{ httpsProxy: 'ftp://proxyuser:s3/cr@t@proxy:21' }, 'httpsProxy "ftp://****@proxy:21" is not an http or https URL'],
+      [{ apiBase: 'proxyuser:s3cret@api.internal' }, 'apiBase "****@api.internal" is not an http or https URL'],
+    ];
+    for (const [options, message] of refused) {
+      // THEN the error says what is wrong, and nothing of the credentials
+      const error = (() => {
+        try {
+          addAgent(options)();
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return 'no error';
+      })();
+      expect(error).toContain(`Stack/Agent: ${message}`);
+      expect(error).not.toMatch(/proxyuser|s3cret|s3\/cr/);
+    }
+  });
+
   test('a no-proxy entry holding several entries', () => {
     expect(addAgent({ noProxy: ['.internal', 'a.example.com,b.example.com'] }))
       .toThrow(/noProxy\[1\] "a.example.com,b.example.com" is not a single host, domain or CIDR; expected one entry per item/);
@@ -181,6 +204,38 @@ describe('options accepted', () => {
     const pattern = new CfnParameter(stack, 'Ignore').valueAsString;
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: [role], memoryLimitMiB: memory, ignoreContainer: pattern });
     expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test('a proxy URL with credentials is written as given, with a warning that the template holds them in plain text', () => {
+    // GIVEN proxies with a user and password, and with none
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const agent = new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'], httpProxy: 'http://proxytoken@proxy.internal:3128', httpsProxy: 'http://proxyuser:s3cret@proxy.internal:3128',
+    });
+    const plain = fargateTask();
+    new MackerelContainerAgent(plain.stack, 'Agent', { taskDefinition: plain.taskDefinition, apiKey: plain.apiKey, roles: ['shop:web'], httpsProxy: 'http://proxy.internal:3128' });
+    // THEN the variable is not repaired, and the warning names the property, not the password
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({
+        Name: agent.container.containerName,
+        Environment: Match.arrayWith([{ Name: 'HTTPS_PROXY', Value: 'http://proxyuser:s3cret@proxy.internal:3128' }]),
+      })]),
+    });
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('Proxy')).map((w) => w.entry.data)).toEqual([
+      'httpProxy "http://****@proxy.internal:3128" carries a user name, which is written into the template in plain text '
+      + '(HTTP_PROXY of the agent container), readable by anyone who can read the stack or the task definition. Use a proxy that needs '
+      + 'no credentials in its URL, such as one that admits the tasks by their subnets or security group [ack: cdk-mackerel:proxyCredentialsInTemplate]',
+      'httpsProxy "http://****@proxy.internal:3128" carries a user name and password, which are written into the template in plain text '
+      + '(HTTPS_PROXY of the agent container), readable by anyone who can read the stack or the task definition. Use a proxy that needs '
+      + 'no credentials in its URL, such as one that admits the tasks by their subnets or security group [ack: cdk-mackerel:proxyCredentialsInTemplate]',
+    ]);
+    Annotations.fromStack(plain.stack).hasNoWarning('/Stack/Agent', Match.anyValue());
+  });
+
+  test('a proxy URL from a parameter, unknown at synth, is not warned about', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], httpsProxy: new CfnParameter(stack, 'Proxy').valueAsString });
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Agent', Match.stringLikeRegexp('proxyCredentialsInTemplate'));
   });
 
   test('Go-only anchors and a leading flag group compile', () => {

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
 import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
 import { _YamlMap, _toYaml } from './yaml';
+import { _maskedUserinfo } from '../../_text';
 import { _fail } from '../../_validation';
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -161,7 +162,7 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
     _fail(scope, 'config.readinessProbe.scheme', options.scheme, 'is not a known value', `one of ${schemes.map((v) => JSON.stringify(v)).join(', ')}`);
   }
   if (options.proxy !== undefined && !/^https?:\/\/[^\s]+$/.test(options.proxy)) {
-    _fail(scope, 'config.readinessProbe.proxy', options.proxy, 'is not an http or https URL', 'a URL such as http://proxy:3128');
+    _fail(scope, 'config.readinessProbe.proxy', _maskedUserinfo(options.proxy), 'is not an http or https URL', 'a URL such as http://proxy:3128');
   }
   return {
     path: options.path,

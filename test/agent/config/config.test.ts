@@ -266,6 +266,8 @@ describe('agent config: rejected input', () => {
     ['a relative path', probe({ path: 'health' }), /config.readinessProbe.path "health" does not start with "\/"/],
     ['a lower-case method', probe({ method: 'get' }), /config.readinessProbe.method "get" is not an HTTP method/],
     ['a bad proxy', probe({ proxy: 'proxy:3128' }), /config.readinessProbe.proxy "proxy:3128" is not an http or https URL/],
+    ['a bad proxy with credentials, shown without them', probe({ proxy: 'proxyuser:s3cret@proxy:3128' }),
+      /config.readinessProbe.proxy "\*\*\*\*@proxy:3128" is not an http or https URL/],
     ['a fractional period', probe({ period: Duration.millis(500) }),
       /config.readinessProbe.period "500 millis" is not a whole number of seconds of at least 0/],
     ['a polling interval under a minute', { pollingInterval: Duration.seconds(30) },
