@@ -635,6 +635,21 @@ describe('MackerelInstrumentation: a readiness probe of an app container', () =>
       + 'Give this task definition its own probe with MackerelInstrumentation.configure [ack: cdk-mackerel:readinessProbeNotApplied]');
   });
 
+  test('reads the container\'s port when the Aspect visits, after the app\'s code: a port mapping added after configure is seen', () => {
+    // GIVEN a workload tuned before its container has a port
+    const { app, stack, apiKey } = setup();
+    const api = new ecs.FargateTaskDefinition(stack, 'Api', { cpu: 256, memoryLimitMiB: 512 });
+    const apiContainer = api.addContainer('api', { image: APP_IMAGE });
+    MackerelInstrumentation.configure(api, { config: { readinessProbe: MackerelReadinessProbe.httpToContainer(apiContainer, '/healthz') } });
+    apiContainer.addPortMappings({ containerPort: 8080 });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    // THEN
+    const asset = api.node.findChild(MackerelInstrumentation.AGENT_ID).node.findChild('Config') as s3assets.Asset;
+    expect(readFileSync(join(app.outdir, asset.assetPath), 'utf8')).toContain('port: 8080');
+  });
+
   test('a probe-only config is left out entirely elsewhere: no config variable, and the post-condition does not ask for one', () => {
     const { app, stack, apiKey } = setup();
     const api = new ecs.FargateTaskDefinition(stack, 'Api', { cpu: 256, memoryLimitMiB: 512 });

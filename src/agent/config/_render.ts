@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { _probedPort } from './_probe-port';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
 import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
 import { _YamlMap, _toYaml } from './yaml';
@@ -126,7 +127,10 @@ function probe(scope: IConstruct, given: MackerelReadinessProbe): _YamlMap {
   const timing = given._options as MackerelProbeTiming;
   const kinds: { [kind: string]: () => _YamlMap } = {
     exec: () => execProbe(scope, given._options as MackerelExecProbeOptions),
-    http: () => httpProbe(scope, given._options as MackerelHttpProbeOptions),
+    // The port of an app container is read now, so that a mapping added after httpToContainer is seen.
+    http: () => httpProbe(scope, given._container
+      ? { ...given._options as MackerelHttpProbeOptions, port: _probedPort(given._container) }
+      : given._options as MackerelHttpProbeOptions),
     tcp: () => tcpProbe(scope, given._options as MackerelTcpProbeOptions),
   };
   return {

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _ProbeKind } from './_probe-kind';
+import { _probedPort } from './_probe-port';
 import { MackerelPluginCommand } from './config';
-import { _fail } from '../../_validation';
 
 /** When and how long the agent probes. */
 export interface MackerelProbeTiming {
@@ -139,6 +139,11 @@ export class MackerelReadinessProbe {
    * which reaches it in the `awsvpc` and `host` network modes, a synth warning says so in
    * `bridge` mode).
    *
+   * The port is read when the agent's config file is written: when `MackerelContainerAgent` or
+   * `MackerelAgentExtension` adds the agent, or when `MackerelInstrumentation` visits the task
+   * definition (after the app's code has run). A port mapping added after this call is seen
+   * if it is added by then; the container must have one by then.
+   *
    * The container must be in the task definition the agent joins: `MackerelContainerAgent` and
    * `MackerelAgentExtension` refuse a container of another task definition (its tasks would wait
    * on the probe forever and never register). Given to `MackerelInstrumentation` for every task
@@ -151,17 +156,9 @@ export class MackerelReadinessProbe {
    * @param timing when and how long the agent probes: by default the agent's own timing
    */
   public static httpToContainer(container: ecs.ContainerDefinition, path: string, timing: MackerelProbeTiming = {}): MackerelReadinessProbe {
-    if (container.portMappings.length === 0) {
-      _fail(container, 'portMappings', [], 'is empty, so the readiness probe has no port to target',
-        'a container with a port mapping', 'Use MackerelReadinessProbe.http with a port instead');
-    }
-    const first = container.portMappings[0];
-    // A range is written as containerPort 0 (CONTAINER_PORT_USE_RANGE); which of its ports answers is not known.
-    if (first.containerPortRange !== undefined) {
-      _fail(container, 'portMappings[0].containerPortRange', first.containerPortRange, 'is a port range, so the readiness probe has no single port to target',
-        'a container whose first port mapping has a single containerPort', 'Use MackerelReadinessProbe.http with the port the app answers on');
-    }
-    return new MackerelReadinessProbe('http', { ...timing, path, port: first.containerPort }, container);
+    // A first mapping stays first (addPortMappings appends): a range is refused here, where it is called.
+    if (container.portMappings.length > 0) _probedPort(container);
+    return new MackerelReadinessProbe('http', { ...timing, path }, container);
   }
 
   /** Ready when a TCP connection opens. */

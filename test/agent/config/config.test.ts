@@ -388,9 +388,33 @@ describe('agent config: plugins work directory and the probe helper', () => {
       + 'so the agent would wait on it forever and never register the host; expected httpToContainer with a container of Stack/Task');
   });
 
-  test('httpToContainer on a container without a port is rejected', () => {
-    const { appContainer } = fargateTask();
-    expect(() => MackerelReadinessProbe.httpToContainer(appContainer, '/health')).toThrow(/Stack\/Task\/app: portMappings \[\] is empty/);
+  test('httpToContainer sees a port mapping added after the call, before the agent is added', () => {
+    // GIVEN the probe made before the app container has its port
+    const fixture = fargateTask();
+    const readinessProbe = MackerelReadinessProbe.httpToContainer(fixture.appContainer, '/health');
+    fixture.appContainer.addPortMappings({ containerPort: 8080 });
+    // WHEN
+    const agent = new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition, apiKey: fixture.apiKey, roles: ['shop:web'], config: { readinessProbe },
+    });
+    // THEN
+    expect(writtenConfig(agent).parsed).toEqual({ readinessProbe: { http: { path: '/health', port: 8080 } } });
+  });
+
+  test('httpToContainer on a container without a port when the agent is added is rejected, saying when the port is read', () => {
+    const { stack, taskDefinition, apiKey, appContainer } = fargateTask();
+    const readinessProbe = MackerelReadinessProbe.httpToContainer(appContainer, '/health');
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], config: { readinessProbe } })).toThrow(
+      'Stack/Task/app: portMappings [] is empty, so the readiness probe has no port to target; expected a container with a port mapping '
+      + 'when the agent is added, as its config file is written then. Add the port mapping before the agent, or use MackerelReadinessProbe.http with a port');
+  });
+
+  test('httpToContainer on a container whose first port mapping, added after the call, is a range is rejected when the agent is added', () => {
+    const { stack, taskDefinition, apiKey, appContainer } = fargateTask();
+    const readinessProbe = MackerelReadinessProbe.httpToContainer(appContainer, '/health');
+    appContainer.addPortMappings({ containerPort: ecs.ContainerDefinition.CONTAINER_PORT_USE_RANGE, containerPortRange: '8000-8010' });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], config: { readinessProbe } }))
+      .toThrow(/^Stack\/Task\/app: portMappings\[0\].containerPortRange "8000-8010" is a port range/);
   });
 
   test('httpToContainer on a container whose first port mapping is a range is rejected: it has no single port to probe', () => {
