@@ -8,7 +8,7 @@ import { _agentVolumeName, _checkAgentOptions, _goRegExp } from './_checks';
 import { _warnNoEgress } from './_egress';
 import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
 import { _guardRoleParameter } from './_roles-guard';
-import { _containersOf, _isLogRouter, _proxyContainerOf, _taskValidations } from './_task-checks';
+import { _containersOf, _isLogRouter, _proxyContainerOf, _taskValidations, _warnHandAgentUnchecked } from './_task-checks';
 import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _deliverConfig } from './config/_deliver';
 import { _hasPlugins, _officialPlugins } from './config/_render';
@@ -91,7 +91,13 @@ export function _attach(scope: Construct, taskDefinition: ecs.TaskDefinition, op
   scope.node.addValidation({
     validate: () => _taskValidations(taskDefinition, container, { memoryLimitMiB, ignoreContainer, ignorePattern, imageBeforeHealthFix }),
   });
-  scope.node.addValidation({ validate: () => { _warnNoEgress(scope, taskDefinition, options); return []; } });
+  scope.node.addValidation({
+    validate: () => {
+      _warnNoEgress(scope, taskDefinition, options);
+      _warnHandAgentUnchecked(scope, taskDefinition, container);
+      return [];
+    },
+  });
   annotate(scope, options, image);
   return container;
 }

@@ -1,6 +1,8 @@
+import * as fs from 'fs';
 import { CfnResource, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { _describeProblem } from '../_validation';
+import { IConstruct } from 'constructs';
+import { _describeProblem, _warnLate } from '../_validation';
 
 /** What the late checks need to know of the agent. @internal */
 export interface TaskCheckInput {
@@ -185,17 +187,89 @@ export function _agentAddedByHand(taskDefinition: ecs.TaskDefinition, agent?: ec
   return _containersOf(taskDefinition).find((c) => c !== agent && _handAgentSign(c) !== undefined);
 }
 
+/** The variable the agent cannot start without, and nothing else reads. */
+const PLATFORM = 'MACKEREL_CONTAINER_PLATFORM';
+const PLATFORM_LINE = new RegExp(`^\\s*${PLATFORM}\\s*=`, 'm');
+
+/** What aws-cdk-lib keeps private in a container: its variables, its secrets, and the environment files as given. */
+interface ContainerInternals {
+  readonly environment?: { [name: string]: string };
+  readonly secrets?: Array<{ readonly name?: string }>;
+  readonly props?: { readonly environmentFiles?: ecs.EnvironmentFile[] };
+}
+
 /**
  * What shows that a container runs the agent, for the messages: its image, or else the variable
- * the agent cannot start without and nothing else reads. The variable finds an agent whose image
- * is a private mirror known only at deploy time (an ECR repository's URI is a token), as the
- * partition warning advises.
+ * the agent cannot start without and nothing else reads, wherever ECS sets it from: the
+ * environment, a secret, or an environment file of the app's own (an asset, read here). The
+ * variable finds an agent whose image is a private mirror known only at deploy time (an ECR
+ * repository's URI is a token), as the partition warning advises.
  * @internal
  */
 export function _handAgentSign(container: ecs.ContainerDefinition): string | undefined {
-  // `environment` is private in aws-cdk-lib; the props' variables and addEnvironment's both land there.
-  const environment = (container as unknown as { environment?: { [name: string]: string } }).environment ?? {};
-  return agentSign(container.imageName, Object.keys(environment));
+  const image = imageSign(container.imageName);
+  if (image) return image;
+  // Private in aws-cdk-lib: the props' variables and addEnvironment's both land in `environment`, the props' secrets and addSecret's in `secrets`.
+  const internals = container as unknown as ContainerInternals;
+  if (internals.environment && PLATFORM in internals.environment) return `${PLATFORM} in its environment`;
+  if ((internals.secrets ?? []).some((secret) => secret.name === PLATFORM)) return `${PLATFORM} in its secrets`;
+  const file = environmentFilesOf(container).setting;
+  return file === undefined ? undefined : `${PLATFORM} in its environment file ${file}`;
+}
+
+/**
+ * A container that may run the agent though nothing shows it at synth: its image is known only at
+ * deploy time (a mirror's could be the agent's) and an environment file read only then (from S3)
+ * may set the variable. False where it surely runs the agent (found by _handAgentSign) or surely does not.
+ */
+function mayRunAgent(container: ecs.ContainerDefinition): boolean {
+  return Token.isUnresolved(container.imageName) && environmentFilesOf(container).unread && _handAgentSign(container) === undefined;
+}
+
+/**
+ * What a container's environment files show of the variable: the first of the app's own files
+ * (assets, whose source is at hand) that sets it, and whether any file is read only at deploy
+ * time (from S3, or one whose source cannot be read).
+ */
+function environmentFilesOf(container: ecs.ContainerDefinition): { readonly setting?: string; readonly unread: boolean } {
+  const configs = container.environmentFiles ?? [];
+  if (configs.length === 0) return { unread: false };
+  const given = (container as unknown as ContainerInternals).props?.environmentFiles;
+  if (!given || given.length !== configs.length) return { unread: true };
+  let unread = false;
+  for (const file of given) {
+    const source = file instanceof ecs.AssetEnvironmentFile ? file.path : undefined;
+    const text = source === undefined ? undefined : readText(source);
+    if (text === undefined) unread = true;
+    // ECS reads a file as VARIABLE=VALUE lines; a line starting with # is a comment.
+    else if (PLATFORM_LINE.test(text)) return { setting: source, unread };
+  }
+  return { unread };
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Warns, for each other container of the task that may run the agent unseen (`mayRunAgent`), that
+ * the task may then run two agents: two Mackerel hosts per task, both billed. Run at synth, when
+ * every container exists.
+ * @internal
+ */
+export function _warnHandAgentUnchecked(scope: IConstruct, taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
+  for (const container of _containersOf(taskDefinition)) {
+    if (container === agent || !mayRunAgent(container)) continue;
+    _warnLate(scope, 'cdk-mackerel:handAgentUnchecked',
+      `The container ${container.node.path} may run the Mackerel container agent, which cannot be told at synth: its image is known only at deploy `
+      + `time, and its environment files, read from S3 at deploy time, may set ${PLATFORM}. If it runs the agent, each task registers two Mackerel `
+      + `hosts, both billed. Set ${PLATFORM} in its environment, not a file, so that the agent added by hand is found, or acknowledge this warning `
+      + 'if it does not run the agent');
+  }
 }
 
 /**
@@ -206,10 +280,12 @@ interface Spelling {
   readonly name: string;
   readonly image: string;
   readonly environment: string;
+  readonly secrets: string;
+  readonly environmentFiles: string;
 }
 
-const L1_SPELLING: Spelling = { name: 'name', image: 'image', environment: 'environment' };
-const CFN_SPELLING: Spelling = { name: 'Name', image: 'Image', environment: 'Environment' };
+const L1_SPELLING: Spelling = { name: 'name', image: 'image', environment: 'environment', secrets: 'secrets', environmentFiles: 'environmentFiles' };
+const CFN_SPELLING: Spelling = { name: 'Name', image: 'Image', environment: 'Environment', secrets: 'Secrets', environmentFiles: 'EnvironmentFiles' };
 
 /**
  * What the containers of a task definition written as its CloudFormation resource (a
@@ -246,9 +322,9 @@ export function _cfnAgentOf(taskDefinition: CfnResource): {
     }
     const fields = container as { [key: string]: unknown };
     const name = fields[spelling.name];
-    const read = readCfnContainer(fields, spelling);
+    const read = readCfnContainer(fields, spelling, index);
     if (read.sign) return { agent: { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign: read.sign } };
-    if (read.unread) unread ??= `the Image and Environment of ContainerDefinitions[${index}] are tokens or intrinsic functions`;
+    unread ??= read.unread;
   }
   return { unread };
 }
@@ -262,26 +338,40 @@ function knownAtDeploy(value: unknown): boolean {
 }
 
 /**
- * What one literal container definition shows of the agent: its sign, or `unread` when its image is
- * not a literal and its environment holds a token where `MACKEREL_CONTAINER_PLATFORM` could be.
+ * What one literal container definition shows of the agent: its sign, or where it could hide when
+ * its image is not a literal: a token in its environment or secrets where `MACKEREL_CONTAINER_PLATFORM`
+ * could be, or environment files, read only at deploy time.
  */
-function readCfnContainer(container: { [key: string]: unknown }, spelling: Spelling): { readonly sign?: string; readonly unread: boolean } {
+function readCfnContainer(container: { [key: string]: unknown }, spelling: Spelling, index: number): {
+  readonly sign?: string;
+  readonly unread?: string;
+} {
   const image = container[spelling.image];
-  const environment = container[spelling.environment];
-  const readable = (environment === undefined || Array.isArray(environment)) && !knownAtDeploy(environment);
-  const variables = readable
-    ? (environment as unknown[] | undefined ?? []).flatMap((v) => (knownAtDeploy(v) ? [] : [(v as { [key: string]: unknown })[spelling.name]]))
-    : [];
-  const names = variables.filter((name): name is string => typeof name === 'string' && !Token.isUnresolved(name));
-  const sign = agentSign(typeof image === 'string' ? image : undefined, names);
-  const literalImage = typeof image === 'string' && !Token.isUnresolved(image);
-  const environmentUnread = !readable || names.length < ((environment as unknown[] | undefined)?.length ?? 0);
-  return { sign, unread: !sign && !literalImage && image !== undefined && environmentUnread };
+  const environment = variablesOf(container[spelling.environment], spelling);
+  const secrets = variablesOf(container[spelling.secrets], spelling);
+  const sign = imageSign(typeof image === 'string' ? image : undefined)
+    ?? (environment.names.includes(PLATFORM) ? `${PLATFORM} in its environment` : undefined)
+    ?? (secrets.names.includes(PLATFORM) ? `${PLATFORM} in its secrets` : undefined);
+  if (sign || image === undefined || (typeof image === 'string' && !Token.isUnresolved(image))) return { sign };
+  if (environment.unread || secrets.unread) return { unread: `the Image and Environment of ContainerDefinitions[${index}] are tokens or intrinsic functions` };
+  const files = container[spelling.environmentFiles];
+  if (files !== undefined && (!Array.isArray(files) || files.length > 0)) {
+    return { unread: `the Image of ContainerDefinitions[${index}] is a token or an intrinsic function and its EnvironmentFiles are read at deploy time` };
+  }
+  return {};
 }
 
-function agentSign(image: string | undefined, variables: readonly string[]): string | undefined {
-  if (typeof image === 'string' && !Token.isUnresolved(image) && AGENT_IMAGE.test(image)) return `image ${image}`;
-  return variables.includes('MACKEREL_CONTAINER_PLATFORM') ? 'MACKEREL_CONTAINER_PLATFORM in its environment' : undefined;
+/** The literal variable names of an L1 list of `{ name, value }` (or `{ name, valueFrom }`), and whether a token may hide more. */
+function variablesOf(list: unknown, spelling: Spelling): { readonly names: string[]; readonly unread: boolean } {
+  if (list === undefined) return { names: [], unread: false };
+  if (!Array.isArray(list) || knownAtDeploy(list)) return { names: [], unread: true };
+  const names = (list as unknown[]).map((v) => (knownAtDeploy(v) ? undefined : (v as { [key: string]: unknown })[spelling.name]))
+    .filter((name): name is string => typeof name === 'string' && !Token.isUnresolved(name));
+  return { names, unread: names.length < list.length };
+}
+
+function imageSign(image: string | undefined): string | undefined {
+  return typeof image === 'string' && !Token.isUnresolved(image) && AGENT_IMAGE.test(image) ? `image ${image}` : undefined;
 }
 
 /**

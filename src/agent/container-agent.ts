@@ -29,8 +29,11 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  *
  * A task definition takes one agent: a second `MackerelContainerAgent` is an error, and so is a
  * container running the agent added by hand (found at synth by its image, or by the
- * `MACKEREL_CONTAINER_PLATFORM` variable the agent needs, for a mirror known only at deploy time),
+ * `MACKEREL_CONTAINER_PLATFORM` variable the agent needs, for a mirror known only at deploy time,
+ * in its environment, its secrets or an environment file of the app's own),
  * while `MackerelAgentExtension` and `MackerelInstrumentation` skip a task definition that already has either.
+ * A container whose image is known only at deploy time and whose environment files are in S3 may
+ * run the agent unseen: it is warned about (`cdk-mackerel:handAgentUnchecked`).
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *

@@ -19,7 +19,9 @@ export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
  * with the same options; otherwise (an agent of `MackerelContainerAgent`, an extension with other
  * options, which are not applied, or a container running the agent added by hand, known by its image or
  * its `MACKEREL_CONTAINER_PLATFORM` variable) it warns
- * `cdk-mackerel:agentAlreadyPresent`.
+ * `cdk-mackerel:agentAlreadyPresent`. A container whose image is known only at deploy time and
+ * whose environment files are in S3 may run the agent unseen: the agent is added, with a
+ * `cdk-mackerel:handAgentUnchecked` warning naming that container.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *

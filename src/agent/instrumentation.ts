@@ -95,7 +95,11 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * `MackerelContainerAgent`, `MackerelAgentExtension` or an earlier `MackerelInstrumentation`) is
  * left as it is, so applying the Aspect twice changes nothing. One that runs the agent in a
  * container added by hand (its image, or its `MACKEREL_CONTAINER_PLATFORM` variable for a private
- * mirror known only at deploy time) is left as it is too, with a `cdk-mackerel:agentAlreadyPresent` warning. Where two `MackerelInstrumentation`s
+ * mirror known only at deploy time, set in its environment, its secrets or an environment file of
+ * the app's own) is left as it is too, with a `cdk-mackerel:agentAlreadyPresent` warning. One whose
+ * image is known only at deploy time and whose environment files are in S3 may run the agent
+ * unseen: it gets the agent, with a `cdk-mackerel:handAgentUnchecked` warning naming that
+ * container. Where two `MackerelInstrumentation`s
  * with different options reach one task definition, the first to visit it wins (at one priority,
  * the one applied to the enclosing scope: the app's before the stack's); the other adds nothing
  * and warns `cdk-mackerel:agentAlreadyPresent`. Use `configure` to give one workload other options. The agent is a

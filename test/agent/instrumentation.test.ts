@@ -8,6 +8,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -250,6 +251,60 @@ describe('MackerelInstrumentation: exactly once', () => {
       expect.stringContaining('The task definition already runs the Mackerel container agent in Stack/Task/mackerel-container-agent '
         + '(MACKEREL_CONTAINER_PLATFORM in its environment), added by hand, so MackerelInstrumentation adds none'),
     ]);
+  });
+
+  test('an agent added by hand whose MACKEREL_CONTAINER_PLATFORM comes from an environment file of the app (an asset) or a secret is found', () => {
+    // GIVEN private mirrors (images known only at deploy time) given the variable by a local env file and by a secret
+    const { app, stack, apiKey } = setup();
+    const mirror = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent');
+    const envFile = join(mkdtempSync(join(tmpdir(), 'cdk-mackerel-')), 'agent.env');
+    writeFileSync(envFile, '# the agent\nMACKEREL_ROLES=shop:web\n\nMACKEREL_CONTAINER_PLATFORM=ecs\n');
+    const byFile = fargate(stack, 'ByFile');
+    byFile.addContainer('mackerel', { image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'), environmentFiles: [ecs.EnvironmentFile.fromAsset(envFile)] });
+    const bySecret = fargate(stack, 'BySecret');
+    bySecret.addContainer('mackerel', {
+      image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'),
+      secrets: { MACKEREL_CONTAINER_PLATFORM: ecs.Secret.fromSecretsManager(new secretsmanager.Secret(stack, 'Platform')) },
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // THEN neither gets a second agent
+    const annotations = Annotations.fromStack(stack);
+    const found = (taskDefinition: ecs.TaskDefinition, sign: string) => {
+      expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
+      expect(annotations.findWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
+        expect.stringContaining(`The task definition already runs the Mackerel container agent in ${taskDefinition.node.path}/mackerel (${sign}), added by hand`),
+      ]);
+    };
+    found(byFile, `MACKEREL_CONTAINER_PLATFORM in its environment file ${envFile}`);
+    found(bySecret, 'MACKEREL_CONTAINER_PLATFORM in its secrets');
+  });
+
+  test('a container whose image is known only at deploy time, with environment files in S3, may run the agent: the agent is added, with a warning', () => {
+    // GIVEN a private mirror whose environment comes from S3, next to containers whose env files cannot hide the agent
+    const { app, stack, apiKey } = setup();
+    const mirror = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent');
+    const bucket = s3.Bucket.fromBucketName(stack, 'Config', 'config-bucket');
+    const unknown = fargate(stack, 'Unknown');
+    unknown.addContainer('sidecar', { image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'), environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, 'sidecar.env')] });
+    const envFile = join(mkdtempSync(join(tmpdir(), 'cdk-mackerel-')), 'app.env');
+    writeFileSync(envFile, 'MODE=web\n');
+    const known = fargate(stack, 'Known');
+    known.addContainer('literal', { image: APP_IMAGE, environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, 'literal.env')] });
+    known.addContainer('local', { image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'), environmentFiles: [ecs.EnvironmentFile.fromAsset(envFile)] });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // THEN each gets the agent; only the one whose files cannot be read is warned about, naming its container
+    expect(agentCount(unknown)).toBe(1);
+    expect(agentCount(known)).toBe(1);
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('handAgentUnchecked')).map((w) => [w.id, w.entry.data])).toEqual([[
+      '/Stack/Unknown/MackerelContainerAgent',
+      'The container Stack/Unknown/sidecar may run the Mackerel container agent, which cannot be told at synth: its image is known only at deploy '
+      + 'time, and its environment files, read from S3 at deploy time, may set MACKEREL_CONTAINER_PLATFORM. If it runs the agent, each task '
+      + 'registers two Mackerel hosts, both billed. Set MACKEREL_CONTAINER_PLATFORM in its environment, not a file, so that the agent added by hand '
+      + 'is found, or acknowledge this warning if it does not run the agent [ack: cdk-mackerel:handAgentUnchecked]',
+    ]]);
   });
 
   test('the same instance added twice adds one agent', () => {
@@ -514,6 +569,28 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     skipped(`/${included.node.path}`, 'ContainerDefinitions[1] is a token or an intrinsic function (such as Fn::If)');
     skipped(`/${byToken.node.path}`, 'the Image and Environment of ContainerDefinitions[1] are tokens or intrinsic functions');
     skipped(`/${byJson.node.path}`, 'ContainerDefinitions[0] is a token or an intrinsic function (such as Fn::If)');
+  });
+
+  test('an L1 task definition with an image known only at deploy time and environment files is said to be undetermined; a secret shows the agent', () => {
+    const { app, stack, apiKey } = setup();
+    const raw = new ecs.CfnTaskDefinition(stack, 'Raw', {
+      containerDefinitions: [
+        { name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', memory: 256, environmentFiles: [{ type: 's3', value: 'arn:aws:s3:::config/app.env' }] },
+        { name: 'sidecar', image: new CfnParameter(stack, 'Image').valueAsString, memory: 128, environmentFiles: [{ type: 's3', value: 'arn:aws:s3:::config/sidecar.env' }] },
+      ],
+    });
+    const bySecret = new ecs.CfnTaskDefinition(stack, 'BySecret', {
+      containerDefinitions: [
+        { name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', memory: 256 },
+        { name: 'agent', image: new CfnParameter(stack, 'Mirror').valueAsString, secrets: [{ name: 'MACKEREL_CONTAINER_PLATFORM', valueFrom: 'arn:aws:ssm:::parameter/p' }] },
+      ],
+    });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    Annotations.fromStack(stack).hasWarning(`/${raw.node.path}`, Match.stringLikeRegexp(
+      'cannot be told at synth \\(the Image of ContainerDefinitions\\[1\\] is a token or an intrinsic function and its EnvironmentFiles are read at deploy time\\)'));
+    // and one given the variable by a secret runs the agent
+    Annotations.fromStack(stack).hasWarning(`/${bySecret.node.path}`, Match.stringLikeRegexp(
+      '^The CfnTaskDefinition already runs the Mackerel container agent in its container "agent" \\(MACKEREL_CONTAINER_PLATFORM in its secrets\\)'));
   });
 
   test('an L1 task definition whose tokens cannot hide the agent is still said to be unmonitored', () => {

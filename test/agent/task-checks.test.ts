@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CfnParameter, Fn, Lazy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
 import { MackerelAgentImage, MackerelContainerAgent } from '../../src/agent';
@@ -283,6 +287,30 @@ describe('checks over the whole task, at synth', () => {
     expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in '
       + 'Stack/Task/mackerel (MACKEREL_CONTAINER_PLATFORM in its environment), so each task would register two Mackerel hosts; expected one agent per task. '
       + 'Remove the agent container added by hand');
+  });
+
+  test('an agent container added by hand from a mirror, given MACKEREL_CONTAINER_PLATFORM by a local environment file, is found', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const envFile = join(mkdtempSync(join(tmpdir(), 'cdk-mackerel-')), 'agent.env');
+    writeFileSync(envFile, 'MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    const mirror = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent');
+    taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'), environmentFiles: [ecs.EnvironmentFile.fromAsset(envFile)] });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (MACKEREL_CONTAINER_PLATFORM in its environment file ${envFile}), so each task would register two Mackerel hosts`);
+  });
+
+  test('a container from a mirror whose environment files are in S3, added after the agent, is warned about: it may run the agent', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const mirror = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent');
+    taskDefinition.addContainer('mackerel', {
+      image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'),
+      environmentFiles: [ecs.EnvironmentFile.fromBucket(s3.Bucket.fromBucketName(stack, 'Config', 'config-bucket'), 'agent.env')],
+    });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+    Annotations.fromStack(stack).hasWarning('/Stack/Agent', Match.stringLikeRegexp(
+      '^The container Stack/Task/mackerel may run the Mackerel container agent, which cannot be told at synth.*\\[ack: cdk-mackerel:handAgentUnchecked\\]$'));
   });
 
   test('an image that only starts like the agent\'s is not taken for an agent', () => {
