@@ -1,3 +1,4 @@
+import { Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _fail } from '../../_validation';
 
@@ -17,6 +18,12 @@ export function _probedPort(container: ecs.ContainerDefinition): number {
   if (first.containerPortRange !== undefined) {
     _fail(container, 'portMappings[0].containerPortRange', first.containerPortRange, 'is a port range, so the readiness probe has no single port to target',
       'a container whose first port mapping has a single containerPort', 'Use MackerelReadinessProbe.http with the port the app answers on');
+  }
+  // The config file is written at synth, where a port from a parameter is only its token text.
+  if (Token.isUnresolved(first.containerPort)) {
+    _fail(container, 'portMappings[0].containerPort', Stack.of(container).resolve(first.containerPort),
+      'is known only at deploy time, but the agent\'s config file is written at synth', 'a container whose first port mapping has a literal containerPort',
+      'Use MackerelReadinessProbe.http with the port the app answers on');
   }
   return first.containerPort;
 }

@@ -426,6 +426,14 @@ describe('agent config: plugins work directory and the probe helper', () => {
       + 'expected a container whose first port mapping has a single containerPort. Use MackerelReadinessProbe.http with the port the app answers on');
   });
 
+  test('httpToContainer on a container whose port comes from a parameter is rejected, naming the container\'s port, not a probe port never written', () => {
+    const { stack, appContainer } = fargateTask();
+    appContainer.addPortMappings({ containerPort: new CfnParameter(stack, 'Port', { type: 'Number' }).valueAsNumber });
+    expect(() => MackerelReadinessProbe.httpToContainer(appContainer, '/health')).toThrow(
+      'Stack/Task/app: portMappings[0].containerPort {"Ref":"Port"} is known only at deploy time, but the agent\'s config file is written at synth; '
+      + 'expected a container whose first port mapping has a literal containerPort. Use MackerelReadinessProbe.http with the port the app answers on');
+  });
+
   test('a localhost probe in the bridge network mode warns', () => {
     const fixture = agentStack();
     const taskDefinition = new ecs.Ec2TaskDefinition(fixture.stack, 'Task');
