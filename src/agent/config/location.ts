@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { _checkConfigReadable } from './_config-readable';
+import { _maskedUserinfo } from '../../_text';
 import { _fail } from '../../_validation';
 
 /**
@@ -72,7 +73,7 @@ export class MackerelAgentConfigLocation {
     }
     const url = this.url ?? '';
     if (!Token.isUnresolved(url) && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
-      _fail(scope, 'config.location', url, 'is not an https URL', 'https://host/path',
+      _fail(scope, 'config.location', _maskedUserinfo(url), 'is not an https URL', 'https://host/path',
         'Plain http would let anyone on the path change what the agent runs');
     }
     return url;

@@ -559,6 +559,11 @@ describe('agent config: a location the user maintains', () => {
       .toThrow(/config.location "http:\/\/config.example.com\/agent.yml" is not an https URL/);
   });
 
+  test('a URL that is refused is shown without its user name and password', () => {
+    expect(() => withConfig({ location: MackerelAgentConfigLocation.fromUrl('http://agent:s3cret@config.example.com/agent.yml') }))
+      .toThrow('Stack/Agent: config.location "http://****@config.example.com/agent.yml" is not an https URL');
+  });
+
   test('an object key with a leading slash is rejected', () => {
     const fixture = fargateTask();
     const bucket = new s3.Bucket(fixture.stack, 'Configs');
