@@ -203,7 +203,7 @@ describe('createClient', () => {
     });
 
     test('retries a network error (nothing listening) until the time is up', async () => {
-      const client = await clientOfClosedPort(300);
+      const client = await clientOfClosedPort(1_500);
 
       const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
 
@@ -294,7 +294,7 @@ describe('createClient', () => {
     });
 
     test('is repeated when the connection was refused: nothing reached Mackerel', async () => {
-      const client = await clientOfClosedPort(300);
+      const client = await clientOfClosedPort(1_500);
 
       const error = await rejectionOf<MackerelApiError>(client.request('POST', '/api/v0/monitors', {}));
 
