@@ -5,6 +5,11 @@ import { findService, forgetMonitor, forgetService, inService, replaceIn, RoleRe
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
 
+/** The order of both lists, by name, as the API reference says of each (the ja page of the service list). */
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 function serviceView(s: ServiceRecord) {
   return { name: s.name, memo: s.memo, roles: s.roles.map((r) => r.name) };
 }
@@ -68,7 +73,7 @@ function deleteService(store: Store, name: string) {
 
 export function serviceRoutes(store: Store): Route[] {
   return [
-    route('GET', '/services', () => ({ services: store.state.services.map(serviceView) })),
+    route('GET', '/services', () => ({ services: [...store.state.services].sort(byName).map(serviceView) })),
     route('POST', '/services', ({ body }) => {
       const { name, memo } = nameAndMemo(body, 'service');
       // The docs give no status for a duplicate name; 400 is what other tools assume (409 is only for dashboards).
@@ -86,8 +91,7 @@ export function serviceRoutes(store: Store): Route[] {
       if (service.roles.some((r) => r.name === name)) throw badRequest(`role ${JSON.stringify(name)} already exists in service ${JSON.stringify(service.name)}`);
       const role: RoleRecord = { name, memo, metadata: {} };
       service.roles.push(role);
-      // Listed in the order of role names, as the API reference says of both lists.
-      service.roles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      service.roles.sort(byName);
       return roleView(role);
     }),
     route('DELETE', '/services/:service/roles/:role', ({ params }) => {

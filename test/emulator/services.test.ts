@@ -11,6 +11,12 @@ describe('services', () => {
     expect(ok(await env.call('GET', '/api/v0/services'))).toEqual({ services: [{ name: 'shop', memo: 'the shop', roles: [] }] });
   });
 
+  // The ja reference: 配列の並び順はサービスの名前順です (listed in the order of service names).
+  test('GET lists the services in the order of their names, not of their creation', async () => {
+    for (const name of ['shop', 'api', 'batch']) ok(await env.call('POST', '/api/v0/services', { name }));
+    expect(ok(await env.call('GET', '/api/v0/services')).services.map((s: { name: string }) => s.name)).toEqual(['api', 'batch', 'shop']);
+  });
+
   test.each([
     ['a one-character name', 'a'],
     ['a name starting with -', '-shop'],
