@@ -84,6 +84,11 @@ export function serviceRoutes(store: Store): Route[] {
     }),
     route('DELETE', '/services/:service', ({ params }) => deleteService(store, params.service)),
     route('GET', '/services/:service/roles', ({ params }) => ({ roles: serviceOf(store, params.service).roles.map(roleView) })),
+    // The emulator has no endpoint to post service metrics to, so no service has a metric name.
+    route('GET', '/services/:service/metric-names', ({ params }) => {
+      serviceOf(store, params.service);
+      return { names: [] };
+    }),
     route('POST', '/services/:service/roles', ({ params, body }) => {
       const service = serviceOf(store, params.service);
       const { name, memo } = nameAndMemo(body, 'role');

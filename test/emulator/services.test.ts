@@ -49,6 +49,12 @@ describe('services', () => {
     expectError(await env.call('PUT', '/api/v0/services/shop', { name: 'shop', memo: 'x' }), 405, /not allowed/);
   });
 
+  test('GET metric-names lists no name (the emulator takes no service metric posts); a missing service is a 404', async () => {
+    ok(await env.call('POST', '/api/v0/services', { name: 'shop' }));
+    expect(ok(await env.read('GET', '/api/v0/services/shop/metric-names'))).toEqual({ names: [] });
+    expectError(await env.call('GET', '/api/v0/services/nope/metric-names'), 404, /^service is not found\.$/);
+  });
+
   test('DELETE of a missing service is a 404', async () => {
     expectError(await env.call('DELETE', '/api/v0/services/nope'), 404, /service is not found/);
   });
