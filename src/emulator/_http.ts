@@ -35,6 +35,11 @@ export interface Call {
   readonly bytes: number;
 }
 
+/** A route's answer with response headers besides the JSON body (a route otherwise returns the body alone). */
+export class Reply {
+  constructor(public readonly body: unknown, public readonly headers: { [name: string]: string }) {}
+}
+
 export type Handler = (call: Call) => unknown;
 
 /** One API route. `write` routes need a Read+Write key. */

@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Fault, FaultQueue } from './_faults';
-import { ApiError, Call, errorBody, findRoute, parseJson, readBody, Route, sendJson } from './_http';
+import { ApiError, Call, errorBody, findRoute, parseJson, readBody, Reply, Route, sendJson } from './_http';
 import { emptyState, EmulatorState, Store } from './_state';
 
 /** One API call as recorded (never the key). */
@@ -73,6 +73,10 @@ export class EmulatorServer {
         headers = fault?.headers ?? {};
         body = parseJson(text);
         result = this.call(method, path, queryOf(url.searchParams), request.headers['x-api-key'], body, bytes);
+        if (result instanceof Reply) {
+          headers = { ...headers, ...result.headers };
+          result = result.body;
+        }
       }
     } catch (error) {
       status = error instanceof ApiError ? error.status : 500;

@@ -1,19 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { Json, notFound } from './_http';
 
+/** What holds metadata: a service or a role. */
+export interface MetadataHolder {
+  readonly metadata: { [namespace: string]: unknown };
+  /**
+   * When each namespace was last put, in epoch seconds, for the `Last-Modified` of a read. Absent
+   * until the first put, and from states saved before it was kept (their namespaces have none).
+   */
+  metadataModifiedAt?: { [namespace: string]: number };
+}
+
 /** A role as the emulator holds it. */
-export interface RoleRecord {
+export interface RoleRecord extends MetadataHolder {
   readonly name: string;
   readonly memo: string;
-  readonly metadata: { [namespace: string]: unknown };
 }
 
 /** A service as the emulator holds it. */
-export interface ServiceRecord {
+export interface ServiceRecord extends MetadataHolder {
   readonly name: string;
   readonly memo: string;
   readonly roles: RoleRecord[];
-  readonly metadata: { [namespace: string]: unknown };
 }
 
 /**

@@ -186,6 +186,17 @@ describe('metadata', () => {
     expectError(await env.call('GET', `${base}/cloudformation`), 404, /metadata is not found/);
   });
 
+  test.each([['service', service], ['role', role]])('GET of %s metadata carries its last update in Last-Modified, as the reference says', async (_what, base) => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    ok(await env.call('PUT', `${base}/ns`, { v: 1 }));
+    const after = Date.now();
+    const modified = Date.parse((await env.call('GET', `${base}/ns`)).headers.get('last-modified') ?? '');
+    expect(modified).toBeGreaterThanOrEqual(before);
+    expect(modified).toBeLessThanOrEqual(after);
+    // Only the value read carries it; a list, a PUT or a DELETE has no such header in the reference.
+    expect((await env.call('GET', base)).headers.get('last-modified')).toBeNull();
+  });
+
   test('any JSON value is accepted, not only objects', async () => {
     ok(await env.call('PUT', `${service}/list`, [1, 'two']));
     expect(ok(await env.call('GET', `${service}/list`))).toEqual([1, 'two']);
