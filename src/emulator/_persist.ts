@@ -10,18 +10,51 @@ import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 /** Absent from states saved before they were kept, which held none then; read as empty. */
 const LATER_LISTS: readonly string[] = ['graphAnnotations', 'dashboards'];
 
+/** A service or a role as the emulator makes it: a name, a memo and its metadata. */
+function isNamedHolder(o: unknown): o is { [key: string]: unknown; name: string } {
+  return _isObject(o) && typeof o.name === 'string' && typeof o.memo === 'string' && _isObject(o.metadata);
+}
+
+/** The name `names` holds twice, if any. */
+function repeated(names: readonly string[]): string | undefined {
+  return names.find((name, at) => names.indexOf(name) !== at);
+}
+
+/** Why the services and their roles are not what the emulator holds, or undefined. */
+function servicesProblem(services: unknown): string | undefined {
+  if (!Array.isArray(services) || !services.every((s) => isNamedHolder(s) && Array.isArray(s.roles))) {
+    return 'services must be a list of { name, memo, roles, metadata }';
+  }
+  const roles = (services as Array<{ roles: unknown[] }>).map((s) => s.roles);
+  if (!roles.every((list) => list.every(isNamedHolder))) return 'each service\'s roles must be a list of { name, memo, metadata }';
+  const holders = [...services, ...roles.flat()] as Array<{ metadataModifiedAt?: unknown }>;
+  const times = holders.map((h) => h.metadataModifiedAt);
+  // Absent from states saved before it was kept.
+  if (!times.every((t) => t === undefined || (_isObject(t) && Object.values(t).every((v) => typeof v === 'number')))) {
+    return 'metadataModifiedAt must map namespaces to epoch seconds';
+  }
+  const twice = repeated(services.map((s) => s.name));
+  if (twice !== undefined) return `two services are named ${JSON.stringify(twice)}`;
+  for (const service of services as Array<{ name: string; roles: Array<{ name: string }> }>) {
+    const role = repeated(service.roles.map((r) => r.name));
+    if (role !== undefined) return `two roles of service ${JSON.stringify(service.name)} are named ${JSON.stringify(role)}`;
+  }
+  return undefined;
+}
+
 /** Why `value` is not an emulator state, or undefined when it is one. */
 function problem(value: unknown): string | undefined {
   if (!_isObject(value) || value.version !== 1) return 'not an emulator state (version 1)';
-  const services = value.services;
-  if (!Array.isArray(services) || !services.every((s) => _isObject(s) && typeof s.name === 'string' && Array.isArray(s.roles) && s.roles.every((r) => _isObject(r) && typeof r.name === 'string'))) {
-    return 'services must be a list of { name, roles: [{ name }] }';
-  }
+  const services = servicesProblem(value.services);
+  if (services !== undefined) return services;
   for (const list of OBJECT_LISTS) {
     const items = value[list];
     if (items === undefined && LATER_LISTS.includes(list)) continue;
     if (!Array.isArray(items) || !items.every((o) => _isObject(o) && typeof o.id === 'string')) return `${list} must be a list of objects with an id`;
   }
+  // One ID space for all objects, as uniqueId gives them.
+  const sharedId = repeated(OBJECT_LISTS.flatMap((list) => ((value[list] ?? []) as Array<{ id: string }>).map((o) => o.id)));
+  if (sharedId !== undefined) return `two objects have the ID ${JSON.stringify(sharedId)}`;
   if (!Array.isArray(value.externalIds) || !value.externalIds.every((id) => typeof id === 'string')) return 'externalIds must be a list of strings';
   // Absent from states saved before it was kept; each integration's current ID still counts then.
   const usedBy = value.externalIdsUsedBy;

@@ -147,7 +147,7 @@ describe('saved emulator state', () => {
       expect(() => readEmulatorState(file)).toThrow(why);
     };
     refused({ ...emptyState() }, /not an emulator state \(version 1\)/);
-    refused({ version: 1, ...emptyState(), services: [{ roles: [] }] }, /services must be a list of \{ name, roles: \[\{ name \}\] \}/);
+    refused({ version: 1, ...emptyState(), services: [{ roles: [] }] }, /services must be a list of \{ name, memo, roles, metadata \}/);
     refused({ version: 1, ...emptyState(), downtimes: {} }, /downtimes must be a list of objects with an id/);
     refused({ version: 1, ...emptyState(), graphAnnotations: null }, /graphAnnotations must be a list of objects with an id/);
     refused({ version: 1, ...emptyState(), graphAnnotations: [{ title: 'deploy' }] }, /graphAnnotations must be a list of objects with an id/);
@@ -156,6 +156,17 @@ describe('saved emulator state', () => {
     refused({ version: 1, ...emptyState(), externalIds: [1] }, /externalIds must be a list of strings/);
     refused({ version: 1, ...emptyState(), externalIdsUsedBy: { abc: 'x' } }, /externalIdsUsedBy must map integration IDs to lists of strings/);
     refused({ version: 1, ...emptyState(), notificationGroups: [] }, /the default notification group is missing/);
+    // Each service and role as the emulator makes it: a missing memo or metadata made every metadata call a 500.
+    const shop = { name: 'shop', memo: '', roles: [], metadata: {} };
+    const web = { name: 'web', memo: '', metadata: {} };
+    refused({ version: 1, ...emptyState(), services: [{ name: 'shop', roles: [] }] }, /services must be a list of \{ name, memo, roles, metadata \}/);
+    refused({ version: 1, ...emptyState(), services: [{ ...shop, metadata: [] }] }, /services must be a list of \{ name, memo, roles, metadata \}/);
+    refused({ version: 1, ...emptyState(), services: [{ ...shop, roles: [{ name: 'web' }] }] }, /roles must be a list of \{ name, memo, metadata \}/);
+    refused({ version: 1, ...emptyState(), services: [{ ...shop, metadataModifiedAt: { ns: 'today' } }] }, /metadataModifiedAt must map namespaces to epoch seconds/);
+    // What no organization holds: two services or two roles of a service by one name, two objects by one ID.
+    refused({ version: 1, ...emptyState(), services: [shop, { ...shop }] }, /two services are named "shop"/);
+    refused({ version: 1, ...emptyState(), services: [{ ...shop, roles: [web, { ...web }] }] }, /two roles of service "shop" are named "web"/);
+    refused({ version: 1, ...emptyState(), downtimes: [{ id: '2cSZzK3XfmA' }] }, /two objects have the ID "2cSZzK3XfmA"/);
     writeFileSync(file, 'nope');
     expect(() => readEmulatorState(file)).toThrow(/is not readable JSON/);
   });
