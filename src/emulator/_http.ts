@@ -2,7 +2,8 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A request the API rejects: Mackerel answers `{"error":{"message":"..."}}` with this status. */
 export class ApiError extends Error {
-  constructor(public readonly status: number, message: string) {
+  /** `headers`: response headers the status calls for, such as a 405's Allow. */
+  constructor(public readonly status: number, message: string, public readonly headers: { [name: string]: string } = {}) {
     super(message);
   }
 }
@@ -59,19 +60,25 @@ export function route(method: string, path: string, handle: Handler): Route {
   return { method, pattern: new RegExp(`^/api/v0${source}$`), write: method !== 'GET', handle };
 }
 
-/** The route for a call, or an error: 404 for an unknown path, 405 for a known path with another method. */
+/**
+ * The route for a call, or an error: 404 for an unknown path, 405 for a known path with another
+ * method, with the Allow header RFC 9110 requires of a 405 (the methods the path takes).
+ */
 export function findRoute(routes: readonly Route[], method: string, path: string): { route: Route; params: { [name: string]: string } } {
-  let pathKnown = false;
+  const allowed: string[] = [];
   for (const candidate of routes) {
     const match = candidate.pattern.exec(path);
     if (!match) continue;
-    pathKnown = true;
-    if (candidate.method !== method) continue;
+    if (candidate.method !== method) {
+      if (!allowed.includes(candidate.method)) allowed.push(candidate.method);
+      continue;
+    }
     const params: { [name: string]: string } = {};
     for (const [name, value] of Object.entries(match.groups ?? {})) params[name] = decodePathPart(value);
     return { route: candidate, params };
   }
-  throw pathKnown ? new ApiError(405, `method ${method} is not allowed on ${path}`) : notFound(`no API at ${path}`);
+  if (allowed.length === 0) throw notFound(`no API at ${path}`);
+  throw new ApiError(405, `method ${method} is not allowed on ${path}`, { Allow: allowed.sort().join(', ') });
 }
 
 /** A percent-encoded path segment; a malformed escape is the client's error (400), not the server's. */

@@ -81,6 +81,7 @@ export class EmulatorServer {
     } catch (error) {
       status = error instanceof ApiError ? error.status : 500;
       result = errorBody(error instanceof Error ? error.message : String(error));
+      if (error instanceof ApiError) headers = { ...headers, ...error.headers };
     }
     this.recorded.push(structuredClone({ method, path, status, ...(body === undefined ? {} : { body }) }));
     if (fault?.dropResponse) {

@@ -19,8 +19,11 @@ describe('transport', () => {
     expectError(await env.call('GET', '/api/v0/nothing-here'), 404, /no API at \/api\/v0\/nothing-here/);
   });
 
-  test('a known route with another method is a 405', async () => {
-    expectError(await env.call('PATCH', '/api/v0/monitors'), 405, /method PATCH is not allowed/);
+  test('a known route with another method is a 405 whose Allow header lists the methods it takes (RFC 9110)', async () => {
+    const reply = await env.call('PATCH', '/api/v0/monitors');
+    expectError(reply, 405, /method PATCH is not allowed/);
+    expect(reply.headers.get('allow')).toBe('GET, POST');
+    expect((await env.call('PUT', '/api/v0/services/shop')).headers.get('allow')).toBe('DELETE');
   });
 
   test('malformed JSON is a 400', async () => {
