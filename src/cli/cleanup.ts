@@ -1,0 +1,285 @@
+/**
+ * diff's prediction of apply's cleanup, which follows every create and update of the run: for
+ * each stack, the objects removed from its template and the old objects of its replacements, each
+ * shown as apply's cleanup will treat it (deleted, retained by a policy, let go of for a move, or
+ * left by the handler), from what the rest of the run does before it (`_BeforeCleanup`).
+ */
+import type { _DiffEntry } from './diff';
+import { _KNOWN_AFTER_APPLY } from './intrinsics';
+import { _LiveObject } from './live';
+import { _nameOf, _tiedService } from './named';
+import { _StackPlan, _Unknowns } from './plan';
+import { _PolicyAttribute, _retainReason, _retaining } from './policy';
+import { _StateFile, _StateResource, _holding } from './state';
+import { _isObject } from '../_json';
+import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
+import { leftForContents } from '../provider/handler/owned';
+import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
+import { HELD_BY_ANOTHER, metadataPhysicalId } from '../provider/handler/resources/metadata';
+import { roleObject } from '../provider/handler/resources/service';
+
+/** A stack of the run with the entries of its plan (`_planDiff`). @internal */
+export interface _PlannedStack {
+  readonly plan: _StackPlan;
+  readonly entries: readonly _DiffEntry[];
+}
+
+/** What `_planDiff` found for a stack before its cleanup. @internal */
+export interface _BeforeStackCleanup {
+  /** Its creates, updates, replacements, moves and kept fields. */
+  readonly entries: readonly _DiffEntry[];
+  /** The removed resources whose object a created one takes over (a move). */
+  readonly movedFrom: ReadonlySet<string>;
+  /** The resources it creates or replaces (`_Unknowns.pending`), this stack's among them. */
+  readonly unknowns: _Unknowns;
+  readonly live: (logicalId: string) => _LiveObject;
+}
+
+/**
+ * The entries of a stack's plan with its cleanup's added: the old object of a replacement that the
+ * handler will leave says so, and each object the cleanup deletes gets its entry. @internal
+ */
+export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _BeforeStackCleanup, beforeCleanup: _BeforeCleanup): _DiffEntry[] {
+  const held = state.stacks[plan.stackName]?.resources ?? {};
+  const { movedFrom, unknowns, live } = found;
+  const pending = unknowns.pending?.get(plan.stackName) ?? new Set<string>();
+  const entries = [...found.entries];
+  // apply's cleanup: it deletes each old object no resource holds once the run is done, unless the
+  // policy recorded with it retains it
+  for (const left of state.pendingDeletes.filter((p) => p.stackName === plan.stackName)) {
+    const heldAgain = Object.keys(plan.resources)
+      .some((id) => plan.resources[id].Type === left.type && plan.produced(id, unknowns)?.physicalId === left.physicalId);
+    if (heldAgain) continue;
+    const { logicalId, type, physicalId } = left;
+    const kind = deleteKind('UpdateReplacePolicy', left.updateReplacePolicy);
+    const leftBecause = kind.kind === 'delete' && type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : undefined;
+    entries.push({ stackName: plan.stackName, logicalId, type, physicalId, leftover: true, changes: [], ...(leftBecause ? { kind: 'leave', leftBecause } : kind) });
+  }
+  const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
+  // The old objects of replacements are deleted in the same cleanup, each before what it referred to.
+  const goneFirst = { ...beforeCleanup, deleted: new Set([...beforeCleanup.deleted, ...cleanupDeletes(entries)]) };
+  // The old object of a renamed service, deleted by that cleanup, is left as a removed one is.
+  entries.forEach((e, i) => {
+    if (e.kind !== 'replace' || e.retainedBy !== undefined) return;
+    const leftBecause = serviceLeft(held[e.logicalId], live(e.logicalId), held, removed, goneFirst);
+    if (leftBecause) entries[i] = { ...e, leftBecause };
+  });
+  for (const id of removed) {
+    const before = held[id];
+    // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
+    const takenBy = _holding(held, before.type, before.physicalId).find((other) => plan.resources[other] && !pending.has(other));
+    if (takenBy !== undefined) {
+      entries.push({ ..._entryBase(plan.stackName, takenBy, held[takenBy]), kind: 'move', from: id, changes: [] });
+      continue;
+    }
+    const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
+    const leftBecause = kind.kind !== 'delete' ? undefined
+      : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY
+        : _METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst) : serviceLeft(before, live(id), held, removed, goneFirst);
+    entries.push({ ..._entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
+  }
+  return entries;
+}
+
+// A graph annotation is never deleted by the handler (KEPT_AS_HISTORY); a service's delete takes its roles and monitors.
+const { GRAPH_ANNOTATION, ROLE, MONITOR } = _RESOURCE_TYPES;
+
+/**
+ * What the run does before a stack's cleanup that decides whether the handler leaves a removed
+ * service (`serviceLeft`). @internal
+ */
+export interface _BeforeCleanup {
+  /**
+   * The roles and monitors (`deletedKey`) gone by then: deleted by the cleanups of the stacks
+   * before it (dependents first), or updated off their service (every update comes before every
+   * cleanup).
+   */
+  readonly deleted: ReadonlySet<string>;
+  /**
+   * By service name, the roles and monitors the run creates, replaces or updates that are tied to
+   * that service after it (`_tiedService`): ones naming a removed service by a literal name keep
+   * its delete from the handler, as it would delete them.
+   */
+  readonly tied: ReadonlyMap<string, readonly _Tied[]>;
+  /**
+   * The metadata namespaces (`deletedKey`) a resource of another stack holds by then: one the run
+   * creates or keeps there (a construct moved to that stack), or that a stack not in the run, or
+   * one whose cleanup comes later, still holds in the state.
+   */
+  readonly heldElsewhere: ReadonlySet<string>;
+}
+
+/** A role or monitor tied to a service: its type, its `deletedKey` (once it has a Mackerel ID) and its label, in the handler's words. @internal */
+export interface _Tied {
+  readonly type: string;
+  readonly key?: string;
+  readonly label: string;
+}
+
+/** A stack whose cleanup nothing of the run comes before. @internal */
+export const _NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map(), heldElsewhere: new Set() };
+
+/**
+ * Why the handler will leave a removed metadata resource's namespace: under the CLI, it leaves one
+ * that a resource of any stack of the state holds (a construct moved to another stack, which wrote
+ * the value before this cleanup), as apply's `left` line says. One moved within the stack is a `move`.
+ */
+function metadataLeft(before: _StateResource, run: _BeforeCleanup): string | undefined {
+  return run.heldElsewhere.has(deletedKey(before.type, before.physicalId)) ? HELD_BY_ANOTHER : undefined;
+}
+
+/**
+ * Why the handler will leave a removed service in Mackerel rather than delete it, read from the
+ * roles its live object lists and the monitors tied to it (`monitors`, read for a removed service),
+ * and the roles and monitors the run ties to it (`run.tied`): one the run does not delete
+ * before it (made outside, another stack's, a removed one of this stack that a policy retains, or
+ * one of the template naming the service by a literal name) would be deleted with it.
+ * `run.deleted` (`deletedKey`) holds what the cleanups of the stacks before this one delete
+ * (dependents first), which is gone by then, as are the roles and monitors of this stack removed
+ * from its template, and the monitors the run updates to another service.
+ */
+function serviceLeft(
+  before: _StateResource, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
+  run: _BeforeCleanup,
+): string | undefined {
+  if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;
+  const deleted = new Set([...run.deleted, ...removed.map((id) => held[id])
+    .filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy)).map((r) => deletedKey(r.type, r.physicalId))]);
+  const tied = run.tied.get(before.physicalId) ?? [];
+  const roles = object.roles.filter((role): role is string => typeof role === 'string')
+    .map((role) => ({ type: ROLE, key: deletedKey(ROLE, `${before.physicalId}:${role}`), label: roleObject(before.physicalId, role).label }));
+  const monitors = (Array.isArray(object.monitors) ? object.monitors as Array<{ id: string; label: string }> : [])
+    .map((m) => ({ type: MONITOR, key: deletedKey(MONITOR, m.id), label: m.label }));
+  // Once each: a monitor tied live that the run updates stays tied.
+  const once = (list: readonly _Tied[]) => [...new Map(list.map((t) => [t.key ?? t.label, t.label])).values()];
+  const rolesLeft = once([...roles.filter((t) => !deleted.has(t.key)), ...tied.filter((t) => t.type === ROLE)]);
+  const monitorsLeft = once([...monitors.filter((t) => !deleted.has(t.key)), ...tied.filter((t) => t.type === MONITOR)]);
+  return rolesLeft.length + monitorsLeft.length > 0 ? leftForContents(rolesLeft, monitorsLeft) : undefined;
+}
+
+/** What a service's delete would delete with it: a removed one is deleted before it, as it refers to it. */
+const DELETED_FIRST: string[] = [ROLE, MONITOR];
+
+/** The roles and monitors a cleanup deletes by these entries: removed, or the old object of a replacement (`deletedKey`). */
+function cleanupDeletes(entries: readonly _DiffEntry[]): string[] {
+  return entries.filter((e) => DELETED_FIRST.includes(e.type) && e.physicalId !== undefined
+    && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined))).map((e) => deletedKey(e.type, e.physicalId!));
+}
+
+/**
+ * The monitors these entries update in place to another service (an external HTTP monitor's
+ * `service`), as `deletedKey`: every update of the run comes before every cleanup, so a removed
+ * service they were tied to no longer has them when its delete comes.
+ */
+function untiedMonitors(entries: readonly _DiffEntry[]): string[] {
+  return entries.filter((e) => e.type === MONITOR && e.kind === 'update' && e.physicalId !== undefined && e.changes.some((c) => c.field === 'service'))
+    .map((e) => deletedKey(e.type, e.physicalId!));
+}
+
+/** A key of an object a cleanup deletes, for `serviceLeft`. */
+function deletedKey(type: string, physicalId: string): string {
+  return `${type} ${physicalId}`;
+}
+
+
+/** A delete of the cleanup, or a `retain` when the policy apply acts on keeps the object. */
+function deleteKind(attribute: _PolicyAttribute, recorded: unknown): Pick<_DiffEntry, 'kind' | 'retainedBy'> {
+  const retain = _retaining(recorded);
+  return retain ? { kind: 'retain', retainedBy: _retainReason(attribute, retain) } : { kind: 'delete' };
+}
+
+/** The fields of an entry for an object the state holds. @internal */
+export function _entryBase(stackName: string, logicalId: string, held: _StateResource) {
+  return { stackName, logicalId, type: held.type, physicalId: held.physicalId, name: _nameOf(held.properties) };
+}
+
+/**
+ * For each stack, what the run does before its cleanup (`_BeforeCleanup`): the roles and monitors
+ * (`deletedKey`) the cleanups of the stacks before it delete (apply cleans up dependents first, so
+ * a service removed with a role or monitor of a stack that imports it finds that gone, and its
+ * delete is not left), from the deletes the plan shows, which leave out a retained or moved object;
+ * and, for every stack, the monitors any stack of the run updates to another service
+ * (`untiedMonitors`) and the roles and monitors any stack ties to a service (`tiedByRun`): every
+ * create and update comes before every cleanup. `planned` are the stacks of the run (not those
+ * of the state alone) in its order, each with its plan (`_planDiff` with no live objects), and
+ * `pending` the resources those plans create or replace, by stack name.
+ * @internal
+ */
+export function _beforeCleanups(
+  planned: readonly _PlannedStack[], pending: ReadonlyMap<string, ReadonlySet<string>>, dependentsFirst: readonly _StackPlan[], state: _StateFile,
+): Map<string, _BeforeCleanup> {
+  const deletes = new Map<string, string[]>();
+  const applied = planned.map(({ plan }) => plan);
+  const tied = new Map<string, _Tied[]>();
+  // The run's updates all come before its first cleanup: a monitor another stack moves to another service is untied from every removed one.
+  const untied: string[] = [];
+  for (const { plan, entries } of planned) {
+    deletes.set(plan.stackName, cleanupDeletes(entries));
+    untied.push(...untiedMonitors(entries));
+    for (const [service, t] of tiedByRun(plan, entries, pending)) tied.set(service, [...tied.get(service) ?? [], t]);
+  }
+  const before = new Map<string, _BeforeCleanup>();
+  const seen = new Set<string>(untied);
+  const held = metadataHolders(applied, dependentsFirst, state, pending);
+  for (const plan of dependentsFirst) {
+    before.set(plan.stackName, { deleted: new Set(seen), tied, heldElsewhere: held.get(plan.stackName) ?? new Set() });
+    for (const key of deletes.get(plan.stackName) ?? []) seen.add(key);
+  }
+  return before;
+}
+
+/**
+ * For each stack of the run, the metadata namespaces (`deletedKey`) other stacks hold when its
+ * cleanup runs (`_BeforeCleanup.heldElsewhere`): every create and update comes first, so those the
+ * templates of the other stacks write; and, in the state, those of each stack not in the run, and
+ * those a stack whose cleanup comes later (dependents first) still holds, removed ones included.
+ */
+function metadataHolders(
+  applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile, pending: ReadonlyMap<string, ReadonlySet<string>>,
+): Map<string, Set<string>> {
+  const unknowns = { placeholder: _KNOWN_AFTER_APPLY, pending };
+  const run = dependentsFirst.filter((plan) => applied.includes(plan));
+  const written = new Map(run.map((plan) => [plan.stackName, Object.keys(plan.resources).flatMap((id) => {
+    const type = plan.resources[id].Type;
+    const physicalId = _METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;
+    return physicalId === undefined ? [] : [deletedKey(type, physicalId)];
+  })]));
+  const outside = Object.keys(state.stacks).filter((name) => !run.some((plan) => plan.stackName === name)).flatMap((name) => stateHolds(state, name));
+  return new Map(run.map((plan, i) => [plan.stackName, new Set([...outside, ...run.flatMap((other, j) => (other === plan ? []
+    : [...written.get(other.stackName)!, ...(j > i ? stateHolds(state, other.stackName) : [])]))])]));
+}
+
+/**
+ * What comes before the cleanup of a stack destroyed alone (`apply --destroy --stack`, for a stack
+ * the app no longer has): its namespaces that another stack holds in the state are left to it.
+ * @internal
+ */
+export function _destroyedAlone(state: _StateFile, stackName: string): _BeforeCleanup {
+  const heldElsewhere = new Set(Object.keys(state.stacks).filter((name) => name !== stackName).flatMap((name) => stateHolds(state, name)));
+  return { ..._NOTHING_BEFORE, heldElsewhere };
+}
+
+/** The metadata namespaces (`deletedKey`) a stack's resources hold in the state. */
+function stateHolds(state: _StateFile, stackName: string): string[] {
+  return Object.values(state.stacks[stackName]?.resources ?? {})
+    .filter((r) => _METADATA_TYPES.includes(r.type)).map((r) => deletedKey(r.type, r.physicalId));
+}
+
+/**
+ * The roles and monitors these entries of one stack create, replace or update, each with the
+ * service it is tied to after the run (`_tiedService`) and its label in the handler's words (a
+ * monitor the run creates has no ID yet). `pending` is the run's, as `_planDiff` filled it.
+ */
+function tiedByRun(plan: _StackPlan, entries: readonly _DiffEntry[], pending: ReadonlyMap<string, ReadonlySet<string>>): Array<[string, _Tied]> {
+  const unknowns = { placeholder: _KNOWN_AFTER_APPLY, pending };
+  return entries.filter((e) => DELETED_FIRST.includes(e.type) && (e.kind === 'create' || e.kind === 'replace' || e.kind === 'update')).flatMap((e): Array<[string, _Tied]> => {
+    const props = plan.properties(e.logicalId, unknowns);
+    const service = _tiedService(e.type, props);
+    if (service === undefined) return [];
+    if (e.type === ROLE) return [[service, { type: ROLE, key: deletedKey(ROLE, `${service}:${String(props.name)}`), label: roleObject(service, String(props.name)).label }]];
+    // An update keeps the monitor's ID; a create or replacement gets one from Mackerel.
+    const id = e.kind === 'update' ? e.physicalId : undefined;
+    const label = `monitor ${JSON.stringify(props.name ?? '')} ${id !== undefined ? `(${id})` : _KNOWN_AFTER_APPLY(`${plan.stackName}/${e.logicalId}`)}`;
+    return [[service, { type: MONITOR, key: id === undefined ? undefined : deletedKey(MONITOR, id), label }]];
+  });
+}
