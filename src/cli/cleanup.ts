@@ -33,6 +33,11 @@ export interface _BeforeStackCleanup {
   /** The resources it creates or replaces (`_Unknowns.pending`), this stack's among them. */
   readonly unknowns: _Unknowns;
   readonly live: (logicalId: string) => _LiveObject;
+  /**
+   * The live object of an old object of a replacement that an earlier apply left to delete (the
+   * state's pending deletes), by type and physical ID: the state's resource holds the new one.
+   */
+  readonly oldLive: (type: string, physicalId: string) => _LiveObject;
 }
 
 /**
@@ -41,7 +46,7 @@ export interface _BeforeStackCleanup {
  */
 export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _BeforeStackCleanup, beforeCleanup: _BeforeCleanup): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
-  const { movedFrom, unknowns, live } = found;
+  const { movedFrom, unknowns, live, oldLive } = found;
   const pending = unknowns.pending?.get(plan.stackName) ?? new Set<string>();
   const entries = [...found.entries];
   // apply's cleanup: it deletes each old object no resource holds once the run is done, unless the
@@ -58,11 +63,16 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
   const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
   // The old objects of replacements are deleted in the same cleanup, each before what it referred to.
   const goneFirst = { ...beforeCleanup, deleted: new Set([...beforeCleanup.deleted, ...cleanupDeletes(entries)]) };
-  // The old object of a renamed service, deleted by that cleanup, is left as a removed one is.
+  // The old object of a renamed service, deleted by that cleanup, is left as a removed one is, and so is
+  // one an earlier apply that stopped left to delete.
   entries.forEach((e, i) => {
-    if (e.kind !== 'replace' || e.retainedBy !== undefined) return;
-    const leftBecause = serviceLeft(held[e.logicalId], live(e.logicalId), held, removed, goneFirst);
-    if (leftBecause) entries[i] = { ...e, leftBecause };
+    if (e.kind === 'replace' && e.retainedBy === undefined) {
+      const leftBecause = serviceLeft(held[e.logicalId], live(e.logicalId), held, removed, goneFirst);
+      if (leftBecause) entries[i] = { ...e, leftBecause };
+    } else if (e.kind === 'delete' && e.leftover && e.physicalId !== undefined) {
+      const leftBecause = serviceLeft({ type: e.type, physicalId: e.physicalId }, oldLive(e.type, e.physicalId), held, removed, goneFirst);
+      if (leftBecause) entries[i] = { ...e, kind: 'leave', leftBecause };
+    }
   });
   for (const id of removed) {
     const before = held[id];
@@ -139,7 +149,7 @@ function metadataLeft(before: _StateResource, run: _BeforeCleanup): string | und
  * from its template, and the monitors the run updates to another service.
  */
 function serviceLeft(
-  before: _StateResource, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
+  before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
   run: _BeforeCleanup,
 ): string | undefined {
   if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;

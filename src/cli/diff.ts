@@ -17,7 +17,7 @@ import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } 
 import { _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _unappliedFields } from './state';
 import { _isObject } from '../_json';
-import { _METADATA_TYPES } from '../provider/_properties';
+import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
 import { metadataPhysicalId } from '../provider/handler/resources/metadata';
 import { monitorsOfService } from '../provider/handler/resources/service';
 
@@ -93,7 +93,7 @@ export function _unupdatableFields(type: string): string[] {
  */
 export function _planDiff(
   plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject = () => 'unreadable', pendingByStack: Map<string, Set<string>> = new Map(),
-  beforeCleanup: _BeforeCleanup = _NOTHING_BEFORE,
+  beforeCleanup: _BeforeCleanup = _NOTHING_BEFORE, oldLive: (type: string, physicalId: string) => _LiveObject = () => 'unreadable',
 ): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const entries: _DiffEntry[] = [];
@@ -142,7 +142,7 @@ export function _planDiff(
     const stuck = object === undefined ? [] : keptChanges(before, props, unsentFields(before, props), object);
     if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: before.physicalId, changes: stuck });
   }
-  return _withCleanup(plan, state, { entries, movedFrom, unknowns, live }, beforeCleanup);
+  return _withCleanup(plan, state, { entries, movedFrom, unknowns, live, oldLive }, beforeCleanup);
 }
 
 /**
@@ -250,18 +250,17 @@ export async function _diff(
   const planned = applied.map((plan) => ({ plan, entries: _planDiff(plan, state, undefined, runPending) }));
   const beforeCleanup = _beforeCleanups(planned, runPending, plans.dependentsFirst, state);
   let monitors: Promise<unknown> | undefined;
+  const withMonitors = async (object: _LiveObject, name: string): Promise<_LiveObject> => {
+    if (!_isObject(object)) return object;
+    monitors ??= get('/api/v0/monitors').then((body) => (_isObject(body) ? body.monitors : undefined));
+    return { ...object, monitors: monitorsOfService(await monitors, name) };
+  };
   for (const plan of applied) {
     const live = await readStack(plan.stackName, state, get);
-    // The monitors (by their `service`) of a removed or renamed service (whose old object the cleanup deletes), which keep
-    // the handler from deleting it; read once, only then.
-    for (const [id, held] of Object.entries(state.stacks[plan.stackName]?.resources ?? {})) {
-      const object = live.get(id);
-      if (held.type !== 'Custom::MackerelService' || !_isObject(object) || (plan.resources[id] && !isRenamed(plan, id, held))) continue;
-      monitors ??= get('/api/v0/monitors').then((body) => (_isObject(body) ? body.monitors : undefined));
-      live.set(id, { ...object, monitors: monitorsOfService(await monitors, held.physicalId) });
-    }
+    const old = await readForCleanup(plan, state, get, live, withMonitors);
+    const oldLive = (type: string, id: string) => (type === SERVICE && old.has(id) ? old.get(id) : 'unreadable');
     entries.push(..._stackDrift(plan.stackName, state, live, knownFields),
-      ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending, beforeCleanup.get(plan.stackName)));
+      ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending, beforeCleanup.get(plan.stackName), oldLive));
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete.
@@ -272,6 +271,29 @@ export async function _diff(
       .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;
+}
+
+const SERVICE: string = _RESOURCE_TYPES.SERVICE;
+
+/**
+ * What the cleanup of a stack needs to read beyond its live objects: each service it deletes with
+ * the monitors tied to it by their `service` (`withMonitors`), which keep the handler from deleting
+ * it (read once, only then). A removed or renamed service gets them in `live`; the old service of a
+ * replacement that an earlier apply left to delete is read by its old name, and returned by name.
+ */
+async function readForCleanup(
+  plan: _StackPlan, state: _StateFile, get: _Get, live: Map<string, _LiveObject>,
+  withMonitors: (object: _LiveObject, name: string) => Promise<_LiveObject>,
+): Promise<Map<string, _LiveObject>> {
+  for (const [id, held] of Object.entries(state.stacks[plan.stackName]?.resources ?? {})) {
+    if (held.type === SERVICE && (!plan.resources[id] || isRenamed(plan, id, held))) live.set(id, await withMonitors(live.get(id), held.physicalId));
+  }
+  const old = new Map<string, _LiveObject>();
+  for (const left of state.pendingDeletes) {
+    if (left.stackName !== plan.stackName || left.type !== SERVICE || _retaining(left.updateReplacePolicy)) continue;
+    old.set(left.physicalId, await withMonitors(await _readLive(get, left.type, left.physicalId), left.physicalId));
+  }
+  return old;
 }
 
 /** Whether the template gives a service the state holds another name (or one known only after apply): a replacement. */

@@ -171,14 +171,16 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
   return lines;
 }
 
+const LEFTOVER = ' (old object of a replacement, left by an earlier apply that stopped)';
+
 /** What an entry's line adds after the object; a retain says why in the words of apply's `retained` line. */
 function hintOf(e: _DiffEntry): string {
   const retained = e.retainedBy === undefined ? '' : notDeleted(e.retainedBy);
   if (e.kind === 'replace' && e.leftBecause !== undefined) return ` (new Mackerel ID; the old object is ${notDeleted(e.leftBecause)})`;
-  if (e.leftBecause !== undefined) return ` (${notDeleted(e.leftBecause)})`;
+  if (e.leftBecause !== undefined) return `${e.leftover ? LEFTOVER : ''} (${notDeleted(e.leftBecause)})`;
   if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;
   // The handler never deletes a graph annotation: each marked deploy adds one to the history.
   if (e.kind === 'replace' && e.type === 'Custom::MackerelGraphAnnotation') return ' (a new annotation; the earlier one stays in Mackerel)';
-  const hint = e.leftover ? ' (old object of a replacement, left by an earlier apply that stopped)' : HINT[e.kind];
+  const hint = e.leftover ? LEFTOVER : HINT[e.kind];
   return retained ? `${hint} (${retained})` : hint;
 }

@@ -96,6 +96,36 @@ describe('after an apply that stopped halfway', () => {
     expect([clean.code, clean.out]).toEqual([0, 'No differences.']);
   });
 
+  test('diff predicts that apply will leave the old service a replacement left to delete when it still holds a role or monitor made outside, in apply\'s words', async () => {
+    // GIVEN shop, with a role and a monitor made outside cdk-mackerel, renamed to shop2 by an apply that stopped before its cleanup
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    expect((await cli(['apply', synth(dir, { name: 'shop' }), ...base])).code).toBe(0);
+    const post = (path: string, body: object) => fetch(`${shared.emulator.url}api/v0/${path}`, {
+      method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    expect((await post('services/shop/roles', { name: 'byhand' })).status).toBe(200);
+    const monitor = await post('monitors', { type: 'service', name: 'by hand', service: 'shop', metric: 'shop.x', operator: '>', warning: 1, duration: 1 });
+    const { id } = await monitor.json() as { id: string };
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    expect((await cli(['apply', synth(dir, { name: 'shop2', late: true }), ...base, '--timeout', '2'])).code).toBe(2);
+    shared.emulator.clearFaults();
+
+    // WHEN the same template is diffed and applied again
+    const assembly = synth(dir, { name: 'shop2', late: true });
+    const diff = await cli(['diff', assembly, ...base]);
+    const apply = await cli(['apply', assembly, ...base]);
+
+    // THEN diff says leave, with the reason apply then gives
+    const why = `\\(not deleted: it still has role "shop:byhand", monitor "by hand" \\(${id}\\), not this resource's, which deleting it would delete; it stays in Mackerel\\)`;
+    expect(diff.out).toMatch(new RegExp(`^- leave +Service +Shop/Service\\w+ shop \\(old object of a replacement, left by an earlier apply that stopped\\) ${why}$`, 'm'));
+    expect(diff.out).toMatch(/^1 to create, 1 to leave\.$/m);
+    expect(apply.out).toMatch(new RegExp(`left +Service +Shop/Service\\w+ shop \\(old object of a replacement\\) ${why}$`, 'm'));
+    expect(services()).toEqual(['shop', 'shop2']);
+    const clean = await cli(['diff', assembly, ...base]);
+    expect([clean.code, clean.out]).toEqual([0, 'No differences.']);
+  });
+
   test('a move that stopped before the old resource let go is shown as a move, not a delete', async () => {
     // GIVEN the service moved to a new construct id; the new resource took the object over, the old one still holds it
     const dir = workDir();
