@@ -8,7 +8,7 @@ import type { _DiffEntry } from './diff';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
 import { _LiveObject } from './live';
 import { _nameOf, _tiedService } from './named';
-import { _StackPlan, _Unknowns } from './plan';
+import { _PendingDelete, _StackPlan, _Unknowns, _cleanupOrder } from './plan';
 import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _holding } from './state';
 import { _isObject } from '../_json';
@@ -49,11 +49,19 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
   const { movedFrom, unknowns, live, oldLive } = found;
   const pending = unknowns.pending?.get(plan.stackName) ?? new Set<string>();
   const entries = [...found.entries];
-  // apply's cleanup: it deletes each old object no resource holds once the run is done, unless the
-  // policy recorded with it retains it
-  for (const left of state.pendingDeletes.filter((p) => p.stackName === plan.stackName)) {
+  const leftovers = state.pendingDeletes.filter((p) => p.stackName === plan.stackName);
+  // apply's order: a removed resource of the stack that holds an object at another delete's turn keeps it from that delete
+  // (a move that stopped before the old resource let go, then removed).
+  const order = _cleanupOrder(held, Object.keys(held).filter((id) => !plan.resources[id]), leftovers)
+    .map((step) => ('old' in step ? step.old : step.removed));
+  const heldLater = (step: string | _PendingDelete, type: string, physicalId: string) => order.slice(order.indexOf(step) + 1)
+    .some((later) => typeof later === 'string' && held[later].type === type && held[later].physicalId === physicalId);
+  // apply's cleanup: it deletes each old object no resource of the state holds at its turn (a
+  // metadata construct moved to another stack too), unless the policy recorded with it retains it
+  for (const left of leftovers) {
     const heldAgain = Object.keys(plan.resources)
-      .some((id) => plan.resources[id].Type === left.type && plan.produced(id, unknowns)?.physicalId === left.physicalId);
+      .some((id) => plan.resources[id].Type === left.type && _heldAfterRun(plan, id, unknowns) === left.physicalId)
+      || heldLater(left, left.type, left.physicalId) || beforeCleanup.heldElsewhere.has(deletedKey(left.type, left.physicalId));
     if (heldAgain) continue;
     const { logicalId, type, physicalId } = left;
     const kind = deleteKind('UpdateReplacePolicy', left.updateReplacePolicy);
@@ -85,7 +93,8 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
     const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
     const leftBecause = kind.kind !== 'delete' ? undefined
       : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY
-        : _METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst) : serviceLeft(before, live(id), held, removed, goneFirst);
+        : _METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst, heldLater(id, before.type, before.physicalId))
+          : serviceLeft(before, live(id), held, removed, goneFirst);
     entries.push({ ..._entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
@@ -132,10 +141,22 @@ export const _NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new M
 /**
  * Why the handler will leave a removed metadata resource's namespace: under the CLI, it leaves one
  * that a resource of any stack of the state holds (a construct moved to another stack, which wrote
- * the value before this cleanup), as apply's `left` line says. One moved within the stack is a `move`.
+ * the value before this cleanup), as apply's `left` line says; `heldLater` says a removed resource
+ * of its own stack holds it until a later delete. One moved within the stack is a `move`.
  */
-function metadataLeft(before: _StateResource, run: _BeforeCleanup): string | undefined {
-  return run.heldElsewhere.has(deletedKey(before.type, before.physicalId)) ? HELD_BY_ANOTHER : undefined;
+function metadataLeft(before: _StateResource, run: _BeforeCleanup, heldLater: boolean): string | undefined {
+  return heldLater || run.heldElsewhere.has(deletedKey(before.type, before.physicalId)) ? HELD_BY_ANOTHER : undefined;
+}
+
+/**
+ * The physical ID a resource of the template has after the run, when it is known: the state's, for
+ * one the run leaves as it is, and for a service, role or metadata resource that it creates or
+ * replaces, the one its properties make (a name, or a place). @internal
+ */
+export function _heldAfterRun(plan: _StackPlan, logicalId: string, unknowns: _Unknowns): string | undefined {
+  const type = plan.resources[logicalId].Type;
+  return plan.produced(logicalId, unknowns)?.physicalId
+    ?? (_METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(logicalId, unknowns)) : undefined);
 }
 
 /**

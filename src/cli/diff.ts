@@ -7,7 +7,7 @@
 import { _Get } from './api';
 import { _App, _stacksNotInApp } from './assembly';
 import { _FieldChange, _fieldChanges, _readableChanges } from './changes';
-import { _BeforeCleanup, _NOTHING_BEFORE, _beforeCleanups, _destroyedAlone, _entryBase, _withCleanup } from './cleanup';
+import { _BeforeCleanup, _NOTHING_BEFORE, _beforeCleanups, _destroyedAlone, _entryBase, _heldAfterRun, _withCleanup } from './cleanup';
 import { _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
@@ -18,7 +18,6 @@ import { _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _unappliedFields } from './state';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
-import { metadataPhysicalId } from '../provider/handler/resources/metadata';
 import { monitorsOfService } from '../provider/handler/resources/service';
 
 /** One object that differs. @internal */
@@ -155,8 +154,7 @@ function movedObject(
 ): string | undefined {
   const type = plan.resources[id].Type;
   // A metadata resource takes over the namespace another resource of its stack wrote, as a service or role does.
-  const physicalId = _isNamedType(type) ? plan.produced(id, unknowns)?.physicalId
-    : _METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;
+  const physicalId = _isNamedType(type) || _METADATA_TYPES.includes(type) ? _heldAfterRun(plan, id, unknowns) : undefined;
   if (physicalId === undefined) return undefined;
   return Object.keys(held).find((old) => !plan.resources[old] && !taken.has(old)
     && held[old].type === type && held[old].physicalId === physicalId && live(old) !== undefined);

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { addProvider, cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
+import { addProvider, cli, Run, synthStack, useEmulatorPerFile, workDir } from './_fixture';
+import { ConnectivityMonitor, MonitorScope } from '../../src/monitors';
 import { MackerelService, MackerelServiceMetadata } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -225,4 +226,92 @@ test('metadata with removalPolicy RETAIN stays in Mackerel when its construct go
   expect(run.code).toBe(0);
   expect(run.out).toMatch(/created\s+ServiceMetadata\s+Shop\/ServiceOwner\w* shop\/owner/);
   expect((await cli(['diff', synthKept('a'), ...base])).out).toBe('No differences.');
+});
+
+describe('after an apply that stopped before its cleanup', () => {
+  interface Where {
+    /** The id of the metadata construct in Base, and its namespace. @default none */
+    readonly base?: { readonly id: string; readonly namespace: string };
+    /** The namespace of a metadata construct in Ops. @default none */
+    readonly ops?: string;
+    /** A monitor in Ops, created last: with a fault on POST /monitors, the apply stops there, before any cleanup. */
+    readonly late?: boolean;
+  }
+
+  /** Stacks Base (service shop) and Ops (after Base), with metadata of shop where `where` says. */
+  function synthWhere(dir: string, where: Where): string {
+    const outdir = join(dir, 'cdk.out');
+    rmSync(outdir, { recursive: true, force: true });
+    const app = new App({ outdir });
+    const [base, ops] = ['Base', 'Ops'].map((name) => {
+      const stack = new Stack(app, name);
+      addProvider(stack);
+      return stack;
+    });
+    ops.addDependency(base);
+    const shop = new MackerelService(base, 'Service', { name: 'shop' });
+    if (where.base) new MackerelServiceMetadata(base, where.base.id, { service: shop, namespace: where.base.namespace, metadata: { team: 'a' } });
+    if (where.ops) new MackerelServiceMetadata(ops, 'Owner', { service: MackerelService.fromName(ops, 'Shop', 'shop'), namespace: where.ops, metadata: { team: 'a' } });
+    if (where.late) new ConnectivityMonitor(ops, 'ZLate', { name: 'late', scopes: [MonitorScope.of('shop')] });
+    app.synth();
+    return outdir;
+  }
+
+  /** Applies `first`, then `second` stopped at its late monitor, then diffs and applies `third`. */
+  async function stoppedThen(first: Where, second: Where, third: Where): Promise<{ diff: Run; apply: Run; base: string[]; assembly: string }> {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await cli(['apply', synthWhere(dir, first), ...base])).code).toBe(0);
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    const stopped = await cli(['apply', synthWhere(dir, second), ...base, '--timeout', '2']);
+    shared.emulator.clearFaults();
+    expect(stopped.err).toMatch(/ZLate.*500.*run apply again to finish$/);
+    const assembly = synthWhere(dir, third);
+    return { diff: await cli(['diff', assembly, ...base]), apply: await cli(['apply', assembly, ...base]), base, assembly };
+  }
+  const owner = () => shared.emulator.state().services[0].metadata.owner;
+  const leave = 'not deleted: another resource holds this namespace \\(a moved construct\\); it stays in Mackerel';
+
+  test('a move within a stack, then removed: diff says the old resource\'s delete is left, as apply leaves it, and the last one deletes the namespace', async () => {
+    const { diff, apply } = await stoppedThen({ base: { id: 'Owner', namespace: 'owner' } }, { base: { id: 'Moved', namespace: 'owner' }, late: true }, {});
+
+    expect(diff.out).toMatch(new RegExp(`^- leave +ServiceMetadata +Base/Owner\\w+ shop/owner \\(${leave}\\)$`, 'm'));
+    expect(diff.out).toMatch(/^- delete +ServiceMetadata +Base\/Moved\w+ shop\/owner$/m);
+    expect(apply.out).toMatch(new RegExp(`left +ServiceMetadata +Base/Owner\\w+ shop/owner \\(${leave}\\)$`, 'm'));
+    expect(apply.out).toMatch(/deleted +ServiceMetadata +Base\/Moved\w+ shop\/owner$/m);
+    expect(owner()).toBeUndefined();
+  });
+
+  test('a move to another stack, then removed from both: diff says what apply does, stack by stack', async () => {
+    const { diff, apply } = await stoppedThen({ base: { id: 'Owner', namespace: 'owner' } }, { ops: 'owner', late: true }, {});
+
+    // Ops, which depends on Base, is cleaned up first: Base still holds the namespace then.
+    expect(diff.out).toMatch(new RegExp(`^- leave +ServiceMetadata +Ops/Owner\\w+ shop/owner \\(${leave}\\)$`, 'm'));
+    expect(diff.out).toMatch(/^- delete +ServiceMetadata +Base\/Owner\w+ shop\/owner$/m);
+    expect(apply.out).toMatch(new RegExp(`left +ServiceMetadata +Ops/Owner\\w+ shop/owner \\(${leave}\\)$`, 'm'));
+    expect(apply.out).toMatch(/deleted +ServiceMetadata +Base\/Owner\w+ shop\/owner$/m);
+    expect(owner()).toBeUndefined();
+  });
+
+  test('a new namespace reverted: the old one, which the replacement left to delete, is the resource\'s again, and diff shows no delete of it', async () => {
+    const { diff, apply, base, assembly } = await stoppedThen(
+      { base: { id: 'Owner', namespace: 'owner' } }, { base: { id: 'Owner', namespace: 'owner2' }, late: true }, { base: { id: 'Owner', namespace: 'owner' } });
+
+    expect(diff.out).toMatch(/^! replace +ServiceMetadata +Base\/Owner\w+ shop\/owner2 \(new Mackerel ID; the old object is deleted\)$/m);
+    expect(diff.out).not.toMatch(/- delete/);
+    expect(apply.out).toMatch(/released +ServiceMetadata +Base\/Owner\w+ shop\/owner \(taken over by Base\/Owner\w+; it stays in Mackerel\)$/m);
+    expect(owner()).toEqual({ team: 'a' });
+    expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
+  });
+
+  test('the old namespace a replacement left to delete, written by another stack in the next run, is not deleted, and diff shows no delete of it', async () => {
+    const { diff, apply, base, assembly } = await stoppedThen(
+      { base: { id: 'Owner', namespace: 'owner' } }, { base: { id: 'Owner', namespace: 'owner2' }, late: true }, { base: { id: 'Owner', namespace: 'owner2' }, ops: 'owner' });
+
+    expect(diff.out).toMatch(/^\+ create +ServiceMetadata +Ops\/Owner\w+\n/m);
+    expect(diff.out).not.toMatch(/- delete/);
+    expect(apply.out).toMatch(/released +ServiceMetadata +Base\/Owner\w+ shop\/owner \(taken over by Ops\/Owner\w+; it stays in Mackerel\)$/m);
+    expect(owner()).toEqual({ team: 'a' });
+    expect((await cli(['diff', assembly, ...base])).out).toBe('No differences.');
+  });
 });
