@@ -17,3 +17,15 @@ export class _StateSaveError extends _CliError {
     this.name = 'StateSaveError';
   }
 }
+
+/**
+ * The emulator's objects of an `--emulator` run could not be written to their file: each save
+ * writes them before the state file, so neither file has what the run did since its last save,
+ * and the emulator, which stops with the run, loses it. @internal
+ */
+export class _EmulatorSaveError extends _CliError {
+  constructor(file: string, reason: string) {
+    super(`could not save the emulator's objects to ${file} (${reason})`);
+    this.name = 'EmulatorSaveError';
+  }
+}

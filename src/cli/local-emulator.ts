@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { _CliError } from './errors';
+import { _CliError, _EmulatorSaveError } from './errors';
 import { isEmptyState, MackerelEmulator, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
 
 /** A running emulator and the file its objects are saved to. @internal */
@@ -61,7 +61,7 @@ export async function _startLocalEmulator(
       try {
         writeEmulatorState(file, emulator.state());
       } catch (e) {
-        throw new _CliError(`could not save the emulator's objects to ${file} (${(e as Error).message})`);
+        throw new _EmulatorSaveError(file, (e as Error).message);
       }
     },
   };

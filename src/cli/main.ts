@@ -10,7 +10,7 @@ import { _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
 import { _diff } from './diff';
-import { _CliError, _StateSaveError } from './errors';
+import { _CliError, _EmulatorSaveError, _StateSaveError } from './errors';
 import { _Interrupts, _handleInterrupts, _interruptedExitCode } from './interrupt';
 import { _failsAgain, _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
@@ -150,6 +150,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     notices.add(m);
   };
   let failed = false;
+  let savesFailed = false;
   let sent = false;
   let succeeded = false;
   const interrupts = target.interrupts;
@@ -194,6 +195,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     return 0;
   } catch (e) {
     failed = true;
+    savesFailed = e instanceof _EmulatorSaveError;
     const message = (e as Error).message.split('\n')[0];
     // A run a signal asked to stop exits as interrupted however it ended, also when the operation
     // in flight then failed: a script running it must stop as asked, not go on as after a failure.
@@ -205,6 +207,11 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     if (e instanceof _StateSaveError) {
       throw new _CliError(`${message}; it holds what this run did up to its last save, not what it did since: the next apply may not know `
         + 'objects this run created, and would create them again (check Mackerel for them first)', exitCode);
+    }
+    // Written first, the emulator's file keeps both files at that save; the emulator loses the rest as it stops.
+    if (e instanceof _EmulatorSaveError) {
+      throw new _CliError(`${message}; it and the state file ${file} both hold what this run did up to its last save, not what it did since, `
+        + 'which the emulator loses as it stops: the next apply does that again', exitCode);
     }
     // Mackerel (or the handler) refused the request: running again sends it again, so the advice is to fix what it was sent.
     const again = _failsAgain(e);
@@ -218,9 +225,10 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     // Also what a failed operation left in the emulator, as a real organization would keep it.
     // A save that fails must not hide why the apply failed; after a good apply it is the error.
     // A run a signal stopped still exits as interrupted (130, 143), the failed save said on stderr:
-    // a script running it must stop as it asked.
+    // a script running it must stop as it asked. After a save of the run that failed, the emulator's
+    // file stays as the state file is, at their last save, rather than get ahead of it.
     try {
-      local?.save();
+      if (!savesFailed) local?.save();
     } catch (e) {
       if (!failed && !interrupts?.requested()) throw e;
       io.err(`cdk-mackerel: ${(e as Error).message}`);

@@ -3,10 +3,11 @@
  * state file, so a second apply is a no-op or an update and `--destroy` empties the emulator.
  * A small hand-written template keeps this fast; e2e-example.test.ts covers the example app.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { cli, readState, workDir } from './_fixture';
+import { _main } from '../../src/cli/main';
 import { EmulatorState, isEmptyState, readEmulatorState } from '../../src/emulator';
 
 const TOKEN = { 'Fn::GetAtt': ['Handler', 'Arn'] };
@@ -122,5 +123,46 @@ describe('apply --emulator keeps the emulator between runs', () => {
     const second = await cli(['apply', file, '--emulator'], {}, dir);
     expect(second.code).toBe(0);
     expect(second.out).toMatch(/Done: 2 created, 1 unchanged\./);
+  });
+
+  test('a save of the emulator\'s objects that fails during the run is not said to keep what succeeded: both files stop at the last save, and the next run does the rest', async () => {
+    // GIVEN a service, then a monitor on it, whose emulator file is in the way of its save once the service is made and saved
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    writeFileSync(file, JSON.stringify({
+      Resources: {
+        Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } },
+        Alive: { Type: 'Custom::MackerelMonitor', DependsOn: ['Shop'], Properties: { type: 'connectivity', name: 'alive', scopes: ['shop'] } },
+      },
+    }));
+    const data = join(dir, '.mackerel-state.emulator.data.json');
+    const out: string[] = [];
+    const err: string[] = [];
+
+    // WHEN the monitor is created and the save after it fails
+    const code = await _main(['apply', file, '--emulator'], {
+      out: (line) => {
+        out.push(line);
+        if (!/\] created .*Shop\/Shop /.test(line)) return;
+        renameSync(data, `${data}.kept`);
+        mkdirSync(join(data, 'in-the-way'), { recursive: true });
+      },
+      err: (line) => err.push(line),
+      env: {},
+      cwd: dir,
+    });
+
+    // THEN it says so once, and what it means, not that what succeeded is saved
+    expect(code).toBe(2);
+    const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(err).toEqual([expect.stringMatching(new RegExp(`^cdk-mackerel: could not save the emulator's objects to ${escaped(data)} \\(.+\\); it and the state file `
+      + `${escaped(join(dir, '.mackerel-state.emulator.json'))} both hold what this run did up to its last save, not what it did since, which the emulator `
+      + 'loses as it stops: the next apply does that again$'))]);
+    // AND with the file back, the next run creates the monitor once
+    rmSync(data, { recursive: true });
+    renameSync(`${data}.kept`, data);
+    const next = await cli(['apply', file, '--emulator'], {}, dir);
+    expect(next.out).toMatch(/Done: 1 created, 1 unchanged\./);
+    expect(saved(dir).monitors.map((m: any) => m.name)).toEqual(['alive']);
   });
 });
