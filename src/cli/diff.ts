@@ -258,7 +258,8 @@ export async function _diff(
     const old = await readForCleanup(plan, state, get, live, withMonitors);
     const oldLive = (type: string, id: string) => (type === SERVICE && old.has(id) ? old.get(id) : 'unreadable');
     entries.push(..._stackDrift(plan.stackName, state, live, knownFields),
-      ..._planDiff(plan, state, (id) => live.get(id) ?? 'unreadable', pending, beforeCleanup.get(plan.stackName), oldLive));
+      // An object gone from Mackerel reads as undefined (created anew), one never read as unreadable.
+      ..._planDiff(plan, state, (id) => (live.has(id) ? live.get(id) : 'unreadable'), pending, beforeCleanup.get(plan.stackName), oldLive));
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete.

@@ -450,8 +450,9 @@ describe('imports recorded in the state', () => {
 
 describe('diff across stacks', () => {
   const app: _App = { stacks: [monitors({ Alive: 'Shop' }), base(['Shop'])], baseDir: '.' };
-  // Mackerel holds nothing: every applied object reads as deleted outside (`gone`).
-  const get: _Get = async (path) => (path === '/api/v0/services' ? { services: [] } : undefined);
+  // Mackerel holds no service: an applied one reads as deleted outside (`gone`). A monitor reads as
+  // there, empty (drift), so that a change of it is an update: one deleted outside is re-created under a new ID.
+  const get: _Get = async (path) => (path === '/api/v0/services' ? { services: [] } : path.startsWith('/api/v0/monitors/') ? { monitor: {} } : undefined);
   const diff = (a: _App, state: _StateFile) => _diff(a, state, get, {}, () => undefined, () => []);
 
   test('before the first apply, an import of a service not created yet reads its name, which is its ID', async () => {
@@ -476,8 +477,8 @@ describe('diff across stacks', () => {
     // GIVEN both stacks applied
     const store = _memoryStore();
     await apply(app, store, fakeHandler().invoke);
-    // What apply would do; the fake Mackerel's `gone` entries are not part of it.
-    const plan = (entries: _DiffEntry[]) => entries.filter((e) => e.kind !== 'gone').map((e) => `${e.kind} ${e.stackName}/${e.logicalId}`);
+    // What apply would do; the fake Mackerel's `gone` and `drift` entries are not part of it.
+    const plan = (entries: _DiffEntry[]) => entries.filter((e) => e.kind !== 'gone' && e.kind !== 'drift').map((e) => `${e.kind} ${e.stackName}/${e.logicalId}`);
     expect(plan(await diff(app, store.state))).toEqual([]);
 
     // WHEN the exported service is renamed, which replaces it

@@ -135,6 +135,45 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
   });
 });
 
+describe('an object deleted in Mackerel outside the template, then changed in it', () => {
+  const v = { cpuWarning: 80, memMetric: 'memory%', alive: false };
+  const remove = async (path: string) => {
+    const response = await fetch(new URL(`api/v0/${path}`, shared.emulator.url), { method: 'DELETE', headers: { 'X-Api-Key': shared.emulator.apiKey } });
+    expect(response.status).toBe(200);
+  };
+  /** Applies the shop, deletes `path` in Mackerel, then diffs and applies the shop with `change`. */
+  async function goneThenChanged(path: () => string, change: Partial<typeof v> & { serviceMemo?: string; serviceId?: string }) {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await cli(['apply', synthShop(dir, v), ...base])).code).toBe(0);
+    await remove(path());
+    const assembly = synthShop(dir, { ...v, ...change });
+    return { diff: await cli(['diff', assembly, ...base]), apply: await cli(['apply', assembly, ...base]) };
+  }
+
+  test('a monitor is re-created under a new ID: diff says replace, as apply then does', async () => {
+    const { diff, apply } = await goneThenChanged(() => `monitors/${monitorsByName()['web cpu'].id}`, { cpuWarning: 70 });
+    expect(diff.out).toMatch(/^! replace +Monitor +Shop\/Cpu\w+ \w+ "web cpu" \(new Mackerel ID; the old object is deleted\)\n {6}warning: "80" -> "70"$/m);
+    expect(diff.out).not.toMatch(/~ update/);
+    expect(apply.out).toMatch(/replaced +Monitor +Shop\/Cpu\w+ \w+ -> \w+ "web cpu"$/m);
+  });
+
+  test('a service is created anew with the memo of the template: diff says update, as apply then does, not that apply cannot change it', async () => {
+    const { diff, apply } = await goneThenChanged(() => 'services/shop', { serviceMemo: 'the new shop' });
+    expect(diff.out).toMatch(/^~ update +Service +Shop\/Service\w+ shop "shop"\n {6}memo: "the shop" -> "the new shop"$/m);
+    expect(diff.out).not.toMatch(/= kept/);
+    expect(apply.out).toMatch(/updated +Service +Shop\/Service\w+ shop "shop"$/m);
+    expect(shared.emulator.state().services).toEqual([expect.objectContaining({ name: 'shop', memo: 'the new shop' })]);
+  });
+
+  test('a service moved to a new construct id is created anew: diff says create and delete, as the README says', async () => {
+    const { diff } = await goneThenChanged(() => 'services/shop', { serviceId: 'Moved' });
+    expect(diff.out).toMatch(/^\+ create +Service +Shop\/Moved\w+ "shop"$/m);
+    expect(diff.out).toMatch(/^- delete +Service +Shop\/Service\w+ shop "shop"$/m);
+    expect(diff.out).not.toMatch(/> move/);
+  });
+});
+
 describe('--timeout', () => {
   test('a number of seconds with a fraction of a millisecond applies as any other', async () => {
     // Every request failed before it was sent ('The value of "delay" is out of range'), reported as an unknown outcome.
