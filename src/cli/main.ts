@@ -142,8 +142,10 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   checkStateBase(store, target.recordedBase, file);
   const get = _createGet({ apiBase, apiKey: key });
   const org = await _preflight(get);
+  checkStateOrganization(store, org, file);
   io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org}), state ${file}`);
   store.state.apiBase = target.recordedBase;
+  store.state.organization = org;
   const notices = new Set<string>();
   const notice = (m: string) => {
     if (!notices.has(m)) io.err(`notice: ${m}`);
@@ -255,7 +257,7 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
   const { apiBase, key, file, store } = target;
   checkStateBase(store, target.recordedBase, file);
   const get = _createGet({ apiBase, apiKey: key });
-  await _preflight(get);
+  checkStateOrganization(store, await _preflight(get), file);
   const knownFields = (type: string) => Object.keys(RESOURCE_MODULES[type]?.schema ?? {});
   const notices = new Set<string>();
   const notice = (m: string) => {
@@ -379,6 +381,20 @@ function checkStateBase(store: _StateStore, apiBase: string, file: string): void
   const applied = store.state.apiBase;
   if (applied && applied !== apiBase && Object.keys(store.state.stacks).length > 0) {
     throw new _CliError(`state file ${file} belongs to ${applied}, not ${apiBase}; pass --state with another file for another organization`);
+  }
+}
+
+/**
+ * A key of another organization at the same API base (a real organization's, or an emulator's
+ * file): the state's objects are not in it, and its services and roles of the same names, made by
+ * the same app, carry the same marks, so that a delete would take them for the state's own.
+ */
+function checkStateOrganization(store: _StateStore, org: string, file: string): void {
+  const applied = store.state.organization;
+  const holds = Object.keys(store.state.stacks).length > 0 || store.state.pendingDeletes.length > 0;
+  if (applied !== undefined && applied !== org && holds) {
+    throw new _CliError(`state file ${file} belongs to organization ${JSON.stringify(applied)}, not ${JSON.stringify(org)}, the organization of the API key; `
+      + `use a key of ${JSON.stringify(applied)}, or pass --state with another file for ${JSON.stringify(org)}`);
   }
 }
 

@@ -59,6 +59,11 @@ export interface _StateFile {
   readonly version: 1;
   /** Where it was applied (never the key). */
   apiBase?: string;
+  /**
+   * The organization it was applied to, as `GET /api/v0/org` names it for the key: a key of another
+   * one at the same API base is refused. Absent in files written before it was recorded.
+   */
+  organization?: string;
   readonly stacks: { [stackName: string]: _StateStack };
   /**
    * Old physical IDs of replaced resources still to delete (cleanup phase interrupted), with the
@@ -135,6 +140,7 @@ function stateProblem(state: _StateFile): string | undefined {
       if (!policyRecord(resource.deletionPolicy)) return `${where}.deletionPolicy is not one of ${_SUPPORTED_POLICIES.join(', ')}`;
     }
   }
+  if (state.organization !== undefined && typeof state.organization !== 'string') return 'organization is not a string';
   const pending = (state as { pendingDeletes?: unknown }).pendingDeletes;
   if (pending !== undefined && !(Array.isArray(pending) && pending.every((p) => _isObject(p)
     && ['stackName', 'logicalId', 'type', 'physicalId'].every((field) => typeof p[field] === 'string')

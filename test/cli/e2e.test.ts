@@ -5,6 +5,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { addProvider, cli, expectConverged, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { EmailChannel, NotificationGroup } from '../../src/alerting';
+import { startEmulator } from '../../src/emulator';
 import { ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
 import { MackerelRole, MackerelService } from '../../src/service';
 
@@ -208,6 +209,40 @@ describe('the API key', () => {
     expect(creates.filter((s) => s.key !== key)).toEqual([]);
     expect(sent.filter((s) => s.envKey !== undefined || s.envBase !== undefined)).toEqual([]);
     expect(process.env.MACKEREL_APIKEY).toBeUndefined();
+  });
+
+  test('of another organization at the same API base is refused before anything is sent: its services of the same app would be taken for the state\'s', async () => {
+    // GIVEN the shop applied to organization alpha, then to organization beta at the same address with a state of its own
+    const dir = workDir();
+    const assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: true });
+    const alpha = await startEmulator({ port: 0, orgName: 'alpha' });
+    const url = alpha.url;
+    const state = join(dir, 'alpha.json');
+    expect((await cli(['apply', assembly, '--api-base', url, '--state', state])).code).toBe(0);
+    await alpha.close();
+    const beta = await startEmulator({ port: Number(new URL(url).port), orgName: 'beta' });
+    try {
+      // The pooled connection to alpha fails once (a new process would have none).
+      await fetch(new URL('api/v0/org', url)).catch(() => undefined);
+      expect((await cli(['apply', assembly, '--api-base', url, '--state', join(dir, 'beta.json')])).code).toBe(0);
+      const before = beta.requests().length;
+
+      // WHEN alpha's state is used with beta's key, to diff, apply and destroy
+      const runs = [];
+      for (const command of [['diff'], ['apply'], ['apply', '--destroy']]) runs.push(await cli([...command, assembly, '--api-base', url, '--state', state]));
+
+      // THEN each is refused, naming both organizations, and beta keeps its objects
+      for (const run of runs) {
+        expect(run.code).toBe(2);
+        expect(run.err).toMatch(new RegExp(`^cdk-mackerel: state file ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} belongs to organization "alpha", not "beta", `
+          + 'the organization of the API key; use a key of "alpha", or pass --state with another file for "beta"'));
+      }
+      expect(beta.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+      expect(beta.state().services.map((s) => s.name)).toEqual(['shop']);
+      expect(beta.state().monitors).toHaveLength(3);
+    } finally {
+      await beta.close();
+    }
   });
 });
 

@@ -194,6 +194,8 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list/);
     writeFileSync(state, JSON.stringify({ version: 1, stacks: { Shop: { stackId: 'x', resources: {}, imports: { 'Base:Shop': 1 } } } }));
     expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: stacks\.Shop\.imports is not an object of export names to stack names/);
+    writeFileSync(state, JSON.stringify({ version: 1, organization: 7, stacks: {} }));
+    expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: organization is not a string; fix or remove it/);
     // a type edited by hand (or not a Mackerel one): diff would list it as a delete that every apply then fails on
     const bogus = (type: string) => ({ type, physicalId: 'abc', properties: {}, data: {} });
     writeFileSync(state, JSON.stringify({ version: 1, stacks: { Gone: { stackId: 'x', resources: { X: bogus('Custom::MackerelBogus') } } } }));
