@@ -320,18 +320,21 @@ class Run {
   }
 
   /**
-   * The old object of a replaced resource. One that a resource holds again (a rename reverted
+   * The old object of a replaced resource. One that its resource holds again (a rename reverted
    * after a failed apply), or that its UpdateReplacePolicy retains, is only let go of: as
-   * CloudFormation, the handler gets no delete.
+   * CloudFormation, the handler gets no delete. One another resource took over (two services that
+   * swap names) is let go of too, but through the handler, as CloudFormation deletes it: the delete
+   * leaves an object whose mark names another resource, and clears the mark's `handedOverFrom`,
+   * which would otherwise read later as a move to roll back (a destroy then left the object).
    */
   private async deleteOld(plan: _StackPlan, pending: _PendingDelete): Promise<void> {
     const holder = _holderOf(this.state, pending.type, pending.physicalId);
     const retain = _retaining(pending.updateReplacePolicy);
     const retainedBy = retain && _retainReason('UpdateReplacePolicy', retain);
     const stackId = this.state.stacks[pending.stackName]?.stackId ?? plan.stackId;
-    const result = holder || retainedBy ? undefined : await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, {
-      RequestType: 'Delete', PhysicalResourceId: pending.physicalId,
-    }));
+    const heldAgain = holder === `${pending.stackName}/${pending.logicalId}`;
+    const result = heldAgain || retainedBy ? undefined
+      : await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, { RequestType: 'Delete', PhysicalResourceId: pending.physicalId }));
     this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
     this.options.store.save();
     const { stackName, logicalId, type, physicalId } = pending;

@@ -849,3 +849,32 @@ describe('the cleanup deletes old objects of replacements and removed objects to
     expect(services()).toEqual([]);
   });
 });
+
+describe('a service that takes over the name of another of its stack', () => {
+  const marks = () => shared.emulator.state().services.map((s: any) => [s.name, s.metadata['cdk-mackerel']]);
+
+  test('two services that swap names keep both objects, and a destroy then deletes both', async () => {
+    // GIVEN services A (shop) and B (cart), whose names are swapped
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const synth = (a: string, b: string) => synthStacks(dir, {
+      Shop: (s) => {
+        new MackerelService(s, 'A', { name: a });
+        new MackerelService(s, 'B', { name: b });
+      },
+    });
+    expect((await cli(['apply', synth('shop', 'cart'), ...base])).code).toBe(0);
+    const swapped = synth('cart', 'shop');
+    const apply = await cli(['apply', swapped, ...base]);
+
+    // WHEN the swapped services are destroyed
+    const destroy = await cli(['apply', swapped, '--destroy', ...base]);
+
+    // THEN the swap let go of each old object to the other service, whose mark is its own alone, and the destroy deleted both
+    expect(apply.out).toMatch(/released +Service +Shop\/A\w+ shop \(taken over by Shop\/B\w+; it stays in Mackerel\)$/m);
+    expect(apply.out).toMatch(/released +Service +Shop\/B\w+ cart \(taken over by Shop\/A\w+; it stays in Mackerel\)$/m);
+    expect(destroy.err).toBe('');
+    expect(destroy.out).toMatch(/^Done: 2 deleted\.$/m);
+    expect(marks()).toEqual([]);
+  });
+});
