@@ -10,7 +10,7 @@ import { _LiveObject } from './live';
 import { _nameOf, _tiedService } from './named';
 import { _PendingDelete, _StackPlan, _Unknowns, _cleanupOrder } from './plan';
 import { _PolicyAttribute, _retainReason, _retaining } from './policy';
-import { _StateFile, _StateResource, _holding } from './state';
+import { _StateFile, _StateResource } from './state';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
 import { leftForContents } from '../provider/handler/owned';
@@ -47,8 +47,13 @@ export interface _BeforeStackCleanup {
 export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _BeforeStackCleanup, beforeCleanup: _BeforeCleanup): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const { movedFrom, unknowns, live, oldLive } = found;
-  const pending = unknowns.pending?.get(plan.stackName) ?? new Set<string>();
-  const entries = [...found.entries];
+  // The old object of a replacement that another resource of the stack holds after the run (two services that swap names).
+  const entries = found.entries.map((e) => {
+    if (e.kind !== 'replace' || e.retainedBy !== undefined || e.physicalId === undefined) return e;
+    const takenBy = Object.keys(plan.resources)
+      .find((other) => other !== e.logicalId && plan.resources[other].Type === e.type && _heldAfterRun(plan, other, unknowns) === e.physicalId);
+    return takenBy === undefined ? e : { ...e, takenBy: `${plan.stackName}/${takenBy}` };
+  });
   const leftovers = state.pendingDeletes.filter((p) => p.stackName === plan.stackName);
   // apply's order: a removed resource of the stack that holds an object at another delete's turn keeps it from that delete
   // (a move that stopped before the old resource let go, then removed).
@@ -74,7 +79,7 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
   // The old object of a renamed service, deleted by that cleanup, is left as a removed one is, and so is
   // one an earlier apply that stopped left to delete.
   entries.forEach((e, i) => {
-    if (e.kind === 'replace' && e.retainedBy === undefined) {
+    if (e.kind === 'replace' && e.retainedBy === undefined && e.takenBy === undefined) {
       const leftBecause = serviceLeft(held[e.logicalId], live(e.logicalId), held, removed, goneFirst);
       if (leftBecause) entries[i] = { ...e, leftBecause };
     } else if (e.kind === 'delete' && e.leftover && e.physicalId !== undefined) {
@@ -84,10 +89,12 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
   });
   for (const id of removed) {
     const before = held[id];
-    // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it.
-    const takenBy = _holding(held, before.type, before.physicalId).find((other) => plan.resources[other] && !pending.has(other));
+    // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it;
+    // so does a resource renamed to the name of a removed one, which takes its object over.
+    const takenBy = Object.keys(plan.resources).find((other) => held[other] !== undefined && plan.resources[other].Type === before.type
+      && _heldAfterRun(plan, other, unknowns) === before.physicalId);
     if (takenBy !== undefined) {
-      entries.push({ ..._entryBase(plan.stackName, takenBy, held[takenBy]), kind: 'move', from: id, changes: [] });
+      entries.push({ ..._entryBase(plan.stackName, takenBy, before), kind: 'move', from: id, changes: [] });
       continue;
     }
     const kind = deleteKind('DeletionPolicy', before.deletionPolicy);
@@ -194,7 +201,7 @@ const DELETED_FIRST: string[] = [ROLE, MONITOR];
 /** The roles and monitors a cleanup deletes by these entries: removed, or the old object of a replacement (`deletedKey`). */
 function cleanupDeletes(entries: readonly _DiffEntry[]): string[] {
   return entries.filter((e) => DELETED_FIRST.includes(e.type) && e.physicalId !== undefined
-    && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined))).map((e) => deletedKey(e.type, e.physicalId!));
+    && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined && e.takenBy === undefined))).map((e) => deletedKey(e.type, e.physicalId!));
 }
 
 /**

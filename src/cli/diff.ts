@@ -50,6 +50,11 @@ export interface _DiffEntry {
    */
   readonly retainedBy?: string;
   /**
+   * For a `replace`: the resource that holds the old object after the run (`stack/logicalId`: two
+   * services that swap names), which apply only lets go of (`released`).
+   */
+  readonly takenBy?: string;
+  /**
    * For a `leave`: why the handler will leave the object in Mackerel, in the words of apply's `left` line; for a
    * `replace`, why it will leave the old object.
    */

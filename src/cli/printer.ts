@@ -176,6 +176,7 @@ const LEFTOVER = ' (old object of a replacement, left by an earlier apply that s
 /** What an entry's line adds after the object; a retain says why in the words of apply's `retained` line. */
 function hintOf(e: _DiffEntry): string {
   const retained = e.retainedBy === undefined ? '' : notDeleted(e.retainedBy);
+  if (e.kind === 'replace' && e.takenBy !== undefined) return ` (new Mackerel ID; the old object is taken over by ${e.takenBy}; it stays in Mackerel)`;
   if (e.kind === 'replace' && e.leftBecause !== undefined) return ` (new Mackerel ID; the old object is ${notDeleted(e.leftBecause)})`;
   if (e.leftBecause !== undefined) return `${e.leftover ? LEFTOVER : ''} (${notDeleted(e.leftBecause)})`;
   if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;

@@ -877,4 +877,27 @@ describe('a service that takes over the name of another of its stack', () => {
     expect(destroy.out).toMatch(/^Done: 2 deleted\.$/m);
     expect(marks()).toEqual([]);
   });
+
+  test('diff says that each old object is taken over, as apply releases it, not that it is deleted or left', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const synth = (names: { [id: string]: string }) => synthStacks(dir, {
+      Shop: (s) => Object.entries(names).forEach(([id, name]) => new MackerelService(s, id, { name })),
+    });
+    expect((await cli(['apply', synth({ A: 'shop', B: 'cart' }), ...base])).code).toBe(0);
+    // Two services swap names.
+    const swap = await cli(['diff', synth({ A: 'cart', B: 'shop' }), ...base]);
+    // A service takes the name of a removed one.
+    const onto = await cli(['diff', synth({ A: 'cart' }), ...base]);
+
+    expect(swap.out).toMatch(/^! replace +Service +Shop\/A\w+ shop "cart" \(new Mackerel ID; the old object is taken over by Shop\/B\w+; it stays in Mackerel\)$/m);
+    expect(swap.out).toMatch(/^! replace +Service +Shop\/B\w+ cart "shop" \(new Mackerel ID; the old object is taken over by Shop\/A\w+; it stays in Mackerel\)$/m);
+    expect(onto.out).toMatch(/^! replace +Service +Shop\/A\w+ shop "cart" \(new Mackerel ID; the old object is deleted\)$/m);
+    expect(onto.out).toMatch(/^> move +Service +Shop\/B\w+ -> Shop\/A\w+ cart "cart" \(a new logical ID takes the object over; it stays in Mackerel\)$/m);
+    expect(onto.out).not.toMatch(/- delete/);
+    const apply = await cli(['apply', synth({ A: 'cart' }), ...base]);
+    expect(apply.out).toMatch(/released +Service +Shop\/B\w+ cart "cart" \(taken over by Shop\/A\w+; it stays in Mackerel\)$/m);
+    expect(apply.out).toMatch(/deleted +Service +Shop\/A\w+ shop \(old object of a replacement\)$/m);
+    expect(marks()).toEqual([['cart', expect.objectContaining({ logicalResourceId: expect.stringMatching(/^A/) })]]);
+  });
 });
