@@ -145,7 +145,16 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   checkStateOrganization(store, org, file);
   io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org}), state ${file}`);
   store.state.apiBase = target.recordedBase;
+  const recordedOrganization = store.state.organization;
   store.state.organization = org;
+  // A state written before the organization was recorded gets it at once, also for a run that changes nothing.
+  if (recordedOrganization === undefined && Object.keys(store.state.stacks).length > 0) {
+    try {
+      store.save();
+    } catch (e) {
+      throw new _CliError(`${(e as Error).message}; nothing was changed`);
+    }
+  }
   const notices = new Set<string>();
   const notice = (m: string) => {
     if (!notices.has(m)) io.err(`notice: ${m}`);

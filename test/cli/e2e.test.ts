@@ -244,6 +244,21 @@ describe('the API key', () => {
       await beta.close();
     }
   });
+
+  test('a state written before the organization was recorded gets it from the next apply, one that changes nothing too', async () => {
+    const dir = workDir();
+    const assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: true });
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+    const { organization, ...older } = readState(join(dir, 'state.json'));
+    expect(organization).toBe('emulator');
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(older));
+
+    const run = await cli(['apply', assembly, ...base]);
+
+    expect(run.out).toMatch(/^Done: 5 unchanged\.$/m);
+    expect(readState(join(dir, 'state.json')).organization).toBe('emulator');
+  });
 });
 
 describe('a memo the handler cannot update', () => {
