@@ -42,37 +42,26 @@ export interface _BeforeStackCleanup {
 
 /**
  * The entries of a stack's plan with its cleanup's added: the old object of a replacement that the
- * handler will leave says so, and each object the cleanup deletes gets its entry. @internal
+ * handler will leave, or that another resource takes over, says so, and each object the cleanup
+ * deletes gets its entry. @internal
  */
 export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _BeforeStackCleanup, beforeCleanup: _BeforeCleanup): _DiffEntry[] {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const { movedFrom, unknowns, live, oldLive } = found;
+  // The resources of the template that hold an object after the run: every create and update comes before the cleanup.
+  const holders = (type: string, physicalId: string) => Object.keys(plan.resources)
+    .filter((id) => plan.resources[id].Type === type && _heldAfterRun(plan, id, unknowns) === physicalId);
   // The old object of a replacement that another resource of the stack holds after the run (two services that swap names).
   const entries = found.entries.map((e) => {
-    if (e.kind !== 'replace' || e.retainedBy !== undefined || e.physicalId === undefined) return e;
-    const takenBy = Object.keys(plan.resources)
-      .find((other) => other !== e.logicalId && plan.resources[other].Type === e.type && _heldAfterRun(plan, other, unknowns) === e.physicalId);
+    const takenBy = e.kind === 'replace' && e.retainedBy === undefined && e.physicalId !== undefined
+      ? holders(e.type, e.physicalId).find((other) => other !== e.logicalId) : undefined;
     return takenBy === undefined ? e : { ...e, takenBy: `${plan.stackName}/${takenBy}` };
   });
   const leftovers = state.pendingDeletes.filter((p) => p.stackName === plan.stackName);
-  // apply's order: a removed resource of the stack that holds an object at another delete's turn keeps it from that delete
-  // (a move that stopped before the old resource let go, then removed).
-  const order = _cleanupOrder(held, Object.keys(held).filter((id) => !plan.resources[id]), leftovers)
-    .map((step) => ('old' in step ? step.old : step.removed));
-  const heldLater = (step: string | _PendingDelete, type: string, physicalId: string) => order.slice(order.indexOf(step) + 1)
-    .some((later) => typeof later === 'string' && held[later].type === type && held[later].physicalId === physicalId);
-  // apply's cleanup: it deletes each old object no resource of the state holds at its turn (a
-  // metadata construct moved to another stack too), unless the policy recorded with it retains it
-  for (const left of leftovers) {
-    const heldAgain = Object.keys(plan.resources)
-      .some((id) => plan.resources[id].Type === left.type && _heldAfterRun(plan, id, unknowns) === left.physicalId)
-      || heldLater(left, left.type, left.physicalId) || beforeCleanup.heldElsewhere.has(deletedKey(left.type, left.physicalId));
-    if (heldAgain) continue;
-    const { logicalId, type, physicalId } = left;
-    const kind = deleteKind('UpdateReplacePolicy', left.updateReplacePolicy);
-    const leftBecause = kind.kind === 'delete' && type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : undefined;
-    entries.push({ stackName: plan.stackName, logicalId, type, physicalId, leftover: true, changes: [], ...(leftBecause ? { kind: 'leave', leftBecause } : kind) });
-  }
+  const heldLater = laterHolders(plan, held, leftovers);
+  // Each old object no resource of the state holds at its turn (a metadata construct moved to another stack too).
+  entries.push(...leftovers.filter((left) => holders(left.type, left.physicalId).length === 0 && !heldLater(left, left.type, left.physicalId)
+    && !beforeCleanup.heldElsewhere.has(deletedKey(left.type, left.physicalId))).map((left) => leftoverEntry(plan.stackName, left)));
   const removed = Object.keys(held).filter((id) => !plan.resources[id] && !movedFrom.has(id));
   // The old objects of replacements are deleted in the same cleanup, each before what it referred to.
   const goneFirst = { ...beforeCleanup, deleted: new Set([...beforeCleanup.deleted, ...cleanupDeletes(entries)]) };
@@ -91,8 +80,7 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
     const before = held[id];
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it;
     // so does a resource renamed to the name of a removed one, which takes its object over.
-    const takenBy = Object.keys(plan.resources).find((other) => held[other] !== undefined && plan.resources[other].Type === before.type
-      && _heldAfterRun(plan, other, unknowns) === before.physicalId);
+    const takenBy = holders(before.type, before.physicalId).find((other) => held[other] !== undefined);
     if (takenBy !== undefined) {
       entries.push({ ..._entryBase(plan.stackName, takenBy, before), kind: 'move', from: id, changes: [] });
       continue;
@@ -105,6 +93,28 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
     entries.push({ ..._entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
+}
+
+/**
+ * Whether a removed resource of the stack holds an object at the turn of one delete of its cleanup,
+ * in apply's order (`_cleanupOrder`): one whose delete comes later keeps the object from that delete
+ * (a move that stopped before the old resource let go, then removed).
+ */
+function laterHolders(
+  plan: _StackPlan, held: { readonly [id: string]: _StateResource }, leftovers: readonly _PendingDelete[],
+): (step: string | _PendingDelete, type: string, physicalId: string) => boolean {
+  const order = _cleanupOrder(held, Object.keys(held).filter((id) => !plan.resources[id]), leftovers)
+    .map((step) => ('old' in step ? step.old : step.removed));
+  return (step, type, physicalId) => order.slice(order.indexOf(step) + 1)
+    .some((later) => typeof later === 'string' && held[later].type === type && held[later].physicalId === physicalId);
+}
+
+/** The entry of an old object of a replacement that an earlier apply left to delete: a delete, or a retain when its policy keeps it. */
+function leftoverEntry(stackName: string, left: _PendingDelete): _DiffEntry {
+  const { logicalId, type, physicalId } = left;
+  const kind = deleteKind('UpdateReplacePolicy', left.updateReplacePolicy);
+  const leftBecause = kind.kind === 'delete' && type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY : undefined;
+  return { stackName, logicalId, type, physicalId, leftover: true, changes: [], ...(leftBecause ? { kind: 'leave', leftBecause } : kind) };
 }
 
 // A graph annotation is never deleted by the handler (KEPT_AS_HISTORY); a service's delete takes its roles and monitors.
