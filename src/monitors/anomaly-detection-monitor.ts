@@ -1,3 +1,4 @@
+import { Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _describeProblem, _epochSeconds, _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _renderScopes, _warnOnThresholdOrder } from './_checks';
@@ -29,7 +30,8 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
    * (only one line of the English error table names it), so list the roles to watch instead.
    *
    * Mackerel allows one anomaly detection monitor per role: a role that another
-   * `AnomalyDetectionMonitor` of the app watches, in the same organization, fails synthesis.
+   * `AnomalyDetectionMonitor` of the app watches, in the same organization, fails synthesis (a
+   * role named by a token known only at deploy time is compared within its stack only).
    *
    * @see https://mackerel.io/docs/entry/howto/anomaly-detection-for-roles
    */
@@ -120,11 +122,15 @@ export class AnomalyDetectionMonitor extends MonitorBase {
   /**
    * Mackerel allows one anomaly detection monitor per role (its guide to anomaly detection for
    * roles): each role of `scopes` that an earlier monitor of the app, in the same organization,
-   * also watches. A role named by a token of unknown name matches only itself.
+   * also watches. A role named by a token of unknown name matches only itself, and only in the
+   * same stack: one token may stand for other roles in other stacks (`shop:web-${Aws.REGION}`
+   * names each stack's own role).
    */
   private rolesWatchedElsewhere(scopes: MonitorScope[]): string[] {
+    const stack = Stack.of(this);
     return this._roleKeys.flatMap((key, i) => {
-      const first = _firstInOrganization(this, (other) => other instanceof AnomalyDetectionMonitor && other._roleKeys.includes(key));
+      const first = _firstInOrganization(this, (other) => other instanceof AnomalyDetectionMonitor && other._roleKeys.includes(key)
+        && (!Token.isUnresolved(key) || Stack.of(other) === stack));
       if (first === undefined || first === this) return [];
       return [_describeProblem(`scopes[${i}]`, _shownScope(this, scopes[i]), `is also a scope of the anomaly detection monitor ${first.node.path}`,
         'one anomaly detection monitor per role', 'Mackerel allows no more; give the role once, in one of the two monitors')];

@@ -1,9 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { App, Aws, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
-import { AnomalyDetectionMonitor, AnomalyDetectionMonitorProps, AnomalySensitivity, MackerelApiKey, MackerelProvider, MonitorScope } from '../../src';
+import { AnomalyDetectionMonitor, AnomalyDetectionMonitorProps, AnomalySensitivity, MackerelApiKey, MackerelProvider, MackerelRole, MonitorScope } from '../../src';
 
 function anomalyProps(scopes: MonitorScope[]): AnomalyDetectionMonitorProps {
   return { name: 'web anomaly', scopes, warningSensitivity: AnomalySensitivity.NORMAL };
@@ -67,6 +67,28 @@ describe('AnomalyDetectionMonitor', () => {
       new MackerelProvider(prod, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(prod, 'Key')) });
       new AnomalyDetectionMonitor(prod, 'Web', anomalyProps([MonitorScope.of('shop:web')]));
       expect(() => app.synth()).not.toThrow();
+    });
+
+    test('a role named after its stack\'s region in two stacks of one organization passes: each stack names its own role', () => {
+      // GIVEN two stacks of one organization, each watching its region's role (Aws.REGION, one token resolved by each stack)
+      const app = new App();
+      for (const id of ['Tokyo', 'Virginia']) {
+        const stack = new Stack(app, id);
+        new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(stack, 'Key', 'mackerel')) });
+        const role = MackerelRole.fromFullName(stack, 'Web', `shop:web-${Aws.REGION}`);
+        new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.fromRole(role)]));
+      }
+      // THEN
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    test('the same token in two monitors of one stack still fails: it names one role there', () => {
+      const { app, stack } = mackerelStack();
+      const role = MackerelRole.fromFullName(stack, 'Web', `shop:web-${Aws.REGION}`);
+      new AnomalyDetectionMonitor(stack, 'First', anomalyProps([MonitorScope.fromRole(role)]));
+      new AnomalyDetectionMonitor(stack, 'Second', anomalyProps([MonitorScope.fromRole(role)]));
+      expect(() => app.synth()).toThrow('[Stack/Second] scopes[0] {"Fn::Join":["",["shop:web-",{"Ref":"AWS::Region"}]]} is also a scope of the '
+        + 'anomaly detection monitor Stack/First');
     });
   });
 
