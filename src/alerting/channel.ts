@@ -110,7 +110,8 @@ export interface EmailChannelProps extends ChannelProps {
   /**
    * Email addresses to notify, each once.
    *
-   * Give at least one address in `emails` or one user in `userIds`.
+   * Give at least one address in `emails` or one user in `userIds`. A list known only at deploy
+   * time (a `CommaDelimitedList` parameter's `valueAsList`) is passed on unchecked.
    *
    * @default - no addresses
    */
@@ -140,18 +141,21 @@ export class EmailChannel extends ChannelBase {
     if (emails.length === 0 && userIds.length === 0) {
       _fail(this, 'emails', emails, 'and userIds are both empty', 'at least one email address or user ID', 'A channel without recipients notifies nobody');
     }
-    emails.forEach((email, i) => {
+    // A list known only at deploy time (a CommaDelimitedList parameter's valueAsList, Fn.split) is one
+    // encoded element, which is no address: its addresses and users are left to the API.
+    const known = (list: string[]) => (Token.isUnresolved(list) ? [] : list);
+    known(emails).forEach((email, i) => {
       if (!Token.isUnresolved(email) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
         _fail(this, `emails[${i}]`, email, 'is not an email address', 'an address such as oncall@example.com');
       }
     });
-    userIds.forEach((userId, i) => {
+    known(userIds).forEach((userId, i) => {
       if (!Token.isUnresolved(userId) && !/^[A-Za-z0-9]+$/.test(userId)) {
         _fail(this, `userIds[${i}]`, userId, 'is not a Mackerel user ID', 'letters and digits, as listed by GET /api/v0/users');
       }
     });
     // As for events: Mackerel does not say what it does with a recipient given twice (two mails, or one kept and drift).
-    for (const [property, list, what] of [['emails', emails, 'address'], ['userIds', userIds, 'user']] as const) {
+    for (const [property, list, what] of [['emails', known(emails), 'address'], ['userIds', known(userIds), 'user']] as const) {
       const [repeat] = _repeats(list);
       if (repeat) _fail(this, `${property}[${repeat.index}]`, list[repeat.index], 'is given twice', `each ${what} once`);
     }

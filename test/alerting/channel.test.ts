@@ -1,4 +1,4 @@
-import { SecretValue, Token } from 'aws-cdk-lib';
+import { CfnParameter, Fn, SecretValue, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
@@ -57,6 +57,14 @@ describe('EmailChannel', () => {
       const address = Token.asString({ Ref: 'OncallAddress' });
       const mail = new EmailChannel(stack, 'Mail', { name: 'oncall', emails: [address] });
       expect(propertiesOf(mail).emails).toEqual([{ Ref: 'OncallAddress' }]);
+    });
+
+    test('addresses and users from list parameters (a CommaDelimitedList, Fn.split) are taken without checking them', () => {
+      const { stack } = alertingStack();
+      const addresses = new CfnParameter(stack, 'OncallAddresses', { type: 'CommaDelimitedList' });
+      const users = new CfnParameter(stack, 'OncallUsers');
+      const mail = new EmailChannel(stack, 'Mail', { name: 'oncall', emails: addresses.valueAsList, userIds: Fn.split(',', users.valueAsString) });
+      expect(propertiesOf(mail)).toMatchObject({ emails: { Ref: 'OncallAddresses' }, userIds: { 'Fn::Split': [',', { Ref: 'OncallUsers' }] } });
     });
   });
 
