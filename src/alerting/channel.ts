@@ -1,4 +1,4 @@
-import { Annotations, SecretValue, Token } from 'aws-cdk-lib';
+import { Annotations, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { _channelUrl } from './_secret-url';
@@ -157,7 +157,10 @@ export class EmailChannel extends ChannelBase {
     // As for events: Mackerel does not say what it does with a recipient given twice (two mails, or one kept and drift).
     for (const [property, list, what] of [['emails', known(emails), 'address'], ['userIds', known(userIds), 'user']] as const) {
       const [repeat] = _repeats(list);
-      if (repeat) _fail(this, `${property}[${repeat.index}]`, list[repeat.index], 'is given twice', `each ${what} once`);
+      if (!repeat) continue;
+      // One parameter given twice repeats its token: shown as the template writes it, not as token text.
+      const value = list[repeat.index];
+      _fail(this, `${property}[${repeat.index}]`, Token.isUnresolved(value) ? Stack.of(this).resolve(value) : value, 'is given twice', `each ${what} once`);
     }
     this.channelId = this._createChannel(props, {
       type: 'email',

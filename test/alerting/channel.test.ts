@@ -101,6 +101,13 @@ describe('EmailChannel', () => {
         .toThrow('Stack/Mail2: userIds[1] "abc" is given twice; expected each user once');
     });
 
+    test('a parameter given twice, shown as the template writes it', () => {
+      const { stack } = alertingStack();
+      const oncall = new CfnParameter(stack, 'Oncall');
+      expect(() => new EmailChannel(stack, 'Mail', { name: 'x', emails: [oncall.valueAsString, oncall.valueAsString] }))
+        .toThrow('Stack/Mail: emails[1] {"Ref":"Oncall"} is given twice; expected each address once');
+    });
+
     test('a malformed user ID', () => {
       const { stack } = alertingStack();
       expect(() => new EmailChannel(stack, 'Mail', { name: 'x', userIds: ['bad id'] }))
