@@ -28,12 +28,12 @@ export function _fail(scope: IConstruct, property: string, value: unknown, probl
 /**
  * A `Date` as whole epoch seconds, the API's time unit: an invalid date, a time before 1970 or
  * one with a fraction of a second is rejected rather than rounded (a downtime's start and until, an
- * anomaly detection monitor's trainingPeriodFrom).
+ * anomaly detection monitor's trainingPeriodFrom). `expected` is what an invalid date is told to be.
  * @internal
  */
-export function _epochSeconds(scope: IConstruct, property: string, date: Date): number {
+export function _epochSeconds(scope: IConstruct, property: string, date: Date, expected = 'a Date such as new Date(\'2026-12-06T01:00:00Z\')'): number {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
-    _fail(scope, property, String(date), 'is not a valid date', 'a Date such as new Date(\'2026-12-06T01:00:00Z\')');
+    _fail(scope, property, String(date), 'is not a valid date', expected);
   }
   const millis = date.getTime();
   if (millis < 0) {

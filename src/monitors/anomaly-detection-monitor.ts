@@ -156,7 +156,8 @@ export class AnomalyDetectionMonitor extends MonitorBase {
   /** Whole epoch seconds, as a downtime's start is (`_epochSeconds`), and not in the future. */
   private renderTrainingPeriodFrom(from: Date | undefined): number | undefined {
     if (from === undefined) return undefined;
-    const seconds = _epochSeconds(this, 'trainingPeriodFrom', from);
+    // A past example: the downtime's, a start to come, would be refused here as in the future.
+    const seconds = _epochSeconds(this, 'trainingPeriodFrom', from, 'a past Date such as new Date(\'2026-01-01T00:00:00Z\')');
     if (seconds * 1000 > Date.now()) {
       _fail(this, 'trainingPeriodFrom', from.toISOString(), 'is in the future', 'a date in the past');
     }
