@@ -117,8 +117,9 @@ export async function handBack(record: QueuedRecord, queue: StopQueue, refused: 
 
 /**
  * Whether `queueUrl` is the URL of the queue `eventSourceArn` names: the same region, account and
- * name, at SQS's host for the region (`sqs.<region>.<domain>`, or the legacy `<region>.queue.<domain>`),
- * the form CloudFormation gives a queue's URL in. False when either cannot be read.
+ * name, at SQS's host for the region (`sqs.<region>.<domain>`, the form CloudFormation gives a
+ * queue's URL in, or the legacy `<region>.queue.<domain>`, `queue.amazonaws.com` in us-east-1).
+ * False when either cannot be read.
  */
 export function namesQueue(queueUrl: string, eventSourceArn: string | undefined): boolean {
   const arn = /^arn:[^:]+:sqs:([a-z0-9-]+):(\d{12}):([^:/]+)$/.exec(eventSourceArn ?? '');
@@ -130,7 +131,9 @@ export function namesQueue(queueUrl: string, eventSourceArn: string | undefined)
   } catch {
     return false;
   }
-  const host = url.hostname.startsWith(`sqs.${region}.`) || url.hostname.startsWith(`${region}.queue.`);
+  // us-east-1's legacy host names no region: queue.amazonaws.com.
+  const host = url.hostname.startsWith(`sqs.${region}.`) || url.hostname.startsWith(`${region}.queue.`)
+    || (region === 'us-east-1' && url.hostname === 'queue.amazonaws.com');
   return url.protocol === 'https:' && host && url.username === '' && url.port === '' && url.search === '' && url.hash === ''
     && url.pathname === `/${account}/${name}`;
 }

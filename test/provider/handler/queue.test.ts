@@ -7,6 +7,8 @@ describe('namesQueue', () => {
   test.each([
     ['the URL CloudFormation gives the queue', 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo', ARN],
     ['the legacy host', 'https://ap-northeast-1.queue.amazonaws.com/123456789012/Shop-StopsQueue.fifo', ARN],
+    ['the legacy host of us-east-1, which names no region', 'https://queue.amazonaws.com/123456789012/Shop-StopsQueue.fifo',
+      'arn:aws:sqs:us-east-1:123456789012:Shop-StopsQueue.fifo'],
     ['another partition', 'https://sqs.cn-north-1.amazonaws.com.cn/123456789012/Shop-StopsQueue.fifo', 'arn:aws-cn:sqs:cn-north-1:123456789012:Shop-StopsQueue.fifo'],
   ])('is true for %s', (_what, url, arn) => {
     expect(namesQueue(url, arn)).toBe(true);
@@ -17,6 +19,7 @@ describe('namesQueue', () => {
     ['another account', 'https://sqs.ap-northeast-1.amazonaws.com/210987654321/Shop-StopsQueue.fifo', ARN],
     ['another region', 'https://sqs.us-east-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo', ARN],
     ['another host', 'https://attacker.example/123456789012/Shop-StopsQueue.fifo', ARN],
+    ['the legacy host of us-east-1 for another region', 'https://queue.amazonaws.com/123456789012/Shop-StopsQueue.fifo', ARN],
     ['a host behind user info', 'https://sqs.ap-northeast-1.amazonaws.com@attacker.example/123456789012/Shop-StopsQueue.fifo', ARN],
     ['plain http', 'http://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo', ARN],
     ['a longer path', 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo/x', ARN],
