@@ -40,7 +40,8 @@ export function _epochSeconds(scope: IConstruct, property: string, date: Date, e
     _fail(scope, property, date.toISOString(), 'is before 1970', 'a time from 1970-01-01T00:00:00Z on');
   }
   if (millis % 1000 !== 0) {
-    _fail(scope, property, date.toISOString(), 'has a fraction of a second', 'a time in whole seconds (Mackerel takes epoch seconds)');
+    _fail(scope, property, date.toISOString(), 'has a fraction of a second', 'a time in whole seconds (Mackerel takes epoch seconds)',
+      'A Date taken from the clock carries milliseconds: cut them yourself, as in new Date(Math.floor(date.getTime() / 1000) * 1000)');
   }
   return millis / 1000;
 }

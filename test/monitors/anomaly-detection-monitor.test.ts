@@ -154,7 +154,8 @@ describe('AnomalyDetectionMonitor', () => {
       const { stack, web } = mackerelStack();
 
       expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), trainingPeriodFrom: new Date('2026-01-01T00:00:00.250Z') }))
-        .toThrow('Stack/Anomaly: trainingPeriodFrom "2026-01-01T00:00:00.250Z" has a fraction of a second; expected a time in whole seconds (Mackerel takes epoch seconds)');
+        .toThrow('Stack/Anomaly: trainingPeriodFrom "2026-01-01T00:00:00.250Z" has a fraction of a second; expected a time in whole seconds (Mackerel takes epoch seconds). '
+          + 'A Date taken from the clock carries milliseconds: cut them yourself, as in new Date(Math.floor(date.getTime() / 1000) * 1000)');
     });
 
     test('maxCheckAttempts 11', () => {
