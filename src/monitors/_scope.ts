@@ -65,7 +65,7 @@ export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope
 export function _warnOnEmptyScopes(consumer: IConstruct, scopes: MonitorScope[] | undefined): void {
   if (scopes === undefined || scopes.length > 0) return;
   Annotations.of(consumer).addWarningV2('cdk-mackerel:monitorScopesEmpty',
-    'scopes is an empty list, which Mackerel reads as no scope: the monitor watches every host of the organization. Leave scopes out '
+    'scopes is an empty list, which Mackerel reads as no scope: the monitor watches every host of the organization not in excludeScopes. Leave scopes out '
     + 'to watch every host, or give the services and roles to watch');
 }
 

@@ -168,7 +168,7 @@ describe('MonitorScope', () => {
       new ConnectivityMonitor(stack, 'Alive', { scopes: [], excludeScopes: [MonitorScope.of('shop:batch')] });
       // THEN
       Annotations.fromStack(stack).hasWarning('/Stack/Cpu', Match.stringLikeRegexp(
-        '^scopes is an empty list, which Mackerel reads as no scope: the monitor watches every host of the organization\\. Leave scopes out '
+        '^scopes is an empty list, which Mackerel reads as no scope: the monitor watches every host of the organization not in excludeScopes\\. Leave scopes out '
         + 'to watch every host, or give the services and roles to watch'));
       Annotations.fromStack(stack).hasWarning('/Stack/Alive', EMPTY);
     });
