@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
+import { _maskedUserinfo } from '../_text';
 import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 
@@ -278,6 +279,7 @@ function checkTimeout(scope: IConstruct, timeout: Duration | undefined): void {
 function checkApiBase(scope: IConstruct, apiBase: string): void {
   if (Token.isUnresolved(apiBase)) return;
   const url = _httpUrl(apiBase);
-  if (!url) _fail(scope, 'apiBase', apiBase, 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
+  // A user name and password in it (an API behind basic auth, say) are never shown, as in the agent's apiBase error.
+  if (!url) _fail(scope, 'apiBase', _maskedUserinfo(apiBase), 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
   _warnCleartextApiBase(scope, 'apiBase', url);
 }

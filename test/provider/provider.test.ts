@@ -191,6 +191,13 @@ describe('MackerelProvider', () => {
         .toThrow(/^Stack\/Mackerel: apiBase "ftp:\/\/example.com\/" is not an http\(s\) URL; expected a URL such as https:\/\/api.mackerelio.com\//);
     });
 
+    test('never shows the user name or password of an API base it rejects', () => {
+      const { stack, apiKey } = stackWithSecret();
+
+      expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, apiBase: 'ftp://mackerel:s3cret@example.com/' }))
+        .toThrow(/^Stack\/Mackerel: apiBase "ftp:\/\/\*\*\*\*@example.com\/" is not an http\(s\) URL; /);
+    });
+
     test('warns about an API base over plain HTTP, which carries the API key in cleartext, except on loopback', () => {
       const warned = (apiBase: string) => {
         const { stack, apiKey } = stackWithSecret();
