@@ -150,7 +150,9 @@ function execProbe(scope: IConstruct, options: MackerelExecProbeOptions): _YamlM
 }
 
 function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlMap {
-  for (const property of ['path', 'scheme', 'method', 'host', 'proxy'] as const) known(scope, `config.readinessProbe.${property}`, options[property]);
+  for (const property of ['path', 'scheme', 'method', 'host'] as const) known(scope, `config.readinessProbe.${property}`, options[property]);
+  // A proxy URL built around a token (its host from a parameter, say) may still carry a literal user name and password.
+  if (options.proxy !== undefined && Token.isUnresolved(options.proxy)) notKnown(scope, 'config.readinessProbe.proxy', _maskedUserinfo(options.proxy));
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     known(scope, 'config.readinessProbe.headers name', name);
     known(scope, `config.readinessProbe.headers.${name}`, value);

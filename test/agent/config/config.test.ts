@@ -313,6 +313,12 @@ describe('agent config: rejected input', () => {
     expect(withToken({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80, period: Duration.seconds(Token.asNumber(Aws.NO_VALUE)) }) }))
       .toThrow(/^Stack\/Agent: config.readinessProbe.period "<token> seconds" is not known at synth/);
   });
+
+  test('a probe proxy built around a token is rejected without its literal user name and password', () => {
+    // GIVEN the proxy's host from another stack's value, its credentials written in the URL
+    expect(() => withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 80, proxy: `http://probe:s3cret@${Aws.URL_SUFFIX}:3128` }) }))
+      .toThrow(/^Stack\/Agent: config.readinessProbe.proxy "http:\/\/\*\*\*\*@\$\{Token\[[^"]+\]\}:3128" is not known at synth; expected a literal value/);
+  });
 });
 
 
