@@ -68,9 +68,18 @@ export const _MASKED = '****';
  * @internal
  */
 export function _maskedUserinfo(value: string): string {
-  const at = value.lastIndexOf('@');
-  if (at < 0) return value;
+  const userinfo = _userinfoOf(value);
+  return userinfo === undefined ? value : `${value.slice(0, userinfo.start)}${_MASKED}${value.slice(userinfo.end)}`;
+}
+
+/**
+ * Where a URL's userinfo is, read as `_maskedUserinfo` reads it: from after `scheme://` (or the
+ * start of the text) to the last `@`, which `end` indexes. Undefined without an `@`.
+ * @internal
+ */
+export function _userinfoOf(value: string): { readonly start: number; readonly end: number } | undefined {
+  const end = value.lastIndexOf('@');
+  if (end < 0) return undefined;
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value);
-  const start = scheme && scheme[0].length <= at ? scheme[0].length : 0;
-  return `${value.slice(0, start)}${_MASKED}${value.slice(at)}`;
+  return { start: scheme && scheme[0].length <= end ? scheme[0].length : 0, end };
 }

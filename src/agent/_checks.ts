@@ -2,7 +2,7 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
-import { _maskedUserinfo } from '../_text';
+import { _maskedUserinfo, _userinfoOf } from '../_text';
 import { _checkEnum, _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _containersOf } from './_task-checks';
@@ -332,12 +332,29 @@ function checkUrl(scope: IConstruct, property: string, value: string | undefined
  * as it is: anyone who can read the stack, or describe the task definition, can read them.
  */
 function warnProxyCredentials(scope: IConstruct, property: string, variable: string, value: string | undefined, url: URL | undefined): void {
-  if (value === undefined || !url || (url.username === '' && url.password === '')) return;
-  const carried = url.password === '' ? 'a user name, which is' : 'a user name and password, which are';
+  if (value === undefined) return;
+  const literal = url ? { user: url.username !== '', password: url.password !== '' } : literalUserinfo(value);
+  if (!literal.user && !literal.password) return;
+  const carried = !literal.password ? 'a user name, which is' : !literal.user ? 'a password, which is' : 'a user name and password, which are';
   Annotations.of(scope).addWarningV2('cdk-mackerel:proxyCredentialsInTemplate',
     `${property} ${JSON.stringify(_maskedUserinfo(value))} carries ${carried} written into the template in plain text `
     + `(${variable} of the agent container), readable by anyone who can read the stack or the task definition. Use a proxy that needs `
     + 'no credentials in its URL, such as one that admits the tasks by their subnets or security group');
+}
+
+/**
+ * Which of the user name and password of a proxy URL built around a token (its host from a parameter
+ * or another stack, say) are literal text in the template: those holding no token. Read as
+ * `_maskedUserinfo` reads a URL: what is before its last `@`, the first `:` ending the user name.
+ */
+function literalUserinfo(value: string): { readonly user: boolean; readonly password: boolean } {
+  const span = _userinfoOf(value);
+  if (!span) return { user: false, password: false };
+  const userinfo = value.slice(span.start, span.end);
+  const colon = userinfo.indexOf(':');
+  const [user, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
+  const literal = (part: string) => part !== '' && !Token.isUnresolved(part);
+  return { user: literal(user), password: literal(password) };
 }
 
 function checkNoProxyEntry(scope: IConstruct, property: string, value: string): void {

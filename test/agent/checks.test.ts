@@ -232,6 +232,23 @@ describe('options accepted', () => {
     Annotations.fromStack(plain.stack).hasNoWarning('/Stack/Agent', Match.anyValue());
   });
 
+  test('a proxy URL built around a token still warns about the literal user name or password it carries', () => {
+    // GIVEN proxies whose host is known only at deploy time (a parameter), with credentials written around it
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const host = new CfnParameter(stack, 'ProxyHost').valueAsString;
+    const password = new CfnParameter(stack, 'ProxyPassword', { noEcho: true }).valueAsString;
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'], httpProxy: `http://proxyuser:s3cret@${host}:3128`, httpsProxy: `http://proxyuser:${password}@${host}:3128`,
+    });
+    // THEN each is warned about for what it writes as text, and neither warning shows it
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('proxyCredentialsInTemplate')).map((w) => w.entry.data);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^httpProxy "http:\/\/\*\*\*\*@\$\{Token\[[^"]+\]\}:3128" carries a user name and password, which are written into the template /),
+      expect.stringMatching(/^httpsProxy "http:\/\/\*\*\*\*@\$\{Token\[[^"]+\]\}:3128" carries a user name, which is written into the template /),
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('s3cret');
+  });
+
   test('a proxy URL from a parameter, unknown at synth, is not warned about', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], httpsProxy: new CfnParameter(stack, 'Proxy').valueAsString });
