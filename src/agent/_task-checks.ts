@@ -320,9 +320,10 @@ export function _cfnAgentOf(taskDefinition: CfnResource): {
       unread ??= `ContainerDefinitions[${index}] is a token or an intrinsic function (such as Fn::If)`;
       continue;
     }
-    const fields = container as { [key: string]: unknown };
-    const name = fields[spelling.name];
-    const read = readCfnContainer(fields, spelling, index);
+    // No container CloudFormation would take (null, say, as a computed list may hold): it runs nothing.
+    if (!isObject(container)) continue;
+    const name = container[spelling.name];
+    const read = readCfnContainer(container, spelling, index);
     if (read.sign) return { agent: { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign: read.sign } };
     unread ??= read.unread;
   }
@@ -332,7 +333,7 @@ export function _cfnAgentOf(taskDefinition: CfnResource): {
 /** A value written as a token, or as an intrinsic function in its JSON form (`{ "Fn::If": [...] }`, `{ "Ref": "..." }`). */
 function knownAtDeploy(value: unknown): boolean {
   if (Token.isUnresolved(value)) return true;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (!isObject(value)) return false;
   const keys = Object.keys(value);
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
 }
@@ -365,9 +366,15 @@ function readCfnContainer(container: { [key: string]: unknown }, spelling: Spell
 function variablesOf(list: unknown, spelling: Spelling): { readonly names: string[]; readonly unread: boolean } {
   if (list === undefined) return { names: [], unread: false };
   if (!Array.isArray(list) || knownAtDeploy(list)) return { names: [], unread: true };
-  const names = (list as unknown[]).map((v) => (knownAtDeploy(v) ? undefined : (v as { [key: string]: unknown })[spelling.name]))
+  // An entry that is no object (null, say) sets no variable.
+  const entries = (list as unknown[]).filter((v) => knownAtDeploy(v) || isObject(v));
+  const names = entries.map((v) => (knownAtDeploy(v) ? undefined : (v as { [key: string]: unknown })[spelling.name]))
     .filter((name): name is string => typeof name === 'string' && !Token.isUnresolved(name));
-  return { names, unread: names.length < list.length };
+  return { names, unread: names.length < entries.length };
+}
+
+function isObject(value: unknown): value is { [key: string]: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function imageSign(image: string | undefined): string | undefined {

@@ -645,6 +645,26 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     expect(Template.fromStack(stack).toJSON().Resources.ByHand.Properties.ContainerDefinitions.map((c: { Name: string }) => c.Name)).toEqual(['app', 'agent']);
   });
 
+  test('a task definition resource whose lists hold null (computed lists) is read past it, not a TypeError', () => {
+    // GIVEN a raw resource with a null container beside an agent found by its variable, and an L1 with a null variable
+    const { app, stack, apiKey } = setup();
+    const raw = new CfnResource(stack, 'Raw', {
+      type: 'AWS::ECS::TaskDefinition',
+      properties: {
+        ContainerDefinitions: [null, { Name: 'agent', Image: new CfnParameter(stack, 'Mirror').valueAsString, Environment: [null, { Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'ecs' }] }],
+      },
+    });
+    const l1 = new ecs.CfnTaskDefinition(stack, 'L1', {
+      containerDefinitions: [{ name: 'job', image: new CfnParameter(stack, 'Job').valueAsString, memory: 128, environment: [null as never, { name: 'MODE', value: 'batch' }] }],
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN the agent added by hand is found, and a null sets no variable
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning(`/${raw.node.path}`, Match.stringLikeRegexp('already runs the Mackerel container agent in its container "agent" \\(MACKEREL_CONTAINER_PLATFORM in its environment\\)'));
+    annotations.hasWarning(`/${l1.node.path}`, Match.stringLikeRegexp('cloudformation-include, so its tasks are not monitored by Mackerel\\.'));
+  });
+
   test('a none-network task definition is skipped with a warning', () => {
     const { app, stack, apiKey } = setup();
     const isolated = new ecs.Ec2TaskDefinition(stack, 'Isolated', { networkMode: ecs.NetworkMode.NONE });
