@@ -1,7 +1,7 @@
-import * as fs from 'fs';
 import { CfnResource, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
+import { _imageMayBeAgent, _readText } from './_image-source';
 import { _describeProblem, _warnLate } from '../_validation';
 
 /** What the late checks need to know of the agent. @internal */
@@ -218,12 +218,14 @@ export function _handAgentSign(container: ecs.ContainerDefinition): string | und
 }
 
 /**
- * A container that may run the agent though nothing shows it at synth: its image is known only at
- * deploy time (a mirror's could be the agent's) and an environment file read only then (from S3)
- * may set the variable. False where it surely runs the agent (found by _handAgentSign) or surely does not.
+ * Why a container may run the agent though nothing shows it at synth, for the warning: its image,
+ * whose name holds a token, may be the agent's (`_imageMayBeAgent` says why), and an environment
+ * file read only at deploy time (from S3) may set the variable. Undefined where it surely runs the
+ * agent (found by _handAgentSign) or surely does not.
  */
-function mayRunAgent(container: ecs.ContainerDefinition): boolean {
-  return Token.isUnresolved(container.imageName) && environmentFilesOf(container).unread && _handAgentSign(container) === undefined;
+function unseenAgent(container: ecs.ContainerDefinition): string | undefined {
+  if (!Token.isUnresolved(container.imageName) || !environmentFilesOf(container).unread || _handAgentSign(container) !== undefined) return undefined;
+  return _imageMayBeAgent(container);
 }
 
 /**
@@ -239,7 +241,7 @@ function environmentFilesOf(container: ecs.ContainerDefinition): { readonly sett
   let unread = false;
   for (const file of given) {
     const source = file instanceof ecs.AssetEnvironmentFile ? file.path : undefined;
-    const text = source === undefined ? undefined : readText(source);
+    const text = source === undefined ? undefined : _readText(source);
     if (text === undefined) unread = true;
     // ECS reads a file as VARIABLE=VALUE lines; a line starting with # is a comment.
     else if (PLATFORM_LINE.test(text)) return { setting: source, unread };
@@ -247,26 +249,19 @@ function environmentFilesOf(container: ecs.ContainerDefinition): { readonly sett
   return { unread };
 }
 
-function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Warns, for each other container of the task that may run the agent unseen (`mayRunAgent`), that
+ * Warns, for each other container of the task that may run the agent unseen (`unseenAgent`), that
  * the task may then run two agents: two Mackerel hosts per task, both billed. Run at synth, when
  * every container exists.
  * @internal
  */
 export function _warnHandAgentUnchecked(scope: IConstruct, taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
   for (const container of _containersOf(taskDefinition)) {
-    if (container === agent || !mayRunAgent(container)) continue;
+    const image = container === agent ? undefined : unseenAgent(container);
+    if (image === undefined) continue;
     _warnLate(scope, 'cdk-mackerel:handAgentUnchecked',
-      `The container ${container.node.path} may run the Mackerel container agent, which cannot be told at synth: its image is known only at deploy `
-      + `time, and its environment files, read from S3 at deploy time, may set ${PLATFORM}. If it runs the agent, each task registers two Mackerel `
+      `The container ${container.node.path} may run the Mackerel container agent, which cannot be told at synth: ${image}, `
+      + `and its environment files, read from S3 at deploy time, may set ${PLATFORM}. If it runs the agent, each task registers two Mackerel `
       + `hosts, both billed. Set ${PLATFORM} in its environment, not a file, so that the agent added by hand is found, or acknowledge this warning `
       + 'if it does not run the agent');
   }

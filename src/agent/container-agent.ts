@@ -33,7 +33,9 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  * in its environment, its secrets or an environment file of the app's own),
  * while `MackerelAgentExtension` and `MackerelInstrumentation` skip a task definition that already has either.
  * A container whose image is known only at deploy time and whose environment files are in S3 may
- * run the agent unseen: it is warned about (`cdk-mackerel:handAgentUnchecked`).
+ * run the agent unseen: it is warned about (`cdk-mackerel:handAgentUnchecked`), unless the image is
+ * built from the app's own Dockerfile that does not mention Mackerel (nor take its base image from a
+ * build argument), or is of an ECR repository whose name, written in the app, does not.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *

@@ -21,7 +21,8 @@ export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
  * its `MACKEREL_CONTAINER_PLATFORM` variable) it warns
  * `cdk-mackerel:agentAlreadyPresent`. A container whose image is known only at deploy time and
  * whose environment files are in S3 may run the agent unseen: the agent is added, with a
- * `cdk-mackerel:handAgentUnchecked` warning naming that container.
+ * `cdk-mackerel:handAgentUnchecked` warning naming that container (not for an image built from the
+ * app's own Dockerfile, or of an ECR repository named in the app, that does not mention Mackerel).
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *

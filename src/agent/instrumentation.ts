@@ -99,7 +99,8 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * the app's own) is left as it is too, with a `cdk-mackerel:agentAlreadyPresent` warning. One whose
  * image is known only at deploy time and whose environment files are in S3 may run the agent
  * unseen: it gets the agent, with a `cdk-mackerel:handAgentUnchecked` warning naming that
- * container. Where two `MackerelInstrumentation`s
+ * container (not for an image built from the app's own Dockerfile, or of an ECR repository named
+ * in the app, that does not mention Mackerel). Where two `MackerelInstrumentation`s
  * with different options reach one task definition, the first to visit it wins (at one priority,
  * the one applied to the enclosing scope: the app's before the stack's); the other adds nothing
  * and warns `cdk-mackerel:agentAlreadyPresent`. Use `configure` to give one workload other options. The agent is a

@@ -307,6 +307,22 @@ describe('MackerelInstrumentation: exactly once', () => {
     ]]);
   });
 
+  test('an app built from its own Dockerfile, with environment files in S3, gets the agent without a handAgentUnchecked warning', () => {
+    // GIVEN an ordinary service: an image built from the app's directory, its settings in an S3 environment file
+    const { app, stack, apiKey } = setup();
+    const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    writeFileSync(join(directory, 'Dockerfile'), 'FROM public.ecr.aws/docker/library/node:22\nCOPY . /app\n');
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Web', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('web', {
+      image: ecs.ContainerImage.fromAsset(directory), environmentFiles: [ecs.EnvironmentFile.fromBucket(s3.Bucket.fromBucketName(stack, 'Config', 'config-bucket'), 'web.env')],
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // THEN
+    expect(agentCount(taskDefinition)).toBe(1);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('handAgentUnchecked'));
+  });
+
   test('the same instance added twice adds one agent', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);

@@ -313,6 +313,39 @@ describe('checks over the whole task, at synth', () => {
       '^The container Stack/Task/mackerel may run the Mackerel container agent, which cannot be told at synth.*\\[ack: cdk-mackerel:handAgentUnchecked\\]$'));
   });
 
+  test('an app image whose name holds a token is not taken for an agent where its source shows it is none: its Dockerfile, or its ECR repository\'s name', () => {
+    // GIVEN containers with environment files in S3: images built from the app's Dockerfiles, and images of ECR repositories
+    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 4096, cpu: 2048 });
+    const bucket = s3.Bucket.fromBucketName(stack, 'Config', 'config-bucket');
+    const dockerfile = (name: string, text: string) => {
+      const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+      writeFileSync(join(directory, name), text);
+      return directory;
+    };
+    const add = (id: string, image: ecs.ContainerImage) => taskDefinition.addContainer(id, {
+      image, memoryLimitMiB: 128, essential: false, environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, `${id}.env`)],
+    });
+    add('web', ecs.ContainerImage.fromAsset(dockerfile('Dockerfile', 'FROM --platform=$BUILDPLATFORM node:${NODE_VERSION} AS build\nFROM nginx:1.27\n')));
+    const plugins = dockerfile('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\nCOPY plugins /usr/local/bin/\n');
+    add('plugins', ecs.ContainerImage.fromAsset(plugins, { file: 'agent.Dockerfile' }));
+    const base = dockerfile('Dockerfile', 'ARG BASE\nFROM ${BASE}\n');
+    add('base', ecs.ContainerImage.fromAsset(base));
+    add('api', ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Api', 'shop/api'), 'v1'));
+    add('mirror', ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Mirror', 'ecr-public/mackerel/mackerel-container-agent'), 'v0.13.2'));
+    add('unnamed', ecs.ContainerImage.fromEcrRepository(new ecr.Repository(stack, 'Unnamed'), 'v1'));
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN only those that may be the agent are warned about, each saying why
+    const warned = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked'))
+      .map((w) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*), and its environment files/.exec(w.entry.data)?.slice(1));
+    expect(warned).toEqual([
+      ['plugins', `its image is built from ${join(plugins, 'agent.Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
+      ['base', `its image is built from ${join(base, 'Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
+      ['mirror', 'its image is known only at deploy time'],
+      ['unnamed', 'its image is known only at deploy time'],
+    ]);
+  });
+
   test('an image that only starts like the agent\'s is not taken for an agent', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     taskDefinition.addContainer('init', { image: ecs.ContainerImage.fromRegistry('example/mackerel-container-agent-config:1'), essential: false });
