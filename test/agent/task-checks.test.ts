@@ -337,7 +337,7 @@ describe('checks over the whole task, at synth', () => {
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
     // THEN only those that may be the agent are warned about, each saying why
     const warned = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked'))
-      .map((w) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*), and its environment files/.exec(w.entry.data)?.slice(1));
+      .map((w) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*), and its environment files/.exec(String(w.entry.data))?.slice(1));
     expect(warned).toEqual([
       ['plugins', `its image is built from ${join(plugins, 'agent.Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
       ['base', `its image is built from ${join(base, 'Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
