@@ -1,4 +1,4 @@
-import { CfnResource, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _imageMayBeAgent, _readText } from './_image-source';
@@ -187,9 +187,9 @@ export function _agentAddedByHand(taskDefinition: ecs.TaskDefinition, agent?: ec
   return _containersOf(taskDefinition).find((c) => c !== agent && _handAgentSign(c) !== undefined);
 }
 
-/** The variable the agent cannot start without, and nothing else reads. */
-const PLATFORM = 'MACKEREL_CONTAINER_PLATFORM';
-const PLATFORM_LINE = new RegExp(`^\\s*${PLATFORM}\\s*=`, 'm');
+/** The variable the agent cannot start without, and nothing else reads. @internal */
+export const _PLATFORM = 'MACKEREL_CONTAINER_PLATFORM';
+const PLATFORM_LINE = new RegExp(`^\\s*${_PLATFORM}\\s*=`, 'm');
 
 /** What aws-cdk-lib keeps private in a container: its variables, its secrets, and the environment files as given. */
 interface ContainerInternals {
@@ -207,14 +207,14 @@ interface ContainerInternals {
  * @internal
  */
 export function _handAgentSign(container: ecs.ContainerDefinition): string | undefined {
-  const image = imageSign(container.imageName);
+  const image = _imageSign(container.imageName);
   if (image) return image;
   // Private in aws-cdk-lib: the props' variables and addEnvironment's both land in `environment`, the props' secrets and addSecret's in `secrets`.
   const internals = container as unknown as ContainerInternals;
-  if (internals.environment && PLATFORM in internals.environment) return `${PLATFORM} in its environment`;
-  if ((internals.secrets ?? []).some((secret) => secret.name === PLATFORM)) return `${PLATFORM} in its secrets`;
+  if (internals.environment && _PLATFORM in internals.environment) return `${_PLATFORM} in its environment`;
+  if ((internals.secrets ?? []).some((secret) => secret.name === _PLATFORM)) return `${_PLATFORM} in its secrets`;
   const file = environmentFilesOf(container).setting;
-  return file === undefined ? undefined : `${PLATFORM} in its environment file ${file}`;
+  return file === undefined ? undefined : `${_PLATFORM} in its environment file ${file}`;
 }
 
 /**
@@ -261,118 +261,14 @@ export function _warnHandAgentUnchecked(scope: IConstruct, taskDefinition: ecs.T
     if (image === undefined) continue;
     _warnLate(scope, 'cdk-mackerel:handAgentUnchecked',
       `The container ${container.node.path} may run the Mackerel container agent, which cannot be told at synth: ${image}, `
-      + `and its environment files, read from S3 at deploy time, may set ${PLATFORM}. If it runs the agent, each task registers two Mackerel `
-      + `hosts, both billed. Set ${PLATFORM} in its environment, not a file, so that the agent added by hand is found, or acknowledge this warning `
+      + `and its environment files, read from S3 at deploy time, may set ${_PLATFORM}. If it runs the agent, each task registers two Mackerel `
+      + `hosts, both billed. Set ${_PLATFORM} in its environment, not a file, so that the agent added by hand is found, or acknowledge this warning `
       + 'if it does not run the agent');
   }
 }
 
-/**
- * How a container definition's fields are spelt: camelCase in a `CfnTaskDefinition`'s props (the
- * L1 renders them), as CloudFormation writes them in a raw `CfnResource`'s properties (passed as they are).
- */
-interface Spelling {
-  readonly name: string;
-  readonly image: string;
-  readonly environment: string;
-  readonly secrets: string;
-  readonly environmentFiles: string;
-}
-
-const L1_SPELLING: Spelling = { name: 'name', image: 'image', environment: 'environment', secrets: 'secrets', environmentFiles: 'environmentFiles' };
-const CFN_SPELLING: Spelling = { name: 'Name', image: 'Image', environment: 'Environment', secrets: 'Secrets', environmentFiles: 'EnvironmentFiles' };
-
-/**
- * What the containers of a task definition written as its CloudFormation resource (a
- * `CfnTaskDefinition`, as cloudformation-include reads one, or a plain `CfnResource` of type
- * `AWS::ECS::TaskDefinition`) show of the agent at synth: the container that runs it, known as
- * `_handAgentSign` knows one; else where one could still run it,
- * known only at deploy time (`unread`): its container definitions, one of them (an `Fn::If`
- * element, as a template with a condition on its agent has), or an image and environment variables
- * that are tokens, which may name the agent's image or hold `MACKEREL_CONTAINER_PLATFORM`. A literal
- * image that is not the agent's with an environment of tokens is taken for no agent: the variable
- * alone marks a mirror whose name is a token, and a literal mirror keeps the repository's name.
- * Neither when every container can be read and none runs the agent.
- * @internal
- */
-export function _cfnAgentOf(taskDefinition: CfnResource): {
-  readonly agent?: { readonly name?: string; readonly sign: string };
-  readonly unread?: string;
-} {
-  const l1 = taskDefinition instanceof ecs.CfnTaskDefinition;
-  // A raw resource keeps its properties as given (`_cfnProperties` is protected in aws-cdk-lib).
-  const properties: unknown = l1 ? undefined : (taskDefinition as unknown as { _cfnProperties?: unknown })._cfnProperties;
-  if (knownAtDeploy(properties)) return { unread: 'Properties is a token' };
-  const spelling = l1 ? L1_SPELLING : CFN_SPELLING;
-  const containers: unknown = l1
-    ? taskDefinition.containerDefinitions
-    : (properties as { ContainerDefinitions?: unknown } | undefined)?.ContainerDefinitions;
-  if (containers === undefined) return {};
-  if (!Array.isArray(containers)) return { unread: 'ContainerDefinitions is a token' };
-  let unread: string | undefined;
-  for (const [index, container] of (containers as unknown[]).entries()) {
-    if (knownAtDeploy(container)) {
-      unread ??= `ContainerDefinitions[${index}] is a token or an intrinsic function (such as Fn::If)`;
-      continue;
-    }
-    // No container CloudFormation would take (null, say, as a computed list may hold): it runs nothing.
-    if (!isObject(container)) continue;
-    const name = container[spelling.name];
-    const read = readCfnContainer(container, spelling, index);
-    if (read.sign) return { agent: { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign: read.sign } };
-    unread ??= read.unread;
-  }
-  return { unread };
-}
-
-/** A value written as a token, or as an intrinsic function in its JSON form (`{ "Fn::If": [...] }`, `{ "Ref": "..." }`). */
-function knownAtDeploy(value: unknown): boolean {
-  if (Token.isUnresolved(value)) return true;
-  if (!isObject(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
-}
-
-/**
- * What one literal container definition shows of the agent: its sign, or where it could hide when
- * its image is not a literal: a token in its environment or secrets where `MACKEREL_CONTAINER_PLATFORM`
- * could be, or environment files, read only at deploy time.
- */
-function readCfnContainer(container: { [key: string]: unknown }, spelling: Spelling, index: number): {
-  readonly sign?: string;
-  readonly unread?: string;
-} {
-  const image = container[spelling.image];
-  const environment = variablesOf(container[spelling.environment], spelling);
-  const secrets = variablesOf(container[spelling.secrets], spelling);
-  const sign = imageSign(typeof image === 'string' ? image : undefined)
-    ?? (environment.names.includes(PLATFORM) ? `${PLATFORM} in its environment` : undefined)
-    ?? (secrets.names.includes(PLATFORM) ? `${PLATFORM} in its secrets` : undefined);
-  if (sign || image === undefined || (typeof image === 'string' && !Token.isUnresolved(image))) return { sign };
-  if (environment.unread || secrets.unread) return { unread: `the Image and Environment of ContainerDefinitions[${index}] are tokens or intrinsic functions` };
-  const files = container[spelling.environmentFiles];
-  if (files !== undefined && (!Array.isArray(files) || files.length > 0)) {
-    return { unread: `the Image of ContainerDefinitions[${index}] is a token or an intrinsic function and its EnvironmentFiles are read at deploy time` };
-  }
-  return {};
-}
-
-/** The literal variable names of an L1 list of `{ name, value }` (or `{ name, valueFrom }`), and whether a token may hide more. */
-function variablesOf(list: unknown, spelling: Spelling): { readonly names: string[]; readonly unread: boolean } {
-  if (list === undefined) return { names: [], unread: false };
-  if (!Array.isArray(list) || knownAtDeploy(list)) return { names: [], unread: true };
-  // An entry that is no object (null, say) sets no variable.
-  const entries = (list as unknown[]).filter((v) => knownAtDeploy(v) || isObject(v));
-  const names = entries.map((v) => (knownAtDeploy(v) ? undefined : (v as { [key: string]: unknown })[spelling.name]))
-    .filter((name): name is string => typeof name === 'string' && !Token.isUnresolved(name));
-  return { names, unread: names.length < entries.length };
-}
-
-function isObject(value: unknown): value is { [key: string]: unknown } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function imageSign(image: string | undefined): string | undefined {
+/** An image of the agent by its name, where the name is known at synth, for the messages. @internal */
+export function _imageSign(image: string | undefined): string | undefined {
   return typeof image === 'string' && !Token.isUnresolved(image) && AGENT_IMAGE.test(image) ? `image ${image}` : undefined;
 }
 
