@@ -27,33 +27,71 @@ const CFN_SPELLING: Spelling = { name: 'Name', image: 'Image', environment: 'Env
  * that are tokens, which may name the agent's image or hold `MACKEREL_CONTAINER_PLATFORM`. A literal
  * image that is not the agent's with an environment of tokens is taken for no agent: the variable
  * alone marks a mirror whose name is a token, and a literal mirror keeps the repository's name.
- * Neither when every container can be read and none runs the agent.
+ * Neither when every container can be read and none runs the agent. What escape hatches write over
+ * the containers (`addPropertyOverride`) is read first: the template holds it, not the props.
  * @internal
  */
-export function _cfnAgentOf(taskDefinition: CfnResource): {
+export function _cfnAgentOf(taskDefinition: CfnResource): CfnAgent {
+  const overriding = overridingAgentOf(taskDefinition) ?? {};
+  if (overriding.agent) return overriding;
+  const given = givenAgentOf(taskDefinition);
+  return given.agent ? given : { unread: overriding.unread ?? given.unread };
+}
+
+/** What `_cfnAgentOf` finds. @internal */
+export interface CfnAgent {
   readonly agent?: { readonly name?: string; readonly sign: string };
   readonly unread?: string;
-} {
+}
+
+function givenAgentOf(taskDefinition: CfnResource): CfnAgent {
   const l1 = taskDefinition instanceof ecs.CfnTaskDefinition;
   // A raw resource keeps its properties as given (`_cfnProperties` is protected in aws-cdk-lib).
   const properties: unknown = l1 ? undefined : (taskDefinition as unknown as { _cfnProperties?: unknown })._cfnProperties;
   if (knownAtDeploy(properties)) return { unread: 'Properties is a token' };
-  const spelling = l1 ? L1_SPELLING : CFN_SPELLING;
   const containers: unknown = l1
     ? taskDefinition.containerDefinitions
     : (properties as { ContainerDefinitions?: unknown } | undefined)?.ContainerDefinitions;
   if (containers === undefined) return {};
   if (!Array.isArray(containers)) return { unread: 'ContainerDefinitions is a token' };
+  return agentAmong([...containers.entries()], l1 ? L1_SPELLING : CFN_SPELLING, 'ContainerDefinitions');
+}
+
+/**
+ * What escape hatches write over the containers shows of the agent (whole containers, or some of
+ * their fields, in CloudFormation's spelling, as `addPropertyOverride('ContainerDefinitions.1', agent)`
+ * adds the agent by hand to a template read by cloudformation-include); undefined when none writes
+ * over them. The props alone would show no agent there.
+ */
+function overridingAgentOf(resource: CfnResource): CfnAgent | undefined {
+  // `rawOverrides` is private in aws-cdk-lib: the overridden paths as a tree (`ContainerDefinitions.1` as `{ "1": ... }`).
+  const properties = (resource as unknown as { rawOverrides?: { Properties?: unknown } }).rawOverrides?.Properties;
+  if (properties === undefined) return undefined;
+  if (knownAtDeploy(properties) || !isObject(properties)) return { unread: 'an override of Properties is a token' };
+  if (!('ContainerDefinitions' in properties)) return undefined;
+  const containers = properties.ContainerDefinitions;
+  const list = 'an override of ContainerDefinitions';
+  if (knownAtDeploy(containers)) return { unread: `${list} is a token` };
+  if (Array.isArray(containers)) return agentAmong([...containers.entries()], CFN_SPELLING, list);
+  // A deletion (undefined) adds no container.
+  return isObject(containers) ? agentAmong(Object.entries(containers), CFN_SPELLING, list) : {};
+}
+
+/**
+ * What containers, by their index, show of the agent: the first that runs it, else the first
+ * place it could hide, as `_cfnAgentOf` says; `list` names them in the latter.
+ */
+function agentAmong(containers: Array<[number | string, unknown]>, spelling: Spelling, list: string): CfnAgent {
   let unread: string | undefined;
-  for (const [index, container] of (containers as unknown[]).entries()) {
+  for (const [index, container] of containers) {
     if (knownAtDeploy(container)) {
-      unread ??= `ContainerDefinitions[${index}] is a token or an intrinsic function (such as Fn::If)`;
+      unread ??= `${list}[${index}] is a token or an intrinsic function (such as Fn::If)`;
       continue;
     }
     // No container CloudFormation would take (null, say, as a computed list may hold): it runs nothing.
     if (!isObject(container)) continue;
     const name = container[spelling.name];
-    const read = readCfnContainer(container, spelling, index);
+    const read = readCfnContainer(container, spelling, `${list}[${index}]`);
     if (read.sign) return { agent: { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign: read.sign } };
     unread ??= read.unread;
   }
@@ -73,7 +111,7 @@ function knownAtDeploy(value: unknown): boolean {
  * its image is not a literal: a token in its environment or secrets where `MACKEREL_CONTAINER_PLATFORM`
  * could be, or environment files, read only at deploy time.
  */
-function readCfnContainer(container: { [key: string]: unknown }, spelling: Spelling, index: number): {
+function readCfnContainer(container: { [key: string]: unknown }, spelling: Spelling, where: string): {
   readonly sign?: string;
   readonly unread?: string;
 } {
@@ -84,10 +122,10 @@ function readCfnContainer(container: { [key: string]: unknown }, spelling: Spell
     ?? (environment.names.includes(_PLATFORM) ? `${_PLATFORM} in its environment` : undefined)
     ?? (secrets.names.includes(_PLATFORM) ? `${_PLATFORM} in its secrets` : undefined);
   if (sign || image === undefined || (typeof image === 'string' && !Token.isUnresolved(image))) return { sign };
-  if (environment.unread || secrets.unread) return { unread: `the Image and Environment of ContainerDefinitions[${index}] are tokens or intrinsic functions` };
+  if (environment.unread || secrets.unread) return { unread: `the Image and Environment of ${where} are tokens or intrinsic functions` };
   const files = container[spelling.environmentFiles];
   if (files !== undefined && (!Array.isArray(files) || files.length > 0)) {
-    return { unread: `the Image of ContainerDefinitions[${index}] is a token or an intrinsic function and its EnvironmentFiles are read at deploy time` };
+    return { unread: `the Image of ${where} is a token or an intrinsic function and its EnvironmentFiles are read at deploy time` };
   }
   return {};
 }

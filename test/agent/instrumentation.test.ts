@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, CfnResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, CfnResource, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -659,6 +659,30 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     expect(warnings(conditional)).toEqual([undetermined('ContainerDefinitions[0] is a token or an intrinsic function (such as Fn::If)')]);
     expect(warnings(lazy)).toEqual([undetermined('Properties is a token')]);
     expect(Template.fromStack(stack).toJSON().Resources.ByHand.Properties.ContainerDefinitions.map((c: { Name: string }) => c.Name)).toEqual(['app', 'agent']);
+  });
+
+  test('an L1 or raw task definition given the agent by an escape hatch (addPropertyOverride) is said to run it, not to be unmonitored', () => {
+    // GIVEN task definitions whose agent container is added, or whose container is made the agent, by a property override
+    const { app, stack, apiKey } = setup();
+    const app1 = { name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', memory: 256 };
+    const l1 = new ecs.CfnTaskDefinition(stack, 'L1', { containerDefinitions: [app1] });
+    l1.addPropertyOverride('ContainerDefinitions.1', { Name: 'agent', Image: 'public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2' });
+    const raw = new CfnResource(stack, 'Raw', { type: 'AWS::ECS::TaskDefinition', properties: { ContainerDefinitions: [{ Name: 'app', Image: 'nginx' }] } });
+    raw.addPropertyOverride('ContainerDefinitions.0.Environment', [{ Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'ecs' }]);
+    const sized = new ecs.CfnTaskDefinition(stack, 'Sized', { containerDefinitions: [app1] });
+    sized.addPropertyOverride('ContainerDefinitions.0.Memory', 512);
+    const computed = new ecs.CfnTaskDefinition(stack, 'Computed', { containerDefinitions: [app1] });
+    computed.addPropertyOverride('ContainerDefinitions', Fn.split(',', new CfnParameter(stack, 'Containers').valueAsString));
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN the overrides are read as the template holds them
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning(`/${l1.node.path}`, Match.stringLikeRegexp(
+      '^The CfnTaskDefinition already runs the Mackerel container agent in its container "agent" \\(image public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2\\)'));
+    annotations.hasWarning(`/${raw.node.path}`, Match.stringLikeRegexp(
+      '^The CfnResource of type AWS::ECS::TaskDefinition already runs the Mackerel container agent in a container \\(MACKEREL_CONTAINER_PLATFORM in its environment\\)'));
+    annotations.hasWarning(`/${sized.node.path}`, Match.stringLikeRegexp('cloudformation-include, so its tasks are not monitored by Mackerel\\.'));
+    annotations.hasWarning(`/${computed.node.path}`, Match.stringLikeRegexp('cannot be told at synth \\(an override of ContainerDefinitions is a token\\)'));
   });
 
   test('a task definition resource whose lists hold null (computed lists) is read past it, not a TypeError', () => {
