@@ -453,7 +453,8 @@ export class MackerelAwsIntegration extends Construct {
   private warnIfExcluded(tag: AwsIntegrationTag, where: string): void {
     const index = this.excludedTags.findIndex((t) => sameTag(t, tag));
     if (index < 0) return;
-    _warnLate(this, 'cdk-mackerel:awsIntegrationTagExcluded', `${where} ${JSON.stringify(`${tag.key}:${tag.value}`)} is also excludedTags[${index}]: `
+    // As Mackerel reads it: a key or value holding ':' is quoted (the tag was rendered, so checked, before).
+    _warnLate(this, 'cdk-mackerel:awsIntegrationTagExcluded', `${where} ${JSON.stringify(_renderTag(this, where, tag))} is also excludedTags[${index}]: `
       + 'the integration is told to include the resources carrying it and to leave them out. Mackerel does not document which wins; if the '
       + 'exclusion does, none of them is integrated and their metrics are missing. Keep the tag in one of the two lists');
   }

@@ -368,6 +368,14 @@ describe('MackerelAwsIntegration', () => {
         const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.stringLikeRegexp('awsIntegrationTagExcluded'));
         expect(warnings.map((w) => String(w.entry.data).split(':')[0])).toEqual(['includedTags[1] "team']);
       });
+
+      test('shows the tag as Mackerel reads it, quoted where its key holds a colon', () => {
+        const { stack } = integrationStack();
+        const tag = { key: 'app:tier', value: 'web' };
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', includedTags: [tag], excludedTags: [tag] });
+        aws.addService(AwsIntegrationService.RDS);
+        Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp('^includedTags\\[0\\] "\\\\"app:tier\\\\":web" is also excludedTags\\[0\\]: '));
+      });
     });
 
     test('a second cluster (or load balancer) of the kind shares the service entry when its options are the same', () => {
