@@ -39,7 +39,8 @@ export interface MackerelProviderProps {
    *
    * KCPS users use `https://kcps-mackerel.io/`; tests and local runs point it at the emulator.
    * Plain `http` to anything but loopback is warned about (`cdk-mackerel:apiBaseCleartext`): it
-   * carries the API key.
+   * carries the API key. A user name or password in it is refused: the handler's `fetch` cannot
+   * send a URL with credentials.
    *
    * @default 'https://api.mackerelio.com/'
    */
@@ -281,5 +282,10 @@ function checkApiBase(scope: IConstruct, apiBase: string): void {
   const url = _httpUrl(apiBase);
   // A user name and password in it (an API behind basic auth, say) are never shown, as in the agent's apiBase error.
   if (!url) _fail(scope, 'apiBase', _maskedUserinfo(apiBase), 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
+  // The handler's fetch refuses a URL with credentials, and its error would carry them into the stack's events.
+  if (url.username !== '' || url.password !== '') {
+    _fail(scope, 'apiBase', _maskedUserinfo(apiBase), 'carries a user name or password, which the handler cannot send (fetch refuses a URL with credentials)',
+      'a URL without them, such as https://api.mackerelio.com/', 'The Mackerel API authenticates by the API key alone');
+  }
   _warnCleartextApiBase(scope, 'apiBase', url);
 }

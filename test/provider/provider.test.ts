@@ -198,6 +198,13 @@ describe('MackerelProvider', () => {
         .toThrow(/^Stack\/Mackerel: apiBase "ftp:\/\/\*\*\*\*@example.com\/" is not an http\(s\) URL; /);
     });
 
+    test('rejects an API base with a user name or password, which fetch cannot send, without showing them', () => {
+      const { stack, apiKey } = stackWithSecret();
+
+      expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, apiBase: 'https://mackerel:s3cret@mackerel.internal/' }))
+        .toThrow(/^Stack\/Mackerel: apiBase "https:\/\/\*\*\*\*@mackerel.internal\/" carries a user name or password, which the handler cannot send \(fetch refuses a URL with credentials\); expected a URL without them/);
+    });
+
     test('warns about an API base over plain HTTP, which carries the API key in cleartext, except on loopback', () => {
       const warned = (apiBase: string) => {
         const { stack, apiKey } = stackWithSecret();
