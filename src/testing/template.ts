@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { _PLATFORM, _imageSign } from '../agent/_task-checks';
 import { _namedProduced } from '../cli/named';
 
 /**
@@ -87,6 +88,7 @@ interface Container {
   readonly Image?: unknown;
   readonly Essential?: unknown;
   readonly Environment?: Array<{ Name?: unknown; Value?: unknown }>;
+  readonly Secrets?: Array<{ Name?: unknown }>;
   readonly DependsOn?: Array<{ ContainerName?: unknown; Condition?: unknown }>;
 }
 
@@ -94,7 +96,8 @@ interface Container {
  * Reads what cdk-mackerel wrote into a synthesized template, for an app's own tests in any jsii
  * language: which task definitions run the Mackerel agent, and with which roles. It reads the
  * template only, so it finds agents however they were added (construct, extension, Aspect or by
- * hand with `MACKEREL_CONTAINER_PLATFORM`).
+ * hand, known by the agent's image or by `MACKEREL_CONTAINER_PLATFORM` in the environment or a
+ * secret, as the construct and the Aspect know one).
  *
  * @example
  * const template = Template.fromStack(stack);
@@ -177,7 +180,8 @@ function resourcesOf(template: Template): { [logicalId: string]: Resource } {
 }
 
 function isAgent(container: Container): boolean {
-  return environmentOf(container, 'MACKEREL_CONTAINER_PLATFORM') !== undefined;
+  return environmentOf(container, _PLATFORM) !== undefined || listOf(container.Secrets).some((secret) => secret?.Name === _PLATFORM)
+    || (typeof container.Image === 'string' && _imageSign(container.Image) !== undefined);
 }
 
 /** An escape hatch may give a list as an intrinsic (`Fn::If`), which names nothing readable here. */

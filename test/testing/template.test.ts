@@ -85,6 +85,28 @@ describe('MackerelTemplate', () => {
     expect(MackerelTemplate.agents(template)).toHaveLength(2);
   });
 
+  test('finds an agent added by hand as the Aspect does: by its image, or by MACKEREL_CONTAINER_PLATFORM in a secret', () => {
+    // GIVEN agents added by hand that the Aspect leaves alone as already monitored
+    const { stack, apiKey } = appStack();
+    const byImage = task(stack, 'ByImage');
+    byImage.addContainer('agent', { image: ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:v0.13.2'), essential: false });
+    const bySecret = task(stack, 'BySecret');
+    const mirror = ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/agent');
+    bySecret.addContainer('agent', {
+      image: ecs.ContainerImage.fromEcrRepository(mirror, 'v0.13.2'),
+      essential: false,
+      secrets: { MACKEREL_CONTAINER_PLATFORM: ecs.Secret.fromSecretsManager(new secretsmanager.Secret(stack, 'Platform')) },
+    });
+    Aspects.of(stack).add(new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // WHEN
+    const template = Template.fromStack(stack);
+    // THEN neither is taken for a task definition the agent did not reach
+    expect(MackerelTemplate.taskDefinitionsWithoutAgent(template)).toEqual([]);
+    expect(MackerelTemplate.agents(template).map((a) => [a.taskDefinitionLogicalId, a.containerName])).toEqual([
+      [logicalIdOf(byImage), 'agent'], [logicalIdOf(bySecret), 'agent'],
+    ]);
+  });
+
   test('a template without task definitions has no agents and nothing unreached', () => {
     const { stack } = appStack();
     const template = Template.fromStack(stack);
