@@ -17,6 +17,7 @@ import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator }
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _StateStore, _fileStore, _lockState, _stateStackView } from './state';
+import { _maskedUserinfo } from '../_text';
 import { RESOURCE_MODULES } from '../provider/handler';
 
 /** Where the command reads and writes. @internal */
@@ -349,14 +350,21 @@ function connectable(url: string): string {
 }
 
 function normalizeBase(base: string): string {
+  // Never printed with a user name or password (a CI log may keep it).
+  const shown = JSON.stringify(_maskedUserinfo(base));
   let url: URL;
   try {
     url = new URL(base);
   } catch {
-    throw new _CliError(`--api-base ${JSON.stringify(base)} is not a URL; expected e.g. https://api.mackerelio.com/`);
+    throw new _CliError(`--api-base ${shown} is not a URL; expected e.g. https://api.mackerelio.com/`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new _CliError(`--api-base ${JSON.stringify(base)} is not an http or https URL; expected e.g. https://api.mackerelio.com/`);
+    throw new _CliError(`--api-base ${shown} is not an http or https URL; expected e.g. https://api.mackerelio.com/`);
+  }
+  // fetch refuses a URL with credentials (its error shows them), and the base is written into the state file.
+  if (url.username !== '' || url.password !== '') {
+    throw new _CliError(`--api-base ${shown} carries a user name or password, which cannot be sent (fetch refuses a URL with credentials); `
+      + 'expected a URL without them: the Mackerel API authenticates by MACKEREL_APIKEY alone');
   }
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }

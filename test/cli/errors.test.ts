@@ -70,6 +70,15 @@ describe('clear errors, exit code 2', () => {
     expect(existsSync(state)).toBe(false);
   });
 
+  test('an --api-base with a user name or password: refused before any request, without showing them', async () => {
+    const state = join(workDir(), 's.json');
+    const run = await cli(['apply', assembly, '--api-base', 'https://mackerel:s3cret@mackerel.internal/', '--state', state], { MACKEREL_APIKEY: 'a-key-of-32-characters-0123456789' });
+    expectError(run, /^cdk-mackerel: --api-base "https:\/\/\*\*\*\*@mackerel.internal\/" carries a user name or password, which cannot be sent /);
+    expect(run.err + run.out).not.toContain('s3cret');
+    expect(existsSync(state)).toBe(false);
+    expectError(await cli(['diff', assembly, '--api-base', 'ftp://mackerel:s3cret@mackerel.internal/']), /^cdk-mackerel: --api-base "ftp:\/\/\*\*\*\*@mackerel.internal\/" is not an http or https URL/);
+  });
+
   test('a bad key: rejected, and never printed', async () => {
     const key = 'not-the-right-key-0123456789';
     const run = await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', join(workDir(), 's.json')], { MACKEREL_APIKEY: key });
