@@ -69,9 +69,16 @@ function errorMessage(text: string, apiKey: string): string {
   }
 }
 
-/** Checks that the API answers and takes the key: GET /api/v0/org. @internal */
+/**
+ * Checks that the API answers and takes the key: GET /api/v0/org. Returns the organization's name,
+ * which the state records: an answer without one (not a Mackerel API) is refused, as a name
+ * recorded as "" would refuse the state with every real key, and one not a string would damage it.
+ * @internal
+ */
 export async function _preflight(get: _Get): Promise<string> {
-  const org = (await get('/api/v0/org')) as { name?: string } | undefined;
-  if (!org) throw new _CliError('GET /api/v0/org answered 404; is --api-base a Mackerel API?');
-  return org.name ?? '';
+  const org = await get('/api/v0/org');
+  if (org === undefined) throw new _CliError('GET /api/v0/org answered 404; is --api-base a Mackerel API?');
+  const name = (org as { name?: unknown } | null)?.name;
+  if (typeof name !== 'string' || name === '') throw new _CliError('GET /api/v0/org answered no organization name; is --api-base a Mackerel API?');
+  return name;
 }

@@ -259,6 +259,33 @@ describe('the API key', () => {
     expect(run.out).toMatch(/^Done: 5 unchanged\.$/m);
     expect(readState(join(dir, 'state.json')).organization).toBe('emulator');
   });
+
+  test('an answer of GET /api/v0/org without an organization name is refused, not recorded: the next run would refuse the state or find it damaged', async () => {
+    // GIVEN a state written before the organization was recorded
+    const dir = workDir();
+    const assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: true });
+    const file = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', file];
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+    const { organization: _recorded, ...older } = readState(file);
+    writeFileSync(file, JSON.stringify(older));
+
+    // WHEN the API answers GET /api/v0/org with no name, or a name that is not a string
+    const runs = [];
+    for (const body of [{}, { name: '' }, { name: 5 }, null]) {
+      shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 200, body });
+      runs.push(await cli(['apply', assembly, ...base]));
+    }
+
+    // THEN each run is refused before anything is sent, the state is left without an organization, and the next run records the real one
+    for (const run of runs) {
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/org answered no organization name; is --api-base a Mackerel API\?$/);
+    }
+    expect(readState(file).organization).toBeUndefined();
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+    expect(readState(file).organization).toBe('emulator');
+  });
 });
 
 describe('a memo the handler cannot update', () => {
