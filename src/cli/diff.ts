@@ -129,7 +129,7 @@ export function _planDiff(
     const replace = { ...base, kind: 'replace' as const, physicalId: before.physicalId, changes, ...(retainedBy ? { retainedBy } : {}) };
     if (changes.some((c) => replacing.includes(c.field))) {
       pending.add(id);
-      entries.push(replace);
+      entries.push(replace, ...takenOverKept(plan, held, id, props, live, unknowns));
       continue;
     }
     const object = live(id);
@@ -174,10 +174,30 @@ function moveEntries(
 ): _DiffEntry[] {
   // A metadata value is written on the take-over (a service or role only keeps its memo, below).
   const written = _METADATA_TYPES.includes(old.type) ? _fieldChanges(old.properties, props) : [];
-  const entries: _DiffEntry[] = [{ ...base, kind: 'move', from, physicalId: old.physicalId, changes: written }];
+  return [{ ...base, kind: 'move', from, physicalId: old.physicalId, changes: written }, ...keptOnTakeOver(base, old, props, object)];
+}
+
+/**
+ * A service or role renamed to the name that another resource of its stack holds (two that swap
+ * names): the handler takes that object over as it is, as on a move, keeping its memo.
+ */
+function takenOverKept(
+  plan: _StackPlan, held: { readonly [id: string]: _StateResource }, id: string, props: { readonly [key: string]: unknown },
+  live: (logicalId: string) => _LiveObject, unknowns: _Unknowns,
+): _DiffEntry[] {
+  const type = plan.resources[id].Type;
+  const physicalId = _isNamedType(type) ? _heldAfterRun(plan, id, unknowns) : undefined;
+  const other = Object.keys(held).find((o) => o !== id && held[o].type === type && held[o].physicalId === physicalId);
+  if (other === undefined) return [];
+  return keptOnTakeOver({ stackName: plan.stackName, logicalId: id, type, name: _nameOf(props) }, held[other], props, live(other));
+}
+
+/** The `kept` entry of an object taken over (`object`, the live one; gone, it is created anew with the template's fields), if it differs. */
+function keptOnTakeOver(
+  base: Omit<_DiffEntry, 'kind' | 'changes'>, old: _StateResource, props: { readonly [key: string]: unknown }, object: _LiveObject,
+): _DiffEntry[] {
   const stuck = object === undefined ? [] : keptChanges(old, props, _unupdatableFields(old.type), object);
-  if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: old.physicalId, changes: stuck });
-  return entries;
+  return stuck.length > 0 ? [{ ...base, kind: 'kept', physicalId: old.physicalId, changes: stuck }] : [];
 }
 
 /** Fields the handler leaves as Mackerel has them that the template changes, or that an earlier apply left unapplied. */

@@ -942,4 +942,28 @@ describe('a service that takes over the name of another of its stack', () => {
     expect(apply.out).toMatch(/deleted +Service +Shop\/A\w+ shop \(old object of a replacement\)$/m);
     expect(marks()).toEqual([['cart', expect.objectContaining({ logicalResourceId: expect.stringMatching(/^A/) })]]);
   });
+
+  test('diff says that a service renamed to the name of another of its stack keeps that one\'s memo, as apply then leaves it', async () => {
+    // GIVEN services A (shop) and B (cart), each with a memo of its own
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const synth = (names: { [id: string]: string }) => synthStacks(dir, {
+      Shop: (s) => Object.entries(names).forEach(([id, name]) => new MackerelService(s, id, { name, memo: `memo of ${id}` })),
+    });
+    expect((await cli(['apply', synth({ A: 'shop', B: 'cart' }), ...base])).code).toBe(0);
+
+    // WHEN they swap names, each memo staying with its construct
+    const swapped = synth({ A: 'cart', B: 'shop' });
+    const diff = await cli(['diff', swapped, ...base]);
+    const apply = await cli(['apply', swapped, ...base]);
+
+    // THEN diff shows each memo that the object taken over keeps, which apply leaves and the next diff still shows
+    expect(diff.out).toMatch(/^= kept +Service +Shop\/A\w+ cart "cart" differs from the template in fields with no update API.*\n +memo: "memo of B" -> "memo of A"$/m);
+    expect(diff.out).toMatch(/^= kept +Service +Shop\/B\w+ shop "shop" differs from the template in fields with no update API.*\n +memo: "memo of A" -> "memo of B"$/m);
+    expect(diff.out).toMatch(/^2 to replace, 2 that apply cannot change\.$/m);
+    expect(apply.code).toBe(0);
+    expect(shared.emulator.state().services.map((s: any) => [s.name, s.memo]).sort()).toEqual([['cart', 'memo of B'], ['shop', 'memo of A']]);
+    const after = await cli(['diff', swapped, ...base]);
+    expect(after.out.split('\n').filter((l) => /^= kept/.test(l))).toEqual(diff.out.split('\n').filter((l) => /^= kept/.test(l)));
+  });
 });
