@@ -325,7 +325,9 @@ class Run {
    * CloudFormation, the handler gets no delete. One another resource took over (two services that
    * swap names) is let go of too, but through the handler, as CloudFormation deletes it: the delete
    * leaves an object whose mark names another resource, and clears the mark's `handedOverFrom`,
-   * which would otherwise read later as a move to roll back (a destroy then left the object).
+   * which would otherwise read later as a move to roll back (a destroy then left the object). So
+   * also when its UpdateReplacePolicy retains: the handler never deletes an object another
+   * resource's mark names, and the policy's promise, that the object stays, holds.
    */
   private async deleteOld(plan: _StackPlan, pending: _PendingDelete): Promise<void> {
     const holder = _holderOf(this.state, pending.type, pending.physicalId);
@@ -333,7 +335,7 @@ class Run {
     const retainedBy = retain && _retainReason('UpdateReplacePolicy', retain);
     const stackId = this.state.stacks[pending.stackName]?.stackId ?? plan.stackId;
     const heldAgain = holder === `${pending.stackName}/${pending.logicalId}`;
-    const result = heldAgain || retainedBy ? undefined
+    const result = heldAgain || (retainedBy && holder === undefined) ? undefined
       : await this.invoke(pending.stackName, this.event({ stackId }, pending.type, pending.logicalId, { RequestType: 'Delete', PhysicalResourceId: pending.physicalId }));
     this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
     this.options.store.save();

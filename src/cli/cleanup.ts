@@ -51,11 +51,13 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
   // The resources of the template that hold an object after the run: every create and update comes before the cleanup.
   const holders = (type: string, physicalId: string) => Object.keys(plan.resources)
     .filter((id) => plan.resources[id].Type === type && _heldAfterRun(plan, id, unknowns) === physicalId);
-  // The old object of a replacement that another resource of the stack holds after the run (two services that swap names).
+  // The old object of a replacement that another resource of the stack holds after the run (two services that swap names),
+  // which apply reports released whatever the policy: it stays in Mackerel either way.
   const entries = found.entries.map((e) => {
-    const takenBy = e.kind === 'replace' && e.retainedBy === undefined && e.physicalId !== undefined
-      ? holders(e.type, e.physicalId).find((other) => other !== e.logicalId) : undefined;
-    return takenBy === undefined ? e : { ...e, takenBy: `${plan.stackName}/${takenBy}` };
+    const takenBy = e.kind === 'replace' && e.physicalId !== undefined ? holders(e.type, e.physicalId).find((other) => other !== e.logicalId) : undefined;
+    if (takenBy === undefined) return e;
+    const { retainedBy: _kept, ...taken } = e;
+    return { ...taken, takenBy: `${plan.stackName}/${takenBy}` };
   });
   const leftovers = state.pendingDeletes.filter((p) => p.stackName === plan.stackName);
   const heldLater = laterHolders(plan, held, leftovers);

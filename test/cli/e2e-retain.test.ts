@@ -266,6 +266,35 @@ describe('UpdateReplacePolicy: the old object of a replacement', () => {
   });
 });
 
+  test('two retained services that swap names: each old object is taken over by the other, diff says so as apply then does, and a later destroy deletes both', async () => {
+    // GIVEN services A (shop) and B (cart) given RETAIN (both policies)
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const synth = (a: string, b: string, removalPolicy?: RemovalPolicy) => synthStack(dir, (s) => {
+      new MackerelService(s, 'A', { name: a, removalPolicy });
+      new MackerelService(s, 'B', { name: b, removalPolicy });
+    });
+    expect((await cli(['apply', synth('shop', 'cart', RemovalPolicy.RETAIN), ...base])).code).toBe(0);
+
+    // WHEN they swap names, then lose their policies, then are destroyed
+    const swapped = synth('cart', 'shop', RemovalPolicy.RETAIN);
+    const diff = await cli(['diff', swapped, ...base]);
+    const swap = await cli(['apply', swapped, ...base]);
+    const plain = synth('cart', 'shop');
+    expect((await cli(['apply', plain, ...base])).code).toBe(0);
+    const destroy = await cli(['apply', plain, '--destroy', ...base]);
+
+    // THEN diff names the resource that takes each old object over, as apply's released lines do (no policy keeps what another resource holds)
+    expect(diff.out).toMatch(/^! replace +Service +Shop\/A\w+ shop "cart" \(new Mackerel ID; the old object is taken over by Shop\/B\w+; it stays in Mackerel\)$/m);
+    expect(diff.out).toMatch(/^! replace +Service +Shop\/B\w+ cart "shop" \(new Mackerel ID; the old object is taken over by Shop\/A\w+; it stays in Mackerel\)$/m);
+    expect(swap.out).toMatch(/released +Service +Shop\/A\w+ shop \(taken over by Shop\/B\w+; it stays in Mackerel\)$/m);
+    expect(swap.out).toMatch(/released +Service +Shop\/B\w+ cart \(taken over by Shop\/A\w+; it stays in Mackerel\)$/m);
+    // the destroy did not take one of them for a move to roll back, leaving it in Mackerel and out of the state
+    expect(destroy.err).toBe('');
+    expect(destroy.out).toMatch(/^Done: 2 deleted\.$/m);
+    expect(services()).toEqual([]);
+  });
+
 describe('a state file written before the policies were recorded', () => {
   test('deletes as before: a removed resource and a pending delete without a recorded policy, whatever the template says now', async () => {
     // GIVEN a monitor and a service with RemovalPolicy.RETAIN applied, and the monitor replaced (its old object retained)
