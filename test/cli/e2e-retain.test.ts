@@ -264,7 +264,6 @@ describe('UpdateReplacePolicy: the old object of a replacement', () => {
     expect(monitorNames()).toEqual(['memory', 'memory']);
     expect(readState(stateFile).pendingDeletes).toEqual([]);
   });
-});
 
   test('two retained services that swap names: each old object is taken over by the other, diff says so as apply then does, and a later destroy deletes both', async () => {
     // GIVEN services A (shop) and B (cart) given RETAIN (both policies)
@@ -294,6 +293,7 @@ describe('UpdateReplacePolicy: the old object of a replacement', () => {
     expect(destroy.out).toMatch(/^Done: 2 deleted\.$/m);
     expect(services()).toEqual([]);
   });
+});
 
 describe('a state file written before the policies were recorded', () => {
   test('deletes as before: a removed resource and a pending delete without a recorded policy, whatever the template says now', async () => {
