@@ -397,7 +397,7 @@ function stateFile(args: _Args, app: _App, cwd: string): string {
 function checkStateBase(store: _StateStore, apiBase: string, file: string): void {
   const applied = store.state.apiBase;
   if (applied && applied !== apiBase && Object.keys(store.state.stacks).length > 0) {
-    throw new _CliError(`state file ${file} belongs to ${applied}, not ${apiBase}; pass --state with another file for another organization`);
+    throw new _CliError(`state file ${file} belongs to ${applied}, not ${apiBase}; pass --state with another file for another organization; nothing was changed`);
   }
 }
 
@@ -411,7 +411,7 @@ function checkStateOrganization(store: _StateStore, org: string, file: string): 
   const holds = Object.keys(store.state.stacks).length > 0 || store.state.pendingDeletes.length > 0;
   if (applied !== undefined && applied !== org && holds) {
     throw new _CliError(`state file ${file} belongs to organization ${JSON.stringify(applied)}, not ${JSON.stringify(org)}, the organization of the API key; `
-      + `use a key of ${JSON.stringify(applied)}, or pass --state with another file for ${JSON.stringify(org)}`);
+      + `use a key of ${JSON.stringify(applied)}, or pass --state with another file for ${JSON.stringify(org)}; nothing was changed`);
   }
 }
 

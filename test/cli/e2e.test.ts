@@ -235,7 +235,7 @@ describe('the API key', () => {
       for (const run of runs) {
         expect(run.code).toBe(2);
         expect(run.err).toMatch(new RegExp(`^cdk-mackerel: state file ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} belongs to organization "alpha", not "beta", `
-          + 'the organization of the API key; use a key of "alpha", or pass --state with another file for "beta"'));
+          + 'the organization of the API key; use a key of "alpha", or pass --state with another file for "beta"; nothing was changed$'));
       }
       expect(beta.requests().slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
       expect(beta.state().services.map((s) => s.name)).toEqual(['shop']);

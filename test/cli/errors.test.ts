@@ -187,7 +187,7 @@ describe('clear errors, exit code 2', () => {
     const dir = workDir();
     const state = join(dir, 's.json');
     writeFileSync(state, JSON.stringify({ version: 1, apiBase: 'https://api.mackerelio.com/', stacks: { Shop: { stackId: 'x', resources: {} } }, pendingDeletes: [] }));
-    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /belongs to https:\/\/api\.mackerelio\.com\/, not http/);
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /belongs to https:\/\/api\.mackerelio\.com\/, not http\S+; pass --state with another file for another organization; nothing was changed$/m);
   });
 
   test('a state file that is JSON but damaged is refused before anything is sent', async () => {
