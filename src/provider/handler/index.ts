@@ -9,9 +9,10 @@ import { readApiKey } from './api-key';
 import { createClient, isRefused, MackerelClient } from './client';
 import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
-import { createLogger, Logger, scrub } from './log';
+import { addSecret, createLogger, Logger, scrub } from './log';
 import { handBack, QueuedRecord, StopQueue } from './queue';
 import { RequestContext, ResourceModule } from './resource';
+import { _userinfoOf } from '../../_text';
 import { alertGroupSetting } from './resources/alert-group-setting';
 import { awsIntegration } from './resources/aws-integration';
 import { awsIntegrationExternalId } from './resources/aws-integration-external-id';
@@ -158,8 +159,15 @@ async function markStop(input: TaskStoppedInput, connected: (log: Logger) => Pro
 
 /** A Mackerel API client with the key read now (see api-key.ts), for what is left of this invocation. */
 async function connect(context: HandlerContext, log: Logger): Promise<MackerelClient> {
+  // Handed over, it is the API base, as the key is (api-key.ts): never one the process's own environment holds.
+  const handedOver = localApi();
+  const apiBase = handedOver ? handedOver.apiBase : process.env.MACKEREL_APIBASE || DEFAULT_API_BASE;
+  // A user name and password in it (one synth could not see, from a parameter) is masked as the key is:
+  // fetch refuses such a URL with an error that echoes it.
+  const userinfo = _userinfoOf(apiBase);
+  if (userinfo) addSecret(apiBase.slice(userinfo.start, userinfo.end));
   return createClient({
-    apiBase: localApi()?.apiBase || process.env.MACKEREL_APIBASE || DEFAULT_API_BASE,
+    apiBase,
     apiKey: await readApiKey(),
     rereadApiKey: () => readApiKey(),
     deadline: deadlineOf(context),
