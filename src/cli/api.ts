@@ -1,9 +1,12 @@
 /**
- * A small read-only Mackerel API client for diff and for the pre-flight check of apply:
- * GET only, one timeout, errors as one line that never contains the key.
+ * The read-only Mackerel API access of diff and of the pre-flight check of apply: GET only,
+ * retried as the handler retries, errors as one line that never contains the key.
  */
 import { _CliError } from './errors';
 import { _MASKED } from '../_text';
+import { createClient, MackerelApiError } from '../provider/handler/client';
+import { Logger } from '../provider/handler/log';
+import { settings } from '../provider/handler/settings';
 
 /** GETs a Mackerel API path; undefined for 404. @internal */
 export type _Get = (path: string) => Promise<unknown | undefined>;
@@ -12,7 +15,10 @@ export type _Get = (path: string) => Promise<unknown | undefined>;
 export interface _ApiOptions {
   readonly apiBase: string;
   readonly apiKey: string;
-  /** @default 15000 */
+  /**
+   * The time each GET gets, retries included, as each operation of apply gets --timeout.
+   * @default 300000
+   */
   readonly timeoutMs?: number;
 }
 
@@ -29,44 +35,47 @@ export function _scrubKey(text: string, apiKey: string): string {
   return out;
 }
 
-/** A GET client. @internal */
+/** Retries are not logged: the command's error says how many attempts a failed read took. */
+const QUIET: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, with: () => QUIET };
+
+/**
+ * A GET client. Each GET goes through the handler's client, which sends it again after a 5xx, a
+ * 429 or a lost connection, with backoff, within `timeoutMs` from when the GET starts; a 401,
+ * 403, 404 or other 4xx is final. @internal
+ */
 export function _createGet(options: _ApiOptions): _Get {
   const base = options.apiBase.endsWith('/') ? options.apiBase : `${options.apiBase}/`;
+  const timeoutMs = options.timeoutMs ?? 300_000;
   return async (path) => {
     const url = new URL(path.replace(/^\//, ''), base);
-    let response: Response;
+    // The client keeps the handler's margin for reporting to CloudFormation: here the whole
+    // timeout is for the GET, so the margin comes on top (as for the CLI's operations, invoke.ts).
+    const client = createClient({
+      apiBase: base, apiKey: options.apiKey, deadline: Math.floor(Date.now() + timeoutMs + settings.safetyMarginMs), log: QUIET, retryUnconnected: false,
+    });
     try {
-      response = await fetch(url, {
-        headers: { 'X-Api-Key': options.apiKey, 'Accept': 'application/json' },
-        signal: AbortSignal.timeout(options.timeoutMs ?? 15000),
-      });
+      return await client.request('GET', `/${path.replace(/^\//, '')}`);
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (e as Error).message;
-      throw new _CliError(_scrubKey(`cannot reach the Mackerel API at ${base} (${why}); start one with \`cdk-mackerel emulator\`, pass --emulator, or check --api-base`, options.apiKey));
-    }
-    const text = await response.text();
-    if (response.status === 404) return undefined;
-    if (response.status === 401 || response.status === 403) {
-      throw new _CliError(`the Mackerel API at ${base} rejected the API key (HTTP ${response.status}${errorMessage(text, options.apiKey)}); check MACKEREL_APIKEY`);
-    }
-    if (!response.ok) throw new _CliError(_scrubKey(`GET ${url.pathname} failed: HTTP ${response.status}${errorMessage(text, options.apiKey)}`, options.apiKey));
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new _CliError(`GET ${url.pathname} returned something that is not JSON; is ${base} a Mackerel API?`);
+      if (!(e instanceof MackerelApiError)) throw e;
+      if (e.status === 404) return undefined;
+      throw new _CliError(_scrubKey(describe(e, base, url.pathname), options.apiKey));
     }
   };
 }
 
-function errorMessage(text: string, apiKey: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: string } | string };
-    const message = typeof body.error === 'string' ? body.error : body.error?.message;
-    return message ? `: ${_scrubKey(message, apiKey)}` : '';
-  } catch {
-    return '';
+/** The command's one line for a GET that failed, as before the client retried (with its note of attempts). */
+function describe(error: MackerelApiError, base: string, path: string): string {
+  const { status, apiMessage, note } = error;
+  const detail = `: ${apiMessage}${note ? ` (${note})` : ''}`;
+  if (status === undefined) {
+    if (!(error.cause instanceof Error)) return `GET ${path} failed${detail}`;
+    const cause = (error.cause as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? apiMessage;
+    return `cannot reach the Mackerel API at ${base} (${why}${note ? `; ${note}` : ''}); start one with \`cdk-mackerel emulator\`, pass --emulator, or check --api-base`;
   }
+  if (status >= 200 && status < 300) return `GET ${path} returned something that is not JSON; is ${base} a Mackerel API?`;
+  if (status === 401 || status === 403) return `the Mackerel API at ${base} rejected the API key (HTTP ${status}${detail}); check MACKEREL_APIKEY`;
+  return `GET ${path} failed: HTTP ${status}${detail}`;
 }
 
 /**

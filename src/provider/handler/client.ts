@@ -16,17 +16,21 @@ export class MackerelApiError extends Error {
    * for a POST, which the client never repeats in that case (see `request`).
    */
   public readonly outcomeUnknown: boolean;
+  /** Why the client gave up (such as `gave up after 3 attempts: no time left to retry`), when it says. */
+  public readonly note?: string;
 
   constructor(
     public readonly method: Method,
     public readonly path: string,
     public readonly status: number | undefined,
     public readonly apiMessage: string,
-    options: { readonly note?: string; readonly outcomeUnknown?: boolean } = {},
+    options: { readonly note?: string; readonly outcomeUnknown?: boolean; readonly cause?: unknown } = {},
   ) {
-    super(scrub(`${method} ${path}: ${status === undefined ? 'no response' : `HTTP ${status}`}: ${apiMessage}${options.note ? ` (${options.note})` : ''}`));
+    super(scrub(`${method} ${path}: ${status === undefined ? 'no response' : `HTTP ${status}`}: ${apiMessage}${options.note ? ` (${options.note})` : ''}`),
+      options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MackerelApiError';
     this.outcomeUnknown = options.outcomeUnknown ?? false;
+    this.note = options.note;
   }
 }
 
@@ -67,6 +71,13 @@ export interface ClientOptions {
    */
   readonly deadline: number;
   readonly log: Logger;
+  /**
+   * Whether a request whose connection could not be opened (refused, no such host) is sent again.
+   * The CLI says at once that the API cannot be reached: there it is a wrong --api-base or an
+   * emulator not started far more often than a blip, and retrying would only delay saying so.
+   * @default true
+   */
+  readonly retryUnconnected?: boolean;
 }
 
 /** One small Mackerel API client: JSON in and out, retries within the deadline. */
@@ -173,7 +184,7 @@ export function createClient(options: ClientOptions): MackerelClient {
 /** The last answer of a call given up after `attempts`, saying why. */
 function gaveUp(last: MackerelApiError, attempts: number, why: string): MackerelApiError {
   return new MackerelApiError(last.method, last.path, last.status, last.apiMessage, {
-    note: `gave up after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${why}`, outcomeUnknown: last.outcomeUnknown,
+    note: `gave up after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${why}`, outcomeUnknown: last.outcomeUnknown, cause: last.cause,
   });
 }
 
@@ -210,7 +221,9 @@ async function exchange(
     text = await response.text();
   } catch (e) {
     const sent = !neverSent(e);
-    return { error: new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs), { outcomeUnknown: sent }), retry: sent ? 'if-repeatable' : 'safe' };
+    // The network error is kept as the cause, for its code (ECONNREFUSED), which the CLI names.
+    const error = new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs), { outcomeUnknown: sent, cause: e });
+    return { error, retry: sent ? 'if-repeatable' : options.retryUnconnected === false ? 'never' : 'safe' };
   }
   if (response.ok) {
     return { value: text ? parseJson(method, path, response.status, text) : undefined };

@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
+import { resetSettings, settings } from '../../src/provider/handler/settings';
+
+/**
+ * The CLI's own reads (GET /api/v0/org before a run, diff's reads of live objects) are retried as
+ * the handler retries its calls: a transient failure does not fail the command; a final one does at once.
+ */
+const shared = useEmulatorPerFile();
+let assembly: string;
+let base: string[];
+beforeAll(async () => {
+  const dir = workDir();
+  assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: false });
+  base = ['--api-base', shared.emulator.url, '--state', join(dir, 's.json')];
+  expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+});
+afterEach(() => {
+  shared.emulator.clearFaults();
+  resetSettings();
+});
+
+/** The requests the emulator got for `method path` while `run` ran. */
+async function counted<T>(method: string, path: RegExp, run: () => Promise<T>): Promise<{ result: T; count: number }> {
+  const before = shared.emulator.requests().length;
+  const result = await run();
+  const count = shared.emulator.requests().slice(before).filter((r) => r.method === method && path.test(r.path)).length;
+  return { result, count };
+}
+
+const boom = { error: { message: 'boom' } };
+
+describe('transient failures of the CLI\'s reads are retried', () => {
+  test('one 503 of GET /api/v0/org, then success: apply and diff succeed', async () => {
+    Object.assign(settings, { baseDelayMs: 10 });
+    for (const command of ['apply', 'diff']) {
+      shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, body: boom });
+      const { result: run, count } = await counted('GET', /^\/api\/v0\/org$/, () => cli([command, assembly, ...base]));
+      expect(run.err).toBe('');
+      expect(run.code).toBe(0);
+      expect(count).toBe(2);
+    }
+  });
+
+  test('a 429, with or without Retry-After, then success: apply and diff succeed', async () => {
+    Object.assign(settings, { baseDelayMs: 10 });
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 429, body: boom, headers: { 'Retry-After': '0' } });
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 429, body: boom });
+    const { result: run, count } = await counted('GET', /^\/api\/v0\/org$/, () => cli(['apply', assembly, ...base]));
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(count).toBe(3);
+    // diff's reads of live objects too
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 429, body: boom });
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 503, body: boom, headers: { 'Retry-After': '0' } });
+    const diff = await cli(['diff', assembly, ...base]);
+    expect(diff.err).toBe('');
+    expect(diff.out).toBe('No differences.');
+    expect(diff.code).toBe(0);
+  });
+
+  test('a connection closed without an answer, then success: diff succeeds', async () => {
+    Object.assign(settings, { baseDelayMs: 10 });
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/services', dropResponse: true });
+    const { result: diff, count } = await counted('GET', /^\/api\/v0\/services$/, () => cli(['diff', assembly, ...base]));
+    expect(diff.err).toBe('');
+    expect(diff.out).toBe('No differences.');
+    expect(count).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('failures that last or are final', () => {
+  test('a persistent 500 fails apply within its --timeout, saying why and how often, without the key', async () => {
+    // The key echoed in Mackerel's message is blanked out.
+    const key = shared.emulator.apiKey;
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 500, body: { error: { message: `boom for ${key}` } }, times: 1000 });
+    const started = Date.now();
+    const { result: run, count } = await counted('GET', /^\/api\/v0\/org$/, () => cli(['apply', assembly, ...base, '--timeout', '2'], { MACKEREL_APIKEY: key }));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/org failed: HTTP 500: boom for \*+ \(gave up after \d+ attempts: no time left to retry\)$/);
+    expect(run.err + run.out).not.toContain(key);
+    expect(count).toBeGreaterThan(1);
+  });
+
+  test('a persistent 500 of a live object fails diff after the attempt limit', async () => {
+    Object.assign(settings, { baseDelayMs: 10, maxDelayMs: 20 });
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 500, body: boom, times: 1000 });
+    const { result: run, count } = await counted('GET', /^\/api\/v0\/monitors\//, () => cli(['diff', assembly, ...base]));
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/monitors\/\w+ failed: HTTP 500: boom \(gave up after 8 attempts: attempt limit reached\)$/);
+    expect(count).toBe(settings.maxAttempts);
+  });
+
+  test('a 401 fails at once with its message, also after a 503 was retried', async () => {
+    Object.assign(settings, { baseDelayMs: 10 });
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 401, body: { error: { message: 'Authentication failed' } }, times: 1000 });
+    let { result: run, count } = await counted('GET', /^\/api\/v0\/org$/, () => cli(['diff', assembly, ...base]));
+    expect(run.err).toMatch(/^cdk-mackerel: the Mackerel API at \S+ rejected the API key \(HTTP 401: Authentication failed\); check MACKEREL_APIKEY$/);
+    expect(count).toBe(1);
+    shared.emulator.clearFaults();
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, body: boom });
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 401, body: { error: { message: 'Authentication failed' } }, times: 1000 });
+    ({ result: run, count } = await counted('GET', /^\/api\/v0\/org$/, () => cli(['apply', assembly, ...base])));
+    expect(run.err).toMatch(/^cdk-mackerel: the Mackerel API at \S+ rejected the API key \(HTTP 401: Authentication failed\); check MACKEREL_APIKEY$/);
+    expect(count).toBe(2);
+  });
+
+  test('a 403 and another 4xx are final, with their messages', async () => {
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 403, body: { error: { message: 'Forbidden' } }, times: 1000 });
+    let { result: run, count } = await counted('GET', /^\/api\/v0\/org$/, () => cli(['diff', assembly, ...base]));
+    expect(run.err).toMatch(/^cdk-mackerel: the Mackerel API at \S+ rejected the API key \(HTTP 403: Forbidden\); check MACKEREL_APIKEY$/);
+    expect(count).toBe(1);
+    shared.emulator.clearFaults();
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 400, body: { error: { message: 'bad' } }, times: 1000 });
+    ({ result: run, count } = await counted('GET', /^\/api\/v0\/monitors\//, () => cli(['diff', assembly, ...base])));
+    expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/monitors\/\w+ failed: HTTP 400: bad$/);
+    expect(count).toBe(1);
+  });
+});
