@@ -50,9 +50,8 @@ export function _createGet(options: _ApiOptions): _Get {
     const url = new URL(path.replace(/^\//, ''), base);
     // The client keeps the handler's margin for reporting to CloudFormation: here the whole
     // timeout is for the GET, so the margin comes on top (as for the CLI's operations, invoke.ts).
-    const client = createClient({
-      apiBase: base, apiKey: options.apiKey, deadline: Math.floor(Date.now() + timeoutMs + settings.safetyMarginMs), log: QUIET, retryUnconnected: false,
-    });
+    const deadline = Math.floor(Date.now() + timeoutMs + settings.safetyMarginMs);
+    const client = createClient({ apiBase: base, apiKey: options.apiKey, deadline, log: QUIET, retryUnconnected: false });
     try {
       return await client.request('GET', `/${path.replace(/^\//, '')}`);
     } catch (e) {

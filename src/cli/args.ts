@@ -74,7 +74,7 @@ Options of apply and diff:
                    with the parameter); needed for a parameter without Default that a Mackerel resource uses.
                    For an AWS::SSM::Parameter::Value<...> parameter, the value itself (the CLI reads no SSM)
   --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
-  --timeout SEC    apply only: time per operation, retries included (at least 2; default 300)
+  --timeout SEC    apply only: time per operation and per read, retries included (at least 2; default 300)
   --verbose        apply only: show the handler's log lines`;
 
 const OPTIONS = {
