@@ -89,8 +89,9 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(run.out).toMatch(/^In Mackerel: 1 Service, 1 Role, 1 Monitor\.$/m);
     expect((await cli(['diff', assembly, ...base])).code).toBe(3);
     // that read is only for the summary: when it fails, the finished apply still succeeds, without the sentence
+    // (--timeout 2: the read is retried within it, and would otherwise take the attempt limit's backoff)
     shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
-    run = await cli(['apply', assembly, ...base]);
+    run = await cli(['apply', assembly, ...base, '--timeout', '2']);
     shared.emulator.clearFaults();
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/\nDone: \d+ unchanged\.\n/);
