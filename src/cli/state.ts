@@ -194,8 +194,8 @@ export function _memoryStore(state: _StateFile = _emptyState()): _StateStore {
  */
 export function _stateStackView(store: _StateStore): StackView {
   return {
-    hasResource: async (stackId, logicalResourceId) => Object.values(store.state.stacks)
-      .some((stack) => stack.stackId === stackId && stack.resources[logicalResourceId] !== undefined),
+    holds: async (stackId, logicalResourceId, physicalId) => Object.values(store.state.stacks)
+      .some((stack) => stack.stackId === stackId && stack.resources[logicalResourceId]?.physicalId === physicalId),
     isRollingBack: async () => false,
     // Any stack of the state: metadata moved to another stack of the app is written by its new
     // resource before the old stack's cleanup deletes the old one (one organization, one state),

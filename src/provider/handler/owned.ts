@@ -12,9 +12,11 @@
  * the old resource's cleanup then only clears `handedOverFrom` (the object is no longer its own),
  * and a rollback's delete of the new resource hands the object back instead of deleting it.
  * An old resource that left the stack keeping the object (a DeletionPolicy that retains) sends no
- * delete at all, as when a retained service is added back under another construct id: the new
- * resource's delete then asks the stack (`stack.ts`) whether the old one is still in it or the
- * stack is rolling back, and otherwise deletes the object as its own.
+ * delete at all, as when a retained service is added back under another construct id, and neither
+ * does one whose replacement kept it (an UpdateReplacePolicy that retains), as when two services of
+ * the stack swap names: the new resource's delete then asks the stack (`stack.ts`) whether the old
+ * one is still in it with this object's physical ID or the stack is rolling back, and otherwise
+ * deletes the object as its own.
  * Two resources of one stack cannot name the same object at once: synthesis rejects that.
  *
  * CloudFormation has one stack of a name at a time, so a mark of an earlier stack of this name
@@ -247,25 +249,29 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
 
   /**
    * The delete of a resource that took the object over from resource `from`, whose delete has not
-   * let go of it. While `from` is still in the stack, this is a move being rolled back: the object
-   * goes back to `from`. When `from` has left the stack (or was in a deleted stack of this name,
-   * `fromStack`), it did so keeping the object, as a DeletionPolicy that retains sends no delete:
-   * while the stack rolls back, that is the failed deploy that took the object over, and the object
-   * goes back to being kept; otherwise it is this resource's alone and is deleted with it
-   * (resolves to undefined). When the stack cannot be read, the object goes back too: keeping one
-   * is undone by hand, deleting one is not.
+   * let go of it. While `from` is still in the stack with this object's physical ID, this is a move
+   * being rolled back: the object goes back to `from`. When `from` has left the stack (or was in a
+   * deleted stack of this name, `fromStack`), or holds another object now, it let go of this one
+   * keeping it, as a policy that retains sends no delete (a DeletionPolicy; or an
+   * UpdateReplacePolicy, as when two services swap names): while the stack rolls back, that is the
+   * failed deploy that took the object over, and the object goes back to being kept; otherwise it is
+   * this resource's alone and is deleted with it (resolves to undefined). When the stack cannot be
+   * read, the object goes back too: keeping one is undone by hand, deleting one is not.
    */
   const handBack = async (ctx: RequestContext, object: OwnedObject, from: string, fromStack: string | undefined): Promise<string | undefined> => {
     let why: string;
     try {
       const stack = stackView();
-      if (fromStack === undefined && await stack.hasResource(ctx.stackId, from, ctx.client.deadline)) {
+      if (fromStack === undefined && await stack.holds(ctx.stackId, from, object.physicalResourceId, ctx.client.deadline)) {
         why = 'a move being rolled back';
       } else if (await stack.isRollingBack(ctx.stackId, ctx.client.deadline)) {
-        why = `${fromStack === undefined ? 'it left the stack' : 'that stack was deleted'} keeping the object, and the deploy that took it over is being rolled back`;
+        why = `${fromStack === undefined ? 'it left the stack or holds another object now, keeping this one' : 'that stack was deleted keeping the object'}, `
+          + 'and the deploy that took it over is being rolled back';
       } else {
-        ctx.log.info(`${fromStack === undefined ? 'the resource it was taken from left the stack' : 'the stack it was taken from was deleted'} `
-          + 'keeping it (a DeletionPolicy that retains): it is this resource\'s alone', { object: object.label, from, ...(fromStack === undefined ? {} : { fromStack }) });
+        ctx.log.info(`${fromStack === undefined
+          ? 'the resource it was taken from left the stack or holds another object now, keeping it (a DeletionPolicy or UpdateReplacePolicy that retains)'
+          : 'the stack it was taken from was deleted keeping it (a DeletionPolicy that retains)'}: it is this resource's alone`,
+        { object: object.label, from, ...(fromStack === undefined ? {} : { fromStack }) });
         return undefined;
       }
     } catch (e) {

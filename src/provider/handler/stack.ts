@@ -1,9 +1,10 @@
 /**
  * What the handler asks about the stack a request comes from, which a CloudFormation event does
- * not say: whether a resource is still in it, and whether it is rolling back. `owned.ts` needs
- * both to tell a rolled-back move of a service or role (hand the object back) from a take-over of
- * an object whose old resource left the stack keeping it, with `DeletionPolicy: Retain` (the
- * object is then the new resource's alone, to delete when it goes).
+ * not say: whether a resource is still in it with a given physical ID, and whether it is rolling
+ * back. `owned.ts` needs both to tell a rolled-back move of a service or role (hand the object
+ * back) from a take-over of an object whose old resource let go of it keeping it, with a
+ * `DeletionPolicy` or `UpdateReplacePolicy` of `Retain` (the object is then the new resource's
+ * alone, to delete when it goes).
  *
  * In the Lambda these are CloudFormation's answers (the provider lets its handler describe its own
  * stack). `cdk-mackerel apply`, which is no CloudFormation, answers from its state file instead.
@@ -17,8 +18,12 @@ import { settings, sleep, timeForAnotherAttempt } from './settings';
  * Mackerel client has it): CloudFormation's throttled answers are asked again until then.
  */
 export interface StackView {
-  /** Whether the stack still has a resource of this logical ID. */
-  hasResource(stackId: string, logicalResourceId: string, deadline: number): Promise<boolean>;
+  /**
+   * Whether the stack still has a resource of this logical ID, and its physical ID is this one: a
+   * resource that let go of an object, keeping it (an UpdateReplacePolicy that retains sends no
+   * Delete), may hold another one since (two services that swap names).
+   */
+  holds(stackId: string, logicalResourceId: string, physicalResourceId: string, deadline: number): Promise<boolean>;
   /** Whether the stack is rolling back an operation that failed (its rollback's cleanup included). */
   isRollingBack(stackId: string, deadline: number): Promise<boolean>;
   /**
@@ -104,11 +109,12 @@ async function send(client: AwsClient, command: unknown, operation: string, dead
 /** The view of CloudFormation's API, through the SDK `load` gives. @internal */
 export function _cloudFormationView(load: () => CloudFormation): StackView {
   return {
-    hasResource: async (stackId, logicalResourceId, deadline) => {
+    holds: async (stackId, logicalResourceId, physicalResourceId, deadline) => {
       const { sdk, client } = load();
       try {
-        await send(client, new sdk.DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId }), 'DescribeStackResource', deadline);
-        return true;
+        const command = new sdk.DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalResourceId });
+        const out = await send(client, command, 'DescribeStackResource', deadline) as { StackResourceDetail?: { PhysicalResourceId?: string } };
+        return out?.StackResourceDetail?.PhysicalResourceId === physicalResourceId;
       } catch (e) {
         // CloudFormation's answer for a logical ID the stack does not have.
         if ((e as Error).name === 'ValidationError' && /does not exist/i.test((e as Error).message)) return false;

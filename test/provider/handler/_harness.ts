@@ -4,6 +4,7 @@ import { captureLogs } from './_capture';
 import { startEmulator } from '../../../src/emulator';
 import { handler, HandlerResult } from '../../../src/provider/handler/index';
 import { resetSettings, settings } from '../../../src/provider/handler/settings';
+import type { StackView } from '../../../src/provider/handler/stack';
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -72,14 +73,18 @@ export class FakeResource {
     return result;
   }
 
-  async update(props: Props): Promise<HandlerResult & { replaced: boolean }> {
+  /**
+   * With `retained` (an `UpdateReplacePolicy` that retains), a replacement's old physical ID gets
+   * no cleanup Delete, as CloudFormation sends none.
+   */
+  async update(props: Props, options: { retained?: boolean } = {}): Promise<HandlerResult & { replaced: boolean }> {
     const oldId = this.physicalId;
     const event = cfnEvent('Update', this.resourceType, this.logicalId, props, { physicalId: oldId, oldProps: this.props, stackId: this.stackId });
     const result = await handler(event, lambdaContext());
     const oldProps = this.props ?? {};
     this.remember(result, props);
     const replaced = result.PhysicalResourceId !== oldId;
-    if (replaced) {
+    if (replaced && !options.retained) {
       // CloudFormation's cleanup phase: Delete of the old physical ID with the old properties.
       await handler(cfnEvent('Delete', this.resourceType, this.logicalId, oldProps, { physicalId: oldId, stackId: this.stackId }), lambdaContext());
     }
@@ -108,6 +113,29 @@ export class FakeResource {
     this.physicalId = result.PhysicalResourceId;
     this.data = { ...result.Data };
     this.props = props;
+  }
+}
+
+/**
+ * The stack as CloudFormation describes it to the handler (`StackView`): each resource's current
+ * physical ID, which a test sets as CloudFormation would after each answer, and the stack status.
+ * A resource stays listed until the test removes it (CloudFormation keeps describing a deleted
+ * resource while its stack is being deleted).
+ */
+export class StackTable {
+  public status = 'UPDATE_COMPLETE';
+  public readonly resources = new Map<string, string>();
+
+  public readonly view: StackView = {
+    holds: async (stackId, logicalResourceId, physicalResourceId) =>
+      stackId === STACK_ID && this.resources.get(logicalResourceId) === physicalResourceId,
+    isRollingBack: async (stackId) => stackId === STACK_ID && /ROLLBACK.*IN_PROGRESS$/.test(this.status),
+    heldByAnother: async () => { throw new Error('not asked'); },
+  };
+
+  /** Records the physical IDs the resources have now. */
+  track(resources: { readonly [logicalId: string]: FakeResource }): void {
+    for (const [id, resource] of Object.entries(resources)) this.resources.set(id, resource.physicalId!);
   }
 }
 

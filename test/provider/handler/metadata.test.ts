@@ -20,7 +20,7 @@ beforeEach(async () => {
   holders = [];
   asked.length = 0;
   useStackView({
-    hasResource: async () => { throw new Error('not asked'); },
+    holds: async () => { throw new Error('not asked'); },
     isRollingBack: async () => { throw new Error('not asked'); },
     heldByAnother: async (...args) => {
       expect(args[4]).toBeGreaterThan(Date.now());
@@ -116,7 +116,7 @@ describe('Custom::MackerelServiceMetadata', () => {
     const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
     await metadata.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' });
     useStackView({
-      hasResource: async () => { throw new Error('not asked'); },
+      holds: async () => { throw new Error('not asked'); },
       isRollingBack: async () => { throw new Error('not asked'); },
       heldByAnother: async () => { throw new Error('CloudFormation ListStackResources failed: Rate exceeded (gave up after 8 attempts: attempt limit reached)'); },
     });

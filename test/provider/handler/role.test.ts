@@ -1,7 +1,8 @@
-import { beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
-import { api, apiSnapshot, FakeResource, STACK_ID, useEmulator, writes } from './_harness';
+import { api, apiSnapshot, FakeResource, StackTable, STACK_ID, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+import { useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
 const MARK_PATH = (service: string, role: string) => `/api/v0/services/${service}/roles/${role}/metadata/cdk-mackerel`;
@@ -130,6 +131,36 @@ describe('Custom::MackerelRole', () => {
     expect((await api(env.emulator, 'GET', MARK_PATH('shop', 'web'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'ShopWeb' });
     await moved.delete();
     expect(await roleNames()).toEqual([]);
+  });
+
+  describe('two roles of the stack that swap names, with an UpdateReplacePolicy that retains (CloudFormation sends no cleanup Delete)', () => {
+    afterEach(() => useStackView());
+
+    test('a stack delete deletes both, and a later rename before it the old role: neither is taken for a move to roll back', async () => {
+      // GIVEN roles A (shop:web) and B (shop:api) that swap names, answered as CloudFormation does
+      const stack = new StackTable();
+      useStackView(stack.view);
+      const a = new FakeResource(_RESOURCE_TYPES.ROLE, 'A');
+      const b = new FakeResource(_RESOURCE_TYPES.ROLE, 'B');
+      await a.create({ service: 'shop', name: 'web' });
+      await b.create({ service: 'shop', name: 'api' });
+      await a.update({ service: 'shop', name: 'api' }, { retained: true });
+      await b.update({ service: 'shop', name: 'web' }, { retained: true });
+      stack.track({ A: a, B: b });
+
+      // WHEN B is renamed without the policy (its old role gets the cleanup Delete), then the stack is deleted
+      stack.status = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+      await expect(b.update({ service: 'shop', name: 'batch' })).resolves.toMatchObject({ PhysicalResourceId: 'shop:batch', replaced: true });
+      const renamed = await roleNames();
+      stack.track({ B: b });
+      stack.status = 'DELETE_IN_PROGRESS';
+      await expect(a.delete()).resolves.toEqual({ PhysicalResourceId: 'shop:api', Data: {} });
+      await expect(b.delete()).resolves.toEqual({ PhysicalResourceId: 'shop:batch', Data: {} });
+
+      // THEN
+      expect(renamed).toEqual(['api', 'batch']);
+      expect(await roleNames()).toEqual([]);
+    });
   });
 
   test('delete succeeds when the role\'s service is already gone', async () => {

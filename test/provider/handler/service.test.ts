@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
-import { api, apiSnapshot, FakeResource, STACK_ID, useEmulator, writes } from './_harness';
+import { api, apiSnapshot, cfnEvent, FakeResource, lambdaContext, StackTable, STACK_ID, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
+import { handler } from '../../../src/provider/handler/index';
 import { useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
@@ -68,9 +69,9 @@ describe('Custom::MackerelService', () => {
       /** A service created by resource Shop, then taken over by resource Moved; the stack as `view` says. */
       async function takenOver(view: { hasShop: boolean; rollingBack?: boolean } | Error) {
         useStackView(view instanceof Error
-          ? { hasResource: async () => { throw view; }, isRollingBack: async () => { throw view; }, heldByAnother: async () => { throw view; } }
+          ? { holds: async () => { throw view; }, isRollingBack: async () => { throw view; }, heldByAnother: async () => { throw view; } }
           : {
-            hasResource: async (stackId, id) => stackId === STACK_ID && id === 'Shop' && view.hasShop,
+            holds: async (stackId, id, physicalId) => stackId === STACK_ID && id === 'Shop' && physicalId === 'shop' && view.hasShop,
             isRollingBack: async () => view.rollingBack ?? false,
             heldByAnother: async () => { throw new Error('not asked'); },
           });
@@ -107,7 +108,7 @@ describe('Custom::MackerelService', () => {
         await expect(moved.delete()).resolves.toMatchObject({
           Data: {
             LeftInMackerel: 'it was handed back to resource Shop, which it was taken from '
-              + '(it left the stack keeping the object, and the deploy that took it over is being rolled back)',
+              + '(it left the stack or holds another object now, keeping this one, and the deploy that took it over is being rolled back)',
           },
         });
         expect(await serviceNames()).toEqual(['shop']);
@@ -133,7 +134,7 @@ describe('Custom::MackerelService', () => {
       /** The service created by resource `id` of the earlier stack, which was then deleted without deleting it. */
       async function keptByEarlierStack(rollingBack: boolean, id = 'Shop') {
         useStackView({
-          hasResource: async () => { throw new Error('not asked'); },
+          holds: async () => { throw new Error('not asked'); },
           isRollingBack: async (stackId) => stackId === STACK_ID && rollingBack,
           heldByAnother: async () => { throw new Error('not asked'); },
         });
@@ -247,6 +248,68 @@ describe('Custom::MackerelService', () => {
       expect(error.message).toMatch(/^Custom::MackerelService Shop: Update failed: service "store" already exists in Mackerel \(with no cdk-mackerel mark: made outside cdk-mackerel, or left by a create stopped before it could mark it\)/);
       expect(writes(env.emulator, from)).toEqual([]);
       expect(await serviceNames()).toEqual(['shop', 'store']);
+    });
+
+    describe('two services of the stack that swap names, with an UpdateReplacePolicy that retains (CloudFormation sends no cleanup Delete)', () => {
+      afterEach(() => useStackView());
+
+      /** Services A (shop) and B (cart), then the update that swaps their names, answered as CloudFormation does. */
+      async function swapped() {
+        const stack = new StackTable();
+        useStackView(stack.view);
+        const a = new FakeResource(_RESOURCE_TYPES.SERVICE, 'A');
+        const b = new FakeResource(_RESOURCE_TYPES.SERVICE, 'B');
+        await a.create({ name: 'shop' });
+        await b.create({ name: 'cart' });
+        stack.track({ A: a, B: b });
+        // each takes over the other's old service, whose resource lets go of it with no Delete
+        await expect(a.update({ name: 'cart' }, { retained: true })).resolves.toMatchObject({ PhysicalResourceId: 'cart', replaced: true });
+        stack.track({ A: a });
+        await expect(b.update({ name: 'shop' }, { retained: true })).resolves.toMatchObject({ PhysicalResourceId: 'shop', replaced: true });
+        stack.track({ B: b });
+        return { stack, a, b };
+      }
+
+      test('a stack delete deletes both: the resource each was taken from holds another service now, so it is no move to roll back', async () => {
+        const { stack, a, b } = await swapped();
+
+        stack.status = 'DELETE_IN_PROGRESS';
+        await expect(b.delete()).resolves.toEqual({ PhysicalResourceId: 'shop', Data: {} });
+        await expect(a.delete()).resolves.toEqual({ PhysicalResourceId: 'cart', Data: {} });
+
+        expect(await serviceNames()).toEqual([]);
+      });
+
+      test('a later rename deletes the old service rather than handing it back to the resource it was once taken from', async () => {
+        const { stack, a, b } = await swapped();
+
+        // the policy is gone: the replaced service gets its cleanup Delete
+        stack.status = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+        await expect(a.update({ name: 'blog' })).resolves.toMatchObject({ PhysicalResourceId: 'blog', replaced: true });
+
+        expect(await serviceNames()).toEqual(['blog', 'shop']);
+        expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body).toMatchObject({ stackId: STACK_ID, logicalResourceId: 'B' });
+        stack.status = 'DELETE_IN_PROGRESS';
+        await a.delete();
+        await b.delete();
+        expect(await serviceNames()).toEqual([]);
+      });
+
+      test('a rollback of the swap, whose cleanup deletes what the failed update made, still hands each service back', async () => {
+        const { stack } = await swapped();
+
+        // CloudFormation takes the resources back to their old physical IDs, then deletes the new ones
+        stack.status = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
+        stack.resources.set('A', 'shop');
+        stack.resources.set('B', 'cart');
+        const cleanup = (id: string, physicalId: string, name: string) => handler(cfnEvent('Delete', _RESOURCE_TYPES.SERVICE, id, { name }, { physicalId }), lambdaContext());
+        await expect(cleanup('A', 'cart', 'cart')).resolves.toMatchObject({ Data: { LeftInMackerel: expect.stringContaining('a move being rolled back') } });
+        await expect(cleanup('B', 'shop', 'shop')).resolves.toMatchObject({ Data: { LeftInMackerel: expect.stringContaining('a move being rolled back') } });
+
+        expect(await serviceNames()).toEqual(['cart', 'shop']);
+        expect((await api(env.emulator, 'GET', MARK_PATH('shop'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'A' });
+        expect((await api(env.emulator, 'GET', MARK_PATH('cart'))).body).toEqual({ stackId: STACK_ID, logicalResourceId: 'B' });
+      });
     });
 
     test('a service deleted outside the stack is re-created and marked', async () => {

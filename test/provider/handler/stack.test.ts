@@ -36,20 +36,25 @@ function sdkError(name: string, message: string): Error {
 }
 
 describe('the view of CloudFormation the Lambda asks', () => {
-  test('a resource the stack has', async () => {
-    const { view, sent } = fakeCloudFormation(() => ({ StackResourceDetail: { LogicalResourceId: 'Shop' } }));
-    await expect(view.hasResource(STACK_ID, 'Shop', later())).resolves.toBe(true);
+  test('a resource the stack has, with this physical ID', async () => {
+    const { view, sent } = fakeCloudFormation(() => ({ StackResourceDetail: { LogicalResourceId: 'Shop', PhysicalResourceId: 'shop' } }));
+    await expect(view.holds(STACK_ID, 'Shop', 'shop', later())).resolves.toBe(true);
     expect(sent).toEqual([{ name: 'DescribeStackResource', input: { StackName: STACK_ID, LogicalResourceId: 'Shop' } }]);
+  });
+
+  test('a resource the stack has with another physical ID (it let go of this object, as an UpdateReplacePolicy that retains does)', async () => {
+    const { view } = fakeCloudFormation(() => ({ StackResourceDetail: { LogicalResourceId: 'Shop', PhysicalResourceId: 'cart' } }));
+    await expect(view.holds(STACK_ID, 'Shop', 'shop', later())).resolves.toBe(false);
   });
 
   test('a resource the stack does not have, as CloudFormation says so', async () => {
     const { view } = fakeCloudFormation(() => sdkError('ValidationError', `Resource Shop does not exist for stack ${STACK_ID}`));
-    await expect(view.hasResource(STACK_ID, 'Shop', later())).resolves.toBe(false);
+    await expect(view.holds(STACK_ID, 'Shop', 'shop', later())).resolves.toBe(false);
   });
 
   test('any other failure is not taken as an answer', async () => {
     const { view } = fakeCloudFormation(() => sdkError('AccessDenied', 'not authorized to perform: cloudformation:DescribeStackResource'));
-    await expect(view.hasResource(STACK_ID, 'Shop', later())).rejects.toThrow('not authorized');
+    await expect(view.holds(STACK_ID, 'Shop', 'shop', later())).rejects.toThrow('not authorized');
   });
 
   test.each([
@@ -126,13 +131,14 @@ describe('the view of CloudFormation the Lambda asks', () => {
       let calls = 0;
       const { view, sent } = fakeCloudFormation((c) => (++calls <= 2 ? error
         : c.name === 'ListStackResources' ? { StackResourceSummaries: [{ LogicalResourceId: 'Moved', ResourceType: TYPE, PhysicalResourceId: 'shop/owner' }] }
-          : c.name === 'DescribeStacks' ? { Stacks: [{ StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' }] } : {}));
+          : c.name === 'DescribeStacks' ? { Stacks: [{ StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' }] }
+            : { StackResourceDetail: { LogicalResourceId: 'Shop', PhysicalResourceId: 'shop' } }));
       await expect(view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', later())).resolves.toBe(true);
       expect(sent.map((c) => c.name)).toEqual(['ListStackResources', 'ListStackResources', 'ListStackResources']);
       calls = 0;
       await expect(view.isRollingBack(STACK_ID, later())).resolves.toBe(true);
       calls = 0;
-      await expect(view.hasResource(STACK_ID, 'Shop', later())).resolves.toBe(true);
+      await expect(view.holds(STACK_ID, 'Shop', 'shop', later())).resolves.toBe(true);
       expect(sent).toHaveLength(9);
     });
 
