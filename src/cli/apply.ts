@@ -324,10 +324,11 @@ class Run {
    * after a failed apply), or that its UpdateReplacePolicy retains, is only let go of: as
    * CloudFormation, the handler gets no delete. One another resource took over (two services that
    * swap names) is let go of too, but through the handler, as CloudFormation deletes it: the delete
-   * leaves an object whose mark names another resource, and clears the mark's `handedOverFrom`,
-   * which would otherwise read later as a move to roll back (a destroy then left the object). So
-   * also when its UpdateReplacePolicy retains: the handler never deletes an object another
-   * resource's mark names, and the policy's promise, that the object stays, holds.
+   * leaves an object whose mark names another resource, and clears the mark's `handedOverFrom`.
+   * So also when its UpdateReplacePolicy retains, where CloudFormation sends none: the record left
+   * behind is harmless since the handler compares the physical ID of the resource it names, but a
+   * tidy mark is one less thing to read later, and the handler never deletes an object another
+   * resource's mark names, so the policy's promise, that the object stays, holds.
    */
   private async deleteOld(plan: _StackPlan, pending: _PendingDelete): Promise<void> {
     const holder = _holderOf(this.state, pending.type, pending.physicalId);
