@@ -233,7 +233,22 @@ function unseenAgent(container: ecs.ContainerDefinition): string | undefined {
  * (assets, whose source is at hand) that sets it, and whether any file is read only at deploy
  * time (from S3, or one whose source cannot be read).
  */
-function environmentFilesOf(container: ecs.ContainerDefinition): { readonly setting?: string; readonly unread: boolean } {
+function environmentFilesOf(container: ecs.ContainerDefinition): EnvironmentFiles {
+  // Read once per container: the sign and the warning each ask, for every container, from each entry point,
+  // and a container's environment files are fixed when it is made (aws-cdk-lib has no method adding one).
+  let read = environmentFilesRead.get(container);
+  if (!read) environmentFilesRead.set(container, read = readEnvironmentFiles(container));
+  return read;
+}
+
+interface EnvironmentFiles {
+  readonly setting?: string;
+  readonly unread: boolean;
+}
+
+const environmentFilesRead = new WeakMap<ecs.ContainerDefinition, EnvironmentFiles>();
+
+function readEnvironmentFiles(container: ecs.ContainerDefinition): EnvironmentFiles {
   const configs = container.environmentFiles ?? [];
   if (configs.length === 0) return { unread: false };
   const given = (container as unknown as ContainerInternals).props?.environmentFiles;
