@@ -95,11 +95,8 @@ test('a metadata construct moved to a new id keeps the value: the old resource\'
   expect((await cli(['diff', synthMoved('Moved', 'b'), ...base])).out).toBe('No differences.');
 });
 
-/**
- * Stacks Base (service shop) and Ops: the metadata of shop is in Base, or in Ops (a construct moved
- * to another stack, naming the service by name); Ops deploys after Base.
- */
-function synthAcrossStacks(dir: string, inOps: boolean, team: string): string {
+/** A fresh app in `dir`/cdk.out with stacks Base (service shop) and Ops (after Base), each with a provider. */
+function baseAndOps(dir: string): { app: App; outdir: string; base: Stack; ops: Stack; shop: MackerelService } {
   const outdir = join(dir, 'cdk.out');
   rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir });
@@ -110,6 +107,15 @@ function synthAcrossStacks(dir: string, inOps: boolean, team: string): string {
   });
   ops.addDependency(base);
   const shop = new MackerelService(base, 'Service', { name: 'shop' });
+  return { app, outdir, base, ops, shop };
+}
+
+/**
+ * Stacks Base (service shop) and Ops: the metadata of shop is in Base, or in Ops (a construct moved
+ * to another stack, naming the service by name); Ops deploys after Base.
+ */
+function synthAcrossStacks(dir: string, inOps: boolean, team: string): string {
+  const { app, outdir, ops, shop } = baseAndOps(dir);
   if (inOps) {
     new MackerelServiceMetadata(ops, 'Owner', { service: MackerelService.fromName(ops, 'Shop', 'shop'), namespace: 'owner', metadata: { team } });
   } else {
@@ -240,16 +246,7 @@ describe('after an apply that stopped before its cleanup', () => {
 
   /** Stacks Base (service shop) and Ops (after Base), with metadata of shop where `where` says. */
   function synthWhere(dir: string, where: Where): string {
-    const outdir = join(dir, 'cdk.out');
-    rmSync(outdir, { recursive: true, force: true });
-    const app = new App({ outdir });
-    const [base, ops] = ['Base', 'Ops'].map((name) => {
-      const stack = new Stack(app, name);
-      addProvider(stack);
-      return stack;
-    });
-    ops.addDependency(base);
-    const shop = new MackerelService(base, 'Service', { name: 'shop' });
+    const { app, outdir, base, ops, shop } = baseAndOps(dir);
     if (where.base) new MackerelServiceMetadata(base, where.base.id, { service: shop, namespace: where.base.namespace, metadata: { team: 'a' } });
     if (where.ops) new MackerelServiceMetadata(ops, 'Owner', { service: MackerelService.fromName(ops, 'Shop', 'shop'), namespace: where.ops, metadata: { team: 'a' } });
     if (where.late) new ConnectivityMonitor(ops, 'ZLate', { name: 'late', scopes: [MonitorScope.of('shop')] });
