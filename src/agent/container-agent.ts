@@ -1,5 +1,6 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
+import type { MackerelApiKey } from '../api-key';
 import { _attach } from './_attach';
 import { MackerelAgentOptions } from './options';
 
@@ -56,9 +57,17 @@ export class MackerelContainerAgent extends Construct {
    */
   public readonly roles: string[];
 
+  /**
+   * The key and API base the agent registers its hosts with, which decide their organization
+   * (for `MackerelProvider._reaches`).
+   * @internal
+   */
+  public readonly _reportsTo: { readonly apiKey: MackerelApiKey; readonly apiBase?: string };
+
   constructor(scope: Construct, id: string, props: MackerelContainerAgentProps) {
     super(scope, id);
     this.roles = [...props.roles ?? []];
+    this._reportsTo = { apiKey: props.apiKey, apiBase: props.apiBase };
     this.container = _attach(this, props.taskDefinition, props);
   }
 }

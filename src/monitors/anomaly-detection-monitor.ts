@@ -1,11 +1,14 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _describeProblem, _epochSeconds, _fail } from '../_validation';
+import { _describeProblem, _epochSeconds, _fail, _warnLate } from '../_validation';
 import { _checkOneOf, _checkRange, _renderScopes, _warnOnThresholdOrder } from './_checks';
 import { _scopeKey, _shownScope, _warnOnRepeatedScopes } from './_scope';
 import { AnomalySensitivity } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { MackerelContainerAgent } from '../agent/container-agent';
+import { MackerelProvider } from '../provider/provider';
+import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _firstInOrganization } from '../service/_unique';
 
 /** How large a deviation each sensitivity alerts on, as a rank: a sensitive monitor alerts on the smallest. */
@@ -32,6 +35,13 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
    * Mackerel allows one anomaly detection monitor per role: a role that another
    * `AnomalyDetectionMonitor` of the app watches, in the same organization, fails synthesis (a
    * role named by a token known only at deploy time is compared within its stack only).
+   *
+   * Mackerel watches only hosts running mackerel-agent, and learns from that agent's system
+   * metrics: the ECS tasks that the Mackerel container agent registers as hosts post `container.*`
+   * metrics instead. A role that a `MackerelContainerAgent`, `MackerelAgentExtension` or
+   * `MackerelInstrumentation` of the app gives its tasks, in the same organization, gets the synth
+   * warning `cdk-mackerel:anomalyDetectionContainerAgent` (roles known only at deploy time are not
+   * compared). Watch such tasks with a `HostMetricMonitor` on `container-cpu%` and `container-memory%`.
    *
    * @see https://mackerel.io/docs/entry/howto/anomaly-detection-for-roles
    */
@@ -117,6 +127,36 @@ export class AnomalyDetectionMonitor extends MonitorBase {
     _warnOnRepeatedScopes(this, props.scopes);
     this._roleKeys = props.scopes.map(_scopeKey);
     this.node.addValidation({ validate: () => this.rolesWatchedElsewhere(props.scopes) });
+    // Late: an Aspect adds its agents after this constructor, before validation.
+    this.node.addValidation({ validate: () => this.warnOnContainerAgentRoles(props.scopes) });
+  }
+
+  /**
+   * Warns about each role of `scopes` that a `MackerelContainerAgent` of the app (also made by
+   * `MackerelAgentExtension` and `MackerelInstrumentation`) registers its hosts in, in the same
+   * organization. Mackerel's guide to anomaly detection for roles takes only hosts running
+   * mackerel-agent (Linux, and Windows as an experiment) and learns from that agent's system
+   * metrics (loadavg, cpu, memory, disk, interface, filesystem); the container agent posts
+   * `container.*` and interface metrics, and a role holding hosts outside those it takes may fail
+   * training. A warning: the role may also hold hosts running mackerel-agent. Roles known only at
+   * deploy time, on either side, are not compared.
+   */
+  private warnOnContainerAgentRoles(scopes: MonitorScope[]): string[] {
+    const provider = MackerelProvider._tryFind(this);
+    const agents = this.node.root.node.findAll().filter((c): c is MackerelContainerAgent => c instanceof MackerelContainerAgent
+      && (!provider || provider._reaches(c._reportsTo.apiKey, c._reportsTo.apiBase)));
+    this._roleKeys.forEach((key, i) => {
+      if (Token.isUnresolved(key)) return;
+      const agent = agents.find((a) => a.roles.some((role) => _knownRoleFullNameOf(role) === key));
+      if (!agent) return;
+      _warnLate(this, 'cdk-mackerel:anomalyDetectionContainerAgent',
+        `scopes[${i}] ${JSON.stringify(_shownScope(this, scopes[i]))} is a role the Mackerel container agent ${agent.node.path} registers its ECS tasks in, as hosts. `
+        + 'Anomaly detection for roles takes only hosts running mackerel-agent and learns from its system metrics (loadavg, cpu, memory, '
+        + 'disk, interface, filesystem); the container agent posts container.* metrics instead, so these hosts are not watched, and Mackerel '
+        + 'says training may fail for a role holding hosts it does not take. Watch the tasks with HostMetricMonitor on container-cpu% and '
+        + 'container-memory%, or scope this monitor to roles of hosts running mackerel-agent');
+    });
+    return [];
   }
 
   /**

@@ -191,8 +191,18 @@ export class MackerelProvider extends Construct {
    * @internal
    */
   public _sameOrganization(other: MackerelProvider): boolean {
+    return other === this || this._reaches(other.apiKey, other.apiBase);
+  }
+
+  /**
+   * Whether a client of `apiBase` (the default API when undefined) with `apiKey` may reach this
+   * provider's organization, as `_sameOrganization` counts them: a container agent's hosts go to
+   * the organization of the agent's own key.
+   * @internal
+   */
+  public _reaches(apiKey: MackerelApiKey, apiBase: string | undefined): boolean {
     const base = (url: string) => url.replace(/\/+$/, '');
-    return other === this || (base(other.apiBase) === base(this.apiBase) && other.apiKey._sameKey(this.apiKey));
+    return base(apiBase ?? DEFAULT_API_BASE) === base(this.apiBase) && apiKey._sameKey(this.apiKey);
   }
 
   /**

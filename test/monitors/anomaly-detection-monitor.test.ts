@@ -1,9 +1,13 @@
-import { App, Aws, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects, Aws, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
-import { AnomalyDetectionMonitor, AnomalyDetectionMonitorProps, AnomalySensitivity, MackerelApiKey, MackerelProvider, MackerelRole, MonitorScope } from '../../src';
+import {
+  AnomalyDetectionMonitor, AnomalyDetectionMonitorProps, AnomalySensitivity, MackerelAgentExtension, MackerelApiKey, MackerelContainerAgent,
+  MackerelInstrumentation, MackerelProvider, MackerelRole, MackerelService, MonitorScope,
+} from '../../src';
 
 function anomalyProps(scopes: MonitorScope[]): AnomalyDetectionMonitorProps {
   return { name: 'web anomaly', scopes, warningSensitivity: AnomalySensitivity.NORMAL };
@@ -89,6 +93,66 @@ describe('AnomalyDetectionMonitor', () => {
       new AnomalyDetectionMonitor(stack, 'Second', anomalyProps([MonitorScope.fromRole(role)]));
       expect(() => app.synth()).toThrow('[Stack/Second] scopes[0] {"Fn::Join":["",["shop:web-",{"Ref":"AWS::Region"}]]} is also a scope of the '
         + 'anomaly detection monitor Stack/First');
+    });
+  });
+
+  describe('a role the container agent registers its tasks in', () => {
+    /** A stack with its provider, role shop:web and a Fargate task, and the provider's key for agents. */
+    function agentAndMonitorStack() {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+      const apiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey'));
+      new MackerelProvider(stack, 'Mackerel', { apiKey });
+      const web = new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+      return { app, stack, apiKey, web, taskDefinition };
+    }
+    const WARNING = 'cdk-mackerel:anomalyDetectionContainerAgent';
+
+    test('a role a MackerelContainerAgent reports its hosts in is warned about, naming the agent', () => {
+      // GIVEN an agent whose tasks join shop:web, given as the role construct's full name
+      const { stack, apiKey, web, taskDefinition } = agentAndMonitorStack();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: [web.fullName] });
+      // WHEN
+      new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.of('shop:db'), MonitorScope.fromRole(web)]));
+      // THEN
+      Annotations.fromStack(stack).hasWarning('/Stack/Anomaly', Match.stringLikeRegexp(
+        '^scopes\\[1\\] "shop:web" is a role the Mackerel container agent Stack/Agent registers its ECS tasks in, as hosts\\. '
+        + 'Anomaly detection for roles takes only hosts running mackerel-agent .*container-cpu%.*\\[ack: cdk-mackerel:anomalyDetectionContainerAgent\\]$'));
+      expect(Annotations.fromStack(stack).findWarning('/Stack/Anomaly', Match.stringLikeRegexp(WARNING))).toHaveLength(1);
+    });
+
+    test('a role an Aspect gives its agents after the monitor is made is warned about too', () => {
+      // GIVEN a MackerelInstrumentation, which adds its agents at synth, after the monitor's constructor
+      const { app, stack, apiKey } = agentAndMonitorStack();
+      Aspects.of(app).add(new MackerelInstrumentation({ apiKey, roles: ['shop:batch', 'shop:web'] }));
+      // WHEN
+      new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.of('shop:web')]));
+      // THEN
+      Annotations.fromStack(stack).hasWarning('/Stack/Anomaly',
+        Match.stringLikeRegexp('^scopes\\[0\\] "shop:web" is a role the Mackerel container agent Stack/Task/MackerelContainerAgent registers'));
+    });
+
+    test('other roles, roles known only at deploy time and agents of another organization are not warned about', () => {
+      // GIVEN agents with another role, with roles from a parameter, and with a key of their own (another organization's)
+      const { app, stack, apiKey, web, taskDefinition } = agentAndMonitorStack();
+      taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:db'] }));
+      const other = new ecs.FargateTaskDefinition(stack, 'Other', { memoryLimitMiB: 512, cpu: 256 });
+      other.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+      const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' }).valueAsList;
+      new MackerelContainerAgent(stack, 'ParameterAgent', { taskDefinition: other, apiKey, roles });
+      const staging = new Stack(app, 'Staging');
+      const stagingTask = new ecs.FargateTaskDefinition(staging, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      stagingTask.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+      new MackerelContainerAgent(staging, 'Agent', {
+        taskDefinition: stagingTask, apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(staging, 'Key')), roles: ['shop:web'],
+      });
+      // WHEN the monitor watches shop:web and a role known only at deploy time
+      const deployed = MackerelRole.fromFullName(stack, 'Deployed', new CfnParameter(stack, 'Role').valueAsString);
+      new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.fromRole(web), MonitorScope.fromRole(deployed)]));
+      // THEN
+      Annotations.fromStack(stack).hasNoWarning('/Stack/Anomaly', Match.stringLikeRegexp(WARNING));
     });
   });
 
