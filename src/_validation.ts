@@ -28,10 +28,13 @@ export function _fail(scope: IConstruct, property: string, value: unknown, probl
 /**
  * A `Date` as whole epoch seconds, the API's time unit: an invalid date, a time before 1970 or
  * one with a fraction of a second is rejected rather than rounded (a downtime's start and until, an
- * anomaly detection monitor's trainingPeriodFrom). `expected` is what an invalid date is told to be.
+ * anomaly detection monitor's trainingPeriodFrom). `expected` is what an invalid date is told to be;
+ * `fractionHint` replaces the advice given with a fraction of a second, where cutting the
+ * milliseconds of a Date taken from the clock is not the fix.
  * @internal
  */
-export function _epochSeconds(scope: IConstruct, property: string, date: Date, expected = 'a Date such as new Date(\'2026-12-06T01:00:00Z\')'): number {
+export function _epochSeconds(scope: IConstruct, property: string, date: Date, expected = 'a Date such as new Date(\'2026-12-06T01:00:00Z\')',
+  fractionHint = 'A Date taken from the clock carries milliseconds: cut them yourself, as in new Date(Math.floor(date.getTime() / 1000) * 1000)'): number {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
     _fail(scope, property, String(date), 'is not a valid date', expected);
   }
@@ -40,8 +43,7 @@ export function _epochSeconds(scope: IConstruct, property: string, date: Date, e
     _fail(scope, property, date.toISOString(), 'is before 1970', 'a time from 1970-01-01T00:00:00Z on');
   }
   if (millis % 1000 !== 0) {
-    _fail(scope, property, date.toISOString(), 'has a fraction of a second', 'a time in whole seconds (Mackerel takes epoch seconds)',
-      'A Date taken from the clock carries milliseconds: cut them yourself, as in new Date(Math.floor(date.getTime() / 1000) * 1000)');
+    _fail(scope, property, date.toISOString(), 'has a fraction of a second', 'a time in whole seconds (Mackerel takes epoch seconds)', fractionHint);
   }
   return millis / 1000;
 }

@@ -79,7 +79,14 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
    * irrelevant). Must not be in the future, and in whole seconds: Mackerel takes epoch seconds,
    * so a fraction of a second is refused rather than dropped, as for a downtime's `start`.
    *
+   * Give a fixed date (`new Date('2026-01-01T00:00:00Z')`, the day of the change), never one
+   * computed from the clock (`new Date(Date.now() - ...)`): that changes at every synth, so every
+   * deploy updates the monitor, and each new date makes Mackerel train the model again, at once,
+   * on the data from that date on. Change the date when the workload changes, as a deliberate
+   * retraining.
+   *
    * @default - all available data
+   * @see https://mackerel.io/docs/entry/howto/anomaly-detection-for-roles
    */
   readonly trainingPeriodFrom?: Date;
 }
@@ -196,8 +203,12 @@ export class AnomalyDetectionMonitor extends MonitorBase {
   /** Whole epoch seconds, as a downtime's start is (`_epochSeconds`), and not in the future. */
   private renderTrainingPeriodFrom(from: Date | undefined): number | undefined {
     if (from === undefined) return undefined;
-    // A past example: the downtime's, a start to come, would be refused here as in the future.
-    const seconds = _epochSeconds(this, 'trainingPeriodFrom', from, 'a past Date such as new Date(\'2026-01-01T00:00:00Z\')');
+    // A past example: the downtime's, a start to come, would be refused here as in the future. A
+    // fraction of a second mostly means a Date from the clock, which cutting the fraction leaves
+    // moving at every synth: the hint asks for the fixed date instead.
+    const seconds = _epochSeconds(this, 'trainingPeriodFrom', from, 'a past Date such as new Date(\'2026-01-01T00:00:00Z\')',
+      'Give a fixed date, such as new Date(\'2026-01-01T00:00:00Z\'): one taken from the clock changes at every synth, and each change '
+      + 'makes the deploy update the monitor and Mackerel train again from the new date');
     if (seconds * 1000 > Date.now()) {
       _fail(this, 'trainingPeriodFrom', from.toISOString(), 'is in the future', 'a date in the past');
     }
