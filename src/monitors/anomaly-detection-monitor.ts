@@ -34,7 +34,12 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
    *
    * Mackerel allows one anomaly detection monitor per role: a role that another
    * `AnomalyDetectionMonitor` of the app watches, in the same organization, fails synthesis (a
-   * role named by a token known only at deploy time is compared within its stack only).
+   * role named by a token known only at deploy time is compared within its stack only). The
+   * rule is in Mackerel's guide, not in its API reference's errors, so what a deploy meets is not
+   * known where two monitors watch a role for a while: a construct moved to a new id or stack is
+   * created before CloudFormation deletes the old one, and a role moved from one monitor to
+   * another may reach the second before it leaves the first. Should Mackerel refuse it, the
+   * deploy rolls back: remove the role (or the monitor) in one deploy and add it back in the next.
    *
    * Mackerel watches only hosts running mackerel-agent, and learns from that agent's system
    * metrics: the ECS tasks that the Mackerel container agent registers as hosts post `container.*`

@@ -4,9 +4,10 @@ import { describe, expect, test } from 'vitest';
 import { FakeCloudFormation } from './_fake-cloudformation';
 import { api, apiSnapshot, normalizeScopes, useEmulator } from './_harness';
 import { MackerelApiKey } from '../../../src/api-key';
-import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../../src/monitors';
+import { AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../../src/monitors';
 import { MackerelProvider } from '../../../src/provider/provider';
 import { MackerelService } from '../../../src/service';
+import { logicalIdOf } from '../../monitors/_fixture';
 
 const env = useEmulator();
 
@@ -40,5 +41,34 @@ describe('what the constructs synthesize, the handler serves', () => {
     await deployed.destroy();
 
     expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+  });
+});
+
+describe('an AnomalyDetectionMonitor moved to a new construct id', () => {
+  test('is created before the old one is deleted, which the emulator lets two monitors of one role do, as the API reference lists no error for it', async () => {
+    // GIVEN a monitor of shop:web, deployed
+    const version = (id: string) => {
+      const stack = new Stack(new App(), 'Shop');
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      const web = new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
+      const monitor = new AnomalyDetectionMonitor(stack, id, { name: 'web anomaly', scopes: [MonitorScope.fromRole(web)], warningSensitivity: AnomalySensitivity.NORMAL });
+      return { stack, monitor };
+    };
+    const deployed = new FakeCloudFormation();
+    const first = version('Anomaly');
+    await deployed.apply(first.stack);
+    const oldId = deployed.resourceOf(first.monitor).physicalId;
+
+    // WHEN the construct moves: CloudFormation creates the new resource, then cleans up the old one
+    const moved = version('Moved');
+    const applied = await deployed.apply(moved.stack);
+
+    // THEN the new monitor watches the role alone; the old one is gone
+    expect(applied.created).toEqual([logicalIdOf(moved.monitor)]);
+    expect(applied.deleted).toEqual([logicalIdOf(first.monitor)]);
+    const newId = deployed.resourceOf(moved.monitor).physicalId;
+    expect(newId).not.toBe(oldId);
+    expect((await apiSnapshot(env.emulator)).monitors).toEqual([expect.objectContaining({ id: newId, type: 'anomalyDetection' })]);
+    await deployed.destroy();
   });
 });
