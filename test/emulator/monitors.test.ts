@@ -78,12 +78,12 @@ describe('create', () => {
     expect(created.memo).toBe('🐟'.repeat(2048));
   });
 
-  test('monitors are listed by type, then name', async () => {
+  test('monitors are listed by type, then name; host monitors before connectivity ones, as in the docs\' list example', async () => {
     for (const body of [variant('host', { name: 'b' }), VALID.expression, variant('host', { name: 'a' }), VALID.connectivity]) {
       ok(await env.call('POST', '/api/v0/monitors', body));
     }
     const names = ok(await env.call('GET', '/api/v0/monitors')).monitors.map((m: Body) => `${m.type}/${m.name}`);
-    expect(names).toEqual(['connectivity/alive', 'host/a', 'host/b', 'expression/load']);
+    expect(names).toEqual(['host/a', 'host/b', 'connectivity/alive', 'expression/load']);
   });
 });
 
