@@ -2,8 +2,12 @@ import { bool, given, object, onlyFields, str, strings } from './_check';
 import { badRequest, Json, route, Route } from './_http';
 import { byId, DEFAULT_NOTIFICATION_GROUP_ID, EMULATOR_USER_IDS, forgetChannel, replaceIn, Store, uniqueId } from './_state';
 
-/** Listed by the API, but not creatable or updatable through it. */
-const OTHER_TYPES = ['email-broadcast', 'chatwork', 'twilio', 'pagerduty', 'opsgenie', 'jira-service-management', 'microsoft-teams', 'amazon-event-bridge'];
+/**
+ * Listed by the API, but not creatable or updatable through it: the union of the en list (which
+ * has `typetalk`) and the ja list (which has `email-broadcast`); both have `line`.
+ */
+const OTHER_TYPES = ['email-broadcast', 'line', 'chatwork', 'typetalk', 'twilio', 'pagerduty', 'opsgenie', 'jira-service-management', 'microsoft-teams',
+  'amazon-event-bridge'];
 const EVENTS = ['alert', 'alertGroup', 'hostStatus', 'hostRegister', 'hostRetire', 'monitor'];
 const MENTIONS = ['ok', 'warning', 'critical'];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -41,6 +41,8 @@ describe('channels', () => {
 
   const REJECTED: Array<[string, Body, RegExp]> = [
     ['a type the API cannot create', variant(WEBHOOK, { type: 'pagerduty' }), /type pagerduty cannot be created or updated through the API/],
+    ['a LINE channel, listed by the docs but not creatable', variant(WEBHOOK, { type: 'line' }), /type line cannot be created or updated through the API/],
+    ['a Typetalk channel, listed by the en docs but not creatable', variant(WEBHOOK, { type: 'typetalk' }), /type typetalk cannot be created or updated through the API/],
     ['an unknown type', variant(WEBHOOK, { type: 'fax' }), /type must be one of email, slack, webhook/],
     ['a type named like an object property', variant(WEBHOOK, { type: 'toString' }), /type must be one of email, slack, webhook/],
     ['a missing name', variant(EMAIL, { name: undefined }), /^name is required$/],
