@@ -57,6 +57,9 @@ export class EmulatorServer {
     if (path.startsWith('/_emulator/')) return this.control(method, path, text, response);
     if (!path.startsWith('/api/')) return sendJson(response, 404, errorBody(`no API at ${path}`));
 
+    // The Content-Type is not checked: the docs say POST and PUT bodies "should be in JSON
+    // (application/json)" but give no status for another type, and no report of the real API's
+    // answer is known, so a JSON body is read whatever type it is sent as.
     let body: unknown = text === '' ? undefined : text;
     let status = 200;
     let result: unknown;

@@ -47,6 +47,8 @@ function email(o: Json, out: Json): void {
   const bad = emails.find((e) => !EMAIL.test(e));
   if (bad !== undefined) throw badRequest(`emails: ${JSON.stringify(bad)} is not an email address`);
   const userIds = strings(o, 'userIds') ?? [];
+  // An address or user ID given twice is taken: the docs list only invalid addresses and users
+  // outside the organization as errors (en and ja). EmailChannel refuses repeats at synth.
   const stranger = userIds.find((id) => !EMULATOR_USER_IDS.includes(id));
   if (stranger !== undefined) throw badRequest(`userIds: ${JSON.stringify(stranger)} is not a member of the organization`);
   Object.assign(out, { emails, userIds });
@@ -98,6 +100,10 @@ function update(store: Store, id: string, body: unknown): Json {
   const o = object(body);
   if (o.addToDefaultNotificationGroup !== undefined) throw badRequest('addToDefaultNotificationGroup cannot be given when updating a channel');
   if (o.type !== undefined && o.type !== old.type) throw badRequest('cannot change type.');
+  // An `id` in the body is taken and ignored, even one that is not this channel's: the update's
+  // documented errors (ja) are malformed JSON, a type change and an unknown channel only, and
+  // mackerel-client-go sends its Channel struct, `id` included when set, as the body.
+  // (The monitor PUT refuses a differing `id`; that choice is older and kept as it is.)
   const next: Json = { id, ...validateChannel(o), suspendedAt: old.suspendedAt };
   replaceIn(store.state.channels, old, next);
   return next;

@@ -7,6 +7,10 @@
  * - a read-only key on a write endpoint is a 403, except on the AWS integration endpoints, whose
  *   pages document a 401;
  * - a service monitor's `service` is part of its target, like `metric` (`cannot change target.`);
+ *   a query monitor's `query` changes in place; a monitor PUT refuses an `id` other than the path's,
+ *   a channel PUT ignores it;
+ * - an email channel may name an address or user ID twice;
+ * - a JSON body is read whatever its Content-Type;
  * - deleting a service deletes the monitors whose `service` is it or whose scopes all lie in it,
  *   and drops the names of it and its roles from every other scope list and notification group;
  *   deleting a role alone leaves what is scoped to it;

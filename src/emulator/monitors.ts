@@ -25,12 +25,15 @@ function replaceMonitor(store: Store, id: string, body: unknown): Json {
   const old = monitorOf(store, id);
   const o = object(body);
   if (typeof o.type === 'string' && o.type !== old.type) throw badRequest('cannot change type.');
+  // Not documented either way (the docs list no error for it); kept as a deliberate strictness.
   if (o.id !== undefined && o.id !== id) throw badRequest('id in the body does not match the monitor ID in the path');
   const next = validateMonitor(store.state, o);
   if ((old.type === 'host' || old.type === 'service') && (next.metric !== old.metric || next.service !== old.service)) {
     // Documented for `metric`; a service monitor's `service` is treated as part of its target too.
     throw badRequest('cannot change target.');
   }
+  // A query monitor's `query` is changed in place: Terraform replaces the monitor when it changes,
+  // but no error for it is documented or reported, so the emulator has no grounds to refuse it.
   // null is "not given" here as everywhere in the emulator; only [] clears the headers, and
   // omitted ones stay as they were (validateMonitor filled in the create-time default).
   if (o.alertStatusOnGone == null && old.alertStatusOnGone !== undefined) next.alertStatusOnGone = old.alertStatusOnGone;

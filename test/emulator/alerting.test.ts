@@ -29,6 +29,11 @@ describe('channels', () => {
     ok(await env.call('POST', '/api/v0/channels', variant(EMAIL, { userIds: [EMULATOR_USER_IDS[0]] })));
   });
 
+  test('an address or user ID given twice is taken (the docs list no error for it)', async () => {
+    const body = variant(EMAIL, { emails: ['a@example.com', 'a@example.com'], userIds: [EMULATOR_USER_IDS[0], EMULATOR_USER_IDS[0]] });
+    expect(ok(await env.call('POST', '/api/v0/channels', body))).toMatchObject({ emails: body.emails, userIds: body.userIds });
+  });
+
   test('addToDefaultNotificationGroup: true adds the channel to the default group', async () => {
     const { id } = ok(await env.call('POST', '/api/v0/channels', variant(EMAIL, { addToDefaultNotificationGroup: true })));
     expect(defaultGroup().childChannelIds).toEqual([id]);
@@ -68,6 +73,11 @@ describe('channels', () => {
       const { id } = ok(await env.call('POST', '/api/v0/channels', SLACK));
       const updated = ok(await env.call('PUT', `/api/v0/channels/${id}`, variant(SLACK, { name: 'ops2', mentions: undefined })));
       expect(updated).toEqual({ id, type: 'slack', name: 'ops2', url: SLACK.url, mentions: {}, enabledGraphImage: true, events: SLACK.events, suspendedAt: null });
+    });
+
+    test('takes and ignores an id in the body, even another channel\'s (the docs list no error for it)', async () => {
+      const { id } = ok(await env.call('POST', '/api/v0/channels', SLACK));
+      expect(ok(await env.call('PUT', `/api/v0/channels/${id}`, variant(SLACK, { id: 'xxxxxxxxxxx', name: 'ops2' })))).toMatchObject({ id, name: 'ops2' });
     });
 
     test('rejects a type change', async () => {

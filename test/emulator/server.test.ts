@@ -30,6 +30,14 @@ describe('transport', () => {
     expectError(await env.call('POST', '/api/v0/services', '{"name": '), 400, /invalid JSON/);
   });
 
+  test('a JSON body sent with another Content-Type is read as JSON (the docs give no status for it)', async () => {
+    const response = await fetch(new URL('api/v0/services', env.emulator.url), {
+      method: 'POST', headers: { 'X-Api-Key': env.emulator.apiKey, 'Content-Type': 'text/plain' }, body: JSON.stringify({ name: 'shop' }),
+    });
+    expect(response.status).toBe(200);
+    expect(env.emulator.state().services.map((s) => s.name)).toEqual(['shop']);
+  });
+
   test('a body that is not an object is a 400', async () => {
     expectError(await env.call('POST', '/api/v0/services', ['shop']), 400, /must be a JSON object/);
   });
