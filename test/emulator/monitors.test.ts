@@ -229,6 +229,23 @@ describe('PUT replaces the whole monitor', () => {
     expect(ok(await env.call('GET', `/api/v0/monitors/${id}`)).monitor).toEqual(updated);
   });
 
+  test('other omitted fields are dropped or back at their create-time defaults', async () => {
+    const cases: Array<[string, Body, Body]> = [
+      ['host', { maxCheckAttempts: 5, notificationInterval: 30 }, { maxCheckAttempts: 1 }],
+      ['service', { maxCheckAttempts: 5, missingDurationWarning: 60 }, { maxCheckAttempts: 1 }],
+      ['external', { method: 'POST', service: 'shop', responseTimeWarning: 500, responseTimeDuration: 3, requestBody: 'x', followRedirect: true }, { method: 'GET' }],
+      ['expression', { evaluateBackwardMinutes: 5 }, { evaluateBackwardMinutes: 2 }],
+      ['anomalyDetection', { maxCheckAttempts: 5, trainingPeriodFrom: 1700000000 }, { maxCheckAttempts: 3 }],
+      ['query', { evaluateBackwardMinutes: 5, legend: 'l' }, { evaluateBackwardMinutes: 0 }],
+    ];
+    for (const [type, extra, defaults] of cases) {
+      const { id } = await create(variant(type, extra));
+      const updated = ok(await env.call('PUT', `/api/v0/monitors/${id}`, VALID[type]));
+      expect(updated, type).toMatchObject(defaults);
+      for (const field of Object.keys(extra).filter((f) => !(f in defaults))) expect(updated, `${type} ${field}`).not.toHaveProperty(field);
+    }
+  });
+
   test('a missing required field is a 400 and changes nothing', async () => {
     const created = await create(VALID.host);
     expectError(await env.call('PUT', `/api/v0/monitors/${created.id}`, variant('host', { duration: undefined })), 400, /^duration is required$/);
