@@ -192,7 +192,8 @@ export class ShopMackerel extends Construct {
     // finding for review instead of passing silently.
     const reason = 'Mackerel\'s documented read-only actions for the enabled services, on all resources: these Describe/List calls take no resource ARN; '
       + 'the role holds no write action and only Mackerel\'s account can assume it, with the external ID';
-    const findings = ['Action::ecs:List*', 'Resource::*', ...(loadBalancer ? ['Action::elasticloadbalancing:Describe*'] : [])];
+    const findings = ['Action::cloudwatch:Get*', 'Action::cloudwatch:List*', 'Action::ecs:List*', 'Resource::*',
+      ...(loadBalancer ? ['Action::elasticloadbalancing:Describe*'] : [])];
     for (const finding of findings) {
       acknowledgeFinding(aws, `AwsSolutions-IAM5[${finding}]`, reason);
     }

@@ -16,9 +16,15 @@ export const _READ_ACTION_RULE = 'service:Describe*, Get*, List*, BatchGet* or V
  * from CloudWatch. The docs get them from the unstarred services' managed read-only policies or
  * from CloudWatchReadOnlyAccess; this library writes one inline policy instead of attaching
  * managed policies, so it always adds them.
+ *
+ * They are the two patterns of Mackerel's list of every permission the integration uses ("IAM
+ * policies used in AWS Integration", mackerelio/documents content/docs/entry/integrations/aws.md
+ * and its ja page). Mackerel does not say which CloudWatch calls it makes, so no narrower list
+ * can be known to work: a call it makes and the role lacks fails without an error anywhere, its
+ * metrics just missing. No `cloudwatch:Get*` or `List*` action returns a secret or writes.
  * @internal
  */
-export const _CLOUDWATCH_READ_ACTIONS = ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'];
+export const _CLOUDWATCH_READ_ACTIONS = ['cloudwatch:Get*', 'cloudwatch:List*'];
 
 /** True for action names that only read. @internal */
 export function _isReadAction(action: string): boolean {

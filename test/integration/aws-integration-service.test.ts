@@ -5,6 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, test } from 'vitest';
 import { integrationStack, logicalIds, resourceOf, stackWithProvider, WRITE_VERB } from './_fixture';
 import { _CLOUDWATCH_READ_ACTIONS, _isReadAction } from '../../src/integration/_read-actions';
+import { _covers } from '../../src/integration/_service-warnings';
 import { MackerelAwsIntegration } from '../../src/integration/aws-integration';
 import { AwsIntegrationService } from '../../src/integration/aws-integration-service';
 
@@ -44,6 +45,22 @@ const TABLE: Array<[string, string, string[], boolean, boolean]> = [
   ['ATHENA', 'Athena', ['athena:ListWorkGroups', 'athena:ListTagsForResource'], false, true],
 ];
 
+/**
+ * Mackerel's list of every permission the AWS integration uses ("IAM policies used in AWS
+ * Integration", content/docs/entry/integrations/aws.md; the ja page lists the same).
+ */
+const ALL_SERVICES_POLICY = ['apigateway:Get*', 'application-autoscaling:DescribeScalableTargets', 'athena:ListWorkGroups',
+  'athena:ListTagsForResource', 'batch:Describe*', 'batch:ListJobs', 'budgets:ViewBudget', 'cloudfront:Get*', 'cloudfront:List*',
+  'cloudwatch:Get*', 'cloudwatch:List*', 'codebuild:BatchGetProjects', 'codebuild:ListProjects', 'connect:ListInstances',
+  'dynamodb:Describe*', 'dynamodb:List*', 'ds:DescribeDirectories', 'ec2:DescribeInstances', 'ecs:DescribeClusters', 'ecs:List*',
+  'elasticache:Describe*', 'elasticache:ListTagsForResource', 'elasticfilesystem:Describe*', 'elasticloadbalancing:Describe*',
+  'es:DescribeDomain', 'es:List*', 'firehose:DescribeDeliveryStream', 'firehose:List*', 'kinesis:Describe*', 'kinesis:List*',
+  'lambda:GetFunctionConfiguration', 'lambda:List*', 'rds:Describe*', 'rds:ListTagsForResource', 'redshift:Describe*', 'route53:List*',
+  's3:ListAllMyBuckets', 's3:GetBucketLocation', 's3:GetBucketLogging', 's3:GetBucketTagging', 's3:GetEncryptionConfiguration',
+  's3:GetMetricsConfiguration', 'ses:DescribeActiveReceiptRuleSet', 'ses:GetSendQuota', 'ses:ListIdentities', 'sqs:GetQueueAttributes',
+  'sqs:List*', 'states:DescribeStateMachine', 'states:List*', 'waf-regional:Get*', 'waf-regional:List*', 'waf:Get*', 'waf:List*',
+  'wafv2:GetWebACL', 'wafv2:List*'];
+
 /** An integration in a stack of its own, with one Route53 service granting `actions`. */
 function addedTo(actions: string[]) {
   const { stack } = integrationStack();
@@ -81,8 +98,27 @@ describe('AwsIntegrationService', () => {
   });
 
   test('CloudWatch read actions are read actions', () => {
-    expect(_CLOUDWATCH_READ_ACTIONS).toEqual(['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics']);
-    for (const action of _CLOUDWATCH_READ_ACTIONS) expect(action).not.toMatch(WRITE_VERB);
+    expect(_CLOUDWATCH_READ_ACTIONS).toEqual(['cloudwatch:Get*', 'cloudwatch:List*']);
+    for (const action of _CLOUDWATCH_READ_ACTIONS) {
+      expect(action).not.toMatch(WRITE_VERB);
+      expect(_isReadAction(action)).toBe(true);
+    }
+  });
+
+  test('with every service enabled, the policy grants every action of Mackerel\'s list of the permissions it uses', () => {
+    // GIVEN
+    const { stack } = integrationStack();
+    const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+    for (const service of AwsIntegrationService._all()) aws.addService(service);
+    // WHEN
+    const granted: string[] = resourceOf(stack, logicalIds(aws).policy).Properties.PolicyDocument.Statement
+      .flatMap((s: { Action: string | string[] }) => s.Action);
+    // THEN: CloudWatch's two patterns among them; a narrower CloudWatch grant would miss calls Mackerel makes.
+    // apigateway:Get* names the one action apigateway:GET (IAM ignores case), granted in its own statement.
+    for (const action of ALL_SERVICES_POLICY.filter((a) => a !== 'apigateway:Get*')) {
+      expect(granted.some((g) => _covers(g, action)), action).toBe(true);
+    }
+    expect(granted).toContain('apigateway:GET');
   });
 
   describe('of', () => {

@@ -70,7 +70,7 @@ describe('MackerelAwsIntegration', () => {
           Statement: [{
             Effect: 'Allow',
             Resource: '*',
-            Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics',
+            Action: ['cloudwatch:Get*', 'cloudwatch:List*',
               'ecs:DescribeClusters', 'ecs:List*', 'elasticloadbalancing:Describe*'],
           }],
         },
@@ -82,7 +82,7 @@ describe('MackerelAwsIntegration', () => {
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region: 'us-west-2' });
       aws.addService(AwsIntegrationService.API_GATEWAY);
       expect(resourceOf(stack, logicalIds(aws).policy).Properties.PolicyDocument.Statement).toEqual([
-        { Effect: 'Allow', Resource: '*', Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics'] },
+        { Effect: 'Allow', Resource: '*', Action: ['cloudwatch:Get*', 'cloudwatch:List*'] },
         { Effect: 'Allow', Action: 'apigateway:GET', Resource: stack.resolve(`arn:${stack.partition}:apigateway:us-west-2::/*`) },
       ]);
     });
@@ -92,7 +92,7 @@ describe('MackerelAwsIntegration', () => {
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
       aws.addService(AwsIntegrationService.RDS);
       aws.addService(AwsIntegrationService.DOCDB);
-      expect(policyActions(stack, aws)).toEqual(['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics',
+      expect(policyActions(stack, aws)).toEqual(['cloudwatch:Get*', 'cloudwatch:List*',
         'rds:Describe*', 'rds:ListTagsForResource']);
     });
 
@@ -109,7 +109,7 @@ describe('MackerelAwsIntegration', () => {
       expect(resourceOf(stack, logicalIds(aws).policy).Properties.PolicyDocument.Statement).toEqual([{
         Effect: 'Allow',
         Resource: '*',
-        Action: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics', 'rds:Describe*', 'rds:ListTagsForResource',
+        Action: ['cloudwatch:Get*', 'cloudwatch:List*', 'rds:Describe*', 'rds:ListTagsForResource',
           'sqs:GetQueueAttributes', 'sqs:List*', 'tag:GetResources'],
       }]);
     });
