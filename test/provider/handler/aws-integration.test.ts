@@ -163,6 +163,17 @@ describe('Custom::MackerelAwsIntegration', () => {
       expect(error.message).toMatch(new RegExp(`^Custom::MackerelAwsIntegration Aws: Create failed: POST /api/v0/aws-integrations: HTTP 400: ${NOT_ASSUMABLE} \\(Mackerel still could not use the IAM role after \\d+ attempts; expected IAM to propagate the new role within \\d+ s\\)$`));
     });
 
+    test('a 403 refusing the API key, as the organization\'s IP restriction does, fails at once with Mackerel\'s message', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/aws-integrations', status: 403, body: { error: { message: 'Access denied' } }, times: 5 });
+      const from = env.emulator.requests().length;
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws').create(props));
+
+      expect(error.message).toBe('Custom::MackerelAwsIntegration Aws: Create failed: POST /api/v0/aws-integrations: HTTP 403: Access denied');
+      expect(writes(env.emulator, from)).toHaveLength(1);
+      expect(env.logs.lines().join('\n')).not.toMatch(/IAM role/);
+    });
+
     test('an unrelated 400 fails at once', async () => {
       env.emulator.injectFault({ method: 'POST', path: '/api/v0/aws-integrations', status: 400, body: { error: { message: 'name is already used' } }, times: 5 });
       const from = env.emulator.requests().length;
@@ -180,6 +191,8 @@ describe('isUnassumableRole', () => {
     [400, 'Failed to assume role'],
     [400, 'User: arn:aws:sts::217452466226:assumed-role/x is not authorized to perform: sts:AssumeRole'],
     [403, 'AccessDenied when calling AssumeRole'],
+    // The role assumed, its policy not yet in force.
+    [400, 'User: arn:aws:sts::123456789012:assumed-role/mackerel/x is not authorized to perform: ec2:DescribeInstances'],
   ])('matches %i %s', (status, message) => {
     expect(isUnassumableRole(new MackerelApiError('POST', '/api/v0/aws-integrations', status, message))).toBe(true);
   });
@@ -192,6 +205,12 @@ describe('isUnassumableRole', () => {
     [400, 'role shop:nothere is not found'],
     [500, 'Failed to assume role'],
     [401, 'Authentication failed'],
+    // Mackerel refusing the API key (its IP restriction or permission), not the integration's role.
+    [403, 'Access denied'],
+    [403, 'access denied: the source IP address is not allowed to use the API of this organization'],
+    [403, 'Forbidden'],
+    [403, 'not authorized'],
+    [400, 'AccessDenied'],
   ])('does not match %i %s', (status, message) => {
     expect(isUnassumableRole(new MackerelApiError('POST', '/api/v0/aws-integrations', status, message))).toBe(false);
   });

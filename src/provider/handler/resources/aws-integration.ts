@@ -31,9 +31,13 @@ export const AWS_INTEGRATION_SCHEMA: ObjectSchema = {
  * default, always within the Lambda's remaining time) while the answer matches.
  */
 export const UNASSUMABLE_ROLE_STATUSES: readonly number[] = [400, 403];
-// Only words about assuming the role: a malformed ARN or an external ID this organization never
-// issued is a permanent input error, and waiting minutes on it would only delay the failure.
-export const UNASSUMABLE_ROLE_MESSAGE = /assume|not authorized|access ?denied/i;
+// Only a message about assuming the role (`AssumeRole`, `assume role`, an `assumed-role/...`
+// principal lacking a permission of the policy): a malformed ARN or an external ID this
+// organization never issued is a permanent input error, and waiting minutes on it would only
+// delay the failure. "Access denied" or "not authorized" alone is not enough: Mackerel's own 403
+// is an API key refused, by its permission or by the organization's IP restriction of the API
+// (`POST /api/v0/settings/ip-restriction/api`), which no wait mends and which IAM is not to blame for.
+export const UNASSUMABLE_ROLE_MESSAGE = /assume/i;
 
 export function isUnassumableRole(error: unknown): boolean {
   return error instanceof MackerelApiError
