@@ -174,9 +174,9 @@ export interface AwsIntegrationResourceOptions extends AwsIntegrationServiceOpti
    * already carry it.
    *
    * Mackerel's own key `mackerel-integration` also assigns roles: its value must be
-   * `service:role[/service:role...]`, which replaces the service's `role` on the resource (the
-   * warning `cdk-mackerel:awsIntegrationRoleTag` says when it differs). Use another key, such as
-   * `mackerel-service`, for a tag that only filters.
+   * `service:role[/service:role...]` (spaces around a `/` allowed), which replaces the service's
+   * `role` on the resource (the warning `cdk-mackerel:awsIntegrationRoleTag` says when it
+   * differs). Use another key, such as `mackerel-service`, for a tag that only filters.
    *
    * @default - the resource is not tagged; every resource of the kind in the region is
    * integrated, unless `includedTags` says otherwise
@@ -465,7 +465,8 @@ export class MackerelAwsIntegration extends Construct {
    */
   private checkRoleTag(tag: AwsIntegrationTag, role: string | undefined): void {
     if (Token.isUnresolved(tag.value)) return;
-    const roles = tag.value.split('/');
+    // Spaces around a slash are Mackerel's own style ("webapp:api / webapp:db", in its announcement of the tag).
+    const roles = tag.value.split('/').map((role) => role.trim());
     if (!roles.every(_isRoleFullName)) {
       _fail(this, 'filterTag.value', tag.value, `is not a list of Mackerel roles, yet the key ${JSON.stringify(ROLE_TAG_KEY)} makes Mackerel `
         + 'assign the roles it lists to the resource, in place of the integration\'s role', `service:role[/service:role...], each part ${_NAME_RULE}`,

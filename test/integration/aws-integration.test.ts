@@ -440,6 +440,10 @@ describe('MackerelAwsIntegration', () => {
         };
         expect(warnings(undefined, 'shop:ecs')).toEqual([]);
         expect(warnings('shop:ecs', 'shop:ecs/ops:ecs')).toEqual([]);
+        // Mackerel's own example writes spaces around the slash.
+        expect(warnings('shop:ecs', 'shop:ecs / ops:ecs')).toEqual([]);
+        expect(warnings('shop:web', 'shop:ecs / shop:db')).toEqual([expect.stringContaining(
+          'filterTag "mackerel-integration:shop:ecs / shop:db" assigns shop:ecs, shop:db to the resource, in place of role "shop:web"')]);
         expect(warnings('shop:web', 'shop:ecs')).toEqual([expect.stringContaining(
           'filterTag "mackerel-integration:shop:ecs" assigns shop:ecs to the resource, in place of role "shop:web"')]);
       });
