@@ -10,9 +10,14 @@ const NEEDS_QUOTES = /[:,"']|^\s|\s$/;
  * Quotes a key or value by Mackerel's rule ("Filter by tag": a key or value containing `:` or
  * `,` is enclosed in `"` or `'`). Quote characters and edge spaces are quoted too, so that they
  * are read as text. A part containing both quote characters cannot be written.
+ *
+ * A token (a CloudFormation parameter, say) is always enclosed in `"`: its value is known only at
+ * deploy time, when nothing can quote it, and a `:` or `,` in it, as in a role tag's
+ * `shop:web`, would otherwise split the tag. Its value must then hold no `"`.
  */
 function quote(scope: IConstruct, property: string, part: string): string {
-  if (Token.isUnresolved(part) || !NEEDS_QUOTES.test(part)) return part;
+  if (Token.isUnresolved(part)) return `"${part}"`;
+  if (!NEEDS_QUOTES.test(part)) return part;
   if (!part.includes('"')) return `"${part}"`;
   if (!part.includes("'")) return `'${part}'`;
   return _fail(scope, property, part, 'contains both quote characters', 'a key or value with at most one of " and \'',

@@ -1,4 +1,4 @@
-import { Annotations as CoreAnnotations, App, Aws, CfnResource, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, Aws, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -271,6 +271,25 @@ describe('MackerelAwsIntegration', () => {
       Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
         includedTags: 'service:foo,service:bar,"service:role":"foo,bar"',
         excludedTags: 'note:\'say "hi"\',env:" dev"',
+      });
+    });
+
+    test('quotes a tag key or value given as a token, whose value is known only at deploy time', () => {
+      // GIVEN: a role tag's value always holds a colon
+      const { stack } = integrationStack();
+      const roles = new CfnParameter(stack, 'Roles', { default: 'shop:web' });
+      const key = new CfnParameter(stack, 'TagKey', { default: 'team:name' });
+      // WHEN
+      const aws = new MackerelAwsIntegration(stack, 'Aws', {
+        name: 'prod',
+        includedTags: [{ key: 'mackerel-integration', value: roles.valueAsString }, { key: 'env', value: 'prod' }],
+        excludedTags: [{ key: key.valueAsString, value: 'old' }],
+      });
+      aws.addService(AwsIntegrationService.EC2);
+      // THEN
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        includedTags: { 'Fn::Join': ['', ['mackerel-integration:"', { Ref: 'Roles' }, '",env:prod']] },
+        excludedTags: { 'Fn::Join': ['', ['"', { Ref: 'TagKey' }, '":old']] },
       });
     });
 
