@@ -63,8 +63,9 @@ export interface MackerelAwsIntegrationProps extends MackerelResourceOptions {
    * The filter applies to every service of the integration, not to one service: Mackerel has one
    * tag filter per integration. The exceptions are SES, Batch and WAF, whose pages in Mackerel's
    * docs say tag filtering is not available for them. Keys and values containing `:` or `,` are
-   * quoted as Mackerel documents. Tag filters on ElastiCache, SQS and Step Functions need tag read
-   * actions, which the generated policy includes.
+   * quoted as Mackerel documents; one given as a token (a CloudFormation parameter) is always
+   * quoted with `"`, so its value must hold no `"`. Tag filters on ElastiCache, SQS and Step
+   * Functions need tag read actions, which the generated policy includes.
    *
    * @default - every resource of the enabled services
    * @see https://mackerel.io/docs/entry/integrations/aws#tag
