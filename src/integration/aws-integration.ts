@@ -15,6 +15,7 @@ import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { MackerelResourceOptions } from '../provider/resource-options';
+import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { _checkUniqueInApp } from '../service/_unique';
 
@@ -473,9 +474,11 @@ export class MackerelAwsIntegration extends Construct {
         + 'assign the roles it lists to the resource, in place of the integration\'s role', `service:role[/service:role...], each part ${_NAME_RULE}`,
       'Use another key (such as "mackerel-service") for a tag that only filters');
     }
-    if (role !== undefined && !roles.includes(role)) {
+    // A MackerelRole's fullName is its Ref, a token: compared by the name it was created with. Known only at deploy time, it cannot be.
+    const known = role === undefined ? undefined : _knownRoleFullNameOf(role);
+    if (known !== undefined && !roles.includes(known)) {
       _warnLate(this, 'cdk-mackerel:awsIntegrationRoleTag', `filterTag ${JSON.stringify(`${tag.key}:${tag.value}`)} assigns `
-        + `${roles.join(', ')} to the resource, in place of role ${JSON.stringify(role)}: Mackerel's tag ${JSON.stringify(ROLE_TAG_KEY)} `
+        + `${roles.join(', ')} to the resource, in place of role ${JSON.stringify(known)}: Mackerel's tag ${JSON.stringify(ROLE_TAG_KEY)} `
         + 'overrides the integration\'s role. Use another key for a tag that only filters, or give the role in the tag');
     }
   }

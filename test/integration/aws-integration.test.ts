@@ -459,6 +459,18 @@ describe('MackerelAwsIntegration', () => {
         };
         expect(warnings(undefined, 'shop:ecs')).toEqual([]);
         expect(warnings('shop:ecs', 'shop:ecs/ops:ecs')).toEqual([]);
+        // A MackerelRole's fullName (a token) is compared by the name it was created with.
+        const byRole = (value: string) => {
+          const { stack } = integrationStack();
+          const { cluster } = network(stack);
+          const web = new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
+          const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+          aws.addEcsCluster(cluster, { role: web.fullName, filterTag: { key: 'mackerel-integration', value } });
+          return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationRoleTag')).map((w) => w.entry.data);
+        };
+        expect(byRole('shop:web')).toEqual([]);
+        expect(byRole('shop:db')).toEqual([expect.stringContaining(
+          'filterTag "mackerel-integration:shop:db" assigns shop:db to the resource, in place of role "shop:web"')]);
         // Mackerel's own example writes spaces around the slash.
         expect(warnings('shop:ecs', 'shop:ecs / ops:ecs')).toEqual([]);
         expect(warnings('shop:web', 'shop:ecs / shop:db')).toEqual([expect.stringContaining(
