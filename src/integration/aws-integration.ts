@@ -421,7 +421,7 @@ export class MackerelAwsIntegration extends Construct {
     } else if (same.by === 'addService' || !sameServiceOptions(same.options, serviceOptions)) {
       // Mackerel keeps one entry per service: every resource of the kind shares its role and metrics.
       _fail(this, property, resource.node.path, `enables ${service.id}, which ${same.by} `
-        + `already enabled${same.by === 'addService' ? '' : ` with other options (${JSON.stringify(same.options)})`}`,
+        + `already enabled${same.by === 'addService' ? '' : ` with other options (${JSON.stringify(shownOptions(same.options))})`}`,
       `${service.id} once per integration, or each ${property} of the kind with the same options (role, metrics, retireAutomatically)`,
       `Mackerel keeps one role and one metric list per service: every ${service.id} resource of the integration shares them`);
     }
@@ -618,9 +618,18 @@ function sameTag(a: AwsIntegrationTag, b: AwsIntegrationTag): boolean {
   return a.key === b.key && a.value === b.value;
 }
 
-/** Whether two resources of one kind may share the service's single entry. */
+/** Options as the user reads them: a MackerelRole's fullName as its name, not as a token. */
+function shownOptions(options: AwsIntegrationServiceOptions): AwsIntegrationServiceOptions {
+  return options.role === undefined ? options : { ...options, role: _knownRoleFullNameOf(options.role) ?? options.role };
+}
+
+/**
+ * Whether two resources of one kind may share the service's single entry. A role is compared by
+ * its name where known: a MackerelRole's fullName (a token) and the name it was created with are one role.
+ */
 function sameServiceOptions(a: AwsIntegrationServiceOptions, b: AwsIntegrationServiceOptions): boolean {
-  const key = (o: AwsIntegrationServiceOptions) => JSON.stringify([o.role, o.excludedMetrics, o.includedMetrics, o.retireAutomatically]);
+  const key = (o: AwsIntegrationServiceOptions) => JSON.stringify([o.role === undefined ? undefined : _knownRoleFullNameOf(o.role) ?? o.role,
+    o.excludedMetrics, o.includedMetrics, o.retireAutomatically]);
   return key(a) === key(b);
 }
 

@@ -437,6 +437,20 @@ describe('MackerelAwsIntegration', () => {
         .toThrow(/^Stack\/Other: cluster "Stack\/Cluster" enables ECSCluster, which addService already enabled; expected/);
     });
 
+    test('a second cluster may give the role by name where the first gave the MackerelRole\'s fullName: it is the same role', () => {
+      const { stack } = integrationStack();
+      const { vpc, cluster } = network(stack);
+      const other = new ecs.Cluster(stack, 'Other', { vpc });
+      const ecsRole = new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('ecs');
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addEcsCluster(cluster, { role: ecsRole.fullName });
+      aws.addEcsCluster(other, { role: 'shop:ecs' });
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, { services: { ECSCluster: { enable: true, role: stack.resolve(ecsRole.fullName) } } });
+      // Another role still fails, the first shown by its name.
+      expect(() => aws.addEcsCluster(new ecs.Cluster(stack, 'Third', { vpc }), { role: 'shop:web' }))
+        .toThrow(/enables ECSCluster, which Stack\/Cluster already enabled with other options \(\{"role":"shop:ecs"\}\)/);
+    });
+
     describe('Mackerel\'s role tag (mackerel-integration) as filterTag', () => {
       test('is refused when its value is not roles: Mackerel would assign it as the resource\'s roles', () => {
         const { stack } = integrationStack();
