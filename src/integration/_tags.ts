@@ -45,3 +45,27 @@ export function _renderTags(scope: IConstruct, property: string, tags: AwsIntegr
   if (tags === undefined) return undefined;
   return tags.map((tag, i) => _renderTag(scope, `${property}[${i}]`, tag)).join(',');
 }
+
+/** What ECS and Elastic Load Balancing take in a tag key or value (their CloudFormation Tag pattern). */
+const AWS_TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const AWS_TAG_RULE = 'letters, digits, spaces and _ . : / = + - @';
+
+/**
+ * Checks a filter tag that the resource it is given with (an ECS cluster or a load balancer) must
+ * carry: ECS and Elastic Load Balancing refuse at deploy time what their tags cannot hold, such as
+ * the quotes or commas Mackerel's filter could otherwise quote, and the reserved `aws:` prefix.
+ * `target` is the resource's path.
+ * @internal
+ */
+export function _checkResourceTag(scope: IConstruct, property: string, tag: AwsIntegrationTag, target: string): void {
+  const why = `ECS clusters and load balancers cannot carry such a tag (the deploy fails), and this one is for ${target}`;
+  const parts: Array<[string, string, number, number]> = [['key', tag.key, 1, 128], ['value', tag.value, 0, 256]];
+  for (const [name, part, min, max] of parts) {
+    if (Token.isUnresolved(part)) continue;
+    const length = [...part].length;
+    if (!AWS_TAG_TEXT.test(part) || length < min || length > max || /^aws:/i.test(part)) {
+      _fail(scope, `${property}.${name}`, part, 'is not an AWS tag ' + name,
+        `${min}-${max} characters: ${AWS_TAG_RULE}, not starting with aws:`, why);
+    }
+  }
+}

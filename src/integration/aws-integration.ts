@@ -6,7 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { _CLOUDWATCH_READ_ACTIONS } from './_read-actions';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
 import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warnings';
-import { _renderTag, _renderTags } from './_tags';
+import { _checkResourceTag, _renderTag, _renderTags } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
@@ -173,7 +173,9 @@ export interface AwsIntegrationResourceOptions extends AwsIntegrationServiceOpti
    * each resource added this way, and tag other resources of the integration with it too.
    * An imported resource cannot be tagged by the app: the tag is still added to `includedTags`,
    * and the warning `cdk-mackerel:awsIntegrationFilterTagNotAdded` says the resource must
-   * already carry it.
+   * already carry it. The tag must be one ECS clusters and load balancers can carry (a key of
+   * 1-128 and a value of up to 256 letters, digits, spaces and `_ . : / = + - @`, neither starting
+   * with `aws:`), or synthesis fails.
    *
    * Mackerel's own key `mackerel-integration` also assigns roles: its value must be
    * `service:role[/service:role...]` (spaces around a `/` allowed), which replaces the service's
@@ -427,6 +429,7 @@ export class MackerelAwsIntegration extends Construct {
     }
     if (!tag) return;
     const rendered = _renderTag(this, 'filterTag', tag);
+    _checkResourceTag(this, 'filterTag', tag, resource.node.path);
     if (tag.key === ROLE_TAG_KEY) this.checkRoleTag(tag, serviceOptions.role);
     if (Resource.isOwnedResource(resource)) {
       // Its L1 only: Tags.of(resource) would tag all it holds too, such as a cluster's own VPC or its capacity's

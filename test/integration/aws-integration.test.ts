@@ -568,6 +568,33 @@ describe('MackerelAwsIntegration', () => {
       });
     });
 
+    test.each([
+      ['value', { key: 'team', value: 'shop,web' }, 'shop,web'],
+      ['value', { key: 'team', value: 'say "hi"' }, 'say \\"hi\\"'],
+      ['key', { key: 'aws:team', value: 'shop' }, 'aws:team'],
+      ['value', { key: 'team', value: 'AWS:shop' }, 'AWS:shop'],
+      ['key', { key: 'k'.repeat(129), value: 'shop' }, 'k'.repeat(129)],
+      ['value', { key: 'team', value: 'v'.repeat(257) }, 'v'.repeat(257)],
+    ])('a filterTag the cluster could not carry is rejected at synth, naming its %s', (part, filterTag, shown) => {
+      const { stack } = integrationStack();
+      const { cluster } = network(stack);
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      expect(() => aws.addEcsCluster(cluster, { filterTag })).toThrow(`Stack/Aws: filterTag.${part} "${shown}" is not an AWS tag ${part}; expected `
+        + `${part === 'key' ? '1-128' : '0-256'} characters: letters, digits, spaces and _ . : / = + - @, not starting with aws:. `
+        + 'ECS clusters and load balancers cannot carry such a tag (the deploy fails), and this one is for Stack/Cluster');
+    });
+
+    test('a filterTag of letters, spaces and _ . : / = + - @ is put on the load balancer', () => {
+      const { stack } = integrationStack();
+      const { vpc } = network(stack);
+      const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      const value = 'shop:web / shop:db=+-_.@ ショップ';
+      aws.addLoadBalancer(alb, { filterTag: { key: 'mackerel-integration', value: 'shop:web / shop:db' } });
+      aws.addLoadBalancer(new elbv2.ApplicationLoadBalancer(stack, 'Alb2', { vpc }), { filterTag: { key: 'team', value } });
+      Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Tags: [{ Key: 'team', Value: value }] });
+    });
+
     test('a filterTag that cannot be quoted is rejected, naming it', () => {
       const { stack } = integrationStack();
       const { cluster } = network(stack);
