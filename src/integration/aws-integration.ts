@@ -471,7 +471,7 @@ export class MackerelAwsIntegration extends Construct {
   private checkRoleTag(tag: AwsIntegrationTag, role: string | undefined): void {
     if (Token.isUnresolved(tag.value)) return;
     // Spaces around a slash are Mackerel's own style ("webapp:api / webapp:db", in its announcement of the tag).
-    const roles = tag.value.split('/').map((role) => role.trim());
+    const roles = tag.value.split('/').map((part) => part.trim());
     if (!roles.every(_isRoleFullName)) {
       _fail(this, 'filterTag.value', tag.value, `is not a list of Mackerel roles, yet the key ${JSON.stringify(ROLE_TAG_KEY)} makes Mackerel `
         + 'assign the roles it lists to the resource, in place of the integration\'s role', `service:role[/service:role...], each part ${_NAME_RULE}`,

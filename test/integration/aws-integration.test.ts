@@ -445,7 +445,9 @@ describe('MackerelAwsIntegration', () => {
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
       aws.addEcsCluster(cluster, { role: ecsRole.fullName });
       aws.addEcsCluster(other, { role: 'shop:ecs' });
-      Template.fromStack(stack).hasResourceProperties(INTEGRATION, { services: { ECSCluster: { enable: true, role: stack.resolve(ecsRole.fullName) } } });
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: { ECSCluster: { enable: true, role: stack.resolve(ecsRole.fullName) } },
+      });
       // Another role still fails, the first shown by its name.
       expect(() => aws.addEcsCluster(new ecs.Cluster(stack, 'Third', { vpc }), { role: 'shop:web' }))
         .toThrow(/enables ECSCluster, which Stack\/Cluster already enabled with other options \(\{"role":"shop:ecs"\}\)/);
