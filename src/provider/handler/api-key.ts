@@ -10,14 +10,15 @@ import { addSecret } from './log';
  * parameter MACKEREL_APIKEY_PARAMETER_NAME. It is not kept across invocations: a key rotated in
  * Secrets Manager or SSM (the old one revoked in Mackerel) is used by the very next request, rather
  * than a warm container failing with 401 until it is recycled. One read per CloudFormation request
- * costs little. The key is registered for scrubbing before anyone sees it.
+ * costs little. The key is registered for scrubbing before anyone sees it. A read from AWS is
+ * bounded by `deadline`, the invocation's (`aws.ts`).
  */
-export async function readApiKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function readApiKey(deadline: number, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   // Handed over, it is the key, even when empty: never one the process's own environment holds.
   const handedOver = localApi();
   if (handedOver) return remember(handedOver.apiKey);
   if (env.MACKEREL_APIKEY) return remember(env.MACKEREL_APIKEY);
-  return remember(await fetchKey(keyLocation(env)));
+  return remember(await fetchKey(keyLocation(env), deadline));
 }
 
 type KeyLocation = { readonly secretArn: string; readonly field?: string } | { readonly parameterName: string };
@@ -28,10 +29,10 @@ function keyLocation(env: NodeJS.ProcessEnv): KeyLocation {
   throw new Error('the handler does not know where the Mackerel API key is; expected MACKEREL_APIKEY_SECRET_ARN or MACKEREL_APIKEY_PARAMETER_NAME in its environment (set by MackerelProvider)');
 }
 
-async function fetchKey(location: KeyLocation): Promise<string> {
-  if ('parameterName' in location) return getParameter(location.parameterName);
+async function fetchKey(location: KeyLocation, deadline: number): Promise<string> {
+  if ('parameterName' in location) return getParameter(location.parameterName, deadline);
   const { secretArn: arn, field } = location;
-  const value = await getSecretString(arn);
+  const value = await getSecretString(arn, deadline);
   if (!field) return value;
   let parsed: unknown;
   try {

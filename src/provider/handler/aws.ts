@@ -3,9 +3,14 @@
  * clients ship with the Lambda runtime (external in the bundle). They are loaded on first use,
  * with `require` (which honours the runtime's NODE_PATH, unlike `import()`), so a local run with
  * MACKEREL_APIKEY and plain channel URLs never loads them.
+ *
+ * Every AWS read (these two, and CloudFormation's in stack.ts) goes through `_sendRead`, which
+ * bounds it by the invocation's deadline, as the Mackerel client bounds its calls.
  */
 import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import type * as SsmSdk from '@aws-sdk/client-ssm';
+import { backoff } from './client';
+import { settings, sleep, timeForAnotherAttempt } from './settings';
 
 /** The one method of an SDK v3 client the handler uses; tests pass their own. */
 export interface AwsClient {
@@ -40,23 +45,100 @@ export function _loadSdk<T>(id: string, load: () => T): T {
   }
 }
 
+/** AWS error codes for a call refused for its rate, which a later call gets through. */
+const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+
+/** Whether a read failed in a way a later one may not: throttled, a 5xx, or what the SDK marks retryable. */
+function transient(e: unknown): boolean {
+  const error = e as { name?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const status = error?.$metadata?.httpStatusCode;
+  return THROTTLED.has(String(error?.name)) || error?.$retryable !== undefined || (typeof status === 'number' && status >= 500);
+}
+
+/** A read the handler stopped waiting for. */
+class NoAnswer extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'NoAnswer';
+  }
+}
+
+/**
+ * Sends one AWS read (`operation`, such as `Secrets Manager GetSecretValue`, for messages), bounded
+ * by `deadline` (whole epoch milliseconds, the invocation's): each attempt gets what the Mackerel
+ * client gives one call, at most `settings.requestTimeoutMs` and never past the time kept to answer
+ * CloudFormation. Without it a read that hangs ends as the Lambda's "Task timed out", and
+ * CloudFormation waits up to an hour for an answer that never comes. A read that is throttled, fails
+ * transiently or gets no answer is sent again after a backoff (reads repeat harmlessly) while there
+ * is time; then it fails, saying after how many attempts and why. The SDK clients make one attempt
+ * each: the SDK's own retries know nothing of the deadline.
+ * The attempt is raced against its time limit as well as given it as the SDK's `abortSignal`:
+ * what the SDK does before the request (such as resolving credentials) may not heed the signal.
+ * @internal
+ */
+export async function _sendRead(client: AwsClient, command: unknown, operation: string, deadline: number): Promise<unknown> {
+  for (let n = 1; ; n++) {
+    // Whole milliseconds, which AbortSignal.timeout takes only, as `deadline` is (index.ts rounds it).
+    const timeoutMs = Math.min(settings.requestTimeoutMs, deadline - settings.safetyMarginMs - Date.now());
+    if (timeoutMs <= 0) {
+      throw new Error(`${operation} was not sent: no time left before the invocation times out (the Lambda's remaining time; --timeout for cdk-mackerel)`);
+    }
+    try {
+      return await within(timeoutMs, (abortSignal) => client.send(command, { abortSignal }));
+    } catch (e) {
+      if (!(e instanceof NoAnswer) && !transient(e)) throw e;
+      const delayMs = Math.max(backoff(n), settings.baseDelayMs);
+      const why = n >= settings.maxAttempts ? 'attempt limit reached'
+        : !timeForAnotherAttempt(deadline, delayMs) ? 'no time left to retry' : undefined;
+      if (why) {
+        throw Object.assign(new Error(`${operation} failed: ${(e as Error).message} (gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why})`),
+          { name: (e as Error).name });
+      }
+      await sleep(delayMs);
+    }
+  }
+}
+
+/** What `send` resolves to, or a `NoAnswer` once `timeoutMs` have passed (the signal it got is then aborted). */
+async function within<T>(timeoutMs: number, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  let onAbort: (() => void) | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new NoAnswer(timeoutMs));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    // The SDK's own error for the abort (AbortError) may come first: it is the same timeout.
+    return await Promise.race([send(signal), timedOut]).catch((e) => {
+      throw signal.aborted ? new NoAnswer(timeoutMs) : e;
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
 export interface SecretVersion {
   readonly versionStage?: string;
   readonly versionId?: string;
 }
 
-/** The SecretString of a secret (name or ARN), at a version stage or ID when given. */
-export async function getSecretString(secretId: string, version: SecretVersion = {}): Promise<string> {
+/**
+ * The SecretString of a secret (name or ARN), at a version stage or ID when given, read by
+ * `deadline` (`_sendRead`).
+ */
+export async function getSecretString(secretId: string, deadline: number, version: SecretVersion = {}): Promise<string> {
   try {
     const sdk = _loadSdk('@aws-sdk/client-secrets-manager',
       // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
       (): typeof SecretsManagerSdk => require('@aws-sdk/client-secrets-manager'));
-    secretsManager ??= new sdk.SecretsManagerClient({});
-    const out = await secretsManager.send(new sdk.GetSecretValueCommand({
+    // One attempt per send: `_sendRead` retries, within the invocation's time.
+    secretsManager ??= new sdk.SecretsManagerClient({ maxAttempts: 1 });
+    const command = new sdk.GetSecretValueCommand({
       SecretId: secretId,
       VersionStage: version.versionStage || undefined,
       VersionId: version.versionId || undefined,
-    })) as SecretsManagerSdk.GetSecretValueCommandOutput;
+    });
+    const out = await _sendRead(secretsManager, command, 'Secrets Manager GetSecretValue', deadline) as SecretsManagerSdk.GetSecretValueCommandOutput;
     if (out.SecretString === undefined) throw new Error('it has no SecretString (binary secrets are not supported)');
     return out.SecretString;
   } catch (e) {
@@ -64,15 +146,19 @@ export async function getSecretString(secretId: string, version: SecretVersion =
   }
 }
 
-/** The value of an SSM parameter (decrypted when it is a SecureString), at a version when given. */
-export async function getParameter(name: string, version?: string): Promise<string> {
+/**
+ * The value of an SSM parameter (decrypted when it is a SecureString), at a version when given,
+ * read by `deadline` (`_sendRead`).
+ */
+export async function getParameter(name: string, deadline: number, version?: string): Promise<string> {
   const selector = version ? `${name}:${version}` : name;
   try {
     const sdk = _loadSdk('@aws-sdk/client-ssm',
       // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
       (): typeof SsmSdk => require('@aws-sdk/client-ssm'));
-    ssm ??= new sdk.SSMClient({});
-    const out = await ssm.send(new sdk.GetParameterCommand({ Name: selector, WithDecryption: true })) as SsmSdk.GetParameterCommandOutput;
+    ssm ??= new sdk.SSMClient({ maxAttempts: 1 });
+    const command = new sdk.GetParameterCommand({ Name: selector, WithDecryption: true });
+    const out = await _sendRead(ssm, command, 'SSM GetParameter', deadline) as SsmSdk.GetParameterCommandOutput;
     if (out.Parameter?.Value === undefined) throw new Error('it has no value');
     return out.Parameter.Value;
   } catch (e) {

@@ -56,21 +56,21 @@ export function dynamicReferenceSources(text: string): string[] {
   });
 }
 
-/** Replaces every dynamic reference in `text` by the value it names. */
-export async function resolveDynamicReferences(text: string): Promise<string> {
+/** Replaces every dynamic reference in `text` by the value it names, read by `deadline` (`aws.ts`). */
+export async function resolveDynamicReferences(text: string, deadline: number): Promise<string> {
   const matches = [...text.matchAll(REFERENCE)];
   let out = text;
   for (const match of matches) {
-    const value = await resolveReference(parseDynamicReference(match[2], match[3], match[1]));
+    const value = await resolveReference(parseDynamicReference(match[2], match[3], match[1]), deadline);
     addSecret(value);
     out = out.replace(match[0], () => value);
   }
   return out;
 }
 
-async function resolveReference(ref: DynamicReference): Promise<string> {
-  if (ref.service === 'ssm') return getParameter(ref.name, ref.version);
-  const value = await getSecretString(ref.secretId, ref);
+async function resolveReference(ref: DynamicReference, deadline: number): Promise<string> {
+  if (ref.service === 'ssm') return getParameter(ref.name, deadline, ref.version);
+  const value = await getSecretString(ref.secretId, deadline, ref);
   if (!ref.jsonKey) return value;
   let parsed: unknown;
   try {

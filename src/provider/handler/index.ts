@@ -166,11 +166,12 @@ async function connect(context: HandlerContext, log: Logger): Promise<MackerelCl
   // fetch refuses such a URL with an error that echoes it.
   const userinfo = _userinfoOf(apiBase);
   if (userinfo) addSecret(apiBase.slice(userinfo.start, userinfo.end));
+  const deadline = deadlineOf(context);
   return createClient({
     apiBase,
-    apiKey: await readApiKey(),
-    rereadApiKey: () => readApiKey(),
-    deadline: deadlineOf(context),
+    apiKey: await readApiKey(deadline),
+    rereadApiKey: () => readApiKey(deadline),
+    deadline,
     log,
   });
 }

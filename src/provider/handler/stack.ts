@@ -9,9 +9,7 @@
  * In the Lambda these are CloudFormation's answers (the provider lets its handler describe its own
  * stack). `cdk-mackerel apply`, which is no CloudFormation, answers from its state file instead.
  */
-import { AwsClient, _loadSdk } from './aws';
-import { backoff } from './client';
-import { settings, sleep, timeForAnotherAttempt } from './settings';
+import { AwsClient, _loadSdk, _sendRead } from './aws';
 
 /**
  * Each question takes the time by which its answer is needed (the invocation's deadline, as the
@@ -73,37 +71,13 @@ function loadCloudFormation(): CloudFormation {
   return loaded;
 }
 
-/** CloudFormation's error codes for a call refused for its rate, which a later call gets through. */
-const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
-
-/** Whether a read failed in a way a later one may not: throttled, a 5xx, or what the SDK marks retryable. */
-function transient(e: unknown): boolean {
-  const error = e as { name?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  const status = error?.$metadata?.httpStatusCode;
-  return THROTTLED.has(String(error?.name)) || error?.$retryable !== undefined || (typeof status === 'number' && status >= 500);
-}
-
 /**
- * Sends a read, again after a backoff (as the Mackerel client does, `settings`) while CloudFormation
- * throttles it or fails transiently and the invocation has time left: a stack's many custom
- * resources ask at once in a large deploy. Gives up with the last error, saying after how many attempts.
+ * Sends a read within the invocation's time (`_sendRead`): again after a backoff while CloudFormation
+ * throttles it, fails transiently or does not answer (a stack's many custom resources ask at once in
+ * a large deploy); never past the time kept to answer CloudFormation.
  */
-async function send(client: AwsClient, command: unknown, operation: string, deadline: number): Promise<unknown> {
-  for (let n = 1; ; n++) {
-    try {
-      return await client.send(command);
-    } catch (e) {
-      if (!transient(e)) throw e;
-      const delayMs = Math.max(backoff(n), settings.baseDelayMs);
-      const why = n >= settings.maxAttempts ? 'attempt limit reached'
-        : !timeForAnotherAttempt(deadline, delayMs) ? 'no time left to retry' : undefined;
-      if (why) {
-        throw Object.assign(new Error(`CloudFormation ${operation} failed: ${(e as Error).message} (gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why})`),
-          { name: (e as Error).name });
-      }
-      await sleep(delayMs);
-    }
-  }
+function send(client: AwsClient, command: unknown, operation: string, deadline: number): Promise<unknown> {
+  return _sendRead(client, command, `CloudFormation ${operation}`, deadline);
 }
 
 /** The view of CloudFormation's API, through the SDK `load` gives. @internal */

@@ -2,8 +2,10 @@ import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
-import { describe, expect, test } from 'vitest';
-import { _loadSdk } from '../../../src/provider/handler/aws';
+import { afterEach, describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
+import { AwsClient, _loadSdk, _sendRead } from '../../../src/provider/handler/aws';
+import { resetSettings, settings } from '../../../src/provider/handler/settings';
 
 const load = createRequire(__filename);
 
@@ -27,5 +29,81 @@ describe('_loadSdk', () => {
     fs.writeFileSync(path.join(dir, 'index.js'), "require('a-dependency-that-is-gone');\n");
 
     expect(() => _loadSdk('@aws-sdk/client-ssm', () => load(dir))).toThrow(/Cannot find module 'a-dependency-that-is-gone'/);
+  });
+});
+
+describe('_sendRead', () => {
+  afterEach(() => resetSettings());
+
+  /** A client whose sends answer as `answers` says, one per attempt, recording the signal each got. */
+  function scripted(answers: Array<'hang' | 'abortable' | unknown>) {
+    const signals: Array<AbortSignal | undefined> = [];
+    const client: AwsClient = {
+      send: (_command, options) => {
+        signals.push(options?.abortSignal);
+        const answer = answers[signals.length - 1];
+        // Hangs whatever the signal says, as a step of the SDK that does not heed it may.
+        if (answer === 'hang') return new Promise(() => {});
+        // Hangs until aborted, then fails as the SDK does.
+        if (answer === 'abortable') {
+          return new Promise((_resolve, reject) => options?.abortSignal?.addEventListener('abort',
+            () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }))));
+        }
+        return Promise.resolve(answer);
+      },
+    };
+    return { client, signals };
+  }
+
+  test.each(['hang', 'abortable'] as const)('a read that gets no answer (%s) fails by the deadline, naming the operation, having aborted each attempt', async (kind) => {
+    // GIVEN a second before the time kept to answer CloudFormation, and 100 ms for each attempt
+    Object.assign(settings, { requestTimeoutMs: 100, safetyMarginMs: 1_000, baseDelayMs: 5, maxDelayMs: 20, minAttemptMs: 50 });
+    const { client, signals } = scripted(Array(10).fill(kind));
+    const started = Date.now();
+
+    // WHEN
+    const error = await rejectionOf(_sendRead(client, {}, 'Secrets Manager GetSecretValue', started + 2_000));
+
+    // THEN it failed before that time, saying what got no answer, and every attempt's signal was aborted
+    expect(Date.now() - started).toBeLessThan(1_100);
+    expect(error.message).toMatch(/^Secrets Manager GetSecretValue failed: no answer within \d+ ms \(gave up after \d+ attempts?: (no time left to retry|attempt limit reached)\)$/);
+    expect(signals.length).toBeGreaterThan(1);
+    expect(signals.every((signal) => signal instanceof AbortSignal && signal.aborted)).toBe(true);
+  });
+
+  test('a read that got no answer is sent again, and its answer is taken', async () => {
+    Object.assign(settings, { requestTimeoutMs: 50, baseDelayMs: 1, maxDelayMs: 2 });
+    const { client, signals } = scripted(['hang', { SecretString: 'value' }]);
+
+    await expect(_sendRead(client, {}, 'Secrets Manager GetSecretValue', Date.now() + 60_000)).resolves.toEqual({ SecretString: 'value' });
+    expect(signals).toHaveLength(2);
+  });
+
+  test('each attempt gets the time the Mackerel client gives a call, never past the time kept to answer CloudFormation', async () => {
+    Object.assign(settings, { requestTimeoutMs: 30_000, safetyMarginMs: 5_000 });
+    const { client } = scripted(['abortable']);
+    const started = Date.now();
+
+    const error = await rejectionOf(_sendRead(client, {}, 'SSM GetParameter', started + 5_300));
+
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(error.message).toMatch(/^SSM GetParameter failed: no answer within (2\d\d|300) ms \(gave up after 1 attempt: no time left to retry\)$/);
+  });
+
+  test('is not sent once the time kept to answer CloudFormation has begun', async () => {
+    Object.assign(settings, { safetyMarginMs: 5_000 });
+    const { client, signals } = scripted([{}]);
+
+    const error = await rejectionOf(_sendRead(client, {}, 'CloudFormation DescribeStacks', Date.now() + 4_000));
+
+    expect(error.message).toMatch(/^CloudFormation DescribeStacks was not sent: no time left before the invocation times out/);
+    expect(signals).toHaveLength(0);
+  });
+
+  test('an error that is not transient is thrown as it is, at once', async () => {
+    const refused = Object.assign(new Error('Secrets Manager can\'t find the specified secret.'), { name: 'ResourceNotFoundException' });
+    const client: AwsClient = { send: async () => { throw refused; } };
+
+    await expect(_sendRead(client, {}, 'Secrets Manager GetSecretValue', Date.now() + 60_000)).rejects.toBe(refused);
   });
 });

@@ -6,6 +6,8 @@ import { hasDynamicReference, parseDynamicReference, resolveDynamicReferences } 
 import { scrub } from '../../../src/provider/handler/log';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-AbCdEf';
+/** The invocation's deadline: a minute from now. */
+const later = () => Date.now() + 60_000;
 
 afterEach(() => useAwsClients());
 
@@ -40,7 +42,7 @@ describe('resolveDynamicReferences', () => {
     const aws = fakeAws({ secrets: { [ARN]: '{"url":"https://hooks.slack.com/services/T0/B0/SECRET"}' } });
     useAwsClients(aws);
 
-    const url = await resolveDynamicReferences(`{{resolve:secretsmanager:${ARN}:SecretString:url:AWSCURRENT:}}`);
+    const url = await resolveDynamicReferences(`{{resolve:secretsmanager:${ARN}:SecretString:url:AWSCURRENT:}}`, later());
 
     expect(url).toBe('https://hooks.slack.com/services/T0/B0/SECRET');
     expect(aws.commands).toEqual([{ name: 'GetSecretValue', input: { SecretId: ARN, VersionStage: 'AWSCURRENT' } }]);
@@ -52,7 +54,7 @@ describe('resolveDynamicReferences', () => {
     const aws = fakeAws({ parameters: { '/hooks/token:2': 'T0/B0/TOKEN123' } });
     useAwsClients(aws);
 
-    await expect(resolveDynamicReferences(`https://hooks.example.com/{{${spelling}:ssm-secure:/hooks/token:2}}?a=1`))
+    await expect(resolveDynamicReferences(`https://hooks.example.com/{{${spelling}:ssm-secure:/hooks/token:2}}?a=1`, later()))
       .resolves.toBe('https://hooks.example.com/T0/B0/TOKEN123?a=1');
     expect(aws.commands).toEqual([{ name: 'GetParameter', input: { Name: '/hooks/token:2', WithDecryption: true } }]);
   });
@@ -60,14 +62,14 @@ describe('resolveDynamicReferences', () => {
   test('knows the library\'s own spelling, and quotes it as written in an error', async () => {
     expect(hasDynamicReference('{{cdk-mackerel:ssm-secure:/a}}')).toBe(true);
     // an error quotes the reference as it was written
-    await expect(resolveDynamicReferences('{{cdk-mackerel:ssm-secure:/a:latest}}')).rejects.toThrow(
+    await expect(resolveDynamicReferences('{{cdk-mackerel:ssm-secure:/a:latest}}', later())).rejects.toThrow(
       'the dynamic reference {{cdk-mackerel:ssm-secure:/a:latest}} is not understood; expected {{cdk-mackerel:ssm-secure:<parameter-name>[:<version>]}}');
   });
 
   test('fails naming the secret, never its value, when the JSON key is missing', async () => {
     useAwsClients(fakeAws({ secrets: { slack: '{"other":"https://hooks.slack.com/x/y/z"}' } }));
 
-    const error = await rejectionOf(resolveDynamicReferences('{{resolve:secretsmanager:slack:SecretString:url::}}'));
+    const error = await rejectionOf(resolveDynamicReferences('{{resolve:secretsmanager:slack:SecretString:url::}}', later()));
 
     expect(error.message).toBe('the secret slack has no string key "url"; expected a JSON object holding the value under that key');
   });

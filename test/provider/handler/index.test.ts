@@ -1,10 +1,11 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
 import { cfnEvent, lambdaContext, STACK_ID, useEmulator } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { _failure, handler } from '../../../src/provider/handler/index';
+import { settings } from '../../../src/provider/handler/settings';
 
 const env = useEmulator();
 
@@ -194,6 +195,51 @@ describe('handler', () => {
       delete process.env.MACKEREL_APIKEY_SECRET_ARN;
       useAwsClients();
     }
+  });
+
+  describe('an AWS read that gets no answer fails the resource before the Lambda times out, naming what was read', () => {
+    const ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf';
+    /** Clients whose every read hangs, whatever the signal says. */
+    const hanging = { send: () => new Promise<never>(() => {}) };
+    afterEach(() => {
+      delete process.env.MACKEREL_APIKEY_SECRET_ARN;
+      delete process.env.MACKEREL_APIKEY_PARAMETER_NAME;
+      useAwsClients();
+    });
+
+    test.each([
+      ['the API key\'s secret', { MACKEREL_APIKEY_SECRET_ARN: ARN }, `reading secret ${ARN} failed: Secrets Manager GetSecretValue failed`],
+      ['the API key\'s parameter', { MACKEREL_APIKEY_PARAMETER_NAME: '/mackerel/api-key' }, 'reading SSM parameter /mackerel/api-key failed: SSM GetParameter failed'],
+    ])('%s', async (_what, location, reason) => {
+      // GIVEN 2 s left, of which the handler keeps 1 s to answer (the harness's margin), and 200 ms per attempt
+      Object.assign(settings, { requestTimeoutMs: 200 });
+      useAwsClients({ secretsManager: hanging, ssm: hanging });
+      delete process.env.MACKEREL_APIKEY;
+      Object.assign(process.env, location);
+      const started = Date.now();
+
+      // WHEN
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext(2_000)));
+
+      // THEN CloudFormation gets the reason in time, and nothing was sent to Mackerel
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(error.message.startsWith(`Custom::MackerelMonitor Cpu: Create failed: ${reason}: no answer within `)).toBe(true);
+      expect(error.message).toMatch(/\(gave up after \d+ attempts?: (no time left to retry|attempt limit reached)\)$/);
+      expect(env.emulator.requests()).toEqual([]);
+    });
+
+    test('a channel URL kept in SSM', async () => {
+      Object.assign(settings, { requestTimeoutMs: 200 });
+      useAwsClients({ secretsManager: hanging, ssm: hanging });
+      const started = Date.now();
+
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.CHANNEL, 'Slack',
+        { type: 'slack', name: 'ops', url: '{{cdk-mackerel:ssm-secure:/hooks/slack}}' }), lambdaContext(2_000)));
+
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(error.message.startsWith('Custom::MackerelChannel Slack: Create failed: reading SSM parameter /hooks/slack failed: SSM GetParameter failed: no answer within ')).toBe(true);
+      expect(env.emulator.state().channels).toEqual([]);
+    });
   });
 
   test('a user name and password in the API base (from a parameter synth cannot read) are masked where fetch echoes the URL', async () => {

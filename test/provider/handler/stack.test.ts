@@ -142,6 +142,21 @@ describe('the view of CloudFormation the Lambda asks', () => {
       expect(sent).toHaveLength(9);
     });
 
+    test('a read that gets no answer is given up before the invocation\'s time runs out, naming the call', async () => {
+      // GIVEN CloudFormation never answers; 2 s left, of which 1 s is kept to answer, and 100 ms per attempt
+      Object.assign(settings, { requestTimeoutMs: 100, safetyMarginMs: 1_000, baseDelayMs: 5, maxDelayMs: 20, minAttemptMs: 50 });
+      const { view, sent } = fakeCloudFormation(() => new Promise(() => {}));
+      const started = Date.now();
+
+      // WHEN
+      const failed = view.holds(STACK_ID, 'Shop', 'shop', started + 2_000);
+
+      // THEN
+      await expect(failed).rejects.toThrow(/^CloudFormation DescribeStackResource failed: no answer within \d+ ms \(gave up after \d+ attempts: (no time left to retry|attempt limit reached)\)$/);
+      expect(Date.now() - started).toBeLessThan(1_100);
+      expect(sent.length).toBeGreaterThan(1);
+    });
+
     test('gives up at the attempt limit, saying so', async () => {
       Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 4 });
       const { view, sent } = fakeCloudFormation(() => sdkError('Throttling', 'Rate exceeded'));

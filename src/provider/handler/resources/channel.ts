@@ -20,8 +20,8 @@ export const CHANNEL_SCHEMA: ObjectSchema = {
  * a new channel is never added to the default notification group (a stack wires its channels
  * itself), and PUT cannot carry that field at all.
  */
-async function channelBody(props: Props, oldProps?: Props): Promise<Props> {
-  const url = typeof props.url === 'string' && hasDynamicReference(props.url) ? await resolveDynamicReferences(props.url) : props.url;
+async function channelBody(props: Props, oldProps: Props | undefined, _live: unknown, deadline: number): Promise<Props> {
+  const url = typeof props.url === 'string' && hasDynamicReference(props.url) ? await resolveDynamicReferences(props.url, deadline) : props.url;
   // A channel URL is a secret however it came: one given as a NoEcho parameter (or a
   // {{resolve:ssm:...}}) arrives resolved by CloudFormation, with nothing to tell it from plain text.
   if (typeof url === 'string') addSecret(url);

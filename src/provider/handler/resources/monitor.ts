@@ -79,11 +79,11 @@ export const KEPT_WHEN_OMITTED: { readonly [type: string]: Props } = {
  * through a token, such as a CfnParameter, only shows up here. A header value given as a dynamic
  * reference (`ExternalHttpHeader.secretValue`) is resolved here, as a channel URL is.
  */
-async function monitorBody(props: Props, oldProps?: Props): Promise<Props> {
+async function monitorBody(props: Props, oldProps: Props | undefined, _live: unknown, deadline: number): Promise<Props> {
   const { notificationInterval, ...rest } = props;
   const body = notificationInterval === 0 ? rest : props;
   maskHeaderValues(body.headers);
-  const headers = await resolveHeaders(body.headers);
+  const headers = await resolveHeaders(body.headers, deadline);
   const resolved = headers === undefined ? body : { ...body, headers };
   return oldProps ? { ...KEPT_WHEN_OMITTED[String(props.type)], ...resolved } : resolved;
 }
@@ -103,7 +103,7 @@ function maskHeaderValues(headers: unknown): void {
 }
 
 /** The headers with every value that holds a dynamic reference resolved; undefined when there are none. */
-async function resolveHeaders(headers: unknown): Promise<unknown[] | undefined> {
+async function resolveHeaders(headers: unknown, deadline: number): Promise<unknown[] | undefined> {
   if (!Array.isArray(headers)) return undefined;
   const secret = (h: unknown): h is { value: string } => typeof (h as { value?: unknown })?.value === 'string'
     && hasDynamicReference((h as { value: string }).value);
@@ -114,7 +114,7 @@ async function resolveHeaders(headers: unknown): Promise<unknown[] | undefined> 
       out.push(header);
       continue;
     }
-    const value = await resolveDynamicReferences(header.value);
+    const value = await resolveDynamicReferences(header.value, deadline);
     // A secret saved with a trailing newline (`echo token > file`) would send a header Mackerel
     // cannot send, or one with the newline in it. Not cut silently: the secret is what is wrong.
     // The rule is ExternalHttpMonitor's for a value given as text: RFC 9110 allows no control
