@@ -1,7 +1,8 @@
+import type { CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import { afterEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
-import { cfnEvent, lambdaContext, STACK_ID, useEmulator } from './_harness';
+import { api, cfnEvent, lambdaContext, STACK_ID, useEmulator } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { _failure, handler } from '../../../src/provider/handler/index';
@@ -195,6 +196,54 @@ describe('handler', () => {
       delete process.env.MACKEREL_APIKEY_SECRET_ARN;
       useAwsClients();
     }
+  });
+
+  describe('an update that changes only the ServiceToken (the provider\'s function replaced) makes no object anew', () => {
+    /** Each type's properties, given the IDs of a few objects made beforehand. */
+    const PROPS: { [type: string]: (made: { externalId: string }) => { [field: string]: unknown } } = {
+      [_RESOURCE_TYPES.SERVICE]: () => ({ name: 'cart', memo: 'cart' }),
+      [_RESOURCE_TYPES.ROLE]: () => ({ service: 'shop', name: 'batch' }),
+      [_RESOURCE_TYPES.MONITOR]: () => ({ type: 'connectivity', name: 'alive', scopes: ['shop:web'] }),
+      [_RESOURCE_TYPES.CHANNEL]: () => ({ type: 'email', name: 'oncall', emails: ['oncall@example.com'], events: ['alert'] }),
+      [_RESOURCE_TYPES.NOTIFICATION_GROUP]: () => ({ name: 'ops', notificationLevel: 'all', services: [{ name: 'shop' }] }),
+      [_RESOURCE_TYPES.ALERT_GROUP_SETTING]: () => ({ name: 'web', serviceScopes: ['shop'] }),
+      [_RESOURCE_TYPES.DOWNTIME]: () => ({ name: 'weekly maintenance', start: 1796518800, duration: 120, roleScopes: ['shop:web'] }),
+      [_RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID]: () => ({}),
+      [_RESOURCE_TYPES.AWS_INTEGRATION]: ({ externalId }) => ({
+        name: 'prod', roleArn: 'arn:aws:iam::123456789012:role/mackerel', externalId, region: 'ap-northeast-1', services: {},
+      }),
+      [_RESOURCE_TYPES.GRAPH_ANNOTATION]: () => ({ title: 'deploy Shop', service: 'shop', roles: ['web'], revision: 'abc' }),
+      [_RESOURCE_TYPES.DASHBOARD]: () => ({ title: 'shop', urlPath: 'shop/web', widgets: [] }),
+      [_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME]: () => ({ name: 'deploy Shop', duration: 20, roleScopes: ['shop:web'], revision: 'abc' }),
+      [_RESOURCE_TYPES.SERVICE_METADATA]: () => ({ service: 'shop', namespace: 'owner', metadata: '{"team":"payments"}' }),
+      [_RESOURCE_TYPES.ROLE_METADATA]: () => ({ role: 'shop:web', namespace: 'owner', metadata: '{"team":"payments"}' }),
+    };
+
+    test('every type is served here', () => {
+      expect(Object.keys(PROPS).sort()).toEqual(Object.values(_RESOURCE_TYPES).sort());
+    });
+
+    test.each(Object.keys(PROPS))('%s', async (type) => {
+      // GIVEN the resource, created through the old token
+      expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+      expect((await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
+      const externalId = (await api(env.emulator, 'POST', '/api/v0/aws-integrations-external-id')).body.externalId;
+      const props = PROPS[type]({ externalId });
+      const created = await handler(cfnEvent('Create', type, 'Thing', props), lambdaContext());
+      const before = env.emulator.state();
+      const from = env.emulator.requests().length;
+
+      // WHEN CloudFormation sends an Update whose only change is the ServiceToken
+      const event = cfnEvent('Update', type, 'Thing', props, { physicalId: created.PhysicalResourceId, oldProps: props }) as CloudFormationCustomResourceUpdateEvent;
+      const moved = { ...event, ResourceProperties: { ...event.ResourceProperties, ServiceToken: 'arn:aws:lambda:ap-northeast-1:123456789012:function:new-framework-onEvent' } };
+      const updated = await handler(moved, lambdaContext());
+
+      // THEN the resource keeps its object: the same physical ID and data, nothing created, Mackerel as it was
+      expect(updated.PhysicalResourceId).toBe(created.PhysicalResourceId);
+      expect(updated.Data).toEqual(created.Data);
+      expect(env.emulator.requests().slice(from).filter((r) => r.method === 'POST')).toEqual([]);
+      expect(env.emulator.state()).toEqual(before);
+    });
   });
 
   describe('an AWS read that gets no answer fails the resource before the Lambda times out, naming what was read', () => {

@@ -1,13 +1,15 @@
 import { _shortened } from '../../../_text';
 import { _GRAPH_ANNOTATION_LIMITS } from '../../_properties';
-import { Props } from '../convert';
+import { deepEqual, Props } from '../convert';
 import { RequestContext, ResourceModule } from '../resource';
 
 /**
- * `_GraphAnnotationProperties`. Every create or update posts a new annotation at the moment the
- * resource is reached, so each deploy that changes the properties (`revision` above all) marks
- * the graphs once; the new annotation's ID is the new physical ID. A delete is a no-op: the
- * annotations are the deploy history, and Mackerel deletes them with their service.
+ * `_GraphAnnotationProperties`. Every create, and every update that changes the properties, posts
+ * a new annotation at the moment the resource is reached, so each deploy that changes them
+ * (`revision` above all) marks the graphs once; the new annotation's ID is the new physical ID. An
+ * update that changes nothing of them (only the ServiceToken: the provider's function was replaced)
+ * marks no deploy and keeps the annotation. A delete is a no-op: the annotations are the deploy
+ * history, and Mackerel deletes them with their service.
  */
 /** Why a delete leaves the annotation, as `LeftInMackerel` says (and `cdk-mackerel diff` predicts). */
 export const KEPT_AS_HISTORY = 'a graph annotation is part of the deploy history, so it is kept until its service is deleted';
@@ -15,7 +17,11 @@ export const KEPT_AS_HISTORY = 'a graph annotation is part of the deploy history
 export const graphAnnotation: ResourceModule = {
   schema: { title: 'string', description: 'string', cutDescription: 'boolean', service: 'string', roles: 'string[]', revision: 'string' },
   create: (ctx, props) => post(ctx, props),
-  update: (ctx, _id, props) => post(ctx, props),
+  update: async (ctx, id, props, oldProps) => {
+    if (!deepEqual(props, oldProps)) return post(ctx, props);
+    ctx.log.info('no property changed (only the ServiceToken): no deploy to mark, the annotation is kept', { id });
+    return { physicalResourceId: id, data: { GraphAnnotationId: id } };
+  },
   delete: async () => KEPT_AS_HISTORY,
 };
 
