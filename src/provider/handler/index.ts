@@ -5,6 +5,7 @@
  * the HTTP status and Mackerel's own message, and never the API key.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { answerGiven, rememberAnswer } from './answered';
 import { readApiKey } from './api-key';
 import { createClient, isRefused, MackerelClient } from './client';
 import { convert, convertOld, Props } from './convert';
@@ -185,12 +186,19 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
     physicalResourceId: physicalId,
   });
   log.info('request');
+  const given = answerGiven(event);
+  if (given) {
+    log.warn('this request was answered already by this container (the provider framework or Lambda delivered it again); '
+      + 'the same answer is given again, and nothing is sent to Mackerel', { physicalResourceId: given.PhysicalResourceId });
+    return given;
+  }
   try {
     const module = RESOURCE_MODULES[event.ResourceType];
     if (!module) throw new Error(`the resource type is not one this handler serves; expected one of ${Object.keys(RESOURCE_MODULES).join(', ')}`);
     const client = await connect(context, log);
     const ctx: RequestContext = { client, log, stackId: event.StackId, logicalResourceId: event.LogicalResourceId };
     const outcome = await dispatch(module, ctx, event);
+    rememberAnswer(event, outcome);
     log.info('done', { physicalResourceId: outcome.PhysicalResourceId });
     return outcome;
   } catch (e) {

@@ -6,6 +6,7 @@ import { api, cfnEvent, lambdaContext, STACK_ID, useEmulator } from './_harness'
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { _failure, handler } from '../../../src/provider/handler/index';
+import { useLocalApi } from '../../../src/provider/handler/local-api';
 import { settings } from '../../../src/provider/handler/settings';
 
 const env = useEmulator();
@@ -243,6 +244,72 @@ describe('handler', () => {
       expect(updated.Data).toEqual(created.Data);
       expect(env.emulator.requests().slice(from).filter((r) => r.method === 'POST')).toEqual([]);
       expect(env.emulator.state()).toEqual(before);
+    });
+  });
+
+  describe('a request delivered again to the container that answered it (the framework\'s Invoke sent again, Lambda\'s retry of the framework)', () => {
+    const CREATES: Array<[string, { [field: string]: unknown }, string]> = [
+      [_RESOURCE_TYPES.MONITOR, { type: 'connectivity', name: 'alive', scopes: ['shop:web'] }, 'monitors'],
+      [_RESOURCE_TYPES.CHANNEL, { type: 'email', name: 'oncall', emails: ['oncall@example.com'], events: ['alert'] }, 'channels'],
+      [_RESOURCE_TYPES.NOTIFICATION_GROUP, { name: 'ops', notificationLevel: 'all', services: [{ name: 'shop' }] }, 'notificationGroups'],
+      [_RESOURCE_TYPES.ALERT_GROUP_SETTING, { name: 'web', serviceScopes: ['shop'] }, 'alertGroupSettings'],
+      [_RESOURCE_TYPES.DOWNTIME, { name: 'weekly maintenance', start: 1796518800, duration: 120, roleScopes: ['shop:web'] }, 'downtimes'],
+      [_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, { name: 'deploy Shop', duration: 20, roleScopes: ['shop:web'], revision: 'abc' }, 'downtimes'],
+      [_RESOURCE_TYPES.GRAPH_ANNOTATION, { title: 'deploy Shop', service: 'shop', roles: ['web'], revision: 'abc' }, 'graphAnnotations'],
+      [_RESOURCE_TYPES.DASHBOARD, { title: 'shop', urlPath: 'shop/web', widgets: [] }, 'dashboards'],
+    ];
+
+    test.each(CREATES)('a create of %s makes one object, and both deliveries get its ID', async (type, props, collection) => {
+      // GIVEN a create the handler carried out, whose answer the framework did not get
+      expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+      expect((await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'web' })).status).toBe(200);
+      const ids = () => (env.emulator.state() as unknown as { [key: string]: Array<{ id: string }> })[collection].map((o) => o.id);
+      const before = ids();
+      const event = cfnEvent('Create', type, 'Thing', props);
+      const first = await handler(event, lambdaContext());
+      const from = env.emulator.requests().length;
+
+      // WHEN the same request comes again
+      const again = await handler(structuredClone(event), lambdaContext());
+
+      // THEN the same answer, with nothing sent to Mackerel: one object
+      expect(again).toEqual(first);
+      expect(env.emulator.requests().slice(from)).toEqual([]);
+      expect(ids()).toEqual([...before, first.PhysicalResourceId]);
+      expect(env.logs.lines().some((line) => line.includes('this request was answered already by this container'))).toBe(true);
+    });
+
+    test('a caller that hands the handler its API (cdk-mackerel apply, which sends each request once) gets no answer from memory', async () => {
+      // Its RequestIds are its own (tests of the CLI give each resource a fixed one); a repeat there is a new request.
+      useLocalApi({ apiBase: env.emulator.url, apiKey: env.emulator.apiKey });
+      try {
+        const event = cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' });
+        const first = await handler(event, lambdaContext());
+        const again = await handler(structuredClone(event), lambdaContext());
+        expect(again.PhysicalResourceId).not.toBe(first.PhysicalResourceId);
+      } finally {
+        useLocalApi();
+      }
+    });
+
+    test('another request of the same resource is carried out: a create after the first failed, or an update', async () => {
+      const props = { type: 'connectivity', name: 'alive' };
+      const event = cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', props);
+      // A failed request is not kept: its repeat is carried out
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: 'refused once' } } });
+      await expect(handler(event, lambdaContext())).rejects.toThrow(/refused once/);
+      const created = await handler(structuredClone(event), lambdaContext());
+      expect(env.emulator.state().monitors.map((m) => m.id)).toEqual([created.PhysicalResourceId]);
+
+      // A request of another RequestId is another request, though it says the same
+      const second = await handler({ ...event, RequestId: 'another-request' }, lambdaContext());
+      expect(second.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
+
+      // A repeat that differs in what it asks is not taken for one
+      const update = cfnEvent('Update', _RESOURCE_TYPES.MONITOR, 'Cpu', { ...props, name: 'up' }, { physicalId: created.PhysicalResourceId, oldProps: props });
+      await handler(update, lambdaContext());
+      await handler({ ...update, ResourceProperties: { ...update.ResourceProperties, name: 'still up' } }, lambdaContext());
+      expect(env.emulator.state().monitors.find((m) => m.id === created.PhysicalResourceId)).toMatchObject({ name: 'still up' });
     });
   });
 
