@@ -5,7 +5,7 @@
 import { _CliError } from './errors';
 import { _MASKED } from '../_text';
 import { createClient, MackerelApiError } from '../provider/handler/client';
-import { Logger } from '../provider/handler/log';
+import { createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
 /** GETs a Mackerel API path; undefined for 404. @internal */
@@ -20,6 +20,14 @@ export interface _ApiOptions {
    * @default 300000
    */
   readonly timeoutMs?: number;
+  /**
+   * Where each retry of a GET is said, one line each: the handler's log line for a retry of its
+   * calls (what was sent, the status or error, the attempt and the wait), as `--verbose` prints
+   * apply's operations' own. Unset: retries are not said; the command's error says how many
+   * attempts a failed read took.
+   * @default - not logged
+   */
+  readonly log?: (line: string) => void;
 }
 
 /** Keys shorter than this are not scrubbed. */
@@ -35,7 +43,6 @@ export function _scrubKey(text: string, apiKey: string): string {
   return out;
 }
 
-/** Retries are not logged: the command's error says how many attempts a failed read took. */
 const QUIET: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, with: () => QUIET };
 
 /**
@@ -46,12 +53,15 @@ const QUIET: Logger = { info: () => undefined, warn: () => undefined, error: () 
 export function _createGet(options: _ApiOptions): _Get {
   const base = options.apiBase.endsWith('/') ? options.apiBase : `${options.apiBase}/`;
   const timeoutMs = options.timeoutMs ?? 300_000;
+  // The handler's own lines, scrubbed as its log is (the key, and any secret it learnt in this process).
+  const write = options.log;
+  const log = write ? createLogger({}, (_level, line) => write(line)) : QUIET;
   return async (path) => {
     const url = new URL(path.replace(/^\//, ''), base);
     // The client keeps the handler's margin for reporting to CloudFormation: here the whole
     // timeout is for the GET, so the margin comes on top (as for the CLI's operations, invoke.ts).
     const deadline = Math.floor(Date.now() + timeoutMs + settings.safetyMarginMs);
-    const client = createClient({ apiBase: base, apiKey: options.apiKey, deadline, log: QUIET, retryUnconnected: false });
+    const client = createClient({ apiBase: base, apiKey: options.apiKey, deadline, log, retryUnconnected: false });
     try {
       return await client.request('GET', `/${path.replace(/^\//, '')}`);
     } catch (e) {

@@ -74,8 +74,10 @@ Options of apply and diff:
                    with the parameter); needed for a parameter without Default that a Mackerel resource uses.
                    For an AWS::SSM::Parameter::Value<...> parameter, the value itself (the CLI reads no SSM)
   --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
-  --timeout SEC    apply only: time per operation and per read, retries included (at least 2; default 300)
-  --verbose        apply only: show the handler's log lines`;
+  --timeout SEC    time per operation of apply and per read of Mackerel, retries included (at least 2;
+                   default 300): a bound on how long a run waits out a Mackerel that fails or throttles
+  --verbose        print a line for each retry of a Mackerel call (what was sent, the status or error, the
+                   wait); apply also prints the handler's log lines`;
 
 const OPTIONS = {
   'api-base': { type: 'string' },
@@ -96,9 +98,8 @@ const OPTIONS = {
 } as const;
 
 // The options only one side reads (--destroy, --emulator and --parameters have messages of their own).
-const APPLY_AND_DIFF_ONLY = ['api-base', 'state', 'stack', 'stage', 'region', 'account'] as const;
-// What bounds or logs the handler's operations: diff sends none (it only reads).
-const APPLY_ONLY = ['timeout', 'verbose'] as const;
+// --timeout and --verbose bound and show diff's reads as much as apply's operations.
+const APPLY_AND_DIFF_ONLY = ['api-base', 'state', 'stack', 'stage', 'region', 'account', 'timeout', 'verbose'] as const;
 const EMULATOR_ONLY = ['port', 'host'] as const;
 
 /** Parses argv (without node and the script). @internal */
@@ -140,13 +141,9 @@ export function _parseArgs(argv: readonly string[]): _Args {
   // Each command refuses the other's options rather than ignoring them: `emulator --state FILE` would
   // otherwise run without keeping its objects, and `apply --emulator --port 4321` on another port.
   if (command === 'emulator') {
-    const given = APPLY_AND_DIFF_ONLY.find((flag) => values[flag] !== undefined);
+    const given = APPLY_AND_DIFF_ONLY.find((flag) => values[flag] !== undefined && values[flag] !== false);
     if (given === 'state') throw new _CliError('--state is an option of apply and diff; the emulator keeps its objects in the file of --emulator-state FILE');
     if (given) throw new _CliError(`--${given} is an option of apply and diff`);
-  }
-  if (command !== 'apply') {
-    const given = APPLY_ONLY.find((flag) => values[flag] !== undefined && values[flag] !== false);
-    if (given) throw new _CliError(`--${given} is an option of apply only${command === 'diff' ? '; diff sends no operation to the handler, it only reads Mackerel' : ''}`);
   }
   if (command !== 'emulator') {
     const given = EMULATOR_ONLY.find((flag) => values[flag] !== undefined);

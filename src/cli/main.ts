@@ -141,7 +141,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   const { apiBase, key, file, local } = target;
   const store = stateStore(target.store, local);
   checkStateBase(store, target.recordedBase, file);
-  const get = _createGet({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000 });
+  const get = _createGet({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000, log: args.verbose ? io.err : undefined });
   const org = await _preflight(get);
   checkStateOrganization(store, org, file);
   io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org}), state ${file}`);
@@ -266,7 +266,7 @@ function stateStore(store: _StateStore, local: _LocalEmulator | undefined): _Sta
 async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<number> {
   const { apiBase, key, file, store } = target;
   checkStateBase(store, target.recordedBase, file);
-  const get = _createGet({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000 });
+  const get = _createGet({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000, log: args.verbose ? io.err : undefined });
   checkStateOrganization(store, await _preflight(get), file);
   const knownFields = (type: string) => Object.keys(RESOURCE_MODULES[type]?.schema ?? {});
   const notices = new Set<string>();

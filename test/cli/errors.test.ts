@@ -327,12 +327,13 @@ describe('clear errors, exit code 2', () => {
     for (const extra of [['--api-base', 'http://127.0.0.1:1/'], ['--stack', 'Shop'], ['--stage', ''], ['--region', 'us-west-2'], ['--account', '1']]) {
       expectError(await cli(['emulator', '--port', '0', ...extra]), new RegExp(`^cdk-mackerel: ${extra[0]} is an option of apply and diff$`));
     }
-    // what bounds or logs the handler's operations: diff sends none, and took them without a word
+    // what bounds or shows the calls to Mackerel: the emulator makes none, and would take them without a word
     for (const extra of [['--timeout', '5'], ['--verbose']]) {
-      expectError(await cli(['emulator', '--port', '0', ...extra]), new RegExp(`^cdk-mackerel: ${extra[0]} is an option of apply only$`));
-      expectError(await cli(['diff', assembly, ...extra]),
-        new RegExp(`^cdk-mackerel: ${extra[0]} is an option of apply only; diff sends no operation to the handler, it only reads Mackerel$`));
+      expectError(await cli(['emulator', '--port', '0', ...extra]), new RegExp(`^cdk-mackerel: ${extra[0]} is an option of apply and diff$`));
     }
+    // diff's --timeout is checked as apply's
+    expectError(await cli(['diff', assembly, '--timeout', '0']), /^cdk-mackerel: --timeout "0" is not a positive number of seconds$/);
+    expectError(await cli(['diff', assembly, '--timeout', '1.5']), /^cdk-mackerel: --timeout "1\.5" is too short: /);
     expectError(await cli(['apply', assembly, '--emulator', '--port', '4321']),
       /^cdk-mackerel: --port is an option of the emulator command; --emulator listens on a free port of 127\.0\.0\.1 for its run$/);
     expectError(await cli(['diff', assembly, '--host', '127.0.0.1']),

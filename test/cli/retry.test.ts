@@ -119,3 +119,40 @@ describe('failures that last or are final', () => {
     expect(count).toBe(1);
   });
 });
+
+describe('--timeout and --verbose, of diff as of apply', () => {
+  test('diff --timeout bounds its reads: a persistent 500 fails it within the time given, not after the attempt limit', async () => {
+    // Backoff as shipped (up to 8 attempts, minutes in all): only --timeout ends the run early
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 500, body: boom, times: 1000 });
+    const started = Date.now();
+    const { result: run, count } = await counted('GET', /^\/api\/v0\/monitors\//, () => cli(['diff', assembly, ...base, '--timeout', '2']));
+    expect(Date.now() - started).toBeLessThan(3500);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/monitors\/\w+ failed: HTTP 500: boom \(gave up after \d+ attempts?: no time left to retry\)$/);
+    expect(count).toBeLessThan(settings.maxAttempts);
+  });
+
+  test('with --verbose, each retry of a read prints one line saying what, why and the wait, never the key', async () => {
+    Object.assign(settings, { baseDelayMs: 10 });
+    const key = shared.emulator.apiKey;
+    const retried = (line: string) => JSON.parse(line) as { message: string; method: string; path: string; status?: number; error: string; delayMs: number };
+    for (const command of ['diff', 'apply']) {
+      shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, body: { error: { message: `boom for ${key}` } } });
+      shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 429, body: boom });
+      const run = await cli([command, assembly, ...base, '--verbose'], { MACKEREL_APIKEY: key });
+      expect(run.code).toBe(0);
+      const lines = run.err.split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines.map(retried)).toEqual([
+        expect.objectContaining({ message: 'retrying Mackerel call', method: 'GET', path: '/api/v0/org', status: 503, error: 'boom for ****', delayMs: expect.any(Number) }),
+        // diff's read of a live monitor, apply's closing read of the objects it left unchanged
+        expect.objectContaining({ message: 'retrying Mackerel call', method: 'GET', path: expect.stringMatching(/^\/api\/v0\/monitors\/\w+$/), status: 429, error: 'boom' }),
+      ]);
+      expect(run.err + run.out).not.toContain(key);
+      shared.emulator.clearFaults();
+    }
+    // without --verbose, the same retries go unsaid
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, body: boom });
+    expect((await cli(['diff', assembly, ...base])).err).toBe('');
+  });
+});

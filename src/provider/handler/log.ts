@@ -81,17 +81,21 @@ export interface Logger {
   with(fields: LogFields): Logger;
 }
 
-/** One JSON object per line, which CloudWatch Logs Insights parses without configuration. */
-export function createLogger(base: LogFields = {}): Logger {
-  const write = (level: string, message: string, fields?: LogFields) => {
-    const line = masked(JSON.stringify({ level, message, ...base, ...fields }), true);
-    if (level === 'error') console.error(line);
-    else console.log(line);
-  };
+/** Where a logger's lines go. */
+export type LogSink = (level: string, line: string) => void;
+
+const CONSOLE: LogSink = (level, line) => (level === 'error' ? console.error(line) : console.log(line));
+
+/**
+ * One JSON object per line, which CloudWatch Logs Insights parses without configuration. `sink`
+ * takes the lines, scrubbed, instead of the console (the CLI's own reads write to its stderr).
+ */
+export function createLogger(base: LogFields = {}, sink: LogSink = CONSOLE): Logger {
+  const write = (level: string, message: string, fields?: LogFields) => sink(level, masked(JSON.stringify({ level, message, ...base, ...fields }), true));
   return {
     info: (message, fields) => write('info', message, fields),
     warn: (message, fields) => write('warn', message, fields),
     error: (message, fields) => write('error', message, fields),
-    with: (fields) => createLogger({ ...base, ...fields }),
+    with: (fields) => createLogger({ ...base, ...fields }, sink),
   };
 }
