@@ -8,7 +8,7 @@ import { createClient, MackerelApiError } from '../provider/handler/client';
 import { createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
-/** GETs a Mackerel API path; undefined for 404. @internal */
+/** GETs a Mackerel API path; undefined for 404 (only: a success without a body is an error). @internal */
 export type _Get = (path: string) => Promise<unknown | undefined>;
 
 /** Settings of the client. @internal */
@@ -62,13 +62,19 @@ export function _createGet(options: _ApiOptions): _Get {
     // timeout is for the GET, so the margin comes on top (as for the CLI's operations, invoke.ts).
     const deadline = Math.floor(Date.now() + timeoutMs + settings.safetyMarginMs);
     const client = createClient({ apiBase: base, apiKey: options.apiKey, deadline, log, retryUnconnected: false });
+    let value: unknown;
     try {
-      return await client.request('GET', `/${path.replace(/^\//, '')}`);
+      value = await client.request('GET', `/${path.replace(/^\//, '')}`);
     } catch (e) {
       if (!(e instanceof MackerelApiError)) throw e;
       if (e.status === 404) return undefined;
       throw new _CliError(_scrubKey(describe(e, base, url.pathname), options.apiKey));
     }
+    // The client reads a success with an empty body as undefined, which here means 404: an object
+    // gone (diff's `? gone`, a re-create). Mackerel answers every GET with JSON, so this is no
+    // Mackerel answer to guess from, as a body that is not JSON is none.
+    if (value === undefined) throw new _CliError(`GET ${url.pathname} returned an empty body, not JSON; is ${base} a Mackerel API?`);
+    return value;
   };
 }
 

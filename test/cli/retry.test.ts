@@ -1,3 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
@@ -154,5 +157,68 @@ describe('--timeout and --verbose, of diff as of apply', () => {
     // without --verbose, the same retries go unsaid
     shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, body: boom });
     expect((await cli(['diff', assembly, ...base])).err).toBe('');
+  });
+});
+
+/**
+ * A server in front of the emulator that answers the GETs `empty` picks with 200 and no body,
+ * and passes every other call on.
+ */
+async function emptyBodies(empty: (path: string) => boolean): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', async () => {
+      const path = new URL(request.url ?? '/', 'http://proxy').pathname;
+      if (request.method === 'GET' && empty(path)) {
+        response.writeHead(200, { 'Content-Length': '0' });
+        response.end();
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      const headers = Object.fromEntries(['x-api-key', 'content-type', 'accept'].filter((h) => request.headers[h] !== undefined).map((h) => [h, String(request.headers[h])]));
+      const answer = await fetch(new URL(request.url ?? '/', shared.emulator.url), { method: request.method, headers, body: body.length > 0 ? body : undefined });
+      const text = await answer.text();
+      response.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      response.end(text);
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return { url, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+describe('a success with an empty body, which Mackerel never sends', () => {
+  test('is an error of diff, not an object gone, and of apply\'s pre-flight read, not a 404', async () => {
+    const dir = workDir();
+    const monitors = await emptyBodies((path) => path.startsWith('/api/v0/monitors/'));
+    try {
+      // GIVEN the applied state, as applied through this base
+      const state = JSON.parse(readFileSync(base[3], 'utf8'));
+      writeFileSync(join(dir, 's.json'), JSON.stringify({ ...state, apiBase: monitors.url }));
+      const through = ['--api-base', monitors.url, '--state', join(dir, 's.json')];
+      // WHEN a live monitor is read as 200 with no body
+      const diff = await cli(['diff', assembly, ...through]);
+      // THEN diff fails saying so, rather than showing the monitor deleted outside the template
+      expect(diff.out).toBe('');
+      expect(diff.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/monitors\/\w+ returned an empty body, not JSON; is http:\/\/127\.0\.0\.1:\d+\/ a Mackerel API\?$/);
+      expect(diff.code).toBe(2);
+      // and apply, which changes nothing here, does not call the monitor deleted outside in its summary either
+      const apply = await cli(['apply', assembly, ...through]);
+      expect(apply.code).toBe(0);
+      expect(apply.out).not.toContain('outside the template');
+    } finally {
+      await monitors.close();
+    }
+    const org = await emptyBodies((path) => path === '/api/v0/org');
+    try {
+      for (const command of ['apply', 'diff']) {
+        const run = await cli([command, assembly, '--api-base', org.url, '--state', join(dir, 'fresh.json')]);
+        expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/org returned an empty body, not JSON; is http:\/\/127\.0\.0\.1:\d+\/ a Mackerel API\?/);
+        expect(run.code).toBe(2);
+      }
+    } finally {
+      await org.close();
+    }
   });
 });
