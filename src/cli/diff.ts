@@ -7,7 +7,7 @@
 import { _Get } from './api';
 import { _App, _stacksNotInApp } from './assembly';
 import { _FieldChange, _fieldChanges, _readableChanges } from './changes';
-import { _BeforeCleanup, _NOTHING_BEFORE, _beforeCleanups, _destroyedAlone, _entryBase, _heldAfterRun, _withCleanup } from './cleanup';
+import { _BeforeCleanup, _BeforeStackCleanup, _NOTHING_BEFORE, _beforeCleanups, _destroyedAlone, _entryBase, _heldAfterRun, _withCleanup } from './cleanup';
 import { _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
@@ -278,20 +278,28 @@ export async function _diff(
     monitors ??= get('/api/v0/monitors').then((body) => (_isObject(body) ? body.monitors : undefined));
     return { ...object, monitors: monitorsOfService(await monitors, name) };
   };
+  // An object gone from Mackerel reads as undefined (created anew), one never read as unreadable.
+  const readAll = async (plan: _StackPlan): Promise<Pick<_BeforeStackCleanup, 'live' | 'oldLive'> & { stack: Map<string, _LiveObject> }> => {
+    const stack = await readStack(plan.stackName, state, get);
+    const old = await readForCleanup(plan, state, get, stack, withMonitors);
+    return {
+      stack,
+      live: (id) => (stack.has(id) ? stack.get(id) : 'unreadable'),
+      oldLive: (type, id) => (type === SERVICE && old.has(id) ? old.get(id) : 'unreadable'),
+    };
+  };
   for (const plan of applied) {
-    const live = await readStack(plan.stackName, state, get);
-    const old = await readForCleanup(plan, state, get, live, withMonitors);
-    const oldLive = (type: string, id: string) => (type === SERVICE && old.has(id) ? old.get(id) : 'unreadable');
-    entries.push(..._stackDrift(plan.stackName, state, live, knownFields),
-      // An object gone from Mackerel reads as undefined (created anew), one never read as unreadable.
-      ..._planDiff(plan, state, (id) => (live.has(id) ? live.get(id) : 'unreadable'), pending, beforeCleanup.get(plan.stackName), oldLive));
+    const { stack, live, oldLive } = await readAll(plan);
+    entries.push(..._stackDrift(plan.stackName, state, stack, knownFields), ..._planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive));
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
-  // A stack removed from the app or renamed: what `apply --destroy --stack` would delete.
+  // A stack removed from the app or renamed: what `apply --destroy --stack` would delete, read live as
+  // any other stack's removed objects are (a service with roles or monitors not its own is left).
   const stage = app.stage ? ` --stage ${app.stage}` : '';
   for (const stack of [...app.stacks.filter((s) => s.notInApp !== undefined).map((s) => s.stackName), ..._stacksNotInApp(app, state)]) {
     const removed = _planStack({ stackName: stack, template: { Resources: {} } }, state, env, notice);
-    entries.push(..._planDiff(removed, state, undefined, undefined, _destroyedAlone(state, stack))
+    const { live, oldLive } = await readAll(removed);
+    entries.push(..._planDiff(removed, state, live, undefined, _destroyedAlone(state, stack), oldLive)
       .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;

@@ -618,6 +618,29 @@ describe('what the templates no longer have', () => {
     expect(readState(join(dir, 'state.json')).stacks).toEqual({});
   });
 
+  test('a stack removed from the app whose service has a role made outside: diff reads it live, and says leave as apply --destroy --stack leaves it', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await cli(['apply', synthStacks(dir, { Gone: (s) => new MackerelService(s, 'Svc', { name: 'gone-shop' }).addRole('web') }), ...base])).code).toBe(0);
+    const hand = await fetch(`${shared.emulator.url}api/v0/services/gone-shop/roles`, {
+      method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'byhand' }),
+    });
+    expect(hand.status).toBe(200);
+    // WHEN the app no longer has the stack
+    const outdir = synthStacks(dir, { Kept: (s) => new MackerelService(s, 'Svc', { name: 'kept-shop' }) });
+    const why = '\\(not deleted: it still has role "gone-shop:byhand", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
+    // THEN diff, of the whole app and of that stack alone, says what apply --destroy --stack does: the role of the stack goes, the service stays
+    for (const only of [[], ['--stack', 'Gone']]) {
+      const diff = await cli(['diff', outdir, ...base, ...only]);
+      expect(diff.out).toMatch(new RegExp(`^- leave +Service +Gone/Svc\\w+ gone-shop "gone-shop" ${why}$`, 'm'));
+      expect(diff.out).toMatch(/^- delete +Role +Gone\/Svcweb\w+ gone-shop:web "web"$/m);
+    }
+    const destroy = await cli(['apply', outdir, ...base, '--destroy', '--stack', 'Gone']);
+    expect(destroy.out).toMatch(new RegExp(`left +Service +Gone/Svc\\w+ gone-shop "gone-shop" ${why}$`, 'm'));
+    expect(destroy.out).toMatch(/^Done: 1 deleted, 1 left\.$/m);
+    expect(services()).toContain('gone-shop');
+  });
+
   test('diff predicts the old copy of a renamed service that apply will leave (a role made outside is in it); one with only its own roles is deleted', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
