@@ -298,8 +298,8 @@ export async function _diff(
   const stage = app.stage ? ` --stage ${app.stage}` : '';
   for (const stack of [...app.stacks.filter((s) => s.notInApp !== undefined).map((s) => s.stackName), ..._stacksNotInApp(app, state)]) {
     const removed = _planStack({ stackName: stack, template: { Resources: {} } }, state, env, notice);
-    const { live, oldLive } = await readAll(removed);
-    entries.push(..._planDiff(removed, state, live, undefined, _destroyedAlone(state, stack), oldLive)
+    const { stack: objects, live, oldLive } = await readAll(removed);
+    entries.push(...[..._stackDrift(stack, state, objects, knownFields), ..._planDiff(removed, state, live, undefined, _destroyedAlone(state, stack), oldLive)]
       .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;

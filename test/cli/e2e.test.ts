@@ -641,6 +641,24 @@ describe('what the templates no longer have', () => {
     expect(services()).toContain('gone-shop');
   });
 
+  test('a stack removed from the app: diff shows its objects deleted or changed outside, as for a stack of the app', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await cli(['apply', synthStacks(dir, { Drop: (s) => new MackerelService(s, 'Svc', { name: 'drop-shop' }).addRole('web') }), ...base])).code).toBe(0);
+    const gone = await fetch(`${shared.emulator.url}api/v0/services/drop-shop/roles/web`, { method: 'DELETE', headers: { 'X-Api-Key': shared.emulator.apiKey } });
+    expect(gone.status).toBe(200);
+    const outdir = synthStacks(dir, { Kept: (s) => new MackerelService(s, 'Svc', { name: 'kept-drop' }) });
+    const diff = await cli(['diff', outdir, ...base]);
+    expect(diff.out.split('\n')).toEqual([
+      expect.stringMatching(/^\+ create +Service +Kept\/Svc/), '      name: "kept-drop"',
+      'stack Drop is in the state file but not in the app: apply leaves its objects in Mackerel; apply --destroy --stack Drop deletes them',
+      expect.stringMatching(/^\? gone +Role +Drop\/Svcweb\w+ drop-shop:web "web" deleted in Mackerel outside the template/),
+      expect.stringMatching(/^- delete +Service +Drop\/Svc\w+ drop-shop "drop-shop"$/),
+      expect.stringMatching(/^- delete +Role +Drop\/Svcweb\w+ drop-shop:web "web"$/),
+      '1 to create, 1 deleted outside, 2 to delete.',
+    ]);
+  });
+
   test('diff predicts the old copy of a renamed service that apply will leave (a role made outside is in it); one with only its own roles is deleted', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
