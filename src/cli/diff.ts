@@ -278,19 +278,20 @@ export async function _diff(
     monitors ??= get('/api/v0/monitors').then((body) => (_isObject(body) ? body.monitors : undefined));
     return { ...object, monitors: monitorsOfService(await monitors, name) };
   };
-  // An object gone from Mackerel reads as undefined (created anew), one never read as unreadable.
-  const readAll = async (plan: _StackPlan): Promise<Pick<_BeforeStackCleanup, 'live' | 'oldLive'> & { stack: Map<string, _LiveObject> }> => {
-    const stack = await readStack(plan.stackName, state, get);
-    const old = await readForCleanup(plan, state, get, stack, withMonitors);
+  // A stack's objects read live: their drift, and for its plan, each object (one gone from Mackerel
+  // reads as undefined, created anew; one never read as unreadable) and the old objects it cleans up.
+  const readAll = async (plan: _StackPlan): Promise<Pick<_BeforeStackCleanup, 'live' | 'oldLive'> & { drift: _DiffEntry[] }> => {
+    const objects = await readStack(plan.stackName, state, get);
+    const old = await readForCleanup(plan, state, get, objects, withMonitors);
     return {
-      stack,
-      live: (id) => (stack.has(id) ? stack.get(id) : 'unreadable'),
+      drift: _stackDrift(plan.stackName, state, objects, knownFields),
+      live: (id) => (objects.has(id) ? objects.get(id) : 'unreadable'),
       oldLive: (type, id) => (type === SERVICE && old.has(id) ? old.get(id) : 'unreadable'),
     };
   };
   for (const plan of applied) {
-    const { stack, live, oldLive } = await readAll(plan);
-    entries.push(..._stackDrift(plan.stackName, state, stack, knownFields), ..._planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive));
+    const { drift, live, oldLive } = await readAll(plan);
+    entries.push(...drift, ..._planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive));
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete, read live as
@@ -298,8 +299,8 @@ export async function _diff(
   const stage = app.stage ? ` --stage ${app.stage}` : '';
   for (const stack of [...app.stacks.filter((s) => s.notInApp !== undefined).map((s) => s.stackName), ..._stacksNotInApp(app, state)]) {
     const removed = _planStack({ stackName: stack, template: { Resources: {} } }, state, env, notice);
-    const { stack: objects, live, oldLive } = await readAll(removed);
-    entries.push(...[..._stackDrift(stack, state, objects, knownFields), ..._planDiff(removed, state, live, undefined, _destroyedAlone(state, stack), oldLive)]
+    const { drift, live, oldLive } = await readAll(removed);
+    entries.push(...[...drift, ..._planDiff(removed, state, live, undefined, _destroyedAlone(state, stack), oldLive)]
       .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;

@@ -138,7 +138,8 @@ describe('--timeout and --verbose, of diff as of apply', () => {
   test('with --verbose, each retry of a read prints one line saying what, why and the wait, never the key', async () => {
     Object.assign(settings, { baseDelayMs: 10 });
     const key = shared.emulator.apiKey;
-    const retried = (line: string) => JSON.parse(line) as { message: string; method: string; path: string; status?: number; error: string; delayMs: number };
+    type Retried = { message: string; method: string; path: string; status?: number; error: string; delayMs: number };
+    const retried = (line: string) => JSON.parse(line) as Retried;
     for (const command of ['diff', 'apply']) {
       shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, body: { error: { message: `boom for ${key}` } } });
       shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 429, body: boom });

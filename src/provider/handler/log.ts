@@ -91,7 +91,9 @@ const CONSOLE: LogSink = (level, line) => (level === 'error' ? console.error(lin
  * takes the lines, scrubbed, instead of the console (the CLI's own reads write to its stderr).
  */
 export function createLogger(base: LogFields = {}, sink: LogSink = CONSOLE): Logger {
-  const write = (level: string, message: string, fields?: LogFields) => sink(level, masked(JSON.stringify({ level, message, ...base, ...fields }), true));
+  const write = (level: string, message: string, fields?: LogFields) => {
+    sink(level, masked(JSON.stringify({ level, message, ...base, ...fields }), true));
+  };
   return {
     info: (message, fields) => write('info', message, fields),
     warn: (message, fields) => write('warn', message, fields),
