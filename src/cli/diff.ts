@@ -16,6 +16,7 @@ import { _isNamedType, _nameOf } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _unappliedFields } from './state';
+import { _createFails } from './taken-names';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
 import { monitorsOfService } from '../provider/handler/resources/service';
@@ -291,7 +292,9 @@ export async function _diff(
   };
   for (const plan of applied) {
     const { drift, live, oldLive } = await readAll(plan);
-    entries.push(...drift, ..._planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive));
+    const stackEntries = _planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive);
+    entries.push(...drift, ...stackEntries);
+    await sayFailingCreates(plan, stackEntries, pending, get, notice);
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete, read live as
@@ -307,6 +310,26 @@ export async function _diff(
 }
 
 const SERVICE: string = _RESOURCE_TYPES.SERVICE;
+
+// A value known only after apply: no name of Mackerel's, and not read.
+const UNKNOWN = '(known after apply)';
+
+/**
+ * A notice for each service or role a stack's entries create, or rename (a replacement creates the
+ * new name), under a name Mackerel has whose create the handler will refuse (`_createFails`): diff
+ * would otherwise show a create that apply fails on, on every run.
+ */
+async function sayFailingCreates(
+  plan: _StackPlan, entries: readonly _DiffEntry[], pending: ReadonlyMap<string, ReadonlySet<string>>, get: _Get, notice: (m: string) => void,
+): Promise<void> {
+  for (const e of entries) {
+    if ((e.kind !== 'create' && e.kind !== 'replace') || !_isNamedType(e.type) || e.stackName !== plan.stackName) continue;
+    const physicalId = _heldAfterRun(plan, e.logicalId, { placeholder: () => UNKNOWN, pending });
+    if (physicalId === undefined || physicalId.includes(UNKNOWN)) continue;
+    const why = await _createFails(get, plan.stackId, e.type, physicalId);
+    if (why) notice(`${plan.stackName}/${e.logicalId}: apply's create will fail: ${why}`);
+  }
+}
 
 /**
  * What the cleanup of a stack needs to read beyond its live objects: each service it deletes with

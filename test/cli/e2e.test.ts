@@ -1009,3 +1009,55 @@ describe('a service that takes over the name of another of its stack', () => {
     expect(after.out.split('\n').filter((l) => /^= kept/.test(l))).toEqual(diff.out.split('\n').filter((l) => /^= kept/.test(l)));
   });
 });
+
+describe('a service or role the run creates under a name Mackerel already has', () => {
+  const post = (path: string, body: object) => fetch(`${shared.emulator.url}api/v0/${path}`, {
+    method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+
+  test('made outside cdk-mackerel: diff says the create will fail, as apply then fails on it', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await post('services', { name: 'hand' })).status).toBe(200);
+    expect((await post('services/hand/roles', { name: 'web' })).status).toBe(200);
+    const outdir = synthStacks(dir, { Shop: (s) => new MackerelService(s, 'Svc', { name: 'hand' }).addRole('web') });
+    const why = (label: string, what: string) => `${label} already exists in Mackerel \\(with no cdk-mackerel mark: made outside cdk-mackerel, or left by a create `
+      + `stopped before it could mark it\\); expected a name that is free\\. Refer to an existing ${what} instead of creating it\\. `
+      + 'If a stopped create left it, delete it in Mackerel and deploy again\\.';
+    // WHEN diff runs
+    const diff = await cli(['diff', outdir, ...base]);
+    // THEN it shows the creates apply sends, and says that each will fail, in the handler's words
+    expect(diff.out).toMatch(/^\+ create +Service +Shop\/Svc\w+ "hand"$/m);
+    expect(diff.err.split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^notice: Shop/Svc\\w+: apply's create will fail: ${why('service "hand"', 'service with MackerelService\\.fromName\\(\\)')}$`)),
+      expect.stringMatching(new RegExp(`^notice: Shop/Svcweb\\w+: apply's create will fail: ${why('role "hand:web"', 'role with MackerelRole\\.fromFullName\\(\\)')}$`)),
+    ]);
+    const apply = await cli(['apply', outdir, ...base]);
+    expect(apply.err).toMatch(new RegExp(`Create failed: ${why('service "hand"', 'service with MackerelService\\.fromName\\(\\)')}`));
+    expect(apply.code).toBe(2);
+  });
+
+  test('a rename to a name another stack\'s resource marked: diff says the replacement\'s create will fail', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const other = ['--api-base', shared.emulator.url, '--state', join(dir, 'other.json')];
+    expect((await cli(['apply', synthStacks(join(dir), { Theirs: (s) => new MackerelService(s, 'Svc', { name: 'theirs' }) }), ...other])).code).toBe(0);
+    expect((await cli(['apply', synthStacks(dir, { Shop: (s) => new MackerelService(s, 'Svc', { name: 'mine' }) }), ...base])).code).toBe(0);
+    const diff = await cli(['diff', synthStacks(dir, { Shop: (s) => new MackerelService(s, 'Svc', { name: 'theirs' }) }), ...base]);
+    expect(diff.out).toMatch(/^! replace +Service +Shop\/Svc\w+ mine "theirs"/m);
+    expect(diff.err).toMatch(/^notice: Shop\/Svc\w+: apply's create will fail: service "theirs" already exists in Mackerel \(created by resource Svc\w+ of stack \S+\/Theirs\/\S+\); expected a name that is free\. Refer to an existing service with MackerelService\.fromName\(\) instead of creating it\.$/);
+  });
+
+  test('of the same stack (a retained service added back under another construct id): taken over, so diff says nothing more', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const svc = (id: string) => (s: Stack) => new MackerelService(s, id, { name: 'kept', removalPolicy: RemovalPolicy.RETAIN });
+    expect((await cli(['apply', synthStacks(dir, { Shop: svc('Old') }), ...base])).code).toBe(0);
+    expect((await cli(['apply', synthStacks(dir, { Shop: (s) => new MackerelService(s, 'Other', { name: 'other' }) }), ...base])).code).toBe(0);
+    const outdir = synthStacks(dir, { Shop: svc('New') });
+    const diff = await cli(['diff', outdir, ...base]);
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^\+ create +Service +Shop\/New\w+ "kept"$/m);
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+  });
+});

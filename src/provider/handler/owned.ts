@@ -190,9 +190,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       const memoIgnored = keepsOtherMemo(listed, props);
       if (memoIgnored) ctx.log.warn('memo has no update API; the object keeps its memo (edit it in the Mackerel web UI)', { object: object.label });
       if (isTakenOver(ctx, mark)) return takeOver(ctx, object, mark, memoIgnored);
-      if (!isOurs(ctx, mark)) {
-        throw new Error(`${object.label} already exists in Mackerel (${describeOwner(mark)}); expected a name that is free. ${spec.existsHint}${mark === undefined ? ' If a stopped create left it, delete it in Mackerel and deploy again.' : ''}`);
-      }
+      if (!isOurs(ctx, mark)) throw new Error(alreadyExists(object.label, mark, spec.existsHint));
       ctx.log.info('already created by this resource (a retried create)', { object: object.label });
       return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
     }
@@ -326,6 +324,25 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
 }
 
 /** Who created an object, from its mark, for the "already exists" failure. */
+/**
+ * Whether a create that finds its object in Mackerel with this mark keeps it as its stack's (`create`):
+ * its own (a retried create), or another resource's of the stack, or of a deleted stack of the same name
+ * (a moved construct, a retained object added back), which it takes over. Under any other mark, or
+ * none, the create fails (`alreadyExists`). For cdk-mackerel diff, which says so before apply.
+ */
+export function createKeeps(mark: unknown, stackId: string): boolean {
+  const m = mark as Mark | undefined;
+  if (typeof m?.logicalResourceId !== 'string') return false;
+  return m.stackId === stackId || (stackName(m.stackId) !== undefined && stackName(m.stackId) === stackName(stackId));
+}
+
+/** Why a create fails on an object of that name that Mackerel already has, under a mark `createKeeps` refuses. */
+export function alreadyExists(label: string, mark: unknown, existsHint: string): string {
+  const m = mark as Mark | undefined;
+  return `${label} already exists in Mackerel (${describeOwner(m)}); expected a name that is free. ${existsHint}`
+    + `${m === undefined ? ' If a stopped create left it, delete it in Mackerel and deploy again.' : ''}`;
+}
+
 function describeOwner(mark: Mark | undefined): string {
   // No mark is also what a create stopped between its POST and its mark leaves (a killed apply, a
   // Lambda that timed out): the message says so, since that object is the app's own to delete.

@@ -4,7 +4,8 @@ import { segment } from '../resource';
 /** Service names (mackerel-api.md section 3); anything else was never a service of ours. */
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
 
-function serviceObject(name: string) {
+/** A service, by its name. */
+export function serviceObject(name: string) {
   return {
     label: `service ${JSON.stringify(name)}`,
     physicalResourceId: name,
@@ -30,6 +31,9 @@ export function roleObject(serviceName: string, roleName: string) {
   };
 }
 
+/** What to do instead of creating a service that exists (also said by cdk-mackerel diff). */
+export const SERVICE_EXISTS_HINT = 'Refer to an existing service with MackerelService.fromName() instead of creating it.';
+
 /**
  * `_ServiceProperties`. Physical ID: the name. Deleting a service deletes its roles and the
  * monitors whose `service` it is (service metric monitors, external monitors posting response
@@ -41,7 +45,7 @@ export const service = ownedResource({
   identityFields: ['name'],
   fromProps: (props) => serviceObject(String(props.name ?? '')),
   fromPhysicalId: (id) => (NAME.test(id) ? serviceObject(id) : undefined),
-  existsHint: 'Refer to an existing service with MackerelService.fromName() instead of creating it.',
+  existsHint: SERVICE_EXISTS_HINT,
   contents: (object, listed) => (Array.isArray(listed.roles) ? listed.roles : [])
     .filter((name): name is string => typeof name === 'string')
     .map((name) => roleObject(object.name, name)),
