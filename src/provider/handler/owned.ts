@@ -136,8 +136,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     ctx.client.request('PUT', `${object.path}/metadata/${_OWNERSHIP_NAMESPACE}`, mark);
 
   /** Whether the mark is another resource's of this stack, or any resource's of a deleted stack of this name. */
-  const isTakenOver = (ctx: RequestContext, mark: Mark | undefined): mark is Mark => typeof mark?.logicalResourceId === 'string' && !isOurs(ctx, mark)
-    && (mark.stackId === ctx.stackId || (stackName(mark.stackId) !== undefined && stackName(mark.stackId) === stackName(ctx.stackId)));
+  const isTakenOver = (ctx: RequestContext, mark: Mark | undefined): mark is Mark => !isOurs(ctx, mark) && createKeeps(mark, ctx.stackId);
 
   /** This resource moved there (a new logical ID), or its stack was deleted keeping the object and is deployed again. */
   const takeOver = async (ctx: RequestContext, object: OwnedObject, mark: Mark, memoIgnored: boolean): Promise<Outcome> => {
