@@ -53,9 +53,10 @@ const QUIET: Logger = { info: () => undefined, warn: () => undefined, error: () 
 export function _createGet(options: _ApiOptions): _Get {
   const base = options.apiBase.endsWith('/') ? options.apiBase : `${options.apiBase}/`;
   const timeoutMs = options.timeoutMs ?? 300_000;
-  // The handler's own lines, scrubbed as its log is (the key, and any secret it learnt in this process).
+  // The handler's own lines, scrubbed as its log is (any secret it learnt in this process) and of the key,
+  // which the handler learns only when it runs: a diff never runs it.
   const write = options.log;
-  const log = write ? createLogger({}, (_level, line) => write(line)) : QUIET;
+  const log = write ? createLogger({}, (_level, line) => write(_scrubKey(line, options.apiKey))) : QUIET;
   return async (path) => {
     const url = new URL(path.replace(/^\//, ''), base);
     // The client keeps the handler's margin for reporting to CloudFormation: here the whole

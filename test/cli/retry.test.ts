@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
+import { _createGet } from '../../src/cli/api';
 import { resetSettings, settings } from '../../src/provider/handler/settings';
 
 /**
@@ -222,4 +223,17 @@ describe('a success with an empty body, which Mackerel never sends', () => {
       await org.close();
     }
   });
+});
+
+test('_createGet says each retry to its log without the key, also called outside the command (whose lines are scrubbed again)', async () => {
+  Object.assign(settings, { baseDelayMs: 10 });
+  // A key no handler of this process has seen (it would have learnt it as a secret): the emulator answers the fault before it checks the key
+  const key = 'a-key-no-handler-has-seen-0123456789';
+  shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, body: { error: { message: `boom for ${key}` } } });
+  const lines: string[] = [];
+  const get = _createGet({ apiBase: shared.emulator.url, apiKey: key, timeoutMs: 5000, log: (line) => lines.push(line) });
+  await expect(get('/api/v0/org')).rejects.toThrow(/rejected the API key \(HTTP 401/);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain('"error":"boom for ****"');
+  expect(lines[0]).not.toContain(key);
 });
