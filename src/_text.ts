@@ -63,8 +63,7 @@ export const _MASKED = '****';
  * A URL as a synth error or warning may show it: its userinfo (`http://user:pass@proxy:3128`, as a
  * proxy URL may carry it) replaced by `_MASKED`, the rest as given, which says what is wrong. Read
  * from the text, not a parsed URL, so that what is no URL (its scheme forgotten, `user:pass@proxy:3128`)
- * is masked too; everything before the last `@` (after `scheme://`) is taken for userinfo, since a
- * password may hold `/` or `@` where a parser would end it.
+ * is masked too; `_userinfoOf` says where the userinfo is.
  * @internal
  */
 export function _maskedUserinfo(value: string): string {
@@ -72,14 +71,28 @@ export function _maskedUserinfo(value: string): string {
   return userinfo === undefined ? value : `${value.slice(0, userinfo.start)}${_MASKED}${value.slice(userinfo.end)}`;
 }
 
+/** A scheme and `//`, which the authority follows. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** An authority without userinfo: a host (an IPv6 address in brackets) and a port of digits, each part possibly a token. */
+const HOST_AND_PORT = /^(?:\[[^\]]*\]|[^:@]*)(?::(?:\d|\$\{Token\[[^\]]*\]\})*)?$/;
+
 /**
- * Where a URL's userinfo is, read as `_maskedUserinfo` reads it: from after `scheme://` (or the
- * start of the text) to the last `@`, which `end` indexes. Undefined without an `@`.
+ * Where a URL's userinfo is: from after `scheme://` (or the start of the text) to the last `@` of
+ * the authority, which `end` indexes. The authority ends at the first `/`, `?` or `#` (RFC 3986),
+ * so that an `@` in the path (`http://proxy:3128/a@b`) leaves the host shown. A password holding
+ * `/`, `?` or `#` as typed (not percent-encoded) cuts the authority short, leaving no host and port
+ * before it (`user:pa/ss@proxy`): then all up to the last `@` is taken for userinfo, as it would
+ * show the password's first part. Undefined without userinfo.
  * @internal
  */
 export function _userinfoOf(value: string): { readonly start: number; readonly end: number } | undefined {
+  const scheme = SCHEME.exec(value);
+  const start = scheme ? scheme[0].length : 0;
+  const authorityEnd = value.slice(start).search(/[/?#]/);
+  const authority = authorityEnd < 0 ? value.slice(start) : value.slice(start, start + authorityEnd);
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) return { start, end: start + at };
+  if (HOST_AND_PORT.test(authority)) return undefined;
   const end = value.lastIndexOf('@');
-  if (end < 0) return undefined;
-  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value);
-  return { start: scheme && scheme[0].length <= end ? scheme[0].length : 0, end };
+  return end < start ? undefined : { start, end };
 }

@@ -344,8 +344,8 @@ function warnProxyCredentials(scope: IConstruct, property: string, variable: str
 
 /**
  * Which of the user name and password of a proxy URL built around a token (its host from a parameter
- * or another stack, say) are literal text in the template: those holding no token. Read as
- * `_maskedUserinfo` reads a URL: what is before its last `@`, the first `:` ending the user name.
+ * or another stack, say) are literal text in the template: those holding no token. The userinfo is
+ * where `_userinfoOf` finds it; its first `:` ends the user name.
  */
 function literalUserinfo(value: string): { readonly user: boolean; readonly password: boolean } {
   const span = _userinfoOf(value);

@@ -171,6 +171,29 @@ describe('options rejected at construction, with the path, property, value and w
     }
   });
 
+  test('a refused URL with an "@" in its path shows its host: userinfo ends where the authority does, at the first "/", "?" or "#"', () => {
+    // GIVEN an "@" after the authority, with and without credentials before it, and without a scheme
+    const refused: Array<[Partial<MackerelAgentOptions>, string]> = [
+      [{ httpsProxy: 'socks5://proxy:1080/a@b' }, 'httpsProxy "socks5://proxy:1080/a@b" is not an http or https URL'],
+      [{ httpsProxy: 'socks5://proxy:1080?user=a@b' }, 'httpsProxy "socks5://proxy:1080?user=a@b" is not an http or https URL'],
+      [{ apiBase: 'api.internal/v0@x' }, 'apiBase "api.internal/v0@x" is not an http or https URL'],
+      [{ httpsProxy: 'socks5://proxyuser:s3cret@proxy:1080/a@b' }, 'httpsProxy "socks5://****@proxy:1080/a@b" is not an http or https URL'],
+      [{ httpsProxy: 'socks5://proxyuser:s3?cr#et@proxy:1080/a@b' }, 'httpsProxy "socks5://****@b" is not an http or https URL'],
+    ];
+    // THEN each error shows the host, and never the credentials
+    for (const [options, message] of refused) {
+      expect(addAgent(options)).toThrow(`Stack/Agent: ${message}`);
+      expect(addAgent(options)).not.toThrow(/proxyuser|s3/);
+    }
+  });
+
+  test('a proxy URL built around a token with an "@" in its path carries no credentials, so it is not warned about', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const host = new CfnParameter(stack, 'ProxyHost').valueAsString;
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], httpsProxy: `http://${host}:3128/route@edge` });
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Agent', Match.stringLikeRegexp('proxyCredentialsInTemplate'));
+  });
+
   test('a no-proxy entry holding several entries', () => {
     expect(addAgent({ noProxy: ['.internal', 'a.example.com,b.example.com'] }))
       .toThrow(/noProxy\[1\] "a.example.com,b.example.com" is not a single host, domain or CIDR; expected one entry per item/);
