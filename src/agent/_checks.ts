@@ -2,13 +2,18 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
-import { _maskedUserinfo, _userinfoOf } from '../_text';
+import { _maskedUserinfo } from '../_text';
 import { _checkEnum, _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _containersOf } from './_task-checks';
+import { _warnUrlCredentials } from './_url-credentials';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
 import { MackerelAgentImage } from './image';
 import { MackerelAgentOptions } from './options';
+
+const PROXY_WARNING = 'cdk-mackerel:proxyCredentialsInTemplate';
+const PROXY_ADVICE = 'Use a proxy that needs no credentials in its URL, such as one that admits the tasks by their subnets or security group';
+const API_BASE_ADVICE = 'Use an API base that needs no credentials in its URL: the Mackerel API authenticates by the API key alone';
 
 /** Fargate's largest container stop timeout. */
 const FARGATE_MAX_STOP_SECONDS = 120;
@@ -36,8 +41,12 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   if (options.ignoreContainer) _goRegExp(scope, options.ignoreContainer);
   const apiBase = checkUrl(scope, 'apiBase', options.apiBase);
   if (apiBase) _warnCleartextApiBase(scope, 'apiBase', apiBase);
-  warnProxyCredentials(scope, 'httpProxy', 'HTTP_PROXY', options.httpProxy, checkUrl(scope, 'httpProxy', options.httpProxy));
-  warnProxyCredentials(scope, 'httpsProxy', 'HTTPS_PROXY', options.httpsProxy, checkUrl(scope, 'httpsProxy', options.httpsProxy));
+  _warnUrlCredentials(scope, { id: 'cdk-mackerel:urlCredentialsInTemplate', property: 'apiBase', variable: 'MACKEREL_APIBASE', advice: API_BASE_ADVICE },
+    options.apiBase, apiBase);
+  _warnUrlCredentials(scope, { id: PROXY_WARNING, property: 'httpProxy', variable: 'HTTP_PROXY', advice: PROXY_ADVICE },
+    options.httpProxy, checkUrl(scope, 'httpProxy', options.httpProxy));
+  _warnUrlCredentials(scope, { id: PROXY_WARNING, property: 'httpsProxy', variable: 'HTTPS_PROXY', advice: PROXY_ADVICE },
+    options.httpsProxy, checkUrl(scope, 'httpsProxy', options.httpsProxy));
   if (!Token.isUnresolved(options.noProxy)) (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
   checkImageSupports(scope, options, _mayRunOn(taskDefinition, 'MANAGED_INSTANCES'));
 }
@@ -325,36 +334,6 @@ function checkUrl(scope: IConstruct, property: string, value: string | undefined
   const url = _httpUrl(value);
   if (!url) _fail(scope, property, _maskedUserinfo(value), 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
   return url;
-}
-
-/**
- * A proxy URL's credentials go into the agent's environment, which is written into the template
- * as it is: anyone who can read the stack, or describe the task definition, can read them.
- */
-function warnProxyCredentials(scope: IConstruct, property: string, variable: string, value: string | undefined, url: URL | undefined): void {
-  if (value === undefined) return;
-  const literal = url ? { user: url.username !== '', password: url.password !== '' } : literalUserinfo(value);
-  if (!literal.user && !literal.password) return;
-  const carried = !literal.password ? 'a user name, which is' : !literal.user ? 'a password, which is' : 'a user name and password, which are';
-  Annotations.of(scope).addWarningV2('cdk-mackerel:proxyCredentialsInTemplate',
-    `${property} ${JSON.stringify(_maskedUserinfo(value))} carries ${carried} written into the template in plain text `
-    + `(${variable} of the agent container), readable by anyone who can read the stack or the task definition. Use a proxy that needs `
-    + 'no credentials in its URL, such as one that admits the tasks by their subnets or security group');
-}
-
-/**
- * Which of the user name and password of a proxy URL built around a token (its host from a parameter
- * or another stack, say) are literal text in the template: those holding no token. The userinfo is
- * where `_userinfoOf` finds it; its first `:` ends the user name.
- */
-function literalUserinfo(value: string): { readonly user: boolean; readonly password: boolean } {
-  const span = _userinfoOf(value);
-  if (!span) return { user: false, password: false };
-  const userinfo = value.slice(span.start, span.end);
-  const colon = userinfo.indexOf(':');
-  const [user, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
-  const literal = (part: string) => part !== '' && !Token.isUnresolved(part);
-  return { user: literal(user), password: literal(password) };
 }
 
 function checkNoProxyEntry(scope: IConstruct, property: string, value: string): void {

@@ -199,6 +199,8 @@ export interface MackerelAgentOptions {
   /**
    * The Mackerel API endpoint (`MACKEREL_APIBASE`): an `http` or `https` URL. Plain `http` to
    * anything but loopback is warned about (`cdk-mackerel:apiBaseCleartext`): it carries the API key.
+   * The URL is written into the template as it is: a user name or password in it is warned about
+   * (`cdk-mackerel:urlCredentialsInTemplate`) and never shown in synth errors.
    *
    * @default - the agent's default, `https://api.mackerelio.com/`
    * @see https://mackerel.io/docs/entry/howto/container-agent

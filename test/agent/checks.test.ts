@@ -272,6 +272,26 @@ describe('options accepted', () => {
     expect(JSON.stringify(warnings)).not.toContain('s3cret');
   });
 
+  test('an apiBase with a user name or password is written as given, with a warning that the template holds them in plain text', () => {
+    const warned = (apiBase: string) => {
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], apiBase });
+      Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: Match.arrayWith([Match.objectLike({
+          Name: agent.container.containerName, Environment: Match.arrayWith([{ Name: 'MACKEREL_APIBASE', Value: apiBase }]),
+        })]),
+      });
+      return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('CredentialsInTemplate')).map((w) => w.entry.data);
+    };
+    expect(warned('https://gateway:s3cret@mackerel-gateway.internal/')).toEqual([
+      'apiBase "https://****@mackerel-gateway.internal/" carries a user name and password, which are written into the template in plain text '
+      + '(MACKEREL_APIBASE of the agent container), readable by anyone who can read the stack or the task definition. '
+      + 'Use an API base that needs no credentials in its URL: the Mackerel API authenticates by the API key alone [ack: cdk-mackerel:urlCredentialsInTemplate]',
+    ]);
+    expect(warned('https://:s3cret@mackerel-gateway.internal/')).toEqual([expect.stringMatching(/^apiBase "https:\/\/\*\*\*\*@mackerel-gateway.internal\/" carries a password, which is /)]);
+    expect(warned('https://api.mackerelio.com/')).toEqual([]);
+  });
+
   test('a proxy URL from a parameter, unknown at synth, is not warned about', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], httpsProxy: new CfnParameter(stack, 'Proxy').valueAsString });

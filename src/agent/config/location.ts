@@ -4,7 +4,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { _checkConfigReadable } from './_config-readable';
 import { _maskedUserinfo } from '../../_text';
-import { _fail } from '../../_validation';
+import { _fail, _httpUrl } from '../../_validation';
+import { _warnUrlCredentials } from '../_url-credentials';
 
 /**
  * A config file the user maintains, which the agent reads in place of the one the library
@@ -24,8 +25,11 @@ export class MackerelAgentConfigLocation {
   }
 
   /**
-   * An HTTPS URL. The agent sends a plain GET (no authentication) and does not check the
-   * response status, so an error page would be read as the config.
+   * An HTTPS URL. The agent sends a plain GET and does not check the response status, so an
+   * error page would be read as the config. Its only authentication is a user name and password
+   * in the URL (`https://user:pass@host/agent.yml`, sent as basic auth), which the template then
+   * holds in plain text: such a URL is warned about (`cdk-mackerel:urlCredentialsInTemplate`) and
+   * never shown in synth errors.
    */
   public static fromUrl(url: string): MackerelAgentConfigLocation {
     return new MackerelAgentConfigLocation({ url });
@@ -76,6 +80,9 @@ export class MackerelAgentConfigLocation {
       _fail(scope, 'config.location', _maskedUserinfo(url), 'is not an https URL', 'https://host/path',
         'Plain http would let anyone on the path change what the agent runs');
     }
+    const advice = 'Use MackerelAgentConfigLocation.fromBucket, which the task role reads with its own credentials, or a URL that needs none';
+    _warnUrlCredentials(scope, { id: 'cdk-mackerel:urlCredentialsInTemplate', property: 'config.location', variable: 'MACKEREL_AGENT_CONFIG', advice },
+      url, Token.isUnresolved(url) ? undefined : _httpUrl(url));
     return url;
   }
 }

@@ -570,6 +570,39 @@ describe('agent config: a location the user maintains', () => {
       .toThrow('Stack/Agent: config.location "http://****@config.example.com/agent.yml" is not an https URL');
   });
 
+  test('an https URL with a user name or password is written as given, with a warning that the template holds them in plain text', () => {
+    const warned = (url: string) => {
+      const { stack, taskDefinition } = withConfig({ location: MackerelAgentConfigLocation.fromUrl(url) });
+      expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG).toBe(url);
+      return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('urlCredentialsInTemplate')).map((w) => w.entry.data);
+    };
+    expect(warned('https://agent:s3cret@config.example.com/agent.yml')).toEqual([
+      'config.location "https://****@config.example.com/agent.yml" carries a user name and password, which are written into the template in plain text '
+      + '(MACKEREL_AGENT_CONFIG of the agent container), readable by anyone who can read the stack or the task definition. '
+      + 'Use MackerelAgentConfigLocation.fromBucket, which the task role reads with its own credentials, or a URL that needs none '
+      + '[ack: cdk-mackerel:urlCredentialsInTemplate]',
+    ]);
+    expect(warned('https://deploy-token@config.example.com/agent.yml')).toEqual([
+      expect.stringMatching(/^config.location "https:\/\/\*\*\*\*@config.example.com\/agent.yml" carries a user name, which is written /),
+    ]);
+    // an "@" in the path is no user name
+    expect(warned('https://config.example.com/teams/@shop/agent.yml')).toEqual([]);
+  });
+
+  test('an https URL built around a token is warned about for the password it writes as text, which the warning does not show', () => {
+    const fixture = fargateTask();
+    const host = new CfnParameter(fixture.stack, 'ConfigHost').valueAsString;
+    new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      roles: ['shop:web'],
+      config: { location: MackerelAgentConfigLocation.fromUrl(`https://agent:s3cret@${host}/agent.yml`) },
+    });
+    const warnings = Annotations.fromStack(fixture.stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('urlCredentialsInTemplate')).map((w) => w.entry.data);
+    expect(warnings).toEqual([expect.stringMatching(/^config.location "https:\/\/\*\*\*\*@\$\{Token\[[^"]+\]\}\/agent.yml" carries a user name and password, /)]);
+    expect(JSON.stringify(warnings)).not.toContain('s3cret');
+  });
+
   test('an object key with a leading slash is rejected', () => {
     const fixture = fargateTask();
     const bucket = new s3.Bucket(fixture.stack, 'Configs');
