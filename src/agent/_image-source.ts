@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tokenization, StringConcat } from 'aws-cdk-lib';
+import { AssetStaging, Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 
 /** A file of the app's own, as synth reads it; undefined where it cannot be read. @internal */
@@ -12,7 +14,7 @@ export function _readText(file: string): string | undefined {
   }
 }
 
-/** What aws-cdk-lib keeps private: the image a container was given, and an asset image's source. */
+/** What aws-cdk-lib keeps private: the image a container was given, an asset image's source, an ECR image's repository. */
 interface ImageInternals {
   readonly props?: { readonly image?: ecs.ContainerImage };
 }
@@ -20,22 +22,40 @@ interface AssetImageInternals {
   readonly directory: string;
   readonly props?: { readonly file?: string };
 }
+interface RepositoryImageInternals {
+  readonly repository?: ecr.IRepository;
+}
+interface DockerImageAssetInternals {
+  readonly dockerfilePath?: string;
+}
 
 /**
  * Why a container's image, whose name holds a token, may be the agent's, for a warning; undefined
- * where it surely is not. An image built from an asset of the app (`ContainerImage.fromAsset`) is
- * read from its Dockerfile, at hand at synth: only one naming Mackerel (built on the agent's image,
- * say, as an image adding plugins is) or taking a base image from a build argument may be. An image
- * of an ECR repository whose name is written in the app (`fromEcrRepository`) may be only if that
- * name mentions Mackerel, as a mirror's does (an ECR pull-through cache keeps the agent's). Any other
- * (a repository named by a token, an image given by a parameter) is known only at deploy time.
+ * where it surely is not. An image built from a Dockerfile of the app (`ContainerImage.fromAsset`,
+ * or `fromDockerImageAsset` of a `DockerImageAsset` of the app) is read from that Dockerfile, at hand
+ * at synth: only one naming Mackerel (built on the agent's image, say, as an image adding plugins is)
+ * or taking a base image from a build argument may be. An image of an ECR repository whose name is
+ * written in the app (`fromEcrRepository` or `TagParameterContainerImage` of a repository imported
+ * by name, or created in the app with a `repositoryName`) may be only if that name mentions Mackerel,
+ * as a mirror's does (an ECR pull-through cache keeps the agent's). Any other (a repository named by
+ * a token or by CloudFormation, an image given by a parameter or a tarball) is known only at deploy time.
  * @internal
  */
 export function _imageMayBeAgent(container: ecs.ContainerDefinition): string | undefined {
   const image = (container as unknown as ImageInternals).props?.image;
-  if (image instanceof ecs.AssetImage) return dockerfileMayBuildAgent(image as unknown as AssetImageInternals);
-  const repository = image instanceof ecs.EcrImage ? literalRepositoryName(image.imageName) : undefined;
-  if (repository !== undefined && !MACKEREL.test(repository)) return undefined;
+  if (image instanceof ecs.AssetImage) {
+    const source = image as unknown as AssetImageInternals;
+    // As DockerImageAsset finds it: `file` is relative to the directory.
+    return dockerfileMayBuildAgent(path.join(source.directory, source.props?.file ?? 'Dockerfile'));
+  }
+  if (image instanceof ecs.EcrImage || image instanceof ecs.TagParameterContainerImage) {
+    const repository = (image as unknown as RepositoryImageInternals).repository;
+    const name = repository && literalRepositoryName(repository);
+    if (name !== undefined && !MACKEREL.test(name)) return undefined;
+  } else {
+    const asset = dockerImageAssetNamed(container);
+    if (asset) return dockerfileMayBuildAgent(path.join(asset.source, asset.file));
+  }
   return 'its image is known only at deploy time';
 }
 
@@ -43,9 +63,7 @@ const MACKEREL = /mackerel/i;
 /** A stage's base image (after any `--platform=...` flags), as Docker reads `FROM`. */
 const FROM = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/gim;
 
-function dockerfileMayBuildAgent(image: AssetImageInternals): string | undefined {
-  // As DockerImageAsset finds it: `file` is relative to the directory.
-  const file = path.join(image.directory, image.props?.file ?? 'Dockerfile');
+function dockerfileMayBuildAgent(file: string): string | undefined {
   const text = _readText(file);
   if (text === undefined) return `its image is built from ${file}, which cannot be read at synth`;
   const fromArgument = [...text.matchAll(FROM)].some(([, base]) => repositoryOf(base).includes('$'));
@@ -62,16 +80,26 @@ function repositoryOf(reference: string): string {
 }
 
 /**
- * The repository name in an ECR image URI (`<registry>/<name>:<tag>`, its registry made of
- * tokens) where the app writes it; undefined where a token is part of it.
+ * A repository's name where the app writes it; undefined where it is a token. A repository created
+ * in the app has its name (a `Ref`) as a token, even when the app names it: that name is its resource's.
  */
-function literalRepositoryName(imageName: string): string | undefined {
-  // Each token becomes a NUL, which no repository name holds.
-  const text = Tokenization.reverseString(imageName).mapTokens({ mapToken: () => '\0' }).join(new StringConcat());
-  const slash = text.indexOf('/');
-  if (slash < 0) return undefined;
-  const reference = text.slice(slash + 1).split('@')[0];
-  const colon = reference.lastIndexOf(':');
-  const name = colon < 0 ? reference : reference.slice(0, colon);
-  return name === '' || name.includes('\0') ? undefined : name;
+function literalRepositoryName(repository: ecr.IRepository): string | undefined {
+  const name = repository instanceof ecr.Repository
+    ? (repository.node.defaultChild as ecr.CfnRepository | undefined)?.repositoryName
+    : repository.repositoryName;
+  return name === undefined || name === '' || Token.isUnresolved(name) ? undefined : name;
+}
+
+/**
+ * The source of the app's `DockerImageAsset` whose image a container runs (`fromDockerImageAsset`
+ * hands the container only the asset's image URI, a token): its directory, as its staging read it,
+ * and its Dockerfile, relative to that directory. Sought only for an image that is no asset image
+ * of aws-cdk-lib's own nor an ECR repository's, which are known without it.
+ */
+function dockerImageAssetNamed(container: ecs.ContainerDefinition): { readonly source: string; readonly file: string } | undefined {
+  const asset = container.node.root.node.findAll()
+    .find((c): c is ecrAssets.DockerImageAsset => c instanceof ecrAssets.DockerImageAsset && c.imageUri === container.imageName);
+  const staging = asset?.node.tryFindChild('Staging');
+  if (!asset || !(staging instanceof AssetStaging)) return undefined;
+  return { source: staging.sourcePath, file: (asset as unknown as DockerImageAssetInternals).dockerfilePath ?? 'Dockerfile' };
 }

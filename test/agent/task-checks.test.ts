@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CfnParameter, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, test } from 'vitest';
@@ -342,6 +343,44 @@ describe('checks over the whole task, at synth', () => {
       ['plugins', `its image is built from ${join(plugins, 'agent.Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
       ['base', `its image is built from ${join(base, 'Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
       ['mirror', 'its image is known only at deploy time'],
+      ['unnamed', 'its image is known only at deploy time'],
+    ]);
+  });
+
+  test('an image of a DockerImageAsset of the app, or of an ECR repository named in the app (by a tag parameter too), is read as fromAsset and fromEcrRepository are', () => {
+    // GIVEN containers with environment files in S3 whose image URIs are tokens: DockerImageAssets (one in another stack),
+    // TagParameterContainerImages, and repositories created in the app with and without a name
+    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 4096, cpu: 2048 });
+    const images = new Stack(stack.node.root, 'Images');
+    const bucket = s3.Bucket.fromBucketName(stack, 'Config', 'config-bucket');
+    const dockerfile = (name: string, text: string) => {
+      const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+      writeFileSync(join(directory, name), text);
+      return directory;
+    };
+    const add = (id: string, image: ecs.ContainerImage) => taskDefinition.addContainer(id, {
+      image, memoryLimitMiB: 128, essential: false, environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, `${id}.env`)],
+    });
+    add('web', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(stack, 'Web', { directory: dockerfile('Dockerfile', 'FROM nginx:1.27\n') })));
+    add('worker', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(images, 'Worker', { directory: dockerfile('Dockerfile', 'FROM node:22\n') })));
+    const plugins = dockerfile('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\n');
+    add('plugins', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(stack, 'Plugins', { directory: plugins, file: 'agent.Dockerfile' })));
+    add('api', new ecs.TagParameterContainerImage(ecr.Repository.fromRepositoryName(stack, 'Api', 'shop/api')));
+    add('mirror', new ecs.TagParameterContainerImage(ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent')));
+    const batch = new ecr.Repository(stack, 'Batch', { repositoryName: 'shop/batch' });
+    add('batch', ecs.ContainerImage.fromEcrRepository(batch, 'v1'));
+    add('batchByTag', new ecs.TagParameterContainerImage(batch));
+    add('agentCopy', ecs.ContainerImage.fromEcrRepository(new ecr.Repository(stack, 'AgentCopy', { repositoryName: 'shop/mackerel-agent' }), 'v0.13.2'));
+    add('unnamed', new ecs.TagParameterContainerImage(new ecr.Repository(stack, 'Unnamed')));
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN only those that may be the agent are warned about, each saying why
+    const warned = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked'))
+      .map((w) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*), and its environment files/.exec(String(w.entry.data))?.slice(1));
+    expect(warned).toEqual([
+      ['plugins', `its image is built from ${join(plugins, 'agent.Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
+      ['mirror', 'its image is known only at deploy time'],
+      ['agentCopy', 'its image is known only at deploy time'],
       ['unnamed', 'its image is known only at deploy time'],
     ]);
   });
