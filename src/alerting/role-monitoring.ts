@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _checkWarningFirst, _durationKind, _operatorKind, _PERCENT } from './_threshold-order';
 import { IChannel } from './interfaces';
 import { NotificationGroup } from './notification-group';
 import { _checkRoleFullName } from '../_names';
 import { _referenceTargets } from '../_references';
 import { _fail } from '../_validation';
+import { _checkWarningFirst, _durationKind, _operatorKind, _PERCENT } from '../monitors/_threshold-order';
 import { ConnectivityMonitor } from '../monitors/connectivity-monitor';
 import { AlertStatusOnGone, MonitorOperator } from '../monitors/enums';
 import { ExpressionMonitor } from '../monitors/expression-monitor';

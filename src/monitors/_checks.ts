@@ -139,44 +139,6 @@ export function _checkExpression(scope: IConstruct, property: string, text: stri
   }
 }
 
-/** One threshold of a WARNING/CRITICAL pair, for `_warnOnThresholdOrder`. @internal */
-export interface _ThresholdValue {
-  readonly name: string;
-  readonly value?: number;
-  /** the value as the message shows it, where the number is only its rank (a sensitivity) */
-  readonly shown?: string;
-}
-
-/** How a WARNING/CRITICAL pair is compared and worded, for `_warnOnThresholdOrder`. @internal */
-export interface _ThresholdOrder {
-  /** true when a larger value is worse (operator `>`, a response time), false when a smaller one is (operator `<`, days left) */
-  readonly higherIsWorse: boolean;
-  /** follows each number in the message, such as ` ms` */
-  readonly unit?: string;
-  /** follows the values in the message, such as ` with operator ">"` */
-  readonly suffix?: string;
-  /** how WARNING must compare with CRITICAL, in words, where `below` or `above` would not read (`more sensitive than`) */
-  readonly words?: string;
-}
-
-/**
- * Warns when a value crosses the WARNING threshold only after the CRITICAL one (or at the same
- * point): Mackerel accepts such a pair, but then raises CRITICAL alone and WARNING never fires on
- * its own, which is a typo far more often than a choice. Tokens pass.
- * @internal
- */
-export function _warnOnThresholdOrder(scope: IConstruct, warning: _ThresholdValue, critical: _ThresholdValue, order: _ThresholdOrder): void {
-  const w = warning.value;
-  const c = critical.value;
-  if (w === undefined || c === undefined || Token.isUnresolved(w) || Token.isUnresolved(c)) return;
-  if (order.higherIsWorse ? w < c : w > c) return;
-  const words = order.words ?? (order.higherIsWorse ? 'below' : 'above');
-  const shown = (t: _ThresholdValue) => t.shown ?? `${t.value}${order.unit ?? ''}`;
-  Annotations.of(scope).addWarningV2('cdk-mackerel:warningAfterCritical',
-    `${warning.name} ${shown(warning)} is not ${words} ${critical.name} ${shown(critical)}${order.suffix ?? ''}: a value past the WARNING threshold `
-    + `is already past the CRITICAL one, so WARNING alerts never fire on their own; expected ${warning.name} ${words} ${critical.name}`);
-}
-
 /** Throws unless a literal enum value is one of the allowed values; tokens pass. @internal */
 export function _checkOneOf(scope: IConstruct, property: string, value: string | undefined, allowed: string[]): void {
   if (value === undefined || Token.isUnresolved(value)) return;

@@ -1,8 +1,9 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _describeProblem, _epochSeconds, _fail, _warnLate } from '../_validation';
-import { _checkOneOf, _checkRange, _renderScopes, _warnOnThresholdOrder } from './_checks';
+import { _checkOneOf, _checkRange, _renderScopes } from './_checks';
 import { _scopeKey, _shownScope, _warnOnRepeatedScopes } from './_scope';
+import { _warnOnThresholdOrder } from './_threshold-order';
 import { AnomalySensitivity } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';

@@ -1,7 +1,8 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _fail } from '../_validation';
-import { _checkFinite, _checkMemo, _checkOneOf, _warnOnThresholdOrder, _wholeDuration } from './_checks';
+import { _checkFinite, _checkMemo, _checkOneOf, _wholeDuration } from './_checks';
+import { _operatorDirection, _warnOnThresholdOrder } from './_threshold-order';
 import { MonitorOperator } from './enums';
 import { _MonitorProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -149,11 +150,8 @@ export abstract class MonitorBase extends Construct implements IMonitor {
       _fail(this, 'warning', undefined, 'and critical are both missing', 'at least one of warning and critical',
         'A monitor without thresholds never alerts');
     }
-    const operators: string[] = Object.values(MonitorOperator);
-    if (operators.includes(props.operator)) {
-      _warnOnThresholdOrder(this, { name: 'warning', value: props.warning }, { name: 'critical', value: props.critical },
-        { higherIsWorse: props.operator === MonitorOperator.GREATER_THAN, suffix: ` with operator ${JSON.stringify(props.operator)}` });
-    }
+    const direction = _operatorDirection(props.operator);
+    if (direction) _warnOnThresholdOrder(this, { name: 'warning', value: props.warning }, { name: 'critical', value: props.critical }, direction);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _checkMetricName, _checkRange, _warnOnThresholdOrder, _wholeDuration } from './_checks';
+import { _checkMetricName, _checkRange, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
+import { _warnOnThresholdOrder } from './_threshold-order';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
 import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
