@@ -316,20 +316,11 @@ describe('checks over the whole task, at synth', () => {
 
   test('an app image whose name holds a token is not taken for an agent where its source shows it is none: its Dockerfile, or its ECR repository\'s name', () => {
     // GIVEN containers with environment files in S3: images built from the app's Dockerfiles, and images of ECR repositories
-    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 4096, cpu: 2048 });
-    const bucket = s3.Bucket.fromBucketName(stack, 'Config', 'config-bucket');
-    const dockerfile = (name: string, text: string) => {
-      const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-      writeFileSync(join(directory, name), text);
-      return directory;
-    };
-    const add = (id: string, image: ecs.ContainerImage) => taskDefinition.addContainer(id, {
-      image, memoryLimitMiB: 128, essential: false, environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, `${id}.env`)],
-    });
-    add('web', ecs.ContainerImage.fromAsset(dockerfile('Dockerfile', 'FROM --platform=$BUILDPLATFORM node:${NODE_VERSION} AS build\nFROM nginx:1.27\n')));
-    const plugins = dockerfile('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\nCOPY plugins /usr/local/bin/\n');
+    const { stack, taskDefinition, apiKey, add } = taskWithEnvironmentFilesInS3();
+    add('web', ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'FROM --platform=$BUILDPLATFORM node:${NODE_VERSION} AS build\nFROM nginx:1.27\n')));
+    const plugins = dockerfileIn('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\nCOPY plugins /usr/local/bin/\n');
     add('plugins', ecs.ContainerImage.fromAsset(plugins, { file: 'agent.Dockerfile' }));
-    const base = dockerfile('Dockerfile', 'ARG BASE\nFROM ${BASE}\n');
+    const base = dockerfileIn('Dockerfile', 'ARG BASE\nFROM ${BASE}\n');
     add('base', ecs.ContainerImage.fromAsset(base));
     add('api', ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Api', 'shop/api'), 'v1'));
     add('mirror', ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Mirror', 'ecr-public/mackerel/mackerel-container-agent'), 'v0.13.2'));
@@ -337,9 +328,7 @@ describe('checks over the whole task, at synth', () => {
     // WHEN
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
     // THEN only those that may be the agent are warned about, each saying why
-    const warned = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked'))
-      .map((w) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*), and its environment files/.exec(String(w.entry.data))?.slice(1));
-    expect(warned).toEqual([
+    expect(handAgentUnchecked(stack)).toEqual([
       ['plugins', `its image is built from ${join(plugins, 'agent.Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
       ['base', `its image is built from ${join(base, 'Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
       ['mirror', 'its image is known only at deploy time'],
@@ -350,20 +339,11 @@ describe('checks over the whole task, at synth', () => {
   test('an image of a DockerImageAsset of the app, or of an ECR repository named in the app (by a tag parameter too), is read as fromAsset and fromEcrRepository are', () => {
     // GIVEN containers with environment files in S3 whose image URIs are tokens: DockerImageAssets (one in another stack),
     // TagParameterContainerImages, and repositories created in the app with and without a name
-    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 4096, cpu: 2048 });
+    const { stack, taskDefinition, apiKey, add } = taskWithEnvironmentFilesInS3();
     const images = new Stack(stack.node.root, 'Images');
-    const bucket = s3.Bucket.fromBucketName(stack, 'Config', 'config-bucket');
-    const dockerfile = (name: string, text: string) => {
-      const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-      writeFileSync(join(directory, name), text);
-      return directory;
-    };
-    const add = (id: string, image: ecs.ContainerImage) => taskDefinition.addContainer(id, {
-      image, memoryLimitMiB: 128, essential: false, environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, `${id}.env`)],
-    });
-    add('web', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(stack, 'Web', { directory: dockerfile('Dockerfile', 'FROM nginx:1.27\n') })));
-    add('worker', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(images, 'Worker', { directory: dockerfile('Dockerfile', 'FROM node:22\n') })));
-    const plugins = dockerfile('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\n');
+    add('web', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(stack, 'Web', { directory: dockerfileIn('Dockerfile', 'FROM nginx:1.27\n') })));
+    add('worker', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(images, 'Worker', { directory: dockerfileIn('Dockerfile', 'FROM node:22\n') })));
+    const plugins = dockerfileIn('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\n');
     add('plugins', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(stack, 'Plugins', { directory: plugins, file: 'agent.Dockerfile' })));
     add('api', new ecs.TagParameterContainerImage(ecr.Repository.fromRepositoryName(stack, 'Api', 'shop/api')));
     add('mirror', new ecs.TagParameterContainerImage(ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent')));
@@ -375,9 +355,7 @@ describe('checks over the whole task, at synth', () => {
     // WHEN
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
     // THEN only those that may be the agent are warned about, each saying why
-    const warned = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked'))
-      .map((w) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*), and its environment files/.exec(String(w.entry.data))?.slice(1));
-    expect(warned).toEqual([
+    expect(handAgentUnchecked(stack)).toEqual([
       ['plugins', `its image is built from ${join(plugins, 'agent.Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
       ['mirror', 'its image is known only at deploy time'],
       ['agentCopy', 'its image is known only at deploy time'],
@@ -400,3 +378,26 @@ describe('checks over the whole task, at synth', () => {
     expect(() => Template.fromStack(stack)).toThrow(/no essential container[\s\S]*matches every container[\s\S]*does not fit in the task/);
   });
 });
+
+/** A directory holding one Dockerfile of the app, for an image built from it. */
+function dockerfileIn(name: string, text: string): string {
+  const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+  writeFileSync(join(directory, name), text);
+  return directory;
+}
+
+/** A task whose containers, added by `add`, have their environment files in S3: only their images can show they run no agent. */
+function taskWithEnvironmentFilesInS3() {
+  const fixture = fargateTask({ memoryLimitMiB: 4096, cpu: 2048 });
+  const bucket = s3.Bucket.fromBucketName(fixture.stack, 'Config', 'config-bucket');
+  const add = (id: string, image: ecs.ContainerImage) => fixture.taskDefinition.addContainer(id, {
+    image, memoryLimitMiB: 128, essential: false, environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, `${id}.env`)],
+  });
+  return { ...fixture, add };
+}
+
+/** The containers of Stack/Task the agent warns may run another agent unseen, each with why. */
+function handAgentUnchecked(stack: Stack): Array<string[] | undefined> {
+  return Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked'))
+    .map((w) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*), and its environment files/.exec(String(w.entry.data))?.slice(1));
+}
