@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _describeProblem, _epochSeconds, _fail, _warnLate } from '../_validation';
 import { _checkOneOf, _checkRange, _renderScopes } from './_checks';
@@ -45,9 +45,9 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
    * Mackerel watches only hosts running mackerel-agent, and learns from that agent's system
    * metrics: the ECS tasks that the Mackerel container agent registers as hosts post `container.*`
    * metrics instead. A role that a `MackerelContainerAgent`, `MackerelAgentExtension` or
-   * `MackerelInstrumentation` of the app gives its tasks, in the same organization, gets the synth
-   * warning `cdk-mackerel:anomalyDetectionContainerAgent` (roles known only at deploy time are not
-   * compared). Watch such tasks with a `HostMetricMonitor` on `container-cpu%` and `container-memory%`.
+   * `MackerelInstrumentation` of the monitor's Stage gives its tasks, in the same organization, gets
+   * the synth warning `cdk-mackerel:anomalyDetectionContainerAgent` (roles known only at deploy
+   * time are not compared; another Stage, synthesized on its own, is not looked into). Watch such tasks with a `HostMetricMonitor` on `container-cpu%` and `container-memory%`.
    *
    * @see https://mackerel.io/docs/entry/howto/anomaly-detection-for-roles
    */
@@ -145,9 +145,9 @@ export class AnomalyDetectionMonitor extends MonitorBase {
   }
 
   /**
-   * Warns about each role of `scopes` that a `MackerelContainerAgent` of the app (also made by
-   * `MackerelAgentExtension` and `MackerelInstrumentation`) registers its hosts in, in the same
-   * organization. Mackerel's guide to anomaly detection for roles takes only hosts running
+   * Warns about each role of `scopes` that a `MackerelContainerAgent` of the monitor's Stage (also
+   * made by `MackerelAgentExtension` and `MackerelInstrumentation`) registers its hosts in, in the
+   * same organization. Mackerel's guide to anomaly detection for roles takes only hosts running
    * mackerel-agent (Linux, and Windows as an experiment) and learns from that agent's system
    * metrics (loadavg, cpu, memory, disk, interface, filesystem); the container agent posts
    * `container.*` and interface metrics, and a role holding hosts outside those it takes may fail
@@ -156,8 +156,11 @@ export class AnomalyDetectionMonitor extends MonitorBase {
    */
   private warnOnContainerAgentRoles(scopes: MonitorScope[]): string[] {
     const provider = MackerelProvider._tryFind(this);
-    const agents = this.node.root.node.findAll().filter((c): c is MackerelContainerAgent => c instanceof MackerelContainerAgent
-      && (!provider || provider._reaches(c._reportsTo.apiKey, c._reportsTo.apiBase)));
+    // The monitor's own Stage only: another Stage is synthesized on its own, with its Aspects, before
+    // or after this one by its place in the tree, so its Aspect-made agents may not exist yet.
+    const stage = Stage.of(this);
+    const agents = (stage ?? this.node.root).node.findAll().filter((c): c is MackerelContainerAgent => c instanceof MackerelContainerAgent
+      && Stage.of(c) === stage && (!provider || provider._reaches(c._reportsTo.apiKey, c._reportsTo.apiBase)));
     this._roleKeys.forEach((key, i) => {
       if (Token.isUnresolved(key)) return;
       const agent = agents.find((a) => a.roles.some((role) => _knownRoleFullNameOf(role) === key));

@@ -1,4 +1,4 @@
-import { App, Aspects, Aws, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -153,6 +153,28 @@ describe('AnomalyDetectionMonitor', () => {
       new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.fromRole(web), MonitorScope.fromRole(deployed)]));
       // THEN
       Annotations.fromStack(stack).hasNoWarning('/Stack/Anomaly', Match.stringLikeRegexp(WARNING));
+    });
+    test('only agents of the monitor\'s own Stage count, whichever order the Stages are synthesized in', () => {
+      // GIVEN two Stages of one organization (one imported key): Dev's Aspect gives its tasks shop:batch and shop:web and its monitor
+      // watches shop:batch; Prod's monitor watches shop:web. Each Stage is synthesized on its own, its Aspects run then, so Dev's agent
+      // exists when Prod's monitor is validated only because Dev comes first in the tree
+      const app = new App();
+      const [dev, prod] = [['Dev', 'shop:batch'], ['Prod', 'shop:web']].map(([name, role]) => {
+        const stack = new Stack(new Stage(app, name), 'Stack');
+        const apiKey = MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(stack, 'ApiKey', 'mackerel'));
+        new MackerelProvider(stack, 'Mackerel', { apiKey });
+        new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.of(role)]));
+        return { stack, apiKey };
+      });
+      const taskDefinition = new ecs.FargateTaskDefinition(dev.stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+      Aspects.of(dev.stack).add(new MackerelInstrumentation({ apiKey: dev.apiKey, roles: ['shop:batch', 'shop:web'] }));
+      // WHEN
+      const [devAnnotations, prodAnnotations] = [dev, prod].map(({ stack }) => Annotations.fromStack(stack));
+      // THEN Dev's monitor is warned about its own Stage's agent; Prod's is not, as it would not be were Prod before Dev
+      devAnnotations.hasWarning('/Dev/Stack/Anomaly', Match.stringLikeRegexp('^scopes\\[0\\] "shop:batch" is a role the Mackerel container agent '
+        + 'Dev/Stack/Task/MackerelContainerAgent registers'));
+      prodAnnotations.hasNoWarning('/Prod/Stack/Anomaly', Match.stringLikeRegexp(WARNING));
     });
   });
 
