@@ -141,7 +141,7 @@ export class AnomalyDetectionMonitor extends MonitorBase {
     this._roleKeys = props.scopes.map(_scopeKey);
     this.node.addValidation({ validate: () => this.rolesWatchedElsewhere(props.scopes) });
     // Late: an Aspect adds its agents after this constructor, before validation.
-    this.node.addValidation({ validate: () => this.warnOnContainerAgentRoles(props.scopes) });
+    this.node.addValidation({ validate: () => this.warnOnContainerAgentRoles() });
   }
 
   /**
@@ -154,7 +154,7 @@ export class AnomalyDetectionMonitor extends MonitorBase {
    * training. A warning: the role may also hold hosts running mackerel-agent. Roles known only at
    * deploy time, on either side, are not compared.
    */
-  private warnOnContainerAgentRoles(scopes: MonitorScope[]): string[] {
+  private warnOnContainerAgentRoles(): string[] {
     const provider = MackerelProvider._tryFind(this);
     // The monitor's own Stage only: another Stage is synthesized on its own, with its Aspects, before
     // or after this one by its place in the tree, so its Aspect-made agents may not exist yet.
@@ -162,11 +162,13 @@ export class AnomalyDetectionMonitor extends MonitorBase {
     const agents = (stage ?? this.node.root).node.findAll().filter((c): c is MackerelContainerAgent => c instanceof MackerelContainerAgent
       && Stage.of(c) === stage && (!provider || provider._reaches(c._reportsTo.apiKey, c._reportsTo.apiBase)));
     this._roleKeys.forEach((key, i) => {
-      if (Token.isUnresolved(key)) return;
-      const agent = agents.find((a) => a.roles.some((role) => _knownRoleFullNameOf(role) === key));
+      // Known as the agents' roles are: a role imported by a MackerelRole's fullName is that role.
+      const known = _knownRoleFullNameOf(key);
+      if (known === undefined) return;
+      const agent = agents.find((a) => a.roles.some((role) => _knownRoleFullNameOf(role) === known));
       if (!agent) return;
       _warnLate(this, 'cdk-mackerel:anomalyDetectionContainerAgent',
-        `scopes[${i}] ${JSON.stringify(_shownScope(this, scopes[i]))} is a role the Mackerel container agent ${agent.node.path} registers its ECS tasks in, as hosts. `
+        `scopes[${i}] ${JSON.stringify(known)} is a role the Mackerel container agent ${agent.node.path} registers its ECS tasks in, as hosts. `
         + 'Anomaly detection for roles takes only hosts running mackerel-agent and learns from its system metrics (loadavg, cpu, memory, '
         + 'disk, interface, filesystem); the container agent posts container.* metrics instead, so these hosts are not watched, and Mackerel '
         + 'says training may fail for a role holding hosts it does not take. Watch the tasks with HostMetricMonitor on container-cpu% and '

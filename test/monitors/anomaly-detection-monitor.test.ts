@@ -123,6 +123,17 @@ describe('AnomalyDetectionMonitor', () => {
       expect(Annotations.fromStack(stack).findWarning('/Stack/Anomaly', Match.stringLikeRegexp(WARNING))).toHaveLength(1);
     });
 
+    test('a scope of a role imported by a MackerelRole\'s fullName is compared by the role\'s name', () => {
+      // GIVEN an agent given shop:web by name, and the role passed on as its fullName, as to another stack
+      const { stack, apiKey, web, taskDefinition } = agentAndMonitorStack();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+      // WHEN
+      const imported = MackerelRole.fromFullName(stack, 'Imported', web.fullName);
+      new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.fromRole(imported)]));
+      // THEN
+      Annotations.fromStack(stack).hasWarning('/Stack/Anomaly', Match.stringLikeRegexp('^scopes\\[0\\] "shop:web" is a role the Mackerel container agent Stack/Agent registers'));
+    });
+
     test('a role an Aspect gives its agents after the monitor is made is warned about too', () => {
       // GIVEN a MackerelInstrumentation, which adds its agents at synth, after the monitor's constructor
       const { app, stack, apiKey } = agentAndMonitorStack();
