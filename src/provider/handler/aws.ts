@@ -48,11 +48,20 @@ export function _loadSdk<T>(id: string, load: () => T): T {
 /** AWS error codes for a call refused for its rate, which a later call gets through. */
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
 
-/** Whether a read failed in a way a later one may not: throttled, a 5xx, or what the SDK marks retryable. */
+/**
+ * Codes of Node's network errors that a later read may not meet: the connection reset, refused or
+ * unreachable, or the endpoint's name not resolved for now. The SDK passes them on as they are
+ * (naming a reset `TimeoutError`); its own retries, which its clients here do not make, sent the
+ * read again after them.
+ */
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Whether a read failed in a way a later one may not: throttled, a 5xx, the network, or what the SDK marks retryable. */
 function transient(e: unknown): boolean {
-  const error = e as { name?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const error = e as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
   const status = error?.$metadata?.httpStatusCode;
-  return THROTTLED.has(String(error?.name)) || error?.$retryable !== undefined || (typeof status === 'number' && status >= 500);
+  return THROTTLED.has(String(error?.name)) || NETWORK_CODES.has(String(error?.code)) || error?.$retryable !== undefined
+    || (typeof status === 'number' && (status >= 500 || status === 429));
 }
 
 /** A read the handler stopped waiting for. */

@@ -1,10 +1,12 @@
 import * as fs from 'fs';
+import * as http from 'http';
 import { createRequire } from 'module';
+import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
-import { AwsClient, _loadSdk, _sendRead } from '../../../src/provider/handler/aws';
+import { AwsClient, getSecretString, useAwsClients, _loadSdk, _sendRead } from '../../../src/provider/handler/aws';
 import { resetSettings, settings } from '../../../src/provider/handler/settings';
 
 const load = createRequire(__filename);
@@ -105,5 +107,66 @@ describe('_sendRead', () => {
     const client: AwsClient = { send: async () => { throw refused; } };
 
     await expect(_sendRead(client, {}, 'Secrets Manager GetSecretValue', Date.now() + 60_000)).rejects.toBe(refused);
+  });
+});
+
+describe('an AWS read that meets a network error or a 429 is sent again', () => {
+  afterEach(() => {
+    resetSettings();
+    vi.unstubAllEnvs();
+    useAwsClients();
+  });
+
+  /** An error as the SDK passes on one of Node's, with the metadata its retry step adds. */
+  const networkError = (code: string, name: string, message: string) =>
+    Object.assign(new Error(message), { name, code, $metadata: { attempts: 1, totalRetryDelay: 0 } });
+
+  test.each([
+    ['a connection reset (the SDK names it TimeoutError)', networkError('ECONNRESET', 'TimeoutError', 'socket hang up')],
+    ['a connection refused', networkError('ECONNREFUSED', 'Error', 'connect ECONNREFUSED 10.0.0.1:443')],
+    ['a name not resolved for now', networkError('EAI_AGAIN', 'Error', 'getaddrinfo EAI_AGAIN secretsmanager.ap-northeast-1.amazonaws.com')],
+    ['a 429 of another name', Object.assign(new Error('Rate exceeded'), { name: 'SlowDown', $metadata: { httpStatusCode: 429 } })],
+  ])('%s is sent again, as the SDK\'s own retries did before its clients made one attempt', async (_what, error) => {
+    Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2 });
+    let calls = 0;
+    const client: AwsClient = {
+      send: async () => {
+        if (++calls === 1) throw error;
+        return { SecretString: 'value' };
+      },
+    };
+
+    await expect(_sendRead(client, {}, 'Secrets Manager GetSecretValue', Date.now() + 60_000)).resolves.toEqual({ SecretString: 'value' });
+    expect(calls).toBe(2);
+  });
+
+  test('the handler\'s own Secrets Manager client gets the secret when the first connection is reset', async () => {
+    // GIVEN an endpoint that drops the first connection and answers the second, reached by the client the handler makes
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      if (++requests === 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ Name: 'mackerel', SecretString: 'the-value' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      vi.stubEnv('AWS_REGION', 'ap-northeast-1');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAEXAMPLE');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+      vi.stubEnv('AWS_SESSION_TOKEN', '');
+      Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2 });
+      useAwsClients();
+
+      // WHEN / THEN
+      await expect(getSecretString('mackerel', Date.now() + 60_000)).resolves.toBe('the-value');
+      expect(requests).toBe(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
