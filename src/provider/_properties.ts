@@ -254,8 +254,9 @@ export const _GRAPH_ANNOTATION_LIMITS = { title: 250, description: 1024 } as con
 
 /**
  * `Custom::MackerelGraphAnnotation`. Physical ID: the ID of the latest annotation posted.
- * Data: `{ GraphAnnotationId }`. Every create and update posts a new annotation (from = to = the
- * time it is posted); delete is a no-op. `roles` are role names within `service`. `revision` is
+ * Data: `{ GraphAnnotationId }`. Every create, and every update that changes these properties,
+ * posts a new annotation (from = to = the time it is posted); an update of the ServiceToken alone
+ * keeps the annotation; delete is a no-op. `roles` are role names within `service`. `revision` is
  * not sent: it changes when the deploy should be marked.
  */
 export interface _GraphAnnotationProperties {
