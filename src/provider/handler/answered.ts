@@ -50,8 +50,13 @@ function requestOf(event: CloudFormationCustomResourceEvent): string {
   return JSON.stringify(event);
 }
 
-/** The answer this container gave to this very request, if it did. */
+/**
+ * The answer this container gave to this very request, if it did; none for a caller that handed
+ * over its API, which sends each request once, to its own API: an answer kept by a run through
+ * another API base and key in this process is not one it gave.
+ */
 export function answerGiven(event: CloudFormationCustomResourceEvent): Answer | undefined {
+  if (localApi()) return undefined;
   const kept = answers.get(keyOf(event));
   return kept && kept.request === requestOf(event) ? kept.answer : undefined;
 }

@@ -292,6 +292,25 @@ describe('handler', () => {
       }
     });
 
+    test('a caller that hands the handler its API gets no answer the Lambda\'s way of running kept in this process', async () => {
+      // GIVEN an answer kept by a run without a handed-over API (another API base and key than the caller's)
+      const event = cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' });
+      const kept = await handler(event, lambdaContext());
+
+      // WHEN a caller hands over its API and sends a request that says the same
+      useLocalApi({ apiBase: env.emulator.url, apiKey: env.emulator.apiKey });
+      let again;
+      try {
+        again = await handler(structuredClone(event), lambdaContext());
+      } finally {
+        useLocalApi();
+      }
+
+      // THEN it is carried out against that API, not answered with the object made through the other
+      expect(again.PhysicalResourceId).not.toBe(kept.PhysicalResourceId);
+      expect(env.emulator.state().monitors.map((m) => m.id)).toEqual([kept.PhysicalResourceId, again.PhysicalResourceId]);
+    });
+
     test('another request of the same resource is carried out: a create after the first failed, or an update', async () => {
       const props = { type: 'connectivity', name: 'alive' };
       const event = cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', props);
