@@ -56,12 +56,16 @@ const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequests
  */
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** Whether a read failed in a way a later one may not: throttled, a 5xx, the network, or what the SDK marks retryable. */
+/**
+ * Whether a read failed in a way a later one may not: throttled, a 5xx, the network, what the SDK
+ * marks retryable, or a signature refused for a skewed clock, which the SDK corrects in the client
+ * for its next request (a local run of cdk-mackerel on a machine whose clock is off).
+ */
 function transient(e: unknown): boolean {
-  const error = e as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const error = e as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown; clockSkewCorrected?: unknown } };
   const status = error?.$metadata?.httpStatusCode;
   return THROTTLED.has(String(error?.name)) || NETWORK_CODES.has(String(error?.code)) || error?.$retryable !== undefined
-    || (typeof status === 'number' && (status >= 500 || status === 429));
+    || error?.$metadata?.clockSkewCorrected === true || (typeof status === 'number' && (status >= 500 || status === 429));
 }
 
 /** A read the handler stopped waiting for. */

@@ -110,7 +110,7 @@ describe('_sendRead', () => {
   });
 });
 
-describe('an AWS read that meets a network error or a 429 is sent again', () => {
+describe('an AWS read that meets a network error, a 429 or a clock the SDK corrected is sent again', () => {
   afterEach(() => {
     resetSettings();
     vi.unstubAllEnvs();
@@ -126,6 +126,9 @@ describe('an AWS read that meets a network error or a 429 is sent again', () => 
     ['a connection refused', networkError('ECONNREFUSED', 'Error', 'connect ECONNREFUSED 10.0.0.1:443')],
     ['a name not resolved for now', networkError('EAI_AGAIN', 'Error', 'getaddrinfo EAI_AGAIN secretsmanager.ap-northeast-1.amazonaws.com')],
     ['a 429 of another name', Object.assign(new Error('Rate exceeded'), { name: 'SlowDown', $metadata: { httpStatusCode: 429 } })],
+    ['a signature refused for a clock the SDK has corrected since', Object.assign(new Error('Signature expired: 20261124T120000Z is now earlier than 20261124T131500Z'), {
+      name: 'InvalidSignatureException', $metadata: { httpStatusCode: 400, clockSkewCorrected: true },
+    })],
   ])('%s is sent again, as the SDK\'s own retries did before its clients made one attempt', async (_what, error) => {
     Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2 });
     let calls = 0;
