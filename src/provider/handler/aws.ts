@@ -45,8 +45,12 @@ export function _loadSdk<T>(id: string, load: () => T): T {
   }
 }
 
-/** AWS error codes for a call refused for its rate, which a later call gets through. */
-const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+/**
+ * AWS error codes for a call refused for its rate, which a later call gets through, and for one
+ * that timed out: the SDK's HTTP handler names its own socket timeout `TimeoutError`.
+ */
+const TRANSIENT_NAMES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded',
+  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 /**
  * Codes of Node's network errors that a later read may not meet: the connection reset, refused or
@@ -64,7 +68,7 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT
 function transient(e: unknown): boolean {
   const error = e as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown; clockSkewCorrected?: unknown } };
   const status = error?.$metadata?.httpStatusCode;
-  return THROTTLED.has(String(error?.name)) || NETWORK_CODES.has(String(error?.code)) || error?.$retryable !== undefined
+  return TRANSIENT_NAMES.has(String(error?.name)) || NETWORK_CODES.has(String(error?.code)) || error?.$retryable !== undefined
     || error?.$metadata?.clockSkewCorrected === true || (typeof status === 'number' && (status >= 500 || status === 429));
 }
 

@@ -125,6 +125,8 @@ describe('an AWS read that meets a network error, a 429 or a clock the SDK corre
     ['a connection reset (the SDK names it TimeoutError)', networkError('ECONNRESET', 'TimeoutError', 'socket hang up')],
     ['a connection refused', networkError('ECONNREFUSED', 'Error', 'connect ECONNREFUSED 10.0.0.1:443')],
     ['a name not resolved for now', networkError('EAI_AGAIN', 'Error', 'getaddrinfo EAI_AGAIN secretsmanager.ap-northeast-1.amazonaws.com')],
+    ['a socket timeout of the SDK\'s HTTP handler', Object.assign(new Error('@smithy/node-http-handler - the request socket timed out after 30000 ms of inactivity '
+      + '(service default socket timeout).'), { name: 'TimeoutError' })],
     ['a 429 of another name', Object.assign(new Error('Rate exceeded'), { name: 'SlowDown', $metadata: { httpStatusCode: 429 } })],
     ['a signature refused for a clock the SDK has corrected since', Object.assign(new Error('Signature expired: 20261124T120000Z is now earlier than 20261124T131500Z'), {
       name: 'InvalidSignatureException', $metadata: { httpStatusCode: 400, clockSkewCorrected: true },
