@@ -71,8 +71,8 @@ export function _maskedUserinfo(value: string): string {
   return userinfo === undefined ? value : `${value.slice(0, userinfo.start)}${_MASKED}${value.slice(userinfo.end)}`;
 }
 
-/** A scheme and `//`, which the authority follows. */
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** A scheme, with the `/` and `\\` after it. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:[/\\]+/;
 /** An authority without userinfo: a host (an IPv6 address in brackets) and a port of digits, each part possibly a token. */
 const HOST_AND_PORT = /^(?:\[[^\]]*\]|[^:@]*)(?::(?:\d|\$\{Token\[[^\]]*\]\})*)?$/;
 
@@ -83,16 +83,32 @@ const HOST_AND_PORT = /^(?:\[[^\]]*\]|[^:@]*)(?::(?:\d|\$\{Token\[[^\]]*\]\})*)?
  * `/`, `?` or `#` as typed (not percent-encoded) cuts the authority short, leaving no host and port
  * before it (`user:pa/ss@proxy`): then all up to the last `@` is taken for userinfo, as it would
  * show the password's first part. Undefined without userinfo.
+ *
+ * The text is read as the WHATWG parser (`new URL`, which the checks use, and fetch) reads it, so
+ * that no user name and password it finds is left out: it drops tabs and newlines anywhere and blanks
+ * and control characters before the scheme, and after `http:` skips any run of `/` and `\`
+ * (`http:/user:pass@host` has a password). Any scheme is read so, since a slash too few or too many is
+ * a slip, not a sign of no password. `start` and `end` index `value` as given.
  * @internal
  */
 export function _userinfoOf(value: string): { readonly start: number; readonly end: number } | undefined {
-  const scheme = SCHEME.exec(value);
-  const start = scheme ? scheme[0].length : 0;
-  const authorityEnd = value.slice(start).search(/[/?#]/);
-  const authority = authorityEnd < 0 ? value.slice(start) : value.slice(start, start + authorityEnd);
+  // Where in `value` each character of `text` is.
+  const at: number[] = [];
+  for (let i = 0; i < value.length; i++) if (!/[\t\n\r]/.test(value[i])) at.push(i);
+  const text = at.map((i) => value[i]).join('');
+  const span = userinfoIn(text);
+  return span && { start: at[span.start], end: at[span.end] };
+}
+
+function userinfoIn(text: string): { readonly start: number; readonly end: number } | undefined {
+  const lead = /^[\x00-\x20]*/.exec(text)![0].length;
+  const scheme = SCHEME.exec(text.slice(lead));
+  const start = scheme ? lead + scheme[0].length : 0;
+  const authorityEnd = text.slice(start).search(/[/?#]/);
+  const authority = authorityEnd < 0 ? text.slice(start) : text.slice(start, start + authorityEnd);
   const at = authority.lastIndexOf('@');
   if (at >= 0) return { start, end: start + at };
   if (HOST_AND_PORT.test(authority)) return undefined;
-  const end = value.lastIndexOf('@');
+  const end = text.lastIndexOf('@');
   return end < start ? undefined : { start, end };
 }

@@ -292,6 +292,26 @@ describe('options accepted', () => {
     expect(warned('https://api.mackerelio.com/')).toEqual([]);
   });
 
+  test('a URL with credentials that the URL parser reads loosely still never shows them, in a warning or an error', () => {
+    // GIVEN credentials behind one slash, three slashes or a backslash after the scheme, or behind leading blanks or a tab:
+    // the WHATWG parser (new URL, fetch) skips them all, and takes what follows for user name and password
+    const loose = ['https:/gateway:s3cret@api.internal/', 'https:///gateway:s3cret@api.internal/', 'https:/\\gateway:s3cret@api.internal/',
+      ' https://gateway:s3cret@api.internal/', '\nhttps://gateway:s3cret@api.internal/', 'ht\ttps://gateway:s3cret@api.internal/'];
+    for (const apiBase of loose) {
+      expect(new URL(apiBase).password).toBe('s3cret');
+      // THEN the apiBase warning masks them
+      const { stack, taskDefinition, apiKey } = fargateTask();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], apiBase });
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('urlCredentialsInTemplate')).map((w) => w.entry.data);
+      expect(warnings).toEqual([expect.stringMatching(/^apiBase ".*\*\*\*\*@api.internal\/" carries a user name and password, /)]);
+      expect(JSON.stringify(warnings)).not.toMatch(/gateway|s3cret/);
+      // and so does the error for a proxy that is no http URL
+      const socks = apiBase.replace(/ht\t?tps/, 'socks5');
+      expect(addAgent({ httpsProxy: socks })).toThrow(/httpsProxy ".*\*\*\*\*@api.internal\/" is not an http or https URL/);
+      expect(addAgent({ httpsProxy: socks })).not.toThrow(/gateway|s3cret/);
+    }
+  });
+
   test('a proxy URL from a parameter, unknown at synth, is not warned about', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'], httpsProxy: new CfnParameter(stack, 'Proxy').valueAsString });

@@ -388,6 +388,17 @@ describe('handler', () => {
     expect(output).not.toContain('mackerel:proxy');
   });
 
+  test('a user name and password behind one slash after the scheme, which fetch reads as two, are masked where fetch echoes the URL', async () => {
+    process.env.MACKEREL_APIBASE = env.emulator.url.replace('://', ':/mackerel:proxy-pass-4711@');
+
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
+
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: POST \/api\/v0\/monitors: no response: .*\*\*\*\*@127\.0\.0\.1/);
+    const output = `${error.message}\n${env.logs.lines().join('\n')}`;
+    expect(output).not.toContain('proxy-pass-4711');
+    expect(output).not.toContain('mackerel:proxy');
+  });
+
   test('fails clearly when the environment has no API key location', async () => {
     delete process.env.MACKEREL_APIKEY;
 
