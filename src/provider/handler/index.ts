@@ -164,9 +164,13 @@ async function connect(context: HandlerContext, log: Logger): Promise<MackerelCl
   const handedOver = localApi();
   const apiBase = handedOver ? handedOver.apiBase : process.env.MACKEREL_APIBASE || DEFAULT_API_BASE;
   // A user name and password in it (one synth could not see, from a parameter) is masked as the key is:
-  // fetch refuses such a URL with an error that echoes it.
+  // fetch refuses such a URL with an error that echoes it, unquoted. A short one (`:4711`) is blanked only where
+  // it stands whole in quotes (log.ts), so the text up to it, scheme and all, is blanked too, wherever it stands.
   const userinfo = _userinfoOf(apiBase);
-  if (userinfo) addSecret(apiBase.slice(userinfo.start, userinfo.end));
+  if (userinfo) {
+    addSecret(apiBase.slice(userinfo.start, userinfo.end));
+    addSecret(apiBase.slice(0, userinfo.end));
+  }
   const deadline = deadlineOf(context);
   return createClient({
     apiBase,

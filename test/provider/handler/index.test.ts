@@ -399,6 +399,17 @@ describe('handler', () => {
     expect(output).not.toContain('mackerel:proxy');
   });
 
+  test('a user name and password too short to blank inside other text are masked where fetch echoes the URL', async () => {
+    // GIVEN a userinfo shorter than the shortest secret blanked wherever it stands (log.ts)
+    process.env.MACKEREL_APIBASE = env.emulator.url.replace('://', '://:4711@');
+
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
+
+    // THEN the text up to it, scheme and all, is blanked instead
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: POST \/api\/v0\/monitors: no response: .*\*\*\*\*@127\.0\.0\.1/);
+    expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain(':4711@');
+  });
+
   test('fails clearly when the environment has no API key location', async () => {
     delete process.env.MACKEREL_APIKEY;
 
