@@ -4,7 +4,7 @@
  */
 import { _CliError } from './errors';
 import { _MASKED } from '../_text';
-import { createClient, MackerelApiError } from '../provider/handler/client';
+import { createClient, MackerelApiError, neverSent } from '../provider/handler/client';
 import { createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
@@ -84,7 +84,9 @@ function describe(error: MackerelApiError, base: string, path: string): string {
   const { status, apiMessage, note } = error;
   const detail = `: ${apiMessage}${note ? ` (${note})` : ''}`;
   if (status === undefined) {
-    if (!(error.cause instanceof Error)) return `GET ${path} failed${detail}`;
+    // Only a connection never opened says the API is not there: a request sent and then cut off or
+    // not answered in time (--timeout) reached it, and starting an emulator is no advice for that.
+    if (!(error.cause instanceof Error) || !neverSent(error.cause)) return `GET ${path} failed${detail}`;
     const cause = (error.cause as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? apiMessage;
     return `cannot reach the Mackerel API at ${base} (${why}${note ? `; ${note}` : ''}); start one with \`cdk-mackerel emulator\`, pass --emulator, or check --api-base`;

@@ -97,6 +97,17 @@ describe('failures that last or are final', () => {
     expect(count).toBe(settings.maxAttempts);
   });
 
+  test('a read not answered within --timeout fails saying so, not that the API cannot be reached', async () => {
+    // GIVEN a live monitor whose read gets an answer only after the time diff gives it
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', delayMs: 4000, times: 1000 });
+    // WHEN diff reads it
+    const run = await cli(['diff', assembly, ...base, '--timeout', '2']);
+    // THEN the error names the read and the missing answer; the API was reached, so no emulator or --api-base advice
+    expect(run.code).toBe(2);
+    expect(run.out).toBe('');
+    expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/monitors\/\w+ failed: no response within 2000 ms \(gave up after 1 attempt: no time left to retry\)$/);
+  });
+
   test('a 401 fails at once with its message, also after a 503 was retried', async () => {
     Object.assign(settings, { baseDelayMs: 10 });
     shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 401, body: { error: { message: 'Authentication failed' } }, times: 1000 });

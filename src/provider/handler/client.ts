@@ -259,9 +259,14 @@ export function retryOf(status: number, retryAfterMs: number | undefined): Retry
  */
 const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
-function neverSent(e: unknown): boolean {
-  const code = (e as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  return typeof code === 'string' && CONNECT_ERROR_CODES.has(code);
+/**
+ * Whether a network error of fetch is one of those (the CLI says the API cannot be reached only
+ * then), or fetch's refusal of a port the Fetch standard blocks (`bad port`, no code: as
+ * http://[::1]:9/), which it gives before connecting.
+ */
+export function neverSent(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  return (typeof cause?.code === 'string' && CONNECT_ERROR_CODES.has(cause.code)) || cause?.message === 'bad port';
 }
 
 /**

@@ -211,6 +211,16 @@ describe('createClient', () => {
       expect(logs.lines().filter((l) => l.includes('retrying')).length).toBeGreaterThan(0);
     });
 
+    test('a port fetch refuses to connect to (a "bad port" of the Fetch standard) is never sent, so the CLI does not retry it', async () => {
+      const base = { apiBase: 'http://127.0.0.1:9/', apiKey: KEY, deadline: Date.now() + 1_500, log: createLogger() };
+
+      const error = await rejectionOf<MackerelApiError>(createClient({ ...base, retryUnconnected: false }).request('GET', '/api/v0/org'));
+
+      expect(error.message).toMatch(/^GET \/api\/v0\/org: no response: .*bad port/);
+      expect(error.outcomeUnknown).toBe(false);
+      expect(logs.lines().filter((l) => l.includes('retrying'))).toEqual([]);
+    });
+
     test('a request that cannot be made (a key HTTP headers cannot carry) fails at once, as never sent, without the key', async () => {
       server = await startScriptedServer([{ status: 200 }]);
       const key = `${KEY}\u200b`; // a zero-width space pasted with the key
