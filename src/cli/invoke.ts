@@ -10,6 +10,7 @@ import { handler } from '../provider/handler';
 import { isRefused } from '../provider/handler/client';
 import { PropertyError } from '../provider/handler/convert';
 import { useLocalApi } from '../provider/handler/local-api';
+import { TakenError } from '../provider/handler/resource';
 import { settings } from '../provider/handler/settings';
 import { StackView, useStackView } from '../provider/handler/stack';
 
@@ -103,13 +104,14 @@ function invokeOnce(options: _InvokeOptions): _Invoke {
  * Why applying the same template again would fail the same way, from the cause the handler's
  * failure carries: Mackerel refused the request (a 4xx other than 408 and 429, as the handler sends
  * the same request again), `key` for a key refused or without write permission (401, 403), or the
- * handler refused a property. Undefined for a failure another run may get past (a 5xx, throttling,
- * no answer, a timeout, anything else).
+ * handler refused a property or a create under a name or namespace Mackerel has that the stack may
+ * not take (`TakenError`). Undefined for a failure another run may get past (a 5xx, throttling, no
+ * answer, a timeout, anything else).
  * @internal
  */
 export function _failsAgain(error: unknown): 'input' | 'key' | undefined {
   const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof PropertyError) return 'input';
+  if (cause instanceof PropertyError || cause instanceof TakenError) return 'input';
   if (!isRefused(cause)) return undefined;
   return cause.status === 401 || cause.status === 403 ? 'key' : 'input';
 }

@@ -31,7 +31,7 @@
 import { isNotFound } from './client';
 import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
-import { Outcome, RequestContext, ResourceModule } from './resource';
+import { Outcome, RequestContext, ResourceModule, TakenError } from './resource';
 import { stackView } from './stack';
 import { _OWNERSHIP_NAMESPACE } from '../_properties';
 
@@ -189,7 +189,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       const memoIgnored = keepsOtherMemo(listed, props);
       if (memoIgnored) ctx.log.warn('memo has no update API; the object keeps its memo (edit it in the Mackerel web UI)', { object: object.label });
       if (isTakenOver(ctx, mark)) return takeOver(ctx, object, mark, memoIgnored);
-      if (!isOurs(ctx, mark)) throw new Error(alreadyExists(object.label, mark, spec.existsHint));
+      if (!isOurs(ctx, mark)) throw new TakenError(alreadyExists(object.label, mark, spec.existsHint));
       ctx.log.info('already created by this resource (a retried create)', { object: object.label });
       return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
     }

@@ -52,3 +52,16 @@ export function isMackerelId(id: string): boolean {
 export function segment(value: string): string {
   return encodeURIComponent(value);
 }
+
+/**
+ * A create refused because Mackerel already has the object, under a name or namespace the stack may
+ * not take (made outside cdk-mackerel, another stack's, another value): every run refuses it the same
+ * way until the template or Mackerel changes, which cdk-mackerel apply tells from a failure another
+ * run may get past.
+ */
+export class TakenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TakenError';
+  }
+}

@@ -6,7 +6,7 @@
 import { _OWNERSHIP_NAMESPACE, _RESOURCE_TYPES } from '../../_properties';
 import { isNotFound } from '../client';
 import { deepEqual, ObjectSchema, Props } from '../convert';
-import { Outcome, RequestContext, ResourceModule, segment } from '../resource';
+import { Outcome, RequestContext, ResourceModule, segment, TakenError } from '../resource';
 import { stackView } from '../stack';
 
 export const SERVICE_METADATA_SCHEMA: ObjectSchema = { service: 'string', namespace: 'string', metadata: 'string' };
@@ -126,7 +126,7 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
       return write(ctx, where, value);
     }
     if (!deepEqual(existing, value) && !(await heldByAnother(ctx, where))) {
-      throw new Error(`${where.label} already exists in Mackerel with another value, which this stack did not write; expected a namespace that is free `
+      throw new TakenError(`${where.label} already exists in Mackerel with another value, which this stack did not write; expected a namespace that is free `
         + '(writing it would overwrite that value, and deleting the construct would delete it). Choose another namespace, or remove it in Mackerel first');
     }
     return write(ctx, where, value);
