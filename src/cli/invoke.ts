@@ -104,14 +104,15 @@ function invokeOnce(options: _InvokeOptions): _Invoke {
  * Why applying the same template again would fail the same way, from the cause the handler's
  * failure carries: Mackerel refused the request (a 4xx other than 408 and 429, as the handler sends
  * the same request again), `key` for a key refused or without write permission (401, 403), or the
- * handler refused a property or a create under a name or namespace Mackerel has that the stack may
- * not take (`TakenError`). Undefined for a failure another run may get past (a 5xx, throttling, no
- * answer, a timeout, anything else).
+ * handler refused a property; `taken` for a create under a name or namespace Mackerel has that the
+ * stack may not take (`TakenError`), which freeing it in Mackerel mends as well as the template.
+ * Undefined for a failure another run may get past (a 5xx, throttling, no answer, a timeout, anything else).
  * @internal
  */
-export function _failsAgain(error: unknown): 'input' | 'key' | undefined {
+export function _failsAgain(error: unknown): 'input' | 'key' | 'taken' | undefined {
   const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof PropertyError || cause instanceof TakenError) return 'input';
+  if (cause instanceof TakenError) return 'taken';
+  if (cause instanceof PropertyError) return 'input';
   if (!isRefused(cause)) return undefined;
   return cause.status === 401 || cause.status === 403 ? 'key' : 'input';
 }

@@ -229,7 +229,8 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     const again = _failsAgain(e);
     if (again) {
       const done = succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed';
-      const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission' : 'fix the template';
+      const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission'
+        : again === 'taken' ? 'give it another name in the template, or free that one in Mackerel' : 'fix the template';
       throw new _CliError(`${message}; ${done}; ${fix}, then apply again (as it is, another run fails the same way)`, exitCode);
     }
     throw new _CliError(`${message}; what succeeded is saved in ${file}, run apply again to finish`, exitCode);

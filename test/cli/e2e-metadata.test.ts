@@ -227,7 +227,7 @@ test('metadata with removalPolicy RETAIN stays in Mackerel when its construct go
   expect(run.code).not.toBe(0);
   expect(run.err).toMatch(/service "shop" metadata "owner" already exists in Mackerel with another value, which this stack did not write/);
   // another run fails the same way, and apply says so
-  expect(run.err).toMatch(/; fix the template, then apply again \(as it is, another run fails the same way\)$/);
+  expect(run.err).toMatch(/; give it another name in the template, or free that one in Mackerel, then apply again \(as it is, another run fails the same way\)$/);
   expect(shared.emulator.state().services[0].metadata.owner).toEqual({ team: 'a' });
 
   run = await cli(['apply', synthKept('a'), ...base]);

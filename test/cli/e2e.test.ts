@@ -1036,7 +1036,7 @@ describe('a service or role the run creates under a name Mackerel already has', 
     expect(apply.err).toMatch(new RegExp(`Create failed: ${why('service "hand"', 'service with MackerelService\\.fromName\\(\\)')}`));
     expect(apply.code).toBe(2);
     // AND apply, as diff, says that another run fails the same way, rather than to run it again to finish
-    expect(apply.err).toMatch(/; nothing was changed; fix the template, then apply again \(as it is, another run fails the same way\)$/);
+    expect(apply.err).toMatch(/; nothing was changed; give it another name in the template, or free that one in Mackerel, then apply again \(as it is, another run fails the same way\)$/);
   });
 
   test('a rename to a name another stack\'s resource marked: diff says the replacement\'s create will fail', async () => {
