@@ -108,7 +108,9 @@ export function _parseArgs(argv: readonly string[]): _Args {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
-    throw new _CliError(`${(e as Error).message}; see cdk-mackerel --help`);
+    // Its message may run over lines (a value that starts with a dash: how to pass one), and an error is one line.
+    const message = (e as Error).message.split('\n').map((line) => line.trim()).join(' ').replace(/\.$/, '');
+    throw new _CliError(`${message}; see cdk-mackerel --help`);
   }
   // parseArgs keeps the last value of a repeated option: `--stack A --stack B` would run B alone, silently.
   const seen = new Set<string>();

@@ -334,6 +334,10 @@ describe('clear errors, exit code 2', () => {
     // diff's --timeout is checked as apply's
     expectError(await cli(['diff', assembly, '--timeout', '0']), /^cdk-mackerel: --timeout "0" is not a positive number of seconds$/);
     expectError(await cli(['diff', assembly, '--timeout', '1.5']), /^cdk-mackerel: --timeout "1\.5" is too short: /);
+    // a value that starts with a dash: the parser's advice, on the one line the error has
+    expectError(await cli(['diff', assembly, '--timeout', '-5']),
+      /^cdk-mackerel: Option '--timeout' argument is ambiguous\. .*To specify an option argument starting with a dash use '--timeout=-XYZ'; see cdk-mackerel --help$/);
+    expectError(await cli(['diff', assembly, '--timeout=-5']), /^cdk-mackerel: --timeout "-5" is not a positive number of seconds$/);
     expectError(await cli(['apply', assembly, '--emulator', '--port', '4321']),
       /^cdk-mackerel: --port is an option of the emulator command; --emulator listens on a free port of 127\.0\.0\.1 for its run$/);
     expectError(await cli(['diff', assembly, '--host', '127.0.0.1']),
