@@ -88,6 +88,12 @@ export interface _App {
    * @default ""
    */
   readonly stage?: string;
+  /**
+   * The run is the one stack `--stack` names: it lists no other stack that the state holds and the app
+   * no longer has, also when that stack is the only one of its stage.
+   * @default false
+   */
+  readonly byStack?: boolean;
 }
 
 const MACKEREL_TYPE = /^Custom::Mackerel/;
@@ -120,7 +126,7 @@ export function _loadApp(path: string, stackFilter?: string, stageFilter?: strin
     if (!stateOnly) throw new _CliError(notInApp);
     const stage = stageFilter ?? '';
     const removed: _Stack = { stackName: stackFilter, template: { Resources: {} }, stage, notInApp };
-    return { stacks: [removed], baseDir: app.baseDir, allStacks: [...app.stacks.filter((s) => (s.stage ?? '') === stage), removed], stage };
+    return { stacks: [removed], baseDir: app.baseDir, allStacks: [...app.stacks.filter((s) => (s.stage ?? '') === stage), removed], stage, byStack: true };
   }
   // One run uses one API key, and a pipeline's stages usually deploy to separate organizations.
   const running = [...new Set(stacks.map((s) => s.stage ?? ''))];
@@ -142,7 +148,7 @@ export function _loadApp(path: string, stackFilter?: string, stageFilter?: strin
   }
   const stage = running[0] ?? stageFilter ?? '';
   // Only the run's stage: the state file is the stage's own, and CDK references never cross stages.
-  return { stacks, baseDir: app.baseDir, allStacks: app.stacks.filter((s) => (s.stage ?? '') === stage), stage };
+  return { stacks, baseDir: app.baseDir, allStacks: app.stacks.filter((s) => (s.stage ?? '') === stage), stage, ...(stackFilter ? { byStack: true } : {}) };
 }
 
 /**
@@ -188,13 +194,14 @@ export function _checkRunStacks(app: _App, path: string, state: _StateFile, run:
 
 /**
  * The stacks the state holds (objects or pending deletes) that the app, or the run's stage, does
- * not have: removed from the app or renamed. Listed only when the run covers every stack of the
- * stage; a --stack that names one acts on it instead.
+ * not have: removed from the app or renamed. Listed only for a run of the whole stage, never with
+ * --stack (`byStack`); a --stack that names one acts on it instead.
  * @internal
  */
 export function _stacksNotInApp(app: _App, state: _StateFile): string[] {
   const stage = app.allStacks ?? app.stacks;
-  if (stage.some((s) => s.notInApp === undefined && !app.stacks.includes(s))) return [];
+  // A --stack of the only stack of the stage is still a run of that stack: what it shows must not depend on how many the app has.
+  if (app.byStack || stage.some((s) => s.notInApp === undefined && !app.stacks.includes(s))) return [];
   const held = [...new Set([...Object.keys(state.stacks), ...state.pendingDeletes.map((p) => p.stackName)])];
   return held.filter((name) => !stage.some((s) => s.stackName === name));
 }

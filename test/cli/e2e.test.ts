@@ -659,6 +659,23 @@ describe('what the templates no longer have', () => {
     ]);
   });
 
+  test('a stack removed from the app is not part of a --stack run of another, also when that stack is the only one of the app', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await cli(['apply', synthStacks(dir, { Gone: (s) => new MackerelService(s, 'Svc', { name: 'gone-alone' }) }), ...base])).code).toBe(0);
+    const outdir = synthStacks(dir, { Only: (s) => new MackerelService(s, 'Svc', { name: 'only-alone' }) });
+    // WHEN the app's one stack is diffed and applied with --stack
+    const diff = await cli(['diff', outdir, ...base, '--stack', 'Only']);
+    const apply = await cli(['apply', outdir, ...base, '--stack', 'Only']);
+    // THEN both are that stack's alone, as with an app of several stacks: no line, delete or notice of the removed one
+    expect(diff.out.split('\n')).toEqual([expect.stringMatching(/^\+ create +Service +Only\/Svc\w+ "only-alone"$/), '      name: "only-alone"', '1 to create.']);
+    expect(apply.err).toBe('');
+    expect(apply.code).toBe(0);
+    expect((await cli(['diff', outdir, ...base, '--stack', 'Only'])).code).toBe(0);
+    // and a run of the whole app still lists it
+    expect((await cli(['diff', outdir, ...base])).out).toMatch(/^stack Gone is in the state file but not in the app/m);
+  });
+
   test('diff predicts the old copy of a renamed service that apply will leave (a role made outside is in it); one with only its own roles is deleted', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
