@@ -173,6 +173,9 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
 
 const LEFTOVER = ' (old object of a replacement, left by an earlier apply that stopped)';
 
+// A stack the app no longer has has no template to re-create an object from, whatever changes.
+const GONE_NOT_IN_APP = ' deleted in Mackerel outside the template (its stack is no longer in the app, so no apply re-creates it)';
+
 /** What an entry's line adds after the object; a retain says why in the words of apply's `retained` line. */
 function hintOf(e: _DiffEntry): string {
   const retained = e.retainedBy === undefined ? '' : notDeleted(e.retainedBy);
@@ -182,6 +185,7 @@ function hintOf(e: _DiffEntry): string {
   if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;
   // The handler never deletes a graph annotation: each marked deploy adds one to the history.
   if (e.kind === 'replace' && e.type === 'Custom::MackerelGraphAnnotation') return ' (a new annotation; the earlier one stays in Mackerel)';
+  if (e.kind === 'gone' && e.notInApp !== undefined) return GONE_NOT_IN_APP;
   const hint = e.leftover ? LEFTOVER : HINT[e.kind];
   return retained ? `${hint} (${retained})` : hint;
 }
