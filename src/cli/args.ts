@@ -74,8 +74,8 @@ Options of apply and diff:
                    with the parameter); needed for a parameter without Default that a Mackerel resource uses.
                    For an AWS::SSM::Parameter::Value<...> parameter, the value itself (the CLI reads no SSM)
   --region R, --account A   values of AWS::Region and AWS::AccountId (default: the stack's, else us-east-1, 123456789012)
-  --timeout SEC    time per operation of apply and per read of Mackerel, retries included (at least 2;
-                   default 300): a bound on how long a run waits out a Mackerel that fails or throttles
+  --timeout SEC    time per operation of apply and per read of Mackerel, retries included (decimal seconds,
+                   at least 2; default 300): a bound on how long a run waits out a Mackerel that fails or throttles
   --verbose        print a line for each retry of a Mackerel call (what was sent, the status or error, the
                    wait); apply also prints the handler's log lines`;
 
@@ -197,11 +197,18 @@ function givenParameters(texts: readonly string[]): _GivenParameter[] {
 // The handler sends a create only with settings.minAttemptMs (1 s) left, as it is never repeated:
 // under a timeout of 1 s or less almost none would go out, and the run would fail with "no time left".
 const MIN_TIMEOUT_SECONDS = 2;
+const DECIMAL_SECONDS = /^\d+(\.\d+)?$/;
 
 function timeoutSeconds(text: string | undefined): number {
   if (text === undefined) return 300;
   const n = Number(text);
   if (!(n > 0)) throw new _CliError(`--timeout ${JSON.stringify(text)} is not a positive number of seconds`);
+  // Number() also reads Infinity, hex, exponents and blanks around the digits: a typo would become a
+  // timeout nobody meant (Infinity waits out a failing Mackerel for ever), so only digits are taken.
+  if (!DECIMAL_SECONDS.test(text) || !Number.isFinite(n)) {
+    throw new _CliError(`--timeout ${JSON.stringify(text)} is not a decimal number of seconds; `
+      + `expected digits with an optional fraction, e.g. 300 or 2.5 (at least ${MIN_TIMEOUT_SECONDS})`);
+  }
   if (n < MIN_TIMEOUT_SECONDS) {
     throw new _CliError(`--timeout ${JSON.stringify(text)} is too short: a request is sent only with a second left for it; `
       + `expected at least ${MIN_TIMEOUT_SECONDS} seconds`);

@@ -338,6 +338,12 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['diff', assembly, '--timeout', '-5']),
       /^cdk-mackerel: Option '--timeout' argument is ambiguous\. .*To specify an option argument starting with a dash use '--timeout=-XYZ'; see cdk-mackerel --help$/);
     expectError(await cli(['diff', assembly, '--timeout=-5']), /^cdk-mackerel: --timeout "-5" is not a positive number of seconds$/);
+    // Number() reads these too: Infinity would wait out a failing Mackerel for ever, and a hex or exponent is a typo more often than not
+    for (const text of ['Infinity', '0x10', '1e3', ' 60', '1'.padEnd(400, '0')]) {
+      expectError(await cli(['apply', assembly, `--timeout=${text}`]), new RegExp(`^cdk-mackerel: --timeout ${JSON.stringify(text)} is not a decimal number of seconds; `
+        + 'expected digits with an optional fraction, e\\.g\\. 300 or 2\\.5 \\(at least 2\\)$'));
+    }
+    expectError(await cli(['diff', assembly, '--timeout', 'Infinity']), /^cdk-mackerel: --timeout "Infinity" is not a decimal number of seconds; /);
     expectError(await cli(['apply', assembly, '--emulator', '--port', '4321']),
       /^cdk-mackerel: --port is an option of the emulator command; --emulator listens on a free port of 127\.0\.0\.1 for its run$/);
     expectError(await cli(['diff', assembly, '--host', '127.0.0.1']),
