@@ -73,7 +73,10 @@ export interface DowntimeProps extends DowntimeScopeOptions {
   readonly name: string;
 
   /**
-   * When the (first) downtime starts, in whole seconds (Mackerel takes epoch seconds).
+   * When the (first) downtime starts, in whole seconds (Mackerel takes epoch seconds): a fixed
+   * date, such as `new Date('2026-12-06T01:00:00Z')`. A start taken from the clock (`new Date()`,
+   * `Date.now()` plus some time) moves at every synth, and each deploy then moves the downtime to
+   * it; one with a fraction of a second, as such a start mostly has, fails synthesis.
    *
    * A one-off downtime already over when the app is synthesized (`start` plus `duration` in the
    * past) mutes nothing: it gets the synth warning `cdk-mackerel:downtimeOver`.
@@ -127,7 +130,11 @@ export class Downtime extends Construct {
     super(scope, id);
     _checkDowntimeName(this, props.name);
     _warnOnLongMemo(this, props.memo, 'a downtime');
-    const start = _epochSeconds(this, 'start', props.start);
+    // A fraction of a second mostly means a Date from the clock, which cutting the fraction
+    // leaves moving at every synth: the hint asks for a fixed date instead.
+    const start = _epochSeconds(this, 'start', props.start, undefined,
+      'Give a fixed date, such as new Date(\'2026-12-06T01:00:00Z\'): a start taken from the clock moves at every synth, and each deploy '
+      + 'then moves the downtime to it');
     const duration = _downtimeMinutes(this, props.duration);
     const properties: _DowntimeProperties = {
       name: props.name,

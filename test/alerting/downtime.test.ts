@@ -207,6 +207,14 @@ describe('Downtime', () => {
       expect(() => new Downtime(fixture.stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), ...change(fixture) })).toThrow(message);
     });
 
+    test('a start with a fraction of a second asks for a fixed date: one from the clock, cut to whole seconds, would still move at every synth', () => {
+      const { stack } = alertingStack();
+      expect(() => new Downtime(stack, 'D', { name: 'd', start: new Date('2026-12-06T01:00:00.500Z'), duration: Duration.minutes(30) }))
+        .toThrow(new Error('Stack/D: start "2026-12-06T01:00:00.500Z" has a fraction of a second; expected a time in whole seconds (Mackerel takes epoch seconds). '
+          + 'Give a fixed date, such as new Date(\'2026-12-06T01:00:00Z\'): a start taken from the clock moves at every synth, and each deploy '
+          + 'then moves the downtime to it'));
+    });
+
     test('the same role twice in scopes (a reference, shown by the name it was created with)', () => {
       const { stack, web } = alertingStack();
       expect(() => new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(web)] }))

@@ -250,7 +250,7 @@ describe('AnomalyDetectionMonitor', () => {
     test('a trainingPeriodFrom with a fraction of a second, refused as a downtime\'s start is rather than dropped, asks for a fixed date', () => {
       const { stack, web } = mackerelStack();
 
-      // A fraction of a second mostly means a Date from the clock: cutting it, the downtime's advice, would leave it moving at every synth.
+      // A fraction of a second mostly means a Date from the clock: cutting it would leave it moving at every synth.
       expect(() => new AnomalyDetectionMonitor(stack, 'Anomaly', { ...anomalyProps([MonitorScope.fromRole(web)]), trainingPeriodFrom: new Date('2026-01-01T00:00:00.250Z') }))
         .toThrow('Stack/Anomaly: trainingPeriodFrom "2026-01-01T00:00:00.250Z" has a fraction of a second; expected a time in whole seconds (Mackerel takes epoch seconds). '
           + 'Give a fixed date, such as new Date(\'2026-01-01T00:00:00Z\'): one taken from the clock changes at every synth, and each change '
