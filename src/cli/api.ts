@@ -4,7 +4,7 @@
  */
 import { _CliError } from './errors';
 import { _MASKED } from '../_text';
-import { createClient, MackerelApiError, neverSent } from '../provider/handler/client';
+import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent } from '../provider/handler/client';
 import { createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
@@ -71,10 +71,8 @@ export function _createGet(options: _ApiOptions): _Get {
       if (e.status === 404) return undefined;
       throw new _CliError(_scrubKey(describe(e, base, url.pathname), options.apiKey));
     }
-    // The client reads a success with an empty body as undefined, which here means 404: an object
-    // gone (diff's `? gone`, a re-create). Mackerel answers every GET with JSON, so this is no
-    // Mackerel answer to guess from, as a body that is not JSON is none.
-    if (value === undefined) throw new _CliError(`GET ${url.pathname} returned an empty body, not JSON; is ${base} a Mackerel API?`);
+    // A success with an empty body is the client's error (EMPTY_GET_ANSWER), not undefined, which
+    // here means 404: an object gone (diff's `? gone`, a re-create).
     return value;
   };
 }
@@ -91,7 +89,10 @@ function describe(error: MackerelApiError, base: string, path: string): string {
     const why = cause?.code ?? cause?.message ?? apiMessage;
     return `cannot reach the Mackerel API at ${base} (${why}${note ? `; ${note}` : ''}); start one with \`cdk-mackerel emulator\`, pass --emulator, or check --api-base`;
   }
-  if (status >= 200 && status < 300) return `GET ${path} returned something that is not JSON; is ${base} a Mackerel API?`;
+  if (status >= 200 && status < 300) {
+    const what = apiMessage === EMPTY_GET_ANSWER ? 'an empty body, not JSON' : 'something that is not JSON';
+    return `GET ${path} returned ${what}; is ${base} a Mackerel API?`;
+  }
   if (status === 401 || status === 403) return `the Mackerel API at ${base} rejected the API key (HTTP ${status}${detail}); check MACKEREL_APIKEY`;
   return `GET ${path} failed: HTTP ${status}${detail}`;
 }

@@ -128,6 +128,12 @@ const MAX_BODY_IN_MESSAGE = 500;
  */
 const MAX_MESSAGE_IN_ERROR = 2000;
 
+/**
+ * The message of a GET answered with a success and an empty body (the CLI words it with its
+ * --api-base). Not retried: the same API answers the same way.
+ */
+export const EMPTY_GET_ANSWER = 'the response is empty, not JSON, where Mackerel answers every GET with JSON; is the API base a Mackerel API?';
+
 export function createClient(options: ClientOptions): MackerelClient {
   const timeLeft = () => options.deadline - settings.safetyMarginMs - Date.now();
   let apiKey = options.apiKey;
@@ -226,6 +232,10 @@ async function exchange(
     return { error, retry: sent ? 'if-repeatable' : options.retryUnconnected === false ? 'never' : 'safe' };
   }
   if (response.ok) {
+    // Mackerel answers every GET with JSON: an empty body is no answer to read (a list read from it
+    // would say an object is gone, an object read from it that it exists without fields), so it fails
+    // as a body that is not JSON does. A POST, PUT or DELETE answered without a body is taken as done.
+    if (!text && method === 'GET') throw new MackerelApiError(method, path, response.status, EMPTY_GET_ANSWER);
     return { value: text ? parseJson(method, path, response.status, text) : undefined };
   }
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));

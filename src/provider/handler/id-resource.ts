@@ -117,7 +117,8 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
 
   /**
    * The object as Mackerel has it, or undefined when it is gone. A GET that succeeds without the
-   * object in its answer still says the object exists: it counts as one without fields.
+   * object in its answer (JSON without its key) still says the object exists: it counts as one
+   * without fields. One answered with an empty body fails in the client (`EMPTY_GET_ANSWER`).
    */
   const current = async (ctx: RequestContext, id: string): Promise<Props | undefined> => {
     if (spec.listKey) {

@@ -55,14 +55,33 @@ describe('createClient', () => {
       expect(requests()[0].headers['content-type']).toBe('application/json');
     });
 
-    test('sends no body and no Content-Type on GET, and returns undefined for an empty answer', async () => {
-      const client = await clientFor([{ status: 200, body: '' }]);
+    test('sends no body and no Content-Type on GET', async () => {
+      const client = await clientFor([{ status: 200, body: '{"services":[]}' }]);
 
       const out = await client.request('GET', '/api/v0/services');
 
-      expect(out).toBeUndefined();
+      expect(out).toEqual({ services: [] });
       expect(requests()[0].body).toBe('');
       expect(requests()[0].headers['content-type']).toBeUndefined();
+    });
+
+    // Read as undefined, it said a listed object was gone and a read object existed without fields.
+    test.each([200, 204])('refuses a GET answered %d with an empty body, which Mackerel never sends, without sending it again', async (status) => {
+      const client = await clientFor([{ status, body: '' }, { status: 200, body: '{"services":[]}' }]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/services'));
+
+      expect(error).toBeInstanceOf(MackerelApiError);
+      expect(error.message).toBe(`GET /api/v0/services: HTTP ${status}: the response is empty, not JSON, where Mackerel answers every GET with JSON; `
+        + 'is the API base a Mackerel API?');
+      expect(error.status).toBe(status);
+      expect(requests()).toHaveLength(1);
+    });
+
+    test.each(['PUT', 'DELETE', 'POST'] as const)('takes a %s answered with an empty body as done (undefined)', async (method) => {
+      const client = await clientFor([{ status: 200, body: '' }]);
+
+      await expect(client.request(method, '/api/v0/services/shop/metadata/x', method === 'DELETE' ? undefined : {})).resolves.toBeUndefined();
     });
 
     test('keeps a path prefix of the API base', async () => {
