@@ -1,7 +1,7 @@
 import { Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
-import { _imageMayBeAgent, _readText } from './_image-source';
+import { _AGENT_IMAGE, _builtBaseUnknown, _builtOnAgent, _imageMayBeAgent, _readText } from './_image-source';
 import { _describeProblem, _warnLate } from '../_validation';
 
 /** What the late checks need to know of the agent. @internal */
@@ -175,9 +175,6 @@ function toMiB(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** An image of the agent's repository, by its last path segment: Docker Hub, ECR Public or a mirror. */
-const AGENT_IMAGE = /(^|\/)mackerel-container-agent([:@]|$)/;
-
 /**
  * A container of the task running the Mackerel container agent that the library did not add
  * (`agent`, when there is one, is left out): an agent written by hand, as before the library.
@@ -199,7 +196,8 @@ interface ContainerInternals {
 }
 
 /**
- * What shows that a container runs the agent, for the messages: its image, or else the variable
+ * What shows that a container runs the agent, for the messages: its image (by its name, or built
+ * from the app's own Dockerfile on the agent's image: `_builtOnAgent`), or else the variable
  * the agent cannot start without and nothing else reads, wherever ECS sets it from: the
  * environment, a secret, or an environment file of the app's own (an asset, read here). The
  * variable finds an agent whose image is a private mirror known only at deploy time (an ECR
@@ -207,7 +205,7 @@ interface ContainerInternals {
  * @internal
  */
 export function _handAgentSign(container: ecs.ContainerDefinition): string | undefined {
-  const image = _imageSign(container.imageName);
+  const image = _imageSign(container.imageName) ?? _builtOnAgent(container);
   if (image) return image;
   // Private in aws-cdk-lib: the props' variables and addEnvironment's both land in `environment`, the props' secrets and addSecret's in `secrets`.
   const internals = container as unknown as ContainerInternals;
@@ -218,14 +216,17 @@ export function _handAgentSign(container: ecs.ContainerDefinition): string | und
 }
 
 /**
- * Why a container may run the agent though nothing shows it at synth, for the warning: its image,
- * whose name holds a token, may be the agent's (`_imageMayBeAgent` says why), and an environment
- * file read only at deploy time (from S3) may set the variable. Undefined where it surely runs the
- * agent (found by _handAgentSign) or surely does not.
+ * Why a container may run the agent though nothing shows it at synth, for the warning; undefined
+ * where it surely runs the agent (found by _handAgentSign) or surely does not. Its image, whose name
+ * holds a token, may be the agent's (`_imageMayBeAgent` says why), and an environment file read only
+ * at deploy time (from S3) may set the variable (`files`); or, with no such file, its image is built
+ * from the app's Dockerfile whose base cannot be told at synth (`_builtBaseUnknown`), which may be the
+ * agent's image and set the variable itself.
  */
-function unseenAgent(container: ecs.ContainerDefinition): string | undefined {
-  if (!Token.isUnresolved(container.imageName) || !environmentFilesOf(container).unread || _handAgentSign(container) !== undefined) return undefined;
-  return _imageMayBeAgent(container);
+function unseenAgent(container: ecs.ContainerDefinition): { readonly image: string; readonly files: boolean } | undefined {
+  if (!Token.isUnresolved(container.imageName) || _handAgentSign(container) !== undefined) return undefined;
+  const image = environmentFilesOf(container).unread ? _imageMayBeAgent(container) : _builtBaseUnknown(container);
+  return image === undefined ? undefined : { image, files: environmentFilesOf(container).unread };
 }
 
 /**
@@ -272,19 +273,24 @@ function readEnvironmentFiles(container: ecs.ContainerDefinition): EnvironmentFi
  */
 export function _warnHandAgentUnchecked(scope: IConstruct, taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
   for (const container of _containersOf(taskDefinition)) {
-    const image = container === agent ? undefined : unseenAgent(container);
-    if (image === undefined) continue;
+    const unseen = container === agent ? undefined : unseenAgent(container);
+    if (unseen === undefined) continue;
+    const found = unseen.files
+      ? `and its environment files, read from S3 at deploy time, may set ${_PLATFORM}`
+      : `so it may be built on the agent's image and set ${_PLATFORM} itself`;
+    const advice = unseen.files
+      ? `Set ${_PLATFORM} in its environment, not a file, so that the agent added by hand is found`
+      : `Write its base image in the Dockerfile's FROM line, or set ${_PLATFORM} in its environment, so that an agent added by hand is found`;
     _warnLate(scope, 'cdk-mackerel:handAgentUnchecked',
-      `The container ${container.node.path} may run the Mackerel container agent, which cannot be told at synth: ${image}, `
-      + `and its environment files, read from S3 at deploy time, may set ${_PLATFORM}. If it runs the agent, each task registers two Mackerel `
-      + `hosts, both billed. Set ${_PLATFORM} in its environment, not a file, so that the agent added by hand is found, or acknowledge this warning `
+      `The container ${container.node.path} may run the Mackerel container agent, which cannot be told at synth: ${unseen.image}, `
+      + `${found}. If it runs the agent, each task registers two Mackerel hosts, both billed. ${advice}, or acknowledge this warning `
       + 'if it does not run the agent');
   }
 }
 
 /** An image of the agent by its name, where the name is known at synth, for the messages. @internal */
 export function _imageSign(image: string | undefined): string | undefined {
-  return typeof image === 'string' && !Token.isUnresolved(image) && AGENT_IMAGE.test(image) ? `image ${image}` : undefined;
+  return typeof image === 'string' && !Token.isUnresolved(image) && _AGENT_IMAGE.test(image) ? `image ${image}` : undefined;
 }
 
 /**

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Annotations as CdkAnnotations, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -84,6 +87,24 @@ describe('MackerelAgentExtension', () => {
     expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
     Annotations.fromStack(stack).hasWarning(`/${taskDefinition.node.path}`,
       Match.stringLikeRegexp('already runs the Mackerel container agent in Stack/Task/mackerel .*added by hand; this MackerelAgentExtension adds nothing'));
+  });
+
+  test('on a task running the agent in a container added by hand, built from the app\'s Dockerfile on the agent\'s image, adds nothing and warns', () => {
+    // GIVEN an image built on the agent's image, setting MACKEREL_CONTAINER_PLATFORM itself, with no environment file
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    writeFileSync(join(directory, 'Dockerfile'), 'FROM public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2-plugins\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(directory), essential: false });
+    // WHEN
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'] }));
+    // THEN
+    expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => [w.id, w.entry.data])).toEqual([[
+      '/Stack/Task',
+      `The task definition already runs the Mackerel container agent in Stack/Task/mackerel (image built from ${join(directory, 'Dockerfile')} on `
+      + 'public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2-plugins), added by hand; this MackerelAgentExtension adds nothing: a second agent '
+      + 'would register a second Mackerel host for each task [ack: cdk-mackerel:agentAlreadyPresent]',
+    ]]);
   });
 
   test('on a task that already has an agent, adds nothing and warns', () => {

@@ -5,6 +5,7 @@ import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParamet
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -278,6 +279,35 @@ describe('MackerelInstrumentation: exactly once', () => {
     };
     found(byFile, `MACKEREL_CONTAINER_PLATFORM in its environment file ${envFile}`);
     found(bySecret, 'MACKEREL_CONTAINER_PLATFORM in its secrets');
+  });
+
+  test('an agent added by hand whose image is built from the app\'s Dockerfile on the agent\'s image (fromAsset, fromDockerImageAsset) is found', () => {
+    // GIVEN images built on the agent's image that set MACKEREL_CONTAINER_PLATFORM themselves, with no environment file
+    const { app, stack, apiKey } = setup();
+    const hub = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    writeFileSync(join(hub, 'Dockerfile'), 'FROM mackerel/mackerel-container-agent:v0.13.2\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    const byAsset = fargate(stack, 'ByAsset');
+    byAsset.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(hub), essential: false });
+    const ecrPublic = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    writeFileSync(join(ecrPublic, 'Dockerfile'), 'FROM public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2-plugins\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    const byImageAsset = fargate(stack, 'ByImageAsset');
+    const asset = new ecrAssets.DockerImageAsset(stack, 'AgentImage', { directory: ecrPublic });
+    byImageAsset.addContainer('mackerel', { image: ecs.ContainerImage.fromDockerImageAsset(asset), essential: false });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // THEN neither gets a second agent, and each is named with its Dockerfile's base image
+    const annotations = Annotations.fromStack(stack);
+    const found = (taskDefinition: ecs.TaskDefinition, sign: string) => {
+      expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
+      expect(annotations.findWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
+        expect.stringContaining(`The task definition already runs the Mackerel container agent in ${taskDefinition.node.path}/mackerel (${sign}), added by hand`),
+      ]);
+    };
+    found(byAsset, `image built from ${join(hub, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2`);
+    found(byImageAsset, `image built from ${join(ecrPublic, 'Dockerfile')} on public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2-plugins`);
+    Template.fromStack(stack).resourcePropertiesCountIs('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    }, 0);
   });
 
   test('a container whose image is known only at deploy time, with environment files in S3, may run the agent: the agent is added, with a warning', () => {

@@ -318,7 +318,9 @@ describe('checks over the whole task, at synth', () => {
     // GIVEN containers with environment files in S3: images built from the app's Dockerfiles, and images of ECR repositories
     const { stack, taskDefinition, apiKey, add } = taskWithEnvironmentFilesInS3();
     add('web', ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'FROM --platform=$BUILDPLATFORM node:${NODE_VERSION} AS build\nFROM nginx:1.27\n')));
-    const plugins = dockerfileIn('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\nCOPY plugins /usr/local/bin/\n');
+    // The agent copied out of a stage built on its image: no image built on the agent's, but it may run the agent
+    const plugins = dockerfileIn('agent.Dockerfile',
+      'FROM mackerel/mackerel-container-agent:v0.13.2-plugins AS agent\nFROM alpine:3.20\nCOPY --from=agent /usr/local/bin/ /usr/local/bin/\n');
     add('plugins', ecs.ContainerImage.fromAsset(plugins, { file: 'agent.Dockerfile' }));
     const base = dockerfileIn('Dockerfile', 'ARG BASE\nFROM ${BASE}\n');
     add('base', ecs.ContainerImage.fromAsset(base));
@@ -343,7 +345,7 @@ describe('checks over the whole task, at synth', () => {
     const images = new Stack(stack.node.root, 'Images');
     add('web', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(stack, 'Web', { directory: dockerfileIn('Dockerfile', 'FROM nginx:1.27\n') })));
     add('worker', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(images, 'Worker', { directory: dockerfileIn('Dockerfile', 'FROM node:22\n') })));
-    const plugins = dockerfileIn('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\n');
+    const plugins = dockerfileIn('agent.Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins AS agent\nFROM alpine:3.20\nCOPY --from=agent / /\n');
     add('plugins', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(stack, 'Plugins', { directory: plugins, file: 'agent.Dockerfile' })));
     add('api', new ecs.TagParameterContainerImage(ecr.Repository.fromRepositoryName(stack, 'Api', 'shop/api')));
     add('mirror', new ecs.TagParameterContainerImage(ecr.Repository.fromRepositoryName(stack, 'Mirror', 'mirror/mackerel-container-agent')));
@@ -361,6 +363,72 @@ describe('checks over the whole task, at synth', () => {
       ['agentCopy', 'its image is known only at deploy time'],
       ['unnamed', 'its image is known only at deploy time'],
     ]);
+  });
+
+  test('an agent added by hand whose image is built from the app\'s Dockerfile on the agent\'s image is found: fromAsset and fromDockerImageAsset', () => {
+    // GIVEN images built on the agent's image (Docker Hub, ECR Public) that set MACKEREL_CONTAINER_PLATFORM themselves, with no environment file
+    const byAsset = fargateTask();
+    const hub = dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\nENV MACKEREL_CONTAINER_PLATFORM=ecs\nCOPY plugins /usr/local/bin/\n');
+    byAsset.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(hub), essential: false });
+    const byImageAsset = fargateTask();
+    const ecrPublic = dockerfileIn('agent.Dockerfile', 'FROM --platform=linux/arm64 public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2\n'
+      + 'ENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    const asset = new ecrAssets.DockerImageAsset(byImageAsset.stack, 'AgentImage', { directory: ecrPublic, file: 'agent.Dockerfile' });
+    byImageAsset.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromDockerImageAsset(asset), essential: false });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [byAsset, byImageAsset]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN each is a second agent, named by its Dockerfile's base image
+    expect(() => Template.fromStack(byAsset.stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(hub, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2-plugins), `
+      + 'so each task would register two Mackerel hosts; expected one agent per task. Remove the agent container added by hand');
+    expect(() => Template.fromStack(byImageAsset.stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(ecrPublic, 'agent.Dockerfile')} on public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2), `
+      + 'so each task would register two Mackerel hosts');
+  });
+
+  test('a multi-stage Dockerfile is read by the stage it builds: the last, or the target, followed through the stages it builds on', () => {
+    // GIVEN one Dockerfile whose first stage is the agent's image and whose last is not, and one whose last builds on that first stage
+    const text = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS Agent\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n'
+      + 'FROM golang:1.23 AS build\nRUN go build -o /plugin .\n';
+    const app = dockerfileIn('Dockerfile', `${text}FROM alpine:3.20\nCOPY --from=build /plugin /usr/local/bin/\n`);
+    const onStage = dockerfileIn('Dockerfile', `${text}FROM agent\nCOPY --from=build /plugin /usr/local/bin/\n`);
+    const last = fargateTask();
+    last.taskDefinition.addContainer('plugin', { image: ecs.ContainerImage.fromAsset(app), essential: false });
+    const target = fargateTask();
+    target.taskDefinition.addContainer('plugin', { image: ecs.ContainerImage.fromAsset(app, { target: 'agent' }), essential: false });
+    const stage = fargateTask();
+    stage.taskDefinition.addContainer('plugin', { image: ecs.ContainerImage.fromAsset(onStage), essential: false });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [last, target, stage]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN the image of the last stage, alpine, is no agent (nor warned about); the agent's stage, built as the target or built on, is
+    Template.fromStack(last.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'plugin' }), Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+    expect(Annotations.fromStack(last.stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked'))).toEqual([]);
+    expect(() => Template.fromStack(target.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/plugin (image built from ${join(app, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+    expect(() => Template.fromStack(stage.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/plugin (image built from ${join(onStage, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+  });
+
+  test('an image built from a Dockerfile whose base image comes from a build argument is warned about, with no environment file', () => {
+    // GIVEN no environment files: one image whose last stage's base is a build argument, one where only a build stage's is
+    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024 });
+    const base = dockerfileIn('Dockerfile', 'ARG BASE=mackerel/mackerel-container-agent:v0.13.2\nFROM ${BASE}\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    taskDefinition.addContainer('base', { image: ecs.ContainerImage.fromAsset(base), memoryLimitMiB: 128, essential: false });
+    const build = dockerfileIn('Dockerfile', 'ARG GO\nFROM ${GO} AS build\nFROM nginx:1.27\nCOPY --from=build /app /app\n');
+    taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromAsset(build), memoryLimitMiB: 128, essential: false });
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN only the first is warned about, saying why
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked')).map((w) => [w.id, w.entry.data])).toEqual([[
+      '/Stack/Agent',
+      'The container Stack/Task/base may run the Mackerel container agent, which cannot be told at synth: its image is built from '
+      + `${join(base, 'Dockerfile')}, whose base image (FROM \${BASE}) comes from a build argument, so it may be built on the agent's image and set `
+      + 'MACKEREL_CONTAINER_PLATFORM itself. If it runs the agent, each task registers two Mackerel hosts, both billed. Write its base image in the '
+      + 'Dockerfile\'s FROM line, or set MACKEREL_CONTAINER_PLATFORM in its environment, so that an agent added by hand is found, or acknowledge '
+      + 'this warning if it does not run the agent [ack: cdk-mackerel:handAgentUnchecked]',
+    ]]);
   });
 
   test('an image that only starts like the agent\'s is not taken for an agent', () => {
