@@ -29,14 +29,17 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  * permissions go to the role itself, as ECS grants them.
  *
  * A task definition takes one agent: a second `MackerelContainerAgent` is an error, and so is a
- * container running the agent added by hand (found at synth by its image, or by the
+ * container running the agent added by hand (found at synth by its image, one built from the app's own
+ * Dockerfile on the agent's image included, or by the
  * `MACKEREL_CONTAINER_PLATFORM` variable the agent needs, for a mirror known only at deploy time,
  * in its environment, its secrets or an environment file of the app's own),
  * while `MackerelAgentExtension` and `MackerelInstrumentation` skip a task definition that already has either.
  * A container whose image is known only at deploy time and whose environment files are in S3 may
  * run the agent unseen: it is warned about (`cdk-mackerel:handAgentUnchecked`), unless the image is
  * built from the app's own Dockerfile that does not mention Mackerel (nor take its base image from a
- * build argument), or is of an ECR repository whose name, written in the app, does not.
+ * build argument), or is of an ECR repository whose name, written in the app, does not. An image built
+ * from the app's own Dockerfile whose stage built takes its base image from a build argument is warned
+ * about even with no environment file: it may be built on the agent's image and set the variable itself.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *

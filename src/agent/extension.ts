@@ -17,7 +17,8 @@ export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
  * definition. It is idempotent: a task definition that already has an agent is left as it is.
  * That is silent when the agent came from this extension or from another `MackerelAgentExtension`
  * with the same options; otherwise (an agent of `MackerelContainerAgent`, an extension with other
- * options, which are not applied, or a container running the agent added by hand, known by its image or
+ * options, which are not applied, or a container running the agent added by hand, known by its image
+ * (one built from the app's own Dockerfile on the agent's image included) or
  * its `MACKEREL_CONTAINER_PLATFORM` variable) it warns
  * `cdk-mackerel:agentAlreadyPresent`. A container whose image is known only at deploy time and
  * whose environment files are in S3 may run the agent unseen: the agent is added, with a

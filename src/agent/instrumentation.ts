@@ -95,9 +95,10 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * Each task definition gets the agent exactly once: a task definition that already has one (from
  * `MackerelContainerAgent`, `MackerelAgentExtension` or an earlier `MackerelInstrumentation`) is
  * left as it is, so applying the Aspect twice changes nothing. One that runs the agent in a
- * container added by hand (its image, or its `MACKEREL_CONTAINER_PLATFORM` variable for a private
- * mirror known only at deploy time, set in its environment, its secrets or an environment file of
- * the app's own) is left as it is too, with a `cdk-mackerel:agentAlreadyPresent` warning. One whose
+ * container added by hand (its image, one built from the app's own Dockerfile on the agent's image
+ * included, or its `MACKEREL_CONTAINER_PLATFORM` variable for a private mirror known only at deploy
+ * time, set in its environment, its secrets or an environment file of the app's own) is left as
+ * it is too, with a `cdk-mackerel:agentAlreadyPresent` warning. One whose
  * image is known only at deploy time and whose environment files are in S3 may run the agent
  * unseen: it gets the agent, with a `cdk-mackerel:handAgentUnchecked` warning naming that
  * container (not for an image built from the app's own Dockerfile, or of an ECR repository named
