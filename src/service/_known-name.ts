@@ -18,11 +18,13 @@ export function _knownServiceName(service: IMackerelService): string | undefined
 
 /**
  * The role's full name (`service:role`) when it is known at synth, else undefined; see
- * `_knownServiceName` for why a role of this app needs it.
+ * `_knownServiceName` for why a role of this app needs it. A role imported by the `fullName` of a
+ * `MackerelRole` of this app (`MackerelRole.fromFullName(scope, id, web.fullName)`) is that role,
+ * known by the name it was created with (`_knownRoleFullNameOf`).
  * @internal
  */
 export function _knownRoleFullName(role: IMackerelRole): string | undefined {
-  if (!(role instanceof MackerelRole)) return Token.isUnresolved(role.fullName) ? undefined : role.fullName;
+  if (!(role instanceof MackerelRole)) return _knownRoleFullNameOf(role.fullName);
   const service = _knownServiceName(role.service);
   return service === undefined || Token.isUnresolved(role.name) ? undefined : `${service}:${role.name}`;
 }

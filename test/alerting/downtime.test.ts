@@ -242,6 +242,13 @@ describe('Downtime', () => {
       })).toThrow('Stack/D: scopes[1] "shop:web" is given twice; expected each service or role once');
     });
 
+    test('a role of this app and an import of it by its fullName, both in scopes, shown by its name', () => {
+      const { stack, web } = alertingStack();
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Imported', web.fullName))],
+      })).toThrow('Stack/D: scopes[1] "shop:web" is given twice; expected each service or role once');
+    });
+
     test('a service of this app and the same service as a literal, both in excludeScopes', () => {
       const { stack, shop } = alertingStack();
       expect(() => new Downtime(stack, 'D', {

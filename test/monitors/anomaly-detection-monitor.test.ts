@@ -62,6 +62,27 @@ describe('AnomalyDetectionMonitor', () => {
         + 'expected one anomaly detection monitor per role. Mackerel allows no more; give the role once, in one of the two monitors');
     });
 
+    test('a role and an import of it by its fullName (MackerelRole.fromFullName(..., web.fullName)) are one role', () => {
+      // GIVEN a monitor of the role construct
+      const { app, stack, web } = mackerelStack();
+      new AnomalyDetectionMonitor(stack, 'First', anomalyProps([MonitorScope.fromRole(web)]));
+      // WHEN the role passed on as its fullName, as to another stack, watched by a second monitor
+      const imported = MackerelRole.fromFullName(stack, 'Imported', web.fullName);
+      new AnomalyDetectionMonitor(stack, 'Second', anomalyProps([MonitorScope.fromRole(imported)]));
+      // THEN the one-per-role rule names the role by the name it was created with
+      expect(() => app.synth()).toThrow('[Stack/Second] scopes[0] "shop:web" is also a scope of the anomaly detection monitor Stack/First; '
+        + 'expected one anomaly detection monitor per role');
+    });
+
+    test('an import by fullName in another stack of the organization is the same role too', () => {
+      const { app, stack, web } = mackerelStack();
+      new AnomalyDetectionMonitor(stack, 'First', anomalyProps([MonitorScope.fromRole(web)]));
+      const other = new Stack(app, 'Other');
+      new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(other, 'Key', 'mackerel')) });
+      new AnomalyDetectionMonitor(other, 'Second', anomalyProps([MonitorScope.fromRole(MackerelRole.fromFullName(other, 'Web', web.fullName))]));
+      expect(() => app.synth()).toThrow('[Other/Second] scopes[0] "shop:web" is also a scope of the anomaly detection monitor Stack/First');
+    });
+
     test('different roles, and the same role in stacks reaching different organizations, pass', () => {
       const { app, stack, web } = mackerelStack();
       new AnomalyDetectionMonitor(stack, 'Web', anomalyProps([MonitorScope.fromRole(web)]));

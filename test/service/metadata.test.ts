@@ -137,6 +137,13 @@ describe('MackerelServiceMetadata', () => {
         .toThrow(/Stack\/Owner: metadata "\{\\"topic\\":\\"\$\{Token\[TOKEN\.\d+\]\}\\",\\"text\\":\\"x*\.\.\." is 102424 bytes as JSON without its tokens; expected at most 102400 bytes \(100 KB\)/);
     });
 
+    test('two constructs writing one namespace of a role and of its import by fullName fail synthesis, naming the role', () => {
+      const { app, stack, web } = mackerelStack();
+      new MackerelRoleMetadata(stack, 'Runbook', { role: web, namespace: 'runbook', metadata: 1 });
+      new MackerelRoleMetadata(stack, 'Again', { role: MackerelRole.fromFullName(stack, 'Imported', web.fullName), namespace: 'runbook', metadata: 2 });
+      expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "runbook" is also written to role "shop:web" by Stack\/Runbook; expected each namespace of a service or role once/);
+    });
+
     test('two constructs writing one namespace of one service fail synthesis, also when one names the service literally', () => {
       const { app, stack, shop } = mackerelStack();
       new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 1 });
