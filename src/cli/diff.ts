@@ -16,7 +16,8 @@ import { _isNamedType, _nameOf } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _unappliedFields } from './state';
-import { _createFails } from './taken-names';
+import { _createFails, _uniqueCreateFails } from './taken-names';
+import { _UNIQUE_KINDS } from './unique-names';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
 import { monitorsOfService } from '../provider/handler/resources/service';
@@ -290,11 +291,14 @@ export async function _diff(
       oldLive: (type, id) => (type === SERVICE && old.has(id) ? old.get(id) : 'unreadable'),
     };
   };
+  // The lists of dashboards and AWS integrations, read once for the URL paths and names the run creates.
+  const lists = new Map<string, Promise<unknown>>();
+  const list: _Get = (path) => lists.get(path) ?? lists.set(path, get(path)).get(path)!;
   for (const plan of applied) {
     const { drift, live, oldLive } = await readAll(plan);
     const stackEntries = _planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive);
     entries.push(...drift, ...stackEntries);
-    await sayFailingCreates(plan, stackEntries, pending, get, notice);
+    await sayFailingCreates(plan, stackEntries, { pending, state, get, list }, notice);
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete, read live as
@@ -314,21 +318,44 @@ const SERVICE: string = _RESOURCE_TYPES.SERVICE;
 // A value known only after apply: no name of Mackerel's, and not read.
 const UNKNOWN = '(known after apply)';
 
+/** What `sayFailingCreates` reads: the run's pending replacements, the state, the API, and its lists read once. */
+interface CreateReads {
+  readonly pending: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly state: _StateFile;
+  readonly get: _Get;
+  readonly list: _Get;
+}
+
 /**
  * A notice for each service or role a stack's entries create, or rename (a replacement creates the
- * new name), under a name Mackerel has whose create the handler will refuse (`_createFails`): diff
- * would otherwise show a create that apply fails on, on every run.
+ * new name), under a name Mackerel has whose create the handler will refuse (`_createFails`), and
+ * for each dashboard or AWS integration they create with a URL path or name Mackerel has outside
+ * the state (`_uniqueCreateFails`): diff would otherwise show a create that apply fails on, on
+ * every run.
  */
-async function sayFailingCreates(
-  plan: _StackPlan, entries: readonly _DiffEntry[], pending: ReadonlyMap<string, ReadonlySet<string>>, get: _Get, notice: (m: string) => void,
-): Promise<void> {
+async function sayFailingCreates(plan: _StackPlan, entries: readonly _DiffEntry[], reads: CreateReads, notice: (m: string) => void): Promise<void> {
+  const { pending, state, get, list } = reads;
+  const unknowns = { placeholder: () => UNKNOWN, pending };
   for (const e of entries) {
-    if ((e.kind !== 'create' && e.kind !== 'replace') || !_isNamedType(e.type) || e.stackName !== plan.stackName) continue;
-    const physicalId = _heldAfterRun(plan, e.logicalId, { placeholder: () => UNKNOWN, pending });
-    if (physicalId === undefined || physicalId.includes(UNKNOWN)) continue;
-    const why = await _createFails(get, plan.stackId, e.type, physicalId);
+    if ((e.kind !== 'create' && e.kind !== 'replace') || e.stackName !== plan.stackName) continue;
+    let why: string | undefined;
+    if (_isNamedType(e.type)) {
+      const physicalId = _heldAfterRun(plan, e.logicalId, unknowns);
+      if (physicalId === undefined || physicalId.includes(UNKNOWN)) continue;
+      why = await _createFails(get, plan.stackId, e.type, physicalId);
+    } else if (e.kind === 'create' && _UNIQUE_KINDS.some((k) => k.type === e.type)) {
+      // A URL path or name known only after apply names nothing Mackerel has yet: left out.
+      const props = Object.fromEntries(Object.entries(plan.properties(e.logicalId, unknowns)).filter(([, v]) => !(typeof v === 'string' && v.includes(UNKNOWN))));
+      why = await _uniqueCreateFails(list, e.type, props, (type, id) => heldByState(state, type, id));
+    }
     if (why) notice(`${plan.stackName}/${e.logicalId}: apply's create will fail: ${why}`);
   }
+}
+
+/** Whether a resource of any stack of the state, or an old object it still has to delete, is the object of this type and ID. */
+function heldByState(state: _StateFile, type: string, physicalId: string): boolean {
+  return Object.values(state.stacks).some((stack) => Object.values(stack.resources).some((r) => r.type === type && r.physicalId === physicalId))
+    || state.pendingDeletes.some((p) => p.type === type && p.physicalId === physicalId);
 }
 
 /**

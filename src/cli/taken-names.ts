@@ -4,9 +4,18 @@
  * moved construct, a retained one added back); under another stack's mark, or none (made outside
  * cdk-mackerel), the create fails, on every run. diff reads each such name as the handler will,
  * and says so in the handler's words, where it would otherwise show a create that apply fails on.
+ *
+ * A dashboard or AWS integration the run creates with the URL path or name of one Mackerel has is
+ * refused too: they carry no mark, and the handler takes one over only when its own create's answer
+ * was lost in that very invocation (`createNamed`), so any other one of that URL path or name fails
+ * the create. diff says so for one no resource of the state holds (made outside cdk-mackerel); one
+ * the state holds is refused before anything is sent (`_checkUniqueNames`), or, renamed in Mackerel
+ * since, freed or not by the run's update of it, which diff cannot order against the create.
  */
 import { _Get } from './api';
 import { _readLive } from './live';
+import { _UNIQUE_KINDS } from './unique-names';
+import { _isObject } from '../_json';
 import { _OWNERSHIP_NAMESPACE, _RESOURCE_TYPES } from '../provider/_properties';
 import { alreadyExists, createKeeps } from '../provider/handler/owned';
 import { ROLE_EXISTS_HINT } from '../provider/handler/resources/role';
@@ -30,4 +39,33 @@ export async function _createFails(get: _Get, stackId: string, type: string, phy
   if (object === undefined || await _readLive(get, type, physicalId) === undefined) return undefined;
   const mark = await get(`${object.path}/metadata/${_OWNERSHIP_NAMESPACE}`);
   return createKeeps(mark, stackId) ? undefined : alreadyExists(object.label, mark, object.hint);
+}
+
+/** Where Mackerel lists the objects of each type of `_UNIQUE_KINDS`, and the key of that list. */
+const LISTS: { readonly [type: string]: { readonly path: string; readonly key: string } } = {
+  [_RESOURCE_TYPES.DASHBOARD]: { path: '/api/v0/dashboards', key: 'dashboards' },
+  [_RESOURCE_TYPES.AWS_INTEGRATION]: { path: '/api/v0/aws-integrations', key: 'aws_integrations' },
+};
+
+/**
+ * Why the create of a dashboard or AWS integration with these properties will fail: Mackerel has
+ * another one of its URL path or name, which no resource of the state holds (`held`). Undefined for
+ * other types, a value known only after apply (not a string), or one that is free.
+ * @internal
+ */
+export async function _uniqueCreateFails(
+  get: _Get, type: string, props: { readonly [key: string]: unknown }, held: (type: string, physicalId: string) => boolean,
+): Promise<string | undefined> {
+  const kind = _UNIQUE_KINDS.find((k) => k.type === type);
+  const list = LISTS[type];
+  const value = kind && props[kind.field];
+  if (!kind || !list || typeof value !== 'string') return undefined;
+  const body = await get(list.path);
+  const objects = _isObject(body) && Array.isArray(body[list.key]) ? body[list.key] as unknown[] : [];
+  const found = objects.find((o) => _isObject(o) && o[kind.field] === value && !(typeof o.id === 'string' && held(type, o.id)));
+  if (!_isObject(found)) return undefined;
+  return `${kind.creating} ${JSON.stringify(value)} exists in Mackerel (ID ${JSON.stringify(found.id)}), which no resource of the state file holds: `
+    + `made outside cdk-mackerel, or left by a create whose result was not saved; ${kind.plural} are unique in the Mackerel organization and the `
+    + `handler takes no existing ${kind.noun} over, so Mackerel refuses the create, on every run. Give the ${kind.noun} another ${kind.another}, `
+    + 'or delete that one in Mackerel';
 }

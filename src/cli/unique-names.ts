@@ -16,8 +16,8 @@ import { _StateFile, _holding } from './state';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
 import { metadataAt, metadataPhysicalId } from '../provider/handler/resources/metadata';
 
-/** A type whose objects are unique in the organization by one literal field. */
-interface UniqueKind {
+/** A type whose objects are unique in the organization by one literal field. @internal */
+export interface _UniqueKind {
   readonly type: string;
   readonly field: string;
   /** `an AWS integration named`, `a dashboard with the URL path` */
@@ -30,9 +30,12 @@ interface UniqueKind {
   readonly leaves: (everyRun: boolean) => string;
   /** What to give the construct instead: `a new name`, `a new URL path`. */
   readonly another: string;
+  /** `AWS integration`, `dashboard` */
+  readonly noun: string;
 }
 
-const KINDS: readonly UniqueKind[] = [
+/** Dashboards and AWS integrations, by the field Mackerel keeps unique. @internal */
+export const _UNIQUE_KINDS: readonly _UniqueKind[] = [
   {
     type: _RESOURCE_TYPES.AWS_INTEGRATION,
     field: 'name',
@@ -41,6 +44,7 @@ const KINDS: readonly UniqueKind[] = [
     plural: 'AWS integration names',
     leaves: (everyRun) => (everyRun ? ', each time leaving an unused external ID' : ', leaving an unused external ID'),
     another: 'name',
+    noun: 'AWS integration',
   },
   {
     type: _RESOURCE_TYPES.DASHBOARD,
@@ -50,6 +54,7 @@ const KINDS: readonly UniqueKind[] = [
     plural: 'dashboard URL paths',
     leaves: () => '',
     another: 'URL path',
+    noun: 'dashboard',
   },
 ];
 
@@ -64,7 +69,7 @@ interface Holder {
  * @internal
  */
 export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFile): void {
-  for (const kind of KINDS) {
+  for (const kind of _UNIQUE_KINDS) {
     for (const plan of plans) {
       for (const [logicalId, resource] of Object.entries(plan.resources)) {
         const value = resource.Properties?.[kind.field];
@@ -155,7 +160,7 @@ export function _checkNamedElsewhere(
   }
 }
 
-function holderOf(state: _StateFile, kind: UniqueKind, value: string): Holder | undefined {
+function holderOf(state: _StateFile, kind: _UniqueKind, value: string): Holder | undefined {
   for (const [stackName, stack] of Object.entries(state.stacks)) {
     const found = Object.entries(stack.resources).find(([, r]) => r.type === kind.type && r.properties[kind.field] === value);
     if (found) return { stackName, logicalId: found[0] };
@@ -164,12 +169,12 @@ function holderOf(state: _StateFile, kind: UniqueKind, value: string): Holder | 
 }
 
 /** Whether the run deletes the holder: its stack is applied by the run and its template no longer has it. */
-function deletedBy(plans: readonly _StackPlan[], kind: UniqueKind, holder: Holder): boolean {
+function deletedBy(plans: readonly _StackPlan[], kind: _UniqueKind, holder: Holder): boolean {
   const plan = plans.find((p) => p.stackName === holder.stackName);
   return plan !== undefined && plan.resources[holder.logicalId]?.Type !== kind.type;
 }
 
-function clashMessage(kind: UniqueKind, stackName: string, logicalId: string, value: string, holder: Holder, deleted: boolean): string {
+function clashMessage(kind: _UniqueKind, stackName: string, logicalId: string, value: string, holder: Holder, deleted: boolean): string {
   const held = `${kind.type} ${holder.stackName}/${holder.logicalId}`;
   const creating = `${stackName}/${logicalId} would create ${kind.creating} ${JSON.stringify(value)}`;
   const unique = `${kind.plural} are unique in the Mackerel organization`;

@@ -217,3 +217,47 @@ test('a dashboard construct moved to a new logical ID is refused before anything
   expect(run.err).toMatch(new RegExp(`apply would refuse this run: ${why}`));
   expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
 });
+
+test('a dashboard made outside cdk-mackerel at the URL path: diff says the create will fail, as apply then fails on it, and keeps its stdout', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const post = (urlPath: string) => fetch(`${shared.emulator.url}api/v0/dashboards`, {
+    method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ title: 'theirs', urlPath, widgets: [] }),
+  });
+  const outdir = synth(dir, 80);
+  const before = await cli(['diff', outdir, ...base]);
+  // GIVEN a dashboard at another URL path: nothing to say
+  expect((await post('shop/other')).status).toBe(200);
+  expect((await cli(['diff', outdir, ...base])).err).toBe('');
+
+  // WHEN one at the dashboard's URL path is made outside cdk-mackerel
+  expect((await post('shop/web')).status).toBe(200);
+  const id = shared.emulator.state().dashboards.find((d: any) => d.urlPath === 'shop/web')!.id;
+  const diff = await cli(['diff', outdir, ...base]);
+
+  // THEN diff shows the same create on stdout, and says on stderr that Mackerel will refuse it
+  expect(diff.out).toBe(before.out);
+  expect(diff.out).toMatch(/^\+ create +Dashboard +Shop\/Board\w+ "shop"$/m);
+  expect(diff.err.split('\n')).toEqual([
+    `notice: Shop/${logicalIdOf(diff.out, 'Board')}: apply's create will fail: a dashboard with the URL path "shop/web" exists in Mackerel (ID "${id}"), `
+      + 'which no resource of the state file holds: made outside cdk-mackerel, or left by a create whose result was not saved; dashboard URL paths are '
+      + 'unique in the Mackerel organization and the handler takes no existing dashboard over, so Mackerel refuses the create, on every run. '
+      + 'Give the dashboard another URL path, or delete that one in Mackerel',
+  ]);
+  const apply = await cli(['apply', outdir, ...base]);
+  expect(apply.code).toBe(2);
+  expect(apply.err).toMatch(/409.*urlPath "shop\/web" is already used by dashboard/);
+  expect(shared.emulator.state().dashboards.filter((d: any) => d.urlPath === 'shop/web')).toHaveLength(1);
+
+  // AND once that one is deleted, apply creates the dashboard, and diff says nothing of the one the state holds
+  expect((await fetch(`${shared.emulator.url}api/v0/dashboards/${id}`, { method: 'DELETE', headers: { 'X-Api-Key': shared.emulator.apiKey } })).status).toBe(200);
+  expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+  const changed = await cli(['diff', synth(dir, 90), ...base]);
+  expect(changed.out).toMatch(/^~ update +Dashboard +Shop\/Board\w+/m);
+  expect(changed.err).toBe('');
+});
+
+/** The logical ID diff's line shows for the construct `id` of stack Shop. */
+function logicalIdOf(out: string, id: string): string {
+  return new RegExp(`Shop/(${id}\\w+)`).exec(out)![1];
+}

@@ -103,3 +103,42 @@ describe('an AWS integration moved to a new logical ID', () => {
     expect(writes(from)).toEqual([]);
   });
 });
+
+describe('an AWS integration made outside cdk-mackerel under the name', () => {
+  const post = async (path: string, body: object) => fetch(`${shared.emulator.url}api/v0/${path}`, {
+    method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+
+  test('diff says the create will fail, as apply then fails on it, and keeps its stdout', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synth(dir);
+    const before = await cli(['diff', outdir, ...base]);
+    // GIVEN an integration named "prod" made outside cdk-mackerel
+    const { externalId } = await (await post('aws-integrations-external-id', {})).json() as { externalId: string };
+    const made = await post('aws-integrations', { name: 'prod', region: 'us-east-1', roleArn: 'arn:aws:iam::111122223333:role/theirs', externalId });
+    expect(made.status).toBe(200);
+    const { id } = await made.json() as { id: string };
+
+    // WHEN diff runs
+    const diff = await cli(['diff', outdir, ...base]);
+
+    // THEN its stdout is as before, and stderr says that Mackerel will refuse the create
+    expect(diff.out).toBe(before.out);
+    expect(diff.out).toMatch(/^\+ create +AwsIntegration +Aws\/Integration\w* "prod"$/m);
+    const logicalId = /Aws\/(Integration\w*) "prod"/.exec(diff.out)![1];
+    expect(diff.err.split('\n').filter((l) => l.startsWith('notice: Aws/Integration'))).toEqual([
+      `notice: Aws/${logicalId}: apply's create will fail: an AWS integration named "prod" exists in Mackerel (ID "${id}"), which no resource of the `
+        + 'state file holds: made outside cdk-mackerel, or left by a create whose result was not saved; AWS integration names are unique in the Mackerel '
+        + 'organization and the handler takes no existing AWS integration over, so Mackerel refuses the create, on every run. Give the AWS integration '
+        + 'another name, or delete that one in Mackerel',
+    ]);
+    const apply = await cli(['apply', outdir, ...base]);
+    expect(apply.code).toBe(2);
+    expect(apply.err).toMatch(/an AWS integration named "prod" already exists/);
+
+    // AND an integration of another name says nothing
+    const renamed = await cli(['diff', synth(dir, { name: 'staging' }), ...base]);
+    expect(renamed.err).not.toMatch(/apply's create will fail/);
+  });
+});
