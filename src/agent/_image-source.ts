@@ -91,8 +91,44 @@ export function _builtBaseUnknown(container: ecs.ContainerDefinition): string | 
 /** An image of the agent's repository, by its last path segment: Docker Hub, ECR Public or a mirror. @internal */
 export const _AGENT_IMAGE = /(^|\/)mackerel-container-agent([:@]|$)/;
 const MACKEREL = /mackerel/i;
-/** A stage's base image (after any `--platform=...` flags) and its name, as Docker reads `FROM`, one line each. */
-const FROM = /^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?/gim;
+/** A stage's base image (after any `--platform=...` flags) and its name, as Docker reads a `FROM` instruction. */
+const FROM = /^FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?/i;
+/** A heredoc opened by a RUN, COPY or ADD, as a word of its own: `<<EOF`, `<<-EOF` (tabs before its end), `<<"EOF"`. */
+const HEREDOC = /(?:^|[ \t])<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2(?=[ \t]|$)/g;
+/** A line Docker skips, also inside a continued instruction: blank, or a comment. */
+const SKIPPED = /^[ \t]*(#|$)/;
+/** A backslash ending a line (blanks after it too) continues the instruction on the next line. */
+const CONTINUED = /\\[ \t]*$/;
+
+/**
+ * The bases and names of a Dockerfile's stages, in order, from its instructions as Docker reads
+ * them: a line starting with FROM is a stage only where it starts an instruction, not where it
+ * continues one or is in a heredoc's text (a script's `from x import y`, a Dockerfile written out).
+ */
+function stagesOf(text: string): Array<{ readonly base: string; readonly name?: string }> {
+  const lines = text.replace(/^\uFEFF/, '').split('\n').map((line) => line.replace(/\r$/, ''));
+  const stages: Array<{ readonly base: string; readonly name?: string }> = [];
+  let instruction: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    if (SKIPPED.test(lines[i])) continue;
+    const continued = CONTINUED.test(lines[i]);
+    const part = lines[i].replace(CONTINUED, '').trim();
+    instruction = instruction === undefined ? part : `${instruction} ${part}`;
+    if (continued) continue;
+    const from = FROM.exec(instruction);
+    if (from) stages.push({ base: from[1], name: from[2]?.toLowerCase() });
+    if (/^(RUN|COPY|ADD)\s/i.test(instruction)) {
+      for (const [, dash, , word] of instruction.matchAll(HEREDOC)) {
+        // Only up to a line ending it: `<<x` with no such line is none (Docker would refuse the file),
+        // and reading on keeps the stages after it.
+        const end = lines.findIndex((line, j) => j > i && (dash ? line.replace(/^\t+/, '') : line) === word);
+        if (end > i) i = end;
+      }
+    }
+    instruction = undefined;
+  }
+  return stages;
+}
 
 /**
  * A container's image built from the app's own Dockerfile: the file, its text (undefined where it
@@ -135,8 +171,7 @@ function readBuiltImage(container: ecs.ContainerDefinition): BuiltImage | undefi
  * earlier stages it names (stage names are case-insensitive); undefined where there is no such stage.
  */
 function stageBase(text: string, target: string | undefined): string | undefined {
-  // A line continued with a backslash is one instruction.
-  const stages = [...text.replace(/\\\r?\n/g, ' ').matchAll(FROM)].map(([, base, name]) => ({ base, name: name?.toLowerCase() }));
+  const stages = stagesOf(text);
   let index = target === undefined ? stages.length - 1 : stages.findIndex((stage) => stage.name === target.toLowerCase());
   while (index >= 0) {
     const base = stages[index].base;
@@ -155,7 +190,7 @@ function fromArgument(reference: string): boolean {
 function dockerfileMayBuildAgent(built: BuiltImage): string | undefined {
   const { file, text } = built;
   if (text === undefined) return `its image is built from ${file}, which cannot be read at synth`;
-  const anyFromArgument = [...text.matchAll(FROM)].some(([, base]) => fromArgument(base));
+  const anyFromArgument = stagesOf(text).some(({ base }) => fromArgument(base));
   if (!MACKEREL.test(text) && !anyFromArgument) return undefined;
   return `its image is built from ${file}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`;
 }

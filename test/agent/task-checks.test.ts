@@ -411,6 +411,28 @@ describe('checks over the whole task, at synth', () => {
       + `Stack/Task/plugin (image built from ${join(onStage, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
   });
 
+  test('a Dockerfile is read by its instructions, as Docker reads it: a heredoc\'s lines and a continued line are no FROM, a BOM is no text', () => {
+    // GIVEN app images whose lines starting with FROM are in a heredoc or continue a RUN (a blank after the backslash), and an agent's file with a BOM
+    const script = dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2 AS base\nFROM python:3.12\n'
+      + 'RUN <<EOF python3\nfrom base import config\nEOF\nCOPY <<-"END" /build/Dockerfile\n\tFROM mackerel/mackerel-container-agent:v0.13.2\n\tEND\n'
+      + 'CMD ["python3", "app.py"]\n');
+    const continued = dockerfileIn('Dockerfile', 'FROM node:22\nRUN echo \\ \r\nFROM mackerel/mackerel-container-agent:v0.13.2\n');
+    const apps = fargateTask();
+    apps.taskDefinition.addContainer('script', { image: ecs.ContainerImage.fromAsset(script), essential: false });
+    apps.taskDefinition.addContainer('continued', { image: ecs.ContainerImage.fromAsset(continued), essential: false });
+    const bom = fargateTask();
+    const agent = dockerfileIn('Dockerfile', '\uFEFFFROM mackerel/mackerel-container-agent:v0.13.2\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    bom.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(agent), essential: false });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [apps, bom]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN the app images are no agent: the agent is added; the agent's image with a BOM is found
+    Template.fromStack(apps.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+    expect(() => Template.fromStack(bom.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(agent, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+  });
+
   test('an image built from a Dockerfile whose base image comes from a build argument is warned about, with no environment file', () => {
     // GIVEN no environment files: one image whose last stage's base is a build argument, one where only a build stage's is
     const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024 });
