@@ -5,8 +5,13 @@ import { byId, replaceIn, Store, uniqueId } from './_state';
 /** The documented pattern: segments of letters, digits, `-` and `_`, none starting with `-`, joined by single `/`. */
 const URL_PATH = /^([A-Za-z0-9_][-A-Za-z0-9_]*)(\/[A-Za-z0-9_][-A-Za-z0-9_]*)*$/;
 
-/** Only the documented input: a dashboard read back carries `id`, `createdAt` and `updatedAt`, which are not the client's to set. */
+/** The documented input. */
 const FIELDS = ['title', 'memo', 'urlPath', 'widgets'];
+/**
+ * What a dashboard read back carries besides its input: a PUT takes them, as the Terraform provider sends the
+ * dashboard as it read it, and they stay the server's. A create has nothing to be read back from.
+ */
+const READ_BACK = ['id', 'createdAt', 'updatedAt'];
 const LAYOUT = ['x', 'y', 'width', 'height'];
 
 /** One `type` of a widget, graph, metric or range: the fields it may have besides `type`, and how they are checked. */
@@ -42,11 +47,15 @@ function text(o: Json, field: string): string {
   return str(o, field) as string;
 }
 
-/** Checks `o` as the kind its `type` names; the type first, so that the other messages can speak of that kind. */
+/**
+ * Checks `o` as the kind its `type` names; the type first, so that the other messages can speak of that kind.
+ * A field sent as `null` is one not given: the official Go client sends every widget's `graph`, `metric` and
+ * `range`, `null` where the widget has none.
+ */
 function variant(o: Json, kinds: { [type: string]: Kind }): Json {
   const type = str(o, 'type', { required: true, values: Object.keys(kinds) }) as string;
   const kind = kinds[type];
-  onlyFields(o, ['type', ...kind.fields], kind.what);
+  onlyFields(Object.fromEntries(Object.entries(o).filter(([field]) => given(o, field))), ['type', ...kind.fields], kind.what);
   return { type, ...kind.read(o) };
 }
 
@@ -172,10 +181,18 @@ function widget(value: unknown, index: number): Json {
   return within(where, () => variant(w, WIDGETS));
 }
 
-/** Checks a create or update body (PUT takes the same body as POST); the urlPath's uniqueness is the caller's, as it depends on which dashboard is written. */
-function validateDashboard(body: unknown): Json {
+/**
+ * Checks a create body, or with `id` an update body of that dashboard; the urlPath's uniqueness is the caller's,
+ * as it depends on which dashboard is written.
+ */
+function validateDashboard(body: unknown, id?: string): Json {
   const o = object(body);
-  onlyFields(o, FIELDS, 'a dashboard');
+  onlyFields(o, id === undefined ? FIELDS : [...FIELDS, ...READ_BACK], 'a dashboard');
+  if (id !== undefined) {
+    if (given(o, 'id') && o.id !== id) throw badRequest('id in the body does not match the dashboard ID in the path');
+    num(o, 'createdAt');
+    num(o, 'updatedAt');
+  }
   const title = str(o, 'title', { required: true });
   // Optional, a choice (index.ts): the docs list it as input without saying whether it may be left out.
   const memo = str(o, 'memo') ?? '';
@@ -213,7 +230,7 @@ export function dashboardRoutes(store: Store): Route[] {
     }),
     route('PUT', '/dashboards/:id', ({ params, body }) => {
       const old = dashboardOf(store, params.id);
-      const fields = validateDashboard(body);
+      const fields = validateDashboard(body, params.id);
       claimUrlPath(store, fields.urlPath, params.id);
       const next = { id: params.id, ...fields, createdAt: old.createdAt, updatedAt: now() };
       replaceIn(list(), old, next);

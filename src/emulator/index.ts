@@ -23,8 +23,11 @@
  *   `roles: []` makes a whole-service annotation (listed without `roles`); a PUT body may carry
  *   the annotation's own `id`; deleting a role leaves the annotations that name it;
  * - a dashboard needs `title`, `urlPath` and `widgets`; `memo` may be left out (read back as
- *   `''`); a widget's `title` and a markdown text may be empty; `id`, `createdAt` and `updatedAt`
- *   are not taken in a body; a `urlPath` is another dashboard's only when it is the same string;
+ *   `''`); a widget's `title` and a markdown text may be empty; a PUT body may carry the
+ *   dashboard's own `id`, and its `createdAt` and `updatedAt`, which are ignored (a POST body
+ *   none of them); a widget field sent as `null` is one left out (the official Go client sends
+ *   `graph`, `metric` and `range` on every widget); a `urlPath` is another dashboard's only when
+ *   it is the same string;
  * - a widget layout is refused only for a value that is not a whole number from 0: overflow past
  *   the 24 units of width, overlap and sizes outside a type's range are taken, as the docs say
  *   they only make the widget "not display in the position expected";

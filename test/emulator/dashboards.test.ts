@@ -85,6 +85,15 @@ describe('POST', () => {
     expect(held().map((d) => d.urlPath)).toEqual(['shop/overview', 'Shop/Overview']);
   });
 
+  test.each([
+    ['an id', { id: 'abc' }],
+    ['a createdAt', { createdAt: 1 }],
+    ['an updatedAt', { updatedAt: 1 }],
+  ])('with %s, which only a dashboard read back has, is a 400, and nothing is made', async (_what, field) => {
+    expectError(await env.call('POST', PATH, { ...BOARD, ...field }), 400, new RegExp(`^${Object.keys(field)[0]} is not a field of a dashboard$`));
+    expect(held()).toEqual([]);
+  });
+
   test('needs a write key', async () => {
     expectError(await env.read('POST', PATH, BOARD), 403, /read-only/);
   });
@@ -112,6 +121,22 @@ describe('widgets read back', () => {
     const created = ok(await env.call('POST', PATH, only(widget)));
     expect(created.widgets).toEqual([readBack]);
     expect(ok(await env.call('GET', `${PATH}/${created.id}`)).widgets).toEqual([readBack]);
+  });
+
+  test('a widget as the official Go client sends it, with graph, metric and range null where its type has none, is read back without them', async () => {
+    // mackerel-client-go marshals an unset Graph, Metric or Range of every Widget as null (its omitempty cannot omit a struct),
+    // and the Terraform provider writes dashboards through it.
+    const nulls = { graph: null, metric: null, range: null };
+    const sent = [
+      { ...GRAPH, metric: null },
+      { ...variant(GRAPH, { range: undefined }), metric: null, range: null },
+      { ...VALUE, graph: null, range: null },
+      { ...MARKDOWN, ...nulls },
+      { ...ALERTS, ...nulls },
+    ];
+    const created = ok(await env.call('POST', PATH, { ...BOARD, widgets: sent }));
+    expect(created.widgets).toEqual([GRAPH, variant(GRAPH, { range: undefined }), VALUE, MARKDOWN, ALERTS]);
+    expect(ok(await env.call('GET', `${PATH}/${created.id}`)).widgets).toEqual(created.widgets);
   });
 
   test('a graph widget in a list carries its reference lines as an empty list too', async () => {
@@ -159,8 +184,6 @@ describe.each([
     ['a urlPath that is not a string', variant(BOARD, { urlPath: ['shop'] }), /^urlPath must be a string$/],
     ['missing widgets', variant(BOARD, { widgets: undefined }), /^widgets is required$/],
     ['widgets that are not a list', variant(BOARD, { widgets: GRAPH }), /^widgets must be an array$/],
-    ['an id', variant(BOARD, { id: 'abc' }), /^id is not a field of a dashboard$/],
-    ['a createdAt', variant(BOARD, { createdAt: 1 }), /^createdAt is not a field of a dashboard$/],
     ['a field dashboards do not have', variant(BOARD, { description: 'x' }), /^description is not a field of a dashboard$/],
     ['a widget that is not an object', { ...BOARD, widgets: [GRAPH, 'value'] }, /^widgets\[1\] must be a JSON object$/],
     ['a widget without a type', only(variant(MARKDOWN, { type: undefined })), /^widgets\[0\]\.type is required$/],
@@ -342,6 +365,23 @@ describe('PUT', () => {
     const { id } = ok(await env.call('POST', PATH, BOARD));
     ok(await env.call('PUT', `${PATH}/${id}`, variant(BOARD, { urlPath: 'moved' })));
     ok(await env.call('POST', PATH, BOARD));
+  });
+
+  test('takes the dashboard as read back, with its id, createdAt and updatedAt, which it keeps as the server\'s (the Terraform provider sends them)', async () => {
+    clockAt(1_700_000_000_000);
+    const created = ok(await env.call('POST', PATH, BOARD));
+    clockAt(1_700_000_100_000);
+    const updated = ok(await env.call('PUT', `${PATH}/${created.id}`, { ...created, title: 'renamed', createdAt: 1, updatedAt: 2 }));
+    expect(updated).toEqual({ ...created, title: 'renamed', updatedAt: 1700000100 });
+  });
+
+  test.each([
+    ['an id that is not the one in the path', { id: 'another' }, /^id in the body does not match the dashboard ID in the path$/],
+    ['a createdAt that is not a number', { createdAt: '2023-11-14' }, /^createdAt must be a number$/],
+  ])('%s is a 400, and nothing changes', async (_what, field, message) => {
+    const created = ok(await env.call('POST', PATH, BOARD));
+    expectError(await env.call('PUT', `${PATH}/${created.id}`, { ...BOARD, ...field }), 400, message);
+    expect(held()).toEqual([created]);
   });
 
   test('of an unknown ID is a 404', async () => {
