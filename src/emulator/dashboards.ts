@@ -78,6 +78,18 @@ const required = (o: Json, field: string) => str(o, field, { required: true }) a
 const HOST: Kind = { what: 'a host graph', fields: ['hostId', 'name'], read: (o) => ({ hostId: required(o, 'hostId'), name: required(o, 'name') }) };
 const SERVICE: Kind = { what: 'a service graph', fields: ['serviceName', 'name'], read: (o) => ({ serviceName: required(o, 'serviceName'), name: required(o, 'name') }) };
 const EXPRESSION: Kind = { what: 'an expression graph', fields: ['expression'], read: (o) => ({ expression: required(o, 'expression') }) };
+/**
+ * A PromQL query of labeled metrics (the official Go client's `query` graph and metric), with a legend that may be
+ * left out or empty: the client sends `""` for one not set.
+ */
+const QUERY: Kind = {
+  what: 'a query graph',
+  fields: ['query', 'legend'],
+  read: (o) => {
+    const legend = str(o, 'legend');
+    return { query: required(o, 'query'), ...(legend === undefined ? {} : { legend }) };
+  },
+};
 
 /** `unknown` is not among them: the docs give it only as what a read returns for a graph whose role or service is gone. */
 const GRAPHS: { [type: string]: Kind } = {
@@ -94,12 +106,14 @@ const GRAPHS: { [type: string]: Kind } = {
   },
   service: SERVICE,
   expression: EXPRESSION,
+  query: QUERY,
 };
 
 const METRICS: { [type: string]: Kind } = {
   host: { ...HOST, what: 'a host metric' },
   service: { ...SERVICE, what: 'a service metric' },
   expression: { ...EXPRESSION, what: 'an expression metric' },
+  query: { ...QUERY, what: 'a query metric' },
 };
 
 /** Whole seconds, a choice (index.ts), as for graph annotations; an empty or reversed range would show nothing. */

@@ -31,6 +31,9 @@
  * - a widget layout is refused only for a value that is not a whole number from 0: overflow past
  *   the 24 units of width, overlap and sizes outside a type's range are taken, as the docs say
  *   they only make the widget "not display in the position expected";
+ * - graphs and value metrics may also be of the type `query` (labeled metrics, as the official Go
+ *   client and the Terraform provider send them): a non-empty `query`, and a `legend` that may be
+ *   left out or empty;
  * - a graph range is in whole seconds, a relative one at least a second long, an absolute one
  *   with `start` before `end`;
  * - the hosts, services and roles a widget names need not exist, and a deleted one is not read

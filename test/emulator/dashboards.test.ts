@@ -111,6 +111,11 @@ describe('widgets read back', () => {
     ['a value of a service metric, without fractionSize and suffix',
       variant(VALUE, { metric: { type: 'service', serviceName: 'shop', name: 'custom.orders' }, fractionSize: undefined, suffix: undefined })],
     ['a value of an expression', VALUE],
+    ['a query graph of labeled metrics, with a legend', variant(GRAPH, { graph: { type: 'query', query: 'http_requests_total{service="shop"}', legend: '{{status}}' } })],
+    ['a query graph with an empty legend, as the official Go client sends one not set',
+      variant(GRAPH, { graph: { type: 'query', query: 'http_requests_total', legend: '' } })],
+    ['a query graph without a legend', variant(GRAPH, { graph: { type: 'query', query: 'http_requests_total' } })],
+    ['a value of a query', variant(VALUE, { metric: { type: 'query', query: 'sum(http_requests_total)', legend: 'requests' } })],
     ['a markdown', MARKDOWN],
     ['an alert status', ALERTS],
     ['a graph without reference lines, which reads them back as an empty list', variant(GRAPH, { referenceLines: undefined }), { ...GRAPH, referenceLines: [] }],
@@ -196,7 +201,7 @@ describe.each([
     ['a graph that is not an object', graph({ graph: 'loadavg5' }), /^widgets\[0\]\.graph must be a JSON object$/],
     ['a graph without a type', graph({ graph: { roleFullname: 'shop:web', name: 'loadavg5' } }), /^widgets\[0\]\.graph\.type is required$/],
     ['a graph of an unknown type', graph({ graph: { type: 'roles', roleFullname: 'shop:web', name: 'x' } }),
-      /^widgets\[0\]\.graph\.type must be one of host, role, service, expression$/],
+      /^widgets\[0\]\.graph\.type must be one of host, role, service, expression, query$/],
     ['a graph of the type unknown, which only reads return', graph({ graph: { type: 'unknown' } }), /^widgets\[0\]\.graph\.type must be one of/],
     ['a host graph without a hostId', graph({ graph: { type: 'host', name: 'loadavg' } }), /^widgets\[0\]\.graph\.hostId is required$/],
     ['a host graph without a name', graph({ graph: { type: 'host', hostId: 'h' } }), /^widgets\[0\]\.graph\.name is required$/],
@@ -210,6 +215,13 @@ describe.each([
       /^widgets\[0\]\.graph\.isStacked is not a field of a service graph$/],
     ['an expression graph without an expression', graph({ graph: { type: 'expression' } }), /^widgets\[0\]\.graph\.expression is required$/],
     ['an expression graph with an empty expression', graph({ graph: { type: 'expression', expression: '' } }), /^widgets\[0\]\.graph\.expression must not be empty$/],
+    ['a query graph without a query', graph({ graph: { type: 'query', legend: 'x' } }), /^widgets\[0\]\.graph\.query is required$/],
+    ['a query graph with an empty query', graph({ graph: { type: 'query', query: '' } }), /^widgets\[0\]\.graph\.query must not be empty$/],
+    ['a query graph with a legend that is not a string', graph({ graph: { type: 'query', query: 'q', legend: 1 } }), /^widgets\[0\]\.graph\.legend must be a string$/],
+    ['a query graph with a name', graph({ graph: { type: 'query', query: 'q', name: 'n' } }), /^widgets\[0\]\.graph\.name is not a field of a query graph$/],
+    ['an expression graph with a legend', graph({ graph: { type: 'expression', expression: 'x', legend: 'l' } }),
+      /^widgets\[0\]\.graph\.legend is not a field of an expression graph$/],
+    ['a query metric without a query', value({ metric: { type: 'query', legend: 'l' } }), /^widgets\[0\]\.metric\.query is required$/],
     ['a graph widget with a metric', graph({ metric: VALUE.metric }), /^widgets\[0\]\.metric is not a field of a graph widget$/],
     // ranges
     ['a range that is not an object', graph({ range: 3600 }), /^widgets\[0\]\.range must be a JSON object$/],
@@ -246,7 +258,7 @@ describe.each([
     // value widgets
     ['a value widget without a metric', value({ metric: undefined }), /^widgets\[0\]\.metric is required$/],
     ['a metric of a role, which only graphs have', value({ metric: { type: 'role', roleFullname: 'shop:web', name: 'n' } }),
-      /^widgets\[0\]\.metric\.type must be one of host, service, expression$/],
+      /^widgets\[0\]\.metric\.type must be one of host, service, expression, query$/],
     ['a host metric without a name', value({ metric: { type: 'host', hostId: 'h' } }), /^widgets\[0\]\.metric\.name is required$/],
     ['a metric with a field of another type', value({ metric: { type: 'expression', expression: 'x', serviceName: 's' } }),
       /^widgets\[0\]\.metric\.serviceName is not a field of an expression metric$/],
@@ -279,7 +291,7 @@ describe.each([
 
   test('the message names the widget by its place in the list', async () => {
     const wrong = variant(GRAPH, { graph: { type: 'unknown' } });
-    await refused({ ...BOARD, widgets: [MARKDOWN, ALERTS, wrong] }, /^widgets\[2\]\.graph\.type must be one of host, role, service, expression$/);
+    await refused({ ...BOARD, widgets: [MARKDOWN, ALERTS, wrong] }, /^widgets\[2\]\.graph\.type must be one of host, role, service, expression, query$/);
   });
 
   test.each([[0], [16]])('a fractionSize of %d is accepted', async (fractionSize) => {
