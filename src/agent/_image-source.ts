@@ -20,7 +20,7 @@ interface ImageInternals {
 }
 interface AssetImageInternals {
   readonly directory: string;
-  readonly props?: { readonly file?: string; readonly target?: string };
+  readonly props?: { readonly file?: string; readonly target?: string; readonly buildArgs?: BuildOptions; readonly buildContexts?: BuildOptions };
 }
 interface RepositoryImageInternals {
   readonly repository?: ecr.IRepository;
@@ -28,15 +28,18 @@ interface RepositoryImageInternals {
 interface DockerImageAssetInternals {
   readonly dockerfilePath?: string;
   readonly dockerBuildTarget?: string;
+  readonly dockerBuildArgs?: BuildOptions;
+  readonly dockerBuildContexts?: BuildOptions;
 }
+type BuildOptions = { readonly [name: string]: string };
 
 /**
  * Why a container's image, whose name holds a token, may be the agent's, for a warning; undefined
  * where it surely is not. An image built from a Dockerfile of the app (`ContainerImage.fromAsset`,
  * or `fromDockerImageAsset` of a `DockerImageAsset` of the app) is read from that Dockerfile, at hand
  * at synth: only one naming Mackerel (copying the agent from a stage built on its image, say)
- * or taking a base image from a build argument may be (one whose stage built is the agent's image is
- * the agent: `_builtOnAgent`). An image of an ECR repository whose name is
+ * or with a base image that cannot be told at synth (`_builtBaseUnknown`) may be (one whose stage built
+ * is the agent's image is the agent: `_builtOnAgent`). An image of an ECR repository whose name is
  * written in the app (`fromEcrRepository` or `TagParameterContainerImage` of a repository imported
  * by name, or created in the app with a `repositoryName`) may be only if that name mentions Mackerel,
  * as a mirror's does (an ECR pull-through cache keeps the agent's). Any other (a repository named by
@@ -58,34 +61,35 @@ export function _imageMayBeAgent(container: ecs.ContainerDefinition): string | u
 /**
  * The agent's image, as a container's image built from the app's own Dockerfile shows it: the
  * stage built (the last, or the asset's `target`), followed through the stages it builds on
- * (`FROM agent` of an earlier `... AS agent`), is based on the agent's image. Such an image runs
- * the agent as the image itself does (a mirror adding plugins or `ENV MACKEREL_CONTAINER_PLATFORM=ecs`).
- * Undefined for any other image, or where the Dockerfile cannot be read or that base comes from a
- * build argument (`_builtBaseUnknown` says so).
+ * (`FROM agent` of an earlier `... AS agent`), is based on the agent's image, its FROM line read
+ * with the build arguments as Docker reads it (`FROM ${BASE}`). Such an image runs the agent as the
+ * image itself does (a mirror adding plugins or `ENV MACKEREL_CONTAINER_PLATFORM=ecs`).
+ * Undefined for any other image, or where the Dockerfile cannot be read or that base cannot be told
+ * at synth (`_builtBaseUnknown` says so).
  * @internal
  */
 export function _builtOnAgent(container: ecs.ContainerDefinition): string | undefined {
   const built = builtImageOf(container);
-  if (built?.base === undefined || fromArgument(built.base) || !_AGENT_IMAGE.test(built.base)) return undefined;
-  return `image built from ${built.file} on ${built.base}`;
+  if (built?.base === undefined || built.unknown !== undefined || !_AGENT_IMAGE.test(built.base)) return undefined;
+  const base = built.base.split(UNKNOWN).join('*');
+  return `image built from ${built.file} on ${base}${built.written === built.base ? '' : ` (FROM ${built.written})`}`;
 }
 
 /**
  * Why the base of a container's image built from the app's own Dockerfile cannot be told at synth:
- * the Dockerfile cannot be read, or the stage built takes its base image from a build argument.
- * Such an image may be built on the agent's image and set `MACKEREL_CONTAINER_PLATFORM` itself,
- * with no environment variable or file to show it. Undefined where the base is known, or the image
- * is not built from the app's Dockerfile.
+ * the Dockerfile cannot be read, or the stage built takes its base image from a value Docker knows
+ * only when it builds (an argument of the platform it builds for, `FROM node:${TARGETARCH}` aside,
+ * as only the repository tells the agent's image), or a build context of the asset replaces it.
+ * Build arguments written in the app are read as Docker reads them. Such an image may be built on
+ * the agent's image and set `MACKEREL_CONTAINER_PLATFORM` itself, with no environment variable or
+ * file to show it. Undefined where the base is known, or the image is not built from the app's Dockerfile.
  * @internal
  */
 export function _builtBaseUnknown(container: ecs.ContainerDefinition): string | undefined {
   const built = builtImageOf(container);
   if (!built) return undefined;
   if (built.text === undefined) return `its image is built from ${built.file}, which cannot be read at synth`;
-  if (built.base !== undefined && fromArgument(built.base)) {
-    return `its image is built from ${built.file}, whose base image (FROM ${built.base}) comes from a build argument`;
-  }
-  return undefined;
+  return built.unknown === undefined ? undefined : `its image is built from ${built.file}, ${built.unknown}`;
 }
 
 /** An image of the agent's repository, by its last path segment: Docker Hub, ECR Public or a mirror. @internal */
@@ -97,26 +101,52 @@ const FROM = /^FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?/i;
 const HEREDOC = /(?:^|[ \t])<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2(?=[ \t]|$)/g;
 /** A line Docker skips, also inside a continued instruction: blank, or a comment. */
 const SKIPPED = /^[ \t]*(#|$)/;
-/** A backslash ending a line (blanks after it too) continues the instruction on the next line. */
-const CONTINUED = /\\[ \t]*$/;
+/** A parser directive (`# escape=\``), as Docker reads one: only in the lines before any other line. */
+const DIRECTIVE = /^#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
+/** Where a value Docker knows only when it builds stands in a resolved image reference. */
+const UNKNOWN = '\u0000';
+/** The arguments Docker sets, in the global scope too, to the platform it builds on and for: known only then. */
+const PLATFORM_ARGS = ['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT'];
+
+/** A Dockerfile's instructions (continued lines joined) and its escape character, as Docker reads them. */
+interface Instructions {
+  readonly escape: string;
+  readonly instructions: string[];
+}
 
 /**
- * The bases and names of a Dockerfile's stages, in order, from its instructions as Docker reads
- * them: a line starting with FROM is a stage only where it starts an instruction, not where it
- * continues one or is in a heredoc's text (a script's `from x import y`, a Dockerfile written out).
+ * A Dockerfile's instructions, as Docker reads them: after its parser directives (only the lines at
+ * its top, before any comment, blank line or instruction: `# escape=\`` makes a backtick continue a
+ * line), a line is an instruction only where it starts one, not where it continues one or is in a
+ * heredoc's text (a script's `from x import y`, a Dockerfile written out). Undefined where Docker
+ * refuses the file (an escape character other than `\` or a backtick, a directive given twice).
  */
-function stagesOf(text: string): Array<{ readonly base: string; readonly name?: string }> {
+function instructionsOf(text: string): Instructions | undefined {
   const lines = text.replace(/^\uFEFF/, '').split('\n').map((line) => line.replace(/\r$/, ''));
-  const stages: Array<{ readonly base: string; readonly name?: string }> = [];
+  let escape = '\\';
+  const directives = new Set<string>();
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const directive = DIRECTIVE.exec(lines[i].replace(/^[ \t]+/, ''));
+    if (!directive) break;
+    const name = directive[1].toLowerCase();
+    if (directives.has(name)) return undefined;
+    directives.add(name);
+    if (name === 'escape') {
+      if (directive[2] !== '\\' && directive[2] !== '`') return undefined;
+      escape = directive[2];
+    }
+  }
+  const continued = new RegExp(`\\${escape}[ \\t]*$`);
+  const instructions: string[] = [];
   let instruction: string | undefined;
-  for (let i = 0; i < lines.length; i++) {
+  for (; i < lines.length; i++) {
     if (SKIPPED.test(lines[i])) continue;
-    const continued = CONTINUED.test(lines[i]);
-    const part = lines[i].replace(CONTINUED, '').trim();
+    const more = continued.test(lines[i]);
+    const part = lines[i].replace(continued, '').trim();
     instruction = instruction === undefined ? part : `${instruction} ${part}`;
-    if (continued) continue;
-    const from = FROM.exec(instruction);
-    if (from) stages.push({ base: from[1], name: from[2]?.toLowerCase() });
+    if (more) continue;
+    instructions.push(instruction);
     if (/^(RUN|COPY|ADD)\s/i.test(instruction)) {
       for (const [, dash, , word] of instruction.matchAll(HEREDOC)) {
         // Only up to a line ending it: `<<x` with no such line is none (Docker would refuse the file),
@@ -127,17 +157,190 @@ function stagesOf(text: string): Array<{ readonly base: string; readonly name?: 
     }
     instruction = undefined;
   }
-  return stages;
+  return { escape, instructions };
+}
+
+/** A stage as written: its base image (before Docker expands it) and its name (lower case, as Docker takes it). */
+interface Stage {
+  readonly from: string;
+  readonly name?: string;
+}
+
+/** The global-scope ARGs (those before the first FROM, the only ones a FROM line reads) and the stages of a Dockerfile. */
+function stagesOf(dockerfile: Instructions): { readonly args: Array<{ readonly name: string; readonly value?: string }>; readonly stages: Stage[] } {
+  const args: Array<{ readonly name: string; readonly value?: string }> = [];
+  const stages: Stage[] = [];
+  for (const instruction of dockerfile.instructions) {
+    const from = FROM.exec(instruction);
+    if (from) {
+      stages.push({ from: from[1], name: from[2]?.toLowerCase() });
+    } else if (stages.length === 0 && /^ARG\s/i.test(instruction)) {
+      for (const word of wordsOf(instruction.replace(/^ARG\s+/i, ''), dockerfile.escape)) {
+        const equals = word.indexOf('=');
+        args.push(equals < 0 ? { name: word } : { name: word.slice(0, equals), value: word.slice(equals + 1) });
+      }
+    }
+  }
+  return { args, stages };
+}
+
+/** An instruction's arguments split at blanks outside quotes, quotes and escapes kept (Docker expands each word after). */
+function wordsOf(text: string, escape: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === escape && i + 1 < text.length && quote !== "'") {
+      word += c + text[++i];
+    } else if (quote !== undefined) {
+      word += c;
+      if (c === quote) quote = undefined;
+    } else if (c === ' ' || c === '\t') {
+      if (word !== '') words.push(word);
+      word = '';
+    } else {
+      word += c;
+      if (c === '"' || c === "'") quote = c;
+    }
+  }
+  if (word !== '') words.push(word);
+  return words;
+}
+
+/** The build arguments a FROM line is expanded with: their values (UNKNOWN where Docker knows one only when it builds) and why not known. */
+interface Arguments {
+  readonly values: Map<string, string>;
+  readonly unknownWhy: Map<string, string>;
+}
+
+/**
+ * Expands a word of a FROM or global ARG line as Docker does: quotes, the escape character, `$NAME`,
+ * `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`, `${NAME+word}`, `${NAME:?message}`.
+ * A value Docker knows only when it builds stands as UNKNOWN, and so does a substitution this does
+ * not follow (`${NAME#pattern}`, `${NAME%pattern}`, `${NAME/pattern/text}`), each saying why in `why`.
+ * Undefined where Docker refuses the word (an unclosed quote or brace, `?` of an unset argument).
+ */
+class WordExpander {
+  readonly why: string[] = [];
+
+  constructor(private readonly args: Arguments, private readonly escape: string) {}
+
+  expand(word: string): string | undefined {
+    return this.process(word, 0, false)?.text;
+  }
+
+  /** The text of `word` from `start` up to its end, or to the `}` closing a substitution. */
+  private process(word: string, start: number, inBraces: boolean): { readonly text: string; readonly end: number } | undefined {
+    let text = '';
+    let i = start;
+    while (i < word.length) {
+      const c = word[i];
+      if (inBraces && c === '}') return { text, end: i };
+      if (c === this.escape) {
+        text += word[i + 1] ?? '';
+        i += 2;
+      } else if (c === "'") {
+        const close = word.indexOf("'", i + 1);
+        if (close < 0) return undefined;
+        text += word.slice(i + 1, close);
+        i = close + 1;
+      } else if (c === '"') {
+        for (i++; i < word.length && word[i] !== '"';) {
+          if (word[i] === this.escape && i + 1 < word.length) {
+            // In double quotes the escape character escapes only a quote, a dollar or itself.
+            text += ['"', '$', this.escape].includes(word[i + 1]) ? word[i + 1] : word.slice(i, i + 2);
+            i += 2;
+          } else if (word[i] === '$') {
+            const substituted = this.dollar(word, i);
+            if (!substituted) return undefined;
+            text += substituted.text;
+            i = substituted.end;
+          } else {
+            text += word[i++];
+          }
+        }
+        if (i >= word.length) return undefined;
+        i++;
+      } else if (c === '$') {
+        const substituted = this.dollar(word, i);
+        if (!substituted) return undefined;
+        text += substituted.text;
+        i = substituted.end;
+      } else {
+        text += c;
+        i++;
+      }
+    }
+    return inBraces ? undefined : { text, end: i };
+  }
+
+  private dollar(word: string, at: number): { readonly text: string; readonly end: number } | undefined {
+    if (word[at + 1] !== '{') {
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(word.slice(at + 1))?.[0];
+      return name === undefined ? { text: '$', end: at + 1 } : { text: this.valueOf(name) ?? '', end: at + 1 + name.length };
+    }
+    const name = /^[A-Za-z0-9_]+/.exec(word.slice(at + 2))?.[0];
+    if (name === undefined) return undefined;
+    let i = at + 2 + name.length;
+    const value = this.valueOf(name);
+    if (word[i] === '}') return { text: value ?? '', end: i + 1 };
+    const colon = word[i] === ':';
+    if (colon) i++;
+    const modifier = word[i];
+    if (modifier === '-' || modifier === '+' || modifier === '?') {
+      const alternative = this.process(word, i + 1, true);
+      if (!alternative) return undefined;
+      const end = alternative.end + 1;
+      // Whether a value known only at build time is empty is not known either.
+      if (value?.includes(UNKNOWN)) return { text: UNKNOWN, end };
+      const unset = value === undefined || (colon && value === '');
+      if (modifier === '-') return { text: unset ? alternative.text : value!, end };
+      if (modifier === '+') return { text: unset ? '' : alternative.text, end };
+      return unset ? undefined : { text: value!, end };
+    }
+    if (colon || !['#', '%', '/'].includes(modifier)) return undefined;
+    let depth = 1;
+    for (; i < word.length && depth > 0; i++) depth += word[i] === '{' ? 1 : word[i] === '}' ? -1 : 0;
+    if (depth > 0) return undefined;
+    this.because(`the substitution ${word.slice(at, i)}, which cdk-mackerel does not follow`);
+    return { text: UNKNOWN, end: i };
+  }
+
+  private valueOf(name: string): string | undefined {
+    const value = this.args.values.get(name);
+    if (value?.includes(UNKNOWN)) this.because(this.args.unknownWhy.get(name)!);
+    return value;
+  }
+
+  private because(why: string): void {
+    if (!this.why.includes(why)) this.why.push(why);
+  }
+}
+
+/** How an image is built from the app's Dockerfile: the file, the stage built, and the build options a FROM line reads. */
+interface BuildSource {
+  readonly file: string;
+  readonly target?: string;
+  readonly buildArgs: BuildOptions;
+  readonly buildContexts: BuildOptions;
+  /** What gives those options, for the messages. */
+  readonly givenBy: string;
 }
 
 /**
  * A container's image built from the app's own Dockerfile: the file, its text (undefined where it
- * cannot be read) and the base image of the stage built.
+ * cannot be read), the base image of the stage built as Docker resolves it (UNKNOWN where a part of
+ * it is known only when Docker builds) and its FROM line's image as written, or why that base cannot
+ * be told at synth (`unknown`); and whether any stage may be built on the agent's image.
  */
 interface BuiltImage {
   readonly file: string;
   readonly text?: string;
   readonly base?: string;
+  readonly written?: string;
+  readonly unknown?: string;
+  readonly anyMayBeAgent: boolean;
 }
 
 // Read once per container: the sign and the warning each ask, from each entry point, and a container's image is fixed when it is made.
@@ -153,45 +356,107 @@ function readBuiltImage(container: ecs.ContainerDefinition): BuiltImage | undefi
   // An image named at synth is known by its name; an asset's is a token.
   if (!Token.isUnresolved(container.imageName)) return undefined;
   const image = (container as unknown as ImageInternals).props?.image;
-  let source: { readonly file: string; readonly target?: string } | undefined;
+  let source: BuildSource | undefined;
   if (image instanceof ecs.AssetImage) {
     const asset = image as unknown as AssetImageInternals;
-    // As DockerImageAsset finds it: `file` is relative to the directory.
-    source = { file: path.join(asset.directory, asset.props?.file ?? 'Dockerfile'), target: asset.props?.target };
+    source = {
+      // As DockerImageAsset finds it: `file` is relative to the directory.
+      file: path.join(asset.directory, asset.props?.file ?? 'Dockerfile'),
+      target: asset.props?.target,
+      buildArgs: asset.props?.buildArgs ?? {},
+      buildContexts: asset.props?.buildContexts ?? {},
+      givenBy: `ContainerImage.fromAsset of ${container.node.path}`,
+    };
   } else if (!(image instanceof ecs.EcrImage || image instanceof ecs.TagParameterContainerImage)) {
     source = dockerImageAssetNamed(container);
   }
   if (!source) return undefined;
   const text = _readText(source.file);
-  return { file: source.file, text, base: text === undefined ? undefined : stageBase(text, source.target) };
+  if (text === undefined) return { file: source.file, anyMayBeAgent: true };
+  return { file: source.file, text, ...resolveBase(text, source) };
+}
+
+/** A stage's base image expanded as Docker expands it; undefined where Docker refuses it (blank, say). */
+interface ResolvedStage extends Stage {
+  readonly base?: string;
+  readonly why: string[];
 }
 
 /**
- * The base image of the stage Docker builds (`target`, else the last), followed through the
- * earlier stages it names (stage names are case-insensitive); undefined where there is no such stage.
+ * The base image of the stage Docker builds (`target`, else the last), its FROM line expanded with the
+ * global ARGs as the asset's build arguments set them, followed through the earlier stages it names
+ * (stage names are case-insensitive). No base where there is no such stage or Docker refuses the
+ * file; `unknown` where it cannot be told at synth.
  */
-function stageBase(text: string, target: string | undefined): string | undefined {
-  const stages = stagesOf(text);
-  let index = target === undefined ? stages.length - 1 : stages.findIndex((stage) => stage.name === target.toLowerCase());
+function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file' | 'text'> {
+  const dockerfile = instructionsOf(text);
+  if (!dockerfile) return { anyMayBeAgent: false };
+  const { args, stages: written } = stagesOf(dockerfile);
+  const values = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, UNKNOWN]));
+  const unknownWhy = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, `${name}, which Docker sets to a platform of the build`]));
+  for (const { name, value } of args) {
+    // A build argument replaces the default as given, unexpanded; an ARG with neither leaves the argument as it was.
+    if (Object.prototype.hasOwnProperty.call(source.buildArgs, name)) {
+      // aws-cdk-lib refuses a token there today; were one to pass, Docker would know its value only at deploy time.
+      const given = source.buildArgs[name];
+      values.set(name, Token.isUnresolved(given) ? UNKNOWN : given);
+      unknownWhy.set(name, `the build argument ${name}, a token (buildArgs of ${source.givenBy})`);
+      continue;
+    }
+    if (value === undefined) continue;
+    const expander = new WordExpander({ values, unknownWhy }, dockerfile.escape);
+    const expanded = expander.expand(value);
+    if (expanded === undefined) return { anyMayBeAgent: false };
+    values.set(name, expanded);
+    unknownWhy.set(name, expander.why.join(' and '));
+  }
+  const stages: ResolvedStage[] = written.map((stage) => {
+    const expander = new WordExpander({ values, unknownWhy }, dockerfile.escape);
+    const base = expander.expand(stage.from);
+    return { ...stage, base: base === '' ? undefined : base, why: expander.why };
+  });
+  const unknownOf = (stage: ResolvedStage): string | undefined => {
+    const context = [stage.name, stage.base].find((name) => name !== undefined && buildContextOf(name, source.buildContexts) !== undefined);
+    if (context !== undefined) {
+      return `whose base image (FROM ${stage.from}) is replaced by the build context ${buildContextOf(context, source.buildContexts)} `
+        + `(buildContexts of ${source.givenBy})`;
+    }
+    if (stage.base !== undefined && repositoryOf(stage.base).includes(UNKNOWN)) {
+      return `whose base image (FROM ${stage.from}) comes from ${stage.why.join(' and ')}, known only when Docker builds it`;
+    }
+    return undefined;
+  };
+  const anyMayBeAgent = stages.some((stage) => unknownOf(stage) !== undefined || (stage.base !== undefined && MACKEREL.test(stage.base)));
+  if (source.target !== undefined && Token.isUnresolved(source.target)) {
+    return { anyMayBeAgent, unknown: `whose stage built (target) is a token (${source.givenBy})` };
+  }
+  let index = source.target === undefined ? stages.length - 1 : stages.findIndex((stage) => stage.name === source.target!.toLowerCase());
   while (index >= 0) {
-    const base = stages[index].base;
-    const earlier = stages.slice(0, index).map((stage) => stage.name).lastIndexOf(base.toLowerCase());
-    if (earlier < 0) return base;
+    const stage = stages[index];
+    if (stage.base === undefined) return { anyMayBeAgent };
+    const unknown = unknownOf(stage);
+    if (unknown !== undefined) return { anyMayBeAgent, unknown, written: stage.from };
+    const earlier = stages.slice(0, index).map((s) => s.name).lastIndexOf(stage.base.toLowerCase());
+    if (earlier < 0) return { anyMayBeAgent, base: stage.base, written: stage.from };
     index = earlier;
   }
-  return undefined;
+  return { anyMayBeAgent };
 }
 
-/** Whether an image reference takes its repository from a build argument (`${BASE}`, `${REGISTRY}/${NAME}:1`). */
-function fromArgument(reference: string): boolean {
-  return repositoryOf(reference).includes('$');
+/**
+ * The build context (`--build-context`) that replaces a stage or an image of this name, as Docker
+ * matches it: by the image's short name (`node:22`, `alpine` for `docker.io/library/alpine:latest`).
+ */
+function buildContextOf(name: string, contexts: BuildOptions): string | undefined {
+  const short = (reference: string) => reference.replace(/^(docker\.io|index\.docker\.io)\//, '').replace(/^library\//, '').replace(/:latest$/, '');
+  const key = Object.keys(contexts).find((k) => k !== 'scratch' && short(k) === short(name));
+  return key === undefined || name === 'scratch' ? undefined : `${key}=${contexts[key]}`;
 }
 
 function dockerfileMayBuildAgent(built: BuiltImage): string | undefined {
   const { file, text } = built;
   if (text === undefined) return `its image is built from ${file}, which cannot be read at synth`;
-  const anyFromArgument = stagesOf(text).some(({ base }) => fromArgument(base));
-  if (!MACKEREL.test(text) && !anyFromArgument) return undefined;
+  if (!MACKEREL.test(text) && !built.anyMayBeAgent) return undefined;
   return `its image is built from ${file}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`;
 }
 
@@ -217,14 +482,20 @@ function literalRepositoryName(repository: ecr.IRepository): string | undefined 
 /**
  * The Dockerfile of the app's `DockerImageAsset` whose image a container runs (`fromDockerImageAsset`
  * hands the container only the asset's image URI, a token), in its directory as its staging read
- * it, and the stage it builds. Sought only for an image that is no asset image of aws-cdk-lib's own
+ * it, the stage it builds and its build options. Sought only for an image that is no asset image of aws-cdk-lib's own
  * nor an ECR repository's, which are known without it.
  */
-function dockerImageAssetNamed(container: ecs.ContainerDefinition): { readonly file: string; readonly target?: string } | undefined {
+function dockerImageAssetNamed(container: ecs.ContainerDefinition): BuildSource | undefined {
   const asset = container.node.root.node.findAll()
     .find((c): c is ecrAssets.DockerImageAsset => c instanceof ecrAssets.DockerImageAsset && c.imageUri === container.imageName);
   const staging = asset?.node.tryFindChild('Staging');
   if (!asset || !(staging instanceof AssetStaging)) return undefined;
   const internals = asset as unknown as DockerImageAssetInternals;
-  return { file: path.join(staging.sourcePath, internals.dockerfilePath ?? 'Dockerfile'), target: internals.dockerBuildTarget };
+  return {
+    file: path.join(staging.sourcePath, internals.dockerfilePath ?? 'Dockerfile'),
+    target: internals.dockerBuildTarget,
+    buildArgs: internals.dockerBuildArgs ?? {},
+    buildContexts: internals.dockerBuildContexts ?? {},
+    givenBy: `the DockerImageAsset ${asset.node.path}`,
+  };
 }

@@ -322,8 +322,11 @@ describe('checks over the whole task, at synth', () => {
     const plugins = dockerfileIn('agent.Dockerfile',
       'FROM mackerel/mackerel-container-agent:v0.13.2-plugins AS agent\nFROM alpine:3.20\nCOPY --from=agent /usr/local/bin/ /usr/local/bin/\n');
     add('plugins', ecs.ContainerImage.fromAsset(plugins, { file: 'agent.Dockerfile' }));
-    const base = dockerfileIn('Dockerfile', 'ARG BASE\nFROM ${BASE}\n');
-    add('base', ecs.ContainerImage.fromAsset(base));
+    // An ARG with no default nor build argument is empty: Docker refuses that FROM, so it builds no image
+    add('base', ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'ARG BASE\nFROM ${BASE}\n')));
+    add('node', ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'ARG BASE=node:22\nFROM ${BASE}\n')));
+    const arch = dockerfileIn('Dockerfile', 'FROM app-${TARGETARCH}:1\n');
+    add('arch', ecs.ContainerImage.fromAsset(arch));
     add('api', ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Api', 'shop/api'), 'v1'));
     add('mirror', ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Mirror', 'ecr-public/mackerel/mackerel-container-agent'), 'v0.13.2'));
     add('unnamed', ecs.ContainerImage.fromEcrRepository(new ecr.Repository(stack, 'Unnamed'), 'v1'));
@@ -332,7 +335,7 @@ describe('checks over the whole task, at synth', () => {
     // THEN only those that may be the agent are warned about, each saying why
     expect(handAgentUnchecked(stack)).toEqual([
       ['plugins', `its image is built from ${join(plugins, 'agent.Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
-      ['base', `its image is built from ${join(base, 'Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
+      ['arch', `its image is built from ${join(arch, 'Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
       ['mirror', 'its image is known only at deploy time'],
       ['unnamed', 'its image is known only at deploy time'],
     ]);
@@ -433,24 +436,132 @@ describe('checks over the whole task, at synth', () => {
       + `Stack/Task/mackerel (image built from ${join(agent, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
   });
 
-  test('an image built from a Dockerfile whose base image comes from a build argument is warned about, with no environment file', () => {
-    // GIVEN no environment files: one image whose last stage's base is a build argument, one where only a build stage's is
+  test('a base image from a build argument is read as Docker reads it: the global ARGs, their defaults, the asset\'s buildArgs, ${VAR:-x} and ${VAR:+x}', () => {
+    // GIVEN images built on the agent's image through a build argument: its default, fromAsset's buildArgs, a DockerImageAsset's buildArgs
+    const byDefault = fargateTask();
+    const onDefault = dockerfileIn('Dockerfile', 'ARG BASE=mackerel/mackerel-container-agent:v0.13.2\nFROM ${BASE}\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    byDefault.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(onDefault), essential: false });
+    const byAssetArg = fargateTask();
+    const onAssetArg = dockerfileIn('Dockerfile', 'ARG BASE=node:22\nFROM $BASE\n');
+    byAssetArg.taskDefinition.addContainer('mackerel', {
+      image: ecs.ContainerImage.fromAsset(onAssetArg, { buildArgs: { BASE: 'mackerel/mackerel-container-agent:v0.13.2' } }), essential: false,
+    });
+    const byImageAssetArg = fargateTask();
+    const onImageAssetArg = dockerfileIn('Dockerfile', 'ARG REGISTRY=docker.io\nARG NAME\nFROM "${REGISTRY}/${NAME:-mackerel/mackerel-container-agent}:v0.13.2"\n');
+    const asset = new ecrAssets.DockerImageAsset(byImageAssetArg.stack, 'AgentImage', { directory: onImageAssetArg, buildArgs: { REGISTRY: 'public.ecr.aws' } });
+    byImageAssetArg.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromDockerImageAsset(asset), essential: false });
+    // ... and app images whose base, once read so, is no agent's: none is warned about
+    const apps = fargateTask({ memoryLimitMiB: 2048, cpu: 1024 });
+    const app = (id: string, text: string, buildArgs?: { [name: string]: string }) => apps.taskDefinition.addContainer(id, {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text), { buildArgs }), memoryLimitMiB: 128, essential: false,
+    });
+    app('node', 'ARG BASE=node:22\nFROM ${BASE}\n');
+    app('version', 'ARG NODE_VERSION=22\nFROM node:${NODE_VERSION}\n');
+    app('overridden', 'ARG BASE=mackerel/mackerel-container-agent:v0.13.2\nFROM ${BASE}\n', { BASE: 'node:22' });
+    app('defaulted', 'ARG GO\nFROM ${GO:-golang:1.23} AS build\nFROM nginx:1.27\nCOPY --from=build /app /app\n');
+    app('alternative', 'ARG UNSET\nFROM ${UNSET:+mackerel/mackerel-container-agent:v0.13.2}${UNSET:-node:22}\n');
+    // An ARG after the first FROM is no global one: a FROM does not read it
+    app('stageArg', 'FROM node:22 AS first\nARG BASE=mackerel/mackerel-container-agent:v0.13.2\nFROM ${BASE:-nginx:1.27}\n');
+    // An ARG with no default nor build argument is empty: Docker refuses that FROM, so it builds no image
+    app('empty', 'ARG BASE\nFROM ${BASE}\n');
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [byDefault, byAssetArg, byImageAssetArg, apps]) {
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    }
+    // THEN the agent's images are found, named by the base image read and the FROM line as written
+    expect(() => Template.fromStack(byDefault.stack)).toThrow('already runs the Mackerel container agent in Stack/Task/mackerel (image built from '
+      + `${join(onDefault, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2 (FROM \${BASE})), so each task would register two Mackerel hosts`);
+    expect(() => Template.fromStack(byAssetArg.stack)).toThrow('already runs the Mackerel container agent in Stack/Task/mackerel (image built from '
+      + `${join(onAssetArg, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2 (FROM $BASE))`);
+    expect(() => Template.fromStack(byImageAssetArg.stack)).toThrow('already runs the Mackerel container agent in Stack/Task/mackerel (image built from '
+      + `${join(onImageAssetArg, 'Dockerfile')} on public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2 (FROM "\${REGISTRY}/\${NAME:-mackerel/mackerel-container-agent}:v0.13.2"))`);
+    Template.fromStack(apps.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+    expect(Annotations.fromStack(apps.stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked'))).toEqual([]);
+  });
+
+  test('an image built from a Dockerfile whose base image cannot be told at synth is warned about, with no environment file', () => {
+    // GIVEN no environment files: a base image from an argument of the build's platform, from a substitution not followed, replaced by a build context
     const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024 });
-    const base = dockerfileIn('Dockerfile', 'ARG BASE=mackerel/mackerel-container-agent:v0.13.2\nFROM ${BASE}\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
-    taskDefinition.addContainer('base', { image: ecs.ContainerImage.fromAsset(base), memoryLimitMiB: 128, essential: false });
-    const build = dockerfileIn('Dockerfile', 'ARG GO\nFROM ${GO} AS build\nFROM nginx:1.27\nCOPY --from=build /app /app\n');
-    taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromAsset(build), memoryLimitMiB: 128, essential: false });
+    const add = (id: string, image: ecs.ContainerImage) => taskDefinition.addContainer(id, { image, memoryLimitMiB: 128, essential: false });
+    const platform = dockerfileIn('Dockerfile', 'ARG BASE=agent-${TARGETARCH}\nFROM ${BASE}\n');
+    add('platform', ecs.ContainerImage.fromAsset(platform));
+    const substitution = dockerfileIn('Dockerfile', 'ARG IMAGE=node:22\nFROM ${IMAGE%:*}\n');
+    add('substitution', ecs.ContainerImage.fromAsset(substitution));
+    const context = dockerfileIn('Dockerfile', 'FROM node:22\n');
+    add('context', ecs.ContainerImage.fromAsset(context, { buildContexts: { 'node:22': 'docker-image://mackerel/mackerel-container-agent:v0.13.2' } }));
+    // ... and one whose platform argument is only in the tag: its repository, the app's, tells it is no agent
+    add('tag', ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'FROM node:22-${TARGETARCH}\n')));
     // WHEN
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
-    // THEN only the first is warned about, saying why
-    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked')).map((w) => [w.id, w.entry.data])).toEqual([[
-      '/Stack/Agent',
-      'The container Stack/Task/base may run the Mackerel container agent, which cannot be told at synth: its image is built from '
-      + `${join(base, 'Dockerfile')}, whose base image (FROM \${BASE}) comes from a build argument, so it may be built on the agent's image and set `
-      + 'MACKEREL_CONTAINER_PLATFORM itself. If it runs the agent, each task registers two Mackerel hosts, both billed. Write its base image in the '
-      + 'Dockerfile\'s FROM line, or set MACKEREL_CONTAINER_PLATFORM in its environment, so that an agent added by hand is found, or acknowledge '
-      + 'this warning if it does not run the agent [ack: cdk-mackerel:handAgentUnchecked]',
-    ]]);
+    // THEN each of the first three is warned about, saying why
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked')).map((w) => String(w.entry.data));
+    expect(warnings.map((w) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*?), so it may/.exec(w)?.slice(1)))
+      .toEqual([
+        ['platform', `its image is built from ${join(platform, 'Dockerfile')}, whose base image (FROM \${BASE}) comes from TARGETARCH, `
+          + 'which Docker sets to a platform of the build, known only when Docker builds it'],
+        ['substitution', `its image is built from ${join(substitution, 'Dockerfile')}, whose base image (FROM \${IMAGE%:*}) comes from the substitution `
+          + '${IMAGE%:*}, which cdk-mackerel does not follow, known only when Docker builds it'],
+        ['context', `its image is built from ${join(context, 'Dockerfile')}, whose base image (FROM node:22) is replaced by the build context `
+          + 'node:22=docker-image://mackerel/mackerel-container-agent:v0.13.2 (buildContexts of ContainerImage.fromAsset of Stack/Task/context)'],
+      ]);
+    expect(warnings[0]).toContain('If it runs the agent, each task registers two Mackerel hosts, both billed. Write its base image in the '
+      + 'Dockerfile\'s FROM line, or set MACKEREL_CONTAINER_PLATFORM in its environment');
+  });
+
+  test('the escape parser directive is read as Docker reads it: a backtick continues a line, a backslash does not; only at the top', () => {
+    // GIVEN an app image whose FROM line continues a RUN by a backtick, an agent's image whose WORKDIR ends with a backslash,
+    // and an image whose directive comes after a comment, so is none
+    const app = fargateTask();
+    app.taskDefinition.addContainer('script', {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', '# escape=`\nFROM node:22\nRUN echo `\nFROM mackerel/mackerel-container-agent:v0.13.2\n')),
+      essential: false,
+    });
+    const windows = fargateTask();
+    const agent = dockerfileIn('Dockerfile', '#ESCAPE = ` \r\n# syntax=docker/dockerfile:1\nFROM node:22\nWORKDIR C:\\\nFROM mackerel/mackerel-container-agent:v0.13.2\n');
+    windows.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(agent), essential: false });
+    const late = fargateTask();
+    const comment = dockerfileIn('Dockerfile', '# a comment\n# escape=`\nFROM node:22\nRUN echo `\nFROM mackerel/mackerel-container-agent:v0.13.2\n');
+    late.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(comment), essential: false });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [app, windows, late]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN the app image is no agent: the agent is added; the others are agents
+    Template.fromStack(app.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+    expect(() => Template.fromStack(windows.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(agent, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+    expect(() => Template.fromStack(late.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(comment, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+  });
+
+  test('FROM is read as Docker reads it: lower case, --platform before the image, a stage named scratch; a target that is a token is refused', () => {
+    // GIVEN an agent's image written in lower case with a platform, one built on a stage named scratch, and an app built on scratch itself
+    const lower = fargateTask();
+    const lowerFile = dockerfileIn('Dockerfile', 'from --platform=linux/arm64 mackerel/mackerel-container-agent:v0.13.2 as agent\nfrom agent\n');
+    lower.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(lowerFile), essential: false });
+    const named = fargateTask();
+    const namedFile = dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2 AS scratch\nFROM scratch\n');
+    named.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(namedFile), essential: false });
+    const scratch = fargateTask();
+    scratch.taskDefinition.addContainer('static', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'FROM scratch\nCOPY app /app\n')), essential: false });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [lower, named, scratch]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN the agent's are found (Docker builds on a stage named scratch, not on no image); the app built on scratch is none, nor warned about
+    expect(() => Template.fromStack(lower.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(lowerFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+    expect(() => Template.fromStack(named.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(namedFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+    Template.fromStack(scratch.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+    expect(Annotations.fromStack(scratch.stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked'))).toEqual([]);
+    // and aws-cdk-lib refuses a target (or a build argument) that is a token when the container is added, before any check reads it
+    const token = fargateTask();
+    expect(() => token.taskDefinition.addContainer('plugin', {
+      image: ecs.ContainerImage.fromAsset(namedFile, { target: Lazy.string({ produce: () => 'scratch' }) }),
+    })).toThrow("Cannot use Token as value of 'target'");
   });
 
   test('an image that only starts like the agent\'s is not taken for an agent', () => {
