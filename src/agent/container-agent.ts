@@ -36,10 +36,12 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  * while `MackerelAgentExtension` and `MackerelInstrumentation` skip a task definition that already has either.
  * A container whose image is known only at deploy time and whose environment files are in S3 may
  * run the agent unseen: it is warned about (`cdk-mackerel:handAgentUnchecked`), unless the image is
- * built from the app's own Dockerfile that does not mention Mackerel (nor take its base image from a
- * build argument), or is of an ECR repository whose name, written in the app, does not. An image built
- * from the app's own Dockerfile whose stage built takes its base image from a build argument is warned
- * about even with no environment file: it may be built on the agent's image and set the variable itself.
+ * built from the app's own Dockerfile that does not mention Mackerel (nor have a base image that cannot
+ * be told at synth), or is of an ECR repository whose name, written in the app, does not. The Dockerfile
+ * is read as Docker reads it, a base image from a build argument (`FROM ${BASE}`) with the ARG's default
+ * or the asset's `buildArgs`. An image built from the app's own Dockerfile whose stage built has a base
+ * image Docker knows only when it builds (`TARGETARCH` in its name, a build context replacing it) is
+ * warned about even with no environment file: it may be built on the agent's image and set the variable itself.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs
  *
