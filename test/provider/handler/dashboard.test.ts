@@ -46,6 +46,36 @@ describe('Custom::MackerelDashboard', () => {
     expect(env.emulator.state().dashboards).toEqual([]);
   });
 
+  test('query graphs and values (labeled metrics) are sent with their query and legend, an empty legend included, and updated in place', async () => {
+    const queryGraph = {
+      type: 'graph',
+      title: 'p99',
+      graph: { type: 'query', query: 'histogram_quantile(0.99, rate(http.server.request.duration[5m]))', legend: '{{service.name}}' },
+      referenceLines: [],
+      layout: { x: 0, y: 0, width: 8, height: 6 },
+    };
+    const queryValue = {
+      type: 'value',
+      title: 'rps',
+      metric: { type: 'query', query: 'sum(rate(http.server.request.count[1m]))', legend: '' },
+      fractionSize: 1,
+      suffix: 'req/s',
+      layout: { x: 8, y: 0, width: 4, height: 4 },
+    };
+    const queries = { ...board, urlPath: 'shop/queries', widgets: [queryGraph, queryValue] };
+    const dashboard = new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'Queries');
+    const from = env.emulator.requests().length;
+
+    const { PhysicalResourceId: id } = await dashboard.create(queries);
+
+    expect(bodyOf(writes(env.emulator, from)[0])).toEqual(queries);
+    expect((await api(env.emulator, 'GET', `/api/v0/dashboards/${id}`)).body).toMatchObject(queries);
+
+    const unlabeled = { ...queries, widgets: [{ ...queryGraph, graph: { ...queryGraph.graph, legend: '' } }, queryValue] };
+    await expect(dashboard.update(unlabeled)).resolves.toMatchObject({ PhysicalResourceId: id, replaced: false });
+    expect((await api(env.emulator, 'GET', `/api/v0/dashboards/${id}`)).body).toMatchObject({ widgets: [{ graph: { type: 'query', legend: '' } }, {}] });
+  });
+
   test('a URL path another dashboard has fails with Mackerel\'s own 409 message', async () => {
     const first = new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'First');
     await first.create(board);

@@ -5,10 +5,10 @@ import { FoundObject, idResource, UniqueName } from '../id-resource';
 const WIDGET_SCHEMA: ObjectSchema = {
   type: 'string',
   title: 'string',
-  graph: { type: 'string', hostId: 'string', name: 'string', roleFullname: 'string', isStacked: 'boolean', serviceName: 'string', expression: 'string' },
+  graph: { type: 'string', hostId: 'string', name: 'string', roleFullname: 'string', isStacked: 'boolean', serviceName: 'string', expression: 'string', query: 'string', legend: 'string' },
   range: { type: 'string', period: 'number', offset: 'number', start: 'number', end: 'number' },
   referenceLines: { listOf: { label: 'string', value: 'number' } },
-  metric: { type: 'string', hostId: 'string', name: 'string', serviceName: 'string', expression: 'string' },
+  metric: { type: 'string', hostId: 'string', name: 'string', serviceName: 'string', expression: 'string', query: 'string', legend: 'string' },
   fractionSize: 'number',
   suffix: 'string',
   markdown: 'string',
