@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _characterCount } from '../_text';
 import { _fail } from '../_validation';
+import { _checkExpression } from '../monitors/_checks';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelRole } from '../service/role';
 import { IMackerelService } from '../service/service';
@@ -91,6 +92,25 @@ export interface HostGraphWidgetOptions extends GraphWidgetOptions {
   readonly graph: string;
 }
 
+/** A query graph widget: a graph of a PromQL-style query over labeled metrics (OpenTelemetry). */
+export interface QueryGraphWidgetOptions extends GraphWidgetOptions {
+  /**
+   * The PromQL-style query, such as `sum(rate(http.server.request.count[5m]))`.
+   *
+   * Must not be empty; a literal one whose parentheses do not pair up, or with a quote left open,
+   * fails synthesis, as for a `QueryMonitor`.
+   */
+  readonly query: string;
+
+  /**
+   * The legend of each series, with `{{label}}` templates such as `{{service.name}}`.
+   *
+   * @default - Mackerel's default legend (an empty legend is sent, as the official Go client and
+   * the Terraform provider send one that is not set)
+   */
+  readonly legend?: string;
+}
+
 /** Settings of the value widgets. */
 export interface ValueWidgetOptions extends DashboardWidgetOptions {
   /**
@@ -128,6 +148,25 @@ export interface HostMetricValueWidgetOptions extends ValueWidgetOptions {
   readonly hostId: string;
   /** The metric's name, such as `loadavg5`. */
   readonly metric: string;
+}
+
+/** A value widget of a query's latest value (the query must give one series). */
+export interface QueryValueWidgetOptions extends ValueWidgetOptions {
+  /**
+   * The PromQL-style query over labeled metrics.
+   *
+   * Must not be empty; a literal one whose parentheses do not pair up, or with a quote left open,
+   * fails synthesis, as for a `QueryMonitor`.
+   */
+  readonly query: string;
+
+  /**
+   * The legend of the series, with `{{label}}` templates.
+   *
+   * @default - Mackerel's default legend (an empty legend is sent, as the official Go client and
+   * the Terraform provider send one that is not set)
+   */
+  readonly legend?: string;
 }
 
 /** A markdown widget. */
@@ -252,6 +291,11 @@ export class DashboardWidget {
     return DashboardWidget.graph(options, (scope, at) => ({ type: 'host', hostId: nonEmpty(scope, `${at}.hostId`, options.hostId), name: nonEmpty(scope, `${at}.graph`, options.graph) }));
   }
 
+  /** A graph of a query over labeled metrics. */
+  public static queryGraph(options: QueryGraphWidgetOptions): DashboardWidget {
+    return DashboardWidget.graph(options, (scope, at) => query(scope, at, options.query, options.legend));
+  }
+
   /** The latest value of a service metric. */
   public static serviceMetricValue(options: ServiceMetricValueWidgetOptions): DashboardWidget {
     return DashboardWidget.value(options, (scope, at) => {
@@ -268,6 +312,11 @@ export class DashboardWidget {
   /** The latest value of one host's metric. */
   public static hostMetricValue(options: HostMetricValueWidgetOptions): DashboardWidget {
     return DashboardWidget.value(options, (scope, at) => ({ type: 'host', hostId: nonEmpty(scope, `${at}.hostId`, options.hostId), name: nonEmpty(scope, `${at}.metric`, options.metric) }));
+  }
+
+  /** The latest value of a query over labeled metrics that gives one series. */
+  public static queryValue(options: QueryValueWidgetOptions): DashboardWidget {
+    return DashboardWidget.value(options, (scope, at) => query(scope, at, options.query, options.legend));
   }
 
   /** A Markdown text. */
@@ -356,6 +405,16 @@ function checkSize(scope: IConstruct, property: string, size: number, min: numbe
 /** A number as errors show it: JSON, which the messages use, would print NaN and Infinity as null. */
 function shown(n: number): number | string {
   return Number.isFinite(n) ? n : String(n);
+}
+
+/**
+ * The API's query graph or metric, checked as a query monitor's query is. The legend is always
+ * sent, `""` when not set, as the official Go client and the Terraform provider send it: a legend
+ * removed from the app is then cleared by the update rather than left to what Mackerel keeps.
+ */
+function query(scope: IConstruct, property: string, text: string, legend: string | undefined): { [key: string]: unknown } {
+  _checkExpression(scope, `${property}.query`, text, 'a query');
+  return { type: 'query', query: text, legend: legend ?? '' };
 }
 
 function nonEmpty(scope: IConstruct, property: string, text: string): string {

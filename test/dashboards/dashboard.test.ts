@@ -83,6 +83,102 @@ describe('Dashboard', () => {
     });
   });
 
+  describe('query widgets', () => {
+    test('a query graph sends the query and legend as a graph of type query, with the range and reference line every graph has', () => {
+      const { stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      dashboard.addWidgets(DashboardWidget.queryGraph({
+        title: 'p99',
+        query: 'histogram_quantile(0.99, sum by (le, service.name) (rate(http.server.request.duration[5m])))',
+        legend: '{{service.name}}',
+        timeRange: DashboardGraphRange.relative(Duration.hours(3)),
+        referenceLine: { label: 'slo', value: 0.5 },
+        width: 12,
+      }));
+      Template.fromStack(stack).hasResourceProperties(TYPE, {
+        widgets: [{
+          type: 'graph',
+          title: 'p99',
+          graph: {
+            type: 'query',
+            query: 'histogram_quantile(0.99, sum by (le, service.name) (rate(http.server.request.duration[5m])))',
+            legend: '{{service.name}}',
+          },
+          range: { type: 'relative', period: 10800, offset: 0 },
+          referenceLines: [{ label: 'slo', value: 0.5 }],
+          layout: { x: 0, y: 0, width: 12, height: 6 },
+        }],
+      });
+    });
+
+    test('a query value sends the query and legend as a metric of type query, with fractionSize and suffix, in a value\'s default size', () => {
+      const { stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      dashboard.addWidgets(DashboardWidget.queryValue({ title: 'rps', query: 'sum(rate(http.server.request.count[1m]))', legend: 'all', fractionSize: 1, suffix: 'req/s' }));
+      expect(propertiesOf(dashboard).widgets).toEqual([{
+        type: 'value',
+        title: 'rps',
+        metric: { type: 'query', query: 'sum(rate(http.server.request.count[1m]))', legend: 'all' },
+        fractionSize: 1,
+        suffix: 'req/s',
+        layout: { x: 0, y: 0, width: 4, height: 4 },
+      }]);
+    });
+
+    test('a legend not set is sent empty, as the official clients send it, so that removing one clears it; the graph gets a graph\'s default size', () => {
+      const { stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      dashboard.addWidgets(DashboardWidget.queryGraph({ title: 'g', query: 'up' }), DashboardWidget.queryValue({ title: 'v', query: 'count(up)' }));
+      const [graph, value] = propertiesOf(dashboard).widgets;
+      expect(graph).toEqual({ type: 'graph', title: 'g', graph: { type: 'query', query: 'up', legend: '' }, referenceLines: [], layout: { x: 0, y: 0, width: 8, height: 6 } });
+      expect(value).toEqual({ type: 'value', title: 'v', metric: { type: 'query', query: 'count(up)', legend: '' }, layout: { x: 8, y: 0, width: 4, height: 4 } });
+    });
+
+    test('a query and legend given by tokens are not checked and are sent as the references they resolve to', () => {
+      const { stack } = mackerelStack();
+      const query = new CfnParameter(stack, 'Query', { type: 'String' }).valueAsString;
+      const legend = new CfnParameter(stack, 'Legend', { type: 'String' }).valueAsString;
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      dashboard.addWidgets(DashboardWidget.queryGraph({ title: 'g', query, legend }), DashboardWidget.queryValue({ title: 'v', query: `sum(${query}` }));
+      const [graph, value] = propertiesOf(dashboard).widgets;
+      expect(graph.graph).toEqual({ type: 'query', query: { Ref: 'Query' }, legend: { Ref: 'Legend' } });
+      expect(value.metric).toEqual({ type: 'query', query: { 'Fn::Join': ['', ['sum(', { Ref: 'Query' }]] }, legend: '' });
+    });
+
+    test.each([
+      ['an empty graph query', () => DashboardWidget.queryGraph({ title: 'g', query: '' }), 'widgets[0][0].query "" is empty; expected a query'],
+      ['a blank value query', () => DashboardWidget.queryValue({ title: 'v', query: '  ' }), 'widgets[0][0].query "  " is empty; expected a query'],
+      ['a graph query with a parenthesis left open', () => DashboardWidget.queryGraph({ title: 'g', query: 'sum(rate(x[5m])' }),
+        'widgets[0][0].query "sum(rate(x[5m])" has a parenthesis without its pair or a quote left open; expected a query Mackerel can parse'],
+      ['a value query with a quote left open', () => DashboardWidget.queryValue({ title: 'v', query: 'sum(x{service.name="shop})' }),
+        'widgets[0][0].query "sum(x{service.name=\\"shop})" has a parenthesis without its pair or a quote left open; expected a query Mackerel can parse'],
+    ])('refuses at synth %s, naming the path, the property, the value and what is allowed', (_name, widget, message) => {
+      const { stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      expect(() => dashboard.addWidgets(widget())).toThrow(`Stack/Board: ${message}`);
+    });
+
+    test.each([
+      ['a query graph', 'graph', (width: number, height: number) => DashboardWidget.queryGraph({ title: 'g', query: 'up', width, height }), 6, 6, 24, 32],
+      ['a query value', 'value', (width: number, height: number) => DashboardWidget.queryValue({ title: 'v', query: 'up', width, height }), 4, 4, 24, 32],
+    ] as const)('%s is sized as a %s widget', (_name, kind, widgetOf, minWidth, minHeight, maxWidth, maxHeight) => {
+      const { stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      expect(() => dashboard.addWidgets(widgetOf(minWidth, minHeight), widgetOf(maxWidth, maxHeight))).not.toThrow();
+      expect(() => dashboard.addWidgets(widgetOf(minWidth - 1, minHeight)))
+        .toThrow(`Stack/Board: widgets[1][0].width ${minWidth - 1} is not a size Mackerel allows for a ${kind} widget; expected a whole number from ${minWidth} to ${maxWidth}`);
+      expect(() => dashboard.addWidgets(widgetOf(minWidth, maxHeight + 1)))
+        .toThrow(`Stack/Board: widgets[1][0].height ${maxHeight + 1} is not a size Mackerel allows for a ${kind} widget; expected a whole number from ${minHeight} to ${maxHeight}`);
+    });
+
+    test('a query value\'s fractionSize is checked as every value widget\'s', () => {
+      const { stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      expect(() => dashboard.addWidgets(DashboardWidget.queryValue({ title: 'v', query: 'up', fractionSize: 17 })))
+        .toThrow('Stack/Board: widgets[0][0].fractionSize 17 is out of range; expected a whole number from 0 to 16');
+    });
+  });
+
   test('wraps a row where the 24-unit width is full, below the row\'s tallest widget, and takes rows in its props', () => {
     const { stack } = mackerelStack();
     const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop', widgets: [[md('a', 10, 3), md('b', 10, 5), md('c', 6, 2)], [], [md('d', 24)]] });
