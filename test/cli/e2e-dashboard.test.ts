@@ -199,6 +199,68 @@ test('every widget kind round-trips: applied as sent, no false drift, a drift ma
   expect(run.code).toBe(0);
 });
 
+/** The stack Shop with a query graph (its legend `legend`, or none) and a query value, of labeled metrics. */
+function synthQueries(dir: string, legend?: string): string {
+  return synthStack(dir, (stack) => {
+    const board = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop/otel' });
+    board.addWidgets(
+      DashboardWidget.queryGraph({
+        title: 'p99 latency',
+        query: 'histogram_quantile(0.99, sum by (le, service.name) (rate(http.server.request.duration[5m])))',
+        legend,
+        timeRange: DashboardGraphRange.relative(Duration.hours(3)),
+        referenceLine: { label: 'slo', value: 0.5 },
+        width: 12,
+      }),
+      DashboardWidget.queryValue({ title: 'requests', query: 'sum(rate(http.server.request.count[1m]))', fractionSize: 1, suffix: 'req/s' }),
+    );
+  });
+}
+
+test('query graphs and values are applied through the handler as Mackerel takes them, show no false drift, and a removed legend is cleared in place', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+
+  let run = await cli(['apply', synthQueries(dir, '{{service.name}}'), ...base]);
+  expect(run.code).toBe(0);
+  const [board] = shared.emulator.state().dashboards;
+  expect(board.widgets).toEqual([
+    {
+      type: 'graph',
+      title: 'p99 latency',
+      graph: { type: 'query', query: 'histogram_quantile(0.99, sum by (le, service.name) (rate(http.server.request.duration[5m])))', legend: '{{service.name}}' },
+      range: { type: 'relative', period: 10800, offset: 0 },
+      referenceLines: [{ label: 'slo', value: 0.5 }],
+      layout: { x: 0, y: 0, width: 12, height: 6 },
+    },
+    {
+      type: 'value',
+      title: 'requests',
+      metric: { type: 'query', query: 'sum(rate(http.server.request.count[1m]))', legend: '' },
+      fractionSize: 1,
+      suffix: 'req/s',
+      layout: { x: 12, y: 0, width: 4, height: 4 },
+    },
+  ]);
+
+  run = await cli(['diff', synthQueries(dir, '{{service.name}}'), ...base]);
+  expect(run.out).toBe('No differences.');
+  expect(run.code).toBe(0);
+
+  // the legend removed from the app: the update sends it empty, in place
+  const outdir = synthQueries(dir);
+  run = await cli(['diff', outdir, ...base]);
+  expect(run.out).toMatch(/^ +widgets\[0\]\.graph\.legend: "\{\{service\.name\}\}" -> ""$/m);
+  expect(run.code).toBe(1);
+  run = await cli(['apply', outdir, ...base]);
+  expect(run.out).toMatch(/^Done: 1 updated\.$/m);
+  const [updated] = shared.emulator.state().dashboards;
+  expect(updated.id).toBe(board.id);
+  expect((updated.widgets as Array<{ graph?: unknown }>)[0].graph).toEqual({ type: 'query', query: expect.any(String), legend: '' });
+  run = await cli(['diff', outdir, ...base]);
+  expect(run.out).toBe('No differences.');
+});
+
 test('a dashboard construct moved to a new logical ID is refused before anything is sent: its URL path is still the old one\'s', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
