@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
 import { Downtime, DowntimeProps, DowntimeRecurrence, Weekday } from '../../src/alerting';
 import { ExpressionMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
-import { MackerelRole } from '../../src/service';
+import { MackerelRole, MackerelService } from '../../src/service';
 
 /** A Sunday, as in the design example. */
 const START = new Date('2026-12-06T01:00:00Z');
@@ -246,6 +246,21 @@ describe('Downtime', () => {
       const { stack, web } = alertingStack();
       expect(() => new Downtime(stack, 'D', {
         name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Imported', web.fullName))],
+      })).toThrow('Stack/D: scopes[1] "shop:web" is given twice; expected each service or role once');
+    });
+
+    test('a service of this app and an import of it by its name, both in scopes, shown by its name', () => {
+      const { stack, shop } = alertingStack();
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromService(shop), MonitorScope.fromService(MackerelService.fromName(stack, 'Imported', shop.name))],
+      })).toThrow('Stack/D: scopes[1] "shop" is given twice; expected each service or role once');
+    });
+
+    test('a role on an import of its service by the service\'s name and the role construct, both in scopes', () => {
+      const { stack, shop, web } = alertingStack();
+      const again = new MackerelRole(stack, 'Again', { service: MackerelService.fromName(stack, 'Imported', shop.name), name: 'web' });
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(again)],
       })).toThrow('Stack/D: scopes[1] "shop:web" is given twice; expected each service or role once');
     });
 

@@ -176,6 +176,13 @@ describe('NotificationGroup', () => {
         .toThrow(/Stack\/C: services "Stack\/ShopByName" names "shop", as the member "Stack\/Shop" does/);
     });
 
+    test('a service construct and an import of it by its name (MackerelService.fromName(..., shop.name))', () => {
+      const { stack, shop } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c', services: [shop] });
+      expect(() => group.addService(MackerelService.fromName(stack, 'Imported', shop.name)))
+        .toThrow(/Stack\/C: services "Stack\/Imported" names "shop", as the member "Stack\/Shop" does/);
+    });
+
     test('a nested group twice', () => {
       const { stack } = members();
       const child = new NotificationGroup(stack, 'Child', { name: 'child' });

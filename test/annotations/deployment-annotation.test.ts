@@ -262,6 +262,14 @@ describe('DeploymentAnnotation', () => {
         .toThrow(/^Shop\/Deploys: roles\[1\] "web" names the same role as roles\[0\]; expected each role of the service once$/);
     });
 
+    test('a role of another service imported by that service\'s name', () => {
+      const { stack, shop } = shopStack();
+      const other = new MackerelService(stack, 'Other', { name: 'other' });
+      const role = new MackerelRole(stack, 'OtherWeb', { service: MackerelService.fromName(stack, 'OtherByName', other.name), name: 'web' });
+      expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [role] }))
+        .toThrow(/^Shop\/Deploys: roles\[0\] "Shop\/OtherWeb" is a role of service other, not of shop; expected roles of the annotation's service$/);
+    });
+
     test('a role of another service this app creates, even when a name is known only at deploy time', () => {
       const { stack, shop } = shopStack();
       const other = new MackerelService(stack, 'Other', { name: new CfnParameter(stack, 'OtherName').valueAsString });

@@ -144,6 +144,13 @@ describe('MackerelServiceMetadata', () => {
       expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "runbook" is also written to role "shop:web" by Stack\/Runbook; expected each namespace of a service or role once/);
     });
 
+    test('two constructs writing one namespace of a service and of its import by name fail synthesis, naming the service', () => {
+      const { app, stack, shop } = mackerelStack();
+      new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 1 });
+      new MackerelServiceMetadata(stack, 'Again', { service: MackerelService.fromName(stack, 'Imported', shop.name), namespace: 'owner', metadata: 2 });
+      expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "owner" is also written to service "shop" by Stack\/Owner; expected each namespace of a service or role once/);
+    });
+
     test('two constructs writing one namespace of one service fail synthesis, also when one names the service literally', () => {
       const { app, stack, shop } = mackerelStack();
       new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 1 });
