@@ -10,6 +10,7 @@ import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
 import { _requireProvider } from '../provider/_resource';
 import { MackerelProvider } from '../provider/provider';
+import { _knownServiceName } from '../service/_known-name';
 import { _dependOnServiceAndRoles } from '../service/_named-dependency';
 import { IMackerelRole } from '../service/role';
 import { IMackerelService } from '../service/service';
@@ -194,7 +195,9 @@ export class TaskStopAnnotations extends Construct {
       if (props.ecsServices.indexOf(service) < i) _fail(this, `ecsServices[${i}]`, service.node.path, 'is given twice', 'each ECS service once');
     });
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
-    this.checkMarkedTwice(props.ecsServices, `${props.service.name}|${[...roleNames].sort().join(',')}`, causes, mergeWindow.toSeconds() > 0);
+    // By the service's name when known: the construct (its Ref) and fromName of its name are one service.
+    const serviceKey = _knownServiceName(props.service) ?? props.service.name;
+    this.checkMarkedTwice(props.ecsServices, `${serviceKey}|${[...roleNames].sort().join(',')}`, causes, mergeWindow.toSeconds() > 0);
 
     const byCluster = new Map<ecs.ICluster, ecs.IBaseService[]>();
     for (const service of props.ecsServices) byCluster.set(service.cluster, [...(byCluster.get(service.cluster) ?? []), service]);

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { _warnLate } from '../_validation';
+import { _knownServiceName } from './_known-name';
 import { _creatorInStack } from './_named-dependency';
 import type { IMackerelService } from './service';
 import { MackerelService } from './service';
@@ -17,8 +18,8 @@ export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackere
   if (service === undefined) return;
   scope.node.addValidation({
     validate: () => {
-      // A service given by name may be one a MackerelService of this stack creates, deleted all the same.
-      const creator = service instanceof MackerelService ? service : _creatorInStack(scope, service.name, false);
+      // A service given by name (or by a MackerelService's name) may be one a MackerelService of this stack creates, deleted all the same.
+      const creator = service instanceof MackerelService ? service : _creatorInStack(scope, _knownServiceName(service) ?? service.name, false);
       if (creator && _retainsObject(scope) && !_retainsObject(creator)) {
         _warnLate(scope, 'cdk-mackerel:retainedDeletedWithService',
           `This ${what} is retained (removalPolicy), but its service ${creator.node.path} is not. Mackerel would delete the ${what} with the service, `

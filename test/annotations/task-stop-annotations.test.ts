@@ -296,6 +296,16 @@ describe('TaskStopAnnotations', () => {
           + 'of Duration\\.seconds\\(0\\) to all but one$'));
     });
 
+    test.each([
+      ['by its name', (stack: Stack) => MackerelService.fromName(stack, 'ShopByName', 'shop')],
+      ['imported by the name of the MackerelService', (stack: Stack, shop: MackerelService) => MackerelService.fromName(stack, 'Imported', shop.name)],
+    ])('a second TaskStopAnnotations that merges on one ECS service, giving the Mackerel service %s, as the two are one service', (_name, serviceOf) => {
+      const { stack, shop, api } = shopStack();
+      new TaskStopAnnotations(stack, 'Crashes', { service: shop, ecsServices: [api] });
+      expect(() => new TaskStopAnnotations(stack, 'Again', { service: serviceOf(stack, shop), ecsServices: [api], causes: [TaskStopCause.SPOT_INTERRUPTION] }))
+        .toThrow(/^Shop\/Again: ecsServices\[0\] "Shop\/Api" is also marked by Shop\/Crashes on the same Mackerel service and roles, and both merge stops/);
+    });
+
     test('a second TaskStopAnnotations that merges on the same graphs the stops of an ECS service of the same name in another cluster, as the stops of both share annotations', () => {
       const named = (stack: Stack, vpc: ec2.IVpc, id: string, serviceName: string) => {
         const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);

@@ -158,6 +158,13 @@ describe('an object retained while its service is deleted with it', () => {
     expect(warningsOf(f)).toEqual([expect.stringMatching(/^\/Stack\/Url: This external monitor is retained \(removalPolicy\), but its service Stack\/Shop is not/)]);
   });
 
+  test('is warned about for a service imported by the name of a MackerelService of the stack (fromName(..., shop.name)), naming that service', () => {
+    const f = mackerelStack();
+    const imported = MackerelService.fromName(f.stack, 'Imported', f.shop.name);
+    new ExternalHttpMonitor(f.stack, 'Url', { name: 'top', url: 'https://shop.example.com/', service: imported, removalPolicy: RemovalPolicy.RETAIN });
+    expect(warningsOf(f)).toEqual([expect.stringMatching(/^\/Stack\/Url: This external monitor is retained \(removalPolicy\), but its service Stack\/Shop is not/)]);
+  });
+
   test('is not warned about when the service is retained too, when set by an escape hatch, or for a service referenced by name', () => {
     const f = mackerelStack();
     (f.shop.node.findChild('Resource') as CustomResource).applyRemovalPolicy(RemovalPolicy.RETAIN);
