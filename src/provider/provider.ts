@@ -201,8 +201,7 @@ export class MackerelProvider extends Construct {
    * @internal
    */
   public _reaches(apiKey: MackerelApiKey, apiBase: string | undefined): boolean {
-    const base = (url: string) => url.replace(/\/+$/, '');
-    return base(apiBase ?? DEFAULT_API_BASE) === base(this.apiBase) && apiKey._sameKey(this.apiKey);
+    return sameApiBase(apiBase ?? DEFAULT_API_BASE, this.apiBase) && apiKey._sameKey(this.apiKey);
   }
 
   /**
@@ -285,6 +284,20 @@ function checkTimeout(scope: IConstruct, timeout: Duration | undefined): void {
     _fail(scope, 'timeout', timeout.toHumanString(), 'leaves the handler no time to create anything (it keeps 5 seconds to answer CloudFormation, '
       + 'and starts a create only with a second left for it)', 'at least 7 seconds');
   }
+}
+
+/**
+ * Whether two API bases are one API, compared as URLs are (the scheme and host in any case, the
+ * default port or not, trailing slashes or not): `https://API.mackerelio.com` and
+ * `https://api.mackerelio.com:443/` are the default API. A token (or anything not a URL) is
+ * compared as written, as nothing more is known of it at synth.
+ */
+function sameApiBase(a: string, b: string): boolean {
+  const normal = (value: string) => {
+    const url = Token.isUnresolved(value) ? undefined : _httpUrl(value);
+    return (url?.href ?? value).replace(/\/+$/, '');
+  };
+  return normal(a) === normal(b);
 }
 
 function checkApiBase(scope: IConstruct, apiBase: string): void {

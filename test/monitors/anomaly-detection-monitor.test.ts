@@ -155,6 +155,13 @@ describe('AnomalyDetectionMonitor', () => {
       Annotations.fromStack(stack).hasWarning('/Stack/Anomaly', Match.stringLikeRegexp('^scopes\\[0\\] "shop:web" is a role the Mackerel container agent Stack/Agent registers'));
     });
 
+    test.each(['https://API.mackerelio.com', 'https://api.mackerelio.com:443/'])('an agent whose apiBase %s is the default API, written otherwise, is of the organization', (apiBase) => {
+      const { stack, apiKey, web, taskDefinition } = agentAndMonitorStack();
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, apiBase, roles: ['shop:web'] });
+      new AnomalyDetectionMonitor(stack, 'Anomaly', anomalyProps([MonitorScope.fromRole(web)]));
+      Annotations.fromStack(stack).hasWarning('/Stack/Anomaly', Match.stringLikeRegexp('^scopes\\[0\\] "shop:web" is a role the Mackerel container agent Stack/Agent registers'));
+    });
+
     test('a role an Aspect gives its agents after the monitor is made is warned about too', () => {
       // GIVEN a MackerelInstrumentation, which adds its agents at synth, after the monitor's constructor
       const { app, stack, apiKey } = agentAndMonitorStack();

@@ -192,6 +192,9 @@ describe('MackerelService', () => {
         { what: 'different JSON fields of one imported secret', first: arn, second: arnField, fails: false },
         { what: 'the same key and another API base', first: key, second: key, env: TOKYO, apiBase: 'https://mackerel.example.com/', fails: false },
         { what: 'the same key and the default API base without its slash', first: key, second: key, env: TOKYO, apiBase: 'https://api.mackerelio.com', fails: true },
+        { what: 'the same key and the default API base with its host in capitals', first: key, second: key, env: TOKYO, apiBase: 'HTTPS://API.mackerelio.com', fails: true },
+        { what: 'the same key and the default API base with its default port', first: key, second: key, env: TOKYO, apiBase: 'https://api.mackerelio.com:443/', fails: true },
+        { what: 'the same key and the default API base on another port', first: key, second: key, env: TOKYO, apiBase: 'https://api.mackerelio.com:8443/', fails: false },
       ])('keys with $what: a second service of the same name fails: $fails', ({ first, second, env, secondEnv, apiBase, fails }) => {
         // GIVEN
         const app = new App();
