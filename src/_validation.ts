@@ -28,13 +28,14 @@ export function _fail(scope: IConstruct, property: string, value: unknown, probl
 /**
  * A `Date` as whole epoch seconds, the API's time unit: an invalid date, a time before 1970 or
  * one with a fraction of a second is rejected rather than rounded (a downtime's start and until, an
- * anomaly detection monitor's trainingPeriodFrom). `expected` is what an invalid date is told to be;
- * `fractionHint` replaces the advice given with a fraction of a second, where cutting the
- * milliseconds of a Date taken from the clock is not the fix.
+ * anomaly detection monitor's trainingPeriodFrom). A fraction of a second mostly means a Date
+ * taken from the clock, which cutting the fraction leaves moving at every synth: the error asks
+ * for a fixed date such as `example` (`new Date('...')`), saying what a date from the clock does
+ * (`fromClock`). `expected` is what an invalid date is told to be.
  * @internal
  */
-export function _epochSeconds(scope: IConstruct, property: string, date: Date, expected = 'a Date such as new Date(\'2026-12-06T01:00:00Z\')',
-  fractionHint = 'A Date taken from the clock carries milliseconds: cut them yourself, as in new Date(Math.floor(date.getTime() / 1000) * 1000)'): number {
+export function _epochSeconds(scope: IConstruct, property: string, date: Date, example: string, fromClock: string,
+  expected = `a Date such as ${example}`): number {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
     _fail(scope, property, String(date), 'is not a valid date', expected);
   }
@@ -43,7 +44,8 @@ export function _epochSeconds(scope: IConstruct, property: string, date: Date, e
     _fail(scope, property, date.toISOString(), 'is before 1970', 'a time from 1970-01-01T00:00:00Z on');
   }
   if (millis % 1000 !== 0) {
-    _fail(scope, property, date.toISOString(), 'has a fraction of a second', 'a time in whole seconds (Mackerel takes epoch seconds)', fractionHint);
+    _fail(scope, property, date.toISOString(), 'has a fraction of a second', 'a time in whole seconds (Mackerel takes epoch seconds)',
+      `Give a fixed date, such as ${example}: ${fromClock}`);
   }
   return millis / 1000;
 }

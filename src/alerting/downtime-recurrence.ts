@@ -35,7 +35,10 @@ export interface DowntimeRecurrenceOptions {
   readonly interval?: number;
 
   /**
-   * When the repetition ends. Must be after the downtime's `start`.
+   * When the repetition ends. Must be after the downtime's `start`, in whole seconds (Mackerel
+   * takes epoch seconds): a fixed date, such as `new Date('2027-03-31T00:00:00Z')`. One taken
+   * from the clock moves at every synth, and each deploy then moves the end of the recurrence to
+   * it; one with a fraction of a second, as such a date mostly has, fails synthesis.
    *
    * When `until` plus the downtime's duration is already past when the app is synthesized, no
    * window is left to mute: the synth warning `cdk-mackerel:downtimeOver` says so.
@@ -176,7 +179,8 @@ export class DowntimeRecurrence {
 
   private renderUntil(scope: IConstruct, property: string, start: number): number | undefined {
     if (this.until === undefined) return undefined;
-    const until = _epochSeconds(scope, property, this.until);
+    const until = _epochSeconds(scope, property, this.until, 'new Date(\'2027-03-31T00:00:00Z\')',
+      'an until taken from the clock moves at every synth, and each deploy then moves the end of the recurrence to it');
     if (until <= start) {
       _fail(scope, property, this.until.toISOString(), 'is not after the downtime start', `a time after ${new Date(start * 1000).toISOString()}`);
     }

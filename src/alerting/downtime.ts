@@ -130,11 +130,8 @@ export class Downtime extends Construct {
     super(scope, id);
     _checkDowntimeName(this, props.name);
     _warnOnLongMemo(this, props.memo, 'a downtime');
-    // A fraction of a second mostly means a Date from the clock, which cutting the fraction
-    // leaves moving at every synth: the hint asks for a fixed date instead.
-    const start = _epochSeconds(this, 'start', props.start, undefined,
-      'Give a fixed date, such as new Date(\'2026-12-06T01:00:00Z\'): a start taken from the clock moves at every synth, and each deploy '
-      + 'then moves the downtime to it');
+    const start = _epochSeconds(this, 'start', props.start, 'new Date(\'2026-12-06T01:00:00Z\')',
+      'a start taken from the clock moves at every synth, and each deploy then moves the downtime to it');
     const duration = _downtimeMinutes(this, props.duration);
     const properties: _DowntimeProperties = {
       name: props.name,

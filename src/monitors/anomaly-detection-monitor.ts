@@ -214,12 +214,10 @@ export class AnomalyDetectionMonitor extends MonitorBase {
   /** Whole epoch seconds, as a downtime's start is (`_epochSeconds`), and not in the future. */
   private renderTrainingPeriodFrom(from: Date | undefined): number | undefined {
     if (from === undefined) return undefined;
-    // A past example: the downtime's, a start to come, would be refused here as in the future. A
-    // fraction of a second mostly means a Date from the clock, which cutting the fraction leaves
-    // moving at every synth: the hint asks for the fixed date instead.
-    const seconds = _epochSeconds(this, 'trainingPeriodFrom', from, 'a past Date such as new Date(\'2026-01-01T00:00:00Z\')',
-      'Give a fixed date, such as new Date(\'2026-01-01T00:00:00Z\'): one taken from the clock changes at every synth, and each change '
-      + 'makes the deploy update the monitor and Mackerel train again from the new date');
+    // A past example: the downtime's, a start to come, would be refused here as in the future.
+    const seconds = _epochSeconds(this, 'trainingPeriodFrom', from, 'new Date(\'2026-01-01T00:00:00Z\')',
+      'one taken from the clock changes at every synth, and each change makes the deploy update the monitor and Mackerel train again from the new date',
+      'a past Date such as new Date(\'2026-01-01T00:00:00Z\')');
     if (seconds * 1000 > Date.now()) {
       _fail(this, 'trainingPeriodFrom', from.toISOString(), 'is in the future', 'a date in the past');
     }

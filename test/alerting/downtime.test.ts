@@ -215,6 +215,15 @@ describe('Downtime', () => {
           + 'then moves the downtime to it'));
     });
 
+    test('an until with a fraction of a second asks for a fixed date, as a start does', () => {
+      const { stack } = alertingStack();
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), recurrence: DowntimeRecurrence.weekly({ until: new Date('2027-03-31T00:00:00.250Z') }),
+      })).toThrow(new Error('Stack/D: recurrence.until "2027-03-31T00:00:00.250Z" has a fraction of a second; expected a time in whole seconds (Mackerel takes epoch seconds). '
+        + 'Give a fixed date, such as new Date(\'2027-03-31T00:00:00Z\'): an until taken from the clock moves at every synth, and each deploy '
+        + 'then moves the end of the recurrence to it'));
+    });
+
     test('the same role twice in scopes (a reference, shown by the name it was created with)', () => {
       const { stack, web } = alertingStack();
       expect(() => new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(web)] }))
