@@ -1,4 +1,4 @@
-import { Lazy, Token } from 'aws-cdk-lib';
+import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { IChannel, INotificationGroup } from './interfaces';
 import { _describeProblem, _fail } from '../_validation';
@@ -209,16 +209,21 @@ export class NotificationGroup extends Construct implements INotificationGroup {
 
   /**
    * The same construct twice, or two that name the same Mackerel object (two imports of one
-   * channel ID, two services named alike), would be sent twice; Mackerel keeps one.
+   * channel ID, two services named alike, an import of a member's own ID such as
+   * `ChannelBase.fromChannelId(scope, id, slack.channelId)`), would be sent twice; Mackerel keeps
+   * one. A token is the same string for the same value, so one token twice is one object; two
+   * different tokens are left to the API.
    */
   private rejectDuplicate<T extends IConstruct>(property: string, member: T, members: readonly T[], idOf: (m: T) => string): void {
     const id = idOf(member);
-    const same = members.find((m) => m === member || (!Token.isUnresolved(id) && idOf(m) === id));
+    const same = members.find((m) => m === member || idOf(m) === id);
     if (same === member) {
       _fail(this, property, member.node.path, 'is already a member', 'each member once');
     }
     if (same) {
-      _fail(this, property, member.node.path, `names ${JSON.stringify(id)}, as the member ${JSON.stringify(same.node.path)} does`, 'each Mackerel object once');
+      // A token is shown as the template writes it, not as token text.
+      const shown = JSON.stringify(Token.isUnresolved(id) ? Stack.of(this).resolve(id) : id);
+      _fail(this, property, member.node.path, `names ${shown}, as the member ${JSON.stringify(same.node.path)} does`, 'each Mackerel object once');
     }
   }
 

@@ -1,4 +1,4 @@
-import { SecretValue, Token } from 'aws-cdk-lib';
+import { CfnParameter, SecretValue, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
@@ -148,6 +148,26 @@ describe('NotificationGroup', () => {
       const group = new NotificationGroup(stack, 'C', { name: 'c', channels: [ChannelBase.fromChannelId(stack, 'P1', '3Ja8ex')] });
       expect(() => group.addChannel(ChannelBase.fromChannelId(stack, 'P2', '3Ja8ex')))
         .toThrow(/Stack\/C: channels "Stack\/P2" names "3Ja8ex", as the member "Stack\/P1" does; expected each Mackerel object once/);
+    });
+
+    test('a member and an import of its own ID, shown as the template writes the ID: a channel, a monitor, a nested group', () => {
+      const { stack, mail, cpu } = members();
+      const child = new NotificationGroup(stack, 'Child', { name: 'child', channels: [mail] });
+      const group = new NotificationGroup(stack, 'C', { name: 'c', channels: [mail], monitors: [cpu], notificationGroups: [child] });
+      expect(() => group.addChannel(ChannelBase.fromChannelId(stack, 'MailById', mail.channelId)))
+        .toThrow(/^Stack\/C: channels "Stack\/MailById" names \{"Ref":"Mail[0-9A-F]{8}"\}, as the member "Stack\/Mail" does; expected each Mackerel object once$/);
+      expect(() => group.addMonitor(MonitorBase.fromMonitorId(stack, 'CpuById', cpu.monitorId), { skipDefault: true }))
+        .toThrow(/^Stack\/C: monitors "Stack\/CpuById" names \{"Ref":"Cpu[0-9A-F]{8}"\}, as the member "Stack\/Cpu" does/);
+      expect(() => group.addNotificationGroup(NotificationGroup.fromNotificationGroupId(stack, 'ChildById', child.notificationGroupId)))
+        .toThrow(/^Stack\/C: notificationGroups "Stack\/ChildById" names \{"Ref":"Child[0-9A-F]{8}"\}, as the member "Stack\/Child" does/);
+    });
+
+    test('two imports of one service name known only at deploy time (one parameter)', () => {
+      const { stack } = members();
+      const name = new CfnParameter(stack, 'ServiceName').valueAsString;
+      const group = new NotificationGroup(stack, 'C', { name: 'c', services: [MackerelService.fromName(stack, 'One', name)] });
+      expect(() => group.addService(MackerelService.fromName(stack, 'Two', name)))
+        .toThrow(/^Stack\/C: services "Stack\/Two" names \{"Ref":"ServiceName"\}, as the member "Stack\/One" does/);
     });
 
     test('a monitor twice, whatever its skipDefault', () => {
