@@ -1,7 +1,7 @@
 import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { IChannel, INotificationGroup } from './interfaces';
-import { _describeProblem, _fail } from '../_validation';
+import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { IMonitor } from '../monitors/monitor-base';
 import { _NotificationGroupProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
@@ -92,6 +92,10 @@ interface MonitorEntry {
  * Members may be given in the props or added later (`addChannel`, `addNotificationGroup`,
  * `addMonitor`, `addService`); they are written at synthesis, so later additions count.
  *
+ * A group with monitors or services but no channel and no nested group notifies nobody: it gets
+ * the synth warning `cdk-mackerel:notificationGroupWithoutChannels`, as the alerts of its
+ * monitors with `skipDefault` then reach no one at all.
+ *
  * @example
  * const ops = new NotificationGroup(this, 'Ops', { name: 'ops', channels: [slack, mail], services: [shop] });
  * ops.addMonitor(cpu, { skipDefault: true });
@@ -145,7 +149,12 @@ export class NotificationGroup extends Construct implements INotificationGroup {
       services: Lazy.any({ produce: () => this.services.map((s) => ({ name: s.name })) }, { omitEmptyArray: true }) as never,
     };
     this.notificationGroupId = _createMackerelResource(this, _RESOURCE_TYPES.NOTIFICATION_GROUP, { ...properties }, props.removalPolicy).ref;
-    this.node.addValidation({ validate: () => this.cycleProblems() });
+    this.node.addValidation({
+      validate: () => {
+        this.warnIfNotifyingNobody();
+        return this.cycleProblems();
+      },
+    });
   }
 
   /**
@@ -225,6 +234,22 @@ export class NotificationGroup extends Construct implements INotificationGroup {
       const shown = JSON.stringify(Token.isUnresolved(id) ? Stack.of(this).resolve(id) : id);
       _fail(this, property, member.node.path, `names ${shown}, as the member ${JSON.stringify(same.node.path)} does`, 'each Mackerel object once');
     }
+  }
+
+  /**
+   * Warns about a group that receives alerts (monitors, services) but has no channel and no
+   * nested group to pass them to: it notifies nobody, and a monitor with `skipDefault` is then
+   * taken out of the default group too, so its alerts reach no one at all. Read at synth, as
+   * members may be added after construction.
+   */
+  private warnIfNotifyingNobody(): void {
+    if (this.channels.length > 0 || this.groups.length > 0 || this.monitors.length + this.services.length === 0) return;
+    const skipping = this.monitors.filter((m) => m.skipDefault).map((m) => m.monitor.node.path);
+    _warnLate(this, 'cdk-mackerel:notificationGroupWithoutChannels',
+      'The group has monitors or services but no channels and no nested notification groups, so their alerts notify nobody through it'
+      + (skipping.length > 0 ? `; ${skipping.join(', ')} ${skipping.length === 1 ? 'skips' : 'skip'} the default notification group (skipDefault), `
+        + 'so their alerts reach no one at all' : '')
+      + '. Add a channel (addChannel) or a nested group (addNotificationGroup)');
   }
 
   /** A group nested in itself through other groups would never finish notifying. */

@@ -1,5 +1,5 @@
-import { CfnParameter, SecretValue, Token } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { CfnParameter, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
 import { ChannelBase, EmailChannel, NotificationGroup, NotificationLevel, SlackChannel } from '../../src/alerting';
@@ -115,6 +115,33 @@ describe('NotificationGroup', () => {
       const group = new NotificationGroup(stack, 'Ops', { name: 'ops' });
       group.addMonitor(cpu, { skipDefault: false });
       expect(propertiesOf(group).monitors).toEqual([{ id: stack.resolve(cpu.monitorId), skipDefault: false }]);
+    });
+  });
+
+  describe('warns (cdk-mackerel:notificationGroupWithoutChannels)', () => {
+    const warnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('notificationGroupWithoutChannels'))
+      .map((w) => `${w.id}: ${w.entry.data}`);
+
+    test('about a group with members but no channel and no nested group, naming its skipDefault monitors, also when they are added later', () => {
+      // GIVEN a group made empty, given a service and, after construction, monitors
+      const { stack, cpu, alive, shop } = members();
+      const group = new NotificationGroup(stack, 'Quiet', { name: 'quiet', services: [shop] });
+      // WHEN
+      group.addMonitor(cpu, { skipDefault: true });
+      group.addMonitor(alive);
+      // THEN
+      expect(warnings(stack)).toEqual(['/Stack/Quiet: The group has monitors or services but no channels and no nested notification groups, so their alerts '
+        + 'notify nobody through it; Stack/Cpu skips the default notification group (skipDefault), so their alerts reach no one at all. '
+        + 'Add a channel (addChannel) or a nested group (addNotificationGroup) [ack: cdk-mackerel:notificationGroupWithoutChannels]']);
+    });
+
+    test('not about a group with a channel or a nested group (also one added later), nor one without members', () => {
+      const { stack, cpu, mail } = members();
+      new NotificationGroup(stack, 'Mailed', { name: 'mailed', monitors: [cpu], channels: [mail] });
+      const nesting = new NotificationGroup(stack, 'Nesting', { name: 'nesting', monitors: [cpu] });
+      nesting.addNotificationGroup(NotificationGroup.fromNotificationGroupId(stack, 'Oncall', '3Ja8ex'));
+      new NotificationGroup(stack, 'Empty', { name: 'empty' });
+      expect(warnings(stack)).toEqual([]);
     });
   });
 
