@@ -92,9 +92,9 @@ interface MonitorEntry {
  * Members may be given in the props or added later (`addChannel`, `addNotificationGroup`,
  * `addMonitor`, `addService`); they are written at synthesis, so later additions count.
  *
- * A group with monitors or services but no channel and no nested group notifies nobody: it gets
- * the synth warning `cdk-mackerel:notificationGroupWithoutChannels`, as the alerts of its
- * monitors with `skipDefault` then reach no one at all.
+ * A group with monitors or services but no channel, of its own or of a nested group, notifies
+ * nobody: it gets the synth warning `cdk-mackerel:notificationGroupWithoutChannels`, as the alerts
+ * of its monitors with `skipDefault` then reach no one at all.
  *
  * @example
  * const ops = new NotificationGroup(this, 'Ops', { name: 'ops', channels: [slack, mail], services: [shop] });
@@ -237,19 +237,27 @@ export class NotificationGroup extends Construct implements INotificationGroup {
   }
 
   /**
-   * Warns about a group that receives alerts (monitors, services) but has no channel and no
-   * nested group to pass them to: it notifies nobody, and a monitor with `skipDefault` is then
-   * taken out of the default group too, so its alerts reach no one at all. Read at synth, as
-   * members may be added after construction.
+   * Warns about a group that receives alerts (monitors, services) but reaches no channel, of its
+   * own or of a nested group (an imported group counts as reaching one): it notifies nobody, and a
+   * monitor with `skipDefault` is then taken out of the default group too, so its alerts reach no
+   * one at all. Read at synth, as members may be added after construction.
    */
   private warnIfNotifyingNobody(): void {
-    if (this.channels.length > 0 || this.groups.length > 0 || this.monitors.length + this.services.length === 0) return;
+    if (this.monitors.length + this.services.length === 0 || this._reachesChannel(new Set())) return;
     const skipping = this.monitors.filter((m) => m.skipDefault).map((m) => m.monitor.node.path);
     _warnLate(this, 'cdk-mackerel:notificationGroupWithoutChannels',
-      'The group has monitors or services but no channels and no nested notification groups, so their alerts notify nobody through it'
+      `The group has monitors or services but no channels${this.groups.length > 0 ? ', nor have the groups nested in it' : ' and no nested notification groups'}, `
+      + 'so their alerts notify nobody through it'
       + (skipping.length > 0 ? `; ${skipping.join(', ')} ${skipping.length === 1 ? 'skips' : 'skip'} the default notification group (skipDefault), `
         + 'so their alerts reach no one at all' : '')
       + '. Add a channel (addChannel) or a nested group (addNotificationGroup)');
+  }
+
+  /** Whether the group notifies some channel, its own or a nested group's; an imported group may. @internal */
+  public _reachesChannel(seen: Set<NotificationGroup>): boolean {
+    if (seen.has(this)) return false;
+    seen.add(this);
+    return this.channels.length > 0 || this.groups.some((g) => !(g instanceof NotificationGroup) || g._reachesChannel(seen));
   }
 
   /** A group nested in itself through other groups would never finish notifying. */

@@ -135,11 +135,20 @@ describe('NotificationGroup', () => {
         + 'Add a channel (addChannel) or a nested group (addNotificationGroup) [ack: cdk-mackerel:notificationGroupWithoutChannels]']);
     });
 
+    test('about a group whose nested groups have no channel either', () => {
+      const { stack, cpu } = members();
+      const child = new NotificationGroup(stack, 'Child', { name: 'child' });
+      new NotificationGroup(stack, 'Parent', { name: 'parent', monitors: [cpu], notificationGroups: [child] });
+      expect(warnings(stack)).toEqual([expect.stringMatching(/^\/Stack\/Parent: The group has monitors or services but no channels, nor have the groups nested in it, /)]);
+    });
+
     test('not about a group with a channel or a nested group (also one added later), nor one without members', () => {
       const { stack, cpu, mail } = members();
       new NotificationGroup(stack, 'Mailed', { name: 'mailed', monitors: [cpu], channels: [mail] });
       const nesting = new NotificationGroup(stack, 'Nesting', { name: 'nesting', monitors: [cpu] });
       nesting.addNotificationGroup(NotificationGroup.fromNotificationGroupId(stack, 'Oncall', '3Ja8ex'));
+      const mailing = new NotificationGroup(stack, 'Mailing', { name: 'mailing', channels: [mail] });
+      new NotificationGroup(stack, 'Outer', { name: 'outer', monitors: [cpu], notificationGroups: [new NotificationGroup(stack, 'Inner', { name: 'inner', notificationGroups: [mailing] })] });
       new NotificationGroup(stack, 'Empty', { name: 'empty' });
       expect(warnings(stack)).toEqual([]);
     });
