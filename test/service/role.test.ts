@@ -91,6 +91,15 @@ describe('MackerelRole', () => {
       expect(() => app.synth()).toThrow(/\[Stack\/WebAgain\] name "web" creates the same role as Stack\/Shop\/web; expected role names unique/);
     });
 
+    test('a role of an import of this app\'s service by its name (fromName(..., shop.name), as passed to another stack) fails synthesis', () => {
+      const { app, shop } = mackerelStack();
+      const b = new Stack(app, 'B');
+      new MackerelProvider(b, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(b, 'Key', 'mackerel')) });
+      new MackerelRole(b, 'Web', { service: MackerelService.fromName(b, 'Shop', shop.name), name: 'web' });
+
+      expect(() => app.synth()).toThrow(/name "web" creates the same role as (Stack\/Shop\/web|B\/Web)/);
+    });
+
     test('the same role in two stacks sharing one organization fails synthesis', () => {
       // GIVEN stack A creates shop and its role web
       const { app } = mackerelStack();
