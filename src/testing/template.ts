@@ -21,8 +21,9 @@ export interface AgentInTemplate {
 
   /**
    * The `service:role` full names in `MACKEREL_ROLES`, with references to the template's own
-   * `MackerelService` and `MackerelRole` resources resolved to their names. Empty when the agent
-   * has no roles; undefined when they are known only at deploy time (a parameter, an import).
+   * `MackerelService` and `MackerelRole` resources resolved to their names, each trimmed of spaces
+   * as the agent trims it. Empty when the agent has no roles; undefined when they are known only at
+   * deploy time (a parameter, an import, a secret or an environment file).
    *
    * @default - none: the roles are known only at deploy time
    */
@@ -90,7 +91,10 @@ interface Container {
   readonly Environment?: Array<{ Name?: unknown; Value?: unknown }>;
   readonly Secrets?: Array<{ Name?: unknown }>;
   readonly DependsOn?: Array<{ ContainerName?: unknown; Condition?: unknown }>;
+  readonly EnvironmentFiles?: unknown[];
 }
+
+const ROLES = 'MACKEREL_ROLES';
 
 /**
  * Reads what cdk-mackerel wrote into a synthesized template, for an app's own tests in any jsii
@@ -120,13 +124,12 @@ export class MackerelTemplate {
       const agent = containers.find(isAgent);
       if (!agent) continue;
       const name = String(agent.Name);
-      const roles = environmentOf(agent, 'MACKEREL_ROLES');
-      const rolesText = roles === undefined ? '' : resolveText(resources, roles);
+      const roles = rolesOf(resources, agent);
       agents.push({
         taskDefinitionLogicalId: logicalId,
         containerName: name,
         image: typeof agent.Image === 'string' ? agent.Image : undefined,
-        roles: rolesText === undefined ? undefined : rolesText.split(',').filter((role) => role !== ''),
+        roles,
         essential: agent.Essential !== false,
         waitingContainers: containers
           .filter((c) => c !== agent && listOf(c.DependsOn).some((d) => d?.ContainerName === name && d.Condition === 'START'))
@@ -191,6 +194,21 @@ function listOf<T>(value: T[] | undefined): T[] {
 
 function environmentOf(container: Container, name: string): unknown {
   return listOf(container.Environment).find((e) => e?.Name === name)?.Value;
+}
+
+/**
+ * The roles the agent reads from `MACKEREL_ROLES`, as it reads them: split on `,`, each piece
+ * trimmed of spaces, an empty piece kept (the agent sends it, and Mackerel refuses it). Undefined
+ * when ECS sets the variable only at deploy time: from a secret, or, with no such variable in the
+ * environment (which would win), from an environment file.
+ */
+function rolesOf(resources: { [logicalId: string]: Resource }, agent: Container): string[] | undefined {
+  const roles = environmentOf(agent, ROLES);
+  if (roles === undefined) {
+    const unread = listOf(agent.Secrets).some((secret) => secret?.Name === ROLES) || listOf(agent.EnvironmentFiles).length > 0;
+    return unread ? undefined : [];
+  }
+  return resolveText(resources, roles)?.split(',').map((role) => role.trim());
 }
 
 /**

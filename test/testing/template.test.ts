@@ -2,6 +2,7 @@ import { App, Aspects, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
@@ -71,6 +72,40 @@ describe('MackerelTemplate', () => {
     const roles = new CfnParameter(stack, 'Roles', { type: 'CommaDelimitedList' });
     task(stack, 'Web').addExtension(new MackerelAgentExtension({ apiKey, roles: roles.valueAsList }));
     expect(MackerelTemplate.agents(Template.fromStack(stack))[0].roles).toBeUndefined();
+  });
+
+  test('reads the roles of an agent added by hand as the agent reads MACKEREL_ROLES: each trimmed, an empty one kept', () => {
+    const { stack } = appStack();
+    const agentOf = (id: string, roles: string) => task(stack, id).addContainer('agent', {
+      image: ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:v0.13.2'),
+      environment: { MACKEREL_CONTAINER_PLATFORM: 'ecsv3', MACKEREL_ROLES: roles },
+    });
+    agentOf('Spaced', 'shop:web, shop:api');
+    agentOf('Trailing', 'shop:web,');
+    expect(MackerelTemplate.agents(Template.fromStack(stack)).map((a) => a.roles)).toEqual([['shop:web', 'shop:api'], ['shop:web', '']]);
+  });
+
+  test('leaves the roles of an agent added by hand undefined when ECS sets MACKEREL_ROLES from a secret or an environment file', () => {
+    const { stack } = appStack();
+    const image = ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:v0.13.2');
+    task(stack, 'BySecret').addContainer('agent', {
+      image,
+      environment: { MACKEREL_CONTAINER_PLATFORM: 'ecsv3' },
+      secrets: { MACKEREL_ROLES: ecs.Secret.fromSecretsManager(new secretsmanager.Secret(stack, 'Roles')) },
+    });
+    const bucket = new s3.Bucket(stack, 'Config');
+    task(stack, 'ByFile').addContainer('agent', {
+      image,
+      environment: { MACKEREL_CONTAINER_PLATFORM: 'ecsv3' },
+      environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, 'agent.env')],
+    });
+    // The environment wins over a file, so a variable there is read.
+    task(stack, 'Both').addContainer('agent', {
+      image,
+      environment: { MACKEREL_CONTAINER_PLATFORM: 'ecsv3', MACKEREL_ROLES: 'shop:web' },
+      environmentFiles: [ecs.EnvironmentFile.fromBucket(bucket, 'agent.env')],
+    });
+    expect(MackerelTemplate.agents(Template.fromStack(stack)).map((a) => a.roles)).toEqual([undefined, undefined, ['shop:web']]);
   });
 
   test('lists the task definitions the agent did not reach', () => {
