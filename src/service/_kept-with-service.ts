@@ -2,6 +2,8 @@ import { IConstruct } from 'constructs';
 import { _warnLate } from '../_validation';
 import { _knownServiceName } from './_known-name';
 import { _creatorInStack } from './_named-dependency';
+import type { IMackerelRole } from './role';
+import { MackerelRole } from './role';
 import type { IMackerelService } from './service';
 import { MackerelService } from './service';
 import { _retainsObject } from '../provider/_resource';
@@ -25,6 +27,28 @@ export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackere
           `This ${what} is retained (removalPolicy), but its service ${creator.node.path} is not. Mackerel would delete the ${what} with the service, `
           + 'so when the service\'s resource is deleted the handler leaves the service in Mackerel too, and nothing deletes it afterwards. '
           + 'Give the service the same removalPolicy');
+      }
+      return [];
+    },
+  });
+}
+
+/**
+ * Warns, at synth, when metadata keeps its namespace (`removalPolicy: RETAIN`) but the service or
+ * role it belongs to is deleted: Mackerel deletes a service's or role's metadata with it, and the
+ * handler leaves a service only for its roles and monitors, so the namespace goes all the same.
+ * @internal
+ */
+export function _warnMetadataKeptWithDeletedOwner(scope: IConstruct, owner: IMackerelService | IMackerelRole, kind: 'service' | 'role'): void {
+  scope.node.addValidation({
+    validate: () => {
+      // An owner given by name may be one a MackerelService or MackerelRole of this stack creates.
+      const creator = owner instanceof MackerelService || owner instanceof MackerelRole ? owner
+        : _creatorInStack(scope, kind === 'role' ? (owner as IMackerelRole).fullName : owner.name, kind === 'role');
+      if (creator && _retainsObject(scope) && !_retainsObject(creator)) {
+        _warnLate(scope, 'cdk-mackerel:retainedMetadataDeletedWithOwner',
+          `This metadata is retained (removalPolicy), but its ${kind} ${creator.node.path} is not. Mackerel deletes a ${kind}'s metadata with it, `
+          + `so the metadata is deleted with the ${kind} all the same. Give the ${kind} the same removalPolicy`);
       }
       return [];
     },

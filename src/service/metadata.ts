@@ -1,6 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _describeProblem, _fail } from '../_validation';
+import { _warnMetadataKeptWithDeletedOwner } from './_kept-with-service';
 import { _knownRoleFullName, _knownServiceName } from './_known-name';
 import { _dependOnNamed } from './_named-dependency';
 import { IMackerelRole, MackerelRole } from './role';
@@ -202,7 +203,8 @@ const REGISTERED = new WeakMap<IConstruct, Registered>();
  * being overwritten (deleting the construct would delete that value); the same value is taken.
  *
  * Mackerel holds at most 50 namespaces per service, one of which is the ownership mark on a
- * service this library creates.
+ * service this library creates. It deletes them with the service: metadata retained
+ * (`removalPolicy`) on a service of the app that is not gets a warning.
  *
  * A construct moved to a new id (a new logical ID) keeps the namespace: the old resource's delete
  * leaves a namespace another resource of the stack holds (the provider may list the stack's
@@ -236,6 +238,7 @@ export class MackerelServiceMetadata extends Construct {
     this.namespace = props.namespace;
     // A service given by literal name waits for the MackerelService of this stack that creates it.
     _dependOnNamed(this, props.service.name, false);
+    _warnMetadataKeptWithDeletedOwner(this, props.service, 'service');
   }
 }
 
@@ -246,7 +249,8 @@ export class MackerelServiceMetadata extends Construct {
  * than being overwritten (deleting the construct would delete that value); the same value is taken.
  *
  * Mackerel holds at most 10 namespaces per role, one of which is the ownership mark on a role
- * this library creates: such a role takes at most 9.
+ * this library creates: such a role takes at most 9. It deletes them with the role: metadata
+ * retained (`removalPolicy`) on a role of the app that is not gets a warning.
  *
  * A construct moved to a new id keeps the namespace, as for `MackerelServiceMetadata`.
  *
@@ -272,5 +276,6 @@ export class MackerelRoleMetadata extends Construct {
     this.namespace = props.namespace;
     // A role given by literal full name waits for the MackerelRole of this stack that creates it.
     _dependOnNamed(this, props.role.fullName, true);
+    _warnMetadataKeptWithDeletedOwner(this, props.role, 'role');
   }
 }

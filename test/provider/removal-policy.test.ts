@@ -182,3 +182,33 @@ describe('an object retained while its service is deleted with it', () => {
     expect(warningsOf(f)).toEqual([expect.stringMatching(/^\/Stack\/Shop\/web: This role is retained/)]);
   });
 });
+
+describe('metadata retained while its service or role is deleted, which deletes it', () => {
+  const warningsOf = (f: Fixture) => Annotations.fromStack(f.stack).findWarning('*', Match.stringLikeRegexp('retainedMetadataDeletedWithOwner'))
+    .map((w) => `${w.id}: ${w.entry.data}`);
+
+  test('is warned about for service and role metadata, with a service or role given as a construct or by name', () => {
+    const f = mackerelStack();
+    new MackerelServiceMetadata(f.stack, 'Owner', { service: f.shop, namespace: 'owner', metadata: {}, removalPolicy: RemovalPolicy.RETAIN });
+    f.web.addMetadata('Runbook', 'runbook', 'https://wiki', { removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
+    new MackerelRoleMetadata(f.stack, 'ByName', {
+      role: MackerelRole.fromFullName(f.stack, 'WebByName', 'shop:web'), namespace: 'team', metadata: 'a', removalPolicy: RemovalPolicy.RETAIN,
+    });
+    expect(warningsOf(f).sort()).toEqual([
+      expect.stringMatching(/^\/Stack\/ByName: This metadata is retained \(removalPolicy\), but its role Stack\/Shop\/web is not/),
+      '/Stack/Owner: This metadata is retained (removalPolicy), but its service Stack/Shop is not. Mackerel deletes a service\'s metadata with it, '
+      + 'so the metadata is deleted with the service all the same. Give the service the same removalPolicy [ack: cdk-mackerel:retainedMetadataDeletedWithOwner]',
+      expect.stringMatching(/^\/Stack\/Shop\/web\/Runbook: This metadata is retained \(removalPolicy\), but its role Stack\/Shop\/web is not/),
+    ]);
+  });
+
+  test('is not warned about when the service or role is retained too, or is referenced by name only', () => {
+    const f = mackerelStack();
+    const kept = f.shop.addRole('batch', { removalPolicy: RemovalPolicy.RETAIN });
+    kept.addMetadata('Runbook', 'runbook', 'https://wiki', { removalPolicy: RemovalPolicy.RETAIN });
+    new MackerelServiceMetadata(f.stack, 'Legacy', {
+      service: MackerelService.fromName(f.stack, 'LegacyService', 'legacy'), namespace: 'owner', metadata: {}, removalPolicy: RemovalPolicy.RETAIN,
+    });
+    expect(warningsOf(f)).toEqual([]);
+  });
+});
