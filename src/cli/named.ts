@@ -4,6 +4,7 @@
  * moves them. diff uses this where other objects only get an ID from Mackerel.
  */
 import type { _Produced } from './intrinsics';
+import { _serviceOfScopes } from '../provider/_properties';
 
 interface NamedType {
   /** The properties the physical ID is made of (the handler's `identityFields`). */
@@ -57,14 +58,15 @@ export function _nameOf(properties: { readonly [key: string]: unknown }): string
 /**
  * The name of the service whose delete deletes this object with it: a role's service (from its
  * properties, or its physical ID `service:role` when they are not at hand), a monitor's `service`
- * (a service metric or external HTTP monitor). Undefined for other types and other monitors.
+ * (a service metric or external HTTP monitor), or the service a monitor's scopes all lie in
+ * (`_serviceOfScopes`). Undefined for other types and other monitors.
  * The handler leaves a service that still has such an object (`owned.ts`), so the cleanup deletes
  * it first, also when it names the service by a literal name, which records no dependency.
  * @internal
  */
 export function _tiedService(type: string, properties: { readonly [key: string]: unknown } | undefined, physicalId?: string): string | undefined {
   const service = typeof properties?.service === 'string' ? properties.service : undefined;
-  if (type === 'Custom::MackerelMonitor') return service;
+  if (type === 'Custom::MackerelMonitor') return service ?? _serviceOfScopes(properties?.scopes);
   if (type !== 'Custom::MackerelRole') return undefined;
   return service ?? (physicalId?.includes(':') ? physicalId.split(':')[0] : undefined);
 }

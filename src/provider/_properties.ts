@@ -348,3 +348,17 @@ export interface _TaskStoppedSettings {
    */
   readonly maxReceiveCount?: number;
 }
+
+/**
+ * The service every one of a monitor's `scopes` lies in (the service itself, or a `service:role`
+ * of it), or undefined when it has none or they lie in several. Deleting that service deletes the
+ * monitor with it, as the emulator does: the docs say a service's monitors go with it, and one
+ * left without scopes would watch every host (or, for anomaly detection, no role). Read by the
+ * handler's service delete and by cdk-mackerel (`_tiedService`).
+ * @internal
+ */
+export function _serviceOfScopes(scopes: unknown): string | undefined {
+  if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s): s is string => typeof s === 'string')) return undefined;
+  const services = new Set(scopes.map((scope) => scope.split(':')[0]));
+  return services.size === 1 ? [...services][0] : undefined;
+}

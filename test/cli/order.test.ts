@@ -85,4 +85,21 @@ describe('cleanup order', () => {
     before('old:api', 'old');
     expect(order).toHaveLength(6);
   });
+
+  test('a monitor scoped to a deleted service or its roles alone goes before it, as that service\'s delete would delete it', () => {
+    // GIVEN logical IDs that alone would order the service first, and no recorded dependency
+    const host = (scopes: string[]) => ({ type: 'Custom::MackerelMonitor', physicalId: scopes.join(), properties: { type: 'host', scopes }, dependsOn: [] });
+    const resources = {
+      zShop: { type: 'Custom::MackerelService', physicalId: 'shop', properties: { name: 'shop' }, dependsOn: [] },
+      aScoped: host(['shop', 'shop:web']),
+      bAcross: host(['shop:web', 'store']),
+    };
+
+    // WHEN the cleanup deletes them all
+    const order = _cleanupOrder(resources, ['zShop', 'aScoped', 'bAcross'], []).map((s) => ('old' in s ? s.old.physicalId : s.removed));
+
+    // THEN the monitor scoped to the service alone goes before it; the other, which its delete only narrows, need not
+    expect(order.indexOf('aScoped')).toBeLessThan(order.indexOf('zShop'));
+    expect(order).toHaveLength(3);
+  });
 });

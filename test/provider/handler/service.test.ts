@@ -453,6 +453,25 @@ describe('Custom::MackerelService', () => {
         expect(line).toMatchObject({ level: 'warn', object: 'service "shop"', monitors: [`monitor "orders" (${orders})`, `monitor "top page" (${external})`] });
       });
 
+      test('is left in Mackerel when a monitor not its own is scoped to it alone, which deleting it would delete too', async () => {
+        // GIVEN this stack's service, and host monitors made in the web UI: one scoped to the service alone, one
+        // scoped to it and another service (which deleting the service only narrows)
+        await api(env.emulator, 'POST', '/api/v0/services', { name: 'other' });
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const host = (name: string, scopes: string[]) => ({ type: 'host', name, metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes });
+        const scoped = (await api(env.emulator, 'POST', '/api/v0/monitors', host('cpu', ['shop']))).body.id;
+        await api(env.emulator, 'POST', '/api/v0/monitors', host('cpu everywhere', ['shop', 'other']));
+
+        // WHEN
+        const result = await service.delete();
+
+        // THEN the service and the monitor stay, named
+        expect(result.Data).toEqual({ LeftInMackerel: `it still has monitor "cpu" (${scoped}), not this resource's, which deleting it would delete` });
+        expect(await serviceNames()).toEqual(['other', 'shop']);
+        expect(await monitorStatus(scoped)).toBe(200);
+      });
+
       test('names the monitors within CloudFormation\'s 4096-byte response however many there are, and logs them all', async () => {
         // GIVEN a service that 60 hand-made service monitors with long names are tied to
         const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');

@@ -1,3 +1,4 @@
+import { _serviceOfScopes } from '../../_properties';
 import { ownedResource } from '../owned';
 import { segment } from '../resource';
 
@@ -36,9 +37,9 @@ export const SERVICE_EXISTS_HINT = 'Refer to an existing service with MackerelSe
 
 /**
  * `_ServiceProperties`. Physical ID: the name. Deleting a service deletes its roles and the
- * monitors whose `service` it is (service metric monitors, external monitors posting response
- * times), so a service that still has either when its resource is deleted is left in Mackerel
- * (`owned.ts`).
+ * monitors tied to it (`monitorsOfService`: service metric monitors, external monitors posting
+ * response times, monitors scoped to it alone), so a service that still has either when its
+ * resource is deleted is left in Mackerel (`owned.ts`).
  */
 export const service = ownedResource({
   schema: { name: 'string', memo: 'string' },
@@ -56,12 +57,13 @@ export const service = ownedResource({
 });
 
 /**
- * The monitors of a monitor list (GET /api/v0/monitors) tied to a service by their `service` field,
- * which deleting the service would delete, with the label the handler names them by. Also read by
- * cdk-mackerel diff, to say which removed service the handler will leave.
+ * The monitors of a monitor list (GET /api/v0/monitors) tied to a service, which deleting the
+ * service would delete: by their `service` field, or by scopes that all lie in it
+ * (`_serviceOfScopes`), with the label the handler names them by. Also read by cdk-mackerel diff, to
+ * say which removed service the handler will leave.
  */
 export function monitorsOfService(monitors: unknown, serviceName: string): Array<{ readonly id: string; readonly label: string }> {
-  return (Array.isArray(monitors) ? monitors as Array<{ id?: unknown; name?: unknown; service?: unknown }> : [])
-    .filter((m) => m.service === serviceName)
+  return (Array.isArray(monitors) ? monitors as Array<{ id?: unknown; name?: unknown; service?: unknown; scopes?: unknown }> : [])
+    .filter((m) => m.service === serviceName || _serviceOfScopes(m.scopes) === serviceName)
     .map((m) => ({ id: String(m.id), label: `monitor ${JSON.stringify(m.name ?? '')} (${String(m.id)})` }));
 }
