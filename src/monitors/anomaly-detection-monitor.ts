@@ -9,6 +9,7 @@ import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
 import { MackerelContainerAgent } from '../agent/container-agent';
 import { MackerelProvider } from '../provider/provider';
+import { _warnScopedKeptWithDeletedService } from '../service/_kept-with-service';
 import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _firstInOrganization } from '../service/_unique';
 
@@ -138,6 +139,7 @@ export class AnomalyDetectionMonitor extends MonitorBase {
       trainingPeriodFrom: this.renderTrainingPeriodFrom(props.trainingPeriodFrom),
     });
     _warnOnRepeatedScopes(this, props.scopes);
+    _warnScopedKeptWithDeletedService(this, props.scopes, 'anomaly detection monitor');
     this._roleKeys = props.scopes.map(_scopeKey);
     this.node.addValidation({ validate: () => this.rolesWatchedElsewhere(props.scopes) });
     // Late: an Aspect adds its agents after this constructor, before validation.

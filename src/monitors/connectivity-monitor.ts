@@ -4,6 +4,7 @@ import { _warnOnEmptyScopes, _warnOnRepeatedScopes } from './_scope';
 import { AlertStatusOnGone } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { _warnScopedKeptWithDeletedService } from '../service/_kept-with-service';
 
 /**
  * Properties of a `ConnectivityMonitor`.
@@ -84,5 +85,6 @@ export class ConnectivityMonitor extends MonitorBase {
     });
     _warnOnEmptyScopes(this, props.scopes);
     _warnOnRepeatedScopes(this, props.scopes, props.excludeScopes);
+    _warnScopedKeptWithDeletedService(this, props.scopes, 'connectivity monitor');
   }
 }

@@ -6,6 +6,7 @@ import { _warnOnEmptyScopes, _warnOnRepeatedScopes } from './_scope';
 import { MonitorOperator } from './enums';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { _warnScopedKeptWithDeletedService } from '../service/_kept-with-service';
 
 /** Host metrics Mackerel monitors as percentages ("comparative" monitoring): thresholds 0-100. */
 const COMPARATIVE_METRICS = ['cpu%', 'memory%', 'disk%', 'swap%', 'container-cpu%', 'container-memory%'];
@@ -102,6 +103,7 @@ export class HostMetricMonitor extends MonitorBase {
     });
     _warnOnEmptyScopes(this, props.scopes);
     _warnOnRepeatedScopes(this, props.scopes, props.excludeScopes);
+    _warnScopedKeptWithDeletedService(this, props.scopes, 'host monitor');
   }
 
   private checkMetric(props: HostMetricMonitorProps): void {

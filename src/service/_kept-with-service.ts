@@ -1,11 +1,12 @@
 import { IConstruct } from 'constructs';
 import { _warnLate } from '../_validation';
-import { _knownServiceName } from './_known-name';
+import { _knownRoleFullName, _knownServiceName } from './_known-name';
 import { _creatorInStack } from './_named-dependency';
 import type { IMackerelRole } from './role';
 import { MackerelRole } from './role';
 import type { IMackerelService } from './service';
 import { MackerelService } from './service';
+import { _serviceOfScopes } from '../provider/_properties';
 import { _retainsObject } from '../provider/_resource';
 
 /**
@@ -21,16 +22,37 @@ export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackere
   scope.node.addValidation({
     validate: () => {
       // A service given by name (or by a MackerelService's name) may be one a MackerelService of this stack creates, deleted all the same.
-      const creator = service instanceof MackerelService ? service : _creatorInStack(scope, _knownServiceName(service) ?? service.name, false);
-      if (creator && _retainsObject(scope) && !_retainsObject(creator)) {
-        _warnLate(scope, 'cdk-mackerel:retainedDeletedWithService',
-          `This ${what} is retained (removalPolicy), but its service ${creator.node.path} is not. Mackerel would delete the ${what} with the service, `
-          + 'so when the service\'s resource is deleted the handler leaves the service in Mackerel too, and nothing deletes it afterwards. '
-          + 'Give the service the same removalPolicy');
-      }
+      warnIfKept(scope, service instanceof MackerelService ? service : _creatorInStack(scope, _knownServiceName(service) ?? service.name, false), what);
       return [];
     },
   });
+}
+
+/**
+ * `_warnKeptWithDeletedService` for a monitor whose scopes all lie in one service known at synth
+ * (the service, or roles of it), which the handler leaves too, as Mackerel would delete the
+ * monitor with it (`_serviceOfScopes`).
+ * @internal
+ */
+export function _warnScopedKeptWithDeletedService(scope: IConstruct, scopes: ReadonlyArray<{ readonly _knownName?: string }> | undefined,
+  what: string): void {
+  if (scopes === undefined) return;
+  scope.node.addValidation({
+    validate: () => {
+      const service = _serviceOfScopes(scopes.map((s) => s._knownName));
+      if (service !== undefined) warnIfKept(scope, _creatorInStack(scope, service, false), what);
+      return [];
+    },
+  });
+}
+
+function warnIfKept(scope: IConstruct, creator: IConstruct | undefined, what: string): void {
+  if (creator && _retainsObject(scope) && !_retainsObject(creator)) {
+    _warnLate(scope, 'cdk-mackerel:retainedDeletedWithService',
+      `This ${what} is retained (removalPolicy), but its service ${creator.node.path} is not. Mackerel would delete the ${what} with the service, `
+      + 'so when the service\'s resource is deleted the handler leaves the service in Mackerel too, and nothing deletes it afterwards. '
+      + 'Give the service the same removalPolicy');
+  }
 }
 
 /**
@@ -42,9 +64,11 @@ export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackere
 export function _warnMetadataKeptWithDeletedOwner(scope: IConstruct, owner: IMackerelService | IMackerelRole, kind: 'service' | 'role'): void {
   scope.node.addValidation({
     validate: () => {
-      // An owner given by name may be one a MackerelService or MackerelRole of this stack creates.
+      // An owner given by name (or by a MackerelService's name or MackerelRole's fullName) may be one a MackerelService or MackerelRole of this stack creates.
       const creator = owner instanceof MackerelService || owner instanceof MackerelRole ? owner
-        : _creatorInStack(scope, kind === 'role' ? (owner as IMackerelRole).fullName : owner.name, kind === 'role');
+        : kind === 'role'
+          ? _creatorInStack(scope, _knownRoleFullName(owner as IMackerelRole) ?? (owner as IMackerelRole).fullName, true)
+          : _creatorInStack(scope, _knownServiceName(owner as IMackerelService) ?? owner.name, false);
       if (creator && _retainsObject(scope) && !_retainsObject(creator)) {
         _warnLate(scope, 'cdk-mackerel:retainedMetadataDeletedWithOwner',
           `This metadata is retained (removalPolicy), but its ${kind} ${creator.node.path} is not. Mackerel deletes a ${kind}'s metadata with it, `

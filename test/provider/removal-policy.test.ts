@@ -176,6 +176,22 @@ describe('an object retained while its service is deleted with it', () => {
     expect(warningsOf(f)).toEqual([]);
   });
 
+  test('is warned about for a monitor scoped to the service or its roles alone, by construct or by name, and not for one scoped beyond it', () => {
+    const f = mackerelStack();
+    new ConnectivityMonitor(f.stack, 'Alive', { scopes: [MonitorScope.fromRole(f.web), MonitorScope.fromService(f.shop)], removalPolicy: RemovalPolicy.RETAIN });
+    new AnomalyDetectionMonitor(f.stack, 'Anomaly', {
+      scopes: [MonitorScope.of('shop:web')], warningSensitivity: AnomalySensitivity.NORMAL, removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new HostMetricMonitor(f.stack, 'Beyond', {
+      name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), removalPolicy: RemovalPolicy.RETAIN,
+      scopes: [MonitorScope.fromRole(f.web), MonitorScope.of('legacy')],
+    });
+    expect(warningsOf(f).sort()).toEqual([
+      expect.stringMatching(/^\/Stack\/Alive: This connectivity monitor is retained \(removalPolicy\), but its service Stack\/Shop is not/),
+      expect.stringMatching(/^\/Stack\/Anomaly: This anomaly detection monitor is retained \(removalPolicy\), but its service Stack\/Shop is not/),
+    ]);
+  });
+
   test('is read at synth, so a retain set later by an escape hatch on the role is warned about', () => {
     const f = mackerelStack();
     (f.web.node.findChild('Resource') as CustomResource).applyRemovalPolicy(RemovalPolicy.RETAIN);
