@@ -101,7 +101,10 @@ const ROLES = 'MACKEREL_ROLES';
  * language: which task definitions run the Mackerel agent, and with which roles. It reads the
  * template only, so it finds agents however they were added (construct, extension, Aspect or by
  * hand, known by the agent's image or by `MACKEREL_CONTAINER_PLATFORM` in the environment or a
- * secret, as the construct and the Aspect know one).
+ * secret, as the construct and the Aspect know one). An agent added by hand that only the app's
+ * files show (an image built from a Dockerfile on the agent's image, the variable set in an
+ * environment file) is not found: the template holds an asset's address for either, so the Aspect
+ * knows that task definition as one with an agent, and `taskDefinitionsWithoutAgent` lists it.
  *
  * @example
  * const template = Template.fromStack(stack);
