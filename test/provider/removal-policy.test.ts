@@ -180,7 +180,7 @@ describe('an object retained while its service is deleted with it', () => {
     const f = mackerelStack();
     new ConnectivityMonitor(f.stack, 'Alive', { scopes: [MonitorScope.fromRole(f.web), MonitorScope.fromService(f.shop)], removalPolicy: RemovalPolicy.RETAIN });
     new AnomalyDetectionMonitor(f.stack, 'Anomaly', {
-      scopes: [MonitorScope.of('shop:web')], warningSensitivity: AnomalySensitivity.NORMAL, removalPolicy: RemovalPolicy.RETAIN,
+      name: 'anomaly', scopes: [MonitorScope.of('shop:web')], warningSensitivity: AnomalySensitivity.NORMAL, removalPolicy: RemovalPolicy.RETAIN,
     });
     new HostMetricMonitor(f.stack, 'Beyond', {
       name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), removalPolicy: RemovalPolicy.RETAIN,
