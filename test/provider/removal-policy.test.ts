@@ -182,9 +182,9 @@ describe('an object retained while its service is deleted with it', () => {
     new AnomalyDetectionMonitor(f.stack, 'Anomaly', {
       name: 'anomaly', scopes: [MonitorScope.of('shop:web')], warningSensitivity: AnomalySensitivity.NORMAL, removalPolicy: RemovalPolicy.RETAIN,
     });
+    const beyond = [MonitorScope.fromRole(f.web), MonitorScope.of('legacy')];
     new HostMetricMonitor(f.stack, 'Beyond', {
-      name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3),
-      scopes: [MonitorScope.fromRole(f.web), MonitorScope.of('legacy')], removalPolicy: RemovalPolicy.RETAIN,
+      name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: beyond, removalPolicy: RemovalPolicy.RETAIN,
     });
     expect(warningsOf(f).sort()).toEqual([
       expect.stringMatching(/^\/Stack\/Alive: This connectivity monitor is retained \(removalPolicy\), but its service Stack\/Shop is not/),
