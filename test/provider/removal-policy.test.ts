@@ -218,6 +218,20 @@ describe('metadata retained while its service or role is deleted, which deletes 
     ]);
   });
 
+  test('is warned about for a service or role imported by the name or fullName of this stack\'s construct', () => {
+    const f = mackerelStack();
+    new MackerelServiceMetadata(f.stack, 'ByRef', {
+      service: MackerelService.fromName(f.stack, 'ShopByRef', f.shop.name), namespace: 'owner', metadata: {}, removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new MackerelRoleMetadata(f.stack, 'RoleByRef', {
+      role: MackerelRole.fromFullName(f.stack, 'WebByRef', f.web.fullName), namespace: 'team', metadata: 'a', removalPolicy: RemovalPolicy.RETAIN,
+    });
+    expect(warningsOf(f).sort()).toEqual([
+      expect.stringMatching(/^\/Stack\/ByRef: This metadata is retained \(removalPolicy\), but its service Stack\/Shop is not/),
+      expect.stringMatching(/^\/Stack\/RoleByRef: This metadata is retained \(removalPolicy\), but its role Stack\/Shop\/web is not/),
+    ]);
+  });
+
   test('is not warned about when the service or role is retained too, or is referenced by name only', () => {
     const f = mackerelStack();
     const kept = f.shop.addRole('batch', { removalPolicy: RemovalPolicy.RETAIN });
