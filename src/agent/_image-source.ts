@@ -97,12 +97,24 @@ export const _AGENT_IMAGE = /(^|\/)mackerel-container-agent([:@]|$)/;
 const MACKEREL = /mackerel/i;
 /** A stage's base image (after any `--platform=...` flags) and its name, as Docker reads a `FROM` instruction. */
 const FROM = /^FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?/i;
-/** A heredoc opened by a RUN, COPY or ADD, as a word of its own: `<<EOF`, `<<-EOF` (tabs before its end), `<<"EOF"`. */
-const HEREDOC = /(?:^|[ \t])<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2(?=[ \t]|$)/g;
+/**
+ * A heredoc opened by a RUN, COPY or ADD, as a word of its own, named by any word Docker takes (`<<EOF`, `<<END-OF-FILE`,
+ * `3<<EOF`, `<<"EOF"`), `-` for tabs before its end.
+ */
+const HEREDOC = /(?:^|[ \t])\d*<<(-?)[ \t]*(?:"([^"]+)"|'([^']+)'|([^\s<"']+))(?=[ \t]|$)/g;
 /** A line Docker skips, also inside a continued instruction: blank, or a comment. */
 const SKIPPED = /^[ \t]*(#|$)/;
-/** A parser directive (`# escape=\``), as Docker reads one: only in the lines before any other line. */
-const DIRECTIVE = /^#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
+/**
+ * A line of the form of a parser directive (`# escape=\``), as Docker reads one: only in the lines before any other line.
+ * Written so that it cannot backtrack (Docker's regular expressions run in linear time): the value is trimmed after.
+ */
+const DIRECTIVE = /^[ \t]*#[ \t]*([A-Za-z][A-Za-z0-9]*)[ \t]*=(.*)$/;
+/** The parser directives Docker knows: a line of that form naming any other is a comment, and ends the directives. */
+const DIRECTIVES = ['syntax', 'escape', 'check'];
+/** A parameter's name after `$`, as Docker's shell lexer reads it: digits, one special character, or letters, digits and `_`. */
+const PARAMETER = /[0-9]+|[@*#?\-$!]|[\p{L}\p{Nd}_]+/uy;
+/** How deep a substitution in another is followed (Docker follows any depth; a deeper one is taken as known only when it builds). */
+const MAX_NESTING = 100;
 /** Where a value Docker knows only when it builds stands in a resolved image reference. */
 const UNKNOWN = '\u0000';
 /** The arguments Docker sets, in the global scope too, to the platform it builds on and for: known only then. */
@@ -127,37 +139,67 @@ function instructionsOf(text: string): Instructions | undefined {
   const directives = new Set<string>();
   let i = 0;
   for (; i < lines.length; i++) {
-    const directive = DIRECTIVE.exec(lines[i].replace(/^[ \t]+/, ''));
-    if (!directive) break;
-    const name = directive[1].toLowerCase();
-    if (directives.has(name)) return undefined;
-    directives.add(name);
+    const directive = DIRECTIVE.exec(lines[i]);
+    const name = directive?.[1].toLowerCase();
+    if (!directive || directive[2].trim() === '' || !DIRECTIVES.includes(name!)) break;
+    if (directives.has(name!)) return undefined;
+    directives.add(name!);
     if (name === 'escape') {
-      if (directive[2] !== '\\' && directive[2] !== '`') return undefined;
-      escape = directive[2];
+      const value = directive[2].trim();
+      if (value !== '\\' && value !== '`') return undefined;
+      escape = value;
     }
   }
   const continued = new RegExp(`\\${escape}[ \\t]*$`);
   const instructions: string[] = [];
+  const heredocEnd = heredocEnds(lines);
   let instruction: string | undefined;
   for (; i < lines.length; i++) {
     if (SKIPPED.test(lines[i])) continue;
     const more = continued.test(lines[i]);
-    const part = lines[i].replace(continued, '').trim();
-    instruction = instruction === undefined ? part : `${instruction} ${part}`;
+    // Docker joins a continued instruction's lines as they are: only the escape character ending each goes, nothing comes between.
+    const part = lines[i].replace(continued, '');
+    instruction = instruction === undefined ? part : instruction + part;
     if (more) continue;
+    instruction = instruction.trim();
     instructions.push(instruction);
     if (/^(RUN|COPY|ADD)\s/i.test(instruction)) {
-      for (const [, dash, , word] of instruction.matchAll(HEREDOC)) {
+      for (const [, dash, doubleQuoted, singleQuoted, bare] of instruction.matchAll(HEREDOC)) {
         // Only up to a line ending it: `<<x` with no such line is none (Docker would refuse the file),
         // and reading on keeps the stages after it.
-        const end = lines.findIndex((line, j) => j > i && (dash ? line.replace(/^\t+/, '') : line) === word);
-        if (end > i) i = end;
+        const end = heredocEnd(doubleQuoted ?? singleQuoted ?? bare, dash === '-', i);
+        if (end !== undefined) i = end;
       }
     }
     instruction = undefined;
   }
+  // An instruction continued on the file's last line ends there, as Docker reads it.
+  if (instruction !== undefined && instruction.trim() !== '') instructions.push(instruction.trim());
   return { escape, instructions };
+}
+
+/**
+ * The first line after a given one that ends a heredoc of a name (`chomp`: after any tabs), found in the
+ * lines indexed once by their text, so that a file of many heredocs is read in linear time.
+ */
+function heredocEnds(lines: string[]): (name: string, chomp: boolean, after: number) => number | undefined {
+  const indexes: Array<Map<string, number[]> | undefined> = [undefined, undefined];
+  return (name, chomp, after) => {
+    const index = indexes[chomp ? 1 : 0] ??= lines.reduce((map, line, j) => {
+      const key = chomp ? line.replace(/^\t+/, '') : line;
+      const at = map.get(key);
+      if (at) at.push(j); else map.set(key, [j]);
+      return map;
+    }, new Map<string, number[]>());
+    const at = index.get(name) ?? [];
+    let low = 0;
+    let high = at.length;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      if (at[middle] > after) high = middle; else low = middle + 1;
+    }
+    return at[low];
+  };
 }
 
 /** A stage as written: its base image (before Docker expands it) and its name (lower case, as Docker takes it). */
@@ -223,20 +265,27 @@ interface Arguments {
  */
 class WordExpander {
   readonly why: string[] = [];
+  private depth = 0;
 
   constructor(private readonly args: Arguments, private readonly escape: string) {}
 
   expand(word: string): string | undefined {
-    return this.process(word, 0, false)?.text;
+    try {
+      return this.process(word, 0)?.text;
+    } catch (error) {
+      if (!(error instanceof TooDeep)) throw error;
+      this.because(`a substitution nested more than ${MAX_NESTING} deep, which cdk-mackerel does not follow`);
+      return UNKNOWN;
+    }
   }
 
-  /** The text of `word` from `start` up to its end, or to the `}` closing a substitution. */
-  private process(word: string, start: number, inBraces: boolean): { readonly text: string; readonly end: number } | undefined {
+  /** The text of `word` from `start` up to its end, or to `stop` (the `}` closing a substitution, the `/` ending a pattern). */
+  private process(word: string, start: number, stop?: string): { readonly text: string; readonly end: number } | undefined {
     let text = '';
     let i = start;
     while (i < word.length) {
       const c = word[i];
-      if (inBraces && c === '}') return { text, end: i };
+      if (c === stop) return { text, end: i };
       if (c === this.escape) {
         text += word[i + 1] ?? '';
         i += 2;
@@ -272,39 +321,52 @@ class WordExpander {
         i++;
       }
     }
-    return inBraces ? undefined : { text, end: i };
+    return stop === undefined ? { text, end: i } : undefined;
   }
 
   private dollar(word: string, at: number): { readonly text: string; readonly end: number } | undefined {
     if (word[at + 1] !== '{') {
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(word.slice(at + 1))?.[0];
-      return name === undefined ? { text: '$', end: at + 1 } : { text: this.valueOf(name) ?? '', end: at + 1 + name.length };
+      const name = parameterAt(word, at + 1);
+      return name === '' ? { text: '$', end: at + 1 } : { text: this.valueOf(name) ?? '', end: at + 1 + name.length };
     }
-    const name = /^[A-Za-z0-9_]+/.exec(word.slice(at + 2))?.[0];
-    if (name === undefined) return undefined;
+    if (word[at + 2] === undefined || '{}:'.includes(word[at + 2])) return undefined;
+    const name = parameterAt(word, at + 2);
     let i = at + 2 + name.length;
     const value = this.valueOf(name);
     if (word[i] === '}') return { text: value ?? '', end: i + 1 };
     const colon = word[i] === ':';
     if (colon) i++;
     const modifier = word[i];
-    if (modifier === '-' || modifier === '+' || modifier === '?') {
-      const alternative = this.process(word, i + 1, true);
+    if (!['-', '+', '?', '#', '%'].includes(modifier) && (colon || modifier !== '/')) return undefined;
+    // Each substitution in another is a call deeper: past a depth, taken as known only when Docker builds.
+    if (this.depth >= MAX_NESTING) throw new TooDeep();
+    this.depth++;
+    try {
+      if (modifier === '/') {
+        // ${NAME/pattern/text}, ${NAME//pattern/text}
+        const pattern = this.process(word, word[i + 1] === '/' ? i + 2 : i + 1, '/');
+        const replacement = pattern && this.process(word, pattern.end + 1, '}');
+        return replacement && this.notFollowed(word, at, replacement.end + 1);
+      }
+      const alternative = this.process(word, i + 1, '}');
       if (!alternative) return undefined;
       const end = alternative.end + 1;
+      if (modifier === '#' || modifier === '%') return this.notFollowed(word, at, end);
       // Whether a value known only at build time is empty is not known either.
       if (value?.includes(UNKNOWN)) return { text: UNKNOWN, end };
       const unset = value === undefined || (colon && value === '');
       if (modifier === '-') return { text: unset ? alternative.text : value!, end };
       if (modifier === '+') return { text: unset ? '' : alternative.text, end };
       return unset ? undefined : { text: value!, end };
+    } finally {
+      this.depth--;
     }
-    if (colon || !['#', '%', '/'].includes(modifier)) return undefined;
-    let depth = 1;
-    for (; i < word.length && depth > 0; i++) depth += word[i] === '{' ? 1 : word[i] === '}' ? -1 : 0;
-    if (depth > 0) return undefined;
-    this.because(`the substitution ${word.slice(at, i)}, which cdk-mackerel does not follow`);
-    return { text: UNKNOWN, end: i };
+  }
+
+  /** A substitution this does not follow (`${NAME#pattern}`, `${NAME%pattern}`, `${NAME/pattern/text}`), from `at` to `end`. */
+  private notFollowed(word: string, at: number, end: number): { readonly text: string; readonly end: number } {
+    this.because(`the substitution ${word.slice(at, end)}, which cdk-mackerel does not follow`);
+    return { text: UNKNOWN, end };
   }
 
   private valueOf(name: string): string | undefined {
@@ -316,6 +378,15 @@ class WordExpander {
   private because(why: string): void {
     if (!this.why.includes(why)) this.why.push(why);
   }
+}
+
+/** A substitution nested deeper than MAX_NESTING. */
+class TooDeep extends Error {}
+
+/** The name of a parameter starting at `at`, as Docker's shell lexer reads it ('' where none: a lone `$`). */
+function parameterAt(word: string, at: number): string {
+  PARAMETER.lastIndex = at;
+  return PARAMETER.exec(word)?.[0] ?? '';
 }
 
 /** How an image is built from the app's Dockerfile: the file, the stage built, and the build options a FROM line reads. */
@@ -385,7 +456,7 @@ interface ResolvedStage extends Stage {
 /**
  * The base image of the stage Docker builds (`target`, else the last), its FROM line expanded with the
  * global ARGs as the asset's build arguments set them, followed through the earlier stages it names
- * (stage names are case-insensitive). No base where there is no such stage or Docker refuses the
+ * (in lower case, as Docker names stages). No base where there is no such stage or Docker refuses the
  * file; `unknown` where it cannot be told at synth.
  */
 function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file' | 'text'> {
@@ -430,15 +501,22 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
   if (source.target !== undefined && Token.isUnresolved(source.target)) {
     return { anyMayBeAgent, unknown: `whose stage built (target) is a token (${source.givenBy})` };
   }
-  let index = source.target === undefined ? stages.length - 1 : stages.findIndex((stage) => stage.name === source.target!.toLowerCase());
-  while (index >= 0) {
+  // As Docker links them: a FROM names the last earlier stage of that name (stage names are taken in lower case, a FROM's
+  // name as it is: `FROM Agent` names an image, which Docker refuses), and the target the last stage of its name.
+  const byName = new Map<string, number>();
+  const earlier = stages.map((stage, i) => {
+    const named = stage.base === undefined ? undefined : byName.get(stage.base);
+    if (stage.name !== undefined) byName.set(stage.name, i);
+    return named;
+  });
+  let index = source.target === undefined ? stages.length - 1 : byName.get(source.target.toLowerCase());
+  while (index !== undefined && index >= 0) {
     const stage = stages[index];
     if (stage.base === undefined) return { anyMayBeAgent };
     const unknown = unknownOf(stage);
     if (unknown !== undefined) return { anyMayBeAgent, unknown, written: stage.from };
-    const earlier = stages.slice(0, index).map((s) => s.name).lastIndexOf(stage.base.toLowerCase());
-    if (earlier < 0) return { anyMayBeAgent, base: stage.base, written: stage.from };
-    index = earlier;
+    if (earlier[index] === undefined) return { anyMayBeAgent, base: stage.base, written: stage.from };
+    index = earlier[index];
   }
   return { anyMayBeAgent };
 }

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, agentStack, fargateTask } from './_fixture';
 import { MackerelAgentImage, MackerelContainerAgent } from '../../src/agent';
+import { _builtBaseUnknown, _builtOnAgent } from '../../src/agent/_image-source';
 
 describe('checks over the whole task, at synth', () => {
   test('a task with no essential container besides the agent', () => {
@@ -562,6 +563,107 @@ describe('checks over the whole task, at synth', () => {
     expect(() => token.taskDefinition.addContainer('plugin', {
       image: ecs.ContainerImage.fromAsset(namedFile, { target: Lazy.string({ produce: () => 'scratch' }) }),
     })).toThrow("Cannot use Token as value of 'target'");
+  });
+
+  test('continued lines are joined as Docker joins them: nothing between the parts, and a line continued at the end of the file is read', () => {
+    // GIVEN an agent's image whose FROM line is broken inside the image's name, one whose last FROM is continued at the end of the file,
+    // and an app image whose name only starts like the agent's before its line is continued
+    const broken = fargateTask();
+    const brokenFile = dockerfileIn('Dockerfile', 'FROM node:22\nFROM mackerel/\\\nmackerel-container-agent:v0.13.2\n');
+    broken.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(brokenFile), essential: false });
+    const last = fargateTask();
+    const lastFile = dockerfileIn('Dockerfile', 'FROM node:22\nFROM mackerel/mackerel-container-agent:v0.13.2 \\');
+    last.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(lastFile), essential: false });
+    const fork = fargateTask();
+    fork.taskDefinition.addContainer('fork', {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent\\\n-fork:1\n')), essential: false,
+    });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [broken, last, fork]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN the agent's images are found; the fork is no agent: the agent is added
+    expect(() => Template.fromStack(broken.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(brokenFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+    expect(() => Template.fromStack(last.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(lastFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+    Template.fromStack(fork.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+  });
+
+  test('the stage built is found as Docker finds it: the last stage of the target\'s name; a FROM names a stage only in lower case', () => {
+    // GIVEN an app whose target names two stages, the agent's first; an image whose FROM names the agent's stage in upper case
+    // (Docker takes it for an image, which it refuses: no image is built); and an agent's image whose stage is named in upper case
+    const app = fargateTask();
+    app.taskDefinition.addContainer('web', {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2 AS app\nFROM node:22 AS app\n'),
+        { target: 'App' }),
+      essential: false,
+    });
+    const upper = fargateTask();
+    upper.taskDefinition.addContainer('upper', {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\nFROM Agent\n')), essential: false,
+    });
+    const named = fargateTask();
+    const namedFile = dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2 AS Agent\nFROM agent\n');
+    named.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(namedFile), essential: false });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [app, upper, named]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN the first two are no agent: the agent is added; the last is
+    for (const { stack } of [app, upper]) {
+      Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+      });
+    }
+    expect(() => Template.fromStack(named.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(namedFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+  });
+
+  test('parser directives, heredocs and $ are read as Docker reads them: an unknown directive ends the directives, a heredoc is named by any word', () => {
+    // GIVEN an agent's image whose escape directive follows a directive Docker does not know (so is a comment), and one whose
+    // tag ends with $$ (a shell's special parameter, empty); and an app image writing a Dockerfile in a heredoc whose name has hyphens
+    const late = fargateTask();
+    const lateFile = dockerfileIn('Dockerfile', '# foo=bar\n# escape=`\nFROM node:22\nRUN echo `\nFROM mackerel/mackerel-container-agent:v0.13.2\n');
+    late.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(lateFile), essential: false });
+    const dollars = fargateTask();
+    const dollarsFile = dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2$$\n');
+    dollars.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(dollarsFile), essential: false });
+    const heredoc = fargateTask();
+    heredoc.taskDefinition.addContainer('builder', {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile',
+        'FROM node:22\nCOPY <<END-OF-DOCKERFILE /build/Dockerfile\nFROM mackerel/mackerel-container-agent:v0.13.2\nEND-OF-DOCKERFILE\n')),
+      essential: false,
+    });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [late, dollars, heredoc]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN
+    expect(() => Template.fromStack(late.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(lateFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
+    expect(() => Template.fromStack(dollars.stack)).toThrow('already runs the Mackerel container agent in '
+      + `Stack/Task/mackerel (image built from ${join(dollarsFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2 (FROM mackerel/mackerel-container-agent:v0.13.2$$))`);
+    Template.fromStack(heredoc.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+  });
+
+  test('a pathological Dockerfile is read in linear time, and a deeply nested substitution is warned about rather than overflowing the stack', () => {
+    const timed = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+      const start = Date.now();
+      const result = [_builtOnAgent(container) !== undefined, _builtBaseUnknown(container)?.replace(/^.*, whose base image \(FROM .*\) comes from /s, '')];
+      return { result, ms: Date.now() - start };
+    };
+    // GIVEN a chain of 10,000 stages, 50,000 heredocs, 30,000 heredocs with no end, a directive line of 60,000 blanks, a substitution nested 20,000 deep
+    const chain = timed('FROM mackerel/mackerel-container-agent:v0.13.2 AS s0\n' + Array.from({ length: 10000 }, (_, i) => `FROM s${i} AS s${i + 1}\n`).join(''));
+    const heredocs = timed('FROM node:22\n' + 'RUN <<EOF\necho hi\nEOF\n'.repeat(50000));
+    const unterminated = timed('FROM node:22\n' + 'RUN <<EOF\necho hi\n'.repeat(30000));
+    const directive = timed(`#syntax=x${' '.repeat(60000)}y\nFROM node:22\n`);
+    const nested = timed(`ARG A\nFROM ${'${A:-'.repeat(20000)}node:22${'}'.repeat(20000)}\n`);
+    // THEN each is read at once, and as Docker reads it
+    expect([chain, heredocs, unterminated, directive].map(({ result }) => result))
+      .toEqual([[true, undefined], [false, undefined], [false, undefined], [false, undefined]]);
+    expect(nested.result).toEqual([false, 'a substitution nested more than 100 deep, which cdk-mackerel does not follow, known only when Docker builds it']);
+    for (const { ms } of [chain, heredocs, unterminated, directive, nested]) expect(ms).toBeLessThan(1500);
   });
 
   test('an image that only starts like the agent\'s is not taken for an agent', () => {
