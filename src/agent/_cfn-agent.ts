@@ -1,5 +1,6 @@
 import { CfnResource, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { _assetBuiltOnAgent } from './_image-source';
 import { _PLATFORM, _imageSign } from './_task-checks';
 
 /**
@@ -54,7 +55,7 @@ function givenAgentOf(taskDefinition: CfnResource): CfnAgent {
     : (properties as { ContainerDefinitions?: unknown } | undefined)?.ContainerDefinitions;
   if (containers === undefined) return {};
   if (!Array.isArray(containers)) return { unread: 'ContainerDefinitions is a token' };
-  return agentAmong([...containers.entries()], l1 ? L1_SPELLING : CFN_SPELLING, 'ContainerDefinitions');
+  return agentAmong(taskDefinition, [...containers.entries()], l1 ? L1_SPELLING : CFN_SPELLING, 'ContainerDefinitions');
 }
 
 /**
@@ -72,16 +73,16 @@ function overridingAgentOf(resource: CfnResource): CfnAgent | undefined {
   const containers = properties.ContainerDefinitions;
   const list = 'an override of ContainerDefinitions';
   if (knownAtDeploy(containers)) return { unread: `${list} is a token` };
-  if (Array.isArray(containers)) return agentAmong([...containers.entries()], CFN_SPELLING, list);
+  if (Array.isArray(containers)) return agentAmong(resource, [...containers.entries()], CFN_SPELLING, list);
   // A deletion (undefined) adds no container.
-  return isObject(containers) ? agentAmong(Object.entries(containers), CFN_SPELLING, list) : {};
+  return isObject(containers) ? agentAmong(resource, Object.entries(containers), CFN_SPELLING, list) : {};
 }
 
 /**
  * What containers, by their index, show of the agent: the first that runs it, else the first
  * place it could hide, as `_cfnAgentOf` says; `list` names them in the latter.
  */
-function agentAmong(containers: Array<[number | string, unknown]>, spelling: Spelling, list: string): CfnAgent {
+function agentAmong(resource: CfnResource, containers: Array<[number | string, unknown]>, spelling: Spelling, list: string): CfnAgent {
   let unread: string | undefined;
   for (const [index, container] of containers) {
     if (knownAtDeploy(container)) {
@@ -91,7 +92,7 @@ function agentAmong(containers: Array<[number | string, unknown]>, spelling: Spe
     // No container CloudFormation would take (null, say, as a computed list may hold): it runs nothing.
     if (!isObject(container)) continue;
     const name = container[spelling.name];
-    const read = readCfnContainer(container, spelling, `${list}[${index}]`);
+    const read = readCfnContainer(resource, container, spelling, `${list}[${index}]`);
     if (read.sign) return { agent: { name: typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined, sign: read.sign } };
     unread ??= read.unread;
   }
@@ -111,7 +112,7 @@ function knownAtDeploy(value: unknown): boolean {
  * its image is not a literal: a token in its environment or secrets where `MACKEREL_CONTAINER_PLATFORM`
  * could be, or environment files, read only at deploy time.
  */
-function readCfnContainer(container: { [key: string]: unknown }, spelling: Spelling, where: string): {
+function readCfnContainer(resource: CfnResource, container: { [key: string]: unknown }, spelling: Spelling, where: string): {
   readonly sign?: string;
   readonly unread?: string;
 } {
@@ -119,6 +120,8 @@ function readCfnContainer(container: { [key: string]: unknown }, spelling: Spell
   const environment = variablesOf(container[spelling.environment], spelling);
   const secrets = variablesOf(container[spelling.secrets], spelling);
   const sign = _imageSign(typeof image === 'string' ? image : undefined)
+    // A DockerImageAsset of the app, by its image URI (a token): its Dockerfile tells whether it is built on the agent's image.
+    ?? (typeof image === 'string' && Token.isUnresolved(image) ? _assetBuiltOnAgent(resource, image) : undefined)
     ?? (environment.names.includes(_PLATFORM) ? `${_PLATFORM} in its environment` : undefined)
     ?? (secrets.names.includes(_PLATFORM) ? `${_PLATFORM} in its secrets` : undefined);
   if (sign || image === undefined || (typeof image === 'string' && !Token.isUnresolved(image))) return { sign };

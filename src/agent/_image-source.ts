@@ -4,6 +4,7 @@ import { AssetStaging, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { IConstruct } from 'constructs';
 
 /** A file of the app's own, as synth reads it; undefined where it cannot be read. @internal */
 export function _readText(file: string): string | undefined {
@@ -69,7 +70,28 @@ export function _imageMayBeAgent(container: ecs.ContainerDefinition): string | u
  * @internal
  */
 export function _builtOnAgent(container: ecs.ContainerDefinition): string | undefined {
-  const built = builtImageOf(container);
+  return onAgent(builtImageOf(container));
+}
+
+/**
+ * The agent's image, as the image URI of a `DockerImageAsset` of the app shows it where a task
+ * definition's CloudFormation resource (a `CfnTaskDefinition`, a raw `CfnResource`) names it as a
+ * container's image: its Dockerfile read as `_builtOnAgent` reads it. Undefined for any other image.
+ * @internal
+ */
+export function _assetBuiltOnAgent(scope: IConstruct, imageUri: string): string | undefined {
+  // Read once per image URI in an app: each L1 container naming the asset asks again.
+  const root = scope.node.root;
+  const read = assetImages.get(root) ?? new Map<string, BuiltImage | null>();
+  assetImages.set(root, read);
+  if (!read.has(imageUri)) {
+    const source = dockerImageAssetNamed(scope, imageUri);
+    read.set(imageUri, source ? builtFrom(source) : null);
+  }
+  return onAgent(read.get(imageUri) ?? undefined);
+}
+
+function onAgent(built: BuiltImage | undefined): string | undefined {
   if (built?.base === undefined || built.unknown !== undefined || !_AGENT_IMAGE.test(built.base)) return undefined;
   const base = built.base.split(UNKNOWN).join('*');
   return `image built from ${built.file} on ${base}${built.written === built.base ? '' : ` (FROM ${built.written})`}`;
@@ -416,6 +438,7 @@ interface BuiltImage {
 
 // Read once per container: the sign and the warning each ask, from each entry point, and a container's image is fixed when it is made.
 const builtImages = new WeakMap<ecs.ContainerDefinition, BuiltImage | null>();
+const assetImages = new WeakMap<IConstruct, Map<string, BuiltImage | null>>();
 
 function builtImageOf(container: ecs.ContainerDefinition): BuiltImage | undefined {
   let built = builtImages.get(container);
@@ -439,9 +462,12 @@ function readBuiltImage(container: ecs.ContainerDefinition): BuiltImage | undefi
       givenBy: `ContainerImage.fromAsset of ${container.node.path}`,
     };
   } else if (!(image instanceof ecs.EcrImage || image instanceof ecs.TagParameterContainerImage)) {
-    source = dockerImageAssetNamed(container);
+    source = dockerImageAssetNamed(container, container.imageName);
   }
-  if (!source) return undefined;
+  return source && builtFrom(source);
+}
+
+function builtFrom(source: BuildSource): BuiltImage {
   const text = _readText(source.file);
   if (text === undefined) return { file: source.file, anyMayBeAgent: true };
   return { file: source.file, text, ...resolveBase(text, source) };
@@ -558,14 +584,14 @@ function literalRepositoryName(repository: ecr.IRepository): string | undefined 
 }
 
 /**
- * The Dockerfile of the app's `DockerImageAsset` whose image a container runs (`fromDockerImageAsset`
- * hands the container only the asset's image URI, a token), in its directory as its staging read
+ * The Dockerfile of the app's `DockerImageAsset` whose image URI a container runs (`fromDockerImageAsset`
+ * hands the container only that URI, a token, and an L1 container names it as its image), in its directory as its staging read
  * it, the stage it builds and its build options. Sought only for an image that is no asset image of aws-cdk-lib's own
  * nor an ECR repository's, which are known without it.
  */
-function dockerImageAssetNamed(container: ecs.ContainerDefinition): BuildSource | undefined {
-  const asset = container.node.root.node.findAll()
-    .find((c): c is ecrAssets.DockerImageAsset => c instanceof ecrAssets.DockerImageAsset && c.imageUri === container.imageName);
+function dockerImageAssetNamed(scope: IConstruct, imageUri: string): BuildSource | undefined {
+  const asset = scope.node.root.node.findAll()
+    .find((c): c is ecrAssets.DockerImageAsset => c instanceof ecrAssets.DockerImageAsset && c.imageUri === imageUri);
   const staging = asset?.node.tryFindChild('Staging');
   if (!asset || !(staging instanceof AssetStaging)) return undefined;
   const internals = asset as unknown as DockerImageAssetInternals;

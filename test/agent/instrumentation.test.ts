@@ -571,6 +571,43 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     ]);
   });
 
+  test('an L1 task definition whose container runs a DockerImageAsset built on the agent\'s image is read from its Dockerfile', () => {
+    // GIVEN a CfnTaskDefinition and a raw CfnResource whose containers run DockerImageAssets of the app by their image URI:
+    // one built on the agent's image, one an app's
+    const { app, stack, apiKey } = setup();
+    const dockerfile = (text: string) => {
+      const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+      writeFileSync(join(directory, 'Dockerfile'), text);
+      return directory;
+    };
+    const agent = new ecrAssets.DockerImageAsset(stack, 'AgentImage', {
+      directory: dockerfile('ARG BASE=mackerel/mackerel-container-agent:v0.13.2\nFROM ${BASE}\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n'),
+    });
+    const web = new ecrAssets.DockerImageAsset(stack, 'WebImage', { directory: dockerfile('FROM nginx:1.27\n') });
+    const l1 = new ecs.CfnTaskDefinition(stack, 'L1', {
+      containerDefinitions: [
+        { name: 'app', image: web.imageUri, essential: true, memory: 256 },
+        { name: 'agent', image: agent.imageUri, essential: false, memory: 128 },
+      ],
+    });
+    const raw = new CfnResource(stack, 'Raw', {
+      type: 'AWS::ECS::TaskDefinition',
+      properties: { ContainerDefinitions: [{ Name: 'app', Image: web.imageUri }, { Name: 'agent', Image: agent.imageUri }] },
+    });
+    const plain = new ecs.CfnTaskDefinition(stack, 'Plain', { containerDefinitions: [{ name: 'app', image: web.imageUri, essential: true, memory: 256 }] });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN the first two already run the agent; the last, an app's image only, is said to be unmonitored
+    const annotations = Annotations.fromStack(stack);
+    for (const [resource, kind] of [[l1, 'CfnTaskDefinition'], [raw, 'CfnResource of type AWS::ECS::TaskDefinition']] as const) {
+      expect(annotations.findWarning(`/${resource.node.path}`, Match.anyValue()).map((w) => w.entry.data)).toEqual([
+        expect.stringMatching(new RegExp(`^The ${kind} already runs the Mackerel container agent in its container "agent" \\(image built from .*Dockerfile `
+          + 'on mackerel/mackerel-container-agent:v0.13.2 \\(FROM \\$\\{BASE\\}\\)\\), added by hand.*\\[ack: cdk-mackerel:agentAlreadyPresent\\]$')),
+      ]);
+    }
+    annotations.hasWarning(`/${plain.node.path}`, Match.stringLikeRegexp('\\[ack: cdk-mackerel:instrumentationSkipped\\]'));
+  });
+
   test('an L1 task definition whose agent is behind a condition, or known only at deploy time, is said to be undetermined, not unmonitored', () => {
     // GIVEN a template read by cloudformation-include with the agent behind Fn::If, a CfnTaskDefinition whose container
     // has an image and environment known only at deploy time, and one with Fn::If written as JSON
