@@ -72,11 +72,57 @@ function transient(e: unknown): boolean {
     || error?.$metadata?.clockSkewCorrected === true || (typeof status === 'number' && (status >= 500 || status === 429));
 }
 
+/**
+ * What the user checks when AWS refuses a read for good, by the error's name (the service's error
+ * code): the SDK's message alone may not say (SSM's ParameterNotFound comes as "UnknownError").
+ */
+const WHAT_TO_CHECK: { readonly [name: string]: string } = (() => {
+  // The reader is the provider's Lambda, or the user's own credentials when cdk-mackerel apply runs the handler.
+  const missing = 'no such secret or parameter in the account and region it is read in: check its name or ARN';
+  const denied = 'the role reading it (the provider\'s Lambda role; under cdk-mackerel apply, your own credentials) may not read it, or not decrypt it '
+    + 'with its KMS key: check the role\'s policy, the resource\'s policy and the key\'s policy';
+  return {
+    ResourceNotFoundException: missing,
+    ParameterNotFound: missing,
+    ParameterVersionNotFound: 'the parameter has no such version: check the version given with its name',
+    AccessDeniedException: denied,
+    AccessDenied: denied,
+    KMSAccessDeniedException: denied,
+    DecryptionFailure: 'its KMS key could not decrypt it: check that the key is enabled and that the role reading it may use it',
+    InvalidKeyId: 'its KMS key is not valid (disabled, or deleted): check the key',
+  };
+})();
+
+/**
+ * An AWS error as the reason of a failed request says it: the error's name (the service's error
+ * code, such as AccessDeniedException) before its message, which the SDK fills with "UnknownError"
+ * when the service gave none, and what to check for a code that calls for it. A message the
+ * handler wrote (a read given up, a value missing) is as it was.
+ * @internal
+ */
+export function _awsErrorText(e: unknown): string {
+  const error = e as { name?: unknown; message?: unknown } | undefined;
+  const message = typeof error?.message === 'string' ? error.message : String(e);
+  const name = error?.name;
+  if (typeof name !== 'string' || name === '' || name === 'Error' || e instanceof NoAnswer || e instanceof ReadFailed) return message;
+  const said = message === '' || message === 'UnknownError' || message === name ? '' : `: ${message}`;
+  const check = WHAT_TO_CHECK[name];
+  return `${name}${said}${check ? ` (${check})` : ''}`;
+}
+
 /** A read the handler stopped waiting for. */
 class NoAnswer extends Error {
   constructor(timeoutMs: number) {
     super(`no answer within ${timeoutMs} ms`);
     this.name = 'NoAnswer';
+  }
+}
+
+/** A read given up after attempts that failed transiently: named as the last attempt's error. */
+class ReadFailed extends Error {
+  constructor(message: string, name: string) {
+    super(message);
+    this.name = name;
   }
 }
 
@@ -108,8 +154,7 @@ export async function _sendRead(client: AwsClient, command: unknown, operation: 
       const why = n >= settings.maxAttempts ? 'attempt limit reached'
         : !timeForAnotherAttempt(deadline, delayMs) ? 'no time left to retry' : undefined;
       if (why) {
-        throw Object.assign(new Error(`${operation} failed: ${(e as Error).message} (gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why})`),
-          { name: (e as Error).name });
+        throw new ReadFailed(`${operation} failed: ${_awsErrorText(e)} (gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why})`, (e as Error).name);
       }
       await sleep(delayMs);
     }
@@ -159,7 +204,7 @@ export async function getSecretString(secretId: string, deadline: number, versio
     if (out.SecretString === undefined) throw new Error('it has no SecretString (binary secrets are not supported)');
     return out.SecretString;
   } catch (e) {
-    throw new Error(`reading secret ${secretId} failed: ${(e as Error).message}`);
+    throw new Error(`reading secret ${secretId} failed: ${_awsErrorText(e)}`);
   }
 }
 
@@ -179,6 +224,6 @@ export async function getParameter(name: string, deadline: number, version?: str
     if (out.Parameter?.Value === undefined) throw new Error('it has no value');
     return out.Parameter.Value;
   } catch (e) {
-    throw new Error(`reading SSM parameter ${selector} failed: ${(e as Error).message}`);
+    throw new Error(`reading SSM parameter ${selector} failed: ${_awsErrorText(e)}`);
   }
 }

@@ -14,7 +14,7 @@ export function fakeAws(store: { secrets?: { [id: string]: string }; parameters?
       if (!(command instanceof GetSecretValueCommand)) throw new Error('unexpected command');
       commands.push({ name: 'GetSecretValue', input: command.input });
       const value = store.secrets?.[command.input.SecretId ?? ''];
-      if (value === undefined) throw new Error("Secrets Manager can't find the specified secret.");
+      if (value === undefined) throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       return { SecretString: value };
     },
   };
@@ -23,11 +23,17 @@ export function fakeAws(store: { secrets?: { [id: string]: string }; parameters?
       if (!(command instanceof GetParameterCommand)) throw new Error('unexpected command');
       commands.push({ name: 'GetParameter', input: command.input });
       const value = store.parameters?.[command.input.Name ?? ''];
-      if (value === undefined) throw new Error('ParameterNotFound');
+      // SSM's answer has no message: the SDK's error says UnknownError.
+      if (value === undefined) throw awsError('ParameterNotFound', 'UnknownError');
       return { Parameter: { Value: value } };
     },
   };
   return { secretsManager, ssm, commands };
+}
+
+/** An error as an SDK v3 client throws for a service's refusal: its name is the service's error code. */
+export function awsError(name: string, message: string, httpStatusCode = 400): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode, attempts: 1, totalRetryDelay: 0 } });
 }
 
 /**

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
-import { fakeAws } from './_fake-aws';
+import { awsError, fakeAws } from './_fake-aws';
 import { readApiKey } from '../../../src/provider/handler/api-key';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { useLocalApi } from '../../../src/provider/handler/local-api';
 import { scrub } from '../../../src/provider/handler/log';
+import { resetSettings, settings } from '../../../src/provider/handler/settings';
 
 const ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf';
 /** The invocation's deadline: a minute from now. */
@@ -86,7 +87,7 @@ describe('readApiKey', () => {
     useAwsClients(fakeAws(store));
     const env = { MACKEREL_APIKEY_PARAMETER_NAME: '/mackerel/api-key' };
 
-    expect((await rejectionOf(readApiKey(later(), env))).message).toBe('reading SSM parameter /mackerel/api-key failed: ParameterNotFound');
+    expect((await rejectionOf(readApiKey(later(), env))).message).toMatch(/^reading SSM parameter \/mackerel\/api-key failed: ParameterNotFound \(/);
     store.parameters['/mackerel/api-key'] = 'later-key-555555';
     await expect(readApiKey(later(), env)).resolves.toBe('later-key-555555');
   });
@@ -109,5 +110,55 @@ describe('readApiKey', () => {
 
   test('fails clearly when the environment names no location', async () => {
     expect((await rejectionOf(readApiKey(later(), {}))).message).toMatch(/does not know where the Mackerel API key is; expected MACKEREL_APIKEY_SECRET_ARN or MACKEREL_APIKEY_PARAMETER_NAME/);
+  });
+
+  describe('a read AWS refuses names AWS\'s error code and what to check', () => {
+    const PARAMETER = '/mackerel/api-key';
+    const DENIED = '(the role reading it (the provider\'s Lambda role; under cdk-mackerel apply, your own credentials) may not read it, '
+      + 'or not decrypt it with its KMS key: check the role\'s policy, the resource\'s policy and the key\'s policy)';
+    const refused = (error: Error) => ({ send: async () => { throw error; } });
+
+    test.each([
+      ['the secret does not exist', 'secret', awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret."),
+        `reading secret ${ARN} failed: ResourceNotFoundException: Secrets Manager can't find the specified secret. `
+        + '(no such secret or parameter in the account and region it is read in: check its name or ARN)'],
+      ['the parameter does not exist (SSM says nothing more: the SDK\'s message is UnknownError)', 'parameter', awsError('ParameterNotFound', 'UnknownError'),
+        `reading SSM parameter ${PARAMETER} failed: ParameterNotFound `
+        + '(no such secret or parameter in the account and region it is read in: check its name or ARN)'],
+      ['the role may not read it', 'secret', awsError('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/Shop-MackerelRole/fn '
+        + 'is not authorized to perform: secretsmanager:GetSecretValue on resource: mackerel because no identity-based policy allows the secretsmanager:GetSecretValue action'),
+      `reading secret ${ARN} failed: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/Shop-MackerelRole/fn is not authorized to perform: `
+        + 'secretsmanager:GetSecretValue on resource: mackerel because no identity-based policy allows the secretsmanager:GetSecretValue action '
+        + DENIED],
+      ['the role may not decrypt it', 'parameter', awsError('KMSAccessDeniedException', ''),
+        `reading SSM parameter ${PARAMETER} failed: KMSAccessDeniedException `
+        + DENIED],
+      ['an error code without advice', 'secret', awsError('InvalidRequestException', 'You can\'t perform this operation on the secret because it was marked for deletion.'),
+        `reading secret ${ARN} failed: InvalidRequestException: You can't perform this operation on the secret because it was marked for deletion.`],
+    ])('%s', async (_what, where, error, expected) => {
+      // GIVEN a store that holds the value, which AWS refuses to give
+      useAwsClients({ secretsManager: refused(error), ssm: refused(error) });
+      const env = where === 'secret' ? { MACKEREL_APIKEY_SECRET_ARN: ARN } : { MACKEREL_APIKEY_PARAMETER_NAME: PARAMETER };
+
+      // WHEN
+      const failure = await rejectionOf(readApiKey(later(), env));
+
+      // THEN
+      expect(failure.message).toBe(expected);
+    });
+
+    test('a read that keeps being throttled names the code too', async () => {
+      Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 });
+      try {
+        useAwsClients({ ssm: refused(awsError('ThrottlingException', 'Rate exceeded')) });
+
+        const failure = await rejectionOf(readApiKey(later(), { MACKEREL_APIKEY_PARAMETER_NAME: PARAMETER }));
+
+        expect(failure.message).toBe(`reading SSM parameter ${PARAMETER} failed: SSM GetParameter failed: ThrottlingException: Rate exceeded `
+          + '(gave up after 2 attempts: attempt limit reached)');
+      } finally {
+        resetSettings();
+      }
+    });
   });
 });

@@ -161,7 +161,7 @@ describe('the view of CloudFormation the Lambda asks', () => {
       Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 4 });
       const { view, sent } = fakeCloudFormation(() => sdkError('Throttling', 'Rate exceeded'));
       const failed = view.heldByAnother(STACK_ID, 'Owner', TYPE, 'shop/owner', later());
-      await expect(failed).rejects.toThrow('CloudFormation ListStackResources failed: Rate exceeded (gave up after 4 attempts: attempt limit reached)');
+      await expect(failed).rejects.toThrow('CloudFormation ListStackResources failed: Throttling: Rate exceeded (gave up after 4 attempts: attempt limit reached)');
       expect(sent).toHaveLength(4);
     });
 
