@@ -5,7 +5,8 @@
  * MACKEREL_APIKEY and plain channel URLs never loads them.
  *
  * Every AWS read (these two, and CloudFormation's in stack.ts) goes through `_sendRead`, which
- * bounds it by the invocation's deadline, as the Mackerel client bounds its calls.
+ * bounds it by the invocation's deadline, as the Mackerel client bounds its calls; SQS's
+ * ChangeMessageVisibility (queue.ts), which is not repeated, is bounded by the same `_within`.
  */
 import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import type * as SsmSdk from '@aws-sdk/client-ssm';
@@ -147,7 +148,7 @@ export async function _sendRead(client: AwsClient, command: unknown, operation: 
       throw new Error(`${operation} was not sent: no time left before the invocation times out (the Lambda's remaining time; --timeout for cdk-mackerel)`);
     }
     try {
-      return await within(timeoutMs, (abortSignal) => client.send(command, { abortSignal }));
+      return await _within(timeoutMs, (abortSignal) => client.send(command, { abortSignal }));
     } catch (e) {
       if (!(e instanceof NoAnswer) && !transient(e)) throw e;
       const delayMs = Math.max(backoff(n), settings.baseDelayMs);
@@ -161,8 +162,13 @@ export async function _sendRead(client: AwsClient, command: unknown, operation: 
   }
 }
 
-/** What `send` resolves to, or a `NoAnswer` once `timeoutMs` have passed (the signal it got is then aborted). */
-async function within<T>(timeoutMs: number, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * What `send` resolves to, or a `NoAnswer` once `timeoutMs` (whole milliseconds) have passed, the
+ * signal it got then aborted: the bound of every AWS call of the handler (`_sendRead`, and SQS's
+ * ChangeMessageVisibility in queue.ts), raced as well as signalled, as `_sendRead` says why.
+ * @internal
+ */
+export async function _within<T>(timeoutMs: number, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
   const signal = AbortSignal.timeout(timeoutMs);
   let onAbort: (() => void) | undefined;
   const timedOut = new Promise<never>((_resolve, reject) => {

@@ -29,7 +29,7 @@
  * first use, as the CloudFormation client is (`stack.ts`): a batch whose stops all succeed never
  * loads it, and a local run needs it only when a queued stop fails.
  */
-import { AwsClient, _loadSdk } from './aws';
+import { AwsClient, _loadSdk, _within } from './aws';
 import { Logger } from './log';
 
 /** The wait before the first retry of a stop that failed. */
@@ -106,8 +106,9 @@ export async function handBack(record: QueuedRecord, queue: StopQueue, refused: 
   }
   try {
     const { sdk, client } = loadSqs();
-    await client.send(new sdk.ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
-      { abortSignal: AbortSignal.timeout(timeLeftMs) });
+    const command = new sdk.ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds });
+    // Bounded as every AWS read is (`_within`): the signal alone would not end a step of the SDK that does not heed it.
+    await _within(timeLeftMs, (abortSignal) => client.send(command, { abortSignal }));
     if (last) log.warn('the stop failed at its last receipt: it goes to the dead-letter queue', { ...fields, maxReceiveCount });
     else log.info('the stop goes back to the queue, to be tried again', { ...fields, retryInSeconds: seconds });
   } catch (e) {

@@ -1,5 +1,6 @@
-import { describe, expect, test } from 'vitest';
-import { namesQueue } from '../../../src/provider/handler/queue';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createLogger } from '../../../src/provider/handler/log';
+import { handBack, namesQueue, SqsSdk, _useSqsSdk } from '../../../src/provider/handler/queue';
 
 const ARN = 'arn:aws:sqs:ap-northeast-1:123456789012:Shop-StopsQueue.fifo';
 
@@ -30,4 +31,44 @@ describe('namesQueue', () => {
   ])('is false for %s', (_what, url, arn) => {
     expect(namesQueue(url, arn)).toBe(false);
   });
+});
+
+describe('handBack', () => {
+  afterEach(() => _useSqsSdk());
+
+  test.each(['hang', 'abortable'] as const)(
+    'a ChangeMessageVisibility that gets no answer (%s) is given up by the deadline, with a warning, having aborted its signal', async (kind) => {
+      // GIVEN an SQS client whose call never answers: one that does not heed its signal (as a step of the SDK before
+      // the request, such as resolving credentials, may not), or one that fails only once the signal is aborted
+      const signals: Array<AbortSignal | undefined> = [];
+      const sdk: SqsSdk = {
+        SQSClient: class {
+          send(_command: unknown, options?: { readonly abortSignal?: AbortSignal }) {
+            signals.push(options?.abortSignal);
+            return new Promise((_resolve, reject) => {
+              if (kind === 'abortable') options?.abortSignal?.addEventListener('abort', () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })));
+            });
+          }
+        },
+        ChangeMessageVisibilityCommand: class {
+          constructor(public readonly input: unknown) {}
+        },
+      };
+      _useSqsSdk(sdk);
+      const lines: string[] = [];
+      const log = createLogger({}, (_level, line) => void lines.push(line));
+      const started = Date.now();
+
+      // WHEN it is handed back with 300 ms left before the time kept to return to Lambda (1 s)
+      await handBack({ messageId: 'm0', body: '', receiptHandle: 'receipt-m0', eventSourceARN: ARN, attributes: { ApproximateReceiveCount: '1' } },
+        { queueUrl: 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo' }, false, started + 1_300, log);
+
+      // THEN it returned in that time, saying the stop comes back after the visibility timeout, and the call's signal was aborted
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0])).toMatchObject({ level: 'warn', messageId: 'm0', error: expect.stringMatching(/^no answer within \d+ ms$/) });
+      expect(JSON.parse(lines[0]).message).toContain('ChangeMessageVisibility failed');
+      expect(signals).toHaveLength(1);
+      expect(signals[0]?.aborted).toBe(true);
+    });
 });
