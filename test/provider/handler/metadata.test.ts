@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { api, apiSnapshot, FakeResource, STACK_ID, useEmulator } from './_harness';
+import { api, apiSnapshot, FakeResource, STACK_ID, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { useStackView } from '../../../src/provider/handler/stack';
 
@@ -74,6 +74,18 @@ describe('Custom::MackerelServiceMetadata', () => {
 
     await metadata.update({ service: 'shop', namespace: 'owner', metadata: '1' });
     expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toBe(1);
+  });
+
+  test('an unchanged update (only the ServiceToken) writes nothing, and leaves a value changed outside the stack, as other types leave their objects', async () => {
+    const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+    await metadata.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' });
+    await api(env.emulator, 'PUT', '/api/v0/services/shop/metadata/owner', { team: 'b' });
+    const from = env.emulator.requests().length;
+
+    await expect(metadata.update({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' }))
+      .resolves.toEqual({ PhysicalResourceId: 'shop/owner', Data: { Namespace: 'owner' }, replaced: false });
+    expect(writes(env.emulator, from)).toEqual([]);
+    expect(await inMackerel('/api/v0/services/shop/metadata/owner')).toEqual({ team: 'b' });
   });
 
   test('delete of a namespace, or of a service, already gone succeeds', async () => {

@@ -67,6 +67,10 @@ function valueOf(props: Props): unknown {
   }
 }
 
+function outcome(where: Target): Outcome {
+  return { physicalResourceId: where.physicalId, data: { Namespace: where.namespace } };
+}
+
 /** Why a delete leaves the namespace (Data `LeftInMackerel`), which the CLI's diff predicts in the same words. */
 export const HELD_BY_ANOTHER = 'another resource holds this namespace (a moved construct)';
 
@@ -75,7 +79,18 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     // PUT replaces the whole value, so writing it again (a retried create, an update) is harmless.
     await ctx.client.request('PUT', where.path, value);
     ctx.log.info('written', { id: where.physicalId });
-    return { physicalResourceId: where.physicalId, data: { Namespace: where.namespace } };
+    return outcome(where);
+  };
+
+  /** Whether Mackerel holds a value in the namespace. */
+  const exists = async (ctx: RequestContext, where: Target): Promise<boolean> => {
+    try {
+      await ctx.client.request('GET', where.path);
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
   };
 
   /** Whether another resource of the stack holds the namespace; when that cannot be read, the request fails saying so. */
@@ -140,10 +155,18 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
     // refused, or the cleanup of a later change would delete it. (A rollback's way back finds the
     // old namespace with the value the stack wrote, which the cleanup has not deleted yet.)
     // Otherwise the value is written in place, which also restores one deleted outside the stack.
-    update: (ctx, id, props) => {
+    // An update that changes no property (only the ServiceToken: the provider's function was
+    // replaced) writes nothing, as no other resource does: the value is only written back when it
+    // was deleted outside the stack, as an object of another type is made again then.
+    update: async (ctx, id, props, oldProps) => {
       const where = fromProps(spec, props);
       const value = valueOf(props);
-      return where.physicalId === id ? write(ctx, where, value) : create(ctx, where, value);
+      if (where.physicalId !== id) return create(ctx, where, value);
+      if (deepEqual(props, oldProps) && await exists(ctx, where)) {
+        ctx.log.info('no property changed (only the ServiceToken): the value is left as it is', { id });
+        return outcome(where);
+      }
+      return write(ctx, where, value);
     },
     delete: remove,
   };
