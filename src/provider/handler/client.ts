@@ -324,8 +324,42 @@ export function errorMessage(body: string, statusText: string): string {
   } catch {
     // not JSON: fall through to the raw body
   }
+  const html = htmlText(raw);
+  if (html !== undefined) {
+    const page = 'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers';
+    return html ? `${page}: ${cut(scrub(html), MAX_BODY_IN_MESSAGE)}` : `${page}, without text`;
+  }
   if (raw) return cut(scrub(raw), MAX_BODY_IN_MESSAGE);
   return statusText || 'no message';
+}
+
+/** The five entities of XML, and the space HTML pages use most. */
+const ENTITIES: { readonly [name: string]: string } = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/**
+ * The text a person reads in an HTML page (its title, then its body, on one line), or undefined
+ * when `body` is no HTML page. A proxy's or load balancer's error page said as its markup would
+ * fill the reason with tags and line breaks, and a long head (styles, scripts) would push its
+ * words past the cut altogether.
+ */
+function htmlText(body: string): string | undefined {
+  if (!/^</.test(body) || !/<(?:!doctype\s+html|html|head|body|title)[\s>]/i.test(body)) return undefined;
+  const text = (html: string) => html
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
+      const code = name[0] !== '#' ? undefined : name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+      if (code === undefined) return ENTITIES[name.toLowerCase()] ?? entity;
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+    })
+    .replace(/\s+/g, ' ')
+    .trim();
+  const titled = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(body);
+  const title = titled ? text(titled[1]) : '';
+  const rest = text(titled ? body.replace(titled[0], ' ') : body);
+  // A page's heading most often repeats its title.
+  return !title || rest.startsWith(title) ? rest || title : rest ? `${title}: ${rest}` : title;
 }
 
 /** The first `max` characters (code points, never half of a surrogate pair), with "..." when cut. */
@@ -338,7 +372,9 @@ function parseJson(method: Method, path: string, status: number, text: string): 
   try {
     return JSON.parse(text);
   } catch {
-    throw new MackerelApiError(method, path, status, `the response is not JSON: ${cut(scrub(text), 100)}`);
+    const html = htmlText(text.trim());
+    throw new MackerelApiError(method, path, status, html === undefined ? `the response is not JSON: ${cut(scrub(text), 100)}`
+      : `the response is an HTML page, not JSON${html ? `: ${cut(scrub(html), 100)}` : ''}`);
   }
 }
 

@@ -349,6 +349,14 @@ describe('createClient', () => {
     expect(error.message).toBe(`GET /api/v0/org: HTTP 200: the response is not JSON: ${'n'.repeat(100 - KEY.length + 1)}****`);
   });
 
+  test('a success answer that is an HTML page (a captive portal, an API base that is a web site) is given as its text', async () => {
+    const client = await clientFor([{ status: 200, body: '<!doctype html>\n<html><head><title>Mackerel</title><style>p { margin: 0 }</style></head><body><p>Sign in</p></body></html>' }]);
+
+    const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+    expect(error.message).toBe('GET /api/v0/org: HTTP 200: the response is an HTML page, not JSON: Mackerel: Sign in');
+  });
+
   describe('the API key', () => {
     test('never appears in a thrown message or a log line, even when Mackerel echoes it', async () => {
       const client = await clientFor([
@@ -446,8 +454,34 @@ describe('errorMessage', () => {
   });
 
   test('falls back to the raw body, cut to 500 characters', () => {
-    expect(errorMessage('<html>bad gateway</html>', 'Bad Gateway')).toBe('<html>bad gateway</html>');
+    expect(errorMessage('bad gateway', 'Bad Gateway')).toBe('bad gateway');
     expect(errorMessage('x'.repeat(600), 'Bad Gateway')).toBe(`${'x'.repeat(500)}...`);
+  });
+
+  describe('an HTML page (a proxy\'s or load balancer\'s, not the API\'s JSON) is given as the text a person reads in it, on one line', () => {
+    const HTML = 'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers';
+
+    test.each([
+      ['a load balancer\'s 502', '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n'
+        + '<hr><center>awselb/2.0</center>\r\n</body>\r\n</html>\r\n', `${HTML}: 502 Bad Gateway awselb/2.0`],
+      ['a CDN\'s refusal, whose text comes after a long head', '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">\n'
+        + '<HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">\n<TITLE>ERROR: The request could not be satisfied</TITLE>\n'
+        + `<STYLE>${'body { font-family: sans-serif; }\n'.repeat(30)}</STYLE><script>var x = "<b>";</script><!-- a comment -->\n`
+        + '</HEAD><BODY>\n<H1>403 ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n<HR noshade size="1px">\nRequest blocked &amp; logged.\n'
+        + 'We can&#39;t connect to the server for this app or website at this time.\n</BODY></HTML>',
+      `${HTML}: ERROR: The request could not be satisfied: 403 ERROR The request could not be satisfied. Request blocked & logged. `
+        + 'We can\'t connect to the server for this app or website at this time.'],
+      ['a page without text', '<html><body><img src="x.png"></body></html>', `${HTML}, without text`],
+    ])('%s', (_what, body, expected) => {
+      expect(errorMessage(body, 'Bad Gateway')).toBe(expected);
+    });
+
+    test('its text is cut to 500 characters, secrets masked first', () => {
+      const url = 'https://hooks.slack.com/services/T0HTML/B0HTML/htmlpagesecret0123';
+      addSecret(url);
+      const text = errorMessage(`<html><body><p>${'n'.repeat(500 - url.length + 1)}</p><p>${url}</p></body></html>`, 'Bad Gateway');
+      expect(text).toBe(`${HTML}: ${'n'.repeat(500 - url.length + 1)} ****`);
+    });
   });
 
   test('masks a secret before cutting, so one crossing the cut is not left half-visible', () => {
