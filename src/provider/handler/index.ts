@@ -7,7 +7,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { answerGiven, rememberAnswer } from './answered';
 import { readApiKey } from './api-key';
-import { createClient, isRefused, MackerelClient } from './client';
+import { createClient, isRefused, MackerelApiError, MackerelClient } from './client';
 import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
 import { addSecret, createLogger, Logger, scrub } from './log';
@@ -206,10 +206,28 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
     log.info('done', { physicalResourceId: outcome.PhysicalResourceId });
     return outcome;
   } catch (e) {
-    const message = scrub(`${event.ResourceType} ${event.LogicalResourceId}: ${event.RequestType} failed: ${(e as Error).message ?? String(e)}`);
+    const message = scrub(`${event.ResourceType} ${event.LogicalResourceId}: ${event.RequestType} failed: ${(e as Error).message ?? String(e)}${advice(e)}`);
     log.error('failed', { error: message });
     throw _failure(message, e);
   }
+}
+
+/**
+ * What to check, after Mackerel's words, when Mackerel refused the API key (401 or 403: its pages
+ * use both for a key without Write permission, and 403 for a call from outside the organization's
+ * allowed addresses), which its own message may not say ("permission denied"). None for a caller
+ * that handed over its API: cdk-mackerel apply says what to do with its own MACKEREL_APIKEY.
+ */
+function advice(error: unknown): string {
+  if (localApi()) return '';
+  // The refusal may be the cause of a failure that says what it was doing (a read before a write).
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof MackerelApiError && (e.status === 401 || e.status === 403)) {
+      return '; Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '
+        + 'and has Write permission, and that the organization\'s API IP restriction, if it has one, allows the addresses the provider\'s Lambda calls from';
+    }
+  }
+  return '';
 }
 
 /**

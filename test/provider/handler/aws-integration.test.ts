@@ -169,7 +169,7 @@ describe('Custom::MackerelAwsIntegration', () => {
 
       const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.AWS_INTEGRATION, 'Aws').create(props));
 
-      expect(error.message).toBe('Custom::MackerelAwsIntegration Aws: Create failed: POST /api/v0/aws-integrations: HTTP 403: Access denied');
+      expect(error.message).toMatch(/^Custom::MackerelAwsIntegration Aws: Create failed: POST \/api\/v0\/aws-integrations: HTTP 403: Access denied; Mackerel refused the API key: .*API IP restriction/);
       expect(writes(env.emulator, from)).toHaveLength(1);
       expect(env.logs.lines().join('\n')).not.toMatch(/IAM role/);
     });

@@ -11,6 +11,10 @@ import { settings } from '../../../src/provider/handler/settings';
 
 const env = useEmulator();
 
+/** What a failure says after Mackerel's words when Mackerel refused the API key. */
+const KEY_REFUSED = 'Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '
+  + 'and has Write permission, and that the organization\'s API IP restriction, if it has one, allows the addresses the provider\'s Lambda calls from';
+
 describe('handler', () => {
   test('routes by resource type and returns the onEvent shape', async () => {
     const result = await handler(cfnEvent('Create', _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, 'ExternalId', {}), lambdaContext());
@@ -59,8 +63,31 @@ describe('handler', () => {
 
     const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
 
-    expect(error.message).toBe('Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: HTTP 403: the API key **** cannot write');
+    expect(error.message).toBe(`Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: HTTP 403: the API key **** cannot write; ${KEY_REFUSED}`);
     expect(env.logs.lines().join('\n')).toContain('the API key **** cannot write');
+  });
+
+  describe('a key Mackerel refuses (401, 403) is said to be the key, with what to check', () => {
+    test.each([
+      [401, 'POST', '/api/v0/aws-integrations-external-id', _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID, {}],
+      [403, 'POST', '/api/v0/monitors', _RESOURCE_TYPES.MONITOR, { type: 'connectivity', name: 'alive' }],
+    ])('HTTP %i', async (status, method, path, type, props) => {
+      env.emulator.injectFault({ method, path, status, body: { error: { message: 'permission denied' } }, times: 5 });
+
+      const error = await rejectionOf(handler(cfnEvent('Create', type, 'Thing', props), lambdaContext()));
+
+      expect(error.message).toBe(`${type} Thing: Create failed: ${method} ${path}: HTTP ${status}: permission denied; ${KEY_REFUSED}`);
+    });
+
+    test('not through cdk-mackerel apply, which says what to do in its own words (its MACKEREL_APIKEY)', async () => {
+      useLocalApi({ apiBase: env.emulator.url, apiKey: env.emulator.apiKey });
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 403, body: { error: { message: 'permission denied' } } });
+
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()))
+        .finally(() => useLocalApi());
+
+      expect(error.message).toBe('Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: HTTP 403: permission denied');
+    });
   });
 
   test('a long failure is cut, and carries no stack, so CloudFormation\'s 4096-byte response still holds Mackerel\'s words', async () => {
