@@ -381,6 +381,10 @@ function parseJson(method: Method, path: string, status: number, text: string): 
 function describeNetworkError(e: unknown, timeoutMs: number): string {
   const error = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (error?.name === 'TimeoutError' || error?.name === 'AbortError') return `no response within ${timeoutMs} ms`;
-  const cause = error?.cause?.code ?? error?.cause?.message;
-  return cause ? `${error.message ?? 'network error'} (${cause})` : (error?.message ?? String(e));
+  // Node's message names the host or address (getaddrinfo ENOTFOUND api.mackerelio.com, connect ECONNREFUSED
+  // 10.0.0.1:443), which says what to check (the API base, the Lambda's DNS or route out); the code alone does not.
+  const code = error?.cause?.code;
+  const said = error?.cause?.message;
+  const cause = said ? (code && !said.includes(code) ? `${said} (${code})` : said) : code;
+  return cause ? `${error.message ?? 'network error'}: ${cause}` : (error?.message ?? String(e));
 }

@@ -230,6 +230,24 @@ describe('createClient', () => {
       expect(logs.lines().filter((l) => l.includes('retrying')).length).toBeGreaterThan(0);
     });
 
+    describe('a network error says what Node said of it, which names the host or address, not only its code', () => {
+      afterEach(() => vi.unstubAllGlobals());
+
+      test.each([
+        ['a name that does not resolve', Object.assign(new Error('getaddrinfo ENOTFOUND api.mackerelio.invalid'), { code: 'ENOTFOUND', hostname: 'api.mackerelio.invalid' }),
+          'fetch failed: getaddrinfo ENOTFOUND api.mackerelio.invalid'],
+        ['a certificate refused', Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }), 'fetch failed: certificate has expired (CERT_HAS_EXPIRED)'],
+        ['a cause without a code', new Error('other side closed'), 'fetch failed: other side closed'],
+      ])('%s', async (_what, cause, expected) => {
+        vi.stubGlobal('fetch', async () => { throw new TypeError('fetch failed', { cause }); });
+        const client = createClient({ apiBase: 'https://api.mackerelio.invalid/', apiKey: KEY, deadline: Date.now() + 1_500, log: createLogger(), retryUnconnected: false });
+
+        const error = await rejectionOf<MackerelApiError>(client.request('POST', '/api/v0/monitors', {}));
+
+        expect(error.message.startsWith(`POST /api/v0/monitors: no response: ${expected}`)).toBe(true);
+      });
+    });
+
     test('a port fetch refuses to connect to (a "bad port" of the Fetch standard) is never sent, so the CLI does not retry it', async () => {
       const base = { apiBase: 'http://127.0.0.1:9/', apiKey: KEY, deadline: Date.now() + 1_500, log: createLogger() };
 
