@@ -3,7 +3,9 @@
  * (the contract of ../provider/_properties.ts), for drift detection.
  */
 import { _Get } from './api';
+import { objectInGetAnswer } from '../provider/handler/id-resource';
 import { metadataAt } from '../provider/handler/resources/metadata';
+import { MONITOR_GET_KEY } from '../provider/handler/resources/monitor';
 
 /** The live object, or undefined when it is gone; `unreadable` when the API has no read. @internal */
 export type _LiveObject = { readonly [key: string]: unknown } | undefined | 'unreadable';
@@ -13,6 +15,18 @@ type Reader = (get: _Get, physicalId: string) => Promise<_LiveObject>;
 async function findIn(get: _Get, path: string, listKey: string, id: string): Promise<_LiveObject> {
   const body = (await get(path)) as { [key: string]: Array<{ id?: string }> } | undefined;
   return body?.[listKey]?.find((o) => o.id === id);
+}
+
+/**
+ * An object Mackerel reads by its ID, read as the handler reads it (`objectInGetAnswer`): an answer
+ * without the object is one without fields, not one gone, which only a 404 (undefined) says, since
+ * the handler's update finds it there and re-creates nothing.
+ */
+function byId(collection: string, getKey?: string): Reader {
+  return async (get, id) => {
+    const answer = await get(`${collection}/${encodeURIComponent(id)}`);
+    return answer === undefined ? undefined : objectInGetAnswer(answer, getKey);
+  };
 }
 
 /**
@@ -43,15 +57,15 @@ const READERS: { readonly [type: string]: Reader } = {
     const found = body?.roles.find((r) => r.name === role);
     return found ? { service, name: found.name, memo: found.memo } : undefined;
   },
-  'Custom::MackerelMonitor': async (get, id) => ((await get(`/api/v0/monitors/${encodeURIComponent(id)}`)) as { monitor?: object } | undefined)?.monitor as _LiveObject,
+  'Custom::MackerelMonitor': byId('/api/v0/monitors', MONITOR_GET_KEY),
   'Custom::MackerelChannel': (get, id) => findIn(get, '/api/v0/channels', 'channels', id),
   'Custom::MackerelNotificationGroup': (get, id) => findIn(get, '/api/v0/notification-groups', 'notificationGroups', id),
-  'Custom::MackerelAlertGroupSetting': async (get, id) => (await get(`/api/v0/alert-group-settings/${encodeURIComponent(id)}`)) as _LiveObject,
+  'Custom::MackerelAlertGroupSetting': byId('/api/v0/alert-group-settings'),
   'Custom::MackerelDowntime': (get, id) => findIn(get, '/api/v0/downtimes', 'downtimes', id),
   // Its start moves with each deploy and is no property, so it is not compared (nor is the revision).
   'Custom::MackerelDeploymentDowntime': (get, id) => findIn(get, '/api/v0/downtimes', 'downtimes', id),
-  'Custom::MackerelDashboard': async (get, id) => (await get(`/api/v0/dashboards/${encodeURIComponent(id)}`)) as _LiveObject,
-  'Custom::MackerelAwsIntegration': async (get, id) => (await get(`/api/v0/aws-integrations/${encodeURIComponent(id)}`)) as _LiveObject,
+  'Custom::MackerelDashboard': byId('/api/v0/dashboards'),
+  'Custom::MackerelAwsIntegration': byId('/api/v0/aws-integrations'),
   'Custom::MackerelServiceMetadata': metadataReader('Custom::MackerelServiceMetadata', 'service'),
   'Custom::MackerelRoleMetadata': metadataReader('Custom::MackerelRoleMetadata', 'role'),
   // The external ID has no read endpoint.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { _createGet } from '../../src/cli/api';
+import { _readLive } from '../../src/cli/live';
 import { resetSettings, settings } from '../../src/provider/handler/settings';
 
 /**
@@ -247,4 +248,29 @@ test('_createGet says each retry to its log without the key, also called outside
   expect(lines).toHaveLength(1);
   expect(lines[0]).toContain('"error":"boom for ****"');
   expect(lines[0]).not.toContain(key);
+});
+
+describe('a GET by ID answered without the object\'s key (JSON, but no `monitor`)', () => {
+  test('is read as the handler reads it: the object exists, so diff does not show it gone nor apply re-create it', async () => {
+    // GIVEN every monitor read by its ID answers 200 with a body of JSON without the `monitor` key
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 200, body: {}, times: 100 });
+    // WHEN diff reads the live monitors
+    const diff = await cli(['diff', assembly, ...base]);
+    // THEN none is `? gone` (the handler's update finds it there, and re-creates nothing)
+    expect(diff.err).toBe('');
+    expect(diff.out).not.toContain('? gone');
+    expect(diff.out).not.toContain('+ create');
+    // but there with none of its fields: drift, which apply leaves as it is
+    expect(diff.out).toMatch(/^~ drift +Monitor +Shop\/Cpu\w+ \w+ "web cpu" changed in Mackerel outside the template/m);
+    expect(diff.out).toContain('type: "host" -> (absent)');
+    expect(diff.code).toBe(3);
+  });
+
+  test('_readLive gives the handler\'s reading: an object without fields, and undefined only for a 404', async () => {
+    const answers: { [path: string]: unknown } = { '/api/v0/monitors/m1': {}, '/api/v0/monitors/m2': { monitor: { id: 'm2', type: 'host' } } };
+    const get = async (path: string) => answers[path];
+    expect(await _readLive(get, 'Custom::MackerelMonitor', 'm1')).toEqual({});
+    expect(await _readLive(get, 'Custom::MackerelMonitor', 'm2')).toEqual({ id: 'm2', type: 'host' });
+    expect(await _readLive(get, 'Custom::MackerelMonitor', 'gone')).toBeUndefined();
+  });
 });

@@ -80,6 +80,17 @@ export interface IdResourceSpec {
   readonly label?: (payload: Props) => string;
 }
 
+/**
+ * The object in the answer of a successful GET by ID (`getKey` as in `IdResourceSpec`). A GET that
+ * succeeds without the object in its answer (JSON without its key, or `null`) still says the object
+ * exists: it counts as one without fields, and is never taken for one deleted (only a 404 says
+ * that). The CLI's diff reads live objects with it, so that it sees what the handler will.
+ */
+export function objectInGetAnswer(answer: unknown, getKey: string | undefined): Props {
+  const found = getKey ? (answer as { [key: string]: unknown } | null | undefined)?.[getKey] : answer;
+  return (found ?? {}) as Props;
+}
+
 export function idResource(spec: IdResourceSpec): ResourceModule {
   const body = spec.body ?? ((props: Props) => props);
   const write = spec.write ?? (<T>(_ctx: RequestContext, call: () => Promise<T>) => call());
@@ -116,9 +127,8 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
   };
 
   /**
-   * The object as Mackerel has it, or undefined when it is gone. A GET that succeeds without the
-   * object in its answer (JSON without its key) still says the object exists: it counts as one
-   * without fields. One answered with an empty body fails in the client (`EMPTY_GET_ANSWER`).
+   * The object as Mackerel has it, or undefined when it is gone (`objectInGetAnswer`). One answered
+   * with an empty body fails in the client (`EMPTY_GET_ANSWER`).
    */
   const current = async (ctx: RequestContext, id: string): Promise<Props | undefined> => {
     if (spec.listKey) {
@@ -126,8 +136,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
       return (list?.[spec.listKey] ?? []).find((item) => item.id === id);
     }
     try {
-      const answer = await ctx.client.request<{ [key: string]: Props }>('GET', `${spec.path}/${segment(id)}`);
-      return (spec.getKey ? answer?.[spec.getKey] : answer) ?? {};
+      return objectInGetAnswer(await ctx.client.request('GET', `${spec.path}/${segment(id)}`), spec.getKey);
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;

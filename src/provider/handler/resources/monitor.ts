@@ -131,12 +131,15 @@ async function resolveHeaders(headers: unknown, deadline: number): Promise<unkno
   return out;
 }
 
+/** The key that wraps a monitor in the answer of GET /api/v0/monitors/{id}, which diff reads too. */
+export const MONITOR_GET_KEY = 'monitor';
+
 export const monitor = idResource({
   path: '/api/v0/monitors',
   noun: 'monitor',
   dataKey: 'MonitorId',
   schema: MONITOR_SCHEMA,
-  getKey: 'monitor',
+  getKey: MONITOR_GET_KEY,
   replacedOn: (props, old) => {
     if (props.type !== old.type) return ['type'];
     return (REPLACED_ON[String(props.type)] ?? []).filter((field) => props[field] !== old[field]);
