@@ -1,6 +1,7 @@
 /** Command-line parsing: the commands, their flags and the usage text. */
 import { parseArgs } from 'node:util';
 import { _CliError } from './errors';
+import { _MASKED, _maskedUserinfo } from '../_text';
 
 /** The local emulator's default address (`cdk-mackerel emulator`). @internal */
 export const _DEFAULT_API_BASE = 'http://127.0.0.1:4321/';
@@ -157,7 +158,7 @@ export function _parseArgs(argv: readonly string[]): _Args {
 function defaults(command: _Args['command'], values: { [key: string]: string | boolean | string[] | undefined }): _Args {
   return {
     command,
-    apiBase: values['api-base'] as string | undefined,
+    apiBase: apiBase(values['api-base'] as string | undefined),
     emulator: values.emulator === true,
     emulatorState: values['emulator-state'] as string | undefined,
     state: values.state as string | undefined,
@@ -214,6 +215,38 @@ function timeoutSeconds(text: string | undefined): number {
       + `expected at least ${MIN_TIMEOUT_SECONDS} seconds`);
   }
   return n;
+}
+
+/**
+ * The --api-base given, as a base ending in `/`. Refused: what is not an http(s) URL, and a URL
+ * with user info or a query or fragment, none of which a base can carry: fetch refuses a URL with
+ * credentials (its error shows them), and the handler's client appends each API path to the base
+ * as text, so that after a query or fragment the path would be part of it. Each is refused here,
+ * before anything is read, and never shown as given: user info and a query may hold a credential
+ * (a CI log keeps the message), and the base is written into the state file.
+ */
+function apiBase(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const shown = JSON.stringify(_maskedUserinfo(text).replace(/([?#])[\s\S]*$/, `$1${_MASKED}`));
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new _CliError(`--api-base ${shown} is not a URL; expected e.g. https://api.mackerelio.com/`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new _CliError(`--api-base ${shown} is not an http or https URL; expected e.g. https://api.mackerelio.com/`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new _CliError(`--api-base ${shown} carries a user name or password, which cannot be sent (fetch refuses a URL with credentials); `
+      + 'expected a URL without them: the Mackerel API authenticates by MACKEREL_APIKEY alone');
+  }
+  // The href, as a lone `?` or `#` (an empty query or fragment) leaves search and hash empty.
+  if (/[?#]/.test(url.href)) {
+    throw new _CliError(`--api-base ${shown} carries a query or fragment (?, #), which an API base cannot: each API path is appended to it; `
+      + 'expected a URL of a host and an optional path, e.g. https://api.mackerelio.com/ (the Mackerel API authenticates by MACKEREL_APIKEY alone)');
+  }
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
 function port(text: string | undefined): number {

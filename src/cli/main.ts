@@ -17,7 +17,6 @@ import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator }
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _StateStore, _fileStore, _lockState, _stateStackView } from './state';
-import { _maskedUserinfo } from '../_text';
 import { RESOURCE_MODULES } from '../provider/handler';
 
 /** Where the command reads and writes. @internal */
@@ -80,7 +79,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
           + `does not create them again; to start over, remove ${file} too`);
       }
     }
-    const apiBase = normalizeBase(local?.emulator.url ?? args.apiBase ?? _DEFAULT_API_BASE);
+    const apiBase = local ? withSlash(local.emulator.url) : args.apiBase ?? _DEFAULT_API_BASE;
     key = local?.emulator.apiKey ?? apiKeyFor(apiBase, io.env);
     const target: Target = { apiBase, key, file, store, recordedBase: local ? _emulatorBase(file, local.file) : apiBase, local, interrupts };
     const print = { out, err, progressEveryMs: io.progressEveryMs };
@@ -350,24 +349,10 @@ function connectable(url: string): string {
   return parsed.href;
 }
 
-function normalizeBase(base: string): string {
-  // Never printed with a user name or password (a CI log may keep it).
-  const shown = JSON.stringify(_maskedUserinfo(base));
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    throw new _CliError(`--api-base ${shown} is not a URL; expected e.g. https://api.mackerelio.com/`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new _CliError(`--api-base ${shown} is not an http or https URL; expected e.g. https://api.mackerelio.com/`);
-  }
-  // fetch refuses a URL with credentials (its error shows them), and the base is written into the state file.
-  if (url.username !== '' || url.password !== '') {
-    throw new _CliError(`--api-base ${shown} carries a user name or password, which cannot be sent (fetch refuses a URL with credentials); `
-      + 'expected a URL without them: the Mackerel API authenticates by MACKEREL_APIKEY alone');
-  }
-  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+/** The emulator's URL as a base, ending in `/` (as --api-base is, args.ts). */
+function withSlash(base: string): string {
+  const href = new URL(base).href;
+  return href.endsWith('/') ? href : `${href}/`;
 }
 
 /** A base on this machine: the emulator, never a real organization. */

@@ -79,6 +79,25 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['diff', assembly, '--api-base', 'ftp://mackerel:s3cret@mackerel.internal/']), /^cdk-mackerel: --api-base "ftp:\/\/\*\*\*\*@mackerel.internal\/" is not an http or https URL/);
   });
 
+  test('an --api-base with a query or fragment: refused at argument parsing, the query not shown (it may carry a token)', async () => {
+    // The handler's client appends each API path to the base as text: after a query, the path would be part of the query.
+    const state = join(workDir(), 's.json');
+    for (const command of ['apply', 'diff']) {
+      const run = await cli([command, assembly, '--api-base', 'https://mackerel.internal/?token=s3cret', '--state', state], { MACKEREL_APIKEY: 'a-key-of-32-characters-0123456789' });
+      expectError(run, /^cdk-mackerel: --api-base "https:\/\/mackerel\.internal\/\?\*\*\*\*" carries a query or fragment \(\?, #\), which an API base cannot: /);
+      expect(run.err + run.out).not.toContain('s3cret');
+    }
+    expectError(await cli(['diff', '/no/such/cdk.out', '--api-base', 'https://mackerel.internal/#s3cret']),
+      /^cdk-mackerel: --api-base "https:\/\/mackerel\.internal\/#\*\*\*\*" carries a query or fragment/);
+    // a lone `?` too: the base would read https://mackerel.internal/?/api/v0/...
+    expectError(await cli(['diff', assembly, '--api-base', 'https://mackerel.internal/?']), /carries a query or fragment/);
+    // user info and a query: neither shown
+    const both = await cli(['diff', assembly, '--api-base', 'https://me:pa55word@mackerel.internal/?token=s3cret']);
+    expect(both.code).toBe(2);
+    expect(both.err).not.toMatch(/pa55word|s3cret/);
+    expect(existsSync(state)).toBe(false);
+  });
+
   test('a bad key: rejected, and never printed', async () => {
     const key = 'not-the-right-key-0123456789';
     const run = await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', join(workDir(), 's.json')], { MACKEREL_APIKEY: key });
