@@ -71,6 +71,16 @@ export function _maskedUserinfo(value: string): string {
   return userinfo === undefined ? value : `${value.slice(0, userinfo.start)}${_MASKED}${value.slice(userinfo.end)}`;
 }
 
+/**
+ * An API base as an error may show it: its userinfo masked (`_maskedUserinfo`), and its query or
+ * fragment too, after the `?` or `#` (a token may ride in either: `https://api/?token=...`), which
+ * a base never carries, so the error says what is wrong without it.
+ * @internal
+ */
+export function _maskedApiBase(value: string): string {
+  return _maskedUserinfo(value).replace(/([?#])[\s\S]*$/, `$1${_MASKED}`);
+}
+
 /** A scheme, with the `/` and `\\` after it. */
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:[/\\]+/;
 /** An authority without userinfo: a host (an IPv6 address in brackets) and a port of digits, each part possibly a token. */

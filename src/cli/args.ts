@@ -1,7 +1,7 @@
 /** Command-line parsing: the commands, their flags and the usage text. */
 import { parseArgs } from 'node:util';
 import { _CliError } from './errors';
-import { _MASKED, _maskedUserinfo } from '../_text';
+import { _maskedApiBase } from '../_text';
 
 /** The local emulator's default address (`cdk-mackerel emulator`). @internal */
 export const _DEFAULT_API_BASE = 'http://127.0.0.1:4321/';
@@ -227,7 +227,7 @@ function timeoutSeconds(text: string | undefined): number {
  */
 function apiBase(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  const shown = JSON.stringify(_maskedUserinfo(text).replace(/([?#])[\s\S]*$/, `$1${_MASKED}`));
+  const shown = JSON.stringify(_maskedApiBase(text));
   let url: URL;
   try {
     url = new URL(text);

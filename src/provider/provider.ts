@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { _maskedUserinfo } from '../_text';
+import { _maskedApiBase } from '../_text';
 import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 
@@ -40,7 +40,8 @@ export interface MackerelProviderProps {
    * KCPS users use `https://kcps-mackerel.io/`; tests and local runs point it at the emulator.
    * Plain `http` to anything but loopback is warned about (`cdk-mackerel:apiBaseCleartext`): it
    * carries the API key. A user name or password in it is refused: the handler's `fetch` cannot
-   * send a URL with credentials.
+   * send a URL with credentials; so is a query or fragment, as the handler appends each API path
+   * to the base.
    *
    * @default 'https://api.mackerelio.com/'
    */
@@ -303,12 +304,20 @@ function sameApiBase(a: string, b: string): boolean {
 function checkApiBase(scope: IConstruct, apiBase: string): void {
   if (Token.isUnresolved(apiBase)) return;
   const url = _httpUrl(apiBase);
-  // A user name and password in it (an API behind basic auth, say) are never shown, as in the agent's apiBase error.
-  if (!url) _fail(scope, 'apiBase', _maskedUserinfo(apiBase), 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
+  // A user name and password in it (an API behind basic auth, say), or a query or fragment (a token), are never shown,
+  // as in the agent's apiBase error.
+  const shown = _maskedApiBase(apiBase);
+  if (!url) _fail(scope, 'apiBase', shown, 'is not an http(s) URL', 'a URL such as https://api.mackerelio.com/');
   // The handler's fetch refuses a URL with credentials, and its error would carry them into the stack's events.
   if (url.username !== '' || url.password !== '') {
-    _fail(scope, 'apiBase', _maskedUserinfo(apiBase), 'carries a user name or password, which the handler cannot send (fetch refuses a URL with credentials)',
+    _fail(scope, 'apiBase', shown, 'carries a user name or password, which the handler cannot send (fetch refuses a URL with credentials)',
       'a URL without them, such as https://api.mackerelio.com/', 'The Mackerel API authenticates by the API key alone');
+  }
+  // The handler's client appends each API path to the base as text: after a query or fragment, the path would be part of it.
+  // The href, as a lone `?` or `#` leaves search and hash empty.
+  if (/[?#]/.test(url.href)) {
+    _fail(scope, 'apiBase', shown, 'carries a query or fragment (?, #), which the handler cannot use: it appends each API path to the base',
+      'a URL of a host and an optional path, such as https://api.mackerelio.com/', 'The Mackerel API authenticates by the API key alone');
   }
   _warnCleartextApiBase(scope, 'apiBase', url);
 }

@@ -205,6 +205,18 @@ describe('MackerelProvider', () => {
         .toThrow(/^Stack\/Mackerel: apiBase "https:\/\/\*\*\*\*@mackerel.internal\/" carries a user name or password, which the handler cannot send \(fetch refuses a URL with credentials\); expected a URL without them/);
     });
 
+    test('rejects an API base with a query or fragment, which the handler appends each API path after, without showing it', () => {
+      for (const [apiBase, shown] of [['https://mackerel.internal/?token=s3cret', '?'], ['https://mackerel.internal/#s3cret', '#'], ['https://mackerel.internal/?', '?']]) {
+        const { stack, apiKey } = stackWithSecret();
+        expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, apiBase }))
+          .toThrow(new RegExp(`^Stack/Mackerel: apiBase "https://mackerel\\.internal/\\${shown}\\*\\*\\*\\*" carries a query or fragment \\(\\?, #\\), `
+            + 'which the handler cannot use: it appends each API path to the base; expected a URL of a host and an optional path'));
+      }
+      // and the ftp error does not show a query either
+      const { stack, apiKey } = stackWithSecret();
+      expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, apiBase: 'ftp://example.com/?token=s3cret' })).toThrow(/^Stack\/Mackerel: apiBase "ftp:\/\/example.com\/\?\*\*\*\*" is not/);
+    });
+
     test('warns about an API base over plain HTTP, which carries the API key in cleartext, except on loopback', () => {
       const warned = (apiBase: string) => {
         const { stack, apiKey } = stackWithSecret();
