@@ -16,6 +16,7 @@ import { _failsAgain, _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
+import { _channelUrls } from './secret-fields';
 import { _StateStore, _fileStore, _lockState, _stateStackView } from './state';
 import { RESOURCE_MODULES } from '../provider/handler';
 
@@ -34,7 +35,8 @@ export interface _Io {
 /** Runs one command; resolves to the exit code. @internal */
 export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   let key = '';
-  // NoEcho parameters' values, which CloudFormation would mask: a diff or an error would show them.
+  // NoEcho parameters' values, which CloudFormation would mask, and channel URLs, which the handler masks:
+  // a diff or an error would show them.
   let hidden: string[] = [];
   // Longest first: a secret blanked inside a longer one would leave the rest of that one printed.
   const scrub = (line: string) => [key, ...hidden].sort((a, b) => b.length - a.length).reduce((text, secret) => _scrubKey(text, secret), line);
@@ -66,6 +68,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     }
     // A template whose last Mackerel resource was removed, or a stack the app no longer has, still has objects to delete.
     const store = _fileStore(file);
+    hidden = [...hidden, ..._channelUrls(app.allStacks ?? app.stacks, store.state)];
     _checkRunStacks(app, args.path!, store.state, args);
     if (args.emulator) {
       local = await startForRun(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file), file, store);

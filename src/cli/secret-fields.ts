@@ -5,8 +5,10 @@
  * tell a secret from plain text once CloudFormation has resolved it; nor can the CLI, as a
  * `secretValue` and a plain `value` are written alike. Diff output often ends up in CI logs.
  */
+import type { _Stack } from './assembly';
 import type { _FieldChange } from './changes';
 import { _sameJson } from './plan';
+import type { _StateFile } from './state';
 import { _isObject } from '../_json';
 import { _MASKED } from '../_text';
 import { _RESOURCE_TYPES } from '../provider/_properties';
@@ -42,4 +44,20 @@ function maskerOf(type: string, field: string): ((value: unknown) => unknown) | 
  */
 function masked(value: unknown): unknown {
   return typeof value === 'string' && value !== '' && !hasDynamicReference(value) ? _MASKED : value;
+}
+
+/**
+ * Every channel URL the run knows as text, to be scrubbed from every line the CLI prints, as the
+ * handler registers each one it sends as a secret (`addSecret` in channel.ts): the template's
+ * (given as plain text) and the state's (as last applied, resolved). Mackerel may echo one in an
+ * error body, which a failed GET prints whole. One holding a dynamic reference names its secret
+ * rather than being it. A URL given through a NoEcho parameter is scrubbed as that parameter.
+ * @internal
+ */
+export function _channelUrls(stacks: readonly _Stack[], state: _StateFile): string[] {
+  const fromTemplates = stacks.flatMap((stack) => Object.values(stack.template.Resources ?? {})
+    .filter((r) => r.Type === _RESOURCE_TYPES.CHANNEL).map((r) => r.Properties?.url));
+  const fromState = Object.values(state.stacks).flatMap((stack) => Object.values(stack.resources)
+    .filter((r) => r.type === _RESOURCE_TYPES.CHANNEL).map((r) => r.properties.url));
+  return [...new Set([...fromTemplates, ...fromState])].filter((url): url is string => typeof url === 'string' && masked(url) === _MASKED);
 }

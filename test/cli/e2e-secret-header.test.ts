@@ -3,7 +3,7 @@
  * emulator: the reference is not read from AWS but replaced by a placeholder, as a channel URL
  * is, and diff does not take the placeholder Mackerel holds for drift.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnParameter, SecretValue } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -182,5 +182,39 @@ describe('a secret given as plain text (SecretValue.unsafePlainText)', () => {
     expect(drift.out).toMatch(/~ drift .*Slack.*\n\s+url: "\*\*\*\*" -> "\*\*\*\*" \(secret, changed\)$/m);
 
     for (const run of [first, applied, changed, drift]) expect(run.out + run.err).not.toMatch(/XXXX(HOOK|TOKEN|LIVE)|hooks\.slack\.com/);
+  });
+});
+
+describe('a channel URL echoed by Mackerel in an error', () => {
+  test('is masked in what diff and apply print, as the handler masks it in its logs: the template\'s and the state\'s', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const hook = (token: string) => `https://hooks.slack.com/services/T0/B0/${token}`;
+    const synthHook = (url: string) => synthStack(dir, (stack) => {
+      new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.unsafePlainText(url) });
+    });
+    expect((await cli(['apply', synthHook(hook('XXXXAPPLIEDXXXX')), ...base])).code).toBe(0);
+    const assembly = synthHook(hook('XXXXNEWXXXX'));
+    // GIVEN Mackerel's read of the channels fails with a message that quotes the URLs, the applied one and the template's
+    const echo = { error: { message: `invalid url ${hook('XXXXAPPLIEDXXXX')} (was ${JSON.stringify(hook('XXXXNEWXXXX'))}, ${encodeURIComponent(hook('XXXXNEWXXXX'))})` } };
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/channels', status: 400, body: echo, times: 5 });
+    // WHEN diff reads it THEN the error is printed with each URL masked
+    const diff = await cli(['diff', assembly, ...base]);
+    expect(diff.code).toBe(2);
+    expect(diff.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/channels failed: HTTP 400: invalid url \*\*\*\* \(was "\*\*\*\*", \*\*\*\*\)$/);
+    shared.emulator.clearFaults();
+    // and apply's error, for a channel whose delete Mackerel refuses quoting the URL the state holds (one this
+    // process's handler never sent, so never registered: the state file is written by hand)
+    const stateFile = join(dir, '.mackerel-state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const [slack] = Object.values(state.stacks.Shop.resources) as Array<{ properties: { url: string } }>;
+    slack.properties.url = hook('XXXXSTATEXXXX');
+    writeFileSync(stateFile, JSON.stringify(state));
+    shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/channels/*', status: 400, body: { error: { message: `cannot delete ${hook('XXXXSTATEXXXX')}` } } });
+    const apply = await cli(['apply', synthStack(dir, () => undefined), ...base]);
+    shared.emulator.clearFaults();
+    expect(apply.code).toBe(2);
+    expect(apply.out + apply.err).toContain('cannot delete ****');
+    for (const run of [diff, apply]) expect(run.out + run.err).not.toMatch(/XXXX(APPLIED|NEW|STATE)XXXX|hooks\.slack\.com/);
   });
 });
