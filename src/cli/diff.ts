@@ -16,7 +16,7 @@ import { _isNamedType, _nameOf } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource, _unappliedFields } from './state';
-import { _createFails, _uniqueCreateFails } from './taken-names';
+import { _UniqueHolder, _createFails, _uniqueCreateFails } from './taken-names';
 import { _UNIQUE_KINDS } from './unique-names';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
@@ -291,6 +291,8 @@ export async function _diff(
       oldLive: (type, id) => (type === SERVICE && old.has(id) ? old.get(id) : 'unreadable'),
     };
   };
+  // The resources the run writes (an update or re-create), as `<stack>/<logicalId>`: each may free a URL path or name.
+  const written = new Set(planned.flatMap((p) => p.entries).filter((e) => e.kind === 'update' || e.kind === 'replace').map((e) => `${e.stackName}/${e.logicalId}`));
   // The lists of dashboards and AWS integrations, read once for the URL paths and names the run creates.
   const lists = new Map<string, Promise<unknown>>();
   const list: _Get = (path) => lists.get(path) ?? lists.set(path, get(path)).get(path)!;
@@ -298,7 +300,7 @@ export async function _diff(
     const { drift, live, oldLive } = await readAll(plan);
     const stackEntries = _planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive);
     entries.push(...drift, ...stackEntries);
-    await sayFailingCreates(plan, stackEntries, { pending, state, get, list }, notice);
+    await sayFailingCreates(plan, stackEntries, { pending, state, get, list, written }, notice);
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete, read live as
@@ -324,6 +326,8 @@ interface CreateReads {
   readonly state: _StateFile;
   readonly get: _Get;
   readonly list: _Get;
+  /** The resources the run updates or replaces, as `<stack>/<logicalId>`. */
+  readonly written: ReadonlySet<string>;
 }
 
 /**
@@ -334,7 +338,7 @@ interface CreateReads {
  * every run.
  */
 async function sayFailingCreates(plan: _StackPlan, entries: readonly _DiffEntry[], reads: CreateReads, notice: (m: string) => void): Promise<void> {
-  const { pending, state, get, list } = reads;
+  const { pending, state, get, list, written } = reads;
   const unknowns = { placeholder: () => UNKNOWN, pending };
   for (const e of entries) {
     if ((e.kind !== 'create' && e.kind !== 'replace') || e.stackName !== plan.stackName) continue;
@@ -343,19 +347,31 @@ async function sayFailingCreates(plan: _StackPlan, entries: readonly _DiffEntry[
       const physicalId = _heldAfterRun(plan, e.logicalId, unknowns);
       if (physicalId === undefined || physicalId.includes(UNKNOWN)) continue;
       why = await _createFails(get, plan.stackId, e.type, physicalId);
-    } else if (e.kind === 'create' && _UNIQUE_KINDS.some((k) => k.type === e.type)) {
+    } else if ((e.kind === 'create' || e.kind === 'replace') && _UNIQUE_KINDS.some((k) => k.type === e.type)) {
+      // A replace of one is the re-create of one deleted outside (neither has a field the API cannot update).
       // A URL path or name known only after apply names nothing Mackerel has yet: left out.
       const props = Object.fromEntries(Object.entries(plan.properties(e.logicalId, unknowns)).filter(([, v]) => !(typeof v === 'string' && v.includes(UNKNOWN))));
-      why = await _uniqueCreateFails(list, e.type, props, (type, id) => heldByState(state, type, id));
+      why = await _uniqueCreateFails(list, e.type, props, (type, id) => holderInState(state, written, type, id));
     }
     if (why) notice(`${plan.stackName}/${e.logicalId}: apply's create will fail: ${why}`);
   }
 }
 
-/** Whether a resource of any stack of the state, or an old object it still has to delete, is the object of this type and ID. */
-function heldByState(state: _StateFile, type: string, physicalId: string): boolean {
-  return Object.values(state.stacks).some((stack) => Object.values(stack.resources).some((r) => r.type === type && r.physicalId === physicalId))
-    || state.pendingDeletes.some((p) => p.type === type && p.physicalId === physicalId);
+/**
+ * Which resource of the state holds the object of this type and ID (`_UniqueHolder`): one the run
+ * does not write keeps it through the creates; an old object the cleanup deletes goes only after them,
+ * but may be a resource's again by then, so it counts as changing, as does one the run writes.
+ */
+function holderInState(state: _StateFile, written: ReadonlySet<string>, type: string, physicalId: string): _UniqueHolder {
+  for (const [stackName, stack] of Object.entries(state.stacks)) {
+    for (const [logicalId, r] of Object.entries(stack.resources)) {
+      if (r.type !== type || r.physicalId !== physicalId) continue;
+      const label = `${stackName}/${logicalId}`;
+      const kind = _UNIQUE_KINDS.find((k) => k.type === type);
+      return written.has(label) || !kind ? { kind: 'changing' } : { kind: 'kept', label, applied: r.properties[kind.field] };
+    }
+  }
+  return state.pendingDeletes.some((p) => p.type === type && p.physicalId === physicalId) ? { kind: 'changing' } : undefined;
 }
 
 /**

@@ -8,9 +8,11 @@
  * A dashboard or AWS integration the run creates with the URL path or name of one Mackerel has is
  * refused too: they carry no mark, and the handler takes one over only when its own create's answer
  * was lost in that very invocation (`createNamed`), so any other one of that URL path or name fails
- * the create. diff says so for one no resource of the state holds (made outside cdk-mackerel); one
- * the state holds is refused before anything is sent (`_checkUniqueNames`), or, renamed in Mackerel
- * since, freed or not by the run's update of it, which diff cannot order against the create.
+ * the create, also a re-create of one deleted outside (a `! replace`). diff says so for one no resource
+ * of the state holds (made outside cdk-mackerel), and for one the state holds under another value,
+ * renamed in Mackerel outside the template, that the run does not write; one the state holds with the
+ * value is refused before anything is sent (`_checkUniqueNames`), and one the run writes is freed or
+ * not by that update, which diff cannot order against the create.
  */
 import { _Get } from './api';
 import { _readLive } from './live';
@@ -48,13 +50,24 @@ const LISTS: { readonly [type: string]: { readonly path: string; readonly key: s
 };
 
 /**
+ * Who in the state file holds a dashboard or AWS integration of Mackerel's: no resource (`undefined`:
+ * made outside cdk-mackerel), a resource the run does not write (`kept`, named `<stack>/<logicalId>`,
+ * with the value the state applied: renamed in Mackerel outside the template, it keeps that URL path
+ * or name through the creates, as its delete, if any, comes after them), or one the run writes or an
+ * old object it deletes (`changing`: whether that frees the value before the create, diff cannot tell).
+ * @internal
+ */
+export type _UniqueHolder = { readonly kind: 'kept'; readonly label: string; readonly applied: unknown } | { readonly kind: 'changing' } | undefined;
+
+/**
  * Why the create of a dashboard or AWS integration with these properties will fail: Mackerel has
- * another one of its URL path or name, which no resource of the state holds (`held`). Undefined for
- * other types, a value known only after apply (not a string), or one that is free.
+ * another one of its URL path or name, which no resource of the state holds, or one the run leaves
+ * as it is holds (`holderOf`). Undefined for other types, a value known only after apply (not a
+ * string), or one that is free or may be freed first.
  * @internal
  */
 export async function _uniqueCreateFails(
-  get: _Get, type: string, props: { readonly [key: string]: unknown }, held: (type: string, physicalId: string) => boolean,
+  get: _Get, type: string, props: { readonly [key: string]: unknown }, holderOf: (type: string, physicalId: string) => _UniqueHolder,
 ): Promise<string | undefined> {
   const kind = _UNIQUE_KINDS.find((k) => k.type === type);
   const list = LISTS[type];
@@ -62,10 +75,17 @@ export async function _uniqueCreateFails(
   if (!kind || !list || typeof value !== 'string') return undefined;
   const body = await get(list.path);
   const objects = _isObject(body) && Array.isArray(body[list.key]) ? body[list.key] as unknown[] : [];
-  const found = objects.find((o) => _isObject(o) && o[kind.field] === value && !(typeof o.id === 'string' && held(type, o.id)));
+  const found = objects.find((o) => _isObject(o) && o[kind.field] === value && holderOf(type, String(o.id))?.kind !== 'changing');
   if (!_isObject(found)) return undefined;
+  const holder = holderOf(type, String(found.id));
+  const refused = `${kind.plural} are unique in the Mackerel organization and the handler takes no existing ${kind.noun} over, so Mackerel refuses the create`;
+  if (holder?.kind === 'kept') {
+    return `${kind.creating} ${JSON.stringify(value)} exists in Mackerel (ID ${JSON.stringify(found.id)}): ${holder.label} of the state file, applied with `
+      + `${kind.the} ${JSON.stringify(holder.applied)}, renamed in Mackerel outside the template; this run does not change it before the create `
+      + `(a delete comes after every create), and ${refused}. Give ${holder.label} its ${kind.another} back in Mackerel, or give the ${kind.noun} `
+      + `another ${kind.another}`;
+  }
   return `${kind.creating} ${JSON.stringify(value)} exists in Mackerel (ID ${JSON.stringify(found.id)}), which no resource of the state file holds: `
-    + `made outside cdk-mackerel, or left by a create whose result was not saved; ${kind.plural} are unique in the Mackerel organization and the `
-    + `handler takes no existing ${kind.noun} over, so Mackerel refuses the create, on every run. Give the ${kind.noun} another ${kind.another}, `
+    + `made outside cdk-mackerel, or left by a create whose result was not saved; ${refused}, on every run. Give the ${kind.noun} another ${kind.another}, `
     + 'or delete that one in Mackerel';
 }

@@ -323,3 +323,64 @@ test('a dashboard made outside cdk-mackerel at the URL path: diff says the creat
 function logicalIdOf(out: string, id: string): string {
   return new RegExp(`Shop/(${id}\\w+)`).exec(out)![1];
 }
+
+test('a dashboard the state holds, deleted outside, that apply re-creates where another holds its URL path: diff says the create will fail', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const headers = { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' };
+  expect((await cli(['apply', synth(dir, 80), ...base])).code).toBe(0);
+  const [held] = shared.emulator.state().dashboards;
+  // GIVEN the dashboard deleted in Mackerel, and another one made there at its URL path
+  expect((await fetch(`${shared.emulator.url}api/v0/dashboards/${held.id}`, { method: 'DELETE', headers })).status).toBe(200);
+  const made = await fetch(`${shared.emulator.url}api/v0/dashboards`, { method: 'POST', headers, body: JSON.stringify({ title: 'theirs', urlPath: 'shop/web', widgets: [] }) });
+  const { id } = await made.json() as { id: string };
+  // WHEN the template changes it, so that apply re-creates it (the handler's update finds it gone)
+  const outdir = synth(dir, 90);
+  const diff = await cli(['diff', outdir, ...base]);
+  // THEN diff shows the re-create on stdout, and says on stderr that Mackerel will refuse it, as it then does
+  expect(diff.out).toMatch(/^! replace +Dashboard +Shop\/Board\w+ \w+ "shop" \(new Mackerel ID/m);
+  expect(diff.err.split('\n')).toEqual([
+    `notice: Shop/${logicalIdOf(diff.out, 'Board')}: apply's create will fail: a dashboard with the URL path "shop/web" exists in Mackerel (ID "${id}"), `
+      + 'which no resource of the state file holds: made outside cdk-mackerel, or left by a create whose result was not saved; dashboard URL paths are '
+      + 'unique in the Mackerel organization and the handler takes no existing dashboard over, so Mackerel refuses the create, on every run. '
+      + 'Give the dashboard another URL path, or delete that one in Mackerel',
+  ]);
+  const apply = await cli(['apply', outdir, ...base]);
+  expect(apply.code).toBe(2);
+  expect(apply.err).toMatch(/409.*urlPath "shop\/web" is already used by dashboard/);
+});
+
+test('a dashboard the state holds, renamed outside to the URL path another one creates: diff says that create will fail while the run leaves it', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const headers = { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' };
+  const two = (line: number, withNew: boolean) => synthStack(dir, (stack) => {
+    new Dashboard(stack, 'Old', { title: 'old', urlPath: 'shop/old' }).addWidgets(DashboardWidget.markdown({ title: 'note', markdown: `line ${line}` }));
+    if (withNew) new Dashboard(stack, 'New', { title: 'new', urlPath: 'shop/new' }).addWidgets(DashboardWidget.markdown({ title: 'note', markdown: 'hi' }));
+  });
+  expect((await cli(['apply', two(1, false), ...base])).code).toBe(0);
+  const [old] = shared.emulator.state().dashboards as any[];
+  // GIVEN the dashboard the state holds renamed in Mackerel to the URL path a new one of the template takes
+  const put = await fetch(`${shared.emulator.url}api/v0/dashboards/${old.id}`, {
+    method: 'PUT', headers, body: JSON.stringify({ title: old.title, urlPath: 'shop/new', memo: old.memo ?? '', widgets: old.widgets }),
+  });
+  expect(put.status).toBe(200);
+  // WHEN diff runs with the old one unchanged in the template
+  const diff = await cli(['diff', two(1, true), ...base]);
+  // THEN it says that the new one's create will fail, naming the one that holds the URL path
+  expect(diff.out).toMatch(/^\+ create +Dashboard +Shop\/New\w+ "new"$/m);
+  const oldId = logicalIdOf(diff.out.replace(/Shop\/New/g, ''), 'Old');
+  expect(diff.err.split('\n')).toEqual([
+    `notice: Shop/${logicalIdOf(diff.out, 'New')}: apply's create will fail: a dashboard with the URL path "shop/new" exists in Mackerel (ID "${old.id}"): `
+      + `Shop/${oldId} of the state file, applied with the URL path "shop/old", renamed in Mackerel outside the template; this run does not change it before `
+      + 'the create (a delete comes after every create), and dashboard URL paths are unique in the Mackerel organization and the handler takes no existing '
+      + 'dashboard over, so Mackerel refuses the create. Give Shop/' + oldId + ' its URL path back in Mackerel, or give the dashboard another URL path',
+  ]);
+  const apply = await cli(['apply', two(1, true), ...base]);
+  expect(apply.code).toBe(2);
+  expect(apply.err).toMatch(/409.*urlPath "shop\/new" is already used by dashboard/);
+  // AND when the run updates the old one (its PUT gives it its URL path back, in an order diff does not know), nothing is said
+  const changed = await cli(['diff', two(2, true), ...base]);
+  expect(changed.out).toMatch(/^~ update +Dashboard +Shop\/Old\w+/m);
+  expect(changed.err).toBe('');
+});

@@ -13,6 +13,8 @@ interface Version {
   readonly id?: string;
   readonly name?: string;
   readonly stackName?: string;
+  /** An RDS service too, with the role shop:db. */
+  readonly rds?: boolean;
 }
 
 function synth(dir: string, v: Version = {}): string {
@@ -23,6 +25,7 @@ function synth(dir: string, v: Version = {}): string {
   new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('ecs');
   const aws = new MackerelAwsIntegration(stack, v.id ?? 'Integration', { name: v.name ?? 'prod' });
   aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
+  if (v.rds) aws.addService(AwsIntegrationService.RDS, { role: 'shop:ecs' });
   app.synth();
   return outdir;
 }
@@ -141,4 +144,28 @@ describe('an AWS integration made outside cdk-mackerel under the name', () => {
     const renamed = await cli(['diff', synth(dir, { name: 'staging' }), ...base]);
     expect(renamed.err).not.toMatch(/apply's create will fail/);
   });
+});
+
+test('an AWS integration the state holds, deleted outside, that apply re-creates where another has its name: diff says the create will fail', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const headers = { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' };
+  expect((await cli(['apply', synth(dir), ...base])).code).toBe(0);
+  const [held] = shared.emulator.state().awsIntegrations as any[];
+  // GIVEN the integration deleted in Mackerel, and another one named "prod" made there
+  expect((await fetch(`${shared.emulator.url}api/v0/aws-integrations/${held.id}`, { method: 'DELETE', headers })).status).toBe(200);
+  const { externalId } = await (await fetch(`${shared.emulator.url}api/v0/aws-integrations-external-id`, { method: 'POST', headers, body: '{}' })).json() as any;
+  const made = await fetch(`${shared.emulator.url}api/v0/aws-integrations`, {
+    method: 'POST', headers, body: JSON.stringify({ name: 'prod', region: 'us-east-1', roleArn: 'arn:aws:iam::111122223333:role/theirs', externalId }),
+  });
+  const { id } = await made.json() as { id: string };
+  // WHEN the template changes it, so that apply re-creates it
+  const outdir = synth(dir, { rds: true });
+  const diff = await cli(['diff', outdir, ...base]);
+  // THEN diff says that the create will fail, as it then does
+  expect(diff.out).toMatch(/^! replace +AwsIntegration +Aws\/Integration\w* \w+ "prod"/m);
+  expect(diff.err).toContain(`: apply's create will fail: an AWS integration named "prod" exists in Mackerel (ID "${id}"), which no resource of the state file holds`);
+  const apply = await cli(['apply', outdir, ...base]);
+  expect(apply.code).toBe(2);
+  expect(apply.err).toMatch(/an AWS integration named "prod" already exists/);
 });
