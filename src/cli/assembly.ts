@@ -8,7 +8,7 @@ import { _stackOrder } from './cross-stack';
 import { _CliError } from './errors';
 import { _retaining } from './policy';
 import { _StateFile } from './state';
-import { _readJsonFile } from '../_json';
+import { _isObject, _readJsonFile } from '../_json';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
 /** A CloudFormation resource as written in a template. @internal */
@@ -251,6 +251,13 @@ export function _heldCount(state: _StateFile, stackName: string): string {
   ].join(', ');
 }
 
+/** A stack's template as the assembly lists it: a JSON object, its Resources (absent in a stack without any) one too. */
+function checkTemplate(template: unknown, shown: string): void {
+  if (!_isObject(template) || (template.Resources !== undefined && !_isObject(template.Resources))) {
+    throw new _CliError(`${shown} is not a CloudFormation template; expected a JSON object with Resources`);
+  }
+}
+
 function loadTemplateFile(file: string, shown: string): _App {
   const template = _readJsonFile(file, shown) as _Template;
   if (typeof template !== 'object' || template === null || typeof template.Resources !== 'object') {
@@ -350,8 +357,15 @@ function stageStacks(stacks: readonly LoadedStack[], shown: string): _Stack[] {
  * use), in manifest order, a stage's stacks where the stage is listed.
  */
 function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
-  const manifest = _readJsonFile(join(dir, 'manifest.json'), join(shown, 'manifest.json')) as { artifacts?: { [id: string]: ManifestArtifact } };
+  const manifestShown = join(shown, 'manifest.json');
+  const manifest = _readJsonFile(join(dir, 'manifest.json'), manifestShown) as { artifacts?: { [id: string]: ManifestArtifact } };
+  // Read as cdk synth writes it; anything else is said so, not left to fail as a TypeError on the way.
+  if (!_isObject(manifest) || (manifest.artifacts !== undefined && !_isObject(manifest.artifacts))) {
+    throw new _CliError(`${manifestShown} is not a cloud assembly manifest; expected a JSON object with artifacts (run cdk synth)`);
+  }
   const entries = Object.entries(manifest.artifacts ?? {});
+  const odd = entries.find(([, a]) => !_isObject(a));
+  if (odd) throw new _CliError(`${manifestShown}: artifact ${JSON.stringify(odd[0])} is not a JSON object; expected one as cdk synth writes it (run cdk synth)`);
   // Dependencies name artifacts of the same assembly (asset manifests too); the CLI knows stacks by their stack name.
   const stackNames = new Map(entries.flatMap(([id, a]) => (a.type === STACK ? [[id, a.properties?.stackName ?? id] as const] : [])));
   const stacks: LoadedStack[] = [];
@@ -361,6 +375,7 @@ function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
     const templateFile = artifact.type === STACK ? artifact.properties?.templateFile : undefined;
     if (!templateFile) continue;
     const template = _readJsonFile(join(dir, templateFile), join(shown, templateFile)) as _Template;
+    checkTemplate(template, join(shown, templateFile));
     const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
     stacks.push({
       stackName: stackNames.get(id)!,
