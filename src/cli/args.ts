@@ -98,6 +98,18 @@ const OPTIONS = {
   'help': { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/** What each option that names something expects, for the error of an empty value. */
+const EXPECTED = {
+  'stack': 'a stack name (leave --stack out for every stack of the app)',
+  'state': 'a file (leave --state out for the default)',
+  'emulator-state': 'a file (leave --emulator-state out for the default)',
+  'region': 'a region such as ap-northeast-1 (leave --region out for the stack\'s own)',
+  'account': 'an account ID (leave --account out for the stack\'s own)',
+  'timeout': 'a number of seconds',
+  'port': 'a port number 0-65535',
+  'host': 'an address to listen on such as 127.0.0.1',
+} as const;
+
 // The options only one side reads (--destroy, --emulator and --parameters have messages of their own).
 // --timeout and --verbose bound and show diff's reads as much as apply's operations.
 const APPLY_AND_DIFF_ONLY = ['api-base', 'state', 'stack', 'stage', 'region', 'account', 'timeout', 'verbose'] as const;
@@ -123,6 +135,13 @@ export function _parseArgs(argv: readonly string[]): _Args {
       throw new _CliError(`--${token.name} is given more than once; expected it once${hint}`);
     }
     seen.add(token.name);
+  }
+  // An empty value would read as the option left out (`--stack "$STACK"` with STACK unset ran every stack, `--port ""`
+  // a random port); --stage "" is the app's own stacks, and --api-base and --parameters say what is wrong with theirs.
+  for (const token of parsed.tokens) {
+    if (token.kind === 'option' && token.value === '' && token.name in EXPECTED) {
+      throw new _CliError(`--${token.name} is given an empty value; expected ${EXPECTED[token.name as keyof typeof EXPECTED]}`);
+    }
   }
   const { values, positionals } = parsed;
   const [command, path, ...extra] = positionals;

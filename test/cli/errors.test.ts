@@ -34,6 +34,36 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['diff', workDir()]), /has no manifest\.json; expected a cloud assembly directory \(run cdk synth\)/);
   });
 
+  test('a cloud assembly whose manifest or a stack template is not the JSON object it should be: said so, not a TypeError', async () => {
+    const assemblyWith = (manifest: unknown, template?: unknown): string => {
+      const dir = join(workDir(), 'cdk.out');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      if (template !== undefined) writeFileSync(join(dir, 'X.template.json'), JSON.stringify(template));
+      return dir;
+    };
+    const stack = { type: 'aws:cloudformation:stack', properties: { templateFile: 'X.template.json' } };
+    for (const manifest of [null, [], 'x']) {
+      expectError(await cli(['diff', assemblyWith(manifest)]), /cdk\.out\/manifest\.json is not a cloud assembly manifest; expected a JSON object with artifacts \(run cdk synth\)$/);
+    }
+    expectError(await cli(['diff', assemblyWith({ artifacts: [] })]), /manifest\.json is not a cloud assembly manifest; expected a JSON object with artifacts/);
+    expectError(await cli(['diff', assemblyWith({ artifacts: { X: null } })]), /cdk\.out\/manifest\.json: artifact "X" is not a JSON object; expected one as cdk synth writes it \(run cdk synth\)$/);
+    for (const template of [null, [], { Resources: null }]) {
+      expectError(await cli(['diff', assemblyWith({ artifacts: { X: stack } }, template)]),
+        /cdk\.out\/X\.template\.json is not a CloudFormation template; expected a JSON object with Resources$/);
+    }
+  });
+
+  test('an empty value of an option that names something is refused, not read as the option left out', async () => {
+    // `--stack "$STACK"` with STACK unset ran every stack of the app; an empty --state, --region or --account meant the default.
+    for (const flag of ['--stack', '--state', '--region', '--account', '--emulator-state']) {
+      const extra = flag === '--emulator-state' ? ['--emulator'] : [];
+      expectError(await cli(['apply', assembly, ...extra, flag, '']), new RegExp(`^cdk-mackerel: ${flag} is given an empty value; expected `));
+    }
+    expectError(await cli(['emulator', '--host', '']), /^cdk-mackerel: --host is given an empty value; expected /);
+    expectError(await cli(['diff', assembly, '--stack=']), /^cdk-mackerel: --stack is given an empty value; expected a stack name/);
+  });
+
   test('a template without Mackerel resources', async () => {
     const dir = workDir();
     writeFileSync(join(dir, 'plain.template.json'), JSON.stringify({ Resources: { B: { Type: 'AWS::S3::Bucket' } } }));
