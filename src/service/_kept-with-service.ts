@@ -22,7 +22,8 @@ export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackere
   scope.node.addValidation({
     validate: () => {
       // A service given by name (or by a MackerelService's name) may be one a MackerelService of this stack creates, deleted all the same.
-      warnIfKept(scope, service instanceof MackerelService ? service : _creatorInStack(scope, _knownServiceName(service) ?? service.name, false), what);
+      const creator = service instanceof MackerelService ? service : _creatorInStack(scope, _knownServiceName(service) ?? service.name, false);
+      warnIfKept(scope, creator, what);
       return [];
     },
   });
