@@ -218,11 +218,13 @@ function cleanupDeletes(entries: readonly _DiffEntry[]): string[] {
 
 /**
  * The monitors these entries update in place to another service (an external HTTP monitor's
- * `service`), as `deletedKey`: every update of the run comes before every cleanup, so a removed
- * service they were tied to no longer has them when its delete comes.
+ * `service`, or `scopes` that lay in one service: `_tiedService`), as `deletedKey`: every update of
+ * the run comes before every cleanup, so a removed service they were tied to no longer has them
+ * when its delete comes. One still tied after the update is tied again by `tiedByRun`.
  */
 function untiedMonitors(entries: readonly _DiffEntry[]): string[] {
-  return entries.filter((e) => e.type === MONITOR && e.kind === 'update' && e.physicalId !== undefined && e.changes.some((c) => c.field === 'service'))
+  return entries.filter((e) => e.type === MONITOR && e.kind === 'update' && e.physicalId !== undefined
+    && e.changes.some((c) => c.field === 'service' || c.field === 'scopes'))
     .map((e) => deletedKey(e.type, e.physicalId!));
 }
 

@@ -376,9 +376,10 @@ function holderInState(state: _StateFile, written: ReadonlySet<string>, type: st
 
 /**
  * What the cleanup of a stack needs to read beyond its live objects: each service it deletes with
- * the monitors tied to it by their `service` (`withMonitors`), which keep the handler from deleting
- * it (read once, only then). A removed or renamed service gets them in `live`; the old service of a
- * replacement that an earlier apply left to delete is read by its old name, and returned by name.
+ * the monitors tied to it (`withMonitors`: by their `service`, or by scopes all in it), which keep
+ * the handler from deleting it (read once, only then). A removed or renamed service gets them in
+ * `live`; the old service of a replacement that an earlier apply left to delete is read by its old
+ * name, and returned by name.
  */
 async function readForCleanup(
   plan: _StackPlan, state: _StateFile, get: _Get, live: Map<string, _LiveObject>,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { addProvider, cli, readState, synthCrossStack, synthStack, synthStacks, useEmulatorPerFile, workDir } from './_fixture';
-import { ExternalHttpMonitor } from '../../src/monitors';
+import { ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelRole, MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -333,6 +333,32 @@ test('a service removed in the run that moves the external monitor tied to it to
   // The monitor's update comes before the cleanup: the service has no monitor left when its delete comes.
   expect(apply.code).toBe(0);
   expect(apply.out).toMatch(/updated\s+Monitor\s+A\/Api\w*/);
+  expect(apply.out).toMatch(/deleted\s+Service\s+A\/Shop\w* shop "shop"/);
+  expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['cart']);
+  expect(diff.out).toMatch(/^- delete\s+Service\s+A\/Shop\w* shop "shop"$/m);
+});
+
+test('a service removed in the run that moves the host monitor scoped to it alone to another service (an update in place): diff shows a delete, as apply deletes it', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synth = (withShop: boolean) => synthStack(dir, (stack) => {
+    const cart = new MackerelService(stack, 'Cart', { name: 'cart' });
+    const shop = withShop ? new MackerelService(stack, 'Shop', { name: 'shop' }) : undefined;
+    new HostMetricMonitor(stack, 'Cpu', {
+      name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.fromService(shop ?? cart)],
+    });
+  }, 'A');
+  const first = await cli(['apply', synth(true), ...base]);
+  expect(first.err).toBe('');
+  expect(first.code).toBe(0);
+
+  const removed = synth(false);
+  const diff = await cli(['diff', removed, ...base]);
+  const apply = await cli(['apply', removed, ...base]);
+
+  // The monitor's update comes before the cleanup: its scopes no longer lie in the service when its delete comes.
+  expect(apply.code).toBe(0);
+  expect(apply.out).toMatch(/updated\s+Monitor\s+A\/Cpu\w*/);
   expect(apply.out).toMatch(/deleted\s+Service\s+A\/Shop\w* shop "shop"/);
   expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['cart']);
   expect(diff.out).toMatch(/^- delete\s+Service\s+A\/Shop\w* shop "shop"$/m);
