@@ -18,6 +18,7 @@ import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _channelUrls } from './secret-fields';
 import { _StateStore, _fileStore, _lockState, _stateStackView } from './state';
+import { _maskedApiBase } from '../_text';
 import { RESOURCE_MODULES } from '../provider/handler';
 
 /** Where the command reads and writes. @internal */
@@ -386,7 +387,8 @@ function stateFile(args: _Args, app: _App, cwd: string): string {
 function checkStateBase(store: _StateStore, apiBase: string, file: string): void {
   const applied = store.state.apiBase;
   if (applied && applied !== apiBase && Object.keys(store.state.stacks).length > 0) {
-    throw new _CliError(`state file ${file} belongs to ${applied}, not ${apiBase}; pass --state with another file for another organization; nothing was changed`);
+    // Shown as an API base error shows one: a CLI before --api-base refused a query recorded its token here.
+    throw new _CliError(`state file ${file} belongs to ${_maskedApiBase(applied)}, not ${apiBase}; pass --state with another file for another organization; nothing was changed`);
   }
 }
 

@@ -239,6 +239,17 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /belongs to https:\/\/api\.mackerelio\.com\/, not http\S+; pass --state with another file for another organization; nothing was changed$/m);
   });
 
+  test('a state file applied, by an older CLI, to a base with a query is refused without showing the query', async () => {
+    // Before --api-base refused a query or fragment, the base was recorded as given: its token rode into the state file.
+    const dir = workDir();
+    const state = join(dir, 's.json');
+    const old = 'https://api.mackerelio.com/?token=s3cr3t-t0ken#frag/';
+    writeFileSync(state, JSON.stringify({ version: 1, apiBase: old, stacks: { Shop: { stackId: 'x', resources: {} } }, pendingDeletes: [] }));
+    const run = await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]);
+    expectError(run, /belongs to https:\/\/api\.mackerelio\.com\/\?\*\*\*\*, not http\S+; pass --state with another file/);
+    expect(run.out + run.err).not.toContain('s3cr3t-t0ken');
+  });
+
   test('a state file that is JSON but damaged is refused before anything is sent', async () => {
     const dir = workDir();
     const state = join(dir, 's.json');
