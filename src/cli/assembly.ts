@@ -251,18 +251,25 @@ export function _heldCount(state: _StateFile, stackName: string): string {
   ].join(', ');
 }
 
-/** A stack's template as the assembly lists it: a JSON object, its Resources (absent in a stack without any) one too. */
-function checkTemplate(template: unknown, shown: string): void {
-  if (!_isObject(template) || (template.Resources !== undefined && !_isObject(template.Resources))) {
+/**
+ * A stack's template as the assembly lists it: a JSON object, its Resources (absent in a stack
+ * without any, unless `resourcesRequired`) one too, and each resource one (each is read for its Type).
+ */
+function checkTemplate(template: unknown, shown: string, resourcesRequired = false): void {
+  const resources = _isObject(template) ? template.Resources : undefined;
+  if (!_isObject(template) || ((resources !== undefined || resourcesRequired) && !_isObject(resources))) {
     throw new _CliError(`${shown} is not a CloudFormation template; expected a JSON object with Resources`);
+  }
+  const odd = Object.entries(resources ?? {}).find(([, r]) => !_isObject(r));
+  if (odd) {
+    throw new _CliError(`${shown} is not a CloudFormation template: resource ${JSON.stringify(odd[0])} is not a JSON object; `
+      + 'expected a JSON object with Resources, each a JSON object');
   }
 }
 
 function loadTemplateFile(file: string, shown: string): _App {
   const template = _readJsonFile(file, shown) as _Template;
-  if (typeof template !== 'object' || template === null || typeof template.Resources !== 'object') {
-    throw new _CliError(`${shown} is not a CloudFormation template; expected a JSON object with Resources`);
-  }
+  checkTemplate(template, shown, true);
   const name = file.replace(/^.*[\\/]/, '').replace(/\.template\.json$|\.json$/, '');
   return { stacks: [{ stackName: name, template, nestedMackerel: nestedMackerel(template, dirname(file), dirname(shown)) }], baseDir: dirname(file) };
 }

@@ -52,6 +52,14 @@ describe('clear errors, exit code 2', () => {
       expectError(await cli(['diff', assemblyWith({ artifacts: { X: stack } }, template)]),
         /cdk\.out\/X\.template\.json is not a CloudFormation template; expected a JSON object with Resources$/);
     }
+    // A resource that is not an object: read for its Type on the way, it failed as 'Cannot read properties of null'.
+    for (const resource of [null, 'x', []]) {
+      expectError(await cli(['diff', assemblyWith({ artifacts: { X: stack } }, { Resources: { A: resource } })]),
+        /cdk\.out\/X\.template\.json is not a CloudFormation template: resource "A" is not a JSON object; expected a JSON object with Resources, each a JSON object$/);
+      const file = join(workDir(), 'x.template.json');
+      writeFileSync(file, JSON.stringify({ Resources: { A: resource } }));
+      expectError(await cli(['diff', file]), /x\.template\.json is not a CloudFormation template: resource "A" is not a JSON object; expected /);
+    }
   });
 
   test('an empty value of an option that names something is refused, not read as the option left out', async () => {
