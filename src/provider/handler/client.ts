@@ -333,33 +333,92 @@ export function errorMessage(body: string, statusText: string): string {
   return statusText || 'no message';
 }
 
-/** The five entities of XML, and the space HTML pages use most. */
-const ENTITIES: { readonly [name: string]: string } = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+/** The five entities of XML, the space HTML pages use most, and the soft hyphen (dropped as `INVISIBLE`). */
+const ENTITIES: { readonly [name: string]: string } = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', shy: '\u00ad' };
+
+/**
+ * The elements a browser shows apart from the text around them (a block, a line break, a cell):
+ * their tags stand for a space. Any other tag (`<b>`, `<span>`, `<a>`, `<wbr>`) stands for nothing,
+ * as on the screen: `sec<b>ret</b>` reads `secret`, and must read so for `scrub` to find a secret in it.
+ */
+const SPACED_ELEMENTS: ReadonlySet<string> = new Set([
+  'address', 'article', 'aside', 'blockquote', 'body', 'br', 'caption', 'center', 'dd', 'details', 'dialog', 'div', 'dl', 'dt',
+  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'head', 'header', 'hr', 'html', 'li',
+  'main', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'title', 'tr', 'ul',
+]);
+
+/** Characters a page uses to let a long word break, which no one sees: left in, they would hide a secret from `scrub`. */
+const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 
 /**
  * The text a person reads in an HTML page (its title, then its body, on one line), or undefined
  * when `body` is no HTML page. A proxy's or load balancer's error page said as its markup would
  * fill the reason with tags and line breaks, and a long head (styles, scripts) would push its
  * words past the cut altogether.
+ *
+ * Read in one pass, each search starting where the last one ended: the page may be of any size and
+ * anyone's (a misconfigured API base), and a pattern such as `<[^>]*>` over one with many `<` and no
+ * `>` takes time in the square of its length (seconds for 50 KB, the Lambda's whole time for more).
  */
 function htmlText(body: string): string | undefined {
   if (!/^</.test(body) || !/<(?:!doctype\s+html|html|head|body|title)[\s>]/i.test(body)) return undefined;
+  let title: string | undefined;
+  let rest = '';
+  let at = 0;
+  while (at < body.length) {
+    const open = body.indexOf('<', at);
+    if (open < 0) {
+      rest += body.slice(at);
+      break;
+    }
+    rest += body.slice(at, open);
+    if (body.startsWith('<!--', open)) {
+      // An unclosed comment runs to the end of the page, as in a browser.
+      const close = body.indexOf('-->', open + 4);
+      rest += ' ';
+      at = close < 0 ? body.length : close + 3;
+      continue;
+    }
+    const name = /^<\/?([a-z][a-z0-9]*)|^<[!?/]/i.exec(body.slice(open, open + 64));
+    if (!name) {
+      // A `<` that opens no tag (`1 < 2`) is text.
+      rest += '<';
+      at = open + 1;
+      continue;
+    }
+    const close = body.indexOf('>', open);
+    // An unclosed tag at the end of the page shows nothing.
+    if (close < 0) break;
+    at = close + 1;
+    const element = name[1]?.toLowerCase();
+    rest += element !== undefined && SPACED_ELEMENTS.has(element) ? ' ' : '';
+    if (body[open + 1] === '/' || (element !== 'script' && element !== 'style' && element !== 'title')) continue;
+    // Their content is no markup: it runs to their end tag (or the end of the page).
+    const end = new RegExp(`</${element}\\s*>`, 'gi');
+    end.lastIndex = at;
+    const ended = end.exec(body);
+    const content = body.slice(at, ended ? ended.index : body.length);
+    at = ended ? ended.index + ended[0].length : body.length;
+    if (element === 'title') {
+      if (title === undefined) title = content;
+      else rest += ` ${content} `;
+    } else {
+      rest += ' ';
+    }
+  }
   const text = (html: string) => html
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
-      const code = name[0] !== '#' ? undefined : name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
-      if (code === undefined) return ENTITIES[name.toLowerCase()] ?? entity;
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, entityName: string) => {
+      const code = entityName[0] !== '#' ? undefined : entityName[1] === 'x' || entityName[1] === 'X' ? parseInt(entityName.slice(2), 16) : Number(entityName.slice(1));
+      if (code === undefined) return ENTITIES[entityName.toLowerCase()] ?? entity;
       return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
     })
+    .replace(INVISIBLE, '')
     .replace(/\s+/g, ' ')
     .trim();
-  const titled = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(body);
-  const title = titled ? text(titled[1]) : '';
-  const rest = text(titled ? body.replace(titled[0], ' ') : body);
+  const heading = title === undefined ? '' : text(title);
+  const words = text(rest);
   // A page's heading most often repeats its title.
-  return !title || rest.startsWith(title) ? rest || title : rest ? `${title}: ${rest}` : title;
+  return !heading || words.startsWith(heading) ? words || heading : words ? `${heading}: ${words}` : heading;
 }
 
 /** The first `max` characters (code points, never half of a surrogate pair), with "..." when cut. */

@@ -500,6 +500,32 @@ describe('errorMessage', () => {
       const text = errorMessage(`<html><body><p>${'n'.repeat(500 - url.length + 1)}</p><p>${url}</p></body></html>`, 'Bad Gateway');
       expect(text).toBe(`${HTML}: ${'n'.repeat(500 - url.length + 1)} ****`);
     });
+
+    test.each([
+      ['split by inline tags', 'sec<b>ret</b>'],
+      ['with a word break (<wbr>)', '<wbr>'],
+      ['with a soft hyphen', '&shy;'],
+      ['with a zero-width space', '&#8203;'],
+    ])('a secret %s reads as one word, which is masked', (_what, split) => {
+      const url = 'https://hooks.slack.com/services/T0SPLIT/B0SPLIT/splitbymarkup0123';
+      addSecret(url);
+      const half = url.length / 2;
+      const shown = split.startsWith('sec') ? `${url.slice(0, half)}<b>${url.slice(half)}</b>` : `${url.slice(0, half)}${split}${url.slice(half)}`;
+      expect(errorMessage(`<html><body><p>Blocked: <code>${shown}</code></p></body></html>`, 'Forbidden')).toBe(`${HTML}: Blocked: ****`);
+    });
+
+    test.each([
+      ['many < and no >', `<html>${'<a'.repeat(200_000)}`, `${HTML}, without text`],
+      ['many unclosed comments', `<html>x${'<!--'.repeat(100_000)}`, `${HTML}: x`],
+      ['many unclosed scripts', `<html>x${'<script>'.repeat(100_000)}`, `${HTML}: x`],
+      // A title is text to its end tag, as in a browser: an unclosed one runs to the end of the page.
+      ['many unclosed titles', `<html>x${'<title>'.repeat(100_000)}`, `${HTML}: ${'<title>'.repeat(72).slice(0, 500)}...`],
+      ['many < that open no tag', `<html>${'< '.repeat(200_000)}`, `${HTML}: ${'< '.repeat(250)}...`],
+    ])('a pathological page (%s) is read in time linear in its length', (_what, body, expected) => {
+      const started = Date.now();
+      expect(errorMessage(body, 'Bad Gateway')).toBe(expected);
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
   });
 
   test('masks a secret before cutting, so one crossing the cut is not left half-visible', () => {
