@@ -171,6 +171,10 @@ async function connect(context: HandlerContext, log: Logger): Promise<MackerelCl
     addSecret(apiBase.slice(userinfo.start, userinfo.end));
     addSecret(apiBase.slice(0, userinfo.end));
   }
+  // A query or fragment (which synth refuses in a base it can read) may carry a token, and fetch echoes it as
+  // the userinfo: it is masked as `_maskedApiBase` shows it, as it stands in each URL (the base's trailing `/` cut).
+  const query = /[?#]/.exec(apiBase);
+  if (query) addSecret(apiBase.slice(query.index + 1).replace(/\/+$/, ''));
   const deadline = deadlineOf(context);
   return createClient({
     apiBase,

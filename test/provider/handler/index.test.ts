@@ -437,6 +437,18 @@ describe('handler', () => {
     expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain(':4711@');
   });
 
+  test.each([
+    ['beside a user name and password', (url: string) => url.replace('://', '://mackerel:proxy-pass-4711@')],
+    ['in a URL fetch cannot parse', (url: string) => url.replace(/:\d+/, ':99999')],
+  ])('a query of the API base (from a parameter synth cannot read), where a token may ride, is masked where fetch echoes the URL (%s)', async (_what, base) => {
+    process.env.MACKEREL_APIBASE = base(`${env.emulator.url}/?token=query-secret-0815/`);
+
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
+
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: POST \/api\/v0\/monitors: no response: .*\?\*\*\*\*\/api\/v0\/monitors/);
+    expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain('query-secret-0815');
+  });
+
   test('fails clearly when the environment has no API key location', async () => {
     delete process.env.MACKEREL_APIKEY;
 
