@@ -204,6 +204,7 @@ async function exchange(
   if (timeoutMs <= 0 || (!repeatable && timeoutMs < settings.minAttemptMs)) {
     return { error: new MackerelApiError(method, path, undefined, 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)'), retry: 'never', noTime: true };
   }
+  const url = options.apiBase.replace(/\/+$/, '') + path;
   let init: RequestInit;
   try {
     init = {
@@ -215,6 +216,9 @@ async function exchange(
       }),
       body: body === undefined ? undefined : JSON.stringify(body),
     };
+    // A URL fetch refuses (one with a user name and password, or that does not parse) is refused here,
+    // before anything is sent: inside fetch it would be a network error, a POST's outcome unknown.
+    new Request(url, { method });
   } catch (e) {
     // Nothing was sent, and the same request would fail the same way (such as a key with a
     // character HTTP headers cannot carry): a final answer, not an unknown outcome.
@@ -223,7 +227,7 @@ async function exchange(
   let response: Response;
   let text: string;
   try {
-    response = await fetch(options.apiBase.replace(/\/+$/, '') + path, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     text = await response.text();
   } catch (e) {
     const sent = !neverSent(e);

@@ -274,6 +274,20 @@ describe('createClient', () => {
       expect(logs.lines().filter((l) => l.includes('retrying'))).toEqual([]);
     });
 
+    test.each([
+      ['a user name and password', 'http://mackerel:proxy-pass-4711@127.0.0.1:1/', /Request cannot be constructed from a URL that includes credentials/],
+      ['a port out of range', 'http://127.0.0.1:99999/', /Failed to parse URL from http:\/\/127\.0\.0\.1:99999\/api\/v0\/monitors/],
+    ])('a POST to an API base fetch cannot use (%s) fails at once, as never sent, not as an unknown outcome', async (_what, apiBase, said) => {
+      const client = createClient({ apiBase, apiKey: KEY, deadline: Date.now() + 10_000, log: createLogger() });
+
+      const error = await rejectionOf<MackerelApiError>(client.request('POST', '/api/v0/monitors', {}));
+
+      expect(error.message).toMatch(/^POST \/api\/v0\/monitors: no response: the request could not be made: /);
+      expect(error.message).toMatch(said);
+      expect(error.outcomeUnknown).toBe(false);
+      expect(logs.lines().filter((l) => l.includes('retrying'))).toEqual([]);
+    });
+
     test('a POST is not started without time for its answer; a GET still is', async () => {
       // Seconds, not milliseconds, on both sides of the line: a loaded machine must not move the time left across it.
       settings.minAttemptMs = 5_000;
