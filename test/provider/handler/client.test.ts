@@ -535,11 +535,10 @@ describe('errorMessage', () => {
       // A title is text to its end tag, as in a browser: an unclosed one runs to the end of the page.
       ['many unclosed titles', `<html>x${'<title>'.repeat(100_000)}`, `${HTML}: ${'<title>'.repeat(72).slice(0, 500)}...`],
       ['many < that open no tag', `<html>${'< '.repeat(200_000)}`, `${HTML}: ${'< '.repeat(250)}...`],
-    ])('a pathological page (%s) is read in time linear in its length', (_what, body, expected) => {
-      const started = Date.now();
+    ])('a pathological page (%s) is read as a browser shows it, without hanging', (_what, body, expected) => {
+      // Speed is the bench's to measure: the 5 s time limit only catches the quadratic reading (8 to 146 s for these before).
       expect(errorMessage(body, 'Bad Gateway')).toBe(expected);
-      expect(Date.now() - started).toBeLessThan(1000);
-    });
+    }, 5_000);
   });
 
   test('masks a secret before cutting, so one crossing the cut is not left half-visible', () => {
