@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _warnOnScopes } from './_downtime-warnings';
+import { _warnOnMonitorsOutsideScopes, _warnOnScopes } from './_downtime-warnings';
 import { _splitScopes } from './_scopes';
 import type { DowntimeScopeOptions } from './downtime';
 import { _fail, _repeats } from '../_validation';
@@ -13,7 +13,7 @@ const DOWNTIME: _ScopeUse = { warning: 'cdk-mackerel:downtimeScopeRedundant', no
 /**
  * The scope fields of a downtime, checked: each value once, none both included and excluded,
  * and the risky combinations warned about (a role in scopes whose service is excluded, as for
- * monitors, and `_warnOnScopes`).
+ * monitors, `_warnOnScopes`, and monitors outside every scope, `_warnOnMonitorsOutsideScopes`).
  * @internal
  */
 export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOptions): _DowntimeScopeProperties {
@@ -30,6 +30,7 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
     (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path);
   _warnOnExcludedServiceRoles(scope, DOWNTIME, scopeList, excludeList);
   _warnOnScopes(scope, included);
+  _warnOnMonitorsOutsideScopes(scope, props.scopes, props.monitors);
   return {
     serviceScopes: included.serviceScopes,
     serviceExcludeScopes: excluded.serviceScopes,

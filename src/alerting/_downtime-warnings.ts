@@ -2,6 +2,8 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _RenderedRecurrence, _StartGaps, _startGaps } from './_recurrence';
 import { _SplitScopes } from './_scopes';
+import { IMonitor, MonitorBase } from '../monitors/monitor-base';
+import { MonitorScope } from '../monitors/scope';
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
@@ -138,4 +140,32 @@ export function _warnOnScopes(scope: IConstruct, included: _SplitScopes): void {
       + 'monitors without a service) are then not muted as expected; Mackerel asks not to combine the two for such monitors. '
       + 'Use one kind, or a separate downtime for those monitors');
   }
+}
+
+/**
+ * Warns about each monitor of `monitors` that lies, at synth, in a service outside every service
+ * and role of `scopes`: Mackerel ANDs a downtime's scope kinds (mackerelio/documents
+ * `docs/entry/howto/downtimes.md`, "Scope refinement"), so such a monitor is not muted. Only
+ * what is known at synth is compared (`MonitorBase._knownService`): a scope whose name is a token
+ * of unknown value may be any service, and an imported monitor, or one whose service is not
+ * known, is left alone.
+ * @internal
+ */
+export function _warnOnMonitorsOutsideScopes(scope: IConstruct, scopes: MonitorScope[] | undefined, monitors: IMonitor[] | undefined): void {
+  if (!scopes || scopes.length === 0 || !monitors) return;
+  const services = new Set<string>();
+  for (const s of scopes) {
+    if (s._knownName === undefined) return;
+    services.add(s._knownName.split(':')[0]);
+  }
+  const shownScopes = scopes.map((s) => s._knownName).join(', ');
+  monitors.forEach((monitor, i) => {
+    const known = monitor instanceof MonitorBase ? monitor._knownService : undefined;
+    if (known === undefined || services.has(known.name)) return;
+    const tie = known.byScopes ? 'its scopes lie in service' : 'it belongs to service';
+    Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeMonitorOutsideScopes',
+      `monitors[${i}] ${monitor.node.path}: ${tie} ${JSON.stringify(known.name)}, outside every service and role of scopes (${shownScopes}). `
+      + 'Mackerel ANDs a downtime\'s monitors with its scopes, so the downtime does not mute this monitor. Add its service (or role) to scopes, '
+      + 'or mute it with a separate downtime');
+  });
 }

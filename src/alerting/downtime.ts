@@ -32,6 +32,10 @@ export interface DowntimeScopeOptions extends MackerelResourceOptions {
    * Scope kinds (services, roles, monitors) are ANDed by Mackerel. Do not combine a service
    * scope with a role scope when the downtime should also cover monitors tied to no service
    * (expression monitors, external HTTP monitors without a service): that gets a synth warning.
+   * With `monitors` too, only the alerts of those monitors that lie in these scopes are muted: a
+   * monitor of `monitors` known at synth to lie in another service (a service metric or external
+   * monitor of another service, a host monitor whose scopes are all in another service) gets the
+   * synth warning `cdk-mackerel:downtimeMonitorOutsideScopes`.
    *
    * @default - no service or role scope (with no `monitors` either, every monitor is muted, with a synth warning)
    */
@@ -50,6 +54,11 @@ export interface DowntimeScopeOptions extends MackerelResourceOptions {
 
   /**
    * Monitors muted by the downtime.
+   *
+   * Mackerel ANDs them with `scopes`: with both, a monitor is muted only where its alerts lie in
+   * a service or role of `scopes`. One known at synth to lie outside all of them gets the synth
+   * warning `cdk-mackerel:downtimeMonitorOutsideScopes`; an imported monitor, or one whose
+   * service is known only at deploy time, is not checked.
    *
    * @default - no monitor scope
    */

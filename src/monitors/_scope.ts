@@ -2,6 +2,7 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { MonitorScope } from './scope';
 import { _repeats } from '../_validation';
+import { _serviceOfScopes } from '../provider/_properties';
 import { _dependOnNamed } from '../service/_named-dependency';
 
 /**
@@ -17,6 +18,15 @@ export function _scopeKey(scope: MonitorScope): string {
 /** A scope as an error shows it: its name when known, else the reference it resolves to. @internal */
 export function _shownScope(consumer: IConstruct, scope: MonitorScope): unknown {
   return scope._knownName ?? (Token.isUnresolved(scope.value) ? Stack.of(consumer).resolve(scope.value) : scope.value);
+}
+
+/**
+ * The one service every scope lies in when their names are known at synth (`_serviceOfScopes`),
+ * else undefined: what a downtime compares with its own scopes.
+ * @internal
+ */
+export function _serviceOfKnownScopes(scopes: MonitorScope[] | undefined): string | undefined {
+  return _serviceOfScopes(scopes?.map((s) => s._knownName));
 }
 
 /**

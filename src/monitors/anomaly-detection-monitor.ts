@@ -2,7 +2,7 @@ import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _describeProblem, _epochSeconds, _fail, _warnLate } from '../_validation';
 import { _checkOneOf, _checkRange, _renderScopes } from './_checks';
-import { _scopeKey, _shownScope, _warnOnRepeatedScopes } from './_scope';
+import { _scopeKey, _serviceOfKnownScopes, _shownScope, _warnOnRepeatedScopes } from './_scope';
 import { _warnOnThresholdOrder } from './_threshold-order';
 import { AnomalySensitivity } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
@@ -137,7 +137,7 @@ export class AnomalyDetectionMonitor extends MonitorBase {
       criticalSensitivity: props.criticalSensitivity,
       maxCheckAttempts: props.maxCheckAttempts,
       trainingPeriodFrom: this.renderTrainingPeriodFrom(props.trainingPeriodFrom),
-    });
+    }, _serviceOfKnownScopes(props.scopes), true);
     _warnOnRepeatedScopes(this, props.scopes);
     _warnScopedKeptWithDeletedService(this, props.scopes, 'anomaly detection monitor');
     this._roleKeys = props.scopes.map(_scopeKey);

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { _checkOneOf, _renderScopes } from './_checks';
-import { _warnOnEmptyScopes, _warnOnRepeatedScopes } from './_scope';
+import { _serviceOfKnownScopes, _warnOnEmptyScopes, _warnOnRepeatedScopes } from './_scope';
 import { AlertStatusOnGone } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -82,7 +82,7 @@ export class ConnectivityMonitor extends MonitorBase {
       scopes: _renderScopes(this, 'scopes', props.scopes),
       excludeScopes: _renderScopes(this, 'excludeScopes', props.excludeScopes),
       alertStatusOnGone: props.alertStatusOnGone ?? AlertStatusOnGone.CRITICAL,
-    });
+    }, _serviceOfKnownScopes(props.scopes), true);
     _warnOnEmptyScopes(this, props.scopes);
     _warnOnRepeatedScopes(this, props.scopes, props.excludeScopes);
     _warnScopedKeptWithDeletedService(this, props.scopes, 'connectivity monitor');

@@ -11,6 +11,7 @@ import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
 import { _secretValue } from '../alerting/_secret-url';
 import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
+import { _knownServiceName } from '../service/_known-name';
 import { IMackerelService } from '../service/service';
 
 /** Mackerel's HTTP checker gives up after this long, so a slower threshold never fires. */
@@ -265,7 +266,7 @@ export class ExternalHttpMonitor extends MonitorBase {
       requestBody: props.requestBody,
       followRedirect: props.followRedirect,
       dualstack: props.dualstack,
-    });
+    }, props.service && _knownServiceName(props.service));
   }
 
   private checkUrl(props: ExternalHttpMonitorProps): void {

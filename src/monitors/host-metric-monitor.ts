@@ -2,7 +2,7 @@ import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _fail } from '../_validation';
 import { _checkMetricName, _checkRange, _renderScopes, _wholeDuration } from './_checks';
-import { _warnOnEmptyScopes, _warnOnRepeatedScopes } from './_scope';
+import { _serviceOfKnownScopes, _warnOnEmptyScopes, _warnOnRepeatedScopes } from './_scope';
 import { MonitorOperator } from './enums';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
@@ -100,7 +100,7 @@ export class HostMetricMonitor extends MonitorBase {
       maxCheckAttempts: props.maxCheckAttempts,
       scopes: _renderScopes(this, 'scopes', props.scopes),
       excludeScopes: _renderScopes(this, 'excludeScopes', props.excludeScopes),
-    });
+    }, _serviceOfKnownScopes(props.scopes), true);
     _warnOnEmptyScopes(this, props.scopes);
     _warnOnRepeatedScopes(this, props.scopes, props.excludeScopes);
     _warnScopedKeptWithDeletedService(this, props.scopes, 'host monitor');

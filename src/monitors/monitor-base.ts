@@ -112,6 +112,15 @@ export abstract class MonitorBase extends Construct implements IMonitor {
   /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public abstract readonly monitorId: string;
 
+  /**
+   * The service the monitor's alerts lie in when it is known at synth: a service metric or
+   * external monitor's service, or the one service every scope of a host-scoped monitor lies in
+   * (`_serviceOfScopes`); `byScopes` says which. Read by downtimes, which Mackerel ANDs with their
+   * scopes (`_warnOnMonitorsOutsideScopes`).
+   * @internal
+   */
+  public _knownService?: { readonly name: string; readonly byScopes: boolean };
+
   private readonly common: Pick<_MonitorProperties, 'memo' | 'notificationInterval' | 'isMute'>;
   private readonly removalPolicy?: RemovalPolicy;
 
@@ -156,10 +165,13 @@ export abstract class MonitorBase extends Construct implements IMonitor {
 
   /**
    * Creates the monitor resource from the kind's own fields plus the shared ones.
+   * @param service the service the monitor's alerts lie in (`_knownService`), when known at synth
+   * @param byScopes whether that service is the one of the monitor's scopes
    * @returns the monitor ID (the resource's `Ref`)
    * @internal
    */
-  protected _createMonitor(fields: _MonitorProperties): string {
+  protected _createMonitor(fields: _MonitorProperties, service?: string, byScopes = false): string {
+    if (service !== undefined) this._knownService = { name: service, byScopes };
     const properties: _MonitorProperties = { ...fields, ...this.common };
     return _createMackerelResource(this, _RESOURCE_TYPES.MONITOR, { ...properties }, this.removalPolicy).ref;
   }

@@ -6,6 +6,7 @@ import { _warnOnThresholdOrder } from './_threshold-order';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
 import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
+import { _knownServiceName } from '../service/_known-name';
 import { IMackerelService } from '../service/service';
 
 /** Metric interruption durations: whole multiples of 10 minutes, at most one week. */
@@ -108,6 +109,6 @@ export class ServiceMetricMonitor extends MonitorBase {
       maxCheckAttempts: props.maxCheckAttempts,
       missingDurationWarning,
       missingDurationCritical,
-    });
+    }, _knownServiceName(props.service));
   }
 }

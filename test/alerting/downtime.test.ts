@@ -2,8 +2,8 @@ import { CfnParameter, Duration, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
-import { Downtime, DowntimeProps, DowntimeRecurrence, Weekday } from '../../src/alerting';
-import { ExpressionMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
+import { DeploymentDowntime, Downtime, DowntimeProps, DowntimeRecurrence, Weekday } from '../../src/alerting';
+import { ExpressionMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorBase, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
 import { MackerelRole, MackerelService } from '../../src/service';
 
 /** A Sunday, as in the design example. */
@@ -519,6 +519,94 @@ describe('Downtime', () => {
 
     test('a role scope with an excluded service is not that combination: no warning', () => {
       downtime({ scopes: [MonitorScope.of('shop:web')], excludeScopes: [MonitorScope.of('other')] }).hasNoWarning('/Stack/D', Match.anyValue());
+    });
+
+    describe('a monitor known to lie outside every scope: cdk-mackerel:downtimeMonitorOutsideScopes (Mackerel ANDs monitors with scopes)', () => {
+      const outside = Match.stringLikeRegexp('cdk-mackerel:downtimeMonitorOutsideScopes');
+      /** The fixture's stack with a service `blog` (a MackerelService), its service metric monitor and its external monitor. */
+      function blogStack() {
+        const fixture = alertingStack();
+        const blog = new MackerelService(fixture.stack, 'Blog', { name: 'blog' });
+        const posts = new ServiceMetricMonitor(fixture.stack, 'Posts', {
+          name: 'posts', service: blog, metric: 'blog.posts', operator: MonitorOperator.LESS_THAN, critical: 1, duration: 1,
+        });
+        const top = new ExternalHttpMonitor(fixture.stack, 'Top', { name: 'top', url: 'https://blog.example.com/', service: blog });
+        return { ...fixture, blog, posts, top };
+      }
+
+      test('warns about a service metric monitor and an external monitor of another service, naming each, its service and the scopes', () => {
+        // GIVEN
+        const { stack, web, posts, top, cpu } = blogStack();
+        // WHEN
+        new Downtime(stack, 'D', {
+          name: 'd',
+          start: START,
+          duration: Duration.hours(1),
+          scopes: [MonitorScope.of('shop'), MonitorScope.fromRole(web)],
+          monitors: [cpu, posts, top],
+        });
+        // THEN
+        const warnings = Annotations.fromStack(stack).findWarning('/Stack/D', outside);
+        expect(warnings.map((w) => w.entry.data)).toEqual([
+          expect.stringMatching('^monitors\\[1\\] Stack/Posts: it belongs to service "blog", outside every service and role of scopes '
+            + '\\(shop, shop:web\\)\\. Mackerel ANDs a downtime\'s monitors with its scopes, so the downtime does not mute this monitor\\. '
+            + 'Add its service \\(or role\\) to scopes, or mute it with a separate downtime'),
+          expect.stringMatching('^monitors\\[2\\] Stack/Top: it belongs to service "blog", '),
+        ]);
+      });
+
+      test('warns about a host monitor whose scopes lie in another service, and in a DeploymentDowntime too', () => {
+        // GIVEN
+        const { stack, cpu } = alertingStack();
+        // WHEN
+        new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.hours(1), scopes: [MonitorScope.of('blog:web')], monitors: [cpu] });
+        new DeploymentDowntime(stack, 'Deploy', { revision: 'r1', scopes: [MonitorScope.of('blog')], monitors: [cpu] });
+        // THEN
+        const annotations = Annotations.fromStack(stack);
+        annotations.hasWarning('/Stack/D', Match.stringLikeRegexp(
+          '^monitors\\[0\\] Stack/Cpu: its scopes lie in service "shop", outside every service and role of scopes \\(blog:web\\)\\. '));
+        annotations.hasWarning('/Stack/Deploy', Match.stringLikeRegexp('^monitors\\[0\\] Stack/Cpu: its scopes lie in service "shop", .*\\(blog\\)'));
+      });
+
+      test('no warning when the monitor\'s service is in scopes, as a service or a role of it', () => {
+        const { stack, blog, posts, top, cpu } = blogStack();
+        new Downtime(stack, 'D', {
+          name: 'd',
+          start: START,
+          duration: Duration.hours(1),
+          scopes: [MonitorScope.fromService(blog), MonitorScope.of('shop:web')],
+          monitors: [posts, top, cpu],
+        });
+        new Downtime(stack, 'ByRole', { name: 'd', start: START, duration: Duration.hours(1), scopes: [MonitorScope.of('blog:app')], monitors: [posts] });
+        Annotations.fromStack(stack).hasNoWarning('*', outside);
+      });
+
+      test('no warning when the service of the monitor or of a scope is unknown at synth, or for no scopes', () => {
+        // GIVEN
+        const { stack, cpu } = alertingStack();
+        const name = new CfnParameter(stack, 'ServiceName').valueAsString;
+        const imported = MonitorBase.fromMonitorId(stack, 'Imported', 'abc123');
+        const fromParameter = new ServiceMetricMonitor(stack, 'Param', {
+          name: 'p', service: MackerelService.fromName(stack, 'ParamService', name), metric: 'm', operator: MonitorOperator.LESS_THAN, critical: 1, duration: 1,
+        });
+        const external = new ExternalHttpMonitor(stack, 'NoService', { name: 'n', url: 'https://example.com/' });
+        const expression = new ExpressionMonitor(stack, 'Expr', { name: 'e', expression: 'max(role(shop:web, loadavg5))', operator: MonitorOperator.GREATER_THAN, warning: 1 });
+        const unscoped = new HostMetricMonitor(stack, 'AllHosts', { name: 'all', metric: 'loadavg5', operator: MonitorOperator.GREATER_THAN, warning: 1, duration: Duration.minutes(1) });
+        const monitors = [imported, fromParameter, external, expression, unscoped];
+        // WHEN
+        new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.hours(1), scopes: [MonitorScope.of('blog')], monitors });
+        // A scope of unknown name may be the monitor's own service.
+        new Downtime(stack, 'Unknown', {
+          name: 'd',
+          start: START,
+          duration: Duration.hours(1),
+          scopes: [MonitorScope.of('blog'), MonitorScope.fromService(MackerelService.fromName(stack, 'Other', name))],
+          monitors: [cpu],
+        });
+        new Downtime(stack, 'NoScopes', { name: 'd', start: START, duration: Duration.hours(1), monitors: [cpu] });
+        // THEN
+        Annotations.fromStack(stack).hasNoWarning('*', outside);
+      });
     });
   });
 });
