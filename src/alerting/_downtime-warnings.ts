@@ -162,10 +162,13 @@ export function _warnOnMonitorsOutsideScopes(scope: IConstruct, scopes: MonitorS
   monitors.forEach((monitor, i) => {
     const known = monitor instanceof MonitorBase ? monitor._knownService : undefined;
     if (known === undefined || services.has(known.name)) return;
-    const tie = known.byScopes ? 'its scopes lie in service' : 'it belongs to service';
+    // A host may have roles in several services, and Mackerel does not say whether a host alert then matches them all.
+    const [tie, unmuted] = known.byScopes
+      ? ['its scopes lie in service', 'does not mute this monitor (but perhaps on a host that also has a role in scopes)']
+      : ['it belongs to service', 'does not mute this monitor'];
     Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeMonitorOutsideScopes',
       `monitors[${i}] ${monitor.node.path}: ${tie} ${JSON.stringify(known.name)}, outside every service and role of scopes (${shownScopes}). `
-      + 'Mackerel ANDs a downtime\'s monitors with its scopes, so the downtime does not mute this monitor. Add its service (or role) to scopes, '
+      + `Mackerel ANDs a downtime's monitors with its scopes, so the downtime ${unmuted}. Add its service (or role) to scopes, `
       + 'or mute it with a separate downtime');
   });
 }
