@@ -294,18 +294,13 @@ test('a dashboard made outside cdk-mackerel at the URL path: diff says the creat
 
   // WHEN one at the dashboard's URL path is made outside cdk-mackerel
   expect((await post('shop/web')).status).toBe(200);
-  const id = shared.emulator.state().dashboards.find((d: any) => d.urlPath === 'shop/web')!.id;
+  const id = String(shared.emulator.state().dashboards.find((d: any) => d.urlPath === 'shop/web')!.id);
   const diff = await cli(['diff', outdir, ...base]);
 
   // THEN diff shows the same create on stdout, and says on stderr that Mackerel will refuse it
   expect(diff.out).toBe(before.out);
   expect(diff.out).toMatch(/^\+ create +Dashboard +Shop\/Board\w+ "shop"$/m);
-  expect(diff.err.split('\n')).toEqual([
-    `notice: Shop/${logicalIdOf(diff.out, 'Board')}: apply's create will fail: a dashboard with the URL path "shop/web" exists in Mackerel (ID "${id}"), `
-      + 'which no resource of the state file holds: made outside cdk-mackerel, or left by a create whose result was not saved; dashboard URL paths are '
-      + 'unique in the Mackerel organization and the handler takes no existing dashboard over, so Mackerel refuses the create, on every run. '
-      + 'Give the dashboard another URL path, or delete that one in Mackerel',
-  ]);
+  expect(diff.err.split('\n')).toEqual([takenOutsideNotice(diff.out, id)]);
   const apply = await cli(['apply', outdir, ...base]);
   expect(apply.code).toBe(2);
   expect(apply.err).toMatch(/409.*urlPath "shop\/web" is already used by dashboard/);
@@ -324,6 +319,14 @@ function logicalIdOf(out: string, id: string): string {
   return new RegExp(`Shop/(${id}\\w+)`).exec(out)![1];
 }
 
+/** diff's notice that the create of Shop/Board fails on the URL path "shop/web", held by dashboard `id` made outside cdk-mackerel. */
+function takenOutsideNotice(out: string, id: string): string {
+  return `notice: Shop/${logicalIdOf(out, 'Board')}: apply's create will fail: a dashboard with the URL path "shop/web" exists in Mackerel (ID "${id}"), `
+    + 'which no resource of the state file holds: made outside cdk-mackerel, or left by a create whose result was not saved; dashboard URL paths are '
+    + 'unique in the Mackerel organization and the handler takes no existing dashboard over, so Mackerel refuses the create, on every run. '
+    + 'Give the dashboard another URL path, or delete that one in Mackerel';
+}
+
 test('a dashboard the state holds, deleted outside, that apply re-creates where another holds its URL path: diff says the create will fail', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
@@ -339,12 +342,7 @@ test('a dashboard the state holds, deleted outside, that apply re-creates where 
   const diff = await cli(['diff', outdir, ...base]);
   // THEN diff shows the re-create on stdout, and says on stderr that Mackerel will refuse it, as it then does
   expect(diff.out).toMatch(/^! replace +Dashboard +Shop\/Board\w+ \w+ "shop" \(new Mackerel ID/m);
-  expect(diff.err.split('\n')).toEqual([
-    `notice: Shop/${logicalIdOf(diff.out, 'Board')}: apply's create will fail: a dashboard with the URL path "shop/web" exists in Mackerel (ID "${id}"), `
-      + 'which no resource of the state file holds: made outside cdk-mackerel, or left by a create whose result was not saved; dashboard URL paths are '
-      + 'unique in the Mackerel organization and the handler takes no existing dashboard over, so Mackerel refuses the create, on every run. '
-      + 'Give the dashboard another URL path, or delete that one in Mackerel',
-  ]);
+  expect(diff.err.split('\n')).toEqual([takenOutsideNotice(diff.out, id)]);
   const apply = await cli(['apply', outdir, ...base]);
   expect(apply.code).toBe(2);
   expect(apply.err).toMatch(/409.*urlPath "shop\/web" is already used by dashboard/);
