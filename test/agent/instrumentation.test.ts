@@ -270,13 +270,7 @@ describe('MackerelInstrumentation: exactly once', () => {
     // WHEN
     instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
     // THEN neither gets a second agent
-    const annotations = Annotations.fromStack(stack);
-    const found = (taskDefinition: ecs.TaskDefinition, sign: string) => {
-      expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
-      expect(annotations.findWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
-        expect.stringContaining(`The task definition already runs the Mackerel container agent in ${taskDefinition.node.path}/mackerel (${sign}), added by hand`),
-      ]);
-    };
+    const found = handAgentFound(Annotations.fromStack(stack));
     found(byFile, `MACKEREL_CONTAINER_PLATFORM in its environment file ${envFile}`);
     found(bySecret, 'MACKEREL_CONTAINER_PLATFORM in its secrets');
   });
@@ -296,13 +290,7 @@ describe('MackerelInstrumentation: exactly once', () => {
     // WHEN
     instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
     // THEN neither gets a second agent, and each is named with its Dockerfile's base image
-    const annotations = Annotations.fromStack(stack);
-    const found = (taskDefinition: ecs.TaskDefinition, sign: string) => {
-      expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
-      expect(annotations.findWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
-        expect.stringContaining(`The task definition already runs the Mackerel container agent in ${taskDefinition.node.path}/mackerel (${sign}), added by hand`),
-      ]);
-    };
+    const found = handAgentFound(Annotations.fromStack(stack));
     found(byAsset, `image built from ${join(hub, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2`);
     found(byImageAsset, `image built from ${join(ecrPublic, 'Dockerfile')} on public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2-plugins`);
     Template.fromStack(stack).resourcePropertiesCountIs('AWS::ECS::TaskDefinition', {
@@ -1081,3 +1069,16 @@ describe('MackerelInstrumentation: post-conditions', () => {
     expect(() => app.synth()).toThrow(/"mackerel-container-agent" must appear exactly once in the task definition, but appears 0 times/);
   });
 });
+
+/**
+ * Expects a task definition to keep its app and its agent added by hand (container `mackerel`, found by `sign`),
+ * with no second agent, and the Aspect to say so (agentAlreadyPresent).
+ */
+function handAgentFound(annotations: Annotations) {
+  return (taskDefinition: ecs.TaskDefinition, sign: string) => {
+    expect(containerDefinitions(taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
+    expect(annotations.findWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
+      expect.stringContaining(`The task definition already runs the Mackerel container agent in ${taskDefinition.node.path}/mackerel (${sign}), added by hand`),
+    ]);
+  };
+}
