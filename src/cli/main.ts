@@ -40,7 +40,13 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   // a diff or an error would show them.
   let hidden: string[] = [];
   // Longest first: a secret blanked inside a longer one would leave the rest of that one printed.
-  const scrub = (line: string) => [key, ...hidden].sort((a, b) => b.length - a.length).reduce((text, secret) => _scrubKey(text, secret), line);
+  // Sorted once per change of key or hidden, not for every line printed (a diff prints one per object, hidden may hold every channel URL).
+  let sorted: { readonly key: string; readonly hidden: string[]; readonly secrets: string[] } | undefined;
+  const secrets = () => {
+    if (sorted?.key !== key || sorted.hidden !== hidden) sorted = { key, hidden, secrets: [key, ...hidden].sort((a, b) => b.length - a.length) };
+    return sorted.secrets;
+  };
+  const scrub = (line: string) => secrets().reduce((text, secret) => _scrubKey(text, secret), line);
   const out = (line: string) => io.out(scrub(line));
   const err = (line: string) => io.err(scrub(line));
   let local: _LocalEmulator | undefined;
