@@ -63,6 +63,11 @@ export class AwsIntegrationService {
    *
    * Mackerel documents `lambda:GetFunctionConfiguration`, which also returns each function's
    * environment variables in clear text: keep secrets out of them (in Secrets Manager, say).
+   *
+   * Without a tag filter (`includedTags`) every function of the region is integrated and counted
+   * as a micro host, the functions CDK itself deploys included: this library's provider function,
+   * an ECS capacity's draining function, custom resource and log retention handlers. Include a
+   * tag only your functions carry, or exclude one the others carry.
    */
   public static readonly LAMBDA = new AwsIntegrationService('Lambda', ['lambda:GetFunctionConfiguration', 'lambda:List*'], true, true);
   /** DynamoDB tables (AmazonDynamoDBReadOnlyAccess, with its auto scaling read). */
