@@ -49,7 +49,7 @@ export abstract class MackerelApiKey {
    *
    * @param secret the secret holding the key
    * @param field the JSON field holding the key, when the secret is a JSON object: without ":",
-   *   which ECS reads as the end of the field name
+   *   which ECS reads as the end of the field name. Default: the secret's whole value is the key
    */
   public static fromSecretsManager(secret: secretsmanager.ISecret, field?: string): MackerelApiKey {
     if (field !== undefined && !Token.isUnresolved(field) && field.includes(':')) {

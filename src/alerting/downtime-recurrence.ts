@@ -126,10 +126,18 @@ export class DowntimeRecurrence {
   /** Every how many hours, days, weeks, months or years the downtime repeats. */
   public readonly interval: number;
 
-  /** When the repetition ends, if it does. */
+  /**
+   * When the repetition ends, if it does.
+   *
+   * @default - none: the downtime repeats indefinitely
+   */
   public readonly until?: Date;
 
-  /** The weekdays of a weekly recurrence, if given. */
+  /**
+   * The weekdays of a weekly recurrence, if given.
+   *
+   * @default - none: not a weekly recurrence, or one given no days, for which Mackerel applies its own choice
+   */
   public readonly weekdays?: Weekday[];
 
   private constructor(type: string, options: DowntimeRecurrenceOptions, weekdays?: Weekday[]) {

@@ -368,7 +368,11 @@ export class MackerelMonitoring extends Construct {
   /** The role the alerts are scoped to. */
   public readonly role: IMackerelRole;
 
-  /** The notification group made for `notify.channels`, if any. */
+  /**
+   * The notification group made for `notify.channels`, if any.
+   *
+   * @default - none: no `notify.channels` were given (a `notify.notificationGroup` is the app's own, not this)
+   */
   public readonly notificationGroup?: NotificationGroup;
 
   private readonly created: Array<{ readonly kind: RoleMonitorKind; readonly monitor: IMonitor }> = [];
