@@ -460,3 +460,31 @@ describe('README.md quick start, as someone installing the package reads it', ()
     expect(prose).toContain(`Node.js ${node![1]}.${node![2]} or later`);
   });
 });
+
+describe('README.md names the synth warnings and infos', () => {
+  /** Every `cdk-mackerel:<id>` the library gives as a string of its own, in `src/` (the CLI and emulator give none). */
+  function annotationIds(): string[] {
+    const ids = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          walk(file);
+        } else if (entry.name.endsWith('.ts')) {
+          // a quoted id alone: `cdk-mackerel:ExecutionPolicy:${path}` is a construct's unique key, not an annotation
+          for (const match of fs.readFileSync(file, 'utf8').matchAll(/['"`]cdk-mackerel:([a-zA-Z]+)['"`]/g)) ids.add(match[1]);
+        }
+      }
+    };
+    walk(path.join(ROOT, 'src'));
+    return [...ids].sort();
+  }
+
+  test('each id a user may meet (and acknowledge) is named in the README, where what it means is said', () => {
+    const ids = annotationIds();
+    // the walk finds the ids of the agent, the monitors and the alerting constructs
+    expect(ids).toEqual(expect.arrayContaining(['agentHostBilled', 'warningAfterCritical', 'downtimeOver']));
+    const readme = fs.readFileSync(README, 'utf8');
+    expect(ids.filter((id) => !readme.includes(`cdk-mackerel:${id}`))).toEqual([]);
+  });
+});
