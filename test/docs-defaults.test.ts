@@ -50,6 +50,11 @@ function isPublic(member: ts.ClassElement): boolean {
     && !ts.getJSDocTags(member).some((t) => t.tagName.text === 'internal');
 }
 
+/** Whether a declared type is `T | undefined`, which jsii takes for an optional property as it takes `?`. */
+function admitsUndefined(type: ts.TypeNode | undefined): boolean {
+  return type !== undefined && ts.isUnionTypeNode(type) && type.types.some((t) => t.kind === ts.SyntaxKind.UndefinedKeyword);
+}
+
 /** Each property declared by an interface, and each public property of a class, that the entry point exports. */
 function propertyDocs(): PropertyDoc[] {
   const docs: PropertyDoc[] = [];
@@ -60,7 +65,7 @@ function propertyDocs(): PropertyDoc[] {
       const tag = ts.getJSDocTags(member).find((t) => t.tagName.text === 'default');
       docs.push({
         name: `${name}.${member.name.getText()}`,
-        optional: member.questionToken !== undefined,
+        optional: member.questionToken !== undefined || admitsUndefined(member.type),
         defaultText: tag ? (ts.getTextOfJSDocComment(tag.comment) ?? '').trim() : undefined,
       });
     }
