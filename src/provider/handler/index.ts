@@ -210,9 +210,10 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
     log.info('done', { physicalResourceId: outcome.PhysicalResourceId });
     return outcome;
   } catch (e) {
-    const message = scrub(`${event.ResourceType} ${event.LogicalResourceId}: ${event.RequestType} failed: ${(e as Error).message ?? String(e)}${advice(e)}`);
-    log.error('failed', { error: message });
-    throw _failure(message, e);
+    const message = scrub(`${event.ResourceType} ${event.LogicalResourceId}: ${event.RequestType} failed: ${(e as Error).message ?? String(e)}`);
+    const check = scrub(advice(e));
+    log.error('failed', { error: `${message}${check}` });
+    throw _failure(message, e, check);
   }
 }
 
@@ -245,14 +246,15 @@ const MAX_REASON_BYTES = 1500;
 /**
  * The error CloudFormation reports. Its response body must stay under 4096 bytes, or CloudFormation
  * shows its own error instead of Mackerel's: the message is cut to `MAX_REASON_BYTES` bytes
- * (`_withinResponse`; its start says what failed and Mackerel's words), and the stack, which the
- * provider framework would add to the reason, is dropped (the log line above has the whole message).
+ * (`_withinResponse`; its start says what failed and Mackerel's words, and `whatToCheck` follows it
+ * whole), and the stack, which the provider framework would add to the reason, is dropped (the log
+ * line above has the whole message).
  * @internal
  */
-export function _failure(message: string, cause?: unknown): Error {
+export function _failure(message: string, cause?: unknown, whatToCheck = ''): Error {
   // The cause is for a caller in the same process (cdk-mackerel apply tells a refused request from a
   // failed one); the Lambda runtime reports only the name, message and stack.
-  const error = new Error(_withinResponse(message), cause === undefined ? undefined : { cause });
+  const error = new Error(_withinResponse(message, whatToCheck), cause === undefined ? undefined : { cause });
   error.stack = '';
   return error;
 }
@@ -261,23 +263,30 @@ export function _failure(message: string, cause?: unknown): Error {
  * `text` cut to `MAX_REASON_BYTES` bytes on a character boundary, saying how much more the
  * handler's log has. The whole response counts towards CloudFormation's limit, a success's `Data`
  * as much as a failure's reason: a response over it fails the request ("Response object is too
- * long"), a delete included.
+ * long"), a delete included. `whatToCheck` (such as for a key Mackerel refused) follows whole:
+ * `text`, which may echo any amount of Mackerel's words, is cut to make room for it, as advice
+ * cut short would be no advice.
  * @internal
  */
-export function _withinResponse(text: string): string {
+export function _withinResponse(text: string, whatToCheck = ''): string {
   const characters = [...text];
+  const room = MAX_REASON_BYTES - responseBytes(whatToCheck);
   let bytes = 0;
   let kept = 0;
   for (const character of characters) {
-    // As the framework writes it: UTF-8, with JSON's escapes (a quote is 2 bytes, a control character up to 6).
-    const size = Buffer.byteLength(JSON.stringify(character), 'utf8') - 2;
-    if (bytes + size > MAX_REASON_BYTES) break;
+    const size = responseBytes(character);
+    if (bytes + size > room) break;
     bytes += size;
     kept++;
   }
   return kept === characters.length
-    ? text
-    : `${characters.slice(0, kept).join('')}... (${characters.length - kept} more characters in the handler's log)`;
+    ? `${text}${whatToCheck}`
+    : `${characters.slice(0, kept).join('')}... (${characters.length - kept} more characters in the handler's log)${whatToCheck}`;
+}
+
+/** The bytes `text` takes as the framework writes it: UTF-8, with JSON's escapes (a quote is 2 bytes, a control character up to 6). */
+function responseBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
 }
 
 async function dispatch(module: ResourceModule, ctx: RequestContext, event: CloudFormationCustomResourceEvent): Promise<HandlerResult> {

@@ -79,6 +79,18 @@ describe('handler', () => {
       expect(error.message).toBe(`${type} Thing: Create failed: ${method} ${path}: HTTP ${status}: permission denied; ${KEY_REFUSED}`);
     });
 
+    test('whole after a long message of Mackerel\'s, which is cut instead to make room for it', async () => {
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 403, body: { error: { message: `permission denied: ${'x'.repeat(1900)}` } } });
+
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
+
+      expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: POST \/api\/v0\/monitors: HTTP 403: permission denied: x+\.\.\. \(\d+ more characters in the handler's log\); /);
+      expect(error.message.endsWith(`; ${KEY_REFUSED}`)).toBe(true);
+      expect(Buffer.byteLength(error.message, 'utf8')).toBeLessThan(1600);
+      // the log line has it all
+      expect(env.logs.lines().join('\n')).toContain(`${'x'.repeat(1900)}; ${KEY_REFUSED}`);
+    });
+
     test('not through cdk-mackerel apply, which says what to do in its own words (its MACKEREL_APIKEY)', async () => {
       useLocalApi({ apiBase: env.emulator.url, apiKey: env.emulator.apiKey });
       env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 403, body: { error: { message: 'permission denied' } } });
