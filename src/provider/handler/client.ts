@@ -4,6 +4,15 @@ import { settings, sleep, timeForAnotherAttempt } from './settings';
 /** The HTTP methods the handler uses. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** What a `MackerelApiError` says beside the call, its status and Mackerel's message. */
+interface MackerelApiErrorOptions {
+  readonly note?: string;
+  readonly outcomeUnknown?: boolean;
+  readonly cause?: unknown;
+  readonly mackerelBody?: boolean;
+  readonly pageTitle?: string;
+}
+
 /**
  * A call to Mackerel that failed. `status` is the HTTP status, or undefined when no response
  * came (network error, timeout). `apiMessage` is Mackerel's own `error.message`, or the raw
@@ -18,19 +27,29 @@ export class MackerelApiError extends Error {
   public readonly outcomeUnknown: boolean;
   /** Why the client gave up (such as `gave up after 3 attempts: no time left to retry`), when it says. */
   public readonly note?: string;
+  /**
+   * For an error answer, whether its body is Mackerel's own JSON error (`{"error":...}`): when it is
+   * not (a proxy's or load balancer's HTML page, an empty body), something between the handler and
+   * Mackerel may have answered instead of Mackerel. Undefined without an error answer.
+   */
+  public readonly mackerelBody?: boolean;
+  /** The title of the HTML page that answered, when an error answer was one and it has a title. */
+  public readonly pageTitle?: string;
 
   constructor(
     public readonly method: Method,
     public readonly path: string,
     public readonly status: number | undefined,
     public readonly apiMessage: string,
-    options: { readonly note?: string; readonly outcomeUnknown?: boolean; readonly cause?: unknown } = {},
+    options: MackerelApiErrorOptions = {},
   ) {
     super(scrub(`${method} ${path}: ${status === undefined ? 'no response' : `HTTP ${status}`}: ${apiMessage}${options.note ? ` (${options.note})` : ''}`),
       options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MackerelApiError';
     this.outcomeUnknown = options.outcomeUnknown ?? false;
     this.note = options.note;
+    this.mackerelBody = options.mackerelBody;
+    this.pageTitle = options.pageTitle;
   }
 }
 
@@ -170,6 +189,7 @@ export function createClient(options: ClientOptions): MackerelClient {
       previous = error;
       if (retry === 'if-repeatable' && !repeatable) {
         throw new MackerelApiError(method, path, error.status, error.apiMessage, {
+          ...bodyOf(error),
           outcomeUnknown: true,
           note: 'outcome unknown: Mackerel may have carried it out; not repeated, since a repeated POST could create a second object',
         });
@@ -190,8 +210,13 @@ export function createClient(options: ClientOptions): MackerelClient {
 /** The last answer of a call given up after `attempts`, saying why. */
 function gaveUp(last: MackerelApiError, attempts: number, why: string): MackerelApiError {
   return new MackerelApiError(last.method, last.path, last.status, last.apiMessage, {
-    note: `gave up after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${why}`, outcomeUnknown: last.outcomeUnknown, cause: last.cause,
+    ...bodyOf(last), note: `gave up after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${why}`, outcomeUnknown: last.outcomeUnknown, cause: last.cause,
   });
+}
+
+/** What an error says of the body that answered, to carry into an error made from it. */
+function bodyOf(error: MackerelApiError): { readonly mackerelBody?: boolean; readonly pageTitle?: string } {
+  return { mackerelBody: error.mackerelBody, pageTitle: error.pageTitle };
 }
 
 /** One HTTP exchange: the parsed answer, or a failure saying whether to retry. */
@@ -244,7 +269,8 @@ async function exchange(
   }
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
   const retry = retryOf(response.status, retryAfterMs);
-  const error = new MackerelApiError(method, path, response.status, errorMessage(text, response.statusText), { outcomeUnknown: retry === 'if-repeatable' });
+  const { message, mackerelBody, pageTitle } = readErrorBody(text, response.statusText);
+  const error = new MackerelApiError(method, path, response.status, message, { outcomeUnknown: retry === 'if-repeatable', mackerelBody, pageTitle });
   return { error, retry, retryAfterMs: retry === 'never' ? undefined : retryAfterMs };
 }
 
@@ -316,26 +342,43 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
  * since `scrub` only recognises whole ones.
  */
 export function errorMessage(body: string, statusText: string): string {
+  return readErrorBody(body, statusText).message;
+}
+
+/** An error answer's body as `errorMessage` says it, whether it is Mackerel's JSON error, and the title of an HTML page. */
+interface ErrorBody {
+  readonly message: string;
+  readonly mackerelBody: boolean;
+  readonly pageTitle?: string;
+}
+
+function readErrorBody(body: string, statusText: string): ErrorBody {
   let raw = body.trim();
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } | string };
     const error = parsed?.error;
-    if (typeof error === 'string' && error) return cut(scrub(error), MAX_MESSAGE_IN_ERROR);
-    if (error && typeof error === 'object' && typeof error.message === 'string' && error.message) return cut(scrub(error.message), MAX_MESSAGE_IN_ERROR);
+    if (typeof error === 'string' && error) return { message: cut(scrub(error), MAX_MESSAGE_IN_ERROR), mackerelBody: true };
+    if (error && typeof error === 'object' && typeof error.message === 'string' && error.message) {
+      return { message: cut(scrub(error.message), MAX_MESSAGE_IN_ERROR), mackerelBody: true };
+    }
     // Written again as JSON.stringify writes it, whose escapes `scrub` knows: the body's own may
     // differ (`\u0026` for &, `\/` for /) and would hide a secret from it.
     raw = JSON.stringify(parsed);
   } catch {
     // not JSON: fall through to the raw body
   }
-  const html = htmlText(raw);
+  const html = htmlPage(raw);
   if (html !== undefined) {
     const page = 'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers';
-    return html ? `${page}: ${cut(scrub(html), MAX_BODY_IN_MESSAGE)}` : `${page}, without text`;
+    const pageTitle = html.title ? cut(scrub(html.title), MAX_TITLE_IN_ERROR) : undefined;
+    return { message: html.text ? `${page}: ${cut(scrub(html.text), MAX_BODY_IN_MESSAGE)}` : `${page}, without text`, mackerelBody: false, pageTitle };
   }
-  if (raw) return cut(scrub(raw), MAX_BODY_IN_MESSAGE);
-  return statusText || 'no message';
+  if (raw) return { message: cut(scrub(raw), MAX_BODY_IN_MESSAGE), mackerelBody: false };
+  return { message: statusText || 'no message', mackerelBody: false };
 }
+
+/** An HTML page's title is cut to this length (characters) where advice names it. */
+const MAX_TITLE_IN_ERROR = 100;
 
 /** The five entities of XML, the space HTML pages use most, and the soft hyphen (dropped as `INVISIBLE`). */
 const ENTITIES: { readonly [name: string]: string } = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', shy: '\u00ad' };
@@ -355,8 +398,9 @@ const SPACED_ELEMENTS: ReadonlySet<string> = new Set([
 const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 
 /**
- * The text a person reads in an HTML page (its title, then its body, on one line), or undefined
- * when `body` is no HTML page. A proxy's or load balancer's error page said as its markup would
+ * The text a person reads in an HTML page (its title, then its body, on one line) and its title
+ * alone (which names what answered a refused key), or undefined when `body` is no HTML page. A
+ * proxy's or load balancer's error page said as its markup would
  * fill the reason with tags and line breaks, and a long head (styles, scripts) would push its
  * words past the cut altogether.
  *
@@ -364,7 +408,7 @@ const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
  * anyone's (a misconfigured API base), and a pattern such as `<[^>]*>` over one with many `<` and no
  * `>` takes time in the square of its length (seconds for 50 KB, the Lambda's whole time for more).
  */
-function htmlText(body: string): string | undefined {
+function htmlPage(body: string): { readonly text: string; readonly title?: string } | undefined {
   if (!/^</.test(body) || !/<(?:!doctype\s+html|html|head|body|title)[\s>]/i.test(body)) return undefined;
   let title: string | undefined;
   let rest = '';
@@ -422,7 +466,10 @@ function htmlText(body: string): string | undefined {
   const heading = title === undefined ? '' : text(title);
   const words = text(rest);
   // A page's heading most often repeats its title.
-  return !heading || words.startsWith(heading) ? words || heading : words ? `${heading}: ${words}` : heading;
+  return {
+    text: !heading || words.startsWith(heading) ? words || heading : words ? `${heading}: ${words}` : heading,
+    title: heading || undefined,
+  };
 }
 
 /** The first `max` characters (code points, never half of a surrogate pair), with "..." when cut. */
@@ -435,7 +482,7 @@ function parseJson(method: Method, path: string, status: number, text: string): 
   try {
     return JSON.parse(text);
   } catch {
-    const html = htmlText(text.trim());
+    const html = htmlPage(text.trim())?.text;
     throw new MackerelApiError(method, path, status, html === undefined ? `the response is not JSON: ${cut(scrub(text), 100)}`
       : `the response is an HTML page, not JSON${html ? `: ${cut(scrub(html), 100)}` : ''}`);
   }

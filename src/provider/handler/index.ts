@@ -222,15 +222,23 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
  * use both for a key without Write permission, and 403 for a call from outside the organization's
  * allowed addresses), which its own message may not say ("permission denied"). None for a caller
  * that handed over its API: cdk-mackerel apply says what to do with its own MACKEREL_APIKEY.
+ *
+ * Mackerel says why in its JSON error. A 401 or 403 without it (a proxy's, load balancer's or
+ * firewall's HTML page) came from something on the way, which no change to the key gets past:
+ * sent to the key, the user would rotate a key that works.
  */
 function advice(error: unknown): string {
   if (localApi()) return '';
   // The refusal may be the cause of a failure that says what it was doing (a read before a write).
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof MackerelApiError && (e.status === 401 || e.status === 403)) {
-      return '; Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '
-        + 'and has Write permission, and that the organization\'s API IP restriction, if it has one, allows the addresses the provider\'s Lambda calls from';
+    if (!(e instanceof MackerelApiError) || (e.status !== 401 && e.status !== 403)) continue;
+    if (e.mackerelBody === false) {
+      const answer = e.pageTitle ? `a page titled ${JSON.stringify(e.pageTitle)}` : 'not Mackerel\'s JSON error';
+      return `; the answer is ${answer}, so something between the provider's Lambda and Mackerel (a proxy, a load balancer, a firewall) `
+        + 'refused the call, not Mackerel: check the provider\'s apiBase and the way the Lambda reaches the Internet (its VPC, NAT gateway or proxy)';
     }
+    return '; Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '
+      + 'and has Write permission, and that the organization\'s API IP restriction, if it has one, allows the addresses the provider\'s Lambda calls from';
   }
   return '';
 }

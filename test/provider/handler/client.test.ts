@@ -389,6 +389,34 @@ describe('createClient', () => {
     expect(error.message).toBe('GET /api/v0/org: HTTP 200: the response is an HTML page, not JSON: Mackerel: Sign in');
   });
 
+  describe('an error answer says whether Mackerel\'s JSON error came, and the title of an HTML page that came instead', () => {
+    test.each([
+      ['Mackerel\'s error', mackerelError('permission denied'), true, undefined],
+      ['Mackerel\'s error as a string', '{"error":"Forbidden"}', true, undefined],
+      ['JSON of another shape', '{"message":"Forbidden"}', false, undefined],
+      ['an HTML page', '<html><head><title> Access\n denied </title></head><body>Access denied</body></html>', false, 'Access denied'],
+      ['an HTML page without a title', '<html><body>Access denied</body></html>', false, undefined],
+      ['an HTML page with a long title', `<html><head><title>${'t'.repeat(150)}</title></head></html>`, false, `${'t'.repeat(100)}...`],
+      ['plain text', 'Forbidden', false, undefined],
+      ['no body', '', false, undefined],
+    ])('%s', async (_what, body, mackerelBody, pageTitle) => {
+      const client = await clientFor([{ status: 403, body }]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+      expect({ mackerelBody: error.mackerelBody, pageTitle: error.pageTitle }).toEqual({ mackerelBody, pageTitle });
+    });
+
+    test('kept when the client gives up retrying', async () => {
+      const client = await clientFor([{ status: 502, body: '<html><head><title>502 Bad Gateway</title></head></html>' }]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+      expect(error.note).toMatch(/^gave up after/);
+      expect({ mackerelBody: error.mackerelBody, pageTitle: error.pageTitle }).toEqual({ mackerelBody: false, pageTitle: '502 Bad Gateway' });
+    });
+  });
+
   describe('the API key', () => {
     test('never appears in a thrown message or a log line, even when Mackerel echoes it', async () => {
       const client = await clientFor([

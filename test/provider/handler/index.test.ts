@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
 import { api, cfnEvent, lambdaContext, STACK_ID, useEmulator, writes } from './_harness';
+import { startScriptedServer } from './_scripted-server';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { _failure, handler } from '../../../src/provider/handler/index';
@@ -89,6 +90,26 @@ describe('handler', () => {
       expect(Buffer.byteLength(error.message, 'utf8')).toBeLessThan(1600);
       // the log line has it all
       expect(env.logs.lines().join('\n')).toContain(`${'x'.repeat(1900)}; ${KEY_REFUSED}`);
+    });
+
+    describe('not when the refusal is no JSON error of Mackerel\'s, but something between the Lambda and Mackerel answered', () => {
+      test.each([
+        ['a proxy\'s HTML page, named by its title', 403,
+          '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1><hr><center>squid</center></body></html>',
+          'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers: 403 Forbidden squid', 'a page titled "403 Forbidden"'],
+        ['a gateway\'s JSON of another shape', 401, '{"message":"Unauthorized"}', '{"message":"Unauthorized"}', 'not Mackerel\'s JSON error'],
+      ])('%s', async (_what, status, body, said, answer) => {
+        const between = await startScriptedServer([{ status, body, headers: { 'Content-Type': 'text/html' } }]);
+        process.env.MACKEREL_APIBASE = between.url;
+
+        const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()))
+          .finally(() => between.close());
+
+        expect(error.message).toBe(`Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: HTTP ${status}: ${said}; the answer is ${answer}, `
+          + 'so something between the provider\'s Lambda and Mackerel (a proxy, a load balancer, a firewall) refused the call, not Mackerel: '
+          + 'check the provider\'s apiBase and the way the Lambda reaches the Internet (its VPC, NAT gateway or proxy)');
+        expect(error.message).not.toContain('Mackerel refused the API key');
+      });
     });
 
     test('not through cdk-mackerel apply, which says what to do in its own words (its MACKEREL_APIKEY)', async () => {
