@@ -152,9 +152,11 @@ async function markStop(input: TaskStoppedInput, connected: (log: Logger) => Pro
   } catch (e) {
     // Thrown, the queue hands the stop over again (see queue.ts); a stop already marked is not marked again.
     // The cause says whether Mackerel refused the stop, which a retry soon would not change.
+    // Said here, in the log line, as for a resource: the queue hands a refused stop back quietly.
     const message = scrub(`annotating an ECS task stop on service ${JSON.stringify(input.service)} failed: ${(e as Error).message ?? String(e)}`);
-    log.error('failed', { error: message });
-    throw _failure(message, e);
+    const check = scrub(advice(e));
+    log.error('failed', { error: `${message}${check}` });
+    throw _failure(message, e, check);
   }
 }
 

@@ -48,6 +48,10 @@ function input(detail: TaskStateDetail, settings: Partial<TaskStoppedInput> = {}
   return { cdkMackerel: 'EcsTaskStopped', service: 'shop', roles: ['web'], mergeWindowSeconds: 600, detail, ...settings };
 }
 
+/** What a failure says after Mackerel's words when Mackerel refused the API key. */
+const KEY_REFUSED = 'Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '
+  + 'and has Write permission, and that the organization\'s API IP restriction, if it has one, allows the addresses the provider\'s Lambda calls from';
+
 const annotations = () => env.emulator.state().graphAnnotations as any[];
 
 describe('ECS task stops on the graphs', () => {
@@ -260,6 +264,16 @@ describe('ECS task stops on the graphs', () => {
     const error = await rejectionOf(handler(input(stopped('aaa111'), { roles: ['batch'] }), lambdaContext()));
     expect(error.message).toMatch(/^annotating an ECS task stop on service "shop" failed: POST \/api\/v0\/graph-annotations: HTTP 404: .*role/);
     expect(env.logs.lines().some((line) => line.includes('"level":"error"') && line.includes('HTTP 404'))).toBe(true);
+  });
+
+  test.each([401, 403])('a key Mackerel refuses (HTTP %i) is said to be the key, with what to check, in the log line and the error', async (status) => {
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/graph-annotations', status, body: { error: { message: 'permission denied' } } });
+
+    const error = await rejectionOf(handler(input(stopped('aaa111')), lambdaContext()));
+
+    const said = `annotating an ECS task stop on service "shop" failed: POST /api/v0/graph-annotations: HTTP ${status}: permission denied; ${KEY_REFUSED}`;
+    expect(error.message).toBe(said);
+    expect(env.logs.lines().filter((line) => line.includes('"level":"error"')).map((line) => JSON.parse(line).error)).toEqual([said]);
   });
 
   describe('from the queue', () => {
