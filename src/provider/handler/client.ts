@@ -337,7 +337,8 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 }
 
 /**
- * Mackerel's `{"error":{"message":...}}`, else the raw body, else the status text. Secrets are
+ * Mackerel's `{"error":{"message":...}}`, else the raw body, else the status text, else that
+ * there was neither (HTTP lets a server leave its reason phrase empty). Secrets are
  * blanked before the text is cut: a secret crossing the cut would otherwise be left half-visible,
  * since `scrub` only recognises whole ones.
  */
@@ -374,7 +375,7 @@ function readErrorBody(body: string, statusText: string): ErrorBody {
     return { message: html.text ? `${page}: ${cut(scrub(html.text), MAX_BODY_IN_MESSAGE)}` : `${page}, without text`, mackerelBody: false, pageTitle };
   }
   if (raw) return { message: cut(scrub(raw), MAX_BODY_IN_MESSAGE), mackerelBody: false };
-  return { message: statusText || 'no message', mackerelBody: false };
+  return { message: statusText || 'an empty body and no status text', mackerelBody: false };
 }
 
 /** An HTML page's title is cut to this length (characters) where advice names it. */

@@ -4,6 +4,8 @@ import { AddressInfo } from 'net';
 /** One scripted answer: a status, a body, headers, an optional delay before answering. */
 export interface ScriptedResponse {
   readonly status: number;
+  /** @default - Node's text for the status (`Bad Gateway`) */
+  readonly statusText?: string;
   readonly body?: string;
   readonly headers?: { readonly [name: string]: string };
   readonly delayMs?: number;
@@ -30,7 +32,9 @@ export async function startScriptedServer(responses: ScriptedResponse[]) {
       const answer = responses[Math.min(requests.length - 1, responses.length - 1)];
       const send = () => {
         if (res.destroyed) return;
-        res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
+        const headers = { 'Content-Type': 'application/json', ...answer.headers };
+        if (answer.statusText === undefined) res.writeHead(answer.status, headers);
+        else res.writeHead(answer.status, answer.statusText, headers);
         res.end(answer.body ?? '');
       };
       if (answer.delayMs) setTimeout(send, answer.delayMs);

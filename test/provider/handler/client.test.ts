@@ -389,6 +389,14 @@ describe('createClient', () => {
     expect(error.message).toBe('GET /api/v0/org: HTTP 200: the response is an HTML page, not JSON: Mackerel: Sign in');
   });
 
+  test('an error answer with no body and no status text (whose reason phrase a server may leave empty) says so', async () => {
+    const client = await clientFor([{ status: 502, statusText: '', body: '' }]);
+
+    const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
+
+    expect(error.message).toMatch(/^GET \/api\/v0\/org: HTTP 502: an empty body and no status text \(gave up after \d+ attempts?: /);
+  });
+
   describe('an error answer says whether Mackerel\'s JSON error came, and the title of an HTML page that came instead', () => {
     test.each([
       ['Mackerel\'s error', mackerelError('permission denied'), true, undefined],
@@ -596,9 +604,9 @@ describe('errorMessage', () => {
     expect(message).toBe('{"errors":[{"message":"cannot post to ****"}]}');
   });
 
-  test('falls back to the status text when the body is empty', () => {
+  test('falls back to the status text when the body is empty, and says there was neither when there is no status text', () => {
     expect(errorMessage('', 'Service Unavailable')).toBe('Service Unavailable');
-    expect(errorMessage('  ', '')).toBe('no message');
+    expect(errorMessage('  ', '')).toBe('an empty body and no status text');
   });
 });
 
