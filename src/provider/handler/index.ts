@@ -10,7 +10,7 @@ import { readApiKey } from './api-key';
 import { createClient, isRefused, MackerelApiError, MackerelClient } from './client';
 import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
-import { addSecret, createLogger, Logger, scrub } from './log';
+import { addSecret, createLogger, Logger, MIN_SECRET_LENGTH, scrub } from './log';
 import { handBack, QueuedRecord, StopQueue } from './queue';
 import { RequestContext, ResourceModule } from './resource';
 import { _userinfoOf } from '../../_text';
@@ -175,8 +175,13 @@ async function connect(context: HandlerContext, log: Logger): Promise<MackerelCl
   }
   // A query or fragment (which synth refuses in a base it can read) may carry a token, and fetch echoes it as
   // the userinfo: it is masked as `_maskedApiBase` shows it, as it stands in each URL (the base's trailing `/` cut).
+  // A short one (`?a=1`), blanked alone only in quotes, is blanked with the text up to it, as a short userinfo is.
   const query = /[?#]/.exec(apiBase);
-  if (query) addSecret(apiBase.slice(query.index + 1).replace(/\/+$/, ''));
+  if (query) {
+    const secret = apiBase.slice(query.index + 1).replace(/\/+$/, '');
+    addSecret(secret);
+    if (secret.length < MIN_SECRET_LENGTH) addSecret(apiBase.slice(0, query.index + 1 + secret.length));
+  }
   const deadline = deadlineOf(context);
   return createClient({
     apiBase,

@@ -20,7 +20,7 @@ let ordered: Array<[string, string]> | undefined;
  * value equal to it (in a log line, also inside a message that is itself a JSON string) or a
  * quoted echo in Mackerel's message. An unquoted echo of a short secret is not recognised.
  */
-const MIN_SECRET_LENGTH = 6;
+export const MIN_SECRET_LENGTH = 6;
 const QUOTED_MASK = `"${_MASKED}"`;
 
 /**

@@ -482,6 +482,19 @@ describe('handler', () => {
     expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain('query-secret-0815');
   });
 
+  test.each([
+    ['beside a user name and password', (url: string) => url.replace('://', '://mackerel:proxy-pass-4711@')],
+    ['in a URL fetch cannot parse', (url: string) => url.replace(/:\d+/, ':99999')],
+  ])('a query of the API base too short to blank inside other text is masked where fetch echoes the URL, with the text up to it (%s)', async (_what, base) => {
+    // GIVEN a query shorter than the shortest secret blanked wherever it stands (log.ts)
+    process.env.MACKEREL_APIBASE = base(`${env.emulator.url}/?a=1/`);
+
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
+
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: POST \/api\/v0\/monitors: no response: .*\*\*\*\*\/api\/v0\/monitors/);
+    expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain('a=1');
+  });
+
   test('fails clearly when the environment has no API key location', async () => {
     delete process.env.MACKEREL_APIKEY;
 
