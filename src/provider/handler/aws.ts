@@ -97,18 +97,31 @@ const WHAT_TO_CHECK: { readonly [name: string]: string } = (() => {
 /**
  * An AWS error as the reason of a failed request says it: the error's name (the service's error
  * code, such as AccessDeniedException) before its message, which the SDK fills with "UnknownError"
- * when the service gave none, and what to check for a code that calls for it. A message the
- * handler wrote (a read given up, a value missing) is as it was.
+ * when the service gave none, and what to check for a code that calls for it (`checks`, by code:
+ * by default those of a secret or parameter read). A message the handler wrote (a read given up,
+ * a value missing) is as it was.
  * @internal
  */
-export function _awsErrorText(e: unknown): string {
+export function _awsErrorText(e: unknown, checks: { readonly [name: string]: string } = WHAT_TO_CHECK): string {
   const error = e as { name?: unknown; message?: unknown } | undefined;
   const message = typeof error?.message === 'string' ? error.message : String(e);
   const name = error?.name;
   if (typeof name !== 'string' || name === '' || name === 'Error' || e instanceof NoAnswer || e instanceof ReadFailed) return message;
   const said = message === '' || message === 'UnknownError' || message === name ? '' : `: ${message}`;
-  const check = WHAT_TO_CHECK[name];
+  const check = checks[name];
   return `${name}${said}${check ? ` (${check})` : ''}`;
+}
+
+/**
+ * A read `_sendRead` threw, saying what was read (`operation`) and, for AWS's own error, its code and
+ * what to check (`_awsErrorText` with `checks`). Named as AWS's error, so that a caller can still
+ * tell one code from another; the handler's own (a read given up, or not sent) is as it was.
+ * @internal
+ */
+export function _readFailure(e: unknown, operation: string, checks?: { readonly [name: string]: string }): Error {
+  if (e instanceof ReadFailed) return e;
+  const name = (e as { name?: unknown } | undefined)?.name;
+  return new ReadFailed(`${operation} failed: ${_awsErrorText(e, checks)}`, typeof name === 'string' && name ? name : 'Error', e);
 }
 
 /** A read the handler stopped waiting for. */
@@ -119,10 +132,13 @@ class NoAnswer extends Error {
   }
 }
 
-/** A read given up after attempts that failed transiently: named as the last attempt's error. */
+/**
+ * A read that failed, in the handler's words: given up after attempts that failed transiently, or
+ * not sent for want of time, or refused (`_readFailure`). Named as AWS's error (the last attempt's).
+ */
 class ReadFailed extends Error {
-  constructor(message: string, name: string) {
-    super(message);
+  constructor(message: string, name: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = name;
   }
 }
@@ -145,7 +161,7 @@ export async function _sendRead(client: AwsClient, command: unknown, operation: 
     // Whole milliseconds, which AbortSignal.timeout takes only, as `deadline` is (index.ts rounds it).
     const timeoutMs = Math.min(settings.requestTimeoutMs, deadline - settings.safetyMarginMs - Date.now());
     if (timeoutMs <= 0) {
-      throw new Error(`${operation} was not sent: no time left before the invocation times out (the Lambda's remaining time; --timeout for cdk-mackerel)`);
+      throw new ReadFailed(`${operation} was not sent: no time left before the invocation times out (the Lambda's remaining time; --timeout for cdk-mackerel)`, 'Error');
     }
     try {
       return await _within(timeoutMs, (abortSignal) => client.send(command, { abortSignal }));

@@ -9,7 +9,7 @@
  * In the Lambda these are CloudFormation's answers (the provider lets its handler describe its own
  * stack). `cdk-mackerel apply`, which is no CloudFormation, answers from its state file instead.
  */
-import { AwsClient, _loadSdk, _sendRead } from './aws';
+import { AwsClient, _loadSdk, _readFailure, _sendRead } from './aws';
 
 /**
  * Each question takes the time by which its answer is needed (the invocation's deadline, as the
@@ -76,9 +76,22 @@ function loadCloudFormation(): CloudFormation {
  * throttles it, fails transiently or does not answer (a stack's many custom resources ask at once in
  * a large deploy); never past the time kept to answer CloudFormation.
  */
-function send(client: AwsClient, command: unknown, operation: string, deadline: number): Promise<unknown> {
-  return _sendRead(client, command, `CloudFormation ${operation}`, deadline);
+async function send(client: AwsClient, command: unknown, operation: string, deadline: number): Promise<unknown> {
+  try {
+    return await _sendRead(client, command, `CloudFormation ${operation}`, deadline);
+  } catch (e) {
+    // Said with CloudFormation's error code, as a secret's or parameter's read says its own: the SDK's
+    // message alone ("User: ... is not authorized to perform: ...") does not say what to change.
+    throw _readFailure(e, `CloudFormation ${operation}`, WHAT_TO_CHECK);
+  }
 }
+
+/** What the user checks when CloudFormation refuses a read, by its error code. */
+const WHAT_TO_CHECK: { readonly [name: string]: string } = {
+  // ListStackResources' denial is an answer (see `heldByAnother`): only the other two reach the user.
+  AccessDenied: 'the provider\'s Lambda role may not read its own stack: check that its policy still allows '
+    + 'cloudformation:DescribeStackResource and cloudformation:DescribeStacks on the stack, which the provider grants it',
+};
 
 /** The view of CloudFormation's API, through the SDK `load` gives. @internal */
 export function _cloudFormationView(load: () => CloudFormation): StackView {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { rejectionOf } from './_capture';
 import { resetSettings, settings } from '../../../src/provider/handler/settings';
-import { CloudFormationSdk, _cloudFormationView } from '../../../src/provider/handler/stack';
+import { CloudFormationSdk, StackView, _cloudFormationView } from '../../../src/provider/handler/stack';
 
 const STACK_ID = 'arn:aws:cloudformation:ap-northeast-1:123456789012:stack/shop/0a1b2c3d';
 /** The invocation's deadline: a minute from now. */
@@ -75,6 +76,38 @@ describe('the view of CloudFormation the Lambda asks', () => {
   test('an answer without a status is not taken as one', async () => {
     const { view } = fakeCloudFormation(() => ({ Stacks: [] }));
     await expect(view.isRollingBack(STACK_ID, later())).rejects.toThrow(`DescribeStacks gave no status for stack ${STACK_ID}`);
+  });
+
+  describe('a read CloudFormation refuses names the call and CloudFormation\'s error code, and what to check for a denial', () => {
+    const DENIED = 'the provider\'s Lambda role may not read its own stack: check that its policy still allows '
+      + 'cloudformation:DescribeStackResource and cloudformation:DescribeStacks on the stack, which the provider grants it';
+    const NOT_AUTHORIZED = 'User: arn:aws:sts::123456789012:assumed-role/Shop-MackerelRole/fn is not authorized to perform: cloudformation:';
+
+    test.each([
+      ['DescribeStackResource', (view: StackView) => view.holds(STACK_ID, 'Shop', 'shop', later())],
+      ['DescribeStacks', (view: StackView) => view.isRollingBack(STACK_ID, later())],
+    ])('%s denied', async (operation, ask) => {
+      const denial = sdkError('AccessDenied', `${NOT_AUTHORIZED}${operation}`);
+      const { view } = fakeCloudFormation(() => denial);
+
+      const error = await rejectionOf(ask(view));
+
+      expect(error.message).toBe(`CloudFormation ${operation} failed: AccessDenied: ${NOT_AUTHORIZED}${operation} (${DENIED})`);
+      // still named as CloudFormation named it, for the callers that tell one code from another
+      expect({ name: error.name, cause: error.cause }).toEqual({ name: 'AccessDenied', cause: denial });
+    });
+
+    test.each([
+      ['a stack that does not exist', sdkError('ValidationError', `Stack with id ${STACK_ID} does not exist`),
+        `CloudFormation ListStackResources failed: ValidationError: Stack with id ${STACK_ID} does not exist`],
+      ['a code without a message', sdkError('ExpiredTokenException', 'UnknownError'), 'CloudFormation ListStackResources failed: ExpiredTokenException'],
+    ])('%s', async (_what, refusal, said) => {
+      const { view } = fakeCloudFormation(() => refusal);
+
+      const error = await rejectionOf(view.heldByAnother(STACK_ID, 'Owner', 'Custom::MackerelServiceMetadata', 'shop/owner', later()));
+
+      expect(error.message).toBe(said);
+    });
   });
 
   describe('whether another resource holds a physical ID', () => {
