@@ -194,7 +194,14 @@ describe('the API key', () => {
     const sent: Array<{ method: string; key: string | null; envKey: string | undefined; envBase: string | undefined }> = [];
     const realFetch = globalThis.fetch;
     const spy = vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
-      sent.push({ method: init?.method ?? 'GET', key: new Headers(init?.headers).get('X-Api-Key'), envKey: process.env.MACKEREL_APIKEY, envBase: process.env.MACKEREL_APIBASE });
+      // The client hands fetch a Request of its own (client.ts), whose method and headers are the call's.
+      const request = input instanceof Request ? input : undefined;
+      sent.push({
+        method: init?.method ?? request?.method ?? 'GET',
+        key: new Headers(init?.headers ?? request?.headers).get('X-Api-Key'),
+        envKey: process.env.MACKEREL_APIKEY,
+        envBase: process.env.MACKEREL_APIBASE,
+      });
       return realFetch(input, init);
     });
     let run;

@@ -230,20 +230,20 @@ async function exchange(
     return { error: new MackerelApiError(method, path, undefined, 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)'), retry: 'never', noTime: true };
   }
   const url = options.apiBase.replace(/\/+$/, '') + path;
-  let init: RequestInit;
+  let request: Request;
   try {
-    init = {
+    // Made here, not by fetch: a URL fetch refuses (one with a user name and password, or that does not
+    // parse) is refused before anything is sent; inside fetch it would be a network error, a POST's
+    // outcome unknown.
+    request = new Request(url, {
       method,
-      headers: new Headers({
+      headers: {
         'X-Api-Key': apiKey,
         'Accept': 'application/json',
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
-    };
-    // A URL fetch refuses (one with a user name and password, or that does not parse) is refused here,
-    // before anything is sent: inside fetch it would be a network error, a POST's outcome unknown.
-    new Request(url, { method });
+    });
   } catch (e) {
     // Nothing was sent, and the same request would fail the same way (such as a key with a
     // character HTTP headers cannot carry): a final answer, not an unknown outcome.
@@ -252,7 +252,7 @@ async function exchange(
   let response: Response;
   let text: string;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(request, { signal: AbortSignal.timeout(timeoutMs) });
     text = await response.text();
   } catch (e) {
     const sent = !neverSent(e);

@@ -288,6 +288,30 @@ describe('createClient', () => {
       expect(logs.lines().filter((l) => l.includes('retrying'))).toEqual([]);
     });
 
+    test('the request checked before sending is the one sent: one Request a call, handed to fetch', async () => {
+      const client = await clientFor([{ status: 200, body: '{"id":"abc"}' }]);
+      const made: Request[] = [];
+      vi.stubGlobal('Request', class extends Request {
+        constructor(...args: ConstructorParameters<typeof Request>) {
+          super(...args);
+          made.push(this);
+        }
+      });
+      const fetched = vi.fn(fetch);
+      vi.stubGlobal('fetch', fetched);
+      try {
+        await expect(client.request('POST', '/api/v0/monitors', { name: 'cpu' })).resolves.toEqual({ id: 'abc' });
+      } finally {
+        vi.unstubAllGlobals();
+      }
+
+      expect(made).toHaveLength(1);
+      expect(fetched).toHaveBeenCalledOnce();
+      expect(fetched.mock.calls[0][0]).toBe(made[0]);
+      expect(requests()).toEqual([expect.objectContaining({ method: 'POST', url: '/api/v0/monitors', body: '{"name":"cpu"}' })]);
+      expect(requests()[0].headers).toMatchObject({ 'x-api-key': KEY, 'accept': 'application/json', 'content-type': 'application/json' });
+    });
+
     test('a POST is not started without time for its answer; a GET still is', async () => {
       // Seconds, not milliseconds, on both sides of the line: a loaded machine must not move the time left across it.
       settings.minAttemptMs = 5_000;
