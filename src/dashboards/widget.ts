@@ -80,7 +80,12 @@ export interface ServiceGraphWidgetOptions extends GraphWidgetOptions {
 
 /** An expression graph widget: a graph of a Mackerel metric expression. */
 export interface ExpressionGraphWidgetOptions extends GraphWidgetOptions {
-  /** The expression, such as `avg(roleSlots('shop:web','loadavg5'))`. */
+  /**
+   * The expression, such as `avg(roleSlots('shop:web','loadavg5'))`.
+   *
+   * Must not be empty; a literal one whose parentheses do not pair up, or with a quote left open,
+   * fails synthesis, as for an `ExpressionMonitor`.
+   */
   readonly expression: string;
 }
 
@@ -138,7 +143,12 @@ export interface ServiceMetricValueWidgetOptions extends ValueWidgetOptions {
 
 /** A value widget of an expression's latest value (the expression must give one series). */
 export interface ExpressionValueWidgetOptions extends ValueWidgetOptions {
-  /** The expression. */
+  /**
+   * The expression.
+   *
+   * Must not be empty; a literal one whose parentheses do not pair up, or with a quote left open,
+   * fails synthesis, as for an `ExpressionMonitor`.
+   */
   readonly expression: string;
 }
 
@@ -283,7 +293,7 @@ export class DashboardWidget {
 
   /** A graph of a metric expression. */
   public static expressionGraph(options: ExpressionGraphWidgetOptions): DashboardWidget {
-    return DashboardWidget.graph(options, (scope, at) => ({ type: 'expression', expression: nonEmpty(scope, `${at}.expression`, options.expression) }));
+    return DashboardWidget.graph(options, (scope, at) => expression(scope, at, options.expression));
   }
 
   /** A graph of one host. */
@@ -306,7 +316,7 @@ export class DashboardWidget {
 
   /** The latest value of an expression that gives one series. */
   public static expressionValue(options: ExpressionValueWidgetOptions): DashboardWidget {
-    return DashboardWidget.value(options, (scope, at) => ({ type: 'expression', expression: nonEmpty(scope, `${at}.expression`, options.expression) }));
+    return DashboardWidget.value(options, (scope, at) => expression(scope, at, options.expression));
   }
 
   /** The latest value of one host's metric. */
@@ -405,6 +415,12 @@ function checkSize(scope: IConstruct, property: string, size: number, min: numbe
 /** A number as errors show it: JSON, which the messages use, would print NaN and Infinity as null. */
 function shown(n: number): number | string {
   return Number.isFinite(n) ? n : String(n);
+}
+
+/** The API's expression graph or metric, checked as an expression monitor's expression is. */
+function expression(scope: IConstruct, property: string, text: string): { [key: string]: unknown } {
+  _checkExpression(scope, `${property}.expression`, text, 'a graph expression');
+  return { type: 'expression', expression: text };
 }
 
 /**

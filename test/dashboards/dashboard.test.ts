@@ -179,6 +179,33 @@ describe('Dashboard', () => {
     });
   });
 
+  describe('expression widgets', () => {
+    test.each([
+      ['an empty graph expression', () => DashboardWidget.expressionGraph({ title: 'g', expression: '' }), 'widgets[0][0].expression "" is empty; expected a graph expression'],
+      ['a blank value expression', () => DashboardWidget.expressionValue({ title: 'v', expression: '  ' }), 'widgets[0][0].expression "  " is empty; expected a graph expression'],
+      ['a graph expression with a parenthesis left open', () => DashboardWidget.expressionGraph({ title: 'g', expression: 'avg(roleSlots(shop:web,loadavg5)' }),
+        'widgets[0][0].expression "avg(roleSlots(shop:web,loadavg5)" has a parenthesis without its pair or a quote left open; expected a graph expression Mackerel can parse'],
+      ['a value expression with a parenthesis too many', () => DashboardWidget.expressionValue({ title: 'v', expression: 'max(roleSlots(shop:web,loadavg5)))' }),
+        'widgets[0][0].expression "max(roleSlots(shop:web,loadavg5)))" has a parenthesis without its pair or a quote left open; expected a graph expression Mackerel can parse'],
+      ['a value expression with a quote left open', () => DashboardWidget.expressionValue({ title: 'v', expression: "max(role(shop:web, 'loadavg5))" }),
+        'widgets[0][0].expression "max(role(shop:web, \'loadavg5))" has a parenthesis without its pair or a quote left open; expected a graph expression Mackerel can parse'],
+    ])('refuses at synth %s, as an expression monitor does, naming the path, the property, the value and what is allowed', (_name, widget, message) => {
+      const { stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      expect(() => dashboard.addWidgets(widget())).toThrow(`Stack/Board: ${message}`);
+    });
+
+    test('an expression given by a token is not checked and is sent as the reference it resolves to', () => {
+      const { stack } = mackerelStack();
+      const expression = new CfnParameter(stack, 'Expression', { type: 'String' }).valueAsString;
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      dashboard.addWidgets(DashboardWidget.expressionGraph({ title: 'g', expression }), DashboardWidget.expressionValue({ title: 'v', expression: `max(${expression}` }));
+      const [graph, value] = propertiesOf(dashboard).widgets;
+      expect(graph.graph).toEqual({ type: 'expression', expression: { Ref: 'Expression' } });
+      expect(value.metric).toEqual({ type: 'expression', expression: { 'Fn::Join': ['', ['max(', { Ref: 'Expression' }]] } });
+    });
+  });
+
   test('wraps a row where the 24-unit width is full, below the row\'s tallest widget, and takes rows in its props', () => {
     const { stack } = mackerelStack();
     const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop', widgets: [[md('a', 10, 3), md('b', 10, 5), md('c', 6, 2)], [], [md('d', 24)]] });
@@ -274,7 +301,7 @@ describe('Dashboard', () => {
         /referenceLine.label "x{33}" is empty or too long/],
       ['a negative reference line', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: 'l', value: -1 } }),
         /referenceLine.value -1 is not allowed; expected a number of 0 or more/],
-      ['an empty expression', DashboardWidget.expressionGraph({ title: 'g', expression: ' ' }), /^Stack\/Board: widgets\[0\]\[0\].expression " " is empty; expected a non-empty value$/],
+      ['an empty expression', DashboardWidget.expressionGraph({ title: 'g', expression: ' ' }), /^Stack\/Board: widgets\[0\]\[0\].expression " " is empty; expected a graph expression$/],
       ['a range that ends before it starts', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', timeRange: DashboardGraphRange.absolute(new Date(2e12), new Date(1e12)) }),
         /^Stack\/Board: widgets\[0\]\[0\].timeRange "2033-05-18T03:33:20.000Z to 2001-09-09T01:46:40.000Z" does not end after it starts; expected an end after the start$/],
       ['a range that starts at a fraction of a second',
