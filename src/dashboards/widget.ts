@@ -2,7 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _characterCount } from '../_text';
 import { _fail } from '../_validation';
-import { _checkExpression } from '../monitors/_checks';
+import { _checkExpression, _checkOneOf } from '../monitors/_checks';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { IMackerelRole } from '../service/role';
 import { IMackerelService } from '../service/service';
@@ -131,6 +131,13 @@ export interface ValueWidgetOptions extends DashboardWidgetOptions {
    * @default - none
    */
   readonly suffix?: string;
+
+  /**
+   * A format rule: the value is shown emphasized while it is above or below a threshold.
+   *
+   * @default - none (an empty list of rules is sent, which removes a rule added in the app)
+   */
+  readonly formatRule?: DashboardFormatRule;
 }
 
 /** A value widget of a service metric's latest value. */
@@ -197,6 +204,28 @@ export interface DashboardReferenceLine {
   readonly label: string;
   /** The value it is drawn at, 0 or more. */
   readonly value: number;
+}
+
+/** When a value widget's format rule emphasizes the value. */
+export enum DashboardFormatOperator {
+  /** While the value is greater than the threshold (`>`). */
+  GREATER_THAN = '>',
+  /** While the value is less than the threshold (`<`). */
+  LESS_THAN = '<',
+}
+
+/** A value widget's format rule: the value is emphasized while it is above or below a threshold. */
+export interface DashboardFormatRule {
+  /** The value the latest value is compared with. */
+  readonly threshold: number;
+  /** Whether the value is emphasized above or below the threshold. */
+  readonly operator: DashboardFormatOperator;
+  /**
+   * The rule's name, at most 32 characters.
+   *
+   * @default - none
+   */
+  readonly name?: string;
 }
 
 /**
@@ -358,7 +387,13 @@ export class DashboardWidget {
       if (outOfRange && !Token.isUnresolved(fractionSize)) {
         _fail(scope, `${property}.fractionSize`, shown(fractionSize), 'is out of range', 'a whole number from 0 to 16');
       }
-      return { metric: metricOf(scope, property), fractionSize, suffix: options.suffix };
+      return {
+        metric: metricOf(scope, property),
+        fractionSize,
+        suffix: options.suffix,
+        // Always sent, as graphs' referenceLines are: an update that leaves the field out would keep a rule added in the app.
+        formatRules: options.formatRule ? [formatRule(scope, `${property}.formatRule`, options.formatRule)] : [],
+      };
     });
   }
 
@@ -403,6 +438,17 @@ function referenceLine(scope: IConstruct, property: string, line: DashboardRefer
     _fail(scope, `${property}.value`, shown(line.value), 'is not allowed', 'a number of 0 or more');
   }
   return { label: line.label, value: line.value };
+}
+
+function formatRule(scope: IConstruct, property: string, rule: DashboardFormatRule): { [key: string]: unknown } {
+  if (rule.name !== undefined && !Token.isUnresolved(rule.name) && _characterCount(rule.name) > 32) {
+    _fail(scope, `${property}.name`, rule.name, 'is too long', 'at most 32 characters');
+  }
+  if (!Token.isUnresolved(rule.threshold) && !Number.isFinite(rule.threshold)) {
+    _fail(scope, `${property}.threshold`, shown(rule.threshold), 'is not a number', 'a finite number');
+  }
+  _checkOneOf(scope, `${property}.operator`, rule.operator, Object.values(DashboardFormatOperator));
+  return { name: rule.name, threshold: rule.threshold, operator: rule.operator };
 }
 
 function checkSize(scope: IConstruct, property: string, size: number, min: number, max: number, type: string): void {

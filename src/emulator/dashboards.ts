@@ -153,6 +153,28 @@ function referenceLines(w: Json): Json[] {
 }
 
 /**
+ * A value widget's format rule, as the Japanese API docs give it (`formatRules`, the official Go
+ * client's `FormatRule`): at most one, an empty list removes it, and a read returns an empty list
+ * for none. Its `name` is optional and may be empty (the Go client sends `""` for one not set); no
+ * lower limit is documented for it, nor any range for `threshold`.
+ */
+function formatRules(w: Json): Json[] {
+  const rules = array(w, 'formatRules') ?? [];
+  if (rules.length > 1) throw badRequest('formatRules must hold at most one format rule');
+  return rules.map((value, index) => {
+    const where = `formatRules[${index}]`;
+    const rule = object(value, where);
+    return within(where, () => {
+      onlyFields(rule, ['name', 'threshold', 'operator'], 'a format rule');
+      const name = str(rule, 'name', { maxLength: 32 });
+      const threshold = num(rule, 'threshold', { required: true });
+      const operator = str(rule, 'operator', { required: true, values: ['>', '<'] });
+      return { ...(name === undefined ? {} : { name }), threshold, operator };
+    });
+  });
+}
+
+/**
  * Only what makes a layout unreadable is refused. The docs' other conditions (within 24 units of
  * width, no overlap, each type's sizes) only make a widget "not display in the position expected",
  * so Mackerel takes such a layout, a choice (index.ts).
@@ -177,12 +199,14 @@ const WIDGETS: { [type: string]: Kind } = {
     // Listed even when none is set, as the docs say a read returns it.
     return { graph, ...(range ? { range } : {}), referenceLines: referenceLines(w) };
   }),
-  value: widgetKind('a value widget', ['metric', 'fractionSize', 'suffix'], (w) => {
+  value: widgetKind('a value widget', ['metric', 'fractionSize', 'suffix', 'formatRules'], (w) => {
     const out: Json = { metric: part(w, 'metric', METRICS) };
     const fractionSize = num(w, 'fractionSize', { integer: true, min: 0, max: 16 });
     if (fractionSize !== undefined) out.fractionSize = fractionSize;
     const suffix = str(w, 'suffix');
     if (suffix !== undefined) out.suffix = suffix;
+    // Listed even when none is set, as the docs say a read returns it.
+    out.formatRules = formatRules(w);
     return out;
   }),
   markdown: widgetKind('a markdown widget', ['markdown'], (w) => ({ markdown: text(w, 'markdown') })),

@@ -36,6 +36,10 @@
  *   left out or empty;
  * - a graph range is in whole seconds, a relative one at least a second long, an absolute one
  *   with `start` before `end`;
+ * - a value widget's `formatRules` (documented only in the Japanese API docs, sent by the official
+ *   Go client) hold at most one rule of `threshold`, `operator` `>` or `<`, and a `name` of at most
+ *   32 characters that may be left out or empty; a graph's `valueRange`, which only a community
+ *   client sends and no Mackerel document describes, is refused as an unknown field;
  * - the hosts, services and roles a widget names need not exist, and a deleted one is not read
  *   back as the docs describe (`roleFullname: null`, graph or metric type `unknown`).
  */

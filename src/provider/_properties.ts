@@ -276,8 +276,8 @@ export interface _GraphAnnotationProperties {
 /**
  * `Custom::MackerelDashboard`. Physical ID: the dashboard ID. Data: `{ DashboardId }`. Updated in
  * place (PUT with the whole body). `widgets` are the API's widget objects; numbers: layout x, y,
- * width, height, fractionSize, range period/offset/start/end, referenceLines value; booleans:
- * graph isStacked.
+ * width, height, fractionSize, range period/offset/start/end, referenceLines value, formatRules
+ * threshold; booleans: graph isStacked.
  */
 export interface _DashboardProperties {
   readonly title: string;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { beforeEach, expect, test } from 'vitest';
 import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
-import { Dashboard, DashboardGraphRange, DashboardWidget } from '../../src/dashboards';
+import { Dashboard, DashboardFormatOperator, DashboardGraphRange, DashboardWidget } from '../../src/dashboards';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -61,6 +61,51 @@ test('a dashboard is applied with its references resolved, shows no drift as Mac
   expect((updated.widgets as Array<{ referenceLines?: unknown }>)[0].referenceLines).toEqual([]);
 });
 
+/** The stack Shop with a dashboard of one value widget, with a format rule below `below`, or none. */
+function synthRule(dir: string, below?: number): string {
+  return synthStack(dir, (stack) => {
+    const board = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop/rules' });
+    const formatRule = below === undefined ? undefined : { name: 'slow', threshold: below, operator: DashboardFormatOperator.LESS_THAN };
+    board.addWidgets(DashboardWidget.expressionValue({ title: 'orders', expression: 'sum(service(shop, orders.count))', formatRule }));
+  });
+}
+
+test('a value widget\'s format rule is applied as Mackerel takes it, shows no false drift, one changed outside is drift, and one removed from the app is cleared', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+
+  let run = await cli(['apply', synthRule(dir, 1.5), ...base]);
+  expect(run.code).toBe(0);
+  const [board] = shared.emulator.state().dashboards;
+  const [widget] = board.widgets as Array<{ [field: string]: unknown }>;
+  expect(widget.formatRules).toEqual([{ name: 'slow', threshold: 1.5, operator: '<' }]);
+
+  run = await cli(['diff', synthRule(dir, 1.5), ...base]);
+  expect(run.out).toBe('No differences.');
+  expect(run.code).toBe(0);
+
+  // the rule turned around in Mackerel: drift
+  const turned = { ...widget, formatRules: [{ name: 'slow', threshold: 1.5, operator: '>' }] };
+  expect((await fetch(new URL(`api/v0/dashboards/${board.id}`, shared.emulator.url), {
+    method: 'PUT',
+    headers: { 'X-Api-Key': 'emulator-write-key', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title: board.title, memo: board.memo, urlPath: board.urlPath, widgets: [turned] }),
+  })).status).toBe(200);
+  run = await cli(['diff', synthRule(dir, 1.5), ...base]);
+  expect(run.out).toMatch(/^~ drift +Dashboard +Shop\/Board\w+ \S+ "shop"/m);
+  expect(run.code).toBe(3);
+
+  // the rule removed from the app: the update sends formatRules [] and Mackerel clears it, in place
+  run = await cli(['apply', synthRule(dir), ...base]);
+  expect(run.out).toMatch(/^Done: 1 updated\.$/m);
+  const [updated] = shared.emulator.state().dashboards;
+  expect(updated.id).toBe(board.id);
+  expect((updated.widgets as Array<{ formatRules?: unknown }>)[0].formatRules).toEqual([]);
+  run = await cli(['diff', synthRule(dir), ...base]);
+  expect(run.out).toBe('No differences.');
+  expect(run.code).toBe(0);
+});
+
 /**
  * The stack Shop with a dashboard of every widget kind and option, as CloudFormation's strings
  * would break them (numbers, false, 0, free text that reads as a number or a boolean). `next`
@@ -79,8 +124,21 @@ function synthEveryKind(dir: string, next = false): string {
       DashboardWidget.hostGraph({ title: '123', hostId: '2u4PP3TJqbu', graph: 'loadavg', timeRange: DashboardGraphRange.relative(Duration.days(1)) }),
     );
     board.addWidgets(
-      DashboardWidget.serviceMetricValue({ title: 'orders now', service: shop, metric: 'shop.orders.count', fractionSize: 0, suffix: '1' }),
-      DashboardWidget.expressionValue({ title: 'max load', expression: 'max(roleSlots(shop:web,loadavg5))', fractionSize: 16, suffix: '' }),
+      DashboardWidget.serviceMetricValue({
+        title: 'orders now',
+        service: shop,
+        metric: 'shop.orders.count',
+        fractionSize: 0,
+        suffix: '1',
+        formatRule: { name: '1', threshold: 0.5, operator: DashboardFormatOperator.LESS_THAN },
+      }),
+      DashboardWidget.expressionValue({
+        title: 'max load',
+        expression: 'max(roleSlots(shop:web,loadavg5))',
+        fractionSize: 16,
+        suffix: '',
+        formatRule: { threshold: 0, operator: DashboardFormatOperator.GREATER_THAN },
+      }),
       ...(next ? [] : [DashboardWidget.hostMetricValue({ title: 'db load', hostId: '2u4PP3TJqbu', metric: 'loadavg5' })]),
       DashboardWidget.markdown({ title: 'true', markdown: '' }),
       DashboardWidget.alertStatus({ title: 'web alerts', role: web }),
@@ -140,16 +198,25 @@ test('every widget kind round-trips: applied as sent, no false drift, a drift ma
         referenceLines: [],
         layout: at(8, 6, 8, 6),
       },
-      { type: 'value', title: 'orders now', metric: { type: 'service', serviceName: 'shop', name: 'shop.orders.count' }, fractionSize: 0, suffix: '1', layout: at(0, 12, 4, 4) },
+      {
+        type: 'value',
+        title: 'orders now',
+        metric: { type: 'service', serviceName: 'shop', name: 'shop.orders.count' },
+        fractionSize: 0,
+        suffix: '1',
+        formatRules: [{ name: '1', threshold: 0.5, operator: '<' }],
+        layout: at(0, 12, 4, 4),
+      },
       {
         type: 'value',
         title: 'max load',
         metric: { type: 'expression', expression: 'max(roleSlots(shop:web,loadavg5))' },
         fractionSize: 16,
         suffix: '',
+        formatRules: [{ threshold: 0, operator: '>' }],
         layout: at(4, 12, 4, 4),
       },
-      { type: 'value', title: 'db load', metric: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg5' }, layout: at(8, 12, 4, 4) },
+      { type: 'value', title: 'db load', metric: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg5' }, formatRules: [], layout: at(8, 12, 4, 4) },
       { type: 'markdown', title: 'true', markdown: '', layout: at(12, 12, 8, 4) },
       { type: 'alertStatus', title: 'web alerts', roleFullname: 'shop:web', layout: at(0, 16, 6, 4) },
     ],
@@ -239,6 +306,7 @@ test('query graphs and values are applied through the handler as Mackerel takes 
       metric: { type: 'query', query: 'sum(rate(http.server.request.count[1m]))', legend: '' },
       fractionSize: 1,
       suffix: 'req/s',
+      formatRules: [],
       layout: { x: 12, y: 0, width: 4, height: 4 },
     },
   ]);

@@ -1,7 +1,7 @@
 import { Aspects, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { Dashboard, DashboardGraphRange, DashboardWidget, IMackerelRole, IMackerelService, MackerelRole, MackerelService } from '../../src';
+import { Dashboard, DashboardFormatOperator, DashboardGraphRange, DashboardWidget, IMackerelRole, IMackerelService, MackerelRole, MackerelService } from '../../src';
 import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
 
 const TYPE = 'Custom::MackerelDashboard';
@@ -22,7 +22,14 @@ describe('Dashboard', () => {
       DashboardWidget.expressionGraph({ title: 'load', expression: 'avg(roleSlots(shop:web,loadavg5))' }),
     );
     dashboard.addWidgets(
-      DashboardWidget.serviceMetricValue({ title: 'orders now', service: shop, metric: 'shop.orders.count', fractionSize: 0, suffix: 'orders' }),
+      DashboardWidget.serviceMetricValue({
+        title: 'orders now',
+        service: shop,
+        metric: 'shop.orders.count',
+        fractionSize: 0,
+        suffix: 'orders',
+        formatRule: { name: 'slow day', threshold: 10, operator: DashboardFormatOperator.LESS_THAN },
+      }),
       DashboardWidget.expressionValue({ title: 'max load', expression: 'max(roleSlots(shop:web,loadavg5))' }),
       DashboardWidget.hostMetricValue({ title: 'db load', hostId: '2u4PP3TJqbu', metric: 'loadavg5' }),
       DashboardWidget.hostGraph({ title: 'db', hostId: '2u4PP3TJqbu', graph: 'loadavg', timeRange: DashboardGraphRange.absolute(new Date(1e12), new Date(1e12 + 3_600_000)) }),
@@ -65,10 +72,17 @@ describe('Dashboard', () => {
           metric: { type: 'service', serviceName: serviceRef, name: 'shop.orders.count' },
           fractionSize: 0,
           suffix: 'orders',
+          formatRules: [{ name: 'slow day', threshold: 10, operator: '<' }],
           layout: { x: 0, y: 6, width: 4, height: 4 },
         },
-        { type: 'value', title: 'max load', metric: { type: 'expression', expression: 'max(roleSlots(shop:web,loadavg5))' }, layout: { x: 4, y: 6, width: 4, height: 4 } },
-        { type: 'value', title: 'db load', metric: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg5' }, layout: { x: 8, y: 6, width: 4, height: 4 } },
+        {
+          type: 'value',
+          title: 'max load',
+          metric: { type: 'expression', expression: 'max(roleSlots(shop:web,loadavg5))' },
+          formatRules: [],
+          layout: { x: 4, y: 6, width: 4, height: 4 },
+        },
+        { type: 'value', title: 'db load', metric: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg5' }, formatRules: [], layout: { x: 8, y: 6, width: 4, height: 4 } },
         {
           type: 'graph',
           title: 'db',
@@ -121,6 +135,7 @@ describe('Dashboard', () => {
         metric: { type: 'query', query: 'sum(rate(http.server.request.count[1m]))', legend: 'all' },
         fractionSize: 1,
         suffix: 'req/s',
+        formatRules: [],
         layout: { x: 0, y: 0, width: 4, height: 4 },
       }]);
     });
@@ -131,7 +146,7 @@ describe('Dashboard', () => {
       dashboard.addWidgets(DashboardWidget.queryGraph({ title: 'g', query: 'up' }), DashboardWidget.queryValue({ title: 'v', query: 'count(up)' }));
       const [graph, value] = propertiesOf(dashboard).widgets;
       expect(graph).toEqual({ type: 'graph', title: 'g', graph: { type: 'query', query: 'up', legend: '' }, referenceLines: [], layout: { x: 0, y: 0, width: 8, height: 6 } });
-      expect(value).toEqual({ type: 'value', title: 'v', metric: { type: 'query', query: 'count(up)', legend: '' }, layout: { x: 8, y: 0, width: 4, height: 4 } });
+      expect(value).toEqual({ type: 'value', title: 'v', metric: { type: 'query', query: 'count(up)', legend: '' }, formatRules: [], layout: { x: 8, y: 0, width: 4, height: 4 } });
     });
 
     test('a query and legend given by tokens are not checked and are sent as the references they resolve to', () => {
@@ -176,6 +191,50 @@ describe('Dashboard', () => {
       const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
       expect(() => dashboard.addWidgets(DashboardWidget.queryValue({ title: 'v', query: 'up', fractionSize: 17 })))
         .toThrow('Stack/Board: widgets[0][0].fractionSize 17 is out of range; expected a whole number from 0 to 16');
+    });
+  });
+
+  describe('format rules', () => {
+    test('every value widget kind sends its rule in the API\'s one-element list, a rule without a name without one', () => {
+      const { stack, shop } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      const above = { threshold: 0.95, operator: DashboardFormatOperator.GREATER_THAN };
+      dashboard.addWidgets(
+        DashboardWidget.serviceMetricValue({ title: 's', service: shop, metric: 'm', formatRule: { ...above, name: 'a'.repeat(32) } }),
+        DashboardWidget.expressionValue({ title: 'e', expression: 'x', formatRule: { threshold: -2, operator: DashboardFormatOperator.LESS_THAN, name: '' } }),
+        DashboardWidget.hostMetricValue({ title: 'h', hostId: 'h1', metric: 'loadavg5', formatRule: above }),
+        DashboardWidget.queryValue({ title: 'q', query: 'up', formatRule: above }),
+      );
+      expect(propertiesOf(dashboard).widgets.map((w: any) => w.formatRules)).toEqual([
+        [{ name: 'a'.repeat(32), threshold: 0.95, operator: '>' }],
+        [{ name: '', threshold: -2, operator: '<' }],
+        [{ threshold: 0.95, operator: '>' }],
+        [{ threshold: 0.95, operator: '>' }],
+      ]);
+    });
+
+    test('a threshold and a name given by tokens are not checked and are sent as the references they resolve to', () => {
+      const { stack } = mackerelStack();
+      const threshold = new CfnParameter(stack, 'Threshold', { type: 'Number' }).valueAsNumber;
+      const name = new CfnParameter(stack, 'Name', { type: 'String' }).valueAsString;
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      dashboard.addWidgets(DashboardWidget.expressionValue({ title: 'v', expression: 'x', formatRule: { name, threshold, operator: DashboardFormatOperator.GREATER_THAN } }));
+      expect(propertiesOf(dashboard).widgets[0].formatRules).toEqual([{ name: { Ref: 'Name' }, threshold: { Ref: 'Threshold' }, operator: '>' }]);
+    });
+
+    test.each([
+      ['a name of 33 characters', { name: '🐟'.repeat(33), threshold: 1, operator: DashboardFormatOperator.GREATER_THAN },
+        `widgets[0][0].formatRule.name "${'🐟'.repeat(33)}" is too long; expected at most 32 characters`],
+      ['a threshold that is not a number', { threshold: NaN, operator: DashboardFormatOperator.GREATER_THAN },
+        'widgets[0][0].formatRule.threshold "NaN" is not a number; expected a finite number'],
+      ['an infinite threshold', { threshold: Infinity, operator: DashboardFormatOperator.LESS_THAN },
+        'widgets[0][0].formatRule.threshold "Infinity" is not a number; expected a finite number'],
+      ['an operator Mackerel does not have', { threshold: 1, operator: '>=' as DashboardFormatOperator },
+        'widgets[0][0].formatRule.operator ">=" is not allowed; expected one of ">", "<"'],
+    ])('refuses at synth %s, naming the path, the property, the value and what is allowed', (_name, formatRule, message) => {
+      const { stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      expect(() => dashboard.addWidgets(DashboardWidget.expressionValue({ title: 'v', expression: 'x', formatRule }))).toThrow(`Stack/Board: ${message}`);
     });
   });
 

@@ -20,7 +20,15 @@ const GRAPH = {
   referenceLines: [{ label: 'limit', value: 4 }],
   layout: at(0, 0, 12, 8),
 };
-const VALUE = { type: 'value', title: 'errors', metric: { type: 'expression', expression: 'max(role(shop:web, custom.errors.*))' }, fractionSize: 2, suffix: '/min', layout: at(12, 0, 6, 4) };
+const VALUE = {
+  type: 'value',
+  title: 'errors',
+  metric: { type: 'expression', expression: 'max(role(shop:web, custom.errors.*))' },
+  fractionSize: 2,
+  suffix: '/min',
+  formatRules: [{ name: 'SLO', threshold: 5, operator: '>' }],
+  layout: at(12, 0, 6, 4),
+};
 const MARKDOWN = { type: 'markdown', title: 'runbook', markdown: '# On call\n\nSee the wiki.', layout: at(18, 0, 6, 4) };
 const ALERTS = { type: 'alertStatus', title: 'web alerts', roleFullname: 'shop:web', layout: at(12, 4, 12, 4) };
 const BOARD = { title: 'Shop', memo: 'the shop at a glance', urlPath: 'shop/overview', widgets: [GRAPH, VALUE, MARKDOWN, ALERTS] };
@@ -111,6 +119,12 @@ describe('widgets read back', () => {
     ['a value of a service metric, without fractionSize and suffix',
       variant(VALUE, { metric: { type: 'service', serviceName: 'shop', name: 'custom.orders' }, fractionSize: undefined, suffix: undefined })],
     ['a value of an expression', VALUE],
+    ['a value without format rules, which reads them back as an empty list', variant(VALUE, { formatRules: undefined }), { ...VALUE, formatRules: [] }],
+    ['a value with null format rules, the same', variant(VALUE, { formatRules: null }), { ...VALUE, formatRules: [] }],
+    ['a value whose format rule is removed by an empty list', variant(VALUE, { formatRules: [] })],
+    ['a format rule below a negative, fractional threshold', variant(VALUE, { formatRules: [{ name: 'dropping', threshold: -0.5, operator: '<' }] })],
+    ['a format rule without a name', variant(VALUE, { formatRules: [{ threshold: 80, operator: '>' }] })],
+    ['a format rule with an empty name, as the official Go client sends one not set', variant(VALUE, { formatRules: [{ name: '', threshold: 80, operator: '>' }] })],
     ['a query graph of labeled metrics, with a legend', variant(GRAPH, { graph: { type: 'query', query: 'http_requests_total{service="shop"}', legend: '{{status}}' } })],
     ['a query graph with an empty legend, as the official Go client sends one not set',
       variant(GRAPH, { graph: { type: 'query', query: 'http_requests_total', legend: '' } })],
@@ -267,6 +281,24 @@ describe.each([
     ['a fractionSize of 1.5', value({ fractionSize: 1.5 }), /^widgets\[0\]\.fractionSize must be an integer$/],
     ['a suffix that is not a string', value({ suffix: 1 }), /^widgets\[0\]\.suffix must be a string$/],
     ['a value widget with a range', value({ range: GRAPH.range }), /^widgets\[0\]\.range is not a field of a value widget$/],
+    // format rules
+    ['two format rules', value({ formatRules: [{ threshold: 1, operator: '>' }, { threshold: 2, operator: '<' }] }),
+      /^widgets\[0\]\.formatRules must hold at most one format rule$/],
+    ['format rules that are not a list', value({ formatRules: { threshold: 1, operator: '>' } }), /^widgets\[0\]\.formatRules must be an array$/],
+    ['a format rule that is not an object', value({ formatRules: ['>1'] }), /^widgets\[0\]\.formatRules\[0\] must be a JSON object$/],
+    ['a format rule without a threshold', value({ formatRules: [{ name: 'x', operator: '>' }] }), /^widgets\[0\]\.formatRules\[0\]\.threshold is required$/],
+    ['a threshold given as a string', value({ formatRules: [{ threshold: '1', operator: '>' }] }), /^widgets\[0\]\.formatRules\[0\]\.threshold must be a number$/],
+    ['a format rule without an operator', value({ formatRules: [{ threshold: 1 }] }), /^widgets\[0\]\.formatRules\[0\]\.operator is required$/],
+    ['an operator the docs do not list', value({ formatRules: [{ threshold: 1, operator: '>=' }] }), /^widgets\[0\]\.formatRules\[0\]\.operator must be one of >, <$/],
+    ['a format rule name of 33 characters', value({ formatRules: [{ name: 'a'.repeat(33), threshold: 1, operator: '>' }] }),
+      /^widgets\[0\]\.formatRules\[0\]\.name must be at most 32 characters$/],
+    ['a format rule name that is not a string', value({ formatRules: [{ name: 1, threshold: 1, operator: '>' }] }), /^widgets\[0\]\.formatRules\[0\]\.name must be a string$/],
+    ['a format rule with a color', value({ formatRules: [{ threshold: 1, operator: '>', color: 'red' }] }),
+      /^widgets\[0\]\.formatRules\[0\]\.color is not a field of a format rule$/],
+    ['a graph widget with format rules', graph({ formatRules: [] }), /^widgets\[0\]\.formatRules is not a field of a graph widget$/],
+    ['a graph widget with a valueRange, which no Mackerel document describes', graph({ valueRange: { min: 0, max: 10 } }),
+      /^widgets\[0\]\.valueRange is not a field of a graph widget$/],
+    ['a value widget with a valueRange', value({ valueRange: { min: 0, max: 10 } }), /^widgets\[0\]\.valueRange is not a field of a value widget$/],
     // markdown and alert status widgets
     ['a markdown widget without its text', only(variant(MARKDOWN, { markdown: undefined })), /^widgets\[0\]\.markdown is required$/],
     ['a markdown that is not a string', only(variant(MARKDOWN, { markdown: ['# x'] })), /^widgets\[0\]\.markdown must be a string$/],
@@ -305,6 +337,14 @@ describe.each([
     ['a label with spaces around a character', '  a  '],
   ])('%s is accepted', async (_what, label) => {
     await accepted(graph({ referenceLines: [{ label, value: 1 }] }));
+  });
+
+  test.each([
+    ['a format rule name of 32 characters', 'a'.repeat(32)],
+    ['a format rule name of 32 emoji, counted as characters', '🐟'.repeat(32)],
+    ['a format rule name of spaces only (the docs set only an upper limit)', '   '],
+  ])('%s is accepted', async (_what, name) => {
+    await accepted(value({ formatRules: [{ name, threshold: 1, operator: '<' }] }));
   });
 
   test.each([[0], [0.5], [1e9]])('a reference line value of %d is accepted', async (lineValue) => {

@@ -23,12 +23,13 @@ const value = {
   metric: { type: 'service', serviceName: 'shop', name: 'shop.orders' },
   fractionSize: 0,
   suffix: 'orders',
+  formatRules: [{ name: 'slow day', threshold: 2.5, operator: '<' }],
   layout: { x: 8, y: 0, width: 4, height: 4 },
 };
 const board = { title: 'shop', memo: '', urlPath: 'shop/web', widgets: [graph, value] };
 
 describe('Custom::MackerelDashboard', () => {
-  test('create sends numbers and booleans as the API takes them, then updates in place and deletes', async () => {
+  test('create sends numbers and booleans as the API takes them (a format rule\'s threshold too), then updates in place and deletes', async () => {
     const dashboard = new FakeResource(_RESOURCE_TYPES.DASHBOARD, 'Board');
     const from = env.emulator.requests().length;
 
@@ -38,9 +39,9 @@ describe('Custom::MackerelDashboard', () => {
     expect(bodyOf(writes(env.emulator, from)[0])).toEqual(board);
     expect((await api(env.emulator, 'GET', `/api/v0/dashboards/${id}`)).body).toMatchObject(board);
 
-    const moved = { ...board, title: 'shop web', widgets: [{ ...graph, referenceLines: [] }] };
+    const moved = { ...board, title: 'shop web', widgets: [{ ...graph, referenceLines: [] }, { ...value, formatRules: [] }] };
     await expect(dashboard.update(moved)).resolves.toMatchObject({ PhysicalResourceId: id, replaced: false });
-    expect((await api(env.emulator, 'GET', `/api/v0/dashboards/${id}`)).body).toMatchObject({ title: 'shop web', widgets: [{ referenceLines: [] }] });
+    expect((await api(env.emulator, 'GET', `/api/v0/dashboards/${id}`)).body).toMatchObject({ title: 'shop web', widgets: [{ referenceLines: [] }, { formatRules: [] }] });
 
     await dashboard.delete();
     expect(env.emulator.state().dashboards).toEqual([]);

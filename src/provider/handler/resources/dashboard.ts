@@ -11,6 +11,7 @@ const WIDGET_SCHEMA: ObjectSchema = {
   metric: { type: 'string', hostId: 'string', name: 'string', serviceName: 'string', expression: 'string', query: 'string', legend: 'string' },
   fractionSize: 'number',
   suffix: 'string',
+  formatRules: { listOf: { name: 'string', threshold: 'number', operator: 'string' } },
   markdown: 'string',
   roleFullname: 'string',
   layout: { x: 'number', y: 'number', width: 'number', height: 'number' },
