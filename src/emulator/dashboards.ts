@@ -41,7 +41,7 @@ function nested(o: Json, field: string): Json {
   return object(o[field], field);
 }
 
-/** A required string that may be empty: a widget's title and a markdown text are free text, which the docs do not require to hold anything. */
+/** A required string that may be empty: a widget's title is free text, which the docs do not require to hold anything. */
 function text(o: Json, field: string): string {
   if (!given(o, field)) throw badRequest(`${field} is required`);
   return str(o, field) as string;
@@ -209,7 +209,8 @@ const WIDGETS: { [type: string]: Kind } = {
     out.formatRules = formatRules(w);
     return out;
   }),
-  markdown: widgetKind('a markdown widget', ['markdown'], (w) => ({ markdown: text(w, 'markdown') })),
+  // The official Go client leaves an empty text out (its omitempty), so one left out is read as empty.
+  markdown: widgetKind('a markdown widget', ['markdown'], (w) => ({ markdown: str(w, 'markdown') ?? '' })),
   alertStatus: widgetKind('an alert status widget', ['roleFullname'], (w) => ({ roleFullname: roleFullname(w) })),
 };
 
@@ -236,8 +237,10 @@ function validateDashboard(body: unknown, id?: string): Json {
   const memo = str(o, 'memo') ?? '';
   const urlPath = str(o, 'urlPath', { required: true }) as string;
   if (!URL_PATH.test(urlPath)) throw badRequest(`urlPath ${JSON.stringify(urlPath)} must match ${URL_PATH.source}`);
-  if (!given(o, 'widgets')) throw badRequest('widgets is required');
-  const widgets = (array(o, 'widgets') as unknown[]).map(widget);
+  // `null` is the official Go client's empty list (a nil slice, sent without omitempty); a body
+  // without the field at all, which no client sends and the docs do not mark optional, is refused.
+  if (!('widgets' in o)) throw badRequest('widgets is required');
+  const widgets = (array(o, 'widgets') ?? []).map(widget);
   return { title, memo, urlPath, widgets };
 }
 

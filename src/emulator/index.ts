@@ -22,8 +22,10 @@
  * - graph annotations take `from` and `to` as whole epoch seconds, in the body and in the query;
  *   `roles: []` makes a whole-service annotation (listed without `roles`); a PUT body may carry
  *   the annotation's own `id`; deleting a role leaves the annotations that name it;
- * - a dashboard needs `title`, `urlPath` and `widgets`; `memo` may be left out (read back as
- *   `''`); a widget's `title` and a markdown text may be empty; a PUT body may carry the
+ * - a dashboard needs `title`, `urlPath` and `widgets`, which may be `null` for none (the official
+ *   Go client's empty list); `memo` may be left out (read back as `''`); a widget's `title` and a
+ *   markdown text may be empty, and the text may be left out (the Go client omits an empty one),
+ *   read back as `''`; a PUT body may carry the
  *   dashboard's own `id`, and its `createdAt` and `updatedAt`, which are ignored (a POST body
  *   none of them); a widget field sent as `null` is one left out (the official Go client sends
  *   `graph`, `metric` and `range` on every widget); a `urlPath` is another dashboard's only when

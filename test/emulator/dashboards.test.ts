@@ -158,6 +158,21 @@ describe('widgets read back', () => {
     expect(ok(await env.call('GET', `${PATH}/${created.id}`)).widgets).toEqual(created.widgets);
   });
 
+  test('a markdown widget without its text, as the official Go client sends an empty one (omitempty), reads it back as empty', async () => {
+    const created = ok(await env.call('POST', PATH, only({ type: 'markdown', title: '', layout: at(0, 0, 24, 3), graph: null, metric: null, range: null })));
+    expect(created.widgets).toEqual([{ type: 'markdown', title: '', markdown: '', layout: at(0, 0, 24, 3) }]);
+    expect(ok(await env.call('GET', `${PATH}/${created.id}`)).widgets).toEqual(created.widgets);
+    expect(ok(await env.call('POST', PATH, { ...only(variant(MARKDOWN, { markdown: null })), urlPath: 'other' })).widgets[0].markdown).toBe('');
+  });
+
+  test('widgets sent as null, as the official Go client sends a dashboard without widgets (a nil list), are none; a PUT with null clears them', async () => {
+    const created = ok(await env.call('POST', PATH, { ...BOARD, widgets: null }));
+    expect(created.widgets).toEqual([]);
+    ok(await env.call('PUT', `${PATH}/${created.id}`, BOARD));
+    expect(ok(await env.call('PUT', `${PATH}/${created.id}`, { ...BOARD, widgets: null })).widgets).toEqual([]);
+    expect(ok(await env.call('GET', `${PATH}/${created.id}`)).widgets).toEqual([]);
+  });
+
   test('a graph widget in a list carries its reference lines as an empty list too', async () => {
     ok(await env.call('POST', PATH, graph({ referenceLines: undefined })));
     expect(ok(await env.call('GET', PATH)).dashboards[0].widgets[0].referenceLines).toEqual([]);
@@ -300,7 +315,6 @@ describe.each([
       /^widgets\[0\]\.valueRange is not a field of a graph widget$/],
     ['a value widget with a valueRange', value({ valueRange: { min: 0, max: 10 } }), /^widgets\[0\]\.valueRange is not a field of a value widget$/],
     // markdown and alert status widgets
-    ['a markdown widget without its text', only(variant(MARKDOWN, { markdown: undefined })), /^widgets\[0\]\.markdown is required$/],
     ['a markdown that is not a string', only(variant(MARKDOWN, { markdown: ['# x'] })), /^widgets\[0\]\.markdown must be a string$/],
     ['an alert status without a role', only(variant(ALERTS, { roleFullname: undefined })), /^widgets\[0\]\.roleFullname is required$/],
     ['an alert status of a service', only(variant(ALERTS, { roleFullname: 'shop' })), /^widgets\[0\]\.roleFullname must be service:role/],
