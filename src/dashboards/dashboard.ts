@@ -23,6 +23,13 @@ export interface DashboardProps extends MackerelResourceOptions {
   /**
    * The dashboard's URL path, unique in the organization: letters, digits, `-` and `_` in
    * `/`-separated parts, no part starting with `-` (such as `shop/web`).
+   *
+   * Mackerel refuses (409) a URL path another dashboard holds at the moment of the write, also
+   * one that another dashboard of the same deployment gives up in that deployment: two dashboards
+   * that swap their URL paths fail, as each update finds its new path still held by the other. Synth
+   * cannot see it (it knows only the new URL paths): swap them through a free URL path, one
+   * deployment per move (the first dashboard to the free path, the second to its new path, then
+   * the first to its own), as the order of updates within one deployment is not fixed.
    */
   readonly urlPath: string;
 

@@ -450,3 +450,28 @@ test('a dashboard the state holds, renamed outside to the URL path another one c
   expect(changed.out).toMatch(/^~ update +Dashboard +Shop\/Old\w+/m);
   expect(changed.err).toBe('');
 });
+
+/** The stack Shop with two dashboards, One at `first` and Two at `second`. */
+function synthPair(dir: string, first: string, second: string): string {
+  return synthStack(dir, (stack) => {
+    new Dashboard(stack, 'One', { title: 'one', urlPath: first });
+    new Dashboard(stack, 'Two', { title: 'two', urlPath: second });
+  });
+}
+
+test('two dashboards that swap their URL paths in one run fail with Mackerel\'s 409, as the urlPath JSDoc says; one run per move through a free URL path swaps them', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  expect((await cli(['apply', synthPair(dir, 'shop/a', 'shop/b'), ...base])).code).toBe(0);
+  const byTitle = () => Object.fromEntries(shared.emulator.state().dashboards.map((d: any) => [d.title, d.urlPath]));
+
+  const swap = await cli(['apply', synthPair(dir, 'shop/b', 'shop/a'), ...base]);
+  expect(swap.code).toBe(2);
+  expect(swap.err).toMatch(/409.*urlPath "shop\/[ab]" is already used by dashboard/);
+
+  expect(byTitle()).toEqual({ one: 'shop/a', two: 'shop/b' });
+  for (const [first, second] of [['shop/free', 'shop/b'], ['shop/free', 'shop/a'], ['shop/b', 'shop/a']]) {
+    expect((await cli(['apply', synthPair(dir, first, second), ...base])).code).toBe(0);
+  }
+  expect(byTitle()).toEqual({ one: 'shop/b', two: 'shop/a' });
+});
