@@ -67,13 +67,15 @@ export class MackerelAgentConfigLocation {
       const read = taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(this.key)] }));
       this.bucket.encryptionKey?.grantDecrypt(taskRole);
       _checkConfigReadable(scope, taskRole, read, `the config object ${Token.isUnresolved(this.key) ? 'of config.location' : JSON.stringify(this.key)}`);
-      return `s3://${this.bucket.bucketName}/${this.key}`;
+      return `s3://${this.bucket.bucketName}/${Token.isUnresolved(this.key) ? this.key : asUrlPath(this.key)}`;
     }
     if (this.file !== undefined) {
-      if (!Token.isUnresolved(this.file) && !/^\/\S*[^\s/]$/.test(this.file)) {
+      if (Token.isUnresolved(this.file)) return this.file;
+      // A leading "//" would make the agent read the first segment as a URL's host, not part of the path.
+      if (!/^\/(?!\/)\S*[^\s/]$/.test(this.file)) {
         _fail(scope, 'config.location', this.file, 'is not an absolute file path', 'a path in the agent container, such as /etc/mackerel/agent.yml');
       }
-      return this.file;
+      return asUrlPath(this.file);
     }
     const url = this.url ?? '';
     if (!Token.isUnresolved(url) && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
@@ -85,4 +87,14 @@ export class MackerelAgentConfigLocation {
       url, Token.isUnresolved(url) ? undefined : _httpUrl(url));
     return url;
   }
+}
+
+/**
+ * The agent parses `MACKEREL_AGENT_CONFIG` as a URL (Go's `url.Parse`) and reads the object key or
+ * file from its decoded path: unescaped, a "?" or "#" would cut the path short, a "%XX" would be
+ * decoded, and a control character would fail the parse (the agent then reads the whole value as
+ * a file name). Escaping exactly these keeps every other key readable in the template.
+ */
+function asUrlPath(path: string): string {
+  return path.replace(/[%?#\x00-\x1f\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }

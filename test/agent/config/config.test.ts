@@ -603,6 +603,28 @@ describe('agent config: a location the user maintains', () => {
     expect(JSON.stringify(warnings)).not.toContain('s3cret');
   });
 
+  test('an object key or file path with "?", "#" or "%" is percent-encoded: the agent reads the variable as a URL and decodes its path', () => {
+    // The agent passes MACKEREL_AGENT_CONFIG to Go's url.Parse: "?" starts a query, "#" a fragment and "%XX" is decoded,
+    // so written as given these would make it fetch another key (or file) than the one granted.
+    const fixture = fargateTask();
+    const bucket = new s3.Bucket(fixture.stack, 'Configs');
+    new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      config: { location: MackerelAgentConfigLocation.fromBucket(bucket, 'agents/web?v=1#2 100%.yml') },
+    });
+    expect(environmentOf(containerNamed(fixture.taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG)
+      .toEqual(fixture.stack.resolve(`s3://${bucket.bucketName}/agents/web%3Fv=1%232 100%25.yml`));
+    const { taskDefinition } = withConfig({ location: MackerelAgentConfigLocation.fromFile('/etc/mackerel/a#b?c%41.yml') },
+      MackerelAgentImage.fromRegistry('123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/agent:v0.13.2-shop'));
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG).toBe('/etc/mackerel/a%23b%3Fc%2541.yml');
+  });
+
+  test('a file path starting with "//" is rejected: the agent would read its first segment as a URL host', () => {
+    expect(() => withConfig({ location: MackerelAgentConfigLocation.fromFile('//etc/mackerel/agent.yml') }))
+      .toThrow(/Stack\/Agent: config.location "\/\/etc\/mackerel\/agent.yml" is not an absolute file path/);
+  });
+
   test('an object key with a leading slash is rejected', () => {
     const fixture = fargateTask();
     const bucket = new s3.Bucket(fixture.stack, 'Configs');
