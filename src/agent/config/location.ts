@@ -64,7 +64,7 @@ export class MackerelAgentConfigLocation {
       if (!Token.isUnresolved(this.key) && (this.key === '' || this.key.startsWith('/'))) {
         _fail(scope, 'config.location key', this.key, 'is not an S3 object key', 'a non-empty key without a leading "/"');
       }
-      const read = taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(this.key)] }));
+      const read = taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(Token.isUnresolved(this.key) ? this.key : asIamLiteral(this.key))] }));
       this.bucket.encryptionKey?.grantDecrypt(taskRole);
       _checkConfigReadable(scope, taskRole, read, `the config object ${Token.isUnresolved(this.key) ? 'of config.location' : JSON.stringify(this.key)}`);
       return `s3://${this.bucket.bucketName}/${Token.isUnresolved(this.key) ? this.key : asUrlPath(this.key)}`;
@@ -97,4 +97,9 @@ export class MackerelAgentConfigLocation {
  */
 function asUrlPath(path: string): string {
   return path.replace(/[%?#\x00-\x1f\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** IAM reads "*" and "?" in a resource as wildcards and "${" as a variable: escaped, the grant is of exactly that key. */
+function asIamLiteral(key: string): string {
+  return key.replace(/[*?$]/g, (c) => `\${${c}}`);
 }

@@ -620,6 +620,23 @@ describe('agent config: a location the user maintains', () => {
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG).toBe('/etc/mackerel/a%23b%3Fc%2541.yml');
   });
 
+  test('an object key with "*", "?" or "${" is granted as that one object: IAM reads them as wildcards and variables unless escaped', () => {
+    const fixture = fargateTask();
+    const bucket = new s3.Bucket(fixture.stack, 'Configs');
+    new MackerelContainerAgent(fixture.stack, 'Agent', {
+      taskDefinition: fixture.taskDefinition,
+      apiKey: fixture.apiKey,
+      config: { location: MackerelAgentConfigLocation.fromBucket(bucket, 'agents/*/web?${aws:username}.yml') },
+    });
+    Template.fromStack(fixture.stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Effect: 'Allow', Action: 's3:GetObject', Resource: fixture.stack.resolve(bucket.arnForObjects('agents/${*}/web${?}${$}{aws:username}.yml')) },
+        ]),
+      },
+    });
+  });
+
   test('a file path starting with "//" is rejected: the agent would read its first segment as a URL host', () => {
     expect(() => withConfig({ location: MackerelAgentConfigLocation.fromFile('//etc/mackerel/agent.yml') }))
       .toThrow(/Stack\/Agent: config.location "\/\/etc\/mackerel\/agent.yml" is not an absolute file path/);
