@@ -54,11 +54,21 @@ function sequenceLines(items: _YamlValue[], indent: number): string[] {
 }
 
 function yamlKey(key: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) && !RESERVED.test(key) ? key : JSON.stringify(key);
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) && !RESERVED.test(key) ? key : quoted(key);
 }
 
 function scalar(value: string | number | boolean): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quoted(value);
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${value} cannot be written to YAML`);
   return String(value);
+}
+
+/**
+ * A double-quoted YAML string. JSON.stringify leaves DEL, the C1 controls, U+2028, U+2029, U+FFFE
+ * and U+FFFF raw: the agent's yaml.v3 refuses some ("control characters are not allowed") and
+ * folds the line breaks among them (NEL, LS, PS) into a space, so they are written as escapes.
+ */
+function quoted(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

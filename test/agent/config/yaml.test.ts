@@ -8,6 +8,17 @@ describe('_toYaml', () => {
     expect(parse(_toYaml(map))).toEqual(map);
   });
 
+  test('characters the agent\'s YAML parser refuses or reads as a line break are escaped, in values and keys', () => {
+    // yaml.v3 refuses a raw DEL, C1 control or U+FFFE/U+FFFF ("control characters are not allowed") and folds a raw
+    // NEL, LS or PS inside a quoted string into a space; JSON.stringify leaves all of them raw.
+    const odd = 'a\u007fb\u0080c\u0085d\u009fe\u2028f\u2029g\ufffeh\uffffi';
+    const map = { value: odd, [`k${odd}`]: 'x' };
+    const yaml = _toYaml(map);
+    expect(yaml).not.toMatch(/[\u007f-\u009f\u2028\u2029\ufffe\uffff]/);
+    expect(yaml).toContain('"a\\u007fb\\u0080c\\u0085d\\u009fe\\u2028f\\u2029g\\ufffeh\\uffffi"');
+    expect(parse(yaml)).toEqual(map);
+  });
+
   test('reserved or unusual keys are quoted and read back as written', () => {
     const map = { 'yes': 'x', 'on': 'y', 'a.b': 'z', 'A=B': '1', '123': 'n' };
     const yaml = _toYaml(map);
