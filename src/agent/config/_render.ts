@@ -9,6 +9,9 @@ import { _fail } from '../../_validation';
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HTTP_METHOD = /^[A-Z]+$/;
+/** The symbols an HTTP header name (an RFC 9110 token) may hold besides letters and digits. */
+const HEADER_NAME_SYMBOLS = "!#$%&'*+-.^_`|~";
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What the `-plugins` image adds to the agent-only one (its `/usr/bin`). */
 const OFFICIAL_PROGRAM = /^(mackerel-plugin(-.+)?|mackerel-check|check-.+|mkr)$/;
 
@@ -156,6 +159,16 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     known(scope, 'config.readinessProbe.headers name', name);
     known(scope, `config.readinessProbe.headers.${name}`, value);
+    // Go's HTTP client refuses such a request, and the agent retries the probe forever: the host would never register.
+    if (!HEADER_NAME.test(name)) {
+      _fail(scope, 'config.readinessProbe.headers name', name, 'is not an HTTP header name', `letters, digits and ${HEADER_NAME_SYMBOLS}`,
+        'The probe would fail forever and the host never register');
+    }
+    // The value is not shown: a header such as Authorization holds a credential.
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
+      _fail(scope, 'config.readinessProbe.headers', name, 'has a value with a control character (such as a line break), which the agent\'s HTTP client refuses',
+        'a value of printable characters and tabs', 'The probe would fail forever and the host never register');
+    }
   }
   if (!options.path.startsWith('/')) {
     _fail(scope, 'config.readinessProbe.path', options.path, 'does not start with "/"', 'an absolute request path, such as "/health"');

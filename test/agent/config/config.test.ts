@@ -286,6 +286,12 @@ describe('agent config: rejected input', () => {
       /config.checkPlugins name "a{65}" is not a valid plugin name/],
     ['a plugin name starting with a dot', { metricPlugins: { '.hidden': { command: MackerelPluginCommand.shell('x') } } },
       /config.metricPlugins name ".hidden" is not a valid plugin name; expected 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit/],
+    // Go's HTTP client refuses these, so the probe would fail forever and the host never register.
+    ['a header name that is no HTTP token', probe({ port: 80, headers: { 'X Custom': '1' } }),
+      /Stack\/Agent: config.readinessProbe.headers name "X Custom" is not an HTTP header name; expected letters, digits and !#\$%&'\*\+-\.\^_`\|~/],
+    ['an empty header name', probe({ port: 80, headers: { '': '1' } }), /config.readinessProbe.headers name "" is not an HTTP header name/],
+    ['a header value with a line break, not shown as it may be a credential', probe({ port: 80, headers: { Authorization: 'Bearer s3cret\n' } }),
+      /^Stack\/Agent: config.readinessProbe.headers "Authorization" has a value with a control character \(such as a line break\), which the agent's HTTP client refuses; expected a value of printable characters and tabs\. The probe would fail forever and the host never register$/],
     ['an exec probe env key with =', { readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('x'), env: { 'A=B': '1' } }) },
       /config.readinessProbe.env name "A=B" is empty or contains "="/],
   ];
