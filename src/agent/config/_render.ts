@@ -183,6 +183,7 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
   if (options.proxy !== undefined && !/^https?:\/\/[^\s]+$/.test(options.proxy)) {
     _fail(scope, 'config.readinessProbe.proxy', _maskedUserinfo(options.proxy), 'is not an http or https URL', 'a URL such as http://proxy:3128');
   }
+  probeHost(scope, options.host, options.port);
   return {
     path: options.path,
     scheme: options.scheme,
@@ -195,7 +196,31 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
 }
 
 function tcpProbe(scope: IConstruct, options: MackerelTcpProbeOptions): _YamlMap {
-  return { port: port(scope, options.port), host: known(scope, 'config.readinessProbe.host', options.host) };
+  const host = known(scope, 'config.readinessProbe.host', options.host);
+  probeHost(scope, host, options.port);
+  return { port: port(scope, options.port), host };
+}
+
+/**
+ * A host the agent can reach: it joins host and port as `net.JoinHostPort` does (`[host]:port`
+ * when the host holds a colon), or without a port puts the host in the URL as it is. Anything
+ * else never connects, and the agent retries the probe forever: the host would never register.
+ */
+function probeHost(scope: IConstruct, host: string | undefined, withPort: number | undefined): void {
+  if (host === undefined || Token.isUnresolved(host) || host === '') return;
+  if (/[\s/@?#]/.test(host)) {
+    _fail(scope, 'config.readinessProbe.host', host, 'is not a host name or IP address', 'a name such as "app" or an address such as "10.0.0.5"',
+      'The port goes in port, and the scheme in scheme');
+  }
+  const colons = host.split(':').length - 1;
+  if (withPort !== undefined && (host.startsWith('[') || colons === 1)) {
+    _fail(scope, 'config.readinessProbe.host', host, `holds a port, but the agent joins it with port ${withPort} (as [${host}]:${withPort})`,
+      'the host alone, with the port in port');
+  }
+  if (withPort === undefined && colons > 1 && !host.startsWith('[')) {
+    _fail(scope, 'config.readinessProbe.host', host, 'is an IPv6 address without brackets, which the agent cannot put in a URL without a port',
+      `"[${host}]", or a port`);
+  }
 }
 
 function port(scope: IConstruct, given: number | undefined): number | undefined {

@@ -106,6 +106,13 @@ describe('agent config: YAML', () => {
     expect(parsed.plugin.checks.up).toEqual({ command: 'true', memo: 'the app answers' });
   });
 
+  test('a probe host is written as given where the agent reads it: a name:port for HTTP without a port, a bare IPv6 address with one', () => {
+    const written = (readinessProbe: MackerelReadinessProbe) => writtenConfig(withConfig({ readinessProbe }).agent).parsed.readinessProbe;
+    expect(written(MackerelReadinessProbe.http({ path: '/health', host: 'app:8080' })).http).toEqual({ path: '/health', host: 'app:8080' });
+    expect(written(MackerelReadinessProbe.tcp({ port: 80, host: 'fd00::5' })).tcp).toEqual({ port: 80, host: 'fd00::5' });
+    expect(written(MackerelReadinessProbe.http({ path: '/health', host: '[fd00::5]:8080' })).http).toEqual({ path: '/health', host: '[fd00::5]:8080' });
+  });
+
   test('exec and TCP probes', () => {
     const exec = withConfig({ readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('test -f /tmp/ready') }) });
     expect(writtenConfig(exec.agent).parsed).toEqual({ readinessProbe: { exec: { command: 'test -f /tmp/ready' } } });
@@ -292,6 +299,15 @@ describe('agent config: rejected input', () => {
     ['an empty header name', probe({ port: 80, headers: { '': '1' } }), /config.readinessProbe.headers name "" is not an HTTP header name/],
     ['a header value with a line break, not shown as it may be a credential', probe({ port: 80, headers: { Authorization: 'Bearer s3cret\n' } }),
       /^Stack\/Agent: config.readinessProbe.headers "Authorization" has a value with a control character \(such as a line break\), which the agent's HTTP client refuses; expected a value of printable characters and tabs\. The probe would fail forever and the host never register$/],
+    // The agent joins host and port (net.JoinHostPort) or puts host in the URL: these never connect, and the probe is retried forever.
+    ['a probe host that is a URL', probe({ port: 80, host: 'http://app' }),
+      /Stack\/Agent: config.readinessProbe.host "http:\/\/app" is not a host name or IP address; expected a name such as "app" or an address such as "10.0.0.5"/],
+    ['a TCP probe host with a port of its own', { readinessProbe: MackerelReadinessProbe.tcp({ port: 5432, host: 'db:5432' }) },
+      /config.readinessProbe.host "db:5432" holds a port, but the agent joins it with port 5432 \(as \[db:5432\]:5432\); expected the host alone, with the port in port/],
+    ['an HTTP probe host with a port of its own and a port', probe({ port: 8080, host: '[::1]:8080' }),
+      /config.readinessProbe.host "\[::1\]:8080" holds a port, but the agent joins it with port 8080/],
+    ['an HTTP probe host that is a bare IPv6 address without a port', probe({ host: 'fd00::5' }),
+      /config.readinessProbe.host "fd00::5" is an IPv6 address without brackets, which the agent cannot put in a URL without a port; expected "\[fd00::5\]", or a port/],
     ['an exec probe env key with =', { readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('x'), env: { 'A=B': '1' } }) },
       /config.readinessProbe.env name "A=B" is empty or contains "="/],
   ];
