@@ -19,6 +19,10 @@ export function _probedPort(container: ecs.ContainerDefinition): number {
     _fail(container, 'portMappings[0].containerPortRange', first.containerPortRange, 'is a port range, so the readiness probe has no single port to target',
       'a container whose first port mapping has a single containerPort', 'Use MackerelReadinessProbe.http with the port the app answers on');
   }
+  if (first.protocol === ecs.Protocol.UDP) {
+    _fail(container, 'portMappings[0].protocol', first.protocol, `is not TCP, so an HTTP readiness probe of port ${first.containerPort} would never be answered`,
+      'a container whose first port mapping is TCP', 'Use MackerelReadinessProbe.http with the TCP port the app answers on');
+  }
   // The config file is written at synth, where a port from a parameter is only its token text.
   if (Token.isUnresolved(first.containerPort)) {
     _fail(container, 'portMappings[0].containerPort', Stack.of(container).resolve(first.containerPort),

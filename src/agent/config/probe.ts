@@ -151,7 +151,7 @@ export class MackerelReadinessProbe {
    * get no probe (their hosts register at once) and a `cdk-mackerel:readinessProbeNotApplied`
    * warning. Give a workload its probe with `MackerelInstrumentation.configure` instead.
    *
-   * @param container the app container, whose first port mapping is a single port (not a `containerPortRange`)
+   * @param container the app container, whose first port mapping is a single TCP port (not UDP, not a `containerPortRange`)
    * @param path the request path, starting with `/`
    * @param timing when and how long the agent probes: by default the agent's own timing
    */

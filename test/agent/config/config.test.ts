@@ -445,6 +445,13 @@ describe('agent config: plugins work directory and the probe helper', () => {
       .toThrow(/^Stack\/Task\/app: portMappings\[0\].containerPortRange "8000-8010" is a port range/);
   });
 
+  test('httpToContainer on a container whose first port mapping is UDP is rejected: an HTTP probe of it would never answer', () => {
+    const { appContainer } = fargateTask();
+    appContainer.addPortMappings({ containerPort: 514, protocol: ecs.Protocol.UDP }, { containerPort: 8080 });
+    expect(() => MackerelReadinessProbe.httpToContainer(appContainer, '/health')).toThrow(
+      /^Stack\/Task\/app: portMappings\[0\].protocol "udp" is not TCP, so an HTTP readiness probe of port 514 would never be answered; expected a container whose first port mapping is TCP/);
+  });
+
   test('httpToContainer on a container whose first port mapping is a range is rejected: it has no single port to probe', () => {
     const { appContainer } = fargateTask();
     appContainer.addPortMappings({ containerPort: ecs.ContainerDefinition.CONTAINER_PORT_USE_RANGE, containerPortRange: '8000-8010' });
