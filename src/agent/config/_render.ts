@@ -110,6 +110,11 @@ function env(scope: IConstruct, property: string, given: { [name: string]: strin
     if (name === '' || name.includes('=')) {
       _fail(scope, `${property} name`, name, 'is empty or contains "="', 'an environment variable name without "="');
     }
+    // The agent trims spaces off a name (strings.Trim(k, " ")) and drops one left empty.
+    if (name !== name.replace(/^ +| +$/g, '')) {
+      _fail(scope, `${property} name`, name, 'has spaces around it, which the agent trims off (dropping a name left empty)',
+        'a name without leading or trailing spaces');
+    }
     known(scope, `${property} name`, name);
     known(scope, `${property}.${name}`, given[name]);
   }

@@ -308,6 +308,11 @@ describe('agent config: rejected input', () => {
       /config.readinessProbe.host "\[::1\]:8080" holds a port, but the agent joins it with port 8080/],
     ['an HTTP probe host that is a bare IPv6 address without a port', probe({ host: 'fd00::5' }),
       /config.readinessProbe.host "fd00::5" is an IPv6 address without brackets, which the agent cannot put in a URL without a port; expected "\[fd00::5\]", or a port/],
+    // The agent trims spaces off env names and drops a name left empty: the variable would be set under another name, or not at all.
+    ['an env name with a space around it', { checkPlugins: { up: { command: MackerelPluginCommand.shell('x'), env: { ' TOKEN_FILE': '/run/t' } } } },
+      /Stack\/Agent: config.checkPlugins.up.env name " TOKEN_FILE" has spaces around it, which the agent trims off \(dropping a name left empty\); expected a name without leading or trailing spaces/],
+    ['an env name of spaces only', { readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('x'), env: { '  ': '1' } }) },
+      /config.readinessProbe.env name "  " has spaces around it/],
     ['an exec probe env key with =', { readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('x'), env: { 'A=B': '1' } }) },
       /config.readinessProbe.env name "A=B" is empty or contains "="/],
   ];
