@@ -33,14 +33,33 @@ export interface _ApiOptions {
 /** Keys shorter than this are not scrubbed. */
 const MIN_KEY_LENGTH = 6;
 
-/** Removes the key from a text, in the forms it may take. @internal */
-export function _scrubKey(text: string, apiKey: string): string {
+/**
+ * The forms a secret may take in what the CLI prints: as it is, URL-encoded, and inside a JSON
+ * string as JSON.stringify writes it and as other JSON writers do, which escape `/` as `\/`
+ * (PHP's json_encode, for one) or `&`, `<` and `>` as `\u0026`, `\u003c` and `\u003e` (Go's
+ * encoding/json): Mackerel may echo a URL in an error body either way, and one of its query
+ * strings holds `&`.
+ */
+function secretForms(secret: string): string[] {
   // As in the handler: a real key is 44 characters, and blanking a very short one everywhere
   // would garble every message (an "x" key turned a URL into http://none****istent.invalid/).
-  if (apiKey.length < MIN_KEY_LENGTH) return text;
-  let out = text;
-  for (const form of [apiKey, encodeURIComponent(apiKey), JSON.stringify(apiKey).slice(1, -1)]) out = out.split(form).join(_MASKED);
-  return out;
+  if (secret.length < MIN_KEY_LENGTH) return [];
+  const json = JSON.stringify(secret).slice(1, -1);
+  const slashes = json.split('/').join('\\/');
+  const htmlSafe = (text: string) => text.replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return [secret, encodeURIComponent(secret), json, slashes, htmlSafe(json), htmlSafe(slashes)];
+}
+
+/**
+ * Blanks each of `secrets` in a text, in every form it may take. The forms are built and sorted
+ * once, here, not again for each line printed (a diff prints one per object, and the secrets may
+ * hold every channel URL): longest first, so a secret inside a longer one is blanked with it,
+ * never around it, leaving the rest of the longer one printed.
+ * @internal
+ */
+export function _scrubber(secrets: readonly string[]): (text: string) => string {
+  const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  return (text) => forms.reduce((out, form) => out.split(form).join(_MASKED), text);
 }
 
 const QUIET: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, with: () => QUIET };
@@ -56,7 +75,8 @@ export function _createGet(options: _ApiOptions): _Get {
   // The handler's own lines, scrubbed as its log is (any secret it learnt in this process) and of the key,
   // which the handler learns only when it runs: a diff never runs it.
   const write = options.log;
-  const log = write ? createLogger({}, (_level, line) => write(_scrubKey(line, options.apiKey))) : QUIET;
+  const scrubKey = _scrubber([options.apiKey]);
+  const log = write ? createLogger({}, (_level, line) => write(scrubKey(line))) : QUIET;
   return async (path) => {
     const url = new URL(path.replace(/^\//, ''), base);
     // The client keeps the handler's margin for reporting to CloudFormation: here the whole
@@ -69,7 +89,7 @@ export function _createGet(options: _ApiOptions): _Get {
     } catch (e) {
       if (!(e instanceof MackerelApiError)) throw e;
       if (e.status === 404) return undefined;
-      throw new _CliError(_scrubKey(describe(e, base, url.pathname), options.apiKey));
+      throw new _CliError(scrubKey(describe(e, base, url.pathname)));
     }
     // A success with an empty body is the client's error (EMPTY_GET_ANSWER), not undefined, which
     // here means 404: an object gone (diff's `? gone`, a re-create).

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_EMULATOR_API_KEY, isEmptyState, MackerelEmulator, startEmulator } from '../emulator';
-import { _createGet, _preflight, _scrubKey } from './api';
+import { _createGet, _preflight, _scrubber } from './api';
 import { _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
@@ -39,14 +39,12 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
   // NoEcho parameters' values, which CloudFormation would mask, and channel URLs, which the handler masks:
   // a diff or an error would show them.
   let hidden: string[] = [];
-  // Longest first: a secret blanked inside a longer one would leave the rest of that one printed.
-  // Sorted once per change of key or hidden, not for every line printed (a diff prints one per object, hidden may hold every channel URL).
-  let sorted: { readonly key: string; readonly hidden: string[]; readonly secrets: string[] } | undefined;
-  const secrets = () => {
-    if (sorted?.key !== key || sorted.hidden !== hidden) sorted = { key, hidden, secrets: [key, ...hidden].sort((a, b) => b.length - a.length) };
-    return sorted.secrets;
+  // Built once per change of key or hidden, not for every line printed (a diff prints one per object, hidden may hold every channel URL).
+  let built: { readonly key: string; readonly hidden: string[]; readonly scrub: (line: string) => string } | undefined;
+  const scrub = (line: string) => {
+    if (built?.key !== key || built.hidden !== hidden) built = { key, hidden, scrub: _scrubber([key, ...hidden]) };
+    return built.scrub(line);
   };
-  const scrub = (line: string) => secrets().reduce((text, secret) => _scrubKey(text, secret), line);
   const out = (line: string) => io.out(scrub(line));
   const err = (line: string) => io.err(scrub(line));
   let local: _LocalEmulator | undefined;

@@ -9,7 +9,7 @@ import { CfnParameter, SecretValue } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, expectConverged, synthStack, useEmulatorPerFile, workDir } from './_fixture';
-import { SlackChannel } from '../../src/alerting';
+import { SlackChannel, WebhookChannel } from '../../src/alerting';
 import { ExternalHttpMonitor } from '../../src/monitors';
 import { MackerelService } from '../../src/service';
 
@@ -216,5 +216,26 @@ describe('a channel URL echoed by Mackerel in an error', () => {
     expect(apply.code).toBe(2);
     expect(apply.out + apply.err).toContain('cannot delete ****');
     for (const run of [diff, apply]) expect(run.out + run.err).not.toMatch(/XXXX(APPLIED|NEW|STATE)XXXX|hooks\.slack\.com/);
+  });
+
+  test('is masked as other JSON writers quote it: `/` escaped as `\\/`, `&` as `\\u0026`', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const url = 'https://hooks.example.com/notify?team=ops&token=XXXXQUERYXXXX';
+    const assembly = synthStack(dir, (stack) => {
+      new WebhookChannel(stack, 'Hook', { name: 'ops', url: SecretValue.unsafePlainText(url) });
+    });
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+    // GIVEN Mackerel quotes the URL as PHP's json_encode writes it, and as Go's encoding/json does
+    const slashes = JSON.stringify(url).split('/').join('\\/');
+    const goJson = JSON.stringify(url).replace('&', '\\u0026');
+    expect([slashes, goJson]).toEqual(['"https:\\/\\/hooks.example.com\\/notify?team=ops&token=XXXXQUERYXXXX"',
+      '"https://hooks.example.com/notify?team=ops\\u0026token=XXXXQUERYXXXX"']);
+    const both = slashes.replace('&', '\\u0026');
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/channels', status: 400, body: { error: { message: `invalid url ${slashes}, ${goJson}, ${both}` } } });
+    // WHEN diff reads it THEN each form is masked
+    const diff = await cli(['diff', assembly, ...base]);
+    expect(diff.code).toBe(2);
+    expect(diff.err).toBe('cdk-mackerel: GET /api/v0/channels failed: HTTP 400: invalid url "****", "****", "****"');
   });
 });

@@ -1,0 +1,29 @@
+import { describe, expect, test } from 'vitest';
+import { _scrubber } from '../../src/cli/api';
+
+describe('_scrubber', () => {
+  const url = 'https://hooks.example.com/notify?team=ops&token=XXXXTOKENXXXX';
+
+  test('blanks a secret as it is, URL-encoded, and as each JSON writer escapes it', () => {
+    const scrub = _scrubber([url]);
+    const json = JSON.stringify(url).slice(1, -1);
+    const forms = [
+      url,
+      encodeURIComponent(url),
+      json,
+      'https:\\/\\/hooks.example.com\\/notify?team=ops&token=XXXXTOKENXXXX',
+      'https://hooks.example.com/notify?team=ops\\u0026token=XXXXTOKENXXXX',
+      'https:\\/\\/hooks.example.com\\/notify?team=ops\\u0026token=XXXXTOKENXXXX',
+    ];
+    for (const form of forms) expect(scrub(`a ${form} b`)).toBe('a **** b');
+    expect(scrub('<a href="https://x.example/?q=<x>">')).toBe('<a href="https://x.example/?q=<x>">');
+    expect(_scrubber(['https://x.example/?q=<x>'])('"https:\\/\\/x.example\\/?q=\\u003cx\\u003e"')).toBe('"****"');
+  });
+
+  test('leaves a secret under six characters, and blanks one inside a longer one with it', () => {
+    expect(_scrubber(['abcde'])('abcde')).toBe('abcde');
+    // The longer secret's URL-encoded form holds the shorter one's: blanked whole, not around it.
+    const scrub = _scrubber(['XXXXTOKENXXXX', url]);
+    expect(scrub(`${encodeURIComponent(url)} and XXXXTOKENXXXX`)).toBe('**** and ****');
+  });
+});
