@@ -238,8 +238,10 @@ class Run {
         // that replaced it, as a cleanup resumed by a later run must not read another template's.
         const updateReplacePolicy = _retaining(plan.policy(id, 'UpdateReplacePolicy'));
         const oldDependsOn = [...new Set([...held!.dependsOn ?? [], ...this.servicesNamed(plan, held!)])].sort();
+        // An old channel's URL, which the state's resource no longer holds, stays a secret to scrub for a later run's cleanup.
+        const url = held!.type === _RESOURCE_TYPES.CHANNEL && typeof held!.properties.url === 'string' ? held!.properties.url : undefined;
         const old = { stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: oldDependsOn };
-        this.state.pendingDeletes.push(updateReplacePolicy ? { ...old, updateReplacePolicy } : old);
+        this.state.pendingDeletes.push({ ...old, ...(updateReplacePolicy ? { updateReplacePolicy } : {}), ...(url !== undefined ? { url } : {}) });
       }
       // The handler took over the object of a construct that moved (its old resource still holds it
       // until the cleanup releases it): no object was created, as diff's `> move` says.

@@ -49,7 +49,8 @@ function masked(value: unknown): unknown {
 /**
  * Every channel URL the run knows as text, to be scrubbed from every line the CLI prints, as the
  * handler registers each one it sends as a secret (`addSecret` in channel.ts): the template's
- * (given as plain text) and the state's (as last applied, resolved). Mackerel may echo one in an
+ * (given as plain text) and the state's (as last applied, resolved), the old channels of
+ * replacements still to delete among them (`pendingDeletes`). Mackerel may echo one in an
  * error body, which a failed GET prints whole. One holding a dynamic reference names its secret
  * rather than being it. A URL given through a NoEcho parameter is scrubbed as that parameter.
  * @internal
@@ -59,5 +60,6 @@ export function _channelUrls(stacks: readonly _Stack[], state: _StateFile): stri
     .filter((r) => r.Type === _RESOURCE_TYPES.CHANNEL).map((r) => r.Properties?.url));
   const fromState = Object.values(state.stacks).flatMap((stack) => Object.values(stack.resources)
     .filter((r) => r.type === _RESOURCE_TYPES.CHANNEL).map((r) => r.properties.url));
-  return [...new Set([...fromTemplates, ...fromState])].filter((url): url is string => typeof url === 'string' && masked(url) === _MASKED);
+  const pending = state.pendingDeletes.map((p) => p.url);
+  return [...new Set([...fromTemplates, ...fromState, ...pending])].filter((url): url is string => typeof url === 'string' && masked(url) === _MASKED);
 }

@@ -70,10 +70,14 @@ export interface _StateFile {
    * logical IDs the resource depended on before its replacement (absent in files written before
    * it was recorded): the cleanup deletes the old object before them. With `updateReplacePolicy`,
    * the UpdateReplacePolicy of the template that replaced it, written only when it keeps the object
-   * (so absent in older files: delete), the cleanup drops the entry and leaves the object.
+   * (so absent in older files: delete), the cleanup drops the entry and leaves the object. With
+   * `url`, the URL of an old channel as last applied: the state's resource now holds the new
+   * object's properties, and the URL is still a secret to scrub from what a later run prints
+   * (Mackerel may quote it in the error of the delete). Absent for other types, and in files
+   * written before it was recorded.
    */
   readonly pendingDeletes: {
-    stackName: string; logicalId: string; type: string; physicalId: string; dependsOn?: string[]; updateReplacePolicy?: _RetainPolicy;
+    stackName: string; logicalId: string; type: string; physicalId: string; dependsOn?: string[]; updateReplacePolicy?: _RetainPolicy; url?: string;
   }[];
 }
 
@@ -146,8 +150,9 @@ function stateProblem(state: _StateFile): string | undefined {
     && ['stackName', 'logicalId', 'type', 'physicalId'].every((field) => typeof p[field] === 'string')
     && MACKEREL_TYPES.includes(p.type as string)
     && (p.dependsOn === undefined || (Array.isArray(p.dependsOn) && p.dependsOn.every((d) => typeof d === 'string')))
-    && policyRecord(p.updateReplacePolicy)))) {
-    return `pendingDeletes is not a list of {stackName, logicalId, type (a Custom::Mackerel* type), physicalId, dependsOn?: logical IDs, updateReplacePolicy?: ${_SUPPORTED_POLICIES.join(' | ')}}`;
+    && policyRecord(p.updateReplacePolicy)
+    && (p.url === undefined || typeof p.url === 'string')))) {
+    return `pendingDeletes is not a list of {stackName, logicalId, type (a Custom::Mackerel* type), physicalId, dependsOn?: logical IDs, updateReplacePolicy?: ${_SUPPORTED_POLICIES.join(' | ')}, url?: string}`;
   }
   return undefined;
 }

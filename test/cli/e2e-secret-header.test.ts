@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CfnParameter, SecretValue } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { cli, expectConverged, synthStack, useEmulatorPerFile, workDir } from './_fixture';
+import { cli, expectConverged, readState, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { SlackChannel, WebhookChannel } from '../../src/alerting';
 import { ExternalHttpMonitor } from '../../src/monitors';
 import { MackerelService } from '../../src/service';
@@ -237,5 +237,40 @@ describe('a channel URL echoed by Mackerel in an error', () => {
     const diff = await cli(['diff', assembly, ...base]);
     expect(diff.code).toBe(2);
     expect(diff.err).toBe('cdk-mackerel: GET /api/v0/channels failed: HTTP 400: invalid url "****", "****", "****"');
+  });
+
+  test('is masked for the old channel of a replacement still to delete, which the state no longer holds as a resource', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const oldUrl = 'https://hooks.example.com/notify?token=XXXXOLDXXXX';
+    const applied = synthStack(dir, (stack) => {
+      new WebhookChannel(stack, 'Hook', { name: 'ops', url: SecretValue.unsafePlainText(oldUrl) });
+    });
+    expect((await cli(['apply', applied, ...base])).code).toBe(0);
+    // GIVEN the channel becomes a Slack one (a replacement) and Mackerel refuses the old one's delete, quoting its URL
+    const assembly = synthStack(dir, (stack) => {
+      new SlackChannel(stack, 'Hook', { name: 'ops', url: SecretValue.unsafePlainText('https://hooks.slack.com/services/T0/B0/XXXXNEWXXXX') });
+    });
+    const refuse = (url: string) => shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/channels/*', status: 400, body: { error: { message: `cannot delete ${url}` } } });
+    refuse(oldUrl);
+    const first = await cli(['apply', assembly, ...base]);
+    expect(first.code).toBe(2);
+    expect(first.err).toContain('cannot delete ****');
+    const stateFile = join(dir, '.mackerel-state.json');
+    const state = readState(stateFile);
+    expect(state.pendingDeletes).toEqual([expect.objectContaining({ logicalId: expect.stringMatching(/^Hook/), type: 'Custom::MackerelChannel', url: oldUrl })]);
+    // and a URL this process's handler never sent, so never registered, as for a later run in a new process (the state written by hand)
+    const unsent = 'https://hooks.example.com/notify?token=XXXXUNSENTXXXX';
+    writeFileSync(stateFile, JSON.stringify({ ...state, pendingDeletes: [{ ...state.pendingDeletes[0], url: unsent }] }));
+    // WHEN a later apply resumes the cleanup, with the state's resource holding the new channel, and fails the same way
+    refuse(unsent);
+    const again = await cli(['apply', assembly, ...base]);
+    shared.emulator.clearFaults();
+    // THEN the old URL is masked there too
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('cannot delete ****');
+    for (const run of [first, again]) expect(run.out + run.err).not.toMatch(/XXXX(OLD|NEW|UNSENT)XXXX|hooks\./);
+    expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+    expect(readState(join(dir, '.mackerel-state.json')).pendingDeletes).toEqual([]);
   });
 });
