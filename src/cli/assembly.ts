@@ -365,11 +365,12 @@ function stageStacks(stacks: readonly LoadedStack[], shown: string): _Stack[] {
  */
 function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
   const manifestShown = join(shown, 'manifest.json');
-  const manifest = _readJsonFile(join(dir, 'manifest.json'), manifestShown) as { artifacts?: { [id: string]: ManifestArtifact } };
+  const manifest = _readJsonFile(join(dir, 'manifest.json'), manifestShown) as { version?: unknown; artifacts?: { [id: string]: ManifestArtifact } };
   // Read as cdk synth writes it; anything else is said so, not left to fail as a TypeError on the way.
   if (!_isObject(manifest) || (manifest.artifacts !== undefined && !_isObject(manifest.artifacts))) {
     throw new _CliError(`${manifestShown} is not a cloud assembly manifest; expected a JSON object with artifacts (run cdk synth)`);
   }
+  checkSchemaVersion(manifest.version, manifestShown);
   const entries = Object.entries(manifest.artifacts ?? {});
   const odd = entries.find(([, a]) => !_isObject(a));
   if (odd) throw new _CliError(`${manifestShown}: artifact ${JSON.stringify(odd[0])} is not a JSON object; expected one as cdk synth writes it (run cdk synth)`);
@@ -396,6 +397,34 @@ function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
     });
   }
   return stacks;
+}
+
+/**
+ * The newest major version of the cloud assembly schema the CLI reads: the one the aws-cdk-lib it
+ * is built with writes (`version` of manifest.json). A new major may change what an artifact says
+ * or where; the older ones back to CDK v1 wrote the fields read here (type, templateFile,
+ * stackName, environment, dependencies, directoryName, displayName) as the current one does.
+ * @internal
+ */
+export const _MANIFEST_MAJOR = 54;
+
+/**
+ * Refuses a manifest of a schema newer than `_MANIFEST_MAJOR`, as the CDK CLI refuses one newer
+ * than it knows: read as the old one, it may lose stacks or resources without a word. A manifest
+ * written by hand without a version is read.
+ */
+function checkSchemaVersion(version: unknown, shown: string): void {
+  if (version === undefined) return;
+  const major = typeof version === 'string' ? /^(\d+)\.\d+\.\d+(?:[-+][\w.-]*)?$/.exec(version)?.[1] : undefined;
+  if (major === undefined) {
+    throw new _CliError(`${shown} has version ${JSON.stringify(version)}, which is not a cloud assembly schema version; `
+      + `expected a version such as "${_MANIFEST_MAJOR}.0.0", as cdk synth writes it (run cdk synth)`);
+  }
+  if (Number(major) > _MANIFEST_MAJOR) {
+    throw new _CliError(`${shown} is cloud assembly schema version ${version}, newer than this cdk-mackerel reads: it supports versions `
+      + `up to ${_MANIFEST_MAJOR}.x.x; expected an assembly synthesized by an aws-cdk-lib that writes ${_MANIFEST_MAJOR}.x.x or older, `
+      + 'or a cdk-mackerel that reads this version');
+  }
 }
 
 const STACK = 'aws:cloudformation:stack';

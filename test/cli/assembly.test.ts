@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
 import { addProvider, cli, synthCrossStack, synthStages, useEmulatorPerFile, workDir } from './_fixture';
-import { _heldCount, _loadApp } from '../../src/cli/assembly';
+import { _MANIFEST_MAJOR, _heldCount, _loadApp } from '../../src/cli/assembly';
 import { _StateFile } from '../../src/cli/state';
 import { MackerelService } from '../../src/service';
 
@@ -27,6 +27,21 @@ describe('loading a cloud assembly', () => {
     const app = _loadApp(synthCrossStack(workDir()), 'AMonitors');
     expect(app.stacks.map((s) => s.stackName)).toEqual(['AMonitors']);
     expect(app.allStacks?.map((s) => s.stackName)).toEqual(['ZBase', 'AMonitors']);
+  });
+});
+
+describe('the cloud assembly schema version of manifest.json', () => {
+  test('is the one the bundled aws-cdk-lib writes, and older versions are read the same', () => {
+    const assembly = synthCrossStack(workDir(), 'dependency');
+    const file = join(assembly, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(file, 'utf8'));
+    expect(manifest.version).toBe(`${_MANIFEST_MAJOR}.0.0`);
+    const names = (version: unknown) => {
+      writeFileSync(file, JSON.stringify({ ...manifest, version }));
+      return _loadApp(assembly).stacks.map((s) => s.stackName);
+    };
+    for (const version of [`${_MANIFEST_MAJOR}.1.0`, '36.0.0', '1.0.0', '21.0.0-beta.1', undefined]) expect(names(version)).toEqual(['ZBase', 'AMonitors']);
+    expect(() => names(`${_MANIFEST_MAJOR + 1}.0.0`)).toThrow(/newer than this cdk-mackerel reads/);
   });
 });
 

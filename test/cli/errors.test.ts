@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
+import { _MANIFEST_MAJOR } from '../../src/cli/assembly';
 import { _main } from '../../src/cli/main';
 import { MackerelProvider } from '../../src/provider/provider';
 import { MackerelService } from '../../src/service';
@@ -60,6 +61,26 @@ describe('clear errors, exit code 2', () => {
       writeFileSync(file, JSON.stringify({ Resources: { A: resource } }));
       expectError(await cli(['diff', file]), /x\.template\.json is not a CloudFormation template: resource "A" is not a JSON object; expected /);
     }
+  });
+
+  test('a manifest of a cloud assembly schema newer than the CLI reads, or with a version that is none, is refused naming the file and the version', async () => {
+    const dir = join(workDir(), 'cdk.out');
+    mkdirSync(join(dir, 'Prod'), { recursive: true });
+    const stack = { type: 'aws:cloudformation:stack', properties: { templateFile: 'X.template.json' } };
+    writeFileSync(join(dir, 'X.template.json'), JSON.stringify({ Resources: {} }));
+    const withVersion = (version: unknown) => writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version, artifacts: { X: stack } }));
+    withVersion(`${_MANIFEST_MAJOR + 1}.0.0`);
+    expectError(await cli(['diff', dir]), new RegExp(`^cdk-mackerel: \\S+cdk\\.out/manifest\\.json is cloud assembly schema version ${_MANIFEST_MAJOR + 1}\\.0\\.0, `
+      + `newer than this cdk-mackerel reads: it supports versions up to ${_MANIFEST_MAJOR}\\.x\\.x; expected an assembly synthesized by an aws-cdk-lib `
+      + `that writes ${_MANIFEST_MAJOR}\\.x\\.x or older, or a cdk-mackerel that reads this version$`));
+    for (const version of ['latest', 54, null, '54']) {
+      withVersion(version);
+      expectError(await cli(['diff', dir]), new RegExp(`manifest\\.json has version ${JSON.stringify(version)}, which is not a cloud assembly schema version; expected a version such as "${_MANIFEST_MAJOR}\\.0\\.0"`));
+    }
+    // and a stage's own manifest (a nested cloud assembly) the same way
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: '54.0.0', artifacts: { 'X': stack, 'assembly-Prod': { type: 'cdk:cloud-assembly', properties: { directoryName: 'Prod', displayName: 'Prod' } } } }));
+    writeFileSync(join(dir, 'Prod', 'manifest.json'), JSON.stringify({ version: '99.1.0', artifacts: {} }));
+    expectError(await cli(['diff', dir]), /cdk\.out\/Prod\/manifest\.json is cloud assembly schema version 99\.1\.0, newer than this cdk-mackerel reads/);
   });
 
   test('an empty value of an option that names something is refused, not read as the option left out', async () => {
