@@ -284,6 +284,8 @@ function nestedMackerel(template: _Template, dir: string, shown: string, seen: R
     const asset = r.Type === 'AWS::CloudFormation::Stack' ? nestedTemplateFile(r, dir) : undefined;
     if (asset === undefined || seen.has(asset) || !existsSync(join(dir, asset))) return [];
     const child = _readJsonFile(join(dir, asset), join(shown, asset)) as _Template;
+    // Read for its resources' types: one that is not a template is said so, not left to fail as a TypeError.
+    checkTemplate(child, `${join(shown, asset)} (the template of nested stack ${logicalId})`);
     const holds = Object.values(child.Resources ?? {}).some((c) => _isMackerelType(c.Type))
       || nestedMackerel(child, dir, shown, new Set([...seen, asset])).length > 0;
     if (!holds) return [];

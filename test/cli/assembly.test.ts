@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, NestedStack, Stack } from 'aws-cdk-lib';
 import { describe, expect, test } from 'vitest';
@@ -151,6 +151,24 @@ describe('an app with Mackerel resources in a NestedStack', () => {
     const other = await cli(['apply', outdir, ...base, '--stack', 'Other']);
     expect(other.err).toBe('');
     expect(shared.emulator.state().services.map((s) => s.name)).toEqual(['other']);
+  });
+
+  test('a nested stack\'s template that is not a template is refused naming its file, as a stack\'s own is', async () => {
+    const outdir = synthNested(workDir());
+    const [file] = readdirSync(outdir).filter((f) => f.endsWith('.nested.template.json'));
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /is not a CloudFormation template; expected a JSON object with Resources$/],
+      [[], /is not a CloudFormation template; expected a JSON object with Resources$/],
+      [{ Resources: [] }, /is not a CloudFormation template; expected a JSON object with Resources$/],
+      [{ Resources: { NestedSvc: null } }, /is not a CloudFormation template: resource "NestedSvc" is not a JSON object; expected a JSON object with Resources, each a JSON object$/],
+    ];
+    for (const [template, problem] of cases) {
+      writeFileSync(join(outdir, file), JSON.stringify(template));
+      const run = await cli(['diff', outdir, '--api-base', shared.emulator.url]);
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(new RegExp(`^cdk-mackerel: \\S+cdk\\.out/${file.replace(/\./g, '\\.')} \\(the template of nested stack MonitoringNestedStackMonitoringNestedStackResource\\w+\\) `));
+      expect(run.err).toMatch(problem);
+    }
   });
 
   test('an app with Mackerel resources only in a nested stack is not called an app without them', async () => {
