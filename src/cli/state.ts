@@ -3,8 +3,9 @@
  * properties last applied (as the handler received them, strings) and the Data it returned.
  * Saved after every successful operation, so a failed apply leaves what a second apply needs.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { _CliError, _StateSaveError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
 import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
@@ -219,6 +220,14 @@ export function _stateStackView(store: _StateStore): StackView {
  */
 export function _lockState(file: string): () => void {
   const lock = `${file}.lock`;
+  // The lock is apply's first write: a --state in a directory that is not there (a typo, or one not
+  // made yet) is said so, not as ENOENT of a lock file the user never named. The directory is not
+  // made: a mistyped path would leave the state where no later run looks for it.
+  const dir = dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new _CliError(`cannot write state file ${file}: ${existsSync(dir) ? `${dir} is not a directory` : `its directory ${dir} does not exist`}; `
+      + 'create the directory, or pass --state with a file in an existing one');
+  }
   const holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   let fd: number;
   try {

@@ -83,6 +83,20 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['diff', dir]), /cdk\.out\/Prod\/manifest\.json is cloud assembly schema version 99\.1\.0, newer than this cdk-mackerel reads/);
   });
 
+  test('apply with a --state in a directory that is not there is refused naming the directory, which it does not make', async () => {
+    const dir = workDir();
+    const state = join(dir, 'missing', 'dir', 'state.json');
+    for (const target of [['--api-base', shared.emulator.url], ['--emulator']]) {
+      expectError(await cli(['apply', assembly, ...target, '--state', state]),
+        new RegExp(`^cdk-mackerel: cannot write state file ${state}: its directory ${join(dir, 'missing', 'dir')} does not exist; create the directory, or pass --state with a file in an existing one$`));
+    }
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+    writeFileSync(join(dir, 'plain'), '');
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', join(dir, 'plain', 'state.json')]),
+      new RegExp(`^cdk-mackerel: cannot write state file ${join(dir, 'plain', 'state.json')}: ${join(dir, 'plain')} is not a directory; `));
+    expect(shared.emulator.state().services).toEqual([]);
+  });
+
   test('an empty value of an option that names something is refused, not read as the option left out', async () => {
     // `--stack "$STACK"` with STACK unset ran every stack of the app; an empty --state, --region or --account meant the default.
     for (const flag of ['--stack', '--state', '--region', '--account', '--emulator-state']) {
