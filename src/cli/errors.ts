@@ -29,3 +29,14 @@ export class _EmulatorSaveError extends _CliError {
     this.name = 'EmulatorSaveError';
   }
 }
+
+/**
+ * The emulator's file of an `--emulator` run is not an emulator state at all (another file named
+ * by mistake, such as cdk.out/manifest.json): no advice to remove it, or the state file with it. @internal
+ */
+export class _NotEmulatorStateError extends _CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotEmulatorStateError';
+  }
+}

@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { _CliError, _EmulatorSaveError } from './errors';
-import { isEmptyState, MackerelEmulator, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
+import { _CliError, _EmulatorSaveError, _NotEmulatorStateError } from './errors';
+import { isEmptyState, MackerelEmulator, NotEmulatorStateError, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
 
 /** A running emulator and the file its objects are saved to. @internal */
 export interface _LocalEmulator {
@@ -44,6 +44,7 @@ export async function _startLocalEmulator(
   try {
     state = readEmulatorState(file);
   } catch (e) {
+    if (e instanceof NotEmulatorStateError) throw new _NotEmulatorStateError(`${e.message} (check --emulator-state)`);
     throw new _CliError((e as Error).message);
   }
   // Fail before applying anything, not when the objects are first saved.

@@ -10,7 +10,7 @@ import { _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
 import { _diff } from './diff';
-import { _CliError, _EmulatorSaveError, _StateSaveError } from './errors';
+import { _CliError, _EmulatorSaveError, _NotEmulatorStateError, _StateSaveError } from './errors';
 import { _Interrupts, _handleInterrupts, _interruptedExitCode } from './interrupt';
 import { _failsAgain, _handlerInvoke } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
@@ -112,7 +112,8 @@ async function startForRun(dataFile: string, file: string, store: _StateStore): 
   try {
     return await _startLocalEmulator(dataFile);
   } catch (e) {
-    if (!(e instanceof _CliError) || !existsSync(dataFile) || namedIn(store, file, dataFile) === 0) throw e;
+    // A file that is no emulator state at all was named by mistake: it holds no objects to lose, and removing it is no advice.
+    if (!(e instanceof _CliError) || e instanceof _NotEmulatorStateError || !existsSync(dataFile) || namedIn(store, file, dataFile) === 0) throw e;
     throw new _CliError(`${e.message}; removing it empties the emulator, so remove the state file ${file} with it, `
       + 'which names the objects it held (apply would find them gone and not create them again)');
   }

@@ -66,10 +66,42 @@ function problem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A file that is JSON but none of an emulator state: a path given by mistake (the cloud assembly's
+ * manifest.json, the apply state), which must not be advised away as a damaged state would be.
+ */
+export class NotEmulatorStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotEmulatorStateError';
+  }
+}
+
+/** Fields only an emulator state has, one of which any state saved by any version holds. */
+const STATE_FIELDS: readonly string[] = ['services', 'externalIds', ...OBJECT_LISTS];
+
+/**
+ * What a JSON value that holds none of an emulator state's fields reads as, or undefined when it
+ * holds one (a state, damaged or not): said rather than advising to remove the file.
+ */
+function otherFile(value: unknown): string | undefined {
+  if (_isObject(value) && STATE_FIELDS.some((field) => field in value)) return undefined;
+  if (!_isObject(value)) return Array.isArray(value) ? 'a JSON list' : `JSON ${value === null ? 'null' : `of type ${typeof value}`}`;
+  if (_isObject(value.artifacts) || (typeof value.version === 'string' && 'artifacts' in value)) return 'a cloud assembly manifest (manifest.json of cdk.out)';
+  if (_isObject(value.stacks) && 'pendingDeletes' in value) return 'a cdk-mackerel state file (the one --state names)';
+  if (_isObject(value.Resources)) return 'a CloudFormation template';
+  return 'a JSON object of another shape';
+}
+
 /** Reads a saved state; undefined when the file does not exist yet. */
 export function readEmulatorState(file: string): EmulatorState | undefined {
   if (!existsSync(file)) return undefined;
   const parsed = _readJsonFile(file, `emulator state ${file}`, '; fix or remove it');
+  const other = otherFile(parsed);
+  if (other !== undefined) {
+    throw new NotEmulatorStateError(`${file} is not an emulator state: it reads as ${other}, and an emulator state is a JSON object with version 1 `
+      + 'and the emulator\'s objects (services, monitors, channels, ...); give the file an emulator saved, or a path where none exists yet to start an empty emulator');
+  }
   const why = problem(parsed);
   if (why) throw new Error(`emulator state ${file} is refused: ${why}; remove it to start an empty emulator`);
   const { version, ...state } = parsed as { version: 1 } & EmulatorState;

@@ -84,7 +84,7 @@ export interface EmulatorOptions {
 }
 
 export type { FaultSpec } from './_faults';
-export { isEmptyState, readEmulatorState, writeEmulatorState } from './_persist';
+export { isEmptyState, NotEmulatorStateError, readEmulatorState, writeEmulatorState } from './_persist';
 
 export interface RecordedRequest {
   readonly method: string;

@@ -524,6 +524,28 @@ describe('the emulator for one run and the emulator command', () => {
     expectError(await cli(['diff', assembly, ...args]), /emulator state \S+e\.json is not readable JSON/);
   });
 
+  test('an --emulator-state that is some other JSON file, such as cdk.out/manifest.json, is said not to be one, not advised to be removed', async () => {
+    const dir = workDir();
+    const manifest = join(assembly, 'manifest.json');
+    const before = readFileSync(manifest, 'utf8');
+    const notAState = (what: string) => new RegExp(`^cdk-mackerel: \\S+ is not an emulator state: it reads as ${what}, and an emulator state is a JSON object with version 1 `
+      + 'and the emulator\'s objects \\(services, monitors, channels, \\.\\.\\.\\); give the file an emulator saved, or a path where none exists yet to start an empty emulator \\(check --emulator-state\\)$');
+    for (const command of ['apply', 'diff']) {
+      const run = await cli([command, assembly, '--emulator', '--emulator-state', manifest, '--state', join(dir, 's.json')]);
+      expectError(run, notAState('a cloud assembly manifest \\(manifest\\.json of cdk\\.out\\)'));
+      expect(run.err).not.toMatch(/remove/);
+    }
+    expectError(await cli(['emulator', '--emulator-state', manifest]), notAState('a cloud assembly manifest \\(manifest\\.json of cdk\\.out\\)'));
+    expect(readFileSync(manifest, 'utf8')).toBe(before);
+    // nor the apply state, whose objects the advice to remove it would forget, also when that state names objects in the emulator
+    const state = join(dir, 's.json');
+    expect((await cli(['apply', assembly, '--emulator', '--state', state])).code).toBe(0);
+    writeFileSync(join(dir, 's.data.json'), readFileSync(state));
+    const run = await cli(['apply', assembly, '--emulator', '--state', state]);
+    expectError(run, notAState('a cdk-mackerel state file \\(the one --state names\\)'));
+    expect(run.err).not.toMatch(/remove/);
+  });
+
   test('an --emulator-state that cannot be written is refused before anything is applied', async () => {
     const dir = workDir();
     writeFileSync(join(dir, 'file'), '');

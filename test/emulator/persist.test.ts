@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
-import { isEmptyState, readEmulatorState, startEmulator, writeEmulatorState } from '../../src/emulator';
+import { isEmptyState, NotEmulatorStateError, readEmulatorState, startEmulator, writeEmulatorState } from '../../src/emulator';
 import { emptyState, EmulatorState } from '../../src/emulator/_state';
 
 // Lets a test make the next random ID a known one: all zero bytes give '11111111111'.
@@ -134,6 +134,34 @@ describe('saved emulator state', () => {
     } finally {
       await emulator.close();
     }
+  });
+
+  test('JSON that holds none of a state\'s fields is said to be no emulator state, and what it reads as, with no advice to remove it', () => {
+    const file = join(dir(), 'e.json');
+    const cases: Array<[unknown, string]> = [
+      [{ version: '54.0.0', artifacts: { Shop: { type: 'aws:cloudformation:stack' } } }, 'a cloud assembly manifest (manifest.json of cdk.out)'],
+      [{ version: 1, stacks: {}, pendingDeletes: [] }, 'a cdk-mackerel state file (the one --state names)'],
+      [{ Resources: { A: { Type: 'Custom::MackerelService' } } }, 'a CloudFormation template'],
+      [{ version: 1 }, 'a JSON object of another shape'],
+      [[], 'a JSON list'],
+      [null, 'JSON null'],
+      [1, 'JSON of type number'],
+    ];
+    for (const [value, what] of cases) {
+      writeFileSync(file, JSON.stringify(value));
+      let error: unknown;
+      try {
+        readEmulatorState(file);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(NotEmulatorStateError);
+      expect((error as Error).message).toBe(`${file} is not an emulator state: it reads as ${what}, and an emulator state is a JSON object with version 1 `
+        + 'and the emulator\'s objects (services, monitors, channels, ...); give the file an emulator saved, or a path where none exists yet to start an empty emulator');
+    }
+    // One with a field of a state is a state, refused as damaged (or of another version), which removing would reset.
+    writeFileSync(file, JSON.stringify({ version: 2, services: [] }));
+    expect(() => readEmulatorState(file)).toThrow(/is refused: not an emulator state \(version 1\); remove it to start an empty emulator$/);
   });
 
   test('a missing file is no state; a file that is not one is refused whole', () => {
