@@ -6,12 +6,22 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { IConstruct } from 'constructs';
 
-/** A file of the app's own, as synth reads it; undefined where it cannot be read. @internal */
+/**
+ * A file of the app's own, as synth reads it; undefined where it cannot be read, or is no regular file:
+ * a FIFO's reader waits for a writer (synth would hang), and a device or a socket may never end.
+ * @internal
+ */
 export function _readText(file: string): string | undefined {
+  let fd: number | undefined;
   try {
-    return fs.readFileSync(file, 'utf8');
+    // Opened without waiting (opening a FIFO to read waits for a writer), then read only if a regular file.
+    // eslint-disable-next-line no-bitwise
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    return fs.fstatSync(fd).isFile() ? fs.readFileSync(fd, 'utf8') : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

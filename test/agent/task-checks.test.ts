@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnParameter, Fn, Lazy, Stack } from 'aws-cdk-lib';
@@ -510,6 +511,29 @@ describe('checks over the whole task, at synth', () => {
     expect(warnings[0]).toContain('If it runs the agent, each task registers two Mackerel hosts, both billed. Write its base image in the '
       + 'Dockerfile\'s FROM line, or set MACKEREL_CONTAINER_PLATFORM in its environment');
   });
+
+  test('a Dockerfile that cannot be read at synth (a FIFO, a directory) is warned about, with no environment file; a FIFO is not waited on', () => {
+    // GIVEN images whose Dockerfile is a FIFO (reading it would wait for a writer for ever) or a directory; aws-cdk-lib takes both
+    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024 });
+    const fifo = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    execFileSync('mkfifo', [join(fifo, 'Dockerfile')]);
+    taskDefinition.addContainer('fifo', { image: ecs.ContainerImage.fromAsset(fifo), memoryLimitMiB: 128, essential: false });
+    const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    mkdirSync(join(directory, 'Dockerfile'));
+    taskDefinition.addContainer('directory', { image: ecs.ContainerImage.fromAsset(directory), memoryLimitMiB: 128, essential: false });
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN synth ends, the agent is added, and each is warned about: it may be built on the agent's image
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked')).map((w) => w.entry.data))
+      .toEqual(['fifo', 'directory'].map((id) => `The container Stack/Task/${id} may run the Mackerel container agent, which cannot be told at synth: `
+        + `its image is built from ${join(id === 'fifo' ? fifo : directory, 'Dockerfile')}, which cannot be read at synth, so it may be built on the agent's image `
+        + 'and set MACKEREL_CONTAINER_PLATFORM itself. If it runs the agent, each task registers two Mackerel hosts, both billed. Write its base image in the '
+        + 'Dockerfile\'s FROM line, or set MACKEREL_CONTAINER_PLATFORM in its environment, so that an agent added by hand is found, or acknowledge this warning '
+        + 'if it does not run the agent [ack: cdk-mackerel:handAgentUnchecked]'));
+  }, 20_000);
 
   test('the escape parser directive is read as Docker reads it: a backtick continues a line, a backslash does not; only at the top', () => {
     // GIVEN an app image whose FROM line continues a RUN by a backtick, an agent's image whose WORKDIR ends with a backslash,
