@@ -5,6 +5,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { IConstruct } from 'constructs';
+import { PatternMeter, Unfollowed, replacePattern, trimPattern } from './_shell-pattern';
 
 /**
  * A file of the app's own, as synth reads it; undefined where it cannot be read, or is no regular file:
@@ -147,6 +148,8 @@ const DIRECTIVES = ['syntax', 'escape', 'check'];
 const PARAMETER = /[0-9]+|[@*#?\-$!]|[\p{L}\p{Nd}_]+/uy;
 /** How deep a substitution in another is followed (Docker follows any depth; a deeper one is taken as known only when it builds). */
 const MAX_NESTING = 100;
+/** How long a value is followed (an image reference is short; `ARG B=$A$A` on each line doubles one). */
+const MAX_VALUE = 1_048_576;
 /** Where a value Docker knows only when it builds stands in a resolved image reference. */
 const UNKNOWN = '\u0000';
 /** The arguments Docker sets, in the global scope too, to the platform it builds on and for: known only then. */
@@ -289,37 +292,48 @@ interface Arguments {
 }
 
 /**
- * Expands a word of a FROM or global ARG line as Docker does: quotes, the escape character, `$NAME`,
- * `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`, `${NAME+word}`, `${NAME:?message}`.
+ * Expands a word of a FROM or global ARG line as BuildKit's Dockerfile frontend does: quotes, the escape
+ * character, `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`, `${NAME+word}`,
+ * `${NAME:?message}`, and the pattern substitutions `${NAME#pattern}`, `${NAME##pattern}`, `${NAME%pattern}`,
+ * `${NAME%%pattern}`, `${NAME/pattern/text}`, `${NAME//pattern/text}` (see `_shell-pattern`).
  * A value Docker knows only when it builds stands as UNKNOWN, and so does a substitution this does
- * not follow (`${NAME#pattern}`, `${NAME%pattern}`, `${NAME/pattern/text}`), each saying why in `why`.
- * Undefined where Docker refuses the word (an unclosed quote or brace, `?` of an unset argument).
+ * not follow (one too costly to match, say), each saying why in `why`. Undefined where Docker refuses
+ * the word (an unclosed quote or brace, `?` of an unset argument, a pattern with a bad escape).
  */
 class WordExpander {
   readonly why: string[] = [];
   private depth = 0;
 
-  constructor(private readonly args: Arguments, private readonly escape: string) {}
+  constructor(private readonly args: Arguments, private readonly escape: string, private readonly meter: PatternMeter) {}
 
   expand(word: string): string | undefined {
     try {
       return this.process(word, 0)?.text;
     } catch (error) {
+      if (error instanceof TooLong) {
+        this.because(`a value longer than ${MAX_VALUE} characters, which cdk-mackerel does not follow`);
+        return UNKNOWN;
+      }
       if (!(error instanceof TooDeep)) throw error;
       this.because(`a substitution nested more than ${MAX_NESTING} deep, which cdk-mackerel does not follow`);
       return UNKNOWN;
     }
   }
 
-  /** The text of `word` from `start` up to its end, or to `stop` (the `}` closing a substitution, the `/` ending a pattern). */
-  private process(word: string, start: number, stop?: string): { readonly text: string; readonly end: number } | undefined {
+  /**
+   * The text of `word` from `start` up to its end, or to `stop` (the `}` closing a substitution, the `/` ending a pattern).
+   * `raw` keeps each escape character with the character it escapes, as BuildKit reads a pattern and its replacement text.
+   */
+  private process(word: string, start: number, stop?: string, raw = false): { readonly text: string; readonly end: number } | undefined {
     let text = '';
     let i = start;
     while (i < word.length) {
+      // A value may grow at each ARG (`ARG B=$A$A`): past a size, taken as known only when Docker builds.
+      if (text.length > MAX_VALUE) throw new TooLong();
       const c = word[i];
       if (c === stop) return { text, end: i };
       if (c === this.escape) {
-        text += word[i + 1] ?? '';
+        text += (raw ? c : '') + (word[i + 1] ?? '');
         i += 2;
       } else if (c === "'") {
         const close = word.indexOf("'", i + 1);
@@ -329,8 +343,10 @@ class WordExpander {
       } else if (c === '"') {
         for (i++; i < word.length && word[i] !== '"';) {
           if (word[i] === this.escape && i + 1 < word.length) {
-            // In double quotes the escape character escapes only a quote, a dollar or itself.
-            text += ['"', '$', this.escape].includes(word[i + 1]) ? word[i + 1] : word.slice(i, i + 2);
+            // In double quotes the escape character escapes only a quote, a dollar or itself (raw, BuildKit keeps it,
+            // and writes it twice before any other character).
+            const escaped = ['"', '$', this.escape].includes(word[i + 1]);
+            text += (raw ? this.escape : '') + (escaped ? word[i + 1] : word.slice(i, i + 2));
             i += 2;
           } else if (word[i] === '$') {
             const substituted = this.dollar(word, i);
@@ -375,15 +391,23 @@ class WordExpander {
     this.depth++;
     try {
       if (modifier === '/') {
-        // ${NAME/pattern/text}, ${NAME//pattern/text}
-        const pattern = this.process(word, word[i + 1] === '/' ? i + 2 : i + 1, '/');
-        const replacement = pattern && this.process(word, pattern.end + 1, '}');
-        return replacement && this.notFollowed(word, at, replacement.end + 1);
+        // ${NAME/pattern/text}, ${NAME//pattern/text}: both read raw
+        const all = word[i + 1] === '/';
+        const pattern = this.process(word, all ? i + 2 : i + 1, '/', true);
+        const replacement = pattern && this.process(word, pattern.end + 1, '}', true);
+        if (!replacement) return undefined;
+        return this.matched(word, at, replacement.end + 1, [value, pattern.text, replacement.text],
+          () => replacePattern(value ?? '', pattern.text, replacement.text, all, this.meter));
       }
-      const alternative = this.process(word, i + 1, '}');
+      const alternative = this.process(word, i + 1, '}', modifier === '#' || modifier === '%');
       if (!alternative) return undefined;
       const end = alternative.end + 1;
-      if (modifier === '#' || modifier === '%') return this.notFollowed(word, at, end);
+      if (modifier === '#' || modifier === '%') {
+        // A doubled modifier (`##`, `%%`) takes the longest match: BuildKit tells it by the pattern as read.
+        const greedy = alternative.text.startsWith(modifier);
+        const pattern = greedy ? alternative.text.slice(1) : alternative.text;
+        return this.matched(word, at, end, [value, pattern], () => trimPattern(value ?? '', pattern, modifier === '%', greedy, this.meter));
+      }
       // Whether a value known only at build time is empty is not known either.
       if (value?.includes(UNKNOWN)) return { text: UNKNOWN, end };
       const unset = value === undefined || (colon && value === '');
@@ -395,10 +419,21 @@ class WordExpander {
     }
   }
 
-  /** A substitution this does not follow (`${NAME#pattern}`, `${NAME%pattern}`, `${NAME/pattern/text}`), from `at` to `end`. */
-  private notFollowed(word: string, at: number, end: number): { readonly text: string; readonly end: number } {
-    this.because(`the substitution ${word.slice(at, end)}, which cdk-mackerel does not follow`);
-    return { text: UNKNOWN, end };
+  /**
+   * A pattern substitution from `at` to `end`, its value, pattern and text (`parts`) read: UNKNOWN where a part is
+   * known only when Docker builds (each said why when read), or where it is not followed (said here).
+   */
+  private matched(word: string, at: number, end: number, parts: Array<string | undefined>, match: () => string | undefined)
+    : { readonly text: string; readonly end: number } | undefined {
+    if (parts.some((part) => part?.includes(UNKNOWN))) return { text: UNKNOWN, end };
+    try {
+      const text = match();
+      return text === undefined ? undefined : { text, end };
+    } catch (error) {
+      if (!(error instanceof Unfollowed)) throw error;
+      this.because(`the substitution ${word.slice(at, end)}, which cdk-mackerel does not follow`);
+      return { text: UNKNOWN, end };
+    }
   }
 
   private valueOf(name: string): string | undefined {
@@ -414,6 +449,8 @@ class WordExpander {
 
 /** A substitution nested deeper than MAX_NESTING. */
 class TooDeep extends Error {}
+/** A value longer than MAX_VALUE. */
+class TooLong extends Error {}
 
 /** The name of a parameter starting at `at`, as Docker's shell lexer reads it ('' where none: a lone `$`). */
 function parameterAt(word: string, at: number): string {
@@ -499,6 +536,7 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
   const dockerfile = instructionsOf(text);
   if (!dockerfile) return { anyMayBeAgent: false };
   const { args, stages: written } = stagesOf(dockerfile);
+  const meter = new PatternMeter();
   const values = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, UNKNOWN]));
   const unknownWhy = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, `${name}, which Docker sets to a platform of the build`]));
   for (const { name, value } of args) {
@@ -511,14 +549,14 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
       continue;
     }
     if (value === undefined) continue;
-    const expander = new WordExpander({ values, unknownWhy }, dockerfile.escape);
+    const expander = new WordExpander({ values, unknownWhy }, dockerfile.escape, meter);
     const expanded = expander.expand(value);
     if (expanded === undefined) return { anyMayBeAgent: false };
     values.set(name, expanded);
     unknownWhy.set(name, expander.why.join(' and '));
   }
   const stages: ResolvedStage[] = written.map((stage) => {
-    const expander = new WordExpander({ values, unknownWhy }, dockerfile.escape);
+    const expander = new WordExpander({ values, unknownWhy }, dockerfile.escape, meter);
     const base = expander.expand(stage.from);
     return { ...stage, base: base === '' ? undefined : base, why: expander.why };
   });

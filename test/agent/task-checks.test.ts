@@ -489,7 +489,8 @@ describe('checks over the whole task, at synth', () => {
     const add = (id: string, image: ecs.ContainerImage) => taskDefinition.addContainer(id, { image, memoryLimitMiB: 128, essential: false });
     const platform = dockerfileIn('Dockerfile', 'ARG BASE=agent-${TARGETARCH}\nFROM ${BASE}\n');
     add('platform', ecs.ContainerImage.fromAsset(platform));
-    const substitution = dockerfileIn('Dockerfile', 'ARG IMAGE=node:22\nFROM ${IMAGE%:*}\n');
+    // (BuildKit's patterns match code points, which cdk-mackerel does not follow outside the BMP)
+    const substitution = dockerfileIn('Dockerfile', 'ARG IMAGE=node:22-\u{1F41F}\nFROM ${IMAGE%-*}\n');
     add('substitution', ecs.ContainerImage.fromAsset(substitution));
     const context = dockerfileIn('Dockerfile', 'FROM node:22\n');
     add('context', ecs.ContainerImage.fromAsset(context, { buildContexts: { 'node:22': 'docker-image://mackerel/mackerel-container-agent:v0.13.2' } }));
@@ -503,8 +504,8 @@ describe('checks over the whole task, at synth', () => {
       .toEqual([
         ['platform', `its image is built from ${join(platform, 'Dockerfile')}, whose base image (FROM \${BASE}) comes from TARGETARCH, `
           + 'which Docker sets to a platform of the build, known only when Docker builds it'],
-        ['substitution', `its image is built from ${join(substitution, 'Dockerfile')}, whose base image (FROM \${IMAGE%:*}) comes from the substitution `
-          + '${IMAGE%:*}, which cdk-mackerel does not follow, known only when Docker builds it'],
+        ['substitution', `its image is built from ${join(substitution, 'Dockerfile')}, whose base image (FROM \${IMAGE%-*}) comes from the substitution `
+          + '${IMAGE%-*}, which cdk-mackerel does not follow, known only when Docker builds it'],
         ['context', `its image is built from ${join(context, 'Dockerfile')}, whose base image (FROM node:22) is replaced by the build context `
           + 'node:22=docker-image://mackerel/mackerel-container-agent:v0.13.2 (buildContexts of ContainerImage.fromAsset of Stack/Task/context)'],
       ]);
@@ -533,6 +534,94 @@ describe('checks over the whole task, at synth', () => {
         + 'and set MACKEREL_CONTAINER_PLATFORM itself. If it runs the agent, each task registers two Mackerel hosts, both billed. Write its base image in the '
         + 'Dockerfile\'s FROM line, or set MACKEREL_CONTAINER_PLATFORM in its environment, so that an agent added by hand is found, or acknowledge this warning '
         + 'if it does not run the agent [ack: cdk-mackerel:handAgentUnchecked]'));
+  }, 20_000);
+
+  test('pattern substitutions in a FROM line are evaluated as BuildKit evaluates them: shortest and longest, prefix and suffix, first and every match', () => {
+    // The agent's image each Dockerfile's FROM line resolves to, or why it cannot be told
+    const read = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', text);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory) });
+      const strip = (message: string | undefined) => message?.replace(`${join(directory, 'Dockerfile')}`, 'Dockerfile');
+      return [strip(_builtOnAgent(container)), strip(_builtBaseUnknown(container))];
+    };
+    const agentArg = 'ARG IMAGE=mackerel/mackerel-container-agent:v0.13.2-plugins\n';
+    const paths = 'ARG R=registry.example/mirror/mackerel-container-agent:v1\n';
+    const parts = 'ARG P=mackerel-container-agent-x-y\n';
+    const underscores = 'ARG U=mackerel/mackerel_container_agent:v1\n';
+    expect([
+      // % and %%: the shortest and the longest suffix, a glob's * and ? as BuildKit reads them
+      read(`${agentArg}FROM \${IMAGE%-plugins}\n`),
+      read(`${parts}FROM \${P%-*-*}:v1\n`),
+      read(`${parts}FROM \${P%%-*-*}:v1\n`),
+      read(`${parts}FROM \${P%-?}:v1\n`),
+      // # and ##: the shortest and the longest prefix
+      read(`${paths}FROM \${R#*/}\n`),
+      read(`${paths}FROM \${R##*/}\n`),
+      // / and //: the first match and every match; the text may hold a /
+      read(`${underscores}FROM \${U/_/-}\n`),
+      read(`${underscores}FROM \${U//_/-}\n`),
+      read('ARG R=docker.io/library/node:22\nFROM ${R/library\\/node:22/mackerel/mackerel-container-agent:v1}\n'),
+      // an escaped * is a literal star; a pattern BuildKit refuses (an escape before any other character) builds nothing
+      read('ARG R=mackerel/mackerel-container-agent:v1*x\nFROM ${R%\\**}\n'),
+      read(`${agentArg}FROM \${IMAGE%\\q}\n`),
+      // a value known only when Docker builds stays so through a pattern
+      read('ARG R=mackerel-container-agent-${TARGETARCH}\nFROM ${R%-amd64}\n'),
+    ]).toEqual([
+      ['image built from Dockerfile on mackerel/mackerel-container-agent:v0.13.2 (FROM ${IMAGE%-plugins})', undefined],
+      ['image built from Dockerfile on mackerel-container-agent:v1 (FROM ${P%-*-*}:v1)', undefined],
+      [undefined, undefined],
+      // mackerel-container-agent-x:v1
+      [undefined, undefined],
+      ['image built from Dockerfile on mirror/mackerel-container-agent:v1 (FROM ${R#*/})', undefined],
+      ['image built from Dockerfile on mackerel-container-agent:v1 (FROM ${R##*/})', undefined],
+      [undefined, undefined],
+      ['image built from Dockerfile on mackerel/mackerel-container-agent:v1 (FROM ${U//_/-})', undefined],
+      ['image built from Dockerfile on docker.io/mackerel/mackerel-container-agent:v1 (FROM ${R/library\\/node:22/mackerel/mackerel-container-agent:v1})', undefined],
+      ['image built from Dockerfile on mackerel/mackerel-container-agent:v1 (FROM ${R%\\**})', undefined],
+      [undefined, undefined],
+      [undefined, 'its image is built from Dockerfile, whose base image (FROM ${R%-amd64}) comes from TARGETARCH, which Docker sets to a platform of the build, '
+        + 'known only when Docker builds it'],
+    ]);
+  });
+
+  test('an agent added by hand whose FROM line takes its image by a pattern substitution is found; an app image so built is not warned about', () => {
+    // GIVEN an agent's image whose FROM line trims a tag's suffix, and an app image (with environment files in S3) whose FROM line trims a tag
+    const agent = fargateTask();
+    const agentFile = dockerfileIn('Dockerfile', 'ARG IMAGE=mackerel/mackerel-container-agent:v0.13.2-plugins\nFROM ${IMAGE%-plugins}\n');
+    agent.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(agentFile), essential: false });
+    const apps = taskWithEnvironmentFilesInS3();
+    apps.add('web', ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'ARG IMAGE=node:22-alpine\nFROM ${IMAGE%%-*}\n')));
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [agent, apps]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN the agent is found, named by the image its FROM line resolves to; the app gets the agent, with no handAgentUnchecked warning
+    expect(() => Template.fromStack(agent.stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in Stack/Task/mackerel '
+      + `(image built from ${join(agentFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2 (FROM \${IMAGE%-plugins})), so each task would register two Mackerel hosts`);
+    Template.fromStack(apps.stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+    expect(handAgentUnchecked(apps.stack)).toEqual([]);
+  });
+
+  test('a pattern substitution too costly to match at synth, or a value grown too long, is warned about, not followed', () => {
+    const unknown = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', text);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory) });
+      return _builtBaseUnknown(container)?.replace(`its image is built from ${join(directory, 'Dockerfile')}, `, '');
+    };
+    // GIVEN a value of 200,000 characters and a pattern of 3,000 ? (each place compared anew, 600 million comparisons),
+    // a replacement that squares a value's length, and a value doubled on each of 12 lines
+    const pattern = `*${'a?'.repeat(1500)}b`;
+    const costly = unknown(`ARG R=${'a'.repeat(200000)}\nFROM \${R#${pattern}}\n`);
+    const squared = unknown(`ARG A=${'a'.repeat(2000)}\nARG B=\${A//?/$A}\nFROM \${B}\n`);
+    const doubled = unknown(`ARG A0=${'a'.repeat(1000)}\n${Array.from({ length: 12 }, (_, i) => `ARG A${i + 1}=$A${i}$A${i}\n`).join('')}FROM $A12\n`);
+    // THEN the base of each cannot be told, saying why
+    expect([costly, squared, doubled]).toEqual([
+      `whose base image (FROM \${R#${pattern}}) comes from the substitution \${R#${pattern}}, which cdk-mackerel does not follow, known only when Docker builds it`,
+      'whose base image (FROM ${B}) comes from the substitution ${A//?/$A}, which cdk-mackerel does not follow, known only when Docker builds it',
+      'whose base image (FROM $A12) comes from a value longer than 1048576 characters, which cdk-mackerel does not follow, known only when Docker builds it',
+    ]);
   }, 20_000);
 
   test('the escape parser directive is read as Docker reads it: a backtick continues a line, a backslash does not; only at the top', () => {
