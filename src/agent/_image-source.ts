@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AssetStaging, Token } from 'aws-cdk-lib';
+import { AssetStaging, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -32,7 +32,13 @@ interface ImageInternals {
 }
 interface AssetImageInternals {
   readonly directory: string;
-  readonly props?: { readonly file?: string; readonly target?: string; readonly buildArgs?: BuildOptions; readonly buildContexts?: BuildOptions };
+  readonly props?: {
+    readonly file?: string;
+    readonly target?: string;
+    readonly buildArgs?: BuildOptions;
+    readonly buildContexts?: BuildOptions;
+    readonly platform?: ecrAssets.Platform;
+  };
 }
 interface RepositoryImageInternals {
   readonly repository?: ecr.IRepository;
@@ -44,6 +50,13 @@ interface DockerImageAssetInternals {
   readonly dockerBuildContexts?: BuildOptions;
 }
 type BuildOptions = { readonly [name: string]: string };
+/**
+ * Where a DockerImageAsset's platform is kept (the asset keeps none): the asset manifest of the default synthesizers,
+ * by the asset's hash, or the asset metadata of the legacy one.
+ */
+interface SynthesizerInternals {
+  readonly assetManifest?: { readonly dockerImages?: { readonly [sourceHash: string]: { readonly source?: { readonly platform?: string } } } };
+}
 
 /**
  * Why a container's image, whose name holds a token, may be the agent's, for a warning; undefined
@@ -111,8 +124,9 @@ function onAgent(built: BuiltImage | undefined): string | undefined {
 /**
  * Why the base of a container's image built from the app's own Dockerfile cannot be told at synth:
  * the Dockerfile cannot be read, or the stage built takes its base image from a value Docker knows
- * only when it builds (an argument of the platform it builds for, `FROM node:${TARGETARCH}` aside,
- * as only the repository tells the agent's image), or a build context of the asset replaces it.
+ * only when it builds (an argument of the platform it builds on, or of the one it builds for where the
+ * asset names none, `FROM node:${TARGETARCH}` aside, as only the repository tells the agent's image),
+ * or a build context of the asset replaces it.
  * Build arguments written in the app are read as Docker reads them. Such an image may be built on
  * the agent's image and set `MACKEREL_CONTAINER_PLATFORM` itself, with no environment variable or
  * file to show it. Undefined where the base is known, or the image is not built from the app's Dockerfile.
@@ -152,8 +166,13 @@ const MAX_NESTING = 100;
 const MAX_VALUE = 1_048_576;
 /** Where a value Docker knows only when it builds stands in a resolved image reference. */
 const UNKNOWN = '\u0000';
-/** The arguments Docker sets, in the global scope too, to the platform it builds on and for: known only then. */
+/**
+ * The arguments Docker sets, in the global scope too, to the platform it builds on and for: known only then,
+ * but for those of the platform built for where the asset names it (`platform`).
+ */
 const PLATFORM_ARGS = ['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT'];
+/** A part of a platform as containerd parses one (`linux/arm64/v8`). */
+const PLATFORM_PART = /^[A-Za-z0-9_.-]+$/;
 
 /** A Dockerfile's instructions (continued lines joined) and its escape character, as Docker reads them. */
 interface Instructions {
@@ -464,6 +483,8 @@ interface BuildSource {
   readonly target?: string;
   readonly buildArgs: BuildOptions;
   readonly buildContexts: BuildOptions;
+  /** The platform built for (`--platform`), as the asset gives it; undefined where it gives none. */
+  readonly platform?: string;
   /** What gives those options, for the messages. */
   readonly givenBy: string;
 }
@@ -506,6 +527,7 @@ function readBuiltImage(container: ecs.ContainerDefinition): BuiltImage | undefi
       target: asset.props?.target,
       buildArgs: asset.props?.buildArgs ?? {},
       buildContexts: asset.props?.buildContexts ?? {},
+      platform: asset.props?.platform?.platform,
       givenBy: `ContainerImage.fromAsset of ${container.node.path}`,
     };
   } else if (!(image instanceof ecs.EcrImage || image instanceof ecs.TagParameterContainerImage)) {
@@ -539,6 +561,7 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
   const meter = new PatternMeter();
   const values = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, UNKNOWN]));
   const unknownWhy = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, `${name}, which Docker sets to a platform of the build`]));
+  for (const [name, value] of Object.entries(targetPlatformArgs(source.platform) ?? {})) values.set(name, value);
   for (const { name, value } of args) {
     // A build argument replaces the default as given, unexpanded; an ARG with neither leaves the argument as it was.
     if (Object.prototype.hasOwnProperty.call(source.buildArgs, name)) {
@@ -596,6 +619,55 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
 }
 
 /**
+ * The arguments BuildKit sets to the platform it builds for, from the platform an asset names, parsed and
+ * normalized as BuildKit does it (containerd's `Parse` and `Normalize`: `linux/aarch64` is `linux/arm64`,
+ * `linux/arm` is `linux/arm/v7`, `linux/arm64/v8` has no variant); undefined where none is named, or where
+ * its arguments are not surely known: a token, one part alone (the host's OS or architecture fills in the other),
+ * an OS version, or a variant of amd64 (containerd's versions normalize it differently).
+ */
+function targetPlatformArgs(platform: string | undefined): { readonly [name: string]: string } | undefined {
+  if (platform === undefined || Token.isUnresolved(platform)) return undefined;
+  const parts = platform.split('/');
+  if (parts.length < 2 || parts.length > 3 || !parts.every((part) => PLATFORM_PART.test(part))) return undefined;
+  const os = parts[0].toLowerCase() === 'macos' ? 'darwin' : parts[0].toLowerCase();
+  let arch = parts[1].toLowerCase();
+  let variant = (parts[2] ?? '').toLowerCase();
+  if (['x86_64', 'x86-64', 'amd64'].includes(arch)) {
+    if (variant !== '') return undefined;
+    arch = 'amd64';
+  } else if (arch === 'i386') {
+    [arch, variant] = ['386', ''];
+  } else if (arch === 'aarch64' || arch === 'arm64') {
+    arch = 'arm64';
+    if (variant === '8' || variant === 'v8') variant = '';
+  } else if (arch === 'armhf' || arch === 'armel') {
+    [arch, variant] = ['arm', arch === 'armhf' ? 'v7' : 'v6'];
+  } else if (arch === 'arm') {
+    if (variant === '' || variant === '7') variant = 'v7';
+    else if (['5', '6', '8'].includes(variant)) variant = `v${variant}`;
+  }
+  return {
+    TARGETPLATFORM: [os, arch, variant].filter((part) => part !== '').join('/'),
+    TARGETOS: os,
+    TARGETARCH: arch,
+    TARGETVARIANT: variant,
+  };
+}
+
+/**
+ * The platform a DockerImageAsset is built for, as its stack's synthesizer recorded it (the asset keeps none);
+ * undefined where none is named, or the synthesizer keeps it nowhere known.
+ */
+function dockerImageAssetPlatform(asset: ecrAssets.DockerImageAsset): string | undefined {
+  const stack = Stack.of(asset);
+  const manifest = (stack.synthesizer as unknown as SynthesizerInternals).assetManifest?.dockerImages;
+  if (manifest) return manifest[asset.assetHash]?.source?.platform;
+  const metadata = stack.node.metadata.find((entry) => entry.type === 'aws:cdk:asset' && (entry.data as { sourceHash?: string })?.sourceHash === asset.assetHash);
+  const platform = (metadata?.data as { platform?: unknown } | undefined)?.platform;
+  return typeof platform === 'string' ? platform : undefined;
+}
+
+/**
  * The build context (`--build-context`) that replaces a stage or an image of this name, as Docker
  * matches it: by the image's short name (`node:22`, `alpine` for `docker.io/library/alpine:latest`).
  */
@@ -648,6 +720,7 @@ function dockerImageAssetNamed(scope: IConstruct, imageUri: string): BuildSource
     target: internals.dockerBuildTarget,
     buildArgs: internals.dockerBuildArgs ?? {},
     buildContexts: internals.dockerBuildContexts ?? {},
+    platform: dockerImageAssetPlatform(asset),
     givenBy: `the DockerImageAsset ${asset.node.path}`,
   };
 }

@@ -39,8 +39,10 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  * built from the app's own Dockerfile that does not mention Mackerel (nor have a base image that cannot
  * be told at synth), or is of an ECR repository whose name, written in the app, does not. The Dockerfile
  * is read as Docker reads it, a base image from a build argument (`FROM ${BASE}`) with the ARG's default
- * or the asset's `buildArgs`. An image built from the app's own Dockerfile whose stage built has a base
- * image Docker knows only when it builds (`TARGETARCH` in its name, a build context replacing it) is
+ * or the asset's `buildArgs`, and `TARGETARCH` (and the platform's other arguments) from the asset's
+ * `platform` where it names one. An image built from the app's own Dockerfile whose stage built has a base
+ * image Docker knows only when it builds (`TARGETARCH` in its name with no `platform` on the asset, a build
+ * context replacing it) is
  * warned about even with no environment file: it may be built on the agent's image and set the variable itself.
  *
  * @see https://mackerel.io/docs/entry/howto/install-agent/container/ecs

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CfnParameter, Fn, Lazy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Fn, Lazy, LegacyStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -623,6 +623,78 @@ describe('checks over the whole task, at synth', () => {
       'whose base image (FROM $A12) comes from a value longer than 1048576 characters, which cdk-mackerel does not follow, known only when Docker builds it',
     ]);
   }, 20_000);
+
+  test('the arguments of the platform built for are read from the platform the asset names, as BuildKit normalizes it; those of the build\'s own platform are not', () => {
+    // The agent's image a Dockerfile's FROM line resolves to for a platform, or why it cannot be told
+    const text = 'FROM mackerel/mackerel-container-agent${TARGETVARIANT}:v0.13.2-${TARGETPLATFORM//\\//-}-${TARGETOS}-${TARGETARCH}\n';
+    const read = (platform?: ecrAssets.Platform, dockerfile = text) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', dockerfile);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory, { platform }) });
+      const strip = (message: string | undefined) => message?.replace(`${join(directory, 'Dockerfile')}`, 'Dockerfile')
+        .replace(` (FROM ${dockerfile.trim().replace(/^FROM /, '')})`, '');
+      return [strip(_builtOnAgent(container)), strip(_builtBaseUnknown(container))];
+    };
+    const unknown = 'its image is built from Dockerfile, whose base image comes from TARGETVARIANT, which Docker sets to a platform of the build and '
+      + 'TARGETPLATFORM, which Docker sets to a platform of the build and TARGETOS, which Docker sets to a platform of the build and TARGETARCH, '
+      + 'which Docker sets to a platform of the build, known only when Docker builds it';
+    expect([
+      read(ecrAssets.Platform.LINUX_ARM64),
+      read(ecrAssets.Platform.LINUX_AMD64),
+      // containerd's names and normalization: aarch64 is arm64, and arm64's v8 is no variant; arm is arm/v7
+      read(ecrAssets.Platform.custom('Linux/AArch64/v8')),
+      read(ecrAssets.Platform.custom('linux/arm')),
+      // no platform, one part alone (the host's fills in the rest), a variant of amd64 containerd's versions normalize differently
+      read(),
+      read(ecrAssets.Platform.custom('linux')),
+      read(ecrAssets.Platform.custom('linux/amd64/v2')),
+      // the build's own platform is known only when Docker builds
+      read(ecrAssets.Platform.LINUX_ARM64, 'FROM mackerel-container-agent-${BUILDARCH}\n'),
+    ]).toEqual([
+      ['image built from Dockerfile on mackerel/mackerel-container-agent:v0.13.2-linux-arm64-linux-arm64', undefined],
+      ['image built from Dockerfile on mackerel/mackerel-container-agent:v0.13.2-linux-amd64-linux-amd64', undefined],
+      ['image built from Dockerfile on mackerel/mackerel-container-agent:v0.13.2-linux-arm64-linux-arm64', undefined],
+      // mackerel/mackerel-container-agentv7:v0.13.2-linux-arm-v7-linux-arm: another repository
+      [undefined, undefined],
+      [undefined, unknown],
+      [undefined, unknown],
+      [undefined, unknown],
+      [undefined, 'its image is built from Dockerfile, whose base image comes from BUILDARCH, which Docker sets to a platform of the build, known only when Docker builds it'],
+    ]);
+  });
+
+  test('a DockerImageAsset\'s platform is read where its stack\'s synthesizer records it, the legacy one included; an app image so built is not warned about', () => {
+    // GIVEN agents' images built for arm64 by DockerImageAssets, with the default and the legacy synthesizer, whose FROM line names the agent by TARGETARCH
+    const agentFile = dockerfileIn('Dockerfile', 'ARG ARM64=mackerel/mackerel-container-agent:v0.13.2\nFROM ${TARGETARCH/arm64/$ARM64}\n');
+    const byDefault = fargateTask();
+    const legacy = fargateTask();
+    const legacyStack = new Stack(legacy.app, 'Legacy', { synthesizer: new LegacyStackSynthesizer() });
+    const legacyAsset = new ecrAssets.DockerImageAsset(legacyStack, 'AgentImage', { directory: agentFile, platform: ecrAssets.Platform.LINUX_ARM64 });
+    for (const [{ stack, taskDefinition, apiKey }, asset] of [
+      [byDefault, new ecrAssets.DockerImageAsset(byDefault.stack, 'AgentImage', { directory: agentFile, platform: ecrAssets.Platform.LINUX_ARM64 })],
+      [legacy, legacyAsset],
+    ] as const) {
+      taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromDockerImageAsset(asset), essential: false });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    }
+    // ... and app images built for a named platform, whose base image names its architecture, with environment files in S3
+    const apps = taskWithEnvironmentFilesInS3();
+    const appFile = dockerfileIn('Dockerfile', 'ARG BASE=app-${TARGETARCH}\nFROM ${BASE}\n');
+    apps.add('web', ecs.ContainerImage.fromAsset(appFile, { platform: ecrAssets.Platform.LINUX_AMD64 }));
+    apps.add('worker', ecs.ContainerImage.fromDockerImageAsset(new ecrAssets.DockerImageAsset(apps.stack, 'Worker', {
+      directory: appFile, platform: ecrAssets.Platform.LINUX_ARM64,
+    })));
+    apps.add('host', ecs.ContainerImage.fromAsset(appFile));
+    new MackerelContainerAgent(apps.stack, 'Agent', { taskDefinition: apps.taskDefinition, apiKey: apps.apiKey, roles: ['shop:web'] });
+    // THEN both agents are found, built on the agent's image for arm64; of the apps, only the one built for the host's platform is warned about
+    for (const { stack } of [byDefault, legacy]) {
+      expect(() => Template.fromStack(stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in Stack/Task/mackerel '
+        + `(image built from ${join(agentFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2 (FROM \${TARGETARCH/arm64/$ARM64})), so each task would register two Mackerel hosts`);
+    }
+    expect(handAgentUnchecked(apps.stack)).toEqual([
+      ['host', `its image is built from ${join(appFile, 'Dockerfile')}, which may build on the agent's image (it mentions Mackerel, or takes a base image from a build argument)`],
+    ]);
+  });
 
   test('the escape parser directive is read as Docker reads it: a backtick continues a line, a backslash does not; only at the top', () => {
     // GIVEN an app image whose FROM line continues a RUN by a backtick, an agent's image whose WORKDIR ends with a backslash,
