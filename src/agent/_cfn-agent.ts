@@ -13,10 +13,16 @@ interface Spelling {
   readonly environment: string;
   readonly secrets: string;
   readonly environmentFiles: string;
+  readonly entryPoint: string;
+  readonly command: string;
 }
 
-const L1_SPELLING: Spelling = { name: 'name', image: 'image', environment: 'environment', secrets: 'secrets', environmentFiles: 'environmentFiles' };
-const CFN_SPELLING: Spelling = { name: 'Name', image: 'Image', environment: 'Environment', secrets: 'Secrets', environmentFiles: 'EnvironmentFiles' };
+const L1_SPELLING: Spelling = {
+  name: 'name', image: 'image', environment: 'environment', secrets: 'secrets', environmentFiles: 'environmentFiles', entryPoint: 'entryPoint', command: 'command',
+};
+const CFN_SPELLING: Spelling = {
+  name: 'Name', image: 'Image', environment: 'Environment', secrets: 'Secrets', environmentFiles: 'EnvironmentFiles', entryPoint: 'EntryPoint', command: 'Command',
+};
 
 /**
  * What the containers of a task definition written as its CloudFormation resource (a
@@ -121,7 +127,9 @@ function readCfnContainer(resource: CfnResource, container: { [key: string]: unk
   const secrets = variablesOf(container[spelling.secrets], spelling);
   const sign = _imageSign(typeof image === 'string' ? image : undefined)
     // A DockerImageAsset of the app, by its image URI (a token): its Dockerfile tells whether it is built on the agent's image.
-    ?? (typeof image === 'string' && Token.isUnresolved(image) ? _assetBuiltOnAgent(resource, image) : undefined)
+    ?? (typeof image === 'string' && Token.isUnresolved(image)
+      ? _assetBuiltOnAgent(resource, image, { entryPoint: container[spelling.entryPoint], command: container[spelling.command] })
+      : undefined)
     ?? (environment.names.includes(_PLATFORM) ? `${_PLATFORM} in its environment` : undefined)
     ?? (secrets.names.includes(_PLATFORM) ? `${_PLATFORM} in its secrets` : undefined);
   if (sign || image === undefined || (typeof image === 'string' && !Token.isUnresolved(image))) return { sign };

@@ -88,13 +88,27 @@ export function _imageMayBeAgent(container: ecs.ContainerDefinition): string | u
  * stage built (the last, or the asset's `target`), followed through the stages it builds on
  * (`FROM agent` of an earlier `... AS agent`), is based on the agent's image, its FROM line read
  * with the build arguments as Docker reads it (`FROM ${BASE}`). Such an image runs the agent as the
- * image itself does (a mirror adding plugins or `ENV MACKEREL_CONTAINER_PLATFORM=ecs`).
+ * image itself does (a mirror adding plugins or `ENV MACKEREL_CONTAINER_PLATFORM=ecs`). An image on
+ * another base that copies the agent from its image and runs it is the agent too (`runsCopiedAgent`).
  * Undefined for any other image, or where the Dockerfile cannot be read or that base cannot be told
  * at synth (`_builtBaseUnknown` says so).
  * @internal
  */
 export function _builtOnAgent(container: ecs.ContainerDefinition): string | undefined {
-  return onAgent(builtImageOf(container));
+  const built = builtImageOf(container);
+  const props = (container as unknown as ContainerCommandInternals).props;
+  return onAgent(built) ?? runsCopiedAgent(built, { entryPoint: props?.entryPoint, command: props?.command });
+}
+
+/** What aws-cdk-lib keeps private in a container: the entry point and command that replace its image's. */
+interface ContainerCommandInternals {
+  readonly props?: { readonly entryPoint?: unknown; readonly command?: unknown };
+}
+
+/** A container's entry point and command as its task definition sets them (undefined where it sets none). @internal */
+export interface _CommandOverrides {
+  readonly entryPoint?: unknown;
+  readonly command?: unknown;
 }
 
 /**
@@ -103,7 +117,7 @@ export function _builtOnAgent(container: ecs.ContainerDefinition): string | unde
  * container's image: its Dockerfile read as `_builtOnAgent` reads it. Undefined for any other image.
  * @internal
  */
-export function _assetBuiltOnAgent(scope: IConstruct, imageUri: string): string | undefined {
+export function _assetBuiltOnAgent(scope: IConstruct, imageUri: string, overrides: _CommandOverrides = {}): string | undefined {
   // Read once per image URI in an app: each L1 container naming the asset asks again.
   const root = scope.node.root;
   const read = assetImages.get(root) ?? new Map<string, BuiltImage | null>();
@@ -112,13 +126,47 @@ export function _assetBuiltOnAgent(scope: IConstruct, imageUri: string): string 
     const source = dockerImageAssetNamed(scope, imageUri);
     read.set(imageUri, source ? builtFrom(source) : null);
   }
-  return onAgent(read.get(imageUri) ?? undefined);
+  const built = read.get(imageUri) ?? undefined;
+  return onAgent(built) ?? runsCopiedAgent(built, overrides);
 }
 
 function onAgent(built: BuiltImage | undefined): string | undefined {
   if (built?.base === undefined || built.unknown !== undefined || !_AGENT_IMAGE.test(built.base)) return undefined;
   const base = built.base.split(UNKNOWN).join('*');
   return `image built from ${built.file} on ${base}${built.written === built.base ? '' : ` (FROM ${built.written})`}`;
+}
+
+/**
+ * The agent, as an image built on another base shows it: the stage built (or one it builds on) copies
+ * from the agent's image (`COPY --from=mackerel/mackerel-container-agent:v0.13.2 ...`, or from a stage
+ * built on it), and the command the container runs (its ENTRYPOINT and CMD, as the task definition's
+ * `entryPoint` and `command` leave them) names the agent's binary. Either alone is no agent (a plugin
+ * copied out of the agent's image, a script named after it): undefined, as for any other image.
+ */
+function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverrides): string | undefined {
+  const copied = built?.copied;
+  if (!copied) return undefined;
+  // As ECS hands them to Docker: an entry point replaces the image's and drops its CMD; a command replaces the CMD.
+  const given = (value: unknown): string[] | undefined | null => value === undefined ? undefined
+    : Array.isArray(value) && value.every((word) => typeof word === 'string' && !Token.isUnresolved(word)) ? value : null;
+  const entryPoint = given(overrides.entryPoint);
+  const command = given(overrides.command);
+  // An entry point or command known only at deploy time may run anything.
+  if (entryPoint === null || command === null || Token.isUnresolved(overrides.entryPoint) || Token.isUnresolved(overrides.command)) return undefined;
+  const runs: Array<[string[] | undefined, string]> = entryPoint !== undefined
+    ? [[entryPoint, 'its entryPoint'], [command, 'its command']]
+    : [[copied.entrypoint?.words, copied.entrypoint?.written ?? ''], command !== undefined ? [command, 'its command'] : [copied.cmd?.words, copied.cmd?.written ?? '']];
+  const naming = runs.find(([words]) => (words ?? []).some(namesAgentBinary));
+  if (!naming) return undefined;
+  const base = built.base!.split(UNKNOWN).join('*');
+  return `image built from ${built.file} on ${base}, copying the agent from ${copied.from} (${copied.written}) and running it (${naming[1]})`;
+}
+
+/** A word of a command naming the agent's binary, by its path's last segment (`/usr/local/bin/mackerel-container-agent`). */
+function namesAgentBinary(word: string): boolean {
+  // An option's value (`--config=/etc/mackerel-container-agent`) names a file, not the program run.
+  return word.split(/[\s;&|()'"`]+/).some((part) => !part.startsWith('-') && !part.includes('=')
+    && part.slice(part.lastIndexOf('/') + 1) === 'mackerel-container-agent');
 }
 
 /**
@@ -256,10 +304,11 @@ function heredocEnds(lines: string[]): (name: string, chomp: boolean, after: num
   };
 }
 
-/** A stage as written: its base image (before Docker expands it) and its name (lower case, as Docker takes it). */
+/** A stage as written: its base image (before Docker expands it), its name (lower case, as Docker takes it), and its other instructions. */
 interface Stage {
   readonly from: string;
   readonly name?: string;
+  readonly instructions: string[];
 }
 
 /** The global-scope ARGs (those before the first FROM, the only ones a FROM line reads) and the stages of a Dockerfile. */
@@ -269,7 +318,9 @@ function stagesOf(dockerfile: Instructions): { readonly args: Array<{ readonly n
   for (const instruction of dockerfile.instructions) {
     const from = FROM.exec(instruction);
     if (from) {
-      stages.push({ from: from[1], name: from[2]?.toLowerCase() });
+      stages.push({ from: from[1], name: from[2]?.toLowerCase(), instructions: [] });
+    } else if (stages.length > 0) {
+      stages[stages.length - 1].instructions.push(instruction);
     } else if (stages.length === 0 && /^ARG\s/i.test(instruction)) {
       for (const word of wordsOf(instruction.replace(/^ARG\s+/i, ''), dockerfile.escape)) {
         const equals = word.indexOf('=');
@@ -502,6 +553,23 @@ interface BuiltImage {
   readonly written?: string;
   readonly unknown?: string;
   readonly anyMayBeAgent: boolean;
+  /** Where the stage built, on a known base, copies from the agent's image, and the ENTRYPOINT and CMD it sets, if any. */
+  readonly copied?: CopiedAgent;
+}
+
+/** A COPY from the agent's image (its `--from`, and the instruction as written), and the ENTRYPOINT and CMD a stage sets. */
+interface CopiedAgent {
+  readonly from: string;
+  readonly written: string;
+  /** Undefined where the Dockerfile sets none: the base image's, unknown here. */
+  readonly entrypoint?: Command;
+  readonly cmd?: Command;
+}
+
+/** An ENTRYPOINT's or a CMD's words (its JSON array's, or its shell form's as `/bin/sh -c` runs it) and the instruction as written. */
+interface Command {
+  readonly words: string[];
+  readonly written: string;
 }
 
 // Read once per container: the sign and the warning each ask, from each entry point, and a container's image is fixed when it is made.
@@ -607,15 +675,94 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     return named;
   });
   let index = source.target === undefined ? stages.length - 1 : byName.get(source.target.toLowerCase());
+  const chain: number[] = [];
   while (index !== undefined && index >= 0) {
     const stage = stages[index];
     if (stage.base === undefined) return { anyMayBeAgent };
     const unknown = unknownOf(stage);
     if (unknown !== undefined) return { anyMayBeAgent, unknown, written: stage.from };
-    if (earlier[index] === undefined) return { anyMayBeAgent, base: stage.base, written: stage.from };
+    chain.push(index);
+    if (earlier[index] === undefined) {
+      const copied = copiedAgent(stages, earlier, chain.reverse(), source.buildContexts, unknownOf);
+      return { anyMayBeAgent, base: stage.base, written: stage.from, ...(copied ? { copied } : {}) };
+    }
     index = earlier[index];
   }
   return { anyMayBeAgent };
+}
+
+/**
+ * A COPY from the agent's image in the stages built (`chain`, from the one on an image to the one built),
+ * and the ENTRYPOINT and CMD they leave, as BuildKit sets them: an ENTRYPOINT drops a CMD not set in its own
+ * stage. A COPY's `--from` names the last earlier stage of that name (in lower case) or index, whose base,
+ * followed through the stages it builds on, is the agent's image; or else names the agent's image itself,
+ * not replaced by a build context. A `--from` with a variable is not followed.
+ */
+function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>, chain: number[], contexts: BuildOptions,
+  unknownOf: (stage: ResolvedStage) => string | undefined): CopiedAgent | undefined {
+  // Each stage's image, followed through the stages it builds on, found once: a long chain of stages is read in linear time.
+  const images = new Map<number, string | null>();
+  const onAgentImage = (index: number): string | undefined => {
+    const walked: number[] = [];
+    let found: string | null | undefined;
+    for (let i: number | undefined = index; found === undefined; i = i === undefined ? undefined : earlier[i]) {
+      if (i === undefined) {
+        found = null;
+      } else if (images.has(i)) {
+        found = images.get(i);
+      } else {
+        walked.push(i);
+        const stage = stages[i];
+        if (stage.base === undefined || unknownOf(stage) !== undefined) found = null;
+        else if (earlier[i] === undefined) found = _AGENT_IMAGE.test(stage.base) ? stage.base : null;
+      }
+    }
+    for (const i of walked) images.set(i, found ?? null);
+    return found ?? undefined;
+  };
+  const inChain = new Set(chain);
+  // The stages by name as each COPY in the chain sees them: the last of each name before its own.
+  const byName = new Map<string, number>();
+  let copy: { from: string; written: string } | undefined;
+  let entrypoint: Command | undefined;
+  let cmd: Command | undefined;
+  for (let index = 0; index <= chain[chain.length - 1]; index++) {
+    if (index > 0 && stages[index - 1].name !== undefined) byName.set(stages[index - 1].name!, index - 1);
+    if (!inChain.has(index)) continue;
+    let cmdSet = false;
+    for (const instruction of stages[index].instructions) {
+      const keyword = /^(\S+)\s*/.exec(instruction)![1].toUpperCase();
+      const rest = instruction.slice(keyword.length).trim();
+      if (keyword === 'COPY' && copy === undefined) {
+        const from = /^(?:--\S+\s+)*?--from=(\S+)/i.exec(rest)?.[1];
+        if (from === undefined || /[$"'`\\]/.test(from)) continue;
+        const named = /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
+        const image = named !== undefined && named < index ? onAgentImage(named)
+          : buildContextOf(from, contexts) === undefined && _AGENT_IMAGE.test(from) ? from : undefined;
+        if (image !== undefined) copy = { from: image === from ? from : `the stage ${from} built on ${image}`, written: instruction };
+      } else if (keyword === 'ENTRYPOINT') {
+        entrypoint = { words: commandWords(rest), written: instruction };
+        if (!cmdSet) cmd = { words: [], written: '' };
+      } else if (keyword === 'CMD') {
+        cmd = { words: commandWords(rest), written: instruction };
+        cmdSet = true;
+      }
+    }
+  }
+  return copy && { ...copy, entrypoint, cmd };
+}
+
+/** An ENTRYPOINT's or a CMD's words: its JSON array of strings (exec form), else its text (shell form, which `/bin/sh -c` runs). */
+function commandWords(text: string): string[] {
+  if (text.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed) && parsed.every((word) => typeof word === 'string')) return parsed;
+    } catch {
+      // Not JSON: Docker runs it in the shell form.
+    }
+  }
+  return [text];
 }
 
 /**

@@ -30,7 +30,8 @@ export interface MackerelContainerAgentProps extends MackerelAgentOptions {
  *
  * A task definition takes one agent: a second `MackerelContainerAgent` is an error, and so is a
  * container running the agent added by hand (found at synth by its image, one built from the app's own
- * Dockerfile on the agent's image included, or by the
+ * Dockerfile on the agent's image included, or on another base copying the agent from the agent's image
+ * and running it by its ENTRYPOINT or CMD, or by the
  * `MACKEREL_CONTAINER_PLATFORM` variable the agent needs, for a mirror known only at deploy time,
  * in its environment, its secrets or an environment file of the app's own),
  * while `MackerelAgentExtension` and `MackerelInstrumentation` skip a task definition that already has either.

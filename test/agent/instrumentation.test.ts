@@ -596,6 +596,34 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     annotations.hasWarning(`/${plain.node.path}`, Match.stringLikeRegexp('\\[ack: cdk-mackerel:instrumentationSkipped\\]'));
   });
 
+  test('an L1 task definition whose container runs a DockerImageAsset copying the agent and running it is read from its Dockerfile and its EntryPoint', () => {
+    // GIVEN a CfnTaskDefinition whose containers run a DockerImageAsset on alpine copying the agent and running it, once as it is and once with its EntryPoint replaced
+    const { app, stack, apiKey } = setup();
+    const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    writeFileSync(join(directory, 'Dockerfile'), 'FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n'
+      + 'ENTRYPOINT ["mackerel-container-agent"]\n');
+    const image = new ecrAssets.DockerImageAsset(stack, 'AgentImage', { directory });
+    const l1 = new ecs.CfnTaskDefinition(stack, 'L1', {
+      containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', essential: true, memory: 256 }, { name: 'agent', image: image.imageUri, essential: false, memory: 128 }],
+    });
+    const replaced = new CfnResource(stack, 'Replaced', {
+      type: 'AWS::ECS::TaskDefinition',
+      properties: { ContainerDefinitions: [{ Name: 'app', Image: image.imageUri, EntryPoint: ['/app/server'] }] },
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN the first already runs the agent; the other, whose entry point is the app's, is said to be unmonitored
+    const annotations = Annotations.fromStack(stack);
+    const warnings = annotations.findWarning(`/${l1.node.path}`, Match.anyValue()).map((w) => String(w.entry.data));
+    expect(warnings).toHaveLength(1);
+    const found = 'The CfnTaskDefinition already runs the Mackerel container agent in its container "agent" (image built from '
+      + `${join(directory, 'Dockerfile')} on alpine:3.20, copying the agent from mackerel/mackerel-container-agent:v0.13.2 `
+      + '(COPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/) and running it (ENTRYPOINT ["mackerel-container-agent"])), added by hand';
+    expect(warnings[0].slice(0, found.length)).toBe(found);
+    expect(warnings[0]).toMatch(/\[ack: cdk-mackerel:agentAlreadyPresent\]$/);
+    annotations.hasWarning(`/${replaced.node.path}`, Match.stringLikeRegexp('\\[ack: cdk-mackerel:instrumentationSkipped\\]'));
+  });
+
   test('an L1 task definition whose agent is behind a condition, or known only at deploy time, is said to be undetermined, not unmonitored', () => {
     // GIVEN a template read by cloudformation-include with the agent behind Fn::If, a CfnTaskDefinition whose container
     // has an image and environment known only at deploy time, and one with Fn::If written as JSON

@@ -696,6 +696,63 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
+  test('an agent added by hand on another base, copying the agent from its image and running it, is found: from a stage built on it, or the image itself', () => {
+    // GIVEN images on alpine that copy the agent's binary from a stage built on the agent's image, or from the image, and run it
+    const byStage = fargateTask();
+    const stageFile = dockerfileIn('Dockerfile', 'FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\nFROM alpine:3.20\n'
+      + 'COPY --link --from=Agent /usr/local/bin/mackerel-container-agent /usr/local/bin/\nENTRYPOINT ["/usr/local/bin/mackerel-container-agent"]\n');
+    byStage.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(stageFile), essential: false });
+    const byImage = fargateTask();
+    const imageFile = dockerfileIn('Dockerfile', 'FROM alpine:3.20 AS base\nCOPY --from=public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n'
+      + 'CMD exec mackerel-container-agent\nFROM base\n');
+    byImage.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(imageFile), essential: false });
+    // WHEN
+    for (const { stack, taskDefinition, apiKey } of [byStage, byImage]) new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN each is a second agent, named by what it copies and what runs it
+    expect(() => Template.fromStack(byStage.stack)).toThrow('[Stack/Agent] taskDefinition "Stack/Task" already runs the Mackerel container agent in Stack/Task/mackerel '
+      + `(image built from ${join(stageFile, 'Dockerfile')} on alpine:3.20, copying the agent from the stage Agent built on mackerel/mackerel-container-agent:v0.13.2 `
+      + '(COPY --link --from=Agent /usr/local/bin/mackerel-container-agent /usr/local/bin/) and running it (ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"])), '
+      + 'so each task would register two Mackerel hosts; expected one agent per task. Remove the agent container added by hand');
+    expect(() => Template.fromStack(byImage.stack)).toThrow('already runs the Mackerel container agent in Stack/Task/mackerel '
+      + `(image built from ${join(imageFile, 'Dockerfile')} on alpine:3.20, copying the agent from public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2 `
+      + '(COPY --from=public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/) and running it (CMD exec mackerel-container-agent)), '
+      + 'so each task would register two Mackerel hosts');
+  });
+
+  test('an image that only copies from the agent\'s image, or only names the agent\'s binary, or whose command the task replaces, is no agent', () => {
+    // GIVEN app images (no environment files) with one of the two signs alone, or both where the command run is another
+    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 2048, cpu: 1024 });
+    const add = (id: string, text: string, options: Partial<ecs.ContainerDefinitionOptions> = {}) => taskDefinition.addContainer(id, {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)), memoryLimitMiB: 128, essential: false, ...options,
+    });
+    const copy = 'FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n';
+    add('copyOnly', `${copy}ENTRYPOINT ["/app/server"]\n`);
+    add('nameOnly', 'FROM alpine:3.20\nCOPY agent/mackerel-container-agent /usr/local/bin/\nENTRYPOINT ["mackerel-container-agent"]\n');
+    add('replaced', `${copy}ENTRYPOINT ["mackerel-container-agent"]\n`, { entryPoint: ['/app/server'] });
+    add('option', `${copy}CMD ["/app/server", "--plugins=/opt/mackerel-container-agent"]\n`);
+    // an ENTRYPOINT drops the CMD of the stage built on; a COPY in a stage not built is none; a --from with a variable is not followed
+    add('reset', `${copy.replace('alpine:3.20', 'alpine:3.20 AS base')}CMD ["mackerel-container-agent"]\nFROM base\nENTRYPOINT ["/app/server"]\n`);
+    add('other', `${copy}CMD ["mackerel-container-agent"]\nFROM alpine:3.20\nCMD ["mackerel-container-agent"]\n`);
+    add('variable', 'ARG AGENT=mackerel/mackerel-container-agent:v0.13.2\nFROM alpine:3.20\nCOPY --from=$AGENT / /\nCMD ["mackerel-container-agent"]\n');
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN the agent is added, and none is warned about
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked'))).toEqual([]);
+  });
+
+  test('copying and running the agent is read in linear time over a long chain of stages', () => {
+    // GIVEN 5,000 stages, each built on the one before and copying from an earlier stage that is no agent's
+    const { taskDefinition } = fargateTask();
+    const text = 'FROM alpine:3.20 AS s0\n' + Array.from({ length: 5000 }, (_, i) => `FROM s${i} AS s${i + 1}\nCOPY --from=s${Math.floor(i / 2)} /a /a\n`).join('')
+      + 'COPY --from=mackerel/mackerel-container-agent:v0.13.2 / /\nCMD ["mackerel-container-agent"]\n';
+    const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+    // THEN it is found
+    expect(_builtOnAgent(container)).toMatch(/on alpine:3\.20, copying the agent from mackerel\/mackerel-container-agent:v0\.13\.2 .* and running it \(CMD \["mackerel-container-agent"\]\)$/);
+  }, 20_000);
+
   test('the escape parser directive is read as Docker reads it: a backtick continues a line, a backslash does not; only at the top', () => {
     // GIVEN an app image whose FROM line continues a RUN by a backtick, an agent's image whose WORKDIR ends with a backslash,
     // and an image whose directive comes after a comment, so is none
