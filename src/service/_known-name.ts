@@ -1,4 +1,6 @@
-import { Reference, Token, Tokenization } from 'aws-cdk-lib';
+import {
+  DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Token, Tokenization,
+} from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { IMackerelRole } from './role';
 import { MackerelRole } from './role';
@@ -21,13 +23,12 @@ export function _knownServiceName(service: IMackerelService): string | undefined
 /**
  * The name a service string stands for when it is known at synth: the string itself, or, for
  * the `name` of a `MackerelService` of this app (its `Ref`, a token), the name it was created
- * with. Undefined for anything else known only at deploy time (a parameter, an import, Fn.select).
+ * with; also a string built of those and literals (`Fn.join`, a template string). Undefined for
+ * anything else known only at deploy time (a parameter, an import, Fn.select).
  * @internal
  */
 export function _knownServiceNameOf(value: string): string | undefined {
-  if (!Token.isUnresolved(value)) return value;
-  const creator = refCreator(value, MackerelService);
-  return creator && creator.name === value ? _knownServiceName(creator) : undefined;
+  return knownString(value);
 }
 
 /**
@@ -46,26 +47,73 @@ export function _knownRoleFullName(role: IMackerelRole): string | undefined {
 /**
  * The full name a role string stands for when it is known at synth: the string itself, or, for
  * the `fullName` of a `MackerelRole` of this app (its `Ref`, a token), the name it was created
- * with. Undefined for anything else known only at deploy time (a parameter, an import, Fn.split).
+ * with; also a string built of those, a `MackerelService`'s `name` and literals
+ * (`` `${shop.name}:web` ``, `Fn.join(':', [shop.name, 'web'])`), which deploys as the same name
+ * and so is the same role. Undefined for anything else known only at deploy time (a parameter,
+ * an import, Fn.split).
  * @internal
  */
 export function _knownRoleFullNameOf(value: string): string | undefined {
-  if (!Token.isUnresolved(value)) return value;
-  const creator = refCreator(value, MackerelRole);
-  return creator && creator.fullName === value ? _knownRoleFullName(creator) : undefined;
+  return knownString(value);
 }
 
 /**
- * The nearest construct of the given class above the target of a value that is one reference and
- * nothing else (the caller checks that it is the construct's own `Ref`), else undefined.
+ * `value` with every `Ref` of a `MackerelService` or `MackerelRole` of this app replaced by the
+ * name it was created with, when all of it is then known: literals, those references, and
+ * intrinsics of them that CDK folds into a string at synth (`Fn.join`). Any other reference (a
+ * parameter, `Aws.REGION`, another resource's attribute) or an intrinsic left for deploy time
+ * (`Fn.select`) makes it unknown.
  */
-function refCreator<T extends IConstruct>(value: string, type: abstract new (...args: any[]) => T): T | undefined {
-  const fragments = Tokenization.reverseString(value);
-  const token = fragments.firstToken;
-  if (fragments.length !== 1 || !token || !Reference.isReference(token)) return undefined;
+function knownString(value: string): string | undefined {
+  if (!Token.isUnresolved(value)) return value;
+  let unknown = false;
+  const resolver = new class extends DefaultTokenResolver {
+    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+      if (unknown) return '';
+      if (Reference.isReference(t)) {
+        const known = knownRef(t);
+        // Left unresolved: resolving another stack's or a pseudo reference needs a scope this has not.
+        if (known === undefined) unknown = true;
+        return known ?? '';
+      }
+      const resolved = super.resolveToken(t, context, postProcessor);
+      // An intrinsic CDK cannot fold (Fn.select) stays an object, which a string would only show as [object Object].
+      if (typeof resolved !== 'string') unknown = true;
+      return resolved;
+    }
+  }(new StringConcat());
+  let resolved: unknown;
+  try {
+    resolved = Tokenization.resolve(value, { scope: resolveScope(), resolver });
+  } catch {
+    return undefined;
+  }
+  return !unknown && typeof resolved === 'string' && !Token.isUnresolved(resolved) ? resolved : undefined;
+}
+
+/** The known name a reference stands for: the `Ref` of a `MackerelService` or `MackerelRole` of this app, named by a literal. */
+function knownRef(ref: Reference): string | undefined {
   // The Ref targets the CfnResource, two levels below the MackerelService or MackerelRole.
-  for (let node: IConstruct | undefined = token.target; node !== undefined; node = node.node.scope) {
-    if (node instanceof type) return node;
+  for (let node: IConstruct | undefined = ref.target; node !== undefined; node = node.node.scope) {
+    if (node instanceof MackerelService) return isRefOf(ref, node.name) ? _knownServiceName(node) : undefined;
+    if (node instanceof MackerelRole) return isRefOf(ref, node.fullName) ? _knownRoleFullName(node) : undefined;
   }
   return undefined;
+}
+
+/** True when `ref` is the one token `value` (a construct's `Ref`) is made of: not another attribute of the same resource. */
+function isRefOf(ref: Reference, value: string | undefined): boolean {
+  // The role's fullName is set after its resource, which a reference may already target.
+  return value !== undefined && Tokenization.reverseString(value).firstToken === ref;
+}
+
+let scopeForResolving: Stack | undefined;
+
+/**
+ * A stack of its own to resolve in: no reference is resolved with it (those are looked up, or
+ * make the value unknown), only the intrinsics around them, which need a scope all the same.
+ */
+function resolveScope(): Stack {
+  scopeForResolving ??= new Stack(undefined, 'CdkMackerelKnownNames');
+  return scopeForResolving;
 }

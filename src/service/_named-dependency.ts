@@ -1,6 +1,7 @@
 import { Aspects, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { _knownRoleFullName, _knownServiceName } from './_known-name';
+import { _referenceTargets } from '../_references';
+import { _knownRoleFullName, _knownRoleFullNameOf, _knownServiceName, _knownServiceNameOf } from './_known-name';
 import { IMackerelRole, MackerelRole } from './role';
 import { IMackerelService, MackerelService } from './service';
 
@@ -16,14 +17,20 @@ import { IMackerelService, MackerelService } from './service';
  * @internal
  */
 export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boolean): void {
-  if (Token.isUnresolved(name)) return;
+  // A name built of a service's name (`${shop.name}:web`) refers to the service alone, not to the
+  // role it names: known, it waits for the role too. The construct's own reference is ordered already.
+  const known = Token.isUnresolved(name) ? (isRole ? _knownRoleFullNameOf(name) : _knownServiceNameOf(name)) : name;
+  if (known === undefined) return;
   Aspects.of(consumer).add({
     visit: (node) => {
       if (node !== consumer) return;
-      const creator = _creatorInStack(consumer, name, isRole);
+      const creator = _creatorInStack(consumer, known, isRole);
+      if (!creator) return;
       // On its own resource only: the construct's children (a service's roles, or whatever the
       // user put under it) may depend on the consumer, which would make a cycle.
-      if (creator) consumer.node.addDependency(creator.node.defaultChild ?? creator);
+      const resource = creator.node.defaultChild ?? creator;
+      if (Token.isUnresolved(name) && _referenceTargets(consumer, name).some((t) => t.node.scopes.includes(resource))) return;
+      consumer.node.addDependency(resource);
     },
   });
 }

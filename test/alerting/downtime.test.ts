@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Token } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Fn, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
@@ -256,6 +256,20 @@ describe('Downtime', () => {
       expect(() => new Downtime(stack, 'D', {
         name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Imported', web.fullName))],
       })).toThrow('Stack/D: scopes[1] "shop:web" is given twice; expected each service or role once');
+    });
+
+    test('a role of this app and an import of it by a full name built of its service\'s name, in scopes and excludeScopes', () => {
+      const { stack, shop, web } = alertingStack();
+      expect(() => new Downtime(stack, 'D', {
+        name: 'd', start: START, duration: Duration.minutes(30), scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Built', `${shop.name}:web`))],
+      })).toThrow('Stack/D: scopes[1] "shop:web" is given twice; expected each service or role once');
+      expect(() => new Downtime(stack, 'E', {
+        name: 'd',
+        start: START,
+        duration: Duration.minutes(30),
+        scopes: [MonitorScope.fromRole(web)],
+        excludeScopes: [MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Joined', Fn.join(':', [shop.name, 'web'])))],
+      })).toThrow('Stack/E: excludeScopes[0] "shop:web" is also in scopes; expected each service or role in at most one of scopes and excludeScopes');
     });
 
     test('a service of this app and an import of it by its name, both in scopes, shown by its name', () => {

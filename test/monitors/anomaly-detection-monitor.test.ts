@@ -1,4 +1,4 @@
-import { App, Aspects, Aws, CfnParameter, Duration, Stack, Stage } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, Duration, Fn, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -72,6 +72,36 @@ describe('AnomalyDetectionMonitor', () => {
       // THEN the one-per-role rule names the role by the name it was created with
       expect(() => app.synth()).toThrow('[Stack/Second] scopes[0] "shop:web" is also a scope of the anomaly detection monitor Stack/First; '
         + 'expected one anomaly detection monitor per role');
+    });
+
+    test('an import by a full name built of its service\'s name (`${shop.name}:web`, Fn.join) is the same role', () => {
+      // GIVEN a monitor of the role construct
+      const { app, stack, shop, web } = mackerelStack();
+      new AnomalyDetectionMonitor(stack, 'First', anomalyProps([MonitorScope.fromRole(web)]));
+      // WHEN the role is imported by a full name put together from the service's name, in two ways
+      new AnomalyDetectionMonitor(stack, 'Second', anomalyProps([MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Built', `${shop.name}:web`))]));
+      new AnomalyDetectionMonitor(stack, 'Third', anomalyProps([MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Joined', Fn.join(':', [shop.name, 'web'])))]));
+      // THEN both are the role the first monitor watches
+      let errors = '';
+      try {
+        app.synth();
+      } catch (e) {
+        errors = (e as Error).message;
+      }
+      expect(errors).toContain('[Stack/Second] scopes[0] "shop:web" is also a scope of the anomaly detection monitor Stack/First; '
+        + 'expected one anomaly detection monitor per role. Mackerel allows no more; give the role once, in one of the two monitors');
+      expect(errors).toContain('[Stack/Third] scopes[0] "shop:web" is also a scope of the anomaly detection monitor Stack/First');
+    });
+
+    test('a full name built of its service\'s name and another role, or of a name known only at deploy time, is not that role', () => {
+      const { app, stack, shop, web } = mackerelStack();
+      new AnomalyDetectionMonitor(stack, 'First', anomalyProps([MonitorScope.fromRole(web)]));
+      const suffix = new CfnParameter(stack, 'Suffix');
+      new AnomalyDetectionMonitor(stack, 'Db', anomalyProps([MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'DbRole', `${shop.name}:db`))]));
+      new AnomalyDetectionMonitor(stack, 'Param', anomalyProps([MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'ParamRole', `${shop.name}:${suffix.valueAsString}`))]));
+      new AnomalyDetectionMonitor(stack, 'Select', anomalyProps([MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'SelectRole',
+        Fn.join(':', [shop.name, Fn.select(0, Fn.split(',', suffix.valueAsString))])))]));
+      expect(() => app.synth()).not.toThrow();
     });
 
     test('an import by fullName in another stack of the organization is the same role too', () => {

@@ -144,6 +144,13 @@ describe('MackerelServiceMetadata', () => {
       expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "runbook" is also written to role "shop:web" by Stack\/Runbook; expected each namespace of a service or role once/);
     });
 
+    test('two constructs writing one namespace of a role and of its import by a full name built of its service\'s name fail synthesis', () => {
+      const { app, stack, shop, web } = mackerelStack();
+      new MackerelRoleMetadata(stack, 'Runbook', { role: web, namespace: 'runbook', metadata: 1 });
+      new MackerelRoleMetadata(stack, 'Again', { role: MackerelRole.fromFullName(stack, 'Imported', `${shop.name}:web`), namespace: 'runbook', metadata: 2 });
+      expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "runbook" is also written to role "shop:web" by Stack\/Runbook; expected each namespace of a service or role once/);
+    });
+
     test('two constructs writing one namespace of a service and of its import by name fail synthesis, naming the service', () => {
       const { app, stack, shop } = mackerelStack();
       new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: 1 });
@@ -232,6 +239,22 @@ describe('MackerelRoleMetadata', () => {
     const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(runbook)];
     expect(resource.Properties.role).toBe('shop:web');
     expect(resource.DependsOn).toEqual([logicalIdOf(web)]);
+  });
+
+  test('metadata of a role referenced by a full name built of its service\'s name waits for the role, not only the service', () => {
+    const { stack, shop, web } = mackerelStack();
+    const runbook = new MackerelRoleMetadata(stack, 'Runbook', { role: MackerelRole.fromFullName(stack, 'Web', `${shop.name}:web`), namespace: 'runbook', metadata: {} });
+    const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(runbook)];
+    expect(resource.Properties.role).toEqual({ 'Fn::Join': ['', [{ Ref: logicalIdOf(shop) }, ':web']] });
+    expect(resource.DependsOn).toEqual([logicalIdOf(web)]);
+  });
+
+  test('metadata of a MackerelRole, named by its own reference, has no DependsOn besides it', () => {
+    const { stack, web } = mackerelStack();
+    const runbook = new MackerelRoleMetadata(stack, 'Runbook', { role: MackerelRole.fromFullName(stack, 'Web', web.fullName), namespace: 'runbook', metadata: {} });
+    const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(runbook)];
+    expect(resource.Properties.role).toEqual({ Ref: logicalIdOf(web) });
+    expect(resource.DependsOn).toBeUndefined();
   });
 
   test('a tenth namespace of a role this app creates fails synthesis; nine pass', () => {
