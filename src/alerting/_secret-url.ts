@@ -298,12 +298,30 @@ function parameterArns(id: Piece[]): string[] {
 }
 
 function checkPlainUrl(scope: IConstruct, property: string, url: string): void {
+  checkNoWhitespace(scope, property, url);
   if (_httpUrl(url)) return;
   const expected = 'an https:// URL, or a SecretValue from Secrets Manager or SSM';
   const shown = maskedUrl(url);
   if (shown === undefined) _fail(scope, property, _MASKED, 'is not a URL (not shown, as it may hold a secret)', expected);
   if (shown === '') _fail(scope, property, _MASKED, 'is not an http(s) URL (not shown, as it may hold a secret)', expected);
   _fail(scope, property, shown, 'is not an http(s) URL', expected);
+}
+
+/**
+ * Refuses whitespace in a URL, which the URL parser (so `checkPlainUrl`) drops at either end and
+ * for tabs and newlines anywhere, but Mackerel keeps: it would post to the URL as written, and a
+ * webhook pasted with a trailing newline fails only when an alert is sent.
+ */
+function checkNoWhitespace(scope: IConstruct, property: string, url: string): void {
+  const [, lead, body, trail] = /^(\s*)([\s\S]*?)(\s*)$/.exec(url)!;
+  if (lead === '' && trail === '' && !/\s/.test(body)) return;
+  const expected = 'an https:// URL without whitespace, or a SecretValue from Secrets Manager or SSM';
+  if (body === '') _fail(scope, property, url, 'is only whitespace', expected);
+  const shown = maskedUrl(body) || _MASKED;
+  if (lead !== '' || trail !== '') {
+    _fail(scope, property, `${lead}${shown}${trail}`, 'has whitespace at its start or end, which Mackerel would keep in the URL it posts to', expected);
+  }
+  _fail(scope, property, shown, 'holds whitespace (not shown where, as it may be in a secret part)', expected);
 }
 
 /**

@@ -218,7 +218,7 @@ export interface SlackChannelProps extends ChannelProps {
    * CloudFormation passes the URL to the provider's Lambda, which masks it in its logs. One of
    * another stack is exported in plain by that stack, with a warning.
    * `SecretValue.unsafePlainText(url)` writes the URL into the template, with a warning; it
-   * must then be an http(s) URL.
+   * must then be an http(s) URL without whitespace (Mackerel would keep a trailing newline in it).
    */
   readonly url: SecretValue;
 
@@ -288,7 +288,8 @@ export interface WebhookChannelProps extends ChannelProps {
    * Treated as a secret, like `SlackChannelProps.url`: pass `SecretValue.secretsManager(...)` or
    * `SecretValue.ssmSecure(...)` to keep it out of the template (the provider's Lambda resolves
    * it and is granted read on exactly that secret or parameter), or
-   * `SecretValue.unsafePlainText(url)` for an http(s) URL that is not secret (with a warning).
+   * `SecretValue.unsafePlainText(url)` for an http(s) URL without whitespace that is not secret
+   * (with a warning).
    */
   readonly url: SecretValue;
 

@@ -341,6 +341,34 @@ describe('a plain-text URL', () => {
       /^Stack\/Bad: url "\*\*\*\*" is not an http\(s\) URL \(not shown, as it may hold a secret\); expected an https:\/\/ URL, or a SecretValue from Secrets Manager or SSM$/);
   });
 
+  // The URL parser drops whitespace at either end (and tabs and newlines anywhere); Mackerel keeps the URL as written.
+  test.each([
+    ['a trailing newline', 'https://hooks.slack.com/services/T0/B0/TOKEN-abc\n', '"https://hooks.slack.com/****\\n"', 'has whitespace at its start or end'],
+    ['a leading space', ' https://hooks.slack.com/services/T0/B0/TOKEN-abc', '" https://hooks.slack.com/****"', 'has whitespace at its start or end'],
+    ['a tab inside', 'https://hooks.slack.com/services/T0/\tB0/TOKEN-abc', '"https://hooks.slack.com/****"', 'holds whitespace (not shown where, as it may be in a secret part)'],
+    ['only whitespace', ' \n', '" \\n"', 'is only whitespace'],
+  ])('rejects a URL with %s, showing none of its secret part', (_what, url, shown, problem) => {
+    const { stack } = alertingStack();
+    let error = 'no error';
+    try {
+      new SlackChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText(url) });
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    expect(error).toBe(`Stack/Bad: url ${shown} ${problem}`
+      + (problem.startsWith('has') ? ', which Mackerel would keep in the URL it posts to' : '')
+      + '; expected an https:// URL without whitespace, or a SecretValue from Secrets Manager or SSM');
+    expect(error).not.toContain('TOKEN');
+  });
+
+  test('a webhook URL with whitespace is refused as a Slack one is; one of a parameter is left alone', () => {
+    const { stack } = alertingStack();
+    expect(() => new WebhookChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText('https://example.com/hook ') }))
+      .toThrow('Stack/Bad: url "https://example.com/**** " has whitespace at its start or end');
+    const host = new CfnParameter(stack, 'Host').valueAsString;
+    expect(() => new WebhookChannel(stack, 'Good', { name: 'x', url: SecretValue.unsafePlainText(`https://${host}/hook`) })).not.toThrow();
+  });
+
   test('an error about what is no URL shows none of it: it may be the token alone', () => {
     const { stack } = alertingStack();
     expect(() => new WebhookChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText('xoxb-TOKEN-0123456789') }))
