@@ -110,6 +110,9 @@ export interface EmailChannelProps extends ChannelProps {
   /**
    * Email addresses to notify, each once.
    *
+   * Addresses that differ only in case (`Ops@Example.com`, `ops@example.com`) are kept as given,
+   * with a warning: most mail servers take them as one mailbox, which would get each mail twice.
+   *
    * Give at least one address in `emails` or one user in `userIds`. A list known only at deploy
    * time (a `CommaDelimitedList` parameter's `valueAsList`) is passed on unchecked.
    *
@@ -162,12 +165,37 @@ export class EmailChannel extends ChannelBase {
       const value = list[repeat.index];
       _fail(this, `${property}[${repeat.index}]`, Token.isUnresolved(value) ? Stack.of(this).resolve(value) : value, 'is given twice', `each ${what} once`);
     }
+    warnOnAddressesDifferingInCase(this, known(emails));
     this.channelId = this._createChannel(props, {
       type: 'email',
       emails: props.emails,
       userIds: props.userIds,
     });
   }
+}
+
+/**
+ * Warns about addresses of one channel that differ only in case (`Ops@Example.com`,
+ * `ops@example.com`): a domain is case-insensitive and mail servers treat local parts so in
+ * practice, so Mackerel would mail one mailbox twice. Not refused, nor changed: a local part is
+ * case-sensitive by RFC 5321, and a server may tell them apart.
+ */
+function warnOnAddressesDifferingInCase(scope: Construct, emails: string[]): void {
+  const firstByLower = new Map<string, number>();
+  emails.forEach((email, i) => {
+    if (Token.isUnresolved(email)) return;
+    const lower = email.toLowerCase();
+    const first = firstByLower.get(lower);
+    if (first === undefined) {
+      firstByLower.set(lower, i);
+      return;
+    }
+    // The same address twice is refused already; only spellings that differ are left.
+    Annotations.of(scope).addWarningV2('cdk-mackerel:emailsDifferOnlyInCase',
+      `emails[${i}] ${JSON.stringify(email)} differs from emails[${first}] ${JSON.stringify(emails[first])} only in case. `
+      + 'Mail servers compare addresses regardless of case in practice, so Mackerel would send each notification twice to one mailbox. '
+      + 'Give the address once, unless the server tells the two apart');
+  });
 }
 
 /**

@@ -101,6 +101,20 @@ describe('EmailChannel', () => {
         .toThrow('Stack/Mail2: userIds[1] "abc" is given twice; expected each user once');
     });
 
+    test('addresses differing only in case are warned about, naming both, and kept as given', () => {
+      const { stack } = alertingStack();
+      new EmailChannel(stack, 'Mail', { name: 'x', emails: ['Ops@Example.com', 'dev@example.com', 'ops@example.com'] });
+      Annotations.fromStack(stack).hasWarning('/Stack/Mail', Match.stringLikeRegexp(
+        '^emails\\[2\\] "ops@example.com" differs from emails\\[0\\] "Ops@Example.com" only in case\\. .*send each notification twice to one mailbox.*\\[ack: cdk-mackerel:emailsDifferOnlyInCase\\]'));
+      Template.fromStack(stack).hasResourceProperties('Custom::MackerelChannel', { emails: ['Ops@Example.com', 'dev@example.com', 'ops@example.com'] });
+    });
+
+    test('addresses that differ otherwise are not warned about', () => {
+      const { stack } = alertingStack();
+      new EmailChannel(stack, 'Mail', { name: 'x', emails: ['ops@example.com', 'ops@example.org', 'ops2@example.com'] });
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('emailsDifferOnlyInCase'));
+    });
+
     test('a parameter given twice, shown as the template writes it', () => {
       const { stack } = alertingStack();
       const oncall = new CfnParameter(stack, 'Oncall');
