@@ -1,6 +1,7 @@
 import { Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
+import { _warnImportedByLiteralName } from './_imported-by-name';
 import { _warnKeptWithDeletedService } from './_kept-with-service';
 import { _knownRoleFullName } from './_known-name';
 import { _dependOnNamed } from './_named-dependency';
@@ -70,6 +71,12 @@ export class MackerelRole extends Construct implements IMackerelRole {
    * References a role that already exists in Mackerel: creates no resource, and the role is
    * never deleted by this stack.
    *
+   * For a role a `MackerelRole` of another stack creates, pass its `fullName`
+   * (`fromFullName(scope, id, web.fullName)`): the reference makes this stack depend on that one.
+   * A literal full name orders nothing, and gets the warning `cdk-mackerel:importedByLiteralName`
+   * unless this stack depends on that one already. A full name built of a `MackerelService`'s
+   * name (`` `${shop.name}:web` ``) is known as that service's role.
+   *
    * @param scope the scope of the reference
    * @param id the id of the reference
    * @param fullName the role full name, `service:role`
@@ -138,5 +145,6 @@ class ImportedMackerelRole extends Construct implements IMackerelRole {
       : fullName.split(':');
     this.name = roleName;
     this.service = MackerelService.fromName(this, 'Service', serviceName);
+    _warnImportedByLiteralName(this, fullName, true);
   }
 }

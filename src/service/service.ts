@@ -2,6 +2,7 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _checkName } from '../_names';
 import { _fail } from '../_validation';
+import { _warnImportedByLiteralName } from './_imported-by-name';
 import { _checkUniqueInApp } from './_unique';
 import { MackerelMetadataOptions, MackerelServiceMetadata } from './metadata';
 import { MackerelRole } from './role';
@@ -95,6 +96,11 @@ export class MackerelService extends Construct implements IMackerelService {
    * References a service that already exists in Mackerel: creates no resource, and the service
    * is never deleted by this stack.
    *
+   * For a service a `MackerelService` of another stack creates, pass its `name`
+   * (`fromName(scope, id, shop.name)`): the reference makes this stack depend on that one. A
+   * literal name orders nothing, and gets the warning `cdk-mackerel:importedByLiteralName` unless
+   * this stack depends on that one already.
+   *
    * @param scope the scope of the reference
    * @param id the id of the reference
    * @param name the service name
@@ -174,5 +180,6 @@ class ImportedMackerelService extends Construct implements IMackerelService {
     super(scope, id);
     _checkName(this, 'name', name);
     this.name = name;
+    _warnImportedByLiteralName(this, name, false);
   }
 }

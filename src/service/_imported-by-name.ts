@@ -1,0 +1,66 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { _warnLate } from '../_validation';
+import { _knownRoleFullName, _knownServiceName } from './_known-name';
+import { _firstInOrganization } from './_unique';
+import { MackerelRole } from './role';
+import { MackerelService } from './service';
+
+/** The role imports, by the literal full name they were given: their service's import leaves the warning to them. */
+const ROLE_IMPORTS = new WeakMap<IConstruct, string>();
+
+/**
+ * Warns, at synth, when `imported` (a `MackerelService.fromName` or `MackerelRole.fromFullName`)
+ * names by a literal what a `MackerelService` or `MackerelRole` of another stack of the app
+ * creates, in the same organization, and its stack does not depend on that one. A literal makes
+ * no reference, so nothing orders the two stacks: the first deploy may create the consumers
+ * first, which Mackerel refuses (404 or 400, the service or role does not exist yet), and a
+ * destroy may delete the creator's stack first, whose service the handler then leaves for the
+ * monitors still in it. In the same stack, the consumers wait for the creator (`_dependOnNamed`).
+ * Read when validating, after CDK has turned references and construct dependencies into stack
+ * dependencies. Tokens are references already, or unknown.
+ * @internal
+ */
+export function _warnImportedByLiteralName(imported: IConstruct, name: string, isRole: boolean): void {
+  if (Token.isUnresolved(name)) return;
+  if (isRole) ROLE_IMPORTS.set(imported, name);
+  imported.node.addValidation({
+    validate: () => {
+      const parentRole = imported.node.scope && ROLE_IMPORTS.get(imported.node.scope);
+      // A role import's service: the role's warning, when there is one, says it all.
+      if (!isRole && parentRole !== undefined && unorderedCreator(imported.node.scope!, parentRole, true)) return [];
+      const creator = unorderedCreator(imported, name, isRole);
+      if (creator) warn(imported, name, isRole, creator);
+      return [];
+    },
+  });
+}
+
+/** The MackerelService or MackerelRole of another stack, not ordered before `imported`'s, that creates what `name` names. */
+function unorderedCreator(imported: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
+  const stack = Stack.of(imported);
+  const creator = _firstInOrganization(imported, (c) => (isRole
+    ? c instanceof MackerelRole && _knownRoleFullName(c) === name
+    : c instanceof MackerelService && _knownServiceName(c) === name) && Stack.of(c) !== stack);
+  return creator && !dependsOn(stack, Stack.of(creator)) ? creator : undefined;
+}
+
+/** Whether `stack` depends on `other`, directly or through other stacks. */
+function dependsOn(stack: Stack, other: Stack, seen = new Set<Stack>()): boolean {
+  if (seen.has(stack)) return false;
+  seen.add(stack);
+  return stack.dependencies.some((d) => d === other || dependsOn(d, other, seen));
+}
+
+function warn(imported: IConstruct, name: string, isRole: boolean, creator: IConstruct): void {
+  const what = isRole ? 'role' : 'service';
+  const stack = Stack.of(imported).node.path;
+  const creatorStack = Stack.of(creator).node.path;
+  const byReference = isRole ? 'MackerelRole.fromFullName(scope, id, web.fullName)' : 'MackerelService.fromName(scope, id, shop.name)';
+  _warnLate(imported, 'cdk-mackerel:importedByLiteralName',
+    `This ${what} is imported by its literal name ${JSON.stringify(name)}, which ${creator.node.path} of stack ${JSON.stringify(creatorStack)} creates, `
+    + `but stack ${JSON.stringify(stack)} does not depend on stack ${JSON.stringify(creatorStack)}: a literal orders nothing. The first deploy may `
+    + `create what uses the ${what} before it exists, which Mackerel refuses (404 or 400), and a destroy may delete stack ${JSON.stringify(creatorStack)} `
+    + `first, leaving the service in Mackerel for what still uses it. Import it by reference (${byReference}), `
+    + `or make stack ${JSON.stringify(stack)} depend on stack ${JSON.stringify(creatorStack)} (stack.addDependency)`);
+}

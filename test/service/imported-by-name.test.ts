@@ -1,0 +1,96 @@
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, test } from 'vitest';
+import {
+  IMackerelService, MackerelApiKey, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, ServiceMetricMonitor, ServiceMetricMonitorProps,
+} from '../../src';
+import { mackerelStack } from '../monitors/_fixture';
+
+/** The fixture's app (`shop` and `shop:web` in stack `Stack`) and a stack `Other` of the same organization. */
+function twoStacks() {
+  const fixture = mackerelStack();
+  const other = new Stack(fixture.app, 'Other');
+  new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(other, 'Key', 'mackerel')) });
+  return { ...fixture, other };
+}
+
+function ordersProps(service: IMackerelService): ServiceMetricMonitorProps {
+  return { name: 'orders', service, metric: 'shop.orders.count', operator: MonitorOperator.LESS_THAN, warning: 10, duration: 3 };
+}
+
+const WARNING = 'cdk-mackerel:importedByLiteralName';
+
+function warningsOf(stack: Stack) {
+  return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp(WARNING));
+}
+
+describe('a service or role imported by literal name that another stack of the app creates', () => {
+  test('a service is warned about on the import, naming the creator, its stack and both remedies', () => {
+    const { other } = twoStacks();
+    MackerelService.fromName(other, 'Shop', 'shop');
+
+    const warnings = warningsOf(other);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/Shop']);
+    expect(warnings[0].entry.data).toBe('This service is imported by its literal name "shop", which Stack/Shop of stack "Stack" creates, but stack "Other" '
+      + 'does not depend on stack "Stack": a literal orders nothing. The first deploy may create what uses the service before it exists, which Mackerel '
+      + 'refuses (404 or 400), and a destroy may delete stack "Stack" first, leaving the service in Mackerel for what still uses it. Import it by '
+      + 'reference (MackerelService.fromName(scope, id, shop.name)), or make stack "Other" depend on stack "Stack" (stack.addDependency) '
+      + `[ack: ${WARNING}]`);
+  });
+
+  test('a role is warned about once, on the role import, not again on its service', () => {
+    const { other } = twoStacks();
+    const web = MackerelRole.fromFullName(other, 'Web', 'shop:web');
+    new ServiceMetricMonitor(other, 'Orders', ordersProps(web.service));
+
+    const warnings = warningsOf(other);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/Web']);
+    expect(warnings[0].entry.data).toMatch(/^This role is imported by its literal name "shop:web", which Stack\/Shop\/web of stack "Stack" creates, .*Import it by reference \(MackerelRole\.fromFullName\(scope, id, web\.fullName\)\)/);
+  });
+
+  test('a role the app does not create, of a service another stack creates, is warned about on its service', () => {
+    const { other } = twoStacks();
+    MackerelRole.fromFullName(other, 'Db', 'shop:db');
+    expect(warningsOf(other).map((w) => w.id)).toEqual(['/Other/Db/Service']);
+  });
+
+  test('not when the importing stack depends on the creator\'s, directly or through another stack', () => {
+    const { app, stack, other } = twoStacks();
+    other.addDependency(stack);
+    MackerelService.fromName(other, 'Shop', 'shop');
+    const third = new Stack(app, 'Third');
+    third.addDependency(other);
+    MackerelRole.fromFullName(third, 'Web', 'shop:web');
+
+    expect(warningsOf(other)).toEqual([]);
+    expect(warningsOf(third)).toEqual([]);
+  });
+
+  test('a dependency the wrong way round (the creator\'s stack on the importer\'s) is still warned about', () => {
+    const { stack, other } = twoStacks();
+    stack.addDependency(other);
+    MackerelService.fromName(other, 'Shop', 'shop');
+    expect(warningsOf(other).map((w) => w.id)).toEqual(['/Other/Shop']);
+  });
+
+  test('not for an import by reference (a stack dependency), in the creator\'s own stack, or of a name the app does not create', () => {
+    const { stack, shop, web, other } = twoStacks();
+    MackerelService.fromName(other, 'ShopByRef', shop.name);
+    MackerelRole.fromFullName(other, 'WebByRef', web.fullName);
+    new ServiceMetricMonitor(other, 'Orders', ordersProps(MackerelService.fromName(other, 'Uses', shop.name)));
+    MackerelService.fromName(stack, 'Same', 'shop');
+    MackerelService.fromName(other, 'Legacy', 'legacy');
+
+    expect(warningsOf(other)).toEqual([]);
+    expect(warningsOf(stack)).toEqual([]);
+  });
+
+  test('not for a stack whose provider reaches another organization', () => {
+    const { app } = mackerelStack();
+    const prod = new Stack(app, 'Prod');
+    new MackerelProvider(prod, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(prod, 'Key')) });
+    MackerelService.fromName(prod, 'Shop', 'shop');
+    expect(warningsOf(prod)).toEqual([]);
+  });
+});
