@@ -2,6 +2,7 @@ import {
   DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Token, Tokenization,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { _isMackerelName, _isRoleFullName } from '../_names';
 import type { IMackerelRole } from './role';
 import { MackerelRole } from './role';
 import type { IMackerelService } from './service';
@@ -23,12 +24,16 @@ export function _knownServiceName(service: IMackerelService): string | undefined
 /**
  * The name a service string stands for when it is known at synth: the string itself, or, for
  * the `name` of a `MackerelService` of this app (its `Ref`, a token), the name it was created
- * with; also a string built of those and literals (`Fn.join`, a template string). Undefined for
- * anything else known only at deploy time (a parameter, an import, Fn.select).
+ * with; also a string built of those and literals (`Fn.join`, a template string) that is a valid
+ * service name. Undefined for anything else known only at deploy time (a parameter, an import,
+ * Fn.select).
  * @internal
  */
 export function _knownServiceNameOf(value: string): string | undefined {
-  return knownString(value);
+  if (!Token.isUnresolved(value)) return value;
+  // Built of names checked where they were made, but not itself checked (`${web.fullName}x`): known only when it is one.
+  const known = knownString(value);
+  return known !== undefined && _isMackerelName(known) ? known : undefined;
 }
 
 /**
@@ -49,12 +54,15 @@ export function _knownRoleFullName(role: IMackerelRole): string | undefined {
  * the `fullName` of a `MackerelRole` of this app (its `Ref`, a token), the name it was created
  * with; also a string built of those, a `MackerelService`'s `name` and literals
  * (`` `${shop.name}:web` ``, `Fn.join(':', [shop.name, 'web'])`), which deploys as the same name
- * and so is the same role. Undefined for anything else known only at deploy time (a parameter,
- * an import, Fn.split).
+ * and so is the same role, when it is a valid full name. Undefined for anything else known only
+ * at deploy time (a parameter, an import, Fn.split).
  * @internal
  */
 export function _knownRoleFullNameOf(value: string): string | undefined {
-  return knownString(value);
+  if (!Token.isUnresolved(value)) return value;
+  // A service's name alone, or a full name with more after it (`${web.fullName}:x`), is no role.
+  const known = knownString(value);
+  return known !== undefined && _isRoleFullName(known) ? known : undefined;
 }
 
 /**

@@ -223,9 +223,11 @@ describe('options', () => {
       return new MackerelService(stack, 'Shop', { name });
     };
     expect(warned((stack, key) => [shop(stack, key).addRole('web').fullName])).toEqual([]);
-    // ... unlike one whose service is named by a parameter, or a value built around the Ref, or another Ref
+    // ... and so is a full name built of the service's Ref: known at synth, and a valid one
+    expect(warned((stack, key) => [`${shop(stack, key).name}:db`])).toEqual([]);
+    // ... unlike one whose service is named by a parameter, or a value built around the Ref that is no full name, or another Ref
     expect(warned((stack, key) => [shop(stack, key, new CfnParameter(stack, 'Service').valueAsString).addRole('web').fullName])).toHaveLength(1);
-    expect(warned((stack, key) => [`${shop(stack, key).addRole('web').fullName}x`])).toHaveLength(1);
+    expect(warned((stack, key) => [`${shop(stack, key).addRole('web').fullName}:x`])).toHaveLength(1);
     expect(warned((stack, key) => [shop(stack, key).name])).toHaveLength(1);
   });
 
