@@ -25,6 +25,7 @@ export function _driftOf(
   if (metadata) applied = { ...applied, metadata: parsedMetadata(applied.metadata) };
   const defaults = readBackDefaults(type, applied);
   const keys = [...new Set([...Object.keys(applied), ...[...knownFields, ...neverSent(type)].filter((k) => k in live)])].sort();
+  applied = Object.fromEntries(Object.entries(applied).map(([k, v]) => [k, metadata && k === 'metadata' ? v : numbersAsLive(v, live[k])]));
   return keys.flatMap((k) => {
     // A metadata value keeps its types on both sides (it is no CloudFormation property of stringified scalars).
     const value = metadata && k === 'metadata' ? live[k] : _normalize(k, live[k]);
@@ -36,6 +37,21 @@ export function _driftOf(
     if (leftOutBySend(type, k, applied[k]) && value === undefined) return [];
     return driftField(k, applied[k], value);
   });
+}
+
+/**
+ * The applied value with each text where Mackerel holds the same number written as that number
+ * reads back: a number given by a parameter or an import (`1.50`, `1e21`, `-0`) is text in the
+ * template, the handler sends it as the number, and Mackerel reads back `1.5`, `1e+21`, `0`.
+ * Only where the live value is a number: text that reads as a number stays text elsewhere.
+ */
+function numbersAsLive(applied: unknown, live: unknown): unknown {
+  if (typeof applied === 'string' && typeof live === 'number') {
+    return applied.trim() !== '' && Number(applied) === live ? String(live) : applied;
+  }
+  if (Array.isArray(applied) && Array.isArray(live)) return applied.map((v, i) => numbersAsLive(v, live[i]));
+  if (_isObject(applied) && _isObject(live)) return Object.fromEntries(Object.entries(applied).map(([k, v]) => [k, numbersAsLive(v, live[k])]));
+  return applied;
 }
 
 /**

@@ -355,6 +355,23 @@ describe('drift', () => {
     expect(_driftOf(MONITOR, applied, live, ['type', 'name', 'warning', 'scopes', 'isMute', 'memo', 'maxCheckAttempts', 'excludeScopes'])).toEqual([]);
   });
 
+  test('a number given as text (a parameter of "1.50", "1e21", "-0") equals the number Mackerel reads back, at any depth; another number is drift', () => {
+    expect(_driftOf(MONITOR, { ...applied, warning: '80.0' }, { ...applied, warning: 80 })).toEqual([]);
+    const value = (threshold: unknown, line: unknown) => ({
+      widgets: [
+        { type: 'value', formatRules: [{ threshold, operator: '<' }] },
+        { type: 'graph', referenceLines: [{ label: 'limit', value: line }] },
+      ],
+    });
+    expect(_driftOf('Custom::MackerelDashboard', value('1.50', '1e21'), value(1.5, 1e21))).toEqual([]);
+    expect(_driftOf('Custom::MackerelDashboard', value('-0', '0.50'), value(0, 0.5))).toEqual([]);
+    expect(_driftOf('Custom::MackerelDashboard', value('1.50', '1e21'), value(1.25, 1e21))).toEqual([
+      { field: 'widgets', old: value('1.50', '1e+21').widgets, new: value('1.25', '1e+21').widgets },
+    ]);
+    // Text that reads as a number stays text where Mackerel holds text.
+    expect(_driftOf(MONITOR, { ...applied, memo: '1.50' }, { ...applied, warning: 80, memo: '1.5' }, ['memo'])).toEqual([{ field: 'memo', old: '1.50', new: '1.5' }]);
+  });
+
   test('a notificationInterval of 0 (given through a parameter) is not sent, so its absence is not drift', () => {
     expect(_driftOf(MONITOR, { ...applied, notificationInterval: '0' }, { ...applied, warning: 80 })).toEqual([]);
     expect(_driftOf(MONITOR, { ...applied, notificationInterval: '0' }, { ...applied, warning: 80, notificationInterval: 30 }))

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration } from 'aws-cdk-lib';
 import { beforeEach, expect, test } from 'vitest';
 import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { Dashboard, DashboardFormatOperator, DashboardGraphRange, DashboardWidget } from '../../src/dashboards';
@@ -102,6 +102,26 @@ test('a value widget\'s format rule is applied as Mackerel takes it, shows no fa
   expect(updated.id).toBe(board.id);
   expect((updated.widgets as Array<{ formatRules?: unknown }>)[0].formatRules).toEqual([]);
   run = await cli(['diff', synthRule(dir), ...base]);
+  expect(run.out).toBe('No differences.');
+  expect(run.code).toBe(0);
+});
+
+test('a format rule threshold and a reference line value given by a parameter written "1.50" are no drift once Mackerel holds 1.5', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const synthParameter = () => synthStack(dir, (stack) => {
+    const limit = new CfnParameter(stack, 'Limit', { type: 'Number', default: '1.50' }).valueAsNumber;
+    const board = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop/rules' });
+    board.addWidgets(
+      DashboardWidget.expressionValue({ title: 'orders', expression: 'x', formatRule: { threshold: limit, operator: DashboardFormatOperator.LESS_THAN } }),
+      DashboardWidget.expressionGraph({ title: 'orders', expression: 'x', referenceLine: { label: 'limit', value: limit } }),
+    );
+  });
+
+  expect((await cli(['apply', synthParameter(), ...base])).code).toBe(0);
+  const widgets = shared.emulator.state().dashboards[0].widgets as Array<{ [field: string]: unknown }>;
+  expect([widgets[0].formatRules, widgets[1].referenceLines]).toEqual([[{ threshold: 1.5, operator: '<' }], [{ label: 'limit', value: 1.5 }]]);
+  const run = await cli(['diff', synthParameter(), ...base]);
   expect(run.out).toBe('No differences.');
   expect(run.code).toBe(0);
 });
