@@ -447,7 +447,10 @@ function formatRule(scope: IConstruct, property: string, rule: DashboardFormatRu
   if (!Token.isUnresolved(rule.threshold) && !Number.isFinite(rule.threshold)) {
     _fail(scope, `${property}.threshold`, shown(rule.threshold), 'is not a number', 'a finite number');
   }
-  _checkOneOf(scope, `${property}.operator`, rule.operator, Object.values(DashboardFormatOperator));
+  const operators = Object.values(DashboardFormatOperator);
+  // Required, but plain JavaScript can leave it out, and _checkOneOf lets an unset (optional) value pass.
+  if (rule.operator === undefined) _fail(scope, `${property}.operator`, undefined, 'is not allowed', `one of ${operators.map((o) => JSON.stringify(o)).join(', ')}`);
+  _checkOneOf(scope, `${property}.operator`, rule.operator, operators);
   return { name: rule.name, threshold: rule.threshold, operator: rule.operator };
 }
 

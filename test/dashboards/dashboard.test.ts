@@ -1,7 +1,7 @@
 import { Aspects, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { Dashboard, DashboardFormatOperator, DashboardGraphRange, DashboardWidget, IMackerelRole, IMackerelService, MackerelRole, MackerelService } from '../../src';
+import { Dashboard, DashboardFormatOperator, DashboardFormatRule, DashboardGraphRange, DashboardWidget, IMackerelRole, IMackerelService, MackerelRole, MackerelService } from '../../src';
 import { logicalIdOf, mackerelStack } from '../monitors/_fixture';
 
 const TYPE = 'Custom::MackerelDashboard';
@@ -231,6 +231,9 @@ describe('Dashboard', () => {
         'widgets[0][0].formatRule.threshold "Infinity" is not a number; expected a finite number'],
       ['an operator Mackerel does not have', { threshold: 1, operator: '>=' as DashboardFormatOperator },
         'widgets[0][0].formatRule.operator ">=" is not allowed; expected one of ">", "<"'],
+      // From JavaScript, where nothing makes the operator required: Mackerel would refuse the rule at deploy.
+      ['a rule without its operator', { threshold: 1 } as DashboardFormatRule,
+        'widgets[0][0].formatRule.operator undefined is not allowed; expected one of ">", "<"'],
     ])('refuses at synth %s, naming the path, the property, the value and what is allowed', (_name, formatRule, message) => {
       const { stack } = mackerelStack();
       const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
