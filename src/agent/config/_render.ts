@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _probedPort } from './_probe-port';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
@@ -12,6 +12,13 @@ const HTTP_METHOD = /^[A-Z]+$/;
 /** The symbols an HTTP header name (an RFC 9110 token) may hold besides letters and digits. */
 const HEADER_NAME_SYMBOLS = "!#$%&'*+-.^_`|~";
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Header names that carry a credential: the authorization headers, cookies, and names such as X-Api-Key or X-Auth-Token. */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|key|password/i;
+/**
+ * Environment names that end in a credential's word (DB_PASSWORD, GITHUB_TOKEN, API_KEY). Only the end
+ * counts, and only the kinds of key that are secrets: TOKEN_FILE, SSH_KEY_PATH or CACHE_KEY name no secret.
+ */
+const CREDENTIAL_ENV = /(^|[_-])(token|password|passwd|secret|apikey|(api|access|secret|private)[_-]?key)$/i;
 /** What the `-plugins` image adds to the agent-only one (its `/usr/bin`). */
 const OFFICIAL_PROGRAM = /^(mackerel-plugin(-.+)?|mackerel-check|check-.+|mkr)$/;
 
@@ -117,8 +124,23 @@ function env(scope: IConstruct, property: string, given: { [name: string]: strin
     }
     known(scope, `${property} name`, name);
     known(scope, `${property}.${name}`, given[name]);
+    if (given[name] !== '' && CREDENTIAL_ENV.test(name)) {
+      warnCredential(scope, `${property}.${name}`,
+        'Give it to the agent container as an ECS secret (container.addSecret) instead: plugins and exec probes inherit the agent\'s environment');
+    }
   }
   return given;
+}
+
+/**
+ * The config file is an S3 asset: it is kept in the cloud assembly and in the bootstrap bucket, where
+ * whoever can read that bucket (every deployment role of the account, say) reads it. The value is
+ * never shown in the warning.
+ */
+function warnCredential(scope: IConstruct, property: string, advice: string): void {
+  Annotations.of(scope).addWarningV2('cdk-mackerel:credentialInAgentConfig',
+    `${property} looks like a credential, and its value is written in plain text into the agent's config file, an S3 asset: `
+    + `it is kept in the cloud assembly (cdk.out) and in the CDK bootstrap bucket, readable by anyone who can read that bucket. ${advice}`);
 }
 
 function seconds(scope: IConstruct, property: string, given: Duration | undefined, minimum: number): number | undefined {
@@ -173,6 +195,11 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
       _fail(scope, 'config.readinessProbe.headers', name, 'has a value with a control character (such as a line break), which the agent\'s HTTP client refuses',
         'a value of printable characters and tabs', 'The probe would fail forever and the host never register');
+    }
+    if (value !== '' && CREDENTIAL_HEADER.test(name)) {
+      warnCredential(scope, `config.readinessProbe.headers.${name}`,
+        'Probe a path that needs no credential, or use MackerelReadinessProbe.exec with a command that sends the header from the agent\'s '
+        + 'environment (such as check-http -H of the -plugins image), the value given to the agent container as an ECS secret (container.addSecret)');
     }
   }
   if (!options.path.startsWith('/')) {

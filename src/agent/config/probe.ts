@@ -43,6 +43,11 @@ export interface MackerelExecProbeOptions extends MackerelProbeTiming {
   /**
    * Environment variables added for the command: names must not contain `=`.
    *
+   * The values are written in plain text into the config file, an S3 asset in the CDK bootstrap
+   * bucket: a name ending in a credential's word (`DB_PASSWORD`, `GITHUB_TOKEN`, `API_KEY`) is
+   * warned about (`cdk-mackerel:credentialInAgentConfig`). Give a secret to the agent container as
+   * an ECS secret instead: the command inherits the agent's environment.
+   *
    * @default - only the agent's environment
    */
   readonly env?: { [name: string]: string };
@@ -92,6 +97,11 @@ export interface MackerelHttpProbeOptions extends MackerelProbeTiming {
 
   /**
    * Request headers by name: a `Host` header sets the request host.
+   *
+   * The values are written in plain text into the config file, an S3 asset in the CDK bootstrap
+   * bucket: a header that carries a credential (`Authorization`, `Proxy-Authorization`, `Cookie`,
+   * or a name holding token, secret, key or password) is warned about
+   * (`cdk-mackerel:credentialInAgentConfig`), its value never shown.
    *
    * @default - no extra header
    */

@@ -693,3 +693,64 @@ describe('agent config: a location the user maintains', () => {
     })).toThrow(/config "readinessProbe" is set together with config.location/);
   });
 });
+
+describe('agent config: credentials written into the config file', () => {
+  test('a probe header that carries a credential warns once per header, never showing its value: the config file is an S3 asset in the bootstrap bucket', () => {
+    // GIVEN
+    const { stack } = withConfig({
+      readinessProbe: MackerelReadinessProbe.http({
+        path: '/health',
+        port: 8080,
+        headers: {
+          'Authorization': 'Bearer s3cret-a',
+          'proxy-authorization': 'Basic s3cret-b',
+          'COOKIE': 'session=s3cret-c',
+          'X-Api-Key': 's3cret-d',
+          'X-Auth-Token': 's3cret-e',
+          'X-Client-Secret': 's3cret-f',
+          'X-Password': 's3cret-g',
+          'Host': 'shop.example.com',
+          'Accept': 'application/json',
+          'X-Empty-Token': '',
+        },
+      }),
+    });
+    // THEN
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'));
+    const properties = warnings.map((w) => /^(\S+) looks like a credential/.exec(w.entry.data as string)?.[1]);
+    expect(properties.sort()).toEqual([
+      'config.readinessProbe.headers.Authorization', 'config.readinessProbe.headers.COOKIE', 'config.readinessProbe.headers.X-Api-Key',
+      'config.readinessProbe.headers.X-Auth-Token', 'config.readinessProbe.headers.X-Client-Secret', 'config.readinessProbe.headers.X-Password',
+      'config.readinessProbe.headers.proxy-authorization',
+    ]);
+    for (const warning of warnings) {
+      expect(warning.entry.data).not.toMatch(/s3cret/);
+      expect(warning.entry.data).toMatch(/written in plain text into the agent's config file, an S3 asset: it is kept in the cloud assembly \(cdk\.out\) and in the CDK bootstrap bucket/);
+      expect(warning.entry.data).toMatch(/Probe a path that needs no credential, or use MackerelReadinessProbe\.exec/);
+    }
+  });
+
+  test('a plugin or exec probe env value whose name ends in a credential\'s word warns, and a name that only mentions one does not', () => {
+    // GIVEN
+    const { stack } = withConfig({
+      checkPlugins: {
+        db: {
+          command: MackerelPluginCommand.shell('check-mysql connection'),
+          env: { MYSQL_PASSWORD: 's3cret-a', GITHUB_TOKEN: 's3cret-b', api_key: 's3cret-c', AWS_SECRET_ACCESS_KEY: 's3cret-d', TOKEN_FILE: '/run/t', SSH_KEY_PATH: '/k', CACHE_KEY: 'v1', LANG: 'C', EMPTY_SECRET: '' },
+        },
+      },
+      readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('true'), env: { 'PROBE-SECRET': 's3cret-e' } }),
+    });
+    // THEN
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'));
+    const properties = warnings.map((w) => /^(\S+) looks like a credential/.exec(w.entry.data as string)?.[1]);
+    expect(properties.sort()).toEqual([
+      'config.checkPlugins.db.env.AWS_SECRET_ACCESS_KEY', 'config.checkPlugins.db.env.GITHUB_TOKEN', 'config.checkPlugins.db.env.MYSQL_PASSWORD',
+      'config.checkPlugins.db.env.api_key', 'config.readinessProbe.env.PROBE-SECRET',
+    ]);
+    for (const warning of warnings) {
+      expect(warning.entry.data).not.toMatch(/s3cret/);
+      expect(warning.entry.data).toMatch(/Give it to the agent container as an ECS secret \(container\.addSecret\) instead: plugins and exec probes inherit the agent's environment/);
+    }
+  });
+});
