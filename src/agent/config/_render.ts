@@ -19,6 +19,8 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|se
  * counts, and only the kinds of key that are secrets: TOKEN_FILE, SSH_KEY_PATH or CACHE_KEY name no secret.
  */
 const CREDENTIAL_ENV = /(^|[_-])(token|password|passwd|secret|apikey|(api|access|secret|private)[_-]?key)$/i;
+/** A high surrogate without its low half, or a low one without its high half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** What the `-plugins` image adds to the agent-only one (its `/usr/bin`). */
 const OFFICIAL_PROGRAM = /^(mackerel-plugin(-.+)?|mackerel-check|check-.+|mkr)$/;
 
@@ -183,15 +185,17 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
   for (const property of ['path', 'scheme', 'method', 'host'] as const) known(scope, `config.readinessProbe.${property}`, options[property]);
   // A proxy URL built around a token (its host from a parameter, say) may still carry a literal user name and password.
   if (options.proxy !== undefined && Token.isUnresolved(options.proxy)) notKnown(scope, 'config.readinessProbe.proxy', _maskedUserinfo(options.proxy));
+  if (options.proxy !== undefined) wellFormed(scope, 'config.readinessProbe.proxy', options.proxy, { value: _maskedUserinfo(options.proxy), what: 'holds' });
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     known(scope, 'config.readinessProbe.headers name', name);
-    known(scope, `config.readinessProbe.headers.${name}`, value);
+    if (Token.isUnresolved(value)) notKnown(scope, `config.readinessProbe.headers.${name}`, value);
+    // The value is not shown (here and below): a header such as Authorization holds a credential.
+    wellFormed(scope, 'config.readinessProbe.headers', value, { value: name, what: 'has a value that holds' });
     // Go's HTTP client refuses such a request, and the agent retries the probe forever: the host would never register.
     if (!HEADER_NAME.test(name)) {
       _fail(scope, 'config.readinessProbe.headers name', name, 'is not an HTTP header name', `letters, digits and ${HEADER_NAME_SYMBOLS}`,
         'The probe would fail forever and the host never register');
     }
-    // The value is not shown: a header such as Authorization holds a credential.
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
       _fail(scope, 'config.readinessProbe.headers', name, 'has a value with a control character (such as a line break), which the agent\'s HTTP client refuses',
         'a value of printable characters and tabs', 'The probe would fail forever and the host never register');
@@ -273,7 +277,27 @@ function emptyAsUndefined(map: _YamlMap): _YamlMap | undefined {
  */
 function known<T extends string | number | undefined>(scope: IConstruct, property: string, value: T): T {
   if (value !== undefined && Token.isUnresolved(value)) notKnown(scope, property, Token.asString(value));
+  if (typeof value === 'string') wellFormed(scope, property, value);
   return value;
+}
+
+/** What an error shows of a value that must not be shown whole (a credential): another value, and how it relates to the problem. */
+interface Shown {
+  readonly value: string;
+  readonly what: string;
+}
+
+/**
+ * A lone UTF-16 surrogate can only be written as a `\udXXX` escape, which the agent's yaml.v3
+ * refuses ("invalid Unicode character escape code"): the agent would exit at start.
+ */
+function wellFormed(scope: IConstruct, property: string, value: string, shown?: Shown): void {
+  const lone = LONE_SURROGATE.exec(value);
+  if (!lone) return;
+  const code = `U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}`;
+  _fail(scope, property, shown?.value ?? value,
+    `${shown?.what ?? 'holds'} a lone UTF-16 surrogate (${code}), which the agent's YAML parser refuses, so the agent would exit at start`,
+    'well-formed Unicode text, with a surrogate only as half of a pair');
 }
 
 function notKnown(scope: IConstruct, property: string, shown: string): never {

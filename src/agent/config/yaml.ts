@@ -69,6 +69,11 @@ function scalar(value: string | number | boolean): string {
  * folds the line breaks among them (NEL, LS, PS) into a space, so they are written as escapes.
  */
 function quoted(text: string): string {
+  // Validation refuses these naming the property; this guards any string that reaches the file another way.
+  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(text);
+  if (lone) {
+    throw new Error(`a string holds a lone UTF-16 surrogate (U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}), which the agent's YAML parser refuses`);
+  }
   return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

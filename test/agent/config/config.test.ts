@@ -315,6 +315,19 @@ describe('agent config: rejected input', () => {
       /config.readinessProbe.env name "  " has spaces around it/],
     ['an exec probe env key with =', { readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('x'), env: { 'A=B': '1' } }) },
       /config.readinessProbe.env name "A=B" is empty or contains "="/],
+    // A lone surrogate can only be written as a \udXXX escape, which the agent's yaml.v3 refuses: the agent would exit at start.
+    ['a memo with a lone high surrogate', { checkPlugins: { up: { command: MackerelPluginCommand.shell('x'), memo: 'a\ud800b' } } },
+      /^Stack\/Agent: config.checkPlugins.up.memo "a\\ud800b" holds a lone UTF-16 surrogate \(U\+D800\), which the agent's YAML parser refuses, so the agent would exit at start; expected well-formed Unicode text, with a surrogate only as half of a pair$/],
+    ['a command argument with a lone low surrogate', { metricPlugins: { m: { command: MackerelPluginCommand.exec('mackerel-plugin-x', '\udc00') } } },
+      /^Stack\/Agent: config.metricPlugins.m.command\[1\] "\\udc00" holds a lone UTF-16 surrogate \(U\+DC00\)/],
+    ['an env value with a high surrogate cut from its pair', { checkPlugins: { up: { command: MackerelPluginCommand.shell('x'), env: { LABEL: '\ud83d' } } } },
+      /^Stack\/Agent: config.checkPlugins.up.env.LABEL "\\ud83d" holds a lone UTF-16 surrogate \(U\+D83D\)/],
+    ['a probe path with a lone surrogate', probe({ port: 80, path: '/h\udfff' }),
+      /^Stack\/Agent: config.readinessProbe.path "\/h\\udfff" holds a lone UTF-16 surrogate \(U\+DFFF\)/],
+    ['a header value with a lone surrogate, not shown as it may be a credential', probe({ port: 80, headers: { Authorization: 'Bearer s3cret\ud800' } }),
+      /^Stack\/Agent: config.readinessProbe.headers "Authorization" has a value that holds a lone UTF-16 surrogate \(U\+D800\), which the agent's YAML parser refuses, so the agent would exit at start; expected well-formed Unicode text, with a surrogate only as half of a pair$/],
+    ['a probe proxy with a lone surrogate in its password, not shown', probe({ port: 80, proxy: 'http://user:s3cret\ud800@proxy:3128' }),
+      /^Stack\/Agent: config.readinessProbe.proxy "http:\/\/\*{4}@proxy:3128" holds a lone UTF-16 surrogate \(U\+D800\)/],
   ];
   for (const [name, config, message] of cases) {
     test(`${name} is rejected`, () => {

@@ -19,6 +19,14 @@ describe('_toYaml', () => {
     expect(parse(yaml)).toEqual(map);
   });
 
+  test('a lone surrogate, which only a \\udXXX escape the agent\'s parser refuses could write, is refused; a surrogate pair is written as it is', () => {
+    expect(() => _toYaml({ value: 'a\ud800' })).toThrow('a string holds a lone UTF-16 surrogate (U+D800), which the agent\'s YAML parser refuses');
+    expect(() => _toYaml({ ['k\udc00']: 'x' })).toThrow('a string holds a lone UTF-16 surrogate (U+DC00)');
+    const yaml = _toYaml({ value: 'ok \ud83d\ude00' });
+    expect(yaml).toBe('value: "ok \ud83d\ude00"\n');
+    expect(parse(yaml)).toEqual({ value: 'ok \ud83d\ude00' });
+  });
+
   test('reserved or unusual keys are quoted and read back as written', () => {
     const map = { 'yes': 'x', 'on': 'y', 'a.b': 'z', 'A=B': '1', '123': 'n' };
     const yaml = _toYaml(map);
