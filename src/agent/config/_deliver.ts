@@ -102,9 +102,34 @@ function warnLocalProbeInBridgeMode(scope: Construct, taskDefinition: ecs.TaskDe
   const probe = config.readinessProbe;
   if (!probe || probe._kind === 'exec' || taskDefinition.networkMode !== ecs.NetworkMode.BRIDGE) return;
   const host = (probe._options as { host?: string }).host;
-  if (host === undefined || host === '' || host === 'localhost' || host.startsWith('127.')) {
+  if (reachesOwnContainer(host)) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:readinessProbeLocalhostBridge',
       `The readiness probe targets ${host || 'localhost'}, which in the bridge network mode is the agent's own container, not the app: `
       + 'the host would never register. Use the awsvpc or host network mode, or an exec probe');
   }
+}
+
+/**
+ * Whether a probe host is the agent's own network namespace: no host (the agent's default,
+ * localhost), a loopback name or address in any of its spellings, or an unspecified address
+ * (0.0.0.0, ::), which Linux connects to the local host. A host from a token is not known.
+ */
+function reachesOwnContainer(host: string | undefined): boolean {
+  if (host === undefined || host === '') return true;
+  if (Token.isUnresolved(host)) return false;
+  // Host names are case-insensitive, and a trailing dot only marks a name as fully qualified.
+  const bare = host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  // Docker's /etc/hosts names ::1 ip6-localhost and ip6-loopback too.
+  if (['localhost', 'ip6-localhost', 'ip6-loopback', '0.0.0.0'].includes(bare)) return true;
+  if (/^127(\.\d{1,3}){3}$/.test(bare)) return true;
+  if (!bare.includes(':')) return false;
+  let canonical: string;
+  try {
+    // The WHATWG URL parser writes an IPv6 address in its one short form: [::1] for 0:0:0:0:0:0:0:1.
+    canonical = new URL(`http://[${bare}]/`).hostname;
+  } catch {
+    return false;
+  }
+  // An IPv4-mapped address (::ffff:127.0.0.1, written [::ffff:7f00:1]) is dialled as that IPv4 address.
+  return canonical === '[::1]' || canonical === '[::]' || canonical === '[::ffff:0:0]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
 }

@@ -499,6 +499,37 @@ describe('agent config: plugins work directory and the probe helper', () => {
     });
     Annotations.fromStack(fixture.stack).hasWarning('/Stack/Agent', Match.stringLikeRegexp('bridge network mode is the agent\'s own container'));
   });
+
+  describe('a probe host in the bridge network mode warns when it is the agent\'s own container, in any spelling', () => {
+    const bridgeWarnings = (readinessProbe: MackerelReadinessProbe) => {
+      const fixture = agentStack();
+      const taskDefinition = new ecs.Ec2TaskDefinition(fixture.stack, 'Task');
+      taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+      new MackerelContainerAgent(fixture.stack, 'Agent', { taskDefinition, apiKey: fixture.apiKey, roles: ['shop:web'], config: { readinessProbe } });
+      return Annotations.fromStack(fixture.stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('readinessProbeLocalhostBridge'))
+        .map((w) => w.entry.data as string);
+    };
+    // A TCP probe takes a bare address with its port; an HTTP probe without a port takes the bracketed form.
+    const local = [undefined, 'localhost', 'LOCALHOST', 'LocalHost.', 'ip6-localhost', '127.0.0.1', '127.1.2.3', '0.0.0.0',
+      '::1', '0:0:0:0:0:0:0:1', '::', '::ffff:127.0.0.1', '::FFFF:7F00:1'];
+    for (const host of local) {
+      test(`tcp ${JSON.stringify(host)}`, () => {
+        expect(bridgeWarnings(MackerelReadinessProbe.tcp({ port: 8080, host }))).toEqual([
+          expect.stringMatching(new RegExp(`^The readiness probe targets ${(host || 'localhost').replace(/[.[\]]/g, '\\$&')}, which in the bridge network mode is the agent's own container`)),
+        ]);
+      });
+    }
+    for (const host of ['[::1]', '[0:0:0:0:0:0:0:1]', '[::]']) {
+      test(`http ${host}`, () => {
+        expect(bridgeWarnings(MackerelReadinessProbe.http({ path: '/health', host }))).toHaveLength(1);
+      });
+    }
+    for (const host of ['app', '10.0.0.5', '172.17.0.1', '127.example.com', 'localhost.example.com', 'fd00::1', '::ffff:10.0.0.1']) {
+      test(`not for tcp ${host}`, () => {
+        expect(bridgeWarnings(MackerelReadinessProbe.tcp({ port: 8080, host }))).toEqual([]);
+      });
+    }
+  });
 });
 
 describe('agent config: a location the user maintains', () => {
