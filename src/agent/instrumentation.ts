@@ -9,6 +9,7 @@ import { _cpuRoomProblem } from './_checks';
 import { _sameOptions } from './_same-options';
 import { _agentAddedByHand, _agentNameTakenBy, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
+import { _hasAgentSettings } from './config/_render';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
 
@@ -54,7 +55,8 @@ export interface MackerelInstrumentationOverrides {
    * The agent configuration (plugins, checks, readiness probe) of this task definition, instead
    * of the Aspect's `config`.
    *
-   * Plugins select the `-plugins` image unless the Aspect gives an image explicitly.
+   * Plugins select the `-plugins` image unless the Aspect gives an image explicitly. An empty
+   * config (`{}`) gives this task definition none.
    *
    * @default - the Aspect's config
    */
@@ -276,7 +278,7 @@ export class MackerelInstrumentation implements IAspect {
       memo: overrides.memo ?? options.memo,
       taskDefinition,
     });
-    const kept = [...(options.ignoreContainer === '' ? [] : ['MACKEREL_IGNORE_CONTAINER']), ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(config ? ['MACKEREL_AGENT_CONFIG'] : [])];
+    const kept = [...(options.ignoreContainer === '' ? [] : ['MACKEREL_IGNORE_CONTAINER']), ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(_hasAgentSettings(config) ? ['MACKEREL_AGENT_CONFIG'] : [])];
     addPostConditions(taskDefinition, agent.container, kept, this);
   }
 
@@ -334,7 +336,8 @@ function aspectConfig(taskDefinition: ecs.TaskDefinition, config: MackerelAgentC
     + `${container.taskDefinition.node.path}, which these tasks do not run, so they would wait on it forever and never register. `
     + 'The hosts register at once instead. Give this task definition its own probe with MackerelInstrumentation.configure');
   const rest: MackerelAgentConfig = { ...config, readinessProbe: undefined };
-  return Object.values(rest).some((value) => value !== undefined) ? rest : undefined;
+  // A polling interval left alone has nothing to read again: the probe's warning says enough.
+  return _hasAgentSettings(rest) ? rest : undefined;
 }
 
 function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {

@@ -249,6 +249,10 @@ export interface MackerelAgentOptions {
    * task role may read (`MACKEREL_AGENT_CONFIG`). With plugins, the default image is the one
    * with the official plugins, `MackerelAgentImage.DEFAULT_PLUGINS`.
    *
+   * A config with no plugin, readiness probe or `location` (`{}`, or a `pollingInterval` alone) is
+   * the same as none: no file is delivered, nothing is granted and `MACKEREL_AGENT_CONFIG` is not
+   * set. A `pollingInterval` alone is warned about (`cdk-mackerel:agentConfigPollingUnused`).
+   *
    * @default - no config file: the agent is configured by environment variables only
    * @see https://mackerel.io/docs/entry/howto/container-agent
    */

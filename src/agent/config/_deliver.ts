@@ -8,7 +8,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { _checkConfigReadable } from './_config-readable';
-import { _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
+import { _hasAgentSettings, _hasPlugins, _pollingMinutes, _renderConfig } from './_render';
 import { MackerelAgentConfig } from './config';
 import { _MACKEREL_PARTITION, _partitionOf } from '../../_partition';
 import { _fail } from '../../_validation';
@@ -28,6 +28,11 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
   config: MackerelAgentConfig, readonlyRootFilesystem: boolean): void {
   checkProbeContainer(scope, taskDefinition, config);
   const minutes = _pollingMinutes(scope, config);
+  // An empty file means what no file means: nothing is written, granted or set.
+  if (!_hasAgentSettings(config)) {
+    if (minutes !== undefined) warnPollingNothing(scope);
+    return;
+  }
   const location = config.location
     ? userLocation(scope, taskDefinition, config)
     : assetLocation(scope, taskDefinition, config);
@@ -37,6 +42,13 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
   // A file the user maintains may run plugins too: its content is not known at synth, and the volume costs nothing.
   if (readonlyRootFilesystem && (config.location !== undefined || _hasPlugins(config))) keepPluginWorkWritable(scope, taskDefinition, container);
   warnLocalProbeInBridgeMode(scope, taskDefinition, config);
+}
+
+/** A polling interval alone is a config that was probably meant to hold more: a location, say, left out. */
+function warnPollingNothing(scope: Construct): void {
+  Annotations.of(scope).addWarningV2('cdk-mackerel:agentConfigPollingUnused',
+    'config.pollingInterval is set, but the config has no plugin, readiness probe or location, so no config file is delivered '
+    + 'and there is nothing to read again. Add what the agent should read, or leave config out');
 }
 
 /**

@@ -41,6 +41,15 @@ export function _renderConfig(scope: IConstruct, config: MackerelAgentConfig): s
   return _toYaml(document);
 }
 
+/**
+ * Whether a config holds anything the agent reads: plugins, a readiness probe or a file of the
+ * user's. Without any, a config file would be empty, which the agent reads as no config at all.
+ * @internal
+ */
+export function _hasAgentSettings(config: MackerelAgentConfig | undefined): boolean {
+  return config !== undefined && (config.location !== undefined || config.readinessProbe !== undefined || _hasPlugins(config));
+}
+
 /** Whether a config runs plugins, so needs the image that ships them. @internal */
 export function _hasPlugins(config: MackerelAgentConfig | undefined): boolean {
   return Object.keys(config?.metricPlugins ?? {}).length + Object.keys(config?.checkPlugins ?? {}).length > 0;

@@ -73,6 +73,9 @@ export interface MackerelCheckPlugin extends MackerelMetricPlugin {
  * The container agent's YAML configuration, written by the library and delivered as an S3
  * asset (`MACKEREL_AGENT_CONFIG=s3://bucket/key`). The API key is never written to it.
  *
+ * Without a plugin, a readiness probe or a `location`, nothing is delivered: an empty file means
+ * to the agent what no file means.
+ *
  * Checks run every minute; the container agent has no check interval or attempt settings.
  *
  * @see https://mackerel.io/docs/entry/howto/container-agent
@@ -106,6 +109,9 @@ export interface MackerelAgentConfig {
    *
    * It is an environment variable, not part of the file, so it may come from a deploy-time value
    * given in minutes (`Duration.minutes(parameter.valueAsNumber)`), which is written unchecked.
+   *
+   * Alone, with nothing else to read, it is warned about (`cdk-mackerel:agentConfigPollingUnused`)
+   * and not written.
    *
    * @default - the config is read once, at start
    */

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aws, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,8 +11,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { parse } from 'yaml';
 import {
-  MackerelAgentConfig, MackerelAgentConfigLocation, MackerelAgentImage, MackerelContainerAgent,
-  MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
+  MackerelAgentConfig, MackerelAgentConfigLocation, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent,
+  MackerelInstrumentation, MackerelPluginCommand, MackerelProbeScheme, MackerelReadinessProbe,
 } from '../../../src/agent';
 import { MackerelApiKey } from '../../../src/api-key';
 import { APP_IMAGE, agentStack, containerNamed, environmentOf, fargateTask } from '../_fixture';
@@ -796,5 +796,87 @@ describe('agent config: credentials written into the config file', () => {
       expect(warning.entry.data).not.toMatch(/s3cret/);
       expect(warning.entry.data).toMatch(/Give it to the agent container as an ECS secret \(container\.addSecret\) instead: plugins and exec probes inherit the agent's environment/);
     }
+  });
+});
+
+describe('agent config: a config with nothing the agent reads', () => {
+  /** What a delivered config leaves in the stack: the asset, the variables and the task role's read. */
+  const delivered = (stack: Stack, taskDefinition: ecs.TaskDefinition) => {
+    const env = environmentOf(containerNamed(taskDefinition, AGENT));
+    const reads = Template.fromStack(stack).findResources('AWS::IAM::Policy', {
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) } },
+    });
+    return {
+      assets: stack.node.findAll().filter((c) => c instanceof s3assets.Asset).length,
+      variables: Object.keys(env).filter((name) => name.startsWith('MACKEREL_AGENT_CONFIG')),
+      reads: Object.keys(reads).length,
+    };
+  };
+
+  for (const [name, config] of [
+    ['an empty config', {}],
+    ['empty plugin maps', { metricPlugins: {}, checkPlugins: {} }],
+  ] as Array<[string, MackerelAgentConfig]>) {
+    test(`${name} delivers nothing, as no config, without a warning`, () => {
+      const { stack, taskDefinition } = withConfig(config);
+      expect(delivered(stack, taskDefinition)).toEqual({ assets: 0, variables: [], reads: 0 });
+      expect(containerNamed(taskDefinition, AGENT).Image).toBe(MackerelAgentImage.DEFAULT.imageName);
+      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    });
+  }
+
+  test('a polling interval alone delivers nothing and warns: there is nothing to read again', () => {
+    const { stack, taskDefinition } = withConfig({ pollingInterval: Duration.minutes(5) });
+    expect(delivered(stack, taskDefinition)).toEqual({ assets: 0, variables: [], reads: 0 });
+    Annotations.fromStack(stack).hasWarning('/Stack/Agent',
+      'config.pollingInterval is set, but the config has no plugin, readiness probe or location, so no config file is delivered and there is nothing '
+      + 'to read again. Add what the agent should read, or leave config out [ack: cdk-mackerel:agentConfigPollingUnused]');
+  });
+
+  test('a config with something to read is still delivered', () => {
+    const { stack, taskDefinition } = withConfig({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) });
+    expect(delivered(stack, taskDefinition)).toEqual({ assets: 1, variables: ['MACKEREL_AGENT_CONFIG'], reads: 1 });
+  });
+
+  test('through the extension too', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: ['shop:web'], config: {} }));
+    expect(delivered(stack, taskDefinition)).toEqual({ assets: 0, variables: [], reads: 0 });
+  });
+
+  test('through the Aspect, whose check that the config variable was kept does not ask for one; configure(..., { config: {} }) gives a task definition none', () => {
+    // GIVEN an Aspect with a config, and a task definition tuned to have none
+    const { app, stack, apiKey } = agentStack();
+    const withPlugins = new ecs.FargateTaskDefinition(stack, 'WithPlugins', { memoryLimitMiB: 512, cpu: 256 });
+    withPlugins.addContainer('app', { image: APP_IMAGE });
+    const without = new ecs.FargateTaskDefinition(stack, 'Without', { memoryLimitMiB: 512, cpu: 256 });
+    without.addContainer('app', { image: APP_IMAGE });
+    MackerelInstrumentation.configure(without, { config: {} });
+    // WHEN
+    Aspects.of(app).add(new MackerelInstrumentation({
+      apiKey, roles: ['shop:batch'], config: { checkPlugins: { up: { command: MackerelPluginCommand.shell('true') } } },
+    }), { priority: MackerelInstrumentation.PRIORITY });
+    app.synth();
+    // THEN
+    expect(environmentOf(containerNamed(withPlugins, AGENT)).MACKEREL_AGENT_CONFIG).toMatch(/^s3:\/\//);
+    expect(environmentOf(containerNamed(without, AGENT)).MACKEREL_AGENT_CONFIG).toBeUndefined();
+    expect(stack.node.findAll().filter((c) => c instanceof s3assets.Asset).map((c) => c.node.path)).toEqual([
+      `Stack/WithPlugins/${MackerelInstrumentation.AGENT_ID}/Config`,
+    ]);
+  });
+
+  test('the Aspect leaving out a probe that leaves a polling interval alone delivers nothing, without a second warning', () => {
+    const { app, stack, apiKey } = agentStack();
+    const api = new ecs.FargateTaskDefinition(stack, 'Api', { memoryLimitMiB: 512, cpu: 256 });
+    const apiContainer = api.addContainer('api', { image: APP_IMAGE, portMappings: [{ containerPort: 8080 }] });
+    const batch = new ecs.FargateTaskDefinition(stack, 'Batch', { memoryLimitMiB: 512, cpu: 256 });
+    batch.addContainer('app', { image: APP_IMAGE });
+    Aspects.of(app).add(new MackerelInstrumentation({
+      apiKey, roles: ['shop:web'], config: { readinessProbe: MackerelReadinessProbe.httpToContainer(apiContainer, '/healthz'), pollingInterval: Duration.minutes(5) },
+    }), { priority: MackerelInstrumentation.PRIORITY });
+    app.synth();
+    expect(Object.keys(environmentOf(containerNamed(batch, AGENT))).filter((name) => name.startsWith('MACKEREL_AGENT_CONFIG'))).toEqual([]);
+    expect(environmentOf(containerNamed(api, AGENT)).MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES).toBe('5');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentConfigPollingUnused'));
   });
 });
