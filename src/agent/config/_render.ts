@@ -4,7 +4,7 @@ import { _probedPort } from './_probe-port';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
 import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
 import { _YamlMap, _toYaml } from './yaml';
-import { _maskedUserinfo } from '../../_text';
+import { _maskedUserinfo, _userinfoOf } from '../../_text';
 import { _fail } from '../../_validation';
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -148,9 +148,9 @@ function env(scope: IConstruct, property: string, given: { [name: string]: strin
  * whoever can read that bucket (every deployment role of the account, say) reads it. The value is
  * never shown in the warning.
  */
-function warnCredential(scope: IConstruct, property: string, advice: string): void {
+function warnCredential(scope: IConstruct, property: string, advice: string, what: string = 'looks like a credential, and its value is'): void {
   Annotations.of(scope).addWarningV2('cdk-mackerel:credentialInAgentConfig',
-    `${property} looks like a credential, and its value is written in plain text into the agent's config file, an S3 asset: `
+    `${property} ${what} written in plain text into the agent's config file, an S3 asset: `
     + `it is kept in the cloud assembly (cdk.out) and in the CDK bootstrap bucket, readable by anyone who can read that bucket. ${advice}`);
 }
 
@@ -227,6 +227,10 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
   }
   if (options.proxy !== undefined && !/^https?:\/\/[^\s]+$/.test(options.proxy)) {
     _fail(scope, 'config.readinessProbe.proxy', _maskedUserinfo(options.proxy), 'is not an http or https URL', 'a URL such as http://proxy:3128');
+  }
+  if (options.proxy !== undefined && _userinfoOf(options.proxy)) {
+    warnCredential(scope, 'config.readinessProbe.proxy', 'Probe through a proxy that needs no credential from inside the task, or probe the container directly',
+      `${JSON.stringify(_maskedUserinfo(options.proxy))} carries a user name or password, which is`);
   }
   probeHost(scope, options.host, options.port);
   return {

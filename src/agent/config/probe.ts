@@ -110,6 +110,9 @@ export interface MackerelHttpProbeOptions extends MackerelProbeTiming {
   /**
    * A proxy URL for the probe.
    *
+   * Written in plain text into the config file like `headers`: one with a user name or password
+   * is warned about (`cdk-mackerel:credentialInAgentConfig`), shown masked.
+   *
    * @default - no proxy
    */
   readonly proxy?: string;

@@ -774,6 +774,22 @@ describe('agent config: credentials written into the config file', () => {
     }
   });
 
+  test('a probe proxy URL with a user name or password warns, masked; one without does not', () => {
+    // GIVEN
+    const { stack } = withConfig({
+      readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, proxy: 'http://probe:s3cret-a@proxy.internal:3128' }),
+    });
+    const { stack: plain } = withConfig({
+      readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, proxy: 'http://proxy.internal:3128' }),
+    });
+    // THEN
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'));
+    expect(warnings.map((w) => w.entry.data)).toEqual([expect.stringMatching(
+      /^config\.readinessProbe\.proxy "http:\/\/\*\*\*\*@proxy\.internal:3128" carries a user name or password, which is written in plain text into the agent's config file, an S3 asset: .*Probe through a proxy that needs no credential/)]);
+    expect(JSON.stringify(warnings)).not.toMatch(/s3cret/);
+    expect(Annotations.fromStack(plain).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'))).toEqual([]);
+  });
+
   test('a plugin or exec probe env value whose name ends in a credential\'s word warns, and a name that only mentions one does not', () => {
     // GIVEN
     const { stack } = withConfig({
