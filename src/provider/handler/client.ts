@@ -365,6 +365,11 @@ function readErrorBody(body: string, statusText: string): ErrorBody {
     // Written again as JSON.stringify writes it, whose escapes `scrub` knows: the body's own may
     // differ (`\u0026` for &, `\/` for /) and would hide a secret from it.
     raw = JSON.stringify(parsed);
+    // Still Mackerel's shape when it says nothing (an empty or missing message), as the official client
+    // reads it: told it came from something in between, the user would look for a proxy that is not there.
+    if (typeof error === 'string' || (typeof error === 'object' && error !== null && !Array.isArray(error))) {
+      return { message: cut(scrub(raw), MAX_BODY_IN_MESSAGE), mackerelBody: true };
+    }
   } catch {
     // not JSON: fall through to the raw body
   }

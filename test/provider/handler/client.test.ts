@@ -425,6 +425,11 @@ describe('createClient', () => {
     test.each([
       ['Mackerel\'s error', mackerelError('permission denied'), true, undefined],
       ['Mackerel\'s error as a string', '{"error":"Forbidden"}', true, undefined],
+      // Mackerel's shape, though it says nothing: the official client reads it as Mackerel's error with an empty message.
+      ['Mackerel\'s error with an empty message', mackerelError(''), true, undefined],
+      ['Mackerel\'s error without a message', '{"error":{"code":"forbidden"}}', true, undefined],
+      ['Mackerel\'s error as an empty string', '{"error":""}', true, undefined],
+      ['JSON whose error is no string or object', '{"error":null}', false, undefined],
       ['JSON of another shape', '{"message":"Forbidden"}', false, undefined],
       ['an HTML page', '<html><head><title> Access\n denied </title></head><body>Access denied</body></html>', false, 'Access denied'],
       ['an HTML page without a title', '<html><body>Access denied</body></html>', false, undefined],
