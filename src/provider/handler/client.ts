@@ -67,6 +67,18 @@ export function isRefused(error: unknown): error is MackerelApiError {
     && error.status !== 408 && error.status !== 429;
 }
 
+/**
+ * For a 401 or 403 that is not Mackerel's JSON error (a proxy's, load balancer's or firewall's page),
+ * that something between `caller` (such as `the provider's Lambda`) and Mackerel refused the call,
+ * naming the page's title: no change to the key gets past it. Undefined for any other error, Mackerel's
+ * own refusal of the key included. The handler's advice and the CLI's messages say it in these words.
+ */
+export function refusedOnTheWay(error: unknown, caller: string): string | undefined {
+  if (!(error instanceof MackerelApiError) || (error.status !== 401 && error.status !== 403) || error.mackerelBody !== false) return undefined;
+  const answer = error.pageTitle ? `a page titled ${JSON.stringify(error.pageTitle)}` : 'not Mackerel\'s JSON error';
+  return `the answer is ${answer}, so something between ${caller} and Mackerel (a proxy, a load balancer, a firewall) refused the call, not Mackerel`;
+}
+
 /** True when `error` is Mackerel saying the object does not exist. */
 export function isNotFound(error: unknown): boolean {
   return error instanceof MackerelApiError && error.status === 404;
