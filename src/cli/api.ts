@@ -4,7 +4,7 @@
  */
 import { _CliError } from './errors';
 import { _MASKED } from '../_text';
-import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent } from '../provider/handler/client';
+import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent, refusedOnTheWay } from '../provider/handler/client';
 import { createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
@@ -97,6 +97,9 @@ export function _createGet(options: _ApiOptions): _Get {
   };
 }
 
+/** What to check when something between this machine and Mackerel refused a call (`refusedOnTheWay`). @internal */
+export const _CHECK_THE_WAY = 'check --api-base and the way this machine reaches the Internet (its network\'s proxy or firewall)';
+
 /** The command's one line for a GET that failed, as before the client retried (with its note of attempts). */
 function describe(error: MackerelApiError, base: string, path: string): string {
   const { status, apiMessage, note } = error;
@@ -113,6 +116,9 @@ function describe(error: MackerelApiError, base: string, path: string): string {
     const what = apiMessage === EMPTY_GET_ANSWER ? 'an empty body, not JSON' : 'something that is not JSON';
     return `GET ${path} returned ${what}; is ${base} a Mackerel API?`;
   }
+  // A proxy's or firewall's page is no verdict on the key: sent to MACKEREL_APIKEY, the user would change a key that works.
+  const onTheWay = refusedOnTheWay(error, 'this machine');
+  if (onTheWay) return `GET ${path} failed: HTTP ${status}${detail}; ${onTheWay}: ${_CHECK_THE_WAY}`;
   if (status === 401 || status === 403) return `the Mackerel API at ${base} rejected the API key (HTTP ${status}${detail}); check MACKEREL_APIKEY`;
   return `GET ${path} failed: HTTP ${status}${detail}`;
 }

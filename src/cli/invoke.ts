@@ -7,7 +7,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { _Invoke, _ResourceEvent } from './apply';
 import { _mapStrings } from '../_json';
 import { handler } from '../provider/handler';
-import { isRefused } from '../provider/handler/client';
+import { isRefused, MackerelApiError, refusedOnTheWay } from '../provider/handler/client';
 import { PropertyError } from '../provider/handler/convert';
 import { useLocalApi } from '../provider/handler/local-api';
 import { TakenError } from '../provider/handler/resource';
@@ -106,7 +106,8 @@ function invokeOnce(options: _InvokeOptions): _Invoke {
  * the same request again), `key` for a key refused or without write permission (401, 403), or the
  * handler refused a property; `taken` for a create under a name or namespace Mackerel has that the
  * stack may not take (`TakenError`), which freeing it in Mackerel mends as well as the template.
- * Undefined for a failure another run may get past (a 5xx, throttling, no answer, a timeout, anything else).
+ * Undefined for a failure another run may get past (a 5xx, throttling, no answer, a timeout, anything else),
+ * and for a 401 or 403 that is not Mackerel's (`_refusedOnTheWay`), which says nothing of the key or the template.
  * @internal
  */
 export function _failsAgain(error: unknown): 'input' | 'key' | 'taken' | undefined {
@@ -114,5 +115,20 @@ export function _failsAgain(error: unknown): 'input' | 'key' | 'taken' | undefin
   if (cause instanceof TakenError) return 'taken';
   if (cause instanceof PropertyError) return 'input';
   if (!isRefused(cause)) return undefined;
+  // A 401 or 403 that is not Mackerel's (a proxy's page) says nothing of the key or the template.
+  if (_refusedOnTheWay(error)) return undefined;
   return cause.status === 401 || cause.status === 403 ? 'key' : 'input';
+}
+
+/**
+ * For a failure whose cause is a 401 or 403 that is not Mackerel's JSON error (a proxy's or firewall's
+ * page), what the CLI says of it, in the handler's words (`refusedOnTheWay`); undefined otherwise.
+ * @internal
+ */
+export function _refusedOnTheWay(error: unknown): string | undefined {
+  // As the handler's advice looks for it: the refusal may be the cause of a failure that says what it was doing.
+  for (let e: unknown = error instanceof Error ? error.cause : undefined, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof MackerelApiError && (e.status === 401 || e.status === 403)) return refusedOnTheWay(e, 'this machine');
+  }
+  return undefined;
 }

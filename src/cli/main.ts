@@ -5,14 +5,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_EMULATOR_API_KEY, isEmptyState, MackerelEmulator, startEmulator } from '../emulator';
-import { _createGet, _preflight, _scrubber } from './api';
+import { _CHECK_THE_WAY, _createGet, _preflight, _scrubber } from './api';
 import { _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
 import { _diff } from './diff';
 import { _CliError, _EmulatorSaveError, _NotEmulatorStateError, _StateSaveError } from './errors';
 import { _Interrupts, _handleInterrupts, _interruptedExitCode } from './interrupt';
-import { _failsAgain, _handlerInvoke } from './invoke';
+import { _failsAgain, _handlerInvoke, _refusedOnTheWay } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
@@ -232,6 +232,12 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     if (e instanceof _EmulatorSaveError) {
       throw new _CliError(`${message}; it and the state file ${file} both hold what this run did up to its last save, not what it did since, `
         + 'which the emulator loses as it stops: the next apply does that again', exitCode);
+    }
+    // Something on the way (a proxy's page) refused the call, not Mackerel: neither the key nor the template is the fix.
+    const onTheWay = _refusedOnTheWay(e);
+    if (onTheWay) {
+      throw new _CliError(`${message}; ${succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed'}; ${onTheWay}: ${_CHECK_THE_WAY}, `
+        + 'then apply again', exitCode);
     }
     // Mackerel (or the handler) refused the request: running again sends it again, so the advice is to fix what it was sent.
     const again = _failsAgain(e);

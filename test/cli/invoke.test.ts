@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { useEmulatorPerFile } from './_fixture';
 import { _ResourceEvent } from '../../src/cli/apply';
-import { _handlerInvoke } from '../../src/cli/invoke';
+import { _failsAgain, _handlerInvoke, _refusedOnTheWay } from '../../src/cli/invoke';
+import { MackerelApiError } from '../../src/provider/handler/client';
 import { api } from '../provider/handler/_harness';
 
 const shared = useEmulatorPerFile();
@@ -39,5 +40,24 @@ describe('_handlerInvoke', () => {
     expect(done('b')).toEqual(['Beta']);
     expect(console.log).toBe(log);
     expect(console.error).toBe(error);
+  });
+});
+
+describe('a 401 or 403 that is not Mackerel\'s JSON error, as the cause of the handler\'s failure', () => {
+  const proxyPage = new MackerelApiError('POST', '/api/v0/monitors', 403, 'an HTML page', { mackerelBody: false, pageTitle: 'Access denied' });
+  const mackerels = new MackerelApiError('POST', '/api/v0/monitors', 403, 'permission denied', { mackerelBody: true });
+  const failure = (cause: unknown) => new Error('Custom::MackerelMonitor Cpu: Create failed', { cause });
+
+  test('is said in the handler\'s words, also when it caused a failure that says what it was doing (a read before a write)', () => {
+    const said = 'the answer is a page titled "Access denied", so something between this machine and Mackerel (a proxy, a load balancer, a firewall) '
+      + 'refused the call, not Mackerel';
+    expect(_refusedOnTheWay(failure(proxyPage))).toBe(said);
+    expect(_refusedOnTheWay(failure(new Error('reading the monitor failed', { cause: proxyPage })))).toBe(said);
+  });
+
+  test('is neither the key nor the template; Mackerel\'s own refusal is the key', () => {
+    expect(_failsAgain(failure(proxyPage))).toBeUndefined();
+    expect(_failsAgain(failure(mackerels))).toBe('key');
+    expect(_refusedOnTheWay(failure(mackerels))).toBeUndefined();
   });
 });

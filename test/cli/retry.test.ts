@@ -174,32 +174,96 @@ describe('--timeout and --verbose, of diff as of apply', () => {
   });
 });
 
-/**
- * A server in front of the emulator that answers the GETs `empty` picks with 200 and no body,
- * and passes every other call on.
- */
+/** A server in front of the emulator that answers the GETs `empty` picks with 200 and no body, and passes every other call on. */
 async function emptyBodies(empty: (path: string) => boolean): Promise<{ url: string; close: () => Promise<void> }> {
+  return inFront((method, path) => (method === 'GET' && empty(path) ? { status: 200, body: '' } : undefined));
+}
+
+/** What the server in front of the emulator answers itself, with no Content-Type of Mackerel's. */
+interface OwnAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType?: string;
+}
+
+/** A server in front of the emulator (a proxy) that answers the calls `answer` gives an answer for itself, and passes on the others. */
+async function inFront(answer: (method: string, path: string) => OwnAnswer | undefined): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
     request.on('end', async () => {
       const path = new URL(request.url ?? '/', 'http://proxy').pathname;
-      if (request.method === 'GET' && empty(path)) {
-        response.writeHead(200, { 'Content-Length': '0' });
-        response.end();
+      const own = answer(request.method ?? '', path);
+      if (own) {
+        response.writeHead(own.status, { 'Content-Length': Buffer.byteLength(own.body), ...(own.contentType ? { 'Content-Type': own.contentType } : {}) });
+        response.end(own.body);
         return;
       }
       const body = Buffer.concat(chunks);
       const headers = Object.fromEntries(['x-api-key', 'content-type', 'accept'].filter((h) => request.headers[h] !== undefined).map((h) => [h, String(request.headers[h])]));
-      const answer = await fetch(new URL(request.url ?? '/', shared.emulator.url), { method: request.method, headers, body: body.length > 0 ? body : undefined });
-      const text = await answer.text();
-      response.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      const passed = await fetch(new URL(request.url ?? '/', shared.emulator.url), { method: request.method, headers, body: body.length > 0 ? body : undefined });
+      const text = await passed.text();
+      response.writeHead(passed.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
       response.end(text);
     });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return { url, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+describe('a 401 or 403 that is not Mackerel\'s JSON error (a proxy\'s page) is said to come from something on the way, not the key', () => {
+  const SQUID = '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1><hr><center>squid</center></body></html>';
+  const ON_THE_WAY = 'so something between this machine and Mackerel (a proxy, a load balancer, a firewall) refused the call, not Mackerel: '
+    + 'check --api-base and the way this machine reaches the Internet (its network\'s proxy or firewall)';
+
+  test.each([
+    ['a proxy\'s HTML page, named by its title', 403, SQUID, 'text/html',
+      'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers: 403 Forbidden squid', 'a page titled "403 Forbidden"'],
+    ['a gateway\'s JSON of another shape', 401, '{"message":"Unauthorized"}', 'application/json', '{"message":"Unauthorized"}', 'not Mackerel\'s JSON error'],
+  ])('by diff\'s and apply\'s reads: %s', async (_what, status, body, contentType, said, answer) => {
+    const proxy = await inFront((_method, path) => (path === '/api/v0/org' ? { status, body, contentType } : undefined));
+    try {
+      for (const command of ['diff', 'apply']) {
+        const run = await cli([command, assembly, '--api-base', proxy.url, '--state', join(workDir(), 's.json')]);
+        expect(run.err).toMatch(new RegExp(`^cdk-mackerel: GET /api/v0/org failed: HTTP ${status}: ${escaped(said)}; the answer is ${escaped(answer)}, ${escaped(ON_THE_WAY)}`));
+        expect(run.err).not.toMatch(/rejected the API key|MACKEREL_APIKEY/);
+        expect(run.code).toBe(2);
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('by apply\'s operations, whose writes the proxy refuses: neither the key nor the template is the fix', async () => {
+    const proxy = await inFront((method) => (method === 'GET' ? undefined : { status: 403, body: SQUID, contentType: 'text/html' }));
+    const state = join(workDir(), 's.json');
+    try {
+      const run = await cli(['apply', assembly, '--api-base', proxy.url, '--state', state]);
+      expect(run.err).toMatch(/^cdk-mackerel: Custom::Mackerel\w+ \S+: Create failed: POST \/api\/v0\/\S+: HTTP 403: an HTML page rather than the API's JSON/);
+      // (the emulator has the shop's service and roles already: taken over, with reads only, they are what succeeded)
+      expect(run.err.endsWith(`; what succeeded is saved in ${state}; the answer is a page titled "403 Forbidden", ${ON_THE_WAY}, then apply again`)).toBe(true);
+      expect(run.err).not.toMatch(/MACKEREL_APIKEY|fix the template|another run fails the same way/);
+      expect(run.code).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('Mackerel\'s own JSON error, though it says nothing, is still the key', async () => {
+    const proxy = await inFront((_method, path) => (path === '/api/v0/org' ? { status: 403, body: '{"error":{"message":""}}', contentType: 'application/json' } : undefined));
+    try {
+      const run = await cli(['diff', assembly, '--api-base', proxy.url, '--state', join(workDir(), 's.json')]);
+      expect(run.err).toMatch(/^cdk-mackerel: the Mackerel API at \S+ rejected the API key \(HTTP 403: \{"error":\{"message":""\}\}\); check MACKEREL_APIKEY$/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+/** `text` as a regular expression matching it literally. */
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 describe('a success with an empty body, which Mackerel never sends', () => {
