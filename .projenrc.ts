@@ -52,7 +52,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'yaml',
   ],
 
-  gitignore: ['/assets/', '/coverage/', 'examples/**/cdk.out', 'examples/**/*.js', 'examples/**/*.d.ts', '.mackerel-state*', '/bench/out/'],
+  // Also '/node_modules' without the slash: a node_modules symlink (a clone sharing another's install) is no directory, and 'node_modules/' let one be committed.
+  gitignore: ['/assets/', '/node_modules', '/coverage/', 'examples/**/cdk.out', 'examples/**/*.js', 'examples/**/*.d.ts', '.mackerel-state*', '/bench/out/'],
   tsconfigDev: {
     include: ['../examples/**/*.ts', '../bench/**/*.ts'],
     compilerOptions: {},
