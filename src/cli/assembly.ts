@@ -107,12 +107,16 @@ export function _isMackerelType(type: string): boolean {
 /**
  * Loads a cloud assembly directory or a template file. A --stack the app does not have is an
  * error, unless `stateOnly` allows it: the state may hold it (see `_Stack.notInApp`, `_checkRunStacks`).
+ * `notice` receives what is read but may be read wrong (a manifest of a newer schema), before any
+ * error of the app, which that may explain.
  * @internal
  */
-export function _loadApp(path: string, stackFilter?: string, stageFilter?: string, stateOnly = false): _App {
+export function _loadApp(
+  path: string, stackFilter?: string, stageFilter?: string, stateOnly = false, notice: (m: string) => void = () => undefined,
+): _App {
   const full = resolve(path);
   if (!existsSync(full)) throw new _CliError(`${path} does not exist; expected a cloud assembly directory (cdk.out) or a template .json file`);
-  const app = statSync(full).isDirectory() ? loadAssembly(full, path) : loadTemplateFile(full, path);
+  const app = statSync(full).isDirectory() ? loadAssembly(full, path, notice) : loadTemplateFile(full, path);
   const stages = [...new Set(app.stacks.map((s) => s.stage ?? ''))];
   const shown = (stage: string) => (stage === '' ? '"" (the app\'s own stacks)' : stage);
   if (stageFilter !== undefined && !stages.includes(stageFilter)) {
@@ -329,11 +333,17 @@ interface LoadedStack extends _Stack {
   readonly shownAs: string;
 }
 
-function loadAssembly(dir: string, shown: string): _App {
+function loadAssembly(dir: string, shown: string, notice: (m: string) => void): _App {
   if (!existsSync(join(dir, 'manifest.json'))) {
     throw new _CliError(`${shown} has no manifest.json; expected a cloud assembly directory (run cdk synth) or a template .json file`);
   }
-  const stacks = assemblyStacks(dir, shown);
+  // One synth writes every manifest of the assembly (its stages' too): the first newer one says it for all.
+  let noticed = false;
+  const newer = (m: string) => {
+    if (!noticed) notice(m);
+    noticed = true;
+  };
+  const stacks = assemblyStacks(dir, shown, newer);
   if (stacks.length === 0) throw new _CliError(`${shown}/manifest.json lists no CloudFormation stacks, directly or in its stages`);
   const stages = [...new Set(stacks.map((s) => s.stage))];
   return { stacks: stages.flatMap((stage) => stageStacks(stacks.filter((s) => s.stage === stage), shown)), baseDir: dir };
@@ -365,14 +375,14 @@ function stageStacks(stacks: readonly LoadedStack[], shown: string): _Stack[] {
  * The stacks of an assembly and of the nested assemblies it lists (CDK stages, as CDK Pipelines
  * use), in manifest order, a stage's stacks where the stage is listed.
  */
-function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
+function assemblyStacks(dir: string, shown: string, newer: (m: string) => void, stage = ''): LoadedStack[] {
   const manifestShown = join(shown, 'manifest.json');
   const manifest = _readJsonFile(join(dir, 'manifest.json'), manifestShown) as { version?: unknown; artifacts?: { [id: string]: ManifestArtifact } };
   // Read as cdk synth writes it; anything else is said so, not left to fail as a TypeError on the way.
   if (!_isObject(manifest) || (manifest.artifacts !== undefined && !_isObject(manifest.artifacts))) {
     throw new _CliError(`${manifestShown} is not a cloud assembly manifest; expected a JSON object with artifacts (run cdk synth)`);
   }
-  checkSchemaVersion(manifest.version, manifestShown);
+  checkSchemaVersion(manifest.version, manifestShown, newer);
   const entries = Object.entries(manifest.artifacts ?? {});
   const odd = entries.find(([, a]) => !_isObject(a));
   if (odd) throw new _CliError(`${manifestShown}: artifact ${JSON.stringify(odd[0])} is not a JSON object; expected one as cdk synth writes it (run cdk synth)`);
@@ -381,7 +391,7 @@ function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
   const stacks: LoadedStack[] = [];
   for (const [id, artifact] of entries) {
     const nested = artifact.type === NESTED_ASSEMBLY ? artifact.properties?.directoryName : undefined;
-    if (nested) stacks.push(...assemblyStacks(join(dir, nested), join(shown, nested), artifact.properties?.displayName ?? id));
+    if (nested) stacks.push(...assemblyStacks(join(dir, nested), join(shown, nested), newer, artifact.properties?.displayName ?? id));
     const templateFile = artifact.type === STACK ? artifact.properties?.templateFile : undefined;
     if (!templateFile) continue;
     const template = _readJsonFile(join(dir, templateFile), join(shown, templateFile)) as _Template;
@@ -402,20 +412,24 @@ function assemblyStacks(dir: string, shown: string, stage = ''): LoadedStack[] {
 }
 
 /**
- * The newest major version of the cloud assembly schema the CLI reads: the one the aws-cdk-lib it
- * is built with writes (`version` of manifest.json). A new major may change what an artifact says
- * or where; the older ones back to CDK v1 wrote the fields read here (type, templateFile,
- * stackName, environment, dependencies, directoryName, displayName) as the current one does.
+ * The newest major version of the cloud assembly schema the CLI knows: the one the aws-cdk-lib it
+ * is built with writes (`version` of manifest.json). The older ones back to CDK v1 wrote the fields
+ * read here (type, templateFile, stackName, environment, dependencies, directoryName, displayName)
+ * as the current one does.
  * @internal
  */
 export const _MANIFEST_MAJOR = 54;
 
 /**
- * Refuses a manifest of a schema newer than `_MANIFEST_MAJOR`, as the CDK CLI refuses one newer
- * than it knows: read as the old one, it may lose stacks or resources without a word. A manifest
- * written by hand without a version is read.
+ * Reads a manifest of a schema newer than `_MANIFEST_MAJOR` as the known one, with a notice.
+ * aws-cdk-lib is the app's own (a peer dependency), usually newer than the one cdk-mackerel was
+ * built with, and it bumps the major for additive changes many times a year: refusing it, as the
+ * CDK CLI refuses one newer than it knows, would stop most runs for changes the CLI never reads.
+ * A version that is none is refused, as the CDK CLI refuses it ("Invalid semver string"): no
+ * aws-cdk-lib writes one, so the file is damaged or hand-edited, and its age cannot be told. A
+ * manifest written by hand without a version is read.
  */
-function checkSchemaVersion(version: unknown, shown: string): void {
+function checkSchemaVersion(version: unknown, shown: string, newer: (m: string) => void): void {
   if (version === undefined) return;
   const major = typeof version === 'string' ? /^(\d+)\.\d+\.\d+(?:[-+][\w.-]*)?$/.exec(version)?.[1] : undefined;
   if (major === undefined) {
@@ -423,9 +437,8 @@ function checkSchemaVersion(version: unknown, shown: string): void {
       + `expected a version such as "${_MANIFEST_MAJOR}.0.0", as cdk synth writes it (run cdk synth)`);
   }
   if (Number(major) > _MANIFEST_MAJOR) {
-    throw new _CliError(`${shown} is cloud assembly schema version ${version}, newer than this cdk-mackerel reads: it supports versions `
-      + `up to ${_MANIFEST_MAJOR}.x.x; expected an assembly synthesized by an aws-cdk-lib that writes ${_MANIFEST_MAJOR}.x.x or older, `
-      + 'or a cdk-mackerel that reads this version');
+    newer(`${shown} is cloud assembly schema version ${version}, newer than the newest this cdk-mackerel knows (${_MANIFEST_MAJOR}.x.x); `
+      + 'it is read as that one, so stacks or resources that only the newer schema describes might be missed: if so, upgrade cdk-mackerel');
   }
 }
 

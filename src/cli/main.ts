@@ -62,7 +62,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
       return 2;
     }
     if (args.command === 'emulator') return await runEmulator(args, io, out, err);
-    const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage, true);
+    const app = _loadApp(resolve(io.cwd, args.path!), args.stack, args.stage, true, (m) => err(`notice: ${m}`));
     _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
     hidden = _noEchoValues(args.parameters, app.allStacks ?? app.stacks);
     const file = stateFile(args, app, io.cwd);

@@ -31,17 +31,32 @@ describe('loading a cloud assembly', () => {
 });
 
 describe('the cloud assembly schema version of manifest.json', () => {
-  test('is the one the bundled aws-cdk-lib writes, and older versions are read the same', () => {
+  test('is the one the bundled aws-cdk-lib writes, and older versions are read the same, without a notice', () => {
     const assembly = synthCrossStack(workDir(), 'dependency');
     const file = join(assembly, 'manifest.json');
     const manifest = JSON.parse(readFileSync(file, 'utf8'));
     expect(manifest.version).toBe(`${_MANIFEST_MAJOR}.0.0`);
+    const notices: string[] = [];
     const names = (version: unknown) => {
       writeFileSync(file, JSON.stringify({ ...manifest, version }));
-      return _loadApp(assembly).stacks.map((s) => s.stackName);
+      return _loadApp(assembly, undefined, undefined, false, (m) => notices.push(m)).stacks.map((s) => s.stackName);
     };
     for (const version of [`${_MANIFEST_MAJOR}.1.0`, '36.0.0', '1.0.0', '21.0.0-beta.1', undefined]) expect(names(version)).toEqual(['ZBase', 'AMonitors']);
-    expect(() => names(`${_MANIFEST_MAJOR + 1}.0.0`)).toThrow(/newer than this cdk-mackerel reads/);
+    expect(notices).toEqual([]);
+  });
+
+  test('a newer one is read as the known one, with one notice naming the file, its version and the newest known', () => {
+    // aws-cdk-lib is the app's own (a peer dependency), usually newer than the one cdk-mackerel was built with.
+    const assembly = synthCrossStack(workDir(), 'dependency');
+    const file = join(assembly, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(file, 'utf8'));
+    const version = `${_MANIFEST_MAJOR + 1}.2.0`;
+    writeFileSync(file, JSON.stringify({ ...manifest, version }));
+    const notices: string[] = [];
+    const app = _loadApp(assembly, undefined, undefined, false, (m) => notices.push(m));
+    expect(app.stacks.map((s) => s.stackName)).toEqual(['ZBase', 'AMonitors']);
+    expect(notices).toEqual([`${file} is cloud assembly schema version ${version}, newer than the newest this cdk-mackerel knows (${_MANIFEST_MAJOR}.x.x); `
+      + 'it is read as that one, so stacks or resources that only the newer schema describes might be missed: if so, upgrade cdk-mackerel']);
   });
 });
 
@@ -63,6 +78,32 @@ describe('an app with stages (nested cloud assemblies)', () => {
     expect(top.stacks.map((s) => s.stackName)).toEqual(['Shared']);
     expect(top.allStacks?.map((s) => s.stackName)).toEqual(['Shared']);
     expect(top.stage).toBe('');
+  });
+
+  test('a newer cloud assembly schema: one notice on stderr for the whole assembly, naming the first newer manifest, and the diff as with the known one', async () => {
+    const dir = workDir();
+    const assembly = synthStages(dir);
+    const run = () => cli(['diff', assembly, '--api-base', shared.emulator.url, '--stage', 'Prod']);
+    const known = await run();
+    expect(known.err).toBe('');
+    const setVersion = (path: string, version: string) => {
+      const manifest = JSON.parse(readFileSync(path, 'utf8'));
+      writeFileSync(path, JSON.stringify({ ...manifest, version }));
+    };
+    const newer = `${_MANIFEST_MAJOR + 3}.0.0`;
+    // A stage's own manifest alone: the notice names it.
+    setVersion(join(assembly, 'assembly-Prod', 'manifest.json'), newer);
+    const stageOnly = await run();
+    expect(stageOnly.err).toBe(`notice: ${join(assembly, 'assembly-Prod', 'manifest.json')} is cloud assembly schema version ${newer}, newer than the newest `
+      + `this cdk-mackerel knows (${_MANIFEST_MAJOR}.x.x); it is read as that one, so stacks or resources that only the newer schema describes might be missed: `
+      + 'if so, upgrade cdk-mackerel');
+    expect([stageOnly.code, stageOnly.out]).toEqual([known.code, known.out]);
+    // Every manifest, as one synth writes them: still one line, naming the top one.
+    setVersion(join(assembly, 'manifest.json'), newer);
+    const all = await run();
+    expect(all.err.split('\n')).toHaveLength(1);
+    expect(all.err).toMatch(new RegExp(`^notice: \\S+/cdk\\.out/manifest\\.json is cloud assembly schema version ${newer.replace(/\./g, '\\.')}, newer than`));
+    expect([all.code, all.out]).toEqual([known.code, known.out]);
   });
 
   test('a run over several stages is refused: it uses one API key, and stages usually deploy to separate organizations', () => {
