@@ -5,7 +5,7 @@
 import { _CliError } from './errors';
 import { _MASKED } from '../_text';
 import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent, refusedOnTheWay } from '../provider/handler/client';
-import { createLogger, Logger } from '../provider/handler/log';
+import { _jsonForms, createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
 /** GETs a Mackerel API path; undefined for 404 (only: a success without a body is an error). @internal */
@@ -35,19 +35,13 @@ const MIN_KEY_LENGTH = 6;
 
 /**
  * The forms a secret may take in what the CLI prints: as it is, URL-encoded, and inside a JSON
- * string as JSON.stringify writes it and as other JSON writers do, which escape `/` as `\/`
- * (PHP's json_encode, for one) or `&`, `<` and `>` as `\u0026`, `\u003c` and `\u003e` (Go's
- * encoding/json): Mackerel may echo a URL in an error body either way, and one of its query
- * strings holds `&`.
+ * string as any JSON writer escapes it (`_jsonForms`, the handler's own, so both blank the same).
  */
 function secretForms(secret: string): string[] {
   // As in the handler: a real key is 44 characters, and blanking a very short one everywhere
   // would garble every message (an "x" key turned a URL into http://none****istent.invalid/).
   if (secret.length < MIN_KEY_LENGTH) return [];
-  const json = JSON.stringify(secret).slice(1, -1);
-  const slashes = json.split('/').join('\\/');
-  const htmlSafe = (text: string) => text.replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
-  return [secret, encodeURIComponent(secret), json, slashes, htmlSafe(json), htmlSafe(slashes)];
+  return [secret, encodeURIComponent(secret), ..._jsonForms(secret)];
 }
 
 /**

@@ -2,7 +2,7 @@
  * Logging and secret scrubbing. Every log line and every error message that leaves the handler
  * goes through `scrub`, which blanks out each secret the handler has learnt (the API key,
  * channel URLs, external monitors' header values) in the forms it may appear in: plain,
- * URL-encoded and JSON-escaped.
+ * URL-encoded and JSON-escaped (as any JSON writer escapes it, `_jsonForms`).
  */
 import { _MASKED } from '../../_text';
 
@@ -31,17 +31,35 @@ const QUOTED_MASK = `"${_MASKED}"`;
 export function addSecret(value: string, quotedOnly = false): void {
   if (value === '') return;
   ordered = undefined;
-  const escaped = jsonEscaped(value);
   if (quotedOnly || value.length < MIN_SECRET_LENGTH) {
-    // Echoed as it is ("v", in an error message) or as a JSON value ("v" escaped), each also
-    // inside a JSON string once more (the log line that carries the message).
-    for (const inner of [value, escaped]) {
+    // Echoed as it is ("v", in an error message) or as a JSON value ("v" escaped, by any JSON
+    // writer), each also inside a JSON string once more (the log line that carries the message).
+    for (const inner of [value, ..._jsonForms(value)]) {
       masks.set(`"${inner}"`, QUOTED_MASK);
       masks.set(`\\"${jsonEscaped(inner)}\\"`, `\\"${_MASKED}\\"`);
     }
     return;
   }
-  for (const form of [value, encodeURIComponent(value), escaped]) masks.set(form, _MASKED);
+  // Each form also as a log line carries it inside its message: a JSON string once more, where a
+  // `\/` Mackerel's error body quoted is written `\\/`.
+  for (const form of [value, encodeURIComponent(value), ..._jsonForms(value)]) {
+    masks.set(form, _MASKED);
+    masks.set(jsonEscaped(form), _MASKED);
+  }
+}
+
+/**
+ * A text as JSON writers write it inside a string: as JSON.stringify does, and as others do, which
+ * escape `/` as `\/` (PHP's json_encode, for one) or `&`, `<` and `>` as `\u0026`, `\u003c` and
+ * `\u003e` (Go's encoding/json): Mackerel may echo a channel URL, whose query may hold `&`, in an
+ * error body either way. Shared with the CLI's scrub, which blanks the same secrets in what it prints.
+ * @internal
+ */
+export function _jsonForms(text: string): string[] {
+  const json = jsonEscaped(text);
+  const slashes = json.split('/').join('\\/');
+  const htmlSafe = (t: string) => t.replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return [...new Set([json, slashes, htmlSafe(json), htmlSafe(slashes)])];
 }
 
 export function scrub(text: string): string {

@@ -139,6 +139,22 @@ describe('Custom::MackerelChannel', () => {
     expect(inspect(error)).not.toContain('XXXXNOECHOXXXX');
   });
 
+  test('a URL Mackerel echoes JSON-escaped as other JSON writers escape it (\\/, \\u0026) is masked in the failure and the log', async () => {
+    // PHP's json_encode writes / as \/, Go's encoding/json writes & < > as \u0026 \u003c \u003e.
+    const url = 'https://hooks.slack.com/services/T000/B000/XXXXESCAPEDXXXX?a=<b>&c=d';
+    const php = JSON.stringify(url).slice(1, -1).replace(/\//g, '\\/');
+    const go = JSON.stringify(url).slice(1, -1).replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+    const both = go.replace(/\//g, '\\/');
+    const message = `invalid channel {"url":"${php}"} {"url":"${go}"} {"url":"${both}"}`;
+    env.emulator.injectFault({ method: 'POST', path: '/api/v0/channels', status: 400, body: { error: { message } }, times: 1 });
+
+    const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Slack').create({ type: 'slack', name: 'ops', url }));
+
+    expect(error.message).toMatch(/HTTP 400: "?invalid channel \{"url":"\*\*\*\*"\} \{"url":"\*\*\*\*"\} \{"url":"\*\*\*\*"\}/);
+    expect(env.logs.lines().join('\n')).toMatch(/invalid channel/);
+    for (const text of [error.message, inspect(error), ...env.logs.lines()]) expect(text).not.toContain('XXXXESCAPEDXXXX');
+  });
+
   test.each([
     // Mackerel's own message is cut to 2000 characters; the failure reason later to 1500 bytes.
     ['Mackerel\'s error message', { error: { message: `${'n'.repeat(2000 - SLACK_URL.length + 1)}${SLACK_URL}` } }],

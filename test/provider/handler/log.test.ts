@@ -32,6 +32,29 @@ describe('scrub', () => {
     for (const form of [url, encodeURIComponent(url), JSON.stringify(quoted).slice(1, -1), 'log-test-secret']) expect(line).not.toContain(form);
   });
 
+  test('masks a secret as other JSON writers escape it (\\/, \\u0026, \\u003c, \\u003e), in a message and in the log line carrying it', () => {
+    // GIVEN
+    const secret = 'https://hooks.example.com/services/T0ESC/B0ESC?q=<log-esc-secret>&channel=ops';
+    addSecret(secret);
+    const php = secret.replace(/\//g, '\\/');
+    const go = secret.replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+    const both = go.replace(/\//g, '\\/');
+    // WHEN / THEN
+    for (const form of [php, go, both]) expect(scrub(`HTTP 400: {"url":"${form}"}`)).toBe('HTTP 400: {"url":"****"}');
+    createLogger().error('failed', { error: `HTTP 400: {"url":"${php}"} {"url":"${go}"} {"url":"${both}"}` });
+    const line = logs.lines()[0];
+    expect(JSON.parse(line).error).toBe('HTTP 400: {"url":"****"} {"url":"****"} {"url":"****"}');
+    expect(line).not.toContain('log-esc-secret');
+  });
+
+  test('a short or quoted-only secret is masked where quoted whole in those forms too', () => {
+    // GIVEN
+    addSecret('a/b', true);
+    addSecret('x&y<', true);
+    // WHEN / THEN
+    expect(scrub('{"v":"a\\/b","w":"x\\u0026y\\u003c"}')).toBe('{"v":"****","w":"****"}');
+  });
+
   test('masks a secret that contains another whole, not around the inner one', () => {
     // GIVEN: the shorter one learnt first
     addSecret('log-inner-secret');
