@@ -66,6 +66,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     _checkGivenParameters(args.parameters, app.allStacks ?? app.stacks, args.path!);
     hidden = _noEchoValues(args.parameters, app.allStacks ?? app.stacks);
     const file = stateFile(args, app, io.cwd);
+    notDirectory(file, 'state file', '--state');
     // Before anything is read: the state, and an --emulator's objects, which apply saves too.
     if (args.command === 'apply') {
       unlock = _lockState(file);
@@ -76,7 +77,9 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     hidden = [...hidden, ..._channelUrls(app.allStacks ?? app.stacks, store.state)];
     _checkRunStacks(app, args.path!, store.state, args);
     if (args.emulator) {
-      local = await startForRun(args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file), file, store);
+      const dataFile = args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file);
+      notDirectory(dataFile, 'emulator state', '--emulator-state');
+      local = await startForRun(dataFile, file, store);
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;
       // diff's standard output is the diff alone, for a script or a file to read.
       (args.command === 'diff' ? err : out)(`Started an emulator for this run at ${local.emulator.url}, ${holding}.`);
@@ -101,6 +104,14 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     await local?.emulator.close();
     unlock?.();
   }
+}
+
+/**
+ * Refuses a file the run reads and writes that is a directory (`--state .`): read, it is no
+ * readable JSON, whose advice to fix or remove it would name the directory.
+ */
+function notDirectory(file: string, what: string, option: string): void {
+  if (existsSync(file) && statSync(file).isDirectory()) throw new _CliError(`${what} ${file} is a directory; expected a JSON file (give ${option} a file's path)`);
 }
 
 /**
@@ -302,6 +313,7 @@ async function runEmulator(args: _Args, io: _Io, out: (line: string) => void, er
   let local: _LocalEmulator | undefined;
   let emulator: MackerelEmulator;
   try {
+    if (file) notDirectory(file, 'emulator state', '--emulator-state');
     local = file ? await _startLocalEmulator(file, listen) : undefined;
     emulator = local?.emulator ?? await startEmulator(listen);
   } catch (e) {

@@ -95,6 +95,23 @@ describe('clear errors, exit code 2', () => {
     expect(shared.emulator.state().services).toEqual([]);
   });
 
+  test('a --state or --emulator-state that names a directory is said to be one, with no advice to remove it', async () => {
+    // `--state .` read as a state file that is not readable JSON ended "fix or remove it": the project directory.
+    const dir = workDir();
+    for (const command of ['apply', 'diff']) {
+      for (const given of ['.', dir, `${dir}/`]) {
+        const run = await cli([command, assembly, '--api-base', shared.emulator.url, '--state', given], {}, dir);
+        expectError(run, new RegExp(`^cdk-mackerel: state file ${dir} is a directory; expected a JSON file \\(give --state a file's path\\)`));
+        expect(run.err).not.toMatch(/remove/);
+      }
+      const run = await cli([command, assembly, '--emulator', '--emulator-state', dir, '--state', join(dir, 'state.json')]);
+      expectError(run, new RegExp(`^cdk-mackerel: emulator state ${dir} is a directory; expected a JSON file \\(give --emulator-state a file's path\\)`));
+      expect(run.err).not.toMatch(/remove/);
+    }
+    expectError(await cli(['emulator', '--port', '0', '--emulator-state', dir]), new RegExp(`^cdk-mackerel: emulator state ${dir} is a directory; expected a JSON file`));
+    expect(shared.emulator.state().services).toEqual([]);
+  });
+
   test('an empty value of an option that names something is refused, not read as the option left out', async () => {
     // `--stack "$STACK"` with STACK unset ran every stack of the app; an empty --state, --region or --account meant the default.
     for (const flag of ['--stack', '--state', '--region', '--account', '--emulator-state']) {
