@@ -5,7 +5,7 @@
 import { _CliError } from './errors';
 import { _MASKED } from '../_text';
 import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent, refusedOnTheWay } from '../provider/handler/client';
-import { _jsonForms, createLogger, Logger } from '../provider/handler/log';
+import { _secretForms, createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
 /** GETs a Mackerel API path; undefined for 404 (only: a success without a body is an error). @internal */
@@ -34,14 +34,15 @@ export interface _ApiOptions {
 const MIN_KEY_LENGTH = 6;
 
 /**
- * The forms a secret may take in what the CLI prints: as it is, URL-encoded, and inside a JSON
- * string as any JSON writer escapes it (`_jsonForms`, the handler's own, so both blank the same).
+ * The forms a secret may take in what the CLI prints, the handler's own (`_secretForms`), so both
+ * blank the same: as it is, URL-encoded, JSON-escaped as any JSON writer does, and once more in
+ * a --verbose log line.
  */
 function secretForms(secret: string): string[] {
   // As in the handler: a real key is 44 characters, and blanking a very short one everywhere
   // would garble every message (an "x" key turned a URL into http://none****istent.invalid/).
   if (secret.length < MIN_KEY_LENGTH) return [];
-  return [secret, encodeURIComponent(secret), ..._jsonForms(secret)];
+  return _secretForms(secret);
 }
 
 /**

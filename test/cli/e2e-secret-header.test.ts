@@ -218,6 +218,29 @@ describe('a channel URL echoed by Mackerel in an error', () => {
     for (const run of [diff, apply]) expect(run.out + run.err).not.toMatch(/XXXX(APPLIED|NEW|STATE)XXXX|hooks\.slack\.com/);
   });
 
+  test('is masked in --verbose\'s log lines, which escape those forms once more (`\\\\/`, `\\\\u0026`)', async () => {
+    const dir = workDir();
+    const synthHook = (url: string) => synthStack(dir, (stack) => {
+      new WebhookChannel(stack, 'Hook', { name: 'ops', url: SecretValue.unsafePlainText(url) });
+    });
+    expect((await cli(['apply', synthHook('https://hooks.example.com/verbose?team=ops&token=applied'), '--api-base', shared.emulator.url])).code).toBe(0);
+    // The template's new URL, never applied: this process's handler never learnt it, and diff never runs the handler.
+    const url = 'https://hooks.example.com/verbose?team=ops&token=XXXXVERBOSEXXXX';
+    const assembly = synthHook(url);
+    const php = JSON.stringify(url).slice(1, -1).split('/').join('\\/');
+    const go = JSON.stringify(url).slice(1, -1).replace('&', '\\u0026');
+    // GIVEN a read of the channels that fails once (retried, which --verbose says with Mackerel's message) quoting the URL those ways
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/channels', status: 503, body: { error: { message: `busy {"url":"${php}","was":"${go}"}` } }, times: 1 });
+    // WHEN diff reads it
+    const diff = await cli(['diff', assembly, '--api-base', shared.emulator.url, '--verbose']);
+    shared.emulator.clearFaults();
+    // THEN the log line of the retry has it masked
+    const retry = diff.err.split('\n').find((line) => line.includes('retrying Mackerel call'));
+    expect(retry).toBeDefined();
+    expect(JSON.parse(retry!).error).toBe('busy {"url":"****","was":"****"}');
+    expect(diff.out + diff.err).not.toMatch(/XXXXVERBOSEXXXX/);
+  });
+
   test('is masked as other JSON writers quote it: `/` escaped as `\\/`, `&` as `\\u0026`', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url];

@@ -2,7 +2,7 @@
  * Logging and secret scrubbing. Every log line and every error message that leaves the handler
  * goes through `scrub`, which blanks out each secret the handler has learnt (the API key,
  * channel URLs, external monitors' header values) in the forms it may appear in: plain,
- * URL-encoded and JSON-escaped (as any JSON writer escapes it, `_jsonForms`).
+ * URL-encoded and JSON-escaped (as any JSON writer escapes it, `jsonForms`).
  */
 import { _MASKED } from '../../_text';
 
@@ -34,28 +34,34 @@ export function addSecret(value: string, quotedOnly = false): void {
   if (quotedOnly || value.length < MIN_SECRET_LENGTH) {
     // Echoed as it is ("v", in an error message) or as a JSON value ("v" escaped, by any JSON
     // writer), each also inside a JSON string once more (the log line that carries the message).
-    for (const inner of [value, ..._jsonForms(value)]) {
+    for (const inner of [value, ...jsonForms(value)]) {
       masks.set(`"${inner}"`, QUOTED_MASK);
       masks.set(`\\"${jsonEscaped(inner)}\\"`, `\\"${_MASKED}\\"`);
     }
     return;
   }
-  // Each form also as a log line carries it inside its message: a JSON string once more, where a
-  // `\/` Mackerel's error body quoted is written `\\/`.
-  for (const form of [value, encodeURIComponent(value), ..._jsonForms(value)]) {
-    masks.set(form, _MASKED);
-    masks.set(jsonEscaped(form), _MASKED);
-  }
+  for (const form of _secretForms(value)) masks.set(form, _MASKED);
+}
+
+/**
+ * Every form a secret may take inside longer text: as it is, URL-encoded, inside a JSON string as
+ * any JSON writer escapes it (`jsonForms`), and each of those as a log line carries it inside its
+ * message, a JSON string once more (a `\/` Mackerel's error body quoted is written `\\/` there).
+ * Shared with the CLI's scrub, which blanks the same secrets in what it prints, log lines included.
+ * @internal
+ */
+export function _secretForms(value: string): string[] {
+  const forms = [value, encodeURIComponent(value), ...jsonForms(value)];
+  return [...new Set([...forms, ...forms.map(jsonEscaped)])];
 }
 
 /**
  * A text as JSON writers write it inside a string: as JSON.stringify does, and as others do, which
  * escape `/` as `\/` (PHP's json_encode, for one) or `&`, `<` and `>` as `\u0026`, `\u003c` and
  * `\u003e` (Go's encoding/json): Mackerel may echo a channel URL, whose query may hold `&`, in an
- * error body either way. Shared with the CLI's scrub, which blanks the same secrets in what it prints.
- * @internal
+ * error body either way.
  */
-export function _jsonForms(text: string): string[] {
+function jsonForms(text: string): string[] {
   const json = jsonEscaped(text);
   const slashes = json.split('/').join('\\/');
   const htmlSafe = (t: string) => t.replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
