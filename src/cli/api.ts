@@ -5,7 +5,7 @@
 import { _CliError } from './errors';
 import { _MASKED } from '../_text';
 import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent, refusedOnTheWay } from '../provider/handler/client';
-import { _secretForms, createLogger, Logger } from '../provider/handler/log';
+import { _maskSpans, _secretForms, createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
 /** GETs a Mackerel API path; undefined for 404 (only: a success without a body is an error). @internal */
@@ -53,8 +53,8 @@ function secretForms(secret: string): string[] {
  * @internal
  */
 export function _scrubber(secrets: readonly string[]): (text: string) => string {
-  const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length);
-  return (text) => forms.reduce((out, form) => out.split(form).join(_MASKED), text);
+  const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length).map((form) => [form, _MASKED] as const);
+  return (text) => _maskSpans(text, forms);
 }
 
 const QUIET: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, with: () => QUIET };

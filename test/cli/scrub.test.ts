@@ -26,4 +26,13 @@ describe('_scrubber', () => {
     const scrub = _scrubber(['XXXXTOKENXXXX', url]);
     expect(scrub(`${encodeURIComponent(url)} and XXXXTOKENXXXX`)).toBe('**** and ****');
   });
+
+  test('blanks two secrets that overlap (the end of one the start of the other) as one, leaving no part of either', () => {
+    // Blanked one after the other, the longer first, the other's part outside it was left: "XXXXALPHA-".
+    const scrub = _scrubber(['XXXXALPHA-shared', 'shared-XXXXBETAXXXX']);
+    expect(scrub('a XXXXALPHA-shared-XXXXBETAXXXX b')).toBe('a **** b');
+    expect(scrub('a XXXXALPHA-shared b shared-XXXXBETAXXXX c')).toBe('a **** b **** c');
+    // Characters a regular expression would read are only text.
+    expect(_scrubber(['a.b*c+(d)$&e'])('x a.b*c+(d)$&e y a.b*c+(d)$\\u0026e z aXb*c+(d)$&e')).toBe('x **** y **** z aXb*c+(d)$&e');
+  });
 });

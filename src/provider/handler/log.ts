@@ -79,15 +79,44 @@ export function scrub(text: string): string {
  * field's name in every later line of the container.
  */
 function masked(text: string, keepKeys: boolean): string {
-  let out = text;
-  // Longest first, bare and quoted forms alike, so that a secret containing another (or a quoted
-  // value containing a secret) is blanked whole, never around the inner one.
   ordered ??= [...masks].sort(([a], [b]) => b.length - a.length);
-  for (const [form, mask] of ordered) {
-    const parts = out.split(form);
-    out = parts.reduce((done, part) => `${done}${keepKeys && mask === QUOTED_MASK && part.startsWith(':') ? form : mask}${part}`);
+  return _maskSpans(text, ordered, keepKeys ? (mask, next) => mask === QUOTED_MASK && next === ':' : undefined);
+}
+
+/**
+ * Replaces each occurrence of each form (`forms`: form and its mask, longest first) in `text`.
+ * The occurrences are all found in the text as given and those that overlap are masked as one
+ * span: a secret inside a longer one (or a quoted value holding a secret) is blanked whole, never
+ * around the inner one, and of two secrets where one ends as the other starts, no part is left,
+ * as replacing one form after another left the part of one outside the other. A span keeps the
+ * quotes of the masks it starts and ends with, so that JSON stays JSON. `keep` leaves an
+ * occurrence by its mask and the character after it. Shared with the CLI's scrub.
+ * @internal
+ */
+export function _maskSpans(
+  text: string, forms: ReadonlyArray<readonly [string, string]>, keep?: (mask: string, next: string | undefined) => boolean,
+): string {
+  const spans: Array<{ start: number; end: number; mask: string }> = [];
+  for (const [form, mask] of forms) {
+    if (form === '') continue;
+    for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + 1)) {
+      if (!keep?.(mask, text[at + form.length])) spans.push({ start: at, end: at + form.length, mask });
+    }
   }
-  return out;
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let done = 0;
+  for (let i = 0; i < spans.length;) {
+    const first = spans[i];
+    let last = first;
+    for (i++; i < spans.length && spans[i].start < last.end; i++) if (spans[i].end > last.end) last = spans[i];
+    const [lead] = first.mask.split(_MASKED);
+    const trail = last.mask.split(_MASKED)[1] ?? '';
+    out += `${text.slice(done, first.start)}${lead}${_MASKED}${trail}`;
+    done = last.end;
+  }
+  return out + text.slice(done);
 }
 
 /** The text as it is written inside a JSON string. */

@@ -63,6 +63,16 @@ describe('scrub', () => {
     expect(scrub('url https://hooks.example.com/log-inner-secret/outer-part')).toBe('url ****');
   });
 
+  test('masks two secrets that overlap (the end of one the start of the other) as one, leaving no part of either', () => {
+    // GIVEN
+    addSecret('XXXXLOGALPHA-joint');
+    addSecret('joint-XXXXLOGBETAXXXX');
+    // WHEN / THEN: masked one after the other, the part of the shorter outside the longer was left
+    expect(scrub('url XXXXLOGALPHA-joint-XXXXLOGBETAXXXX end')).toBe('url **** end');
+    createLogger().error('failed', { error: 'url XXXXLOGALPHA-joint-XXXXLOGBETAXXXX end' });
+    expect(JSON.parse(logs.lines()[0]).error).toBe('url **** end');
+  });
+
   test('masks a value shorter than 6 characters only where it is quoted whole, so that short words stay readable', () => {
     // GIVEN
     addSecret('abc');
