@@ -197,8 +197,11 @@ const FROM = /^FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?/i;
  * `3<<EOF`, `<<"EOF"`), `-` for tabs before its end.
  */
 const HEREDOC = /(?:^|[ \t])\d*<<(-?)[ \t]*(?:"([^"]+)"|'([^']+)'|([^\s<"']+))(?=[ \t]|$)/g;
-/** A line Docker skips, also inside a continued instruction: blank, or a comment. */
-const SKIPPED = /^[ \t]*(#|$)/;
+/**
+ * A line Docker skips, also inside a continued instruction: blank, or a comment, after any blanks Go's
+ * `unicode.IsSpace` takes (a no-break space, a form feed), which Docker trims from a line's start.
+ */
+const SKIPPED = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(#|$)/;
 /**
  * A line of the form of a parser directive (`# escape=\``), as Docker reads one: only in the lines before any other line.
  * Written so that it cannot backtrack (Docker's regular expressions run in linear time): the value is trimmed after.
@@ -264,7 +267,8 @@ function instructionsOf(text: string): Instructions | undefined {
     instruction = instruction === undefined ? part : instruction + part;
     if (more) continue;
     instruction = instruction.trim();
-    instructions.push(instruction);
+    // Nothing but blanks Docker does not trim (a byte order mark in a line's middle): Docker refuses it; no instruction here.
+    if (instruction !== '') instructions.push(instruction);
     if (/^(RUN|COPY|ADD)\s/i.test(instruction)) {
       for (const [, dash, doubleQuoted, singleQuoted, bare] of instruction.matchAll(HEREDOC)) {
         // Only up to a line ending it: `<<x` with no such line is none (Docker would refuse the file),

@@ -887,6 +887,30 @@ describe('checks over the whole task, at synth', () => {
     });
   });
 
+  test('a line of blanks other than spaces and tabs is skipped as Docker skips it, also inside a continued instruction, not read as an empty instruction', () => {
+    // GIVEN images whose stage holds a line of a no-break space, or of a form feed (Go's unicode.IsSpace, which Docker trims),
+    // one copying the agent and running it, one whose FROM line is continued over such a line
+    const read = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', text);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory) });
+      return [_builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, ''), _builtBaseUnknown(container)];
+    };
+    const copy = 'FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 / /\n';
+    // THEN each is read as Docker reads it: no exception at synth
+    expect([
+      read(`${copy}\u00a0\nCMD ["mackerel-container-agent"]\n`),
+      read(`${copy}\f\u3000\nCMD ["mackerel-container-agent"]\n`),
+      read('FROM mackerel/\\\n\u00a0\nmackerel-container-agent:v0.13.2\n'),
+    ]).toEqual([
+      ['image built from on alpine:3.20, copying the agent from mackerel/mackerel-container-agent:v0.13.2 (COPY --from=mackerel/mackerel-container-agent:v0.13.2 / /) '
+        + 'and running it (CMD ["mackerel-container-agent"])', undefined],
+      ['image built from on alpine:3.20, copying the agent from mackerel/mackerel-container-agent:v0.13.2 (COPY --from=mackerel/mackerel-container-agent:v0.13.2 / /) '
+        + 'and running it (CMD ["mackerel-container-agent"])', undefined],
+      ['image built from on mackerel/mackerel-container-agent:v0.13.2', undefined],
+    ]);
+  });
+
   test('a pathological Dockerfile is read without hanging, and a deeply nested substitution is warned about rather than overflowing the stack', () => {
     const timed = (text: string) => {
       const { taskDefinition } = fargateTask();
