@@ -687,7 +687,7 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     if (unknown !== undefined) return { anyMayBeAgent, unknown, written: stage.from };
     chain.push(index);
     if (earlier[index] === undefined) {
-      const copied = copiedAgent(stages, earlier, chain.reverse(), source.buildContexts, unknownOf);
+      const copied = copiedAgent(stages, earlier, byName, chain.reverse(), source.buildContexts, unknownOf);
       return { anyMayBeAgent, base: stage.base, written: stage.from, ...(copied ? { copied } : {}) };
     }
     index = earlier[index];
@@ -698,12 +698,13 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
 /**
  * A COPY from the agent's image in the stages built (`chain`, from the one on an image to the one built),
  * and the ENTRYPOINT and CMD they leave, as BuildKit sets them: an ENTRYPOINT drops a CMD not set in its own
- * stage. A COPY's `--from` names the last earlier stage of that name (in lower case) or index, whose base,
- * followed through the stages it builds on, is the agent's image; or else names the agent's image itself,
- * not replaced by a build context. A `--from` with a variable is not followed.
+ * stage. A COPY's `--from` names a stage by its index or its name (in lower case): as BuildKit resolves it once
+ * it has read every stage, the last stage of that name in the file (`byName`), also one written after the COPY.
+ * That stage's base, followed through the stages it builds on, is the agent's image; or else the `--from` names
+ * the agent's image itself, not replaced by a build context. A `--from` with a variable is not followed.
  */
-function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>, chain: number[], contexts: BuildOptions,
-  unknownOf: (stage: ResolvedStage) => string | undefined): CopiedAgent | undefined {
+function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>, byName: ReadonlyMap<string, number>, chain: number[],
+  contexts: BuildOptions, unknownOf: (stage: ResolvedStage) => string | undefined): CopiedAgent | undefined {
   // Each stage's image, followed through the stages it builds on, found once: a long chain of stages is read in linear time.
   const images = new Map<number, string | null>();
   const onAgentImage = (index: number): string | undefined => {
@@ -724,15 +725,10 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
     for (const i of walked) images.set(i, found ?? null);
     return found ?? undefined;
   };
-  const inChain = new Set(chain);
-  // The stages by name as each COPY in the chain sees them: the last of each name before its own.
-  const byName = new Map<string, number>();
   let copy: { from: string; written: string } | undefined;
   let entrypoint: Command | undefined;
   let cmd: Command | undefined;
-  for (let index = 0; index <= chain[chain.length - 1]; index++) {
-    if (index > 0 && stages[index - 1].name !== undefined) byName.set(stages[index - 1].name!, index - 1);
-    if (!inChain.has(index)) continue;
+  for (const index of chain) {
     let cmdSet = false;
     for (const instruction of stages[index].instructions) {
       const keyword = /^(\S+)\s*/.exec(instruction)![1].toUpperCase();
@@ -741,7 +737,7 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
         const from = /^(?:--\S+\s+)*?--from=(\S+)/i.exec(rest)?.[1];
         if (from === undefined || /[$"'`\\]/.test(from)) continue;
         const named = /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
-        const image = named !== undefined && named < index ? onAgentImage(named)
+        const image = named !== undefined && named < stages.length ? onAgentImage(named)
           : buildContextOf(from, contexts) === undefined && _AGENT_IMAGE.test(from) ? from : undefined;
         if (image !== undefined) copy = { from: image === from ? from : `the stage ${from} built on ${image}`, written: instruction };
       } else if (keyword === 'ENTRYPOINT') {

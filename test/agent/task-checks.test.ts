@@ -743,6 +743,29 @@ describe('checks over the whole task, at synth', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked'))).toEqual([]);
   });
 
+  test('a COPY --from names a stage as BuildKit resolves it once all stages are read: the last of that name in the file, also one written after it', () => {
+    const read = (text: string, target?: string) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', text);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory, { target }) });
+      return _builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, '');
+    };
+    const app = 'FROM alpine:3.20 AS app\nCOPY --from=agent /usr/local/bin/ /usr/local/bin/\nCMD ["mackerel-container-agent"]\n';
+    // GIVEN the stage built (the target, or a stage the last builds on) copying from a stage on the agent's image written after it,
+    // and one copying from a stage whose name a later stage on alpine takes again
+    const later = read(`${app}FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\n`, 'app');
+    const base = read(`${app}FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\nFROM app\n`);
+    const renamed = read(`FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\n${app}FROM alpine:3.20 AS agent\n`, 'app');
+    // THEN the first two copy the agent and run it; the last copies from alpine (BuildKit's stage of that name): no agent
+    expect([later, base, renamed]).toEqual([
+      'image built from on alpine:3.20, copying the agent from the stage agent built on mackerel/mackerel-container-agent:v0.13.2 '
+        + '(COPY --from=agent /usr/local/bin/ /usr/local/bin/) and running it (CMD ["mackerel-container-agent"])',
+      'image built from on alpine:3.20, copying the agent from the stage agent built on mackerel/mackerel-container-agent:v0.13.2 '
+        + '(COPY --from=agent /usr/local/bin/ /usr/local/bin/) and running it (CMD ["mackerel-container-agent"])',
+      undefined,
+    ]);
+  });
+
   test('copying and running the agent is read in linear time over a long chain of stages', () => {
     // GIVEN 5,000 stages, each built on the one before and copying from an earlier stage that is no agent's
     const { taskDefinition } = fargateTask();
