@@ -156,17 +156,44 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
   const runs: Array<[string[] | undefined, string]> = entryPoint !== undefined
     ? [[entryPoint, 'its entryPoint'], [command, 'its command']]
     : [[copied.entrypoint?.words, copied.entrypoint?.written ?? ''], command !== undefined ? [command, 'its command'] : [copied.cmd?.words, copied.cmd?.written ?? '']];
-  const naming = runs.find(([words]) => (words ?? []).some(namesAgentBinary));
+  const naming = runs.find(([words]) => runsAgentBinary(words ?? []));
   if (!naming) return undefined;
   const base = built.base!.split(UNKNOWN).join('*');
   return `image built from ${built.file} on ${base}, copying the agent from ${copied.from} (${copied.written}) and running it (${naming[1]})`;
 }
 
+/**
+ * Programs that only print, look up or test their arguments: a word after one names the agent's binary
+ * without running it (`echo mackerel-container-agent`, `[ -x /usr/local/bin/mackerel-container-agent ]`).
+ */
+const INERT = new Set(['echo', 'printf', 'test', '[', '[[', ':', 'true', 'false', 'which', 'type', 'hash']);
+/** Shell words that come before a command's program without being it. */
+const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{']);
+
+/**
+ * Whether a command's words (an exec form's, or `/bin/sh -c` and a shell form's script) run the agent's binary:
+ * a word names it, as the program or an argument a wrapper runs (`tini -- mackerel-container-agent`),
+ * in a command, or in a simple command of a script a word holds, whose program is not `INERT`.
+ */
+function runsAgentBinary(words: string[]): boolean {
+  return !inert(words) && words.some((word) => word.split(/[;&|()`\n]|\$\(/).some((command) => {
+    const tokens = command.split(/[\s'"]+/).filter((token) => token !== '');
+    return !inert(tokens) && tokens.some(namesAgentBinary);
+  }));
+}
+
+/** Whether a simple command's program (after any assignments and reserved words) only prints, looks up or tests its arguments. */
+function inert(tokens: string[]): boolean {
+  let i = 0;
+  while (i < tokens.length && (RESERVED.has(tokens[i]) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(tokens[i]))) i++;
+  const program = tokens[i]?.slice(tokens[i].lastIndexOf('/') + 1);
+  return program !== undefined && (INERT.has(program) || (program === 'command' && /^-[vV]/.test(tokens[i + 1] ?? '')));
+}
+
 /** A word of a command naming the agent's binary, by its path's last segment (`/usr/local/bin/mackerel-container-agent`). */
 function namesAgentBinary(word: string): boolean {
   // An option's value (`--config=/etc/mackerel-container-agent`) names a file, not the program run.
-  return word.split(/[\s;&|()'"`]+/).some((part) => !part.startsWith('-') && !part.includes('=')
-    && part.slice(part.lastIndexOf('/') + 1) === 'mackerel-container-agent');
+  return !word.startsWith('-') && !word.includes('=') && word.slice(word.lastIndexOf('/') + 1) === 'mackerel-container-agent';
 }
 
 /**
@@ -752,7 +779,7 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
   return copy && { ...copy, entrypoint, cmd };
 }
 
-/** An ENTRYPOINT's or a CMD's words: its JSON array of strings (exec form), else its text (shell form, which `/bin/sh -c` runs). */
+/** An ENTRYPOINT's or a CMD's words: its JSON array of strings (exec form), else `/bin/sh -c` and its text (shell form), as Docker runs it. */
 function commandWords(text: string): string[] {
   if (text.startsWith('[')) {
     try {
@@ -762,7 +789,7 @@ function commandWords(text: string): string[] {
       // Not JSON: Docker runs it in the shell form.
     }
   }
-  return [text];
+  return ['/bin/sh', '-c', text];
 }
 
 /**

@@ -743,6 +743,33 @@ describe('checks over the whole task, at synth', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked'))).toEqual([]);
   });
 
+  test('a command that only prints or tests the agent binary\'s name does not run it; a script or a wrapper that runs it does', () => {
+    const runs = (command: string) => {
+      const { taskDefinition } = fargateTask();
+      const text = `FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n${command}\n`;
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+      return _builtOnAgent(container) !== undefined;
+    };
+    // GIVEN commands that print, look up or test the binary and run another program, in the exec and the shell form
+    const printing = [
+      'CMD ["sh", "-c", "echo mackerel-container-agent"]',
+      'CMD ["echo", "/usr/local/bin/mackerel-container-agent"]',
+      'CMD printf \'%s\\n\' mackerel-container-agent; exec /app/server',
+      'CMD if [ -x /usr/local/bin/mackerel-container-agent ]; then echo ok; fi; exec /app/server',
+      'CMD command -v mackerel-container-agent && exec /app/server',
+      'ENTRYPOINT ["sh", "-c", "test -x /usr/local/bin/mackerel-container-agent || exit 1; exec /app/server"]',
+    ];
+    // ... and commands that run it: by a script after other commands, a wrapper, an assignment before it
+    const running = [
+      'CMD ["sh", "-c", "echo starting; exec mackerel-container-agent"]',
+      'ENTRYPOINT ["/sbin/tini", "--", "/usr/local/bin/mackerel-container-agent"]',
+      'CMD MACKEREL_CONTAINER_PLATFORM=ecs exec mackerel-container-agent',
+      'CMD test -x /usr/local/bin/mackerel-container-agent && mackerel-container-agent',
+    ];
+    // THEN only the latter are the agent
+    expect([printing.map(runs), running.map(runs)]).toEqual([printing.map(() => false), running.map(() => true)]);
+  });
+
   test('a COPY --from names a stage as BuildKit resolves it once all stages are read: the last of that name in the file, also one written after it', () => {
     const read = (text: string, target?: string) => {
       const { taskDefinition } = fargateTask();
