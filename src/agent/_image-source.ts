@@ -156,6 +156,8 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
   const runs: Array<[string[] | undefined, string]> = entryPoint !== undefined
     ? [[entryPoint, 'its entryPoint'], [command, 'its command']]
     : [[copied.entrypoint?.words, copied.entrypoint?.written ?? ''], command !== undefined ? [command, 'its command'] : [copied.cmd?.words, copied.cmd?.written ?? '']];
+  // An image's ENTRYPOINT in the shell form runs its script alone: the CMD or the command is only its $0 and arguments.
+  if (entryPoint === undefined && copied.entrypoint?.shell) runs.splice(1);
   const naming = runs.find(([words]) => runsAgentBinary(words ?? []));
   if (!naming) return undefined;
   const base = built.base!.split(UNKNOWN).join('*');
@@ -597,9 +599,10 @@ interface CopiedAgent {
   readonly cmd?: Command;
 }
 
-/** An ENTRYPOINT's or a CMD's words (its JSON array's, or its shell form's as `/bin/sh -c` runs it) and the instruction as written. */
+/** An ENTRYPOINT's or a CMD's words (its JSON array's, or its shell form's as `/bin/sh -c` runs it), whether in the shell form, and the instruction as written. */
 interface Command {
   readonly words: string[];
+  readonly shell?: boolean;
   readonly written: string;
 }
 
@@ -768,10 +771,10 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
           : buildContextOf(from, contexts) === undefined && _AGENT_IMAGE.test(from) ? from : undefined;
         if (image !== undefined) copy = { from: image === from ? from : `the stage ${from} built on ${image}`, written: instruction };
       } else if (keyword === 'ENTRYPOINT') {
-        entrypoint = { words: commandWords(rest), written: instruction };
+        entrypoint = { ...commandWords(rest), written: instruction };
         if (!cmdSet) cmd = { words: [], written: '' };
       } else if (keyword === 'CMD') {
-        cmd = { words: commandWords(rest), written: instruction };
+        cmd = { ...commandWords(rest), written: instruction };
         cmdSet = true;
       }
     }
@@ -780,16 +783,16 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
 }
 
 /** An ENTRYPOINT's or a CMD's words: its JSON array of strings (exec form), else `/bin/sh -c` and its text (shell form), as Docker runs it. */
-function commandWords(text: string): string[] {
+function commandWords(text: string): { readonly words: string[]; readonly shell: boolean } {
   if (text.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed) && parsed.every((word) => typeof word === 'string')) return parsed;
+      if (Array.isArray(parsed) && parsed.every((word) => typeof word === 'string')) return { words: parsed, shell: false };
     } catch {
       // Not JSON: Docker runs it in the shell form.
     }
   }
-  return ['/bin/sh', '-c', text];
+  return { words: ['/bin/sh', '-c', text], shell: true };
 }
 
 /**

@@ -743,6 +743,24 @@ describe('checks over the whole task, at synth', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('handAgentUnchecked'))).toEqual([]);
   });
 
+  test('an ENTRYPOINT in the shell form runs neither the CMD nor the task\'s command; one in the exec form runs them', () => {
+    const runs = (command: string, options: Partial<ecs.ContainerDefinitionOptions> = {}) => {
+      const { taskDefinition } = fargateTask();
+      const text = `FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n${command}\n`;
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)), ...options });
+      return _builtOnAgent(container) !== undefined;
+    };
+    // GIVEN an app whose ENTRYPOINT is in the shell form (Docker runs /bin/sh -c with it, the CMD only its $0), with a CMD
+    // or a task's command naming the agent; and the same ENTRYPOINT in the exec form, and one in the shell form running the agent
+    expect([
+      runs('ENTRYPOINT exec /app/server\nCMD ["mackerel-container-agent"]'),
+      runs('ENTRYPOINT exec /app/server', { command: ['mackerel-container-agent'] }),
+      runs('ENTRYPOINT ["/docker-entrypoint.sh"]\nCMD ["mackerel-container-agent"]'),
+      runs('ENTRYPOINT ["/docker-entrypoint.sh"]', { command: ['mackerel-container-agent'] }),
+      runs('ENTRYPOINT exec mackerel-container-agent'),
+    ]).toEqual([false, false, true, true, true]);
+  });
+
   test('a command that only prints or tests the agent binary\'s name does not run it; a script or a wrapper that runs it does', () => {
     const runs = (command: string) => {
       const { taskDefinition } = fargateTask();
