@@ -832,16 +832,23 @@ function targetPlatformArgs(platform: string | undefined): { readonly [name: str
 }
 
 /**
- * The platform a DockerImageAsset is built for, as its stack's synthesizer recorded it (the asset keeps none);
- * undefined where none is named, or the synthesizer keeps it nowhere known.
+ * The platform a DockerImageAsset is built for, as its stack's synthesizer recorded it (the asset keeps none), or
+ * that of the stack a nested stack is in; undefined where none is named, or the synthesizer keeps it nowhere known.
  */
 function dockerImageAssetPlatform(asset: ecrAssets.DockerImageAsset): string | undefined {
-  const stack = Stack.of(asset);
-  const manifest = (stack.synthesizer as unknown as SynthesizerInternals).assetManifest?.dockerImages;
-  if (manifest) return manifest[asset.assetHash]?.source?.platform;
-  const metadata = stack.node.metadata.find((entry) => entry.type === 'aws:cdk:asset' && (entry.data as { sourceHash?: string })?.sourceHash === asset.assetHash);
-  const platform = (metadata?.data as { platform?: unknown } | undefined)?.platform;
-  return typeof platform === 'string' ? platform : undefined;
+  // A nested stack's synthesizer records none: it hands its assets to its parent's, which records them.
+  for (let stack: Stack | undefined = Stack.of(asset); stack !== undefined; stack = stack.nestedStackParent) {
+    const manifest = (stack.synthesizer as unknown as SynthesizerInternals).assetManifest?.dockerImages;
+    const metadata = manifest ? undefined
+      : stack.node.metadata.find((entry) => entry.type === 'aws:cdk:asset' && (entry.data as { sourceHash?: string })?.sourceHash === asset.assetHash);
+    if (!manifest && !metadata) continue;
+    // A custom synthesizer's record may hold anything there: only a string is a platform.
+    const platform: unknown = manifest
+      ? manifest[asset.assetHash]?.source?.platform
+      : (metadata?.data as { platform?: unknown } | undefined)?.platform;
+    return typeof platform === 'string' ? platform : undefined;
+  }
+  return undefined;
 }
 
 /**

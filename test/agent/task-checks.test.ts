@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CfnParameter, Fn, Lazy, LegacyStackSynthesizer, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Fn, Lazy, LegacyStackSynthesizer, NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -661,6 +661,24 @@ describe('checks over the whole task, at synth', () => {
       [undefined, unknown],
       [undefined, 'its image is built from Dockerfile, whose base image comes from BUILDARCH, which Docker sets to a platform of the build, known only when Docker builds it'],
     ]);
+  });
+
+  test('the platform of a DockerImageAsset in a nested stack is read where the parent\'s synthesizer records it, the legacy one included', () => {
+    // GIVEN agents' images built for arm64 by DockerImageAssets in nested stacks (whose synthesizer hands assets to the parent's),
+    // under the default and the legacy synthesizer, whose FROM line names the agent by TARGETARCH
+    const agentFile = dockerfileIn('Dockerfile', 'ARG ARM64=mackerel/mackerel-container-agent:v0.13.2\nFROM ${TARGETARCH/arm64/$ARM64}\n');
+    const read = (parent: Stack) => {
+      const nested = new NestedStack(parent, 'Nested');
+      const asset = new ecrAssets.DockerImageAsset(nested, 'AgentImage', { directory: agentFile, platform: ecrAssets.Platform.LINUX_ARM64 });
+      const taskDefinition = new ecs.FargateTaskDefinition(nested, 'Task');
+      const container = taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromDockerImageAsset(asset) });
+      return [_builtOnAgent(container), _builtBaseUnknown(container)];
+    };
+    const { app } = fargateTask();
+    // THEN each is found, built on the agent's image for arm64
+    const found = `image built from ${join(agentFile, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2 (FROM \${TARGETARCH/arm64/$ARM64})`;
+    expect([read(new Stack(app, 'Default')), read(new Stack(app, 'Legacy', { synthesizer: new LegacyStackSynthesizer() }))])
+      .toEqual([[found, undefined], [found, undefined]]);
   });
 
   test('a DockerImageAsset\'s platform is read where its stack\'s synthesizer records it, the legacy one included; an app image so built is not warned about', () => {
