@@ -121,15 +121,28 @@ function matchEnd(value: string, reversed: string, segments: Segment[], start: n
  * refuses the pattern; throws `Unfollowed` where it is not followed.
  */
 export function trimPattern(value: string, pattern: string, suffix: boolean, greedy: boolean, meter: PatternMeter): string | undefined {
-  const segments = segmentsOf(pattern);
-  if (!segments) return undefined;
+  // As BuildKit does it, a suffix is a prefix of the value reversed, for the pattern's text reversed before it is read
+  // (a lone `\` ending it then escapes the character before it: `}\` is `\}`, an escaped `}`).
+  const globs = segmentsOf(suffix ? reversePattern(pattern) : pattern);
+  if (!globs) return undefined;
   if (!matchable(value)) throw new Unfollowed();
-  // As BuildKit does it, a suffix is a prefix of the value reversed, for the glob reversed.
   const reverse = (s: string) => s.split('').reverse().join('');
-  const [subject, globs] = suffix ? [reverse(value), segments.map((s) => [...s].reverse()).reverse()] : [value, segments];
+  const subject = suffix ? reverse(value) : value;
   const end = matchEnd(subject, suffix ? value : reverse(value), globs, 0, greedy, meter);
   if (end < 0) return value;
   return suffix ? value.slice(0, value.length - end) : value.slice(end);
+}
+
+/** A pattern's text reversed as BuildKit reverses it: by code points, each `\` kept before the character after it, but one ending it. */
+function reversePattern(pattern: string): string {
+  const chars = Array.from(pattern);
+  const tokens: string[] = [];
+  for (let i = 0; i < chars.length;) {
+    const pair = chars[i] === '\\' && i < chars.length - 1;
+    tokens.push(pair ? chars[i] + chars[i + 1] : chars[i]);
+    i += pair ? 2 : 1;
+  }
+  return tokens.reverse().join('');
 }
 
 /**

@@ -585,6 +585,19 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
+  test('a suffix pattern ending in a lone backslash is read as BuildKit reads it: reversed, the backslash escapes the character before it', () => {
+    // GIVEN FROM lines trimming a suffix by a pattern from an argument ending in a backslash (single quotes keep it):
+    // BuildKit reverses the pattern, so `}\` is an escaped `}` (the agent's image is left), and `1\` an escape it refuses
+    const read = (pattern: string) => {
+      const { taskDefinition } = fargateTask();
+      const text = `ARG V=mackerel/mackerel-container-agent:v1}\nARG P='${pattern}'\nFROM \${V%$P}\n`;
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+      return [_builtOnAgent(container)?.replace(/^.* on /, ''), _builtBaseUnknown(container)];
+    };
+    // THEN
+    expect([read('}\\'), read('1\\')]).toEqual([['mackerel/mackerel-container-agent:v1 (FROM ${V%$P})', undefined], [undefined, undefined]]);
+  });
+
   test('an agent added by hand whose FROM line takes its image by a pattern substitution is found; an app image so built is not warned about', () => {
     // GIVEN an agent's image whose FROM line trims a tag's suffix, and an app image (with environment files in S3) whose FROM line trims a tag
     const agent = fargateTask();
