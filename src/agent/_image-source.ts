@@ -664,6 +664,12 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
   const values = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, UNKNOWN]));
   const unknownWhy = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, `${name}, which Docker sets to a platform of the build`]));
   for (const [name, value] of Object.entries(targetPlatformArgs(source.platform) ?? {})) values.set(name, value);
+  // As BuildKit sets them: a build argument of a platform argument's name replaces its value, declared by an ARG or not.
+  for (const name of PLATFORM_ARGS.filter((arg) => Object.prototype.hasOwnProperty.call(source.buildArgs, arg))) {
+    const given = source.buildArgs[name];
+    values.set(name, Token.isUnresolved(given) ? UNKNOWN : given);
+    unknownWhy.set(name, `the build argument ${name}, a token (buildArgs of ${source.givenBy})`);
+  }
   for (const { name, value } of args) {
     // A build argument replaces the default as given, unexpanded; an ARG with neither leaves the argument as it was.
     if (Object.prototype.hasOwnProperty.call(source.buildArgs, name)) {

@@ -676,6 +676,24 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
+  test('a build argument named like a platform argument replaces the value Docker sets, declared by an ARG or not, as BuildKit does', () => {
+    // GIVEN images built for linux/amd64 (or no platform) whose build arguments set TARGETARCH or BUILDARCH, which no ARG declares
+    const read = (buildArgs: { [name: string]: string }, from: string, platform?: ecrAssets.Platform) => {
+      const { taskDefinition } = fargateTask();
+      const text = `ARG ARM64=mackerel/mackerel-container-agent:v0.13.2\nFROM ${from}\n`;
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text), { buildArgs, platform }) });
+      return [_builtOnAgent(container)?.replace(/^.* on /, ''), _builtBaseUnknown(container)];
+    };
+    // THEN the build argument's value is read: the agent's image
+    expect([
+      read({ TARGETARCH: 'arm64' }, '${TARGETARCH/arm64/$ARM64}', ecrAssets.Platform.LINUX_AMD64),
+      read({ BUILDARCH: 'arm64' }, '${BUILDARCH/arm64/$ARM64}'),
+    ]).toEqual([
+      ['mackerel/mackerel-container-agent:v0.13.2 (FROM ${TARGETARCH/arm64/$ARM64})', undefined],
+      ['mackerel/mackerel-container-agent:v0.13.2 (FROM ${BUILDARCH/arm64/$ARM64})', undefined],
+    ]);
+  });
+
   test('the platform of a DockerImageAsset in a nested stack is read where the parent\'s synthesizer records it, the legacy one included', () => {
     // GIVEN agents' images built for arm64 by DockerImageAssets in nested stacks (whose synthesizer hands assets to the parent's),
     // under the default and the legacy synthesizer, whose FROM line names the agent by TARGETARCH
