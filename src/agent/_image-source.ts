@@ -770,8 +770,9 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
       const keyword = /^(\S+)\s*/.exec(instruction)![1].toUpperCase();
       const rest = instruction.slice(keyword.length).trim();
       if (keyword === 'COPY' && copy === undefined) {
-        const from = /^(?:--\S+\s+)*?--from=(\S+)/i.exec(rest)?.[1];
-        if (from === undefined || /[$"'`\\]/.test(from)) continue;
+        const written = /^(?:--\S+\s+)*?--from=(\S+)/i.exec(rest)?.[1];
+        const from = written === undefined ? undefined : flagValue(written);
+        if (from === undefined || /[$`]/.test(from)) continue;
         const named = /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
         const image = named !== undefined && named < stages.length ? onAgentImage(named)
           : buildContextOf(from, contexts) === undefined && _AGENT_IMAGE.test(from) ? from : undefined;
@@ -786,6 +787,23 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
     }
   }
   return copy && { ...copy, entrypoint, cmd };
+}
+
+/**
+ * A flag's value as BuildKit's parser reads it (`--from="agent"`): quotes go, and a backslash (whatever the escape
+ * character) keeps the character after it; undefined where a quote is left open.
+ */
+function flagValue(written: string): string | undefined {
+  let value = '';
+  let quote: string | undefined;
+  for (let i = 0; i < written.length; i++) {
+    const c = written[i];
+    if (c === quote) quote = undefined;
+    else if (quote === undefined && (c === '"' || c === "'")) quote = c;
+    else if (c === '\\') value += written[++i] ?? '';
+    else value += c;
+  }
+  return quote === undefined ? value : undefined;
 }
 
 /** An ENTRYPOINT's or a CMD's words: its JSON array of strings (exec form), else `/bin/sh -c` and its text (shell form), as Docker runs it. */

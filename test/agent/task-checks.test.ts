@@ -837,6 +837,26 @@ describe('checks over the whole task, at synth', () => {
     expect([printing.map(runs), running.map(runs)]).toEqual([printing.map(() => false), running.map(() => true)]);
   });
 
+  test('a COPY --from in quotes, or with a backslash, names what BuildKit reads: quotes and the backslash go', () => {
+    const read = (copy: string) => {
+      const { taskDefinition } = fargateTask();
+      const text = `FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\nFROM alpine:3.20\n${copy} /usr/local/bin/ /usr/local/bin/\nCMD ["mackerel-container-agent"]\n`;
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+      return _builtOnAgent(container)?.replace(/^.*, copying the agent from /, '').replace(/ \(COPY.*$/, '');
+    };
+    // GIVEN copies from the agent's stage or image with the --from value quoted, or a character of it escaped
+    expect([
+      read('COPY --from="agent"'),
+      read("COPY --from='mackerel/mackerel-container-agent:v0.13.2'"),
+      read('COPY --from=ag\\ent'),
+    ]).toEqual([
+      // THEN each is followed
+      'the stage agent built on mackerel/mackerel-container-agent:v0.13.2',
+      'mackerel/mackerel-container-agent:v0.13.2',
+      'the stage agent built on mackerel/mackerel-container-agent:v0.13.2',
+    ]);
+  });
+
   test('a COPY --from names a stage as BuildKit resolves it once all stages are read: the last of that name in the file, also one written after it', () => {
     const read = (text: string, target?: string) => {
       const { taskDefinition } = fargateTask();
