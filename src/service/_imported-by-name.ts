@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _warnLate } from '../_validation';
 import { _knownRoleFullName, _knownServiceName } from './_known-name';
@@ -39,10 +39,22 @@ export function _warnImportedByLiteralName(imported: IConstruct, name: string, i
 /** The MackerelService or MackerelRole of another stack, not ordered before `imported`'s, that creates what `name` names. */
 function unorderedCreator(imported: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
   const stack = Stack.of(imported);
+  // Stacks of another Stage are deployed on their own (a pipeline's stage), and may not depend on these.
+  const stage = Stage.of(stack);
   const creator = _firstInOrganization(imported, (c) => (isRole
     ? c instanceof MackerelRole && _knownRoleFullName(c) === name
-    : c instanceof MackerelService && _knownServiceName(c) === name) && Stack.of(c) !== stack);
-  return creator && !dependsOn(stack, Stack.of(creator)) ? creator : undefined;
+    : c instanceof MackerelService && _knownServiceName(c) === name) && Stack.of(c) !== stack && Stage.of(c) === stage);
+  if (!creator) return undefined;
+  // CDK keeps the dependencies of nested stacks on their top-level stacks.
+  const [top, creatorTop] = [topLevel(stack), topLevel(Stack.of(creator))];
+  return top === creatorTop || !dependsOn(top, creatorTop) ? creator : undefined;
+}
+
+/** The top-level stack that deploys `stack`: itself, or the one a nested stack is nested in. */
+function topLevel(stack: Stack): Stack {
+  let top = stack;
+  while (top.nestedStackParent) top = top.nestedStackParent;
+  return top;
 }
 
 /** Whether `stack` depends on `other`, directly or through other stacks. */

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -13,6 +13,18 @@ function twoStacks() {
   const other = new Stack(fixture.app, 'Other');
   new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(other, 'Key', 'mackerel')) });
   return { ...fixture, other };
+}
+
+/** A stack of the same organization as the fixture's (the secret `mackerel`), under `scope`. */
+function stackIn(scope: App | Stage | Stack, id: string): Stack {
+  const stack = scope instanceof Stack ? new NestedStack(scope, id) : new Stack(scope, id);
+  new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(stack, 'Key', 'mackerel')) });
+  return stack;
+}
+
+/** The importedByLiteralName warnings of every stack of the app, nested stacks' included. */
+function allWarnings(app: App) {
+  return app.synth().stacksRecursively.flatMap((s) => s.messages).filter((m) => String(m.entry.data).includes(WARNING));
 }
 
 function ordersProps(service: IMackerelService): ServiceMetricMonitorProps {
@@ -92,5 +104,31 @@ describe('a service or role imported by literal name that another stack of the a
     new MackerelProvider(prod, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(prod, 'Key')) });
     MackerelService.fromName(prod, 'Shop', 'shop');
     expect(warningsOf(prod)).toEqual([]);
+  });
+
+  test('not across Stages: their stacks never deploy together, and may not depend on each other', () => {
+    const app = new App();
+    const dev = new Stage(app, 'Dev');
+    const prod = new Stage(app, 'Prod');
+    new MackerelService(stackIn(dev, 'Services'), 'Shop', { name: 'shop' });
+    const monitors = stackIn(prod, 'Monitors');
+    MackerelService.fromName(monitors, 'Shop', 'shop');
+    expect(allWarnings(app)).toEqual([]);
+  });
+
+  test('within a Stage as between top-level stacks', () => {
+    const app = new App();
+    const dev = new Stage(app, 'Dev');
+    new MackerelService(stackIn(dev, 'Services'), 'Shop', { name: 'shop' });
+    MackerelService.fromName(stackIn(dev, 'Monitors'), 'Shop', 'shop');
+    expect(allWarnings(app).map((m) => m.id)).toEqual(['/Dev/Monitors/Shop']);
+  });
+
+  test('an import in a nested stack counts the dependencies of its top-level stack', () => {
+    const { app, stack } = mackerelStack();
+    const other = stackIn(app, 'Other');
+    other.addDependency(stack);
+    MackerelService.fromName(stackIn(other, 'Nested'), 'Shop', 'shop');
+    expect(allWarnings(app)).toEqual([]);
   });
 });
