@@ -1,7 +1,8 @@
 import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { _referenceTargets } from '../_references';
 import { _warnLate } from '../_validation';
-import { _knownRoleFullName, _knownServiceName } from './_known-name';
+import { _knownRoleFullName, _knownRoleFullNameOf, _knownServiceName, _knownServiceNameOf } from './_known-name';
 import { _firstInOrganization } from './_unique';
 import { MackerelRole } from './role';
 import { MackerelService } from './service';
@@ -18,11 +19,16 @@ const ROLE_IMPORTS = new WeakMap<IConstruct, string>();
  * destroy may delete the creator's stack first, whose service the handler then leaves for the
  * monitors still in it. In the same stack, the consumers wait for the creator (`_dependOnNamed`).
  * Read when validating, after CDK has turned references and construct dependencies into stack
- * dependencies. Tokens are references already, or unknown.
+ * dependencies. A role's full name built of its service's name (`${shop.name}:db`) counts as a
+ * literal: it refers to the service, not to the role. Other tokens are references already, or unknown.
  * @internal
  */
-export function _warnImportedByLiteralName(imported: IConstruct, name: string, isRole: boolean): void {
-  if (Token.isUnresolved(name)) return;
+export function _warnImportedByLiteralName(imported: IConstruct, given: string, isRole: boolean): void {
+  // A name built of a service's name (`${shop.name}:db`) refers to the service alone: the role's
+  // stack is as unordered as for a literal. Any other token is a reference to what it names, or unknown.
+  const built = Token.isUnresolved(given);
+  const name = built ? (isRole ? _knownRoleFullNameOf(given) : _knownServiceNameOf(given)) : given;
+  if (name === undefined) return;
   if (isRole) ROLE_IMPORTS.set(imported, name);
   imported.node.addValidation({
     validate: () => {
@@ -30,7 +36,9 @@ export function _warnImportedByLiteralName(imported: IConstruct, name: string, i
       // A role import's service: the role's warning, when there is one, says it all.
       if (!isRole && parentRole !== undefined && unorderedCreator(imported.node.scope!, parentRole, true)) return [];
       const creator = unorderedCreator(imported, name, isRole);
-      if (creator) warn(imported, name, isRole, creator);
+      // Its own reference (`web.fullName`) orders it once used, as an import of it by reference.
+      if (creator && built && _referenceTargets(imported, given).some((t) => t.node.scopes.includes(creator))) return [];
+      if (creator) warn(imported, name, built, isRole, creator);
       return [];
     },
   });
@@ -64,14 +72,16 @@ function dependsOn(stack: Stack, other: Stack, seen = new Set<Stack>()): boolean
   return stack.dependencies.some((d) => d === other || dependsOn(d, other, seen));
 }
 
-function warn(imported: IConstruct, name: string, isRole: boolean, creator: IConstruct): void {
+function warn(imported: IConstruct, name: string, built: boolean, isRole: boolean, creator: IConstruct): void {
   const what = isRole ? 'role' : 'service';
   const stack = Stack.of(imported).node.path;
   const creatorStack = Stack.of(creator).node.path;
   const byReference = isRole ? 'MackerelRole.fromFullName(scope, id, web.fullName)' : 'MackerelService.fromName(scope, id, shop.name)';
+  const how = built ? `by a name built of its service's name, ${JSON.stringify(name)},` : `by its literal name ${JSON.stringify(name)},`;
+  const ordersNothing = built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing';
   _warnLate(imported, 'cdk-mackerel:importedByLiteralName',
-    `This ${what} is imported by its literal name ${JSON.stringify(name)}, which ${creator.node.path} of stack ${JSON.stringify(creatorStack)} creates, `
-    + `but stack ${JSON.stringify(stack)} does not depend on stack ${JSON.stringify(creatorStack)}: a literal orders nothing. The first deploy may `
+    `This ${what} is imported ${how} which ${creator.node.path} of stack ${JSON.stringify(creatorStack)} creates, `
+    + `but stack ${JSON.stringify(stack)} does not depend on stack ${JSON.stringify(creatorStack)}: ${ordersNothing}. The first deploy may `
     + `create what uses the ${what} before it exists, which Mackerel refuses (404 or 400), and a destroy may delete stack ${JSON.stringify(creatorStack)} `
     + `first, leaving the service in Mackerel for what still uses it. Import it by reference (${byReference}), `
     + `or make stack ${JSON.stringify(stack)} depend on stack ${JSON.stringify(creatorStack)} (stack.addDependency)`);

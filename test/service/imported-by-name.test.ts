@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  IMackerelService, MackerelApiKey, MackerelProvider, MackerelRole, MackerelService, MonitorOperator, ServiceMetricMonitor, ServiceMetricMonitorProps,
+  IMackerelService, MackerelApiKey, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, ServiceMetricMonitor, ServiceMetricMonitorProps,
 } from '../../src';
 import { mackerelStack } from '../monitors/_fixture';
 
@@ -129,6 +129,27 @@ describe('a service or role imported by literal name that another stack of the a
     const other = stackIn(app, 'Other');
     other.addDependency(stack);
     MackerelService.fromName(stackIn(other, 'Nested'), 'Shop', 'shop');
+    expect(allWarnings(app)).toEqual([]);
+  });
+
+  test('a role named by a string built of its service\'s name, created in a stack the importer does not depend on', () => {
+    const { app, shop } = mackerelStack();
+    new MackerelRole(stackIn(app, 'Roles'), 'Db', { service: shop, name: 'db' });
+    const monitors = stackIn(app, 'Monitors');
+    const db = MackerelRole.fromFullName(monitors, 'Db', `${shop.name}:db`);
+    new MackerelRoleMetadata(monitors, 'Owner', { role: db, namespace: 'owner', metadata: { team: 'payments' } });
+    // The reference orders the monitors after the service's stack only, not after the role's.
+    const warnings = allWarnings(app);
+    expect(warnings.map((m) => m.id)).toEqual(['/Monitors/Db']);
+    expect(warnings[0].entry.data).toMatch(/^This role is imported by a name built of its service's name, "shop:db", which Roles\/Db of stack "Roles" creates, /);
+  });
+
+  test('not for a role named by a string built of its service\'s name in the service\'s stack, nor by its own fullName', () => {
+    const { app, shop, web } = mackerelStack();
+    const monitors = stackIn(app, 'Monitors');
+    const built = MackerelRole.fromFullName(monitors, 'Web', `${shop.name}:web`);
+    new MackerelRoleMetadata(monitors, 'Owner', { role: built, namespace: 'owner', metadata: { team: 'payments' } });
+    MackerelRole.fromFullName(monitors, 'WebByRef', web.fullName);
     expect(allWarnings(app)).toEqual([]);
   });
 });
