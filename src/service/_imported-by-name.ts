@@ -74,15 +74,23 @@ function dependsOn(stack: Stack, other: Stack, seen = new Set<Stack>()): boolean
 
 function warn(imported: IConstruct, name: string, built: boolean, isRole: boolean, creator: IConstruct): void {
   const what = isRole ? 'role' : 'service';
-  const stack = Stack.of(imported).node.path;
-  const creatorStack = Stack.of(creator).node.path;
-  const byReference = isRole ? 'MackerelRole.fromFullName(scope, id, web.fullName)' : 'MackerelService.fromName(scope, id, shop.name)';
-  const how = built ? `by a name built of its service's name, ${JSON.stringify(name)},` : `by its literal name ${JSON.stringify(name)},`;
+  const stack = Stack.of(imported);
+  const creatorStack = Stack.of(creator);
+  const [shown, creatorShown] = [JSON.stringify(stack.node.path), JSON.stringify(creatorStack.node.path)];
+  const subject = `This ${what} is imported ${built ? `by a name built of its service's name, ${JSON.stringify(name)},` : `by its literal name ${JSON.stringify(name)},`}`;
+  const byReference = `Import it by reference (${isRole ? 'MackerelRole.fromFullName(scope, id, web.fullName)' : 'MackerelService.fromName(scope, id, shop.name)'})`;
   const ordersNothing = built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing';
+  const [top, creatorTop] = [topLevel(stack), topLevel(creatorStack)];
+  const remedy = top === creatorTop
+    // CDK refuses a nested stack's dependency on its parent, and the reverse is a no-op.
+    ? `${byReference}, which CDK passes between a nested stack and its parent: stack.addDependency cannot order them`
+    : dependsOn(creatorTop, top)
+      ? `Stack ${creatorShown} depends on stack ${shown} already, so neither a reference nor stack.addDependency can order them the other way `
+        + `(a cycle): use the ${what} in stack ${creatorShown} or in a stack that depends on it, or create it in stack ${shown}`
+      : `${byReference}, or make stack ${shown} depend on stack ${creatorShown} (stack.addDependency)`;
   _warnLate(imported, 'cdk-mackerel:importedByLiteralName',
-    `This ${what} is imported ${how} which ${creator.node.path} of stack ${JSON.stringify(creatorStack)} creates, `
-    + `but stack ${JSON.stringify(stack)} does not depend on stack ${JSON.stringify(creatorStack)}: ${ordersNothing}. The first deploy may `
-    + `create what uses the ${what} before it exists, which Mackerel refuses (404 or 400), and a destroy may delete stack ${JSON.stringify(creatorStack)} `
-    + `first, leaving the service in Mackerel for what still uses it. Import it by reference (${byReference}), `
-    + `or make stack ${JSON.stringify(stack)} depend on stack ${JSON.stringify(creatorStack)} (stack.addDependency)`);
+    `${subject} which ${creator.node.path} of stack ${creatorShown} creates, `
+    + `but stack ${shown} does not depend on stack ${creatorShown}: ${ordersNothing}. The first deploy may `
+    + `create what uses the ${what} before it exists, which Mackerel refuses (404 or 400), and a destroy may delete stack ${creatorShown} `
+    + `first, leaving the service in Mackerel for what still uses it. ${remedy}`);
 }

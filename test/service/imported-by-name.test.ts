@@ -83,7 +83,21 @@ describe('a service or role imported by literal name that another stack of the a
     const { stack, other } = twoStacks();
     stack.addDependency(other);
     MackerelService.fromName(other, 'Shop', 'shop');
-    expect(warningsOf(other).map((w) => w.id)).toEqual(['/Other/Shop']);
+    const warnings = warningsOf(other);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/Shop']);
+    // Either remedy for unordered stacks would make a cycle, which CDK refuses.
+    expect(warnings[0].entry.data).toMatch(/leaving the service in Mackerel for what still uses it\. Stack "Stack" depends on stack "Other" already, so neither a reference nor stack\.addDependency can order them the other way \(a cycle\): use the service in stack "Stack" or in a stack that depends on it, or create it in stack "Other" \[ack:/);
+    expect(warnings[0].entry.data).not.toMatch(/Import it by reference/);
+  });
+
+  test('a nested stack and its parent are told to use a reference: stack.addDependency cannot order them', () => {
+    const { app } = mackerelStack();
+    const outer = stackIn(app, 'Outer');
+    new MackerelService(outer, 'Legacy', { name: 'legacy' });
+    MackerelService.fromName(stackIn(outer, 'Nested'), 'Legacy', 'legacy');
+    const warnings = allWarnings(app);
+    expect(warnings.map((m) => m.id)).toEqual(['/Outer/Nested/Legacy']);
+    expect(warnings[0].entry.data).toMatch(/leaving the service in Mackerel for what still uses it\. Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), which CDK passes between a nested stack and its parent: stack\.addDependency cannot order them \[ack:/);
   });
 
   test('not for an import by reference (a stack dependency), in the creator\'s own stack, or of a name the app does not create', () => {
