@@ -15,6 +15,7 @@ import { IMonitor } from '../monitors/monitor-base';
 import { MonitorScope } from '../monitors/scope';
 import { ServiceMetricMonitor } from '../monitors/service-metric-monitor';
 import { _checkRemovalPolicy } from '../provider/_resource';
+import { _importedAs } from '../service/_imported-by-name';
 import { _knownRoleFullName } from '../service/_known-name';
 import { IMackerelRole, MackerelRole } from '../service/role';
 
@@ -590,5 +591,7 @@ function roleOf(scope: Construct, props: RoleMonitoringProps): IMackerelRole {
   }
   if (props.role) return props.role;
   _checkRoleFullName(scope, 'roleFullName', props.roleFullName!);
-  return MackerelRole.fromFullName(scope, 'Role', props.roleFullName!);
+  const role = MackerelRole.fromFullName(scope, 'Role', props.roleFullName!);
+  _importedAs(role, 'roleFullName', 'role: web, or roleFullName: web.fullName');
+  return role;
 }

@@ -72,13 +72,33 @@ function dependsOn(stack: Stack, other: Stack, seen = new Set<Stack>()): boolean
   return stack.dependencies.some((d) => d === other || dependsOn(d, other, seen));
 }
 
+/**
+ * How the warning names what the user wrote, when it is not an import of their own: a property of
+ * another construct that imports the role for them (`forRole`'s `roleFullName`).
+ */
+const GIVEN_AS = new WeakMap<IConstruct, { property: string; byReference: string }>();
+
+/**
+ * Makes the warning of `imported` name `property` of the construct that made the import, and
+ * `byReference` (`role: web, or roleFullName: web.fullName`) as what to pass instead.
+ * @internal
+ */
+export function _importedAs(imported: IConstruct, property: string, byReference: string): void {
+  GIVEN_AS.set(imported, { property, byReference });
+}
+
 function warn(imported: IConstruct, name: string, built: boolean, isRole: boolean, creator: IConstruct): void {
   const what = isRole ? 'role' : 'service';
   const stack = Stack.of(imported);
   const creatorStack = Stack.of(creator);
   const [shown, creatorShown] = [JSON.stringify(stack.node.path), JSON.stringify(creatorStack.node.path)];
-  const subject = `This ${what} is imported ${built ? `by a name built of its service's name, ${JSON.stringify(name)},` : `by its literal name ${JSON.stringify(name)},`}`;
-  const byReference = `Import it by reference (${isRole ? 'MackerelRole.fromFullName(scope, id, web.fullName)' : 'MackerelService.fromName(scope, id, shop.name)'})`;
+  const givenAs = GIVEN_AS.get(imported);
+  const subject = givenAs
+    ? `${givenAs.property} ${JSON.stringify(name)} is the ${built ? `name, built of its service's name,` : 'literal name'} of a ${what},`
+    : `This ${what} is imported ${built ? `by a name built of its service's name, ${JSON.stringify(name)},` : `by its literal name ${JSON.stringify(name)},`}`;
+  const byReference = givenAs
+    ? `Pass it by reference (${givenAs.byReference})`
+    : `Import it by reference (${isRole ? 'MackerelRole.fromFullName(scope, id, web.fullName)' : 'MackerelService.fromName(scope, id, shop.name)'})`;
   const ordersNothing = built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing';
   const [top, creatorTop] = [topLevel(stack), topLevel(creatorStack)];
   const remedy = top === creatorTop

@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  IMackerelService, MackerelApiKey, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, ServiceMetricMonitor, ServiceMetricMonitorProps,
+  IMackerelService, MackerelApiKey, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, ServiceMetricMonitor, ServiceMetricMonitorProps,
 } from '../../src';
 import { mackerelStack } from '../monitors/_fixture';
 
@@ -98,6 +98,15 @@ describe('a service or role imported by literal name that another stack of the a
     const warnings = allWarnings(app);
     expect(warnings.map((m) => m.id)).toEqual(['/Outer/Nested/Legacy']);
     expect(warnings[0].entry.data).toMatch(/leaving the service in Mackerel for what still uses it\. Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), which CDK passes between a nested stack and its parent: stack\.addDependency cannot order them \[ack:/);
+  });
+
+  test('a role of forRole given by its literal roleFullName is told to pass the role or its fullName', () => {
+    const { other } = twoStacks();
+    MackerelMonitoring.forRole(other, 'WebAlerts', { roleFullName: 'shop:web' });
+    const warnings = warningsOf(other);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/WebAlerts/Role']);
+    expect(warnings[0].entry.data).toMatch(/^roleFullName "shop:web" is the literal name of a role, which Stack\/Shop\/web of stack "Stack" creates, .* Pass it by reference \(role: web, or roleFullName: web\.fullName\), or make stack "Other" depend on stack "Stack" \(stack\.addDependency\) \[ack:/);
+    expect(warnings[0].entry.data).not.toMatch(/fromFullName/);
   });
 
   test('not for an import by reference (a stack dependency), in the creator\'s own stack, or of a name the app does not create', () => {
