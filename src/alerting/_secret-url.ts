@@ -53,6 +53,7 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
     owner: 'the channel',
     plainText: (resolved) => {
       if (typeof resolved === 'string') checkPlainUrl(scope, property, resolved);
+      else checkNoWhitespaceAround(scope, property, joinPieces(resolved));
       Annotations.of(scope).addWarningV2('cdk-mackerel:channelUrlInTemplate',
         `${property} is given as plain text, so it is written into the template (and visible to anyone who can read the stack). `
         + 'Keep the URL in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...) instead');
@@ -322,6 +323,25 @@ function checkNoWhitespace(scope: IConstruct, property: string, url: string): vo
     _fail(scope, property, `${lead}${shown}${trail}`, 'has whitespace at its start or end, which Mackerel would keep in the URL it posts to', expected);
   }
   _fail(scope, property, shown, 'holds whitespace (not shown where, as it may be in a secret part)', expected);
+}
+
+/**
+ * Refuses whitespace in the literal parts of a plain-text URL that holds tokens
+ * (`` `https://example.com/${path}\n` ``): whatever the tokens resolve to, the URL keeps it. Shown
+ * masked, as any literal part may be a secret's.
+ */
+function checkNoWhitespaceAround(scope: IConstruct, property: string, pieces: Piece[]): void {
+  const literals = pieces.filter((p): p is string => typeof p === 'string');
+  if (!literals.some((p) => /\s/.test(p))) return;
+  const expected = 'an https:// URL without whitespace, or a SecretValue from Secrets Manager or SSM';
+  const first = pieces[0];
+  const last = pieces[pieces.length - 1];
+  const lead = typeof first === 'string' ? /^\s*/.exec(first)![0] : '';
+  const trail = typeof last === 'string' ? /\s*$/.exec(last)![0] : '';
+  if (lead !== '' || trail !== '') {
+    _fail(scope, property, `${lead}${_MASKED}${trail}`, 'has whitespace at its start or end, which Mackerel would keep in the URL it posts to', expected);
+  }
+  _fail(scope, property, _MASKED, 'holds whitespace (not shown where, as it may be in a secret part)', expected);
 }
 
 /**

@@ -369,6 +369,19 @@ describe('a plain-text URL', () => {
     expect(() => new WebhookChannel(stack, 'Good', { name: 'x', url: SecretValue.unsafePlainText(`https://${host}/hook`) })).not.toThrow();
   });
 
+  test('a URL holding a token is refused for whitespace in its literal parts, which the token cannot take away', () => {
+    const { stack } = alertingStack();
+    const path = new CfnParameter(stack, 'Path').valueAsString;
+    const expected = '; expected an https:// URL without whitespace, or a SecretValue from Secrets Manager or SSM';
+    expect(() => new WebhookChannel(stack, 'Trailing', { name: 'x', url: SecretValue.unsafePlainText(`https://example.com/${path}\n`) }))
+      .toThrow(`Stack/Trailing: url "****\\n" has whitespace at its start or end, which Mackerel would keep in the URL it posts to${expected}`);
+    expect(() => new SlackChannel(stack, 'Leading', { name: 'x', url: SecretValue.unsafePlainText(` https://hooks.slack.com/${path}`) }))
+      .toThrow(`Stack/Leading: url " ****" has whitespace at its start or end, which Mackerel would keep in the URL it posts to${expected}`);
+    expect(() => new WebhookChannel(stack, 'Inside', { name: 'x', url: SecretValue.unsafePlainText(`https://example.com/${path}/a b`) }))
+      .toThrow(`Stack/Inside: url "****" holds whitespace (not shown where, as it may be in a secret part)${expected}`);
+    expect(() => new WebhookChannel(stack, 'Good', { name: 'x', url: SecretValue.unsafePlainText(`https://example.com/${path}/hook`) })).not.toThrow();
+  });
+
   test('an error about what is no URL shows none of it: it may be the token alone', () => {
     const { stack } = alertingStack();
     expect(() => new WebhookChannel(stack, 'Bad', { name: 'x', url: SecretValue.unsafePlainText('xoxb-TOKEN-0123456789') }))
