@@ -116,7 +116,7 @@ export class AlertGroupSetting extends Construct {
     if (this.scopes.some((s) => _scopeKey(s) === _scopeKey(scope))) {
       _fail(this, property, _shownScope(this, scope), 'is already a scope', 'each scope once');
     }
-    _dependOnNamedScope(this, scope);
+    _dependOnNamedScope(this, scope, property);
     this.scopes.push(scope);
   }
 

@@ -156,7 +156,7 @@ export function _renderScopes(scope: IConstruct, property: string, scopes: Monit
   return scopes.map((s, i) => {
     const name = `${property}[${i}]`;
     _checkScope(scope, name, s.value);
-    _dependOnNamedScope(scope, s);
+    _dependOnNamedScope(scope, s, name);
     // The scope knows whether it is a role, even when its value is a token (a service or role
     // created in this app), so a whole service is caught in every form.
     if (rolesOnly && !s.isRole) {

@@ -3,6 +3,7 @@ import type { IConstruct } from 'constructs';
 import type { MonitorScope } from './scope';
 import { _repeats } from '../_validation';
 import { _serviceOfScopes } from '../provider/_properties';
+import { _warnNamedByLiteral } from '../service/_imported-by-name';
 import { _dependOnNamed } from '../service/_named-dependency';
 
 /**
@@ -31,12 +32,17 @@ export function _serviceOfKnownScopes(scopes: MonitorScope[] | undefined): strin
 
 /**
  * Orders `consumer` after the service or role of its own stack that a literal scope names
- * (`_dependOnNamed`). A scope from `fromRole`/`fromService` refers to its resource, which orders
- * creation already.
+ * (`_dependOnNamed`), and warns about one that another stack creates, which a literal cannot order
+ * (`_warnNamedByLiteral`). A scope from `fromRole`/`fromService` refers to its resource, which
+ * orders creation already.
  * @internal
  */
-export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope): void {
+export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope, property: string): void {
   _dependOnNamed(consumer, scope.value, scope.isRole);
+  // A scope of an import (`fromService(MackerelService.fromName(...))`) is warned about on the import.
+  if (scope._literal) {
+    _warnNamedByLiteral(consumer, property, scope.value, scope.isRole, scope.isRole ? 'MonitorScope.fromRole(web)' : 'MonitorScope.fromService(shop)');
+  }
 }
 
 /**

@@ -248,7 +248,7 @@ export class ExternalHttpMonitor extends MonitorBase {
     _checkRange(this, 'expectedStatusCode', props.expectedStatusCode, { min: 100, max: 599 });
     this.checkHeaders(props.headers ?? []);
     // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.
-    if (props.service) _dependOnNamedScope(this, MonitorScope.fromService(props.service));
+    if (props.service) _dependOnNamedScope(this, MonitorScope.fromService(props.service), 'service');
     _warnKeptWithDeletedService(this, props.service, 'external monitor');
     this.monitorId = this._createMonitor({
       type: 'external',

@@ -22,7 +22,9 @@ export class MonitorScope {
    * `fromRole(MackerelRole.fromFullName(...))` or `fromService(MackerelService.fromName(...))`.
    *
    * When it names a `MackerelService` or `MackerelRole` of the same stack, whatever uses the
-   * scope is created after it, as with `fromService` or `fromRole`.
+   * scope is created after it, as with `fromService` or `fromRole`. One of another stack is not:
+   * unless this stack depends on that one already, whatever uses the scope gets the warning
+   * `cdk-mackerel:importedByLiteralName`; pass the construct instead.
    *
    * A value that is not a valid service name or role full name is reported by the monitor,
    * downtime or alert group setting given the scope, with its construct path and property
@@ -37,7 +39,7 @@ export class MonitorScope {
         'Use MonitorScope.fromRole(MackerelRole.fromFullName(...)) or MonitorScope.fromService(MackerelService.fromName(...))')}`);
     }
     // Checked where the scope is used, which knows the construct path and the property.
-    return new MonitorScope(value, value.includes(':'), value);
+    return new MonitorScope(value, value.includes(':'), value, true);
   }
 
   /**
@@ -74,10 +76,17 @@ export class MonitorScope {
    */
   public readonly _knownName?: string;
 
-  private constructor(value: string, isRole: boolean, knownName: string | undefined) {
+  /**
+   * True for a scope given as a string (`of`), which orders nothing, unlike one of a construct.
+   * @internal
+   */
+  public readonly _literal: boolean;
+
+  private constructor(value: string, isRole: boolean, knownName: string | undefined, literal = false) {
     this.value = value;
     this.isRole = isRole;
     this._knownName = knownName;
+    this._literal = literal;
   }
 
   /** The scope as Mackerel writes it. */

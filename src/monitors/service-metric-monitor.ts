@@ -90,7 +90,7 @@ export class ServiceMetricMonitor extends MonitorBase {
     _checkRange(this, 'duration', props.duration, { min: 1, max: 10 }, 'points');
     _checkRange(this, 'maxCheckAttempts', props.maxCheckAttempts, { min: 1, max: 10 });
     // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.
-    _dependOnNamedScope(this, MonitorScope.fromService(props.service));
+    _dependOnNamedScope(this, MonitorScope.fromService(props.service), 'service');
     _warnKeptWithDeletedService(this, props.service, 'service metric monitor');
     const missingDurationWarning = _wholeDuration(this, 'missingDurationWarning', props.missingDurationWarning, 'minutes', MISSING_DURATION);
     const missingDurationCritical = _wholeDuration(this, 'missingDurationCritical', props.missingDurationCritical, 'minutes', MISSING_DURATION);

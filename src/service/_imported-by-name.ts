@@ -38,7 +38,7 @@ export function _warnImportedByLiteralName(imported: IConstruct, given: string, 
       const creator = unorderedCreator(imported, name, isRole);
       // Its own reference (`web.fullName`) orders it once used, as an import of it by reference.
       if (creator && built && _referenceTargets(imported, given).some((t) => t.node.scopes.includes(creator))) return [];
-      if (creator) warn(imported, name, built, isRole, creator);
+      if (creator) warnOnImport(imported, name, built, isRole, creator);
       return [];
     },
   });
@@ -46,16 +46,25 @@ export function _warnImportedByLiteralName(imported: IConstruct, given: string, 
 
 /** The MackerelService or MackerelRole of another stack, not ordered before `imported`'s, that creates what `name` names. */
 function unorderedCreator(imported: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
-  const stack = Stack.of(imported);
+  const creator = creatorOf(imported, name, isRole);
+  return creator && !ordered(imported, creator) ? creator : undefined;
+}
+
+/** The MackerelService or MackerelRole of another stack of the same Stage and organization that creates what `name` names. */
+function creatorOf(consumer: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
+  const stack = Stack.of(consumer);
   // Stacks of another Stage are deployed on their own (a pipeline's stage), and may not depend on these.
   const stage = Stage.of(stack);
-  const creator = _firstInOrganization(imported, (c) => (isRole
+  return _firstInOrganization(consumer, (c) => (isRole
     ? c instanceof MackerelRole && _knownRoleFullName(c) === name
     : c instanceof MackerelService && _knownServiceName(c) === name) && Stack.of(c) !== stack && Stage.of(c) === stage);
-  if (!creator) return undefined;
+}
+
+/** Whether the stack of `consumer` is deployed after the stack of `creator`. */
+function ordered(consumer: IConstruct, creator: IConstruct): boolean {
   // CDK keeps the dependencies of nested stacks on their top-level stacks.
-  const [top, creatorTop] = [topLevel(stack), topLevel(Stack.of(creator))];
-  return top === creatorTop || !dependsOn(top, creatorTop) ? creator : undefined;
+  const [top, creatorTop] = [topLevel(Stack.of(consumer)), topLevel(Stack.of(creator))];
+  return top !== creatorTop && dependsOn(top, creatorTop);
 }
 
 /** The top-level stack that deploys `stack`: itself, or the one a nested stack is nested in. */
@@ -87,11 +96,32 @@ export function _importedAs(imported: IConstruct, property: string, byReference:
   GIVEN_AS.set(imported, { property, byReference });
 }
 
-function warn(imported: IConstruct, name: string, built: boolean, isRole: boolean, creator: IConstruct): void {
+/**
+ * Warns, as an import by literal name is warned about, about a service or role that `consumer`
+ * names by a literal in `property` (a monitor's `scopes[0]` from `MonitorScope.of('shop')`): it
+ * orders the two stacks no more than an import does. A role the app does not create is compared
+ * by its service, which Mackerel needs as much. `byReference` is what to pass instead.
+ * @internal
+ */
+export function _warnNamedByLiteral(consumer: IConstruct, property: string, name: string, isRole: boolean, byReference: string): void {
+  if (Token.isUnresolved(name)) return;
+  const serviceName = isRole ? name.slice(0, name.indexOf(':')) : name;
+  consumer.node.addValidation({
+    validate: () => {
+      const role = isRole ? creatorOf(consumer, name, true) : undefined;
+      const creator = role ?? creatorOf(consumer, serviceName, false);
+      if (!creator || ordered(consumer, creator)) return [];
+      const subject = role || !isRole
+        ? `${property} ${JSON.stringify(name)} is the literal name of a ${isRole ? 'role' : 'service'},`
+        : `${property} ${JSON.stringify(name)} is the literal name of a role of service ${JSON.stringify(serviceName)},`;
+      warn(consumer, creator, role ? 'role' : 'service', subject, `Pass it by reference (${byReference})`, 'a literal orders nothing');
+      return [];
+    },
+  });
+}
+
+function warnOnImport(imported: IConstruct, name: string, built: boolean, isRole: boolean, creator: IConstruct): void {
   const what = isRole ? 'role' : 'service';
-  const stack = Stack.of(imported);
-  const creatorStack = Stack.of(creator);
-  const [shown, creatorShown] = [JSON.stringify(stack.node.path), JSON.stringify(creatorStack.node.path)];
   const givenAs = GIVEN_AS.get(imported);
   const subject = givenAs
     ? `${givenAs.property} ${JSON.stringify(name)} is the ${built ? `name, built of its service's name,` : 'literal name'} of a ${what},`
@@ -99,7 +129,13 @@ function warn(imported: IConstruct, name: string, built: boolean, isRole: boolea
   const byReference = givenAs
     ? `Pass it by reference (${givenAs.byReference})`
     : `Import it by reference (${isRole ? 'MackerelRole.fromFullName(scope, id, web.fullName)' : 'MackerelService.fromName(scope, id, shop.name)'})`;
-  const ordersNothing = built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing';
+  warn(imported, creator, what, subject, byReference, built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing');
+}
+
+function warn(at: IConstruct, creator: IConstruct, what: string, subject: string, byReference: string, ordersNothing: string): void {
+  const stack = Stack.of(at);
+  const creatorStack = Stack.of(creator);
+  const [shown, creatorShown] = [JSON.stringify(stack.node.path), JSON.stringify(creatorStack.node.path)];
   const [top, creatorTop] = [topLevel(stack), topLevel(creatorStack)];
   const remedy = top === creatorTop
     // CDK refuses a nested stack's dependency on its parent, and the reverse is a no-op.
@@ -108,7 +144,7 @@ function warn(imported: IConstruct, name: string, built: boolean, isRole: boolea
       ? `Stack ${creatorShown} depends on stack ${shown} already, so neither a reference nor stack.addDependency can order them the other way `
         + `(a cycle): use the ${what} in stack ${creatorShown} or in a stack that depends on it, or create it in stack ${shown}`
       : `${byReference}, or make stack ${shown} depend on stack ${creatorShown} (stack.addDependency)`;
-  _warnLate(imported, 'cdk-mackerel:importedByLiteralName',
+  _warnLate(at, 'cdk-mackerel:importedByLiteralName',
     `${subject} which ${creator.node.path} of stack ${creatorShown} creates, `
     + `but stack ${shown} does not depend on stack ${creatorShown}: ${ordersNothing}. The first deploy may `
     + `create what uses the ${what} before it exists, which Mackerel refuses (404 or 400), and a destroy may delete stack ${creatorShown} `

@@ -1,9 +1,9 @@
-import { App, NestedStack, Stack, Stage } from 'aws-cdk-lib';
+import { App, Duration, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  IMackerelService, MackerelApiKey, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, ServiceMetricMonitor, ServiceMetricMonitorProps,
+  AlertGroupSetting, Downtime, HostMetricMonitor, IMackerelService, MackerelApiKey, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor, ServiceMetricMonitorProps,
 } from '../../src';
 import { mackerelStack } from '../monitors/_fixture';
 
@@ -174,5 +174,43 @@ describe('a service or role imported by literal name that another stack of the a
     new MackerelRoleMetadata(monitors, 'Owner', { role: built, namespace: 'owner', metadata: { team: 'payments' } });
     MackerelRole.fromFullName(monitors, 'WebByRef', web.fullName);
     expect(allWarnings(app)).toEqual([]);
+  });
+});
+
+describe('a scope given by literal name (MonitorScope.of) that another stack of the app creates', () => {
+  const cpu = (scopes: MonitorScope[]) => ({ name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes });
+
+  test('a monitor\'s, a downtime\'s and an alert group setting\'s scope are warned about, naming the property and the scope by reference', () => {
+    const { other } = twoStacks();
+    new HostMetricMonitor(other, 'Cpu', cpu([MonitorScope.of('legacy'), MonitorScope.of('shop:web')]));
+    new Downtime(other, 'Maint', { name: 'm', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.of('shop')] });
+    new AlertGroupSetting(other, 'Group', { name: 'g', scopes: [MonitorScope.of('shop')] });
+
+    const warnings = warningsOf(other);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/Cpu', '/Other/Maint', '/Other/Group']);
+    expect(warnings[0].entry.data).toMatch(/^scopes\[1\] "shop:web" is the literal name of a role, which Stack\/Shop\/web of stack "Stack" creates, but stack "Other" does not depend on stack "Stack": a literal orders nothing\. .* Pass it by reference \(MonitorScope\.fromRole\(web\)\), or make stack "Other" depend on stack "Stack" \(stack\.addDependency\) \[ack:/);
+    expect(warnings[1].entry.data).toMatch(/^scopes\[0\] "shop" is the literal name of a service, .* Pass it by reference \(MonitorScope\.fromService\(shop\)\), or make/);
+  });
+
+  test('a role the app does not create, of a service another stack creates, is warned about for the service', () => {
+    const { other } = twoStacks();
+    new HostMetricMonitor(other, 'Cpu', cpu([MonitorScope.of('shop:db')]));
+    expect(warningsOf(other).map((w) => w.entry.data)).toEqual([expect.stringMatching(/^scopes\[0\] "shop:db" is the literal name of a role of service "shop", which Stack\/Shop of stack "Stack" creates, /)]);
+  });
+
+  test('not when the stacks are ordered, in the creator\'s own stack, for a scope by reference or by an import (which warns itself)', () => {
+    const { stack, shop, other } = twoStacks();
+    new HostMetricMonitor(stack, 'Cpu', cpu([MonitorScope.of('shop:web')]));
+    new HostMetricMonitor(other, 'ByImport', cpu([MonitorScope.fromService(MackerelService.fromName(other, 'Shop', 'shop'))]));
+    const byRef = stackIn(other.node.root as App, 'ByRef');
+    new HostMetricMonitor(byRef, 'Cpu', cpu([MonitorScope.fromService(shop)]));
+    expect(warningsOf(stack)).toEqual([]);
+    expect(warningsOf(other).map((w) => w.id)).toEqual(['/Other/Shop']);
+    expect(warningsOf(byRef)).toEqual([]);
+
+    const third = stackIn(other.node.root as App, 'Third');
+    third.addDependency(stack);
+    new HostMetricMonitor(third, 'Cpu', cpu([MonitorScope.of('shop')]));
+    expect(warningsOf(third)).toEqual([]);
   });
 });
