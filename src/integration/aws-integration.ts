@@ -16,6 +16,7 @@ import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_
 import { _createMackerelResource } from '../provider/_resource';
 import { MackerelResourceOptions } from '../provider/resource-options';
 import { _knownRoleFullNameOf } from '../service/_known-name';
+import { _warnNamedByLiteral } from '../service/_imported-by-name';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { _checkUniqueInApp } from '../service/_unique';
 
@@ -345,6 +346,7 @@ export class MackerelAwsIntegration extends Construct {
       _checkRoleFullName(this, `${property}.role`, options.role);
       // A role of this stack given by name (not by its fullName) would not order creation.
       _dependOnNamed(this.resource, options.role, true);
+      _warnNamedByLiteral(this, `${property}.role`, options.role, true, 'role: ecs.fullName');
     }
     if (options.excludedMetrics && options.includedMetrics) {
       _fail(this, `${property}.includedMetrics`, options.includedMetrics, 'is given with excludedMetrics', 'either excludedMetrics or includedMetrics');

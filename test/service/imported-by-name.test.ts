@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  AlertGroupSetting, Downtime, HostMetricMonitor, IMackerelService, MackerelApiKey, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor, ServiceMetricMonitorProps,
+  AlertGroupSetting, AwsIntegrationService, Downtime, HostMetricMonitor, IMackerelService, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor, ServiceMetricMonitorProps,
 } from '../../src';
 import { mackerelStack } from '../monitors/_fixture';
 
@@ -213,4 +213,18 @@ describe('a scope given by literal name (MonitorScope.of) that another stack of 
     new HostMetricMonitor(third, 'Cpu', cpu([MonitorScope.of('shop')]));
     expect(warningsOf(third)).toEqual([]);
   });
+});
+
+test('an AWS integration\'s role given by literal full name that another stack creates is warned about', () => {
+  const { app, shop } = mackerelStack();
+  const roles = stackIn(app, 'Roles');
+  const ecs = new MackerelRole(roles, 'Ecs', { service: shop, name: 'ecs' });
+  const byLiteral = stackIn(app, 'ByLiteral');
+  new MackerelAwsIntegration(byLiteral, 'Aws', { name: 'prod' }).addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
+  const byReference = stackIn(app, 'ByReference');
+  new MackerelAwsIntegration(byReference, 'Aws', { name: 'prod2' }).addService(AwsIntegrationService.ECS_CLUSTER, { role: ecs.fullName });
+
+  const warnings = allWarnings(app);
+  expect(warnings.map((m) => m.id)).toEqual(['/ByLiteral/Aws']);
+  expect(warnings[0].entry.data).toMatch(/^services\.ECSCluster\.role "shop:ecs" is the literal name of a role, which Roles\/Ecs of stack "Roles" creates, .* Pass it by reference \(role: ecs\.fullName\), or make stack "ByLiteral" depend on stack "Roles"/);
 });
