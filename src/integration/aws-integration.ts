@@ -15,8 +15,8 @@ import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { MackerelResourceOptions } from '../provider/resource-options';
-import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
+import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _dependOnNamed } from '../service/_named-dependency';
 import { _checkUniqueInApp } from '../service/_unique';
 

@@ -124,7 +124,7 @@ function warnOnImport(imported: IConstruct, name: string, built: boolean, isRole
   const what = isRole ? 'role' : 'service';
   const givenAs = GIVEN_AS.get(imported);
   const subject = givenAs
-    ? `${givenAs.property} ${JSON.stringify(name)} is the ${built ? `name, built of its service's name,` : 'literal name'} of a ${what},`
+    ? `${givenAs.property} ${JSON.stringify(name)} is the ${built ? 'name, built of its service\'s name,' : 'literal name'} of a ${what},`
     : `This ${what} is imported ${built ? `by a name built of its service's name, ${JSON.stringify(name)},` : `by its literal name ${JSON.stringify(name)},`}`;
   const byReference = givenAs
     ? `Pass it by reference (${givenAs.byReference})`

@@ -3,7 +3,9 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  AlertGroupSetting, AwsIntegrationService, Downtime, HostMetricMonitor, IMackerelService, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor, ServiceMetricMonitorProps,
+  AlertGroupSetting, AwsIntegrationService, Downtime, HostMetricMonitor, IMackerelService, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring,
+  MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor,
+  ServiceMetricMonitorProps,
 } from '../../src';
 import { mackerelStack } from '../monitors/_fixture';
 
