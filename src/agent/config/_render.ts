@@ -134,8 +134,11 @@ function env(scope: IConstruct, property: string, given: { [name: string]: strin
         'a name without leading or trailing spaces');
     }
     known(scope, `${property} name`, name);
-    known(scope, `${property}.${name}`, given[name]);
-    if (given[name] !== '' && CREDENTIAL_ENV.test(name)) {
+    // A value named as a credential is not shown in an error, as a header's is not.
+    const credential = CREDENTIAL_ENV.test(name);
+    if (credential) secretValue(scope, property, name, given[name]);
+    else known(scope, `${property}.${name}`, given[name]);
+    if (given[name] !== '' && credential) {
       warnCredential(scope, `${property}.${name}`,
         'Give it to the agent container as an ECS secret (container.addSecret) instead: plugins and exec probes inherit the agent\'s environment');
     }
@@ -197,9 +200,8 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
   if (options.proxy !== undefined) wellFormed(scope, 'config.readinessProbe.proxy', options.proxy, { value: _maskedUserinfo(options.proxy), what: 'holds' });
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     known(scope, 'config.readinessProbe.headers name', name);
-    if (Token.isUnresolved(value)) notKnown(scope, `config.readinessProbe.headers.${name}`, value);
     // The value is not shown (here and below): a header such as Authorization holds a credential.
-    wellFormed(scope, 'config.readinessProbe.headers', value, { value: name, what: 'has a value that holds' });
+    secretValue(scope, 'config.readinessProbe.headers', name, value);
     // Go's HTTP client refuses such a request, and the agent retries the probe forever: the host would never register.
     if (!HEADER_NAME.test(name)) {
       _fail(scope, 'config.readinessProbe.headers name', name, 'is not an HTTP header name', `letters, digits and ${HEADER_NAME_SYMBOLS}`,
@@ -292,6 +294,17 @@ function known<T extends string | number | undefined>(scope: IConstruct, propert
   if (value !== undefined && Token.isUnresolved(value)) notKnown(scope, property, Token.asString(value));
   if (typeof value === 'string') wellFormed(scope, property, value);
   return value;
+}
+
+/**
+ * `known` for a value that may be a credential, named in its errors by `name` instead: a token
+ * with literal text around it (`Bearer s3cret${token}`) would show the text.
+ */
+function secretValue(scope: IConstruct, property: string, name: string, value: string): void {
+  if (Token.isUnresolved(value)) {
+    _fail(scope, property, name, 'has a value that is not known at synth', 'a literal value, because the config file is written at synth');
+  }
+  wellFormed(scope, property, value, { value: name, what: 'has a value that holds' });
 }
 
 /** What an error shows of a value that must not be shown whole (a credential): another value, and how it relates to the problem. */

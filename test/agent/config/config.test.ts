@@ -349,7 +349,7 @@ describe('agent config: rejected input', () => {
     expect(withToken({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80, host: Aws.URL_SUFFIX }) }))
       .toThrow(unknown('config.readinessProbe.host'));
     expect(withToken({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 80, headers: { Host: Aws.URL_SUFFIX } }) }))
-      .toThrow(unknown('config.readinessProbe.headers.Host'));
+      .toThrow(/^Stack\/Agent: config.readinessProbe.headers "Host" has a value that is not known at synth; expected a literal value/);
     expect(withToken({ readinessProbe: MackerelReadinessProbe.tcp({ port: 80, period: Duration.seconds(Token.asNumber(Aws.NO_VALUE)) }) }))
       .toThrow(/^Stack\/Agent: config.readinessProbe.period "<token> seconds" is not known at synth/);
   });
@@ -811,6 +811,28 @@ describe('agent config: credentials written into the config file', () => {
     for (const warning of warnings) {
       expect(warning.entry.data).not.toMatch(/s3cret/);
       expect(warning.entry.data).toMatch(/Give it to the agent container as an ECS secret \(container\.addSecret\) instead: plugins and exec probes inherit the agent's environment/);
+    }
+  });
+  test('an error about a credential\'s value (a lone surrogate, a token with literal text around it) names it without showing the value', () => {
+    const check = (env: { [name: string]: string }) => ({ checkPlugins: { db: { command: MackerelPluginCommand.shell('check-mysql connection'), env } } });
+    const header = (value: string) => ({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, headers: { Authorization: value } }) });
+    const token = Token.asString({ Ref: 'Suffix' });
+    for (const [config, error] of [
+      [check({ DB_PASSWORD: 's3cret\ud800' }),
+        /^Stack\/Agent: config.checkPlugins.db.env "DB_PASSWORD" has a value that holds a lone UTF-16 surrogate \(U\+D800\), which the agent's YAML parser refuses/],
+      [check({ DB_PASSWORD: `s3cret${token}` }),
+        /^Stack\/Agent: config.checkPlugins.db.env "DB_PASSWORD" has a value that is not known at synth; expected a literal value, because the config file is written at synth$/],
+      [header(`Bearer s3cret${token}`),
+        /^Stack\/Agent: config.readinessProbe.headers "Authorization" has a value that is not known at synth; expected a literal value, because the config file is written at synth$/],
+    ] as Array<[MackerelAgentConfig, RegExp]>) {
+      let message = '';
+      try {
+        withConfig(config);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(error);
+      expect(message).not.toMatch(/s3cret/);
     }
   });
 });
