@@ -17,8 +17,10 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|se
 /**
  * Environment names that end in a credential's word (DB_PASSWORD, GITHUB_TOKEN, API_KEY). Only the end
  * counts, and only the kinds of key that are secrets: TOKEN_FILE, SSH_KEY_PATH or CACHE_KEY name no secret.
+ * A password may end a word (libpq's PGPASSWORD); its short forms only after a separator (MYSQL_PWD,
+ * DATA_SOURCE_PASS), as the shell's PWD is a directory.
  */
-const CREDENTIAL_ENV = /(^|[_-])(token|password|passwd|secret|apikey|(api|access|secret|private)[_-]?key)$/i;
+const CREDENTIAL_ENV = /(^|[_-])(token|secret|apikey|(api|access|secret|private)[_-]?key)$|passw(or)?d$|[_-](pwd|pass)$/i;
 /** A high surrogate without its low half, or a low one without its high half. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** What the `-plugins` image adds to the agent-only one (its `/usr/bin`). */

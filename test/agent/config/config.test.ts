@@ -813,6 +813,23 @@ describe('agent config: credentials written into the config file', () => {
       expect(warning.entry.data).toMatch(/Give it to the agent container as an ECS secret \(container\.addSecret\) instead: plugins and exec probes inherit the agent's environment/);
     }
   });
+  test('the commonest database password variables warn too, and the shell\'s PWD does not', () => {
+    // GIVEN libpq's PGPASSWORD, MySQL's MYSQL_PWD and the like, beside names that only look alike
+    const { stack } = withConfig({
+      checkPlugins: {
+        db: {
+          command: MackerelPluginCommand.shell('check-postgresql connection'),
+          env: { PGPASSWORD: 's3cret-a', MYSQL_PWD: 's3cret-b', DATA_SOURCE_PASS: 's3cret-c', PWD: '/srv', OLDPWD: '/', BYPASS: 'yes', PATH: '/bin', HOME: '/root', PGHOST: 'db' },
+        },
+      },
+    });
+    // THEN
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'));
+    expect(warnings.map((w) => /^(\S+) looks like a credential/.exec(w.entry.data as string)?.[1]).sort()).toEqual([
+      'config.checkPlugins.db.env.DATA_SOURCE_PASS', 'config.checkPlugins.db.env.MYSQL_PWD', 'config.checkPlugins.db.env.PGPASSWORD',
+    ]);
+  });
+
   test('an error about a credential\'s value (a lone surrogate, a token with literal text around it) names it without showing the value', () => {
     const check = (env: { [name: string]: string }) => ({ checkPlugins: { db: { command: MackerelPluginCommand.shell('check-mysql connection'), env } } });
     const header = (value: string) => ({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, headers: { Authorization: value } }) });
