@@ -232,9 +232,12 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
   if (options.proxy !== undefined && !/^https?:\/\/[^\s]+$/.test(options.proxy)) {
     _fail(scope, 'config.readinessProbe.proxy', _maskedUserinfo(options.proxy), 'is not an http or https URL', 'a URL such as http://proxy:3128');
   }
-  if (options.proxy !== undefined && _userinfoOf(options.proxy)) {
+  const proxy = options.proxy ?? '';
+  const userinfo = _userinfoOf(proxy);
+  // Go's transport sends an empty userinfo (http://@proxy, http://:@proxy) as an empty Basic credential: nothing to keep secret.
+  if (userinfo && /[^:]/.test(proxy.slice(userinfo.start, userinfo.end))) {
     warnCredential(scope, 'config.readinessProbe.proxy', 'Probe through a proxy that needs no credential from inside the task, or probe the container directly',
-      `${JSON.stringify(_maskedUserinfo(options.proxy))} carries a user name or password, which is`);
+      `${JSON.stringify(_maskedUserinfo(proxy))} carries a user name or password, which is`);
   }
   probeHost(scope, options.host, options.port);
   return {

@@ -790,6 +790,13 @@ describe('agent config: credentials written into the config file', () => {
     expect(Annotations.fromStack(plain).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'))).toEqual([]);
   });
 
+  test('a probe proxy URL with an empty userinfo (http://@proxy, http://:@proxy) carries no credential, so does not warn', () => {
+    for (const proxy of ['http://@proxy.internal:3128', 'http://:@proxy.internal:3128']) {
+      const { stack } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, proxy }) });
+      expect(Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'))).toEqual([]);
+    }
+  });
+
   test('a plugin or exec probe env value whose name ends in a credential\'s word warns, and a name that only mentions one does not', () => {
     // GIVEN
     const { stack } = withConfig({
