@@ -21,6 +21,11 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|se
  * DATA_SOURCE_PASS), as the shell's PWD is a directory.
  */
 const CREDENTIAL_ENV = /(^|[_-])(token|secret|apikey|(api|access|secret|private)[_-]?key)$|passw(or)?d$|[_-](pwd|pass)$/i;
+/**
+ * A URL that carries a password (`postgres://user:pass@db/app`, `redis://:pass@cache`), as a
+ * DATABASE_URL does whatever its name. A user name alone (`ssh://git@host`) is no secret.
+ */
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s:]*:[^/?#\s]+@/;
 /** A high surrogate without its low half, or a low one without its high half. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** What the `-plugins` image adds to the agent-only one (its `/usr/bin`). */
@@ -137,7 +142,7 @@ function env(scope: IConstruct, property: string, given: { [name: string]: strin
     }
     known(scope, `${property} name`, name);
     // A value named as a credential is not shown in an error, as a header's is not.
-    const credential = CREDENTIAL_ENV.test(name);
+    const credential = CREDENTIAL_ENV.test(name) || URL_WITH_PASSWORD.test(given[name]);
     if (credential) secretValue(scope, property, name, given[name]);
     else known(scope, `${property}.${name}`, given[name]);
     if (given[name] !== '' && credential) {

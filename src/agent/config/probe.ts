@@ -44,8 +44,8 @@ export interface MackerelExecProbeOptions extends MackerelProbeTiming {
    * Environment variables added for the command: names must not contain `=`.
    *
    * The values are written in plain text into the config file, an S3 asset in the CDK bootstrap
-   * bucket: a name ending in a credential's word (`DB_PASSWORD`, `GITHUB_TOKEN`, `API_KEY`) is
-   * warned about (`cdk-mackerel:credentialInAgentConfig`). Give a secret to the agent container as
+   * bucket: a name ending in a credential's word (`DB_PASSWORD`, `GITHUB_TOKEN`, `API_KEY`), or a
+   * value that is a URL with a password (`postgres://app:pass@db/shop`), is warned about (`cdk-mackerel:credentialInAgentConfig`). Give a secret to the agent container as
    * an ECS secret instead: the command inherits the agent's environment.
    *
    * @default - only the agent's environment

@@ -837,6 +837,24 @@ describe('agent config: credentials written into the config file', () => {
     ]);
   });
 
+  test('a URL with a password in any env value warns (DATABASE_URL), and one with a user name alone does not', () => {
+    // GIVEN
+    const { stack } = withConfig({
+      checkPlugins: {
+        db: {
+          command: MackerelPluginCommand.shell('check-postgresql connection'),
+          env: { DATABASE_URL: 'postgres://app:s3cret-a@db:5432/shop', CACHE: 'redis://:s3cret-b@cache:6379', REPO: 'ssh://git@github.com/shop', MAIL: 'ops@example.com', SITE: 'https://example.com:8443/a:b@c' },
+        },
+      },
+    });
+    // THEN
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'));
+    expect(warnings.map((w) => /^(\S+) looks like a credential/.exec(w.entry.data as string)?.[1]).sort()).toEqual([
+      'config.checkPlugins.db.env.CACHE', 'config.checkPlugins.db.env.DATABASE_URL',
+    ]);
+    expect(JSON.stringify(warnings)).not.toMatch(/s3cret/);
+  });
+
   test('an error about a credential\'s value (a lone surrogate, a token with literal text around it) names it without showing the value', () => {
     const check = (env: { [name: string]: string }) => ({ checkPlugins: { db: { command: MackerelPluginCommand.shell('check-mysql connection'), env } } });
     const header = (value: string) => ({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, headers: { Authorization: value } }) });
