@@ -6,7 +6,7 @@ import { DashboardWidget } from './widget';
 import { _DashboardProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { MackerelResourceOptions } from '../provider/resource-options';
-import { _checkUniqueInApp } from '../service/_unique';
+import { _checkUniqueInApp, _keyedConstructAdded, _KeyedKind } from '../service/_unique';
 
 /** Mackerel's URL path rule for dashboards (the API answers 400 otherwise). */
 const URL_PATH = /^([A-Za-z0-9_][-A-Za-z0-9_]*)(\/[A-Za-z0-9_][-A-Za-z0-9_]*)*$/;
@@ -66,6 +66,9 @@ export interface DashboardProps extends MackerelResourceOptions {
  * @see https://mackerel.io/api-docs/entry/dashboards
  */
 export class Dashboard extends Construct {
+  /** The dashboards of the app by their URL path. */
+  private static readonly BY_URL_PATH: _KeyedKind = { keysOf: (other) => (other instanceof Dashboard ? [other.urlPath] : []) };
+
   /** The dashboard's Mackerel ID, a reference to the resource (its `Ref`). */
   public readonly dashboardId: string;
 
@@ -80,9 +83,10 @@ export class Dashboard extends Construct {
         _fail(this, 'urlPath', props.urlPath, 'is not a dashboard URL path',
           'letters, digits, - and _ in /-separated parts, none empty or starting with -, such as "shop/web"');
       }
-      _checkUniqueInApp(this, 'urlPath', props.urlPath, props.urlPath, (other) => (other instanceof Dashboard ? other.urlPath : undefined), 'dashboard URL path');
+      _checkUniqueInApp(this, 'urlPath', props.urlPath, props.urlPath, Dashboard.BY_URL_PATH, 'dashboard URL path');
     }
     this.urlPath = props.urlPath;
+    _keyedConstructAdded();
     for (const row of props.widgets ?? []) this.addWidgets(...row);
     const properties: _DashboardProperties = {
       title: props.title,

@@ -18,7 +18,7 @@ import { MackerelResourceOptions } from '../provider/resource-options';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
 import { _knownRoleFullNameOf } from '../service/_known-name';
 import { _dependOnNamed } from '../service/_named-dependency';
-import { _checkUniqueInApp } from '../service/_unique';
+import { _checkUniqueInApp, _keyedConstructAdded, _KeyedKind } from '../service/_unique';
 
 /** Mackerel's AWS account, the only principal the integration role trusts. */
 const MACKEREL_PRINCIPAL = 'arn:aws:iam::217452466226:root';
@@ -229,6 +229,9 @@ const ROLE_TAG_KEY = 'mackerel-integration';
  * @see https://mackerel.io/docs/entry/integrations/aws
  */
 export class MackerelAwsIntegration extends Construct {
+  /** The AWS integrations of the app by their name. */
+  private static readonly BY_NAME: _KeyedKind = { keysOf: (other) => (other instanceof MackerelAwsIntegration ? [other.givenName] : []) };
+
   /** The external ID Mackerel issued for this integration (a reference to the resource). */
   public readonly externalId: string;
 
@@ -272,6 +275,7 @@ export class MackerelAwsIntegration extends Construct {
     props.includedTags?.forEach((tag, i) => this.warnIfExcluded(tag, `includedTags[${i}]`));
     this.checkProps(props);
     this.givenName = props.name;
+    _keyedConstructAdded();
     this.region = props.region ?? Stack.of(this).region;
     this.checkPartition(props);
 
@@ -587,8 +591,7 @@ export class MackerelAwsIntegration extends Construct {
     };
     Aspects.of(this).add(sensitiveReads);
     if (!Token.isUnresolved(props.name)) {
-      _checkUniqueInApp(this, 'name', props.name, props.name,
-        (other) => (other instanceof MackerelAwsIntegration ? other.givenName : undefined), 'AWS integration');
+      _checkUniqueInApp(this, 'name', props.name, props.name, MackerelAwsIntegration.BY_NAME, 'AWS integration');
     }
   }
 

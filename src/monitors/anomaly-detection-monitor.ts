@@ -11,7 +11,7 @@ import { MackerelContainerAgent } from '../agent/container-agent';
 import { MackerelProvider } from '../provider/provider';
 import { _warnScopedKeptWithDeletedService } from '../service/_kept-with-service';
 import { _knownRoleFullNameOf } from '../service/_known-name';
-import { _firstInOrganization } from '../service/_unique';
+import { _addLookupValidation, _firstInOrganization, _keyedConstructAdded, _KeyedKind } from '../service/_unique';
 
 /** How large a deviation each sensitivity alerts on, as a rank: a sensitive monitor alerts on the smallest. */
 const DEVIATION: { [sensitivity in AnomalySensitivity]: number } = {
@@ -112,6 +112,9 @@ export interface AnomalyDetectionMonitorProps extends MonitorBaseProps {
  * });
  */
 export class AnomalyDetectionMonitor extends MonitorBase {
+  /** The anomaly detection monitors of the app by the roles they watch (`_roleKeys`). */
+  private static readonly BY_ROLE: _KeyedKind = { keysOf: (other) => (other instanceof AnomalyDetectionMonitor ? other._roleKeys : []) };
+
   /** The Mackerel monitor ID: a reference to the resource (its `Ref`). */
   public readonly monitorId: string;
 
@@ -141,7 +144,8 @@ export class AnomalyDetectionMonitor extends MonitorBase {
     _warnOnRepeatedScopes(this, props.scopes);
     _warnScopedKeptWithDeletedService(this, props.scopes, 'anomaly detection monitor');
     this._roleKeys = props.scopes.map(_scopeKey);
-    this.node.addValidation({ validate: () => this.rolesWatchedElsewhere(props.scopes) });
+    _keyedConstructAdded();
+    _addLookupValidation(this, () => this.rolesWatchedElsewhere(props.scopes));
     // Late: an Aspect adds its agents after this constructor, before validation.
     this.node.addValidation({ validate: () => this.warnOnContainerAgentRoles() });
   }
@@ -189,8 +193,8 @@ export class AnomalyDetectionMonitor extends MonitorBase {
   private rolesWatchedElsewhere(scopes: MonitorScope[]): string[] {
     const stack = Stack.of(this);
     return this._roleKeys.flatMap((key, i) => {
-      const first = _firstInOrganization(this, (other) => other instanceof AnomalyDetectionMonitor && other._roleKeys.includes(key)
-        && (!Token.isUnresolved(key) || Stack.of(other) === stack));
+      const first = _firstInOrganization(this, AnomalyDetectionMonitor.BY_ROLE, key,
+        (other) => !Token.isUnresolved(key) || Stack.of(other) === stack);
       if (first === undefined || first === this) return [];
       return [_describeProblem(`scopes[${i}]`, _shownScope(this, scopes[i]), `is also a scope of the anomaly detection monitor ${first.node.path}`,
         'one anomaly detection monitor per role', 'Mackerel allows no more; give the role once, in one of the two monitors')];

@@ -2,10 +2,8 @@ import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _referenceTargets } from '../_references';
 import { _warnLate } from '../_validation';
-import { _knownRoleFullName, _knownRoleFullNameOf, _knownServiceName, _knownServiceNameOf } from './_known-name';
-import { _firstInOrganization } from './_unique';
-import { MackerelRole } from './role';
-import { MackerelService } from './service';
+import { _knownRoleFullNameOf, _knownServiceNameOf, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
+import { _addLookupValidation, _firstInOrganization } from './_unique';
 
 /** The role imports, by the literal full name they were given: their service's import leaves the warning to them. */
 const ROLE_IMPORTS = new WeakMap<IConstruct, string>();
@@ -30,17 +28,15 @@ export function _warnImportedByLiteralName(imported: IConstruct, given: string, 
   const name = built ? (isRole ? _knownRoleFullNameOf(given) : _knownServiceNameOf(given)) : given;
   if (name === undefined) return;
   if (isRole) ROLE_IMPORTS.set(imported, name);
-  imported.node.addValidation({
-    validate: () => {
-      const parentRole = imported.node.scope && ROLE_IMPORTS.get(imported.node.scope);
-      // A role import's service: the role's warning, when there is one, says it all.
-      if (!isRole && parentRole !== undefined && unorderedCreator(imported.node.scope!, parentRole, true)) return [];
-      const creator = unorderedCreator(imported, name, isRole);
-      // Its own reference (`web.fullName`) orders it once used, as an import of it by reference.
-      if (creator && built && _referenceTargets(imported, given).some((t) => t.node.scopes.includes(creator))) return [];
-      if (creator) warnOnImport(imported, name, built, isRole, creator);
-      return [];
-    },
+  _addLookupValidation(imported, () => {
+    const parentRole = imported.node.scope && ROLE_IMPORTS.get(imported.node.scope);
+    // A role import's service: the role's warning, when there is one, says it all.
+    if (!isRole && parentRole !== undefined && unorderedCreator(imported.node.scope!, parentRole, true)) return [];
+    const creator = unorderedCreator(imported, name, isRole);
+    // Its own reference (`web.fullName`) orders it once used, as an import of it by reference.
+    if (creator && built && _referenceTargets(imported, given).some((t) => t.node.scopes.includes(creator))) return [];
+    if (creator) warnOnImport(imported, name, built, isRole, creator);
+    return [];
   });
 }
 
@@ -55,9 +51,8 @@ function creatorOf(consumer: IConstruct, name: string, isRole: boolean): IConstr
   const stack = Stack.of(consumer);
   // Stacks of another Stage are deployed on their own (a pipeline's stage), and may not depend on these.
   const stage = Stage.of(stack);
-  return _firstInOrganization(consumer, (c) => (isRole
-    ? c instanceof MackerelRole && _knownRoleFullName(c) === name
-    : c instanceof MackerelService && _knownServiceName(c) === name) && Stack.of(c) !== stack && Stage.of(c) === stage);
+  return _firstInOrganization(consumer, isRole ? _ROLES_BY_FULL_NAME : _SERVICES_BY_NAME, name,
+    (c) => Stack.of(c) !== stack && Stage.of(c) === stage);
 }
 
 /** Whether the stack of `consumer` is deployed after the stack of `creator`. */
@@ -106,17 +101,15 @@ export function _importedAs(imported: IConstruct, property: string, byReference:
 export function _warnNamedByLiteral(consumer: IConstruct, property: string, name: string, isRole: boolean, byReference: string): void {
   if (Token.isUnresolved(name)) return;
   const serviceName = isRole ? name.slice(0, name.indexOf(':')) : name;
-  consumer.node.addValidation({
-    validate: () => {
-      const role = isRole ? creatorOf(consumer, name, true) : undefined;
-      const creator = role ?? creatorOf(consumer, serviceName, false);
-      if (!creator || ordered(consumer, creator)) return [];
-      const subject = role || !isRole
-        ? `${property} ${JSON.stringify(name)} is the literal name of a ${isRole ? 'role' : 'service'},`
-        : `${property} ${JSON.stringify(name)} is the literal name of a role of service ${JSON.stringify(serviceName)},`;
-      warn(consumer, creator, role ? 'role' : 'service', subject, `Pass it by reference (${byReference})`, 'a literal orders nothing');
-      return [];
-    },
+  _addLookupValidation(consumer, () => {
+    const role = isRole ? creatorOf(consumer, name, true) : undefined;
+    const creator = role ?? creatorOf(consumer, serviceName, false);
+    if (!creator || ordered(consumer, creator)) return [];
+    const subject = role || !isRole
+      ? `${property} ${JSON.stringify(name)} is the literal name of a ${isRole ? 'role' : 'service'},`
+      : `${property} ${JSON.stringify(name)} is the literal name of a role of service ${JSON.stringify(serviceName)},`;
+    warn(consumer, creator, role ? 'role' : 'service', subject, `Pass it by reference (${byReference})`, 'a literal orders nothing');
+    return [];
   });
 }
 

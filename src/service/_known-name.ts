@@ -3,6 +3,7 @@ import {
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _isMackerelName, _isRoleFullName } from '../_names';
+import type { _KeyedKind } from './_unique';
 import type { IMackerelRole } from './role';
 import { MackerelRole } from './role';
 import type { IMackerelService } from './service';
@@ -20,6 +21,14 @@ export function _knownServiceName(service: IMackerelService): string | undefined
   if (!(service instanceof MackerelService)) return _knownServiceNameOf(service.name);
   return Token.isUnresolved(service._givenName) ? undefined : service._givenName;
 }
+
+/**
+ * The `MackerelService`s of the app by their known name (`_knownServiceName`).
+ * @internal
+ */
+export const _SERVICES_BY_NAME: _KeyedKind = {
+  keysOf: (construct) => knownKeys(construct instanceof MackerelService ? _knownServiceName(construct) : undefined),
+};
 
 /**
  * The name a service string stands for when it is known at synth: the string itself, or, for
@@ -47,6 +56,18 @@ export function _knownRoleFullName(role: IMackerelRole): string | undefined {
   if (!(role instanceof MackerelRole)) return _knownRoleFullNameOf(role.fullName);
   const service = _knownServiceName(role.service);
   return service === undefined || Token.isUnresolved(role.name) ? undefined : `${service}:${role.name}`;
+}
+
+/**
+ * The `MackerelRole`s of the app by their known full name (`_knownRoleFullName`).
+ * @internal
+ */
+export const _ROLES_BY_FULL_NAME: _KeyedKind = {
+  keysOf: (construct) => knownKeys(construct instanceof MackerelRole ? _knownRoleFullName(construct) : undefined),
+};
+
+function knownKeys(name: string | undefined): string[] {
+  return name === undefined ? [] : [name];
 }
 
 /**

@@ -1,6 +1,18 @@
+import { Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _describeProblem } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
+
+/**
+ * A kind of construct that the checks look up by key across the app (services by name, roles
+ * by full name, dashboards by URL path...): the keys of a construct of that kind, none for others.
+ * A construct of a kind calls `_keyedConstructAdded` once its keys are set: the index is kept
+ * until one is added, or a Stage's validation starts.
+ * @internal
+ */
+export interface _KeyedKind {
+  keysOf(construct: IConstruct): readonly string[];
+}
 
 /**
  * Registers a synth-time check that no other construct of the app creates the same Mackerel
@@ -12,29 +24,81 @@ import { MackerelProvider } from '../provider/provider';
  *
  * @param construct the construct that creates the object
  * @param key the object's identity (`service` or `service:role`)
- * @param keyOf the identity of another construct of the same kind, or undefined for other kinds
+ * @param kind the constructs of the same kind, by their identity
  * @internal
  */
-export function _checkUniqueInApp(construct: IConstruct, property: string, value: string, key: string,
-  keyOf: (other: IConstruct) => string | undefined, what: string): void {
-  construct.node.addValidation({
-    validate: () => {
-      const first = _firstInOrganization(construct, (other) => keyOf(other) === key);
-      return first && first !== construct
-        ? [_describeProblem(property, value, `creates the same ${what} as ${first.node.path}`, `${what} names unique in the Mackerel organization`,
-          'Create it once and pass the construct around, or reference the existing one')]
-        : [];
-    },
+export function _checkUniqueInApp(construct: IConstruct, property: string, value: string, key: string, kind: _KeyedKind, what: string): void {
+  _addLookupValidation(construct, () => {
+    const first = _firstInOrganization(construct, kind, key);
+    return first && first !== construct
+      ? [_describeProblem(property, value, `creates the same ${what} as ${first.node.path}`, `${what} names unique in the Mackerel organization`,
+        'Create it once and pass the construct around, or reference the existing one')]
+      : [];
   });
 }
 
 /**
- * The first construct of the app, in tree order, that `matches` and reaches the same Mackerel
- * organization as `construct` (as `_checkUniqueInApp` counts organizations), or undefined.
+ * The first construct of the app, in tree order, of `kind` with `key` among its keys that
+ * `matches` and reaches the same Mackerel organization as `construct` (as `_checkUniqueInApp`
+ * counts organizations), or undefined. Only for validations added with `_addLookupValidation`.
  * @internal
  */
-export function _firstInOrganization(construct: IConstruct, matches: (other: IConstruct) => boolean): IConstruct | undefined {
-  return construct.node.root.node.findAll().find((other) => matches(other) && sameOrganization(construct, other));
+export function _firstInOrganization(construct: IConstruct, kind: _KeyedKind, key: string,
+  matches: (other: IConstruct) => boolean = () => true): IConstruct | undefined {
+  return (byKey(construct.node.root, kind).get(key) ?? []).find((other) => matches(other) && sameOrganization(construct, other));
+}
+
+/**
+ * Adds a validation to `construct` that looks constructs up with `_firstInOrganization`. Each
+ * validation of a Stage (CDK validates one Stage at a time, its own node first) starts with a
+ * fresh index: constructs may have been removed (`tryRemoveChild`), and a key made of a `Lazy`
+ * changed, since the last synth, and Aspects add constructs before validating.
+ * @internal
+ */
+export function _addLookupValidation(construct: IConstruct, validate: () => string[]): void {
+  const stage = Stage.of(construct);
+  if (stage && !STAGES_STARTING_AFRESH.has(stage)) {
+    STAGES_STARTING_AFRESH.add(stage);
+    stage.node.addValidation({ validate: () => { generation++; return []; } });
+  }
+  construct.node.addValidation({ validate });
+}
+
+/** To be called by a construct of a `_KeyedKind` once its keys are set: a validation run outside synth (`node.validate()`) sees it. @internal */
+export function _keyedConstructAdded(): void {
+  generation++;
+}
+
+/**
+ * Looking every construct of the app over for each check (a whole-app walk for each import
+ * and each service) made synth quadratic: the app's constructs are walked once for as long as
+ * no keyed construct is added and no validation pass starts, and each kind's keys read once.
+ */
+let generation = 0;
+const STAGES_STARTING_AFRESH = new WeakSet<IConstruct>();
+interface Index { readonly generation: number; readonly all: IConstruct[]; readonly byKind: Map<_KeyedKind, Map<string, IConstruct[]>> }
+const INDEXES = new WeakMap<IConstruct, Index>();
+
+/** The constructs of `kind` of the app under `root`, by key, each key's in tree order (preorder, as `findAll`). */
+function byKey(root: IConstruct, kind: _KeyedKind): Map<string, IConstruct[]> {
+  let index = INDEXES.get(root);
+  if (index?.generation !== generation) {
+    index = { generation, all: root.node.findAll(), byKind: new Map() };
+    INDEXES.set(root, index);
+  }
+  let keyed = index.byKind.get(kind);
+  if (!keyed) {
+    keyed = new Map();
+    for (const construct of index.all) {
+      for (const key of new Set(kind.keysOf(construct))) {
+        const constructs = keyed.get(key);
+        if (constructs) constructs.push(construct);
+        else keyed.set(key, [construct]);
+      }
+    }
+    index.byKind.set(kind, keyed);
+  }
+  return keyed;
 }
 
 function sameOrganization(a: IConstruct, b: IConstruct): boolean {

@@ -3,9 +3,9 @@ import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
 import { _warnImportedByLiteralName } from './_imported-by-name';
 import { _warnKeptWithDeletedService } from './_kept-with-service';
-import { _knownRoleFullName } from './_known-name';
+import { _knownRoleFullName, _ROLES_BY_FULL_NAME } from './_known-name';
 import { _dependOnNamed } from './_named-dependency';
-import { _checkUniqueInApp } from './_unique';
+import { _checkUniqueInApp, _keyedConstructAdded } from './_unique';
 import { MackerelMetadataOptions, MackerelRoleMetadata } from './metadata';
 import type { IMackerelService, MackerelRoleOptions } from './service';
 import { MackerelService } from './service';
@@ -106,8 +106,9 @@ export class MackerelRole extends Construct implements IMackerelRole {
     // name a reference to the same service gives; compare the names, when known at synth.
     const fullName = _knownRoleFullName(this);
     if (fullName !== undefined) {
-      _checkUniqueInApp(this, 'name', props.name, fullName, (other) => (other instanceof MackerelRole ? _knownRoleFullName(other) : undefined), 'role');
+      _checkUniqueInApp(this, 'name', props.name, fullName, _ROLES_BY_FULL_NAME, 'role');
     }
+    _keyedConstructAdded();
     const properties: _RoleProperties = { service: props.service.name, name: props.name, memo: props.memo };
     this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }, props.removalPolicy).ref;
     // Mackerel creates a role only in a service that exists (404 otherwise): a service given by

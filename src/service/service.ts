@@ -3,7 +3,8 @@ import { Construct, IConstruct } from 'constructs';
 import { _checkName } from '../_names';
 import { _fail } from '../_validation';
 import { _warnImportedByLiteralName } from './_imported-by-name';
-import { _checkUniqueInApp } from './_unique';
+import { _SERVICES_BY_NAME } from './_known-name';
+import { _checkUniqueInApp, _keyedConstructAdded } from './_unique';
 import { MackerelMetadataOptions, MackerelServiceMetadata } from './metadata';
 import { MackerelRole } from './role';
 import { _RESOURCE_TYPES, _ServiceProperties } from '../provider/_properties';
@@ -126,9 +127,9 @@ export class MackerelService extends Construct implements IMackerelService {
     _checkName(this, 'name', props.name);
     this._givenName = props.name;
     if (!Token.isUnresolved(props.name)) {
-      _checkUniqueInApp(this, 'name', props.name, props.name,
-        (other) => (other instanceof MackerelService ? other._givenName : undefined), 'service');
+      _checkUniqueInApp(this, 'name', props.name, props.name, _SERVICES_BY_NAME, 'service');
     }
+    _keyedConstructAdded();
     const properties: _ServiceProperties = { name: props.name, memo: props.memo };
     this.name = _createMackerelResource(this, _RESOURCE_TYPES.SERVICE, { ...properties }, props.removalPolicy).ref;
     this.removalPolicy = props.removalPolicy;

@@ -230,3 +230,39 @@ test('an AWS integration\'s role given by literal full name that another stack c
   expect(warnings.map((m) => m.id)).toEqual(['/ByLiteral/Aws']);
   expect(warnings[0].entry.data).toMatch(/^services\.ECSCluster\.role "shop:ecs" is the literal name of a role, which Roles\/Ecs of stack "Roles" creates, .* Pass it by reference \(role: ecs\.fullName\), or make stack "ByLiteral" depend on stack "Roles"/);
 });
+
+describe('services and roles are looked up in the app as it is when validated', () => {
+  test('a Stage synthesized after another has, with its stacks added since, is warned about', () => {
+    const { app } = mackerelStack();
+    const first = new Stage(app, 'First');
+    MackerelService.fromName(stackIn(first, 'Other'), 'Cart', 'cart');
+    new MackerelService(stackIn(first, 'Cart'), 'Cart', { name: 'cart' });
+    expect(first.synth().stacks.flatMap((s) => s.messages).map((m) => m.id)).toEqual(['/First/Other/Cart']);
+
+    const second = new Stage(app, 'Second');
+    new MackerelService(stackIn(second, 'Orders'), 'Orders', { name: 'orders' });
+    MackerelService.fromName(stackIn(second, 'Other'), 'Orders', 'orders');
+    const warnings = second.synth().stacks.flatMap((s) => s.messages);
+    expect(warnings.map((m) => m.id)).toEqual(['/Second/Other/Orders']);
+    expect(warnings[0].entry.data).toMatch(/^This service is imported by its literal name "orders", which Second\/Orders\/Orders of stack "Second\/Orders" creates, /);
+  });
+
+  test('a service removed before synthesizing again no longer makes another one its repeat', () => {
+    const { app, stack, other } = twoStacks();
+    new MackerelService(other, 'Shop', { name: 'shop' });
+    expect(() => app.synth()).toThrow('[Other/Shop] name "shop" creates the same service as Stack/Shop;');
+
+    stack.node.tryRemoveChild('Shop');
+    expect(() => app.synth({ force: true })).not.toThrow();
+  });
+
+  test('a validation run outside synth sees a creator added after the last synth', () => {
+    const { app, stack } = twoStacks();
+    const cart = MackerelService.fromName(app.node.findChild('Other'), 'Cart', 'cart');
+    expect(allWarnings(app)).toEqual([]);
+
+    new MackerelService(stack, 'Cart', { name: 'cart' });
+    cart.node.validate();
+    expect(cart.node.metadata.map((m) => m.data)).toEqual([expect.stringMatching(/^This service is imported by its literal name "cart", which Stack\/Cart of stack "Stack" creates, /)]);
+  });
+});
