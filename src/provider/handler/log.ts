@@ -80,7 +80,32 @@ export function scrub(text: string): string {
  */
 function masked(text: string, keepKeys: boolean): string {
   ordered ??= [...masks].sort(([a], [b]) => b.length - a.length);
-  return _maskSpans(text, ordered, keepKeys ? (mask, next) => mask === QUOTED_MASK && next === ':' : undefined);
+  return _maskSpans(text, ordered, keepKeys
+    ? (mask, start, end) => (mask === QUOTED_MASK && text[end] === ':') || insideEscape(text, start) || insideEscape(text, end)
+    : undefined);
+}
+
+/**
+ * Whether `at` falls inside one of a JSON text's escapes (`\n`, `\"`, `\u000b`), not between two
+ * characters. A form found starting or ending there is no occurrence of the secret: JSON.stringify
+ * writes a secret's occurrence as its JSON forms, which start and end between characters. It is
+ * a raw form met by chance (`nKEY` in a newline followed by `KEY`, `KEY\` in `KEY` followed by a
+ * quote), and masking it would cut the escape in two and leave the line no JSON.
+ */
+function insideEscape(text: string, at: number): boolean {
+  for (let back = 1; back <= 5 && at - back >= 0; back++) {
+    if (text[at - back] !== '\\' || !escapes(text, at - back)) continue;
+    // An escape is a backslash and one character, or `\u` and four hex digits.
+    return back === 1 || text[at - back + 1] === 'u';
+  }
+  return false;
+}
+
+/** Whether the backslash at `at` escapes the next character: not itself escaped by an odd run before it. */
+function escapes(text: string, at: number): boolean {
+  let run = 0;
+  while (at - run - 1 >= 0 && text[at - run - 1] === '\\') run++;
+  return run % 2 === 0;
 }
 
 /**
@@ -90,17 +115,17 @@ function masked(text: string, keepKeys: boolean): string {
  * around the inner one, and of two secrets where one ends as the other starts, no part is left,
  * as replacing one form after another left the part of one outside the other. A span keeps the
  * quotes of the masks it starts and ends with, so that JSON stays JSON. `keep` leaves an
- * occurrence by its mask and the character after it. Shared with the CLI's scrub.
+ * occurrence by its mask and where it starts and ends in `text`. Shared with the CLI's scrub.
  * @internal
  */
 export function _maskSpans(
-  text: string, forms: ReadonlyArray<readonly [string, string]>, keep?: (mask: string, next: string | undefined) => boolean,
+  text: string, forms: ReadonlyArray<readonly [string, string]>, keep?: (mask: string, start: number, end: number) => boolean,
 ): string {
   const spans: Array<{ start: number; end: number; mask: string }> = [];
   for (const [form, mask] of forms) {
     if (form === '') continue;
     for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + 1)) {
-      if (!keep?.(mask, text[at + form.length])) spans.push({ start: at, end: at + form.length, mask });
+      if (!keep?.(mask, at, at + form.length)) spans.push({ start: at, end: at + form.length, mask });
     }
   }
   if (spans.length === 0) return text;

@@ -129,6 +129,22 @@ describe('scrub', () => {
     expect(scrub('header "level": invalid')).toBe('header "****": invalid');
   });
 
+  test('a form found inside one of the log line\'s escapes is no occurrence of the secret, and masking it would break the JSON', () => {
+    // GIVEN: secrets that start with an escape's letter, end with its backslash, or start or end inside a \uXXXX
+    addSecret('nXXXXLOGESCAPE');
+    addSecret('XXXXLOGESCAPE2\\');
+    addSecret('01XXXXLOGESCAPE3');
+    addSecret('XXXXLOGESCAPE4\\u00');
+    // WHEN: the rest of each after or before a character the line escapes (a newline, a quote, a control character)
+    const texts = { error: 'a\nXXXXLOGESCAPE b', other: 'c XXXXLOGESCAPE2" d', third: 'e \u0001XXXXLOGESCAPE3 f', fourth: 'g XXXXLOGESCAPE4\u0001 h' };
+    createLogger().error('failed', texts);
+    // THEN: the line is JSON, and each text as it was (none holds a secret)
+    expect(JSON.parse(logs.lines()[0])).toEqual({ level: 'error', message: 'failed', ...texts });
+    // The secrets themselves, as values and as quoted in a message, are masked whole.
+    createLogger().error('failed', { error: 'x nXXXXLOGESCAPE "XXXXLOGESCAPE2\\" y', key: '01XXXXLOGESCAPE3', other: 'XXXXLOGESCAPE4\\u00' });
+    expect(JSON.parse(logs.lines()[1])).toEqual({ level: 'error', message: 'failed', error: 'x **** "****" y', key: '****', other: '****' });
+  });
+
   test('a value registered as quoted only, however long, is left inside other text', () => {
     // GIVEN
     addSecret('mackerel-probe', true);
