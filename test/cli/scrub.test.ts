@@ -16,6 +16,9 @@ describe('_scrubber', () => {
       'https:\\/\\/hooks.example.com\\/notify?team=ops\\u0026token=XXXXTOKENXXXX',
     ];
     for (const form of forms) expect(scrub(`a ${form} b`)).toBe('a **** b');
+    // URL-encoded in lowercase hex (.NET's HttpUtility.UrlEncode), and as a form encodes it.
+    expect(_scrubber(['a secret phrase'])('q=a+secret+phrase')).toBe('q=****');
+    expect(scrub(`q=${encodeURIComponent(url).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())}`)).toBe('q=****');
     expect(scrub('<a href="https://x.example/?q=<x>">')).toBe('<a href="https://x.example/?q=<x>">');
     expect(_scrubber(['https://x.example/?q=<x>'])('"https:\\/\\/x.example\\/?q=\\u003cx\\u003e"')).toBe('"****"');
   });

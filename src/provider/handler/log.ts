@@ -44,15 +44,27 @@ export function addSecret(value: string, quotedOnly = false): void {
 }
 
 /**
- * Every form a secret may take inside longer text: as it is, URL-encoded, inside a JSON string as
+ * Every form a secret may take inside longer text: as it is, URL-encoded (`urlForms`), inside a JSON string as
  * any JSON writer escapes it (`jsonForms`), and each of those as a log line carries it inside its
  * message, a JSON string once more (a `\/` Mackerel's error body quoted is written `\\/` there).
  * Shared with the CLI's scrub, which blanks the same secrets in what it prints, log lines included.
  * @internal
  */
 export function _secretForms(value: string): string[] {
-  const forms = [value, encodeURIComponent(value), ...jsonForms(value)];
+  const forms = [value, ...urlForms(value), ...jsonForms(value)];
   return [...new Set([...forms, ...forms.map(jsonEscaped)])];
+}
+
+/**
+ * A text URL-encoded as URL writers write it: as encodeURIComponent does, and as a form (and
+ * URLSearchParams) does, which writes a space as `+` and encodes `!'()~` too, each also in
+ * lowercase hex (.NET's HttpUtility.UrlEncode): the hex digits' case is the writer's choice.
+ */
+function urlForms(text: string): string[] {
+  const component = encodeURIComponent(text);
+  const form = component.replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+  const lower = (t: string) => t.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+  return [component, form, lower(component), lower(form)];
 }
 
 /**

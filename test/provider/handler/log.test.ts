@@ -32,6 +32,23 @@ describe('scrub', () => {
     for (const form of [url, encodeURIComponent(url), JSON.stringify(quoted).slice(1, -1), 'log-test-secret']) expect(line).not.toContain(form);
   });
 
+  test('masks a secret URL-encoded in lowercase hex, and as a form encodes it (a space as +)', () => {
+    // GIVEN: a URL, and a value with a space and characters only a form encodes
+    const hook = 'https://hooks.example.com/services/T0PCT/B0PCT?token=log-pct-secret&channel=ops';
+    const phrase = "log pct phrase (it's~secret)";
+    addSecret(hook);
+    addSecret(phrase);
+    const lower = (text: string) => text.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+    const form = (text: string) => new URLSearchParams({ v: text }).toString().slice(2);
+    // WHEN / THEN: .NET's HttpUtility.UrlEncode writes lowercase hex, and a form (and URLSearchParams) a space as +
+    for (const secret of [hook, phrase]) {
+      for (const encoded of [lower(encodeURIComponent(secret)), form(secret), lower(form(secret))]) {
+        expect(encoded).not.toBe(secret);
+        expect(scrub(`callback=${encoded}`)).toBe('callback=****');
+      }
+    }
+  });
+
   test('masks a secret as other JSON writers escape it (\\/, \\u0026, \\u003c, \\u003e), in a message and in the log line carrying it', () => {
     // GIVEN
     const secret = 'https://hooks.example.com/services/T0ESC/B0ESC?q=<log-esc-secret>&channel=ops';
