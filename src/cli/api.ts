@@ -3,9 +3,8 @@
  * retried as the handler retries, errors as one line that never contains the key.
  */
 import { _CliError } from './errors';
-import { _MASKED } from '../_text';
 import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent, refusedOnTheWay } from '../provider/handler/client';
-import { _maskSpans, _secretForms, createLogger, Logger } from '../provider/handler/log';
+import { _maskSpans, _secretMasks, createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
 /** GETs a Mackerel API path; undefined for 404 (only: a success without a body is an error). @internal */
@@ -30,30 +29,17 @@ export interface _ApiOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Keys shorter than this are not scrubbed. */
-const MIN_KEY_LENGTH = 6;
-
 /**
- * The forms a secret may take in what the CLI prints, the handler's own (`_secretForms`), so both
- * blank the same: as it is, URL-encoded, JSON-escaped as any JSON writer does, and once more in
- * a --verbose log line.
- */
-function secretForms(secret: string): string[] {
-  // As in the handler: a real key is 44 characters, and blanking a very short one everywhere
-  // would garble every message (an "x" key turned a URL into http://none****istent.invalid/).
-  if (secret.length < MIN_KEY_LENGTH) return [];
-  return _secretForms(secret);
-}
-
-/**
- * Blanks each of `secrets` in a text, in every form it may take. The forms are built and sorted
- * once, here, not again for each line printed (a diff prints one per object, and the secrets may
- * hold every channel URL): longest first, so a secret inside a longer one is blanked with it,
- * never around it, leaving the rest of the longer one printed.
+ * Blanks each of `secrets` in a text, in every form it may take, as the handler does
+ * (`_secretMasks`): as it is, URL-encoded, JSON-escaped as any JSON writer does, and once more in
+ * a --verbose log line; one under six characters only where it stands quoted whole, as blanking
+ * a very short one everywhere would garble every message (an "x" key turned a URL into
+ * http://none****istent.invalid/). The forms are built and sorted once, here, not again for each
+ * line printed (a diff prints one per object, and the secrets may hold every channel URL).
  * @internal
  */
 export function _scrubber(secrets: readonly string[]): (text: string) => string {
-  const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length).map((form) => [form, _MASKED] as const);
+  const forms = [...new Map(secrets.flatMap((secret) => _secretMasks(secret)))].sort(([a], [b]) => b.length - a.length);
   return (text) => _maskSpans(text, forms);
 }
 

@@ -121,6 +121,18 @@ describe('a secret given as a NoEcho parameter', () => {
     for (const run of [first, applied, changed]) expect(run.out + run.err).not.toMatch(/XXXXTOKENXXXX|XXXXHOOKXXXX/);
   });
 
+  test('a NoEcho value under six characters is blanked where diff shows it, quoted, as a field\'s value', async () => {
+    const dir = workDir();
+    const assembly = synthStack(dir, (stack) => {
+      const memo = new CfnParameter(stack, 'Memo', { noEcho: true });
+      new MackerelService(stack, 'Shop', { name: 'shop', memo: memo.valueAsString });
+    });
+    const run = await cli(['diff', assembly, '--api-base', shared.emulator.url, '--parameters', 'Memo=pw12']);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/^\s+memo: "\*\*\*\*"$/m);
+    expect(run.out + run.err).not.toMatch(/pw12/);
+  });
+
   test('a NoEcho value that holds another one is blanked whole, not around the shorter one', async () => {
     const dir = workDir();
     const assembly = synthStack(dir, (stack) => {

@@ -23,8 +23,11 @@ describe('_scrubber', () => {
     expect(_scrubber(['https://x.example/?q=<x>'])('"https:\\/\\/x.example\\/?q=\\u003cx\\u003e"')).toBe('"****"');
   });
 
-  test('leaves a secret under six characters, and blanks one inside a longer one with it', () => {
-    expect(_scrubber(['abcde'])('abcde')).toBe('abcde');
+  test('blanks a secret under six characters only where it stands quoted whole, as the handler does, and one inside a longer one with it', () => {
+    expect(_scrubber(['abcde'])('abcde abcdef')).toBe('abcde abcdef');
+    // A diff shows a field's value quoted (a NoEcho parameter's of four characters as a memo), a log line as a JSON value.
+    expect(_scrubber(['pw12'])('memo: "pw12"')).toBe('memo: "****"');
+    expect(_scrubber(['p"w1'])('{"error":"memo \\"p\\\\\\"w1\\" is invalid","memo":"p\\"w1"}')).toBe('{"error":"memo \\"****\\" is invalid","memo":"****"}');
     // The longer secret's URL-encoded form holds the shorter one's: blanked whole, not around it.
     const scrub = _scrubber(['XXXXTOKENXXXX', url]);
     expect(scrub(`${encodeURIComponent(url)} and XXXXTOKENXXXX`)).toBe('**** and ****');

@@ -29,18 +29,29 @@ const QUOTED_MASK = `"${_MASKED}"`;
  * inside longer text would cut out of unrelated log lines for the rest of the container's life.
  */
 export function addSecret(value: string, quotedOnly = false): void {
-  if (value === '') return;
+  const added = _secretMasks(value, quotedOnly);
+  if (added.length === 0) return;
   ordered = undefined;
+  for (const [form, mask] of added) masks.set(form, mask);
+}
+
+/**
+ * The forms of a secret to blank and what replaces each, as `addSecret` registers them (short
+ * and quoted-only ones where they stand quoted whole). Shared with the CLI's scrub, which blanks
+ * a NoEcho value of a few characters where a diff shows it as a field's value, quoted, too.
+ * @internal
+ */
+export function _secretMasks(value: string, quotedOnly = false): Array<[string, string]> {
+  if (value === '') return [];
   if (quotedOnly || value.length < MIN_SECRET_LENGTH) {
     // Echoed as it is ("v", in an error message) or as a JSON value ("v" escaped, by any JSON
     // writer), each also inside a JSON string once more (the log line that carries the message).
-    for (const inner of [value, ...jsonForms(value)]) {
-      masks.set(`"${inner}"`, QUOTED_MASK);
-      masks.set(`\\"${jsonEscaped(inner)}\\"`, `\\"${_MASKED}\\"`);
-    }
-    return;
+    return [value, ...jsonForms(value)].flatMap((inner): Array<[string, string]> => [
+      [`"${inner}"`, QUOTED_MASK],
+      [`\\"${jsonEscaped(inner)}\\"`, `\\"${_MASKED}\\"`],
+    ]);
   }
-  for (const form of _secretForms(value)) masks.set(form, _MASKED);
+  return _secretForms(value).map((form): [string, string] => [form, _MASKED]);
 }
 
 /**
