@@ -100,35 +100,42 @@ export function scrub(text: string): string {
  * `:` is one of the line's field names, not a value, and is left. A plain header value registered
  * as quoted only may well be a word such as "level" or "error", which would otherwise blank that
  * field's name in every later line of the container.
+ *
+ * In a log line, a form is masked only where it can be an occurrence of the secret: a quoted form
+ * as one whole string of the line, any other inside one string, between two of its characters.
+ * JSON.stringify writes every occurrence so, as the secret's JSON forms. A raw form found
+ * elsewhere was met by chance, and masking it would leave the line no JSON: across an escape
+ * (`nKEY` in a newline followed by `KEY`, written `\nKEY`; `KEY\` in `KEY` followed by a quote,
+ * written `KEY\"`) or across the line's own quotes (a quoted-only `:` in every `"level":"info"`).
  */
 function masked(text: string, keepKeys: boolean): string {
   ordered ??= [...masks].sort(([a], [b]) => b.length - a.length);
-  return _maskSpans(text, ordered, keepKeys
-    ? (mask, start, end) => (mask === QUOTED_MASK && text[end] === ':') || insideEscape(text, start) || insideEscape(text, end)
-    : undefined);
+  let strings: ReturnType<typeof stringsOf> | undefined;
+  return _maskSpans(text, ordered, keepKeys ? (mask, start, end) => {
+    const { inside, quote } = strings ??= stringsOf(text);
+    if (mask !== QUOTED_MASK) return inside[start] < 0 || inside[start] !== inside[end];
+    return text[end] === ':' || quote[start] < 0 || quote[start] !== quote[end - 1];
+  } : undefined);
 }
 
 /**
- * Whether `at` falls inside one of a JSON text's escapes (`\n`, `\"`, `\u000b`), not between two
- * characters. A form found starting or ending there is no occurrence of the secret: JSON.stringify
- * writes a secret's occurrence as its JSON forms, which start and end between characters. It is
- * a raw form met by chance (`nKEY` in a newline followed by `KEY`, `KEY\` in `KEY` followed by a
- * quote), and masking it would cut the escape in two and leave the line no JSON.
+ * Where the strings of a log line are, read once: `inside`, for each position between two
+ * characters of a string (escapes whole), that string's number, else -1 (in an escape, outside
+ * the strings); `quote`, for each quote that opens or closes a string, that string's number.
  */
-function insideEscape(text: string, at: number): boolean {
-  for (let back = 1; back <= 5 && at - back >= 0; back++) {
-    if (text[at - back] !== '\\' || !escapes(text, at - back)) continue;
-    // An escape is a backslash and one character, or `\u` and four hex digits.
-    return back === 1 || text[at - back + 1] === 'u';
+function stringsOf(line: string): { readonly inside: Int32Array; readonly quote: Int32Array } {
+  const inside = new Int32Array(line.length + 1).fill(-1);
+  const quote = new Int32Array(line.length + 1).fill(-1);
+  let count = 0;
+  for (let at = 0; at < line.length; at++) {
+    if (line[at] !== '"') continue;
+    const string = count++;
+    quote[at++] = string;
+    for (; at < line.length && line[at] !== '"'; at += line[at] !== '\\' ? 1 : line[at + 1] === 'u' ? 6 : 2) inside[at] = string;
+    inside[at] = string;
+    quote[at] = string;
   }
-  return false;
-}
-
-/** Whether the backslash at `at` escapes the next character: not itself escaped by an odd run before it. */
-function escapes(text: string, at: number): boolean {
-  let run = 0;
-  while (at - run - 1 >= 0 && text[at - run - 1] === '\\') run++;
-  return run % 2 === 0;
+  return { inside, quote };
 }
 
 /**

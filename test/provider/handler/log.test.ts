@@ -168,4 +168,15 @@ describe('scrub', () => {
     // WHEN / THEN
     expect(scrub('cdk-mackerel-probe started; header "mackerel-probe"')).toBe('cdk-mackerel-probe started; header "****"');
   });
+
+  // Last: a quoted-only ':' is met in every JSON text, and would be masked in the plain texts of the tests above.
+  test('a quoted form met across the log line\'s own quotes is left, as masking it would take the quotes that end one string and start the next', () => {
+    // GIVEN: plain header values (quoted only), one a colon, one ending with a backslash
+    addSecret(':', true);
+    addSecret('k9\\', true);
+    // WHEN: a message starting as the second does, then a quote
+    createLogger().error('failed', { error: 'k9" is the header', token: 'k9\\', other: ':' });
+    // THEN: the line is JSON, with the values masked where they stand whole
+    expect(JSON.parse(logs.lines()[0])).toEqual({ level: 'error', message: 'failed', error: 'k9" is the header', token: '****', other: '****' });
+  });
 });
