@@ -4,7 +4,7 @@
  */
 import { _CliError } from './errors';
 import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent, refusedOnTheWay } from '../provider/handler/client';
-import { _maskSpans, _secretMasks, createLogger, Logger } from '../provider/handler/log';
+import { _logLineKeep, _maskSpans, _secretMasks, createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
 /** GETs a Mackerel API path; undefined for 404 (only: a success without a body is an error). @internal */
@@ -40,7 +40,19 @@ export interface _ApiOptions {
  */
 export function _scrubber(secrets: readonly string[]): (text: string) => string {
   const forms = [...new Map(secrets.flatMap((secret) => _secretMasks(secret)))].sort(([a], [b]) => b.length - a.length);
-  return (text) => _maskSpans(text, forms);
+  // A --verbose line is the handler's log line, JSON, blanked as the handler blanks its own: a form
+  // met across its quotes or escapes would leave it no JSON, and a short value blank a field's name.
+  return (text) => _maskSpans(text, forms, jsonObject(text) ? _logLineKeep(text) : undefined);
+}
+
+function jsonObject(text: string): boolean {
+  if (!text.startsWith('{')) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const QUIET: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, with: () => QUIET };

@@ -33,6 +33,16 @@ describe('_scrubber', () => {
     expect(scrub(`${encodeURIComponent(url)} and XXXXTOKENXXXX`)).toBe('**** and ****');
   });
 
+  test('blanks a --verbose log line (JSON) as the handler blanks its own: the line stays JSON, and its field names are left', () => {
+    // GIVEN: a NoEcho value of one colon, one equal to a field name, and one ending with a backslash
+    const scrub = _scrubber([':', 'level', 'XXXXLINEKEY\\']);
+    const line = JSON.stringify({ level: 'info', message: 'failed', token: ':', name: 'level', error: 'XXXXLINEKEY" x', key: 'XXXXLINEKEY\\' });
+    // WHEN / THEN
+    expect(JSON.parse(scrub(line))).toEqual({ level: 'info', message: 'failed', token: '****', name: '****', error: 'XXXXLINEKEY" x', key: '****' });
+    // A line that is no JSON is blanked as text.
+    expect(scrub('header ":" is invalid: XXXXLINEKEY\\"')).toBe('header "****" is invalid: ****"');
+  });
+
   test('blanks two secrets that overlap (the end of one the start of the other) as one, leaving no part of either', () => {
     // Blanked one after the other, the longer first, the other's part outside it was left: "XXXXALPHA-".
     const scrub = _scrubber(['XXXXALPHA-shared', 'shared-XXXXBETAXXXX']);

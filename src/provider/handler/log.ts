@@ -110,12 +110,20 @@ export function scrub(text: string): string {
  */
 function masked(text: string, keepKeys: boolean): string {
   ordered ??= [...masks].sort(([a], [b]) => b.length - a.length);
+  return _maskSpans(text, ordered, keepKeys ? _logLineKeep(text) : undefined);
+}
+
+/**
+ * `_maskSpans`'s `keep` for a log line (see `masked`). Shared with the CLI's scrub, which blanks
+ * the handler's --verbose lines too. @internal
+ */
+export function _logLineKeep(line: string): (mask: string, start: number, end: number) => boolean {
   let strings: ReturnType<typeof stringsOf> | undefined;
-  return _maskSpans(text, ordered, keepKeys ? (mask, start, end) => {
-    const { inside, quote } = strings ??= stringsOf(text);
+  return (mask, start, end) => {
+    const { inside, quote } = strings ??= stringsOf(line);
     if (mask !== QUOTED_MASK) return inside[start] < 0 || inside[start] !== inside[end];
-    return text[end] === ':' || quote[start] < 0 || quote[start] !== quote[end - 1];
-  } : undefined);
+    return line[end] === ':' || quote[start] < 0 || quote[start] !== quote[end - 1];
+  };
 }
 
 /**
