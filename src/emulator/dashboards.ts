@@ -137,19 +137,12 @@ const RANGES: { [type: string]: Kind } = {
 
 /** The docs allow at most one line, and an empty list is how a client removes it. */
 function referenceLines(w: Json): Json[] {
-  const lines = array(w, 'referenceLines') ?? [];
-  if (lines.length > 1) throw badRequest('referenceLines must hold at most one reference line');
-  return lines.map((value, index) => {
-    const where = `referenceLines[${index}]`;
-    const line = object(value, where);
-    return within(where, () => {
-      onlyFields(line, ['label', 'value'], 'a reference line');
-      const label = str(line, 'label', { required: true, maxLength: 32 }) as string;
-      // The docs' minimum of one character excludes spaces.
-      if (!/[^ ]/.test(label)) throw badRequest('label must hold a character that is not a space');
-      return { label, value: num(line, 'value', { required: true, min: 0 }) };
-    });
-  });
+  return atMostOne(w, 'referenceLines', 'a reference line', (line) => {
+    const label = str(line, 'label', { required: true, maxLength: 32 }) as string;
+    // The docs' minimum of one character excludes spaces.
+    if (!/[^ ]/.test(label)) throw badRequest('label must hold a character that is not a space');
+    return { label, value: num(line, 'value', { required: true, min: 0 }) };
+  }, ['label', 'value']);
 }
 
 /**
@@ -159,17 +152,24 @@ function referenceLines(w: Json): Json[] {
  * lower limit is documented for it, nor any range for `threshold`.
  */
 function formatRules(w: Json): Json[] {
-  const rules = array(w, 'formatRules') ?? [];
-  if (rules.length > 1) throw badRequest('formatRules must hold at most one format rule');
-  return rules.map((value, index) => {
-    const where = `formatRules[${index}]`;
-    const rule = object(value, where);
+  return atMostOne(w, 'formatRules', 'a format rule', (rule) => {
+    const name = str(rule, 'name', { maxLength: 32 });
+    const threshold = num(rule, 'threshold', { required: true });
+    const operator = str(rule, 'operator', { required: true, values: ['>', '<'] });
+    return { ...(name === undefined ? {} : { name }), threshold, operator };
+  }, ['name', 'threshold', 'operator']);
+}
+
+/** A widget's list `field` of at most one object with only `fields`, each item read by `read`; absent is empty. */
+function atMostOne(w: Json, field: string, what: string, read: (item: Json) => Json, fields: string[]): Json[] {
+  const items = array(w, field) ?? [];
+  if (items.length > 1) throw badRequest(`${field} must hold at most one ${what.replace(/^an? /, '')}`);
+  return items.map((value, index) => {
+    const where = `${field}[${index}]`;
+    const item = object(value, where);
     return within(where, () => {
-      onlyFields(rule, ['name', 'threshold', 'operator'], 'a format rule');
-      const name = str(rule, 'name', { maxLength: 32 });
-      const threshold = num(rule, 'threshold', { required: true });
-      const operator = str(rule, 'operator', { required: true, values: ['>', '<'] });
-      return { ...(name === undefined ? {} : { name }), threshold, operator };
+      onlyFields(item, fields, what);
+      return read(item);
     });
   });
 }
