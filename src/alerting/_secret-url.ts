@@ -316,13 +316,8 @@ function checkPlainUrl(scope: IConstruct, property: string, url: string): void {
 function checkNoWhitespace(scope: IConstruct, property: string, url: string): void {
   const [, lead, body, trail] = /^(\s*)([\s\S]*?)(\s*)$/.exec(url)!;
   if (lead === '' && trail === '' && !/\s/.test(body)) return;
-  const expected = 'an https:// URL without whitespace, or a SecretValue from Secrets Manager or SSM';
-  if (body === '') _fail(scope, property, url, 'is only whitespace', expected);
-  const shown = maskedUrl(body) || _MASKED;
-  if (lead !== '' || trail !== '') {
-    _fail(scope, property, `${lead}${shown}${trail}`, 'has whitespace at its start or end, which Mackerel would keep in the URL it posts to', expected);
-  }
-  _fail(scope, property, shown, 'holds whitespace (not shown where, as it may be in a secret part)', expected);
+  if (body === '') _fail(scope, property, url, 'is only whitespace', NO_WHITESPACE);
+  refuseWhitespace(scope, property, lead, maskedUrl(body) || _MASKED, trail);
 }
 
 /**
@@ -333,15 +328,21 @@ function checkNoWhitespace(scope: IConstruct, property: string, url: string): vo
 function checkNoWhitespaceAround(scope: IConstruct, property: string, pieces: Piece[]): void {
   const literals = pieces.filter((p): p is string => typeof p === 'string');
   if (!literals.some((p) => /\s/.test(p))) return;
-  const expected = 'an https:// URL without whitespace, or a SecretValue from Secrets Manager or SSM';
   const first = pieces[0];
   const last = pieces[pieces.length - 1];
   const lead = typeof first === 'string' ? /^\s*/.exec(first)![0] : '';
   const trail = typeof last === 'string' ? /\s*$/.exec(last)![0] : '';
+  refuseWhitespace(scope, property, lead, _MASKED, trail);
+}
+
+const NO_WHITESPACE = 'an https:// URL without whitespace, or a SecretValue from Secrets Manager or SSM';
+
+/** The refusal of a URL with whitespace, `shown` masked: at its ends (`lead`, `trail`) if any, or else inside. */
+function refuseWhitespace(scope: IConstruct, property: string, lead: string, shown: string, trail: string): never {
   if (lead !== '' || trail !== '') {
-    _fail(scope, property, `${lead}${_MASKED}${trail}`, 'has whitespace at its start or end, which Mackerel would keep in the URL it posts to', expected);
+    _fail(scope, property, `${lead}${shown}${trail}`, 'has whitespace at its start or end, which Mackerel would keep in the URL it posts to', NO_WHITESPACE);
   }
-  _fail(scope, property, _MASKED, 'holds whitespace (not shown where, as it may be in a secret part)', expected);
+  _fail(scope, property, shown, 'holds whitespace (not shown where, as it may be in a secret part)', NO_WHITESPACE);
 }
 
 /**
