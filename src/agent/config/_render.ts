@@ -15,12 +15,24 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Header names that carry a credential: the authorization headers, cookies, and names such as X-Api-Key or X-Auth-Token. */
 const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|key|password/i;
 /**
+ * Standard headers whose key is no credential: a request's idempotency key (chosen by the client to
+ * make a retry safe) and the WebSocket handshake's nonce (RFC 6455). Only the whole name counts, so
+ * X-Idempotency-Key-Secret still warns.
+ */
+const NOT_CREDENTIAL_HEADER = /^(x-)?idempotency-key$|^sec-websocket-key$/i;
+/**
  * Environment names that end in a credential's word (DB_PASSWORD, GITHUB_TOKEN, API_KEY). Only the end
  * counts, and only the kinds of key that are secrets: TOKEN_FILE, SSH_KEY_PATH or CACHE_KEY name no secret.
  * A password may end a word (libpq's PGPASSWORD); its short forms only after a separator (MYSQL_PWD,
  * DATA_SOURCE_PASS), as the shell's PWD is a directory.
  */
 const CREDENTIAL_ENV = /(^|[_-])(token|secret|apikey|(api|access|secret|private)[_-]?key)$|passw(or)?d$|[_-](pwd|pass)$/i;
+/**
+ * A switch about a credential rather than one: the database images' MYSQL_ALLOW_EMPTY_PASSWORD=yes,
+ * MYSQL_RANDOM_ROOT_PASSWORD=yes or MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1. A password that is one of
+ * these words would be no secret either.
+ */
+const SWITCH_VALUE = /^(yes|no|true|false|on|off|[01])$/i;
 /**
  * A URL that carries a password (`postgres://user:pass@db/app`, `redis://:pass@cache`), as a
  * DATABASE_URL does whatever its name. A user name alone (`ssh://git@host`) is no secret.
@@ -142,7 +154,7 @@ function env(scope: IConstruct, property: string, given: { [name: string]: strin
     }
     known(scope, `${property} name`, name);
     // A value named as a credential is not shown in an error, as a header's is not.
-    const credential = CREDENTIAL_ENV.test(name) || URL_WITH_PASSWORD.test(given[name]);
+    const credential = (CREDENTIAL_ENV.test(name) && !SWITCH_VALUE.test(given[name])) || URL_WITH_PASSWORD.test(given[name]);
     if (credential) secretValue(scope, property, name, given[name]);
     else known(scope, `${property}.${name}`, given[name]);
     if (given[name] !== '' && credential) {
@@ -218,7 +230,7 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
       _fail(scope, 'config.readinessProbe.headers', name, 'has a value with a control character (such as a line break), which the agent\'s HTTP client refuses',
         'a value of printable characters and tabs', 'The probe would fail forever and the host never register');
     }
-    if (value !== '' && CREDENTIAL_HEADER.test(name)) {
+    if (value !== '' && CREDENTIAL_HEADER.test(name) && !NOT_CREDENTIAL_HEADER.test(name)) {
       warnCredential(scope, `config.readinessProbe.headers.${name}`,
         'Probe a path that needs no credential, or use MackerelReadinessProbe.exec with a command that sends the header from the agent\'s '
         + 'environment (such as check-http -H of the -plugins image), the value given to the agent container as an ECS secret (container.addSecret)');

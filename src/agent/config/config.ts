@@ -43,9 +43,11 @@ export interface MackerelMetricPlugin {
    * also inherits the agent's own environment, including its API key.
    *
    * The values are written in plain text into the config file, an S3 asset in the CDK bootstrap
-   * bucket: a name ending in a credential's word (`DB_PASSWORD`, `GITHUB_TOKEN`, `API_KEY`), or a
-   * value that is a URL with a password (`postgres://app:pass@db/shop`), is warned about (`cdk-mackerel:credentialInAgentConfig`). Give a secret to the agent container as
-   * an ECS secret instead: the command inherits the agent's environment.
+   * bucket: a name ending in a credential's word (`DB_PASSWORD`, `GITHUB_TOKEN`, `API_KEY`) unless
+   * its value is a switch (`MYSQL_ALLOW_EMPTY_PASSWORD=yes`: yes, no, true, false, on, off, 0 or 1),
+   * or a value that is a URL with a password (`postgres://app:pass@db/shop`), is warned about
+   * (`cdk-mackerel:credentialInAgentConfig`). Give a secret to the agent container as an ECS secret
+   * instead: the command inherits the agent's environment.
    *
    * @default - only the agent's environment
    */

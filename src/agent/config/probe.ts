@@ -44,9 +44,11 @@ export interface MackerelExecProbeOptions extends MackerelProbeTiming {
    * Environment variables added for the command: names must not contain `=`.
    *
    * The values are written in plain text into the config file, an S3 asset in the CDK bootstrap
-   * bucket: a name ending in a credential's word (`DB_PASSWORD`, `GITHUB_TOKEN`, `API_KEY`), or a
-   * value that is a URL with a password (`postgres://app:pass@db/shop`), is warned about (`cdk-mackerel:credentialInAgentConfig`). Give a secret to the agent container as
-   * an ECS secret instead: the command inherits the agent's environment.
+   * bucket: a name ending in a credential's word (`DB_PASSWORD`, `GITHUB_TOKEN`, `API_KEY`) unless
+   * its value is a switch (`MYSQL_ALLOW_EMPTY_PASSWORD=yes`: yes, no, true, false, on, off, 0 or 1),
+   * or a value that is a URL with a password (`postgres://app:pass@db/shop`), is warned about
+   * (`cdk-mackerel:credentialInAgentConfig`). Give a secret to the agent container as an ECS secret
+   * instead: the command inherits the agent's environment.
    *
    * @default - only the agent's environment
    */
@@ -100,8 +102,9 @@ export interface MackerelHttpProbeOptions extends MackerelProbeTiming {
    *
    * The values are written in plain text into the config file, an S3 asset in the CDK bootstrap
    * bucket: a header that carries a credential (`Authorization`, `Proxy-Authorization`, `Cookie`,
-   * or a name holding token, secret, key or password) is warned about
-   * (`cdk-mackerel:credentialInAgentConfig`), its value never shown.
+   * or a name holding token, secret, key or password, but not `Idempotency-Key` or
+   * `Sec-WebSocket-Key`) is warned about (`cdk-mackerel:credentialInAgentConfig`), its value
+   * never shown.
    *
    * @default - no extra header
    */

@@ -837,6 +837,57 @@ describe('agent config: credentials written into the config file', () => {
     ]);
   });
 
+  test('a switch about a password (MYSQL_ALLOW_EMPTY_PASSWORD=yes) and a file path (POSTGRES_PASSWORD_FILE) carry no credential, so do not warn', () => {
+    // GIVEN the database images' switches beside real passwords of the same names
+    const { stack } = withConfig({
+      checkPlugins: {
+        db: {
+          command: MackerelPluginCommand.shell('check-mysql connection'),
+          env: {
+            MYSQL_ALLOW_EMPTY_PASSWORD: 'yes',
+            MYSQL_RANDOM_ROOT_PASSWORD: 'YES',
+            MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: '1',
+            ALLOW_EMPTY_PASSWORD: 'true',
+            MYSQL_ONETIME_PASSWORD: 'false',
+            POSTGRES_PASSWORD_FILE: '/run/secrets/db',
+            REDIS_PASSWORD: 'yes-s3cret-a',
+            DB_PASSWORD: 's3cret-b',
+            API_KEY: 'On1',
+          },
+        },
+      },
+    });
+    // THEN
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'));
+    expect(warnings.map((w) => /^(\S+) looks like a credential/.exec(w.entry.data as string)?.[1]).sort()).toEqual([
+      'config.checkPlugins.db.env.API_KEY', 'config.checkPlugins.db.env.DB_PASSWORD', 'config.checkPlugins.db.env.REDIS_PASSWORD',
+    ]);
+  });
+
+  test('a probe header naming a key that is no credential (Idempotency-Key, Sec-WebSocket-Key) does not warn; X-Api-Key still does', () => {
+    // GIVEN
+    const { stack } = withConfig({
+      readinessProbe: MackerelReadinessProbe.http({
+        path: '/health',
+        port: 8080,
+        headers: {
+          'Idempotency-Key': '8e03978e-40d5-43e8-bc93-6894a57f9324',
+          'X-Idempotency-Key': 'probe-1',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'X-Api-Key': 's3cret-a',
+          'X-Idempotency-Key-Secret': 's3cret-b',
+          'Ocp-Apim-Subscription-Key': 's3cret-c',
+        },
+      }),
+    });
+    // THEN
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('credentialInAgentConfig'));
+    expect(warnings.map((w) => /^(\S+) looks like a credential/.exec(w.entry.data as string)?.[1]).sort()).toEqual([
+      'config.readinessProbe.headers.Ocp-Apim-Subscription-Key', 'config.readinessProbe.headers.X-Api-Key',
+      'config.readinessProbe.headers.X-Idempotency-Key-Secret',
+    ]);
+  });
+
   test('a URL with a password in any env value warns (DATABASE_URL), and one with a user name alone does not', () => {
     // GIVEN
     const { stack } = withConfig({
