@@ -1,24 +1,42 @@
 import { Duration } from 'aws-cdk-lib';
 import { MackerelApiKey } from '../api-key';
+import { MackerelPluginCommand } from './config';
+import { _hasAgentSettings } from './config/_render';
+import { MackerelReadinessProbe } from './config/probe';
 import { MackerelAgentImage } from './image';
+import { MackerelAgentOptions } from './options';
 
 /**
  * Whether two sets of agent options are the same. A second `MackerelAgentExtension` or
  * `MackerelInstrumentation` with the same options reaching a task definition that already has its
  * agent changes nothing, so it says nothing; one with other options would be dropped unseen, so
  * it warns. Options are often built afresh for each call (by a helper), so values are compared by
- * what they say where that is known: lists item by item, API keys by the secret or parameter and
- * field, durations by their length, images by their name. Anything else is compared by identity.
+ * what they say where that is known: lists item by item, plain objects (a config, its plugins and
+ * probe options) key by key, API keys by the secret or parameter and field, durations by their
+ * length, images by their name, plugin commands by their line, probes by their kind, options and
+ * container. A config that holds nothing the agent reads (`{}`) is the same as none, as it adds
+ * nothing to the task definition. Anything else is compared by identity.
  * @internal
  */
-export function _sameOptions<T extends object>(a: T, b: T): boolean {
+export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof T>;
-  return [...keys].every((key) => sameValue(a[key], b[key]));
+  return [...keys].every((key) => key === 'config'
+    ? sameValue(effectiveConfig(a.config), effectiveConfig(b.config))
+    : sameValue(a[key], b[key]));
+}
+
+/** A polling interval alone is not written either: there is no file to read again. */
+function effectiveConfig(config: MackerelAgentOptions['config']): MackerelAgentOptions['config'] {
+  return _hasAgentSettings(config) ? config : undefined;
 }
 
 function sameValue(x: unknown, y: unknown): boolean {
   if (x === y) return true;
   if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((item, i) => sameValue(item, y[i]));
+  if (isPlainObject(x) && isPlainObject(y)) {
+    const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+    return [...keys].every((key) => sameValue(x[key], y[key]));
+  }
   if (x instanceof MackerelApiKey && y instanceof MackerelApiKey) {
     return x._resource() === y._resource() && x._location().field === y._location().field;
   }
@@ -26,5 +44,16 @@ function sameValue(x: unknown, y: unknown): boolean {
     return !x.isUnresolved() && !y.isUnresolved() && x.toMilliseconds({ integral: false }) === y.toMilliseconds({ integral: false });
   }
   if (x instanceof MackerelAgentImage && y instanceof MackerelAgentImage) return x.imageName === y.imageName;
+  if (x instanceof MackerelPluginCommand && y instanceof MackerelPluginCommand) return sameValue(x._render(), y._render());
+  if (x instanceof MackerelReadinessProbe && y instanceof MackerelReadinessProbe) {
+    return x._kind === y._kind && x._container === y._container && sameValue(x._options, y._options);
+  }
   return false;
+}
+
+/** An object literal, not an instance of a class (a construct, a log driver), which only identity tells apart. */
+function isPlainObject(value: unknown): value is { [key: string]: unknown } {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }

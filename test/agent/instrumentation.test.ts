@@ -219,6 +219,41 @@ describe('MackerelInstrumentation: exactly once', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
   });
 
+  test('a second Aspect whose config holds nothing the agent reads ({}, empty plugin lists, a polling interval alone) is the same as one without', () => {
+    for (const config of [{}, { metricPlugins: {}, checkPlugins: {} }, { pollingInterval: Duration.minutes(5) }]) {
+      const { app, stack, apiKey } = setup();
+      fargate(stack);
+      instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+      instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config }));
+      app.synth();
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
+    }
+  });
+
+  test('a second Aspect whose same config was built afresh (plugins, env, a probe) adds nothing silently; one with another command warns', () => {
+    // GIVEN a helper that builds the config for each Aspect
+    const config = (line: string) => ({
+      metricPlugins: { jvm: { command: MackerelPluginCommand.shell(line), env: { LANG: 'C' }, timeout: Duration.seconds(20) } },
+      checkPlugins: { log: { command: MackerelPluginCommand.exec('check-log', '--file', '/var/log/app.log'), memo: 'app log' } },
+      readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, headers: { Host: 'shop.example.com' } }),
+      pollingInterval: Duration.minutes(5),
+    });
+    const same = setup();
+    fargate(same.stack);
+    instrument(same.app, new MackerelInstrumentation({ apiKey: same.apiKey, roles: ['shop:web'], config: config('mackerel-plugin-jvm') }));
+    instrument(same.stack, new MackerelInstrumentation({ apiKey: same.apiKey, roles: ['shop:web'], config: config('mackerel-plugin-jvm') }));
+    const other = setup();
+    fargate(other.stack);
+    instrument(other.app, new MackerelInstrumentation({ apiKey: other.apiKey, roles: ['shop:web'], config: config('mackerel-plugin-jvm') }));
+    instrument(other.stack, new MackerelInstrumentation({ apiKey: other.apiKey, roles: ['shop:web'], config: config('mackerel-plugin-jvm -javaname=app') }));
+    // WHEN
+    same.app.synth();
+    other.app.synth();
+    // THEN
+    Annotations.fromStack(same.stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
+    Annotations.fromStack(other.stack).hasWarning('/Stack/Task', Match.stringLikeRegexp('whose options differ'));
+  });
+
   test('a task definition running the agent in a container added by hand gets no second agent, and a warning', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);
