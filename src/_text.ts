@@ -51,6 +51,19 @@ export function _codePoint(text: string, index: number): string {
   return `U+${text.charCodeAt(index).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/** A high surrogate without its low half, or a low one without its high half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The first lone UTF-16 surrogate of a text as Unicode names it (`U+D800`): half of a pair
+ * without the other, which is no character, so UTF-8 cannot encode it and YAML cannot hold it.
+ * @internal
+ */
+export function _loneSurrogate(text: string): string | undefined {
+  const lone = LONE_SURROGATE.exec(text);
+  return lone ? _codePoint(text, lone.index) : undefined;
+}
+
 /**
  * What stands in place of a value that may hold a secret: in a synth error (a channel URL's token,
  * a header's bearer token given as plain text by mistake), in the handler's log lines and failure

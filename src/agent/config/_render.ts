@@ -4,7 +4,7 @@ import { _probedPort } from './_probe-port';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
 import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
 import { _YamlMap, _toYaml } from './yaml';
-import { _maskedUserinfo, _userinfoOf } from '../../_text';
+import { _loneSurrogate, _maskedUserinfo, _userinfoOf } from '../../_text';
 import { _fail } from '../../_validation';
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -38,8 +38,6 @@ const SWITCH_VALUE = /^(yes|no|true|false|on|off|[01])$/i;
  * DATABASE_URL does whatever its name. A user name alone (`ssh://git@host`) is no secret.
  */
 const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s:]*:[^/?#\s]+@/;
-/** A high surrogate without its low half, or a low one without its high half. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** What the `-plugins` image adds to the agent-only one (its `/usr/bin`). */
 const OFFICIAL_PROGRAM = /^(mackerel-plugin(-.+)?|mackerel-check|check-.+|mkr)$/;
 
@@ -340,9 +338,8 @@ interface Shown {
  * refuses ("invalid Unicode character escape code"): the agent would exit at start.
  */
 function wellFormed(scope: IConstruct, property: string, value: string, shown?: Shown): void {
-  const lone = LONE_SURROGATE.exec(value);
-  if (!lone) return;
-  const code = `U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}`;
+  const code = _loneSurrogate(value);
+  if (!code) return;
   _fail(scope, property, shown?.value ?? value,
     `${shown?.what ?? 'holds'} a lone UTF-16 surrogate (${code}), which the agent's YAML parser refuses, so the agent would exit at start`,
     'well-formed Unicode text, with a surrogate only as half of a pair');

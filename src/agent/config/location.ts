@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { _checkConfigReadable } from './_config-readable';
-import { _maskedUserinfo } from '../../_text';
+import { _loneSurrogate, _maskedUserinfo } from '../../_text';
 import { _fail, _httpUrl } from '../../_validation';
 import { _warnUrlCredentials } from '../_url-credentials';
 
@@ -61,6 +61,7 @@ export class MackerelAgentConfigLocation {
   /** The value of `MACKEREL_AGENT_CONFIG`, validated. @internal */
   public _bind(scope: IConstruct, taskRole: iam.IRole): string {
     if (this.bucket && this.key !== undefined) {
+      wellFormed(scope, 'config.location key', this.key, this.key);
       if (!Token.isUnresolved(this.key) && (this.key === '' || this.key.startsWith('/'))) {
         _fail(scope, 'config.location key', this.key, 'is not an S3 object key', 'a non-empty key without a leading "/"');
       }
@@ -70,6 +71,7 @@ export class MackerelAgentConfigLocation {
       return `s3://${this.bucket.bucketName}/${Token.isUnresolved(this.key) ? this.key : asUrlPath(this.key)}`;
     }
     if (this.file !== undefined) {
+      wellFormed(scope, 'config.location', this.file, this.file);
       if (Token.isUnresolved(this.file)) return this.file;
       // A leading "//" would make the agent read the first segment as a URL's host, not part of the path.
       if (!/^\/(?!\/)\S*[^\s/]$/.test(this.file)) {
@@ -78,6 +80,7 @@ export class MackerelAgentConfigLocation {
       return asUrlPath(this.file);
     }
     const url = this.url ?? '';
+    wellFormed(scope, 'config.location', url, _maskedUserinfo(url));
     if (!Token.isUnresolved(url) && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
       _fail(scope, 'config.location', _maskedUserinfo(url), 'is not an https URL', 'https://host/path',
         'Plain http would let anyone on the path change what the agent runs');
@@ -87,6 +90,20 @@ export class MackerelAgentConfigLocation {
       url, Token.isUnresolved(url) ? undefined : _httpUrl(url));
     return url;
   }
+}
+
+/**
+ * The value reaches the agent's environment through CloudFormation and ECS, which pass text as UTF-8:
+ * a lone surrogate is no character and cannot be encoded, so the agent would be given another name
+ * (or the deploy refused), find no such object, file or URL (S3 keys are UTF-8 too), and exit at start. The literal text around a
+ * token is checked as well: the token's placeholder holds no surrogate.
+ */
+function wellFormed(scope: IConstruct, property: string, value: string, shown: string): void {
+  const code = _loneSurrogate(value);
+  if (!code) return;
+  _fail(scope, property, shown,
+    `holds a lone UTF-16 surrogate (${code}), which UTF-8 cannot encode: passed on as UTF-8 by CloudFormation and ECS, the agent's `
+    + 'MACKEREL_AGENT_CONFIG would hold another name, so the agent would not find its config and exit at start', 'well-formed Unicode text, with a surrogate only as half of a pair');
 }
 
 /**

@@ -1,3 +1,5 @@
+import { _loneSurrogate } from '../../_text';
+
 /** A value the agent's YAML config holds. @internal */
 export type _YamlValue = string | number | boolean | _YamlValue[] | _YamlMap;
 /** A YAML mapping; `undefined` members are left out. @internal */
@@ -70,10 +72,8 @@ function scalar(value: string | number | boolean): string {
  */
 function quoted(text: string): string {
   // Validation refuses these naming the property; this guards any string that reaches the file another way.
-  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(text);
-  if (lone) {
-    throw new Error(`a string holds a lone UTF-16 surrogate (U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}), which the agent's YAML parser refuses`);
-  }
+  const lone = _loneSurrogate(text);
+  if (lone) throw new Error(`a string holds a lone UTF-16 surrogate (${lone}), which the agent's YAML parser refuses`);
   return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

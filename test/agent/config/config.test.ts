@@ -720,6 +720,29 @@ describe('agent config: a location the user maintains', () => {
       .toThrow(/Stack\/Agent: config.location "\/\/etc\/mackerel\/agent.yml" is not an absolute file path/);
   });
 
+  test('a key, file path or URL holding a lone UTF-16 surrogate is rejected, the value escaped: it reaches the agent as UTF-8, which cannot encode it', () => {
+    const token = Token.asString({ Ref: 'Prefix' });
+    const inBucket = (key: string) => (stack: Stack) => MackerelAgentConfigLocation.fromBucket(s3.Bucket.fromBucketName(stack, 'Configs', 'configs'), key);
+    const cases: Array<[(stack: Stack) => MackerelAgentConfigLocation, string]> = [
+      [inBucket('agents/web\ud800.yml'), 'config.location key "agents/web\\ud800.yml" holds a lone UTF-16 surrogate (U+D800)'],
+      [inBucket(`${token}/\udc00.yml`), `config.location key "${token}/\\udc00.yml" holds a lone UTF-16 surrogate (U+DC00)`],
+      [() => MackerelAgentConfigLocation.fromFile('/etc/mackerel/\udbff.yml'), 'config.location "/etc/mackerel/\\udbff.yml" holds a lone UTF-16 surrogate (U+DBFF)'],
+      [() => MackerelAgentConfigLocation.fromUrl('https://agent:s3cret@config.example.com/\ud800.yml'),
+        'config.location "https://****@config.example.com/\\ud800.yml" holds a lone UTF-16 surrogate (U+D800)'],
+    ];
+    for (const [location, start] of cases) {
+      const fixture = fargateTask();
+      expect(() => new MackerelContainerAgent(fixture.stack, 'Agent', {
+        taskDefinition: fixture.taskDefinition, apiKey: fixture.apiKey, config: { location: location(fixture.stack) },
+      })).toThrow(`Stack/Agent: ${start}, which UTF-8 cannot encode: passed on as UTF-8 by CloudFormation and ECS, the agent's `
+        + 'MACKEREL_AGENT_CONFIG would hold another name, so the agent would not find its config and exit at start; expected well-formed Unicode text, with a surrogate only as half of a pair');
+    }
+    // A pair is one character (U+1F41F), written as it is.
+    const { taskDefinition } = withConfig({ location: MackerelAgentConfigLocation.fromFile('/etc/mackerel/\ud83d\udc1f.yml') },
+      MackerelAgentImage.fromRegistry('123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/agent:v0.13.2-shop'));
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG).toBe('/etc/mackerel/\u{1F41F}.yml');
+  });
+
   test('an object key with a leading slash is rejected', () => {
     const fixture = fargateTask();
     const bucket = new s3.Bucket(fixture.stack, 'Configs');
