@@ -1,4 +1,4 @@
-import { AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
@@ -7,6 +7,7 @@ import { _findAgent, _windowsFamily } from './_attach';
 import { _cfnAgentOf } from './_cfn-agent';
 import { _cpuRoomProblem } from './_checks';
 import { _sameOptions } from './_same-options';
+import { _stagesNotReached, _stageWarningCarrier } from './_stage-reach';
 import { _agentAddedByHand, _agentNameTakenBy, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
 import { _hasAgentSettings } from './config/_render';
@@ -87,6 +88,10 @@ const WARNED = new WeakSet<IConstruct>();
 const INSTRUMENTED = new WeakMap<ecs.TaskDefinition, MackerelInstrumentation>();
 /** The other Aspects already warned about per task definition, so that a service and its task definition warn once. */
 const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentation>>();
+/** Stages already warned about as not reached, so that two Aspects visiting their parent warn once. */
+const STAGES_WARNED = new WeakSet<Stage>();
+/** How many task definitions a warning about a Stage names before it counts the rest. */
+const STAGE_NAMES_SHOWN = 5;
 
 /**
  * An Aspect that adds the Mackerel container agent to every ECS task definition under the scope
@@ -128,7 +133,10 @@ const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentat
  * room for beside its other containers is a synth error, reported for each such task together.
  *
  * Aspects do not cross `Stage` boundaries: applied to the app, it does not reach the stacks of a
- * stage (as in CDK Pipelines apps); add it to each stage as well.
+ * stage (as in CDK Pipelines apps); add it to each stage as well. A Stage under its scope whose
+ * task definitions got no agent otherwise (not excluded, none added by hand) is warned about
+ * (`cdk-mackerel:instrumentationStageNotReached`) on a stack of the Aspect's own assembly, such as
+ * the pipeline's stack: a warning on the app itself would be written nowhere.
  *
  * Instrumented task definitions get post-conditions checked at synth (`node.addValidation`):
  * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret, its
@@ -202,6 +210,7 @@ export class MackerelInstrumentation implements IAspect {
 
   /** Instruments the task definition of a task definition, a service or a scheduled task. */
   public visit(node: IConstruct): void {
+    this.warnStagesNotReached(node);
     if (isImportedTaskDefinition(node)) {
       warnOnce(node, () => _warnLate(node, 'cdk-mackerel:instrumentationSkipped',
         'MackerelInstrumentation skipped this imported task definition: the app cannot add a container to it, so its tasks are not '
@@ -297,6 +306,25 @@ export class MackerelInstrumentation implements IAspect {
       + 'Apply one MackerelInstrumentation to each task definition, or tune this one with MackerelInstrumentation.configure');
   }
 
+  /**
+   * A Stage under the scope is never visited (Aspects do not cross Stage boundaries): its task
+   * definitions that nothing gave an agent would run unmonitored without a word.
+   */
+  private warnStagesNotReached(node: IConstruct): void {
+    for (const { stage, taskDefinitions } of _stagesNotReached(node, leftAloneInStage)) {
+      const carrier = _stageWarningCarrier(node);
+      if (STAGES_WARNED.has(stage) || !carrier) continue;
+      STAGES_WARNED.add(stage);
+      const paths = taskDefinitions.map((td) => td.node.path);
+      const named = paths.length > STAGE_NAMES_SHOWN
+        ? `${paths.slice(0, STAGE_NAMES_SHOWN).join(', ')} and ${paths.length - STAGE_NAMES_SHOWN} more` : paths.join(', ');
+      _warnLate(carrier, 'cdk-mackerel:instrumentationStageNotReached',
+        `The ${this.describe(node)} does not reach Stage ${stage.node.path}, whose task definitions ${named} get no Mackerel container agent, `
+        + 'so their tasks are not monitored: Aspects do not cross Stage boundaries (a Stage is synthesized on its own, as CDK Pipelines do). '
+        + 'Add the Aspect to that Stage as well (Aspects.of(stage).add(..., { priority: MackerelInstrumentation.PRIORITY }))');
+    }
+  }
+
   /** The Aspect by where it is applied and its roles, for the overlap warning. */
   private describe(node: IConstruct): string {
     let where = 'an enclosing scope';
@@ -338,6 +366,22 @@ function aspectConfig(taskDefinition: ecs.TaskDefinition, config: MackerelAgentC
   const rest: MackerelAgentConfig = { ...config, readinessProbe: undefined };
   // A polling interval left alone has nothing to read again: the probe's warning says enough.
   return _hasAgentSettings(rest) ? rest : undefined;
+}
+
+/**
+ * A task definition of a Stage the Aspect does not reach that is monitored, or left alone on
+ * purpose: it has an agent (from the Stage's own Aspect, the construct or the extension), runs one
+ * added by hand, is excluded or one the Aspect would skip, or a MackerelInstrumentation of its own
+ * Stage covers it (whose visit may be yet to come).
+ */
+function leftAloneInStage(taskDefinition: ecs.TaskDefinition): boolean {
+  if (_findAgent(taskDefinition) || EXCLUDED.has(taskDefinition)) return true;
+  if (_agentAddedByHand(taskDefinition) || unsupportedReason(taskDefinition)) return true;
+  for (let scope: IConstruct | undefined = taskDefinition; scope; scope = scope.node.scope) {
+    if (Aspects.of(scope).all.some((aspect) => aspect instanceof MackerelInstrumentation)) return true;
+    if (Stage.isStage(scope)) break;
+  }
+  return false;
 }
 
 function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {

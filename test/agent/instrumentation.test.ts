@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, CfnResource, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, CfnResource, Duration, Fn, Lazy, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -14,6 +14,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+import * as pipelines from 'aws-cdk-lib/pipelines';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
 import {
@@ -33,7 +34,7 @@ function setup(context: { [key: string]: unknown } = {}) {
   return { app, stack, secret, apiKey };
 }
 
-function instrument(scope: App | Stack, aspect: MackerelInstrumentation) {
+function instrument(scope: App | Stage | Stack, aspect: MackerelInstrumentation) {
   Aspects.of(scope).add(aspect, { priority: MackerelInstrumentation.PRIORITY });
 }
 
@@ -1145,3 +1146,99 @@ function handAgentFound(annotations: Annotations) {
     ]);
   };
 }
+
+describe('MackerelInstrumentation: Stages it does not reach', () => {
+  /** An app laid out as CDK Pipelines apps are: a pipeline stack, and a Stage of the workload's stacks. */
+  function pipelineApp(stageUnderPipeline = false) {
+    const { app, stack: pipeline, apiKey } = setup();
+    const stage = new Stage(stageUnderPipeline ? pipeline : app, 'Prod');
+    const web = new Stack(stage, 'Web', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    const batch = new Stack(stage, 'Batch', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    // The Stage's stacks cannot refer to a secret of the pipeline's stack.
+    const stageApiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(web, 'ApiKey'));
+    return { app, pipeline, stage, web, batch, apiKey, stageApiKey, webTask: fargate(web), batchTask: fargate(batch) };
+  }
+
+  const NOT_REACHED = Match.stringLikeRegexp('instrumentationStageNotReached');
+  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', NOT_REACHED);
+
+  test('an Aspect of the app warns, on the pipeline stack, that it does not reach a Stage whose task definitions get no agent', () => {
+    // GIVEN
+    const { app, pipeline, apiKey, webTask, batchTask } = pipelineApp();
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    // THEN the tasks of the Stage run without the agent, and the one stack of the app's own assembly says so
+    expect(agentCount(webTask)).toBe(0);
+    expect(agentCount(batchTask)).toBe(0);
+    expect(warningsOf(pipeline).map((w) => [w.id, w.entry.data])).toEqual([['/Stack',
+      'The MackerelInstrumentation applied to the app (roles ["shop:web"]) does not reach Stage Prod, whose task definitions Prod/Web/Task, '
+      + 'Prod/Batch/Task get no Mackerel container agent, so their tasks are not monitored: Aspects do not cross Stage boundaries (a Stage is '
+      + 'synthesized on its own, as CDK Pipelines do). Add the Aspect to that Stage as well (Aspects.of(stage).add(..., { priority: '
+      + 'MackerelInstrumentation.PRIORITY })) [ack: cdk-mackerel:instrumentationStageNotReached]']]);
+  });
+
+  test('a Stage added to a CDK Pipelines pipeline, synthesized before the Aspect is even added, is warned about', () => {
+    // GIVEN the layout of the CDK Pipelines guide: the Stage is made in the pipeline's stack, and addStage synthesizes it at once
+    const { app, stack: pipelineStack, apiKey } = setup();
+    const pipeline = new pipelines.CodePipeline(pipelineStack, 'Pipeline', {
+      synth: new pipelines.ShellStep('Synth', { input: pipelines.CodePipelineSource.gitHub('shop/app', 'main'), commands: ['npx cdk synth'] }),
+    });
+    const stage = new Stage(pipelineStack, 'Prod', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    const taskDefinition = fargate(new Stack(stage, 'Web'));
+    pipeline.addStage(stage);
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    // THEN
+    expect(agentCount(taskDefinition)).toBe(0);
+    expect(warningsOf(pipelineStack).map((w) => w.entry.data)).toEqual([expect.stringContaining('does not reach Stage Stack/Prod, whose task definitions Stack/Prod/Web/Task get')]);
+  });
+
+  test('a Stage made inside the pipeline stack (as the CDK Pipelines guide does) is warned about on that stack', () => {
+    const { app, pipeline, apiKey } = pipelineApp(true);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    expect(warningsOf(pipeline).map((w) => w.entry.data)).toEqual([expect.stringContaining('does not reach Stage Stack/Prod, whose task definitions Stack/Prod/Web/Task, ')]);
+  });
+
+  test('no warning where the Stage has its own Aspect, with one that covers only some stacks naming only the others', () => {
+    // GIVEN a Stage instrumented as a whole, and one whose Aspect covers the web stack only
+    const whole = pipelineApp();
+    instrument(whole.app, new MackerelInstrumentation({ apiKey: whole.apiKey, roles: ['shop:web'] }));
+    instrument(whole.stage, new MackerelInstrumentation({ apiKey: whole.stageApiKey, roles: ['shop:web'] }));
+    const part = pipelineApp();
+    instrument(part.app, new MackerelInstrumentation({ apiKey: part.apiKey, roles: ['shop:web'] }));
+    instrument(part.web, new MackerelInstrumentation({ apiKey: part.stageApiKey, roles: ['shop:web'] }));
+    // WHEN
+    whole.app.synth();
+    part.app.synth();
+    // THEN
+    expect(agentCount(whole.webTask) + agentCount(whole.batchTask)).toBe(2);
+    expect(warningsOf(whole.pipeline)).toEqual([]);
+    expect(warningsOf(part.pipeline).map((w) => w.entry.data)).toEqual([expect.stringContaining('whose task definitions Prod/Batch/Task get no Mackerel')]);
+  });
+
+  test('no warning for task definitions of the Stage given the agent by hand, by MackerelContainerAgent or an extension, excluded, or that the Aspect would skip', () => {
+    // GIVEN
+    const { app, pipeline, apiKey, stageApiKey, web, webTask, batchTask } = pipelineApp();
+    new MackerelContainerAgent(web, 'Agent', { taskDefinition: webTask, apiKey: stageApiKey, roles: ['shop:web'] });
+    batchTask.addExtension(new MackerelAgentExtension({ apiKey: stageApiKey, roles: ['shop:batch'] }));
+    MackerelInstrumentation.exclude(fargate(web, 'Excluded'));
+    fargate(web, 'ByHand').addContainer('mackerel', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/mackerel/mackerel-container-agent:v0.11.0') });
+    new ecs.Ec2TaskDefinition(web, 'None', { networkMode: ecs.NetworkMode.NONE }).addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    // THEN
+    expect(warningsOf(pipeline)).toEqual([]);
+  });
+
+  test('a Stage without task definitions is not warned about', () => {
+    const { app, stack: pipeline, apiKey } = setup();
+    new Stack(new Stage(app, 'Prod'), 'Queues').node.addMetadata('no', 'task definitions');
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    expect(warningsOf(pipeline)).toEqual([]);
+  });
+});

@@ -1,0 +1,44 @@
+import { Stack, Stage } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { IConstruct } from 'constructs';
+
+/** A Stage under a construct an Aspect visits, and its task definitions that Aspect would have instrumented. @internal */
+export interface _StageNotReached {
+  readonly stage: Stage;
+  readonly taskDefinitions: ecs.TaskDefinition[];
+}
+
+/**
+ * The Stages among a construct's children whose task definitions got no agent, though an Aspect
+ * visiting the construct would have given them one. aws-cdk-lib's `invokeAspects` does not descend
+ * into a child Stage, which is synthesized on its own and first (by `synthNestedAssemblies`, or
+ * already by CDK Pipelines' `addStage`), so its own Aspects have run by now: a task definition they
+ * instrumented has its agent. `covered` says which of the others are left alone on purpose.
+ * @internal
+ */
+export function _stagesNotReached(node: IConstruct, covered: (taskDefinition: ecs.TaskDefinition) => boolean): _StageNotReached[] {
+  return node.node.children.filter(Stage.isStage).map((stage) => ({
+    stage,
+    taskDefinitions: stage.node.findAll().filter((c): c is ecs.TaskDefinition => c instanceof ecs.TaskDefinition && !covered(c)),
+  })).filter((found) => found.taskDefinitions.length > 0);
+}
+
+/**
+ * Where a warning about a Stage shows. Annotations are written only with the stacks that hold
+ * them: one on the app or a Stage reaches no output. So a construct inside a stack of the visited
+ * construct's own assembly carries it: the construct itself when it is in one (a Stage made in the
+ * pipeline's stack), else its first stack (the pipeline's stack of an app that also holds the Stage).
+ * @internal
+ */
+export function _stageWarningCarrier(node: IConstruct): IConstruct | undefined {
+  for (let scope: IConstruct | undefined = node; scope && !Stage.isStage(scope); scope = scope.node.scope) {
+    if (Stack.isStack(scope)) return node;
+  }
+  const pending = [...node.node.children];
+  let next: IConstruct | undefined;
+  while ((next = pending.shift()) !== undefined) {
+    if (Stack.isStack(next)) return next;
+    if (!Stage.isStage(next)) pending.push(...next.node.children);
+  }
+  return undefined;
+}
