@@ -57,7 +57,9 @@ export interface MackerelInstrumentationOverrides {
    * of the Aspect's `config`.
    *
    * Plugins select the `-plugins` image unless the Aspect gives an image explicitly. An empty
-   * config (`{}`) gives this task definition none.
+   * config (`{}`) gives this task definition none. It is not merged with the Aspect's config: one
+   * that leaves out the Aspect's plugins or readiness probe (other than `{}` or a `location`) is
+   * warned about (`cdk-mackerel:agentConfigReplaced`), naming them.
    *
    * @default - the Aspect's config
    */
@@ -279,6 +281,7 @@ export class MackerelInstrumentation implements IAspect {
     const overrides = OVERRIDES.get(taskDefinition) ?? {};
     const roles = overrides.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles);
     const config = overrides.config ?? aspectConfig(taskDefinition, options.config);
+    if (overrides.config) warnConfigReplaced(taskDefinition, overrides.config, options.config);
     const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, {
       ...options,
       roles,
@@ -382,6 +385,35 @@ function leftAloneInStage(taskDefinition: ecs.TaskDefinition): boolean {
     if (Stage.isStage(scope)) break;
   }
   return false;
+}
+
+/**
+ * The config given by `configure` is used instead of the Aspect's, not merged with it: one given to
+ * change one thing (a polling interval, a plugin) would drop the Aspect's other plugins and its
+ * probe unseen. An empty config (`{}`) is the documented way to give a task definition none, and a
+ * location is a whole config file of the user's: neither warns.
+ */
+function warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelAgentConfig, aspect: MackerelAgentConfig | undefined): void {
+  if (!aspect || given.location !== undefined || (!_hasAgentSettings(given) && given.pollingInterval === undefined)) return;
+  const missing = (kind: string, mine: object | undefined, theirs: object | undefined): string[] => {
+    const names = Object.keys(theirs ?? {}).filter((name) => !Object.keys(mine ?? {}).includes(name));
+    return names.length === 0 ? [] : [`${kind}${names.length > 1 ? 's' : ''} ${names.map((name) => JSON.stringify(name)).join(', ')}`];
+  };
+  // A probe of another task definition's container would not have been given here anyway.
+  const probe = aspect.readinessProbe;
+  const probeLost = probe !== undefined && given.readinessProbe === undefined
+    && (probe._container === undefined || probe._container.taskDefinition === taskDefinition);
+  const lost = [
+    ...missing('metric plugin', given.metricPlugins, aspect.metricPlugins),
+    ...missing('check plugin', given.checkPlugins, aspect.checkPlugins),
+    ...(probeLost ? ['readiness probe'] : []),
+  ];
+  if (lost.length === 0) return;
+  const listed = lost.length === 1 ? lost[0] : `${lost.slice(0, -1).join(', ')} and ${lost[lost.length - 1]}`;
+  _warnLate(taskDefinition, 'cdk-mackerel:agentConfigReplaced',
+    'MackerelInstrumentation.configure gives this task definition a config of its own, which is used instead of the Aspect\'s config, not merged '
+    + `with it, so the Aspect's ${listed} do not run here. Repeat them in the config given to configure to keep them, or acknowledge this `
+    + 'warning if the task definition is meant to go without them');
 }
 
 function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {

@@ -18,8 +18,8 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
 import {
-  IMackerelRoleResolver, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelInstrumentation, MackerelPluginCommand,
-  MackerelReadinessProbe,
+  IMackerelRoleResolver, MackerelAgentConfigLocation, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelInstrumentation,
+  MackerelPluginCommand, MackerelReadinessProbe,
 } from '../../src/agent';
 import { MackerelApiKey } from '../../src/api-key';
 
@@ -951,6 +951,56 @@ describe('MackerelInstrumentation.configure: one workload tuned, the rest as the
     instrument(app, new MackerelInstrumentation({ apiKey, roleResolver: new ByFamily() }));
     expect(environmentOf(containerNamed(web, AGENT)).MACKEREL_ROLES).toBe('shop:web');
     expect(environmentOf(containerNamed(batch, AGENT)).MACKEREL_ROLES).toBe('shop:nightly');
+  });
+
+  test('a config given by configure that lacks plugins or the probe of the Aspect\'s config warns, naming what is left out', () => {
+    // GIVEN an Aspect with plugins and a probe, and two workloads given a config of their own
+    const { app, stack, apiKey } = setup();
+    const polled = fargate(stack, 'Polled');
+    const nginx = fargate(stack, 'Nginx');
+    MackerelInstrumentation.configure(polled, { config: { pollingInterval: Duration.minutes(5) } });
+    const jvm = { command: MackerelPluginCommand.shell('mackerel-plugin-jvm') };
+    MackerelInstrumentation.configure(nginx, { config: { metricPlugins: { jvm, nginx: { command: MackerelPluginCommand.shell('mackerel-plugin-nginx') } } } });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({
+      apiKey,
+      roles: ['shop:web'],
+      config: {
+        metricPlugins: { jvm, redis: { command: MackerelPluginCommand.shell('mackerel-plugin-redis') } },
+        checkPlugins: { log: { command: MackerelPluginCommand.shell('check-log --file /var/log/app.log') } },
+        readinessProbe: MackerelReadinessProbe.http({ path: '/healthz', port: 8080 }),
+      },
+    }));
+    app.synth();
+    // THEN
+    const replaced = (path: string) => Annotations.fromStack(stack).findWarning(path, Match.stringLikeRegexp('agentConfigReplaced')).map((w) => w.entry.data);
+    expect(replaced('/Stack/Polled')).toEqual([
+      'MackerelInstrumentation.configure gives this task definition a config of its own, which is used instead of the Aspect\'s config, not merged '
+      + 'with it, so the Aspect\'s metric plugins "jvm", "redis", check plugin "log" and readiness probe do not run here. Repeat them in the config '
+      + 'given to configure to keep them, or acknowledge this warning if the task definition is meant to go without them '
+      + '[ack: cdk-mackerel:agentConfigReplaced]',
+    ]);
+    expect(replaced('/Stack/Nginx')).toEqual([expect.stringContaining('so the Aspect\'s metric plugin "redis", check plugin "log" and readiness probe do not run here.')]);
+  });
+
+  test('a config given by configure that keeps what the Aspect\'s has, is empty ({}), or is a file of the user\'s, does not warn that it replaces it', () => {
+    // GIVEN an Aspect whose probe targets the api's container, which no other task definition would get anyway
+    const { app, stack, apiKey } = setup();
+    const api = new ecs.FargateTaskDefinition(stack, 'Api', { memoryLimitMiB: 512, cpu: 256 });
+    const apiContainer = api.addContainer('api', { image: APP_IMAGE, portMappings: [{ containerPort: 8080 }] });
+    const jvm = { command: MackerelPluginCommand.shell('mackerel-plugin-jvm') };
+    const tcp = MackerelReadinessProbe.tcp({ port: 8080 });
+    MackerelInstrumentation.configure(api, { config: { metricPlugins: { jvm, nginx: jvm }, readinessProbe: tcp } });
+    MackerelInstrumentation.configure(fargate(stack, 'Without'), { config: {} });
+    MackerelInstrumentation.configure(fargate(stack, 'Own'), { config: { location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml') } });
+    MackerelInstrumentation.configure(fargate(stack, 'Batch'), { config: { metricPlugins: { jvm } } });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({
+      apiKey, roles: ['shop:web'], config: { metricPlugins: { jvm }, readinessProbe: MackerelReadinessProbe.httpToContainer(apiContainer, '/healthz') },
+    }));
+    app.synth();
+    // THEN
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('agentConfigReplaced'))).toEqual([]);
   });
 
   test('the config given by configure is covered by the post-conditions', () => {
