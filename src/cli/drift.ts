@@ -108,7 +108,7 @@ function readBackDefaults(type: string, applied: { readonly [key: string]: unkno
 
 function driftField(path: string, applied: unknown, live: unknown): _FieldChange[] {
   if (isReference(applied)) return [];
-  if (applied === undefined && isEmpty(live)) return [];
+  if (applied === undefined && isEmpty(path, live)) return [];
   if (Array.isArray(applied) && Array.isArray(live) && applied.some(holdsReference)) {
     return driftField(path, applied.map(withoutReferences), withReferencesKept(applied, live).map(withoutReferences));
   }
@@ -160,14 +160,27 @@ function withoutReferences(v: unknown): unknown {
   return _isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => !isReference(x))) : v;
 }
 
-function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || v === '' || v === 'false' || (Array.isArray(v) && v.length === 0) || (_isObject(v) && Object.keys(v).length === 0);
+/**
+ * The boolean fields whose unset value is `false`, which Mackerel may read back for a field never
+ * set: `isMute`, `followRedirect` and `retireAutomatically` default to false (mackerel-api.md
+ * sections 2.2, 2.3, 4.2), the emulator fills in `enabledGraphImage` and `skipDefault`, and
+ * `skipCertificateVerification` and a role graph's `isStacked` are off when unset. There "false" is
+ * as unset as an absent field; anywhere else it is text someone wrote (a memo, a header value).
+ */
+const FALSE_WHEN_UNSET: ReadonlySet<string> = new Set([
+  'isMute', 'followRedirect', 'skipCertificateVerification', 'enabledGraphImage', 'skipDefault', 'retireAutomatically', 'isStacked',
+]);
+
+/** Whether a field's value reads as unset; `field` is its path, whose last name decides about "false". */
+function isEmpty(field: string, v: unknown): boolean {
+  if (v === 'false') return FALSE_WHEN_UNSET.has(field.replace(/^.*\./, ''));
+  return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (_isObject(v) && Object.keys(v).length === 0);
 }
 
 /** Inside lists of objects, empty server-added fields are dropped before comparing. */
 function dropEmpty(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(dropEmpty);
-  if (_isObject(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => !isEmpty(x)).map(([k, x]) => [k, dropEmpty(x)]));
+  if (_isObject(v)) return Object.fromEntries(Object.entries(v).filter(([k, x]) => !isEmpty(k, x)).map(([k, x]) => [k, dropEmpty(x)]));
   return v;
 }
 

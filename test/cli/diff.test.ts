@@ -421,6 +421,21 @@ describe('drift', () => {
       .toHaveLength(1);
   });
 
+  test('"false" reads as unset only in the boolean fields Mackerel fills with false: a memo or a header value of "false" is text', () => {
+    // A memo of "false" in Mackerel where the template has none (Mackerel's "") is drift, at the top and kept alike.
+    expect(_driftOf(MONITOR, applied, { ...applied, warning: 80, memo: 'false' }, ['memo'])).toEqual([{ field: 'memo', old: undefined, new: 'false' }]);
+    expect(_driftOf('Custom::MackerelService', { name: 'shop' }, { name: 'shop', memo: 'false' }, ['memo'])).toEqual([{ field: 'memo', old: undefined, new: 'false' }]);
+    // Inside a list, a header value of "false" is no empty one.
+    const header = (value: string) => ({ type: 'external', name: 'url', headers: [{ name: 'X-Dry-Run', value }] });
+    expect(_driftOf(MONITOR, header('false'), header(''), ['headers'])).toHaveLength(1);
+    expect(_driftOf(MONITOR, header(''), header('false'), ['headers'])).toHaveLength(1);
+    // The booleans Mackerel reads back as false when unset stay no drift, also inside a list.
+    expect(_driftOf('Custom::MackerelChannel', { type: 'slack', name: 'ops' }, { type: 'slack', name: 'ops', enabledGraphImage: false }, ['enabledGraphImage'])).toEqual([]);
+    expect(_driftOf('Custom::MackerelNotificationGroup', { name: 'ops', monitors: [{ id: 'm1' }] }, { name: 'ops', monitors: [{ id: 'm1', skipDefault: false }] }, ['monitors'])).toEqual([]);
+    const services = (ec2: object) => ({ name: 'aws', services: { EC2: { enable: 'true', ...ec2 } } });
+    expect(_driftOf('Custom::MackerelAwsIntegration', services({}), services({ retireAutomatically: false }), ['services'])).toEqual([]);
+  });
+
   test('fields the handler does not know and dynamic references are not compared', () => {
     const channel = { type: 'slack', name: 'ops', url: '{{resolve:secretsmanager:hook}}' };
     expect(_driftOf('Custom::MackerelChannel', channel, { id: 'c', type: 'slack', name: 'ops', url: 'https://hooks/x', suspended: true }, ['type', 'name', 'url'])).toEqual([]);
