@@ -350,7 +350,7 @@ export class MackerelAwsIntegration extends Construct {
       _checkRoleFullName(this, `${property}.role`, options.role);
       // A role of this stack given by name (not by its fullName) would not order creation.
       _dependOnNamed(this.resource, options.role, true);
-      _warnNamedByLiteral(this, `${property}.role`, options.role, true, 'role: ecs.fullName');
+      _warnNamedByLiteral(this, `${property}.role`, options.role, true, 'role: ecs.fullName', (builtName) => `role: ${builtName}`);
     }
     if (options.excludedMetrics && options.includedMetrics) {
       _fail(this, `${property}.includedMetrics`, options.includedMetrics, 'is given with excludedMetrics', 'either excludedMetrics or includedMetrics');

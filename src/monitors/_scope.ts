@@ -41,7 +41,8 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope, p
   _dependOnNamed(consumer, scope.value, scope.isRole);
   // A scope of an import (`fromService(MackerelService.fromName(...))`) is warned about on the import.
   if (scope._literal) {
-    _warnNamedByLiteral(consumer, property, scope.value, scope.isRole, scope.isRole ? 'MonitorScope.fromRole(web)' : 'MonitorScope.fromService(shop)');
+    _warnNamedByLiteral(consumer, property, scope.value, scope.isRole, scope.isRole ? 'MonitorScope.fromRole(web)' : 'MonitorScope.fromService(shop)',
+      (builtName) => `MonitorScope.fromRole(MackerelRole.fromFullName(scope, id, ${builtName}))`);
   }
 }
 

@@ -95,25 +95,50 @@ export function _importedAs(imported: IConstruct, property: string, byReference:
  * Warns, as an import by literal name is warned about, about a service or role that `consumer`
  * names by a literal in `property` (a monitor's `scopes[0]` from `MonitorScope.of('shop')`): it
  * orders the two stacks no more than an import does. A role the app does not create is compared
- * by its service, which Mackerel needs as much. `byReference` is what to pass instead.
+ * by its service, which Mackerel needs as much. `byReference` is what to pass instead, and for a
+ * role the app does not create, `byBuiltName` words a full name built of the service's name.
  * @internal
  */
-export function _warnNamedByLiteral(consumer: IConstruct, property: string, name: string, isRole: boolean, byReference: string): void {
+export function _warnNamedByLiteral(
+  consumer: IConstruct, property: string, name: string, isRole: boolean, byReference: string, byBuiltName: (builtName: string) => string,
+): void {
   if (Token.isUnresolved(name)) return;
   const serviceName = isRole ? name.slice(0, name.indexOf(':')) : name;
   _addLookupValidation(consumer, () => {
     const role = isRole ? creatorOf(consumer, name, true) : undefined;
     const creator = role ?? creatorOf(consumer, serviceName, false);
     if (!creator || ordered(consumer, creator)) return [];
-    const subject = role || !isRole
-      ? `${property} ${JSON.stringify(name)} is the literal name of a ${isRole ? 'role' : 'service'},`
-      : `${property} ${JSON.stringify(name)} is the literal name of a role of service ${JSON.stringify(serviceName)},`;
-    warn(consumer, creator, role ? 'role' : 'service', subject, `Pass it by reference (${byReference})`, 'a literal orders nothing');
+    if (role || !isRole) {
+      warn(consumer, creator, isRole ? 'role' : 'service', `${property} ${JSON.stringify(name)} is the literal name of a ${isRole ? 'role' : 'service'},`,
+        `Pass it by reference (${byReference})`, 'a literal orders nothing');
+    } else {
+      // There is no role construct to pass: a name built of the service's reference orders it after the service, which is what it needs.
+      warn(consumer, creator, 'service', `${property} ${JSON.stringify(name)} is the literal name of a role of service ${JSON.stringify(serviceName)},`,
+        `Pass a name built of the service's reference (${byBuiltName(builtName(name))})`, 'a literal orders nothing');
+    }
     return [];
   });
 }
 
+/** How the advice writes a role's full name built of its service's name: `${shop.name}:web`. */
+function builtName(roleFullName: string): string {
+  return `\`\${shop.name}:${roleFullName.slice(roleFullName.indexOf(':') + 1)}\``;
+}
+
 function warnOnImport(imported: IConstruct, name: string, built: boolean, isRole: boolean, creator: IConstruct): void {
+  // The service of a role import whose role the app does not create: the role is what was named.
+  const role = isRole || built ? undefined : imported.node.scope && ROLE_IMPORTS.get(imported.node.scope);
+  if (role !== undefined) {
+    const roleGivenAs = GIVEN_AS.get(imported.node.scope!);
+    const subject = roleGivenAs
+      ? `${roleGivenAs.property} ${JSON.stringify(role)} is the literal name of a role of service ${JSON.stringify(name)},`
+      : `This role is imported by its literal name ${JSON.stringify(role)}, a role of service ${JSON.stringify(name)},`;
+    const byBuiltName = roleGivenAs ? `${roleGivenAs.property}: ${builtName(role)}` : `MackerelRole.fromFullName(scope, id, ${builtName(role)})`;
+    // There is no role construct to refer to: a name built of the service's reference orders it after the service, which is what it needs.
+    warn(imported, creator, 'service', subject, `${roleGivenAs ? 'Pass' : 'Import it by'} a name built of the service's reference (${byBuiltName})`,
+      'a literal orders nothing');
+    return;
+  }
   const what = isRole ? 'role' : 'service';
   const givenAs = GIVEN_AS.get(imported);
   const subject = givenAs
@@ -141,5 +166,6 @@ function warn(at: IConstruct, creator: IConstruct, what: string, subject: string
     `${subject} which ${creator.node.path} of stack ${creatorShown} creates, `
     + `but stack ${shown} does not depend on stack ${creatorShown}: ${ordersNothing}. The first deploy may `
     + `create what uses the ${what} before it exists, which Mackerel refuses (404 or 400), and a destroy may delete stack ${creatorShown} `
-    + `first, leaving the service in Mackerel for what still uses it. ${remedy}`);
+    // A service that still has monitors or roles not its own is left (owned.ts); a role is deleted all the same.
+    + `first, ${what === 'role' ? 'deleting the role from under what still uses it' : 'leaving the service in Mackerel for what still uses it'}. ${remedy}`);
 }

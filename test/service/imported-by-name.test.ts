@@ -61,12 +61,18 @@ describe('a service or role imported by literal name that another stack of the a
     const warnings = warningsOf(other);
     expect(warnings.map((w) => w.id)).toEqual(['/Other/Web']);
     expect(warnings[0].entry.data).toMatch(/^This role is imported by its literal name "shop:web", which Stack\/Shop\/web of stack "Stack" creates, .*Import it by reference \(MackerelRole\.fromFullName\(scope, id, web\.fullName\)\)/);
+    // A role is deleted with its stack, where a service that still has monitors not its own is left.
+    expect(warnings[0].entry.data).toMatch(/a destroy may delete stack "Stack" first, deleting the role from under what still uses it\. /);
+    expect(warnings[0].entry.data).not.toMatch(/leaving the service/);
   });
 
-  test('a role the app does not create, of a service another stack creates, is warned about on its service', () => {
+  test('a role the app does not create, of a service another stack creates, is warned about on its service, naming the role and a name built of the service\'s', () => {
     const { other } = twoStacks();
     MackerelRole.fromFullName(other, 'Db', 'shop:db');
-    expect(warningsOf(other).map((w) => w.id)).toEqual(['/Other/Db/Service']);
+    const warnings = warningsOf(other);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/Db/Service']);
+    expect(warnings[0].entry.data).toMatch(/^This role is imported by its literal name "shop:db", a role of service "shop", which Stack\/Shop of stack "Stack" creates, /);
+    expect(warnings[0].entry.data).toMatch(/leaving the service in Mackerel for what still uses it\. Import it by a name built of the service's reference \(MackerelRole\.fromFullName\(scope, id, `\$\{shop\.name\}:db`\)\), or make stack "Other" depend on stack "Stack"/);
   });
 
   test('not when the importing stack depends on the creator\'s, directly or through another stack', () => {
@@ -194,10 +200,27 @@ describe('a scope given by literal name (MonitorScope.of) that another stack of 
     expect(warnings[1].entry.data).toMatch(/^scopes\[0\] "shop" is the literal name of a service, .* Pass it by reference \(MonitorScope\.fromService\(shop\)\), or make/);
   });
 
-  test('a role the app does not create, of a service another stack creates, is warned about for the service', () => {
+  test('a role the app does not create, of a service another stack creates, is warned about for the service, with a name built of the service\'s as the remedy', () => {
     const { other } = twoStacks();
     new HostMetricMonitor(other, 'Cpu', cpu([MonitorScope.of('shop:db')]));
-    expect(warningsOf(other).map((w) => w.entry.data)).toEqual([expect.stringMatching(/^scopes\[0\] "shop:db" is the literal name of a role of service "shop", which Stack\/Shop of stack "Stack" creates, /)]);
+    MackerelMonitoring.forRole(other, 'DbAlerts', { roleFullName: 'shop:db' });
+    const warnings = warningsOf(other).map((w) => w.entry.data);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^scopes\[0\] "shop:db" is the literal name of a role of service "shop", which Stack\/Shop of stack "Stack" creates, /),
+      expect.stringMatching(/^roleFullName "shop:db" is the literal name of a role of service "shop", which Stack\/Shop of stack "Stack" creates, /),
+    ]);
+    // There is no role `web` to pass: the remedy names the role's own name, built of the service's.
+    expect(warnings[0]).toMatch(/Pass a name built of the service's reference \(MonitorScope\.fromRole\(MackerelRole\.fromFullName\(scope, id, `\$\{shop\.name\}:db`\)\)\), or make stack "Other"/);
+    expect(warnings[1]).toMatch(/Pass a name built of the service's reference \(roleFullName: `\$\{shop\.name\}:db`\), or make stack "Other"/);
+    for (const warning of warnings) expect(warning).not.toMatch(/fromRole\(web\)|web\.fullName/);
+  });
+
+  test('the advice for a role the app does not create is heeded: a name built of the service\'s name is not warned about', () => {
+    const { shop, other } = twoStacks();
+    MackerelRole.fromFullName(other, 'Db', `${shop.name}:db`);
+    new HostMetricMonitor(other, 'Cpu', cpu([MonitorScope.fromRole(MackerelRole.fromFullName(other, 'Db2', `${shop.name}:db`))]));
+    MackerelMonitoring.forRole(other, 'DbAlerts', { roleFullName: `${shop.name}:db` });
+    expect(warningsOf(other)).toEqual([]);
   });
 
   test('not when the stacks are ordered, in the creator\'s own stack, for a scope by reference or by an import (which warns itself)', () => {
@@ -229,6 +252,18 @@ test('an AWS integration\'s role given by literal full name that another stack c
   const warnings = allWarnings(app);
   expect(warnings.map((m) => m.id)).toEqual(['/ByLiteral/Aws']);
   expect(warnings[0].entry.data).toMatch(/^services\.ECSCluster\.role "shop:ecs" is the literal name of a role, which Roles\/Ecs of stack "Roles" creates, .* Pass it by reference \(role: ecs\.fullName\), or make stack "ByLiteral" depend on stack "Roles"/);
+});
+
+test('an AWS integration\'s role the app does not create, of a service another stack creates, is told to build the name of the service\'s', () => {
+  const { app, shop } = mackerelStack();
+  const byLiteral = stackIn(app, 'ByLiteral');
+  new MackerelAwsIntegration(byLiteral, 'Aws', { name: 'prod' }).addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
+  const built = stackIn(app, 'Built');
+  new MackerelAwsIntegration(built, 'Aws', { name: 'prod2' }).addService(AwsIntegrationService.ECS_CLUSTER, { role: `${shop.name}:ecs` });
+
+  const warnings = allWarnings(app);
+  expect(warnings.map((m) => m.id)).toEqual(['/ByLiteral/Aws']);
+  expect(warnings[0].entry.data).toMatch(/^services\.ECSCluster\.role "shop:ecs" is the literal name of a role of service "shop", .* Pass a name built of the service's reference \(role: `\$\{shop\.name\}:ecs`\), or make stack "ByLiteral" depend on stack "Stack"/);
 });
 
 describe('services and roles are looked up in the app as it is when validated', () => {
