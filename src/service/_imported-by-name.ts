@@ -1,6 +1,7 @@
-import { Stack, Stage, Token } from 'aws-cdk-lib';
+import { CfnResource, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _referenceTargets } from '../_references';
+import { _references } from '../_template-references';
 import { _warnLate } from '../_validation';
 import { _knownRoleFullNameOf, _knownServiceNameOf, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
 import { _addLookupValidation, _firstInOrganization } from './_unique';
@@ -57,16 +58,35 @@ function creatorOf(consumer: IConstruct, name: string, isRole: boolean): IConstr
 
 /** Whether the stack of `consumer` is deployed after the stack of `creator`. */
 function ordered(consumer: IConstruct, creator: IConstruct): boolean {
-  // CDK keeps the dependencies of nested stacks on their top-level stacks.
-  const [top, creatorTop] = [topLevel(Stack.of(consumer)), topLevel(Stack.of(creator))];
-  return top !== creatorTop && dependsOn(top, creatorTop);
+  const orderable = orderableIn(Stack.of(consumer), Stack.of(creator));
+  return orderable !== undefined && orderable.after(orderable.consumer, orderable.creator);
 }
 
-/** The top-level stack that deploys `stack`: itself, or the one a nested stack is nested in. */
-function topLevel(stack: Stack): Stack {
-  let top = stack;
-  while (top.nestedStackParent) top = top.nestedStackParent;
-  return top;
+/**
+ * How the stacks of a consumer and a creator can be ordered, if at all: as two top-level stacks
+ * (CDK keeps the dependencies of nested stacks on their top-level stacks), or, in one top-level
+ * stack, as the resources of the stack that deploys both (sibling nested stacks: CDK turns
+ * `B.addDependency(A)` and `B.node.addDependency(A)` into a DependsOn between their stack
+ * resources there). Undefined for a nested stack and a stack it is nested in: CDK refuses a nested
+ * stack's dependency on its parent, and the reverse is a no-op.
+ */
+function orderableIn(stack: Stack, creatorStack: Stack):
+{ consumer: IConstruct; creator: IConstruct; after: (a: IConstruct, b: IConstruct) => boolean } | undefined {
+  const [path, creatorPath] = [pathFromTop(stack), pathFromTop(creatorStack)];
+  if (path[0] !== creatorPath[0]) return { consumer: path[0], creator: creatorPath[0], after: (a, b) => dependsOn(a as Stack, b as Stack) };
+  let common = 0;
+  while (path[common + 1] !== undefined && path[common + 1] === creatorPath[common + 1]) common++;
+  const [deploys, creatorDeploys] = [path[common + 1]?.nestedStackResource, creatorPath[common + 1]?.nestedStackResource];
+  if (!deploys || !creatorDeploys) return undefined;
+  const resources = resourcesOf(path[common]);
+  return { consumer: deploys, creator: creatorDeploys, after: (a, b) => resourceDependsOn(resources, a as CfnResource, b as CfnResource) };
+}
+
+/** The stacks from the top-level stack that deploys `stack` down to `stack` itself. */
+function pathFromTop(stack: Stack): Stack[] {
+  const path = [stack];
+  while (path[0].nestedStackParent) path.unshift(path[0].nestedStackParent);
+  return path;
 }
 
 /** Whether `stack` depends on `other`, directly or through other stacks. */
@@ -74,6 +94,27 @@ function dependsOn(stack: Stack, other: Stack, seen = new Set<Stack>()): boolean
   if (seen.has(stack)) return false;
   seen.add(stack);
   return stack.dependencies.some((d) => d === other || dependsOn(d, other, seen));
+}
+
+/** The resources of `stack` itself (not of its nested stacks), by logical ID. */
+function resourcesOf(stack: Stack): Map<string, CfnResource> {
+  const resources = stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack);
+  return new Map(resources.map((r) => [stack.resolve(r.logicalId) as string, r]));
+}
+
+/**
+ * Whether CloudFormation creates `resource` after `other`, directly or through other resources of
+ * their stack: by a DependsOn, or by a Ref or Fn::GetAtt (a nested stack's parameter taken from a
+ * sibling's output), as the stack renders them.
+ */
+function resourceDependsOn(resources: Map<string, CfnResource>, resource: CfnResource, other: CfnResource, seen = new Set<CfnResource>()): boolean {
+  if (seen.has(resource)) return false;
+  seen.add(resource);
+  const stack = Stack.of(resource);
+  const rendered = stack.resolve(resource._toCloudFormation())?.Resources?.[stack.resolve(resource.logicalId)] ?? {};
+  const dependsOnIds: unknown[] = [rendered.DependsOn ?? []].flat();
+  const targets = [...dependsOnIds, ..._references(rendered.Properties)].map((id) => resources.get(String(id))).filter((r) => r !== undefined);
+  return targets.some((r) => r === other || resourceDependsOn(resources, r, other, seen));
 }
 
 /**
@@ -154,11 +195,10 @@ function warn(at: IConstruct, creator: IConstruct, what: string, subject: string
   const stack = Stack.of(at);
   const creatorStack = Stack.of(creator);
   const [shown, creatorShown] = [JSON.stringify(stack.node.path), JSON.stringify(creatorStack.node.path)];
-  const [top, creatorTop] = [topLevel(stack), topLevel(creatorStack)];
-  const remedy = top === creatorTop
-    // CDK refuses a nested stack's dependency on its parent, and the reverse is a no-op.
+  const orderable = orderableIn(stack, creatorStack);
+  const remedy = !orderable
     ? `${byReference}, which CDK passes between a nested stack and its parent: stack.addDependency cannot order them`
-    : dependsOn(creatorTop, top)
+    : orderable.after(orderable.creator, orderable.consumer)
       ? `Stack ${creatorShown} depends on stack ${shown} already, so neither a reference nor stack.addDependency can order them the other way `
         + `(a cycle): use the ${what} in stack ${creatorShown} or in a stack that depends on it, or create it in stack ${shown}`
       : `${byReference}, or make stack ${shown} depend on stack ${creatorShown} (stack.addDependency)`;

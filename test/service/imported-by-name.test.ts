@@ -1,5 +1,5 @@
-import { App, Duration, NestedStack, Stack, Stage } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { App, CfnResource, Duration, NestedStack, Stack, Stage } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
@@ -106,6 +106,61 @@ describe('a service or role imported by literal name that another stack of the a
     const warnings = allWarnings(app);
     expect(warnings.map((m) => m.id)).toEqual(['/Outer/Nested/Legacy']);
     expect(warnings[0].entry.data).toMatch(/leaving the service in Mackerel for what still uses it\. Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), which CDK passes between a nested stack and its parent: stack\.addDependency cannot order them \[ack:/);
+  });
+
+  test('sibling nested stacks: ordered by B.addDependency(A) or B.node.addDependency(A), which CDK keeps as a DependsOn between their stack resources', () => {
+    const siblings = () => {
+      const { app } = mackerelStack();
+      const parent = stackIn(app, 'Parent');
+      const [a, b] = [stackIn(parent, 'A'), stackIn(parent, 'B')];
+      new MackerelService(a, 'Legacy', { name: 'legacy' });
+      MackerelService.fromName(b, 'Legacy', 'legacy');
+      return { app, parent, a, b };
+    };
+    const byStack = siblings();
+    byStack.b.addDependency(byStack.a);
+    expect(allWarnings(byStack.app)).toEqual([]);
+    const byNode = siblings();
+    byNode.b.node.addDependency(byNode.a);
+    expect(allWarnings(byNode.app)).toEqual([]);
+    // CDK orders them in the parent: B's stack resource depends on A's.
+    const resources = Template.fromJSON(byNode.app.synth().getStackByName(byNode.parent.stackName).template).findResources('AWS::CloudFormation::Stack');
+    const [aId, bId] = [byNode.a, byNode.b].map((n) => byNode.parent.getLogicalId(n.nestedStackResource!));
+    expect(resources[bId].DependsOn).toContain(aId);
+
+    // Through a third sibling, as between top-level stacks.
+    const through = siblings();
+    const c = stackIn(through.parent, 'C');
+    c.addDependency(through.a);
+    through.b.addDependency(c);
+    expect(allWarnings(through.app)).toEqual([]);
+
+    // A reference from B to a resource of A: B's stack resource takes a parameter from A's outputs.
+    const byReference = siblings();
+    const topic = new CfnResource(byReference.a, 'Topic', { type: 'AWS::SNS::Topic' });
+    new CfnResource(byReference.b, 'Uses', { type: 'AWS::SNS::Topic', properties: { DisplayName: topic.ref } });
+    expect(allWarnings(byReference.app)).toEqual([]);
+  });
+
+  test('sibling nested stacks without a dependency, or with one the wrong way round, are warned about, with stack.addDependency as a remedy', () => {
+    const { app } = mackerelStack();
+    const parent = stackIn(app, 'Parent');
+    const [a, b] = [stackIn(parent, 'A'), stackIn(parent, 'B')];
+    new MackerelService(a, 'Legacy', { name: 'legacy' });
+    MackerelService.fromName(b, 'Legacy', 'legacy');
+    const warnings = allWarnings(app);
+    expect(warnings.map((m) => m.id)).toEqual(['/Parent/B/Legacy']);
+    expect(warnings[0].entry.data).toMatch(/Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), or make stack "Parent\/B" depend on stack "Parent\/A" \(stack\.addDependency\) \[ack:/);
+
+    const { app: reversedApp } = mackerelStack();
+    const reversedParent = stackIn(reversedApp, 'Parent');
+    const [ra, rb] = [stackIn(reversedParent, 'A'), stackIn(reversedParent, 'B')];
+    new MackerelService(ra, 'Legacy', { name: 'legacy' });
+    MackerelService.fromName(rb, 'Legacy', 'legacy');
+    ra.addDependency(rb);
+    const reversed = allWarnings(reversedApp);
+    expect(reversed.map((m) => m.id)).toEqual(['/Parent/B/Legacy']);
+    expect(reversed[0].entry.data).toMatch(/Stack "Parent\/A" depends on stack "Parent\/B" already, so neither a reference nor stack\.addDependency can order them the other way/);
   });
 
   test('a role of forRole given by its literal roleFullName is told to pass the role or its fullName', () => {
