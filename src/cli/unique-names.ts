@@ -81,6 +81,48 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
       }
     }
   }
+  checkUrlPathSwaps(plans, state);
+}
+
+/** A dashboard the run updates to another literal URL path. */
+interface UrlPathMove {
+  readonly at: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Fails when dashboards the run updates take each other's URL paths (two that swap them, or more
+ * round a ring): Mackerel refuses (409) a URL path another dashboard holds at the moment of the
+ * write, so whichever is updated first fails, whatever the order (the urlPath JSDoc's case).
+ */
+function checkUrlPathSwaps(plans: readonly _StackPlan[], state: _StateFile): void {
+  const moves: UrlPathMove[] = [];
+  for (const plan of plans) {
+    for (const [logicalId, resource] of Object.entries(plan.resources)) {
+      const held = state.stacks[plan.stackName]?.resources[logicalId];
+      const [to, from] = [resource.Properties?.urlPath, held?.properties.urlPath];
+      if (resource.Type !== _RESOURCE_TYPES.DASHBOARD || held?.type !== resource.Type || typeof to !== 'string' || typeof from !== 'string' || to === from) continue;
+      moves.push({ at: `${plan.stackName}/${logicalId}`, from, to });
+    }
+  }
+  const leaving = new Map(moves.map((m) => [m.from, m]));
+  for (const start of moves) {
+    const ring = [start];
+    for (let next = leaving.get(start.to); next !== undefined && !ring.includes(next); next = leaving.get(next.to)) ring.push(next);
+    if (leaving.get(ring[ring.length - 1].to) === start) throw new _CliError(swapMessage(ring));
+  }
+}
+
+function swapMessage(ring: readonly UrlPathMove[]): string {
+  const shown = ring.map((m) => `${m.at} (${JSON.stringify(m.from)} -> ${JSON.stringify(m.to)})`);
+  const who = `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+  // The first to a free URL path; then each, last first, to the URL path the one after it has left; the first to its own last.
+  const steps = [`${ring[0].at} to a free URL path`, ...[...ring.slice(1)].reverse().map((m) => `${m.at} to ${JSON.stringify(m.to)}`),
+    `${ring[0].at} to ${JSON.stringify(ring[0].to)}`];
+  return `${who} ${ring.length === 2 ? 'swap their dashboard URL paths' : 'take each other\'s dashboard URL paths round'}; Mackerel refuses (409) a URL path `
+    + 'another dashboard holds at the moment of the write, so whichever is updated first would fail. Swap them through a free URL path, one apply '
+    + `per move: ${steps.slice(0, -1).join(', then ')}, then ${steps[steps.length - 1]}`;
 }
 
 /** The stacks of the run's stage, for advice: a stack only in the state file cannot be applied, only destroyed. */

@@ -30,6 +30,8 @@ export interface DashboardProps extends MackerelResourceOptions {
    * cannot see it (it knows only the new URL paths): swap them through a free URL path, one
    * deployment per move (the first dashboard to the free path, the second to its new path, then
    * the first to its own), as the order of updates within one deployment is not fixed.
+   * `cdk-mackerel apply` refuses such a run before sending anything, naming the dashboards, and
+   * `cdk-mackerel diff` says so.
    */
   readonly urlPath: string;
 

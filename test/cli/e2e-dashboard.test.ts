@@ -479,19 +479,43 @@ function synthPair(dir: string, first: string, second: string): string {
   });
 }
 
-test('two dashboards that swap their URL paths in one run fail with Mackerel\'s 409, as the urlPath JSDoc says; one run per move through a free URL path swaps them', async () => {
+test('two dashboards that swap URL paths are refused before anything is sent, naming both; the swap through a free URL path is not', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  expect((await cli(['apply', synthPair(dir, 'shop/a', 'shop/b'), ...base])).code).toBe(0);
-  const byTitle = () => Object.fromEntries(shared.emulator.state().dashboards.map((d: any) => [d.title, d.urlPath]));
+  const boards = (one: string, two: string) => synthPair(dir, one, two);
+  expect((await cli(['apply', boards('shop/a', 'shop/b'), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
 
-  const swap = await cli(['apply', synthPair(dir, 'shop/b', 'shop/a'), ...base]);
-  expect(swap.code).toBe(2);
-  expect(swap.err).toMatch(/409.*urlPath "shop\/[ab]" is already used by dashboard/);
+  const swapped = boards('shop/b', 'shop/a');
+  const why = 'Shop/One\\w* \\("shop/a" -> "shop/b"\\) and Shop/Two\\w* \\("shop/b" -> "shop/a"\\) swap their dashboard URL paths; Mackerel refuses \\(409\\) '
+    + 'a URL path another dashboard holds at the moment of the write, so whichever is updated first would fail\\. Swap them through a free URL path, '
+    + 'one apply per move: Shop/One\\w* to a free URL path, then Shop/Two\\w* to "shop/a", then Shop/One\\w* to "shop/b"';
+  let run = await cli(['apply', swapped, ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`));
+  run = await cli(['diff', swapped, ...base]);
+  expect(run.err).toMatch(new RegExp(`apply would refuse this run: ${why}`));
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
 
-  expect(byTitle()).toEqual({ one: 'shop/a', two: 'shop/b' });
-  for (const [first, second] of [['shop/free', 'shop/b'], ['shop/free', 'shop/a'], ['shop/b', 'shop/a']]) {
-    expect((await cli(['apply', synthPair(dir, first, second), ...base])).code).toBe(0);
+  // The three applies the advice names go through.
+  for (const [a, b] of [['shop/free', 'shop/b'], ['shop/free', 'shop/a'], ['shop/b', 'shop/a']]) {
+    expect((await cli(['apply', boards(a, b), ...base])).code).toBe(0);
   }
-  expect(byTitle()).toEqual({ one: 'shop/b', two: 'shop/a' });
+  expect(shared.emulator.state().dashboards.map((d: any) => `${d.title} ${d.urlPath}`).sort()).toEqual(['one shop/b', 'two shop/a']);
+});
+
+test('three dashboards that take each other\'s URL paths round are refused too, with the moves in an order that works', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const boards = (paths: string[]) => synthStack(dir, (stack) => {
+    paths.forEach((urlPath, i) => new Dashboard(stack, `B${i}`, { title: `b${i}`, urlPath }));
+  });
+  expect((await cli(['apply', boards(['shop/a', 'shop/b', 'shop/c']), ...base])).code).toBe(0);
+  const run = await cli(['apply', boards(['shop/b', 'shop/c', 'shop/a']), ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/a" -> "shop\/b"\), Shop\/B1\w* \("shop\/b" -> "shop\/c"\) and Shop\/B2\w* \("shop\/c" -> "shop\/a"\) take each other's dashboard URL paths round; .* one apply per move: Shop\/B0\w* to a free URL path, then Shop\/B2\w* to "shop\/a", then Shop\/B1\w* to "shop\/c", then Shop\/B0\w* to "shop\/b"; nothing was changed$/);
+  // Following the moves it names works.
+  for (const paths of [['shop/free', 'shop/b', 'shop/c'], ['shop/free', 'shop/b', 'shop/a'], ['shop/free', 'shop/c', 'shop/a'], ['shop/b', 'shop/c', 'shop/a']]) {
+    expect((await cli(['apply', boards(paths), ...base])).code).toBe(0);
+  }
 });
