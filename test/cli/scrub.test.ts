@@ -21,6 +21,9 @@ describe('_scrubber', () => {
     expect(scrub(`q=${encodeURIComponent(url).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())}`)).toBe('q=****');
     expect(scrub('<a href="https://x.example/?q=<x>">')).toBe('<a href="https://x.example/?q=<x>">');
     expect(_scrubber(['https://x.example/?q=<x>'])('"https:\\/\\/x.example\\/?q=\\u003cx\\u003e"')).toBe('"****"');
+    // Beyond ASCII as \uXXXX (Python's json.dumps by default; Java's writers in uppercase hex), a surrogate pair for an emoji.
+    expect(_scrubber(['memo café 😀 XXXX'])('{"memo": "memo caf\\u00e9 \\ud83d\\ude00 XXXX"} {"memo": "memo caf\\u00E9 \\uD83D\\uDE00 XXXX"}'))
+      .toBe('{"memo": "****"} {"memo": "****"}');
   });
 
   test('blanks a secret under six characters only where it stands quoted whole, as the handler does, and one inside a longer one with it', () => {

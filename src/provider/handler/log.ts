@@ -80,15 +80,22 @@ function urlForms(text: string): string[] {
 
 /**
  * A text as JSON writers write it inside a string: as JSON.stringify does, and as others do, which
- * escape `/` as `\/` (PHP's json_encode, for one) or `&`, `<` and `>` as `\u0026`, `\u003c` and
- * `\u003e` (Go's encoding/json): Mackerel may echo a channel URL, whose query may hold `&`, in an
- * error body either way.
+ * escape `/` as `\/` (PHP's json_encode, for one) or `&`, `<`, `>`, U+2028 and U+2029 as `\u0026`
+ * and so on (Go's encoding/json): Mackerel may echo a channel URL, whose query may hold `&`, in an
+ * error body either way. Others write every character beyond ASCII as `\uXXXX`, a surrogate pair
+ * for one beyond the Basic Multilingual Plane: in lowercase hex (Python's json.dumps by default,
+ * PHP's json_encode) or uppercase (Java's writers), so a URL or memo with `é` or `日本` is echoed so.
  */
 function jsonForms(text: string): string[] {
   const json = jsonEscaped(text);
   const slashes = json.split('/').join('\\/');
-  const htmlSafe = (t: string) => t.replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
-  return [...new Set([json, slashes, htmlSafe(json), htmlSafe(slashes)])];
+  const escaped = (t: string, pattern: RegExp) => t.replace(pattern, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Only the escapes' hex is uppercased, not an escaped backslash's text after it (`\\u00e9` is no escape).
+  const upper = (t: string) => t.replace(/\\(u[0-9a-f]{4}|[^u])/g, (e) => (e.length === 6 ? `\\u${e.slice(2).toUpperCase()}` : e));
+  return [...new Set([json, slashes].flatMap((t) => {
+    const ascii = escaped(t, /[^\x00-\x7f]/g);
+    return [t, escaped(t, /[&<>\u2028\u2029]/g), ascii, upper(ascii)];
+  }))];
 }
 
 export function scrub(text: string): string {

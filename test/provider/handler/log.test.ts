@@ -64,6 +64,32 @@ describe('scrub', () => {
     expect(line).not.toContain('log-esc-secret');
   });
 
+  test('masks a secret whose characters beyond ASCII a JSON writer escapes as \\uXXXX (Python, PHP: lowercase hex; Java: uppercase), in a message and in the log line carrying it', () => {
+    // GIVEN: a channel URL with an accented letter, CJK characters and an emoji (a surrogate pair in \uXXXX)
+    addSecret('https://hooks.example.com/T0UNI?memo=café-日本-😀&XXXXLOGUNI');
+    // As Python's json.dumps writes it (ensure_ascii, its default), PHP's json_encode (`\/` too) and Java's writers
+    const python = 'https://hooks.example.com/T0UNI?memo=caf\\u00e9-\\u65e5\\u672c-\\ud83d\\ude00&XXXXLOGUNI';
+    const php = 'https:\\/\\/hooks.example.com\\/T0UNI?memo=caf\\u00e9-\\u65e5\\u672c-\\ud83d\\ude00&XXXXLOGUNI';
+    const java = 'https://hooks.example.com/T0UNI?memo=caf\\u00E9-\\u65E5\\u672C-\\uD83D\\uDE00&XXXXLOGUNI';
+    // WHEN / THEN
+    for (const form of [python, php, java]) expect(scrub(`HTTP 400: {"url":"${form}"}`)).toBe('HTTP 400: {"url":"****"}');
+    createLogger().error('failed', { error: `HTTP 400: {"url":"${python}"} {"url":"${php}"} {"url":"${java}"}` });
+    const line = logs.lines()[0];
+    expect(JSON.parse(line).error).toBe('HTTP 400: {"url":"****"} {"url":"****"} {"url":"****"}');
+    expect(line).not.toContain('XXXXLOGUNI');
+  });
+
+  test('masks a short secret beyond ASCII where a JSON writer quotes it whole as \\uXXXX', () => {
+    // GIVEN: a NoEcho-like short value with an accented letter
+    addSecret('mé', true);
+    // WHEN / THEN
+    expect(scrub('{"memo":"m\\u00e9"}')).toBe('{"memo":"****"}');
+    expect(scrub('{"memo":"m\\u00E9"}')).toBe('{"memo":"****"}');
+    // Go's encoding/json leaves é as it is but escapes U+2028 (a line separator), as it does & < >
+    addSecret('XXXXLOGGO\u2028é');
+    expect(scrub('{"memo":"XXXXLOGGO\\u2028é"}')).toBe('{"memo":"****"}');
+  });
+
   test('a short or quoted-only secret is masked where quoted whole in those forms too', () => {
     // GIVEN
     addSecret('a/b', true);
