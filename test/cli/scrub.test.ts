@@ -19,6 +19,8 @@ describe('_scrubber', () => {
     // URL-encoded in lowercase hex (.NET's HttpUtility.UrlEncode), and as a form encodes it.
     expect(_scrubber(['a secret phrase'])('q=a+secret+phrase')).toBe('q=****');
     expect(scrub(`q=${encodeURIComponent(url).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())}`)).toBe('q=****');
+    // In mixed case, as a writer re-encoding only some characters writes it.
+    expect(scrub(`q=${encodeURIComponent(url).replace('%2F', '%2f')}`)).toBe('q=****');
     expect(scrub('<a href="https://x.example/?q=<x>">')).toBe('<a href="https://x.example/?q=<x>">');
     expect(_scrubber(['https://x.example/?q=<x>'])('"https:\\/\\/x.example\\/?q=\\u003cx\\u003e"')).toBe('"****"');
     // Beyond ASCII as \uXXXX (Python's json.dumps by default; Java's writers in uppercase hex), a surrogate pair for an emoji.

@@ -167,10 +167,18 @@ export function _maskSpans(
   text: string, forms: ReadonlyArray<readonly [string, string]>, keep?: (mask: string, start: number, end: number) => boolean,
 ): string {
   const spans: Array<{ start: number; end: number; mask: string }> = [];
+  // A percent-escape's hex may be in either case, mixed in one text too (a writer re-encoding only some
+  // characters, a URL normalizer uppercasing a secret's own escapes): a form holding one is looked for
+  // again with every escape's hex uppercased in both, which moves no character. Looked for as given
+  // too, as an occurrence may start in the middle of an escape, whose hex the uppercasing changed.
+  const folded = text.includes('%') ? upperHex(text) : undefined;
   for (const [form, mask] of forms) {
     if (form === '') continue;
-    for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + 1)) {
-      if (!keep?.(mask, at, at + form.length)) spans.push({ start: at, end: at + form.length, mask });
+    const searches: Array<[string, string]> = folded !== undefined && form.includes('%') ? [[text, form], [folded, upperHex(form)]] : [[text, form]];
+    for (const [within, what] of searches) {
+      for (let at = within.indexOf(what); at >= 0; at = within.indexOf(what, at + 1)) {
+        if (!keep?.(mask, at, at + what.length)) spans.push({ start: at, end: at + what.length, mask });
+      }
     }
   }
   if (spans.length === 0) return text;
@@ -187,6 +195,10 @@ export function _maskSpans(
     done = last.end;
   }
   return out + text.slice(done);
+}
+
+function upperHex(text: string): string {
+  return text.replace(/%[0-9a-f]{2}/gi, (hex) => hex.toUpperCase());
 }
 
 /** The text as it is written inside a JSON string. */

@@ -49,6 +49,17 @@ describe('scrub', () => {
     }
   });
 
+  test('masks a secret whose percent-escapes are in either case, mixed too, as a writer re-encoding only some characters or a URL normalizer writes them', () => {
+    // GIVEN: a URL holding escapes of its own in lowercase, and a value that encodes to two escapes
+    addSecret('https://hooks.example.com/T0MIX?next=%2fhome%3ftab&token=XXXXLOGMIX');
+    addSecret('XXXXLOGMIX2/a:b');
+    // WHEN / THEN: its own escapes uppercased (RFC 3986's normal form), and encoded with the hex of one escape in each case
+    expect(scrub('url https://hooks.example.com/T0MIX?next=%2Fhome%3Ftab&token=XXXXLOGMIX')).toBe('url ****');
+    expect(scrub('q=XXXXLOGMIX2%2Fa%3ab')).toBe('q=****');
+    createLogger().error('failed', { error: 'q=XXXXLOGMIX2%2fa%3Ab' });
+    expect(JSON.parse(logs.lines()[0]).error).toBe('q=****');
+  });
+
   test('masks a secret as other JSON writers escape it (\\/, \\u0026, \\u003c, \\u003e), in a message and in the log line carrying it', () => {
     // GIVEN
     const secret = 'https://hooks.example.com/services/T0ESC/B0ESC?q=<log-esc-secret>&channel=ops';
