@@ -68,14 +68,12 @@ export function _secretForms(value: string): string[] {
 
 /**
  * A text URL-encoded as URL writers write it: as encodeURIComponent does, and as a form (and
- * URLSearchParams) does, which writes a space as `+` and encodes `!'()~` too, each also in
- * lowercase hex (.NET's HttpUtility.UrlEncode): the hex digits' case is the writer's choice.
+ * URLSearchParams) does, which writes a space as `+` and encodes `!'()~` too. The hex digits' case
+ * is the writer's choice (.NET's HttpUtility.UrlEncode writes lowercase): `_maskSpans` reads it in either.
  */
 function urlForms(text: string): string[] {
   const component = encodeURIComponent(text);
-  const form = component.replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
-  const lower = (t: string) => t.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
-  return [component, form, lower(component), lower(form)];
+  return [component, component.replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')];
 }
 
 /**
