@@ -272,17 +272,20 @@ export function _failure(message: string, cause?: unknown, whatToCheck = ''): Er
 }
 
 /**
- * `text` cut to `MAX_REASON_BYTES` bytes on a character boundary, saying how much more the
- * handler's log has. The whole response counts towards CloudFormation's limit, a success's `Data`
- * as much as a failure's reason: a response over it fails the request ("Response object is too
- * long"), a delete included. `whatToCheck` (such as for a key Mackerel refused) follows whole:
+ * `text` and `whatToCheck` within `MAX_REASON_BYTES` bytes, the text cut on a character boundary
+ * with a note of how much more the handler's log has. The whole response counts towards
+ * CloudFormation's limit, a success's `Data` as much as a failure's reason: a response over it
+ * fails the request ("Response object is too long"), a delete included. `whatToCheck` (such as for a key Mackerel refused) follows whole:
  * `text`, which may echo any amount of Mackerel's words, is cut to make room for it, as advice
  * cut short would be no advice.
  * @internal
  */
 export function _withinResponse(text: string, whatToCheck = ''): string {
+  if (responseBytes(text) + responseBytes(whatToCheck) <= MAX_REASON_BYTES) return `${text}${whatToCheck}`;
   const characters = [...text];
-  const room = MAX_REASON_BYTES - responseBytes(whatToCheck);
+  const note = (more: number) => `... (${more} more characters in the handler's log)`;
+  // The note is within the bytes too: its count, of fewer characters than the whole text's, takes no more digits.
+  const room = MAX_REASON_BYTES - responseBytes(whatToCheck) - responseBytes(note(characters.length));
   let bytes = 0;
   let kept = 0;
   for (const character of characters) {
@@ -291,9 +294,7 @@ export function _withinResponse(text: string, whatToCheck = ''): string {
     bytes += size;
     kept++;
   }
-  return kept === characters.length
-    ? `${text}${whatToCheck}`
-    : `${characters.slice(0, kept).join('')}... (${characters.length - kept} more characters in the handler's log)${whatToCheck}`;
+  return `${characters.slice(0, kept).join('')}${note(characters.length - kept)}${whatToCheck}`;
 }
 
 /** The bytes `text` takes as the framework writes it: UTF-8, with JSON's escapes (a quote is 2 bytes, a control character up to 6). */

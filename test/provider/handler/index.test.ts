@@ -170,15 +170,32 @@ describe('handler', () => {
       // WHEN
       const shown = _failure(message).message;
 
-      // THEN 374 whole characters (1 + 374 * 4 = 1497 bytes) and the count of the rest
-      expect(shown).toBe(`a${'😀'.repeat(374)}... (626 more characters in the handler's log)`);
+      // THEN 363 whole characters (1 + 363 * 4 = 1453 bytes) and the note of the rest (46 bytes; room was left for 47, "1001 more")
+      expect(shown).toBe(`a${'😀'.repeat(363)}... (637 more characters in the handler's log)`);
+    });
+
+    test.each([
+      ['ASCII', 'x'.repeat(5000), ''],
+      ['4-byte characters', `a${'😀'.repeat(1000)}`, ''],
+      ['control characters', '\u0001'.repeat(1000), ''],
+      ['what to check after the cut', 'x'.repeat(5000), '; check the API key in Secrets Manager (MackerelApiKey) and its permissions'],
+    ])('keeps the whole reason within 1500 bytes, the note of what was cut and what to check included (%s)', (_what, message, whatToCheck) => {
+      // WHEN
+      const shown = _failure(message, undefined, whatToCheck).message;
+
+      // THEN: the note once stood outside the count, 1500 bytes of text and some 50 more
+      expect(shown).toMatch(/\.\.\. \(\d+ more characters in the handler's log\)/);
+      expect(shown.endsWith(whatToCheck)).toBe(true);
+      expect(Buffer.byteLength(JSON.stringify(shown), 'utf8') - 2).toBeLessThanOrEqual(1500);
+      expect(Buffer.byteLength(JSON.stringify(shown), 'utf8') - 2).toBeGreaterThan(1490);
     });
 
     test('counts bytes as the JSON response writes them, escapes included', () => {
       // GIVEN control characters: 1 character each, 6 bytes each in JSON ("\u0001")
       const shown = _failure('\u0001'.repeat(1000)).message;
 
-      expect(shown).toBe(`${'\u0001'.repeat(250)}... (750 more characters in the handler's log)`);
+      // 242 of them (1452 bytes) and the note (46 bytes)
+      expect(shown).toBe(`${'\u0001'.repeat(242)}... (758 more characters in the handler's log)`);
     });
   });
 
