@@ -318,10 +318,12 @@ async function dispatch(module: ResourceModule, ctx: RequestContext, event: Clou
     case 'Delete': {
       // Delete needs no properties: the physical ID says what to delete. Why it left the object may
       // name any number of roles and monitors: cut to fit the response, and logged whole when cut.
+      // Their names are any user's text, scrubbed as every other text the handler answers.
       const left = await module.delete(ctx, event.PhysicalResourceId);
       if (!left) return { PhysicalResourceId: event.PhysicalResourceId, Data: {} };
-      const shown = _withinResponse(left);
-      if (shown !== left) ctx.log.info('why the object was left is cut in the response to CloudFormation', { leftInMackerel: left });
+      const scrubbed = scrub(left);
+      const shown = _withinResponse(scrubbed);
+      if (shown !== scrubbed) ctx.log.info('why the object was left is cut in the response to CloudFormation', { leftInMackerel: left });
       return { PhysicalResourceId: event.PhysicalResourceId, Data: { LeftInMackerel: shown } };
     }
   }

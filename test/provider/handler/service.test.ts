@@ -3,6 +3,7 @@ import { rejectionOf } from './_capture';
 import { api, apiSnapshot, cfnEvent, FakeResource, lambdaContext, StackTable, STACK_ID, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { handler } from '../../../src/provider/handler/index';
+import { addSecret } from '../../../src/provider/handler/log';
 import { useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
@@ -470,6 +471,21 @@ describe('Custom::MackerelService', () => {
         expect(result.Data).toEqual({ LeftInMackerel: `it still has monitor "cpu" (${scoped}), not this resource's, which deleting it would delete` });
         expect(await serviceNames()).toEqual(['other', 'shop']);
         expect(await monitorStatus(scoped)).toBe(200);
+      });
+
+      test('names the monitors that keep it scrubbed, as every text the handler answers: a monitor named with a secret it learnt shows ****', async () => {
+        // GIVEN a secret the handler learnt in this container (as a channel's URL), and a hand-made monitor scoped to the service named with it
+        addSecret('https://hooks.example.com/T0LEFT/B0LEFT/left-secret-0815');
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const host = { type: 'host', name: 'cpu https://hooks.example.com/T0LEFT/B0LEFT/left-secret-0815', metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes: ['shop'] };
+        const scoped = (await api(env.emulator, 'POST', '/api/v0/monitors', host)).body.id;
+
+        // WHEN
+        const result = await service.delete();
+
+        // THEN
+        expect(result.Data).toEqual({ LeftInMackerel: `it still has monitor "cpu ****" (${scoped}), not this resource's, which deleting it would delete` });
       });
 
       test('names the monitors within CloudFormation\'s 4096-byte response however many there are, and logs them all', async () => {
