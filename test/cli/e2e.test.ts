@@ -625,6 +625,30 @@ describe('what the templates no longer have', () => {
     expect(readState(join(dir, 'state.json')).stacks).toEqual({});
   });
 
+  test('why a delete left its object (LeftInMackerel) is scrubbed as every line is: a role named as a NoEcho value shows ****', async () => {
+    // GIVEN: a service holding a role made outside, named as the value of a NoEcho parameter of the stack
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json'), '--parameters', 'Left:Token=sekret-role-0815'];
+    const token = (s: Stack) => new CfnParameter(s, 'Token', { type: 'String', noEcho: true });
+    const outdir = synthStacks(dir, { Left: (s) => { token(s); new MackerelService(s, 'Svc', { name: 'leftsec' }); } });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const hand = await fetch(`${shared.emulator.url}api/v0/services/leftsec/roles`, {
+      method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'sekret-role-0815' }),
+    });
+    expect(hand.status).toBe(200);
+
+    // WHEN: the service is removed, the parameter kept
+    synthStacks(dir, { Left: (s) => { token(s); } });
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN: diff's prediction and apply's handler's LeftInMackerel both name the role masked
+    expect(diff.out).toMatch(/^- leave +Service +Left\/Svc\w+ leftsec "leftsec" \(not deleted: it still has role "leftsec:\*\*\*\*", /m);
+    expect(run.out).toMatch(/left +Service +Left\/Svc\w+ leftsec "leftsec" \(not deleted: it still has role "leftsec:\*\*\*\*", /);
+    expect(`${diff.out}${diff.err}${run.out}${run.err}`).not.toContain('sekret-role-0815');
+    expect(services()).toContain('leftsec');
+  });
+
   test('a stack removed from the app whose service has a role made outside: diff reads it live, and says leave as apply --destroy --stack leaves it', async () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
