@@ -175,12 +175,17 @@ async function connect(context: HandlerContext, log: Logger): Promise<MackerelCl
   }
   // A query or fragment (which synth refuses in a base it can read) may carry a token, and fetch echoes it as
   // the userinfo: it is masked as `_maskedApiBase` shows it, as it stands in each URL (the base's trailing `/` cut).
-  // A short one (`?a=1`), blanked alone only in quotes, is blanked with the text up to it, as a short userinfo is.
+  // A short one (`?a=1`), blanked alone only in quotes, is blanked with the text up to it, as a short userinfo is,
+  // and with the path every request adds after it: a proxy's page may quote the path and query sent
+  // (`/?a=1/api/v0/monitors`) without the host.
   const query = /[?#]/.exec(apiBase);
   if (query) {
     const secret = apiBase.slice(query.index + 1).replace(/\/+$/, '');
     addSecret(secret);
-    if (secret.length < MIN_SECRET_LENGTH) addSecret(apiBase.slice(0, query.index + 1 + secret.length));
+    if (secret.length < MIN_SECRET_LENGTH) {
+      addSecret(apiBase.slice(0, query.index + 1 + secret.length));
+      if (query[0] === '?') addSecret(`?${secret}/api/v0`);
+    }
   }
   const deadline = deadlineOf(context);
   return createClient({

@@ -508,7 +508,25 @@ describe('handler', () => {
 
     const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()));
 
-    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: POST \/api\/v0\/monitors: no response: .*\*\*\*\*\/api\/v0\/monitors/);
+    // (with the request path's start, which the query is blanked with where a page quotes the path and query)
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Cpu: Create failed: POST \/api\/v0\/monitors: no response: .*\*\*\*\*\/monitors/);
+    expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain('a=1');
+  });
+
+  test('a query of the API base too short to blank inside other text is masked where a proxy\'s page quotes the path and query it was sent', async () => {
+    // GIVEN an API base with a short query, and a proxy (Apache's 404 page of old) quoting the request's path and query, not the host
+    const page = '<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>'
+      + '<p>The requested URL /?a=1/api/v0/monitors was not found on this server.</p></body></html>';
+    const between = await startScriptedServer([{ status: 404, body: page, headers: { 'Content-Type': 'text/html' } }]);
+    process.env.MACKEREL_APIBASE = `${between.url.replace(/\/$/, '')}/?a=1/`;
+
+    // WHEN
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()))
+      .finally(() => between.close());
+
+    // THEN the page was asked for that path and query, and the failure and the log say it without the query
+    expect(between.requests.map((r) => r.url)).toContain('/?a=1/api/v0/monitors');
+    expect(error.message).toContain('The requested URL /****/monitors was not found');
     expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain('a=1');
   });
 
