@@ -46,6 +46,9 @@ describe('_scrubber', () => {
     expect(JSON.parse(scrub(line))).toEqual({ level: 'info', message: 'failed', token: '****', name: '****', error: 'XXXXLINEKEY" x', key: '****' });
     // A line that is no JSON is blanked as text.
     expect(scrub('header ":" is invalid: XXXXLINEKEY\\"')).toBe('header "****" is invalid: ****"');
+    // In a line that is no JSON a quoted value before a colon is blanked too, field name or not: a diff prints a
+    // metadata object as JSON, whose keys may be a NoEcho value (the construct writes it with toJsonString).
+    expect(scrub('  metadata: {"level":1} -> {"level":2}')).toBe('  metadata: {"****":1} -> {"****":2}');
   });
 
   test('blanks two secrets that overlap (the end of one the start of the other) as one, leaving no part of either', () => {
