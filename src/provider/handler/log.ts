@@ -167,16 +167,16 @@ export function _maskSpans(
   const spans: Array<{ start: number; end: number; mask: string }> = [];
   // A percent-escape's hex may be in either case, mixed in one text too (a writer re-encoding only some
   // characters, a URL normalizer uppercasing a secret's own escapes): a form holding one is looked for
-  // again with every escape's hex uppercased in both, which moves no character. Looked for as given
-  // too, as an occurrence may start in the middle of an escape, whose hex the uppercasing changed.
+  // with a to f uppercased in both, which moves no character, and taken where it differs from the text
+  // only in its escapes' hex.
   const folded = text.includes('%') ? upperHex(text) : undefined;
   for (const [form, mask] of forms) {
     if (form === '') continue;
-    const searches: Array<[string, string]> = folded !== undefined && form.includes('%') ? [[text, form], [folded, upperHex(form)]] : [[text, form]];
-    for (const [within, what] of searches) {
-      for (let at = within.indexOf(what); at >= 0; at = within.indexOf(what, at + 1)) {
-        if (!keep?.(mask, at, at + what.length)) spans.push({ start: at, end: at + what.length, mask });
-      }
+    const anyCase = folded !== undefined && form.includes('%');
+    const [within, what] = anyCase ? [folded, upperHex(form)] : [text, form];
+    for (let at = within.indexOf(what); at >= 0; at = within.indexOf(what, at + 1)) {
+      if (anyCase && !sameButHexCase(text, at, form)) continue;
+      if (!keep?.(mask, at, at + form.length)) spans.push({ start: at, end: at + form.length, mask });
     }
   }
   if (spans.length === 0) return text;
@@ -196,7 +196,15 @@ export function _maskSpans(
 }
 
 function upperHex(text: string): string {
-  return text.replace(/%[0-9a-f]{2}/gi, (hex) => hex.toUpperCase());
+  return text.replace(/[a-f]/g, (c) => c.toUpperCase());
+}
+
+/** Whether `form` stands at `at` in `text` but for the case of the two characters after each of its `%`. */
+function sameButHexCase(text: string, at: number, form: string): boolean {
+  for (let i = 0; i < form.length; i++) {
+    if (text[at + i] !== form[i] && form[i - 1] !== '%' && form[i - 2] !== '%') return false;
+  }
+  return true;
 }
 
 /** The text as it is written inside a JSON string. */

@@ -56,6 +56,8 @@ describe('scrub', () => {
     // WHEN / THEN: its own escapes uppercased (RFC 3986's normal form), and encoded with the hex of one escape in each case
     expect(scrub('url https://hooks.example.com/T0MIX?next=%2Fhome%3Ftab&token=XXXXLOGMIX')).toBe('url ****');
     expect(scrub('q=XXXXLOGMIX2%2Fa%3ab')).toBe('q=****');
+    // Only the escapes' hex is read in either case: another letter outside them is another value
+    expect(scrub('q=XXXXLOGMIX2%2FA%3ab')).toBe('q=XXXXLOGMIX2%2FA%3ab');
     createLogger().error('failed', { error: 'q=XXXXLOGMIX2%2fa%3Ab' });
     expect(JSON.parse(logs.lines()[0]).error).toBe('q=****');
   });
