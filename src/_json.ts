@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /** A plain JSON object (not null, not an array). @internal */
 export function _isObject(value: unknown): value is { [key: string]: unknown } {
@@ -14,16 +15,43 @@ export function _mapStrings(value: unknown, map: (text: string) => string): unkn
   return value;
 }
 
+/** As many links as Linux follows before ELOOP. */
+const MAX_LINKS = 40;
+
+/**
+ * The file a write to `file` replaces: `file`, or, when it is a symbolic link (a state kept in a
+ * private or synced place), the file its links lead to, whether or not that exists yet. A rename
+ * onto the link itself would replace the link with a file of its own. @internal
+ */
+export function _writeTarget(file: string): string {
+  let target = file;
+  for (let links = 0; ; links++) {
+    let link: string;
+    try {
+      link = readlinkSync(target);
+    } catch {
+      // EINVAL: not a link; ENOENT: nothing there yet (the write makes it); anything else, the write itself reports
+      return target;
+    }
+    if (links === MAX_LINKS) throw new Error(`too many levels of symbolic links from ${file}`);
+    // Relative to the link's directory as the system resolves it, which may itself be reached through a link.
+    target = resolve(realpathSync(dirname(target)), link);
+  }
+}
+
 /**
  * Writes a value as indented JSON through a temp file and a rename, so that a run killed
- * mid-write leaves the previous file whole. The temp file's name is unique to the write, so that
- * two writers never write or rename each other's. @internal
+ * mid-write leaves the previous file whole. Through a symbolic link, the file it leads to is
+ * written, and the temp file is made beside that file, so that the rename stays in one
+ * directory (atomic). The temp file's name is unique to the write, so that two writers never
+ * write or rename each other's. @internal
  */
 export function _writeJsonFile(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const target = _writeTarget(file);
+  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`);
-    renameSync(tmp, file);
+    renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { _CliError, _EmulatorSaveError, _NotEmulatorStateError } from './errors';
+import { _writeTarget } from '../_json';
 import { isEmptyState, MackerelEmulator, NotEmulatorStateError, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
 
 /** A running emulator and the file its objects are saved to. @internal */
@@ -47,9 +48,9 @@ export async function _startLocalEmulator(
     if (e instanceof NotEmulatorStateError) throw new _NotEmulatorStateError(`${e.message} (check --emulator-state)`);
     throw new _CliError((e as Error).message);
   }
-  // Fail before applying anything, not when the objects are first saved.
+  // Fail before applying anything, not when the objects are first saved (through a link, where they are written).
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(_writeTarget(file)), { recursive: true });
   } catch (e) {
     throw new _CliError(`cannot keep the emulator's objects in ${file} (${(e as Error).message}); check --emulator-state`);
   }

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { _CliError, _StateSaveError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
-import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
+import { _isObject, _readJsonFile, _writeJsonFile, _writeTarget } from '../_json';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 import type { StackView } from '../provider/handler/stack';
 
@@ -212,6 +212,23 @@ export function _stateStackView(store: _StateStore): StackView {
 }
 
 /**
+ * Refuses a state file whose directory is not there: the directory of the file it names, or,
+ * through a symbolic link, of the file the link leads to, which the saves write (a link into a
+ * place not mounted would fail the first save, after the first object was made). The directory is
+ * not made: a mistyped path would leave the state where no later run looks for it.
+ * @internal
+ */
+export function _checkStateDirectory(file: string): void {
+  const target = _writeTarget(file);
+  const dir = dirname(target);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    const link = target === file ? '' : ` (a link to ${target})`;
+    throw new _CliError(`cannot write state file ${file}${link}: ${existsSync(dir) ? `${dir} is not a directory` : `its directory ${dir} does not exist`}; `
+      + 'create the directory, or pass --state with a file in an existing one');
+  }
+}
+
+/**
  * Takes the lock of a state file, `<file>.lock` (created exclusively, holding the pid, host and
  * time), so that a second apply on the same state refuses at once instead of making every object
  * twice and orphaning one set. Returns the release, to call in `finally`: it removes the lock only
@@ -221,13 +238,8 @@ export function _stateStackView(store: _StateStore): StackView {
 export function _lockState(file: string): () => void {
   const lock = `${file}.lock`;
   // The lock is apply's first write: a --state in a directory that is not there (a typo, or one not
-  // made yet) is said so, not as ENOENT of a lock file the user never named. The directory is not
-  // made: a mistyped path would leave the state where no later run looks for it.
-  const dir = dirname(file);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new _CliError(`cannot write state file ${file}: ${existsSync(dir) ? `${dir} is not a directory` : `its directory ${dir} does not exist`}; `
-      + 'create the directory, or pass --state with a file in an existing one');
-  }
+  // made yet) is said so, not as ENOENT of a lock file the user never named.
+  _checkStateDirectory(file);
   const holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   let fd: number;
   try {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -227,6 +227,36 @@ describe('state file', () => {
     expect(() => _readState(join(dir, 'bad.json'))).toThrow(/is not a cdk-mackerel state \(version 1\)/);
     writeFileSync(join(dir, 'junk.json'), 'nope');
     expect(() => _readState(join(dir, 'junk.json'))).toThrow(/is not readable JSON/);
+  });
+
+  test('a state file that is a symbolic link is saved through it: the link stays a link, its target holds the state', () => {
+    // Kept in a private or synced place behind a link: the rename of the save replaced the link with a file of its own.
+    const dir = mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-'));
+    mkdirSync(join(dir, 'private'));
+    const target = join(dir, 'private', 'state.json');
+    writeFileSync(target, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [] }));
+    symlinkSync(target, join(dir, 's.json'));
+    const store = _fileStore(join(dir, 's.json'));
+    store.state.stacks.S = { stackId: 'x', resources: { A: { type: 'Custom::MackerelService', physicalId: 'shop', properties: { name: 'shop' }, data: { Name: 'shop' } } } };
+    store.save();
+    expect(lstatSync(join(dir, 's.json')).isSymbolicLink()).toBe(true);
+    expect(_readState(target)).toEqual(store.state);
+    // the temp file was renamed in the target's directory, and none is left
+    expect(readdirSync(dir).sort()).toEqual(['private', 's.json']);
+    expect(readdirSync(join(dir, 'private'))).toEqual(['state.json']);
+    // a relative link (to the link's directory), through a second link, and one whose target is not there yet (a first run)
+    symlinkSync('private/first.json', join(dir, 'first.json'));
+    symlinkSync('first.json', join(dir, 'again.json'));
+    const first = _fileStore(join(dir, 'again.json'));
+    first.state.stacks.S = store.state.stacks.S;
+    first.save();
+    expect(lstatSync(join(dir, 'again.json')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(dir, 'first.json')).isSymbolicLink()).toBe(true);
+    expect(_readState(join(dir, 'private', 'first.json'))).toEqual(first.state);
+    // links that lead to one another lead to no file: the save fails naming the file
+    symlinkSync('loop-b.json', join(dir, 'loop-a.json'));
+    symlinkSync('loop-a.json', join(dir, 'loop-b.json'));
+    expect(() => _fileStore(join(dir, 'loop-a.json')).save()).toThrow(/^could not save the state file \S+loop-a\.json \(.*symbolic links.*\)$/);
   });
 
   test('unapplied fields must be a list of property names', () => {

@@ -3,7 +3,7 @@
  * state file, so a second apply is a no-op or an update and `--destroy` empties the emulator.
  * A small hand-written template keeps this fast; e2e-example.test.ts covers the example app.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { cli, readState, workDir } from './_fixture';
@@ -102,6 +102,34 @@ describe('apply --emulator keeps the emulator between runs', () => {
     expect(readState(join(dir, 'a/state.json')).apiBase).toBe('emulator:../b/objects.json');
     expect(readEmulatorState(join(dir, 'b/objects.json'))!.monitors).toHaveLength(1);
     expect((await cli(['apply', template, ...args], {}, dir)).out).toMatch(/Done: 3 unchanged\./);
+  });
+
+  test('a --state and an --emulator-state that are symbolic links are saved through them, and stay links', async () => {
+    const dir = workDir();
+    let template = writeTemplate(dir, { warning: 80, alive: false });
+    mkdirSync(join(dir, 'private'));
+    symlinkSync(join(dir, 'private', 'state.json'), join(dir, 'state.json'));
+    // the emulator makes the directory of its file, as for a path that is no link
+    symlinkSync('kept/objects.json', join(dir, 'objects.json'));
+    const args = ['--emulator', '--state', 'state.json', '--emulator-state', 'objects.json'];
+    expect((await cli(['apply', template, ...args], {}, dir)).code).toBe(0);
+    template = writeTemplate(dir, { warning: 85, alive: false });
+    expect((await cli(['apply', template, ...args], {}, dir)).out).toMatch(/Done: 1 updated, 2 unchanged\./);
+    for (const link of ['state.json', 'objects.json']) expect(lstatSync(join(dir, link)).isSymbolicLink()).toBe(true);
+    expect(readState(join(dir, 'private', 'state.json')).stacks.Shop.resources.Cpu.properties).toMatchObject({ warning: '85' });
+    expect(readEmulatorState(join(dir, 'kept', 'objects.json'))!.monitors).toMatchObject([{ warning: 85 }]);
+  });
+
+  test('a --state that is a link into a directory that is not there is refused before anything is sent, naming both', async () => {
+    // The first save, after the first object was made, would have failed: an object no state names.
+    const dir = workDir();
+    const template = writeTemplate(dir, { warning: 80, alive: false });
+    symlinkSync(join(dir, 'unmounted', 'state.json'), join(dir, 'state.json'));
+    const run = await cli(['apply', template, '--emulator', '--state', 'state.json', '--emulator-state', 'objects.json'], {}, dir);
+    expect(run.code).toBe(2);
+    expect(run.err).toBe(`cdk-mackerel: cannot write state file ${join(dir, 'state.json')} (a link to ${join(dir, 'unmounted', 'state.json')}): `
+      + `its directory ${join(dir, 'unmounted')} does not exist; create the directory, or pass --state with a file in an existing one`);
+    expect(existsSync(join(dir, 'objects.json'))).toBe(false);
   });
 
   test('a failed apply saves what the emulator made, and the next run finishes it', async () => {

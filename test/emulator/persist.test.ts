@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
@@ -57,6 +57,19 @@ describe('saved emulator state', () => {
     } finally {
       await second.close();
     }
+  });
+
+  test('a state file that is a symbolic link is saved through it: the link stays a link, its target holds the objects', () => {
+    const d = dir();
+    mkdirSync(join(d, 'kept'));
+    symlinkSync('kept/emulator.json', join(d, 'emulator.json'));
+    const state = { ...emptyState(), externalIds: ['x'.repeat(30)] };
+    writeEmulatorState(join(d, 'emulator.json'), state);
+    writeEmulatorState(join(d, 'emulator.json'), state);
+    expect(lstatSync(join(d, 'emulator.json')).isSymbolicLink()).toBe(true);
+    expect(readEmulatorState(join(d, 'kept', 'emulator.json'))).toEqual(state);
+    expect(readdirSync(d).sort()).toEqual(['emulator.json', 'kept']);
+    expect(readdirSync(join(d, 'kept'))).toEqual(['emulator.json']);
   });
 
   test('a state saved before external IDs were recorded per integration still retires each integration\'s current ID', async () => {
