@@ -102,6 +102,12 @@ export function readEmulatorState(file: string): EmulatorState | undefined {
     throw new NotEmulatorStateError(`${file} is not an emulator state: it reads as ${other}, and an emulator state is a JSON object with version 1 `
       + 'and the emulator\'s objects (services, monitors, channels, ...); give the file an emulator saved, or a path where none exists yet to start an empty emulator');
   }
+  // Its objects are whole, for the version that wrote it: removing the file, as for a damaged one, would lose them.
+  const written = (parsed as { version?: unknown }).version;
+  if (typeof written === 'number' && Number.isInteger(written) && written > 1) {
+    throw new Error(`emulator state ${file} is version ${written}, written by a newer cdk-mackerel (this one reads version 1); `
+      + 'use that version with it, or remove it only if losing the objects it holds is fine');
+  }
   const why = problem(parsed);
   if (why) throw new Error(`emulator state ${file} is refused: ${why}; remove it to start an empty emulator`);
   const { version, ...state } = parsed as { version: 1 } & EmulatorState;

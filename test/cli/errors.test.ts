@@ -412,6 +412,10 @@ describe('clear errors, exit code 2', () => {
     writeFileSync(data, 'not json');
     expectError(await cli(['diff', assembly, '--emulator', '--state', join(dir, 's.json')]),
       /is not readable JSON .*; fix or remove it; removing it empties the emulator, so remove the state file \S+s\.json with it/);
+    // one a newer cdk-mackerel wrote is whole: the advice is that version, and removing it only to lose its objects
+    writeFileSync(data, JSON.stringify({ version: 2, services: [] }));
+    expectError(await cli(['diff', assembly, '--emulator', '--state', join(dir, 's.json')]),
+      /emulator state \S+s\.data\.json is version 2, written by a newer cdk-mackerel \(this one reads version 1\); use that version with it, or remove it only if losing the objects it holds is fine; removing it empties the emulator, so remove the state file \S+s\.json with it/);
     // nor one whose objects are in another emulator's file: that run is refused for the other file, and this state must stay
     const other = join(dir, 'other.data.json');
     writeFileSync(other, 'not json');

@@ -172,9 +172,23 @@ describe('saved emulator state', () => {
       expect((error as Error).message).toBe(`${file} is not an emulator state: it reads as ${what}, and an emulator state is a JSON object with version 1 `
         + 'and the emulator\'s objects (services, monitors, channels, ...); give the file an emulator saved, or a path where none exists yet to start an empty emulator');
     }
-    // One with a field of a state is a state, refused as damaged (or of another version), which removing would reset.
-    writeFileSync(file, JSON.stringify({ version: 2, services: [] }));
+    // One with a field of a state is a state, refused as damaged, which removing would reset.
+    writeFileSync(file, JSON.stringify({ services: [] }));
     expect(() => readEmulatorState(file)).toThrow(/is refused: not an emulator state \(version 1\); remove it to start an empty emulator$/);
+  });
+
+  test('a state of a later version is said to be written by a newer cdk-mackerel, to read with that one: removing it loses its objects', () => {
+    const file = join(dir(), 'e.json');
+    for (const version of [2, 10]) {
+      writeFileSync(file, JSON.stringify({ version, services: [] }));
+      expect(() => readEmulatorState(file)).toThrow(new RegExp(`^emulator state ${file} is version ${version}, written by a newer cdk-mackerel `
+        + '\\(this one reads version 1\\); use that version with it, or remove it only if losing the objects it holds is fine$'));
+    }
+    // not a version number at all: damaged, as before
+    for (const version of ['2', 1.5, 0, null]) {
+      writeFileSync(file, JSON.stringify({ version, services: [] }));
+      expect(() => readEmulatorState(file)).toThrow(/is refused: not an emulator state \(version 1\); remove it to start an empty emulator$/);
+    }
   });
 
   test('a missing file is no state; a file that is not one is refused whole', () => {
