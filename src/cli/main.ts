@@ -17,7 +17,7 @@ import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator }
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _channelUrls } from './secret-fields';
-import { _StateStore, _fileStore, _lockState, _stateStackView } from './state';
+import { _StateStore, _checkStateDirectory, _fileStore, _lockState, _stateStackView } from './state';
 import { _maskedApiBase } from '../_text';
 import { RESOURCE_MODULES } from '../provider/handler';
 
@@ -67,6 +67,8 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     hidden = _noEchoValues(args.parameters, app.allStacks ?? app.stacks);
     const file = stateFile(args, app, io.cwd);
     notDirectory(file, 'state file', '--state');
+    // Before an --emulator's file is made beside it.
+    if (args.command === 'diff') _checkStateDirectory(file, 'read');
     // Before anything is read: the state, and an --emulator's objects, which apply saves too.
     if (args.command === 'apply') {
       unlock = _lockState(file);

@@ -215,15 +215,16 @@ export function _stateStackView(store: _StateStore): StackView {
  * Refuses a state file whose directory is not there: the directory of the file it names, or,
  * through a symbolic link, of the file the link leads to, which the saves write (a link into a
  * place not mounted would fail the first save, after the first object was made). The directory is
- * not made: a mistyped path would leave the state where no later run looks for it.
+ * not made: a mistyped path would leave the state where no later run looks for it. diff refuses it
+ * too: read as a first run, it would show everything as to create, as if nothing were applied.
  * @internal
  */
-export function _checkStateDirectory(file: string): void {
+export function _checkStateDirectory(file: string, verb: 'read' | 'write'): void {
   const target = _writeTarget(file);
   const dir = dirname(target);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     const link = target === file ? '' : ` (a link to ${target})`;
-    throw new _CliError(`cannot write state file ${file}${link}: ${existsSync(dir) ? `${dir} is not a directory` : `its directory ${dir} does not exist`}; `
+    throw new _CliError(`cannot ${verb} state file ${file}${link}: ${existsSync(dir) ? `${dir} is not a directory` : `its directory ${dir} does not exist`}; `
       + 'create the directory, or pass --state with a file in an existing one');
   }
 }
@@ -239,7 +240,7 @@ export function _lockState(file: string): () => void {
   const lock = `${file}.lock`;
   // The lock is apply's first write: a --state in a directory that is not there (a typo, or one not
   // made yet) is said so, not as ENOENT of a lock file the user never named.
-  _checkStateDirectory(file);
+  _checkStateDirectory(file, 'write');
   const holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   let fd: number;
   try {

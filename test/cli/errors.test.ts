@@ -95,6 +95,26 @@ describe('clear errors, exit code 2', () => {
     expect(shared.emulator.state().services).toEqual([]);
   });
 
+  test('diff with a --state in a directory that is not there is refused naming it, not read as a first run; a missing file in one that is, is a first run', async () => {
+    // Almost always a typo: read as an empty state, the diff showed every object to create, as if nothing were applied.
+    const dir = workDir();
+    const state = join(dir, 'missing', 'dir', 'state.json');
+    for (const target of [['--api-base', shared.emulator.url], ['--emulator']]) {
+      expectError(await cli(['diff', assembly, ...target, '--state', state]),
+        new RegExp(`^cdk-mackerel: cannot read state file ${state}: its directory ${join(dir, 'missing', 'dir')} does not exist; create the directory, or pass --state with a file in an existing one$`));
+    }
+    // nor made for the emulator's file beside it
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+    writeFileSync(join(dir, 'plain'), '');
+    expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', join(dir, 'plain', 'state.json')]),
+      new RegExp(`^cdk-mackerel: cannot read state file ${join(dir, 'plain', 'state.json')}: ${join(dir, 'plain')} is not a directory; `));
+    const first = await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', join(dir, 'state.json')]);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(/^\+ create /);
+    expect(existsSync(join(dir, 'state.json'))).toBe(false);
+  });
+
   test('a --state or --emulator-state that names a directory is said to be one, with no advice to remove it', async () => {
     // `--state .` read as a state file that is not readable JSON ended "fix or remove it": the project directory.
     const dir = workDir();
