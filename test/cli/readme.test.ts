@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { _USAGE } from '../../src/cli/args';
+import { _MANIFEST_MAJOR } from '../../src/cli/assembly';
 
 /** src/cli/README.md, the command's notes, against what `cdk-mackerel --help` prints. */
 const NOTES = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'cli', 'README.md'), 'utf8');
@@ -26,6 +27,16 @@ describe('src/cli/README.md', () => {
     for (const option of applyOnly) expect(diff).not.toContain(option);
     // what bounds and shows the reads of Mackerel is diff's too
     for (const option of ['--timeout', '--verbose']) expect(diff).toContain(option);
+  });
+
+  test('the cloud assembly schema it says it reads is the major version the CLI reads as known', () => {
+    // Written by hand: a CLI moved to a newer schema would leave the notes naming the old one.
+    const at = NOTES.indexOf('cloud assembly schema newer than');
+    expect(at, 'src/cli/README.md says which cloud assembly schema it reads').toBeGreaterThan(0);
+    const paragraph = NOTES.slice(at).split(/\n(?:- |\n)/)[0];
+    const stated = [...paragraph.matchAll(/\b(\d+)\.x\.x\b/g)].map((m) => Number(m[1]));
+    expect(stated).toHaveLength(2);
+    expect(new Set(stated)).toEqual(new Set([_MANIFEST_MAJOR]));
   });
 
   test('its exit codes are those --help gives diff: 0, 1, 3 and 2', () => {
