@@ -7,7 +7,7 @@ import { _App, _heldCount, _stacksNotInApp, _unappliedDependencies } from './ass
 import { _pendingReplacements } from './diff';
 import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
-import { _readLive } from './live';
+import { _Holds, _readLive } from './live';
 import { _nameOf, _tiedService } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
@@ -134,13 +134,14 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
  * The objects an apply left unchanged that Mackerel no longer has (deleted outside the template),
  * read once each: apply compares the template with its state, not with Mackerel, and leaves them
  * gone, as CloudFormation does; its summary names them rather than calling them just unchanged.
+ * `holds` answers for the objects the API has no read for (the emulator of an --emulator run).
  * @internal
  */
-export async function _goneUnchanged(outcomes: readonly _Outcome[], get: _Get): Promise<_Outcome[]> {
+export async function _goneUnchanged(outcomes: readonly _Outcome[], get: _Get, holds?: _Holds): Promise<_Outcome[]> {
   const gone: _Outcome[] = [];
   try {
     for (const o of outcomes) {
-      if (o.action === 'unchanged' && await _readLive(get, o.type, o.physicalId) === undefined) gone.push(o);
+      if (o.action === 'unchanged' && await _readLive(get, o.type, o.physicalId, holds) === undefined) gone.push(o);
     }
   } catch {
     // Only for the summary: a read that fails after a finished apply must not turn it into a failure (diff says the rest).

@@ -11,7 +11,7 @@ import { _BeforeCleanup, _BeforeStackCleanup, _NOTHING_BEFORE, _beforeCleanups, 
 import { _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
-import { _LiveObject, _readLive } from './live';
+import { _Holds, _LiveObject, _readLive } from './live';
 import { _isNamedType, _nameOf } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
@@ -227,9 +227,11 @@ function keptChanges(
 
 
 /** The live object of every object the state holds for a stack, by logical ID. */
-async function readStack(stackName: string, state: _StateFile, get: _Get): Promise<Map<string, _LiveObject>> {
+async function readStack(stackName: string, state: _StateFile, get: _Get, holds?: _Holds): Promise<Map<string, _LiveObject>> {
   const live = new Map<string, _LiveObject>();
-  for (const [id, held] of Object.entries(state.stacks[stackName]?.resources ?? {})) live.set(id, await _readLive(get, held.type, held.physicalId));
+  for (const [id, held] of Object.entries(state.stacks[stackName]?.resources ?? {})) {
+    live.set(id, await _readLive(get, held.type, held.physicalId, holds));
+  }
   return live;
 }
 
@@ -255,9 +257,13 @@ export function _stackDrift(
   return entries;
 }
 
-/** Plan and drift of every stack of the app. @internal */
+/**
+ * Plan and drift of every stack of the app. `holds` answers for the objects the API has no read
+ * for (the emulator of an --emulator run): one it lacks is gone. @internal
+ */
 export async function _diff(
   app: _App, state: _StateFile, get: _Get, env: _Environment, notice: (m: string) => void, knownFields: (type: string) => readonly string[],
+  holds?: _Holds,
 ): Promise<_DiffEntry[]> {
   const entries: _DiffEntry[] = [];
   const plans = _planApp(app, state, env, notice);
@@ -283,7 +289,7 @@ export async function _diff(
   // A stack's objects read live: their drift, and for its plan, each object (one gone from Mackerel
   // reads as undefined, created anew; one never read as unreadable) and the old objects it cleans up.
   const readAll = async (plan: _StackPlan): Promise<Pick<_BeforeStackCleanup, 'live' | 'oldLive'> & { drift: _DiffEntry[] }> => {
-    const objects = await readStack(plan.stackName, state, get);
+    const objects = await readStack(plan.stackName, state, get, holds);
     const old = await readForCleanup(plan, state, get, objects, withMonitors);
     return {
       drift: _stackDrift(plan.stackName, state, objects, knownFields),

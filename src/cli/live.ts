@@ -72,8 +72,19 @@ const READERS: { readonly [type: string]: Reader } = {
   'Custom::MackerelAwsIntegrationExternalId': async () => 'unreadable',
 };
 
-/** Reads one live object. @internal */
-export async function _readLive(get: _Get, type: string, physicalId: string): Promise<_LiveObject> {
+/**
+ * Whether an object the API has no read for (an issued external ID, a graph annotation) is
+ * there: the CLI's own emulator (--emulator) knows; undefined where that is not known.
+ * @internal
+ */
+export type _Holds = (type: string, physicalId: string) => boolean | undefined;
+
+/**
+ * Reads one live object. One the API has no read for stays `unreadable` (no fields to compare)
+ * unless `holds` knows it is not there: gone, as one read would be. @internal
+ */
+export async function _readLive(get: _Get, type: string, physicalId: string, holds?: _Holds): Promise<_LiveObject> {
   const reader = READERS[type];
-  return reader ? reader(get, physicalId) : 'unreadable';
+  const live = reader ? await reader(get, physicalId) : 'unreadable';
+  return live === 'unreadable' && holds?.(type, physicalId) === false ? undefined : live;
 }

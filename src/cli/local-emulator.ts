@@ -6,8 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { _CliError, _EmulatorSaveError, _NotEmulatorStateError } from './errors';
+import { _Holds } from './live';
 import { _writeTarget } from '../_json';
 import { isEmptyState, MackerelEmulator, NotEmulatorStateError, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
+import { _RESOURCE_TYPES } from '../provider/_properties';
 
 /** A running emulator and the file its objects are saved to. @internal */
 export interface _LocalEmulator {
@@ -66,5 +68,19 @@ export async function _startLocalEmulator(
         throw new _EmulatorSaveError(file, (e as Error).message);
       }
     },
+  };
+}
+
+/**
+ * What the emulator holds of the objects the API has no read for: an issued external ID (until
+ * every integration that used it is deleted) and a graph annotation (read only by service and
+ * period, which the state does not record). Undefined for other types, which are read.
+ * @internal
+ */
+export function _emulatorHolds(emulator: MackerelEmulator): _Holds {
+  return (type, physicalId) => {
+    if (type === _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID) return emulator.state().externalIds.includes(physicalId);
+    if (type === _RESOURCE_TYPES.GRAPH_ANNOTATION) return emulator.state().graphAnnotations.some((a) => a.id === physicalId);
+    return undefined;
   };
 }

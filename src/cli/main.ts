@@ -13,7 +13,7 @@ import { _diff } from './diff';
 import { _CliError, _EmulatorSaveError, _NotEmulatorStateError, _StateSaveError } from './errors';
 import { _Interrupts, _handleInterrupts, _interruptedExitCode } from './interrupt';
 import { _failsAgain, _handlerInvoke, _refusedOnTheWay } from './invoke';
-import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _startLocalEmulator } from './local-emulator';
+import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _emulatorHolds, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _channelUrls } from './secret-fields';
@@ -213,7 +213,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       waitingEveryMs: io.progressEveryMs,
       notice,
     });
-    const gone = await _goneUnchanged(outcomes, get);
+    const gone = await _goneUnchanged(outcomes, get, local && _emulatorHolds(local.emulator));
     io.out(_formatApplySummary(outcomes, gone));
     const inventory = args.destroy ? undefined : _formatInventory(outcomes, gone);
     if (inventory) io.out(inventory);
@@ -302,7 +302,8 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
     if (!notices.has(m)) io.err(`notice: ${m}`);
     notices.add(m);
   };
-  const entries = await _diff(app, store.state, get, environment(args, apiBase), notice, knownFields);
+  const holds = target.local && _emulatorHolds(target.local.emulator);
+  const entries = await _diff(app, store.state, get, environment(args, apiBase), notice, knownFields, holds);
   // After the refusals of the run (an import of a stack not applied yet says more).
   for (const m of _unappliedDependencies(app, store.state)) notice(m);
   for (const line of _formatDiff(entries)) io.out(line);

@@ -193,4 +193,33 @@ describe('apply --emulator keeps the emulator between runs', () => {
     expect(next.out).toMatch(/Done: 1 created, 1 unchanged\./);
     expect(saved(dir).monitors.map((m: any) => m.name)).toEqual(['alive']);
   });
+
+  test('objects Mackerel has no read for (an external ID, a graph annotation) are counted by what the emulator holds, not by the state', async () => {
+    // With only the emulator's file removed, the summary still said "In Mackerel: 1 AwsIntegrationExternalId, 1 GraphAnnotation".
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    writeFileSync(file, JSON.stringify({
+      Resources: {
+        Handler: { Type: 'AWS::Lambda::Function', Properties: {} },
+        Shop: { Type: 'Custom::MackerelService', Properties: { ServiceToken: TOKEN, name: 'shop' } },
+        ExternalId: { Type: 'Custom::MackerelAwsIntegrationExternalId', Properties: { ServiceToken: TOKEN } },
+        Deploys: { Type: 'Custom::MackerelGraphAnnotation', Properties: { ServiceToken: TOKEN, title: 'deploy', service: { Ref: 'Shop' }, revision: 'r1' } },
+      },
+    }));
+    expect((await cli(['apply', file, '--emulator'], {}, dir)).code).toBe(0);
+    // held: counted, and no difference
+    let run = await cli(['apply', file, '--emulator'], {}, dir);
+    expect(run.out).toMatch(/^Done: 3 unchanged\.\nIn Mackerel: 1 Service, 1 GraphAnnotation, 1 AwsIntegrationExternalId\.$/m);
+    expect((await cli(['diff', file, '--emulator'], {}, dir)).out).toBe('No differences.');
+
+    rmSync(join(dir, '.mackerel-state.emulator.data.json'));
+    run = await cli(['apply', file, '--emulator'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Done: 3 unchanged\. 3 of the unchanged were deleted in Mackerel outside the template and left so \(Service Shop\/Shop, GraphAnnotation Shop\/Deploys, AwsIntegrationExternalId Shop\/ExternalId\)/m);
+    expect(run.out).not.toMatch(/In Mackerel:/);
+    // as diff, which the summary points to, shows them
+    const diff = await cli(['diff', file, '--emulator'], {}, dir);
+    expect(diff.code).toBe(3);
+    expect(diff.out.split('\n').filter((line) => line.startsWith('? gone')).map((line) => line.split(/\s+/)[3])).toEqual(['Shop/Shop', 'Shop/Deploys', 'Shop/ExternalId']);
+  });
 });
