@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** A plain JSON object (not null, not an array). @internal */
@@ -49,12 +49,27 @@ export function _writeTarget(file: string): string {
 export function _writeJsonFile(file: string, value: unknown): void {
   const target = _writeTarget(file);
   const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // The rename gives the file the temp file's permissions: a state made private (it holds channel
+  // URLs) stays so. Made with them, never readable by more while it is written; set again, as the
+  // umask may have taken bits off.
+  const mode = existingMode(target);
   try {
-    writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`);
+    writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`, mode === undefined ? {} : { mode });
+    if (mode !== undefined) chmodSync(tmp, mode);
     renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/** The permission bits of a file, or undefined when there is none yet. */
+function existingMode(file: string): number | undefined {
+  try {
+    // eslint-disable-next-line no-bitwise -- a mode is a bit set: its permission bits, without the file type
+    return statSync(file).mode & 0o777;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -257,6 +257,21 @@ describe('state file', () => {
     symlinkSync('loop-b.json', join(dir, 'loop-a.json'));
     symlinkSync('loop-a.json', join(dir, 'loop-b.json'));
     expect(() => _fileStore(join(dir, 'loop-a.json')).save()).toThrow(/^could not save the state file \S+loop-a\.json \(.*symbolic links.*\)$/);
+  });
+
+  test('a save keeps the permissions of the state file it replaces, as private as they were', () => {
+    // It holds the properties as applied, a channel's URL among them: chmod 600 was lost to the temp file's 644 on the first save.
+    const dir = mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-'));
+    const file = join(dir, 's.json');
+    for (const mode of [0o600, 0o660]) {
+      writeFileSync(file, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [] }));
+      chmodSync(file, mode);
+      const store = _fileStore(file);
+      store.state.stacks.S = { stackId: 'x', resources: {} };
+      store.save();
+      // eslint-disable-next-line no-bitwise -- a mode is a bit set
+      expect(statSync(file).mode & 0o777).toBe(mode);
+    }
   });
 
   test('unapplied fields must be a list of property names', () => {
