@@ -9,7 +9,8 @@ import { PatternMeter, Unfollowed, replacePattern, trimPattern } from './_shell-
 
 /**
  * A file of the app's own, as synth reads it; undefined where it cannot be read, or is no regular file:
- * a FIFO's reader waits for a writer (synth would hang), and a device or a socket may never end.
+ * a FIFO's reader waits for a writer (synth would hang), and a device or a socket may never end. A failure
+ * to close the file after it is read changes neither.
  * @internal
  */
 export function _readText(file: string): string | undefined {
@@ -22,7 +23,13 @@ export function _readText(file: string): string | undefined {
   } catch {
     return undefined;
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    // A close may fail (EIO on NFS) after a full read: a read-only descriptor has nothing to write back, so the text
+    // read stands, and a failure to close is no reason for synth to fail.
+    try {
+      if (fd !== undefined) fs.closeSync(fd);
+    } catch {
+      // The descriptor is released all the same (close(2) frees it even when it reports an error).
+    }
   }
 }
 
