@@ -226,8 +226,10 @@ export function _builtBaseUnknown(container: ecs.ContainerDefinition): string | 
 /** An image of the agent's repository, by its last path segment: Docker Hub, ECR Public or a mirror. @internal */
 export const _AGENT_IMAGE = /(^|\/)mackerel-container-agent([:@]|$)/;
 const MACKEREL = /mackerel/i;
-/** A stage's base image (after any `--platform=...` flags) and its name, as Docker reads a `FROM` instruction. */
-const FROM = /^FROM[ \t]+(?:--\S+[ \t]+)*(\S+)(?:[ \t]+AS[ \t]+(\S+))?/i;
+/** The blanks BuildKit splits an instruction's keyword and a FROM line's words at (its parser's `reWhitespace`). */
+const BLANKS = /[\t\v\f\r ]+/;
+/** A stage name BuildKit takes (in lower case): any other is refused ("invalid name for build stage"). */
+const STAGE_NAME = /^[a-z][a-z0-9-_.]*$/;
 /**
  * A heredoc opened by a RUN, COPY or ADD, as a word of its own, named by any word Docker takes (`<<EOF`, `<<END-OF-FILE`,
  * `3<<EOF`, `<<"EOF"`), `-` for tabs before its end.
@@ -351,14 +353,25 @@ interface Stage {
   readonly instructions: string[];
 }
 
-/** The global-scope ARGs (those before the first FROM, the only ones a FROM line reads) and the stages of a Dockerfile. */
-function stagesOf(dockerfile: Instructions): { readonly args: Array<{ readonly name: string; readonly value?: string }>; readonly stages: Stage[] } {
-  const args: Array<{ readonly name: string; readonly value?: string }> = [];
+/** A global-scope ARG: its name and its default, as written. */
+interface GlobalArg {
+  readonly name: string;
+  readonly value?: string;
+}
+
+/**
+ * The global-scope ARGs (those before the first FROM, the only ones a FROM line reads) and the stages of a Dockerfile;
+ * undefined where BuildKit refuses a FROM line (`fromLine`), so builds no image.
+ */
+function stagesOf(dockerfile: Instructions): { readonly args: GlobalArg[]; readonly stages: Stage[] } | undefined {
+  const args: GlobalArg[] = [];
   const stages: Stage[] = [];
   for (const instruction of dockerfile.instructions) {
-    const from = FROM.exec(instruction);
-    if (from) {
-      stages.push({ from: from[1], name: from[2]?.toLowerCase(), instructions: [] });
+    const [keyword] = instruction.split(BLANKS, 1);
+    if (keyword.toUpperCase() === 'FROM') {
+      const from = fromLine(instruction.slice(keyword.length));
+      if (!from) return undefined;
+      stages.push({ ...from, instructions: [] });
     } else if (stages.length > 0) {
       stages[stages.length - 1].instructions.push(instruction);
     } else if (stages.length === 0 && /^ARG\s/i.test(instruction)) {
@@ -369,6 +382,19 @@ function stagesOf(dockerfile: Instructions): { readonly args: Array<{ readonly n
     }
   }
   return { args, stages };
+}
+
+/**
+ * A FROM line's base image and stage name (lower case), as BuildKit reads them: after its flags (`--platform=...`), its
+ * words split at blanks (no quotes read) are one, or three with `AS` and a stage name. Undefined where BuildKit refuses
+ * it ("FROM requires either one or three arguments": `FROM a b`, a comment after it; an invalid stage name).
+ */
+function fromLine(rest: string): { readonly from: string; readonly name?: string } | undefined {
+  const words = rest.split(BLANKS).filter((word) => word !== '');
+  while (words.length > 0 && words[0].startsWith('--')) words.shift();
+  if (words.length === 1) return { from: words[0] };
+  if (words.length !== 3 || words[1].toUpperCase() !== 'AS' || !STAGE_NAME.test(words[2].toLowerCase())) return undefined;
+  return { from: words[0], name: words[2].toLowerCase() };
 }
 
 /** An instruction's arguments split at blanks outside quotes, quotes and escapes kept (Docker expands each word after). */
@@ -665,8 +691,9 @@ interface ResolvedStage extends Stage {
  */
 function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file' | 'text'> {
   const dockerfile = instructionsOf(text);
-  if (!dockerfile) return { anyMayBeAgent: false };
-  const { args, stages: written } = stagesOf(dockerfile);
+  const parsed = dockerfile && stagesOf(dockerfile);
+  if (!dockerfile || !parsed) return { anyMayBeAgent: false };
+  const { args, stages: written } = parsed;
   const meter = new PatternMeter();
   const values = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, UNKNOWN]));
   const unknownWhy = new Map<string, string>(PLATFORM_ARGS.map((name) => [name, `${name}, which Docker sets to a platform of the build`]));

@@ -916,6 +916,29 @@ describe('checks over the whole task, at synth', () => {
       + `Stack/Task/mackerel (image built from ${join(comment, 'Dockerfile')} on mackerel/mackerel-container-agent:v0.13.2)`);
   });
 
+  test('a FROM line of other than one word, or three with AS and a valid stage name, is refused as BuildKit refuses it: no image is built, no agent', () => {
+    const read = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+      return [_builtOnAgent(container), _builtBaseUnknown(container)];
+    };
+    // GIVEN FROM lines BuildKit refuses ("FROM requires either one or three arguments", "invalid name for build stage"),
+    // on the agent's image or copying the agent and running it
+    const copy = 'COPY --from=mackerel/mackerel-container-agent:v0.13.2 / /\nCMD ["mackerel-container-agent"]\n';
+    const refused = [
+      'FROM mackerel/mackerel-container-agent:v0.13.2 agent\n',
+      'FROM mackerel/mackerel-container-agent:v0.13.2 AS agent # the agent\n',
+      'FROM mackerel/mackerel-container-agent:v0.13.2 AS\n',
+      'FROM mackerel/mackerel-container-agent:v0.13.2 AS 1agent\n',
+      `FROM alpine:3.20 AS app extra\n${copy}`,
+      `FROM mackerel/mackerel-container-agent:v0.13.2\nFROM\n${copy}`,
+    ];
+    // THEN none is an agent, nor unknown (Docker builds no image from it)
+    expect(refused.map(read)).toEqual(refused.map(() => [undefined, undefined]));
+    // ... while the forms BuildKit takes still are
+    expect(read('FROM --platform=linux/amd64 mackerel/mackerel-container-agent:v0.13.2 as Agent.v1\nFROM agent.v1\n')[0]).toMatch(/ on mackerel\/mackerel-container-agent:v0\.13\.2$/);
+  });
+
   test('FROM is read as Docker reads it: lower case, --platform before the image, a stage named scratch; a target that is a token is refused', () => {
     // GIVEN an agent's image written in lower case with a platform, one built on a stage named scratch, and an app built on scratch itself
     const lower = fargateTask();
