@@ -690,6 +690,8 @@ interface ResolvedStage extends Stage {
  * file; `unknown` where it cannot be told at synth.
  */
 function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file' | 'text'> {
+  const frontend = otherFrontend(text, source);
+  if (frontend !== undefined) return { anyMayBeAgent: true, unknown: frontend };
   const dockerfile = instructionsOf(text);
   const parsed = dockerfile && stagesOf(dockerfile);
   if (!dockerfile || !parsed) return { anyMayBeAgent: false };
@@ -763,6 +765,66 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     index = earlier[index];
   }
   return { anyMayBeAgent };
+}
+
+/** Docker's own Dockerfile frontend, by any tag or digest (`docker/dockerfile:1`, `:1.7-labs`, `docker/dockerfile-upstream:master`). */
+const DOCKER_FRONTEND = /^(?:docker\.io\/)?docker\/dockerfile(?:-upstream)?(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?(?:@sha256:[0-9a-f]{64})?$/;
+
+/**
+ * Why a Dockerfile may not be read as Docker reads one: BuildKit hands the build to another frontend, an image that may
+ * read the file by another grammar, where the asset's build argument `BUILDKIT_SYNTAX` names one (first), or else the
+ * file's syntax directive (`syntaxOf`). Undefined where none is named, or Docker's own Dockerfile frontend is.
+ */
+function otherFrontend(text: string, source: BuildSource): string | undefined {
+  const byArg = Object.prototype.hasOwnProperty.call(source.buildArgs, 'BUILDKIT_SYNTAX');
+  // BuildKit takes the first word of the value, as written (aws-cdk-lib refuses a token in buildArgs today).
+  const value = byArg ? source.buildArgs.BUILDKIT_SYNTAX.trim().split(' ')[0] : syntaxOf(text);
+  if (value === undefined || (!Token.isUnresolved(value) && DOCKER_FRONTEND.test(value))) return undefined;
+  const by = byArg ? `build argument BUILDKIT_SYNTAX (buildArgs of ${source.givenBy})` : 'syntax directive';
+  return `whose ${by} names the frontend ${Token.isUnresolved(value) ? 'given by a token' : value}, not Docker's own Dockerfile frontend `
+    + '(docker/dockerfile), which may read it otherwise than Docker reads a Dockerfile';
+}
+
+/** Go's `\s` (RE2): the blanks a directive's name, `=` and value are trimmed of. */
+const GO_SPACE = '\t\n\f\r ';
+
+/**
+ * The frontend a Dockerfile's syntax directive names, as BuildKit detects it before reading the file: after a byte order
+ * mark and a first line starting `#!`, in the lines at the top starting `#` (else `//`) that are directives (a line of
+ * another form, or naming another directive, ends them), the first word of the `syntax` directive's value. Undefined where
+ * there is none. (BuildKit also reads a file that is a JSON object with a `syntax` string, which is no Dockerfile.)
+ */
+function syntaxOf(text: string): string | undefined {
+  let lines = text.replace(/^\uFEFF/, '').split('\n');
+  if (lines[0].startsWith('#!')) lines = lines.slice(1);
+  for (const comment of ['#', '//']) {
+    const seen = new Set<string>();
+    for (const line of lines) {
+      if (!line.startsWith(comment)) break;
+      const directive = /^\s*([A-Za-z][A-Za-z0-9]*)[\t\n\f\r ]*=/.exec(line.slice(comment.length));
+      const name = directive?.[1].toLowerCase();
+      // A line's value is trimmed by hand: a regular expression trimming both ends backtracks on a long run of blanks.
+      const value = directive && trimGoSpace(line.slice(comment.length + directive[0].length));
+      if (!directive || !DIRECTIVES.includes(name!) || value === '' || seen.has(name!)) break;
+      seen.add(name!);
+      if (name === 'syntax') return value!.split(' ')[0];
+    }
+  }
+  try {
+    const parsed: unknown = JSON.parse(lines.join('\n'));
+    const syntax = typeof parsed === 'object' && parsed !== null ? (parsed as { syntax?: unknown }).syntax : undefined;
+    return typeof syntax === 'string' ? syntax : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function trimGoSpace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && GO_SPACE.includes(value[start])) start++;
+  while (end > start && GO_SPACE.includes(value[end - 1])) end--;
+  return value.slice(start, end);
 }
 
 /**

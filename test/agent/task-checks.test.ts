@@ -939,6 +939,55 @@ describe('checks over the whole task, at synth', () => {
     expect(read('FROM --platform=linux/amd64 mackerel/mackerel-container-agent:v0.13.2 as Agent.v1\nFROM agent.v1\n')[0]).toMatch(/ on mackerel\/mackerel-container-agent:v0\.13\.2$/);
   });
 
+  test('a syntax directive or BUILDKIT_SYNTAX naming a frontend other than Docker\'s own is warned about: the file may not be a Dockerfile as Docker reads one', () => {
+    const read = (text: string, buildArgs?: { [name: string]: string }) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', text);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory, { buildArgs }) });
+      return [_builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, ''), _builtBaseUnknown(container)?.replace(`${join(directory, 'Dockerfile')}`, 'F')];
+    };
+    // GIVEN images on the agent's image or on alpine, under Docker's own frontend (any tag, labs, upstream, a digest, docker.io, the
+    // directive after a shebang, BUILDKIT_SYNTAX naming it), and under other frontends (by a # or // directive, or BUILDKIT_SYNTAX)
+    const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2\n';
+    const own = [
+      `# syntax=docker/dockerfile:1\n${agent}`,
+      `#syntax = docker/dockerfile:1.7-labs\n${agent}`,
+      `# syntax=docker.io/docker/dockerfile-upstream:master@sha256:${'a'.repeat(64)}\n${agent}`,
+      `#!/usr/bin/env docker-build\n# syntax=docker/dockerfile\n${agent}`,
+    ];
+    expect([...own.map((text) => read(text)), read(`# syntax=example.com/frontend:1\n${agent}`, { BUILDKIT_SYNTAX: 'docker/dockerfile:1.9' })])
+      .toEqual([...own, ''].map(() => ['image built from on mackerel/mackerel-container-agent:v0.13.2', undefined]));
+    const why = (frontend: string, by: string) => [undefined, `its image is built from F, whose ${by} names the frontend ${frontend}, not Docker's own `
+      + 'Dockerfile frontend (docker/dockerfile), which may read it otherwise than Docker reads a Dockerfile'];
+    expect([
+      read(`# syntax=example.com/frontend:1 --flag\n${agent}`),
+      read('# syntax=devthefuture/dockerfile-x\nFROM alpine:3.20\n'),
+      read('//syntax=example.com/frontend:1\nFROM alpine:3.20\n'),
+      read('FROM alpine:3.20\n', { BUILDKIT_SYNTAX: 'example.com/frontend:2 opt' }),
+      // a directive after an instruction, or after a blank line, is a comment: Docker's own frontend reads the file
+      read('FROM alpine:3.20\n# syntax=example.com/frontend:1\n'),
+    ]).toEqual([
+      why('example.com/frontend:1', 'syntax directive'),
+      why('devthefuture/dockerfile-x', 'syntax directive'),
+      why('example.com/frontend:1', 'syntax directive'),
+      why('example.com/frontend:2', 'build argument BUILDKIT_SYNTAX (buildArgs of ContainerImage.fromAsset of Stack/Task/built)'),
+      [undefined, undefined],
+    ]);
+    // ... and next to the construct, such an app container is warned about
+    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024 });
+    const directory = dockerfileIn('Dockerfile', '# syntax=example.com/frontend:1\nFROM alpine:3.20\n');
+    taskDefinition.addContainer('custom', { image: ecs.ContainerImage.fromAsset(directory), memoryLimitMiB: 128, essential: false });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked')).map((w) => w.entry.data)).toEqual([
+      'The container Stack/Task/custom may run the Mackerel container agent, which cannot be told at synth: its image is built from '
+      + `${join(directory, 'Dockerfile')}, whose syntax directive names the frontend example.com/frontend:1, not Docker's own Dockerfile frontend `
+      + '(docker/dockerfile), which may read it otherwise than Docker reads a Dockerfile, so it may be built on the agent\'s image and set '
+      + 'MACKEREL_CONTAINER_PLATFORM itself. If it runs the agent, each task registers two Mackerel hosts, both billed. Write its base image in the '
+      + 'Dockerfile\'s FROM line, or set MACKEREL_CONTAINER_PLATFORM in its environment, so that an agent added by hand is found, or acknowledge this '
+      + 'warning if it does not run the agent [ack: cdk-mackerel:handAgentUnchecked]',
+    ]);
+  });
+
   test('FROM is read as Docker reads it: lower case, --platform before the image, a stage named scratch; a target that is a token is refused', () => {
     // GIVEN an agent's image written in lower case with a platform, one built on a stage named scratch, and an app built on scratch itself
     const lower = fargateTask();
@@ -1081,7 +1130,7 @@ describe('checks over the whole task, at synth', () => {
     const chain = timed('FROM mackerel/mackerel-container-agent:v0.13.2 AS s0\n' + Array.from({ length: 10000 }, (_, i) => `FROM s${i} AS s${i + 1}\n`).join(''));
     const heredocs = timed('FROM node:22\n' + 'RUN <<EOF\necho hi\nEOF\n'.repeat(50000));
     const unterminated = timed('FROM node:22\n' + 'RUN <<EOF\necho hi\n'.repeat(30000));
-    const directive = timed(`#syntax=x${' '.repeat(60000)}y\nFROM node:22\n`);
+    const directive = timed(`#syntax=docker/dockerfile:1${' '.repeat(60000)}y\nFROM node:22\n`);
     const nested = timed(`ARG A\nFROM ${'${A:-'.repeat(20000)}node:22${'}'.repeat(20000)}\n`);
     // THEN each is read at once, and as Docker reads it
     expect([chain, heredocs, unterminated, directive].map(({ result }) => result))
