@@ -165,7 +165,7 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
     : [[copied.entrypoint?.words, copied.entrypoint?.written ?? ''], command !== undefined ? [command, 'its command'] : [copied.cmd?.words, copied.cmd?.written ?? '']];
   // An image's ENTRYPOINT in the shell form runs its script alone: the CMD or the command is only its $0 and arguments.
   if (entryPoint === undefined && copied.entrypoint?.shell) runs.splice(1);
-  const naming = runs.find(([words]) => runsAgentBinary(words ?? []));
+  const naming = runs.find(([words]) => runsAgentBinary(words ?? [], copied.paths));
   if (!naming) return undefined;
   const base = built.base!.split(UNKNOWN).join('*');
   return `image built from ${built.file} on ${base}, copying the agent from ${copied.from} (${copied.written}) and running it (${naming[1]})`;
@@ -184,10 +184,10 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', 
  * a word names it, as the program or an argument a wrapper runs (`tini -- mackerel-container-agent`),
  * in a command, or in a simple command of a script a word holds, whose program is not `INERT`.
  */
-function runsAgentBinary(words: string[]): boolean {
+function runsAgentBinary(words: string[], paths: ReadonlySet<string>): boolean {
   return !inert(words) && words.some((word) => word.split(/[;&|()`\n]|\$\(/).some((command) => {
     const tokens = command.split(/[\s'"]+/).filter((token) => token !== '');
-    return !inert(tokens) && tokens.some(namesAgentBinary);
+    return !inert(tokens) && tokens.some((token) => namesAgentBinary(token, paths));
   }));
 }
 
@@ -199,10 +199,18 @@ function inert(tokens: string[]): boolean {
   return program !== undefined && (INERT.has(program) || (program === 'command' && /^-[vV]/.test(tokens[i + 1] ?? '')));
 }
 
-/** A word of a command naming the agent's binary, by its path's last segment (`/usr/local/bin/mackerel-container-agent`). */
-function namesAgentBinary(word: string): boolean {
+/** The directories of the PATH images are given by default (BuildKit sets it where the base image sets none). */
+const DEFAULT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/**
+ * A word of a command naming the agent's binary: by its path's last segment (`/usr/local/bin/mackerel-container-agent`),
+ * or as a place the image's COPYs put it (`paths`), by its path or, where it is in a directory of the PATH, its name.
+ */
+function namesAgentBinary(word: string, paths: ReadonlySet<string>): boolean {
   // An option's value (`--config=/etc/mackerel-container-agent`) names a file, not the program run.
-  return !word.startsWith('-') && !word.includes('=') && word.slice(word.lastIndexOf('/') + 1) === 'mackerel-container-agent';
+  if (word.startsWith('-') || word.includes('=')) return false;
+  if (word.slice(word.lastIndexOf('/') + 1) === 'mackerel-container-agent') return true;
+  return word.startsWith('/') ? paths.has(path.posix.normalize(word)) : !word.includes('/') && DEFAULT_PATH.some((dir) => paths.has(`${dir}/${word}`));
 }
 
 /**
@@ -627,6 +635,8 @@ interface BuiltImage {
 interface CopiedAgent {
   readonly from: string;
   readonly written: string;
+  /** Where the agent's binary is in the image built, as far as its COPYs are followed. */
+  readonly paths: ReadonlySet<string>;
   /** Undefined where the Dockerfile sets none: the base image's, unknown here. */
   readonly entrypoint?: Command;
   readonly cmd?: Command;
@@ -759,7 +769,7 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     if (unknown !== undefined) return { anyMayBeAgent, unknown, written: stage.from };
     chain.push(index);
     if (earlier[index] === undefined) {
-      const copied = copiedAgent(stages, earlier, byName, chain.reverse(), source.buildContexts, unknownOf);
+      const copied = copiedAgent(stages, earlier, byName, chain.reverse(), source.buildContexts, unknownOf, dockerfile.escape);
       return { anyMayBeAgent, base: stage.base, written: stage.from, ...(copied ? { copied } : {}) };
     }
     index = earlier[index];
@@ -832,31 +842,13 @@ function trimGoSpace(value: string): string {
  * and the ENTRYPOINT and CMD they leave, as BuildKit sets them: an ENTRYPOINT drops a CMD not set in its own
  * stage. A COPY's `--from` names a stage by its index or its name (in lower case): as BuildKit resolves it once
  * it has read every stage, the last stage of that name in the file (`byName`), also one written after the COPY.
- * That stage's base, followed through the stages it builds on, is the agent's image; or else the `--from` names
- * the agent's image itself, not replaced by a build context. A `--from` with a variable is not followed.
+ * That stage holds the agent (`carriersOf`: built on the agent's image, or copying from a stage that holds it, at
+ * any depth); or else the `--from` names the agent's image itself, not replaced by a build context. A `--from`
+ * with a variable is not followed: BuildKit refuses it ("variable expansion is not supported for --from").
  */
 function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>, byName: ReadonlyMap<string, number>, chain: number[],
-  contexts: BuildOptions, unknownOf: (stage: ResolvedStage) => string | undefined): CopiedAgent | undefined {
-  // Each stage's image, followed through the stages it builds on, found once: a long chain of stages is read in linear time.
-  const images = new Map<number, string | null>();
-  const onAgentImage = (index: number): string | undefined => {
-    const walked: number[] = [];
-    let found: string | null | undefined;
-    for (let i: number | undefined = index; found === undefined; i = i === undefined ? undefined : earlier[i]) {
-      if (i === undefined) {
-        found = null;
-      } else if (images.has(i)) {
-        found = images.get(i);
-      } else {
-        walked.push(i);
-        const stage = stages[i];
-        if (stage.base === undefined || unknownOf(stage) !== undefined) found = null;
-        else if (earlier[i] === undefined) found = _AGENT_IMAGE.test(stage.base) ? stage.base : null;
-      }
-    }
-    for (const i of walked) images.set(i, found ?? null);
-    return found ?? undefined;
-  };
+  contexts: BuildOptions, unknownOf: (stage: ResolvedStage) => string | undefined, escape: string): CopiedAgent | undefined {
+  const carried = carriersOf(stages, earlier, byName, contexts, unknownOf, escape);
   let copy: { from: string; written: string } | undefined;
   let entrypoint: Command | undefined;
   let cmd: Command | undefined;
@@ -866,13 +858,9 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
       const keyword = /^(\S+)\s*/.exec(instruction)![1].toUpperCase();
       const rest = instruction.slice(keyword.length).trim();
       if (keyword === 'COPY' && copy === undefined) {
-        const written = /^(?:--\S+\s+)*?--from=(\S+)/i.exec(rest)?.[1];
-        const from = written === undefined ? undefined : flagValue(written);
-        if (from === undefined || /[$`]/.test(from)) continue;
-        const named = /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
-        const image = named !== undefined && named < stages.length ? onAgentImage(named)
-          : buildContextOf(from, contexts) === undefined && _AGENT_IMAGE.test(from) ? from : undefined;
-        if (image !== undefined) copy = { from: image === from ? from : `the stage ${from} built on ${image}`, written: instruction };
+        const source = copySource(rest, stages.length, byName, contexts);
+        const from = source && describeSource(source, carried);
+        if (from !== undefined) copy = { from, written: instruction };
       } else if (keyword === 'ENTRYPOINT') {
         entrypoint = { ...commandWords(rest), written: instruction };
         if (!cmdSet) cmd = { words: [], written: '' };
@@ -882,7 +870,220 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
       }
     }
   }
-  return copy && { ...copy, entrypoint, cmd };
+  const built = carried(chain[chain.length - 1]);
+  return copy && { ...copy, entrypoint, cmd, paths: built?.paths ?? new Set() };
+}
+
+/** Where the agent's binary is in its image. */
+const AGENT_BINARY = '/usr/local/bin/mackerel-container-agent';
+/** How many places of the agent's binary are followed in a stage (each COPY may add one per place it copies). */
+const MAX_PATHS = 64;
+
+/**
+ * What a stage holds of the agent: the places of its binary in the stage's files, as far as they are followed
+ * (`paths`), and how it came by it: built on the agent's image (`image`), or by COPYs through `hops` stages from
+ * where the agent first came from (`origin`: the agent's image, or a stage built on it), said for the messages.
+ */
+interface Carried {
+  readonly paths: ReadonlySet<string>;
+  readonly image?: string;
+  readonly origin?: string;
+  readonly hops: number;
+}
+
+/** Where a COPY's `--from` points: a stage (by index) or an image, as written. */
+type CopyFrom = { readonly written: string; readonly stage?: number; readonly image?: string };
+
+/** A COPY's `--from` (undefined where it has none, or one with a variable, which BuildKit refuses). */
+function copySource(rest: string, stageCount: number, byName: ReadonlyMap<string, number>, contexts: BuildOptions): CopyFrom | undefined {
+  const written = /^(?:--\S+\s+)*?--from=(\S+)/i.exec(rest)?.[1];
+  const from = written === undefined ? undefined : flagValue(written);
+  if (from === undefined || /[$`]/.test(from)) return undefined;
+  const named = /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
+  if (named !== undefined && named < stageCount) return { written: from, stage: named };
+  return buildContextOf(from, contexts) === undefined && _AGENT_IMAGE.test(from) ? { written: from, image: from } : undefined;
+}
+
+/** A COPY's source that holds the agent, for the messages; undefined where it holds none. */
+function describeSource(source: CopyFrom, carried: (index: number) => Carried | undefined): string | undefined {
+  if (source.image !== undefined) return source.image;
+  const held = carried(source.stage!);
+  if (!held) return undefined;
+  if (held.image !== undefined) return `the stage ${source.written} built on ${held.image}`;
+  // Only the first and the last of a long chain are named: the message stays short.
+  const through = held.hops > 1 ? `through ${held.hops - 1} other stage${held.hops > 2 ? 's' : ''} ` : '';
+  return `the stage ${source.written}, which copies it ${through}from ${held.origin}`;
+}
+
+/**
+ * What each stage holds of the agent (`Carried`), found once per stage: what the stage it is built on holds (the agent's
+ * image itself holds its binary), and what each of its COPYs takes from a stage or image holding it (`copiedPaths`).
+ * Followed through any number of stages by an explicit stack (a long chain of stages would overflow the call stack);
+ * a stage met again while it is being read (a cycle, which BuildKit refuses) holds nothing.
+ */
+function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>, byName: ReadonlyMap<string, number>, contexts: BuildOptions,
+  unknownOf: (stage: ResolvedStage) => string | undefined, escape: string): (index: number) => Carried | undefined {
+  const done = new Map<number, Carried | null>();
+  const sourcesOf = (index: number): CopyFrom[] => stages[index].instructions
+    .filter((instruction) => /^COPY\s/i.test(instruction))
+    .map((instruction) => copySource(instruction.slice(4).trim(), stages.length, byName, contexts))
+    .filter((source): source is CopyFrom => source !== undefined);
+  const compute = (index: number): Carried | null => {
+    const stage = stages[index];
+    const below = earlier[index];
+    let held: Carried | null = below !== undefined ? done.get(below) ?? null
+      : stage.base === undefined || unknownOf(stage) !== undefined || !_AGENT_IMAGE.test(stage.base) ? null
+        : { paths: new Set([AGENT_BINARY]), image: stage.base, hops: 0 };
+    for (const instruction of stage.instructions.filter((line) => /^COPY\s/i.test(line))) {
+      const rest = instruction.slice(4).trim();
+      const source = copySource(rest, stages.length, byName, contexts);
+      const from = source?.image !== undefined ? { paths: new Set([AGENT_BINARY]), hops: 0 } : source && (done.get(source.stage!) ?? undefined);
+      if (!source || !from) continue;
+      const paths = new Set([...held?.paths ?? [], ...copiedPaths(rest, escape, from.paths)].slice(0, MAX_PATHS));
+      // What the stage holds first keeps telling where it came from.
+      const origin = source.image ?? (from.image !== undefined ? `the stage ${source.written} built on ${from.image}` : from.origin);
+      held = held ? { ...held, paths } : { paths, origin, hops: from.image !== undefined || source.image !== undefined ? 1 : from.hops + 1 };
+    }
+    return held;
+  };
+  return (index) => {
+    const stack: Array<[number, boolean]> = [[index, false]];
+    const open = new Set<number>();
+    while (stack.length > 0) {
+      const [at, expanded] = stack.pop()!;
+      if (done.has(at)) continue;
+      if (expanded) {
+        open.delete(at);
+        done.set(at, compute(at));
+        continue;
+      }
+      // Met again while open: a cycle (BuildKit refuses it); it holds nothing.
+      if (open.has(at)) {
+        done.set(at, null);
+        continue;
+      }
+      open.add(at);
+      stack.push([at, true]);
+      const needs = [earlier[at], ...sourcesOf(at).map((source) => source.stage)];
+      for (const need of needs) if (need !== undefined && !done.has(need)) stack.push([need, false]);
+    }
+    return done.get(index) ?? undefined;
+  };
+}
+
+/**
+ * Where a COPY (its arguments after the keyword) puts the agent's binary found at `paths` in its source, as Docker
+ * copies: a source that is the binary goes to the destination (into it where it ends with `/` or there are several
+ * sources); a directory holding it (`/`, `/usr/local/bin/`) has its contents copied into the destination. Sources may
+ * be globs (`*`, `?`, `[...]`, matched per path segment). Nothing is followed for a destination relative to the
+ * stage's WORKDIR, a word with a variable, or a heredoc.
+ */
+function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>): string[] {
+  const args = rest.replace(/^(?:--\S+\s+)*/, '');
+  let words: string[] | undefined;
+  if (args.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(args);
+      if (Array.isArray(parsed) && parsed.every((word) => typeof word === 'string')) words = parsed;
+    } catch {
+      // Not JSON: the words are read as the shell form's.
+    }
+  }
+  words ??= wordsOf(args, escape).map((word) => flagValue(word) ?? '');
+  if (words.length < 2 || words.some((word) => word === '' || /[$]|^\d*<</.test(word))) return [];
+  const destination = words[words.length - 1];
+  const sources = words.slice(0, -1);
+  if (!destination.startsWith('/')) return [];
+  const intoDirectory = destination.endsWith('/') || sources.length > 1;
+  const out: string[] = [];
+  for (const written of sources) {
+    const source = path.posix.normalize(`/${written}`).replace(/\/$/, '') || '/';
+    const matches = globMatcher(source);
+    for (const place of paths) {
+      const segments = place.split('/').filter((segment) => segment !== '');
+      // The source is the binary itself, or a directory holding it (`/` holds everything).
+      for (let depth = source === '/' ? 0 : 1; depth <= segments.length; depth++) {
+        if (!matches(segments.slice(0, depth))) continue;
+        const inside = segments.slice(depth).join('/');
+        out.push(inside === '' ? (intoDirectory ? path.posix.join(destination, segments[segments.length - 1]) : path.posix.normalize(destination))
+          : path.posix.join(destination, inside));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a path's segments match a source path, a glob per segment as Go's `filepath.Match` reads one (`*`, `?`, `[...]`, `\\`). */
+function globMatcher(source: string): (segments: string[]) => boolean {
+  const patterns = source.split('/').filter((segment) => segment !== '').map(globTokens);
+  return (segments) => segments.length === patterns.length && patterns.every((tokens, i) => tokens !== undefined && globMatches(tokens, segments[i]));
+}
+
+/** A glob's parts: `*`, or a test of one character (a literal, `?`, a bracket expression). */
+type GlobToken = '*' | ((c: string) => boolean);
+
+/** A segment's glob, read as Go's `filepath.Match` reads it; undefined where Go refuses it (an unclosed bracket, a trailing `\\`). */
+function globTokens(segment: string): GlobToken[] | undefined {
+  const chars = Array.from(segment);
+  const tokens: GlobToken[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === '*') {
+      if (tokens[tokens.length - 1] !== '*') tokens.push('*');
+    } else if (c === '?') {
+      tokens.push(() => true);
+    } else if (c === '[') {
+      const negated = chars[i + 1] === '^' || chars[i + 1] === '!';
+      const ranges: Array<[string, string]> = [];
+      let j = negated ? i + 2 : i + 1;
+      for (; j < chars.length && (chars[j] !== ']' || j === (negated ? i + 2 : i + 1)); j++) {
+        let low = chars[j];
+        if (low === '\\') low = chars[++j];
+        let high = low;
+        if (chars[j + 1] === '-' && chars[j + 2] !== undefined && chars[j + 2] !== ']') {
+          high = chars[j + 2] === '\\' ? chars[j + 3] : chars[j + 2];
+          j += chars[j + 2] === '\\' ? 3 : 2;
+        }
+        if (low === undefined || high === undefined) return undefined;
+        ranges.push([low, high]);
+      }
+      if (j >= chars.length) return undefined;
+      tokens.push((ch) => ranges.some(([low, high]) => ch >= low && ch <= high) !== negated);
+      i = j;
+    } else {
+      const literal = c === '\\' ? chars[++i] : c;
+      if (literal === undefined) return undefined;
+      tokens.push((ch) => ch === literal);
+    }
+  }
+  return tokens;
+}
+
+/** Whether a glob matches a whole name: the last star backtracked to, no deeper (time linear in their product). */
+function globMatches(tokens: GlobToken[], name: string): boolean {
+  const chars = Array.from(name);
+  let t = 0;
+  let c = 0;
+  let star = -1;
+  let resume = 0;
+  while (c < chars.length) {
+    const token = tokens[t];
+    if (token === '*') {
+      star = t++;
+      resume = c;
+    } else if (token !== undefined && token(chars[c])) {
+      t++;
+      c++;
+    } else if (star >= 0) {
+      t = star + 1;
+      c = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (tokens[t] === '*') t++;
+  return t === tokens.length;
 }
 
 /**

@@ -880,6 +880,52 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
+  test('the agent copied through other stages is followed to where it lands, also renamed, and found run there; a cycle holds nothing', () => {
+    const read = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', text);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory) });
+      return _builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, '');
+    };
+    const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\n';
+    // GIVEN the agent's binary copied to /x by a stage on busybox, and from there to /usr/bin/agent by the stage built, which runs it
+    const renamed = read(`${agent}FROM busybox AS mid\nCOPY --from=a /usr/local/bin/mackerel-container-agent /x\n`
+      + 'FROM debian:12\nCOPY --from=mid /x /usr/bin/agent\nENTRYPOINT ["/usr/bin/agent"]\n');
+    // ... the same run by its name from the PATH, through a directory and a glob, and through a stage built on the one copying it
+    const onPath = read(`${agent}FROM busybox AS mid\nCOPY --from=a /usr/local/bin/mackerel-container-agent /x\n`
+      + 'FROM debian:12\nCOPY --from=mid /x /usr/local/bin/agent\nCMD ["sh", "-c", "exec agent"]\n');
+    const globbed = read(`${agent}FROM busybox AS mid\nCOPY --from=a /usr/local/bin/mackerel-* /opt/bin/\nFROM mid AS next\n`
+      + 'FROM debian:12\nCOPY --from=next /opt /srv\nCMD ["/srv/bin/mackerel-container-agent"]\n');
+    // ... and where the command runs another path, where two stages copy from each other (BuildKit refuses it), and a relative destination
+    const other = read(`${agent}FROM busybox AS mid\nCOPY --from=a /usr/local/bin/mackerel-container-agent /x\n`
+      + 'FROM debian:12\nCOPY --from=mid /x /usr/bin/agent\nENTRYPOINT ["/usr/bin/other"]\n');
+    const cycle = read('FROM busybox AS p\nCOPY --from=q /x /x\nFROM busybox AS q\nCOPY --from=p /x /x\nFROM debian:12\nCOPY --from=q /x /x\nCMD ["/x"]\n');
+    // THEN the first three are the agent, said through which stages; the others are not
+    expect([renamed, onPath, globbed, other, cycle]).toEqual([
+      'image built from on debian:12, copying the agent from the stage mid, which copies it from the stage a built on mackerel/mackerel-container-agent:v0.13.2 '
+        + '(COPY --from=mid /x /usr/bin/agent) and running it (ENTRYPOINT ["/usr/bin/agent"])',
+      'image built from on debian:12, copying the agent from the stage mid, which copies it from the stage a built on mackerel/mackerel-container-agent:v0.13.2 '
+        + '(COPY --from=mid /x /usr/local/bin/agent) and running it (CMD ["sh", "-c", "exec agent"])',
+      'image built from on debian:12, copying the agent from the stage next, which copies it from the stage a built on mackerel/mackerel-container-agent:v0.13.2 '
+        + '(COPY --from=next /opt /srv) and running it (CMD ["/srv/bin/mackerel-container-agent"])',
+      undefined,
+      undefined,
+    ]);
+  });
+
+  test('the agent copied through a long chain of stages is followed without overflowing the stack', () => {
+    // GIVEN 5,000 stages, each copying /x from the one before, the first from the agent's stage
+    const { taskDefinition } = fargateTask();
+    const text = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS s0\n'
+      + Array.from({ length: 5000 }, (_, i) => `FROM busybox AS s${i + 1}\nCOPY --from=s${i} ${i === 0 ? '/usr/local/bin/mackerel-container-agent' : '/x'} /x\n`).join('')
+      + 'FROM debian:12\nCOPY --from=s5000 /x /usr/bin/agent\nCMD ["/usr/bin/agent"]\n';
+    const directory = dockerfileIn('Dockerfile', text);
+    const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory) });
+    // THEN it is found, the message naming the first and the last stage only
+    expect(_builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, '')).toBe('image built from on debian:12, copying the agent from the stage s5000, which copies it through 4999 other stages from '
+      + 'the stage s0 built on mackerel/mackerel-container-agent:v0.13.2 (COPY --from=s5000 /x /usr/bin/agent) and running it (CMD ["/usr/bin/agent"])');
+  }, 20_000);
+
   test('copying and running the agent is read in linear time over a long chain of stages', () => {
     // GIVEN 5,000 stages, each built on the one before and copying from an earlier stage that is no agent's
     const { taskDefinition } = fargateTask();
