@@ -783,6 +783,13 @@ describe('checks over the whole task, at synth', () => {
     add('reset', `${copy.replace('alpine:3.20', 'alpine:3.20 AS base')}CMD ["mackerel-container-agent"]\nFROM base\nENTRYPOINT ["/app/server"]\n`);
     add('other', `${copy}CMD ["mackerel-container-agent"]\nFROM alpine:3.20\nCMD ["mackerel-container-agent"]\n`);
     add('variable', 'ARG AGENT=mackerel/mackerel-container-agent:v0.13.2\nFROM alpine:3.20\nCOPY --from=$AGENT / /\nCMD ["mackerel-container-agent"]\n');
+    // (BuildKit refuses a variable there, "variable expansion is not supported for --from", also one a build argument sets: no image is built)
+    taskDefinition.addContainer('stageArg', {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', 'ARG STAGE\nFROM mackerel/mackerel-container-agent:v0.13.2 AS agent\n'
+        + 'FROM alpine:3.20\nCOPY --from=${STAGE} / /\nCMD ["mackerel-container-agent"]\n'), { buildArgs: { STAGE: 'agent' } }),
+      memoryLimitMiB: 128,
+      essential: false,
+    });
     // WHEN
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
     // THEN the agent is added, and none is warned about
