@@ -172,10 +172,25 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
 }
 
 /**
- * Programs that only print, look up or test their arguments: a word after one names the agent's binary
- * without running it (`echo mackerel-container-agent`, `[ -x /usr/local/bin/mackerel-container-agent ]`).
+ * The standard programs (the shell's builtins, POSIX and GNU coreutils utilities, and the common tools on files) that
+ * never run an operand: they print, look up or test it, or read, hash, copy, move, link or change the file it names
+ * (`echo mackerel-container-agent`, `[ -x /usr/local/bin/mackerel-container-agent ]`, `chmod +x ...`, `ls -l ...`).
+ * The binary named by an operand of one is only mentioned. Any other program may run its operands (an init such as
+ * tini, `gosu user ...`, an entrypoint script ending `exec "$@"`), so the binary named after one is taken as run:
+ * a closed class of programs that surely do not run it, rather than an open one of programs that do, as missing an
+ * agent added by hand bills a second Mackerel host for each task.
  */
-const INERT = new Set(['echo', 'printf', 'test', '[', '[[', ':', 'true', 'false', 'which', 'type', 'hash']);
+const INERT = new Set([
+  // the shell's: print, look up, test, do nothing
+  'echo', 'printf', 'test', '[', '[[', ':', 'true', 'false', 'which', 'type', 'hash', 'whereis', 'alias', 'export', 'readonly', 'unset',
+  // list, describe or read a file
+  'ls', 'stat', 'file', 'cat', 'head', 'tail', 'more', 'less', 'od', 'xxd', 'hexdump', 'strings', 'wc', 'du', 'readlink', 'realpath',
+  'basename', 'dirname', 'grep', 'egrep', 'fgrep', 'cmp', 'diff', 'ldd', 'readelf', 'objdump', 'nm', 'getcap',
+  // hash a file
+  'sha1sum', 'sha224sum', 'sha256sum', 'sha384sum', 'sha512sum', 'md5sum', 'b2sum', 'cksum', 'sum',
+  // copy, move, link, remove or change a file
+  'cp', 'mv', 'ln', 'rm', 'install', 'touch', 'chmod', 'chown', 'chgrp', 'strip', 'setcap', 'tee', 'mkdir', 'rmdir',
+]);
 /** Shell words that come before a command's program without being it. */
 const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{']);
 

@@ -832,6 +832,14 @@ describe('checks over the whole task, at synth', () => {
       'CMD if [ -x /usr/local/bin/mackerel-container-agent ]; then echo ok; fi; exec /app/server',
       'CMD command -v mackerel-container-agent && exec /app/server',
       'ENTRYPOINT ["sh", "-c", "test -x /usr/local/bin/mackerel-container-agent || exit 1; exec /app/server"]',
+      // standard utilities that list, read, hash, copy or change the file named, never running it
+      'CMD ["ls", "/usr/local/bin/mackerel-container-agent"]',
+      'CMD ["stat", "/usr/local/bin/mackerel-container-agent"]',
+      'CMD ["file", "/usr/local/bin/mackerel-container-agent"]',
+      'CMD ["sha256sum", "/usr/local/bin/mackerel-container-agent"]',
+      'CMD ["which", "mackerel-container-agent"]',
+      'CMD chmod +x /usr/local/bin/mackerel-container-agent && cp /usr/local/bin/mackerel-container-agent /tmp/ && exec /app/server',
+      'ENTRYPOINT ["/bin/sh", "-c", "ls -l /usr/local/bin/mackerel-container-agent; /usr/bin/sha256sum /usr/local/bin/mackerel-container-agent; exec /app/server"]',
     ];
     // ... and commands that run it: by a script after other commands, a wrapper, an assignment before it
     const running = [
@@ -839,6 +847,11 @@ describe('checks over the whole task, at synth', () => {
       'ENTRYPOINT ["/sbin/tini", "--", "/usr/local/bin/mackerel-container-agent"]',
       'CMD MACKEREL_CONTAINER_PLATFORM=ecs exec mackerel-container-agent',
       'CMD test -x /usr/local/bin/mackerel-container-agent && mackerel-container-agent',
+      // ... and by a shell after other commands, or by any other program, which may run it (an entrypoint script passing "$@")
+      'CMD ["sh", "-c", "chmod +x /usr/local/bin/mackerel-container-agent && exec mackerel-container-agent"]',
+      'CMD ["sh", "-c", "foo && mackerel-container-agent"]',
+      'ENTRYPOINT ["/docker-entrypoint.sh", "mackerel-container-agent"]',
+      'ENTRYPOINT ["gosu", "nobody", "/usr/local/bin/mackerel-container-agent"]',
     ];
     // THEN only the latter are the agent
     expect([printing.map(runs), running.map(runs)]).toEqual([printing.map(() => false), running.map(() => true)]);
