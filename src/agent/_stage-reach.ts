@@ -9,18 +9,25 @@ export interface _StageNotReached {
 }
 
 /**
- * The Stages among a construct's children whose task definitions got no agent, though an Aspect
+ * The Stages under a construct's child Stages whose task definitions got no agent, though an Aspect
  * visiting the construct would have given them one. aws-cdk-lib's `invokeAspects` does not descend
  * into a child Stage, which is synthesized on its own and first (by `synthNestedAssemblies`, or
  * already by CDK Pipelines' `addStage`), so its own Aspects have run by now: a task definition they
- * instrumented has its agent. `covered` says which of the others are left alone on purpose.
+ * instrumented has its agent. `covered` says which of the others are left alone on purpose. Each
+ * task definition is counted under its own Stage, the innermost, as only an Aspect of that Stage
+ * (or of a construct inside it) reaches it: one of an outer Stage stops at the inner one too.
  * @internal
  */
 export function _stagesNotReached(node: IConstruct, covered: (taskDefinition: ecs.TaskDefinition) => boolean): _StageNotReached[] {
-  return node.node.children.filter(Stage.isStage).map((stage) => ({
-    stage,
-    taskDefinitions: stage.node.findAll().filter((c): c is ecs.TaskDefinition => c instanceof ecs.TaskDefinition && !covered(c)),
-  })).filter((found) => found.taskDefinitions.length > 0);
+  const found = new Map<Stage, ecs.TaskDefinition[]>();
+  for (const child of node.node.children.filter(Stage.isStage)) {
+    for (const construct of child.node.findAll()) {
+      if (!(construct instanceof ecs.TaskDefinition) || covered(construct)) continue;
+      const stage = Stage.of(construct) ?? child;
+      found.set(stage, [...found.get(stage) ?? [], construct]);
+    }
+  }
+  return [...found].map(([stage, taskDefinitions]) => ({ stage, taskDefinitions }));
 }
 
 /**

@@ -1291,4 +1291,38 @@ describe('MackerelInstrumentation: Stages it does not reach', () => {
     app.synth();
     expect(warningsOf(pipeline)).toEqual([]);
   });
+
+  /** The warnings the synthesized assembly holds for a stack (its metadata file in cdk.out), not the construct tree. */
+  const writtenWarnings = (app: App, stack: Stack) => {
+    let assembly = app.synth();
+    const stage = Stage.of(stack);
+    if (stage && stage !== app) assembly = assembly.getNestedAssembly(stage.artifactId);
+    return assembly.getStackArtifact(stack.artifactId).messages
+      .filter((m) => String(m.entry.data).includes('instrumentationStageNotReached')).map((m) => String(m.entry.data));
+  };
+
+  test('a Stage nested in another is named itself, where an Aspect must go to reach it, and warned about once', () => {
+    // GIVEN task definitions of a Stage inside a Stage, which an Aspect of the outer Stage does not reach either
+    const bare = pipelineAppWithNested();
+    const outerInstrumented = pipelineAppWithNested();
+    instrument(outerInstrumented.outer, new MackerelInstrumentation({ apiKey: outerInstrumented.outerApiKey, roles: ['shop:web'] }));
+    // WHEN
+    for (const { app, apiKey } of [bare, outerInstrumented]) instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // THEN each names the inner Stage: the app's Aspect where the outer Stage has none, else the outer Stage's, on its own stack
+    expect(writtenWarnings(bare.app, bare.pipeline)).toEqual([expect.stringContaining('does not reach Stage Outer/Inner, whose task definitions Outer/Inner/Web/Task get')]);
+    expect(writtenWarnings(bare.app, bare.outerStack)).toEqual([]);
+    expect(writtenWarnings(outerInstrumented.app, outerInstrumented.pipeline)).toEqual([]);
+    expect(writtenWarnings(outerInstrumented.app, outerInstrumented.outerStack)).toEqual([
+      expect.stringContaining('The MackerelInstrumentation applied to Outer (roles ["shop:web"]) does not reach Stage Outer/Inner, whose task definitions Outer/Inner/Web/Task get')]);
+  });
+
+  /** A pipeline stack, and a Stage with a stack of its own holding a Stage of the workload. */
+  function pipelineAppWithNested() {
+    const { app, stack: pipeline, apiKey } = setup();
+    const outer = new Stage(app, 'Outer', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    const outerStack = new Stack(outer, 'Shared');
+    const outerApiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(outerStack, 'ApiKey'));
+    fargate(new Stack(new Stage(outer, 'Inner'), 'Web'));
+    return { app, pipeline, apiKey, outer, outerStack, outerApiKey };
+  }
 });
