@@ -90,6 +90,11 @@ const WARNED = new WeakSet<IConstruct>();
 const INSTRUMENTED = new WeakMap<ecs.TaskDefinition, MackerelInstrumentation>();
 /** The other Aspects already warned about per task definition, so that a service and its task definition warn once. */
 const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentation>>();
+/**
+ * Task definitions a `MackerelInstrumentation` visited, whatever it did with them: one of a Stage that
+ * no Aspect visited is not monitored, even where the Stage holds one (added after it was synthesized).
+ */
+const VISITED = new WeakSet<ecs.TaskDefinition>();
 /** Stages already warned about as not reached, so that two Aspects visiting their parent warn once. */
 const STAGES_WARNED = new WeakSet<Stage>();
 /** How many task definitions a warning about a Stage names before it counts the rest. */
@@ -135,8 +140,10 @@ const STAGE_NAMES_SHOWN = 5;
  * room for beside its other containers is a synth error, reported for each such task together.
  *
  * Aspects do not cross `Stage` boundaries: applied to the app, it does not reach the stacks of a
- * stage (as in CDK Pipelines apps); add it to each stage as well. A Stage under its scope whose
- * task definitions got no agent otherwise (not excluded, none added by hand) is warned about
+ * stage (as in CDK Pipelines apps); add it to each stage as well, before the stage is synthesized
+ * (CDK Pipelines' `addStage` synthesizes it at once: an Aspect added after that never runs). A
+ * Stage under its scope whose task definitions got no agent otherwise (not excluded, none added
+ * by hand) is warned about
  * (`cdk-mackerel:instrumentationStageNotReached`) on a stack of the Aspect's own assembly, such as
  * the pipeline's stack: a warning on the app itself would be written nowhere.
  *
@@ -242,6 +249,7 @@ export class MackerelInstrumentation implements IAspect {
     }
     const taskDefinition = taskDefinitionOf(node);
     if (!taskDefinition) return;
+    VISITED.add(taskDefinition);
     const existing = _findAgent(taskDefinition);
     if (existing) {
       const first = INSTRUMENTED.get(taskDefinition);
@@ -321,10 +329,14 @@ export class MackerelInstrumentation implements IAspect {
       const paths = taskDefinitions.map((td) => td.node.path);
       const named = paths.length > STAGE_NAMES_SHOWN
         ? `${paths.slice(0, STAGE_NAMES_SHOWN).join(', ')} and ${paths.length - STAGE_NAMES_SHOWN} more` : paths.join(', ');
+      const advice = taskDefinitions.some(hasOwnInstrumentation)
+        ? 'A MackerelInstrumentation of that Stage never ran: it was added after the Stage was synthesized (CDK Pipelines\' addStage '
+          + 'synthesizes it at once), and a Stage is synthesized once. Add it to the Stage before, such as in the Stage\'s constructor'
+        : 'Add the Aspect to that Stage as well (Aspects.of(stage).add(..., { priority: MackerelInstrumentation.PRIORITY }))';
       _warnLate(carrier, 'cdk-mackerel:instrumentationStageNotReached',
         `The ${this.describe(node)} does not reach Stage ${stage.node.path}, whose task definitions ${named} get no Mackerel container agent, `
         + 'so their tasks are not monitored: Aspects do not cross Stage boundaries (a Stage is synthesized on its own, as CDK Pipelines do). '
-        + 'Add the Aspect to that Stage as well (Aspects.of(stage).add(..., { priority: MackerelInstrumentation.PRIORITY }))');
+        + advice);
     }
   }
 
@@ -375,11 +387,17 @@ function aspectConfig(taskDefinition: ecs.TaskDefinition, config: MackerelAgentC
  * A task definition of a Stage the Aspect does not reach that is monitored, or left alone on
  * purpose: it has an agent (from the Stage's own Aspect, the construct or the extension), runs one
  * added by hand, is excluded or one the Aspect would skip, or a MackerelInstrumentation of its own
- * Stage covers it (whose visit may be yet to come).
+ * Stage visited it (and found it had no room for the agent, say). That Stage was synthesized, its
+ * Aspects run, before the Aspect visiting its parent runs: one of its Aspects that has not visited
+ * the task definition by now never will.
  */
 function leftAloneInStage(taskDefinition: ecs.TaskDefinition): boolean {
-  if (_findAgent(taskDefinition) || EXCLUDED.has(taskDefinition)) return true;
-  if (_agentAddedByHand(taskDefinition) || unsupportedReason(taskDefinition)) return true;
+  if (_findAgent(taskDefinition) || EXCLUDED.has(taskDefinition) || VISITED.has(taskDefinition)) return true;
+  return _agentAddedByHand(taskDefinition) !== undefined || unsupportedReason(taskDefinition) !== undefined;
+}
+
+/** Whether a MackerelInstrumentation is applied to the task definition or a scope of it within its Stage. */
+function hasOwnInstrumentation(taskDefinition: ecs.TaskDefinition): boolean {
   for (let scope: IConstruct | undefined = taskDefinition; scope; scope = scope.node.scope) {
     if (Aspects.of(scope).all.some((aspect) => aspect instanceof MackerelInstrumentation)) return true;
     if (Stage.isStage(scope)) break;

@@ -1301,6 +1301,26 @@ describe('MackerelInstrumentation: Stages it does not reach', () => {
       .filter((m) => String(m.entry.data).includes('instrumentationStageNotReached')).map((m) => String(m.entry.data));
   };
 
+  test('a Stage whose own Aspect is added after CDK Pipelines\' addStage synthesized it is warned about: that Aspect never runs', () => {
+    // GIVEN the Aspect added to the Stage after addStage, which synthesizes the Stage at once, so the Stage's Aspect never visits it
+    const { app, stack: pipelineStack, apiKey } = setup();
+    const pipeline = new pipelines.CodePipeline(pipelineStack, 'Pipeline', {
+      synth: new pipelines.ShellStep('Synth', { input: pipelines.CodePipelineSource.gitHub('shop/app', 'main'), commands: ['npx cdk synth'] }),
+    });
+    const stage = new Stage(app, 'Prod', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    const web = new Stack(stage, 'Web');
+    const taskDefinition = fargate(web);
+    const stageApiKey = MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(web, 'ApiKey'));
+    pipeline.addWave('Wave').addStage(stage);
+    instrument(stage, new MackerelInstrumentation({ apiKey: stageApiKey, roles: ['shop:web'] }));
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // THEN the task definition runs without the agent, and the pipeline's stack as written says so, and why
+    expect(writtenWarnings(app, pipelineStack)).toEqual([expect.stringMatching(
+      /does not reach Stage Prod, whose task definitions Prod\/Web\/Task get no Mackerel container agent.*A MackerelInstrumentation of that Stage never ran: .*added after the Stage was synthesized/)]);
+    expect(agentCount(taskDefinition)).toBe(0);
+  });
+
   test('a Stage nested in another is named itself, where an Aspect must go to reach it, and warned about once', () => {
     // GIVEN task definitions of a Stage inside a Stage, which an Aspect of the outer Stage does not reach either
     const bare = pipelineAppWithNested();
