@@ -15,7 +15,8 @@ import { MackerelAgentOptions } from './options';
  * probe options) key by key, API keys by the secret or parameter and field, durations by their
  * length, images by their name, plugin commands by their line, probes by their kind, options and
  * container. A config that holds nothing the agent reads (`{}`) is the same as none, as it adds
- * nothing to the task definition. Anything else is compared by identity.
+ * nothing to the task definition, and an empty map in it (`env: {}`) the same as none as well.
+ * Anything else is compared by identity.
  * @internal
  */
 export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T): boolean {
@@ -32,6 +33,8 @@ function effectiveConfig(config: MackerelAgentOptions['config']): MackerelAgentO
 
 function sameValue(x: unknown, y: unknown): boolean {
   if (x === y) return true;
+  // An empty map (no env, no headers, no check plugins) says what leaving it out says.
+  if ((x === undefined && isEmptyMap(y)) || (y === undefined && isEmptyMap(x))) return true;
   if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((item, i) => sameValue(item, y[i]));
   if (isPlainObject(x) && isPlainObject(y)) {
     const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
@@ -49,6 +52,11 @@ function sameValue(x: unknown, y: unknown): boolean {
     return x._kind === y._kind && x._container === y._container && sameValue(x._options, y._options);
   }
   return false;
+}
+
+/** An object literal with nothing set in it. */
+function isEmptyMap(value: unknown): boolean {
+  return isPlainObject(value) && Object.values(value).every((item) => item === undefined);
 }
 
 /** An object literal, not an instance of a class (a construct, a log driver), which only identity tells apart. */

@@ -231,6 +231,23 @@ describe('MackerelInstrumentation: exactly once', () => {
     }
   });
 
+  test('a second Aspect whose config says the same with an empty list beside it (no check plugins, no env, no headers) adds nothing silently', () => {
+    // GIVEN the same plugin and probe, one config spelling out empty lists where the other leaves them out
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    const jvm = MackerelPluginCommand.shell('mackerel-plugin-jvm');
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: {
+      metricPlugins: { jvm: { command: jvm } }, readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080 }),
+    } }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: {
+      metricPlugins: { jvm: { command: jvm, env: {} } }, checkPlugins: {}, readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, headers: {} }),
+    } }));
+    // WHEN
+    app.synth();
+    // THEN
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
+  });
+
   test('a second Aspect whose same config was built afresh (plugins, env, a probe) adds nothing silently; one with another command warns', () => {
     // GIVEN a helper that builds the config for each Aspect
     const config = (line: string) => ({
