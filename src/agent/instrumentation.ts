@@ -58,8 +58,8 @@ export interface MackerelInstrumentationOverrides {
    *
    * Plugins select the `-plugins` image unless the Aspect gives an image explicitly. An empty
    * config (`{}`) gives this task definition none. It is not merged with the Aspect's config: one
-   * that leaves out the Aspect's plugins or readiness probe (other than `{}` or a `location`) is
-   * warned about (`cdk-mackerel:agentConfigReplaced`), naming them.
+   * that leaves out the Aspect's plugins, readiness probe or config file (`location`), other than
+   * `{}` or a `location` of its own, is warned about (`cdk-mackerel:agentConfigReplaced`), naming them.
    *
    * @default - the Aspect's config
    */
@@ -408,8 +408,8 @@ function hasOwnInstrumentation(taskDefinition: ecs.TaskDefinition): boolean {
 /**
  * The config given by `configure` is used instead of the Aspect's, not merged with it: one given to
  * change one thing (a polling interval, a plugin) would drop the Aspect's other plugins and its
- * probe unseen. An empty config (`{}`) is the documented way to give a task definition none, and a
- * location is a whole config file of the user's: neither warns.
+ * probe, or its config file (a location), unseen. An empty config (`{}`) is the documented way to
+ * give a task definition none, and a location is a whole config file of the user's: neither warns.
  */
 function warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelAgentConfig, aspect: MackerelAgentConfig | undefined): void {
   if (!aspect || given.location !== undefined || (!_hasAgentSettings(given) && given.pollingInterval === undefined)) return;
@@ -426,12 +426,15 @@ function warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelA
     ...missing('check plugin', given.checkPlugins, aspect.checkPlugins),
     ...(probeLost ? ['readiness probe'] : []),
   ];
-  if (lost.length === 0) return;
+  // The Aspect's own file runs whatever plugins and probe it holds, which a config of plugins leaves out as well.
+  const fileLost = aspect.location !== undefined;
+  if (lost.length === 0 && !fileLost) return;
   const listed = lost.length === 1 ? lost[0] : `${lost.slice(0, -1).join(', ')} and ${lost[lost.length - 1]}`;
+  const what = fileLost ? 'config file (config.location) is not read here' : `${listed} do not run here`;
   _warnLate(taskDefinition, 'cdk-mackerel:agentConfigReplaced',
     'MackerelInstrumentation.configure gives this task definition a config of its own, which is used instead of the Aspect\'s config, not merged '
-    + `with it, so the Aspect's ${listed} do not run here. Repeat them in the config given to configure to keep them, or acknowledge this `
-    + 'warning if the task definition is meant to go without them');
+    + `with it, so the Aspect's ${what}. Repeat ${fileLost ? 'what it holds' : 'them'} in the config given to configure to keep ${fileLost ? 'it' : 'them'}, `
+    + `or acknowledge this warning if the task definition is meant to go without ${fileLost ? 'it' : 'them'}`);
 }
 
 function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {

@@ -1000,6 +1000,21 @@ describe('MackerelInstrumentation.configure: one workload tuned, the rest as the
     expect(replaced('/Stack/Nginx')).toEqual([expect.stringContaining('so the Aspect\'s metric plugin "redis", check plugin "log" and readiness probe do not run here.')]);
   });
 
+  test('a config given by configure instead of the Aspect\'s config file (location) warns that the file is not read there', () => {
+    // GIVEN an Aspect reading one config file for every workload, and a workload given plugins of its own
+    const { app, stack, apiKey } = setup();
+    const nginx = fargate(stack, 'Nginx');
+    MackerelInstrumentation.configure(nginx, { config: { metricPlugins: { nginx: { command: MackerelPluginCommand.shell('mackerel-plugin-nginx') } } } });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({
+      apiKey, roles: ['shop:web'], config: { location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml') },
+    }));
+    app.synth();
+    // THEN
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Nginx', Match.stringLikeRegexp('agentConfigReplaced')).map((w) => w.entry.data)).toEqual([
+      expect.stringContaining('not merged with it, so the Aspect\'s config file (config.location) is not read here.')]);
+  });
+
   test('a config given by configure that keeps what the Aspect\'s has, is empty ({}), or is a file of the user\'s, does not warn that it replaces it', () => {
     // GIVEN an Aspect whose probe targets the api's container, which no other task definition would get anyway
     const { app, stack, apiKey } = setup();
