@@ -236,12 +236,14 @@ describe('MackerelInstrumentation: exactly once', () => {
     const { app, stack, apiKey } = setup();
     fargate(stack);
     const jvm = MackerelPluginCommand.shell('mackerel-plugin-jvm');
-    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: {
-      metricPlugins: { jvm: { command: jvm } }, readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080 }),
-    } }));
-    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: {
-      metricPlugins: { jvm: { command: jvm, env: {} } }, checkPlugins: {}, readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, headers: {} }),
-    } }));
+    const plain = { metricPlugins: { jvm: { command: jvm } }, readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080 }) };
+    const spelled = {
+      metricPlugins: { jvm: { command: jvm, env: {} } },
+      checkPlugins: {},
+      readinessProbe: MackerelReadinessProbe.http({ path: '/health', port: 8080, headers: {} }),
+    };
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: plain }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: spelled }));
     // WHEN
     app.synth();
     // THEN
@@ -1011,8 +1013,8 @@ describe('MackerelInstrumentation.configure: one workload tuned, the rest as the
     }));
     app.synth();
     // THEN
-    expect(Annotations.fromStack(stack).findWarning('/Stack/Nginx', Match.stringLikeRegexp('agentConfigReplaced')).map((w) => w.entry.data)).toEqual([
-      expect.stringContaining('not merged with it, so the Aspect\'s config file (config.location) is not read here.')]);
+    const replaced = Annotations.fromStack(stack).findWarning('/Stack/Nginx', Match.stringLikeRegexp('agentConfigReplaced')).map((w) => w.entry.data);
+    expect(replaced).toEqual([expect.stringContaining('not merged with it, so the Aspect\'s config file (config.location) is not read here.')]);
   });
 
   test('a config given by configure that keeps what the Aspect\'s has, is empty ({}), or is a file of the user\'s, does not warn that it replaces it', () => {
@@ -1364,8 +1366,8 @@ describe('MackerelInstrumentation: Stages it does not reach', () => {
     expect(writtenWarnings(bare.app, bare.pipeline)).toEqual([expect.stringContaining('does not reach Stage Outer/Inner, whose task definitions Outer/Inner/Web/Task get')]);
     expect(writtenWarnings(bare.app, bare.outerStack)).toEqual([]);
     expect(writtenWarnings(outerInstrumented.app, outerInstrumented.pipeline)).toEqual([]);
-    expect(writtenWarnings(outerInstrumented.app, outerInstrumented.outerStack)).toEqual([
-      expect.stringContaining('The MackerelInstrumentation applied to Outer (roles ["shop:web"]) does not reach Stage Outer/Inner, whose task definitions Outer/Inner/Web/Task get')]);
+    expect(writtenWarnings(outerInstrumented.app, outerInstrumented.outerStack)).toEqual([expect.stringContaining(
+      'The MackerelInstrumentation applied to Outer (roles ["shop:web"]) does not reach Stage Outer/Inner, whose task definitions Outer/Inner/Web/Task get')]);
   });
 
   /** A pipeline stack, and a Stage with a stack of its own holding a Stage of the workload. */
