@@ -143,9 +143,9 @@ const STAGE_NAMES_SHOWN = 5;
  * stage (as in CDK Pipelines apps); add it to each stage as well, before the stage is synthesized
  * (CDK Pipelines' `addStage` synthesizes it at once: an Aspect added after that never runs). A
  * Stage under its scope whose task definitions got no agent otherwise (not excluded, none added
- * by hand) is warned about
- * (`cdk-mackerel:instrumentationStageNotReached`) on a stack of the Aspect's own assembly, such as
- * the pipeline's stack: a warning on the app itself would be written nowhere.
+ * by hand) is warned about (`cdk-mackerel:instrumentationStageNotReached`) on a stack of the
+ * Aspect's own assembly, such as the pipeline's stack: a warning on the app itself would be
+ * written nowhere.
  *
  * Instrumented task definitions get post-conditions checked at synth (`node.addValidation`):
  * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret, its
