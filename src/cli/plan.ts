@@ -13,7 +13,7 @@ import { _namedProduced, _tiedService } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
-import { _checkMetadataHolders, _checkNamedElsewhere, _checkUniqueNames } from './unique-names';
+import { _checkMetadataHolders, _checkNamedElsewhere, _checkUniqueNames, _urlPathHandOvers } from './unique-names';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
 /** Region and account given on the command line (they win over the stack's own). @internal */
@@ -142,7 +142,20 @@ export function _planStack(
   // Resolved on first use, so that a stack only read for its exports never evaluates its other conditions.
   const live = once(() => inStack(stack.stackName, () => liveResources(all, (r) => _conditionHolds(r, ctx()))));
   const dependencies = once(() => _dependencies(live()));
-  const order = once(() => inStack(stack.stackName, () => _topologicalOrder(dependencies())));
+  const order = once(() => inStack(stack.stackName, () => {
+    // A dashboard that takes the URL path another gives up waits for that update, as Mackerel refuses (409) a URL path held at the
+    // moment of the write; not recorded as a dependency (nothing orders their deletes). Where it would make a cycle (a swap, or a
+    // dependency the other way), the plain order stands and the run is refused (_checkUniqueNames).
+    const withHandOvers = new Map([...dependencies()].map(([id, deps]) => [id, new Set(deps)]));
+    for (const { taker, leaver } of _urlPathHandOvers(new Map([[stack.stackName, live()]]), state)) {
+      withHandOvers.get(taker.logicalId)?.add(leaver.logicalId);
+    }
+    try {
+      return _topologicalOrder(withHandOvers);
+    } catch {
+      return _topologicalOrder(dependencies());
+    }
+  }));
   const outputs = stack.template.Outputs ?? {};
   const mackerelProperties = () => Object.values(live()).filter((r) => _isMackerelType(r.Type)).map((r) => r.Properties ?? {});
   const imports = once(() => inStack(stack.stackName, () => _importNames(mackerelProperties(), (arg) => String(_resolve(arg, ctx())))));
@@ -479,7 +492,8 @@ export function _planApp(
       }
     },
     checkUniqueNames: (pending) => {
-      _checkUniqueNames(acting, state);
+      // In the order apply runs the stacks: a dashboard may take the URL path one of a stack applied before it gives up.
+      _checkUniqueNames(inOrder(_stackOrder(names, dependsOn)), state);
       _checkNamedElsewhere(acting, state, pending, { names: allNames, stage: app.stage ? ` --stage ${app.stage}` : '' });
       _checkMetadataHolders(acting, state, pending, all);
     },

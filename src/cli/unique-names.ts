@@ -6,7 +6,7 @@
  * under a name the state still holds fails on every run (and for an integration, each failed run
  * leaves one more external ID that no integration uses).
  */
-import type { _Stack } from './assembly';
+import type { _Stack, _TemplateResource } from './assembly';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
 import { _isNamedType, _namedProduced } from './named';
@@ -58,6 +58,8 @@ export const _UNIQUE_KINDS: readonly _UniqueKind[] = [
   },
 ];
 
+const DASHBOARDS = _UNIQUE_KINDS.find((k) => k.type === _RESOURCE_TYPES.DASHBOARD)!;
+
 interface Holder {
   readonly stackName: string;
   readonly logicalId: string;
@@ -77,11 +79,15 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
         // Held under this logical ID, it is updated in place (a new name is a PUT), not created.
         if (state.stacks[plan.stackName]?.resources[logicalId]?.type === kind.type) continue;
         const holder = holderOf(state, kind, value);
+        // A dashboard that moves away in the run gives its URL path up before the create (checkUrlPathOrder).
+        if (holder && kind.type === _RESOURCE_TYPES.DASHBOARD && movesAway(plans, holder, value)) continue;
         if (holder) throw new _CliError(clashMessage(kind, plan.stackName, logicalId, value, holder, deletedBy(plans, kind, holder)));
       }
     }
   }
   checkUrlPathSwaps(plans, state);
+  checkUrlPathUpdates(plans, state);
+  checkUrlPathOrder(plans, state);
 }
 
 /** A dashboard the run updates to another literal URL path. */
@@ -89,6 +95,69 @@ interface UrlPathMove {
   readonly at: string;
   readonly from: string;
   readonly to: string;
+}
+
+/** A dashboard of a template given a literal URL path other than the one the state holds for it (none for a create). */
+interface UrlPathClaim {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly from?: string;
+  readonly to: string;
+}
+
+/** A dashboard that takes the URL path another dashboard of the state gives up in the same run (`leaver` moves away from it). @internal */
+export interface _UrlPathHandOver {
+  readonly taker: UrlPathClaim;
+  readonly leaver: UrlPathClaim & { readonly from: string };
+}
+
+/** The literal URL path of a dashboard of a template, if it is one. */
+function literalUrlPath(resource: _TemplateResource | undefined): string | undefined {
+  const value = resource?.Type === _RESOURCE_TYPES.DASHBOARD ? resource.Properties?.urlPath : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The dashboards of `stackName`'s template whose literal URL path the state does not hold for them. */
+function urlPathClaims(stackName: string, resources: { readonly [id: string]: _TemplateResource }, state: _StateFile): UrlPathClaim[] {
+  return Object.keys(resources).flatMap((logicalId) => {
+    const to = literalUrlPath(resources[logicalId]);
+    const held = state.stacks[stackName]?.resources[logicalId];
+    const from = held?.type === _RESOURCE_TYPES.DASHBOARD && typeof held.properties.urlPath === 'string' ? held.properties.urlPath : undefined;
+    return to === undefined || to === from ? [] : [{ stackName, logicalId, ...(from !== undefined ? { from } : {}), to }];
+  });
+}
+
+/**
+ * The dashboards of the run that take a URL path another dashboard of the state gives up in the
+ * same run by moving to another literal one (its delete comes after every create and update, so a
+ * dashboard removed gives up nothing in time). `templates` gives each stack of the run's resources.
+ * @internal
+ */
+export function _urlPathHandOvers(
+  templates: ReadonlyMap<string, { readonly [id: string]: _TemplateResource }>, state: _StateFile,
+): _UrlPathHandOver[] {
+  const claims = [...templates].flatMap(([stackName, resources]) => urlPathClaims(stackName, resources, state));
+  return claims.flatMap((taker) => {
+    const holder = holderOfUrlPath(state, taker.to, taker);
+    const leaver = holder && claims.find((c) => c.stackName === holder.stackName && c.logicalId === holder.logicalId);
+    return leaver?.from === taker.to ? [{ taker, leaver: leaver as _UrlPathHandOver['leaver'] }] : [];
+  });
+}
+
+/** The dashboard of the state at `urlPath`, other than `self`. */
+function holderOfUrlPath(state: _StateFile, urlPath: string, self: Holder): Holder | undefined {
+  for (const [stackName, stack] of Object.entries(state.stacks)) {
+    const found = Object.entries(stack.resources).find(([logicalId, r]) => r.type === _RESOURCE_TYPES.DASHBOARD && r.properties.urlPath === urlPath
+      && !(stackName === self.stackName && logicalId === self.logicalId));
+    if (found) return { stackName, logicalId: found[0] };
+  }
+  return undefined;
+}
+
+/** Whether the run moves the dashboard the state holds as `holder` away from `urlPath` (to another literal URL path). */
+function movesAway(plans: readonly _StackPlan[], holder: Holder, urlPath: string): boolean {
+  const to = literalUrlPath(plans.find((p) => p.stackName === holder.stackName)?.resources[holder.logicalId]);
+  return to !== undefined && to !== urlPath;
 }
 
 /**
@@ -99,11 +168,8 @@ interface UrlPathMove {
 function checkUrlPathSwaps(plans: readonly _StackPlan[], state: _StateFile): void {
   const moves: UrlPathMove[] = [];
   for (const plan of plans) {
-    for (const [logicalId, resource] of Object.entries(plan.resources)) {
-      const held = state.stacks[plan.stackName]?.resources[logicalId];
-      const [to, from] = [resource.Properties?.urlPath, held?.properties.urlPath];
-      if (resource.Type !== _RESOURCE_TYPES.DASHBOARD || held?.type !== resource.Type || typeof to !== 'string' || typeof from !== 'string' || to === from) continue;
-      moves.push({ at: `${plan.stackName}/${logicalId}`, from, to });
+    for (const claim of urlPathClaims(plan.stackName, plan.resources, state)) {
+      if (claim.from !== undefined) moves.push({ at: `${plan.stackName}/${claim.logicalId}`, from: claim.from, to: claim.to });
     }
   }
   const leaving = new Map(moves.map((m) => [m.from, m]));
@@ -123,6 +189,54 @@ function swapMessage(ring: readonly UrlPathMove[]): string {
   return `${who} ${ring.length === 2 ? 'swap their dashboard URL paths' : 'take each other\'s dashboard URL paths round'}; Mackerel refuses (409) a URL path `
     + 'another dashboard holds at the moment of the write, so whichever is updated first would fail. Swap them through a free URL path, one apply '
     + `per move: ${steps.slice(0, -1).join(', then ')}, then ${steps[steps.length - 1]}`;
+}
+
+/**
+ * Fails when a dashboard the run updates moves to a URL path another dashboard holds after the
+ * update: one the run deletes (its delete comes after every update, as in CloudFormation), or one
+ * that keeps it. Mackerel would refuse (409) the update, after other changes of the run.
+ */
+function checkUrlPathUpdates(plans: readonly _StackPlan[], state: _StateFile): void {
+  for (const plan of plans) {
+    for (const claim of urlPathClaims(plan.stackName, plan.resources, state)) {
+      if (claim.from === undefined) continue; // a create is checked with the AWS integrations' names
+      const holder = holderOfUrlPath(state, claim.to, claim);
+      if (!holder || movesAway(plans, holder, claim.to)) continue;
+      const held = `${_RESOURCE_TYPES.DASHBOARD} ${holder.stackName}/${holder.logicalId}`;
+      const moving = `${plan.stackName}/${claim.logicalId} would move a dashboard to the URL path ${JSON.stringify(claim.to)}, the URL path of ${held}`;
+      const unique = 'dashboard URL paths are unique in the Mackerel organization';
+      throw new _CliError(deletedBy(plans, DASHBOARDS, holder)
+        ? `${moving}, which this run deletes only after the update (as CloudFormation does); ${unique}, so the update would fail on every run. `
+          + `Remove ${holder.stackName}/${holder.logicalId} in one apply, with ${plan.stackName}/${claim.logicalId} at ${JSON.stringify(claim.from)}, and move it in the next`
+        : `${moving}, which stays after this run; ${unique}, so the update would fail. Give one of them another URL path, or remove ${held} first`);
+    }
+  }
+}
+
+/**
+ * Fails when a dashboard that takes the URL path another gives up in the run (`_urlPathHandOvers`)
+ * would be written first: in another stack applied before that one's, or, in one stack, where a
+ * dependency orders it first (each stack's order puts the one giving the path up first otherwise).
+ * `plans` are in the order apply runs them.
+ */
+function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile): void {
+  const stackIndex = (name: string) => plans.findIndex((p) => p.stackName === name);
+  for (const { taker, leaver } of _urlPathHandOvers(new Map(plans.map((p) => [p.stackName, p.resources])), state)) {
+    const [takerAt, leaverAt] = [`${taker.stackName}/${taker.logicalId}`, `${leaver.stackName}/${leaver.logicalId}`];
+    const takes = `${takerAt} (${taker.from === undefined ? 'new' : JSON.stringify(taker.from)} -> ${JSON.stringify(taker.to)}) takes the URL path `
+      + `${_RESOURCE_TYPES.DASHBOARD} ${leaverAt} leaves (${JSON.stringify(leaver.from)} -> ${JSON.stringify(leaver.to)})`;
+    const refused = 'Mackerel refuses (409) a URL path another dashboard holds at the moment of the write';
+    if (taker.stackName !== leaver.stackName) {
+      if (stackIndex(leaver.stackName) < stackIndex(taker.stackName)) continue;
+      throw new _CliError(`${takes}, but stack ${taker.stackName} is applied before stack ${leaver.stackName}, and ${refused}. Make stack `
+        + `${taker.stackName} depend on stack ${leaver.stackName} (stack.addDependency), which orders them in apply as in CloudFormation, or apply `
+        + `--stack ${leaver.stackName} first`);
+    }
+    const order = plans[stackIndex(taker.stackName)].order;
+    if (order.indexOf(leaver.logicalId) < order.indexOf(taker.logicalId)) continue;
+    throw new _CliError(`${takes}, but ${leaverAt} depends on ${takerAt}, so it is written after it, and ${refused}. Move ${leaverAt} in one apply `
+      + `and ${takerAt} in the next`);
+  }
 }
 
 /** The stacks of the run's stage, for advice: a stack only in the state file cannot be applied, only destroyed. */

@@ -25,12 +25,18 @@ export interface DashboardProps extends MackerelResourceOptions {
    * `/`-separated parts, no part starting with `-` (such as `shop/web`).
    *
    * Mackerel refuses (409) a URL path another dashboard holds at the moment of the write, also
-   * one that another dashboard of the same deployment gives up in that deployment: two dashboards
-   * that swap their URL paths fail, as each update finds its new path still held by the other. Synth
-   * cannot see it (it knows only the new URL paths): swap them through a free URL path, one
-   * deployment per move (the first dashboard to the free path, the second to its new path, then
-   * the first to its own), as the order of updates within one deployment is not fixed.
-   * `cdk-mackerel apply` refuses such a run before sending anything, naming the dashboards, and
+   * one that another dashboard of the same deployment gives up in that deployment. A dashboard that
+   * takes the URL path another one moves away from must be written after it: under CloudFormation,
+   * which orders independent updates as it likes, make it depend on that one
+   * (`taker.node.addDependency(other)`, or `stack.addDependency` across stacks); `cdk-mackerel
+   * apply` orders such dashboards of one stack itself. The URL path of a dashboard removed in a
+   * deployment is free only after it (deletes come after every create and update): take it in the
+   * next deployment. Two dashboards that swap their URL paths (or more round a ring) cannot be
+   * ordered, as each update finds its new path still held by another. Synth cannot see any of it
+   * (it knows only the new URL paths): swap them through a free URL path, one deployment per move
+   * (the first dashboard to the free path, the second to its new path, then the first to its own).
+   * `cdk-mackerel apply` refuses each of these runs before sending anything, naming the dashboards
+   * (also a stack applied before the one whose dashboard gives its URL path up), and
    * `cdk-mackerel diff` says so.
    */
   readonly urlPath: string;

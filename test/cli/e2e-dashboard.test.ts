@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CfnParameter, Duration } from 'aws-cdk-lib';
 import { beforeEach, expect, test } from 'vitest';
-import { cli, synthStack, useEmulatorPerFile, workDir } from './_fixture';
+import { cli, synthStack, synthStacks, useEmulatorPerFile, workDir } from './_fixture';
 import { Dashboard, DashboardFormatOperator, DashboardGraphRange, DashboardWidget } from '../../src/dashboards';
 import { MackerelService } from '../../src/service';
 
@@ -518,4 +518,108 @@ test('three dashboards that take each other\'s URL paths round are refused too, 
   for (const paths of [['shop/free', 'shop/b', 'shop/c'], ['shop/free', 'shop/b', 'shop/a'], ['shop/free', 'shop/c', 'shop/a'], ['shop/b', 'shop/c', 'shop/a']]) {
     expect((await cli(['apply', boards(paths), ...base])).code).toBe(0);
   }
+});
+
+/** The stack Shop with a dashboard at each of `paths` (logical IDs B0, B1, ... in that order), and none where the path is undefined. */
+function synthBoards(dir: string, paths: Array<string | undefined>): string {
+  return synthStack(dir, (stack) => {
+    paths.forEach((urlPath, i) => urlPath !== undefined && new Dashboard(stack, `B${i}`, { title: `b${i}`, urlPath }));
+  });
+}
+
+const urlPaths = () => shared.emulator.state().dashboards.map((d: any) => `${d.title} ${d.urlPath}`).sort();
+
+test('a dashboard that takes the URL path another leaves for a free one is updated after it, whichever logical ID comes first: diff and apply list it so', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  expect((await cli(['apply', synthBoards(dir, ['shop/a', 'shop/b']), ...base])).code).toBe(0);
+  // B0 takes shop/b, which B1 leaves for shop/c: B1 first, though B0 comes first by its logical ID.
+  const chain = synthBoards(dir, ['shop/b', 'shop/c']);
+  const diff = await cli(['diff', chain, ...base]);
+  expect(diff.err).toBe('');
+  expect(diff.out.split('\n').filter((l) => l.startsWith('~ update')).map((l) => l.match(/Shop\/(B\d)/)![1])).toEqual(['B1', 'B0']);
+  const run = await cli(['apply', chain, ...base]);
+  expect(run.err).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.out.split('\n').filter((l) => /updated/.test(l) && /Shop\/B\d/.test(l)).map((l) => l.match(/Shop\/(B\d)/)![1])).toEqual(['B1', 'B0']);
+  expect(urlPaths()).toEqual(['b0 shop/b', 'b1 shop/c']);
+  // The other way round (B1 takes shop/b back from B0, which moves on to shop/d): B0 first.
+  expect((await cli(['apply', synthBoards(dir, ['shop/d', 'shop/b']), ...base])).code).toBe(0);
+  expect(urlPaths()).toEqual(['b0 shop/d', 'b1 shop/b']);
+});
+
+test('a dashboard created with the URL path another leaves in the same run is created after that update, not refused as if the other kept it', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  expect((await cli(['apply', synthBoards(dir, [undefined, 'shop/a']), ...base])).code).toBe(0);
+  const run = await cli(['apply', synthBoards(dir, ['shop/a', 'shop/b']), ...base]);
+  expect(run.err).toBe('');
+  expect(run.code).toBe(0);
+  expect(urlPaths()).toEqual(['b0 shop/a', 'b1 shop/b']);
+});
+
+test('an update to the URL path of a dashboard the run deletes is refused before anything is sent, in apply and diff', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  expect((await cli(['apply', synthBoards(dir, ['shop/a', 'shop/b']), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  // B0 takes shop/b while B1 is removed from the app: its delete comes after every update.
+  const deleted = synthBoards(dir, ['shop/b', undefined]);
+  let run = await cli(['apply', deleted, ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* would move a dashboard to the URL path "shop\/b", the URL path of Custom::MackerelDashboard Shop\/B1\w*, which this run deletes only after the update .*; nothing was changed$/);
+  run = await cli(['diff', deleted, ...base]);
+  expect(run.err).toMatch(/apply would refuse this run: Shop\/B0\w* would move a dashboard to the URL path "shop\/b"/);
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  // As the advice says: B1 removed in one apply, B0 moved in the next.
+  expect((await cli(['apply', synthBoards(dir, ['shop/a', undefined]), ...base])).code).toBe(0);
+  expect((await cli(['apply', synthBoards(dir, ['shop/b', undefined]), ...base])).code).toBe(0);
+  expect(urlPaths()).toEqual(['b0 shop/b']);
+});
+
+test('an update to the URL path of a dashboard of a stack that --stack leaves out is refused before anything is sent: that one keeps it', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const stacks = (a: string, b: string) => synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+    new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
+  });
+  expect((await cli(['apply', stacks('shop/a', 'shop/b'), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const run = await cli(['apply', stacks('shop/b', 'shop/c'), '--stack', 'AShop', ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/^cdk-mackerel: AShop\/Board\w* would move a dashboard to the URL path "shop\/b", the URL path of Custom::MackerelDashboard BShop\/Board\w*, which stays after this run; .*; nothing was changed$/);
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+});
+
+test('a dashboard that takes the URL path one of another stack leaves is refused when its stack is applied first, and goes through when it comes after', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const stacks = (a: string, b: string) => synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+    new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
+  });
+  expect((await cli(['apply', stacks('shop/a', 'shop/b'), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  // AShop's dashboard takes shop/b, which BShop's leaves, but AShop is applied first.
+  const run = await cli(['apply', stacks('shop/b', 'shop/c'), ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/^cdk-mackerel: AShop\/Board\w* \("shop\/a" -> "shop\/b"\) takes the URL path Custom::MackerelDashboard BShop\/Board\w* leaves \("shop\/b" -> "shop\/c"\), but stack AShop is applied before stack BShop.*; nothing was changed$/);
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  // BShop's dashboard takes shop/a, which AShop's leaves: AShop comes first.
+  expect((await cli(['apply', stacks('shop/z', 'shop/a'), ...base])).code).toBe(0);
+  expect(urlPaths()).toEqual(['AShop shop/z', 'BShop shop/a']);
+});
+
+test('a dashboard that takes the URL path of one that depends on it is refused before anything is sent: that one is written after it', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const boards = (a: string, b: string) => synthStack(dir, (stack) => {
+    const first = new Dashboard(stack, 'B0', { title: 'b0', urlPath: a });
+    new Dashboard(stack, 'B1', { title: 'b1', urlPath: b }).node.addDependency(first);
+  });
+  expect((await cli(['apply', boards('shop/a', 'shop/b'), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const run = await cli(['apply', boards('shop/b', 'shop/c'), ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/a" -> "shop\/b"\) takes the URL path Custom::MackerelDashboard Shop\/B1\w* leaves \("shop\/b" -> "shop\/c"\), but Shop\/B1\w* depends on Shop\/B0\w*, so it is written after it, .* Move Shop\/B1\w* in one apply and Shop\/B0\w* in the next; nothing was changed$/);
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
 });
