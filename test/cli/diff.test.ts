@@ -436,6 +436,24 @@ describe('drift', () => {
     expect(_driftOf('Custom::MackerelAwsIntegration', services({}), services({ retireAutomatically: false }), ['services'])).toEqual([]);
   });
 
+  test('an AWS service Mackerel reads back disabled and empty, where the template has none, is no drift: the docs treat a service left out as disabled', () => {
+    const integration = (services: object) => ({ name: 'aws', services: { EC2: { enable: 'true', role: 'shop:web' }, ...services } });
+    // As Terraform sends every service it does not configure, and reads such an entry as one not configured.
+    const disabled = { enable: false, role: null, excludedMetrics: [] };
+    expect(_driftOf('Custom::MackerelAwsIntegration', integration({}), integration({ ELB: disabled, RDS: { ...disabled, retireAutomatically: false } }), ['services']))
+      .toEqual([]);
+    // Enabled, or disabled with a role or metrics left out, it is drift.
+    expect(_driftOf('Custom::MackerelAwsIntegration', integration({}), integration({ ELB: { ...disabled, enable: true } }), ['services']))
+      .toEqual([{ field: 'services.ELB', old: undefined, new: { enable: 'true', role: null, excludedMetrics: [] } }]);
+    expect(_driftOf('Custom::MackerelAwsIntegration', integration({}), integration({ ELB: { ...disabled, role: 'shop:lb' } }), ['services']))
+      .toHaveLength(1);
+    expect(_driftOf('Custom::MackerelAwsIntegration', integration({}), integration({ ELB: { ...disabled, excludedMetrics: ['elb.count'] } }), ['services']))
+      .toHaveLength(1);
+    // A service of the template that Mackerel holds disabled is drift.
+    expect(_driftOf('Custom::MackerelAwsIntegration', integration({}), { name: 'aws', services: { EC2: { enable: false, role: 'shop:web' } } }, ['services']))
+      .toEqual([{ field: 'services.EC2.enable', old: 'true', new: 'false' }]);
+  });
+
   test('fields the handler does not know and dynamic references are not compared', () => {
     const channel = { type: 'slack', name: 'ops', url: '{{resolve:secretsmanager:hook}}' };
     expect(_driftOf('Custom::MackerelChannel', channel, { id: 'c', type: 'slack', name: 'ops', url: 'https://hooks/x', suspended: true }, ['type', 'name', 'url'])).toEqual([]);
