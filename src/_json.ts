@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, sep } from 'node:path';
 
 /** A plain JSON object (not null, not an array). @internal */
 export function _isObject(value: unknown): value is { [key: string]: unknown } {
@@ -35,7 +35,20 @@ export function _writeTarget(file: string): string {
     }
     if (links === MAX_LINKS) throw new Error(`too many levels of symbolic links from ${file}`);
     // Relative to the link's directory as the system resolves it, which may itself be reached through a link.
-    target = resolve(realpathSync(dirname(target)), link);
+    // Not normalized as text: `sub/../x` past a linked `sub` is in sub's target's parent, as the system reads it.
+    target = canonical(isAbsolute(link) ? link : `${realpathSync.native(dirname(target))}${sep}${link}`);
+  }
+}
+
+/**
+ * `path` with its directory as the system resolves it (links and `..` followed in that order), so that
+ * the temp file, the lock and messages name the real place; as it is when the directory is not there.
+ */
+function canonical(path: string): string {
+  try {
+    return join(realpathSync.native(dirname(path)), basename(path));
+  } catch {
+    return path;
   }
 }
 

@@ -1,0 +1,36 @@
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { _writeJsonFile, _writeTarget } from '../src/_json';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'cdk-mackerel-json-'));
+
+describe('_writeJsonFile through symbolic links', () => {
+  test('a relative link whose path goes up (..) past a linked directory is followed as the system follows it, not by its text', () => {
+    // work/sub -> ../real/deep, so work/sub/.. is real, not work: read by text, the link led to itself and the save
+    // failed as a loop, though the state read fine through it; another layout would save where no read looks.
+    const d = dir();
+    mkdirSync(join(d, 'real', 'deep'), { recursive: true });
+    mkdirSync(join(d, 'work'));
+    symlinkSync('../real/deep', join(d, 'work', 'sub'));
+    symlinkSync('sub/../state.json', join(d, 'work', 'state.json'));
+    writeFileSync(join(d, 'real', 'state.json'), '{"n":1}\n');
+    expect(_writeTarget(join(d, 'work', 'state.json'))).toBe(join(d, 'real', 'state.json'));
+    _writeJsonFile(join(d, 'work', 'state.json'), { n: 2 });
+    expect(JSON.parse(readFileSync(join(d, 'work', 'state.json'), 'utf8'))).toEqual({ n: 2 });
+    expect(lstatSync(join(d, 'work', 'state.json')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(d, 'real')).sort()).toEqual(['deep', 'state.json']);
+    expect(readdirSync(join(d, 'work')).sort()).toEqual(['state.json', 'sub']);
+  });
+
+  test('an absolute link that goes up past a linked directory, and one to a file not there yet', () => {
+    const d = dir();
+    mkdirSync(join(d, 'real', 'deep'), { recursive: true });
+    symlinkSync(join(d, 'real', 'deep'), join(d, 'sub'));
+    symlinkSync(`${join(d, 'sub')}/../new.json`, join(d, 'state.json'));
+    _writeJsonFile(join(d, 'state.json'), { n: 1 });
+    expect(JSON.parse(readFileSync(join(d, 'real', 'new.json'), 'utf8'))).toEqual({ n: 1 });
+    expect(readdirSync(d).sort()).toEqual(['real', 'state.json', 'sub']);
+  });
+});
