@@ -68,11 +68,24 @@ export function _writeJsonFile(file: string, value: unknown): void {
   const mode = existingMode(target);
   try {
     writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`, mode === undefined ? {} : { mode });
-    if (mode !== undefined) chmodSync(tmp, mode);
+    if (mode !== undefined) restoreMode(tmp, mode);
     renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * Sets the bits the umask took off. A filesystem without permissions (FAT, some network mounts)
+ * refuses chmod: the save goes on, as it did before it kept permissions, rather than fail an apply
+ * after an object was made.
+ */
+function restoreMode(file: string, mode: number): void {
+  try {
+    chmodSync(file, mode);
+  } catch {
+    // the file keeps what the filesystem gives it
   }
 }
 

@@ -1,8 +1,21 @@
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { _writeJsonFile, _writeTarget } from '../src/_json';
+
+// FAT and some network mounts refuse chmod (EPERM) even to the file's owner.
+const chmodRefused = vi.hoisted(() => ({ on: false }));
+vi.mock('node:fs', async (original) => {
+  const fs = await original<typeof import('node:fs')>();
+  return {
+    ...fs,
+    chmodSync: (...args: Parameters<typeof fs.chmodSync>) => {
+      if (chmodRefused.on) throw Object.assign(new Error(`EPERM: operation not permitted, chmod '${String(args[0])}'`), { code: 'EPERM' });
+      return fs.chmodSync(...args);
+    },
+  };
+});
 
 const dir = () => mkdtempSync(join(tmpdir(), 'cdk-mackerel-json-'));
 
@@ -32,5 +45,21 @@ describe('_writeJsonFile through symbolic links', () => {
     _writeJsonFile(join(d, 'state.json'), { n: 1 });
     expect(JSON.parse(readFileSync(join(d, 'real', 'new.json'), 'utf8'))).toEqual({ n: 1 });
     expect(readdirSync(d).sort()).toEqual(['real', 'state.json', 'sub']);
+  });
+});
+
+describe('_writeJsonFile on a filesystem that refuses chmod', () => {
+  test('the save goes on, with no temp file left', () => {
+    const d = dir();
+    const file = join(d, 'state.json');
+    writeFileSync(file, '{}', { mode: 0o600 });
+    chmodRefused.on = true;
+    try {
+      _writeJsonFile(file, { n: 1 });
+    } finally {
+      chmodRefused.on = false;
+    }
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ n: 1 });
+    expect(readdirSync(d)).toEqual(['state.json']);
   });
 });
