@@ -63,11 +63,12 @@ export function _writeJsonFile(file: string, value: unknown): void {
   const target = _writeTarget(file);
   const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   // The rename gives the file the temp file's permissions: a state made private (it holds channel
-  // URLs) stays so. Made with them, never readable by more while it is written; set again, as the
-  // umask may have taken bits off.
+  // URLs, NoEcho parameters' values among them) stays so, and one made wider by hand too. Made with
+  // them, never readable by more while it is written; set again, as the umask may have taken bits off.
+  // A new file is private, as the AWS CLI makes its credentials file: the umask may narrow it further.
   const mode = existingMode(target);
   try {
-    writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`, mode === undefined ? {} : { mode });
+    writeFileSync(tmp, `${JSON.stringify(value, undefined, 2)}\n`, { mode: mode ?? PRIVATE });
     if (mode !== undefined) restoreMode(tmp, mode);
     renameSync(tmp, target);
   } catch (e) {
@@ -75,6 +76,9 @@ export function _writeJsonFile(file: string, value: unknown): void {
     throw e;
   }
 }
+
+/** Read and write for the owner only. */
+const PRIVATE = 0o600;
 
 /**
  * Sets the bits the umask took off. A filesystem without permissions (FAT, some network mounts)

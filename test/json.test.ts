@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
@@ -45,6 +45,20 @@ describe('_writeJsonFile through symbolic links', () => {
     _writeJsonFile(join(d, 'state.json'), { n: 1 });
     expect(JSON.parse(readFileSync(join(d, 'real', 'new.json'), 'utf8'))).toEqual({ n: 1 });
     expect(readdirSync(d).sort()).toEqual(['real', 'state.json', 'sub']);
+  });
+});
+
+describe('_writeJsonFile permissions', () => {
+  test('a new file is made readable and writable by its owner only: a state holds channel URLs and NoEcho parameter values', () => {
+    const d = dir();
+    _writeJsonFile(join(d, 'new.json'), {});
+    // eslint-disable-next-line no-bitwise -- a mode is a bit set
+    expect(statSync(join(d, 'new.json')).mode & 0o777).toBe(0o600);
+    // one made wider by hand stays so
+    writeFileSync(join(d, 'shared.json'), '{}', { mode: 0o640 });
+    _writeJsonFile(join(d, 'shared.json'), {});
+    // eslint-disable-next-line no-bitwise -- a mode is a bit set
+    expect(statSync(join(d, 'shared.json')).mode & 0o777).toBe(0o640);
   });
 });
 

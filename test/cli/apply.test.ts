@@ -259,7 +259,7 @@ describe('state file', () => {
     expect(() => _fileStore(join(dir, 'loop-a.json')).save()).toThrow(/^could not save the state file \S+loop-a\.json \(.*symbolic links.*\)$/);
   });
 
-  test('a save keeps the permissions of the state file it replaces, as private as they were', () => {
+  test('a save keeps the permissions of the state file it replaces, as private as they were; a new one is private', () => {
     // It holds the properties as applied, a channel's URL among them: chmod 600 was lost to the temp file's 644 on the first save.
     const dir = mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-'));
     const file = join(dir, 's.json');
@@ -272,6 +272,11 @@ describe('state file', () => {
       // eslint-disable-next-line no-bitwise -- a mode is a bit set
       expect(statSync(file).mode & 0o777).toBe(mode);
     }
+    // A first save makes it private, whatever the umask lets others read.
+    const store = _fileStore(join(dir, 'new.json'));
+    store.save();
+    // eslint-disable-next-line no-bitwise -- a mode is a bit set
+    expect(statSync(join(dir, 'new.json')).mode & 0o777).toBe(0o600);
   });
 
   test('unapplied fields must be a list of property names', () => {
