@@ -231,16 +231,17 @@ export function _checkStateDirectory(file: string, verb: 'read' | 'write'): void
 
 /**
  * Takes the lock of a state file, `<file>.lock` (created exclusively, holding the pid, host and
- * time), so that a second apply on the same state refuses at once instead of making every object
+ * time; through a symbolic link, beside the file it leads to), so that a second apply on the same state refuses at once instead of making every object
  * twice and orphaning one set. Returns the release, to call in `finally`: it removes the lock only
  * if this run still holds it.
  * @internal
  */
 export function _lockState(file: string): () => void {
-  const lock = `${file}.lock`;
   // The lock is apply's first write: a --state in a directory that is not there (a typo, or one not
   // made yet) is said so, not as ENOENT of a lock file the user never named.
   _checkStateDirectory(file, 'write');
+  // Beside the file the saves write: two links to one state are one state, whose two applies would each make every object.
+  const lock = `${_writeTarget(file)}.lock`;
   const holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   let fd: number;
   try {

@@ -1,7 +1,7 @@
 // An apply that stops halfway leaves state that the next diff and apply read: the old objects of
 // replacements still to delete, and moved services still held by their old logical ID.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -200,6 +200,27 @@ describe('the lock of the state file', () => {
     expect(failed.err).toMatch(/run apply again to finish$/);
     expect(existsSync(lock)).toBe(false);
     expect((await cli(['apply', assembly, ...base])).code).toBe(0);
+  });
+
+  test('two links to one state file share its lock, beside the file they lead to: a second apply through the other link refuses', async () => {
+    // The lock was <link>.lock: two applies through two links to one state both ran, each making every object.
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    mkdirSync(join(dir, 'private'));
+    symlinkSync('private/state.json', join(dir, 'a.json'));
+    symlinkSync('private/state.json', join(dir, 'b.json'));
+    const assembly = synth(dir, { name: 'shop' });
+
+    const runs = await Promise.all(['a.json', 'b.json'].map((link) => cli(['apply', assembly, ...base, '--state', join(dir, link)])));
+
+    expect(runs.map((r) => r.code).sort()).toEqual([0, 2]);
+    const refused = runs.find((r) => r.code === 2)!;
+    const lock = join(dir, 'private', 'state.json.lock');
+    expect(refused.err).toMatch(new RegExp(`^cdk-mackerel: state file ${escape(dir)}/[ab]\\.json is locked by pid ${process.pid} since \\S+: `
+      + `another apply on it is running; wait for it to end, or, if no such run is left, remove ${escape(lock)}$`));
+    expect(shared.emulator.state().monitors).toHaveLength(1);
+    expect(readdirSync(dir).sort()).toEqual(['a.json', 'b.json', 'cdk.out', 'private']);
+    expect(readdirSync(join(dir, 'private'))).toEqual(['state.json']);
   });
 
   test('a lock left by a run that was killed is reported as stale, with the file to remove', async () => {
