@@ -111,6 +111,12 @@ export function _emptyState(): _StateFile {
 export function _readState(file: string): _StateFile {
   if (!existsSync(file)) return _emptyState();
   const parsed = _readJsonFile(file, `state file ${file}`, '; fix or remove it') as _StateFile;
+  // What it records is whole for the version that wrote it: a newer cdk-mackerel reads it.
+  const written: unknown = _isObject(parsed) ? parsed.version : undefined;
+  if (typeof written === 'number' && Number.isInteger(written) && written > 1) {
+    throw new _CliError(`state file ${file} is version ${written}, written by a newer cdk-mackerel (this one reads version 1); `
+      + 'use that version with it (removing it forgets what was applied)');
+  }
   if (parsed?.version !== 1 || !_isObject(parsed.stacks)) throw new _CliError(`state file ${file} is not a cdk-mackerel state (version 1)`);
   const problem = stateProblem(parsed);
   if (problem) throw new _CliError(`state file ${file} is damaged: ${problem}; fix or remove it (removing it forgets what was applied)`);

@@ -223,10 +223,23 @@ describe('state file', () => {
     store.save();
     expect(_readState(join(dir, 's.json'))).toEqual(store.state);
     expect(_readState(join(dir, 'missing.json'))).toEqual({ version: 1, stacks: {}, pendingDeletes: [] });
-    writeFileSync(join(dir, 'bad.json'), '{"version":2,"stacks":{}}');
+    writeFileSync(join(dir, 'bad.json'), '{"version":"1","stacks":{}}');
     expect(() => _readState(join(dir, 'bad.json'))).toThrow(/is not a cdk-mackerel state \(version 1\)/);
     writeFileSync(join(dir, 'junk.json'), 'nope');
     expect(() => _readState(join(dir, 'junk.json'))).toThrow(/is not readable JSON/);
+  });
+
+  test('a state file of a later version is said to be written by a newer cdk-mackerel, not to be no state at all', () => {
+    // It said 'is not a cdk-mackerel state (version 1)', as for any other JSON, where the emulator's file says which version wrote it.
+    const dir = mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-'));
+    const file = join(dir, 's.json');
+    writeFileSync(file, JSON.stringify({ version: 2, stacks: {}, pendingDeletes: [], somethingNew: {} }));
+    expect(() => _readState(file)).toThrow(new RegExp(`^state file ${file} is version 2, written by a newer cdk-mackerel \\(this one reads version 1\\); `
+      + 'use that version with it \\(removing it forgets what was applied\\)$'));
+    for (const version of [0, 1.5, -2]) {
+      writeFileSync(file, JSON.stringify({ version, stacks: {} }));
+      expect(() => _readState(file)).toThrow(/is not a cdk-mackerel state \(version 1\)$/);
+    }
   });
 
   test('a state file that is a symbolic link is saved through it: the link stays a link, its target holds the state', () => {
