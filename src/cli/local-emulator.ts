@@ -38,10 +38,11 @@ export function _emulatorBase(stateFile: string, dataFile: string): string {
 /**
  * Starts an emulator holding the objects saved in `file` (empty when there is none): for one
  * command on a free port by default, or as `cdk-mackerel emulator --emulator-state` on its own.
+ * `saves` false (diff, which only reads them) makes no directory for the file.
  * @internal
  */
 export async function _startLocalEmulator(
-  file: string, listen: { readonly port?: number; readonly host?: string } = { port: 0 },
+  file: string, listen: { readonly port?: number; readonly host?: string } = { port: 0 }, saves = true,
 ): Promise<_LocalEmulator> {
   let state;
   try {
@@ -52,7 +53,7 @@ export async function _startLocalEmulator(
   }
   // Fail before applying anything, not when the objects are first saved (through a link, where they are written).
   try {
-    mkdirSync(dirname(_writeTarget(file)), { recursive: true });
+    if (saves) mkdirSync(dirname(_writeTarget(file)), { recursive: true });
   } catch (e) {
     throw new _CliError(`cannot keep the emulator's objects in ${file} (${(e as Error).message}); check --emulator-state`);
   }

@@ -81,7 +81,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     if (args.emulator) {
       const dataFile = args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file);
       notDirectory(dataFile, 'emulator state', '--emulator-state');
-      local = await startForRun(dataFile, file, store);
+      local = await startForRun(dataFile, file, store, args.command === 'apply');
       const holding = local.resumed ? `with the objects in ${local.file}` : `empty (no objects yet in ${local.file})`;
       // diff's standard output is the diff alone, for a script or a file to read.
       (args.command === 'diff' ? err : out)(`Started an emulator for this run at ${local.emulator.url}, ${holding}.`);
@@ -121,9 +121,9 @@ function notDirectory(file: string, what: string, option: string): void {
  * it, removing the file alone would leave the state naming objects the new emulator lacks (gone,
  * which apply never re-creates): the advice names the state file too.
  */
-async function startForRun(dataFile: string, file: string, store: _StateStore): Promise<_LocalEmulator> {
+async function startForRun(dataFile: string, file: string, store: _StateStore, saves: boolean): Promise<_LocalEmulator> {
   try {
-    return await _startLocalEmulator(dataFile);
+    return await _startLocalEmulator(dataFile, { port: 0 }, saves);
   } catch (e) {
     // A file that is no emulator state at all was named by mistake: it holds no objects to lose, and removing it is no advice.
     if (!(e instanceof _CliError) || e instanceof _NotEmulatorStateError || !existsSync(dataFile) || namedIn(store, file, dataFile) === 0) throw e;

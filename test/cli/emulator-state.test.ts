@@ -132,6 +132,24 @@ describe('apply --emulator keeps the emulator between runs', () => {
     expect(existsSync(join(dir, 'objects.json'))).toBe(false);
   });
 
+  test('diff --emulator reads an --emulator-state in a directory that is not there as an empty emulator, and makes no directory', async () => {
+    // diff writes nothing, but the emulator's start made the directory of its file, as apply's must.
+    const dir = workDir();
+    const template = writeTemplate(dir, { warning: 80, alive: false });
+    for (const objects of ['later/objects.json', 'link.json']) {
+      if (objects === 'link.json') symlinkSync('kept/objects.json', join(dir, 'link.json'));
+      const run = await cli(['diff', template, '--emulator', '--state', 'state.json', '--emulator-state', objects], {}, dir);
+      expect(run.code).toBe(1);
+      expect(run.err).toMatch(/^Started an emulator for this run at \S+, empty \(no objects yet in /);
+      expect(run.out).toMatch(/^\+ create /);
+    }
+    expect(existsSync(join(dir, 'later'))).toBe(false);
+    expect(existsSync(join(dir, 'kept'))).toBe(false);
+    // apply makes it, to save the objects there
+    expect((await cli(['apply', template, '--emulator', '--state', 'state.json', '--emulator-state', 'later/objects.json'], {}, dir)).code).toBe(0);
+    expect(readEmulatorState(join(dir, 'later', 'objects.json'))!.monitors).toHaveLength(1);
+  });
+
   test('a failed apply saves what the emulator made, and the next run finishes it', async () => {
     const dir = workDir();
     // A role scope that does not exist yet is refused by the emulator: the monitor fails after the service was made.
