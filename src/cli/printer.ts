@@ -57,11 +57,18 @@ export function _formatApplySummary(outcomes: readonly _Outcome[], gone: readonl
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
   const parts = ['created', 'moved', 'updated', 'replaced', 'deleted', 'released', 'left', 'retained', 'unchanged'].filter((a) => counts.has(a)).map((a) => `${counts.get(a)} ${a}`);
-  const left = gone.length === 0 ? '' : ` ${gone.length} of the unchanged ${gone.length === 1 ? 'was' : 'were'} deleted in Mackerel outside the template and left so `
-    + `(${gone.map((o) => `${SHORT_TYPE(o.type)} ${o.stackName}/${o.logicalId}`).join(', ')}): like CloudFormation, apply re-creates an object only when `
-    + 'its properties change; diff shows it as "? gone".';
-  return `Done: ${parts.join(', ') || 'nothing to do'}.${left}`;
+  const labels = (objects: readonly _Outcome[]) => objects.map((o) => `${SHORT_TYPE(o.type)} ${o.stackName}/${o.logicalId}`).join(', ');
+  const deleted = gone.filter((o) => o.type !== _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID);
+  const retired = gone.filter((o) => o.type === _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID);
+  const left = deleted.length === 0 ? '' : ` ${deleted.length} of the unchanged ${deleted.length === 1 ? 'was' : 'were'} deleted in Mackerel outside the template and left so `
+    + `(${labels(deleted)}): like CloudFormation, apply re-creates an object only when its properties change; diff shows it as "? gone".`;
+  const noLonger = retired.length === 0 ? '' : ` ${retired.length} unchanged external ID${retired.length === 1 ? ' is' : 's are'} no longer issued in Mackerel and left so `
+    + `(${labels(retired)}): ${RETIRED}; diff shows ${retired.length === 1 ? 'it' : 'them'} as "? gone".`;
+  return `Done: ${parts.join(', ') || 'nothing to do'}.${left}${noLonger}`;
 }
+
+// Mackerel has no delete for an external ID: one gone was retired (or the emulator holding it was emptied).
+const RETIRED = 'Mackerel retires one once every AWS integration that used it is deleted';
 
 /** Kinds of diff entry that an apply acts on: diff exits 1 when there is one. @internal */
 export const _APPLY_CHANGES: readonly _DiffEntry['kind'][] = ['create', 'update', 'replace', 'delete', 'retain', 'leave', 'move'];
@@ -186,6 +193,9 @@ function hintOf(e: _DiffEntry): string {
   // The handler never deletes a graph annotation: each marked deploy adds one to the history.
   if (e.kind === 'replace' && e.type === 'Custom::MackerelGraphAnnotation') return ' (a new annotation; the earlier one stays in Mackerel)';
   if (e.kind === 'gone' && e.notInApp !== undefined) return GONE_NOT_IN_APP;
+  if (e.kind === 'gone' && e.type === _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID) {
+    return ` no longer issued in Mackerel (${RETIRED}; apply only issues a new one when its properties change)`;
+  }
   const hint = e.leftover ? LEFTOVER : HINT[e.kind];
   return retained ? `${hint} (${retained})` : hint;
 }

@@ -531,6 +531,21 @@ describe('printing', () => {
     expect(_formatDiff([])).toEqual(['No differences.']);
   });
 
+  test('an external ID no longer issued is said so, not deleted outside the template: Mackerel has no delete for one, it retires it', () => {
+    // Only an --emulator run knows it (the API has no read for one): it read 'deleted in Mackerel outside the template'.
+    const ext = { stackName: 'S', logicalId: 'Ext', type: 'Custom::MackerelAwsIntegrationExternalId', physicalId: 'x' } as const;
+    const svc = { stackName: 'S', logicalId: 'Svc', type: 'Custom::MackerelService', physicalId: 'shop' } as const;
+    expect(_formatDiff([{ kind: 'gone', ...ext, changes: [] }])[0]).toBe('? gone    AwsIntegrationExternalId S/Ext x no longer issued in Mackerel '
+      + '(Mackerel retires one once every AWS integration that used it is deleted; apply only issues a new one when its properties change)');
+    const outcomes = [{ action: 'unchanged', ...svc }, { action: 'unchanged', ...ext }] as const;
+    expect(_formatApplySummary(outcomes, outcomes)).toBe('Done: 2 unchanged. 1 of the unchanged was deleted in Mackerel outside the template and left so (Service S/Svc): '
+      + 'like CloudFormation, apply re-creates an object only when its properties change; diff shows it as "? gone". '
+      + '1 unchanged external ID is no longer issued in Mackerel and left so (AwsIntegrationExternalId S/Ext): '
+      + 'Mackerel retires one once every AWS integration that used it is deleted; diff shows it as "? gone".');
+    expect(_formatApplySummary(outcomes, [outcomes[1]])).toBe('Done: 2 unchanged. 1 unchanged external ID is no longer issued in Mackerel and left so '
+      + '(AwsIntegrationExternalId S/Ext): Mackerel retires one once every AWS integration that used it is deleted; diff shows it as "? gone".');
+  });
+
   test('a channel URL and header values are masked, but a dynamic reference and an empty value are shown; a change masking hides is said', () => {
     const reference = '{{resolve:secretsmanager:shop/slack:SecretString:url::}}';
     const url = { field: 'url', old: 'https://hooks.slack.com/services/T0/B0/secret', new: reference };
