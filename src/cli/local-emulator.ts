@@ -53,7 +53,9 @@ export async function _startLocalEmulator(
   }
   // Fail before applying anything, not when the objects are first saved (through a link, where they are written).
   try {
-    if (saves) mkdirSync(dirname(_writeTarget(file)), { recursive: true });
+    // Links that lead to one another are refused by diff too, rather than read as an empty emulator.
+    const target = _writeTarget(file);
+    if (saves) mkdirSync(dirname(target), { recursive: true });
   } catch (e) {
     throw new _CliError(`cannot keep the emulator's objects in ${file} (${(e as Error).message}); check --emulator-state`);
   }

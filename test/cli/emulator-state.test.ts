@@ -145,6 +145,12 @@ describe('apply --emulator keeps the emulator between runs', () => {
     }
     expect(existsSync(join(dir, 'later'))).toBe(false);
     expect(existsSync(join(dir, 'kept'))).toBe(false);
+    // links that lead to one another are still refused, not read as an empty emulator
+    symlinkSync('loop-b.json', join(dir, 'loop-a.json'));
+    symlinkSync('loop-a.json', join(dir, 'loop-b.json'));
+    const loop = await cli(['diff', template, '--emulator', '--state', 'state.json', '--emulator-state', 'loop-a.json'], {}, dir);
+    expect(loop.code).toBe(2);
+    expect(loop.err).toBe(`cdk-mackerel: cannot keep the emulator's objects in ${join(dir, 'loop-a.json')} (too many levels of symbolic links from ${join(dir, 'loop-a.json')}); check --emulator-state`);
     // apply makes it, to save the objects there
     expect((await cli(['apply', template, '--emulator', '--state', 'state.json', '--emulator-state', 'later/objects.json'], {}, dir)).code).toBe(0);
     expect(readEmulatorState(join(dir, 'later', 'objects.json'))!.monitors).toHaveLength(1);
