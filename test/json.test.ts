@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
@@ -29,7 +29,7 @@ describe('_writeJsonFile through symbolic links', () => {
     symlinkSync('../real/deep', join(d, 'work', 'sub'));
     symlinkSync('sub/../state.json', join(d, 'work', 'state.json'));
     writeFileSync(join(d, 'real', 'state.json'), '{"n":1}\n');
-    expect(_writeTarget(join(d, 'work', 'state.json'))).toBe(join(d, 'real', 'state.json'));
+    expect(_writeTarget(join(d, 'work', 'state.json'))).toBe(join(realpathSync(d), 'real', 'state.json'));
     _writeJsonFile(join(d, 'work', 'state.json'), { n: 2 });
     expect(JSON.parse(readFileSync(join(d, 'work', 'state.json'), 'utf8'))).toEqual({ n: 2 });
     expect(lstatSync(join(d, 'work', 'state.json')).isSymbolicLink()).toBe(true);

@@ -1,7 +1,7 @@
 // An apply that stops halfway leaves state that the next diff and apply read: the old objects of
 // replacements still to delete, and moved services still held by their old logical ID.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -215,7 +215,8 @@ describe('the lock of the state file', () => {
 
     expect(runs.map((r) => r.code).sort()).toEqual([0, 2]);
     const refused = runs.find((r) => r.code === 2)!;
-    const lock = join(dir, 'private', 'state.json.lock');
+    // the real directory: a temp directory may itself be reached through a link (macOS)
+    const lock = join(realpathSync(dir), 'private', 'state.json.lock');
     expect(refused.err).toMatch(new RegExp(`^cdk-mackerel: state file ${escape(dir)}/[ab]\\.json is locked by pid ${process.pid} since \\S+: `
       + `another apply on it is running; wait for it to end, or, if no such run is left, remove ${escape(lock)}$`));
     expect(shared.emulator.state().monitors).toHaveLength(1);
