@@ -104,6 +104,23 @@ function existingMode(file: string): number | undefined {
 }
 
 /**
+ * Whether a file is not there, as `existsSync` says, except for a file that may not be looked at
+ * (a directory without search permission): `existsSync` says false for it too, and a state read so
+ * would be taken for a first run and every object made again. @internal
+ */
+export function _absent(file: string, what: string): boolean {
+  try {
+    statSync(file);
+    return false;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // a link loop and the like are refused by the save, naming the option
+    if (code !== 'EACCES' && code !== 'EPERM') return true;
+    throw new Error(`cannot read ${what}: ${(e as Error).message}; check the permissions of the file and its directories`);
+  }
+}
+
+/**
  * Reads and parses a JSON file. One that cannot be read or parsed throws
  * `<what> is not readable JSON (<reason>)<advice>` on one line: Node's parse message quotes the
  * text around the error, newlines included, and the CLI reports errors as one line. @internal

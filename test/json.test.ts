@@ -3,13 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { _writeJsonFile, _writeTarget } from '../src/_json';
+import { _readState } from '../src/cli/state';
+import { readEmulatorState } from '../src/emulator/_persist';
 
 // FAT and some network mounts refuse chmod (EPERM) even to the file's owner.
 const chmodRefused = vi.hoisted(() => ({ on: false }));
+// Tests run as root, whom no permission stops: a directory without search permission is played by statSync.
+const statRefused = vi.hoisted(() => ({ path: '' }));
 vi.mock('node:fs', async (original) => {
   const fs = await original<typeof import('node:fs')>();
   return {
     ...fs,
+    statSync: ((...args: Parameters<typeof fs.statSync>) => {
+      if (statRefused.path !== '' && String(args[0]) === statRefused.path) {
+        throw Object.assign(new Error(`EACCES: permission denied, stat '${statRefused.path}'`), { code: 'EACCES' });
+      }
+      return fs.statSync(...args);
+    }) as typeof fs.statSync,
     chmodSync: (...args: Parameters<typeof fs.chmodSync>) => {
       if (chmodRefused.on) throw Object.assign(new Error(`EPERM: operation not permitted, chmod '${String(args[0])}'`), { code: 'EPERM' });
       return fs.chmodSync(...args);
@@ -75,5 +85,29 @@ describe('_writeJsonFile on a filesystem that refuses chmod', () => {
     }
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ n: 1 });
     expect(readdirSync(d)).toEqual(['state.json']);
+  });
+});
+
+describe('a state file that may not be looked at', () => {
+  test('is refused, naming it, not read as none: a first run would make every object again', () => {
+    // GIVEN a state and an emulator state in a directory the user may not search
+    const d = dir();
+    const state = join(d, 'state.json');
+    const emulator = join(d, 'emulator.json');
+    statRefused.path = state;
+    try {
+      // THEN each read says it cannot read the file, and why, instead of an empty state
+      expect(() => _readState(state)).toThrow(`cannot read state file ${state}: EACCES: permission denied, stat '${state}'; check the permissions`);
+      statRefused.path = emulator;
+      expect(() => readEmulatorState(emulator)).toThrow(`cannot read emulator state ${emulator}: EACCES`);
+    } finally {
+      statRefused.path = '';
+    }
+    // AND a file that is not there is still a first run
+    expect(_readState(state)).toEqual({ version: 1, stacks: {}, pendingDeletes: [] });
+    expect(readEmulatorState(emulator)).toBeUndefined();
+    // AND so is one under a path through a file (the directory checks name that)
+    writeFileSync(join(d, 'file'), '');
+    expect(_readState(join(d, 'file', 'state.json')).stacks).toEqual({});
   });
 });

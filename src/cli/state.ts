@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { _CliError, _StateSaveError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
-import { _isObject, _readJsonFile, _writeJsonFile, _writeTarget } from '../_json';
+import { _absent, _isObject, _readJsonFile, _writeJsonFile, _writeTarget } from '../_json';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 import type { StackView } from '../provider/handler/stack';
 
@@ -109,7 +109,7 @@ export function _emptyState(): _StateFile {
 
 /** Reads the state file, or an empty state when there is none. @internal */
 export function _readState(file: string): _StateFile {
-  if (!existsSync(file)) return _emptyState();
+  if (_absent(file, `state file ${file}`)) return _emptyState();
   const parsed = _readJsonFile(file, `state file ${file}`, '; fix or remove it') as _StateFile;
   // What it records is whole for the version that wrote it: a newer cdk-mackerel reads it.
   const written: unknown = _isObject(parsed) ? parsed.version : undefined;

@@ -3,9 +3,8 @@
  * the previous one. A file that is not such a state is refused whole: objects half-read from it
  * would let the emulator accept what a real organization never holds.
  */
-import { existsSync } from 'node:fs';
 import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState, OBJECT_LISTS } from './_state';
-import { _isObject, _readJsonFile, _writeJsonFile } from '../_json';
+import { _absent, _isObject, _readJsonFile, _writeJsonFile } from '../_json';
 
 /** Absent from states saved before they were kept, which held none then; read as empty. */
 const LATER_LISTS: readonly string[] = ['graphAnnotations', 'dashboards'];
@@ -95,7 +94,7 @@ function otherFile(value: unknown): string | undefined {
 
 /** Reads a saved state; undefined when the file does not exist yet. */
 export function readEmulatorState(file: string): EmulatorState | undefined {
-  if (!existsSync(file)) return undefined;
+  if (_absent(file, `emulator state ${file}`)) return undefined;
   const parsed = _readJsonFile(file, `emulator state ${file}`, '; fix or remove it');
   const other = otherFile(parsed);
   if (other !== undefined) {
