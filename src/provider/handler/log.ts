@@ -2,7 +2,8 @@
  * Logging and secret scrubbing. Every log line and every error message that leaves the handler
  * goes through `scrub`, which blanks out each secret the handler has learnt (the API key,
  * channel URLs, external monitors' header values) in the forms it may appear in: plain,
- * URL-encoded and JSON-escaped (as any JSON writer escapes it, `jsonForms`).
+ * URL-encoded and JSON-escaped (as any JSON writer escapes it, `jsonForms`, or escapes some of its
+ * characters and not others, `readEscapes`).
  */
 import { _MASKED } from '../../_text';
 
@@ -165,20 +166,30 @@ export function _maskSpans(
   text: string, forms: ReadonlyArray<readonly [string, string]>, keep?: (mask: string, start: number, end: number) => boolean,
 ): string {
   const spans: Array<{ start: number; end: number; mask: string }> = [];
-  // A percent-escape's hex may be in either case, mixed in one text too (a writer re-encoding only some
-  // characters, a URL normalizer uppercasing a secret's own escapes): a form holding one is looked for
-  // with a to f uppercased in both, which moves no character, and taken where it differs from the text
-  // only in its escapes' hex.
-  const folded = text.includes('%') ? upperHex(text) : undefined;
-  for (const [form, mask] of forms) {
-    if (form === '') continue;
-    const anyCase = folded !== undefined && form.includes('%');
-    const [within, what] = anyCase ? [folded, upperHex(form)] : [text, form];
-    for (let at = within.indexOf(what); at >= 0; at = within.indexOf(what, at + 1)) {
-      if (anyCase && !sameButHexCase(text, at, form)) continue;
-      if (!keep?.(mask, at, at + form.length)) spans.push({ start: at, end: at + form.length, mask });
+  const find = (within: string, sought: ReadonlyArray<readonly [string, string]>, at?: Int32Array) => {
+    // A percent-escape's hex may be in either case, mixed in one text too (a writer re-encoding only some
+    // characters, a URL normalizer uppercasing a secret's own escapes): a form holding one is looked for
+    // with a to f uppercased in both, which moves no character, and taken where it differs from the text
+    // only in its escapes' hex.
+    const folded = within.includes('%') ? upperHex(within) : undefined;
+    for (const [form, mask] of sought) {
+      if (form === '') continue;
+      const anyCase = folded !== undefined && form.includes('%');
+      const [searched, what] = anyCase ? [folded, upperHex(form)] : [within, form];
+      for (let i = searched.indexOf(what); i >= 0; i = searched.indexOf(what, i + 1)) {
+        if (anyCase && !sameButHexCase(within, i, form)) continue;
+        const [start, end] = at ? [at[i], at[i + form.length]] : [i, i + form.length];
+        if (!keep?.(mask, start, end)) spans.push({ start, end, mask });
+      }
     }
-  }
+  };
+  find(text, forms);
+  // A JSON writer may escape any character as \uXXXX, in either hex case, and `/` as `\/`, some and not
+  // others (org.json escapes U+2000-U+2100 only, Gson `=` and `&`): the forms are looked for once more in
+  // the text with every such escape read as its character, once or twice escaped (as a log line carries
+  // a message), and what is found there masked in the text as written, escapes whole.
+  const unescaped = readEscapes(text);
+  if (unescaped) find(unescaped.text, escapesRead(forms), unescaped.at);
   if (spans.length === 0) return text;
   spans.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
@@ -193,6 +204,50 @@ export function _maskSpans(
     done = last.end;
   }
   return out + text.slice(done);
+}
+
+/**
+ * An escape a JSON writer may write for a character no JSON string needs escaped, once or twice
+ * escaped (`\u00e9` or `\\u00e9`; `\/`, `\\/` or `\\\/`), an escaped backslash, or another backslash.
+ */
+const ESCAPES = /\\(?:\\?u([0-9a-fA-F]{4})|(?:\\\\?)?\/|\\)?/g;
+
+/** `text` with every escape of `ESCAPES` read as its character, and where in `text` each character of it stands; none without one. */
+function readEscapes(text: string): { readonly text: string; readonly at: Int32Array } | undefined {
+  if (!/\\\\?(?:u[0-9a-fA-F]{4}|\\?\/)/.test(text)) return undefined;
+  const at = new Int32Array(text.length + 1);
+  let out = '';
+  let length = 0;
+  let done = 0;
+  // Every backslash starts a match, so that an escaped backslash is read whole and the one after it starts the next escape.
+  for (const escape of text.matchAll(ESCAPES)) {
+    const code = escape[1] === undefined ? undefined : parseInt(escape[1], 16);
+    // A quote's, a backslash's or a control character's escape stays: it is no character a JSON writer may leave as it is.
+    const character = escape[0].endsWith('/') ? '/' : code !== undefined && code >= 0x20 && code !== 0x22 && code !== 0x5c ? String.fromCharCode(code) : undefined;
+    if (character === undefined) continue;
+    for (let i = done; i < escape.index; i++) at[length++] = i;
+    at[length++] = escape.index;
+    out += `${text.slice(done, escape.index)}${character}`;
+    done = escape.index + escape[0].length;
+  }
+  for (let i = done; i <= text.length; i++) at[length++] = i;
+  return { text: `${out}${text.slice(done)}`, at: at.subarray(0, length) };
+}
+
+/** The forms (of `_maskSpans`) as `readEscapes` reads them, once for each list of forms. */
+const formsRead = new WeakMap<ReadonlyArray<readonly [string, string]>, Array<readonly [string, string]>>();
+function escapesRead(forms: ReadonlyArray<readonly [string, string]>): ReadonlyArray<readonly [string, string]> {
+  let read = formsRead.get(forms);
+  if (!read) {
+    const unique = new Map<string, string>();
+    for (const [form, mask] of forms) {
+      const text = readEscapes(form)?.text ?? form;
+      if (!unique.has(text)) unique.set(text, mask);
+    }
+    read = [...unique];
+    formsRead.set(forms, read);
+  }
+  return read;
 }
 
 function upperHex(text: string): string {

@@ -92,6 +92,29 @@ describe('scrub', () => {
     expect(line).not.toContain('XXXXLOGUNI');
   });
 
+  test('masks a secret of which a JSON writer escapes only some characters, or escapes in mixed hex case, in a message and in the log line carrying it', () => {
+    // GIVEN: a channel URL with =, &, an accented letter, an en dash and the euro sign
+    addSecret('https://hooks.example.com/T0PART?memo=café–€&token=XXXXLOGPART');
+    const written = [
+      // Java's org.json escapes only U+0080-U+00A0 and U+2000-U+2100 (the dash and the euro sign, not é)
+      'https://hooks.example.com/T0PART?memo=café\\u2013\\u20ac&token=XXXXLOGPART',
+      // Gson escapes = and & (and < > \'), and leaves every letter beyond ASCII
+      'https://hooks.example.com/T0PART?memo\\u003dcafé–€\\u0026token\\u003dXXXXLOGPART',
+      // PHP's json_encode with JSON_HEX_AMP: \\/, beyond ASCII and & all escaped
+      'https:\\/\\/hooks.example.com\\/T0PART?memo=caf\\u00e9\\u2013\\u20ac\\u0026token=XXXXLOGPART',
+      // escapes in both hex cases in one text
+      'https://hooks.example.com/T0PART?memo=caf\\u00E9\\u2013\\u20ac&token=XXXXLOGPART',
+    ];
+    // WHEN / THEN
+    for (const form of written) expect(scrub(`HTTP 400: {"url":"${form}"}`)).toBe('HTTP 400: {"url":"****"}');
+    createLogger().error('failed', { error: written.map((form) => `{"url":"${form}"}`).join(' ') });
+    const line = logs.lines()[0];
+    expect(JSON.parse(line).error).toBe('{"url":"****"} {"url":"****"} {"url":"****"} {"url":"****"}');
+    expect(line).not.toContain('XXXXLOGPART');
+    // An escape stands for its character only: a letter outside the escapes in another case is another value.
+    expect(scrub('https://hooks.example.com/T0PART?memo=caf\\u00e9\\u2013\\u20ac&token=XXXXLOGPARt')).not.toBe('****');
+  });
+
   test('masks a short secret beyond ASCII where a JSON writer quotes it whole as \\uXXXX', () => {
     // GIVEN: a NoEcho-like short value with an accented letter
     addSecret('mé', true);
