@@ -185,9 +185,10 @@ export function _maskSpans(
   };
   find(text, forms);
   // A JSON writer may escape any character as \uXXXX, in either hex case, and `/` as `\/`, some and not
-  // others (org.json escapes U+2000-U+2100 only, Gson `=` and `&`): the forms are looked for once more in
-  // the text with every such escape read as its character, once or twice escaped (as a log line carries
-  // a message), and what is found there masked in the text as written, escapes whole.
+  // others (org.json escapes U+2000-U+2100 only, Gson `=` and `&`), and each URL writer percent-encodes its
+  // own set of characters: the forms are looked for once more in the text with every such escape read as
+  // its character (`readEscapes`), JSON's once or twice escaped (as a log line carries a message), and what
+  // is found there masked in the text as written, escapes whole.
   const unescaped = readEscapes(text);
   if (unescaped) find(unescaped.text, escapesRead(forms), unescaped.at);
   if (spans.length === 0) return text;
@@ -208,30 +209,80 @@ export function _maskSpans(
 
 /**
  * An escape a JSON writer may write for a character no JSON string needs escaped, once or twice
- * escaped (`\u00e9` or `\\u00e9`; `\/`, `\\/` or `\\\/`), an escaped backslash, or another backslash.
+ * escaped (`\u00e9` or `\\u00e9`; `\/`, `\\/` or `\\\/`), an escaped backslash, or another backslash;
+ * or a run of percent-escapes.
  */
-const ESCAPES = /\\(?:\\?u([0-9a-fA-F]{4})|(?:\\\\?)?\/|\\)?/g;
+const ESCAPES = /\\(?:\\?u([0-9a-fA-F]{4})|(?:\\\\?)?\/|\\)?|(?:%[0-9a-fA-F]{2})+/g;
 
-/** `text` with every escape of `ESCAPES` read as its character, and where in `text` each character of it stands; none without one. */
+/** Whether a character read from an escape may stand as it is: not a quote, a backslash or a control character, which stay escaped. */
+function readable(code: number): boolean {
+  return code >= 0x20 && code !== 0x22 && code !== 0x5c;
+}
+
+/**
+ * `text` with every escape read as its character, and where in `text` each character of it stands
+ * (an escape's character where the escape starts); none for a text without one. Read are a JSON
+ * writer's escapes of `ESCAPES`, and percent-escapes of ASCII and of characters beyond it in UTF-8,
+ * as URL writers each encode some characters and not others (a URL parser or encodeURI only what a
+ * URL may not hold, Go's QueryEscape `*` and not `~`, Python's quote not `/`). A space written `+`
+ * is not read: the forms hold the secret so written (`urlForms`), and `+` is a character of its own elsewhere.
+ */
 function readEscapes(text: string): { readonly text: string; readonly at: Int32Array } | undefined {
-  if (!/\\\\?(?:u[0-9a-fA-F]{4}|\\?\/)/.test(text)) return undefined;
+  if (!/\\\\?(?:u[0-9a-fA-F]{4}|\\?\/)|%[0-9a-fA-F]{2}/.test(text)) return undefined;
   const at = new Int32Array(text.length + 1);
   let out = '';
   let length = 0;
   let done = 0;
+  const copy = (end: number) => {
+    for (let i = done; i < end; i++) at[length++] = i;
+    out += text.slice(done, end);
+    done = end;
+  };
+  const read = (character: string, from: number, end: number) => {
+    copy(from);
+    for (let i = 0; i < character.length; i++) at[length++] = from;
+    out += character;
+    done = end;
+  };
   // Every backslash starts a match, so that an escaped backslash is read whole and the one after it starts the next escape.
   for (const escape of text.matchAll(ESCAPES)) {
-    const code = escape[1] === undefined ? undefined : parseInt(escape[1], 16);
-    // A quote's, a backslash's or a control character's escape stays: it is no character a JSON writer may leave as it is.
-    const character = escape[0].endsWith('/') ? '/' : code !== undefined && code >= 0x20 && code !== 0x22 && code !== 0x5c ? String.fromCharCode(code) : undefined;
-    if (character === undefined) continue;
-    for (let i = done; i < escape.index; i++) at[length++] = i;
-    at[length++] = escape.index;
-    out += `${text.slice(done, escape.index)}${character}`;
-    done = escape.index + escape[0].length;
+    const end = escape.index + escape[0].length;
+    if (escape[0][0] === '%') {
+      readPercents(escape[0], escape.index, read);
+    } else if (escape[0].endsWith('/')) {
+      read('/', escape.index, end);
+    } else if (escape[1] !== undefined && readable(parseInt(escape[1], 16))) {
+      read(String.fromCharCode(parseInt(escape[1], 16)), escape.index, end);
+    }
   }
-  for (let i = done; i <= text.length; i++) at[length++] = i;
-  return { text: `${out}${text.slice(done)}`, at: at.subarray(0, length) };
+  copy(text.length);
+  at[length++] = text.length;
+  return { text: out, at: at.subarray(0, length) };
+}
+
+/** Reads each character of a run of percent-escapes (at `from` in the text) that is ASCII or whole UTF-8; the others are left. */
+function readPercents(run: string, from: number, read: (character: string, from: number, end: number) => void): void {
+  const bytes = run.length / 3;
+  for (let i = 0; i < bytes;) {
+    const byte = parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+    const size = byte < 0x80 ? 1 : byte >= 0xc2 && byte < 0xe0 ? 2 : byte >= 0xe0 && byte < 0xf0 ? 3 : byte >= 0xf0 && byte < 0xf5 ? 4 : 0;
+    let character: string | undefined;
+    if (size === 1) {
+      character = readable(byte) ? String.fromCharCode(byte) : undefined;
+    } else if (size > 1 && i + size <= bytes) {
+      try {
+        character = decodeURIComponent(run.slice(i * 3, (i + size) * 3));
+      } catch {
+        // not UTF-8: left as it is
+      }
+    }
+    if (character === undefined) {
+      i++;
+      continue;
+    }
+    read(character, from + i * 3, from + (i + size) * 3);
+    i += size;
+  }
 }
 
 /** The forms (of `_maskSpans`) as `readEscapes` reads them, once for each list of forms. */

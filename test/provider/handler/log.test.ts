@@ -62,6 +62,27 @@ describe('scrub', () => {
     expect(JSON.parse(logs.lines()[0]).error).toBe('q=****');
   });
 
+  test('masks a secret URL-encoded as other URL writers encode it: only the characters a URL may not hold (a URL parser, encodeURI), or other sets (Go\'s QueryEscape, Python\'s quote)', () => {
+    // GIVEN: a channel URL with letters beyond ASCII, a space, and characters each writer encodes or not
+    const secret = 'https://hooks.example.com/T0URI/café 日本?memo=a b~c*d!&token=XXXXLOGURI';
+    addSecret(secret);
+    const hex = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+    const written = [
+      // WHATWG's URL parser (a proxy or fetch quoting the URL it was given), encodeURI: ASCII left as it is
+      new URL(secret).href,
+      encodeURI(secret),
+      // Go's url.QueryEscape (~ left, * ! encoded, a space as +), Python's quote (/ left by default)
+      encodeURIComponent(secret).replace(/[!'()*]/g, hex).replace(/%20/g, '+'),
+      encodeURIComponent(secret).replace(/%2F/g, '/').replace(/[!'()*]/g, hex),
+    ];
+    // WHEN / THEN
+    for (const form of written) expect(scrub(`GET ${form} failed`)).toBe('GET **** failed');
+    createLogger().error('failed', { error: written.join(' ') });
+    expect(JSON.parse(logs.lines()[0]).error).toBe('**** **** **** ****');
+    // A letter outside the escapes in another case is another value.
+    expect(scrub(encodeURI(secret).replace('XXXXLOGURI', 'XXXXLOGURi'))).not.toBe('****');
+  });
+
   test('masks a secret as other JSON writers escape it (\\/, \\u0026, \\u003c, \\u003e), in a message and in the log line carrying it', () => {
     // GIVEN
     const secret = 'https://hooks.example.com/services/T0ESC/B0ESC?q=<log-esc-secret>&channel=ops';
