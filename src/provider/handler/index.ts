@@ -177,14 +177,17 @@ async function connect(context: HandlerContext, log: Logger): Promise<MackerelCl
   // the userinfo: it is masked as `_maskedApiBase` shows it, as it stands in each URL (the base's trailing `/` cut).
   // A short one (`?a=1`), blanked alone only in quotes, is blanked with the text up to it, as a short userinfo is,
   // and with the path every request adds after it: a proxy's page may quote the path and query sent
-  // (`/?a=1/api/v0/monitors`) without the host.
+  // (`/?a=1/api/v0/monitors`) without the host, or the query alone (`a=1/api/v0/monitors`, as nginx's $args).
   const query = /[?#]/.exec(apiBase);
   if (query) {
     const secret = apiBase.slice(query.index + 1).replace(/\/+$/, '');
     addSecret(secret);
     if (secret.length < MIN_SECRET_LENGTH) {
       addSecret(apiBase.slice(0, query.index + 1 + secret.length));
-      if (query[0] === '?') addSecret(`?${secret}/api/v0`);
+      if (query[0] === '?') {
+        addSecret(`?${secret}/api/v0`);
+        addSecret(`${secret}/api/v0`);
+      }
     }
   }
   const deadline = deadlineOf(context);

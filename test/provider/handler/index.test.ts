@@ -530,6 +530,23 @@ describe('handler', () => {
     expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain('a=1');
   });
 
+  test('a query of the API base too short to blank inside other text is masked where a page quotes the query it was sent without its ?', async () => {
+    // GIVEN an API base with a short query, and a firewall's page quoting the request's query string alone (as nginx's $args, a WAF's "query")
+    const page = '<html><head><title>403 Forbidden</title></head><body><h1>Request rejected</h1>'
+      + '<p>query string: a=1/api/v0/monitors</p></body></html>';
+    const between = await startScriptedServer([{ status: 403, body: page, headers: { 'Content-Type': 'text/html' } }]);
+    process.env.MACKEREL_APIBASE = `${between.url.replace(/\/$/, '')}/?a=1/`;
+
+    // WHEN
+    const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()))
+      .finally(() => between.close());
+
+    // THEN the failure and the log say it without the query
+    expect(between.requests.map((r) => r.url)).toContain('/?a=1/api/v0/monitors');
+    expect(error.message).toContain('query string: ****/monitors');
+    expect(`${error.message}\n${env.logs.lines().join('\n')}`).not.toContain('a=1');
+  });
+
   test('fails clearly when the environment has no API key location', async () => {
     delete process.env.MACKEREL_APIKEY;
 
