@@ -89,12 +89,8 @@ function jsonForms(text: string): string[] {
   const json = jsonEscaped(text);
   const slashes = json.split('/').join('\\/');
   const escaped = (t: string, pattern: RegExp) => t.replace(pattern, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  // Only the escapes' hex is uppercased, not an escaped backslash's text after it (`\\u00e9` is no escape).
-  const upper = (t: string) => t.replace(/\\(u[0-9a-f]{4}|[^u])/g, (e) => (e.length === 6 ? `\\u${e.slice(2).toUpperCase()}` : e));
-  return [...new Set([json, slashes].flatMap((t) => {
-    const ascii = escaped(t, /[^\x00-\x7f]/g);
-    return [t, escaped(t, /[&<>\u2028\u2029]/g), ascii, upper(ascii)];
-  }))];
+  // In uppercase hex, and with only some characters escaped, they are read by `readEscapes`.
+  return [...new Set([json, slashes].flatMap((t) => [t, escaped(t, /[&<>\u2028\u2029]/g), escaped(t, /[^\x00-\x7f]/g)]))];
 }
 
 export function scrub(text: string): string {
@@ -208,24 +204,19 @@ export function _maskSpans(
 }
 
 /**
- * An escape a JSON writer may write for a character no JSON string needs escaped, once or twice
- * escaped (`\u00e9` or `\\u00e9`; `\/`, `\\/` or `\\\/`), an escaped backslash, or another backslash;
- * or a run of percent-escapes.
+ * An escape a JSON writer may write for a character, once or twice escaped (`\u00e9` or `\\u00e9`;
+ * `\/`, `\\/` or `\\\/`), an escaped backslash, or another backslash; or a percent-escape of an
+ * ASCII character or of a whole UTF-8 one.
  */
-const ESCAPES = /\\(?:\\?u([0-9a-fA-F]{4})|(?:\\\\?)?\/|\\)?|(?:%[0-9a-fA-F]{2})+/g;
-
-/** Whether a character read from an escape may stand as it is: not a quote, a backslash or a control character, which stay escaped. */
-function readable(code: number): boolean {
-  return code >= 0x20 && code !== 0x22 && code !== 0x5c;
-}
+const ESCAPES = /\\(?:\\?u([0-9a-fA-F]{4})|(?:\\\\?)?\/|\\)?|%[0-7][0-9a-fA-F]|%[cdCD][0-9a-fA-F]%[89abAB][0-9a-fA-F]|%[eE][0-9a-fA-F](?:%[89abAB][0-9a-fA-F]){2}|%[fF][0-7](?:%[89abAB][0-9a-fA-F]){3}/g;
 
 /**
- * `text` with every escape read as its character, and where in `text` each character of it stands
- * (an escape's character where the escape starts); none for a text without one. Read are a JSON
- * writer's escapes of `ESCAPES`, and percent-escapes of ASCII and of characters beyond it in UTF-8,
- * as URL writers each encode some characters and not others (a URL parser or encodeURI only what a
- * URL may not hold, Go's QueryEscape `*` and not `~`, Python's quote not `/`). A space written `+`
- * is not read: the forms hold the secret so written (`urlForms`), and `+` is a character of its own elsewhere.
+ * `text` with every escape of `ESCAPES` read as its character, and where in `text` each character
+ * of it stands (an escape's character where the escape starts); none for a text without one. JSON
+ * writers each escape some characters and not others, and URL writers each percent-encode their own
+ * set (a URL parser or encodeURI only what a URL may not hold, Go's QueryEscape `*` and not `~`,
+ * Python's quote not `/`). A space written `+` is not read: the forms hold the secret so written
+ * (`urlForms`), and `+` is a character of its own elsewhere.
  */
 function readEscapes(text: string): { readonly text: string; readonly at: Int32Array } | undefined {
   if (!/\\\\?(?:u[0-9a-fA-F]{4}|\\?\/)|%[0-9a-fA-F]{2}/.test(text)) return undefined;
@@ -233,56 +224,30 @@ function readEscapes(text: string): { readonly text: string; readonly at: Int32A
   let out = '';
   let length = 0;
   let done = 0;
-  const copy = (end: number) => {
-    for (let i = done; i < end; i++) at[length++] = i;
-    out += text.slice(done, end);
-    done = end;
-  };
-  const read = (character: string, from: number, end: number) => {
-    copy(from);
-    for (let i = 0; i < character.length; i++) at[length++] = from;
-    out += character;
-    done = end;
-  };
   // Every backslash starts a match, so that an escaped backslash is read whole and the one after it starts the next escape.
   for (const escape of text.matchAll(ESCAPES)) {
-    const end = escape.index + escape[0].length;
-    if (escape[0][0] === '%') {
-      readPercents(escape[0], escape.index, read);
-    } else if (escape[0].endsWith('/')) {
-      read('/', escape.index, end);
-    } else if (escape[1] !== undefined && readable(parseInt(escape[1], 16))) {
-      read(String.fromCharCode(parseInt(escape[1], 16)), escape.index, end);
-    }
+    const character = escapedCharacter(escape);
+    if (character === undefined) continue;
+    for (let i = done; i < escape.index; i++) at[length++] = i;
+    for (let i = 0; i < character.length; i++) at[length++] = escape.index;
+    out += `${text.slice(done, escape.index)}${character}`;
+    done = escape.index + escape[0].length;
   }
-  copy(text.length);
-  at[length++] = text.length;
-  return { text: out, at: at.subarray(0, length) };
+  for (let i = done; i <= text.length; i++) at[length++] = i;
+  return { text: `${out}${text.slice(done)}`, at: at.subarray(0, length) };
 }
 
-/** Reads each character of a run of percent-escapes (at `from` in the text) that is ASCII or whole UTF-8; the others are left. */
-function readPercents(run: string, from: number, read: (character: string, from: number, end: number) => void): void {
-  const bytes = run.length / 3;
-  for (let i = 0; i < bytes;) {
-    const byte = parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
-    const size = byte < 0x80 ? 1 : byte >= 0xc2 && byte < 0xe0 ? 2 : byte >= 0xe0 && byte < 0xf0 ? 3 : byte >= 0xf0 && byte < 0xf5 ? 4 : 0;
-    let character: string | undefined;
-    if (size === 1) {
-      character = readable(byte) ? String.fromCharCode(byte) : undefined;
-    } else if (size > 1 && i + size <= bytes) {
-      try {
-        character = decodeURIComponent(run.slice(i * 3, (i + size) * 3));
-      } catch {
-        // not UTF-8: left as it is
-      }
-    }
-    if (character === undefined) {
-      i++;
-      continue;
-    }
-    read(character, from + i * 3, from + (i + size) * 3);
-    i += size;
+/** The character an escape stands for, if read: a quote's, a backslash's or a control character's escape stays as written. */
+function escapedCharacter([escape, hex]: RegExpMatchArray): string | undefined {
+  if (escape.endsWith('/')) return '/';
+  let character: string | undefined;
+  try {
+    character = hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : escape[0] === '%' ? decodeURIComponent(escape) : undefined;
+  } catch {
+    return undefined; // not UTF-8 (an overlong form, a surrogate's)
   }
+  const code = character?.charCodeAt(0) ?? 0;
+  return code >= 0x20 && code !== 0x22 && code !== 0x5c ? character : undefined;
 }
 
 /** The forms (of `_maskSpans`) as `readEscapes` reads them, once for each list of forms. */
