@@ -165,8 +165,11 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
     : [[copied.entrypoint?.words, copied.entrypoint?.written ?? ''], command !== undefined ? [command, 'its command'] : [copied.cmd?.words, copied.cmd?.written ?? '']];
   // An image's ENTRYPOINT in the shell form runs its script alone: the CMD or the command is only its $0 and arguments.
   if (entryPoint === undefined && copied.entrypoint?.shell) runs.splice(1);
-  const naming = runs.find(([words]) => runsAgentBinary(words ?? [], copied.paths));
-  if (!naming) return undefined;
+  // Docker runs the entry point with the CMD (or the command) as its arguments: one program's, read as one command
+  // (`ls -l` then the binary lists it). The part holding the word that runs the binary is the one said.
+  let at = agentRunAt(runs.flatMap(([words]) => words ?? []), copied.paths);
+  if (at < 0) return undefined;
+  const naming = runs.find(([words]) => (at -= (words ?? []).length) < 0)!;
   const base = built.base!.split(UNKNOWN).join('*');
   return `image built from ${built.file} on ${base}, copying the agent from ${copied.from} (${copied.written}) and running it (${naming[1]})`;
 }
@@ -195,12 +198,12 @@ const INERT = new Set([
 const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{']);
 
 /**
- * Whether a command's words (an exec form's, or `/bin/sh -c` and a shell form's script) run the agent's binary:
- * a word names it, as the program or an argument a wrapper runs (`tini -- mackerel-container-agent`),
- * in a command, or in a simple command of a script a word holds, whose program is not `INERT`.
+ * Where a command's words (an exec form's, or `/bin/sh -c` and a shell form's script) run the agent's binary: the
+ * first word naming it, as the program or an argument a wrapper runs (`tini -- mackerel-container-agent`), in a
+ * command, or in a simple command of a script a word holds, whose program is not `INERT`; -1 where none does.
  */
-function runsAgentBinary(words: string[], paths: ReadonlySet<string>): boolean {
-  return !inert(words) && words.some((word) => word.split(/[;&|()`\n]|\$\(/).some((command) => {
+function agentRunAt(words: string[], paths: ReadonlySet<string>): number {
+  return inert(words) ? -1 : words.findIndex((word) => word.split(/[;&|()`\n]|\$\(/).some((command) => {
     const tokens = command.split(/[\s'"]+/).filter((token) => token !== '');
     return !inert(tokens) && tokens.some((token) => namesAgentBinary(token, paths));
   }));

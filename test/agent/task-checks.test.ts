@@ -817,6 +817,31 @@ describe('checks over the whole task, at synth', () => {
     ]).toEqual([false, false, true, true, true]);
   });
 
+  test('an ENTRYPOINT in the exec form takes the CMD or the task\'s command as its arguments: one that only lists or hashes them runs no agent named there', () => {
+    const read = (command: string, options: Partial<ecs.ContainerDefinitionOptions> = {}) => {
+      const { taskDefinition } = fargateTask();
+      const text = `FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n${command}\n`;
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)), ...options });
+      return _builtOnAgent(container)?.replace(/^.* and running it /, '');
+    };
+    // GIVEN entry points that only list or hash what follows them (Docker runs `ls -l /usr/local/bin/mackerel-container-agent`),
+    // from the image or the task, with the binary named by the CMD or the task's command
+    expect([
+      read('ENTRYPOINT ["ls", "-l"]\nCMD ["/usr/local/bin/mackerel-container-agent"]'),
+      read('ENTRYPOINT ["sha256sum"]', { command: ['mackerel-container-agent'] }),
+      read('CMD ["/app/server"]', { entryPoint: ['ls'], command: ['/usr/local/bin/mackerel-container-agent'] }),
+      read('ENTRYPOINT ["ls"]\nCMD mackerel-container-agent'),
+    ]).toEqual([undefined, undefined, undefined, undefined]);
+    // ... and entry points that run what follows them: the part naming the binary is said
+    expect([
+      read('ENTRYPOINT ["tini", "--"]\nCMD ["mackerel-container-agent"]'),
+      read('ENTRYPOINT ["sh", "-c"]\nCMD ["exec mackerel-container-agent"]'),
+      read('CMD ["/app/server"]', { entryPoint: ['/docker-entrypoint.sh'], command: ['mackerel-container-agent'] }),
+      read('ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"]\nCMD ["--help"]'),
+    ]).toEqual(['(CMD ["mackerel-container-agent"])', '(CMD ["exec mackerel-container-agent"])', '(its command)',
+      '(ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"])']);
+  });
+
   test('a command that only prints or tests the agent binary\'s name does not run it; a script or a wrapper that runs it does', () => {
     const runs = (command: string) => {
       const { taskDefinition } = fargateTask();
