@@ -1016,27 +1016,23 @@ function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>): 
   const out: string[] = [];
   for (const written of sources) {
     const source = path.posix.normalize(`/${written}`).replace(/\/$/, '') || '/';
-    const matches = globMatcher(source);
+    const patterns = source.split('/').filter((segment) => segment !== '').map(globTokens);
     for (const place of paths) {
       const segments = place.split('/').filter((segment) => segment !== '');
-      // The source is the binary itself, or a directory holding it (`/` holds everything).
-      for (let depth = source === '/' ? 0 : 1; depth <= segments.length; depth++) {
-        if (!matches(segments.slice(0, depth))) continue;
-        const inside = segments.slice(depth).join('/');
-        out.push(inside === '' ? (intoDirectory ? path.posix.join(destination, segments[segments.length - 1]) : path.posix.normalize(destination))
-          : path.posix.join(destination, inside));
-        break;
-      }
+      // The source is the binary itself, or a directory holding it (`/` holds everything): a path as deep as the source's.
+      const depth = patterns.length;
+      if (depth > segments.length || !patterns.every((tokens, i) => tokens !== undefined && globMatches(tokens, segments[i]))) continue;
+      const inside = segments.slice(depth).join('/');
+      out.push(inside === '' ? (intoDirectory ? path.posix.join(destination, segments[segments.length - 1]) : path.posix.normalize(destination))
+        : path.posix.join(destination, inside));
     }
   }
-  return out;
+  // A name longer than Linux file systems take (NAME_MAX) makes the COPY fail ("file name too long"): no place of the binary.
+  return out.filter((place) => place.split('/').every((segment) => Buffer.byteLength(segment) <= NAME_MAX));
 }
 
-/** Whether a path's segments match a source path, a glob per segment as Go's `filepath.Match` reads one (`*`, `?`, `[...]`, `\\`). */
-function globMatcher(source: string): (segments: string[]) => boolean {
-  const patterns = source.split('/').filter((segment) => segment !== '').map(globTokens);
-  return (segments) => segments.length === patterns.length && patterns.every((tokens, i) => tokens !== undefined && globMatches(tokens, segments[i]));
-}
+/** The longest name of a file or directory that Linux file systems (ext4, xfs, overlayfs) take, in bytes. */
+const NAME_MAX = 255;
 
 /** A glob's parts: `*`, or a test of one character (a literal, `?`, a bracket expression). */
 type GlobToken = '*' | ((c: string) => boolean);
@@ -1078,7 +1074,7 @@ function globTokens(segment: string): GlobToken[] | undefined {
   return tokens;
 }
 
-/** Whether a glob matches a whole name: the last star backtracked to, no deeper (time linear in their product). */
+/** Whether a glob (as Go's `filepath.Match` reads one: `*`, `?`, `[...]`, `\\`) matches a whole name: the last star backtracked to, no deeper (time linear in their product). */
 function globMatches(tokens: GlobToken[], name: string): boolean {
   const chars = Array.from(name);
   let t = 0;

@@ -958,6 +958,28 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
+  test('the agent copied to a very deep or a very long path is followed without hanging: a name longer than a file system takes is no place', () => {
+    const read = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', text);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory) });
+      return _builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, '');
+    };
+    const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM busybox AS mid\n';
+    // GIVEN the agent's files copied 100,000 directories deep, then a directory holding none of them copied and run
+    const deep = read(`${agent}COPY --from=a / /${'d/'.repeat(100_000)}\nFROM debian:12\nCOPY --from=mid /other /x\nCMD ["/x"]\n`);
+    // ... the agent's binary copied to a name of 200,000 characters (Linux takes 255 bytes), then globbed for by a long pattern and run
+    const long = read(`${agent}COPY --from=a /usr/local/bin/mackerel-container-agent /${'a'.repeat(200_000)}\n`
+      + `FROM debian:12\nCOPY --from=mid /*${'a'.repeat(100_000)} /x\nCMD ["/x"]\n`);
+    // ... and the same renamed to a name of 255 bytes (85 three-byte characters), which Linux takes
+    const longest = read(`${agent}COPY --from=a /usr/local/bin/mackerel-container-agent /${'あ'.repeat(85)}\n`
+      + 'FROM debian:12\nCOPY --from=mid /*あ /x\nCMD ["/x"]\n');
+    // THEN the first two run no agent (Docker cannot make the second: "file name too long"); the last does
+    expect([deep, long, longest]).toEqual([undefined, undefined, 'image built from on debian:12, copying the agent from the stage mid, which copies it '
+      + 'from the stage a built on mackerel/mackerel-container-agent:v0.13.2 (COPY --from=mid /*あ /x) and running it (CMD ["/x"])']);
+    // The test's time limit catches the reading quadratic in the depth or in the name's length (minutes here before).
+  }, 20_000);
+
   test('the agent copied through a long chain of stages is followed without overflowing the stack', () => {
     // GIVEN 5,000 stages, each copying /x from the one before, the first from the agent's stage
     const { taskDefinition } = fargateTask();
