@@ -966,11 +966,13 @@ describe('checks over the whole task, at synth', () => {
       return _builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, '');
     };
     const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM busybox AS mid\n';
+    // A long word written over continued lines, as Docker refuses a line of 64 KiB or more
+    const wrapped = (word: string) => word.match(/.{1,50000}/g)!.join('\\\n');
     // GIVEN the agent's files copied 100,000 directories deep, then a directory holding none of them copied and run
-    const deep = read(`${agent}COPY --from=a / /${'d/'.repeat(100_000)}\nFROM debian:12\nCOPY --from=mid /other /x\nCMD ["/x"]\n`);
+    const deep = read(`${agent}COPY --from=a / /${wrapped('d/'.repeat(100_000))}\nFROM debian:12\nCOPY --from=mid /other /x\nCMD ["/x"]\n`);
     // ... the agent's binary copied to a name of 200,000 characters (Linux takes 255 bytes), then globbed for by a long pattern and run
-    const long = read(`${agent}COPY --from=a /usr/local/bin/mackerel-container-agent /${'a'.repeat(200_000)}\n`
-      + `FROM debian:12\nCOPY --from=mid /*${'a'.repeat(100_000)} /x\nCMD ["/x"]\n`);
+    const long = read(`${agent}COPY --from=a /usr/local/bin/mackerel-container-agent /${wrapped('a'.repeat(200_000))}\n`
+      + `FROM debian:12\nCOPY --from=mid /*${wrapped('a'.repeat(100_000))} /x\nCMD ["/x"]\n`);
     // ... and the same renamed to a name of 255 bytes (85 three-byte characters), which Linux takes
     const longest = read(`${agent}COPY --from=a /usr/local/bin/mackerel-container-agent /${'あ'.repeat(85)}\n`
       + 'FROM debian:12\nCOPY --from=mid /*あ /x\nCMD ["/x"]\n');
