@@ -1048,22 +1048,36 @@ function globTokens(segment: string): GlobToken[] | undefined {
     } else if (c === '?') {
       tokens.push(() => true);
     } else if (c === '[') {
-      const negated = chars[i + 1] === '^' || chars[i + 1] === '!';
-      const ranges: Array<[string, string]> = [];
-      let j = negated ? i + 2 : i + 1;
-      for (; j < chars.length && (chars[j] !== ']' || j === (negated ? i + 2 : i + 1)); j++) {
-        let low = chars[j];
-        if (low === '\\') low = chars[++j];
+      // As Go reads a class: only `^` negates (`[!x]` holds `!` and `x`); an element is a character (`\\` escaping one) or a
+      // range of two, neither `-` nor `]` unescaped, so `]` closes the class only after an element; Go refuses any other class.
+      let j = i + 1;
+      const negated = chars[j] === '^';
+      if (negated) j++;
+      const element = (): number | undefined => {
+        let ch = chars[j];
+        if (ch === undefined || ch === '-' || ch === ']') return undefined;
+        if (ch === '\\') ch = chars[++j];
+        j++;
+        // Nothing after an element leaves the class open.
+        return ch === undefined || chars[j] === undefined ? undefined : ch.codePointAt(0);
+      };
+      const ranges: Array<[number, number]> = [];
+      while (chars[j] !== ']' || ranges.length === 0) {
+        const low = element();
+        if (low === undefined) return undefined;
         let high = low;
-        if (chars[j + 1] === '-' && chars[j + 2] !== undefined && chars[j + 2] !== ']') {
-          high = chars[j + 2] === '\\' ? chars[j + 3] : chars[j + 2];
-          j += chars[j + 2] === '\\' ? 3 : 2;
+        if (chars[j] === '-') {
+          j++;
+          const end = element();
+          if (end === undefined) return undefined;
+          high = end;
         }
-        if (low === undefined || high === undefined) return undefined;
         ranges.push([low, high]);
       }
-      if (j >= chars.length) return undefined;
-      tokens.push((ch) => ranges.some(([low, high]) => ch >= low && ch <= high) !== negated);
+      tokens.push((ch) => {
+        const point = ch.codePointAt(0)!;
+        return ranges.some(([low, high]) => point >= low && point <= high) !== negated;
+      });
       i = j;
     } else {
       const literal = c === '\\' ? chars[++i] : c;

@@ -958,6 +958,32 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
+  test('a COPY glob\'s bracket expression is read as Go\'s filepath.Match reads it: only ^ negates, and a class Go refuses matches nothing', () => {
+    const read = (source: string) => {
+      const { taskDefinition } = fargateTask();
+      const text = `FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\nCOPY --from=a ${source} /usr/bin/srv\nCMD ["/usr/bin/srv"]\n`;
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+      return _builtOnAgent(container) !== undefined;
+    };
+    // GIVEN the agent's binary renamed by a glob source with a bracket expression: `[!x]` is the class of `!` and `x` in Go
+    // (no negation), and Go refuses a class opening with `]` or `-`, or ending with `-` (ErrBadPattern: BuildKit copies nothing)
+    const bin = '/usr/local/bin/';
+    expect([
+      read(`${bin}[!x]ackerel-container-agent`),
+      read(`${bin}[]m]ackerel-container-agent`),
+      read(`${bin}[-m]ackerel-container-agent`),
+      read(`${bin}[m-]ackerel-container-agent`),
+      read(`${bin}[a-z-]ackerel-container-agent`),
+    ]).toEqual([false, false, false, false, false]);
+    // ... and classes Go matches `m` with: `[!m]` holds it, `[^x]` negates, a range, an escaped character
+    expect([
+      read(`${bin}[!m]ackerel-container-agent`),
+      read(`${bin}[^x]ackerel-container-agent`),
+      read(`${bin}[a-z]ackerel-container-agent`),
+      read(`${bin}[\\m]ackerel-container-agent`),
+    ]).toEqual([true, true, true, true]);
+  });
+
   test('the agent copied to a very deep or a very long path is followed without hanging: a name longer than a file system takes is no place', () => {
     const read = (text: string) => {
       const { taskDefinition } = fargateTask();
