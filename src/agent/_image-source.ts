@@ -856,7 +856,7 @@ function trimGoSpace(value: string): string {
 }
 
 /**
- * A COPY from the agent's image in the stages built (`chain`, from the one on an image to the one built),
+ * A COPY from the agent's image in the stages built (`chain`, from the one on an image to the one built; `runIn`: the ONBUILD triggers of the stage each is built on first),
  * and the ENTRYPOINT and CMD they leave, as BuildKit sets them: an ENTRYPOINT drops a CMD not set in its own
  * stage. A COPY's `--from` names a stage by its index or its name (in lower case): as BuildKit resolves it once
  * it has read every stage, the last stage of that name in the file (`byName`), also one written after the COPY.
@@ -872,24 +872,44 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
   let cmd: Command | undefined;
   for (const index of chain) {
     let cmdSet = false;
-    for (const instruction of stages[index].instructions) {
+    for (const { instruction, written } of runIn(stages, earlier, index)) {
       const keyword = /^(\S+)\s*/.exec(instruction)![1].toUpperCase();
       const rest = instruction.slice(keyword.length).trim();
       if (keyword === 'COPY' && copy === undefined) {
         const source = copySource(rest, stages.length, byName, contexts);
         const from = source && describeSource(source, carried);
-        if (from !== undefined) copy = { from, written: instruction };
+        if (from !== undefined) copy = { from, written };
       } else if (keyword === 'ENTRYPOINT') {
-        entrypoint = { ...commandWords(rest), written: instruction };
+        entrypoint = { ...commandWords(rest), written };
         if (!cmdSet) cmd = { words: [], written: '' };
       } else if (keyword === 'CMD') {
-        cmd = { ...commandWords(rest), written: instruction };
+        cmd = { ...commandWords(rest), written };
         cmdSet = true;
       }
     }
   }
   const built = carried(chain[chain.length - 1]);
   return copy && { ...copy, entrypoint, cmd, paths: built?.paths ?? new Set() };
+}
+
+/** An instruction a stage runs, and as the Dockerfile writes it (an ONBUILD trigger with its keyword). */
+interface Run {
+  readonly instruction: string;
+  readonly written: string;
+}
+
+const ONBUILD = /^ONBUILD[\t\v\f\r ]+/i;
+
+/**
+ * The instructions a stage runs, as BuildKit runs them: first the ONBUILD triggers of the stage it is built on (that
+ * stage's own only: triggers do not carry over further; since BuildKit 0.17 a trigger's COPY --from names a stage of
+ * the file), then its own. A stage does not run its own triggers.
+ */
+function runIn(stages: ReadonlyArray<Stage>, earlier: ReadonlyArray<number | undefined>, index: number): Run[] {
+  const below = earlier[index];
+  const triggers = below === undefined ? [] : stages[below].instructions.filter((written) => ONBUILD.test(written))
+    .map((written) => ({ instruction: written.replace(ONBUILD, ''), written }));
+  return [...triggers, ...stages[index].instructions.map((instruction) => ({ instruction, written: instruction }))];
 }
 
 /** Where the agent's binary is in its image. */
@@ -942,8 +962,9 @@ function describeSource(source: CopyFrom, carried: (index: number) => Carried | 
 function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>, byName: ReadonlyMap<string, number>, contexts: BuildOptions,
   unknownOf: (stage: ResolvedStage) => string | undefined, escape: string): (index: number) => Carried | undefined {
   const done = new Map<number, Carried | null>();
-  const sourcesOf = (index: number): CopyFrom[] => stages[index].instructions
-    .filter((instruction) => /^COPY\s/i.test(instruction))
+  const copiesIn = (index: number): string[] => runIn(stages, earlier, index).map(({ instruction }) => instruction)
+    .filter((instruction) => /^COPY\s/i.test(instruction));
+  const sourcesOf = (index: number): CopyFrom[] => copiesIn(index)
     .map((instruction) => copySource(instruction.slice(4).trim(), stages.length, byName, contexts))
     .filter((source): source is CopyFrom => source !== undefined);
   const compute = (index: number): Carried | null => {
@@ -952,7 +973,7 @@ function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>,
     let held: Carried | null = below !== undefined ? done.get(below) ?? null
       : stage.base === undefined || unknownOf(stage) !== undefined || !_AGENT_IMAGE.test(stage.base) ? null
         : { paths: new Set([AGENT_BINARY]), image: stage.base, hops: 0 };
-    for (const instruction of stage.instructions.filter((line) => /^COPY\s/i.test(line))) {
+    for (const instruction of copiesIn(index)) {
       const rest = instruction.slice(4).trim();
       const source = copySource(rest, stages.length, byName, contexts);
       const from = source?.image !== undefined ? { paths: new Set([AGENT_BINARY]), hops: 0 } : source && (done.get(source.stage!) ?? undefined);

@@ -958,6 +958,26 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
+  test('an ONBUILD COPY of the agent runs in the stages built on its stage, as BuildKit runs the triggers (0.17 and later), not in its own', () => {
+    const read = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const directory = dockerfileIn('Dockerfile', text);
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(directory) });
+      return _builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, '');
+    };
+    const base = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\nFROM alpine:3.20 AS base\n'
+      + 'ONBUILD COPY --from=agent /usr/local/bin/mackerel-container-agent /usr/local/bin/agent\n';
+    // GIVEN a stage whose trigger copies the agent's binary (renamed), run by the stage built on it, or by one a stage further
+    const child = read(`${base}FROM base\nCMD ["agent"]\n`);
+    const grandchild = read(`${base}FROM base AS mid\nFROM mid\nCMD ["agent"]\n`);
+    // ... and the stage of the trigger itself built and running the binary (a trigger runs only in a stage built on its own)
+    const own = read(`${base}CMD ["mackerel-container-agent"]\n`);
+    // THEN the first two run the agent; the last does not
+    const found = 'image built from on alpine:3.20, copying the agent from the stage agent built on mackerel/mackerel-container-agent:v0.13.2 '
+      + '(ONBUILD COPY --from=agent /usr/local/bin/mackerel-container-agent /usr/local/bin/agent) and running it (CMD ["agent"])';
+    expect([child, grandchild, own]).toEqual([found, found, undefined]);
+  });
+
   test('a COPY glob\'s bracket expression is read as Go\'s filepath.Match reads it: only ^ negates, and a class Go refuses matches nothing', () => {
     const read = (source: string) => {
       const { taskDefinition } = fargateTask();
