@@ -249,6 +249,11 @@ export function _builtBaseUnknown(container: ecs.ContainerDefinition): string | 
   return built.unknown === undefined ? undefined : `its image is built from ${built.file}, ${built.unknown}`;
 }
 
+/** Whether a container's image is built by another frontend than Docker's own Dockerfile frontend. @internal */
+export function _builtByOtherFrontend(container: ecs.ContainerDefinition): boolean {
+  return builtImageOf(container)?.otherFrontend === true;
+}
+
 /** An image of the agent's repository, by its last path segment: Docker Hub, ECR Public or a mirror. @internal */
 export const _AGENT_IMAGE = /(^|\/)mackerel-container-agent([:@]|$)/;
 const MACKEREL = /mackerel/i;
@@ -644,6 +649,8 @@ interface BuiltImage {
   readonly base?: string;
   readonly written?: string;
   readonly unknown?: string;
+  /** Whether another frontend than Docker's own reads the file, so no FROM line written in it is sure to be read. */
+  readonly otherFrontend?: boolean;
   readonly anyMayBeAgent: boolean;
   /** Where the stage built, on a known base, copies from the agent's image, and the ENTRYPOINT and CMD it sets, if any. */
   readonly copied?: CopiedAgent;
@@ -719,7 +726,7 @@ interface ResolvedStage extends Stage {
  */
 function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file' | 'text'> {
   const frontend = otherFrontend(text, source);
-  if (frontend !== undefined) return { anyMayBeAgent: true, unknown: frontend };
+  if (frontend !== undefined) return { anyMayBeAgent: true, unknown: frontend, otherFrontend: true };
   const dockerfile = instructionsOf(text);
   const parsed = dockerfile && stagesOf(dockerfile);
   if (!dockerfile || !parsed) return { anyMayBeAgent: false };

@@ -1,7 +1,7 @@
 import { Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
-import { _AGENT_IMAGE, _builtBaseUnknown, _builtOnAgent, _imageMayBeAgent, _readText } from './_image-source';
+import { _AGENT_IMAGE, _builtBaseUnknown, _builtByOtherFrontend, _builtOnAgent, _imageMayBeAgent, _readText } from './_image-source';
 import { _describeProblem, _warnLate } from '../_validation';
 
 /** What the late checks need to know of the agent. @internal */
@@ -278,9 +278,12 @@ export function _warnHandAgentUnchecked(scope: IConstruct, taskDefinition: ecs.T
     const found = unseen.files
       ? `and its environment files, read from S3 at deploy time, may set ${_PLATFORM}`
       : `so it may be built on the agent's image and set ${_PLATFORM} itself`;
+    // A FROM line is no help where another frontend reads the file: it may not read FROM lines at all.
     const advice = unseen.files
       ? `Set ${_PLATFORM} in its environment, not a file, so that the agent added by hand is found`
-      : `Write its base image in the Dockerfile's FROM line, or set ${_PLATFORM} in its environment, so that an agent added by hand is found`;
+      : _builtByOtherFrontend(container)
+        ? `Set ${_PLATFORM} in its environment, or build it with Docker's own Dockerfile frontend, so that an agent added by hand is found`
+        : `Write its base image in the Dockerfile's FROM line, or set ${_PLATFORM} in its environment, so that an agent added by hand is found`;
     _warnLate(scope, 'cdk-mackerel:handAgentUnchecked',
       `The container ${container.node.path} may run the Mackerel container agent, which cannot be told at synth: ${unseen.image}, `
       + `${found}. If it runs the agent, each task registers two Mackerel hosts, both billed. ${advice}, or acknowledge this warning `

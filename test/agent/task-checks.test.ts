@@ -1143,9 +1143,9 @@ describe('checks over the whole task, at synth', () => {
       'The container Stack/Task/custom may run the Mackerel container agent, which cannot be told at synth: its image is built from '
       + `${join(directory, 'Dockerfile')}, whose syntax directive names the frontend example.com/frontend:1, not Docker's own Dockerfile frontend `
       + '(docker/dockerfile), which may read it otherwise than Docker reads a Dockerfile, so it may be built on the agent\'s image and set '
-      + 'MACKEREL_CONTAINER_PLATFORM itself. If it runs the agent, each task registers two Mackerel hosts, both billed. Write its base image in the '
-      + 'Dockerfile\'s FROM line, or set MACKEREL_CONTAINER_PLATFORM in its environment, so that an agent added by hand is found, or acknowledge this '
-      + 'warning if it does not run the agent [ack: cdk-mackerel:handAgentUnchecked]',
+      + 'MACKEREL_CONTAINER_PLATFORM itself. If it runs the agent, each task registers two Mackerel hosts, both billed. Set '
+      + 'MACKEREL_CONTAINER_PLATFORM in its environment, or build it with Docker\'s own Dockerfile frontend, so that an agent added by hand is found, '
+      + 'or acknowledge this warning if it does not run the agent [ack: cdk-mackerel:handAgentUnchecked]',
     ]);
   });
 
