@@ -164,25 +164,29 @@ function withoutReferences(v: unknown): unknown {
  * The boolean fields whose unset value is `false`, which Mackerel may read back for a field never
  * set: `isMute`, `followRedirect` and `retireAutomatically` default to false (mackerel-api.md
  * sections 2.2, 2.3, 4.2), the emulator fills in `enabledGraphImage` and `skipDefault`, and
- * `skipCertificateVerification` and a role graph's `isStacked` are off when unset. An AWS
- * service's `enable` is unset (false) for a service left out, which the docs treat as disabled.
- * There "false" is as unset as an absent field; anywhere else it is text someone wrote (a memo, a
- * header value).
+ * `skipCertificateVerification` and a role graph's `isStacked` are off when unset. There "false"
+ * is as unset as an absent field; anywhere else it is text someone wrote (a memo, a header value).
  */
 const FALSE_WHEN_UNSET: ReadonlySet<string> = new Set([
-  'isMute', 'followRedirect', 'skipCertificateVerification', 'enabledGraphImage', 'skipDefault', 'retireAutomatically', 'isStacked', 'enable',
+  'isMute', 'followRedirect', 'skipCertificateVerification', 'enabledGraphImage', 'skipDefault', 'retireAutomatically', 'isStacked',
 ]);
+
+/** An AWS service of an integration's `services` map, by its path. */
+const AWS_SERVICE = /^services\.[^.]+$/;
 
 /**
  * Whether a field's value reads as unset; `field` is its path, whose last name decides about "false".
- * An object reads so when each of its fields does: an AWS service Mackerel reads back disabled, with
- * no role and no metrics (`{ enable: false, role: null, excludedMetrics: [] }`, what Terraform sends
- * for each service it does not configure and reads as one not configured), is one left out.
+ * An AWS service Mackerel reads back disabled, with no role and no metrics (`{ enable: false, role:
+ * null, excludedMetrics: [] }`, what Terraform sends for each service it does not configure and
+ * reads as one not configured), is one left out, which the docs treat as disabled. Only there: an
+ * object of empty fields, or an `enable` of "false", elsewhere (a metadata value) is what someone wrote.
  */
 function isEmpty(field: string, v: unknown): boolean {
+  if (AWS_SERVICE.test(field) && _isObject(v)) {
+    return Object.entries(v).every(([k, x]) => (k === 'enable' ? x === 'false' : isEmpty(`${field}.${k}`, x)));
+  }
   if (v === 'false') return FALSE_WHEN_UNSET.has(field.replace(/^.*\./, ''));
-  if (_isObject(v)) return Object.entries(v).every(([k, x]) => isEmpty(k, x));
-  return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+  return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (_isObject(v) && Object.keys(v).length === 0);
 }
 
 /** Inside lists of objects, empty server-added fields are dropped before comparing. */

@@ -454,6 +454,20 @@ describe('drift', () => {
       .toEqual([{ field: 'services.EC2.enable', old: 'true', new: 'false' }]);
   });
 
+  test('an AWS service\'s read-back rules stay with AWS services: metadata written outside with an "enable" of "false" or an object of empty fields is drift', () => {
+    const metadata = (json: object) => ({ service: 'shop', namespace: 'team', metadata: JSON.stringify(json) });
+    const live = (value: object) => ({ service: 'shop', namespace: 'team', metadata: value });
+    // Metadata is the user's JSON: a key added in Mackerel is a real change, whatever its name or value.
+    expect(_driftOf('Custom::MackerelServiceMetadata', metadata({ owner: 'ops' }), live({ owner: 'ops', enable: 'false' }), ['metadata']))
+      .toEqual([{ field: 'metadata.enable', old: undefined, new: 'false' }]);
+    expect(_driftOf('Custom::MackerelRoleMetadata', { ...metadata({ owner: 'ops' }), role: 'shop:web' }, { ...live({ owner: 'ops', oncall: { name: null } }), role: 'shop:web' }, ['metadata']))
+      .toEqual([{ field: 'metadata.oncall', old: undefined, new: { name: null } }]);
+    // An AWS service the template has, set to enable "false" with a role, read back without the role: a real change.
+    const integration = (ec2: object) => ({ name: 'aws', services: { EC2: ec2 } });
+    expect(_driftOf('Custom::MackerelAwsIntegration', integration({ enable: 'false', role: 'shop:web' }), integration({ enable: false, role: null, excludedMetrics: [] }), ['services']))
+      .toEqual([{ field: 'services.EC2.role', old: 'shop:web', new: null }]);
+  });
+
   test('fields the handler does not know and dynamic references are not compared', () => {
     const channel = { type: 'slack', name: 'ops', url: '{{resolve:secretsmanager:hook}}' };
     expect(_driftOf('Custom::MackerelChannel', channel, { id: 'c', type: 'slack', name: 'ops', url: 'https://hooks/x', suspended: true }, ['type', 'name', 'url'])).toEqual([]);
