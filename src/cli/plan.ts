@@ -144,17 +144,20 @@ export function _planStack(
   const dependencies = once(() => _dependencies(live()));
   const order = once(() => inStack(stack.stackName, () => {
     // A dashboard that takes the URL path another gives up waits for that update, as Mackerel refuses (409) a URL path held at the
-    // moment of the write; not recorded as a dependency (nothing orders their deletes). Where it would make a cycle (a swap, or a
-    // dependency the other way), the plain order stands and the run is refused (_checkUniqueNames).
+    // moment of the write; not recorded as a dependency (nothing orders their deletes). One that would make a cycle (a swap, or a
+    // dependency the other way) is left out, and the run refused (_checkUniqueNames); each other one still orders its pair.
     const withHandOvers = new Map([...dependencies()].map(([id, deps]) => [id, new Set(deps)]));
     for (const { taker, leaver } of _urlPathHandOvers(new Map([[stack.stackName, live()]]), state)) {
-      withHandOvers.get(taker.logicalId)?.add(leaver.logicalId);
+      const deps = withHandOvers.get(taker.logicalId);
+      if (!deps || !withHandOvers.has(leaver.logicalId) || deps.has(leaver.logicalId)) continue;
+      deps.add(leaver.logicalId);
+      try {
+        _topologicalOrder(withHandOvers);
+      } catch {
+        deps.delete(leaver.logicalId);
+      }
     }
-    try {
-      return _topologicalOrder(withHandOvers);
-    } catch {
-      return _topologicalOrder(dependencies());
-    }
+    return _topologicalOrder(withHandOvers);
   }));
   const outputs = stack.template.Outputs ?? {};
   const mackerelProperties = () => Object.values(live()).filter((r) => _isMackerelType(r.Type)).map((r) => r.Properties ?? {});

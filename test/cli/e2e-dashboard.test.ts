@@ -623,3 +623,21 @@ test('a dashboard that takes the URL path of one that depends on it is refused b
   expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/a" -> "shop\/b"\) takes the URL path Custom::MackerelDashboard Shop\/B1\w* leaves \("shop\/b" -> "shop\/c"\), but Shop\/B1\w* depends on Shop\/B0\w*, so it is written after it, .* Move Shop\/B1\w* in one apply and Shop\/B0\w* in the next; nothing was changed$/);
   expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
 });
+
+test('a hand-over a dependency makes impossible is the one refused, named with that dependency; another hand-over of the stack keeps its order', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  // A0 takes the URL path A1 leaves (no dependency between them); B0 takes the one B1 leaves, but B1 depends on B0.
+  const boards = (paths: string[]) => synthStack(dir, (stack) => {
+    const [, , b0, b1] = ['A0', 'A1', 'B0', 'B1'].map((id, i) => new Dashboard(stack, id, { title: id, urlPath: paths[i] }));
+    b1.node.addDependency(b0);
+  });
+  expect((await cli(['apply', boards(['shop/a0', 'shop/a1', 'shop/b0', 'shop/b1']), ...base])).code).toBe(0);
+  const run = await cli(['apply', boards(['shop/a1', 'shop/a2', 'shop/b1', 'shop/b2']), ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/b0" -> "shop\/b1"\) takes the URL path Custom::MackerelDashboard Shop\/B1\w* leaves \("shop\/b1" -> "shop\/b2"\), but Shop\/B1\w* depends on Shop\/B0\w*/);
+  // Without B0's move, A0's hand-over is ordered and goes through.
+  const diff = await cli(['diff', boards(['shop/a1', 'shop/a2', 'shop/b0', 'shop/b2']), ...base]);
+  expect(diff.err).toBe('');
+  expect(diff.out.split('\n').filter((l) => l.startsWith('~ update')).map((l) => l.match(/Shop\/([AB]\d)/)![1])).toEqual(['A1', 'A0', 'B1']);
+});
