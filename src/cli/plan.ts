@@ -67,6 +67,12 @@ export interface _StackPlan {
    * for a resource not applied yet or pending, what its properties make it (a service or role), else undefined.
    */
   produced(logicalId: string, unknowns?: _Unknowns): _Produced | undefined;
+  /**
+   * The URL path of a dashboard of the template, resolved against the state (a parameter's value,
+   * another stack's export); undefined for another resource, and for one known only after apply or
+   * that does not resolve (the run reports that itself).
+   */
+  urlPath(logicalId: string): string | undefined;
   /** The export names the Mackerel resources read with Fn::ImportValue. */
   imports(): ReadonlySet<string>;
   /** The outputs of other stacks the Mackerel resources read with Fn::GetStackOutput. */
@@ -142,12 +148,32 @@ export function _planStack(
   // Resolved on first use, so that a stack only read for its exports never evaluates its other conditions.
   const live = once(() => inStack(stack.stackName, () => liveResources(all, (r) => _conditionHolds(r, ctx()))));
   const dependencies = once(() => _dependencies(live()));
+  const urlPaths = new Map<string, string | undefined>();
+  const urlPath = (id: string): string | undefined => {
+    const resource = live()[id];
+    if (resource?.Type !== _RESOURCE_TYPES.DASHBOARD) return undefined;
+    if (!urlPaths.has(id)) {
+      let value: unknown;
+      let unknown = false;
+      const placeholder = (what: string) => {
+        unknown = true;
+        return _KNOWN_AFTER_APPLY(what);
+      };
+      try {
+        value = _stringifyScalars(_resolve(resource.Properties?.urlPath, { ...ctx({ placeholder }), resource: id }));
+      } catch (e) {
+        if (!(e instanceof _CliError)) throw e;
+      }
+      urlPaths.set(id, typeof value === 'string' && !unknown ? value : undefined);
+    }
+    return urlPaths.get(id);
+  };
   const order = once(() => inStack(stack.stackName, () => {
     // A dashboard that takes the URL path another gives up waits for that update, as Mackerel refuses (409) a URL path held at the
     // moment of the write; not recorded as a dependency (nothing orders their deletes). One that would make a cycle (a swap, or a
     // dependency the other way) is left out, and the run refused (_checkUniqueNames); each other one still orders its pair.
     const withHandOvers = new Map([...dependencies()].map(([id, deps]) => [id, new Set(deps)]));
-    for (const { taker, leaver } of _urlPathHandOvers(new Map([[stack.stackName, live()]]), state)) {
+    for (const { taker, leaver } of _urlPathHandOvers([{ stackName: stack.stackName, resources: live(), urlPath }], state)) {
       const deps = withHandOvers.get(taker.logicalId);
       if (!deps || !withHandOvers.has(leaver.logicalId) || deps.has(leaver.logicalId)) continue;
       deps.add(leaver.logicalId);
@@ -189,6 +215,7 @@ export function _planStack(
       return resolved;
     }),
     produced: (logicalId, unknowns) => inStack(stack.stackName, () => produced(logicalId, unknowns)),
+    urlPath,
     policy: (logicalId, attribute) => inStack(stack.stackName, () => _resolve(live()[logicalId][attribute], { ...ctx(), resource: logicalId })),
     imports,
     outputReads,

@@ -6,7 +6,7 @@
  * under a name the state still holds fails on every run (and for an integration, each failed run
  * leaves one more external ID that no integration uses).
  */
-import type { _Stack, _TemplateResource } from './assembly';
+import type { _Stack } from './assembly';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
 import { _isNamedType, _namedProduced } from './named';
@@ -66,7 +66,7 @@ interface Holder {
 }
 
 /**
- * Fails when an AWS integration or a dashboard the run creates has the literal name or URL path
+ * Fails when an AWS integration or a dashboard the run creates has the literal name, or the URL path (resolved where known before apply),
  * of one the state holds under another logical ID or in another stack.
  * @internal
  */
@@ -74,7 +74,8 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
   for (const kind of _UNIQUE_KINDS) {
     for (const plan of plans) {
       for (const [logicalId, resource] of Object.entries(plan.resources)) {
-        const value = resource.Properties?.[kind.field];
+        // A dashboard's URL path resolved (a parameter's value), as the run's URL path hand-overs are.
+        const value = kind.type === _RESOURCE_TYPES.DASHBOARD ? plan.urlPath(logicalId) : resource.Properties?.[kind.field];
         if (resource.Type !== kind.type || typeof value !== 'string') continue;
         // Held under this logical ID, it is updated in place (a new name is a PUT), not created.
         if (state.stacks[plan.stackName]?.resources[logicalId]?.type === kind.type) continue;
@@ -90,14 +91,14 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
   checkUrlPathOrder(plans, state);
 }
 
-/** A dashboard the run updates to another literal URL path. */
+/** A dashboard the run updates to another known URL path. */
 interface UrlPathMove {
   readonly at: string;
   readonly from: string;
   readonly to: string;
 }
 
-/** A dashboard of a template given a literal URL path other than the one the state holds for it (none for a create). */
+/** A dashboard of a template given a URL path (known before apply) other than the one the state holds for it (none for a create). */
 interface UrlPathClaim {
   readonly stackName: string;
   readonly logicalId: string;
@@ -111,16 +112,13 @@ export interface _UrlPathHandOver {
   readonly leaver: UrlPathClaim & { readonly from: string };
 }
 
-/** The literal URL path of a dashboard of a template, if it is one. */
-function literalUrlPath(resource: _TemplateResource | undefined): string | undefined {
-  const value = resource?.Type === _RESOURCE_TYPES.DASHBOARD ? resource.Properties?.urlPath : undefined;
-  return typeof value === 'string' ? value : undefined;
-}
+/** What the URL path checks read of a stack's plan: its resources, and each dashboard's URL path resolved (`_StackPlan.urlPath`). */
+type UrlPaths = Pick<_StackPlan, 'stackName' | 'resources' | 'urlPath'>;
 
-/** The dashboards of `stackName`'s template whose literal URL path the state does not hold for them. */
-function urlPathClaims(stackName: string, resources: { readonly [id: string]: _TemplateResource }, state: _StateFile): UrlPathClaim[] {
+/** The dashboards of a stack's template whose URL path (as far as known before apply) the state does not hold for them. */
+function urlPathClaims({ stackName, resources, urlPath }: UrlPaths, state: _StateFile): UrlPathClaim[] {
   return Object.keys(resources).flatMap((logicalId) => {
-    const to = literalUrlPath(resources[logicalId]);
+    const to = urlPath(logicalId);
     const held = state.stacks[stackName]?.resources[logicalId];
     const from = held?.type === _RESOURCE_TYPES.DASHBOARD && typeof held.properties.urlPath === 'string' ? held.properties.urlPath : undefined;
     return to === undefined || to === from ? [] : [{ stackName, logicalId, ...(from !== undefined ? { from } : {}), to }];
@@ -129,14 +127,12 @@ function urlPathClaims(stackName: string, resources: { readonly [id: string]: _T
 
 /**
  * The dashboards of the run that take a URL path another dashboard of the state gives up in the
- * same run by moving to another literal one (its delete comes after every create and update, so a
- * dashboard removed gives up nothing in time). `templates` gives each stack of the run's resources.
+ * same run by moving to another known one (its delete comes after every create and update, so a
+ * dashboard removed gives up nothing in time). `plans` are the stacks of the run.
  * @internal
  */
-export function _urlPathHandOvers(
-  templates: ReadonlyMap<string, { readonly [id: string]: _TemplateResource }>, state: _StateFile,
-): _UrlPathHandOver[] {
-  const claims = [...templates].flatMap(([stackName, resources]) => urlPathClaims(stackName, resources, state));
+export function _urlPathHandOvers(plans: readonly UrlPaths[], state: _StateFile): _UrlPathHandOver[] {
+  const claims = plans.flatMap((plan) => urlPathClaims(plan, state));
   return claims.flatMap((taker) => {
     const holder = holderOfUrlPath(state, taker.to, taker);
     const leaver = holder && claims.find((c) => c.stackName === holder.stackName && c.logicalId === holder.logicalId);
@@ -154,9 +150,9 @@ function holderOfUrlPath(state: _StateFile, urlPath: string, self: Holder): Hold
   return undefined;
 }
 
-/** Whether the run moves the dashboard the state holds as `holder` away from `urlPath` (to another literal URL path). */
+/** Whether the run moves the dashboard the state holds as `holder` away from `urlPath` (to another known URL path). */
 function movesAway(plans: readonly _StackPlan[], holder: Holder, urlPath: string): boolean {
-  const to = literalUrlPath(plans.find((p) => p.stackName === holder.stackName)?.resources[holder.logicalId]);
+  const to = plans.find((p) => p.stackName === holder.stackName)?.urlPath(holder.logicalId);
   return to !== undefined && to !== urlPath;
 }
 
@@ -168,7 +164,7 @@ function movesAway(plans: readonly _StackPlan[], holder: Holder, urlPath: string
 function checkUrlPathSwaps(plans: readonly _StackPlan[], state: _StateFile): void {
   const moves: UrlPathMove[] = [];
   for (const plan of plans) {
-    for (const claim of urlPathClaims(plan.stackName, plan.resources, state)) {
+    for (const claim of urlPathClaims(plan, state)) {
       if (claim.from !== undefined) moves.push({ at: `${plan.stackName}/${claim.logicalId}`, from: claim.from, to: claim.to });
     }
   }
@@ -198,7 +194,7 @@ function swapMessage(ring: readonly UrlPathMove[]): string {
  */
 function checkUrlPathUpdates(plans: readonly _StackPlan[], state: _StateFile): void {
   for (const plan of plans) {
-    for (const claim of urlPathClaims(plan.stackName, plan.resources, state)) {
+    for (const claim of urlPathClaims(plan, state)) {
       if (claim.from === undefined) continue; // a create is checked with the AWS integrations' names
       const holder = holderOfUrlPath(state, claim.to, claim);
       if (!holder || movesAway(plans, holder, claim.to)) continue;
@@ -221,7 +217,7 @@ function checkUrlPathUpdates(plans: readonly _StackPlan[], state: _StateFile): v
  */
 function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile): void {
   const stackIndex = (name: string) => plans.findIndex((p) => p.stackName === name);
-  for (const { taker, leaver } of _urlPathHandOvers(new Map(plans.map((p) => [p.stackName, p.resources])), state)) {
+  for (const { taker, leaver } of _urlPathHandOvers(plans, state)) {
     const [takerAt, leaverAt] = [`${taker.stackName}/${taker.logicalId}`, `${leaver.stackName}/${leaver.logicalId}`];
     const takes = `${takerAt} (${taker.from === undefined ? 'new' : JSON.stringify(taker.from)} -> ${JSON.stringify(taker.to)}) takes the URL path `
       + `${_RESOURCE_TYPES.DASHBOARD} ${leaverAt} leaves (${JSON.stringify(leaver.from)} -> ${JSON.stringify(leaver.to)})`;

@@ -641,3 +641,25 @@ test('a hand-over a dependency makes impossible is the one refused, named with t
   expect(diff.err).toBe('');
   expect(diff.out.split('\n').filter((l) => l.startsWith('~ update')).map((l) => l.match(/Shop\/([AB]\d)/)![1])).toEqual(['A1', 'A0', 'B1']);
 });
+
+test('a URL path given by a parameter counts in the hand-overs and swaps as a literal one does: ordered, or refused before anything is sent', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  // B0 at a literal URL path, B1 at the one its parameter gives.
+  const boards = (b0: string, b1: string) => synthStack(dir, (stack) => {
+    new Dashboard(stack, 'B0', { title: 'b0', urlPath: b0 });
+    new Dashboard(stack, 'B1', { title: 'b1', urlPath: new CfnParameter(stack, 'Path', { default: b1 }).valueAsString });
+  });
+  expect((await cli(['apply', boards('shop/a', 'shop/b'), ...base])).code).toBe(0);
+  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  // A swap is refused up front, naming both, though B1's URL path is a Ref.
+  const swap = await cli(['apply', boards('shop/b', 'shop/a'), ...base]);
+  expect(swap.code).toBe(2);
+  expect(swap.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/a" -> "shop\/b"\) and Shop\/B1\w* \("shop\/b" -> "shop\/a"\) swap their dashboard URL paths; .*nothing was changed$/);
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  // B0 takes shop/b, which B1 leaves for shop/c: B1 first.
+  const run = await cli(['apply', boards('shop/b', 'shop/c'), ...base]);
+  expect(run.err).toBe('');
+  expect(run.code).toBe(0);
+  expect(urlPaths()).toEqual(['b0 shop/b', 'b1 shop/c']);
+});
