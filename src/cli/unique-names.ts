@@ -71,6 +71,7 @@ interface Holder {
  * @internal
  */
 export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFile): void {
+  checkUrlPathsOfRun(plans);
   for (const kind of _UNIQUE_KINDS) {
     for (const plan of plans) {
       for (const [logicalId, resource] of Object.entries(plan.resources)) {
@@ -89,6 +90,29 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
   checkUrlPathSwaps(plans, state);
   checkUrlPathUpdates(plans, state);
   checkUrlPathOrder(plans, state);
+}
+
+/**
+ * Fails when two dashboards of the run's templates have one URL path: synthesis refuses two literal
+ * ones, but not a URL path given by a parameter or an import, which it sees as a token; the second
+ * write would fail on Mackerel's 409 after the first.
+ */
+function checkUrlPathsOfRun(plans: readonly _StackPlan[]): void {
+  const seen = new Map<string, string>();
+  for (const plan of plans) {
+    for (const logicalId of Object.keys(plan.resources)) {
+      const urlPath = plan.urlPath(logicalId);
+      if (urlPath === undefined) continue;
+      const at = `${plan.stackName}/${logicalId}`;
+      const other = seen.get(urlPath);
+      if (other !== undefined) {
+        throw new _CliError(`${other} and ${at} would both have the URL path ${JSON.stringify(urlPath)} after this run; dashboard URL paths are unique in `
+          + 'the Mackerel organization, so the second write would fail (synthesis could not tell: a URL path given by a parameter or an import is a token '
+          + 'there). Give one of them another URL path');
+      }
+      seen.set(urlPath, at);
+    }
+  }
 }
 
 /** A dashboard the run updates to another known URL path. */

@@ -663,3 +663,18 @@ test('a URL path given by a parameter counts in the hand-overs and swaps as a li
   expect(run.code).toBe(0);
   expect(urlPaths()).toEqual(['b0 shop/b', 'b1 shop/c']);
 });
+
+test('two dashboards of the run whose URL paths resolve to one (a parameter each, synthesis saw tokens) are refused before anything is sent', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const outdir = synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+    new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: new CfnParameter(stack, 'Path', { default: 'shop/web' }).valueAsString });
+  });
+  for (const command of ['apply', 'diff']) {
+    const run = await cli([command, outdir, ...base]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/AShop\/Board\w* and BShop\/Board\w* would both have the URL path "shop\/web" after this run; dashboard URL paths are unique in the Mackerel organization/);
+  }
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(0);
+  expect(shared.emulator.state().dashboards).toEqual([]);
+});
