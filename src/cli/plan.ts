@@ -523,7 +523,9 @@ export function _planApp(
     },
     checkUniqueNames: (pending) => {
       // In the order apply runs the stacks: a dashboard may take the URL path one of a stack applied before it gives up.
-      _checkUniqueNames(inOrder(_stackOrder(names, dependsOn)), state);
+      const reaches = (from: string, to: string, seen = new Set<string>()): boolean => dependsOn(from)
+        .some((d) => d === to || (!seen.has(d) && seen.add(d) && reaches(d, to, seen)));
+      _checkUniqueNames(inOrder(_stackOrder(names, dependsOn)), state, reaches);
       _checkNamedElsewhere(acting, state, pending, { names: allNames, stage: app.stage ? ` --stage ${app.stage}` : '' });
       _checkMetadataHolders(acting, state, pending, all);
     },

@@ -67,10 +67,13 @@ interface Holder {
 
 /**
  * Fails when an AWS integration or a dashboard the run creates has the literal name, or the URL path (resolved where known before apply),
- * of one the state holds under another logical ID or in another stack.
+ * of one the state holds under another logical ID or in another stack. `plans` are in the order apply runs them; `dependsOn`
+ * tells whether a stack depends on another, directly or not.
  * @internal
  */
-export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFile): void {
+export function _checkUniqueNames(
+  plans: readonly _StackPlan[], state: _StateFile, dependsOn: (stackName: string, other: string) => boolean = () => false,
+): void {
   checkUrlPathsOfRun(plans);
   for (const kind of _UNIQUE_KINDS) {
     for (const plan of plans) {
@@ -89,7 +92,7 @@ export function _checkUniqueNames(plans: readonly _StackPlan[], state: _StateFil
   }
   checkUrlPathSwaps(plans, state);
   checkUrlPathUpdates(plans, state);
-  checkUrlPathOrder(plans, state);
+  checkUrlPathOrder(plans, state, dependsOn);
 }
 
 /**
@@ -239,7 +242,7 @@ function checkUrlPathUpdates(plans: readonly _StackPlan[], state: _StateFile): v
  * dependency orders it first (each stack's order puts the one giving the path up first otherwise).
  * `plans` are in the order apply runs them.
  */
-function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile): void {
+function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile, dependsOn: (stackName: string, other: string) => boolean): void {
   const stackIndex = (name: string) => plans.findIndex((p) => p.stackName === name);
   for (const { taker, leaver } of _urlPathHandOvers(plans, state)) {
     const [takerAt, leaverAt] = [`${taker.stackName}/${taker.logicalId}`, `${leaver.stackName}/${leaver.logicalId}`];
@@ -248,6 +251,11 @@ function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile): voi
     const refused = 'Mackerel refuses (409) a URL path another dashboard holds at the moment of the write';
     if (taker.stackName !== leaver.stackName) {
       if (stackIndex(leaver.stackName) < stackIndex(taker.stackName)) continue;
+      // A dependency of the taking stack on the other would make a cycle where that one already depends on it.
+      if (dependsOn(leaver.stackName, taker.stackName)) {
+        throw new _CliError(`${takes}, but stack ${taker.stackName} is applied before stack ${leaver.stackName}, which depends on it, and ${refused}. `
+          + `Apply --stack ${leaver.stackName} first, then the rest`);
+      }
       throw new _CliError(`${takes}, but stack ${taker.stackName} is applied before stack ${leaver.stackName}, and ${refused}. Make stack `
         + `${taker.stackName} depend on stack ${leaver.stackName} (stack.addDependency), which orders them in apply as in CloudFormation, or apply `
         + `--stack ${leaver.stackName} first`);

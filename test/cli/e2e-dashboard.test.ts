@@ -678,3 +678,22 @@ test('two dashboards of the run whose URL paths resolve to one (a parameter each
   expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(0);
   expect(shared.emulator.state().dashboards).toEqual([]);
 });
+
+test('a dashboard that takes the URL path one of a stack depending on its own leaves is refused with advice that works: not a dependency that would make a cycle', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  // BShop depends on AShop, so AShop is applied first.
+  const stacks = (a: string, b: string) => synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+    new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
+    if (stack.stackName === 'BShop') stack.addDependency(stack.node.scope!.node.findChild('AShop') as typeof stack);
+  });
+  expect((await cli(['apply', stacks('shop/a', 'shop/b'), ...base])).code).toBe(0);
+  const run = await cli(['apply', stacks('shop/b', 'shop/c'), ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/but stack AShop is applied before stack BShop, which depends on it, and Mackerel refuses \(409\) .*\. Apply --stack BShop first, then the rest; nothing was changed$/);
+  expect(run.err).not.toMatch(/addDependency/);
+  // The advice works.
+  expect((await cli(['apply', stacks('shop/b', 'shop/c'), '--stack', 'BShop', ...base])).code).toBe(0);
+  expect((await cli(['apply', stacks('shop/b', 'shop/c'), ...base])).code).toBe(0);
+  expect(urlPaths()).toEqual(['AShop shop/b', 'BShop shop/c']);
+});
