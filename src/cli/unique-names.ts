@@ -260,11 +260,27 @@ function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile, depe
         + `${taker.stackName} depend on stack ${leaver.stackName} (stack.addDependency), which orders them in apply as in CloudFormation, or apply `
         + `--stack ${leaver.stackName} first`);
     }
-    const order = plans[stackIndex(taker.stackName)].order;
-    if (order.indexOf(leaver.logicalId) < order.indexOf(taker.logicalId)) continue;
-    throw new _CliError(`${takes}, but ${leaverAt} depends on ${takerAt}, so it is written after it, and ${refused}. Move ${leaverAt} in one apply `
-      + `and ${takerAt} in the next`);
+    const plan = plans[stackIndex(taker.stackName)];
+    if (plan.order.indexOf(leaver.logicalId) < plan.order.indexOf(taker.logicalId)) continue;
+    // Without a dependency of its own, the cycle goes through other hand-overs, which order dashboards without depending.
+    const why = reaches(plan.dependencies, leaver.logicalId, taker.logicalId) ? `${leaverAt} depends on ${takerAt}, so it is written after it`
+      : `the dependencies of stack ${plan.stackName}, with its other URL path hand-overs, write ${leaverAt} after ${takerAt}`;
+    throw new _CliError(`${takes}, but ${why}, and ${refused}. Move ${leaverAt} in one apply and ${takerAt} in the next`);
   }
+}
+
+/** Whether `from` depends on `to`, directly or not. */
+function reaches(dependencies: ReadonlyMap<string, ReadonlySet<string>>, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const queue = [from];
+  while (queue.length > 0) {
+    for (const d of dependencies.get(queue.shift()!) ?? []) {
+      if (d === to) return true;
+      if (!seen.has(d)) queue.push(d);
+      seen.add(d);
+    }
+  }
+  return false;
 }
 
 /** The stacks of the run's stage, for advice: a stack only in the state file cannot be applied, only destroyed. */

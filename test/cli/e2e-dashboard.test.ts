@@ -697,3 +697,19 @@ test('a dashboard that takes the URL path one of a stack depending on its own le
   expect((await cli(['apply', stacks('shop/b', 'shop/c'), ...base])).code).toBe(0);
   expect(urlPaths()).toEqual(['AShop shop/b', 'BShop shop/c']);
 });
+
+test('hand-overs that dependencies order round a cycle are refused without claiming a dependency the dashboards do not have', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  // B0 takes the URL path B1 leaves and B2 the one B3 leaves; B1 depends on B2, B3 on B0: no order writes both givers first.
+  const boards = (paths: string[]) => synthStack(dir, (stack) => {
+    const [b0, b1, b2, b3] = paths.map((urlPath, i) => new Dashboard(stack, `B${i}`, { title: `b${i}`, urlPath }));
+    b1.node.addDependency(b2);
+    b3.node.addDependency(b0);
+  });
+  expect((await cli(['apply', boards(['shop/t0', 'shop/p1', 'shop/t2', 'shop/p3']), ...base])).code).toBe(0);
+  const run = await cli(['apply', boards(['shop/p1', 'shop/q1', 'shop/p3', 'shop/q3']), ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/^cdk-mackerel: Shop\/B2\w* \("shop\/t2" -> "shop\/p3"\) takes the URL path Custom::MackerelDashboard Shop\/B3\w* leaves \("shop\/p3" -> "shop\/q3"\), but the dependencies of stack Shop, with its other URL path hand-overs, write Shop\/B3\w* after Shop\/B2\w*, .* Move Shop\/B3\w* in one apply and Shop\/B2\w* in the next; nothing was changed$/);
+  expect(run.err).not.toMatch(/depends on/);
+});
