@@ -39,6 +39,12 @@ export interface _Unknowns {
    * too, except for a service or role, whose physical ID follows from its properties (`named.ts`).
    */
   readonly pending?: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Every resource reads as the run leaves it, never as the state holds it: a service or role by
+   * the name its properties give, anything else as unknown (a dashboard's URL path made of a
+   * service's name, before the run that renames the service knows which resources it replaces).
+   */
+  readonly afterRun?: boolean;
 }
 
 /** The value another stack exports under a name, for the stack being resolved. @internal */
@@ -68,9 +74,9 @@ export interface _StackPlan {
    */
   produced(logicalId: string, unknowns?: _Unknowns): _Produced | undefined;
   /**
-   * The URL path of a dashboard of the template, resolved against the state (a parameter's value,
-   * another stack's export); undefined for another resource, and for one known only after apply or
-   * that does not resolve (the run reports that itself).
+   * The URL path of a dashboard of the template, resolved (a parameter's value, another stack's
+   * export) as the run leaves it (a service's name as renamed); undefined for another resource,
+   * and for one known only after apply or that does not resolve (the run reports that itself).
    */
   urlPath(logicalId: string): string | undefined;
   /** The export names the Mackerel resources read with Fn::ImportValue. */
@@ -127,7 +133,7 @@ export function _planStack(
   });
   const produced = (id: string, unknowns?: _Unknowns): _Produced | undefined => {
     const r = state.stacks[stack.stackName]?.resources[id];
-    const changing = !r || unknowns?.pending?.get(stack.stackName)?.has(id) === true;
+    const changing = !r || unknowns?.afterRun === true || unknowns?.pending?.get(stack.stackName)?.has(id) === true;
     if (!changing) return { physicalId: r.physicalId, data: r.data };
     return unknowns ? derive(id, unknowns) : undefined;
   };
@@ -160,7 +166,7 @@ export function _planStack(
         return _KNOWN_AFTER_APPLY(what);
       };
       try {
-        value = _stringifyScalars(_resolve(resource.Properties?.urlPath, { ...ctx({ placeholder }), resource: id }));
+        value = _stringifyScalars(_resolve(resource.Properties?.urlPath, { ...ctx({ placeholder, afterRun: true }), resource: id }));
       } catch (e) {
         if (!(e instanceof _CliError)) throw e;
       }

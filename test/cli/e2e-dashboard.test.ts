@@ -713,3 +713,21 @@ test('hand-overs that dependencies order round a cycle are refused without claim
   expect(run.err).toMatch(/^cdk-mackerel: Shop\/B2\w* \("shop\/t2" -> "shop\/p3"\) takes the URL path Custom::MackerelDashboard Shop\/B3\w* leaves \("shop\/p3" -> "shop\/q3"\), but the dependencies of stack Shop, with its other URL path hand-overs, write Shop\/B3\w* after Shop\/B2\w*, .* Move Shop\/B3\w* in one apply and Shop\/B2\w* in the next; nothing was changed$/);
   expect(run.err).not.toMatch(/depends on/);
 });
+
+test('a URL path made of a service\'s name follows the service renamed in the same run: a dashboard created at the URL path it leaves is written after it', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const app = (name: string, withNew: boolean) => synthStack(dir, (stack) => {
+    const service = new MackerelService(stack, 'Service', { name });
+    new Dashboard(stack, 'Web', { title: 'web', urlPath: `${service.name}/web` });
+    if (withNew) new Dashboard(stack, 'Archive', { title: 'archive', urlPath: 'shop/web' });
+  });
+  expect((await cli(['apply', app('shop', false), ...base])).code).toBe(0);
+  expect(urlPaths()).toEqual(['web shop/web']);
+  const diff = await cli(['diff', app('shop2', true), ...base]);
+  expect(diff.err).toBe('');
+  const run = await cli(['apply', app('shop2', true), ...base]);
+  expect(run.err).toBe('');
+  expect(run.code).toBe(0);
+  expect(urlPaths()).toEqual(['archive shop/web', 'web shop2/web']);
+});
