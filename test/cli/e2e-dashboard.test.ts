@@ -360,12 +360,7 @@ test('a dashboard construct moved to a new logical ID is refused before anything
     + 'which this run deletes only after the create \\(as CloudFormation does\\); dashboard URL paths are unique in the Mackerel organization, '
     + 'so the create would fail on every run. Keep the dashboard\'s construct id \\(and stack\\) so that it stays Board\\w*, '
     + 'or give it a new URL path for one apply and the old URL path back in the next';
-  let run = await cli(['apply', moved, ...base]);
-  expect(run.code).toBe(2);
-  expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`));
-  run = await cli(['diff', moved, ...base]);
-  expect(run.err).toMatch(new RegExp(`apply would refuse this run: ${why}`));
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  await expectRefusedUpFront(moved, base, why, sent);
 });
 
 test('a dashboard made outside cdk-mackerel at the URL path: diff says the create will fail, as apply then fails on it, and keeps its stdout', async () => {
@@ -403,6 +398,18 @@ test('a dashboard made outside cdk-mackerel at the URL path: diff says the creat
 });
 
 /** The logical ID diff's line shows for the construct `id` of stack Shop. */
+/**
+ * Apply refuses the template before sending anything (nothing written since `sent` writes), and diff
+ * says apply would refuse it, for the same reason: `why`, a pattern's text.
+ */
+async function expectRefusedUpFront(template: string, base: string[], why: string, sent: number): Promise<void> {
+  const run = await cli(['apply', template, ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`));
+  expect((await cli(['diff', template, ...base])).err).toMatch(new RegExp(`apply would refuse this run: ${why}`));
+  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+}
+
 function logicalIdOf(out: string, id: string): string {
   return new RegExp(`Shop/(${id}\\w+)`).exec(out)![1];
 }
@@ -490,12 +497,7 @@ test('two dashboards that swap URL paths are refused before anything is sent, na
   const why = 'Shop/One\\w* \\("shop/a" -> "shop/b"\\) and Shop/Two\\w* \\("shop/b" -> "shop/a"\\) swap their dashboard URL paths; Mackerel refuses \\(409\\) '
     + 'a URL path another dashboard holds at the moment of the write, so whichever is updated first would fail\\. Swap them through a free URL path, '
     + 'one apply per move: Shop/One\\w* to a free URL path, then Shop/Two\\w* to "shop/a", then Shop/One\\w* to "shop/b"';
-  let run = await cli(['apply', swapped, ...base]);
-  expect(run.code).toBe(2);
-  expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`));
-  run = await cli(['diff', swapped, ...base]);
-  expect(run.err).toMatch(new RegExp(`apply would refuse this run: ${why}`));
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  await expectRefusedUpFront(swapped, base, why, sent);
 
   // The three applies the advice names go through.
   for (const [a, b] of [['shop/free', 'shop/b'], ['shop/free', 'shop/a'], ['shop/b', 'shop/a']]) {
@@ -565,12 +567,8 @@ test('an update to the URL path of a dashboard the run deletes is refused before
   const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
   // B0 takes shop/b while B1 is removed from the app: its delete comes after every update.
   const deleted = synthBoards(dir, ['shop/b', undefined]);
-  let run = await cli(['apply', deleted, ...base]);
-  expect(run.code).toBe(2);
-  expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* would move a dashboard to the URL path "shop\/b", the URL path of Custom::MackerelDashboard Shop\/B1\w*, which this run deletes only after the update .*; nothing was changed$/);
-  run = await cli(['diff', deleted, ...base]);
-  expect(run.err).toMatch(/apply would refuse this run: Shop\/B0\w* would move a dashboard to the URL path "shop\/b"/);
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  await expectRefusedUpFront(deleted, base, 'Shop/B0\\w* would move a dashboard to the URL path "shop/b", the URL path of Custom::MackerelDashboard '
+    + 'Shop/B1\\w*, which this run deletes only after the update .*', sent);
   // As the advice says: B1 removed in one apply, B0 moved in the next.
   expect((await cli(['apply', synthBoards(dir, ['shop/a', undefined]), ...base])).code).toBe(0);
   expect((await cli(['apply', synthBoards(dir, ['shop/b', undefined]), ...base])).code).toBe(0);
