@@ -74,7 +74,8 @@ export function _secretForms(value: string): string[] {
  */
 function urlForms(text: string): string[] {
   const component = encodeURIComponent(text);
-  return [component, component.replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+')];
+  // Its escapes of `!'()~`, as any other escape, are read by `readEscapes`; a + is not.
+  return [component, component.replace(/%20/g, '+')];
 }
 
 /**
@@ -86,11 +87,10 @@ function urlForms(text: string): string[] {
  * PHP's json_encode) or uppercase (Java's writers), so a URL or memo with `é` or `日本` is echoed so.
  */
 function jsonForms(text: string): string[] {
+  // Their \uXXXX, in either case, of some characters or all, are read by `readEscapes`, and \/ too, but for
+  // PHP's \\\/ (a backslash and a slash), which it reads as a slash escaped twice (a log line's \\/).
   const json = jsonEscaped(text);
-  const slashes = json.split('/').join('\\/');
-  const escaped = (t: string, pattern: RegExp) => t.replace(pattern, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  // In uppercase hex, and with only some characters escaped, they are read by `readEscapes`.
-  return [...new Set([json, slashes].flatMap((t) => [t, escaped(t, /[&<>\u2028\u2029]/g), escaped(t, /[^\x00-\x7f]/g)]))];
+  return [json, json.split('/').join('\\/')];
 }
 
 export function scrub(text: string): string {
@@ -169,7 +169,6 @@ export function _maskSpans(
     // only in its escapes' hex.
     const folded = within.includes('%') ? upperHex(within) : undefined;
     for (const [form, mask] of sought) {
-      if (form === '') continue;
       const anyCase = folded !== undefined && form.includes('%');
       const [searched, what] = anyCase ? [folded, upperHex(form)] : [within, form];
       for (let i = searched.indexOf(what); i >= 0; i = searched.indexOf(what, i + 1)) {
@@ -185,8 +184,8 @@ export function _maskSpans(
   // own set of characters: the forms are looked for once more in the text with every such escape read as
   // its character (`readEscapes`), JSON's once or twice escaped (as a log line carries a message), and what
   // is found there masked in the text as written, escapes whole.
-  const unescaped = readEscapes(text);
-  if (unescaped) find(unescaped.text, escapesRead(forms), unescaped.at);
+  const [read, at] = readEscapes(text) ?? [];
+  if (at) find(read!, escapesRead(forms), at);
   if (spans.length === 0) return text;
   spans.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
@@ -208,7 +207,7 @@ export function _maskSpans(
  * `\/`, `\\/` or `\\\/`), an escaped backslash, or another backslash; or a percent-escape of an
  * ASCII character or of a whole UTF-8 one.
  */
-const ESCAPES = /\\(?:\\?u([0-9a-fA-F]{4})|(?:\\\\?)?\/|\\)?|%[0-7][0-9a-fA-F]|%[cdCD][0-9a-fA-F]%[89abAB][0-9a-fA-F]|%[eE][0-9a-fA-F](?:%[89abAB][0-9a-fA-F]){2}|%[fF][0-7](?:%[89abAB][0-9a-fA-F]){3}/g;
+const ESCAPES = /\\(?:\\?u([\dA-Fa-f]{4})|(?:\\\\?)?\/|\\)?|%[0-7][\dA-Fa-f]|%[cdCD][\dA-Fa-f]%[89abAB][\dA-Fa-f]|%[eE][\dA-Fa-f](?:%[89abAB][\dA-Fa-f]){2}|%[fF][0-7](?:%[89abAB][\dA-Fa-f]){3}/g;
 
 /**
  * `text` with every escape of `ESCAPES` read as its character, and where in `text` each character
@@ -218,8 +217,8 @@ const ESCAPES = /\\(?:\\?u([0-9a-fA-F]{4})|(?:\\\\?)?\/|\\)?|%[0-7][0-9a-fA-F]|%
  * Python's quote not `/`). A space written `+` is not read: the forms hold the secret so written
  * (`urlForms`), and `+` is a character of its own elsewhere.
  */
-function readEscapes(text: string): { readonly text: string; readonly at: Int32Array } | undefined {
-  if (!/\\\\?(?:u[0-9a-fA-F]{4}|\\?\/)|%[0-9a-fA-F]{2}/.test(text)) return undefined;
+function readEscapes(text: string): readonly [string, Int32Array] | undefined {
+  if (!/\\\\?(?:u[\da-f]{4}|\\?\/)|%[\da-f]{2}/i.test(text)) return undefined;
   const at = new Int32Array(text.length + 1);
   let out = '';
   let length = 0;
@@ -234,20 +233,18 @@ function readEscapes(text: string): { readonly text: string; readonly at: Int32A
     done = escape.index + escape[0].length;
   }
   for (let i = done; i <= text.length; i++) at[length++] = i;
-  return { text: `${out}${text.slice(done)}`, at: at.subarray(0, length) };
+  return [`${out}${text.slice(done)}`, at.subarray(0, length)];
 }
 
 /** The character an escape stands for, if read: a quote's, a backslash's or a control character's escape stays as written. */
 function escapedCharacter([escape, hex]: RegExpMatchArray): string | undefined {
-  if (escape.endsWith('/')) return '/';
-  let character: string | undefined;
   try {
-    character = hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : escape[0] === '%' ? decodeURIComponent(escape) : undefined;
+    // A backslash not read as an escape is read as itself, and left so.
+    const character = escape.endsWith('/') ? '/' : hex ? String.fromCharCode(parseInt(hex, 16)) : decodeURIComponent(escape);
+    return /^[^\x00-\x1f"\\]/.test(character) ? character : undefined;
   } catch {
     return undefined; // not UTF-8 (an overlong form, a surrogate's)
   }
-  const code = character?.charCodeAt(0) ?? 0;
-  return code >= 0x20 && code !== 0x22 && code !== 0x5c ? character : undefined;
 }
 
 /** The forms (of `_maskSpans`) as `readEscapes` reads them, once for each list of forms. */
@@ -257,11 +254,10 @@ function escapesRead(forms: ReadonlyArray<readonly [string, string]>): ReadonlyA
   if (!read) {
     const unique = new Map<string, string>();
     for (const [form, mask] of forms) {
-      const text = readEscapes(form)?.text ?? form;
-      if (!unique.has(text)) unique.set(text, mask);
+      const text = readEscapes(form)?.[0] ?? form;
+      unique.set(text, unique.get(text) ?? mask);
     }
-    read = [...unique];
-    formsRead.set(forms, read);
+    formsRead.set(forms, (read = [...unique]));
   }
   return read;
 }
