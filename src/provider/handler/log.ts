@@ -162,19 +162,23 @@ export function _maskSpans(
   text: string, forms: ReadonlyArray<readonly [string, string]>, keep?: (mask: string, start: number, end: number) => boolean,
 ): string {
   const spans: Array<{ start: number; end: number; mask: string }> = [];
-  const find = (within: string, sought: ReadonlyArray<readonly [string, string]>, at?: Int32Array) => {
+  const find = (within: string, sought: ReadonlyArray<readonly [string, string, string?, string?]>, at?: Int32Array) => {
     // A percent-escape's hex may be in either case, mixed in one text too (a writer re-encoding only some
     // characters, a URL normalizer uppercasing a secret's own escapes): a form holding one is looked for
     // with a to f uppercased in both, which moves no character, and taken where it differs from the text
     // only in its escapes' hex.
     const folded = within.includes('%') ? upperHex(within) : undefined;
-    for (const [form, mask] of sought) {
+    for (const [form, mask, head = '', tail = ''] of sought) {
       const anyCase = folded !== undefined && form.includes('%');
       const [searched, what] = anyCase ? [folded, upperHex(form)] : [within, form];
       for (let i = searched.indexOf(what); i >= 0; i = searched.indexOf(what, i + 1)) {
         if (anyCase && !sameButHexCase(within, i, form)) continue;
-        const [start, end] = at ? [at[i], at[i + form.length]] : [i, i + form.length];
-        if (!keep?.(mask, start, end)) spans.push({ start, end, mask });
+        // A form read with its first or last characters as written (`escapesRead`): read so in the text too, or
+        // as written, where the text's own escape ends or starts with them.
+        const [h, j, t] = [head.length, i + form.length, tail.length];
+        const start = !at ? i : within.slice(i - h, i) === head ? at[i - h] : text.slice(at[i] - h, at[i]) === head ? at[i] - h : -1;
+        const end = !at ? j : within.startsWith(tail, j) ? at[j + t] : text.startsWith(tail, at[j]) ? at[j] + t : -1;
+        if (start >= 0 && end >= 0 && !keep?.(mask, start, end)) spans.push({ start, end, mask });
       }
     }
   };
@@ -247,17 +251,23 @@ function escapedCharacter([escape, hex]: RegExpMatchArray): string | undefined {
   }
 }
 
-/** The forms (of `_maskSpans`) as `readEscapes` reads them, once for each list of forms. */
-const formsRead = new WeakMap<ReadonlyArray<readonly [string, string]>, Array<readonly [string, string]>>();
-function escapesRead(forms: ReadonlyArray<readonly [string, string]>): ReadonlyArray<readonly [string, string]> {
+/**
+ * The forms (of `_maskSpans`) as `readEscapes` reads them, once for each list of forms, each without the
+ * characters it starts or ends with that may end or start an escape (hex digits, `\\`, `%`): the text
+ * around a secret may start or end an escape with them (`%` and `41...`, `...\\` and `u0041`), which
+ * is then read as another character. They are sought apart, as read or as written (`_maskSpans`).
+ */
+const formsRead = new WeakMap<ReadonlyArray<readonly [string, string]>, Array<readonly [string, string, string, string]>>();
+function escapesRead(forms: ReadonlyArray<readonly [string, string]>): ReadonlyArray<readonly [string, string, string, string]> {
   let read = formsRead.get(forms);
   if (!read) {
-    const unique = new Map<string, string>();
+    const unique = new Map<string, readonly [string, string, string, string]>();
     for (const [form, mask] of forms) {
       const text = readEscapes(form)?.[0] ?? form;
-      unique.set(text, unique.get(text) ?? mask);
+      const [, head = '', core, tail = ''] = /^(u?[\da-f]{1,4}|\/|(?:%[89ab][\da-f])+)?([^]+?)(\\\\?(?:u[\da-f]{0,3})?|%[c-f][\da-f](?:%[89ab][\da-f]){0,2}|%[\da-f]?)?$/i.exec(text)!;
+      unique.set(text, unique.get(text) ?? [core, mask, head, tail]);
     }
-    formsRead.set(forms, (read = [...unique]));
+    formsRead.set(forms, (read = [...unique.values()]));
   }
   return read;
 }

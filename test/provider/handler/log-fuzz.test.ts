@@ -98,3 +98,37 @@ describe('masking fuzz (seeded)', () => {
     }
   });
 });
+
+// Secrets that start with what may end an escape (hex digits, u and hex, /) or end with what may start one (\, %, a
+// UTF-8 lead byte's escape), between texts that end or start such an escape: the text's escape then holds the secret's
+// first or last characters, and is read as another character.
+describe('masking fuzz at the edges of escapes (seeded)', () => {
+  const draw = random(20261126);
+  const pick = (list: readonly string[]) => list[Math.floor(draw() * list.length)];
+  const [heads, tails] = [['4', 'e9', '1F', 'u00e9', '/', 'A'], ['\\', '%', '%4', '%C3', '\\u00', 'e']];
+  const [befores, afters] = [['%', '%4', '\\u00', '\\u', '\\', '%C3', '\\\\'], ['u0041', '/', '41', '1', '%A9', '\\/', '00e9']];
+  const cases = draws(20261126, 24, draw).map(({ secret }) => ({ secret: `${pick(heads)}${secret}${pick(tails)}`, before: pick(befores), after: pick(afters) }));
+  for (const { secret } of cases) addSecret(secret);
+  const cli = _scrubber(cases.map(({ secret }) => secret));
+
+  test('no form of a secret survives the scrub, in the handler and in the CLI, and every log line stays JSON', () => {
+    const lines: string[] = [];
+    const log = createLogger({}, (_level, line) => lines.push(line));
+    for (const { secret, before, after } of cases) {
+      const { once, all: forms } = writtenForms(secret, draw);
+      for (const written of once) {
+        const text = `${before}${written}${after}`;
+        for (const scrubbed of [scrub(text), cli(text)]) {
+          const left = forms.filter((f) => scrubbed.includes(f));
+          expect({ secret, text, left }).toEqual({ secret, text, left: [] });
+        }
+        lines.length = 0;
+        log.error('failed', { error: text });
+        const parsed = JSON.parse(lines[0]) as Record<string, string>;
+        expect(() => JSON.parse(cli(lines[0]))).not.toThrow();
+        const left = forms.filter((f) => parsed.error.includes(f));
+        expect({ secret, line: lines[0], left }).toEqual({ secret, line: lines[0], left: [] });
+      }
+    }
+  });
+});

@@ -136,6 +136,32 @@ describe('scrub', () => {
     expect(scrub('https://hooks.example.com/T0PART?memo=caf\\u00e9\\u2013\\u20ac&token=XXXXLOGPARt')).not.toBe('****');
   });
 
+  test('masks a secret some of whose characters are escaped where the text around it starts or ends an escape with its first or last characters', () => {
+    // GIVEN: secrets ending with a backslash or a %, and starting with hex digits
+    addSecret('XXXXLOGEDGE1日é\\');
+    addSecret('https://hooks.example.com/T0EDGE2/é?t=%');
+    addSecret('4fXXXXLOGEDGE3/é');
+    const written = [
+      // é escaped by a JSON writer and 日 not, the escaped backslash followed by u0041 or /, which then read as one escape
+      'XXXXLOGEDGE1日\\u00e9\\\\u0041',
+      'XXXXLOGEDGE1日\\u00e9\\\\/',
+      // é percent-encoded by a URL parser, which leaves %, followed by 41: %41 reads as A
+      'https://hooks.example.com/T0EDGE2/%C3%A9?t=%41',
+      // after a % or a \\u00 of the text: %4f and \\u004f read as O
+      '%4fXXXXLOGEDGE3/%C3%A9',
+      '\\u004fXXXXLOGEDGE3\\/\\u00e9',
+    ];
+    // The text's own part of each escape it shares with a secret is left around the mask.
+    const head = ['', '', '', '%', '\\u00'];
+    const tail = ['u0041', '/', '41', '', ''];
+    // WHEN / THEN: the secret is masked, and the text around it left
+    written.forEach((text, i) => expect(scrub(`x ${text} y`)).toBe(`x ${head[i]}****${tail[i]} y`));
+    createLogger().error('failed', { error: written.map((text) => `{"v":"${text}"}`).join(' ') });
+    const line = logs.lines()[0];
+    expect(JSON.parse(line).error).toBe(written.map((_, i) => `{"v":"${head[i]}****${tail[i]}"}`).join(' '));
+    for (const secret of ['XXXXLOGEDGE1', 'T0EDGE2', 'XXXXLOGEDGE3']) expect(line).not.toContain(secret);
+  });
+
   test('masks a short secret beyond ASCII where a JSON writer quotes it whole as \\uXXXX', () => {
     // GIVEN: a NoEcho-like short value with an accented letter
     addSecret('mé', true);
