@@ -73,7 +73,13 @@ export function _secretForms(value: string): string[] {
  * is the writer's choice (.NET's HttpUtility.UrlEncode writes lowercase): `_maskSpans` reads it in either.
  */
 function urlForms(text: string): string[] {
-  const component = encodeURIComponent(text);
+  let component: string;
+  try {
+    component = encodeURIComponent(text);
+  } catch {
+    // a lone surrogate, which no URL writer encodes (a URIError here): such a secret has no URL form
+    return [];
+  }
   // Its escapes of `!'()~`, as any other escape, are read by `readEscapes`; a + is not.
   return [component, component.replace(/%20/g, '+')];
 }

@@ -19,6 +19,15 @@ describe('scrub', () => {
     expect(scrub(JSON.stringify({ key: quoted }))).toBe('{"key":"****"}');
   });
 
+  test('a secret holding a lone UTF-16 surrogate (a NoEcho Default written \\ud800 in a template) is taken and masked as written, not thrown on', () => {
+    // GIVEN a value no URL writer can encode (encodeURIComponent throws a URIError on it)
+    const lone = 'log-test-lone-\ud800-secret';
+    // WHEN it is added THEN it is taken, and blanked as written and as JSON escapes it
+    expect(() => addSecret(lone)).not.toThrow();
+    expect(scrub(`value ${lone}`)).toBe('value ****');
+    expect(scrub(JSON.stringify({ lone }))).toBe('{"lone":"****"}');
+  });
+
   test('a log line never holds a secret in any of those forms', () => {
     // GIVEN
     addSecret(url);
