@@ -167,7 +167,7 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
   if (entryPoint === undefined && copied.entrypoint?.shell) runs.splice(1);
   // Docker runs the entry point with the CMD (or the command) as its arguments: one program's, read as one command
   // (`ls -l` then the binary lists it). The part holding the word that runs the binary is the one said.
-  let at = agentRunAt(runs.flatMap(([words]) => words ?? []), copied.paths);
+  let at = agentRunAt(runs.flatMap(([words]) => words ?? []), copied.paths, copied.search);
   if (at < 0) return undefined;
   const naming = runs.find(([words]) => (at -= (words ?? []).length) < 0)!;
   const base = built.base!.split(UNKNOWN).join('*');
@@ -202,10 +202,10 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', 
  * first word naming it, as the program or an argument a wrapper runs (`tini -- mackerel-container-agent`), in a
  * command, or in a simple command of a script a word holds, whose program is not `INERT`; -1 where none does.
  */
-function agentRunAt(words: string[], paths: ReadonlySet<string>): number {
+function agentRunAt(words: string[], paths: ReadonlySet<string>, search: ReadonlyArray<string>): number {
   return inert(words) ? -1 : words.findIndex((word) => word.split(/[;&|()`\n]|\$\(/).some((command) => {
     const tokens = command.split(/[\s'"]+/).filter((token) => token !== '');
-    return !inert(tokens) && tokens.some((token) => namesAgentBinary(token, paths));
+    return !inert(tokens) && tokens.some((token) => namesAgentBinary(token, paths, search));
   }));
 }
 
@@ -217,18 +217,18 @@ function inert(tokens: string[]): boolean {
   return program !== undefined && (INERT.has(program) || (program === 'command' && /^-[vV]/.test(tokens[i + 1] ?? '')));
 }
 
-/** The directories of the PATH images are given by default (BuildKit sets it where the base image sets none). */
+/** The directories of the PATH images are given by default (BuildKit sets it where the base image sets none): taken as the base image's. */
 const DEFAULT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /**
  * A word of a command naming the agent's binary: by its path's last segment (`/usr/local/bin/mackerel-container-agent`),
- * or as a place the image's COPYs put it (`paths`), by its path or, where it is in a directory of the PATH, its name.
+ * or as a place the image's COPYs put it (`paths`), by its path or, where it is in a directory of the PATH (`search`), its name.
  */
-function namesAgentBinary(word: string, paths: ReadonlySet<string>): boolean {
+function namesAgentBinary(word: string, paths: ReadonlySet<string>, search: ReadonlyArray<string>): boolean {
   // An option's value (`--config=/etc/mackerel-container-agent`) names a file, not the program run.
   if (word.startsWith('-') || word.includes('=')) return false;
   if (word.slice(word.lastIndexOf('/') + 1) === 'mackerel-container-agent') return true;
-  return word.startsWith('/') ? paths.has(path.posix.normalize(word)) : !word.includes('/') && DEFAULT_PATH.some((dir) => paths.has(`${dir}/${word}`));
+  return word.startsWith('/') ? paths.has(path.posix.normalize(word)) : !word.includes('/') && search.some((dir) => paths.has(path.posix.join(dir, word)));
 }
 
 /**
@@ -454,8 +454,8 @@ function wordsOf(text: string, escape: string): string[] {
 
 /** The build arguments a FROM line is expanded with: their values (UNKNOWN where Docker knows one only when it builds) and why not known. */
 interface Arguments {
-  readonly values: Map<string, string>;
-  readonly unknownWhy: Map<string, string>;
+  readonly values: Pick<ReadonlyMap<string, string>, 'get'>;
+  readonly unknownWhy: Pick<ReadonlyMap<string, string>, 'get'>;
 }
 
 /**
@@ -662,6 +662,8 @@ interface CopiedAgent {
   readonly written: string;
   /** Where the agent's binary is in the image built, as far as its COPYs are followed. */
   readonly paths: ReadonlySet<string>;
+  /** The directories of the PATH the image runs its command with, in order (`pathOf`). */
+  readonly search: ReadonlyArray<string>;
   /** Undefined where the Dockerfile sets none: the base image's, unknown here. */
   readonly entrypoint?: Command;
   readonly cmd?: Command;
@@ -794,7 +796,7 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     if (unknown !== undefined) return { anyMayBeAgent, unknown, written: stage.from };
     chain.push(index);
     if (earlier[index] === undefined) {
-      const copied = copiedAgent(stages, earlier, byName, chain.reverse(), source.buildContexts, unknownOf, dockerfile.escape);
+      const copied = copiedAgent(stages, earlier, byName, chain.reverse(), source, values, unknownOf, dockerfile.escape);
       return { anyMayBeAgent, base: stage.base, written: stage.from, ...(copied ? { copied } : {}) };
     }
     index = earlier[index];
@@ -872,17 +874,25 @@ function trimGoSpace(value: string): string {
  * with a variable is not followed: BuildKit refuses it ("variable expansion is not supported for --from").
  */
 function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>, byName: ReadonlyMap<string, number>, chain: number[],
-  contexts: BuildOptions, unknownOf: (stage: ResolvedStage) => string | undefined, escape: string): CopiedAgent | undefined {
+  build: BuildSource, globals: ReadonlyMap<string, string>, unknownOf: (stage: ResolvedStage) => string | undefined,
+  escape: string): CopiedAgent | undefined {
+  const contexts = build.buildContexts;
   const carried = carriersOf(stages, earlier, byName, contexts, unknownOf, escape);
   let copy: { from: string; written: string } | undefined;
   let entrypoint: Command | undefined;
   let cmd: Command | undefined;
+  const env = new Environment(build, globals, escape);
   for (const index of chain) {
     let cmdSet = false;
+    env.enterStage();
     for (const { instruction, written } of runIn(stages, earlier, index)) {
       const keyword = /^(\S+)\s*/.exec(instruction)![1].toUpperCase();
       const rest = instruction.slice(keyword.length).trim();
-      if (keyword === 'COPY' && copy === undefined) {
+      if (keyword === 'ARG') {
+        env.arg(rest);
+      } else if (keyword === 'ENV') {
+        env.env(rest);
+      } else if (keyword === 'COPY' && copy === undefined) {
         const source = copySource(rest, stages.length, byName, contexts);
         const from = source && describeSource(source, carried);
         if (from !== undefined) copy = { from, written };
@@ -896,7 +906,71 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
     }
   }
   const built = carried(chain[chain.length - 1]);
-  return copy && { ...copy, entrypoint, cmd, paths: built?.paths ?? new Set() };
+  return copy && { ...copy, entrypoint, cmd, paths: built?.paths ?? new Set(), search: env.search() };
+}
+
+/**
+ * The variables the stages built set, as BuildKit expands an ENV or ARG value with them: the ENVs of the stages built
+ * (a stage keeps those of the one it is built on), then the ARGs of the stage at hand (its own only, a build argument
+ * replacing a default; an ARG with no default takes the global one's value), an ENV overriding an ARG of its name.
+ * Any other variable may come from the base image's own environment: known only when Docker builds (UNKNOWN).
+ */
+class Environment {
+  private readonly envs = new Map<string, string>();
+  private args = new Map<string, string>();
+  private readonly meter = new PatternMeter();
+
+  constructor(private readonly source: BuildSource, private readonly globals: ReadonlyMap<string, string>, private readonly escape: string) {}
+
+  enterStage(): void {
+    this.args = new Map();
+  }
+
+  arg(rest: string): void {
+    for (const word of wordsOf(rest, this.escape)) {
+      const equals = word.indexOf('=');
+      const name = equals < 0 ? word : word.slice(0, equals);
+      if (Object.prototype.hasOwnProperty.call(this.source.buildArgs, name)) {
+        const given = this.source.buildArgs[name];
+        this.args.set(name, Token.isUnresolved(given) ? UNKNOWN : given);
+      } else if (equals >= 0) {
+        this.args.set(name, this.expand(word.slice(equals + 1)) ?? UNKNOWN);
+      } else if (this.globals.has(name)) {
+        this.args.set(name, this.globals.get(name)!);
+      } else {
+        this.args.delete(name);
+      }
+    }
+  }
+
+  /** An ENV line, in either form (`ENV NAME=value ...`, or the legacy `ENV NAME value`): each value expanded with the variables set before the line. */
+  env(rest: string): void {
+    const [first] = rest.split(BLANKS, 1);
+    const pairs: Array<[string, string]> = !first.includes('=') ? [[first, rest.slice(first.length).trim()]]
+      : wordsOf(rest, this.escape).map((word) => [word.slice(0, Math.max(word.indexOf('='), 0)), word.slice(word.indexOf('=') + 1)]);
+    const values = pairs.map(([name, value]) => [name, this.expand(value) ?? UNKNOWN] as const);
+    for (const [name, value] of values) if (name !== '') this.envs.set(name, value);
+  }
+
+  /**
+   * The PATH's directories as the image runs its command: as the ENVs set it, its unset parts the base image's (taken to be
+   * Docker's default). A part known only when Docker builds keeps the default: no directory is guessed.
+   */
+  search(): string[] {
+    const value = this.envs.get('PATH');
+    if (value === undefined || value.includes(UNKNOWN)) return DEFAULT_PATH;
+    // An empty or relative entry is the command's working directory: not followed.
+    return value.split(':').filter((dir) => dir.startsWith('/')).map((dir) => path.posix.normalize(dir));
+  }
+
+  private expand(word: string): string | undefined {
+    const values = new Map<string, string>([['PATH', DEFAULT_PATH.join(':')], ...this.args, ...this.envs]);
+    const lookup: Arguments = {
+      values: { get: (name) => values.has(name) ? values.get(name) : UNKNOWN },
+      unknownWhy: { get: () => 'a variable of the base image' },
+    };
+    return new WordExpander(lookup, this.escape, this.meter).expand(word);
+  }
 }
 
 /** An instruction a stage runs, and as the Dockerfile writes it (an ONBUILD trigger with its keyword). */

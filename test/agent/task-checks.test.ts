@@ -958,6 +958,33 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
+  test('a custom PATH set by ENV in the stage built, or a stage it is built on, is searched for the binary run by its bare name, as Docker sets it', () => {
+    const read = (text: string, buildArgs?: { [name: string]: string }) => {
+      const { taskDefinition } = fargateTask();
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text), { buildArgs }) });
+      return _builtOnAgent(container) !== undefined;
+    };
+    const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\n';
+    const copy = 'COPY --from=a /usr/local/bin/mackerel-container-agent /opt/agent/bin/agent\n';
+    // GIVEN the binary copied as /opt/agent/bin/agent and run as `agent`, with /opt/agent/bin put on the PATH by ENV in either form,
+    // from an earlier ENV, from a stage ARG's default, in the base stage, or set after the copy
+    expect([
+      read(`${agent}FROM debian:12\n${copy}ENV PATH=/opt/agent/bin:$PATH\nCMD ["agent"]\n`),
+      read(`${agent}FROM debian:12\n${copy}ENV PATH /opt/agent/bin:\${PATH}\nCMD ["sh", "-c", "exec agent"]\n`),
+      read(`${agent}FROM debian:12\nENV AGENT_HOME=/opt/agent\n${copy}ENV PATH="$AGENT_HOME/bin:$PATH"\nCMD ["agent"]\n`),
+      read(`${agent}FROM debian:12\nARG AGENT_HOME=/opt/agent\n${copy}ENV PATH=$AGENT_HOME/bin:$PATH\nCMD ["agent"]\n`),
+      read(`${agent}FROM debian:12 AS base\nENV PATH=/opt/agent/bin:$PATH\nFROM base\n${copy}CMD ["agent"]\n`),
+    ]).toEqual([true, true, true, true, true]);
+    // ... and where the PATH does not hold it: not set, set to another directory, a stage ARG's default replaced by a
+    // build argument, or a value known only when Docker builds (a variable of the base image): no agent run
+    expect([
+      read(`${agent}FROM debian:12\n${copy}CMD ["agent"]\n`),
+      read(`${agent}FROM debian:12\n${copy}ENV PATH=/opt/other/bin:$PATH\nCMD ["agent"]\n`),
+      read(`${agent}FROM debian:12\nARG AGENT_HOME=/opt/agent\n${copy}ENV PATH=$AGENT_HOME/bin:$PATH\nCMD ["agent"]\n`, { AGENT_HOME: '/srv' }),
+      read(`${agent}FROM debian:12\n${copy}ENV PATH=$HOME/bin:$PATH\nCMD ["agent"]\n`),
+    ]).toEqual([false, false, false, false]);
+  });
+
   test('an ONBUILD COPY of the agent runs in the stages built on its stage, as BuildKit runs the triggers (0.17 and later), not in its own', () => {
     const read = (text: string) => {
       const { taskDefinition } = fargateTask();
