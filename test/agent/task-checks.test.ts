@@ -985,6 +985,33 @@ describe('checks over the whole task, at synth', () => {
     ]).toEqual([false, false, false, false]);
   });
 
+  test('shell text is read as a POSIX shell splits it: a redirection glued to the binary still runs it; a comment, a for list, a quoted ; or a --version run do not', () => {
+    const runs = (cmd: string) => {
+      const { taskDefinition } = fargateTask();
+      const text = `FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM alpine:3.20\nCOPY --from=a /usr/local/bin/ /usr/local/bin/\n${cmd}\n`;
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+      return _builtOnAgent(container) !== undefined;
+    };
+    // GIVEN scripts running the binary with a redirection written with no space
+    expect([
+      runs('CMD mackerel-container-agent>/dev/null'),
+      runs('CMD mackerel-container-agent 2>&1>/tmp/log'),
+      runs('CMD ["sh", "-c", "echo start; mackerel-container-agent>>/tmp/log 2>&1"]'),
+      runs('CMD ["sh", "-c", "mackerel-container-agent --version && exec mackerel-container-agent"]'),
+    ]).toEqual([true, true, true, true]);
+    // ... and scripts only mentioning it: in a comment, a for list, a quoted ;, an argument of echo, or run only for its version
+    expect([
+      runs('CMD ["sh", "-c", "exec app # not mackerel-container-agent"]'),
+      runs('CMD ["sh", "-c", "for x in mackerel-container-agent; do echo $x; done"]'),
+      runs('CMD echo "a; mackerel-container-agent"'),
+      runs('CMD echo $(mackerel-container-agent --version); exec app'),
+      runs('CMD ["sh", "-c", "mackerel-container-agent -version && exec app"]'),
+    ]).toEqual([false, false, false, false, false]);
+    // ... and command substitutions nested deeper than the call stack holds: read without overflowing it or reading on without end
+    expect(runs(`CMD echo ${'$('.repeat(50_000)}mackerel-container-agent`)).toBe(false);
+    expect(runs(`CMD app ${'$('.repeat(50_000)}mackerel-container-agent`)).toBe(false);
+  }, 20_000);
+
   test('an ONBUILD COPY of the agent runs in the stages built on its stage, as BuildKit runs the triggers (0.17 and later), not in its own', () => {
     const read = (text: string) => {
       const { taskDefinition } = fargateTask();
