@@ -1202,6 +1202,7 @@ function describeSource(source: CopyFrom, carried: (index: number) => Carried | 
 function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>, byName: ReadonlyMap<string, number>, contexts: BuildOptions,
   unknownOf: (stage: ResolvedStage) => string | undefined, escape: string): (index: number) => Carried | undefined {
   const done = new Map<number, Carried | null>();
+  const dirsAfter = new Map<number, ReadonlySet<string>>();
   const copiesIn = (index: number): string[] => runIn(stages, earlier, index).map(({ instruction }) => instruction)
     .filter((instruction) => /^COPY\s/i.test(instruction));
   const sourcesOf = (index: number): CopyFrom[] => copiesIn(index)
@@ -1213,16 +1214,22 @@ function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>,
     let held: Carried | null = below !== undefined ? done.get(below) ?? null
       : stage.base === undefined || unknownOf(stage) !== undefined || !_AGENT_IMAGE.test(stage.base) ? null
         : { paths: new Set([AGENT_BINARY]), image: stage.base, hops: 0 };
-    for (const instruction of copiesIn(index)) {
+    // The directories the stage surely has: the standard ones where its first base is not `scratch`, and those the
+    // WORKDIRs of the stages it is built on, and its own so far, make (Docker creates a WORKDIR's directory).
+    const dirs = new Set(below !== undefined ? dirsAfter.get(below) : stage.base === 'scratch' ? [] : STANDARD_DIRECTORIES);
+    for (const { instruction } of runIn(stages, earlier, index)) {
+      addWorkdir(instruction, dirs);
+      if (!/^COPY\s/i.test(instruction)) continue;
       const rest = instruction.slice(4).trim();
       const source = copySource(rest, stages.length, byName, contexts);
       const from = source?.image !== undefined ? { paths: new Set([AGENT_BINARY]), hops: 0 } : source && (done.get(source.stage!) ?? undefined);
       if (!source || !from) continue;
-      const paths = new Set([...held?.paths ?? [], ...copiedPaths(rest, escape, from.paths)].slice(0, MAX_PATHS));
+      const paths = new Set([...held?.paths ?? [], ...copiedPaths(rest, escape, from.paths, dirs)].slice(0, MAX_PATHS));
       // What the stage holds first keeps telling where it came from.
       const origin = source.image ?? (from.image !== undefined ? `the stage ${source.written} built on ${from.image}` : from.origin);
       held = held ? { ...held, paths } : { paths, origin, hops: from.image !== undefined || source.image !== undefined ? 1 : from.hops + 1 };
     }
+    dirsAfter.set(index, dirs);
     return held;
   };
   return (index) => {
@@ -1254,10 +1261,11 @@ function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>,
  * Where a COPY (its arguments after the keyword) puts the agent's binary found at `paths` in its source, as Docker
  * copies: a source that is the binary goes to the destination (into it where it ends with `/` or there are several
  * sources); a directory holding it (`/`, `/usr/local/bin/`) has its contents copied into the destination. Sources may
- * be globs (`*`, `?`, `[...]`, matched per path segment). Nothing is followed for a destination relative to the
+ * be globs (`*`, `?`, `[...]`, matched per path segment); a destination that is a directory the stage surely has (`dirs`)
+ * takes a file inside it. Nothing is followed for a destination relative to the
  * stage's WORKDIR, a word with a variable, or a heredoc.
  */
-function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>): string[] {
+function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>, dirs: ReadonlySet<string>): string[] {
   const args = rest.replace(/^(?:--\S+\s+)*/, '');
   let words: string[] | undefined;
   if (args.startsWith('[')) {
@@ -1273,7 +1281,8 @@ function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>): 
   const destination = words[words.length - 1];
   const sources = words.slice(0, -1);
   if (!destination.startsWith('/')) return [];
-  const intoDirectory = destination.endsWith('/') || sources.length > 1;
+  // A destination that is a directory already (`/usr/local/bin`) takes the file in it, as `/usr/local/bin/` would.
+  const intoDirectory = destination.endsWith('/') || sources.length > 1 || dirs.has(path.posix.normalize(destination));
   const out: string[] = [];
   for (const written of sources) {
     const source = path.posix.normalize(`/${written}`).replace(/\/$/, '') || '/';
@@ -1290,6 +1299,15 @@ function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>): 
   }
   // A name longer than Linux file systems take (NAME_MAX) makes the COPY fail ("file name too long"): no place of the binary.
   return out.filter((place) => place.split('/').every((segment) => Buffer.byteLength(segment) <= NAME_MAX));
+}
+
+/** Directories an image's base has where it is not `scratch` (the standard ones of the FHS, which Linux distributions' images hold). */
+const STANDARD_DIRECTORIES = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+
+/** A WORKDIR's directory, where it is an absolute path with no variable. */
+function addWorkdir(instruction: string, dirs: Set<string>): void {
+  const workdir = /^WORKDIR[\t\v\f\r ]+(\S+)\s*$/i.exec(instruction)?.[1];
+  if (workdir !== undefined && workdir.startsWith('/') && !/[$"'\\`]/.test(workdir)) dirs.add(path.posix.normalize(workdir));
 }
 
 /** The longest name of a file or directory that Linux file systems (ext4, xfs, overlayfs) take, in bytes. */

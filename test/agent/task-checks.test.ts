@@ -1012,6 +1012,25 @@ describe('checks over the whole task, at synth', () => {
     expect(runs(`CMD app ${'$('.repeat(50_000)}mackerel-container-agent`)).toBe(false);
   }, 20_000);
 
+  test('a file copied to a directory the stage surely has, named without a trailing /, lands inside it as Docker copies it', () => {
+    const read = (text: string) => {
+      const { taskDefinition } = fargateTask();
+      const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn('Dockerfile', text)) });
+      return _builtOnAgent(container) !== undefined;
+    };
+    const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM busybox AS mid\nCOPY --from=a /usr/local/bin/mackerel-container-agent /stage/agent\n';
+    // GIVEN the binary, renamed by another stage, copied to a standard directory or one made by WORKDIR, and run from there
+    expect([
+      read(`${agent}FROM debian:12\nCOPY --from=mid /stage/agent /usr/local/bin\nCMD ["agent"]\n`),
+      read(`${agent}FROM debian:12\nWORKDIR /opt/x\nCOPY --from=mid /stage/agent /opt/x\nCMD ["/opt/x/agent"]\n`),
+    ]).toEqual([true, true]);
+    // ... and copied to a path no directory is known at (Docker writes the file there), or to scratch, which has no /usr/local/bin
+    expect([
+      read(`${agent}FROM debian:12\nCOPY --from=mid /stage/agent /opt/y\nCMD ["/opt/y/agent"]\n`),
+      read(`${agent}FROM scratch\nCOPY --from=mid /stage/agent /usr/local/bin\nCMD ["/usr/local/bin/agent"]\n`),
+    ]).toEqual([false, false]);
+  });
+
   test('an ONBUILD COPY of the agent runs in the stages built on its stage, as BuildKit runs the triggers (0.17 and later), not in its own', () => {
     const read = (text: string) => {
       const { taskDefinition } = fargateTask();
