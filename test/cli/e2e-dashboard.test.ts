@@ -7,6 +7,8 @@ import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
+/** The writes the emulator took (every request but a read), to show a refused run sent none. */
+const writes = () => shared.emulator.requests().filter((r) => r.method !== 'GET');
 
 /** The stack Shop: the service shop with role web and a dashboard of `line` (a reference line on the CPU graph, or none). */
 function synth(dir: string, line?: number, id = 'Board'): string {
@@ -353,7 +355,7 @@ test('a dashboard construct moved to a new logical ID is refused before anything
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
   expect((await cli(['apply', synth(dir, 80), ...base])).code).toBe(0);
-  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const sent = writes().length;
 
   const moved = synth(dir, 80, 'Moved');
   const why = 'Shop/Moved\\w* would create a dashboard with the URL path "shop/web", the URL path of Custom::MackerelDashboard Shop/Board\\w*, '
@@ -407,7 +409,7 @@ async function expectRefusedUpFront(template: string, base: string[], why: strin
   expect(run.code).toBe(2);
   expect(run.err).toMatch(new RegExp(`^cdk-mackerel: ${why}; nothing was changed$`));
   expect((await cli(['diff', template, ...base])).err).toMatch(new RegExp(`apply would refuse this run: ${why}`));
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  expect(writes()).toHaveLength(sent);
 }
 
 function logicalIdOf(out: string, id: string): string {
@@ -491,7 +493,7 @@ test('two dashboards that swap URL paths are refused before anything is sent, na
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
   const boards = (one: string, two: string) => synthPair(dir, one, two);
   expect((await cli(['apply', boards('shop/a', 'shop/b'), ...base])).code).toBe(0);
-  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const sent = writes().length;
 
   const swapped = boards('shop/b', 'shop/a');
   const why = 'Shop/One\\w* \\("shop/a" -> "shop/b"\\) and Shop/Two\\w* \\("shop/b" -> "shop/a"\\) swap their dashboard URL paths; Mackerel refuses \\(409\\) '
@@ -564,7 +566,7 @@ test('an update to the URL path of a dashboard the run deletes is refused before
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
   expect((await cli(['apply', synthBoards(dir, ['shop/a', 'shop/b']), ...base])).code).toBe(0);
-  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const sent = writes().length;
   // B0 takes shop/b while B1 is removed from the app: its delete comes after every update.
   const deleted = synthBoards(dir, ['shop/b', undefined]);
   await expectRefusedUpFront(deleted, base, 'Shop/B0\\w* would move a dashboard to the URL path "shop/b", the URL path of Custom::MackerelDashboard '
@@ -582,11 +584,11 @@ test('an update to the URL path of a dashboard of a stack that --stack leaves ou
     new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
   });
   expect((await cli(['apply', stacks('shop/a', 'shop/b'), ...base])).code).toBe(0);
-  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const sent = writes().length;
   const run = await cli(['apply', stacks('shop/b', 'shop/c'), '--stack', 'AShop', ...base]);
   expect(run.code).toBe(2);
   expect(run.err).toMatch(/^cdk-mackerel: AShop\/Board\w* would move a dashboard to the URL path "shop\/b", the URL path of Custom::MackerelDashboard BShop\/Board\w*, which stays after this run; .*; nothing was changed$/);
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  expect(writes()).toHaveLength(sent);
 });
 
 test('a dashboard that takes the URL path one of another stack leaves is refused when its stack is applied first, and goes through when it comes after', async () => {
@@ -596,12 +598,12 @@ test('a dashboard that takes the URL path one of another stack leaves is refused
     new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
   });
   expect((await cli(['apply', stacks('shop/a', 'shop/b'), ...base])).code).toBe(0);
-  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const sent = writes().length;
   // AShop's dashboard takes shop/b, which BShop's leaves, but AShop is applied first.
   const run = await cli(['apply', stacks('shop/b', 'shop/c'), ...base]);
   expect(run.code).toBe(2);
   expect(run.err).toMatch(/^cdk-mackerel: AShop\/Board\w* \("shop\/a" -> "shop\/b"\) takes the URL path Custom::MackerelDashboard BShop\/Board\w* leaves \("shop\/b" -> "shop\/c"\), but stack AShop is applied before stack BShop.*; nothing was changed$/);
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  expect(writes()).toHaveLength(sent);
   // BShop's dashboard takes shop/a, which AShop's leaves: AShop comes first.
   expect((await cli(['apply', stacks('shop/z', 'shop/a'), ...base])).code).toBe(0);
   expect(urlPaths()).toEqual(['AShop shop/z', 'BShop shop/a']);
@@ -615,11 +617,11 @@ test('a dashboard that takes the URL path of one that depends on it is refused b
     new Dashboard(stack, 'B1', { title: 'b1', urlPath: b }).node.addDependency(first);
   });
   expect((await cli(['apply', boards('shop/a', 'shop/b'), ...base])).code).toBe(0);
-  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const sent = writes().length;
   const run = await cli(['apply', boards('shop/b', 'shop/c'), ...base]);
   expect(run.code).toBe(2);
   expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/a" -> "shop\/b"\) takes the URL path Custom::MackerelDashboard Shop\/B1\w* leaves \("shop\/b" -> "shop\/c"\), but Shop\/B1\w* depends on Shop\/B0\w*, so it is written after it, .* Move Shop\/B1\w* in one apply and Shop\/B0\w* in the next; nothing was changed$/);
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  expect(writes()).toHaveLength(sent);
 });
 
 test('a hand-over a dependency makes impossible is the one refused, named with that dependency; another hand-over of the stack keeps its order', async () => {
@@ -649,12 +651,12 @@ test('a URL path given by a parameter counts in the hand-overs and swaps as a li
     new Dashboard(stack, 'B1', { title: 'b1', urlPath: new CfnParameter(stack, 'Path', { default: b1 }).valueAsString });
   });
   expect((await cli(['apply', boards('shop/a', 'shop/b'), ...base])).code).toBe(0);
-  const sent = shared.emulator.requests().filter((r) => r.method !== 'GET').length;
+  const sent = writes().length;
   // A swap is refused up front, naming both, though B1's URL path is a Ref.
   const swap = await cli(['apply', boards('shop/b', 'shop/a'), ...base]);
   expect(swap.code).toBe(2);
   expect(swap.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/a" -> "shop\/b"\) and Shop\/B1\w* \("shop\/b" -> "shop\/a"\) swap their dashboard URL paths; .*nothing was changed$/);
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(sent);
+  expect(writes()).toHaveLength(sent);
   // B0 takes shop/b, which B1 leaves for shop/c: B1 first.
   const run = await cli(['apply', boards('shop/b', 'shop/c'), ...base]);
   expect(run.err).toBe('');
@@ -673,7 +675,7 @@ test('two dashboards of the run whose URL paths resolve to one (a parameter each
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/AShop\/Board\w* and BShop\/Board\w* would both have the URL path "shop\/web" after this run; dashboard URL paths are unique in the Mackerel organization/);
   }
-  expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(0);
+  expect(writes()).toHaveLength(0);
   expect(shared.emulator.state().dashboards).toEqual([]);
 });
 
