@@ -322,9 +322,12 @@ export class MackerelInstrumentation implements IAspect {
    * definitions that nothing gave an agent would run unmonitored without a word.
    */
   private warnStagesNotReached(node: IConstruct): void {
-    for (const { stage, taskDefinitions } of _stagesNotReached(node, leftAloneInStage)) {
-      const carrier = _stageWarningCarrier(node);
-      if (STAGES_WARNED.has(stage) || !carrier) continue;
+    const notReached = _stagesNotReached(node, leftAloneInStage);
+    // The carrier depends on the visited construct alone: found once, and only where there is something to warn about.
+    const carrier = notReached.length > 0 ? _stageWarningCarrier(node) : undefined;
+    if (!carrier) return;
+    for (const { stage, taskDefinitions } of notReached) {
+      if (STAGES_WARNED.has(stage)) continue;
       STAGES_WARNED.add(stage);
       const paths = taskDefinitions.map((td) => td.node.path);
       const named = paths.length > STAGE_NAMES_SHOWN
