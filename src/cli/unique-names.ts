@@ -161,20 +161,10 @@ function urlPathClaims({ stackName, resources, urlPath }: UrlPaths, state: _Stat
 export function _urlPathHandOvers(plans: readonly UrlPaths[], state: _StateFile): _UrlPathHandOver[] {
   const claims = plans.flatMap((plan) => urlPathClaims(plan, state));
   return claims.flatMap((taker) => {
-    const holder = holderOfUrlPath(state, taker.to, taker);
+    const holder = holderOf(state, DASHBOARDS, taker.to, taker);
     const leaver = holder && claims.find((c) => c.stackName === holder.stackName && c.logicalId === holder.logicalId);
     return leaver?.from === taker.to ? [{ taker, leaver: leaver as _UrlPathHandOver['leaver'] }] : [];
   });
-}
-
-/** The dashboard of the state at `urlPath`, other than `self`. */
-function holderOfUrlPath(state: _StateFile, urlPath: string, self: Holder): Holder | undefined {
-  for (const [stackName, stack] of Object.entries(state.stacks)) {
-    const found = Object.entries(stack.resources).find(([logicalId, r]) => r.type === _RESOURCE_TYPES.DASHBOARD && r.properties.urlPath === urlPath
-      && !(stackName === self.stackName && logicalId === self.logicalId));
-    if (found) return { stackName, logicalId: found[0] };
-  }
-  return undefined;
 }
 
 /** Whether the run moves the dashboard the state holds as `holder` away from `urlPath` (to another known URL path). */
@@ -223,7 +213,7 @@ function checkUrlPathUpdates(plans: readonly _StackPlan[], state: _StateFile): v
   for (const plan of plans) {
     for (const claim of urlPathClaims(plan, state)) {
       if (claim.from === undefined) continue; // a create is checked with the AWS integrations' names
-      const holder = holderOfUrlPath(state, claim.to, claim);
+      const holder = holderOf(state, DASHBOARDS, claim.to, claim);
       if (!holder || movesAway(plans, holder, claim.to)) continue;
       const held = `${_RESOURCE_TYPES.DASHBOARD} ${holder.stackName}/${holder.logicalId}`;
       const moving = `${plan.stackName}/${claim.logicalId} would move a dashboard to the URL path ${JSON.stringify(claim.to)}, the URL path of ${held}`;
@@ -360,9 +350,11 @@ export function _checkNamedElsewhere(
   }
 }
 
-function holderOf(state: _StateFile, kind: _UniqueKind, value: string): Holder | undefined {
+/** The object of `kind` the state holds with `value`, other than `except` (a dashboard moving to it is not its own holder). */
+function holderOf(state: _StateFile, kind: _UniqueKind, value: string, except?: Holder): Holder | undefined {
   for (const [stackName, stack] of Object.entries(state.stacks)) {
-    const found = Object.entries(stack.resources).find(([, r]) => r.type === kind.type && r.properties[kind.field] === value);
+    const found = Object.entries(stack.resources).find(([logicalId, r]) => r.type === kind.type && r.properties[kind.field] === value
+      && !(stackName === except?.stackName && logicalId === except.logicalId));
     if (found) return { stackName, logicalId: found[0] };
   }
   return undefined;
