@@ -495,8 +495,9 @@ export function _planApp(
     .flatMap((importer) => [...importsOf(importer)]
       .filter(([, exporter]) => names.includes(exporter))
       .map(([exportName, exporter]) => ({ importer, exportName, exporter })));
+  const stacks = inOrder(_stackOrder(names, dependsOn));
   return {
-    stacks: inOrder(_stackOrder(names, dependsOn)),
+    stacks,
     dependentsFirst: inOrder(_stackOrder(names, dependsOn, { dependentsFirst: true })),
     checkImports: ({ applying }) => {
       for (const plan of acting) {
@@ -531,7 +532,7 @@ export function _planApp(
       // In the order apply runs the stacks: a dashboard may take the URL path one of a stack applied before it gives up.
       const reaches = (from: string, to: string, seen = new Set<string>()): boolean => dependsOn(from)
         .some((d) => d === to || (!seen.has(d) && seen.add(d) && reaches(d, to, seen)));
-      _checkUniqueNames(inOrder(_stackOrder(names, dependsOn)), state, reaches);
+      _checkUniqueNames(stacks, state, reaches);
       _checkNamedElsewhere(acting, state, pending, { names: allNames, stage: app.stage ? ` --stage ${app.stage}` : '' });
       _checkMetadataHolders(acting, state, pending, all);
     },
