@@ -223,9 +223,10 @@ export function _stateStackView(store: _StateStore): StackView {
  * place not mounted would fail the first save, after the first object was made). The directory is
  * not made: a mistyped path would leave the state where no later run looks for it. diff refuses it
  * too: read as a first run, it would show everything as to create, as if nothing were applied.
+ * Returns the file the saves write (`_writeTarget`).
  * @internal
  */
-export function _checkStateDirectory(file: string, verb: 'read' | 'write'): void {
+export function _checkStateDirectory(file: string, verb: 'read' | 'write'): string {
   const target = _writeTarget(file);
   const dir = dirname(target);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -233,6 +234,7 @@ export function _checkStateDirectory(file: string, verb: 'read' | 'write'): void
     throw new _CliError(`cannot ${verb} state file ${file}${link}: ${existsSync(dir) ? `${dir} is not a directory` : `its directory ${dir} does not exist`}; `
       + 'create the directory, or pass --state with a file in an existing one');
   }
+  return target;
 }
 
 /**
@@ -245,9 +247,8 @@ export function _checkStateDirectory(file: string, verb: 'read' | 'write'): void
 export function _lockState(file: string): () => void {
   // The lock is apply's first write: a --state in a directory that is not there (a typo, or one not
   // made yet) is said so, not as ENOENT of a lock file the user never named.
-  _checkStateDirectory(file, 'write');
   // Beside the file the saves write: two links to one state are one state, whose two applies would each make every object.
-  const lock = `${_writeTarget(file)}.lock`;
+  const lock = `${_checkStateDirectory(file, 'write')}.lock`;
   const holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   let fd: number;
   try {
