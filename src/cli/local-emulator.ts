@@ -8,7 +8,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { _CliError, _EmulatorSaveError, _NotEmulatorStateError } from './errors';
 import { _Holds } from './live';
 import { _writeTarget } from '../_json';
-import { isEmptyState, MackerelEmulator, NotEmulatorStateError, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
+import { EmulatorState, isEmptyState, MackerelEmulator, NotEmulatorStateError, readEmulatorState, startEmulator, writeEmulatorState } from '../emulator';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
 /** A running emulator and the file its objects are saved to. @internal */
@@ -77,13 +77,16 @@ export async function _startLocalEmulator(
 /**
  * What the emulator holds of the objects the API has no read for: an issued external ID (until
  * every integration that used it is deleted) and a graph annotation (read only by service and
- * period, which the state does not record). Undefined for other types, which are read.
+ * period, which the state does not record). Undefined for other types, which are read. Asked once
+ * the run's writes are done (diff writes nothing), it copies the emulator's objects once, at the
+ * first question, not for each object asked of.
  * @internal
  */
 export function _emulatorHolds(emulator: MackerelEmulator): _Holds {
+  let held: EmulatorState | undefined;
   return (type, physicalId) => {
-    if (type === _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID) return emulator.state().externalIds.includes(physicalId);
-    if (type === _RESOURCE_TYPES.GRAPH_ANNOTATION) return emulator.state().graphAnnotations.some((a) => a.id === physicalId);
+    if (type === _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID) return (held ??= emulator.state()).externalIds.includes(physicalId);
+    if (type === _RESOURCE_TYPES.GRAPH_ANNOTATION) return (held ??= emulator.state()).graphAnnotations.some((a) => a.id === physicalId);
     return undefined;
   };
 }
