@@ -52,17 +52,15 @@ export function _secretMasks(value: string, quotedOnly = false): Array<[string, 
       [`\\"${jsonEscaped(inner)}\\"`, `\\"${_MASKED}\\"`],
     ]);
   }
-  return _secretForms(value).map((form): [string, string] => [form, _MASKED]);
+  return secretForms(value).map((form): [string, string] => [form, _MASKED]);
 }
 
 /**
  * Every form a secret may take inside longer text: as it is, URL-encoded (`urlForms`), inside a JSON string as
  * any JSON writer escapes it (`jsonForms`), and each of those as a log line carries it inside its
  * message, a JSON string once more (a `\/` Mackerel's error body quoted is written `\\/` there).
- * Shared with the CLI's scrub, which blanks the same secrets in what it prints, log lines included.
- * @internal
  */
-export function _secretForms(value: string): string[] {
+function secretForms(value: string): string[] {
   const forms = [value, ...urlForms(value), ...jsonForms(value)];
   return [...new Set([...forms, ...forms.map(jsonEscaped)])];
 }
