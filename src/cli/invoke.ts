@@ -7,7 +7,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { _Invoke, _ResourceEvent } from './apply';
 import { _mapStrings } from '../_json';
 import { handler } from '../provider/handler';
-import { isRefused, MackerelApiError, refusedOnTheWay } from '../provider/handler/client';
+import { isRefused, keyRefusal, refusedOnTheWay } from '../provider/handler/client';
 import { PropertyError } from '../provider/handler/convert';
 import { useLocalApi } from '../provider/handler/local-api';
 import { TakenError } from '../provider/handler/resource';
@@ -127,8 +127,6 @@ export function _failsAgain(error: unknown): 'input' | 'key' | 'taken' | undefin
  */
 export function _refusedOnTheWay(error: unknown): string | undefined {
   // As the handler's advice looks for it: the refusal may be the cause of a failure that says what it was doing.
-  for (let e: unknown = error instanceof Error ? error.cause : undefined, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof MackerelApiError && (e.status === 401 || e.status === 403)) return refusedOnTheWay(e, 'this machine');
-  }
-  return undefined;
+  const refusal = keyRefusal(error instanceof Error ? error.cause : undefined);
+  return refusal && refusedOnTheWay(refusal, 'this machine');
 }

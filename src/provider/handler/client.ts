@@ -79,6 +79,18 @@ export function refusedOnTheWay(error: unknown, caller: string): string | undefi
   return `the answer is ${answer}, so something between ${caller} and Mackerel (a proxy, a load balancer, a firewall) refused the call, not Mackerel`;
 }
 
+/**
+ * The first 401 or 403 in `error` and the causes it carries (a failure that says what it was doing
+ * may have a refusal as its cause, such as a read before a write), which the handler's advice and
+ * the CLI's messages speak of (`refusedOnTheWay`).
+ */
+export function keyRefusal(error: unknown): MackerelApiError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof MackerelApiError && (e.status === 401 || e.status === 403)) return e;
+  }
+  return undefined;
+}
+
 /** True when `error` is Mackerel saying the object does not exist. */
 export function isNotFound(error: unknown): boolean {
   return error instanceof MackerelApiError && error.status === 404;

@@ -7,7 +7,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { answerGiven, rememberAnswer } from './answered';
 import { readApiKey } from './api-key';
-import { createClient, isRefused, MackerelApiError, MackerelClient, refusedOnTheWay } from './client';
+import { createClient, isRefused, keyRefusal, MackerelClient, refusedOnTheWay } from './client';
 import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
 import { addSecret, createLogger, Logger, MIN_SECRET_LENGTH, scrub } from './log';
@@ -244,15 +244,12 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
  */
 function advice(error: unknown): string {
   if (localApi()) return '';
-  // The refusal may be the cause of a failure that says what it was doing (a read before a write).
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (!(e instanceof MackerelApiError) || (e.status !== 401 && e.status !== 403)) continue;
-    const onTheWay = refusedOnTheWay(e, 'the provider\'s Lambda');
-    if (onTheWay) return `; ${onTheWay}: check the provider's apiBase and the way the Lambda reaches the Internet (its VPC, NAT gateway or proxy)`;
-    return '; Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '
-      + 'and has Write permission, and that the organization\'s API IP restriction, if it has one, allows the addresses the provider\'s Lambda calls from';
-  }
-  return '';
+  const refusal = keyRefusal(error);
+  if (!refusal) return '';
+  const onTheWay = refusedOnTheWay(refusal, 'the provider\'s Lambda');
+  if (onTheWay) return `; ${onTheWay}: check the provider's apiBase and the way the Lambda reaches the Internet (its VPC, NAT gateway or proxy)`;
+  return '; Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '
+    + 'and has Write permission, and that the organization\'s API IP restriction, if it has one, allows the addresses the provider\'s Lambda calls from';
 }
 
 /**
