@@ -212,9 +212,8 @@ export interface SecretVersion {
  */
 export async function getSecretString(secretId: string, deadline: number, version: SecretVersion = {}): Promise<string> {
   try {
-    const sdk = _loadSdk('@aws-sdk/client-secrets-manager',
-      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
-      (): typeof SecretsManagerSdk => require('@aws-sdk/client-secrets-manager'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+    const sdk = _loadSdk('@aws-sdk/client-secrets-manager', (): typeof SecretsManagerSdk => require('@aws-sdk/client-secrets-manager'));
     // One attempt per send: `_sendRead` retries, within the invocation's time.
     secretsManager ??= new sdk.SecretsManagerClient({ maxAttempts: 1 });
     const command = new sdk.GetSecretValueCommand({
@@ -237,9 +236,8 @@ export async function getSecretString(secretId: string, deadline: number, versio
 export async function getParameter(name: string, deadline: number, version?: string): Promise<string> {
   const selector = version ? `${name}:${version}` : name;
   try {
-    const sdk = _loadSdk('@aws-sdk/client-ssm',
-      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
-      (): typeof SsmSdk => require('@aws-sdk/client-ssm'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+    const sdk = _loadSdk('@aws-sdk/client-ssm', (): typeof SsmSdk => require('@aws-sdk/client-ssm'));
     ssm ??= new sdk.SSMClient({ maxAttempts: 1 });
     const command = new sdk.GetParameterCommand({ Name: selector, WithDecryption: true });
     const out = await _sendRead(ssm, command, 'SSM GetParameter', deadline) as SsmSdk.GetParameterCommandOutput;

@@ -171,9 +171,8 @@ export function _useSqsSdk(sdk?: SqsSdk): void {
 
 function loadSqs(): Sqs {
   if (!loaded) {
-    const sdk = _loadSdk('@aws-sdk/client-sqs',
-      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
-      (): SqsSdk => require('@aws-sdk/client-sqs'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+    const sdk = _loadSdk('@aws-sdk/client-sqs', (): SqsSdk => require('@aws-sdk/client-sqs'));
     loaded = { sdk, client: new sdk.SQSClient(SQS_CLIENT_CONFIG) };
   }
   return loaded;

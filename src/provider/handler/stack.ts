@@ -62,9 +62,8 @@ let loaded: CloudFormation | undefined;
 
 function loadCloudFormation(): CloudFormation {
   if (!loaded) {
-    const sdk = _loadSdk('@aws-sdk/client-cloudformation',
-      // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
-      (): CloudFormationSdk => require('@aws-sdk/client-cloudformation'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+    const sdk = _loadSdk('@aws-sdk/client-cloudformation', (): CloudFormationSdk => require('@aws-sdk/client-cloudformation'));
     // One attempt per send: `send` below retries, within the invocation's time, which the SDK's own retries do not know.
     loaded = { sdk, client: new sdk.CloudFormationClient({ maxAttempts: 1 }) };
   }

@@ -150,15 +150,15 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
   return {
     schema: spec.schema,
     create: (ctx, props) => create(ctx, fromProps(spec, props), valueOf(props)),
-    // A new service, role or namespace is a new physical ID (CloudFormation then deletes the old
-    // namespace), written as a create is: a namespace holding a value the stack did not write is
-    // refused, or the cleanup of a later change would delete it. (A rollback's way back finds the
-    // old namespace with the value the stack wrote, which the cleanup has not deleted yet.)
-    // Otherwise the value is written in place, which also restores one deleted outside the stack.
-    // An update that changes no property (only the ServiceToken: the provider's function was
-    // replaced) writes nothing, as no other resource does: the value is only written back when it
-    // was deleted outside the stack, as an object of another type is made again then.
     update: async (ctx, id, props, oldProps) => {
+      // A new service, role or namespace is a new physical ID (CloudFormation then deletes the old
+      // namespace), written as a create is: a namespace holding a value the stack did not write is
+      // refused, or the cleanup of a later change would delete it. (A rollback's way back finds the
+      // old namespace with the value the stack wrote, which the cleanup has not deleted yet.)
+      // Otherwise the value is written in place, which also restores one deleted outside the stack.
+      // An update that changes no property (only the ServiceToken: the provider's function was
+      // replaced) writes nothing, as no other resource does: the value is only written back when it
+      // was deleted outside the stack, as an object of another type is made again then.
       const where = fromProps(spec, props);
       const value = valueOf(props);
       if (where.physicalId !== id) return create(ctx, where, value);
