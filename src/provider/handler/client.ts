@@ -1,3 +1,4 @@
+import { isPlainObject } from './convert';
 import { Logger, scrub } from './log';
 import { settings, sleep, timeForAnotherAttempt } from './settings';
 
@@ -391,7 +392,7 @@ function readErrorBody(body: string, statusText: string): ErrorBody {
     raw = JSON.stringify(parsed);
     // Still Mackerel's shape when it says nothing (an empty or missing message), as the official client
     // reads it: told it came from something in between, the user would look for a proxy that is not there.
-    if (typeof error === 'string' || (typeof error === 'object' && error !== null && !Array.isArray(error))) {
+    if (typeof error === 'string' || isPlainObject(error)) {
       return { message: cut(scrub(raw), MAX_BODY_IN_MESSAGE), mackerelBody: true };
     }
   } catch {

@@ -105,7 +105,8 @@ function toList(value: unknown, path: string): unknown[] {
   throw new PropertyError(path, value, 'is not a list', 'a list');
 }
 
-function isPlainObject(value: unknown): value is { [key: string]: unknown } {
+/** A JSON object: not null, not a list. */
+export function isPlainObject(value: unknown): value is { [key: string]: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
