@@ -62,10 +62,12 @@ export function isOutcomeUnknown(error: unknown): error is MackerelApiError {
 /**
  * True when Mackerel refused the request for what it asks: a 4xx other than 408 (the request
  * timed out) and 429 (the rate limit), which the same request gets again however late it is sent.
+ * Not a 401 or 403 that is not Mackerel's JSON error (`refusedOnTheWay`): a proxy or firewall on
+ * the way refused it, which may let it through later (a rule changed, a NAT gateway's address allowed).
  */
 export function isRefused(error: unknown): error is MackerelApiError {
   return error instanceof MackerelApiError && error.status !== undefined && error.status >= 400 && error.status < 500
-    && error.status !== 408 && error.status !== 429;
+    && error.status !== 408 && error.status !== 429 && !refusedOnTheWay(error, '');
 }
 
 /**

@@ -378,6 +378,8 @@ describe('ECS task stops on the graphs', () => {
         ['throttled (429 until the handler gave up)', { method: 'GET', path: '/api/v0/graph-annotations', status: 429, body: { error: { message: 'too many requests' } }, times: 100 }],
         ['timed out (408)', { method: 'POST', path: '/api/v0/graph-annotations', status: 408, body: { error: { message: 'request timeout' } } }],
         ['without an answer', { method: 'POST', path: '/api/v0/graph-annotations', dropResponse: true }],
+        // Not Mackerel refusing the key: no JSON error of Mackerel's, so something on the way answered, which may let it through later.
+        ['refused by a proxy (403 with its own body, not Mackerel\'s JSON error)', { method: 'POST', path: '/api/v0/graph-annotations', status: 403, body: { message: 'Forbidden' } }],
       ])('%s, it is retried as soon as after a 500', async (_what, fault) => {
         const sqs = fakeSqs();
         env.emulator.injectFault(fault);
