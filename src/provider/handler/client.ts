@@ -88,8 +88,20 @@ export function refusedOnTheWay(error: unknown, caller: string): string | undefi
  * the CLI's messages speak of (`refusedOnTheWay`).
  */
 export function keyRefusal(error: unknown): MackerelApiError | undefined {
+  return causeOf(error, (e) => e.status === 401 || e.status === 403);
+}
+
+/**
+ * The first call in `error` and its causes (as `keyRefusal`) whose API host name DNS said does not
+ * exist (`nameNotFound`).
+ */
+export function unresolvedHost(error: unknown): MackerelApiError | undefined {
+  return causeOf(error, (e) => nameNotFound(e.cause));
+}
+
+function causeOf(error: unknown, is: (e: MackerelApiError) => boolean): MackerelApiError | undefined {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof MackerelApiError && (e.status === 401 || e.status === 403)) return e;
+    if (e instanceof MackerelApiError && is(e)) return e;
   }
   return undefined;
 }
@@ -285,7 +297,7 @@ async function exchange(
     const sent = !neverSent(e);
     // The network error is kept as the cause, for its code (ECONNREFUSED), which the CLI names.
     const error = new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs), { outcomeUnknown: sent, cause: e });
-    return { error, retry: sent ? 'if-repeatable' : options.retryUnconnected === false ? 'never' : 'safe' };
+    return { error, retry: sent ? 'if-repeatable' : options.retryUnconnected === false || nameNotFound(e) ? 'never' : 'safe' };
   }
   if (response.ok) {
     // Mackerel answers every GET with JSON: an empty body is no answer to read (a list read from it
@@ -334,6 +346,16 @@ const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTF
 export function neverSent(e: unknown): boolean {
   const cause = (e as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   return (typeof cause?.code === 'string' && CONNECT_ERROR_CODES.has(cause.code)) || cause?.message === 'bad port';
+}
+
+/**
+ * Whether a network error of fetch is DNS saying the host name does not exist (Node's ENOTFOUND, for
+ * getaddrinfo's EAI_NONAME and EAI_NODATA), which the same name gets again soon: a misspelt API base,
+ * or a resolver of the Lambda's network that does not answer for public names. EAI_AGAIN is DNS
+ * failing for now (no answer, a server failure), which a later attempt may get past.
+ */
+function nameNotFound(e: unknown): boolean {
+  return (e as { cause?: { code?: unknown } } | undefined)?.cause?.code === 'ENOTFOUND';
 }
 
 /**

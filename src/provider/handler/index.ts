@@ -7,7 +7,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { answerGiven, rememberAnswer } from './answered';
 import { readApiKey } from './api-key';
-import { createClient, isRefused, keyRefusal, MackerelClient, refusedOnTheWay } from './client';
+import { createClient, isRefused, keyRefusal, MackerelClient, refusedOnTheWay, unresolvedHost } from './client';
 import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
 import { addSecret, createLogger, Logger, MIN_SECRET_LENGTH, scrub } from './log';
@@ -241,9 +241,17 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
  * Mackerel says why in its JSON error. A 401 or 403 without it (a proxy's, load balancer's or
  * firewall's HTML page) came from something on the way, which no change to the key gets past:
  * sent to the key, the user would rotate a key that works.
+ *
+ * Also what to check when DNS said the API base's host name does not exist (`unresolvedHost`), which
+ * the message says only as getaddrinfo ENOTFOUND. A VPC without a NAT gateway resolves names and then
+ * gets no answer: that failure says no response within the time, not this.
  */
 function advice(error: unknown): string {
   if (localApi()) return '';
+  if (unresolvedHost(error)) {
+    return '; the API base\'s host name does not resolve: check the provider\'s apiBase, and that the Lambda\'s network resolves public names '
+      + '(its VPC\'s DNS resolution, a Route 53 Resolver rule or DNS Firewall)';
+  }
   const refusal = keyRefusal(error);
   if (!refusal) return '';
   const onTheWay = refusedOnTheWay(refusal, 'the provider\'s Lambda');

@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
 import { api, cfnEvent, lambdaContext, STACK_ID, useEmulator, writes } from './_harness';
@@ -121,6 +121,33 @@ describe('handler', () => {
 
       expect(error.message).toBe('Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: HTTP 403: permission denied');
     });
+  });
+
+  describe('an API base whose host name does not resolve', () => {
+    afterEach(() => vi.unstubAllGlobals());
+    const unresolved = (code: string) => Object.assign(new Error(`getaddrinfo ${code} api.mackerelio.com`), { code, hostname: 'api.mackerelio.com' });
+
+    test('is not sent again (DNS said the name does not exist), and the failure says what to check', async () => {
+      const fetch = vi.fn(async () => { throw new TypeError('fetch failed', { cause: unresolved('ENOTFOUND') }); });
+      vi.stubGlobal('fetch', fetch);
+
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext(8_000)));
+
+      expect(error.message).toBe('Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: no response: fetch failed: getaddrinfo ENOTFOUND api.mackerelio.com; '
+        + 'the API base\'s host name does not resolve: check the provider\'s apiBase, and that the Lambda\'s network resolves public names '
+        + '(its VPC\'s DNS resolution, a Route 53 Resolver rule or DNS Firewall)');
+      expect(fetch).toHaveBeenCalledTimes(1);
+    }, 20_000);
+
+    test('is sent again when DNS only failed for now (EAI_AGAIN), with no such advice', async () => {
+      const fetch = vi.fn(async () => { throw new TypeError('fetch failed', { cause: unresolved('EAI_AGAIN') }); });
+      vi.stubGlobal('fetch', fetch);
+
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext(8_000)));
+
+      expect(error.message).toMatch(/getaddrinfo EAI_AGAIN api\.mackerelio\.com \(gave up after 8 attempts: attempt limit reached\)$/);
+      expect(fetch).toHaveBeenCalledTimes(8);
+    }, 20_000);
   });
 
   test('a long failure is cut, and carries no stack, so CloudFormation\'s 4096-byte response still holds Mackerel\'s words', async () => {
