@@ -171,7 +171,10 @@ export async function _sendRead(client: AwsClient, command: unknown, operation: 
       const why = n >= settings.maxAttempts ? 'attempt limit reached'
         : !timeForAnotherAttempt(deadline, delayMs) ? 'no time left to retry' : undefined;
       if (why) {
-        throw new ReadFailed(`${operation} failed: ${_awsErrorText(e)} (gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why})`, (e as Error).name);
+        // Without what to check of a refusal (`_awsErrorText`'s checks): a code that names one came with a
+        // mark of a transient failure (a clock the SDK corrected, a 5xx), and a secret's advice would
+        // not fit a read of the stack anyway.
+        throw new ReadFailed(`${operation} failed: ${_awsErrorText(e, {})} (gave up after ${n} attempt${n > 1 ? 's' : ''}: ${why})`, (e as Error).name);
       }
       await sleep(delayMs);
     }

@@ -147,6 +147,22 @@ describe('readApiKey', () => {
       expect(failure.message).toBe(expected);
     });
 
+    test('a read given up after failures taken for transient names the code without the advice of a refusal, which would mislead', async () => {
+      Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 });
+      try {
+        // a denial answered while the SDK corrected its clock, taken for a signature the skew made stale, each time
+        const skewed = Object.assign(awsError('AccessDeniedException', 'Signature expired'), { $metadata: { httpStatusCode: 400, clockSkewCorrected: true } });
+        useAwsClients({ secretsManager: refused(skewed) });
+
+        const failure = await rejectionOf(readApiKey(later(), { MACKEREL_APIKEY_SECRET_ARN: ARN }));
+
+        expect(failure.message).toBe(`reading secret ${ARN} failed: Secrets Manager GetSecretValue failed: AccessDeniedException: Signature expired `
+          + '(gave up after 2 attempts: attempt limit reached)');
+      } finally {
+        resetSettings();
+      }
+    });
+
     test('a read that keeps being throttled names the code too', async () => {
       Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 });
       try {
