@@ -144,6 +144,11 @@ const COUNTED: { readonly [kind in _DiffEntry['kind']]: string } = {
   leave: 'to leave',
 };
 
+/** How the closing line counts an entry: an external ID Mackerel no longer issues was retired, not deleted (there is no delete for one). */
+function countedAs(e: _DiffEntry): string {
+  return e.kind === 'gone' && e.type === _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID ? 'no longer issued' : COUNTED[e.kind];
+}
+
 function show(value: unknown): string {
   return value === undefined ? '(absent)' : JSON.stringify(value);
 }
@@ -172,9 +177,9 @@ export function _formatDiff(entries: readonly _DiffEntry[]): string[] {
     lines.push(`${MARK[e.kind]} ${SHORT_TYPE(e.type).padEnd(TYPE_WIDTH)} ${from}${e.stackName}/${e.logicalId}${id}${name}${hint}`);
     for (const c of e.changes) lines.push(formatChange(e.type, c, e.kind));
   }
-  const counts = new Map<_DiffEntry['kind'], number>();
-  for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-  lines.push(`${[...counts].map(([k, n]) => `${n} ${COUNTED[k]}`).join(', ')}.`);
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(countedAs(e), (counts.get(countedAs(e)) ?? 0) + 1);
+  lines.push(`${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}.`);
   return lines;
 }
 
@@ -192,10 +197,11 @@ function hintOf(e: _DiffEntry): string {
   if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;
   // The handler never deletes a graph annotation: each marked deploy adds one to the history.
   if (e.kind === 'replace' && e.type === 'Custom::MackerelGraphAnnotation') return ' (a new annotation; the earlier one stays in Mackerel)';
-  if (e.kind === 'gone' && e.notInApp !== undefined) return GONE_NOT_IN_APP;
   if (e.kind === 'gone' && e.type === _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID) {
-    return ` no longer issued in Mackerel (${RETIRED}; apply only issues a new one when its properties change)`;
+    return ` no longer issued in Mackerel (${RETIRED}; ${e.notInApp !== undefined ? 'its stack is no longer in the app, so no apply issues a new one'
+      : 'apply only issues a new one when its properties change'})`;
   }
+  if (e.kind === 'gone' && e.notInApp !== undefined) return GONE_NOT_IN_APP;
   const hint = e.leftover ? LEFTOVER : HINT[e.kind];
   return retained ? `${hint} (${retained})` : hint;
 }

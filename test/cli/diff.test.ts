@@ -558,6 +558,13 @@ describe('printing', () => {
       + 'Mackerel retires one once every AWS integration that used it is deleted; diff shows it as "? gone".');
     expect(_formatApplySummary(outcomes, [outcomes[1]])).toBe('Done: 2 unchanged. 1 unchanged external ID is no longer issued in Mackerel and left so '
       + '(AwsIntegrationExternalId S/Ext): Mackerel retires one once every AWS integration that used it is deleted; diff shows it as "? gone".');
+    // The closing line counts it as what it is, apart from the objects deleted outside.
+    expect(_formatDiff([{ kind: 'gone', ...svc, changes: [] }, { kind: 'gone', ...ext, changes: [] }]).at(-1)).toBe('1 deleted outside, 1 no longer issued.');
+    expect(_formatDiff([{ kind: 'gone', ...ext, changes: [] }]).at(-1)).toBe('1 no longer issued.');
+    // Of a stack no longer in the app too, whose line says so as well.
+    const notInApp = _formatDiff([{ kind: 'gone', ...ext, changes: [], notInApp: 'apply --destroy --stack S' }]);
+    expect(notInApp.slice(1)).toEqual(['? gone    AwsIntegrationExternalId S/Ext x no longer issued in Mackerel (Mackerel retires one once every AWS '
+      + 'integration that used it is deleted; its stack is no longer in the app, so no apply issues a new one)', '1 no longer issued.']);
   });
 
   test('a channel URL and header values are masked, but a dynamic reference and an empty value are shown; a change masking hides is said', () => {
