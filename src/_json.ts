@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, sep } from 'node:path';
 
@@ -61,7 +61,7 @@ function canonical(path: string): string {
  */
 export function _writeJsonFile(file: string, value: unknown): void {
   const target = _writeTarget(file);
-  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = join(dirname(target), tempName(basename(target)));
   // The rename gives the file the temp file's permissions: a state made private (it holds channel
   // URLs, NoEcho parameters' values among them) stays so, and one made wider by hand too. Made with
   // them, never readable by more while it is written; set again, as the umask may have taken bits off.
@@ -75,6 +75,24 @@ export function _writeJsonFile(file: string, value: unknown): void {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** The longest file name most filesystems take (ext4, APFS, NTFS: 255 bytes or UTF-16 units). */
+const NAME_MAX = 255;
+
+/**
+ * A temp file name beside `name`, unique to the write: `<name>.<pid>.<random>.tmp`. A name near
+ * the limit would go past it with the suffix (ENAMETOOLONG, failing every save after the first
+ * object was made): it is cut short then, and a hash of the whole name keeps two such names apart.
+ */
+function tempName(name: string): string {
+  const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  if (Buffer.byteLength(name + suffix) <= NAME_MAX) return name + suffix;
+  const hash = `~${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+  // By code points, so that no character is cut in half.
+  const chars = [...name];
+  while (Buffer.byteLength(chars.join('') + hash + suffix) > NAME_MAX) chars.pop();
+  return chars.join('') + hash + suffix;
 }
 
 /** Read and write for the owner only. */

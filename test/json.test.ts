@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { _writeJsonFile, _writeTarget } from '../src/_json';
-import { _readState } from '../src/cli/state';
+import { _fileStore, _readState } from '../src/cli/state';
 import { readEmulatorState } from '../src/emulator/_persist';
 
 // FAT and some network mounts refuse chmod (EPERM) even to the file's owner.
@@ -69,6 +69,27 @@ describe('_writeJsonFile permissions', () => {
     _writeJsonFile(join(d, 'shared.json'), {});
     // eslint-disable-next-line no-bitwise -- a mode is a bit set
     expect(statSync(join(d, 'shared.json')).mode & 0o777).toBe(0o640);
+  });
+});
+
+describe('_writeJsonFile of a name near the filesystem\'s limit (255 bytes)', () => {
+  test('a 250-character name is written: the temp file\'s name is cut short to fit, and none is left', () => {
+    const d = dir();
+    const file = join(d, `${'s'.repeat(245)}.json`);
+    _writeJsonFile(file, { n: 1 });
+    _writeJsonFile(file, { n: 2 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ n: 2 });
+    expect(readdirSync(d)).toEqual([`${'s'.repeat(245)}.json`]);
+  });
+
+  test('a name of characters of two bytes each is cut between characters, and the state store saves through it', () => {
+    const d = dir();
+    const name = `${'é'.repeat(122)}.json`;
+    expect(Buffer.byteLength(name)).toBe(249);
+    const store = _fileStore(join(d, name));
+    store.save();
+    expect(readdirSync(d)).toEqual([name]);
+    expect(_readState(join(d, name))).toEqual(store.state);
   });
 });
 
