@@ -35,7 +35,7 @@ export function _driftOf(
       return value === undefined || value === null || _sameJson(defaults[k], value) ? [] : [{ field: k, old: undefined, new: value }];
     }
     if (leftOutBySend(type, k, applied[k]) && value === undefined) return [];
-    return driftField(k, applied[k], value);
+    return metadata && k === 'metadata' ? metadataDrift(k, applied[k], value) : driftField(k, applied[k], value);
   });
 }
 
@@ -118,6 +118,20 @@ function driftField(path: string, applied: unknown, live: unknown): _FieldChange
   }
   // Both sides: an empty field the template set (skipDefault "false") equals one the server added.
   return _sameJson(dropEmpty(applied), dropEmpty(live)) ? [] : [{ field: path, old: applied, new: live }];
+}
+
+/**
+ * Drift of a metadata value, the user's own JSON: no field of it is Mackerel's to fill in, so none
+ * reads as unset. `{"a": null}` against `{}`, `""`, `[]`, or `false` for a key named as a boolean
+ * Mackerel fills in, is a change someone made. Objects are compared key by key, to name the key.
+ */
+function metadataDrift(path: string, applied: unknown, live: unknown): _FieldChange[] {
+  if (isReference(applied)) return [];
+  if (_isObject(applied) && _isObject(live)) {
+    const keys = [...new Set([...Object.keys(applied), ...Object.keys(live)])].sort();
+    return keys.flatMap((k) => metadataDrift(`${path}.${k}`, applied[k], live[k]));
+  }
+  return _sameJson(applied, live) ? [] : [{ field: path, old: applied, new: live }];
 }
 
 const REFERENCE = /\{\{(resolve|cdk-mackerel):/;
