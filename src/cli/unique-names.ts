@@ -228,8 +228,9 @@ function checkUrlPathUpdates(plans: readonly _StackPlan[], state: _StateFile): v
 
 /**
  * Fails when a dashboard that takes the URL path another gives up in the run (`_urlPathHandOvers`)
- * would be written first: in another stack applied before that one's, or, in one stack, where a
- * dependency orders it first (each stack's order puts the one giving the path up first otherwise).
+ * would be written first: in another stack that does not depend on that one's (applied before it,
+ * or after it only by the manifest's order, which CloudFormation does not keep), or, in one stack,
+ * where a dependency orders it first (each stack's order puts the one giving the path up first otherwise).
  * `plans` are in the order apply runs them.
  */
 function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile, dependsOn: (stackName: string, other: string) => boolean): void {
@@ -240,7 +241,15 @@ function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile, depe
       + `${_RESOURCE_TYPES.DASHBOARD} ${leaverAt} leaves (${JSON.stringify(leaver.from)} -> ${JSON.stringify(leaver.to)})`;
     const refused = 'Mackerel refuses (409) a URL path another dashboard holds at the moment of the write';
     if (taker.stackName !== leaver.stackName) {
-      if (stackIndex(leaver.stackName) < stackIndex(taker.stackName)) continue;
+      if (dependsOn(taker.stackName, leaver.stackName)) continue;
+      // Applied first only by the manifest's order: CloudFormation deploys stacks that do not depend on each other in any order, or at
+      // once (a pipeline's wave), so the same templates would fail there; the apply that happens to work would not tell.
+      if (stackIndex(leaver.stackName) < stackIndex(taker.stackName)) {
+        throw new _CliError(`${takes}, and no dependency orders stack ${taker.stackName} after stack ${leaver.stackName}: apply writes them in that `
+          + 'order only as the cloud assembly lists them, but CloudFormation deploys stacks that do not depend on each other in any order, or at '
+          + `once, and ${refused}. Make stack ${taker.stackName} depend on stack ${leaver.stackName} (stack.addDependency), which orders them in `
+          + `apply as in CloudFormation, or apply --stack ${leaver.stackName} first`);
+      }
       // A dependency of the taking stack on the other would make a cycle where that one already depends on it.
       if (dependsOn(leaver.stackName, taker.stackName)) {
         throw new _CliError(`${takes}, but stack ${taker.stackName} is applied before stack ${leaver.stackName}, which depends on it, and ${refused}. `

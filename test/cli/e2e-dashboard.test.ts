@@ -591,7 +591,7 @@ test('an update to the URL path of a dashboard of a stack that --stack leaves ou
   expect(writes()).toHaveLength(sent);
 });
 
-test('a dashboard that takes the URL path one of another stack leaves is refused when its stack is applied first, and goes through when it comes after', async () => {
+test('a dashboard that takes the URL path one of another stack leaves is refused when its stack is applied first; apply --stack of the other first goes through', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
   const stacks = (a: string, b: string) => synthStacks(dir, ['AShop', 'BShop'], (stack) => {
@@ -604,8 +604,32 @@ test('a dashboard that takes the URL path one of another stack leaves is refused
   expect(run.code).toBe(2);
   expect(run.err).toMatch(/^cdk-mackerel: AShop\/Board\w* \("shop\/a" -> "shop\/b"\) takes the URL path Custom::MackerelDashboard BShop\/Board\w* leaves \("shop\/b" -> "shop\/c"\), but stack AShop is applied before stack BShop.*; nothing was changed$/);
   expect(writes()).toHaveLength(sent);
-  // BShop's dashboard takes shop/a, which AShop's leaves: AShop comes first.
-  expect((await cli(['apply', stacks('shop/z', 'shop/a'), ...base])).code).toBe(0);
+  // The other advice: the stack that leaves the URL path applied alone first, then the rest.
+  expect((await cli(['apply', stacks('shop/b', 'shop/c'), '--stack', 'BShop', ...base])).code).toBe(0);
+  expect((await cli(['apply', stacks('shop/b', 'shop/c'), ...base])).code).toBe(0);
+  expect(urlPaths()).toEqual(['AShop shop/b', 'BShop shop/c']);
+});
+
+test('a dashboard that takes the URL path one of another stack leaves, applied after it only by the manifest\'s order, is refused until a dependency orders them', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const stacks = (a: string, b: string, depend: boolean) => synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+    new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
+    if (depend && stack.stackName === 'BShop') stack.addDependency(stack.node.scope!.node.findChild('AShop') as typeof stack);
+  });
+  expect((await cli(['apply', stacks('shop/a', 'shop/b', false), ...base])).code).toBe(0);
+  const sent = writes().length;
+  // BShop's dashboard takes shop/a, which AShop's leaves; AShop comes first in the manifest, but CloudFormation would not keep that order.
+  for (const command of ['apply', 'diff']) {
+    const run = await cli([command, stacks('shop/z', 'shop/a', false), ...base]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/BShop\/Board\w* \("shop\/b" -> "shop\/a"\) takes the URL path Custom::MackerelDashboard AShop\/Board\w* leaves \("shop\/a" -> "shop\/z"\), and no dependency orders stack BShop after stack AShop: .* CloudFormation deploys stacks that do not depend on each other in any order, or at once, .*\. Make stack BShop depend on stack AShop \(stack\.addDependency\), which orders them in apply as in CloudFormation, or apply --stack AShop first/);
+  }
+  expect(writes()).toHaveLength(sent);
+  // With the dependency the advice names, it goes through.
+  const run = await cli(['apply', stacks('shop/z', 'shop/a', true), ...base]);
+  expect(run.err).toBe('');
+  expect(run.code).toBe(0);
   expect(urlPaths()).toEqual(['AShop shop/z', 'BShop shop/a']);
 });
 
