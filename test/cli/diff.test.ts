@@ -469,22 +469,22 @@ describe('drift', () => {
   });
 
   test('inside a metadata value nothing reads as unset: null, "", [], {} and "false" added or dropped in Mackerel are drift', () => {
-    const applied = (json: object) => ({ service: 'shop', namespace: 'team', metadata: JSON.stringify(json) });
+    const written = (json: object) => ({ service: 'shop', namespace: 'team', metadata: JSON.stringify(json) });
     const live = (value: object) => ({ service: 'shop', namespace: 'team', metadata: value });
     for (const value of [null, '', [], {}, 'false', false]) {
       // Added in Mackerel, under any key (isMute is one the other resources read "false" of as unset)...
       for (const key of ['a', 'isMute']) {
-        expect(_driftOf('Custom::MackerelServiceMetadata', applied({}), live({ [key]: value }), ['metadata']))
+        expect(_driftOf('Custom::MackerelServiceMetadata', written({}), live({ [key]: value }), ['metadata']))
           .toEqual([{ field: `metadata.${key}`, old: undefined, new: value }]);
       }
       // ...or dropped there, also inside a list.
-      expect(_driftOf('Custom::MackerelRoleMetadata', { ...applied({ a: value }), role: 'shop:web' }, { ...live({}), role: 'shop:web' }, ['metadata']))
+      expect(_driftOf('Custom::MackerelRoleMetadata', { ...written({ a: value }), role: 'shop:web' }, { ...live({}), role: 'shop:web' }, ['metadata']))
         .toEqual([{ field: 'metadata.a', old: value, new: undefined }]);
-      expect(_driftOf('Custom::MackerelServiceMetadata', applied({ list: [{ a: value }] }), live({ list: [{}] }), ['metadata']))
+      expect(_driftOf('Custom::MackerelServiceMetadata', written({ list: [{ a: value }] }), live({ list: [{}] }), ['metadata']))
         .toEqual([{ field: 'metadata.list', old: [{ a: value }], new: [{}] }]);
     }
     // The same value, in any key order, is none.
-    expect(_driftOf('Custom::MackerelServiceMetadata', applied({ a: null, b: [], c: { d: '' } }), live({ c: { d: '' }, b: [], a: null }), ['metadata'])).toEqual([]);
+    expect(_driftOf('Custom::MackerelServiceMetadata', written({ a: null, b: [], c: { d: '' } }), live({ c: { d: '' }, b: [], a: null }), ['metadata'])).toEqual([]);
   });
 
   test('fields the handler does not know and dynamic references are not compared', () => {
