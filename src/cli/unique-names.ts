@@ -10,6 +10,7 @@ import type { _Stack } from './assembly';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
 import { _isNamedType, _namedProduced } from './named';
+import { _topologicalOrder } from './order';
 import type { _StackPlan } from './plan';
 import { _retaining } from './policy';
 import { _StateFile, _holding } from './state';
@@ -90,7 +91,7 @@ export function _checkUniqueNames(
       }
     }
   }
-  checkUrlPathSwaps(plans, state);
+  checkUrlPathSwaps(plans, state, dependsOn);
   checkUrlPathUpdates(plans, state);
   checkUrlPathOrder(plans, state, dependsOn);
 }
@@ -120,6 +121,8 @@ function checkUrlPathsOfRun(plans: readonly _StackPlan[]): void {
 
 /** A dashboard the run updates to another known URL path. */
 interface UrlPathMove {
+  readonly stackName: string;
+  readonly logicalId: string;
   readonly at: string;
   readonly from: string;
   readonly to: string;
@@ -178,30 +181,91 @@ function movesAway(plans: readonly _StackPlan[], holder: Holder, urlPath: string
  * round a ring): Mackerel refuses (409) a URL path another dashboard holds at the moment of the
  * write, so whichever is updated first fails, whatever the order (the urlPath JSDoc's case).
  */
-function checkUrlPathSwaps(plans: readonly _StackPlan[], state: _StateFile): void {
+function checkUrlPathSwaps(plans: readonly _StackPlan[], state: _StateFile, dependsOn: (stackName: string, other: string) => boolean): void {
   const moves: UrlPathMove[] = [];
   for (const plan of plans) {
     for (const claim of urlPathClaims(plan, state)) {
-      if (claim.from !== undefined) moves.push({ at: `${plan.stackName}/${claim.logicalId}`, from: claim.from, to: claim.to });
+      if (claim.from !== undefined) {
+        moves.push({ stackName: plan.stackName, logicalId: claim.logicalId, at: `${plan.stackName}/${claim.logicalId}`, from: claim.from, to: claim.to });
+      }
     }
   }
   const leaving = new Map(moves.map((m) => [m.from, m]));
   for (const start of moves) {
     const ring = [start];
     for (let next = leaving.get(start.to); next !== undefined && !ring.includes(next); next = leaving.get(next.to)) ring.push(next);
-    if (leaving.get(ring[ring.length - 1].to) === start) throw new _CliError(swapMessage(ring));
+    if (leaving.get(ring[ring.length - 1].to) === start) throw new _CliError(swapMessage(ring, plans, dependsOn));
   }
 }
 
-function swapMessage(ring: readonly UrlPathMove[]): string {
+/**
+ * The refusal of a ring of moves, with the applies that make them: the first dashboard to a free
+ * URL path; then each, last first, to the URL path the one after it has left, and the first to its
+ * own. After the first apply these take each other's URL paths in a chain, not a ring, which one
+ * apply orders (`checkUrlPathOrder`) where nothing stands against it: a new apply starts only where
+ * the dashboard giving the path up is of a stack the taking one's does not depend on, or where the
+ * dependencies of a stack, with its hand-overs of that apply, would write the taking one first.
+ */
+function swapMessage(ring: readonly UrlPathMove[], plans: readonly _StackPlan[], dependsOn: (stackName: string, other: string) => boolean): string {
   const shown = ring.map((m) => `${m.at} (${JSON.stringify(m.from)} -> ${JSON.stringify(m.to)})`);
   const who = `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
-  // The first to a free URL path; then each, last first, to the URL path the one after it has left; the first to its own last.
-  const steps = [`${ring[0].at} to a free URL path`, ...[...ring.slice(1)].reverse().map((m) => `${m.at} to ${JSON.stringify(m.to)}`),
-    `${ring[0].at} to ${JSON.stringify(ring[0].to)}`];
-  return `${who} ${ring.length === 2 ? 'swap their dashboard URL paths' : 'take each other\'s dashboard URL paths round'}; Mackerel refuses (409) a URL path `
-    + 'another dashboard holds at the moment of the write, so whichever is updated first would fail. Swap them through a free URL path, one apply '
-    + `per move: ${steps.slice(0, -1).join(', then ')}, then ${steps[steps.length - 1]}`;
+  // The dashboard sent to the free URL path that leaves the fewest applies (across stacks, one whose stack depends on the others').
+  const [first, applies] = ring.map((_, i) => [...ring.slice(i), ...ring.slice(0, i)])
+    .map((r) => [r[0], appliesAfterFree(r, plans, dependsOn)] as const)
+    .reduce((best, next) => (next[1].length < best[1].length ? next : best));
+  const steps = [`${first.at} to a free URL path`, ...applies.map((moves) => and(moves.map((m) => `${m.at} to ${JSON.stringify(m.to)}`)))];
+  const refused = `${who} ${ring.length === 2 ? 'swap their dashboard URL paths' : 'take each other\'s dashboard URL paths round'}; Mackerel refuses (409) a `
+    + 'URL path another dashboard holds at the moment of the write, so whichever is updated first would fail. Swap them through a free URL path';
+  return steps.length === ring.length + 1 ? `${refused}, one apply per move: ${steps.slice(0, -1).join(', then ')}, then ${steps[steps.length - 1]}`
+    : `${refused}, in ${steps.length} applies: ${steps.join('; then ')} (an apply writes a dashboard that gives a URL path up before the one that takes it)`;
+}
+
+/** The applies that make the moves of `ring` once its first dashboard is at a free URL path, each apply's moves in the order written. */
+function appliesAfterFree(
+  ring: readonly UrlPathMove[], plans: readonly _StackPlan[], dependsOn: (stackName: string, other: string) => boolean,
+): UrlPathMove[][] {
+  const chain = [...ring.slice(1)].reverse().concat(ring[0]);
+  const applies: UrlPathMove[][] = [[chain[0]]];
+  for (const taker of chain.slice(1)) {
+    const current = applies[applies.length - 1];
+    if (ordered([...current, taker], plans, dependsOn)) current.push(taker);
+    else applies.push([taker]);
+  }
+  return applies;
+}
+
+/** `a`, `a and b`, `a, b and c` */
+function and(items: readonly string[]): string {
+  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * Whether one apply can make `moves`, each taking the URL path the one before it leaves, in that
+ * order, as `checkUrlPathOrder` lets it: across stacks, the taking stack depends on the other; in a
+ * stack, its dependencies with these hand-overs make no cycle.
+ */
+function ordered(moves: readonly UrlPathMove[], plans: readonly _StackPlan[], dependsOn: (stackName: string, other: string) => boolean): boolean {
+  const graphs = new Map<string, Map<string, Set<string>>>();
+  for (let i = 1; i < moves.length; i++) {
+    const [leaver, taker] = [moves[i - 1], moves[i]];
+    if (taker.stackName !== leaver.stackName) {
+      if (!dependsOn(taker.stackName, leaver.stackName)) return false;
+      continue;
+    }
+    let graph = graphs.get(taker.stackName);
+    if (!graph) {
+      const plan = plans.find((p) => p.stackName === taker.stackName);
+      graph = new Map([...plan?.dependencies ?? []].map(([id, deps]) => [id, new Set(deps)]));
+      graphs.set(taker.stackName, graph);
+    }
+    graph.get(taker.logicalId)?.add(leaver.logicalId);
+  }
+  try {
+    graphs.forEach((graph) => _topologicalOrder(graph));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

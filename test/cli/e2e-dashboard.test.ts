@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CfnParameter, Duration } from 'aws-cdk-lib';
-import { beforeEach, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, synthStack, synthStacks, useEmulatorPerFile, workDir } from './_fixture';
 import { Dashboard, DashboardFormatOperator, DashboardGraphRange, DashboardWidget } from '../../src/dashboards';
 import { MackerelService } from '../../src/service';
@@ -496,17 +496,35 @@ test('two dashboards that swap URL paths are refused before anything is sent, na
   const sent = writes().length;
 
   const swapped = boards('shop/b', 'shop/a');
+  // The last two moves are one apply, which writes Two (giving "shop/b" up) before One (taking it).
   const why = 'Shop/One\\w* \\("shop/a" -> "shop/b"\\) and Shop/Two\\w* \\("shop/b" -> "shop/a"\\) swap their dashboard URL paths; Mackerel refuses \\(409\\) '
     + 'a URL path another dashboard holds at the moment of the write, so whichever is updated first would fail\\. Swap them through a free URL path, '
-    + 'one apply per move: Shop/One\\w* to a free URL path, then Shop/Two\\w* to "shop/a", then Shop/One\\w* to "shop/b"';
+    + 'in 2 applies: Shop/One\\w* to a free URL path; then Shop/Two\\w* to "shop/a" and Shop/One\\w* to "shop/b" \\(an apply writes a dashboard that '
+    + 'gives a URL path up before the one that takes it\\)';
   await expectRefusedUpFront(swapped, base, why, sent);
 
-  // The three applies the advice names go through.
-  for (const [a, b] of [['shop/free', 'shop/b'], ['shop/free', 'shop/a'], ['shop/b', 'shop/a']]) {
-    expect((await cli(['apply', boards(a, b), ...base])).code).toBe(0);
+  // The applies the advice names, as printed, go through.
+  const advice = adviceApplies((await cli(['apply', swapped, ...base])).err);
+  expect(advice).toHaveLength(2);
+  const paths: Record<string, string> = { 'Shop/One': 'shop/a', 'Shop/Two': 'shop/b' };
+  for (const moves of advice) {
+    Object.assign(paths, Object.fromEntries(moves));
+    const run = await cli(['apply', boards(paths['Shop/One'], paths['Shop/Two']), ...base]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
   }
   expect(shared.emulator.state().dashboards.map((d: any) => `${d.title} ${d.urlPath}`).sort()).toEqual(['one shop/b', 'two shop/a']);
 });
+
+/**
+ * The applies a swap's refusal advises, as printed: for each, the moves it makes, `<stack>/<construct id>`
+ * to its URL path (`shop/free` for a free one).
+ */
+function adviceApplies(err: string): Array<Array<[string, string]>> {
+  const advice = err.replace(/^.*Swap them through a free URL path, (one apply per move|in \d+ applies): /, '').replace(/( \(an apply writes .*\))?; nothing was changed$/, '');
+  return advice.split(/; then |, then /).map((step) => [...step.matchAll(/(\w+)\/([A-Za-z]\w*?)[0-9A-F]{8} to (a free URL path|"([^"]+)")/g)]
+    .map((m): [string, string] => [`${m[1]}/${m[2]}`, m[4] ?? 'shop/free']));
+}
 
 test('three dashboards that take each other\'s URL paths round are refused too, with the moves in an order that works', async () => {
   const dir = workDir();
@@ -517,11 +535,50 @@ test('three dashboards that take each other\'s URL paths round are refused too, 
   expect((await cli(['apply', boards(['shop/a', 'shop/b', 'shop/c']), ...base])).code).toBe(0);
   const run = await cli(['apply', boards(['shop/b', 'shop/c', 'shop/a']), ...base]);
   expect(run.code).toBe(2);
-  expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/a" -> "shop\/b"\), Shop\/B1\w* \("shop\/b" -> "shop\/c"\) and Shop\/B2\w* \("shop\/c" -> "shop\/a"\) take each other's dashboard URL paths round; .* one apply per move: Shop\/B0\w* to a free URL path, then Shop\/B2\w* to "shop\/a", then Shop\/B1\w* to "shop\/c", then Shop\/B0\w* to "shop\/b"; nothing was changed$/);
-  // Following the moves it names works.
-  for (const paths of [['shop/free', 'shop/b', 'shop/c'], ['shop/free', 'shop/b', 'shop/a'], ['shop/free', 'shop/c', 'shop/a'], ['shop/b', 'shop/c', 'shop/a']]) {
-    expect((await cli(['apply', boards(paths), ...base])).code).toBe(0);
+  expect(run.err).toMatch(/^cdk-mackerel: Shop\/B0\w* \("shop\/a" -> "shop\/b"\), Shop\/B1\w* \("shop\/b" -> "shop\/c"\) and Shop\/B2\w* \("shop\/c" -> "shop\/a"\) take each other's dashboard URL paths round; .* in 2 applies: Shop\/B0\w* to a free URL path; then Shop\/B2\w* to "shop\/a", Shop\/B1\w* to "shop\/c" and Shop\/B0\w* to "shop\/b" \(an apply writes a dashboard that gives a URL path up before the one that takes it\); nothing was changed$/);
+  // Following the applies it names, as printed, works.
+  const paths: Record<string, string> = { 'Shop/B0': 'shop/a', 'Shop/B1': 'shop/b', 'Shop/B2': 'shop/c' };
+  for (const moves of adviceApplies(run.err)) {
+    Object.assign(paths, Object.fromEntries(moves));
+    const next = await cli(['apply', boards(['B0', 'B1', 'B2'].map((id) => paths[`Shop/${id}`])), ...base]);
+    expect(next.err).toBe('');
+    expect(next.code).toBe(0);
   }
+  expect(urlPaths()).toEqual(['b0 shop/b', 'b1 shop/c', 'b2 shop/a']);
+});
+
+describe('dashboards of two stacks that swap URL paths', () => {
+  /** AShop and BShop, a dashboard each; with `dependency`, the stack named first depends on the other. */
+  const stacks = (dir: string, paths: Record<string, string>, dependency?: [string, string]) => synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+    new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: paths[`${stack.stackName}/Board`] });
+    // Added once both stacks are there (AShop is made first).
+    const find = (name: string) => stack.node.scope!.node.findChild(name) as typeof stack;
+    if (dependency && stack.stackName === 'BShop') find(dependency[0]).addDependency(find(dependency[1]));
+  });
+
+  test.each([
+    ['no dependency between the stacks: one apply per move', undefined, 3],
+    ['BShop depends on AShop: the last two moves are one apply, BShop\'s dashboard sent to the free URL path first', ['BShop', 'AShop'] as [string, string], 2],
+    ['AShop depends on BShop: the same, AShop\'s sent there first', ['AShop', 'BShop'] as [string, string], 2],
+  ])('are refused, with applies that go through as printed: %s', async (_, dependency, count) => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const paths: Record<string, string> = { 'AShop/Board': 'shop/a', 'BShop/Board': 'shop/b' };
+    expect((await cli(['apply', stacks(dir, paths, dependency), ...base])).code).toBe(0);
+    const run = await cli(['apply', stacks(dir, { 'AShop/Board': 'shop/b', 'BShop/Board': 'shop/a' }, dependency), ...base]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/swap their dashboard URL paths; .*; nothing was changed$/);
+    const advice = adviceApplies(run.err);
+    expect(advice).toHaveLength(count);
+    if (dependency) expect(advice[0]).toEqual([[`${dependency[0]}/Board`, 'shop/free']]);
+    for (const moves of advice) {
+      Object.assign(paths, Object.fromEntries(moves));
+      const next = await cli(['apply', stacks(dir, paths, dependency), ...base]);
+      expect(next.err).toBe('');
+      expect(next.code).toBe(0);
+    }
+    expect(urlPaths()).toEqual(['AShop shop/b', 'BShop shop/a']);
+  });
 });
 
 /** The stack Shop with a dashboard at each of `paths` (logical IDs B0, B1, ... in that order), and none where the path is undefined. */
