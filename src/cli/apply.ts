@@ -134,14 +134,17 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
  * The objects an apply left unchanged that Mackerel no longer has (deleted outside the template),
  * read once each: apply compares the template with its state, not with Mackerel, and leaves them
  * gone, as CloudFormation does; its summary names them rather than calling them just unchanged.
- * `holds` answers for the objects the API has no read for (the emulator of an --emulator run).
+ * `holds` answers for the objects the API has no read for (the emulator of an --emulator run);
+ * `applied` gives the properties the state holds for one (a graph annotation is gone with its service).
  * @internal
  */
-export async function _goneUnchanged(outcomes: readonly _Outcome[], get: _Get, holds?: _Holds): Promise<_Outcome[]> {
+export async function _goneUnchanged(
+  outcomes: readonly _Outcome[], get: _Get, holds?: _Holds, applied?: (o: _Outcome) => { readonly [key: string]: unknown } | undefined,
+): Promise<_Outcome[]> {
   const gone: _Outcome[] = [];
   try {
     for (const o of outcomes) {
-      if (o.action === 'unchanged' && await _readLive(get, o.type, o.physicalId, holds) === undefined) gone.push(o);
+      if (o.action === 'unchanged' && await _readLive(get, o.type, o.physicalId, holds, applied?.(o)) === undefined) gone.push(o);
     }
   } catch {
     // Only for the summary: a read that fails after a finished apply must not turn it into a failure (diff says the rest).

@@ -230,7 +230,7 @@ function keptChanges(
 async function readStack(stackName: string, state: _StateFile, get: _Get, holds?: _Holds): Promise<Map<string, _LiveObject>> {
   const live = new Map<string, _LiveObject>();
   for (const [id, held] of Object.entries(state.stacks[stackName]?.resources ?? {})) {
-    live.set(id, await _readLive(get, held.type, held.physicalId, holds));
+    live.set(id, await _readLive(get, held.type, held.physicalId, holds, held.properties));
   }
   return live;
 }

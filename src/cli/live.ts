@@ -10,7 +10,8 @@ import { MONITOR_GET_KEY } from '../provider/handler/resources/monitor';
 /** The live object, or undefined when it is gone; `unreadable` when the API has no read. @internal */
 export type _LiveObject = { readonly [key: string]: unknown } | undefined | 'unreadable';
 
-type Reader = (get: _Get, physicalId: string) => Promise<_LiveObject>;
+/** `applied`: the properties the state holds for it, for an object the API reads only through another one. */
+type Reader = (get: _Get, physicalId: string, applied?: { readonly [key: string]: unknown }) => Promise<_LiveObject>;
 
 async function findIn(get: _Get, path: string, listKey: string, id: string): Promise<_LiveObject> {
   const body = (await get(path)) as { [key: string]: Array<{ id?: string }> } | undefined;
@@ -44,11 +45,27 @@ function metadataReader(type: string, ownerField: string): Reader {
   };
 }
 
+/** A service of Mackerel's, by name, or undefined. */
+async function serviceNamed(get: _Get, name: string): Promise<{ name: string; memo?: string; roles?: unknown } | undefined> {
+  const body = (await get('/api/v0/services')) as { services: Array<{ name: string; memo?: string; roles?: unknown }> };
+  return body.services.find((s) => s.name === name);
+}
+
+/**
+ * A graph annotation is listed only by service and period, and its time is in no property (the
+ * handler posts it at the moment of the deploy), so it is not read. Mackerel deletes a service's
+ * annotations with it: one of a service that is not there is gone; otherwise it may be there.
+ */
+const graphAnnotationReader: Reader = async (get, _id, applied) => {
+  const service = applied?.service;
+  if (typeof service !== 'string') return 'unreadable';
+  return await serviceNamed(get, service) === undefined ? undefined : 'unreadable';
+};
+
 const READERS: { readonly [type: string]: Reader } = {
   // With its roles' names (no property, so never drift), from which diff tells a delete the handler will decline.
   'Custom::MackerelService': async (get, name) => {
-    const body = (await get('/api/v0/services')) as { services: Array<{ name: string; memo?: string; roles?: unknown }> };
-    const found = body.services.find((s) => s.name === name);
+    const found = await serviceNamed(get, name);
     return found ? { name: found.name, memo: found.memo, roles: Array.isArray(found.roles) ? found.roles : [] } : undefined;
   },
   'Custom::MackerelRole': async (get, fullName) => {
@@ -70,6 +87,7 @@ const READERS: { readonly [type: string]: Reader } = {
   'Custom::MackerelRoleMetadata': metadataReader('Custom::MackerelRoleMetadata', 'role'),
   // The external ID has no read endpoint.
   'Custom::MackerelAwsIntegrationExternalId': async () => 'unreadable',
+  'Custom::MackerelGraphAnnotation': graphAnnotationReader,
 };
 
 /**
@@ -81,10 +99,13 @@ export type _Holds = (type: string, physicalId: string) => boolean | undefined;
 
 /**
  * Reads one live object. One the API has no read for stays `unreadable` (no fields to compare)
- * unless `holds` knows it is not there: gone, as one read would be. @internal
+ * unless `holds` knows it is not there, or (a graph annotation) its `applied` properties name a
+ * service Mackerel does not have: gone, as one read would be. @internal
  */
-export async function _readLive(get: _Get, type: string, physicalId: string, holds?: _Holds): Promise<_LiveObject> {
+export async function _readLive(
+  get: _Get, type: string, physicalId: string, holds?: _Holds, applied?: { readonly [key: string]: unknown },
+): Promise<_LiveObject> {
   const reader = READERS[type];
-  const live = reader ? await reader(get, physicalId) : 'unreadable';
+  const live = reader ? await reader(get, physicalId, applied) : 'unreadable';
   return live === 'unreadable' && holds?.(type, physicalId) === false ? undefined : live;
 }

@@ -213,7 +213,8 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       waitingEveryMs: io.progressEveryMs,
       notice,
     });
-    const gone = await _goneUnchanged(outcomes, get, local && _emulatorHolds(local.emulator));
+    const gone = await _goneUnchanged(outcomes, get, local && _emulatorHolds(local.emulator),
+      (o) => store.state.stacks[o.stackName]?.resources[o.logicalId]?.properties);
     io.out(_formatApplySummary(outcomes, gone));
     const inventory = args.destroy ? undefined : _formatInventory(outcomes, gone);
     if (inventory) io.out(inventory);

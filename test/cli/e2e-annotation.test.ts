@@ -64,3 +64,33 @@ test('an annotation removed from the app: diff says apply leaves it, in apply\'s
   expect(apply.out).toMatch(new RegExp(`\\] left +GraphAnnotation +Shop/Deploys\\w+ \\S+ "deploy Shop" ${why}\n`));
   expect(shared.emulator.state().graphAnnotations).toHaveLength(1);
 });
+
+test('an annotation whose service is deleted outside is gone with it, though the API has no read for one: diff shows it gone, apply does not count it', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const headers = { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' };
+  // GIVEN the service made outside the app, which the stack only names, and an annotation on it
+  const post = await fetch(`${shared.emulator.url}api/v0/services`, { method: 'POST', headers, body: JSON.stringify({ name: 'shop' }) });
+  expect(post.status).toBe(200);
+  const outdir = synthStack(dir, (stack) => {
+    new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+    new DeploymentAnnotation(stack, 'Deploys', { service: MackerelService.fromName(stack, 'Shop', 'shop') });
+  });
+  expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+  // While the service is there, the annotation may be: nothing to say.
+  expect((await cli(['diff', outdir, ...base])).out).toBe('No differences.');
+
+  // WHEN the service is deleted in Mackerel, which deletes its annotations
+  expect((await fetch(`${shared.emulator.url}api/v0/services/shop`, { method: 'DELETE', headers })).status).toBe(200);
+  expect(shared.emulator.state().graphAnnotations).toEqual([]);
+
+  // THEN diff shows the annotation gone, and apply leaves it so, out of its count of what is in Mackerel
+  const diff = await cli(['diff', outdir, ...base]);
+  expect(diff.code).toBe(3);
+  expect(diff.out).toMatch(/^\? gone +GraphAnnotation +Shop\/Deploys\w+ \S+ "deploy Shop" deleted in Mackerel outside the template/m);
+  expect(diff.out).toMatch(/\n1 deleted outside\.$/);
+  const apply = await cli(['apply', outdir, ...base]);
+  expect(apply.code).toBe(0);
+  expect(apply.out).toMatch(/^Done: 1 unchanged\. 1 of the unchanged was deleted in Mackerel outside the template and left so \(GraphAnnotation Shop\/Deploys\w+\)/m);
+  expect(apply.out).not.toMatch(/In Mackerel:/);
+});
