@@ -36,8 +36,8 @@ export interface DashboardProps extends MackerelResourceOptions {
    * (it knows only the new URL paths): swap them through a free URL path, one deployment per move
    * (the first dashboard to the free path, the second to its new path, then the first to its own).
    * `cdk-mackerel apply` refuses each of these runs before sending anything, naming the dashboards
-   * (also a stack applied before the one whose dashboard gives its URL path up), and
-   * `cdk-mackerel diff` says so.
+   * (also a dashboard of a stack that does not depend on the one whose dashboard gives its URL path
+   * up, whatever order the cloud assembly lists them in), and `cdk-mackerel diff` says so.
    */
   readonly urlPath: string;
 
