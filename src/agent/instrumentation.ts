@@ -58,8 +58,10 @@ export interface MackerelInstrumentationOverrides {
    *
    * Plugins select the `-plugins` image unless the Aspect gives an image explicitly. An empty
    * config (`{}`) gives this task definition none. It is not merged with the Aspect's config: one
-   * that leaves out the Aspect's plugins, readiness probe or config file (`location`), other than
-   * `{}` or a `location` of its own, is warned about (`cdk-mackerel:agentConfigReplaced`), naming them.
+   * that leaves out the Aspect's plugins, readiness probe, config file (`location`) or polling
+   * interval is warned about (`cdk-mackerel:agentConfigReplaced`), naming them; `{}` is not, nor is
+   * a `location` of its own, unless it leaves out the Aspect's polling interval. A setting given
+   * another value (a polling interval of its own) leaves nothing out.
    *
    * @default - the Aspect's config
    */
@@ -411,11 +413,15 @@ function hasOwnInstrumentation(taskDefinition: ecs.TaskDefinition): boolean {
 /**
  * The config given by `configure` is used instead of the Aspect's, not merged with it: one given to
  * change one thing (a polling interval, a plugin) would drop the Aspect's other plugins and its
- * probe, or its config file (a location), unseen. An empty config (`{}`) is the documented way to
- * give a task definition none, and a location is a whole config file of the user's: neither warns.
+ * probe, its config file (a location) or its polling interval, unseen. An empty config (`{}`) is the
+ * documented way to give a task definition none, so it does not warn. A location is a whole config
+ * file of the user's, which stands for the Aspect's plugins, probe and file; the polling interval is
+ * no part of a file (an environment variable), so one the Aspect sets and a location leaves out is named.
+ * A setting given another value is no setting left out: nothing is said of it.
  */
 function warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelAgentConfig, aspect: MackerelAgentConfig | undefined): void {
-  if (!aspect || given.location !== undefined || (!_hasAgentSettings(given) && given.pollingInterval === undefined)) return;
+  if (!aspect || (!_hasAgentSettings(given) && given.pollingInterval === undefined)) return;
+  const ownFile = given.location !== undefined;
   const missing = (kind: string, mine: object | undefined, theirs: object | undefined): string[] => {
     const names = Object.keys(theirs ?? {}).filter((name) => !Object.keys(mine ?? {}).includes(name));
     return names.length === 0 ? [] : [`${kind}${names.length > 1 ? 's' : ''} ${names.map((name) => JSON.stringify(name)).join(', ')}`];
@@ -424,20 +430,26 @@ function warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelA
   const probe = aspect.readinessProbe;
   const probeLost = probe !== undefined && given.readinessProbe === undefined
     && (probe._container === undefined || probe._container.taskDefinition === taskDefinition);
-  const lost = [
+  const lost = ownFile ? [] : [
     ...missing('metric plugin', given.metricPlugins, aspect.metricPlugins),
     ...missing('check plugin', given.checkPlugins, aspect.checkPlugins),
     ...(probeLost ? ['readiness probe'] : []),
   ];
   // The Aspect's own file runs whatever plugins and probe it holds, which a config of plugins leaves out as well.
-  const fileLost = aspect.location !== undefined;
-  if (lost.length === 0 && !fileLost) return;
+  const fileLost = !ownFile && aspect.location !== undefined;
+  const pollingLost = aspect.pollingInterval !== undefined && given.pollingInterval === undefined;
+  if (lost.length === 0 && !fileLost && !pollingLost) return;
   const listed = lost.length === 1 ? lost[0] : `${lost.slice(0, -1).join(', ')} and ${lost[lost.length - 1]}`;
-  const what = fileLost ? 'config file (config.location) is not read here' : `${listed} do not run here`;
+  const what = [
+    ...(lost.length > 0 ? [`${listed} do not run here`] : []),
+    ...(fileLost ? ['config file (config.location) is not read here'] : []),
+    ...(pollingLost ? ['polling interval (config.pollingInterval) is not used here, so the config is read once, at start'] : []),
+  ];
+  const one = what.length === 1 && lost.length === 0;
   _warnLate(taskDefinition, 'cdk-mackerel:agentConfigReplaced',
     'MackerelInstrumentation.configure gives this task definition a config of its own, which is used instead of the Aspect\'s config, not merged '
-    + `with it, so the Aspect's ${what}. Repeat ${fileLost ? 'what it holds' : 'them'} in the config given to configure to keep ${fileLost ? 'it' : 'them'}, `
-    + `or acknowledge this warning if the task definition is meant to go without ${fileLost ? 'it' : 'them'}`);
+    + `with it, so the Aspect's ${what.join(', and its ')}. Repeat ${fileLost && one ? 'what it holds' : one ? 'it' : 'them'} in the config given `
+    + `to configure to keep ${one ? 'it' : 'them'}, or acknowledge this warning if the task definition is meant to go without ${one ? 'it' : 'them'}`);
 }
 
 function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {

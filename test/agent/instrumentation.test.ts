@@ -1017,6 +1017,51 @@ describe('MackerelInstrumentation.configure: one workload tuned, the rest as the
     expect(replaced).toEqual([expect.stringContaining('not merged with it, so the Aspect\'s config file (config.location) is not read here.')]);
   });
 
+  test('a config given by configure that leaves out the Aspect\'s polling interval warns, naming it; one giving its own interval does not', () => {
+    // GIVEN Aspects setting a polling interval, and workloads given a config of their own with and without one
+    const { app, stack, apiKey } = setup();
+    const jvm = { command: MackerelPluginCommand.shell('mackerel-plugin-jvm') };
+    const plugins = fargate(stack, 'Plugins');
+    MackerelInstrumentation.configure(plugins, { config: { metricPlugins: { jvm } } });
+    const ownFile = fargate(stack, 'OwnFile');
+    MackerelInstrumentation.configure(ownFile, { config: { location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml') } });
+    const ownInterval = fargate(stack, 'OwnInterval');
+    MackerelInstrumentation.configure(ownInterval, { config: { metricPlugins: { jvm }, pollingInterval: Duration.minutes(30) } });
+    const intervalOnly = fargate(stack, 'IntervalOnly');
+    MackerelInstrumentation.configure(intervalOnly, { config: { pollingInterval: Duration.minutes(30) } });
+    // WHEN
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: { metricPlugins: { jvm }, pollingInterval: Duration.minutes(5) } }));
+    app.synth();
+    // THEN
+    const replaced = (path: string) => Annotations.fromStack(stack).findWarning(path, Match.stringLikeRegexp('agentConfigReplaced')).map((w) => w.entry.data);
+    expect(replaced('/Stack/Plugins')).toEqual([
+      'MackerelInstrumentation.configure gives this task definition a config of its own, which is used instead of the Aspect\'s config, not merged '
+      + 'with it, so the Aspect\'s polling interval (config.pollingInterval) is not used here, so the config is read once, at start. Repeat it in the '
+      + 'config given to configure to keep it, or acknowledge this warning if the task definition is meant to go without it '
+      + '[ack: cdk-mackerel:agentConfigReplaced]',
+    ]);
+    // A file of the user's stands for the plugins, but not for the interval, an environment variable beside it.
+    expect(replaced('/Stack/OwnFile')).toEqual([expect.stringContaining('so the Aspect\'s polling interval (config.pollingInterval) is not used here')]);
+    // Another interval is no setting left out; the plugins left out by IntervalOnly are named, its interval is not.
+    expect(replaced('/Stack/OwnInterval')).toEqual([]);
+    expect(replaced('/Stack/IntervalOnly')).toEqual([expect.stringContaining('so the Aspect\'s metric plugin "jvm" do not run here. Repeat them')]);
+  });
+
+  test('a config given by configure that leaves out both the Aspect\'s config file and its polling interval names both', () => {
+    const { app, stack, apiKey } = setup();
+    const nginx = fargate(stack, 'Nginx');
+    MackerelInstrumentation.configure(nginx, { config: { metricPlugins: { nginx: { command: MackerelPluginCommand.shell('mackerel-plugin-nginx') } } } });
+    instrument(app, new MackerelInstrumentation({
+      apiKey,
+      roles: ['shop:web'],
+      config: { location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml'), pollingInterval: Duration.minutes(5) },
+    }));
+    app.synth();
+    const replaced = Annotations.fromStack(stack).findWarning('/Stack/Nginx', Match.stringLikeRegexp('agentConfigReplaced')).map((w) => w.entry.data);
+    expect(replaced).toEqual([expect.stringContaining('so the Aspect\'s config file (config.location) is not read here, and its polling interval '
+      + '(config.pollingInterval) is not used here, so the config is read once, at start. Repeat them in the config given to configure to keep them,')]);
+  });
+
   test('a config given by configure that keeps what the Aspect\'s has, is empty ({}), or is a file of the user\'s, does not warn that it replaces it', () => {
     // GIVEN an Aspect whose probe targets the api's container, which no other task definition would get anyway
     const { app, stack, apiKey } = setup();
