@@ -121,7 +121,9 @@ const STAGE_NAMES_SHOWN = 5;
  * in the app, that does not mention Mackerel). Where two `MackerelInstrumentation`s
  * with different options reach one task definition, the first to visit it wins (at one priority,
  * the one applied to the enclosing scope: the app's before the stack's); the other adds nothing
- * and warns `cdk-mackerel:agentAlreadyPresent`. Use `configure` to give one workload other options. The agent is a
+ * and warns `cdk-mackerel:agentAlreadyPresent` (options are compared as each would give that task
+ * definition: a readiness probe of another one's container, or what `configure` replaces there,
+ * differs in nothing). Use `configure` to give one workload other options. The agent is a
  * `MackerelContainerAgent` with the id `MackerelContainerAgent` under the task definition.
  *
  * Opting out: call `MackerelInstrumentation.exclude(taskDefinition)`; the task definition is then
@@ -277,31 +279,42 @@ export class MackerelInstrumentation implements IAspect {
         `MackerelInstrumentation skipped this task definition: ${unsupported}; its tasks are not monitored by Mackerel`));
       return;
     }
-    const { roleResolver, ...options } = this.props;
+    const { cpu } = this.props;
     // aws-cdk-lib refuses a container whose cpu does not fit, so the agent cannot be added and checked
     // later as its memory is: the task reports it as a validation error instead, as the memory check does,
     // so that synth lists every task without room (and the tasks' other problems) rather than stop at the first.
-    const cpuProblem = _cpuRoomProblem(taskDefinition, options.cpu);
+    const cpuProblem = _cpuRoomProblem(taskDefinition, cpu);
     if (cpuProblem) {
       warnOnce(taskDefinition, () => taskDefinition.node.addValidation({
         validate: () => [`MackerelInstrumentation could not add the Mackerel agent: ${cpuProblem}`],
       }));
       return;
     }
-    const overrides = OVERRIDES.get(taskDefinition) ?? {};
-    const roles = overrides.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles);
-    const config = overrides.config ?? aspectConfig(taskDefinition, options.config);
-    if (overrides.config) warnConfigReplaced(taskDefinition, overrides.config, options.config);
-    const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, {
-      ...options,
-      roles,
-      config,
-      displayName: overrides.displayName ?? options.displayName,
-      memo: overrides.memo ?? options.memo,
-      taskDefinition,
-    });
+    const overrides = OVERRIDES.get(taskDefinition);
+    if (overrides?.config) warnConfigReplaced(taskDefinition, overrides.config, this.props.config);
+    else if (this.props.config && !probeFits(taskDefinition, this.props.config)) warnProbeNotApplied(taskDefinition, this.props.config);
+    const options = this.optionsFor(taskDefinition);
+    const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, { ...options, taskDefinition });
+    const { roles, config } = options;
     const kept = [...(options.ignoreContainer === '' ? [] : ['MACKEREL_IGNORE_CONTAINER']), ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(_hasAgentSettings(config) ? ['MACKEREL_AGENT_CONFIG'] : [])];
     addPostConditions(taskDefinition, agent.container, kept, this);
+  }
+
+  /**
+   * The options this Aspect gives one task definition: its own, with the roles its resolver
+   * chooses, a readiness probe of another task definition's container left out, and whatever
+   * `configure` gives that task definition instead.
+   */
+  private optionsFor(taskDefinition: ecs.TaskDefinition): MackerelAgentOptions {
+    const { roleResolver, ...options } = this.props;
+    const overrides = OVERRIDES.get(taskDefinition) ?? {};
+    return {
+      ...options,
+      roles: overrides.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles),
+      config: overrides.config ?? aspectConfig(taskDefinition, options.config),
+      displayName: overrides.displayName ?? options.displayName,
+      memo: overrides.memo ?? options.memo,
+    };
   }
 
   /**
@@ -310,7 +323,9 @@ export class MackerelInstrumentation implements IAspect {
    */
   private warnOverlap(taskDefinition: ecs.TaskDefinition, first: MackerelInstrumentation): void {
     const warned = OVERLAPS_WARNED.get(taskDefinition) ?? new Set<MackerelInstrumentation>();
-    if (warned.has(this) || _sameOptions(first.props, this.props)) return;
+    // Compared as given to this task definition: options it would not get (a probe of another task
+    // definition's container, settings that configure replaces) drop nothing here.
+    if (warned.has(this) || _sameOptions(first.optionsFor(taskDefinition), this.optionsFor(taskDefinition))) return;
     warned.add(this);
     OVERLAPS_WARNED.set(taskDefinition, warned);
     _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
@@ -372,20 +387,29 @@ function warnOverridesNotApplied(taskDefinition: ecs.TaskDefinition, agent: ecs.
 }
 
 /**
- * The Aspect's config for one task definition. A readiness probe of an app container
- * (`httpToContainer`) fits only the task definition that holds it; elsewhere the tasks would
- * wait on it forever and never register, so it is left out there, with a warning.
+ * Whether a readiness probe of the Aspect's config fits the task definition: one of an app container
+ * (`httpToContainer`) fits only the task definition that holds it; elsewhere the tasks would wait on
+ * it forever and never register.
  */
-function aspectConfig(taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig | undefined): MackerelAgentConfig | undefined {
+function probeFits(taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig | undefined): boolean {
   const container = config?.readinessProbe?._container;
-  if (!config || !container || container.taskDefinition === taskDefinition) return config;
+  return !container || container.taskDefinition === taskDefinition;
+}
+
+/** The Aspect's config for one task definition: a probe that does not fit it is left out. */
+function aspectConfig(taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig | undefined): MackerelAgentConfig | undefined {
+  if (!config || probeFits(taskDefinition, config)) return config;
+  const rest: MackerelAgentConfig = { ...config, readinessProbe: undefined };
+  // A polling interval left alone has nothing to read again: the probe's warning says enough.
+  return _hasAgentSettings(rest) ? rest : undefined;
+}
+
+function warnProbeNotApplied(taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig): void {
+  const container = config.readinessProbe!._container!;
   _warnLate(taskDefinition, 'cdk-mackerel:readinessProbeNotApplied',
     `MackerelInstrumentation left out its config.readinessProbe here: it targets container ${container.node.path} of task definition `
     + `${container.taskDefinition.node.path}, which these tasks do not run, so they would wait on it forever and never register. `
     + 'The hosts register at once instead. Give this task definition its own probe with MackerelInstrumentation.configure');
-  const rest: MackerelAgentConfig = { ...config, readinessProbe: undefined };
-  // A polling interval left alone has nothing to read again: the probe's warning says enough.
-  return _hasAgentSettings(rest) ? rest : undefined;
 }
 
 /**

@@ -274,6 +274,35 @@ describe('MackerelInstrumentation: exactly once', () => {
     Annotations.fromStack(other.stack).hasWarning('/Stack/Task', Match.stringLikeRegexp('whose options differ'));
   });
 
+  test('a second Aspect is compared by what it would give each task definition: a probe of another one\'s container, or options configure replaces, differ in nothing', () => {
+    // GIVEN an app-wide Aspect probing the api's container and a stack's Aspect without a probe, and a workload whose roles configure sets
+    const { app, stack, apiKey } = setup();
+    const api = new ecs.FargateTaskDefinition(stack, 'Api', { memoryLimitMiB: 512, cpu: 256 });
+    const apiContainer = api.addContainer('api', { image: APP_IMAGE, portMappings: [{ containerPort: 8080 }] });
+    fargate(stack, 'Web');
+    MackerelInstrumentation.configure(fargate(stack, 'Batch'), { roles: ['shop:batch'] });
+    instrument(app, new MackerelInstrumentation({
+      apiKey, roles: ['shop:web'], config: { readinessProbe: MackerelReadinessProbe.httpToContainer(apiContainer, '/healthz') },
+    }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roleResolver: { rolesFor: () => ['shop:web'] } }));
+    // WHEN
+    app.synth();
+    // THEN only the api, which the first Aspect gives its probe, is told the second one adds nothing
+    const overlaps = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('whose options differ'));
+    expect(overlaps.map((w) => w.id)).toEqual(['/Stack/Api']);
+  });
+
+  test('a second Aspect whose roles differ from the first\'s, on a task definition configure gives roles, adds nothing silently', () => {
+    const { app, stack, apiKey } = setup();
+    const batch = fargate(stack, 'Batch');
+    MackerelInstrumentation.configure(batch, { roles: ['shop:batch'], config: {} });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:all'], config: { metricPlugins: { jvm: { command: MackerelPluginCommand.shell('mackerel-plugin-jvm') } } } }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    app.synth();
+    expect(environmentOf(containerNamed(batch, AGENT)).MACKEREL_ROLES).toBe('shop:batch');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
+  });
+
   test('a task definition running the agent in a container added by hand gets no second agent, and a warning', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);
