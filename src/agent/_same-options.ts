@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { MackerelApiKey } from '../api-key';
 import { MackerelPluginCommand } from './config';
 import { _hasAgentSettings } from './config/_render';
+import { MackerelAgentConfigLocation } from './config/location';
 import { MackerelReadinessProbe } from './config/probe';
 import { MackerelAgentImage } from './image';
 import { MackerelAgentOptions } from './options';
@@ -14,8 +15,9 @@ import { MackerelAgentOptions } from './options';
  * what they say where that is known: lists item by item, plain objects (a config, its plugins and
  * probe options) key by key, API keys by the secret or parameter and field, durations by their
  * length, images by their name, plugin commands by their line, probes by their kind, options and
- * container. A config that holds nothing the agent reads (`{}`) is the same as none, as it adds
- * nothing to the task definition, and an empty map in it (`env: {}`) the same as none as well.
+ * container, config files (`location`) by their place. A config that holds nothing the agent reads
+ * (`{}`) is the same as none, as it adds nothing to the task definition, and an empty map in it
+ * (`env: {}`) the same as none as well.
  * Anything else is compared by identity.
  * @internal
  */
@@ -48,6 +50,7 @@ function sameValue(x: unknown, y: unknown): boolean {
   }
   if (x instanceof MackerelAgentImage && y instanceof MackerelAgentImage) return x.imageName === y.imageName;
   if (x instanceof MackerelPluginCommand && y instanceof MackerelPluginCommand) return sameValue(x._render(), y._render());
+  if (x instanceof MackerelAgentConfigLocation && y instanceof MackerelAgentConfigLocation) return x._samePlace(y);
   if (x instanceof MackerelReadinessProbe && y instanceof MackerelReadinessProbe) {
     return x._kind === y._kind && x._container === y._container && sameValue(x._options, y._options);
   }

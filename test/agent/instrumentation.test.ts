@@ -303,6 +303,38 @@ describe('MackerelInstrumentation: exactly once', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
   });
 
+  test('a second Aspect whose config file (location) is the same place, made afresh, adds nothing silently; another place warns', () => {
+    // GIVEN config files named twice: a URL, a path, a key of a bucket of the app, a key of a bucket imported twice by name
+    const places: Array<[string, (stack: Stack) => MackerelAgentConfigLocation, (stack: Stack) => MackerelAgentConfigLocation]> = [
+      ['url', () => MackerelAgentConfigLocation.fromUrl('https://x.example.com/y.yml'), () => MackerelAgentConfigLocation.fromUrl('https://x.example.com/y.yml')],
+      ['file', () => MackerelAgentConfigLocation.fromFile('/etc/mackerel/agent.yml'), () => MackerelAgentConfigLocation.fromFile('/etc/mackerel/agent.yml')],
+      ['bucket', (stack) => MackerelAgentConfigLocation.fromBucket(new s3.Bucket(stack, 'Configs'), 'agent.yml'),
+        (stack) => MackerelAgentConfigLocation.fromBucket(stack.node.findChild('Configs') as s3.Bucket, 'agent.yml')],
+      ['imported', (stack) => MackerelAgentConfigLocation.fromBucket(s3.Bucket.fromBucketName(stack, 'A', 'configs'), 'agent.yml'),
+        (stack) => MackerelAgentConfigLocation.fromBucket(s3.Bucket.fromBucketName(stack, 'B', 'configs'), 'agent.yml')],
+    ];
+    const differing: Array<[string, (stack: Stack) => MackerelAgentConfigLocation]> = [
+      ['url', () => MackerelAgentConfigLocation.fromUrl('https://x.example.com/z.yml')],
+      ['file', () => MackerelAgentConfigLocation.fromUrl('https://x.example.com/etc/mackerel/agent.yml')],
+      ['bucket', (stack) => MackerelAgentConfigLocation.fromBucket(stack.node.findChild('Configs') as s3.Bucket, 'other.yml')],
+      ['imported', (stack) => MackerelAgentConfigLocation.fromBucket(s3.Bucket.fromBucketName(stack, 'C', 'other-configs'), 'agent.yml')],
+    ];
+    for (const [kind, first, again] of places) {
+      const other = differing.find(([k]) => k === kind)![1];
+      for (const [second, warns] of [[again, false], [other, true]] as const) {
+        const { app, stack, apiKey } = setup();
+        fargate(stack);
+        instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: { location: first(stack) } }));
+        instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], config: { location: second(stack) } }));
+        // WHEN
+        app.synth();
+        // THEN
+        const overlaps = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('whose options differ'));
+        expect([kind, overlaps.length]).toEqual([kind, warns ? 1 : 0]);
+      }
+    }
+  });
+
   test('a task definition running the agent in a container added by hand gets no second agent, and a warning', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);

@@ -58,6 +58,20 @@ export class MackerelAgentConfigLocation {
     this.file = where.file;
   }
 
+  /**
+   * Whether another location names the same file: the same URL or path, or the same key of the same
+   * bucket (its name, a token for one of the app, and its key, which the grants depend on), however
+   * often it was made.
+   * @internal
+   */
+  public _samePlace(other: MackerelAgentConfigLocation): boolean {
+    if (this.bucket && other.bucket) {
+      return this.key === other.key && this.bucket.bucketName === other.bucket.bucketName
+        && this.bucket.encryptionKey?.keyArn === other.bucket.encryptionKey?.keyArn;
+    }
+    return !this.bucket && !other.bucket && this.url === other.url && this.file === other.file;
+  }
+
   /** The value of `MACKEREL_AGENT_CONFIG`, validated. @internal */
   public _bind(scope: IConstruct, taskRole: iam.IRole): string {
     if (this.bucket && this.key !== undefined) {
