@@ -5,6 +5,7 @@ import { _checkRoleFullName } from '../_names';
 import { _maskedUserinfo } from '../_text';
 import { _checkEnum, _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
+import { _checkEnvText } from './_env-text';
 import { _containersOf } from './_task-checks';
 import { _warnUrlCredentials } from './_url-credentials';
 import { MackerelAgentDependency, MackerelAgentLogLevel, MackerelHostIdStore, MackerelHostStatus } from './enums';
@@ -25,6 +26,7 @@ const FARGATE_MAX_STOP_SECONDS = 120;
  */
 export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOptions, taskDefinition: ecs.TaskDefinition): void {
   MackerelApiKey._check(scope, 'apiKey', options.apiKey);
+  checkEnvTexts(scope, options);
   const fargate = _mayRunOn(taskDefinition, 'FARGATE');
   // A list token (a CommaDelimitedList parameter) is one unresolved element, known only at deploy time.
   if (!Token.isUnresolved(options.roles)) (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
@@ -49,6 +51,31 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
     options.httpsProxy, checkUrl(scope, 'httpsProxy', options.httpsProxy));
   if (!Token.isUnresolved(options.noProxy)) (options.noProxy ?? []).forEach((entry, i) => checkNoProxyEntry(scope, `noProxy[${i}]`, entry));
   checkImageSupports(scope, options, _mayRunOn(taskDefinition, 'MANAGED_INSTANCES'));
+}
+
+/**
+ * The free text the agent is given in its environment, each checked before its own rules so that
+ * the error says what is wrong with it. A URL is shown with its user name and password masked.
+ */
+function checkEnvTexts(scope: IConstruct, options: MackerelAgentOptions): void {
+  const other = (what: string) => `other text (U+FFFD in its place), so ${what}`;
+  const check = (property: string, value: string | undefined, variable: string, outcome: string, shown = value) => {
+    if (value !== undefined) _checkEnvText(scope, property, value, shown ?? value, variable, outcome);
+  };
+  // A list token (a CommaDelimitedList parameter) holds no text of the app's.
+  if (!Token.isUnresolved(options.roles)) {
+    (options.roles ?? []).forEach((role, i) => check(`roles[${i}]`, role, 'MACKEREL_ROLES', other('the hosts would not join that role')));
+  }
+  check('displayName', options.displayName, 'MACKEREL_DISPLAY_NAME', other('the hosts would not show the name given'));
+  check('memo', options.memo, 'MACKEREL_MEMO', other('the hosts\' memo would not be the one given'));
+  check('ignoreContainer', options.ignoreContainer, 'MACKEREL_IGNORE_CONTAINER', other('the agent would not leave out the containers it names'));
+  for (const [property, variable] of [['apiBase', 'MACKEREL_APIBASE'], ['httpProxy', 'HTTP_PROXY'], ['httpsProxy', 'HTTPS_PROXY']] as const) {
+    const url = options[property];
+    check(property, url, variable, other('the agent would not reach the URL given'), url === undefined ? undefined : _maskedUserinfo(url));
+  }
+  if (!Token.isUnresolved(options.noProxy)) {
+    (options.noProxy ?? []).forEach((entry, i) => check(`noProxy[${i}]`, entry, 'NO_PROXY', other('the agent would send its requests to that host through the proxy')));
+  }
 }
 
 /**

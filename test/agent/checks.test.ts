@@ -217,6 +217,26 @@ describe('options rejected at construction, with the path, property, value and w
     expect(addAgent({ displayName: 'web', image: MackerelAgentImage.ofPlugins('v0.10.1') }))
       .toThrow(/displayName "web" needs agent v0.11.0 or later/);
   });
+
+  test('free text for the agent\'s environment holding a lone UTF-16 surrogate, which UTF-8 cannot pass on, the value escaped (a URL masked)', () => {
+    const tail = ', which UTF-8 cannot encode: passed on as UTF-8 by CloudFormation and ECS, the agent\'s ';
+    const expected = '; expected well-formed Unicode text, with a surrogate only as half of a pair';
+    const role = `${new CfnParameter(new Stack(), 'Role').valueAsString}`;
+    const cases: Array<[Partial<MackerelAgentOptions>, string]> = [
+      [{ displayName: 'web\ud800' }, `displayName "web\\ud800" holds a lone UTF-16 surrogate (U+D800)${tail}MACKEREL_DISPLAY_NAME would hold other `
+        + `text (U+FFFD in its place), so the hosts would not show the name given${expected}`],
+      [{ memo: '\udc00 memo' }, `memo "\\udc00 memo" holds a lone UTF-16 surrogate (U+DC00)${tail}MACKEREL_MEMO would hold other text`],
+      [{ roles: ['shop:web', `${role}\ud83d`] }, `roles[1] "${role}\\ud83d" holds a lone UTF-16 surrogate (U+D83D)${tail}MACKEREL_ROLES`],
+      [{ ignoreContainer: '^sidecar\udfff$' }, `ignoreContainer "^sidecar\\udfff$" holds a lone UTF-16 surrogate (U+DFFF)${tail}MACKEREL_IGNORE_CONTAINER`],
+      [{ apiBase: 'https://api.example.com/\ud800' }, `apiBase "https://api.example.com/\\ud800" holds a lone UTF-16 surrogate (U+D800)${tail}MACKEREL_APIBASE`],
+      [{ httpProxy: 'http://user:s3cret\ud800@proxy:3128' }, `httpProxy "http://****@proxy:3128" holds a lone UTF-16 surrogate (U+D800)${tail}HTTP_PROXY`],
+      [{ httpsProxy: 'http://proxy\udbff:3128' }, `httpsProxy "http://proxy\\udbff:3128" holds a lone UTF-16 surrogate (U+DBFF)${tail}HTTPS_PROXY`],
+      [{ noProxy: ['internal\udc00.example.com'] }, `noProxy[0] "internal\\udc00.example.com" holds a lone UTF-16 surrogate (U+DC00)${tail}NO_PROXY`],
+    ];
+    for (const [options, message] of cases) expect(addAgent(options)).toThrow(`Stack/Agent: ${message}`);
+    // A pair is one character (U+1F41F), passed on as it is.
+    expect(addAgent({ displayName: 'web \ud83d\udc1f', memo: '\ud83d\udc1f' })).not.toThrow();
+  });
 });
 
 describe('options accepted', () => {

@@ -3,8 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { _checkConfigReadable } from './_config-readable';
-import { _loneSurrogate, _maskedUserinfo } from '../../_text';
+import { _maskedUserinfo } from '../../_text';
 import { _fail, _httpUrl } from '../../_validation';
+import { _checkEnvText } from '../_env-text';
 import { _warnUrlCredentials } from '../_url-credentials';
 
 /**
@@ -107,17 +108,10 @@ export class MackerelAgentConfigLocation {
 }
 
 /**
- * The value reaches the agent's environment through CloudFormation and ECS, which pass text as UTF-8:
- * a lone surrogate is no character and cannot be encoded, so the agent would be given another name
- * (or the deploy refused), find no such object, file or URL (S3 keys are UTF-8 too), and exit at start. The literal text around a
- * token is checked as well: the token's placeholder holds no surrogate.
+ * A lone surrogate would name another object, file or URL (S3 keys are UTF-8 too), which the agent would not find.
  */
 function wellFormed(scope: IConstruct, property: string, value: string, shown: string): void {
-  const code = _loneSurrogate(value);
-  if (!code) return;
-  _fail(scope, property, shown,
-    `holds a lone UTF-16 surrogate (${code}), which UTF-8 cannot encode: passed on as UTF-8 by CloudFormation and ECS, the agent's `
-    + 'MACKEREL_AGENT_CONFIG would hold another name, so the agent would not find its config and exit at start', 'well-formed Unicode text, with a surrogate only as half of a pair');
+  _checkEnvText(scope, property, value, shown, 'MACKEREL_AGENT_CONFIG', 'another name, so the agent would not find its config and exit at start');
 }
 
 /**
