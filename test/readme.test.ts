@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ts from 'typescript';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as library from '../src';
+import { _NOT_CREDENTIAL_HEADERS } from '../src/agent/config/_render';
 import { cli } from './cli/_fixture';
 
 /**
@@ -479,6 +480,16 @@ describe('README.md names the synth warnings and infos', () => {
     walk(path.join(ROOT, 'src'));
     return [...ids].sort();
   }
+
+  test('names exactly the probe headers the credential warning leaves alone, as the probe\'s headers doc does', () => {
+    // the names after "but not" in the list of credential headers, read from the text with its line breaks and JSDoc stars made spaces
+    const exempted = (text: string) => {
+      const list = /a name holding token, secret, key or password, but not ((?:`[^`]+`(?:,? (?:or )?)?)+)/.exec(text.replace(/\s*\n\s*(\* )?/g, ' '));
+      return [...(list?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    };
+    expect(exempted(fs.readFileSync(README, 'utf8'))).toEqual(_NOT_CREDENTIAL_HEADERS);
+    expect(exempted(fs.readFileSync(path.join(ROOT, 'src', 'agent', 'config', 'probe.ts'), 'utf8'))).toEqual(_NOT_CREDENTIAL_HEADERS);
+  });
 
   test('each id a user may meet (and acknowledge) is named in the README, where what it means is said', () => {
     const ids = annotationIds();

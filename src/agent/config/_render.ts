@@ -16,10 +16,12 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|key|password/i;
 /**
  * Standard headers whose key is no credential: a request's idempotency key (chosen by the client to
- * make a retry safe) and the WebSocket handshake's nonce (RFC 6455). Only the whole name counts, so
- * X-Idempotency-Key-Secret still warns.
+ * make a retry safe) and the WebSocket handshake's nonce (RFC 6455). Only the whole name counts, in
+ * any case, so X-Idempotency-Key-Secret still warns. The README and the probe's `headers` doc list them.
+ * @internal
  */
-const NOT_CREDENTIAL_HEADER = /^(x-)?idempotency-key$|^sec-websocket-key$/i;
+export const _NOT_CREDENTIAL_HEADERS: readonly string[] = ['Idempotency-Key', 'X-Idempotency-Key', 'Sec-WebSocket-Key'];
+const NOT_CREDENTIAL_HEADER = new Set(_NOT_CREDENTIAL_HEADERS.map((name) => name.toLowerCase()));
 /**
  * Environment names that end in a credential's word (DB_PASSWORD, GITHUB_TOKEN, API_KEY). Only the end
  * counts, and only the kinds of key that are secrets: TOKEN_FILE, SSH_KEY_PATH or CACHE_KEY name no secret.
@@ -228,7 +230,7 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
       _fail(scope, 'config.readinessProbe.headers', name, 'has a value with a control character (such as a line break), which the agent\'s HTTP client refuses',
         'a value of printable characters and tabs', 'The probe would fail forever and the host never register');
     }
-    if (value !== '' && CREDENTIAL_HEADER.test(name) && !NOT_CREDENTIAL_HEADER.test(name)) {
+    if (value !== '' && CREDENTIAL_HEADER.test(name) && !NOT_CREDENTIAL_HEADER.has(name.toLowerCase())) {
       warnCredential(scope, `config.readinessProbe.headers.${name}`,
         'Probe a path that needs no credential, or use MackerelReadinessProbe.exec with a command that sends the header from the agent\'s '
         + 'environment (such as check-http -H of the -plugins image), the value given to the agent container as an ECS secret (container.addSecret)');

@@ -102,9 +102,9 @@ export interface MackerelHttpProbeOptions extends MackerelProbeTiming {
    *
    * The values are written in plain text into the config file, an S3 asset in the CDK bootstrap
    * bucket: a header that carries a credential (`Authorization`, `Proxy-Authorization`, `Cookie`,
-   * or a name holding token, secret, key or password, but not `Idempotency-Key` or
-   * `Sec-WebSocket-Key`) is warned about (`cdk-mackerel:credentialInAgentConfig`), its value
-   * never shown.
+   * or a name holding token, secret, key or password, but not `Idempotency-Key`, `X-Idempotency-Key`
+   * or `Sec-WebSocket-Key`, in any case), unless its value is empty, is warned about
+   * (`cdk-mackerel:credentialInAgentConfig`), its value never shown.
    *
    * @default - no extra header
    */
