@@ -1,14 +1,16 @@
-import { AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnResource, IAspect, Stage } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
 import { _info, _warnLate } from '../_validation';
+import { _aspectConfig, _probeFits, _warnConfigReplaced, _warnProbeNotApplied } from './_aspect-config';
 import { _findAgent, _windowsFamily } from './_attach';
 import { _cfnAgentOf } from './_cfn-agent';
 import { _cpuRoomProblem } from './_checks';
+import { _instrumentationProblems } from './_post-conditions';
 import { _sameOptions } from './_same-options';
 import { _stagesNotReached, _stageWarningCarrier } from './_stage-reach';
-import { _agentAddedByHand, _agentNameTakenBy, _handAgentSign } from './_task-checks';
+import { _agentAddedByHand, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
 import { _hasAgentSettings } from './config/_render';
 import { MackerelContainerAgent } from './container-agent';
@@ -291,8 +293,8 @@ export class MackerelInstrumentation implements IAspect {
       return;
     }
     const overrides = OVERRIDES.get(taskDefinition);
-    if (overrides?.config) warnConfigReplaced(taskDefinition, overrides.config, this.props.config);
-    else if (this.props.config && !probeFits(taskDefinition, this.props.config)) warnProbeNotApplied(taskDefinition, this.props.config);
+    if (overrides?.config) _warnConfigReplaced(taskDefinition, overrides.config, this.props.config);
+    else if (this.props.config && !_probeFits(taskDefinition, this.props.config)) _warnProbeNotApplied(taskDefinition, this.props.config);
     const options = this.optionsFor(taskDefinition);
     const agent = new MackerelContainerAgent(taskDefinition, MackerelInstrumentation.AGENT_ID, { ...options, taskDefinition });
     const { roles, config } = options;
@@ -311,7 +313,7 @@ export class MackerelInstrumentation implements IAspect {
     return {
       ...options,
       roles: overrides.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles),
-      config: overrides.config ?? aspectConfig(taskDefinition, options.config),
+      config: overrides.config ?? _aspectConfig(taskDefinition, options.config),
       displayName: overrides.displayName ?? options.displayName,
       memo: overrides.memo ?? options.memo,
     };
@@ -387,32 +389,6 @@ function warnOverridesNotApplied(taskDefinition: ecs.TaskDefinition, agent: ecs.
 }
 
 /**
- * Whether a readiness probe of the Aspect's config fits the task definition: one of an app container
- * (`httpToContainer`) fits only the task definition that holds it; elsewhere the tasks would wait on
- * it forever and never register.
- */
-function probeFits(taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig | undefined): boolean {
-  const container = config?.readinessProbe?._container;
-  return !container || container.taskDefinition === taskDefinition;
-}
-
-/** The Aspect's config for one task definition: a probe that does not fit it is left out. */
-function aspectConfig(taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig | undefined): MackerelAgentConfig | undefined {
-  if (!config || probeFits(taskDefinition, config)) return config;
-  const rest: MackerelAgentConfig = { ...config, readinessProbe: undefined };
-  // A polling interval left alone has nothing to read again: the probe's warning says enough.
-  return _hasAgentSettings(rest) ? rest : undefined;
-}
-
-function warnProbeNotApplied(taskDefinition: ecs.TaskDefinition, config: MackerelAgentConfig): void {
-  const container = config.readinessProbe!._container!;
-  _warnLate(taskDefinition, 'cdk-mackerel:readinessProbeNotApplied',
-    `MackerelInstrumentation left out its config.readinessProbe here: it targets container ${container.node.path} of task definition `
-    + `${container.taskDefinition.node.path}, which these tasks do not run, so they would wait on it forever and never register. `
-    + 'The hosts register at once instead. Give this task definition its own probe with MackerelInstrumentation.configure');
-}
-
-/**
  * A task definition of a Stage the Aspect does not reach that is monitored, or left alone on
  * purpose: it has an agent (from the Stage's own Aspect, the construct or the extension), runs one
  * added by hand, is excluded or one the Aspect would skip, or a MackerelInstrumentation of its own
@@ -432,48 +408,6 @@ function hasOwnInstrumentation(taskDefinition: ecs.TaskDefinition): boolean {
     if (Stage.isStage(scope)) break;
   }
   return false;
-}
-
-/**
- * The config given by `configure` is used instead of the Aspect's, not merged with it: one given to
- * change one thing (a polling interval, a plugin) would drop the Aspect's other plugins and its
- * probe, its config file (a location) or its polling interval, unseen. An empty config (`{}`) is the
- * documented way to give a task definition none, so it does not warn. A location is a whole config
- * file of the user's, which stands for the Aspect's plugins, probe and file; the polling interval is
- * no part of a file (an environment variable), so one the Aspect sets and a location leaves out is named.
- * A setting given another value is no setting left out: nothing is said of it.
- */
-function warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelAgentConfig, aspect: MackerelAgentConfig | undefined): void {
-  if (!aspect || (!_hasAgentSettings(given) && given.pollingInterval === undefined)) return;
-  const ownFile = given.location !== undefined;
-  const missing = (kind: string, mine: object | undefined, theirs: object | undefined): string[] => {
-    const names = Object.keys(theirs ?? {}).filter((name) => !Object.keys(mine ?? {}).includes(name));
-    return names.length === 0 ? [] : [`${kind}${names.length > 1 ? 's' : ''} ${names.map((name) => JSON.stringify(name)).join(', ')}`];
-  };
-  // A probe of another task definition's container would not have been given here anyway.
-  const probe = aspect.readinessProbe;
-  const probeLost = probe !== undefined && given.readinessProbe === undefined
-    && (probe._container === undefined || probe._container.taskDefinition === taskDefinition);
-  const lost = ownFile ? [] : [
-    ...missing('metric plugin', given.metricPlugins, aspect.metricPlugins),
-    ...missing('check plugin', given.checkPlugins, aspect.checkPlugins),
-    ...(probeLost ? ['readiness probe'] : []),
-  ];
-  // The Aspect's own file runs whatever plugins and probe it holds, which a config of plugins leaves out as well.
-  const fileLost = !ownFile && aspect.location !== undefined;
-  const pollingLost = aspect.pollingInterval !== undefined && given.pollingInterval === undefined;
-  if (lost.length === 0 && !fileLost && !pollingLost) return;
-  const listed = lost.length === 1 ? lost[0] : `${lost.slice(0, -1).join(', ')} and ${lost[lost.length - 1]}`;
-  const what = [
-    ...(lost.length > 0 ? [`${listed} do not run here`] : []),
-    ...(fileLost ? ['config file (config.location) is not read here'] : []),
-    ...(pollingLost ? ['polling interval (config.pollingInterval) is not used here, so the config is read once, at start'] : []),
-  ];
-  const one = what.length === 1 && lost.length === 0;
-  _warnLate(taskDefinition, 'cdk-mackerel:agentConfigReplaced',
-    'MackerelInstrumentation.configure gives this task definition a config of its own, which is used instead of the Aspect\'s config, not merged '
-    + `with it, so the Aspect's ${what.join(', and its ')}. Repeat ${fileLost && one ? 'what it holds' : one ? 'it' : 'them'} in the config given `
-    + `to configure to keep ${one ? 'it' : 'them'}, or acknowledge this warning if the task definition is meant to go without ${one ? 'it' : 'them'}`);
 }
 
 function taskDefinitionOf(node: IConstruct): ecs.TaskDefinition | undefined {
@@ -533,57 +467,5 @@ function addPostConditions(taskDefinition: ecs.TaskDefinition, agent: ecs.Contai
   aspect: MackerelInstrumentation): void {
   if (INSTRUMENTED.has(taskDefinition)) return;
   INSTRUMENTED.set(taskDefinition, aspect);
-  taskDefinition.node.addValidation({ validate: () => instrumentationProblems(taskDefinition, agent, kept) });
+  taskDefinition.node.addValidation({ validate: () => _instrumentationProblems(taskDefinition, agent, kept) });
 }
-
-/** What the agent does without a setting the library wrote, for the post-condition messages. */
-const WITHOUT: { [name: string]: string } = {
-  MACKEREL_AGENT_CONFIG: 'so its plugins and readiness probe would not run',
-  MACKEREL_ROLES: 'so its hosts would register without roles and the role\'s monitors would not cover them',
-  MACKEREL_IGNORE_CONTAINER: 'so the agent would report its own container among the app\'s',
-};
-
-interface RenderedTemplate {
-  readonly Resources?: { [id: string]: { Properties?: { ContainerDefinitions?: RenderedContainer[] } } };
-}
-
-interface RenderedContainer {
-  readonly Name?: unknown;
-  readonly Secrets?: Array<{ Name?: unknown }>;
-  readonly Environment?: Array<{ Name?: unknown; Value?: unknown }>;
-}
-
-/** What an escape hatch or later code broke in an instrumented task definition. */
-function instrumentationProblems(taskDefinition: ecs.TaskDefinition, agentContainer: ecs.ContainerDefinition, kept: string[]): string[] {
-  // Another container of the task under the agent's name is no escape hatch's doing: the agent's own
-  // containerName error names it, and which of the two the checks below would read is unknown.
-  if (_agentNameTakenBy(taskDefinition, agentContainer)) return [];
-  const containerName = agentContainer.containerName;
-  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-  const stack = Stack.of(taskDefinition);
-  const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;
-  const resource = Object.values(rendered.Resources ?? {})[0];
-  const containers = resource?.Properties?.ContainerDefinitions ?? [];
-  // A token name (a parameter, say) is rendered as what it resolves to, such as { Ref: ... }.
-  const agentName = JSON.stringify(stack.resolve(containerName));
-  const agents = containers.filter((c) => JSON.stringify(c.Name) === agentName);
-  const where = `MackerelInstrumentation: the Mackerel agent container ${agentName}`;
-  if (agents.length !== 1) {
-    return [`${where} must appear exactly once in the task definition, but appears ${agents.length} times; `
-      + 'something removed or duplicated it after the agent was added. Use MackerelInstrumentation.exclude to opt out instead'];
-  }
-  const agent = agents[0];
-  const problems: string[] = [];
-  if (!(agent.Secrets ?? []).some((s) => s.Name === 'MACKEREL_APIKEY')) {
-    problems.push(`${where} lost its MACKEREL_APIKEY secret, so the agent cannot authenticate to Mackerel`);
-  }
-  const platform = (agent.Environment ?? []).find((e) => e.Name === 'MACKEREL_CONTAINER_PLATFORM');
-  if (platform?.Value !== 'ecs') {
-    problems.push(`${where} has MACKEREL_CONTAINER_PLATFORM ${platform ? JSON.stringify(platform.Value) : 'removed'}; expected "ecs"`);
-  }
-  for (const name of kept) {
-    if (!(agent.Environment ?? []).some((e) => e.Name === name)) problems.push(`${where} lost its ${name} setting, ${WITHOUT[name]}`);
-  }
-  return problems;
-}
-

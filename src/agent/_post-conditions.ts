@@ -1,0 +1,54 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { _agentNameTakenBy } from './_task-checks';
+
+/** What the agent does without a setting the library wrote, for the post-condition messages. */
+const WITHOUT: { [name: string]: string } = {
+  MACKEREL_AGENT_CONFIG: 'so its plugins and readiness probe would not run',
+  MACKEREL_ROLES: 'so its hosts would register without roles and the role\'s monitors would not cover them',
+  MACKEREL_IGNORE_CONTAINER: 'so the agent would report its own container among the app\'s',
+};
+
+interface RenderedTemplate {
+  readonly Resources?: { [id: string]: { Properties?: { ContainerDefinitions?: RenderedContainer[] } } };
+}
+
+interface RenderedContainer {
+  readonly Name?: unknown;
+  readonly Secrets?: Array<{ Name?: unknown }>;
+  readonly Environment?: Array<{ Name?: unknown; Value?: unknown }>;
+}
+
+/** What an escape hatch or later code broke in an instrumented task definition. @internal */
+export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, agentContainer: ecs.ContainerDefinition, kept: string[]): string[] {
+  // Another container of the task under the agent's name is no escape hatch's doing: the agent's own
+  // containerName error names it, and which of the two the checks below would read is unknown.
+  if (_agentNameTakenBy(taskDefinition, agentContainer)) return [];
+  const containerName = agentContainer.containerName;
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const stack = Stack.of(taskDefinition);
+  const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;
+  const resource = Object.values(rendered.Resources ?? {})[0];
+  const containers = resource?.Properties?.ContainerDefinitions ?? [];
+  // A token name (a parameter, say) is rendered as what it resolves to, such as { Ref: ... }.
+  const agentName = JSON.stringify(stack.resolve(containerName));
+  const agents = containers.filter((c) => JSON.stringify(c.Name) === agentName);
+  const where = `MackerelInstrumentation: the Mackerel agent container ${agentName}`;
+  if (agents.length !== 1) {
+    return [`${where} must appear exactly once in the task definition, but appears ${agents.length} times; `
+      + 'something removed or duplicated it after the agent was added. Use MackerelInstrumentation.exclude to opt out instead'];
+  }
+  const agent = agents[0];
+  const problems: string[] = [];
+  if (!(agent.Secrets ?? []).some((s) => s.Name === 'MACKEREL_APIKEY')) {
+    problems.push(`${where} lost its MACKEREL_APIKEY secret, so the agent cannot authenticate to Mackerel`);
+  }
+  const platform = (agent.Environment ?? []).find((e) => e.Name === 'MACKEREL_CONTAINER_PLATFORM');
+  if (platform?.Value !== 'ecs') {
+    problems.push(`${where} has MACKEREL_CONTAINER_PLATFORM ${platform ? JSON.stringify(platform.Value) : 'removed'}; expected "ecs"`);
+  }
+  for (const name of kept) {
+    if (!(agent.Environment ?? []).some((e) => e.Name === name)) problems.push(`${where} lost its ${name} setting, ${WITHOUT[name]}`);
+  }
+  return problems;
+}
