@@ -8,8 +8,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ts from 'typescript';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as library from '../src';
-import { _NOT_CREDENTIAL_HEADERS } from '../src/agent/config/_render';
 import { cli } from './cli/_fixture';
+import { _NOT_CREDENTIAL_HEADERS } from '../src/agent/config/_render';
 
 /**
  * Every ```ts sample of README.md, typechecked against the library as a reader would use it: the
