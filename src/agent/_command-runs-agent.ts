@@ -1,13 +1,14 @@
 import * as path from 'path';
+import { _SHELLS, _WRAPPERS, _wrappedCommandAt } from './_command-wrappers';
 
 /**
  * The standard programs (the shell's builtins, POSIX and GNU coreutils utilities, and the common tools on files) that
  * never run an operand: they print, look up or test it, or read, hash, copy, move, link or change the file it names
  * (`echo mackerel-container-agent`, `[ -x /usr/local/bin/mackerel-container-agent ]`, `chmod +x ...`, `ls -l ...`).
- * The binary named by an operand of one is only mentioned. Any other program may run its operands (an init such as
- * tini, `gosu user ...`, an entrypoint script ending `exec "$@"`), so the binary named after one is taken as run:
- * a closed class of programs that surely do not run it, rather than an open one of programs that do, as missing an
- * agent added by hand bills a second Mackerel host for each task.
+ * The binary named by an operand of one is only mentioned. A wrapper (`timeout`, `gosu`, `tini`: `_WRAPPERS`) runs
+ * the command after its options, judged in turn. Any other program may run its operands (an entrypoint script ending
+ * `exec "$@"`), so the binary named after one is taken as run: a closed class of programs that surely do not run it,
+ * rather than an open one of programs that do, as missing an agent added by hand bills a second Mackerel host for each task.
  */
 const INERT = new Set([
   // the shell's: print, look up, test, do nothing
@@ -24,16 +25,15 @@ const INERT = new Set([
 const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{']);
 
 /**
- * Where a command's words (an exec form's, or `/bin/sh -c` and a shell form's script) run the agent's binary: the
- * first word naming it, as the program or an argument a wrapper runs (`tini -- mackerel-container-agent`), in a
- * command, or in a simple command of a script a word holds (as a POSIX shell splits it: `shellCommands`), whose
- * program is not `INERT`; -1 where none does.
+ * Where a command's words (an exec form's, or `/bin/sh -c` and a shell form's script) run the agent's binary: the word
+ * through which the command runs it (`runsAgentAt`), also in a script a shell runs (as a POSIX shell splits it:
+ * `shellCommands`); -1 where none does.
  * @internal
  */
 export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search: ReadonlyArray<string>): number {
-  const budget = { left: SCRIPT_BUDGET };
+  const reading: Reading = { paths, search, budget: { left: SCRIPT_BUDGET } };
   try {
-    return inert(words) ? -1 : words.findIndex((word) => scriptRunsAgent(word, paths, search, 0, budget));
+    return runsAgentAt(words, 0, reading, 0, 0);
   } catch (error) {
     // A command too long to read (scripts in scripts, many times over) is taken as not running the agent: reading on has no bound.
     if (error instanceof TooLong) return -1;
@@ -41,24 +41,115 @@ export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search:
   }
 }
 
+/** What a command is read with: where the agent's binary is, the PATH searched, and how much script is left to read. */
+interface Reading {
+  readonly paths: ReadonlySet<string>;
+  readonly search: ReadonlyArray<string>;
+  readonly budget: { left: number };
+}
+
 /** How many characters of scripts (counted again each time one is read within another) a command is read through. */
 const SCRIPT_BUDGET = 4_000_000;
 
 /** How deep scripts held in a command's arguments (`sh -c "..."` in `sh -c '...'`) are read. */
-const MAX_SCRIPT_DEPTH = 4;
+const MAX_SCRIPT_DEPTH = 5;
+
+/** How many wrappers in one another a command is followed through (`nice nohup timeout 5 ...`); past it, taken as running none. */
+const MAX_WRAPPERS = 32;
+
+/** An assignment before a command's program (`FOO=1 cmd`), which the shell takes as the command's environment. */
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 /**
- * Whether a script runs the agent's binary in one of its simple commands whose program is not `INERT`, or in a script an
- * argument of such a command holds (an unknown program may run it: `sh -c "..."`). A run asking only for the binary's
- * version or usage (`mackerel-container-agent --version`, also in `$(...)`) exits at once: it is not the agent running.
+ * Where a simple command (its words from `start`, quotes removed) runs the agent's binary, judged by the program it
+ * finally runs: after its assignments and reserved words, a program that never runs an operand (`INERT`) runs none;
+ * a wrapper (`_WRAPPERS`: `timeout 10 ...`, `env FOO=1 ...`, `gosu user ...`) runs the command after its own options and
+ * operands, judged in turn; a shell runs the script of its `-c` (its `$@`, `$1`... the words after it); any other program
+ * (the agent's binary itself, an entrypoint script ending `exec "$@"`) may run what its words name, so the first word
+ * naming the binary is taken as run, unless a word after it only asks for its version or usage, and so is a word holding
+ * a script that runs it. The index of the word said to run it; -1 where none does.
  */
-function scriptRunsAgent(script: string, paths: ReadonlySet<string>, search: ReadonlyArray<string>, depth: number,
-  budget: { left: number }): boolean {
-  budget.left -= script.length;
-  if (budget.left < 0) throw new TooLong();
-  return shellCommands(script).some((tokens) => !inert(tokens) && (
-    tokens.some((token, i) => namesAgentBinary(token, paths, search) && !tokens.slice(i + 1).some((arg) => ONLY_ASKING.has(arg)))
-    || (depth < MAX_SCRIPT_DEPTH && tokens.some((token) => /[\s;&|()`$<>#]/.test(token) && scriptRunsAgent(token, paths, search, depth + 1, budget)))));
+function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Reading, depth: number, wrappers: number): number {
+  let i = start;
+  while (i < words.length && (RESERVED.has(words[i]) || ASSIGNMENT.test(words[i]))) i++;
+  if (i >= words.length) return -1;
+  const program = words[i].slice(words[i].lastIndexOf('/') + 1);
+  // `command -v NAME` only prints where NAME is found.
+  if (INERT.has(program) || (program === 'command' && /^-[vV]/.test(words[i + 1] ?? ''))) return -1;
+  if (_SHELLS.has(program)) {
+    const ran = shellRunsAgentAt(words, i, reading, depth);
+    if (ran !== undefined) return ran;
+  }
+  const syntax = _WRAPPERS.get(program);
+  if (syntax !== undefined) {
+    // Each wrapper is a call deeper: a chain longer than any real command is not followed.
+    if (wrappers >= MAX_WRAPPERS) return -1;
+    return _wrappedCommandAt(syntax, words, i + 1, (wrapped, at) => runsAgentAt(wrapped, at, reading, depth, wrappers + 1));
+  }
+  let asking = -1;
+  for (let j = words.length - 1; j > i && asking < 0; j--) if (ONLY_ASKING.has(words[j])) asking = j;
+  for (let j = i; j < words.length; j++) if (j >= asking && namesAgentBinary(words[j], reading.paths, reading.search)) return j;
+  for (let j = i; j < words.length; j++) if (/[\s;&|()`$<>#]/.test(words[j]) && scriptRunsAgent(words[j], reading, depth + 1)) return j;
+  return -1;
+}
+
+/**
+ * Where a shell (`sh`, `bash`, ... at `i`) runs the agent with `-c`: the script (the first operand after its options, `-o`
+ * and `-O` taking an argument), with the positional parameters it names (`"$@"`, `$1`) standing for the words after its
+ * `$0`, as the shell expands them; the word said is the first of those naming the binary, else the script. Undefined where
+ * there is no `-c`: the shell runs a script file or its standard input, judged as any other program.
+ */
+function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Reading, depth: number): number | undefined {
+  let j = i + 1;
+  let command = false;
+  for (; j < words.length; j++) {
+    const word = words[j];
+    if (word === '--' || word === '-') {
+      j++;
+      break;
+    }
+    if (word.startsWith('--')) {
+      if (word === '--rcfile' || word === '--init-file') j++;
+      continue;
+    }
+    if (!/^[-+]./.test(word)) break;
+    for (const c of word.slice(1)) {
+      if (c === 'c') command = true;
+      if (c === 'o' || c === 'O') j++;
+    }
+  }
+  if (!command) return undefined;
+  const script = words[j];
+  if (script === undefined) return -1;
+  const args = words.slice(j + 2);
+  if (!scriptRunsAgent(withPositional(script, words[j + 1], args, reading), reading, depth + 1)) return -1;
+  const named = args.findIndex((arg) => namesAgentBinary(arg, reading.paths, reading.search));
+  return named < 0 ? j : j + 2 + named;
+}
+
+/** A `-c` script with its positional parameters replaced by the words given for them, each quoted as one word. */
+function withPositional(script: string, name: string | undefined, args: ReadonlyArray<string>, reading: Reading): string {
+  if (name === undefined) return script;
+  const quote = (word: string) => `'${word.split("'").join("'\\''")}'`;
+  const all = args.map(quote).join(' ');
+  // Each expansion copies the words: charged before it is made, as the script read is.
+  if (script.length + (script.split('$').length - 1) * (all.length + name.length + 2) > reading.budget.left) throw new TooLong();
+  return script.replace(/"\$(?:@|\{@\})"|\$(?:[@*]|\{[@*]\})|"\$(?:\*|\{\*\})"|\$\{(\d+)\}|\$(\d)/g, (match, braced?: string, digit?: string) => {
+    const n = braced ?? digit;
+    if (n === undefined) return match.startsWith('"$*') || match.startsWith('"${*') ? quote(args.join(' ')) : all;
+    return quote(Number(n) === 0 ? name : args[Number(n) - 1] ?? '');
+  });
+}
+
+/**
+ * Whether a script runs the agent's binary in one of its simple commands (`runsAgentAt`). A run asking only for the
+ * binary's version or usage (`mackerel-container-agent --version`, also in `$(...)`) exits at once: it is not the agent running.
+ */
+function scriptRunsAgent(script: string, reading: Reading, depth: number): boolean {
+  if (depth > MAX_SCRIPT_DEPTH) return false;
+  reading.budget.left -= script.length;
+  if (reading.budget.left < 0) throw new TooLong();
+  return shellCommands(script).some((words) => runsAgentAt(words, 0, reading, depth, 0) >= 0);
 }
 
 /** The flags with which the agent's binary (Go's flag package: `-` or `--`) prints its version or usage and exits. */
@@ -195,13 +286,6 @@ class ShellSplitter {
   }
 }
 
-/** Whether a simple command's program (after any assignments and reserved words) only prints, looks up or tests its arguments. */
-function inert(tokens: string[]): boolean {
-  let i = 0;
-  while (i < tokens.length && (RESERVED.has(tokens[i]) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(tokens[i]))) i++;
-  const program = tokens[i]?.slice(tokens[i].lastIndexOf('/') + 1);
-  return program !== undefined && (INERT.has(program) || (program === 'command' && /^-[vV]/.test(tokens[i + 1] ?? '')));
-}
 
 /**
  * A word of a command naming the agent's binary: by its path's last segment (`/usr/local/bin/mackerel-container-agent`),

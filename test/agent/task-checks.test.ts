@@ -831,13 +831,15 @@ describe('checks over the whole task, at synth', () => {
       read('ENTRYPOINT ["sha256sum"]', { command: ['mackerel-container-agent'] }),
       read('CMD ["/app/server"]', { entryPoint: ['ls'], command: ['/usr/local/bin/mackerel-container-agent'] }),
       read('ENTRYPOINT ["ls"]\nCMD mackerel-container-agent'),
-    ]).toEqual([undefined, undefined, undefined, undefined]);
+      // the binary asked only for its usage, as a shell script asking it is read: it prints it and exits
+      read('ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"]\nCMD ["--help"]'),
+    ]).toEqual([undefined, undefined, undefined, undefined, undefined]);
     // ... and entry points that run what follows them: the part naming the binary is said
     expect([
       read('ENTRYPOINT ["tini", "--"]\nCMD ["mackerel-container-agent"]'),
       read('ENTRYPOINT ["sh", "-c"]\nCMD ["exec mackerel-container-agent"]'),
       read('CMD ["/app/server"]', { entryPoint: ['/docker-entrypoint.sh'], command: ['mackerel-container-agent'] }),
-      read('ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"]\nCMD ["--help"]'),
+      read('ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"]\nCMD ["--log-level", "debug"]'),
     ]).toEqual(['(CMD ["mackerel-container-agent"])', '(CMD ["exec mackerel-container-agent"])', '(its command)',
       '(ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"])']);
   });

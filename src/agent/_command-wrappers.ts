@@ -1,0 +1,197 @@
+/**
+ * The programs that run another command given in their own arguments (`timeout 10 ls x` runs `ls x`), and how each
+ * reads its options before that command, as their documentation gives it: a command is judged by what it finally runs,
+ * not by any word after a wrapper. All of them stop reading options at the first operand (GNU getopt with a leading `+`,
+ * or no options at all), so an option-looking word after the command belongs to the command.
+ * @internal
+ */
+export interface _WrapperSyntax {
+  /** Short options taking an argument (`-k 5`, `-k5`). */
+  readonly shortWithArg?: string;
+  /** Short options taking none. */
+  readonly shortFlags?: string;
+  /** Long options taking an argument (`--signal=TERM`, `--signal TERM`). */
+  readonly longWithArg?: ReadonlyArray<string>;
+  /** Long options taking none, or only one joined by `=` (`--ignore-signal[=SIG]`). */
+  readonly longFlags?: ReadonlyArray<string>;
+  /** Options with which the program runs no command (it prints, or acts on a process id). */
+  readonly shortNone?: string;
+  readonly longNone?: ReadonlyArray<string>;
+  /** Operands read before the command (`timeout`'s duration, `gosu`'s user). */
+  readonly operands?: number;
+  /** Whether `NAME=VALUE` operands before the command set its environment (`env`). */
+  readonly assignments?: boolean;
+  /** Whether `-N` (digits) is an option of its own (`nice -5`, the obsolete form). */
+  readonly numericOption?: boolean;
+  /** Whether a lone `-` is an option (`env -`, as `-i`) rather than an operand. */
+  readonly dashOption?: boolean;
+  /** The option whose argument is split into words put before the rest (`env -S 'ls -l'`). */
+  readonly splitShort?: string;
+  readonly splitLong?: string;
+}
+
+const GNU_NONE = ['help', 'version'];
+
+/** The wrappers, by program name. @internal */
+export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _WrapperSyntax>([
+  // GNU coreutils timeout(1): `timeout [OPTION] DURATION COMMAND [ARG]...`
+  ['timeout', {
+    shortWithArg: 'ks',
+    shortFlags: 'v',
+    longWithArg: ['kill-after', 'signal'],
+    longFlags: ['foreground', 'preserve-status', 'verbose'],
+    longNone: GNU_NONE,
+    operands: 1,
+  }],
+  // GNU coreutils env(1): `env [OPTION]... [-] [NAME=VALUE]... [COMMAND [ARG]...]`; with no command it prints the environment.
+  ['env', {
+    shortWithArg: 'uCS',
+    shortFlags: 'iv0',
+    longWithArg: ['unset', 'chdir', 'split-string'],
+    longFlags: ['ignore-environment', 'null', 'debug', 'block-signal', 'default-signal', 'ignore-signal', 'list-signal-handling'],
+    longNone: GNU_NONE,
+    assignments: true,
+    dashOption: true,
+    splitShort: 'S',
+    splitLong: 'split-string',
+  }],
+  // GNU coreutils nice(1): `nice [OPTION] [COMMAND [ARG]...]`, `-n N`, `--adjustment=N`, or the obsolete `-N`.
+  ['nice', { shortWithArg: 'n', longWithArg: ['adjustment'], longNone: GNU_NONE, numericOption: true }],
+  // GNU coreutils nohup(1): `nohup COMMAND [ARG]...`
+  ['nohup', { longNone: GNU_NONE }],
+  // GNU coreutils stdbuf(1): `stdbuf OPTION... COMMAND`
+  ['stdbuf', { shortWithArg: 'ioe', longWithArg: ['input', 'output', 'error'], longNone: GNU_NONE }],
+  // GNU coreutils chroot(8): `chroot [OPTION] NEWROOT [COMMAND [ARG]...]` (with no command it runs an interactive shell).
+  ['chroot', { longWithArg: ['groups', 'userspec'], longFlags: ['skip-chdir'], longNone: GNU_NONE, operands: 1 }],
+  // The shell's exec (bash: `exec [-cl] [-a name] [command [arguments]]`) and command (`command [-p] command [arguments]`).
+  ['exec', { shortWithArg: 'a', shortFlags: 'cl' }],
+  ['command', { shortFlags: 'p' }],
+  // GNU time(1): `time [options] command [arguments...]`
+  ['time', { shortWithArg: 'fo', shortFlags: 'pavq', longWithArg: ['format', 'output'], longFlags: ['portability', 'append', 'verbose', 'quiet'], longNone: GNU_NONE }],
+  // gosu and su-exec: `gosu user-spec command [args]`, `su-exec user-spec command [arguments...]`
+  ['gosu', { longNone: GNU_NONE, operands: 1 }],
+  ['su-exec', { operands: 1 }],
+  // tini: `tini [OPTIONS] PROGRAM -- [ARGS]`, options -s, -p SIGNAL, -v, -w, -g, -e EXIT_CODE, -l (license), -h, --version
+  ['tini', { shortWithArg: 'pe', shortFlags: 'svwg', shortNone: 'hl', longNone: ['version'] }],
+  // dumb-init: `dumb-init [option...] command [[arg] ...]`, -c, -r s:r, -v, -V (version), -h
+  ['dumb-init', {
+    shortWithArg: 'r', shortFlags: 'cv', shortNone: 'hV', longWithArg: ['rewrite'], longFlags: ['single-child', 'verbose'], longNone: GNU_NONE,
+  }],
+  // runit chpst(8): `chpst [-vP012] [-u user] [-U user] [-b argv0] [-e dir] [-/ root] [-n inc] [-l|-L lock] [-m bytes] ... prog`
+  ['chpst', { shortWithArg: 'uUbe/nlLmdopfct', shortFlags: 'vP012' }],
+  // util-linux setpriv(1): `setpriv [options] program [arguments]`; `-d` dumps the privilege state and runs nothing.
+  ['setpriv', {
+    shortNone: 'dhV',
+    longWithArg: ['groups', 'inh-caps', 'ambient-caps', 'bounding-set', 'ruid', 'euid', 'rgid', 'egid', 'reuid', 'regid', 'securebits',
+      'pdeathsig', 'selinux-label', 'apparmor-profile', 'landlock-access', 'landlock-rule', 'seccomp-filter'],
+    longFlags: ['clear-groups', 'keep-groups', 'init-groups', 'no-new-privs', 'nnp', 'reset-env'],
+    longNone: ['dump', 'list-caps', 'help', 'version'],
+  }],
+  // util-linux ionice(1): `ionice [-c class] [-n level] [-t] command`; with -p, -P or -u it acts on running processes.
+  ['ionice', { shortWithArg: 'cn', shortFlags: 't', shortNone: 'pPuhV', longWithArg: ['class', 'classdata'], longFlags: ['ignore'], longNone: ['pid', 'pgid', 'uid', ...GNU_NONE] }],
+  // util-linux taskset(1): `taskset [options] mask command`; with -p it acts on a running process.
+  ['taskset', { shortFlags: 'ac', shortNone: 'phV', longFlags: ['all-tasks', 'cpu-list'], longNone: ['pid', ...GNU_NONE], operands: 1 }],
+  // BusyBox: `busybox APPLET [arguments...]`
+  ['busybox', { longNone: ['list', 'list-full', 'install', 'help'] }],
+]);
+
+/** The shells, which run the script of `-c`, else a script file or their standard input. @internal */
+export const _SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+
+/** How many readings of unknown options one command forks into (each unknown option doubles them) before it is not followed. */
+const MAX_FORKS = 16;
+
+/**
+ * Where the command a wrapper runs starts, as `judge` (given the words and that start) judges it: the wrapper's options
+ * (from `from`) and operands skipped. -1 where it runs none (`--help`, `ionice -p`, no command left). An option the
+ * syntax does not list may or may not take an argument: both readings are judged, and the command is taken to run the
+ * agent only where both say so (a wrong "runs the agent" leaves the task unmonitored).
+ * @internal
+ */
+export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<string>, from: number,
+  judge: (words: ReadonlyArray<string>, at: number) => number, forks = { left: MAX_FORKS }): number {
+  const both = (flag: number, arg: number): number => {
+    if (--forks.left < 0) return -1;
+    const asFlag = _wrappedCommandAt(syntax, words, flag, judge, forks);
+    return asFlag < 0 ? -1 : _wrappedCommandAt(syntax, words, arg, judge, forks) < 0 ? -1 : asFlag;
+  };
+  let j = from;
+  for (; j < words.length; j++) {
+    const word = words[j];
+    if (word === '--') {
+      j++;
+      break;
+    }
+    if (word === '-' && syntax.dashOption) continue;
+    if (!word.startsWith('-') || word === '-') break;
+    if (syntax.numericOption && /^-\d+$/.test(word)) continue;
+    if (word.startsWith('--')) {
+      const equals = word.indexOf('=');
+      const name = word.slice(2, equals < 0 ? undefined : equals);
+      // As getopt_long reads one: the option named, or the only one the name abbreviates.
+      const pick = (names: ReadonlyArray<string> = []) => names.includes(name) ? name : names.filter((n) => n.startsWith(name));
+      const known = (names?: ReadonlyArray<string>) => {
+        const picked = pick(names);
+        return typeof picked === 'string' || picked.length === 1;
+      };
+      if (known(syntax.longNone)) return -1;
+      if (syntax.splitLong !== undefined && known([syntax.splitLong])) {
+        return split(equals < 0 ? words[j + 1] : word.slice(equals + 1), equals < 0 ? j + 2 : j + 1);
+      }
+      if (known(syntax.longWithArg)) {
+        if (equals < 0) j++;
+        continue;
+      }
+      if (known(syntax.longFlags)) continue;
+      return equals < 0 ? both(j + 1, j + 2) : both(j + 1, j + 1);
+    }
+    for (let k = 1; k < word.length; k++) {
+      const c = word[k];
+      if (syntax.shortNone?.includes(c)) return -1;
+      const last = k === word.length - 1;
+      if (c === syntax.splitShort) return split(last ? words[j + 1] : word.slice(k + 1), last ? j + 2 : j + 1);
+      if (syntax.shortWithArg?.includes(c)) {
+        // The rest of the word is the argument, or else the next word.
+        if (last) j++;
+        break;
+      }
+      if (syntax.shortFlags?.includes(c)) continue;
+      return last ? both(j + 1, j + 2) : both(j + 1, j + 1);
+    }
+  }
+  j += syntax.operands ?? 0;
+  if (syntax.assignments) while (j < words.length && words[j].includes('=')) j++;
+  return j < words.length ? judge(words, j) : -1;
+
+  // `env -S`: the string's words, split at blanks and with quotes removed as env does, stand before the rest.
+  function split(text: string | undefined, rest: number): number {
+    if (text === undefined) return -1;
+    const spliced = [...splitString(text), ...words.slice(rest)];
+    return _wrappedCommandAt(syntax, spliced, 0, (w, at) => judge(w, at) < 0 ? -1 : from, forks) < 0 ? -1 : from;
+  }
+}
+
+/** `env -S`'s words: split at blanks, quotes removed, a backslash escaping the character after it. */
+function splitString(text: string): string[] {
+  const out: string[] = [];
+  let word: string | undefined;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== undefined && c === quote) {
+      quote = undefined;
+    } else if (quote === undefined && (c === '"' || c === "'")) {
+      quote = c;
+      word ??= '';
+    } else if (c === '\\' && quote !== "'") {
+      word = (word ?? '') + (text[++i] ?? '');
+    } else if (quote === undefined && /\s/.test(c)) {
+      if (word !== undefined) out.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? '') + c;
+    }
+  }
+  if (word !== undefined) out.push(word);
+  return out;
+}

@@ -1,0 +1,126 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { describe, expect, test } from 'vitest';
+import { fargateTask } from './_fixture';
+import { _builtOnAgent } from '../../src/agent/_image-source';
+
+/** An image on alpine copying the agent's binary from its image into /usr/local/bin, then the instructions given. */
+const COPY = 'FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n';
+const AGENT = '/usr/local/bin/mackerel-container-agent';
+
+function dockerfileIn(text: string): string {
+  const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+  writeFileSync(join(directory, 'Dockerfile'), text);
+  return directory;
+}
+
+/** The part of the command said to run the agent, for a container built from the Dockerfile text; undefined where none runs it. */
+function runIn(text: string, options: Partial<ecs.ContainerDefinitionOptions> = {}): string | undefined {
+  const { taskDefinition } = fargateTask();
+  const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn(text)), ...options });
+  return _builtOnAgent(container)?.replace(/^.* and running it /, '');
+}
+
+describe('a command run through a wrapper is judged by the command the wrapper runs', () => {
+  test('a wrapper running a program that only lists, reads or hashes the binary runs no agent, its own options and operands skipped', () => {
+    // GIVEN wrappers, as their documented syntax reads their options and operands, running ls, cat, stat or sha256sum on the binary
+    const listing: Array<[string, Partial<ecs.ContainerDefinitionOptions>?]> = [
+      [`CMD ["timeout", "10", "ls", "${AGENT}"]`],
+      [`CMD ["timeout", "-s", "KILL", "--kill-after=5", "--preserve-status", "10", "cat", "${AGENT}"]`],
+      ['CMD ["env", "FOO=1", "ls", "mackerel-container-agent"]'],
+      [`CMD ["env", "-i", "-u", "HOME", "-", "PATH=/bin", "sha256sum", "${AGENT}"]`],
+      [`CMD ["env", "-S", "ls -l ${AGENT}"]`],
+      [`CMD ["nice", "-n", "5", "cat", "${AGENT}"]`],
+      [`CMD ["nice", "-5", "stat", "${AGENT}"]`],
+      [`CMD ["nohup", "ls", "${AGENT}"]`],
+      [`CMD ["gosu", "nobody", "ls", "${AGENT}"]`],
+      [`CMD ["su-exec", "app:app", "ls", "${AGENT}"]`],
+      [`ENTRYPOINT ["/sbin/tini", "-g", "--"]\nCMD ["ls", "${AGENT}"]`],
+      [`CMD ["dumb-init", "--rewrite", "15:2", "ls", "${AGENT}"]`],
+      [`CMD ["chpst", "-u", "app", "ls", "${AGENT}"]`],
+      [`CMD ["setpriv", "--reuid=1000", "--regid", "1000", "--init-groups", "ls", "${AGENT}"]`],
+      [`CMD ["stdbuf", "-oL", "ls", "${AGENT}"]`],
+      [`CMD ["ionice", "-c2", "-n", "7", "ls", "${AGENT}"]`],
+      [`CMD ["taskset", "-c", "0", "ls", "${AGENT}"]`],
+      [`CMD ["chroot", "--skip-chdir", "/", "ls", "${AGENT}"]`],
+      [`CMD exec ls ${AGENT}`],
+      [`CMD ["busybox", "ls", "${AGENT}"]`],
+      // wrappers in wrappers, and the task's entryPoint and command read as one command
+      [`CMD ["nice", "-n", "5", "gosu", "app", "timeout", "10", "ls", "${AGENT}"]`],
+      ['CMD ["/app/server"]', { entryPoint: ['timeout', '10'], command: ['ls', AGENT] }],
+      // options with which the wrapper runs no command: ionice and taskset acting on a running process, a wrapper's --help
+      ['CMD ["ionice", "-p", "1", "mackerel-container-agent"]'],
+      ['CMD ["taskset", "-p", "1", "mackerel-container-agent"]'],
+      ['CMD ["gosu", "--help", "mackerel-container-agent"]'],
+      // an option the wrapper's syntax does not list, read both ways: with no argument (10 is the duration, ls runs) it runs none
+      [`CMD ["timeout", "--new-option", "10", "ls", "${AGENT}"]`],
+    ];
+    // WHEN each is read / THEN none runs the agent
+    expect(listing.map(([command, options]) => runIn(`${COPY}${command}\n`, options))).toEqual(listing.map(() => undefined));
+  });
+
+  test('a wrapper running the binary runs the agent, and the part of the command naming it is said', () => {
+    // GIVEN wrappers running the binary, alone or in one another, with options the syntax lists or not (both readings run it)
+    const running = [
+      'CMD ["timeout", "10", "mackerel-container-agent"]',
+      `CMD ["env", "MACKEREL_CONTAINER_PLATFORM=ecs", "${AGENT}"]`,
+      'CMD ["nice", "-n", "5", "gosu", "app", "tini", "--", "mackerel-container-agent"]',
+      'CMD ["env", "-S", "timeout 10 mackerel-container-agent"]',
+      'CMD exec nohup mackerel-container-agent',
+      'CMD ["tini", "-x", "--", "mackerel-container-agent"]',
+      'ENTRYPOINT ["dumb-init", "--"]\nCMD ["mackerel-container-agent"]',
+    ];
+    // WHEN each is read / THEN each runs it, said by the part naming the binary
+    expect(running.map((command) => runIn(`${COPY}${command}\n`))).toEqual([
+      '(CMD ["timeout", "10", "mackerel-container-agent"])',
+      `(CMD ["env", "MACKEREL_CONTAINER_PLATFORM=ecs", "${AGENT}"])`,
+      '(CMD ["nice", "-n", "5", "gosu", "app", "tini", "--", "mackerel-container-agent"])',
+      '(CMD ["env", "-S", "timeout 10 mackerel-container-agent"])',
+      '(CMD exec nohup mackerel-container-agent)',
+      '(CMD ["tini", "-x", "--", "mackerel-container-agent"])',
+      '(CMD ["mackerel-container-agent"])',
+    ]);
+  });
+});
+
+describe('a shell runs the script of its -c, with the words after it as its $0, $1, ...', () => {
+  test('a -c script, in the exec or the shell form, that only lists the binary runs no agent', () => {
+    // GIVEN -c scripts listing the binary: in the shell form (Docker's /bin/sh -c runs sh -c), and given it as $1
+    const listing = [
+      `CMD sh -c "ls ${AGENT}"`,
+      `CMD ["bash", "-ec", "ls \\"$1\\"", "bash", "${AGENT}"]`,
+      `CMD ["sh", "-o", "errexit", "-c", "cat $1 >/dev/null", "sh", "${AGENT}"]`,
+    ];
+    // WHEN each is read / THEN none runs it
+    expect(listing.map((command) => runIn(`${COPY}${command}\n`))).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('a -c script running its arguments ("$@", $1) runs what they name; a script running the binary itself runs it', () => {
+    // GIVEN scripts exec-ing their arguments, given by the CMD or by the task's command, and scripts naming the binary
+    const read = [
+      runIn(`${COPY}ENTRYPOINT ["sh", "-c", "exec \\"$@\\"", "entrypoint"]\nCMD ["mackerel-container-agent"]\n`),
+      runIn(`${COPY}ENTRYPOINT ["sh", "-c", "echo start; exec $1", "entrypoint"]\n`, { command: [AGENT] }),
+      runIn(`${COPY}CMD ["bash", "-lc", "exec mackerel-container-agent"]\n`),
+      runIn(`${COPY}CMD ["busybox", "sh", "-c", "exec mackerel-container-agent"]\n`),
+      runIn(`${COPY}ENTRYPOINT ["sh", "-c", "exec \\"$@\\"", "entrypoint"]\nCMD ["/app/server"]\n`),
+    ];
+    // THEN the first four run it, said by the part naming the binary; the last runs the app
+    expect(read).toEqual([
+      '(CMD ["mackerel-container-agent"])',
+      '(its command)',
+      '(CMD ["bash", "-lc", "exec mackerel-container-agent"])',
+      '(CMD ["busybox", "sh", "-c", "exec mackerel-container-agent"])',
+      undefined,
+    ]);
+  });
+});
+
+test('a chain of wrappers or positional parameters too long to follow is read without overflowing the stack or hanging', () => {
+  // GIVEN 100,000 wrappers in one another, and a -c script naming "$@" 100,000 times for 1,000 words
+  const wrappers = `${COPY}CMD ${JSON.stringify([...Array.from({ length: 100_000 }, () => 'nice'), 'mackerel-container-agent'])}\n`;
+  const positional = `${COPY}CMD ${JSON.stringify(['sh', '-c', '"$@" '.repeat(100_000), 'sh', ...Array.from({ length: 1_000 }, () => 'word')])}\n`;
+  // WHEN read / THEN neither is followed to the end: taken as running no agent
+  expect([runIn(wrappers), runIn(positional)]).toEqual([undefined, undefined]);
+}, 20_000);
