@@ -147,7 +147,9 @@ function withPositional(script: string, name: string | undefined, args: Readonly
  */
 function scriptRunsAgent(script: string, reading: Reading, depth: number): boolean {
   if (depth > MAX_SCRIPT_DEPTH) return false;
-  reading.budget.left -= script.length;
+  // Each command substitution in another is read again from where it starts, up to MAX_SUBSTITUTION_DEPTH deep: charged so.
+  const substitutions = script.split('$(').length + script.split('`').length - 2;
+  reading.budget.left -= script.length * (1 + Math.min(substitutions, MAX_SUBSTITUTION_DEPTH));
   if (reading.budget.left < 0) throw new TooLong();
   return shellCommands(script).some((words) => runsAgentAt(words, 0, reading, depth, 0) >= 0);
 }
