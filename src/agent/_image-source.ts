@@ -735,6 +735,7 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     return named;
   });
   let index = source.target === undefined ? stages.length - 1 : byName.get(source.target.toLowerCase());
+  if (index !== undefined && copiesFromLater(stages, earlier, byName, index, source.buildContexts)) return { anyMayBeAgent: false };
   const chain: number[] = [];
   while (index !== undefined && index >= 0) {
     const stage = stages[index];
@@ -749,6 +750,36 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     index = earlier[index];
   }
   return { anyMayBeAgent };
+}
+
+/**
+ * Whether a stage built (the target, or one it needs: the stage it is built on, a stage it copies from, also by the
+ * ONBUILD triggers it runs) copies from a stage written after it, or from itself. BuildKit builds the stages needed in
+ * the order of the file and refuses such a COPY ("cannot copy from stage ..., it needs to be defined before current
+ * stage"; a copy from itself is a "circular dependency"): the file builds no image. A stage a build context replaces
+ * is no stage to build, and may be copied from anywhere.
+ */
+function copiesFromLater(stages: ReadonlyArray<Stage>, earlier: ReadonlyArray<number | undefined>, byName: ReadonlyMap<string, number>,
+  target: number, contexts: BuildOptions): boolean {
+  const replaced = (stage: number) => stages[stage].name !== undefined && buildContextOf(stages[stage].name!, contexts) !== undefined;
+  const seen = new Set<number>([target]);
+  const needed = [target];
+  while (needed.length > 0) {
+    const index = needed.pop()!;
+    // A stage a build context replaces runs none of its instructions.
+    if (replaced(index)) continue;
+    const sources = runIn(stages, earlier, index).filter(({ instruction }) => /^COPY\s/i.test(instruction))
+      .map(({ instruction }) => copySource(instruction.slice(4).trim(), stages.length, byName, contexts)?.stage)
+      .filter((stage): stage is number => stage !== undefined);
+    if (sources.some((stage) => stage >= index && !replaced(stage))) return true;
+    for (const next of [earlier[index], ...sources]) {
+      if (next !== undefined && !seen.has(next)) {
+        seen.add(next);
+        needed.push(next);
+      }
+    }
+  }
+  return false;
 }
 
 /** Docker's own Dockerfile frontend, by any tag or digest (`docker/dockerfile:1`, `:1.7-labs`, `docker/dockerfile-upstream:master`). */

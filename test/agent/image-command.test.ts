@@ -124,3 +124,33 @@ test('a chain of wrappers or positional parameters too long to follow is read wi
   // WHEN read / THEN neither is followed to the end: taken as running no agent
   expect([runIn(wrappers), runIn(positional)]).toEqual([undefined, undefined]);
 }, 20_000);
+
+describe('a stage built copying from a stage written after it builds no image', () => {
+  test('BuildKit builds the stages needed in the order of the file and refuses a COPY from a later stage, or from the stage itself', () => {
+    const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\n';
+    const runs = `COPY --from=agent ${AGENT} /usr/local/bin/\nCMD ["mackerel-container-agent"]\n`;
+    // GIVEN the stage built copying from the agent's stage written after it: by name, by index, through a stage it copies from
+    // or builds on, and by an ONBUILD trigger of the stage it is built on; and a stage copying from itself
+    const refused = [
+      `FROM alpine:3.20\n${runs}${agent}`.replace('FROM alpine:3.20', 'FROM alpine:3.20 AS app') + 'FROM app\n',
+      `FROM alpine:3.20 AS app\n${runs.replace('--from=agent', '--from=1')}${agent}FROM app\n`,
+      `FROM busybox AS mid\nCOPY --from=agent ${AGENT} /x\n${agent}FROM alpine:3.20\nCOPY --from=mid /x /usr/local/bin/mackerel-container-agent\n`
+        + 'CMD ["mackerel-container-agent"]\n',
+      `FROM alpine:3.20 AS base\nONBUILD ${runs.split('\n')[0]}\nFROM base AS app\nCMD ["mackerel-container-agent"]\n${agent}FROM app\n`,
+      `${agent}FROM alpine:3.20 AS app\n${runs}COPY --from=app /etc/hosts /tmp/hosts\n`,
+    ];
+    // ... and the same copies from the agent's stage written before the stage running them (a trigger runs in the stage built on
+    // the one holding it: the agent's stage may come between them)
+    const built = [
+      `${agent}FROM alpine:3.20\n${runs}`,
+      `${agent}FROM alpine:3.20\n${runs.replace('--from=agent', '--from=0')}`,
+      `${agent}FROM busybox AS mid\nCOPY --from=agent ${AGENT} /x\nFROM alpine:3.20\nCOPY --from=mid /x /usr/local/bin/mackerel-container-agent\n`
+        + 'CMD ["mackerel-container-agent"]\n',
+      `${agent}FROM alpine:3.20 AS base\nONBUILD ${runs.split('\n')[0]}\nFROM base\nCMD ["mackerel-container-agent"]\n`,
+      `FROM alpine:3.20 AS base\nONBUILD ${runs.split('\n')[0]}\n${agent}FROM base\nCMD ["mackerel-container-agent"]\n`,
+    ];
+    // WHEN read / THEN the first run no agent (no image is built); the others copy it and run it
+    expect(refused.map((text) => runIn(text))).toEqual(refused.map(() => undefined));
+    expect(built.map((text) => runIn(text) !== undefined)).toEqual(built.map(() => true));
+  });
+});

@@ -904,7 +904,7 @@ describe('checks over the whole task, at synth', () => {
     ]);
   });
 
-  test('a COPY --from names a stage as BuildKit resolves it once all stages are read: the last of that name in the file, also one written after it', () => {
+  test('a COPY --from names the last earlier stage of that name; one naming a stage written after it builds no image, as BuildKit refuses it', () => {
     const read = (text: string, target?: string) => {
       const { taskDefinition } = fargateTask();
       const directory = dockerfileIn('Dockerfile', text);
@@ -912,18 +912,20 @@ describe('checks over the whole task, at synth', () => {
       return _builtOnAgent(container)?.replace(`${join(directory, 'Dockerfile')} `, '');
     };
     const app = 'FROM alpine:3.20 AS app\nCOPY --from=agent /usr/local/bin/ /usr/local/bin/\nCMD ["mackerel-container-agent"]\n';
-    // GIVEN the stage built (the target, or a stage the last builds on) copying from a stage on the agent's image written after it,
-    // and one copying from a stage whose name a later stage on alpine takes again
+    // GIVEN the stage built (the target, or a stage the last builds on) copying from a stage on the agent's image written after it
+    // (BuildKit: "cannot copy from stage "agent", it needs to be defined before current stage "app""), one copying from a stage
+    // whose name a later stage on alpine takes again, and one copying from the agent's stage written before it
     const later = read(`${app}FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\n`, 'app');
     const base = read(`${app}FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\nFROM app\n`);
     const renamed = read(`FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\n${app}FROM alpine:3.20 AS agent\n`, 'app');
-    // THEN the first two copy the agent and run it; the last copies from alpine (BuildKit's stage of that name): no agent
-    expect([later, base, renamed]).toEqual([
-      'image built from on alpine:3.20, copying the agent from the stage agent built on mackerel/mackerel-container-agent:v0.13.2 '
-        + '(COPY --from=agent /usr/local/bin/ /usr/local/bin/) and running it (CMD ["mackerel-container-agent"])',
-      'image built from on alpine:3.20, copying the agent from the stage agent built on mackerel/mackerel-container-agent:v0.13.2 '
-        + '(COPY --from=agent /usr/local/bin/ /usr/local/bin/) and running it (CMD ["mackerel-container-agent"])',
+    const before = read(`FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\n${app}`);
+    // THEN only the last copies the agent and runs it: the others build no image
+    expect([later, base, renamed, before]).toEqual([
       undefined,
+      undefined,
+      undefined,
+      'image built from on alpine:3.20, copying the agent from the stage agent built on mackerel/mackerel-container-agent:v0.13.2 '
+        + '(COPY --from=agent /usr/local/bin/ /usr/local/bin/) and running it (CMD ["mackerel-container-agent"])',
     ]);
   });
 
