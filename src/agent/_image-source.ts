@@ -105,18 +105,21 @@ export function _imageMayBeAgent(container: ecs.ContainerDefinition): string | u
 export function _builtOnAgent(container: ecs.ContainerDefinition): string | undefined {
   const built = builtImageOf(container);
   const props = (container as unknown as ContainerCommandInternals).props;
-  return onAgent(built) ?? runsCopiedAgent(built, { entryPoint: props?.entryPoint, command: props?.command });
+  const overrides: _CommandOverrides = { entryPoint: props?.entryPoint, command: props?.command, path: props?.environment?.PATH };
+  return onAgent(built, overrides) ?? runsCopiedAgent(built, overrides);
 }
 
 /** What aws-cdk-lib keeps private in a container: the entry point and command that replace its image's. */
 interface ContainerCommandInternals {
-  readonly props?: { readonly entryPoint?: unknown; readonly command?: unknown };
+  readonly props?: { readonly entryPoint?: unknown; readonly command?: unknown; readonly environment?: { readonly [name: string]: unknown } };
 }
 
 /** A container's entry point and command as its task definition sets them (undefined where it sets none). @internal */
 export interface _CommandOverrides {
   readonly entryPoint?: unknown;
   readonly command?: unknown;
+  /** The PATH its environment sets, which replaces the image's (ECS hands the task's variables to Docker over the image's). */
+  readonly path?: unknown;
 }
 
 /**
@@ -135,13 +138,51 @@ export function _assetBuiltOnAgent(scope: IConstruct, imageUri: string, override
     read.set(imageUri, source ? builtFrom(source) : null);
   }
   const built = read.get(imageUri) ?? undefined;
-  return onAgent(built) ?? runsCopiedAgent(built, overrides);
+  return onAgent(built, overrides) ?? runsCopiedAgent(built, overrides);
 }
 
-function onAgent(built: BuiltImage | undefined): string | undefined {
+/**
+ * The agent's image, as an image built on it shows it, where the command the container runs is still the agent: the
+ * image's own (the agent's ENTRYPOINT, or what the Dockerfile sets), or the task's `entryPoint` and `command` where they
+ * are known and replace it (`taskRunsAgent`).
+ */
+function onAgent(built: BuiltImage | undefined, overrides: _CommandOverrides): string | undefined {
   if (built?.base === undefined || built.unknown !== undefined || !_AGENT_IMAGE.test(built.base)) return undefined;
+  if (taskRunsAgent(built.run, overrides) === false) return undefined;
   const base = built.base.split(UNKNOWN).join('*');
   return `image built from ${built.file} on ${base}${built.written === built.base ? '' : ` (FROM ${built.written})`}`;
+}
+
+/**
+ * Whether a task's `entryPoint` and `command` run the agent in an image built on the agent's image, where they decide
+ * what runs: an entry point replaces the image's ENTRYPOINT and its CMD, and a command after the agent's own ENTRYPOINT
+ * (the Dockerfile setting none) is its arguments. Undefined where the task leaves the image's command (or sets a value
+ * known only at deploy time): the image runs what it was built to run.
+ */
+function taskRunsAgent(run: ImageRun | undefined, overrides: _CommandOverrides): boolean | undefined {
+  const given = givenCommand(overrides);
+  if (given === undefined) return undefined;
+  // As ECS hands them to Docker: an entry point given drops the image's CMD too; a command alone replaces only the CMD.
+  const words = given.entryPoint !== undefined ? [...given.entryPoint, ...given.command ?? []]
+    : given.command !== undefined && run?.entrypoint === undefined ? [AGENT_BINARY, ...given.command] : undefined;
+  if (words === undefined) return undefined;
+  return _agentRunAt(words, new Set([AGENT_BINARY, ...run?.paths ?? []]), searchWith(run?.search ?? DEFAULT_PATH, overrides)) >= 0;
+}
+
+/** A task's `entryPoint` and `command` where it sets them as words known at synth; undefined where it sets a token. */
+function givenCommand(overrides: _CommandOverrides): { readonly entryPoint?: string[]; readonly command?: string[] } | undefined {
+  const given = (value: unknown): string[] | undefined | null => value === undefined ? undefined
+    : Array.isArray(value) && value.every((word) => typeof word === 'string' && !Token.isUnresolved(word)) ? value : null;
+  const entryPoint = given(overrides.entryPoint);
+  const command = given(overrides.command);
+  // An entry point or command known only at deploy time may run anything.
+  if (entryPoint === null || command === null || Token.isUnresolved(overrides.entryPoint) || Token.isUnresolved(overrides.command)) return undefined;
+  return { entryPoint, command };
+}
+
+/** The PATH a container runs its command with: its environment's where it sets one known at synth, else the image's. */
+function searchWith(image: ReadonlyArray<string>, overrides: _CommandOverrides): ReadonlyArray<string> {
+  return typeof overrides.path === 'string' && !Token.isUnresolved(overrides.path) ? searchOf(overrides.path) : image;
 }
 
 /**
@@ -155,12 +196,10 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
   const copied = built?.copied;
   if (!copied) return undefined;
   // As ECS hands them to Docker: an entry point replaces the image's and drops its CMD; a command replaces the CMD.
-  const given = (value: unknown): string[] | undefined | null => value === undefined ? undefined
-    : Array.isArray(value) && value.every((word) => typeof word === 'string' && !Token.isUnresolved(word)) ? value : null;
-  const entryPoint = given(overrides.entryPoint);
-  const command = given(overrides.command);
+  const given = givenCommand(overrides);
   // An entry point or command known only at deploy time may run anything.
-  if (entryPoint === null || command === null || Token.isUnresolved(overrides.entryPoint) || Token.isUnresolved(overrides.command)) return undefined;
+  if (given === undefined) return undefined;
+  const { entryPoint, command } = given;
   const runs: Array<[string[] | undefined, string]> = entryPoint !== undefined
     ? [[entryPoint, 'its entryPoint'], [command, 'its command']]
     : [[copied.entrypoint?.words, copied.entrypoint?.written ?? ''], command !== undefined ? [command, 'its command'] : [copied.cmd?.words, copied.cmd?.written ?? '']];
@@ -168,11 +207,16 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
   if (entryPoint === undefined && copied.entrypoint?.shell) runs.splice(1);
   // Docker runs the entry point with the CMD (or the command) as its arguments: one program's, read as one command
   // (`ls -l` then the binary lists it). The part holding the word that runs the binary is the one said.
-  let at = _agentRunAt(runs.flatMap(([words]) => words ?? []), copied.paths, copied.search);
+  let at = _agentRunAt(runs.flatMap(([words]) => words ?? []), copied.paths, searchWith(copied.search, overrides));
   if (at < 0) return undefined;
   const naming = runs.find(([words]) => (at -= (words ?? []).length) < 0)!;
   const base = built.base!.split(UNKNOWN).join('*');
   return `image built from ${built.file} on ${base}, copying the agent from ${copied.from} (${copied.written}) and running it (${naming[1]})`;
+}
+
+/** A PATH's directories, in order: an empty or relative entry is the command's working directory, not followed. */
+function searchOf(value: string): string[] {
+  return value.split(':').filter((dir) => dir.startsWith('/')).map((dir) => path.posix.normalize(dir));
 }
 
 /** The directories of the PATH images are given by default (BuildKit sets it where the base image sets none): taken as the base image's. */
@@ -601,12 +645,18 @@ interface BuiltImage {
   readonly anyMayBeAgent: boolean;
   /** Where the stage built, on a known base, copies from the agent's image, and the ENTRYPOINT and CMD it sets, if any. */
   readonly copied?: CopiedAgent;
+  /** What the stage built, on a known base, runs: its ENTRYPOINT and CMD, where the agent's binary is, and its PATH. */
+  readonly run?: ImageRun;
 }
 
-/** A COPY from the agent's image (its `--from`, and the instruction as written), and the ENTRYPOINT and CMD a stage sets. */
-interface CopiedAgent {
+/** A COPY from the agent's image (its `--from`, and the instruction as written), and what the stage built runs. */
+interface CopiedAgent extends ImageRun {
   readonly from: string;
   readonly written: string;
+}
+
+/** The ENTRYPOINT and CMD the stages built set, where the agent's binary is in the image built, and the PATH it runs with. */
+interface ImageRun {
   /** Where the agent's binary is in the image built, as far as its COPYs are followed. */
   readonly paths: ReadonlySet<string>;
   /** The directories of the PATH the image runs its command with, in order (`pathOf`). */
@@ -744,8 +794,8 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     if (unknown !== undefined) return { anyMayBeAgent, unknown, written: stage.from };
     chain.push(index);
     if (earlier[index] === undefined) {
-      const copied = copiedAgent(stages, earlier, byName, chain.reverse(), source, values, unknownOf, dockerfile.escape);
-      return { anyMayBeAgent, base: stage.base, written: stage.from, ...(copied ? { copied } : {}) };
+      const { run, copied } = copiedAgent(stages, earlier, byName, chain.reverse(), source, values, unknownOf, dockerfile.escape);
+      return { anyMayBeAgent, base: stage.base, written: stage.from, run, ...(copied ? { copied } : {}) };
     }
     index = earlier[index];
   }
@@ -853,7 +903,7 @@ function trimGoSpace(value: string): string {
  */
 function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>, byName: ReadonlyMap<string, number>, chain: number[],
   build: BuildSource, globals: ReadonlyMap<string, string>, unknownOf: (stage: ResolvedStage) => string | undefined,
-  escape: string): CopiedAgent | undefined {
+  escape: string): { readonly run: ImageRun; readonly copied?: CopiedAgent } {
   const contexts = build.buildContexts;
   const carried = carriersOf(stages, earlier, byName, contexts, unknownOf, escape);
   let copy: { from: string; written: string } | undefined;
@@ -884,7 +934,8 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
     }
   }
   const built = carried(chain[chain.length - 1]);
-  return copy && { ...copy, entrypoint, cmd, paths: built?.paths ?? new Set(), search: env.search() };
+  const run: ImageRun = { entrypoint, cmd, paths: built?.paths ?? new Set(), search: env.search() };
+  return copy ? { run, copied: { ...copy, ...run } } : { run };
 }
 
 /**
@@ -936,9 +987,7 @@ class Environment {
    */
   search(): string[] {
     const value = this.envs.get('PATH');
-    if (value === undefined || value.includes(UNKNOWN)) return DEFAULT_PATH;
-    // An empty or relative entry is the command's working directory: not followed.
-    return value.split(':').filter((dir) => dir.startsWith('/')).map((dir) => path.posix.normalize(dir));
+    return value === undefined || value.includes(UNKNOWN) ? DEFAULT_PATH : searchOf(value);
   }
 
   private expand(word: string): string | undefined {

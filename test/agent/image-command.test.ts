@@ -1,9 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Lazy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
 import { fargateTask } from './_fixture';
+import { MackerelContainerAgent } from '../../src/agent';
 import { _builtOnAgent } from '../../src/agent/_image-source';
 
 /** An image on alpine copying the agent's binary from its image into /usr/local/bin, then the instructions given. */
@@ -152,5 +155,58 @@ describe('a stage built copying from a stage written after it builds no image', 
     // WHEN read / THEN the first run no agent (no image is built); the others copy it and run it
     expect(refused.map((text) => runIn(text))).toEqual(refused.map(() => undefined));
     expect(built.map((text) => runIn(text) !== undefined)).toEqual(built.map(() => true));
+  });
+});
+
+describe('the task\'s entryPoint and command replace the image\'s, as ECS hands them to Docker', () => {
+  const onAgent = 'FROM mackerel/mackerel-container-agent:v0.13.2-plugins\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n';
+
+  test('an image built on the agent\'s image whose command the task replaces with another runs no agent: the agent is added', () => {
+    // GIVEN a mirror of the agent's image run by the task as the app: its entryPoint replacing the agent's ENTRYPOINT
+    const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
+    taskDefinition.addContainer('server', {
+      image: ecs.ContainerImage.fromAsset(dockerfileIn(onAgent)), entryPoint: ['/app/server'], memoryLimitMiB: 128, essential: false,
+    });
+    // WHEN
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    // THEN it is no second agent: the agent is added, and synth does not fail
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+    });
+  });
+
+  test('an entryPoint replaces the ENTRYPOINT and the CMD; a command alone is the arguments of the agent\'s own ENTRYPOINT', () => {
+    const read = (options: Partial<ecs.ContainerDefinitionOptions>, text = onAgent) => runIn(text, options) !== undefined;
+    // GIVEN the task's entryPoint and command running another program, or the agent asked only for its version
+    expect([
+      read({ entryPoint: ['/app/server'] }),
+      read({ entryPoint: ['sh', '-c'], command: ['exec /app/server'] }),
+      read({ entryPoint: ['tini', '--'], command: ['ls', AGENT] }),
+      read({ command: ['--version'] }),
+    ]).toEqual([false, false, false, false]);
+    // ... and running the agent: through a wrapper or by name, as the agent's ENTRYPOINT's arguments, left to the image's own
+    // ENTRYPOINT (the Dockerfile's), or given by values known only at deploy time
+    expect([
+      read({}),
+      read({ entryPoint: ['tini', '--'], command: ['mackerel-container-agent'] }),
+      read({ entryPoint: [AGENT] }),
+      read({ command: ['-log-level', 'debug'] }),
+      read({ command: ['/app/server'] }, `${onAgent}ENTRYPOINT ["/docker-entrypoint.sh"]\n`),
+      read({ entryPoint: [Lazy.string({ produce: () => '/app/server' })] }),
+    ]).toEqual([true, true, true, true, true, true]);
+  });
+
+  test('a PATH in the container\'s environment replaces the image\'s when the binary is run by its name', () => {
+    const copy = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\n'
+      + 'COPY --from=a /usr/local/bin/mackerel-container-agent /opt/agent/bin/agent\n';
+    const read = (text: string, environment?: { [name: string]: string }) => runIn(text, { environment }) !== undefined;
+    // GIVEN the binary copied as /opt/agent/bin/agent and run as `agent`, with /opt/agent/bin put on the PATH by the task,
+    // or by the image and taken off by the task
+    expect([
+      read(`${copy}CMD ["agent"]\n`),
+      read(`${copy}CMD ["agent"]\n`, { PATH: '/opt/agent/bin:/usr/bin:/bin' }),
+      read(`${copy}ENV PATH=/opt/agent/bin:$PATH\nCMD ["agent"]\n`),
+      read(`${copy}ENV PATH=/opt/agent/bin:$PATH\nCMD ["agent"]\n`, { PATH: '/usr/bin:/bin' }),
+    ]).toEqual([false, true, true, false]);
   });
 });
