@@ -1071,6 +1071,7 @@ function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>,
   unknownOf: (stage: ResolvedStage) => string | undefined, escape: string): (index: number) => Carried | undefined {
   const done = new Map<number, Carried | null>();
   const dirsAfter = new Map<number, ReadonlySet<string>>();
+  const workdirAfter = new Map<number, string | undefined>();
   const copiesIn = (index: number): string[] => runIn(stages, earlier, index).map(({ instruction }) => instruction)
     .filter((instruction) => /^COPY\s/i.test(instruction));
   const sourcesOf = (index: number): CopyFrom[] => copiesIn(index)
@@ -1085,19 +1086,22 @@ function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>,
     // The directories the stage surely has: the standard ones where its first base is not `scratch`, and those the
     // WORKDIRs of the stages it is built on, and its own so far, make (Docker creates a WORKDIR's directory).
     const dirs = new Set(below !== undefined ? dirsAfter.get(below) : stage.base === 'scratch' ? [] : STANDARD_DIRECTORIES);
+    // The working directory a relative destination is in: the stage's base's (`scratch`'s is `/`; an image's own is not known here).
+    let workdir = below !== undefined ? workdirAfter.get(below) : stage.base === 'scratch' ? '/' : undefined;
     for (const { instruction } of runIn(stages, earlier, index)) {
-      addWorkdir(instruction, dirs);
+      workdir = addWorkdir(instruction, dirs, workdir);
       if (!/^COPY\s/i.test(instruction)) continue;
       const rest = instruction.slice(4).trim();
       const source = copySource(rest, stages.length, byName, contexts);
       const from = source?.image !== undefined ? { paths: new Set([AGENT_BINARY]), hops: 0 } : source && (done.get(source.stage!) ?? undefined);
       if (!source || !from) continue;
-      const paths = new Set([...held?.paths ?? [], ...copiedPaths(rest, escape, from.paths, dirs)].slice(0, MAX_PATHS));
+      const paths = new Set([...held?.paths ?? [], ...copiedPaths(rest, escape, from.paths, dirs, workdir)].slice(0, MAX_PATHS));
       // What the stage holds first keeps telling where it came from.
       const origin = source.image ?? (from.image !== undefined ? `the stage ${source.written} built on ${from.image}` : from.origin);
       held = held ? { ...held, paths } : { paths, origin, hops: from.image !== undefined || source.image !== undefined ? 1 : from.hops + 1 };
     }
     dirsAfter.set(index, dirs);
+    workdirAfter.set(index, workdir);
     return held;
   };
   return (index) => {
@@ -1130,10 +1134,10 @@ function carriersOf(stages: ResolvedStage[], earlier: Array<number | undefined>,
  * copies: a source that is the binary goes to the destination (into it where it ends with `/` or there are several
  * sources); a directory holding it (`/`, `/usr/local/bin/`) has its contents copied into the destination. Sources may
  * be globs (`*`, `?`, `[...]`, matched per path segment); a destination that is a directory the stage surely has (`dirs`)
- * takes a file inside it. Nothing is followed for a destination relative to the
- * stage's WORKDIR, a word with a variable, or a heredoc.
+ * takes a file inside it. A relative destination is in the stage's working directory (`workdir`), as BuildKit resolves it;
+ * nothing is followed for one where that directory is not known, a word with a variable, or a heredoc.
  */
-function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>, dirs: ReadonlySet<string>): string[] {
+function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>, dirs: ReadonlySet<string>, workdir: string | undefined): string[] {
   const args = rest.replace(/^(?:--\S+\s+)*/, '');
   let words: string[] | undefined;
   if (args.startsWith('[')) {
@@ -1146,9 +1150,11 @@ function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>, d
   }
   words ??= wordsOf(args, escape).map((word) => flagValue(word) ?? '');
   if (words.length < 2 || words.some((word) => word === '' || /[$]|^\d*<</.test(word))) return [];
-  const destination = words[words.length - 1];
+  const target = words[words.length - 1];
   const sources = words.slice(0, -1);
-  if (!destination.startsWith('/')) return [];
+  if (!target.startsWith('/') && workdir === undefined) return [];
+  // `path.posix.join` keeps a trailing `/` (`bin/`: into that directory) and makes `.` the directory itself.
+  const destination = target.startsWith('/') ? target : path.posix.join(workdir!, target);
   // A destination that is a directory already (`/usr/local/bin`) takes the file in it, as `/usr/local/bin/` would.
   const intoDirectory = destination.endsWith('/') || sources.length > 1 || dirs.has(path.posix.normalize(destination));
   const out: string[] = [];
@@ -1172,10 +1178,17 @@ function copiedPaths(rest: string, escape: string, paths: ReadonlySet<string>, d
 /** Directories an image's base has where it is not `scratch` (the standard ones of the FHS, which Linux distributions' images hold). */
 const STANDARD_DIRECTORIES = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
 
-/** A WORKDIR's directory, where it is an absolute path with no variable. */
-function addWorkdir(instruction: string, dirs: Set<string>): void {
+/**
+ * The working directory after an instruction (`current` before it), and the directory a WORKDIR makes (Docker creates it):
+ * a relative WORKDIR is in the one before, as BuildKit resolves it; one with a variable or a quote is not known here.
+ */
+function addWorkdir(instruction: string, dirs: Set<string>, current: string | undefined): string | undefined {
   const workdir = /^WORKDIR[\t\v\f\r ]+(\S+)\s*$/i.exec(instruction)?.[1];
-  if (workdir !== undefined && workdir.startsWith('/') && !/[$"'\\`]/.test(workdir)) dirs.add(path.posix.normalize(workdir));
+  if (workdir === undefined) return /^WORKDIR\s/i.test(instruction) ? undefined : current;
+  const resolved = /[$"'\\`]/.test(workdir) ? undefined : workdir.startsWith('/') ? path.posix.normalize(workdir)
+    : current === undefined ? undefined : path.posix.join(current, workdir);
+  if (resolved !== undefined) dirs.add(resolved);
+  return resolved;
 }
 
 /** The longest name of a file or directory that Linux file systems (ext4, xfs, overlayfs) take, in bytes. */

@@ -210,3 +210,21 @@ describe('the task\'s entryPoint and command replace the image\'s, as ECS hands 
     ]).toEqual([false, true, true, false]);
   });
 });
+
+test('a COPY to a relative destination puts the binary in the stage\'s working directory, where it is known', () => {
+  const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\n';
+  const copy = `COPY --from=a ${AGENT} agent\n`;
+  const read = (text: string) => runIn(`${agent}${text}`) !== undefined;
+  // GIVEN the binary copied as `agent` after a WORKDIR, a relative WORKDIR in another, and on scratch (whose working directory is /)
+  expect([
+    read(`FROM debian:12\nWORKDIR /srv\n${copy}CMD ["/srv/agent"]\n`),
+    read(`FROM debian:12\nWORKDIR /srv\nWORKDIR app\n${copy}CMD ["/srv/app/agent"]\n`),
+    read(`FROM debian:12 AS base\nWORKDIR /srv\nFROM base\n${copy}CMD ["/srv/agent"]\n`),
+    read(`FROM scratch\n${copy}CMD ["/agent"]\n`),
+  ]).toEqual([true, true, true, true]);
+  // ... and where the working directory is not known here: the base image's own, or a WORKDIR with a variable
+  expect([
+    read(`FROM debian:12\n${copy}CMD ["/agent"]\n`),
+    read(`FROM debian:12\nWORKDIR $HOME\n${copy}CMD ["/root/agent"]\n`),
+  ]).toEqual([false, false]);
+});
