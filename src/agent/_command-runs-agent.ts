@@ -118,6 +118,11 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
       if (c === 'o' || c === 'O') j++;
     }
   }
+  // With no -c and no script file (or with -s), the shell runs its input: the body of a heredoc given it.
+  if (!command && (j >= words.length || words.slice(i + 1, j).some((word) => /^-[^-]*s/.test(word)))) {
+    const bodies = HEREDOC_BODIES.get(words as string[]) ?? [];
+    return bodies.some((body) => scriptRunsAgent(body, reading, depth + 1)) ? i : -1;
+  }
   if (!command) return undefined;
   const script = words[j];
   if (script === undefined) return -1;
@@ -161,11 +166,14 @@ const ONLY_ASKING = new Set(['-version', '--version', '-v', '-h', '-help', '--he
  * The simple commands a POSIX shell runs from a script, each its words with quotes removed: split at blanks, at `;`, `&`,
  * `|`, `(`, `)` and newlines outside quotes, with no redirection (`>/dev/null`, `2>&1`, glued or not) nor its target, no
  * comment, nor the word list of a `for` or `case` (not run); and the commands of each command substitution (`$(...)`,
- * backquotes), which the shell runs too. Heredoc bodies are not told apart (read as commands).
+ * backquotes), which the shell runs too. A heredoc's body is the input of its command (`HEREDOC_BODIES`), not commands.
  */
 function shellCommands(script: string): string[][] {
   return new ShellSplitter(script, 0).commands;
 }
+
+/** The bodies of the heredocs a simple command (its words, as split) takes as its input. */
+const HEREDOC_BODIES = new WeakMap<string[], string[]>();
 
 /** How deep command substitutions in one another are read (each is a call deeper); past it, the rest is one word. */
 const MAX_SUBSTITUTION_DEPTH = 64;
@@ -175,6 +183,11 @@ class ShellSplitter {
   private words: string[] = [];
   private word: string | undefined;
   private redirected = false;
+  /** Whether the redirection whose target is read is a heredoc's (`<<`, `<<-`), and whether it strips tabs. */
+  private heredoc: { readonly chomp: boolean } | undefined;
+  /** The heredocs opened on the line at hand (their ending words), and the bodies read for the command at hand. */
+  private pending: Array<{ readonly delimiter: string; readonly chomp: boolean }> = [];
+  private bodies: string[] = [];
   private i = 0;
 
   constructor(private readonly script: string, private readonly depth: number, closing?: string) {
@@ -212,12 +225,19 @@ class ShellSplitter {
         // Digits right before the operator are the file descriptor it redirects (`2>&1`), not a word.
         if (this.word !== undefined && /^\d+$/.test(this.word)) this.word = undefined;
         this.endWord();
+        const operator = this.i;
         while ('<>&|-'.includes(s[this.i + 1] ?? ' ')) this.i++;
+        // `<<` and `<<-` open a heredoc (`<<<` is a here-string): its body, the lines after this one, is the command's input.
+        const written = s.slice(operator, this.i + 1);
+        this.heredoc = written === '<<' || written === '<<-' ? { chomp: written === '<<-' } : undefined;
         this.redirected = true;
       } else if (c === ')' && closing === ')' && parens === 0) {
         this.endCommand();
         return;
       } else if (';&|()\n'.includes(c)) {
+        // A heredoc's body is input, not commands: read past it (a shell reading it runs it: `shellRunsAgentAt`).
+        if (c === '\n') this.endWord();
+        if (c === '\n' && this.pending.length > 0) this.readHeredocs();
         if (c === '(') parens++;
         if (c === ')') parens--;
         this.endCommand();
@@ -275,8 +295,30 @@ class ShellSplitter {
   private endWord(): void {
     if (this.word === undefined) return;
     if (!this.redirected) this.words.push(this.word);
+    if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp });
     this.redirected = false;
+    this.heredoc = undefined;
     this.word = undefined;
+  }
+
+  /** At a line's end (`i`), the bodies of the heredocs opened on it, each up to the line of its ending word, as the shell reads them. */
+  private readHeredocs(): void {
+    const s = this.script;
+    let at = this.i + 1;
+    for (const { delimiter, chomp } of this.pending) {
+      const body: string[] = [];
+      while (at < s.length) {
+        const newline = s.indexOf('\n', at);
+        const end = newline < 0 ? s.length : newline;
+        const line = s.slice(at, end);
+        at = end + 1;
+        if ((chomp ? line.replace(/^\t+/, '') : line) === delimiter) break;
+        body.push(line);
+      }
+      this.bodies.push(body.join('\n'));
+    }
+    this.pending = [];
+    this.i = at - 1;
   }
 
   private endCommand(): void {
@@ -284,7 +326,9 @@ class ShellSplitter {
     this.redirected = false;
     // `for name in words` and `case word in` run none of their words.
     if (this.words.length > 0 && !['for', 'case', 'select'].includes(this.words[0])) this.commands.push(this.words);
+    if (this.words.length > 0 && this.bodies.length > 0) HEREDOC_BODIES.set(this.words, this.bodies);
     this.words = [];
+    this.bodies = [];
   }
 }
 

@@ -228,3 +228,17 @@ test('a COPY to a relative destination puts the binary in the stage\'s working d
     read(`FROM debian:12\nWORKDIR $HOME\n${copy}CMD ["/root/agent"]\n`),
   ]).toEqual([false, false]);
 });
+
+test('a heredoc\'s body in a script is the input of its command, not commands; a shell given it runs it', () => {
+  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
+  // GIVEN scripts writing the binary's name through heredocs (plain, tab-stripped with a quoted ending word), then running the app
+  expect([
+    run('cat <<EOF\nmackerel-container-agent\nEOF\nexec /app/server'),
+    run("cat <<-'END' > /etc/motd\n\tmackerel-container-agent\n\tEND\nexec /app/server"),
+  ]).toEqual([false, false]);
+  // ... and a heredoc given to a shell running the binary, and a script running it after a heredoc
+  expect([
+    run('sh <<EOF\nexec mackerel-container-agent\nEOF'),
+    run('cat <<EOF >/tmp/x\nhello\nEOF\nexec mackerel-container-agent'),
+  ]).toEqual([true, true]);
+});
