@@ -227,7 +227,8 @@ const DEFAULT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bi
  * the Dockerfile cannot be read, or the stage built takes its base image from a value Docker knows
  * only when it builds (an argument of the platform it builds on, or of the one it builds for where the
  * asset names none, `FROM node:${TARGETARCH}` aside, as only the repository tells the agent's image),
- * or a build context of the asset replaces it.
+ * or a build context of the asset replaces it; or a RUN of the stages built mounts a stage or image holding the agent
+ * (`RUN --mount=from=...`), and may copy it into the image, which is not followed here.
  * Build arguments written in the app are read as Docker reads them. Such an image may be built on
  * the agent's image and set `MACKEREL_CONTAINER_PLATFORM` itself, with no environment variable or
  * file to show it. Undefined where the base is known, or the image is not built from the app's Dockerfile.
@@ -237,7 +238,8 @@ export function _builtBaseUnknown(container: ecs.ContainerDefinition): string | 
   const built = builtImageOf(container);
   if (!built) return undefined;
   if (built.text === undefined) return `its image is built from ${built.file}, which cannot be read at synth`;
-  return built.unknown === undefined ? undefined : `its image is built from ${built.file}, ${built.unknown}`;
+  const why = built.unknown ?? built.mounted;
+  return why === undefined ? undefined : `its image is built from ${built.file}, ${why}`;
 }
 
 /** Whether a container's image is built by another frontend than Docker's own Dockerfile frontend. @internal */
@@ -645,6 +647,8 @@ interface BuiltImage {
   readonly anyMayBeAgent: boolean;
   /** Where the stage built, on a known base, copies from the agent's image, and the ENTRYPOINT and CMD it sets, if any. */
   readonly copied?: CopiedAgent;
+  /** Why the agent may be put in the image unseen: a RUN of the stages built mounts a stage or image holding it. */
+  readonly mounted?: string;
   /** What the stage built, on a known base, runs: its ENTRYPOINT and CMD, where the agent's binary is, and its PATH. */
   readonly run?: ImageRun;
 }
@@ -794,8 +798,10 @@ function resolveBase(text: string, source: BuildSource): Omit<BuiltImage, 'file'
     if (unknown !== undefined) return { anyMayBeAgent, unknown, written: stage.from };
     chain.push(index);
     if (earlier[index] === undefined) {
-      const { run, copied } = copiedAgent(stages, earlier, byName, chain.reverse(), source, values, unknownOf, dockerfile.escape);
-      return { anyMayBeAgent, base: stage.base, written: stage.from, run, ...(copied ? { copied } : {}) };
+      const { run, copied, mounted } = copiedAgent(stages, earlier, byName, chain.reverse(), source, values, unknownOf, dockerfile.escape);
+      return {
+        anyMayBeAgent, base: stage.base, written: stage.from, run, ...(copied ? { copied } : {}), ...(mounted !== undefined ? { mounted } : {}),
+      };
     }
     index = earlier[index];
   }
@@ -903,10 +909,11 @@ function trimGoSpace(value: string): string {
  */
 function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>, byName: ReadonlyMap<string, number>, chain: number[],
   build: BuildSource, globals: ReadonlyMap<string, string>, unknownOf: (stage: ResolvedStage) => string | undefined,
-  escape: string): { readonly run: ImageRun; readonly copied?: CopiedAgent } {
+  escape: string): { readonly run: ImageRun; readonly copied?: CopiedAgent; readonly mounted?: string } {
   const contexts = build.buildContexts;
   const carried = carriersOf(stages, earlier, byName, contexts, unknownOf, escape);
   let copy: { from: string; written: string } | undefined;
+  let mounted: string | undefined;
   let entrypoint: Command | undefined;
   let cmd: Command | undefined;
   const env = new Environment(build, globals, escape);
@@ -924,6 +931,11 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
         const source = copySource(rest, stages.length, byName, contexts);
         const from = source && describeSource(source, carried);
         if (from !== undefined) copy = { from, written };
+      } else if (keyword === 'RUN' && mounted === undefined) {
+        // A RUN may copy the binary out of a stage it mounts: what it does with it is not followed here.
+        const from = mountSources(rest).map((name) => sourceNamed(name, stages.length, byName, contexts))
+          .map((source) => source && describeSource(source, carried)).find((held) => held !== undefined);
+        if (from !== undefined) mounted = `whose RUN mounts the agent from ${from} (${written}), which cdk-mackerel does not follow`;
       } else if (keyword === 'ENTRYPOINT') {
         entrypoint = { ...commandWords(rest), written };
         if (!cmdSet) cmd = { words: [], written: '' };
@@ -935,7 +947,7 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
   }
   const built = carried(chain[chain.length - 1]);
   const run: ImageRun = { entrypoint, cmd, paths: built?.paths ?? new Set(), search: env.search() };
-  return copy ? { run, copied: { ...copy, ...run } } : { run };
+  return { run, ...(copy ? { copied: { ...copy, ...run } } : {}), ...(mounted !== undefined ? { mounted } : {}) };
 }
 
 /**
@@ -1044,10 +1056,25 @@ type CopyFrom = { readonly written: string; readonly stage?: number; readonly im
 function copySource(rest: string, stageCount: number, byName: ReadonlyMap<string, number>, contexts: BuildOptions): CopyFrom | undefined {
   const written = /^(?:--\S+\s+)*?--from=(\S+)/i.exec(rest)?.[1];
   const from = written === undefined ? undefined : flagValue(written);
-  if (from === undefined || /[$`]/.test(from)) return undefined;
+  return from === undefined ? undefined : sourceNamed(from, stageCount, byName, contexts);
+}
+
+/** A stage or the agent's image a `--from` or a mount's `from=` names; undefined for another image, or a variable (BuildKit refuses it). */
+function sourceNamed(from: string, stageCount: number, byName: ReadonlyMap<string, number>, contexts: BuildOptions): CopyFrom | undefined {
+  if (/[$`]/.test(from)) return undefined;
   const named = /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
   if (named !== undefined && named < stageCount) return { written: from, stage: named };
   return buildContextOf(from, contexts) === undefined && _AGENT_IMAGE.test(from) ? { written: from, image: from } : undefined;
+}
+
+/**
+ * The `from=` of a RUN's `--mount` flags (`RUN --mount=type=bind,from=agent,target=/m cp /m/... /usr/bin/`): the stage
+ * or image whose files the command sees, as written.
+ */
+function mountSources(rest: string): string[] {
+  const flags = /^(?:--\S+\s+)*/.exec(rest)![0].split(/\s+/).filter((flag) => /^--mount=/i.test(flag));
+  return flags.flatMap((flag) => (flagValue(flag.slice('--mount='.length)) ?? '').split(','))
+    .filter((option) => /^from=/i.test(option)).map((option) => option.slice('from='.length));
 }
 
 /** A COPY's source that holds the agent, for the messages; undefined where it holds none. */

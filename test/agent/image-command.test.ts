@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lazy } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
 import { fargateTask } from './_fixture';
@@ -241,4 +241,24 @@ test('a heredoc\'s body in a script is the input of its command, not commands; a
     run('sh <<EOF\nexec mackerel-container-agent\nEOF'),
     run('cat <<EOF >/tmp/x\nhello\nEOF\nexec mackerel-container-agent'),
   ]).toEqual([true, true]);
+});
+
+test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
+  // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
+  const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
+  const mount = 'RUN --mount=type=bind,from=agent,target=/m cp /m/usr/local/bin/mackerel-container-agent /usr/bin/\n';
+  const add = (id: string, text: string) => taskDefinition.addContainer(id, {
+    image: ecs.ContainerImage.fromAsset(dockerfileIn(text)), memoryLimitMiB: 128, essential: false,
+  });
+  add('mounting', `FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\nFROM debian:12\n${mount}CMD ["/usr/bin/mackerel-container-agent"]\n`);
+  add('cache', 'FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\nCMD ["/app/server"]\n');
+  // WHEN
+  new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+  // THEN the agent is added, and only the first is warned about, naming the RUN
+  Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+    ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
+  });
+  const warned = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked'))
+    .map((warning) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*?), (?:and|so) /.exec(String(warning.entry.data))?.slice(1));
+  expect(warned).toEqual([['mounting', expect.stringMatching(/whose RUN mounts the agent from the stage agent built on mackerel\/mackerel-container-agent:v0\.13\.2 \(RUN --mount=type=bind,from=agent,target=\/m cp .*\), which cdk-mackerel does not follow$/)]]);
 });
