@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { _SHELLS, _WRAPPERS, _wrappedCommandAt } from './_command-wrappers';
+import { _MAX_FORKS, _SHELLS, _WRAPPERS, _wrappedCommandAt } from './_command-wrappers';
 
 /**
  * The standard programs (the shell's builtins, POSIX and GNU coreutils utilities, and the common tools on files) that
@@ -31,7 +31,7 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', 
  * @internal
  */
 export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search: ReadonlyArray<string>): number {
-  const reading: Reading = { paths, search, budget: { left: SCRIPT_BUDGET } };
+  const reading: Reading = { paths, search, budget: { left: SCRIPT_BUDGET }, forks: { left: _MAX_FORKS } };
   try {
     return runsAgentAt(words, 0, reading, 0, 0);
   } catch (error) {
@@ -46,6 +46,8 @@ interface Reading {
   readonly paths: ReadonlySet<string>;
   readonly search: ReadonlyArray<string>;
   readonly budget: { left: number };
+  /** How many more readings unknown options of wrappers may fork into, in the whole command (each doubles what follows). */
+  readonly forks: { left: number };
 }
 
 /** How many characters of scripts (counted again each time one is read within another) a command is read through. */
@@ -84,7 +86,7 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   if (syntax !== undefined) {
     // Each wrapper is a call deeper: a chain longer than any real command is not followed.
     if (wrappers >= MAX_WRAPPERS) return -1;
-    return _wrappedCommandAt(syntax, words, i + 1, (wrapped, at) => runsAgentAt(wrapped, at, reading, depth, wrappers + 1));
+    return _wrappedCommandAt(syntax, words, i + 1, (wrapped, at) => runsAgentAt(wrapped, at, reading, depth, wrappers + 1), reading.forks);
   }
   let asking = -1;
   for (let j = words.length - 1; j > i && asking < 0; j--) if (ONLY_ASKING.has(words[j])) asking = j;

@@ -98,8 +98,12 @@ export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _W
 /** The shells, which run the script of `-c`, else a script file or their standard input. @internal */
 export const _SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
 
-/** How many readings of unknown options one command forks into (each unknown option doubles them) before it is not followed. */
-const MAX_FORKS = 16;
+/**
+ * How many readings unknown options of wrappers fork one command into (each doubles the reading of what follows it), past
+ * which a command is taken as running none: shared by the whole command, so that wrappers in wrappers stay linear.
+ * @internal
+ */
+export const _MAX_FORKS = 16;
 
 /**
  * Where the command a wrapper runs starts, as `judge` (given the words and that start) judges it: the wrapper's options
@@ -109,7 +113,7 @@ const MAX_FORKS = 16;
  * @internal
  */
 export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<string>, from: number,
-  judge: (words: ReadonlyArray<string>, at: number) => number, forks = { left: MAX_FORKS }): number {
+  judge: (words: ReadonlyArray<string>, at: number) => number, forks: { left: number }): number {
   const both = (flag: number, arg: number): number => {
     if (--forks.left < 0) return -1;
     const asFlag = _wrappedCommandAt(syntax, words, flag, judge, forks);

@@ -121,11 +121,13 @@ describe('a shell runs the script of its -c, with the words after it as its $0, 
 });
 
 test('a chain of wrappers or positional parameters too long to follow is read without overflowing the stack or hanging', () => {
-  // GIVEN 100,000 wrappers in one another, and a -c script naming "$@" 100,000 times for 1,000 words
+  // GIVEN 100,000 wrappers in one another, 30 each with an option read both ways (2^30 readings), and a -c script naming "$@"
+  // 100,000 times for 1,000 words
   const wrappers = `${COPY}CMD ${JSON.stringify([...Array.from({ length: 100_000 }, () => 'nice'), 'mackerel-container-agent'])}\n`;
+  const forking = `${COPY}CMD ${JSON.stringify([...Array.from({ length: 30 }, () => ['nice', '--new-option']).flat(), '--', 'mackerel-container-agent'])}\n`;
   const positional = `${COPY}CMD ${JSON.stringify(['sh', '-c', '"$@" '.repeat(100_000), 'sh', ...Array.from({ length: 1_000 }, () => 'word')])}\n`;
-  // WHEN read / THEN neither is followed to the end: taken as running no agent
-  expect([runIn(wrappers), runIn(positional)]).toEqual([undefined, undefined]);
+  // WHEN read / THEN none is followed to the end: taken as running no agent
+  expect([runIn(wrappers), runIn(forking), runIn(positional)]).toEqual([undefined, undefined, undefined]);
 }, 20_000);
 
 describe('a stage built copying from a stage written after it builds no image', () => {
