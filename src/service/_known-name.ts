@@ -3,11 +3,20 @@ import {
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _isMackerelName, _isRoleFullName } from '../_names';
+import { _NAMED_CLASSES } from './_named-classes';
 import type { _KeyedKind } from './_unique';
-import type { IMackerelRole } from './role';
-import { MackerelRole } from './role';
-import type { IMackerelService } from './service';
-import { MackerelService } from './service';
+import type { IMackerelRole, MackerelRole } from './role';
+import type { IMackerelService, MackerelService } from './service';
+
+/** True for a `MackerelService`; see `_NAMED_CLASSES` for why the class is not imported. */
+function isService(construct: unknown): construct is MackerelService {
+  return _NAMED_CLASSES.service !== undefined && construct instanceof _NAMED_CLASSES.service;
+}
+
+/** True for a `MackerelRole`; see `_NAMED_CLASSES`. */
+function isRole(construct: unknown): construct is MackerelRole {
+  return _NAMED_CLASSES.role !== undefined && construct instanceof _NAMED_CLASSES.role;
+}
 
 /**
  * The service's name when it is known at synth, else undefined. A `MackerelService` exposes its
@@ -18,7 +27,7 @@ import { MackerelService } from './service';
  * @internal
  */
 export function _knownServiceName(service: IMackerelService): string | undefined {
-  if (!(service instanceof MackerelService)) return _knownServiceNameOf(service.name);
+  if (!isService(service)) return _knownServiceNameOf(service.name);
   return Token.isUnresolved(service._givenName) ? undefined : service._givenName;
 }
 
@@ -27,7 +36,7 @@ export function _knownServiceName(service: IMackerelService): string | undefined
  * @internal
  */
 export const _SERVICES_BY_NAME: _KeyedKind = {
-  keysOf: (construct) => knownKeys(construct instanceof MackerelService ? _knownServiceName(construct) : undefined),
+  keysOf: (construct) => knownKeys(isService(construct) ? _knownServiceName(construct) : undefined),
 };
 
 /**
@@ -53,7 +62,7 @@ export function _knownServiceNameOf(value: string): string | undefined {
  * @internal
  */
 export function _knownRoleFullName(role: IMackerelRole): string | undefined {
-  if (!(role instanceof MackerelRole)) return _knownRoleFullNameOf(role.fullName);
+  if (!isRole(role)) return _knownRoleFullNameOf(role.fullName);
   const service = _knownServiceName(role.service);
   return service === undefined || Token.isUnresolved(role.name) ? undefined : `${service}:${role.name}`;
 }
@@ -63,7 +72,7 @@ export function _knownRoleFullName(role: IMackerelRole): string | undefined {
  * @internal
  */
 export const _ROLES_BY_FULL_NAME: _KeyedKind = {
-  keysOf: (construct) => knownKeys(construct instanceof MackerelRole ? _knownRoleFullName(construct) : undefined),
+  keysOf: (construct) => knownKeys(isRole(construct) ? _knownRoleFullName(construct) : undefined),
 };
 
 function knownKeys(name: string | undefined): string[] {
@@ -124,8 +133,8 @@ function knownString(value: string): string | undefined {
 function knownRef(ref: Reference): string | undefined {
   // The Ref targets the CfnResource, two levels below the MackerelService or MackerelRole.
   for (let node: IConstruct | undefined = ref.target; node !== undefined; node = node.node.scope) {
-    if (node instanceof MackerelService) return isRefOf(ref, node.name) ? _knownServiceName(node) : undefined;
-    if (node instanceof MackerelRole) return isRefOf(ref, node.fullName) ? _knownRoleFullName(node) : undefined;
+    if (isService(node)) return isRefOf(ref, node.name) ? _knownServiceName(node) : undefined;
+    if (isRole(node)) return isRefOf(ref, node.fullName) ? _knownRoleFullName(node) : undefined;
   }
   return undefined;
 }

@@ -4,6 +4,7 @@ import { _checkName, _checkRoleFullName } from '../_names';
 import { _warnImportedByLiteralName } from './_imported-by-name';
 import { _warnKeptWithDeletedService } from './_kept-with-service';
 import { _knownRoleFullName, _ROLES_BY_FULL_NAME } from './_known-name';
+import { _NAMED_CLASSES } from './_named-classes';
 import { _dependOnNamed } from './_named-dependency';
 import { _checkUniqueInApp, _keyedConstructAdded } from './_unique';
 import { MackerelMetadataOptions, MackerelRoleMetadata } from './metadata';
@@ -131,6 +132,7 @@ export class MackerelRole extends Construct implements IMackerelRole {
     return new MackerelRoleMetadata(this, id, { role: this, namespace, metadata, removalPolicy: options.removalPolicy ?? this.removalPolicy });
   }
 }
+_NAMED_CLASSES.role = MackerelRole;
 
 class ImportedMackerelRole extends Construct implements IMackerelRole {
   public readonly fullName: string;

@@ -4,6 +4,7 @@ import { _checkName } from '../_names';
 import { _fail } from '../_validation';
 import { _warnImportedByLiteralName } from './_imported-by-name';
 import { _SERVICES_BY_NAME } from './_known-name';
+import { _NAMED_CLASSES } from './_named-classes';
 import { _checkUniqueInApp, _keyedConstructAdded } from './_unique';
 import { MackerelMetadataOptions, MackerelServiceMetadata } from './metadata';
 import { MackerelRole } from './role';
@@ -173,6 +174,7 @@ export class MackerelService extends Construct implements IMackerelService {
     return new MackerelServiceMetadata(this, id, { service: this, namespace, metadata, removalPolicy: options.removalPolicy ?? this.removalPolicy });
   }
 }
+_NAMED_CLASSES.service = MackerelService;
 
 class ImportedMackerelService extends Construct implements IMackerelService {
   public readonly name: string;
