@@ -91,6 +91,11 @@ const bundle = project.addTask('bundle:provider-handler', {
 });
 project.preCompileTask.spawn(bundle);
 
+// tsc compiles `export *` to an eager require of every module: lib/index.js would load the whole
+// library (monitors, provider, aws-cdk-lib's Lambda...) into an app that only adds the agent. Made
+// lazy after jsii, per name, as aws-cdk-lib's own barrels are; the .jsii assembly and .d.ts are unchanged.
+project.compileTask.exec('node build-tools/lazify.js', { name: 'lazify' });
+
 // vitest replaces jest (projen has no vitest component that installs here).
 project.testTask.reset();
 project.testTask.exec('tsc --noEmit -p test/tsconfig.json', { name: 'typecheck' });
