@@ -17,7 +17,8 @@ import { MackerelAgentOptions } from './options';
  * length, images by their name, plugin commands by their line, probes by their kind, options and
  * container, config files (`location`) by their place. A config that holds nothing the agent reads
  * (`{}`) is the same as none, as it adds nothing to the task definition, and an empty map in it
- * (`env: {}`) the same as none as well.
+ * (`env: {}`) the same as none as well, as are no roles or `noProxy` entries (`[]`, as a role
+ * resolver may give), which write nothing either.
  * Anything else is compared by identity.
  * @internal
  */
@@ -25,7 +26,14 @@ export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T): boolea
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof T>;
   return [...keys].every((key) => key === 'config'
     ? sameValue(effectiveConfig(a.config), effectiveConfig(b.config))
-    : sameValue(a[key], b[key]));
+    : LISTS_WRITTEN_IF_FILLED.has(key as string) ? sameValue(filledList(a[key]), filledList(b[key])) : sameValue(a[key], b[key]));
+}
+
+/** Options whose empty list writes nothing (no MACKEREL_ROLES, no NO_PROXY), as leaving them out does. */
+const LISTS_WRITTEN_IF_FILLED = new Set<string>(['roles', 'noProxy']);
+
+function filledList(value: unknown): unknown {
+  return Array.isArray(value) && value.length === 0 ? undefined : value;
 }
 
 /** A polling interval alone is not written either: there is no file to read again. */

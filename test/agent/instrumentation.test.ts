@@ -303,6 +303,21 @@ describe('MackerelInstrumentation: exactly once', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
   });
 
+  test('a second Aspect giving no roles, as an empty list or none, is the same as the first giving none; one giving a role is not', () => {
+    // GIVEN an app-wide Aspect whose resolver gives the batch no role ([]) and the web one, and a stack's Aspect without roles
+    const { app, stack, apiKey } = setup();
+    const batch = fargate(stack, 'Batch');
+    fargate(stack, 'Web');
+    instrument(app, new MackerelInstrumentation({ apiKey, roleResolver: { rolesFor: (td) => td === batch ? [] : ['shop:web'] } }));
+    instrument(stack, new MackerelInstrumentation({ apiKey }));
+    // WHEN
+    app.synth();
+    // THEN neither gives the batch MACKEREL_ROLES, so only the web one, which the first gives a role, is told the second adds nothing
+    expect(environmentOf(containerNamed(batch, AGENT))).not.toHaveProperty('MACKEREL_ROLES');
+    const overlaps = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('whose options differ'));
+    expect(overlaps.map((w) => w.id)).toEqual(['/Stack/Web']);
+  });
+
   test('a second Aspect whose config file (location) is the same place, made afresh, adds nothing silently; another place warns', () => {
     // GIVEN config files named twice: a URL, a path, a key of a bucket of the app, a key of a bucket imported twice by name
     const places: Array<[string, (stack: Stack) => MackerelAgentConfigLocation, (stack: Stack) => MackerelAgentConfigLocation]> = [
