@@ -134,18 +134,45 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
   return named < 0 ? j : j + 2 + named;
 }
 
-/** A `-c` script with its positional parameters replaced by the words given for them, each quoted as one word. */
+/**
+ * A `-c` script with its positional parameters replaced by the words given for them, each quoted as one word, as the shell
+ * expands them: none in single quotes; in double quotes the quotes closed around the words put in (`"$1"`, `"run $@ now"`).
+ */
 function withPositional(script: string, name: string | undefined, args: ReadonlyArray<string>, reading: Reading): string {
   if (name === undefined) return script;
   const quote = (word: string) => `'${word.split("'").join("'\\''")}'`;
   const all = args.map(quote).join(' ');
   // Each expansion copies the words: charged before it is made, as the script read is.
-  if (script.length + (script.split('$').length - 1) * (all.length + name.length + 2) > reading.budget.left) throw new TooLong();
-  return script.replace(/"\$(?:@|\{@\})"|\$(?:[@*]|\{[@*]\})|"\$(?:\*|\{\*\})"|\$\{(\d+)\}|\$(\d)/g, (match, braced?: string, digit?: string) => {
-    const n = braced ?? digit;
-    if (n === undefined) return match.startsWith('"$*') || match.startsWith('"${*') ? quote(args.join(' ')) : all;
-    return quote(Number(n) === 0 ? name : args[Number(n) - 1] ?? '');
-  });
+  if (script.length + (script.split('$').length - 1) * (all.length + name.length + 4) > reading.budget.left) throw new TooLong();
+  const parameter = /^\$(?:([@*])|\{([@*])\}|\{(\d+)\}|(\d))/;
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i];
+    if (c === '\\') {
+      out += script.slice(i, i + 2);
+      i++;
+    } else if (c === "'" && !quoted) {
+      const close = script.indexOf("'", i + 1);
+      const end = close < 0 ? script.length : close + 1;
+      out += script.slice(i, end);
+      i = end - 1;
+    } else if (c === '"') {
+      quoted = !quoted;
+      out += c;
+    } else if (c === '$' && parameter.test(script.slice(i, i + 16))) {
+      const [match, list, bracedList, braced, digit] = parameter.exec(script.slice(i, i + 16))!;
+      const n = braced ?? digit;
+      // `"$*"` is one word of them all; `$@`, `"$@"` and an unquoted `$*` each a word.
+      const value = n !== undefined ? quote(Number(n) === 0 ? name : args[Number(n) - 1] ?? '')
+        : quoted && (list ?? bracedList) === '*' ? quote(args.join(' ')) : all;
+      out += quoted ? `"${value}"` : value;
+      i += match.length - 1;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 /**

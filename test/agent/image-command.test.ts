@@ -120,6 +120,22 @@ describe('a shell runs the script of its -c, with the words after it as its $0, 
   });
 });
 
+test('a -c script\'s positional parameters in double quotes are the words given, and none is in single quotes', () => {
+  const run = (script: string, ...args: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
+  // GIVEN scripts exec-ing the binary given as "$1", "${1}", "$0", or inside a longer double-quoted word
+  expect([
+    run('exec "$1"', 'sh', 'mackerel-container-agent'),
+    run('exec "${1}" -conf /etc/agent.yml', 'sh', AGENT),
+    run('exec "$0"', AGENT),
+    run('set -- "$@"; exec "$@"', 'sh', 'mackerel-container-agent'),
+  ]).toEqual([true, true, true, true]);
+  // ... and scripts only printing it, or naming the parameter in single quotes (no expansion there)
+  expect([
+    run('echo "running $1"', 'sh', 'mackerel-container-agent'),
+    run("exec '$1'", 'sh', 'mackerel-container-agent'),
+  ]).toEqual([false, false]);
+});
+
 test('a chain of wrappers or positional parameters too long to follow is read without overflowing the stack or hanging', () => {
   // GIVEN 100,000 wrappers in one another, 30 each with an option read both ways (2^30 readings), and a -c script naming "$@"
   // 100,000 times for 1,000 words
