@@ -21,7 +21,7 @@ export interface _WrapperSyntax {
   readonly operands?: number;
   /** Whether `NAME=VALUE` operands before the command set its environment (`env`). */
   readonly assignments?: boolean;
-  /** Whether `-N` (digits) is an option of its own (`nice -5`, the obsolete form). */
+  /** Whether `-N`, `--N` and `-+N` (a number) are an option of their own (`nice -5`, `nice --5`: the obsolete form). */
   readonly numericOption?: boolean;
   /** Whether a lone `-` is an option (`env -`, as `-i`) rather than an operand. */
   readonly dashOption?: boolean;
@@ -34,10 +34,10 @@ const GNU_NONE = ['help', 'version'];
 
 /** The wrappers, by program name. @internal */
 export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _WrapperSyntax>([
-  // GNU coreutils timeout(1): `timeout [OPTION] DURATION COMMAND [ARG]...`
+  // GNU coreutils timeout(1): `timeout [OPTION] DURATION COMMAND [ARG]...` (getopt `+fk:ps:v`: -f and -p as POSIX.1-2024 has them)
   ['timeout', {
     shortWithArg: 'ks',
-    shortFlags: 'v',
+    shortFlags: 'fpv',
     longWithArg: ['kill-after', 'signal'],
     longFlags: ['foreground', 'preserve-status', 'verbose'],
     longNone: GNU_NONE,
@@ -45,9 +45,9 @@ export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _W
   }],
   // GNU coreutils env(1): `env [OPTION]... [-] [NAME=VALUE]... [COMMAND [ARG]...]`; with no command it prints the environment.
   ['env', {
-    shortWithArg: 'uCS',
+    shortWithArg: 'auCS',
     shortFlags: 'iv0',
-    longWithArg: ['unset', 'chdir', 'split-string'],
+    longWithArg: ['argv0', 'unset', 'chdir', 'split-string'],
     longFlags: ['ignore-environment', 'null', 'debug', 'block-signal', 'default-signal', 'ignore-signal', 'list-signal-handling'],
     longNone: GNU_NONE,
     assignments: true,
@@ -55,7 +55,7 @@ export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _W
     splitShort: 'S',
     splitLong: 'split-string',
   }],
-  // GNU coreutils nice(1): `nice [OPTION] [COMMAND [ARG]...]`, `-n N`, `--adjustment=N`, or the obsolete `-N`.
+  // GNU coreutils nice(1): `nice [OPTION] [COMMAND [ARG]...]`, `-n N`, `--adjustment=N`, or the obsolete `-N` (`--N` lowers it).
   ['nice', { shortWithArg: 'n', longWithArg: ['adjustment'], longNone: GNU_NONE, numericOption: true }],
   // GNU coreutils nohup(1): `nohup COMMAND [ARG]...`
   ['nohup', { longNone: GNU_NONE }],
@@ -128,7 +128,7 @@ export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<s
     }
     if (word === '-' && syntax.dashOption) continue;
     if (!word.startsWith('-') || word === '-') break;
-    if (syntax.numericOption && /^-\d+$/.test(word)) continue;
+    if (syntax.numericOption && /^-[-+]?\d+$/.test(word)) continue;
     if (word.startsWith('--')) {
       const equals = word.indexOf('=');
       const name = word.slice(2, equals < 0 ? undefined : equals);

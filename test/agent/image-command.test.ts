@@ -88,6 +88,23 @@ describe('a command run through a wrapper is judged by the command the wrapper r
   });
 });
 
+test('the options each wrapper documents are read as it reads them: the binary after them runs', () => {
+  // GIVEN timeout's -f and -p (POSIX.1-2024's, in GNU's getopt `+fk:ps:v`), nice's obsolete --N (a negative adjustment), and
+  // env's -a/--argv0 (the $0 given), each of which, read as taking an argument where it takes none (or the reverse), leaves
+  // no command or the wrong one
+  const running = [
+    'CMD ["timeout", "-p", "10", "mackerel-container-agent"]',
+    'CMD ["timeout", "-f", "10", "mackerel-container-agent"]',
+    'CMD ["nice", "--10", "mackerel-container-agent"]',
+    'CMD ["env", "-a", "ls", "mackerel-container-agent"]',
+    'CMD ["env", "--argv0", "ls", "mackerel-container-agent"]',
+  ];
+  // WHEN each is read / THEN each runs it
+  expect(running.map((command) => runIn(`${COPY}${command}\n`) !== undefined)).toEqual(running.map(() => true));
+  // ... and env's -a naming the binary as the $0 of another program runs that program only
+  expect(runIn(`${COPY}CMD ["env", "-a", "mackerel-container-agent", "/app/server"]\n`)).toBeUndefined();
+});
+
 describe('a shell runs the script of its -c, with the words after it as its $0, $1, ...', () => {
   test('a -c script, in the exec or the shell form, that only lists the binary runs no agent', () => {
     // GIVEN -c scripts listing the binary: in the shell form (Docker's /bin/sh -c runs sh -c), and given it as $1
