@@ -109,47 +109,53 @@ export const _MAX_FORKS = 16;
  * Where the command a wrapper runs starts, as `judge` (given the words and that start) judges it: the wrapper's options
  * (from `from`) and operands skipped. -1 where it runs none (`--help`, `ionice -p`, no command left). An option the
  * syntax does not list may or may not take an argument: both readings are judged, and the command is taken to run the
- * agent only where both say so (a wrong "runs the agent" leaves the task unmonitored).
+ * agent only where both say so (a wrong "runs the agent" leaves the task unmonitored). `cluster`: where in the word at
+ * `from` its options are read on, after one taking no argument (`-xk 5` read on at `k`); 0 to read it from its start.
  * @internal
  */
 export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<string>, from: number,
-  judge: (words: ReadonlyArray<string>, at: number) => number, forks: { left: number }): number {
-  const both = (flag: number, arg: number): number => {
+  judge: (words: ReadonlyArray<string>, at: number) => number, forks: { left: number }, cluster = 0): number {
+  // `flagAt`: the word, and the character in it, read on where the option takes no argument.
+  const both = (flag: number, arg: number, flagCluster = 0): number => {
     if (--forks.left < 0) return -1;
-    const asFlag = _wrappedCommandAt(syntax, words, flag, judge, forks);
-    return asFlag < 0 ? -1 : _wrappedCommandAt(syntax, words, arg, judge, forks) < 0 ? -1 : asFlag;
+    const flagAt = _wrappedCommandAt(syntax, words, flag, judge, forks, flagCluster);
+    return flagAt < 0 ? -1 : _wrappedCommandAt(syntax, words, arg, judge, forks) < 0 ? -1 : flagAt;
   };
   let j = from;
   for (; j < words.length; j++) {
     const word = words[j];
-    if (word === '--') {
-      j++;
-      break;
-    }
-    if (word === '-' && syntax.dashOption) continue;
-    if (!word.startsWith('-') || word === '-') break;
-    if (syntax.numericOption && /^-[-+]?\d+$/.test(word)) continue;
-    if (word.startsWith('--')) {
-      const equals = word.indexOf('=');
-      const name = word.slice(2, equals < 0 ? undefined : equals);
-      // As getopt_long reads one: the option named, or the only one the name abbreviates.
-      const pick = (names: ReadonlyArray<string> = []) => names.includes(name) ? name : names.filter((n) => n.startsWith(name));
-      const known = (names?: ReadonlyArray<string>) => {
-        const picked = pick(names);
-        return typeof picked === 'string' || picked.length === 1;
-      };
-      if (known(syntax.longNone)) return -1;
-      if (syntax.splitLong !== undefined && known([syntax.splitLong])) {
-        return split(equals < 0 ? words[j + 1] : word.slice(equals + 1), equals < 0 ? j + 2 : j + 1);
+    // The rest of a cluster of short options (`k 5` of `-xk 5`) is read as such; any other word from its start.
+    const resume = j === from && cluster > 0;
+    if (!resume) {
+      if (word === '--') {
+        j++;
+        break;
       }
-      if (known(syntax.longWithArg)) {
-        if (equals < 0) j++;
-        continue;
+      if (word === '-' && syntax.dashOption) continue;
+      if (!word.startsWith('-') || word === '-') break;
+      if (syntax.numericOption && /^-[-+]?\d+$/.test(word)) continue;
+      if (word.startsWith('--')) {
+        const equals = word.indexOf('=');
+        const name = word.slice(2, equals < 0 ? undefined : equals);
+        // As getopt_long reads one: the option named, or the only one the name abbreviates.
+        const pick = (names: ReadonlyArray<string> = []) => names.includes(name) ? name : names.filter((n) => n.startsWith(name));
+        const known = (names?: ReadonlyArray<string>) => {
+          const picked = pick(names);
+          return typeof picked === 'string' || picked.length === 1;
+        };
+        if (known(syntax.longNone)) return -1;
+        if (syntax.splitLong !== undefined && known([syntax.splitLong])) {
+          return split(equals < 0 ? words[j + 1] : word.slice(equals + 1), equals < 0 ? j + 2 : j + 1);
+        }
+        if (known(syntax.longWithArg)) {
+          if (equals < 0) j++;
+          continue;
+        }
+        if (known(syntax.longFlags)) continue;
+        return equals < 0 ? both(j + 1, j + 2) : both(j + 1, j + 1);
       }
-      if (known(syntax.longFlags)) continue;
-      return equals < 0 ? both(j + 1, j + 2) : both(j + 1, j + 1);
     }
-    for (let k = 1; k < word.length; k++) {
+    for (let k = resume ? cluster : 1; k < word.length; k++) {
       const c = word[k];
       if (syntax.shortNone?.includes(c)) return -1;
       const last = k === word.length - 1;
@@ -160,7 +166,8 @@ export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<s
         break;
       }
       if (syntax.shortFlags?.includes(c)) continue;
-      return last ? both(j + 1, j + 2) : both(j + 1, j + 1);
+      // As getopt reads a cluster (`-xk 5`): the characters after an option taking none are options too.
+      return last ? both(j + 1, j + 2) : both(j, j + 1, k + 1);
     }
   }
   j += syntax.operands ?? 0;

@@ -105,6 +105,15 @@ test('the options each wrapper documents are read as it reads them: the binary a
   expect(runIn(`${COPY}CMD ["env", "-a", "mackerel-container-agent", "/app/server"]\n`)).toBeUndefined();
 });
 
+test('an option a wrapper\'s syntax does not list, read as taking no argument, leaves the rest of its word as more options', () => {
+  // GIVEN an unlisted -x in one word with timeout's -k, whose argument is then the next word (as getopt reads `-xk 5`), before ls
+  // WHEN read / THEN it runs none: with -x taking no argument, -k takes 5, 10 is the duration and ls runs (a command is taken
+  // to run the agent only where both readings say so)
+  expect(runIn(`${COPY}CMD ["timeout", "-xk", "5", "10", "ls", "${AGENT}"]\n`)).toBeUndefined();
+  // ... and with the binary run after it, both readings run it
+  expect(runIn(`${COPY}CMD ["timeout", "-xk", "5", "10", "mackerel-container-agent"]\n`)).toBe('(CMD ["timeout", "-xk", "5", "10", "mackerel-container-agent"])');
+});
+
 describe('a shell runs the script of its -c, with the words after it as its $0, $1, ...', () => {
   test('a -c script, in the exec or the shell form, that only lists the binary runs no agent', () => {
     // GIVEN -c scripts listing the binary: in the shell form (Docker's /bin/sh -c runs sh -c), and given it as $1
