@@ -92,11 +92,12 @@ export function keyRefusal(error: unknown): MackerelApiError | undefined {
 }
 
 /**
- * The first call in `error` and its causes (as `keyRefusal`) whose API host name DNS said does not
- * exist (`nameNotFound`).
+ * The first call in `error` and its causes (as `keyRefusal`) whose API host name, `host`, DNS said
+ * does not exist (`nameNotFound`). Not another name: through a proxy (Node's fetch heeds HTTPS_PROXY
+ * under NODE_USE_ENV_PROXY), the name not found is the proxy's, which no apiBase mends.
  */
-export function unresolvedHost(error: unknown): MackerelApiError | undefined {
-  return causeOf(error, (e) => nameNotFound(e.cause));
+export function unresolvedHost(error: unknown, host: string): MackerelApiError | undefined {
+  return causeOf(error, (e) => nameNotFound(e.cause) && (e.cause as { cause: { hostname?: unknown } }).cause.hostname === host);
 }
 
 function causeOf(error: unknown, is: (e: MackerelApiError) => boolean): MackerelApiError | undefined {

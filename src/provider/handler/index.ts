@@ -248,7 +248,8 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
  */
 function advice(error: unknown): string {
   if (localApi()) return '';
-  if (unresolvedHost(error)) {
+  const apiBase = process.env.MACKEREL_APIBASE || DEFAULT_API_BASE;
+  if (URL.canParse(apiBase) && unresolvedHost(error, new URL(apiBase).hostname)) {
     return '; the API base\'s host name does not resolve: check the provider\'s apiBase, and that the Lambda\'s network resolves public names '
       + '(its VPC\'s DNS resolution, a Route 53 Resolver rule or DNS Firewall)';
   }

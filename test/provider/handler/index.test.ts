@@ -125,9 +125,10 @@ describe('handler', () => {
 
   describe('an API base whose host name does not resolve', () => {
     afterEach(() => vi.unstubAllGlobals());
-    const unresolved = (code: string) => Object.assign(new Error(`getaddrinfo ${code} api.mackerelio.com`), { code, hostname: 'api.mackerelio.com' });
+    const unresolved = (code: string, hostname = 'api.mackerelio.com') => Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, hostname });
 
     test('is not sent again (DNS said the name does not exist), and the failure says what to check', async () => {
+      process.env.MACKEREL_APIBASE = 'https://api.mackerelio.com/';
       const fetch = vi.fn(async () => { throw new TypeError('fetch failed', { cause: unresolved('ENOTFOUND') }); });
       vi.stubGlobal('fetch', fetch);
 
@@ -137,6 +138,15 @@ describe('handler', () => {
         + 'the API base\'s host name does not resolve: check the provider\'s apiBase, and that the Lambda\'s network resolves public names '
         + '(its VPC\'s DNS resolution, a Route 53 Resolver rule or DNS Firewall)');
       expect(fetch).toHaveBeenCalledTimes(1);
+    }, 20_000);
+
+    test('a proxy\'s host name that does not resolve (fetch under NODE_USE_ENV_PROXY) is not said to be the API base\'s', async () => {
+      process.env.MACKEREL_APIBASE = 'https://api.mackerelio.com/';
+      vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('fetch failed', { cause: unresolved('ENOTFOUND', 'proxy.corp.internal') }); }));
+
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext(8_000)));
+
+      expect(error.message).toBe('Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: no response: fetch failed: getaddrinfo ENOTFOUND proxy.corp.internal');
     }, 20_000);
 
     test('is sent again when DNS only failed for now (EAI_AGAIN), with no such advice', async () => {
