@@ -83,10 +83,19 @@ const NAME_MAX = 255;
 /**
  * A temp file name beside `name`, unique to the write: `<name>.<pid>.<random>.tmp`. A name near
  * the limit would go past it with the suffix (ENAMETOOLONG, failing every save after the first
- * object was made): it is cut short then, and a hash of the whole name keeps two such names apart.
+ * object was made): it is cut short then (`_nameWithSuffix`).
  */
 function tempName(name: string): string {
-  const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  return _nameWithSuffix(name, `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * `name` + `suffix` (a file beside `name`'s: its temp file, its lock), or, where that would pass
+ * the 255-byte limit, `name` cut short with a hash of the whole name before `suffix`: the same for
+ * the same name, so that two runs find one lock, and apart for two long names beside each other.
+ * @internal
+ */
+export function _nameWithSuffix(name: string, suffix: string): string {
   if (Buffer.byteLength(name + suffix) <= NAME_MAX) return name + suffix;
   const hash = `~${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
   // By code points, so that no character is cut in half.

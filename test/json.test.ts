@@ -1,9 +1,9 @@
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { _writeJsonFile, _writeTarget } from '../src/_json';
-import { _fileStore, _readState } from '../src/cli/state';
+import { _fileStore, _lockState, _readState } from '../src/cli/state';
 import { readEmulatorState } from '../src/emulator/_persist';
 
 // FAT and some network mounts refuse chmod (EPERM) even to the file's owner.
@@ -90,6 +90,25 @@ describe('_writeJsonFile of a name near the filesystem\'s limit (255 bytes)', ()
     store.save();
     expect(readdirSync(d)).toEqual([name]);
     expect(_readState(join(d, name))).toEqual(store.state);
+  });
+});
+
+describe('the lock of a state file named near the filesystem\'s limit (255 bytes)', () => {
+  test('is taken and released beside it, cut short: <file>.lock would pass the limit; a second lock is refused, and two such names stay apart', () => {
+    const d = dir();
+    const [one, two] = ['a', 'b'].map((last) => join(d, `${'s'.repeat(249)}${last}.json`));
+    expect(Buffer.byteLength(basename(one))).toBe(255);
+    const release = _lockState(one);
+    const [lock] = readdirSync(d);
+    expect(Buffer.byteLength(lock)).toBeLessThanOrEqual(255);
+    expect(lock).toMatch(/^s+~[0-9a-f]{12}\.lock$/);
+    expect(() => _lockState(one)).toThrow(/is locked by pid/);
+    // The other file's lock is its own: both cut to one prefix, apart by the hash.
+    const releaseTwo = _lockState(two);
+    expect(readdirSync(d)).toHaveLength(2);
+    releaseTwo();
+    release();
+    expect(readdirSync(d)).toEqual([]);
   });
 });
 

@@ -5,10 +5,10 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { _CliError, _StateSaveError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
-import { _absent, _isObject, _readJsonFile, _writeJsonFile, _writeTarget } from '../_json';
+import { _absent, _isObject, _nameWithSuffix, _readJsonFile, _writeJsonFile, _writeTarget } from '../_json';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 import type { StackView } from '../provider/handler/stack';
 
@@ -238,8 +238,8 @@ export function _checkStateDirectory(file: string, verb: 'read' | 'write'): stri
 }
 
 /**
- * Takes the lock of a state file, `<file>.lock` (created exclusively, holding the pid, host and
- * time; through a symbolic link, beside the file it leads to), so that a second apply on the same state refuses at once instead of making every object
+ * Takes the lock of a state file, `<file>.lock` (cut short with a hash near the 255-byte limit;
+ * created exclusively, holding the pid, host and time; through a symbolic link, beside the file it leads to), so that a second apply on the same state refuses at once instead of making every object
  * twice and orphaning one set. Returns the release, to call in `finally`: it removes the lock only
  * if this run still holds it.
  * @internal
@@ -248,7 +248,9 @@ export function _lockState(file: string): () => void {
   // The lock is apply's first write: a --state in a directory that is not there (a typo, or one not
   // made yet) is said so, not as ENOENT of a lock file the user never named.
   // Beside the file the saves write: two links to one state are one state, whose two applies would each make every object.
-  const lock = `${_checkStateDirectory(file, 'write')}.lock`;
+  const target = _checkStateDirectory(file, 'write');
+  // A name near the 255-byte limit is cut short as its temp file's is: `<file>.lock` would be refused (ENAMETOOLONG) before anything was done.
+  const lock = join(dirname(target), _nameWithSuffix(basename(target), '.lock'));
   const holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   let fd: number;
   try {
