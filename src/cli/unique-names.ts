@@ -205,6 +205,8 @@ function checkUrlPathSwaps(plans: readonly _StackPlan[], state: _StateFile, depe
  * apply orders (`checkUrlPathOrder`) where nothing stands against it: a new apply starts only where
  * the dashboard giving the path up is of a stack the taking one's does not depend on, or where the
  * dependencies of a stack, with its hand-overs of that apply, would write the taking one first.
+ * Where that takes more than two applies, each dashboard goes to a free URL path of its own instead,
+ * then each to its URL path: two applies, the fewest a ring takes.
  */
 function swapMessage(ring: readonly UrlPathMove[], plans: readonly _StackPlan[], dependsOn: (stackName: string, other: string) => boolean): string {
   const shown = ring.map((m) => `${m.at} (${JSON.stringify(m.from)} -> ${JSON.stringify(m.to)})`);
@@ -213,11 +215,15 @@ function swapMessage(ring: readonly UrlPathMove[], plans: readonly _StackPlan[],
   const [first, applies] = ring.map((_, i) => [...ring.slice(i), ...ring.slice(0, i)])
     .map((r) => [r[0], appliesAfterFree(r, plans, dependsOn)] as const)
     .reduce((best, next) => (next[1].length < best[1].length ? next : best));
-  const steps = [`${first.at} to a free URL path`, ...applies.map((moves) => and(moves.map((m) => `${m.at} to ${JSON.stringify(m.to)}`)))];
   const refused = `${who} ${ring.length === 2 ? 'swap their dashboard URL paths' : 'take each other\'s dashboard URL paths round'}; Mackerel refuses (409) a `
     + 'URL path another dashboard holds at the moment of the write, so whichever is updated first would fail. Swap them through a free URL path';
-  return steps.length === ring.length + 1 ? `${refused}, one apply per move: ${steps.slice(0, -1).join(', then ')}, then ${steps[steps.length - 1]}`
-    : `${refused}, in ${steps.length} applies: ${steps.join('; then ')} (an apply writes a dashboard that gives a URL path up before the one that takes it)`;
+  // Past two applies, each dashboard to a free URL path of its own makes it in two: the second takes only URL paths the first left, no hand-over to order.
+  if (applies.length > 1) {
+    return `${refused} each, in 2 applies: ${and(ring.map((m) => m.at))} each to a free URL path of its own; then `
+      + `${and(ring.map((m) => `${m.at} to ${JSON.stringify(m.to)}`))} (the second takes only URL paths the first left, so that no dependency has to order them)`;
+  }
+  const steps = [`${first.at} to a free URL path`, ...applies.map((moves) => and(moves.map((m) => `${m.at} to ${JSON.stringify(m.to)}`)))];
+  return `${refused}, in ${steps.length} applies: ${steps.join('; then ')} (an apply writes a dashboard that gives a URL path up before the one that takes it)`;
 }
 
 /** The applies that make the moves of `ring` once its first dashboard is at a free URL path, each apply's moves in the order written. */

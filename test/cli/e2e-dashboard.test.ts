@@ -518,12 +518,14 @@ test('two dashboards that swap URL paths are refused before anything is sent, na
 
 /**
  * The applies a swap's refusal advises, as printed: for each, the moves it makes, `<stack>/<construct id>`
- * to its URL path (`shop/free` for a free one).
+ * to its URL path (`shop/free` for a free one, `shop/free-<stack>-<id>` for a free one of its own).
  */
 function adviceApplies(err: string): Array<Array<[string, string]>> {
-  const advice = err.replace(/^.*Swap them through a free URL path, (one apply per move|in \d+ applies): /, '').replace(/( \(an apply writes .*\))?; nothing was changed$/, '');
-  return advice.split(/; then |, then /).map((step) => [...step.matchAll(/(\w+)\/([A-Za-z]\w*?)[0-9A-F]{8} to (a free URL path|"([^"]+)")/g)]
-    .map((m): [string, string] => [`${m[1]}/${m[2]}`, m[4] ?? 'shop/free']));
+  const advice = err.replace(/^.*Swap them through a free URL path( each)?, in \d+ applies: /, '').replace(/( \(an apply writes .*\)| \(the second takes .*\))?; nothing was changed$/, '');
+  const at = /(\w+)\/([A-Za-z]\w*?)[0-9A-F]{8}/g;
+  return advice.split('; then ').map((step) => (step.endsWith(' each to a free URL path of its own')
+    ? [...step.matchAll(at)].map((m): [string, string] => [`${m[1]}/${m[2]}`, `shop/free-${m[1]}-${m[2]}`.toLowerCase()])
+    : [...step.matchAll(/(\w+)\/([A-Za-z]\w*?)[0-9A-F]{8} to (a free URL path|"([^"]+)")/g)].map((m): [string, string] => [`${m[1]}/${m[2]}`, m[4] ?? 'shop/free'])));
 }
 
 test('three dashboards that take each other\'s URL paths round are refused too, with the moves in an order that works', async () => {
@@ -557,7 +559,7 @@ describe('dashboards of two stacks that swap URL paths', () => {
   });
 
   test.each([
-    ['no dependency between the stacks: one apply per move', undefined, 3],
+    ['no dependency between the stacks: each to a free URL path of its own, then each to its URL path', undefined, 2],
     ['BShop depends on AShop: the last two moves are one apply, BShop\'s dashboard sent to the free URL path first', ['BShop', 'AShop'] as [string, string], 2],
     ['AShop depends on BShop: the same, AShop\'s sent there first', ['AShop', 'BShop'] as [string, string], 2],
   ])('are refused, with applies that go through as printed: %s', async (_, dependency, count) => {
@@ -578,6 +580,50 @@ describe('dashboards of two stacks that swap URL paths', () => {
       expect(next.code).toBe(0);
     }
     expect(urlPaths()).toEqual(['AShop shop/b', 'BShop shop/a']);
+  });
+});
+
+describe('rings of dashboards across stacks', () => {
+  /** Dashboards `<stack>/<id>` at `paths`, in the stacks `deps` names (each pair: the first depends on the second). */
+  const stacks = (dir: string, boards: string[], paths: Record<string, string>, deps: Array<[string, string]>) => {
+    const names = [...new Set(boards.map((b) => b.split('/')[0]))].sort();
+    return synthStacks(dir, names, (stack) => {
+      for (const b of boards.filter((x) => x.startsWith(`${stack.stackName}/`))) {
+        new Dashboard(stack, b.split('/')[1], { title: b.replace('/', ' '), urlPath: paths[b] });
+      }
+      // Added once every stack is there.
+      const find = (name: string) => stack.node.scope!.node.findChild(name) as typeof stack;
+      if (stack.stackName === names[names.length - 1]) for (const [from, to] of deps) find(from).addDependency(find(to));
+    });
+  };
+
+  test.each([
+    ['3 across 3 stacks, CShop depending on AShop only', ['AShop/X', 'BShop/Y', 'CShop/Z'], [['CShop', 'AShop']]],
+    ['3 across 3 stacks, no dependency', ['AShop/X', 'BShop/Y', 'CShop/Z'], []],
+    ['3 across 3 stacks, each depending on the one before', ['AShop/X', 'BShop/Y', 'CShop/Z'], [['BShop', 'AShop'], ['CShop', 'BShop']]],
+    ['4 across 2 stacks, alternating, no dependency', ['AShop/P', 'BShop/Q', 'AShop/R', 'BShop/S'], []],
+    ['4 across 2 stacks, alternating, BShop depending on AShop', ['AShop/P', 'BShop/Q', 'AShop/R', 'BShop/S'], [['BShop', 'AShop']]],
+    ['4 across 3 stacks, CShop depending on BShop', ['AShop/P', 'BShop/Q', 'CShop/R', 'AShop/S'], [['CShop', 'BShop']]],
+  ] as Array<[string, string[], Array<[string, string]>]>)('%s: refused, with at most 2 applies that go through as printed', async (_, boards, deps) => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const at = (i: number) => `shop/p${i}`;
+    const paths: Record<string, string> = Object.fromEntries(boards.map((b, i) => [b, at(i)]));
+    expect((await cli(['apply', stacks(dir, boards, paths, deps), ...base])).code).toBe(0);
+    // Each takes the URL path of the one after it, round.
+    const ring = Object.fromEntries(boards.map((b, i) => [b, at((i + 1) % boards.length)]));
+    const run = await cli(['apply', stacks(dir, boards, ring, deps), ...base]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/take each other's dashboard URL paths round; .*; nothing was changed$/);
+    const advice = adviceApplies(run.err);
+    expect(advice).toHaveLength(2);
+    for (const moves of advice) {
+      Object.assign(paths, Object.fromEntries(moves));
+      const next = await cli(['apply', stacks(dir, boards, paths, deps), ...base]);
+      expect(next.err).toBe('');
+      expect(next.code).toBe(0);
+    }
+    expect(urlPaths()).toEqual(boards.map((b) => `${b.replace('/', ' ')} ${ring[b]}`).sort());
   });
 });
 
