@@ -7,7 +7,7 @@ import { _App, _heldCount, _stacksNotInApp, _unappliedDependencies } from './ass
 import { _pendingReplacements } from './diff';
 import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
-import { _Holds, _readLive } from './live';
+import { _Holds, _readingOnce, _readLive } from './live';
 import { _nameOf, _tiedService } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
@@ -139,8 +139,10 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
  * @internal
  */
 export async function _goneUnchanged(
-  outcomes: readonly _Outcome[], get: _Get, holds?: _Holds, applied?: (o: _Outcome) => { readonly [key: string]: unknown } | undefined,
+  outcomes: readonly _Outcome[], getEach: _Get, holds?: _Holds, applied?: (o: _Outcome) => { readonly [key: string]: unknown } | undefined,
 ): Promise<_Outcome[]> {
+  // After the run, which writes nothing more: the services' list each service and graph annotation is found in is read once.
+  const get = _readingOnce(getEach);
   const gone: _Outcome[] = [];
   try {
     for (const o of outcomes) {

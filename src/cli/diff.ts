@@ -11,7 +11,7 @@ import { _BeforeCleanup, _BeforeStackCleanup, _NOTHING_BEFORE, _beforeCleanups, 
 import { _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
-import { _Holds, _LiveObject, _readLive } from './live';
+import { _Holds, _LiveObject, _readingOnce, _readLive } from './live';
 import { _isNamedType, _nameOf } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
@@ -262,9 +262,11 @@ export function _stackDrift(
  * for (the emulator of an --emulator run): one it lacks is gone. @internal
  */
 export async function _diff(
-  app: _App, state: _StateFile, get: _Get, env: _Environment, notice: (m: string) => void, knownFields: (type: string) => readonly string[],
+  app: _App, state: _StateFile, getEach: _Get, env: _Environment, notice: (m: string) => void, knownFields: (type: string) => readonly string[],
   holds?: _Holds,
 ): Promise<_DiffEntry[]> {
+  // diff writes nothing: a list many objects are found in (the services') is read once.
+  const get = _readingOnce(getEach);
   const entries: _DiffEntry[] = [];
   const plans = _planApp(app, state, env, notice);
   plans.checkImports({ applying: false });

@@ -98,6 +98,19 @@ const READERS: { readonly [type: string]: Reader } = {
 export type _Holds = (type: string, physicalId: string) => boolean | undefined;
 
 /**
+ * `get` that reads each path once: for one pass of reads of a run that writes nothing meanwhile
+ * (diff; apply's summary after its run), where each service and each graph annotation reads the
+ * services' list, which would otherwise be read again for every one of them. @internal
+ */
+export function _readingOnce(get: _Get): _Get {
+  const read = new Map<string, Promise<unknown>>();
+  return (path) => {
+    if (!read.has(path)) read.set(path, get(path));
+    return read.get(path)!;
+  };
+}
+
+/**
  * Reads one live object. One the API has no read for stays `unreadable` (no fields to compare)
  * unless `holds` knows it is not there, or (a graph annotation) its `applied` properties name a
  * service Mackerel does not have: gone, as one read would be. @internal

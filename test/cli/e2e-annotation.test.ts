@@ -94,3 +94,27 @@ test('an annotation whose service is deleted outside is gone with it, though the
   expect(apply.out).toMatch(/^Done: 1 unchanged\. 1 of the unchanged was deleted in Mackerel outside the template and left so \(GraphAnnotation Shop\/Deploys\w+\)/m);
   expect(apply.out).not.toMatch(/In Mackerel:/);
 });
+
+test('diff and apply read the services\' list once for a service and its annotations, not once for each', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  const outdir = synthStack(dir, (stack) => {
+    const shop = new MackerelService(stack, 'Service', { name: 'shop' });
+    new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+    for (const id of ['Deploys', 'Releases', 'Rollouts']) new DeploymentAnnotation(stack, id, { service: shop });
+  });
+  expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+  expect(shared.emulator.state().graphAnnotations).toHaveLength(3);
+  const servicesRead = (from: number) => shared.emulator.requests().slice(from).filter((r) => r.method === 'GET' && r.path === '/api/v0/services');
+
+  // diff reads each object the state holds: the service and the three annotations, by that one list
+  let from = shared.emulator.requests().length;
+  const diff = await cli(['diff', outdir, ...base]);
+  expect(diff.out).toBe('No differences.');
+  expect(servicesRead(from)).toHaveLength(1);
+
+  // apply, which changes nothing, reads them after its run for what is gone: once, not once for each
+  from = shared.emulator.requests().length;
+  expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+  expect(servicesRead(from)).toHaveLength(1);
+});
