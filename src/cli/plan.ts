@@ -529,8 +529,15 @@ export function _planApp(
       }
     },
     checkUniqueNames: (pending) => {
-      // In the order apply runs the stacks: a dashboard may take the URL path one of a stack applied before it gives up.
-      const reaches = (from: string, to: string, seen = new Set<string>()): boolean => dependsOn(from)
+      // In the order apply runs the stacks: a dashboard may take the URL path one of a stack applied before it gives up,
+      // where the templates make the one stack depend on the other: an import only the state recorded (the template no
+      // longer has it) orders apply, but not CloudFormation, which deploys by the templates.
+      const ordering = (name: string): string[] => [
+        ...app.stacks.find((s) => s.stackName === name)?.dependencies ?? [],
+        ...Object.values(templateImports(name)),
+        ...(planOf(name)?.outputReads() ?? []).map((read) => read.stackName),
+      ];
+      const reaches = (from: string, to: string, seen = new Set<string>()): boolean => ordering(from)
         .some((d) => d === to || (!seen.has(d) && seen.add(d) && reaches(d, to, seen)));
       _checkUniqueNames(stacks, state, reaches);
       _checkNamedElsewhere(acting, state, pending, { names: allNames, stage: app.stage ? ` --stage ${app.stage}` : '' });

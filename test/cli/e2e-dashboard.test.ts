@@ -3,6 +3,7 @@ import { CfnParameter, Duration } from 'aws-cdk-lib';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, synthStack, synthStacks, useEmulatorPerFile, workDir } from './_fixture';
 import { Dashboard, DashboardFormatOperator, DashboardGraphRange, DashboardWidget } from '../../src/dashboards';
+import { HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -857,4 +858,35 @@ test('a URL path made of a service\'s name follows the service renamed in the sa
   expect(run.err).toBe('');
   expect(run.code).toBe(0);
   expect(urlPaths()).toEqual(['archive shop/web', 'web shop2/web']);
+});
+
+test('a hand-over between stacks ordered only by an import the template no longer has is refused: CloudFormation no longer orders them', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  // With `imports`, a monitor of BShop is scoped to AShop's service (an export and an import, which CDK makes a dependency).
+  const stacks = (a: string, b: string, imports: boolean, depend = false) => {
+    let service: MackerelService | undefined;
+    return synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+      if (stack.stackName === 'AShop') service = new MackerelService(stack, 'Service', { name: 'shop-a' });
+      if (depend && stack.stackName === 'BShop') stack.addDependency(stack.node.scope!.node.findChild('AShop') as typeof stack);
+      if (stack.stackName === 'BShop' && imports) {
+        new HostMetricMonitor(stack, 'Cpu', {
+          name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.fromService(service!)],
+        });
+      }
+      new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
+    });
+  };
+  expect((await cli(['apply', stacks('shop/a', 'shop/b', true), ...base])).code).toBe(0);
+  const sent = writes().length;
+  // BShop's dashboard takes shop/a, which AShop's leaves, and no longer imports from AShop: no dependency orders the stacks.
+  const run = await cli(['apply', stacks('shop/z', 'shop/a', false), ...base]);
+  expect(run.err).toMatch(/BShop\/Board\w* \("shop\/b" -> "shop\/a"\) takes the URL path Custom::MackerelDashboard AShop\/Board\w* leaves \("shop\/a" -> "shop\/z"\), and no dependency orders stack BShop after stack AShop/);
+  expect(run.code).toBe(2);
+  expect(writes()).toHaveLength(sent);
+  // With the dependency the refusal advises, it goes through.
+  const ordered = await cli(['apply', stacks('shop/z', 'shop/a', false, true), ...base]);
+  expect(ordered.err).toBe('');
+  expect(ordered.code).toBe(0);
+  expect(urlPaths()).toEqual(['AShop shop/z', 'BShop shop/a']);
 });
