@@ -26,10 +26,13 @@ function starTargets(file) {
   if (marked) return JSON.parse(marked.slice(MARK.length));
   const lines = text.split('\n');
   const start = lines.findIndex((line) => line.startsWith('Object.defineProperty(exports, "__esModule"'));
-  if (start < 0 || !lines.some((line) => EXPORT_STAR.test(line))) return undefined;
+  if (start < 0) return undefined;
+  // tsc keeps a barrel's comments (why a part is exported) and its source map line: not statements.
+  const statements = lines.slice(start + 1).join('\n').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+    .split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  if (!statements.some((line) => EXPORT_STAR.test(line))) return undefined;
   const targets = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line === '' || line.startsWith('//# sourceMappingURL=')) continue;
+  for (const line of statements) {
     const match = EXPORT_STAR.exec(line);
     if (!match) throw new Error(`${path.relative(LIB, file)}: cannot make lazy a barrel with a statement other than \`export *\`: ${line}`);
     targets.push(match[1]);

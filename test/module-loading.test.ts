@@ -170,6 +170,40 @@ console.log(JSON.stringify({ count: names.length, missing }));
     expect(result.missing).toEqual([]);
   }, 60_000);
 
+  test('makes lazy a barrel whose export lines carry comments, as tsc keeps them', () => {
+    const dir = path.join(scratch, 'commented');
+    const files: Record<string, string> = {
+      'index.ts': `// The parts, in the order their names win.
+export * from './a';
+/** The second part. */
+export * from './b'; // the third follows
+/*
+ * A block comment between two lines.
+ */
+export * from './c';
+`,
+      'a.ts': 'export class A {}\n',
+      'b.ts': 'export const B = \'b\';\n',
+      'c.ts': 'export enum C { X = \'x\' }\n',
+    };
+    mkdirSync(dir);
+    for (const [file, source] of Object.entries(files)) {
+      const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 };
+      const output = ts.transpileModule(source, { compilerOptions, fileName: file }).outputText;
+      writeFileSync(path.join(dir, file.replace(/\.ts$/, '.js')), output);
+    }
+    const lazify = spawnSync(process.execPath, [path.join(ROOT, 'build-tools', 'lazify.js'), dir], { encoding: 'utf8' });
+    expect(lazify.stderr).toBe('');
+    expect(lazify.status).toBe(0);
+    const result = inFreshProcess('commented-app.js', `
+const path = require('path');
+const lib = require('./commented');
+const loadedFirst = Object.keys(require.cache).filter((f) => f.startsWith(path.join(__dirname, 'commented') + path.sep)).map((f) => path.basename(f)).sort();
+console.log(JSON.stringify({ names: Object.keys(lib), loadedFirst, a: typeof lib.A, b: lib.B, c: lib.C.X }));
+`);
+    expect(result).toEqual({ names: ['A', 'B', 'C'], loadedFirst: ['index.js'], a: 'function', b: 'b', c: 'x' });
+  }, 60_000);
+
   test('lets an ES module import names from it, and keeps instanceof', () => {
     const result = inFreshProcess('esm.mjs', `
 import { App, Stack } from 'aws-cdk-lib';
