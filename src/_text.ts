@@ -85,9 +85,10 @@ export function _maskedUserinfo(value: string): string {
 }
 
 /**
- * An API base as an error may show it: its userinfo masked (`_maskedUserinfo`), and its query or
- * fragment too, after the `?` or `#` (a token may ride in either: `https://api/?token=...`), which
- * a base never carries, so the error says what is wrong without it.
+ * A URL as an error or warning may show it (an API base, a proxy, the agent's config location): its
+ * userinfo masked (`_maskedUserinfo`), and its query or fragment too, after the `?` or `#` (a token
+ * may ride in either: `https://api/?token=...`, a presigned S3 URL's `X-Amz-Signature`). The rest
+ * says what is wrong without them.
  * @internal
  */
 export function _maskedApiBase(value: string): string {

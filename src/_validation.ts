@@ -1,7 +1,7 @@
 import { Annotations, App, Token } from 'aws-cdk-lib';
 import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { IConstruct } from 'constructs';
-import { _maskedUserinfo } from './_text';
+import { _maskedApiBase } from './_text';
 
 /**
  * Builds the library's one error format:
@@ -163,5 +163,5 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 export function _warnCleartextApiBase(scope: IConstruct, property: string, url: URL): void {
   if (url.protocol !== 'http:' || LOOPBACK.test(url.hostname)) return;
   Annotations.of(scope).addWarningV2('cdk-mackerel:apiBaseCleartext',
-    `${property} ${JSON.stringify(_maskedUserinfo(url.href))} sends the Mackerel API key, which can write, in cleartext over HTTP to ${url.hostname}. Use an https URL`);
+    `${property} ${JSON.stringify(_maskedApiBase(url.href))} sends the Mackerel API key, which can write, in cleartext over HTTP to ${url.hostname}. Use an https URL`);
 }

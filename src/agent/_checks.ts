@@ -2,7 +2,7 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
-import { _maskedUserinfo } from '../_text';
+import { _maskedApiBase } from '../_text';
 import { _checkEnum, _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _checkEnvText } from './_env-text';
@@ -55,7 +55,7 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
 
 /**
  * The free text the agent is given in its environment, each checked before its own rules so that
- * the error says what is wrong with it. A URL is shown with its user name and password masked.
+ * the error says what is wrong with it. A URL is shown with its user name, password, query and fragment masked.
  */
 function checkEnvTexts(scope: IConstruct, options: MackerelAgentOptions): void {
   const other = (what: string) => `other text (U+FFFD in its place), so ${what}`;
@@ -71,7 +71,7 @@ function checkEnvTexts(scope: IConstruct, options: MackerelAgentOptions): void {
   check('ignoreContainer', options.ignoreContainer, 'MACKEREL_IGNORE_CONTAINER', other('the agent would not leave out the containers it names'));
   for (const [property, variable] of [['apiBase', 'MACKEREL_APIBASE'], ['httpProxy', 'HTTP_PROXY'], ['httpsProxy', 'HTTPS_PROXY']] as const) {
     const url = options[property];
-    check(property, url, variable, other('the agent would not reach the URL given'), url === undefined ? undefined : _maskedUserinfo(url));
+    check(property, url, variable, other('the agent would not reach the URL given'), url === undefined ? undefined : _maskedApiBase(url));
   }
   if (!Token.isUnresolved(options.noProxy)) {
     (options.noProxy ?? []).forEach((entry, i) => check(`noProxy[${i}]`, entry, 'NO_PROXY', other('the agent would send its requests to that host through the proxy')));
@@ -355,11 +355,11 @@ function escapedCodePoint(s: string, i: number): { codePoint: number | undefined
   return { codePoint: C_ESCAPES.get(c), end: i + 1 + String.fromCodePoint(s.codePointAt(i + 1)!).length };
 }
 
-/** A proxy's user name and password are shown nowhere: the error shows the rest of the URL. */
+/** A URL's user name, password, query and fragment are shown nowhere: the error shows the rest of it. */
 function checkUrl(scope: IConstruct, property: string, value: string | undefined): URL | undefined {
   if (value === undefined || Token.isUnresolved(value)) return undefined;
   const url = _httpUrl(value);
-  if (!url) _fail(scope, property, _maskedUserinfo(value), 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
+  if (!url) _fail(scope, property, _maskedApiBase(value), 'is not an http or https URL', 'an absolute URL such as "https://proxy.example.com:3128"');
   return url;
 }
 

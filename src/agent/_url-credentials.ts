@@ -1,6 +1,6 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _maskedUserinfo, _userinfoOf } from '../_text';
+import { _maskedApiBase, _userinfoOf } from '../_text';
 
 /** Where a URL with credentials goes, for the warning. @internal */
 export interface UrlInTemplate {
@@ -18,7 +18,7 @@ export interface UrlInTemplate {
  * Warns when a URL the agent is given (a proxy, its API base, its config's location) carries a user
  * name or password: the URL goes into the agent's environment, which is written into the template
  * as it is, so anyone who can read the stack, or describe the task definition, can read them. The
- * warning shows the URL masked (`_maskedUserinfo`). `url` is the value parsed where it holds no token.
+ * warning shows the URL masked (`_maskedApiBase`: its userinfo, query and fragment). `url` is the value parsed where it holds no token.
  * @internal
  */
 export function _warnUrlCredentials(scope: IConstruct, where: UrlInTemplate, value: string | undefined, url: URL | undefined): void {
@@ -27,7 +27,7 @@ export function _warnUrlCredentials(scope: IConstruct, where: UrlInTemplate, val
   if (!literal.user && !literal.password) return;
   const carried = !literal.password ? 'a user name, which is' : !literal.user ? 'a password, which is' : 'a user name and password, which are';
   Annotations.of(scope).addWarningV2(where.id,
-    `${where.property} ${JSON.stringify(_maskedUserinfo(value))} carries ${carried} written into the template in plain text `
+    `${where.property} ${JSON.stringify(_maskedApiBase(value))} carries ${carried} written into the template in plain text `
     + `(${where.variable} of the agent container), readable by anyone who can read the stack or the task definition. ${where.advice}`);
 }
 

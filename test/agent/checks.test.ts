@@ -175,7 +175,7 @@ describe('options rejected at construction, with the path, property, value and w
     // GIVEN an "@" after the authority, with and without credentials before it, and without a scheme
     const refused: Array<[Partial<MackerelAgentOptions>, string]> = [
       [{ httpsProxy: 'socks5://proxy:1080/a@b' }, 'httpsProxy "socks5://proxy:1080/a@b" is not an http or https URL'],
-      [{ httpsProxy: 'socks5://proxy:1080?user=a@b' }, 'httpsProxy "socks5://proxy:1080?user=a@b" is not an http or https URL'],
+      [{ httpsProxy: 'socks5://proxy:1080?user=a@b' }, 'httpsProxy "socks5://proxy:1080?****" is not an http or https URL'],
       [{ apiBase: 'api.internal/v0@x' }, 'apiBase "api.internal/v0@x" is not an http or https URL'],
       [{ httpsProxy: 'socks5://proxyuser:s3cret@proxy:1080/a@b' }, 'httpsProxy "socks5://****@proxy:1080/a@b" is not an http or https URL'],
       [{ httpsProxy: 'socks5://proxyuser:s3?cr#et@proxy:1080/a@b' }, 'httpsProxy "socks5://****@b" is not an http or https URL'],
@@ -185,6 +185,42 @@ describe('options rejected at construction, with the path, property, value and w
       expect(addAgent(options)).toThrow(`Stack/Agent: ${message}`);
       expect(addAgent(options)).not.toThrow(/proxyuser|s3/);
     }
+  });
+
+  test('a URL quoted by an error or a warning shows no query or fragment, where a token may ride', () => {
+    const message = (options: Partial<MackerelAgentOptions>) => {
+      try {
+        addAgent(options)();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    // GIVEN a token in the query or fragment of a URL that is refused
+    expect(message({ apiBase: 'api.internal/?token=s3cret' })).toContain('Stack/Agent: apiBase "api.internal/?****" is not an http or https URL');
+    expect(message({ httpsProxy: 'socks5://proxy:1080/#s3cret' })).toContain('Stack/Agent: httpsProxy "socks5://proxy:1080/#****" is not an http or https URL');
+    // and of one holding a lone surrogate
+    for (const property of ['apiBase', 'httpProxy', 'httpsProxy'] as const) {
+      expect(message({ [property]: 'https://api\ud800.internal/?token=s3cret' }))
+        .toContain(`Stack/Agent: ${property} "https://api\\ud800.internal/?****" holds a lone UTF-16 surrogate (U+D800)`);
+    }
+    // THEN none shows the token
+    for (const options of [{ apiBase: 'api.internal/?token=s3cret' }, { httpsProxy: 'socks5://proxy:1080/#s3cret' }, { apiBase: 'https://api\ud800/?token=s3cret' }]) {
+      expect(message(options)).not.toContain('s3cret');
+    }
+    // GIVEN a token in the query of a URL that is warned about, for its cleartext or its user name
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelContainerAgent(stack, 'Agent', {
+      taskDefinition, apiKey, roles: ['shop:web'], apiBase: 'http://gateway:pw@api.internal/?token=s3cret', httpsProxy: 'http://user@proxy:3128/#s3cret',
+    });
+    // THEN each warning masks it
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.anyValue()).map((w) => w.entry.data as string);
+    expect(warnings).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^apiBase "http:\/\/\*\*\*\*@api.internal\/\?\*\*\*\*" sends the Mackerel API key/),
+      expect.stringMatching(/^apiBase "https?:\/\/\*\*\*\*@api.internal\/\?\*\*\*\*" carries a user name and password/),
+      expect.stringMatching(/^httpsProxy "http:\/\/\*\*\*\*@proxy:3128\/#\*\*\*\*" carries a user name/),
+    ]));
+    expect(JSON.stringify(warnings)).not.toContain('s3cret');
   });
 
   test('a proxy URL built around a token with an "@" in its path carries no credentials, so it is not warned about', () => {

@@ -4,7 +4,7 @@ import { _probedPort } from './_probe-port';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
 import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
 import { _YamlMap, _toYaml } from './yaml';
-import { _loneSurrogate, _maskedUserinfo, _userinfoOf } from '../../_text';
+import { _loneSurrogate, _maskedApiBase, _userinfoOf } from '../../_text';
 import { _fail } from '../../_validation';
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -215,8 +215,8 @@ function execProbe(scope: IConstruct, options: MackerelExecProbeOptions): _YamlM
 function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlMap {
   for (const property of ['path', 'scheme', 'method', 'host'] as const) known(scope, `config.readinessProbe.${property}`, options[property]);
   // A proxy URL built around a token (its host from a parameter, say) may still carry a literal user name and password.
-  if (options.proxy !== undefined && Token.isUnresolved(options.proxy)) notKnown(scope, 'config.readinessProbe.proxy', _maskedUserinfo(options.proxy));
-  if (options.proxy !== undefined) wellFormed(scope, 'config.readinessProbe.proxy', options.proxy, { value: _maskedUserinfo(options.proxy), what: 'holds' });
+  if (options.proxy !== undefined && Token.isUnresolved(options.proxy)) notKnown(scope, 'config.readinessProbe.proxy', _maskedApiBase(options.proxy));
+  if (options.proxy !== undefined) wellFormed(scope, 'config.readinessProbe.proxy', options.proxy, { value: _maskedApiBase(options.proxy), what: 'holds' });
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     known(scope, 'config.readinessProbe.headers name', name);
     // The value is not shown (here and below): a header such as Authorization holds a credential.
@@ -247,14 +247,14 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
     _fail(scope, 'config.readinessProbe.scheme', options.scheme, 'is not a known value', `one of ${schemes.map((v) => JSON.stringify(v)).join(', ')}`);
   }
   if (options.proxy !== undefined && !/^https?:\/\/[^\s]+$/.test(options.proxy)) {
-    _fail(scope, 'config.readinessProbe.proxy', _maskedUserinfo(options.proxy), 'is not an http or https URL', 'a URL such as http://proxy:3128');
+    _fail(scope, 'config.readinessProbe.proxy', _maskedApiBase(options.proxy), 'is not an http or https URL', 'a URL such as http://proxy:3128');
   }
   const proxy = options.proxy ?? '';
   const userinfo = _userinfoOf(proxy);
   // Go's transport sends an empty userinfo (http://@proxy, http://:@proxy) as an empty Basic credential: nothing to keep secret.
   if (userinfo && /[^:]/.test(proxy.slice(userinfo.start, userinfo.end))) {
     warnCredential(scope, 'config.readinessProbe.proxy', 'Probe through a proxy that needs no credential from inside the task, or probe the container directly',
-      `${JSON.stringify(_maskedUserinfo(proxy))} carries a user name or password, which is`);
+      `${JSON.stringify(_maskedApiBase(proxy))} carries a user name or password, which is`);
   }
   probeHost(scope, options.host, options.port);
   return {

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { _checkConfigReadable } from './_config-readable';
-import { _maskedUserinfo } from '../../_text';
+import { _maskedApiBase } from '../../_text';
 import { _fail, _httpUrl } from '../../_validation';
 import { _checkEnvText } from '../_env-text';
 import { _warnUrlCredentials } from '../_url-credentials';
@@ -95,9 +95,9 @@ export class MackerelAgentConfigLocation {
       return asUrlPath(this.file);
     }
     const url = this.url ?? '';
-    wellFormed(scope, 'config.location', url, _maskedUserinfo(url));
+    wellFormed(scope, 'config.location', url, _maskedApiBase(url));
     if (!Token.isUnresolved(url) && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
-      _fail(scope, 'config.location', _maskedUserinfo(url), 'is not an https URL', 'https://host/path',
+      _fail(scope, 'config.location', _maskedApiBase(url), 'is not an https URL', 'https://host/path',
         'Plain http would let anyone on the path change what the agent runs');
     }
     const advice = 'Use MackerelAgentConfigLocation.fromBucket, which the task role reads with its own credentials, or a URL that needs none';

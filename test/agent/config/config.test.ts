@@ -648,6 +648,31 @@ describe('agent config: a location the user maintains', () => {
       .toThrow('Stack/Agent: config.location "http://****@config.example.com/agent.yml" is not an https URL');
   });
 
+  test('a URL quoted by an error or warning shows no query or fragment: a presigned URL\'s signature or a token may ride there', () => {
+    const presigned = 'config.example.com/agent.yml?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=s3cret';
+    expect(() => withConfig({ location: MackerelAgentConfigLocation.fromUrl(`http://${presigned}`) }))
+      .toThrow('Stack/Agent: config.location "http://config.example.com/agent.yml?****" is not an https URL');
+    expect(() => withConfig({ location: MackerelAgentConfigLocation.fromUrl('http://config.example.com/agent.yml#token=s3cret') }))
+      .toThrow('Stack/Agent: config.location "http://config.example.com/agent.yml#****" is not an https URL');
+    const { stack } = withConfig({ location: MackerelAgentConfigLocation.fromUrl(`https://agent@${presigned}`) });
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.anyValue()).map((w) => w.entry.data);
+    expect(warnings).toEqual([expect.stringMatching(/^config.location "https:\/\/\*\*\*\*@config.example.com\/agent.yml\?\*\*\*\*" carries a user name, /)]);
+    expect(JSON.stringify(warnings)).not.toMatch(/s3cret|AKIAEXAMPLE/);
+  });
+
+  test('a probe proxy quoted by an error or warning shows no query or fragment', () => {
+    const probe = (options: Partial<Parameters<typeof MackerelReadinessProbe.http>[0]>) =>
+      ({ readinessProbe: MackerelReadinessProbe.http({ path: '/health', ...options }) });
+    expect(() => withConfig(probe({ port: 80, proxy: 'proxy:3128/?token=s3cret' })))
+      .toThrow('Stack/Agent: config.readinessProbe.proxy "proxy:3128/?****" is not an http or https URL');
+    expect(() => withConfig(probe({ port: 80, proxy: 'http://proxy\ud800:3128/#s3cret' })))
+      .toThrow('Stack/Agent: config.readinessProbe.proxy "http://proxy\\ud800:3128/#****" holds a lone UTF-16 surrogate (U+D800)');
+    const { stack } = withConfig(probe({ port: 80, proxy: 'http://user@proxy:3128/?token=s3cret' }));
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.anyValue()).map((w) => w.entry.data);
+    expect(warnings).toEqual([expect.stringContaining('"http://****@proxy:3128/?****" carries a user name or password')]);
+    expect(JSON.stringify(warnings)).not.toContain('s3cret');
+  });
+
   test('an https URL with a user name or password is written as given, with a warning that the template holds them in plain text', () => {
     const warned = (url: string) => {
       const { stack, taskDefinition } = withConfig({ location: MackerelAgentConfigLocation.fromUrl(url) });
@@ -726,6 +751,8 @@ describe('agent config: a location the user maintains', () => {
     const cases: Array<[(stack: Stack) => MackerelAgentConfigLocation, string]> = [
       [inBucket('agents/web\ud800.yml'), 'config.location key "agents/web\\ud800.yml" holds a lone UTF-16 surrogate (U+D800)'],
       [inBucket(`${token}/\udc00.yml`), `config.location key "${token}/\\udc00.yml" holds a lone UTF-16 surrogate (U+DC00)`],
+      [() => MackerelAgentConfigLocation.fromUrl('https://config.example.com/\ud800.yml?X-Amz-Signature=s3cret'),
+        'config.location "https://config.example.com/\\ud800.yml?****" holds a lone UTF-16 surrogate (U+D800)'],
       [() => MackerelAgentConfigLocation.fromFile('/etc/mackerel/\udbff.yml'), 'config.location "/etc/mackerel/\\udbff.yml" holds a lone UTF-16 surrogate (U+DBFF)'],
       [() => MackerelAgentConfigLocation.fromUrl('https://agent:s3cret@config.example.com/\ud800.yml'),
         'config.location "https://****@config.example.com/\\ud800.yml" holds a lone UTF-16 surrogate (U+D800)'],
