@@ -76,6 +76,8 @@ export class MackerelAgentConfigLocation {
   /** The value of `MACKEREL_AGENT_CONFIG`, validated. @internal */
   public _bind(scope: IConstruct, taskRole: iam.IRole): string {
     if (this.bucket && this.key !== undefined) {
+      // aws-cdk-lib checks a bucket's name only when it holds no token: literal text around one (`${prefix}-configs`) is not checked.
+      wellFormed(scope, 'config.location bucket', this.bucket.bucketName, this.bucket.bucketName);
       wellFormed(scope, 'config.location key', this.key, this.key);
       if (!Token.isUnresolved(this.key) && (this.key === '' || this.key.startsWith('/'))) {
         _fail(scope, 'config.location key', this.key, 'is not an S3 object key', 'a non-empty key without a leading "/"');

@@ -751,6 +751,9 @@ describe('agent config: a location the user maintains', () => {
     const cases: Array<[(stack: Stack) => MackerelAgentConfigLocation, string]> = [
       [inBucket('agents/web\ud800.yml'), 'config.location key "agents/web\\ud800.yml" holds a lone UTF-16 surrogate (U+D800)'],
       [inBucket(`${token}/\udc00.yml`), `config.location key "${token}/\\udc00.yml" holds a lone UTF-16 surrogate (U+DC00)`],
+      // aws-cdk-lib checks a bucket name only when it holds no token
+      [(stack) => MackerelAgentConfigLocation.fromBucket(s3.Bucket.fromBucketName(stack, 'Configs', `${token}-configs\ud800`), 'agent.yml'),
+        `config.location bucket "${token}-configs\\ud800" holds a lone UTF-16 surrogate (U+D800)`],
       [() => MackerelAgentConfigLocation.fromUrl('https://config.example.com/\ud800.yml?X-Amz-Signature=s3cret'),
         'config.location "https://config.example.com/\\ud800.yml?****" holds a lone UTF-16 surrogate (U+D800)'],
       [() => MackerelAgentConfigLocation.fromFile('/etc/mackerel/\udbff.yml'), 'config.location "/etc/mackerel/\\udbff.yml" holds a lone UTF-16 surrogate (U+DBFF)'],
