@@ -1,9 +1,9 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { _checkRoleFullName } from '../_names';
 import { _maskedApiBase } from '../_text';
-import { _checkEnum, _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
+import { _checkEnum, _describeProblem, _fail, _httpUrl, _repeats, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _checkEnvText } from './_env-text';
 import { _containersOf } from './_task-checks';
@@ -29,7 +29,10 @@ export function _checkAgentOptions(scope: IConstruct, options: MackerelAgentOpti
   checkEnvTexts(scope, options);
   const fargate = _mayRunOn(taskDefinition, 'FARGATE');
   // A list token (a CommaDelimitedList parameter) is one unresolved element, known only at deploy time.
-  if (!Token.isUnresolved(options.roles)) (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
+  if (!Token.isUnresolved(options.roles)) {
+    (options.roles ?? []).forEach((role, i) => _checkRoleFullName(scope, `roles[${i}]`, role));
+    checkRolesOnce(scope, options.roles ?? []);
+  }
   checkContainerName(scope, options.containerName);
   _checkEnum(scope, 'hostStatusOnStart', options.hostStatusOnStart, MackerelHostStatus);
   _checkEnum(scope, 'hostIdStore', options.hostIdStore, MackerelHostIdStore);
@@ -88,6 +91,20 @@ export function _mayRunOn(taskDefinition: ecs.TaskDefinition, launchType: 'FARGA
   const name: string | undefined = ecs.Compatibility[taskDefinition.compatibility];
   return (name ?? '').split('_AND_').includes(launchType)
     || (launchType === 'FARGATE' ? taskDefinition.isFargateCompatible : taskDefinition.isManagedInstancesCompatible);
+}
+
+/**
+ * A role given twice is written twice into MACKEREL_ROLES: the agent sends it on as split, without
+ * removing the repeat (container-agent.md section 1), and Mackerel does not document what it does
+ * with a role named twice in a host's roleFullnames. A host joins a role once, so a repeat is a
+ * slip, most often two lists joined.
+ */
+function checkRolesOnce(scope: IConstruct, roles: string[]): void {
+  const [repeat] = _repeats(roles);
+  if (!repeat) return;
+  // One parameter given twice repeats its token: shown as the template writes it, not as token text.
+  const value = roles[repeat.index];
+  _fail(scope, `roles[${repeat.index}]`, Token.isUnresolved(value) ? Stack.of(scope).resolve(value) : value, 'is given twice', 'each role once');
 }
 
 function checkContainerName(scope: IConstruct, name: string | undefined): void {

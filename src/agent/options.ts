@@ -30,7 +30,8 @@ export interface MackerelAgentOptions {
    * The roles the task's host joins, as `service:role` full names (`MACKEREL_ROLES`).
    *
    * Each part is 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. Services and
-   * roles that do not exist yet are created by Mackerel when the host registers.
+   * roles that do not exist yet are created by Mackerel when the host registers. Each role once:
+   * the agent would send a repeat as given, so one is refused at synth. Their order has no meaning.
    *
    * @default - the host joins no role (a synth warning says so)
    * @see https://mackerel.io/api-docs/entry/hosts#create

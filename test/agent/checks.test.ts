@@ -21,6 +21,18 @@ describe('options rejected at construction, with the path, property, value and w
       .toThrow(/^Stack\/Agent: roles\[1\] "shop:web!" is not a Mackerel role full name; expected service:role, each part 2-63/);
   });
 
+  test('a role given twice, which the agent would send twice: Mackerel does not say what it does with a repeated role', () => {
+    expect(addAgent({ roles: ['shop:web', 'shop:batch', 'shop:web'] }))
+      .toThrow(/^Stack\/Agent: roles\[2\] "shop:web" is given twice; expected each role once$/);
+    // one parameter given twice, shown as the template writes it
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const role = new CfnParameter(stack, 'Role').valueAsString;
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: [role, 'shop:web', role] }))
+      .toThrow('Stack/Agent: roles[2] {"Ref":"Role"} is given twice; expected each role once');
+    // the same service with two roles is no repeat
+    expect(addAgent({ roles: ['shop:web', 'shop:batch'] })).not.toThrow();
+  });
+
   test('a cpu the task has no room for, with the room left', () => {
     // GIVEN a 256-unit task whose app takes 200
     const { stack, apiKey } = agentStack();
