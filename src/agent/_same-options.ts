@@ -12,7 +12,7 @@ import { MackerelAgentOptions } from './options';
  * `MackerelInstrumentation` with the same options reaching a task definition that already has its
  * agent changes nothing, so it says nothing; one with other options would be dropped unseen, so
  * it warns. Options are often built afresh for each call (by a helper), so values are compared by
- * what they say where that is known: lists item by item, plain objects (a config, its plugins and
+ * what they say where that is known: lists item by item (roles in any order), plain objects (a config, its plugins and
  * probe options) key by key, API keys by the secret or parameter and field, durations by their
  * length, images by their name, plugin commands by their line, probes by their kind, options and
  * container, config files (`location`) by their place. A config that holds nothing the agent reads
@@ -26,7 +26,16 @@ export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T): boolea
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof T>;
   return [...keys].every((key) => key === 'config'
     ? sameValue(effectiveConfig(a.config), effectiveConfig(b.config))
-    : LISTS_WRITTEN_IF_FILLED.has(key as string) ? sameValue(filledList(a[key]), filledList(b[key])) : sameValue(a[key], b[key]));
+    : key === 'roles' ? sameValue(sorted(filledList(a.roles)), sorted(filledList(b.roles)))
+      : LISTS_WRITTEN_IF_FILLED.has(key as string) ? sameValue(filledList(a[key]), filledList(b[key])) : sameValue(a[key], b[key]));
+}
+
+/**
+ * Roles in another order join the host to the same roles: Mackerel keeps a host's roles as a set, and
+ * the agent sends MACKEREL_ROLES as given. Sorted, not made a set, so that a repeat still differs.
+ */
+function sorted(value: unknown): unknown {
+  return Array.isArray(value) ? [...value].sort() : value;
 }
 
 /** Options whose empty list writes nothing (no MACKEREL_ROLES, no NO_PROXY), as leaving them out does. */

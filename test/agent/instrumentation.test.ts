@@ -210,6 +210,24 @@ describe('MackerelInstrumentation: exactly once', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
   });
 
+  test('a second Aspect with the same roles in another order adds nothing silently: a host\'s roles have no order', () => {
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web', 'shop:batch'] }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:batch', 'shop:web'] }));
+    app.synth();
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('agentAlreadyPresent'));
+  });
+
+  test('a second Aspect with a role given twice still differs from one with it once, and warns', () => {
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web', 'shop:batch'] }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:batch', 'shop:web', 'shop:web'] }));
+    app.synth();
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Task', Match.stringLikeRegexp('agentAlreadyPresent'))).toHaveLength(1);
+  });
+
   test('a second Aspect whose same options were built afresh (by a helper) adds nothing silently', () => {
     const { app, stack, secret } = setup();
     fargate(stack);
