@@ -537,9 +537,13 @@ export function _planApp(
         ...Object.values(templateImports(name)),
         ...(planOf(name)?.outputReads() ?? []).map((read) => read.stackName),
       ];
-      const reaches = (from: string, to: string, seen = new Set<string>()): boolean => ordering(from)
-        .some((d) => d === to || (!seen.has(d) && seen.add(d) && reaches(d, to, seen)));
-      _checkUniqueNames(stacks, state, reaches);
+      const through = (edges: (name: string) => string[]) => {
+        const reaches = (from: string, to: string, seen = new Set<string>()): boolean => edges(from)
+          .some((d) => d === to || (!seen.has(d) && seen.add(d) && reaches(d, to, seen)));
+        return reaches;
+      };
+      // Apply's own order as well, for advice that adds no dependency making a cycle with an import only the state recorded.
+      _checkUniqueNames(stacks, state, through(ordering), through(dependsOn));
       _checkNamedElsewhere(acting, state, pending, { names: allNames, stage: app.stage ? ` --stage ${app.stage}` : '' });
       _checkMetadataHolders(acting, state, pending, all);
     },

@@ -69,11 +69,13 @@ interface Holder {
 /**
  * Fails when an AWS integration or a dashboard the run creates has the literal name, or the URL path (resolved where known before apply),
  * of one the state holds under another logical ID or in another stack. `plans` are in the order apply runs them; `dependsOn`
- * tells whether a stack depends on another, directly or not.
+ * tells whether a stack's template depends on another's, directly or not; `appliedAfter`, whether apply orders a stack after
+ * another, also by an import only the state recorded.
  * @internal
  */
 export function _checkUniqueNames(
   plans: readonly _StackPlan[], state: _StateFile, dependsOn: (stackName: string, other: string) => boolean = () => false,
+  appliedAfter: (stackName: string, other: string) => boolean = dependsOn,
 ): void {
   checkUrlPathsOfRun(plans);
   for (const kind of _UNIQUE_KINDS) {
@@ -93,7 +95,7 @@ export function _checkUniqueNames(
   }
   checkUrlPathSwaps(plans, state, dependsOn);
   checkUrlPathUpdates(plans, state);
-  checkUrlPathOrder(plans, state, dependsOn);
+  checkUrlPathOrder(plans, state, dependsOn, appliedAfter);
 }
 
 /**
@@ -303,7 +305,10 @@ function checkUrlPathUpdates(plans: readonly _StackPlan[], state: _StateFile): v
  * where a dependency orders it first (each stack's order puts the one giving the path up first otherwise).
  * `plans` are in the order apply runs them.
  */
-function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile, dependsOn: (stackName: string, other: string) => boolean): void {
+function checkUrlPathOrder(
+  plans: readonly _StackPlan[], state: _StateFile, dependsOn: (stackName: string, other: string) => boolean,
+  appliedAfter: (stackName: string, other: string) => boolean,
+): void {
   const stackIndex = (name: string) => plans.findIndex((p) => p.stackName === name);
   for (const { taker, leaver } of _urlPathHandOvers(plans, state)) {
     const [takerAt, leaverAt] = [`${taker.stackName}/${taker.logicalId}`, `${leaver.stackName}/${leaver.logicalId}`];
@@ -324,6 +329,11 @@ function checkUrlPathOrder(plans: readonly _StackPlan[], state: _StateFile, depe
       if (dependsOn(leaver.stackName, taker.stackName)) {
         throw new _CliError(`${takes}, but stack ${taker.stackName} is applied before stack ${leaver.stackName}, which depends on it, and ${refused}. `
           + `Apply --stack ${leaver.stackName} first, then the rest`);
+      }
+      // An import the state recorded, which the template no longer has, orders apply: a dependency of the taking stack on the other would make a cycle with it.
+      if (appliedAfter(leaver.stackName, taker.stackName)) {
+        throw new _CliError(`${takes}, but stack ${taker.stackName} is applied before stack ${leaver.stackName}, which its state records importing from it `
+          + `(an import its template no longer has, held until it is applied), and ${refused}. Apply --stack ${leaver.stackName} first, then the rest`);
       }
       throw new _CliError(`${takes}, but stack ${taker.stackName} is applied before stack ${leaver.stackName}, and ${refused}. Make stack `
         + `${taker.stackName} depend on stack ${leaver.stackName} (stack.addDependency), which orders them in apply as in CloudFormation, or apply `

@@ -890,3 +890,40 @@ test('a hand-over between stacks ordered only by an import the template no longe
   expect(ordered.code).toBe(0);
   expect(urlPaths()).toEqual(['AShop shop/z', 'BShop shop/a']);
 });
+
+test('a hand-over to a stack applied first because the other imported from it, an import only the state holds, is refused with advice that makes no cycle', async () => {
+  const dir = workDir();
+  const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+  // With `imports`, a monitor of BShop is scoped to AShop's service; with `depend`, AShop depends on BShop.
+  const stacks = (a: string, b: string, imports: boolean, depend = false) => {
+    let service: MackerelService | undefined;
+    return synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+      if (stack.stackName === 'AShop') service = new MackerelService(stack, 'Service', { name: 'shop-a' });
+      if (depend && stack.stackName === 'BShop') (stack.node.scope!.node.findChild('AShop') as typeof stack).addDependency(stack);
+      if (stack.stackName === 'BShop' && imports) {
+        new HostMetricMonitor(stack, 'Cpu', {
+          name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.fromService(service!)],
+        });
+      }
+      new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
+    });
+  };
+  expect((await cli(['apply', stacks('shop/a', 'shop/b', true), ...base])).code).toBe(0);
+  const sent = writes().length;
+  // AShop's dashboard takes shop/b, which BShop's leaves; BShop no longer imports from AShop, but its state does, so apply writes AShop first.
+  const run = await cli(['apply', stacks('shop/b', 'shop/z', false), ...base]);
+  expect(run.code).toBe(2);
+  expect(run.err).toMatch(/AShop\/Board\w* \("shop\/a" -> "shop\/b"\) takes the URL path Custom::MackerelDashboard BShop\/Board\w* leaves \("shop\/b" -> "shop\/z"\), but stack AShop is applied before stack BShop, which its state records importing from it .*\. Apply --stack BShop first, then the rest; nothing was changed$/);
+  expect(run.err).not.toMatch(/addDependency/);
+  expect(writes()).toHaveLength(sent);
+  // The dependency a bare refusal would advise makes a cycle with that import.
+  expect((await cli(['apply', stacks('shop/b', 'shop/z', false, true), ...base])).err).toMatch(/cycle/);
+  // The advice, as printed, goes through.
+  const alone = await cli(['apply', stacks('shop/b', 'shop/z', false), '--stack', 'BShop', ...base]);
+  expect(alone.err).toBe('');
+  expect(alone.code).toBe(0);
+  const rest = await cli(['apply', stacks('shop/b', 'shop/z', false), ...base]);
+  expect(rest.err).toBe('');
+  expect(rest.code).toBe(0);
+  expect(urlPaths()).toEqual(['AShop shop/b', 'BShop shop/z']);
+});
