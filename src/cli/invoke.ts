@@ -7,7 +7,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { _Invoke, _ResourceEvent } from './apply';
 import { _mapStrings } from '../_json';
 import { handler } from '../provider/handler';
-import { isRefused, keyRefusal, refusedOnTheWay } from '../provider/handler/client';
+import { isRefused, refusedOnTheWay } from '../provider/handler/client';
 import { PropertyError } from '../provider/handler/convert';
 import { useLocalApi } from '../provider/handler/local-api';
 import { TakenError } from '../provider/handler/resource';
@@ -107,7 +107,7 @@ function invokeOnce(options: _InvokeOptions): _Invoke {
  * handler refused a property; `taken` for a create under a name or namespace Mackerel has that the
  * stack may not take (`TakenError`), which freeing it in Mackerel mends as well as the template.
  * Undefined for a failure another run may get past (a 5xx, throttling, no answer, a timeout, anything else),
- * and for a 401 or 403 that is not Mackerel's (`_refusedOnTheWay`), which says nothing of the key or the template.
+ * and for a 4xx that is not Mackerel's (`_refusedOnTheWay`), which says nothing of the key or the template.
  * @internal
  */
 export function _failsAgain(error: unknown): 'input' | 'key' | 'taken' | undefined {
@@ -115,18 +115,17 @@ export function _failsAgain(error: unknown): 'input' | 'key' | 'taken' | undefin
   if (cause instanceof TakenError) return 'taken';
   if (cause instanceof PropertyError) return 'input';
   if (!isRefused(cause)) return undefined;
-  // A 401 or 403 that is not Mackerel's (a proxy's page) says nothing of the key or the template.
+  // A 4xx that is not Mackerel's (a proxy's 407 or page) says nothing of the key or the template.
   if (_refusedOnTheWay(error)) return undefined;
   return cause.status === 401 || cause.status === 403 ? 'key' : 'input';
 }
 
 /**
- * For a failure whose cause is a 401 or 403 that is not Mackerel's JSON error (a proxy's or firewall's
- * page), what the CLI says of it, in the handler's words (`refusedOnTheWay`); undefined otherwise.
+ * For a failure whose cause is a 4xx that is not Mackerel's (a proxy's 407, or a proxy's, load balancer's
+ * or firewall's page rather than Mackerel's JSON error), what the CLI says of it, in the handler's words (`refusedOnTheWay`); undefined otherwise.
  * @internal
  */
 export function _refusedOnTheWay(error: unknown): string | undefined {
   // As the handler's advice looks for it: the refusal may be the cause of a failure that says what it was doing.
-  const refusal = keyRefusal(error instanceof Error ? error.cause : undefined);
-  return refusal && refusedOnTheWay(refusal, 'this machine');
+  return refusedOnTheWay(error instanceof Error ? error.cause : undefined, 'this machine');
 }

@@ -43,7 +43,7 @@ describe('_handlerInvoke', () => {
   });
 });
 
-describe('a 401 or 403 that is not Mackerel\'s JSON error, as the cause of the handler\'s failure', () => {
+describe('a 4xx that is not Mackerel\'s JSON error, or a proxy\'s 407, as the cause of the handler\'s failure', () => {
   const proxyPage = new MackerelApiError('POST', '/api/v0/monitors', 403, 'an HTML page', { mackerelBody: false, pageTitle: 'Access denied' });
   const mackerels = new MackerelApiError('POST', '/api/v0/monitors', 403, 'permission denied', { mackerelBody: true });
   const failure = (cause: unknown) => new Error('Custom::MackerelMonitor Cpu: Create failed', { cause });
@@ -59,5 +59,22 @@ describe('a 401 or 403 that is not Mackerel\'s JSON error, as the cause of the h
     expect(_failsAgain(failure(proxyPage))).toBeUndefined();
     expect(_failsAgain(failure(mackerels))).toBe('key');
     expect(_refusedOnTheWay(failure(mackerels))).toBeUndefined();
+  });
+
+  test('is not the template whatever the status (a load balancer\'s or WAF\'s 405, 413, 414, 431); Mackerel\'s own 4xx JSON errors are', () => {
+    for (const status of [400, 404, 405, 409, 413, 414, 431]) {
+      const page = new MackerelApiError('POST', '/api/v0/monitors', status, 'Request Header Fields Too Large', { mackerelBody: false });
+      expect(_failsAgain(failure(page))).toBeUndefined();
+      expect(_refusedOnTheWay(failure(page))).toBe('the answer is not Mackerel\'s JSON error, so something between this machine and Mackerel '
+        + '(a proxy, a load balancer, a firewall) refused the call, not Mackerel');
+      expect(_failsAgain(failure(new MackerelApiError('POST', '/api/v0/monitors', status, 'invalid', { mackerelBody: true })))).toBe('input');
+    }
+  });
+
+  test('a 407 is a proxy asking for its own credentials, whatever its body: Mackerel asks for none', () => {
+    const proxy = new MackerelApiError('POST', '/api/v0/monitors', 407, 'proxy authentication required', { mackerelBody: true });
+    expect(_failsAgain(failure(proxy))).toBeUndefined();
+    expect(_refusedOnTheWay(failure(proxy))).toBe('the answer is a proxy\'s HTTP 407, so something between this machine and Mackerel '
+      + '(a proxy, a load balancer, a firewall) refused the call, not Mackerel');
   });
 });

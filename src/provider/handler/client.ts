@@ -62,23 +62,30 @@ export function isOutcomeUnknown(error: unknown): error is MackerelApiError {
 /**
  * True when Mackerel refused the request for what it asks: a 4xx other than 408 (the request
  * timed out) and 429 (the rate limit), which the same request gets again however late it is sent.
- * Not a 401 or 403 that is not Mackerel's JSON error (`refusedOnTheWay`): a proxy or firewall on
- * the way refused it, which may let it through later (a rule changed, a NAT gateway's address allowed).
+ * Not one that something on the way gave (`refusedOnTheWay`): a proxy, load balancer or firewall
+ * may let the same request through later (a rule changed, a NAT gateway's address allowed).
  */
 export function isRefused(error: unknown): error is MackerelApiError {
-  return error instanceof MackerelApiError && error.status !== undefined && error.status >= 400 && error.status < 500
-    && error.status !== 408 && error.status !== 429 && !refusedOnTheWay(error, '');
+  return error instanceof MackerelApiError && refusal(error.status) && !refusedOnTheWay(error, '');
+}
+
+/** A 4xx other than 408 and 429, which are said again later rather than refusals of what was asked. */
+function refusal(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /**
- * For a 401 or 403 that is not Mackerel's JSON error (a proxy's, load balancer's or firewall's page),
+ * For a refusal (`refusal`) in `error` or the causes it carries (as `keyRefusal`) that is not Mackerel's,
  * that something between `caller` (such as `the provider's Lambda`) and Mackerel refused the call,
- * naming the page's title: no change to the key gets past it. Undefined for any other error, Mackerel's
- * own refusal of the key included. The handler's advice and the CLI's messages say it in these words.
+ * naming the page's title: a 407 (a proxy asking for its own credentials; Mackerel asks for none), or a
+ * 4xx without Mackerel's JSON error (a proxy's, load balancer's or WAF's page: a 403, a 405, a 413, a 431).
+ * No change to the key or the template gets past it. Undefined for any other error, Mackerel's own
+ * refusals included. The handler's advice and the CLI's messages say it in these words.
  */
 export function refusedOnTheWay(error: unknown, caller: string): string | undefined {
-  if (!(error instanceof MackerelApiError) || (error.status !== 401 && error.status !== 403) || error.mackerelBody !== false) return undefined;
-  const answer = error.pageTitle ? `a page titled ${JSON.stringify(error.pageTitle)}` : 'not Mackerel\'s JSON error';
+  const e = causeOf(error, (c) => refusal(c.status) && (c.status === 407 || c.mackerelBody === false));
+  if (!e) return undefined;
+  const answer = e.status === 407 ? 'a proxy\'s HTTP 407' : e.pageTitle ? `a page titled ${JSON.stringify(e.pageTitle)}` : 'not Mackerel\'s JSON error';
   return `the answer is ${answer}, so something between ${caller} and Mackerel (a proxy, a load balancer, a firewall) refused the call, not Mackerel`;
 }
 

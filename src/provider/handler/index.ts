@@ -238,9 +238,9 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
  * allowed addresses), which its own message may not say ("permission denied"). None for a caller
  * that handed over its API: cdk-mackerel apply says what to do with its own MACKEREL_APIKEY.
  *
- * Mackerel says why in its JSON error. A 401 or 403 without it (a proxy's, load balancer's or
- * firewall's HTML page) came from something on the way, which no change to the key gets past:
- * sent to the key, the user would rotate a key that works.
+ * Mackerel says why in its JSON error. A 4xx without it (a proxy's, load balancer's or firewall's
+ * HTML page), or a proxy's 407, came from something on the way, which no change to the key or the
+ * template gets past: sent to the key, the user would rotate a key that works.
  *
  * Also what to check when DNS said the API base's host name does not exist (`unresolvedHost`), which
  * the message says only as getaddrinfo ENOTFOUND. A VPC without a NAT gateway resolves names and then
@@ -253,10 +253,9 @@ function advice(error: unknown): string {
     return '; the API base\'s host name does not resolve: check the provider\'s apiBase, and that the Lambda\'s network resolves public names '
       + '(its VPC\'s DNS resolution, a Route 53 Resolver rule or DNS Firewall)';
   }
-  const refusal = keyRefusal(error);
-  if (!refusal) return '';
-  const onTheWay = refusedOnTheWay(refusal, 'the provider\'s Lambda');
+  const onTheWay = refusedOnTheWay(error, 'the provider\'s Lambda');
   if (onTheWay) return `; ${onTheWay}: check the provider's apiBase and the way the Lambda reaches the Internet (its VPC, NAT gateway or proxy)`;
+  if (!keyRefusal(error)) return '';
   return '; Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '
     + 'and has Write permission, and that the organization\'s API IP restriction, if it has one, allows the addresses the provider\'s Lambda calls from';
 }

@@ -92,12 +92,17 @@ describe('handler', () => {
       expect(env.logs.lines().join('\n')).toContain(`${'x'.repeat(1900)}; ${KEY_REFUSED}`);
     });
 
-    describe('not when the refusal is no JSON error of Mackerel\'s, but something between the Lambda and Mackerel answered', () => {
+    describe('not when the refusal is no JSON error of Mackerel\'s (any 4xx), but something between the Lambda and Mackerel answered', () => {
       test.each([
         ['a proxy\'s HTML page, named by its title', 403,
           '<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1><hr><center>squid</center></body></html>',
           'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers: 403 Forbidden squid', 'a page titled "403 Forbidden"'],
         ['a gateway\'s JSON of another shape', 401, '{"message":"Unauthorized"}', '{"message":"Unauthorized"}', 'not Mackerel\'s JSON error'],
+        ['a load balancer\'s plain text for a method it does not take (405)', 405, 'Method Not Allowed', 'Method Not Allowed', 'not Mackerel\'s JSON error'],
+        ['a WAF\'s HTML page for headers too large (431)', 431, '<html><head><title>431 Request Header Fields Too Large</title></head><body></body></html>',
+          'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers: 431 Request Header Fields Too Large',
+          'a page titled "431 Request Header Fields Too Large"'],
+        ['an empty answer (413)', 413, '', 'Payload Too Large', 'not Mackerel\'s JSON error'],
       ])('%s', async (_what, status, body, said, answer) => {
         const between = await startScriptedServer([{ status, body, headers: { 'Content-Type': 'text/html' } }]);
         process.env.MACKEREL_APIBASE = between.url;

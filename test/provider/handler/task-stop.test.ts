@@ -380,6 +380,8 @@ describe('ECS task stops on the graphs', () => {
         ['without an answer', { method: 'POST', path: '/api/v0/graph-annotations', dropResponse: true }],
         // Not Mackerel refusing the key: no JSON error of Mackerel's, so something on the way answered, which may let it through later.
         ['refused by a proxy (403 with its own body, not Mackerel\'s JSON error)', { method: 'POST', path: '/api/v0/graph-annotations', status: 403, body: { message: 'Forbidden' } }],
+        ['refused by a load balancer (405 with its own body)', { method: 'POST', path: '/api/v0/graph-annotations', status: 405, body: 'Method Not Allowed' }],
+        ['refused by a WAF (413 with its own body)', { method: 'POST', path: '/api/v0/graph-annotations', status: 413, body: { message: 'Request Entity Too Large' } }],
       ])('%s, it is retried as soon as after a 500', async (_what, fault) => {
         const sqs = fakeSqs();
         env.emulator.injectFault(fault);
