@@ -101,8 +101,11 @@ function describe(error: MackerelApiError, base: string, path: string): string {
     // Only a connection never opened says the API is not there: a request sent and then cut off or
     // not answered in time (--timeout) reached it, and starting an emulator is no advice for that.
     if (!(error.cause instanceof Error) || !neverSent(error.cause)) return `GET ${path} failed${detail}`;
-    const cause = (error.cause as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? apiMessage;
+    const cause = (error.cause as { cause?: NetworkCause }).cause;
+    const host = failedHost(cause);
+    // Not --api-base's host: fetch went through a proxy (HTTPS_PROXY under NODE_USE_ENV_PROXY), whose name the user must see.
+    const other = typeof cause?.hostname === 'string' && cause.hostname !== new URL(base).hostname ? ', not --api-base\'s host: a proxy\'s?' : '';
+    const why = cause?.code ? `${cause.code}${host ? ` ${host}${other}` : ''}` : cause?.message ?? apiMessage;
     return `cannot reach the Mackerel API at ${base} (${why}${note ? `; ${note}` : ''}); start one with \`cdk-mackerel emulator\`, pass --emulator, or check --api-base`;
   }
   if (status >= 200 && status < 300) {
@@ -114,6 +117,31 @@ function describe(error: MackerelApiError, base: string, path: string): string {
   if (onTheWay) return `GET ${path} failed: HTTP ${status}${detail}; ${onTheWay}: ${_CHECK_THE_WAY}`;
   if (status === 401 || status === 403) return `the Mackerel API at ${base} rejected the API key (HTTP ${status}${detail}); check MACKEREL_APIKEY`;
   return `GET ${path} failed: HTTP ${status}${detail}`;
+}
+
+/** What Node's network errors say of where a connection failed (its DNS name, or the address and port it tried). */
+interface NetworkCause {
+  readonly code?: string;
+  readonly message?: string;
+  readonly hostname?: unknown;
+  readonly address?: unknown;
+  readonly port?: unknown;
+}
+
+/**
+ * The host a connection could not be opened to, as the network error names it: the name DNS did not
+ * resolve (ENOTFOUND, EAI_AGAIN), the address and port that refused or was unreachable, or the address
+ * undici's connect timeout says it tried. Only a host and port: neither a URL's user name and password
+ * nor the key can be in them.
+ */
+function failedHost(cause: NetworkCause | undefined): string | undefined {
+  if (typeof cause?.hostname === 'string' && cause.hostname) return cause.hostname;
+  if (typeof cause?.address === 'string' && cause.address) {
+    const address = cause.address.includes(':') ? `[${cause.address}]` : cause.address;
+    return typeof cause.port === 'number' ? `${address}:${cause.port}` : address;
+  }
+  // `attempted address: host:port, timeout: ...`, or `attempted addresses: a, b, ...` after trying each of the name's addresses.
+  return /attempted address(?:es)?: ([^\s,)]+)/.exec(cause?.message ?? '')?.[1];
 }
 
 /**

@@ -174,7 +174,7 @@ describe('clear errors, exit code 2', () => {
     await new Promise((done) => server.close(done));
     const state = join(workDir(), 's.json');
     expectError(await cli(['apply', assembly, '--api-base', `http://127.0.0.1:${port}/`, '--state', state]),
-      new RegExp(`cannot reach the Mackerel API at http://127\\.0\\.0\\.1:${port}/ \\(ECONNREFUSED\\); start one with`));
+      new RegExp(`cannot reach the Mackerel API at http://127\\.0\\.0\\.1:${port}/ \\(ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); start one with`));
     expect(existsSync(state)).toBe(false);
   });
 
@@ -361,7 +361,7 @@ describe('clear errors, exit code 2', () => {
 
   test('a very short key is not blanked inside other text', async () => {
     const run = await cli(['diff', assembly, '--api-base', 'http://nonexistent.invalid/'], { MACKEREL_APIKEY: 'x' });
-    expectError(run, /cannot reach the Mackerel API at http:\/\/nonexistent\.invalid\//);
+    expectError(run, /cannot reach the Mackerel API at http:\/\/nonexistent\.invalid\/ \(ENOTFOUND nonexistent\.invalid\)/);
   });
 
   test('a Custom::Mackerel* type the handler does not serve (a typo, a newer library\'s type) is refused before anything is sent', async () => {
