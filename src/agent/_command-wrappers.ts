@@ -8,6 +8,11 @@
 export interface _WrapperSyntax {
   /** Short options taking an argument (`-k 5`, `-k5`). */
   readonly shortWithArg?: string;
+  /**
+   * Short options whose argument, optional, is only the rest of their word (getopt's `e::`: `xargs -i{}`, `sudo -hhost`):
+   * the next word is never it. Alone in the rest of their word they are read as `shortFlags` or `shortNone` list them.
+   */
+  readonly shortOptionalArg?: string;
   /** Short options taking none. */
   readonly shortFlags?: string;
   /** Long options taking an argument (`--signal=TERM`, `--signal TERM`). */
@@ -91,6 +96,33 @@ export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _W
   ['ionice', { shortWithArg: 'cn', shortFlags: 't', shortNone: 'pPuhV', longWithArg: ['class', 'classdata'], longFlags: ['ignore'], longNone: ['pid', 'pgid', 'uid', ...GNU_NONE] }],
   // util-linux taskset(1): `taskset [options] mask command`; with -p it acts on a running process.
   ['taskset', { shortFlags: 'ac', shortNone: 'phV', longFlags: ['all-tasks', 'cpu-list'], longNone: ['pid', ...GNU_NONE], operands: 1 }],
+  // sudo(8): `sudo [-ABbEHnPS] [-C num] [-D directory] [-g group] [-h host] [-p prompt] [-R directory] [-T timeout] [-u user]
+  // [VAR=value] [-i | -s] [command [arg ...]]` (getopt `+Aa:BbC:c:D:Eeg:Hh::iKklNnPp:R:r:SsT:t:U:u:Vv`). -s and -i run the
+  // command through a shell, its words quoted so that it runs as given; with none, an interactive shell. -e edits the files
+  // named, -l lists what may be run, -v, -k and -K act on the cached credentials: none of those runs a command. A bare -h is
+  // --help; the host is only `-hhost` or `--host`.
+  ['sudo', {
+    shortWithArg: 'aCcDgpRrTtUu',
+    shortOptionalArg: 'h',
+    shortFlags: 'ABbEHiknNPSs',
+    shortNone: 'ehKlVv',
+    longWithArg: ['auth-type', 'close-from', 'login-class', 'chdir', 'group', 'host', 'prompt', 'chroot', 'role', 'type', 'command-timeout',
+      'other-user', 'user'],
+    longFlags: ['askpass', 'background', 'bell', 'preserve-env', 'set-home', 'login', 'reset-timestamp', 'non-interactive', 'no-update',
+      'preserve-groups', 'stdin', 'shell'],
+    longNone: ['edit', 'list', 'remove-timestamp', 'validate', ...GNU_NONE],
+    assignments: true,
+  }],
+  // GNU findutils xargs(1): `xargs [options] [command [initial-arguments]]` (getopt `+0a:E:e::i::I:l::L:n:oprs:txP:d:`): the
+  // command named runs with words read from the standard input appended; with none, echo.
+  ['xargs', {
+    shortWithArg: 'aEILnsPd',
+    shortOptionalArg: 'eil',
+    shortFlags: '0eiloprtx',
+    longWithArg: ['arg-file', 'delimiter', 'max-args', 'max-procs', 'max-chars', 'process-slot-var'],
+    longFlags: ['null', 'eof', 'replace', 'max-lines', 'open-tty', 'interactive', 'no-run-if-empty', 'verbose', 'exit', 'show-limits'],
+    longNone: GNU_NONE,
+  }],
   // BusyBox: `busybox APPLET [arguments...]`
   ['busybox', { longNone: ['list', 'list-full', 'install', 'help'] }],
 ]);
@@ -157,8 +189,9 @@ export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<s
     }
     for (let k = resume ? cluster : 1; k < word.length; k++) {
       const c = word[k];
-      if (syntax.shortNone?.includes(c)) return -1;
       const last = k === word.length - 1;
+      if (!last && syntax.shortOptionalArg?.includes(c)) break;
+      if (syntax.shortNone?.includes(c)) return -1;
       if (c === syntax.splitShort) return split(last ? words[j + 1] : word.slice(k + 1), last ? j + 2 : j + 1);
       if (syntax.shortWithArg?.includes(c)) {
         // The rest of the word is the argument, or else the next word.
@@ -206,3 +239,4 @@ function splitString(text: string): string[] {
   if (word !== undefined) out.push(word);
   return out;
 }
+

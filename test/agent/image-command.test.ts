@@ -114,6 +114,42 @@ test('an option a wrapper\'s syntax does not list, read as taking no argument, l
   expect(runIn(`${COPY}CMD ["timeout", "-xk", "5", "10", "mackerel-container-agent"]\n`)).toBe('(CMD ["timeout", "-xk", "5", "10", "mackerel-container-agent"])');
 });
 
+describe('sudo and xargs are judged by what they run, as their documented syntax reads their words', () => {
+  test('sudo and xargs running a program that only lists or reads the binary, or running nothing, run no agent', () => {
+    // GIVEN sudo (its options taking an argument, VAR=value, -s running the command through a shell) and xargs (its options,
+    // an argument only in the rest of the word for -i), each running ls, cat or stat on the binary; and sudo's -l, -e and
+    // bare -h (--help), which run no command
+    const listing = [
+      `CMD ["sudo", "ls", "${AGENT}"]`,
+      `CMD ["sudo", "-u", "app", "-g", "app", "-D", "/", "-C", "5", "-T", "10", "-E", "--", "cat", "${AGENT}"]`,
+      `CMD ["sudo", "--user=app", "--chdir", "/", "FOO=1", "stat", "${AGENT}"]`,
+      `CMD ["sudo", "-s", "ls", "${AGENT}"]`,
+      'CMD ["sudo", "-l", "mackerel-container-agent"]',
+      `CMD ["sudo", "-e", "${AGENT}"]`,
+      'CMD ["sudo", "-h", "mackerel-container-agent"]',
+      `CMD ["xargs", "ls", "${AGENT}"]`,
+      `CMD ["xargs", "-0", "-r", "-n", "1", "-P", "4", "-I", "{}", "cat", "{}", "${AGENT}"]`,
+      `CMD ["xargs", "-i{}", "--max-args=1", "stat", "{}", "${AGENT}"]`,
+      // in one another
+      `CMD ["sudo", "-u", "app", "xargs", "ls", "${AGENT}"]`,
+    ];
+    // WHEN each is read / THEN none runs the agent
+    expect(listing.map((command) => runIn(`${COPY}${command}\n`))).toEqual(listing.map(() => undefined));
+  });
+
+  test('sudo and xargs running the binary run the agent', () => {
+    // GIVEN the binary run by sudo after its options (a host only joined to -h), and by xargs after its options
+    const running = [
+      'CMD ["sudo", "-u", "app", "mackerel-container-agent"]',
+      `CMD ["sudo", "-hlocalhost", "--preserve-env=PATH", "-i", "MACKEREL_CONTAINER_PLATFORM=ecs", "${AGENT}"]`,
+      'CMD ["xargs", "-a", "/etc/hosts", "-n", "1", "mackerel-container-agent"]',
+      'CMD ["xargs", "-i", "mackerel-container-agent", "-conf", "{}"]',
+    ];
+    // WHEN each is read / THEN each runs it
+    expect(running.map((command) => runIn(`${COPY}${command}\n`) !== undefined)).toEqual(running.map(() => true));
+  });
+});
+
 describe('a shell runs the script of its -c, with the words after it as its $0, $1, ...', () => {
   test('a -c script, in the exec or the shell form, that only lists the binary runs no agent', () => {
     // GIVEN -c scripts listing the binary: in the shell form (Docker's /bin/sh -c runs sh -c), and given it as $1
