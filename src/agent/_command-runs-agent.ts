@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { _MAX_FORKS, _SHELLS, _WRAPPERS, _wrappedCommandAt } from './_command-wrappers';
+import { _MAX_FORKS, _SHELLS, _WRAPPERS, _suShellWords, _wrappedCommandAt } from './_command-wrappers';
 
 /**
  * The standard programs (the shell's builtins, POSIX and GNU coreutils utilities, and the common tools on files) that
@@ -66,7 +66,8 @@ const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
  * Where a simple command (its words from `start`, quotes removed) runs the agent's binary, judged by the program it
  * finally runs: after its assignments and reserved words, a program that never runs an operand (`INERT`) runs none;
  * a wrapper (`_WRAPPERS`: `timeout 10 ...`, `env FOO=1 ...`, `gosu user ...`) runs the command after its own options and
- * operands, judged in turn; a shell runs the script of its `-c` (its `$@`, `$1`... the words after it); any other program
+ * operands, judged in turn; `su` runs the user's shell with the script of its -c (`_suShellWords`); a shell runs the
+ * script of its `-c` (its `$@`, `$1`... the words after it); any other program
  * (the agent's binary itself, an entrypoint script ending `exec "$@"`) may run what its words name, so the first word
  * naming the binary is taken as run, unless a word after it only asks for its version or usage, and so is a word holding
  * a script that runs it. The index of the word said to run it; -1 where none does.
@@ -81,6 +82,15 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   if (_SHELLS.has(program)) {
     const ran = shellRunsAgentAt(words, i, reading, depth);
     if (ran !== undefined) return ran;
+  }
+  if (program === 'su') {
+    // su runs the user's shell, with the string of -c as its script: judged as that shell's words, said by su's word for each.
+    const shell = _suShellWords(words, i + 1);
+    if (shell === undefined || wrappers >= MAX_WRAPPERS) return -1;
+    const bodies = HEREDOC_BODIES.get(words as string[]);
+    if (bodies !== undefined) HEREDOC_BODIES.set(shell.words, bodies);
+    const ran = runsAgentAt(shell.words, 0, reading, depth, wrappers + 1);
+    return ran < 0 ? -1 : shell.origins[ran];
   }
   const syntax = _WRAPPERS.get(program);
   if (syntax !== undefined) {

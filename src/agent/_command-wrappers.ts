@@ -240,3 +240,58 @@ function splitString(text: string): string[] {
   return out;
 }
 
+/**
+ * What `su` (at `from - 1`) runs, as util-linux su(1) reads it: `su [options] [-] [user [argument...]]`, its options
+ * anywhere among the operands (getopt_long permutes them) up to `--`, a first operand `-` as --login. It runs the user's
+ * shell (or that of -s) with `-c` and the string of -c (or -C) if given, then the arguments after the user: the shell's
+ * words, each with the index of the word of `su`'s it comes from (the shell itself: that of -s, else `su`). Undefined where it
+ * runs nothing: --help, --version, or an option it does not know (it refuses it).
+ * @internal
+ */
+export function _suShellWords(words: ReadonlyArray<string>, from: number): { words: string[]; origins: number[] } | undefined {
+  const withArg: Record<string, string> = { c: 'command', C: 'session-command', g: 'group', G: 'supp-group', s: 'shell', w: 'whitelist-environment' };
+  const flags = ['fast', 'login', 'preserve-environment', 'pty'];
+  const values: Record<string, { value: string; at: number }> = {};
+  const operands: number[] = [];
+  let j = from;
+  for (; j < words.length; j++) {
+    const word = words[j];
+    if (word === '--') {
+      j++;
+      break;
+    }
+    if (!word.startsWith('-') || word === '-') {
+      operands.push(j);
+      continue;
+    }
+    if (word.startsWith('--')) {
+      const equals = word.indexOf('=');
+      const name = word.slice(2, equals < 0 ? undefined : equals);
+      const all = [...Object.values(withArg), ...flags, 'help', 'version'];
+      const picked = all.includes(name) ? [name] : all.filter((n) => n.startsWith(name));
+      if (picked.length !== 1 || picked[0] === 'help' || picked[0] === 'version') return undefined;
+      if (flags.includes(picked[0])) continue;
+      values[picked[0]] = equals < 0 ? { value: words[++j], at: j } : { value: word.slice(equals + 1), at: j };
+      if (values[picked[0]].value === undefined) return undefined;
+      continue;
+    }
+    for (let k = 1; k < word.length; k++) {
+      const c = word[k];
+      if (withArg[c] !== undefined) {
+        values[withArg[c]] = k < word.length - 1 ? { value: word.slice(k + 1), at: j } : { value: words[++j], at: j };
+        if (values[withArg[c]].value === undefined) return undefined;
+        break;
+      }
+      if (!'flmpP'.includes(c)) return undefined;
+    }
+  }
+  for (; j < words.length; j++) operands.push(j);
+  // The first operand `-` is --login; the next the user; the rest the shell's arguments.
+  const rest = operands.slice(words[operands[0]] === '-' ? 2 : 1);
+  const command = values.command ?? values['session-command'];
+  const shell = values.shell;
+  return {
+    words: [shell?.value ?? 'sh', ...command ? ['-c', command.value] : [], ...rest.map((at) => words[at])],
+    origins: [shell?.at ?? from - 1, ...command ? [command.at, command.at] : [], ...rest],
+  };
+}

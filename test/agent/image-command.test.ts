@@ -114,11 +114,12 @@ test('an option a wrapper\'s syntax does not list, read as taking no argument, l
   expect(runIn(`${COPY}CMD ["timeout", "-xk", "5", "10", "mackerel-container-agent"]\n`)).toBe('(CMD ["timeout", "-xk", "5", "10", "mackerel-container-agent"])');
 });
 
-describe('sudo and xargs are judged by what they run, as their documented syntax reads their words', () => {
-  test('sudo and xargs running a program that only lists or reads the binary, or running nothing, run no agent', () => {
-    // GIVEN sudo (its options taking an argument, VAR=value, -s running the command through a shell) and xargs (its options,
-    // an argument only in the rest of the word for -i), each running ls, cat or stat on the binary; and sudo's -l, -e and
-    // bare -h (--help), which run no command
+describe('sudo, xargs and su are judged by what they run, as their documented syntax reads their words', () => {
+  test('sudo, xargs and su running a program that only lists or reads the binary, or running nothing, run no agent', () => {
+    // GIVEN sudo (its options taking an argument, VAR=value, -s running the command through a shell), xargs (its options,
+    // an argument only in the rest of the word for -i), and su running a -c script (as util-linux reads it: options among the
+    // operands, a leading `-`), each running ls, cat or stat on the binary; and sudo's -l, -e and bare -h (--help) and su's
+    // --help, which run no command
     const listing = [
       `CMD ["sudo", "ls", "${AGENT}"]`,
       `CMD ["sudo", "-u", "app", "-g", "app", "-D", "/", "-C", "5", "-T", "10", "-E", "--", "cat", "${AGENT}"]`,
@@ -130,23 +131,34 @@ describe('sudo and xargs are judged by what they run, as their documented syntax
       `CMD ["xargs", "ls", "${AGENT}"]`,
       `CMD ["xargs", "-0", "-r", "-n", "1", "-P", "4", "-I", "{}", "cat", "{}", "${AGENT}"]`,
       `CMD ["xargs", "-i{}", "--max-args=1", "stat", "{}", "${AGENT}"]`,
+      `CMD ["su", "app", "-c", "ls ${AGENT}"]`,
+      `CMD ["su", "-", "app", "-s", "/bin/bash", "-c", "cat ${AGENT}"]`,
+      `CMD ["su", "--command=ls $1", "app", "sh", "${AGENT}"]`,
+      'CMD ["su", "--help", "mackerel-container-agent"]',
       // in one another
       `CMD ["sudo", "-u", "app", "xargs", "ls", "${AGENT}"]`,
+      `CMD ["sudo", "su", "app", "-c", "ls ${AGENT}"]`,
     ];
     // WHEN each is read / THEN none runs the agent
     expect(listing.map((command) => runIn(`${COPY}${command}\n`))).toEqual(listing.map(() => undefined));
   });
 
-  test('sudo and xargs running the binary run the agent', () => {
-    // GIVEN the binary run by sudo after its options (a host only joined to -h), and by xargs after its options
+  test('sudo, xargs and su running the binary run the agent', () => {
+    // GIVEN the binary run by sudo after its options (a host only joined to -h), by xargs after its options, and by the -c
+    // script su runs (the binary named there, or given it as $1), or as the shell of su's -s
     const running = [
       'CMD ["sudo", "-u", "app", "mackerel-container-agent"]',
       `CMD ["sudo", "-hlocalhost", "--preserve-env=PATH", "-i", "MACKEREL_CONTAINER_PLATFORM=ecs", "${AGENT}"]`,
       'CMD ["xargs", "-a", "/etc/hosts", "-n", "1", "mackerel-container-agent"]',
       'CMD ["xargs", "-i", "mackerel-container-agent", "-conf", "{}"]',
+      'CMD ["su", "-l", "app", "-c", "exec mackerel-container-agent"]',
+      `CMD ["su", "-c", "exec \\"$1\\"", "app", "sh", "${AGENT}"]`,
+      `CMD ["su", "-s", "${AGENT}", "nobody"]`,
     ];
     // WHEN each is read / THEN each runs it
     expect(running.map((command) => runIn(`${COPY}${command}\n`) !== undefined)).toEqual(running.map(() => true));
+    // ... and su with no -c runs its shell on its input: a heredoc given it running the binary runs the agent
+    expect(runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', 'su app <<EOF\nexec mackerel-container-agent\nEOF'])}\n`)).not.toBeUndefined();
   });
 });
 
