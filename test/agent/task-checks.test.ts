@@ -945,7 +945,7 @@ describe('checks over the whole task, at synth', () => {
       + 'FROM debian:12\nCOPY --from=mid /x /usr/local/bin/agent\nCMD ["sh", "-c", "exec agent"]\n');
     const globbed = read(`${agent}FROM busybox AS mid\nCOPY --from=a /usr/local/bin/mackerel-* /opt/bin/\nFROM mid AS next\n`
       + 'FROM debian:12\nCOPY --from=next /opt /srv\nCMD ["/srv/bin/mackerel-container-agent"]\n');
-    // ... and where the command runs another path, where two stages copy from each other (BuildKit refuses it), and a relative destination
+    // ... and where the command runs another path, and where two stages copy from each other (BuildKit refuses it)
     const other = read(`${agent}FROM busybox AS mid\nCOPY --from=a /usr/local/bin/mackerel-container-agent /x\n`
       + 'FROM debian:12\nCOPY --from=mid /x /usr/bin/agent\nENTRYPOINT ["/usr/bin/other"]\n');
     const cycle = read('FROM busybox AS p\nCOPY --from=q /x /x\nFROM busybox AS q\nCOPY --from=p /x /x\nFROM debian:12\nCOPY --from=q /x /x\nCMD ["/x"]\n');
