@@ -156,21 +156,38 @@ function withPositional(script: string, name: string | undefined, args: Readonly
   if (script.length + (script.split('$').length - 1) * (all.length + name.length + 4) > reading.budget.left) throw new TooLong();
   const parameter = /^\$(?:([@*])|\{([@*])\}|\{(\d+)\}|(\d))/;
   let out = '';
-  let quoted = false;
+  // The quoting at hand, as the shell nests it: `"` a double quote; `(` a command substitution or a subshell, in which
+  // quotes and comments are read anew (`"$(exec "$1")"`).
+  const nesting: string[] = [];
+  const inQuotes = () => nesting[nesting.length - 1] === '"';
   for (let i = 0; i < script.length; i++) {
     const c = script[i];
     if (c === '\\') {
       out += script.slice(i, i + 2);
       i++;
-    } else if (c === "'" && !quoted) {
+    } else if (c === "'" && !inQuotes()) {
       const close = script.indexOf("'", i + 1);
       const end = close < 0 ? script.length : close + 1;
       out += script.slice(i, end);
       i = end - 1;
+    } else if (c === '#' && !inQuotes() && (i === 0 || /[\s;&|()]/.test(script[i - 1]))) {
+      // A comment, to its line's end, as the shell reads one (`# it's`): no quote opens in it, nothing is expanded.
+      const newline = script.indexOf('\n', i);
+      const end = newline < 0 ? script.length : newline;
+      out += script.slice(i, end);
+      i = end - 1;
     } else if (c === '"') {
-      quoted = !quoted;
+      if (inQuotes()) nesting.pop();
+      else nesting.push('"');
+      out += c;
+    } else if (c === '(' && (!inQuotes() || script[i - 1] === '$')) {
+      nesting.push('(');
+      out += c;
+    } else if (c === ')' && nesting[nesting.length - 1] === '(') {
+      nesting.pop();
       out += c;
     } else if (c === '$' && parameter.test(script.slice(i, i + 16))) {
+      const quoted = inQuotes();
       const [match, list, bracedList, braced, digit] = parameter.exec(script.slice(i, i + 16))!;
       const n = braced ?? digit;
       // `"$*"` is one word of them all; `$@`, `"$@"` and an unquoted `$*` each a word.

@@ -210,6 +210,18 @@ test('a -c script\'s positional parameters in double quotes are the words given,
   ]).toEqual([false, false]);
 });
 
+test('a -c script\'s quotes in a command substitution and in a comment are read as the shell reads them', () => {
+  const run = (script: string, ...args: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
+  // GIVEN an app given '$1' in single quotes after a comment holding an apostrophe: the shell expands nothing there
+  expect(run("# it's the app\n/app/run '$1'", 'sh', 'mackerel-container-agent')).toBe(false);
+  // ... and "$1" in double quotes opened in a command substitution, or after a comment or a substitution holding a quote
+  expect([
+    run('x="$(exec "$1")"', 'sh', 'mackerel-container-agent'),
+    run("# it's\nexec \"$1\"", 'sh', 'mackerel-container-agent'),
+    run('echo "$(echo \'a"b\')"; exec "$1"', 'sh', 'mackerel-container-agent'),
+  ]).toEqual([true, true, true]);
+});
+
 test('a chain of wrappers or positional parameters too long to follow is read without overflowing the stack or hanging', () => {
   // GIVEN 100,000 wrappers in one another, 30 each with an option read both ways (2^30 readings), and a -c script naming "$@"
   // 100,000 times for 1,000 words
