@@ -242,6 +242,16 @@ export function _builtBaseUnknown(container: ecs.ContainerDefinition): string | 
   return why === undefined ? undefined : `its image is built from ${built.file}, ${why}`;
 }
 
+/**
+ * Whether the reason `_builtBaseUnknown` gives for a container is a RUN mounting the agent (its base image is known):
+ * the advice then is about the mount, not the FROM line.
+ * @internal
+ */
+export function _builtMountsAgent(container: ecs.ContainerDefinition): boolean {
+  const built = builtImageOf(container);
+  return built?.text !== undefined && built.unknown === undefined && built.mounted !== undefined;
+}
+
 /** Whether a container's image is built by another frontend than Docker's own Dockerfile frontend. @internal */
 export function _builtByOtherFrontend(container: ecs.ContainerDefinition): boolean {
   return builtImageOf(container)?.otherFrontend === true;

@@ -1,7 +1,7 @@
 import { Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
-import { _AGENT_IMAGE, _builtBaseUnknown, _builtByOtherFrontend, _builtOnAgent, _imageMayBeAgent, _readText } from './_image-source';
+import { _AGENT_IMAGE, _builtBaseUnknown, _builtByOtherFrontend, _builtMountsAgent, _builtOnAgent, _imageMayBeAgent, _readText } from './_image-source';
 import { _describeProblem, _warnLate } from '../_validation';
 
 /** What the late checks need to know of the agent. @internal */
@@ -275,13 +275,19 @@ export function _warnHandAgentUnchecked(scope: IConstruct, taskDefinition: ecs.T
   for (const container of _containersOf(taskDefinition)) {
     const unseen = container === agent ? undefined : unseenAgent(container);
     if (unseen === undefined) continue;
+    // A RUN mount's base image is known: what is not is whether the RUN copies the agent's binary out of the mount.
+    const mounts = !unseen.files && _builtMountsAgent(container);
     const found = unseen.files
       ? `and its environment files, read from S3 at deploy time, may set ${_PLATFORM}`
-      : `so it may be built on the agent's image and set ${_PLATFORM} itself`;
+      : mounts ? 'so it may copy the agent\'s binary into the image and run it'
+        : `so it may be built on the agent's image and set ${_PLATFORM} itself`;
     // A FROM line is no help where another frontend reads the file: it may not read FROM lines at all.
     const advice = unseen.files
       ? `Set ${_PLATFORM} in its environment, not a file, so that the agent added by hand is found`
-      : _builtByOtherFrontend(container)
+      : mounts
+        ? `Copy the agent into the image with COPY --from= rather than through a RUN mount, or set ${_PLATFORM} in its environment, `
+          + 'so that an agent added by hand is found'
+        : _builtByOtherFrontend(container)
         ? `Set ${_PLATFORM} in its environment, or build it with Docker's own Dockerfile frontend, so that an agent added by hand is found`
         : `Write its base image in the Dockerfile's FROM line, or set ${_PLATFORM} in its environment, so that an agent added by hand is found`;
     _warnLate(scope, 'cdk-mackerel:handAgentUnchecked',

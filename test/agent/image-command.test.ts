@@ -358,11 +358,19 @@ test('a RUN mounting a stage that holds the agent may copy it into the image: wa
   add('cache', 'FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt apt-get update\nCMD ["/app/server"]\n');
   // WHEN
   new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
-  // THEN the agent is added, and only the first is warned about, naming the RUN
+  // THEN the agent is added, and only the first is warned about, naming the RUN, with advice about the mount (its FROM line
+  // names its base already)
   Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
     ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'mackerel-container-agent' })]),
   });
   const warned = Annotations.fromStack(stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('handAgentUnchecked'))
-    .map((warning) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*?), (?:and|so) /.exec(String(warning.entry.data))?.slice(1));
-  expect(warned).toEqual([['mounting', expect.stringMatching(/whose RUN mounts the agent from the stage agent built on mackerel\/mackerel-container-agent:v0\.13\.2 \(RUN --mount=type=bind,from=agent,target=\/m cp .*\), which cdk-mackerel does not follow$/)]]);
+    .map((warning) => /^The container Stack\/Task\/(\w+) may run the Mackerel container agent, which cannot be told at synth: (.*?), (so .*?)\. If it runs the agent, each task registers two Mackerel hosts, both billed\. (.*?), or acknowledge /
+      .exec(String(warning.entry.data))?.slice(1));
+  expect(warned).toEqual([[
+    'mounting',
+    expect.stringMatching(/whose RUN mounts the agent from the stage agent built on mackerel\/mackerel-container-agent:v0\.13\.2 \(RUN --mount=type=bind,from=agent,target=\/m cp .*\), which cdk-mackerel does not follow$/),
+    'so it may copy the agent\'s binary into the image and run it',
+    'Copy the agent into the image with COPY --from= rather than through a RUN mount, or set MACKEREL_CONTAINER_PLATFORM in its '
+      + 'environment, so that an agent added by hand is found',
+  ]]);
 });
