@@ -288,8 +288,8 @@ export function _warnHandAgentUnchecked(scope: IConstruct, taskDefinition: ecs.T
         ? `Copy the agent into the image with COPY --from= rather than through a RUN mount, or set ${_PLATFORM} in its environment, `
           + 'so that an agent added by hand is found'
         : _builtByOtherFrontend(container)
-        ? `Set ${_PLATFORM} in its environment, or build it with Docker's own Dockerfile frontend, so that an agent added by hand is found`
-        : `Write its base image in the Dockerfile's FROM line, or set ${_PLATFORM} in its environment, so that an agent added by hand is found`;
+          ? `Set ${_PLATFORM} in its environment, or build it with Docker's own Dockerfile frontend, so that an agent added by hand is found`
+          : `Write its base image in the Dockerfile's FROM line, or set ${_PLATFORM} in its environment, so that an agent added by hand is found`;
     _warnLate(scope, 'cdk-mackerel:handAgentUnchecked',
       `The container ${container.node.path} may run the Mackerel container agent, which cannot be told at synth: ${unseen.image}, `
       + `${found}. If it runs the agent, each task registers two Mackerel hosts, both billed. ${advice}, or acknowledge this warning `
