@@ -9,6 +9,7 @@ import { _PLATFORM, _imageSign } from './_task-checks';
  */
 interface Spelling {
   readonly name: string;
+  readonly value: string;
   readonly image: string;
   readonly environment: string;
   readonly secrets: string;
@@ -18,10 +19,10 @@ interface Spelling {
 }
 
 const L1_SPELLING: Spelling = {
-  name: 'name', image: 'image', environment: 'environment', secrets: 'secrets', environmentFiles: 'environmentFiles', entryPoint: 'entryPoint', command: 'command',
+  name: 'name', value: 'value', image: 'image', environment: 'environment', secrets: 'secrets', environmentFiles: 'environmentFiles', entryPoint: 'entryPoint', command: 'command',
 };
 const CFN_SPELLING: Spelling = {
-  name: 'Name', image: 'Image', environment: 'Environment', secrets: 'Secrets', environmentFiles: 'EnvironmentFiles', entryPoint: 'EntryPoint', command: 'Command',
+  name: 'Name', value: 'Value', image: 'Image', environment: 'Environment', secrets: 'Secrets', environmentFiles: 'EnvironmentFiles', entryPoint: 'EntryPoint', command: 'Command',
 };
 
 /**
@@ -128,7 +129,9 @@ function readCfnContainer(resource: CfnResource, container: { [key: string]: unk
   const sign = _imageSign(typeof image === 'string' ? image : undefined)
     // A DockerImageAsset of the app, by its image URI (a token): its Dockerfile tells whether it is built on the agent's image.
     ?? (typeof image === 'string' && Token.isUnresolved(image)
-      ? _assetBuiltOnAgent(resource, image, { entryPoint: container[spelling.entryPoint], command: container[spelling.command] })
+      ? _assetBuiltOnAgent(resource, image, {
+        entryPoint: container[spelling.entryPoint], command: container[spelling.command], path: pathOf(container[spelling.environment], spelling),
+      })
       : undefined)
     ?? (environment.names.includes(_PLATFORM) ? `${_PLATFORM} in its environment` : undefined)
     ?? (secrets.names.includes(_PLATFORM) ? `${_PLATFORM} in its secrets` : undefined);
@@ -150,6 +153,14 @@ function variablesOf(list: unknown, spelling: Spelling): { readonly names: strin
   const names = entries.map((v) => (knownAtDeploy(v) ? undefined : (v as { [key: string]: unknown })[spelling.name]))
     .filter((name): name is string => typeof name === 'string' && !Token.isUnresolved(name));
   return { names, unread: names.length < entries.length };
+}
+
+/** The PATH a container's environment sets (its last PATH entry, as ECS hands the variables to Docker), which replaces the image's. */
+function pathOf(list: unknown, spelling: Spelling): unknown {
+  if (!Array.isArray(list) || knownAtDeploy(list)) return undefined;
+  let path: unknown;
+  for (const entry of list as unknown[]) if (isObject(entry) && !knownAtDeploy(entry) && entry[spelling.name] === 'PATH') path = entry[spelling.value];
+  return path;
 }
 
 function isObject(value: unknown): value is { [key: string]: unknown } {

@@ -773,6 +773,44 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     annotations.hasWarning(`/${replaced.node.path}`, Match.stringLikeRegexp('\\[ack: cdk-mackerel:instrumentationSkipped\\]'));
   });
 
+  test('an L1 task definition\'s container Environment setting PATH replaces the image\'s when the copied binary is run by its name', () => {
+    // GIVEN a DockerImageAsset copying the binary as /opt/agent/bin/agent and running `agent`, a directory only the task's PATH
+    // holds, in a CfnTaskDefinition and a raw CfnResource giving that PATH, and one giving none
+    const { app, stack, apiKey } = setup();
+    const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    writeFileSync(join(directory, 'Dockerfile'), 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\n'
+      + 'COPY --from=a /usr/local/bin/mackerel-container-agent /opt/agent/bin/agent\nCMD ["agent"]\n');
+    const image = new ecrAssets.DockerImageAsset(stack, 'AgentImage', { directory });
+    const path = '/opt/agent/bin:/usr/bin:/bin';
+    const l1 = new ecs.CfnTaskDefinition(stack, 'L1', {
+      containerDefinitions: [{ name: 'agent', image: image.imageUri, memory: 128, environment: [{ name: 'TZ', value: 'UTC' }, { name: 'PATH', value: path }] }],
+    });
+    const raw = new CfnResource(stack, 'Raw', {
+      type: 'AWS::ECS::TaskDefinition',
+      properties: { ContainerDefinitions: [{ Name: 'agent', Image: image.imageUri, Environment: [{ Name: 'PATH', Value: path }] }] },
+    });
+    const none = new ecs.CfnTaskDefinition(stack, 'None', { containerDefinitions: [{ name: 'agent', image: image.imageUri, memory: 128 }] });
+    // ... and an image putting the directory on its PATH, taken off by the task's
+    const onPath = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+    writeFileSync(join(onPath, 'Dockerfile'), 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\n'
+      + 'COPY --from=a /usr/local/bin/mackerel-container-agent /opt/agent/bin/agent\nENV PATH=/opt/agent/bin:$PATH\nCMD ["agent"]\n');
+    const onPathImage = new ecrAssets.DockerImageAsset(stack, 'OnPathImage', { directory: onPath });
+    const off = new ecs.CfnTaskDefinition(stack, 'Off', {
+      containerDefinitions: [{ name: 'agent', image: onPathImage.imageUri, memory: 128, environment: [{ name: 'PATH', value: '/usr/bin:/bin' }] }],
+    });
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN the first two already run the agent; the others, whose PATH has no /opt/agent/bin, run no `agent` and are said to be unmonitored
+    const annotations = Annotations.fromStack(stack);
+    for (const resource of [l1, raw]) {
+      annotations.hasWarning(`/${resource.node.path}`, Match.stringLikeRegexp('running it \\(CMD \\["agent"\\]\\)\\), added by hand.*\\[ack: cdk-mackerel:agentAlreadyPresent\\]$'));
+    }
+    for (const resource of [none, off]) {
+      annotations.hasWarning(`/${resource.node.path}`, Match.stringLikeRegexp('\\[ack: cdk-mackerel:instrumentationSkipped\\]'));
+      annotations.hasNoWarning(`/${resource.node.path}`, Match.stringLikeRegexp('agentAlreadyPresent'));
+    }
+  });
+
   test('an L1 task definition whose agent is behind a condition, or known only at deploy time, is said to be undetermined, not unmonitored', () => {
     // GIVEN a template read by cloudformation-include with the agent behind Fn::If, a CfnTaskDefinition whose container
     // has an image and environment known only at deploy time, and one with Fn::If written as JSON
