@@ -860,23 +860,33 @@ test('a URL path made of a service\'s name follows the service renamed in the sa
   expect(urlPaths()).toEqual(['archive shop/web', 'web shop2/web']);
 });
 
+/**
+ * AShop and BShop, each with a dashboard at `a` and `b`. With `imports`, a monitor of BShop is scoped
+ * to AShop's service (an export and an import, which CDK makes a dependency); `dependent` names the
+ * stack made to depend on the other with `addDependency`.
+ */
+function importingStacks(dir: string, a: string, b: string, imports: boolean, dependent?: 'AShop' | 'BShop') {
+  let service: MackerelService | undefined;
+  return synthStacks(dir, ['AShop', 'BShop'], (stack) => {
+    if (stack.stackName === 'AShop') service = new MackerelService(stack, 'Service', { name: 'shop-a' });
+    if (dependent && stack.stackName === 'BShop') {
+      const other = stack.node.scope!.node.findChild('AShop') as typeof stack;
+      if (dependent === 'BShop') stack.addDependency(other);
+      else other.addDependency(stack);
+    }
+    if (stack.stackName === 'BShop' && imports) {
+      new HostMetricMonitor(stack, 'Cpu', {
+        name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.fromService(service!)],
+      });
+    }
+    new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
+  });
+}
+
 test('a hand-over between stacks ordered only by an import the template no longer has is refused: CloudFormation no longer orders them', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  // With `imports`, a monitor of BShop is scoped to AShop's service (an export and an import, which CDK makes a dependency).
-  const stacks = (a: string, b: string, imports: boolean, depend = false) => {
-    let service: MackerelService | undefined;
-    return synthStacks(dir, ['AShop', 'BShop'], (stack) => {
-      if (stack.stackName === 'AShop') service = new MackerelService(stack, 'Service', { name: 'shop-a' });
-      if (depend && stack.stackName === 'BShop') stack.addDependency(stack.node.scope!.node.findChild('AShop') as typeof stack);
-      if (stack.stackName === 'BShop' && imports) {
-        new HostMetricMonitor(stack, 'Cpu', {
-          name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.fromService(service!)],
-        });
-      }
-      new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
-    });
-  };
+  const stacks = (a: string, b: string, imports: boolean, depend = false) => importingStacks(dir, a, b, imports, depend ? 'BShop' : undefined);
   expect((await cli(['apply', stacks('shop/a', 'shop/b', true), ...base])).code).toBe(0);
   const sent = writes().length;
   // BShop's dashboard takes shop/a, which AShop's leaves, and no longer imports from AShop: no dependency orders the stacks.
@@ -894,20 +904,7 @@ test('a hand-over between stacks ordered only by an import the template no longe
 test('a hand-over to a stack applied first because the other imported from it, an import only the state holds, is refused with advice that makes no cycle', async () => {
   const dir = workDir();
   const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
-  // With `imports`, a monitor of BShop is scoped to AShop's service; with `depend`, AShop depends on BShop.
-  const stacks = (a: string, b: string, imports: boolean, depend = false) => {
-    let service: MackerelService | undefined;
-    return synthStacks(dir, ['AShop', 'BShop'], (stack) => {
-      if (stack.stackName === 'AShop') service = new MackerelService(stack, 'Service', { name: 'shop-a' });
-      if (depend && stack.stackName === 'BShop') (stack.node.scope!.node.findChild('AShop') as typeof stack).addDependency(stack);
-      if (stack.stackName === 'BShop' && imports) {
-        new HostMetricMonitor(stack, 'Cpu', {
-          name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.fromService(service!)],
-        });
-      }
-      new Dashboard(stack, 'Board', { title: stack.stackName, urlPath: stack.stackName === 'AShop' ? a : b });
-    });
-  };
+  const stacks = (a: string, b: string, imports: boolean, depend = false) => importingStacks(dir, a, b, imports, depend ? 'AShop' : undefined);
   expect((await cli(['apply', stacks('shop/a', 'shop/b', true), ...base])).code).toBe(0);
   const sent = writes().length;
   // AShop's dashboard takes shop/b, which BShop's leaves; BShop no longer imports from AShop, but its state does, so apply writes AShop first.
