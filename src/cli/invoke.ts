@@ -122,10 +122,11 @@ export function _failsAgain(error: unknown): 'input' | 'key' | 'taken' | undefin
 
 /**
  * For a failure whose cause is a 4xx that is not Mackerel's (a proxy's 407, or a proxy's, load balancer's
- * or firewall's page rather than Mackerel's JSON error), what the CLI says of it, in the handler's words (`refusedOnTheWay`); undefined otherwise.
+ * or firewall's page rather than Mackerel's JSON error), what the CLI says of it, in the handler's words (`refusedOnTheWay`, naming `host`,
+ * --api-base's, for a 404); undefined otherwise.
  * @internal
  */
-export function _refusedOnTheWay(error: unknown): string | undefined {
+export function _refusedOnTheWay(error: unknown, host?: string): string | undefined {
   // As the handler's advice looks for it: the refusal may be the cause of a failure that says what it was doing.
-  return refusedOnTheWay(error instanceof Error ? error.cause : undefined, 'this machine');
+  return refusedOnTheWay(error instanceof Error ? error.cause : undefined, 'this machine', host);
 }

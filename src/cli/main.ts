@@ -247,8 +247,9 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       throw new _CliError(`${message}; it and the state file ${file} both hold what this run did up to its last save, not what it did since, `
         + 'which the emulator loses as it stops: the next apply does that again', exitCode);
     }
-    // Something on the way (a proxy's page) refused the call, not Mackerel: neither the key nor the template is the fix.
-    const onTheWay = _refusedOnTheWay(e);
+    // Something on the way (a proxy's page), or an --api-base that is not Mackerel's API (a 404 page), refused or answered the call,
+    // not Mackerel: neither the key nor the template is the fix.
+    const onTheWay = _refusedOnTheWay(e, new URL(apiBase).host);
     if (onTheWay) {
       throw new _CliError(`${message}; ${succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed'}; ${onTheWay}: ${_CHECK_THE_WAY}, `
         + 'then apply again', exitCode);

@@ -62,13 +62,22 @@ describe('a 4xx that is not Mackerel\'s JSON error, or a proxy\'s 407, as the ca
   });
 
   test('is not the template whatever the status (a load balancer\'s or WAF\'s 405, 413, 414, 431); Mackerel\'s own 4xx JSON errors are', () => {
-    for (const status of [400, 404, 405, 409, 413, 414, 431]) {
+    for (const status of [400, 405, 409, 413, 414, 431]) {
       const page = new MackerelApiError('POST', '/api/v0/monitors', status, 'Request Header Fields Too Large', { mackerelBody: false });
       expect(_failsAgain(failure(page))).toBeUndefined();
       expect(_refusedOnTheWay(failure(page))).toBe('the answer is not Mackerel\'s JSON error, so something between this machine and Mackerel '
         + '(a proxy, a load balancer, a firewall) refused the call, not Mackerel');
       expect(_failsAgain(failure(new MackerelApiError('POST', '/api/v0/monitors', status, 'invalid', { mackerelBody: true })))).toBe('input');
     }
+  });
+
+  test('a 404 is no refusal but an answer of something other than Mackerel\'s API, named by --api-base\'s host; Mackerel\'s own 404 is the template', () => {
+    const page = new MackerelApiError('DELETE', '/api/v0/monitors/abc', 404, 'an HTML page', { mackerelBody: false, pageTitle: '404 Not Found' });
+    expect(_failsAgain(failure(page))).toBeUndefined();
+    expect(_refusedOnTheWay(failure(page), 'example.com')).toBe('the answer is a page titled "404 Not Found", so something other than Mackerel\'s API answered '
+      + '(a proxy or load balancer between this machine and example.com, or example.com itself if the API base\'s host or path is not Mackerel\'s), '
+      + 'which says nothing of whether the object exists in Mackerel');
+    expect(_failsAgain(failure(new MackerelApiError('POST', '/api/v0/monitors', 404, 'service is not found.', { mackerelBody: true })))).toBe('input');
   });
 
   test('a 407 is a proxy asking for its own credentials, whatever its body: Mackerel asks for none', () => {

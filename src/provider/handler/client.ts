@@ -81,11 +81,19 @@ function refusal(status: number | undefined): boolean {
  * 4xx without Mackerel's JSON error (a proxy's, load balancer's or WAF's page: a 403, a 405, a 413, a 431).
  * No change to the key or the template gets past it. Undefined for any other error, Mackerel's own
  * refusals included. The handler's advice and the CLI's messages say it in these words.
+ *
+ * A 404 without it is said apart, naming `host` (the API base's): no refusal, but a page for a path
+ * that something other than Mackerel's API does not have (a wrong API base, one without its path, a
+ * proxy's or load balancer's own page), which says nothing of the object (`isNotFound`).
  */
-export function refusedOnTheWay(error: unknown, caller: string): string | undefined {
+export function refusedOnTheWay(error: unknown, caller: string, host = 'the API base'): string | undefined {
   const e = causeOf(error, (c) => refusal(c.status) && (c.status === 407 || c.mackerelBody === false));
   if (!e) return undefined;
   const answer = e.status === 407 ? 'a proxy\'s HTTP 407' : e.pageTitle ? `a page titled ${JSON.stringify(e.pageTitle)}` : 'not Mackerel\'s JSON error';
+  if (e.status === 404) {
+    return `the answer is ${answer}, so something other than Mackerel's API answered (a proxy or load balancer between ${caller} and ${host}, `
+      + `or ${host} itself if the API base's host or path is not Mackerel's), which says nothing of whether the object exists in Mackerel`;
+  }
   return `the answer is ${answer}, so something between ${caller} and Mackerel (a proxy, a load balancer, a firewall) refused the call, not Mackerel`;
 }
 
@@ -114,9 +122,14 @@ function causeOf(error: unknown, is: (e: MackerelApiError) => boolean): Mackerel
   return undefined;
 }
 
-/** True when `error` is Mackerel saying the object does not exist. */
+/**
+ * True when `error` is Mackerel saying the object does not exist: a 404 with Mackerel's JSON error.
+ * Another 404 (a proxy's or load balancer's page, an empty body: a wrong API base, one without its
+ * path) came from something that does not know the object, which may well exist: taken as gone, a
+ * delete would leave it in Mackerel saying it succeeded, and an update would make a second one.
+ */
 export function isNotFound(error: unknown): boolean {
-  return error instanceof MackerelApiError && error.status === 404;
+  return error instanceof MackerelApiError && error.status === 404 && error.mackerelBody === true;
 }
 
 export interface ClientOptions {

@@ -240,7 +240,9 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
  *
  * Mackerel says why in its JSON error. A 4xx without it (a proxy's, load balancer's or firewall's
  * HTML page), or a proxy's 407, came from something on the way, which no change to the key or the
- * template gets past: sent to the key, the user would rotate a key that works.
+ * template gets past: sent to the key, the user would rotate a key that works. A 404 without it is no
+ * refusal but a page of something that is not Mackerel's API, which a delete or an update fails on
+ * (`isNotFound`): the same advice, what answered named by the API base's host.
  *
  * Also what to check when DNS said the API base's host name does not exist (`unresolvedHost`), which
  * the message says only as getaddrinfo ENOTFOUND. A VPC without a NAT gateway resolves names and then
@@ -249,11 +251,12 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
 function advice(error: unknown): string {
   if (localApi()) return '';
   const apiBase = process.env.MACKEREL_APIBASE || DEFAULT_API_BASE;
-  if (URL.canParse(apiBase) && unresolvedHost(error, new URL(apiBase).hostname)) {
+  const url = URL.canParse(apiBase) ? new URL(apiBase) : undefined;
+  if (url && unresolvedHost(error, url.hostname)) {
     return '; the API base\'s host name does not resolve: check the provider\'s apiBase, and that the Lambda\'s network resolves public names '
       + '(its VPC\'s DNS resolution, a Route 53 Resolver rule or DNS Firewall)';
   }
-  const onTheWay = refusedOnTheWay(error, 'the provider\'s Lambda');
+  const onTheWay = refusedOnTheWay(error, 'the provider\'s Lambda', url?.host);
   if (onTheWay) return `; ${onTheWay}: check the provider's apiBase and the way the Lambda reaches the Internet (its VPC, NAT gateway or proxy)`;
   if (!keyRefusal(error)) return '';
   return '; Mackerel refused the API key: check that the key the provider reads (MackerelProvider\'s apiKey, its secret or parameter) is valid '

@@ -18,10 +18,11 @@ export function fakeContext(answers: { [call: string]: Answer }, logicalResource
       const call = `${method} ${path}`;
       calls.push(call);
       bodies.push(body);
-      if (!(call in answers)) throw new MackerelApiError(method, path, 404, 'not found');
+      // Mackerel's own answers, as its JSON error: only its 404 says an object is gone.
+      if (!(call in answers)) throw new MackerelApiError(method, path, 404, 'not found', { mackerelBody: true });
       const answer = answers[call];
       const value = typeof answer === 'function' ? (answer as (b: unknown) => unknown)(body) : answer;
-      if (typeof value === 'number') throw new MackerelApiError(method, path, value, `status ${value}`);
+      if (typeof value === 'number') throw new MackerelApiError(method, path, value, `status ${value}`, { mackerelBody: true });
       return value as T;
     },
   };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { captureLogs, rejectionOf } from './_capture';
 import { ScriptedResponse, startScriptedServer } from './_scripted-server';
-import { backoff, createClient, errorMessage, MackerelApiError, parseRetryAfter } from '../../../src/provider/handler/client';
+import { backoff, createClient, errorMessage, isNotFound, MackerelApiError, parseRetryAfter } from '../../../src/provider/handler/client';
 import { addSecret, createLogger } from '../../../src/provider/handler/log';
 import { resetSettings, settings } from '../../../src/provider/handler/settings';
 
@@ -442,6 +442,20 @@ describe('createClient', () => {
       const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/org'));
 
       expect({ mackerelBody: error.mackerelBody, pageTitle: error.pageTitle }).toEqual({ mackerelBody, pageTitle });
+    });
+
+    test.each([
+      ['Mackerel\'s error', mackerelError('monitor is not found.'), true],
+      ['an HTML page', '<html><head><title>404 Not Found</title></head><body>nginx</body></html>', false],
+      ['plain text', '404 page not found', false],
+      ['no body', '', false],
+    ])('only a 404 with Mackerel\'s error says the object is not found: %s', async (_what, body, notFound) => {
+      const client = await clientFor([{ status: 404, body }]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('DELETE', '/api/v0/monitors/abc'));
+
+      expect(error.status).toBe(404);
+      expect(isNotFound(error)).toBe(notFound);
     });
 
     test('kept when the client gives up retrying', async () => {

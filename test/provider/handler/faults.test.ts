@@ -1,6 +1,9 @@
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
 import { api, cfnEvent, FakeResource, lambdaContext, STACK_ID, useEmulator } from './_harness';
+import { ScriptedResponse, startScriptedServer } from './_scripted-server';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { handler } from '../../../src/provider/handler/index';
 import { settings } from '../../../src/provider/handler/settings';
@@ -23,6 +26,39 @@ function puts(from: number) {
 async function settled(method: string, count: number) {
   const handled = () => env.emulator.requests().filter((r) => r.method === method).length;
   await vi.waitFor(() => expect(handled()).toBeGreaterThanOrEqual(count), { timeout: 5_000, interval: 20 });
+}
+
+/**
+ * A server in front of the emulator (a proxy) that answers the calls `answer` gives an answer for
+ * itself, and passes the others on.
+ */
+async function inFront(answer: (method: string, path: string) => ScriptedResponse | undefined): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', async () => {
+      const own = answer(request.method ?? '', new URL(request.url ?? '/', 'http://proxy').pathname);
+      if (own) {
+        response.writeHead(own.status, { ...own.headers, 'Content-Length': Buffer.byteLength(own.body ?? '') });
+        response.end(own.body ?? '');
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      const headers = Object.fromEntries(['x-api-key', 'content-type', 'accept'].filter((h) => request.headers[h] !== undefined).map((h) => [h, String(request.headers[h])]));
+      const passed = await fetch(new URL(request.url ?? '/', env.emulator.url), { method: request.method, headers, body: body.length > 0 ? body : undefined });
+      const text = await passed.text();
+      response.writeHead(passed.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      response.end(text);
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    }),
+  };
 }
 
 describe('faults between the handler and Mackerel', () => {
@@ -113,6 +149,74 @@ describe('faults between the handler and Mackerel', () => {
 
     await expect(monitor.delete()).resolves.toEqual({ PhysicalResourceId: id, Data: {} });
     expect(env.logs.lines().join('\n')).toMatch(/already deleted/);
+  });
+
+  describe('a 404 that is not Mackerel\'s JSON error says nothing of the object, which may be there: the call fails, saying what answered', () => {
+    const PAGE = '<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><hr><center>nginx</center></body></html>';
+    const ANSWERS = [
+      ['an HTML page', { status: 404, body: PAGE, headers: { 'Content-Type': 'text/html' } },
+        'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers: 404 Not Found nginx', 'a page titled "404 Not Found"'],
+      ['an empty body', { status: 404, body: '', headers: { 'Content-Type': 'text/plain' } }, 'Not Found', 'not Mackerel\'s JSON error'],
+    ] as const;
+    /** What the failure says after the call and what answered, the API base's host named. */
+    const onTheWay = (answer: string, host: string) => `; the answer is ${answer}, so something other than Mackerel's API answered `
+      + `(a proxy or load balancer between the provider's Lambda and ${host}, or ${host} itself if the API base's host or path is not Mackerel's), `
+      + 'which says nothing of whether the object exists in Mackerel: check the provider\'s apiBase and the way the Lambda reaches the Internet (its VPC, NAT gateway or proxy)';
+
+    test.each(ANSWERS)('a delete through an API base that is not Mackerel\'s fails, leaving the monitor, rather than taking it as gone (%s)', async (_what, page, said, answer) => {
+      const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
+      const { PhysicalResourceId: id } = await monitor.create(MONITOR);
+      const wrong = await startScriptedServer([page]);
+      process.env.MACKEREL_APIBASE = wrong.url;
+
+      const error = await rejectionOf(monitor.delete()).finally(() => wrong.close());
+
+      expect(error.message).toBe(`Custom::MackerelMonitor Load: Delete failed: DELETE /api/v0/monitors/${id}: HTTP 404: ${said}${onTheWay(answer, new URL(wrong.url).host)}`);
+      expect(error.message).not.toContain('refused');
+      expect(env.logs.lines().join('\n')).not.toMatch(/already deleted/);
+      expect((await api(env.emulator, 'GET', `/api/v0/monitors/${id}`)).status).toBe(200);
+    });
+
+    test('a role\'s delete whose list of roles a proxy answers so fails too, leaving the role', async () => {
+      expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+      const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+      await role.create({ service: 'shop', name: 'web' });
+      const proxy = await inFront((method, path) => (method === 'GET' && path === '/api/v0/services/shop/roles' ? ANSWERS[0][1] : undefined));
+      process.env.MACKEREL_APIBASE = proxy.url;
+
+      const error = await rejectionOf(role.delete()).finally(() => proxy.close());
+
+      expect(error.message).toMatch(/^Custom::MackerelRole Web: Delete failed: GET \/api\/v0\/services\/shop\/roles: HTTP 404: an HTML page /);
+      expect((await api(env.emulator, 'GET', '/api/v0/services/shop/roles')).body.roles).toEqual([expect.objectContaining({ name: 'web' })]);
+    });
+
+    test.each(ANSWERS)('an update that reads the monitor first (nothing changed) fails, rather than re-creating it as if deleted outside (%s)', async (_what, page, said, answer) => {
+      const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
+      const { PhysicalResourceId: id } = await monitor.create(MONITOR);
+      const proxy = await inFront((method, path) => (method === 'GET' && path === `/api/v0/monitors/${id}` ? page : undefined));
+      process.env.MACKEREL_APIBASE = proxy.url;
+      const from = env.emulator.requests().length;
+
+      const error = await rejectionOf(monitor.update(MONITOR)).finally(() => proxy.close());
+
+      expect(error.message).toBe(`Custom::MackerelMonitor Load: Update failed: GET /api/v0/monitors/${id}: HTTP 404: ${said}${onTheWay(answer, new URL(proxy.url).host)}`);
+      expect(posts(from)).toEqual([]);
+      expect(env.emulator.state().monitors.map((m) => m.id)).toEqual([id]);
+    });
+
+    test('an update whose PUT is answered so fails, rather than re-creating the monitor', async () => {
+      const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
+      const { PhysicalResourceId: id } = await monitor.create(MONITOR);
+      const proxy = await inFront((method) => (method === 'PUT' ? ANSWERS[0][1] : undefined));
+      process.env.MACKEREL_APIBASE = proxy.url;
+      const from = env.emulator.requests().length;
+
+      const error = await rejectionOf(monitor.update({ ...MONITOR, warning: 6 })).finally(() => proxy.close());
+
+      expect(error.message).toMatch(new RegExp(`^Custom::MackerelMonitor Load: Update failed: PUT /api/v0/monitors/${id}: HTTP 404: an HTML page `));
+      expect(posts(from)).toEqual([]);
+      expect(env.emulator.state().monitors).toEqual([expect.objectContaining({ id, warning: 5 })]);
+    });
   });
 
   test('a 500 on delete is retried, then the monitor is deleted', async () => {

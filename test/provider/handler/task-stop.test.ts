@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws, fakeSqs } from './_fake-aws';
 import { api, lambdaContext, useEmulator, writes } from './_harness';
+import { startScriptedServer } from './_scripted-server';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { handler } from '../../../src/provider/handler/index';
 import { _useSqsSdk } from '../../../src/provider/handler/queue';
@@ -246,6 +247,22 @@ describe('ECS task stops on the graphs', () => {
     env.emulator.injectFault({ method: 'PUT', path: '/api/v0/graph-annotations/*', status: 404, body: { error: { message: 'graph annotation is not found.' } } });
     await handler(input(stopped('bbb222', 60)), lambdaContext());
     expect(annotations().map((a) => a.title.slice(0, 16))).toEqual(['ECS task stopped', 'ECS task stopped']);
+  });
+
+  test('a merge whose PUT a proxy answers with its own 404 page fails (the stop is handed back), rather than marking the stop on its own', async () => {
+    // GIVEN the first stop marked, and the annotation as a listing through a proxy shows it, whose PUT the proxy answers itself
+    await handler(input(stopped('aaa111')), lambdaContext());
+    const proxy = await startScriptedServer([
+      { status: 200, body: JSON.stringify({ graphAnnotations: annotations() }) },
+      { status: 404, body: '<html><head><title>404 Not Found</title></head><body>nginx</body></html>', headers: { 'Content-Type': 'text/html' } },
+      { status: 200, body: '{"id":"second"}' },
+    ]);
+    process.env.MACKEREL_APIBASE = proxy.url;
+
+    const error = await rejectionOf(handler(input(stopped('bbb222', 60)), lambdaContext())).finally(() => proxy.close());
+
+    expect(error.message).toMatch(/^annotating an ECS task stop on service "shop" failed: PUT \/api\/v0\/graph-annotations\/\w+: HTTP 404: .*; the answer is a page titled "404 Not Found", so something other than Mackerel's API answered/);
+    expect(proxy.requests.map((r) => r.method)).toEqual(['GET', 'PUT']);
   });
 
   test('a post whose answer was lost is not sent again: the handler fails, and Lambda\'s retry finds the stop marked', async () => {
