@@ -3,11 +3,14 @@
  * retried as the handler retries, errors as one line that never contains the key.
  */
 import { _CliError } from './errors';
-import { createClient, EMPTY_GET_ANSWER, MackerelApiError, neverSent, refusedOnTheWay } from '../provider/handler/client';
+import { createClient, EMPTY_GET_ANSWER, isNotFound, MackerelApiError, neverSent, refusedOnTheWay } from '../provider/handler/client';
 import { _logLineKeep, _maskSpans, _secretMasks, createLogger, Logger } from '../provider/handler/log';
 import { settings } from '../provider/handler/settings';
 
-/** GETs a Mackerel API path; undefined for 404 (only: a success without a body is an error). @internal */
+/**
+ * GETs a Mackerel API path; undefined for Mackerel's 404 (only: a success without a body is an error, and so is
+ * a 404 without Mackerel's JSON error, which something else answered: `isNotFound`). @internal
+ */
 export type _Get = (path: string) => Promise<unknown | undefined>;
 
 /** Settings of the client. @internal */
@@ -81,11 +84,12 @@ export function _createGet(options: _ApiOptions): _Get {
       value = await client.request('GET', `/${path.replace(/^\//, '')}`);
     } catch (e) {
       if (!(e instanceof MackerelApiError)) throw e;
-      if (e.status === 404) return undefined;
+      // Only Mackerel's own 404: another (a proxy's page, a wrong --api-base) would say an object is gone that may be there.
+      if (isNotFound(e)) return undefined;
       throw new _CliError(scrubKey(describe(e, base, url.pathname)));
     }
     // A success with an empty body is the client's error (EMPTY_GET_ANSWER), not undefined, which
-    // here means 404: an object gone (diff's `? gone`, a re-create).
+    // here means Mackerel's 404: an object gone (diff's `? gone`, a re-create).
     return value;
   };
 }
@@ -113,7 +117,7 @@ function describe(error: MackerelApiError, base: string, path: string): string {
     return `GET ${path} returned ${what}; is ${base} a Mackerel API?`;
   }
   // A proxy's or firewall's page is no verdict on the key: sent to MACKEREL_APIKEY, the user would change a key that works.
-  const onTheWay = refusedOnTheWay(error, 'this machine');
+  const onTheWay = refusedOnTheWay(error, 'this machine', new URL(base).host);
   if (onTheWay) return `GET ${path} failed: HTTP ${status}${detail}; ${onTheWay}: ${_CHECK_THE_WAY}`;
   if (status === 401 || status === 403) return `the Mackerel API at ${base} rejected the API key (HTTP ${status}${detail}); check MACKEREL_APIKEY`;
   return `GET ${path} failed: HTTP ${status}${detail}`;

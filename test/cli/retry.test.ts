@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
-import { _createGet } from '../../src/cli/api';
+import { _CHECK_THE_WAY, _createGet } from '../../src/cli/api';
 import { _readLive } from '../../src/cli/live';
 import { resetSettings, settings } from '../../src/provider/handler/settings';
 
@@ -297,6 +297,75 @@ describe('a success with an empty body, which Mackerel never sends', () => {
       }
     } finally {
       await org.close();
+    }
+  });
+});
+
+describe('a 404 that is not Mackerel\'s JSON error (a proxy\'s or load balancer\'s page, a wrong --api-base)', () => {
+  const PAGE = '<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><hr><center>nginx</center></body></html>';
+
+  test.each([
+    ['an HTML page', PAGE, 'text/html', 'an HTML page rather than the API\'s JSON, as a proxy or load balancer answers: 404 Not Found nginx',
+      'a page titled "404 Not Found"'],
+    ['an empty body', '', undefined, 'Not Found', 'not Mackerel\'s JSON error'],
+  ])('says nothing of the object: diff fails saying what answered, rather than showing the monitor deleted outside (%s)', async (_what, body, contentType, said, answer) => {
+    const dir = workDir();
+    const proxy = await inFront((method, path) => (method === 'GET' && path.startsWith('/api/v0/monitors/') ? { status: 404, body, contentType } : undefined));
+    try {
+      // GIVEN the applied state, as applied through this base
+      const state = JSON.parse(readFileSync(base[3], 'utf8'));
+      writeFileSync(join(dir, 's.json'), JSON.stringify({ ...state, apiBase: proxy.url }));
+      const host = new URL(proxy.url).host;
+      // WHEN a live monitor is read as a 404 that is not Mackerel's
+      const diff = await cli(['diff', assembly, '--api-base', proxy.url, '--state', join(dir, 's.json')]);
+      // THEN diff fails naming what answered and what to check, and shows no monitor gone
+      expect(diff.out).toBe('');
+      expect(diff.err).toMatch(new RegExp(`^cdk-mackerel: GET /api/v0/monitors/\\w+ failed: HTTP 404: ${escaped(said)}; the answer is ${escaped(answer)}, `
+        + `so something other than Mackerel's API answered \\(a proxy or load balancer between this machine and ${escaped(host)}, or ${escaped(host)} itself `
+        + `if the API base's host or path is not Mackerel's\\), which says nothing of whether the object exists in Mackerel: ${escaped(_CHECK_THE_WAY)}$`));
+      expect(diff.err).not.toContain('refused');
+      expect(diff.code).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('a destroy whose DELETE is answered so fails naming --api-base\'s host, and leaves the object and its state', async () => {
+    const dir = workDir();
+    const proxy = await inFront((method) => (method === 'DELETE' ? { status: 404, body: PAGE, contentType: 'text/html' } : undefined));
+    try {
+      const state = JSON.parse(readFileSync(base[3], 'utf8'));
+      const file = join(dir, 's.json');
+      writeFileSync(file, JSON.stringify({ ...state, apiBase: proxy.url }));
+      const host = new URL(proxy.url).host;
+      const before = shared.emulator.state();
+
+      const run = await cli(['apply', assembly, '--destroy', '--api-base', proxy.url, '--state', file]);
+
+      expect(run.err).toMatch(/^cdk-mackerel: Custom::Mackerel\w+ \S+: Delete failed: DELETE \/api\/v0\/\S+: HTTP 404: an HTML page /);
+      expect(run.err.endsWith('; nothing was changed; the answer is a page titled "404 Not Found", so something other than Mackerel\'s API answered '
+        + `(a proxy or load balancer between this machine and ${host}, or ${host} itself if the API base's host or path is not Mackerel's), `
+        + `which says nothing of whether the object exists in Mackerel: ${_CHECK_THE_WAY}, then apply again`)).toBe(true);
+      expect(run.code).toBe(2);
+      expect(shared.emulator.state()).toEqual(before);
+      expect(JSON.parse(readFileSync(file, 'utf8')).stacks).toEqual(state.stacks);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('Mackerel\'s own 404 still says the monitor is gone', async () => {
+    const dir = workDir();
+    const proxy = await inFront((method, path) => (method === 'GET' && path.startsWith('/api/v0/monitors/')
+      ? { status: 404, body: '{"error":{"message":"monitor is not found."}}', contentType: 'application/json' } : undefined));
+    try {
+      const state = JSON.parse(readFileSync(base[3], 'utf8'));
+      writeFileSync(join(dir, 's.json'), JSON.stringify({ ...state, apiBase: proxy.url }));
+      const diff = await cli(['diff', assembly, '--api-base', proxy.url, '--state', join(dir, 's.json')]);
+      expect(diff.err).toBe('');
+      expect(diff.out).toMatch(/^\? gone +Monitor /m);
+    } finally {
+      await proxy.close();
     }
   });
 });
