@@ -315,6 +315,12 @@ async function exchange(
     response = await fetch(request, { signal: AbortSignal.timeout(timeoutMs) });
     text = await response.text();
   } catch (e) {
+    const proxyStatus = tunnelRefused(e);
+    if (proxyStatus !== undefined) {
+      // Nothing reached Mackerel: the proxy's own answer, as one through a plain-HTTP proxy is (a 407, a 403 final).
+      const error = new MackerelApiError(method, path, proxyStatus, 'the proxy\'s answer to CONNECT; nothing reached Mackerel', { cause: e, mackerelBody: false });
+      return { error, retry: proxyStatus < 500 ? 'never' : 'safe' };
+    }
     const sent = !neverSent(e);
     // The network error is kept as the cause, for its code (ECONNREFUSED), which the CLI names.
     const error = new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs), { outcomeUnknown: sent, cause: e });
@@ -367,6 +373,18 @@ const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTF
 export function neverSent(e: unknown): boolean {
   const cause = (e as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   return (typeof cause?.code === 'string' && CONNECT_ERROR_CODES.has(cause.code)) || cause?.message === 'bad port';
+}
+
+/**
+ * The status a proxy answered fetch's CONNECT with, when it did not open the tunnel to an https API
+ * (a 407 for its own credentials, a 403 of its rules, a 502 when it could not connect): nothing was
+ * sent to Mackerel. Undici says it only in its error's message, of a code (UND_ERR_ABORTED) it shares
+ * with any request aborted: both are asked for, the message whole as undici writes it.
+ */
+function tunnelRefused(e: unknown): number | undefined {
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const said = cause?.code === 'UND_ERR_ABORTED' && /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/.exec(String(cause.message));
+  return said ? Number(said[1]) : undefined;
 }
 
 /**

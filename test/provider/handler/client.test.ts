@@ -230,6 +230,50 @@ describe('createClient', () => {
       expect(logs.lines().filter((l) => l.includes('retrying')).length).toBeGreaterThan(0);
     });
 
+    describe('a proxy that does not open the tunnel to an https API (its CONNECT answered otherwise than 200): nothing reached Mackerel', () => {
+      afterEach(() => vi.unstubAllGlobals());
+      /** What Node's fetch (undici's proxy agent) throws then: its RequestAbortedError, the status only in its message. */
+      const tunnelRefused = (status: number) => new TypeError('fetch failed', {
+        cause: Object.assign(new Error(`Proxy response (${status}) !== 200 when HTTP Tunneling`), { name: 'AbortError', code: 'UND_ERR_ABORTED' }),
+      });
+      const client = () => createClient({ apiBase: 'https://api.mackerelio.com/', apiKey: KEY, deadline: Date.now() + 5_000, log: createLogger() });
+
+      test.each([407, 403])('a POST answered so (HTTP %i) is final and its outcome known, as the proxy\'s answer', async (status) => {
+        const fetch = vi.fn(async () => { throw tunnelRefused(status); });
+        vi.stubGlobal('fetch', fetch);
+
+        const error = await rejectionOf<MackerelApiError>(client().request('POST', '/api/v0/monitors', {}));
+
+        expect(error.message).toBe(`POST /api/v0/monitors: HTTP ${status}: the proxy's answer to CONNECT; nothing reached Mackerel`);
+        expect({ status: error.status, outcomeUnknown: error.outcomeUnknown, mackerelBody: error.mackerelBody })
+          .toEqual({ status, outcomeUnknown: false, mackerelBody: false });
+        expect(fetch).toHaveBeenCalledTimes(1);
+      });
+
+      test('a 502 (the proxy could not connect) is sent again, even a POST', async () => {
+        const fetch = vi.fn(async () => { throw tunnelRefused(502); });
+        vi.stubGlobal('fetch', fetch);
+
+        const error = await rejectionOf<MackerelApiError>(client().request('POST', '/api/v0/monitors', {}));
+
+        expect(error.outcomeUnknown).toBe(false);
+        expect(fetch.mock.calls.length).toBeGreaterThan(1);
+      });
+
+      test('not another abort of undici\'s, nor the message under another code: the outcome stays unknown', async () => {
+        for (const cause of [
+          Object.assign(new Error('Request aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' }),
+          Object.assign(new Error('Proxy response (407) !== 200 when HTTP Tunneling'), { code: 'ECONNRESET' }),
+        ]) {
+          vi.stubGlobal('fetch', async () => { throw new TypeError('fetch failed', { cause }); });
+
+          const error = await rejectionOf<MackerelApiError>(client().request('POST', '/api/v0/monitors', {}));
+
+          expect({ status: error.status, outcomeUnknown: error.outcomeUnknown }).toEqual({ status: undefined, outcomeUnknown: true });
+        }
+      });
+    });
+
     describe('a network error says what Node said of it, which names the host or address, not only its code', () => {
       afterEach(() => vi.unstubAllGlobals());
 

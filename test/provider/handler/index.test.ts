@@ -117,6 +117,22 @@ describe('handler', () => {
       });
     });
 
+    test('a proxy\'s 407 to the tunnel to an https API (which fetch throws as a network error) is said so, as no outcome unknown, and not sent again', async () => {
+      process.env.MACKEREL_APIBASE = 'https://api.mackerelio.com/';
+      const cause = Object.assign(new Error('Proxy response (407) !== 200 when HTTP Tunneling'), { name: 'AbortError', code: 'UND_ERR_ABORTED' });
+      const fetch = vi.fn(async () => { throw new TypeError('fetch failed', { cause }); });
+      vi.stubGlobal('fetch', fetch);
+
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext()))
+        .finally(() => vi.unstubAllGlobals());
+
+      expect(error.message).toBe('Custom::MackerelMonitor Cpu: Create failed: POST /api/v0/monitors: HTTP 407: the proxy\'s answer to CONNECT; nothing reached Mackerel; '
+        + 'the answer is a proxy\'s HTTP 407, so something between the provider\'s Lambda and Mackerel (a proxy, a load balancer, a firewall) refused the call, '
+        + 'not Mackerel: check the provider\'s apiBase and the way the Lambda reaches the Internet (its VPC, NAT gateway or proxy)');
+      expect(error.message).not.toMatch(/outcome unknown|may have been created/);
+      expect(fetch).toHaveBeenCalledTimes(1);
+    });
+
     test('not through cdk-mackerel apply, which says what to do in its own words (its MACKEREL_APIKEY)', async () => {
       useLocalApi({ apiBase: env.emulator.url, apiKey: env.emulator.apiKey });
       env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 403, body: { error: { message: 'permission denied' } } });
