@@ -47,7 +47,8 @@ export const _USAGE = `Usage:
   cdk-mackerel diff  <cdk.out | template.json> [options]   show what apply would change, and drift; exit 0 none,
                                                            1 apply would change something (create, update, replace,
                                                            delete, leave, retain, move), 3 only differences apply
-                                                           leaves as they are (drift, gone, kept), 2 error
+                                                           leaves as they are (drift, gone, kept, the deletes of a
+                                                           stack only the state holds), 2 error
   cdk-mackerel emulator [--port 4321] [--host 127.0.0.1] [--emulator-state FILE]
                                                            run a local Mackerel API emulator; with --emulator-state
                                                            it starts from the objects in FILE and saves them there

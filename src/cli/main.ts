@@ -309,7 +309,7 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
   // After the refusals of the run (an import of a stack not applied yet says more).
   for (const m of _unappliedDependencies(app, store.state)) notice(m);
   for (const line of _formatDiff(entries)) io.out(line);
-  return _diffExitCode(entries);
+  return _diffExitCode(entries, app.byStack === true);
 }
 
 async function runEmulator(args: _Args, io: _Io, out: (line: string) => void, err: (line: string) => void): Promise<number> {

@@ -78,10 +78,16 @@ export const _APPLY_CHANGES: readonly _DiffEntry['kind'][] = ['create', 'update'
  * replace, delete, leave, retain, move: a retain or leave sends Mackerel no delete, but drops the object from the state);
  * 3 only differences apply leaves as they are (drift, gone, kept), which need a person, not
  * another apply. 2 is an error.
+ *
+ * The deletes of a stack only the state holds (removed from the app or renamed) are of the second
+ * kind in a run of the whole app: its apply leaves them, and only `apply --destroy --stack` makes
+ * them, which a person decides on. Were they 1, a pipeline that applies whenever diff exits 1
+ * would apply on every run and never see 0. A run of that stack alone (`byStack`) is about them:
+ * its only apply is `--destroy`, which makes them, so they are 1 there.
  * @internal
  */
-export function _diffExitCode(entries: readonly _DiffEntry[]): number {
-  if (entries.some((e) => _APPLY_CHANGES.includes(e.kind))) return 1;
+export function _diffExitCode(entries: readonly _DiffEntry[], byStack = false): number {
+  if (entries.some((e) => _APPLY_CHANGES.includes(e.kind) && (e.notInApp === undefined || byStack))) return 1;
   return entries.length > 0 ? 3 : 0;
 }
 

@@ -4,7 +4,7 @@ import { _fieldChanges, _widgetChanges } from '../../src/cli/changes';
 import { _planDiff, _replacingFields, _stackDrift } from '../../src/cli/diff';
 import { _driftOf } from '../../src/cli/drift';
 import { _planStack } from '../../src/cli/plan';
-import { _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome } from '../../src/cli/printer';
+import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome } from '../../src/cli/printer';
 import { _StateFile } from '../../src/cli/state';
 
 const MONITOR = 'Custom::MackerelMonitor';
@@ -601,5 +601,25 @@ describe('printing', () => {
       // Only those fields: a memo is no secret.
       '      memo: "Bearer one" -> "x"',
     ]);
+  });
+});
+
+describe('the exit code of diff', () => {
+  const entry = { stackName: 'Old', logicalId: 'Svc', type: 'Custom::MackerelService', physicalId: 'shop', changes: [] };
+  const removed = { ...entry, notInApp: 'apply --destroy --stack Old' };
+
+  test('1 for what apply makes, 3 for what it leaves, 0 for nothing', () => {
+    expect(_diffExitCode([])).toBe(0);
+    expect(_diffExitCode([{ kind: 'delete', ...entry }])).toBe(1);
+    expect(_diffExitCode([{ kind: 'drift', ...entry }])).toBe(3);
+  });
+
+  test('the deletes of a stack only the state holds are 3 in a run of the app, which leaves them, and 1 in a run of that stack alone', () => {
+    // The app's apply leaves them on every run: 1 would have a pipeline apply forever, never seeing 0.
+    expect(_diffExitCode([{ kind: 'delete', ...removed }, { kind: 'retain', ...removed }, { kind: 'leave', ...removed }])).toBe(3);
+    // With a change of the app beside them, apply does make something.
+    expect(_diffExitCode([{ kind: 'delete', ...removed }, { kind: 'create', ...entry, stackName: 'New' }])).toBe(1);
+    // diff --stack Old: its one apply, --destroy, makes them.
+    expect(_diffExitCode([{ kind: 'delete', ...removed }], true)).toBe(1);
   });
 });
