@@ -175,11 +175,6 @@ function query(_state: EmulatorState, o: Json, out: Json): void {
   setNum(o, out, 'evaluateBackwardMinutes', 0, 10, 0);
 }
 
-/**
- * Not checked: Mackerel's guide allows one anomaly detection monitor per role, but the API
- * reference lists no error for a second, so whether the API refuses one is not known
- * (AnomalyDetectionMonitor refuses it at synth).
- */
 function anomalyDetection(state: EmulatorState, o: Json, out: Json): void {
   scopes(state, o, out, 'scopes', true);
   if (!Array.isArray(out.scopes) || out.scopes.length === 0) throw badRequest('scopes is required: anomaly detection monitors need at least one role');

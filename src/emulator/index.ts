@@ -9,6 +9,8 @@
  * - a service monitor's `service` is part of its target, like `metric` (`cannot change target.`);
  *   a query monitor's `query` changes in place; a monitor PUT refuses an `id` other than the path's,
  *   a channel PUT ignores it;
+ * - a second anomaly detection monitor of a role (the guide allows one per role; the API reference
+ *   names no error for it) is a 400, on create and on an update that adds the role;
  * - an email channel may name an address or user ID twice;
  * - a JSON body is read whatever its Content-Type;
  * - deleting a service deletes the monitors whose `service` is it or whose scopes all lie in it,

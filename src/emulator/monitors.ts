@@ -12,6 +12,23 @@ export function monitorView(monitor: Json): Json {
   return view;
 }
 
+/**
+ * "Multiple monitors with anomaly detection can not be specified for the same role" (Mackerel's
+ * guide, docs/entry/howto/anomaly-detection-for-roles). The API reference gives no status or
+ * message for it: a 400, the status of every other refused monitor body, with a message of the
+ * emulator's own. `self` is the monitor a PUT replaces, which may keep its roles.
+ */
+function checkOneAnomalyDetectionPerRole(store: Store, monitor: Json, self?: string): void {
+  if (monitor.type !== 'anomalyDetection') return;
+  for (const role of monitor.scopes as string[]) {
+    const other = store.state.monitors.find((m) => m.type === 'anomalyDetection' && m.id !== self && (m.scopes as string[]).includes(role));
+    if (other) {
+      throw badRequest(`scopes: role ${JSON.stringify(role)} is already watched by anomaly detection monitor ${other.id}; `
+        + 'Mackerel allows one anomaly detection monitor per role');
+    }
+  }
+}
+
 function monitorOf(store: Store, id: string): Json {
   return byId(store.state.monitors, id, 'monitor');
 }
@@ -41,6 +58,7 @@ function replaceMonitor(store: Store, id: string, body: unknown): Json {
     if (old.headers === undefined) delete next.headers;
     else next.headers = old.headers;
   }
+  checkOneAnomalyDetectionPerRole(store, next, id);
   const stored = { id, ...next };
   const monitors = store.state.monitors;
   monitors[monitors.indexOf(old)] = stored;
@@ -61,7 +79,9 @@ export function monitorRoutes(store: Store): Route[] {
     route('POST', '/monitors', ({ body }) => {
       const o = object(body);
       if (o.id !== undefined) throw badRequest('id must not be given when creating a monitor');
-      const monitor = { id: uniqueId(store.state), ...validateMonitor(store.state, o) };
+      const fields = validateMonitor(store.state, o);
+      checkOneAnomalyDetectionPerRole(store, fields);
+      const monitor = { id: uniqueId(store.state), ...fields };
       store.state.monitors.push(monitor);
       return monitorView(monitor);
     }),

@@ -202,6 +202,31 @@ describe.each(REJECTED)('POST rejects %s', (_what, type, change, message) => {
   });
 });
 
+describe('one anomaly detection monitor per role (Mackerel\'s guide to anomaly detection for roles)', () => {
+  test('a second monitor of a role is refused, with a 400, also in the read-back form of the role', async () => {
+    const first = ok(await env.call('POST', '/api/v0/monitors', VALID.anomalyDetection));
+    for (const scopes of [['shop:web'], ['shop:batch', 'shop: web']]) {
+      expectError(await env.call('POST', '/api/v0/monitors', variant('anomalyDetection', { scopes })), 400,
+        new RegExp(`^scopes: role "shop:web" is already watched by anomaly detection monitor ${first.id}; Mackerel allows one anomaly detection monitor per role$`));
+    }
+    expect(env.emulator.state().monitors).toHaveLength(1);
+    // Another role, and other types of monitor on the same role, are taken.
+    ok(await env.call('POST', '/api/v0/monitors', variant('anomalyDetection', { scopes: ['shop:batch'] })));
+    ok(await env.call('POST', '/api/v0/monitors', VALID.host));
+  });
+
+  test('an update may keep its own roles, but not add one another monitor watches', async () => {
+    const web = ok(await env.call('POST', '/api/v0/monitors', VALID.anomalyDetection));
+    const batch = ok(await env.call('POST', '/api/v0/monitors', variant('anomalyDetection', { scopes: ['shop:batch'] })));
+    ok(await env.call('PUT', `/api/v0/monitors/${web.id}`, variant('anomalyDetection', { warningSensitivity: 'sensitive' })));
+    expectError(await env.call('PUT', `/api/v0/monitors/${batch.id}`, variant('anomalyDetection', { scopes: ['shop:batch', 'shop:web'] })), 400,
+      /role "shop:web" is already watched by anomaly detection monitor/);
+    // Once the first is gone, the second may take its role.
+    ok(await env.call('DELETE', `/api/v0/monitors/${web.id}`));
+    ok(await env.call('PUT', `/api/v0/monitors/${batch.id}`, variant('anomalyDetection', { scopes: ['shop:batch', 'shop:web'] })));
+  });
+});
+
 describe('get and delete', () => {
   test('GET of an unknown ID is a 404 "monitor is not found."', async () => {
     expectError(await env.call('GET', '/api/v0/monitors/2cSZzK3XfmG'), 404, /^monitor is not found\.$/);

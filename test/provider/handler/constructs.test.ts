@@ -45,28 +45,34 @@ describe('what the constructs synthesize, the handler serves', () => {
 });
 
 describe('an AnomalyDetectionMonitor moved to a new construct id', () => {
-  test('is created before the old one is deleted, which the emulator lets two monitors of one role do, as the API reference lists no error for it', async () => {
+  test('fails in one deploy, as the new monitor is created before the old one is deleted and Mackerel allows one per role; '
+    + 'removed in one deploy and added back in the next, it moves', async () => {
     // GIVEN a monitor of shop:web, deployed
-    const version = (id: string) => {
+    const version = (id?: string) => {
       const stack = new Stack(new App(), 'Shop');
       new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
       const web = new MackerelService(stack, 'Shop', { name: 'shop' }).addRole('web');
-      const monitor = new AnomalyDetectionMonitor(stack, id, { name: 'web anomaly', scopes: [MonitorScope.fromRole(web)], warningSensitivity: AnomalySensitivity.NORMAL });
+      const monitor = id === undefined ? undefined
+        : new AnomalyDetectionMonitor(stack, id, { name: 'web anomaly', scopes: [MonitorScope.fromRole(web)], warningSensitivity: AnomalySensitivity.NORMAL });
       return { stack, monitor };
     };
     const deployed = new FakeCloudFormation();
     const first = version('Anomaly');
     await deployed.apply(first.stack);
-    const oldId = deployed.resourceOf(first.monitor).physicalId;
+    const oldId = deployed.resourceOf(first.monitor!).physicalId;
 
-    // WHEN the construct moves: CloudFormation creates the new resource, then cleans up the old one
+    // WHEN the construct moves in one deploy: CloudFormation creates the new resource before it cleans up the old one
+    // THEN the create is refused (Mackerel's guide: one anomaly detection monitor per role), and the old monitor stays
+    await expect(deployed.apply(version('Moved').stack)).rejects.toThrow(/role "shop:web" is already watched by anomaly detection monitor/);
+    expect((await apiSnapshot(env.emulator)).monitors).toEqual([expect.objectContaining({ id: oldId, type: 'anomalyDetection' })]);
+
+    // WHEN it is removed in one deploy and added back under its new id in the next, as its JSDoc advises
+    expect((await deployed.apply(version().stack)).deleted).toEqual([logicalIdOf(first.monitor!)]);
     const moved = version('Moved');
-    const applied = await deployed.apply(moved.stack);
+    expect((await deployed.apply(moved.stack)).created).toEqual([logicalIdOf(moved.monitor!)]);
 
-    // THEN the new monitor watches the role alone; the old one is gone
-    expect(applied.created).toEqual([logicalIdOf(moved.monitor)]);
-    expect(applied.deleted).toEqual([logicalIdOf(first.monitor)]);
-    const newId = deployed.resourceOf(moved.monitor).physicalId;
+    // THEN the new monitor watches the role alone
+    const newId = deployed.resourceOf(moved.monitor!).physicalId;
     expect(newId).not.toBe(oldId);
     expect((await apiSnapshot(env.emulator)).monitors).toEqual([expect.objectContaining({ id: newId, type: 'anomalyDetection' })]);
     await deployed.destroy();
