@@ -139,8 +139,9 @@ const RANGES: { [type: string]: Kind } = {
 function referenceLines(w: Json): Json[] {
   return atMostOne(w, 'referenceLines', 'a reference line', (line) => {
     const label = str(line, 'label', { required: true, maxLength: 32 }) as string;
-    // The docs' minimum of one character excludes spaces.
-    if (!/[^ ]/.test(label)) throw badRequest('label must hold a character that is not a space');
+    // The docs' minimum of one character leaves out whitespace: "excluding spaces" (en), 空白文字を除いて, whitespace
+    // characters (ja), so a tab or an ideographic space (U+3000) counts for no more than a space, as the construct's trim() has it.
+    if (!/\S/.test(label)) throw badRequest('label must hold a character that is not whitespace');
     return { label, value: num(line, 'value', { required: true, min: 0 }) };
   }, ['label', 'value']);
 }

@@ -275,7 +275,10 @@ describe.each([
     ['a reference line without a label', graph({ referenceLines: [{ value: 1 }] }), /^widgets\[0\]\.referenceLines\[0\]\.label is required$/],
     ['an empty label', graph({ referenceLines: [{ label: '', value: 1 }] }), /^widgets\[0\]\.referenceLines\[0\]\.label must not be empty$/],
     ['a label of spaces only', graph({ referenceLines: [{ label: '   ', value: 1 }] }),
-      /^widgets\[0\]\.referenceLines\[0\]\.label must hold a character that is not a space$/],
+      /^widgets\[0\]\.referenceLines\[0\]\.label must hold a character that is not whitespace$/],
+    // The ja docs: at least one character besides whitespace (空白文字), not only besides the ASCII space.
+    ['a label of a tab and an ideographic space only', graph({ referenceLines: [{ label: '\t\u3000', value: 1 }] }),
+      /^widgets\[0\]\.referenceLines\[0\]\.label must hold a character that is not whitespace$/],
     ['a label of 33 characters', graph({ referenceLines: [{ label: 'a'.repeat(33), value: 1 }] }),
       /^widgets\[0\]\.referenceLines\[0\]\.label must be at most 32 characters$/],
     ['a label that is not a string', graph({ referenceLines: [{ label: 1, value: 1 }] }), /^widgets\[0\]\.referenceLines\[0\]\.label must be a string$/],
