@@ -11,6 +11,9 @@
  *   a channel PUT ignores it;
  * - a second anomaly detection monitor of a role (the guide allows one per role; the API reference
  *   names no error for it) is a 400, on create and on an update that adds the role;
+ * - a service monitor's `missingDurationWarning` or `missingDurationCritical` of 0 is a 400, as
+ *   below 10: the docs' errors are a value not a multiple of 10 or over a week, but say nothing of
+ *   what 0 does; Terraform requires 10 to 10080, and the official Go client never sends 0;
  * - an email channel may name an address or user ID twice;
  * - a JSON body is read whatever its Content-Type;
  * - deleting a service deletes the monitors whose `service` is it or whose scopes all lie in it,

@@ -5,6 +5,7 @@ import { _dependOnNamedScope } from './_scope';
 import { _warnOnThresholdOrder } from './_threshold-order';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { _fail } from '../_validation';
 import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
 import { _knownServiceName } from '../service/_known-name';
 import { IMackerelService } from '../service/service';
@@ -92,6 +93,8 @@ export class ServiceMetricMonitor extends MonitorBase {
     // A service known by name (fromName) may be one this stack creates: wait for it, as a Ref would.
     _dependOnNamedScope(this, MonitorScope.fromService(props.service), 'service');
     _warnKeptWithDeletedService(this, props.service, 'service metric monitor');
+    checkNotZero(this, 'missingDurationWarning', props.missingDurationWarning, 'WARNING');
+    checkNotZero(this, 'missingDurationCritical', props.missingDurationCritical, 'CRITICAL');
     const missingDurationWarning = _wholeDuration(this, 'missingDurationWarning', props.missingDurationWarning, 'minutes', MISSING_DURATION);
     const missingDurationCritical = _wholeDuration(this, 'missingDurationCritical', props.missingDurationCritical, 'minutes', MISSING_DURATION);
     // A metric missing longer is worse: the WARNING must come first, after less time.
@@ -111,4 +114,16 @@ export class ServiceMetricMonitor extends MonitorBase {
       missingDurationCritical,
     }, _knownServiceName(props.service));
   }
+}
+
+/**
+ * A missing duration of zero, most likely meant as "no alert". Mackerel's errors for these fields are a
+ * value that is not a multiple of 10 or is over a week, so its API may take a 0, but no document says what
+ * a 0 does. The Terraform provider requires 10 to 10080, and the official Go client never sends a 0 (it
+ * leaves the field out). So a 0 is refused, as the range has it, and the error says to leave the property out.
+ */
+function checkNotZero(scope: Construct, property: string, duration: Duration | undefined, level: string): void {
+  if (duration === undefined || duration.isUnresolved() || duration.toMilliseconds() !== 0) return;
+  _fail(scope, property, duration.toHumanString(), 'is out of range', `a multiple of 10 minutes from ${MISSING_DURATION.min} to ${MISSING_DURATION.max}`,
+    `Leave ${property} out for no ${level} alert on metric interruption; Mackerel documents no meaning for 0`);
 }

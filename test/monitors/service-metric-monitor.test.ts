@@ -77,6 +77,17 @@ describe('ServiceMetricMonitor', () => {
         .toThrow(new RegExp(`Stack/Orders: ${field} "${shown}" is out of range; expected a multiple of 10 minutes from 10 to 10080`));
     });
 
+    test.each([
+      ['missingDurationWarning', Duration.minutes(0), 'WARNING'],
+      ['missingDurationCritical', Duration.days(0), 'CRITICAL'],
+    ])('%s of zero says to leave it out, as Mackerel documents no meaning for 0', (field, value, level) => {
+      const { stack, shop } = mackerelStack();
+
+      expect(() => new ServiceMetricMonitor(stack, 'Orders', { ...ordersProps(shop), [field]: value }))
+        .toThrow(`Stack/Orders: ${field} "${value.toHumanString()}" is out of range; expected a multiple of 10 minutes from 10 to 10080. `
+          + `Leave ${field} out for no ${level} alert on metric interruption; Mackerel documents no meaning for 0`);
+    });
+
     test('missingDurationCritical that is not whole minutes', () => {
       const { stack, shop } = mackerelStack();
 
