@@ -151,7 +151,8 @@ const STAGE_NAMES_SHOWN = 5;
  * Stage under its scope whose task definitions got no agent otherwise (not excluded, none added
  * by hand) is warned about (`cdk-mackerel:instrumentationStageNotReached`) on a stack of the
  * Aspect's own assembly, such as the pipeline's stack: a warning on the app itself would be
- * written nowhere.
+ * written nowhere. Where that assembly holds no stack (an app whose every stack is in a Stage), the
+ * Aspect instruments nothing and has nowhere to warn, so synth fails instead, naming the Stage.
  *
  * Instrumented task definitions get post-conditions checked at synth (`node.addValidation`):
  * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret, its
@@ -342,9 +343,9 @@ export class MackerelInstrumentation implements IAspect {
    */
   private warnStagesNotReached(node: IConstruct): void {
     const notReached = _stagesNotReached(node, leftAloneInStage);
+    if (notReached.length === 0) return;
     // The carrier depends on the visited construct alone: found once, and only where there is something to warn about.
-    const carrier = notReached.length > 0 ? _stageWarningCarrier(node) : undefined;
-    if (!carrier) return;
+    const carrier = _stageWarningCarrier(node);
     for (const { stage, taskDefinitions } of notReached) {
       if (STAGES_WARNED.has(stage)) continue;
       STAGES_WARNED.add(stage);
@@ -355,10 +356,21 @@ export class MackerelInstrumentation implements IAspect {
         ? 'A MackerelInstrumentation of that Stage never ran: it was added after the Stage was synthesized (CDK Pipelines\' addStage '
           + 'synthesizes it at once), and a Stage is synthesized once. Add it to the Stage before, such as in the Stage\'s constructor'
         : 'Add the Aspect to that Stage as well (Aspects.of(stage).add(..., { priority: MackerelInstrumentation.PRIORITY }))';
-      _warnLate(carrier, 'cdk-mackerel:instrumentationStageNotReached',
-        `The ${this.describe(node)} does not reach Stage ${stage.node.path}, whose task definitions ${named} get no Mackerel container agent, `
-        + 'so their tasks are not monitored: Aspects do not cross Stage boundaries (a Stage is synthesized on its own, as CDK Pipelines do). '
-        + advice);
+      const message = `The ${this.describe(node)} does not reach Stage ${stage.node.path}, whose task definitions ${named} get no Mackerel `
+        + 'container agent, so their tasks are not monitored: Aspects do not cross Stage boundaries (a Stage is synthesized on its own, as CDK '
+        + 'Pipelines do). ';
+      if (carrier) {
+        _warnLate(carrier, 'cdk-mackerel:instrumentationStageNotReached', message + advice);
+        continue;
+      }
+      // An assembly of Stages alone (an app whose every stack is in a Stage) writes a warning nowhere: on the
+      // visited construct it reaches no output, and the Stage's own assembly is written before this Aspect runs.
+      // The Aspect then instruments nothing at all, so synth fails rather than pass in silence.
+      const where = node.node.path === '' ? 'The app' : node.node.path;
+      node.node.addValidation({
+        validate: () => [`${message}${where} holds no stack of its own to show a warning on, so this is an error. ${advice}, `
+          + 'or leave those task definitions out with MackerelInstrumentation.exclude'],
+      });
     }
   }
 

@@ -1547,6 +1547,32 @@ describe('MackerelInstrumentation: Stages it does not reach', () => {
       'The MackerelInstrumentation applied to Outer (roles ["shop:web"]) does not reach Stage Outer/Inner, whose task definitions Outer/Inner/Web/Task get')]);
   });
 
+  test('an app of Stages alone, whose assembly holds no stack to carry the warning, fails synth naming the Stage the Aspect does not reach', () => {
+    // GIVEN every stack in a Stage, and the Aspect on the app only, so it instruments nothing
+    const app = new App();
+    const stage = new Stage(app, 'Prod', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    const web = new Stack(stage, 'Web');
+    fargate(web);
+    const apiKey = MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(web, 'ApiKey', 'mackerel'));
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // WHEN / THEN a warning on the app would be written nowhere (the Stage's own assembly is written before the app's Aspects run)
+    expect(() => app.synth()).toThrow(new RegExp('The MackerelInstrumentation applied to the app \\(roles \\["shop:web"\\]\\) does not reach Stage Prod, '
+      + 'whose task definitions Prod/Web/Task get no Mackerel container agent, .* The app holds no stack of its own to show a warning on'));
+  });
+
+  test('an app of Stages alone gives no error where each Stage has its own Aspect or its task definitions are excluded', () => {
+    const app = new App();
+    const covered = new Stage(app, 'Prod', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    const web = new Stack(covered, 'Web');
+    const taskDefinition = fargate(web);
+    const apiKey = MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(web, 'ApiKey', 'mackerel'));
+    instrument(covered, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    MackerelInstrumentation.exclude(fargate(new Stack(new Stage(app, 'Dev'), 'Web')));
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    expect(() => app.synth()).not.toThrow();
+    expect(agentCount(taskDefinition)).toBe(1);
+  });
+
   /** A pipeline stack, and a Stage with a stack of its own holding a Stage of the workload. */
   function pipelineAppWithNested() {
     const { app, stack: pipeline, apiKey } = setup();
