@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import { MackerelApiKey } from '../api-key';
 import { MackerelPluginCommand } from './config';
 import { _hasAgentSettings } from './config/_render';
@@ -12,7 +12,7 @@ import { MackerelAgentOptions } from './options';
  * `MackerelInstrumentation` with the same options reaching a task definition that already has its
  * agent changes nothing, so it says nothing; one with other options would be dropped unseen, so
  * it warns. Options are often built afresh for each call (by a helper), so values are compared by
- * what they say where that is known: lists item by item (roles in any order), plain objects (a config, its plugins and
+ * what they say where that is known: lists item by item (roles in any order, `noProxy` entries as a set), plain objects (a config, its plugins and
  * probe options) key by key, API keys by the secret or parameter and field, durations by their
  * length, images by their name, plugin commands by their line, probes by their kind, options and
  * container, config files (`location`) by their place. A config that holds nothing the agent reads
@@ -27,7 +27,19 @@ export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T): boolea
   return [...keys].every((key) => key === 'config'
     ? sameValue(effectiveConfig(a.config), effectiveConfig(b.config))
     : key === 'roles' ? sameValue(sorted(filledList(a.roles)), sorted(filledList(b.roles)))
-      : LISTS_WRITTEN_IF_FILLED.has(key as string) ? sameValue(filledList(a[key]), filledList(b[key])) : sameValue(a[key], b[key]));
+      : key === 'noProxy' ? sameValue(entrySet(filledList(a.noProxy)), entrySet(filledList(b.noProxy)))
+        : sameValue(a[key], b[key]));
+}
+
+/**
+ * NO_PROXY entries as the agent reads them: Go's proxy settings (golang.org/x/net/http/httpproxy)
+ * split the list, trim and lower-case each entry and match a host against any of them, so their
+ * order, case and repeats change nothing. An entry known only at deploy time is kept as it is.
+ */
+function entrySet(value: unknown): unknown {
+  if (!Array.isArray(value) || Token.isUnresolved(value)) return value;
+  const entries = value.map((entry: unknown) => typeof entry === 'string' && !Token.isUnresolved(entry) ? entry.toLowerCase() : entry);
+  return [...new Set(entries)].sort();
 }
 
 /**
@@ -38,9 +50,7 @@ function sorted(value: unknown): unknown {
   return Array.isArray(value) ? [...value].sort() : value;
 }
 
-/** Options whose empty list writes nothing (no MACKEREL_ROLES, no NO_PROXY), as leaving them out does. */
-const LISTS_WRITTEN_IF_FILLED = new Set<string>(['roles', 'noProxy']);
-
+/** An empty list of roles or `noProxy` entries writes nothing (no MACKEREL_ROLES, no NO_PROXY), as leaving it out does. */
 function filledList(value: unknown): unknown {
   return Array.isArray(value) && value.length === 0 ? undefined : value;
 }

@@ -18,7 +18,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
 import {
-  IMackerelRoleResolver, MackerelAgentConfigLocation, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelInstrumentation,
+  IMackerelRoleResolver, MackerelAgentConfigLocation, MackerelInstrumentationProps, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelInstrumentation,
   MackerelPluginCommand, MackerelReadinessProbe,
 } from '../../src/agent';
 import { MackerelApiKey } from '../../src/api-key';
@@ -366,6 +366,22 @@ describe('MackerelInstrumentation: exactly once', () => {
         expect([kind, overlaps.length]).toEqual([kind, warns ? 1 : 0]);
       }
     }
+  });
+
+  /** How many agentAlreadyPresent warnings (options differ) a second Aspect with `second` gives where the first has `first`. */
+  function overlapWarnings(first: Partial<MackerelInstrumentationProps>, second: Partial<MackerelInstrumentationProps>): number {
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], ...first }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], ...second }));
+    app.synth();
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('whose options differ')).length;
+  }
+
+  test('a second Aspect whose noProxy holds the same entries in another order, case or repeated adds nothing silently: the agent reads NO_PROXY as a set', () => {
+    const proxy = { httpProxy: 'http://proxy.internal:3128' };
+    expect(overlapWarnings({ ...proxy, noProxy: ['.internal', '10.0.0.0/8'] }, { ...proxy, noProxy: ['10.0.0.0/8', '.Internal', '.internal'] })).toBe(0);
+    expect(overlapWarnings({ ...proxy, noProxy: ['.internal', '10.0.0.0/8'] }, { ...proxy, noProxy: ['.internal'] })).toBe(1);
   });
 
   test('a task definition running the agent in a container added by hand gets no second agent, and a warning', () => {
