@@ -384,6 +384,12 @@ describe('MackerelInstrumentation: exactly once', () => {
     expect(overlapWarnings({ ...proxy, noProxy: ['.internal', '10.0.0.0/8'] }, { ...proxy, noProxy: ['.internal'] })).toBe(1);
   });
 
+  test('a second Aspect whose config URL differs only in the case of its scheme or host, or a default port, adds nothing silently; in its path it warns', () => {
+    const at = (url: string) => ({ config: { location: MackerelAgentConfigLocation.fromUrl(url) } });
+    expect(overlapWarnings(at('https://configs.example.com/agent.yml'), at('HTTPS://Configs.Example.COM:443/agent.yml'))).toBe(0);
+    expect(overlapWarnings(at('https://configs.example.com/agent.yml'), at('https://configs.example.com/Agent.yml'))).toBe(1);
+  });
+
   test('a task definition running the agent in a container added by hand gets no second agent, and a warning', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);

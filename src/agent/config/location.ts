@@ -60,9 +60,9 @@ export class MackerelAgentConfigLocation {
   }
 
   /**
-   * Whether another location names the same file: the same URL or path, or the same key of the same
-   * bucket (its name, a token for one of the app, and its key, which the grants depend on), however
-   * often it was made.
+   * Whether another location names the same file: the same URL (its scheme and host in any case) or
+   * path, or the same key of the same bucket (its name, a token for one of the app, and its key,
+   * which the grants depend on), however often it was made.
    * @internal
    */
   public _samePlace(other: MackerelAgentConfigLocation): boolean {
@@ -70,7 +70,7 @@ export class MackerelAgentConfigLocation {
       return this.key === other.key && this.bucket.bucketName === other.bucket.bucketName
         && this.bucket.encryptionKey?.keyArn === other.bucket.encryptionKey?.keyArn;
     }
-    return !this.bucket && !other.bucket && this.url === other.url && this.file === other.file;
+    return !this.bucket && !other.bucket && urlPlace(this.url) === urlPlace(other.url) && this.file === other.file;
   }
 
   /** The value of `MACKEREL_AGENT_CONFIG`, validated. @internal */
@@ -129,4 +129,14 @@ function asUrlPath(path: string): string {
 /** IAM reads "*" and "?" in a resource as wildcards and "${" as a variable: escaped, the grant is of exactly that key. */
 function asIamLiteral(key: string): string {
   return key.replace(/[*?$]/g, (c) => `\${${c}}`);
+}
+
+/**
+ * A URL as the place it names: the scheme and host are case-insensitive (RFC 3986 sections 3.1 and
+ * 3.2.2) and a default port is no port, so the WHATWG form (lower case, no default port) names one
+ * place however it was written; the path, which the server tells apart by case, is kept as given.
+ */
+function urlPlace(url: string | undefined): string | undefined {
+  if (url === undefined || Token.isUnresolved(url)) return url;
+  return _httpUrl(url)?.href ?? url;
 }
