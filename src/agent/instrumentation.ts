@@ -26,7 +26,9 @@ export interface IMackerelRoleResolver {
    * The `service:role` full names the hosts of this task definition join.
    *
    * An empty list means no role (a synth warning says so); it does not skip the task
-   * definition: use `MackerelInstrumentation.exclude` for that.
+   * definition: use `MackerelInstrumentation.exclude` for that. It is also asked, once, about a
+   * task definition another `MackerelInstrumentation` gave the agent first, where its roles alone
+   * could tell the two Aspects' options apart (for the `cdk-mackerel:agentAlreadyPresent` warning).
    */
   rolesFor(taskDefinition: ecs.TaskDefinition): string[];
 }
@@ -92,8 +94,16 @@ const EXCLUDED = new WeakSet<ecs.TaskDefinition>();
 const WARNED = new WeakSet<IConstruct>();
 /** Task definitions instrumented by a `MackerelInstrumentation` (which one), which carry its post-conditions. */
 const INSTRUMENTED = new WeakMap<ecs.TaskDefinition, MackerelInstrumentation>();
-/** The other Aspects already warned about per task definition, so that a service and its task definition warn once. */
-const OVERLAPS_WARNED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentation>>();
+/**
+ * The options each instrumented task definition was given, which another Aspect reaching it is
+ * compared with: worked out again, they would call the first Aspect's roleResolver once more.
+ */
+const GIVEN = new WeakMap<ecs.TaskDefinition, MackerelAgentOptions>();
+/**
+ * The other Aspects already compared with the first per task definition, so that a service and its
+ * task definition warn once, and a roleResolver is asked once.
+ */
+const OVERLAPS_CHECKED = new WeakMap<ecs.TaskDefinition, Set<MackerelInstrumentation>>();
 /**
  * Task definitions a `MackerelInstrumentation` visited, whatever it did with them: one of a Stage that
  * no Aspect visited is not monitored, even where the Stage holds one (added after it was synthesized).
@@ -260,7 +270,8 @@ export class MackerelInstrumentation implements IAspect {
     const existing = _findAgent(taskDefinition);
     if (existing) {
       const first = INSTRUMENTED.get(taskDefinition);
-      if (first && first !== this) this.warnOverlap(taskDefinition, first);
+      const given = GIVEN.get(taskDefinition);
+      if (first && given && first !== this) this.warnOverlap(taskDefinition, first, given);
       if (!first && OVERRIDES.has(taskDefinition)) warnOnce(taskDefinition, () => warnOverridesNotApplied(taskDefinition, existing));
       return;
     }
@@ -301,6 +312,7 @@ export class MackerelInstrumentation implements IAspect {
     const { roles, config } = options;
     const kept = [...(options.ignoreContainer === '' ? [] : ['MACKEREL_IGNORE_CONTAINER']), ...(roles && roles.length > 0 ? ['MACKEREL_ROLES'] : []), ...(_hasAgentSettings(config) ? ['MACKEREL_AGENT_CONFIG'] : [])];
     addPostConditions(taskDefinition, agent.container, kept, this);
+    GIVEN.set(taskDefinition, options);
   }
 
   /**
@@ -308,29 +320,39 @@ export class MackerelInstrumentation implements IAspect {
    * chooses, a readiness probe of another task definition's container left out, and whatever
    * `configure` gives that task definition instead.
    */
-  private optionsFor(taskDefinition: ecs.TaskDefinition): MackerelAgentOptions {
+  private optionsFor(taskDefinition: ecs.TaskDefinition, roles = this.rolesFor(taskDefinition)): MackerelAgentOptions {
     const { roleResolver, ...options } = this.props;
     const overrides = OVERRIDES.get(taskDefinition) ?? {};
     return {
       ...options,
-      roles: overrides.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : options.roles),
+      roles,
       config: overrides.config ?? _aspectConfig(taskDefinition, options.config),
       displayName: overrides.displayName ?? options.displayName,
       memo: overrides.memo ?? options.memo,
     };
   }
 
+  /** The roles this Aspect gives one task definition: those `configure` gives it, else its resolver's or its own. */
+  private rolesFor(taskDefinition: ecs.TaskDefinition): string[] | undefined {
+    const { roleResolver, roles } = this.props;
+    return OVERRIDES.get(taskDefinition)?.roles ?? (roleResolver ? roleResolver.rolesFor(taskDefinition) : roles);
+  }
+
   /**
    * Another `MackerelInstrumentation` instrumented the task definition first (an Aspect of an
    * enclosing scope runs first): with other options, this one's would be dropped unseen.
    */
-  private warnOverlap(taskDefinition: ecs.TaskDefinition, first: MackerelInstrumentation): void {
-    const warned = OVERLAPS_WARNED.get(taskDefinition) ?? new Set<MackerelInstrumentation>();
+  private warnOverlap(taskDefinition: ecs.TaskDefinition, first: MackerelInstrumentation, given: MackerelAgentOptions): void {
+    const checked = OVERLAPS_CHECKED.get(taskDefinition) ?? new Set<MackerelInstrumentation>();
+    if (checked.has(this)) return;
+    checked.add(this);
+    OVERLAPS_CHECKED.set(taskDefinition, checked);
     // Compared as given to this task definition: options it would not get (a probe of another task
-    // definition's container, settings that configure replaces) drop nothing here.
-    if (warned.has(this) || _sameOptions(first.optionsFor(taskDefinition), this.optionsFor(taskDefinition))) return;
-    warned.add(this);
-    OVERLAPS_WARNED.set(taskDefinition, warned);
+    // definition's container, settings that configure replaces) drop nothing here. The roles are
+    // compared last: a roleResolver is the user's code, written for the task definitions this Aspect
+    // instruments, so it is asked about this one only when nothing else tells the options apart.
+    const differs = (roles: string[] | undefined) => !_sameOptions(given, this.optionsFor(taskDefinition, roles));
+    if (!differs(given.roles) && !differs(this.rolesFor(taskDefinition))) return;
     _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
       `The ${first.describe(taskDefinition)} added the agent of this task definition, so the ${this.describe(taskDefinition)}, `
       + 'whose options differ, adds nothing: at one priority, the Aspect of the enclosing scope reaches a task definition first. '

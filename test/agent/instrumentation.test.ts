@@ -310,6 +310,23 @@ describe('MackerelInstrumentation: exactly once', () => {
     expect(overlaps.map((w) => w.id)).toEqual(['/Stack/Api']);
   });
 
+  test('a roleResolver is called for a task definition another Aspect instrumented only where nothing else tells the options apart, and once', () => {
+    // GIVEN a service and its task definition, instrumented by the app's Aspect, and two more Aspects of the stack, one with another memo
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack, 'Web');
+    new ecs.FargateService(stack, 'Service', { cluster: cluster(stack), taskDefinition });
+    const calls: string[] = [];
+    const resolver = (name: string): IMackerelRoleResolver => ({ rolesFor: (td) => { calls.push(`${name} ${td.node.id}`); return ['shop:web']; } });
+    instrument(app, new MackerelInstrumentation({ apiKey, roleResolver: resolver('first') }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roleResolver: resolver('same') }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roleResolver: resolver('other'), memo: 'nightly' }));
+    // WHEN
+    app.synth();
+    // THEN the first is asked when it adds the agent, the same one once to compare its roles, the other not at all: its memo differs anyway
+    expect(calls).toEqual(['first Web', 'same Web']);
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Web', Match.stringLikeRegexp('whose options differ'))).toHaveLength(1);
+  });
+
   test('a second Aspect whose roles differ from the first\'s, on a task definition configure gives roles, adds nothing silently', () => {
     const { app, stack, apiKey } = setup();
     const batch = fargate(stack, 'Batch');
