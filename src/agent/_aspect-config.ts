@@ -41,17 +41,17 @@ export function _warnProbeNotApplied(taskDefinition: ecs.TaskDefinition, config:
  * A setting given another value is no setting left out: nothing is said of it.
  * @internal
  */
-export function _warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelAgentConfig, aspect: MackerelAgentConfig | undefined): void {
+export function _warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelAgentConfig, aspectConfig: MackerelAgentConfig | undefined): void {
+  // Only what the Aspect would give this task definition is lost: not a probe of another one's
+  // container, nor a polling interval that went with that probe alone (nothing left to read again).
+  const aspect = _aspectConfig(taskDefinition, aspectConfig);
   if (!aspect || (!_hasAgentSettings(given) && given.pollingInterval === undefined)) return;
   const ownFile = given.location !== undefined;
   const missing = (kind: string, mine: object | undefined, theirs: object | undefined): string[] => {
     const names = Object.keys(theirs ?? {}).filter((name) => !Object.keys(mine ?? {}).includes(name));
     return names.length === 0 ? [] : [`${kind}${names.length > 1 ? 's' : ''} ${names.map((name) => JSON.stringify(name)).join(', ')}`];
   };
-  // A probe of another task definition's container would not have been given here anyway.
-  const probe = aspect.readinessProbe;
-  const probeLost = probe !== undefined && given.readinessProbe === undefined
-    && (probe._container === undefined || probe._container.taskDefinition === taskDefinition);
+  const probeLost = aspect.readinessProbe !== undefined && given.readinessProbe === undefined;
   const lost = ownFile ? [] : [
     ...missing('metric plugin', given.metricPlugins, aspect.metricPlugins),
     ...missing('check plugin', given.checkPlugins, aspect.checkPlugins),

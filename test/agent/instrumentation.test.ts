@@ -1218,6 +1218,31 @@ describe('MackerelInstrumentation.configure: one workload tuned, the rest as the
     expect(replaced('/Stack/IntervalOnly')).toEqual([expect.stringContaining('so the Aspect\'s metric plugin "jvm" do not run here. Repeat them')]);
   });
 
+  test('a config given by configure is not told it loses a polling interval the Aspect would not have given it: one beside a probe of another task definition\'s container', () => {
+    // GIVEN Aspects whose probe targets the api's container, with an interval and with plugins beside it, and a workload given plugins of its own
+    const jvm = { command: MackerelPluginCommand.shell('mackerel-plugin-jvm') };
+    const replaced = (aspectPlugins: boolean) => {
+      const { app, stack, apiKey } = setup();
+      const api = new ecs.FargateTaskDefinition(stack, 'Api', { memoryLimitMiB: 512, cpu: 256 });
+      const apiContainer = api.addContainer('api', { image: APP_IMAGE, portMappings: [{ containerPort: 8080 }] });
+      MackerelInstrumentation.configure(fargate(stack, 'Batch'), { config: { metricPlugins: { nginx: jvm } } });
+      instrument(app, new MackerelInstrumentation({
+        apiKey,
+        roles: ['shop:web'],
+        config: {
+          ...(aspectPlugins ? { metricPlugins: { jvm } } : {}),
+          readinessProbe: MackerelReadinessProbe.httpToContainer(apiContainer, '/healthz'),
+          pollingInterval: Duration.minutes(5),
+        },
+      }));
+      app.synth();
+      return Annotations.fromStack(stack).findWarning('/Stack/Batch', Match.stringLikeRegexp('agentConfigReplaced')).map((w) => w.entry.data);
+    };
+    // THEN without plugins the Aspect would give the batch no config at all (an interval alone is not written); with them, it would give both
+    expect(replaced(false)).toEqual([]);
+    expect(replaced(true)).toEqual([expect.stringContaining('so the Aspect\'s metric plugin "jvm" do not run here, and its polling interval (config.pollingInterval) is not used here')]);
+  });
+
   test('a config given by configure that leaves out both the Aspect\'s config file and its polling interval names both', () => {
     const { app, stack, apiKey } = setup();
     const nginx = fargate(stack, 'Nginx');
