@@ -56,10 +56,36 @@ function creatorOf(consumer: IConstruct, name: string, isRole: boolean): IConstr
     (c) => Stack.of(c) !== stack && Stage.of(c) === stage);
 }
 
-/** Whether the stack of `consumer` is deployed after the stack of `creator`. */
+/** Whether the stack of `consumer` is deployed after the stack of `creator`, or after `creator` itself in the stack that holds both. */
 function ordered(consumer: IConstruct, creator: IConstruct): boolean {
   const orderable = orderableIn(Stack.of(consumer), Stack.of(creator));
-  return orderable !== undefined && orderable.after(orderable.consumer, orderable.creator);
+  if (orderable) return orderable.after(orderable.consumer, orderable.creator);
+  return nestedAfter(Stack.of(consumer), creator);
+}
+
+/**
+ * Whether `stack`, nested (at any depth) in the stack of `creator`, is deployed after `creator`'s
+ * resource: the resource that deploys it there depends on that one, as CDK renders
+ * `nested.node.addDependency(creator)`, or refers to it, as CDK passes a reference to the parent's
+ * resource into a nested stack (a parameter of that resource). Stacks cannot be ordered this way
+ * (`orderableIn`), but resources of the parent can.
+ */
+function nestedAfter(stack: Stack, creator: IConstruct): boolean {
+  const creatorStack = Stack.of(creator);
+  const path = pathFromTop(stack);
+  const at = path.indexOf(creatorStack);
+  const deploys = at < 0 ? undefined : path[at + 1]?.nestedStackResource;
+  const resource = cfnResourceOf(creator);
+  if (!deploys || !resource) return false;
+  return resourceDependsOn(resourcesOf(creatorStack), deploys, resource);
+}
+
+/** The resource of a service or role: the CfnResource of the CustomResource that is its default child. */
+function cfnResourceOf(construct: IConstruct): CfnResource | undefined {
+  for (let child = construct.node.defaultChild; child; child = child.node.defaultChild) {
+    if (CfnResource.isCfnResource(child)) return child;
+  }
+  return undefined;
 }
 
 /**

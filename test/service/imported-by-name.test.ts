@@ -108,6 +108,34 @@ describe('a service or role imported by literal name that another stack of the a
     expect(warnings[0].entry.data).toMatch(/leaving the service in Mackerel for what still uses it\. Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), which CDK passes between a nested stack and its parent: stack\.addDependency cannot order them \[ack:/);
   });
 
+  test('a nested stack whose stack resource in its parent depends on the parent\'s service, or takes its reference, is ordered after it', () => {
+    const nestedUnder = () => {
+      const { app } = mackerelStack();
+      const outer = stackIn(app, 'Outer');
+      const legacy = new MackerelService(outer, 'Legacy', { name: 'legacy' });
+      const nested = stackIn(outer, 'Nested');
+      MackerelService.fromName(nested, 'Legacy', 'legacy');
+      return { app, outer, legacy, nested };
+    };
+    // CDK turns nested.node.addDependency(legacy) into a DependsOn of the nested stack's resource on the service's, in the parent
+    const byNode = nestedUnder();
+    byNode.nested.node.addDependency(byNode.legacy);
+    expect(allWarnings(byNode.app)).toEqual([]);
+    const resources = Template.fromJSON(byNode.app.synth().getStackByName(byNode.outer.stackName).template).findResources('AWS::CloudFormation::Stack');
+    expect(resources[byNode.outer.getLogicalId(byNode.nested.nestedStackResource!)].DependsOn)
+      .toContain(byNode.outer.getLogicalId(byNode.legacy.node.defaultChild as CfnResource));
+    // A reference to a resource the service's depends on orders nothing: the nested stack may still come first
+    const byOther = nestedUnder();
+    const topic = new CfnResource(byOther.outer, 'Topic', { type: 'AWS::SNS::Topic' });
+    byOther.legacy.node.addDependency(topic);
+    new CfnResource(byOther.nested, 'Uses', { type: 'AWS::SNS::Topic', properties: { DisplayName: topic.ref } });
+    expect(allWarnings(byOther.app).map((m) => m.id)).toEqual(['/Outer/Nested/Legacy']);
+    // A reference to the service itself: CDK passes it as a parameter of the nested stack's resource
+    const byReference = nestedUnder();
+    new CfnResource(byReference.nested, 'Uses', { type: 'AWS::SNS::Topic', properties: { DisplayName: byReference.legacy.name } });
+    expect(allWarnings(byReference.app)).toEqual([]);
+  });
+
   test('sibling nested stacks: ordered by B.addDependency(A) or B.node.addDependency(A), which CDK keeps as a DependsOn between their stack resources', () => {
     const siblings = () => {
       const { app } = mackerelStack();
