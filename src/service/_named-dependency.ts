@@ -20,11 +20,12 @@ export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boole
   // A name built of a service's name (`${shop.name}:web`) refers to the service alone, not to the
   // role it names: known, it waits for the role too. The construct's own reference is ordered already.
   const known = Token.isUnresolved(name) ? (isRole ? _knownRoleFullNameOf(name) : _knownServiceNameOf(name)) : name;
-  if (known === undefined) return;
   Aspects.of(consumer).add({
     visit: (node) => {
       if (node !== consumer) return;
-      const creator = _creatorInStack(consumer, known, isRole);
+      // A name known only at deploy time (of a service named by a parameter) is still the creator's
+      // when it is written the same way: `${shop.name}:web` for a role `web` of that service.
+      const creator = known === undefined ? creatorWrittenAlike(consumer, name, isRole) : _creatorInStack(consumer, known, isRole);
       if (!creator) return;
       // On its own resource only: the construct's children (a service's roles, or whatever the
       // user put under it) may depend on the consumer, which would make a cycle.
@@ -44,6 +45,29 @@ export function _creatorInStack(consumer: IConstruct, name: string, isRole: bool
   return stack.node.findAll().find((c) => c !== consumer && Stack.of(c) === stack && (isRole
     ? c instanceof MackerelRole && _knownRoleFullName(c) === name
     : c instanceof MackerelService && _knownServiceName(c) === name));
+}
+
+/**
+ * The `MackerelService` or `MackerelRole` of the consumer's stack whose name, unknown at synth, the
+ * template writes as it writes `name`: the same intrinsic of the same references deploys as the same
+ * name. A role's name is written as its service's name, `:` and its own name, as a full name built
+ * of the service's name is.
+ */
+function creatorWrittenAlike(consumer: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
+  const stack = Stack.of(consumer);
+  const written = (value: string): string | undefined => {
+    try {
+      return JSON.stringify(stack.resolve(value));
+    } catch {
+      // A token that cannot be resolved here names nothing this can match.
+      return undefined;
+    }
+  };
+  const wanted = written(name);
+  if (wanted === undefined) return undefined;
+  return stack.node.findAll().find((c) => c !== consumer && Stack.of(c) === stack && (isRole
+    ? c instanceof MackerelRole && written(`${c.service.name}:${c.name}`) === wanted
+    : c instanceof MackerelService && written(c._givenName) === wanted));
 }
 
 /**

@@ -44,6 +44,18 @@ describe('MackerelRole', () => {
         expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(batch)].DependsOn).toEqual([logicalIdOf(shop)]);
       });
 
+      test('a full name built of the name of a service named by a parameter waits for the role of its stack all the same', () => {
+        // GIVEN a service whose name is known only at deploy time, and its role
+        const { stack } = mackerelStack();
+        const deployed = new MackerelService(stack, 'Deployed', { name: new CfnParameter(stack, 'Name').valueAsString });
+        const web = deployed.addRole('web');
+        deployed.addRole('batch');
+        // WHEN a monitor is scoped to the role by a full name built of the service's name
+        const alive = new ConnectivityMonitor(stack, 'Alive', { scopes: [MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Built', `${deployed.name}:web`))] });
+        // THEN it waits for that role, which deploys under the same name whatever the parameter is, and for no other
+        expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(alive)].DependsOn).toEqual([logicalIdOf(web)]);
+      });
+
       test('waits for a MackerelService declared after it', () => {
         const { stack } = mackerelStack();
         const batch = new MackerelRole(stack, 'Batch', { service: MackerelService.fromName(stack, 'OrdersByName', 'orders'), name: 'batch' });
