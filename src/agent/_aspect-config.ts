@@ -41,7 +41,9 @@ export function _warnProbeNotApplied(taskDefinition: ecs.TaskDefinition, config:
  * A setting given another value is no setting left out: nothing is said of it.
  * @internal
  */
-export function _warnConfigReplaced(taskDefinition: ecs.TaskDefinition, given: MackerelAgentConfig, aspectConfig: MackerelAgentConfig | undefined): void {
+export function _warnConfigReplaced(
+  taskDefinition: ecs.TaskDefinition, given: MackerelAgentConfig, aspectConfig: MackerelAgentConfig | undefined,
+): void {
   // Only what the Aspect would give this task definition is lost: not a probe of another one's
   // container, nor a polling interval that went with that probe alone (nothing left to read again).
   const aspect = _aspectConfig(taskDefinition, aspectConfig);

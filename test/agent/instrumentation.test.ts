@@ -18,8 +18,8 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
 import {
-  IMackerelRoleResolver, MackerelAgentConfigLocation, MackerelInstrumentationProps, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelInstrumentation,
-  MackerelPluginCommand, MackerelReadinessProbe,
+  IMackerelRoleResolver, MackerelAgentConfigLocation, MackerelAgentExtension, MackerelAgentImage, MackerelContainerAgent, MackerelInstrumentation,
+  MackerelInstrumentationProps, MackerelPluginCommand, MackerelReadinessProbe,
 } from '../../src/agent';
 import { MackerelApiKey } from '../../src/api-key';
 
