@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { _warnLate } from '../_validation';
 import { _knownRoleFullName, _knownServiceName } from './_known-name';
 import { _creatorInStack } from './_named-dependency';
+import { _addLookupValidation } from './_unique';
 import type { IMackerelRole } from './role';
 import { MackerelRole } from './role';
 import type { IMackerelService } from './service';
@@ -19,13 +20,11 @@ import { _retainsObject } from '../provider/_resource';
  */
 export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackerelService | undefined, what: string): void {
   if (service === undefined) return;
-  scope.node.addValidation({
-    validate: () => {
-      // A service given by name (or by a MackerelService's name) may be one a MackerelService of this stack creates, deleted all the same.
-      const creator = service instanceof MackerelService ? service : _creatorInStack(scope, _knownServiceName(service) ?? service.name, false);
-      warnIfKept(scope, creator, what);
-      return [];
-    },
+  _addLookupValidation(scope, () => {
+    // A service given by name (or by a MackerelService's name) may be one a MackerelService of this stack creates, deleted all the same.
+    const creator = service instanceof MackerelService ? service : _creatorInStack(scope, _knownServiceName(service) ?? service.name, false);
+    warnIfKept(scope, creator, what);
+    return [];
   });
 }
 
@@ -38,12 +37,10 @@ export function _warnKeptWithDeletedService(scope: IConstruct, service: IMackere
 export function _warnScopedKeptWithDeletedService(scope: IConstruct, scopes: ReadonlyArray<{ readonly _knownName?: string }> | undefined,
   what: string): void {
   if (scopes === undefined) return;
-  scope.node.addValidation({
-    validate: () => {
-      const service = _serviceOfScopes(scopes.map((s) => s._knownName));
-      if (service !== undefined) warnIfKept(scope, _creatorInStack(scope, service, false), what);
-      return [];
-    },
+  _addLookupValidation(scope, () => {
+    const service = _serviceOfScopes(scopes.map((s) => s._knownName));
+    if (service !== undefined) warnIfKept(scope, _creatorInStack(scope, service, false), what);
+    return [];
   });
 }
 
@@ -63,19 +60,17 @@ function warnIfKept(scope: IConstruct, creator: IConstruct | undefined, what: st
  * @internal
  */
 export function _warnMetadataKeptWithDeletedOwner(scope: IConstruct, owner: IMackerelService | IMackerelRole, kind: 'service' | 'role'): void {
-  scope.node.addValidation({
-    validate: () => {
-      // An owner given by name (or by a MackerelService's name or MackerelRole's fullName) may be one a MackerelService or MackerelRole of this stack creates.
-      const creator = owner instanceof MackerelService || owner instanceof MackerelRole ? owner
-        : kind === 'role'
-          ? _creatorInStack(scope, _knownRoleFullName(owner as IMackerelRole) ?? (owner as IMackerelRole).fullName, true)
-          : _creatorInStack(scope, _knownServiceName(owner as IMackerelService) ?? owner.name, false);
-      if (creator && _retainsObject(scope) && !_retainsObject(creator)) {
-        _warnLate(scope, 'cdk-mackerel:retainedMetadataDeletedWithOwner',
-          `This metadata is retained (removalPolicy), but its ${kind} ${creator.node.path} is not. Mackerel deletes a ${kind}'s metadata with it, `
+  _addLookupValidation(scope, () => {
+    // An owner given by name (or by a MackerelService's name or MackerelRole's fullName) may be one a MackerelService or MackerelRole of this stack creates.
+    const creator = owner instanceof MackerelService || owner instanceof MackerelRole ? owner
+      : kind === 'role'
+        ? _creatorInStack(scope, _knownRoleFullName(owner as IMackerelRole) ?? (owner as IMackerelRole).fullName, true)
+        : _creatorInStack(scope, _knownServiceName(owner as IMackerelService) ?? owner.name, false);
+    if (creator && _retainsObject(scope) && !_retainsObject(creator)) {
+      _warnLate(scope, 'cdk-mackerel:retainedMetadataDeletedWithOwner',
+        `This metadata is retained (removalPolicy), but its ${kind} ${creator.node.path} is not. Mackerel deletes a ${kind}'s metadata with it, `
           + `so the metadata is deleted with the ${kind} all the same. Give the ${kind} the same removalPolicy`);
-      }
-      return [];
-    },
+    }
+    return [];
   });
 }

@@ -1,9 +1,10 @@
 import { Aspects, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { _referenceTargets } from '../_references';
-import { _knownRoleFullName, _knownRoleFullNameOf, _knownServiceName, _knownServiceNameOf } from './_known-name';
+import { _knownRoleFullNameOf, _knownServiceNameOf, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
+import { _keyedInApp } from './_unique';
 import { IMackerelRole, MackerelRole } from './role';
-import { IMackerelService, MackerelService } from './service';
+import type { IMackerelService } from './service';
 
 /**
  * Orders `consumer` after the `MackerelService` (or, when `isRole`, the `MackerelRole`) of its own
@@ -42,9 +43,8 @@ export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boole
  */
 export function _creatorInStack(consumer: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
   const stack = Stack.of(consumer);
-  return stack.node.findAll().find((c) => c !== consumer && Stack.of(c) === stack && (isRole
-    ? c instanceof MackerelRole && _knownRoleFullName(c) === name
-    : c instanceof MackerelService && _knownServiceName(c) === name));
+  // The app's index of names (`_unique`), not a walk of the stack for each consumer, which made synth quadratic.
+  return _keyedInApp(consumer, isRole ? _ROLES_BY_FULL_NAME : _SERVICES_BY_NAME, name).find((c) => c !== consumer && Stack.of(c) === stack);
 }
 
 /**

@@ -49,7 +49,30 @@ export function _firstInOrganization(construct: IConstruct, kind: _KeyedKind, ke
 }
 
 /**
- * Adds a validation to `construct` that looks constructs up with `_firstInOrganization`. Each
+ * Every construct of the app, in tree order, of `kind` with `key` among its keys that reaches the
+ * same Mackerel organization as `construct`. Only for validations added with `_addLookupValidation`.
+ * @internal
+ */
+export function _allInOrganization(construct: IConstruct, kind: _KeyedKind, key: string): IConstruct[] {
+  return _keyedInApp(construct, kind, key).filter((other) => sameOrganization(construct, other));
+}
+
+/**
+ * Every construct of the app under `construct`'s root, in tree order (preorder, as `findAll`),
+ * of `kind` with `key` among its keys, whatever its organization: what a walk of the app would
+ * find, for the lookups that walked it. Only for validations added with `_addLookupValidation`,
+ * or for Aspects, which run before a Stage's validation starts the index afresh: a keyed
+ * construct added since (by an Aspect too) starts it afresh all the same, and one removed from
+ * the tree since (`tryRemoveChild`) is left out here.
+ * @internal
+ */
+export function _keyedInApp(construct: IConstruct, kind: _KeyedKind, key: string): IConstruct[] {
+  return (byKey(construct.node.root, kind).get(key) ?? []).filter(inTree);
+}
+
+/**
+ * Adds a validation to `construct` that looks constructs up with `_firstInOrganization`,
+ * `_allInOrganization` or `_keyedInApp`. Each
  * validation of a Stage (CDK validates one Stage at a time, its own node first) starts with a
  * fresh index: constructs may have been removed (`tryRemoveChild`), and a key made of a `Lazy`
  * changed, since the last synth, and Aspects add constructs before validating.
@@ -70,8 +93,8 @@ export function _keyedConstructAdded(): void {
 }
 
 /**
- * Looking every construct of the app over for each check (a whole-app walk for each import
- * and each service) made synth quadratic: the app's constructs are walked once for as long as
+ * Looking every construct of the app over for each check (a whole-app walk for each import,
+ * service, metadata and consumer of a name) made synth quadratic: the app's constructs are walked once for as long as
  * no keyed construct is added and no validation pass starts, and each kind's keys read once.
  */
 let generation = 0;
@@ -99,6 +122,14 @@ function byKey(root: IConstruct, kind: _KeyedKind): Map<string, IConstruct[]> {
     index.byKind.set(kind, keyed);
   }
   return keyed;
+}
+
+/** Whether `construct` is still a child of its scope, and that of its own, up to the root. */
+function inTree(construct: IConstruct): boolean {
+  for (let node = construct; node.node.scope; node = node.node.scope) {
+    if (node.node.scope.node.tryFindChild(node.node.id) !== node) return false;
+  }
+  return true;
 }
 
 function sameOrganization(a: IConstruct, b: IConstruct): boolean {

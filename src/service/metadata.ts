@@ -2,13 +2,13 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { _describeProblem, _fail } from '../_validation';
 import { _warnMetadataKeptWithDeletedOwner } from './_kept-with-service';
-import { _knownRoleFullName, _knownServiceName } from './_known-name';
+import { _knownRoleFullName, _knownServiceName, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
 import { _dependOnNamed } from './_named-dependency';
+import { _addLookupValidation, _allInOrganization, _keyedConstructAdded, _KeyedKind } from './_unique';
 import { IMackerelRole, MackerelRole } from './role';
 import { IMackerelService, MackerelService } from './service';
 import { _METADATA_LIMITS, _OWNERSHIP_NAMESPACE, _RESOURCE_TYPES, _RoleMetadataProperties, _ServiceMetadataProperties } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
-import { MackerelProvider } from '../provider/provider';
 import { MackerelResourceOptions } from '../provider/resource-options';
 
 /**
@@ -84,6 +84,7 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
   properties: (metadata: string) => { [key: string]: unknown }): void {
   const namespace = props.namespace;
   REGISTERED.set(construct, { kind, target, namespace });
+  _keyedConstructAdded();
   if (!Token.isUnresolved(namespace)) {
     if (!NAMESPACE.test(namespace)) {
       _fail(construct, 'namespace', namespace, 'is not a valid metadata namespace', 'letters, digits, - or _ (at least one)');
@@ -109,7 +110,7 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
     const tokens = Token.isUnresolved(literal) ? ' without its tokens' : '';
     _fail(construct, 'metadata', `${literal.slice(0, 40)}...`, `is ${bytes} bytes as JSON${tokens}`, `at most ${_METADATA_LIMITS.bytes} bytes (100 KB)`);
   }
-  construct.node.addValidation({ validate: () => namespaceProblems(construct) });
+  _addLookupValidation(construct, () => namespaceProblems(construct));
   // One JSON string: CloudFormation would turn every nested scalar into a string.
   _createMackerelResource(construct, type, properties(Stack.of(construct).toJsonString(props.metadata)), props.removalPolicy);
 }
@@ -156,11 +157,7 @@ function unsendablePart(value: unknown, path: string, ancestors: object[]): { pa
 /** Two constructs writing one namespace, and more namespaces than Mackerel holds for one service or role. */
 function namespaceProblems(construct: IConstruct): string[] {
   const { kind, target, namespace } = REGISTERED.get(construct)!;
-  const all = construct.node.root.node.findAll();
-  const same = all.filter((c) => {
-    const other = REGISTERED.get(c);
-    return other?.kind === kind && other.target.key === target.key && sameOrganization(c, construct);
-  });
+  const same = _allInOrganization(construct, METADATA_BY_TARGET[kind], target.key);
   const index = same.indexOf(construct);
   if (!Token.isUnresolved(namespace)) {
     const first = same.find((c) => REGISTERED.get(c)?.namespace === namespace);
@@ -170,21 +167,14 @@ function namespaceProblems(construct: IConstruct): string[] {
   }
   // The app's MackerelService or MackerelRole marks it, also when this metadata names it by name
   // (another stack's, or `fromName` beside it).
-  const created = target.created || all.some((c) => (kind === 'role'
-    ? c instanceof MackerelRole && _knownRoleFullName(c) === target.key
-    : c instanceof MackerelService && _knownServiceName(c) === target.key) && sameOrganization(c, construct));
+  const created = target.created
+    || _allInOrganization(construct, kind === 'role' ? _ROLES_BY_FULL_NAME : _SERVICES_BY_NAME, target.key).length > 0;
   const room = target.limit - (created ? 1 : 0);
   if (index >= room) {
     return [_describeProblem('namespace', namespace, `is namespace ${index + 1} of ${target.label}`,
       `at most ${target.limit} metadata namespaces per ${kind}${created ? `, one of which is cdk-mackerel's ownership mark (${_OWNERSHIP_NAMESPACE})` : ''}`)];
   }
   return [];
-}
-
-function sameOrganization(a: IConstruct, b: IConstruct): boolean {
-  const providerA = MackerelProvider._tryFind(a);
-  const providerB = MackerelProvider._tryFind(b);
-  return !providerA || !providerB || providerA._sameOrganization(providerB);
 }
 
 /** What the checks across an app need of each metadata construct (jsii takes no unexported base class). */
@@ -195,6 +185,18 @@ interface Registered {
 }
 
 const REGISTERED = new WeakMap<IConstruct, Registered>();
+
+/** The metadata constructs of the app by the service or role they write to (`MetadataTarget.key`), for each kind. */
+const METADATA_BY_TARGET: Record<Registered['kind'], _KeyedKind> = { service: metadataOf('service'), role: metadataOf('role') };
+
+function metadataOf(kind: Registered['kind']): _KeyedKind {
+  return {
+    keysOf: (construct) => {
+      const registered = REGISTERED.get(construct);
+      return registered?.kind === kind ? [registered.target.key] : [];
+    },
+  };
+}
 
 /**
  * One namespace of a Mackerel service's metadata (`Custom::MackerelServiceMetadata`): any JSON
