@@ -38,6 +38,13 @@ function instrument(scope: App | Stage | Stack, aspect: MackerelInstrumentation)
   Aspects.of(scope).add(aspect, { priority: MackerelInstrumentation.PRIORITY });
 }
 
+/** A new temporary directory holding a Dockerfile of `text`, to build an image from. */
+function dockerfile(text: string): string {
+  const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
+  writeFileSync(join(directory, 'Dockerfile'), text);
+  return directory;
+}
+
 function fargate(stack: Stack, id = 'Task') {
   const taskDefinition = new ecs.FargateTaskDefinition(stack, id, { memoryLimitMiB: 512, cpu: 256 });
   taskDefinition.addContainer('app', { image: APP_IMAGE });
@@ -466,12 +473,10 @@ describe('MackerelInstrumentation: exactly once', () => {
   test('an agent added by hand whose image is built from the app\'s Dockerfile on the agent\'s image (fromAsset, fromDockerImageAsset) is found', () => {
     // GIVEN images built on the agent's image that set MACKEREL_CONTAINER_PLATFORM themselves, with no environment file
     const { app, stack, apiKey } = setup();
-    const hub = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-    writeFileSync(join(hub, 'Dockerfile'), 'FROM mackerel/mackerel-container-agent:v0.13.2\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    const hub = dockerfile('FROM mackerel/mackerel-container-agent:v0.13.2\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
     const byAsset = fargate(stack, 'ByAsset');
     byAsset.addContainer('mackerel', { image: ecs.ContainerImage.fromAsset(hub), essential: false });
-    const ecrPublic = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-    writeFileSync(join(ecrPublic, 'Dockerfile'), 'FROM public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2-plugins\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
+    const ecrPublic = dockerfile('FROM public.ecr.aws/mackerel/mackerel-container-agent:v0.13.2-plugins\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n');
     const byImageAsset = fargate(stack, 'ByImageAsset');
     const asset = new ecrAssets.DockerImageAsset(stack, 'AgentImage', { directory: ecrPublic });
     byImageAsset.addContainer('mackerel', { image: ecs.ContainerImage.fromDockerImageAsset(asset), essential: false });
@@ -516,8 +521,7 @@ describe('MackerelInstrumentation: exactly once', () => {
   test('an app built from its own Dockerfile, with environment files in S3, gets the agent without a handAgentUnchecked warning', () => {
     // GIVEN an ordinary service: an image built from the app's directory, its settings in an S3 environment file
     const { app, stack, apiKey } = setup();
-    const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-    writeFileSync(join(directory, 'Dockerfile'), 'FROM public.ecr.aws/docker/library/node:22\nCOPY . /app\n');
+    const directory = dockerfile('FROM public.ecr.aws/docker/library/node:22\nCOPY . /app\n');
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Web', { memoryLimitMiB: 512, cpu: 256 });
     taskDefinition.addContainer('web', {
       image: ecs.ContainerImage.fromAsset(directory), environmentFiles: [ecs.EnvironmentFile.fromBucket(s3.Bucket.fromBucketName(stack, 'Config', 'config-bucket'), 'web.env')],
@@ -751,11 +755,6 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     // GIVEN a CfnTaskDefinition and a raw CfnResource whose containers run DockerImageAssets of the app by their image URI:
     // one built on the agent's image, one an app's
     const { app, stack, apiKey } = setup();
-    const dockerfile = (text: string) => {
-      const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-      writeFileSync(join(directory, 'Dockerfile'), text);
-      return directory;
-    };
     const agent = new ecrAssets.DockerImageAsset(stack, 'AgentImage', {
       directory: dockerfile('ARG BASE=mackerel/mackerel-container-agent:v0.13.2\nFROM ${BASE}\nENV MACKEREL_CONTAINER_PLATFORM=ecs\n'),
     });
@@ -787,8 +786,7 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
   test('an L1 task definition whose container runs a DockerImageAsset copying the agent and running it is read from its Dockerfile and its EntryPoint', () => {
     // GIVEN a CfnTaskDefinition whose containers run a DockerImageAsset on alpine copying the agent and running it, once as it is and once with its EntryPoint replaced
     const { app, stack, apiKey } = setup();
-    const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-    writeFileSync(join(directory, 'Dockerfile'), 'FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n'
+    const directory = dockerfile('FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n'
       + 'ENTRYPOINT ["mackerel-container-agent"]\n');
     const image = new ecrAssets.DockerImageAsset(stack, 'AgentImage', { directory });
     const l1 = new ecs.CfnTaskDefinition(stack, 'L1', {
@@ -816,8 +814,7 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     // GIVEN a DockerImageAsset copying the binary as /opt/agent/bin/agent and running `agent`, a directory only the task's PATH
     // holds, in a CfnTaskDefinition and a raw CfnResource giving that PATH, and one giving none
     const { app, stack, apiKey } = setup();
-    const directory = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-    writeFileSync(join(directory, 'Dockerfile'), 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\n'
+    const directory = dockerfile('FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\n'
       + 'COPY --from=a /usr/local/bin/mackerel-container-agent /opt/agent/bin/agent\nCMD ["agent"]\n');
     const image = new ecrAssets.DockerImageAsset(stack, 'AgentImage', { directory });
     const path = '/opt/agent/bin:/usr/bin:/bin';
@@ -830,8 +827,7 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     });
     const none = new ecs.CfnTaskDefinition(stack, 'None', { containerDefinitions: [{ name: 'agent', image: image.imageUri, memory: 128 }] });
     // ... and an image putting the directory on its PATH, taken off by the task's
-    const onPath = mkdtempSync(join(tmpdir(), 'cdk-mackerel-'));
-    writeFileSync(join(onPath, 'Dockerfile'), 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\n'
+    const onPath = dockerfile('FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\n'
       + 'COPY --from=a /usr/local/bin/mackerel-container-agent /opt/agent/bin/agent\nENV PATH=/opt/agent/bin:$PATH\nCMD ["agent"]\n');
     const onPathImage = new ecrAssets.DockerImageAsset(stack, 'OnPathImage', { directory: onPath });
     const off = new ecs.CfnTaskDefinition(stack, 'Off', {
