@@ -2,6 +2,7 @@
  * What the CLI knows about one stack before it acts: its Mackerel resources in dependency
  * order, and a resolver of their properties against the state. Shared by apply and diff.
  */
+import { _reaches } from '../_graph';
 import { _isListParameterType } from '../_template-references';
 import { _GivenParameter } from './args';
 import { _App, _Stack, _TemplateResource, _isMackerelType } from './assembly';
@@ -537,11 +538,7 @@ export function _planApp(
         ...Object.values(templateImports(name)),
         ...(planOf(name)?.outputReads() ?? []).map((read) => read.stackName),
       ];
-      const through = (edges: (name: string) => string[]) => {
-        const reaches = (from: string, to: string, seen = new Set<string>()): boolean => edges(from)
-          .some((d) => d === to || (!seen.has(d) && seen.add(d) && reaches(d, to, seen)));
-        return reaches;
-      };
+      const through = (edges: (name: string) => string[]) => (from: string, to: string) => _reaches(from, to, edges);
       // Apply's own order as well, for advice that adds no dependency making a cycle with an import only the state recorded.
       _checkUniqueNames(stacks, state, through(ordering), through(dependsOn));
       _checkNamedElsewhere(acting, state, pending, { names: allNames, stage: app.stage ? ` --stage ${app.stage}` : '' });

@@ -6,6 +6,7 @@
  * under a name the state still holds fails on every run (and for an integration, each failed run
  * leaves one more external ID that no integration uses).
  */
+import { _reaches } from '../_graph';
 import type { _Stack } from './assembly';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
@@ -342,24 +343,10 @@ function checkUrlPathOrder(
     const plan = plans[stackIndex(taker.stackName)];
     if (plan.order.indexOf(leaver.logicalId) < plan.order.indexOf(taker.logicalId)) continue;
     // Without a dependency of its own, the cycle goes through other hand-overs, which order dashboards without depending.
-    const why = reaches(plan.dependencies, leaver.logicalId, taker.logicalId) ? `${leaverAt} depends on ${takerAt}, so it is written after it`
+    const why = _reaches(leaver.logicalId, taker.logicalId, (id) => plan.dependencies.get(id) ?? []) ? `${leaverAt} depends on ${takerAt}, so it is written after it`
       : `the dependencies of stack ${plan.stackName}, with its other URL path hand-overs, write ${leaverAt} after ${takerAt}`;
     throw new _CliError(`${takes}, but ${why}, and ${refused}. Move ${leaverAt} in one apply and ${takerAt} in the next`);
   }
-}
-
-/** Whether `from` depends on `to`, directly or not. */
-function reaches(dependencies: ReadonlyMap<string, ReadonlySet<string>>, from: string, to: string): boolean {
-  const seen = new Set<string>();
-  const queue = [from];
-  while (queue.length > 0) {
-    for (const d of dependencies.get(queue.shift()!) ?? []) {
-      if (d === to) return true;
-      if (!seen.has(d)) queue.push(d);
-      seen.add(d);
-    }
-  }
-  return false;
 }
 
 /** The stacks of the run's stage, for advice: a stack only in the state file cannot be applied, only destroyed. */

@@ -1,5 +1,6 @@
 import { CfnResource, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { _reaches } from '../_graph';
 import { _referenceTargets } from '../_references';
 import { _references } from '../_template-references';
 import { _warnLate } from '../_validation';
@@ -99,13 +100,16 @@ function cfnResourceOf(construct: IConstruct): CfnResource | undefined {
 function orderableIn(stack: Stack, creatorStack: Stack):
 { consumer: IConstruct; creator: IConstruct; after: (a: IConstruct, b: IConstruct) => boolean } | undefined {
   const [path, creatorPath] = [pathFromTop(stack), pathFromTop(creatorStack)];
-  if (path[0] !== creatorPath[0]) return { consumer: path[0], creator: creatorPath[0], after: (a, b) => dependsOn(a as Stack, b as Stack) };
+  if (path[0] !== creatorPath[0]) {
+    return { consumer: path[0], creator: creatorPath[0], after: (a, b) => _reaches(a as Stack, b as Stack, (s) => s.dependencies) };
+  }
   let common = 0;
   while (path[common + 1] !== undefined && path[common + 1] === creatorPath[common + 1]) common++;
   const [deploys, creatorDeploys] = [path[common + 1]?.nestedStackResource, creatorPath[common + 1]?.nestedStackResource];
   if (!deploys || !creatorDeploys) return undefined;
   const resources = resourcesOf(path[common]);
-  return { consumer: deploys, creator: creatorDeploys, after: (a, b) => resourceDependsOn(resources, a as CfnResource, b as CfnResource) };
+  const after = (a: IConstruct, b: IConstruct) => _reaches(a as CfnResource, b as CfnResource, (r) => dependedOn(resources, r));
+  return { consumer: deploys, creator: creatorDeploys, after };
 }
 
 /** The stacks from the top-level stack that deploys `stack` down to `stack` itself. */
@@ -115,13 +119,6 @@ function pathFromTop(stack: Stack): Stack[] {
   return path;
 }
 
-/** Whether `stack` depends on `other`, directly or through other stacks. */
-function dependsOn(stack: Stack, other: Stack, seen = new Set<Stack>()): boolean {
-  if (seen.has(stack)) return false;
-  seen.add(stack);
-  return stack.dependencies.some((d) => d === other || dependsOn(d, other, seen));
-}
-
 /** The resources of `stack` itself (not of its nested stacks), by logical ID. */
 function resourcesOf(stack: Stack): Map<string, CfnResource> {
   const resources = stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack);
@@ -129,18 +126,14 @@ function resourcesOf(stack: Stack): Map<string, CfnResource> {
 }
 
 /**
- * Whether CloudFormation creates `resource` after `other`, directly or through other resources of
- * their stack: by a DependsOn, or by a Ref or Fn::GetAtt (a nested stack's parameter taken from a
- * sibling's output), as the stack renders them.
+ * The resources of its stack that CloudFormation creates before `resource`: by a DependsOn, or by
+ * a Ref or Fn::GetAtt (a nested stack's parameter taken from a sibling's output), as the stack renders them.
  */
-function resourceDependsOn(resources: Map<string, CfnResource>, resource: CfnResource, other: CfnResource, seen = new Set<CfnResource>()): boolean {
-  if (seen.has(resource)) return false;
-  seen.add(resource);
+function dependedOn(resources: Map<string, CfnResource>, resource: CfnResource): CfnResource[] {
   const stack = Stack.of(resource);
   const rendered = stack.resolve(resource._toCloudFormation())?.Resources?.[stack.resolve(resource.logicalId)] ?? {};
   const dependsOnIds: unknown[] = [rendered.DependsOn ?? []].flat();
-  const targets = [...dependsOnIds, ..._references(rendered.Properties)].map((id) => resources.get(String(id))).filter((r) => r !== undefined);
-  return targets.some((r) => r === other || resourceDependsOn(resources, r, other, seen));
+  return [...dependsOnIds, ..._references(rendered.Properties)].map((id) => resources.get(String(id))).filter((r) => r !== undefined);
 }
 
 /**
