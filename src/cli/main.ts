@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_EMULATOR_API_KEY, isEmptyState, MackerelEmulator, startEmulator } from '../emulator';
-import { _CHECK_THE_WAY, _createGet, _preflight, _scrubber } from './api';
+import { _CHECK_THE_WAY, _createGet, _Get, _preflight, _scrubber } from './api';
 import { _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
@@ -161,10 +161,7 @@ interface Target {
 async function apply(args: _Args, app: _App, target: Target, io: Print): Promise<number> {
   const { apiBase, key, file, local } = target;
   const store = stateStore(target.store, local);
-  checkStateBase(store, target.recordedBase, file);
-  const get = _createGet({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000, log: args.verbose ? io.err : undefined });
-  const org = await _preflight(get);
-  checkStateOrganization(store, org, file);
+  const { get, org } = await connect(args, target, io);
   io.out(`${args.destroy ? 'Destroying' : 'Applying'} ${app.stacks.map((s) => s.stackName).join(', ')} against ${apiBase} (organization ${org}), state ${file}`);
   store.state.apiBase = target.recordedBase;
   const recordedOrganization = store.state.organization;
@@ -294,10 +291,8 @@ function stateStore(store: _StateStore, local: _LocalEmulator | undefined): _Sta
 }
 
 async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<number> {
-  const { apiBase, key, file, store } = target;
-  checkStateBase(store, target.recordedBase, file);
-  const get = _createGet({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000, log: args.verbose ? io.err : undefined });
-  checkStateOrganization(store, await _preflight(get), file);
+  const { apiBase, store } = target;
+  const { get } = await connect(args, target, io);
   const knownFields = (type: string) => Object.keys(RESOURCE_MODULES[type]?.schema ?? {});
   const notices = new Set<string>();
   const notice = (m: string) => {
@@ -410,6 +405,19 @@ function stateFile(args: _Args, app: _App, cwd: string): string {
   // Named after the stage the run covers, whether --stage or --stack chose it, so both find the same state.
   const stage = app.stage ? `.${app.stage.replace(/[^A-Za-z0-9_-]+/g, '-')}` : '';
   return join(base, args.emulator ? `.mackerel-state${stage}.emulator.json` : `.mackerel-state${stage}.json`);
+}
+
+/**
+ * The run's API and the organization of its key, once the state is known to be of both: apply
+ * and diff refuse a state of another API base before asking, and of another organization after.
+ */
+async function connect(args: _Args, target: Target, io: Print): Promise<{ get: _Get; org: string }> {
+  const { apiBase, key, file, store } = target;
+  checkStateBase(store, target.recordedBase, file);
+  const get = _createGet({ apiBase, apiKey: key, timeoutMs: args.timeoutSeconds * 1000, log: args.verbose ? io.err : undefined });
+  const org = await _preflight(get);
+  checkStateOrganization(store, org, file);
+  return { get, org };
 }
 
 function checkStateBase(store: _StateStore, apiBase: string, file: string): void {
