@@ -16,9 +16,18 @@ import { _fail } from '../_validation';
  * @internal
  */
 export function _checkEnvText(scope: IConstruct, property: string, value: string, shown: string, variable: string, outcome: string): void {
+  _refuseLoneSurrogate(scope, property, value, shown,
+    `UTF-8 cannot encode: passed on as UTF-8 by CloudFormation and ECS, the agent's ${variable} would hold ${outcome}`);
+}
+
+/**
+ * Refuses text the agent is given (in its environment, or its config file) that holds a lone
+ * UTF-16 surrogate: the error says the value `holds` one, `which` and why it does not reach the
+ * agent as given.
+ * @internal
+ */
+export function _refuseLoneSurrogate(scope: IConstruct, property: string, value: string, shown: string, which: string, holds = 'holds'): void {
   const code = _loneSurrogate(value);
   if (!code) return;
-  _fail(scope, property, shown,
-    `holds a lone UTF-16 surrogate (${code}), which UTF-8 cannot encode: passed on as UTF-8 by CloudFormation and ECS, the agent's `
-    + `${variable} would hold ${outcome}`, 'well-formed Unicode text, with a surrogate only as half of a pair');
+  _fail(scope, property, shown, `${holds} a lone UTF-16 surrogate (${code}), which ${which}`, 'well-formed Unicode text, with a surrogate only as half of a pair');
 }

@@ -4,8 +4,9 @@ import { _probedPort } from './_probe-port';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
 import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
 import { _YamlMap, _toYaml } from './yaml';
-import { _loneSurrogate, _maskedApiBase, _userinfoOf } from '../../_text';
+import { _maskedApiBase, _userinfoOf } from '../../_text';
 import { _fail } from '../../_validation';
+import { _refuseLoneSurrogate } from '../_env-text';
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HTTP_METHOD = /^[A-Z]+$/;
@@ -340,11 +341,7 @@ interface Shown {
  * refuses ("invalid Unicode character escape code"): the agent would exit at start.
  */
 function wellFormed(scope: IConstruct, property: string, value: string, shown?: Shown): void {
-  const code = _loneSurrogate(value);
-  if (!code) return;
-  _fail(scope, property, shown?.value ?? value,
-    `${shown?.what ?? 'holds'} a lone UTF-16 surrogate (${code}), which the agent's YAML parser refuses, so the agent would exit at start`,
-    'well-formed Unicode text, with a surrogate only as half of a pair');
+  _refuseLoneSurrogate(scope, property, value, shown?.value ?? value, 'the agent\'s YAML parser refuses, so the agent would exit at start', shown?.what);
 }
 
 function notKnown(scope: IConstruct, property: string, shown: string): never {
