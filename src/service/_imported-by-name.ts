@@ -172,12 +172,24 @@ export function _warnNamedByLiteral(
       warn(consumer, creator, isRole ? 'role' : 'service', `${property} ${JSON.stringify(name)} is the literal name of a ${isRole ? 'role' : 'service'},`,
         `Pass it by reference (${byReference})`, 'a literal orders nothing');
     } else {
-      // There is no role construct to pass: a name built of the service's reference orders it after the service, which is what it needs.
-      warn(consumer, creator, 'service', `${property} ${JSON.stringify(name)} is the literal name of a role of service ${JSON.stringify(serviceName)},`,
-        `Pass a name built of the service's reference (${byBuiltName(builtName(name))})`, 'a literal orders nothing');
+      warnOnRoleOfService(consumer, creator, literalRoleOf(property, name, serviceName), 'Pass', byBuiltName(builtName(name)));
     }
     return [];
   });
+}
+
+/** How the warning names a role's literal full name given in `property`, of a service the app creates. */
+function literalRoleOf(property: string, roleFullName: string, serviceName: string): string {
+  return `${property} ${JSON.stringify(roleFullName)} is the literal name of a role of service ${JSON.stringify(serviceName)},`;
+}
+
+/**
+ * Warns about a role named by a literal that the app does not create, of a service that `creator`
+ * creates: there is no role construct to refer to, and a name built of the service's reference
+ * (`byBuiltName`, to `pass` or import) orders it after the service, which is what it needs.
+ */
+function warnOnRoleOfService(at: IConstruct, creator: IConstruct, subject: string, pass: 'Pass' | 'Import it by', byBuiltName: string): void {
+  warn(at, creator, 'service', subject, `${pass} a name built of the service's reference (${byBuiltName})`, 'a literal orders nothing');
 }
 
 /** How the advice writes a role's full name built of its service's name: `${shop.name}:web`. */
@@ -191,12 +203,10 @@ function warnOnImport(imported: IConstruct, name: string, built: boolean, isRole
   if (role !== undefined) {
     const roleGivenAs = GIVEN_AS.get(imported.node.scope!);
     const subject = roleGivenAs
-      ? `${roleGivenAs.property} ${JSON.stringify(role)} is the literal name of a role of service ${JSON.stringify(name)},`
+      ? literalRoleOf(roleGivenAs.property, role, name)
       : `This role is imported by its literal name ${JSON.stringify(role)}, a role of service ${JSON.stringify(name)},`;
     const byBuiltName = roleGivenAs ? `${roleGivenAs.property}: ${builtName(role)}` : `MackerelRole.fromFullName(scope, id, ${builtName(role)})`;
-    // There is no role construct to refer to: a name built of the service's reference orders it after the service, which is what it needs.
-    warn(imported, creator, 'service', subject, `${roleGivenAs ? 'Pass' : 'Import it by'} a name built of the service's reference (${byBuiltName})`,
-      'a literal orders nothing');
+    warnOnRoleOfService(imported, creator, subject, roleGivenAs ? 'Pass' : 'Import it by', byBuiltName);
     return;
   }
   const what = isRole ? 'role' : 'service';
