@@ -174,11 +174,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       throw new _CliError(`${(e as Error).message}; nothing was changed`);
     }
   }
-  const notices = new Set<string>();
-  const notice = (m: string) => {
-    if (!notices.has(m)) io.err(`notice: ${m}`);
-    notices.add(m);
-  };
+  const notice = noticeOnce(io);
   let failed = false;
   let savesFailed = false;
   let sent = false;
@@ -294,11 +290,7 @@ async function diff(args: _Args, app: _App, target: Target, io: Print): Promise<
   const { apiBase, store } = target;
   const { get } = await connect(args, target, io);
   const knownFields = (type: string) => Object.keys(RESOURCE_MODULES[type]?.schema ?? {});
-  const notices = new Set<string>();
-  const notice = (m: string) => {
-    if (!notices.has(m)) io.err(`notice: ${m}`);
-    notices.add(m);
-  };
+  const notice = noticeOnce(io);
   const holds = target.local && _emulatorHolds(target.local.emulator);
   const entries = await _diff(app, store.state, get, environment(args, apiBase), notice, knownFields, holds);
   // After the refusals of the run (an import of a stack not applied yet says more).
@@ -405,6 +397,15 @@ function stateFile(args: _Args, app: _App, cwd: string): string {
   // Named after the stage the run covers, whether --stage or --stack chose it, so both find the same state.
   const stage = app.stage ? `.${app.stage.replace(/[^A-Za-z0-9_-]+/g, '-')}` : '';
   return join(base, args.emulator ? `.mackerel-state${stage}.emulator.json` : `.mackerel-state${stage}.json`);
+}
+
+/** Prints a notice the first time the run gives it: the same notice from every stack or resource is said once. */
+function noticeOnce(io: Print): (message: string) => void {
+  const notices = new Set<string>();
+  return (m) => {
+    if (!notices.has(m)) io.err(`notice: ${m}`);
+    notices.add(m);
+  };
 }
 
 /**
