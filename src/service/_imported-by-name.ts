@@ -78,7 +78,8 @@ function nestedAfter(stack: Stack, creator: IConstruct): boolean {
   const deploys = at < 0 ? undefined : path[at + 1]?.nestedStackResource;
   const resource = cfnResourceOf(creator);
   if (!deploys || !resource) return false;
-  return resourceDependsOn(resourcesOf(creatorStack), deploys, resource);
+  const resources = resourcesOf(creatorStack);
+  return _reaches(deploys, resource, (r) => dependedOn(resources, r));
 }
 
 /** The resource of a service or role: the CfnResource of the CustomResource that is its default child. */

@@ -4,7 +4,7 @@ import { _referenceTargets } from '../_references';
 import { _knownRoleFullNameOf, _knownServiceNameOf, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
 import { _keyedInApp } from './_unique';
 import { IMackerelRole, MackerelRole } from './role';
-import type { IMackerelService } from './service';
+import { IMackerelService, MackerelService } from './service';
 
 /**
  * Orders `consumer` after the `MackerelService` (or, when `isRole`, the `MackerelRole`) of its own
