@@ -444,8 +444,10 @@ interface ErrorBody {
 function readErrorBody(body: string, statusText: string): ErrorBody {
   let raw = body.trim();
   try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string };
-    const error = parsed?.error;
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; status?: unknown };
+    // Spring Boot's and Rails's error JSON (a wrong API base) has an `error` too, with the status again
+    // in `status`, which Mackerel's never has: taken as Mackerel's, its 404 would say an object is gone.
+    const error = typeof parsed?.status === 'number' ? undefined : parsed?.error;
     if (typeof error === 'string' && error) return { message: cut(scrub(error), MAX_MESSAGE_IN_ERROR), mackerelBody: true };
     if (error && typeof error === 'object' && typeof error.message === 'string' && error.message) {
       return { message: cut(scrub(error.message), MAX_MESSAGE_IN_ERROR), mackerelBody: true };

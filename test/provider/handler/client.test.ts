@@ -493,6 +493,10 @@ describe('createClient', () => {
       ['an HTML page', '<html><head><title>404 Not Found</title></head><body>nginx</body></html>', false],
       ['plain text', '404 page not found', false],
       ['no body', '', false],
+      // A wrong API base that is a Spring Boot or Rails application: their default error JSON has an `error` too
+      // (the reason phrase), beside the status again in `status`, which Mackerel's error does not carry.
+      ['Spring Boot\'s error JSON', '{"timestamp":"2026-11-25T08:00:00.000+00:00","status":404,"error":"Not Found","path":"/api/v0/monitors/abc"}', false],
+      ['Rails\'s error JSON', '{"status":404,"error":"Not Found"}', false],
     ])('only a 404 with Mackerel\'s error says the object is not found: %s', async (_what, body, notFound) => {
       const client = await clientFor([{ status: 404, body }]);
 
