@@ -151,6 +151,18 @@ describe('faults between the handler and Mackerel', () => {
     expect(env.logs.lines().join('\n')).toMatch(/already deleted/);
   });
 
+  test('a delete whose answer was lost is sent again, and Mackerel\'s 404 to it (the first one deleted it) is success', async () => {
+    const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
+    const { PhysicalResourceId: id } = await monitor.create(MONITOR);
+    env.emulator.injectFault({ method: 'DELETE', path: `/api/v0/monitors/${id}`, dropResponse: true });
+    const from = env.emulator.requests().length;
+
+    await expect(monitor.delete()).resolves.toEqual({ PhysicalResourceId: id, Data: {} });
+    expect(env.emulator.requests().slice(from).filter((r) => r.method === 'DELETE')).toHaveLength(2);
+    expect(env.emulator.state().monitors).toHaveLength(0);
+    expect(env.logs.lines().join('\n')).toMatch(/already deleted/);
+  });
+
   describe('a 404 that is not Mackerel\'s JSON error says nothing of the object, which may be there: the call fails, saying what answered', () => {
     const PAGE = '<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1><hr><center>nginx</center></body></html>';
     const ANSWERS = [
