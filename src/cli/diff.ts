@@ -324,6 +324,7 @@ export async function _diff(
 }
 
 const SERVICE: string = _RESOURCE_TYPES.SERVICE;
+const MONITOR: string = _RESOURCE_TYPES.MONITOR;
 
 // A value known only after apply: no name of Mackerel's, and not read.
 const UNKNOWN = '(known after apply)';
@@ -363,6 +364,53 @@ async function sayFailingCreates(plan: _StackPlan, entries: readonly _DiffEntry[
     }
     if (why) notice(`${plan.stackName}/${e.logicalId}: apply's create will fail: ${why}`);
   }
+  for (const e of entries) {
+    if ((e.kind !== 'create' && e.kind !== 'replace' && e.kind !== 'update') || e.stackName !== plan.stackName || e.type !== MONITOR) continue;
+    const why = await anomalyRoleWatched(plan, e, reads);
+    if (why) notice(`${plan.stackName}/${e.logicalId}: apply's ${e.kind === 'update' ? 'update' : 'create'} will fail: ${why}`);
+  }
+}
+
+/**
+ * Mackerel allows one anomaly detection monitor per role (its guide to anomaly detection for roles), and
+ * a delete comes after every create and update, as in CloudFormation: an AnomalyDetectionMonitor moved to
+ * a new construct id, or a role moved to it from a monitor the run deletes, meets the old monitor still
+ * watching the role. Only a watcher the run does not write is certain to be there; one it updates may
+ * let go of the role first.
+ */
+async function anomalyRoleWatched(plan: _StackPlan, e: _DiffEntry, reads: CreateReads): Promise<string | undefined> {
+  let props: { [key: string]: unknown };
+  try {
+    props = plan.properties(e.logicalId, { placeholder: () => UNKNOWN, pending: reads.pending });
+  } catch {
+    return undefined; // a value that does not resolve is reported as such by the run
+  }
+  if (props.type !== 'anomalyDetection' || !Array.isArray(props.scopes)) return undefined;
+  const roles = props.scopes.filter((s): s is string => typeof s === 'string' && !s.includes(UNKNOWN));
+  const body = await reads.list('/api/v0/monitors');
+  const live = _isObject(body) && Array.isArray(body.monitors) ? body.monitors as unknown[] : [];
+  // The API reads a role scope back as `Service: role`.
+  const asSent = (scope: unknown) => (typeof scope === 'string' ? scope.replace(/^([^:]+): /, '$1:') : scope);
+  for (const other of live) {
+    if (!_isObject(other) || other.type !== 'anomalyDetection' || other.id === e.physicalId || !Array.isArray(other.scopes)) continue;
+    const role = roles.find((r) => (other.scopes as unknown[]).some((s) => asSent(s) === r));
+    if (role === undefined) continue;
+    const holder = monitorHolder(reads.state, String(other.id));
+    if (holder !== undefined && reads.written.has(holder)) continue;
+    return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${other.id} (${holder !== undefined ? `${holder} of the state file` : 'which no resource of the state file holds'}), `
+      + 'which this run does not change before it (a delete comes after every create and update), and Mackerel allows one anomaly detection '
+      + 'monitor per role. Remove the role (or the monitor) in one apply and add it back in the next';
+  }
+  return undefined;
+}
+
+/** The resource of the state, as `<stack>/<logicalId>`, that holds this monitor (also as the old object of a replacement). */
+function monitorHolder(state: _StateFile, physicalId: string): string | undefined {
+  for (const [stackName, stack] of Object.entries(state.stacks)) {
+    for (const [logicalId, r] of Object.entries(stack.resources)) if (r.type === MONITOR && r.physicalId === physicalId) return `${stackName}/${logicalId}`;
+  }
+  const old = state.pendingDeletes.find((p) => p.type === MONITOR && p.physicalId === physicalId);
+  return old && `${old.stackName}/${old.logicalId}`;
 }
 
 /**

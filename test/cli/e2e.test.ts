@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { addProvider, cli, expectConverged, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { EmailChannel, NotificationGroup } from '../../src/alerting';
 import { startEmulator } from '../../src/emulator';
-import { ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
+import { AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
 import { MackerelRole, MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
@@ -905,6 +905,61 @@ describe('what the templates no longer have', () => {
     run = await cli(['diff', outdir, ...base]);
     expect(run.out).toBe('No differences.');
     expect((await cli(['apply', outdir, ...base])).err).toBe('');
+  });
+
+  test('an AnomalyDetectionMonitor moved to a new construct id: diff says the create fails, as the old one watches the role until the cleanup; '
+    + 'removed in one apply and added back in the next, it moves', async () => {
+    // GIVEN a monitor of shop:web, applied
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const version = (id?: string) => synthStacks(dir, {
+      A: (s) => {
+        const web = new MackerelService(s, 'Shop', { name: 'shop' }).addRole('web');
+        if (id) new AnomalyDetectionMonitor(s, id, { name: 'web anomaly', scopes: [MonitorScope.fromRole(web)], warningSensitivity: AnomalySensitivity.NORMAL });
+      },
+    });
+    expect((await cli(['apply', version('Anomaly'), ...base])).code).toBe(0);
+    const [old] = shared.emulator.state().monitors.map((m: any) => m.id);
+
+    // WHEN it moves to a new id in one run
+    let outdir = version('Moved');
+    const diff = await cli(['diff', outdir, ...base]);
+    const apply = await cli(['apply', outdir, ...base]);
+
+    // THEN diff says what apply meets: Mackerel allows one anomaly detection monitor per role, and the old one goes only after the create
+    expect(diff.err).toMatch(new RegExp(`^notice: A/Moved\\w+: apply's create will fail: role "shop:web" is watched by the anomaly detection monitor ${old} `
+      + '\\(A/Anomaly\\w+ of the state file\\), which this run does not change before it \\(a delete comes after every create and update\\), and Mackerel allows '
+      + 'one anomaly detection monitor per role\\. Remove the role \\(or the monitor\\) in one apply and add it back in the next$', 'm'));
+    expect(apply.err).toMatch(/HTTP 400: scopes: role "shop:web" is already watched by anomaly detection monitor/);
+    expect(apply.code).toBe(2);
+
+    // WHEN it is removed in one apply and added back in the next, as the notice says: neither diff warns, and the monitor moves
+    outdir = version();
+    expect((await cli(['diff', outdir, ...base])).err).toBe('');
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    outdir = version('Moved');
+    expect((await cli(['diff', outdir, ...base])).err).toBe('');
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    expect(shared.emulator.state().monitors).toEqual([expect.objectContaining({ type: 'anomalyDetection', scopes: ['shop:web'] })]);
+  });
+
+  test('a role moved between two AnomalyDetectionMonitors updated in one run: diff does not warn, as the update of the other may let go of it first', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const version = (a: string[], b: string[]) => synthStacks(dir, {
+      S: (s) => {
+        const svc = new MackerelService(s, 'Shop', { name: 'shop' });
+        const roles: { [name: string]: MackerelRole } = Object.fromEntries(['web', 'api', 'batch'].map((r) => [r, svc.addRole(r)]));
+        new AnomalyDetectionMonitor(s, 'A', { name: 'a', scopes: a.map((r) => MonitorScope.fromRole(roles[r])), warningSensitivity: AnomalySensitivity.NORMAL });
+        new AnomalyDetectionMonitor(s, 'B', { name: 'b', scopes: b.map((r) => MonitorScope.fromRole(roles[r])), warningSensitivity: AnomalySensitivity.NORMAL });
+      },
+    });
+    expect((await cli(['apply', version(['web', 'batch'], ['api']), ...base])).code).toBe(0);
+    const outdir = version(['batch'], ['api', 'web']);
+    const diff = await cli(['diff', outdir, ...base]);
+    expect(diff.err).toBe('');
+    expect(diff.code).toBe(1);
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
   });
 
   test('a logical ID whose resource type changes is refused by diff and apply, as CloudFormation refuses it; another id replaces the object', async () => {
