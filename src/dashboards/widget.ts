@@ -200,7 +200,7 @@ export interface AlertStatusWidgetOptions extends DashboardWidgetOptions {
 
 /** A horizontal reference line on a graph widget. */
 export interface DashboardReferenceLine {
-  /** The line's label: 1 to 32 characters, not only spaces. */
+  /** The line's label: 1 to 32 characters, not only whitespace (spaces, tabs, ideographic spaces). */
   readonly label: string;
   /** The value it is drawn at, 0 or more. */
   readonly value: number;
@@ -432,7 +432,7 @@ export class DashboardWidget {
 
 function referenceLine(scope: IConstruct, property: string, line: DashboardReferenceLine): { label: string; value: number } {
   if (!Token.isUnresolved(line.label) && (line.label.trim() === '' || _characterCount(line.label) > 32)) {
-    _fail(scope, `${property}.label`, line.label, 'is empty or too long', '1 to 32 characters, not only spaces');
+    _fail(scope, `${property}.label`, line.label, 'is empty or too long', '1 to 32 characters, not only whitespace (spaces, tabs, ideographic spaces)');
   }
   if (!Token.isUnresolved(line.value) && !(Number.isFinite(line.value) && line.value >= 0)) {
     _fail(scope, `${property}.value`, shown(line.value), 'is not allowed', 'a number of 0 or more');

@@ -358,7 +358,10 @@ describe('Dashboard', () => {
       ['a fractional width', md('m', 7.5), /width 7.5 is not a size/],
       ['fractionSize 17', DashboardWidget.expressionValue({ title: 'v', expression: 'x', fractionSize: 17 }), /fractionSize 17 is out of range; expected a whole number from 0 to 16/],
       ['a blank reference line label', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: '  ', value: 1 } }),
-        /referenceLine.label " {2}" is empty or too long; expected 1 to 32 characters, not only spaces/],
+        /referenceLine.label " {2}" is empty or too long; expected 1 to 32 characters, not only whitespace \(spaces, tabs, ideographic spaces\)$/],
+      // As the emulator: Mackerel's ja docs count out all whitespace (空白文字), so the error must not say only spaces are refused.
+      ['a reference line label of a tab and an ideographic space', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: '\t\u3000', value: 1 } }),
+        /referenceLine.label "\\t\u3000" is empty or too long; expected 1 to 32 characters, not only whitespace \(spaces, tabs, ideographic spaces\)$/],
       ['a reference line label of 33 characters', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: 'x'.repeat(33), value: 1 } }),
         /referenceLine.label "x{33}" is empty or too long/],
       ['a negative reference line', DashboardWidget.expressionGraph({ title: 'g', expression: 'x', referenceLine: { label: 'l', value: -1 } }),
