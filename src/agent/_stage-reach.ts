@@ -34,14 +34,21 @@ export function _stagesNotReached(node: IConstruct, covered: (taskDefinition: ec
  * Where a warning about a Stage shows. Annotations are written only with the stacks that hold
  * them: one on the app or a Stage reaches no output. So a construct inside a stack of the visited
  * construct's own assembly carries it: the construct itself when it is in one (a Stage made in the
- * pipeline's stack), else its first stack (the pipeline's stack of an app that also holds the Stage).
+ * pipeline's stack), else its first stack (the pipeline's stack of an app that also holds the Stage),
+ * else the first stack of its assembly (the pipeline's stack beside a construct that groups the Stages).
  * @internal
  */
 export function _stageWarningCarrier(node: IConstruct): IConstruct | undefined {
   for (let scope: IConstruct | undefined = node; scope && !Stage.isStage(scope); scope = scope.node.scope) {
     if (Stack.isStack(scope)) return node;
   }
-  const pending = [...node.node.children];
+  // A Stage is an assembly of its own: a stack beside it is written elsewhere.
+  return firstStackUnder(node) ?? (Stage.isStage(node) ? undefined : firstStackUnder(Stage.of(node) ?? node.node.root));
+}
+
+/** The first stack under `scope` (breadth first) of its own assembly: not one inside a Stage under it. */
+function firstStackUnder(scope: IConstruct): Stack | undefined {
+  const pending = [...scope.node.children];
   let next: IConstruct | undefined;
   while ((next = pending.shift()) !== undefined) {
     if (Stack.isStack(next)) return next;

@@ -388,7 +388,8 @@ export class MackerelInstrumentation implements IAspect {
       // An assembly of Stages alone (an app whose every stack is in a Stage) writes a warning nowhere: on the
       // visited construct it reaches no output, and the Stage's own assembly is written before this Aspect runs.
       // The Aspect then instruments nothing at all, so synth fails rather than pass in silence.
-      const where = node.node.path === '' ? 'The app' : node.node.path;
+      const assembly = Stage.isStage(node) ? node : Stage.of(node) ?? node.node.root;
+      const where = assembly.node.path === '' ? 'The app' : `Stage ${assembly.node.path}`;
       node.node.addValidation({
         validate: () => [`${message}${where} holds no stack of its own to show a warning on, so this is an error. ${advice}, `
           + 'or leave those task definitions out with MackerelInstrumentation.exclude'],

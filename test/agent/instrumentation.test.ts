@@ -15,6 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import * as pipelines from 'aws-cdk-lib/pipelines';
+import { Construct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import { APP_IMAGE, containerDefinitions, containerNamed, environmentOf } from './_fixture';
 import {
@@ -1618,6 +1619,30 @@ describe('MackerelInstrumentation: Stages it does not reach', () => {
     // WHEN / THEN a warning on the app would be written nowhere (the Stage's own assembly is written before the app's Aspects run)
     expect(() => app.synth()).toThrow(new RegExp('The MackerelInstrumentation applied to the app \\(roles \\["shop:web"\\]\\) does not reach Stage Prod, '
       + 'whose task definitions Prod/Web/Task get no Mackerel container agent, .* The app holds no stack of its own to show a warning on'));
+  });
+
+  test('Stages grouped under a plain construct of an app that has a stack are warned about on that stack, not failed as if it had none', () => {
+    // GIVEN the pipeline's stack, and the Stages under a construct of the app (not a stack), which the Aspect visits on its own
+    const { app, stack: pipeline, apiKey } = setup();
+    const stage = new Stage(new Construct(app, 'Deployments'), 'Prod');
+    const taskDefinition = fargate(new Stack(stage, 'Web', { env: { account: '123456789012', region: 'ap-northeast-1' } }));
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    // WHEN / THEN the app's assembly holds the pipeline's stack, which carries the warning as it does for a Stage right under the app
+    expect(() => app.synth()).not.toThrow();
+    expect(agentCount(taskDefinition)).toBe(0);
+    expect(warningsOf(pipeline).map((w) => [w.id, w.entry.data])).toEqual([['/Stack', expect.stringContaining(
+      'The MackerelInstrumentation applied to the app (roles ["shop:web"]) does not reach Stage Deployments/Prod, whose task definitions '
+      + 'Deployments/Prod/Web/Task get no Mackerel container agent')]]);
+  });
+
+  test('Stages grouped under a plain construct of an app of Stages alone fail synth, saying the app holds no stack', () => {
+    const app = new App();
+    const web = new Stack(new Stage(new Construct(app, 'Deployments'), 'Prod'), 'Web', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    fargate(web);
+    const apiKey = MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(web, 'ApiKey', 'mackerel'));
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    expect(() => app.synth()).toThrow(new RegExp('\\[Deployments\\] The MackerelInstrumentation applied to the app .* does not reach Stage Deployments/Prod, '
+      + '.* The app holds no stack of its own to show a warning on'));
   });
 
   test('an app of Stages alone gives no error where each Stage has its own Aspect or its task definitions are excluded', () => {
