@@ -50,14 +50,17 @@ export function _creatorInStack(consumer: IConstruct, name: string, isRole: bool
 /**
  * The `MackerelService` or `MackerelRole` of the consumer's stack whose name, unknown at synth, the
  * template writes as it writes `name`: the same intrinsic of the same references deploys as the same
- * name. A role's name is written as its service's name, `:` and its own name, as a full name built
- * of the service's name is.
+ * name, when they refer to the same constructs. A role's name is written as its service's name, `:`
+ * and its own name, as a full name built of the service's name is.
  */
 function creatorWrittenAlike(consumer: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
   const stack = Stack.of(consumer);
-  const written = (value: string): string | undefined => {
+  // Written as the template writes it, and what its references refer to: a reference to another
+  // stack resolves here to a plain Ref of its logical ID, which a resource of this stack made alike
+  // (the same construct path in a stack of the same class) also has.
+  const written = (value: string): { text: string; targets: IConstruct[] } | undefined => {
     try {
-      return JSON.stringify(stack.resolve(value));
+      return { text: JSON.stringify(stack.resolve(value)), targets: _referenceTargets(stack, value) };
     } catch {
       // A token that cannot be resolved here names nothing this can match.
       return undefined;
@@ -65,9 +68,14 @@ function creatorWrittenAlike(consumer: IConstruct, name: string, isRole: boolean
   };
   const wanted = written(name);
   if (wanted === undefined) return undefined;
+  const alike = (value: string) => {
+    const other = written(value);
+    return other !== undefined && other.text === wanted.text && other.targets.length === wanted.targets.length
+      && other.targets.every((target, i) => target === wanted.targets[i]);
+  };
   return stack.node.findAll().find((c) => c !== consumer && Stack.of(c) === stack && (isRole
-    ? c instanceof MackerelRole && written(`${c.service.name}:${c.name}`) === wanted
-    : c instanceof MackerelService && written(c._givenName) === wanted));
+    ? c instanceof MackerelRole && alike(`${c.service.name}:${c.name}`)
+    : c instanceof MackerelService && alike(c._givenName)));
 }
 
 /**

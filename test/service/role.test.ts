@@ -56,6 +56,23 @@ describe('MackerelRole', () => {
         expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(alive)].DependsOn).toEqual([logicalIdOf(web)]);
       });
 
+      test('a full name built of the name of another stack\'s service named by a parameter waits for no role of its own stack written alike', () => {
+        // GIVEN two stacks made alike (one per region, say), so their services and roles have the same logical IDs
+        const app = new App();
+        const alike = (id: string) => {
+          const stack = new Stack(app, id);
+          new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
+          const deployed = new MackerelService(stack, 'Deployed', { name: new CfnParameter(stack, 'Name').valueAsString });
+          return { stack, deployed, web: deployed.addRole('web') };
+        };
+        const [a, b] = [alike('A'), alike('B')];
+        // WHEN a monitor of B is scoped to A's role, by a full name built of A's service's name
+        const alive = new ConnectivityMonitor(b.stack, 'Alive', { scopes: [MonitorScope.fromRole(MackerelRole.fromFullName(b.stack, 'Built', `${a.deployed.name}:web`))] });
+        // THEN it does not wait for B's role, which writes the same Ref of a logical ID of its own stack but names another role
+        expect(logicalIdOf(b.web)).toEqual(logicalIdOf(a.web));
+        expect(Template.fromStack(b.stack).toJSON().Resources[logicalIdOf(alive)].DependsOn).toBeUndefined();
+      });
+
       test('waits for a MackerelService declared after it', () => {
         const { stack } = mackerelStack();
         const batch = new MackerelRole(stack, 'Batch', { service: MackerelService.fromName(stack, 'OrdersByName', 'orders'), name: 'batch' });
