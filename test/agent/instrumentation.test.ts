@@ -415,6 +415,15 @@ describe('MackerelInstrumentation: exactly once', () => {
     expect(overlapWarnings(at('https://configs.example.com/agent.yml'), at('https://configs.example.com/Agent.yml'))).toBe(1);
   });
 
+  test('a second Aspect whose config URL path differs only as written (dot segments, escapes) warns: the agent asks for the path as written', () => {
+    // Go's HTTP client sends the path of the URL as written, and a server such as S3 reads "old/../agent.yml" as a key of its own
+    const at = (url: string) => ({ config: { location: MackerelAgentConfigLocation.fromUrl(url) } });
+    expect(overlapWarnings(at('https://configs.example.com/agent.yml'), at('https://configs.example.com/old/../agent.yml'))).toBe(1);
+    expect(overlapWarnings(at('https://configs.example.com/agent.yml'), at('https://configs.example.com/old/%2e%2e/agent.yml'))).toBe(1);
+    // A missing path is asked for as "/" all the same
+    expect(overlapWarnings(at('https://configs.example.com/'), at('HTTPS://CONFIGS.example.com'))).toBe(0);
+  });
+
   test('a task definition running the agent in a container added by hand gets no second agent, and a warning', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);

@@ -133,10 +133,16 @@ function asIamLiteral(key: string): string {
 
 /**
  * A URL as the place it names: the scheme and host are case-insensitive (RFC 3986 sections 3.1 and
- * 3.2.2) and a default port is no port, so the WHATWG form (lower case, no default port) names one
- * place however it was written; the path, which the server tells apart by case, is kept as given.
+ * 3.2.2) and a default port is no port, so the WHATWG form of those (lower case, no default port)
+ * names one place however they were written. The rest is kept as written, not as the WHATWG form
+ * (which removes dot segments, `%2e` ones too): Go's HTTP client asks for the path as written, and
+ * whether `old/../agent.yml` is `agent.yml` is the server's to say. A missing path is asked for as `/`.
  */
 function urlPlace(url: string | undefined): string | undefined {
   if (url === undefined || Token.isUnresolved(url)) return url;
-  return _httpUrl(url)?.href ?? url;
+  const parsed = _httpUrl(url);
+  const rest = /^https?:\/\/[^/?#\\]*(.*)$/is.exec(url)?.[1];
+  if (!parsed || rest === undefined) return url;
+  const userinfo = parsed.username === '' && parsed.password === '' ? '' : `${parsed.username}:${parsed.password}@`;
+  return `${parsed.protocol}//${userinfo}${parsed.host}${rest.startsWith('/') ? '' : '/'}${rest}`;
 }
