@@ -18,6 +18,8 @@ const INERT = new Set([
   'basename', 'dirname', 'grep', 'egrep', 'fgrep', 'cmp', 'diff', 'ldd', 'readelf', 'objdump', 'nm', 'getcap',
   // hash a file
   'sha1sum', 'sha224sum', 'sha256sum', 'sha384sum', 'sha512sum', 'md5sum', 'b2sum', 'cksum', 'sum',
+  // edit a file (sudoedit is sudo -e: it runs the editor on a copy of each file named)
+  'sudoedit',
   // copy, move, link, remove or change a file
   'cp', 'mv', 'ln', 'rm', 'install', 'touch', 'chmod', 'chown', 'chgrp', 'strip', 'setcap', 'tee', 'mkdir', 'rmdir',
 ]);
@@ -66,7 +68,7 @@ const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
  * Where a simple command (its words from `start`, quotes removed) runs the agent's binary, judged by the program it
  * finally runs: after its assignments and reserved words, a program that never runs an operand (`INERT`) runs none;
  * a wrapper (`_WRAPPERS`: `timeout 10 ...`, `env FOO=1 ...`, `gosu user ...`) runs the command after its own options and
- * operands, judged in turn; `su` runs the user's shell with the script of its -c (`_suShellWords`); a shell runs the
+ * operands, judged in turn; `su` runs the user's shell with the script of its -c, `runuser -u` its operands (`_suShellWords`); a shell runs the
  * script of its `-c` (its `$@`, `$1`... the words after it); any other program
  * (the agent's binary itself, an entrypoint script ending `exec "$@"`) may run what its words name, so the first word
  * naming the binary is taken as run, unless a word after it only asks for its version or usage, and so is a word holding
@@ -83,9 +85,10 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
     const ran = shellRunsAgentAt(words, i, reading, depth);
     if (ran !== undefined) return ran;
   }
-  if (program === 'su') {
-    // su runs the user's shell, with the string of -c as its script: judged as that shell's words, said by su's word for each.
-    const shell = _suShellWords(words, i + 1);
+  if (program === 'su' || program === 'runuser') {
+    // su runs the user's shell, with the string of -c as its script (runuser -u the command given): judged as those words,
+    // said by su's word for each.
+    const shell = _suShellWords(words, i + 1, program === 'runuser');
     if (shell === undefined || wrappers >= MAX_WRAPPERS) return -1;
     const bodies = HEREDOC_BODIES.get(words as string[]);
     if (bodies !== undefined) HEREDOC_BODIES.set(shell.words, bodies);

@@ -113,6 +113,11 @@ export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _W
     longNone: ['edit', 'list', 'remove-timestamp', 'validate', ...GNU_NONE],
     assignments: true,
   }],
+  // doas(1) (OpenBSD's, and OpenDoas, the one of Linux images): `doas [-Lns] [-C config] [-u user] command [arg ...]` (getopt
+  // `+C:Lnsu:`, stopping at the command). -C only checks the configuration (and whether the command would be permitted), -L
+  // clears the remembered authentication, -s runs the user's shell instead of a command: none runs the command named. OpenBSD's
+  // -a (a login style) is not OpenDoas's: it refuses it, running nothing.
+  ['doas', { shortWithArg: 'u', shortFlags: 'n', shortNone: 'aCLs' }],
   // GNU findutils xargs(1): `xargs [options] [command [initial-arguments]]` (getopt `+0a:E:e::i::I:l::L:n:oprs:txP:d:`): the
   // command named runs with words read from the standard input appended; with none, echo.
   ['xargs', {
@@ -246,12 +251,19 @@ function splitString(text: string): string[] {
  * shell (or that of -s) with `-c` and the string of -c (or -C) if given, then the arguments after the user: the shell's
  * words, each with the index of the word of `su`'s it comes from (the shell itself: that of -s, else `su`). Undefined where it
  * runs nothing: --help, --version, or an option it does not know (it refuses it).
+ *
+ * `runuser` (util-linux runuser(1), the same program) reads the same options and `-u`/`--user`: without it, it runs as su
+ * does; with it, `runuser [options] -u user [[--] command [argument...]]` runs the command itself, no shell, and refuses
+ * -c, -s, -f, -l (or a first operand `-`) and no command at all.
  * @internal
  */
-export function _suShellWords(words: ReadonlyArray<string>, from: number): { words: string[]; origins: number[] } | undefined {
-  const withArg: Record<string, string> = { c: 'command', C: 'session-command', g: 'group', G: 'supp-group', s: 'shell', w: 'whitelist-environment' };
-  const flags = ['fast', 'login', 'preserve-environment', 'pty'];
+export function _suShellWords(words: ReadonlyArray<string>, from: number, runuser = false): { words: string[]; origins: number[] } | undefined {
+  const withArg: Record<string, string> = {
+    c: 'command', C: 'session-command', g: 'group', G: 'supp-group', s: 'shell', w: 'whitelist-environment', ...runuser ? { u: 'user' } : {},
+  };
+  const flags: Record<string, string> = { f: 'fast', l: 'login', m: 'preserve-environment', p: 'preserve-environment', P: 'pty' };
   const values: Record<string, { value: string; at: number }> = {};
+  const seen = new Set<string>();
   const operands: number[] = [];
   let j = from;
   for (; j < words.length; j++) {
@@ -267,10 +279,11 @@ export function _suShellWords(words: ReadonlyArray<string>, from: number): { wor
     if (word.startsWith('--')) {
       const equals = word.indexOf('=');
       const name = word.slice(2, equals < 0 ? undefined : equals);
-      const all = [...Object.values(withArg), ...flags, 'help', 'version'];
-      const picked = all.includes(name) ? [name] : all.filter((n) => n.startsWith(name));
+      const all = [...Object.values(withArg), ...Object.values(flags), 'help', 'version'];
+      const picked = all.includes(name) ? [name] : [...new Set(all.filter((n) => n.startsWith(name)))];
       if (picked.length !== 1 || picked[0] === 'help' || picked[0] === 'version') return undefined;
-      if (flags.includes(picked[0])) continue;
+      seen.add(picked[0]);
+      if (Object.values(flags).includes(picked[0])) continue;
       values[picked[0]] = equals < 0 ? { value: words[++j], at: j } : { value: word.slice(equals + 1), at: j };
       if (values[picked[0]].value === undefined) return undefined;
       continue;
@@ -282,12 +295,20 @@ export function _suShellWords(words: ReadonlyArray<string>, from: number): { wor
         if (values[withArg[c]].value === undefined) return undefined;
         break;
       }
-      if (!'flmpP'.includes(c)) return undefined;
+      if (flags[c] === undefined) return undefined;
+      seen.add(flags[c]);
     }
   }
   for (; j < words.length; j++) operands.push(j);
+  const login = words[operands[0]] === '-';
+  if (values.user !== undefined) {
+    // runuser -u: the operands are the command, run as given.
+    const refused = ['command', 'session-command', 'shell'].some((name) => values[name] !== undefined) || seen.has('fast') || seen.has('login') || login;
+    if (refused || operands.length === 0) return undefined;
+    return { words: operands.map((at) => words[at]), origins: operands };
+  }
   // The first operand `-` is --login; the next the user; the rest the shell's arguments.
-  const rest = operands.slice(words[operands[0]] === '-' ? 2 : 1);
+  const rest = operands.slice(login ? 2 : 1);
   const command = values.command ?? values['session-command'];
   const shell = values.shell;
   return {

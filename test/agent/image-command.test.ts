@@ -162,6 +162,37 @@ describe('sudo, xargs and su are judged by what they run, as their documented sy
   });
 });
 
+test('runuser, doas and sudoedit are judged by what they run, as their documented syntax reads their words', () => {
+  // GIVEN runuser -u running ls on the binary (the command run as given, its options before it), runuser without -u running a
+  // -c script as su does, runuser -u with an option it refuses alongside -u (-c, -l, a first operand `-`), doas running cat after
+  // its options, doas -C (a configuration check), -L and OpenBSD's -a (which OpenDoas refuses), and sudoedit, which edits a file
+  const listing = [
+    `CMD ["runuser", "-u", "app", "--", "ls", "${AGENT}"]`,
+    `CMD ["runuser", "--user=app", "-m", "stat", "${AGENT}"]`,
+    `CMD ["runuser", "app", "-c", "ls ${AGENT}"]`,
+    'CMD ["runuser", "-u", "app", "-c", "true", "mackerel-container-agent"]',
+    'CMD ["runuser", "-u", "app", "-l", "mackerel-container-agent"]',
+    'CMD ["runuser", "-u", "app", "-", "mackerel-container-agent"]',
+    `CMD ["doas", "-n", "-u", "app", "cat", "${AGENT}"]`,
+    'CMD ["doas", "-C", "/etc/doas.conf", "mackerel-container-agent"]',
+    'CMD ["doas", "-L", "mackerel-container-agent"]',
+    'CMD ["doas", "-a", "passwd", "mackerel-container-agent"]',
+    `CMD ["sudoedit", "${AGENT}"]`,
+  ];
+  // WHEN each is read / THEN none runs the agent
+  expect(listing.map((command) => runIn(`${COPY}${command}\n`))).toEqual(listing.map(() => undefined));
+  // ... and runuser -u, runuser's -c script and doas running the binary run it, said by the word naming it
+  expect([
+    runIn(`${COPY}CMD ["runuser", "-u", "app", "--", "${AGENT}"]\n`),
+    runIn(`${COPY}CMD ["runuser", "-l", "app", "-c", "exec mackerel-container-agent"]\n`),
+    runIn(`${COPY}CMD ["doas", "-u", "app", "mackerel-container-agent"]\n`),
+  ]).toEqual([
+    `(CMD ["runuser", "-u", "app", "--", "${AGENT}"])`,
+    '(CMD ["runuser", "-l", "app", "-c", "exec mackerel-container-agent"])',
+    '(CMD ["doas", "-u", "app", "mackerel-container-agent"])',
+  ]);
+});
+
 describe('a shell runs the script of its -c, with the words after it as its $0, $1, ...', () => {
   test('a -c script, in the exec or the shell form, that only lists the binary runs no agent', () => {
     // GIVEN -c scripts listing the binary: in the shell form (Docker's /bin/sh -c runs sh -c), and given it as $1
