@@ -82,8 +82,9 @@ export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _W
   ['dumb-init', {
     shortWithArg: 'r', shortFlags: 'cv', shortNone: 'hV', longWithArg: ['rewrite'], longFlags: ['single-child', 'verbose'], longNone: GNU_NONE,
   }],
-  // runit chpst(8): `chpst [-vP012] [-u user] [-U user] [-b argv0] [-e dir] [-/ root] [-n inc] [-l|-L lock] [-m bytes] ... prog`
-  ['chpst', { shortWithArg: 'uUbe/nlLmdopfct', shortFlags: 'vP012' }],
+  // runit chpst(8): `chpst [-vVP012] [-u user] [-U user] [-b argv0] [-e dir] [-/ root] [-C pwd] [-n inc] [-l|-L lock] [-m bytes]
+  // ... prog` (getopt `u:U:b:e:m:d:o:p:f:c:r:t:/:n:l:L:vP012V`, -C pwd from runit 2.2.0; -V prints the version and goes on).
+  ['chpst', { shortWithArg: 'uUbe/CnlLmdopfcrt', shortFlags: 'vVP012' }],
   // util-linux setpriv(1): `setpriv [options] program [arguments]`; `-d` dumps the privilege state and runs nothing.
   ['setpriv', {
     shortNone: 'dhV',

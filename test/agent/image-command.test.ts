@@ -105,6 +105,17 @@ test('the options each wrapper documents are read as it reads them: the binary a
   expect(runIn(`${COPY}CMD ["env", "-a", "mackerel-container-agent", "/app/server"]\n`)).toBeUndefined();
 });
 
+test('chpst\'s -C (working directory), -r and -V are read as runit documents them', () => {
+  // GIVEN chpst -C with its directory joined to it, -r with its limit and -V (printing the version and going on), running the binary
+  // WHEN read / THEN each runs it (read as unknown, `-Cwww` could be a cluster of options whose last takes the binary as argument)
+  expect([
+    runIn(`${COPY}CMD ["chpst", "-Cwww", "mackerel-container-agent"]\n`),
+    runIn(`${COPY}CMD ["chpst", "-V", "-r", "100000", "-C", "/srv", "mackerel-container-agent"]\n`),
+  ].map((said) => said !== undefined)).toEqual([true, true]);
+  // ... and chpst -C running ls on it runs none
+  expect(runIn(`${COPY}CMD ["chpst", "-C", "/srv", "ls", "${AGENT}"]\n`)).toBeUndefined();
+});
+
 test('an option a wrapper\'s syntax does not list, read as taking no argument, leaves the rest of its word as more options', () => {
   // GIVEN an unlisted -x in one word with timeout's -k, whose argument is then the next word (as getopt reads `-xk 5`), before ls
   // WHEN read / THEN it runs none: with -x taking no argument, -k takes 5, 10 is the duration and ls runs (a command is taken
