@@ -2,7 +2,7 @@
  * The programs that run another command given in their own arguments (`timeout 10 ls x` runs `ls x`), and how each
  * reads its options before that command, as their documentation gives it: a command is judged by what it finally runs,
  * not by any word after a wrapper. All of them stop reading options at the first operand (GNU getopt with a leading `+`,
- * or no options at all), so an option-looking word after the command belongs to the command.
+ * or no options at all), so an option-looking word after the command belongs to the command (but see `permutes`).
  * @internal
  */
 export interface _WrapperSyntax {
@@ -33,6 +33,12 @@ export interface _WrapperSyntax {
   /** The option whose argument is split into words put before the rest (`env -S 'ls -l'`). */
   readonly splitShort?: string;
   readonly splitLong?: string;
+  /**
+   * Whether it reads its options with a getopt that, built on glibc, permutes them: options after the command (up to `--`) are
+   * its own there (`tini app -v x` runs `app x`), and the command's on musl, whose getopt stops at the first operand. Both
+   * readings are judged.
+   */
+  readonly permutes?: boolean;
 }
 
 const GNU_NONE = ['help', 'version'];
@@ -76,8 +82,9 @@ export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _W
   // gosu and su-exec: `gosu user-spec command [args]`, `su-exec user-spec command [arguments...]`
   ['gosu', { longNone: GNU_NONE, operands: 1 }],
   ['su-exec', { operands: 1 }],
-  // tini: `tini [OPTIONS] PROGRAM -- [ARGS]`, options -s, -p SIGNAL, -v, -w, -g, -e EXIT_CODE, -l (license), -h, --version
-  ['tini', { shortWithArg: 'pe', shortFlags: 'svwg', shortNone: 'hl', longNone: ['version'] }],
+  // tini: `tini [OPTIONS] PROGRAM -- [ARGS]`, options -s, -p SIGNAL, -v, -w, -g, -e EXIT_CODE, -l (license), -h, --version. It
+  // reads them with getopt `p:hvwgle:s`, no leading `+`: hence the `--` its usage asks for before the program's arguments.
+  ['tini', { shortWithArg: 'pe', shortFlags: 'svwg', shortNone: 'hl', longNone: ['version'], permutes: true }],
   // dumb-init: `dumb-init [option...] command [[arg] ...]`, -c, -r s:r, -v, -V (version), -h
   ['dumb-init', {
     shortWithArg: 'r', shortFlags: 'cv', shortNone: 'hV', longWithArg: ['rewrite'], longFlags: ['single-child', 'verbose'], longNone: GNU_NONE,
@@ -160,6 +167,8 @@ export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<s
     return flagAt < 0 ? -1 : _wrappedCommandAt(syntax, words, arg, judge, forks) < 0 ? -1 : flagAt;
   };
   let j = from;
+  // Whether `--` ended the options: no word after it is one, also where getopt permutes.
+  let ended = false;
   for (; j < words.length; j++) {
     const word = words[j];
     // The rest of a cluster of short options (`k 5` of `-xk 5`) is read as such; any other word from its start.
@@ -167,6 +176,7 @@ export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<s
     if (!resume) {
       if (word === '--') {
         j++;
+        ended = true;
         break;
       }
       if (word === '-' && syntax.dashOption) continue;
@@ -211,7 +221,9 @@ export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<s
   }
   j += syntax.operands ?? 0;
   if (syntax.assignments) while (j < words.length && words[j].includes('=')) j++;
-  return j < words.length ? judge(words, j) : -1;
+  if (j >= words.length) return -1;
+  const ran = judge(words, j);
+  return ran >= 0 && syntax.permutes && !ended && permutedCommandAt(syntax, words, j, judge) < 0 ? -1 : ran;
 
   // `env -S`: the string's words, split at blanks and with quotes removed as env does, stand before the rest.
   function split(text: string | undefined, rest: number): number {
@@ -219,6 +231,32 @@ export function _wrappedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<s
     const spliced = [...splitString(text), ...words.slice(rest)];
     return _wrappedCommandAt(syntax, spliced, 0, (w, at) => judge(w, at) < 0 ? -1 : from, forks) < 0 ? -1 : from;
   }
+}
+
+/**
+ * The command (from `at`) a wrapper whose getopt permutes runs as glibc reads it: the options among its words up to `--` taken
+ * out as its syntax reads them, the words after `--` kept. -1 where one of them runs nothing, or is one it does not know (it
+ * refuses it: getopt without getopt_long reads `--name` as options `-`, `n`, ...).
+ */
+function permutedCommandAt(syntax: _WrapperSyntax, words: ReadonlyArray<string>, at: number,
+  judge: (words: ReadonlyArray<string>, at: number) => number): number {
+  const kept: string[] = [];
+  let j = at;
+  for (; j < words.length && words[j] !== '--'; j++) {
+    const word = words[j];
+    if (!word.startsWith('-') || word === '-') {
+      kept.push(word);
+      continue;
+    }
+    for (let k = 1; k < word.length; k++) {
+      if (syntax.shortWithArg?.includes(word[k])) {
+        if (k === word.length - 1) j++;
+        break;
+      }
+      if (!syntax.shortFlags?.includes(word[k])) return -1;
+    }
+  }
+  return judge([...kept, ...words.slice(j + 1)], 0);
 }
 
 /** `env -S`'s words: split at blanks, quotes removed, a backslash escaping the character after it. */

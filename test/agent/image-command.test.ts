@@ -105,6 +105,20 @@ test('the options each wrapper documents are read as it reads them: the binary a
   expect(runIn(`${COPY}CMD ["env", "-a", "mackerel-container-agent", "/app/server"]\n`)).toBeUndefined();
 });
 
+test('tini reads options after its program too where built on glibc: the program runs only where both readings run it', () => {
+  // GIVEN tini running an entrypoint script with the binary as its argument, after tini's -l (license) or an option tini does
+  // not know (glibc's getopt reads them as tini's: it prints and exits), after tini's -v (tini's on glibc, the script's on musl:
+  // the script runs either way), and after `--`, which ends tini's options in both
+  const read = (...words: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['tini', ...words])}\n`) !== undefined;
+  expect([
+    read('/app/entrypoint.sh', '-l', 'mackerel-container-agent'),
+    read('/app/entrypoint.sh', '-x', 'mackerel-container-agent'),
+    read('/app/entrypoint.sh', '-v', 'mackerel-container-agent'),
+    read('-s', '--', '/app/entrypoint.sh', '-l', 'mackerel-container-agent'),
+    read('/app/entrypoint.sh', '-p', 'SIGTERM', 'mackerel-container-agent'),
+  ]).toEqual([false, false, true, true, true]);
+});
+
 test('chpst\'s -C (working directory), -r and -V are read as runit documents them', () => {
   // GIVEN chpst -C with its directory joined to it, -r with its limit and -V (printing the version and going on), running the binary
   // WHEN read / THEN each runs it (read as unknown, `-Cwww` could be a cluster of options whose last takes the binary as argument)
