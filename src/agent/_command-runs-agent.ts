@@ -92,6 +92,8 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
     if (shell === undefined || wrappers >= MAX_WRAPPERS) return -1;
     const bodies = HEREDOC_BODIES.get(words as string[]);
     if (bodies !== undefined) HEREDOC_BODIES.set(shell.words, bodies);
+    const source = PIPED_FROM.get(words as string[]);
+    if (source !== undefined) PIPED_FROM.set(shell.words, source);
     const ran = runsAgentAt(shell.words, 0, reading, depth, wrappers + 1);
     return ran < 0 ? -1 : shell.origins[ran];
   }
@@ -133,10 +135,13 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
       if (c === 'o' || c === 'O') j++;
     }
   }
-  // With no -c and no script file (or with -s), the shell runs its input: the body of a heredoc given it.
+  // With no -c and no script file (or with -s), the shell runs its input: the body of a heredoc given it, or what a pipe gives
+  // it from a command whose output is known here (each of its readings running the agent).
   if (!command && (j >= words.length || words.slice(i + 1, j).some((word) => /^-[^-]*s/.test(word)))) {
     const bodies = HEREDOC_BODIES.get(words as string[]) ?? [];
-    return bodies.some((body) => scriptRunsAgent(body, reading, depth + 1)) ? i : -1;
+    if (bodies.some((body) => scriptRunsAgent(body, reading, depth + 1))) return i;
+    const piped = pipedInto(words as string[], 0);
+    return piped.length > 0 && piped.every((text) => scriptRunsAgent(text, reading, depth + 1)) ? i : -1;
   }
   if (!command) return undefined;
   const script = words[j];
@@ -234,6 +239,72 @@ function shellCommands(script: string): string[][] {
 /** The bodies of the heredocs a simple command (its words, as split) takes as its input. */
 const HEREDOC_BODIES = new WeakMap<string[], string[]>();
 
+/** The command before a simple command in a pipeline (`echo ... | sh`), whose output it takes as its input. */
+const PIPED_FROM = new WeakMap<string[], string[]>();
+
+/** How many commands of a pipeline back (`echo ... | cat | sh`) what a command is given is followed. */
+const MAX_PIPED = 8;
+
+/**
+ * What a command is given through a pipe, where the command before it is one whose output is known here: echo's words (two
+ * readings where one holds a backslash: echo in dash reads escapes, bash's without -e does not), printf's format with its
+ * arguments, cat's heredoc or its own input (with no file named), tee's. Empty where none is known.
+ */
+function pipedInto(words: string[], hops: number): string[] {
+  const source = PIPED_FROM.get(words);
+  if (source === undefined || hops >= MAX_PIPED) return [];
+  let i = 0;
+  while (i < source.length && (RESERVED.has(source[i]) || ASSIGNMENT.test(source[i]))) i++;
+  const program = (source[i] ?? '').slice(source[i]?.lastIndexOf('/') + 1);
+  const operands = source.slice(i + 1);
+  if (program === 'echo') {
+    // bash's -n, -e and -E, in any cluster; the first other word starts the text.
+    let k = 0;
+    while (k < operands.length && /^-[neE]+$/.test(operands[k])) k++;
+    const text = operands.slice(k).join(' ');
+    return text.includes('\\') ? [text, unescaped(text)] : [text];
+  }
+  if (program === 'printf') {
+    const args = operands[0] === '--' ? operands.slice(1) : operands;
+    return args.length === 0 ? [] : [formatted(args[0], args.slice(1))];
+  }
+  if (program === 'cat' && operands.every((word) => word === '-')) {
+    const bodies = HEREDOC_BODIES.get(source);
+    return bodies !== undefined ? [bodies.join('\n')] : pipedInto(source, hops + 1);
+  }
+  // tee writes its input to the files named and to its output.
+  if (program === 'tee') return HEREDOC_BODIES.get(source)?.slice(0, 1) ?? pipedInto(source, hops + 1);
+  return [];
+}
+
+/** The escapes printf reads in its format and in the argument of `%b` (and dash's echo in its words). */
+const ESCAPES: Record<string, string> = { 'n': '\n', 't': '\t', 'r': '\r', '\\': '\\', 'a': '\x07', 'b': '\b', 'f': '\f', 'v': '\v' };
+
+function unescaped(text: string): string {
+  return text.replace(/\\(0?[0-7]{1,3}|.)/gs, (match, c: string) => /^[0-7]/.test(c) ? String.fromCharCode(parseInt(c, 8)) : ESCAPES[c] ?? match);
+}
+
+/**
+ * printf's output: its format's escapes read, `%%` a percent sign, each other conversion the next argument (`%b` with its
+ * escapes read; the width and precision of one are not applied), the format used again while arguments are left.
+ */
+function formatted(format: string, args: ReadonlyArray<string>): string {
+  let out = '';
+  let next = 0;
+  do {
+    const before = next;
+    out += format.replace(/%%|%[-+ #0]*\d*(?:\.\d*)?([a-zA-Z])|\\(0?[0-7]{1,3}|.)/gs, (match, conversion?: string, escape?: string) => {
+      if (match === '%%') return '%';
+      if (escape !== undefined) return unescaped(match);
+      const arg = args[next++] ?? '';
+      return conversion === 'b' ? unescaped(arg) : arg;
+    });
+    if (out.length > SCRIPT_BUDGET) throw new TooLong();
+    if (next === before) break;
+  } while (next < args.length);
+  return out;
+}
+
 /** How deep command substitutions in one another are read (each is a call deeper); past it, the rest is one word. */
 const MAX_SUBSTITUTION_DEPTH = 64;
 
@@ -244,9 +315,11 @@ class ShellSplitter {
   private redirected = false;
   /** Whether the redirection whose target is read is a heredoc's (`<<`, `<<-`), and whether it strips tabs. */
   private heredoc: { readonly chomp: boolean } | undefined;
-  /** The heredocs opened on the line at hand (their ending words), and the bodies read for the command at hand. */
-  private pending: Array<{ readonly delimiter: string; readonly chomp: boolean }> = [];
-  private bodies: string[] = [];
+  /** The heredocs opened on the line at hand: their ending words, and the command (its words) whose input each is. */
+  private pending: Array<{ readonly delimiter: string; readonly chomp: boolean; readonly command: string[] }> = [];
+  /** The command before a `|`, whose output the next command takes as its input. */
+  private piped: string[] | undefined;
+  private last: string[] | undefined;
   private i = 0;
 
   constructor(private readonly script: string, private readonly depth: number, closing?: string) {
@@ -300,6 +373,9 @@ class ShellSplitter {
         if (c === '(') parens++;
         if (c === ')') parens--;
         this.endCommand();
+        // A lone `|` (not `||`) pipes the command before it into the next; `;`, `&` (but `|&`) and `)` end a pipeline.
+        if (c === '|' && s[this.i + 1] !== '|' && s[this.i - 1] !== '|') this.piped = this.last;
+        else if (c === ';' || c === ')' || (c === '&' && s[this.i - 1] !== '|')) this.piped = undefined;
       } else {
         this.add(c);
       }
@@ -354,7 +430,7 @@ class ShellSplitter {
   private endWord(): void {
     if (this.word === undefined) return;
     if (!this.redirected) this.words.push(this.word);
-    if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp });
+    if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words });
     this.redirected = false;
     this.heredoc = undefined;
     this.word = undefined;
@@ -364,7 +440,7 @@ class ShellSplitter {
   private readHeredocs(): void {
     const s = this.script;
     let at = this.i + 1;
-    for (const { delimiter, chomp } of this.pending) {
+    for (const { delimiter, chomp, command } of this.pending) {
       const body: string[] = [];
       while (at < s.length) {
         const newline = s.indexOf('\n', at);
@@ -374,7 +450,10 @@ class ShellSplitter {
         if ((chomp ? line.replace(/^\t+/, '') : line) === delimiter) break;
         body.push(line);
       }
-      this.bodies.push(body.join('\n'));
+      // The body is the input of the command whose redirection opened it, which may have ended before this line's end (`cat <<EOF | sh`).
+      const bodies = HEREDOC_BODIES.get(command) ?? [];
+      bodies.push(body.join('\n'));
+      HEREDOC_BODIES.set(command, bodies);
     }
     this.pending = [];
     this.i = at - 1;
@@ -385,9 +464,12 @@ class ShellSplitter {
     this.redirected = false;
     // `for name in words` and `case word in` run none of their words.
     if (this.words.length > 0 && !['for', 'case', 'select'].includes(this.words[0])) this.commands.push(this.words);
-    if (this.words.length > 0 && this.bodies.length > 0) HEREDOC_BODIES.set(this.words, this.bodies);
+    if (this.words.length > 0) {
+      if (this.piped !== undefined) PIPED_FROM.set(this.words, this.piped);
+      this.piped = undefined;
+      this.last = this.words;
+    }
     this.words = [];
-    this.bodies = [];
   }
 }
 

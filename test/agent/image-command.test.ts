@@ -403,6 +403,30 @@ test('a heredoc\'s body in a script is the input of its command, not commands; a
   ]).toEqual([true, true]);
 });
 
+test('a script piped into a shell is a script it runs: echo\'s words, printf\'s output, a heredoc given to cat', () => {
+  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
+  // GIVEN a shell reading its input (no -c, no script file, or -s) from echo, printf, cat's heredoc, or through cat and tee,
+  // also as the shell sudo or su runs
+  expect([
+    run('echo exec mackerel-container-agent | sh'),
+    run("echo 'exec mackerel-container-agent' | bash -s"),
+    run("printf 'exec %s\\n' mackerel-container-agent | sh -s -- x"),
+    run('cat <<EOF | sh\nexec mackerel-container-agent\nEOF'),
+    run('echo exec mackerel-container-agent | cat | tee /tmp/log | sh'),
+    run('echo exec mackerel-container-agent | sudo -u app sh'),
+    run('echo exec mackerel-container-agent | su app'),
+  ]).toEqual([true, true, true, true, true, true, true]);
+  // ... and the same text not piped into the shell (after `;` or `||`), piped into a program that is no shell, or printed by
+  // echo to a shell given a -c script; and a heredoc of a command that ended before a shell on its line, given to that command
+  expect([
+    run('echo exec mackerel-container-agent; sh'),
+    run('echo exec mackerel-container-agent || sh'),
+    run('echo exec mackerel-container-agent | grep agent'),
+    run("echo exec mackerel-container-agent | sh -c 'cat >/dev/null'"),
+    run('cat <<EOF >/tmp/x; sh\nexec mackerel-container-agent\nEOF'),
+  ]).toEqual([false, false, false, false, false]);
+});
+
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
   // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
   const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
