@@ -147,7 +147,8 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
   const script = words[j];
   if (script === undefined) return -1;
   const args = words.slice(j + 2);
-  if (!scriptRunsAgent(withPositional(script, words[j + 1], args, reading), reading, depth + 1)) return -1;
+  // With no word after the script, $0 is the shell's own name and no other parameter is set.
+  if (!scriptRunsAgent(withPositional(script, words[j + 1] ?? words[i], args, reading), reading, depth + 1)) return -1;
   const named = args.findIndex((arg) => namesAgentBinary(arg, reading.paths, reading.search));
   return named < 0 ? j : j + 2 + named;
 }
@@ -155,24 +156,43 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
 /**
  * A `-c` script with its positional parameters replaced by the words given for them, each quoted as one word, as the shell
  * expands them: none in single quotes; in double quotes the quotes closed around the words put in (`"$1"`, `"run $@ now"`).
+ * `${1:-word}`, `${1-word}`, `${1:+word}` and `${1+word}` are the parameter or the word as it is set (and not empty, with
+ * the colon), the word put in as written.
  */
-function withPositional(script: string, name: string | undefined, args: ReadonlyArray<string>, reading: Reading): string {
-  if (name === undefined) return script;
+function withPositional(script: string, name: string, args: ReadonlyArray<string>, reading: Reading): string {
   const quote = (word: string) => `'${word.split("'").join("'\\''")}'`;
   const all = args.map(quote).join(' ');
   // Each expansion copies the words: charged before it is made, as the script read is.
   if (script.length + (script.split('$').length - 1) * (all.length + name.length + 4) > reading.budget.left) throw new TooLong();
   const parameter = /^\$(?:([@*])|\{([@*])\}|\{(\d+)\}|(\d))/;
   let out = '';
-  // The quoting at hand, as the shell nests it: `"` a double quote; `(` a command substitution or a subshell, in which
-  // quotes and comments are read anew (`"$(exec "$1")"`).
+  // The quoting at hand, as the shell nests it: `"` a double quote; `(` a command substitution or a subshell, and '`' one in
+  // backquotes, in which quotes and comments are read anew (`"$(exec "$1")"`); `\"` a double quote escaped in backquotes
+  // within double quotes (`"\`exec \"$1\"\`"`), the quote of the command in them.
   const nesting: string[] = [];
-  const inQuotes = () => nesting[nesting.length - 1] === '"';
+  const top = () => nesting[nesting.length - 1];
+  const inQuotes = () => top() === '"' || top() === '\\"';
   for (let i = 0; i < script.length; i++) {
     const c = script[i];
-    if (c === '\\') {
+    if (c === '\\' && script[i + 1] === '"' && (top() === '\\"' || (top() === '`' && nesting[nesting.length - 2] === '"'))) {
+      if (top() === '\\"') nesting.pop();
+      else nesting.push('\\"');
+      out += '\\"';
+      i++;
+    } else if (c === '`') {
+      if (top() === '\\"') nesting.pop();
+      if (top() === '`') nesting.pop();
+      else nesting.push('`');
+      out += c;
+    } else if (c === '\\') {
       out += script.slice(i, i + 2);
       i++;
+    } else if (c === '$' && script[i + 1] === "'" && !inQuotes()) {
+      // `$'...'`, in which a backslash escapes a quote: nothing is expanded in it.
+      let close = i + 2;
+      while (close < script.length && script[close] !== "'") close += script[close] === '\\' ? 2 : 1;
+      out += script.slice(i, close + 1);
+      i = close;
     } else if (c === "'" && !inQuotes()) {
       const close = script.indexOf("'", i + 1);
       const end = close < 0 ? script.length : close + 1;
@@ -194,6 +214,17 @@ function withPositional(script: string, name: string | undefined, args: Readonly
     } else if (c === ')' && nesting[nesting.length - 1] === '(') {
       nesting.pop();
       out += c;
+    } else if (c === '$' && script.startsWith('${', i) && defaulting.test(script.slice(i, i + 16))) {
+      const [opening, n, colon, operator] = defaulting.exec(script.slice(i, i + 16))!;
+      const close = closingBrace(script, i + opening.length);
+      const word = script.slice(i + opening.length, close);
+      const value = n === '0' ? name : args[Number(n) - 1];
+      const set = value !== undefined && (colon === '' || value !== '');
+      const quoted = inQuotes();
+      const wrap = (text: string) => quoted ? `${top()}${text}${top()}` : text;
+      if (operator === '-') out += set ? wrap(quote(value)) : word;
+      else out += set ? word : '';
+      i = Math.min(close, script.length - 1);
     } else if (c === '$' && parameter.test(script.slice(i, i + 16))) {
       const quoted = inQuotes();
       const [match, list, bracedList, braced, digit] = parameter.exec(script.slice(i, i + 16))!;
@@ -201,13 +232,29 @@ function withPositional(script: string, name: string | undefined, args: Readonly
       // `"$*"` is one word of them all; `$@`, `"$@"` and an unquoted `$*` each a word.
       const value = n !== undefined ? quote(Number(n) === 0 ? name : args[Number(n) - 1] ?? '')
         : quoted && (list ?? bracedList) === '*' ? quote(args.join(' ')) : all;
-      out += quoted ? `"${value}"` : value;
+      out += quoted ? `${top()}${value}${top()}` : value;
       i += match.length - 1;
     } else {
       out += c;
     }
   }
   return out;
+}
+
+/** `${N:-`, `${N-`, `${N:+`, `${N+`: a positional parameter's default or alternative word. */
+const defaulting = /^\$\{(\d+)(:?)([-+])/;
+
+/** Where the `}` closing a `${` whose word starts at `from` is: past nested `${...}`, quotes and escapes; the end if none. */
+function closingBrace(script: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < script.length; i++) {
+    const c = script[i];
+    if (c === '\\') i++;
+    else if (c === "'") i = script.indexOf("'", i + 1) < 0 ? script.length : script.indexOf("'", i + 1);
+    else if (c === '$' && script[i + 1] === '{') depth++;
+    else if (c === '}' && depth-- === 0) return i;
+  }
+  return script.length;
 }
 
 /**
@@ -305,6 +352,11 @@ function formatted(format: string, args: ReadonlyArray<string>): string {
   return out;
 }
 
+/** The escapes of `$'...'` named by a letter or the character escaped, as bash reads them. */
+const ANSI_ESCAPES: Record<string, string> = {
+  'a': '\x07', 'b': '\b', 'e': '\x1b', 'E': '\x1b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v', '\\': '\\', "'": "'", '"': '"', '?': '?',
+};
+
 /** How deep command substitutions in one another are read (each is a call deeper); past it, the rest is one word. */
 const MAX_SUBSTITUTION_DEPTH = 64;
 
@@ -346,8 +398,10 @@ class ShellSplitter {
         this.i = close < 0 ? s.length : close;
       } else if (c === '"') {
         this.doubleQuoted();
+      } else if (c === '$' && s[this.i + 1] === "'") {
+        this.ansiQuoted();
       } else if (c === '$' && s[this.i + 1] === '(' || c === '`') {
-        this.substitution();
+        this.substitution(false);
       } else if (c === '#' && this.word === undefined) {
         const newline = s.indexOf('\n', this.i);
         this.i = (newline < 0 ? s.length : newline) - 1;
@@ -392,22 +446,49 @@ class ShellSplitter {
         if (s[this.i + 1] !== '\n') this.add(s[this.i + 1]);
         this.i++;
       } else if (c === '$' && s[this.i + 1] === '(' || c === '`') {
-        this.substitution();
+        this.substitution(true);
       } else {
         this.add(c);
       }
     }
   }
 
-  /** A command substitution at `i` (`$(...)`, or backquotes): its commands run; the word keeps its text. `$((...))` is arithmetic. */
-  private substitution(): void {
+  /**
+   * `$'...'` at `i` (bash, ksh, zsh, BusyBox ash, POSIX.1-2024): the characters up to the `'` not escaped, their backslash
+   * escapes read as bash reads them.
+   */
+  private ansiQuoted(): void {
+    const s = this.script;
+    this.add('');
+    for (this.i += 2; this.i < s.length && s[this.i] !== "'"; this.i++) {
+      if (s[this.i] !== '\\') {
+        this.add(s[this.i]);
+        continue;
+      }
+      const escape = /^\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})|U([0-9a-fA-F]{1,8})|c(.)|(.))/s.exec(s.slice(this.i, this.i + 10));
+      if (!escape) break;
+      const [match, octal, hex, u4, u8, control, other] = escape;
+      const code = octal !== undefined ? parseInt(octal, 8) : hex ?? u4 ?? u8 ? parseInt((hex ?? u4 ?? u8)!, 16) : undefined;
+      if (code !== undefined) this.add(code <= 0x10ffff ? String.fromCodePoint(code) : '');
+      else if (control !== undefined) this.add(String.fromCharCode(control.charCodeAt(0) % 32));
+      else this.add(ANSI_ESCAPES[other] ?? `\\${other}`);
+      this.i += match.length - 1;
+    }
+  }
+
+  /**
+   * A command substitution at `i` (`$(...)`, or backquotes): its commands run; the word keeps its text. `$((...))` is arithmetic.
+   * In backquotes a backslash escapes `$`, '`' and itself, and `"` too within double quotes (`quoted`).
+   */
+  private substitution(quoted: boolean): void {
     const s = this.script;
     const start = this.i;
     if (s[this.i] === '`') {
       let close = this.i + 1;
       while (close < s.length && s[close] !== '`') close += s[close] === '\\' ? 2 : 1;
       if (this.depth < MAX_SUBSTITUTION_DEPTH) {
-        this.commands.push(...new ShellSplitter(s.slice(this.i + 1, close).replace(/\\([$`\\])/g, '$1'), this.depth + 1).commands);
+        const escaped = quoted ? /\\([$`\\"])/g : /\\([$`\\])/g;
+        this.commands.push(...new ShellSplitter(s.slice(this.i + 1, close).replace(escaped, '$1'), this.depth + 1).commands);
       }
       this.i = Math.min(close, s.length);
     } else if (this.depth >= MAX_SUBSTITUTION_DEPTH) {

@@ -278,6 +278,31 @@ test('a -c script\'s quotes in a command substitution and in a comment are read 
   ]).toEqual([true, true, true]);
 });
 
+test('a -c script\'s $\'...\' quoting, positional parameters\' default words and backquotes in double quotes are expanded as the shell does', () => {
+  const run = (script: string, ...args: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
+  // GIVEN the binary named in $'...' (its escapes read), as the default word of an unset or empty $1 or the alternative of a set
+  // one, given as $1 to a parameter whose default is another program, and run by $1 in backquotes within double quotes
+  expect([
+    run("exec $'mackerel-container-agent'"),
+    run("exec $'mackerel\\x2dcontainer-agent'"),
+    run('exec "${1:-mackerel-container-agent}"'),
+    run('exec "${1:-mackerel-container-agent}"', 'sh', ''),
+    run('exec "${1+mackerel-container-agent}"', 'sh', ''),
+    run('exec ${1:-/app/server}', 'sh', 'mackerel-container-agent'),
+    run('x="`exec $1`"', 'sh', 'mackerel-container-agent'),
+    run('x="`exec \\"$1\\"`"', 'sh', 'mackerel-container-agent'),
+    run("echo $'it\\'s'; exec \"$1\"", 'sh', 'mackerel-container-agent'),
+  ]).toEqual([true, true, true, true, true, true, true, true, true]);
+  // ... and the default word where $1 is set (not empty, with the colon), the alternative where it is not, and $1 only printed
+  expect([
+    run('exec "${1:-mackerel-container-agent}"', 'sh', '/app/server'),
+    run('exec "${1-mackerel-container-agent}"', 'sh', ''),
+    run('exec "${1:+mackerel-container-agent}" /app/server', 'sh', ''),
+    run('x="`echo $1`"', 'sh', 'mackerel-container-agent'),
+    run("echo $'it\\'s'; echo \"$1\"", 'sh', 'mackerel-container-agent'),
+  ]).toEqual([false, false, false, false, false]);
+});
+
 test('a chain of wrappers or positional parameters too long to follow is read without overflowing the stack or hanging', () => {
   // GIVEN 100,000 wrappers in one another, 30 each with an option read both ways (2^30 readings), and a -c script naming "$@"
   // 100,000 times for 1,000 words
