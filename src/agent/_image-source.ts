@@ -1222,8 +1222,10 @@ const STANDARD_DIRECTORIES = ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin',
 function addWorkdir(instruction: string, dirs: Set<string>, current: string | undefined): string | undefined {
   const workdir = /^WORKDIR[\t\v\f\r ]+(\S+)\s*$/i.exec(instruction)?.[1];
   if (workdir === undefined) return /^WORKDIR\s/i.test(instruction) ? undefined : current;
-  const resolved = /[$"'\\`]/.test(workdir) ? undefined : workdir.startsWith('/') ? path.posix.normalize(workdir)
+  const written = /[$"'\\`]/.test(workdir) ? undefined : workdir.startsWith('/') ? path.posix.normalize(workdir)
     : current === undefined ? undefined : path.posix.join(current, workdir);
+  // The directory without the trailing `/` normalize and join keep (`WORKDIR /opt/app/`): known as `/opt/app`, as a COPY names it.
+  const resolved = written === undefined || written === '/' ? written : written.replace(/\/+$/, '');
   if (resolved !== undefined) dirs.add(resolved);
   return resolved;
 }

@@ -414,6 +414,19 @@ test('a COPY to a relative destination puts the binary in the stage\'s working d
   ]).toEqual([false, false]);
 });
 
+test('a WORKDIR written with a trailing slash is a directory a COPY puts the binary in, named with or without the slash', () => {
+  const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM debian:12\n';
+  const read = (text: string) => runIn(`${agent}${text}`) !== undefined;
+  // GIVEN the binary copied to the WORKDIR named without its slash, and run as that directory (not run: it is a directory) or
+  // by its name in it, and a relative WORKDIR with a slash after it
+  expect([
+    read(`WORKDIR /opt/app/\nCOPY --from=a ${AGENT} /opt/app\nCMD ["/opt/app"]\n`),
+    read(`WORKDIR /opt/\nWORKDIR app/\nCOPY --from=a ${AGENT} /opt/app\nCMD ["/opt/app"]\n`),
+  ]).toEqual([false, false]);
+  expect(runIn(`${agent}WORKDIR /opt/app/\nCOPY --from=a ${AGENT} /opt/app\nCMD ["/opt/app/mackerel-container-agent"]\n`))
+    .toBe('(CMD ["/opt/app/mackerel-container-agent"])');
+});
+
 test('a heredoc\'s body in a script is the input of its command, not commands; a shell given it runs it', () => {
   const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
   // GIVEN scripts writing the binary's name through heredocs (plain, tab-stripped with a quoted ending word), then running the app
