@@ -1013,9 +1013,12 @@ class Environment {
   }
 
   private expand(word: string): string | undefined {
-    const values = new Map<string, string>([['PATH', DEFAULT_PATH.join(':')], ...this.args, ...this.envs]);
+    // An ENV over an ARG of the same name, either over Docker's default PATH: looked up in place rather than merged into a
+    // new map for each word, which made a Dockerfile with many variables quadratic.
+    const get = (name: string) => this.envs.has(name) ? this.envs.get(name) : this.args.has(name) ? this.args.get(name)
+      : name === 'PATH' ? DEFAULT_PATH.join(':') : UNKNOWN;
     const lookup: Arguments = {
-      values: { get: (name) => values.has(name) ? values.get(name) : UNKNOWN },
+      values: { get },
       unknownWhy: { get: () => 'a variable of the base image' },
     };
     return new WordExpander(lookup, this.escape, this.meter).expand(word);
