@@ -315,12 +315,12 @@ function pipedInto(words: string[], hops: number): string[] {
     const args = operands[0] === '--' ? operands.slice(1) : operands;
     return args.length === 0 ? [] : [formatted(args[0], args.slice(1))];
   }
-  if (program === 'cat' && operands.every((word) => word === '-')) {
+  // cat with no file named, and tee (which writes its input to the files named too), give their input: the last heredoc
+  // given (each replaces the one before as the standard input), else what is piped into them.
+  if ((program === 'cat' && operands.every((word) => word === '-')) || program === 'tee') {
     const bodies = HEREDOC_BODIES.get(source);
-    return bodies !== undefined ? [bodies.join('\n')] : pipedInto(source, hops + 1);
+    return bodies !== undefined ? bodies.slice(-1) : pipedInto(source, hops + 1);
   }
-  // tee writes its input to the files named and to its output.
-  if (program === 'tee') return HEREDOC_BODIES.get(source)?.slice(0, 1) ?? pipedInto(source, hops + 1);
   return [];
 }
 

@@ -455,14 +455,16 @@ test('a script piped into a shell is a script it runs: echo\'s words, printf\'s 
     run('echo exec mackerel-container-agent | su app'),
   ]).toEqual([true, true, true, true, true, true, true]);
   // ... and the same text not piped into the shell (after `;` or `||`), piped into a program that is no shell, or printed by
-  // echo to a shell given a -c script; and a heredoc of a command that ended before a shell on its line, given to that command
+  // echo to a shell given a -c script; a heredoc of a command that ended before a shell on its line, given to that command; and
+  // a heredoc replaced as the input by the next one given the same command
   expect([
     run('echo exec mackerel-container-agent; sh'),
     run('echo exec mackerel-container-agent || sh'),
     run('echo exec mackerel-container-agent | grep agent'),
     run("echo exec mackerel-container-agent | sh -c 'cat >/dev/null'"),
     run('cat <<EOF >/tmp/x; sh\nexec mackerel-container-agent\nEOF'),
-  ]).toEqual([false, false, false, false, false]);
+    run('tee /tmp/log <<A <<B | sh\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
+  ]).toEqual([false, false, false, false, false, false]);
 });
 
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
