@@ -82,6 +82,19 @@ describe('MackerelRole', () => {
         expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(batch)].DependsOn).toEqual([logicalIdOf(orders)]);
       });
 
+      test('waits for nothing once the MackerelService is removed from the tree after a synth, though the app\'s name index was built before', () => {
+        // GIVEN the fixture's stack, synthesized once with its service "shop"
+        const { app, stack } = mackerelStack();
+        app.synth();
+
+        // WHEN the service is removed, and a monitor naming it by a literal is added (no construct the index keys, so the index is kept)
+        stack.node.tryRemoveChild('Shop');
+        const alive = new ConnectivityMonitor(stack, 'Alive', { scopes: [MonitorScope.fromService(MackerelService.fromName(stack, 'ShopByName', 'shop'))] });
+
+        // THEN it waits for nothing, as a walk of the stack finds no creator: no DependsOn on a resource the template lacks
+        expect(app.synth({ force: true }).getStackByName(stack.stackName).template.Resources[logicalIdOf(alive)].DependsOn).toBeUndefined();
+      });
+
       test('waits for nothing when no MackerelService of its stack creates the service', () => {
         // GIVEN "shop" is created in another stack, and "legacy" exists outside the app
         const { app } = mackerelStack();
