@@ -13,6 +13,14 @@
  * @internal
  */
 
+/**
+ * The two metadata types, as names of their own so that `_METADATA_TYPES` is made of plain
+ * values: a bundler leaves an unused constant out only when building it cannot have side effects,
+ * which reading a property of `_RESOURCE_TYPES` might have, so the handler bundle would carry it.
+ */
+const SERVICE_METADATA = 'Custom::MackerelServiceMetadata';
+const ROLE_METADATA = 'Custom::MackerelRoleMetadata';
+
 /** The resource types the handler serves. @internal */
 export const _RESOURCE_TYPES = {
   SERVICE: 'Custom::MackerelService',
@@ -27,12 +35,12 @@ export const _RESOURCE_TYPES = {
   GRAPH_ANNOTATION: 'Custom::MackerelGraphAnnotation',
   DASHBOARD: 'Custom::MackerelDashboard',
   DEPLOYMENT_DOWNTIME: 'Custom::MackerelDeploymentDowntime',
-  SERVICE_METADATA: 'Custom::MackerelServiceMetadata',
-  ROLE_METADATA: 'Custom::MackerelRoleMetadata',
+  SERVICE_METADATA,
+  ROLE_METADATA,
 } as const;
 
 /** The two metadata types, which share their physical IDs' shape and the namespace rules. @internal */
-export const _METADATA_TYPES: readonly string[] = [_RESOURCE_TYPES.SERVICE_METADATA, _RESOURCE_TYPES.ROLE_METADATA];
+export const _METADATA_TYPES: readonly string[] = [SERVICE_METADATA, ROLE_METADATA];
 
 /**
  * `Custom::MackerelService`. Physical ID: the name. Data: `{ Name }`.
@@ -315,8 +323,12 @@ export interface _RoleMetadataProperties {
  */
 export const _OWNERSHIP_NAMESPACE = 'cdk-mackerel';
 
-/** Mackerel's metadata limits: serialized value size, namespaces per service and per role. @internal */
-export const _METADATA_LIMITS = { bytes: 100 * 1024, perService: 50, perRole: 10 } as const;
+/**
+ * Mackerel's metadata limits: serialized value size (100 KB, written as one number: a product
+ * would keep this constant in the handler bundle, which does not use it), namespaces per service
+ * and per role. @internal
+ */
+export const _METADATA_LIMITS = { bytes: 102400, perService: 50, perRole: 10 } as const;
 
 /**
  * The input of a `TaskStopAnnotations` rule's target (the provider handler), beside the ECS

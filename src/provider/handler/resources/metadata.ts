@@ -174,8 +174,10 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
+// The types are written out, held to the contract by their type: reading them from
+// `_RESOURCE_TYPES` would bring that whole table into the handler bundle for these two.
 const SERVICE_METADATA: MetadataSpec = {
-  resourceType: _RESOURCE_TYPES.SERVICE_METADATA,
+  resourceType: 'Custom::MackerelServiceMetadata' satisfies typeof _RESOURCE_TYPES.SERVICE_METADATA,
   schema: SERVICE_METADATA_SCHEMA,
   ownerField: 'service',
   noun: 'service',
@@ -183,7 +185,7 @@ const SERVICE_METADATA: MetadataSpec = {
 };
 
 const ROLE_METADATA: MetadataSpec = {
-  resourceType: _RESOURCE_TYPES.ROLE_METADATA,
+  resourceType: 'Custom::MackerelRoleMetadata' satisfies typeof _RESOURCE_TYPES.ROLE_METADATA,
   schema: ROLE_METADATA_SCHEMA,
   ownerField: 'role',
   noun: 'role',
