@@ -18,6 +18,10 @@ interface MackerelApiErrorOptions {
  * A call to Mackerel that failed. `status` is the HTTP status, or undefined when no response
  * came (network error, timeout). `apiMessage` is Mackerel's own `error.message`, or the raw
  * body, or the status text.
+ *
+ * The fields below are `declare`d, set by the constructor alone: esbuild keeps the comments of a
+ * class field it writes out, and these would weigh on the handler bundle. The constructor sets
+ * them before `name`, in the order in which they are declared, as fields written out would be.
  */
 export class MackerelApiError extends Error {
   /**
@@ -25,17 +29,17 @@ export class MackerelApiError extends Error {
    * at all after the request was sent (a timeout, a lost connection) or a 5xx error. This matters
    * for a POST, which the client never repeats in that case (see `request`).
    */
-  public readonly outcomeUnknown: boolean;
+  declare public readonly outcomeUnknown: boolean;
   /** Why the client gave up (such as `gave up after 3 attempts: no time left to retry`), when it says. */
-  public readonly note?: string;
+  declare public readonly note?: string;
   /**
    * For an error answer, whether its body is Mackerel's own JSON error (`{"error":...}`): when it is
    * not (a proxy's or load balancer's HTML page, an empty body), something between the handler and
    * Mackerel may have answered instead of Mackerel. Undefined without an error answer.
    */
-  public readonly mackerelBody?: boolean;
+  declare public readonly mackerelBody?: boolean;
   /** The title of the HTML page that answered, when an error answer was one and it has a title. */
-  public readonly pageTitle?: string;
+  declare public readonly pageTitle?: string;
 
   constructor(
     public readonly method: Method,
@@ -46,11 +50,11 @@ export class MackerelApiError extends Error {
   ) {
     super(scrub(`${method} ${path}: ${status === undefined ? 'no response' : `HTTP ${status}`}: ${apiMessage}${options.note ? ` (${options.note})` : ''}`),
       options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'MackerelApiError';
     this.outcomeUnknown = options.outcomeUnknown ?? false;
     this.note = options.note;
     this.mackerelBody = options.mackerelBody;
     this.pageTitle = options.pageTitle;
+    this.name = 'MackerelApiError';
   }
 }
 
