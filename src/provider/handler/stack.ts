@@ -85,9 +85,11 @@ async function send(client: AwsClient, command: unknown, operation: string, dead
   }
 }
 
-/** What the user checks when CloudFormation refuses a read, by its error code. */
+/**
+ * What the user checks when CloudFormation refuses a read, by its error code. ListStackResources'
+ * denial is an answer (see `heldByAnother`): only the other two reach the user.
+ */
 const WHAT_TO_CHECK: { readonly [name: string]: string } = {
-  // ListStackResources' denial is an answer (see `heldByAnother`): only the other two reach the user.
   AccessDenied: 'the provider\'s Lambda role may not read its own stack: check that its policy still allows '
     + 'cloudformation:DescribeStackResource and cloudformation:DescribeStacks on the stack, which the provider grants it',
 };

@@ -77,8 +77,8 @@ export async function annotateTaskStop(ctx: Pick<RequestContext, 'client' | 'log
   const joined = window > 0 ? ours[0] : undefined;
   if (joined) {
     const count = (parseTitle(joined.title)?.count ?? 1) + 1;
+    // The title gives the newest stop's cause: a stop that arrives late (no order is kept) leaves the cause as it is.
     const body = {
-      // The newest stop's cause: a stop that arrives late (no order is kept) leaves the cause as it is.
       title: stop.time >= joined.to ? title(count, stop) : recount(joined.title, count),
       description: description(inTimeOrder((joined.description ?? '').split('\n').filter((l) => l !== ''), stop.line)),
       from: Math.min(joined.from, stop.time),

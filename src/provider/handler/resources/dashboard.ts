@@ -38,13 +38,15 @@ const BY_URL_PATH: UniqueName = {
   },
 };
 
-/** `_DashboardProperties`: updated in place with the whole body. */
+/**
+ * `_DashboardProperties`: updated in place with the whole body. A dashboard has no name; its URL
+ * path is what makes it unique, and what its label names.
+ */
 export const dashboard = idResource({
   path: '/api/v0/dashboards',
   noun: 'dashboard',
   dataKey: 'DashboardId',
   schema: DASHBOARD_SCHEMA,
   uniqueName: BY_URL_PATH,
-  // A dashboard has no name; its URL path is what makes it unique.
   label: (payload) => `dashboard ${JSON.stringify(payload.title ?? '')} at URL path ${JSON.stringify(payload.urlPath ?? '')}`,
 });

@@ -12,8 +12,9 @@ const { start: _start, recurrence: _recurrence, ...FIELDS } = DOWNTIME_SCHEMA;
  * a longer duration lengthens the downtime under way, it does not mute a deploy-free hour. An
  * update that changes nothing leaves it alone. A rollback that sends an older revision back
  * starts it again, for the ECS services rolling back. An update of a downtime deleted in
- * Mackerel re-creates it: started now for a new revision, and otherwise as already over. The API
- * has no `revision`: it stays in CloudFormation.
+ * Mackerel re-creates it: started now for a new revision, and otherwise as already over (its
+ * start is lost, and without a new revision no rollout follows: it must not mute alerts for a
+ * deploy that is not happening). The API has no `revision`: it stays in CloudFormation.
  */
 export const deploymentDowntime = idResource({
   path: '/api/v0/downtimes',
@@ -26,8 +27,6 @@ export const deploymentDowntime = idResource({
     const kept = oldProps !== undefined && oldProps.revision === revision ? (await live?.())?.start : undefined;
     return { ...downtime, start: typeof kept === 'number' ? kept : Math.floor(Date.now() / 1000) };
   },
-  // Deleted outside the stack, its start is lost. Without a new revision no rollout follows, so it
-  // comes back as already over rather than muting alerts for a deploy that is not happening.
   recreateBody: (props: Props, oldProps: Props) => {
     const { revision, ...downtime } = props;
     const now = Math.floor(Date.now() / 1000);
