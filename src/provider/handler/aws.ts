@@ -50,8 +50,7 @@ export function _loadSdk<T>(id: string, load: () => T): T {
  * AWS error codes for a call refused for its rate, which a later call gets through, and for one
  * that timed out: the SDK's HTTP handler names its own socket timeout `TimeoutError`.
  */
-const TRANSIENT_NAMES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded',
-  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const TRANSIENT_NAMES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 /**
  * Codes of Node's network errors that a later read may not meet: the connection reset, refused or

@@ -487,12 +487,13 @@ const ENTITIES: { readonly [name: string]: string } = { amp: '&', lt: '<', gt: '
  * The elements a browser shows apart from the text around them (a block, a line break, a cell):
  * their tags stand for a space. Any other tag (`<b>`, `<span>`, `<a>`, `<wbr>`) stands for nothing,
  * as on the screen: `sec<b>ret</b>` reads `secret`, and must read so for `scrub` to find a secret in it.
+ * One text, split: esbuild writes an array literal of several lines into the bundle one element a line.
  */
-const SPACED_ELEMENTS: ReadonlySet<string> = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'br', 'caption', 'center', 'dd', 'details', 'dialog', 'div', 'dl', 'dt',
-  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'head', 'header', 'hr', 'html', 'li',
-  'main', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'title', 'tr', 'ul',
-]);
+const SPACED_ELEMENTS: ReadonlySet<string> = new Set((
+  'address article aside blockquote body br caption center dd details dialog div dl dt '
+  + 'fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hr html li '
+  + 'main nav ol p pre section summary table tbody td tfoot th thead title tr ul'
+).split(' '));
 
 /** Characters a page uses to let a long word break, which no one sees: left in, they would hide a secret from `scrub`. */
 const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
