@@ -6,7 +6,7 @@
 import { isNotFound, isOutcomeUnknown } from './client';
 import { changedFields, deepEqual, ObjectSchema, Props } from './convert';
 import { createNamed, createOutcomeUnknown } from './create';
-import { isMackerelId, Outcome, RequestContext, ResourceModule, segment } from './resource';
+import { deleteAt, isMackerelId, Outcome, RequestContext, ResourceModule, segment, unlessNotFound } from './resource';
 
 /** An object as Mackerel returns it: its ID and its fields. */
 export interface FoundObject {
@@ -135,12 +135,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
       const list = await ctx.client.request<{ [key: string]: Array<Props> }>('GET', spec.path);
       return (list?.[spec.listKey] ?? []).find((item) => item.id === id);
     }
-    try {
-      return objectInGetAnswer(await ctx.client.request('GET', `${spec.path}/${segment(id)}`), spec.getKey);
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+    return unlessNotFound(async () => objectInGetAnswer(await ctx.client.request('GET', `${spec.path}/${segment(id)}`), spec.getKey));
   };
 
   const exists = async (ctx: RequestContext, id: string): Promise<boolean> => (await current(ctx, id)) !== undefined;
@@ -172,18 +167,17 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
       ctx.log.warn('the physical ID is not a Mackerel ID; creating the object', { id });
       return create(ctx, props);
     }
-    if (deepEqual(props, oldProps)) {
-      if (await exists(ctx, id)) return outcome(id);
+    const recreate = (): Promise<Outcome> => {
       ctx.log.warn('the object was deleted outside the stack; re-creating it', { id });
       return create(ctx, props, oldProps);
-    }
+    };
+    if (deepEqual(props, oldProps)) return (await exists(ctx, id)) ? outcome(id) : recreate();
     const payload = await body(props, oldProps, () => current(ctx, id), ctx.client.deadline);
     try {
       await write(ctx, () => ctx.client.request('PUT', `${spec.path}/${segment(id)}`, payload));
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      ctx.log.warn('the object was deleted outside the stack; re-creating it', { id });
-      return create(ctx, props, oldProps);
+      return recreate();
     }
     ctx.log.info('updated in place', { id, fields: changedFields(oldProps, props) });
     return outcome(id);
@@ -194,13 +188,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
       ctx.log.warn('the physical ID is not a Mackerel ID, so there is nothing to delete', { id });
       return;
     }
-    try {
-      await ctx.client.request('DELETE', `${spec.path}/${segment(id)}`);
-      ctx.log.info('deleted', { id });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      ctx.log.info('already deleted', { id });
-    }
+    await deleteAt(ctx, `${spec.path}/${segment(id)}`, id);
   };
 
   return { schema: spec.schema, create, update, delete: remove };

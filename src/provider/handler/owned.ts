@@ -31,7 +31,7 @@
 import { isNotFound } from './client';
 import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
-import { Outcome, RequestContext, ResourceModule, TakenError } from './resource';
+import { Outcome, RequestContext, ResourceModule, TakenError, unlessNotFound } from './resource';
 import { stackView } from './stack';
 import { _OWNERSHIP_NAMESPACE } from '../_properties';
 
@@ -84,6 +84,11 @@ function memoOf(props: Props): string {
   return typeof props.memo === 'string' ? props.memo : '';
 }
 
+/** What CloudFormation gets for `object`, with whether the memo sent is ignored (`MemoIgnored`). */
+function outcome(object: OwnedObject, memoIgnored: boolean): Outcome {
+  return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
+}
+
 /** Whether Mackerel's memo differs from the template's: the object keeps it (no update API). */
 function keepsOtherMemo(listed: ListedObject, props: Props): boolean {
   return (listed.memo ?? '') !== memoOf(props);
@@ -111,23 +116,13 @@ function stackName(stackId: unknown): string | undefined {
 export function ownedResource(spec: OwnedSpec): ResourceModule {
   /** The object as its list shows it (`name`, `memo`, and a service's `roles`), or undefined. */
   const find = async (ctx: RequestContext, object: OwnedObject): Promise<ListedObject | undefined> => {
-    try {
-      const list = await ctx.client.request<{ [key: string]: ListedObject[] }>('GET', object.listPath);
-      return (list?.[object.listKey] ?? []).find((item) => item.name === object.name);
-    } catch (e) {
-      if (isNotFound(e)) return undefined; // the role's service is gone
-      throw e;
-    }
+    // Undefined on a 404 too: the role's service is gone.
+    const list = await unlessNotFound(() => ctx.client.request<{ [key: string]: ListedObject[] }>('GET', object.listPath));
+    return (list?.[object.listKey] ?? []).find((item) => item.name === object.name);
   };
 
-  const readMark = async (ctx: RequestContext, object: OwnedObject): Promise<Mark | undefined> => {
-    try {
-      return await ctx.client.request<Mark>('GET', `${object.path}/metadata/${_OWNERSHIP_NAMESPACE}`);
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
-  };
+  const readMark = (ctx: RequestContext, object: OwnedObject): Promise<Mark | undefined> =>
+    unlessNotFound(() => ctx.client.request<Mark>('GET', `${object.path}/metadata/${_OWNERSHIP_NAMESPACE}`));
 
   const isOurs = (ctx: RequestContext, mark: Mark | undefined) =>
     mark?.stackId === ctx.stackId && mark?.logicalResourceId === ctx.logicalResourceId;
@@ -145,7 +140,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId, handedOverFrom, ...earlierStack });
     ctx.log.info(mark.stackId === ctx.stackId ? 'taken over from another resource of this stack (a moved construct)'
       : 'taken over from a deleted stack of this name, which kept it', { object: object.label, from: mark.logicalResourceId, ...earlierStack });
-    return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
+    return outcome(object, memoIgnored);
   };
 
   /**
@@ -177,7 +172,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       throw e;
     }
     ctx.log.info('created and marked', { object: object.label });
-    return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: 'false' } };
+    return outcome(object, false);
   };
 
   const create = async (ctx: RequestContext, props: Props): Promise<Outcome> => {
@@ -191,7 +186,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       if (isTakenOver(ctx, mark)) return takeOver(ctx, object, mark, memoIgnored);
       if (!isOurs(ctx, mark)) throw new TakenError(alreadyExists(object.label, mark, spec.existsHint));
       ctx.log.info('already created by this resource (a retried create)', { object: object.label });
-      return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
+      return outcome(object, memoIgnored);
     }
     return createNew(ctx, object, props);
   };
@@ -211,7 +206,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     // Measured against the memo Mackerel has, as on create: it may already be the new one (edited in the web UI).
     const memoIgnored = changed.includes('memo') && keepsOtherMemo(listed, props);
     if (memoIgnored) ctx.log.warn('memo has no update API; the new memo is ignored (edit it in the Mackerel web UI)', { object: object.label });
-    return { physicalResourceId: object.physicalResourceId, data: { ...object.data, MemoIgnored: String(memoIgnored) } };
+    return outcome(object, memoIgnored);
   };
 
   /**

@@ -1,4 +1,4 @@
-import { MackerelClient } from './client';
+import { isNotFound, MackerelClient } from './client';
 import { ObjectSchema, Props } from './convert';
 import { Logger } from './log';
 
@@ -46,6 +46,27 @@ export interface ResourceModule {
  */
 export function isMackerelId(id: string): boolean {
   return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+}
+
+/** What `call` resolves to, or undefined when Mackerel answers that the object does not exist (`isNotFound`). */
+export async function unlessNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Deletes the object at `path`, logged by `id`; Mackerel's 404 means it is deleted already. */
+export async function deleteAt(ctx: RequestContext, path: string, id: string): Promise<void> {
+  try {
+    await ctx.client.request('DELETE', path);
+    ctx.log.info('deleted', { id });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    ctx.log.info('already deleted', { id });
+  }
 }
 
 /** A path segment (IDs, service and role names) made safe for a URL. */

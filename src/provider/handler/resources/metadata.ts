@@ -6,7 +6,7 @@
 import { _OWNERSHIP_NAMESPACE, _RESOURCE_TYPES } from '../../_properties';
 import { isNotFound } from '../client';
 import { deepEqual, ObjectSchema, Props } from '../convert';
-import { Outcome, RequestContext, ResourceModule, segment, TakenError } from '../resource';
+import { deleteAt, Outcome, RequestContext, ResourceModule, segment, TakenError } from '../resource';
 import { stackView } from '../stack';
 
 export const SERVICE_METADATA_SCHEMA: ObjectSchema = { service: 'string', namespace: 'string', metadata: 'string' };
@@ -115,14 +115,8 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
       ctx.log.info('not deleted: another resource of the stack holds this namespace (a moved construct)', { id });
       return HELD_BY_ANOTHER;
     }
-    try {
-      await ctx.client.request('DELETE', where.path);
-      ctx.log.info('deleted', { id });
-    } catch (e) {
-      // The namespace, or the service or role holding it, is gone already.
-      if (!isNotFound(e)) throw e;
-      ctx.log.info('already deleted', { id });
-    }
+    // A 404: the namespace, or the service or role holding it, is gone already.
+    await deleteAt(ctx, where.path, id);
   };
 
   /**
