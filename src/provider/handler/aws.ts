@@ -11,7 +11,7 @@
 import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import type * as SsmSdk from '@aws-sdk/client-ssm';
 import { backoff } from './client';
-import { settings, sleep, timeForAnotherAttempt } from './settings';
+import { NO_TIME_LEFT, settings, sleep, timeForAnotherAttempt } from './settings';
 
 /** The one method of an SDK v3 client the handler uses; tests pass their own. */
 export interface AwsClient {
@@ -160,7 +160,7 @@ export async function _sendRead(client: AwsClient, command: unknown, operation: 
     // Whole milliseconds, which AbortSignal.timeout takes only, as `deadline` is (index.ts rounds it).
     const timeoutMs = Math.min(settings.requestTimeoutMs, deadline - settings.safetyMarginMs - Date.now());
     if (timeoutMs <= 0) {
-      throw new ReadFailed(`${operation} was not sent: no time left before the invocation times out (the Lambda's remaining time; --timeout for cdk-mackerel)`, 'Error');
+      throw new ReadFailed(`${operation} was not sent: ${NO_TIME_LEFT}`, 'Error');
     }
     try {
       return await _within(timeoutMs, (abortSignal) => client.send(command, { abortSignal }));

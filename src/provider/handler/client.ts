@@ -1,6 +1,6 @@
 import { isPlainObject } from './convert';
 import { Logger, scrub } from './log';
-import { settings, sleep, timeForAnotherAttempt } from './settings';
+import { NO_TIME_LEFT, settings, sleep, timeForAnotherAttempt } from './settings';
 
 /** The HTTP methods the handler uses. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -291,7 +291,7 @@ async function exchange(
   // A call that must not be repeated is not started without time for its answer: cut short, it
   // would leave its outcome unknown (an orphaned object) rather than fail cleanly.
   if (timeoutMs <= 0 || (!repeatable && timeoutMs < settings.minAttemptMs)) {
-    return { error: new MackerelApiError(method, path, undefined, 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)'), retry: 'never', noTime: true };
+    return { error: new MackerelApiError(method, path, undefined, NO_TIME_LEFT), retry: 'never', noTime: true };
   }
   const url = options.apiBase.replace(/\/+$/, '') + path;
   let request: Request;

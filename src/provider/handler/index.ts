@@ -12,7 +12,7 @@ import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
 import { addSecret, createLogger, Logger, MIN_SECRET_LENGTH, scrub } from './log';
 import { handBack, QueuedRecord, StopQueue } from './queue';
-import { RequestContext, ResourceModule } from './resource';
+import { Outcome, RequestContext, ResourceModule } from './resource';
 import { _userinfoOf } from '../../_text';
 import { alertGroupSetting } from './resources/alert-group-setting';
 import { awsIntegration } from './resources/aws-integration';
@@ -154,9 +154,7 @@ async function markStop(input: TaskStoppedInput, connected: (log: Logger) => Pro
     // The cause says whether Mackerel refused the stop, which a retry soon would not change.
     // Said here, in the log line, as for a resource: the queue hands a refused stop back quietly.
     const message = scrub(`annotating an ECS task stop on service ${JSON.stringify(input.service)} failed: ${(e as Error).message ?? String(e)}`);
-    const check = scrub(advice(e));
-    log.error('failed', { error: `${message}${check}` });
-    throw _failure(message, e, check);
+    throw reported(log, message, e);
   }
 }
 
@@ -226,10 +224,15 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
     return outcome;
   } catch (e) {
     const message = scrub(`${event.ResourceType} ${event.LogicalResourceId}: ${event.RequestType} failed: ${(e as Error).message ?? String(e)}`);
-    const check = scrub(advice(e));
-    log.error('failed', { error: `${message}${check}` });
-    throw _failure(message, e, check);
+    throw reported(log, message, e);
   }
+}
+
+/** Logs a failure with what to check (`advice`), and gives the error to throw for it. */
+function reported(log: Logger, message: string, e: unknown): Error {
+  const check = scrub(advice(e));
+  log.error('failed', { error: `${message}${check}` });
+  return _failure(message, e, check);
 }
 
 /**
@@ -318,18 +321,21 @@ function responseBytes(text: string): number {
   return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
 }
 
+/** An outcome as CloudFormation reads it. */
+function answer(outcome: Outcome): HandlerResult {
+  return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
+}
+
 async function dispatch(module: ResourceModule, ctx: RequestContext, event: CloudFormationCustomResourceEvent): Promise<HandlerResult> {
   switch (event.RequestType) {
     case 'Create': {
-      const outcome = await module.create(ctx, properties(module, event.ResourceProperties));
-      return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
+      return answer(await module.create(ctx, properties(module, event.ResourceProperties)));
     }
     case 'Update': {
       const props = properties(module, event.ResourceProperties);
       // ServiceToken, not a field of any schema, is left out with any other field that does not fit.
       const oldProps = convertOld(module.schema, event.OldResourceProperties);
-      const outcome = await module.update(ctx, event.PhysicalResourceId, props, oldProps);
-      return { PhysicalResourceId: outcome.physicalResourceId, Data: outcome.data };
+      return answer(await module.update(ctx, event.PhysicalResourceId, props, oldProps));
     }
     case 'Delete': {
       // Delete needs no properties: the physical ID says what to delete. Why it left the object may

@@ -38,6 +38,9 @@ export function resetSettings(): void {
   Object.assign(settings, DEFAULTS);
 }
 
+/** Why a call to Mackerel or AWS is not sent: the deadline, less the margin, has come. */
+export const NO_TIME_LEFT = 'no time left before the invocation times out (the Lambda\'s remaining time; --timeout for cdk-mackerel)';
+
 /**
  * Whether, after waiting `delayMs`, one more attempt still has time before the invocation's
  * `deadline`, the report to CloudFormation's margin kept: the one rule of every retry loop.
