@@ -88,20 +88,20 @@ export async function handBack(record: QueuedRecord, queue: StopQueue, refused: 
   const seconds = last ? 0 : retryDelaySeconds(Number(receiveCount), refused);
   const fields = { messageId: record.messageId, receiveCount };
   const later = 'the queue hands it over again after its visibility timeout';
+  const notSooner = (why: string, more = {}): void => log.warn(`the stop is not handed back sooner: ${why}; ${later}`, { ...fields, ...more });
   // A stop queued by a release that did not send its queue's URL, or a record without its receipt.
   if (!queueUrl || !record.receiptHandle) {
-    log.warn(`the stop is not handed back sooner: the message does not name its queue or its receipt; ${later}`, fields);
+    notSooner('the message does not name its queue or its receipt');
     return;
   }
   if (!namesQueue(queueUrl, record.eventSourceARN)) {
-    log.warn(`the stop is not handed back sooner: the message names queue ${JSON.stringify(queueUrl)}, not the one it came from; ${later}`,
-      { ...fields, eventSourceARN: record.eventSourceARN ?? null });
+    notSooner(`the message names queue ${JSON.stringify(queueUrl)}, not the one it came from`, { eventSourceARN: record.eventSourceARN ?? null });
     return;
   }
   // Whole milliseconds, which AbortSignal.timeout takes only, as `deadline` is (index.ts rounds it).
   const timeLeftMs = deadline - RETURN_MARGIN_MS - Date.now();
   if (timeLeftMs <= 0) {
-    log.warn(`the stop is not handed back sooner: no time left; ${later}`, fields);
+    notSooner('no time left');
     return;
   }
   try {
