@@ -6,7 +6,7 @@
 import { _OWNERSHIP_NAMESPACE, _RESOURCE_TYPES } from '../../_properties';
 import { isNotFound } from '../client';
 import { deepEqual, ObjectSchema, Props } from '../convert';
-import { deleteAt, Outcome, RequestContext, ResourceModule, segment, TakenError } from '../resource';
+import { deleteAt, Outcome, RequestContext, ResourceModule, segment, TakenError, unlessNotFound } from '../resource';
 import { stackView } from '../stack';
 
 export const SERVICE_METADATA_SCHEMA: ObjectSchema = { service: 'string', namespace: 'string', metadata: 'string' };
@@ -83,15 +83,8 @@ function metadataResource(spec: MetadataSpec): ResourceModule {
   };
 
   /** Whether Mackerel holds a value in the namespace. */
-  const exists = async (ctx: RequestContext, where: Target): Promise<boolean> => {
-    try {
-      await ctx.client.request('GET', where.path);
-      return true;
-    } catch (e) {
-      if (isNotFound(e)) return false;
-      throw e;
-    }
-  };
+  const exists = async (ctx: RequestContext, where: Target): Promise<boolean> =>
+    (await unlessNotFound(() => ctx.client.request('GET', where.path).then(() => true))) ?? false;
 
   /** Whether another resource of the stack holds the namespace; when that cannot be read, the request fails saying so. */
   const heldByAnother = async (ctx: RequestContext, where: Target): Promise<boolean> => {
