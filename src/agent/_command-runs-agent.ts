@@ -90,10 +90,7 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
     // said by su's word for each.
     const shell = _suShellWords(words, i + 1, program === 'runuser');
     if (shell === undefined || wrappers >= MAX_WRAPPERS) return -1;
-    const bodies = HEREDOC_BODIES.get(words as string[]);
-    if (bodies !== undefined) HEREDOC_BODIES.set(shell.words, bodies);
-    const source = PIPED_FROM.get(words as string[]);
-    if (source !== undefined) PIPED_FROM.set(shell.words, source);
+    inputOf(words as string[], shell.words);
     const ran = runsAgentAt(shell.words, 0, reading, depth, wrappers + 1);
     return ran < 0 ? -1 : shell.origins[ran];
   }
@@ -101,7 +98,9 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   if (syntax !== undefined) {
     // Each wrapper is a call deeper: a chain longer than any real command is not followed.
     if (wrappers >= MAX_WRAPPERS) return -1;
-    return _wrappedCommandAt(syntax, words, i + 1, (wrapped, at) => runsAgentAt(wrapped, at, reading, depth, wrappers + 1), reading.forks);
+    // What is piped or redirected into xargs is the words it reads, not its command's input: the command is judged without it.
+    const given = program === 'xargs' ? [...words] : words;
+    return _wrappedCommandAt(syntax, given, i + 1, (wrapped, at) => runsAgentAt(wrapped, at, reading, depth, wrappers + 1), reading.forks);
   }
   let asking = -1;
   for (let j = words.length - 1; j > i && asking < 0; j--) if (ONLY_ASKING.has(words[j])) asking = j;
@@ -135,13 +134,12 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
       if (c === 'o' || c === 'O') j++;
     }
   }
-  // With no -c and no script file (or with -s), the shell runs its input: the body of a heredoc given it, or what a pipe gives
-  // it from a command whose output is known here (each of its readings running the agent).
+  // With no -c and no script file (or with -s), the shell runs its input: the body of the last heredoc given it (each
+  // redirection of the standard input replaces the one before, and any replaces a pipe), or what a pipe gives it from a
+  // command whose output is known here (each of its readings running the agent).
   if (!command && (j >= words.length || words.slice(i + 1, j).some((word) => /^-[^-]*s/.test(word)))) {
-    const bodies = HEREDOC_BODIES.get(words as string[]) ?? [];
-    if (bodies.some((body) => scriptRunsAgent(body, reading, depth + 1))) return i;
-    const piped = pipedInto(words as string[], 0);
-    return piped.length > 0 && piped.every((text) => scriptRunsAgent(text, reading, depth + 1)) ? i : -1;
+    const given = givenInput(words as string[], 0);
+    return given.length > 0 && given.every((text) => scriptRunsAgent(text, reading, depth + 1)) ? i : -1;
   }
   if (!command) return undefined;
   const script = words[j];
@@ -283,8 +281,37 @@ function shellCommands(script: string): string[][] {
   return new ShellSplitter(script, 0).commands;
 }
 
-/** The bodies of the heredocs a simple command (its words, as split) takes as its input. */
+/** The bodies of the heredocs a simple command (its words, as split) takes as its standard input, in order. */
 const HEREDOC_BODIES = new WeakMap<string[], string[]>();
+
+/**
+ * The last redirection of a simple command's standard input (`<file`, `<<EOF`, `<<<word`, `0<&3`), which replaces the ones
+ * before it and the pipe: `heredoc` its last heredoc's body, `other` any other.
+ */
+const STDIN_FROM = new WeakMap<string[], 'heredoc' | 'other'>();
+
+/** The simple commands whose standard output is redirected (`>file`, `>&2`, `1>>log`): they write nothing into a pipe. */
+const STDOUT_REDIRECTED = new WeakSet<string[]>();
+
+/** Gives the words of a command run in another's stead (`su`'s shell) the standard input given the other. */
+function inputOf(from: string[], to: string[]): void {
+  const bodies = HEREDOC_BODIES.get(from);
+  if (bodies !== undefined) HEREDOC_BODIES.set(to, bodies);
+  const stdin = STDIN_FROM.get(from);
+  if (stdin !== undefined) STDIN_FROM.set(to, stdin);
+  const source = PIPED_FROM.get(from);
+  if (source !== undefined) PIPED_FROM.set(to, source);
+}
+
+/**
+ * What a command reads as its standard input, where it is known here: its last heredoc's body where that is its last
+ * redirection of it, none where another is, else what is piped into it (`pipedInto`). Each a reading of it.
+ */
+function givenInput(words: string[], hops: number): string[] {
+  const stdin = STDIN_FROM.get(words);
+  if (stdin === 'heredoc') return (HEREDOC_BODIES.get(words) ?? []).slice(-1);
+  return stdin === 'other' ? [] : pipedInto(words, hops);
+}
 
 /** The command before a simple command in a pipeline (`echo ... | sh`), whose output it takes as its input. */
 const PIPED_FROM = new WeakMap<string[], string[]>();
@@ -299,7 +326,8 @@ const MAX_PIPED = 8;
  */
 function pipedInto(words: string[], hops: number): string[] {
   const source = PIPED_FROM.get(words);
-  if (source === undefined || hops >= MAX_PIPED) return [];
+  // A command whose output goes to a file (`echo ... >/tmp/x | sh`) gives the pipe nothing.
+  if (source === undefined || hops >= MAX_PIPED || STDOUT_REDIRECTED.has(source)) return [];
   let i = 0;
   while (i < source.length && (RESERVED.has(source[i]) || ASSIGNMENT.test(source[i]))) i++;
   const program = (source[i] ?? '').slice(source[i]?.lastIndexOf('/') + 1);
@@ -317,10 +345,7 @@ function pipedInto(words: string[], hops: number): string[] {
   }
   // cat with no file named, and tee (which writes its input to the files named too), give their input: the last heredoc
   // given (each replaces the one before as the standard input), else what is piped into them.
-  if ((program === 'cat' && operands.every((word) => word === '-')) || program === 'tee') {
-    const bodies = HEREDOC_BODIES.get(source);
-    return bodies !== undefined ? bodies.slice(-1) : pipedInto(source, hops + 1);
-  }
+  if ((program === 'cat' && operands.every((word) => word === '-')) || program === 'tee') return givenInput(source, hops + 1);
   return [];
 }
 
@@ -367,8 +392,13 @@ class ShellSplitter {
   private redirected = false;
   /** Whether the redirection whose target is read is a heredoc's (`<<`, `<<-`), and whether it strips tabs. */
   private heredoc: { readonly chomp: boolean } | undefined;
-  /** The heredocs opened on the line at hand: their ending words, and the command (its words) whose input each is. */
-  private pending: Array<{ readonly delimiter: string; readonly chomp: boolean; readonly command: string[] }> = [];
+  /** The file descriptor the redirection whose target is read redirects, and whether for reading. */
+  private redirection: { readonly fd: number; readonly input: boolean } | undefined;
+  /**
+   * The heredocs opened on the line at hand: their ending words, the command (its words) whose input each is, and whether
+   * they are its standard input (not `3<<EOF`).
+   */
+  private pending: Array<{ readonly delimiter: string; readonly chomp: boolean; readonly command: string[]; readonly stdin: boolean }> = [];
   /** The command before a `|`, whose output the next command takes as its input. */
   private piped: string[] | undefined;
   private last: string[] | undefined;
@@ -409,8 +439,10 @@ class ShellSplitter {
         this.endWord();
       } else if (c === '<' || c === '>') {
         // Digits right before the operator are the file descriptor it redirects (`2>&1`), not a word.
+        const fd = this.word !== undefined && /^\d+$/.test(this.word) ? Number(this.word) : c === '<' ? 0 : 1;
         if (this.word !== undefined && /^\d+$/.test(this.word)) this.word = undefined;
         this.endWord();
+        this.redirection = { fd, input: c === '<' };
         const operator = this.i;
         while ('<>&|-'.includes(s[this.i + 1] ?? ' ')) this.i++;
         // `<<` and `<<-` open a heredoc (`<<<` is a here-string): its body, the lines after this one, is the command's input.
@@ -511,8 +543,12 @@ class ShellSplitter {
   private endWord(): void {
     if (this.word === undefined) return;
     if (!this.redirected) this.words.push(this.word);
-    if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words });
+    const stdin = this.redirection?.input === true && this.redirection.fd === 0;
+    if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words, stdin });
+    if (this.redirected && stdin) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : 'other');
+    if (this.redirected && this.redirection?.input === false && this.redirection.fd === 1) STDOUT_REDIRECTED.add(this.words);
     this.redirected = false;
+    this.redirection = undefined;
     this.heredoc = undefined;
     this.word = undefined;
   }
@@ -521,7 +557,7 @@ class ShellSplitter {
   private readHeredocs(): void {
     const s = this.script;
     let at = this.i + 1;
-    for (const { delimiter, chomp, command } of this.pending) {
+    for (const { delimiter, chomp, command, stdin } of this.pending) {
       const body: string[] = [];
       while (at < s.length) {
         const newline = s.indexOf('\n', at);
@@ -532,6 +568,7 @@ class ShellSplitter {
         body.push(line);
       }
       // The body is the input of the command whose redirection opened it, which may have ended before this line's end (`cat <<EOF | sh`).
+      if (!stdin) continue;
       const bodies = HEREDOC_BODIES.get(command) ?? [];
       bodies.push(body.join('\n'));
       HEREDOC_BODIES.set(command, bodies);

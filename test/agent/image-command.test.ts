@@ -467,6 +467,29 @@ test('a script piped into a shell is a script it runs: echo\'s words, printf\'s 
   ]).toEqual([false, false, false, false, false, false]);
 });
 
+test('a shell reads the last redirection of its input, over a pipe; a command writing to a file, or xargs, pipes it nothing', () => {
+  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
+  // GIVEN a shell whose input is the second of two heredocs, a file or a heredoc given over a pipe, and a pipe from echo or cat
+  // writing the script to a file or to standard error, or into xargs (which reads it as the words of the command it runs)
+  expect([
+    run('sh <<A <<B\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
+    run('echo exec mackerel-container-agent | sh </dev/null'),
+    run('cat <<A | sh <<B\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
+    run('sh <<EOF 3<<X\nexec /app/server\nEOF\nexec mackerel-container-agent\nX'),
+    run('echo exec mackerel-container-agent >/tmp/run.sh | sh'),
+    run('cat <<EOF >&2 | sh\nexec mackerel-container-agent\nEOF'),
+    run('echo mackerel-container-agent | xargs sh'),
+  ]).toEqual([false, false, false, false, false, false, false]);
+  // ... and the same shells whose last input is the heredoc running the binary, or given it over a pipe whatever the other
+  // file descriptors redirected
+  expect([
+    run('sh <<A <<B\nexec /app/server\nA\nexec mackerel-container-agent\nB'),
+    run('sh </dev/null <<EOF\nexec mackerel-container-agent\nEOF'),
+    run('echo exec mackerel-container-agent 2>/dev/null | sh 2>&1'),
+    run('sh 3</dev/null <<EOF 2>/dev/null\nexec mackerel-container-agent\nEOF'),
+  ]).toEqual([true, true, true, true]);
+});
+
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
   // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
   const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
