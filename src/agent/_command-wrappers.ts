@@ -287,9 +287,9 @@ function splitString(text: string): string[] {
 /**
  * What `su` (at `from - 1`) runs, as util-linux su(1) reads it: `su [options] [-] [user [argument...]]`, its options
  * anywhere among the operands (getopt_long permutes them) up to `--`, a first operand `-` as --login. It runs the user's
- * shell (or that of -s) with `-c` and the string of -c (or -C) if given, then the arguments after the user: the shell's
- * words, each with the index of the word of `su`'s it comes from (the shell itself: that of -s, else `su`). Undefined where it
- * runs nothing: --help, --version, or an option it does not know (it refuses it).
+ * shell (or that of -s) with `-c` and the string of -c (or --session-command) if given, then the arguments after the user:
+ * the shell's words, each with the index of the word of `su`'s it comes from (the shell itself: that of -s, else `su`).
+ * Undefined where it runs nothing: --help, --version, or an option it does not know (it refuses it).
  *
  * `runuser` (util-linux runuser(1), the same program) reads the same options and `-u`/`--user`: without it, it runs as su
  * does; with it, `runuser [options] -u user [[--] command [argument...]]` runs the command itself, no shell, and refuses
@@ -298,8 +298,10 @@ function splitString(text: string): string[] {
  */
 export function _suShellWords(words: ReadonlyArray<string>, from: number, runuser = false): { words: string[]; origins: number[] } | undefined {
   const withArg: Record<string, string> = {
-    c: 'command', C: 'session-command', g: 'group', G: 'supp-group', s: 'shell', w: 'whitelist-environment', ...runuser ? { u: 'user' } : {},
+    c: 'command', g: 'group', G: 'supp-group', s: 'shell', w: 'whitelist-environment', ...runuser ? { u: 'user' } : {},
   };
+  // --session-command has no short form: getopt_long's string is `c:fg:G:lmpPs:u:hVw:`, so `-C` is an option su refuses.
+  const longWithArg = [...Object.values(withArg), 'session-command'];
   const flags: Record<string, string> = { f: 'fast', l: 'login', m: 'preserve-environment', p: 'preserve-environment', P: 'pty' };
   const values: Record<string, { value: string; at: number }> = {};
   const seen = new Set<string>();
@@ -318,7 +320,7 @@ export function _suShellWords(words: ReadonlyArray<string>, from: number, runuse
     if (word.startsWith('--')) {
       const equals = word.indexOf('=');
       const name = word.slice(2, equals < 0 ? undefined : equals);
-      const all = [...Object.values(withArg), ...Object.values(flags), 'help', 'version'];
+      const all = [...longWithArg, ...Object.values(flags), 'help', 'version'];
       const picked = all.includes(name) ? [name] : [...new Set(all.filter((n) => n.startsWith(name)))];
       if (picked.length !== 1 || picked[0] === 'help' || picked[0] === 'version') return undefined;
       seen.add(picked[0]);

@@ -160,6 +160,8 @@ describe('sudo, xargs and su are judged by what they run, as their documented sy
       `CMD ["su", "-", "app", "-s", "/bin/bash", "-c", "cat ${AGENT}"]`,
       `CMD ["su", "--command=ls $1", "app", "sh", "${AGENT}"]`,
       'CMD ["su", "--help", "mackerel-container-agent"]',
+      // su's -C, which util-linux refuses: --session-command has no short form
+      'CMD ["su", "app", "-C", "exec mackerel-container-agent"]',
       // in one another
       `CMD ["sudo", "-u", "app", "xargs", "ls", "${AGENT}"]`,
       `CMD ["sudo", "su", "app", "-c", "ls ${AGENT}"]`,
@@ -179,6 +181,8 @@ describe('sudo, xargs and su are judged by what they run, as their documented sy
       'CMD ["su", "-l", "app", "-c", "exec mackerel-container-agent"]',
       `CMD ["su", "-c", "exec \\"$1\\"", "app", "sh", "${AGENT}"]`,
       `CMD ["su", "-s", "${AGENT}", "nobody"]`,
+      'CMD ["su", "app", "--session-command=exec mackerel-container-agent"]',
+      'CMD ["su", "app", "--session-command", "exec mackerel-container-agent"]',
     ];
     // WHEN each is read / THEN each runs it
     expect(running.map((command) => runIn(`${COPY}${command}\n`) !== undefined)).toEqual(running.map(() => true));
