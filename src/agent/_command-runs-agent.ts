@@ -155,7 +155,7 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
  * A `-c` script with its positional parameters replaced by the words given for them, each quoted as one word, as the shell
  * expands them: none in single quotes; in double quotes the quotes closed around the words put in (`"$1"`, `"run $@ now"`).
  * `${1:-word}`, `${1-word}`, `${1:+word}` and `${1+word}` are the parameter or the word as it is set (and not empty, with
- * the colon), the word put in as written.
+ * the colon), the word expanded in turn, as the shell expands it (`${1+"$@"}`).
  */
 function withPositional(script: string, name: string, args: ReadonlyArray<string>, reading: Reading): string {
   const quote = (word: string) => `'${word.split("'").join("'\\''")}'`;
@@ -170,8 +170,16 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
   const nesting: string[] = [];
   const top = () => nesting[nesting.length - 1];
   const inQuotes = () => top() === '"' || top() === '\\"';
+  // Where the `}` of each `${N-word}` whose word is read in place is: skipped when reached.
+  const closes: number[] = [];
   for (let i = 0; i < script.length; i++) {
     const c = script[i];
+    // A quote in the word may run past the `}` found for it: that `}` is then no longer awaited.
+    while (closes.length > 0 && closes[closes.length - 1] < i) closes.pop();
+    if (closes.length > 0 && closes[closes.length - 1] === i) {
+      closes.pop();
+      continue;
+    }
     if (c === '\\' && script[i + 1] === '"' && (top() === '\\"' || (top() === '`' && nesting[nesting.length - 2] === '"'))) {
       if (top() === '\\"') nesting.pop();
       else nesting.push('\\"');
@@ -215,14 +223,22 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
     } else if (c === '$' && script.startsWith('${', i) && defaulting.test(script.slice(i, i + 16))) {
       const [opening, n, colon, operator] = defaulting.exec(script.slice(i, i + 16))!;
       const close = closingBrace(script, i + opening.length);
-      const word = script.slice(i + opening.length, close);
       const value = n === '0' ? name : args[Number(n) - 1];
       const set = value !== undefined && (colon === '' || value !== '');
       const quoted = inQuotes();
       const wrap = (text: string) => quoted ? `${top()}${text}${top()}` : text;
-      if (operator === '-') out += set ? wrap(quote(value)) : word;
-      else out += set ? word : '';
-      i = Math.min(close, script.length - 1);
+      if (operator === '-' ? set : !set) {
+        out += operator === '-' ? wrap(quote(value)) : '';
+        i = Math.min(close, script.length - 1);
+      } else if (closes.length >= MAX_WORD_DEPTH) {
+        // Deeper, each word's `}` would be sought through the rest of the script again: put in as written.
+        out += script.slice(i + opening.length, close);
+        i = Math.min(close, script.length - 1);
+      } else {
+        // The word is read on in place, its parameters expanded as any others, up to its `}`.
+        closes.push(close);
+        i += opening.length - 1;
+      }
     } else if (c === '$' && parameter.test(script.slice(i, i + 16))) {
       const quoted = inQuotes();
       const [match, list, bracedList, braced, digit] = parameter.exec(script.slice(i, i + 16))!;
@@ -238,6 +254,9 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
   }
   return out;
 }
+
+/** How many default words in one another (`${1:-${2:-word}}`) are read in place; deeper ones are put in as written. */
+const MAX_WORD_DEPTH = 8;
 
 /** `${N:-`, `${N-`, `${N:+`, `${N+`: a positional parameter's default or alternative word. */
 const defaulting = /^\$\{(\d+)(:?)([-+])/;

@@ -296,7 +296,11 @@ test('a -c script\'s $\'...\' quoting, positional parameters\' default words and
     run('x="`exec $1`"', 'sh', 'mackerel-container-agent'),
     run('x="`exec \\"$1\\"`"', 'sh', 'mackerel-container-agent'),
     run("echo $'it\\'s'; exec \"$1\"", 'sh', 'mackerel-container-agent'),
-  ]).toEqual([true, true, true, true, true, true, true, true, true]);
+    // the parameters of the word expanded in turn: the old `${1+"$@"}`, another parameter, another default
+    run('exec ${1+"$@"}', 'sh', 'mackerel-container-agent'),
+    run('exec "${1:-$2}"', 'sh', '', 'mackerel-container-agent'),
+    run('exec ${1:-${2:-mackerel-container-agent}}'),
+  ]).toEqual([true, true, true, true, true, true, true, true, true, true, true, true]);
   // ... and the default word where $1 is set (not empty, with the colon), the alternative where it is not, and $1 only printed
   expect([
     run('exec "${1:-mackerel-container-agent}"', 'sh', '/app/server'),
@@ -304,7 +308,9 @@ test('a -c script\'s $\'...\' quoting, positional parameters\' default words and
     run('exec "${1:+mackerel-container-agent}" /app/server', 'sh', ''),
     run('x="`echo $1`"', 'sh', 'mackerel-container-agent'),
     run("echo $'it\\'s'; echo \"$1\"", 'sh', 'mackerel-container-agent'),
-  ]).toEqual([false, false, false, false, false]);
+    run('exec "${1:-$2}"', 'sh', '/app/server', 'mackerel-container-agent'),
+    run('exec ${1:-${2:-mackerel-container-agent}}', 'sh', '', '/app/server'),
+  ]).toEqual([false, false, false, false, false, false, false]);
 });
 
 test('a chain of wrappers or positional parameters too long to follow is read without overflowing the stack or hanging', () => {
@@ -313,8 +319,10 @@ test('a chain of wrappers or positional parameters too long to follow is read wi
   const wrappers = `${COPY}CMD ${JSON.stringify([...Array.from({ length: 100_000 }, () => 'nice'), 'mackerel-container-agent'])}\n`;
   const forking = `${COPY}CMD ${JSON.stringify([...Array.from({ length: 30 }, () => ['nice', '--new-option']).flat(), '--', 'mackerel-container-agent'])}\n`;
   const positional = `${COPY}CMD ${JSON.stringify(['sh', '-c', '"$@" '.repeat(100_000), 'sh', ...Array.from({ length: 1_000 }, () => 'word')])}\n`;
+  // ... and 100,000 default words of $1 in one another, each read in place
+  const defaults = `${COPY}CMD ${JSON.stringify(['sh', '-c', `exec ${'${1:-'.repeat(100_000)}/app/server${'}'.repeat(100_000)}`])}\n`;
   // WHEN read / THEN none is followed to the end: taken as running no agent
-  expect([runIn(wrappers), runIn(forking), runIn(positional)]).toEqual([undefined, undefined, undefined]);
+  expect([runIn(wrappers), runIn(forking), runIn(positional), runIn(defaults)]).toEqual([undefined, undefined, undefined, undefined]);
 }, 20_000);
 
 describe('a stage built copying from a stage written after it builds no image', () => {
