@@ -17,7 +17,7 @@ import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _emulatorHolds, _star
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
 import { _channelUrls } from './secret-fields';
-import { _StateStore, _checkStateDirectory, _fileStore, _lockState, _stateStackView } from './state';
+import { _StateStore, _checkStateDirectory, _fileStore, _holdsObjects, _lockState, _stateStackView } from './state';
 import { _maskedApiBase } from '../_text';
 import { RESOURCE_MODULES } from '../provider/handler';
 
@@ -167,7 +167,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   const recordedOrganization = store.state.organization;
   store.state.organization = org;
   // A state written before the organization was recorded gets it at once, also for a run that changes nothing.
-  if (recordedOrganization === undefined && Object.keys(store.state.stacks).length > 0) {
+  if (recordedOrganization === undefined && _holdsObjects(store.state)) {
     try {
       store.save();
     } catch (e) {
@@ -423,7 +423,7 @@ async function connect(args: _Args, target: Target, io: Print): Promise<{ get: _
 
 function checkStateBase(store: _StateStore, apiBase: string, file: string): void {
   const applied = store.state.apiBase;
-  if (applied && applied !== apiBase && Object.keys(store.state.stacks).length > 0) {
+  if (applied && applied !== apiBase && _holdsObjects(store.state)) {
     // Shown as an API base error shows one: a CLI before --api-base refused a query recorded its token here.
     throw new _CliError(`state file ${file} belongs to ${_maskedApiBase(applied)}, not ${apiBase}; pass --state with another file for another organization; nothing was changed`);
   }
@@ -436,8 +436,7 @@ function checkStateBase(store: _StateStore, apiBase: string, file: string): void
  */
 function checkStateOrganization(store: _StateStore, org: string, file: string): void {
   const applied = store.state.organization;
-  const holds = Object.keys(store.state.stacks).length > 0 || store.state.pendingDeletes.length > 0;
-  if (applied !== undefined && applied !== org && holds) {
+  if (applied !== undefined && applied !== org && _holdsObjects(store.state)) {
     throw new _CliError(`state file ${file} belongs to organization ${JSON.stringify(applied)}, not ${JSON.stringify(org)}, the organization of the API key; `
       + `use a key of ${JSON.stringify(applied)}, or pass --state with another file for ${JSON.stringify(org)}; nothing was changed`);
   }

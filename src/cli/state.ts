@@ -102,6 +102,17 @@ export function _holding(resources: { readonly [logicalId: string]: _StateResour
   return Object.keys(resources).filter((id) => resources[id].type === type && resources[id].physicalId === physicalId);
 }
 
+/**
+ * The state records something of the organization it was applied to: a stack, or an old object
+ * still to delete (what an `apply --destroy` stopped half-way, or deletes that failed, leave alone).
+ * Such a state is of that API base and organization only: sent elsewhere, a delete gets a 404, is
+ * taken for done and dropped, and the object stays in the organization the state was of, orphaned.
+ * @internal
+ */
+export function _holdsObjects(state: _StateFile): boolean {
+  return Object.keys(state.stacks).length > 0 || state.pendingDeletes.length > 0;
+}
+
 /** An empty state. @internal */
 export function _emptyState(): _StateFile {
   return { version: 1, stacks: {}, pendingDeletes: [] };

@@ -268,6 +268,31 @@ describe('the API key', () => {
     expect(readState(join(dir, 'state.json')).organization).toBe('emulator');
   });
 
+  test('a state written before the organization was recorded that holds only old objects still to delete gets it before the first delete', async () => {
+    // GIVEN a state of this API base, of no recorded organization, whose only entry is a monitor still to delete
+    const dir = workDir();
+    const assembly = synthShop(dir, { cpuWarning: 80, memMetric: 'memory%', alive: true });
+    const file = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', file];
+    const monitor = { id: '3Yr2Tf9Xu7A' };
+    const pendingDeletes = [{ stackName: 'Shop', logicalId: 'Old', type: 'Custom::MackerelMonitor', physicalId: monitor.id, dependsOn: [] }];
+    writeFileSync(file, JSON.stringify({ version: 1, apiBase: shared.emulator.url, stacks: {}, pendingDeletes }));
+
+    // WHEN a destroy fails on that delete, so that the run saves nothing of its own
+    shared.emulator.injectFault({ path: '/api/v0/monitors*', status: 400, body: { error: { message: 'boom' } }, times: 1000 });
+    let run;
+    try {
+      run = await cli(['apply', assembly, ...base, '--destroy']);
+    } finally {
+      shared.emulator.clearFaults();
+    }
+
+    // THEN the state still records the organization of the key, which a later run with a key of another refuses
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/boom/);
+    expect(readState(file)).toMatchObject({ organization: 'emulator', pendingDeletes: [{ physicalId: monitor.id }] });
+  });
+
   test('an answer of GET /api/v0/org without an organization name is refused, not recorded: the next run would refuse the state or find it damaged', async () => {
     // GIVEN a state written before the organization was recorded
     const dir = workDir();

@@ -317,6 +317,29 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /belongs to https:\/\/api\.mackerelio\.com\/, not http\S+; pass --state with another file for another organization; nothing was changed$/m);
   });
 
+  test('a state file applied elsewhere that holds only old objects still to delete is refused too: sent here, each delete would get a 404 and be dropped', async () => {
+    // GIVEN a state of another API base whose stacks are gone but for a delete still to do (a destroy that failed on it), of no recorded
+    // organization (written before it was), or of one named as this API's (every emulator's is "emulator")
+    const pendingDeletes = [{ stackName: 'Shop', logicalId: 'Cpu', type: 'Custom::MackerelMonitor', physicalId: '3Yr2Tf9Xu7A', dependsOn: [] }];
+    for (const organization of [undefined, 'emulator']) {
+      const state = join(workDir(), 's.json');
+      const written = JSON.stringify({ version: 1, apiBase: 'https://api.mackerelio.com/', organization, stacks: {}, pendingDeletes });
+      writeFileSync(state, written);
+      const before = shared.emulator.requests().length;
+
+      // WHEN it is used with the emulator, to diff, apply and destroy
+      const runs = [];
+      for (const command of [['diff'], ['apply'], ['apply', '--destroy']]) runs.push(await cli([...command, assembly, '--api-base', shared.emulator.url, '--state', state]));
+
+      // THEN each is refused as a state with stacks is, before anything is asked, and the state keeps its delete for the API base it is of
+      for (const run of runs) {
+        expectError(run, /belongs to https:\/\/api\.mackerelio\.com\/, not http\S+; pass --state with another file for another organization; nothing was changed$/m);
+      }
+      expect(shared.emulator.requests().slice(before)).toEqual([]);
+      expect(readFileSync(state, 'utf8')).toBe(written);
+    }
+  });
+
   test('a state file applied, by an older CLI, to a base with a query is refused without showing the query', async () => {
     // Before --api-base refused a query or fragment, the base was recorded as given: its token rode into the state file.
     const dir = workDir();
