@@ -120,6 +120,12 @@ export function _failsAgain(error: unknown): 'input' | 'key' | 'taken' | undefin
   return cause.status === 401 || cause.status === 403 ? 'key' : 'input';
 }
 
+/** Whether Mackerel refused the request of a failure with a 400 (its JSON error, not a page on the way). @internal */
+export function _badRequest(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return isRefused(cause) && cause.status === 400;
+}
+
 /**
  * For a failure whose cause is a 4xx that is not Mackerel's (a proxy's 407, or a proxy's, load balancer's
  * or firewall's page rather than Mackerel's JSON error), what the CLI says of it, in the handler's words (`refusedOnTheWay`, naming `host`,

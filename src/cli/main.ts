@@ -6,13 +6,13 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_EMULATOR_API_KEY, isEmptyState, MackerelEmulator, startEmulator } from '../emulator';
 import { _CHECK_THE_WAY, _createGet, _Get, _preflight, _scrubber } from './api';
-import { _apply, _goneUnchanged } from './apply';
+import { _ResourceEvent, _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
-import { _diff } from './diff';
+import { _ANOMALY_ROLE_ADVICE, _anomalyRoleHeld, _diff } from './diff';
 import { _CliError, _EmulatorSaveError, _NotEmulatorStateError, _StateSaveError } from './errors';
 import { _Interrupts, _handleInterrupts, _interruptedExitCode } from './interrupt';
-import { _failsAgain, _handlerInvoke, _refusedOnTheWay } from './invoke';
+import { _badRequest, _failsAgain, _handlerInvoke, _refusedOnTheWay } from './invoke';
 import { _LocalEmulator, _emulatorBase, _emulatorDataFile, _emulatorHolds, _startLocalEmulator } from './local-emulator';
 import { _Environment, _checkGivenParameters, _noEchoValues } from './plan';
 import { _diffExitCode, _formatApplySummary, _formatInventory, _formatDiff, _formatOutcome, _formatWaiting } from './printer';
@@ -179,6 +179,8 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
   let savesFailed = false;
   let sent = false;
   let succeeded = false;
+  // The operation sent last: the one that failed, when the run fails on Mackerel's refusal.
+  let last: _ResourceEvent | undefined;
   const interrupts = target.interrupts;
   const invoke = _handlerInvoke({
     apiBase,
@@ -196,6 +198,7 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       destroy: args.destroy,
       invoke: async (event) => {
         sent = true;
+        last = event;
         const result = await (interrupts ? interrupts.during(event, () => invoke(event)) : invoke(event));
         succeeded = true;
         return result;
@@ -251,6 +254,9 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     const again = _failsAgain(e);
     if (again) {
       const done = succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed';
+      // diff's notice, as the state shows the refused monitor's role watched by another: the template is right, the order is not.
+      const watched = again === 'input' && last && _badRequest(e) ? _anomalyRoleHeld(store.state, last) : undefined;
+      if (watched) throw new _CliError(`${message}; ${done}; ${watched}: ${_ANOMALY_ROLE_ADVICE} (as it is, another run fails the same way)`, exitCode);
       const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission'
         : again === 'taken' ? 'give it another name in the template, or free that one in Mackerel' : 'fix the template';
       throw new _CliError(`${message}; ${done}; ${fix}, then apply again (as it is, another run fails the same way)`, exitCode);

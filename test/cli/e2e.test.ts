@@ -955,7 +955,12 @@ describe('what the templates no longer have', () => {
     expect(diff.err).toMatch(new RegExp(`^notice: A/Moved\\w+: apply's create will fail: role "shop:web" is watched by the anomaly detection monitor ${old} `
       + '\\(A/Anomaly\\w+ of the state file\\), which this run does not change before it \\(a delete comes after every create and update\\), and Mackerel allows '
       + 'one anomaly detection monitor per role\\. Remove the role \\(or the monitor\\) in one apply and add it back in the next$', 'm'));
+    // and apply, failing on it, gives diff's advice, not to fix the template, which is right as it is
     expect(apply.err).toMatch(/HTTP 400: scopes: role "shop:web" is already watched by anomaly detection monitor/);
+    expect(apply.err).toMatch(new RegExp(`; nothing was changed; role "shop:web" is still watched by the anomaly detection monitor ${old} \\(A/Anomaly\\w+ of the state file; `
+      + 'a delete comes after every create and update\\), and Mackerel allows one anomaly detection monitor per role: remove the role \\(or the monitor\\) '
+      + 'in one apply and add it back in the next \\(as it is, another run fails the same way\\)$', 'm'));
+    expect(apply.err).not.toMatch(/fix the template/);
     expect(apply.code).toBe(2);
 
     // WHEN it is removed in one apply and added back in the next, as the notice says: neither diff warns, and the monitor moves
@@ -966,6 +971,30 @@ describe('what the templates no longer have', () => {
     expect((await cli(['diff', outdir, ...base])).err).toBe('');
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
     expect(shared.emulator.state().monitors).toEqual([expect.objectContaining({ type: 'anomalyDetection', scopes: ['shop:web'] })]);
+  });
+
+  test('an AnomalyDetectionMonitor refused for another reason, no other monitor of the state watching its roles: apply says to fix the template', async () => {
+    // GIVEN an anomaly detection monitor of shop:web applied, and a second one of shop:api
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const version = (roles: string[]) => synthStacks(dir, {
+      A: (s) => {
+        const svc = new MackerelService(s, 'Shop', { name: 'shop' });
+        for (const r of roles) {
+          new AnomalyDetectionMonitor(s, `Anomaly${r}`, { name: `${r} anomaly`, scopes: [MonitorScope.fromRole(svc.addRole(r))], warningSensitivity: AnomalySensitivity.NORMAL });
+        }
+      },
+    });
+    expect((await cli(['apply', version(['web']), ...base])).code).toBe(0);
+
+    // WHEN Mackerel refuses the create of the second with a 400 of its own
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: 'refused' } } });
+    const apply = await cli(['apply', version(['web', 'api']), ...base]);
+
+    // THEN the advice is the usual one: the monitor of shop:web the state holds watches no role of the refused one
+    expect(apply.code).toBe(2);
+    expect(apply.err).toMatch(/HTTP 400: refused; what succeeded is saved in \S+; fix the template, then apply again \(as it is, another run fails the same way\)$/m);
+    expect(apply.err).not.toMatch(/one anomaly detection monitor per role/);
   });
 
   test('a role moved between two AnomalyDetectionMonitors updated in one run: diff does not warn, as the update of the other may let go of it first', async () => {
