@@ -148,6 +148,19 @@ export function _absent(file: string, what: string): boolean {
 }
 
 /**
+ * The refusal of a file a newer cdk-mackerel wrote (a JSON object of an integer version above 1, the
+ * only one read being 1), as `<what> is version N, ...; <advice>`, or undefined: what the file records
+ * is whole for that version, so it is said apart from a damaged file, whose advice is to remove it.
+ * The apply state and the emulator's saved objects say it alike.
+ * @internal
+ */
+export function _newerVersion(parsed: unknown, what: string, advice: string): string | undefined {
+  const written: unknown = _isObject(parsed) ? parsed.version : undefined;
+  if (typeof written !== 'number' || !Number.isInteger(written) || written <= 1) return undefined;
+  return `${what} is version ${written}, written by a newer cdk-mackerel (this one reads version 1); ${advice}`;
+}
+
+/**
  * Reads and parses a JSON file. One that cannot be read or parsed throws
  * `<what> is not readable JSON (<reason>)<advice>` on one line: Node's parse message quotes the
  * text around the error, newlines included, and the CLI reports errors as one line. @internal

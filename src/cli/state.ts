@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { _CliError, _StateSaveError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
-import { _absent, _isObject, _nameWithSuffix, _readJsonFile, _writeJsonFile, _writeTarget } from '../_json';
+import { _absent, _isObject, _nameWithSuffix, _newerVersion, _readJsonFile, _writeJsonFile, _writeTarget } from '../_json';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 import type { StackView } from '../provider/handler/stack';
 
@@ -123,11 +123,8 @@ export function _readState(file: string): _StateFile {
   if (_absent(file, `state file ${file}`)) return _emptyState();
   const parsed = _readJsonFile(file, `state file ${file}`, '; fix or remove it') as _StateFile;
   // What it records is whole for the version that wrote it: a newer cdk-mackerel reads it.
-  const written: unknown = _isObject(parsed) ? parsed.version : undefined;
-  if (typeof written === 'number' && Number.isInteger(written) && written > 1) {
-    throw new _CliError(`state file ${file} is version ${written}, written by a newer cdk-mackerel (this one reads version 1); `
-      + 'use that version with it (removing it forgets what was applied)');
-  }
+  const newer = _newerVersion(parsed, `state file ${file}`, 'use that version with it (removing it forgets what was applied)');
+  if (newer) throw new _CliError(newer);
   if (parsed?.version !== 1 || !_isObject(parsed.stacks)) throw new _CliError(`state file ${file} is not a cdk-mackerel state (version 1)`);
   const problem = stateProblem(parsed);
   if (problem) throw new _CliError(`state file ${file} is damaged: ${problem}; fix or remove it (removing it forgets what was applied)`);

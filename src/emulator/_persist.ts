@@ -4,7 +4,7 @@
  * would let the emulator accept what a real organization never holds.
  */
 import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState, OBJECT_LISTS } from './_state';
-import { _absent, _isObject, _readJsonFile, _writeJsonFile } from '../_json';
+import { _absent, _isObject, _newerVersion, _readJsonFile, _writeJsonFile } from '../_json';
 
 /** Absent from states saved before they were kept, which held none then; read as empty. */
 const LATER_LISTS: readonly string[] = ['graphAnnotations', 'dashboards'];
@@ -102,11 +102,8 @@ export function readEmulatorState(file: string): EmulatorState | undefined {
       + 'and the emulator\'s objects (services, monitors, channels, ...); give the file an emulator saved, or a path where none exists yet to start an empty emulator');
   }
   // Its objects are whole, for the version that wrote it: removing the file, as for a damaged one, would lose them.
-  const written = (parsed as { version?: unknown }).version;
-  if (typeof written === 'number' && Number.isInteger(written) && written > 1) {
-    throw new Error(`emulator state ${file} is version ${written}, written by a newer cdk-mackerel (this one reads version 1); `
-      + 'use that version with it, or remove it only if losing the objects it holds is fine');
-  }
+  const newer = _newerVersion(parsed, `emulator state ${file}`, 'use that version with it, or remove it only if losing the objects it holds is fine');
+  if (newer) throw new Error(newer);
   const why = problem(parsed);
   if (why) throw new Error(`emulator state ${file} is refused: ${why}; remove it to start an empty emulator`);
   const { version, ...state } = parsed as { version: 1 } & EmulatorState;
