@@ -1,12 +1,13 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { describe, expect, test, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
 import { api, cfnEvent, FakeResource, lambdaContext, STACK_ID, useEmulator } from './_harness';
 import { ScriptedResponse, startScriptedServer } from './_scripted-server';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { handler } from '../../../src/provider/handler/index';
 import { settings } from '../../../src/provider/handler/settings';
+import { useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
 const MONITOR = { type: 'expression', name: 'load', expression: 'avg(roleSlots("shop:web","loadavg5"))', operator: '>', warning: 5 };
@@ -200,6 +201,61 @@ describe('faults between the handler and Mackerel', () => {
 
       expect(error.message).toMatch(/^Custom::MackerelRole Web: Delete failed: GET \/api\/v0\/services\/shop\/roles: HTTP 404: an HTML page /);
       expect((await api(env.emulator, 'GET', '/api/v0/services/shop/roles')).body.roles).toEqual([expect.objectContaining({ name: 'web' })]);
+    });
+
+    test('a service\'s delete whose ownership mark a proxy answers so fails, leaving the service, rather than taking it as unmarked', async () => {
+      const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+      await service.create({ name: 'shop' });
+      const proxy = await inFront((method, path) => (method === 'GET' && path === '/api/v0/services/shop/metadata/cdk-mackerel' ? ANSWERS[0][1] : undefined));
+      process.env.MACKEREL_APIBASE = proxy.url;
+
+      const error = await rejectionOf(service.delete()).finally(() => proxy.close());
+
+      expect(error.message).toMatch(/^Custom::MackerelService Shop: Delete failed: GET \/api\/v0\/services\/shop\/metadata\/cdk-mackerel: HTTP 404: an HTML page /);
+      expect(env.logs.lines().join('\n')).not.toMatch(/not created by this resource/);
+      expect((await api(env.emulator, 'GET', '/api/v0/services')).body.services).toEqual([expect.objectContaining({ name: 'shop' })]);
+    });
+
+    describe('service metadata, whose stack holds no other resource for the namespace', () => {
+      beforeEach(() => useStackView({
+        holds: async () => { throw new Error('not asked'); },
+        isRollingBack: async () => { throw new Error('not asked'); },
+        heldByAnother: async () => false,
+      }));
+      afterEach(() => useStackView());
+      const PATH = '/api/v0/services/shop/metadata/owner';
+
+      test.each(ANSWERS)('a delete whose DELETE a proxy answers so fails, leaving the value, rather than taking it as deleted already (%s)', async (_what, page, said, answer) => {
+        expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+        const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+        await metadata.create({ service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' });
+        const proxy = await inFront((method, path) => (method === 'DELETE' && path === PATH ? page : undefined));
+        process.env.MACKEREL_APIBASE = proxy.url;
+
+        const error = await rejectionOf(metadata.delete()).finally(() => proxy.close());
+
+        expect(error.message).toBe(`Custom::MackerelServiceMetadata Owner: Delete failed: DELETE ${PATH}: HTTP 404: ${said}${onTheWay(answer, new URL(proxy.url).host)}`);
+        expect(env.logs.lines().join('\n')).not.toMatch(/already deleted/);
+        expect((await api(env.emulator, 'GET', PATH)).body).toEqual({ team: 'a' });
+      });
+
+      test.each(ANSWERS)('an update that changes nothing, whose read of the value a proxy answers so, fails rather than writing the value back (%s)', async (_what, page, said, answer) => {
+        expect((await api(env.emulator, 'POST', '/api/v0/services', { name: 'shop' })).status).toBe(200);
+        const metadata = new FakeResource(_RESOURCE_TYPES.SERVICE_METADATA, 'Owner');
+        const props = { service: 'shop', namespace: 'owner', metadata: '{"team":"a"}' };
+        await metadata.create(props);
+        // Changed outside the stack: a write back would show as the template's value.
+        expect((await api(env.emulator, 'PUT', PATH, { team: 'b' })).status).toBe(200);
+        const proxy = await inFront((method, path) => (method === 'GET' && path === PATH ? page : undefined));
+        process.env.MACKEREL_APIBASE = proxy.url;
+        const from = env.emulator.requests().length;
+
+        const error = await rejectionOf(metadata.update(props)).finally(() => proxy.close());
+
+        expect(error.message).toBe(`Custom::MackerelServiceMetadata Owner: Update failed: GET ${PATH}: HTTP 404: ${said}${onTheWay(answer, new URL(proxy.url).host)}`);
+        expect(puts(from)).toEqual([]);
+        expect((await api(env.emulator, 'GET', PATH)).body).toEqual({ team: 'b' });
+      });
     });
 
     test.each(ANSWERS)('an update that reads the monitor first (nothing changed) fails, rather than re-creating it as if deleted outside (%s)', async (_what, page, said, answer) => {
