@@ -72,3 +72,39 @@ describe('handBack', () => {
       expect(signals[0]?.aborted).toBe(true);
     });
 });
+
+describe('handBack without a call to SQS', () => {
+  afterEach(() => _useSqsSdk());
+  const URL_OF_ARN = 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo';
+  const LATER = 'the queue hands it over again after its visibility timeout';
+
+  test.each([
+    ['a record without its receipt', {}, URL_OF_ARN, Date.now() + 60_000,
+      { message: `the stop is not handed back sooner: the message does not name its queue or its receipt; ${LATER}` }],
+    ['a message that does not name its queue', { receiptHandle: 'receipt-m0' }, undefined, Date.now() + 60_000,
+      { message: `the stop is not handed back sooner: the message does not name its queue or its receipt; ${LATER}` }],
+    ['a message naming another queue', { receiptHandle: 'receipt-m0', eventSourceARN: ARN }, URL_OF_ARN.replace('Shop', 'Cart'), Date.now() + 60_000,
+      { message: `the stop is not handed back sooner: the message names queue "${URL_OF_ARN.replace('Shop', 'Cart')}", not the one it came from; ${LATER}`, eventSourceARN: ARN }],
+    ['a record that names no queue it came from', { receiptHandle: 'receipt-m0' }, URL_OF_ARN, Date.now() + 60_000,
+      { message: `the stop is not handed back sooner: the message names queue "${URL_OF_ARN}", not the one it came from; ${LATER}`, eventSourceARN: null }],
+    ['no time left', { receiptHandle: 'receipt-m0', eventSourceARN: ARN }, URL_OF_ARN, 0,
+      { message: `the stop is not handed back sooner: no time left; ${LATER}` }],
+  ])('%s: one warning, with the message\'s ID and receive count', async (_what, record, queueUrl, deadline, said) => {
+    _useSqsSdk({
+      SQSClient: class {
+        send(): Promise<unknown> {
+          throw new Error('not called');
+        }
+      },
+      ChangeMessageVisibilityCommand: class {
+        constructor(public readonly input: unknown) {}
+      },
+    });
+    const lines: string[] = [];
+    const log = createLogger({}, (_level, line) => void lines.push(line));
+
+    await handBack({ messageId: 'm0', body: '', ...record, attributes: { ApproximateReceiveCount: '2' } }, { queueUrl }, false, deadline, log);
+
+    expect(lines.map((l) => JSON.parse(l))).toEqual([{ level: 'warn', messageId: 'm0', receiveCount: '2', ...said }]);
+  });
+});
