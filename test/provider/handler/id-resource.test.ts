@@ -3,7 +3,10 @@ import { captureLogs } from './_capture';
 import { fakeContext } from './_fake-client';
 import { idResource } from '../../../src/provider/handler/id-resource';
 
-captureLogs();
+const logs = captureLogs();
+
+/** The handler's log lines since the test began, parsed. */
+const logged = () => logs.lines().map((l) => JSON.parse(l));
 
 const byId = idResource({
   path: '/api/v0/things',
@@ -84,6 +87,36 @@ describe('idResource', () => {
     await byId.delete(ctx, '');
 
     expect(calls).toEqual(['DELETE /api/v0/things/id1']);
+  });
+
+  test('a no-op update of an object whose GET by ID is Mackerel\'s 404 re-creates it, with one warning naming the old ID', async () => {
+    const { ctx, calls, bodies } = fakeContext({ 'POST /api/v0/things': { id: 'id2' } });
+
+    await expect(byId.update(ctx, 'id1', { type: 'a', name: 'x' }, { type: 'a', name: 'x' })).resolves.toEqual({ physicalResourceId: 'id2', data: { ThingId: 'id2' } });
+    expect(calls).toEqual(['GET /api/v0/things/id1', 'POST /api/v0/things']);
+    expect(bodies[1]).toEqual({ type: 'a', name: 'x' });
+    expect(logged().filter((l) => l.level === 'warn')).toEqual([{ level: 'warn', message: 'the object was deleted outside the stack; re-creating it', id: 'id1' }]);
+  });
+
+  test('a no-op update whose GET by ID fails otherwise fails, creating nothing', async () => {
+    const { ctx, calls } = fakeContext({ 'GET /api/v0/things/id1': 500, 'POST /api/v0/things': { id: 'id2' } });
+
+    await expect(byId.update(ctx, 'id1', { name: 'x' }, { name: 'x' })).rejects.toThrow('GET /api/v0/things/id1: HTTP 500: status 500');
+    expect(calls).toEqual(['GET /api/v0/things/id1']);
+  });
+
+  test('an update whose PUT is Mackerel\'s 404 warns once, naming the old ID, before re-creating', async () => {
+    const { ctx } = fakeContext({ 'POST /api/v0/things': { id: 'id2' } });
+
+    await byId.update(ctx, 'id1', { type: 'a', name: 'y' }, { type: 'a', name: 'x' });
+    expect(logged().filter((l) => l.level === 'warn')).toEqual([{ level: 'warn', message: 'the object was deleted outside the stack; re-creating it', id: 'id1' }]);
+  });
+
+  test('delete logs the ID deleted, or already deleted on Mackerel\'s 404', async () => {
+    await byId.delete(fakeContext({ 'DELETE /api/v0/things/id1': {} }).ctx, 'id1');
+    await byId.delete(fakeContext({}).ctx, 'id2');
+
+    expect(logged()).toEqual([{ level: 'info', message: 'deleted', id: 'id1' }, { level: 'info', message: 'already deleted', id: 'id2' }]);
   });
 
   test('delete fails on any other error', async () => {
