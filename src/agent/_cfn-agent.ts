@@ -16,13 +16,14 @@ interface Spelling {
   readonly environmentFiles: string;
   readonly entryPoint: string;
   readonly command: string;
+  readonly workingDirectory: string;
 }
 
 const L1_SPELLING: Spelling = {
-  name: 'name', value: 'value', image: 'image', environment: 'environment', secrets: 'secrets', environmentFiles: 'environmentFiles', entryPoint: 'entryPoint', command: 'command',
+  name: 'name', value: 'value', image: 'image', environment: 'environment', secrets: 'secrets', environmentFiles: 'environmentFiles', entryPoint: 'entryPoint', command: 'command', workingDirectory: 'workingDirectory',
 };
 const CFN_SPELLING: Spelling = {
-  name: 'Name', value: 'Value', image: 'Image', environment: 'Environment', secrets: 'Secrets', environmentFiles: 'EnvironmentFiles', entryPoint: 'EntryPoint', command: 'Command',
+  name: 'Name', value: 'Value', image: 'Image', environment: 'Environment', secrets: 'Secrets', environmentFiles: 'EnvironmentFiles', entryPoint: 'EntryPoint', command: 'Command', workingDirectory: 'WorkingDirectory',
 };
 
 /**
@@ -130,7 +131,10 @@ function readCfnContainer(resource: CfnResource, container: { [key: string]: unk
     // A DockerImageAsset of the app, by its image URI (a token): its Dockerfile tells whether it is built on the agent's image.
     ?? (typeof image === 'string' && Token.isUnresolved(image)
       ? _assetBuiltOnAgent(resource, image, {
-        entryPoint: container[spelling.entryPoint], command: container[spelling.command], path: pathOf(container[spelling.environment], spelling),
+        entryPoint: container[spelling.entryPoint],
+        command: container[spelling.command],
+        path: pathOf(container[spelling.environment], spelling),
+        workingDirectory: container[spelling.workingDirectory],
       })
       : undefined)
     ?? (environment.names.includes(_PLATFORM) ? `${_PLATFORM} in its environment` : undefined)

@@ -32,8 +32,8 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', 
  * `shellCommands`); -1 where none does.
  * @internal
  */
-export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search: ReadonlyArray<string>): number {
-  const reading: Reading = { paths, search, budget: { left: SCRIPT_BUDGET }, forks: { left: _MAX_FORKS } };
+export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search: ReadonlyArray<string>, cwd?: string): number {
+  const reading: Reading = { paths, search, cwd, budget: { left: SCRIPT_BUDGET }, forks: { left: _MAX_FORKS } };
   try {
     return runsAgentAt(words, 0, reading, 0, 0);
   } catch (error) {
@@ -47,6 +47,11 @@ export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search:
 interface Reading {
   readonly paths: ReadonlySet<string>;
   readonly search: ReadonlyArray<string>;
+  /**
+   * The working directory the command runs in (the image's last WORKDIR, or the task's `workingDirectory`), against which a
+   * relative path (`./agent`) is found; undefined where it is not known here, and such a path then names no place known.
+   */
+  readonly cwd: string | undefined;
   readonly budget: { left: number };
   /** How many more readings unknown options of wrappers may fork into, in the whole command (each doubles what follows). */
   readonly forks: { left: number };
@@ -91,7 +96,7 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
     const shell = _suShellWords(words, i + 1, program === 'runuser');
     if (shell === undefined || wrappers >= MAX_WRAPPERS) return -1;
     inputOf(words as string[], shell.words);
-    const ran = runsAgentAt(shell.words, 0, reading, depth, wrappers + 1);
+    const ran = runsAgentAt(shell.words, 0, changesDirectory(program, words.slice(i + 1)) ? elsewhere(reading) : reading, depth, wrappers + 1);
     return ran < 0 ? -1 : shell.origins[ran];
   }
   const syntax = _WRAPPERS.get(program);
@@ -100,11 +105,16 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
     if (wrappers >= MAX_WRAPPERS) return -1;
     // What is piped or redirected into xargs is the words it reads, not its command's input: the command is judged without it.
     const given = program === 'xargs' ? [...words] : words;
-    return _wrappedCommandAt(syntax, given, i + 1, (wrapped, at) => runsAgentAt(wrapped, at, reading, depth, wrappers + 1), reading.forks);
+    return _wrappedCommandAt(syntax, given, i + 1,
+      (wrapped, at) => {
+        const options = wrapped === words ? words.slice(i + 1, at) : words.slice(i + 1);
+        return runsAgentAt(wrapped, at, changesDirectory(program, options) ? elsewhere(reading) : reading, depth, wrappers + 1);
+      },
+      reading.forks);
   }
   let asking = -1;
   for (let j = words.length - 1; j > i && asking < 0; j--) if (ONLY_ASKING.has(words[j])) asking = j;
-  for (let j = i; j < words.length; j++) if (j >= asking && namesAgentBinary(words[j], reading.paths, reading.search)) return j;
+  for (let j = i; j < words.length; j++) if (j >= asking && namesAgentBinary(words[j], reading)) return j;
   for (let j = i; j < words.length; j++) if (/[\s;&|()`$<>#]/.test(words[j]) && scriptRunsAgent(words[j], reading, depth + 1)) return j;
   return -1;
 }
@@ -147,7 +157,7 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
   const args = words.slice(j + 2);
   // With no word after the script, $0 is the shell's own name and no other parameter is set.
   if (!scriptRunsAgent(withPositional(script, words[j + 1] ?? words[i], args, reading), reading, depth + 1)) return -1;
-  const named = args.findIndex((arg) => namesAgentBinary(arg, reading.paths, reading.search));
+  const named = args.findIndex((arg) => namesAgentBinary(arg, reading));
   return named < 0 ? j : j + 2 + named;
 }
 
@@ -284,8 +294,43 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number): boole
   const substitutions = script.split('$(').length + script.split('`').length - 2;
   reading.budget.left -= script.length * (1 + Math.min(substitutions, MAX_SUBSTITUTION_DEPTH));
   if (reading.budget.left < 0) throw new TooLong();
-  return shellCommands(script).some((words) => runsAgentAt(words, 0, reading, depth, 0) >= 0);
+  // After a `cd` (or pushd, popd) the script's working directory is no longer the one it started in: not known here.
+  let at = reading;
+  return shellCommands(script).some((words) => {
+    if (CHANGES_DIRECTORY.has(words.find((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word)) ?? '')) at = elsewhere(reading);
+    return runsAgentAt(words, 0, at, depth, 0) >= 0;
+  });
 }
+
+/** The shell's builtins that change its working directory. */
+const CHANGES_DIRECTORY = new Set(['cd', 'pushd', 'popd']);
+
+/** A reading of a command run in a working directory not known here. */
+function elsewhere(reading: Reading): Reading {
+  return reading.cwd === undefined ? reading : { ...reading, cwd: undefined };
+}
+
+/**
+ * Whether a wrapper (its option words given) runs its command in another working directory: chroot always; su and runuser
+ * as a login (`-`, `-l`, `--login`: the user's home); env's -C and --chdir, sudo's -D, -i and -R (and their long forms), chpst's
+ * -C and -/, start-stop-daemon's -d (a short option in a cluster counted too, `-iu`).
+ */
+function changesDirectory(program: string, options: ReadonlyArray<string>): boolean {
+  if (program === 'chroot') return true;
+  const chdir = CHDIR_OPTIONS[program];
+  if (chdir === undefined) return false;
+  return options.some((word) => word === '-' && chdir.dash || chdir.long.some((name) => word === `--${name}` || word.startsWith(`--${name}=`))
+    || (/^-[^-]/.test(word) && [...word.slice(1)].some((c) => chdir.short.includes(c))));
+}
+
+const CHDIR_OPTIONS: Record<string, { readonly short: string; readonly long: string[]; readonly dash?: boolean }> = {
+  'env': { short: 'C', long: ['chdir'] },
+  'sudo': { short: 'DiR', long: ['chdir', 'login', 'chroot'] },
+  'su': { short: 'l', long: ['login'], dash: true },
+  'runuser': { short: 'l', long: ['login'], dash: true },
+  'chpst': { short: 'C/', long: [] },
+  'start-stop-daemon': { short: 'dr', long: ['chdir', 'chroot'] },
+};
 
 /** The flags with which the agent's binary (Go's flag package: `-` or `--`) prints its version or usage and exits. */
 const ONLY_ASKING = new Set(['-version', '--version', '-v', '-h', '-help', '--help']);
@@ -615,11 +660,15 @@ class ShellSplitter {
  * A word of a command naming the agent's binary: by its path's last segment (`/usr/local/bin/mackerel-container-agent`),
  * or as a place the image's COPYs put it (`paths`), by its path or, where it is in a directory of the PATH (`search`), its name.
  */
-function namesAgentBinary(word: string, paths: ReadonlySet<string>, search: ReadonlyArray<string>): boolean {
+function namesAgentBinary(word: string, reading: Reading): boolean {
+  const { paths, search, cwd } = reading;
   // An option's value (`--config=/etc/mackerel-container-agent`) names a file, not the program run.
   if (word.startsWith('-') || word.includes('=')) return false;
   if (word.slice(word.lastIndexOf('/') + 1) === 'mackerel-container-agent') return true;
-  return word.startsWith('/') ? paths.has(path.posix.normalize(word)) : !word.includes('/') && search.some((dir) => paths.has(path.posix.join(dir, word)));
+  if (word.startsWith('/')) return paths.has(path.posix.normalize(word));
+  // A relative path with a `/` (`./agent`, `bin/agent`) is in the working directory, not searched for in the PATH.
+  if (word.includes('/')) return cwd !== undefined && paths.has(path.posix.join(cwd, word));
+  return search.some((dir) => paths.has(path.posix.join(dir, word)));
 }
 
 /** A command too long to read. */

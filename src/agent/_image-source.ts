@@ -105,13 +105,20 @@ export function _imageMayBeAgent(container: ecs.ContainerDefinition): string | u
 export function _builtOnAgent(container: ecs.ContainerDefinition): string | undefined {
   const built = builtImageOf(container);
   const props = (container as unknown as ContainerCommandInternals).props;
-  const overrides: _CommandOverrides = { entryPoint: props?.entryPoint, command: props?.command, path: props?.environment?.PATH };
+  const overrides: _CommandOverrides = {
+    entryPoint: props?.entryPoint, command: props?.command, path: props?.environment?.PATH, workingDirectory: props?.workingDirectory,
+  };
   return onAgent(built, overrides) ?? runsCopiedAgent(built, overrides);
 }
 
 /** What aws-cdk-lib keeps private in a container: the entry point and command that replace its image's. */
 interface ContainerCommandInternals {
-  readonly props?: { readonly entryPoint?: unknown; readonly command?: unknown; readonly environment?: { readonly [name: string]: unknown } };
+  readonly props?: {
+    readonly entryPoint?: unknown;
+    readonly command?: unknown;
+    readonly environment?: { readonly [name: string]: unknown };
+    readonly workingDirectory?: unknown;
+  };
 }
 
 /** A container's entry point and command as its task definition sets them (undefined where it sets none). @internal */
@@ -120,6 +127,8 @@ export interface _CommandOverrides {
   readonly command?: unknown;
   /** The PATH its environment sets, which replaces the image's (ECS hands the task's variables to Docker over the image's). */
   readonly path?: unknown;
+  /** The working directory it sets, which replaces the image's WORKDIR. */
+  readonly workingDirectory?: unknown;
 }
 
 /**
@@ -166,7 +175,8 @@ function taskRunsAgent(run: ImageRun | undefined, overrides: _CommandOverrides):
   const words = given.entryPoint !== undefined ? [...given.entryPoint, ...given.command ?? []]
     : given.command !== undefined && run?.entrypoint === undefined ? [AGENT_BINARY, ...given.command] : undefined;
   if (words === undefined) return undefined;
-  return _agentRunAt(words, new Set([AGENT_BINARY, ...run?.paths ?? []]), searchWith(run?.search ?? DEFAULT_PATH, overrides)) >= 0;
+  const paths = new Set([AGENT_BINARY, ...run?.paths ?? []]);
+  return _agentRunAt(words, paths, searchWith(run?.search ?? DEFAULT_PATH, overrides), cwdWith(run?.workdir, overrides)) >= 0;
 }
 
 /** A task's `entryPoint` and `command` where it sets them as words known at synth; undefined where it sets a token. */
@@ -183,6 +193,16 @@ function givenCommand(overrides: _CommandOverrides): { readonly entryPoint?: str
 /** The PATH a container runs its command with: its environment's where it sets one known at synth, else the image's. */
 function searchWith(image: ReadonlyArray<string>, overrides: _CommandOverrides): ReadonlyArray<string> {
   return typeof overrides.path === 'string' && !Token.isUnresolved(overrides.path) ? searchOf(overrides.path) : image;
+}
+
+/**
+ * The working directory a container runs its command in: its `workingDirectory` where it sets one (ECS hands it to Docker
+ * over the image's WORKDIR), known where an absolute path at synth; else the image's. Undefined where not known here.
+ */
+function cwdWith(image: string | undefined, overrides: _CommandOverrides): string | undefined {
+  const given = overrides.workingDirectory;
+  if (given === undefined) return image;
+  return typeof given === 'string' && !Token.isUnresolved(given) && given.startsWith('/') ? path.posix.normalize(given) : undefined;
 }
 
 /**
@@ -207,7 +227,8 @@ function runsCopiedAgent(built: BuiltImage | undefined, overrides: _CommandOverr
   if (entryPoint === undefined && copied.entrypoint?.shell) runs.splice(1);
   // Docker runs the entry point with the CMD (or the command) as its arguments: one program's, read as one command
   // (`ls -l` then the binary lists it). The part holding the word that runs the binary is the one said.
-  let at = _agentRunAt(runs.flatMap(([words]) => words ?? []), copied.paths, searchWith(copied.search, overrides));
+  const all = runs.flatMap(([part]) => part ?? []);
+  let at = _agentRunAt(all, copied.paths, searchWith(copied.search, overrides), cwdWith(copied.workdir, overrides));
   if (at < 0) return undefined;
   const naming = runs.find(([words]) => (at -= (words ?? []).length) < 0)!;
   const base = built.base!.split(UNKNOWN).join('*');
@@ -675,6 +696,8 @@ interface ImageRun {
   readonly paths: ReadonlySet<string>;
   /** The directories of the PATH the image runs its command with, in order (`pathOf`). */
   readonly search: ReadonlyArray<string>;
+  /** The working directory the image runs its command in: the last WORKDIR of the stages built; undefined where not known here. */
+  readonly workdir?: string;
   /** Undefined where the Dockerfile sets none: the base image's, unknown here. */
   readonly entrypoint?: Command;
   readonly cmd?: Command;
@@ -927,10 +950,13 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
   let entrypoint: Command | undefined;
   let cmd: Command | undefined;
   const env = new Environment(build, globals, escape);
+  // A base image's own WORKDIR is not known here (`scratch`'s is `/`).
+  let workdir = stages[chain[0]]?.base === 'scratch' ? '/' : undefined;
   for (const index of chain) {
     let cmdSet = false;
     env.enterStage();
     for (const { instruction, written } of runIn(stages, earlier, index)) {
+      workdir = addWorkdir(instruction, new Set(), workdir);
       const keyword = /^(\S+)\s*/.exec(instruction)![1].toUpperCase();
       const rest = instruction.slice(keyword.length).trim();
       if (keyword === 'ARG') {
@@ -956,7 +982,7 @@ function copiedAgent(stages: ResolvedStage[], earlier: Array<number | undefined>
     }
   }
   const built = carried(chain[chain.length - 1]);
-  const run: ImageRun = { entrypoint, cmd, paths: built?.paths ?? new Set(), search: env.search() };
+  const run: ImageRun = { entrypoint, cmd, paths: built?.paths ?? new Set(), search: env.search(), workdir };
   return { run, ...(copy ? { copied: { ...copy, ...run } } : {}), ...(mounted !== undefined ? { mounted } : {}) };
 }
 

@@ -529,3 +529,55 @@ test('a RUN mounting a stage that holds the agent may copy it into the image: wa
       + 'environment, so that an agent added by hand is found',
   ]]);
 });
+
+describe('a relative path to the program is found in the working directory the command runs in', () => {
+  /** An image on alpine with the agent's binary copied from its image as /opt/bin/agent, then the instructions given. */
+  const AT_OPT = 'FROM alpine:3.20\nCOPY --from=mackerelio/mackerel-container-agent:v0.13.2 /usr/local/bin/mackerel-container-agent /opt/bin/agent\n';
+
+  test('./agent, bin/agent and exec ./agent in a -c script run the binary copied there from the last WORKDIR', () => {
+    // GIVEN the binary copied as /opt/bin/agent (from the agent's image, or from a stage built on it), run by a relative path
+    const stage = 'FROM mackerelio/mackerel-container-agent:v0.13.2 AS agent\nFROM alpine:3.20\nCOPY --from=agent /usr/local/bin/mackerel-container-agent /opt/bin/agent\n';
+    const read = [
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nCMD ["./agent"]\n`),
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nENTRYPOINT ./agent\n`),
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nCMD ["sh", "-c", "echo start; exec ./agent"]\n`),
+      runIn(`${AT_OPT}WORKDIR /tmp\nWORKDIR /opt\nCMD ["bin/agent"]\n`),
+      runIn(`${stage}WORKDIR /opt/bin\nCMD ["./agent"]\n`),
+      runIn('FROM alpine:3.20 AS base\nWORKDIR /opt/bin\nFROM base\nCOPY --from=mackerelio/mackerel-container-agent:v0.13.2 /usr/local/bin/mackerel-container-agent /opt/bin/agent\nCMD ["./agent"]\n'),
+    ];
+    // THEN each runs it
+    expect(read).toEqual([
+      '(CMD ["./agent"])',
+      '(ENTRYPOINT ./agent)',
+      '(CMD ["sh", "-c", "echo start; exec ./agent"])',
+      '(CMD ["bin/agent"])',
+      '(CMD ["./agent"])',
+      '(CMD ["./agent"])',
+    ]);
+  });
+
+  test('a relative path from another WORKDIR, or from one not known, or after a cd, runs no agent', () => {
+    // GIVEN ./agent run where it is not the binary, or where the working directory is not known here
+    const read = [
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nWORKDIR /srv\nCMD ["./agent"]\n`),
+      runIn(`${AT_OPT}CMD ["./agent"]\n`),
+      runIn(`${AT_OPT}WORKDIR $APP_HOME\nCMD ["./agent"]\n`),
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nCMD ["sh", "-c", "cd /srv && exec ./agent"]\n`),
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nCMD ["env", "--chdir=/srv", "./agent"]\n`),
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nCMD ["su", "-", "app", "-c", "exec ./agent"]\n`),
+    ];
+    // THEN none runs it
+    expect(read).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  test('the task\'s workingDirectory replaces the image\'s WORKDIR', () => {
+    // GIVEN ./agent run by images whose WORKDIR is or is not where it is, with the task setting the other
+    const read = [
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nCMD ["./agent"]\n`, { workingDirectory: '/srv' }),
+      runIn(`${AT_OPT}WORKDIR /srv\nCMD ["./agent"]\n`, { workingDirectory: '/opt/bin' }),
+      runIn(`${AT_OPT}WORKDIR /opt/bin\nCMD ["./agent"]\n`, { workingDirectory: Lazy.string({ produce: () => '/opt/bin' }) }),
+    ];
+    // THEN only the task's directory holding it runs it; one known only at deploy time is not known here
+    expect(read).toEqual([undefined, '(CMD ["./agent"])', undefined]);
+  });
+});
