@@ -233,12 +233,15 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
     } else if (c === '$' && script.startsWith('${', i) && defaulting.test(script.slice(i, i + 16))) {
       const [opening, n, colon, operator] = defaulting.exec(script.slice(i, i + 16))!;
       const close = closingBrace(script, i + opening.length);
-      const value = n === '0' ? name : args[Number(n) - 1];
+      const list = n === '@' || n === '*';
+      const value = list ? args.join(' ') : n === '0' ? name : args[Number(n) - 1];
       const set = value !== undefined && (colon === '' || value !== '');
       const quoted = inQuotes();
       const wrap = (text: string) => quoted ? `${top()}${text}${top()}` : text;
       if (operator === '-' ? set : !set) {
-        out += operator === '-' ? wrap(quote(value)) : '';
+        // `"${@:-word}"` is each parameter a word, as `"$@"` is; `"${*:-word}"` one word of them all.
+        const words = list && !(quoted && n === '*') ? all : quote(value);
+        out += operator === '-' ? wrap(words) : '';
         i = Math.min(close, script.length - 1);
       } else if (closes.length >= MAX_WORD_DEPTH) {
         // Deeper, each word's `}` would be sought through the rest of the script again: put in as written.
@@ -268,8 +271,11 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
 /** How many default words in one another (`${1:-${2:-word}}`) are read in place; deeper ones are put in as written. */
 const MAX_WORD_DEPTH = 8;
 
-/** `${N:-`, `${N-`, `${N:+`, `${N+`: a positional parameter's default or alternative word. */
-const defaulting = /^\$\{(\d+)(:?)([-+])/;
+/**
+ * `${N:-`, `${N-`, `${N:+`, `${N+`: a positional parameter's default or alternative word; `${@:-` and `${*:-` (with the
+ * colon only: without it, bash takes none given as unset and dash as set) the parameters' all together, none or all empty.
+ */
+const defaulting = /^\$\{(\d+(?=:?[-+])|[@*](?=:[-+]))(:?)([-+])/;
 
 /** Where the `}` closing a `${` whose word starts at `from` is: past nested `${...}`, quotes and escapes; the end if none. */
 function closingBrace(script: string, from: number): number {

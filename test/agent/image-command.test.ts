@@ -581,3 +581,17 @@ describe('a relative path to the program is found in the working directory the c
     expect(read).toEqual([undefined, '(CMD ["./agent"])', undefined]);
   });
 });
+
+test('"${@:-word}" and ${*:-word} in a -c script are the word where no parameter is given, else the parameters', () => {
+  const run = (script: string, ...args: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
+  // GIVEN scripts exec-ing the parameters, with the agent's binary as their default word, given none or the app
+  expect([
+    run('exec "${@:-mackerel-container-agent}"', 'sh'),
+    run('exec ${*:-mackerel-container-agent}', 'sh'),
+    run('exec "${@:-mackerel-container-agent}"', 'sh', ''),
+    run('exec "${@:-mackerel-container-agent}"', 'sh', '/app/server', '--port=80'),
+    run('exec ${*:-mackerel-container-agent}', 'sh', '/app/server'),
+    run('exec "${@:+mackerel-container-agent}" /app/server', 'sh'),
+    run('exec /app/server "${@:+x}"', 'sh', AGENT),
+  ]).toEqual([true, true, true, false, false, false, false]);
+});
