@@ -1,12 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lazy } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, test } from 'vitest';
 import { fargateTask } from './_fixture';
 import { MackerelContainerAgent } from '../../src/agent';
+import { _cfnAgentOf } from '../../src/agent/_cfn-agent';
 import { _builtOnAgent } from '../../src/agent/_image-source';
 
 /** An image on alpine copying the agent's binary from its image into /usr/local/bin, then the instructions given. */
@@ -594,4 +596,22 @@ test('"${@:-word}" and ${*:-word} in a -c script are the word where no parameter
     run('exec "${@:+mackerel-container-agent}" /app/server', 'sh'),
     run('exec /app/server "${@:+x}"', 'sh', AGENT),
   ]).toEqual([true, true, true, false, false, false, false]);
+});
+
+describe('an L1 container\'s WorkingDirectory replaces the image\'s WORKDIR', () => {
+  test('./agent in a CfnTaskDefinition built from a Dockerfile is the agent only where its workingDirectory holds it', () => {
+    // GIVEN the binary copied as /opt/bin/agent in an image whose WORKDIR is /srv, run as ./agent by CfnTaskDefinitions
+    const directory = dockerfileIn('FROM alpine:3.20\nCOPY --from=mackerelio/mackerel-container-agent:v0.13.2 '
+      + '/usr/local/bin/mackerel-container-agent /opt/bin/agent\nWORKDIR /srv\nCMD ["./agent"]\n');
+    const stack = new Stack();
+    const image = new ecrAssets.DockerImageAsset(stack, 'App', { directory }).imageUri;
+    const l1 = (id: string, workingDirectory?: string) => new ecs.CfnTaskDefinition(stack, id, {
+      containerDefinitions: [{ name: 'app', image, ...(workingDirectory ? { workingDirectory } : {}) }],
+    });
+    const inBin = l1('InBin', '/opt/bin');
+    const inSrv = l1('InSrv');
+    const elsewhere = l1('Elsewhere', '/tmp');
+    // THEN only the container whose working directory is /opt/bin runs it
+    expect([inBin, inSrv, elsewhere].map((task) => _cfnAgentOf(task).agent !== undefined)).toEqual([true, false, false]);
+  });
 });
