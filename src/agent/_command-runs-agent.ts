@@ -303,13 +303,36 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number): boole
   // After a `cd` (or pushd, popd) the script's working directory is no longer the one it started in: not known here.
   let at = reading;
   return shellCommands(script).some((words) => {
-    if (CHANGES_DIRECTORY.has(words.find((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word)) ?? '')) at = elsewhere(reading);
+    if (changesScriptDirectory(words)) at = elsewhere(reading);
     return runsAgentAt(words, 0, at, depth, 0) >= 0;
   });
 }
 
+/** How many evals in one another `changesScriptDirectory` reads. */
+const MAX_EVAL_DEPTH = 4;
+
 /** The shell's builtins that change its working directory. */
 const CHANGES_DIRECTORY = new Set(['cd', 'pushd', 'popd']);
+
+/**
+ * Whether a command of a script changes the shell's working directory: `cd` (pushd, popd) as it is, run through the
+ * builtins that run a builtin (`command cd`, `builtin cd`), or in the words `eval` reads as a script (`eval 'cd /srv'`).
+ */
+function changesScriptDirectory(words: ReadonlyArray<string>, evals = 0): boolean {
+  let i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
+  if (i < 0) return false;
+  while (words[i] === 'command' || words[i] === 'builtin') {
+    i++;
+    for (; words[i]?.startsWith('-') && words[i] !== '-'; i++) {
+      if (words[i] === '--') { i++; break; }
+      // `command -v cd` (-V) only says what cd is.
+      if (/^-[^-]*[vV]/.test(words[i])) return false;
+    }
+  }
+  // An eval in eval past MAX_EVAL_DEPTH is taken as changing it: not read again and again.
+  if (words[i] === 'eval') return evals >= MAX_EVAL_DEPTH || shellCommands(words.slice(i + 1).join(' ')).some((inner) => changesScriptDirectory(inner, evals + 1));
+  return CHANGES_DIRECTORY.has(words[i] ?? '');
+}
 
 /** A reading of a command run in a working directory not known here. */
 function elsewhere(reading: Reading): Reading {

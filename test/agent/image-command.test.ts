@@ -598,6 +598,36 @@ test('"${@:-word}" and ${*:-word} in a -c script are the word where no parameter
   ]).toEqual([true, true, true, false, false, false, false]);
 });
 
+describe('a cd the script runs through a builtin, or in words it evals, leaves the working directory not known', () => {
+  const AT_OPT = 'FROM alpine:3.20\nCOPY --from=mackerelio/mackerel-container-agent:v0.13.2 /usr/local/bin/mackerel-container-agent /opt/bin/agent\nWORKDIR /opt/bin\n';
+
+  test('command cd, builtin cd and eval cd before ./agent run no agent', () => {
+    // GIVEN ./agent run after a cd to /srv the shell runs as a builtin, or reads from eval's words
+    const read = [
+      runIn(`${AT_OPT}CMD ["sh", "-c", "command cd /srv; exec ./agent"]\n`),
+      runIn(`${AT_OPT}CMD ["bash", "-c", "builtin cd /srv && exec ./agent"]\n`),
+      runIn(`${AT_OPT}CMD ["sh", "-c", "command -p cd /srv; exec ./agent"]\n`),
+      runIn(`${AT_OPT}CMD ["sh", "-c", "eval cd /srv; exec ./agent"]\n`),
+      runIn(`${AT_OPT}CMD ["sh", "-c", "eval 'cd /srv'; exec ./agent"]\n`),
+    ];
+    // THEN none is taken for the binary in /opt/bin
+    expect(read).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  test('command and eval not changing the directory leave ./agent found', () => {
+    // GIVEN builtins and an eval that run no cd before ./agent
+    const read = [
+      runIn(`${AT_OPT}CMD ["sh", "-c", "command -v cd; exec ./agent"]\n`),
+      runIn(`${AT_OPT}CMD ["sh", "-c", "eval 'echo cd'; exec ./agent"]\n`),
+    ];
+    // THEN each runs it
+    expect(read).toEqual([
+      '(CMD ["sh", "-c", "command -v cd; exec ./agent"])',
+      '(CMD ["sh", "-c", "eval \'echo cd\'; exec ./agent"])',
+    ]);
+  });
+});
+
 describe('an L1 container\'s WorkingDirectory replaces the image\'s WORKDIR', () => {
   test('./agent in a CfnTaskDefinition built from a Dockerfile is the agent only where its workingDirectory holds it', () => {
     // GIVEN the binary copied as /opt/bin/agent in an image whose WORKDIR is /srv, run as ./agent by CfnTaskDefinitions
