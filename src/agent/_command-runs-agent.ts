@@ -540,6 +540,13 @@ class ShellSplitter {
         while ('<>&|-'.includes(s[this.i + 1] ?? ' ')) this.i++;
         // `<<` and `<<-` open a heredoc (`<<<` is a here-string): its body, the lines after this one, is the command's input.
         const written = s.slice(operator, this.i + 1);
+        if (written === '<&-' || written === '>&-') {
+          // `<&-` and `>&-` close the descriptor and take no word: a closed input gives the command nothing, a closed output passes nothing on.
+          if (fd === 0) STDIN_FROM.set(this.words, 'other');
+          if (fd === 1) STDOUT_REDIRECTED.add(this.words);
+          this.redirection = undefined;
+          continue;
+        }
         this.heredoc = written === '<<' || written === '<<-' ? { chomp: written === '<<-' } : undefined;
         this.redirected = true;
       } else if (c === ')' && closing === ')' && parens === 0) {

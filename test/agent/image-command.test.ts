@@ -504,6 +504,22 @@ test('a shell reads the last redirection of its input, over a pipe; a command wr
   ]).toEqual([true, true, true, true]);
 });
 
+test('a shell whose input is closed (`<&-`) runs nothing it was given; a closed descriptor takes no word from the command', () => {
+  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
+  // GIVEN shells given the agent by a heredoc or a pipe, whose standard input is then closed, and echo's output closed
+  expect([
+    run('sh <<EOF 0<&-\nexec mackerel-container-agent\nEOF'),
+    run("echo 'exec mackerel-container-agent' | sh <&-"),
+    run("echo 'exec mackerel-container-agent' >&- | sh"),
+  ]).toEqual([false, false, false]);
+  // ... and the agent run after a closed descriptor, and a shell whose input is closed before its heredoc
+  expect([
+    run('exec 2>&- mackerel-container-agent'),
+    run('exec <&- mackerel-container-agent'),
+    run('sh 0<&- <<EOF\nexec mackerel-container-agent\nEOF'),
+  ]).toEqual([true, true, true]);
+});
+
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
   // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
   const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
