@@ -486,7 +486,7 @@ class ShellSplitter {
   /** Whether the redirection whose target is read is a heredoc's (`<<`, `<<-`), and whether it strips tabs. */
   private heredoc: { readonly chomp: boolean } | undefined;
   /** The file descriptor the redirection whose target is read redirects, and whether for reading. */
-  private redirection: { readonly fd: number; readonly input: boolean } | undefined;
+  private redirection: { readonly fd: number; readonly input: boolean; readonly duplicate?: boolean } | undefined;
   /**
    * The heredocs opened on the line at hand: their ending words, the command (its words) whose input each is, and whether
    * they are its standard input (not `3<<EOF`).
@@ -535,7 +535,6 @@ class ShellSplitter {
         const fd = this.word !== undefined && /^\d+$/.test(this.word) ? Number(this.word) : c === '<' ? 0 : 1;
         if (this.word !== undefined && /^\d+$/.test(this.word)) this.word = undefined;
         this.endWord();
-        this.redirection = { fd, input: c === '<' };
         const operator = this.i;
         while ('<>&|-'.includes(s[this.i + 1] ?? ' ')) this.i++;
         // `<<` and `<<-` open a heredoc (`<<<` is a here-string): its body, the lines after this one, is the command's input.
@@ -544,10 +543,10 @@ class ShellSplitter {
           // `<&-` and `>&-` close the descriptor and take no word: a closed input gives the command nothing, a closed output passes nothing on.
           if (fd === 0) STDIN_FROM.set(this.words, 'other');
           if (fd === 1) STDOUT_REDIRECTED.add(this.words);
-          this.redirection = undefined;
           continue;
         }
         this.heredoc = written === '<<' || written === '<<-' ? { chomp: written === '<<-' } : undefined;
+        this.redirection = { fd, input: c === '<', duplicate: written === '<&' };
         this.redirected = true;
       } else if (c === ')' && closing === ')' && parens === 0) {
         this.endCommand();
@@ -645,7 +644,9 @@ class ShellSplitter {
     if (!this.redirected) this.words.push(this.word);
     const stdin = this.redirection?.input === true && this.redirection.fd === 0;
     if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words, stdin });
-    if (this.redirected && stdin) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : 'other');
+    // `<&0` duplicates the standard input onto itself: it stays what it was (the pipe, the heredoc).
+    const itself = this.redirection?.duplicate === true && this.word === '0';
+    if (this.redirected && stdin && !itself) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : 'other');
     if (this.redirected && this.redirection?.input === false && this.redirection.fd === 1) STDOUT_REDIRECTED.add(this.words);
     this.redirected = false;
     this.redirection = undefined;

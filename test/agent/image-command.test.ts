@@ -520,6 +520,21 @@ test('a shell whose input is closed (`<&-`) runs nothing it was given; a closed 
   ]).toEqual([true, true, true]);
 });
 
+test('a shell whose input is duplicated from itself (`<&0`) still reads the pipe or the heredoc; from another descriptor, neither', () => {
+  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
+  // GIVEN shells given the agent over a pipe or by a heredoc, whose standard input is then duplicated from itself
+  expect([
+    run("echo 'exec mackerel-container-agent' | sh <&0"),
+    run("echo 'exec mackerel-container-agent' | sh 0<&0"),
+    run('sh <<EOF <&0\nexec mackerel-container-agent\nEOF'),
+  ]).toEqual([true, true, true]);
+  // ... and from another descriptor
+  expect([
+    run("echo 'exec mackerel-container-agent' | sh <&3"),
+    run('sh <<EOF 0<&3\nexec mackerel-container-agent\nEOF'),
+  ]).toEqual([false, false]);
+});
+
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
   // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
   const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
