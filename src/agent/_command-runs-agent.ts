@@ -379,9 +379,12 @@ const HEREDOC_BODIES = new WeakMap<string[], string[]>();
 
 /**
  * The last redirection of a simple command's standard input (`<file`, `<<EOF`, `<<<word`, `0<&3`), which replaces the ones
- * before it and the pipe: `heredoc` its last heredoc's body, `other` any other.
+ * before it and the pipe: `heredoc` its last heredoc's body, `string` its here-string's word (`HERE_STRINGS`), `other` any other.
  */
-const STDIN_FROM = new WeakMap<string[], 'heredoc' | 'other'>();
+const STDIN_FROM = new WeakMap<string[], 'heredoc' | 'string' | 'other'>();
+
+/** The word of a simple command's last here-string (`<<<word`), where that is its standard input. */
+const HERE_STRINGS = new WeakMap<string[], string>();
 
 /** The simple commands whose standard output is redirected (`>file`, `>&2`, `1>>log`): they write nothing into a pipe. */
 const STDOUT_REDIRECTED = new WeakSet<string[]>();
@@ -392,6 +395,8 @@ function inputOf(from: string[], to: string[]): void {
   if (bodies !== undefined) HEREDOC_BODIES.set(to, bodies);
   const stdin = STDIN_FROM.get(from);
   if (stdin !== undefined) STDIN_FROM.set(to, stdin);
+  const text = HERE_STRINGS.get(from);
+  if (text !== undefined) HERE_STRINGS.set(to, text);
   const source = PIPED_FROM.get(from);
   if (source !== undefined) PIPED_FROM.set(to, source);
 }
@@ -403,6 +408,7 @@ function inputOf(from: string[], to: string[]): void {
 function givenInput(words: string[], hops: number): string[] {
   const stdin = STDIN_FROM.get(words);
   if (stdin === 'heredoc') return (HEREDOC_BODIES.get(words) ?? []).slice(-1);
+  if (stdin === 'string') return [HERE_STRINGS.get(words) ?? ''];
   return stdin === 'other' ? [] : pipedInto(words, hops);
 }
 
@@ -486,7 +492,7 @@ class ShellSplitter {
   /** Whether the redirection whose target is read is a heredoc's (`<<`, `<<-`), and whether it strips tabs. */
   private heredoc: { readonly chomp: boolean } | undefined;
   /** The file descriptor the redirection whose target is read redirects, and whether for reading. */
-  private redirection: { readonly fd: number; readonly input: boolean; readonly duplicate?: boolean } | undefined;
+  private redirection: { readonly fd: number; readonly input: boolean; readonly duplicate?: boolean; readonly string?: boolean } | undefined;
   /**
    * The heredocs opened on the line at hand: their ending words, the command (its words) whose input each is, and whether
    * they are its standard input (not `3<<EOF`).
@@ -546,7 +552,7 @@ class ShellSplitter {
           continue;
         }
         this.heredoc = written === '<<' || written === '<<-' ? { chomp: written === '<<-' } : undefined;
-        this.redirection = { fd, input: c === '<', duplicate: written === '<&' };
+        this.redirection = { fd, input: c === '<', duplicate: written === '<&', string: written === '<<<' };
         this.redirected = true;
       } else if (c === ')' && closing === ')' && parens === 0) {
         this.endCommand();
@@ -646,7 +652,9 @@ class ShellSplitter {
     if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words, stdin });
     // `<&0` duplicates the standard input onto itself: it stays what it was (the pipe, the heredoc).
     const itself = this.redirection?.duplicate === true && this.word === '0';
-    if (this.redirected && stdin && !itself) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : 'other');
+    const string = this.redirection?.string === true;
+    if (this.redirected && stdin && !itself) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : string ? 'string' : 'other');
+    if (this.redirected && stdin && string) HERE_STRINGS.set(this.words, this.word);
     if (this.redirected && this.redirection?.input === false && this.redirection.fd === 1) STDOUT_REDIRECTED.add(this.words);
     this.redirected = false;
     this.redirection = undefined;

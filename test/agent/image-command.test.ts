@@ -535,6 +535,23 @@ test('a shell whose input is duplicated from itself (`<&0`) still reads the pipe
   ]).toEqual([false, false]);
 });
 
+test("a shell whose input is a here-string (`<<<'...'`) runs its word as its script, where it is the last redirection of its input", () => {
+  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
+  // GIVEN shells given the agent by a here-string, last of their input
+  expect([
+    run("bash <<<'exec mackerel-container-agent'"),
+    run('echo true | bash <<<"exec mackerel-container-agent"'),
+    run("bash <<EOF <<<'exec mackerel-container-agent'\nexec /app/server\nEOF"),
+  ]).toEqual([true, true, true]);
+  // ... and a here-string not running it, or replaced by a later redirection, or on another descriptor
+  expect([
+    run("echo 'exec mackerel-container-agent' | bash <<<'true'"),
+    run("bash <<<'exec mackerel-container-agent' </dev/null"),
+    run("bash <<<'exec mackerel-container-agent' <<EOF\nexec /app/server\nEOF"),
+    run("bash 3<<<'exec mackerel-container-agent'"),
+  ]).toEqual([false, false, false, false]);
+});
+
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
   // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
   const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
