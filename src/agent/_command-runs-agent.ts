@@ -501,6 +501,9 @@ class ShellSplitter {
   /** The command before a `|`, whose output the next command takes as its input. */
   private piped: string[] | undefined;
   private last: string[] | undefined;
+  /** How many commands have ended (a group's closing `}` not counted), and that count at the first command of each group open. */
+  private ended = 0;
+  private groups: number[] = [];
   private i = 0;
 
   constructor(private readonly script: string, private readonly depth: number, closing?: string) {
@@ -694,7 +697,16 @@ class ShellSplitter {
     if (this.words.length > 0) {
       if (this.piped !== undefined) PIPED_FROM.set(this.words, this.piped);
       this.piped = undefined;
-      this.last = this.words;
+      if (this.words.length === 1 && this.words[0] === '}') {
+        // A group's output is its commands': known here where it holds one command (`{ echo ...; } | sh`), and its output
+        // is not redirected as a whole; else the group's, which gives nothing known.
+        const opened = this.groups.pop();
+        if (opened !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
+      } else {
+        this.ended++;
+        for (let k = 0; this.words[k] === '{'; k++) this.groups.push(this.ended);
+        this.last = this.words;
+      }
     }
     this.words = [];
   }

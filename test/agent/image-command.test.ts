@@ -552,6 +552,21 @@ test("a shell whose input is a here-string (`<<<'...'`) runs its word as its scr
   ]).toEqual([false, false, false, false]);
 });
 
+test('a group of one command (`{ ...; }`) piped into a shell gives it that command\'s output; of more, or redirected, none known', () => {
+  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
+  // GIVEN a shell given the output of a group holding one echo of the agent, nested or not
+  expect([
+    run("{ echo 'exec mackerel-container-agent'; } | sh"),
+    run("{ { echo 'exec mackerel-container-agent'; }; } | sh"),
+  ]).toEqual([true, true]);
+  // ... and of a group whose output goes to a file, or holding another command after the echo (whose output is not known)
+  expect([
+    run("{ echo 'exec mackerel-container-agent'; } >/dev/null | sh"),
+    run("{ echo 'exec mackerel-container-agent'; } >&- | sh"),
+    run("{ echo 'exit 0'; echo 'exec mackerel-container-agent'; } | sh"),
+  ]).toEqual([false, false, false]);
+});
+
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
   // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
   const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
