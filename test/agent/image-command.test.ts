@@ -28,6 +28,11 @@ function runIn(text: string, options: Partial<ecs.ContainerDefinitionOptions> = 
   return _builtOnAgent(container)?.replace(/^.* and running it /, '');
 }
 
+/** Whether the image runs the agent when its CMD is `sh -c script` with `args` after the script. */
+function scriptRuns(script: string, ...args: string[]): boolean {
+  return runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
+}
+
 describe('a command run through a wrapper is judged by the command the wrapper runs', () => {
   test('a wrapper running a program that only lists, reads or hashes the binary runs no agent, its own options and operands skipped', () => {
     // GIVEN wrappers, as their documented syntax reads their options and operands, running ls, cat, stat or sha256sum on the binary
@@ -257,61 +262,58 @@ describe('a shell runs the script of its -c, with the words after it as its $0, 
 });
 
 test('a -c script\'s positional parameters in double quotes are the words given, and none is in single quotes', () => {
-  const run = (script: string, ...args: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
   // GIVEN scripts exec-ing the binary given as "$1", "${1}", "$0", or inside a longer double-quoted word
   expect([
-    run('exec "$1"', 'sh', 'mackerel-container-agent'),
-    run('exec "${1}" -conf /etc/agent.yml', 'sh', AGENT),
-    run('exec "$0"', AGENT),
-    run('set -- "$@"; exec "$@"', 'sh', 'mackerel-container-agent'),
+    scriptRuns('exec "$1"', 'sh', 'mackerel-container-agent'),
+    scriptRuns('exec "${1}" -conf /etc/agent.yml', 'sh', AGENT),
+    scriptRuns('exec "$0"', AGENT),
+    scriptRuns('set -- "$@"; exec "$@"', 'sh', 'mackerel-container-agent'),
   ]).toEqual([true, true, true, true]);
   // ... and scripts only printing it, or naming the parameter in single quotes (no expansion there)
   expect([
-    run('echo "running $1"', 'sh', 'mackerel-container-agent'),
-    run("exec '$1'", 'sh', 'mackerel-container-agent'),
+    scriptRuns('echo "running $1"', 'sh', 'mackerel-container-agent'),
+    scriptRuns("exec '$1'", 'sh', 'mackerel-container-agent'),
   ]).toEqual([false, false]);
 });
 
 test('a -c script\'s quotes in a command substitution and in a comment are read as the shell reads them', () => {
-  const run = (script: string, ...args: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
   // GIVEN an app given '$1' in single quotes after a comment holding an apostrophe: the shell expands nothing there
-  expect(run("# it's the app\n/app/run '$1'", 'sh', 'mackerel-container-agent')).toBe(false);
+  expect(scriptRuns("# it's the app\n/app/run '$1'", 'sh', 'mackerel-container-agent')).toBe(false);
   // ... and "$1" in double quotes opened in a command substitution, or after a comment or a substitution holding a quote
   expect([
-    run('x="$(exec "$1")"', 'sh', 'mackerel-container-agent'),
-    run("# it's\nexec \"$1\"", 'sh', 'mackerel-container-agent'),
-    run('echo "$(echo \'a"b\')"; exec "$1"', 'sh', 'mackerel-container-agent'),
+    scriptRuns('x="$(exec "$1")"', 'sh', 'mackerel-container-agent'),
+    scriptRuns("# it's\nexec \"$1\"", 'sh', 'mackerel-container-agent'),
+    scriptRuns('echo "$(echo \'a"b\')"; exec "$1"', 'sh', 'mackerel-container-agent'),
   ]).toEqual([true, true, true]);
 });
 
 test('a -c script\'s $\'...\' quoting, positional parameters\' default words and backquotes in double quotes are expanded as the shell does', () => {
-  const run = (script: string, ...args: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
   // GIVEN the binary named in $'...' (its escapes read), as the default word of an unset or empty $1 or the alternative of a set
   // one, given as $1 to a parameter whose default is another program, and run by $1 in backquotes within double quotes
   expect([
-    run("exec $'mackerel-container-agent'"),
-    run("exec $'mackerel\\x2dcontainer-agent'"),
-    run('exec "${1:-mackerel-container-agent}"'),
-    run('exec "${1:-mackerel-container-agent}"', 'sh', ''),
-    run('exec "${1+mackerel-container-agent}"', 'sh', ''),
-    run('exec ${1:-/app/server}', 'sh', 'mackerel-container-agent'),
-    run('x="`exec $1`"', 'sh', 'mackerel-container-agent'),
-    run('x="`exec \\"$1\\"`"', 'sh', 'mackerel-container-agent'),
-    run("echo $'it\\'s'; exec \"$1\"", 'sh', 'mackerel-container-agent'),
+    scriptRuns("exec $'mackerel-container-agent'"),
+    scriptRuns("exec $'mackerel\\x2dcontainer-agent'"),
+    scriptRuns('exec "${1:-mackerel-container-agent}"'),
+    scriptRuns('exec "${1:-mackerel-container-agent}"', 'sh', ''),
+    scriptRuns('exec "${1+mackerel-container-agent}"', 'sh', ''),
+    scriptRuns('exec ${1:-/app/server}', 'sh', 'mackerel-container-agent'),
+    scriptRuns('x="`exec $1`"', 'sh', 'mackerel-container-agent'),
+    scriptRuns('x="`exec \\"$1\\"`"', 'sh', 'mackerel-container-agent'),
+    scriptRuns("echo $'it\\'s'; exec \"$1\"", 'sh', 'mackerel-container-agent'),
     // the parameters of the word expanded in turn: the old `${1+"$@"}`, another parameter, another default
-    run('exec ${1+"$@"}', 'sh', 'mackerel-container-agent'),
-    run('exec "${1:-$2}"', 'sh', '', 'mackerel-container-agent'),
-    run('exec ${1:-${2:-mackerel-container-agent}}'),
+    scriptRuns('exec ${1+"$@"}', 'sh', 'mackerel-container-agent'),
+    scriptRuns('exec "${1:-$2}"', 'sh', '', 'mackerel-container-agent'),
+    scriptRuns('exec ${1:-${2:-mackerel-container-agent}}'),
   ]).toEqual([true, true, true, true, true, true, true, true, true, true, true, true]);
   // ... and the default word where $1 is set (not empty, with the colon), the alternative where it is not, and $1 only printed
   expect([
-    run('exec "${1:-mackerel-container-agent}"', 'sh', '/app/server'),
-    run('exec "${1-mackerel-container-agent}"', 'sh', ''),
-    run('exec "${1:+mackerel-container-agent}" /app/server', 'sh', ''),
-    run('x="`echo $1`"', 'sh', 'mackerel-container-agent'),
-    run("echo $'it\\'s'; echo \"$1\"", 'sh', 'mackerel-container-agent'),
-    run('exec "${1:-$2}"', 'sh', '/app/server', 'mackerel-container-agent'),
-    run('exec ${1:-${2:-mackerel-container-agent}}', 'sh', '', '/app/server'),
+    scriptRuns('exec "${1:-mackerel-container-agent}"', 'sh', '/app/server'),
+    scriptRuns('exec "${1-mackerel-container-agent}"', 'sh', ''),
+    scriptRuns('exec "${1:+mackerel-container-agent}" /app/server', 'sh', ''),
+    scriptRuns('x="`echo $1`"', 'sh', 'mackerel-container-agent'),
+    scriptRuns("echo $'it\\'s'; echo \"$1\"", 'sh', 'mackerel-container-agent'),
+    scriptRuns('exec "${1:-$2}"', 'sh', '/app/server', 'mackerel-container-agent'),
+    scriptRuns('exec ${1:-${2:-mackerel-container-agent}}', 'sh', '', '/app/server'),
   ]).toEqual([false, false, false, false, false, false, false]);
 });
 
@@ -442,128 +444,121 @@ test('a WORKDIR written with a trailing slash is a directory a COPY puts the bin
 });
 
 test('a heredoc\'s body in a script is the input of its command, not commands; a shell given it runs it', () => {
-  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
   // GIVEN scripts writing the binary's name through heredocs (plain, tab-stripped with a quoted ending word), then running the app
   expect([
-    run('cat <<EOF\nmackerel-container-agent\nEOF\nexec /app/server'),
-    run("cat <<-'END' > /etc/motd\n\tmackerel-container-agent\n\tEND\nexec /app/server"),
+    scriptRuns('cat <<EOF\nmackerel-container-agent\nEOF\nexec /app/server'),
+    scriptRuns("cat <<-'END' > /etc/motd\n\tmackerel-container-agent\n\tEND\nexec /app/server"),
   ]).toEqual([false, false]);
   // ... and a heredoc given to a shell running the binary, and a script running it after a heredoc
   expect([
-    run('sh <<EOF\nexec mackerel-container-agent\nEOF'),
-    run('cat <<EOF >/tmp/x\nhello\nEOF\nexec mackerel-container-agent'),
+    scriptRuns('sh <<EOF\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('cat <<EOF >/tmp/x\nhello\nEOF\nexec mackerel-container-agent'),
   ]).toEqual([true, true]);
 });
 
 test('a script piped into a shell is a script it runs: echo\'s words, printf\'s output, a heredoc given to cat', () => {
-  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
   // GIVEN a shell reading its input (no -c, no script file, or -s) from echo, printf, cat's heredoc, or through cat and tee,
   // also as the shell sudo or su runs
   expect([
-    run('echo exec mackerel-container-agent | sh'),
-    run("echo 'exec mackerel-container-agent' | bash -s"),
-    run("printf 'exec %s\\n' mackerel-container-agent | sh -s -- x"),
-    run('cat <<EOF | sh\nexec mackerel-container-agent\nEOF'),
-    run('echo exec mackerel-container-agent | cat | tee /tmp/log | sh'),
-    run('echo exec mackerel-container-agent | sudo -u app sh'),
-    run('echo exec mackerel-container-agent | su app'),
+    scriptRuns('echo exec mackerel-container-agent | sh'),
+    scriptRuns("echo 'exec mackerel-container-agent' | bash -s"),
+    scriptRuns("printf 'exec %s\\n' mackerel-container-agent | sh -s -- x"),
+    scriptRuns('cat <<EOF | sh\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('echo exec mackerel-container-agent | cat | tee /tmp/log | sh'),
+    scriptRuns('echo exec mackerel-container-agent | sudo -u app sh'),
+    scriptRuns('echo exec mackerel-container-agent | su app'),
   ]).toEqual([true, true, true, true, true, true, true]);
   // ... and the same text not piped into the shell (after `;` or `||`), piped into a program that is no shell, or printed by
   // echo to a shell given a -c script; a heredoc of a command that ended before a shell on its line, given to that command; and
   // a heredoc replaced as the input by the next one given the same command
   expect([
-    run('echo exec mackerel-container-agent; sh'),
-    run('echo exec mackerel-container-agent || sh'),
-    run('echo exec mackerel-container-agent | grep agent'),
-    run("echo exec mackerel-container-agent | sh -c 'cat >/dev/null'"),
-    run('cat <<EOF >/tmp/x; sh\nexec mackerel-container-agent\nEOF'),
-    run('tee /tmp/log <<A <<B | sh\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
+    scriptRuns('echo exec mackerel-container-agent; sh'),
+    scriptRuns('echo exec mackerel-container-agent || sh'),
+    scriptRuns('echo exec mackerel-container-agent | grep agent'),
+    scriptRuns("echo exec mackerel-container-agent | sh -c 'cat >/dev/null'"),
+    scriptRuns('cat <<EOF >/tmp/x; sh\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('tee /tmp/log <<A <<B | sh\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
   ]).toEqual([false, false, false, false, false, false]);
 });
 
 test('a shell reads the last redirection of its input, over a pipe; a command writing to a file, or xargs, pipes it nothing', () => {
-  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
   // GIVEN a shell whose input is the second of two heredocs, a file or a heredoc given over a pipe, and a pipe from echo or cat
   // writing the script to a file or to standard error, or into xargs (which reads it as the words of the command it runs)
   expect([
-    run('sh <<A <<B\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
-    run('echo exec mackerel-container-agent | sh </dev/null'),
-    run('cat <<A | sh <<B\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
-    run('sh <<EOF 3<<X\nexec /app/server\nEOF\nexec mackerel-container-agent\nX'),
-    run('echo exec mackerel-container-agent >/tmp/run.sh | sh'),
-    run('cat <<EOF >&2 | sh\nexec mackerel-container-agent\nEOF'),
-    run('echo mackerel-container-agent | xargs sh'),
+    scriptRuns('sh <<A <<B\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
+    scriptRuns('echo exec mackerel-container-agent | sh </dev/null'),
+    scriptRuns('cat <<A | sh <<B\nexec mackerel-container-agent\nA\nexec /app/server\nB'),
+    scriptRuns('sh <<EOF 3<<X\nexec /app/server\nEOF\nexec mackerel-container-agent\nX'),
+    scriptRuns('echo exec mackerel-container-agent >/tmp/run.sh | sh'),
+    scriptRuns('cat <<EOF >&2 | sh\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('echo mackerel-container-agent | xargs sh'),
   ]).toEqual([false, false, false, false, false, false, false]);
   // ... and the same shells whose last input is the heredoc running the binary, or given it over a pipe whatever the other
   // file descriptors redirected
   expect([
-    run('sh <<A <<B\nexec /app/server\nA\nexec mackerel-container-agent\nB'),
-    run('sh </dev/null <<EOF\nexec mackerel-container-agent\nEOF'),
-    run('echo exec mackerel-container-agent 2>/dev/null | sh 2>&1'),
-    run('sh 3</dev/null <<EOF 2>/dev/null\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('sh <<A <<B\nexec /app/server\nA\nexec mackerel-container-agent\nB'),
+    scriptRuns('sh </dev/null <<EOF\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('echo exec mackerel-container-agent 2>/dev/null | sh 2>&1'),
+    scriptRuns('sh 3</dev/null <<EOF 2>/dev/null\nexec mackerel-container-agent\nEOF'),
   ]).toEqual([true, true, true, true]);
 });
 
 test('a shell whose input is closed (`<&-`) runs nothing it was given; a closed descriptor takes no word from the command', () => {
-  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
   // GIVEN shells given the agent by a heredoc or a pipe, whose standard input is then closed, and echo's output closed
   expect([
-    run('sh <<EOF 0<&-\nexec mackerel-container-agent\nEOF'),
-    run("echo 'exec mackerel-container-agent' | sh <&-"),
-    run("echo 'exec mackerel-container-agent' >&- | sh"),
+    scriptRuns('sh <<EOF 0<&-\nexec mackerel-container-agent\nEOF'),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh <&-"),
+    scriptRuns("echo 'exec mackerel-container-agent' >&- | sh"),
   ]).toEqual([false, false, false]);
   // ... and the agent run after a closed descriptor, and a shell whose input is closed before its heredoc
   expect([
-    run('exec 2>&- mackerel-container-agent'),
-    run('exec <&- mackerel-container-agent'),
-    run('sh 0<&- <<EOF\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('exec 2>&- mackerel-container-agent'),
+    scriptRuns('exec <&- mackerel-container-agent'),
+    scriptRuns('sh 0<&- <<EOF\nexec mackerel-container-agent\nEOF'),
   ]).toEqual([true, true, true]);
 });
 
 test('a shell whose input is duplicated from itself (`<&0`) still reads the pipe or the heredoc; from another descriptor, neither', () => {
-  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
   // GIVEN shells given the agent over a pipe or by a heredoc, whose standard input is then duplicated from itself
   expect([
-    run("echo 'exec mackerel-container-agent' | sh <&0"),
-    run("echo 'exec mackerel-container-agent' | sh 0<&0"),
-    run('sh <<EOF <&0\nexec mackerel-container-agent\nEOF'),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh <&0"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh 0<&0"),
+    scriptRuns('sh <<EOF <&0\nexec mackerel-container-agent\nEOF'),
   ]).toEqual([true, true, true]);
   // ... and from another descriptor
   expect([
-    run("echo 'exec mackerel-container-agent' | sh <&3"),
-    run('sh <<EOF 0<&3\nexec mackerel-container-agent\nEOF'),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh <&3"),
+    scriptRuns('sh <<EOF 0<&3\nexec mackerel-container-agent\nEOF'),
   ]).toEqual([false, false]);
 });
 
 test("a shell whose input is a here-string (`<<<'...'`) runs its word as its script, where it is the last redirection of its input", () => {
-  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
   // GIVEN shells given the agent by a here-string, last of their input
   expect([
-    run("bash <<<'exec mackerel-container-agent'"),
-    run('echo true | bash <<<"exec mackerel-container-agent"'),
-    run("bash <<EOF <<<'exec mackerel-container-agent'\nexec /app/server\nEOF"),
+    scriptRuns("bash <<<'exec mackerel-container-agent'"),
+    scriptRuns('echo true | bash <<<"exec mackerel-container-agent"'),
+    scriptRuns("bash <<EOF <<<'exec mackerel-container-agent'\nexec /app/server\nEOF"),
   ]).toEqual([true, true, true]);
   // ... and a here-string not running it, or replaced by a later redirection, or on another descriptor
   expect([
-    run("echo 'exec mackerel-container-agent' | bash <<<'true'"),
-    run("bash <<<'exec mackerel-container-agent' </dev/null"),
-    run("bash <<<'exec mackerel-container-agent' <<EOF\nexec /app/server\nEOF"),
-    run("bash 3<<<'exec mackerel-container-agent'"),
+    scriptRuns("echo 'exec mackerel-container-agent' | bash <<<'true'"),
+    scriptRuns("bash <<<'exec mackerel-container-agent' </dev/null"),
+    scriptRuns("bash <<<'exec mackerel-container-agent' <<EOF\nexec /app/server\nEOF"),
+    scriptRuns("bash 3<<<'exec mackerel-container-agent'"),
   ]).toEqual([false, false, false, false]);
 });
 
 test('a group of one command (`{ ...; }`) piped into a shell gives it that command\'s output; of more, or redirected, none known', () => {
-  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script])}\n`) !== undefined;
   // GIVEN a shell given the output of a group holding one echo of the agent, nested or not
   expect([
-    run("{ echo 'exec mackerel-container-agent'; } | sh"),
-    run("{ { echo 'exec mackerel-container-agent'; }; } | sh"),
+    scriptRuns("{ echo 'exec mackerel-container-agent'; } | sh"),
+    scriptRuns("{ { echo 'exec mackerel-container-agent'; }; } | sh"),
   ]).toEqual([true, true]);
   // ... and of a group whose output goes to a file, or holding another command after the echo (whose output is not known)
   expect([
-    run("{ echo 'exec mackerel-container-agent'; } >/dev/null | sh"),
-    run("{ echo 'exec mackerel-container-agent'; } >&- | sh"),
-    run("{ echo 'exit 0'; echo 'exec mackerel-container-agent'; } | sh"),
+    scriptRuns("{ echo 'exec mackerel-container-agent'; } >/dev/null | sh"),
+    scriptRuns("{ echo 'exec mackerel-container-agent'; } >&- | sh"),
+    scriptRuns("{ echo 'exit 0'; echo 'exec mackerel-container-agent'; } | sh"),
   ]).toEqual([false, false, false]);
 });
 
@@ -648,16 +643,15 @@ describe('a relative path to the program is found in the working directory the c
 });
 
 test('"${@:-word}" and ${*:-word} in a -c script are the word where no parameter is given, else the parameters', () => {
-  const run = (script: string, ...args: string[]) => runIn(`${COPY}CMD ${JSON.stringify(['sh', '-c', script, ...args])}\n`) !== undefined;
   // GIVEN scripts exec-ing the parameters, with the agent's binary as their default word, given none or the app
   expect([
-    run('exec "${@:-mackerel-container-agent}"', 'sh'),
-    run('exec ${*:-mackerel-container-agent}', 'sh'),
-    run('exec "${@:-mackerel-container-agent}"', 'sh', ''),
-    run('exec "${@:-mackerel-container-agent}"', 'sh', '/app/server', '--port=80'),
-    run('exec ${*:-mackerel-container-agent}', 'sh', '/app/server'),
-    run('exec "${@:+mackerel-container-agent}" /app/server', 'sh'),
-    run('exec /app/server "${@:+x}"', 'sh', AGENT),
+    scriptRuns('exec "${@:-mackerel-container-agent}"', 'sh'),
+    scriptRuns('exec ${*:-mackerel-container-agent}', 'sh'),
+    scriptRuns('exec "${@:-mackerel-container-agent}"', 'sh', ''),
+    scriptRuns('exec "${@:-mackerel-container-agent}"', 'sh', '/app/server', '--port=80'),
+    scriptRuns('exec ${*:-mackerel-container-agent}', 'sh', '/app/server'),
+    scriptRuns('exec "${@:+mackerel-container-agent}" /app/server', 'sh'),
+    scriptRuns('exec /app/server "${@:+x}"', 'sh', AGENT),
   ]).toEqual([true, true, true, false, false, false, false]);
 });
 
