@@ -16,7 +16,7 @@ import { _Holds, _LiveObject, _readingOnce, _readLive } from './live';
 import { _isNamedType, _nameOf } from './named';
 import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
-import { _StateFile, _StateResource, _unappliedFields } from './state';
+import { _StateFile, _StateResource, _holderOf, _unappliedFields } from './state';
 import { _UniqueHolder, _createFails, _uniqueCreateFails } from './taken-names';
 import { _UNIQUE_KINDS } from './unique-names';
 import { _isObject } from '../_json';
@@ -434,9 +434,8 @@ export function _anomalyRoleHeld(state: _StateFile, event: _ResourceEvent): stri
 
 /** The resource of the state, as `<stack>/<logicalId>`, that holds this monitor (also as the old object of a replacement). */
 function monitorHolder(state: _StateFile, physicalId: string): string | undefined {
-  for (const [stackName, stack] of Object.entries(state.stacks)) {
-    for (const [logicalId, r] of Object.entries(stack.resources)) if (r.type === MONITOR && r.physicalId === physicalId) return `${stackName}/${logicalId}`;
-  }
+  const holder = _holderOf(state, MONITOR, physicalId);
+  if (holder !== undefined) return holder;
   const old = state.pendingDeletes.find((p) => p.type === MONITOR && p.physicalId === physicalId);
   return old && `${old.stackName}/${old.logicalId}`;
 }
