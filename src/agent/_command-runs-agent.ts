@@ -476,10 +476,8 @@ function formatted(format: string, args: ReadonlyArray<string>): string {
   return out;
 }
 
-/** The escapes of `$'...'` named by a letter or the character escaped, as bash reads them. */
-const ANSI_ESCAPES: Record<string, string> = {
-  'a': '\x07', 'b': '\b', 'e': '\x1b', 'E': '\x1b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v', '\\': '\\', "'": "'", '"': '"', '?': '?',
-};
+/** The escapes of `$'...'` named by a letter or the character escaped, as bash reads them: printf's, and these. */
+const ANSI_ESCAPES: Record<string, string> = { ...ESCAPES, 'e': '\x1b', 'E': '\x1b', "'": "'", '"': '"', '?': '?' };
 
 /** How deep command substitutions in one another are read (each is a call deeper); past it, the rest is one word. */
 const MAX_SUBSTITUTION_DEPTH = 64;
