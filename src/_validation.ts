@@ -152,6 +152,24 @@ export function _httpUrl(value: string): URL | undefined {
   return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
 }
 
+/**
+ * A URL as the place it names: the scheme and host are case-insensitive (RFC 3986 sections 3.1 and
+ * 3.2.2) and a default port is no port, so the WHATWG form of those (lower case, no default port)
+ * names one place however they were written. The rest is kept as written, not as the WHATWG form
+ * (which removes dot segments, `%2e` ones too): Go's HTTP client asks for the path as written, and
+ * whether `old/../agent.yml` is `agent.yml` is the server's to say. A missing path is asked for as `/`.
+ * A token is kept as it is.
+ * @internal
+ */
+export function _urlPlace(url: string | undefined): string | undefined {
+  if (url === undefined || Token.isUnresolved(url)) return url;
+  const parsed = _httpUrl(url);
+  const rest = /^https?:\/\/[^/?#\\]*(.*)$/is.exec(url)?.[1];
+  if (!parsed || rest === undefined) return url;
+  const userinfo = parsed.username === '' && parsed.password === '' ? '' : `${parsed.username}:${parsed.password}@`;
+  return `${parsed.protocol}//${userinfo}${parsed.host}${rest.startsWith('/') ? '' : '/'}${rest}`;
+}
+
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /**

@@ -163,12 +163,13 @@ function agentEnvironment(options: MackerelAgentOptions, ignoreContainer: string
  * The task's own link-local endpoints: ECS task credentials (which the agent's S3 config fetch
  * signs with) and, on EC2, instance metadata. No proxy can reach them, and Go sends plain HTTP to
  * any host but loopback through `HTTP_PROXY`, so with that set they always bypass it.
+ * @internal
  */
-const LINK_LOCAL_ENDPOINTS = ['169.254.170.2', '169.254.169.254'];
+export const _LINK_LOCAL_ENDPOINTS: readonly string[] = ['169.254.170.2', '169.254.169.254'];
 
 function noProxy(options: MackerelAgentOptions): string | undefined {
   const given = options.noProxy ?? [];
-  const local = options.httpProxy ? LINK_LOCAL_ENDPOINTS.filter((host) => !given.includes(host)) : [];
+  const local = options.httpProxy ? _LINK_LOCAL_ENDPOINTS.filter((host) => !given.includes(host)) : [];
   if (Token.isUnresolved(given)) return [...local, joinList(given)].join(',');
   const entries = [...local, ...given];
   return entries.length > 0 ? entries.join(',') : undefined;

@@ -1,5 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { _urlPlace } from '../_validation';
 import { MackerelApiKey } from '../api-key';
+import { _LINK_LOCAL_ENDPOINTS } from './_attach';
 import { MackerelPluginCommand } from './config';
 import { _hasAgentSettings } from './config/_render';
 import { MackerelAgentConfigLocation } from './config/location';
@@ -12,10 +14,12 @@ import { MackerelAgentOptions } from './options';
  * `MackerelInstrumentation` with the same options reaching a task definition that already has its
  * agent changes nothing, so it says nothing; one with other options would be dropped unseen, so
  * it warns. Options are often built afresh for each call (by a helper), so values are compared by
- * what they say where that is known: lists item by item (roles in any order, `noProxy` entries as a set), plain objects (a config, its plugins and
+ * what they say where that is known: lists item by item (roles in any order, `noProxy` entries as
+ * a set, with the endpoints `httpProxy` adds to them), plain objects (a config, its plugins and
  * probe options) key by key, API keys by the secret or parameter and field, durations by their
- * length, images by their name, plugin commands by their line, probes by their kind, options and
- * container, config files (`location`) by their place. A config that holds nothing the agent reads
+ * length, proxy URLs by the place they name as config URLs are (scheme, host and port), images by
+ * their name, plugin commands by their line, probes by their kind, options and container, config
+ * files (`location`) by their place. A config that holds nothing the agent reads
  * (`{}`) is the same as none, as it adds nothing to the task definition, and an empty map in it
  * (`env: {}`) the same as none as well, as are no roles or `noProxy` entries (`[]`, as a role
  * resolver may give), which write nothing either.
@@ -27,8 +31,21 @@ export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T): boolea
   return [...keys].every((key) => key === 'config'
     ? sameValue(effectiveConfig(a.config), effectiveConfig(b.config))
     : key === 'roles' ? sameValue(sorted(filledList(a.roles)), sorted(filledList(b.roles)))
-      : key === 'noProxy' ? sameValue(entrySet(filledList(a.noProxy)), entrySet(filledList(b.noProxy)))
-        : sameValue(a[key], b[key]));
+      : key === 'noProxy' ? sameValue(entrySet(filledList(writtenNoProxy(a))), entrySet(filledList(writtenNoProxy(b))))
+        : key === 'httpProxy' || key === 'httpsProxy' ? sameValue(_urlPlace(a[key] as string | undefined), _urlPlace(b[key] as string | undefined))
+          : sameValue(a[key], b[key]));
+}
+
+/**
+ * The NO_PROXY entries the agent gets: with `httpProxy`, the task's own endpoints are added to
+ * those given (`_attach`), so leaving `noProxy` at its default and writing those endpoints out say
+ * the same. A list known only at deploy time is kept as it is: the endpoints go with `httpProxy`,
+ * compared on its own.
+ */
+function writtenNoProxy(options: MackerelAgentOptions): unknown {
+  const given = options.noProxy;
+  if (Token.isUnresolved(given) || !options.httpProxy) return given;
+  return [..._LINK_LOCAL_ENDPOINTS, ...given ?? []];
 }
 
 /**

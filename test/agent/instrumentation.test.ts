@@ -409,6 +409,28 @@ describe('MackerelInstrumentation: exactly once', () => {
     expect(overlapWarnings({ ...proxy, noProxy: ['.internal', '10.0.0.0/8'] }, { ...proxy, noProxy: ['.internal'] })).toBe(1);
   });
 
+  test('a second Aspect with the same httpProxy whose noProxy writes out the default (the task\'s own endpoints) adds nothing silently: NO_PROXY is the same', () => {
+    const proxy = { httpProxy: 'http://proxy.internal:3128' };
+    expect(overlapWarnings(proxy, { ...proxy, noProxy: ['169.254.170.2', '169.254.169.254'] })).toBe(0);
+    expect(overlapWarnings({ ...proxy, noProxy: ['.internal'] }, { ...proxy, noProxy: ['169.254.169.254', '.internal', '169.254.170.2'] })).toBe(0);
+    // Without httpProxy the endpoints are not added, so writing them out is a NO_PROXY of its own
+    const httpsOnly = { httpsProxy: 'http://proxy.internal:3128' };
+    expect(overlapWarnings(httpsOnly, { ...httpsOnly, noProxy: ['169.254.170.2', '169.254.169.254'] })).toBe(1);
+    expect(overlapWarnings(proxy, { ...proxy, noProxy: ['169.254.170.2'] })).toBe(0);
+    expect(overlapWarnings(proxy, { ...proxy, noProxy: ['169.254.170.2', '.internal'] })).toBe(1);
+  });
+
+  test('a second Aspect whose proxy URL differs only in the case of its scheme or host, or a default port, adds nothing silently; another port or host warns', () => {
+    for (const property of ['httpProxy', 'httpsProxy'] as const) {
+      const at = (url: string) => ({ [property]: url });
+      expect([property, overlapWarnings(at('http://proxy.internal:80'), at('HTTP://Proxy.INTERNAL'))]).toEqual([property, 0]);
+      expect([property, overlapWarnings(at('https://proxy.internal:3128'), at('HTTPS://Proxy.Internal:3128/'))]).toEqual([property, 0]);
+      expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('http://proxy.internal:3129'))]).toEqual([property, 1]);
+      expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('https://proxy.internal:3128'))]).toEqual([property, 1]);
+      expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('http://proxy2.internal:3128'))]).toEqual([property, 1]);
+    }
+  });
+
   test('a second Aspect whose config URL differs only in the case of its scheme or host, or a default port, adds nothing silently; in its path it warns', () => {
     const at = (url: string) => ({ config: { location: MackerelAgentConfigLocation.fromUrl(url) } });
     expect(overlapWarnings(at('https://configs.example.com/agent.yml'), at('HTTPS://Configs.Example.COM:443/agent.yml'))).toBe(0);

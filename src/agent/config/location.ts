@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { _checkConfigReadable } from './_config-readable';
 import { _maskedApiBase } from '../../_text';
-import { _fail, _httpUrl } from '../../_validation';
+import { _fail, _httpUrl, _urlPlace } from '../../_validation';
 import { _checkEnvText } from '../_env-text';
 import { _warnUrlCredentials } from '../_url-credentials';
 
@@ -70,7 +70,7 @@ export class MackerelAgentConfigLocation {
       return this.key === other.key && this.bucket.bucketName === other.bucket.bucketName
         && this.bucket.encryptionKey?.keyArn === other.bucket.encryptionKey?.keyArn;
     }
-    return !this.bucket && !other.bucket && urlPlace(this.url) === urlPlace(other.url) && this.file === other.file;
+    return !this.bucket && !other.bucket && _urlPlace(this.url) === _urlPlace(other.url) && this.file === other.file;
   }
 
   /** The value of `MACKEREL_AGENT_CONFIG`, validated. @internal */
@@ -129,20 +129,4 @@ function asUrlPath(path: string): string {
 /** IAM reads "*" and "?" in a resource as wildcards and "${" as a variable: escaped, the grant is of exactly that key. */
 function asIamLiteral(key: string): string {
   return key.replace(/[*?$]/g, (c) => `\${${c}}`);
-}
-
-/**
- * A URL as the place it names: the scheme and host are case-insensitive (RFC 3986 sections 3.1 and
- * 3.2.2) and a default port is no port, so the WHATWG form of those (lower case, no default port)
- * names one place however they were written. The rest is kept as written, not as the WHATWG form
- * (which removes dot segments, `%2e` ones too): Go's HTTP client asks for the path as written, and
- * whether `old/../agent.yml` is `agent.yml` is the server's to say. A missing path is asked for as `/`.
- */
-function urlPlace(url: string | undefined): string | undefined {
-  if (url === undefined || Token.isUnresolved(url)) return url;
-  const parsed = _httpUrl(url);
-  const rest = /^https?:\/\/[^/?#\\]*(.*)$/is.exec(url)?.[1];
-  if (!parsed || rest === undefined) return url;
-  const userinfo = parsed.username === '' && parsed.password === '' ? '' : `${parsed.username}:${parsed.password}@`;
-  return `${parsed.protocol}//${userinfo}${parsed.host}${rest.startsWith('/') ? '' : '/'}${rest}`;
 }
