@@ -40,12 +40,15 @@ export function _checkUniqueInApp(construct: IConstruct, property: string, value
 /**
  * The first construct of the app, in tree order, of `kind` with `key` among its keys that
  * `matches` and reaches the same Mackerel organization as `construct` (as `_checkUniqueInApp`
- * counts organizations), or undefined. Only for validations added with `_addLookupValidation`.
+ * counts organizations), or undefined; one removed from the tree is left out, as `_keyedInApp`
+ * leaves it. Only for validations added with `_addLookupValidation`.
  * @internal
  */
 export function _firstInOrganization(construct: IConstruct, kind: _KeyedKind, key: string,
   matches: (other: IConstruct) => boolean = () => true): IConstruct | undefined {
-  return (byKey(construct.node.root, kind).get(key) ?? []).find((other) => matches(other) && sameOrganization(construct, other));
+  // Out of the tree as `_allInOrganization`: a validation run outside synth keeps the index of the
+  // last one, which may hold a construct removed since (`tryRemoveChild`).
+  return _keyedInApp(construct, kind, key).find((other) => matches(other) && sameOrganization(construct, other));
 }
 
 /**

@@ -374,6 +374,26 @@ describe('services and roles are looked up in the app as it is when validated', 
     expect(() => app.synth({ force: true })).not.toThrow();
   });
 
+  test('a validation run outside synth takes a service removed from the tree since for no other one\'s repeat, nor for an import\'s creator', () => {
+    // GIVEN "shop" created twice, and "cart" imported by its literal name in Other and created in Stack, each validated once (the index is built)
+    const { stack, other } = twoStacks();
+    const repeat = new MackerelService(other, 'Shop', { name: 'shop' });
+    const cart = MackerelService.fromName(other, 'Cart', 'cart');
+    new MackerelService(stack, 'Cart', { name: 'cart' });
+    expect(repeat.node.validate()).toEqual([expect.stringContaining('name "shop" creates the same service as Stack/Shop;')]);
+    cart.node.validate();
+    expect(cart.node.metadata.map((m) => m.data)).toEqual([expect.stringMatching(/^This service is imported by its literal name "cart", which Stack\/Cart /)]);
+
+    // WHEN Stack's services are removed, which adds no keyed construct (the index is kept)
+    stack.node.tryRemoveChild('Shop');
+    stack.node.tryRemoveChild('Cart');
+
+    // THEN neither is found again
+    expect(repeat.node.validate()).toEqual([]);
+    cart.node.validate();
+    expect(cart.node.metadata).toHaveLength(1);
+  });
+
   test('a validation run outside synth sees a creator added after the last synth', () => {
     const { app, stack } = twoStacks();
     const cart = MackerelService.fromName(app.node.findChild('Other'), 'Cart', 'cart');
