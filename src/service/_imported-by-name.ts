@@ -227,7 +227,7 @@ function warn(at: IConstruct, creator: IConstruct, what: string, subject: string
   const [shown, creatorShown] = [JSON.stringify(stack.node.path), JSON.stringify(creatorStack.node.path)];
   const orderable = orderableIn(stack, creatorStack);
   const remedy = !orderable
-    ? `${byReference}, which CDK passes between a nested stack and its parent: stack.addDependency cannot order them`
+    ? nestedRemedy(stack, creatorStack, what, byReference)
     : orderable.after(orderable.creator, orderable.consumer)
       ? `Stack ${creatorShown} depends on stack ${shown} already, so neither a reference nor stack.addDependency can order them the other way `
         + `(a cycle): use the ${what} in stack ${creatorShown} or in a stack that depends on it, or create it in stack ${shown}`
@@ -238,4 +238,26 @@ function warn(at: IConstruct, creator: IConstruct, what: string, subject: string
     + `create what uses the ${what} before it exists, which Mackerel refuses (404 or 400), and a destroy may delete stack ${creatorShown} `
     // A service that still has monitors or roles not its own is left (owned.ts); a role is deleted all the same.
     + `first, ${what === 'role' ? 'deleting the role from under what still uses it' : 'leaving the service in Mackerel for what still uses it'}. ${remedy}`);
+}
+
+/**
+ * The remedy for a stack and a stack nested (at any depth) in it, which stack.addDependency cannot
+ * order (CDK refuses a nested stack's dependency on its parent, and the reverse is a no-op). A
+ * consumer nested under the creator's stack may also be ordered by the node of the nested stack
+ * that stack deploys, as `nestedAfter` reads it; a creator nested under the consumer's stack is
+ * reached by reference alone: what uses the import has resources of its own, the import none.
+ */
+function nestedRemedy(stack: Stack, creatorStack: Stack, what: string, byReference: string): string {
+  const cannot = 'stack.addDependency cannot order a nested stack and a stack it is nested in';
+  const path = pathFromTop(stack);
+  const at = path.indexOf(creatorStack);
+  if (at >= 0) {
+    return `${byReference}, or make nested stack ${JSON.stringify(path[at + 1].node.path)} wait for the ${what} `
+      + `(nestedStack.node.addDependency(${what === 'role' ? 'web' : 'shop'})), which CDK writes as a DependsOn of its stack resource in stack `
+      + `${JSON.stringify(creatorStack.node.path)}: ${cannot}`;
+  }
+  const creatorPath = pathFromTop(creatorStack);
+  const outer = creatorPath[creatorPath.indexOf(stack) + 1] ?? creatorStack;
+  return `${byReference}, which CDK passes out of nested stack ${JSON.stringify(outer.node.path)} as an output of its stack resource, `
+    + `so what uses it waits for that: ${cannot}`;
 }

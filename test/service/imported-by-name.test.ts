@@ -98,14 +98,67 @@ describe('a service or role imported by literal name that another stack of the a
     expect(warnings[0].entry.data).not.toMatch(/Import it by reference/);
   });
 
-  test('a nested stack and its parent are told to use a reference: stack.addDependency cannot order them', () => {
+  test('a nested stack and its parent are told to use a reference or the nested stack\'s node: stack.addDependency cannot order them', () => {
     const { app } = mackerelStack();
     const outer = stackIn(app, 'Outer');
     new MackerelService(outer, 'Legacy', { name: 'legacy' });
     MackerelService.fromName(stackIn(outer, 'Nested'), 'Legacy', 'legacy');
     const warnings = allWarnings(app);
     expect(warnings.map((m) => m.id)).toEqual(['/Outer/Nested/Legacy']);
-    expect(warnings[0].entry.data).toMatch(/leaving the service in Mackerel for what still uses it\. Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), which CDK passes between a nested stack and its parent: stack\.addDependency cannot order them \[ack:/);
+    expect(warnings[0].entry.data).toMatch(/leaving the service in Mackerel for what still uses it\. Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), or make nested stack "Outer\/Nested" wait for the service \(nestedStack\.node\.addDependency\(shop\)\), which CDK writes as a DependsOn of its stack resource in stack "Outer": stack\.addDependency cannot order a nested stack and a stack it is nested in \[ack:/);
+  });
+
+  test('a nested stack under the creator\'s stack is told to depend on the service by its node, and that advice clears the warning and deploys it after', () => {
+    // GIVEN "legacy" created in Outer and imported by its literal name two nested stacks down, in Outer/Nested/Inner
+    const nestedUnder = () => {
+      const { app } = mackerelStack();
+      const outer = stackIn(app, 'Outer');
+      const legacy = new MackerelService(outer, 'Legacy', { name: 'legacy' });
+      const nested = stackIn(outer, 'Nested');
+      const inner = stackIn(nested, 'Inner');
+      new ServiceMetricMonitor(inner, 'Orders', ordersProps(MackerelService.fromName(inner, 'Legacy', 'legacy')));
+      return { app, outer, legacy, nested };
+    };
+    const warned = nestedUnder();
+    const warnings = allWarnings(warned.app);
+    expect(warnings.map((m) => m.id)).toEqual(['/Outer/Nested/Inner/Legacy']);
+    // THEN the advice names the nested stack whose resource is in Outer, the one CloudFormation can order there
+    expect(warnings[0].entry.data).toMatch(/ Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), or make nested stack "Outer\/Nested" wait for the service \(nestedStack\.node\.addDependency\(shop\)\), which CDK writes as a DependsOn of its stack resource in stack "Outer": stack\.addDependency cannot order a nested stack and a stack it is nested in \[ack:/);
+
+    // WHEN the advice is followed
+    const followed = nestedUnder();
+    followed.nested.node.addDependency(followed.legacy);
+    // THEN it synthesizes without the warning, and Outer creates the service before the nested stacks
+    expect(allWarnings(followed.app)).toEqual([]);
+    const outerTemplate = followed.app.synth().getStackByName(followed.outer.stackName).template;
+    expect(outerTemplate.Resources[followed.outer.getLogicalId(followed.nested.nestedStackResource!)].DependsOn)
+      .toContain(followed.outer.getLogicalId(followed.legacy.node.defaultChild as CfnResource));
+  });
+
+  test('a service created in a nested stack and imported by its literal name in the parent is told to import it by reference, which clears the warning and deploys it after', () => {
+    // GIVEN "legacy" created in Parent/Nested, and a monitor of Parent using it
+    const { app } = mackerelStack();
+    const parent = stackIn(app, 'Parent');
+    const nested = stackIn(parent, 'Nested');
+    const legacy = new MackerelService(nested, 'Legacy', { name: 'legacy' });
+    new ServiceMetricMonitor(parent, 'Orders', ordersProps(MackerelService.fromName(parent, 'Legacy', 'legacy')));
+    const warnings = allWarnings(app);
+    expect(warnings.map((m) => m.id)).toEqual(['/Parent/Legacy']);
+    // THEN the advice is the reference, with why it orders what a stack dependency cannot
+    expect(warnings[0].entry.data).toMatch(/ Import it by reference \(MackerelService\.fromName\(scope, id, shop\.name\)\), which CDK passes out of nested stack "Parent\/Nested" as an output of its stack resource, so what uses it waits for that: stack\.addDependency cannot order a nested stack and a stack it is nested in \[ack:/);
+
+    // WHEN the advice is followed: the import by reference, in a second parent alike
+    const { app: followedApp } = mackerelStack();
+    const followedParent = stackIn(followedApp, 'Parent');
+    const followedNested = stackIn(followedParent, 'Nested');
+    const followedLegacy = new MackerelService(followedNested, 'Legacy', { name: 'legacy' });
+    const orders = new ServiceMetricMonitor(followedParent, 'Orders', ordersProps(MackerelService.fromName(followedParent, 'Legacy', followedLegacy.name)));
+    // THEN it synthesizes without the warning, and the monitor takes the name from the nested stack's resource, so CloudFormation creates it after
+    expect(allWarnings(followedApp)).toEqual([]);
+    const resources = followedApp.synth().getStackByName(followedParent.stackName).template.Resources;
+    const nestedId = followedParent.getLogicalId(followedNested.nestedStackResource!);
+    expect(JSON.stringify(resources[followedParent.getLogicalId(orders.node.defaultChild as CfnResource)].Properties)).toContain(`{"Fn::GetAtt":["${nestedId}",`);
+    expect(legacy.node.path).toBe('Parent/Nested/Legacy');
   });
 
   test('a nested stack whose stack resource in its parent depends on the parent\'s service, or takes its reference, is ordered after it', () => {
