@@ -324,6 +324,39 @@ describe('a service or role imported by literal name that another stack of the a
 describe('a scope given by literal name (MonitorScope.of) that another stack of the app creates', () => {
   const cpu = (scopes: MonitorScope[]) => ({ name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes });
 
+  test('a monitor in a sibling nested stack of the service\'s: by reference or by literal after B.addDependency(A), it deploys after the service, with no cycle', () => {
+    // GIVEN "legacy" created in Parent/A, and monitors of it in Parent/B, by reference and by a literal scope
+    const siblings = () => {
+      const { app } = mackerelStack();
+      const parent = stackIn(app, 'Parent');
+      const [a, b] = [stackIn(parent, 'A'), stackIn(parent, 'B')];
+      const legacy = new MackerelService(a, 'Legacy', { name: 'legacy' });
+      const [aId, bId] = [a, b].map((n) => parent.getLogicalId(n.nestedStackResource!));
+      return { app, parent, a, b, legacy, aId, bId };
+    };
+    const byReference = siblings();
+    new ServiceMetricMonitor(byReference.b, 'Orders', ordersProps(byReference.legacy));
+    new HostMetricMonitor(byReference.b, 'Cpu', cpu([MonitorScope.fromService(byReference.legacy)]));
+    // THEN no warning, and B's stack resource takes the name from A's outputs, so A deploys first, and A's not from B's
+    expect(allWarnings(byReference.app)).toEqual([]);
+    const referenced = byReference.app.synth().getStackByName(byReference.parent.stackName).template.Resources;
+    expect(JSON.stringify(referenced[byReference.bId].Properties)).toContain(`{"Fn::GetAtt":["${byReference.aId}",`);
+    expect(JSON.stringify(referenced[byReference.aId])).not.toContain(byReference.bId);
+
+    const byLiteral = siblings();
+    new HostMetricMonitor(byLiteral.b, 'Cpu', cpu([MonitorScope.of('legacy')]));
+    expect(allWarnings(byLiteral.app).map((m) => m.id)).toEqual(['/Parent/B/Cpu']);
+    // WHEN the advised stack dependency is added
+    const followed = siblings();
+    new HostMetricMonitor(followed.b, 'Cpu', cpu([MonitorScope.of('legacy')]));
+    followed.b.addDependency(followed.a);
+    // THEN no warning, and B's stack resource depends on A's alone
+    expect(allWarnings(followed.app)).toEqual([]);
+    const ordered = followed.app.synth().getStackByName(followed.parent.stackName).template.Resources;
+    expect(ordered[followed.bId].DependsOn).toContain(followed.aId);
+    expect(JSON.stringify(ordered[followed.aId])).not.toContain(followed.bId);
+  });
+
   test('a monitor\'s, a downtime\'s and an alert group setting\'s scope are warned about, naming the property and the scope by reference', () => {
     const { other } = twoStacks();
     new HostMetricMonitor(other, 'Cpu', cpu([MonitorScope.of('legacy'), MonitorScope.of('shop:web')]));
