@@ -1,4 +1,5 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { _urlPlace } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _LINK_LOCAL_ENDPOINTS } from './_attach';
@@ -23,17 +24,19 @@ import { MackerelAgentOptions } from './options';
  * (`{}`) is the same as none, as it adds nothing to the task definition, and an empty map in it
  * (`env: {}`) the same as none as well, as are no roles or `noProxy` entries (`[]`, as a role
  * resolver may give), which write nothing either.
- * Anything else is compared by identity.
+ * A token is compared by what the template gets for it in the stack of `scope`: one made afresh
+ * for each call writes the same. Anything else is compared by identity.
  * @internal
  */
-export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T): boolean {
+export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T, scope: IConstruct): boolean {
+  const same = (x: unknown, y: unknown) => sameValue(x, y, scope);
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof T>;
   return [...keys].every((key) => key === 'config'
-    ? sameValue(effectiveConfig(a.config), effectiveConfig(b.config))
-    : key === 'roles' ? sameValue(sorted(filledList(a.roles)), sorted(filledList(b.roles)))
-      : key === 'noProxy' ? sameValue(entrySet(filledList(writtenNoProxy(a))), entrySet(filledList(writtenNoProxy(b))))
-        : key === 'httpProxy' || key === 'httpsProxy' ? sameValue(_urlPlace(a[key] as string | undefined), _urlPlace(b[key] as string | undefined))
-          : sameValue(a[key], b[key]));
+    ? same(effectiveConfig(a.config), effectiveConfig(b.config))
+    : key === 'roles' ? same(sorted(filledList(a.roles), scope), sorted(filledList(b.roles), scope))
+      : key === 'noProxy' ? same(entrySet(filledList(writtenNoProxy(a)), scope), entrySet(filledList(writtenNoProxy(b)), scope))
+        : key === 'httpProxy' || key === 'httpsProxy' ? same(_urlPlace(a[key] as string | undefined), _urlPlace(b[key] as string | undefined))
+          : same(a[key], b[key]));
 }
 
 /**
@@ -53,18 +56,40 @@ function writtenNoProxy(options: MackerelAgentOptions): unknown {
  * split the list, trim and lower-case each entry and match a host against any of them, so their
  * order, case and repeats change nothing. An entry known only at deploy time is kept as it is.
  */
-function entrySet(value: unknown): unknown {
+function entrySet(value: unknown, scope: IConstruct): unknown {
   if (!Array.isArray(value) || Token.isUnresolved(value)) return value;
   const entries = value.map((entry: unknown) => typeof entry === 'string' && !Token.isUnresolved(entry) ? entry.toLowerCase() : entry);
-  return [...new Set(entries)].sort();
+  return bySortKey([...new Map(entries.map((entry) => [sortKey(entry, scope), entry])).values()], scope);
 }
 
 /**
  * Roles in another order join the host to the same roles: Mackerel keeps a host's roles as a set, and
  * the agent sends MACKEREL_ROLES as given. Sorted, not made a set, so that a repeat still differs.
  */
-function sorted(value: unknown): unknown {
-  return Array.isArray(value) ? [...value].sort() : value;
+function sorted(value: unknown, scope: IConstruct): unknown {
+  return Array.isArray(value) && !Token.isUnresolved(value) ? bySortKey(value, scope) : value;
+}
+
+function bySortKey(items: unknown[], scope: IConstruct): unknown[] {
+  return items.map((item) => [sortKey(item, scope), item] as const).sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0).map(([, item]) => item);
+}
+
+/** How a list item sorts, and is told apart from a repeat: a token by what the template gets, so that one made afresh sorts as the first did. */
+function sortKey(item: unknown, scope: IConstruct): string {
+  return typeof item === 'string' && Token.isUnresolved(item) ? `\u0000${written(item, scope) ?? item}` : String(item);
+}
+
+/**
+ * What the template gets for a token, in the stack of `scope`, or undefined when it cannot be
+ * resolved there. A token made afresh for each Aspect (`Fn.join` of the same parameter, a `Lazy`)
+ * has a string of its own, yet writes the same.
+ */
+function written(value: string, scope: IConstruct): string | undefined {
+  try {
+    return JSON.stringify(Stack.of(scope).resolve(value));
+  } catch {
+    return undefined;
+  }
 }
 
 /** An empty list of roles or `noProxy` entries writes nothing (no MACKEREL_ROLES, no NO_PROXY), as leaving it out does. */
@@ -77,14 +102,19 @@ function effectiveConfig(config: MackerelAgentOptions['config']): MackerelAgentO
   return _hasAgentSettings(config) ? config : undefined;
 }
 
-function sameValue(x: unknown, y: unknown): boolean {
+function sameValue(x: unknown, y: unknown, scope: IConstruct): boolean {
   if (x === y) return true;
+  // Tokens whose strings differ may still write the same; written otherwise (Fn.sub, Fn.join) they are not known to be the same.
+  if (typeof x === 'string' && typeof y === 'string' && (Token.isUnresolved(x) || Token.isUnresolved(y))) {
+    const wx = written(x, scope);
+    return wx !== undefined && wx === written(y, scope);
+  }
   // An empty map (no env, no headers, no check plugins) says what leaving it out says.
   if ((x === undefined && isEmptyMap(y)) || (y === undefined && isEmptyMap(x))) return true;
-  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((item, i) => sameValue(item, y[i]));
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((item, i) => sameValue(item, y[i], scope));
   if (isPlainObject(x) && isPlainObject(y)) {
     const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
-    return [...keys].every((key) => sameValue(x[key], y[key]));
+    return [...keys].every((key) => sameValue(x[key], y[key], scope));
   }
   if (x instanceof MackerelApiKey && y instanceof MackerelApiKey) {
     return x._resource() === y._resource() && x._location().field === y._location().field;
@@ -93,10 +123,10 @@ function sameValue(x: unknown, y: unknown): boolean {
     return !x.isUnresolved() && !y.isUnresolved() && x.toMilliseconds({ integral: false }) === y.toMilliseconds({ integral: false });
   }
   if (x instanceof MackerelAgentImage && y instanceof MackerelAgentImage) return x.imageName === y.imageName;
-  if (x instanceof MackerelPluginCommand && y instanceof MackerelPluginCommand) return sameValue(x._render(), y._render());
+  if (x instanceof MackerelPluginCommand && y instanceof MackerelPluginCommand) return sameValue(x._render(), y._render(), scope);
   if (x instanceof MackerelAgentConfigLocation && y instanceof MackerelAgentConfigLocation) return x._samePlace(y);
   if (x instanceof MackerelReadinessProbe && y instanceof MackerelReadinessProbe) {
-    return x._kind === y._kind && x._container === y._container && sameValue(x._options, y._options);
+    return x._kind === y._kind && x._container === y._container && sameValue(x._options, y._options, scope);
   }
   return false;
 }

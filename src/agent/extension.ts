@@ -46,7 +46,7 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
     const existing = _findAgent(taskDefinition);
     if (existing) {
       const first = EXTENDED.get(taskDefinition);
-      if (first === this || (first && _sameOptions(first.props, this.props))) return;
+      if (first === this || (first && _sameOptions(first.props, this.props, taskDefinition))) return;
       _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent', first
         ? `The task definition already has a Mackerel container agent (${existing.node.path}) from another MackerelAgentExtension, whose options differ `
           + `(roles ${JSON.stringify(first.roles)}, here ${JSON.stringify(this.roles)}); this MackerelAgentExtension adds nothing and its options are not applied. `

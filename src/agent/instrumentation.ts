@@ -351,7 +351,7 @@ export class MackerelInstrumentation implements IAspect {
     // definition's container, settings that configure replaces) drop nothing here. The roles are
     // compared last: a roleResolver is the user's code, written for the task definitions this Aspect
     // instruments, so it is asked about this one only when nothing else tells the options apart.
-    const differs = (roles: string[] | undefined) => !_sameOptions(given, this.optionsFor(taskDefinition, roles));
+    const differs = (roles: string[] | undefined) => !_sameOptions(given, this.optionsFor(taskDefinition, roles), taskDefinition);
     if (!differs(given.roles) && !differs(this.rolesFor(taskDefinition))) return;
     _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
       `The ${first.describe(taskDefinition)} added the agent of this task definition, so the ${this.describe(taskDefinition)}, `

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, CfnParameter, CfnResource, Duration, Fn, Lazy, Stack, Stage } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Annotations as CdkAnnotations, Aws, CfnParameter, CfnResource, Duration, Fn, Lazy, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -429,6 +429,34 @@ describe('MackerelInstrumentation: exactly once', () => {
       expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('https://proxy.internal:3128'))]).toEqual([property, 1]);
       expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('http://proxy2.internal:3128'))]).toEqual([property, 1]);
     }
+  });
+
+  test('a second Aspect whose options are tokens written the same, built afresh (Fn.join, Fn.sub, Lazy), adds nothing silently; written otherwise it warns', () => {
+    // Each Aspect is given a new token of the same making: its string differs, what the template gets does not
+    const made: Array<[string, (stack: Stack) => string]> = [
+      ['join', (stack) => Fn.join('', ['http://', (stack.node.tryFindChild('Host') as CfnParameter | undefined ?? new CfnParameter(stack, 'Host')).valueAsString, ':3128'])],
+      ['sub', () => Fn.sub('http://proxy.${AWS::Region}.internal:3128')],
+      ['lazy', () => Lazy.string({ produce: () => 'http://proxy.internal:3128' })],
+      ['uncached', () => Lazy.uncachedString({ produce: () => 'http://proxy.internal:3128' })],
+    ];
+    for (const [kind, make] of made) {
+      for (const property of ['httpProxy', 'memo'] as const) {
+        const { app, stack, apiKey } = setup();
+        fargate(stack);
+        instrument(app, new MackerelInstrumentation({ apiKey, roles: [Fn.join(':', ['shop', make(stack)])], noProxy: [make(stack)], [property]: make(stack) }));
+        instrument(stack, new MackerelInstrumentation({ apiKey, roles: [Fn.join(':', ['shop', make(stack)])], noProxy: [make(stack)], [property]: make(stack) }));
+        app.synth();
+        const overlaps = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('whose options differ'));
+        expect([kind, property, overlaps.length]).toEqual([kind, property, 0]);
+      }
+    }
+    // The same value written otherwise (Fn.sub, Fn.join) is not known to be the same: the second Aspect's options are dropped all the same
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], memo: Fn.sub('${AWS::Region}-web') }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], memo: Fn.join('-', [Aws.REGION, 'web']) }));
+    app.synth();
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('whose options differ'))).toHaveLength(1);
   });
 
   test('a second Aspect whose config URL differs only in the case of its scheme or host, or a default port, adds nothing silently; in its path it warns', () => {
