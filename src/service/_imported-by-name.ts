@@ -20,15 +20,18 @@ const ROLE_IMPORTS = new WeakMap<IConstruct, string>();
  * monitors still in it. In the same stack, the consumers wait for the creator (`_dependOnNamed`).
  * Read when validating, after CDK has turned references and construct dependencies into stack
  * dependencies. A role's full name built of its service's name (`${shop.name}:db`) counts as a
- * literal: it refers to the service, not to the role. Other tokens are references already, or unknown.
+ * literal: it refers to the service, not to the role, and so does a name known at synth that refers to
+ * nothing (a Lazy, Fn.join of literals). Other tokens are references already, or unknown.
  * @internal
  */
 export function _warnImportedByLiteralName(imported: IConstruct, given: string, isRole: boolean): void {
   // A name built of a service's name (`${shop.name}:db`) refers to the service alone: the role's
   // stack is as unordered as for a literal. Any other token is a reference to what it names, or unknown.
-  const built = Token.isUnresolved(given);
-  const name = built ? (isRole ? _knownRoleFullNameOf(given) : _knownServiceNameOf(given)) : given;
+  const token = Token.isUnresolved(given);
+  const name = token ? (isRole ? _knownRoleFullNameOf(given) : _knownServiceNameOf(given)) : given;
   if (name === undefined) return;
+  // A token known at synth that refers to no construct (a Lazy, Fn.join of literals) orders as much as a literal: nothing.
+  const built = token && _referenceTargets(imported, given).length > 0;
   if (isRole) ROLE_IMPORTS.set(imported, name);
   _addLookupValidation(imported, () => {
     const parentRole = imported.node.scope && ROLE_IMPORTS.get(imported.node.scope);

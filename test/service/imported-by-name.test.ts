@@ -1,4 +1,4 @@
-import { App, CfnResource, Duration, NestedStack, Stack, Stage } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Fn, Lazy, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -51,6 +51,21 @@ describe('a service or role imported by literal name that another stack of the a
       + 'refuses (404 or 400), and a destroy may delete stack "Stack" first, leaving the service in Mackerel for what still uses it. Import it by '
       + 'reference (MackerelService.fromName(scope, id, shop.name)), or make stack "Other" depend on stack "Stack" (stack.addDependency) '
       + `[ack: ${WARNING}]`);
+  });
+
+  test('a name given as a token that refers to no construct (a Lazy, Fn.join of literals) is warned about as a literal, not as built of the service\'s name', () => {
+    const givens: Array<[string, () => string]> = [
+      ['lazy', () => Lazy.string({ produce: () => 'shop' })],
+      ['uncached', () => Lazy.uncachedString({ produce: () => 'shop' })],
+      ['join', () => Fn.join('', ['sh', 'op'])],
+    ];
+    for (const [kind, given] of givens) {
+      const { other } = twoStacks();
+      MackerelService.fromName(other, 'Shop', given());
+      const warnings = warningsOf(other).map((w) => String(w.entry.data));
+      expect([kind, warnings]).toEqual([kind, [expect.stringMatching(
+        /^This service is imported by its literal name "shop", which Stack\/Shop of stack "Stack" creates, but stack "Other" does not depend on stack "Stack": a literal orders nothing\. .* Import it by reference/)]]);
+    }
   });
 
   test('a role is warned about once, on the role import, not again on its service', () => {
