@@ -137,6 +137,45 @@ export function _generatedPolicyProblems(role: iam.Role, generated: iam.Policy):
 }
 
 /**
+ * Problems for every statement of the role's trust policy that lets anyone but `trusted` (Mackerel's
+ * account) assume it, or lets it do so without the external ID condition. The role's Allow statements
+ * are read from the L1 document, so that a statement added to `assumeRolePolicy` or written into the
+ * role resource is caught too; a Deny only narrows who can assume the role.
+ * @internal
+ */
+export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId: string): string[] {
+  const stack = Stack.of(role);
+  const cfnRole = role.node.defaultChild as iam.CfnRole;
+  const document = stack.resolve(cfnRole.assumeRolePolicyDocument) as Resolved | undefined;
+  const expectedId = JSON.stringify(stack.resolve(externalId));
+  const account = trusted.split(':')[4];
+  const expected = `only ${trusted} (Mackerel's account), with the condition StringEquals sts:ExternalId on the integration's external ID`;
+  const hint = 'The role reads the account\'s resources for Mackerel: a principal it trusts besides Mackerel, or Mackerel without the '
+    + 'external ID Mackerel issued to this organization (the confused deputy), gets that access too. Use a separate role for anyone else';
+  const target = `the integration role ${role.node.path}`;
+  const problems: string[] = [];
+  for (const statement of asArray(document?.Statement) as Resolved[]) {
+    if (statement.Effect === 'Deny') continue;
+    if (statement.NotPrincipal !== undefined) {
+      problems.push(_describeProblem('notPrincipal', statement.NotPrincipal, `lets every other principal assume ${target}`, expected, hint));
+      continue;
+    }
+    const principal = (statement.Principal ?? {}) as Resolved | string;
+    const kinds = typeof principal === 'string' ? { AWS: principal } : principal;
+    const others = Object.entries(kinds).flatMap(([kind, value]) => asArray(value)
+      .filter((p) => kind !== 'AWS' || (p !== trusted && p !== account)).map((p) => ({ [kind]: p })));
+    for (const other of others) problems.push(_describeProblem('principal', other, `is trusted by ${target}`, expected, hint));
+    if (others.length > 0) continue;
+    const stringEquals = ((statement.Condition ?? {}) as Resolved).StringEquals as Resolved | undefined;
+    if (JSON.stringify(stringEquals?.['sts:ExternalId']) !== expectedId) {
+      problems.push(_describeProblem('principal', principal, `is trusted by ${target} without the condition on the integration's external ID `
+        + `(condition ${JSON.stringify(statement.Condition ?? {})})`, expected, hint));
+    }
+  }
+  return problems;
+}
+
+/**
  * Warnings for the sensitive reads (see `AwsIntegrationServiceDefinition.actions`) that the
  * generated policy allows beyond `derived`, the actions of the added services, which are warned
  * about where they are added. They come from `policy.addStatements(...)`.

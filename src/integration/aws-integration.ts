@@ -4,7 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { _CLOUDWATCH_READ_ACTIONS } from './_read-actions';
-import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems } from './_role-permissions';
+import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems, _trustPolicyProblems } from './_role-permissions';
 import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warnings';
 import { _checkResourceTag, _renderTag, _renderTags } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
@@ -211,9 +211,10 @@ const ROLE_TAG_KEY = 'mackerel-integration';
  *
  * The role never gets a write action: Mackerel stops collecting when its role could create an
  * internet gateway. Synthesis fails when other code attaches a policy to the role (see
- * `allowAdditionalPolicies`). Only the IAM role method is offered; access keys are not. Under
- * `iam.Role.customizeRoles` it fails at construction: a role created before the deploy cannot
- * trust the external ID Mackerel issues during it.
+ * `allowAdditionalPolicies`), and when a statement added to its trust policy lets anyone but
+ * Mackerel's account, with the external ID, assume it. Only the IAM role method is offered;
+ * access keys are not. Under `iam.Role.customizeRoles` it fails at construction: a role created
+ * before the deploy cannot trust the external ID Mackerel issues during it.
  *
  * IAM is eventually consistent, so a role created in the same deployment may not be assumable
  * yet when the integration is created: the integration depends on the role and its policy, and
@@ -575,6 +576,8 @@ export class MackerelAwsIntegration extends Construct {
     // `role` and `policy` are public, so grants and statements can reach them after construction: check at synth.
     // allowAdditionalPolicies vouches for other policies only; this library's own policy stays read-only.
     this.node.addValidation({ validate: () => _generatedPolicyProblems(role, this.policy) });
+    // Its trust policy is reachable too (through the Role construct, or the resource): only Mackerel, with the external ID.
+    this.node.addValidation({ validate: () => _trustPolicyProblems(role, MACKEREL_PRINCIPAL, this.externalId) });
     if (!props.allowAdditionalPolicies) {
       this.node.addValidation({ validate: () => _extraPermissionProblems(role, this.policy) });
     }

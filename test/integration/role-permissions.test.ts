@@ -193,6 +193,57 @@ describe('MackerelAwsIntegration role permissions', () => {
     });
   });
 
+  describe('the trust policy', () => {
+    const TRUST = 'expected only arn:aws:iam::217452466226:root \\(Mackerel\'s account\\), with the condition StringEquals sts:ExternalId '
+      + 'on the integration\'s external ID';
+
+    test('fails at synth for another principal added to it, such as anyone', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      // WHEN
+      (aws.role as iam.Role).assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.AnyPrincipal()] }));
+      // THEN
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(
+        `\\[Stack/Aws\\] principal \\{"AWS":"\\*"\\} is trusted by the integration role Stack/Aws/Role; ${TRUST}`));
+    });
+
+    test('fails for Mackerel\'s account trusted without the external ID, written into the role resource', () => {
+      const { stack, aws } = integration();
+      (aws.role.node.defaultChild as iam.CfnRole).assumeRolePolicyDocument = {
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 'arn:aws:iam::217452466226:root' } }],
+      };
+      expect(() => Template.fromStack(stack)).toThrow(new RegExp(
+        'principal \\{"AWS":"arn:aws:iam::217452466226:root"\\} is trusted by the integration role Stack/Aws/Role without the condition '
+        + `on the integration's external ID \\(condition \\{\\}\\); ${TRUST}`));
+    });
+
+    test('fails for an Allow with NotPrincipal, and for a service principal', () => {
+      const { stack, aws } = integration();
+      const trust = (aws.role as iam.Role).assumeRolePolicy!;
+      trust.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], notPrincipals: [new iam.AccountPrincipal('111122223333')] }));
+      trust.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.ServicePrincipal('lambda.amazonaws.com')] }));
+      const synth = () => Template.fromStack(stack);
+      expect(synth).toThrow(/notPrincipal .*111122223333.* lets every other principal assume the integration role Stack\/Aws\/Role/);
+      expect(synth).toThrow(/principal \{"Service":"lambda.amazonaws.com"\} is trusted by the integration role Stack\/Aws\/Role/);
+    });
+
+    test('accepts the generated trust and a Deny added to it', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      // WHEN
+      (aws.role as iam.Role).assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['sts:AssumeRole'],
+        principals: [new iam.AnyPrincipal()],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }));
+      // THEN
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Principal: { AWS: '*' } })]) },
+      });
+    });
+  });
+
   describe('allowAdditionalPolicies', () => {
     test('lets a policy the user vouches for (here a deny guardrail) stay on the role', () => {
       // GIVEN
