@@ -3,6 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { _unknownMetricWarnings } from './_metric-names';
 import { _CLOUDWATCH_READ_ACTIONS } from './_read-actions';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems, _trustPolicyProblems } from './_role-permissions';
 import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warnings';
@@ -126,6 +127,8 @@ export interface AwsIntegrationServiceOptions {
    * retrieved ("Add new metrics automatically" on).
    *
    * Use either `excludedMetrics` or `includedMetrics` across all services of an integration.
+   * A name of ECSCluster that Mackerel does not document (such as one with an ECS service's name
+   * where its docs have `#`) warns (`cdk-mackerel:awsIntegrationUnknownMetric`): it excludes nothing.
    *
    * @default - every metric
    * @see https://mackerel.io/api-docs/entry/aws-integration
@@ -139,7 +142,8 @@ export interface AwsIntegrationServiceOptions {
    * Once one service gives `includedMetrics`, every service must: a service without a metric
    * list gets every metric, new ones included, which is the `excludedMetrics` kind. An empty
    * list warns (`cdk-mackerel:awsIntegrationNoMetrics`): the service's resources still become
-   * hosts, with nothing to monitor.
+   * hosts, with nothing to monitor. So does a name of ECSCluster that Mackerel does not document
+   * (`cdk-mackerel:awsIntegrationUnknownMetric`): it retrieves nothing.
    *
    * @default - every metric
    */
@@ -361,6 +365,7 @@ export class MackerelAwsIntegration extends Construct {
       _warnLate(this, 'cdk-mackerel:awsIntegrationNoMetrics', `${property}.includedMetrics is empty: Mackerel still registers a host for each `
         + `${service.id} resource it finds (each one counted as a host), with no metric to monitor. List the metrics to retrieve, or leave the service out`);
     }
+    for (const warning of _unknownMetricWarnings(service, options)) _warnLate(this, 'cdk-mackerel:awsIntegrationUnknownMetric', warning);
     if (options.retireAutomatically && !service.supportsRetireAutomatically) {
       const supported = AwsIntegrationService._all().filter((s) => s.supportsRetireAutomatically).map((s) => s.id);
       _fail(this, `${property}.retireAutomatically`, true, 'is not supported by this service', `only on ${supported.join(', ')}`);

@@ -236,6 +236,34 @@ describe('MackerelAwsIntegration', () => {
       ]);
     });
 
+    test('warns on an ECSCluster metric name Mackerel does not document, such as one naming an ECS service where the docs have #', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN
+      aws.addService(AwsIntegrationService.ECS_CLUSTER, { excludedMetrics: ['ecs.running_task.#.count', 'ecs.running_task.web.count', 'ecs.cpu.used'] });
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
+      expect(warnings.map((w) => `${w.id} ${w.entry.data}`)).toEqual([
+        expect.stringMatching(new RegExp('^/Stack/Aws services\\.ECSCluster\\.excludedMetrics\\[1\\] "ecs\\.running_task\\.web\\.count" is not a metric '
+          + 'name Mackerel documents for ECSCluster \\(ecs\\.cpu_utilization\\.minimum, .*, ecs\\.service_memory_utilization\\.#\\.maximum\\): '
+          + 'it excludes nothing\\. A metric per ECS service is named with # in place of the ECS service name \\(ecs\\.running_task\\.#\\.count\\)')),
+        expect.stringMatching(/^\/Stack\/Aws services\.ECSCluster\.excludedMetrics\[2\] "ecs\.cpu\.used" is not a metric name .*: it excludes nothing\. Use a documented name/),
+      ]);
+    });
+
+    test('takes every documented ECSCluster metric name without a warning, and does not check services whose names it does not know', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      const documented = [...['cpu_utilization', 'memory_utilization', 'cpu_reservation', 'memory_reservation'].map((m) => `ecs.${m}`),
+        ...['service_cpu_utilization', 'service_memory_utilization'].map((m) => `ecs.${m}.#`)]
+        .flatMap((m) => ['minimum', 'average', 'maximum'].map((stat) => `${m}.${stat}`));
+      aws.addService(AwsIntegrationService.ECS_CLUSTER, { includedMetrics: [...documented, 'ecs.running_task.#.count'] });
+      aws.addService(AwsIntegrationService.RDS, { includedMetrics: ['rds.cpu.used'] });
+      expect(documented).toHaveLength(18);
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
+    });
+
     test('renders excludedMetrics next to a service without a metric list: both get new metrics automatically', () => {
       // GIVEN
       const { stack } = integrationStack();
