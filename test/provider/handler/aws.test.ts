@@ -6,6 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
+import { useVirtualClock } from './_virtual-clock';
 import { AwsClient, getSecretString, useAwsClients, _loadSdk, _sendRead } from '../../../src/provider/handler/aws';
 import { resetSettings, settings } from '../../../src/provider/handler/settings';
 
@@ -35,7 +36,10 @@ describe('_loadSdk', () => {
 });
 
 describe('_sendRead', () => {
-  afterEach(() => resetSettings());
+  afterEach(() => {
+    resetSettings();
+    vi.restoreAllMocks();
+  });
 
   /** A client whose sends answer as `answers` says, one per attempt, recording the signal each got. */
   function scripted(answers: Array<'hang' | 'abortable' | unknown>) {
@@ -58,20 +62,26 @@ describe('_sendRead', () => {
   }
 
   test.each(['hang', 'abortable'] as const)('a read that gets no answer (%s) fails by the deadline, naming the operation, having aborted each attempt', async (kind) => {
-    // GIVEN a second before the time kept to answer CloudFormation, and 100 ms for each attempt
-    Object.assign(settings, { requestTimeoutMs: 100, safetyMarginMs: 1_000, baseDelayMs: 5, maxDelayMs: 20, minAttemptMs: 50 });
-    const { client, signals } = scripted(Array(10).fill(kind));
-    const started = Date.now();
+    // GIVEN a second before the time kept to answer CloudFormation, 100 ms for each attempt, waits of 10 ms between
+    // them, and no attempt limit to stop sooner
+    Object.assign(settings, { requestTimeoutMs: 100, safetyMarginMs: 1_000, baseDelayMs: 10, maxDelayMs: 20, minAttemptMs: 10, maxAttempts: 1_000 });
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const clock = useVirtualClock();
+    const { client, signals } = scripted(Array(1_000).fill(kind));
+    const deadline = Date.now() + 2_000;
 
     // WHEN
-    const error = await rejectionOf(_sendRead(client, {}, 'Secrets Manager GetSecretValue', started + 2_000));
+    const { error, at } = await clock.run(_sendRead(client, {}, 'Secrets Manager GetSecretValue', deadline));
 
-    // THEN it failed before that time, saying what got no answer, and every attempt's signal was aborted
-    expect(Date.now() - started).toBeLessThan(1_100);
-    expect(error.message).toMatch(/^Secrets Manager GetSecretValue failed: no answer within \d+ ms \(gave up after \d+ attempts?: (no time left to retry|attempt limit reached)\)$/);
+    // THEN it failed by that time, the deadline having stopped it, saying what got no answer; each attempt was given
+    // at most its 100 ms, and its signal was aborted
+    expect(at).toBeLessThanOrEqual(deadline - settings.safetyMarginMs);
+    expect(error?.message).toMatch(/^Secrets Manager GetSecretValue failed: no answer within \d+ ms \(gave up after \d+ attempts: no time left to retry\)$/);
     expect(signals.length).toBeGreaterThan(1);
+    expect(clock.timeouts).toHaveLength(signals.length);
+    expect(clock.timeouts.every((ms) => ms > 0 && ms <= 100)).toBe(true);
     expect(signals.every((signal) => signal instanceof AbortSignal && signal.aborted)).toBe(true);
-  });
+  }, 20_000);
 
   test('a read that got no answer is sent again, and its answer is taken', async () => {
     Object.assign(settings, { requestTimeoutMs: 50, baseDelayMs: 1, maxDelayMs: 2 });
@@ -82,15 +92,19 @@ describe('_sendRead', () => {
   });
 
   test('each attempt gets the time the Mackerel client gives a call, never past the time kept to answer CloudFormation', async () => {
+    // GIVEN 300 ms before the time kept to answer CloudFormation, where a call may take 30 s
     Object.assign(settings, { requestTimeoutMs: 30_000, safetyMarginMs: 5_000 });
+    const clock = useVirtualClock();
     const { client } = scripted(['abortable']);
-    const started = Date.now();
+    const deadline = Date.now() + 5_300;
 
-    const error = await rejectionOf(_sendRead(client, {}, 'SSM GetParameter', started + 5_300));
+    const { error, at } = await clock.run(_sendRead(client, {}, 'SSM GetParameter', deadline));
 
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(error.message).toMatch(/^SSM GetParameter failed: no answer within (2\d\d|300) ms \(gave up after 1 attempt: no time left to retry\)$/);
-  });
+    // THEN the one attempt was given those 300 ms
+    expect(clock.timeouts).toEqual([300]);
+    expect(at).toBe(deadline - settings.safetyMarginMs);
+    expect(error?.message).toBe('SSM GetParameter failed: no answer within 300 ms (gave up after 1 attempt: no time left to retry)');
+  }, 20_000);
 
   test('is not sent once the time kept to answer CloudFormation has begun', async () => {
     Object.assign(settings, { safetyMarginMs: 5_000 });

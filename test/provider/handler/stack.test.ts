@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
+import { useVirtualClock } from './_virtual-clock';
 import { resetSettings, settings } from '../../../src/provider/handler/settings';
 import { CloudFormationSdk, StackView, _cloudFormationView } from '../../../src/provider/handler/stack';
 
@@ -153,7 +154,10 @@ describe('the view of CloudFormation the Lambda asks', () => {
 
   describe('a throttled or failing read is sent again within the invocation\'s time', () => {
     const TYPE = 'Custom::MackerelServiceMetadata';
-    afterEach(() => resetSettings());
+    afterEach(() => {
+      resetSettings();
+      vi.restoreAllMocks();
+    });
 
     test.each([
       ['Throttling', sdkError('Throttling', 'Rate exceeded')],
@@ -176,19 +180,26 @@ describe('the view of CloudFormation the Lambda asks', () => {
     });
 
     test('a read that gets no answer is given up before the invocation\'s time runs out, naming the call', async () => {
-      // GIVEN CloudFormation never answers; 2 s left, of which 1 s is kept to answer, and 100 ms per attempt
-      Object.assign(settings, { requestTimeoutMs: 100, safetyMarginMs: 1_000, baseDelayMs: 5, maxDelayMs: 20, minAttemptMs: 50 });
+      // GIVEN CloudFormation never answers; 2 s left, of which 1 s is kept to answer, 100 ms per attempt, waits of 10 ms
+      // between them, and no attempt limit to stop sooner
+      Object.assign(settings, {
+        requestTimeoutMs: 100, safetyMarginMs: 1_000, baseDelayMs: 10, maxDelayMs: 20, minAttemptMs: 10, maxAttempts: 1_000,
+      });
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const clock = useVirtualClock();
       const { view, sent } = fakeCloudFormation(() => new Promise(() => {}));
-      const started = Date.now();
+      const deadline = Date.now() + 2_000;
 
       // WHEN
-      const failed = view.holds(STACK_ID, 'Shop', 'shop', started + 2_000);
+      const { error, at } = await clock.run(view.holds(STACK_ID, 'Shop', 'shop', deadline));
 
-      // THEN
-      await expect(failed).rejects.toThrow(/^CloudFormation DescribeStackResource failed: no answer within \d+ ms \(gave up after \d+ attempts: (no time left to retry|attempt limit reached)\)$/);
-      expect(Date.now() - started).toBeLessThan(1_100);
+      // THEN it failed by the time kept to answer, the deadline having stopped it, and no attempt was given more than its 100 ms
+      expect(error?.message).toMatch(/^CloudFormation DescribeStackResource failed: no answer within \d+ ms \(gave up after \d+ attempts: no time left to retry\)$/);
+      expect(at).toBeLessThanOrEqual(deadline - settings.safetyMarginMs);
       expect(sent.length).toBeGreaterThan(1);
-    });
+      expect(clock.timeouts).toHaveLength(sent.length);
+      expect(clock.timeouts.every((ms) => ms > 0 && ms <= 100)).toBe(true);
+    }, 20_000);
 
     test('gives up at the attempt limit, saying so', async () => {
       Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 4 });
