@@ -4,6 +4,7 @@ import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
 import { api, cfnEvent, lambdaContext, STACK_ID, useEmulator, writes } from './_harness';
 import { startScriptedServer } from './_scripted-server';
+import { useVirtualClock } from './_virtual-clock';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { useAwsClients } from '../../../src/provider/handler/aws';
 import { _failure, handler } from '../../../src/provider/handler/index';
@@ -481,35 +482,45 @@ describe('handler', () => {
       ['the API key\'s secret', { MACKEREL_APIKEY_SECRET_ARN: ARN }, `reading secret ${ARN} failed: Secrets Manager GetSecretValue failed`],
       ['the API key\'s parameter', { MACKEREL_APIKEY_PARAMETER_NAME: '/mackerel/api-key' }, 'reading SSM parameter /mackerel/api-key failed: SSM GetParameter failed'],
     ])('%s', async (_what, location, reason) => {
-      // GIVEN 2 s left, of which the handler keeps 1 s to answer (the harness's margin), and 200 ms per attempt
+      // GIVEN 2 s left, of which the handler keeps 1 s to answer (the harness's margin), 200 ms per attempt, and no
+      // jitter: the waits between attempts are the first backoff step
       Object.assign(settings, { requestTimeoutMs: 200 });
+      vi.spyOn(Math, 'random').mockReturnValue(0);
       useAwsClients({ secretsManager: hanging, ssm: hanging });
       delete process.env.MACKEREL_APIKEY;
       Object.assign(process.env, location);
-      const started = Date.now();
+      const clock = useVirtualClock();
+      const deadline = Date.now() + 2_000;
 
       // WHEN
-      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext(2_000)));
+      const { error, at } = await clock.run(handler(cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), lambdaContext(2_000)));
 
-      // THEN CloudFormation gets the reason in time, and nothing was sent to Mackerel
-      expect(Date.now() - started).toBeLessThan(1_500);
-      expect(error.message.startsWith(`Custom::MackerelMonitor Cpu: Create failed: ${reason}: no answer within `)).toBe(true);
-      expect(error.message).toMatch(/\(gave up after \d+ attempts?: (no time left to retry|attempt limit reached)\)$/);
+      // THEN CloudFormation gets the reason by the time kept to answer it, each attempt given at most its 200 ms, and
+      // nothing was sent to Mackerel
+      expect(at).toBeLessThanOrEqual(deadline - settings.safetyMarginMs);
+      expect(clock.timeouts).not.toHaveLength(0);
+      expect(clock.timeouts.every((ms) => ms > 0 && ms <= 200)).toBe(true);
+      expect(error?.message.startsWith(`Custom::MackerelMonitor Cpu: Create failed: ${reason}: no answer within `)).toBe(true);
+      expect(error?.message).toMatch(/\(gave up after \d+ attempts?: (no time left to retry|attempt limit reached)\)$/);
       expect(env.emulator.requests()).toEqual([]);
-    });
+    }, 20_000);
 
     test('a channel URL kept in SSM', async () => {
       Object.assign(settings, { requestTimeoutMs: 200 });
+      vi.spyOn(Math, 'random').mockReturnValue(0);
       useAwsClients({ secretsManager: hanging, ssm: hanging });
-      const started = Date.now();
+      const clock = useVirtualClock();
+      const deadline = Date.now() + 2_000;
 
-      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.CHANNEL, 'Slack',
+      const { error, at } = await clock.run(handler(cfnEvent('Create', _RESOURCE_TYPES.CHANNEL, 'Slack',
         { type: 'slack', name: 'ops', url: '{{cdk-mackerel:ssm-secure:/hooks/slack}}' }), lambdaContext(2_000)));
 
-      expect(Date.now() - started).toBeLessThan(1_500);
-      expect(error.message.startsWith('Custom::MackerelChannel Slack: Create failed: reading SSM parameter /hooks/slack failed: SSM GetParameter failed: no answer within ')).toBe(true);
+      expect(at).toBeLessThanOrEqual(deadline - settings.safetyMarginMs);
+      expect(clock.timeouts).not.toHaveLength(0);
+      expect(clock.timeouts.every((ms) => ms > 0 && ms <= 200)).toBe(true);
+      expect(error?.message.startsWith('Custom::MackerelChannel Slack: Create failed: reading SSM parameter /hooks/slack failed: SSM GetParameter failed: no answer within ')).toBe(true);
       expect(env.emulator.state().channels).toEqual([]);
-    });
+    }, 20_000);
   });
 
   test('a user name and password in the API base (from a parameter synth cannot read) are masked where fetch echoes the URL', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { useVirtualClock } from './_virtual-clock';
 import { createLogger } from '../../../src/provider/handler/log';
 import { handBack, namesQueue, SqsSdk, _useSqsSdk } from '../../../src/provider/handler/queue';
 
@@ -57,20 +58,25 @@ describe('handBack', () => {
       _useSqsSdk(sdk);
       const lines: string[] = [];
       const log = createLogger({}, (_level, line) => void lines.push(line));
-      const started = Date.now();
+      const clock = useVirtualClock();
+      const deadline = Date.now() + 1_300;
 
       // WHEN it is handed back with 300 ms left before the time kept to return to Lambda (1 s)
-      await handBack({ messageId: 'm0', body: '', receiptHandle: 'receipt-m0', eventSourceARN: ARN, attributes: { ApproximateReceiveCount: '1' } },
-        { queueUrl: 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo' }, false, started + 1_300, log);
+      const { error, at } = await clock.run(handBack(
+        { messageId: 'm0', body: '', receiptHandle: 'receipt-m0', eventSourceARN: ARN, attributes: { ApproximateReceiveCount: '1' } },
+        { queueUrl: 'https://sqs.ap-northeast-1.amazonaws.com/123456789012/Shop-StopsQueue.fifo' }, false, deadline, log));
 
-      // THEN it returned in that time, saying the stop comes back after the visibility timeout, and the call's signal was aborted
-      expect(Date.now() - started).toBeLessThan(1_000);
+      // THEN the call was given those 300 ms and it returned then, saying the stop comes back after the visibility timeout,
+      // and the call's signal was aborted
+      expect(error).toBeUndefined();
+      expect(clock.timeouts).toEqual([300]);
+      expect(at).toBe(deadline - 1_000);
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0])).toMatchObject({ level: 'warn', messageId: 'm0', error: expect.stringMatching(/^no answer within \d+ ms$/) });
       expect(JSON.parse(lines[0]).message).toContain('ChangeMessageVisibility failed');
       expect(signals).toHaveLength(1);
       expect(signals[0]?.aborted).toBe(true);
-    });
+    }, 20_000);
 });
 
 describe('handBack without a call to SQS', () => {
