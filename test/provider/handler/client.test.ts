@@ -3,7 +3,22 @@ import { captureLogs, rejectionOf } from './_capture';
 import { ScriptedResponse, startScriptedServer } from './_scripted-server';
 import { backoff, createClient, errorMessage, isNotFound, MackerelApiError, parseRetryAfter } from '../../../src/provider/handler/client';
 import { addSecret, createLogger } from '../../../src/provider/handler/log';
-import { resetSettings, settings } from '../../../src/provider/handler/settings';
+import { resetSettings, settings, sleep } from '../../../src/provider/handler/settings';
+import type * as SettingsModule from '../../../src/provider/handler/settings';
+
+// The client's waits between attempts, observed: a test of how long it waits asserts the waits it asks
+// for (and may skip them), not how long it took.
+vi.mock('../../../src/provider/handler/settings', async (importOriginal) => {
+  const actual = await importOriginal<typeof SettingsModule>();
+  return { ...actual, sleep: vi.fn(actual.sleep) };
+});
+const sleeps = vi.mocked(sleep);
+
+/** The waits asked for from now on are recorded and not waited. */
+function skipWaits(): number[][] {
+  sleeps.mockImplementation(async () => {});
+  return sleeps.mock.calls;
+}
 
 const KEY = 'client-test-api-key-0123456789';
 const logs = captureLogs();
@@ -27,6 +42,7 @@ function requests() {
 }
 
 beforeEach(() => {
+  sleeps.mockReset();
   addSecret(KEY);
   Object.assign(settings, { baseDelayMs: 5, maxDelayMs: 20, safetyMarginMs: 0, minAttemptMs: 50, requestTimeoutMs: 2_000 });
 });
@@ -138,12 +154,15 @@ describe('createClient', () => {
     });
 
     test('honours Retry-After in seconds', async () => {
-      const client = await clientFor([{ status: 429, headers: { 'Retry-After': '1' } }, { status: 200, body: '{}' }], 10_000);
-      const started = Date.now();
+      // GIVEN a backoff step of at most 100 ms, and a Retry-After of 2 s
+      Object.assign(settings, { baseDelayMs: 100, maxDelayMs: 100 });
+      const client = await clientFor([{ status: 429, headers: { 'Retry-After': '2' } }, { status: 200, body: '{}' }], 10_000);
+      const waits = skipWaits();
 
       await client.request('GET', '/api/v0/monitors');
 
-      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      // THEN it waited the 2 s Mackerel asked for before the one retry
+      expect(waits).toEqual([[2_000]]);
       expect(requests()).toHaveLength(2);
     });
 
@@ -159,23 +178,27 @@ describe('createClient', () => {
         { status: 429, headers: { 'Retry-After': retryAfter } },
         { status: 200, body: '{}' },
       ]);
-      const started = Date.now();
+      const waits = skipWaits();
 
       await client.request('GET', '/api/v0/monitors');
 
       expect(requests()).toHaveLength(3);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(waits).toEqual([[150], [150]]);
     });
 
     test('a Retry-After shorter than the backoff step does not shorten the wait', async () => {
-      Object.assign(settings, { baseDelayMs: 400, maxDelayMs: 400 });
+      // GIVEN backoff steps of 399 and 799 ms (the jitter at its top), and Retry-After: 0
+      Object.assign(settings, { baseDelayMs: 400, maxDelayMs: 4_000 });
       vi.spyOn(Math, 'random').mockReturnValue(0.999999);
-      const client = await clientFor([{ status: 503, headers: { 'Retry-After': '0' }, body: 'maintenance' }, { status: 200, body: '{}' }]);
-      const started = Date.now();
+      const maintenance: ScriptedResponse = { status: 503, headers: { 'Retry-After': '0' }, body: 'maintenance' };
+      const client = await clientFor([maintenance, maintenance, { status: 200, body: '{}' }]);
+      const waits = skipWaits();
 
       await client.request('GET', '/api/v0/monitors');
 
-      expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+      // THEN the first step, raised to the first backoff step as any Retry-After is, then the second step whole
+      expect(waits).toEqual([[400], [799]]);
+      expect(requests()).toHaveLength(3);
     });
 
     test.each([
@@ -193,12 +216,12 @@ describe('createClient', () => {
 
     test('gives up at once when Retry-After is beyond the time left', async () => {
       const client = await clientFor([{ status: 503, headers: { 'Retry-After': '120' }, body: 'maintenance' }, { status: 200 }], 5_000);
-      const started = Date.now();
+      const waits = skipWaits();
 
       const error = await rejectionOf<MackerelApiError>(client.request('GET', '/api/v0/monitors'));
 
       expect(error.message).toBe('GET /api/v0/monitors: HTTP 503: maintenance (gave up after 1 attempt: Retry-After 120 s is beyond the time left)');
-      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(waits).toEqual([]);
       expect(requests()).toHaveLength(1);
     });
 
