@@ -1,13 +1,22 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
 import { api, cfnEvent, FakeResource, lambdaContext, STACK_ID, useEmulator } from './_harness';
 import { ScriptedResponse, startScriptedServer } from './_scripted-server';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { handler } from '../../../src/provider/handler/index';
-import { settings } from '../../../src/provider/handler/settings';
+import { settings, sleep } from '../../../src/provider/handler/settings';
+import type * as SettingsModule from '../../../src/provider/handler/settings';
 import { useStackView } from '../../../src/provider/handler/stack';
+
+// The handler's waits between attempts, observed (vi.mock keeps them real for the other tests).
+vi.mock('../../../src/provider/handler/settings', async (importOriginal) => {
+  const actual = await importOriginal<typeof SettingsModule>();
+  return { ...actual, sleep: vi.fn(actual.sleep) };
+});
+const sleeps = vi.mocked(sleep);
+beforeEach(() => sleeps.mockReset());
 
 const env = useEmulator();
 const MONITOR = { type: 'expression', name: 'load', expression: 'avg(roleSlots("shop:web","loadavg5"))', operator: '>', warning: 5 };
@@ -97,13 +106,24 @@ describe('faults between the handler and Mackerel', () => {
     const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
     const { PhysicalResourceId: id } = await monitor.create(MONITOR);
     env.emulator.injectFault({ method: 'PUT', path: `/api/v0/monitors/${id}`, status: 500, body: { error: { message: 'database is down' } }, times: 10_000 });
-    const started = Date.now();
+    // GIVEN waits of 99 ms between attempts (the jitter at its top), more attempts allowed than fit in the time, and a clock that only those
+    // waits move (the calls to the emulator take no time on it), so that only the deadline can stop the retries
+    Object.assign(settings, { baseDelayMs: 100, maxDelayMs: 100, maxAttempts: 30 });
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    sleeps.mockImplementation(async (ms) => void vi.setSystemTime(Date.now() + ms));
+    const deadline = Date.now() + 2_000;
 
+    // WHEN
     const error = await rejectionOf(handler(cfnEvent('Update', _RESOURCE_TYPES.MONITOR, 'Load', { ...MONITOR, warning: 6 }, { physicalId: id, oldProps: MONITOR }), lambdaContext(2_000)));
 
-    expect(error.message).toMatch(/^Custom::MackerelMonitor Load: Update failed: PUT \/api\/v0\/monitors\/\w+: HTTP 500: database is down \(gave up after \d+ attempts?: (no time left to retry|attempt limit reached)\)$/);
-    expect(Date.now() - started).toBeLessThan(2_000);
-  });
+    // THEN it gave up for want of time, by the time kept to answer CloudFormation, having waited between its attempts
+    expect(error.message).toMatch(/^Custom::MackerelMonitor Load: Update failed: PUT \/api\/v0\/monitors\/\w+: HTTP 500: database is down \(gave up after \d+ attempts: no time left to retry\)$/);
+    expect(Date.now()).toBeLessThanOrEqual(deadline - settings.safetyMarginMs);
+    expect(sleeps.mock.calls.length).toBeGreaterThan(1);
+    expect(sleeps.mock.calls.every(([ms]) => ms === 99)).toBe(true);
+  }, 20_000);
 
   test('a slow answer to an update times out and is retried', async () => {
     const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Load');
