@@ -2,11 +2,35 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { cli, synthShop, useEmulatorPerFile, workDir } from './_fixture';
 import { _CHECK_THE_WAY, _createGet } from '../../src/cli/api';
 import { _readLive } from '../../src/cli/live';
-import { resetSettings, settings } from '../../src/provider/handler/settings';
+import { resetSettings, settings, sleep } from '../../src/provider/handler/settings';
+import type * as SettingsModule from '../../src/provider/handler/settings';
+
+// The waits between attempts, observed (vi.mock keeps them real for the other tests).
+vi.mock('../../src/provider/handler/settings', async (importOriginal) => {
+  const actual = await importOriginal<typeof SettingsModule>();
+  return { ...actual, sleep: vi.fn(actual.sleep) };
+});
+const sleeps = vi.mocked(sleep);
+beforeEach(() => sleeps.mockReset());
+
+/**
+ * A clock that only the waits between attempts move, instead of passing: the calls to the emulator
+ * take no time on it, so a test asserts where on it a run ended, the same on any machine. The jitter
+ * is at its top, so the waits are the backoff steps as shipped (999 ms, then 1999 ms).
+ */
+function clockOfWaits(): void {
+  vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+  vi.useFakeTimers({ toFake: ['Date'] });
+  onTestFinished(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+  sleeps.mockImplementation(async (ms) => void vi.setSystemTime(Date.now() + ms));
+}
 
 /**
  * The CLI's own reads (GET /api/v0/org before a run, diff's reads of live objects) are retried as
@@ -80,9 +104,12 @@ describe('failures that last or are final', () => {
     // The key echoed in Mackerel's message is blanked out.
     const key = shared.emulator.apiKey;
     shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 500, body: { error: { message: `boom for ${key}` } }, times: 1000 });
+    clockOfWaits();
     const started = Date.now();
     const { result: run, count } = await counted('GET', /^\/api\/v0\/org$/, () => cli(['apply', assembly, ...base, '--timeout', '2'], { MACKEREL_APIKEY: key }));
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Within the 2 s by the clock of its waits
+    expect(Date.now()).toBeLessThanOrEqual(started + 2_000);
+    expect(sleeps).toHaveBeenCalled();
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/org failed: HTTP 500: boom for \*+ \(gave up after \d+ attempts: no time left to retry\)$/);
     expect(run.err + run.out).not.toContain(key);
@@ -140,9 +167,12 @@ describe('--timeout and --verbose, of diff as of apply', () => {
   test('diff --timeout bounds its reads: a persistent 500 fails it within the time given, not after the attempt limit', async () => {
     // Backoff as shipped (up to 8 attempts, minutes in all): only --timeout ends the run early
     shared.emulator.injectFault({ method: 'GET', path: '/api/v0/monitors/*', status: 500, body: boom, times: 1000 });
+    clockOfWaits();
     const started = Date.now();
     const { result: run, count } = await counted('GET', /^\/api\/v0\/monitors\//, () => cli(['diff', assembly, ...base, '--timeout', '2']));
-    expect(Date.now() - started).toBeLessThan(3500);
+    // Within the 2 s by the clock of its waits
+    expect(Date.now()).toBeLessThanOrEqual(started + 2_000);
+    expect(sleeps).toHaveBeenCalled();
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/^cdk-mackerel: GET \/api\/v0\/monitors\/\w+ failed: HTTP 500: boom \(gave up after \d+ attempts?: no time left to retry\)$/);
     expect(count).toBeLessThan(settings.maxAttempts);
