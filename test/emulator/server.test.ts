@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test, vi } from 'vitest';
 import { expectError, ok, useEmulator } from './_emulator';
 import { DEFAULT_EMULATOR_API_KEY, DEFAULT_EMULATOR_READ_KEY, startEmulator } from '../../src/emulator';
 
@@ -123,11 +123,28 @@ describe('faults', () => {
   });
 
   test('a delay-only fault delays, then handles the call normally', async () => {
+    // GIVEN the emulator's timers of 200 ms are held until the test lets them fire
+    const held: Array<() => void> = [];
+    const realSetTimeout = globalThis.setTimeout;
+    const timers = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+      if (ms !== 200) return realSetTimeout(callback, ms);
+      held.push(callback);
+      return realSetTimeout(() => {}, 0);
+    }) as typeof setTimeout);
+    onTestFinished(() => timers.mockRestore());
     env.emulator.injectFault({ path: '/api/v0/org', delayMs: 200 });
-    const started = Date.now();
-    ok(await env.call('GET', '/api/v0/org'));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
-  });
+
+    // WHEN a call is made
+    let answered = false;
+    const answer = env.call('GET', '/api/v0/org').finally(() => { answered = true; });
+
+    // THEN the emulator asked to wait 200 ms, and answers only once that wait is over, normally
+    await vi.waitFor(() => expect(held).toHaveLength(1), { timeout: 5_000, interval: 10 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(false);
+    held[0]();
+    ok(await answer);
+  }, 20_000);
 
   test('clearFaults drops pending faults', async () => {
     env.emulator.injectFault({ path: '/api/v0/org', status: 500, times: 5 });
