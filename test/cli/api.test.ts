@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { _createGet } from '../../src/cli/api';
+import { _CHECK_THE_WAY, _createGet } from '../../src/cli/api';
+import { resetSettings, settings } from '../../src/provider/handler/settings';
 
 /** A fetch that fails to connect as Node's does: a TypeError whose cause is the network error. */
 function failing(cause: object) {
@@ -44,5 +45,38 @@ describe('an API the CLI cannot reach is said with the host that failed, which b
     expect(message).toContain('(ECONNREFUSED 10.0.0.8:3128)');
     expect(message).not.toContain('s3cret');
     expect(message).not.toContain('proxyuser');
+  });
+});
+
+describe('a proxy that does not open the tunnel to an https API is said to have answered, as the handler reads it', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    resetSettings();
+  });
+  const connect = (status: number) => ({ name: 'AbortError', code: 'UND_ERR_ABORTED', message: `Proxy response (${status}) !== 200 when HTTP Tunneling` });
+
+  test.each([407, 403])('a %i is final: the proxy refused the call, not Mackerel, so the key is not blamed', async (status) => {
+    const fetch = failing(connect(status));
+    vi.stubGlobal('fetch', fetch);
+    const get = _createGet({ apiBase: 'https://api.mackerelio.com/', apiKey: 'key-of-the-organization-0123456789', timeoutMs: 5000 });
+
+    const message = await get('/api/v0/org').then(() => 'no error', (e: Error) => e.message);
+
+    expect(message).toBe(`GET /api/v0/org failed: HTTP ${status}: the proxy's answer to CONNECT; nothing reached Mackerel; the answer is `
+      + `${status === 407 ? 'a proxy\'s HTTP 407' : 'not Mackerel\'s JSON error'}, so something between this machine and Mackerel `
+      + `(a proxy, a load balancer, a firewall) refused the call, not Mackerel: ${_CHECK_THE_WAY}`);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  test.each([408, 429, 502])('a %i is sent again, as the handler sends it, then said as the proxy\'s answer', async (status) => {
+    Object.assign(settings, { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 3 });
+    const fetch = failing(connect(status));
+    vi.stubGlobal('fetch', fetch);
+    const get = _createGet({ apiBase: 'https://api.mackerelio.com/', apiKey: 'key-of-the-organization-0123456789', timeoutMs: 5000 });
+
+    const message = await get('/api/v0/org').then(() => 'no error', (e: Error) => e.message);
+
+    expect(message).toBe(`GET /api/v0/org failed: HTTP ${status}: the proxy's answer to CONNECT; nothing reached Mackerel (gave up after 3 attempts: attempt limit reached)`);
+    expect(fetch).toHaveBeenCalledTimes(3);
   });
 });

@@ -321,9 +321,11 @@ async function exchange(
   } catch (e) {
     const proxyStatus = tunnelRefused(e);
     if (proxyStatus !== undefined) {
-      // Nothing reached Mackerel: the proxy's own answer, as one through a plain-HTTP proxy is (a 407, a 403 final).
+      // Nothing reached Mackerel: the proxy's own answer, as one through a plain-HTTP proxy is. A refusal (a 407,
+      // a 403) is final; a 408 or 429 says to come again later, as a 5xx says the proxy could not get through,
+      // and sending again is safe even for a POST.
       const error = new MackerelApiError(method, path, proxyStatus, 'the proxy\'s answer to CONNECT; nothing reached Mackerel', { cause: e, mackerelBody: false });
-      return { error, retry: proxyStatus < 500 ? 'never' : 'safe' };
+      return { error, retry: proxyStatus >= 500 || proxyStatus === 408 || proxyStatus === 429 ? 'safe' : 'never' };
     }
     const sent = !neverSent(e);
     // The network error is kept as the cause, for its code (ECONNREFUSED), which the CLI names.

@@ -273,14 +273,30 @@ describe('createClient', () => {
         expect(fetch).toHaveBeenCalledTimes(1);
       });
 
-      test('a 502 (the proxy could not connect) is sent again, even a POST', async () => {
-        const fetch = vi.fn(async () => { throw tunnelRefused(502); });
+      test.each([
+        [502, 'the proxy could not connect'],
+        [408, 'the proxy timed the CONNECT out'],
+        [429, 'the proxy\'s rate limit'],
+      ])('a %i (%s) is sent again, even a POST, and succeeds once the tunnel opens', async (status) => {
+        const fetch = vi.fn<typeof globalThis.fetch>()
+          .mockRejectedValueOnce(tunnelRefused(status))
+          .mockResolvedValueOnce(new Response('{"id":"abc"}', { status: 200 }));
         vi.stubGlobal('fetch', fetch);
+
+        await expect(client().request('POST', '/api/v0/monitors', {})).resolves.toEqual({ id: 'abc' });
+        expect(fetch).toHaveBeenCalledTimes(2);
+      });
+
+      test.each([502, 408, 429])('a persistent %i fails as the proxy\'s answer, its outcome known, after more than one attempt', async (status) => {
+        const fetch = vi.fn(async () => { throw tunnelRefused(status); });
+        vi.stubGlobal('fetch', fetch);
+        Object.assign(settings, { maxAttempts: 3 });
 
         const error = await rejectionOf<MackerelApiError>(client().request('POST', '/api/v0/monitors', {}));
 
+        expect(error.message).toBe(`POST /api/v0/monitors: HTTP ${status}: the proxy's answer to CONNECT; nothing reached Mackerel (gave up after 3 attempts: attempt limit reached)`);
         expect(error.outcomeUnknown).toBe(false);
-        expect(fetch.mock.calls.length).toBeGreaterThan(1);
+        expect(fetch).toHaveBeenCalledTimes(3);
       });
 
       test('not another abort of undici\'s, nor the message under another code: the outcome stays unknown', async () => {
