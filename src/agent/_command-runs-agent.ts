@@ -502,6 +502,15 @@ class ShellSplitter {
   /** How many commands have ended (a group's closing `}` not counted), and that count at the first command of each group open. */
   private ended = 0;
   private groups: number[] = [];
+  /** That count at each subshell open (`(`), as for groups, with how many `case`s were open there. */
+  private subshells: Array<{ readonly ended: number; readonly cases: number }> = [];
+  /** How many `case ... esac` are open, in which a `)` may end a pattern rather than a subshell. */
+  private cases = 0;
+  /**
+   * The words after a subshell's `)` (none but its redirections, which land there), and the one command it held, whose
+   * output is the subshell's where its own is not redirected; undefined where it held none or more.
+   */
+  private closed: { readonly words: string[]; readonly inner: string[] | undefined } | undefined;
   private i = 0;
 
   constructor(private readonly script: string, private readonly depth: number, closing?: string) {
@@ -565,6 +574,8 @@ class ShellSplitter {
         if (c === '(') parens++;
         if (c === ')') parens--;
         this.endCommand();
+        if (c === '(') this.subshells.push({ ended: this.ended, cases: this.cases });
+        if (c === ')') this.closeSubshell();
         // A lone `|` (not `||`) pipes the command before it into the next; `;`, `&` (but `|&`) and `)` end a pipeline.
         if (c === '|' && s[this.i + 1] !== '|' && s[this.i - 1] !== '|') this.piped = this.last;
         else if (c === ';' || c === ')' || (c === '&' && s[this.i - 1] !== '|')) this.piped = undefined;
@@ -687,9 +698,29 @@ class ShellSplitter {
     this.i = at - 1;
   }
 
+  /**
+   * At a subshell's `)`: what it gives a pipe is known where it held one command (`(echo ...) | sh`), as for a group; with
+   * more, the script piped is theirs in turn (`(echo 'exit 0'; echo ...) | sh` exits first), not known here. A `)` ending
+   * a pattern of a `case` opened in the subshell (whose commands are then more than one) closes none.
+   */
+  private closeSubshell(): void {
+    const top = this.subshells[this.subshells.length - 1];
+    if (top === undefined || this.cases > top.cases) return;
+    this.subshells.pop();
+    this.closed = { words: this.words, inner: this.ended === top.ended + 1 ? this.last : undefined };
+  }
+
   private endCommand(): void {
     this.endWord();
     this.redirected = false;
+    const closed = this.closed?.words === this.words ? this.closed : undefined;
+    this.closed = undefined;
+    if (closed !== undefined && this.words.length === 0) {
+      // The subshell's output, where not redirected as a whole; else its words, which give nothing known.
+      this.last = closed.inner !== undefined && !STDOUT_REDIRECTED.has(this.words) ? closed.inner : this.words;
+      this.words = [];
+      return;
+    }
     // `for name in words` and `case word in` run none of their words.
     if (this.words.length > 0 && !['for', 'case', 'select'].includes(this.words[0])) this.commands.push(this.words);
     if (this.words.length > 0) {
@@ -702,6 +733,8 @@ class ShellSplitter {
         if (opened !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
       } else {
         this.ended++;
+        if (this.words[0] === 'case') this.cases++;
+        if (this.words[0] === 'esac' && this.cases > 0) this.cases--;
         for (let k = 0; this.words[k] === '{'; k++) this.groups.push(this.ended);
         this.last = this.words;
       }

@@ -562,6 +562,30 @@ test('a group of one command (`{ ...; }`) piped into a shell gives it that comma
   ]).toEqual([false, false, false]);
 });
 
+test('a subshell of one command (`( ... )`) piped into a shell gives it that command\'s output; of more, or redirected, none known', () => {
+  // GIVEN a shell given the output of a subshell holding one echo or printf of the agent, nested or not
+  expect([
+    scriptRuns("(echo 'exec mackerel-container-agent') | sh"),
+    scriptRuns("( (echo 'exec mackerel-container-agent') ) | sh"),
+    scriptRuns("(printf 'exec mackerel-container-agent\\n') | sh"),
+  ]).toEqual([true, true, true]);
+  // ... and of a subshell holding another command before the one giving the agent (its script exits first), or whose output
+  // goes to a file or is closed
+  expect([
+    scriptRuns("(echo 'exit 0'; echo 'exec mackerel-container-agent') | sh"),
+    scriptRuns("(printf 'exit 0\\n'; printf 'exec mackerel-container-agent\\n') | sh"),
+    scriptRuns("( (echo 'exit 0'); echo 'exec mackerel-container-agent') | sh"),
+    scriptRuns("(echo 'exec mackerel-container-agent') >/dev/null | sh"),
+    scriptRuns("(echo 'exec mackerel-container-agent') >&- | sh"),
+    scriptRuns("(case $1 in a) echo 'exit 0';; esac; echo 'exec mackerel-container-agent') | sh"),
+  ]).toEqual([false, false, false, false, false, false]);
+  // ... and a subshell in a case's branch, and one after a case, each holding one echo of the agent
+  expect([
+    scriptRuns("case $1 in *) (echo 'exec mackerel-container-agent') | sh;; esac"),
+    scriptRuns("case $1 in a) true;; esac; (echo 'exec mackerel-container-agent') | sh"),
+  ]).toEqual([true, true]);
+});
+
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
   // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
   const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
