@@ -489,8 +489,8 @@ class ShellSplitter {
   private redirected = false;
   /** Whether the redirection whose target is read is a heredoc's (`<<`, `<<-`), and whether it strips tabs. */
   private heredoc: { readonly chomp: boolean } | undefined;
-  /** The file descriptor the redirection whose target is read redirects, and whether for reading. */
-  private redirection: { readonly fd: number; readonly input: boolean; readonly duplicate?: boolean; readonly string?: boolean } | undefined;
+  /** The file descriptor the redirection whose target is read redirects, and whether it duplicates one (`<&`, `>&`) or is a here-string. */
+  private redirection: { readonly fd: number; readonly duplicate?: boolean; readonly string?: boolean } | undefined;
   /**
    * The heredocs opened on the line at hand: their ending words, the command (its words) whose input each is, and whether
    * they are its standard input (not `3<<EOF`).
@@ -546,10 +546,13 @@ class ShellSplitter {
         this.i = (newline < 0 ? s.length : newline) - 1;
       } else if (c === ' ' || c === '\t') {
         this.endWord();
-      } else if (c === '<' || c === '>') {
-        // Digits right before the operator are the file descriptor it redirects (`2>&1`), not a word.
-        const fd = this.word !== undefined && /^\d+$/.test(this.word) ? Number(this.word) : c === '<' ? 0 : 1;
-        if (this.word !== undefined && /^\d+$/.test(this.word)) this.word = undefined;
+      } else if (c === '<' || c === '>' || (c === '&' && s[this.i + 1] === '>' && !'&|'.includes(s[this.i - 1] ?? ' '))) {
+        // Digits right before the operator are the file descriptor it redirects (`2>&1`), not a word. bash's `&>file` (and
+        // `&>>`) redirects the output and the error; dash reads it as `&` then `>file`: either way the command's output
+        // goes into no pipe.
+        const numbered = c !== '&' && this.word !== undefined && /^\d+$/.test(this.word);
+        const fd = numbered ? Number(this.word) : c === '<' ? 0 : 1;
+        if (numbered) this.word = undefined;
         this.endWord();
         const operator = this.i;
         while ('<>&|-'.includes(s[this.i + 1] ?? ' ')) this.i++;
@@ -562,7 +565,7 @@ class ShellSplitter {
           continue;
         }
         this.heredoc = written === '<<' || written === '<<-' ? { chomp: written === '<<-' } : undefined;
-        this.redirection = { fd, input: c === '<', duplicate: written === '<&', string: written === '<<<' };
+        this.redirection = { fd, duplicate: written === '<&' || written === '>&', string: written === '<<<' };
         this.redirected = true;
       } else if (c === ')' && closing === ')' && parens === 0) {
         this.endCommand();
@@ -660,14 +663,17 @@ class ShellSplitter {
   private endWord(): void {
     if (this.word === undefined) return;
     if (!this.redirected) this.words.push(this.word);
-    const stdin = this.redirection?.input === true && this.redirection.fd === 0;
+    // Any redirection of descriptor 0 replaces the standard input, whichever way it opens it: `0>&3` makes it a copy of 3,
+    // `0>file` a file open for writing, from which the command reads nothing. Any of descriptor 1 replaces the output so.
+    const fd = this.redirected ? this.redirection?.fd : undefined;
+    const stdin = fd === 0;
     if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words, stdin });
-    // `<&0` duplicates the standard input onto itself: it stays what it was (the pipe, the heredoc).
-    const itself = this.redirection?.duplicate === true && this.word === '0';
+    // `<&0` (`0>&0`, `>&1`) duplicates the descriptor onto itself: it stays what it was (the pipe, the heredoc).
+    const itself = this.redirection?.duplicate === true && this.word === String(fd);
     const string = this.redirection?.string === true;
-    if (this.redirected && stdin && !itself) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : string ? 'string' : 'other');
-    if (this.redirected && stdin && string) HERE_STRINGS.set(this.words, this.word);
-    if (this.redirected && this.redirection?.input === false && this.redirection.fd === 1) STDOUT_REDIRECTED.add(this.words);
+    if (stdin && !itself) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : string ? 'string' : 'other');
+    if (stdin && string) HERE_STRINGS.set(this.words, this.word);
+    if (fd === 1 && !itself) STDOUT_REDIRECTED.add(this.words);
     this.redirected = false;
     this.redirection = undefined;
     this.heredoc = undefined;

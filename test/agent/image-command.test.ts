@@ -532,6 +532,27 @@ test('a shell whose input is duplicated from itself (`<&0`) still reads the pipe
   ]).toEqual([false, false]);
 });
 
+test('only a redirection of descriptor 0 replaces a shell\'s input, whichever way it opens it; only one of 1 (or &>) its output', () => {
+  // GIVEN shells given the agent over a pipe or by a heredoc, whose descriptor 0 is then made a copy of another, or opened
+  // for writing; and an echo of the agent whose descriptor 1 is opened for reading, or whose output (and error) &> redirects
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | sh 0>&3"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh 0>/dev/null"),
+    scriptRuns('sh <<EOF 0>&3\nexec mackerel-container-agent\nEOF'),
+    scriptRuns("echo 'exec mackerel-container-agent' 1</dev/null | sh"),
+    scriptRuns("echo 'exec mackerel-container-agent' &>/dev/null | sh"),
+    scriptRuns("echo 'exec mackerel-container-agent' &>>/tmp/log | sh"),
+  ]).toEqual([false, false, false, false, false, false]);
+  // ... and the same shells whose other descriptors are copies of their input, or whose input or output is a copy of itself
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | sh 3>&0"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh 2<&0"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh 0>&0"),
+    scriptRuns('sh 0>&3 <<EOF\nexec mackerel-container-agent\nEOF'),
+    scriptRuns("echo 'exec mackerel-container-agent' >&1 | sh"),
+  ]).toEqual([true, true, true, true, true]);
+});
+
 test("a shell whose input is a here-string (`<<<'...'`) runs its word as its script, where it is the last redirection of its input", () => {
   // GIVEN shells given the agent by a here-string, last of their input
   expect([
