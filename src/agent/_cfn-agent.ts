@@ -1,6 +1,7 @@
 import { CfnResource, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { _assetBuiltOnAgent } from './_image-source';
+import { _containerOverride, _containersOverride, _overridden } from './_container-overrides';
+import { _assetBuiltOnAgent, _commandKnowable, _pathIn } from './_image-source';
 import { _PLATFORM, _imageSign } from './_task-checks';
 
 /**
@@ -43,6 +44,8 @@ const CFN_SPELLING: Spelling = {
 export function _cfnAgentOf(taskDefinition: CfnResource): CfnAgent {
   const overriding = overridingAgentOf(taskDefinition) ?? {};
   if (overriding.agent) return overriding;
+  // Where an escape hatch writes over the properties or the list whole, the containers given are not those deployed.
+  if (_containersOverride(taskDefinition) === 'replaced') return overriding;
   const given = givenAgentOf(taskDefinition);
   return given.agent ? given : { unread: overriding.unread ?? given.unread };
 }
@@ -63,8 +66,53 @@ function givenAgentOf(taskDefinition: CfnResource): CfnAgent {
     : (properties as { ContainerDefinitions?: unknown } | undefined)?.ContainerDefinitions;
   if (containers === undefined) return {};
   if (!Array.isArray(containers)) return { unread: 'ContainerDefinitions is a token' };
-  return agentAmong(taskDefinition, [...containers.entries()], l1 ? L1_SPELLING : CFN_SPELLING, 'ContainerDefinitions');
+  const spelling = l1 ? L1_SPELLING : CFN_SPELLING;
+  // Each read as deployed: with what escape hatches write over its fields (one written over whole is read as written).
+  const deployed = [...containers.entries()].flatMap(([index, container]): Array<[number, unknown]> => {
+    const over = isObject(container) && !knownAtDeploy(container) ? _containerOverride(taskDefinition, index) : undefined;
+    if (over === undefined) return [[index, container]];
+    return over === 'replaced' ? [] : [[index, overriddenContainer(container as { [key: string]: unknown }, spelling, over)]];
+  });
+  return agentAmong(taskDefinition, deployed, spelling, 'ContainerDefinitions');
 }
+
+/**
+ * A container given in `spelling` with what escape hatches write over its fields (`over`, in CloudFormation's spelling),
+ * still in `spelling`, as aws-cdk-lib merges them into the template; where they make its command unknowable at synth, its
+ * image is no longer read for a Dockerfile running the agent (`COMMAND_UNKNOWABLE`).
+ */
+function overriddenContainer(container: { [key: string]: unknown }, spelling: Spelling,
+  over: { readonly [field: string]: unknown }): { [key: string]: unknown } {
+  // Variables and secrets as CloudFormation spells them, into which the override merges, then back.
+  const respelt = (list: unknown, from: Spelling, to: Spelling, value: 'value' | 'valueFrom') => Array.isArray(list)
+    ? list.map((entry) => isObject(entry) && !knownAtDeploy(entry)
+      ? { [to.name]: entry[from.name], [value === 'value' ? to.value : `${to.value}From`]: entry[value === 'value' ? from.value : `${from.value}From`] }
+      : entry)
+    : list;
+  const field = (name: keyof Spelling) => _overridden(container[spelling[name]], over, CFN_SPELLING[name]);
+  const list = (name: 'environment' | 'secrets', value: 'value' | 'valueFrom') =>
+    respelt(_overridden(respelt(container[spelling[name]], spelling, CFN_SPELLING, value), over, CFN_SPELLING[name]), CFN_SPELLING, spelling, value);
+  const merged: { [key: string]: unknown } = {
+    ...container,
+    [spelling.name]: field('name'),
+    [spelling.image]: field('image'),
+    [spelling.environment]: list('environment', 'value'),
+    [spelling.secrets]: list('secrets', 'valueFrom'),
+    [spelling.environmentFiles]: field('environmentFiles'),
+    [spelling.entryPoint]: field('entryPoint'),
+    [spelling.command]: field('command'),
+    [spelling.workingDirectory]: field('workingDirectory'),
+  };
+  const knowable = _commandKnowable({
+    entryPoint: merged[spelling.entryPoint],
+    command: merged[spelling.command],
+    path: _pathIn(respelt(merged[spelling.environment], spelling, CFN_SPELLING, 'value')),
+  }, over);
+  return knowable ? merged : { ...merged, [COMMAND_UNKNOWABLE]: true };
+}
+
+/** Marks a container whose command escape hatches make unknowable at synth. */
+const COMMAND_UNKNOWABLE = Symbol('command unknowable');
 
 /**
  * What escape hatches write over the containers shows of the agent (whole containers, or some of
@@ -129,7 +177,7 @@ function readCfnContainer(resource: CfnResource, container: { [key: string]: unk
   const secrets = variablesOf(container[spelling.secrets], spelling);
   const sign = _imageSign(typeof image === 'string' ? image : undefined)
     // A DockerImageAsset of the app, by its image URI (a token): its Dockerfile tells whether it is built on the agent's image.
-    ?? (typeof image === 'string' && Token.isUnresolved(image)
+    ?? (typeof image === 'string' && Token.isUnresolved(image) && !(COMMAND_UNKNOWABLE in container)
       ? _assetBuiltOnAgent(resource, image, {
         entryPoint: container[spelling.entryPoint],
         command: container[spelling.command],

@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AssetStaging, Stack, Token } from 'aws-cdk-lib';
+import { AssetStaging, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { IConstruct } from 'constructs';
 import { _agentRunAt } from './_command-runs-agent';
+import { _UNKNOWABLE, _containerOverride, _overridden } from './_container-overrides';
 import { PatternMeter, Unfollowed, replacePattern, trimPattern } from './_shell-pattern';
 
 /**
@@ -105,10 +106,70 @@ export function _imageMayBeAgent(container: ecs.ContainerDefinition): string | u
 export function _builtOnAgent(container: ecs.ContainerDefinition): string | undefined {
   const built = builtImageOf(container);
   const props = (container as unknown as ContainerCommandInternals).props;
-  const overrides: _CommandOverrides = {
+  const given: _CommandOverrides = {
     entryPoint: props?.entryPoint, command: props?.command, path: props?.environment?.PATH, workingDirectory: props?.workingDirectory,
   };
-  return onAgent(built, overrides) ?? runsCopiedAgent(built, overrides);
+  const overrides = deployedCommand(container, given);
+  return overrides && (onAgent(built, overrides) ?? runsCopiedAgent(built, overrides));
+}
+
+/**
+ * A container's entry point, command, PATH and working directory as deployed: as given, with what escape hatches write over
+ * its fields in its task definition's resource (`addPropertyOverride('ContainerDefinitions.1.Command', ...)`: the template
+ * holds that, not the props). Undefined where they make what it runs unknowable at synth: they write over it whole, over its
+ * image (the image built is then not the one run), or with a token, an intrinsic function or words not literal.
+ */
+function deployedCommand(container: ecs.ContainerDefinition, given: _CommandOverrides): _CommandOverrides | undefined {
+  const resource = container.taskDefinition.node.defaultChild;
+  const index = (container.taskDefinition as unknown as { containers: ecs.ContainerDefinition[] }).containers.indexOf(container);
+  const over = resource instanceof CfnResource && index >= 0 ? _containerOverride(resource, index) : undefined;
+  if (over === undefined) return given;
+  if (over === 'replaced' || 'Image' in over) return undefined;
+  // The variables as aws-cdk-lib renders them, a list in the order they were set, into which an override merges.
+  const rendered = 'Environment' in over ? container.renderContainerDefinition().environment : undefined;
+  const variables = Array.isArray(rendered) ? rendered.map((v) => {
+    const { name, value } = v as { name?: unknown; value?: unknown };
+    return { Name: name, Value: value };
+  }) : rendered;
+  const deployed: _CommandOverrides = {
+    entryPoint: _overridden(given.entryPoint, over, 'EntryPoint'),
+    command: _overridden(given.command, over, 'Command'),
+    workingDirectory: _overridden(given.workingDirectory, over, 'WorkingDirectory'),
+    path: 'Environment' in over ? _pathIn(_overridden(variables, over, 'Environment')) : given.path,
+  };
+  return _commandKnowable(deployed, over) ? deployed : undefined;
+}
+
+/**
+ * The PATH a container's environment (a list in CloudFormation's spelling) sets: its last PATH entry's value, as ECS hands
+ * the variables to Docker; `_UNKNOWABLE` where the list, or an entry that may be PATH, is known only once deployed.
+ * @internal
+ */
+export function _pathIn(list: unknown): unknown {
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list)) return _UNKNOWABLE;
+  let found: unknown;
+  for (const entry of list as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { Name: name, Value: value } = entry as { Name?: unknown; Value?: unknown };
+    if (typeof name !== 'string' || Token.isUnresolved(name)) return _UNKNOWABLE;
+    if (name === 'PATH') found = value;
+  }
+  return found;
+}
+
+/**
+ * Whether what escape hatches (`over`, in CloudFormation's spelling) write over a container's command is known at synth:
+ * the entry point and command they write lists of literal words (or none), the PATH their variables set a literal string
+ * (or none). A working directory they write that is not is no place known (`cwdWith`).
+ * @internal
+ */
+export function _commandKnowable(command: _CommandOverrides, over: { readonly [field: string]: unknown }): boolean {
+  const words = (value: unknown) => value === undefined
+    || (Array.isArray(value) && value.every((word) => typeof word === 'string' && !Token.isUnresolved(word)));
+  const search = command.path;
+  return (!('EntryPoint' in over) || words(command.entryPoint)) && (!('Command' in over) || words(command.command))
+    && (!('Environment' in over) || search === undefined || (typeof search === 'string' && !Token.isUnresolved(search)));
 }
 
 /** What aws-cdk-lib keeps private in a container: the entry point and command that replace its image's. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -745,5 +745,84 @@ describe('an L1 container\'s WorkingDirectory replaces the image\'s WORKDIR', ()
     const elsewhere = l1('Elsewhere', '/tmp');
     // THEN only the container whose working directory is /opt/bin runs it
     expect([inBin, inSrv, elsewhere].map((task) => _cfnAgentOf(task).agent !== undefined)).toEqual([true, false, false]);
+  });
+});
+
+describe('what escape hatches (addPropertyOverride) write over a container\'s command is read as the template holds it', () => {
+  /** The binary copied as /opt/bin/agent, run as ./agent from the WORKDIR /opt/bin. */
+  const AT_OPT = 'FROM alpine:3.20\nCOPY --from=mackerelio/mackerel-container-agent:v0.13.2 /usr/local/bin/mackerel-container-agent /opt/bin/agent\n'
+    + 'WORKDIR /opt/bin\nCMD ["./agent"]\n';
+
+  /** Whether the container built from the Dockerfile text (the task's second) runs the agent, with `override` written over the task's resource. */
+  function runsWith(text: string, override: (cfn: ecs.CfnTaskDefinition) => void, options: Partial<ecs.ContainerDefinitionOptions> = {}): boolean {
+    const { taskDefinition } = fargateTask();
+    const container = taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(dockerfileIn(text)), ...options });
+    override(taskDefinition.node.defaultChild as ecs.CfnTaskDefinition);
+    return _builtOnAgent(container) !== undefined;
+  }
+
+  test('an ecs.TaskDefinition\'s container whose command, entry point, working directory or PATH an override changes runs what the override leaves', () => {
+    // GIVEN the container running ./agent, its command, entry point (or one word of it), working directory or PATH written over
+    const write = (path: string, value: unknown) => (cfn: ecs.CfnTaskDefinition) => cfn.addPropertyOverride(path, value);
+    expect([
+      runsWith(AT_OPT, write('ContainerDefinitions.1.Command', ['/app/server'])),
+      runsWith(AT_OPT, write('ContainerDefinitions.1.EntryPoint', ['/app/server'])),
+      runsWith(AT_OPT, write('ContainerDefinitions.1.WorkingDirectory', '/srv')),
+      runsWith(AT_OPT, write('ContainerDefinitions.1.Command.0', '/app/server'), { command: ['./agent', '-conf', '/etc/agent.yml'] }),
+      runsWith(AT_OPT, write('ContainerDefinitions.1.Environment', [{ Name: 'PATH', Value: '/usr/bin' }]), { command: ['agent'], environment: { PATH: '/opt/bin' } }),
+      runsWith(AT_OPT, write('ContainerDefinitions.1.Environment.0.Value', '/usr/bin'), { command: ['agent'], environment: { PATH: '/opt/bin' } }),
+    ]).toEqual([false, false, false, false, false, false]);
+    // ... and overrides leaving it running the agent: of another container, of its memory, or a working directory holding it
+    expect([
+      runsWith(AT_OPT, () => undefined),
+      runsWith(AT_OPT, write('ContainerDefinitions.0.Command', ['/app/server'])),
+      runsWith(AT_OPT, write('ContainerDefinitions.1.Memory', 256)),
+      runsWith(AT_OPT.replace('WORKDIR /opt/bin', 'WORKDIR /srv'), write('ContainerDefinitions.1.WorkingDirectory', '/opt/bin')),
+      runsWith(AT_OPT, write('ContainerDefinitions.1.Environment', [{ Name: 'PATH', Value: '/opt/bin' }]), { command: ['agent'] }),
+    ]).toEqual([true, true, true, true, true]);
+  });
+
+  test('an override making the command or image unknowable at synth (a condition, a token, the whole container or list) is no agent', () => {
+    // GIVEN the container running ./agent (or an image built on the agent's), its command or PATH written over with a condition,
+    // its image written over, or the container or the list of containers written over with a token
+    const condition = (cfn: ecs.CfnTaskDefinition) => new CfnCondition(cfn.stack, 'Ask', { expression: Fn.conditionEquals(new CfnParameter(cfn.stack, 'P').valueAsString, 'a') });
+    const write = (path: string, value: (cfn: ecs.CfnTaskDefinition) => unknown) =>
+      (cfn: ecs.CfnTaskDefinition) => cfn.addPropertyOverride(path, value(cfn));
+    const ifAsked = (yes: unknown, no: unknown) => (cfn: ecs.CfnTaskDefinition) => Fn.conditionIf(condition(cfn).logicalId, yes, no);
+    const onAgent = 'FROM mackerel/mackerel-container-agent:v0.13.2\n';
+    expect([
+      runsWith(AT_OPT, write('ContainerDefinitions.1.Command', ifAsked(['./agent'], ['/app/server']))),
+      runsWith(onAgent, write('ContainerDefinitions.1.EntryPoint', ifAsked(['/usr/local/bin/mackerel-container-agent'], ['/app/server']))),
+      runsWith(AT_OPT, write('ContainerDefinitions.1.Environment', ifAsked([], [])), { command: ['agent'], environment: { PATH: '/opt/bin' } }),
+      runsWith(onAgent, write('ContainerDefinitions.1.Image', () => 'public.ecr.aws/nginx/nginx:1.27')),
+      runsWith(onAgent, write('ContainerDefinitions.1', (cfn) => new CfnParameter(cfn.stack, 'C').valueAsString)),
+      runsWith(onAgent, write('ContainerDefinitions', (cfn) => Fn.split(',', new CfnParameter(cfn.stack, 'L').valueAsString))),
+    ]).toEqual([false, false, false, false, false, false]);
+  });
+
+  test('a CfnTaskDefinition\'s container is read with the fields an override writes over it', () => {
+    // GIVEN CfnTaskDefinitions whose container, built from a Dockerfile running ./agent from /opt/bin, has its working
+    // directory, command or entry point written over, or its list written over with a token; and one whose override
+    // moves it into /opt/bin
+    const directory = dockerfileIn(AT_OPT.replace('WORKDIR /opt/bin', 'WORKDIR /srv'));
+    const stack = new Stack();
+    const image = new ecrAssets.DockerImageAsset(stack, 'App', { directory }).imageUri;
+    const l1 = (id: string, path: string, value: unknown) => {
+      const task = new ecs.CfnTaskDefinition(stack, id, { containerDefinitions: [{ name: 'app', image, workingDirectory: '/opt/bin' }] });
+      task.addPropertyOverride(path, value);
+      return task;
+    };
+    const moved = new ecs.CfnTaskDefinition(stack, 'Moved', { containerDefinitions: [{ name: 'app', image }] });
+    moved.addPropertyOverride('ContainerDefinitions.0.WorkingDirectory', '/opt/bin');
+    const tasks = [
+      l1('Elsewhere', 'ContainerDefinitions.0.WorkingDirectory', '/srv'),
+      l1('Command', 'ContainerDefinitions.0.Command', ['/app/server']),
+      l1('EntryPoint', 'ContainerDefinitions.0.EntryPoint', ['/app/server']),
+      l1('Listed', 'ContainerDefinitions', Fn.split(',', new CfnParameter(stack, 'L').valueAsString)),
+      l1('Memory', 'ContainerDefinitions.0.Memory', 256),
+      moved,
+    ];
+    // THEN only those left running it from /opt/bin run it
+    expect(tasks.map((task) => _cfnAgentOf(task).agent !== undefined)).toEqual([false, false, false, false, true, true]);
   });
 });

@@ -1050,6 +1050,27 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     annotations.hasWarning(`/${computed.node.path}`, Match.stringLikeRegexp('cannot be told at synth \\(an override of ContainerDefinitions is a token\\)'));
   });
 
+  test('a container whose Dockerfile runs the agent but whose command an escape hatch replaces is no agent: the agent is added', () => {
+    // GIVEN a task whose second container, built on alpine with the agent's binary copied in, runs it, and an override of
+    // that container's command in the task's resource, and the same task without the override
+    const { app, stack, apiKey } = setup();
+    const copying = dockerfile('FROM alpine:3.20\nCOPY --from=mackerel/mackerel-container-agent:v0.13.2 /usr/local/bin/ /usr/local/bin/\n'
+      + 'CMD ["mackerel-container-agent"]\n');
+    const [overridden, kept] = ['Overridden', 'Kept'].map((id) => {
+      const taskDefinition = fargate(stack, id);
+      taskDefinition.addContainer('built', { image: ecs.ContainerImage.fromAsset(copying), memoryLimitMiB: 128 });
+      return taskDefinition;
+    });
+    (overridden.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride('ContainerDefinitions.1.Command', ['/app/server']);
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN the agent is added to the task whose container runs /app/server as deployed, and not to the other, said to run it
+    expect([agentCount(overridden), agentCount(kept)]).toEqual([1, 0]);
+    expect(containerNamed(overridden, 'built').Command).toEqual(['/app/server']);
+    const present = (path: string) => Annotations.fromStack(stack).findWarning(path, Match.stringLikeRegexp('agentAlreadyPresent')).length;
+    expect([present('/Stack/Overridden'), present('/Stack/Kept')]).toEqual([0, 1]);
+  });
+
   test('a task definition resource whose lists hold null (computed lists) is read past it, not a TypeError', () => {
     // GIVEN a raw resource with a null container beside an agent found by its variable, and an L1 with a null variable
     const { app, stack, apiKey } = setup();
