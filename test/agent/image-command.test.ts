@@ -607,6 +607,26 @@ test('a subshell of one command (`( ... )`) piped into a shell gives it that com
   ]).toEqual([true, true]);
 });
 
+test('a program named by a variable (`exec $AGENT`) is not taken to run the agent, whatever ENV or the task set it to', () => {
+  // GIVEN scripts running $AGENT (quoted or not, with a default naming the agent), AGENT set to the agent's binary by an ENV
+  // line, by the task's environment, by both, or by neither; and one setting it to another program before running it
+  const env = `ENV AGENT=${AGENT}\n`;
+  const run = (script: string, before = '', environment?: { [name: string]: string }) =>
+    runIn(`${COPY}${before}CMD ${JSON.stringify(['sh', '-c', script])}\n`, environment ? { environment } : {});
+  const read = [
+    run('exec $AGENT', env),
+    run('exec "$AGENT"', env),
+    run('exec "${AGENT}" -conf /etc/agent.yml', env),
+    run('exec "$AGENT"', '', { AGENT }),
+    run('exec "$AGENT"', env, { AGENT: '/app/server' }),
+    run('exec "${AGENT:-mackerel-container-agent}"'),
+    run('AGENT=/app/server; exec "$AGENT"', env),
+  ];
+  // THEN none is said to run it: a variable's value is known only when the shell runs the script (the script, a wrapper
+  // clearing the environment or a profile read may set it), so reading it as the agent could say so wrongly
+  expect(read).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+});
+
 test('a RUN mounting a stage that holds the agent may copy it into the image: warned about as unchecked, and the agent is added', () => {
   // GIVEN an image whose RUN copies the binary out of the agent's stage it mounts, and one mounting only a cache
   const { stack, taskDefinition, apiKey } = fargateTask({ memoryLimitMiB: 1024, cpu: 512 });
