@@ -386,6 +386,18 @@ const STDIN_FROM = new WeakMap<string[], 'heredoc' | 'string' | 'other'>();
 /** The word of a simple command's last here-string (`<<<word`), where that is its standard input. */
 const HERE_STRINGS = new WeakMap<string[], string>();
 
+/**
+ * The redirections (the words after its `)` or its `}`) of the subshell or group a simple command is in, whose standard
+ * input it reads where it has its own redirected (`(sh) </dev/null`).
+ */
+const ENCLOSED_IN = new WeakMap<string[], string[]>();
+
+/** A subshell or a group open: where its commands start among those split, and what is piped into it. */
+interface Enclosing {
+  readonly from: number;
+  readonly piped: string[] | undefined;
+}
+
 /** The simple commands whose standard output is redirected (`>file`, `>&2`, `1>>log`): they write nothing into a pipe. */
 const STDOUT_REDIRECTED = new WeakSet<string[]>();
 
@@ -399,6 +411,8 @@ function inputOf(from: string[], to: string[]): void {
   if (text !== undefined) HERE_STRINGS.set(to, text);
   const source = PIPED_FROM.get(from);
   if (source !== undefined) PIPED_FROM.set(to, source);
+  const enclosing = ENCLOSED_IN.get(from);
+  if (enclosing !== undefined) ENCLOSED_IN.set(to, enclosing);
 }
 
 /**
@@ -407,6 +421,8 @@ function inputOf(from: string[], to: string[]): void {
  */
 function givenInput(words: string[], hops: number): string[] {
   const stdin = STDIN_FROM.get(words);
+  const enclosing = stdin === undefined ? ENCLOSED_IN.get(words) : undefined;
+  if (enclosing !== undefined) return givenInput(enclosing, hops);
   if (stdin === 'heredoc') return (HEREDOC_BODIES.get(words) ?? []).slice(-1);
   if (stdin === 'string') return [HERE_STRINGS.get(words) ?? ''];
   return stdin === 'other' ? [] : pipedInto(words, hops);
@@ -501,16 +517,18 @@ class ShellSplitter {
   private last: string[] | undefined;
   /** How many commands have ended (a group's closing `}` not counted), and that count at the first command of each group open. */
   private ended = 0;
-  private groups: number[] = [];
+  private groups: Array<{ readonly ended: number } & Enclosing> = [];
   /** That count at each subshell open (`(`), as for groups, with how many `case`s were open there. */
-  private subshells: Array<{ readonly ended: number; readonly cases: number }> = [];
+  private subshells: Array<{ readonly ended: number; readonly cases: number } & Enclosing> = [];
+  /** How many commands were split when the command at hand started. */
+  private started = 0;
   /** How many `case ... esac` are open, in which a `)` may end a pattern rather than a subshell. */
   private cases = 0;
   /**
    * The words after a subshell's `)` (none but its redirections, which land there), and the one command it held, whose
    * output is the subshell's where its own is not redirected; undefined where it held none or more.
    */
-  private closed: { readonly words: string[]; readonly inner: string[] | undefined } | undefined;
+  private closed: ({ readonly words: string[]; readonly inner: string[] | undefined } & Enclosing) | undefined;
   private i = 0;
 
   constructor(private readonly script: string, private readonly depth: number, closing?: string) {
@@ -577,7 +595,7 @@ class ShellSplitter {
         if (c === '(') parens++;
         if (c === ')') parens--;
         this.endCommand();
-        if (c === '(') this.subshells.push({ ended: this.ended, cases: this.cases });
+        if (c === '(') this.subshells.push({ ended: this.ended, cases: this.cases, from: this.commands.length, piped: this.piped });
         if (c === ')') this.closeSubshell();
         // A lone `|` (not `||`) pipes the command before it into the next; `;`, `&` (but `|&`) and `)` end a pipeline.
         if (c === '|' && s[this.i + 1] !== '|' && s[this.i - 1] !== '|') this.piped = this.last;
@@ -713,7 +731,21 @@ class ShellSplitter {
     const top = this.subshells[this.subshells.length - 1];
     if (top === undefined || this.cases > top.cases) return;
     this.subshells.pop();
-    this.closed = { words: this.words, inner: this.ended === top.ended + 1 ? this.last : undefined };
+    this.closed = { words: this.words, inner: this.ended === top.ended + 1 ? this.last : undefined, from: top.from, piped: top.piped };
+  }
+
+  /**
+   * Where a subshell or a group (`words`, holding its redirections) has its standard input redirected (`(sh) </dev/null`),
+   * its commands (from `from`) read it, save those redirecting their own or given a pipe within it: what was piped into
+   * it (`piped`) they are no longer given.
+   */
+  private enclose(enclosing: Enclosing, words: string[]): void {
+    if (!STDIN_FROM.has(words)) return;
+    for (const command of this.commands.slice(enclosing.from)) {
+      const piped = PIPED_FROM.get(command);
+      const own = STDIN_FROM.has(command) || ENCLOSED_IN.has(command) || (piped !== undefined && piped !== enclosing.piped);
+      if (!own) ENCLOSED_IN.set(command, words);
+    }
   }
 
   private endCommand(): void {
@@ -724,7 +756,9 @@ class ShellSplitter {
     if (closed !== undefined && this.words.length === 0) {
       // The subshell's output, where not redirected as a whole; else its words, which give nothing known.
       this.last = closed.inner !== undefined && !STDOUT_REDIRECTED.has(this.words) ? closed.inner : this.words;
+      this.enclose(closed, this.words);
       this.words = [];
+      this.started = this.commands.length;
       return;
     }
     // `for name in words` and `case word in` run none of their words.
@@ -736,16 +770,18 @@ class ShellSplitter {
         // A group's output is its commands': known here where it holds one command (`{ echo ...; } | sh`), and its output
         // is not redirected as a whole; else the group's, which gives nothing known.
         const opened = this.groups.pop();
-        if (opened !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
+        if (opened?.ended !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
+        if (opened !== undefined) this.enclose(opened, this.words);
       } else {
         this.ended++;
         if (this.words[0] === 'case') this.cases++;
         if (this.words[0] === 'esac' && this.cases > 0) this.cases--;
-        for (let k = 0; this.words[k] === '{'; k++) this.groups.push(this.ended);
+        for (let k = 0; this.words[k] === '{'; k++) this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words) });
         this.last = this.words;
       }
     }
     this.words = [];
+    this.started = this.commands.length;
   }
 }
 

@@ -607,6 +607,23 @@ test('a subshell of one command (`( ... )`) piped into a shell gives it that com
   ]).toEqual([true, true]);
 });
 
+test('a subshell\'s or a group\'s input redirected is its commands\' input, over the pipe into it, save a pipe within it', () => {
+  // GIVEN shells in a subshell or a group given the agent over a pipe, whose input the subshell or group then redirects
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | (sh) </dev/null"),
+    scriptRuns("echo 'exec mackerel-container-agent' | { sh; } </dev/null"),
+    scriptRuns("echo 'exec mackerel-container-agent' | ( (sh) ) 0>&3"),
+    scriptRuns("echo 'exec mackerel-container-agent' | (sh <&0) </dev/null"),
+  ]).toEqual([false, false, false, false]);
+  // ... and shells in a subshell or a group whose heredoc (or the pipe within it, or into it with no redirection) runs the agent
+  expect([
+    scriptRuns('(sh) <<EOF\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('{ sh; } <<EOF\nexec mackerel-container-agent\nEOF'),
+    scriptRuns("(echo 'exec mackerel-container-agent' | sh) </dev/null"),
+    scriptRuns("echo 'exec mackerel-container-agent' | (sh)"),
+  ]).toEqual([true, true, true, true]);
+});
+
 test('a program named by a variable (`exec $AGENT`) is not taken to run the agent, whatever ENV or the task set it to', () => {
   // GIVEN scripts running $AGENT (quoted or not, with a default naming the agent), AGENT set to the agent's binary by an ENV
   // line, by the task's environment, by both, or by neither; and one setting it to another program before running it
