@@ -159,8 +159,26 @@ export function inService(scope: unknown, service: string): boolean {
   return scope === service || (typeof scope === 'string' && scope.startsWith(`${service}:`));
 }
 
-function withoutService(list: unknown, service: string): unknown {
-  return Array.isArray(list) ? list.filter((scope) => !inService(scope, service)) : list;
+function withoutScopes(list: unknown, gone: (scope: unknown) => boolean): unknown {
+  return Array.isArray(list) ? list.filter((scope) => !gone(scope)) : list;
+}
+
+/** Drops the scopes `gone` picks from alert group settings, downtimes and monitors. */
+function forgetScopes(state: EmulatorState, gone: (scope: unknown) => boolean): void {
+  for (const setting of state.alertGroupSettings) {
+    setting.serviceScopes = withoutScopes(setting.serviceScopes, gone);
+    setting.roleScopes = withoutScopes(setting.roleScopes, gone);
+  }
+  for (const downtime of state.downtimes) {
+    for (const field of ['serviceScopes', 'serviceExcludeScopes', 'roleScopes', 'roleExcludeScopes']) {
+      downtime[field] = withoutScopes(downtime[field], gone);
+    }
+  }
+  for (const monitor of state.monitors) {
+    for (const field of ['scopes', 'excludeScopes']) {
+      if (monitor[field] !== undefined) monitor[field] = withoutScopes(monitor[field], gone);
+    }
+  }
 }
 
 /**
@@ -170,20 +188,16 @@ function withoutService(list: unknown, service: string): unknown {
  */
 export function forgetService(state: EmulatorState, service: string): void {
   for (const group of state.notificationGroups) group.services = (group.services as Json[]).filter((s) => s.name !== service);
-  for (const setting of state.alertGroupSettings) {
-    setting.serviceScopes = withoutService(setting.serviceScopes, service);
-    setting.roleScopes = withoutService(setting.roleScopes, service);
-  }
-  for (const downtime of state.downtimes) {
-    for (const field of ['serviceScopes', 'serviceExcludeScopes', 'roleScopes', 'roleExcludeScopes']) {
-      downtime[field] = withoutService(downtime[field], service);
-    }
-  }
-  for (const monitor of state.monitors) {
-    for (const field of ['scopes', 'excludeScopes']) {
-      if (monitor[field] !== undefined) monitor[field] = withoutService(monitor[field], service);
-    }
-  }
+  forgetScopes(state, (scope) => inService(scope, service));
+}
+
+/**
+ * Undocumented and chosen here, as for a service: deleting a role drops its full name
+ * (`service:role`) from alert group settings, downtimes and monitor scopes. Notification groups
+ * name services only.
+ */
+export function forgetRole(state: EmulatorState, fullname: string): void {
+  forgetScopes(state, (scope) => scope === fullname);
 }
 
 /** Replaces `old` by `next` in `list` (same position), or removes it when `next` is undefined. */

@@ -1,6 +1,6 @@
 import { object, onlyFields, str } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
-import { findService, forgetMonitor, forgetService, inService, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
+import { findService, forgetMonitor, forgetRole, forgetService, inService, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
 
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
@@ -42,14 +42,24 @@ function nameAndMemo(body: unknown, what: string): { name: string; memo: string 
 }
 
 /**
- * The monitors tied to a service: those whose `service` field is it (service metric monitors,
- * external monitors posting response times), and those whose scopes all lie in it, which would
- * otherwise be left watching every host (or, for anomaly detection, no role at all).
+ * Whether a monitor is tied to what `inside` picks (a service and its roles, or one role): its
+ * `service` field names it (service metric monitors, external monitors posting response times;
+ * only for a service), or its scopes all lie in it, which would otherwise be left watching every
+ * host (or, for anomaly detection, no role at all).
  */
-function tiedTo(monitor: Json, name: string): boolean {
-  if (monitor.service === name) return true;
+function tiedTo(monitor: Json, inside: (scope: unknown) => boolean): boolean {
+  if (inside(monitor.service)) return true;
   const scopes = monitor.scopes;
-  return Array.isArray(scopes) && scopes.length > 0 && scopes.every((scope) => inService(scope, name));
+  return Array.isArray(scopes) && scopes.length > 0 && scopes.every(inside);
+}
+
+/** Deletes the monitors tied to what `inside` picks, and drops the references others hold to them. */
+function deleteTiedMonitors(store: Store, inside: (scope: unknown) => boolean): void {
+  const state = store.state;
+  for (const monitor of state.monitors.filter((m) => tiedTo(m, inside))) {
+    state.monitors.splice(state.monitors.indexOf(monitor), 1);
+    forgetMonitor(state, monitor.id as string);
+  }
 }
 
 /**
@@ -62,13 +72,26 @@ function deleteService(store: Store, name: string) {
   const service = serviceOf(store, name);
   const state = store.state;
   state.services.splice(state.services.indexOf(service), 1);
-  for (const monitor of state.monitors.filter((m) => tiedTo(m, name))) {
-    state.monitors.splice(state.monitors.indexOf(monitor), 1);
-    forgetMonitor(state, monitor.id as string);
-  }
+  deleteTiedMonitors(store, (scope) => inService(scope, name));
   forgetService(state, name);
   for (const annotation of state.graphAnnotations.filter((a) => a.service === name)) replaceIn(state.graphAnnotations, annotation);
   return serviceView(service);
+}
+
+/**
+ * The docs say only that the role is returned. Chosen here as for a service, whose monitors go
+ * with it: the monitors whose scopes are all this role go too (left, a host monitor would watch
+ * every host and an anomaly detection monitor no role), and every other scope list drops it
+ * (forgetRole), so that nothing read back names a role that is gone and cannot be sent again.
+ */
+function deleteRole(store: Store, serviceName: string, roleName: string) {
+  const service = serviceOf(store, serviceName);
+  const role = roleOf(store, serviceName, roleName);
+  service.roles.splice(service.roles.indexOf(role), 1);
+  const fullname = `${service.name}:${role.name}`;
+  deleteTiedMonitors(store, (scope) => scope === fullname);
+  forgetRole(store.state, fullname);
+  return roleView(role);
 }
 
 export function serviceRoutes(store: Store): Route[] {
@@ -99,12 +122,7 @@ export function serviceRoutes(store: Store): Route[] {
       service.roles.sort(byName);
       return roleView(role);
     }),
-    route('DELETE', '/services/:service/roles/:role', ({ params }) => {
-      const service = serviceOf(store, params.service);
-      const role = roleOf(store, params.service, params.role);
-      service.roles.splice(service.roles.indexOf(role), 1);
-      return roleView(role);
-    }),
+    route('DELETE', '/services/:service/roles/:role', ({ params }) => deleteRole(store, params.service, params.role)),
   ];
 }
 

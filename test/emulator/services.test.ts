@@ -168,6 +168,61 @@ describe('roles', () => {
     expect(ok(await env.call('DELETE', '/api/v0/services/shop/roles/web'))).toEqual({ name: 'web', memo: '' });
     expectError(await env.call('DELETE', '/api/v0/services/shop/roles/web'), 404, /role is not found/);
   });
+
+  // Undocumented (the reference gives only the role back); as for a service, the monitors that
+  // watch nothing else go with it, and no scope list keeps naming a role that is gone.
+  describe('delete cascades, as for a service', () => {
+    beforeEach(async () => {
+      ok(await env.call('POST', '/api/v0/services', { name: 'other' }));
+      for (const [service, role] of [['shop', 'web'], ['shop', 'api'], ['other', 'db']]) ok(await env.call('POST', `/api/v0/services/${service}/roles`, { name: role }));
+    });
+    const host = (name: string, scopes: Json) => ({ type: 'host', name, metric: 'cpu%', operator: '>', warning: 80, duration: 1, ...scopes });
+
+    test('to the monitors whose scopes are all the role; others lose only its scopes', async () => {
+      const onlyWeb = ok(await env.call('POST', '/api/v0/monitors', host('only-web', { scopes: ['shop:web'] })));
+      const anomaly = ok(await env.call('POST', '/api/v0/monitors', { type: 'anomalyDetection', name: 'anomaly', scopes: ['shop:web'], warningSensitivity: 'normal' }));
+      const both = ok(await env.call('POST', '/api/v0/monitors', host('both', { scopes: ['shop:web', 'shop:api'], excludeScopes: ['shop:web', 'other:db'] })));
+      const service = ok(await env.call('POST', '/api/v0/monitors', host('service', { scopes: ['shop'], excludeScopes: ['shop:web'] })));
+
+      expect(ok(await env.call('DELETE', '/api/v0/services/shop/roles/web'))).toEqual({ name: 'web', memo: '' });
+
+      const ids = ok(await env.call('GET', '/api/v0/monitors')).monitors.map((m: Json) => m.id);
+      expect(ids).not.toContain(onlyWeb.id);
+      expect(ids).not.toContain(anomaly.id);
+      const kept = ok(await env.call('GET', `/api/v0/monitors/${both.id}`)).monitor;
+      expect({ scopes: kept.scopes, excludeScopes: kept.excludeScopes }).toEqual({ scopes: ['shop: api'], excludeScopes: ['other: db'] });
+      const whole = ok(await env.call('GET', `/api/v0/monitors/${service.id}`)).monitor;
+      expect({ scopes: whole.scopes, excludeScopes: whole.excludeScopes }).toEqual({ scopes: ['shop'], excludeScopes: [] });
+      // What GET shows can be sent back: no scope names the deleted role.
+      ok(await env.call('PUT', `/api/v0/monitors/${both.id}`, host('both', { scopes: ['shop:api'], excludeScopes: ['other:db'] })));
+    });
+
+    test('drops the role from alert group settings and downtimes, and a deleted monitor from what names it', async () => {
+      const onlyWeb = ok(await env.call('POST', '/api/v0/monitors', host('only-web', { scopes: ['shop:web'] })));
+      const setting = ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 's', serviceScopes: ['shop'], roleScopes: ['shop:web', 'other:db'], monitorScopes: [onlyWeb.id] }));
+      const downtime = ok(await env.call('POST', '/api/v0/downtimes', {
+        name: 'd', start: 1700000000, duration: 60, roleScopes: ['shop:web', 'shop:api'], roleExcludeScopes: ['other:db'],
+      }));
+      const excluding = ok(await env.call('POST', '/api/v0/downtimes', { name: 'e', start: 1700000000, duration: 60, serviceScopes: ['shop'], roleExcludeScopes: ['shop:web'] }));
+
+      ok(await env.call('DELETE', '/api/v0/services/shop/roles/web'));
+
+      expect(ok(await env.call('GET', `/api/v0/alert-group-settings/${setting.id}`))).toMatchObject({ serviceScopes: ['shop'], roleScopes: ['other:db'], monitorScopes: [] });
+      const downtimes = ok(await env.call('GET', '/api/v0/downtimes')).downtimes;
+      expect(downtimes.find((d: Json) => d.id === downtime.id)).toMatchObject({ roleScopes: ['shop:api'], roleExcludeScopes: ['other:db'] });
+      expect(downtimes.find((d: Json) => d.id === excluding.id)).toMatchObject({ serviceScopes: ['shop'], roleExcludeScopes: [] });
+    });
+
+    test('leaves what names another role of the same name in another service, and a role whose name starts with it', async () => {
+      ok(await env.call('POST', '/api/v0/services/other/roles', { name: 'web' }));
+      ok(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web2' }));
+      const elsewhere = ok(await env.call('POST', '/api/v0/monitors', host('elsewhere', { scopes: ['other:web', 'shop:web2'] })));
+
+      ok(await env.call('DELETE', '/api/v0/services/shop/roles/web'));
+
+      expect(ok(await env.call('GET', `/api/v0/monitors/${elsewhere.id}`)).monitor.scopes).toEqual(['other: web', 'shop: web2']);
+    });
+  });
 });
 
 describe('metadata', () => {
