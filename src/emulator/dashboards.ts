@@ -77,6 +77,10 @@ const required = (o: Json, field: string) => str(o, field, { required: true }) a
 /** Host, service and expression graphs and metrics have the same fields; only graphs have roles. */
 const HOST: Kind = { what: 'a host graph', fields: ['hostId', 'name'], read: (o) => ({ hostId: required(o, 'hostId'), name: required(o, 'name') }) };
 const SERVICE: Kind = { what: 'a service graph', fields: ['serviceName', 'name'], read: (o) => ({ serviceName: required(o, 'serviceName'), name: required(o, 'name') }) };
+/**
+ * An expression is not parsed, unlike an expression monitor's (a choice, index.ts): the dashboards
+ * reference documents no check of it, only that a value shows when it makes a single series.
+ */
 const EXPRESSION: Kind = { what: 'an expression graph', fields: ['expression'], read: (o) => ({ expression: required(o, 'expression') }) };
 /**
  * A PromQL query of labeled metrics (the official Go client's `query` graph and metric), with a legend that may be

@@ -48,6 +48,9 @@
  *   Go client) hold at most one rule of `threshold`, `operator` `>` or `<`, and a `name` of at most
  *   32 characters that may be left out or empty; a graph's `valueRange`, which only a community
  *   client sends and no Mackerel document describes, is refused as an unknown field;
+ * - a widget's expression is not checked, not even that its parentheses pair up as an expression
+ *   monitor's must: the dashboards reference documents no check of it (the constructs still
+ *   refuse such a literal at synth, the stricter choice for a user);
  * - the hosts, services and roles a widget names need not exist, and a deleted one is not read
  *   back as the docs describe (`roleFullname: null`, graph or metric type `unknown`).
  */

@@ -114,6 +114,10 @@ describe('widgets read back', () => {
     ['a host graph', variant(GRAPH, { graph: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg' }, range: undefined, referenceLines: [] })],
     ['a service graph with an absolute range', variant(GRAPH, { graph: { type: 'service', serviceName: 'shop', name: 'custom.orders' }, range: { type: 'absolute', start: 1, end: 2 } })],
     ['an expression graph', variant(GRAPH, { graph: { type: 'expression', expression: 'avg(roleSlots(shop:web, loadavg5))' } })],
+    // The dashboards reference names no check of an expression (monitors.md does, for expression monitors),
+    // only that one must make a single series for a value to show: a widget's is taken as sent.
+    ['an expression graph whose parentheses do not pair up', variant(GRAPH, { graph: { type: 'expression', expression: 'avg(roleSlots(shop:web, loadavg5)' } })],
+    ['a value of an expression with a quote left open', variant(VALUE, { metric: { type: 'expression', expression: "max(role('shop:web, custom.errors.*))" } })],
     ['a role graph without isStacked', variant(GRAPH, { graph: { type: 'role', roleFullname: 'shop:web', name: 'cpu.user.percentage' } })],
     ['a value of a host metric', variant(VALUE, { metric: { type: 'host', hostId: '2u4PP3TJqbu', name: 'loadavg5' } })],
     ['a value of a service metric, without fractionSize and suffix',
