@@ -66,6 +66,25 @@ function problem(value: unknown): string | undefined {
 }
 
 /**
+ * Two anomaly detection monitors of one role, as a state saved before the emulator refused the
+ * second holds (Mackerel allows one per role): `role "<role>" is watched by ... A and B`, or
+ * undefined. Refused rather than loaded, where every update of either would fail, or loaded with
+ * one dropped, which would lose a monitor unsaid; the file's owner picks which one goes.
+ */
+function twoAnomalyMonitorsOfARole(monitors: ReadonlyArray<{ [key: string]: unknown }>): string | undefined {
+  const watcher = new Map<string, string>();
+  for (const m of monitors) {
+    if (m.type !== 'anomalyDetection' || !Array.isArray(m.scopes)) continue;
+    for (const role of m.scopes) {
+      const first = watcher.get(role);
+      if (first !== undefined && first !== m.id) return `role ${JSON.stringify(role)} is watched by the anomaly detection monitors ${first} and ${m.id}`;
+      watcher.set(role, m.id as string);
+    }
+  }
+  return undefined;
+}
+
+/**
  * A file that is JSON but none of an emulator state: a path given by mistake (the cloud assembly's
  * manifest.json, the apply state), which must not be advised away as a damaged state would be.
  */
@@ -106,6 +125,11 @@ export function readEmulatorState(file: string): EmulatorState | undefined {
   if (newer) throw new Error(newer);
   const why = problem(parsed);
   if (why) throw new Error(`emulator state ${file} is refused: ${why}; remove it to start an empty emulator`);
+  const twice = twoAnomalyMonitorsOfARole((parsed as { monitors: Array<{ [key: string]: unknown }> }).monitors);
+  if (twice) {
+    throw new Error(`emulator state ${file} is refused: ${twice}, and Mackerel allows one per role (a state saved before the emulator refused the second): `
+      + 'delete one of them from monitors, or remove the file to start an empty emulator');
+  }
   const { version, ...state } = parsed as { version: 1 } & EmulatorState;
   return { ...emptyState(), ...state };
 }

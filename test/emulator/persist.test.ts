@@ -106,6 +106,25 @@ describe('saved emulator state', () => {
     expect(readEmulatorState(file)).toEqual({ ...emptyState(), services: [service] });
   });
 
+  test('a state saved before a second anomaly detection monitor of a role was refused, holding two, is refused whole, naming both: '
+    + 'neither is dropped, and one loaded would make every update of the other fail', () => {
+    const file = join(dir(), 'emulator.json');
+    const shop = { name: 'shop', memo: '', roles: [{ name: 'web', memo: '', metadata: {} }, { name: 'api', memo: '', metadata: {} }], metadata: {} };
+    const anomaly = (id: string, scopes: string[]) => ({ id, type: 'anomalyDetection', name: id, scopes, warningSensitivity: 'normal', maxCheckAttempts: 3 });
+    const host = { id: '2cSZzK3XfmH', type: 'host', name: 'cpu', metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes: ['shop:web'], excludeScopes: [] };
+    const save = (monitors: object[]) => writeFileSync(file, JSON.stringify({ version: 1, ...emptyState(), services: [shop], monitors }));
+
+    // One of each role, and another type of monitor of the same role, are what an organization holds.
+    const held = [anomaly('2cSZzK3XfmB', ['shop:web']), anomaly('2cSZzK3XfmC', ['shop:api']), host];
+    save(held);
+    expect(readEmulatorState(file)?.monitors).toEqual(held);
+
+    save([anomaly('2cSZzK3XfmB', ['shop:web']), host, anomaly('2cSZzK3XfmC', ['shop:api', 'shop:web'])]);
+    expect(() => readEmulatorState(file)).toThrow(new RegExp('^emulator state \\S+ is refused: role "shop:web" is watched by the anomaly detection monitors 2cSZzK3XfmB and 2cSZzK3XfmC, '
+      + 'and Mackerel allows one per role \\(a state saved before the emulator refused the second\\): delete one of them from monitors, or remove the file '
+      + 'to start an empty emulator$'));
+  });
+
   test('a new object never takes an ID a loaded object holds', async () => {
     const state: EmulatorState = { ...emptyState(), services: [{ name: 'shop', memo: '', roles: [], metadata: {} }] };
     state.monitors.push({ id: '11111111111', type: 'connectivity', name: 'loaded', scopes: ['shop'] });
