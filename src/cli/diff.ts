@@ -377,7 +377,8 @@ async function sayFailingCreates(plan: _StackPlan, entries: readonly _DiffEntry[
  * a delete comes after every create and update, as in CloudFormation: an AnomalyDetectionMonitor moved to
  * a new construct id, or a role moved to it from a monitor the run deletes, meets the old monitor still
  * watching the role. Only a watcher the run does not write is certain to be there; one it updates may
- * let go of the role first.
+ * let go of the role first. One no resource of the state holds was made outside cdk-mackerel: no apply
+ * deletes it, so removing the role for one apply, the advice for the others, does not help.
  */
 async function anomalyRoleWatched(plan: _StackPlan, e: _DiffEntry, reads: CreateReads): Promise<string | undefined> {
   let props: { [key: string]: unknown };
@@ -397,8 +398,13 @@ async function anomalyRoleWatched(plan: _StackPlan, e: _DiffEntry, reads: Create
     const role = roles.find((r) => (other.scopes as unknown[]).some((s) => asSent(s) === r));
     if (role === undefined) continue;
     const holder = monitorHolder(reads.state, String(other.id));
-    if (holder !== undefined && reads.written.has(holder)) continue;
-    return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${other.id} (${holder !== undefined ? `${holder} of the state file` : 'which no resource of the state file holds'}), `
+    if (holder === undefined) {
+      return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${other.id}, which no resource of the state file holds `
+        + '(made outside cdk-mackerel, so no apply deletes it), and Mackerel allows one anomaly detection monitor per role. '
+        + 'Delete that monitor or take the role from it in Mackerel, or leave the role out of this one';
+    }
+    if (reads.written.has(holder)) continue;
+    return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${other.id} (${holder} of the state file), `
       + 'which this run does not change before it (a delete comes after every create and update), and Mackerel allows one anomaly detection '
       + `monitor per role. R${_ANOMALY_ROLE_ADVICE.slice(1)}`;
   }

@@ -973,6 +973,40 @@ describe('what the templates no longer have', () => {
     expect(shared.emulator.state().monitors).toEqual([expect.objectContaining({ type: 'anomalyDetection', scopes: ['shop:web'] })]);
   });
 
+  test('an AnomalyDetectionMonitor moved to a new construct id while a monitor made outside cdk-mackerel watches its role: diff says the create fails, '
+    + 'and not to remove the role for one apply, after which that monitor still watches it', async () => {
+    // GIVEN a monitor of shop:web applied, then deleted in Mackerel and another one of shop:web made there
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const version = (id: string) => synthStacks(dir, {
+      A: (s) => {
+        const web = new MackerelService(s, 'Shop', { name: 'shop' }).addRole('web');
+        new AnomalyDetectionMonitor(s, id, { name: 'web anomaly', scopes: [MonitorScope.fromRole(web)], warningSensitivity: AnomalySensitivity.NORMAL });
+      },
+    });
+    expect((await cli(['apply', version('Anomaly'), ...base])).code).toBe(0);
+    const [applied] = shared.emulator.state().monitors.map((m: any) => m.id);
+    const call = (method: string, path: string, body?: unknown) => fetch(new URL(`api/v0/${path}`, shared.emulator.url), {
+      method, headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect((await call('DELETE', `monitors/${applied}`)).status).toBe(200);
+    const outside = await (await call('POST', 'monitors', { type: 'anomalyDetection', name: 'by hand', scopes: ['shop:web'], warningSensitivity: 'sensitive' })).json();
+
+    // WHEN it moves to a new id
+    const outdir = version('Moved');
+    const diff = await cli(['diff', outdir, ...base]);
+
+    // THEN diff says the create fails on the monitor made outside, which no apply deletes
+    expect(diff.err).toMatch(new RegExp(`^notice: A/Moved\\w+: apply's create will fail: role "shop:web" is watched by the anomaly detection monitor ${outside.id}, `
+      + 'which no resource of the state file holds \\(made outside cdk-mackerel, so no apply deletes it\\), and Mackerel allows one anomaly detection monitor per role\\. '
+      + 'Delete that monitor or take the role from it in Mackerel, or leave the role out of this one$', 'm'));
+    expect(diff.err).not.toMatch(/add it back in the next/);
+    // and apply fails on it as said
+    const apply = await cli(['apply', outdir, ...base]);
+    expect(apply.err).toMatch(/HTTP 400: scopes: role "shop:web" is already watched by anomaly detection monitor/);
+    expect(apply.code).toBe(2);
+  });
+
   test('an AnomalyDetectionMonitor refused for another reason, no other monitor of the state watching its roles: apply says to fix the template', async () => {
     // GIVEN an anomaly detection monitor of shop:web applied, and a second one of shop:api
     const dir = workDir();
