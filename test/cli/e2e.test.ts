@@ -990,7 +990,7 @@ describe('what the templates no longer have', () => {
       method, headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
     });
     expect((await call('DELETE', `monitors/${applied}`)).status).toBe(200);
-    const outside = await (await call('POST', 'monitors', { type: 'anomalyDetection', name: 'by hand', scopes: ['shop:web'], warningSensitivity: 'sensitive' })).json();
+    const outside = await (await call('POST', 'monitors', { type: 'anomalyDetection', name: 'by hand', scopes: ['shop:web'], warningSensitivity: 'sensitive' })).json() as { id: string };
 
     // WHEN it moves to a new id
     const outdir = version('Moved');
