@@ -4,7 +4,7 @@
  */
 import { _Get } from './api';
 import { _App, _heldCount, _stacksNotInApp, _unappliedDependencies } from './assembly';
-import { _pendingReplacements } from './diff';
+import { _anomalyRoles, _pendingReplacements } from './diff';
 import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
 import { _Holds, _readingOnce, _readLive } from './live';
@@ -246,8 +246,11 @@ class Run {
         const oldDependsOn = [...new Set([...held!.dependsOn ?? [], ...this.servicesNamed(plan, held!)])].sort();
         // An old channel's URL, which the state's resource no longer holds, stays a secret to scrub for a later run's cleanup.
         const url = held!.type === _RESOURCE_TYPES.CHANNEL && typeof held!.properties.url === 'string' ? held!.properties.url : undefined;
+        // An old anomaly detection monitor's roles, which it watches until the cleanup: a create meeting one of them is told so (_anomalyRoleHeld).
+        const roles = _anomalyRoles(held!);
         const old = { stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: oldDependsOn };
-        this.state.pendingDeletes.push({ ...old, ...(updateReplacePolicy ? { updateReplacePolicy } : {}), ...(url !== undefined ? { url } : {}) });
+        const kept = { ...(url !== undefined ? { url } : {}), ...(roles !== undefined ? { roles } : {}) };
+        this.state.pendingDeletes.push({ ...old, ...(updateReplacePolicy ? { updateReplacePolicy } : {}), ...kept });
       }
       // The handler took over the object of a construct that moved (its old resource still holds it
       // until the cleanup releases it): no object was created, as diff's `> move` says.

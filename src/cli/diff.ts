@@ -301,7 +301,9 @@ export async function _diff(
     };
   };
   // The resources the run writes (an update or re-create), as `<stack>/<logicalId>`: each may free a URL path or name.
-  const written = new Set(planned.flatMap((p) => p.entries).filter((e) => e.kind === 'update' || e.kind === 'replace').map((e) => `${e.stackName}/${e.logicalId}`));
+  const changed = (...kinds: string[]) => new Set(planned.flatMap((p) => p.entries).filter((e) => kinds.includes(e.kind)).map((e) => `${e.stackName}/${e.logicalId}`));
+  const written = changed('update', 'replace');
+  const updated = changed('update');
   // The lists of dashboards and AWS integrations, read once for the URL paths and names the run creates.
   const lists = new Map<string, Promise<unknown>>();
   const list: _Get = (path) => lists.get(path) ?? lists.set(path, get(path)).get(path)!;
@@ -309,7 +311,7 @@ export async function _diff(
     const { drift, live, oldLive } = await readAll(plan);
     const stackEntries = _planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive);
     entries.push(...drift, ...stackEntries);
-    await sayFailingCreates(plan, stackEntries, { pending, state, get, list, written }, notice);
+    await sayFailingCreates(plan, stackEntries, { pending, state, get, list, written, updated }, notice);
   }
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete, read live as
@@ -338,6 +340,8 @@ interface CreateReads {
   readonly list: _Get;
   /** The resources the run updates or replaces, as `<stack>/<logicalId>`. */
   readonly written: ReadonlySet<string>;
+  /** The resources the run updates in place, as `<stack>/<logicalId>`: no old object stays behind. */
+  readonly updated: ReadonlySet<string>;
 }
 
 /**
@@ -375,10 +379,10 @@ async function sayFailingCreates(plan: _StackPlan, entries: readonly _DiffEntry[
 /**
  * Mackerel allows one anomaly detection monitor per role (its guide to anomaly detection for roles), and
  * a delete comes after every create and update, as in CloudFormation: an AnomalyDetectionMonitor moved to
- * a new construct id, or a role moved to it from a monitor the run deletes, meets the old monitor still
- * watching the role. Only a watcher the run does not write is certain to be there; one it updates may
- * let go of the role first. One no resource of the state holds was made outside cdk-mackerel: no apply
- * deletes it, so removing the role for one apply, the advice for the others, does not help.
+ * a new construct id, or a role moved to it from a monitor the run deletes or replaces (whose old object
+ * goes in the cleanup), meets the old monitor still watching the role. Only a watcher the run updates in
+ * place may let go of the role first. One no resource of the state holds was made outside cdk-mackerel:
+ * no apply deletes it, so removing the role for one apply, the advice for the others, does not help.
  */
 async function anomalyRoleWatched(plan: _StackPlan, e: _DiffEntry, reads: CreateReads): Promise<string | undefined> {
   let props: { [key: string]: unknown };
@@ -403,8 +407,8 @@ async function anomalyRoleWatched(plan: _StackPlan, e: _DiffEntry, reads: Create
         + '(made outside cdk-mackerel, so no apply deletes it), and Mackerel allows one anomaly detection monitor per role. '
         + 'Delete that monitor or take the role from it in Mackerel, or leave the role out of this one';
     }
-    if (reads.written.has(holder)) continue;
-    return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${other.id} (${holder} of the state file), `
+    if (!holder.old && reads.updated.has(holder.label)) continue;
+    return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${other.id} (${holder.label} of the state file), `
       + 'which this run does not change before it (a delete comes after every create and update), and Mackerel allows one anomaly detection '
       + `monitor per role. R${_ANOMALY_ROLE_ADVICE.slice(1)}`;
   }
@@ -414,36 +418,51 @@ async function anomalyRoleWatched(plan: _StackPlan, e: _DiffEntry, reads: Create
 /** What to do when an anomaly detection monitor's role is watched by another one the run deletes or changes only later. @internal */
 export const _ANOMALY_ROLE_ADVICE = 'remove the role (or the monitor) in one apply and add it back in the next';
 
+/** The roles (scopes) of an anomaly detection monitor as the state holds it; undefined for anything else. @internal */
+export function _anomalyRoles(resource: { readonly type: string; readonly properties: { readonly [key: string]: unknown } }): string[] | undefined {
+  const { type, scopes } = resource.properties;
+  if (resource.type !== MONITOR || type !== 'anomalyDetection' || !Array.isArray(scopes)) return undefined;
+  return scopes.filter((s): s is string => typeof s === 'string');
+}
+
 /**
  * Why a create or update of an anomaly detection monitor that Mackerel refused (a 400) is the one
  * diff warns of (`anomalyRoleWatched`), as the state shows it when the operation failed: another
  * anomaly detection monitor of the state, not yet deleted or changed by the run, watches one of its
- * roles. Mackerel's words for the refusal are not documented, so they are not read. The old object
- * of a replaced monitor is left out: the state no longer has its roles.
+ * roles, or the old object of a replaced one, which the cleanup deletes, does (its `roles`).
+ * Mackerel's words for the refusal are not documented, so they are not read.
  * @internal
  */
 export function _anomalyRoleHeld(state: _StateFile, event: _ResourceEvent): string | undefined {
   const props = event.ResourceProperties;
   if (event.RequestType === 'Delete' || event.ResourceType !== MONITOR || props.type !== 'anomalyDetection' || !Array.isArray(props.scopes)) return undefined;
+  const scopes: unknown[] = props.scopes;
+  const watching = (roles: readonly string[] | undefined) => scopes.find((s): s is string => typeof s === 'string' && roles?.includes(s) === true);
+  const said = (role: string, id: string, holder: string) => `role ${JSON.stringify(role)} is still watched by the anomaly detection monitor ${id} (${holder} of the state file; `
+    + 'a delete comes after every create and update), and Mackerel allows one anomaly detection monitor per role';
   for (const [stackName, stack] of Object.entries(state.stacks)) {
     for (const [logicalId, r] of Object.entries(stack.resources)) {
-      if (r.type !== MONITOR || (stack.stackId === event.StackId && logicalId === event.LogicalResourceId)) continue;
-      if (r.properties.type !== 'anomalyDetection' || !Array.isArray(r.properties.scopes)) continue;
-      const role = props.scopes.find((s) => typeof s === 'string' && (r.properties.scopes as unknown[]).includes(s));
-      if (role === undefined) continue;
-      return `role ${JSON.stringify(role)} is still watched by the anomaly detection monitor ${r.physicalId} (${stackName}/${logicalId} of the state file; `
-        + 'a delete comes after every create and update), and Mackerel allows one anomaly detection monitor per role';
+      if (stack.stackId === event.StackId && logicalId === event.LogicalResourceId) continue;
+      const role = watching(_anomalyRoles(r));
+      if (role !== undefined) return said(role, r.physicalId, `${stackName}/${logicalId}`);
     }
+  }
+  for (const old of state.pendingDeletes) {
+    const role = old.type === MONITOR ? watching(old.roles) : undefined;
+    if (role !== undefined) return said(role, old.physicalId, `the old object of ${old.stackName}/${old.logicalId}`);
   }
   return undefined;
 }
 
-/** The resource of the state, as `<stack>/<logicalId>`, that holds this monitor (also as the old object of a replacement). */
-function monitorHolder(state: _StateFile, physicalId: string): string | undefined {
+/**
+ * The resource of the state, as `<stack>/<logicalId>`, that holds this monitor, or whose old object
+ * (of a replacement) it is, which the cleanup deletes whatever the run does to that resource.
+ */
+function monitorHolder(state: _StateFile, physicalId: string): { readonly label: string; readonly old: boolean } | undefined {
   const holder = _holderOf(state, MONITOR, physicalId);
-  if (holder !== undefined) return holder;
+  if (holder !== undefined) return { label: holder, old: false };
   const old = state.pendingDeletes.find((p) => p.type === MONITOR && p.physicalId === physicalId);
-  return old && `${old.stackName}/${old.logicalId}`;
+  return old && { label: `${old.stackName}/${old.logicalId}`, old: true };
 }
 
 /**

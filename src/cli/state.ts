@@ -75,10 +75,19 @@ export interface _StateFile {
    * `url`, the URL of an old channel as last applied: the state's resource now holds the new
    * object's properties, and the URL is still a secret to scrub from what a later run prints
    * (Mackerel may quote it in the error of the delete). Absent for other types, and in files
-   * written before it was recorded.
+   * written before it was recorded. With `roles`, the roles an old anomaly detection monitor
+   * watches until the cleanup deletes it, for apply to say why a create that meets one of them is
+   * refused; absent for other monitors and types, and in files written before it was recorded.
    */
   readonly pendingDeletes: {
-    stackName: string; logicalId: string; type: string; physicalId: string; dependsOn?: string[]; updateReplacePolicy?: _RetainPolicy; url?: string;
+    stackName: string;
+    logicalId: string;
+    type: string;
+    physicalId: string;
+    dependsOn?: string[];
+    updateReplacePolicy?: _RetainPolicy;
+    url?: string;
+    roles?: string[];
   }[];
 }
 
@@ -166,8 +175,10 @@ function stateProblem(state: _StateFile): string | undefined {
     && MACKEREL_TYPES.includes(p.type as string)
     && (p.dependsOn === undefined || (Array.isArray(p.dependsOn) && p.dependsOn.every((d) => typeof d === 'string')))
     && policyRecord(p.updateReplacePolicy)
-    && (p.url === undefined || typeof p.url === 'string')))) {
-    return `pendingDeletes is not a list of {stackName, logicalId, type (a Custom::Mackerel* type), physicalId, dependsOn?: logical IDs, updateReplacePolicy?: ${_SUPPORTED_POLICIES.join(' | ')}, url?: string}`;
+    && (p.url === undefined || typeof p.url === 'string')
+    && (p.roles === undefined || (Array.isArray(p.roles) && p.roles.every((r) => typeof r === 'string')))))) {
+    return `pendingDeletes is not a list of {stackName, logicalId, type (a Custom::Mackerel* type), physicalId, dependsOn?: logical IDs, updateReplacePolicy?: ${_SUPPORTED_POLICIES.join(' | ')}, url?: string, `
+      + 'roles?: strings}';
   }
   return undefined;
 }

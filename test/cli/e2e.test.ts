@@ -1007,6 +1007,47 @@ describe('what the templates no longer have', () => {
     expect(apply.code).toBe(2);
   });
 
+  test('an AnomalyDetectionMonitor replaced by a monitor of another type while a new one takes its role: diff says the create fails, '
+    + 'as the old object watches the role until the cleanup', async () => {
+    // GIVEN P, an anomaly detection monitor of shop:web, applied
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const version = (moved: boolean) => synthStacks(dir, {
+      A: (s) => {
+        const web = new MackerelService(s, 'Shop', { name: 'shop' }).addRole('web');
+        const scopes = [MonitorScope.fromRole(web)];
+        if (!moved) {
+          new AnomalyDetectionMonitor(s, 'P', { name: 'p', scopes, warningSensitivity: AnomalySensitivity.NORMAL });
+          return;
+        }
+        // P becomes a host metric monitor: a new type is a replacement, whose old object goes only in the cleanup
+        new HostMetricMonitor(s, 'P', { name: 'p', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(1), scopes });
+        new AnomalyDetectionMonitor(s, 'Q', { name: 'q', scopes, warningSensitivity: AnomalySensitivity.NORMAL });
+      },
+    });
+    expect((await cli(['apply', version(false), ...base])).code).toBe(0);
+    const [old] = shared.emulator.state().monitors.map((m: any) => m.id);
+
+    // WHEN P is replaced and Q takes its role in one run
+    const outdir = version(true);
+    const diff = await cli(['diff', outdir, ...base]);
+    const apply = await cli(['apply', outdir, ...base]);
+
+    // THEN diff says what apply meets: P's old object still watches shop:web when Q is created
+    expect(diff.out).toMatch(/! replace +Monitor +A\/P\w+/);
+    expect(diff.err).toMatch(new RegExp(`^notice: A/Q\\w+: apply's create will fail: role "shop:web" is watched by the anomaly detection monitor ${old} `
+      + '\\(A/P\\w+ of the state file\\), which this run does not change before it \\(a delete comes after every create and update\\)', 'm'));
+    expect(apply.err).toMatch(/HTTP 400: scopes: role "shop:web" is already watched by anomaly detection monitor/);
+    // and apply, failing on it, says so, though the state's P is the new host monitor by then: the old object's roles are kept with it
+    expect(apply.err).toMatch(new RegExp(`; what succeeded is saved in \\S+; role "shop:web" is still watched by the anomaly detection monitor ${old} `
+      + '\\(the old object of A/P\\w+ of the state file; a delete comes after every create and update\\), and Mackerel allows one anomaly detection monitor '
+      + 'per role: remove the role \\(or the monitor\\) in one apply and add it back in the next \\(as it is, another run fails the same way\\)$', 'm'));
+    expect(apply.err).not.toMatch(/fix the template/);
+    const pending = readState(join(dir, 'state.json')).pendingDeletes;
+    expect(pending).toEqual([expect.objectContaining({ physicalId: old, type: 'Custom::MackerelMonitor', roles: ['shop:web'] })]);
+    expect(apply.code).toBe(2);
+  });
+
   test('an AnomalyDetectionMonitor refused for another reason, no other monitor of the state watching its roles: apply says to fix the template', async () => {
     // GIVEN an anomaly detection monitor of shop:web applied, and a second one of shop:api
     const dir = workDir();

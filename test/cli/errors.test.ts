@@ -375,6 +375,9 @@ describe('clear errors, exit code 2', () => {
       /is damaged: stacks\.Gone\.resources\.X\.type "Custom::MackerelBogus" is not a type the handler serves/);
     writeFileSync(state, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [{ stackName: 'Shop', logicalId: 'X', ...bogus('AWS::S3::Bucket') }] }));
     expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list of \{stackName, logicalId, type \(a Custom::Mackerel\* type\)/);
+    // an old anomaly detection monitor's roles, read for apply's advice, are strings
+    writeFileSync(state, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [{ stackName: 'Shop', logicalId: 'X', ...bogus('Custom::MackerelMonitor'), roles: 'shop:web' }] }));
+    expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list of \{.*, url\?: string, roles\?: strings\}; fix or remove it/);
     expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
   });
 
