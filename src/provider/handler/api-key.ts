@@ -1,4 +1,5 @@
 import { getParameter, getSecretString } from './aws';
+import { secretJsonValue } from './dynamic-reference';
 import { localApi } from './local-api';
 import { addSecret } from './log';
 
@@ -34,14 +35,7 @@ async function fetchKey(location: KeyLocation, deadline: number): Promise<string
   const { secretArn: arn, field } = location;
   const value = await getSecretString(arn, deadline);
   if (!field) return value;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    // Never echo the value: it is the key, or holds it.
-    throw new Error(`the secret ${arn} is not JSON, so it has no field ${JSON.stringify(field)}; expected a JSON object holding the key in that field`);
-  }
-  const key = (parsed as { [field: string]: unknown } | null)?.[field];
+  const key = secretJsonValue(arn, value, field, 'field', 'expected a JSON object holding the key in that field');
   if (typeof key !== 'string' || key === '') {
     throw new Error(`the secret ${arn} has no string field ${JSON.stringify(field)}; expected a JSON object holding the key in that field`);
   }

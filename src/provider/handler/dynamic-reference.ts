@@ -68,17 +68,27 @@ export async function resolveDynamicReferences(text: string, deadline: number): 
   return out;
 }
 
+/**
+ * What a secret's SecretString, a JSON object, holds under `key` (undefined when nothing), for a
+ * dynamic reference's json-key and the API key's field alike. Neither the value nor the text is
+ * echoed: it is a secret or holds one. `noun` is what the caller calls the key; `expected`, what
+ * it expects instead.
+ */
+export function secretJsonValue(secretId: string, secretString: string, key: string, noun: string, expected: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString);
+  } catch {
+    throw new Error(`the secret ${secretId} is not JSON, so it has no ${noun} ${JSON.stringify(key)}; ${expected}`);
+  }
+  return (parsed as { [key: string]: unknown } | null)?.[key];
+}
+
 async function resolveReference(ref: DynamicReference, deadline: number): Promise<string> {
   if (ref.service === 'ssm') return getParameter(ref.name, deadline, ref.version);
   const value = await getSecretString(ref.secretId, deadline, ref);
   if (!ref.jsonKey) return value;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new Error(`the secret ${ref.secretId} is not JSON, so it has no key ${JSON.stringify(ref.jsonKey)}; expected a JSON object`);
-  }
-  const field = (parsed as { [key: string]: unknown } | null)?.[ref.jsonKey];
+  const field = secretJsonValue(ref.secretId, value, ref.jsonKey, 'key', 'expected a JSON object');
   if (typeof field !== 'string') {
     throw new Error(`the secret ${ref.secretId} has no string key ${JSON.stringify(ref.jsonKey)}; expected a JSON object holding the value under that key`);
   }

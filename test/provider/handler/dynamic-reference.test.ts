@@ -74,6 +74,14 @@ describe('resolveDynamicReferences', () => {
     expect(error.message).toBe('the secret slack has no string key "url"; expected a JSON object holding the value under that key');
   });
 
+  test('fails naming the secret, never its value, when a JSON key is asked of a secret that is not JSON', async () => {
+    useAwsClients(fakeAws({ secrets: { slack: 'https://hooks.slack.com/x/y/z' } }));
+
+    const error = await rejectionOf(resolveDynamicReferences('{{resolve:secretsmanager:slack:SecretString:url::}}', later()));
+
+    expect(error.message).toBe('the secret slack is not JSON, so it has no key "url"; expected a JSON object');
+  });
+
   test('tells plain strings from references', () => {
     expect(hasDynamicReference('https://hooks.slack.com/services/x')).toBe(false);
     expect(hasDynamicReference('{{resolve:ssm:/a}}')).toBe(true);
