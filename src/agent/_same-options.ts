@@ -24,19 +24,49 @@ import { MackerelAgentOptions } from './options';
  * (`{}`) is the same as none, as it adds nothing to the task definition, and an empty map in it
  * (`env: {}`) the same as none as well, as are no roles or `noProxy` entries (`[]`, as a role
  * resolver may give), which write nothing either.
- * A token is compared by what the template gets for it in the stack of `scope`: one made afresh
- * for each call writes the same. Anything else is compared by identity.
+ * A token is compared by what `read` gives for it (`_warnUnlessSameOptions`): one made afresh for
+ * each call writes the same. Anything else is compared by identity.
  * @internal
  */
-export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T, scope: IConstruct): boolean {
-  const same = (x: unknown, y: unknown) => sameValue(x, y, scope);
+export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T, read: _TokenReader): boolean {
+  const same = (x: unknown, y: unknown) => sameValue(x, y, read);
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof T>;
   return [...keys].every((key) => key === 'config'
     ? same(effectiveConfig(a.config), effectiveConfig(b.config))
-    : key === 'roles' ? same(sorted(filledList(a.roles), scope), sorted(filledList(b.roles), scope))
-      : key === 'noProxy' ? same(entrySet(filledList(writtenNoProxy(a)), scope), entrySet(filledList(writtenNoProxy(b)), scope))
+    : key === 'roles' ? same(sorted(filledList(a.roles), read), sorted(filledList(b.roles), read))
+      : key === 'noProxy' ? same(entrySet(filledList(writtenNoProxy(a)), read), entrySet(filledList(writtenNoProxy(b)), read))
         : key === 'httpProxy' || key === 'httpsProxy' ? same(_urlPlace(a[key] as string | undefined), _urlPlace(b[key] as string | undefined))
           : same(a[key], b[key]));
+}
+
+/**
+ * What the template gets for a token, or undefined when that is not known (yet).
+ * @internal
+ */
+export type _TokenReader = (token: string) => string | undefined;
+
+/**
+ * Calls `warn` unless `same` finds two agents' options the same. Options told apart without
+ * reading a token warn at once; those that only what their tokens write can tell apart are
+ * compared at validation, in the stack of `scope`. Not before: resolving a token runs its
+ * producers, and a `Lazy.string` keeps the first value it produces, so reading one while the app
+ * is still being built (an extension is added as the user's code runs, an Aspect visits before
+ * later Aspects) would write into the template the value of that moment, not the final one.
+ * @internal
+ */
+export function _warnUnlessSameOptions(scope: IConstruct, same: (read: _TokenReader) => boolean, warn: () => void): void {
+  let unread = false;
+  if (same(() => { unread = true; return undefined; })) return;
+  if (!unread) {
+    warn();
+    return;
+  }
+  scope.node.addValidation({
+    validate: () => {
+      if (!same((token) => written(token, scope))) warn();
+      return [];
+    },
+  });
 }
 
 /**
@@ -56,27 +86,27 @@ function writtenNoProxy(options: MackerelAgentOptions): unknown {
  * split the list, trim and lower-case each entry and match a host against any of them, so their
  * order, case and repeats change nothing. An entry known only at deploy time is kept as it is.
  */
-function entrySet(value: unknown, scope: IConstruct): unknown {
+function entrySet(value: unknown, read: _TokenReader): unknown {
   if (!Array.isArray(value) || Token.isUnresolved(value)) return value;
   const entries = value.map((entry: unknown) => typeof entry === 'string' && !Token.isUnresolved(entry) ? entry.toLowerCase() : entry);
-  return bySortKey([...new Map(entries.map((entry) => [sortKey(entry, scope), entry])).values()], scope);
+  return bySortKey([...new Map(entries.map((entry) => [sortKey(entry, read), entry])).values()], read);
 }
 
 /**
  * Roles in another order join the host to the same roles: Mackerel keeps a host's roles as a set, and
  * the agent sends MACKEREL_ROLES as given. Sorted, not made a set, so that a repeat still differs.
  */
-function sorted(value: unknown, scope: IConstruct): unknown {
-  return Array.isArray(value) && !Token.isUnresolved(value) ? bySortKey(value, scope) : value;
+function sorted(value: unknown, read: _TokenReader): unknown {
+  return Array.isArray(value) && !Token.isUnresolved(value) ? bySortKey(value, read) : value;
 }
 
-function bySortKey(items: unknown[], scope: IConstruct): unknown[] {
-  return items.map((item) => [sortKey(item, scope), item] as const).sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0).map(([, item]) => item);
+function bySortKey(items: unknown[], read: _TokenReader): unknown[] {
+  return items.map((item) => [sortKey(item, read), item] as const).sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0).map(([, item]) => item);
 }
 
 /** How a list item sorts, and is told apart from a repeat: a token by what the template gets, so that one made afresh sorts as the first did. */
-function sortKey(item: unknown, scope: IConstruct): string {
-  return typeof item === 'string' && Token.isUnresolved(item) ? `\u0000${written(item, scope) ?? item}` : String(item);
+function sortKey(item: unknown, read: _TokenReader): string {
+  return typeof item === 'string' && Token.isUnresolved(item) ? `\u0000${read(item) ?? item}` : String(item);
 }
 
 /**
@@ -102,19 +132,19 @@ function effectiveConfig(config: MackerelAgentOptions['config']): MackerelAgentO
   return _hasAgentSettings(config) ? config : undefined;
 }
 
-function sameValue(x: unknown, y: unknown, scope: IConstruct): boolean {
+function sameValue(x: unknown, y: unknown, read: _TokenReader): boolean {
   if (x === y) return true;
   // Tokens whose strings differ may still write the same; written otherwise (Fn.sub, Fn.join) they are not known to be the same.
   if (typeof x === 'string' && typeof y === 'string' && (Token.isUnresolved(x) || Token.isUnresolved(y))) {
-    const wx = written(x, scope);
-    return wx !== undefined && wx === written(y, scope);
+    const wx = read(x);
+    return wx !== undefined && wx === read(y);
   }
   // An empty map (no env, no headers, no check plugins) says what leaving it out says.
   if ((x === undefined && isEmptyMap(y)) || (y === undefined && isEmptyMap(x))) return true;
-  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((item, i) => sameValue(item, y[i], scope));
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((item, i) => sameValue(item, y[i], read));
   if (isPlainObject(x) && isPlainObject(y)) {
     const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
-    return [...keys].every((key) => sameValue(x[key], y[key], scope));
+    return [...keys].every((key) => sameValue(x[key], y[key], read));
   }
   if (x instanceof MackerelApiKey && y instanceof MackerelApiKey) {
     return x._resource() === y._resource() && x._location().field === y._location().field;
@@ -123,10 +153,10 @@ function sameValue(x: unknown, y: unknown, scope: IConstruct): boolean {
     return !x.isUnresolved() && !y.isUnresolved() && x.toMilliseconds({ integral: false }) === y.toMilliseconds({ integral: false });
   }
   if (x instanceof MackerelAgentImage && y instanceof MackerelAgentImage) return x.imageName === y.imageName;
-  if (x instanceof MackerelPluginCommand && y instanceof MackerelPluginCommand) return sameValue(x._render(), y._render(), scope);
+  if (x instanceof MackerelPluginCommand && y instanceof MackerelPluginCommand) return sameValue(x._render(), y._render(), read);
   if (x instanceof MackerelAgentConfigLocation && y instanceof MackerelAgentConfigLocation) return x._samePlace(y);
   if (x instanceof MackerelReadinessProbe && y instanceof MackerelReadinessProbe) {
-    return x._kind === y._kind && x._container === y._container && sameValue(x._options, y._options, scope);
+    return x._kind === y._kind && x._container === y._container && sameValue(x._options, y._options, read);
   }
   return false;
 }

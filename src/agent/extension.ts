@@ -1,6 +1,6 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _findAgent } from './_attach';
-import { _sameOptions } from './_same-options';
+import { _sameOptions, _warnUnlessSameOptions } from './_same-options';
 import { _agentAddedByHand, _handAgentSign } from './_task-checks';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
@@ -46,12 +46,17 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
     const existing = _findAgent(taskDefinition);
     if (existing) {
       const first = EXTENDED.get(taskDefinition);
-      if (first === this || (first && _sameOptions(first.props, this.props, taskDefinition))) return;
-      _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent', first
-        ? `The task definition already has a Mackerel container agent (${existing.node.path}) from another MackerelAgentExtension, whose options differ `
+      if (first === this) return;
+      if (first) {
+        const { props } = first;
+        _warnUnlessSameOptions(taskDefinition, (read) => _sameOptions(props, this.props, read), () => _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
+          `The task definition already has a Mackerel container agent (${existing.node.path}) from another MackerelAgentExtension, whose options differ `
           + `(roles ${JSON.stringify(first.roles)}, here ${JSON.stringify(this.roles)}); this MackerelAgentExtension adds nothing and its options are not applied. `
-          + 'Add one MackerelAgentExtension to each task definition'
-        : `The task definition already has a Mackerel container agent (${existing.node.path}); this MackerelAgentExtension adds nothing`);
+          + 'Add one MackerelAgentExtension to each task definition'));
+        return;
+      }
+      _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
+        `The task definition already has a Mackerel container agent (${existing.node.path}); this MackerelAgentExtension adds nothing`);
       return;
     }
     const byHand = _agentAddedByHand(taskDefinition);

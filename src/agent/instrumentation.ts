@@ -8,7 +8,7 @@ import { _findAgent, _windowsFamily } from './_attach';
 import { _cfnAgentOf } from './_cfn-agent';
 import { _cpuRoomProblem } from './_checks';
 import { _instrumentationProblems } from './_post-conditions';
-import { _sameOptions } from './_same-options';
+import { _sameOptions, _TokenReader, _warnUnlessSameOptions } from './_same-options';
 import { _stagesNotReached, _stageWarningCarrier } from './_stage-reach';
 import { _agentAddedByHand, _handAgentSign } from './_task-checks';
 import { MackerelAgentConfig } from './config';
@@ -351,12 +351,14 @@ export class MackerelInstrumentation implements IAspect {
     // definition's container, settings that configure replaces) drop nothing here. The roles are
     // compared last: a roleResolver is the user's code, written for the task definitions this Aspect
     // instruments, so it is asked about this one only when nothing else tells the options apart.
-    const differs = (roles: string[] | undefined) => !_sameOptions(given, this.optionsFor(taskDefinition, roles), taskDefinition);
-    if (!differs(given.roles) && !differs(this.rolesFor(taskDefinition))) return;
-    _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
+    const withGivenRoles = this.optionsFor(taskDefinition, given.roles);
+    let own: MackerelAgentOptions | undefined;
+    const same = (read: _TokenReader) => _sameOptions(given, withGivenRoles, read)
+      && _sameOptions(given, own ??= this.optionsFor(taskDefinition), read);
+    _warnUnlessSameOptions(taskDefinition, same, () => _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
       `The ${first.describe(taskDefinition)} added the agent of this task definition, so the ${this.describe(taskDefinition)}, `
       + 'whose options differ, adds nothing: at one priority, the Aspect of the enclosing scope reaches a task definition first. '
-      + 'Apply one MackerelInstrumentation to each task definition, or tune this one with MackerelInstrumentation.configure');
+      + 'Apply one MackerelInstrumentation to each task definition, or tune this one with MackerelInstrumentation.configure'));
   }
 
   /**

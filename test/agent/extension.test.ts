@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Annotations as CdkAnnotations, Duration } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, Duration, Lazy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -78,6 +78,28 @@ describe('MackerelAgentExtension', () => {
     // another field of the secret is another key
     taskDefinition.addExtension(new MackerelAgentExtension({ ...options(), apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey') }));
     Annotations.fromStack(stack).hasWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('whose options differ'));
+  });
+
+  test('a second extension given a Lazy of its own is compared by what the Lazy finally writes, which the comparison does not fix early', () => {
+    // Lazy.string keeps the first value it produces: read when the second extension is added, it would write that value for good
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    let memo = 'draft';
+    const extension = () => new MackerelAgentExtension({ apiKey, roles: ['shop:web'], memo: Lazy.string({ produce: () => memo }) });
+    taskDefinition.addExtension(extension());
+    taskDefinition.addExtension(extension());
+    memo = 'final';
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: AGENT, Environment: Match.arrayWith([{ Name: 'MACKEREL_MEMO', Value: 'final' }]) })]),
+    });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+
+    // Lazies that end up writing other values are told apart by those values
+    const other = fargateTask();
+    let second = 'same';
+    other.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: other.apiKey, memo: Lazy.string({ produce: () => 'same' }) }));
+    other.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: other.apiKey, memo: Lazy.string({ produce: () => second }) }));
+    second = 'other';
+    Annotations.fromStack(other.stack).hasWarning(`/${other.taskDefinition.node.path}`, Match.stringLikeRegexp('whose options differ'));
   });
 
   test('on a task running the agent in a container added by hand, adds nothing and warns', () => {

@@ -459,6 +459,26 @@ describe('MackerelInstrumentation: exactly once', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('whose options differ'))).toHaveLength(1);
   });
 
+  test('a second Aspect given a Lazy of its own is compared by what the Lazy finally writes, which the comparison does not fix at its visit', () => {
+    // A later Aspect sets what the Lazies produce: read at the second visit, a Lazy.string would keep the value of then for good
+    for (const [final, warnings] of [['http://proxy.internal:3128', 0], ['http://other.internal:3128', 1]] as const) {
+      const { app, stack, apiKey } = setup();
+      fargate(stack);
+      const urls = { first: 'http://draft.internal:3128', second: 'http://draft.internal:3128' };
+      instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], httpProxy: Lazy.string({ produce: () => urls.first }) }));
+      instrument(stack, new MackerelInstrumentation({ apiKey, roles: ['shop:web'], httpProxy: Lazy.string({ produce: () => urls.second }) }));
+      Aspects.of(app).add({
+        visit: (node) => {
+          if (node instanceof ecs.TaskDefinition) Object.assign(urls, { first: 'http://proxy.internal:3128', second: final });
+        },
+      }, { priority: MackerelInstrumentation.PRIORITY + 100 });
+      Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: AGENT, Environment: Match.arrayWith([{ Name: 'HTTP_PROXY', Value: 'http://proxy.internal:3128' }]) })]),
+      });
+      expect([final, Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('whose options differ')).length]).toEqual([final, warnings]);
+    }
+  });
+
   test('a second Aspect whose config URL differs only in the case of its scheme or host, or a default port, adds nothing silently; in its path it warns', () => {
     const at = (url: string) => ({ config: { location: MackerelAgentConfigLocation.fromUrl(url) } });
     expect(overlapWarnings(at('https://configs.example.com/agent.yml'), at('HTTPS://Configs.Example.COM:443/agent.yml'))).toBe(0);
