@@ -1,6 +1,6 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _urlPlace } from '../_validation';
+import { _httpUrl, _urlPlace } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 import { _LINK_LOCAL_ENDPOINTS } from './_attach';
 import { MackerelPluginCommand } from './config';
@@ -18,7 +18,7 @@ import { MackerelAgentOptions } from './options';
  * what they say where that is known: lists item by item (roles in any order, `noProxy` entries as
  * a set, with the endpoints `httpProxy` adds to them), plain objects (a config, its plugins and
  * probe options) key by key, API keys by the secret or parameter and field, durations by their
- * length, proxy URLs by the place they name as config URLs are (scheme, host and port), images by
+ * length, proxy URLs by what the agent uses of them (scheme, host, port and credentials), images by
  * their name, plugin commands by their line, probes by their kind, options and container, config
  * files (`location`) by their place. A config that holds nothing the agent reads
  * (`{}`) is the same as none, as it adds nothing to the task definition, and an empty map in it
@@ -35,7 +35,7 @@ export function _sameOptions<T extends MackerelAgentOptions>(a: T, b: T, read: _
     ? same(effectiveConfig(a.config), effectiveConfig(b.config))
     : key === 'roles' ? same(sorted(filledList(a.roles), read), sorted(filledList(b.roles), read))
       : key === 'noProxy' ? same(entrySet(filledList(writtenNoProxy(a)), read), entrySet(filledList(writtenNoProxy(b)), read))
-        : key === 'httpProxy' || key === 'httpsProxy' ? same(_urlPlace(a[key] as string | undefined), _urlPlace(b[key] as string | undefined))
+        : key === 'httpProxy' || key === 'httpsProxy' ? same(proxyPlace(a[key] as string | undefined), proxyPlace(b[key] as string | undefined))
           : same(a[key], b[key]));
 }
 
@@ -79,6 +79,26 @@ function writtenNoProxy(options: MackerelAgentOptions): unknown {
   const given = options.noProxy;
   if (Token.isUnresolved(given) || !options.httpProxy) return given;
   return [..._LINK_LOCAL_ENDPOINTS, ...given ?? []];
+}
+
+/**
+ * A proxy URL as the agent uses it: Go's HTTP client dials the proxy's scheme, host and port, and
+ * sends its user name and password (decoded) as Proxy-Authorization; the path, query and fragment
+ * of a proxy URL are never sent, so `http://proxy:3128/squid` is the proxy `http://proxy:3128` is.
+ * The scheme and host are read as `_urlPlace` reads them. A token is kept as it is.
+ */
+function proxyPlace(url: string | undefined): unknown {
+  const place = _urlPlace(url);
+  const parsed = place === undefined || Token.isUnresolved(place) ? undefined : _httpUrl(place);
+  if (!parsed) return place;
+  const decoded = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  return [parsed.protocol, parsed.host, decoded(parsed.username), decoded(parsed.password)];
 }
 
 /**

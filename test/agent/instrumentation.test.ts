@@ -420,7 +420,7 @@ describe('MackerelInstrumentation: exactly once', () => {
     expect(overlapWarnings(proxy, { ...proxy, noProxy: ['169.254.170.2', '.internal'] })).toBe(1);
   });
 
-  test('a second Aspect whose proxy URL differs only in the case of its scheme or host, or a default port, adds nothing silently; another port or host warns', () => {
+  test('a second Aspect whose proxy URL differs only in the case of its scheme or host, a default port, its path or the encoding of its credentials adds nothing silently; another port, host or credentials warn', () => {
     for (const property of ['httpProxy', 'httpsProxy'] as const) {
       const at = (url: string) => ({ [property]: url });
       expect([property, overlapWarnings(at('http://proxy.internal:80'), at('HTTP://Proxy.INTERNAL'))]).toEqual([property, 0]);
@@ -428,6 +428,11 @@ describe('MackerelInstrumentation: exactly once', () => {
       expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('http://proxy.internal:3129'))]).toEqual([property, 1]);
       expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('https://proxy.internal:3128'))]).toEqual([property, 1]);
       expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('http://proxy2.internal:3128'))]).toEqual([property, 1]);
+      // Go's client never sends a proxy URL's path or query, and sends its user name and password decoded
+      expect([property, overlapWarnings(at('http://proxy.internal:3128'), at('http://proxy.internal:3128/squid?x=1'))]).toEqual([property, 0]);
+      expect([property, overlapWarnings(at('http://us%65r:p%40ss@proxy.internal:3128'), at('http://user:p%40ss@proxy.internal:3128/'))]).toEqual([property, 0]);
+      expect([property, overlapWarnings(at('http://user:pass@proxy.internal:3128'), at('http://user:other@proxy.internal:3128'))]).toEqual([property, 1]);
+      expect([property, overlapWarnings(at('http://user:pass@proxy.internal:3128'), at('http://proxy.internal:3128'))]).toEqual([property, 1]);
     }
   });
 
