@@ -139,14 +139,16 @@ export function _generatedPolicyProblems(role: iam.Role, generated: iam.Policy):
 /**
  * Problems for every statement of the role's trust policy that lets anyone but `trusted` (Mackerel's
  * account) assume it, or lets it do so without the external ID condition. The role's Allow statements
- * are read from the L1 document, so that a statement added to `assumeRolePolicy` or written into the
- * role resource is caught too; a Deny only narrows who can assume the role.
+ * are read from the rendered resource, so that a statement added to `assumeRolePolicy`, written into the
+ * role resource or put there by `addPropertyOverride` is caught too; a Deny only narrows who can assume the role.
  * @internal
  */
 export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId: string): string[] {
   const stack = Stack.of(role);
   const cfnRole = role.node.defaultChild as iam.CfnRole;
-  const document = stack.resolve(cfnRole.assumeRolePolicyDocument) as Resolved | undefined;
+  // As rendered, so that an escape hatch (addPropertyOverride on the document or one of its statements) is read too.
+  const rendered = stack.resolve(cfnRole._toCloudFormation()) as { Resources?: { [id: string]: { Properties?: Resolved } } };
+  const document = Object.values(rendered.Resources ?? {})[0]?.Properties?.AssumeRolePolicyDocument as Resolved | undefined;
   const expectedId = JSON.stringify(stack.resolve(externalId));
   const account = trusted.split(':')[4];
   const expected = `only ${trusted} (Mackerel's account), with the condition StringEquals sts:ExternalId on the integration's external ID`;

@@ -217,6 +217,17 @@ describe('MackerelAwsIntegration role permissions', () => {
         + `on the integration's external ID \\(condition \\{\\}\\); ${TRUST}`));
     });
 
+    test('fails for anyone trusted through an escape hatch: a statement added by override, or Mackerel\'s statement widened', () => {
+      const { stack, aws } = integration();
+      const cfnRole = aws.role.node.defaultChild as iam.CfnRole;
+      cfnRole.addPropertyOverride('AssumeRolePolicyDocument.Statement.1', { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: '*' });
+      cfnRole.addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Condition.StringEquals.sts:ExternalId', ['anything', aws.externalId]);
+      const synth = () => Template.fromStack(stack);
+      expect(synth).toThrow(/principal \{"AWS":"\*"\} is trusted by the integration role Stack\/Aws\/Role; /);
+      expect(synth).toThrow(new RegExp('principal \\{"AWS":"arn:aws:iam::217452466226:root"\\} is trusted by the integration role Stack/Aws/Role '
+        + 'without the condition on the integration\'s external ID \\(condition \\{"StringEquals":\\{"sts:ExternalId":\\["anything",'));
+    });
+
     test('fails for an Allow with NotPrincipal, and for a service principal', () => {
       const { stack, aws } = integration();
       const trust = (aws.role as iam.Role).assumeRolePolicy!;
