@@ -151,6 +151,8 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
   const document = Object.values(rendered.Resources ?? {})[0]?.Properties?.AssumeRolePolicyDocument as Resolved | undefined;
   const expectedId = JSON.stringify(stack.resolve(externalId));
   const account = trusted.split(':')[4];
+  // iam.AccountPrincipal writes the partition as a Ref; the integration's stack is in the aws partition (checkPartition).
+  const isMackerel = (p: unknown) => (typeof p === 'string' ? p === trusted || p === account : readable(p) === `arn:\${AWS::Partition}:iam::${account}:root`);
   const expected = `only ${trusted} (Mackerel's account), with the condition StringEquals sts:ExternalId on the integration's external ID`;
   const hint = 'The role reads the account\'s resources for Mackerel: a principal it trusts besides Mackerel, or Mackerel without the '
     + 'external ID Mackerel issued to this organization (the confused deputy), gets that access too. Use a separate role for anyone else';
@@ -165,7 +167,7 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
     const principal = (statement.Principal ?? {}) as Resolved | string;
     const kinds = typeof principal === 'string' ? { AWS: principal } : principal;
     const others = Object.entries(kinds).flatMap(([kind, value]) => asArray(value)
-      .filter((p) => kind !== 'AWS' || (p !== trusted && p !== account)).map((p) => ({ [kind]: p })));
+      .filter((p) => kind !== 'AWS' || !isMackerel(p)).map((p) => ({ [kind]: p })));
     for (const other of others) problems.push(_describeProblem('principal', other, `is trusted by ${target}`, expected, hint));
     if (others.length > 0) continue;
     const stringEquals = ((statement.Condition ?? {}) as Resolved).StringEquals as Resolved | undefined;

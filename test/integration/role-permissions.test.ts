@@ -238,6 +238,36 @@ describe('MackerelAwsIntegration role permissions', () => {
       expect(synth).toThrow(/principal \{"Service":"lambda.amazonaws.com"\} is trusted by the integration role Stack\/Aws\/Role/);
     });
 
+    test('accepts Mackerel\'s account as iam.AccountPrincipal writes it, with the external ID, for session tags', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      // WHEN
+      (aws.role as iam.Role).assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+        actions: ['sts:TagSession', 'sts:SetSourceIdentity'],
+        principals: [new iam.AccountPrincipal('217452466226')],
+        conditions: { StringEquals: { 'sts:ExternalId': aws.externalId } },
+      }));
+      // THEN
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: ['sts:TagSession', 'sts:SetSourceIdentity'],
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::217452466226:root']] } },
+          })]),
+        },
+      });
+    });
+
+    test('still fails for another account written as iam.AccountPrincipal writes it', () => {
+      const { stack, aws } = integration();
+      (aws.role as iam.Role).assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        principals: [new iam.AccountPrincipal('111122223333')],
+        conditions: { StringEquals: { 'sts:ExternalId': aws.externalId } },
+      }));
+      expect(() => Template.fromStack(stack)).toThrow(/principal \{"AWS":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::111122223333:root"\]\]\}\} is trusted/);
+    });
+
     test('accepts the generated trust and a Deny added to it', () => {
       // GIVEN
       const { stack, aws } = integration();
