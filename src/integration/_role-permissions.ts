@@ -171,7 +171,9 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
     for (const other of others) problems.push(_describeProblem('principal', other, `is trusted by ${target}`, expected, hint));
     if (others.length > 0) continue;
     const stringEquals = ((statement.Condition ?? {}) as Resolved).StringEquals as Resolved | undefined;
-    if (JSON.stringify(stringEquals?.['sts:ExternalId']) !== expectedId) {
+    // A list of one value is that value; a longer one lets other external IDs in.
+    const externalIds = asArray(stringEquals?.['sts:ExternalId']);
+    if (externalIds.length !== 1 || JSON.stringify(externalIds[0]) !== expectedId) {
       problems.push(_describeProblem('principal', principal, `is trusted by ${target} without the condition on the integration's external ID `
         + `(condition ${JSON.stringify(statement.Condition ?? {})})`, expected, hint));
     }

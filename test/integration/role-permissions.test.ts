@@ -258,6 +258,26 @@ describe('MackerelAwsIntegration role permissions', () => {
       });
     });
 
+    test('accepts the external ID given as a list of one value, as IAM reads it', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      // WHEN
+      (aws.role as iam.Role).assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+        actions: ['sts:TagSession'],
+        principals: [new iam.ArnPrincipal('arn:aws:iam::217452466226:root')],
+        conditions: { StringEquals: { 'sts:ExternalId': [aws.externalId] } },
+      }));
+      // THEN
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: 'sts:TagSession',
+            Condition: { StringEquals: { 'sts:ExternalId': [{ Ref: Match.stringLikeRegexp('^AwsExternalId') }] } },
+          })]),
+        },
+      });
+    });
+
     test('still fails for another account written as iam.AccountPrincipal writes it', () => {
       const { stack, aws } = integration();
       (aws.role as iam.Role).assumeRolePolicy!.addStatements(new iam.PolicyStatement({
