@@ -27,7 +27,8 @@ const DOCUMENTED_METRICS: { readonly [serviceId: string]: readonly string[] } = 
  * @internal
  */
 export function _unknownMetricWarnings(service: AwsIntegrationService, options: AwsIntegrationServiceOptions): string[] {
-  const documented = DOCUMENTED_METRICS[service.id];
+  // Own keys only: AwsIntegrationService.of takes an id such as "constructor", which every object has.
+  const documented = Object.prototype.hasOwnProperty.call(DOCUMENTED_METRICS, service.id) ? DOCUMENTED_METRICS[service.id] : undefined;
   if (!documented) return [];
   const warnings: string[] = [];
   for (const list of ['excludedMetrics', 'includedMetrics'] as const) {

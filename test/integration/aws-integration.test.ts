@@ -264,6 +264,17 @@ describe('MackerelAwsIntegration', () => {
       Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
     });
 
+    test('does not check the metric names of a service of AwsIntegrationService.of named like a property every object has', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN
+      aws.addService(AwsIntegrationService.of('constructor', { actions: ['ecs:DescribeClusters'] }), { excludedMetrics: ['constructor.cpu.used'] });
+      // THEN
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
+      Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp('awsIntegrationServiceUnknown'));
+    });
+
     test('renders excludedMetrics next to a service without a metric list: both get new metrics automatically', () => {
       // GIVEN
       const { stack } = integrationStack();
