@@ -2,22 +2,108 @@ import { Token } from 'aws-cdk-lib';
 import type { AwsIntegrationServiceOptions } from './aws-integration';
 import type { AwsIntegrationService } from './aws-integration-service';
 
-const STATS = ['minimum', 'average', 'maximum'];
+/**
+ * What one service's names are checked against: `names` is the service's documented metric names,
+ * space-separated, each `{a,b}` part standing for one name per choice (kept as text, and expanded
+ * only when a metric list of the service is checked, so that loading the library costs nothing
+ * more). `hash` says what the docs put in place of a `#` part, for a service that has one.
+ */
+interface Documented {
+  readonly page: string;
+  readonly names: string;
+  readonly hash?: string;
+}
+
+const STATS = '{minimum,average,maximum}';
 
 /**
  * The metric names Mackerel documents for a service, as excludedMetrics and includedMetrics take
- * them: a name per ECS service has `#` in place of the ECS service name, as the docs' own example
- * of a metric not to retrieve (`kinesis.latency.#.minimum`) has. Only the services the library adds
- * by resource are listed; others are not checked. ECSCluster: the 12 names of the cluster and the
- * 7 per ECS service of Mackerel's ECS page (mackerelio/documents, integrations/aws/ecs.md).
+ * them: a dynamic part is `#`, as in the docs' own example of a metric not to retrieve
+ * (`kinesis.latency.#.minimum`, which stands for three metrics). Only the services whose pages name
+ * every metric in that form are listed, from the English and Japanese pages alike
+ * (mackerelio/documents, content/docs/entry/integrations/aws/<page>.md and content/ja/...).
+ * Not listed, so not checked: the pages of ALB and NLB (TARGET_GROUP_NAME), Lambda (ALIAS,
+ * VERSION), CloudFront (FUNCTION_NAME), RDS (CHANNEL_NAME) write a dynamic part as a word in
+ * capitals, and DynamoDB writes its stream metrics' part as GetRecords where its other metrics
+ * have `#`, and no page says how such a part is written in a metric list.
  */
-const DOCUMENTED_METRICS: { readonly [serviceId: string]: readonly string[] } = {
-  ECSCluster: [
-    ...['cpu_utilization', 'memory_utilization', 'cpu_reservation', 'memory_reservation'].flatMap((m) => STATS.map((s) => `ecs.${m}.${s}`)),
-    'ecs.running_task.#.count',
-    ...['service_cpu_utilization', 'service_memory_utilization'].flatMap((m) => STATS.map((s) => `ecs.${m}.#.${s}`)),
-  ],
+const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
+  // The cluster's 12 and the 7 per ECS service.
+  ECSCluster: {
+    page: 'ecs',
+    names: `ecs.{cpu_utilization,memory_utilization,cpu_reservation,memory_reservation}.${STATS} ecs.running_task.#.count `
+      + `ecs.{service_cpu_utilization,service_memory_utilization}.#.${STATS}`,
+    hash: 'A metric per ECS service is named with # in place of the ECS service name (ecs.running_task.#.count): one name covers every ECS service.',
+  },
+  // The 11 of a queue.
+  SQS: {
+    page: 'sqs',
+    names: 'sqs.oldest_message.age sqs.message_state.{delayed,not_visible,visible} sqs.receive_count.{empty,received} '
+      + 'sqs.message_count.{deleted,sent} sqs.message_size.{average,max,min}',
+  },
+  // REST, WebSocket and HTTP APIs'; the REST and HTTP ones share apigateway.requests.count and the latency names.
+  APIGateway: {
+    page: 'apigateway',
+    names: `apigateway.requests.count apigateway.errors.{4xx_error,5xx_error} apigateway.cache.{cache_hit_count,cache_miss_count} apigateway.latency.#.${STATS} `
+      + `apigateway.websocket_{connect,message}.count apigateway.websocket_errors.{integration,client,execution} apigateway.websocket_latency.${STATS} `
+      + 'apigateway.data_processed apigateway.http_errors.{4xx_error,5xx_error}',
+    hash: 'Its latency metrics are named with # in place of Latency or IntegrationLatency (apigateway.latency.#.minimum): one name covers both.',
+  },
+  // The node's, Memcached's and Redis'. The page writes the five network_allowance_exceeded names without the
+  // elasticache. every other name has (in English and Japanese alike): both spellings are taken, as which one
+  // Mackerel lists is not known.
+  ElastiCache: {
+    page: 'elasticache',
+    names: 'elasticache.cpu.used elasticache.cpu_credit.{balance,used} elasticache.swap.usage elasticache.memory.freeable '
+      + 'elasticache.network.{in,out} elasticache.network_packets.{in,out} {,elasticache.}network_allowance_exceeded.{in,out,conntrack,link_local,pps} '
+      + 'elasticache.memcached.commands.{get,set,flush,touch,config_get,config_set} '
+      + 'elasticache.memcached.cache.{get,delete,incr,decr,cas,touch}_{hits,misses} elasticache.memcached.cache.cas_badval '
+      + 'elasticache.memcached.evictions.evictions elasticache.memcached.unfetched.{evicted,expired} '
+      + 'elasticache.memcached.traffics.{bytes_read_into_memcached,bytes_written_out_from_memcached} elasticache.memcached.connections.{current,new} '
+      + 'elasticache.memcached.items.{current,new,reclaimed,current_config,slabs_moved} elasticache.memcached.memory.{unused,used_for_hash,used_for_cache_items} '
+      + 'elasticache.redis.{commands,commands_latency}.{get_type,set_type,key_based,string_based,hash_based,list_based,set_based,cluster_based,'
+      + 'sorted_set_based,eval_based,geo_spatial_based,hyper_log_log_based,pub_sub_based,stream_based} '
+      + 'elasticache.redis.cache.cache_{hits,misses} elasticache.redis.evictions.evictions '
+      + 'elasticache.redis.failures.{authentication,command_authorization,key_authorization} elasticache.redis.memory.used_for_cache '
+      + 'elasticache.redis.cpu.engine elasticache.redis.disk_io_{bytes,items}.{read,write} elasticache.redis.is_primary.primary '
+      + 'elasticache.redis.primary_link_health_status.sync elasticache.redis.keys_tracked.count elasticache.redis.connections.{current,new} '
+      + 'elasticache.redis.items.{current,current_volatile,reclaimed} elasticache.redis.active_defrag.hits elasticache.redis.cache_hit_rate.hit '
+      + 'elasticache.redis.memory_percentage.database elasticache.redis.average_ttl.db0 elasticache.redis.fragmentation_ratio.memory '
+      + 'elasticache.redis.replication_bytes.replication elasticache.redis.replication_lag.lag elasticache.redis.save_in_progress.bgsave',
+  },
 };
+
+/** A warning lists every documented name of a service that has at most this many; past it, those of the name's graph. */
+const LISTED_NAMES = 40;
+
+/** `a.{b,c}.{d,e}` as its four names. */
+function expand(pattern: string): string[] {
+  const open = pattern.indexOf('{');
+  if (open < 0) return [pattern];
+  const close = pattern.indexOf('}', open);
+  return pattern.slice(open + 1, close).split(',').flatMap((choice) => expand(pattern.slice(0, open) + choice + pattern.slice(close + 1)));
+}
+
+const expanded = new Map<string, readonly string[]>();
+
+/** The documented names of a service (expanded on first use), or undefined for a service this release does not check. */
+function documentedNames(serviceId: string): readonly string[] | undefined {
+  // Own keys only: AwsIntegrationService.of takes an id such as "constructor", which every object has.
+  if (!Object.prototype.hasOwnProperty.call(DOCUMENTED, serviceId)) return undefined;
+  let names = expanded.get(serviceId);
+  if (!names) {
+    names = DOCUMENTED[serviceId].names.split(' ').flatMap(expand);
+    expanded.set(serviceId, names);
+  }
+  return names;
+}
+
+/** Whether `name` is the documented `withHash` with something other than `#` in its `#` part. */
+function fillsHash(name: string, withHash: string): boolean {
+  const parts = name.split('.');
+  const documented = withHash.split('.');
+  return parts.length === documented.length && documented.every((part, i) => (part === '#' ? parts[i] !== '#' : parts[i] === part));
+}
 
 /**
  * One warning per name of the service's metric list that Mackerel does not document for it: an
@@ -27,21 +113,20 @@ const DOCUMENTED_METRICS: { readonly [serviceId: string]: readonly string[] } = 
  * @internal
  */
 export function _unknownMetricWarnings(service: AwsIntegrationService, options: AwsIntegrationServiceOptions): string[] {
-  // Own keys only: AwsIntegrationService.of takes an id such as "constructor", which every object has.
-  const documented = Object.prototype.hasOwnProperty.call(DOCUMENTED_METRICS, service.id) ? DOCUMENTED_METRICS[service.id] : undefined;
+  const lists = (['excludedMetrics', 'includedMetrics'] as const).filter((list) => options[list] !== undefined && !Token.isUnresolved(options[list]));
+  const documented = lists.length ? documentedNames(service.id) : undefined;
   if (!documented) return [];
+  const { page, hash } = DOCUMENTED[service.id];
   const warnings: string[] = [];
-  for (const list of ['excludedMetrics', 'includedMetrics'] as const) {
-    const names = options[list];
-    if (names === undefined || Token.isUnresolved(names)) continue;
-    names.forEach((name, i) => {
+  for (const list of lists) {
+    options[list]!.forEach((name, i) => {
       if (Token.isUnresolved(name) || documented.includes(name)) return;
-      const perService = /^ecs\.(running_task|service_cpu_utilization|service_memory_utilization)\.(?!#\.)/.test(name)
-        ? ' A metric per ECS service is named with # in place of the ECS service name (ecs.running_task.#.count): one name covers every ECS service.'
-        : '';
-      warnings.push(`services.${service.id}.${list}[${i}] ${JSON.stringify(name)} is not a metric name Mackerel documents for ${service.id} `
-        + `(${documented.join(', ')}): ${list === 'excludedMetrics' ? 'it excludes nothing' : 'it retrieves nothing'}.${perService} `
-        + 'Use a documented name, or acknowledge this warning for a metric Mackerel added after this release');
+      const hashHint = hash && documented.some((d) => d.includes('#') && fillsHash(name, d)) ? ` ${hash}` : '';
+      const graph = name.slice(0, name.lastIndexOf('.') + 1);
+      const listed = documented.length <= LISTED_NAMES ? documented : documented.filter((d) => graph && d.startsWith(graph) && !d.slice(graph.length).includes('.'));
+      warnings.push(`services.${service.id}.${list}[${i}] ${JSON.stringify(name)} is not a metric name Mackerel documents for ${service.id}`
+        + `${listed.length ? ` (${listed.join(', ')})` : ''}: ${list === 'excludedMetrics' ? 'it excludes nothing' : 'it retrieves nothing'}.${hashHint} `
+        + `Use a documented name (https://mackerel.io/docs/entry/integrations/aws/${page}), or acknowledge this warning for a metric Mackerel added after this release`);
     });
   }
   return warnings;

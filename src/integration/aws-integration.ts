@@ -127,8 +127,10 @@ export interface AwsIntegrationServiceOptions {
    * retrieved ("Add new metrics automatically" on).
    *
    * Use either `excludedMetrics` or `includedMetrics` across all services of an integration.
-   * A name of ECSCluster that Mackerel does not document (such as one with an ECS service's name
-   * where its docs have `#`) warns (`cdk-mackerel:awsIntegrationUnknownMetric`): it excludes nothing.
+   * A name of ECSCluster, SQS, APIGateway or ElastiCache that Mackerel does not document (such as
+   * one with an ECS service's name where its docs have `#`) warns
+   * (`cdk-mackerel:awsIntegrationUnknownMetric`): it excludes nothing. Names of other services,
+   * and names given as tokens, are not checked.
    *
    * @default - every metric
    * @see https://mackerel.io/api-docs/entry/aws-integration
@@ -142,8 +144,9 @@ export interface AwsIntegrationServiceOptions {
    * Once one service gives `includedMetrics`, every service must: a service without a metric
    * list gets every metric, new ones included, which is the `excludedMetrics` kind. An empty
    * list warns (`cdk-mackerel:awsIntegrationNoMetrics`): the service's resources still become
-   * hosts, with nothing to monitor. So does a name of ECSCluster that Mackerel does not document
-   * (`cdk-mackerel:awsIntegrationUnknownMetric`): it retrieves nothing.
+   * hosts, with nothing to monitor. So does a name of ECSCluster, SQS, APIGateway or ElastiCache
+   * that Mackerel does not document (`cdk-mackerel:awsIntegrationUnknownMetric`): it retrieves
+   * nothing. Names of other services, and names given as tokens, are not checked.
    *
    * @default - every metric
    */

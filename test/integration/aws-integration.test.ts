@@ -275,6 +275,113 @@ describe('MackerelAwsIntegration', () => {
       Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp('awsIntegrationServiceUnknown'));
     });
 
+    /**
+     * Every metric name of each service's page, as the page writes it (mackerelio/documents,
+     * content/docs/entry/integrations/aws/<page>.md and content/ja/...), written out here rather
+     * than taken from the library's table, so that a name missing from that table fails.
+     */
+    const DOCUMENTED_BY_PAGE: ReadonlyArray<[AwsIntegrationService, string[], string]> = [
+      [AwsIntegrationService.SQS, ['sqs.oldest_message.age', 'sqs.message_state.delayed', 'sqs.message_state.not_visible', 'sqs.message_state.visible',
+        'sqs.receive_count.empty', 'sqs.receive_count.received', 'sqs.message_count.deleted', 'sqs.message_count.sent',
+        'sqs.message_size.average', 'sqs.message_size.max', 'sqs.message_size.min'], 'sqs.message_state.visable'],
+      [AwsIntegrationService.API_GATEWAY, ['apigateway.requests.count', 'apigateway.errors.4xx_error', 'apigateway.errors.5xx_error',
+        'apigateway.cache.cache_hit_count', 'apigateway.cache.cache_miss_count',
+        'apigateway.latency.#.minimum', 'apigateway.latency.#.average', 'apigateway.latency.#.maximum',
+        'apigateway.websocket_connect.count', 'apigateway.websocket_message.count',
+        'apigateway.websocket_errors.integration', 'apigateway.websocket_errors.client', 'apigateway.websocket_errors.execution',
+        'apigateway.websocket_latency.minimum', 'apigateway.websocket_latency.average', 'apigateway.websocket_latency.maximum',
+        'apigateway.data_processed', 'apigateway.http_errors.4xx_error', 'apigateway.http_errors.5xx_error'], 'apigateway.errors.4xx'],
+      [AwsIntegrationService.ELASTICACHE, ['elasticache.cpu.used', 'elasticache.cpu_credit.balance', 'elasticache.cpu_credit.used',
+        'elasticache.swap.usage', 'elasticache.memory.freeable', 'elasticache.network.in', 'elasticache.network.out',
+        'elasticache.network_packets.in', 'elasticache.network_packets.out',
+        // As the page writes them, without elasticache.
+        'network_allowance_exceeded.in', 'network_allowance_exceeded.out', 'network_allowance_exceeded.conntrack',
+        'network_allowance_exceeded.link_local', 'network_allowance_exceeded.pps',
+        'elasticache.memcached.commands.get', 'elasticache.memcached.commands.set', 'elasticache.memcached.commands.flush',
+        'elasticache.memcached.commands.touch', 'elasticache.memcached.commands.config_get', 'elasticache.memcached.commands.config_set',
+        'elasticache.memcached.cache.get_hits', 'elasticache.memcached.cache.get_misses', 'elasticache.memcached.cache.delete_hits',
+        'elasticache.memcached.cache.delete_misses', 'elasticache.memcached.cache.incr_hits', 'elasticache.memcached.cache.incr_misses',
+        'elasticache.memcached.cache.decr_hits', 'elasticache.memcached.cache.decr_misses', 'elasticache.memcached.cache.cas_badval',
+        'elasticache.memcached.cache.cas_hits', 'elasticache.memcached.cache.cas_misses', 'elasticache.memcached.cache.touch_hits',
+        'elasticache.memcached.cache.touch_misses', 'elasticache.memcached.evictions.evictions',
+        'elasticache.memcached.unfetched.evicted', 'elasticache.memcached.unfetched.expired',
+        'elasticache.memcached.traffics.bytes_read_into_memcached', 'elasticache.memcached.traffics.bytes_written_out_from_memcached',
+        'elasticache.memcached.connections.current', 'elasticache.memcached.connections.new',
+        'elasticache.memcached.items.current', 'elasticache.memcached.items.new', 'elasticache.memcached.items.reclaimed',
+        'elasticache.memcached.items.current_config', 'elasticache.memcached.items.slabs_moved',
+        'elasticache.memcached.memory.unused', 'elasticache.memcached.memory.used_for_hash', 'elasticache.memcached.memory.used_for_cache_items',
+        'elasticache.redis.commands.get_type', 'elasticache.redis.commands.set_type', 'elasticache.redis.commands.key_based',
+        'elasticache.redis.commands.string_based', 'elasticache.redis.commands.hash_based', 'elasticache.redis.commands.list_based',
+        'elasticache.redis.commands.set_based', 'elasticache.redis.commands.cluster_based', 'elasticache.redis.commands.sorted_set_based',
+        'elasticache.redis.commands.eval_based', 'elasticache.redis.commands.geo_spatial_based', 'elasticache.redis.commands.hyper_log_log_based',
+        'elasticache.redis.commands.pub_sub_based', 'elasticache.redis.commands.stream_based',
+        'elasticache.redis.cache.cache_hits', 'elasticache.redis.cache.cache_misses', 'elasticache.redis.evictions.evictions',
+        'elasticache.redis.failures.authentication', 'elasticache.redis.failures.command_authorization', 'elasticache.redis.failures.key_authorization',
+        'elasticache.redis.memory.used_for_cache', 'elasticache.redis.cpu.engine',
+        'elasticache.redis.disk_io_bytes.read', 'elasticache.redis.disk_io_bytes.write', 'elasticache.redis.disk_io_items.read',
+        'elasticache.redis.disk_io_items.write', 'elasticache.redis.is_primary.primary', 'elasticache.redis.primary_link_health_status.sync',
+        'elasticache.redis.keys_tracked.count', 'elasticache.redis.connections.current', 'elasticache.redis.connections.new',
+        'elasticache.redis.items.current', 'elasticache.redis.items.current_volatile', 'elasticache.redis.items.reclaimed',
+        'elasticache.redis.active_defrag.hits', 'elasticache.redis.cache_hit_rate.hit', 'elasticache.redis.memory_percentage.database',
+        'elasticache.redis.average_ttl.db0', 'elasticache.redis.fragmentation_ratio.memory', 'elasticache.redis.replication_bytes.replication',
+        'elasticache.redis.replication_lag.lag', 'elasticache.redis.save_in_progress.bgsave',
+        'elasticache.redis.commands_latency.get_type', 'elasticache.redis.commands_latency.set_type', 'elasticache.redis.commands_latency.key_based',
+        'elasticache.redis.commands_latency.string_based', 'elasticache.redis.commands_latency.hash_based',
+        'elasticache.redis.commands_latency.list_based', 'elasticache.redis.commands_latency.set_based',
+        'elasticache.redis.commands_latency.cluster_based', 'elasticache.redis.commands_latency.sorted_set_based',
+        'elasticache.redis.commands_latency.eval_based', 'elasticache.redis.commands_latency.geo_spatial_based',
+        'elasticache.redis.commands_latency.hyper_log_log_based', 'elasticache.redis.commands_latency.pub_sub_based',
+        'elasticache.redis.commands_latency.stream_based'], 'elasticache.redis.cache.cache_hit'],
+    ];
+
+    test.each(DOCUMENTED_BY_PAGE.map(([service, names, misspelt]) => [service.id, service, names, misspelt] as const))(
+      '%s: takes every name its page documents without a warning, and warns on a misspelt one', (id, service, names, misspelt) => {
+        const documented = integrationStack();
+        new MackerelAwsIntegration(documented.stack, 'Aws', { name: 'prod' }).addService(service, { includedMetrics: names });
+        Annotations.fromStack(documented.stack).hasNoWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
+
+        const { stack } = integrationStack();
+        new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' }).addService(service, { excludedMetrics: [names[0], misspelt] });
+        const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
+        expect(warnings.map((w) => w.entry.data)).toEqual([expect.stringContaining(
+          `services.${id}.excludedMetrics[1] ${JSON.stringify(misspelt)} is not a metric name Mackerel documents for ${id}`)]);
+      });
+
+    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 104 of ElastiCache', () => {
+      // Guards the table above against a name left out in copying it: the pages' own counts
+      // (SQS 11; API Gateway 11 + 8 + 10 metrics, 19 names once # and the shared ones are counted once;
+      // ElastiCache 14 of the node, 34 of Memcached, 56 of Redis, as its 48 and 70 say).
+      expect(DOCUMENTED_BY_PAGE.map(([service, names]) => [service.id, new Set(names).size])).toEqual([['SQS', 11], ['APIGateway', 19], ['ElastiCache', 104]]);
+    });
+
+    test('tells an API Gateway latency name written with Latency where its page has # to use #, and lists a large service\'s names of the same graph only', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.API_GATEWAY, { excludedMetrics: ['apigateway.latency.IntegrationLatency.maximum'] });
+      aws.addService(AwsIntegrationService.ELASTICACHE, { excludedMetrics: ['elasticache.redis.cache.hits', 'elasticache.redis.cahce.cache_hits'] });
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric')).map((w) => w.entry.data);
+      expect(warnings).toEqual([
+        expect.stringMatching(/^services\.APIGateway\.excludedMetrics\[0\] "apigateway\.latency\.IntegrationLatency\.maximum" .*: it excludes nothing\. Its latency metrics are named with # in place of Latency or IntegrationLatency \(apigateway\.latency\.#\.minimum\)/),
+        expect.stringMatching(/^services\.ElastiCache\.excludedMetrics\[0\] "elasticache\.redis\.cache\.hits" is not a metric name Mackerel documents for ElastiCache \(elasticache\.redis\.cache\.cache_hits, elasticache\.redis\.cache\.cache_misses\): it excludes nothing\. Use a documented name \(https:\/\/mackerel\.io\/docs\/entry\/integrations\/aws\/elasticache\)/),
+        expect.stringMatching(/^services\.ElastiCache\.excludedMetrics\[1\] "elasticache\.redis\.cahce\.cache_hits" is not a metric name Mackerel documents for ElastiCache: it excludes nothing\. Use a documented name/),
+      ]);
+    });
+
+    test('does not check a metric name given as a token, nor a metric list given as one', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      const name = new CfnParameter(stack, 'Metric').valueAsString;
+      aws.addService(AwsIntegrationService.SQS, { includedMetrics: [name, 'sqs.oldest_message.age', 'sqs.oldest_message.agee'] });
+      aws.addService(AwsIntegrationService.API_GATEWAY, { includedMetrics: new CfnParameter(stack, 'Metrics', { type: 'CommaDelimitedList' }).valueAsList });
+      // The one name the check could read, and did.
+      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric')).map((w) => w.entry.data)).toEqual([
+        expect.stringMatching(/^services\.SQS\.includedMetrics\[2\] "sqs\.oldest_message\.agee" is not a metric name/),
+      ]);
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: { SQS: { enable: true, includedMetrics: [{ Ref: 'Metric' }, 'sqs.oldest_message.age', 'sqs.oldest_message.agee'] }, APIGateway: { includedMetrics: { Ref: 'Metrics' } } },
+      });
+    });
+
     test('renders excludedMetrics next to a service without a metric list: both get new metrics automatically', () => {
       // GIVEN
       const { stack } = integrationStack();
