@@ -22,7 +22,6 @@ const FIX = 'Give Mackerel only what the library derives from addService (AwsInt
  * @internal
  */
 export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy): string[] {
-  const stack = Stack.of(role);
   const cfnRole = role.node.defaultChild as iam.CfnRole;
   const problems: string[] = [];
   const report = (kind: string, value: string, how: string) => problems.push(_describeProblem(kind, value,
@@ -31,9 +30,13 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
 
   // Other stacks count: a policy there attaches through an export of the role's name or ARN.
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
+  // As rendered, so that a policy an escape hatch (addPropertyOverride) lists on the role is read too.
+  const properties = _renderedProperties(cfnRole);
   // A managed policy of this stack shows as its path rather than as a Ref to a hashed logical ID.
-  for (const { arn, policy } of listedManagedPolicies(role, resources)) report('managed policy', policy ? pathOf(policy) : readable(arn), '');
-  for (const inline of asArray(stack.resolve(cfnRole.policies))) report('inline policy', readable(policyName(inline)), '');
+  for (const { arn, policy } of listedManagedPolicies(role, resources, properties.ManagedPolicyArns)) {
+    report('managed policy', policy ? pathOf(policy) : readable(arn), '');
+  }
+  for (const inline of asArray(properties.Policies)) report('inline policy', readable(policyName(inline)), '');
 
   for (const resource of attachedPolicies(role, generated, resources)) {
     const named = pathOf(resource);
@@ -48,11 +51,11 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
 }
 
 /** The role's managed policy ARNs, each with the managed policy of the role's stack it is a Ref to, if any. */
-function listedManagedPolicies(role: iam.Role, resources: readonly CfnResource[]): { arn: unknown; policy?: CfnResource }[] {
+function listedManagedPolicies(role: iam.Role, resources: readonly CfnResource[], listed?: unknown): { arn: unknown; policy?: CfnResource }[] {
   const stack = Stack.of(role);
   const byRef = new Map(resources.filter((r) => r instanceof iam.CfnManagedPolicy && Stack.of(r) === stack)
     .map((r) => [JSON.stringify(stack.resolve(r.ref)), r]));
-  const arns = asArray(stack.resolve((role.node.defaultChild as iam.CfnRole).managedPolicyArns));
+  const arns = asArray(listed ?? stack.resolve((role.node.defaultChild as iam.CfnRole).managedPolicyArns));
   return arns.map((arn) => ({ arn, policy: byRef.get(JSON.stringify(arn)) }));
 }
 
@@ -116,8 +119,8 @@ function allowedActions(document: Resolved | undefined): string[] {
  * @internal
  */
 export function _generatedPolicyProblems(role: iam.Role, generated: iam.Policy): string[] {
-  const stack = Stack.of(generated);
-  const document = stack.resolve((generated.node.defaultChild as iam.CfnPolicy).policyDocument) as Resolved | undefined;
+  // As rendered, so that an action an escape hatch (addPropertyOverride) writes into the document is read too.
+  const document = _renderedProperties(generated.node.defaultChild as CfnResource).PolicyDocument as Resolved | undefined;
   const to = `to the integration role ${role.node.path} by ${generated.node.path}`;
   const expected = `only ${_READ_ACTION_RULE}`;
   const hint = `${WHY}. ${FIX}`;
@@ -147,8 +150,7 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
   const stack = Stack.of(role);
   const cfnRole = role.node.defaultChild as iam.CfnRole;
   // As rendered, so that an escape hatch (addPropertyOverride on the document or one of its statements) is read too.
-  const rendered = stack.resolve(cfnRole._toCloudFormation()) as { Resources?: { [id: string]: { Properties?: Resolved } } };
-  const document = Object.values(rendered.Resources ?? {})[0]?.Properties?.AssumeRolePolicyDocument as Resolved | undefined;
+  const document = _renderedProperties(cfnRole).AssumeRolePolicyDocument as Resolved | undefined;
   const expectedId = JSON.stringify(stack.resolve(externalId));
   const account = trusted.split(':')[4];
   // iam.AccountPrincipal writes the partition as a Ref; the integration's stack is in the aws partition (checkPartition).
@@ -210,6 +212,15 @@ function refersTo(resource: CfnResource, value: unknown, target: CfnResource): b
 }
 
 type Resolved = { [key: string]: unknown };
+
+/**
+ * A resource's properties as the template gets them, escape hatches (`addPropertyOverride`) merged. Read at
+ * validation only: resolving a PolicyDocument freezes its statements.
+ */
+function _renderedProperties(resource: CfnResource): Resolved {
+  const rendered = Stack.of(resource).resolve(resource._toCloudFormation()) as { Resources?: { [id: string]: { Properties?: Resolved } } };
+  return Object.values(rendered.Resources ?? {})[0]?.Properties ?? {};
+}
 
 function asArray(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];

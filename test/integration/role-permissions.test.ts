@@ -89,6 +89,16 @@ describe('MackerelAwsIntegration role permissions', () => {
       expect(() => Template.fromStack(stack)).toThrow(new RegExp(`inline policy "extra" ${EXPECTED}`));
     });
 
+    test('for a managed policy or an inline policy an escape hatch writes into the role resource', () => {
+      const { stack, aws } = integration();
+      const cfnRole = aws.role.node.defaultChild as iam.CfnRole;
+      cfnRole.addPropertyOverride('ManagedPolicyArns', ['arn:aws:iam::aws:policy/AdministratorAccess']);
+      cfnRole.addPropertyOverride('Policies', [{ PolicyName: 'hatch', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] } }]);
+      const synth = () => Template.fromStack(stack);
+      expect(synth).toThrow(new RegExp(`managed policy "arn:aws:iam::aws:policy/AdministratorAccess" ${EXPECTED}`));
+      expect(synth).toThrow(new RegExp(`inline policy "hatch" ${EXPECTED}`));
+    });
+
     test('reports every extra policy, not only the first', () => {
       const { stack, aws } = integration();
       aws.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess'));
@@ -136,6 +146,12 @@ describe('MackerelAwsIntegration role permissions', () => {
       // THEN
       expect(() => Template.fromStack(stack)).toThrow(new RegExp(
         `\\[Stack/Aws\\] action "ec2:\\*" is allowed to the integration role Stack/Aws/Role by Stack/Aws/Policy; ${READ_ONLY}$`, 'm'));
+    });
+
+    test('fails for a write action an escape hatch writes into its document', () => {
+      const { stack, aws } = integration();
+      (aws.policy.node.defaultChild as iam.CfnPolicy).addPropertyOverride('PolicyDocument.Statement.0.Action', ['ec2:CreateInternetGateway']);
+      expect(() => Template.fromStack(stack)).toThrow(/action "ec2:CreateInternetGateway" is allowed to the integration role Stack\/Aws\/Role by Stack\/Aws\/Policy/);
     });
 
     test('fails even with allowAdditionalPolicies, which vouches for other policies only', () => {
