@@ -761,8 +761,9 @@ class ShellSplitter {
       this.started = this.commands.length;
       return;
     }
-    // `for name in words` and `case word in` run none of their words.
-    if (this.words.length > 0 && !['for', 'case', 'select'].includes(this.words[0])) this.commands.push(this.words);
+    // `for name in words` and `case word in` run none of their words, also after a reserved word (`do case $x in`, `then for`).
+    const head = this.words.find((word) => !RESERVED.has(word));
+    if (this.words.length > 0 && !['for', 'case', 'select'].includes(head ?? '')) this.commands.push(this.words);
     if (this.words.length > 0) {
       if (this.piped !== undefined) PIPED_FROM.set(this.words, this.piped);
       this.piped = undefined;
@@ -774,7 +775,7 @@ class ShellSplitter {
         if (opened !== undefined) this.enclose(opened, this.words);
       } else {
         this.ended++;
-        if (this.words[0] === 'case') this.cases++;
+        if (head === 'case') this.cases++;
         if (this.words[0] === 'esac' && this.cases > 0) this.cases--;
         for (let k = 0; this.words[k] === '{'; k++) this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words) });
         this.last = this.words;

@@ -607,6 +607,21 @@ test('a subshell of one command (`( ... )`) piped into a shell gives it that com
   ]).toEqual([true, true]);
 });
 
+test('a case opened after a reserved word (`do case`, `then case`) is a case: its patterns\' `)` close no subshell, its word is not run', () => {
+  // GIVEN subshells piped into a shell, each holding a case opened after do, then, { or !, whose branch echoes `exit 0`, then
+  // an echo of the agent (the shell exits first); and a case after then or do whose word names the agent
+  expect([
+    scriptRuns("(for x in a; do case $x in a) echo 'exit 0';; esac; done; echo 'exec mackerel-container-agent') | sh"),
+    scriptRuns("(if true; then case $1 in a) echo 'exit 0';; esac; fi; echo 'exec mackerel-container-agent') | sh"),
+    scriptRuns("({ case $1 in a) echo 'exit 0';; esac; }; echo 'exec mackerel-container-agent') | sh"),
+    scriptRuns("(! case $1 in a) echo 'exit 0';; esac; echo 'exec mackerel-container-agent') | sh"),
+    scriptRuns('if true; then case mackerel-container-agent in *) true;; esac; fi'),
+    scriptRuns('while true; do for x in mackerel-container-agent; do break; done; break; done'),
+  ]).toEqual([false, false, false, false, false, false]);
+  // ... and a case after then whose branch pipes the agent's echo into a shell
+  expect(scriptRuns("if true; then case $1 in *) (echo 'exec mackerel-container-agent') | sh;; esac; fi")).toBe(true);
+});
+
 test('a subshell\'s or a group\'s input redirected is its commands\' input, over the pipe into it, save a pipe within it', () => {
   // GIVEN shells in a subshell or a group given the agent over a pipe, whose input the subshell or group then redirects
   expect([
