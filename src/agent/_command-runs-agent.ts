@@ -585,6 +585,13 @@ class ShellSplitter {
         this.heredoc = written === '<<' || written === '<<-' ? { chomp: written === '<<-' } : undefined;
         this.redirection = { fd, duplicate: written === '<&' || written === '>&', string: written === '<<<' };
         this.redirected = true;
+      } else if (c === '(' && s[this.i + 1] === '(' && this.word === undefined && this.words.every((word) => RESERVED.has(word))
+        && this.arithmeticEnd() >= 0) {
+        // `((...))` opening a command is arithmetic in bash, ksh and zsh (`((sh))` runs nothing), nested subshells in dash:
+        // its words are not read as commands, as not every reading runs them. One word, so that it is a command of its own.
+        const end = this.arithmeticEnd();
+        this.add(s.slice(this.i, end + 1));
+        this.i = end;
       } else if (c === ')' && closing === ')' && parens === 0) {
         this.endCommand();
         return;
@@ -720,6 +727,20 @@ class ShellSplitter {
     }
     this.pending = [];
     this.i = at - 1;
+  }
+
+  /**
+   * Where the `))` closing a `((` at `i` is, its parentheses counted, as bash finds the end of an arithmetic command; -1 where
+   * the `)` closing the first is not right after one closing the second (`((echo 'exit 0'); sh)`, `((sh) )`): subshells.
+   */
+  private arithmeticEnd(): number {
+    const s = this.script;
+    let depth = 0;
+    for (let j = this.i; j < s.length; j++) {
+      if (s[j] === '(') depth++;
+      else if (s[j] === ')' && --depth === 0) return s[j - 1] === ')' && j - 1 > this.i + 1 ? j : -1;
+    }
+    return -1;
   }
 
   /**

@@ -622,6 +622,24 @@ test('a case opened after a reserved word (`do case`, `then case`) is a case: it
   expect(scriptRuns("if true; then case $1 in *) (echo 'exec mackerel-container-agent') | sh;; esac; fi")).toBe(true);
 });
 
+test('`((...))` opening a command, arithmetic in bash and nested subshells in dash, runs none of its words', () => {
+  // GIVEN a shell, the agent's binary and the agent's echo in `((...))` (bash evaluates them as arithmetic: nothing is run)
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | ((sh))"),
+    scriptRuns('((mackerel-container-agent))'),
+    scriptRuns("((echo 'exec mackerel-container-agent')) | sh"),
+    scriptRuns('while true; do ((mackerel-container-agent)); done'),
+  ]).toEqual([false, false, false, false]);
+  // ... and nested subshells every shell reads as such, and the agent run after or under an arithmetic command
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | ( (sh) )"),
+    scriptRuns("echo 'exec mackerel-container-agent' | ((sh) )"),
+    scriptRuns('((i = 1)); exec mackerel-container-agent'),
+    scriptRuns('if ((1 < 2)); then exec mackerel-container-agent; fi'),
+    scriptRuns('x=$((1 + 2)) exec mackerel-container-agent'),
+  ]).toEqual([true, true, true, true, true]);
+});
+
 test('a subshell\'s or a group\'s input redirected is its commands\' input, over the pipe into it, save a pipe within it', () => {
   // GIVEN shells in a subshell or a group given the agent over a pipe, whose input the subshell or group then redirects
   expect([
