@@ -1,4 +1,5 @@
 import { CfnResource, Lazy, Token } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 
 /**
  * What escape hatches (`addPropertyOverride`) write over the container at `index` of a task definition's resource, as
@@ -14,6 +15,17 @@ export function _containerOverride(resource: CfnResource, index: number): 'repla
   if (!(String(index) in containers)) return undefined;
   const container = containers[String(index)];
   return merging(container) ? container : 'replaced';
+}
+
+/**
+ * What escape hatches write over an ecs.TaskDefinition's container in its task definition's resource, by its place in the
+ * list (`_containerOverride`): the template holds that, not the container's props.
+ * @internal
+ */
+export function _ecsContainerOverride(container: ecs.ContainerDefinition): ReturnType<typeof _containerOverride> {
+  const resource = container.taskDefinition.node.defaultChild;
+  const index = (container.taskDefinition as unknown as { containers: ecs.ContainerDefinition[] }).containers.indexOf(container);
+  return resource instanceof CfnResource && index >= 0 ? _containerOverride(resource, index) : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
+import { _ecsContainerOverride, _overridden } from './_container-overrides';
 import { _AGENT_IMAGE, _builtBaseUnknown, _builtByOtherFrontend, _builtMountsAgent, _builtOnAgent, _imageMayBeAgent, _readText } from './_image-source';
 import { _describeProblem, _warnLate } from '../_validation';
 
@@ -205,13 +206,28 @@ interface ContainerInternals {
  * @internal
  */
 export function _handAgentSign(container: ecs.ContainerDefinition): string | undefined {
-  const image = _imageSign(container.imageName) ?? _builtOnAgent(container);
+  // What escape hatches write over the container in its task definition's resource (`addPropertyOverride(
+  // 'ContainerDefinitions.1.Image', ...)`) is what is deployed: a field they write over is read as they leave it, and none
+  // where they write over the container whole.
+  const over = _ecsContainerOverride(container);
+  if (over === 'replaced') return undefined;
+  const imageName = over === undefined ? container.imageName : _overridden(container.imageName, over, 'Image');
+  const image = _imageSign(typeof imageName === 'string' ? imageName : undefined) ?? _builtOnAgent(container);
   if (image) return image;
   // Private in aws-cdk-lib: the props' variables and addEnvironment's both land in `environment`, the props' secrets and addSecret's in `secrets`.
   const internals = container as unknown as ContainerInternals;
-  if (internals.environment && _PLATFORM in internals.environment) return `${_PLATFORM} in its environment`;
-  if ((internals.secrets ?? []).some((secret) => secret.name === _PLATFORM)) return `${_PLATFORM} in its secrets`;
-  const file = environmentFilesOf(container).setting;
+  const rendered = over !== undefined && ('Environment' in over || 'Secrets' in over) ? container.renderContainerDefinition() : undefined;
+  const setting = (list: unknown, field: string) => {
+    // The list as aws-cdk-lib renders it, in CloudFormation's spelling, with what the escape hatches merge into it.
+    const given = Array.isArray(list) ? list.map((entry) => ({ Name: (entry as { name?: unknown }).name })) : list;
+    const merged = _overridden(given, over!, field);
+    return Array.isArray(merged) && merged.some((entry) => typeof entry === 'object' && entry !== null && entry.Name === _PLATFORM);
+  };
+  if (rendered !== undefined && 'Environment' in over!
+    ? setting(rendered.environment, 'Environment') : internals.environment && _PLATFORM in internals.environment) return `${_PLATFORM} in its environment`;
+  if (rendered !== undefined && 'Secrets' in over!
+    ? setting(rendered.secrets, 'Secrets') : (internals.secrets ?? []).some((secret) => secret.name === _PLATFORM)) return `${_PLATFORM} in its secrets`;
+  const file = over !== undefined && 'EnvironmentFiles' in over ? undefined : environmentFilesOf(container).setting;
   return file === undefined ? undefined : `${_PLATFORM} in its environment file ${file}`;
 }
 

@@ -1096,6 +1096,40 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     expect([present('/Stack/Overridden'), present('/Stack/Kept')]).toEqual([0, 1]);
   });
 
+  test('a container of the agent\'s image or variable whose image or variables an escape hatch replaces is read as deployed', () => {
+    // GIVEN tasks whose second container is of the agent's image, or sets the agent's variable (in its environment or as a
+    // secret), each with an override of that container's image or variables in the task's resource
+    const { app, stack, apiKey, secret } = setup();
+    const agentImage = ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:v0.13.2');
+    const platform = { MACKEREL_CONTAINER_PLATFORM: 'ecs' };
+    const task = (id: string, options: Partial<ecs.ContainerDefinitionOptions>, path: string, value: unknown) => {
+      const taskDefinition = fargate(stack, id);
+      taskDefinition.addContainer('byHand', { image: APP_IMAGE, memoryLimitMiB: 128, ...options });
+      (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride(path, value);
+      return taskDefinition;
+    };
+    const changed = [
+      task('ImageReplaced', { image: agentImage }, 'ContainerDefinitions.1.Image', 'public.ecr.aws/nginx/nginx:1.27'),
+      task('VariablesReplaced', { environment: platform }, 'ContainerDefinitions.1.Environment', [{ Name: 'TZ', Value: 'UTC' }]),
+      task('VariableRenamed', { environment: platform }, 'ContainerDefinitions.1.Environment.0.Name', 'TZ'),
+      task('SecretsReplaced', { secrets: { MACKEREL_CONTAINER_PLATFORM: ecs.Secret.fromSecretsManager(secret) } }, 'ContainerDefinitions.1.Secrets', []),
+    ];
+    // ... and overrides leaving it the agent: another tag of its image, a variable added beside the agent's, another container
+    const kept = [
+      task('ImageRetagged', { image: APP_IMAGE }, 'ContainerDefinitions.1.Image', 'mackerel/mackerel-container-agent:v0.13.3'),
+      task('VariableAdded', { environment: platform }, 'ContainerDefinitions.1.Environment.1', { Name: 'TZ', Value: 'UTC' }),
+      task('OtherContainer', { image: agentImage }, 'ContainerDefinitions.0.Image', 'public.ecr.aws/nginx/nginx:1.26'),
+    ];
+    // WHEN
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    // THEN the agent is added to each task whose container no longer runs it as deployed, and to none of the others
+    expect(changed.map(agentCount)).toEqual([1, 1, 1, 1]);
+    expect(kept.map(agentCount)).toEqual([0, 0, 0]);
+    expect(containerNamed(changed[0], 'byHand').Image).toBe('public.ecr.aws/nginx/nginx:1.27');
+    expect(containerNamed(changed[2], 'byHand').Environment).toEqual([{ Name: 'TZ', Value: 'ecs' }]);
+    expect(containerNamed(kept[0], 'byHand').Image).toBe('mackerel/mackerel-container-agent:v0.13.3');
+  });
+
   test('a task definition resource whose lists hold null (computed lists) is read past it, not a TypeError', () => {
     // GIVEN a raw resource with a null container beside an agent found by its variable, and an L1 with a null variable
     const { app, stack, apiKey } = setup();
