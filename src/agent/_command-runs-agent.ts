@@ -524,6 +524,8 @@ class ShellSplitter {
   private started = 0;
   /** How many `case ... esac` are open, in which a `)` may end a pattern rather than a subshell. */
   private cases = 0;
+  /** Whether a pattern of a case is read (after its `in`, and after each `;;`): its words are matched against, not run. */
+  private pattern = false;
   /**
    * The words after a subshell's `)` (none but its redirections, which land there), and the one command it held, whose
    * output is the subshell's where its own is not redirected; undefined where it held none or more.
@@ -592,6 +594,15 @@ class ShellSplitter {
         const end = this.arithmeticEnd();
         this.add(s.slice(this.i, end + 1));
         this.i = end;
+      } else if (this.pattern && '|()'.includes(c) && this.word !== 'esac' && !(this.words.length === 1 && this.words[0] === 'esac')) {
+        // A case's pattern (`a|b)`, `(a)`) is matched against, not run: its words are no command, its `(` opens no subshell,
+        // its `)` closes none (nor a command substitution).
+        this.endWord();
+        this.words = [];
+        if (c === ')') {
+          this.pattern = false;
+          this.piped = undefined;
+        }
       } else if (c === ')' && closing === ')' && parens === 0) {
         this.endCommand();
         return;
@@ -602,6 +613,10 @@ class ShellSplitter {
         if (c === '(') parens++;
         if (c === ')') parens--;
         this.endCommand();
+        if (c === ')') this.pattern = false;
+        // `;;` (bash's `;&`, `;;&`) ends a case's branch: a pattern follows, or esac.
+        if (this.cases > 0 && (c === ';' || c === '&') && s[this.i - 1] === ';') this.pattern = true;
+        if (c === '(' && this.pattern) continue;
         if (c === '(') this.subshells.push({ ended: this.ended, cases: this.cases, from: this.commands.length, piped: this.piped });
         if (c === ')') this.closeSubshell();
         // A lone `|` (not `||`) pipes the command before it into the next; `;`, `&` (but `|&`) and `)` end a pipeline.
@@ -688,6 +703,8 @@ class ShellSplitter {
   private endWord(): void {
     if (this.word === undefined) return;
     if (!this.redirected) this.words.push(this.word);
+    const opensPatterns = !this.redirected && this.word === 'in' && this.words.find((word) => !RESERVED.has(word)) === 'case'
+      && this.words.length - this.words.indexOf('case') === 3;
     // Any redirection of descriptor 0 replaces the standard input, whichever way it opens it: `0>&3` makes it a copy of 3,
     // `0>file` a file open for writing, from which the command reads nothing. Any of descriptor 1 replaces the output so.
     const fd = this.redirected ? this.redirection?.fd : undefined;
@@ -703,6 +720,11 @@ class ShellSplitter {
     this.redirection = undefined;
     this.heredoc = undefined;
     this.word = undefined;
+    // `case word in` ends there: what follows is its first pattern.
+    if (opensPatterns) {
+      this.endCommand();
+      this.pattern = true;
+    }
   }
 
   /** At a line's end (`i`), the bodies of the heredocs opened on it, each up to the line of its ending word, as the shell reads them. */
@@ -797,6 +819,7 @@ class ShellSplitter {
       } else {
         this.ended++;
         if (head === 'case') this.cases++;
+        if (this.words[0] === 'esac') this.pattern = false;
         if (this.words[0] === 'esac' && this.cases > 0) this.cases--;
         for (let k = 0; this.words[k] === '{'; k++) this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words) });
         this.last = this.words;

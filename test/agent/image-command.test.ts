@@ -622,6 +622,25 @@ test('a case opened after a reserved word (`do case`, `then case`) is a case: it
   expect(scriptRuns("if true; then case $1 in *) (echo 'exec mackerel-container-agent') | sh;; esac; fi")).toBe(true);
 });
 
+test('a case\'s patterns (`a|b)`, `(a)`, after `;;`) are matched against, not run', () => {
+  // GIVEN cases whose pattern names the agent: first, after another, after `;;` with the optional `(`, or after a `|`
+  expect([
+    scriptRuns('case $1 in (mackerel-container-agent) true;; esac'),
+    scriptRuns('case $1 in a) true;; mackerel-container-agent) true;; esac'),
+    scriptRuns('case $1 in a) true;; (mackerel-container-agent) true;; esac'),
+    scriptRuns('case $1 in a|mackerel-container-agent) true;; esac'),
+    scriptRuns('case $1 in\n  a | mackerel-container-agent )\n    true\n    ;;\nesac'),
+  ]).toEqual([false, false, false, false, false]);
+  // ... and cases whose branch runs it, the agent run after one, and a case in a subshell closed after esac
+  expect([
+    scriptRuns('case $1 in (a) exec mackerel-container-agent;; esac'),
+    scriptRuns('case $1 in a) exit 0;; (*) exec mackerel-container-agent;; esac'),
+    scriptRuns('case $1 in a) true;; esac; exec mackerel-container-agent'),
+    scriptRuns('(case $1 in a) true;; esac); exec mackerel-container-agent'),
+    scriptRuns('x=$(case $1 in a) echo a;; esac) exec mackerel-container-agent'),
+  ]).toEqual([true, true, true, true, true]);
+});
+
 test('`((...))` opening a command, arithmetic in bash and nested subshells in dash, runs none of its words', () => {
   // GIVEN a shell, the agent's binary and the agent's echo in `((...))` (bash evaluates them as arithmetic: nothing is run)
   expect([
