@@ -650,6 +650,31 @@ describe('what the templates no longer have', () => {
     expect(readState(join(dir, 'state.json')).stacks).toEqual({});
   });
 
+  test('a removed role that a monitor made outside cdk-mackerel is scoped to alone is left in Mackerel, with the monitor, and reported as left', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, { Roles: (s) => new MackerelService(s, 'Svc', { name: 'roles' }).addRole('web') });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const hand = await fetch(`${shared.emulator.url}api/v0/monitors`, {
+      method: 'POST',
+      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'host', name: 'web cpu by hand', metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes: ['roles:web'] }),
+    });
+    expect(hand.status).toBe(200);
+    const { id } = await hand.json() as { id: string };
+
+    synthStacks(dir, { Roles: (s) => new MackerelService(s, 'Svc', { name: 'roles' }) });
+    const run = await cli(['apply', outdir, ...base]);
+
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\[2/2\\] left +Role +Roles/Svcweb\\w+ roles:web "web" \\(not deleted: it is still named in the scopes of monitor "web cpu by hand" \\(${id}\\), `
+      + 'not this resource\'s, which deleting it would delete or change; it stays in Mackerel\\)\n'));
+    expect(run.out).toMatch(/^Done: 1 left, 1 unchanged\.$/m);
+    expect(run.code).toBe(0);
+    expect(shared.emulator.state().services.find((s: any) => s.name === 'roles')?.roles.map((r: any) => r.name)).toEqual(['web']);
+    expect(monitorsByName()['web cpu by hand']).toMatchObject({ id, scopes: ['roles:web'] });
+  });
+
   test('why a delete left its object (LeftInMackerel) is scrubbed as every line is: a role named as a NoEcho value shows ****', async () => {
     // GIVEN: a service holding a role made outside, named as the value of a NoEcho parameter of the stack
     const dir = workDir();

@@ -70,6 +70,12 @@ export interface OwnedSpec {
    * deletes no monitor. Monitors carry no mark.
    */
   monitors?(ctx: RequestContext, object: OwnedObject): Promise<string[]>;
+  /**
+   * The monitors, downtimes and alert group settings whose scopes name the object (a role's), as
+   * labels, which deleting it would delete (a monitor scoped to it alone) or change (any other
+   * scope list drops it); undefined when nothing is scoped to it by name. None of them carries a mark.
+   */
+  scopedBy?(ctx: RequestContext, object: OwnedObject): Promise<string[]>;
 }
 
 /** A service or role as `GET /services` or `GET /services/<s>/roles` lists it. */
@@ -240,6 +246,22 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
   };
 
   /**
+   * Whether the object is left because monitors, downtimes or alert group settings still name it in
+   * their scopes, as for a service's monitors (`keptForContents`): the stack's own are deleted or
+   * updated before it (they refer to it), so one still naming it is someone else's (another stack's,
+   * or made outside cdk-mackerel), whose monitor deleting the role would delete with it (scoped to it
+   * alone) or whose scopes it would change. Left, with a log line naming them; it can be deleted by
+   * hand once they no longer name it.
+   */
+  const keptForScopes = async (ctx: RequestContext, object: OwnedObject): Promise<string | undefined> => {
+    const scopedBy = (await spec.scopedBy?.(ctx, object)) ?? [];
+    if (scopedBy.length === 0) return undefined;
+    ctx.log.warn('left in Mackerel: monitors, downtimes or alert group settings that are not this resource\'s still name it in their scopes, '
+      + 'which deleting it would delete or change', { object: object.label, scopedBy });
+    return leftForScopes(scopedBy);
+  };
+
+  /**
    * The delete of a resource that took the object over from resource `from`, whose delete has not
    * let go of it. While `from` is still in the stack with this object's physical ID, this is a move
    * being rolled back: the object goes back to `from`. When `from` has left the stack (or was in a
@@ -303,7 +325,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       const handedBack = await handBack(ctx, object, mark.handedOverFrom, fromStack);
       if (handedBack !== undefined) return handedBack;
     }
-    const kept = await keptForContents(ctx, object, listed);
+    const kept = await keptForContents(ctx, object, listed) ?? await keptForScopes(ctx, object);
     if (kept) return kept;
     try {
       await ctx.client.request('DELETE', object.path);
@@ -355,4 +377,13 @@ function describeOwner(mark: Mark | undefined): string {
 export function leftForContents(roles: readonly string[], monitors: readonly string[]): string {
   const others = [...[...roles].sort(), ...[...monitors].sort()];
   return `it still has ${others.join(', ')}, not this resource's, which deleting it would delete`;
+}
+
+/**
+ * Why a delete leaves an object that monitors, downtimes or alert group settings not its own still
+ * name in their scopes (labels: `monitor "cpu" (<id>)`, `downtime "night" (<id>)`), as the handler
+ * returns it in `LeftInMackerel`.
+ */
+export function leftForScopes(labels: readonly string[]): string {
+  return `it is still named in the scopes of ${[...labels].sort().join(', ')}, not this resource's, which deleting it would delete or change`;
 }

@@ -142,12 +142,30 @@ describe('ownedResource (services and roles)', () => {
     const { ctx, calls } = fakeContext({
       'GET /api/v0/services/shop/roles': { roles: [{ name: 'web' }] },
       'GET /api/v0/services/shop/roles/web/metadata/cdk-mackerel': { stackId: 'stack-1', logicalResourceId: 'Web' },
+      'GET /api/v0/monitors': { monitors: [{ id: 'm1', name: 'db', scopes: ['shop: db'] }] },
+      'GET /api/v0/downtimes': { downtimes: [] },
+      'GET /api/v0/alert-group-settings': { alertGroupSettings: [] },
       'DELETE /api/v0/services/shop/roles/web': {},
     }, 'Web');
 
     await role.delete(ctx, 'shop:web');
 
-    expect(calls.at(-1)).toBe('DELETE /api/v0/services/shop/roles/web');
+    // The lists read first: what names the role in its scopes keeps it.
+    expect(calls.slice(-4)).toEqual(['GET /api/v0/monitors', 'GET /api/v0/downtimes', 'GET /api/v0/alert-group-settings', 'DELETE /api/v0/services/shop/roles/web']);
+  });
+
+  test('delete leaves a marked role that a scope read back as `Service: role` names, without a DELETE', async () => {
+    const { ctx, calls } = fakeContext({
+      'GET /api/v0/services/shop/roles': { roles: [{ name: 'web' }] },
+      'GET /api/v0/services/shop/roles/web/metadata/cdk-mackerel': { stackId: 'stack-1', logicalResourceId: 'Web' },
+      'GET /api/v0/monitors': { monitors: [] },
+      'GET /api/v0/downtimes': { downtimes: [{ id: 'd1', name: 'night', roleExcludeScopes: ['shop: web'] }] },
+      'GET /api/v0/alert-group-settings': { alertGroupSettings: [{ id: 'a1', name: 'quiet', roleScopes: ['shop: web'] }] },
+    }, 'Web');
+
+    await expect(role.delete(ctx, 'shop:web')).resolves.toBe(
+      'it is still named in the scopes of alert group setting "quiet" (a1), downtime "night" (d1), not this resource\'s, which deleting it would delete or change');
+    expect(calls).not.toContain('DELETE /api/v0/services/shop/roles/web');
   });
 
   test('update to a new name creates the new object; the old one is left to the cleanup delete', async () => {

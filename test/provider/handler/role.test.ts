@@ -163,6 +163,70 @@ describe('Custom::MackerelRole', () => {
     });
   });
 
+  describe('a role that monitors, downtimes or alert group settings not its own name in their scopes', () => {
+    const OTHER_STACK = STACK_ID.replace('stack/shop/', 'stack/batch/');
+    const host = (name: string, scope: { scopes?: string[]; excludeScopes?: string[] }) => ({ type: 'host', name, metric: 'cpu%', operator: '>', warning: 80, duration: 1, ...scope });
+    const status = async (path: string) => (await api(env.emulator, 'GET', path)).status;
+
+    test('is left in Mackerel with a monitor made outside scoped to it alone, which deleting it would delete', async () => {
+      // GIVEN this stack's role, and host monitors made in the web UI: one scoped to that role alone, one to another role
+      await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'db' });
+      const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+      await role.create({ service: 'shop', name: 'web' });
+      const cpu = (await api(env.emulator, 'POST', '/api/v0/monitors', host('cpu', { scopes: ['shop:web'] }))).body.id;
+      await api(env.emulator, 'POST', '/api/v0/monitors', host('db cpu', { scopes: ['shop:db'] }));
+      const from = env.emulator.requests().length;
+
+      // WHEN
+      const result = await role.delete();
+
+      // THEN the role and the monitor stay, named in the answer and a warning
+      expect(result).toEqual({
+        PhysicalResourceId: 'shop:web',
+        Data: { LeftInMackerel: `it is still named in the scopes of monitor "cpu" (${cpu}), not this resource's, which deleting it would delete or change` },
+      });
+      expect(writes(env.emulator, from)).toEqual([]);
+      expect(await roleNames()).toEqual(['db', 'web']);
+      expect(await status(`/api/v0/monitors/${cpu}`)).toBe(200);
+      const line = env.logs.lines().map((l) => JSON.parse(l)).find((l) => l.message.startsWith('left in Mackerel: monitors, downtimes or alert group settings'));
+      expect(line).toMatchObject({ level: 'warn', object: 'role "shop:web"', scopedBy: [`monitor "cpu" (${cpu})`] });
+    });
+
+    test('is left in Mackerel when another stack\'s monitor, or scope lists it only shares or excludes, name it: deleting it would change them', async () => {
+      // GIVEN this stack's role; another stack's monitor scoped to it and another role (MackerelRole.fromFullName there);
+      // a monitor, a downtime and an alert group setting made outside, naming it among others or as excluded
+      await api(env.emulator, 'POST', '/api/v0/services/shop/roles', { name: 'db' });
+      const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+      await role.create({ service: 'shop', name: 'web' });
+      const { PhysicalResourceId: theirs } = await new FakeResource(_RESOURCE_TYPES.MONITOR, 'Cpu', OTHER_STACK).create(host('theirs', { scopes: ['shop:web', 'shop:db'] }));
+      const excluding = (await api(env.emulator, 'POST', '/api/v0/monitors', host('not web', { scopes: ['shop'], excludeScopes: ['shop:web'] }))).body.id;
+      const night = (await api(env.emulator, 'POST', '/api/v0/downtimes', { name: 'night', start: 2_000_000_000, duration: 60, roleScopes: ['shop:web', 'shop:db'] })).body.id;
+      const quiet = (await api(env.emulator, 'POST', '/api/v0/alert-group-settings', { name: 'quiet', roleScopes: ['shop:web'] })).body.id;
+      const before = await apiSnapshot(env.emulator);
+
+      // WHEN
+      const result = await role.delete();
+
+      // THEN all of them are named, and nothing changed
+      expect(result.Data).toEqual({
+        LeftInMackerel: `it is still named in the scopes of alert group setting "quiet" (${quiet}), downtime "night" (${night}), `
+          + `monitor "not web" (${excluding}), monitor "theirs" (${theirs}), not this resource's, which deleting it would delete or change`,
+      });
+      expect(await apiSnapshot(env.emulator)).toEqual(before);
+    });
+
+    test('a list Mackerel refuses to read fails the delete with Mackerel\'s words, and deletes nothing', async () => {
+      const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+      await role.create({ service: 'shop', name: 'web' });
+      env.emulator.injectFault({ method: 'GET', path: '/api/v0/downtimes', status: 403, body: { error: { message: 'Permission denied for downtimes' } }, times: 10 });
+
+      const error = await rejectionOf(role.delete());
+
+      expect(error.message).toMatch(/^Custom::MackerelRole Web: Delete failed: GET \/api\/v0\/downtimes: HTTP 403: .*Permission denied for downtimes/);
+      expect(await roleNames()).toEqual(['web']);
+    });
+  });
+
   test('delete succeeds when the role\'s service is already gone', async () => {
     const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
     await role.create({ service: 'shop', name: 'web' });
