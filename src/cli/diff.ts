@@ -393,27 +393,42 @@ async function anomalyRoleWatched(plan: _StackPlan, e: _DiffEntry, reads: Create
   }
   if (props.type !== 'anomalyDetection' || !Array.isArray(props.scopes)) return undefined;
   const roles = props.scopes.filter((s): s is string => typeof s === 'string' && !s.includes(UNKNOWN));
-  const body = await reads.list('/api/v0/monitors');
-  const live = _isObject(body) && Array.isArray(body.monitors) ? body.monitors as unknown[] : [];
-  // The API reads a role scope back as `Service: role`.
-  const asSent = (scope: unknown) => (typeof scope === 'string' ? scope.replace(/^([^:]+): /, '$1:') : scope);
-  for (const other of live) {
-    if (!_isObject(other) || other.type !== 'anomalyDetection' || other.id === e.physicalId || !Array.isArray(other.scopes)) continue;
-    const role = roles.find((r) => (other.scopes as unknown[]).some((s) => asSent(s) === r));
-    if (role === undefined) continue;
-    const holder = monitorHolder(reads.state, String(other.id));
-    if (holder === undefined) {
-      return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${other.id}, which no resource of the state file holds `
-        + '(made outside cdk-mackerel, so no apply deletes it), and Mackerel allows one anomaly detection monitor per role. '
-        + 'Delete that monitor or take the role from it in Mackerel, or leave the role out of this one';
-    }
+  for (const { role, id } of anomalyWatchers(await reads.list('/api/v0/monitors'), roles, e.physicalId)) {
+    const holder = monitorHolder(reads.state, id);
+    if (holder === undefined) return `${outsideWatcher(role, id)}. D${_ANOMALY_OUTSIDE_ADVICE.slice(1)}`;
     if (!holder.old && reads.updated.has(holder.label)) continue;
-    return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${other.id} (${holder.label} of the state file), `
+    return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${id} (${holder.label} of the state file), `
       + 'which this run does not change before it (a delete comes after every create and update), and Mackerel allows one anomaly detection '
       + `monitor per role. R${_ANOMALY_ROLE_ADVICE.slice(1)}`;
   }
   return undefined;
 }
+
+/**
+ * The anomaly detection monitors of a monitor list (GET /api/v0/monitors) other than `self` that
+ * watch one of `roles` (`service:role`), each with the first such role.
+ */
+function anomalyWatchers(body: unknown, roles: readonly string[], self: string | undefined): Array<{ readonly role: string; readonly id: string }> {
+  const live = _isObject(body) && Array.isArray(body.monitors) ? body.monitors as unknown[] : [];
+  // The API reads a role scope back as `Service: role`.
+  const asSent = (scope: unknown) => (typeof scope === 'string' ? scope.replace(/^([^:]+): /, '$1:') : scope);
+  const found: Array<{ role: string; id: string }> = [];
+  for (const other of live) {
+    if (!_isObject(other) || other.type !== 'anomalyDetection' || other.id === self || !Array.isArray(other.scopes)) continue;
+    const role = roles.find((r) => (other.scopes as unknown[]).some((s) => asSent(s) === r));
+    if (role !== undefined) found.push({ role, id: String(other.id) });
+  }
+  return found;
+}
+
+/** That an anomaly detection monitor no resource of the state holds watches the role, for diff's notice and apply's failure alike. */
+function outsideWatcher(role: string, id: string): string {
+  return `role ${JSON.stringify(role)} is watched by the anomaly detection monitor ${id}, which no resource of the state file holds `
+    + '(made outside cdk-mackerel, so no apply deletes it), and Mackerel allows one anomaly detection monitor per role';
+}
+
+/** What to do when an anomaly detection monitor's role is watched by one made outside cdk-mackerel: no apply order helps. @internal */
+export const _ANOMALY_OUTSIDE_ADVICE = 'delete that monitor or take the role from it in Mackerel, or leave the role out of this one';
 
 /** What to do when an anomaly detection monitor's role is watched by another one the run deletes or changes only later. @internal */
 export const _ANOMALY_ROLE_ADVICE = 'remove the role (or the monitor) in one apply and add it back in the next';
@@ -452,6 +467,23 @@ export function _anomalyRoleHeld(state: _StateFile, event: _ResourceEvent): stri
     if (role !== undefined) return said(role, old.physicalId, `the old object of ${old.stackName}/${old.logicalId}`);
   }
   return undefined;
+}
+
+/**
+ * Why a create or update of an anomaly detection monitor that Mackerel refused (a 400) is the one
+ * diff warns of when the watcher was made outside cdk-mackerel (`anomalyRoleWatched`): read live,
+ * an anomaly detection monitor no resource of the state holds watches one of its roles. Asked only
+ * when `_anomalyRoleHeld` finds no watcher in the state. Mackerel's words for the refusal are not
+ * documented, so they are not read.
+ * @internal
+ */
+export async function _anomalyRoleWatchedOutside(get: _Get, state: _StateFile, event: _ResourceEvent): Promise<string | undefined> {
+  const props = event.ResourceProperties;
+  if (event.RequestType === 'Delete' || event.ResourceType !== MONITOR || props.type !== 'anomalyDetection' || !Array.isArray(props.scopes)) return undefined;
+  const roles = (props.scopes as unknown[]).filter((s): s is string => typeof s === 'string');
+  const self = event.RequestType === 'Update' ? event.PhysicalResourceId : undefined;
+  const outside = anomalyWatchers(await get('/api/v0/monitors'), roles, self).find((w) => monitorHolder(state, w.id) === undefined);
+  return outside && outsideWatcher(outside.role, outside.id);
 }
 
 /**

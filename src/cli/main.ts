@@ -9,7 +9,7 @@ import { _CHECK_THE_WAY, _createGet, _Get, _preflight, _scrubber } from './api';
 import { _ResourceEvent, _apply, _goneUnchanged } from './apply';
 import { _Args, _DEFAULT_API_BASE, _USAGE, _parseArgs } from './args';
 import { _App, _checkRunStacks, _loadApp, _unappliedDependencies } from './assembly';
-import { _ANOMALY_ROLE_ADVICE, _anomalyRoleHeld, _diff } from './diff';
+import { _ANOMALY_OUTSIDE_ADVICE, _ANOMALY_ROLE_ADVICE, _anomalyRoleHeld, _anomalyRoleWatchedOutside, _diff } from './diff';
 import { _CliError, _EmulatorSaveError, _NotEmulatorStateError, _StateSaveError } from './errors';
 import { _Interrupts, _handleInterrupts, _interruptedExitCode } from './interrupt';
 import { _badRequest, _failsAgain, _handlerInvoke, _refusedOnTheWay } from './invoke';
@@ -255,7 +255,12 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     if (again) {
       const done = succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed';
       // diff's notice, as the state shows the refused monitor's role watched by another: the template is right, the order is not.
-      const watched = again === 'input' && last && _badRequest(e) ? _anomalyRoleHeld(store.state, last) : undefined;
+      const anomaly = again === 'input' && last && _badRequest(e) ? last : undefined;
+      // A watcher made outside cdk-mackerel, read live, first: no apply deletes it, so the fix is in Mackerel or leaving the role
+      // out, whatever the state says (its monitor of the role may be gone from Mackerel). A read that fails only loses this advice.
+      const outside = anomaly && await _anomalyRoleWatchedOutside(get, store.state, anomaly).catch(() => undefined);
+      if (outside) throw new _CliError(`${message}; ${done}; ${outside}: ${_ANOMALY_OUTSIDE_ADVICE}, then apply again (as it is, another run fails the same way)`, exitCode);
+      const watched = anomaly && _anomalyRoleHeld(store.state, anomaly);
       if (watched) throw new _CliError(`${message}; ${done}; ${watched}: ${_ANOMALY_ROLE_ADVICE} (as it is, another run fails the same way)`, exitCode);
       const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission'
         : again === 'taken' ? 'give it another name in the template, or free that one in Mackerel' : 'fix the template';

@@ -1026,9 +1026,43 @@ describe('what the templates no longer have', () => {
       + 'which no resource of the state file holds \\(made outside cdk-mackerel, so no apply deletes it\\), and Mackerel allows one anomaly detection monitor per role\\. '
       + 'Delete that monitor or take the role from it in Mackerel, or leave the role out of this one$', 'm'));
     expect(diff.err).not.toMatch(/add it back in the next/);
-    // and apply fails on it as said
+    // and apply fails on it as said, with diff's advice: not to fix the template, nor to remove the role for one apply
     const apply = await cli(['apply', outdir, ...base]);
     expect(apply.err).toMatch(/HTTP 400: scopes: role "shop:web" is already watched by anomaly detection monitor/);
+    expect(apply.err).toMatch(new RegExp(`; nothing was changed; role "shop:web" is watched by the anomaly detection monitor ${outside.id}, `
+      + 'which no resource of the state file holds \\(made outside cdk-mackerel, so no apply deletes it\\), and Mackerel allows one anomaly detection monitor per role: '
+      + 'delete that monitor or take the role from it in Mackerel, or leave the role out of this one, then apply again \\(as it is, another run fails the same way\\)$', 'm'));
+    expect(apply.err).not.toMatch(/fix the template|add it back in the next/);
+    expect(apply.code).toBe(2);
+  });
+
+  test('a new AnomalyDetectionMonitor of a role that a monitor made outside cdk-mackerel watches: apply fails with diff\'s advice, not to fix the template', async () => {
+    // GIVEN shop:web applied, and an anomaly detection monitor of it made in Mackerel
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const version = (monitor: boolean) => synthStacks(dir, {
+      A: (s) => {
+        const web = new MackerelService(s, 'Shop', { name: 'shop' }).addRole('web');
+        if (monitor) new AnomalyDetectionMonitor(s, 'Anomaly', { name: 'web anomaly', scopes: [MonitorScope.fromRole(web)], warningSensitivity: AnomalySensitivity.NORMAL });
+      },
+    });
+    expect((await cli(['apply', version(false), ...base])).code).toBe(0);
+    const made = await fetch(new URL('api/v0/monitors', shared.emulator.url), {
+      method: 'POST',
+      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'anomalyDetection', name: 'by hand', scopes: ['shop:web'], warningSensitivity: 'sensitive' }),
+    });
+    const outside = await made.json() as { id: string };
+
+    // WHEN a monitor of the role is added
+    const apply = await cli(['apply', version(true), ...base]);
+
+    // THEN
+    expect(apply.err).toMatch(/HTTP 400: scopes: role "shop:web" is already watched by anomaly detection monitor/);
+    expect(apply.err).toMatch(new RegExp(`; nothing was changed; role "shop:web" is watched by the anomaly detection monitor ${outside.id}, which no resource of the state file holds `
+      + '\\(made outside cdk-mackerel, so no apply deletes it\\), and Mackerel allows one anomaly detection monitor per role: delete that monitor or take the role '
+      + 'from it in Mackerel, or leave the role out of this one, then apply again \\(as it is, another run fails the same way\\)$', 'm'));
+    expect(apply.err).not.toMatch(/fix the template/);
     expect(apply.code).toBe(2);
   });
 
