@@ -4,6 +4,7 @@ import { _sameOptions, _warnUnlessSameOptions } from './_same-options';
 import { _agentAddedByHand, _handAgentSign } from './_task-checks';
 import { MackerelContainerAgent } from './container-agent';
 import { MackerelAgentOptions } from './options';
+import { _shownList } from '../_shown';
 import { _warnLate } from '../_validation';
 
 /** Properties of a `MackerelAgentExtension`. */
@@ -51,7 +52,7 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
         const { props } = first;
         _warnUnlessSameOptions(taskDefinition, (read) => _sameOptions(props, this.props, read), () => _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
           `The task definition already has a Mackerel container agent (${existing.node.path}) from another MackerelAgentExtension, whose options differ `
-          + `(roles ${JSON.stringify(first.roles)}, here ${JSON.stringify(this.roles)}); this MackerelAgentExtension adds nothing and its options are not applied. `
+          + `(roles ${_shownList(taskDefinition, first.roles)}, here ${_shownList(taskDefinition, this.roles)}); this MackerelAgentExtension adds nothing and its options are not applied. `
           + 'Add one MackerelAgentExtension to each task definition'));
         return;
       }

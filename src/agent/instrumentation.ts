@@ -2,6 +2,7 @@ import { AspectPriority, Aspects, CfnResource, IAspect, Stage } from 'aws-cdk-li
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { IConstruct } from 'constructs';
+import { _shownList } from '../_shown';
 import { _info, _warnLate } from '../_validation';
 import { _aspectConfig, _probeFits, _warnConfigReplaced, _warnProbeNotApplied } from './_aspect-config';
 import { _findAgent, _windowsFamily } from './_attach';
@@ -408,7 +409,7 @@ export class MackerelInstrumentation implements IAspect {
         break;
       }
     }
-    const roles = this.props.roleResolver ? 'a roleResolver' : `roles ${JSON.stringify(this.roles)}`;
+    const roles = this.props.roleResolver ? 'a roleResolver' : `roles ${_shownList(node, this.roles)}`;
     return `MackerelInstrumentation applied to ${where} (${roles})`;
   }
 }
@@ -419,7 +420,7 @@ export class MackerelInstrumentation implements IAspect {
  */
 function warnOverridesNotApplied(taskDefinition: ecs.TaskDefinition, agent: ecs.ContainerDefinition): void {
   const owner = agent.node.scope;
-  const roles = owner instanceof MackerelContainerAgent ? ` (roles ${JSON.stringify(owner.roles)})` : '';
+  const roles = owner instanceof MackerelContainerAgent ? ` (roles ${_shownList(taskDefinition, owner.roles)})` : '';
   _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
     `MackerelInstrumentation.configure is not applied to this task definition: its agent ${agent.node.path} comes from MackerelContainerAgent or `
     + `MackerelAgentExtension, which keep their own options${roles}. Give the roles, config, display name or memo to that agent instead`);

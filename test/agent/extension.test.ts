@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Annotations as CdkAnnotations, Duration, Lazy } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, CfnParameter, CfnResource, Duration, Fn, Lazy, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -65,6 +65,25 @@ describe('MackerelAgentExtension', () => {
       + 'whose options differ (roles ["shop:web"], here ["shop:batch"]); this MackerelAgentExtension adds nothing and its options are not applied. '
       + 'Add one MackerelAgentExtension to each task definition [ack: cdk-mackerel:agentAlreadyPresent]',
     ]);
+  });
+
+  test('the warning shows roles given as tokens as a user reads them', () => {
+    // GIVEN an agent whose role is a Lazy value, and an extension whose roles are a resource's Ref and attribute,
+    // a parameter, an import and a name built around a reference
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles: [Lazy.string({ produce: () => 'shop:lazy' })] }));
+    const role = new CfnResource(stack, 'Role', { type: 'Custom::Role' });
+    const param = new CfnParameter(stack, 'RoleName', { type: 'String' });
+    const roles = [role.ref, Token.asString(role.getAtt('FullName')), param.valueAsString, Fn.importValue('BatchRole'), `${role.ref}:batch`];
+
+    // WHEN
+    taskDefinition.addExtension(new MackerelAgentExtension({ apiKey, roles }));
+
+    // THEN
+    const [message] = Annotations.fromStack(stack).findWarning(`/${taskDefinition.node.path}`, Match.stringLikeRegexp('whose options differ')).map((w) => w.entry.data);
+    expect(message).toContain('(roles [(a value resolved later, such as a Lazy)], here [{"Ref":"Role"}, {"Fn::GetAtt":["Role","FullName"]}, {"Ref":"RoleName"}, '
+      + '(known at deploy time), {"Ref":"Role"} + ":batch"]);');
+    expect(message).not.toMatch(/Token\[/);
   });
 
   test('a second extension whose same options were built afresh (by a helper) is silent too', () => {

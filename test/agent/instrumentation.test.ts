@@ -209,6 +209,24 @@ describe('MackerelInstrumentation: exactly once', () => {
     ]);
   });
 
+  test('the overlap warning shows roles given as tokens as a user reads them, not as token text', () => {
+    // GIVEN an app-wide Aspect whose role is a parameter, and a stack's whose roles are an import and a name built around a reference
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    new ecs.FargateService(stack, 'Service', { cluster: cluster(stack), taskDefinition });
+    const role = new CfnParameter(stack, 'Role', { type: 'String' });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: [role.valueAsString] }));
+    instrument(stack, new MackerelInstrumentation({ apiKey, roles: [Fn.importValue('WebRole'), `shop:${role.valueAsString}`] }));
+    // WHEN
+    app.synth();
+    // THEN
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Task', Match.stringLikeRegexp('agentAlreadyPresent')).map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(/^The MackerelInstrumentation applied to the app \(roles \[\{"Ref":"Role"\}\]\) added the agent of this task definition, so the MackerelInstrumentation /),
+    ]);
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Task', Match.stringLikeRegexp('agentAlreadyPresent'))[0].entry.data)
+      .toContain('applied to Stack (roles [(known at deploy time), "shop:" + {"Ref":"Role"}]), whose options differ');
+  });
+
   test('a second Aspect with the same options adds nothing silently', () => {
     const { app, stack, apiKey } = setup();
     fargate(stack);
@@ -1451,6 +1469,19 @@ describe('MackerelInstrumentation.configure: one workload tuned, the rest as the
     MackerelInstrumentation.configure(web, { roles: ['shop:other'] });
     instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
     expect(agentCount(web)).toBe(1);
+    expect(environmentOf(containerNamed(web, AGENT)).MACKEREL_ROLES).toBe('shop:web');
+  });
+
+  test('where its overrides are not applied, shows the agent\'s roles given as a Lazy value without resolving it', () => {
+    const { app, stack, apiKey } = setup();
+    const web = fargate(stack, 'Web');
+    new MackerelContainerAgent(stack, 'WebAgent', { taskDefinition: web, apiKey, roles: [Lazy.string({ produce: () => 'shop:web' })] });
+    MackerelInstrumentation.configure(web, { roles: ['shop:other'] });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:all'] }));
+    app.synth();
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Web', Match.stringLikeRegexp('configure is not applied')).map((w) => w.entry.data)).toEqual([
+      expect.stringContaining('which keep their own options (roles [(a value resolved later, such as a Lazy)]). Give the roles'),
+    ]);
     expect(environmentOf(containerNamed(web, AGENT)).MACKEREL_ROLES).toBe('shop:web');
   });
 
