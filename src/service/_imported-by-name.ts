@@ -7,7 +7,7 @@ import { _warnLate } from '../_validation';
 import { _knownRoleFullNameOf, _knownServiceNameOf, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
 import { _addLookupValidation, _firstInOrganization } from './_unique';
 
-/** The role imports, by the literal full name they were given: their service's import leaves the warning to them. */
+/** The role imports, by the full name they were given: their service's import leaves the warning to them. */
 const ROLE_IMPORTS = new WeakMap<IConstruct, string>();
 
 /**
@@ -19,22 +19,20 @@ const ROLE_IMPORTS = new WeakMap<IConstruct, string>();
  * destroy may delete the creator's stack first, whose service the handler then leaves for the
  * monitors still in it. In the same stack, the consumers wait for the creator (`_dependOnNamed`).
  * Read when validating, after CDK has turned references and construct dependencies into stack
- * dependencies. A role's full name built of its service's name (`${shop.name}:db`) counts as a
- * literal: it refers to the service, not to the role, and so does a name known at synth that refers to
- * nothing (a Lazy, Fn.join of literals). Other tokens are references already, or unknown.
+ * dependencies, and once a Lazy name is final. A role's full name built of its service's name
+ * (`${shop.name}:db`) counts as a literal: it refers to the service, not to the role, and so does
+ * a name known at synth that refers to nothing (a Lazy, Fn.join of literals). Other tokens are
+ * references already, or unknown.
  * @internal
  */
 export function _warnImportedByLiteralName(imported: IConstruct, given: string, isRole: boolean): void {
-  // A name built of a service's name (`${shop.name}:db`) refers to the service alone: the role's
-  // stack is as unordered as for a literal. Any other token is a reference to what it names, or unknown.
-  const token = Token.isUnresolved(given);
-  const name = token ? (isRole ? _knownRoleFullNameOf(given) : _knownServiceNameOf(given)) : given;
-  if (name === undefined) return;
-  // A token known at synth that refers to no construct (a Lazy, Fn.join of literals) orders as much as a literal: nothing.
-  const built = token && _referenceTargets(imported, given).length > 0;
-  if (isRole) ROLE_IMPORTS.set(imported, name);
+  if (isRole) ROLE_IMPORTS.set(imported, given);
   _addLookupValidation(imported, () => {
-    const parentRole = imported.node.scope && ROLE_IMPORTS.get(imported.node.scope);
+    const name = literalName(given, isRole);
+    if (name === undefined) return [];
+    // A token known at synth that refers to no construct (a Lazy, Fn.join of literals) orders as much as a literal: nothing.
+    const built = Token.isUnresolved(given) && _referenceTargets(imported, given).length > 0;
+    const parentRole = roleImportName(imported.node.scope);
     // A role import's service: the role's warning, when there is one, says it all.
     if (!isRole && parentRole !== undefined && unorderedCreator(imported.node.scope!, parentRole, true)) return [];
     const creator = unorderedCreator(imported, name, isRole);
@@ -43,6 +41,22 @@ export function _warnImportedByLiteralName(imported: IConstruct, given: string, 
     if (creator) warnOnImport(imported, name, built, isRole, creator);
     return [];
   });
+}
+
+/**
+ * The name `given` stands for when it is known at synth: a literal, or a token of a known name. A
+ * name built of a service's name (`${shop.name}:db`) refers to the service alone: the role's stack
+ * is as unordered as for a literal. Any other token is a reference to what it names, or unknown.
+ */
+function literalName(given: string, isRole: boolean): string | undefined {
+  if (!Token.isUnresolved(given)) return given;
+  return isRole ? _knownRoleFullNameOf(given) : _knownServiceNameOf(given);
+}
+
+/** The known full name of a role import (`literalName`), or undefined for anything else. */
+function roleImportName(construct: IConstruct | undefined): string | undefined {
+  const given = construct && ROLE_IMPORTS.get(construct);
+  return given === undefined ? undefined : literalName(given, true);
 }
 
 /** The MackerelService or MackerelRole of another stack, not ordered before `imported`'s, that creates what `name` names. */
@@ -203,7 +217,7 @@ function builtName(roleFullName: string): string {
 
 function warnOnImport(imported: IConstruct, name: string, built: boolean, isRole: boolean, creator: IConstruct): void {
   // The service of a role import whose role the app does not create: the role is what was named.
-  const role = isRole || built ? undefined : imported.node.scope && ROLE_IMPORTS.get(imported.node.scope);
+  const role = isRole || built ? undefined : roleImportName(imported.node.scope);
   if (role !== undefined) {
     const roleGivenAs = GIVEN_AS.get(imported.node.scope!);
     const subject = roleGivenAs

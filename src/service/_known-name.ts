@@ -2,6 +2,7 @@ import {
   DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Token, Tokenization,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { _notFinalYet } from '../_lazy';
 import { _isMackerelName, _isRoleFullName } from '../_names';
 import { _NAMED_CLASSES } from './_named-classes';
 import type { _KeyedKind } from './_unique';
@@ -100,7 +101,7 @@ export function _knownRoleFullNameOf(value: string): string | undefined {
  * name it was created with, when all of it is then known: literals, those references, and
  * intrinsics of them that CDK folds into a string at synth (`Fn.join`). Any other reference (a
  * parameter, `Aws.REGION`, another resource's attribute) or an intrinsic left for deploy time
- * (`Fn.select`) makes it unknown.
+ * (`Fn.select`) makes it unknown, and so does a Lazy while the app is being built (`_notFinalYet`).
  */
 function knownString(value: string): string | undefined {
   if (!Token.isUnresolved(value)) return value;
@@ -108,6 +109,11 @@ function knownString(value: string): string | undefined {
   const resolver = new class extends DefaultTokenResolver {
     public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
       if (unknown) return '';
+      // A Lazy read while the app is built would keep the value of that moment: known only later.
+      if (_notFinalYet(t)) {
+        unknown = true;
+        return '';
+      }
       if (Reference.isReference(t)) {
         const known = knownRef(t);
         // Left unresolved: resolving another stack's or a pseudo reference needs a scope this has not.

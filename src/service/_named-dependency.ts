@@ -1,5 +1,6 @@
 import { Aspects, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { _readingFinalValues } from '../_lazy';
 import { _referenceTargets } from '../_references';
 import { _knownRoleFullNameOf, _knownServiceNameOf, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
 import { _keyedInApp } from './_unique';
@@ -20,10 +21,11 @@ import { IMackerelService, MackerelService } from './service';
 export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boolean): void {
   // A name built of a service's name (`${shop.name}:web`) refers to the service alone, not to the
   // role it names: known, it waits for the role too. The construct's own reference is ordered already.
-  const known = Token.isUnresolved(name) ? (isRole ? _knownRoleFullNameOf(name) : _knownServiceNameOf(name)) : name;
   Aspects.of(consumer).add({
-    visit: (node) => {
+    // Read once the app's code has run: a Lazy name read as the consumer is made would keep the value of that moment.
+    visit: (node) => _readingFinalValues(() => {
       if (node !== consumer) return;
+      const known = Token.isUnresolved(name) ? (isRole ? _knownRoleFullNameOf(name) : _knownServiceNameOf(name)) : name;
       // A name known only at deploy time (of a service named by a parameter) is still the creator's
       // when it is written the same way: `${shop.name}:web` for a role `web` of that service.
       const creator = known === undefined ? creatorWrittenAlike(consumer, name, isRole) : _creatorInStack(consumer, known, isRole);
@@ -33,7 +35,7 @@ export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boole
       const resource = creator.node.defaultChild ?? creator;
       if (Token.isUnresolved(name) && _referenceTargets(consumer, name).some((t) => t.node.scopes.includes(resource))) return;
       consumer.node.addDependency(resource);
-    },
+    }),
   });
 }
 

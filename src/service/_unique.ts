@@ -1,5 +1,6 @@
 import { Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { _readingFinalValues } from '../_lazy';
 import { _describeProblem } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
 
@@ -87,7 +88,7 @@ export function _addLookupValidation(construct: IConstruct, validate: () => stri
     STAGES_STARTING_AFRESH.add(stage);
     stage.node.addValidation({ validate: () => { generation++; return []; } });
   }
-  construct.node.addValidation({ validate });
+  construct.node.addValidation({ validate: () => _readingFinalValues(validate) });
 }
 
 /** To be called by a construct of a `_KeyedKind` once its keys are set: a validation run outside synth (`node.validate()`) sees it. @internal */

@@ -1,0 +1,69 @@
+import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, Tokenization } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** How many reads of final values (`_readingFinalValues`) are running: none while the app is being built. */
+let finalReads = 0;
+
+/**
+ * Runs `read` as a read of the app's final values: at validation, or in an Aspect, once the app's
+ * own code has run. A Lazy resolved there keeps the value synthesis would give it anyway.
+ * @internal
+ */
+export function _readingFinalValues<T>(read: () => T): T {
+  finalReads++;
+  try {
+    return read();
+  } finally {
+    finalReads--;
+  }
+}
+
+/**
+ * Whether resolving `token` now would fix a value the app may still change: a Lazy not produced
+ * yet, read while the app is being built (outside `_readingFinalValues`). `Lazy.string` and its kin keep the first
+ * value they produce, so resolving one in a constructor or an add* method would write that value
+ * into the template for good, not the one later code gives it. Until it has produced, such a
+ * token is known only later, as a parameter is.
+ * @internal
+ */
+export function _notFinalYet(token: IResolvable): boolean {
+  return finalReads === 0 && isPendingLazy(token);
+}
+
+/**
+ * Whether resolving `value` in `scope` now meets a token that is not final yet (`_notFinalYet`),
+ * resolving none of those. Other tokens are resolved as synthesis would, which fixes nothing.
+ * @internal
+ */
+export function _holdsValueNotFinalYet(scope: IConstruct, value: unknown): boolean {
+  let pending = false;
+  const resolver = new class extends DefaultTokenResolver {
+    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+      if (pending || _notFinalYet(t)) {
+        pending = true;
+        return '';
+      }
+      return super.resolveToken(t, context, postProcessor);
+    }
+  }(new StringConcat());
+  Tokenization.resolve(value, { scope, resolver });
+  return pending;
+}
+
+const BOX = Symbol.for('@aws-cdk/core.Box');
+
+/**
+ * Whether `token` is a cached Lazy that has not produced yet. aws-cdk-lib has no public way to
+ * tell, so this reads its internals (2.261): `Lazy.string`, `Lazy.any` and their kin are a Box (the
+ * `@aws-cdk/core.Box` mark) whose `inner` is the Lazy, with `cache` set, and `_cached` once it has
+ * produced. Should that shape change, any Box counts as not produced (its value is state that may
+ * change), which only makes a value read while the app is built unknown more often. An uncached
+ * Lazy (`Lazy.uncachedString`, as aws-cdk-lib writes logical IDs) produces anew at each
+ * resolution: reading it fixes nothing.
+ */
+function isPendingLazy(token: IResolvable): boolean {
+  if (!(BOX in token)) return false;
+  const inner = (token as { inner?: unknown }).inner as { producer?: unknown; cache?: unknown; _cached?: unknown } | undefined;
+  if (typeof inner !== 'object' || inner === null || !('producer' in inner) || inner.cache !== true) return true;
+  return inner._cached === undefined;
+}

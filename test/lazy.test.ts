@@ -1,0 +1,120 @@
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, test } from 'vitest';
+import {
+  HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelRole, MackerelRoleMetadata,
+  MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope, NotificationGroup, ServiceMetricMonitor,
+} from '../src';
+import { logicalIdOf, mackerelStack, propertiesOf } from './monitors/_fixture';
+
+/**
+ * Lazy.string keeps the first value it produces: a read of the app's values while it is built
+ * would write that value into the template for good. Each case changes the Lazy's value after the
+ * construct is made, as later code of the app would, and expects the value set last.
+ */
+function lazyName(first: string) {
+  const state = { value: first };
+  return { state, token: Lazy.string({ produce: () => state.value }) };
+}
+
+function warningIds(stack: Stack) {
+  return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data).match(/\[ack: ([^\]]+)\]/)?.[1]);
+}
+
+describe('a Lazy name is written as it is once the app is built, not as it was when a construct read it', () => {
+  test('MackerelService.fromName, used by a monitor', () => {
+    const { stack } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    const imported = MackerelService.fromName(stack, 'Imported', token);
+    const monitor = new ServiceMetricMonitor(stack, 'Orders', {
+      name: 'orders', service: imported, metric: 'orders', operator: MonitorOperator.LESS_THAN, warning: 1, duration: 1,
+    });
+    state.value = 'final';
+    expect(propertiesOf(monitor).service).toBe('final');
+  });
+
+  test('MackerelRole.fromFullName, in a monitor scope', () => {
+    const { stack } = mackerelStack();
+    const { state, token } = lazyName('draft:web');
+    const imported = MackerelRole.fromFullName(stack, 'Imported', token);
+    const monitor = new HostMetricMonitor(stack, 'Cpu', {
+      name: 'cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(1), scopes: [MonitorScope.fromRole(imported)],
+    });
+    state.value = 'final:web';
+    expect(propertiesOf(monitor).scopes).toEqual(['final:web']);
+  });
+
+  test('a MackerelRole of a service imported by a Lazy name', () => {
+    const { stack } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    const role = new MackerelRole(stack, 'Role', { service: MackerelService.fromName(stack, 'Imported', token), name: 'db' });
+    state.value = 'final';
+    expect(propertiesOf(role).service).toBe('final');
+  });
+
+  test('service and role metadata of imported services and roles', () => {
+    const { stack } = mackerelStack();
+    const service = lazyName('draft');
+    const role = lazyName('draft:web');
+    const serviceMetadata = new MackerelServiceMetadata(stack, 'ServiceMeta', {
+      service: MackerelService.fromName(stack, 'ImportedService', service.token), namespace: 'ns', metadata: { a: 1 },
+    });
+    const roleMetadata = new MackerelRoleMetadata(stack, 'RoleMeta', {
+      role: MackerelRole.fromFullName(stack, 'ImportedRole', role.token), namespace: 'ns', metadata: { a: 1 },
+    });
+    service.state.value = 'final';
+    role.state.value = 'final:web';
+    expect(JSON.stringify(propertiesOf(serviceMetadata))).toContain('"final"');
+    expect(JSON.stringify(propertiesOf(serviceMetadata))).not.toContain('draft');
+    expect(JSON.stringify(propertiesOf(roleMetadata))).toContain('"final:web"');
+    expect(JSON.stringify(propertiesOf(roleMetadata))).not.toContain('draft');
+  });
+
+  test('a notification group\'s services', () => {
+    const { stack, shop } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    const group = new NotificationGroup(stack, 'Group', { name: 'ops', services: [shop, MackerelService.fromName(stack, 'Imported', token)] });
+    state.value = 'final';
+    expect(JSON.stringify(propertiesOf(group))).toContain('"final"');
+    expect(JSON.stringify(propertiesOf(group))).not.toContain('draft');
+  });
+});
+
+describe('what is read of a Lazy is its final value, once the app is built', () => {
+  function otherStack(app: App) {
+    const other = new Stack(app, 'Other');
+    new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(other, 'Key', 'mackerel')) });
+    return other;
+  }
+
+  test('an import by a Lazy name is warned about by the name it ends with, which another stack creates', () => {
+    const { app } = mackerelStack();
+    const other = otherStack(app);
+    const { state, token } = lazyName('draft');
+    MackerelService.fromName(other, 'Imported', token);
+    state.value = 'shop';
+    const warnings = Annotations.fromStack(other).findWarning('/Other/Imported', Match.stringLikeRegexp('importedByLiteralName'));
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringMatching(/^This service is imported by its literal name "shop", which Stack\/Shop of stack "Stack" creates/)]);
+  });
+
+  test('... and not about the name it had first, when that one is created by another stack', () => {
+    const { app } = mackerelStack();
+    const other = otherStack(app);
+    const { state, token } = lazyName('shop');
+    MackerelService.fromName(other, 'Imported', token);
+    state.value = 'elsewhere';
+    expect(warningIds(other)).not.toContain('cdk-mackerel:importedByLiteralName');
+  });
+
+  test('a monitor of a service imported by a Lazy name waits for the service of its stack that the name ends as', () => {
+    const { stack, shop } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    const monitor = new ServiceMetricMonitor(stack, 'Orders', {
+      name: 'orders', service: MackerelService.fromName(stack, 'Imported', token), metric: 'orders', operator: MonitorOperator.LESS_THAN, warning: 1, duration: 1,
+    });
+    state.value = 'shop';
+    const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(monitor)];
+    expect(resource.DependsOn).toContain(logicalIdOf(shop));
+  });
+});
