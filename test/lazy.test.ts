@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelRole, MackerelRoleMetadata,
+  ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelRole, MackerelRoleMetadata,
   MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope, NotificationGroup, ServiceMetricMonitor,
 } from '../src';
 import { logicalIdOf, mackerelStack, propertiesOf } from './monitors/_fixture';
@@ -79,6 +79,16 @@ describe('a Lazy name is written as it is once the app is built, not as it was w
     expect(JSON.stringify(propertiesOf(group))).toContain('"final"');
     expect(JSON.stringify(propertiesOf(group))).not.toContain('draft');
   });
+
+  test('an external HTTP monitor\'s header value', () => {
+    const { stack, shop } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    const monitor = new ExternalHttpMonitor(stack, 'Top', {
+      name: 'top', url: 'https://shop.example.com/', service: shop, headers: [{ name: 'X-Env', value: token }],
+    });
+    state.value = 'final';
+    expect(propertiesOf(monitor).headers).toEqual([{ name: 'X-Env', value: 'final' }]);
+  });
 });
 
 describe('what is read of a Lazy is its final value, once the app is built', () => {
@@ -116,5 +126,13 @@ describe('what is read of a Lazy is its final value, once the app is built', () 
     state.value = 'shop';
     const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(monitor)];
     expect(resource.DependsOn).toContain(logicalIdOf(shop));
+  });
+
+  test('a header value that ends as a dynamic reference is refused at synth', () => {
+    const { app, stack, shop } = mackerelStack();
+    const { state, token } = lazyName('plain');
+    new ExternalHttpMonitor(stack, 'Top', { name: 'top', url: 'https://shop.example.com/', service: shop, headers: [{ name: 'X-Env', value: token }] });
+    state.value = '{{resolve:secretsmanager:probe}}';
+    expect(() => app.synth()).toThrow(/Stack\/Top\] headers\[0\].value "a dynamic reference" holds a secret or secure parameter/);
   });
 });

@@ -1,8 +1,9 @@
 import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
 import { _codePoint, _MASKED } from '../_text';
-import { _fail } from '../_validation';
+import { _describeProblem, _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
 import { _warnOnThresholdOrder } from './_threshold-order';
@@ -350,9 +351,17 @@ export class ExternalHttpMonitor extends MonitorBase {
       _fail(this, `${property}.value`, _MASKED, `holds a line break or control character (${_codePoint(value, forbidden)} at character ${forbidden + 1}; `
         + 'the value is not shown, as it may hold a token), which an HTTP header value cannot', 'printable text (tabs allowed)');
     }
-    if (!/\{\{resolve:(secretsmanager|ssm-secure):/.test(JSON.stringify(Stack.of(this).resolve(value)))) return;
-    _fail(this, `${property}.value`, 'a dynamic reference', 'holds a secret or secure parameter, which the provider\'s Lambda is not granted to read',
-      'the SecretValue itself as secretValue, which grants the read');
+    const problem = ['a dynamic reference', 'holds a secret or secure parameter, which the provider\'s Lambda is not granted to read',
+      'the SecretValue itself as secretValue, which grants the read'] as const;
+    const holdsSecret = () => /\{\{resolve:(secretsmanager|ssm-secure):/.test(JSON.stringify(Stack.of(this).resolve(value)));
+    // A Lazy resolved now would keep the value of this moment in the template: it is read once final.
+    if (_holdsValueNotFinalYet(this, value)) {
+      this.node.addValidation({
+        validate: () => _readingFinalValues(() => (holdsSecret() ? [_describeProblem(`${property}.value`, ...problem)] : [])),
+      });
+      return;
+    }
+    if (holdsSecret()) _fail(this, `${property}.value`, ...problem);
   }
 
   /** Response time fields: in milliseconds and minutes, with the service they need. */
