@@ -1,11 +1,12 @@
-import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelProvider, MackerelRole, MackerelRoleMetadata,
+  ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent, MackerelProvider, MackerelRole, MackerelRoleMetadata,
   MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope, NotificationGroup, ServiceMetricMonitor,
 } from '../src';
+import { fargateTask } from './agent/_fixture';
 import { logicalIdOf, mackerelStack, propertiesOf } from './monitors/_fixture';
 
 /**
@@ -89,6 +90,18 @@ describe('a Lazy name is written as it is once the app is built, not as it was w
     state.value = 'final';
     expect(propertiesOf(monitor).headers).toEqual([{ name: 'X-Env', value: 'final' }]);
   });
+
+  test('an agent\'s roles, with no warning that they are known only at deploy time', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const { state, token } = lazyName('draft:web');
+    const agent = new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: [token] });
+    state.value = 'final:web';
+    const environment = Template.fromStack(stack).toJSON();
+    const container = Object.values(environment.Resources as Record<string, any>)
+      .flatMap((r) => r.Properties?.ContainerDefinitions ?? []).find((c: any) => c.Name === agent.container.containerName);
+    expect(container.Environment).toContainEqual({ Name: 'MACKEREL_ROLES', Value: 'final:web' });
+    expect(warningIds(stack)).not.toContain('cdk-mackerel:agentRolesUnchecked');
+  });
 });
 
 describe('what is read of a Lazy is its final value, once the app is built', () => {
@@ -134,5 +147,14 @@ describe('what is read of a Lazy is its final value, once the app is built', () 
     new ExternalHttpMonitor(stack, 'Top', { name: 'top', url: 'https://shop.example.com/', service: shop, headers: [{ name: 'X-Env', value: token }] });
     state.value = '{{resolve:secretsmanager:probe}}';
     expect(() => app.synth()).toThrow(/Stack\/Top\] headers\[0\].value "a dynamic reference" holds a secret or secure parameter/);
+  });
+
+  test('agent roles that end as a parameter are warned about as known only at deploy time', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    const role = new CfnParameter(stack, 'Role').valueAsString;
+    const { state, token } = lazyName('shop:web');
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: [token] });
+    state.value = role;
+    expect(warningIds(stack)).toContain('cdk-mackerel:agentRolesUnchecked');
   });
 });

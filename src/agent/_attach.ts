@@ -2,8 +2,9 @@ import { Annotations, Duration, Fn, Lazy, Stack, Token, Tokenization } from 'aws
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
 import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
-import { _fail, _info } from '../_validation';
+import { _fail, _info, _warnLate } from '../_validation';
 import { _agentVolumeName, _checkAgentOptions, _goRegExp } from './_checks';
 import { _warnNoEgress } from './_egress';
 import { _agentLogDriver, _agentSecret, _checkExecutionGranted, _waitForExecutionPolicy } from './_execution-policy';
@@ -287,9 +288,12 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
       + `leaving an orphaned host that raises connectivity alerts. Consider ${_DEFAULT_STOP_TIMEOUT.toSeconds()} seconds`);
   }
   const roles = options.roles;
+  const parts: Array<string | string[]> = !roles ? [] : Token.isUnresolved(roles) ? [roles] : roles;
   // A role of this app (`web.fullName`) is a token too, but its name is known and was checked where it was made.
-  const unknown: Array<string | string[]> = !roles ? [] : Token.isUnresolved(roles) ? [roles]
-    : roles.filter((role) => _knownRoleFullNameOf(role) === undefined);
+  const isUnknown = (part: string | string[]) => Array.isArray(part) || _knownRoleFullNameOf(part) === undefined;
+  // A Lazy is read once final, at validation: resolving it now would keep the value of this moment in the template.
+  const later = parts.filter((part) => _holdsValueNotFinalYet(scope, part));
+  const unknown = parts.filter((part) => !later.includes(part) && isUnknown(part));
   const guarded = unknown.map((part) => _guardRoleParameter(scope, part));
   if (unknown.length > 0 && guarded.every((id) => id !== undefined)) {
     const names = [...new Set(guarded)].join(', ');
@@ -298,11 +302,15 @@ function annotate(scope: IConstruct, options: MackerelAgentOptions, image: Macke
       + 'refuses to deploy the stack when it is empty or has an empty entry, as Mackerel would refuse the empty role and the agent exit; '
       + 'a value that is not a service:role full name still makes the agent exit at start, leaving the tasks unmonitored');
   } else if (unknown.length > 0) {
-    Annotations.of(scope).addWarningV2('cdk-mackerel:agentRolesUnchecked',
-      'The agent\'s roles are only known at deploy time (a parameter, an import or Fn.split), so they are not checked at synth. '
-      + 'If they deploy empty (an empty CommaDelimitedList parameter, say), MACKEREL_ROLES is written as "", Mackerel refuses the empty role and '
-      + 'the agent exits at start, leaving the tasks unmonitored; so does a value that is not a service:role full name. '
-      + 'Make sure the value always holds at least one service:role');
+    Annotations.of(scope).addWarningV2('cdk-mackerel:agentRolesUnchecked', ROLES_UNKNOWN);
+  }
+  if (later.length > 0 && unknown.length === 0) {
+    scope.node.addValidation({
+      validate: () => {
+        if (_readingFinalValues(() => later.some(isUnknown))) _warnLate(scope, 'cdk-mackerel:agentRolesUnchecked', ROLES_UNKNOWN);
+        return [];
+      },
+    });
   }
   if (!roles || roles.length === 0) {
     Annotations.of(scope).addWarningV2('cdk-mackerel:agentWithoutRoles',
@@ -331,3 +339,8 @@ function warnImageOutsidePartition(scope: IConstruct, image: MackerelAgentImage)
 function escapeRegExp(value: string): string {
   return Token.isUnresolved(value) ? value : value.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
+
+const ROLES_UNKNOWN = 'The agent\'s roles are only known at deploy time (a parameter, an import or Fn.split), so they are not checked at synth. '
+  + 'If they deploy empty (an empty CommaDelimitedList parameter, say), MACKEREL_ROLES is written as "", Mackerel refuses the empty role and '
+  + 'the agent exits at start, leaving the tasks unmonitored; so does a value that is not a service:role full name. '
+  + 'Make sure the value always holds at least one service:role';
