@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent, MackerelProvider, MackerelRole, MackerelRoleMetadata,
+  AnomalyDetectionMonitor, AnomalySensitivity, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent, MackerelProvider, MackerelRole, MackerelRoleMetadata,
   MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope, NotificationGroup, ServiceMetricMonitor,
 } from '../src';
 import { fargateTask } from './agent/_fixture';
@@ -156,5 +156,17 @@ describe('what is read of a Lazy is its final value, once the app is built', () 
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: [token] });
     state.value = role;
     expect(warningIds(stack)).toContain('cdk-mackerel:agentRolesUnchecked');
+  });
+
+  test('an anomaly detection monitor of a role imported by a Lazy name is warned about by the role it ends as, which an agent reports in', () => {
+    const { stack, taskDefinition, apiKey } = fargateTask();
+    new MackerelProvider(stack, 'Mackerel', { apiKey });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+    const { state, token } = lazyName('shop:db');
+    new AnomalyDetectionMonitor(stack, 'Anomaly', {
+      name: 'anomaly', scopes: [MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Imported', token))], warningSensitivity: AnomalySensitivity.NORMAL,
+    });
+    state.value = 'shop:web';
+    expect(warningIds(stack)).toContain('cdk-mackerel:anomalyDetectionContainerAgent');
   });
 });
