@@ -10,6 +10,7 @@ import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warni
 import { _checkResourceTag, _renderTag, _renderTags } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
+import { _readingFinalValues } from '../_lazy';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
@@ -581,22 +582,24 @@ export class MackerelAwsIntegration extends Construct {
         _describeProblem('services', [], 'is empty', 'at least one addService() call', 'An integration without services collects nothing'),
       ]),
     });
-    // `role` and `policy` are public, so grants and statements can reach them after construction: check at synth.
+    // `role` and `policy` are public, so grants and statements can reach them after construction: check at synth,
+    // reading final values, where the Lazies of other constructs (an iam.Policy's roles) may be resolved.
     // allowAdditionalPolicies vouches for other policies only; this library's own policy stays read-only.
-    this.node.addValidation({ validate: () => _generatedPolicyProblems(role, this.policy) });
+    this.node.addValidation({ validate: () => _readingFinalValues(() => _generatedPolicyProblems(role, this.policy)) });
     // Its trust policy is reachable too (through the Role construct, or the resource): only Mackerel, with the external ID.
-    this.node.addValidation({ validate: () => _trustPolicyProblems(role, MACKEREL_PRINCIPAL, this.externalId) });
+    this.node.addValidation({ validate: () => _readingFinalValues(() => _trustPolicyProblems(role, MACKEREL_PRINCIPAL, this.externalId)) });
     if (!props.allowAdditionalPolicies) {
-      this.node.addValidation({ validate: () => _extraPermissionProblems(role, this.policy) });
+      this.node.addValidation({ validate: () => _readingFinalValues(() => _extraPermissionProblems(role, this.policy)) });
     }
     // Statements added to `policy` are warned about once the app is complete, as addService warns about its actions.
     const integration = this;
     const sensitiveReads: IAspect = {
       visit(node) {
         if (node !== integration) return;
-        const warnings = _addedSensitiveReadWarnings(role, integration.policy, integration.actions());
-        // Without allowAdditionalPolicies, any other attached policy fails synth anyway.
-        if (props.allowAdditionalPolicies) warnings.push(..._attachedSensitiveReadWarnings(role, integration.policy));
+        // Read once the app's code has run: a Lazy of another construct (an iam.Policy's roles) is final.
+        const warnings = _readingFinalValues(() => [..._addedSensitiveReadWarnings(role, integration.policy, integration.actions()),
+          // Without allowAdditionalPolicies, any other attached policy fails synth anyway.
+          ...(props.allowAdditionalPolicies ? _attachedSensitiveReadWarnings(role, integration.policy) : [])]);
         for (const warning of warnings) _warnLate(integration, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
       },
     };

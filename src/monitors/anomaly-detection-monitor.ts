@@ -1,5 +1,6 @@
 import { Stack, Stage, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { _readingFinalValues } from '../_lazy';
 import { _describeProblem, _epochSeconds, _fail, _warnLate } from '../_validation';
 import { _checkOneOf, _checkRange, _renderScopes } from './_checks';
 import { _scopeKey, _serviceOfKnownScopes, _shownScope, _warnOnRepeatedScopes } from './_scope';
@@ -147,7 +148,7 @@ export class AnomalyDetectionMonitor extends MonitorBase {
     _keyedConstructAdded();
     _addLookupValidation(this, () => this.rolesWatchedElsewhere(props.scopes));
     // Late: an Aspect adds its agents after this constructor, before validation.
-    this.node.addValidation({ validate: () => this.warnOnContainerAgentRoles() });
+    this.node.addValidation({ validate: () => _readingFinalValues(() => this.warnOnContainerAgentRoles()) });
   }
 
   /**
