@@ -79,7 +79,9 @@ export function _keyedInApp(construct: IConstruct, kind: _KeyedKind, key: string
  * `_allInOrganization` or `_keyedInApp`. Each
  * validation of a Stage (CDK validates one Stage at a time, its own node first) starts with a
  * fresh index: constructs may have been removed (`tryRemoveChild`), and a key made of a `Lazy`
- * changed, since the last synth, and Aspects add constructs before validating.
+ * changed, since the last synth, and Aspects add constructs before validating. `validate` reads
+ * final values (`_readingFinalValues`): a Lazy name that no template holds (an import no construct
+ * uses) may not have produced yet, and resolving it there is what synthesis would do.
  * @internal
  */
 export function _addLookupValidation(construct: IConstruct, validate: () => string[]): void {
