@@ -19,7 +19,9 @@
  * - deleting a service deletes the monitors whose `service` is it or whose scopes all lie in it,
  *   and drops the names of it and its roles from every other scope list and notification group;
  *   deleting a role alone, the same for it: the monitors whose scopes are all the role go, and
- *   every other scope list drops it;
+ *   every other scope list drops it; either delete also takes the downtimes and alert group
+ *   settings it leaves with a scope kind emptied (Mackerel ANDs the kinds: left, they would mute
+ *   or group more than they did, a downtime of one role every monitor of the organization);
  * - deleting a monitor, channel or group drops the references other objects hold to it;
  * - a channel is not added to the default group unless `addToDefaultNotificationGroup` is true;
  * - AWS services accept `Route 53` (docs) and `Route53` (Terraform), `retireAutomatically: true`

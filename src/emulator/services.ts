@@ -1,6 +1,6 @@
 import { object, onlyFields, str } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
-import { findService, forgetMonitor, forgetRole, forgetService, inService, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
+import { EmulatorState, findService, forgetMonitor, forgetRole, forgetService, inService, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
 
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
@@ -63,6 +63,31 @@ function deleteTiedMonitors(store: Store, inside: (scope: unknown) => boolean): 
 }
 
 /**
+ * The scope kinds Mackerel ANDs (the alerting constructs' docs): a list of one kind names any of
+ * its entries, so dropping a name narrows it, but emptying it drops the condition. Downtimes AND
+ * services, roles and monitors; alert group settings, services and roles together and monitors.
+ */
+const SCOPE_KINDS: ReadonlyArray<readonly ['downtimes' | 'alertGroupSettings', ReadonlyArray<readonly string[]>]> = [
+  ['downtimes', [['serviceScopes'], ['roleScopes'], ['monitorScopes']]],
+  ['alertGroupSettings', [['serviceScopes', 'roleScopes'], ['monitorScopes']]],
+];
+
+/**
+ * Runs `cascade` (what a delete drops from other objects), then deletes the downtimes and alert
+ * group settings one of whose scope kinds it emptied: left, a downtime of one role would mute
+ * every monitor of the organization (or of the other kinds' scopes), and a setting group every
+ * alert, the widening for which a monitor whose scopes are all gone is deleted too.
+ */
+function deletingWidened(state: EmulatorState, cascade: () => void): void {
+  const named = (o: Json, kind: readonly string[]) => kind.some((field) => Array.isArray(o[field]) && (o[field] as unknown[]).length > 0);
+  const before = new Map(SCOPE_KINDS.map(([list, kinds]) => [list, new Map(state[list].map((o) => [o, kinds.filter((k) => named(o, k))]))]));
+  cascade();
+  for (const [list] of SCOPE_KINDS) {
+    for (const o of state[list].filter((x) => before.get(list)!.get(x)?.some((kind) => !named(x, kind)))) replaceIn(state[list], o);
+  }
+}
+
+/**
  * Deleting a service also deletes its roles, its metadata, its graph annotations and the monitors
  * tied to it, as the docs say ("roles, service metrics, monitoring configurations, and graph
  * annotations associated with the service"). Every other reference to it or its roles is dropped
@@ -72,8 +97,10 @@ function deleteService(store: Store, name: string) {
   const service = serviceOf(store, name);
   const state = store.state;
   state.services.splice(state.services.indexOf(service), 1);
-  deleteTiedMonitors(store, (scope) => inService(scope, name));
-  forgetService(state, name);
+  deletingWidened(state, () => {
+    deleteTiedMonitors(store, (scope) => inService(scope, name));
+    forgetService(state, name);
+  });
   for (const annotation of state.graphAnnotations.filter((a) => a.service === name)) replaceIn(state.graphAnnotations, annotation);
   return serviceView(service);
 }
@@ -89,8 +116,10 @@ function deleteRole(store: Store, serviceName: string, roleName: string) {
   const role = roleOf(store, serviceName, roleName);
   service.roles.splice(service.roles.indexOf(role), 1);
   const fullname = `${service.name}:${role.name}`;
-  deleteTiedMonitors(store, (scope) => scope === fullname);
-  forgetRole(store.state, fullname);
+  deletingWidened(store.state, () => {
+    deleteTiedMonitors(store, (scope) => scope === fullname);
+    forgetRole(store.state, fullname);
+  });
   return roleView(role);
 }
 

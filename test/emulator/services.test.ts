@@ -102,13 +102,13 @@ describe('services', () => {
     });
 
     test('drops the names of the service and its roles from notification groups, alert group settings and downtimes', async () => {
-      ok(await env.call('POST', '/api/v0/services/other/roles', { name: 'db' }));
+      for (const role of ['db', 'api']) ok(await env.call('POST', '/api/v0/services/other/roles', { name: role }));
       const group = ok(await env.call('POST', '/api/v0/notification-groups', {
         name: 'g', notificationLevel: 'all', childNotificationGroupIds: [], childChannelIds: [], services: [{ name: 'shop' }, { name: 'other' }],
       }));
       const setting = ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 's', serviceScopes: ['shop', 'other'], roleScopes: ['shop:web', 'other:db'] }));
       const downtime = ok(await env.call('POST', '/api/v0/downtimes', {
-        name: 'd', start: 1700000000, duration: 60, serviceScopes: ['other'], serviceExcludeScopes: ['shop'], roleScopes: ['shop:web'], roleExcludeScopes: ['other:db'],
+        name: 'd', start: 1700000000, duration: 60, serviceScopes: ['other'], serviceExcludeScopes: ['shop'], roleScopes: ['shop:web', 'other:api'], roleExcludeScopes: ['other:db'],
       }));
 
       ok(await env.call('DELETE', '/api/v0/services/shop'));
@@ -117,8 +117,30 @@ describe('services', () => {
       expect(groups.find((g: Json) => g.id === group.id).services).toEqual([{ name: 'other' }]);
       expect(ok(await env.call('GET', `/api/v0/alert-group-settings/${setting.id}`))).toMatchObject({ serviceScopes: ['other'], roleScopes: ['other:db'] });
       expect(ok(await env.call('GET', '/api/v0/downtimes')).downtimes.find((d: Json) => d.id === downtime.id)).toMatchObject({
-        serviceScopes: ['other'], serviceExcludeScopes: [], roleScopes: [], roleExcludeScopes: ['other:db'],
+        serviceScopes: ['other'], serviceExcludeScopes: [], roleScopes: ['other:api'], roleExcludeScopes: ['other:db'],
       });
+    });
+
+    // Mackerel ANDs a downtime's scope kinds, and an alert group setting's services and roles with its
+    // monitors: one left with a kind emptied would mute or group more than it did, up to everything.
+    test('to the downtimes and alert group settings whose scopes of one kind all lay in the service', async () => {
+      ok(await env.call('POST', '/api/v0/services/other/roles', { name: 'db' }));
+      const tied = ok(await env.call('POST', '/api/v0/monitors', { type: 'service', name: 'orders', service: 'shop', metric: 'orders', operator: '<', warning: 1, duration: 1 }));
+      const kept = ok(await env.call('POST', '/api/v0/monitors', { type: 'service', name: 'other', service: 'other', metric: 'x', operator: '<', warning: 1, duration: 1 }));
+      const downtime = async (name: string, scopes: Json) => ok(await env.call('POST', '/api/v0/downtimes', { name, start: 1700000000, duration: 60, ...scopes }));
+      await downtime('only-shop', { serviceScopes: ['shop'] });
+      await downtime('and-role', { serviceScopes: ['other'], roleScopes: ['shop:web'] });
+      await downtime('only-tied', { monitorScopes: [tied.id] });
+      const excluding = await downtime('excluding', { serviceScopes: ['other'], serviceExcludeScopes: ['shop'] });
+      const setting = ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 's', serviceScopes: ['shop'] }));
+      const roleAndOther = ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 'r', serviceScopes: ['other'], roleScopes: ['shop:web'], monitorScopes: [kept.id] }));
+
+      ok(await env.call('DELETE', '/api/v0/services/shop'));
+
+      expect(ok(await env.call('GET', '/api/v0/downtimes')).downtimes.map((d: Json) => d.name)).toEqual([excluding.name]);
+      expectError(await env.call('GET', `/api/v0/alert-group-settings/${setting.id}`), 404, /alert group setting is not found/);
+      // Services and roles are one kind for a setting: `other` still names it.
+      expect(ok(await env.call('GET', `/api/v0/alert-group-settings/${roleAndOther.id}`))).toMatchObject({ serviceScopes: ['other'], roleScopes: [], monitorScopes: [kept.id] });
     });
   });
 });
@@ -199,7 +221,8 @@ describe('roles', () => {
 
     test('drops the role from alert group settings and downtimes, and a deleted monitor from what names it', async () => {
       const onlyWeb = ok(await env.call('POST', '/api/v0/monitors', host('only-web', { scopes: ['shop:web'] })));
-      const setting = ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 's', serviceScopes: ['shop'], roleScopes: ['shop:web', 'other:db'], monitorScopes: [onlyWeb.id] }));
+      const onlyApi = ok(await env.call('POST', '/api/v0/monitors', host('only-api', { scopes: ['shop:api'] })));
+      const setting = ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 's', serviceScopes: ['shop'], roleScopes: ['shop:web', 'other:db'], monitorScopes: [onlyWeb.id, onlyApi.id] }));
       const downtime = ok(await env.call('POST', '/api/v0/downtimes', {
         name: 'd', start: 1700000000, duration: 60, roleScopes: ['shop:web', 'shop:api'], roleExcludeScopes: ['other:db'],
       }));
@@ -207,10 +230,29 @@ describe('roles', () => {
 
       ok(await env.call('DELETE', '/api/v0/services/shop/roles/web'));
 
-      expect(ok(await env.call('GET', `/api/v0/alert-group-settings/${setting.id}`))).toMatchObject({ serviceScopes: ['shop'], roleScopes: ['other:db'], monitorScopes: [] });
+      expect(ok(await env.call('GET', `/api/v0/alert-group-settings/${setting.id}`))).toMatchObject({ serviceScopes: ['shop'], roleScopes: ['other:db'], monitorScopes: [onlyApi.id] });
       const downtimes = ok(await env.call('GET', '/api/v0/downtimes')).downtimes;
       expect(downtimes.find((d: Json) => d.id === downtime.id)).toMatchObject({ roleScopes: ['shop:api'], roleExcludeScopes: ['other:db'] });
       expect(downtimes.find((d: Json) => d.id === excluding.id)).toMatchObject({ serviceScopes: ['shop'], roleExcludeScopes: [] });
+    });
+
+    // As for a service: a downtime or setting left with a scope kind emptied would mute or group more than it did.
+    test('to the downtimes and alert group settings whose scopes of one kind were all the role or its monitors', async () => {
+      const onlyWeb = ok(await env.call('POST', '/api/v0/monitors', host('only-web', { scopes: ['shop:web'] })));
+      const downtime = async (name: string, scopes: Json) => ok(await env.call('POST', '/api/v0/downtimes', { name, start: 1700000000, duration: 60, ...scopes }));
+      await downtime('only-web', { roleScopes: ['shop:web'] });
+      await downtime('shop-and-web', { serviceScopes: ['shop'], roleScopes: ['shop:web'] });
+      await downtime('its-monitor', { serviceScopes: ['shop'], monitorScopes: [onlyWeb.id] });
+      const narrowed = await downtime('narrowed', { roleScopes: ['shop:web', 'shop:api'] });
+      ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 's', roleScopes: ['shop:web'] }));
+      ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 'm', serviceScopes: ['shop'], monitorScopes: [onlyWeb.id] }));
+      const kept = ok(await env.call('POST', '/api/v0/alert-group-settings', { name: 'k', serviceScopes: ['shop'], roleScopes: ['shop:web'] }));
+
+      ok(await env.call('DELETE', '/api/v0/services/shop/roles/web'));
+
+      expect(ok(await env.call('GET', '/api/v0/downtimes')).downtimes.map((d: Json) => d.name)).toEqual([narrowed.name]);
+      // Services and roles are one kind for a setting: `shop` still names it.
+      expect(ok(await env.call('GET', '/api/v0/alert-group-settings')).alertGroupSettings.map((a: Json) => a.id)).toEqual([kept.id]);
     });
 
     test('leaves what names another role of the same name in another service, and a role whose name starts with it', async () => {
