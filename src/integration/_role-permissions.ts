@@ -38,9 +38,9 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
   }
   for (const inline of asArray(properties.Policies)) report('inline policy', readable(policyName(inline)), '');
 
-  for (const resource of attachedPolicies(role, generated, resources)) {
+  for (const resource of attachedPolicies(role, generated, resources, true)) {
     const named = pathOf(resource);
-    if (resource instanceof iam.CfnManagedPolicy) {
+    if (resource.cfnResourceType === 'AWS::IAM::ManagedPolicy') {
       report('managed policy', named, '');
     } else {
       const grant = resource.node.scope === role.node.tryFindChild('DefaultPolicy');
@@ -62,17 +62,23 @@ function listedManagedPolicies(role: iam.Role, resources: readonly CfnResource[]
 /**
  * The `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and `AWS::IAM::RolePolicy` resources among
  * `resources` (any stack of the app) that attach to the role, other than the generated policy.
+ * `rendered` (at validation only, as rendering freezes a policy's document) also reads a resource of
+ * the role's stack as the template gets it: a policy whose Roles or RoleName an escape hatch
+ * (addPropertyOverride) points at the role, or one written as a plain CfnResource, attaches too.
  */
-function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: readonly CfnResource[]): CfnResource[] {
+function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: readonly CfnResource[], rendered = false): CfnResource[] {
   const stack = Stack.of(role);
   const cfnRole = role.node.defaultChild as iam.CfnRole;
   const roleRef = JSON.stringify(stack.resolve(cfnRole.ref));
-  const attaches = (resource: CfnResource, refs: unknown) => refersTo(resource, refs, cfnRole)
-    || (Stack.of(resource) === stack && asArray(stack.resolve(refs)).some((ref) => JSON.stringify(ref) === roleRef));
+  const isRole = (refs: unknown) => asArray(refs).some((ref) => JSON.stringify(ref) === roleRef);
+  const attaches = (resource: CfnResource, refs: unknown, property: string) => (refs !== undefined && refersTo(resource, refs, cfnRole))
+    || (Stack.of(resource) === stack && (isRole(stack.resolve(refs)) || (rendered && isRole(_renderedProperties(resource)[property]))));
   return resources.filter((resource) => resource !== generated.node.defaultChild && (
-    (resource instanceof iam.CfnPolicy && attaches(resource, resource.roles))
-    || (resource instanceof iam.CfnManagedPolicy && attaches(resource, resource.roles))
-    || (resource instanceof iam.CfnRolePolicy && attaches(resource, [resource.roleName]))));
+    resource.cfnResourceType === 'AWS::IAM::Policy' ? attaches(resource, (resource as iam.CfnPolicy).roles, 'Roles')
+      : resource.cfnResourceType === 'AWS::IAM::ManagedPolicy' ? attaches(resource, (resource as iam.CfnManagedPolicy).roles, 'Roles')
+        : resource.cfnResourceType === 'AWS::IAM::RolePolicy'
+          ? attaches(resource, resource instanceof iam.CfnRolePolicy ? [resource.roleName] : undefined, 'RoleName')
+          : false));
 }
 
 /**

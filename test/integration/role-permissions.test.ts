@@ -1,4 +1,4 @@
-import { CfnParameter } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -97,6 +97,30 @@ describe('MackerelAwsIntegration role permissions', () => {
       const synth = () => Template.fromStack(stack);
       expect(synth).toThrow(new RegExp(`managed policy "arn:aws:iam::aws:policy/AdministratorAccess" ${EXPECTED}`));
       expect(synth).toThrow(new RegExp(`inline policy "hatch" ${EXPECTED}`));
+    });
+
+    test('for another role\'s policy an escape hatch points at the role, or one written as a plain CfnResource', () => {
+      const { stack, aws } = integration();
+      const other = new iam.Role(stack, 'Other', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      new s3.Bucket(stack, 'Bucket').grantWrite(other);
+      (other.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy).addPropertyOverride('Roles', [aws.role.roleName]);
+      const write = { Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] };
+      new iam.CfnRolePolicy(stack, 'RolePolicy', { roleName: other.roleName, policyName: 'other', policyDocument: write })
+        .addPropertyOverride('RoleName', aws.role.roleName);
+      new CfnResource(stack, 'Raw', { type: 'AWS::IAM::ManagedPolicy', properties: { PolicyDocument: write, Roles: [aws.role.roleName] } });
+      const synth = () => Template.fromStack(stack);
+      expect(synth).toThrow(new RegExp(`policy "Stack/Other/DefaultPolicy" ${EXPECTED}`));
+      expect(synth).toThrow(new RegExp(`policy "Stack/RolePolicy" ${EXPECTED}`));
+      expect(synth).toThrow(new RegExp(`managed policy "Stack/Raw" ${EXPECTED}`));
+    });
+
+    test('not for another role\'s policy an escape hatch leaves on that role', () => {
+      const { stack } = integration();
+      const other = new iam.Role(stack, 'Other', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      new s3.Bucket(stack, 'Bucket').grantWrite(other);
+      (other.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy).addPropertyOverride('Roles', [other.roleName]);
+      new CfnResource(stack, 'Raw', { type: 'AWS::IAM::ManagedPolicy', properties: { PolicyDocument: {}, Roles: [other.roleName] } });
+      expect(() => Template.fromStack(stack)).not.toThrow();
     });
 
     test('reports every extra policy, not only the first', () => {
