@@ -98,10 +98,12 @@ function documentedNames(serviceId: string): readonly string[] | undefined {
   return names;
 }
 
-/** Whether `name` is the documented `withHash` with something other than `#` in its `#` part. */
+/** Whether `name` is the documented `withHash` with something other than `#` in its `#` part, or without that part. */
 function fillsHash(name: string, withHash: string): boolean {
   const parts = name.split('.');
   const documented = withHash.split('.');
+  // ecs.running_task.count: the # left out rather than filled in, as likely a slip.
+  if (parts.length === documented.length - 1) return name === documented.filter((part) => part !== '#').join('.');
   return parts.length === documented.length && documented.every((part, i) => (part === '#' ? parts[i] !== '#' : parts[i] === part));
 }
 

@@ -252,6 +252,21 @@ describe('MackerelAwsIntegration', () => {
       ]);
     });
 
+    test('tells a name that leaves out the # part (ecs.running_task.count) to use #, as one filling it in is told', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.ECS_CLUSTER, { excludedMetrics: ['ecs.running_task.count', 'ecs.service_cpu_utilization.minimum', 'ecs.cpu_utilization.min'] });
+      aws.addService(AwsIntegrationService.API_GATEWAY, { excludedMetrics: ['apigateway.latency.maximum'] });
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric')).map((w) => w.entry.data);
+      const ecsHint = 'A metric per ECS service is named with # in place of the ECS service name';
+      expect(warnings).toEqual([
+        expect.stringMatching(new RegExp(`^services\\.ECSCluster\\.excludedMetrics\\[0\\] "ecs\\.running_task\\.count" .*: it excludes nothing\\. ${ecsHint}`)),
+        expect.stringMatching(new RegExp(`^services\\.ECSCluster\\.excludedMetrics\\[1\\] "ecs\\.service_cpu_utilization\\.minimum" .*: it excludes nothing\\. ${ecsHint}`)),
+        expect.stringMatching(/^services\.ECSCluster\.excludedMetrics\[2\] "ecs\.cpu_utilization\.min" .*: it excludes nothing\. Use a documented name/),
+        expect.stringMatching(/^services\.APIGateway\.excludedMetrics\[0\] "apigateway\.latency\.maximum" .*: it excludes nothing\. Its latency metrics are named with # in place of Latency/),
+      ]);
+    });
+
     test('takes every documented ECSCluster metric name without a warning, and does not check services whose names it does not know', () => {
       const { stack } = integrationStack();
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
