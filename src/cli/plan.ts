@@ -10,7 +10,7 @@ import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } 
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY, _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _placeholderReferences } from './invoke';
-import { _namedProduced, _tiedService } from './named';
+import { _namedProduced, _scopesNameRole, _tiedService } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
@@ -323,7 +323,9 @@ export type _CleanupStep = { readonly removed: string } | { readonly old: _Pendi
  * which the handler would otherwise leave in Mackerel (deleting it would delete the role); a
  * service removed along with the replacement of a monitor tied to it goes after the monitor's old
  * object. So does a role or monitor that names a deleted service by a literal name rather than
- * its `Ref` (`_tiedService`), which records no dependency on it. An old object depended on what its resource depended on before the replacement (the
+ * its `Ref` (`_tiedService`), which records no dependency on it, and a monitor, downtime or alert
+ * group setting whose scopes name a deleted role by a literal name (`_scopesNameRole`), which the
+ * handler would otherwise leave in Mackerel for good. An old object depended on what its resource depended on before the replacement (the
  * `dependsOn` recorded with it; in a state written before it was recorded, what the resource
  * depends on now, and the old objects one after another, latest first).
  * @internal
@@ -346,9 +348,17 @@ export function _cleanupOrder(
     const service = type === undefined ? undefined : _tiedService(type, properties, physicalId);
     return services.filter((s) => s.name === service && s.step !== step).map((s) => s.step);
   };
+  // The roles the cleanup deletes, by full name: the handler leaves a role still named in scopes, and one naming it by a
+  // literal name records no dependency on it.
+  const roles = [
+    ...removed.filter((id) => resources[id].type === ROLE).map((id) => ({ name: resources[id].physicalId, step: id })),
+    ...pending.flatMap((p, i) => p.type === ROLE ? [{ name: p.physicalId, step: key(i) }] : []),
+  ];
+  const scoping = (type: string | undefined, properties: _CleanupResource['properties']): string[] =>
+    roles.filter((r) => type !== undefined && r.name !== undefined && _scopesNameRole(type, properties, r.name)).map((r) => r.step);
   for (const id of removed) {
     const r = resources[id];
-    deps.set(id, new Set([...on(r.dependsOn ?? []), ...tiedTo(id, r.type, r.properties, r.physicalId)]));
+    deps.set(id, new Set([...on(r.dependsOn ?? []), ...tiedTo(id, r.type, r.properties, r.physicalId), ...scoping(r.type, r.properties)]));
   }
   pending.forEach((p, i) => {
     const recorded = p.dependsOn !== undefined;
@@ -370,6 +380,7 @@ export function _cleanupOrder(
 }
 
 const SERVICE: string = _RESOURCE_TYPES.SERVICE;
+const ROLE: string = _RESOURCE_TYPES.ROLE;
 
 /** The stacks to act on, planned, and the order between them. @internal */
 export interface _AppPlan {

@@ -869,6 +869,32 @@ describe('what the templates no longer have', () => {
     });
   });
 
+  test('a removed role that a removed monitor of the stack names by a literal scope, with no dependency on it, is deleted after the monitor', async () => {
+    // GIVEN a hand-written template: the role, then a monitor scoped to it by its literal name (created once it exists),
+    // with logical IDs that alone would order the role's delete first
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    const write = (resources: object) => writeFileSync(file, JSON.stringify({ Resources: resources }));
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const shop = { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } };
+    const web = { ZWeb: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Shop' }, name: 'web' } } };
+    const cpu = { ACpu: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', name: 'web cpu', metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes: ['shop:web'] } } };
+    write({ ...shop, ...web });
+    expect((await cli(['apply', file, ...base])).code).toBe(0);
+    write({ ...shop, ...web, ...cpu });
+    expect((await cli(['apply', file, ...base])).code).toBe(0);
+
+    // WHEN both leave the template
+    write(shop);
+    const apply = await cli(['apply', file, ...base]);
+
+    // THEN the monitor goes first, so nothing names the role at its delete and it leaves Mackerel too
+    expect(apply.err).toBe('');
+    expect(apply.out).toMatch(/deleted +Monitor +Shop\/ACpu[^\n]*\n.*deleted +Role +Shop\/ZWeb shop:web "web"$/m);
+    expect(apply.out).toMatch(/^Done: 2 deleted, 1 unchanged\.$/m);
+    expect(shared.emulator.state().services.find((s: any) => s.name === 'shop')?.roles).toEqual([]);
+  });
+
   test('diff predicts a removed service that apply will leave because the run ties a role or monitor to it by its literal name', async () => {
     // GIVEN a service shop, and an external monitor on another service
     const dir = workDir();

@@ -86,6 +86,25 @@ describe('cleanup order', () => {
     expect(order).toHaveLength(6);
   });
 
+  test('a monitor, downtime or alert group setting that names a deleted role by a literal name in its scopes goes before it', () => {
+    // GIVEN logical IDs that alone would order the role first, and no recorded dependency (a hand-written template):
+    // the handler leaves a role that something still names in its scopes
+    const resources = {
+      zWeb: { type: 'Custom::MackerelRole', physicalId: 'shop:web', properties: { service: 'shop', name: 'web' }, dependsOn: [] },
+      aCpu: { type: 'Custom::MackerelMonitor', physicalId: 'm1', properties: { type: 'host', scopes: ['shop'], excludeScopes: ['shop:web'] }, dependsOn: [] },
+      bNight: { type: 'Custom::MackerelDowntime', physicalId: 'd1', properties: { name: 'n', roleScopes: ['shop:web'] }, dependsOn: [] },
+      cDeploy: { type: 'Custom::MackerelDeploymentDowntime', physicalId: 'd2', properties: { name: 'd', roleExcludeScopes: ['shop:web'] }, dependsOn: [] },
+      dGroup: { type: 'Custom::MackerelAlertGroupSetting', physicalId: 'g1', properties: { name: 'g', roleScopes: ['shop:web'] }, dependsOn: [] },
+    };
+
+    // WHEN the cleanup deletes them all
+    const order = _cleanupOrder(resources, Object.keys(resources), []).map((s) => ('old' in s ? s.old.physicalId : s.removed));
+
+    // THEN each of them goes before the role it names
+    for (const id of ['aCpu', 'bNight', 'cDeploy', 'dGroup']) expect(order.indexOf(id)).toBeLessThan(order.indexOf('zWeb'));
+    expect(order).toHaveLength(5);
+  });
+
   test('a monitor scoped to a deleted service or its roles alone goes before it, as that service\'s delete would delete it', () => {
     // GIVEN logical IDs that alone would order the service first, and no recorded dependency
     const host = (scopes: string[]) => ({ type: 'Custom::MackerelMonitor', physicalId: scopes.join(), properties: { type: 'host', scopes }, dependsOn: [] });
