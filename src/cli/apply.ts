@@ -8,7 +8,7 @@ import { _anomalyRoles, _pendingReplacements } from './diff';
 import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
 import { _Holds, _readingOnce, _readLive } from './live';
-import { _nameOf, _tiedService } from './named';
+import { _nameOf, _scopesNameRole, _tiedService } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
@@ -243,7 +243,7 @@ class Run {
         // What the old object depended on, for the order of the cleanup; the policy of the template
         // that replaced it, as a cleanup resumed by a later run must not read another template's.
         const updateReplacePolicy = _retaining(plan.policy(id, 'UpdateReplacePolicy'));
-        const oldDependsOn = [...new Set([...held!.dependsOn ?? [], ...this.servicesNamed(plan, held!)])].sort();
+        const oldDependsOn = [...new Set([...held!.dependsOn ?? [], ...this.servicesNamed(plan, held!), ...this.rolesScoped(plan, held!)])].sort();
         // An old channel's URL, which the state's resource no longer holds, stays a secret to scrub for a later run's cleanup.
         const url = held!.type === _RESOURCE_TYPES.CHANNEL && typeof held!.properties.url === 'string' ? held!.properties.url : undefined;
         // An old anomaly detection monitor's roles, which it watches until the cleanup: a create meeting one of them is told so (_anomalyRoleHeld).
@@ -281,6 +281,20 @@ class Run {
       ..._holding(resources, _RESOURCE_TYPES.SERVICE, name),
       ...this.state.pendingDeletes
         .filter((p) => p.stackName === plan.stackName && p.type === _RESOURCE_TYPES.SERVICE && p.physicalId === name).map((p) => p.logicalId),
+    ];
+  }
+
+  /**
+   * The resources of the stack holding a role the old object's scopes name (`_scopesNameRole`), or
+   * the old objects of theirs still to delete, as for `servicesNamed`: the handler leaves a role
+   * that something still names in its scopes.
+   */
+  private rolesScoped(plan: _StackPlan, held: _StateResource): string[] {
+    const named = (fullName: string) => _scopesNameRole(held.type, held.properties, fullName);
+    return [
+      ...Object.entries(this.stackState(plan).resources).filter(([, r]) => r.type === _RESOURCE_TYPES.ROLE && named(r.physicalId)).map(([id]) => id),
+      ...this.state.pendingDeletes
+        .filter((p) => p.stackName === plan.stackName && p.type === _RESOURCE_TYPES.ROLE && named(p.physicalId)).map((p) => p.logicalId),
     ];
   }
 

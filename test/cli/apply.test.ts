@@ -129,6 +129,28 @@ describe('apply engine', () => {
     expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Update id-1', 'Delete id-1', 'Delete id-2']);
   });
 
+  test('the old object of a monitor replaced while its scopes name a removed role by a literal name is deleted before that role', async () => {
+    // GIVEN a monitor scoped to its role by the ID the fake handler gives it, not by a Ref (no dependency is recorded)
+    const store = _memoryStore();
+    const h = fakeHandler();
+    const withMonitor = (metric: string, role = true): _Template => ({
+      Resources: {
+        ...role ? { zWeb: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: 'web' } } } : {},
+        Mon: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', metric, scopes: ['id-2'] } },
+      },
+    });
+    // Without a dependency Mon sorts first, so the fake handler numbers the role id-2.
+    await run(withMonitor('a'), store, h.invoke);
+    expect(store.state.stacks.S.resources.zWeb.physicalId).toBe('id-2');
+    h.events.length = 0;
+
+    // WHEN the role is removed in the run that replaces the monitor (its old object's properties are then gone from the state)
+    expect(summary(await run(withMonitor('b', false), store, h.invoke))).toEqual(['replaced Mon', 'deleted Mon', 'deleted zWeb']);
+
+    // THEN the old monitor goes first: the handler leaves a role that a monitor still names in its scopes
+    expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Update id-1', 'Delete id-1', 'Delete id-2']);
+  });
+
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
     // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
     const events: _ResourceEvent[] = [];
