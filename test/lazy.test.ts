@@ -3,8 +3,9 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  AnomalyDetectionMonitor, AnomalySensitivity, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent, MackerelProvider, MackerelRole, MackerelRoleMetadata,
-  MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope, NotificationGroup, ServiceMetricMonitor,
+  AnomalyDetectionMonitor, AnomalySensitivity, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent,
+  MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope,
+  NotificationGroup, ServiceMetricMonitor,
 } from '../src';
 import { fargateTask } from './agent/_fixture';
 import { logicalIdOf, mackerelStack, propertiesOf } from './monitors/_fixture';
