@@ -170,4 +170,12 @@ describe('what is read of a Lazy is its final value, once the app is built', () 
     state.value = 'shop:web';
     expect(warningIds(stack)).toContain('cdk-mackerel:anomalyDetectionContainerAgent');
   });
+
+  test('a role of a service imported by a Lazy name that ends as the name of a role of the app is refused at synth', () => {
+    const { app, stack } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    new MackerelRole(stack, 'Again', { service: MackerelService.fromName(stack, 'Imported', token), name: 'web' });
+    state.value = 'shop';
+    expect(() => app.synth()).toThrow(/Stack\/Again\] name "web" creates the same role as Stack\/Shop\/web/);
+  });
 });

@@ -24,13 +24,16 @@ export interface _KeyedKind {
  * counts as shared.
  *
  * @param construct the construct that creates the object
- * @param key the object's identity (`service` or `service:role`)
+ * @param key the object's identity (`service` or `service:role`), or how to read it at validation when a Lazy makes it known only then
  * @param kind the constructs of the same kind, by their identity
  * @internal
  */
-export function _checkUniqueInApp(construct: IConstruct, property: string, value: string, key: string, kind: _KeyedKind, what: string): void {
+export function _checkUniqueInApp(construct: IConstruct, property: string, value: string, key: string | (() => string | undefined),
+  kind: _KeyedKind, what: string): void {
   _addLookupValidation(construct, () => {
-    const first = _firstInOrganization(construct, kind, key);
+    const known = typeof key === 'string' ? key : key();
+    if (known === undefined) return [];
+    const first = _firstInOrganization(construct, kind, known);
     return first && first !== construct
       ? [_describeProblem(property, value, `creates the same ${what} as ${first.node.path}`, `${what} names unique in the Mackerel organization`,
         'Create it once and pass the construct around, or reference the existing one')]

@@ -105,10 +105,8 @@ export class MackerelRole extends Construct implements IMackerelRole {
     this.service = props.service;
     // A service created in this app names itself with a token, which never equals the literal
     // name a reference to the same service gives; compare the names, when known at synth.
-    const fullName = _knownRoleFullName(this);
-    if (fullName !== undefined) {
-      _checkUniqueInApp(this, 'name', props.name, fullName, _ROLES_BY_FULL_NAME, 'role');
-    }
+    // Read at validation: a service imported by a Lazy name is known only once the Lazy is final.
+    _checkUniqueInApp(this, 'name', props.name, () => _knownRoleFullName(this), _ROLES_BY_FULL_NAME, 'role');
     _keyedConstructAdded();
     const properties: _RoleProperties = { service: props.service.name, name: props.name, memo: props.memo };
     this.fullName = _createMackerelResource(this, _RESOURCE_TYPES.ROLE, { ...properties }, props.removalPolicy).ref;
