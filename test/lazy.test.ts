@@ -178,4 +178,16 @@ describe('what is read of a Lazy is its final value, once the app is built', () 
     state.value = 'shop';
     expect(() => app.synth()).toThrow(/Stack\/Again\] name "web" creates the same role as Stack\/Shop\/web/);
   });
+
+  test('a notification group refuses two services imported by Lazy names that end alike', () => {
+    const { app, stack } = mackerelStack();
+    const first = lazyName('draft');
+    const second = lazyName('other');
+    const group = new NotificationGroup(stack, 'Group', { name: 'group' });
+    group.addService(MackerelService.fromName(stack, 'First', first.token));
+    group.addService(MackerelService.fromName(stack, 'Second', second.token));
+    first.state.value = 'shop';
+    second.state.value = 'shop';
+    expect(() => app.synth()).toThrow(/Stack\/Group\] services "Stack\/Second" names "shop", as the member "Stack\/First" does/);
+  });
 });

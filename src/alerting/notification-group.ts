@@ -1,6 +1,7 @@
 import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { IChannel, INotificationGroup } from './interfaces';
+import { _readingFinalValues } from '../_lazy';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { IMonitor } from '../monitors/monitor-base';
 import { _NotificationGroupProperties, _RESOURCE_TYPES } from '../provider/_properties';
@@ -152,7 +153,7 @@ export class NotificationGroup extends Construct implements INotificationGroup {
     this.node.addValidation({
       validate: () => {
         this.warnIfNotifyingNobody();
-        return this.cycleProblems();
+        return [...this.cycleProblems(), ...this.lateDuplicateServices()];
       },
     });
   }
@@ -234,6 +235,21 @@ export class NotificationGroup extends Construct implements INotificationGroup {
       const shown = JSON.stringify(Token.isUnresolved(id) ? Stack.of(this).resolve(id) : id);
       _fail(this, property, member.node.path, `names ${shown}, as the member ${JSON.stringify(same.node.path)} does`, 'each Mackerel object once');
     }
+  }
+
+  /**
+   * Two services whose names are known only once a Lazy is final (`MackerelService.fromName` of a
+   * Lazy) and end alike: `addService` compared their tokens, which differ.
+   */
+  private lateDuplicateServices(): string[] {
+    return _readingFinalValues(() => {
+      const names = this.services.map((s) => _knownServiceName(s) ?? s.name);
+      const index = names.findIndex((name, i) => names.indexOf(name) !== i);
+      if (index < 0) return [];
+      const same = this.services[names.indexOf(names[index])];
+      return [_describeProblem('services', this.services[index].node.path, `names ${JSON.stringify(names[index])}, as the member ${JSON.stringify(same.node.path)} does`,
+        'each Mackerel object once')];
+    });
   }
 
   /**
