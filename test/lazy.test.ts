@@ -190,4 +190,22 @@ describe('what is read of a Lazy is its final value, once the app is built', () 
     second.state.value = 'shop';
     expect(() => app.synth()).toThrow(/Stack\/Group\] services "Stack\/Second" names "shop", as the member "Stack\/First" does/);
   });
+
+  test('service metadata of a service imported by a Lazy name shares the namespaces of the service that name ends as', () => {
+    const { app, stack, shop } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'owner', metadata: { team: 'a' } });
+    new MackerelServiceMetadata(stack, 'Again', { service: MackerelService.fromName(stack, 'Imported', token), namespace: 'owner', metadata: { team: 'b' } });
+    state.value = 'shop';
+    expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "owner" is also written to service "shop" by Stack\/Owner/);
+  });
+
+  test('role metadata of a role imported by a Lazy full name shares the namespaces of the role that name ends as', () => {
+    const { app, stack, web } = mackerelStack();
+    const { state, token } = lazyName('draft:web');
+    new MackerelRoleMetadata(stack, 'Runbook', { role: web, namespace: 'runbook', metadata: 1 });
+    new MackerelRoleMetadata(stack, 'Again', { role: MackerelRole.fromFullName(stack, 'Imported', token), namespace: 'runbook', metadata: 2 });
+    state.value = 'shop:web';
+    expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "runbook" is also written to role "shop:web" by Stack\/Runbook/);
+  });
 });

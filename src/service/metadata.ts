@@ -71,7 +71,7 @@ interface MetadataTarget {
    * name a reference was given): metadata of the same key write to one service or role, and share
    * Mackerel's namespace limit. A token equals only itself, so metadata of one construct (from
    * any stack) is compared, while two tokens of one name are not (cdk-mackerel apply compares
-   * them once resolved).
+   * them once resolved). Read only by lookup validations, where a Lazy name is final.
    */
   readonly key: string;
   /** The service or role construct of this app, whose mark takes one namespace, if any. */
@@ -229,9 +229,12 @@ export class MackerelServiceMetadata extends Construct {
 
   constructor(scope: Construct, id: string, props: MackerelServiceMetadataProps) {
     super(scope, id);
-    const name = _knownServiceName(props.service);
+    // Read by the lookup validation: a service imported by a Lazy name is known once the Lazy is final.
     const target = {
-      label: `service ${JSON.stringify(name ?? props.service.node.path)}`, key: name ?? props.service.name, created: props.service instanceof MackerelService, limit: _METADATA_LIMITS.perService,
+      get label() { return `service ${JSON.stringify(_knownServiceName(props.service) ?? props.service.node.path)}`; },
+      get key() { return _knownServiceName(props.service) ?? props.service.name; },
+      created: props.service instanceof MackerelService,
+      limit: _METADATA_LIMITS.perService,
     };
     checkAndCreate(this, props, 'service', target, _RESOURCE_TYPES.SERVICE_METADATA, (metadata) => {
       const properties: _ServiceMetadataProperties = { service: props.service.name, namespace: props.namespace, metadata };
@@ -267,9 +270,12 @@ export class MackerelRoleMetadata extends Construct {
 
   constructor(scope: Construct, id: string, props: MackerelRoleMetadataProps) {
     super(scope, id);
-    const fullName = _knownRoleFullName(props.role);
+    // Read by the lookup validation: a role imported by a Lazy full name is known once the Lazy is final.
     const target = {
-      label: `role ${JSON.stringify(fullName ?? props.role.node.path)}`, key: fullName ?? props.role.fullName, created: props.role instanceof MackerelRole, limit: _METADATA_LIMITS.perRole,
+      get label() { return `role ${JSON.stringify(_knownRoleFullName(props.role) ?? props.role.node.path)}`; },
+      get key() { return _knownRoleFullName(props.role) ?? props.role.fullName; },
+      created: props.role instanceof MackerelRole,
+      limit: _METADATA_LIMITS.perRole,
     };
     checkAndCreate(this, props, 'role', target, _RESOURCE_TYPES.ROLE_METADATA, (metadata) => {
       const properties: _RoleMetadataProperties = { role: props.role.fullName, namespace: props.namespace, metadata };
