@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -207,5 +207,21 @@ describe('what is read of a Lazy is its final value, once the app is built', () 
     new MackerelRoleMetadata(stack, 'Again', { role: MackerelRole.fromFullName(stack, 'Imported', token), namespace: 'runbook', metadata: 2 });
     state.value = 'shop:web';
     expect(() => app.synth()).toThrow(/Stack\/Again\] namespace "runbook" is also written to role "shop:web" by Stack\/Runbook/);
+  });
+
+  test('a retained host monitor scoped to a service imported by a Lazy name is warned about by the service the name ends as', () => {
+    const { stack } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    new HostMetricMonitor(stack, 'Cpu', {
+      name: 'cpu',
+      metric: 'cpu%',
+      operator: MonitorOperator.GREATER_THAN,
+      warning: 80,
+      duration: Duration.minutes(1),
+      scopes: [MonitorScope.fromService(MackerelService.fromName(stack, 'Imported', token))],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    state.value = 'shop';
+    expect(warningIds(stack)).toContain('cdk-mackerel:retainedDeletedWithService');
   });
 });

@@ -39,7 +39,7 @@ export class MonitorScope {
         'Use MonitorScope.fromRole(MackerelRole.fromFullName(...)) or MonitorScope.fromService(MackerelService.fromName(...))')}`);
     }
     // Checked where the scope is used, which knows the construct path and the property.
-    return new MonitorScope(value, value.includes(':'), value, true);
+    return new MonitorScope(value, value.includes(':'), () => value, true);
   }
 
   /**
@@ -49,7 +49,7 @@ export class MonitorScope {
    * uses the scope is created after the role.
    */
   public static fromRole(role: IMackerelRole): MonitorScope {
-    return new MonitorScope(role.fullName, true, _knownRoleFullName(role));
+    return new MonitorScope(role.fullName, true, () => _knownRoleFullName(role));
   }
 
   /**
@@ -59,7 +59,7 @@ export class MonitorScope {
    * uses the scope is created after the service.
    */
   public static fromService(service: IMackerelService): MonitorScope {
-    return new MonitorScope(service.name, false, _knownServiceName(service));
+    return new MonitorScope(service.name, false, () => _knownServiceName(service));
   }
 
   /** The scope as Mackerel writes it: `service` or `service:role` (possibly a token). */
@@ -71,10 +71,15 @@ export class MonitorScope {
   /**
    * The name when it is known at synth, even if `value` is a token (a service or role created in
    * this app with a literal name), so that a scope given both as a construct and as a literal is
-   * recognized as the same one.
+   * recognized as the same one. Read anew each time: a name imported by a Lazy is known only
+   * once the Lazy is final (at validation).
    * @internal
    */
-  public readonly _knownName?: string;
+  public get _knownName(): string | undefined {
+    return this.knownName();
+  }
+
+  private readonly knownName: () => string | undefined;
 
   /**
    * True for a scope given as a string (`of`), which orders nothing, unlike one of a construct.
@@ -82,10 +87,10 @@ export class MonitorScope {
    */
   public readonly _literal: boolean;
 
-  private constructor(value: string, isRole: boolean, knownName: string | undefined, literal = false) {
+  private constructor(value: string, isRole: boolean, knownName: () => string | undefined, literal = false) {
     this.value = value;
     this.isRole = isRole;
-    this._knownName = knownName;
+    this.knownName = knownName;
     this._literal = literal;
   }
 
