@@ -527,6 +527,11 @@ class ShellSplitter {
   /** Whether a pattern of a case is read (after its `in`, and after each `;;`): its words are matched against, not run. */
   private pattern = false;
   /**
+   * Where the command before was `case word` or `for name` (`select name`), their `in` not yet read: the shell reads it on
+   * a line after (`case $1<newline>in`), and that line's words are the case's or the loop's, not a command.
+   */
+  private awaitingIn: 'case' | 'for' | undefined;
+  /**
    * The words after a subshell's `)` (none but its redirections, which land there), and the one command it held, whose
    * output is the subshell's where its own is not redirected; undefined where it held none or more.
    */
@@ -703,8 +708,8 @@ class ShellSplitter {
   private endWord(): void {
     if (this.word === undefined) return;
     if (!this.redirected) this.words.push(this.word);
-    const opensPatterns = !this.redirected && this.word === 'in' && this.words.find((word) => !RESERVED.has(word)) === 'case'
-      && this.words.length - this.words.indexOf('case') === 3;
+    const opensPatterns = !this.redirected && this.word === 'in' && ((this.words.find((word) => !RESERVED.has(word)) === 'case'
+      && this.words.length - this.words.indexOf('case') === 3) || (this.words.length === 1 && this.awaitingIn === 'case'));
     // Any redirection of descriptor 0 replaces the standard input, whichever way it opens it: `0>&3` makes it a copy of 3,
     // `0>file` a file open for writing, from which the command reads nothing. Any of descriptor 1 replaces the output so.
     const fd = this.redirected ? this.redirection?.fd : undefined;
@@ -806,8 +811,11 @@ class ShellSplitter {
     }
     // `for name in words` and `case word in` run none of their words, also after a reserved word (`do case $x in`, `then for`).
     const head = this.words.find((word) => !RESERVED.has(word));
-    if (this.words.length > 0 && !['for', 'case', 'select'].includes(head ?? '')) this.commands.push(this.words);
+    const continued = this.awaitingIn !== undefined && this.words[0] === 'in';
+    if (this.words.length > 0 && !['for', 'case', 'select'].includes(head ?? '') && !continued) this.commands.push(this.words);
     if (this.words.length > 0) {
+      const named = this.words.length - this.words.indexOf(head ?? '') === 2;
+      this.awaitingIn = named && head === 'case' ? 'case' : named && (head === 'for' || head === 'select') ? 'for' : undefined;
       if (this.piped !== undefined) PIPED_FROM.set(this.words, this.piped);
       this.piped = undefined;
       if (this.words.length === 1 && this.words[0] === '}') {

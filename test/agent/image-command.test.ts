@@ -641,6 +641,21 @@ test('a case\'s patterns (`a|b)`, `(a)`, after `;;`) are matched against, not ru
   ]).toEqual([true, true, true, true, true]);
 });
 
+test('a case\'s `in` or a for loop\'s on a line after its word (`case $1<newline>in`) still opens its patterns or words, not commands', () => {
+  // GIVEN a case whose `in` is on the next line (the grammar allows line breaks before it), its pattern naming the agent, and
+  // a for loop whose `in`, on the next line, lists it
+  expect([
+    scriptRuns('case $1\nin\nmackerel-container-agent) true;;\nesac'),
+    scriptRuns('case $1\n\nin mackerel-container-agent) true;; esac'),
+    scriptRuns('for x\nin mackerel-container-agent; do true; done'),
+  ]).toEqual([false, false, false]);
+  // ... and such a case whose branch runs it, and a line starting `in` after a command that opens neither
+  expect([
+    scriptRuns('case $1\nin\n*) exec mackerel-container-agent;;\nesac'),
+    scriptRuns('true\nin mackerel-container-agent'),
+  ]).toEqual([true, true]);
+});
+
 test('`((...))` opening a command, arithmetic in bash and nested subshells in dash, runs none of its words', () => {
   // GIVEN a shell, the agent's binary and the agent's echo in `((...))` (bash evaluates them as arithmetic: nothing is run)
   expect([
