@@ -592,10 +592,11 @@ class ShellSplitter {
         this.heredoc = written === '<<' || written === '<<-' ? { chomp: written === '<<-' } : undefined;
         this.redirection = { fd, duplicate: written === '<&' || written === '>&', string: written === '<<<' };
         this.redirected = true;
-      } else if (c === '(' && s[this.i + 1] === '(' && this.word === undefined && this.words.every((word) => RESERVED.has(word))
-        && this.arithmeticEnd() >= 0) {
+      } else if (c === '(' && s[this.i + 1] === '(' && this.opensArithmetic() && this.arithmeticEnd() >= 0) {
         // `((...))` opening a command is arithmetic in bash, ksh and zsh (`((sh))` runs nothing), nested subshells in dash:
         // its words are not read as commands, as not every reading runs them. One word, so that it is a command of its own.
+        // So is the `((init; test; step))` of bash's for loop (`for ((sh;;))`), a syntax error in dash.
+        this.endWord();
         const end = this.arithmeticEnd();
         this.add(s.slice(this.i, end + 1));
         this.i = end;
@@ -754,6 +755,15 @@ class ShellSplitter {
     }
     this.pending = [];
     this.i = at - 1;
+  }
+
+  /**
+   * Whether a `((` at `i` may open an arithmetic command: at a command's start, past its reserved words, or right after
+   * its `for` (bash's `for ((...))`, written with or without a space).
+   */
+  private opensArithmetic(): boolean {
+    const heads = [...this.words, ...this.word === undefined ? [] : [this.word]].filter((word) => !RESERVED.has(word));
+    return (this.word === undefined || this.word === 'for') && (heads.length === 0 || (heads.length === 1 && heads[0] === 'for'));
   }
 
   /**

@@ -674,6 +674,19 @@ test('`((...))` opening a command, arithmetic in bash and nested subshells in da
   ]).toEqual([true, true, true, true, true]);
 });
 
+test('bash\'s arithmetic for loop (`for ((...))`, a syntax error in dash) runs none of the words of its `((...))`', () => {
+  // GIVEN for loops whose arithmetic names the agent's binary, with and without a space after for
+  expect([
+    scriptRuns('for ((mackerel-container-agent;;)); do break; done'),
+    scriptRuns('for((mackerel-container-agent;;)); do break; done'),
+  ]).toEqual([false, false]);
+  // ... and such loops whose body, or a command after them, runs it
+  expect([
+    scriptRuns('for ((i = 0; i < 1; i++)); do exec mackerel-container-agent; done'),
+    scriptRuns('for((i = 0; i < 1; i++))\ndo\n  true\ndone\nexec mackerel-container-agent'),
+  ]).toEqual([true, true]);
+});
+
 test('a subshell\'s or a group\'s input redirected is its commands\' input, over the pipe into it, save a pipe within it', () => {
   // GIVEN shells in a subshell or a group given the agent over a pipe, whose input the subshell or group then redirects
   expect([
