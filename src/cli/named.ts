@@ -5,7 +5,8 @@
  */
 import type { _Produced } from './intrinsics';
 import { _RESOURCE_TYPES, _serviceOfScopes } from '../provider/_properties';
-import { objectsScopingRole, ScopedLists } from '../provider/handler/resources/role';
+import { ScopedLists } from '../provider/handler/owned';
+import { objectsScopingRole } from '../provider/handler/resources/role';
 
 interface NamedType {
   /** The properties the physical ID is made of (the handler's `identityFields`). */

@@ -71,7 +71,7 @@ export interface OwnedSpec {
    */
   monitors?(ctx: RequestContext, object: OwnedObject): Promise<string[]>;
   /**
-   * The monitors, downtimes and alert group settings whose scopes name the object (a role's), as
+   * The monitors, downtimes and alert group settings whose scopes name the object (a service or role), as
    * labels, which deleting it would delete (a monitor scoped to it alone) or change (any other
    * scope list drops it); undefined when nothing is scoped to it by name. None of them carries a mark.
    */
@@ -249,7 +249,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
    * Whether the object is left because monitors, downtimes or alert group settings still name it in
    * their scopes, as for a service's monitors (`keptForContents`): the stack's own are deleted or
    * updated before it (they refer to it), so one still naming it is someone else's (another stack's,
-   * or made outside cdk-mackerel), whose monitor deleting the role would delete with it (scoped to it
+   * or made outside cdk-mackerel), whose monitor deleting it would delete with it (scoped to it
    * alone) or whose scopes it would change. Left, with a log line naming them; it can be deleted by
    * hand once they no longer name it.
    */
@@ -386,4 +386,37 @@ export function leftForContents(roles: readonly string[], monitors: readonly str
  */
 export function leftForScopes(labels: readonly string[]): string {
   return `it is still named in the scopes of ${[...labels].sort().join(', ')}, not this resource's, which deleting it would delete or change`;
+}
+
+/** The lists of the objects that name services or roles in their scopes, as the API gives them. */
+export interface ScopedLists {
+  readonly monitors?: unknown;
+  readonly downtimes?: unknown;
+  readonly alertGroupSettings?: unknown;
+}
+
+const SCOPED_PATHS: { readonly [list in keyof ScopedLists]-?: string } = {
+  monitors: '/api/v0/monitors', downtimes: '/api/v0/downtimes', alertGroupSettings: '/api/v0/alert-group-settings',
+};
+
+/** Reads these lists, in order; a list Mackerel refuses fails with its words. */
+export async function readScoped(ctx: RequestContext, lists: ReadonlyArray<keyof ScopedLists>): Promise<ScopedLists> {
+  const read: { [list: string]: unknown } = {};
+  for (const list of lists) read[list] = (await ctx.client.request<{ [key: string]: unknown }>('GET', SCOPED_PATHS[list]))?.[list];
+  return read;
+}
+
+/** Each kind of `ScopedLists`, with the noun the handler names it by and the fields naming a service or role in its scopes. */
+export type Scoping = ReadonlyArray<{ readonly list: keyof ScopedLists; readonly noun: string; readonly fields: readonly string[] }>;
+
+/**
+ * The objects of `lists` whose `scoping` fields name `name` (a service, or a role as `service:role`),
+ * with the label the handler names them by. The API reads a monitor's role scope back as
+ * `Service: role`, which names the same role.
+ */
+export function objectsScoping(lists: ScopedLists, name: string, scoping: Scoping): Array<{ readonly id: string; readonly label: string }> {
+  const asSent = (scope: unknown) => (typeof scope === 'string' ? scope.replace(/^([^:]+):\s+/, '$1:') : scope);
+  return scoping.flatMap(({ list, noun, fields }) => (Array.isArray(lists[list]) ? lists[list] as Array<{ [field: string]: unknown }> : [])
+    .filter((o) => fields.some((f) => Array.isArray(o[f]) && (o[f] as unknown[]).some((s) => asSent(s) === name)))
+    .map((o) => ({ id: String(o.id), label: `${noun} ${JSON.stringify(o.name ?? '')} (${String(o.id)})` })));
 }

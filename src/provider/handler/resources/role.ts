@@ -1,5 +1,4 @@
-import { ownedResource } from '../owned';
-import { RequestContext } from '../resource';
+import { objectsScoping, ownedResource, readScoped, Scoping, ScopedLists } from '../owned';
 import { NAME, roleObject } from './service';
 
 /** What to do instead of creating a role that exists (also said by cdk-mackerel diff). */
@@ -21,27 +20,11 @@ export const role = ownedResource({
     return valid ? roleObject(serviceName, roleName) : undefined;
   },
   existsHint: ROLE_EXISTS_HINT,
-  scopedBy: async (ctx, object) => objectsScopingRole(await readScoped(ctx), object.physicalResourceId).map((o) => o.label),
+  scopedBy: async (ctx, object) => objectsScopingRole(await readScoped(ctx, ['monitors', 'downtimes', 'alertGroupSettings']), object.physicalResourceId).map((o) => o.label),
 });
 
-/** The lists of the objects that name roles in their scopes, as the API gives them. */
-export interface ScopedLists {
-  readonly monitors?: unknown;
-  readonly downtimes?: unknown;
-  readonly alertGroupSettings?: unknown;
-}
-
-async function readScoped(ctx: RequestContext): Promise<ScopedLists> {
-  const list = async (path: string, key: string) => (await ctx.client.request<{ [key: string]: unknown }>('GET', path))?.[key];
-  return {
-    monitors: await list('/api/v0/monitors', 'monitors'),
-    downtimes: await list('/api/v0/downtimes', 'downtimes'),
-    alertGroupSettings: await list('/api/v0/alert-group-settings', 'alertGroupSettings'),
-  };
-}
-
 /** Each kind, with the fields naming roles (`service:role`) in its scopes. */
-const SCOPING: ReadonlyArray<{ readonly list: keyof ScopedLists; readonly noun: string; readonly fields: readonly string[] }> = [
+const ROLE_SCOPING: Scoping = [
   { list: 'monitors', noun: 'monitor', fields: ['scopes', 'excludeScopes'] },
   { list: 'downtimes', noun: 'downtime', fields: ['roleScopes', 'roleExcludeScopes'] },
   { list: 'alertGroupSettings', noun: 'alert group setting', fields: ['roleScopes'] },
@@ -49,12 +32,8 @@ const SCOPING: ReadonlyArray<{ readonly list: keyof ScopedLists; readonly noun: 
 
 /**
  * The monitors, downtimes and alert group settings whose scopes name the role `fullName`
- * (`service:role`), with the label the handler names them by. The API reads a monitor's role scope
- * back as `Service: role`, which names the same role.
+ * (`service:role`), with the label the handler names them by.
  */
 export function objectsScopingRole(lists: ScopedLists, fullName: string): Array<{ readonly id: string; readonly label: string }> {
-  const asSent = (scope: unknown) => (typeof scope === 'string' ? scope.replace(/^([^:]+):\s+/, '$1:') : scope);
-  return SCOPING.flatMap(({ list, noun, fields }) => (Array.isArray(lists[list]) ? lists[list] as Array<{ [field: string]: unknown }> : [])
-    .filter((o) => fields.some((f) => Array.isArray(o[f]) && (o[f] as unknown[]).some((s) => asSent(s) === fullName)))
-    .map((o) => ({ id: String(o.id), label: `${noun} ${JSON.stringify(o.name ?? '')} (${String(o.id)})` })));
+  return objectsScoping(lists, fullName, ROLE_SCOPING);
 }
