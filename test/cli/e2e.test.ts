@@ -675,6 +675,31 @@ describe('what the templates no longer have', () => {
     expect(monitorsByName()['web cpu by hand']).toMatchObject({ id, scopes: ['roles:web'] });
   });
 
+  test('a removed service that a downtime made outside cdk-mackerel is scoped to alone is left in Mackerel, with the downtime, and reported as left', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, { Muted: (s) => new MackerelService(s, 'Svc', { name: 'muted' }) });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const hand = await fetch(`${shared.emulator.url}api/v0/downtimes`, {
+      method: 'POST',
+      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'muted by hand', start: 2_000_000_000, duration: 60, serviceScopes: ['muted'] }),
+    });
+    expect(hand.status).toBe(200);
+    const { id } = await hand.json() as { id: string };
+
+    synthStacks(dir, { Muted: () => undefined });
+    const run = await cli(['apply', outdir, ...base]);
+
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\[1/1\\] left +Service +Muted/Svc\\w+ muted "muted" \\(not deleted: it is still named in the scopes of downtime "muted by hand" \\(${id}\\), `
+      + 'not this resource\'s, which deleting it would delete or change; it stays in Mackerel\\)\n'));
+    expect(run.out).toMatch(/^Done: 1 left\.$/m);
+    expect(run.code).toBe(0);
+    expect(services()).toContain('muted');
+    expect(shared.emulator.state().downtimes.find((d: any) => d.id === id)).toMatchObject({ serviceScopes: ['muted'] });
+  });
+
   test('why a delete left its object (LeftInMackerel) is scrubbed as every line is: a role named as a NoEcho value shows ****', async () => {
     // GIVEN: a service holding a role made outside, named as the value of a NoEcho parameter of the stack
     const dir = workDir();

@@ -138,6 +138,21 @@ describe('ownedResource (services and roles)', () => {
     expect(logs.lines().join('\n')).toMatch(/left in Mackerel: not created by this resource/);
   });
 
+  test('delete leaves a marked service that a downtime names in its scopes, reading the downtimes and alert group settings after the monitors', async () => {
+    const { ctx, calls } = fakeContext({
+      'GET /api/v0/services': { services: [{ name: 'shop', roles: [] }] },
+      'GET /api/v0/services/shop/metadata/cdk-mackerel': { ...OURS, logicalResourceId: 'Shop' },
+      'GET /api/v0/monitors': { monitors: [] },
+      'GET /api/v0/downtimes': { downtimes: [{ id: 'd1', name: 'night', serviceExcludeScopes: ['shop'] }, { id: 'd2', name: 'shopping', serviceScopes: ['shopping'] }] },
+      // A role scope of the service is the role's to keep, not the service's.
+      'GET /api/v0/alert-group-settings': { alertGroupSettings: [{ id: 'a1', name: 'quiet', roleScopes: ['shop:web'] }] },
+    }, 'Shop');
+
+    await expect(service.delete(ctx, 'shop')).resolves.toBe(
+      'it is still named in the scopes of downtime "night" (d1), not this resource\'s, which deleting it would delete or change');
+    expect(calls.slice(-3)).toEqual(['GET /api/v0/monitors', 'GET /api/v0/downtimes', 'GET /api/v0/alert-group-settings']);
+  });
+
   test('delete removes a marked role', async () => {
     const { ctx, calls } = fakeContext({
       'GET /api/v0/services/shop/roles': { roles: [{ name: 'web' }] },

@@ -532,6 +532,63 @@ describe('Custom::MackerelService', () => {
       });
     });
 
+    describe('a service that downtimes or alert group settings not its own name in their scopes (Mackerel drops it from them)', () => {
+      const OTHER_STACK = STACK_ID.replace('stack/shop/', 'stack/batch/');
+      const night = { name: 'night', start: 2_000_000_000, duration: 60 };
+
+      test('is left in Mackerel when a hand-made downtime or alert group setting, or another stack\'s, names it among others, alone or as excluded', async () => {
+        // GIVEN this stack's service; a downtime made in the web UI scoped to it alone (deleting it would delete the
+        // downtime), one excluding it, and another stack's alert group setting naming it with another service
+        await api(env.emulator, 'POST', '/api/v0/services', { name: 'other' });
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const alone = (await api(env.emulator, 'POST', '/api/v0/downtimes', { ...night, serviceScopes: ['shop'] })).body.id;
+        const excluding = (await api(env.emulator, 'POST', '/api/v0/downtimes', { ...night, name: 'not shop', serviceExcludeScopes: ['shop'] })).body.id;
+        const { PhysicalResourceId: quiet } = await new FakeResource(_RESOURCE_TYPES.ALERT_GROUP_SETTING, 'Quiet', OTHER_STACK)
+          .create({ name: 'quiet', serviceScopes: ['shop', 'other'] });
+        const before = await apiSnapshot(env.emulator);
+
+        // WHEN
+        const result = await service.delete();
+
+        // THEN all of them are named, in the answer and a warning, and nothing changed
+        expect(result).toEqual({
+          PhysicalResourceId: 'shop',
+          Data: {
+            LeftInMackerel: `it is still named in the scopes of alert group setting "quiet" (${quiet}), downtime "night" (${alone}), `
+              + `downtime "not shop" (${excluding}), not this resource's, which deleting it would delete or change`,
+          },
+        });
+        expect(await apiSnapshot(env.emulator)).toEqual(before);
+        const line = env.logs.lines().map((l) => JSON.parse(l)).find((l) => l.message.startsWith('left in Mackerel: monitors, downtimes or alert group settings'));
+        expect(line).toMatchObject({ level: 'warn', object: 'service "shop"' });
+        expect(line.scopedBy).toHaveLength(3);
+      });
+
+      test('is deleted once its own downtime naming it is gone, as CloudFormation deletes it first', async () => {
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const downtime = new FakeResource(_RESOURCE_TYPES.DOWNTIME, 'Night');
+        await downtime.create({ ...night, serviceScopes: ['shop'] });
+
+        await downtime.delete();
+        await service.delete();
+
+        expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+      });
+
+      test('a list Mackerel refuses to read fails the delete with Mackerel\'s words, and deletes nothing', async () => {
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        env.emulator.injectFault({ method: 'GET', path: '/api/v0/alert-group-settings', status: 403, body: { error: { message: 'Permission denied for alert group settings' } }, times: 1 });
+
+        const error = await rejectionOf(service.delete());
+
+        expect(error.message).toMatch(/^Custom::MackerelService Shop: Delete failed: GET \/api\/v0\/alert-group-settings: HTTP 403: .*Permission denied for alert group settings/);
+        expect(await serviceNames()).toEqual(['shop']);
+      });
+    });
+
     test('succeeds when the service is already gone', async () => {
       const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
       await service.create({ name: 'shop' });

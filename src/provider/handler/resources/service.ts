@@ -1,5 +1,5 @@
 import { _serviceOfScopes } from '../../_properties';
-import { ownedResource } from '../owned';
+import { objectsScoping, ownedResource, readScoped } from '../owned';
 import { segment } from '../resource';
 
 /** Service names (mackerel-api.md section 3); anything else was never a service of ours. */
@@ -39,7 +39,8 @@ export const SERVICE_EXISTS_HINT = 'Refer to an existing service with MackerelSe
  * `_ServiceProperties`. Physical ID: the name. Deleting a service deletes its roles and the
  * monitors tied to it (`monitorsOfService`: service metric monitors, external monitors posting
  * response times, monitors scoped to it alone), so a service that still has either when its
- * resource is deleted is left in Mackerel (`owned.ts`).
+ * resource is deleted is left in Mackerel (`owned.ts`), as is one that downtimes or alert group
+ * settings still name in their scopes.
  */
 export const service = ownedResource({
   schema: { name: 'string', memo: 'string' },
@@ -54,6 +55,12 @@ export const service = ownedResource({
     const list = await ctx.client.request<{ monitors?: unknown }>('GET', '/api/v0/monitors');
     return monitorsOfService(list?.monitors, object.name).map((m) => m.label);
   },
+  // Deleting a service drops it from every downtime and alert group setting, deleting one whose
+  // services were all it, as for a role: one still naming it is someone else's.
+  scopedBy: async (ctx, object) => objectsScoping(await readScoped(ctx, ['downtimes', 'alertGroupSettings']), object.name, [
+    { list: 'downtimes', noun: 'downtime', fields: ['serviceScopes', 'serviceExcludeScopes'] },
+    { list: 'alertGroupSettings', noun: 'alert group setting', fields: ['serviceScopes'] },
+  ]).map((o) => o.label),
 });
 
 /**
