@@ -7,6 +7,7 @@ import type { _Produced } from './intrinsics';
 import { _RESOURCE_TYPES, _serviceOfScopes } from '../provider/_properties';
 import { ScopedLists } from '../provider/handler/owned';
 import { objectsScopingRole } from '../provider/handler/resources/role';
+import { objectsScopingService } from '../provider/handler/resources/service';
 
 interface NamedType {
   /** The properties the physical ID is made of (the handler's `identityFields`). */
@@ -91,4 +92,16 @@ const SCOPED_LISTS: { readonly [type: string]: keyof ScopedLists } = {
 export function _scopesNameRole(type: string, properties: { readonly [key: string]: unknown } | undefined, fullName: string): boolean {
   const list = SCOPED_LISTS[type];
   return list !== undefined && properties !== undefined && objectsScopingRole({ [list]: [properties] }, fullName).length > 0;
+}
+
+/**
+ * Whether the scopes of a downtime or alert group setting with these properties name the service
+ * `name`, as the handler reads them before a service's delete (`objectsScopingService`): it leaves a
+ * service still named there, so the cleanup deletes such an object first, also when it names the
+ * service by a literal name, which records no dependency.
+ * @internal
+ */
+export function _scopesNameService(type: string, properties: { readonly [key: string]: unknown } | undefined, name: string): boolean {
+  const list = SCOPED_LISTS[type];
+  return list !== undefined && list !== 'monitors' && properties !== undefined && objectsScopingService({ [list]: [properties] }, name).length > 0;
 }

@@ -10,7 +10,7 @@ import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } 
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY, _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _placeholderReferences } from './invoke';
-import { _namedProduced, _scopesNameRole, _tiedService } from './named';
+import { _namedProduced, _scopesNameRole, _scopesNameService, _tiedService } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
@@ -324,8 +324,9 @@ export type _CleanupStep = { readonly removed: string } | { readonly old: _Pendi
  * service removed along with the replacement of a monitor tied to it goes after the monitor's old
  * object. So does a role or monitor that names a deleted service by a literal name rather than
  * its `Ref` (`_tiedService`), which records no dependency on it, and a monitor, downtime or alert
- * group setting whose scopes name a deleted role by a literal name (`_scopesNameRole`), which the
- * handler would otherwise leave in Mackerel for good. An old object depended on what its resource depended on before the replacement (the
+ * group setting whose scopes name a deleted role by a literal name (`_scopesNameRole`), or a downtime or
+ * alert group setting whose scopes name a deleted service (`_scopesNameService`), which the handler
+ * would otherwise leave in Mackerel for good. An old object depended on what its resource depended on before the replacement (the
  * `dependsOn` recorded with it; in a state written before it was recorded, what the resource
  * depends on now, and the old objects one after another, latest first).
  * @internal
@@ -346,7 +347,9 @@ export function _cleanupOrder(
   ];
   const tiedTo = (step: string, type: string | undefined, properties: _CleanupResource['properties'], physicalId: string | undefined): string[] => {
     const service = type === undefined ? undefined : _tiedService(type, properties, physicalId);
-    return services.filter((s) => s.name === service && s.step !== step).map((s) => s.step);
+    // A downtime or alert group setting naming a deleted service in its scopes would leave it in Mackerel, as for a role.
+    return services.filter((s) => s.step !== step && (s.name === service
+      || (type !== undefined && s.name !== undefined && _scopesNameService(type, properties, s.name)))).map((s) => s.step);
   };
   // The roles the cleanup deletes, by full name: the handler leaves a role still named in scopes, and one naming it by a
   // literal name records no dependency on it.

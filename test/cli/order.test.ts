@@ -105,6 +105,26 @@ describe('cleanup order', () => {
     expect(order).toHaveLength(5);
   });
 
+  test('a downtime or alert group setting that names a deleted service by a literal name in its scopes goes before it', () => {
+    // GIVEN logical IDs that alone would order the service first, and no recorded dependency (a hand-written template):
+    // the handler leaves a service that a downtime or alert group setting still names in its scopes
+    const resources = {
+      zShop: { type: 'Custom::MackerelService', physicalId: 'shop', properties: { name: 'shop' }, dependsOn: [] },
+      bNight: { type: 'Custom::MackerelDowntime', physicalId: 'd1', properties: { name: 'n', serviceScopes: ['shop'] }, dependsOn: [] },
+      cDeploy: { type: 'Custom::MackerelDeploymentDowntime', physicalId: 'd2', properties: { name: 'd', serviceExcludeScopes: ['shop'] }, dependsOn: [] },
+      dGroup: { type: 'Custom::MackerelAlertGroupSetting', physicalId: 'g1', properties: { name: 'g', serviceScopes: ['shop'] }, dependsOn: [] },
+      aOther: { type: 'Custom::MackerelDowntime', physicalId: 'd3', properties: { name: 'o', serviceScopes: ['shop2'] }, dependsOn: [] },
+    };
+
+    // WHEN the cleanup deletes them all
+    const order = _cleanupOrder(resources, Object.keys(resources), []).map((s) => ('old' in s ? s.old.physicalId : s.removed));
+
+    // THEN each of them goes before the service it names; one naming another service keeps its place by its logical ID
+    for (const id of ['bNight', 'cDeploy', 'dGroup']) expect(order.indexOf(id)).toBeLessThan(order.indexOf('zShop'));
+    expect(order.indexOf('aOther')).toBeGreaterThan(order.indexOf('zShop'));
+    expect(order).toHaveLength(5);
+  });
+
   test('a monitor scoped to a deleted service or its roles alone goes before it, as that service\'s delete would delete it', () => {
     // GIVEN logical IDs that alone would order the service first, and no recorded dependency
     const host = (scopes: string[]) => ({ type: 'Custom::MackerelMonitor', physicalId: scopes.join(), properties: { type: 'host', scopes }, dependsOn: [] });

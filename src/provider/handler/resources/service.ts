@@ -1,5 +1,5 @@
 import { _serviceOfScopes } from '../../_properties';
-import { objectsScoping, ownedResource, readScoped } from '../owned';
+import { objectsScoping, ownedResource, readScoped, ScopedLists, Scoping } from '../owned';
 import { segment } from '../resource';
 
 /** Service names (mackerel-api.md section 3); anything else was never a service of ours. */
@@ -57,11 +57,19 @@ export const service = ownedResource({
   },
   // Deleting a service drops it from every downtime and alert group setting, deleting one whose
   // services were all it, as for a role: one still naming it is someone else's.
-  scopedBy: async (ctx, object) => objectsScoping(await readScoped(ctx, ['downtimes', 'alertGroupSettings']), object.name, [
-    { list: 'downtimes', noun: 'downtime', fields: ['serviceScopes', 'serviceExcludeScopes'] },
-    { list: 'alertGroupSettings', noun: 'alert group setting', fields: ['serviceScopes'] },
-  ]).map((o) => o.label),
+  scopedBy: async (ctx, object) => objectsScopingService(await readScoped(ctx, ['downtimes', 'alertGroupSettings']), object.name).map((o) => o.label),
 });
+
+/** Each kind, with the fields naming services in its scopes. */
+const SERVICE_SCOPING: Scoping = [
+  { list: 'downtimes', noun: 'downtime', fields: ['serviceScopes', 'serviceExcludeScopes'] },
+  { list: 'alertGroupSettings', noun: 'alert group setting', fields: ['serviceScopes'] },
+];
+
+/** The downtimes and alert group settings of `lists` whose scopes name the service `name`, with the label the handler names them by. */
+export function objectsScopingService(lists: ScopedLists, name: string): Array<{ readonly id: string; readonly label: string }> {
+  return objectsScoping(lists, name, SERVICE_SCOPING);
+}
 
 /**
  * The monitors of a monitor list (GET /api/v0/monitors) tied to a service, which deleting the
