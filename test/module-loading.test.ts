@@ -118,6 +118,14 @@ if (stack.node.findAll().some((c) => c instanceof cdk.CfnParameter)) throw new E
     expect(loaded.own).toEqual(expect.arrayContaining(['monitors/host-metric-monitor', 'service/service', 'service/role', 'provider/provider']));
     expect(loaded.cdk).toEqual(expect.arrayContaining(['aws-lambda', 'custom-resources']));
   }, 60_000);
+
+  test('an app that uses every export loads none of the handler\'s, the CLI\'s or the emulator\'s modules', () => {
+    // MackerelTemplate (cdk-mackerel/testing) reads physical IDs as the CLI does (cli/named), which must not bring the
+    // handler's modules with it: the Lambda gets them bundled, an app never runs them.
+    const loaded = loadedBy('for (const name of Object.keys(lib)) void lib[name];');
+    expect(loaded.own).toContain('testing/template');
+    expect(loaded.own.filter((m) => /^(provider\/handler|emulator)\//.test(m) || (m.startsWith('cli/') && m !== 'cli/named'))).toEqual([]);
+  }, 60_000);
 });
 
 describe('the lazy entry point (build-tools/lazify.js)', () => {

@@ -10,7 +10,8 @@ import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } 
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY, _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _placeholderReferences } from './invoke';
-import { _namedProduced, _scopesNameRole, _scopesNameService, _tiedService } from './named';
+import { _namedProduced, _tiedService } from './named';
+import { _scopesNameRole, _scopesNameService } from './scoped';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem } from './policy';
 import { _StateFile } from './state';
