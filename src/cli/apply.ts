@@ -9,10 +9,10 @@ import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
 import { _Holds, _readingOnce, _readLive } from './live';
 import { _nameOf, _tiedService } from './named';
-import { _scopesNameRole } from './scoped';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
+import { _scopesNameRole } from './scoped';
 import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
