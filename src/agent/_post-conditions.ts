@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _agentNameTakenBy } from './_task-checks';
+import { _rendered } from '../_rendered';
 
 /** What the agent does without a setting the library wrote, for the post-condition messages. */
 const WITHOUT: { [name: string]: string } = {
@@ -8,10 +9,6 @@ const WITHOUT: { [name: string]: string } = {
   MACKEREL_ROLES: 'so its hosts would register without roles and the role\'s monitors would not cover them',
   MACKEREL_IGNORE_CONTAINER: 'so the agent would report its own container among the app\'s',
 };
-
-interface RenderedTemplate {
-  readonly Resources?: { [id: string]: { Properties?: { ContainerDefinitions?: RenderedContainer[] } } };
-}
 
 interface RenderedContainer {
   readonly Name?: unknown;
@@ -27,9 +24,7 @@ export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, age
   const containerName = agentContainer.containerName;
   const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
   const stack = Stack.of(taskDefinition);
-  const rendered = stack.resolve(cfn._toCloudFormation()) as RenderedTemplate;
-  const resource = Object.values(rendered.Resources ?? {})[0];
-  const containers = resource?.Properties?.ContainerDefinitions ?? [];
+  const containers = (_rendered(cfn).Properties?.ContainerDefinitions ?? []) as RenderedContainer[];
   // A token name (a parameter, say) is rendered as what it resolves to, such as { Ref: ... }.
   const agentName = JSON.stringify(stack.resolve(containerName));
   const agents = containers.filter((c) => JSON.stringify(c.Name) === agentName);

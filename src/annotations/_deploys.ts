@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Aspects, CfnCondition, CfnParameter, CfnResource, CustomResource, Fn, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
+import { _rendered } from '../_rendered';
 import { _isListParameterType, _references } from '../_template-references';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 
@@ -210,7 +211,7 @@ function dependencyGraph(stack: Stack): DependencyGraph {
   const targets = new Map<string, Set<string>>();
   const rendered = (logicalId: string) => {
     const resource = resources.get(logicalId);
-    return resource ? stack.resolve(resource._toCloudFormation())?.Resources?.[logicalId] ?? {} : {};
+    return resource ? _rendered(resource) : {};
   };
   return {
     logicalIds: () => [...resources.keys()],

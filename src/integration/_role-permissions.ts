@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { _isReadAction, _READ_ACTION_RULE } from './_read-actions';
 import { _covers, _sensitiveReadWarning } from './_service-warnings';
 import { _referenceTargets } from '../_references';
+import { _rendered } from '../_rendered';
 import { _describeProblem } from '../_validation';
 
 const WHY = 'Mackerel stops collecting when the role it assumes could write (it checks with ec2:CreateInternetGateway)';
@@ -31,7 +32,7 @@ export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy):
   // Other stacks count: a policy there attaches through an export of the role's name or ARN.
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
   // As rendered, so that a policy an escape hatch (addPropertyOverride) lists on the role is read too.
-  const properties = _renderedProperties(cfnRole);
+  const properties = renderedProperties(cfnRole);
   // A managed policy of this stack shows as its path rather than as a Ref to a hashed logical ID.
   for (const { arn, policy } of listedManagedPolicies(role, resources, properties.ManagedPolicyArns)) {
     report('managed policy', policy ? pathOf(policy) : readable(arn), '');
@@ -72,7 +73,7 @@ function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: read
   const roleRef = JSON.stringify(stack.resolve(cfnRole.ref));
   const isRole = (refs: unknown) => asArray(refs).some((ref) => JSON.stringify(ref) === roleRef);
   const attaches = (resource: CfnResource, refs: unknown, property: string) => (refs !== undefined && refersTo(resource, refs, cfnRole))
-    || (Stack.of(resource) === stack && (isRole(stack.resolve(refs)) || (rendered && isRole(_renderedProperties(resource)[property]))));
+    || (Stack.of(resource) === stack && (isRole(stack.resolve(refs)) || (rendered && isRole(renderedProperties(resource)[property]))));
   return resources.filter((resource) => resource !== generated.node.defaultChild && (
     resource.cfnResourceType === 'AWS::IAM::Policy' ? attaches(resource, (resource as iam.CfnPolicy).roles, 'Roles')
       : resource.cfnResourceType === 'AWS::IAM::ManagedPolicy' ? attaches(resource, (resource as iam.CfnManagedPolicy).roles, 'Roles')
@@ -126,7 +127,7 @@ function allowedActions(document: Resolved | undefined): string[] {
  */
 export function _generatedPolicyProblems(role: iam.Role, generated: iam.Policy): string[] {
   // As rendered, so that an action an escape hatch (addPropertyOverride) writes into the document is read too.
-  const document = _renderedProperties(generated.node.defaultChild as CfnResource).PolicyDocument as Resolved | undefined;
+  const document = renderedProperties(generated.node.defaultChild as CfnResource).PolicyDocument as Resolved | undefined;
   const to = `to the integration role ${role.node.path} by ${generated.node.path}`;
   const expected = `only ${_READ_ACTION_RULE}`;
   const hint = `${WHY}. ${FIX}`;
@@ -156,7 +157,7 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
   const stack = Stack.of(role);
   const cfnRole = role.node.defaultChild as iam.CfnRole;
   // As rendered, so that an escape hatch (addPropertyOverride on the document or one of its statements) is read too.
-  const document = _renderedProperties(cfnRole).AssumeRolePolicyDocument as Resolved | undefined;
+  const document = renderedProperties(cfnRole).AssumeRolePolicyDocument as Resolved | undefined;
   const expectedId = JSON.stringify(stack.resolve(externalId));
   const account = trusted.split(':')[4];
   // iam.AccountPrincipal writes the partition as a Ref; the integration's stack is in the aws partition (checkPartition).
@@ -219,13 +220,9 @@ function refersTo(resource: CfnResource, value: unknown, target: CfnResource): b
 
 type Resolved = { [key: string]: unknown };
 
-/**
- * A resource's properties as the template gets them, escape hatches (`addPropertyOverride`) merged. Read at
- * validation only: resolving a PolicyDocument freezes its statements.
- */
-function _renderedProperties(resource: CfnResource): Resolved {
-  const rendered = Stack.of(resource).resolve(resource._toCloudFormation()) as { Resources?: { [id: string]: { Properties?: Resolved } } };
-  return Object.values(rendered.Resources ?? {})[0]?.Properties ?? {};
+/** A resource's properties as the template gets them (`_rendered`): read at validation only. */
+function renderedProperties(resource: CfnResource): Resolved {
+  return (_rendered(resource).Properties ?? {}) as Resolved;
 }
 
 function asArray(value: unknown): unknown[] {

@@ -2,6 +2,7 @@ import { CfnResource, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _reaches } from '../_graph';
 import { _referenceTargets } from '../_references';
+import { _rendered } from '../_rendered';
 import { _references } from '../_template-references';
 import { _warnLate } from '../_validation';
 import { _knownRoleFullNameOf, _knownServiceNameOf, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
@@ -148,8 +149,7 @@ function resourcesOf(stack: Stack): Map<string, CfnResource> {
  * a Ref or Fn::GetAtt (a nested stack's parameter taken from a sibling's output), as the stack renders them.
  */
 function dependedOn(resources: Map<string, CfnResource>, resource: CfnResource): CfnResource[] {
-  const stack = Stack.of(resource);
-  const rendered = stack.resolve(resource._toCloudFormation())?.Resources?.[stack.resolve(resource.logicalId)] ?? {};
+  const rendered = _rendered(resource);
   const dependsOnIds: unknown[] = [rendered.DependsOn ?? []].flat();
   return [...dependsOnIds, ..._references(rendered.Properties)].map((id) => resources.get(String(id))).filter((r) => r !== undefined);
 }
