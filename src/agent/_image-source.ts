@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AssetStaging, CfnResource, Stack, Token } from 'aws-cdk-lib';
+import { AssetStaging, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { IConstruct } from 'constructs';
 import { _agentRunAt } from './_command-runs-agent';
-import { _UNKNOWABLE, _containerOverride, _overridden } from './_container-overrides';
+import { _UNKNOWABLE, _ecsContainerOverride, _overridden } from './_container-overrides';
 import { PatternMeter, Unfollowed, replacePattern, trimPattern } from './_shell-pattern';
 
 /**
@@ -120,9 +120,7 @@ export function _builtOnAgent(container: ecs.ContainerDefinition): string | unde
  * image (the image built is then not the one run), or with a token, an intrinsic function or words not literal.
  */
 function deployedCommand(container: ecs.ContainerDefinition, given: _CommandOverrides): _CommandOverrides | undefined {
-  const resource = container.taskDefinition.node.defaultChild;
-  const index = (container.taskDefinition as unknown as { containers: ecs.ContainerDefinition[] }).containers.indexOf(container);
-  const over = resource instanceof CfnResource && index >= 0 ? _containerOverride(resource, index) : undefined;
+  const over = _ecsContainerOverride(container);
   if (over === undefined) return given;
   if (over === 'replaced' || 'Image' in over) return undefined;
   // The variables as aws-cdk-lib renders them, a list in the order they were set, into which an override merges.
