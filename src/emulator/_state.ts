@@ -200,6 +200,33 @@ export function forgetRole(state: EmulatorState, fullname: string): void {
   forgetScopes(state, (scope) => scope === fullname);
 }
 
+/**
+ * The scope kinds Mackerel ANDs (the alerting constructs' docs): a list of one kind names any of
+ * its entries, so dropping a name narrows it, but emptying it drops the condition. Downtimes AND
+ * services, roles and monitors; alert group settings, services and roles together and monitors.
+ */
+const SCOPE_KINDS: ReadonlyArray<readonly ['downtimes' | 'alertGroupSettings', ReadonlyArray<readonly string[]>]> = [
+  ['downtimes', [['serviceScopes'], ['roleScopes'], ['monitorScopes']]],
+  ['alertGroupSettings', [['serviceScopes', 'roleScopes'], ['monitorScopes']]],
+];
+
+/**
+ * Runs `cascade` (what a delete drops from other objects), then deletes the downtimes and alert
+ * group settings one of whose scope kinds it emptied: left, a downtime of one role would mute
+ * every monitor of the organization (or of the other kinds' scopes), and a setting group every
+ * alert, the widening for which a monitor whose scopes are all gone is deleted too. Exclude
+ * scopes are no kind: what a dropped exclude named is gone, so the downtime still spares every
+ * monitor it spared, and an emptied exclude list leaves it as narrow as it was.
+ */
+export function deletingWidened(state: EmulatorState, cascade: () => void): void {
+  const named = (o: Json, kind: readonly string[]) => kind.some((field) => Array.isArray(o[field]) && (o[field] as unknown[]).length > 0);
+  const before = new Map(SCOPE_KINDS.map(([list, kinds]) => [list, new Map(state[list].map((o) => [o, kinds.filter((k) => named(o, k))]))]));
+  cascade();
+  for (const [list] of SCOPE_KINDS) {
+    for (const o of state[list].filter((x) => before.get(list)!.get(x)?.some((kind) => !named(x, kind)))) replaceIn(state[list], o);
+  }
+}
+
 /** Replaces `old` by `next` in `list` (same position), or removes it when `next` is undefined. */
 export function replaceIn(list: Json[], old: Json, next?: Json): void {
   const at = list.indexOf(old);

@@ -1,7 +1,7 @@
 import { object } from './_check';
 import { badRequest, Json, route, Route } from './_http';
 import { MONITOR_TYPES, validateMonitor } from './_monitor-rules';
-import { byId, forgetMonitor, Store, uniqueId } from './_state';
+import { byId, deletingWidened, forgetMonitor, Store, uniqueId } from './_state';
 
 /** The API reads role scopes back as `Service: role` (colon and a space). */
 export function monitorView(monitor: Json): Json {
@@ -87,10 +87,12 @@ export function monitorRoutes(store: Store): Route[] {
     }),
     route('GET', '/monitors/:id', ({ params }) => ({ monitor: monitorView(monitorOf(store, params.id)) })),
     route('PUT', '/monitors/:id', ({ params, body }) => monitorView(replaceMonitor(store, params.id, body))),
+    // As on a role or service delete: a downtime or alert group setting whose monitor scopes were
+    // only this monitor goes with it, rather than be left muting or grouping every monitor.
     route('DELETE', '/monitors/:id', ({ params }) => {
       const monitor = monitorOf(store, params.id);
       store.state.monitors.splice(store.state.monitors.indexOf(monitor), 1);
-      forgetMonitor(store.state, params.id);
+      deletingWidened(store.state, () => forgetMonitor(store.state, params.id));
       return monitorView(monitor);
     }),
   ];

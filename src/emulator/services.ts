@@ -1,6 +1,6 @@
 import { object, onlyFields, str } from './_check';
 import { badRequest, Json, notFound, route, Route } from './_http';
-import { EmulatorState, findService, forgetMonitor, forgetRole, forgetService, inService, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
+import { deletingWidened, findService, forgetMonitor, forgetRole, forgetService, inService, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
 
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
@@ -59,31 +59,6 @@ function deleteTiedMonitors(store: Store, inside: (scope: unknown) => boolean): 
   for (const monitor of state.monitors.filter((m) => tiedTo(m, inside))) {
     state.monitors.splice(state.monitors.indexOf(monitor), 1);
     forgetMonitor(state, monitor.id as string);
-  }
-}
-
-/**
- * The scope kinds Mackerel ANDs (the alerting constructs' docs): a list of one kind names any of
- * its entries, so dropping a name narrows it, but emptying it drops the condition. Downtimes AND
- * services, roles and monitors; alert group settings, services and roles together and monitors.
- */
-const SCOPE_KINDS: ReadonlyArray<readonly ['downtimes' | 'alertGroupSettings', ReadonlyArray<readonly string[]>]> = [
-  ['downtimes', [['serviceScopes'], ['roleScopes'], ['monitorScopes']]],
-  ['alertGroupSettings', [['serviceScopes', 'roleScopes'], ['monitorScopes']]],
-];
-
-/**
- * Runs `cascade` (what a delete drops from other objects), then deletes the downtimes and alert
- * group settings one of whose scope kinds it emptied: left, a downtime of one role would mute
- * every monitor of the organization (or of the other kinds' scopes), and a setting group every
- * alert, the widening for which a monitor whose scopes are all gone is deleted too.
- */
-function deletingWidened(state: EmulatorState, cascade: () => void): void {
-  const named = (o: Json, kind: readonly string[]) => kind.some((field) => Array.isArray(o[field]) && (o[field] as unknown[]).length > 0);
-  const before = new Map(SCOPE_KINDS.map(([list, kinds]) => [list, new Map(state[list].map((o) => [o, kinds.filter((k) => named(o, k))]))]));
-  cascade();
-  for (const [list] of SCOPE_KINDS) {
-    for (const o of state[list].filter((x) => before.get(list)!.get(x)?.some((kind) => !named(x, kind)))) replaceIn(state[list], o);
   }
 }
 

@@ -237,6 +237,34 @@ describe('get and delete', () => {
     expect(ok(await env.call('DELETE', `/api/v0/monitors/${created.id}`))).toEqual(created);
     expectError(await env.call('DELETE', `/api/v0/monitors/${created.id}`), 404, /monitor is not found/);
   });
+
+  // As on a role or service delete: a downtime or alert group setting left with its monitor scopes
+  // emptied would mute or group every monitor (of its other scopes), far more than it did.
+  test('deletes the downtimes and alert group settings whose monitor scopes were only this monitor; others lose only its ID', async () => {
+    const gone = ok(await env.call('POST', '/api/v0/monitors', VALID.host));
+    const kept = ok(await env.call('POST', '/api/v0/monitors', VALID.connectivity));
+    const downtime = async (name: string, scopes: Body) => ok(await env.call('POST', '/api/v0/downtimes', { name, start: 1700000000, duration: 60, ...scopes }));
+    const setting = async (name: string, scopes: Body) => ok(await env.call('POST', '/api/v0/alert-group-settings', { name, ...scopes }));
+    await downtime('only-gone', { monitorScopes: [gone.id] });
+    await downtime('gone-and-role', { roleScopes: ['shop:web'], monitorScopes: [gone.id] });
+    const narrowed = await downtime('narrowed', { monitorScopes: [gone.id, kept.id] });
+    const excluding = await downtime('excluding', { serviceScopes: ['shop'], monitorExcludeScopes: [gone.id] });
+    await setting('only-gone', { monitorScopes: [gone.id] });
+    await setting('gone-and-service', { serviceScopes: ['shop'], monitorScopes: [gone.id] });
+    const both = await setting('both', { monitorScopes: [gone.id, kept.id] });
+
+    ok(await env.call('DELETE', `/api/v0/monitors/${gone.id}`));
+
+    const downtimes = ok(await env.call('GET', '/api/v0/downtimes')).downtimes;
+    expect(downtimes.map((d: Body) => d.id)).toEqual([narrowed.id, excluding.id]);
+    expect(downtimes[0].monitorScopes).toEqual([kept.id]);
+    // An exclude is no scope kind: the monitor it spared is gone, so the downtime spares no less
+    // of what is left, and it stays, with its exclude list emptied rather than naming a lost ID.
+    expect(downtimes[1]).toMatchObject({ serviceScopes: ['shop'], monitorExcludeScopes: [] });
+    const settings = ok(await env.call('GET', '/api/v0/alert-group-settings')).alertGroupSettings;
+    expect(settings.map((s: Body) => s.id)).toEqual([both.id]);
+    expect(settings[0].monitorScopes).toEqual([kept.id]);
+  });
 });
 
 describe('PUT replaces the whole monitor', () => {
