@@ -85,6 +85,9 @@ function deleteService(store: Store, name: string) {
  * with it: the monitors whose scopes are all this role go too (left, a host monitor would watch
  * every host and an anomaly detection monitor no role), and every other scope list drops it
  * (forgetRole), so that nothing read back names a role that is gone and cannot be sent again.
+ * An expression monitor naming the role in `role(...)` is left as it is: no doc has a delete touch
+ * an expression, and the expression monitoring guide says one whose metric cannot be obtained
+ * raises an Unknown alert, so a real organization keeps it.
  */
 function deleteRole(store: Store, serviceName: string, roleName: string) {
   const service = serviceOf(store, serviceName);

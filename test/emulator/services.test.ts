@@ -255,6 +255,20 @@ describe('roles', () => {
       expect(ok(await env.call('GET', '/api/v0/alert-group-settings')).alertGroupSettings.map((a: Json) => a.id)).toEqual([kept.id]);
     });
 
+    // No doc says a role delete touches an expression, and the expression monitoring guide says what
+    // one naming a metric that cannot be obtained does: it raises an Unknown alert. So the monitor
+    // stays, expression unchanged, as a real organization keeps it (the create takes an expression
+    // without looking up the roles it names, so the same body can be sent again).
+    test('leaves an expression monitor whose role(...) names the role, expression unchanged', async () => {
+      const expression = 'max(role(shop:web, loadavg5))';
+      const monitor = ok(await env.call('POST', '/api/v0/monitors', { type: 'expression', name: 'load', expression, operator: '>', warning: 5 }));
+
+      ok(await env.call('DELETE', '/api/v0/services/shop/roles/web'));
+
+      expect(ok(await env.call('GET', `/api/v0/monitors/${monitor.id}`)).monitor).toEqual(monitor);
+      ok(await env.call('PUT', `/api/v0/monitors/${monitor.id}`, { type: 'expression', name: 'load', expression, operator: '>', warning: 5 }));
+    });
+
     test('leaves what names another role of the same name in another service, and a role whose name starts with it', async () => {
       ok(await env.call('POST', '/api/v0/services/other/roles', { name: 'web' }));
       ok(await env.call('POST', '/api/v0/services/shop/roles', { name: 'web2' }));
