@@ -4,6 +4,7 @@
  * would let the emulator accept what a real organization never holds.
  */
 import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState, OBJECT_LISTS } from './_state';
+import { NAME } from './services';
 import { _absent, _isObject, _newerVersion, _readJsonFile, _writeJsonFile } from '../_json';
 
 /** Absent from states saved before they were kept, which held none then; read as empty. */
@@ -41,6 +42,32 @@ function servicesProblem(services: unknown): string | undefined {
   return undefined;
 }
 
+/** A service name, or a role's full name `service:role`, each name as a service or role takes it. */
+const SCOPE = new RegExp(`^${NAME.source.slice(1, -1)}(:${NAME.source.slice(1, -1)})?$`);
+
+/**
+ * Why a monitor's scopes are not what the emulator keeps, or undefined. A POST or PUT stores every
+ * scope as `service` or `service:role` (a read-back `Service: role` is turned into that first), and
+ * every check of scopes compares those strings: the one anomaly detection monitor per role, a role's
+ * or service's delete dropping its name. A hand-edited `shop: web` would slip past them all, so it is
+ * refused, as the file's other malformed objects are, rather than repaired unsaid.
+ */
+function monitorScopeProblem(monitors: ReadonlyArray<{ [key: string]: unknown }>): string | undefined {
+  for (const monitor of monitors) {
+    for (const field of ['scopes', 'excludeScopes']) {
+      const list = monitor[field];
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) return `the ${field} of monitor ${monitor.id} must be a list`;
+      const bad = list.find((s) => typeof s !== 'string' || !SCOPE.test(s));
+      if (bad !== undefined) {
+        return `the ${field} of monitor ${monitor.id} hold ${JSON.stringify(bad)}, and the emulator keeps a scope as a service name or service:role `
+          + '(no space after the colon)';
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Why `value` is not an emulator state, or undefined when it is one. */
 function problem(value: unknown): string | undefined {
   if (!_isObject(value) || value.version !== 1) return 'not an emulator state (version 1)';
@@ -60,6 +87,8 @@ function problem(value: unknown): string | undefined {
   if (usedBy !== undefined && !(_isObject(usedBy) && Object.values(usedBy).every((ids) => Array.isArray(ids) && ids.every((id) => typeof id === 'string')))) {
     return 'externalIdsUsedBy must map integration IDs to lists of strings';
   }
+  const scope = monitorScopeProblem(value.monitors as Array<{ [key: string]: unknown }>);
+  if (scope !== undefined) return scope;
   const groups = value.notificationGroups as { [key: string]: unknown }[];
   if (!groups.some((g) => g.id === DEFAULT_NOTIFICATION_GROUP_ID && g.type === 'group-default')) return 'the default notification group is missing';
   return undefined;

@@ -3,7 +3,7 @@ import { badRequest, Json, notFound, route, Route } from './_http';
 import { deletingWidened, findService, forgetMonitor, forgetRole, forgetService, inService, replaceIn, RoleRecord, ServiceRecord, Store } from './_state';
 
 /** Service and role names: 2-63 letters, digits, `-` or `_`, not starting with `-` or `_`. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,62}$/;
 
 /** The order of both lists, by name, as the API reference says of each (the ja page of the service list). */
 function byName(a: { name: string }, b: { name: string }): number {

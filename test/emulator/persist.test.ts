@@ -125,6 +125,31 @@ describe('saved emulator state', () => {
       + 'to start an empty emulator$'));
   });
 
+  // The emulator stores `shop:web`; a hand-edited `shop: web` (the read-back form) would slip past the
+  // one-anomaly-detection-monitor-per-role check and a role delete's cascade, which compare strings.
+  test('a monitor scope in another form than service or service:role is refused, also where two anomaly detection monitors would watch one role', () => {
+    const file = join(dir(), 'emulator.json');
+    const shop = { name: 'shop', memo: '', roles: [{ name: 'web', memo: '', metadata: {} }], metadata: {} };
+    const anomaly = (id: string, scopes: string[]) => ({ id, type: 'anomalyDetection', name: id, scopes, warningSensitivity: 'normal', maxCheckAttempts: 3 });
+    const host = (scopes: object) => ({ id: '2cSZzK3XfmH', type: 'host', name: 'cpu', metric: 'cpu%', operator: '>', warning: 80, duration: 1, ...scopes });
+    const save = (monitors: object[]) => writeFileSync(file, JSON.stringify({ version: 1, ...emptyState(), services: [shop], monitors }));
+    const refused = (why: string) => new RegExp(`^emulator state \\S+ is refused: ${why}; remove it to start an empty emulator$`);
+
+    save([anomaly('2cSZzK3XfmB', ['shop:web']), anomaly('2cSZzK3XfmC', ['shop: web'])]);
+    expect(() => readEmulatorState(file)).toThrow(refused('the scopes of monitor 2cSZzK3XfmC hold "shop: web", and the emulator keeps a scope as a service name '
+      + 'or service:role \\(no space after the colon\\)'));
+    save([host({ scopes: ['shop'], excludeScopes: ['Shop: web'] })]);
+    expect(() => readEmulatorState(file)).toThrow(/is refused: the excludeScopes of monitor 2cSZzK3XfmH hold "Shop: web", /);
+    save([host({ scopes: 'shop' })]);
+    expect(() => readEmulatorState(file)).toThrow(refused('the scopes of monitor 2cSZzK3XfmH must be a list'));
+    save([host({ scopes: ['shop:web:x'] })]);
+    expect(() => readEmulatorState(file)).toThrow(/the scopes of monitor 2cSZzK3XfmH hold "shop:web:x"/);
+
+    const held = [host({ scopes: ['shop', 'shop:web'], excludeScopes: [] })];
+    save(held);
+    expect(readEmulatorState(file)?.monitors).toEqual(held);
+  });
+
   test('a new object never takes an ID a loaded object holds', async () => {
     const state: EmulatorState = { ...emptyState(), services: [{ name: 'shop', memo: '', roles: [], metadata: {} }] };
     state.monitors.push({ id: '11111111111', type: 'connectivity', name: 'loaded', scopes: ['shop'] });
