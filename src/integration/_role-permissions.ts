@@ -180,9 +180,15 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
     for (const other of others) problems.push(_describeProblem('principal', other, `is trusted by ${target}`, expected, hint));
     if (others.length > 0) continue;
     const stringEquals = ((statement.Condition ?? {}) as Resolved).StringEquals as Resolved | undefined;
+    // IAM reads condition keys in any case (sts:externalid is sts:ExternalId), their values as written. Every
+    // spelling must hold the one ID: each key is a condition of its own, and IAM requires them all.
+    const keys = Object.keys(stringEquals ?? {}).filter((key) => key.toLowerCase() === 'sts:externalid');
     // A list of one value is that value; a longer one lets other external IDs in.
-    const externalIds = asArray(stringEquals?.['sts:ExternalId']);
-    if (externalIds.length !== 1 || JSON.stringify(externalIds[0]) !== expectedId) {
+    const holdsExpected = (key: string) => {
+      const externalIds = asArray(stringEquals![key]);
+      return externalIds.length === 1 && JSON.stringify(externalIds[0]) === expectedId;
+    };
+    if (keys.length === 0 || !keys.every(holdsExpected)) {
       problems.push(_describeProblem('principal', principal, `is trusted by ${target} without the condition on the integration's external ID `
         + `(condition ${JSON.stringify(statement.Condition ?? {})})`, expected, hint));
     }

@@ -318,6 +318,44 @@ describe('MackerelAwsIntegration role permissions', () => {
       });
     });
 
+    test('accepts the condition key in another casing, as IAM reads condition keys regardless of case', () => {
+      // GIVEN
+      const { stack, aws } = integration();
+      // WHEN
+      (aws.role as iam.Role).assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+        actions: ['sts:TagSession'],
+        principals: [new iam.ArnPrincipal('arn:aws:iam::217452466226:root')],
+        conditions: { StringEquals: { 'sts:externalid': aws.externalId } },
+      }));
+      // THEN
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: 'sts:TagSession',
+            Condition: { StringEquals: { 'sts:externalid': { Ref: Match.stringLikeRegexp('^AwsExternalId') } } },
+          })]),
+        },
+      });
+    });
+
+    test('still fails for a key in another casing on another value, or one of two spellings on another value', () => {
+      const { stack, aws } = integration();
+      const trust = (aws.role as iam.Role).assumeRolePolicy!;
+      trust.addStatements(new iam.PolicyStatement({
+        actions: ['sts:TagSession'],
+        principals: [new iam.ArnPrincipal('arn:aws:iam::217452466226:root')],
+        conditions: { StringEquals: { 'STS:EXTERNALID': 'someone-elses-id' } },
+      }));
+      trust.addStatements(new iam.PolicyStatement({
+        actions: ['sts:SetSourceIdentity'],
+        principals: [new iam.ArnPrincipal('arn:aws:iam::217452466226:root')],
+        conditions: { StringEquals: { 'sts:ExternalId': aws.externalId, 'sts:externalId': 'someone-elses-id' } },
+      }));
+      const synth = () => Template.fromStack(stack);
+      expect(synth).toThrow(/without the condition on the integration's external ID \(condition \{"StringEquals":\{"STS:EXTERNALID":"someone-elses-id"\}\}\)/);
+      expect(synth).toThrow(/without the condition on the integration's external ID \(condition \{"StringEquals":\{"sts:ExternalId":\{"Ref":"AwsExternalId[^"]*"\},"sts:externalId":"someone-elses-id"\}\}\)/);
+    });
+
     test('still fails for another account written as iam.AccountPrincipal writes it', () => {
       const { stack, aws } = integration();
       (aws.role as iam.Role).assumeRolePolicy!.addStatements(new iam.PolicyStatement({
