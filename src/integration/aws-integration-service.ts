@@ -102,9 +102,12 @@ export class AwsIntegrationService {
    */
   public static readonly SES = new AwsIntegrationService('SES',
     ['ses:DescribeActiveReceiptRuleSet', 'ses:GetSendQuota', 'ses:ListIdentities'], false, true);
-  /** Step Functions state machines (AWSStepFunctionsReadOnlyAccess, plus `tag:GetResources` for tag filters). */
+  /** Step Functions state machines (AWSStepFunctionsReadOnlyAccess, `states:List*` covers `states:ListTagsForResource` for tag filters). */
+  // No tag:GetResources: neither Mackerel's list of every permission it uses, nor its tag-filter extras
+  // (states:ListTagsForResource), nor AWSStepFunctionsReadOnlyAccess has it, and it would let Mackerel read the
+  // tags of every resource of every service in the region. Least privilege wins where nothing says it is needed.
   public static readonly STATES = new AwsIntegrationService('States',
-    ['states:DescribeStateMachine', 'states:List*', 'tag:GetResources'], false, true);
+    ['states:DescribeStateMachine', 'states:List*'], false, true);
   /** EFS file systems (AmazonElasticFileSystemReadOnlyAccess). */
   public static readonly EFS = new AwsIntegrationService('EFS', ['elasticfilesystem:Describe*'], false, true);
   /** Kinesis Data Firehose streams (AmazonKinesisFirehoseReadOnlyAccess). */

@@ -32,7 +32,7 @@ const TABLE: Array<[string, string, string[], boolean, boolean]> = [
   ['ES', 'ES', ['es:DescribeDomain', 'es:List*'], false, true],
   ['ECS_CLUSTER', 'ECSCluster', ['ecs:DescribeClusters', 'ecs:List*'], true, true],
   ['SES', 'SES', ['ses:DescribeActiveReceiptRuleSet', 'ses:GetSendQuota', 'ses:ListIdentities'], false, true],
-  ['STATES', 'States', ['states:DescribeStateMachine', 'states:List*', 'tag:GetResources'], false, true],
+  ['STATES', 'States', ['states:DescribeStateMachine', 'states:List*'], false, true],
   ['EFS', 'EFS', ['elasticfilesystem:Describe*'], false, true],
   ['FIREHOSE', 'Firehose', ['firehose:DescribeDeliveryStream', 'firehose:List*'], false, true],
   ['BATCH', 'Batch', ['batch:Describe*', 'batch:ListJobs'], false, true],

@@ -87,6 +87,13 @@ describe('MackerelAwsIntegration', () => {
       ]);
     });
 
+    test('Step Functions gets the actions Mackerel lists for it, with no tag:GetResources over every service\'s resources', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.STATES);
+      expect(policyActions(stack, aws)).toEqual(['cloudwatch:Get*', 'cloudwatch:List*', 'states:DescribeStateMachine', 'states:List*']);
+    });
+
     test('renders the policy late: a service added after construction is granted, each action once', () => {
       const { stack } = integrationStack();
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
