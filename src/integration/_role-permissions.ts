@@ -88,14 +88,20 @@ function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: read
  * that attach themselves, and the managed policies of the role's stack it lists
  * (`role.addManagedPolicy`). A managed policy known only by its ARN (an AWS managed one, or an
  * imported one) cannot be read.
+ *
+ * Read at validation only, every policy of the role's stack as the template gets it (`_rendered`):
+ * one written as a plain `CfnResource`, attached or widened by an escape hatch (`addPropertyOverride`),
+ * or listed on the role by one, is read as IAM will. Rendering freezes a PolicyDocument, which is why
+ * this does not run earlier.
  * @internal
  */
 export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy): string[] {
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
-  const managed = listedManagedPolicies(role, resources).flatMap(({ policy }) => (policy ? [policy] : []));
+  const listed = renderedProperties(role.node.defaultChild as CfnResource).ManagedPolicyArns;
+  const managed = listedManagedPolicies(role, resources, listed).flatMap(({ policy }) => (policy ? [policy] : []));
   const warnings = new Set<string>();
-  for (const resource of new Set([...attachedPolicies(role, generated, resources), ...managed])) {
-    for (const action of allowedActions(renderedDocument(resource))) {
+  for (const resource of new Set([...attachedPolicies(role, generated, resources, true), ...managed])) {
+    for (const action of allowedActions(renderedProperties(resource).PolicyDocument as Resolved | undefined)) {
       const warning = _sensitiveReadWarning(`a policy attached to the role (${pathOf(resource)})`, action, role);
       if (warning) warnings.add(warning);
     }

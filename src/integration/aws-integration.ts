@@ -590,6 +590,15 @@ export class MackerelAwsIntegration extends Construct {
     this.node.addValidation({ validate: () => _readingFinalValues(() => _trustPolicyProblems(role, MACKEREL_PRINCIPAL, this.externalId)) });
     if (!props.allowAdditionalPolicies) {
       this.node.addValidation({ validate: () => _readingFinalValues(() => _extraPermissionProblems(role, this.policy)) });
+    } else {
+      // The policies it lets through are read as rendered, which only validation may do (rendering freezes a document).
+      this.node.addValidation({
+        validate: () => {
+          const warnings = _readingFinalValues(() => _attachedSensitiveReadWarnings(role, this.policy));
+          for (const warning of warnings) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
+          return [];
+        },
+      });
     }
     // Statements added to `policy` are warned about once the app is complete, as addService warns about its actions.
     const integration = this;
@@ -597,9 +606,7 @@ export class MackerelAwsIntegration extends Construct {
       visit(node) {
         if (node !== integration) return;
         // Read once the app's code has run: a Lazy of another construct (an iam.Policy's roles) is final.
-        const warnings = _readingFinalValues(() => [..._addedSensitiveReadWarnings(role, integration.policy, integration.actions()),
-          // Without allowAdditionalPolicies, any other attached policy fails synth anyway.
-          ...(props.allowAdditionalPolicies ? _attachedSensitiveReadWarnings(role, integration.policy) : [])]);
+        const warnings = _readingFinalValues(() => _addedSensitiveReadWarnings(role, integration.policy, integration.actions()));
         for (const warning of warnings) _warnLate(integration, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
       },
     };

@@ -419,5 +419,37 @@ describe('MackerelAwsIntegration role permissions', () => {
         expect.stringMatching(/^a policy attached to the role \(Stack\/Tokens\): "ecr:GetAuthorizationToken" grants ecr:GetAuthorizationToken/),
       ]);
     });
+
+    test('warns about a sensitive read in a policy written as a plain CfnResource, attached by an override, or widened by one', () => {
+      // GIVEN
+      const { stack, aws } = integration({ allowAdditionalPolicies: true });
+      const roleRef = { Ref: stack.getLogicalId(aws.role.node.defaultChild as CfnResource) };
+      const allow = (action: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+      // WHEN: written as plain CfnResources
+      new CfnResource(stack, 'PlainPolicy', {
+        type: 'AWS::IAM::Policy',
+        properties: { PolicyName: 'plain', Roles: [roleRef], PolicyDocument: allow('ssm:GetParameter') },
+      });
+      new CfnResource(stack, 'PlainManaged', { type: 'AWS::IAM::ManagedPolicy', properties: { Roles: [roleRef], PolicyDocument: allow('s3:Get*') } });
+      // an L1 policy of another role, pointed at this one by an override
+      const moved = new iam.CfnPolicy(stack, 'Moved', { policyName: 'moved', roles: ['some-other-role'], policyDocument: allow('logs:GetLogEvents') });
+      moved.addPropertyOverride('Roles', [roleRef]);
+      // a harmless managed policy, widened by an override, and one listed on the role by an override only
+      const widened = new iam.ManagedPolicy(stack, 'Widened', { statements: [readStatement()] });
+      aws.role.addManagedPolicy(widened);
+      (widened.node.defaultChild as CfnResource).addPropertyOverride('PolicyDocument.Statement.1',
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' });
+      const listed = new iam.ManagedPolicy(stack, 'Listed', { statements: [new iam.PolicyStatement({ actions: ['ecr:BatchGetImage'], resources: ['*'] })] });
+      (aws.role.node.defaultChild as CfnResource).addPropertyOverride('ManagedPolicyArns', [stack.resolve(widened.managedPolicyArn), stack.resolve(listed.managedPolicyArn)]);
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a policy attached to the role \(Stack\/PlainPolicy\): "ssm:GetParameter" grants ssm:GetParameter /),
+        expect.stringMatching(/^a policy attached to the role \(Stack\/PlainManaged\): "s3:Get\*" grants s3:GetObject \(returns object contents\), s3:GetObjectVersion/),
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Moved\): "logs:GetLogEvents" grants logs:GetLogEvents /),
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Widened\): "secretsmanager:GetSecretValue" grants secretsmanager:GetSecretValue /),
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Listed\): "ecr:BatchGetImage" grants ecr:BatchGetImage /),
+      ]);
+    });
   });
 });
