@@ -131,7 +131,8 @@ export interface AwsIntegrationServiceOptions {
    * A name of ECSCluster, SQS, APIGateway or ElastiCache that Mackerel does not document (such as
    * one with an ECS service's name where its docs have `#`) warns
    * (`cdk-mackerel:awsIntegrationUnknownMetric`): it excludes nothing. Names of other services,
-   * and names given as tokens, are not checked.
+   * and names given as tokens, are not checked. The list is copied when the service is added:
+   * changing the array afterwards changes nothing.
    *
    * @default - every metric
    * @see https://mackerel.io/api-docs/entry/aws-integration
@@ -147,7 +148,8 @@ export interface AwsIntegrationServiceOptions {
    * list warns (`cdk-mackerel:awsIntegrationNoMetrics`): the service's resources still become
    * hosts, with nothing to monitor. So does a name of ECSCluster, SQS, APIGateway or ElastiCache
    * that Mackerel does not document (`cdk-mackerel:awsIntegrationUnknownMetric`): it retrieves
-   * nothing. Names of other services, and names given as tokens, are not checked.
+   * nothing. Names of other services, and names given as tokens, are not checked. The list is
+   * copied when the service is added, as `excludedMetrics` is.
    *
    * @default - every metric
    */
@@ -378,7 +380,9 @@ export class MackerelAwsIntegration extends Construct {
     // Late: the integration exists before its services, so it may have been acknowledged already.
     if (unknown) _warnLate(this, 'cdk-mackerel:awsIntegrationServiceUnknown', unknown);
     for (const warning of _sensitiveReadWarnings(service, this.role)) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
-    this.services.push({ service, options: { ...options }, by });
+    // The lists are copied, as the options are: they were checked above, and a name the caller pushes onto its
+    // own array later would reach Mackerel unchecked (excludedMetrics.push(...) after addService changes nothing).
+    this.services.push({ service, options: copyOptions(options), by });
     const apiGateway = service.actions.filter((action) => action.startsWith('apigateway:'));
     this.readStatement.addActions(...service.actions.filter((action) => !apiGateway.includes(action)));
     // Its reads are REST paths, which an ARN limits to the integration's region (Mackerel's docs grant exactly that).
@@ -640,6 +644,15 @@ export class MackerelAwsIntegration extends Construct {
     }
     return map;
   }
+}
+
+/** The options with their own metric lists, so that the caller's arrays can change no more. */
+function copyOptions(options: AwsIntegrationServiceOptions): AwsIntegrationServiceOptions {
+  return {
+    ...options,
+    ...(options.excludedMetrics ? { excludedMetrics: [...options.excludedMetrics] } : {}),
+    ...(options.includedMetrics ? { includedMetrics: [...options.includedMetrics] } : {}),
+  };
 }
 
 /** The same AWS tag (a token compares by its string form, so it matches only itself). */

@@ -189,6 +189,31 @@ describe('MackerelAwsIntegration', () => {
       });
     });
 
+    test('keeps the metric lists as given to addService: a name pushed onto the caller\'s array later is neither sent nor left unchecked', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      const excluded = ['sqs.oldest_message.age'];
+      const included = ['ecs.running_task.#.count'];
+      aws.addService(AwsIntegrationService.SQS, { includedMetrics: ['sqs.message_count.sent'] });
+      aws.addService(AwsIntegrationService.ECS_CLUSTER, { includedMetrics: included });
+      const other = integrationStack();
+      const otherAws = new MackerelAwsIntegration(other.stack, 'Aws', { name: 'other' });
+      otherAws.addService(AwsIntegrationService.SQS, { excludedMetrics: excluded });
+      // WHEN
+      excluded.push('sqs.oldest_message.agee');
+      included.push('ecs.running_task.web.count');
+      // THEN
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, {
+        services: { ECSCluster: { enable: true, includedMetrics: ['ecs.running_task.#.count'] } },
+      });
+      Template.fromStack(other.stack).hasResourceProperties(INTEGRATION, {
+        services: { SQS: { enable: true, excludedMetrics: ['sqs.oldest_message.age'] } },
+      });
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
+      Annotations.fromStack(other.stack).hasNoWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
+    });
+
     test('leaves out retireAutomatically false on a service without the key: Mackerel documents it for the retiring services only', () => {
       // GIVEN
       const { stack } = integrationStack();
