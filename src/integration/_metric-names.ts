@@ -12,6 +12,8 @@ interface Documented {
   readonly page: string;
   readonly names: string;
   readonly hash?: string;
+  /** What a `*` part stands for, for a service that has one (see `DOCUMENTED`). */
+  readonly star?: string;
 }
 
 const STATS = '{minimum,average,maximum}';
@@ -22,10 +24,22 @@ const STATS = '{minimum,average,maximum}';
  * (`kinesis.latency.#.minimum`, which stands for three metrics). Only the services whose pages name
  * every metric in that form are listed, from the English and Japanese pages alike
  * (mackerelio/documents, content/docs/entry/integrations/aws/<page>.md and content/ja/...).
- * Not listed, so not checked: the pages of ALB and NLB (TARGET_GROUP_NAME), Lambda (ALIAS,
- * VERSION), CloudFront (FUNCTION_NAME), RDS (CHANNEL_NAME) write a dynamic part as a word in
- * capitals, and DynamoDB writes its stream metrics' part as GetRecords where its other metrics
- * have `#`, and no page says how such a part is written in a metric list.
+ *
+ * The pages of ALB and NLB (TARGET_GROUP_NAME) and Lambda (ALIAS, VERSION) write a dynamic part as
+ * a word in capitals, and none says how a metric list writes it: `#`, as the other pages do, or the
+ * name itself. Such a part is `*` here, and takes any one part (`#` included): those names hold no
+ * dot. Their lists are the union of every version of the pages read (one version of the ALB page
+ * gives 18 metrics per load balancer, a later one 21, with IPv6 and Consumed LCUs, and lists Peak
+ * LCUs' 2 besides); the pages' own counts (ALB 21 + 13 per target group, NLB 21 + 2, Lambda 10 +
+ * 10 per alias + 10 per version) match them, Peak LCUs aside.
+ *
+ * Not listed, so not checked, as a false warning is worse than a missed one: CloudFront, whose
+ * page gives one name (cloudfront.origin_latency) for three statistics, and gave CacheHitRate
+ * that same name in an earlier version; RDS, whose page in Mackerel's help now counts 33 to 63
+ * metrics per engine, with replication-source metrics (CHANNEL_NAME), while the fullest text of it
+ * read here lists 19 to 43; and DynamoDB, whose live page counts 15 + 6 per operation where the
+ * text read here lists 13 + 6, and which writes its stream metrics' part as GetRecords where its
+ * other metrics have `#`.
  */
 const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
   // The cluster's 12 and the 7 per ECS service.
@@ -71,7 +85,44 @@ const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
       + 'elasticache.redis.memory_percentage.database elasticache.redis.average_ttl.db0 elasticache.redis.fragmentation_ratio.memory '
       + 'elasticache.redis.replication_bytes.replication elasticache.redis.replication_lag.lag elasticache.redis.save_in_progress.bgsave',
   },
+  // The load balancer's 23 (of which IPv6, Consumed LCUs and Peak LCUs only in the later page) and the 13 per target group.
+  ALB: {
+    page: 'alb',
+    names: 'alb.{request,request_ipv6}.count alb.{bytes,bytes_ipv6}.processed '
+      + 'alb.httpcode_count.{target_2xx,target_3xx,target_4xx,target_5xx,alb_4xx,alb_5xx} alb.concurrent_connection_count.active '
+      + 'alb.connection_count.{new,rejected} alb.response.{time,time_p90,time_p95,time_p99} alb.tls_negotiation_error_count.{client,target} '
+      + 'alb.connection_error_count.target alb.consumed_lcus.all alb.peak_lcus.{maximum,sum} '
+      + 'alb.request_per_group.*.count alb.request_average_per_target.*.average '
+      + 'alb.httpcode_count_per_group.*.{target_2xx,target_3xx,target_4xx,target_5xx} alb.response_per_group.*.{time,time_p90,time_p95,time_p99} '
+      + 'alb.tls_negotiation_error_count_per_group.*.count alb.host_count.*.{healthy,unhealthy}',
+    star: 'A * part stands for a target group\'s name (TARGET_GROUP_NAME in the docs), or #.',
+  },
+  // The load balancer's 21 and the 2 per target group.
+  NLB: {
+    page: 'nlb',
+    names: 'nlb.bytes.{processed,tcp,tls,udp} nlb.flowcount.{active,new} nlb.tcp_reset.{client_count,target_count,elb_count} '
+      + 'nlb.established_active_flow.{tcp,tls,udp} nlb.consumed_lcus.{all,tcp,tls,udp} nlb.new_flow.{tcp,tls,udp} '
+      + 'nlb.tls_negotiation_error.{target,client} nlb.host_count.*.{healthy,unhealthy}',
+    star: 'A * part stands for a target group\'s name (TARGET_GROUP_NAME in the docs), or #.',
+  },
+  // The function's 10, and 10 per alias and per version.
+  Lambda: {
+    page: 'lambda',
+    names: 'lambda.count.{invocations,errors,dead_letter_errors,throttles} lambda.{duration,iterator_age}.{average,max,min} '
+      + 'lambda.count_per_{alias,version}.*.{invocations,errors,dead_letter_errors,throttles} '
+      + 'lambda.{duration,iterator_age}_per_{alias,version}.*.{average,max,min}',
+    star: 'A * part stands for an alias or a version (ALIAS or VERSION in the docs; unqualified for $LATEST), or #.',
+  },
 };
+
+/** Whether `name` is `documented`, a `*` part of it taking any one part. */
+function isDocumented(name: string, documented: string): boolean {
+  if (name === documented) return true;
+  if (!documented.includes('*')) return false;
+  const parts = name.split('.');
+  const pattern = documented.split('.');
+  return parts.length === pattern.length && pattern.every((part, i) => (part === '*' ? parts[i] !== '' : parts[i] === part));
+}
 
 /** A warning lists every documented name of a service that has at most this many; past it, those of the name's graph. */
 const LISTED_NAMES = 40;
@@ -118,16 +169,17 @@ export function _unknownMetricWarnings(service: AwsIntegrationService, options: 
   const lists = (['excludedMetrics', 'includedMetrics'] as const).filter((list) => options[list] !== undefined && !Token.isUnresolved(options[list]));
   const documented = lists.length ? documentedNames(service.id) : undefined;
   if (!documented) return [];
-  const { page, hash } = DOCUMENTED[service.id];
+  const { page, hash, star } = DOCUMENTED[service.id];
   const warnings: string[] = [];
   for (const list of lists) {
     options[list]!.forEach((name, i) => {
-      if (Token.isUnresolved(name) || documented.includes(name)) return;
+      if (Token.isUnresolved(name) || documented.some((d) => isDocumented(name, d))) return;
       const hashHint = hash && documented.some((d) => d.includes('#') && fillsHash(name, d)) ? ` ${hash}` : '';
       const graph = name.slice(0, name.lastIndexOf('.') + 1);
       const listed = documented.length <= LISTED_NAMES ? documented : documented.filter((d) => graph && d.startsWith(graph) && !d.slice(graph.length).includes('.'));
+      const starHint = star && listed.some((d) => d.includes('*')) ? ` ${star}` : '';
       warnings.push(`services.${service.id}.${list}[${i}] ${JSON.stringify(name)} is not a metric name Mackerel documents for ${service.id}`
-        + `${listed.length ? ` (${listed.join(', ')})` : ''}: ${list === 'excludedMetrics' ? 'it excludes nothing' : 'it retrieves nothing'}.${hashHint} `
+        + `${listed.length ? ` (${listed.join(', ')})` : ''}: ${list === 'excludedMetrics' ? 'it excludes nothing' : 'it retrieves nothing'}.${hashHint}${starHint} `
         + `Use a documented name (https://mackerel.io/docs/entry/integrations/aws/${page}), or acknowledge this warning for a metric Mackerel added after this release`);
     });
   }

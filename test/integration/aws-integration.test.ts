@@ -379,6 +379,39 @@ describe('MackerelAwsIntegration', () => {
         'elasticache.redis.commands_latency.eval_based', 'elasticache.redis.commands_latency.geo_spatial_based',
         'elasticache.redis.commands_latency.hyper_log_log_based', 'elasticache.redis.commands_latency.pub_sub_based',
         'elasticache.redis.commands_latency.stream_based'], 'elasticache.redis.cache.cache_hit'],
+      // Both versions of the page: 18 per load balancer, then 21 with IPv6 and Consumed LCUs, and Peak LCUs' 2.
+      [AwsIntegrationService.ALB, ['alb.request.count', 'alb.request_ipv6.count', 'alb.bytes.processed', 'alb.bytes_ipv6.processed',
+        'alb.httpcode_count.target_2xx', 'alb.httpcode_count.target_3xx', 'alb.httpcode_count.target_4xx', 'alb.httpcode_count.target_5xx',
+        'alb.httpcode_count.alb_4xx', 'alb.httpcode_count.alb_5xx', 'alb.concurrent_connection_count.active',
+        'alb.connection_count.new', 'alb.connection_count.rejected',
+        'alb.response.time', 'alb.response.time_p90', 'alb.response.time_p95', 'alb.response.time_p99',
+        'alb.tls_negotiation_error_count.client', 'alb.tls_negotiation_error_count.target', 'alb.connection_error_count.target',
+        'alb.consumed_lcus.all', 'alb.peak_lcus.maximum', 'alb.peak_lcus.sum',
+        'alb.request_per_group.TARGET_GROUP_NAME.count', 'alb.request_average_per_target.TARGET_GROUP_NAME.average',
+        'alb.httpcode_count_per_group.TARGET_GROUP_NAME.target_2xx', 'alb.httpcode_count_per_group.TARGET_GROUP_NAME.target_3xx',
+        'alb.httpcode_count_per_group.TARGET_GROUP_NAME.target_4xx', 'alb.httpcode_count_per_group.TARGET_GROUP_NAME.target_5xx',
+        'alb.response_per_group.TARGET_GROUP_NAME.time', 'alb.response_per_group.TARGET_GROUP_NAME.time_p90',
+        'alb.response_per_group.TARGET_GROUP_NAME.time_p95', 'alb.response_per_group.TARGET_GROUP_NAME.time_p99',
+        'alb.tls_negotiation_error_count_per_group.TARGET_GROUP_NAME.count',
+        'alb.host_count.TARGET_GROUP_NAME.healthy', 'alb.host_count.TARGET_GROUP_NAME.unhealthy'], 'alb.httpcode_count.elb_5xx'],
+      [AwsIntegrationService.NLB, ['nlb.bytes.processed', 'nlb.bytes.tcp', 'nlb.bytes.tls', 'nlb.bytes.udp', 'nlb.flowcount.active', 'nlb.flowcount.new',
+        'nlb.tcp_reset.client_count', 'nlb.tcp_reset.target_count', 'nlb.tcp_reset.elb_count',
+        'nlb.established_active_flow.tcp', 'nlb.established_active_flow.tls', 'nlb.established_active_flow.udp',
+        'nlb.consumed_lcus.all', 'nlb.consumed_lcus.tcp', 'nlb.consumed_lcus.tls', 'nlb.consumed_lcus.udp',
+        'nlb.new_flow.tcp', 'nlb.new_flow.tls', 'nlb.new_flow.udp', 'nlb.tls_negotiation_error.target', 'nlb.tls_negotiation_error.client',
+        'nlb.host_count.TARGET_GROUP_NAME.healthy', 'nlb.host_count.TARGET_GROUP_NAME.unhealthy'], 'nlb.flow_count.active'],
+      [AwsIntegrationService.LAMBDA, ['lambda.count.invocations', 'lambda.count.errors', 'lambda.count.dead_letter_errors', 'lambda.count.throttles',
+        'lambda.duration.average', 'lambda.duration.max', 'lambda.duration.min',
+        'lambda.iterator_age.average', 'lambda.iterator_age.max', 'lambda.iterator_age.min',
+        'lambda.count_per_alias.ALIAS.invocations', 'lambda.count_per_alias.ALIAS.errors',
+        'lambda.count_per_alias.ALIAS.dead_letter_errors', 'lambda.count_per_alias.ALIAS.throttles',
+        'lambda.duration_per_alias.ALIAS.average', 'lambda.duration_per_alias.ALIAS.max', 'lambda.duration_per_alias.ALIAS.min',
+        'lambda.iterator_age_per_alias.ALIAS.average', 'lambda.iterator_age_per_alias.ALIAS.max', 'lambda.iterator_age_per_alias.ALIAS.min',
+        'lambda.count_per_version.VERSION.invocations', 'lambda.count_per_version.VERSION.errors',
+        'lambda.count_per_version.VERSION.dead_letter_errors', 'lambda.count_per_version.VERSION.throttles',
+        'lambda.duration_per_version.VERSION.average', 'lambda.duration_per_version.VERSION.max', 'lambda.duration_per_version.VERSION.min',
+        'lambda.iterator_age_per_version.VERSION.average', 'lambda.iterator_age_per_version.VERSION.max',
+        'lambda.iterator_age_per_version.VERSION.min'], 'lambda.duration.maximum'],
     ];
 
     test.each(DOCUMENTED_BY_PAGE.map(([service, names, misspelt]) => [service.id, service, names, misspelt] as const))(
@@ -394,11 +427,36 @@ describe('MackerelAwsIntegration', () => {
           `services.${id}.excludedMetrics[1] ${JSON.stringify(misspelt)} is not a metric name Mackerel documents for ${id}`)]);
       });
 
-    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 104 of ElastiCache', () => {
+    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 104 of ElastiCache, 36 of ALB, 23 of NLB, 30 of Lambda', () => {
       // Guards the table above against a name left out in copying it: the pages' own counts
       // (SQS 11; API Gateway 11 + 8 + 10 metrics, 19 names once # and the shared ones are counted once;
-      // ElastiCache 14 of the node, 34 of Memcached, 56 of Redis, as its 48 and 70 say).
-      expect(DOCUMENTED_BY_PAGE.map(([service, names]) => [service.id, new Set(names).size])).toEqual([['SQS', 11], ['APIGateway', 19], ['ElastiCache', 104]]);
+      // ElastiCache 14 of the node, 34 of Memcached, 56 of Redis, as its 48 and 70 say; ALB 21 + 2 of Peak LCUs
+      // + 13 per target group; NLB 21 + 2 per target group; Lambda 10 + 10 per alias + 10 per version).
+      expect(DOCUMENTED_BY_PAGE.map(([service, names]) => [service.id, new Set(names).size])).toEqual([['SQS', 11], ['APIGateway', 19],
+        ['ElastiCache', 104], ['ALB', 36], ['NLB', 23], ['Lambda', 30]]);
+    });
+
+    test('takes a part the pages write in capitals (a target group, an alias, a version) as # or as a name, and warns on the parts around it', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN
+      const alb = ['alb.host_count.#.unhealthy', 'alb.host_count.web-tg.unhealthy',
+        'alb.host_count.unhealthy', 'alb.host_count.web.tg.unhealthy', 'alb.host_count.web-tg.unhealty'];
+      const lambda = ['lambda.count_per_alias.#.errors', 'lambda.count_per_alias.live.errors',
+        'lambda.count_per_version.42.errors', 'lambda.count_per_alias.unqualified.throttles', 'lambda.count_per_function.live.errors'];
+      aws.addService(AwsIntegrationService.ALB, { excludedMetrics: alb });
+      aws.addService(AwsIntegrationService.NLB, { excludedMetrics: ['nlb.host_count.#.healthy', 'nlb.host_count.api-tg.healthy'] });
+      aws.addService(AwsIntegrationService.LAMBDA, { excludedMetrics: lambda });
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric')).map((w) => w.entry.data);
+      const star = 'A \\* part stands for a target group\'s name \\(TARGET_GROUP_NAME in the docs\\), or #\\.';
+      expect(warnings).toEqual([
+        expect.stringMatching(new RegExp(`^services\\.ALB\\.excludedMetrics\\[2\\] "alb\\.host_count\\.unhealthy" is not a metric name Mackerel documents for ALB \\(alb\\.request\\.count, .*alb\\.host_count\\.\\*\\.unhealthy\\): it excludes nothing\\. ${star} Use a documented name \\(https://mackerel\\.io/docs/entry/integrations/aws/alb\\)`)),
+        expect.stringMatching(/^services\.ALB\.excludedMetrics\[3\] "alb\.host_count\.web\.tg\.unhealthy" is not a metric name/),
+        expect.stringMatching(/^services\.ALB\.excludedMetrics\[4\] "alb\.host_count\.web-tg\.unhealty" is not a metric name/),
+        expect.stringMatching(/^services\.Lambda\.excludedMetrics\[4\] "lambda\.count_per_function\.live\.errors" is not a metric name .*: it excludes nothing\. A \* part stands for an alias or a version/),
+      ]);
     });
 
     test('tells an API Gateway latency name written with Latency where its page has # to use #, and lists a large service\'s names of the same graph only', () => {
