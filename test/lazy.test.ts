@@ -1,13 +1,14 @@
-import { App, CfnParameter, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Lazy, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
   AnomalyDetectionMonitor, AnomalySensitivity, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent,
   MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope,
-  NotificationGroup, ServiceMetricMonitor,
+  NotificationGroup, ServiceMetricMonitor, SlackChannel, WebhookChannel,
 } from '../src';
 import { fargateTask } from './agent/_fixture';
+import { handlerStatements } from './alerting/_fixture';
 import { logicalIdOf, mackerelStack, propertiesOf } from './monitors/_fixture';
 
 /**
@@ -223,5 +224,73 @@ describe('what is read of a Lazy is its final value, once the app is built', () 
     });
     state.value = 'shop';
     expect(warningIds(stack)).toContain('cdk-mackerel:retainedDeletedWithService');
+  });
+});
+
+describe('a secret value given by a Lazy is read once final: the template and the grant follow its last value', () => {
+  const GET_SECRET = 'secretsmanager:GetSecretValue';
+
+  /** Every action and resource the provider's Lambda is granted, as text. */
+  function grantsOf(stack: Stack, provider: MackerelProvider): string {
+    return JSON.stringify(handlerStatements(stack, provider));
+  }
+
+  test('a channel URL in plain text is written as the Lazy ends, and warned about as plain text', () => {
+    const { stack } = mackerelStack();
+    const { state, token } = lazyName('https://draft.example.com/hook');
+    const hook = new WebhookChannel(stack, 'Hook', { name: 'incidents', url: SecretValue.unsafePlainText(token) });
+    state.value = 'https://final.example.com/hook';
+    expect(propertiesOf(hook).url).toBe('https://final.example.com/hook');
+    expect(warningIds(stack)).toContain('cdk-mackerel:channelUrlInTemplate');
+  });
+
+  test('a channel URL from Secrets Manager by a Lazy secret ID: the reference and the grant name the final secret', () => {
+    const { stack, provider } = mackerelStack();
+    const { state, token } = lazyName('draft/hook');
+    const hook = new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager(token) });
+    state.value = 'final/hook';
+    expect(propertiesOf(hook).url).toBe('{{resolve:secretsmanager:final/hook:SecretString:::}}');
+    expect(grantsOf(stack, provider)).toContain(`"Action":"${GET_SECRET}"`);
+    expect(grantsOf(stack, provider)).toContain('secret:final/hook-??????');
+    expect(grantsOf(stack, provider)).not.toContain('draft');
+  });
+
+  test('a Lazy that ends as a Secrets Manager reference is granted, not warned about as plain text', () => {
+    const { stack, provider } = mackerelStack();
+    const { state, token } = lazyName('https://draft.example.com/hook');
+    const hook = new WebhookChannel(stack, 'Hook', { name: 'incidents', url: SecretValue.unsafePlainText(token) });
+    state.value = '{{resolve:secretsmanager:ops/hook:SecretString:url::}}';
+    expect(propertiesOf(hook).url).toBe('{{resolve:secretsmanager:ops/hook:SecretString:url::}}');
+    expect(grantsOf(stack, provider)).toContain('secret:ops/hook-??????');
+    expect(warningIds(stack)).not.toContain('cdk-mackerel:channelUrlInTemplate');
+  });
+
+  test('a Lazy that ends as an ssm-secure reference is written in the handler\'s spelling, and its read granted', () => {
+    const { stack, provider } = mackerelStack();
+    const { state, token } = lazyName('https://draft.example.com/hook');
+    const hook = new WebhookChannel(stack, 'Hook', { name: 'incidents', url: SecretValue.unsafePlainText(token) });
+    state.value = '{{resolve:ssm-secure:/ops/hook}}';
+    expect(propertiesOf(hook).url).toBe('{{cdk-mackerel:ssm-secure:/ops/hook}}');
+    expect(grantsOf(stack, provider)).toContain('parameter/ops/hook');
+  });
+
+  test('a Lazy that ends as no URL is refused at synth, without showing it', () => {
+    const { app, stack } = mackerelStack();
+    const { state, token } = lazyName('https://draft.example.com/hook');
+    new WebhookChannel(stack, 'Hook', { name: 'incidents', url: SecretValue.unsafePlainText(token) });
+    state.value = 'T0123-not-a-url';
+    expect(() => app.synth()).toThrow(/Stack\/Hook: url "\*+" is not a URL/);
+  });
+
+  test('an external HTTP monitor\'s header secretValue from a Lazy secret ID: the reference and the grant name the final secret', () => {
+    const { stack, provider, shop } = mackerelStack();
+    const { state, token } = lazyName('draft/token');
+    const monitor = new ExternalHttpMonitor(stack, 'Top', {
+      name: 'top', url: 'https://shop.example.com/', service: shop, headers: [{ name: 'Authorization', secretValue: SecretValue.secretsManager(token) }],
+    });
+    state.value = 'final/token';
+    expect(propertiesOf(monitor).headers).toEqual([{ name: 'Authorization', value: '{{resolve:secretsmanager:final/token:SecretString:::}}' }]);
+    expect(grantsOf(stack, provider)).toContain('secret:final/token-??????');
+    expect(grantsOf(stack, provider)).not.toContain('draft');
   });
 });

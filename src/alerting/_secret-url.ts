@@ -1,10 +1,11 @@
-import { Annotations, Aws, CfnParameter, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, CfnParameter, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from '../_iam';
 import { _mapStrings } from '../_json';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
 import { _referenceTargets } from '../_references';
 import { _MASKED } from '../_text';
 import { _fail, _httpUrl } from '../_validation';
@@ -77,8 +78,29 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
  * @internal
  */
 export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IKey | undefined, spec: _SecretProperty): string {
-  const { property } = spec;
   const value = secret.unsafeUnwrap();
+  // A Lazy resolved now would keep its first value in the template (a draft URL, or the reference
+  // to another secret than the one read at last), and the grant would name what it held then. It
+  // is read once the app's code has run, in an Aspect: the grant still becomes part of the
+  // provider's policy (and its dependencies) before the template is written.
+  if (_holdsValueNotFinalYet(scope, value)) {
+    let done = false;
+    Aspects.of(scope).add({
+      visit: (node) => {
+        if (node !== scope || done) return;
+        done = true;
+        _readingFinalValues(() => checkAndGrant(scope, value, key, spec));
+      },
+    });
+    // Which spelling the value needs is known only once final: the rewrite leaves a value without ssm-secure as it is.
+    return Token.asString(new WithoutSsmSecure(value));
+  }
+  return checkAndGrant(scope, value, key, spec);
+}
+
+/** `_secretValue` of a value read now: checked, its reads granted, and as written into the template. */
+function checkAndGrant(scope: IConstruct, value: string, key: kms.IKey | undefined, spec: _SecretProperty): string {
+  const { property } = spec;
   const resolved = Stack.of(scope).resolve(value);
   const references = findReferences(joinPieces(resolved));
   // Looked for in the whole value: CloudFormation refuses one that findReferences misses (split by a separator) too.
