@@ -3,8 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  AnomalyDetectionMonitor, AnomalySensitivity, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent,
-  MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope,
+  AlertGroupSetting, AnomalyDetectionMonitor, AnomalySensitivity, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent,
+  Downtime, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MackerelServiceMetadata, MonitorOperator, MonitorScope,
   NotificationGroup, ServiceMetricMonitor, SlackChannel, WebhookChannel,
 } from '../src';
 import { fargateTask } from './agent/_fixture';
@@ -292,5 +292,55 @@ describe('a secret value given by a Lazy is read once final: the template and th
     expect(propertiesOf(monitor).headers).toEqual([{ name: 'Authorization', value: '{{resolve:secretsmanager:final/token:SecretString:::}}' }]);
     expect(grantsOf(stack, provider)).toContain('secret:final/token-??????');
     expect(grantsOf(stack, provider)).not.toContain('draft');
+  });
+});
+
+describe('a scope of a Lazy name is compared by the name it ends with', () => {
+  const START = new Date('2030-01-01T00:00:00Z');
+
+  test('an alert group setting refuses a scope imported by a Lazy name that ends as another scope', () => {
+    const { app, stack, shop } = mackerelStack();
+    const { state, token } = lazyName('draft');
+    const setting = new AlertGroupSetting(stack, 'Incidents', { name: 'incidents', scopes: [MonitorScope.fromService(shop)] });
+    setting.addScope(MonitorScope.fromService(MackerelService.fromName(stack, 'Imported', token)));
+    state.value = 'shop';
+    expect(() => app.synth()).toThrow(/Stack\/Incidents\] scopes\[1\] "shop" is already a scope; expected each scope once/);
+  });
+
+  test('... and keeps one whose Lazy name is the other scope\'s at first but ends different', () => {
+    const { stack, shop } = mackerelStack();
+    const { state, token } = lazyName('shop');
+    const setting = new AlertGroupSetting(stack, 'Incidents', {
+      name: 'incidents', scopes: [MonitorScope.fromService(shop), MonitorScope.fromService(MackerelService.fromName(stack, 'Imported', token))],
+    });
+    state.value = 'orders';
+    expect(propertiesOf(setting).serviceScopes).toEqual([stack.resolve(shop.name), 'orders']);
+  });
+
+  test('a downtime refuses a role in excludeScopes imported by a Lazy name that ends as a role in scopes', () => {
+    const { app, stack, web } = mackerelStack();
+    const { state, token } = lazyName('draft:web');
+    new Downtime(stack, 'Maint', {
+      name: 'm',
+      start: START,
+      duration: Duration.hours(1),
+      scopes: [MonitorScope.fromRole(web)],
+      excludeScopes: [MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Imported', token))],
+    });
+    state.value = 'shop:web';
+    expect(() => app.synth()).toThrow(/Stack\/Maint\] excludeScopes\[0\] "shop:web" is also in scopes; expected each service or role in at most one of scopes and excludeScopes/);
+  });
+
+  test('... and keeps one whose Lazy name ends different', () => {
+    const { stack, web } = mackerelStack();
+    const { state, token } = lazyName('shop:web');
+    const downtime = new Downtime(stack, 'Maint', {
+      name: 'm',
+      start: START,
+      duration: Duration.hours(1),
+      scopes: [MonitorScope.fromRole(web), MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Imported', token))],
+    });
+    state.value = 'shop:db';
+    expect(propertiesOf(downtime).roleScopes).toEqual([stack.resolve(web.fullName), 'shop:db']);
   });
 });

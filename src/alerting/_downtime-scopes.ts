@@ -3,7 +3,8 @@ import { IConstruct } from 'constructs';
 import { _warnOnMonitorsOutsideScopes, _warnOnScopes } from './_downtime-warnings';
 import { _splitScopes } from './_scopes';
 import type { DowntimeScopeOptions } from './downtime';
-import { _fail, _repeats } from '../_validation';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _describeProblem, _fail, _repeats } from '../_validation';
 import { _wholeDuration } from '../monitors/_checks';
 import { _ScopeUse, _scopeKey, _shownScope, _warnOnExcludedServiceRoles } from '../monitors/_scope';
 import { _DowntimeScopeProperties } from '../provider/_properties';
@@ -24,10 +25,20 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
   const monitorList = props.monitors ?? [];
   const excludeMonitorList = props.excludeMonitors ?? [];
   // Mackerel refuses a downtime whose scopes are redundant (400), so each repeat is an error here.
-  failOnRepeat(scope, ['scopes', 'excludeScopes'], 'service or role', [scopeList.map(_scopeKey), excludeList.map(_scopeKey)],
+  const scopeRepeat = () => repeatProblem(['scopes', 'excludeScopes'], 'service or role', [scopeList.map(_scopeKey), excludeList.map(_scopeKey)],
     (inExcluded, i) => _shownScope(scope, (inExcluded ? excludeList : scopeList)[i]));
-  failOnRepeat(scope, ['monitors', 'excludeMonitors'], 'monitor', [monitorList.map((m) => m.monitorId), excludeMonitorList.map((m) => m.monitorId)],
-    (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path);
+  failOn(scope, scopeRepeat());
+  // A scope of a Lazy name compares by its token until the app is built: two that end as one name are found then.
+  if ([...scopeList, ...excludeList].some((s) => _holdsValueNotFinalYet(scope, s.value))) {
+    scope.node.addValidation({
+      validate: () => _readingFinalValues(() => {
+        const problem = scopeRepeat();
+        return problem ? [_describeProblem(...problem)] : [];
+      }),
+    });
+  }
+  failOn(scope, repeatProblem(['monitors', 'excludeMonitors'], 'monitor', [monitorList.map((m) => m.monitorId), excludeMonitorList.map((m) => m.monitorId)],
+    (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path));
   _warnOnExcludedServiceRoles(scope, DOWNTIME, scopeList, excludeList);
   _warnOnScopes(scope, included);
   _warnOnMonitorsOutsideScopes(scope, props.scopes, props.monitors);
@@ -41,18 +52,24 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
   };
 }
 
+type Problem = [property: string, value: unknown, problem: string, expected: string];
+
 /**
- * Rejects the first value given twice in one of a pair of lists, or in both (`_repeats`); a
- * token of unknown name compares by its string form, so it matches only itself.
+ * The first value given twice in one of a pair of lists, or in both (`_repeats`), as a problem
+ * to refuse; a token of unknown name compares by its string form, so it matches only itself.
  */
-function failOnRepeat(scope: IConstruct, [property, excludeProperty]: [string, string], what: string, [included, excluded]: [string[], string[]],
-  shown: (excluded: boolean, index: number) => unknown): void {
+function repeatProblem([property, excludeProperty]: [string, string], what: string, [included, excluded]: [string[], string[]],
+  shown: (excluded: boolean, index: number) => unknown): Problem | undefined {
   const [repeat] = _repeats(included, excluded);
-  if (repeat === undefined) return;
+  if (repeat === undefined) return undefined;
   const at = `${repeat.excluded ? excludeProperty : property}[${repeat.index}]`;
   const value = shown(repeat.excluded, repeat.index);
-  if (repeat.inBoth) _fail(scope, at, value, `is also in ${property}`, `each ${what} in at most one of ${property} and ${excludeProperty}`);
-  _fail(scope, at, value, 'is given twice', `each ${what} once`);
+  if (repeat.inBoth) return [at, value, `is also in ${property}`, `each ${what} in at most one of ${property} and ${excludeProperty}`];
+  return [at, value, 'is given twice', `each ${what} once`];
+}
+
+function failOn(scope: IConstruct, problem: Problem | undefined): void {
+  if (problem) _fail(scope, ...problem);
 }
 
 /** A downtime's duration in whole minutes, at least one. @internal */

@@ -1,5 +1,6 @@
 import { Duration, Lazy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
 import { _checkScope } from '../_names';
 import { _describeProblem, _fail } from '../_validation';
 import { _warnOnLongMemo, _wholeDuration } from '../monitors/_checks';
@@ -77,6 +78,7 @@ export class AlertGroupSetting extends Construct {
 
   private readonly scopes: MonitorScope[] = [];
   private readonly monitors: IMonitor[] = [];
+  private checksScopesOnceFinal = false;
 
   constructor(scope: Construct, id: string, props: AlertGroupSettingProps) {
     super(scope, id);
@@ -116,8 +118,20 @@ export class AlertGroupSetting extends Construct {
     if (this.scopes.some((s) => _scopeKey(s) === _scopeKey(scope))) {
       _fail(this, property, _shownScope(this, scope), 'is already a scope', 'each scope once');
     }
+    // A scope of a Lazy name compares by its token until the app is built: two that end as one name are found then.
+    if (!this.checksScopesOnceFinal && _holdsValueNotFinalYet(this, scope.value)) {
+      this.checksScopesOnceFinal = true;
+      this.node.addValidation({ validate: () => _readingFinalValues(() => this.repeatedScope()) });
+    }
     _dependOnNamedScope(this, scope, property);
     this.scopes.push(scope);
+  }
+
+  /** The first scope that repeats an earlier one, by the names they end with. */
+  private repeatedScope(): string[] {
+    const keys = this.scopes.map(_scopeKey);
+    const index = keys.findIndex((key, i) => keys.indexOf(key) < i);
+    return index < 0 ? [] : [_describeProblem(`scopes[${index}]`, _shownScope(this, this.scopes[index]), 'is already a scope', 'each scope once')];
   }
 
   /** Groups the alerts of a monitor. Each monitor once. */
