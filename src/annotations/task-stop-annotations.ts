@@ -1,11 +1,12 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
-import { _checkEnum, _fail } from '../_validation';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _checkEnum, _describeProblem, _fail, _warnLate } from '../_validation';
 import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
 import { _requireProvider } from '../provider/_resource';
@@ -56,7 +57,10 @@ export enum TaskStopCause {
 /** A TaskStopAnnotations marking an ECS service's stops: where (Mackerel service and roles), which causes, and whether it merges. */
 interface Mark {
   readonly path: string;
-  readonly where: string;
+  /** The service and roles, read when called: final at validation. */
+  readonly where: () => string;
+  /** Whether `where` holds a Lazy that is not final yet, so is compared at validation only. */
+  readonly pending: boolean;
   readonly causes: TaskStopCause[];
   readonly merges: boolean;
   readonly ecsService: ecs.IBaseService;
@@ -196,8 +200,8 @@ export class TaskStopAnnotations extends Construct {
     });
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     // By the service's name when known: the construct (its Ref) and fromName of its name are one service.
-    const serviceKey = _knownServiceName(props.service) ?? props.service.name;
-    this.checkMarkedTwice(props.ecsServices, `${serviceKey}|${[...roleNames].sort().join(',')}`, causes, mergeWindow.toSeconds() > 0);
+    const where = () => `${_knownServiceName(props.service) ?? props.service.name}|${[...roleNames].sort().join(',')}`;
+    this.checkMarkedTwice(props.ecsServices, where, _holdsValueNotFinalYet(this, props.service.name), causes, mergeWindow.toSeconds() > 0);
 
     const byCluster = new Map<ecs.ICluster, ecs.IBaseService[]>();
     for (const service of props.ecsServices) byCluster.set(service.cluster, [...(byCluster.get(service.cluster) ?? []), service]);
@@ -264,32 +268,54 @@ export class TaskStopAnnotations extends Construct {
    * does not merge only posts, which loses nothing; but a stop of a cause both mark may then be
    * marked by each, as neither sees the other's mark in time: warned about.
    */
-  private checkMarkedTwice(ecsServices: ecs.IBaseService[], where: string, causes: TaskStopCause[], merges: boolean): void {
+  private checkMarkedTwice(ecsServices: ecs.IBaseService[], where: () => string, pending: boolean, causes: TaskStopCause[], merges: boolean): void {
     const marked = MARKED.get(this.node.root) ?? new Map<string | ecs.IBaseService, Mark[]>();
     MARKED.set(this.node.root, marked);
     ecsServices.forEach((ecsService, i) => {
       const name = literalServiceName(ecsService);
       const marks = marked.get(name ?? ecsService) ?? [];
-      const others = marks.filter((mark) => mark.where === where);
-      // Another ECS service of the same name: its stops go to the same annotations (service:<name>).
-      const via = (mark: Mark) => (mark.ecsService === ecsService ? ''
-        : ` (for ECS service ${mark.ecsService.node.path}, of the same name: the stops of both are marked as service:${name}, on the same annotations)`);
-      const merging = merges ? others.find((mark) => mark.merges) : undefined;
-      if (merging) {
-        _fail(this, `ecsServices[${i}]`, ecsService.node.path, `is also marked by ${merging.path}${via(merging)} on the same Mackerel service and roles, and both merge stops `
-          + '(a mergeWindow above 0): each reads its stops from its own queue, so their merges into the same annotation would run at once and '
-          + 'overwrite each other\'s stops', 'an ECS service marked on the same graphs by one TaskStopAnnotations that merges',
-        'Give the ECS service one TaskStopAnnotations with every cause it needs, or a mergeWindow of Duration.seconds(0) to all but one');
+      const problem = this.markedTwice(i, ecsService, name, marks.filter((mark) => !pending && !mark.pending), where(), causes, merges);
+      if (problem) _fail(this, ...problem);
+      // A service of a Lazy name is compared by its token until the app is built: by the name it ends with at validation.
+      const later = marks.filter((mark) => pending || mark.pending);
+      if (later.length > 0) {
+        this.node.addValidation({
+          validate: () => _readingFinalValues(() => {
+            const found = this.markedTwice(i, ecsService, name, later, where(), causes, merges);
+            return found ? [_describeProblem(...found)] : [];
+          }),
+        });
       }
-      const overlapping = others.find((mark) => mark.causes.some((cause) => causes.includes(cause)));
-      if (overlapping) {
-        Annotations.of(this).addWarningV2('cdk-mackerel:taskStopsMarkedTwice',
-          `ECS service ${ecsService.node.path} is also marked by ${overlapping.path}${via(overlapping)} on the same Mackerel service and roles, for some of the same causes: `
-          + 'the two read their stops from two queues, so a stop of a cause both mark may be marked twice. '
-          + 'Give the ECS service one TaskStopAnnotations with every cause it needs, or each its own causes');
-      }
-      marked.set(name ?? ecsService, [...marks, { path: this.node.path, where, causes, merges, ecsService }]);
+      marked.set(name ?? ecsService, [...marks, { path: this.node.path, where, pending, causes, merges, ecsService }]);
     });
+  }
+
+  /**
+   * Compares this construct's mark of `ecsServices[i]` with the earlier `marks` of the same ECS
+   * service name: warns about an overlap of causes, and returns the problem of two that merge.
+   */
+  private markedTwice(i: number, ecsService: ecs.IBaseService, name: string | undefined, marks: Mark[], where: string, causes: TaskStopCause[],
+    merges: boolean): [string, unknown, string, string, string] | undefined {
+    const others = marks.filter((mark) => mark.where() === where);
+    // Another ECS service of the same name: its stops go to the same annotations (service:<name>).
+    const via = (mark: Mark) => (mark.ecsService === ecsService ? ''
+      : ` (for ECS service ${mark.ecsService.node.path}, of the same name: the stops of both are marked as service:${name}, on the same annotations)`);
+    const overlapping = others.find((mark) => mark.causes.some((cause) => causes.includes(cause)));
+    const merging = merges ? others.find((mark) => mark.merges) : undefined;
+    if (merging) {
+      return [`ecsServices[${i}]`, ecsService.node.path, `is also marked by ${merging.path}${via(merging)} on the same Mackerel service and roles, and both merge stops `
+        + '(a mergeWindow above 0): each reads its stops from its own queue, so their merges into the same annotation would run at once and '
+        + 'overwrite each other\'s stops', 'an ECS service marked on the same graphs by one TaskStopAnnotations that merges',
+      'Give the ECS service one TaskStopAnnotations with every cause it needs, or a mergeWindow of Duration.seconds(0) to all but one'];
+    }
+    if (overlapping) {
+      // Late: at validation when a Lazy name made the marks comparable only then.
+      _warnLate(this, 'cdk-mackerel:taskStopsMarkedTwice',
+        `ECS service ${ecsService.node.path} is also marked by ${overlapping.path}${via(overlapping)} on the same Mackerel service and roles, for some of the same causes: `
+        + 'the two read their stops from two queues, so a stop of a cause both mark may be marked twice. '
+        + 'Give the ECS service one TaskStopAnnotations with every cause it needs, or each its own causes');
+    }
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { App, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -255,6 +255,21 @@ describe('TaskStopAnnotations', () => {
       + 'needs, or each its own causes [ack: cdk-mackerel:taskStopsMarkedTwice]']]);
   });
 
+  test('two TaskStopAnnotations on one ECS service, the second giving the Mackerel service by a Lazy name: warned about when it ends as the first\'s, not when it ends different', () => {
+    const marked = (last: string) => {
+      const { stack, shop, api } = shopStack();
+      const state = { value: last === 'shop' ? 'draft' : 'shop' };
+      new TaskStopAnnotations(stack, 'Crashes', { service: shop, ecsServices: [api] });
+      new TaskStopAnnotations(stack, 'Again', {
+        service: MackerelService.fromName(stack, 'Imported', Lazy.string({ produce: () => state.value })), ecsServices: [api], mergeWindow: Duration.seconds(0),
+      });
+      state.value = last;
+      return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice')).map((w) => w.id);
+    };
+    expect(marked('shop')).toEqual(['/Shop/Again']);
+    expect(marked('orders')).toEqual([]);
+  });
+
   describe('refuses at synth', () => {
     test.each([
       ['no ECS service', { ecsServices: [] }, /^Shop\/Stops: ecsServices \[\] is empty; expected at least one ECS service/],
@@ -304,6 +319,15 @@ describe('TaskStopAnnotations', () => {
       new TaskStopAnnotations(stack, 'Crashes', { service: shop, ecsServices: [api] });
       expect(() => new TaskStopAnnotations(stack, 'Again', { service: serviceOf(stack, shop), ecsServices: [api], causes: [TaskStopCause.SPOT_INTERRUPTION] }))
         .toThrow(/^Shop\/Again: ecsServices\[0\] "Shop\/Api" is also marked by Shop\/Crashes on the same Mackerel service and roles, and both merge stops/);
+    });
+
+    test('a second TaskStopAnnotations that merges on one ECS service, where one gives the Mackerel service by a Lazy name that ends as the other\'s', () => {
+      const { app, stack, shop, api } = shopStack();
+      const state = { value: 'draft' };
+      new TaskStopAnnotations(stack, 'Crashes', { service: MackerelService.fromName(stack, 'Imported', Lazy.string({ produce: () => state.value })), ecsServices: [api] });
+      new TaskStopAnnotations(stack, 'Again', { service: shop, ecsServices: [api], causes: [TaskStopCause.SPOT_INTERRUPTION] });
+      state.value = 'shop';
+      expect(() => app.synth()).toThrow(/\[Shop\/Again\] ecsServices\[0\] "Shop\/Api" is also marked by Shop\/Crashes on the same Mackerel service and roles, and both merge stops/);
     });
 
     test('a second TaskStopAnnotations that merges on the same graphs the stops of an ECS service of the same name in another cluster, as the stops of both share annotations', () => {
