@@ -10,7 +10,7 @@ import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warni
 import { _checkResourceTag, _renderTag, _renderTags } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
-import { _readingFinalValues } from '../_lazy';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
@@ -441,12 +441,17 @@ export class MackerelAwsIntegration extends Construct {
     const same = this.enabled(service);
     if (!same) {
       this.enable(service, serviceOptions, resource.node.path);
-    } else if (same.by === 'addService' || !sameServiceOptions(same.options, serviceOptions)) {
-      // Mackerel keeps one entry per service: every resource of the kind shares its role and metrics.
-      _fail(this, property, resource.node.path, `enables ${service.id}, which ${same.by} `
-        + `already enabled${same.by === 'addService' ? '' : ` with other options (${JSON.stringify(shownOptions(same.options))})`}`,
-      `${service.id} once per integration, or each ${property} of the kind with the same options (role, metrics, retireAutomatically)`,
-      `Mackerel keeps one role and one metric list per service: every ${service.id} resource of the integration shares them`);
+    } else if (same.by !== 'addService' && [same.options.role, serviceOptions.role].some((role) => role !== undefined && _holdsValueNotFinalYet(this, role))) {
+      // A role of a Lazy name compares by its token until the app is built: by the name it ends with at validation.
+      this.node.addValidation({
+        validate: () => _readingFinalValues(() => {
+          const problem = sharedEntryProblem(property, resource, service, same, serviceOptions);
+          return problem ? [_describeProblem(...problem)] : [];
+        }),
+      });
+    } else {
+      const problem = sharedEntryProblem(property, resource, service, same, serviceOptions);
+      if (problem) _fail(this, ...problem);
     }
     if (!tag) return;
     const rendered = _renderTag(this, 'filterTag', tag);
@@ -659,6 +664,19 @@ function copyOptions(options: AwsIntegrationServiceOptions): AwsIntegrationServi
 /** The same AWS tag (a token compares by its string form, so it matches only itself). */
 function sameTag(a: AwsIntegrationTag, b: AwsIntegrationTag): boolean {
   return a.key === b.key && a.value === b.value;
+}
+
+/**
+ * Why a resource cannot share the entry of its service that `same` enabled, or undefined: Mackerel
+ * keeps one entry per service, so every resource of the kind shares its role and metrics.
+ */
+function sharedEntryProblem(property: string, resource: IResource, service: AwsIntegrationService, same: EnabledService,
+  options: AwsIntegrationServiceOptions): Parameters<typeof _describeProblem> | undefined {
+  if (same.by !== 'addService' && sameServiceOptions(same.options, options)) return undefined;
+  return [property, resource.node.path, `enables ${service.id}, which ${same.by} `
+    + `already enabled${same.by === 'addService' ? '' : ` with other options (${JSON.stringify(shownOptions(same.options))})`}`,
+  `${service.id} once per integration, or each ${property} of the kind with the same options (role, metrics, retireAutomatically)`,
+  `Mackerel keeps one role and one metric list per service: every ${service.id} resource of the integration shares them`];
 }
 
 /** Options as the user reads them: a MackerelRole's fullName as its name, not as a token. */

@@ -1,4 +1,4 @@
-import { Annotations as CoreAnnotations, App, Aws, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, Aws, CfnParameter, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -702,6 +702,21 @@ describe('MackerelAwsIntegration', () => {
       // Another role still fails, the first shown by its name.
       expect(() => aws.addEcsCluster(new ecs.Cluster(stack, 'Third', { vpc }), { role: 'shop:web' }))
         .toThrow(/enables ECSCluster, which Stack\/Cluster already enabled with other options \(\{"role":"shop:ecs"\}\)/);
+    });
+
+    test('a second cluster may give the role by a Lazy name that ends as the first\'s; one that ends as another role is refused at synth', () => {
+      const added = (last: string) => {
+        const { app, stack } = integrationStack();
+        const { vpc, cluster } = network(stack);
+        const state = { value: last === 'shop:ecs' ? 'shop:draft' : 'shop:ecs' };
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        aws.addEcsCluster(cluster, { role: 'shop:ecs' });
+        aws.addEcsCluster(new ecs.Cluster(stack, 'Batch', { vpc }), { role: Lazy.string({ produce: () => state.value }) });
+        state.value = last;
+        return () => app.synth();
+      };
+      expect(added('shop:ecs')).not.toThrow();
+      expect(added('shop:batch')).toThrow(/\[Stack\/Aws\] cluster "Stack\/Batch" enables ECSCluster, which Stack\/Cluster already enabled with other options \(\{"role":"shop:ecs"\}\)/);
     });
 
     describe('Mackerel\'s role tag (mackerel-integration) as filterTag', () => {
