@@ -1,4 +1,4 @@
-import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, Tokenization } from 'aws-cdk-lib';
+import { Aspects, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** How many reads of final values (`_readingFinalValues`) are running: none while the app is being built. */
@@ -16,6 +16,24 @@ export function _readingFinalValues<T>(read: () => T): T {
   } finally {
     finalReads--;
   }
+}
+
+/**
+ * Runs `read` once, as a read of final values (`_readingFinalValues`), in an Aspect of `scope`:
+ * after the app's own code has run, and before synthesis prepares the app (cross-stack
+ * references, `DependsOn`), so that what `read` adds (a grant, a dependency) still counts and
+ * what it refuses is refused before CDK reports it in its own words.
+ * @internal
+ */
+export function _readOnceFinal(scope: IConstruct, read: () => void): void {
+  let done = false;
+  Aspects.of(scope).add({
+    visit: (node) => {
+      if (node !== scope || done) return;
+      done = true;
+      _readingFinalValues(read);
+    },
+  });
 }
 
 /**

@@ -1,11 +1,11 @@
-import { Annotations, Aspects, Aws, CfnParameter, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnParameter, Intrinsic, IResolveContext, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from '../_iam';
 import { _mapStrings } from '../_json';
-import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _holdsValueNotFinalYet, _readOnceFinal } from '../_lazy';
 import { _referenceTargets } from '../_references';
 import { _MASKED } from '../_text';
 import { _fail, _httpUrl } from '../_validation';
@@ -81,17 +81,10 @@ export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IK
   const value = secret.unsafeUnwrap();
   // A Lazy resolved now would keep its first value in the template (a draft URL, or the reference
   // to another secret than the one read at last), and the grant would name what it held then. It
-  // is read once the app's code has run, in an Aspect: the grant still becomes part of the
-  // provider's policy (and its dependencies) before the template is written.
+  // is read once final, in an Aspect: the grant still becomes part of the provider's policy (and
+  // its dependencies) before the template is written.
   if (_holdsValueNotFinalYet(scope, value)) {
-    let done = false;
-    Aspects.of(scope).add({
-      visit: (node) => {
-        if (node !== scope || done) return;
-        done = true;
-        _readingFinalValues(() => checkAndGrant(scope, value, key, spec));
-      },
-    });
+    _readOnceFinal(scope, () => checkAndGrant(scope, value, key, spec));
     // Which spelling the value needs is known only once final: the rewrite leaves a value without ssm-secure as it is.
     return Token.asString(new WithoutSsmSecure(value));
   }
