@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Lazy, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -214,6 +214,25 @@ describe('MackerelMonitoring.forRole: a notification group of another stack', ()
 
     expect(() => MackerelMonitoring.forRole(svc, 'BatchAlerts', { role: batch, notify: { notificationGroup: ops } }))
       .toThrow(/^Svc\/BatchAlerts: notify\.notificationGroup "Stack\/Ops" is in stack "Stack", which also holds the role "shop:batch" \(or its service\)/);
+  });
+
+  test('in the role\'s stack is refused at synth when the role is given by a Lazy full name that ends as the role\'s reference', () => {
+    // GIVEN the full name is a Lazy, first a literal name and at last the reference to the role of the group's stack
+    const { app, web, ops, svc } = sharedAndService();
+    const state = { value: 'shop:draft' };
+    MackerelMonitoring.forRole(svc, 'WebAlerts', { roleFullName: Lazy.string({ produce: () => state.value }), notify: { notificationGroup: ops } });
+    state.value = web.fullName;
+
+    expect(() => app.synth()).toThrow(/^Svc\/WebAlerts: notify\.notificationGroup "Stack\/Ops" is in stack "Stack", which also holds the role "shop:web" \(or its service\)/);
+  });
+
+  test('... and not when the Lazy full name ends as a literal name', () => {
+    const { app, web, ops, svc } = sharedAndService();
+    const state = { value: web.fullName };
+    MackerelMonitoring.forRole(svc, 'WebAlerts', { roleFullName: Lazy.string({ produce: () => state.value }), notify: { notificationGroup: ops } });
+    state.value = 'shop:web';
+
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('in a third stack, which neither the role nor its service is in, synthesizes', () => {
