@@ -55,17 +55,29 @@ export function _notFinalYet(token: IResolvable): boolean {
  */
 export function _holdsValueNotFinalYet(scope: IConstruct, value: unknown): boolean {
   let pending = false;
+  _resolveEachToken(scope, value, (token, resolve) => {
+    if (pending || _notFinalYet(token)) {
+      pending = true;
+      return '';
+    }
+    return resolve();
+  });
+  return pending;
+}
+
+/**
+ * Resolves `value` in `scope` as synthesis would, but hands each token met on the way (tokens
+ * inside strings included) to `visit`, which returns what the token resolves to: `resolve()` for
+ * what synthesis would make of it, or a value of its own in place of it.
+ * @internal
+ */
+export function _resolveEachToken(scope: IConstruct, value: unknown, visit: (token: IResolvable, resolve: () => unknown) => unknown): unknown {
   const resolver = new class extends DefaultTokenResolver {
     public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
-      if (pending || _notFinalYet(t)) {
-        pending = true;
-        return '';
-      }
-      return super.resolveToken(t, context, postProcessor);
+      return visit(t, () => super.resolveToken(t, context, postProcessor));
     }
   }(new StringConcat());
-  Tokenization.resolve(value, { scope, resolver });
-  return pending;
+  return Tokenization.resolve(value, { scope, resolver });
 }
 
 const BOX = Symbol.for('@aws-cdk/core.Box');

@@ -1,6 +1,6 @@
-import { DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, StringConcat, Tokenization } from 'aws-cdk-lib';
+import { Reference } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _notFinalYet } from './_lazy';
+import { _notFinalYet, _resolveEachToken } from './_lazy';
 
 /**
  * The targets of every reference (`Ref`, `Fn::GetAtt`) that resolving `value` in `scope` goes
@@ -12,14 +12,11 @@ import { _notFinalYet } from './_lazy';
  */
 export function _referenceTargets(scope: IConstruct, value: unknown): IConstruct[] {
   const targets: IConstruct[] = [];
-  const resolver = new class extends DefaultTokenResolver {
-    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
-      // Left unresolved: resolving a Lazy while the app is built would keep the value of that moment.
-      if (_notFinalYet(t)) return '';
-      if (Reference.isReference(t)) targets.push(t.target);
-      return super.resolveToken(t, context, postProcessor);
-    }
-  }(new StringConcat());
-  Tokenization.resolve(value, { scope, resolver });
+  _resolveEachToken(scope, value, (token, resolve) => {
+    // Left unresolved: resolving a Lazy while the app is built would keep the value of that moment.
+    if (_notFinalYet(token)) return '';
+    if (Reference.isReference(token)) targets.push(token.target);
+    return resolve();
+  });
   return targets;
 }

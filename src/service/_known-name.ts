@@ -1,8 +1,6 @@
-import {
-  DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Token, Tokenization,
-} from 'aws-cdk-lib';
+import { Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _notFinalYet } from '../_lazy';
+import { _notFinalYet, _resolveEachToken } from '../_lazy';
 import { _isMackerelName, _isRoleFullName } from '../_names';
 import { _NAMED_CLASSES } from './_named-classes';
 import type { _KeyedKind } from './_unique';
@@ -106,29 +104,26 @@ export function _knownRoleFullNameOf(value: string): string | undefined {
 function knownString(value: string): string | undefined {
   if (!Token.isUnresolved(value)) return value;
   let unknown = false;
-  const resolver = new class extends DefaultTokenResolver {
-    public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+  let resolved: unknown;
+  try {
+    resolved = _resolveEachToken(resolveScope(), value, (token, resolve) => {
       if (unknown) return '';
       // A Lazy read while the app is built would keep the value of that moment: known only later.
-      if (_notFinalYet(t)) {
+      if (_notFinalYet(token)) {
         unknown = true;
         return '';
       }
-      if (Reference.isReference(t)) {
-        const known = knownRef(t);
+      if (Reference.isReference(token)) {
+        const known = knownRef(token);
         // Left unresolved: resolving another stack's or a pseudo reference needs a scope this has not.
         if (known === undefined) unknown = true;
         return known ?? '';
       }
-      const resolved = super.resolveToken(t, context, postProcessor);
+      const result = resolve();
       // An intrinsic CDK cannot fold (Fn.select) stays an object, which a string would only show as [object Object].
-      if (typeof resolved !== 'string') unknown = true;
-      return resolved;
-    }
-  }(new StringConcat());
-  let resolved: unknown;
-  try {
-    resolved = Tokenization.resolve(value, { scope: resolveScope(), resolver });
+      if (typeof result !== 'string') unknown = true;
+      return result;
+    });
   } catch {
     return undefined;
   }
