@@ -12,7 +12,7 @@ import { _nameOf, _tiedService } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
-import { _scopesNameRole } from './scoped';
+import { _scopesNameRole, _scopesNameService } from './scoped';
 import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
@@ -269,19 +269,19 @@ class Run {
   }
 
   /**
-   * The resources of the stack holding the service an old object names (`_tiedService`), as the
-   * state has them, or the old objects of theirs still to delete: a name given as a literal
-   * records no dependency, and the old object, whose properties the state then no longer has,
-   * must still be deleted before that service.
+   * The resources of the stack holding a service an old object names (`_tiedService`, or the scopes
+   * of a downtime or alert group setting: `_scopesNameService`), as the state has them, or the old
+   * objects of theirs still to delete: a name given as a literal records no dependency, and the old
+   * object, whose properties the state then no longer has, must still be deleted before that service.
    */
   private servicesNamed(plan: _StackPlan, held: _StateResource): string[] {
-    const name = _tiedService(held.type, held.properties, held.physicalId);
-    if (name === undefined) return [];
+    const tied = _tiedService(held.type, held.properties, held.physicalId);
+    const named = (name: string) => name === tied || _scopesNameService(held.type, held.properties, name);
     const resources = this.stackState(plan).resources;
     return [
-      ..._holding(resources, _RESOURCE_TYPES.SERVICE, name),
+      ...Object.keys(resources).filter((id) => resources[id].type === _RESOURCE_TYPES.SERVICE && named(resources[id].physicalId)),
       ...this.state.pendingDeletes
-        .filter((p) => p.stackName === plan.stackName && p.type === _RESOURCE_TYPES.SERVICE && p.physicalId === name).map((p) => p.logicalId),
+        .filter((p) => p.stackName === plan.stackName && p.type === _RESOURCE_TYPES.SERVICE && named(p.physicalId)).map((p) => p.logicalId),
     ];
   }
 

@@ -151,6 +151,28 @@ describe('apply engine', () => {
     expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Update id-1', 'Delete id-1', 'Delete id-2']);
   });
 
+  test('the old object of a downtime replaced while its scopes name a removed service by a literal name is deleted before that service', async () => {
+    // GIVEN a downtime that excludes its service by the ID the fake handler gives it, not by a Ref (no dependency is recorded)
+    const store = _memoryStore();
+    const h = fakeHandler();
+    const withDowntime = (metric: string, service = true): _Template => ({
+      Resources: {
+        ...service ? { zShop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } } : {},
+        Night: { Type: 'Custom::MackerelDowntime', Properties: { name: 'night', metric, serviceExcludeScopes: ['id-2'] } },
+      },
+    });
+    // Without a dependency Night sorts first, so the fake handler numbers the service id-2.
+    await run(withDowntime('a'), store, h.invoke);
+    expect(store.state.stacks.S.resources.zShop.physicalId).toBe('id-2');
+    h.events.length = 0;
+
+    // WHEN the service is removed in the run that replaces the downtime (its old object's properties are then gone from the state)
+    expect(summary(await run(withDowntime('b', false), store, h.invoke))).toEqual(['replaced Night', 'deleted Night', 'deleted zShop']);
+
+    // THEN the old downtime goes first: the handler leaves a service that a downtime still names in its scopes
+    expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Update id-1', 'Delete id-1', 'Delete id-2']);
+  });
+
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
     // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
     const events: _ResourceEvent[] = [];
