@@ -13,10 +13,11 @@ import { _PolicyAttribute, _retainReason, _retaining } from './policy';
 import { _StateFile, _StateResource } from './state';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
-import { leftForContents } from '../provider/handler/owned';
+import { ScopedLists, leftForContents, leftForScopes } from '../provider/handler/owned';
 import { KEPT_AS_HISTORY } from '../provider/handler/resources/graph-annotation';
 import { HELD_BY_ANOTHER, metadataPhysicalId } from '../provider/handler/resources/metadata';
-import { roleObject } from '../provider/handler/resources/service';
+import { objectsScopingRole } from '../provider/handler/resources/role';
+import { objectsScopingService, roleObject } from '../provider/handler/resources/service';
 
 /** A stack of the run with the entries of its plan (`_planDiff`). @internal */
 export interface _PlannedStack {
@@ -71,10 +72,10 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
   // one an earlier apply that stopped left to delete.
   entries.forEach((e, i) => {
     if (e.kind === 'replace' && e.retainedBy === undefined && e.takenBy === undefined) {
-      const leftBecause = serviceLeft(held[e.logicalId], live(e.logicalId), held, removed, goneFirst);
+      const leftBecause = ownedLeft(held[e.logicalId], live(e.logicalId), held, removed, goneFirst);
       if (leftBecause) entries[i] = { ...e, leftBecause };
     } else if (e.kind === 'delete' && e.leftover && e.physicalId !== undefined) {
-      const leftBecause = serviceLeft({ type: e.type, physicalId: e.physicalId }, oldLive(e.type, e.physicalId), held, removed, goneFirst);
+      const leftBecause = ownedLeft({ type: e.type, physicalId: e.physicalId }, oldLive(e.type, e.physicalId), held, removed, goneFirst);
       if (leftBecause) entries[i] = { ...e, kind: 'leave', leftBecause };
     }
   });
@@ -91,7 +92,7 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
     const leftBecause = kind.kind !== 'delete' ? undefined
       : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY
         : _METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst, heldLater(id, before.type, before.physicalId))
-          : serviceLeft(before, live(id), held, removed, goneFirst);
+          : ownedLeft(before, live(id), held, removed, goneFirst);
     entries.push({ ..._entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
@@ -120,7 +121,7 @@ function leftoverEntry(stackName: string, left: _PendingDelete): _DiffEntry {
 }
 
 // A graph annotation is never deleted by the handler (KEPT_AS_HISTORY); a service's delete takes its roles and monitors.
-const { GRAPH_ANNOTATION, ROLE, MONITOR } = _RESOURCE_TYPES;
+const { GRAPH_ANNOTATION, ROLE, MONITOR, SERVICE, DOWNTIME, DEPLOYMENT_DOWNTIME, ALERT_GROUP_SETTING } = _RESOURCE_TYPES;
 
 /**
  * What the run does before a stack's cleanup that decides whether the handler leaves a removed
@@ -145,6 +146,17 @@ export interface _BeforeCleanup {
    * one whose cleanup comes later, still holds in the state.
    */
   readonly heldElsewhere: ReadonlySet<string>;
+  /**
+   * The monitors, downtimes and alert group settings (`deletedKey`) the run updates, with their
+   * properties after it: every update comes before every cleanup, so their scopes then are these.
+   */
+  readonly rescoped: ReadonlyMap<string, { readonly [key: string]: unknown }>;
+  /**
+   * The monitors, downtimes and alert group settings Mackerel has, as its lists give them (read live
+   * by diff when a stack deletes a role or service): the handler leaves a role or service that one
+   * of them still names in its scopes (`scopesLeft`). Undefined when not read.
+   */
+  readonly scoped?: ScopedLists;
 }
 
 /** A role or monitor tied to a service: its type, its `deletedKey` (once it has a Mackerel ID) and its label, in the handler's words. @internal */
@@ -155,7 +167,7 @@ export interface _Tied {
 }
 
 /** A stack whose cleanup nothing of the run comes before. @internal */
-export const _NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map(), heldElsewhere: new Set() };
+export const _NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map(), heldElsewhere: new Set(), rescoped: new Map() };
 
 /**
  * Why the handler will leave a removed metadata resource's namespace: under the CLI, it leaves one
@@ -210,9 +222,62 @@ function serviceLeft(
 /** What a service's delete would delete with it: a removed one is deleted before it, as it refers to it. */
 const DELETED_FIRST: string[] = [ROLE, MONITOR];
 
-/** The roles and monitors a cleanup deletes by these entries: removed, or the old object of a replacement (`deletedKey`). */
+/**
+ * The lists of `ScopedLists` and the types whose objects they hold: objects whose scopes name roles
+ * and services, which the cleanup deletes before a role or service they name (`_cleanupOrder`).
+ */
+const SCOPING: ReadonlyArray<{ readonly list: keyof ScopedLists; readonly types: readonly string[] }> = [
+  { list: 'monitors', types: [MONITOR] },
+  { list: 'downtimes', types: [DOWNTIME, DEPLOYMENT_DOWNTIME] },
+  { list: 'alertGroupSettings', types: [ALERT_GROUP_SETTING] },
+];
+const SCOPING_TYPES: string[] = SCOPING.flatMap((s) => s.types);
+
+/** Why the handler will leave a removed role or service: what it would delete with it (a service's), or what still names it in scopes. */
+function ownedLeft(
+  before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
+  run: _BeforeCleanup,
+): string | undefined {
+  return serviceLeft(before, object, held, removed, run) ?? scopesLeft(before, object, held, removed, run);
+}
+
+/**
+ * Why the handler will leave a removed role or service that monitors, downtimes or alert group
+ * settings still name in their scopes when its delete comes (`objectsScopingRole`,
+ * `objectsScopingService`), read from Mackerel's lists (`run.scoped`): one the run updates names
+ * what its new properties name (`run.rescoped`); those of the stack removed with it are deleted
+ * before it (`_cleanupOrder`), as are those the cleanups of the stacks before it delete
+ * (`run.deleted`). Any other (made outside cdk-mackerel, another stack's, or one of this stack
+ * that the run keeps or a policy retains) keeps it in Mackerel. One the run creates is not seen.
+ */
+function scopesLeft(
+  before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
+  run: _BeforeCleanup,
+): string | undefined {
+  const scoped = run.scoped;
+  if ((before.type !== ROLE && before.type !== SERVICE) || !_isObject(object) || scoped === undefined) return undefined;
+  const gone = new Set([...run.deleted, ...removed.map((id) => held[id])
+    .filter((r) => SCOPING_TYPES.includes(r.type) && !_retaining(r.deletionPolicy)).map((r) => deletedKey(r.type, r.physicalId))]);
+  const lists: { [list: string]: unknown } = {};
+  for (const { list, types } of SCOPING) {
+    lists[list] = (Array.isArray(scoped[list]) ? scoped[list] as Array<{ readonly [key: string]: unknown }> : []).flatMap((o) => {
+      const keys = types.map((type) => deletedKey(type, String(o.id)));
+      // First, as `run.deleted` also holds the monitors the run updates to another service, which may still name a role.
+      const after = keys.map((key) => run.rescoped.get(key)).find((props) => props !== undefined);
+      if (after !== undefined) return [{ ...after, id: o.id }];
+      return keys.some((key) => gone.has(key)) ? [] : [o];
+    });
+  }
+  const naming = before.type === ROLE ? objectsScopingRole(lists, before.physicalId) : objectsScopingService(lists, before.physicalId);
+  return naming.length > 0 ? leftForScopes(naming.map((o) => o.label)) : undefined;
+}
+
+/**
+ * The roles, monitors, downtimes and alert group settings a cleanup deletes by these entries:
+ * removed, or the old object of a replacement (`deletedKey`).
+ */
 function cleanupDeletes(entries: readonly _DiffEntry[]): string[] {
-  return entries.filter((e) => DELETED_FIRST.includes(e.type) && e.physicalId !== undefined
+  return entries.filter((e) => (DELETED_FIRST.includes(e.type) || SCOPING_TYPES.includes(e.type)) && e.physicalId !== undefined
     && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined && e.takenBy === undefined))).map((e) => deletedKey(e.type, e.physicalId!));
 }
 
@@ -265,16 +330,21 @@ export function _beforeCleanups(
   const tied = new Map<string, _Tied[]>();
   // The run's updates all come before its first cleanup: a monitor another stack moves to another service is untied from every removed one.
   const untied: string[] = [];
+  const rescoped = new Map<string, { readonly [key: string]: unknown }>();
+  const unknowns = { placeholder: _KNOWN_AFTER_APPLY, pending };
   for (const { plan, entries } of planned) {
     deletes.set(plan.stackName, cleanupDeletes(entries));
     untied.push(...untiedMonitors(entries));
+    for (const e of entries.filter((u) => u.kind === 'update' && SCOPING_TYPES.includes(u.type) && u.physicalId !== undefined)) {
+      rescoped.set(deletedKey(e.type, e.physicalId!), plan.properties(e.logicalId, unknowns));
+    }
     for (const [service, t] of tiedByRun(plan, entries, pending)) tied.set(service, [...tied.get(service) ?? [], t]);
   }
   const before = new Map<string, _BeforeCleanup>();
   const seen = new Set<string>(untied);
   const held = metadataHolders(applied, dependentsFirst, state, pending);
   for (const plan of dependentsFirst) {
-    before.set(plan.stackName, { deleted: new Set(seen), tied, heldElsewhere: held.get(plan.stackName) ?? new Set() });
+    before.set(plan.stackName, { deleted: new Set(seen), tied, heldElsewhere: held.get(plan.stackName) ?? new Set(), rescoped });
     for (const key of deletes.get(plan.stackName) ?? []) seen.add(key);
   }
   return before;

@@ -21,6 +21,7 @@ import { _UniqueHolder, _createFails, _uniqueCreateFails } from './taken-names';
 import { _UNIQUE_KINDS } from './unique-names';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
+import { ScopedLists } from '../provider/handler/owned';
 import { monitorsOfService } from '../provider/handler/resources/service';
 
 /** One object that differs. @internal */
@@ -307,9 +308,19 @@ export async function _diff(
   // The lists of dashboards and AWS integrations, read once for the URL paths and names the run creates.
   const lists = new Map<string, Promise<unknown>>();
   const list: _Get = (path) => lists.get(path) ?? lists.set(path, get(path)).get(path)!;
+  // The lists of the objects whose scopes may keep a role or service from its delete, read once, only for a stack that deletes one.
+  let scoped: Promise<ScopedLists> | undefined;
+  const readList = async ([kind, path]: readonly [keyof ScopedLists, string]) =>
+    [kind, ((await get(path)) as { [key: string]: unknown } | undefined)?.[kind]];
+  const readScoped = () => (scoped ??= Promise.all(SCOPED_LISTS.map(readList)).then((read) => Object.fromEntries(read) as ScopedLists));
+  const withScoped = async (before: _BeforeCleanup, deletesOwned: boolean): Promise<_BeforeCleanup> =>
+    (deletesOwned ? { ...before, scoped: await readScoped() } : before);
   for (const plan of applied) {
     const { drift, live, oldLive } = await readAll(plan);
-    const stackEntries = _planDiff(plan, state, live, pending, beforeCleanup.get(plan.stackName), oldLive);
+    const deletesOwned = planned.some((p) => p.plan === plan
+      && p.entries.some((e) => OWNED.includes(e.type) && (e.kind === 'delete' || e.kind === 'replace')));
+    const before = await withScoped(beforeCleanup.get(plan.stackName) ?? _NOTHING_BEFORE, deletesOwned);
+    const stackEntries = _planDiff(plan, state, live, pending, before, oldLive);
     entries.push(...drift, ...stackEntries);
     await sayFailingCreates(plan, stackEntries, { pending, state, get, list, written, updated }, notice);
   }
@@ -320,7 +331,8 @@ export async function _diff(
   for (const stack of [...app.stacks.filter((s) => s.notInApp !== undefined).map((s) => s.stackName), ..._stacksNotInApp(app, state)]) {
     const removed = _planStack({ stackName: stack, template: { Resources: {} } }, state, env, notice);
     const { drift, live, oldLive } = await readAll(removed);
-    entries.push(...[...drift, ..._planDiff(removed, state, live, undefined, _destroyedAlone(state, stack), oldLive)]
+    const deletesOwned = Object.values(state.stacks[stack]?.resources ?? {}).some((r) => OWNED.includes(r.type));
+    entries.push(...[...drift, ..._planDiff(removed, state, live, undefined, await withScoped(_destroyedAlone(state, stack), deletesOwned), oldLive)]
       .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;
@@ -328,6 +340,12 @@ export async function _diff(
 
 const SERVICE: string = _RESOURCE_TYPES.SERVICE;
 const MONITOR: string = _RESOURCE_TYPES.MONITOR;
+/** The types whose delete the handler declines while something names the object in its scopes. */
+const OWNED: string[] = [SERVICE, _RESOURCE_TYPES.ROLE];
+/** The lists of `ScopedLists`, with the paths the handler reads them from (`readScoped`). */
+const SCOPED_LISTS: ReadonlyArray<[keyof ScopedLists, string]> = [
+  ['monitors', '/api/v0/monitors'], ['downtimes', '/api/v0/downtimes'], ['alertGroupSettings', '/api/v0/alert-group-settings'],
+];
 
 // A value known only after apply: no name of Mackerel's, and not read.
 const UNKNOWN = '(known after apply)';

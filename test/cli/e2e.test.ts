@@ -664,11 +664,16 @@ describe('what the templates no longer have', () => {
     const { id } = await hand.json() as { id: string };
 
     synthStacks(dir, { Roles: (s) => new MackerelService(s, 'Svc', { name: 'roles' }) });
+    const diff = await cli(['diff', outdir, ...base]);
     const run = await cli(['apply', outdir, ...base]);
 
+    const why = `\\(not deleted: it is still named in the scopes of monitor "web cpu by hand" \\(${id}\\), `
+      + 'not this resource\'s, which deleting it would delete or change; it stays in Mackerel\\)';
+    // diff says so first, in apply's words
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- leave +Role +Roles/Svcweb\\w+ roles:web "web" ${why}\n1 to leave\\.$`));
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\[2/2\\] left +Role +Roles/Svcweb\\w+ roles:web "web" \\(not deleted: it is still named in the scopes of monitor "web cpu by hand" \\(${id}\\), `
-      + 'not this resource\'s, which deleting it would delete or change; it stays in Mackerel\\)\n'));
+    expect(run.out).toMatch(new RegExp(`\\[2/2\\] left +Role +Roles/Svcweb\\w+ roles:web "web" ${why}\n`));
     expect(run.out).toMatch(/^Done: 1 left, 1 unchanged\.$/m);
     expect(run.code).toBe(0);
     expect(shared.emulator.state().services.find((s: any) => s.name === 'roles')?.roles.map((r: any) => r.name)).toEqual(['web']);
@@ -689,11 +694,16 @@ describe('what the templates no longer have', () => {
     const { id } = await hand.json() as { id: string };
 
     synthStacks(dir, { Muted: () => undefined });
+    const diff = await cli(['diff', outdir, ...base]);
     const run = await cli(['apply', outdir, ...base]);
 
+    const why = `\\(not deleted: it is still named in the scopes of downtime "muted by hand" \\(${id}\\), `
+      + 'not this resource\'s, which deleting it would delete or change; it stays in Mackerel\\)';
+    // diff says so first, in apply's words
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- leave +Service +Muted/Svc\\w+ muted "muted" ${why}\n1 to leave\\.$`));
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\[1/1\\] left +Service +Muted/Svc\\w+ muted "muted" \\(not deleted: it is still named in the scopes of downtime "muted by hand" \\(${id}\\), `
-      + 'not this resource\'s, which deleting it would delete or change; it stays in Mackerel\\)\n'));
+    expect(run.out).toMatch(new RegExp(`\\[1/1\\] left +Service +Muted/Svc\\w+ muted "muted" ${why}\n`));
     expect(run.out).toMatch(/^Done: 1 left\.$/m);
     expect(run.code).toBe(0);
     expect(services()).toContain('muted');
@@ -911,13 +921,50 @@ describe('what the templates no longer have', () => {
 
     // WHEN both leave the template
     write(shop);
+    const diff = await cli(['diff', file, ...base]);
     const apply = await cli(['apply', file, ...base]);
 
-    // THEN the monitor goes first, so nothing names the role at its delete and it leaves Mackerel too
+    // THEN the monitor goes first, so nothing names the role at its delete and it leaves Mackerel too, as diff says
+    expect(diff.out).toMatch(/^- delete +Role +Shop\/ZWeb shop:web "web"$/m);
+    expect(diff.out).toMatch(/^2 to delete\.$/m);
     expect(apply.err).toBe('');
     expect(apply.out).toMatch(/deleted +Monitor +Shop\/ACpu[^\n]*\n.*deleted +Role +Shop\/ZWeb shop:web "web"$/m);
     expect(apply.out).toMatch(/^Done: 2 deleted, 1 unchanged\.$/m);
     expect(shared.emulator.state().services.find((s: any) => s.name === 'shop')?.roles).toEqual([]);
+  });
+
+  test('diff predicts a removed role left when the run updates a monitor of the stack that still names it in its scopes', async () => {
+    // GIVEN a hand-written template: a monitor of the stack scoped to the role by its literal name
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    const write = (resources: object) => writeFileSync(file, JSON.stringify({ Resources: resources }));
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const shop = { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } };
+    const web = { ZWeb: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Shop' }, name: 'web' } } };
+    const api = { ZApi: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Shop' }, name: 'api' } } };
+    const cpu = (scopes: string[]) => ({
+      ACpu: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', name: 'web cpu', metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes } },
+    });
+    write({ ...shop, ...web, ...api });
+    expect((await cli(['apply', file, ...base])).code).toBe(0);
+    write({ ...shop, ...web, ...api, ...cpu(['shop:api']) });
+    expect((await cli(['apply', file, ...base])).code).toBe(0);
+    const id = shared.emulator.state().monitors.find((m: any) => m.name === 'web cpu')!.id;
+
+    // WHEN the role leaves the template in the run that adds it to the monitor's scopes by its literal name
+    write({ ...shop, ...api, ...cpu(['shop:api', 'shop:web']) });
+    const diff = await cli(['diff', file, ...base]);
+    const apply = await cli(['apply', file, ...base]);
+
+    // THEN the update comes before the cleanup: the monitor names the role at its delete, which apply leaves, as diff
+    // says first, though Mackerel's monitor does not name it yet
+    const why = `\\(not deleted: it is still named in the scopes of monitor "web cpu" \\(${id}\\), `
+      + 'not this resource\'s, which deleting it would delete or change; it stays in Mackerel\\)';
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- leave +Role +Shop/ZWeb shop:web "web" ${why}$`, 'm'));
+    expect(apply.err).toBe('');
+    expect(apply.out).toMatch(new RegExp(`left +Role +Shop/ZWeb shop:web "web" ${why}$`, 'm'));
+    expect(shared.emulator.state().services.find((s: any) => s.name === 'shop')?.roles.map((r: any) => r.name).sort()).toEqual(['api', 'web']);
   });
 
   test('diff predicts a removed service that apply will leave because the run ties a role or monitor to it by its literal name', async () => {
