@@ -127,8 +127,25 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   }
   // The cleanup, after every create and update: dependents first, so an importing stack lets go of
   // an export before its stack deletes the object.
-  for (const plan of options.destroy ? [...plans].reverse() : app.dependentsFirst) await run.cleanUp(plan, options.destroy ?? false);
+  for (const plan of options.destroy ? app.destroyOrder((name) => _literallyNamed(state, name)) : app.dependentsFirst) {
+    await run.cleanUp(plan, options.destroy ?? false);
+  }
   return outcomes;
+}
+
+/**
+ * The other stacks of the state holding a role or service that a resource of this stack names by
+ * a literal name (`_tiedService`, `_scopesNameRole`, `_scopesNameService`), which records no
+ * dependency: the handler leaves a role or service still named, so on destroy this stack goes
+ * first, as `_cleanupOrder` orders such resources within a stack.
+ */
+function _literallyNamed(state: _StateFile, stackName: string): string[] {
+  const own = Object.values(state.stacks[stackName]?.resources ?? {});
+  const names = (held: _StateResource) => own.some((r) => (held.type === _RESOURCE_TYPES.ROLE
+    ? _scopesNameRole(r.type, r.properties, held.physicalId)
+    : _tiedService(r.type, r.properties, r.physicalId) === held.physicalId || _scopesNameService(r.type, r.properties, held.physicalId)));
+  return Object.keys(state.stacks).filter((other) => other !== stackName && Object.values(state.stacks[other].resources)
+    .some((held) => (held.type === _RESOURCE_TYPES.ROLE || held.type === _RESOURCE_TYPES.SERVICE) && names(held)));
 }
 
 /**

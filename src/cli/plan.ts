@@ -393,6 +393,12 @@ export interface _AppPlan {
   /** Each stack before the stacks it depends on: objects removed from the templates are deleted in this order. */
   readonly dependentsFirst: _StackPlan[];
   /**
+   * The stacks in the order `apply --destroy` deletes them: the reverse of `stacks`, with a stack
+   * also before those it names an object of by a literal name (`literal`: the stacks holding one,
+   * which records no dependency); the reverse of `stacks` alone where that makes a cycle.
+   */
+  destroyOrder(literal: (stackName: string) => Iterable<string>): _StackPlan[];
+  /**
    * Fails, before anything changes, on an Fn::ImportValue no stack exports or an Fn::GetStackOutput of
    * a stack or output the app does not have; when `applying`, also on one whose stack is left out
    * by --stack and not applied yet.
@@ -515,6 +521,16 @@ export function _planApp(
   return {
     stacks,
     dependentsFirst: inOrder(_stackOrder(names, dependsOn, { dependentsFirst: true })),
+    destroyOrder: (literal) => {
+      const reversed = [...stacks].reverse();
+      try {
+        // From the reverse of `stacks`, each step takes the first stack whose turn has come: only a literal name moves one.
+        return inOrder(_stackOrder(reversed.map((p) => p.stackName), (n) => [...dependsOn(n), ...literal(n)], { dependentsFirst: true }));
+      } catch (e) {
+        if (!(e instanceof _CliError)) throw e;
+        return reversed;
+      }
+    },
     checkImports: ({ applying }) => {
       for (const plan of acting) {
         for (const exportName of plan.imports()) {

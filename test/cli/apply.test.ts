@@ -173,6 +173,32 @@ describe('apply engine', () => {
     expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Update id-1', 'Delete id-1', 'Delete id-2']);
   });
 
+  test('--destroy deletes a stack whose monitor names a role of another stack by a literal name before that stack', async () => {
+    // GIVEN stack Mon, first in the app, with a monitor scoped to the role of stack Web by the ID the fake handler gives it
+    // (id-2), not by an import: no dependency between the stacks is recorded
+    const store = _memoryStore();
+    const h = fakeHandler();
+    const twoStacks: _App = {
+      stacks: [
+        { stackName: 'Mon', template: { Resources: { Cpu: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', scopes: ['id-2'] } } } } },
+        { stackName: 'Web', template: { Resources: { Role: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: 'web' } } } } },
+      ],
+      baseDir: '.',
+    };
+    const go = (destroy: boolean) =>
+      _apply({ app: twoStacks, store, invoke: h.invoke as any, env: {}, destroy, report: () => undefined, notice: () => undefined });
+    await go(false);
+    expect(store.state.stacks.Web.resources.Role.physicalId).toBe('id-2');
+    h.events.length = 0;
+
+    // WHEN both stacks are destroyed
+    await go(true);
+
+    // THEN the monitor goes first, though the reverse of the app's order would delete Web first: the handler leaves a role
+    // that a monitor still names in its scopes
+    expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Delete id-1', 'Delete id-2']);
+  });
+
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
     // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
     const events: _ResourceEvent[] = [];
