@@ -21,8 +21,9 @@ class Parts implements IFragmentConcatenator {
  * `Lazy` caches the first value it gives, which must be the template's: a CloudFormation function
  * (an import, `Fn.split`) is known at deploy time, and any other (a `Lazy`) is told as such.
  */
-function showToken(scope: IConstruct, token: IResolvable): string {
-  if (token instanceof Reference) return JSON.stringify(Stack.of(scope).resolve(token));
+function showToken(scope: IConstruct | undefined, token: IResolvable): string {
+  // With no construct at hand (a constructor's check), the reference is resolved in the stack of what it refers to.
+  if (token instanceof Reference) return JSON.stringify(Stack.of(scope ?? token.target).resolve(token));
   return token instanceof Intrinsic ? '(known at deploy time)' : '(a value resolved later, such as a Lazy)';
 }
 
@@ -32,7 +33,7 @@ function showToken(scope: IConstruct, token: IResolvable): string {
  * (`{"Ref":"Service"} + ":web"`), never the `${Token[...]}` text CDK holds it as.
  * @internal
  */
-export function _shownString(scope: IConstruct, value: string): string {
+export function _shownString(scope: IConstruct | undefined, value: string): string {
   const fragments = Tokenization.reverseString(value);
   if (fragments.tokens.length === 0) return JSON.stringify(value);
   const joined = fragments.mapTokens({ mapToken: (token: IResolvable): Shown => ({ shown: showToken(scope, token) }) }).join(new Parts());
@@ -47,7 +48,7 @@ export function _shownString(scope: IConstruct, value: string): string {
  * `CommaDelimitedList` parameter).
  * @internal
  */
-export function _shownList(scope: IConstruct, list: readonly string[]): string {
+export function _shownList(scope: IConstruct | undefined, list: readonly string[]): string {
   const token = Tokenization.reverseList([...list]);
   if (token) return showToken(scope, token);
   return `[${list.map((item) => _shownString(scope, item)).join(', ')}]`;

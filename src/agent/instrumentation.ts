@@ -230,7 +230,7 @@ export class MackerelInstrumentation implements IAspect {
     this.roles = [...props.roles ?? []];
     if (props.roleResolver && props.roles !== undefined) {
       // No construct yet to name: the Aspect is made before it visits anything.
-      throw new Error(`MackerelInstrumentation: roles ${JSON.stringify(props.roles)} is set together with roleResolver, which would ignore it; `
+      throw new Error(`MackerelInstrumentation: roles ${_shownList(undefined, props.roles)} is set together with roleResolver, which would ignore it; `
         + 'expected one of them (return the fixed roles from the resolver where they apply)');
     }
   }

@@ -693,6 +693,25 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
       .toThrow(/MackerelInstrumentation: roles \["shop:web"\] is set together with roleResolver/);
   });
 
+  test('the roles rejected together with a role resolver are shown as a user reads them, not as token text', () => {
+    const { stack, apiKey } = setup();
+    const role = new CfnParameter(stack, 'Role');
+    const imported = Fn.importValue('RoleName');
+    const message = () => {
+      try {
+        new MackerelInstrumentation({ apiKey, roles: ['shop:web', role.valueAsString, `shop:${imported}`], roleResolver: new ByFamily() });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message()).toContain('roles ["shop:web", {"Ref":"Role"}, "shop:" + (known at deploy time)] is set together with roleResolver');
+    expect(message()).not.toContain('Token[');
+    const list = Fn.split(',', Fn.importValue('Roles'));
+    expect(() => new MackerelInstrumentation({ apiKey, roles: list, roleResolver: new ByFamily() }))
+      .toThrow('MackerelInstrumentation: roles (known at deploy time) is set together with roleResolver');
+  });
+
   test('exposes its fixed roles; none with a resolver', () => {
     const { apiKey } = setup();
     expect(new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }).roles).toEqual(['shop:batch']);
