@@ -374,8 +374,17 @@ function shellCommands(script: string): string[][] {
   return new ShellSplitter(script, 0).commands;
 }
 
-/** The bodies of the heredocs a simple command (its words, as split) takes as its standard input, in order. */
-const HEREDOC_BODIES = new WeakMap<string[], string[]>();
+/**
+ * The bodies of the heredocs a simple command (its words, as split) takes as its standard input, in order: undefined for
+ * one whose text is not known here (its delimiter unquoted, it expands a parameter or a command substitution).
+ */
+const HEREDOC_BODIES = new WeakMap<string[], Array<string | undefined>>();
+
+/**
+ * The words of a simple command (their indexes) in which the shell expands something (a parameter, a command substitution,
+ * arithmetic, a glob or a tilde, outside single quotes): their text is not known here, only as written.
+ */
+const EXPANDED = new WeakMap<string[], Set<number>>();
 
 /**
  * The last redirection of a simple command's standard input (`<file`, `<<EOF`, `<<<word`, `0<&3`), which replaces the ones
@@ -423,7 +432,10 @@ function givenInput(words: string[], hops: number): string[] {
   const stdin = STDIN_FROM.get(words);
   const enclosing = stdin === undefined ? ENCLOSED_IN.get(words) : undefined;
   if (enclosing !== undefined) return givenInput(enclosing, hops);
-  if (stdin === 'heredoc') return (HEREDOC_BODIES.get(words) ?? []).slice(-1);
+  if (stdin === 'heredoc') {
+    const body = (HEREDOC_BODIES.get(words) ?? []).slice(-1);
+    return body.length > 0 && body[0] !== undefined ? [body[0]] : [];
+  }
   if (stdin === 'string') return [HERE_STRINGS.get(words) ?? ''];
   return stdin === 'other' ? [] : pipedInto(words, hops);
 }
@@ -447,6 +459,9 @@ function pipedInto(words: string[], hops: number): string[] {
   while (i < source.length && (RESERVED.has(source[i]) || ASSIGNMENT.test(source[i]))) i++;
   const program = (source[i] ?? '').slice(source[i]?.lastIndexOf('/') + 1);
   const operands = source.slice(i + 1);
+  // What echo or printf print from a word the shell expands (`"$(echo 'exit 0')"`, `"$X"`) is not its text as written.
+  const expanded = EXPANDED.get(source);
+  if ((program === 'echo' || program === 'printf') && expanded !== undefined && [...expanded].some((at) => at > i)) return [];
   if (program === 'echo') {
     // bash's -n, -e and -E, in any cluster; the first other word starts the text.
     let k = 0;
@@ -495,6 +510,33 @@ function formatted(format: string, args: ReadonlyArray<string>): string {
 /** The escapes of `$'...'` named by a letter or the character escaped, as bash reads them: printf's, and these. */
 const ANSI_ESCAPES: Record<string, string> = { ...ESCAPES, 'e': '\x1b', 'E': '\x1b', "'": "'", '"': '"', '?': '?' };
 
+/** What follows a `$` the shell expands: a parameter's name, number or special character, `${`, `$(` (and `$((`). */
+const EXPANSION = /^[A-Za-z_0-9{(@*#?$!-]$/;
+
+/** An unquoted character of a glob, which the shell replaces with the names of the files it matches (where any does). */
+const GLOB = /^[*?[]$/;
+
+/**
+ * The text of a heredoc whose delimiter is unquoted, as its command reads it: a backslash escaping `$`, '`' and itself, and
+ * joining lines; undefined where the shell expands something in it (a parameter, a command substitution), its text then not
+ * known here.
+ */
+function expandedBody(body: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\' && '$`\\\n'.includes(body[i + 1] ?? ' ')) {
+      if (body[i + 1] !== '\n') out += body[i + 1];
+      i++;
+    } else if (c === '`' || (c === '$' && EXPANSION.test(body[i + 1] ?? ''))) {
+      return undefined;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /** How deep command substitutions in one another are read (each is a call deeper); past it, the rest is one word. */
 const MAX_SUBSTITUTION_DEPTH = 64;
 
@@ -511,7 +553,12 @@ class ShellSplitter {
    * The heredocs opened on the line at hand: their ending words, the command (its words) whose input each is, and whether
    * they are its standard input (not `3<<EOF`).
    */
-  private pending: Array<{ readonly delimiter: string; readonly chomp: boolean; readonly command: string[]; readonly stdin: boolean }> = [];
+  private pending: Array<{
+    readonly delimiter: string; readonly chomp: boolean; readonly command: string[]; readonly stdin: boolean; readonly expands: boolean;
+  }> = [];
+  /** Whether the word at hand has a part the shell expands (`EXPANDED`), and one quoted or escaped (a heredoc's delimiter so quoted expands nothing in its body). */
+  private expanded = false;
+  private quoted = false;
   /** The command before a `|`, whose output the next command takes as its input. */
   private piped: string[] | undefined;
   private last: string[] | undefined;
@@ -554,9 +601,13 @@ class ShellSplitter {
       const c = s[this.i];
       if (c === '\\') {
         // A backslash before a newline joins the lines; before any other character, keeps it.
-        if (s[this.i + 1] !== '\n') this.add(s[this.i + 1] ?? '');
+        if (s[this.i + 1] !== '\n') {
+          this.add(s[this.i + 1] ?? '');
+          this.quoted = true;
+        }
         this.i++;
       } else if (c === "'") {
+        this.quoted = true;
         const close = s.indexOf("'", this.i + 1);
         this.add(s.slice(this.i + 1, close < 0 ? s.length : close));
         this.i = close < 0 ? s.length : close;
@@ -566,6 +617,10 @@ class ShellSplitter {
         this.ansiQuoted();
       } else if (c === '$' && s[this.i + 1] === '(' || c === '`') {
         this.substitution(false);
+      } else if (c === '$' && EXPANSION.test(s[this.i + 1] ?? '')
+        || (GLOB.test(c) && !this.redirected) || (c === '~' && this.word === undefined)) {
+        this.expanded = true;
+        this.add(c);
       } else if (c === '#' && this.word === undefined) {
         const newline = s.indexOf('\n', this.i);
         this.i = (newline < 0 ? s.length : newline) - 1;
@@ -637,6 +692,7 @@ class ShellSplitter {
 
   private doubleQuoted(): void {
     const s = this.script;
+    this.quoted = true;
     this.add('');
     for (this.i++; this.i < s.length && s[this.i] !== '"'; this.i++) {
       const c = s[this.i];
@@ -646,6 +702,8 @@ class ShellSplitter {
       } else if (c === '$' && s[this.i + 1] === '(' || c === '`') {
         this.substitution(true);
       } else {
+        // In double quotes `$NAME`, `${...}` and `$1` are expanded too, unlike in single quotes.
+        if (c === '$' && EXPANSION.test(s[this.i + 1] ?? '')) this.expanded = true;
         this.add(c);
       }
     }
@@ -657,6 +715,7 @@ class ShellSplitter {
    */
   private ansiQuoted(): void {
     const s = this.script;
+    this.quoted = true;
     this.add('');
     for (this.i += 2; this.i < s.length && s[this.i] !== "'"; this.i++) {
       if (s[this.i] !== '\\') {
@@ -681,6 +740,7 @@ class ShellSplitter {
   private substitution(quoted: boolean): void {
     const s = this.script;
     const start = this.i;
+    this.expanded = true;
     if (s[this.i] === '`') {
       let close = this.i + 1;
       while (close < s.length && s[close] !== '`') close += s[close] === '\\' ? 2 : 1;
@@ -708,18 +768,28 @@ class ShellSplitter {
 
   private endWord(): void {
     if (this.word === undefined) return;
+    const expanded = this.expanded;
+    const quoted = this.quoted;
+    this.expanded = false;
+    this.quoted = false;
     if (!this.redirected) this.words.push(this.word);
+    if (!this.redirected && expanded) {
+      const indexes = EXPANDED.get(this.words) ?? new Set<number>();
+      indexes.add(this.words.length - 1);
+      EXPANDED.set(this.words, indexes);
+    }
     const opensPatterns = !this.redirected && this.word === 'in' && ((this.words.find((word) => !RESERVED.has(word)) === 'case'
       && this.words.length - this.words.indexOf('case') === 3) || (this.words.length === 1 && this.awaitingIn === 'case'));
     // Any redirection of descriptor 0 replaces the standard input, whichever way it opens it: `0>&3` makes it a copy of 3,
     // `0>file` a file open for writing, from which the command reads nothing. Any of descriptor 1 replaces the output so.
     const fd = this.redirected ? this.redirection?.fd : undefined;
     const stdin = fd === 0;
-    if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words, stdin });
+    if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words, stdin, expands: !quoted });
     // `<&0` (`0>&0`, `>&1`) duplicates the descriptor onto itself: it stays what it was (the pipe, the heredoc).
     const itself = this.redirection?.duplicate === true && this.word === String(fd);
     const string = this.redirection?.string === true;
-    if (stdin && !itself) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : string ? 'string' : 'other');
+    // A here-string the shell expands (`<<<"$(...)"`) gives a text not known here.
+    if (stdin && !itself) STDIN_FROM.set(this.words, this.heredoc ? 'heredoc' : string && !expanded ? 'string' : 'other');
     if (stdin && string) HERE_STRINGS.set(this.words, this.word);
     if (fd === 1 && !itself) STDOUT_REDIRECTED.add(this.words);
     this.redirected = false;
@@ -737,7 +807,7 @@ class ShellSplitter {
   private readHeredocs(): void {
     const s = this.script;
     let at = this.i + 1;
-    for (const { delimiter, chomp, command, stdin } of this.pending) {
+    for (const { delimiter, chomp, command, stdin, expands } of this.pending) {
       const body: string[] = [];
       while (at < s.length) {
         const newline = s.indexOf('\n', at);
@@ -750,7 +820,7 @@ class ShellSplitter {
       // The body is the input of the command whose redirection opened it, which may have ended before this line's end (`cat <<EOF | sh`).
       if (!stdin) continue;
       const bodies = HEREDOC_BODIES.get(command) ?? [];
-      bodies.push(body.join('\n'));
+      bodies.push(expands ? expandedBody(body.join('\n')) : body.join('\n'));
       HEREDOC_BODIES.set(command, bodies);
     }
     this.pending = [];

@@ -481,6 +481,37 @@ test('a script piped into a shell is a script it runs: echo\'s words, printf\'s 
   ]).toEqual([false, false, false, false, false, false]);
 });
 
+test('a text the shell expands before piping it into a shell is not known: a command substitution or a parameter, also in double quotes', () => {
+  // GIVEN echo, printf, a heredoc with its delimiter unquoted and a here-string each giving a shell a text that expands a command
+  // substitution (whose output here exits the shell before the agent), a parameter, a glob or a tilde, in double quotes or none
+  expect([
+    scriptRuns("echo \"$(echo 'exit 0')\" 'exec mackerel-container-agent' | sh"),
+    scriptRuns("echo $(echo 'exit 0') 'exec mackerel-container-agent' | sh"),
+    scriptRuns("echo \"`echo exit 0`\" 'exec mackerel-container-agent' | sh"),
+    scriptRuns("echo \"$STOP\" 'exec mackerel-container-agent' | sh"),
+    scriptRuns("echo \"${STOP}\" 'exec mackerel-container-agent' | sh"),
+    scriptRuns('echo "$$ exec mackerel-container-agent" | sh'),
+    scriptRuns("printf '%s\\n' \"$(echo exit 0)\" 'exec mackerel-container-agent' | sh"),
+    scriptRuns('sh <<EOF\n$(echo exit 0)\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('cat <<EOF | sh\n$STOP\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('sh <<EOF\n\\\\$(echo exit 0)\nexec mackerel-container-agent\nEOF'),
+    scriptRuns('sh <<< "$(echo exit 0); exec mackerel-container-agent"'),
+    // a glob or a tilde expanded to file names (`bin boot dev ...`, `/root`), which the shell then runs
+    scriptRuns("echo * 'exec mackerel-container-agent' | sh"),
+    scriptRuns("echo ~ 'exec mackerel-container-agent' | sh"),
+  ]).toEqual(Array(13).fill(false));
+  // ... and the same texts where nothing is expanded: in single quotes, escaped, after a quoted heredoc delimiter, or an
+  // expansion only in an assignment before echo
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent $(echo exit 0)' | sh"),
+    scriptRuns('echo "exec mackerel-container-agent \\$STOP" | sh'),
+    scriptRuns("sh <<'EOF'\nexec mackerel-container-agent $(echo exit 0)\nEOF"),
+    scriptRuns('sh <<EOF\nexec mackerel-container-agent \\$(echo exit 0)\nEOF'),
+    scriptRuns("sh <<< 'exec mackerel-container-agent $STOP'"),
+    scriptRuns("STOP=$(date) echo 'exec mackerel-container-agent' | sh"),
+  ]).toEqual(Array(6).fill(true));
+});
+
 test('a shell reads the last redirection of its input, over a pipe; a command writing to a file, or xargs, pipes it nothing', () => {
   // GIVEN a shell whose input is the second of two heredocs, a file or a heredoc given over a pipe, and a pipe from echo or cat
   // writing the script to a file or to standard error, or into xargs (which reads it as the words of the command it runs)
