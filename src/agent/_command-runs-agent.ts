@@ -13,6 +13,12 @@ import { _MAX_FORKS, _SHELLS, _WRAPPERS, _suShellWords, _wrappedCommandAt } from
 const INERT = new Set([
   // the shell's: print, look up, test, do nothing
   'echo', 'printf', 'test', '[', '[[', ':', 'true', 'false', 'which', 'type', 'hash', 'whereis', 'alias', 'export', 'readonly', 'unset',
+  // ksh's and zsh's print; trap, whose action runs on a signal, not in the script's course
+  'print', 'trap',
+  // find or signal a running process by its name or id
+  'pgrep', 'pkill', 'pidof', 'killall', 'kill',
+  // download a file to the path named
+  'curl', 'wget',
   // list, describe or read a file
   'ls', 'stat', 'file', 'cat', 'head', 'tail', 'more', 'less', 'od', 'xxd', 'hexdump', 'strings', 'wc', 'du', 'readlink', 'realpath',
   'basename', 'dirname', 'grep', 'egrep', 'fgrep', 'cmp', 'diff', 'ldd', 'readelf', 'objdump', 'nm', 'getcap',
@@ -86,6 +92,12 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   const program = words[i].slice(words[i].lastIndexOf('/') + 1);
   // `command -v NAME` only prints where NAME is found.
   if (INERT.has(program) || (program === 'command' && /^-[vV]/.test(words[i + 1] ?? ''))) return -1;
+  if (program === 'eval') {
+    // eval runs its words joined by spaces as a script (`eval echo mackerel-container-agent` only prints the name).
+    if (!scriptRunsAgent(words.slice(i + 1).join(' '), reading, depth + 1)) return -1;
+    const named = words.findIndex((word, j) => j > i && namesAgentBinary(word, reading));
+    return named < 0 ? i + 1 : named;
+  }
   if (_SHELLS.has(program)) {
     const ran = shellRunsAgentAt(words, i, reading, depth);
     if (ran !== undefined) return ran;

@@ -77,6 +77,10 @@ export const _WRAPPERS: ReadonlyMap<string, _WrapperSyntax> = new Map<string, _W
   // The shell's exec (bash: `exec [-cl] [-a name] [command [arguments]]`) and command (`command [-p] command [arguments]`).
   ['exec', { shortWithArg: 'a', shortFlags: 'cl' }],
   ['command', { shortFlags: 'p' }],
+  // bash's `builtin shell-builtin [arguments]`, which takes no option.
+  ['builtin', {}],
+  // util-linux setsid(1): `setsid [options] program [arguments]` (getopt `+Vhcfw`).
+  ['setsid', { shortFlags: 'cfw', shortNone: 'Vh', longFlags: ['ctty', 'fork', 'wait'], longNone: GNU_NONE }],
   // GNU time(1): `time [options] command [arguments...]`
   ['time', { shortWithArg: 'fo', shortFlags: 'pavq', longWithArg: ['format', 'output'], longFlags: ['portability', 'append', 'verbose', 'quiet'], longNone: GNU_NONE }],
   // gosu and su-exec: `gosu user-spec command [args]`, `su-exec user-spec command [arguments...]`

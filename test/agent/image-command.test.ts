@@ -481,6 +481,30 @@ test('a script piped into a shell is a script it runs: echo\'s words, printf\'s 
   ]).toEqual([false, false, false, false, false, false]);
 });
 
+test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
+  // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
+  // process looked up or signalled by its name, and the binary downloaded to its path
+  expect([
+    scriptRuns('eval echo mackerel-container-agent'),
+    scriptRuns('exec eval echo mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' TERM; exec /app/server"),
+    scriptRuns('print mackerel-container-agent'),
+    scriptRuns('pgrep -f mackerel-container-agent || exit 1'),
+    scriptRuns('pkill mackerel-container-agent; pidof mackerel-container-agent; killall mackerel-container-agent'),
+    scriptRuns(`curl -fsSLo ${AGENT} https://example.com/agent; wget -O ${AGENT} https://example.com/agent`),
+    scriptRuns('builtin echo mackerel-container-agent'),
+    scriptRuns('setsid -w echo mackerel-container-agent'),
+  ]).toEqual(Array(9).fill(false));
+  // ... and the same running it: eval's script, builtin exec, setsid's program, and after a download
+  expect([
+    scriptRuns('eval exec mackerel-container-agent'),
+    scriptRuns("eval 'exec' mackerel-container-agent"),
+    scriptRuns('builtin exec mackerel-container-agent'),
+    scriptRuns('setsid -w mackerel-container-agent'),
+    scriptRuns(`curl -fsSLo ${AGENT} https://example.com/agent && chmod +x ${AGENT} && exec mackerel-container-agent`),
+  ]).toEqual(Array(5).fill(true));
+});
+
 test('a text the shell expands before piping it into a shell is not known: a command substitution or a parameter, also in double quotes', () => {
   // GIVEN echo, printf, a heredoc with its delimiter unquoted and a here-string each giving a shell a text that expands a command
   // substitution (whose output here exits the shell before the agent), a parameter, a glob or a tilde, in double quotes or none
