@@ -568,7 +568,10 @@ class ShellSplitter {
   private pending: Array<{
     readonly delimiter: string; readonly chomp: boolean; readonly command: string[]; readonly stdin: boolean; readonly expands: boolean;
   }> = [];
-  /** Whether the word at hand has a part the shell expands (`EXPANDED`), and one quoted or escaped (a heredoc's delimiter so quoted expands nothing in its body). */
+  /**
+   * Whether the word at hand has a part the shell expands (`EXPANDED`), and one quoted or escaped (a heredoc's delimiter so
+   * quoted expands nothing in its body).
+   */
   private expanded = false;
   private quoted = false;
   /** The command before a `|`, whose output the next command takes as its input. */
@@ -796,7 +799,9 @@ class ShellSplitter {
     // `0>file` a file open for writing, from which the command reads nothing. Any of descriptor 1 replaces the output so.
     const fd = this.redirected ? this.redirection?.fd : undefined;
     const stdin = fd === 0;
-    if (this.redirected && this.heredoc) this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words, stdin, expands: !quoted });
+    if (this.redirected && this.heredoc) {
+      this.pending.push({ delimiter: this.word, chomp: this.heredoc.chomp, command: this.words, stdin, expands: !quoted });
+    }
     // `<&0` (`0>&0`, `>&1`) duplicates the descriptor onto itself: it stays what it was (the pipe, the heredoc).
     const itself = this.redirection?.duplicate === true && this.word === String(fd);
     const string = this.redirection?.string === true;
