@@ -1,5 +1,6 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _findAgent } from './_attach';
+import { _recheckHandAgent } from './_hand-agent-recheck';
 import { _sameOptions, _warnUnlessSameOptions } from './_same-options';
 import { _agentAddedByHand, _handAgentSign } from './_task-checks';
 import { MackerelContainerAgent } from './container-agent';
@@ -21,7 +22,8 @@ export interface MackerelAgentExtensionProps extends MackerelAgentOptions {}
  * options, which are not applied, or a container running the agent added by hand, known by its image
  * (one built from the app's own Dockerfile on the agent's image included) or
  * its `MACKEREL_CONTAINER_PLATFORM` variable) it warns
- * `cdk-mackerel:agentAlreadyPresent`. A container whose image is known only at deploy time and
+ * `cdk-mackerel:agentAlreadyPresent`; that container is checked again at synth, and where an escape
+ * hatch or later code leaves no container running the agent, synth fails naming it. A container whose image is known only at deploy time and
  * whose environment files are in S3 may run the agent unseen: the agent is added, with a
  * `cdk-mackerel:handAgentUnchecked` warning naming that container (not for an image built from the
  * app's own Dockerfile, or of an ECR repository named in the app, that does not mention Mackerel).
@@ -65,6 +67,7 @@ export class MackerelAgentExtension implements ecs.ITaskDefinitionExtension {
       _warnLate(taskDefinition, 'cdk-mackerel:agentAlreadyPresent',
         `The task definition already runs the Mackerel container agent in ${byHand.node.path} (${_handAgentSign(byHand)}), added by hand; `
         + 'this MackerelAgentExtension adds nothing: a second agent would register a second Mackerel host for each task');
+      _recheckHandAgent(taskDefinition, byHand, 'MackerelAgentExtension');
       return;
     }
     new MackerelContainerAgent(taskDefinition, MackerelAgentExtension.AGENT_ID, { ...this.props, taskDefinition });

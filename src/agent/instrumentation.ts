@@ -8,6 +8,7 @@ import { _aspectConfig, _probeFits, _warnConfigReplaced, _warnProbeNotApplied } 
 import { _findAgent, _windowsFamily } from './_attach';
 import { _cfnAgentOf } from './_cfn-agent';
 import { _cpuRoomProblem } from './_checks';
+import { _recheckHandAgent } from './_hand-agent-recheck';
 import { _instrumentationProblems } from './_post-conditions';
 import { _sameOptions, _TokenReader, _warnUnlessSameOptions } from './_same-options';
 import { _stagesNotReached, _stageWarningCarrier } from './_stage-reach';
@@ -169,7 +170,9 @@ const STAGE_NAMES_SHOWN = 5;
  * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret, its
  * `MACKEREL_CONTAINER_PLATFORM=ecs` setting, or a setting it wrote for its roles (`MACKEREL_ROLES`),
  * its own container's filter (`MACKEREL_IGNORE_CONTAINER`) or (with `config`) its config
- * (`MACKEREL_AGENT_CONFIG`), synth fails saying what broke.
+ * (`MACKEREL_AGENT_CONFIG`), synth fails saying what broke. A task definition given no agent
+ * because a container ran one by hand is checked again at synth: where an Aspect of a later
+ * priority or an escape hatch leaves no container running the agent, synth fails naming it.
  *
  * Add it with `MackerelInstrumentation.PRIORITY` (mutating): it adds no Aspect of its own and works
  * with and without the `@aws-cdk/core:aspectStabilization` feature flag (without it, a tag of
@@ -286,6 +289,7 @@ export class MackerelInstrumentation implements IAspect {
         `The task definition already runs the Mackerel container agent in ${byHand.node.path} (${_handAgentSign(byHand)}), added by hand, so `
         + 'MackerelInstrumentation adds none: a second agent would register a second Mackerel host for each task. Remove that container to '
         + 'let the Aspect add the agent, or leave the task definition out with MackerelInstrumentation.exclude'));
+      _recheckHandAgent(taskDefinition, byHand, 'MackerelInstrumentation');
       return;
     }
     const unsupported = unsupportedReason(taskDefinition);

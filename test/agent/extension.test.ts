@@ -130,6 +130,57 @@ describe('MackerelAgentExtension', () => {
       Match.stringLikeRegexp('already runs the Mackerel container agent in Stack/Task/mackerel .*added by hand; this MackerelAgentExtension adds nothing'));
   });
 
+  test('an escape hatch written after the extension that leaves the agent by hand no longer running it is an error; written before, the agent is added', () => {
+    // GIVEN a container running the agent by hand, found by its image or by MACKEREL_CONTAINER_PLATFORM, which an escape hatch
+    // written after the extension ran changes into an app container
+    const handAgent = (sign: 'image' | 'environment') => {
+      const fixture = fargateTask();
+      fixture.taskDefinition.addContainer('mackerel', sign === 'image'
+        ? { image: ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:latest'), essential: false }
+        : {
+          image: ecs.ContainerImage.fromRegistry('registry.example.com/agent-mirror:v1'),
+          essential: false,
+          environment: { MACKEREL_CONTAINER_PLATFORM: 'ecs' },
+        });
+      return { ...fixture, cfn: fixture.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition };
+    };
+    const image = handAgent('image');
+    image.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: image.apiKey, roles: ['shop:web'] }));
+    image.cfn.addPropertyOverride('ContainerDefinitions.1.Image', 'public.ecr.aws/nginx/nginx:1.27');
+    const environment = handAgent('environment');
+    environment.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: environment.apiKey, roles: ['shop:web'] }));
+    environment.cfn.addPropertyOverride('ContainerDefinitions.1.Environment', []);
+    // THEN synth stops, naming the container that ran the agent when the extension looked
+    for (const { app } of [image, environment]) {
+      expect(() => app.synth()).toThrow(/MackerelAgentExtension added no Mackerel container agent to this task definition, as Stack\/Task\/mackerel ran the agent \((image mackerel\/mackerel-container-agent:latest|MACKEREL_CONTAINER_PLATFORM in its environment)\) when it was applied; as synthesized, no container runs the agent/);
+    }
+    // ... and the same escape hatches written before the extension: it adds the agent, and synth passes
+    const before = handAgent('image');
+    before.cfn.addPropertyOverride('ContainerDefinitions.1.Image', 'public.ecr.aws/nginx/nginx:1.27');
+    before.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: before.apiKey, roles: ['shop:web'] }));
+    expect(containerDefinitions(before.taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel', AGENT]);
+    // ... and an escape hatch after the extension that leaves the agent by hand running it (another tag) passes
+    const kept = handAgent('image');
+    kept.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: kept.apiKey, roles: ['shop:web'] }));
+    kept.cfn.addPropertyOverride('ContainerDefinitions.1.Image', 'mackerel/mackerel-container-agent:v0.13.2');
+    expect(containerDefinitions(kept.taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
+  });
+
+  test('an escape hatch written after the extension added the agent that makes an app container run one too is an error; before, none is added', () => {
+    // GIVEN the agent added by the extension, then an app container's image written over with the agent's
+    const after = fargateTask();
+    after.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: after.apiKey, roles: ['shop:web'] }));
+    (after.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride('ContainerDefinitions.0.Image', 'mackerel/mackerel-container-agent:latest');
+    // THEN synth stops: each task would register two Mackerel hosts
+    expect(() => after.app.synth()).toThrow(/already runs the Mackerel container agent in Stack\/Task\/app .*so each task would register two Mackerel hosts/);
+    // ... and written before the extension, the extension adds none and warns
+    const before = fargateTask();
+    (before.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride('ContainerDefinitions.0.Image', 'mackerel/mackerel-container-agent:latest');
+    before.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: before.apiKey, roles: ['shop:web'] }));
+    expect(containerDefinitions(before.taskDefinition).map((c) => c.Name)).toEqual(['app']);
+    Annotations.fromStack(before.stack).hasWarning(`/${before.taskDefinition.node.path}`, Match.stringLikeRegexp('already runs the Mackerel container agent in Stack/Task/app'));
+  });
+
   test('on a task running the agent in a container added by hand, built from the app\'s Dockerfile on the agent\'s image, adds nothing and warns', () => {
     // GIVEN an image built on the agent's image, setting MACKEREL_CONTAINER_PLATFORM itself, with no environment file
     const { stack, taskDefinition, apiKey } = fargateTask();

@@ -686,6 +686,33 @@ class ByFamily implements IMackerelRoleResolver {
   }
 }
 
+describe('MackerelInstrumentation: an agent by hand changed by a later Aspect', () => {
+  /** A task definition whose second container runs the agent by hand, and an Aspect of `priority` writing an app image over it. */
+  function handAgentRewritten(priority: number) {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { cpu: 256, memoryLimitMiB: 512 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:latest'), essential: false });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+    Aspects.of(app).add({
+      visit: (node) => {
+        if (node === taskDefinition) (node.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride('ContainerDefinitions.1.Image', 'public.ecr.aws/nginx/nginx:1.27');
+      },
+    }, { priority });
+    return { app, taskDefinition };
+  }
+
+  test('an Aspect after the instrumentation that leaves the agent by hand no longer running it is an error; before it, the agent is added', () => {
+    // GIVEN the escape hatch written by an Aspect of a later priority than MackerelInstrumentation.PRIORITY
+    const after = handAgentRewritten(AspectPriority.READONLY);
+    // THEN synth stops, naming the container that ran the agent when the Aspect looked
+    expect(() => after.app.synth()).toThrow(/MackerelInstrumentation added no Mackerel container agent to this task definition, as Stack\/Task\/mackerel ran the agent \(image mackerel\/mackerel-container-agent:latest\) when it was applied; as synthesized, no container runs the agent/);
+    // ... and written by an Aspect of an earlier priority, the instrumentation adds the agent, and synth passes
+    const before = handAgentRewritten(MackerelInstrumentation.PRIORITY - 1);
+    expect(containerDefinitions(before.taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel', 'mackerel-container-agent']);
+  });
+});
+
 describe('MackerelInstrumentation: roles and opt-out', () => {
   test('roles together with a role resolver are rejected', () => {
     const { apiKey } = setup();

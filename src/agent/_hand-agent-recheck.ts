@@ -1,0 +1,28 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { _findAgent } from './_attach';
+import { _agentAddedByHand, _handAgentSign } from './_task-checks';
+
+/**
+ * Checks again at synth a task definition given no agent because a container ran one by hand (`byHand`) when the extension or
+ * the Aspect (`who`) looked: an escape hatch written later, or an Aspect of a later priority, may change that container's image,
+ * command or environment, and the task would run no agent at all. An error where, as synthesized, neither the library's agent
+ * nor one by hand runs: a task left unmonitored in silence is worse than a synth that stops. Registered once per task definition.
+ * @internal
+ */
+export function _recheckHandAgent(taskDefinition: ecs.TaskDefinition, byHand: ecs.ContainerDefinition, who: string): void {
+  if (RECHECKED.has(taskDefinition)) return;
+  RECHECKED.add(taskDefinition);
+  const sign = _handAgentSign(byHand);
+  taskDefinition.node.addValidation({
+    validate: () => {
+      if (_findAgent(taskDefinition) !== undefined || _agentAddedByHand(taskDefinition) !== undefined) return [];
+      return [`${who} added no Mackerel container agent to this task definition, as ${byHand.node.path} ran the agent (${sign}) when `
+        + 'it was applied; as synthesized, no container runs the agent (an escape hatch or code run later changed that container\'s image, '
+        + 'command or environment), so its tasks would not be monitored by Mackerel. Make that change before the agent is added, or keep '
+        + 'the container running the agent'];
+    },
+  });
+}
+
+/** The task definitions whose agent by hand is checked again at synth. */
+const RECHECKED = new WeakSet<ecs.TaskDefinition>();
