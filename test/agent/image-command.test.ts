@@ -481,6 +481,25 @@ test('a script piped into a shell is a script it runs: echo\'s words, printf\'s 
   ]).toEqual([false, false, false, false, false, false]);
 });
 
+test('a shell given -n (-o noexec), --version or --help runs none of its commands', () => {
+  // GIVEN shells that only read their script (-n, in a cluster too, or -o noexec), or print their version or usage
+  const shell = (...words: string[]) => runIn(`${COPY}CMD ${JSON.stringify(words)}\n`) !== undefined;
+  expect([
+    shell('sh', '-n', '-c', 'exec mackerel-container-agent'),
+    shell('sh', '-nc', 'exec mackerel-container-agent'),
+    shell('bash', '-o', 'noexec', '-c', 'exec mackerel-container-agent'),
+    shell('bash', '--version', '-c', 'exec mackerel-container-agent'),
+    shell('bash', '--help', '-c', 'exec mackerel-container-agent'),
+    shell('sh', '-n', AGENT),
+  ]).toEqual(Array(6).fill(false));
+  // ... and the same script run: -n turned off (+n), another option, and -n after the script (its $0)
+  expect([
+    shell('sh', '+n', '-c', 'exec mackerel-container-agent'),
+    shell('bash', '-o', 'errexit', '-c', 'exec mackerel-container-agent'),
+    shell('sh', '-c', 'exec mackerel-container-agent', '-n'),
+  ]).toEqual(Array(3).fill(true));
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
