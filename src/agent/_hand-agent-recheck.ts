@@ -1,6 +1,6 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _findAgent } from './_attach';
-import { _agentAddedByHand, _handAgentSign } from './_task-checks';
+import { _agentAddedByHand, _handAgentSign, _PLATFORM } from './_task-checks';
 
 /**
  * Checks again at synth a task definition given no agent because a container ran one by hand (`byHand`) when the extension or
@@ -19,7 +19,8 @@ export function _recheckHandAgent(taskDefinition: ecs.TaskDefinition, byHand: ec
       return [`${who} added no Mackerel container agent to this task definition, as ${byHand.node.path} ran the agent (${sign}) when `
         + 'it was applied; as synthesized, no container runs the agent (an escape hatch or code run later changed that container\'s image, '
         + 'command or environment), so its tasks would not be monitored by Mackerel. Make that change before the agent is added, or keep '
-        + 'the container running the agent'];
+        + `the container running the agent (where it still runs it from an image named by a token, set ${_PLATFORM} in its environment `
+        + 'so that it is found)'];
     },
   });
 }

@@ -151,6 +151,7 @@ describe('MackerelAgentExtension', () => {
     environment.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: environment.apiKey, roles: ['shop:web'] }));
     environment.cfn.addPropertyOverride('ContainerDefinitions.1.Environment', []);
     // THEN synth stops, naming the container that ran the agent when the extension looked
+    expect(() => image.app.synth()).toThrow(/Make that change before the agent is added, or keep the container running the agent \(where it still runs it from an image named by a token, set MACKEREL_CONTAINER_PLATFORM in its environment so that it is found\)/);
     for (const { app } of [image, environment]) {
       expect(() => app.synth()).toThrow(/MackerelAgentExtension added no Mackerel container agent to this task definition, as Stack\/Task\/mackerel ran the agent \((image mackerel\/mackerel-container-agent:latest|MACKEREL_CONTAINER_PLATFORM in its environment)\) when it was applied; as synthesized, no container runs the agent/);
     }
