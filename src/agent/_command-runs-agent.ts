@@ -179,7 +179,7 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
   if (script === undefined) return -1;
   const args = words.slice(j + 2);
   // With no word after the script, $0 is the shell's own name and no other parameter is set.
-  if (!scriptRunsAgent(withPositional(script, words[j + 1] ?? words[i], args, reading), reading, depth + 1)) return -1;
+  if (!scriptRunsAgent(withPositional(script, words[j + 1] ?? words[i], args, reading), reading, depth + 1, words as string[])) return -1;
   const named = args.findIndex((arg) => namesAgentBinary(arg, reading));
   return named < 0 ? j : j + 2 + named;
 }
@@ -317,7 +317,7 @@ function closingBrace(script: string, from: number): number {
  * Whether a script runs the agent's binary in one of its simple commands (`runsAgentAt`). A run asking only for the
  * binary's version or usage (`mackerel-container-agent --version`, also in `$(...)`) exits at once: it is not the agent running.
  */
-function scriptRunsAgent(script: string, reading: Reading, depth: number): boolean {
+function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?: string[]): boolean {
   if (depth > MAX_SCRIPT_DEPTH) return false;
   // Each command substitution in another is read again from where it starts, up to MAX_SUBSTITUTION_DEPTH deep: charged so.
   const substitutions = script.split('$(').length + script.split('`').length - 2;
@@ -325,7 +325,11 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number): boole
   if (reading.budget.left < 0) throw new TooLong();
   // After a `cd` (or pushd, popd) the script's working directory is no longer the one it started in: not known here.
   let at = reading;
-  return shellCommands(script).some((words) => {
+  const commands = shellCommands(script);
+  // The one command of a shell's -c script (`sh -c 'sh'`) reads the shell's standard input, where it redirects none of its own.
+  const only = commands.length === 1 ? commands[0] : undefined;
+  if (shell !== undefined && only !== undefined && !STDIN_FROM.has(only) && !PIPED_FROM.has(only) && !ENCLOSED_IN.has(only)) inputOf(shell, only);
+  return commands.some((words) => {
     if (changesScriptDirectory(words)) at = elsewhere(reading);
     return runsAgentAt(words, 0, at, depth, 0) >= 0;
   });

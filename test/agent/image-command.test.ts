@@ -481,6 +481,23 @@ test('a script piped into a shell is a script it runs: echo\'s words, printf\'s 
   ]).toEqual([false, false, false, false, false, false]);
 });
 
+test('the one command of a -c script reads the shell\'s input: a shell there runs what is piped in', () => {
+  // GIVEN the agent piped into (or a heredoc given) a shell whose -c script is one shell reading its input
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c 'sh'"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c 'exec sh -s'"),
+    scriptRuns("sh -c 'sh' <<EOF\nexec mackerel-container-agent\nEOF"),
+  ]).toEqual([true, true, true]);
+  // ... and scripts of more than one command (read takes the line first), or whose one command has its own input, or pipes
+  // another text into the shell
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c 'read x; sh'"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c 'sh </dev/null'"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c 'echo exit 0 | sh'"),
+    scriptRuns("echo 'exec /app/server' | sh -c 'sh'"),
+  ]).toEqual([false, false, false, false]);
+});
+
 test('a shell given -n (-o noexec), --version or --help runs none of its commands', () => {
   // GIVEN shells that only read their script (-n, in a cluster too, or -o noexec), or print their version or usage
   const shell = (...words: string[]) => runIn(`${COPY}CMD ${JSON.stringify(words)}\n`) !== undefined;
