@@ -21,8 +21,13 @@
  *   deleting a role alone, the same for it: the monitors whose scopes are all the role go, and
  *   every other scope list drops it; either delete also takes the downtimes and alert group
  *   settings it leaves with a scope kind emptied (Mackerel ANDs the kinds: left, they would mute
- *   or group more than they did, a downtime of one role every monitor of the organization);
- * - deleting a monitor, channel or group drops the references other objects hold to it;
+ *   or group more than they did, a downtime of one role every monitor of the organization); an
+ *   emptied exclude list keeps its downtime; an expression monitor naming a deleted role in
+ *   `role(...)` is kept, expression unchanged (the expression monitoring guide has one whose metric
+ *   cannot be obtained raise an Unknown alert);
+ * - deleting a monitor, channel or group drops the references other objects hold to it; a monitor
+ *   delete also takes the downtimes and alert group settings whose monitor scopes were only it, as
+ *   a role delete does, and keeps a downtime that only excluded it;
  * - a channel is not added to the default group unless `addToDefaultNotificationGroup` is true;
  * - AWS services accept `Route 53` (docs) and `Route53` (Terraform), `retireAutomatically: true`
  *   only on EC2, RDS, ElastiCache, ALB, NLB, Lambda and ECSCluster, and any existing or new
