@@ -283,7 +283,9 @@ export class MackerelAwsIntegration extends Construct {
     // Rendered now for its errors (an unquotable key or value), and again when written.
     _renderTags(this, 'includedTags', props.includedTags);
     this.includedTags = props.includedTags ? [...props.includedTags] : undefined;
-    this.excludedTags = props.excludedTags ?? [];
+    // Copied, as includedTags are: the template has them as rendered here, and a tag pushed onto the caller's
+    // array later would be warned about as excluded (warnIfExcluded) while Mackerel never excludes it.
+    this.excludedTags = [...(props.excludedTags ?? [])];
     props.includedTags?.forEach((tag, i) => this.warnIfExcluded(tag, `includedTags[${i}]`));
     this.checkProps(props);
     this.givenName = props.name;

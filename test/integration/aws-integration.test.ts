@@ -639,6 +639,17 @@ describe('MackerelAwsIntegration', () => {
         expect(warnings.map((w) => String(w.entry.data).split(':')[0])).toEqual(['includedTags[1] "team']);
       });
 
+      test('reads excludedTags as given: a tag pushed onto the array afterwards, which the template never excludes, is no repeat', () => {
+        const { stack } = integrationStack();
+        const { cluster } = network(stack);
+        const excludedTags = [{ key: 'env', value: 'dev' }];
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', excludedTags });
+        excludedTags.push({ key: 'mackerel', value: 'shop' });
+        aws.addEcsCluster(cluster, { filterTag: { key: 'mackerel', value: 'shop' } });
+        Template.fromStack(stack).hasResourceProperties(INTEGRATION, { excludedTags: 'env:dev', includedTags: 'mackerel:shop' });
+        Annotations.fromStack(stack).hasNoWarning('/Stack/Aws', Match.stringLikeRegexp('awsIntegrationTagExcluded'));
+      });
+
       test('shows the tag as Mackerel reads it, quoted where its key holds a colon', () => {
         const { stack } = integrationStack();
         const tag = { key: 'app:tier', value: 'web' };
