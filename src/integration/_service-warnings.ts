@@ -107,14 +107,14 @@ export function _sensitiveReadWarning(where: string, action: string, role: ICons
 }
 
 /**
- * Whether an IAM action pattern (at most a trailing `*`, as `_isReadAction` allows) matches an
- * action, or a narrower pattern; IAM ignores case.
+ * Whether an IAM action pattern matches an action, or a narrower pattern (its own `*` read as the
+ * letter); IAM ignores case. A policy the integration lets through (`allowAdditionalPolicies`) is not
+ * held to `_isReadAction`'s trailing `*`: IAM matches `*` and `?` anywhere (`s3:*Object`).
  * @internal
  */
 export function _covers(pattern: string, action: string): boolean {
-  const p = pattern.toLowerCase();
-  const a = action.toLowerCase();
-  return p.endsWith('*') ? a.startsWith(p.slice(0, -1)) : a === p;
+  const regex = pattern.toLowerCase().split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${regex}$`, 's').test(action.toLowerCase());
 }
 
 /** Same letters ignoring case and spaces, one a prefix of the other, or at most two edits apart. */

@@ -420,6 +420,26 @@ describe('MackerelAwsIntegration role permissions', () => {
       ]);
     });
 
+    test('warns about a sensitive read that an action with a wildcard inside it covers, as IAM matches * and ? anywhere', () => {
+      // GIVEN
+      const { stack, aws } = integration({ allowAdditionalPolicies: true });
+      // WHEN: a plain CfnResource, since an L2 statement refuses ? (IAM takes it)
+      new CfnResource(stack, 'Inner', {
+        type: 'AWS::IAM::ManagedPolicy',
+        properties: {
+          Roles: [{ Ref: stack.getLogicalId(aws.role.node.defaultChild as CfnResource) }],
+          PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*Object', 'secretsmanager:Get*Value', 'ssm:GetParamete?', 's3:*ObjectAcl'], Resource: '*' }] },
+        },
+      });
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Inner\): "s3:\*Object" grants s3:GetObject \(returns object contents\) to /),
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Inner\): "secretsmanager:Get\*Value" grants secretsmanager:GetSecretValue \(returns the secret value\) to /),
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Inner\): "ssm:GetParamete\?" grants ssm:GetParameter \(returns parameter values, SecureString ones decrypted\) to /),
+      ]);
+    });
+
     test('warns about a sensitive read in a policy written as a plain CfnResource, attached by an override, or widened by one', () => {
       // GIVEN
       const { stack, aws } = integration({ allowAdditionalPolicies: true });
