@@ -2,7 +2,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { _isReadAction, _READ_ACTION_RULE } from './_read-actions';
-import { _covers, _sensitiveReadWarning } from './_service-warnings';
+import { _covers, _sensitiveReadWarning, _sensitiveReadWarningExcept } from './_service-warnings';
 import { _referenceTargets } from '../_references';
 import { _rendered } from '../_rendered';
 import { _describeProblem } from '../_validation';
@@ -97,14 +97,20 @@ function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: read
  */
 export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy): string[] {
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
-  const listed = renderedProperties(role.node.defaultChild as CfnResource).ManagedPolicyArns;
-  const managed = listedManagedPolicies(role, resources, listed).flatMap(({ policy }) => (policy ? [policy] : []));
+  const properties = renderedProperties(role.node.defaultChild as CfnResource);
+  const managed = listedManagedPolicies(role, resources, properties.ManagedPolicyArns).flatMap(({ policy }) => (policy ? [policy] : []));
   const warnings = new Set<string>();
-  for (const resource of new Set([...attachedPolicies(role, generated, resources, true), ...managed])) {
-    for (const action of allowedActions(renderedProperties(resource).PolicyDocument as Resolved | undefined)) {
-      const warning = _sensitiveReadWarning(`a policy attached to the role (${pathOf(resource)})`, action, role);
-      if (warning) warnings.add(warning);
+  const read = (where: string, document: unknown) => {
+    for (const statement of asArray((document as Resolved | undefined)?.Statement) as Resolved[]) {
+      if (statement.Effect === 'Deny') continue;
+      const found = asArray(statement.Action).map((action) => (typeof action === 'string' ? _sensitiveReadWarning(where, action, role) : undefined));
+      // An Allow with NotAction grants every action it does not name, sensitive reads included.
+      if (statement.NotAction !== undefined) found.push(_sensitiveReadWarningExcept(where, asArray(statement.NotAction), role));
+      for (const warning of found) if (warning) warnings.add(warning);
     }
+  };
+  for (const resource of new Set([...attachedPolicies(role, generated, resources, true), ...managed])) {
+    read(`a policy attached to the role (${pathOf(resource)})`, renderedProperties(resource).PolicyDocument);
   }
   return [...warnings];
 }

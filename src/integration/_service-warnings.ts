@@ -101,10 +101,26 @@ export function _sensitiveReadWarning(where: string, action: string, role: ICons
   const covered = SENSITIVE_READS.filter(([sensitive]) => _covers(action, sensitive));
   if (covered.length === 0) return undefined;
   const what = covered.map(([sensitive, why]) => `${sensitive} (${why})`).join(', ');
-  return `${where}: ${JSON.stringify(action)} grants ${what} to the integration role ${role.node.path}. `
-    + 'Mackerel\'s AWS account, a third party, assumes that role and would get this too, while Mackerel needs only metadata and metrics. '
-    + 'Grant only the actions Mackerel documents for its services, or acknowledge this warning if Mackerel needs it';
+  return `${where}: ${JSON.stringify(action)} grants ${what} to the integration role ${role.node.path}. ${WHY_SENSITIVE}`;
 }
+
+/**
+ * The warning for an Allow statement with NotAction, which grants every action it does not name:
+ * the sensitive reads none of `notActions` covers, or undefined when it names them all. A token
+ * among them names nothing that can be read.
+ * @internal
+ */
+export function _sensitiveReadWarningExcept(where: string, notActions: readonly unknown[], role: IConstruct): string | undefined {
+  const named = notActions.filter((action): action is string => typeof action === 'string');
+  const covered = SENSITIVE_READS.filter(([sensitive]) => !named.some((action) => _covers(action, sensitive)));
+  if (covered.length === 0) return undefined;
+  const what = covered.map(([sensitive, why]) => `${sensitive} (${why})`).join(', ');
+  return `${where}: NotAction ${JSON.stringify(notActions)} grants every other action, ${what} included, to the integration role `
+    + `${role.node.path}. ${WHY_SENSITIVE}`;
+}
+
+const WHY_SENSITIVE = 'Mackerel\'s AWS account, a third party, assumes that role and would get this too, while Mackerel needs only metadata and metrics. '
+  + 'Grant only the actions Mackerel documents for its services, or acknowledge this warning if Mackerel needs it';
 
 /**
  * Whether an IAM action pattern matches an action, or a narrower pattern (its own `*` read as the

@@ -420,6 +420,26 @@ describe('MackerelAwsIntegration role permissions', () => {
       ]);
     });
 
+    test('warns about the sensitive reads an attached Allow with NotAction grants, all but those it names', () => {
+      // GIVEN
+      const { stack, aws } = integration({ allowAdditionalPolicies: true });
+      // WHEN
+      aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'AllButIam', {
+        statements: [new iam.PolicyStatement({ notActions: ['iam:*', 's3:*', 'secretsmanager:*', 'ssm:*', 'dynamodb:*', 'kinesis:*', 'logs:*', 'athena:*',
+          'redshift:*', 'redshift-data:*', 'redshift-serverless:*', 'codecommit:*', 'glacier:*', 'ecr:*', 'ecr-public:*', 'ecs:*', 'batch:*', 'codebuild:*', 'ec2:*', 'lightsail:*', 'sts:*', 'apigateway:*',
+          'codeartifact:*', 'glue:*'], resources: ['*'] })],
+      }));
+      // a Deny with NotAction denies, and narrows nothing it grants
+      aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Guardrail', {
+        statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, notActions: ['ec2:Describe*'], resources: ['*'] })],
+      }));
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a policy attached to the role \(Stack\/AllButIam\): NotAction \["iam:\*",.*"glue:\*"\] grants every other action, lambda:GetFunctionConfiguration \(returns the function's environment variables, where secrets are often written, in clear text\), lambda:GetFunction \(.*\) included, to the integration role Stack\/Aws\/Role\. /),
+      ]);
+    });
+
     test('warns about a sensitive read that an action with a wildcard inside it covers, as IAM matches * and ? anywhere', () => {
       // GIVEN
       const { stack, aws } = integration({ allowAdditionalPolicies: true });
