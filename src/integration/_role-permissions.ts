@@ -112,6 +112,10 @@ export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Po
   for (const resource of new Set([...attachedPolicies(role, generated, resources, true), ...managed])) {
     read(`a policy attached to the role (${pathOf(resource)})`, renderedProperties(resource).PolicyDocument);
   }
+  // An inline policy of the role itself, which only an escape hatch can write (the integration makes the role).
+  for (const inline of asArray(properties.Policies)) {
+    read(`an inline policy of the role (${readable(policyName(inline))})`, policyDocument(inline));
+  }
   return [...warnings];
 }
 
@@ -257,6 +261,12 @@ function pathOf(resource: CfnResource): string {
 function policyName(inline: unknown): unknown {
   const policy = (inline ?? {}) as Resolved;
   return policy.policyName ?? policy.PolicyName;
+}
+
+/** An inline policy's document, named as its name is (`policyName`). */
+function policyDocument(inline: unknown): unknown {
+  const policy = (inline ?? {}) as Resolved;
+  return policy.policyDocument ?? policy.PolicyDocument;
 }
 
 /** A resolved value as one string: `arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess`, not its Fn::Join. */

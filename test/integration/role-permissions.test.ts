@@ -440,6 +440,22 @@ describe('MackerelAwsIntegration role permissions', () => {
       ]);
     });
 
+    test('warns about a sensitive read in an inline policy an escape hatch writes into the role', () => {
+      // GIVEN
+      const { stack, aws } = integration({ allowAdditionalPolicies: true });
+      // WHEN
+      (aws.role.node.defaultChild as CfnResource).addPropertyOverride('Policies', [{
+        PolicyName: 'params',
+        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'ec2:DescribeRegions'], Resource: '*' }] },
+      }]);
+      // THEN
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { Policies: [Match.objectLike({ PolicyName: 'params' })] });
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^an inline policy of the role \(params\): "ssm:GetParameter" grants ssm:GetParameter \(returns parameter values, SecureString ones decrypted\) to /),
+      ]);
+    });
+
     test('warns about a sensitive read that an action with a wildcard inside it covers, as IAM matches * and ? anywhere', () => {
       // GIVEN
       const { stack, aws } = integration({ allowAdditionalPolicies: true });
