@@ -73,6 +73,8 @@ function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: read
   const roleRef = JSON.stringify(stack.resolve(cfnRole.ref));
   const isRole = (refs: unknown) => asArray(refs).some((ref) => JSON.stringify(ref) === roleRef);
   const attaches = (resource: CfnResource, refs: unknown, property: string) => (refs !== undefined && refersTo(resource, refs, cfnRole))
+    // In any stack, tokens kept: a plain CfnResource's own property, and an escape hatch's override of it.
+    || givenValues(resource, refs, property).some((given) => refersTo(resource, given, cfnRole))
     || (Stack.of(resource) === stack && (isRole(stack.resolve(refs)) || (rendered && isRole(renderedProperties(resource)[property]))));
   return resources.filter((resource) => resource !== generated.node.defaultChild && (
     resource.cfnResourceType === 'AWS::IAM::Policy' ? attaches(resource, (resource as iam.CfnPolicy).roles, 'Roles')
@@ -80,6 +82,20 @@ function attachedPolicies(role: iam.Role, generated: iam.Policy, resources: read
         : resource.cfnResourceType === 'AWS::IAM::RolePolicy'
           ? attaches(resource, resource instanceof iam.CfnRolePolicy ? [resource.roleName] : undefined, 'RoleName')
           : false));
+}
+
+/**
+ * What a resource was given for `property` besides its L1 property (`l1`), with its tokens: a plain
+ * CfnResource's own properties, and what an escape hatch (`addPropertyOverride`) writes. Another
+ * stack's resource renders the role only as an import, so its references are read before resolving.
+ */
+function givenValues(resource: CfnResource, l1: unknown, property: string): unknown[] {
+  // Both are kept by aws-cdk-lib out of its typed API: `_cfnProperties` holds a plain CfnResource's properties
+  // as given (an L1's holds its construction props), `rawOverrides` the overridden paths as a tree.
+  const internals = resource as unknown as { _cfnProperties?: Resolved; rawOverrides?: { Properties?: Resolved } };
+  const own = l1 === undefined && !(resource instanceof iam.CfnPolicy || resource instanceof iam.CfnManagedPolicy
+    || resource instanceof iam.CfnRolePolicy) ? internals._cfnProperties?.[property] : undefined;
+  return [own, internals.rawOverrides?.Properties?.[property]].filter((value) => value !== undefined);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CfnParameter, CfnResource } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, NestedStack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -148,6 +148,31 @@ describe('MackerelAwsIntegration role permissions', () => {
       iam.Role.fromRoleArn(stack, 'Imported', aws.role.roleArn).addToPrincipalPolicy(readStatement());
       // THEN
       expect(() => Template.fromStack(stack)).toThrow(new RegExp(`policy "Stack/Imported/Policy" ${EXPECTED}`));
+    });
+
+    test('fails at synth for a plain CfnResource policy of another stack, or of a nested stack, or one an override points at the role', () => {
+      // GIVEN
+      const { app, stack, aws } = integration();
+      const write = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] };
+      // WHEN
+      const other = stackWithProvider(app, 'Other');
+      new CfnResource(other, 'Plain', { type: 'AWS::IAM::Policy', properties: { PolicyName: 'plain', Roles: [aws.role.roleName], PolicyDocument: write } });
+      new CfnResource(new NestedStack(stack, 'Nested'), 'Inner', { type: 'AWS::IAM::RolePolicy', properties: { PolicyName: 'inner', RoleName: aws.role.roleName, PolicyDocument: write } });
+      new iam.CfnManagedPolicy(other, 'Moved', { roles: ['someone-else'], policyDocument: write }).addPropertyOverride('Roles', [aws.role.roleName]);
+      // THEN
+      const synth = () => Template.fromStack(stack);
+      expect(synth).toThrow(new RegExp(`policy "Other/Plain" ${EXPECTED}`));
+      expect(synth).toThrow(new RegExp(`policy "Stack/Nested/Inner" ${EXPECTED}`));
+      expect(synth).toThrow(new RegExp(`managed policy "Other/Moved" ${EXPECTED}`));
+    });
+
+    test('does not count a plain CfnResource policy of another stack that names another role', () => {
+      const { app, stack } = integration();
+      const other = stackWithProvider(app, 'Other');
+      const role = new iam.Role(other, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      new CfnResource(other, 'Plain', { type: 'AWS::IAM::Policy', properties: { PolicyName: 'plain', Roles: [role.roleName],
+        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] } } });
+      expect(() => Template.fromStack(stack)).not.toThrow();
     });
 
     test('does not mistake another stack\'s integration, with the same logical IDs, for this one', () => {
