@@ -101,7 +101,7 @@ function givenValues(resource: CfnResource, l1: unknown, property: string): unkn
 /**
  * Warnings for the sensitive reads that other policies attached to the role allow, which
  * `allowAdditionalPolicies` lets through (a grant such as `secret.grantRead(aws.role)`): those
- * that attach themselves, and the managed policies of the role's stack it lists
+ * that attach themselves, and the managed policies of the app it lists
  * (`role.addManagedPolicy`). A managed policy known only by its ARN (an AWS managed one, or an
  * imported one) cannot be read.
  *
@@ -114,7 +114,11 @@ function givenValues(resource: CfnResource, l1: unknown, property: string): unkn
 export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy): string[] {
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
   const properties = renderedProperties(role.node.defaultChild as CfnResource);
-  const managed = listedManagedPolicies(role, resources, properties.ManagedPolicyArns).flatMap(({ policy }) => (policy ? [policy] : []));
+  const cfnRole = role.node.defaultChild as iam.CfnRole;
+  const managed = [...listedManagedPolicies(role, resources, properties.ManagedPolicyArns).flatMap(({ policy }) => (policy ? [policy] : [])),
+    // A managed policy of another stack is listed as an import: found through the references of the list, tokens kept.
+    ..._referenceTargets(cfnRole, [cfnRole.managedPolicyArns, ...givenValues(cfnRole, cfnRole.managedPolicyArns, 'ManagedPolicyArns')])
+      .filter((target): target is iam.CfnManagedPolicy => target instanceof iam.CfnManagedPolicy)];
   const warnings = new Set<string>();
   const read = (where: string, document: unknown) => {
     for (const statement of asArray((document as Resolved | undefined)?.Statement) as Resolved[]) {

@@ -445,6 +445,20 @@ describe('MackerelAwsIntegration role permissions', () => {
       ]);
     });
 
+    test('warns about a sensitive read in a managed policy of another stack that the role lists', () => {
+      // GIVEN
+      const { app, stack, aws } = integration({ allowAdditionalPolicies: true });
+      // WHEN
+      aws.role.addManagedPolicy(new iam.ManagedPolicy(stackWithProvider(app, 'Other'), 'Objects', {
+        statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] })],
+      }));
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a policy attached to the role \(Other\/Objects\): "s3:GetObject" grants s3:GetObject \(returns object contents\) to /),
+      ]);
+    });
+
     test('warns about the sensitive reads an attached Allow with NotAction grants, all but those it names', () => {
       // GIVEN
       const { stack, aws } = integration({ allowAdditionalPolicies: true });
