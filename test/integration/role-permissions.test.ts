@@ -170,8 +170,14 @@ describe('MackerelAwsIntegration role permissions', () => {
       const { app, stack } = integration();
       const other = stackWithProvider(app, 'Other');
       const role = new iam.Role(other, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-      new CfnResource(other, 'Plain', { type: 'AWS::IAM::Policy', properties: { PolicyName: 'plain', Roles: [role.roleName],
-        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] } } });
+      new CfnResource(other, 'Plain', {
+        type: 'AWS::IAM::Policy',
+        properties: {
+          PolicyName: 'plain',
+          Roles: [role.roleName],
+          PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] },
+        },
+      });
       expect(() => Template.fromStack(stack)).not.toThrow();
     });
 
@@ -464,9 +470,12 @@ describe('MackerelAwsIntegration role permissions', () => {
       const { stack, aws } = integration({ allowAdditionalPolicies: true });
       // WHEN
       aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'AllButIam', {
-        statements: [new iam.PolicyStatement({ notActions: ['iam:*', 's3:*', 'secretsmanager:*', 'ssm:*', 'dynamodb:*', 'kinesis:*', 'logs:*', 'athena:*',
-          'redshift:*', 'redshift-data:*', 'redshift-serverless:*', 'codecommit:*', 'glacier:*', 'ecr:*', 'ecr-public:*', 'ecs:*', 'batch:*', 'codebuild:*', 'ec2:*', 'lightsail:*', 'sts:*', 'apigateway:*',
-          'codeartifact:*', 'glue:*'], resources: ['*'] })],
+        statements: [new iam.PolicyStatement({
+          notActions: ['iam:*', 's3:*', 'secretsmanager:*', 'ssm:*', 'dynamodb:*', 'kinesis:*', 'logs:*', 'athena:*',
+            'redshift:*', 'redshift-data:*', 'redshift-serverless:*', 'codecommit:*', 'glacier:*', 'ecr:*', 'ecr-public:*', 'ecs:*', 'batch:*', 'codebuild:*', 'ec2:*', 'lightsail:*', 'sts:*', 'apigateway:*',
+            'codeartifact:*', 'glue:*'],
+          resources: ['*'],
+        })],
       }));
       // a Deny with NotAction denies, and narrows nothing it grants
       aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Guardrail', {
