@@ -395,7 +395,7 @@ export interface _AppPlan {
   /**
    * The stacks in the order `apply --destroy` deletes them: the reverse of `stacks`, with a stack
    * also before those it names an object of by a literal name (`literal`: the stacks holding one,
-   * which records no dependency); the reverse of `stacks` alone where that makes a cycle.
+   * which records no dependency), but for a name that would close a cycle, which is left out.
    */
   destroyOrder(literal: (stackName: string) => Iterable<string>): _StackPlan[];
   /**
@@ -522,14 +522,24 @@ export function _planApp(
     stacks,
     dependentsFirst: inOrder(_stackOrder(names, dependsOn, { dependentsFirst: true })),
     destroyOrder: (literal) => {
-      const reversed = [...stacks].reverse();
-      try {
-        // From the reverse of `stacks`, each step takes the first stack whose turn has come: only a literal name moves one.
-        return inOrder(_stackOrder(reversed.map((p) => p.stackName), (n) => [...dependsOn(n), ...literal(n)], { dependentsFirst: true }));
-      } catch (e) {
-        if (!(e instanceof _CliError)) throw e;
-        return reversed;
+      const reversed = [...stacks].reverse().map((p) => p.stackName);
+      // From the reverse of `stacks`, each step takes the first stack whose turn has come: only a literal name moves one.
+      const kept = new Map<string, string[]>(reversed.map((n) => [n, []]));
+      const order = () => _stackOrder(reversed, (n) => [...dependsOn(n), ...kept.get(n) ?? []], { dependentsFirst: true });
+      // Each name is kept unless it closes a cycle with the dependencies and the names kept before it: dropping
+      // them all for one cycle would let a stack outside it go after the stack whose role or service it names.
+      for (const name of reversed) {
+        for (const other of new Set(literal(name))) {
+          kept.get(name)!.push(other);
+          try {
+            order();
+          } catch (e) {
+            if (!(e instanceof _CliError)) throw e;
+            kept.get(name)!.pop();
+          }
+        }
       }
+      return inOrder(order());
     },
     checkImports: ({ applying }) => {
       for (const plan of acting) {

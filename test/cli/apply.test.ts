@@ -199,6 +199,37 @@ describe('apply engine', () => {
     expect(h.events.map((e) => `${e.RequestType} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Delete id-1', 'Delete id-2']);
   });
 
+  test('--destroy keeps the literal names outside a cycle of them: a third stack naming a role of the cycle still goes first', async () => {
+    // GIVEN stacks A and B whose monitors name each other's role by the IDs the fake handler gives them (a cycle of names),
+    // and stack Mon, first in the app, whose monitor names B's role too
+    const store = _memoryStore();
+    const h = fakeHandler();
+    const stack = (stackName: string, monitorScope: string, ...role: string[]) => ({
+      stackName,
+      template: {
+        Resources: {
+          Cpu: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', scopes: [monitorScope] } },
+          ...role.length > 0 ? { Role: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: role[0] } } } : {},
+        },
+      },
+    });
+    const threeStacks: _App = { stacks: [stack('Mon', 'id-5'), stack('A', 'id-5', 'a'), stack('B', 'id-3', 'b')], baseDir: '.' };
+    const go = (destroy: boolean) =>
+      _apply({ app: threeStacks, store, invoke: h.invoke as any, env: {}, destroy, report: () => undefined, notice: () => undefined });
+    await go(false);
+    expect(store.state.stacks.A.resources.Role.physicalId).toBe('id-3');
+    expect(store.state.stacks.B.resources.Role.physicalId).toBe('id-5');
+    h.events.length = 0;
+
+    // WHEN the three stacks are destroyed
+    await go(true);
+
+    // THEN Mon's monitor goes before B's role: only the names that make the cycle fall back on the reverse of the app's order
+    const deletes = h.events.map((e) => e.PhysicalResourceId);
+    expect(deletes.indexOf('id-1')).toBeLessThan(deletes.indexOf('id-5'));
+    expect(deletes.sort()).toEqual(['id-1', 'id-2', 'id-3', 'id-4', 'id-5']);
+  });
+
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
     // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
     const events: _ResourceEvent[] = [];
