@@ -152,6 +152,12 @@ export interface _BeforeCleanup {
    */
   readonly rescoped: ReadonlyMap<string, { readonly [key: string]: unknown }>;
   /**
+   * The monitors, downtimes and alert group settings the run creates, or the new objects of those
+   * it replaces, each with its type and its properties, and as `id` what the handler's label shows
+   * for the ID Mackerel gives it: every create comes before every cleanup, so their scopes count too.
+   */
+  readonly created: ReadonlyArray<{ readonly type: string; readonly properties: { readonly [key: string]: unknown }; readonly id: string }>;
+  /**
    * The monitors, downtimes and alert group settings Mackerel has, as its lists give them (read live
    * by diff when a stack deletes a role or service): the handler leaves a role or service that one
    * of them still names in its scopes (`scopesLeft`). Undefined when not read.
@@ -167,7 +173,7 @@ export interface _Tied {
 }
 
 /** A stack whose cleanup nothing of the run comes before. @internal */
-export const _NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map(), heldElsewhere: new Set(), rescoped: new Map() };
+export const _NOTHING_BEFORE: _BeforeCleanup = { deleted: new Set(), tied: new Map(), heldElsewhere: new Set(), rescoped: new Map(), created: [] };
 
 /**
  * Why the handler will leave a removed metadata resource's namespace: under the CLI, it leaves one
@@ -248,7 +254,8 @@ function ownedLeft(
  * what its new properties name (`run.rescoped`); those of the stack removed with it are deleted
  * before it (`_cleanupOrder`), as are those the cleanups of the stacks before it delete
  * (`run.deleted`). Any other (made outside cdk-mackerel, another stack's, or one of this stack
- * that the run keeps or a policy retains) keeps it in Mackerel. One the run creates is not seen.
+ * that the run keeps or a policy retains) keeps it in Mackerel, as does one the run creates
+ * (`run.created`), a replacement's new object among them.
  */
 function scopesLeft(
   before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
@@ -266,7 +273,7 @@ function scopesLeft(
       const after = keys.map((key) => run.rescoped.get(key)).find((props) => props !== undefined);
       if (after !== undefined) return [{ ...after, id: o.id }];
       return keys.some((key) => gone.has(key)) ? [] : [o];
-    });
+    }).concat(run.created.filter((c) => types.includes(c.type)).map((c) => ({ ...c.properties, id: c.id })));
   }
   const naming = before.type === ROLE ? objectsScopingRole(lists, before.physicalId) : objectsScopingService(lists, before.physicalId);
   return naming.length > 0 ? leftForScopes(naming.map((o) => o.label)) : undefined;
@@ -331,6 +338,7 @@ export function _beforeCleanups(
   // The run's updates all come before its first cleanup: a monitor another stack moves to another service is untied from every removed one.
   const untied: string[] = [];
   const rescoped = new Map<string, { readonly [key: string]: unknown }>();
+  const created: Array<_BeforeCleanup['created'][number]> = [];
   const unknowns = { placeholder: _KNOWN_AFTER_APPLY, pending };
   for (const { plan, entries } of planned) {
     deletes.set(plan.stackName, cleanupDeletes(entries));
@@ -338,13 +346,18 @@ export function _beforeCleanups(
     for (const e of entries.filter((u) => u.kind === 'update' && SCOPING_TYPES.includes(u.type) && u.physicalId !== undefined)) {
       rescoped.set(deletedKey(e.type, e.physicalId!), plan.properties(e.logicalId, unknowns));
     }
+    for (const e of entries.filter((c) => (c.kind === 'create' || c.kind === 'replace') && SCOPING_TYPES.includes(c.type))) {
+      // Labelled as `tiedByRun` labels a monitor the run creates: "(known after apply: <stack>/<logical ID>)".
+      const id = _KNOWN_AFTER_APPLY(`${plan.stackName}/${e.logicalId}`).slice(1, -1);
+      created.push({ type: e.type, properties: plan.properties(e.logicalId, unknowns), id });
+    }
     for (const [service, t] of tiedByRun(plan, entries, pending)) tied.set(service, [...tied.get(service) ?? [], t]);
   }
   const before = new Map<string, _BeforeCleanup>();
   const seen = new Set<string>(untied);
   const held = metadataHolders(applied, dependentsFirst, state, pending);
   for (const plan of dependentsFirst) {
-    before.set(plan.stackName, { deleted: new Set(seen), tied, heldElsewhere: held.get(plan.stackName) ?? new Set(), rescoped });
+    before.set(plan.stackName, { deleted: new Set(seen), tied, heldElsewhere: held.get(plan.stackName) ?? new Set(), rescoped, created });
     for (const key of deletes.get(plan.stackName) ?? []) seen.add(key);
   }
   return before;

@@ -967,6 +967,33 @@ describe('what the templates no longer have', () => {
     expect(shared.emulator.state().services.find((s: any) => s.name === 'shop')?.roles.map((r: any) => r.name).sort()).toEqual(['api', 'web']);
   });
 
+  test('diff predicts a removed role left when the run creates a monitor that names it in its scopes', async () => {
+    // GIVEN a hand-written template: a service with two roles
+    const dir = workDir();
+    const file = join(dir, 'Shop.template.json');
+    const write = (resources: object) => writeFileSync(file, JSON.stringify({ Resources: resources }));
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const shop = { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } };
+    const web = { ZWeb: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Shop' }, name: 'web' } } };
+    const api = { ZApi: { Type: 'Custom::MackerelRole', Properties: { service: { Ref: 'Shop' }, name: 'api' } } };
+    const cpu = { ACpu: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', name: 'web cpu', metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes: ['shop:api', 'shop:web'] } } };
+    write({ ...shop, ...web, ...api });
+    expect((await cli(['apply', file, ...base])).code).toBe(0);
+
+    // WHEN the role leaves the template in the run that adds a monitor naming it by its literal name
+    write({ ...shop, ...api, ...cpu });
+    const diff = await cli(['diff', file, ...base]);
+    const apply = await cli(['apply', file, ...base]);
+
+    // THEN every create comes before the cleanup: the new monitor names the role at its delete, which apply leaves, as diff
+    // says first, though Mackerel has no such monitor yet
+    const id = shared.emulator.state().monitors.find((m: any) => m.name === 'web cpu')!.id;
+    expect(apply.err).toBe('');
+    expect(apply.out).toMatch(new RegExp(`left +Role +Shop/ZWeb shop:web "web" \\(not deleted: it is still named in the scopes of monitor "web cpu" \\(${id}\\), `, 'm'));
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^- leave +Role +Shop\/ZWeb shop:web "web" \(not deleted: it is still named in the scopes of monitor "web cpu" \(known after apply: Shop\/ACpu\), /m);
+  });
+
   test('diff predicts a removed service that apply will leave because the run ties a role or monitor to it by its literal name', async () => {
     // GIVEN a service shop, and an external monitor on another service
     const dir = workDir();
