@@ -2,7 +2,7 @@ import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
-import { _codePoint, _MASKED } from '../_text';
+import { _codePoint, _MASKED, _maskedUserinfo } from '../_text';
 import { _describeProblem, _fail } from '../_validation';
 import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
@@ -89,7 +89,13 @@ export interface ExternalHttpMonitorProps extends MonitorBaseProps {
   /** The monitor name, shown in alerts. Must not be empty. */
   readonly name: string;
 
-  /** The URL checked every minute: `http` or `https`. */
+  /**
+   * The URL checked every minute: `http` or `https`.
+   *
+   * A user name or password in it (`https://user:password@host/`) is written into the template
+   * in plain text: it gets the synth warning `cdk-mackerel:urlCredentialsInTemplate`. Send an
+   * `Authorization` header with `secretValue` instead.
+   */
   readonly url: string;
 
   /**
@@ -273,20 +279,29 @@ export class ExternalHttpMonitor extends MonitorBase {
   private checkUrl(props: ExternalHttpMonitorProps): void {
     const url = props.url;
     if (Token.isUnresolved(url)) return;
-    let protocol: string | undefined;
+    // Mackerel's guide offers `https://user:password@host/` for Basic authentication: errors and
+    // warnings, which land in CI logs and the cloud assembly, show the URL without its userinfo.
+    const shown = _maskedUserinfo(url);
+    let parsed: URL | undefined;
     try {
-      protocol = new URL(url).protocol;
+      parsed = new URL(url);
     } catch {
-      _fail(this, 'url', url, 'is not a URL', 'an absolute http:// or https:// URL');
+      _fail(this, 'url', shown, 'is not a URL', 'an absolute http:// or https:// URL');
     }
+    const protocol = parsed.protocol;
     if (protocol !== 'http:' && protocol !== 'https:') {
-      _fail(this, 'url', url, `has scheme ${JSON.stringify(protocol.replace(/:$/, ''))}`, 'http or https');
+      _fail(this, 'url', shown, `has scheme ${JSON.stringify(protocol.replace(/:$/, ''))}`, 'http or https');
+    }
+    if (parsed.username !== '' || parsed.password !== '') {
+      Annotations.of(this).addWarningV2('cdk-mackerel:urlCredentialsInTemplate',
+        `url ${JSON.stringify(shown)} carries a user name or password, which is written into the template in plain text, readable by anyone `
+        + 'who can read the stack. Give the credentials as an Authorization header with secretValue (a SecretValue from Secrets Manager or SSM) instead');
     }
     const certificateSettings = ['certificationExpirationWarning', 'certificationExpirationCritical', 'skipCertificateVerification'] as const;
     const certificateSetting = certificateSettings.find((field) => props[field] !== undefined);
     if (protocol === 'http:' && certificateSetting) {
       Annotations.of(this).addWarningV2('cdk-mackerel:certificateOnHttp',
-        `${certificateSetting} is set, but url ${JSON.stringify(url)} is plain http, which has no certificate; expected an https URL`);
+        `${certificateSetting} is set, but url ${JSON.stringify(shown)} is plain http, which has no certificate; expected an https URL`);
     }
   }
 

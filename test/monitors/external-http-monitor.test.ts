@@ -125,7 +125,36 @@ describe('ExternalHttpMonitor', () => {
       Match.stringLikeRegexp('certificationExpirationCritical is set, but url "http://shop.example.com/" is plain http, which has no certificate'));
   });
 
+  test('warns when the url carries a user name and password, which go into the template, and shows neither', () => {
+    const { stack } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', { ...TOP, url: 'https://admin:s3cret@shop.example.com/', certificationExpirationCritical: Duration.days(7) });
+
+    Annotations.fromStack(stack).hasWarning('/Stack/Url', Match.stringLikeRegexp(
+      '^url "https://\\*\\*\\*\\*@shop.example.com/" carries a user name or password, which is written into the template in plain text.*'
+      + 'Give the credentials as an Authorization header with secretValue'));
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Url', Match.anyValue());
+    expect(JSON.stringify(warnings)).not.toMatch(/s3cret|admin/);
+  });
+
+  test('does not show the password of a plain http url in the certificate warning', () => {
+    const { stack } = mackerelStack();
+
+    new ExternalHttpMonitor(stack, 'Url', { ...TOP, url: 'http://admin:s3cret@shop.example.com/', skipCertificateVerification: true });
+
+    Annotations.fromStack(stack).hasWarning('/Stack/Url',
+      Match.stringLikeRegexp('skipCertificateVerification is set, but url "http://\\*\\*\\*\\*@shop.example.com/" is plain http'));
+    expect(JSON.stringify(Annotations.fromStack(stack).findWarning('/Stack/Url', Match.anyValue()))).not.toContain('s3cret');
+  });
+
   describe('rejected input', () => {
+    test('a url of another scheme is shown without its password', () => {
+      const { stack } = mackerelStack();
+
+      expect(() => new ExternalHttpMonitor(stack, 'Url', { ...TOP, url: 'ftp://admin:s3cret@shop.example.com/' }))
+        .toThrow(/^Stack\/Url: url "ftp:\/\/\*\*\*\*@shop.example.com\/" has scheme "ftp"; expected http or https$/);
+    });
+
     test.each([
       ['ftp://shop.example.com/', /Stack\/Url: url "ftp:\/\/shop.example.com\/" has scheme "ftp"; expected http or https/],
       ['shop.example.com', /Stack\/Url: url "shop.example.com" is not a URL; expected an absolute http:\/\/ or https:\/\/ URL/],
