@@ -42,27 +42,52 @@ function servicesProblem(services: unknown): string | undefined {
   return undefined;
 }
 
+const NAME_PART = NAME.source.slice(1, -1);
 /** A service name, or a role's full name `service:role`, each name as a service or role takes it. */
-const SCOPE = new RegExp(`^${NAME.source.slice(1, -1)}(:${NAME.source.slice(1, -1)})?$`);
+const SCOPE = new RegExp(`^${NAME_PART}(:${NAME_PART})?$`);
+/** A role's full name `service:role`, as a role scope of a downtime or alert group setting is kept. */
+const ROLE_SCOPE = new RegExp(`^${NAME_PART}:${NAME_PART}$`);
 
 /**
- * Why a monitor's scopes are not what the emulator keeps, or undefined. A POST or PUT stores every
- * scope as `service` or `service:role` (a read-back `Service: role` is turned into that first), and
- * every check of scopes compares those strings: the one anomaly detection monitor per role, a role's
- * or service's delete dropping its name. A hand-edited `shop: web` would slip past them all, so it is
+ * The lists of service and role names a role's or service's delete drops from, each with the form a
+ * POST or PUT stores in it: a monitor's scope as `service` or `service:role` (a read-back
+ * `Service: role` is turned into that first), and a downtime's or alert group setting's service
+ * scope as a service name and role scope as `service:role` (each must name an existing one).
+ */
+const NAME_LISTS: ReadonlyArray<{ list: string; noun: string; fields: readonly string[]; form: RegExp; kept: string }> = [
+  { list: 'monitors', noun: 'monitor', fields: ['scopes', 'excludeScopes'], form: SCOPE, kept: 'a scope as a service name or service:role (no space after the colon)' },
+  { list: 'downtimes', noun: 'downtime', fields: ['serviceScopes', 'serviceExcludeScopes'], form: NAME, kept: 'a service scope as a service name' },
+  { list: 'downtimes', noun: 'downtime', fields: ['roleScopes', 'roleExcludeScopes'], form: ROLE_SCOPE, kept: 'a role scope as service:role (no space after the colon)' },
+  { list: 'alertGroupSettings', noun: 'alert group setting', fields: ['serviceScopes'], form: NAME, kept: 'a service scope as a service name' },
+  { list: 'alertGroupSettings', noun: 'alert group setting', fields: ['roleScopes'], form: ROLE_SCOPE, kept: 'a role scope as service:role (no space after the colon)' },
+];
+
+/**
+ * Why a service or role name an object holds is not in the form the emulator keeps it, or
+ * undefined. Every check of these names compares strings: the one anomaly detection monitor per
+ * role, a role's or service's delete dropping its name (and a downtime or alert group setting it
+ * leaves with no scope of a kind). A hand-edited `shop: web` would slip past them all, so it is
  * refused, as the file's other malformed objects are, rather than repaired unsaid.
  */
-function monitorScopeProblem(monitors: ReadonlyArray<{ [key: string]: unknown }>): string | undefined {
-  for (const monitor of monitors) {
-    for (const field of ['scopes', 'excludeScopes']) {
-      const list = monitor[field];
-      if (list === undefined) continue;
-      if (!Array.isArray(list)) return `the ${field} of monitor ${monitor.id} must be a list`;
-      const bad = list.find((s) => typeof s !== 'string' || !SCOPE.test(s));
-      if (bad !== undefined) {
-        return `the ${field} of monitor ${monitor.id} hold ${JSON.stringify(bad)}, and the emulator keeps a scope as a service name or service:role `
-          + '(no space after the colon)';
+function nameFormProblem(value: { [list: string]: unknown }): string | undefined {
+  for (const { list, noun, fields, form, kept } of NAME_LISTS) {
+    for (const o of value[list] as Array<{ [key: string]: unknown }>) {
+      for (const field of fields) {
+        const names = o[field];
+        if (names === undefined) continue;
+        if (!Array.isArray(names)) return `the ${field} of ${noun} ${o.id} must be a list`;
+        const bad = names.find((s) => typeof s !== 'string' || !form.test(s));
+        if (bad !== undefined) return `the ${field} of ${noun} ${o.id} hold ${JSON.stringify(bad)}, and the emulator keeps ${kept}`;
       }
+    }
+  }
+  // Always stored, also by the default group; a service's delete filters it by name.
+  for (const group of value.notificationGroups as Array<{ [key: string]: unknown }>) {
+    const services = group.services;
+    if (!Array.isArray(services)) return `the services of notification group ${group.id} must be a list`;
+    const bad = services.find((s) => !_isObject(s) || typeof s.name !== 'string' || !NAME.test(s.name));
+    if (bad !== undefined) {
+      return `the services of notification group ${group.id} hold ${JSON.stringify(bad)}, and the emulator keeps each as { name } with a service name`;
     }
   }
   return undefined;
@@ -87,8 +112,8 @@ function problem(value: unknown): string | undefined {
   if (usedBy !== undefined && !(_isObject(usedBy) && Object.values(usedBy).every((ids) => Array.isArray(ids) && ids.every((id) => typeof id === 'string')))) {
     return 'externalIdsUsedBy must map integration IDs to lists of strings';
   }
-  const scope = monitorScopeProblem(value.monitors as Array<{ [key: string]: unknown }>);
-  if (scope !== undefined) return scope;
+  const names = nameFormProblem(value);
+  if (names !== undefined) return names;
   const groups = value.notificationGroups as { [key: string]: unknown }[];
   if (!groups.some((g) => g.id === DEFAULT_NOTIFICATION_GROUP_ID && g.type === 'group-default')) return 'the default notification group is missing';
   return undefined;

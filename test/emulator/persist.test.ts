@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { isEmptyState, NotEmulatorStateError, readEmulatorState, startEmulator, writeEmulatorState } from '../../src/emulator';
-import { emptyState, EmulatorState } from '../../src/emulator/_state';
+import { emptyState, EmulatorState, OBJECT_LISTS } from '../../src/emulator/_state';
 
 // Lets a test make the next random ID a known one: all zero bytes give '11111111111'.
 const random = vi.hoisted(() => ({ zeros: 0 }));
@@ -148,6 +148,118 @@ describe('saved emulator state', () => {
     const held = [host({ scopes: ['shop', 'shop:web'], excludeScopes: [] })];
     save(held);
     expect(readEmulatorState(file)?.monitors).toEqual(held);
+  });
+
+  // A role's or service's delete drops `shop:web` from downtimes, alert group settings and notification
+  // groups by comparing strings: a hand-edited `shop: web` would stay behind, naming a role that is gone.
+  test('a service or role scope of a downtime or alert group setting, or a service of a notification group, in another form than the emulator keeps is refused', () => {
+    const file = join(dir(), 'emulator.json');
+    const shop = { name: 'shop', memo: '', roles: [{ name: 'web', memo: '', metadata: {} }], metadata: {} };
+    const none = { serviceScopes: [], serviceExcludeScopes: [], roleScopes: [], roleExcludeScopes: [], monitorScopes: [], monitorExcludeScopes: [] };
+    const downtime = (scopes: object) => ({ id: '2cSZzK3XfmD', name: 'release', memo: '', start: 1700000000, duration: 60, ...none, ...scopes });
+    const setting = (scopes: object) => ({ id: '2cSZzK3XfmS', name: 'web', memo: '', serviceScopes: [], roleScopes: [], monitorScopes: [], ...scopes });
+    const children = { childNotificationGroupIds: [], childChannelIds: [], monitors: [] };
+    const group = (services: unknown) => ({ id: '2cSZzK3XfmG', type: 'group', name: 'ops', notificationLevel: 'all', ...children, services });
+    const save = (lists: object) => writeFileSync(file, JSON.stringify({ version: 1, ...emptyState(), services: [shop], ...lists }));
+    const refused = (why: string) => new RegExp(`^emulator state \\S+ is refused: ${why}; remove it to start an empty emulator$`);
+
+    save({ downtimes: [downtime({ roleScopes: ['shop: web'] })] });
+    expect(() => readEmulatorState(file)).toThrow(refused('the roleScopes of downtime 2cSZzK3XfmD hold "shop: web", and the emulator keeps a role scope '
+      + 'as service:role \\(no space after the colon\\)'));
+    save({ downtimes: [downtime({ roleExcludeScopes: ['shop'] })] });
+    expect(() => readEmulatorState(file)).toThrow(/is refused: the roleExcludeScopes of downtime 2cSZzK3XfmD hold "shop", and the emulator keeps a role scope /);
+    save({ downtimes: [downtime({ serviceScopes: ['shop:web'] })] });
+    expect(() => readEmulatorState(file)).toThrow(refused('the serviceScopes of downtime 2cSZzK3XfmD hold "shop:web", and the emulator keeps a service scope '
+      + 'as a service name'));
+    save({ downtimes: [downtime({ serviceExcludeScopes: [' shop'] })] });
+    expect(() => readEmulatorState(file)).toThrow(/is refused: the serviceExcludeScopes of downtime 2cSZzK3XfmD hold " shop", /);
+    save({ downtimes: [downtime({ roleScopes: 'shop:web' })] });
+    expect(() => readEmulatorState(file)).toThrow(refused('the roleScopes of downtime 2cSZzK3XfmD must be a list'));
+
+    save({ alertGroupSettings: [setting({ roleScopes: ['Shop: web'] })] });
+    expect(() => readEmulatorState(file)).toThrow(/is refused: the roleScopes of alert group setting 2cSZzK3XfmS hold "Shop: web", and the emulator keeps a role scope /);
+    save({ alertGroupSettings: [setting({ serviceScopes: ['shop '] })] });
+    expect(() => readEmulatorState(file)).toThrow(/is refused: the serviceScopes of alert group setting 2cSZzK3XfmS hold "shop ", and the emulator keeps a service scope /);
+    save({ alertGroupSettings: [setting({ serviceScopes: [1] })] });
+    expect(() => readEmulatorState(file)).toThrow(/is refused: the serviceScopes of alert group setting 2cSZzK3XfmS hold 1, /);
+
+    save({ notificationGroups: [...emptyState().notificationGroups, group([{ name: 'shop:web' }])] });
+    expect(() => readEmulatorState(file)).toThrow(refused('the services of notification group 2cSZzK3XfmG hold \\{"name":"shop:web"\\}, and the emulator keeps each '
+      + 'as \\{ name \\} with a service name'));
+    save({ notificationGroups: [...emptyState().notificationGroups, group(['shop'])] });
+    expect(() => readEmulatorState(file)).toThrow(/is refused: the services of notification group 2cSZzK3XfmG hold "shop", /);
+    // Every group holds the list, the default one too: a service's delete filters it.
+    const { services: _none, ...defaultGroup } = emptyState().notificationGroups[0];
+    save({ notificationGroups: [defaultGroup] });
+    expect(() => readEmulatorState(file)).toThrow(refused('the services of notification group 2cSZzK3XfmA must be a list'));
+
+    // What the emulator stores loads.
+    const held = {
+      downtimes: [downtime({ serviceScopes: ['shop'], roleExcludeScopes: ['shop:web'] })],
+      alertGroupSettings: [setting({ roleScopes: ['shop:web'] })],
+      notificationGroups: [...emptyState().notificationGroups, group([{ name: 'shop' }])],
+    };
+    save(held);
+    expect(readEmulatorState(file)).toMatchObject(held);
+  });
+
+  test('a state the emulator saves, holding objects of every kind, loads as it was saved', async () => {
+    const emulator = await startEmulator();
+    const call = async (method: string, path: string, body?: unknown) => {
+      const headers = { 'X-Api-Key': emulator.apiKey, 'Content-Type': 'application/json' };
+      const response = await fetch(new URL(`api/v0/${path}`, emulator.url), { method, headers, body: JSON.stringify(body) });
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      return JSON.parse(text);
+    };
+    try {
+      await call('POST', 'services', { name: 'shop', memo: 'the shop' });
+      await call('POST', 'services/shop/roles', { name: 'web' });
+      await call('POST', 'services/shop/roles', { name: 'db' });
+      await call('POST', 'services', { name: 'batch-2' });
+      await call('PUT', 'services/shop/metadata/cfn', { stack: 'Shop' });
+      await call('PUT', 'services/shop/roles/web/metadata/cfn', { tier: 'front' });
+      const cpu = { type: 'host', name: 'cpu', metric: 'cpu%', operator: '>', warning: 80, critical: 90, duration: 3 };
+      const host = await call('POST', 'monitors', { ...cpu, scopes: ['shop'], excludeScopes: ['shop:db'] });
+      const alive = await call('POST', 'monitors', { type: 'connectivity', name: 'alive', scopes: ['shop:web', 'batch-2'] });
+      await call('POST', 'monitors', { type: 'service', name: 'orders', service: 'shop', metric: 'orders.count', operator: '<', warning: 10, duration: 2 });
+      await call('POST', 'monitors', { type: 'external', name: 'top', url: 'https://shop.example.com/', service: 'shop' });
+      await call('POST', 'monitors', { type: 'expression', name: 'load', expression: 'avg(roleSlots("shop:web","loadavg5"))', operator: '>', warning: 5 });
+      await call('POST', 'monitors', { type: 'anomalyDetection', name: 'anomaly', scopes: ['shop:db'], warningSensitivity: 'normal' });
+      await call('POST', 'monitors', { type: 'query', name: 'cpu', query: 'container.cpu.utilization{service="shop"}', operator: '>', warning: 70 });
+      const channel = await call('POST', 'channels', { type: 'email', name: 'oncall', emails: ['oncall@example.com'], userIds: [], events: ['alert'] });
+      await call('POST', 'channels', { type: 'webhook', name: 'hook', url: 'http://hooks.example.com/', events: [] });
+      const watched = { monitors: [{ id: alive.id, skipDefault: true }], services: [{ name: 'shop' }, { name: 'batch-2' }] };
+      const child = await call('POST', 'notification-groups', { name: 'web', notificationLevel: 'critical', childNotificationGroupIds: [], childChannelIds: [channel.id], ...watched });
+      await call('POST', 'notification-groups', { name: 'ops', notificationLevel: 'all', childNotificationGroupIds: [child.id], childChannelIds: [] });
+      const grouped = { serviceScopes: ['batch-2'], roleScopes: ['shop:web', 'shop:db'], monitorScopes: [host.id] };
+      await call('POST', 'alert-group-settings', { name: 'shop', memo: 'grouped', notificationInterval: 60, ...grouped });
+      const recurrence = { type: 'weekly', interval: 1, weekdays: ['Monday'], until: 1800000000 };
+      const services = { serviceScopes: ['shop'], serviceExcludeScopes: ['batch-2'] };
+      const roles = { roleScopes: ['shop:web'], roleExcludeScopes: ['shop:db'] };
+      const monitors = { monitorScopes: [host.id], monitorExcludeScopes: [alive.id] };
+      await call('POST', 'downtimes', { name: 'release', start: 1700000000, duration: 60, recurrence, ...services, ...roles, ...monitors });
+      const { externalId } = await call('POST', 'aws-integrations-external-id');
+      const account = { roleArn: 'arn:aws:iam::123456789012:role/mackerel', externalId, region: 'ap-northeast-1', includedTags: '', excludedTags: '' };
+      const ecs = { ECSCluster: { enable: true, role: 'shop:web', excludedMetrics: [] } };
+      await call('POST', 'aws-integrations', { name: 'prod', memo: '', ...account, services: ecs });
+      await call('POST', 'graph-annotations', { title: 'deploy', from: 1700000000, to: 1700000030, service: 'shop', roles: ['web'] });
+      await call('POST', 'graph-annotations', { title: 'migrate', from: 1700000100, to: 1700000200, service: 'shop' });
+      const widgets = [
+        { type: 'alertStatus', title: 'web alerts', roleFullname: 'shop:web', layout: { x: 0, y: 0, width: 12, height: 4 } },
+        { type: 'markdown', title: 'runbook', markdown: '# On call', layout: { x: 12, y: 0, width: 6, height: 4 } },
+      ];
+      await call('POST', 'dashboards', { title: 'Shop', memo: '', urlPath: 'shop', widgets });
+
+      const state = emulator.state();
+      // Objects of every kind the state keeps, so that a kind added later without a check here is seen.
+      for (const list of [...OBJECT_LISTS, 'services', 'externalIds'] as const) expect(state[list], list).not.toHaveLength(0);
+      const file = join(dir(), 'emulator.json');
+      writeEmulatorState(file, state);
+      expect(readEmulatorState(file)).toEqual(JSON.parse(JSON.stringify(state)));
+    } finally {
+      await emulator.close();
+    }
   });
 
   test('a new object never takes an ID a loaded object holds', async () => {
