@@ -63,6 +63,18 @@ const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
       + 'apigateway.data_processed apigateway.http_errors.{4xx_error,5xx_error}',
     hash: 'Its latency metrics are named with # in place of Latency or IntegrationLatency (apigateway.latency.#.minimum): one name covers both.',
   },
+  // The stream's. The English page lists 34, the Japanese one 31, with kinesis.records.put_records where the English one
+  // has put_records_{successful,total,failed,throttled} (AWS's PutRecords.Records, and the four that replaced it): both
+  // are taken, as which ones Mackerel lists for a stream is not known.
+  Kinesis: {
+    page: 'kinesis',
+    names: 'kinesis.bytes.{get_records,incoming,put_record,put_records} '
+      + 'kinesis.records.{get_records,incoming,put_records,put_records_successful,put_records_total,put_records_failed,put_records_throttled} '
+      + `kinesis.delay.${STATS} kinesis.{success_rate,success_count}.{get_records,put_record,put_records} `
+      + `kinesis.{provisioned_throughput_exceeded,latency}.#.${STATS}`,
+    hash: 'Its provisioned throughput exceeded and latency metrics are named with # in place of Read or Write, and of GetRecords, PutRecord or PutRecords '
+      + '(kinesis.latency.#.minimum): one name covers each of them.',
+  },
   // The node's, Memcached's and Redis'. The page writes the five network_allowance_exceeded names without the
   // elasticache. every other name has (in English and Japanese alike): both spellings are taken, as which one
   // Mackerel lists is not known.

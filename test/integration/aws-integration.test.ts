@@ -338,6 +338,16 @@ describe('MackerelAwsIntegration', () => {
         'apigateway.websocket_errors.integration', 'apigateway.websocket_errors.client', 'apigateway.websocket_errors.execution',
         'apigateway.websocket_latency.minimum', 'apigateway.websocket_latency.average', 'apigateway.websocket_latency.maximum',
         'apigateway.data_processed', 'apigateway.http_errors.4xx_error', 'apigateway.http_errors.5xx_error'], 'apigateway.errors.4xx'],
+      // The English page's 34, and the Japanese page's kinesis.records.put_records in place of its four put_records_*.
+      [AwsIntegrationService.KINESIS, ['kinesis.bytes.get_records', 'kinesis.bytes.incoming', 'kinesis.bytes.put_record', 'kinesis.bytes.put_records',
+        'kinesis.records.get_records', 'kinesis.records.incoming', 'kinesis.records.put_records_successful', 'kinesis.records.put_records_total',
+        'kinesis.records.put_records_failed', 'kinesis.records.put_records_throttled', 'kinesis.records.put_records',
+        'kinesis.delay.minimum', 'kinesis.delay.average', 'kinesis.delay.maximum',
+        'kinesis.success_rate.get_records', 'kinesis.success_rate.put_record', 'kinesis.success_rate.put_records',
+        'kinesis.success_count.get_records', 'kinesis.success_count.put_record', 'kinesis.success_count.put_records',
+        'kinesis.provisioned_throughput_exceeded.#.minimum', 'kinesis.provisioned_throughput_exceeded.#.average',
+        'kinesis.provisioned_throughput_exceeded.#.maximum',
+        'kinesis.latency.#.minimum', 'kinesis.latency.#.average', 'kinesis.latency.#.maximum'], 'kinesis.records.put_record'],
       [AwsIntegrationService.ELASTICACHE, ['elasticache.cpu.used', 'elasticache.cpu_credit.balance', 'elasticache.cpu_credit.used',
         'elasticache.swap.usage', 'elasticache.memory.freeable', 'elasticache.network.in', 'elasticache.network.out',
         'elasticache.network_packets.in', 'elasticache.network_packets.out',
@@ -427,12 +437,13 @@ describe('MackerelAwsIntegration', () => {
           `services.${id}.excludedMetrics[1] ${JSON.stringify(misspelt)} is not a metric name Mackerel documents for ${id}`)]);
       });
 
-    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 104 of ElastiCache, 36 of ALB, 23 of NLB, 30 of Lambda', () => {
+    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 26 of Kinesis, 104 of ElastiCache, 36 of ALB, 23 of NLB, 30 of Lambda', () => {
       // Guards the table above against a name left out in copying it: the pages' own counts
       // (SQS 11; API Gateway 11 + 8 + 10 metrics, 19 names once # and the shared ones are counted once;
+      // Kinesis 34 in English, 31 in Japanese, 26 names once each # is counted once, the 25 of the English page and 1 of the Japanese;
       // ElastiCache 14 of the node, 34 of Memcached, 56 of Redis, as its 48 and 70 say; ALB 21 + 2 of Peak LCUs
       // + 13 per target group; NLB 21 + 2 per target group; Lambda 10 + 10 per alias + 10 per version).
-      expect(DOCUMENTED_BY_PAGE.map(([service, names]) => [service.id, new Set(names).size])).toEqual([['SQS', 11], ['APIGateway', 19],
+      expect(DOCUMENTED_BY_PAGE.map(([service, names]) => [service.id, new Set(names).size])).toEqual([['SQS', 11], ['APIGateway', 19], ['Kinesis', 26],
         ['ElastiCache', 104], ['ALB', 36], ['NLB', 23], ['Lambda', 30]]);
     });
 
@@ -469,6 +480,25 @@ describe('MackerelAwsIntegration', () => {
         expect.stringMatching(/^services\.APIGateway\.excludedMetrics\[0\] "apigateway\.latency\.IntegrationLatency\.maximum" .*: it excludes nothing\. Its latency metrics are named with # in place of Latency or IntegrationLatency \(apigateway\.latency\.#\.minimum\)/),
         expect.stringMatching(/^services\.ElastiCache\.excludedMetrics\[0\] "elasticache\.redis\.cache\.hits" is not a metric name Mackerel documents for ElastiCache \(elasticache\.redis\.cache\.cache_hits, elasticache\.redis\.cache\.cache_misses\): it excludes nothing\. Use a documented name \(https:\/\/mackerel\.io\/docs\/entry\/integrations\/aws\/elasticache\)/),
         expect.stringMatching(/^services\.ElastiCache\.excludedMetrics\[1\] "elasticache\.redis\.cahce\.cache_hits" is not a metric name Mackerel documents for ElastiCache: it excludes nothing\. Use a documented name/),
+      ]);
+    });
+
+    test('tells a Kinesis name written with Read, Write or an API where its page has # to use #, and lists every Kinesis name', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      aws.addService(AwsIntegrationService.KINESIS, {
+        excludedMetrics: ['kinesis.provisioned_throughput_exceeded.Read.maximum', 'kinesis.latency.PutRecords.minimum', 'kinesis.latency.average', 'kinesis.delay.max'],
+      });
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric')).map((w) => w.entry.data);
+      const hint = 'Its provisioned throughput exceeded and latency metrics are named with # in place of Read or Write, and of GetRecords, PutRecord or PutRecords '
+        + '\\(kinesis\\.latency\\.#\\.minimum\\): one name covers each of them\\.';
+      expect(warnings).toEqual([
+        expect.stringMatching(new RegExp('^services\\.Kinesis\\.excludedMetrics\\[0\\] "kinesis\\.provisioned_throughput_exceeded\\.Read\\.maximum" is not a metric name '
+          + 'Mackerel documents for Kinesis \\(kinesis\\.bytes\\.get_records, .*, kinesis\\.latency\\.#\\.maximum\\): it excludes nothing\\. '
+          + `${hint} Use a documented name \\(https://mackerel\\.io/docs/entry/integrations/aws/kinesis\\)`)),
+        expect.stringMatching(new RegExp(`^services\\.Kinesis\\.excludedMetrics\\[1\\] "kinesis\\.latency\\.PutRecords\\.minimum" .*: it excludes nothing\\. ${hint}`)),
+        expect.stringMatching(new RegExp(`^services\\.Kinesis\\.excludedMetrics\\[2\\] "kinesis\\.latency\\.average" .*: it excludes nothing\\. ${hint}`)),
+        expect.stringMatching(/^services\.Kinesis\.excludedMetrics\[3\] "kinesis\.delay\.max" .*: it excludes nothing\. Use a documented name/),
       ]);
     });
 
