@@ -27,11 +27,23 @@ export function _readingFinalValues<T>(read: () => T): T {
  */
 export function _readOnceFinal(scope: IConstruct, read: () => void): void {
   let done = false;
+  const readOnce = () => {
+    if (done) return;
+    done = true;
+    _readingFinalValues(read);
+  };
   Aspects.of(scope).add({
     visit: (node) => {
-      if (node !== scope || done) return;
-      done = true;
-      _readingFinalValues(read);
+      if (node === scope) readOnce();
+    },
+  });
+  // With @aws-cdk/core:aspectStabilization off, CDK runs no Aspect on a construct another Aspect
+  // adds under a construct it has visited: the read is then made at validation, so that a grant is
+  // still made (into a policy the template has yet to be written from) rather than left out.
+  scope.node.addValidation({
+    validate: () => {
+      readOnce();
+      return [];
     },
   });
 }

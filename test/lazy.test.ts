@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, Lazy, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Duration, Lazy, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -292,6 +292,25 @@ describe('a secret value given by a Lazy is read once final: the template and th
     expect(propertiesOf(monitor).headers).toEqual([{ name: 'Authorization', value: '{{resolve:secretsmanager:final/token:SecretString:::}}' }]);
     expect(grantsOf(stack, provider)).toContain('secret:final/token-??????');
     expect(grantsOf(stack, provider)).not.toContain('draft');
+  });
+
+  test('a channel made by an Aspect in a construct already visited is granted its secret all the same', () => {
+    // With @aws-cdk/core:aspectStabilization off, CDK does not run Aspects on a construct an Aspect
+    // adds under a construct it has visited already.
+    const app = new App({ context: { '@aws-cdk/core:aspectStabilization': false } });
+    const stack = new Stack(app, 'Stack');
+    const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
+    const { state, token } = lazyName('draft/hook');
+    let hook: SlackChannel | undefined;
+    Aspects.of(stack).add({
+      visit: (node) => {
+        if (node !== provider || hook) return;
+        hook = new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager(token) });
+      },
+    });
+    state.value = 'final/hook';
+    expect(grantsOf(stack, provider)).toContain('secret:final/hook-??????');
+    expect(propertiesOf(hook!).url).toBe('{{resolve:secretsmanager:final/hook:SecretString:::}}');
   });
 });
 
