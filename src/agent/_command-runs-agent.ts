@@ -328,7 +328,10 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   const commands = shellCommands(script);
   // The one command of a shell's -c script (`sh -c 'sh'`) reads the shell's standard input, where it redirects none of its own.
   const only = commands.length === 1 ? commands[0] : undefined;
-  if (shell !== undefined && only !== undefined && !STDIN_FROM.has(only) && !PIPED_FROM.has(only) && !ENCLOSED_IN.has(only)) inputOf(shell, only);
+  // Run in the background (`sh -c 'sh &'`), it reads /dev/null instead: a shell without job control gives an asynchronous list no input.
+  if (shell !== undefined && only !== undefined && !STDIN_FROM.has(only) && !PIPED_FROM.has(only) && !ENCLOSED_IN.has(only) && !ASYNC.has(only)) {
+    inputOf(shell, only);
+  }
   return commands.some((words) => {
     if (changesScriptDirectory(words)) at = elsewhere(reading);
     return runsAgentAt(words, 0, at, depth, 0) >= 0;
@@ -434,6 +437,12 @@ interface Enclosing {
   readonly piped: string[] | undefined;
 }
 
+/**
+ * The simple commands of an asynchronous list (`sh &`, `(sh) &`, the commands of `cat | sh &`): a shell without job control
+ * (any running a script) gives them /dev/null as their standard input, before their own redirections and pipes (POSIX 2.9.3.1).
+ */
+const ASYNC = new WeakSet<string[]>();
+
 /** The simple commands whose standard output is redirected (`>file`, `>&2`, `1>>log`): they write nothing into a pipe. */
 const STDOUT_REDIRECTED = new WeakSet<string[]>();
 
@@ -457,6 +466,7 @@ function inputOf(from: string[], to: string[]): void {
  */
 function givenInput(words: string[], hops: number): string[] {
   const stdin = STDIN_FROM.get(words);
+  if (stdin === undefined && !PIPED_FROM.has(words) && ASYNC.has(words)) return [];
   const enclosing = stdin === undefined ? ENCLOSED_IN.get(words) : undefined;
   if (enclosing !== undefined) return givenInput(enclosing, hops);
   if (stdin === 'heredoc') {
@@ -613,6 +623,8 @@ class ShellSplitter {
    * output is the subshell's where its own is not redirected; undefined where it held none or more.
    */
   private closed: ({ readonly words: string[]; readonly inner: string[] | undefined } & Enclosing) | undefined;
+  /** Whether the command ending is run in the background (`&`): `ASYNC`. */
+  private async = false;
   private i = 0;
 
   constructor(private readonly script: string, private readonly depth: number, closing?: string) {
@@ -703,7 +715,10 @@ class ShellSplitter {
         if (c === '\n' && this.pending.length > 0) this.readHeredocs();
         if (c === '(') parens++;
         if (c === ')') parens--;
+        // A lone `&` (not `&&`, bash's `|&` or a case's `;&`) runs the list before it in the background.
+        this.async = c === '&' && s[this.i + 1] !== '&' && !'&|;'.includes(s[this.i - 1] ?? ' ');
         this.endCommand();
+        this.async = false;
         if (c === ')') this.pattern = false;
         // `;;` (bash's `;&`, `;;&`) ends a case's branch: a pattern follows, or esac.
         if (this.cases > 0 && (c === ';' || c === '&') && s[this.i - 1] === ';') this.pattern = true;
@@ -917,6 +932,7 @@ class ShellSplitter {
       // The subshell's output, where not redirected as a whole; else its words, which give nothing known.
       this.last = closed.inner !== undefined && !STDOUT_REDIRECTED.has(this.words) ? closed.inner : this.words;
       this.enclose(closed, this.words);
+      if (this.async) this.background(this.commands.slice(closed.from), this.words);
       this.words = [];
       this.started = this.commands.length;
       return;
@@ -936,6 +952,7 @@ class ShellSplitter {
         const opened = this.groups.pop();
         if (opened?.ended !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
         if (opened !== undefined) this.enclose(opened, this.words);
+        if (opened !== undefined && this.async) this.background(this.commands.slice(opened.from), this.words);
       } else {
         this.ended++;
         if (head === 'case') this.cases++;
@@ -945,8 +962,26 @@ class ShellSplitter {
         this.last = this.words;
       }
     }
+    if (this.async && this.words.length > 0) {
+      // Each command of the pipeline the `&` ends, back through the pipes.
+      const pipeline: string[][] = [];
+      for (let command: string[] | undefined = this.words; command !== undefined && pipeline.length <= MAX_PIPED;) {
+        pipeline.push(command);
+        command = PIPED_FROM.get(command);
+      }
+      this.background(pipeline);
+    }
     this.words = [];
     this.started = this.commands.length;
+  }
+
+  /**
+   * Marks commands run in the background: those of a subshell or group (`enclosing`, its words) only where it redirects no
+   * input of its own (`{ sh; } <file &` reads the file), each save one reading that of a subshell or group within it.
+   */
+  private background(commands: ReadonlyArray<string[]>, enclosing?: string[]): void {
+    if (enclosing !== undefined && STDIN_FROM.has(enclosing)) return;
+    for (const command of commands) if (enclosing === undefined || !ENCLOSED_IN.has(command)) ASYNC.add(command);
   }
 }
 

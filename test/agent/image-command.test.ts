@@ -498,6 +498,25 @@ test('the one command of a -c script reads the shell\'s input: a shell there run
   ]).toEqual([false, false, false, false]);
 });
 
+test('a command run in the background (`&`) reads no input of the shell: a shell there runs nothing piped in', () => {
+  // GIVEN the agent given a shell whose -c script runs a shell in the background, alone, in a subshell or at the end of a
+  // pipeline, or in a group given the heredoc outside it (a shell running a script gives such a list /dev/null)
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c 'sh &'"),
+    scriptRuns("sh -c 'sh&' <<'EOF'\nexec mackerel-container-agent\nEOF"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c '(sh) &'"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c '(sh &)'"),
+    scriptRuns("{ sh & } <<'EOF'\nexec mackerel-container-agent\nEOF"),
+  ]).toEqual(Array(5).fill(false));
+  // ... and a background list given its input by its own pipe or redirection, or one of a group redirected as a whole
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | sh &"),
+    scriptRuns("sh <<'EOF' & wait\nexec mackerel-container-agent\nEOF"),
+    scriptRuns("{ sh; } <<'EOF' &\nexec mackerel-container-agent\nEOF"),
+    scriptRuns("{ { sh; } <<'EOF'; } &\nexec mackerel-container-agent\nEOF"),
+  ]).toEqual(Array(4).fill(true));
+});
+
 test('a shell given -n (-o noexec), --version or --help runs none of its commands', () => {
   // GIVEN shells that only read their script (-n, in a cluster too, or -o noexec), or print their version or usage
   const shell = (...words: string[]) => runIn(`${COPY}CMD ${JSON.stringify(words)}\n`) !== undefined;
