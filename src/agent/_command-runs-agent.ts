@@ -332,10 +332,34 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   if (shell !== undefined && only !== undefined && !STDIN_FROM.has(only) && !PIPED_FROM.has(only) && !ENCLOSED_IN.has(only) && !ASYNC.has(only)) {
     inputOf(shell, only);
   }
+  // After `set -n` (`set -o noexec`) the shell reads the commands without running any: not even a `set +n`.
+  let reads = false;
   return commands.some((words) => {
+    if (reads) return false;
     if (changesScriptDirectory(words)) at = elsewhere(reading);
-    return runsAgentAt(words, 0, at, depth, 0) >= 0;
+    if (runsAgentAt(words, 0, at, depth, 0) >= 0) return true;
+    reads = setsNoexec(words);
+    return false;
   });
+}
+
+/** Whether a command is `set` turning on -n (`set -n`, `set -en`, `set -o noexec`), before its operands (`set -- -n` sets $1). */
+function setsNoexec(words: ReadonlyArray<string>): boolean {
+  let i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
+  if (i < 0 || words[i] !== 'set') return false;
+  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) {
+    const word = words[i];
+    let options = i;
+    for (const c of word.slice(1)) {
+      if (c === 'n' && word[0] === '-') return true;
+      if (c === 'o') {
+        options++;
+        if (word[0] === '-' && words[options] === 'noexec') return true;
+      }
+    }
+    i = options;
+  }
+  return false;
 }
 
 /** How many evals in one another `changesScriptDirectory` reads. */

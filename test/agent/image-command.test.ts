@@ -536,6 +536,26 @@ test('a shell given -n (-o noexec), --version or --help runs none of its command
   ]).toEqual(Array(3).fill(true));
 });
 
+test('a script that turns on -n with set runs none of its commands after it', () => {
+  // GIVEN the agent run after `set -n`, in a cluster, as `set -o noexec`, and after a `set +n` the shell only reads
+  expect([
+    scriptRuns('set -n; exec mackerel-container-agent'),
+    scriptRuns('set -en\nexec mackerel-container-agent'),
+    scriptRuns('set -o noexec; exec mackerel-container-agent'),
+    scriptRuns('set -o nounset -n; exec mackerel-container-agent'),
+    scriptRuns('set -n; set +n; exec mackerel-container-agent'),
+  ]).toEqual(Array(5).fill(false));
+  // ... and set turning -n off, setting other options, or taking -n as an operand ($1), or the agent run before it
+  expect([
+    scriptRuns('set +n; exec mackerel-container-agent'),
+    scriptRuns('set +o noexec; exec mackerel-container-agent'),
+    scriptRuns('set -o errexit; exec mackerel-container-agent'),
+    scriptRuns('set -- -n; exec mackerel-container-agent'),
+    scriptRuns('set -e -- -n; exec mackerel-container-agent'),
+    scriptRuns('mackerel-container-agent; set -n'),
+  ]).toEqual(Array(6).fill(true));
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
