@@ -140,7 +140,9 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
 function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Reading, depth: number): number | undefined {
   let j = i + 1;
   let command = false;
-  // -n (`-o noexec`) reads the commands without running any; bash's --version and --help print and exit.
+  // -n (`-o noexec`) reads the commands without running any, where the last of -n and +n (`+o noexec`) given turns it on;
+  // bash's --version and --help print and exit.
+  let noexec = false;
   let runsNone = false;
   for (; j < words.length; j++) {
     const word = words[j];
@@ -158,15 +160,15 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
     let options = j;
     for (const c of word.slice(1)) {
       if (c === 'c') command = true;
-      if (c === 'n' && on) runsNone = true;
+      if (c === 'n') noexec = on;
       if (c === 'o' || c === 'O') {
         options++;
-        if (c === 'o' && on && words[options] === 'noexec') runsNone = true;
+        if (c === 'o' && words[options] === 'noexec') noexec = on;
       }
     }
     j = options;
   }
-  if (runsNone) return -1;
+  if (runsNone || noexec) return -1;
   // With no -c and no script file (or with -s), the shell runs its input: the body of the last heredoc given it (each
   // redirection of the standard input replaces the one before, and any replaces a pipe), or what a pipe gives it from a
   // command whose output is known here (each of its readings running the agent).

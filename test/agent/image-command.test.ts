@@ -528,12 +528,16 @@ test('a shell given -n (-o noexec), --version or --help runs none of its command
     shell('bash', '--help', '-c', 'exec mackerel-container-agent'),
     shell('sh', '-n', AGENT),
   ]).toEqual(Array(6).fill(false));
-  // ... and the same script run: -n turned off (+n), another option, and -n after the script (its $0)
+  // ... and the same script run: -n turned off (+n), also after it was turned on, another option, and -n after the script (its $0)
   expect([
     shell('sh', '+n', '-c', 'exec mackerel-container-agent'),
+    shell('sh', '-n', '+n', '-c', 'exec mackerel-container-agent'),
+    shell('sh', '-o', 'noexec', '+o', 'noexec', '-c', 'exec mackerel-container-agent'),
     shell('bash', '-o', 'errexit', '-c', 'exec mackerel-container-agent'),
     shell('sh', '-c', 'exec mackerel-container-agent', '-n'),
-  ]).toEqual(Array(3).fill(true));
+  ]).toEqual(Array(5).fill(true));
+  // ... and +n turned on again after it
+  expect(shell('sh', '+n', '-n', '-c', 'exec mackerel-container-agent')).toBe(false);
 });
 
 test('a script that turns on -n with set runs none of its commands after it', () => {
