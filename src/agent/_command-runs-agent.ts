@@ -625,6 +625,8 @@ class ShellSplitter {
    */
   private expanded = false;
   private quoted = false;
+  /** Where the first unquoted `{` of the word at hand since its last `}` is, for a brace expansion. */
+  private brace: number | undefined;
   /** The command before a `|`, whose output the next command takes as its input. */
   private piped: string[] | undefined;
   private last: string[] | undefined;
@@ -688,6 +690,17 @@ class ShellSplitter {
       } else if (c === '$' && EXPANSION.test(s[this.i + 1] ?? '')
         || (GLOB.test(c) && !this.redirected) || (c === '~' && this.word === undefined)) {
         this.expanded = true;
+        this.add(c);
+      } else if ((c === '{' || c === '}') && !this.redirected) {
+        // bash's, ksh's and zsh's brace expansion (`ex{it,}`, `{1..3}`) makes words of a word holding `{`, then `,` or `..`,
+        // then `}` unquoted: the shell running the script may be one of them, so the word's text is not known here.
+        // Each `}` looks back to the first `{` not looked back from yet: every character once, however many braces.
+        if (c === '{') {
+          this.brace ??= this.i;
+        } else if (this.brace !== undefined) {
+          if (/,|\.\./.test(s.slice(this.brace, this.i))) this.expanded = true;
+          this.brace = undefined;
+        }
         this.add(c);
       } else if (c === '#' && this.word === undefined) {
         const newline = s.indexOf('\n', this.i);
@@ -843,6 +856,7 @@ class ShellSplitter {
     const quoted = this.quoted;
     this.expanded = false;
     this.quoted = false;
+    this.brace = undefined;
     if (!this.redirected) this.words.push(this.word);
     if (!this.redirected && expanded) {
       const indexes = EXPANDED.get(this.words) ?? new Set<number>();

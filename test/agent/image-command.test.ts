@@ -615,6 +615,23 @@ test('a text the shell expands before piping it into a shell is not known: a com
   ]).toEqual(Array(6).fill(true));
 });
 
+test('echo\'s words with a brace expansion, which bash makes words of, give a shell nothing known', () => {
+  // GIVEN echo piping a shell a text with `ex{it,}` (bash prints `exit ex 0;`, which exits) or `{a..c}` before the agent
+  const run = (script: string) => runIn(`${COPY}CMD ${JSON.stringify(['bash', '-c', script])}\n`) !== undefined;
+  expect([
+    run("echo ex{it,} 0';' exec mackerel-container-agent | sh"),
+    run("echo {a..c}';' 'exec mackerel-container-agent' | sh"),
+  ]).toEqual([false, false]);
+  // ... and braces the shell leaves as written: quoted, escaped, `{}`, a group, or a here-string's word
+  expect([
+    run("echo '{a,b}' 'exec mackerel-container-agent' | sh"),
+    run("echo \\{a,b} 'exec mackerel-container-agent' | sh"),
+    run("echo {} 'exec mackerel-container-agent' | sh"),
+    run("{ echo 'exec mackerel-container-agent'; } | sh"),
+    run("sh <<< {a,b}';exec mackerel-container-agent'"),
+  ]).toEqual(Array(5).fill(true));
+});
+
 test('a shell reads the last redirection of its input, over a pipe; a command writing to a file, or xargs, pipes it nothing', () => {
   // GIVEN a shell whose input is the second of two heredocs, a file or a heredoc given over a pipe, and a pipe from echo or cat
   // writing the script to a file or to standard error, or into xargs (which reads it as the words of the command it runs)
