@@ -94,7 +94,8 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   if (INERT.has(program) || (program === 'command' && /^-[vV]/.test(words[i + 1] ?? ''))) return -1;
   if (program === 'eval') {
     // eval runs its words joined by spaces as a script (`eval echo mackerel-container-agent` only prints the name).
-    if (!scriptRunsAgent(words.slice(i + 1).join(' '), reading, depth + 1)) return -1;
+    // Its one command reads eval's input (`echo ... | eval sh`), as a -c script's reads the shell's.
+    if (!scriptRunsAgent(words.slice(i + 1).join(' '), reading, depth + 1, words as string[])) return -1;
     const named = words.findIndex((word, j) => j > i && namesAgentBinary(word, reading));
     return named < 0 ? i + 1 : named;
   }

@@ -560,6 +560,20 @@ test('a script that turns on -n with set runs none of its commands after it', ()
   ]).toEqual(Array(6).fill(true));
 });
 
+test('the one command eval runs reads eval\'s input: a shell there runs what is piped in', () => {
+  // GIVEN the agent piped into eval running a shell, also as the -c script of a shell given it
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | eval 'sh'"),
+    scriptRuns("echo 'exec mackerel-container-agent' | sh -c 'eval sh'"),
+  ]).toEqual([true, true]);
+  // ... and eval's shell given its own input, or after a command reading it first, or another text piped in
+  expect([
+    scriptRuns("echo 'exec mackerel-container-agent' | eval 'sh </dev/null'"),
+    scriptRuns("echo 'exec mackerel-container-agent' | eval 'read x; sh'"),
+    scriptRuns("echo 'exec /app/server' | eval sh"),
+  ]).toEqual([false, false, false]);
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
