@@ -13,7 +13,7 @@ import { _MAX_FORKS, _SHELLS, _WRAPPERS, _suShellWords, _wrappedCommandAt } from
 const INERT = new Set([
   // the shell's: print, look up, test, do nothing
   'echo', 'printf', 'test', '[', '[[', ':', 'true', 'false', 'which', 'type', 'hash', 'whereis', 'alias', 'export', 'readonly', 'unset',
-  // ksh's and zsh's print; trap, whose action runs on a signal, not in the script's course
+  // ksh's and zsh's print; trap, whose action runs on a signal, not in the script's course (but on EXIT: `runsAgentAt`)
   'print', 'trap',
   // find or signal a running process by its name or id
   'pgrep', 'pkill', 'pidof', 'killall', 'kill',
@@ -90,6 +90,15 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   while (i < words.length && (RESERVED.has(words[i]) || ASSIGNMENT.test(words[i]))) i++;
   if (i >= words.length) return -1;
   const program = words[i].slice(words[i].lastIndexOf('/') + 1);
+  if (program === 'trap') {
+    // An action trapped on EXIT (or 0) runs when the shell exits, as the script ends: read as a script, as eval's.
+    const operands = words.slice(i + 1);
+    const from = operands[0] === '--' ? 1 : 0;
+    const action = operands[from];
+    if (action !== undefined && operands.slice(from + 1).some((condition) => /^(?:(?:SIG)?EXIT|0)$/i.test(condition))
+      && scriptRunsAgent(action, reading, depth + 1)) return i + 1 + from;
+    return -1;
+  }
   // `command -v NAME` only prints where NAME is found.
   if (INERT.has(program) || (program === 'command' && /^-[vV]/.test(words[i + 1] ?? ''))) return -1;
   if (program === 'eval') {

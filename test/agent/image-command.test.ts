@@ -574,6 +574,21 @@ test('the one command eval runs reads eval\'s input: a shell there runs what is 
   ]).toEqual([false, false, false]);
 });
 
+test('an action trapped on EXIT runs as the shell exits: read as a script', () => {
+  // GIVEN the agent trapped on EXIT (by name, as 0, after --, or among signals)
+  expect([
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; exec /app/server"),
+    scriptRuns("trap 'exec mackerel-container-agent' 0"),
+    scriptRuns("trap -- 'exec mackerel-container-agent' TERM EXIT"),
+  ]).toEqual([true, true, true]);
+  // ... and trapped on a signal only, an EXIT action only printing, and traps reset or listed
+  expect([
+    scriptRuns("trap 'exec mackerel-container-agent' TERM INT"),
+    scriptRuns("trap 'echo mackerel-container-agent' EXIT"),
+    scriptRuns('trap - EXIT; trap -p EXIT'),
+  ]).toEqual([false, false, false]);
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
