@@ -1,5 +1,7 @@
+import { CfnResource } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _findAgent } from './_attach';
+import { _cfnAgentOf } from './_cfn-agent';
 import { _agentAddedByHand, _handAgentSign, _PLATFORM } from './_task-checks';
 
 /**
@@ -16,6 +18,10 @@ export function _recheckHandAgent(taskDefinition: ecs.TaskDefinition, byHand: ec
   taskDefinition.node.addValidation({
     validate: () => {
       if (_findAgent(taskDefinition) !== undefined || _agentAddedByHand(taskDefinition) !== undefined) return [];
+      // Escape hatches writing the list of containers whole (which the containers' own signs then no longer show) may write one
+      // running the agent: the resource, as it is deployed, is read as one written directly is.
+      const resource = taskDefinition.node.defaultChild;
+      if (resource instanceof CfnResource && _cfnAgentOf(resource).agent !== undefined) return [];
       return [`${who} added no Mackerel container agent to this task definition, as ${byHand.node.path} ran the agent (${sign}) when `
         + 'it was applied; as synthesized, no container runs the agent (an escape hatch or code run later changed that container\'s image, '
         + 'command or environment), so its tasks would not be monitored by Mackerel. Make that change before the agent is added, or keep '

@@ -167,6 +167,27 @@ describe('MackerelAgentExtension', () => {
     expect(containerDefinitions(kept.taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel']);
   });
 
+  test('escape hatches written after the extension that write the list of containers whole are read as deployed', () => {
+    // GIVEN a container running the agent by hand, and escape hatches written after the extension writing the whole list of
+    // containers: one still running the agent, one running none
+    const written = (image: string) => {
+      const fixture = fargateTask();
+      fixture.taskDefinition.addContainer('mackerel', { image: ecs.ContainerImage.fromRegistry('mackerel/mackerel-container-agent:latest'), essential: false });
+      fixture.taskDefinition.addExtension(new MackerelAgentExtension({ apiKey: fixture.apiKey, roles: ['shop:web'] }));
+      (fixture.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride('ContainerDefinitions', [
+        { Name: 'app', Image: 'public.ecr.aws/nginx/nginx:1.27', Essential: true },
+        { Name: 'mackerel', Image: image, Essential: false },
+      ]);
+      return fixture;
+    };
+    // THEN the list running the agent synthesizes with it and no agent added; the other stops synth
+    const kept = written('mackerel/mackerel-container-agent:v0.13.2');
+    expect(containerDefinitions(kept.taskDefinition).map((c) => [c.Name, c.Image])).toEqual([
+      ['app', 'public.ecr.aws/nginx/nginx:1.27'], ['mackerel', 'mackerel/mackerel-container-agent:v0.13.2'],
+    ]);
+    expect(() => written('public.ecr.aws/nginx/nginx:1.27').app.synth()).toThrow(/MackerelAgentExtension added no Mackerel container agent to this task definition/);
+  });
+
   test('an escape hatch written after the extension added the agent that makes an app container run one too is an error; before, none is added', () => {
     // GIVEN the agent added by the extension, then an app container's image written over with the agent's
     const after = fargateTask();
