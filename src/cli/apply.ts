@@ -9,10 +9,10 @@ import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
 import { _Holds, _readingOnce, _readLive } from './live';
 import { _nameOf, _tiedService } from './named';
-import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupOrder, _planApp, _sameJson } from './plan';
+import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupDeletes, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
-import { _scopesNameRole, _scopesNameService } from './scoped';
+import { _literallyNamed, _scopesNameRole, _scopesNameService } from './scoped';
 import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
@@ -122,30 +122,24 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
     options.report(o, outcomes.length, total);
   };
   const run = new Run(options, app, done, () => [outcomes.length + 1, total]);
+  // The state as it was, for the properties of the old objects that replacements write over.
+  const before: _StateFile = structuredClone(state);
+  const earlier = new Set(state.pendingDeletes);
   if (!options.destroy) {
     for (const plan of plans) await run.createOrUpdate(plan);
   }
   // The cleanup, after every create and update: dependents first, so an importing stack lets go of
-  // an export before its stack deletes the object.
-  for (const plan of options.destroy ? app.destroyOrder((name) => _literallyNamed(state, name)) : app.dependentsFirst) {
-    await run.cleanUp(plan, options.destroy ?? false);
+  // an export before its stack deletes the object, and a stack deleting an object that names a role
+  // or service another stack deletes by a literal name before that stack.
+  const replaced = new Map<string, Set<string>>();
+  for (const p of state.pendingDeletes.filter((d) => !earlier.has(d))) {
+    replaced.set(p.stackName, (replaced.get(p.stackName) ?? new Set()).add(p.logicalId));
   }
+  const cleanups = options.destroy
+    ? app.destroyOrder((name) => _literallyNamed(state, name))
+    : app.cleanupOrder((name) => _literallyNamed(before, name, _cleanupDeletes(app.stacks, before, replaced)));
+  for (const plan of cleanups) await run.cleanUp(plan, options.destroy ?? false);
   return outcomes;
-}
-
-/**
- * The other stacks of the state holding a role or service that a resource of this stack names by
- * a literal name (`_tiedService`, `_scopesNameRole`, `_scopesNameService`), which records no
- * dependency: the handler leaves a role or service still named, so on destroy this stack goes
- * first, as `_cleanupOrder` orders such resources within a stack.
- */
-function _literallyNamed(state: _StateFile, stackName: string): string[] {
-  const own = Object.values(state.stacks[stackName]?.resources ?? {});
-  const names = (held: _StateResource) => own.some((r) => (held.type === _RESOURCE_TYPES.ROLE
-    ? _scopesNameRole(r.type, r.properties, held.physicalId)
-    : _tiedService(r.type, r.properties, r.physicalId) === held.physicalId || _scopesNameService(r.type, r.properties, held.physicalId)));
-  return Object.keys(state.stacks).filter((other) => other !== stackName && Object.values(state.stacks[other].resources)
-    .some((held) => (held.type === _RESOURCE_TYPES.ROLE || held.type === _RESOURCE_TYPES.SERVICE) && names(held)));
 }
 
 /**

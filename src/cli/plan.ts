@@ -12,7 +12,7 @@ import { _KNOWN_AFTER_APPLY, _Produced, _ResolveContext, _conditionHolds, _resol
 import { _placeholderReferences } from './invoke';
 import { _namedProduced, _tiedService } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
-import { _PolicyAttribute, _policyProblem } from './policy';
+import { _PolicyAttribute, _policyProblem, _retaining } from './policy';
 import { _scopesNameRole, _scopesNameService } from './scoped';
 import { _StateFile } from './state';
 import { _checkMetadataHolders, _checkNamedElsewhere, _checkUniqueNames, _urlPathHandOvers } from './unique-names';
@@ -383,6 +383,24 @@ export function _cleanupOrder(
   return order.map((k) => k.startsWith('old ') ? { old: pending[Number(k.slice(4))] } : { removed: k });
 }
 
+/**
+ * Whether the cleanup of a plain apply of these stacks deletes the object of a resource of the
+ * state, by stack name and logical ID, for `_literallyNamed`: one removed from its stack's template
+ * and not retained by its DeletionPolicy, or one the run replaces (`replaced`, by stack name:
+ * diff's prediction, or what apply replaced), whose old object its cleanup deletes.
+ * @internal
+ */
+export function _cleanupDeletes(
+  plans: readonly _StackPlan[], state: _StateFile, replaced: ReadonlyMap<string, ReadonlySet<string>>,
+): (stackName: string, logicalId: string) => boolean {
+  return (stackName, logicalId) => {
+    const plan = plans.find((p) => p.stackName === stackName);
+    const held = state.stacks[stackName]?.resources[logicalId];
+    if (!plan || !held) return false;
+    return plan.resources[logicalId] ? replaced.get(stackName)?.has(logicalId) ?? false : !_retaining(held.deletionPolicy);
+  };
+}
+
 const SERVICE: string = _RESOURCE_TYPES.SERVICE;
 const ROLE: string = _RESOURCE_TYPES.ROLE;
 
@@ -392,6 +410,14 @@ export interface _AppPlan {
   readonly stacks: _StackPlan[];
   /** Each stack before the stacks it depends on: objects removed from the templates are deleted in this order. */
   readonly dependentsFirst: _StackPlan[];
+  /**
+   * The stacks in the order a plain apply cleans them up (deletes the objects removed from the
+   * templates and the old objects of replacements): each stack before the stacks it depends on,
+   * and also before a stack whose cleanup deletes a role or service that an object its own cleanup
+   * deletes names by a literal name (`literal` gives those stacks), but for a name that would close
+   * a cycle, as `destroyOrder`.
+   */
+  cleanupOrder(literal: (stackName: string) => Iterable<string>): _StackPlan[];
   /**
    * The stacks in the order `apply --destroy` deletes them: the reverse of `stacks`, with a stack
    * also before those it names an object of by a literal name (`literal`: the stacks holding one,
@@ -425,6 +451,33 @@ export interface _AppPlan {
   checkPolicies(): void;
   /** Export name to exporting stack, for what the Mackerel resources of a stack's template import. */
   templateImports(stackName: string): { [exportName: string]: string };
+}
+
+/**
+ * Stack names dependents first, from `base`, with a stack also before the stacks `literal` gives for
+ * it (those holding a role or service it names by a literal name, which records no dependency), but
+ * for a name that would close a cycle: each step takes the first stack of `base` whose turn has come,
+ * so only a literal name moves one.
+ */
+function literalOrder(
+  base: readonly string[], dependsOn: (name: string) => Iterable<string>, literal: (stackName: string) => Iterable<string>,
+): string[] {
+  const kept = new Map<string, string[]>(base.map((n) => [n, []]));
+  const order = () => _stackOrder(base, (n) => [...dependsOn(n), ...kept.get(n) ?? []], { dependentsFirst: true });
+  // Each name is kept unless it closes a cycle with the dependencies and the names kept before it: dropping
+  // them all for one cycle would let a stack outside it go after the stack whose role or service it names.
+  for (const name of base) {
+    for (const other of new Set(literal(name))) {
+      kept.get(name)!.push(other);
+      try {
+        order();
+      } catch (e) {
+        if (!(e instanceof _CliError)) throw e;
+        kept.get(name)!.pop();
+      }
+    }
+  }
+  return order();
 }
 
 interface Exporter {
@@ -521,26 +574,8 @@ export function _planApp(
   return {
     stacks,
     dependentsFirst: inOrder(_stackOrder(names, dependsOn, { dependentsFirst: true })),
-    destroyOrder: (literal) => {
-      const reversed = [...stacks].reverse().map((p) => p.stackName);
-      // From the reverse of `stacks`, each step takes the first stack whose turn has come: only a literal name moves one.
-      const kept = new Map<string, string[]>(reversed.map((n) => [n, []]));
-      const order = () => _stackOrder(reversed, (n) => [...dependsOn(n), ...kept.get(n) ?? []], { dependentsFirst: true });
-      // Each name is kept unless it closes a cycle with the dependencies and the names kept before it: dropping
-      // them all for one cycle would let a stack outside it go after the stack whose role or service it names.
-      for (const name of reversed) {
-        for (const other of new Set(literal(name))) {
-          kept.get(name)!.push(other);
-          try {
-            order();
-          } catch (e) {
-            if (!(e instanceof _CliError)) throw e;
-            kept.get(name)!.pop();
-          }
-        }
-      }
-      return inOrder(order());
-    },
+    cleanupOrder: (literal) => inOrder(literalOrder(names, dependsOn, literal)),
+    destroyOrder: (literal) => inOrder(literalOrder([...stacks].reverse().map((p) => p.stackName), dependsOn, literal)),
     checkImports: ({ applying }) => {
       for (const plan of acting) {
         for (const exportName of plan.imports()) {

@@ -3,6 +3,8 @@
  * them before a role's or a service's delete. Apart from `named.ts`, which `MackerelTemplate`
  * (cdk-mackerel/testing) loads: these bring the handler's modules with them.
  */
+import { _tiedService } from './named';
+import { _StateFile } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 import { ScopedLists } from '../provider/handler/owned';
 import { objectsScopingRole } from '../provider/handler/resources/role';
@@ -38,4 +40,28 @@ export function _scopesNameRole(type: string, properties: { readonly [key: strin
 export function _scopesNameService(type: string, properties: { readonly [key: string]: unknown } | undefined, name: string): boolean {
   const list = SCOPED_LISTS[type];
   return list !== undefined && list !== 'monitors' && properties !== undefined && objectsScopingService({ [list]: [properties] }, name).length > 0;
+}
+
+/**
+ * The other stacks of the state holding a role or service that a resource of this stack names by
+ * a literal name (`_tiedService`, `_scopesNameRole`, `_scopesNameService`), which records no
+ * dependency: the handler leaves a role or service still named, so this stack's cleanup goes
+ * first, as `_cleanupOrder` orders such resources within a stack. `deleted` picks the resources,
+ * by stack name and logical ID, that the cleanups delete (every one on destroy): a resource kept
+ * names its role or service whatever the order, and a role or service kept is never deleted. The
+ * old roles and services of replacements still to delete are deleted by their stack's cleanup.
+ * @internal
+ */
+export function _literallyNamed(
+  state: _StateFile, stackName: string, deleted: (stackName: string, logicalId: string) => boolean = () => true,
+): string[] {
+  const own = Object.entries(state.stacks[stackName]?.resources ?? {}).filter(([id]) => deleted(stackName, id)).map(([, r]) => r);
+  const names = (held: { readonly type: string; readonly physicalId: string }) => own.some((r) => (held.type === _RESOURCE_TYPES.ROLE
+    ? _scopesNameRole(r.type, r.properties, held.physicalId)
+    : _tiedService(r.type, r.properties, r.physicalId) === held.physicalId || _scopesNameService(r.type, r.properties, held.physicalId)));
+  const owned = (held: { readonly type: string }) => held.type === _RESOURCE_TYPES.ROLE || held.type === _RESOURCE_TYPES.SERVICE;
+  return Object.keys(state.stacks).filter((other) => other !== stackName && [
+    ...Object.entries(state.stacks[other].resources).filter(([id]) => deleted(other, id)).map(([, r]) => r),
+    ...state.pendingDeletes.filter((p) => p.stackName === other),
+  ].some((held) => owned(held) && names(held)));
 }

@@ -230,6 +230,34 @@ describe('apply engine', () => {
     expect(deletes.sort()).toEqual(['id-1', 'id-2', 'id-3', 'id-4', 'id-5']);
   });
 
+  test('the cleanup deletes the old object of a replaced monitor naming a role another stack removes by a literal name before that stack\'s cleanup', async () => {
+    // GIVEN stack Web, first in the app, with a role, and stack Mon with a monitor scoped to it by the ID the fake handler
+    // gives it (id-1), not by an import: no dependency between the stacks is recorded
+    const store = _memoryStore();
+    const h = fakeHandler();
+    const stacks = (role: boolean, metric: string): _App => ({
+      stacks: [
+        { stackName: 'Web', template: { Resources: role ? { Role: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: 'web' } } } : {} } },
+        { stackName: 'Mon', template: { Resources: { Cpu: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', metric, scopes: metric === 'cpu%' ? ['id-1'] : ['shop'] } } } } },
+      ],
+      baseDir: '.',
+    });
+    const go = (twoStacks: _App) =>
+      _apply({ app: twoStacks, store, invoke: h.invoke as any, env: {}, report: () => undefined, notice: () => undefined });
+    await go(stacks(true, 'cpu%'));
+    expect(store.state.stacks.Web.resources.Role.physicalId).toBe('id-1');
+    expect(store.state.stacks.Mon.resources.Cpu.physicalId).toBe('id-2');
+    h.events.length = 0;
+
+    // WHEN the role leaves its template in the run that replaces the monitor (a new metric, for the fake handler) by one
+    // that no longer names it
+    await go(stacks(false, 'memory%'));
+
+    // THEN the old monitor, which named the role, goes first, though Web comes first in the app: the handler leaves a role
+    // that a monitor still names in its scopes
+    expect(h.events.map((e) => `${e.RequestType} ${e.LogicalResourceId} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Update Cpu id-2', 'Delete Cpu id-2', 'Delete Role id-1']);
+  });
+
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
     // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
     const events: _ResourceEvent[] = [];
