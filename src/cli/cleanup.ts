@@ -130,7 +130,7 @@ const { GRAPH_ANNOTATION, ROLE, MONITOR, SERVICE, DOWNTIME, DEPLOYMENT_DOWNTIME,
 export interface _BeforeCleanup {
   /**
    * The roles and monitors (`deletedKey`) gone by then: deleted by the cleanups of the stacks
-   * before it (dependents first), or updated off their service (every update comes before every
+   * before it (`_AppPlan.cleanupOrder`), or updated off their service (every update comes before every
    * cleanup).
    */
   readonly deleted: ReadonlySet<string>;
@@ -203,7 +203,7 @@ export function _heldAfterRun(plan: _StackPlan, logicalId: string, unknowns: _Un
  * before it (made outside, another stack's, a removed one of this stack that a policy retains, or
  * one of the template naming the service by a literal name) would be deleted with it.
  * `run.deleted` (`deletedKey`) holds what the cleanups of the stacks before this one delete
- * (dependents first), which is gone by then, as are the roles and monitors of this stack removed
+ * (`_AppPlan.cleanupOrder`), which is gone by then, as are the roles and monitors of this stack removed
  * from its template, and the monitors the run updates to another service.
  */
 function serviceLeft(
@@ -319,9 +319,9 @@ export function _entryBase(stackName: string, logicalId: string, held: _StateRes
 
 /**
  * For each stack, what the run does before its cleanup (`_BeforeCleanup`): the roles and monitors
- * (`deletedKey`) the cleanups of the stacks before it delete (apply cleans up dependents first, so
- * a service removed with a role or monitor of a stack that imports it finds that gone, and its
- * delete is not left), from the deletes the plan shows, which leave out a retained or moved object;
+ * (`deletedKey`) the cleanups of the stacks before it delete (in `cleanupOrder`, `_AppPlan.cleanupOrder`:
+ * dependents first, so a service removed with a role or monitor of a stack that imports it finds
+ * that gone, and its delete is not left), from the deletes the plan shows, which leave out a retained or moved object;
  * and, for every stack, the monitors any stack of the run updates to another service
  * (`untiedMonitors`) and the roles and monitors any stack ties to a service (`tiedByRun`): every
  * create and update comes before every cleanup. `planned` are the stacks of the run (not those
@@ -330,7 +330,7 @@ export function _entryBase(stackName: string, logicalId: string, held: _StateRes
  * @internal
  */
 export function _beforeCleanups(
-  planned: readonly _PlannedStack[], pending: ReadonlyMap<string, ReadonlySet<string>>, dependentsFirst: readonly _StackPlan[], state: _StateFile,
+  planned: readonly _PlannedStack[], pending: ReadonlyMap<string, ReadonlySet<string>>, cleanupOrder: readonly _StackPlan[], state: _StateFile,
 ): Map<string, _BeforeCleanup> {
   const deletes = new Map<string, string[]>();
   const applied = planned.map(({ plan }) => plan);
@@ -355,8 +355,8 @@ export function _beforeCleanups(
   }
   const before = new Map<string, _BeforeCleanup>();
   const seen = new Set<string>(untied);
-  const held = metadataHolders(applied, dependentsFirst, state, pending);
-  for (const plan of dependentsFirst) {
+  const held = metadataHolders(applied, cleanupOrder, state, pending);
+  for (const plan of cleanupOrder) {
     before.set(plan.stackName, { deleted: new Set(seen), tied, heldElsewhere: held.get(plan.stackName) ?? new Set(), rescoped, created });
     for (const key of deletes.get(plan.stackName) ?? []) seen.add(key);
   }
@@ -367,13 +367,13 @@ export function _beforeCleanups(
  * For each stack of the run, the metadata namespaces (`deletedKey`) other stacks hold when its
  * cleanup runs (`_BeforeCleanup.heldElsewhere`): every create and update comes first, so those the
  * templates of the other stacks write; and, in the state, those of each stack not in the run, and
- * those a stack whose cleanup comes later (dependents first) still holds, removed ones included.
+ * those a stack whose cleanup comes later (`cleanupOrder`) still holds, removed ones included.
  */
 function metadataHolders(
-  applied: readonly _StackPlan[], dependentsFirst: readonly _StackPlan[], state: _StateFile, pending: ReadonlyMap<string, ReadonlySet<string>>,
+  applied: readonly _StackPlan[], cleanupOrder: readonly _StackPlan[], state: _StateFile, pending: ReadonlyMap<string, ReadonlySet<string>>,
 ): Map<string, Set<string>> {
   const unknowns = { placeholder: _KNOWN_AFTER_APPLY, pending };
-  const run = dependentsFirst.filter((plan) => applied.includes(plan));
+  const run = cleanupOrder.filter((plan) => applied.includes(plan));
   const written = new Map(run.map((plan) => [plan.stackName, Object.keys(plan.resources).flatMap((id) => {
     const type = plan.resources[id].Type;
     const physicalId = _METADATA_TYPES.includes(type) ? metadataPhysicalId(type, plan.properties(id, unknowns)) : undefined;

@@ -14,8 +14,9 @@ import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
 import { _Holds, _LiveObject, _readingOnce, _readLive } from './live';
 import { _isNamedType, _nameOf } from './named';
-import { _Environment, _StackPlan, _Unknowns, _planApp, _planStack, _sameJson } from './plan';
+import { _Environment, _StackPlan, _Unknowns, _cleanupDeletes, _planApp, _planStack, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
+import { _literallyNamed } from './scoped';
 import { _StateFile, _StateResource, _holderOf, _unappliedFields } from './state';
 import { _UniqueHolder, _createFails, _uniqueCreateFails } from './taken-names';
 import { _UNIQUE_KINDS } from './unique-names';
@@ -283,7 +284,9 @@ export async function _diff(
   // The whole run planned first, for what it does before each stack's cleanup.
   const runPending = new Map<string, Set<string>>();
   const planned = applied.map((plan) => ({ plan, entries: _planDiff(plan, state, undefined, runPending) }));
-  const beforeCleanup = _beforeCleanups(planned, runPending, plans.dependentsFirst, state);
+  // In apply's cleanup order, read as apply reads it before the run.
+  const cleanups = plans.cleanupOrder((name) => _literallyNamed(state, name, _cleanupDeletes(applied, state, runPending)));
+  const beforeCleanup = _beforeCleanups(planned, runPending, cleanups, state);
   let monitors: Promise<unknown> | undefined;
   const withMonitors = async (object: _LiveObject, name: string): Promise<_LiveObject> => {
     if (!_isObject(object)) return object;

@@ -408,8 +408,6 @@ const ROLE: string = _RESOURCE_TYPES.ROLE;
 export interface _AppPlan {
   /** Each stack after the stacks it depends on (the manifest's dependencies, Fn::ImportValue and Fn::GetStackOutput). */
   readonly stacks: _StackPlan[];
-  /** Each stack before the stacks it depends on: objects removed from the templates are deleted in this order. */
-  readonly dependentsFirst: _StackPlan[];
   /**
    * The stacks in the order a plain apply cleans them up (deletes the objects removed from the
    * templates and the old objects of replacements): each stack before the stacks it depends on,
@@ -573,7 +571,6 @@ export function _planApp(
   const stacks = inOrder(_stackOrder(names, dependsOn));
   return {
     stacks,
-    dependentsFirst: inOrder(_stackOrder(names, dependsOn, { dependentsFirst: true })),
     cleanupOrder: (literal) => inOrder(literalOrder(names, dependsOn, literal)),
     destroyOrder: (literal) => inOrder(literalOrder([...stacks].reverse().map((p) => p.stackName), dependsOn, literal)),
     checkImports: ({ applying }) => {

@@ -933,6 +933,65 @@ describe('what the templates no longer have', () => {
     expect(shared.emulator.state().services.find((s: any) => s.name === 'shop')?.roles).toEqual([]);
   });
 
+  test('a removed monitor naming a removed role of another stack by a literal scope is deleted before it, also when that stack comes first', async () => {
+    // GIVEN stack Roles, first in the app, with the role roles:web, and stack Mon with a monitor scoped to it by its
+    // literal name, which records no dependency between the stacks
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const cpu = (s: Stack) => new HostMetricMonitor(s, 'Cpu', {
+      name: 'web cpu', metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(1), scopes: [MonitorScope.of('roles:web')],
+    });
+    const roles = (s: Stack) => new MackerelService(s, 'Svc', { name: 'roles' }).addRole('web');
+    expect((await cli(['apply', synthStacks(dir, { Roles: roles, Mon: () => undefined }), ...base])).code).toBe(0);
+    expect((await cli(['apply', synthStacks(dir, { Roles: roles, Mon: cpu }), ...base])).code).toBe(0);
+
+    // WHEN the role and the monitor both leave their templates
+    const outdir = synthStacks(dir, { Roles: (s) => new MackerelService(s, 'Svc', { name: 'roles' }), Mon: () => undefined });
+    const diff = await cli(['diff', outdir, ...base]);
+    const apply = await cli(['apply', outdir, ...base]);
+
+    // THEN Mon's cleanup goes first: nothing names the role at its delete, so it leaves Mackerel, as diff says
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^- delete +Role +Roles\/Svcweb\w+ roles:web "web"$/m);
+    expect(diff.out).toMatch(/^2 to delete\.$/m);
+    expect(apply.err).toBe('');
+    expect(apply.out).toMatch(/deleted +Monitor +Mon\/Cpu\w* [^\n]*\n.*deleted +Role +Roles\/Svcweb\w+ roles:web "web"$/m);
+    expect(apply.out).toMatch(/^Done: 2 deleted, 1 unchanged\.$/m);
+    expect(apply.code).toBe(0);
+    expect(shared.emulator.state().services.find((s: any) => s.name === 'roles')?.roles).toEqual([]);
+  });
+
+  test('removed monitors naming removed roles of each other\'s stack by literal scopes: the run completes, leaving the role whose name closes the cycle, as diff says', async () => {
+    // GIVEN stacks A and B, each with a role and a monitor scoped to the role of the other by its literal name
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const role = (name: string) => (s: Stack) => new MackerelService(s, 'Svc', { name }).addRole('web');
+    const cpu = (s: Stack, other: string) => new HostMetricMonitor(s, 'Cpu', {
+      name: `${other} cpu`, metric: 'cpu%', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(1), scopes: [MonitorScope.of(`${other}:web`)],
+    });
+    expect((await cli(['apply', synthStacks(dir, { A: role('cyca'), B: role('cycb') }), ...base])).code).toBe(0);
+    const both = { A: (s: Stack) => { role('cyca')(s); cpu(s, 'cycb'); }, B: (s: Stack) => { role('cycb')(s); cpu(s, 'cyca'); } };
+    expect((await cli(['apply', synthStacks(dir, both), ...base])).code).toBe(0);
+
+    // WHEN the roles and the monitors all leave the templates
+    const outdir = synthStacks(dir, { A: (s) => new MackerelService(s, 'Svc', { name: 'cyca' }), B: (s) => new MackerelService(s, 'Svc', { name: 'cycb' }) });
+    const diff = await cli(['diff', outdir, ...base]);
+    const apply = await cli(['apply', outdir, ...base]);
+
+    // THEN A, first in the app, keeps its name of B's role and goes first: B's monitor still names A's role at its
+    // delete, which is left; B's role is deleted after A's monitor. diff says so first
+    const rolesOf = (name: string) => shared.emulator.state().services.find((s: any) => s.name === name)?.roles.map((r: any) => r.name);
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^- leave +Role +A\/Svcweb\w+ cyca:web "web" \(not deleted: it is still named in the scopes of monitor "cyca cpu"/m);
+    expect(diff.out).toMatch(/^- delete +Role +B\/Svcweb\w+ cycb:web "web"$/m);
+    expect(apply.err).toBe('');
+    expect(apply.out).toMatch(/left +Role +A\/Svcweb\w+ cyca:web "web" \(not deleted: it is still named in the scopes of monitor "cyca cpu"/m);
+    expect(apply.out).toMatch(/deleted +Role +B\/Svcweb\w+ cycb:web "web"$/m);
+    expect(apply.code).toBe(0);
+    expect(rolesOf('cyca')).toEqual(['web']);
+    expect(rolesOf('cycb')).toEqual([]);
+  });
+
   test('diff predicts a removed role left when the run updates a monitor of the stack that still names it in its scopes', async () => {
     // GIVEN a hand-written template: a monitor of the stack scoped to the role by its literal name
     const dir = workDir();
