@@ -1,6 +1,7 @@
 /**
  * The property values diff must not print: a channel's URL (a Slack or webhook URL carries its
- * token) and an external monitor's header values (`ExternalHttpHeader.secretValue`). The handler
+ * token), an external monitor's header values (`ExternalHttpHeader.secretValue`) and the userinfo
+ * of its URL (`https://user:password@host/`). The handler
  * masks every one of them in its logs (`addSecret` in channel.ts and monitor.ts), as it cannot
  * tell a secret from plain text once CloudFormation has resolved it; nor can the CLI, as a
  * `secretValue` and a plain `value` are written alike. Diff output often ends up in CI logs.
@@ -10,7 +11,7 @@ import type { _FieldChange } from './changes';
 import { _sameJson } from './plan';
 import type { _StateFile } from './state';
 import { _isObject } from '../_json';
-import { _MASKED } from '../_text';
+import { _MASKED, _maskedUserinfo } from '../_text';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 import { hasDynamicReference } from '../provider/handler/dynamic-reference';
 
@@ -31,6 +32,9 @@ export function _maskSecrets(type: string, change: _FieldChange): _ShownChange {
 /** How the values of one field of `type` are masked; undefined when the field holds no secret. */
 function maskerOf(type: string, field: string): ((value: unknown) => unknown) | undefined {
   if (type === _RESOURCE_TYPES.CHANNEL && field === 'url') return masked;
+  // An external monitor's URL may carry Basic authentication (`https://user:password@host/`, which the
+  // construct warns about): shown with its userinfo masked, as the construct's messages show it.
+  if (type === _RESOURCE_TYPES.MONITOR && field === 'url') return (url) => (typeof url === 'string' ? _maskedUserinfo(url) : url);
   if (type === _RESOURCE_TYPES.MONITOR && field === 'headers') {
     return (headers) => (Array.isArray(headers) ? headers.map((h) => (_isObject(h) && 'value' in h ? { ...h, value: masked(h.value) } : h)) : headers);
   }

@@ -602,6 +602,20 @@ describe('printing', () => {
       '      memo: "Bearer one" -> "x"',
     ]);
   });
+
+  test('an external monitor URL is shown with its user name and password masked, in a create and in a change', () => {
+    const url = (password: string) => `https://shop:${password}@shop.example.com/health?a@b`;
+    const lines = _formatDiff([
+      { kind: 'create', stackName: 'S', logicalId: 'New', type: MONITOR, name: 'new', changes: [{ field: 'url', new: url('hunter2') }] },
+      { kind: 'update', stackName: 'S', logicalId: 'Api', type: MONITOR, physicalId: 'm1', name: 'api', changes: [{ field: 'url', old: url('one'), new: url('two') }] },
+      { kind: 'update', stackName: 'S', logicalId: 'Top', type: MONITOR, physicalId: 'm2', name: 'top', changes: [{ field: 'url', old: 'https://a.example.com/', new: 'https://b.example.com/' }] },
+    ]);
+    expect(lines.join('\n')).not.toMatch(/hunter2|one@|two@/);
+    expect(lines).toContain('      url: "https://****@shop.example.com/health?a@b"');
+    expect(lines).toContain('      url: "https://****@shop.example.com/health?a@b" -> "https://****@shop.example.com/health?a@b" (secret, changed)');
+    // A URL without userinfo holds no secret.
+    expect(lines).toContain('      url: "https://a.example.com/" -> "https://b.example.com/"');
+  });
 });
 
 describe('the exit code of diff', () => {
