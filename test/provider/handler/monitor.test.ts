@@ -255,6 +255,17 @@ describe('Custom::MackerelMonitor', () => {
       for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('NOECHO');
     });
 
+    test('the user name and password of the url are masked where Mackerel quotes the url back, a short password too', async () => {
+      const url = 'https://probe:pw42@shop.example.com/health';
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: `url ${url} is not reachable` } }, times: 1 });
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor').create({ ...EXTERNAL, url }));
+
+      expect(error.message).toContain('HTTP 400');
+      expect(env.logs.lines().length).toBeGreaterThan(0);
+      for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toMatch(/pw42|probe:/);
+    });
+
     describe('a header value kept in Secrets Manager or SSM', () => {
       const TOKEN = 'Bearer probe-XXXXSECRETXXXX';
       const SECRET_ARN = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shop/probe-AbCdEf';
