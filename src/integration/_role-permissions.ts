@@ -2,7 +2,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { _isReadAction, _READ_ACTION_RULE } from './_read-actions';
-import { _covers, _sensitiveReadWarning, _sensitiveReadWarningExcept } from './_service-warnings';
+import { _covers, _Denial, _sensitiveReadWarning, _sensitiveReadWarningExcept } from './_service-warnings';
 import { _referenceTargets } from '../_references';
 import { _rendered } from '../_rendered';
 import { _describeProblem } from '../_validation';
@@ -108,7 +108,8 @@ function givenValues(resource: CfnResource, l1: unknown, property: string): unkn
  * Read at validation only, every policy of the role's stack as the template gets it (`_rendered`):
  * one written as a plain `CfnResource`, attached or widened by an escape hatch (`addPropertyOverride`),
  * or listed on the role by one, is read as IAM will. Rendering freezes a PolicyDocument, which is why
- * this does not run earlier.
+ * this does not run earlier. A sensitive read that a Deny of any policy of the role denies on every
+ * resource, without a condition, is not granted, and not warned about.
  * @internal
  */
 export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy): string[] {
@@ -119,24 +120,42 @@ export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Po
     // A managed policy of another stack is listed as an import: found through the references of the list, tokens kept.
     ..._referenceTargets(cfnRole, [cfnRole.managedPolicyArns, ...givenValues(cfnRole, cfnRole.managedPolicyArns, 'ManagedPolicyArns')])
       .filter((target): target is iam.CfnManagedPolicy => target instanceof iam.CfnManagedPolicy)];
+  const documents: Array<[where: string, document: unknown]> = [
+    ...[...new Set([...attachedPolicies(role, generated, resources, true), ...managed])]
+      .map((resource): [string, unknown] => [`a policy attached to the role (${pathOf(resource)})`, renderedProperties(resource).PolicyDocument]),
+    // An inline policy of the role itself, which only an escape hatch can write (the integration makes the role).
+    ...asArray(properties.Policies).map((inline): [string, unknown] => [`an inline policy of the role (${readable(policyName(inline))})`, policyDocument(inline)]),
+  ];
+  const statements = (document: unknown) => asArray((document as Resolved | undefined)?.Statement) as Resolved[];
+  // A Deny in any policy of the role, the generated one included, wins over every Allow: what it denies
+  // everywhere is not granted, and a warning for it could only be acknowledged.
+  const denied = [renderedProperties(generated.node.defaultChild as CfnResource).PolicyDocument, ...documents.map(([, document]) => document)]
+    .flatMap(statements).flatMap(denial);
   const warnings = new Set<string>();
-  const read = (where: string, document: unknown) => {
-    for (const statement of asArray((document as Resolved | undefined)?.Statement) as Resolved[]) {
+  for (const [where, document] of documents) {
+    for (const statement of statements(document)) {
       if (statement.Effect === 'Deny') continue;
-      const found = asArray(statement.Action).map((action) => (typeof action === 'string' ? _sensitiveReadWarning(where, action, role) : undefined));
+      const found = asArray(statement.Action).map((action) => (typeof action === 'string' ? _sensitiveReadWarning(where, action, role, denied) : undefined));
       // An Allow with NotAction grants every action it does not name, sensitive reads included.
-      if (statement.NotAction !== undefined) found.push(_sensitiveReadWarningExcept(where, asArray(statement.NotAction), role));
+      if (statement.NotAction !== undefined) found.push(_sensitiveReadWarningExcept(where, asArray(statement.NotAction), role, denied));
       for (const warning of found) if (warning) warnings.add(warning);
     }
-  };
-  for (const resource of new Set([...attachedPolicies(role, generated, resources, true), ...managed])) {
-    read(`a policy attached to the role (${pathOf(resource)})`, renderedProperties(resource).PolicyDocument);
-  }
-  // An inline policy of the role itself, which only an escape hatch can write (the integration makes the role).
-  for (const inline of asArray(properties.Policies)) {
-    read(`an inline policy of the role (${readable(policyName(inline))})`, policyDocument(inline));
   }
   return [...warnings];
+}
+
+/**
+ * What a Deny statement denies on every resource, with no condition: none where it has a Condition,
+ * a NotResource or a Resource other than `*` (it denies only some), or a token among its actions.
+ */
+function denial(statement: Resolved): _Denial[] {
+  if (statement.Effect !== 'Deny' || statement.Condition !== undefined || statement.NotResource !== undefined) return [];
+  if (!asArray(statement.Resource).includes('*')) return [];
+  const except = statement.NotAction !== undefined;
+  const patterns = asArray(except ? statement.NotAction : statement.Action);
+  // A token may stand for any action: a NotAction holding one may spare a sensitive read, an Action one is still denied by its strings.
+  if (except && !patterns.every((p) => typeof p === 'string')) return [];
+  return [{ patterns: patterns.filter((p): p is string => typeof p === 'string'), except }];
 }
 
 /** A policy resource's document as rendered: through its L2 where there is one, since resolving a PolicyDocument freezes it. */

@@ -97,8 +97,8 @@ export function _sensitiveReadWarnings(service: AwsIntegrationService, role: ICo
  * undefined when it covers none.
  * @internal
  */
-export function _sensitiveReadWarning(where: string, action: string, role: IConstruct): string | undefined {
-  const covered = SENSITIVE_READS.filter(([sensitive]) => _covers(action, sensitive));
+export function _sensitiveReadWarning(where: string, action: string, role: IConstruct, denied: readonly _Denial[] = []): string | undefined {
+  const covered = SENSITIVE_READS.filter(([sensitive]) => _covers(action, sensitive) && !_isDenied(sensitive, denied));
   if (covered.length === 0) return undefined;
   const what = covered.map(([sensitive, why]) => `${sensitive} (${why})`).join(', ');
   return `${where}: ${JSON.stringify(action)} grants ${what} to the integration role ${role.node.path}. ${WHY_SENSITIVE}`;
@@ -110,13 +110,31 @@ export function _sensitiveReadWarning(where: string, action: string, role: ICons
  * among them names nothing that can be read.
  * @internal
  */
-export function _sensitiveReadWarningExcept(where: string, notActions: readonly unknown[], role: IConstruct): string | undefined {
+export function _sensitiveReadWarningExcept(
+  where: string, notActions: readonly unknown[], role: IConstruct, denied: readonly _Denial[] = [],
+): string | undefined {
   const named = notActions.filter((action): action is string => typeof action === 'string');
-  const covered = SENSITIVE_READS.filter(([sensitive]) => !named.some((action) => _covers(action, sensitive)));
+  const covered = SENSITIVE_READS.filter(([sensitive]) => !named.some((action) => _covers(action, sensitive)) && !_isDenied(sensitive, denied));
   if (covered.length === 0) return undefined;
   const what = covered.map(([sensitive, why]) => `${sensitive} (${why})`).join(', ');
   return `${where}: NotAction ${JSON.stringify(notActions)} grants every other action, ${what} included, to the integration role `
     + `${role.node.path}. ${WHY_SENSITIVE}`;
+}
+
+/**
+ * A Deny statement of a policy of the role that denies on every resource and without a condition:
+ * its Action patterns, or with `except` its NotAction ones (it denies every action they do not cover).
+ * IAM lets a Deny in any policy of the role win over every Allow, so what it denies is not granted.
+ * @internal
+ */
+export interface _Denial {
+  readonly patterns: readonly string[];
+  readonly except: boolean;
+}
+
+/** Whether one of `denied` denies `action` everywhere. @internal */
+export function _isDenied(action: string, denied: readonly _Denial[]): boolean {
+  return denied.some(({ patterns, except }) => except !== patterns.some((pattern) => _covers(pattern, action)));
 }
 
 const WHY_SENSITIVE = 'Mackerel\'s AWS account, a third party, assumes that role and would get this too, while Mackerel needs only metadata and metrics. '

@@ -477,14 +477,42 @@ describe('MackerelAwsIntegration role permissions', () => {
           resources: ['*'],
         })],
       }));
-      // a Deny with NotAction denies, and narrows nothing it grants
+      // a Deny with NotAction on some resources only denies nothing everywhere, and narrows nothing it grants
       aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Guardrail', {
-        statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, notActions: ['ec2:Describe*'], resources: ['*'] })],
+        statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, notActions: ['ec2:Describe*'], resources: ['arn:aws:s3:::logs/*'] })],
       }));
       // THEN
       const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
       expect(warnings).toEqual([
         expect.stringMatching(/^a policy attached to the role \(Stack\/AllButIam\): NotAction \["iam:\*",.*"glue:\*"\] grants every other action, lambda:GetFunctionConfiguration \(returns the function's environment variables, where secrets are often written, in clear text\), lambda:GetFunction \(.*\) included, to the integration role Stack\/Aws\/Role\. /),
+      ]);
+    });
+
+    test('does not warn about a sensitive read that a Deny of a policy of the role denies everywhere, as IAM lets the Deny win', () => {
+      // GIVEN
+      const { stack, aws } = integration({ allowAdditionalPolicies: true });
+      // WHEN
+      aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Broad', {
+        statements: [new iam.PolicyStatement({ actions: ['s3:*', 'secretsmanager:GetSecretValue', 'ssm:GetParameter'], resources: ['*'] })],
+      }));
+      aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'AllButIam', {
+        statements: [new iam.PolicyStatement({ notActions: ['iam:*'], resources: ['*'] })],
+      }));
+      aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Guardrail', {
+        statements: [
+          // Denies everything else everywhere: of the sensitive reads, the NotAction above grants only ssm:GetParameter.
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, notActions: ['cloudwatch:Get*', 's3:*', 'secretsmanager:*', 'ssm:GetParameter'], resources: ['*'] }),
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['s3:GetObject*', 'secretsmanager:*'], resources: ['*'] }),
+          // Only where its condition holds, or on some resources: ssm:GetParameter is still granted elsewhere.
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ssm:*'], resources: ['*'], conditions: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ssm:*'], resources: ['arn:aws:ssm:*:*:parameter/app/*'] }),
+        ],
+      }));
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a policy attached to the role \(Stack\/Broad\): "ssm:GetParameter" grants ssm:GetParameter \(/),
+        expect.stringMatching(/^a policy attached to the role \(Stack\/AllButIam\): NotAction \["iam:\*"\] grants every other action, ssm:GetParameter \([^)]*\) included, /),
       ]);
     });
 
