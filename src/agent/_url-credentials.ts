@@ -23,7 +23,7 @@ export interface UrlInTemplate {
  */
 export function _warnUrlCredentials(scope: IConstruct, where: UrlInTemplate, value: string | undefined, url: URL | undefined): void {
   if (value === undefined) return;
-  const literal = url ? { user: url.username !== '', password: url.password !== '' } : literalUserinfo(value);
+  const literal = url ? { user: url.username !== '', password: url.password !== '' } : _literalUserinfo(value);
   if (!literal.user && !literal.password) return;
   const carried = !literal.password ? 'a user name, which is' : !literal.user ? 'a password, which is' : 'a user name and password, which are';
   Annotations.of(scope).addWarningV2(where.id,
@@ -35,8 +35,9 @@ export function _warnUrlCredentials(scope: IConstruct, where: UrlInTemplate, val
  * Which of the user name and password of a URL built around a token (its host from a parameter
  * or another stack, say) are literal text in the template: those holding no token. The userinfo is
  * where `_userinfoOf` finds it; its first `:` ends the user name.
+ * @internal
  */
-function literalUserinfo(value: string): { readonly user: boolean; readonly password: boolean } {
+export function _literalUserinfo(value: string): { readonly user: boolean; readonly password: boolean } {
   const span = _userinfoOf(value);
   if (!span) return { user: false, password: false };
   const userinfo = value.slice(span.start, span.end);

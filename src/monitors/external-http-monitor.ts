@@ -10,6 +10,7 @@ import { _warnOnThresholdOrder } from './_threshold-order';
 import { DualStack, ExternalHttpMethod } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
+import { _literalUserinfo } from '../agent/_url-credentials';
 import { _secretValue } from '../alerting/_secret-url';
 import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
 import { _knownServiceName } from '../service/_known-name';
@@ -276,12 +277,23 @@ export class ExternalHttpMonitor extends MonitorBase {
     }, props.service && _knownServiceName(props.service));
   }
 
+  private warnUrlCredentials(shown: string): void {
+    Annotations.of(this).addWarningV2('cdk-mackerel:urlCredentialsInTemplate',
+      `url ${JSON.stringify(shown)} carries a user name or password, which is written into the template in plain text, readable by anyone `
+      + 'who can read the stack. Give the credentials as an Authorization header with secretValue (a SecretValue from Secrets Manager or SSM) instead');
+  }
+
   private checkUrl(props: ExternalHttpMonitorProps): void {
     const url = props.url;
-    if (Token.isUnresolved(url)) return;
     // Mackerel's guide offers `https://user:password@host/` for Basic authentication: errors and
     // warnings, which land in CI logs and the cloud assembly, show the URL without its userinfo.
     const shown = _maskedUserinfo(url);
+    if (Token.isUnresolved(url)) {
+      // A URL built around a token (its host from a parameter) still writes a literal user name or password as it is.
+      const literal = _literalUserinfo(url);
+      if (literal.user || literal.password) this.warnUrlCredentials(shown);
+      return;
+    }
     let parsed: URL | undefined;
     try {
       parsed = new URL(url);
@@ -292,11 +304,7 @@ export class ExternalHttpMonitor extends MonitorBase {
     if (protocol !== 'http:' && protocol !== 'https:') {
       _fail(this, 'url', shown, `has scheme ${JSON.stringify(protocol.replace(/:$/, ''))}`, 'http or https');
     }
-    if (parsed.username !== '' || parsed.password !== '') {
-      Annotations.of(this).addWarningV2('cdk-mackerel:urlCredentialsInTemplate',
-        `url ${JSON.stringify(shown)} carries a user name or password, which is written into the template in plain text, readable by anyone `
-        + 'who can read the stack. Give the credentials as an Authorization header with secretValue (a SecretValue from Secrets Manager or SSM) instead');
-    }
+    if (parsed.username !== '' || parsed.password !== '') this.warnUrlCredentials(shown);
     const certificateSettings = ['certificationExpirationWarning', 'certificationExpirationCritical', 'skipCertificateVerification'] as const;
     const certificateSetting = certificateSettings.find((field) => props[field] !== undefined);
     if (protocol === 'http:' && certificateSetting) {

@@ -1,4 +1,4 @@
-import { Duration, Fn, Token } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Fn, SecretValue, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
@@ -135,6 +135,23 @@ describe('ExternalHttpMonitor', () => {
       + 'Give the credentials as an Authorization header with secretValue'));
     const warnings = Annotations.fromStack(stack).findWarning('/Stack/Url', Match.anyValue());
     expect(JSON.stringify(warnings)).not.toMatch(/s3cret|admin/);
+  });
+
+  test('warns when a url built around a token carries a literal user name or password, but not for tokens there', () => {
+    const { stack } = mackerelStack();
+    const host = new CfnParameter(stack, 'Host').valueAsString;
+
+    new ExternalHttpMonitor(stack, 'Literal', { ...TOP, url: `https://admin:s3cret@${host}/health` });
+    const user = new CfnParameter(stack, 'User').valueAsString;
+    new ExternalHttpMonitor(stack, 'FromSecret', { ...TOP, url: `https://${user}:${SecretValue.secretsManager('probe').unsafeUnwrap()}@${host}/` });
+    new ExternalHttpMonitor(stack, 'NoUserinfo', { ...TOP, url: `https://${host}/a@b` });
+
+    Annotations.fromStack(stack).hasWarning('/Stack/Literal', Match.stringLikeRegexp(
+      '^url "https://\\*\\*\\*\\*@\\$\\{Token\\[.*\\]\\}/health" carries a user name or password, which is written into the template in plain text'));
+    expect(JSON.stringify(Annotations.fromStack(stack).findWarning('/Stack/Literal', Match.anyValue()))).not.toMatch(/s3cret/);
+    // A user name and password that are tokens only (a dynamic reference) are no plain text in the template.
+    expect(Annotations.fromStack(stack).findWarning('/Stack/FromSecret', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('/Stack/NoUserinfo', Match.anyValue())).toEqual([]);
   });
 
   test('does not show the password of a plain http url in the certificate warning', () => {
