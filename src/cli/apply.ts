@@ -261,7 +261,10 @@ class Run {
         // An old anomaly detection monitor's roles, which it watches until the cleanup: a create meeting one of them is told so (_anomalyRoleHeld).
         const roles = _anomalyRoles(held!);
         const old = { stackName: plan.stackName, logicalId: id, type: held!.type, physicalId: replacedId, dependsOn: oldDependsOn };
-        const kept = { ...(url !== undefined ? { url } : {}), ...(roles !== undefined ? { roles } : {}) };
+        const namedElsewhere = this.namedElsewhere(plan, held!);
+        const kept = {
+          ...(url !== undefined ? { url } : {}), ...(roles !== undefined ? { roles } : {}), ...(namedElsewhere.length > 0 ? { namedElsewhere } : {}),
+        };
         this.state.pendingDeletes.push({ ...old, ...(updateReplacePolicy ? { updateReplacePolicy } : {}), ...kept });
       }
       // The handler took over the object of a construct that moved (its old resource still holds it
@@ -308,6 +311,23 @@ class Run {
       ...this.state.pendingDeletes
         .filter((p) => p.stackName === plan.stackName && p.type === _RESOURCE_TYPES.ROLE && named(p.physicalId)).map((p) => p.logicalId),
     ];
+  }
+
+  /**
+   * The roles (full names) and services of the other stacks of the state, or their old objects still
+   * to delete, that an old object names by a literal name (`_literallyNamed`): a run resuming the
+   * cleanup no longer has the old object's properties, and must still delete it before them.
+   */
+  private namedElsewhere(plan: _StackPlan, held: _StateResource): string[] {
+    const tied = _tiedService(held.type, held.properties, held.physicalId);
+    const names = (o: { readonly type: string; readonly physicalId: string }) => (o.type === _RESOURCE_TYPES.ROLE
+      ? _scopesNameRole(held.type, held.properties, o.physicalId)
+      : o.type === _RESOURCE_TYPES.SERVICE && (o.physicalId === tied || _scopesNameService(held.type, held.properties, o.physicalId)));
+    const others = [
+      ...Object.entries(this.state.stacks).filter(([name]) => name !== plan.stackName).flatMap(([, s]) => Object.values(s.resources)),
+      ...this.state.pendingDeletes.filter((p) => p.stackName !== plan.stackName),
+    ];
+    return [...new Set(others.filter(names).map((o) => o.physicalId))].sort();
   }
 
   /** Records what a stack imports, for the order of later deletes and the refusals of later runs. */

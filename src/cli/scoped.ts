@@ -49,7 +49,8 @@ export function _scopesNameService(type: string, properties: { readonly [key: st
  * first, as `_cleanupOrder` orders such resources within a stack. `deleted` picks the resources,
  * by stack name and logical ID, that the cleanups delete (every one on destroy): a resource kept
  * names its role or service whatever the order, and a role or service kept is never deleted. The
- * old roles and services of replacements still to delete are deleted by their stack's cleanup.
+ * old roles and services of replacements still to delete are deleted by their stack's cleanup, and
+ * the old objects name what they named when replaced (`namedElsewhere`).
  * @internal
  */
 export function _literallyNamed(
@@ -59,9 +60,12 @@ export function _literallyNamed(
   const names = (held: { readonly type: string; readonly physicalId: string }) => own.some((r) => (held.type === _RESOURCE_TYPES.ROLE
     ? _scopesNameRole(r.type, r.properties, held.physicalId)
     : _tiedService(r.type, r.properties, r.physicalId) === held.physicalId || _scopesNameService(r.type, r.properties, held.physicalId)));
+  // The old objects of earlier replacements still to delete name what they named when replaced.
+  const ownOld = state.pendingDeletes.filter((p) => p.stackName === stackName);
+  const namedByOld = (held: { readonly physicalId: string }) => ownOld.some((p) => p.namedElsewhere?.includes(held.physicalId));
   const owned = (held: { readonly type: string }) => held.type === _RESOURCE_TYPES.ROLE || held.type === _RESOURCE_TYPES.SERVICE;
   return Object.keys(state.stacks).filter((other) => other !== stackName && [
     ...Object.entries(state.stacks[other].resources).filter(([id]) => deleted(other, id)).map(([, r]) => r),
     ...state.pendingDeletes.filter((p) => p.stackName === other),
-  ].some((held) => owned(held) && names(held)));
+  ].some((held) => owned(held) && (names(held) || namedByOld(held))));
 }

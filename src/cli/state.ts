@@ -78,6 +78,10 @@ export interface _StateFile {
    * written before it was recorded. With `roles`, the roles an old anomaly detection monitor
    * watches until the cleanup deletes it, for apply to say why a create that meets one of them is
    * refused; absent for other monitors and types, and in files written before it was recorded.
+   * With `namedElsewhere`, the roles (full names) and services of other stacks of the state that
+   * the old object named by a literal name when it was replaced: the state no longer holds its
+   * properties, and a later run's cleanup must still delete it before those stacks delete them
+   * (absent when it named none, and in files written before it was recorded).
    */
   readonly pendingDeletes: {
     stackName: string;
@@ -88,6 +92,7 @@ export interface _StateFile {
     updateReplacePolicy?: _RetainPolicy;
     url?: string;
     roles?: string[];
+    namedElsewhere?: string[];
   }[];
 }
 
@@ -176,9 +181,10 @@ function stateProblem(state: _StateFile): string | undefined {
     && (p.dependsOn === undefined || (Array.isArray(p.dependsOn) && p.dependsOn.every((d) => typeof d === 'string')))
     && policyRecord(p.updateReplacePolicy)
     && (p.url === undefined || typeof p.url === 'string')
-    && (p.roles === undefined || (Array.isArray(p.roles) && p.roles.every((r) => typeof r === 'string')))))) {
+    && (p.roles === undefined || (Array.isArray(p.roles) && p.roles.every((r) => typeof r === 'string')))
+    && (p.namedElsewhere === undefined || (Array.isArray(p.namedElsewhere) && p.namedElsewhere.every((r) => typeof r === 'string')))))) {
     return `pendingDeletes is not a list of {stackName, logicalId, type (a Custom::Mackerel* type), physicalId, dependsOn?: logical IDs, updateReplacePolicy?: ${_SUPPORTED_POLICIES.join(' | ')}, url?: string, `
-      + 'roles?: strings}';
+      + 'roles?: strings, namedElsewhere?: strings}';
   }
   return undefined;
 }

@@ -258,6 +258,37 @@ describe('apply engine', () => {
     expect(h.events.map((e) => `${e.RequestType} ${e.LogicalResourceId} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Update Cpu id-2', 'Delete Cpu id-2', 'Delete Role id-1']);
   });
 
+  test('a rerun after a failed run deletes the old object of a replaced monitor naming a role another stack removes before that stack\'s cleanup', async () => {
+    // GIVEN stack Web, first in the app, with a role, and stack Mon with a monitor scoped to it by the ID the fake handler
+    // gives it (id-1), and stack Z whose create fails in the run that replaces the monitor and removes the role
+    const store = _memoryStore();
+    let fail = false;
+    const h = fakeHandler((e) => fail && e.LogicalResourceId === 'Extra');
+    const stacks = (role: boolean, metric: string, extra: boolean): _App => ({
+      stacks: [
+        { stackName: 'Web', template: { Resources: role ? { Role: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: 'web' } } } : {} } },
+        { stackName: 'Mon', template: { Resources: { Cpu: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', metric, scopes: metric === 'cpu%' ? ['id-1'] : ['shop'] } } } } },
+        { stackName: 'Z', template: { Resources: extra ? { Extra: { Type: 'Custom::MackerelService', Properties: { name: 'extra' } } } : {} } },
+      ],
+      baseDir: '.',
+    });
+    const go = (app3: _App) =>
+      _apply({ app: app3, store, invoke: h.invoke as any, env: {}, report: () => undefined, notice: () => undefined });
+    await go(stacks(true, 'cpu%', false));
+    fail = true;
+    await expect(go(stacks(false, 'memory%', true))).rejects.toThrow(/Extra: Create failed/);
+    expect(store.state.pendingDeletes).toMatchObject([{ stackName: 'Mon', logicalId: 'Cpu', physicalId: 'id-2' }]);
+    expect(store.state.stacks.Web.resources.Role.physicalId).toBe('id-1');
+    fail = false;
+    h.events.length = 0;
+
+    // WHEN the run is made again
+    await go(stacks(false, 'memory%', false));
+
+    // THEN the old monitor, which named the role, is deleted before the role, as in the run that replaced it
+    expect(h.events.map((e) => `${e.RequestType} ${e.LogicalResourceId} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Delete Cpu id-2', 'Delete Role id-1']);
+  });
+
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
     // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
     const events: _ResourceEvent[] = [];
