@@ -387,7 +387,8 @@ export function _cleanupOrder(
  * Whether the cleanup of a plain apply of these stacks deletes the object of a resource of the
  * state, by stack name and logical ID, for `_literallyNamed`: one removed from its stack's template
  * and not retained by its DeletionPolicy, or one the run replaces (`replaced`, by stack name:
- * diff's prediction, or what apply replaced), whose old object its cleanup deletes.
+ * diff's prediction, or what apply replaced), whose old object its cleanup deletes unless the
+ * template's UpdateReplacePolicy retains it.
  * @internal
  */
 export function _cleanupDeletes(
@@ -397,7 +398,9 @@ export function _cleanupDeletes(
     const plan = plans.find((p) => p.stackName === stackName);
     const held = state.stacks[stackName]?.resources[logicalId];
     if (!plan || !held) return false;
-    return plan.resources[logicalId] ? replaced.get(stackName)?.has(logicalId) ?? false : !_retaining(held.deletionPolicy);
+    // An old object its UpdateReplacePolicy retains stays, and names what it named whatever the order.
+    if (plan.resources[logicalId]) return (replaced.get(stackName)?.has(logicalId) ?? false) && !_retaining(plan.policy(logicalId, 'UpdateReplacePolicy'));
+    return !_retaining(held.deletionPolicy);
   };
 }
 

@@ -289,6 +289,50 @@ describe('apply engine', () => {
     expect(h.events.map((e) => `${e.RequestType} ${e.LogicalResourceId} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Delete Cpu id-2', 'Delete Role id-1']);
   });
 
+  test('an old monitor its UpdateReplacePolicy retains puts its stack\'s cleanup before no other stack\'s: it names the role whatever the order', async () => {
+    // GIVEN stack Mon, first in the app, with a role (id-2) and a monitor scoped to Web's role (id-4), and stack Web with
+    // a role (id-4) and a monitor scoped to Mon's role (id-2), by the IDs the fake handler gives them
+    const store = _memoryStore();
+    const h = fakeHandler();
+    const stacks = (roles: boolean): _App => ({
+      stacks: [
+        {
+          stackName: 'Mon',
+          template: {
+            Resources: {
+              ...roles ? { MonRole: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: 'mon' } } } : {},
+              Cpu: { Type: 'Custom::MackerelMonitor', UpdateReplacePolicy: 'Retain', Properties: { type: 'host', metric: roles ? 'cpu%' : 'memory%', scopes: roles ? ['id-4'] : ['shop'] } },
+            },
+          },
+        },
+        {
+          stackName: 'Web',
+          template: {
+            Resources: roles ? {
+              WebRole: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: 'web' } },
+              Mem: { Type: 'Custom::MackerelMonitor', Properties: { type: 'host', metric: 'memory%', scopes: ['id-2'] } },
+            } : {},
+          },
+        },
+      ],
+      baseDir: '.',
+    });
+    const go = (twoStacks: _App) =>
+      _apply({ app: twoStacks, store, invoke: h.invoke as any, env: {}, report: () => undefined, notice: () => undefined });
+    await go(stacks(true));
+    expect([store.state.stacks.Mon.resources.MonRole.physicalId, store.state.stacks.Web.resources.WebRole.physicalId]).toEqual(['id-2', 'id-4']);
+    h.events.length = 0;
+
+    // WHEN the roles and Web's monitor leave the templates, in the run that replaces Mon's monitor by one naming neither role
+    await go(stacks(false));
+
+    // THEN Web's monitor is deleted before Mon's role, which it names: the old monitor, retained, names Web's role whatever
+    // the order, and gives no reason for Mon's cleanup to go first
+    const deletes = h.events.filter((e) => e.RequestType === 'Delete').map((e) => e.LogicalResourceId);
+    expect(deletes.indexOf('Mem')).toBeLessThan(deletes.indexOf('MonRole'));
+    expect([...deletes].sort()).toEqual(['Mem', 'MonRole', 'WebRole']);
+  });
+
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
     // GIVEN a handler that, like owned.ts, names a service by its name and writes nothing for a memo-only update
     const events: _ResourceEvent[] = [];
