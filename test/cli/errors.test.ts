@@ -377,7 +377,10 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list of \{stackName, logicalId, type \(a Custom::Mackerel\* type\)/);
     // an old anomaly detection monitor's roles, read for apply's advice, are strings
     writeFileSync(state, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [{ stackName: 'Shop', logicalId: 'X', ...bogus('Custom::MackerelMonitor'), roles: 'shop:web' }] }));
-    expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list of \{.*, url\?: string, roles\?: strings\}; fix or remove it/);
+    expectError(await cli(['diff', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list of \{.*, url\?: string, roles\?: strings, namedElsewhere\?: strings\}; fix or remove it/);
+    // the roles and services of other stacks an old object named, read for the cleanup order, are strings
+    writeFileSync(state, JSON.stringify({ version: 1, stacks: {}, pendingDeletes: [{ stackName: 'Shop', logicalId: 'X', ...bogus('Custom::MackerelMonitor'), namedElsewhere: [7] }] }));
+    expectError(await cli(['apply', assembly, '--api-base', shared.emulator.url, '--state', state]), /is damaged: pendingDeletes is not a list of \{.*namedElsewhere\?: strings\}; fix or remove it/);
     expect(shared.emulator.requests().filter((r) => r.method !== 'GET')).toHaveLength(before);
   });
 
