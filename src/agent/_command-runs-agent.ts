@@ -13,7 +13,7 @@ import { _MAX_FORKS, _SHELLS, _WRAPPERS, _suShellWords, _wrappedCommandAt } from
 const INERT = new Set([
   // the shell's: print, look up, test, do nothing
   'echo', 'printf', 'test', '[', '[[', ':', 'true', 'false', 'which', 'type', 'hash', 'whereis', 'alias', 'export', 'readonly', 'unset',
-  // ksh's and zsh's print; trap, whose action runs on a signal, not in the script's course (but on EXIT: `runsAgentAt`)
+  // ksh's and zsh's print; trap, whose action runs on a signal, not in the script's course (but on EXIT: `scriptRunsAgent`)
   'print', 'trap',
   // find or signal a running process by its name or id
   'pgrep', 'pkill', 'pidof', 'killall', 'kill',
@@ -90,15 +90,6 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   while (i < words.length && (RESERVED.has(words[i]) || ASSIGNMENT.test(words[i]))) i++;
   if (i >= words.length) return -1;
   const program = words[i].slice(words[i].lastIndexOf('/') + 1);
-  if (program === 'trap') {
-    // An action trapped on EXIT (or 0) runs when the shell exits, as the script ends: read as a script, as eval's.
-    const operands = words.slice(i + 1);
-    const from = operands[0] === '--' ? 1 : 0;
-    const action = operands[from];
-    if (action !== undefined && operands.slice(from + 1).some((condition) => /^(?:(?:SIG)?EXIT|0)$/i.test(condition))
-      && scriptRunsAgent(action, reading, depth + 1)) return i + 1 + from;
-    return -1;
-  }
   // `command -v NAME` only prints where NAME is found.
   if (INERT.has(program) || (program === 'command' && /^-[vV]/.test(words[i + 1] ?? ''))) return -1;
   if (program === 'eval') {
@@ -344,15 +335,45 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   if (shell !== undefined && only !== undefined && !STDIN_FROM.has(only) && !PIPED_FROM.has(only) && !ENCLOSED_IN.has(only) && !ASYNC.has(only)) {
     inputOf(shell, only);
   }
-  // After `set -n` (`set -o noexec`) the shell reads the commands without running any: not even a `set +n`.
+  // After `set -n` (`set -o noexec`) the shell reads the commands without running any: not even a `set +n`, nor an EXIT trap.
   let reads = false;
-  return commands.some((words) => {
+  // The action trapped on EXIT last, which runs as the shell exits: unless a later trap replaces or resets it, or the shell
+  // is replaced by a program first (`exec /app/server`, perhaps under a condition: a wrong yes leaves the task with no agent).
+  let atExit: { readonly action: string; readonly at: Reading } | undefined;
+  const runs = commands.some((words) => {
     if (reads) return false;
     if (changesScriptDirectory(words)) at = elsewhere(reading);
+    const trapped = exitTrap(words);
+    if (trapped !== undefined) atExit = trapped === '' ? undefined : { action: trapped, at };
+    if (replacesShell(words)) atExit = undefined;
     if (runsAgentAt(words, 0, at, depth, 0) >= 0) return true;
     reads = setsNoexec(words);
     return false;
   });
+  return runs || (!reads && atExit !== undefined && scriptRunsAgent(atExit.action, atExit.at, depth + 1));
+}
+
+/**
+ * What a `trap` command sets as the action on EXIT (or 0): its action, '' where it resets or ignores it (`trap - EXIT`,
+ * `trap '' EXIT`, `trap EXIT`); undefined where it sets none on EXIT (`trap 'x' INT`, `trap -p EXIT`).
+ */
+function exitTrap(words: ReadonlyArray<string>): string | undefined {
+  const i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
+  if (i < 0 || words[i] !== 'trap') return undefined;
+  const operands = words.slice(i + 1);
+  const from = operands[0] === '--' ? 1 : 0;
+  if (from === 0 && /^-[lp]/.test(operands[0] ?? '')) return undefined;
+  const exit = (condition: string) => /^(?:(?:SIG)?EXIT|0)$/i.test(condition);
+  // POSIX: a first operand that is an unsigned integer (`trap 0`) or lone is a condition, reset to its default.
+  if (operands.length === from + 1 || /^\d+$/.test(operands[from] ?? '')) return operands.slice(from).some(exit) ? '' : undefined;
+  if (!operands.slice(from + 1).some(exit)) return undefined;
+  return operands[from] === '-' ? '' : operands[from];
+}
+
+/** Whether a command is `exec` running a program, which replaces the shell: no EXIT trap runs then. */
+function replacesShell(words: ReadonlyArray<string>): boolean {
+  const i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
+  return i >= 0 && words[i] === 'exec' && i + 1 < words.length;
 }
 
 /** Whether a command is `set` turning on -n (`set -n`, `set -en`, `set -o noexec`), before its operands (`set -- -n` sets $1). */

@@ -575,18 +575,29 @@ test('the one command eval runs reads eval\'s input: a shell there runs what is 
 });
 
 test('an action trapped on EXIT runs as the shell exits: read as a script', () => {
-  // GIVEN the agent trapped on EXIT (by name, as 0, after --, or among signals)
+  // GIVEN the agent trapped on EXIT (by name, as 0, after --, or among signals), the shell then exiting as the script ends
   expect([
-    scriptRuns("trap 'exec mackerel-container-agent' EXIT; exec /app/server"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; /app/server"),
     scriptRuns("trap 'exec mackerel-container-agent' 0"),
     scriptRuns("trap -- 'exec mackerel-container-agent' TERM EXIT"),
-  ]).toEqual([true, true, true]);
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; trap 'echo bye' INT; trap -p EXIT"),
+  ]).toEqual([true, true, true, true]);
   // ... and trapped on a signal only, an EXIT action only printing, and traps reset or listed
   expect([
     scriptRuns("trap 'exec mackerel-container-agent' TERM INT"),
     scriptRuns("trap 'echo mackerel-container-agent' EXIT"),
     scriptRuns('trap - EXIT; trap -p EXIT'),
   ]).toEqual([false, false, false]);
+  // ... and the agent's EXIT trap replaced, reset or ignored by a later trap, the shell replaced by exec before it exits
+  // (bash and dash run no EXIT trap then), or set -n turned on (no trap runs either)
+  expect([
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; exec /app/server"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; trap - EXIT; /app/server"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; trap '' 0"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; trap EXIT"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; trap 'echo bye' INT EXIT"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; set -n; /app/server"),
+  ]).toEqual(Array(6).fill(false));
 });
 
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
