@@ -336,21 +336,27 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     inputOf(shell, only);
   }
   // After `set -n` (`set -o noexec`) the shell reads the commands without running any: not even a `set +n`, nor an EXIT trap.
-  let reads = false;
+  // Set in a subshell, it stops only the later commands of that subshell.
+  let noexec: string[] | undefined;
+  const stopped = (words: string[]) => {
+    const within = noexec === undefined ? undefined : SUBSHELLS.get(noexec)?.[0];
+    return noexec !== undefined && (within === undefined || (SUBSHELLS.get(words) ?? []).includes(within));
+  };
   // The action trapped on EXIT last, which runs as the shell exits: unless a later trap replaces or resets it, or the shell
   // is replaced by a program first (`exec /app/server`, perhaps under a condition: a wrong yes leaves the task with no agent).
   let atExit: { readonly action: string; readonly at: Reading } | undefined;
   const runs = commands.some((words) => {
-    if (reads) return false;
+    if (stopped(words)) return false;
     if (changesScriptDirectory(words)) at = elsewhere(reading);
     const trapped = exitTrap(words);
     if (trapped !== undefined) atExit = trapped === '' ? undefined : { action: trapped, at };
     if (replacesShell(words)) atExit = undefined;
     if (runsAgentAt(words, 0, at, depth, 0) >= 0) return true;
-    reads = setsNoexec(words);
+    if (noexec === undefined && setsNoexec(words, commands, depth)) noexec = words;
     return false;
   });
-  return runs || (!reads && atExit !== undefined && scriptRunsAgent(atExit.action, atExit.at, depth + 1));
+  const exits = noexec === undefined || SUBSHELLS.has(noexec);
+  return runs || (exits && atExit !== undefined && scriptRunsAgent(atExit.action, atExit.at, depth + 1));
 }
 
 /**
@@ -376,9 +382,22 @@ function replacesShell(words: ReadonlyArray<string>): boolean {
   return i >= 0 && words[i] === 'exec' && i + 1 < words.length;
 }
 
-/** Whether a command is `set` turning on -n (`set -n`, `set -en`, `set -o noexec`), before its operands (`set -- -n` sets $1). */
-function setsNoexec(words: ReadonlyArray<string>): boolean {
+/**
+ * Whether a command (one of `commands`, as split) is `set` turning on -n (`set -n`, `set -en`, `set -o noexec`) before its
+ * operands (`set -- -n` sets $1), also run by `command`, `builtin` or `eval`: not where it is run alone in the background
+ * (`set -n &`) or piping into another (`set -n | cat`), which sets it in a child shell only.
+ */
+function setsNoexec(words: string[], commands: ReadonlyArray<string[]>, depth: number): boolean {
+  const alone = !SUBSHELLS.has(words) && !GROUPED.has(words);
+  if (alone && (ASYNC.has(words) || commands.some((command) => PIPED_FROM.get(command) === words))) return false;
   let i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
+  while (i >= 0 && (words[i] === 'builtin' || (words[i] === 'command' && !/^-[vV]/.test(words[i + 1] ?? '')))) {
+    i += words[i + 1] === '-p' ? 2 : 1;
+  }
+  if (i >= 0 && words[i] === 'eval' && depth < MAX_SCRIPT_DEPTH) {
+    const evaluated = shellCommands(words.slice(i + 1).join(' '));
+    return evaluated.some((command) => !SUBSHELLS.has(command) && setsNoexec(command, evaluated, depth + 1));
+  }
   if (i < 0 || words[i] !== 'set') return false;
   for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) {
     const word = words[i];
@@ -499,6 +518,15 @@ interface Enclosing {
  * (any running a script) gives them /dev/null as their standard input, before their own redirections and pipes (POSIX 2.9.3.1).
  */
 const ASYNC = new WeakSet<string[]>();
+
+/**
+ * The subshells (the words after each `)`, innermost first) a simple command is in: a `set -n` there stops the later
+ * commands of its subshell only.
+ */
+const SUBSHELLS = new WeakMap<string[], string[][]>();
+
+/** The simple commands of a group (`{ ...; }`). */
+const GROUPED = new WeakSet<string[]>();
 
 /** The simple commands whose standard output is redirected (`>file`, `>&2`, `1>>log`): they write nothing into a pipe. */
 const STDOUT_REDIRECTED = new WeakSet<string[]>();
@@ -1003,6 +1031,7 @@ class ShellSplitter {
       // The subshell's output, where not redirected as a whole; else its words, which give nothing known.
       this.last = closed.inner !== undefined && !STDOUT_REDIRECTED.has(this.words) ? closed.inner : this.words;
       this.enclose(closed, this.words);
+      for (const command of this.commands.slice(closed.from)) SUBSHELLS.set(command, [...SUBSHELLS.get(command) ?? [], this.words]);
       if (this.async) this.background(this.commands.slice(closed.from), this.words);
       this.words = [];
       this.started = this.commands.length;
@@ -1023,6 +1052,7 @@ class ShellSplitter {
         const opened = this.groups.pop();
         if (opened?.ended !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
         if (opened !== undefined) this.enclose(opened, this.words);
+        if (opened !== undefined) for (const command of this.commands.slice(opened.from)) GROUPED.add(command);
         if (opened !== undefined && this.async) this.background(this.commands.slice(opened.from), this.words);
       } else {
         this.ended++;

@@ -560,6 +560,32 @@ test('a script that turns on -n with set runs none of its commands after it', ()
   ]).toEqual(Array(6).fill(true));
 });
 
+test('set -n run by command, builtin or eval stops the shell; in a subshell, in the background or piping it stops a child only', () => {
+  // GIVEN the agent run after set -n run through command, builtin or eval (in the shell itself), or in a subshell after its
+  // own set -n, or in a group run in the background or piped after its set -n (bash runs none of these; dash has no builtin)
+  expect([
+    scriptRuns('command set -n; exec mackerel-container-agent'),
+    scriptRuns('builtin set -n; exec mackerel-container-agent'),
+    scriptRuns("eval 'set -n'; exec mackerel-container-agent"),
+    scriptRuns('eval set -o noexec; exec mackerel-container-agent'),
+    scriptRuns('(set -n; exec mackerel-container-agent)'),
+    scriptRuns('(set -n; (exec mackerel-container-agent))'),
+    scriptRuns('{ set -n; exec mackerel-container-agent; } &'),
+    scriptRuns('{ set -n; exec mackerel-container-agent; } | cat'),
+  ]).toEqual(Array(8).fill(false));
+  // ... and the agent run after a set -n in a subshell it is not in, in the background or piping into another, or eval's
+  // in a subshell (bash and dash run each), and an EXIT trap after a subshell's set -n
+  expect([
+    scriptRuns('(set -n); exec mackerel-container-agent'),
+    scriptRuns('((set -n); exec mackerel-container-agent)'),
+    scriptRuns('set -n & exec mackerel-container-agent'),
+    scriptRuns('set -n | cat; exec mackerel-container-agent'),
+    scriptRuns("eval 'true; (set -n)'; exec mackerel-container-agent"),
+    scriptRuns('command -v set -n; exec mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; (set -n); /app/server"),
+  ]).toEqual(Array(7).fill(true));
+});
+
 test('the one command eval runs reads eval\'s input: a shell there runs what is piped in', () => {
   // GIVEN the agent piped into eval running a shell, also as the -c script of a shell given it
   expect([
