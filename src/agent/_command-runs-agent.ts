@@ -528,6 +528,9 @@ const SUBSHELLS = new WeakMap<string[], string[][]>();
 /** The simple commands of a group (`{ ...; }`). */
 const GROUPED = new WeakSet<string[]>();
 
+/** The first commands of asynchronous lists in a subshell or group, piped into from outside it (`echo ... | { sh & }`): `ASYNC`. */
+const UNPIPED = new WeakSet<string[]>();
+
 /** The simple commands whose standard output is redirected (`>file`, `>&2`, `1>>log`): they write nothing into a pipe. */
 const STDOUT_REDIRECTED = new WeakSet<string[]>();
 
@@ -551,7 +554,7 @@ function inputOf(from: string[], to: string[]): void {
  */
 function givenInput(words: string[], hops: number): string[] {
   const stdin = STDIN_FROM.get(words);
-  if (stdin === undefined && !PIPED_FROM.has(words) && ASYNC.has(words)) return [];
+  if (stdin === undefined && (!PIPED_FROM.has(words) || UNPIPED.has(words)) && ASYNC.has(words)) return [];
   const enclosing = stdin === undefined ? ENCLOSED_IN.get(words) : undefined;
   if (enclosing !== undefined) return givenInput(enclosing, hops);
   if (stdin === 'heredoc') {
@@ -1064,11 +1067,19 @@ class ShellSplitter {
       }
     }
     if (this.async && this.words.length > 0) {
-      // Each command of the pipeline the `&` ends, back through the pipes.
+      // Each command of the pipeline the `&` ends, back through the pipes. A pipe into the subshell or group it is in
+      // (`echo ... | { sh & }`) is no part of it: dash gives its first command /dev/null instead (bash gives the pipe).
+      const open = [...this.groups, ...this.subshells]
+        .reduce<Enclosing | undefined>((a, b) => (a === undefined || b.from >= a.from ? b : a), undefined);
       const pipeline: string[][] = [];
       for (let command: string[] | undefined = this.words; command !== undefined && pipeline.length <= MAX_PIPED;) {
         pipeline.push(command);
-        command = PIPED_FROM.get(command);
+        const from: string[] | undefined = PIPED_FROM.get(command);
+        if (from !== undefined && from === open?.piped) {
+          UNPIPED.add(command);
+          break;
+        }
+        command = from;
       }
       this.background(pipeline);
     }

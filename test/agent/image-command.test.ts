@@ -507,14 +507,22 @@ test('a command run in the background (`&`) reads no input of the shell: a shell
     scriptRuns("echo 'exec mackerel-container-agent' | sh -c '(sh) &'"),
     scriptRuns("echo 'exec mackerel-container-agent' | sh -c '(sh &)'"),
     scriptRuns("{ sh & } <<'EOF'\nexec mackerel-container-agent\nEOF"),
-  ]).toEqual(Array(5).fill(false));
+    // a pipe into the subshell or group, which dash replaces as it does a heredoc (bash gives both)
+    scriptRuns("echo 'exec mackerel-container-agent' | (sh &)"),
+    scriptRuns("echo 'exec mackerel-container-agent' | { sh & }"),
+    scriptRuns("echo 'exec mackerel-container-agent' | { cat | sh & }"),
+  ]).toEqual(Array(8).fill(false));
   // ... and a background list given its input by its own pipe or redirection, or one of a group redirected as a whole
   expect([
     scriptRuns("echo 'exec mackerel-container-agent' | sh &"),
     scriptRuns("sh <<'EOF' & wait\nexec mackerel-container-agent\nEOF"),
     scriptRuns("{ sh; } <<'EOF' &\nexec mackerel-container-agent\nEOF"),
     scriptRuns("{ { sh; } <<'EOF'; } &\nexec mackerel-container-agent\nEOF"),
-  ]).toEqual(Array(4).fill(true));
+    // ... or piped within the subshell or group, or a subshell or group piped into run in the background as a whole
+    scriptRuns("{ echo 'exec mackerel-container-agent' | sh & }"),
+    scriptRuns("echo 'exec mackerel-container-agent' | (sh) & wait"),
+    scriptRuns("echo 'exec mackerel-container-agent' | { sh; } & wait"),
+  ]).toEqual(Array(7).fill(true));
 });
 
 test('a shell given -n (-o noexec), --version or --help runs none of its commands', () => {
