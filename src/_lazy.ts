@@ -42,10 +42,27 @@ export function _readOnceFinal(scope: IConstruct, read: () => void): void {
   // still made (into a policy the template has yet to be written from) rather than left out.
   scope.node.addValidation({
     validate: () => {
-      readOnce();
+      lateReads++;
+      try {
+        readOnce();
+      } finally {
+        lateReads--;
+      }
       return [];
     },
   });
+}
+
+/** How many reads `_readOnceFinal` makes at validation are running. */
+let lateReads = 0;
+
+/**
+ * Whether `_readOnceFinal` is reading at validation, as no Aspect ran on its construct: synthesis has prepared the app
+ * already, so a reference to another stack made now is given no export, parameter or dependency.
+ * @internal
+ */
+export function _readingLate(): boolean {
+  return lateReads > 0;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { App, Aspects, CfnParameter, Duration, Lazy, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
@@ -311,6 +312,34 @@ describe('a secret value given by a Lazy is read once final: the template and th
     state.value = 'final/hook';
     expect(grantsOf(stack, provider)).toContain('secret:final/hook-??????');
     expect(propertiesOf(hook!).url).toBe('{{resolve:secretsmanager:final/hook:SecretString:::}}');
+  });
+
+  test('a channel so made whose URL key is of another stack is refused: the grant would name a resource its stack lacks', () => {
+    // GIVEN channels made by an Aspect as above, with their URL's key in another stack and in their own
+    const made = (keyIn: 'Keys' | 'Stack') => {
+      const app = new App({ context: { '@aws-cdk/core:aspectStabilization': false } });
+      const keys = new Stack(app, 'Keys');
+      const stack = new Stack(app, 'Stack');
+      const key = new kms.Key(keyIn === 'Keys' ? keys : stack, 'Key');
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
+      const { state, token } = lazyName('draft/hook');
+      let once = false;
+      Aspects.of(stack).add({
+        visit: (node) => {
+          if (node !== provider || once) return;
+          once = true;
+          new SlackChannel(stack, 'Slack', { name: 'ops', url: SecretValue.secretsManager(token), urlEncryptionKey: key });
+        },
+      });
+      state.value = 'final/hook';
+      return { app, stack, provider };
+    };
+    // THEN the key of another stack stops synth (no export of its ARN is made this late), naming the channel and the key
+    expect(() => made('Keys').app.synth()).toThrow(/Stack\/Slack: urlEncryptionKey "Keys\/Key" is a key of stack Keys, read at validation/);
+    // ... and the key of the channel's stack is granted, with the secret
+    const own = made('Stack');
+    expect(grantsOf(own.stack, own.provider)).toContain('kms:Decrypt');
+    expect(grantsOf(own.stack, own.provider)).toContain('secret:final/hook-??????');
   });
 });
 

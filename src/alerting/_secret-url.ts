@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from '../_iam';
 import { _mapStrings } from '../_json';
-import { _holdsValueNotFinalYet, _readOnceFinal } from '../_lazy';
+import { _holdsValueNotFinalYet, _readingLate, _readOnceFinal } from '../_lazy';
 import { _referenceTargets } from '../_references';
 import { _MASKED } from '../_text';
 import { _fail, _httpUrl } from '../_validation';
@@ -108,6 +108,14 @@ function checkAndGrant(scope: IConstruct, value: string, key: kms.IKey | undefin
     return written;
   }
   checkSameStack(scope, spec, value);
+  if (key && _readingLate() && Stack.of(key) !== Stack.of(scope)) {
+    // The grant would write a reference to the key's stack that synthesis, having prepared the app, no longer turns into an
+    // export or a nested stack's parameter: the template would name a resource it does not have.
+    _fail(scope, spec.keyProperty, key.node.path, `is a key of stack ${Stack.of(key).node.path}, read at validation as no Aspect ran on ${scope.node.path} `
+      + '(it was made by an Aspect with @aws-cdk/core:aspectStabilization off), too late to refer to another stack',
+    'a key of this stack, or one imported into it (kms.Key.fromKeyArn)',
+    'Make the construct outside an Aspect, or turn @aws-cdk/core:aspectStabilization on');
+  }
   const statements = references.map((reference) => {
     if (reference.id.length === 0) {
       _fail(scope, property, 'a dynamic reference', 'names no secret or parameter',
