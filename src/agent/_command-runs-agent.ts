@@ -687,8 +687,10 @@ class ShellSplitter {
    */
   private expanded = false;
   private quoted = false;
-  /** Where the first unquoted `{` of the word at hand since its last `}` is, for a brace expansion. */
+  /** Where the first unquoted `{` of the word at hand not closed by a `}` after a `,` or `..` is, for a brace expansion. */
   private brace: number | undefined;
+  /** How far after `brace` the script was looked at for a `,` or `..`. */
+  private braceSeen = 0;
   /** The command before a `|`, whose output the next command takes as its input. */
   private piped: string[] | undefined;
   private last: string[] | undefined;
@@ -756,12 +758,17 @@ class ShellSplitter {
       } else if ((c === '{' || c === '}') && !this.redirected) {
         // bash's, ksh's and zsh's brace expansion (`ex{it,}`, `{1..3}`) makes words of a word holding `{`, then `,` or `..`,
         // then `}` unquoted: the shell running the script may be one of them, so the word's text is not known here.
-        // Each `}` looks back to the first `{` not looked back from yet: every character once, however many braces.
+        // A `}` with no `,` or `..` since the `{` closes nothing (bash makes `{x}';'exit,}` the words `x};exit` and ``): the
+        // `{` stays open. Each `}` looks back only past what the one before looked at: every character once, however many braces.
         if (c === '{') {
           this.brace ??= this.i;
         } else if (this.brace !== undefined) {
-          if (/,|\.\./.test(s.slice(this.brace, this.i))) this.expanded = true;
-          this.brace = undefined;
+          const from = Math.max(this.brace, this.braceSeen - 1);
+          this.braceSeen = this.i;
+          if (/,|\.\./.test(s.slice(from, this.i))) {
+            this.expanded = true;
+            this.brace = undefined;
+          }
         }
         this.add(c);
       } else if (c === '#' && this.word === undefined) {

@@ -695,7 +695,9 @@ test('echo\'s words with a brace expansion, which bash makes words of, give a sh
   expect([
     run("echo ex{it,} 0';' exec mackerel-container-agent | sh"),
     run("echo {a..c}';' 'exec mackerel-container-agent' | sh"),
-  ]).toEqual([false, false]);
+    // a `}` with no `,` before it closes nothing: bash makes `{x}';'exit,}' 0;'` the words `x};exit 0;` and ` 0;`
+    run("echo {x}';'exit,}' 0;' exec mackerel-container-agent | sh"),
+  ]).toEqual([false, false, false]);
   // ... and braces the shell leaves as written: quoted, escaped, `{}`, a group, or a here-string's word
   expect([
     run("echo '{a,b}' 'exec mackerel-container-agent' | sh"),
