@@ -10,10 +10,9 @@ import { readApiKey } from './api-key';
 import { createClient, isRefused, keyRefusal, MackerelClient, refusedOnTheWay, unresolvedHost } from './client';
 import { convert, convertOld, Props } from './convert';
 import { localApi } from './local-api';
-import { addSecret, createLogger, Logger, MIN_SECRET_LENGTH, scrub } from './log';
+import { addSecret, addUrlUserinfoSecret, createLogger, Logger, MIN_SECRET_LENGTH, scrub } from './log';
 import { handBack, QueuedRecord, StopQueue } from './queue';
 import { Outcome, RequestContext, ResourceModule } from './resource';
-import { _userinfoOf } from '../../_text';
 import { alertGroupSetting } from './resources/alert-group-setting';
 import { awsIntegration } from './resources/aws-integration';
 import { awsIntegrationExternalId } from './resources/aws-integration-external-id';
@@ -164,13 +163,8 @@ async function connect(context: HandlerContext, log: Logger): Promise<MackerelCl
   const handedOver = localApi();
   const apiBase = handedOver ? handedOver.apiBase : process.env.MACKEREL_APIBASE || DEFAULT_API_BASE;
   // A user name and password in it (one synth could not see, from a parameter) is masked as the key is:
-  // fetch refuses such a URL with an error that echoes it, unquoted. A short one (`:4711`) is blanked only where
-  // it stands whole in quotes (log.ts), so the text up to it, scheme and all, is blanked too, wherever it stands.
-  const userinfo = _userinfoOf(apiBase);
-  if (userinfo) {
-    addSecret(apiBase.slice(userinfo.start, userinfo.end));
-    addSecret(apiBase.slice(0, userinfo.end));
-  }
+  // fetch refuses such a URL with an error that echoes it, unquoted.
+  addUrlUserinfoSecret(apiBase);
   // A query or fragment (which synth refuses in a base it can read) may carry a token, and fetch echoes it as
   // the userinfo: it is masked as `_maskedApiBase` shows it, as it stands in each URL (the base's trailing `/` cut).
   // A short one (`?a=1`), blanked alone only in quotes, is blanked with the text up to it, as a short userinfo is,

@@ -1,11 +1,11 @@
 /**
  * Logging and secret scrubbing. Every log line and every error message that leaves the handler
  * goes through `scrub`, which blanks out each secret the handler has learnt (the API key,
- * channel URLs, external monitors' header values) in the forms it may appear in: plain,
- * URL-encoded and JSON-escaped (as any JSON writer escapes it, `jsonForms`, or escapes some of its
- * characters and not others, `readEscapes`).
+ * channel URLs, external monitors' header values, a URL's user name and password) in the forms it
+ * may appear in: plain, URL-encoded and JSON-escaped (as any JSON writer escapes it, `jsonForms`,
+ * or escapes some of its characters and not others, `readEscapes`).
  */
-import { _MASKED } from '../../_text';
+import { _MASKED, _userinfoOf } from '../../_text';
 
 /**
  * Every form of every secret learnt, and what replaces it: the bare forms by the mask, the quoted
@@ -34,6 +34,18 @@ export function addSecret(value: string, quotedOnly = false): void {
   if (added.length === 0) return;
   ordered = undefined;
   for (const [form, mask] of added) masks.set(form, mask);
+}
+
+/**
+ * Registers the user name and password of a URL (`https://user:password@host/`) as a secret. A
+ * short one (`:4711`) is blanked only where it stands whole in quotes, and an error may echo the URL
+ * unquoted (fetch refusing it does), so the text up to it, scheme and all, is registered too.
+ */
+export function addUrlUserinfoSecret(url: string): void {
+  const userinfo = _userinfoOf(url);
+  if (!userinfo) return;
+  addSecret(url.slice(userinfo.start, userinfo.end));
+  addSecret(url.slice(0, userinfo.end));
 }
 
 /**

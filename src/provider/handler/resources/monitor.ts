@@ -1,8 +1,8 @@
-import { _codePoint, _userinfoOf } from '../../../_text';
+import { _codePoint } from '../../../_text';
 import { ObjectSchema, Props } from '../convert';
 import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
 import { idResource } from '../id-resource';
-import { addSecret } from '../log';
+import { addSecret, addUrlUserinfoSecret } from '../log';
 
 /** `_MonitorProperties`: every field of the seven monitor types. */
 export const MONITOR_SCHEMA: ObjectSchema = {
@@ -83,7 +83,9 @@ async function monitorBody(props: Props, oldProps: Props | undefined, _live: unk
   const { notificationInterval, ...rest } = props;
   const body = notificationInterval === 0 ? rest : props;
   maskHeaderValues(body.headers);
-  maskUrlUserinfo(body.url);
+  // Mackerel's way to Basic authentication (`https://user:password@host/`), masked as the construct and diff mask it:
+  // Mackerel may quote the URL back in an error, and a URL given as a token was never checked at synth.
+  if (typeof body.url === 'string') addUrlUserinfoSecret(body.url);
   const headers = await resolveHeaders(body.headers, deadline);
   const resolved = headers === undefined ? body : { ...body, headers };
   return oldProps ? { ...KEPT_WHEN_OMITTED[String(props.type)], ...resolved } : resolved;
@@ -101,20 +103,6 @@ function maskHeaderValues(headers: unknown): void {
     const value = (header as { value?: unknown } | null)?.value;
     if (typeof value === 'string' && !hasDynamicReference(value)) addSecret(value, true);
   }
-}
-
-/**
- * Registers the user name and password of an external monitor's URL (`https://user:password@host/`,
- * Mackerel's way to Basic authentication) for masking in logs, as the construct and diff mask them:
- * Mackerel may quote the URL back in an error, and a URL given as a token was never checked at synth.
- * A short one is blanked alone only where it stands quoted, so the text up to it is blanked too.
- */
-function maskUrlUserinfo(url: unknown): void {
-  if (typeof url !== 'string') return;
-  const userinfo = _userinfoOf(url);
-  if (!userinfo) return;
-  addSecret(url.slice(userinfo.start, userinfo.end));
-  addSecret(url.slice(0, userinfo.end));
 }
 
 /** The headers with every value that holds a dynamic reference resolved; undefined when there are none. */
