@@ -1,7 +1,7 @@
 import { Annotations, App, Token } from 'aws-cdk-lib';
 import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { IConstruct } from 'constructs';
-import { _maskedApiBase } from './_text';
+import { _maskedApiBase, _userinfoOf } from './_text';
 
 /**
  * Builds the library's one error format:
@@ -168,6 +168,22 @@ export function _urlPlace(url: string | undefined): string | undefined {
   if (!parsed || rest === undefined) return url;
   const userinfo = parsed.username === '' && parsed.password === '' ? '' : `${parsed.username}:${parsed.password}@`;
   return `${parsed.protocol}//${userinfo}${parsed.host}${rest.startsWith('/') ? '' : '/'}${rest}`;
+}
+
+/**
+ * Which of the user name and password of a URL built around a token (its host from a parameter
+ * or another stack, say) are literal text in the template: those holding no token. The userinfo is
+ * where `_userinfoOf` finds it; its first `:` ends the user name.
+ * @internal
+ */
+export function _literalUserinfo(value: string): { readonly user: boolean; readonly password: boolean } {
+  const span = _userinfoOf(value);
+  if (!span) return { user: false, password: false };
+  const userinfo = value.slice(span.start, span.end);
+  const colon = userinfo.indexOf(':');
+  const [user, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
+  const literal = (part: string) => part !== '' && !Token.isUnresolved(part);
+  return { user: literal(user), password: literal(password) };
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;

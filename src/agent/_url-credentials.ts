@@ -1,6 +1,7 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _maskedApiBase, _userinfoOf } from '../_text';
+import { _maskedApiBase } from '../_text';
+import { _literalUserinfo } from '../_validation';
 
 /** Where a URL with credentials goes, for the warning. @internal */
 export interface UrlInTemplate {
@@ -18,7 +19,8 @@ export interface UrlInTemplate {
  * Warns when a URL the agent is given (a proxy, its API base, its config's location) carries a user
  * name or password: the URL goes into the agent's environment, which is written into the template
  * as it is, so anyone who can read the stack, or describe the task definition, can read them. The
- * warning shows the URL masked (`_maskedApiBase`: its userinfo, query and fragment). `url` is the value parsed where it holds no token.
+ * warning shows the URL masked (`_maskedApiBase`: its userinfo, query and fragment). `url` is the
+ * value parsed where it holds no token; a URL built around one is read by `_literalUserinfo`.
  * @internal
  */
 export function _warnUrlCredentials(scope: IConstruct, where: UrlInTemplate, value: string | undefined, url: URL | undefined): void {
@@ -29,20 +31,4 @@ export function _warnUrlCredentials(scope: IConstruct, where: UrlInTemplate, val
   Annotations.of(scope).addWarningV2(where.id,
     `${where.property} ${JSON.stringify(_maskedApiBase(value))} carries ${carried} written into the template in plain text `
     + `(${where.variable} of the agent container), readable by anyone who can read the stack or the task definition. ${where.advice}`);
-}
-
-/**
- * Which of the user name and password of a URL built around a token (its host from a parameter
- * or another stack, say) are literal text in the template: those holding no token. The userinfo is
- * where `_userinfoOf` finds it; its first `:` ends the user name.
- * @internal
- */
-export function _literalUserinfo(value: string): { readonly user: boolean; readonly password: boolean } {
-  const span = _userinfoOf(value);
-  if (!span) return { user: false, password: false };
-  const userinfo = value.slice(span.start, span.end);
-  const colon = userinfo.indexOf(':');
-  const [user, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
-  const literal = (part: string) => part !== '' && !Token.isUnresolved(part);
-  return { user: literal(user), password: literal(password) };
 }
