@@ -8,11 +8,11 @@ import { _anomalyRoles, _pendingReplacements } from './diff';
 import { _CliError } from './errors';
 import { _interruptedExitCode } from './interrupt';
 import { _Holds, _readingOnce, _readLive } from './live';
-import { _nameOf, _tiedService } from './named';
+import { _nameOf } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupDeletes, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
-import { _literallyNamed, _scopesNameRole, _scopesNameService } from './scoped';
+import { _literallyNamed, _namesRoleOrService, _scopesNameRole } from './scoped';
 import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
@@ -289,13 +289,12 @@ class Run {
    * object, whose properties the state then no longer has, must still be deleted before that service.
    */
   private servicesNamed(plan: _StackPlan, held: _StateResource): string[] {
-    const tied = _tiedService(held.type, held.properties, held.physicalId);
-    const named = (name: string) => name === tied || _scopesNameService(held.type, held.properties, name);
+    const named = (service: { readonly type: string; readonly physicalId: string }) =>
+      service.type === _RESOURCE_TYPES.SERVICE && _namesRoleOrService(held, service);
     const resources = this.stackState(plan).resources;
     return [
-      ...Object.keys(resources).filter((id) => resources[id].type === _RESOURCE_TYPES.SERVICE && named(resources[id].physicalId)),
-      ...this.state.pendingDeletes
-        .filter((p) => p.stackName === plan.stackName && p.type === _RESOURCE_TYPES.SERVICE && named(p.physicalId)).map((p) => p.logicalId),
+      ...Object.keys(resources).filter((id) => named(resources[id])),
+      ...this.state.pendingDeletes.filter((p) => p.stackName === plan.stackName && named(p)).map((p) => p.logicalId),
     ];
   }
 
@@ -319,15 +318,11 @@ class Run {
    * cleanup no longer has the old object's properties, and must still delete it before them.
    */
   private namedElsewhere(plan: _StackPlan, held: _StateResource): string[] {
-    const tied = _tiedService(held.type, held.properties, held.physicalId);
-    const names = (o: { readonly type: string; readonly physicalId: string }) => (o.type === _RESOURCE_TYPES.ROLE
-      ? _scopesNameRole(held.type, held.properties, o.physicalId)
-      : o.type === _RESOURCE_TYPES.SERVICE && (o.physicalId === tied || _scopesNameService(held.type, held.properties, o.physicalId)));
     const others = [
       ...Object.entries(this.state.stacks).filter(([name]) => name !== plan.stackName).flatMap(([, s]) => Object.values(s.resources)),
       ...this.state.pendingDeletes.filter((p) => p.stackName !== plan.stackName),
     ];
-    return [...new Set(others.filter(names).map((o) => o.physicalId))].sort();
+    return [...new Set(others.filter((o) => _namesRoleOrService(held, o)).map((o) => o.physicalId))].sort();
   }
 
   /** Records what a stack imports, for the order of later deletes and the refusals of later runs. */

@@ -42,6 +42,23 @@ export function _scopesNameService(type: string, properties: { readonly [key: st
   return list !== undefined && list !== 'monitors' && properties !== undefined && objectsScopingService({ [list]: [properties] }, name).length > 0;
 }
 
+/** A role or service of the state, or the old one of a replacement still to delete. */
+type Held = { readonly type: string; readonly physicalId: string };
+
+/**
+ * Whether `resource` names the role or service `held` by name: a monitor's, downtime's or alert
+ * group setting's scopes (`_scopesNameRole`, `_scopesNameService`), or the service a monitor or role
+ * is tied to (`_tiedService`). Given as a literal, such a name records no dependency.
+ * @internal
+ */
+export function _namesRoleOrService(
+  resource: { readonly type: string; readonly properties?: { readonly [key: string]: unknown }; readonly physicalId: string }, held: Held,
+): boolean {
+  if (held.type === _RESOURCE_TYPES.ROLE) return _scopesNameRole(resource.type, resource.properties, held.physicalId);
+  return held.type === _RESOURCE_TYPES.SERVICE && (_tiedService(resource.type, resource.properties, resource.physicalId) === held.physicalId
+    || _scopesNameService(resource.type, resource.properties, held.physicalId));
+}
+
 /**
  * The other stacks of the state holding a role or service that a resource of this stack names by
  * a literal name (`_tiedService`, `_scopesNameRole`, `_scopesNameService`), which records no
@@ -57,13 +74,11 @@ export function _literallyNamed(
   state: _StateFile, stackName: string, deleted: (stackName: string, logicalId: string) => boolean = () => true,
 ): string[] {
   const own = Object.entries(state.stacks[stackName]?.resources ?? {}).filter(([id]) => deleted(stackName, id)).map(([, r]) => r);
-  const names = (held: { readonly type: string; readonly physicalId: string }) => own.some((r) => (held.type === _RESOURCE_TYPES.ROLE
-    ? _scopesNameRole(r.type, r.properties, held.physicalId)
-    : _tiedService(r.type, r.properties, r.physicalId) === held.physicalId || _scopesNameService(r.type, r.properties, held.physicalId)));
+  const names = (held: Held) => own.some((r) => _namesRoleOrService(r, held));
   // The old objects of earlier replacements still to delete name what they named when replaced.
   const ownOld = state.pendingDeletes.filter((p) => p.stackName === stackName);
-  const namedByOld = (held: { readonly physicalId: string }) => ownOld.some((p) => p.namedElsewhere?.includes(held.physicalId));
-  const owned = (held: { readonly type: string }) => held.type === _RESOURCE_TYPES.ROLE || held.type === _RESOURCE_TYPES.SERVICE;
+  const namedByOld = (held: Held) => ownOld.some((p) => p.namedElsewhere?.includes(held.physicalId));
+  const owned = (held: Held) => held.type === _RESOURCE_TYPES.ROLE || held.type === _RESOURCE_TYPES.SERVICE;
   return Object.keys(state.stacks).filter((other) => other !== stackName && [
     ...Object.entries(state.stacks[other].resources).filter(([id]) => deleted(other, id)).map(([, r]) => r),
     ...state.pendingDeletes.filter((p) => p.stackName === other),
