@@ -1,6 +1,7 @@
 import { Annotations, App, Token } from 'aws-cdk-lib';
 import { ArtifactMetadataEntryType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { IConstruct } from 'constructs';
+import { _readingFinalValues } from './_lazy';
 import { _maskedApiBase, _userinfoOf } from './_text';
 
 /**
@@ -23,6 +24,24 @@ export function _describeProblem(property: string, value: unknown, problem: stri
  */
 export function _fail(scope: IConstruct, property: string, value: unknown, problem: string, expected: string, hint?: string): never {
   throw new Error(`${scope.node.path}: ${_describeProblem(property, value, problem, expected, hint)}`);
+}
+
+/** A problem as `_describeProblem` and `_fail` take it: property, value, what is wrong, what is allowed, a hint. @internal */
+export type _Problem = Parameters<typeof _describeProblem>;
+
+/**
+ * Refuses at validation, with the values read once final (`_readingFinalValues`), the problem
+ * `find` returns: for what holds a Lazy, which resolved while the app is built would keep its
+ * value of that moment, so is compared only then.
+ * @internal
+ */
+export function _refuseOnceFinal(scope: IConstruct, find: () => _Problem | undefined): void {
+  scope.node.addValidation({
+    validate: () => _readingFinalValues(() => {
+      const problem = find();
+      return problem ? [_describeProblem(...problem)] : [];
+    }),
+  });
 }
 
 /**

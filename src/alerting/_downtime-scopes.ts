@@ -3,8 +3,8 @@ import { IConstruct } from 'constructs';
 import { _warnOnMonitorsOutsideScopes, _warnOnScopes } from './_downtime-warnings';
 import { _splitScopes } from './_scopes';
 import type { DowntimeScopeOptions } from './downtime';
-import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
-import { _describeProblem, _fail, _repeats } from '../_validation';
+import { _holdsValueNotFinalYet } from '../_lazy';
+import { _fail, _Problem, _refuseOnceFinal, _repeats } from '../_validation';
 import { _wholeDuration } from '../monitors/_checks';
 import { _ScopeUse, _scopeKey, _shownScope, _warnOnExcludedServiceRoles } from '../monitors/_scope';
 import { _DowntimeScopeProperties } from '../provider/_properties';
@@ -29,14 +29,7 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
     (inExcluded, i) => _shownScope(scope, (inExcluded ? excludeList : scopeList)[i]));
   failOn(scope, scopeRepeat());
   // A scope of a Lazy name compares by its token until the app is built: two that end as one name are found then.
-  if ([...scopeList, ...excludeList].some((s) => _holdsValueNotFinalYet(scope, s.value))) {
-    scope.node.addValidation({
-      validate: () => _readingFinalValues(() => {
-        const problem = scopeRepeat();
-        return problem ? [_describeProblem(...problem)] : [];
-      }),
-    });
-  }
+  if ([...scopeList, ...excludeList].some((s) => _holdsValueNotFinalYet(scope, s.value))) _refuseOnceFinal(scope, scopeRepeat);
   failOn(scope, repeatProblem(['monitors', 'excludeMonitors'], 'monitor', [monitorList.map((m) => m.monitorId), excludeMonitorList.map((m) => m.monitorId)],
     (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path));
   _warnOnExcludedServiceRoles(scope, DOWNTIME, scopeList, excludeList);
@@ -52,14 +45,12 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
   };
 }
 
-type Problem = [property: string, value: unknown, problem: string, expected: string];
-
 /**
  * The first value given twice in one of a pair of lists, or in both (`_repeats`), as a problem
  * to refuse; a token of unknown name compares by its string form, so it matches only itself.
  */
 function repeatProblem([property, excludeProperty]: [string, string], what: string, [included, excluded]: [string[], string[]],
-  shown: (excluded: boolean, index: number) => unknown): Problem | undefined {
+  shown: (excluded: boolean, index: number) => unknown): _Problem | undefined {
   const [repeat] = _repeats(included, excluded);
   if (repeat === undefined) return undefined;
   const at = `${repeat.excluded ? excludeProperty : property}[${repeat.index}]`;
@@ -68,7 +59,7 @@ function repeatProblem([property, excludeProperty]: [string, string], what: stri
   return [at, value, 'is given twice', `each ${what} once`];
 }
 
-function failOn(scope: IConstruct, problem: Problem | undefined): void {
+function failOn(scope: IConstruct, problem: _Problem | undefined): void {
   if (problem) _fail(scope, ...problem);
 }
 

@@ -5,8 +5,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
-import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
-import { _checkEnum, _describeProblem, _fail, _warnLate } from '../_validation';
+import { _holdsValueNotFinalYet } from '../_lazy';
+import { _checkEnum, _fail, _Problem, _refuseOnceFinal, _warnLate } from '../_validation';
 import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
 import { _requireProvider } from '../provider/_resource';
@@ -278,14 +278,7 @@ export class TaskStopAnnotations extends Construct {
       if (problem) _fail(this, ...problem);
       // A service of a Lazy name is compared by its token until the app is built: by the name it ends with at validation.
       const later = marks.filter((mark) => pending || mark.pending);
-      if (later.length > 0) {
-        this.node.addValidation({
-          validate: () => _readingFinalValues(() => {
-            const found = this.markedTwice(i, ecsService, name, later, where(), causes, merges);
-            return found ? [_describeProblem(...found)] : [];
-          }),
-        });
-      }
+      if (later.length > 0) _refuseOnceFinal(this, () => this.markedTwice(i, ecsService, name, later, where(), causes, merges));
       marked.set(name ?? ecsService, [...marks, { path: this.node.path, where, pending, causes, merges, ecsService }]);
     });
   }
@@ -295,7 +288,7 @@ export class TaskStopAnnotations extends Construct {
    * service name: warns about an overlap of causes, and returns the problem of two that merge.
    */
   private markedTwice(i: number, ecsService: ecs.IBaseService, name: string | undefined, marks: Mark[], where: string, causes: TaskStopCause[],
-    merges: boolean): [string, unknown, string, string, string] | undefined {
+    merges: boolean): _Problem | undefined {
     const others = marks.filter((mark) => mark.where() === where);
     // Another ECS service of the same name: its stops go to the same annotations (service:<name>).
     const via = (mark: Mark) => (mark.ecsService === ecsService ? ''

@@ -1,9 +1,9 @@
 import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _holdsValueNotFinalYet } from '../_lazy';
 import { _codePoint, _MASKED, _maskedUserinfo } from '../_text';
-import { _describeProblem, _fail, _literalUserinfo } from '../_validation';
+import { _fail, _literalUserinfo, _refuseOnceFinal } from '../_validation';
 import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
 import { _dependOnNamedScope } from './_scope';
 import { _warnOnThresholdOrder } from './_threshold-order';
@@ -378,9 +378,7 @@ export class ExternalHttpMonitor extends MonitorBase {
     const holdsSecret = () => /\{\{resolve:(secretsmanager|ssm-secure):/.test(JSON.stringify(Stack.of(this).resolve(value)));
     // A Lazy resolved now would keep the value of this moment in the template: it is read once final.
     if (_holdsValueNotFinalYet(this, value)) {
-      this.node.addValidation({
-        validate: () => _readingFinalValues(() => (holdsSecret() ? [_describeProblem(`${property}.value`, ...problem)] : [])),
-      });
+      _refuseOnceFinal(this, () => (holdsSecret() ? [`${property}.value`, ...problem] : undefined));
       return;
     }
     if (holdsSecret()) _fail(this, `${property}.value`, ...problem);
