@@ -10,6 +10,7 @@ import { _LiveObject } from './live';
 import { _nameOf, _tiedService } from './named';
 import { _PendingDelete, _StackPlan, _Unknowns, _cleanupOrder } from './plan';
 import { _PolicyAttribute, _retainReason, _retaining } from './policy';
+import { _SCOPED_LISTS } from './scoped';
 import { _StateFile, _StateResource } from './state';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
@@ -121,7 +122,7 @@ function leftoverEntry(stackName: string, left: _PendingDelete): _DiffEntry {
 }
 
 // A graph annotation is never deleted by the handler (KEPT_AS_HISTORY); a service's delete takes its roles and monitors.
-const { GRAPH_ANNOTATION, ROLE, MONITOR, SERVICE, DOWNTIME, DEPLOYMENT_DOWNTIME, ALERT_GROUP_SETTING } = _RESOURCE_TYPES;
+const { GRAPH_ANNOTATION, ROLE, MONITOR, SERVICE } = _RESOURCE_TYPES;
 
 /**
  * What the run does before a stack's cleanup that decides whether the handler leaves a removed
@@ -229,15 +230,12 @@ function serviceLeft(
 const DELETED_FIRST: string[] = [ROLE, MONITOR];
 
 /**
- * The lists of `ScopedLists` and the types whose objects they hold: objects whose scopes name roles
- * and services, which the cleanup deletes before a role or service they name (`_cleanupOrder`).
+ * The types whose objects' scopes name roles and services, which the cleanup deletes before a role
+ * or service they name (`_cleanupOrder`), and by list of `ScopedLists` the types it holds.
  */
-const SCOPING: ReadonlyArray<{ readonly list: keyof ScopedLists; readonly types: readonly string[] }> = [
-  { list: 'monitors', types: [MONITOR] },
-  { list: 'downtimes', types: [DOWNTIME, DEPLOYMENT_DOWNTIME] },
-  { list: 'alertGroupSettings', types: [ALERT_GROUP_SETTING] },
-];
-const SCOPING_TYPES: string[] = SCOPING.flatMap((s) => s.types);
+const SCOPING_TYPES: string[] = Object.keys(_SCOPED_LISTS);
+const SCOPING: ReadonlyArray<{ readonly list: keyof ScopedLists; readonly types: readonly string[] }> = [...new Set(Object.values(_SCOPED_LISTS))]
+  .map((list) => ({ list, types: SCOPING_TYPES.filter((type) => _SCOPED_LISTS[type] === list) }));
 
 /** Why the handler will leave a removed role or service: what it would delete with it (a service's), or what still names it in scopes. */
 function ownedLeft(

@@ -10,8 +10,8 @@ import { ScopedLists } from '../provider/handler/owned';
 import { objectsScopingRole } from '../provider/handler/resources/role';
 import { objectsScopingService } from '../provider/handler/resources/service';
 
-/** The types whose scopes name roles, with the list of `objectsScopingRole` that reads them. */
-const SCOPED_LISTS: { readonly [type: string]: keyof ScopedLists } = {
+/** The types whose scopes name roles, with the list of `objectsScopingRole` that reads them. @internal */
+export const _SCOPED_LISTS: { readonly [type: string]: keyof ScopedLists } = {
   [_RESOURCE_TYPES.MONITOR]: 'monitors',
   [_RESOURCE_TYPES.DOWNTIME]: 'downtimes',
   [_RESOURCE_TYPES.DEPLOYMENT_DOWNTIME]: 'downtimes',
@@ -26,7 +26,7 @@ const SCOPED_LISTS: { readonly [type: string]: keyof ScopedLists } = {
  * @internal
  */
 export function _scopesNameRole(type: string, properties: { readonly [key: string]: unknown } | undefined, fullName: string): boolean {
-  const list = SCOPED_LISTS[type];
+  const list = _SCOPED_LISTS[type];
   return list !== undefined && properties !== undefined && objectsScopingRole({ [list]: [properties] }, fullName).length > 0;
 }
 
@@ -38,7 +38,7 @@ export function _scopesNameRole(type: string, properties: { readonly [key: strin
  * @internal
  */
 export function _scopesNameService(type: string, properties: { readonly [key: string]: unknown } | undefined, name: string): boolean {
-  const list = SCOPED_LISTS[type];
+  const list = _SCOPED_LISTS[type];
   return list !== undefined && list !== 'monitors' && properties !== undefined && objectsScopingService({ [list]: [properties] }, name).length > 0;
 }
 
