@@ -12,7 +12,7 @@ import { _nameOf } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupDeletes, _cleanupOrder, _planApp, _sameJson } from './plan';
 import { _retainReason, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
-import { _literallyNamed, _namesRoleOrService, _scopesNameRole } from './scoped';
+import { _literallyNamed, _namesRoleOrService } from './scoped';
 import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
 import { _RESOURCE_TYPES } from '../provider/_properties';
 
@@ -255,7 +255,7 @@ class Run {
         // What the old object depended on, for the order of the cleanup; the policy of the template
         // that replaced it, as a cleanup resumed by a later run must not read another template's.
         const updateReplacePolicy = _retaining(plan.policy(id, 'UpdateReplacePolicy'));
-        const oldDependsOn = [...new Set([...held!.dependsOn ?? [], ...this.servicesNamed(plan, held!), ...this.rolesScoped(plan, held!)])].sort();
+        const oldDependsOn = [...new Set([...held!.dependsOn ?? [], ...this.namedHere(plan, held!)])].sort();
         // An old channel's URL, which the state's resource no longer holds, stays a secret to scrub for a later run's cleanup.
         const url = held!.type === _RESOURCE_TYPES.CHANNEL && typeof held!.properties.url === 'string' ? held!.properties.url : undefined;
         // An old anomaly detection monitor's roles, which it watches until the cleanup: a create meeting one of them is told so (_anomalyRoleHeld).
@@ -283,32 +283,19 @@ class Run {
   }
 
   /**
-   * The resources of the stack holding a service an old object names (`_tiedService`, or the scopes
-   * of a downtime or alert group setting: `_scopesNameService`), as the state has them, or the old
-   * objects of theirs still to delete: a name given as a literal records no dependency, and the old
-   * object, whose properties the state then no longer has, must still be deleted before that service.
+   * The resources of the stack holding a role or service an old object names by name
+   * (`_namesRoleOrService`: a service it is tied to, or a role or service its scopes name), as the
+   * state has them, or the old objects of theirs still to delete: a name given as a literal records
+   * no dependency, the handler leaves a role or service still named, and the old object, whose
+   * properties the state then no longer has, must still be deleted before it.
    */
-  private servicesNamed(plan: _StackPlan, held: _StateResource): string[] {
-    const named = (service: { readonly type: string; readonly physicalId: string }) =>
-      service.type === _RESOURCE_TYPES.SERVICE && _namesRoleOrService(held, service);
+  private namedHere(plan: _StackPlan, held: _StateResource): string[] {
+    const named = (other: { readonly type: string; readonly physicalId: string }) =>
+      (other.type === _RESOURCE_TYPES.SERVICE || other.type === _RESOURCE_TYPES.ROLE) && _namesRoleOrService(held, other);
     const resources = this.stackState(plan).resources;
     return [
       ...Object.keys(resources).filter((id) => named(resources[id])),
       ...this.state.pendingDeletes.filter((p) => p.stackName === plan.stackName && named(p)).map((p) => p.logicalId),
-    ];
-  }
-
-  /**
-   * The resources of the stack holding a role the old object's scopes name (`_scopesNameRole`), or
-   * the old objects of theirs still to delete, as for `servicesNamed`: the handler leaves a role
-   * that something still names in its scopes.
-   */
-  private rolesScoped(plan: _StackPlan, held: _StateResource): string[] {
-    const named = (fullName: string) => _scopesNameRole(held.type, held.properties, fullName);
-    return [
-      ...Object.entries(this.stackState(plan).resources).filter(([, r]) => r.type === _RESOURCE_TYPES.ROLE && named(r.physicalId)).map(([id]) => id),
-      ...this.state.pendingDeletes
-        .filter((p) => p.stackName === plan.stackName && p.type === _RESOURCE_TYPES.ROLE && named(p.physicalId)).map((p) => p.logicalId),
     ];
   }
 
