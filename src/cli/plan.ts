@@ -10,10 +10,10 @@ import { _importNames, _missingExport, _OutputRead, _outputReads, _stackOrder } 
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY, _Produced, _ResolveContext, _conditionHolds, _resolve, _stringifyScalars } from './intrinsics';
 import { _placeholderReferences } from './invoke';
-import { _namedProduced, _tiedService } from './named';
+import { _namedProduced } from './named';
 import { _dependencies, _directDependencies, _topologicalOrder } from './order';
 import { _PolicyAttribute, _policyProblem, _retaining } from './policy';
-import { _scopesNameRole, _scopesNameService } from './scoped';
+import { _namesRoleOrService } from './scoped';
 import { _StateFile } from './state';
 import { _checkMetadataHolders, _checkNamedElsewhere, _checkUniqueNames, _urlPathHandOvers } from './unique-names';
 import { _RESOURCE_TYPES } from '../provider/_properties';
@@ -304,7 +304,7 @@ export type _PendingDelete = _StateFile['pendingDeletes'][number];
 
 /**
  * What the cleanup order reads of a resource the state holds: what it depended on, and, for the
- * deletes of services, what names one (`_tiedService`). @internal
+ * deletes of roles and services, what names one (`_namesRoleOrService`). @internal
  */
 export interface _CleanupResource {
   readonly dependsOn?: string[];
@@ -327,7 +327,7 @@ export type _CleanupStep = { readonly removed: string } | { readonly old: _Pendi
  * its `Ref` (`_tiedService`), which records no dependency on it, and a monitor, downtime or alert
  * group setting whose scopes name a deleted role by a literal name (`_scopesNameRole`), or a downtime or
  * alert group setting whose scopes name a deleted service (`_scopesNameService`), which the handler
- * would otherwise leave in Mackerel for good. An old object depended on what its resource depended on before the replacement (the
+ * would otherwise leave in Mackerel for good (`_namesRoleOrService` reads them all). An old object depended on what its resource depended on before the replacement (the
  * `dependsOn` recorded with it; in a state written before it was recorded, what the resource
  * depends on now, and the old objects one after another, latest first).
  * @internal
@@ -341,35 +341,24 @@ export function _cleanupOrder(
     ...removed.includes(d) ? [d] : [],
     ...pending.flatMap((p, i) => p.logicalId === d ? [key(i)] : []),
   ]);
-  // The services the cleanup deletes, by name: a role or monitor naming one by a literal name records no dependency on it.
-  const services = [
-    ...removed.filter((id) => resources[id].type === SERVICE).map((id) => ({ name: resources[id].physicalId, step: id })),
-    ...pending.flatMap((p, i) => p.type === SERVICE ? [{ name: p.physicalId, step: key(i) }] : []),
+  // The roles and services the cleanup deletes: the handler leaves one still named (the service a role or monitor is tied
+  // to, a role or service in scopes), and one naming it by a literal name records no dependency on it.
+  const named = [
+    ...removed.filter((id) => NAMED.has(resources[id].type!)).map((id) => ({ held: resources[id] as Named, step: id })),
+    ...pending.flatMap((p, i) => NAMED.has(p.type) ? [{ held: p as Named, step: key(i) }] : []),
   ];
-  const tiedTo = (step: string, type: string | undefined, properties: _CleanupResource['properties'], physicalId: string | undefined): string[] => {
-    const service = type === undefined ? undefined : _tiedService(type, properties, physicalId);
-    // A downtime or alert group setting naming a deleted service in its scopes would leave it in Mackerel, as for a role.
-    return services.filter((s) => s.step !== step && (s.name === service
-      || (type !== undefined && s.name !== undefined && _scopesNameService(type, properties, s.name)))).map((s) => s.step);
-  };
-  // The roles the cleanup deletes, by full name: the handler leaves a role still named in scopes, and one naming it by a
-  // literal name records no dependency on it.
-  const roles = [
-    ...removed.filter((id) => resources[id].type === ROLE).map((id) => ({ name: resources[id].physicalId, step: id })),
-    ...pending.flatMap((p, i) => p.type === ROLE ? [{ name: p.physicalId, step: key(i) }] : []),
-  ];
-  const scoping = (type: string | undefined, properties: _CleanupResource['properties']): string[] =>
-    roles.filter((r) => type !== undefined && r.name !== undefined && _scopesNameRole(type, properties, r.name)).map((r) => r.step);
+  const naming = (step: string, resource: _CleanupResource): string[] => resource.type === undefined ? []
+    : named.filter((n) => n.step !== step && _namesRoleOrService(resource as Named, n.held)).map((n) => n.step);
   for (const id of removed) {
     const r = resources[id];
-    deps.set(id, new Set([...on(r.dependsOn ?? []), ...tiedTo(id, r.type, r.properties, r.physicalId), ...scoping(r.type, r.properties)]));
+    deps.set(id, new Set([...on(r.dependsOn ?? []), ...naming(id, r)]));
   }
   pending.forEach((p, i) => {
     const recorded = p.dependsOn !== undefined;
     const before = (recorded ? p.dependsOn : resources[p.logicalId]?.dependsOn) ?? [];
     // Without a record, a later replacement is deleted first: it was made after (it may depend on) the earlier ones.
     const earlier = recorded ? [] : pending.slice(0, i).flatMap((q, j) => q.dependsOn === undefined ? [key(j)] : []);
-    deps.set(key(i), new Set([...on(before).filter((k) => k !== key(i)), ...earlier, ...tiedTo(key(i), p.type, undefined, p.physicalId)]));
+    deps.set(key(i), new Set([...on(before).filter((k) => k !== key(i)), ...earlier, ...naming(key(i), { type: p.type, physicalId: p.physicalId })]));
   });
   let order: string[];
   try {
@@ -404,8 +393,11 @@ export function _cleanupDeletes(
   };
 }
 
-const SERVICE: string = _RESOURCE_TYPES.SERVICE;
-const ROLE: string = _RESOURCE_TYPES.ROLE;
+/** The types a resource may name by name, which the handler leaves while something does. */
+const NAMED = new Set<string>([_RESOURCE_TYPES.SERVICE, _RESOURCE_TYPES.ROLE]);
+
+/** A resource of the cleanup with its type and physical ID known. */
+type Named = { readonly type: string; readonly physicalId: string; readonly properties?: { readonly [key: string]: unknown } };
 
 /** The stacks to act on, planned, and the order between them. @internal */
 export interface _AppPlan {
