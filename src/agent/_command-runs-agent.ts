@@ -75,6 +75,13 @@ const MAX_WRAPPERS = 32;
 /** An assignment before a command's program (`FOO=1 cmd`), which the shell takes as the command's environment. */
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
+/** Where a simple command's program is among its words: past its reserved words (`if`, `!`) and assignments; their length where none is. */
+function programAt(words: ReadonlyArray<string>, start = 0): number {
+  let i = start;
+  while (i < words.length && (RESERVED.has(words[i]) || ASSIGNMENT.test(words[i]))) i++;
+  return i;
+}
+
 /**
  * Where a simple command (its words from `start`, quotes removed) runs the agent's binary, judged by the program it
  * finally runs: after its assignments and reserved words, a program that never runs an operand (`INERT`) runs none;
@@ -86,8 +93,7 @@ const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
  * a script that runs it. The index of the word said to run it; -1 where none does.
  */
 function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Reading, depth: number, wrappers: number): number {
-  let i = start;
-  while (i < words.length && (RESERVED.has(words[i]) || ASSIGNMENT.test(words[i]))) i++;
+  const i = programAt(words, start);
   if (i >= words.length) return -1;
   const program = words[i].slice(words[i].lastIndexOf('/') + 1);
   // `command -v NAME` only prints where NAME is found.
@@ -364,8 +370,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
  * `trap '' EXIT`, `trap EXIT`); undefined where it sets none on EXIT (`trap 'x' INT`, `trap -p EXIT`).
  */
 function exitTrap(words: ReadonlyArray<string>): string | undefined {
-  const i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
-  if (i < 0 || words[i] !== 'trap') return undefined;
+  const i = programAt(words);
+  if (words[i] !== 'trap') return undefined;
   const operands = words.slice(i + 1);
   const from = operands[0] === '--' ? 1 : 0;
   if (from === 0 && /^-[lp]/.test(operands[0] ?? '')) return undefined;
@@ -378,8 +384,8 @@ function exitTrap(words: ReadonlyArray<string>): string | undefined {
 
 /** Whether a command is `exec` running a program, which replaces the shell: no EXIT trap runs then. */
 function replacesShell(words: ReadonlyArray<string>): boolean {
-  const i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
-  return i >= 0 && words[i] === 'exec' && i + 1 < words.length;
+  const i = programAt(words);
+  return words[i] === 'exec' && i + 1 < words.length;
 }
 
 /**
@@ -390,15 +396,15 @@ function replacesShell(words: ReadonlyArray<string>): boolean {
 function setsNoexec(words: string[], commands: ReadonlyArray<string[]>, depth: number): boolean {
   const alone = !SUBSHELLS.has(words) && !GROUPED.has(words);
   if (alone && (ASYNC.has(words) || commands.some((command) => PIPED_FROM.get(command) === words))) return false;
-  let i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
-  while (i >= 0 && (words[i] === 'builtin' || (words[i] === 'command' && !/^-[vV]/.test(words[i + 1] ?? '')))) {
+  let i = programAt(words);
+  while ((words[i] === 'builtin' || (words[i] === 'command' && !/^-[vV]/.test(words[i + 1] ?? '')))) {
     i += words[i + 1] === '-p' ? 2 : 1;
   }
-  if (i >= 0 && words[i] === 'eval' && depth < MAX_SCRIPT_DEPTH) {
+  if (words[i] === 'eval' && depth < MAX_SCRIPT_DEPTH) {
     const evaluated = shellCommands(words.slice(i + 1).join(' '));
     return evaluated.some((command) => !SUBSHELLS.has(command) && setsNoexec(command, evaluated, depth + 1));
   }
-  if (i < 0 || words[i] !== 'set') return false;
+  if (words[i] !== 'set') return false;
   for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) {
     const word = words[i];
     let options = i;
@@ -425,8 +431,8 @@ const CHANGES_DIRECTORY = new Set(['cd', 'pushd', 'popd']);
  * builtins that run a builtin (`command cd`, `builtin cd`), or in the words `eval` reads as a script (`eval 'cd /srv'`).
  */
 function changesScriptDirectory(words: ReadonlyArray<string>, evals = 0): boolean {
-  let i = words.findIndex((word) => !RESERVED.has(word) && !ASSIGNMENT.test(word));
-  if (i < 0) return false;
+  let i = programAt(words);
+  if (i >= words.length) return false;
   while (words[i] === 'command' || words[i] === 'builtin') {
     i++;
     for (; words[i]?.startsWith('-') && words[i] !== '-'; i++) {
@@ -580,8 +586,7 @@ function pipedInto(words: string[], hops: number): string[] {
   const source = PIPED_FROM.get(words);
   // A command whose output goes to a file (`echo ... >/tmp/x | sh`) gives the pipe nothing.
   if (source === undefined || hops >= MAX_PIPED || STDOUT_REDIRECTED.has(source)) return [];
-  let i = 0;
-  while (i < source.length && (RESERVED.has(source[i]) || ASSIGNMENT.test(source[i]))) i++;
+  const i = programAt(source);
   const program = (source[i] ?? '').slice(source[i]?.lastIndexOf('/') + 1);
   const operands = source.slice(i + 1);
   // What echo or printf print from a word the shell expands (`"$(echo 'exit 0')"`, `"$X"`) is not its text as written.
