@@ -396,10 +396,7 @@ function replacesShell(words: ReadonlyArray<string>): boolean {
 function setsNoexec(words: string[], commands: ReadonlyArray<string[]>, depth: number): boolean {
   const alone = !SUBSHELLS.has(words) && !GROUPED.has(words);
   if (alone && (ASYNC.has(words) || commands.some((command) => PIPED_FROM.get(command) === words))) return false;
-  let i = programAt(words);
-  while ((words[i] === 'builtin' || (words[i] === 'command' && !/^-[vV]/.test(words[i + 1] ?? '')))) {
-    i += words[i + 1] === '-p' ? 2 : 1;
-  }
+  let i = builtinAt(words, programAt(words));
   if (words[i] === 'eval' && depth < MAX_SCRIPT_DEPTH) {
     const evaluated = shellCommands(words.slice(i + 1).join(' '));
     return evaluated.some((command) => !SUBSHELLS.has(command) && setsNoexec(command, evaluated, depth + 1));
@@ -423,6 +420,21 @@ function setsNoexec(words: string[], commands: ReadonlyArray<string[]>, depth: n
 /** How many evals in one another `changesScriptDirectory` reads. */
 const MAX_EVAL_DEPTH = 4;
 
+/**
+ * Where the builtin a command runs is named, from its program at `i`: past `command` (its options and `--`) and `builtin`,
+ * which run the builtin named after them (`command cd`, `builtin set -n`); -1 where `command -v` (-V) only says what it is.
+ */
+function builtinAt(words: ReadonlyArray<string>, i: number): number {
+  while (words[i] === 'command' || words[i] === 'builtin') {
+    i++;
+    for (; words[i]?.startsWith('-') && words[i] !== '-'; i++) {
+      if (words[i] === '--') { i++; break; }
+      if (/^-[^-]*[vV]/.test(words[i])) return -1;
+    }
+  }
+  return i;
+}
+
 /** The shell's builtins that change its working directory. */
 const CHANGES_DIRECTORY = new Set(['cd', 'pushd', 'popd']);
 
@@ -431,16 +443,8 @@ const CHANGES_DIRECTORY = new Set(['cd', 'pushd', 'popd']);
  * builtins that run a builtin (`command cd`, `builtin cd`), or in the words `eval` reads as a script (`eval 'cd /srv'`).
  */
 function changesScriptDirectory(words: ReadonlyArray<string>, evals = 0): boolean {
-  let i = programAt(words);
-  if (i >= words.length) return false;
-  while (words[i] === 'command' || words[i] === 'builtin') {
-    i++;
-    for (; words[i]?.startsWith('-') && words[i] !== '-'; i++) {
-      if (words[i] === '--') { i++; break; }
-      // `command -v cd` (-V) only says what cd is.
-      if (/^-[^-]*[vV]/.test(words[i])) return false;
-    }
-  }
+  const i = builtinAt(words, programAt(words));
+  if (i < 0 || i >= words.length) return false;
   // An eval in eval past MAX_EVAL_DEPTH is taken as changing it: not read again and again.
   if (words[i] === 'eval') return evals >= MAX_EVAL_DEPTH || shellCommands(words.slice(i + 1).join(' ')).some((inner) => changesScriptDirectory(inner, evals + 1));
   return CHANGES_DIRECTORY.has(words[i] ?? '');

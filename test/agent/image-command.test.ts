@@ -569,7 +569,7 @@ test('a script that turns on -n with set runs none of its commands after it', ()
 });
 
 test('set -n run by command, builtin or eval stops the shell; in a subshell, in the background or piping it stops a child only', () => {
-  // GIVEN the agent run after set -n run through command, builtin or eval (in the shell itself), or in a subshell after its
+  // GIVEN the agent run after set -n run through command (its options and -- too), builtin or eval (in the shell itself), or in a subshell after its
   // own set -n, or in a group run in the background or piped after its set -n (bash runs none of these; dash has no builtin)
   expect([
     scriptRuns('command set -n; exec mackerel-container-agent'),
@@ -580,7 +580,9 @@ test('set -n run by command, builtin or eval stops the shell; in a subshell, in 
     scriptRuns('(set -n; (exec mackerel-container-agent))'),
     scriptRuns('{ set -n; exec mackerel-container-agent; } &'),
     scriptRuns('{ set -n; exec mackerel-container-agent; } | cat'),
-  ]).toEqual(Array(8).fill(false));
+    scriptRuns('command -- set -n; exec mackerel-container-agent'),
+    scriptRuns('command -p -- set -o noexec; exec mackerel-container-agent'),
+  ]).toEqual(Array(10).fill(false));
   // ... and the agent run after a set -n in a subshell it is not in, in the background or piping into another, or eval's
   // in a subshell (bash and dash run each), and an EXIT trap after a subshell's set -n
   expect([
