@@ -158,15 +158,6 @@ function denial(statement: Resolved): _Denial[] {
   return [{ patterns: patterns.filter((p): p is string => typeof p === 'string'), except }];
 }
 
-/** A policy resource's document as rendered: through its L2 where there is one, since resolving a PolicyDocument freezes it. */
-function renderedDocument(resource: CfnResource): Resolved | undefined {
-  const owner = resource.node.scope;
-  const document = owner instanceof iam.Policy || owner instanceof iam.ManagedPolicy
-    ? owner.document.toJSON()
-    : (resource as iam.CfnPolicy | iam.CfnManagedPolicy | iam.CfnRolePolicy).policyDocument;
-  return Stack.of(resource).resolve(document) as Resolved | undefined;
-}
-
 /** The string actions of a document's Allow statements. */
 function allowedActions(document: Resolved | undefined): string[] {
   return (asArray(document?.Statement) as Resolved[])
@@ -262,7 +253,8 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
  */
 export function _addedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy, derived: readonly string[]): string[] {
   const warnings = new Set<string>();
-  for (const action of allowedActions(renderedDocument(generated.node.defaultChild as CfnResource))) {
+  // Through the L2's document: resolving the L1's PolicyDocument would freeze it.
+  for (const action of allowedActions(Stack.of(generated).resolve(generated.document.toJSON()) as Resolved | undefined)) {
     if (derived.some((granted) => _covers(granted, action))) continue;
     const warning = _sensitiveReadWarning(`a statement added to ${generated.node.path}`, action, role);
     if (warning) warnings.add(warning);
