@@ -22,7 +22,7 @@ import { _UniqueHolder, _createFails, _uniqueCreateFails } from './taken-names';
 import { _UNIQUE_KINDS } from './unique-names';
 import { _isObject } from '../_json';
 import { _METADATA_TYPES, _RESOURCE_TYPES } from '../provider/_properties';
-import { ScopedLists } from '../provider/handler/owned';
+import { SCOPED_PATHS, ScopedLists } from '../provider/handler/owned';
 import { monitorsOfService } from '../provider/handler/resources/service';
 
 /** One object that differs. @internal */
@@ -346,9 +346,7 @@ const MONITOR: string = _RESOURCE_TYPES.MONITOR;
 /** The types whose delete the handler declines while something names the object in its scopes. */
 const OWNED: string[] = [SERVICE, _RESOURCE_TYPES.ROLE];
 /** The lists of `ScopedLists`, with the paths the handler reads them from (`readScoped`). */
-const SCOPED_LISTS: ReadonlyArray<[keyof ScopedLists, string]> = [
-  ['monitors', '/api/v0/monitors'], ['downtimes', '/api/v0/downtimes'], ['alertGroupSettings', '/api/v0/alert-group-settings'],
-];
+const SCOPED_LISTS = Object.entries(SCOPED_PATHS) as ReadonlyArray<[keyof ScopedLists, string]>;
 
 // A value known only after apply: no name of Mackerel's, and not read.
 const UNKNOWN = '(known after apply)';

@@ -395,7 +395,8 @@ export interface ScopedLists {
   readonly alertGroupSettings?: unknown;
 }
 
-const SCOPED_PATHS: { readonly [list in keyof ScopedLists]-?: string } = {
+/** Where the API lists each of `ScopedLists`. */
+export const SCOPED_PATHS: { readonly [list in keyof ScopedLists]-?: string } = {
   monitors: '/api/v0/monitors', downtimes: '/api/v0/downtimes', alertGroupSettings: '/api/v0/alert-group-settings',
 };
 
