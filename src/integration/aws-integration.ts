@@ -10,7 +10,7 @@ import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warni
 import { _checkResourceTag, _renderTag, _renderTags } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
-import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _holdsValueNotFinalYet, _readingFinalValues, _readOnceFinal } from '../_lazy';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
@@ -497,18 +497,30 @@ export class MackerelAwsIntegration extends Construct {
    * service's `role`, so its value must be roles.
    */
   private checkRoleTag(tag: AwsIntegrationTag, role: string | undefined): void {
-    if (Token.isUnresolved(tag.value)) return;
+    // A Lazy value or role read now would keep the value of this moment: both are read once final, in an Aspect.
+    if ([tag.value, role].some((v) => v !== undefined && _holdsValueNotFinalYet(this, v))) {
+      _readOnceFinal(this, () => {
+        const value = Stack.of(this).resolve(tag.value);
+        if (typeof value === 'string') this.checkRoleTagNow(value, role);
+      });
+      return;
+    }
+    this.checkRoleTagNow(tag.value, role);
+  }
+
+  private checkRoleTagNow(value: string, role: string | undefined): void {
+    if (Token.isUnresolved(value)) return;
     // Spaces around a slash are Mackerel's own style ("webapp:api / webapp:db", in its announcement of the tag).
-    const roles = tag.value.split('/').map((part) => part.trim());
+    const roles = value.split('/').map((part) => part.trim());
     if (!roles.every(_isRoleFullName)) {
-      _fail(this, 'filterTag.value', tag.value, `is not a list of Mackerel roles, yet the key ${JSON.stringify(ROLE_TAG_KEY)} makes Mackerel `
+      _fail(this, 'filterTag.value', value, `is not a list of Mackerel roles, yet the key ${JSON.stringify(ROLE_TAG_KEY)} makes Mackerel `
         + 'assign the roles it lists to the resource, in place of the integration\'s role', `service:role[/service:role...], each part ${_NAME_RULE}`,
       'Use another key (such as "mackerel-service") for a tag that only filters');
     }
     // A MackerelRole's fullName is its Ref, a token: compared by the name it was created with. Known only at deploy time, it cannot be.
     const known = role === undefined ? undefined : _knownRoleFullNameOf(role);
     if (known !== undefined && !roles.includes(known)) {
-      _warnLate(this, 'cdk-mackerel:awsIntegrationRoleTag', `filterTag ${JSON.stringify(`${tag.key}:${tag.value}`)} assigns `
+      _warnLate(this, 'cdk-mackerel:awsIntegrationRoleTag', `filterTag ${JSON.stringify(`${ROLE_TAG_KEY}:${value}`)} assigns `
         + `${roles.join(', ')} to the resource, in place of role ${JSON.stringify(known)}: Mackerel's tag ${JSON.stringify(ROLE_TAG_KEY)} `
         + 'overrides the integration\'s role. Use another key for a tag that only filters, or give the role in the tag');
     }

@@ -801,6 +801,33 @@ describe('MackerelAwsIntegration', () => {
         expect(warnings('shop:web', 'shop:ecs')).toEqual([expect.stringContaining(
           'filterTag "mackerel-integration:shop:ecs" assigns shop:ecs to the resource, in place of role "shop:web"')]);
       });
+
+      test('of a Lazy value, or with a Lazy role, is checked by the values they end with', () => {
+        const synth = (value: string, role: string, lazy: 'value' | 'role') => {
+          const { app, stack } = integrationStack();
+          const { cluster } = network(stack);
+          const state = { value: 'shop:draft', role: 'shop:draft' };
+          const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+          aws.addEcsCluster(cluster, {
+            role: lazy === 'role' ? Lazy.string({ produce: () => state.role }) : role,
+            filterTag: { key: 'mackerel-integration', value: lazy === 'value' ? Lazy.string({ produce: () => state.value }) : value },
+          });
+          state.value = value;
+          state.role = role;
+          return () => {
+            app.synth();
+            return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationRoleTag')).map((w) => w.entry.data);
+          };
+        };
+        expect(synth('shop', 'shop:ecs', 'value')).toThrow(
+          'Stack/Aws: filterTag.value "shop" is not a list of Mackerel roles, yet the key "mackerel-integration" makes Mackerel assign the roles');
+        expect(synth('shop:ecs / ops:ecs', 'shop:ecs', 'value')()).toEqual([]);
+        expect(synth('shop:ecs', 'shop:web', 'value')()).toEqual([expect.stringContaining(
+          'filterTag "mackerel-integration:shop:ecs" assigns shop:ecs to the resource, in place of role "shop:web"')]);
+        expect(synth('shop:ecs', 'shop:ecs', 'role')()).toEqual([]);
+        expect(synth('shop:ecs', 'shop:web', 'role')()).toEqual([expect.stringContaining(
+          'filterTag "mackerel-integration:shop:ecs" assigns shop:ecs to the resource, in place of role "shop:web"')]);
+      });
     });
 
     test('a role given by name is created before the integration when this stack creates it, even declared later', () => {
