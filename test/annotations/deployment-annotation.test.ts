@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnParameter, Fn, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Lazy, NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -260,6 +260,30 @@ describe('DeploymentAnnotation', () => {
       const { stack, shop, web } = shopStack();
       expect(() => new DeploymentAnnotation(stack, 'Deploys', { service: shop, roles: [web, MackerelRole.fromFullName(stack, 'WebByName', 'shop:web')] }))
         .toThrow(/^Shop\/Deploys: roles\[1\] "web" names the same role as roles\[0\]; expected each role of the service once$/);
+    });
+
+    test('a role of another service, or a role named twice, by the Lazy names they end with', () => {
+      const synth = (last: string, roles: (stack: Stack, web: MackerelRole, lazy: string) => MackerelRole[] | any[], service?: 'lazy') => {
+        const { app, stack, shop, web } = shopStack(null);
+        const state = { value: 'draft' };
+        const lazy = Lazy.string({ produce: () => state.value });
+        const annotationService = service ? MackerelService.fromName(stack, 'ShopByName', lazy) : shop;
+        new DeploymentAnnotation(stack, 'Deploys', { service: annotationService, revision: 'v1', roles: roles(stack, web, lazy) });
+        state.value = last;
+        return () => app.synth();
+      };
+      const byFullName = (stack: Stack, _web: MackerelRole, lazy: string) => [MackerelRole.fromFullName(stack, 'Role', lazy)];
+      expect(synth('other:web', byFullName)).toThrow(/\[Shop\/Deploys\] roles\[0\] "Shop\/Role" is a role of service other, not of shop; expected roles of the annotation's service/);
+      expect(synth('shop:web', byFullName)).not.toThrow();
+      const ofImportedService = (stack: Stack, _web: MackerelRole, lazy: string) => [new MackerelRole(stack, 'Role', { service: MackerelService.fromName(stack, 'ByName', lazy), name: 'db' })];
+      expect(synth('other', ofImportedService)).toThrow(/\[Shop\/Deploys\] roles\[0\] "Shop\/Role" is a role of service other, not of shop/);
+      expect(synth('shop', ofImportedService)).not.toThrow();
+      const created = (_stack: Stack, web: MackerelRole) => [web];
+      expect(synth('other', created, 'lazy')).toThrow(/\[Shop\/Deploys\] roles\[0\] "Shop\/Service\/web" is a role of service shop, not of other/);
+      expect(synth('shop', created, 'lazy')).not.toThrow();
+      const twice = (stack: Stack, web: MackerelRole, lazy: string) => [web, MackerelRole.fromFullName(stack, 'Role', lazy)];
+      expect(synth('shop:web', twice)).toThrow(/\[Shop\/Deploys\] roles\[1\] "web" names the same role as roles\[0\]; expected each role of the service once/);
+      expect(synth('shop:db', twice)).not.toThrow();
     });
 
     test('a role of another service imported by that service\'s name', () => {
