@@ -1,7 +1,8 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { MonitorScope } from './scope';
-import { _repeats } from '../_validation';
+import { _holdsValueNotFinalYet, _readOnceFinal } from '../_lazy';
+import { _repeats, _warnLate } from '../_validation';
 import { _serviceOfScopes } from '../provider/_properties';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
 import { _dependOnNamed } from '../service/_named-dependency';
@@ -58,6 +59,16 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope, p
  * @internal
  */
 export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope[] = [], excludeScopes: MonitorScope[] = []): void {
+  // A scope of a Lazy name is known only once final (`_knownName`): all are then compared, in an Aspect.
+  if ([...scopes, ...excludeScopes].some((s) => _holdsValueNotFinalYet(consumer, s.value))) {
+    _readOnceFinal(consumer, () => warnOnRepeatedScopesNow(consumer, scopes, excludeScopes, (id, message) => _warnLate(consumer, id, message)));
+    return;
+  }
+  warnOnRepeatedScopesNow(consumer, scopes, excludeScopes, (id, message) => Annotations.of(consumer).addWarningV2(id, message));
+}
+
+function warnOnRepeatedScopesNow(consumer: IConstruct, scopes: MonitorScope[], excludeScopes: MonitorScope[],
+  warn: (id: string, message: string) => void): void {
   for (const repeat of _repeats(scopes.map(_scopeKey), excludeScopes.map(_scopeKey))) {
     const property = repeat.excluded ? 'excludeScopes' : 'scopes';
     const shown = JSON.stringify(_shownScope(consumer, (repeat.excluded ? excludeScopes : scopes)[repeat.index]));
@@ -67,9 +78,9 @@ export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope
         + 'Keep it in one of the two lists (to watch a service but one of its roles, put the service in scopes and the role in excludeScopes)'
       : `${property}[${repeat.index}] ${shown} is given twice. Mackerel does not document what a monitor does with a repeated scope `
         + '(it refuses one in a downtime). Give each service or role once';
-    Annotations.of(consumer).addWarningV2(MONITOR.warning, message);
+    warn(MONITOR.warning, message);
   }
-  _warnOnExcludedServiceRoles(consumer, MONITOR, scopes, excludeScopes);
+  _warnOnExcludedServiceRoles(consumer, MONITOR, scopes, excludeScopes, warn);
 }
 
 /**
@@ -106,18 +117,19 @@ const MONITOR: _ScopeUse = { warning: 'cdk-mackerel:monitorScopeRedundant', noun
  * or downtime leaves out every host of the role too, and the role in `scopes` does nothing.
  * A warning: Mackerel documents nothing of such scopes for monitors, and for downtimes refuses
  * "redundant" scopes without saying whether this is one. Compared by known names only: a role
- * named by a token of unknown name has no service to compare.
+ * named by a token of unknown name has no service to compare. `warn` adds a warning (a late one,
+ * `_warnLate`, when read once final).
  * @internal
  */
 export function _warnOnExcludedServiceRoles(consumer: IConstruct, use: _ScopeUse, scopes: MonitorScope[] = [],
-  excludeScopes: MonitorScope[] = []): void {
+  excludeScopes: MonitorScope[] = [], warn = (id: string, message: string) => Annotations.of(consumer).addWarningV2(id, message)): void {
   const excludedServices = excludeScopes.map((scope) => (scope.isRole ? undefined : _scopeKey(scope)));
   scopes.forEach((role, index) => {
     const key = _scopeKey(role);
     if (!role.isRole || Token.isUnresolved(key)) return;
     const excludedIndex = excludedServices.indexOf(key.slice(0, key.indexOf(':')));
     if (excludedIndex < 0) return;
-    Annotations.of(consumer).addWarningV2(use.warning,
+    warn(use.warning,
       `scopes[${index}] ${JSON.stringify(_shownScope(consumer, role))} is a role of service ${JSON.stringify(_shownScope(consumer, excludeScopes[excludedIndex]))}, `
       + `which is excludeScopes[${excludedIndex}]: the exclusion leaves out every host of the service, so the ${use.noun} ${use.verbs} none of the `
       + `role's hosts. Remove the role from scopes or the service from excludeScopes (to ${use.verb} a service but one of its roles, put the `

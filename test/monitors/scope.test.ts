@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
@@ -228,6 +228,20 @@ describe('MonitorScope', () => {
       const byName = MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'WebByName', 'shop:web'));
       new AnomalyDetectionMonitor(stack, 'Anomaly', { name: 'a', scopes: [MonitorScope.fromRole(web), byName], warningSensitivity: AnomalySensitivity.NORMAL });
       Annotations.fromStack(stack).hasWarning('/Stack/Anomaly', Match.stringLikeRegexp('^scopes\\[1\\] "shop:web" is given twice'));
+    });
+
+    test('scopes of Lazy names are compared by the names they end with', () => {
+      const warned = (last: string, excluded: string) => {
+        const { stack } = mackerelStack();
+        const state = { value: 'shop:draft' };
+        const lazy = MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'ByLazy', Lazy.string({ produce: () => state.value })));
+        hostMonitor(stack, [MonitorScope.of('shop:web'), lazy], [MonitorScope.of(excluded)]);
+        state.value = last;
+        return warnings(stack, '/Stack/Cpu').map((w) => w.entry.data);
+      };
+      expect(warned('shop:web', 'blog')).toEqual([expect.stringMatching(/^scopes\[1\] "shop:web" is given twice/)]);
+      expect(warned('blog:db', 'blog')).toEqual([expect.stringMatching(/^scopes\[1\] "blog:db" is a role of service "blog", which is excludeScopes\[0\]/)]);
+      expect(warned('shop:db', 'blog')).toEqual([]);
     });
 
     test('a role named by a token twice warns, shown resolved: the same token is the same role', () => {
