@@ -61,6 +61,8 @@ interface Mark {
   readonly where: () => string;
   /** Whether `where` holds a Lazy that is not final yet, so is compared at validation only. */
   readonly pending: boolean;
+  /** Whether the ECS service's name holds a Lazy that is not final yet, so is compared by name at validation only. */
+  readonly namePending: boolean;
   readonly causes: TaskStopCause[];
   readonly merges: boolean;
   readonly ecsService: ecs.IBaseService;
@@ -73,11 +75,23 @@ interface Mark {
  */
 const MARKED = new WeakMap<IConstruct, Map<string | ecs.IBaseService, Mark[]>>();
 
-/** The name of an ECS service when it is known at synth (given, or read from an imported ARN). */
-function literalServiceName(ecsService: ecs.IBaseService): string | undefined {
+/** The name of an ECS service as given (or read from an imported ARN), a token or not. */
+function givenServiceName(ecsService: ecs.IBaseService): string | undefined {
   const resource = ecsService.node.defaultChild;
-  const name = resource instanceof ecs.CfnService ? resource.serviceName : ecsService.serviceName;
+  return resource instanceof ecs.CfnService ? resource.serviceName : ecsService.serviceName;
+}
+
+/** The name of an ECS service when it is known at synth. */
+function literalServiceName(ecsService: ecs.IBaseService): string | undefined {
+  const name = givenServiceName(ecsService);
   return name === undefined || Token.isUnresolved(name) ? undefined : name;
+}
+
+/** The name of an ECS service as synthesis writes it, when that is a string: read once final, for a Lazy name. */
+function finalServiceName(ecsService: ecs.IBaseService): string | undefined {
+  const name = givenServiceName(ecsService);
+  const resolved = name === undefined ? undefined : Stack.of(ecsService).resolve(name);
+  return typeof resolved === 'string' ? resolved : undefined;
 }
 
 const STOP_CODES: { readonly [cause: string]: string } = {
@@ -279,7 +293,18 @@ export class TaskStopAnnotations extends Construct {
       // A service of a Lazy name is compared by its token until the app is built: by the name it ends with at validation.
       const later = marks.filter((mark) => pending || mark.pending);
       if (later.length > 0) _refuseOnceFinal(this, () => this.markedTwice(i, ecsService, name, later, where(), causes, merges));
-      marked.set(name ?? ecsService, [...marks, { path: this.node.path, where, pending, causes, merges, ecsService }]);
+      // An ECS service of a Lazy name is kept apart from the others until the app is built: compared by the name it ends with at validation.
+      const given = givenServiceName(ecsService);
+      const namePending = name === undefined && given !== undefined && _holdsValueNotFinalYet(this, given);
+      const byName = [...marked.values()].flat().filter((mark) => mark.ecsService !== ecsService && (namePending || mark.namePending));
+      if (byName.length > 0) {
+        _refuseOnceFinal(this, () => {
+          const final = finalServiceName(ecsService);
+          const same = byName.filter((mark) => final !== undefined && finalServiceName(mark.ecsService) === final);
+          return same.length > 0 ? this.markedTwice(i, ecsService, final, same, where(), causes, merges) : undefined;
+        });
+      }
+      marked.set(name ?? ecsService, [...marks, { path: this.node.path, where, pending, namePending, causes, merges, ecsService }]);
     });
   }
 

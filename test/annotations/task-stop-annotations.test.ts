@@ -350,6 +350,29 @@ describe('TaskStopAnnotations', () => {
       expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice')).map((w) => w.id)).toEqual(['/Shop/GreenPosts']);
     });
 
+    test('a second TaskStopAnnotations that merges the stops of an ECS service whose Lazy name ends as another\'s in another cluster', () => {
+      const synth = (last: string, lazyFirst: boolean) => {
+        const { app, stack, shop, web, vpc } = shopStack();
+        const state = { value: 'draft' };
+        const named = (id: string, serviceName: string) => {
+          const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
+          taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+          return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
+        };
+        const lazy = Lazy.string({ produce: () => state.value });
+        new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [named('BlueWeb', lazyFirst ? lazy : 'web')] });
+        new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [named('GreenWeb', lazyFirst ? 'web' : lazy)] });
+        state.value = last;
+        return () => app.synth();
+      };
+      const refused = new RegExp('\\[Shop/Green\\] ecsServices\\[0\\] "Shop/GreenWeb" is also marked by Shop/Blue \\(for ECS service Shop/BlueWeb, of the same name: '
+        + 'the stops of both are marked as service:web, on the same annotations\\) on the same Mackerel service and roles, and both merge stops');
+      expect(synth('web', true)).toThrow(refused);
+      expect(synth('web', false)).toThrow(refused);
+      expect(synth('api', true)).not.toThrow();
+      expect(synth('api', false)).not.toThrow();
+    });
+
     test('an ECS service given twice, which would be warned about as marked by its own construct', () => {
       const { stack, shop, api, worker } = shopStack();
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api, worker, api] }))
