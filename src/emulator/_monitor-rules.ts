@@ -214,3 +214,18 @@ export function validateMonitor(state: EmulatorState, body: unknown): Json {
   BY_TYPE[type](state, o, out);
   return out;
 }
+
+/**
+ * A role of `monitor`, an anomaly detection monitor, that an anomaly detection monitor of `others`
+ * other than `self` watches already, with that monitor; undefined when there is none or `monitor`
+ * is of another type. Mackerel allows one anomaly detection monitor per role: a new or replaced
+ * monitor (monitors.ts) and each monitor of a saved state (_persist.ts) are checked by this.
+ */
+export function anomalyMonitorOfRole(others: ReadonlyArray<Json>, monitor: Json, self?: unknown): { role: string; other: Json } | undefined {
+  if (monitor.type !== 'anomalyDetection' || !Array.isArray(monitor.scopes)) return undefined;
+  for (const role of monitor.scopes as string[]) {
+    const other = others.find((m) => m.type === 'anomalyDetection' && m.id !== self && Array.isArray(m.scopes) && m.scopes.includes(role));
+    if (other) return { role, other };
+  }
+  return undefined;
+}

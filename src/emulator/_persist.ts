@@ -3,6 +3,7 @@
  * the previous one. A file that is not such a state is refused whole: objects half-read from it
  * would let the emulator accept what a real organization never holds.
  */
+import { anomalyMonitorOfRole } from './_monitor-rules';
 import { DEFAULT_NOTIFICATION_GROUP_ID, emptyState, EmulatorState, OBJECT_LISTS } from './_state';
 import { NAME } from './services';
 import { _absent, _isObject, _newerVersion, _readJsonFile, _writeJsonFile } from '../_json';
@@ -126,14 +127,9 @@ function problem(value: unknown): string | undefined {
  * one dropped, which would lose a monitor unsaid; the file's owner picks which one goes.
  */
 function twoAnomalyMonitorsOfARole(monitors: ReadonlyArray<{ [key: string]: unknown }>): string | undefined {
-  const watcher = new Map<string, string>();
-  for (const m of monitors) {
-    if (m.type !== 'anomalyDetection' || !Array.isArray(m.scopes)) continue;
-    for (const role of m.scopes) {
-      const first = watcher.get(role);
-      if (first !== undefined && first !== m.id) return `role ${JSON.stringify(role)} is watched by the anomaly detection monitors ${first} and ${m.id}`;
-      watcher.set(role, m.id as string);
-    }
+  for (const [i, m] of monitors.entries()) {
+    const watched = anomalyMonitorOfRole(monitors.slice(0, i), m, m.id);
+    if (watched) return `role ${JSON.stringify(watched.role)} is watched by the anomaly detection monitors ${watched.other.id} and ${m.id}`;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { object } from './_check';
 import { badRequest, Json, route, Route } from './_http';
-import { MONITOR_TYPES, validateMonitor } from './_monitor-rules';
+import { anomalyMonitorOfRole, MONITOR_TYPES, validateMonitor } from './_monitor-rules';
 import { byId, deletingWidened, forgetMonitor, Store, uniqueId } from './_state';
 
 /** The API reads role scopes back as `Service: role` (colon and a space). */
@@ -19,13 +19,10 @@ export function monitorView(monitor: Json): Json {
  * emulator's own. `self` is the monitor a PUT replaces, which may keep its roles.
  */
 function checkOneAnomalyDetectionPerRole(store: Store, monitor: Json, self?: string): void {
-  if (monitor.type !== 'anomalyDetection') return;
-  for (const role of monitor.scopes as string[]) {
-    const other = store.state.monitors.find((m) => m.type === 'anomalyDetection' && m.id !== self && (m.scopes as string[]).includes(role));
-    if (other) {
-      throw badRequest(`scopes: role ${JSON.stringify(role)} is already watched by anomaly detection monitor ${other.id}; `
-        + 'Mackerel allows one anomaly detection monitor per role');
-    }
+  const watched = anomalyMonitorOfRole(store.state.monitors, monitor, self);
+  if (watched) {
+    throw badRequest(`scopes: role ${JSON.stringify(watched.role)} is already watched by anomaly detection monitor ${watched.other.id}; `
+      + 'Mackerel allows one anomaly detection monitor per role');
   }
 }
 
