@@ -501,6 +501,20 @@ describe('README.md quick start, as someone installing the package reads it', ()
   });
 });
 
+describe('README.md on a fresh machine', () => {
+  test('states the Node.js versions vitest\'s toolchain (vite) accepts, each line\'s lowest', () => {
+    const readme = fs.readFileSync(README, 'utf8');
+    const start = readme.indexOf('\n## Two commands on a fresh machine\n');
+    expect(start, 'README.md has a "## Two commands on a fresh machine" section').toBeGreaterThanOrEqual(0);
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1)).replace(/\s+/g, ' ');
+    const vite = JSON.parse(fs.readFileSync(require.resolve('vite/package.json'), 'utf8')) as { engines: { node: string } };
+    // `^20.19.0 || >=22.12.0`: the lowest of each accepted line
+    const lowest = [...vite.engines.node.matchAll(/(?:\^|>=)\s*(\d+)\.(\d+)\.\d+/g)].map((m) => `${m[1]}.${m[2]}`);
+    expect(lowest.length, `vite's engines.node ${vite.engines.node}`).toBeGreaterThan(0);
+    for (const version of lowest) expect(section).toContain(`${version} or later`);
+  });
+});
+
 describe('README.md names the synth warnings and infos', () => {
   /** Every `cdk-mackerel:<id>` the library gives as a string of its own, in `src/` (the CLI and emulator give none). */
   function annotationIds(): string[] {
