@@ -165,6 +165,24 @@ describe('SlackChannel and WebhookChannel against the emulator', () => {
     expect(await channels()).toEqual([expect.objectContaining({ id: newId, type: 'slack', name: 'pager', url: SLACK_URL })]);
   });
 
+  test('a URL read with a trailing newline fails the create, naming the parameter but not the URL, and creates no channel', async () => {
+    // GIVEN a parameter written from a file, as `aws ssm put-parameter --value file://hook.txt` keeps its last newline
+    useAwsClients(fakeAws({ parameters: { '/ops/hook': `${HOOK_URL}\n` } }));
+    const deployed = new FakeCloudFormation();
+    const stack = stackWith((s) => {
+      new WebhookChannel(s, 'Hook', { name: 'incidents', url: SecretValue.ssmSecure('/ops/hook') });
+    });
+
+    // WHEN
+    const failure = await deployed.apply(stack).then(() => undefined, (e: Error) => e);
+
+    // THEN Mackerel is never asked to keep a URL it would post to with the newline
+    expect(failure?.message).toMatch(/property url read from ssm-secure \/ops\/hook has whitespace at its start or end/);
+    expect(failure?.message).not.toContain('XXXXHOOKSECRETXXXX');
+    for (const line of env.logs.lines()) expect(line).not.toContain('XXXXHOOKSECRETXXXX');
+    expect(await channels()).toEqual([]);
+  });
+
   test('a secret the handler cannot read fails the create, naming the secret but not leaking the key', async () => {
     useAwsClients(fakeAws({}));
     const deployed = new FakeCloudFormation();

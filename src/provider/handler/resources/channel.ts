@@ -1,5 +1,5 @@
 import { ObjectSchema, Props } from '../convert';
-import { hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
+import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
 import { idResource } from '../id-resource';
 import { addSecret } from '../log';
 
@@ -24,12 +24,30 @@ async function channelBody(props: Props, oldProps: Props | undefined, _live: unk
   const url = typeof props.url === 'string' && hasDynamicReference(props.url) ? await resolveDynamicReferences(props.url, deadline) : props.url;
   // A channel URL is a secret however it came: one given as a NoEcho parameter (or a
   // {{resolve:ssm:...}}) arrives resolved by CloudFormation, with nothing to tell it from plain text.
-  if (typeof url === 'string') addSecret(url);
+  if (typeof url === 'string') {
+    addSecret(url);
+    refuseWhitespace(url, typeof props.url === 'string' ? props.url : '');
+  }
   return {
     ...props,
     ...(url === undefined ? {} : { url }),
     ...(oldProps ? {} : { addToDefaultNotificationGroup: false }),
   };
+}
+
+/**
+ * Refuses a URL with whitespace, which a secret or parameter written from a file or a shell often
+ * ends with (a trailing newline). Mackerel keeps it in the URL it posts to, so the channel would
+ * deploy and then fail at the first alert; synthesis refuses it in a plain-text URL, but a value
+ * read at deploy time is seen only here. Refused, not trimmed: the fix belongs in the secret.
+ */
+function refuseWhitespace(url: string, given: string): void {
+  if (!/\s/.test(url)) return;
+  const sources = hasDynamicReference(given) ? dynamicReferenceSources(given) : [];
+  const where = /^\s|\s$/.test(url) ? 'at its start or end' : 'inside';
+  const from = sources.length > 0 ? ` read from ${sources.join(' and ')}` : '';
+  throw new Error(`property url${from} has whitespace ${where} (not shown, as it is a secret), which Mackerel would keep in the URL it posts to; `
+    + 'expected an http(s) URL without whitespace: store it without the whitespace (a trailing newline, often)');
 }
 
 export const channel = idResource({
