@@ -194,8 +194,15 @@ export class AwsIntegrationService {
   /** The key of the integration's `services` map, such as `ECSCluster`. */
   public readonly id: string;
 
-  /** The IAM read actions Mackerel needs for this service. */
-  public readonly actions: string[];
+  /**
+   * The IAM read actions Mackerel needs for this service.
+   *
+   * A copy on every read: the constants are shared by every integration of the process, so a
+   * list changed by one caller must not widen the role of another, nor hide its sensitive reads.
+   */
+  public get actions(): string[] {
+    return [...this._actions];
+  }
 
   /** Whether the service accepts `retireAutomatically`. */
   public readonly supportsRetireAutomatically: boolean;
@@ -210,9 +217,11 @@ export class AwsIntegrationService {
   /** Whether the identifier is one this release knows Mackerel accepts. @internal */
   public readonly _known: boolean;
 
+  private readonly _actions: readonly string[];
+
   private constructor(id: string, actions: string[], supportsRetireAutomatically: boolean, needsCloudWatchReadAccess: boolean, known = true) {
     this.id = id;
-    this.actions = actions;
+    this._actions = Object.freeze([...actions]);
     this.supportsRetireAutomatically = supportsRetireAutomatically;
     this.needsCloudWatchReadAccess = needsCloudWatchReadAccess;
     this._known = known;

@@ -137,6 +137,15 @@ describe('AwsIntegrationService', () => {
       expect(service.actions).toEqual(['bedrock:List*']);
     });
 
+    test('keeps its actions when a caller changes the list it reads', () => {
+      // GIVEN
+      const service = AwsIntegrationService.of('Bedrock', { actions: ['bedrock:List*'] });
+      // WHEN
+      service.actions.push('bedrock:CreateModel');
+      // THEN
+      expect(service.actions).toEqual(['bedrock:List*']);
+    });
+
     test('rejects a service that has a constant', () => {
       expect(() => AwsIntegrationService.of('ECSCluster', { actions: ['ecs:List*'] }))
         .toThrow(/^id "ECSCluster" is a service this library knows; expected a service identifier without a constant. Use AwsIntegrationService.ECS_CLUSTER$/);
@@ -226,6 +235,21 @@ describe('AwsIntegrationService', () => {
         'does not warn for %s, which reveals no secret', (action) => {
           Annotations.fromStack(addedTo([action]).stack).hasNoWarning('*', Match.anyValue());
         });
+
+      test('a constant\'s actions cannot be widened for the integrations of the process, nor its sensitive reads hidden', () => {
+        // GIVEN a list read off a shared constant, changed by one caller
+        AwsIntegrationService.ECS_CLUSTER.actions.push('secretsmanager:GetSecretValue');
+        const { stack, aws } = addedTo(['route53:List*']);
+        // WHEN another integration of the process adds the constant and grants the same read itself
+        aws.addService(AwsIntegrationService.ECS_CLUSTER);
+        aws.policy.addStatements(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }));
+        // THEN the constant grants what it documents, and the added read is still warned about
+        const policy = resourceOf(stack, logicalIds(aws).policy);
+        expect(policy.Properties.PolicyDocument.Statement[0].Action).not.toContain('secretsmanager:GetSecretValue');
+        Annotations.fromStack(stack).hasWarning('/Stack/Aws', Match.stringLikeRegexp(
+          '^a statement added to Stack/Aws/Policy: "secretsmanager:GetSecretValue" grants secretsmanager:GetSecretValue'));
+        expect(AwsIntegrationService.ECS_CLUSTER.actions).toEqual(['ecs:DescribeClusters', 'ecs:List*']);
+      });
 
       test('does not warn for any constant', () => {
         // GIVEN
