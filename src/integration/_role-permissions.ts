@@ -22,24 +22,19 @@ const FIX = 'Give Mackerel only what the library derives from addService (AwsInt
  * read at synth time, and a single write action makes Mackerel stop collecting.
  * @internal
  */
-export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy): string[] {
-  const cfnRole = role.node.defaultChild as iam.CfnRole;
+export function _extraPermissionProblems(role: iam.Role, generated: iam.Policy, policies: _RolePolicies): string[] {
   const problems: string[] = [];
   const report = (kind: string, value: string, how: string) => problems.push(_describeProblem(kind, value,
     `is attached to the integration role ${role.node.path}${how}`, `only the read-only policy this library generates (${generated.node.path})`,
     `${WHY}. ${FIX}, or set allowAdditionalPolicies if the policy only reads or denies`));
 
-  // Other stacks count: a policy there attaches through an export of the role's name or ARN.
-  const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
-  // As rendered, so that a policy an escape hatch (addPropertyOverride) lists on the role is read too.
-  const properties = renderedProperties(cfnRole);
   // A managed policy of this stack shows as its path rather than as a Ref to a hashed logical ID.
-  for (const { arn, policy } of listedManagedPolicies(role, resources, properties.ManagedPolicyArns)) {
+  for (const { arn, policy } of policies.listed) {
     report('managed policy', policy ? pathOf(policy) : readable(arn), '');
   }
-  for (const inline of asArray(properties.Policies)) report('inline policy', readable(policyName(inline)), '');
+  for (const inline of policies.inline) report('inline policy', readable(policyName(inline)), '');
 
-  for (const resource of attachedPolicies(role, generated, resources, true)) {
+  for (const resource of policies.attached) {
     const named = pathOf(resource);
     if (resource.cfnResourceType === 'AWS::IAM::ManagedPolicy') {
       report('managed policy', named, '');
@@ -99,49 +94,82 @@ function givenValues(resource: CfnResource, l1: unknown, property: string): unkn
 }
 
 /**
- * Warnings for the sensitive reads that other policies attached to the role allow, which
- * `allowAdditionalPolicies` lets through (a grant such as `secret.grantRead(aws.role)`): those
- * that attach themselves, and the managed policies of the app it lists
- * (`role.addManagedPolicy`). A managed policy known only by its ARN (an AWS managed one, or an
- * imported one) cannot be read.
- *
- * Read at validation only, every policy of the role's stack as the template gets it (`_rendered`):
- * one written as a plain `CfnResource`, attached or widened by an escape hatch (`addPropertyOverride`),
- * or listed on the role by one, is read as IAM will. Rendering freezes a PolicyDocument, which is why
- * this does not run earlier. A sensitive read that a Deny of any policy of the role denies on every
- * resource, without a condition, is not granted, and not warned about.
+ * The policies of the integration role besides the generated one, read once per validation:
+ * finding and rendering every policy of the app is the costly part of the checks that use them.
  * @internal
  */
-export function _attachedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy): string[] {
+export interface _RolePolicies {
+  /** The role's managed policy ARNs, each with the managed policy of the role's stack it is a Ref to, if any. */
+  readonly listed: ReadonlyArray<{ arn: unknown; policy?: CfnResource }>;
+  /** The inline policies of the role resource itself, as rendered. */
+  readonly inline: readonly unknown[];
+  /** The policies of any stack of the app that attach themselves to the role. */
+  readonly attached: readonly CfnResource[];
+  /** The documents of every policy of the role but the generated one, each with where it comes from. */
+  readonly documents: ReadonlyArray<[where: string, document: unknown]>;
+  /** What a Deny of any policy of the role, the generated one included, denies on every resource. */
+  readonly denied: readonly _Denial[];
+}
+
+/**
+ * Reads the role's policies (`_RolePolicies`) as the template gets them (`_rendered`): one written as a
+ * plain `CfnResource`, attached or widened by an escape hatch (`addPropertyOverride`), or listed on the
+ * role by one, is read as IAM will. Rendering freezes a PolicyDocument, so this runs at validation only.
+ * A managed policy known only by its ARN (an AWS managed one, or one outside the app) cannot be read.
+ * @internal
+ */
+export function _rolePolicies(role: iam.Role, generated: iam.Policy): _RolePolicies {
+  // Other stacks count: a policy there attaches through an export of the role's name or ARN.
   const resources = role.node.root.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource);
+  // As rendered, so that a policy an escape hatch (addPropertyOverride) lists on the role is read too.
   const properties = renderedProperties(role.node.defaultChild as CfnResource);
   const cfnRole = role.node.defaultChild as iam.CfnRole;
-  const managed = [...listedManagedPolicies(role, resources, properties.ManagedPolicyArns).flatMap(({ policy }) => (policy ? [policy] : [])),
+  const listed = listedManagedPolicies(role, resources, properties.ManagedPolicyArns);
+  const attached = attachedPolicies(role, generated, resources, true);
+  const inline = asArray(properties.Policies);
+  const managed = [...listed.flatMap(({ policy }) => (policy ? [policy] : [])),
     // A managed policy of another stack is listed as an import: found through the references of the list, tokens kept.
     ..._referenceTargets(cfnRole, [cfnRole.managedPolicyArns, ...givenValues(cfnRole, cfnRole.managedPolicyArns, 'ManagedPolicyArns')])
       .filter((target): target is iam.CfnManagedPolicy => target instanceof iam.CfnManagedPolicy)];
   const documents: Array<[where: string, document: unknown]> = [
-    ...[...new Set([...attachedPolicies(role, generated, resources, true), ...managed])]
+    ...[...new Set([...attached, ...managed])]
       .map((resource): [string, unknown] => [`a policy attached to the role (${pathOf(resource)})`, renderedProperties(resource).PolicyDocument]),
     // An inline policy of the role itself, which only an escape hatch can write (the integration makes the role).
-    ...asArray(properties.Policies).map((inline): [string, unknown] => [`an inline policy of the role (${readable(policyName(inline))})`, policyDocument(inline)]),
+    ...inline.map((policy): [string, unknown] => [`an inline policy of the role (${readable(policyName(policy))})`, policyDocument(policy)]),
   ];
-  const statements = (document: unknown) => asArray((document as Resolved | undefined)?.Statement) as Resolved[];
   // A Deny in any policy of the role, the generated one included, wins over every Allow: what it denies
   // everywhere is not granted, and a warning for it could only be acknowledged.
   const denied = [renderedProperties(generated.node.defaultChild as CfnResource).PolicyDocument, ...documents.map(([, document]) => document)]
-    .flatMap(statements).flatMap(denial);
+    .flatMap(statementsOf).flatMap(denial);
+  return { listed, inline, attached, documents, denied };
+}
+
+/**
+ * Warnings for the sensitive reads that other policies attached to the role allow, which
+ * `allowAdditionalPolicies` lets through (a grant such as `secret.grantRead(aws.role)`): those
+ * that attach themselves, the managed policies of the app it lists (`role.addManagedPolicy`), and
+ * its inline policies, as `_rolePolicies` reads them. A sensitive read that a Deny of any policy of
+ * the role denies on every resource, without a condition, is not granted, and not warned about.
+ * @internal
+ */
+export function _attachedSensitiveReadWarnings(role: iam.Role, policies: _RolePolicies): string[] {
   const warnings = new Set<string>();
-  for (const [where, document] of documents) {
-    for (const statement of statements(document)) {
+  for (const [where, document] of policies.documents) {
+    for (const statement of statementsOf(document)) {
       if (statement.Effect === 'Deny') continue;
-      const found = asArray(statement.Action).map((action) => (typeof action === 'string' ? _sensitiveReadWarning(where, action, role, denied) : undefined));
+      const found = asArray(statement.Action)
+        .map((action) => (typeof action === 'string' ? _sensitiveReadWarning(where, action, role, policies.denied) : undefined));
       // An Allow with NotAction grants every action it does not name, sensitive reads included.
-      if (statement.NotAction !== undefined) found.push(_sensitiveReadWarningExcept(where, asArray(statement.NotAction), role, denied));
+      if (statement.NotAction !== undefined) found.push(_sensitiveReadWarningExcept(where, asArray(statement.NotAction), role, policies.denied));
       for (const warning of found) if (warning) warnings.add(warning);
     }
   }
   return [...warnings];
+}
+
+/** The statements of a policy document. */
+function statementsOf(document: unknown): Resolved[] {
+  return asArray((document as Resolved | undefined)?.Statement) as Resolved[];
 }
 
 /**
@@ -247,16 +275,16 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
  * generated policy allows beyond `derived`, the actions of the added services, which are warned
  * about where they are added. They come from `policy.addStatements(...)`.
  *
- * The document is read as rendered, not resolved: resolving a PolicyDocument freezes its
- * statements, and services may still be added after this runs (by an Aspect of the app).
+ * Read at validation, as rendered (an escape hatch's statement included), once every Aspect of the
+ * app has run (one may still add a service). A Deny of any policy of the role narrows it as it
+ * narrows `_attachedSensitiveReadWarnings`: both read `policies.denied`.
  * @internal
  */
-export function _addedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy, derived: readonly string[]): string[] {
+export function _addedSensitiveReadWarnings(role: iam.Role, generated: iam.Policy, derived: readonly string[], policies: _RolePolicies): string[] {
   const warnings = new Set<string>();
-  // Through the L2's document: resolving the L1's PolicyDocument would freeze it.
-  for (const action of allowedActions(Stack.of(generated).resolve(generated.document.toJSON()) as Resolved | undefined)) {
+  for (const action of allowedActions(renderedProperties(generated.node.defaultChild as CfnResource).PolicyDocument as Resolved | undefined)) {
     if (derived.some((granted) => _covers(granted, action))) continue;
-    const warning = _sensitiveReadWarning(`a statement added to ${generated.node.path}`, action, role);
+    const warning = _sensitiveReadWarning(`a statement added to ${generated.node.path}`, action, role, policies.denied);
     if (warning) warnings.add(warning);
   }
   return [...warnings];

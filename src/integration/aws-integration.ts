@@ -1,11 +1,11 @@
-import { Aspects, IAspect, IResource, Lazy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import { IResource, Lazy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { _unknownMetricWarnings } from './_metric-names';
 import { _CLOUDWATCH_READ_ACTIONS } from './_read-actions';
-import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems, _trustPolicyProblems } from './_role-permissions';
+import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems, _rolePolicies, _trustPolicyProblems } from './_role-permissions';
 import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warnings';
 import { _checkResourceTag, _renderTag, _renderTags } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
@@ -612,29 +612,20 @@ export class MackerelAwsIntegration extends Construct {
     this.node.addValidation({ validate: () => _readingFinalValues(() => _generatedPolicyProblems(role, this.policy)) });
     // Its trust policy is reachable too (through the Role construct, or the resource): only Mackerel, with the external ID.
     this.node.addValidation({ validate: () => _readingFinalValues(() => _trustPolicyProblems(role, MACKEREL_PRINCIPAL, this.externalId)) });
-    if (!props.allowAdditionalPolicies) {
-      this.node.addValidation({ validate: () => _readingFinalValues(() => _extraPermissionProblems(role, this.policy)) });
-    } else {
-      // The policies it lets through are read as rendered, which only validation may do (rendering freezes a document).
-      this.node.addValidation({
-        validate: () => {
-          const warnings = _readingFinalValues(() => _attachedSensitiveReadWarnings(role, this.policy));
-          for (const warning of warnings) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
-          return [];
-        },
-      });
-    }
-    // Statements added to `policy` are warned about once the app is complete, as addService warns about its actions.
-    const integration = this;
-    const sensitiveReads: IAspect = {
-      visit(node) {
-        if (node !== integration) return;
-        // Read once the app's code has run: a Lazy of another construct (an iam.Policy's roles) is final.
-        const warnings = _readingFinalValues(() => _addedSensitiveReadWarnings(role, integration.policy, integration.actions()));
-        for (const warning of warnings) _warnLate(integration, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
-      },
-    };
-    Aspects.of(this).add(sensitiveReads);
+    // One reading of the role's policies serves every check of them: finding and rendering the app's policies is
+    // their costly part, and one set of Denies narrows the sensitive reads of the generated policy and of the others alike.
+    // At validation: every Aspect has run (one may add a service), and rendering, which freezes a document, is safe.
+    this.node.addValidation({
+      validate: () => _readingFinalValues(() => {
+        const policies = _rolePolicies(role, this.policy);
+        // Statements added to `policy` are warned about as addService warns about its actions; with allowAdditionalPolicies,
+        // so are the policies it lets through.
+        const warnings = [..._addedSensitiveReadWarnings(role, this.policy, this.actions(), policies),
+          ...(props.allowAdditionalPolicies ? _attachedSensitiveReadWarnings(role, policies) : [])];
+        for (const warning of warnings) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
+        return props.allowAdditionalPolicies ? [] : _extraPermissionProblems(role, this.policy, policies);
+      }),
+    });
     if (!Token.isUnresolved(props.name)) {
       _checkUniqueInApp(this, 'name', props.name, props.name, MackerelAwsIntegration.BY_NAME, 'AWS integration');
     }

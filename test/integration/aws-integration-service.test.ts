@@ -325,6 +325,41 @@ describe('AwsIntegrationService', () => {
         Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
       });
 
+      test('is not warned about where a Deny of the role denies it everywhere, as the attached policies\' check reads Denies', () => {
+        // GIVEN
+        const { stack, aws } = addedTo(['route53:List*']);
+        // WHEN
+        aws.policy.addStatements(
+          new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 's3:GetObject', 'ssm:GetParameter'], resources: ['*'] }),
+          // Everywhere and without a condition: secretsmanager:GetSecretValue is not granted.
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['secretsmanager:*'], resources: ['*'] }),
+          // On some resources only, or under a condition: s3:GetObject and ssm:GetParameter still are.
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['s3:GetObject'], resources: ['arn:aws:s3:::logs/*'] }),
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ssm:*'], resources: ['*'], conditions: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+        // THEN
+        const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+        expect(warnings).toEqual([
+          expect.stringMatching(/^a statement added to Stack\/Aws\/Policy: "s3:GetObject" grants s3:GetObject /),
+          expect.stringMatching(/^a statement added to Stack\/Aws\/Policy: "ssm:GetParameter" grants ssm:GetParameter /),
+        ]);
+      });
+
+      test('is not warned about where a Deny of another policy of the role denies it everywhere (allowAdditionalPolicies)', () => {
+        // GIVEN
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', allowAdditionalPolicies: true });
+        aws.addService(AwsIntegrationService.EC2);
+        // WHEN
+        aws.policy.addStatements(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 's3:GetObject'], resources: ['*'] }));
+        aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Guardrail', {
+          statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, notActions: ['ec2:Describe*', 'cloudwatch:*', 's3:*'], resources: ['*'] })],
+        }));
+        // THEN
+        const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+        expect(warnings).toEqual([expect.stringMatching(/^a statement added to Stack\/Aws\/Policy: "s3:GetObject" grants s3:GetObject /)]);
+      });
+
       test('is not warned about again when a service\'s wildcard already grants it', () => {
         // GIVEN
         const { stack, aws } = addedTo(['s3:Get*']);
