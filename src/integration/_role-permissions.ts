@@ -1,4 +1,4 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { _isReadAction, _READ_ACTION_RULE } from './_read-actions';
@@ -115,7 +115,8 @@ export interface _RolePolicies {
  * Reads the role's policies (`_RolePolicies`) as the template gets them (`_rendered`): one written as a
  * plain `CfnResource`, attached or widened by an escape hatch (`addPropertyOverride`), or listed on the
  * role by one, is read as IAM will. Rendering freezes a PolicyDocument, so this runs at validation only.
- * A managed policy known only by its ARN (an AWS managed one, or one outside the app) cannot be read.
+ * A managed policy of the app listed through an import is read: found by the references of the list, or by
+ * the account, path and name of an ARN written out. One outside the app (an AWS managed one) cannot be read.
  * @internal
  */
 export function _rolePolicies(role: iam.Role, generated: iam.Policy): _RolePolicies {
@@ -130,7 +131,9 @@ export function _rolePolicies(role: iam.Role, generated: iam.Policy): _RolePolic
   const managed = [...listed.flatMap(({ policy }) => (policy ? [policy] : [])),
     // A managed policy of another stack is listed as an import: found through the references of the list, tokens kept.
     ..._referenceTargets(cfnRole, [cfnRole.managedPolicyArns, ...givenValues(cfnRole, cfnRole.managedPolicyArns, 'ManagedPolicyArns')])
-      .filter((target): target is iam.CfnManagedPolicy => target instanceof iam.CfnManagedPolicy)];
+      .filter(isManagedPolicy),
+    // One listed by an ARN written out (ManagedPolicy.fromManagedPolicyName) is the app's policy of that name, if any.
+    ...asArray(properties.ManagedPolicyArns).flatMap((arn) => managedPoliciesNamed(arn, resources.filter(isManagedPolicy)))];
   const documents: Array<[where: string, document: unknown]> = [
     ...[...new Set([...attached, ...managed])]
       .map((resource): [string, unknown] => [`a policy attached to the role (${pathOf(resource)})`, renderedProperties(resource).PolicyDocument]),
@@ -165,6 +168,31 @@ export function _attachedSensitiveReadWarnings(role: iam.Role, policies: _RolePo
     }
   }
   return [...warnings];
+}
+
+/** Whether a construct is an `AWS::IAM::ManagedPolicy`, an L1 or a plain `CfnResource`. */
+function isManagedPolicy(construct: unknown): construct is CfnResource {
+  return construct instanceof CfnResource && construct.cfnResourceType === 'AWS::IAM::ManagedPolicy';
+}
+
+/**
+ * The managed policies among `policies` that an ARN written out names, as IAM finds one: by its
+ * account, path and name (`ManagedPolicy.fromManagedPolicyName`, or `fromManagedPolicyArn` with a
+ * literal ARN). A policy whose name is not a literal cannot be named so; an account known only at
+ * deploy time, on either side, may be the same one.
+ */
+function managedPoliciesNamed(arn: unknown, policies: readonly CfnResource[]): CfnResource[] {
+  // The partition and the account may be pseudo parameters, which `readable` writes as ${AWS::Partition}, colons included.
+  const match = /^arn:(?:\$\{[^}]*\}|[^:]+):iam::(\$\{[^}]*\}|[^:]*):policy(\/.*)$/.exec(readable(arn));
+  if (!match) return [];
+  const [, account, pathAndName] = match;
+  return policies.filter((policy) => {
+    const properties = renderedProperties(policy);
+    const path = properties.Path ?? '/';
+    if (typeof properties.ManagedPolicyName !== 'string' || typeof path !== 'string' || `${path}${properties.ManagedPolicyName}` !== pathAndName) return false;
+    const theirs = Stack.of(policy).account;
+    return account.startsWith('${') || Token.isUnresolved(theirs) || theirs === account;
+  });
 }
 
 /** The statements of a policy document. */

@@ -98,8 +98,9 @@ export interface MackerelAwsIntegrationProps extends MackerelResourceOptions {
    * as a guardrail your organization attaches to every role; you then answer for them never
    * allowing a write. A read action in them that returns a secret, content or credentials (such
    * as a `secret.grantRead(integration.role)`) still gets the warning
-   * `cdk-mackerel:awsIntegrationSensitiveRead`, except in a managed policy known only by its ARN
-   * (an AWS managed or imported one), whose content is not in the app. For a service this release does not know, use
+   * `cdk-mackerel:awsIntegrationSensitiveRead`, except in a managed policy whose content is not in
+   * the app (an AWS managed one, or one made outside it); a managed policy of the app listed by an
+   * import of its ARN or name (`ManagedPolicy.fromManagedPolicyName`) is read. For a service this release does not know, use
    * `AwsIntegrationService.of` instead: its read actions are checked and go into the generated policy.
    *
    * @default false

@@ -465,6 +465,57 @@ describe('MackerelAwsIntegration role permissions', () => {
       ]);
     });
 
+    test('warns about a sensitive read in a plain CfnResource managed policy of another stack, listed by an import of its ARN', () => {
+      // GIVEN
+      const { app, stack, aws } = integration({ allowAdditionalPolicies: true });
+      const objects = new CfnResource(stackWithProvider(app, 'Other'), 'Objects', {
+        type: 'AWS::IAM::ManagedPolicy',
+        properties: { PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] } },
+      });
+      // WHEN
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyArn(stack, 'ObjectsArn', objects.ref));
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a policy attached to the role \(Other\/Objects\): "s3:GetObject" grants s3:GetObject \(returns object contents\) to /),
+      ]);
+    });
+
+    test('warns about a sensitive read in a managed policy of the app listed by its name, a plain CfnResource or not', () => {
+      // GIVEN
+      const { app, stack, aws } = integration({ allowAdditionalPolicies: true });
+      const other = stackWithProvider(app, 'Other');
+      const document = (action: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+      new CfnResource(other, 'Objects', {
+        type: 'AWS::IAM::ManagedPolicy',
+        properties: { ManagedPolicyName: 'objects-read', PolicyDocument: document('s3:GetObject') },
+      });
+      new iam.ManagedPolicy(other, 'Secrets', {
+        managedPolicyName: 'secrets-read',
+        path: '/team/',
+        statements: [new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] })],
+      });
+      // Same name, another path, or another account: not the policy the role lists.
+      new CfnResource(other, 'ElsewhereObjects', {
+        type: 'AWS::IAM::ManagedPolicy',
+        properties: { ManagedPolicyName: 'objects-read', Path: '/elsewhere/', PolicyDocument: document('ssm:GetParameter') },
+      });
+      new CfnResource(stackWithProvider(app, 'OtherAccount', { env: { account: '210987654321', region: 'ap-northeast-1' } }), 'Tokens', {
+        type: 'AWS::IAM::ManagedPolicy',
+        properties: { ManagedPolicyName: 'tokens', PolicyDocument: document('ecr:GetAuthorizationToken') },
+      });
+      // WHEN
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyName(stack, 'ObjectsByName', 'objects-read'));
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyArn(stack, 'SecretsByArn', 'arn:aws:iam::123456789012:policy/team/secrets-read'));
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyName(stack, 'TokensByName', 'tokens'));
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a policy attached to the role \(Other\/Objects\): "s3:GetObject" grants s3:GetObject \(returns object contents\) to /),
+        expect.stringMatching(/^a policy attached to the role \(Other\/Secrets\): "secretsmanager:GetSecretValue" grants secretsmanager:GetSecretValue /),
+      ]);
+    });
+
     test('warns about the sensitive reads an attached Allow with NotAction grants, all but those it names', () => {
       // GIVEN
       const { stack, aws } = integration({ allowAdditionalPolicies: true });
