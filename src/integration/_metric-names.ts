@@ -33,13 +33,16 @@ const STATS = '{minimum,average,maximum}';
  * LCUs' 2 besides); the pages' own counts (ALB 21 + 13 per target group, NLB 21 + 2, Lambda 10 +
  * 10 per alias + 10 per version) match them, Peak LCUs aside.
  *
+ * RDS's page writes its replication channel metric with CHANNEL_NAME, the channel's name, which
+ * is `*` here as well; being the name's last part, it takes the rest of the name, dots included.
+ * Its list is the union of the versions read, English and Japanese: the latest (33 to 63 metrics per
+ * engine, as Mackerel's help counts them) names every metric of the earlier ones (19 to 43).
+ *
  * Not listed, so not checked, as a false warning is worse than a missed one: CloudFront, whose
  * page gives one name (cloudfront.origin_latency) for three statistics, and gave CacheHitRate
- * that same name in an earlier version; RDS, whose page in Mackerel's help now counts 33 to 63
- * metrics per engine, with replication-source metrics (CHANNEL_NAME), while the fullest text of it
- * read here lists 19 to 43; and DynamoDB, whose live page counts 15 + 6 per operation where the
- * text read here lists 13 + 6, and which writes its stream metrics' part as GetRecords where its
- * other metrics have `#`.
+ * that same name in an earlier version; and DynamoDB, whose live page counts 15 + 6 per operation
+ * where the text read here lists 13 + 6, and which writes its stream metrics' part as GetRecords
+ * where its other metrics have `#`.
  */
 const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
   // The cluster's 12 and the 7 per ECS service.
@@ -97,6 +100,28 @@ const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
       + 'elasticache.redis.memory_percentage.database elasticache.redis.average_ttl.db0 elasticache.redis.fragmentation_ratio.memory '
       + 'elasticache.redis.replication_bytes.replication elasticache.redis.replication_lag.lag elasticache.redis.save_in_progress.bgsave',
   },
+  // An instance's or a cluster's, of every engine. The union of the pages' versions, English and Japanese alike: the later
+  // ones (33 to 63 per engine) keep every name of the earlier ones (19 to 43) and add the log volume, EBS balance, checkpoint,
+  // connection attempt, surplus credit, replication channel and Aurora Serverless v2 metrics.
+  RDS: {
+    page: 'rds',
+    names: 'rds.cpu.used rds.cpu_credit.{used,balance} rds.database_connections.used rds.disk_usage.bin_log rds.memory.{free,swap} '
+      + 'rds.network_throughput.{read,transmit} rds.diskiops.{read,write} rds.burst_balance.balance rds.maximum_used_transaction_ids.count '
+      + 'rds.checkpoint_lag.lag rds.connection_attempts.count rds.cpu_surplus_credits.{balance,charged} rds.ebs_balance.{byte,io} '
+      + 'rds.log_volume_disk_queue.depth rds.log_volume_disk.free rds.log_volume_{iops,latency,throughput}.{read,write} '
+      + 'rds.disk_queue.depth rds.disk.free rds.replica_lag.lag rds.{latency,throughput}.{read,write} '
+      + 'rds.postgres_disk_usage.{replication_slot,transaction_logs} rds.oldest_replication_slot_lag.slot_lag '
+      + 'rds.transaction_logs_generation.transaction_log rds.failed_sql_server_agent_jobs.failed rds.replication_channel_lag.* '
+      + 'rds.aurora.storage.free rds.aurora.binlog_replica_lag.lag rds.aurora.replica_lag.{lag,max_lag,min_lag} rds.aurora.engine_uptime.uptime '
+      + 'rds.aurora.transactions.{active,blocked} rds.aurora.hit_ratio.{buffer,result_set} rds.aurora.dml_{latency,throughput}.{insert,update,delete,dml} '
+      + 'rds.aurora.commit_{latency,throughput}.commit rds.aurora.select_{latency,throughput}.select rds.aurora.ddl_{latency,throughput}.ddl '
+      + 'rds.aurora.queries.queries rds.aurora.login_failures.failures rds.aurora.deadlocks.deadlocks '
+      + 'rds.aurora.backtrack_window_difference.minutes rds.aurora.backtrack_window_alert.alert rds.aurora.aurora_volume_bytes_left_total.total '
+      + 'rds.aurora.aborted_clients.aborted rds.aurora.row_lock_time.row_lock rds.aurora.volume_used.bytes '
+      + 'rds.aurora.serverless_database_capacity.capacity rds.aurora.acu_utilization.utilization rds.aurora.temp_storage_iops.iops '
+      + 'rds.aurora.temp_storage_throughput.throughput',
+    star: 'A * part stands for a replication channel\'s name (CHANNEL_NAME in the docs), or #.',
+  },
   // The load balancer's 23 (of which IPv6, Consumed LCUs and Peak LCUs only in the later page) and the 13 per target group.
   ALB: {
     page: 'alb',
@@ -127,13 +152,23 @@ const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
   },
 };
 
-/** Whether `name` is `documented`, a `*` part of it taking any one part. */
+/**
+ * Whether `name` is `documented`, a `*` part of it taking any one part; a last `*` part takes the
+ * rest of the name, dots included, as nothing says a replication channel's name holds none.
+ */
 function isDocumented(name: string, documented: string): boolean {
   if (name === documented) return true;
   if (!documented.includes('*')) return false;
-  const parts = name.split('.');
   const pattern = documented.split('.');
+  const last = pattern.length - 1;
+  const parts = pattern[last] === '*' ? splitAtMost(name, pattern.length) : name.split('.');
   return parts.length === pattern.length && pattern.every((part, i) => (part === '*' ? parts[i] !== '' : parts[i] === part));
+}
+
+/** `name` split at its first `count - 1` dots: the last part keeps the rest. */
+function splitAtMost(name: string, count: number): string[] {
+  const parts = name.split('.');
+  return parts.length <= count ? parts : [...parts.slice(0, count - 1), parts.slice(count - 1).join('.')];
 }
 
 /** A warning lists every documented name of a service that has at most this many; past it, those of the name's graph. */

@@ -306,7 +306,7 @@ describe('MackerelAwsIntegration', () => {
         ...['service_cpu_utilization', 'service_memory_utilization'].map((m) => `ecs.${m}.#`)]
         .flatMap((m) => ['minimum', 'average', 'maximum'].map((stat) => `${m}.${stat}`));
       aws.addService(AwsIntegrationService.ECS_CLUSTER, { includedMetrics: [...documented, 'ecs.running_task.#.count'] });
-      aws.addService(AwsIntegrationService.RDS, { includedMetrics: ['rds.cpu.used'] });
+      aws.addService(AwsIntegrationService.DYNAMODB, { includedMetrics: ['dynamodb.any.name'] });
       expect(documented).toHaveLength(18);
       Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric'));
     });
@@ -422,6 +422,27 @@ describe('MackerelAwsIntegration', () => {
         'lambda.duration_per_version.VERSION.average', 'lambda.duration_per_version.VERSION.max', 'lambda.duration_per_version.VERSION.min',
         'lambda.iterator_age_per_version.VERSION.average', 'lambda.iterator_age_per_version.VERSION.max',
         'lambda.iterator_age_per_version.VERSION.min'], 'lambda.duration.maximum'],
+      // The union of the English and Japanese pages' versions: the later ones add the log volume, EBS balance, checkpoint,
+      // connection attempt, surplus credit, replication channel and Aurora Serverless v2 metrics to the earlier ones' names.
+      [AwsIntegrationService.RDS, ['rds.cpu.used', 'rds.cpu_credit.used', 'rds.cpu_credit.balance', 'rds.database_connections.used',
+        'rds.disk_usage.bin_log', 'rds.memory.free', 'rds.memory.swap', 'rds.network_throughput.read', 'rds.network_throughput.transmit',
+        'rds.diskiops.read', 'rds.diskiops.write', 'rds.burst_balance.balance', 'rds.maximum_used_transaction_ids.count', 'rds.checkpoint_lag.lag',
+        'rds.connection_attempts.count', 'rds.cpu_surplus_credits.balance', 'rds.cpu_surplus_credits.charged', 'rds.ebs_balance.byte', 'rds.ebs_balance.io',
+        'rds.log_volume_disk_queue.depth', 'rds.log_volume_disk.free', 'rds.log_volume_iops.read', 'rds.log_volume_iops.write',
+        'rds.log_volume_latency.read', 'rds.log_volume_latency.write', 'rds.log_volume_throughput.read', 'rds.log_volume_throughput.write',
+        'rds.disk_queue.depth', 'rds.disk.free', 'rds.replica_lag.lag', 'rds.latency.read', 'rds.latency.write', 'rds.throughput.read', 'rds.throughput.write',
+        'rds.postgres_disk_usage.replication_slot', 'rds.postgres_disk_usage.transaction_logs', 'rds.oldest_replication_slot_lag.slot_lag',
+        'rds.transaction_logs_generation.transaction_log', 'rds.failed_sql_server_agent_jobs.failed', 'rds.replication_channel_lag.CHANNEL_NAME',
+        'rds.aurora.storage.free', 'rds.aurora.binlog_replica_lag.lag', 'rds.aurora.replica_lag.lag', 'rds.aurora.replica_lag.max_lag',
+        'rds.aurora.replica_lag.min_lag', 'rds.aurora.engine_uptime.uptime', 'rds.aurora.transactions.active', 'rds.aurora.transactions.blocked',
+        'rds.aurora.hit_ratio.buffer', 'rds.aurora.hit_ratio.result_set', 'rds.aurora.dml_latency.insert', 'rds.aurora.dml_latency.update',
+        'rds.aurora.dml_latency.delete', 'rds.aurora.dml_latency.dml', 'rds.aurora.dml_throughput.insert', 'rds.aurora.dml_throughput.update',
+        'rds.aurora.dml_throughput.delete', 'rds.aurora.dml_throughput.dml', 'rds.aurora.commit_latency.commit', 'rds.aurora.commit_throughput.commit',
+        'rds.aurora.select_latency.select', 'rds.aurora.select_throughput.select', 'rds.aurora.ddl_latency.ddl', 'rds.aurora.ddl_throughput.ddl',
+        'rds.aurora.queries.queries', 'rds.aurora.login_failures.failures', 'rds.aurora.deadlocks.deadlocks', 'rds.aurora.backtrack_window_difference.minutes',
+        'rds.aurora.backtrack_window_alert.alert', 'rds.aurora.aurora_volume_bytes_left_total.total', 'rds.aurora.aborted_clients.aborted',
+        'rds.aurora.row_lock_time.row_lock', 'rds.aurora.volume_used.bytes', 'rds.aurora.serverless_database_capacity.capacity',
+        'rds.aurora.acu_utilization.utilization', 'rds.aurora.temp_storage_iops.iops', 'rds.aurora.temp_storage_throughput.throughput'], 'rds.cpu.usage'],
     ];
 
     test.each(DOCUMENTED_BY_PAGE.map(([service, names, misspelt]) => [service.id, service, names, misspelt] as const))(
@@ -437,14 +458,17 @@ describe('MackerelAwsIntegration', () => {
           `services.${id}.excludedMetrics[1] ${JSON.stringify(misspelt)} is not a metric name Mackerel documents for ${id}`)]);
       });
 
-    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 26 of Kinesis, 104 of ElastiCache, 36 of ALB, 23 of NLB, 30 of Lambda', () => {
+    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 26 of Kinesis, 104 of ElastiCache, 36 of ALB, 23 of NLB, 30 of Lambda, 77 of RDS', () => {
       // Guards the table above against a name left out in copying it: the pages' own counts
       // (SQS 11; API Gateway 11 + 8 + 10 metrics, 19 names once # and the shared ones are counted once;
       // Kinesis 34 in English, 31 in Japanese, 26 names once each # is counted once, the 25 of the English page and 1 of the Japanese;
       // ElastiCache 14 of the node, 34 of Memcached, 56 of Redis, as its 48 and 70 say; ALB 21 + 2 of Peak LCUs
-      // + 13 per target group; NLB 21 + 2 per target group; Lambda 10 + 10 per alias + 10 per version).
+      // + 13 per target group; NLB 21 + 2 per target group; Lambda 10 + 10 per alias + 10 per version; RDS 26 common to every
+      // engine, 7 of RDS alone (33), 1 + 4 of PostgreSQL (38), 1 of SQL Server (34), 1 per replication channel of MySQL,
+      // 27 of Aurora, 5 of Aurora MySQL, 1 of Aurora's cluster and the 4 of Aurora Serverless v2 (63 of Aurora MySQL), whose
+      // capacity Aurora Serverless v1 has too).
       expect(DOCUMENTED_BY_PAGE.map(([service, names]) => [service.id, new Set(names).size])).toEqual([['SQS', 11], ['APIGateway', 19], ['Kinesis', 26],
-        ['ElastiCache', 104], ['ALB', 36], ['NLB', 23], ['Lambda', 30]]);
+        ['ElastiCache', 104], ['ALB', 36], ['NLB', 23], ['Lambda', 30], ['RDS', 77]]);
     });
 
     test('takes a part the pages write in capitals (a target group, an alias, a version) as # or as a name, and warns on the parts around it', () => {
@@ -467,6 +491,23 @@ describe('MackerelAwsIntegration', () => {
         expect.stringMatching(/^services\.ALB\.excludedMetrics\[3\] "alb\.host_count\.web\.tg\.unhealthy" is not a metric name/),
         expect.stringMatching(/^services\.ALB\.excludedMetrics\[4\] "alb\.host_count\.web-tg\.unhealty" is not a metric name/),
         expect.stringMatching(/^services\.Lambda\.excludedMetrics\[4\] "lambda\.count_per_function\.live\.errors" is not a metric name .*: it excludes nothing\. A \* part stands for an alias or a version/),
+      ]);
+    });
+
+    test('takes an RDS replication channel as #, as a name or as a name with dots, and warns on a channel metric without one', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN
+      aws.addService(AwsIntegrationService.RDS, {
+        excludedMetrics: ['rds.replication_channel_lag.#', 'rds.replication_channel_lag.source-1', 'rds.replication_channel_lag.eu.primary',
+          'rds.replication_channel_lag', 'rds.replication_lag.source-1'],
+      });
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric')).map((w) => w.entry.data);
+      expect(warnings).toEqual([
+        expect.stringMatching(/^services\.RDS\.excludedMetrics\[3\] "rds\.replication_channel_lag" is not a metric name Mackerel documents for RDS: it excludes nothing\. Use a documented name \(https:\/\/mackerel\.io\/docs\/entry\/integrations\/aws\/rds\)/),
+        expect.stringMatching(/^services\.RDS\.excludedMetrics\[4\] "rds\.replication_lag\.source-1" is not a metric name Mackerel documents for RDS: it excludes nothing\./),
       ]);
     });
 
