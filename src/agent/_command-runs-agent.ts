@@ -163,17 +163,8 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
       continue;
     }
     if (!/^[-+]./.test(word)) break;
-    const on = word[0] === '-';
-    let options = j;
-    for (const c of word.slice(1)) {
-      if (c === 'c') command = true;
-      if (c === 'n') noexec = on;
-      if (c === 'o' || c === 'O') {
-        options++;
-        if (c === 'o' && words[options] === 'noexec') noexec = on;
-      }
-    }
-    j = options;
+    if (word.slice(1).includes('c')) command = true;
+    ({ noexec, last: j } = noexecAfter(words, j, noexec, 'oO'));
   }
   if (runsNone || noexec) return -1;
   // With no -c and no script file (or with -s), the shell runs its input: the body of the last heredoc given it (each
@@ -402,19 +393,27 @@ function setsNoexec(words: string[], commands: ReadonlyArray<string[]>, depth: n
     return evaluated.some((command) => !SUBSHELLS.has(command) && setsNoexec(command, evaluated, depth + 1));
   }
   if (words[i] !== 'set') return false;
-  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) {
-    const word = words[i];
-    let options = i;
-    for (const c of word.slice(1)) {
-      if (c === 'n' && word[0] === '-') return true;
-      if (c === 'o') {
-        options++;
-        if (word[0] === '-' && words[options] === 'noexec') return true;
-      }
+  let noexec = false;
+  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ noexec, last: i } = noexecAfter(words, i, noexec, 'o'));
+  return noexec;
+}
+
+/**
+ * Whether -n (`-o noexec`) is on after an option word at `j` (`-n`, `+n`, `-eo noexec`) of a shell or of `set`, as the last
+ * of -n and +n given turns it: its options in `withArg` taking the next words; the index of the last word read.
+ */
+function noexecAfter(words: ReadonlyArray<string>, j: number, noexec: boolean, withArg: string): { noexec: boolean; last: number } {
+  const word = words[j];
+  const on = word[0] === '-';
+  let last = j;
+  for (const c of word.slice(1)) {
+    if (c === 'n') noexec = on;
+    if (withArg.includes(c)) {
+      last++;
+      if (c === 'o' && words[last] === 'noexec') noexec = on;
     }
-    i = options;
   }
-  return false;
+  return { noexec, last };
 }
 
 /** How many evals in one another `changesScriptDirectory` reads. */

@@ -557,7 +557,8 @@ test('a script that turns on -n with set runs none of its commands after it', ()
     scriptRuns('set -o nounset -n; exec mackerel-container-agent'),
     scriptRuns('set -n; set +n; exec mackerel-container-agent'),
   ]).toEqual(Array(5).fill(false));
-  // ... and set turning -n off, setting other options, or taking -n as an operand ($1), or the agent run before it
+  // ... and set turning -n off, setting other options, or taking -n as an operand ($1), or the agent run before it, or -n turned
+  // off again in the same set
   expect([
     scriptRuns('set +n; exec mackerel-container-agent'),
     scriptRuns('set +o noexec; exec mackerel-container-agent'),
@@ -565,7 +566,10 @@ test('a script that turns on -n with set runs none of its commands after it', ()
     scriptRuns('set -- -n; exec mackerel-container-agent'),
     scriptRuns('set -e -- -n; exec mackerel-container-agent'),
     scriptRuns('mackerel-container-agent; set -n'),
-  ]).toEqual(Array(6).fill(true));
+    // the last of -n and +n given wins, as in a shell's own options
+    scriptRuns('set -n +n; exec mackerel-container-agent'),
+    scriptRuns('set -o noexec +o noexec; exec mackerel-container-agent'),
+  ]).toEqual(Array(8).fill(true));
 });
 
 test('set -n run by command, builtin or eval stops the shell; in a subshell, in the background or piping it stops a child only', () => {
