@@ -100,8 +100,9 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   if (INERT.has(program) || (program === 'command' && /^-[vV]/.test(words[i + 1] ?? ''))) return -1;
   if (program === 'eval') {
     // eval runs its words joined by spaces as a script (`eval echo mackerel-container-agent` only prints the name).
-    // Its one command reads eval's input (`echo ... | eval sh`), as a -c script's reads the shell's.
-    if (!scriptRunsAgent(words.slice(i + 1).join(' '), reading, depth + 1, words as string[])) return -1;
+    // Its one command reads eval's input (`echo ... | eval sh`), as a -c script's reads the shell's. The shell goes on after
+    // it: an EXIT trap it sets runs as the shell exits (`exitTrap`), not here.
+    if (!scriptRunsAgent(words.slice(i + 1).join(' '), reading, depth + 1, words as string[], false)) return -1;
     const named = words.findIndex((word, j) => j > i && namesAgentBinary(word, reading));
     return named < 0 ? i + 1 : named;
   }
@@ -316,8 +317,9 @@ function closingBrace(script: string, from: number): number {
 /**
  * Whether a script runs the agent's binary in one of its simple commands (`runsAgentAt`). A run asking only for the
  * binary's version or usage (`mackerel-container-agent --version`, also in `$(...)`) exits at once: it is not the agent running.
+ * `exits`: whether the shell exits at the script's end, running its EXIT trap (not so for the script of an eval).
  */
-function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?: string[]): boolean {
+function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?: string[], exits = true): boolean {
   if (depth > MAX_SCRIPT_DEPTH) return false;
   // Each command substitution in another is read again from where it starts, up to MAX_SUBSTITUTION_DEPTH deep: charged so.
   const substitutions = script.split('$(').length + script.split('`').length - 2;
@@ -352,16 +354,22 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (noexec === undefined && setsNoexec(words, commands, depth)) noexec = words;
     return false;
   });
-  const exits = noexec === undefined || SUBSHELLS.has(noexec);
-  return runs || (exits && atExit !== undefined && scriptRunsAgent(atExit.action, atExit.at, depth + 1));
+  const trapRuns = exits && (noexec === undefined || SUBSHELLS.has(noexec));
+  return runs || (trapRuns && atExit !== undefined && scriptRunsAgent(atExit.action, atExit.at, depth + 1));
 }
 
 /**
  * What a `trap` command sets as the action on EXIT (or 0): its action, '' where it resets or ignores it (`trap - EXIT`,
- * `trap '' EXIT`, `trap EXIT`); undefined where it sets none on EXIT (`trap 'x' INT`, `trap -p EXIT`).
+ * `trap '' EXIT`, `trap EXIT`); undefined where it sets none on EXIT (`trap 'x' INT`, `trap -p EXIT`). An eval sets what the
+ * last of its script's traps sets (one in a subshell there sets the subshell's); past MAX_EVAL_DEPTH evals, none is read.
  */
-function exitTrap(words: ReadonlyArray<string>): string | undefined {
+function exitTrap(words: ReadonlyArray<string>, evals = 0): string | undefined {
   const i = programAt(words);
+  if (words[i] === 'eval' && evals < MAX_EVAL_DEPTH) {
+    let set: string | undefined;
+    for (const inner of shellCommands(words.slice(i + 1).join(' '))) if (!SUBSHELLS.has(inner)) set = exitTrap(inner, evals + 1) ?? set;
+    return set;
+  }
   if (words[i] !== 'trap') return undefined;
   const operands = words.slice(i + 1);
   const from = operands[0] === '--' ? 1 : 0;

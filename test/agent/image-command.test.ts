@@ -640,6 +640,19 @@ test('an action trapped on EXIT runs as the shell exits: read as a script', () =
   ]).toEqual(Array(6).fill(false));
 });
 
+test('an EXIT trap set by eval runs as the shell exits, not as eval\'s script ends', () => {
+  // GIVEN the agent trapped on EXIT through eval, the shell then replaced by another program or the trap reset
+  expect([
+    scriptRuns("eval \"trap 'exec mackerel-container-agent' EXIT\"; exec /app/server"),
+    scriptRuns("eval \"trap 'exec mackerel-container-agent' EXIT\"; trap - EXIT; /app/server"),
+  ]).toEqual([false, false]);
+  // ... and the shell exiting with it set
+  expect([
+    scriptRuns("eval \"trap 'exec mackerel-container-agent' EXIT\"; /app/server"),
+    scriptRuns("trap 'exec /app/server' EXIT; eval \"trap 'exec mackerel-container-agent' EXIT\""),
+  ]).toEqual([true, true]);
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
