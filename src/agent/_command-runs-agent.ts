@@ -29,6 +29,11 @@ const INERT = new Set([
   // copy, move, link, remove or change a file
   'cp', 'mv', 'ln', 'rm', 'install', 'touch', 'chmod', 'chown', 'chgrp', 'strip', 'setcap', 'tee', 'mkdir', 'rmdir',
 ]);
+/** The interpreters given code on their command line (`python3 -c`, `node -e`, `perl -e`, `ruby -e`, `php -r`, `lua -e`). */
+const INTERPRETERS = /^(?:python|pypy|node|nodejs|perl|ruby|php|lua)[\d.]*$/;
+/** Their options taking inline code, also last in a cluster (`python -uc`, `perl -lne`). */
+const INLINE_CODE = /^-[A-Za-z]*[ceEpr]$|^--(?:eval|print)(?:=|$)/;
+
 /** Shell words that come before a command's program without being it. */
 const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{']);
 
@@ -132,6 +137,9 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
       },
       reading.forks);
   }
+  // An interpreter's inline code is in its own language, not the shell's: a name in it (`print("mackerel-container-agent")`)
+  // may be anything, and is taken as running none.
+  if (INTERPRETERS.test(program) && words.slice(i + 1).some((word) => INLINE_CODE.test(word))) return -1;
   let asking = -1;
   for (let j = words.length - 1; j > i && asking < 0; j--) if (ONLY_ASKING.has(words[j])) asking = j;
   for (let j = i; j < words.length; j++) if (j >= asking && namesAgentBinary(words[j], reading)) return j;

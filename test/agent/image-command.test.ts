@@ -640,6 +640,23 @@ test('an action trapped on EXIT runs as the shell exits: read as a script', () =
   ]).toEqual(Array(6).fill(false));
 });
 
+test('an interpreter\'s inline code (python -c, node -e, perl -e, ruby -e) is not a shell script: naming the binary in it runs none', () => {
+  // GIVEN interpreters printing the binary's name from code given on their command line
+  expect([
+    scriptRuns('python -c \'print("mackerel-container-agent")\''),
+    scriptRuns('exec python3 -c \'print("mackerel-container-agent")\''),
+    scriptRuns('node -e \'console.log("mackerel-container-agent")\''),
+    scriptRuns('perl -e \'print "mackerel-container-agent; exit"\''),
+    scriptRuns('ruby -e \'puts("mackerel-container-agent")\''),
+    runIn(`${COPY}CMD ["python3", "-c", "print('mackerel-container-agent')"]\n`) !== undefined,
+  ]).toEqual(Array(6).fill(false));
+  // ... and the agent run after such a command, and an interpreter running a script file given the binary (which may run it)
+  expect([
+    scriptRuns('python3 -c \'print("starting")\'; exec mackerel-container-agent'),
+    scriptRuns('exec python3 /app/launch.py mackerel-container-agent'),
+  ]).toEqual([true, true]);
+});
+
 test('an EXIT trap set by eval runs as the shell exits, not as eval\'s script ends', () => {
   // GIVEN the agent trapped on EXIT through eval, the shell then replaced by another program or the trap reset
   expect([
