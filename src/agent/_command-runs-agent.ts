@@ -34,6 +34,9 @@ const INTERPRETERS = /^(?:python|pypy|node|nodejs|perl|ruby|php|lua)[\d.]*$/;
 /** Their options taking inline code, also last in a cluster (`python -uc`, `perl -lne`). */
 const INLINE_CODE = /^-[A-Za-z]*[ceEpr]$|^--(?:eval|print)(?:=|$)/;
 
+/** A shell function's name, as bash takes one (POSIX: a name; bash also `-` and `.`). */
+const FUNCTION_NAME = /^[A-Za-z_][\w.-]*$/;
+
 /** Shell words that come before a command's program without being it. */
 const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!', '{']);
 
@@ -352,14 +355,28 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // The action trapped on EXIT last, which runs as the shell exits: unless a later trap replaces or resets it, or the shell
   // is replaced by a program first (`exec /app/server`, perhaps under a condition: a wrong yes leaves the task with no agent).
   let atExit: { readonly action: string; readonly at: Reading } | undefined;
+  // Whether the shell has surely ended (`endsShell`): no command after it runs, but its EXIT trap does.
+  let ended = false;
+  // The functions defined so far, by name: a call runs the body of the last definition read.
+  const defined = new Map<string, FunctionDefinition>();
   const runs = commands.some((words) => {
-    if (stopped(words)) return false;
+    if (ended || stopped(words)) return false;
+    const definition = FUNCTION_OF.get(words);
+    if (definition !== undefined) {
+      defined.set(definition.name, definition);
+      return false;
+    }
+    const called = defined.get(words[programAt(words)]);
+    if (called !== undefined) {
+      return commands.some((command) => FUNCTION_OF.get(command) === called && runsAgentAt(command, 0, at, depth, 0) >= 0);
+    }
     if (changesScriptDirectory(words)) at = elsewhere(reading);
     const trapped = exitTrap(words);
     if (trapped !== undefined) atExit = trapped === '' ? undefined : { action: trapped, at };
     if (replacesShell(words)) atExit = undefined;
     if (runsAgentAt(words, 0, at, depth, 0) >= 0) return true;
     if (noexec === undefined && setsNoexec(words, commands, depth)) noexec = words;
+    ended = endsShell(words, commands);
     return false;
   });
   const trapRuns = exits && (noexec === undefined || SUBSHELLS.has(noexec));
@@ -387,6 +404,21 @@ function exitTrap(words: ReadonlyArray<string>, evals = 0): string | undefined {
   if (operands.length === from + 1 || /^\d+$/.test(operands[from] ?? '')) return operands.slice(from).some(exit) ? '' : undefined;
   if (!operands.slice(from + 1).some(exit)) return undefined;
   return operands[from] === '-' ? '' : operands[from];
+}
+
+/**
+ * Whether a command of a script (one of `commands`, as split) surely ends the shell, so that none after it runs: `exit`,
+ * `return` (bash goes on after one outside a function, other shells end there: taken as ending), or `exec` running a
+ * program, run each time the script reaches it (not `GUARDED`), in no pipeline nor the background; also in an eval's script.
+ */
+function endsShell(words: string[], commands: ReadonlyArray<string[]>, evals = 0): boolean {
+  if (GUARDED.has(words) || ASYNC.has(words) || PIPED_FROM.has(words) || commands.some((command) => PIPED_FROM.get(command) === words)) return false;
+  const i = programAt(words);
+  if (words[i] === 'eval' && evals < MAX_EVAL_DEPTH) {
+    const evaluated = shellCommands(words.slice(i + 1).join(' '));
+    return evaluated.some((inner) => endsShell(inner, evaluated, evals + 1));
+  }
+  return words[i] === 'exit' || words[i] === 'return' || replacesShell(words);
 }
 
 /** Whether a command is `exec` running a program, which replaces the shell: no EXIT trap runs then. */
@@ -532,11 +564,30 @@ const HERE_STRINGS = new WeakMap<string[], string>();
  */
 const ENCLOSED_IN = new WeakMap<string[], string[]>();
 
-/** A subshell or a group open: where its commands start among those split, and what is piped into it. */
+/**
+ * A subshell or a group open: where its commands start among those split, what is piped into it, and the function it is
+ * the body of (`f() { ...; }`, `f() ( ... )`), if any.
+ */
 interface Enclosing {
   readonly from: number;
   readonly piped: string[] | undefined;
+  readonly function?: FunctionDefinition;
 }
+
+/** One definition of a shell function, by its name: its body's commands are those `FUNCTION_OF` maps to it. */
+interface FunctionDefinition {
+  readonly name: string;
+}
+
+/** The simple commands of a function's body (its innermost), run only where the function is called after it is defined. */
+const FUNCTION_OF = new WeakMap<string[], FunctionDefinition>();
+
+/**
+ * The simple commands that may not run each time the script reaches them, or not in the shell itself: in a command
+ * substitution, a subshell, a group (a function's body too), a compound command (`if`, `while`, `until`, `for`, `case`,
+ * `select`), after a reserved word (`then`, `!`), or after `&&` or `||`.
+ */
+const GUARDED = new WeakSet<string[]>();
 
 /**
  * The simple commands of an asynchronous list (`sh &`, `(sh) &`, the commands of `cat | sh &`): a shell without job control
@@ -741,6 +792,11 @@ class ShellSplitter {
   private closed: ({ readonly words: string[]; readonly inner: string[] | undefined } & Enclosing) | undefined;
   /** Whether the command ending is run in the background (`&`): `ASYNC`. */
   private async = false;
+  /** Whether the next command follows `&&` or `||`, and how many compound commands (`if`, `while`, `case`, ...) are open. */
+  private andOr = false;
+  private compound = 0;
+  /** The function whose name was read (`f()`, `function f`) and whose body has not yet opened. */
+  private defining: FunctionDefinition | undefined;
   private i = 0;
 
   constructor(private readonly script: string, private readonly depth: number, closing?: string) {
@@ -841,6 +897,13 @@ class ShellSplitter {
       } else if (c === ')' && closing === ')' && parens === 0) {
         this.endCommand();
         return;
+      } else if (c === '(' && this.definesFunction()) {
+        // `f()` (`function f()`): the body, the group or subshell after it, is run only where f is called.
+        this.words = [];
+        this.word = undefined;
+        this.expanded = false;
+        this.quoted = false;
+        this.i = s.indexOf(')', this.i);
       } else if (';&|()\n'.includes(c)) {
         // A heredoc's body is input, not commands: read past it (a shell reading it runs it: `shellRunsAgentAt`).
         if (c === '\n') this.endWord();
@@ -851,11 +914,15 @@ class ShellSplitter {
         this.async = c === '&' && s[this.i + 1] !== '&' && !'&|;'.includes(s[this.i - 1] ?? ' ');
         this.endCommand();
         this.async = false;
+        if ((c === '&' && s[this.i + 1] === '&') || (c === '|' && s[this.i + 1] === '|')) this.andOr = true;
         if (c === ')') this.pattern = false;
         // `;;` (bash's `;&`, `;;&`) ends a case's branch: a pattern follows, or esac.
         if (this.cases > 0 && (c === ';' || c === '&') && s[this.i - 1] === ';') this.pattern = true;
         if (c === '(' && this.pattern) continue;
-        if (c === '(') this.subshells.push({ ended: this.ended, cases: this.cases, from: this.commands.length, piped: this.piped });
+        if (c === '(') {
+          this.subshells.push({ ended: this.ended, cases: this.cases, from: this.commands.length, piped: this.piped, function: this.defining });
+          this.defining = undefined;
+        }
         if (c === ')') this.closeSubshell();
         // A lone `|` (not `||`) pipes the command before it into the next; `;`, `&` (but `|&`) and `)` end a pipeline.
         if (c === '|' && s[this.i + 1] !== '|' && s[this.i - 1] !== '|') this.piped = this.last;
@@ -981,6 +1048,27 @@ class ShellSplitter {
       this.endCommand();
       this.pattern = true;
     }
+    // bash's `function f`: its body follows, with or without `()`.
+    if (this.words.length === 2 && this.words[0] === 'function' && FUNCTION_NAME.test(this.words[1])) {
+      this.defining = { name: this.words[1] };
+      this.words = [];
+    }
+  }
+
+  /** Whether a `(` at `i` is that of `f()` (or `function f()`, with blanks before its `)`): the name read before it. */
+  private definesFunction(): boolean {
+    if (this.redirected || this.pattern || !/^[ \t]*\)/.test(this.script.slice(this.i + 1, this.i + 64))) return false;
+    const read = [...this.words, ...this.word === undefined ? [] : [this.word]];
+    if (read.length === 0) return this.defining !== undefined;
+    const name = read.length === 1 ? read[0] : read.length === 2 && read[0] === 'function' ? read[1] : undefined;
+    if (name === undefined || !FUNCTION_NAME.test(name) || this.quoted || this.expanded) return false;
+    this.defining = { name };
+    return true;
+  }
+
+  /** Marks the commands split from `from` on as the body of a function, those of a function defined within it left its. */
+  private defines(definition: FunctionDefinition, from: number): void {
+    for (const command of this.commands.slice(from)) if (!FUNCTION_OF.has(command)) FUNCTION_OF.set(command, definition);
   }
 
   /** At a line's end (`i`), the bodies of the heredocs opened on it, each up to the line of its ending word, as the shell reads them. */
@@ -1039,6 +1127,7 @@ class ShellSplitter {
     const top = this.subshells[this.subshells.length - 1];
     if (top === undefined || this.cases > top.cases) return;
     this.subshells.pop();
+    if (top.function !== undefined) this.defines(top.function, top.from);
     this.closed = { words: this.words, inner: this.ended === top.ended + 1 ? this.last : undefined, from: top.from, piped: top.piped };
   }
 
@@ -1087,15 +1176,29 @@ class ShellSplitter {
         if (opened?.ended !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
         if (opened !== undefined) this.enclose(opened, this.words);
         if (opened !== undefined) for (const command of this.commands.slice(opened.from)) GROUPED.add(command);
+        if (opened?.function !== undefined) this.defines(opened.function, opened.from);
         if (opened !== undefined && this.async) this.background(this.commands.slice(opened.from), this.words);
       } else {
         this.ended++;
         if (head === 'case') this.cases++;
         if (this.words[0] === 'esac') this.pattern = false;
         if (this.words[0] === 'esac' && this.cases > 0) this.cases--;
-        for (let k = 0; this.words[k] === '{'; k++) this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words) });
+        for (let k = 0; this.words[k] === '{'; k++) {
+          const body = k === 0 ? this.defining : undefined;
+          this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words), function: body });
+        }
         this.last = this.words;
       }
+      // What the shell may not run each time it reaches it (`GUARDED`); then the compound commands it opens or closes.
+      const program = this.words.findIndex((word) => !RESERVED.has(word));
+      const opening = program < 0 ? this.words : this.words.slice(0, program + 1);
+      if (this.depth > 0 || this.subshells.length > 0 || this.groups.length > 0 || this.compound > 0 || this.andOr || RESERVED.has(this.words[0])) {
+        GUARDED.add(this.words);
+      }
+      this.compound += opening.filter((word) => ['if', 'while', 'until', 'for', 'case', 'select'].includes(word)).length;
+      if (['fi', 'done', 'esac'].includes(this.words[0]) && this.compound > 0) this.compound--;
+      this.andOr = false;
+      this.defining = undefined;
     }
     if (this.async && this.words.length > 0) {
       // Each command of the pipeline the `&` ends, back through the pipes. A pipe into the subshell or group it is in

@@ -640,6 +640,55 @@ test('an action trapped on EXIT runs as the shell exits: read as a script', () =
   ]).toEqual(Array(6).fill(false));
 });
 
+test('a command after an unconditional exit, return or exec of the script is never reached', () => {
+  // GIVEN the agent run after the script exits, returns, or replaces its shell with another program (also through eval)
+  expect([
+    scriptRuns('exit 0; exec mackerel-container-agent'),
+    scriptRuns('exit\nexec mackerel-container-agent'),
+    scriptRuns('return; exec mackerel-container-agent'),
+    scriptRuns('exec /app/server; exec mackerel-container-agent'),
+    scriptRuns('exec other-program\nmackerel-container-agent'),
+    scriptRuns("eval 'exit 0'; exec mackerel-container-agent"),
+  ]).toEqual(Array(6).fill(false));
+  // ... and after an exit that may not run: under a condition, after && or ||, in a subshell, a pipeline, the background, a
+  // command substitution or a function's body; after exec with no program (only redirections); and an EXIT trap run by the exit
+  expect([
+    scriptRuns('[ -n "$X" ] || exit 1; exec mackerel-container-agent'),
+    scriptRuns('test -f /x && exit 0; exec mackerel-container-agent'),
+    scriptRuns('if [ -f /x ]; then exit 0; fi; exec mackerel-container-agent'),
+    scriptRuns('case "$1" in a) exit 0;; esac; exec mackerel-container-agent'),
+    scriptRuns('while false; do exit 0; done; exec mackerel-container-agent'),
+    scriptRuns('(exit 0); exec mackerel-container-agent'),
+    scriptRuns('exit 0 | cat; exec mackerel-container-agent'),
+    scriptRuns('exit 0 & exec mackerel-container-agent'),
+    scriptRuns('x=$(exit 0); exec mackerel-container-agent'),
+    scriptRuns('die() { echo "$1"; exit 1; }; [ -n "$X" ] || die unset; exec mackerel-container-agent'),
+    scriptRuns('exec >/dev/null 2>&1; exec mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; exit 0"),
+  ]).toEqual(Array(12).fill(true));
+});
+
+test('a shell function\'s body runs only where the function is called after it is defined', () => {
+  // GIVEN functions running the agent that are never called, or called before they are defined, or defined over
+  expect([
+    scriptRuns('f() { exec mackerel-container-agent; }'),
+    scriptRuns('f() {\n  exec mackerel-container-agent\n}\nexec /app/server'),
+    scriptRuns('function f { exec mackerel-container-agent; }; exec /app/server'),
+    scriptRuns('f() ( exec mackerel-container-agent ); /app/server'),
+    scriptRuns('f; f() { exec mackerel-container-agent; }'),
+    scriptRuns('f() { exec mackerel-container-agent; }; f() { exec /app/server; }; f'),
+  ]).toEqual(Array(6).fill(false));
+  // ... and called, in any of those forms, or under a condition
+  expect([
+    scriptRuns('f() { exec mackerel-container-agent; }; f'),
+    scriptRuns('f() {\n  exec mackerel-container-agent\n}\nf "$@"'),
+    scriptRuns('function f { exec mackerel-container-agent; }; f'),
+    scriptRuns('function f() { exec mackerel-container-agent; }; f'),
+    scriptRuns('f() ( exec mackerel-container-agent ); f'),
+    scriptRuns('f() { exec mackerel-container-agent; }; [ -n "$X" ] && f'),
+  ]).toEqual(Array(6).fill(true));
+});
+
 test('an interpreter\'s inline code (python -c, node -e, perl -e, ruby -e) is not a shell script: naming the binary in it runs none', () => {
   // GIVEN interpreters printing the binary's name from code given on their command line
   expect([
