@@ -33,3 +33,24 @@ export function _recheckHandAgent(taskDefinition: ecs.TaskDefinition, byHand: ec
 
 /** The task definitions whose agent by hand is checked again at synth. */
 const RECHECKED = new WeakSet<ecs.TaskDefinition>();
+
+/**
+ * Checks again at synth, as `_recheckHandAgent` does, a task definition written as its CloudFormation resource, given no agent
+ * because one of its containers ran one by hand (`byHand`, as `_cfnAgentOf` found it) when the Aspect (`who`) looked.
+ * Registered once per resource.
+ * @internal
+ */
+export function _recheckCfnHandAgent(resource: CfnResource, byHand: { readonly name?: string; readonly sign: string }, who: string): void {
+  if (RECHECKED_CFN.has(resource)) return;
+  RECHECKED_CFN.add(resource);
+  const container = byHand.name === undefined ? 'a container' : `its container ${JSON.stringify(byHand.name)}`;
+  resource.node.addValidation({
+    validate: () => _cfnAgentOf(resource).agent !== undefined ? [] : [`${who} added no Mackerel container agent to this task definition, as `
+      + `${container} ran the agent (${byHand.sign}) when it was applied; as synthesized, no container runs the agent (an escape hatch or `
+      + 'code run later changed that container\'s image, command or environment), so its tasks would not be monitored by Mackerel. Make '
+      + `that change before the Aspect is applied, or keep the container running the agent (where it still runs it from an image named by a token, set ${_PLATFORM} in its environment so that it is found)`],
+  });
+}
+
+/** The task definitions written as resources whose agent by hand is checked again at synth. */
+const RECHECKED_CFN = new WeakSet<CfnResource>();

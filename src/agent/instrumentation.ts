@@ -8,7 +8,7 @@ import { _aspectConfig, _probeFits, _warnConfigReplaced, _warnProbeNotApplied } 
 import { _findAgent, _windowsFamily } from './_attach';
 import { _cfnAgentOf } from './_cfn-agent';
 import { _cpuRoomProblem } from './_checks';
-import { _recheckHandAgent } from './_hand-agent-recheck';
+import { _recheckCfnHandAgent, _recheckHandAgent } from './_hand-agent-recheck';
 import { _instrumentationProblems } from './_post-conditions';
 import { _sameOptions, _TokenReader, _warnUnlessSameOptions } from './_same-options';
 import { _stagesNotReached, _stageWarningCarrier } from './_stage-reach';
@@ -255,6 +255,7 @@ export class MackerelInstrumentation implements IAspect {
         warnOnce(node, () => _warnLate(node, 'cdk-mackerel:agentAlreadyPresent',
           `The ${kind} already runs the Mackerel container agent in ${byHand.name === undefined ? 'a container' : `its container ${JSON.stringify(byHand.name)}`} `
           + `(${byHand.sign}), added by hand, so MackerelInstrumentation adds none (it adds the agent only to an ecs.TaskDefinition)`));
+        _recheckCfnHandAgent(node, byHand, 'MackerelInstrumentation');
         return;
       }
       // A container behind a condition may be the agent when the condition holds: say so rather than "not monitored".

@@ -711,6 +711,31 @@ describe('MackerelInstrumentation: an agent by hand changed by a later Aspect', 
     const before = handAgentRewritten(MackerelInstrumentation.PRIORITY - 1);
     expect(containerDefinitions(before.taskDefinition).map((c) => c.Name)).toEqual(['app', 'mackerel', 'mackerel-container-agent']);
   });
+
+  test('an Aspect after the instrumentation that leaves a CfnTaskDefinition\'s agent by hand no longer running it is an error', () => {
+    // GIVEN a CfnTaskDefinition whose second container runs the agent by hand, written over with an app image by an Aspect
+    // of a later priority than MackerelInstrumentation.PRIORITY, or of an earlier one
+    const rewritten = (priority: number) => {
+      const { app, stack, apiKey } = setup();
+      const cfn = new ecs.CfnTaskDefinition(stack, 'Raw', {
+        containerDefinitions: [
+          { name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', essential: true, memory: 256 },
+          { name: 'mackerel', image: 'mackerel/mackerel-container-agent:latest', essential: false, memory: 128 },
+        ],
+      });
+      instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:web'] }));
+      Aspects.of(app).add({
+        visit: (node) => {
+          if (node === cfn) cfn.addPropertyOverride('ContainerDefinitions.1.Image', 'public.ecr.aws/nginx/nginx:1.27');
+        },
+      }, { priority });
+      return app;
+    };
+    // THEN synth stops after the later one, naming the container that ran the agent when the Aspect looked
+    expect(() => rewritten(AspectPriority.READONLY).synth()).toThrow(/MackerelInstrumentation added no Mackerel container agent to this task definition, as its container "mackerel" ran the agent \(image mackerel\/mackerel-container-agent:latest\) when it was applied; as synthesized, no container runs the agent/);
+    // ... and passes after the earlier one, the instrumentation having found no agent (and warned that the tasks are not monitored)
+    expect(() => rewritten(MackerelInstrumentation.PRIORITY - 1).synth()).not.toThrow();
+  });
 });
 
 describe('MackerelInstrumentation: roles and opt-out', () => {
