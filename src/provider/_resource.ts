@@ -24,6 +24,8 @@ export function _createMackerelResource(scope: Construct, resourceType: string, 
     properties: _withoutUndefined(properties),
     removalPolicy,
   });
+  // The handler may be invoked only once it may read the API key, and the resources it reaches.
+  MackerelProvider._withProvider(scope, (provider) => resource.node.addDependency(provider._grantPolicies));
   if (resourceType === _RESOURCE_TYPES.SERVICE || resourceType === _RESOURCE_TYPES.ROLE) {
     MackerelProvider._withProvider(scope, (provider) => provider._allowStackReads());
   }

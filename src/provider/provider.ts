@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct, IConstruct } from 'constructs';
+import { Construct, Dependable, IConstruct, IDependable } from 'constructs';
 import { _maskedApiBase } from '../_text';
 import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
@@ -131,6 +131,18 @@ export class MackerelProvider extends Construct {
   /** The Mackerel API base URL the handler calls. */
   public readonly apiBase: string;
 
+  /**
+   * The IAM policies that hold grants of the handler but that the handler function does not depend
+   * on: every Mackerel resource depends on them. The function depends on its role's default
+   * policy, but with `@aws-cdk/aws-lambda:createNewPoliciesWithAddToRolePolicy` each
+   * `addToRolePolicy` (and, without it, one whose resources are a list token after literal ones)
+   * makes a policy of its own under the function that nothing depends on, and CloudFormation could
+   * invoke the handler before it may read a channel's secret URL or its own stack (or delete the
+   * policy before the last delete).
+   * @internal
+   */
+  public readonly _grantPolicies: IDependable;
+
   private readonly apiKey: MackerelApiKey;
   private readsStack = false;
   private listsStack = false;
@@ -171,6 +183,7 @@ export class MackerelProvider extends Construct {
     });
     props.apiKey.grantRead(handler);
     this.handler = handler;
+    this._grantPolicies = grantPolicies(handler);
 
     const framework = ownLogging(this, 'Framework', retention, 'cdk-mackerel provider framework: invokes the provider handler, writes its own log group');
     const provider = new cr.Provider(this, 'Framework', {
@@ -268,6 +281,21 @@ function ownLogging(scope: Construct, name: string, retention: logs.RetentionDay
   const role = new iam.Role(scope, `${name}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
   logGroup.grantWrite(role);
   return { logGroup, role };
+}
+
+/**
+ * The policies under `handler`, found when the dependencies are read (at synthesis), so that the
+ * grants added after the provider was made are in them. Those under `role` (its default policy)
+ * are left out: the function itself depends on its role, and so on them.
+ */
+function grantPolicies(handler: lambda.Function): IDependable {
+  const dependable: IDependable = {};
+  Dependable.implement(dependable, {
+    get dependencyRoots() {
+      return handler.node.findAll().filter((c) => c instanceof iam.CfnPolicy);
+    },
+  });
+  return dependable;
 }
 
 const PROVIDERS = new WeakMap<Stack, MackerelProvider>();

@@ -419,6 +419,63 @@ describe('MackerelProvider', () => {
   });
 });
 
+describe('the policies holding the handler\'s grants', () => {
+  // With @aws-cdk/aws-lambda:createNewPoliciesWithAddToRolePolicy, Function.addToRolePolicy puts each statement in
+  // an iam.Policy of its own that the function does not depend on: CloudFormation could invoke the provider before
+  // the policy letting it read a channel's secret URL exists.
+  test.each([true, false])('every Mackerel resource comes after them with createNewPoliciesWithAddToRolePolicy %s', (flag) => {
+    const app = new App({ context: { '@aws-cdk/aws-lambda:createNewPoliciesWithAddToRolePolicy': flag } });
+    const stack = new Stack(app, 'Stack');
+    const secret = new secretsmanager.Secret(stack, 'ApiKeySecret');
+    // One resource declared before the provider, and grants added after it was made.
+    _createMackerelResource(new Construct(stack, 'Early'), _RESOURCE_TYPES.MONITOR, { type: 'connectivity' });
+    const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secret) });
+    _createMackerelResource(new Construct(stack, 'Shop'), _RESOURCE_TYPES.SERVICE, { name: 'shop' });
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: ['*'] }));
+
+    const template = Template.fromStack(stack);
+    const resources = template.toJSON().Resources as { [id: string]: { Type: string; DependsOn?: string[] } };
+    const roleId = stack.resolve((provider.handler.role!.node.defaultChild as CfnElement).logicalId);
+    const handlerPolicies = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .map(([id]) => id);
+    const granting = (action: string) => handlerPolicies.filter((id) => JSON.stringify(resources[id]).includes(action));
+    expect(granting('secretsmanager:GetSecretValue')).toHaveLength(1);
+    expect(granting('cloudformation:DescribeStackResource')).toHaveLength(1);
+    expect(granting('ssm:GetParameter')).toHaveLength(1);
+    // With the flag, the statements added through addToRolePolicy are in policies of their own.
+    expect(new Set(handlerPolicies).size > 1).toBe(flag);
+
+    const mackerel = Object.keys(resources).filter((id) => resources[id].Type.startsWith('Custom::Mackerel'));
+    expect(mackerel).toHaveLength(2);
+    for (const id of mackerel) expect([...createdBefore(resources, id)]).toEqual(expect.arrayContaining(handlerPolicies));
+  });
+});
+
+/** The logical ids of the resources CloudFormation creates before `id`: what it names (Ref, GetAtt) or depends on, and so on. */
+function createdBefore(resources: { [id: string]: unknown }, id: string, found = new Set<string>()): Set<string> {
+  const direct = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!value || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string') direct.add(inner);
+      else if (key === 'Fn::GetAtt') direct.add(Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]);
+      else visit(inner);
+    }
+  };
+  const resource = resources[id] as { Properties?: unknown; DependsOn?: string[] };
+  visit(resource.Properties);
+  (resource.DependsOn ?? []).forEach((d) => direct.add(d));
+  for (const d of direct) {
+    if (d in resources && !found.has(d)) {
+      found.add(d);
+      createdBefore(resources, d, found);
+    }
+  }
+  return found;
+}
+
 /** Every statement of the template's IAM policies attached to the role `roleId` alone. */
 function statementsOfRole(template: Template, roleId: string): Array<{ Action: string | string[] }> {
   return Object.values(template.findResources('AWS::IAM::Policy'))
