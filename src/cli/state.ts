@@ -81,7 +81,8 @@ export interface _StateFile {
    * With `namedElsewhere`, the roles (full names) and services of other stacks of the state that
    * the old object named by a literal name when it was replaced: the state no longer holds its
    * properties, and a later run's cleanup must still delete it before those stacks delete them
-   * (absent when it named none, and in files written before it was recorded).
+   * (absent when it named none, and in files written before it was recorded, where `_readState`
+   * derives it from an old anomaly detection monitor's `roles`).
    */
   readonly pendingDeletes: {
     stackName: string;
@@ -142,7 +143,22 @@ export function _readState(file: string): _StateFile {
   if (parsed?.version !== 1 || !_isObject(parsed.stacks)) throw new _CliError(`state file ${file} is not a cdk-mackerel state (version 1)`);
   const problem = stateProblem(parsed);
   if (problem) throw new _CliError(`state file ${file} is damaged: ${problem}; fix or remove it (removing it forgets what was applied)`);
-  return { ...parsed, pendingDeletes: parsed.pendingDeletes ?? [] };
+  return { ...parsed, pendingDeletes: (parsed.pendingDeletes ?? []).map((p) => withNamedElsewhere(parsed, p)) };
+}
+
+/**
+ * A pending delete with `namedElsewhere`, derived, in a file written before it was recorded, from
+ * what it kept of the old object's properties: an old anomaly detection monitor's `roles`, those
+ * another stack of the state holds (or has an old one of still to delete). Of other old objects
+ * the state kept no properties, and their cleanup cannot be ordered across stacks.
+ */
+function withNamedElsewhere(state: _StateFile, pending: _StateFile['pendingDeletes'][number]): _StateFile['pendingDeletes'][number] {
+  if (pending.namedElsewhere !== undefined || pending.roles === undefined) return pending;
+  const roles = [
+    ...Object.entries(state.stacks).filter(([name]) => name !== pending.stackName).flatMap(([, s]) => Object.values(s.resources)),
+    ...(state.pendingDeletes ?? []).filter((p) => p.stackName !== pending.stackName),
+  ].filter((r) => r.type === _RESOURCE_TYPES.ROLE && pending.roles!.includes(r.physicalId)).map((r) => r.physicalId);
+  return roles.length > 0 ? { ...pending, namedElsewhere: [...new Set(roles)].sort() } : pending;
 }
 
 /**

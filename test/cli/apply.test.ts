@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -331,6 +331,40 @@ describe('apply engine', () => {
     const deletes = h.events.filter((e) => e.RequestType === 'Delete').map((e) => e.LogicalResourceId);
     expect(deletes.indexOf('Mem')).toBeLessThan(deletes.indexOf('MonRole'));
     expect([...deletes].sort()).toEqual(['Mem', 'MonRole', 'WebRole']);
+  });
+
+  test('an old anomaly detection monitor pending delete in a state written before namedElsewhere is deleted before the other stack\'s role it watched', async () => {
+    // GIVEN stack Web with a role, and stack Mon with an anomaly detection monitor watching it by the ID the fake handler
+    // gives it (id-1), replaced by a run that removes the role and fails in stack Z before its cleanup
+    const file = join(mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-')), 'state.json');
+    let fail = false;
+    const h = fakeHandler((e) => fail && e.LogicalResourceId === 'Extra');
+    const stacks = (role: boolean, metric: string, extra: boolean): _App => ({
+      stacks: [
+        { stackName: 'Web', template: { Resources: role ? { Role: { Type: 'Custom::MackerelRole', Properties: { service: 'shop', name: 'web' } } } : {} } },
+        { stackName: 'Mon', template: { Resources: { Cpu: { Type: 'Custom::MackerelMonitor', Properties: { type: 'anomalyDetection', metric, scopes: ['id-1'] } } } } },
+        { stackName: 'Z', template: { Resources: extra ? { Extra: { Type: 'Custom::MackerelService', Properties: { name: 'extra' } } } : {} } },
+      ],
+      baseDir: '.',
+    });
+    const go = (app3: _App) =>
+      _apply({ app: app3, store: _fileStore(file), invoke: h.invoke as any, env: {}, report: () => undefined, notice: () => undefined });
+    await go(stacks(true, 'a', false));
+    fail = true;
+    await expect(go(stacks(false, 'b', true))).rejects.toThrow(/Extra: Create failed/);
+    // and a state file as written before namedElsewhere was recorded: the old monitor's roles only
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    expect(state.pendingDeletes).toMatchObject([{ stackName: 'Mon', logicalId: 'Cpu', physicalId: 'id-2', roles: ['id-1'], namedElsewhere: ['id-1'] }]);
+    delete state.pendingDeletes[0].namedElsewhere;
+    writeFileSync(file, JSON.stringify(state));
+    fail = false;
+    h.events.length = 0;
+
+    // WHEN the run is made again
+    await go(stacks(false, 'b', false));
+
+    // THEN the old monitor, which watched the role, is deleted before the role
+    expect(h.events.map((e) => `${e.RequestType} ${e.LogicalResourceId} ${e.PhysicalResourceId ?? ''}`)).toEqual(['Delete Cpu id-2', 'Delete Role id-1']);
   });
 
   test('a memo the handler ignored is an unchanged object with a notice, marked unapplied until an update writes the object', async () => {
