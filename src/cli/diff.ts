@@ -301,7 +301,7 @@ export async function _diff(
     return {
       drift: _stackDrift(plan.stackName, state, objects, knownFields),
       live: (id) => (objects.has(id) ? objects.get(id) : 'unreadable'),
-      oldLive: (type, id) => (type === SERVICE && old.has(id) ? old.get(id) : 'unreadable'),
+      oldLive: (type, id) => (old.has(`${type} ${id}`) ? old.get(`${type} ${id}`) : 'unreadable'),
     };
   };
   // The resources the run writes (an update or re-create), as `<stack>/<logicalId>`: each may free a URL path or name.
@@ -320,8 +320,10 @@ export async function _diff(
     (deletesOwned ? { ...before, scoped: await readScoped() } : before);
   for (const plan of applied) {
     const { drift, live, oldLive } = await readAll(plan);
+    // The old roles and services an earlier apply left to delete are deleted by this cleanup too.
     const deletesOwned = planned.some((p) => p.plan === plan
-      && p.entries.some((e) => OWNED.includes(e.type) && (e.kind === 'delete' || e.kind === 'replace')));
+      && p.entries.some((e) => OWNED.includes(e.type) && (e.kind === 'delete' || e.kind === 'replace')))
+      || state.pendingDeletes.some((p) => p.stackName === plan.stackName && OWNED.includes(p.type) && !_retaining(p.updateReplacePolicy));
     const before = await withScoped(beforeCleanup.get(plan.stackName) ?? _NOTHING_BEFORE, deletesOwned);
     const stackEntries = _planDiff(plan, state, live, pending, before, oldLive);
     entries.push(...drift, ...stackEntries);
@@ -334,7 +336,8 @@ export async function _diff(
   for (const stack of [...app.stacks.filter((s) => s.notInApp !== undefined).map((s) => s.stackName), ..._stacksNotInApp(app, state)]) {
     const removed = _planStack({ stackName: stack, template: { Resources: {} } }, state, env, notice);
     const { drift, live, oldLive } = await readAll(removed);
-    const deletesOwned = Object.values(state.stacks[stack]?.resources ?? {}).some((r) => OWNED.includes(r.type));
+    const deletesOwned = Object.values(state.stacks[stack]?.resources ?? {}).some((r) => OWNED.includes(r.type))
+      || state.pendingDeletes.some((p) => p.stackName === stack && OWNED.includes(p.type));
     entries.push(...[...drift, ..._planDiff(removed, state, live, undefined, await withScoped(_destroyedAlone(state, stack), deletesOwned), oldLive)]
       .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
@@ -537,8 +540,9 @@ function holderInState(state: _StateFile, written: ReadonlySet<string>, type: st
  * What the cleanup of a stack needs to read beyond its live objects: each service it deletes with
  * the monitors tied to it (`withMonitors`: by their `service`, or by scopes all in it), which keep
  * the handler from deleting it (read once, only then). A removed or renamed service gets them in
- * `live`; the old service of a replacement that an earlier apply left to delete is read by its old
- * name, and returned by name.
+ * `live`; the old service or role of a replacement that an earlier apply left to delete is read by
+ * its old name (a role's full name), and returned by type and name (`<type> <name>`): the scopes
+ * that name it, read with the lists, keep the handler from deleting it.
  */
 async function readForCleanup(
   plan: _StackPlan, state: _StateFile, get: _Get, live: Map<string, _LiveObject>,
@@ -549,8 +553,9 @@ async function readForCleanup(
   }
   const old = new Map<string, _LiveObject>();
   for (const left of state.pendingDeletes) {
-    if (left.stackName !== plan.stackName || left.type !== SERVICE || _retaining(left.updateReplacePolicy)) continue;
-    old.set(left.physicalId, await withMonitors(await _readLive(get, left.type, left.physicalId), left.physicalId));
+    if (left.stackName !== plan.stackName || !OWNED.includes(left.type) || _retaining(left.updateReplacePolicy)) continue;
+    const object = await _readLive(get, left.type, left.physicalId);
+    old.set(`${left.type} ${left.physicalId}`, left.type === SERVICE ? await withMonitors(object, left.physicalId) : object);
   }
   return old;
 }

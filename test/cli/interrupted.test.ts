@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import { addProvider, cli, readState, useEmulatorPerFile, workDir } from './_fixture';
 import { _main } from '../../src/cli/main';
 import { ConnectivityMonitor, MonitorScope } from '../../src/monitors';
-import { MackerelService } from '../../src/service';
+import { MackerelRole, MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
@@ -124,6 +124,47 @@ describe('after an apply that stopped halfway', () => {
     expect(services()).toEqual(['shop', 'shop2']);
     const clean = await cli(['diff', assembly, ...base]);
     expect([clean.code, clean.out]).toEqual([0, 'No differences.']);
+  });
+
+  test('diff predicts that apply will leave the old role a replacement left to delete while a monitor made outside names it, in apply\'s words', async () => {
+    // GIVEN role shop:web, named in the scopes of a monitor made outside cdk-mackerel, renamed to web2 by an apply that
+    // stopped before its cleanup
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url];
+    const withRole = (role: string, late: boolean) => {
+      const outdir = join(dir, 'cdk.out');
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Shop');
+      addProvider(stack);
+      const service = new MackerelService(stack, 'Service', { name: 'shop' });
+      new MackerelRole(stack, 'Role', { service, name: role });
+      if (late) new ConnectivityMonitor(stack, 'ZLate', { name: 'late', scopes: [MonitorScope.fromService(service)] });
+      app.synth();
+      return outdir;
+    };
+    expect((await cli(['apply', withRole('web', false), ...base])).code).toBe(0);
+    const monitor = await fetch(`${shared.emulator.url}api/v0/monitors`, {
+      method: 'POST',
+      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'host', name: 'by hand', metric: 'cpu%', operator: '>', warning: 90, duration: 1, scopes: ['shop:web'] }),
+    });
+    const { id } = await monitor.json() as { id: string };
+    shared.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    expect((await cli(['apply', withRole('web2', true), ...base, '--timeout', '2'])).code).toBe(2);
+    shared.emulator.clearFaults();
+    expect(readState(join(dir, '.mackerel-state.json')).pendingDeletes.map((p) => p.physicalId)).toEqual(['shop:web']);
+
+    // WHEN the same template is diffed and applied again
+    const assembly = withRole('web2', true);
+    const diff = await cli(['diff', assembly, ...base]);
+    const apply = await cli(['apply', assembly, ...base]);
+
+    // THEN diff says leave, with the reason apply then gives
+    expect(apply.out).toMatch(new RegExp(`left +Role +Shop/Role\\w+ shop:web \\(old object of a replacement\\) \\(not deleted: .*${id}.*\\)$`, 'm'));
+    const why = apply.out.match(/left +Role .* \(old object of a replacement\) (\(not deleted: .*\))$/m)![1];
+    expect(diff.out).toContain(`(old object of a replacement, left by an earlier apply that stopped) ${why}`);
+    expect(diff.out).toMatch(/^- leave +Role +Shop\/Role\w+ shop:web /m);
+    expect(diff.out).toMatch(/^1 to create, 1 to leave\.$/m);
   });
 
   test('a move that stopped before the old resource let go is shown as a move, not a delete', async () => {
