@@ -256,8 +256,8 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
   const keptForScopes = async (ctx: RequestContext, object: OwnedObject): Promise<string | undefined> => {
     const scopedBy = (await spec.scopedBy?.(ctx, object)) ?? [];
     if (scopedBy.length === 0) return undefined;
-    ctx.log.warn('left in Mackerel: monitors, downtimes or alert group settings that are not this resource\'s still name it in their scopes, '
-      + 'which deleting it would delete or change', { object: object.label, scopedBy });
+    ctx.log.warn('left in Mackerel: monitors, downtimes or alert group settings that are not this resource\'s still name it in their scopes '
+      + '(or an expression monitor reads it by role(...)), which deleting it would delete or change (or leave alerting Unknown)', { object: object.label, scopedBy });
     return leftForScopes(scopedBy);
   };
 
@@ -385,8 +385,21 @@ export function leftForContents(roles: readonly string[], monitors: readonly str
  * returns it in `LeftInMackerel`.
  */
 export function leftForScopes(labels: readonly string[]): string {
-  return `it is still named in the scopes of ${[...labels].sort().join(', ')}, not this resource's, which deleting it would delete or change`;
+  const scoping = labels.filter((l) => !l.startsWith(READ_BY_EXPRESSION)).sort();
+  const reading = labels.filter((l) => l.startsWith(READ_BY_EXPRESSION)).map((l) => l.slice(READ_BY_EXPRESSION.length)).sort();
+  const where = [
+    ...scoping.length > 0 ? [`in the scopes of ${scoping.join(', ')}`] : [],
+    ...reading.length > 0 ? [`in ${READ_BY_EXPRESSION}${reading.join(', ')}`] : [],
+  ].join(' and ');
+  const harm = reading.length === 0 ? 'delete or change' : scoping.length === 0 ? 'leave alerting Unknown' : 'delete, change or leave alerting Unknown';
+  return `it is still named ${where}, not this resource's, which deleting it would ${harm}`;
 }
+
+/**
+ * How a label of `objectsScopingRole` starts for an expression monitor reading the role by
+ * `role(...)`, rather than naming it in its scopes.
+ */
+export const READ_BY_EXPRESSION = 'role(...) of the expression of ';
 
 /** The lists of the objects that name services or roles in their scopes, as the API gives them. */
 export interface ScopedLists {

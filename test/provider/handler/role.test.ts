@@ -192,6 +192,32 @@ describe('Custom::MackerelRole', () => {
       expect(line).toMatchObject({ level: 'warn', object: 'role "shop:web"', scopedBy: [`monitor "cpu" (${cpu})`] });
     });
 
+    test('is left in Mackerel while an expression monitor made outside reads it by role(...): deleting it would leave that monitor alerting Unknown', async () => {
+      // GIVEN this stack's role, and expression monitors made outside: one reading it (quoted, spaced), others reading
+      // roles whose names only start alike or another service's role of the same name
+      const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+      await role.create({ service: 'shop', name: 'web' });
+      const expression = (name: string, text: string) => ({ type: 'expression', name, expression: text, operator: '>', warning: 80 });
+      const reads = (await api(env.emulator, 'POST', '/api/v0/monitors', expression('web cpu', "max(role( 'shop:web' , 'cpu%'))"))).body.id;
+      await api(env.emulator, 'POST', '/api/v0/monitors', expression('webx cpu', 'max(role(shop:webx, cpu%))'));
+      await api(env.emulator, 'POST', '/api/v0/monitors', expression('store web cpu', 'max(role(store:web, cpu%))'));
+      const from = env.emulator.requests().length;
+
+      // WHEN
+      const result = await role.delete();
+
+      // THEN the role stays, with the monitor named as reading it
+      expect(result).toEqual({
+        PhysicalResourceId: 'shop:web',
+        Data: {
+          LeftInMackerel: `it is still named in role(...) of the expression of monitor "web cpu" (${reads}), not this resource's, `
+            + 'which deleting it would leave alerting Unknown',
+        },
+      });
+      expect(writes(env.emulator, from)).toEqual([]);
+      expect(await roleNames()).toEqual(['web']);
+    });
+
     test('is left in Mackerel when another stack\'s monitor, or scope lists it only shares or excludes, name it: deleting it would change them', async () => {
       // GIVEN this stack's role; another stack's monitor scoped to it and another role (MackerelRole.fromFullName there);
       // a monitor, a downtime and an alert group setting made outside, naming it among others or as excluded

@@ -1,4 +1,4 @@
-import { objectsScoping, ownedResource, readScoped, Scoping, ScopedLists } from '../owned';
+import { objectsScoping, ownedResource, READ_BY_EXPRESSION, readScoped, Scoping, ScopedLists } from '../owned';
 import { NAME, roleObject } from './service';
 
 /** What to do instead of creating a role that exists (also said by cdk-mackerel diff). */
@@ -32,8 +32,19 @@ const ROLE_SCOPING: Scoping = [
 
 /**
  * The monitors, downtimes and alert group settings whose scopes name the role `fullName`
- * (`service:role`), with the label the handler names them by.
+ * (`service:role`), and the expression monitors whose expression reads it by `role(...)`, with
+ * the label the handler names them by. Deleting the role leaves such an expression as it is, but
+ * unable to read its metric, which Mackerel's expression monitoring guide says raises an Unknown
+ * alert: as good as deleting the monitor.
  */
 export function objectsScopingRole(lists: ScopedLists, fullName: string): Array<{ readonly id: string; readonly label: string }> {
-  return objectsScoping(lists, fullName, ROLE_SCOPING);
+  const expressions = (Array.isArray(lists.monitors) ? lists.monitors as Array<{ [field: string]: unknown }> : [])
+    .filter((o) => o.type === 'expression' && typeof o.expression === 'string' && rolesRead(o.expression).includes(fullName))
+    .map((o) => ({ id: String(o.id), label: `${READ_BY_EXPRESSION}monitor ${JSON.stringify(o.name ?? '')} (${String(o.id)})` }));
+  return [...objectsScoping(lists, fullName, ROLE_SCOPING), ...expressions];
+}
+
+/** The full names of the roles an expression reads by `role(service:role, metric)`, the name quoted or not. */
+function rolesRead(expression: string): string[] {
+  return [...expression.matchAll(/(?<![\w.])role\(\s*(['"]?)([^,'"()]+?)\1\s*,/g)].map((m) => m[2].trim().replace(/\s*:\s*/, ':'));
 }
