@@ -50,6 +50,12 @@ export interface _Outcome {
   readonly leftBecause?: string;
   /** For `retained`: the policy that kept the object out of the cleanup, as `DeletionPolicy Retain`. */
   readonly retainedBy?: string;
+  /**
+   * For a `retained` downtime or alert group setting: the monitors, all of its monitor scopes, that
+   * the run deleted. Mackerel deletes it with the last of them, rather than leave it muting or
+   * grouping every monitor, so it does not stay.
+   */
+  readonly goneWith?: string[];
 }
 
 /** An operation still running, for a progress line. @internal */
@@ -178,6 +184,11 @@ function countOperations(plans: _StackPlan[], state: _StateFile, destroy: boolea
 }
 
 class Run {
+  /** The monitors the run's cleanups deleted, by ID. */
+  private readonly deletedMonitors = new Set<string>();
+  /** The retained downtimes and alert group settings of a stack's cleanup with monitor scopes, said once its monitors are deleted. */
+  private retainedScoping: Array<{ outcome: _Outcome; monitorScopes: string[] }> = [];
+
   constructor(
     private readonly options: _ApplyOptions,
     private readonly app: _AppPlan,
@@ -345,9 +356,19 @@ class Run {
     const stack = this.state.stacks[plan.stackName];
     const gone = stack ? Object.keys(stack.resources).filter((id) => destroy || !plan.resources[id]) : [];
     const pending = this.state.pendingDeletes.filter((p) => p.stackName === plan.stackName);
-    for (const step of _cleanupOrder(stack?.resources ?? {}, gone, pending)) {
-      if ('old' in step) await this.deleteOld(plan, step.old);
-      else await this.deleteRemoved(plan, stack!, step.removed, gone);
+    try {
+      for (const step of _cleanupOrder(stack?.resources ?? {}, gone, pending)) {
+        if ('old' in step) await this.deleteOld(plan, step.old);
+        else await this.deleteRemoved(plan, stack!, step.removed, gone);
+      }
+    } finally {
+      // A retained object that refers to monitors comes before them in the cleanup: whether it stays is known once they went
+      // (or the cleanup stopped).
+      for (const { outcome, monitorScopes } of this.retainedScoping) {
+        const goneWith = monitorScopes.every((id) => this.deletedMonitors.has(id)) ? monitorScopes : undefined;
+        this.done({ ...outcome, ...(goneWith ? { goneWith } : {}) });
+      }
+      this.retainedScoping = [];
     }
     if (!stack) return;
     if (Object.keys(stack.resources).length === 0) {
@@ -380,7 +401,9 @@ class Run {
     this.state.pendingDeletes.splice(this.state.pendingDeletes.indexOf(pending), 1);
     this.options.store.save();
     const { stackName, logicalId, type, physicalId } = pending;
-    this.done({ stackName, logicalId, type, physicalId, previousId: physicalId, ...deleteOutcome(holder, retainedBy, result) });
+    const outcome: _Outcome = { stackName, logicalId, type, physicalId, previousId: physicalId, ...deleteOutcome(holder, retainedBy, result) };
+    if (outcome.action === 'deleted' && type === _RESOURCE_TYPES.MONITOR) this.deletedMonitors.add(physicalId);
+    this.done(outcome);
   }
 
   /**
@@ -401,9 +424,20 @@ class Run {
     delete stack.resources[id];
     this.options.store.save();
     const object = { stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: _nameOf(held.properties) };
-    this.done({ ...object, ...deleteOutcome(handedOverTo, retainedBy, result) });
+    const outcome: _Outcome = { ...object, ...deleteOutcome(handedOverTo, retainedBy, result) };
+    if (outcome.action === 'deleted' && held.type === _RESOURCE_TYPES.MONITOR) this.deletedMonitors.add(held.physicalId);
+    const monitorScopes = held.properties.monitorScopes;
+    // Mackerel deletes a downtime or alert group setting whose monitor scopes are all deleted (the emulator does so too).
+    if (outcome.action === 'retained' && SCOPING_MONITORS.includes(held.type) && Array.isArray(monitorScopes) && monitorScopes.length > 0) {
+      this.retainedScoping.push({ outcome, monitorScopes: monitorScopes.map(String) });
+      return;
+    }
+    this.done(outcome);
   }
 }
+
+/** The types whose monitor scopes, once all deleted, take them out of Mackerel with the last monitor. */
+const SCOPING_MONITORS: readonly string[] = [_RESOURCE_TYPES.DOWNTIME, _RESOURCE_TYPES.ALERT_GROUP_SETTING];
 
 /**
  * What a cleanup delete came to: `released` when another resource holds the object (the handler

@@ -38,6 +38,10 @@ function notDeleted(why: string | undefined): string {
 function cleanupNote(o: _Outcome): string {
   const replaced = o.previousId && o.action !== 'replaced' ? ' (old object of a replacement)' : '';
   if (o.action === 'left') return `${replaced} (${notDeleted(o.leftBecause)})`;
+  if (o.action === 'retained' && o.goneWith) {
+    const monitors = `monitor${o.goneWith.length > 1 ? 's' : ''} ${o.goneWith.join(', ')}`;
+    return `${replaced} (not deleted: ${o.retainedBy}; but gone from Mackerel with ${monitors}, the last of its monitor scopes, which this run deleted)`;
+  }
   if (o.action === 'retained') return `${replaced} (${notDeleted(o.retainedBy)})`;
   if (o.action === 'deleted') return replaced;
   return o.handedOverTo ? ` (taken over by ${o.handedOverTo}; it stays in Mackerel)` : '';

@@ -4,6 +4,7 @@ import { CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws
 import { Construct } from 'constructs';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { cli, synthStack, readState, useEmulatorPerFile, workDir } from './_fixture';
+import { Downtime } from '../../src/alerting';
 import { _StateFile } from '../../src/cli/state';
 import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelService } from '../../src/service';
@@ -162,6 +163,34 @@ describe('a role retained under a service that is not', () => {
     expect(run.out).toMatch(/\] left +Service +Shop\/Svc\w+ shop "shop" \(not deleted: it still has role "shop:web", not this resource's, which deleting it would delete; /);
     expect(shared.emulator.state().services).toEqual([expect.objectContaining({ name: 'shop', roles: [expect.objectContaining({ name: 'web' })] })]);
     expect(readState(stateFile).stacks).toEqual({});
+  });
+});
+
+describe('a retained downtime of monitors the run deletes', () => {
+  test('--destroy says the downtime went with its last monitor scope, as Mackerel deletes it then, rather than that it stays', async () => {
+    // GIVEN a host monitor and a downtime scoped to it alone, given RETAIN
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const outdir = synthStack(dir, (s) => {
+      const cpu = hostMonitor(s, 'Cpu', 'cpu');
+      new Downtime(s, 'Night', {
+        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), monitors: [cpu], removalPolicy: RemovalPolicy.RETAIN,
+      });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const cpu = shared.emulator.state().monitors[0].id;
+
+    // WHEN the stack is destroyed
+    const run = await cli(['apply', outdir, ...base, '--destroy']);
+
+    // THEN the monitor is deleted, and with it the downtime, as apply says
+    expect(run.err).toBe('');
+    expect(shared.emulator.state().downtimes).toEqual([]);
+    expect(run.out).toMatch(/\] deleted +Monitor +Shop\/Cpu\w+ /);
+    expect(run.out).not.toMatch(/retained +Downtime .*it stays in Mackerel/);
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" \\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpu}, `
+      + 'the last of its monitor scopes, which this run deleted\\)\n'));
   });
 });
 
