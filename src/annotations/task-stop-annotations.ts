@@ -314,7 +314,9 @@ export class TaskStopAnnotations extends Construct {
    */
   private markedTwice(i: number, ecsService: ecs.IBaseService, name: string | undefined, marks: Mark[], where: string, causes: TaskStopCause[],
     merges: boolean): _Problem | undefined {
-    const others = marks.filter((mark) => mark.where() === where);
+    // This construct's own mark of another ECS service of the same name is not a second marker: its one queue and
+    // message group hand the stops of both to the handler in order, so their merges never run at once.
+    const others = marks.filter((mark) => mark.path !== this.node.path && mark.where() === where);
     // Another ECS service of the same name: its stops go to the same annotations (service:<name>).
     const via = (mark: Mark) => (mark.ecsService === ecsService ? ''
       : ` (for ECS service ${mark.ecsService.node.path}, of the same name: the stops of both are marked as service:${name}, on the same annotations)`);

@@ -373,6 +373,25 @@ describe('TaskStopAnnotations', () => {
       expect(synth('api', false)).not.toThrow();
     });
 
+    test('one TaskStopAnnotations that merges the stops of two ECS services of one name (literal or Lazy) in two clusters, as its one queue orders them', () => {
+      const synth = (lazy: boolean) => {
+        const { app, stack, shop, web, vpc } = shopStack();
+        const state = { value: 'draft' };
+        const named = (id: string, serviceName: string) => {
+          const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
+          taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+          return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
+        };
+        const blue = named('BlueWeb', lazy ? Lazy.string({ produce: () => state.value }) : 'web');
+        new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [blue, named('GreenWeb', 'web')] });
+        state.value = 'web';
+        app.synth();
+        return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice'));
+      };
+      expect(synth(false)).toEqual([]);
+      expect(synth(true)).toEqual([]);
+    });
+
     test('an ECS service given twice, which would be warned about as marked by its own construct', () => {
       const { stack, shop, api, worker } = shopStack();
       expect(() => new TaskStopAnnotations(stack, 'Stops', { service: shop, ecsServices: [api, worker, api] }))
