@@ -10,10 +10,10 @@ import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warni
 import { _checkResourceTag, _renderTag, _renderTags } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
-import { _holdsValueNotFinalYet, _readingFinalValues, _readOnceFinal } from '../_lazy';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
-import { _describeProblem, _fail, _warnLate } from '../_validation';
+import { _describeProblem, _fail, _Problem, _refuseOnceFinal, _warnLate } from '../_validation';
 import { _AwsIntegrationProperties, _AwsIntegrationServiceProperties, _RESOURCE_TYPES } from '../provider/_properties';
 import { _createMackerelResource } from '../provider/_resource';
 import { MackerelResourceOptions } from '../provider/resource-options';
@@ -498,25 +498,28 @@ export class MackerelAwsIntegration extends Construct {
    * service's `role`, so its value must be roles.
    */
   private checkRoleTag(tag: AwsIntegrationTag, role: string | undefined): void {
-    // A Lazy value or role read now would keep the value of this moment: both are read once final, in an Aspect.
+    // A Lazy value or role read now would keep the value of this moment: both are read once final. At validation, not in
+    // an Aspect: an Aspect of the app may give the Lazy its value after this construct's, and the read would keep the earlier one.
     if ([tag.value, role].some((v) => v !== undefined && _holdsValueNotFinalYet(this, v))) {
-      _readOnceFinal(this, () => {
+      _refuseOnceFinal(this, () => {
         const value = Stack.of(this).resolve(tag.value);
-        if (typeof value === 'string') this.checkRoleTagNow(value, role);
+        return typeof value === 'string' ? this.roleTagProblem(value, role) : undefined;
       });
       return;
     }
-    this.checkRoleTagNow(tag.value, role);
+    const problem = this.roleTagProblem(tag.value, role);
+    if (problem) _fail(this, ...problem);
   }
 
-  private checkRoleTagNow(value: string, role: string | undefined): void {
-    if (Token.isUnresolved(value)) return;
+  /** The problem of a role tag's value that is not roles; warns about one that overrides the integration's role. */
+  private roleTagProblem(value: string, role: string | undefined): _Problem | undefined {
+    if (Token.isUnresolved(value)) return undefined;
     // Spaces around a slash are Mackerel's own style ("webapp:api / webapp:db", in its announcement of the tag).
     const roles = value.split('/').map((part) => part.trim());
     if (!roles.every(_isRoleFullName)) {
-      _fail(this, 'filterTag.value', value, `is not a list of Mackerel roles, yet the key ${JSON.stringify(ROLE_TAG_KEY)} makes Mackerel `
+      return ['filterTag.value', value, `is not a list of Mackerel roles, yet the key ${JSON.stringify(ROLE_TAG_KEY)} makes Mackerel `
         + 'assign the roles it lists to the resource, in place of the integration\'s role', `service:role[/service:role...], each part ${_NAME_RULE}`,
-      'Use another key (such as "mackerel-service") for a tag that only filters');
+      'Use another key (such as "mackerel-service") for a tag that only filters'];
     }
     // A MackerelRole's fullName is its Ref, a token: compared by the name it was created with. Known only at deploy time, it cannot be.
     const known = role === undefined ? undefined : _knownRoleFullNameOf(role);
@@ -525,6 +528,7 @@ export class MackerelAwsIntegration extends Construct {
         + `${roles.join(', ')} to the resource, in place of role ${JSON.stringify(known)}: Mackerel's tag ${JSON.stringify(ROLE_TAG_KEY)} `
         + 'overrides the integration\'s role. Use another key for a tag that only filters, or give the role in the tag');
     }
+    return undefined;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Annotations as CoreAnnotations, App, Aws, CfnParameter, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, Aspects, Aws, CfnParameter, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -6,6 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import { integrationStack, logicalIds, resourceOf, stackWithProvider, WRITE_VERB } from './_fixture';
 import { MackerelApiKey } from '../../src/api-key';
@@ -861,13 +862,32 @@ describe('MackerelAwsIntegration', () => {
           };
         };
         expect(synth('shop', 'shop:ecs', 'value')).toThrow(
-          'Stack/Aws: filterTag.value "shop" is not a list of Mackerel roles, yet the key "mackerel-integration" makes Mackerel assign the roles');
+          '[Stack/Aws] filterTag.value "shop" is not a list of Mackerel roles, yet the key "mackerel-integration" makes Mackerel assign the roles');
         expect(synth('shop:ecs / ops:ecs', 'shop:ecs', 'value')()).toEqual([]);
         expect(synth('shop:ecs', 'shop:web', 'value')()).toEqual([expect.stringContaining(
           'filterTag "mackerel-integration:shop:ecs" assigns shop:ecs to the resource, in place of role "shop:web"')]);
         expect(synth('shop:ecs', 'shop:ecs', 'role')()).toEqual([]);
         expect(synth('shop:ecs', 'shop:web', 'role')()).toEqual([expect.stringContaining(
           'filterTag "mackerel-integration:shop:ecs" assigns shop:ecs to the resource, in place of role "shop:web"')]);
+      });
+
+      test('of a Lazy value an Aspect of the app gives its value after the integration\'s, is checked and written with that value', () => {
+        const synth = (value: string) => {
+          const { app, stack } = integrationStack();
+          const { cluster } = network(stack);
+          const state = { value: 'draft' };
+          const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+          aws.addEcsCluster(cluster, { role: 'shop:ecs', filterTag: { key: 'mackerel-integration', value: Lazy.string({ produce: () => state.value }) } });
+          // declared after the integration, so its Aspect runs after the integration's
+          const later = new Construct(stack, 'Later');
+          Aspects.of(later).add({ visit: () => { state.value = value; } });
+          return () => {
+            app.synth();
+            return Template.fromStack(stack);
+          };
+        };
+        synth('shop:ecs / ops:ecs')().hasResourceProperties('Custom::MackerelAwsIntegration', { includedTags: 'mackerel-integration:"shop:ecs / ops:ecs"' });
+        expect(synth('shop')).toThrow('[Stack/Aws] filterTag.value "shop" is not a list of Mackerel roles');
       });
     });
 
