@@ -1,4 +1,4 @@
-import { Aspects, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, StringConcat, Tokenization } from 'aws-cdk-lib';
+import { Aspects, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, StringConcat, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** How many reads of final values (`_readingFinalValues`) are running: none while the app is being built. */
@@ -95,6 +95,27 @@ export function _holdsValueNotFinalYet(scope: IConstruct, value: unknown): boole
 }
 
 /**
+ * Whether `value` holds an uncached Lazy of its own (`Lazy.uncachedString` and its kin): one that
+ * produces anew at each resolution, so what it reads while the app is built need not be what
+ * synthesis writes. References are not looked into: the logical IDs aws-cdk-lib writes with such
+ * a Lazy name the same resource whenever read.
+ * @internal
+ */
+export function _holdsUncachedLazy(scope: IConstruct, value: unknown): boolean {
+  let found = false;
+  _resolveEachToken(scope, value, (token, resolve) => {
+    // Nor is a Lazy not final yet resolved, which would keep the value of this moment (`_notFinalYet`).
+    if (found || Reference.isReference(token) || _notFinalYet(token)) return '';
+    if (isUncachedLazy(token)) {
+      found = true;
+      return '';
+    }
+    return resolve();
+  });
+  return found;
+}
+
+/**
  * Resolves `value` in `scope` as synthesis would, but hands each token met on the way (tokens
  * inside strings included) to `visit`, which returns what the token resolves to: `resolve()` for
  * what synthesis would make of it, or a value of its own in place of it.
@@ -125,4 +146,11 @@ function isPendingLazy(token: IResolvable): boolean {
   const inner = (token as { inner?: unknown }).inner as { producer?: unknown; cache?: unknown; _cached?: unknown } | undefined;
   if (typeof inner !== 'object' || inner === null || !('producer' in inner) || inner.cache !== true) return true;
   return inner._cached === undefined;
+}
+
+/** Whether `token` is an uncached Lazy: not a Box (`isPendingLazy`), with a producer and no cache (aws-cdk-lib 2.261). */
+function isUncachedLazy(token: IResolvable): boolean {
+  if (BOX in token) return false;
+  const lazy = token as { producer?: unknown; cache?: unknown };
+  return 'producer' in lazy && lazy.cache === false;
 }

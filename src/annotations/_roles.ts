@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _holdsValueNotFinalYet } from '../_lazy';
+import { _holdsUncachedLazy, _holdsValueNotFinalYet } from '../_lazy';
 import { _fail, _Problem, _refuseOnceFinal } from '../_validation';
 import { _knownRoleFullName, _knownServiceName } from '../service/_known-name';
 import { IMackerelRole } from '../service/role';
@@ -13,11 +13,13 @@ import { IMackerelService, MackerelService } from '../service/service';
  */
 export function _annotationRoleNames(scope: IConstruct, roles: IMackerelRole[], service: IMackerelService): string[] {
   const problem = () => roles.map((role, i) => serviceProblem(`roles[${i}]`, role, service)).find((p) => p !== undefined) ?? repeatProblem(roles);
-  const now = problem();
+  const names = [service.name, ...roles.flatMap((role) => [role.fullName, role.name, role.service.name])];
+  // An uncached Lazy reads anew at each resolution: what it reads now need not be the name synthesis writes.
+  const changing = names.some((name) => _holdsUncachedLazy(scope, name));
+  const now = changing ? undefined : problem();
   if (now) _fail(scope, ...now);
   // A Lazy name is unknown while the app is built (`_knownServiceName`): the names it ends with are compared once final.
-  const names = [service.name, ...roles.flatMap((role) => [role.fullName, role.name, role.service.name])];
-  if (names.some((name) => _holdsValueNotFinalYet(scope, name))) _refuseOnceFinal(scope, problem);
+  if (changing || names.some((name) => _holdsValueNotFinalYet(scope, name))) _refuseOnceFinal(scope, problem);
   return roles.map((role) => role.name);
 }
 

@@ -286,6 +286,23 @@ describe('DeploymentAnnotation', () => {
       expect(synth('shop:db', twice)).not.toThrow();
     });
 
+    test('a role or service of an uncached Lazy name is compared by the name it reads at synthesis, not by the one it reads as the annotation is made', () => {
+      const synth = (last: string, lazyService: boolean) => {
+        const { app, stack, shop, web } = shopStack(null);
+        const state = { value: lazyService ? 'other' : 'other:web' };
+        const lazy = Lazy.uncachedString({ produce: () => state.value });
+        new DeploymentAnnotation(stack, 'Deploys', lazyService
+          ? { service: MackerelService.fromName(stack, 'ShopByName', lazy), revision: 'v1', roles: [web] }
+          : { service: shop, revision: 'v1', roles: [MackerelRole.fromFullName(stack, 'Role', lazy)] });
+        state.value = last;
+        return () => app.synth();
+      };
+      expect(synth('shop:web', false)).not.toThrow();
+      expect(synth('shop', true)).not.toThrow();
+      expect(synth('other:web', false)).toThrow(/\[Shop\/Deploys\] roles\[0\] "Shop\/Role" is a role of service other, not of shop/);
+      expect(synth('other', true)).toThrow(/\[Shop\/Deploys\] roles\[0\] "Shop\/Service\/web" is a role of service shop, not of other/);
+    });
+
     test('a role of another service imported by that service\'s name', () => {
       const { stack, shop } = shopStack();
       const other = new MackerelService(stack, 'Other', { name: 'other' });
