@@ -186,6 +186,8 @@ function managedPoliciesNamed(arn: unknown, policies: readonly CfnResource[]): C
   const match = /^arn:(?:\$\{[^}]*\}|[^:]+):iam::(\$\{[^}]*\}|[^:]*):policy(\/.*)$/.exec(readable(arn));
   if (!match) return [];
   const [, account, pathAndName] = match;
+  // The account `aws` holds AWS managed policies (fromAwsManagedPolicyName): never a policy of the app, whatever its name.
+  if (account === 'aws') return [];
   return policies.filter((policy) => {
     const properties = renderedProperties(policy);
     const path = properties.Path ?? '/';

@@ -1,4 +1,4 @@
-import { CfnParameter, CfnResource, NestedStack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, NestedStack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -513,6 +513,30 @@ describe('MackerelAwsIntegration role permissions', () => {
       expect(warnings).toEqual([
         expect.stringMatching(/^a policy attached to the role \(Other\/Objects\): "s3:GetObject" grants s3:GetObject \(returns object contents\) to /),
         expect.stringMatching(/^a policy attached to the role \(Other\/Secrets\): "secretsmanager:GetSecretValue" grants secretsmanager:GetSecretValue /),
+      ]);
+    });
+
+    test('does not take an AWS managed policy for a managed policy of the app of the same name', () => {
+      // GIVEN: an account known only at deploy time, which an app's policy shares with the role.
+      const app = new App();
+      const stack = stackWithProvider(app, 'Stack', {});
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', allowAdditionalPolicies: true });
+      aws.addService(AwsIntegrationService.ECS_CLUSTER, { role: 'shop:ecs' });
+      // The app's own ReadOnlyAccess, not listed on the role: its Deny does not apply to it, nor its Allow.
+      new iam.ManagedPolicy(stack, 'OwnReadOnly', {
+        managedPolicyName: 'ReadOnlyAccess',
+        statements: [
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['s3:*'], resources: ['*'] }),
+          new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }),
+        ],
+      });
+      // WHEN
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess'));
+      aws.policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a statement added to Stack\/Aws\/Policy: "s3:GetObject" grants s3:GetObject \(returns object contents\) to /),
       ]);
     });
 
