@@ -128,21 +128,25 @@ export function _rolePolicies(role: iam.Role, generated: iam.Policy): _RolePolic
   const listed = listedManagedPolicies(role, resources, properties.ManagedPolicyArns);
   const attached = attachedPolicies(role, generated, resources, true);
   const inline = asArray(properties.Policies);
+  // One listed by an ARN written out (ManagedPolicy.fromManagedPolicyName) is the app's policy of that name, if any.
+  const named = asArray(properties.ManagedPolicyArns).flatMap((arn) => managedPoliciesNamed(arn, resources.filter(isManagedPolicy), Stack.of(role)));
   const managed = [...listed.flatMap(({ policy }) => (policy ? [policy] : [])),
     // A managed policy of another stack is listed as an import: found through the references of the list, tokens kept.
     ..._referenceTargets(cfnRole, [cfnRole.managedPolicyArns, ...givenValues(cfnRole, cfnRole.managedPolicyArns, 'ManagedPolicyArns')])
       .filter(isManagedPolicy),
-    // One listed by an ARN written out (ManagedPolicy.fromManagedPolicyName) is the app's policy of that name, if any.
-    ...asArray(properties.ManagedPolicyArns).flatMap((arn) => managedPoliciesNamed(arn, resources.filter(isManagedPolicy)))];
-  const documents: Array<[where: string, document: unknown]> = [
-    ...[...new Set([...attached, ...managed])]
-      .map((resource): [string, unknown] => [`a policy attached to the role (${pathOf(resource)})`, renderedProperties(resource).PolicyDocument]),
+    ...named.filter(({ sure }) => sure).map(({ policy }) => policy)];
+  // A policy that may be in another account than the ARN's is warned about, but its Denies may not apply to the role.
+  const maybe = named.filter(({ sure, policy }) => !sure && !managed.includes(policy)).map(({ policy }) => policy);
+  const described = (resource: CfnResource): [string, unknown] => [`a policy attached to the role (${pathOf(resource)})`, renderedProperties(resource).PolicyDocument];
+  const sureDocuments: Array<[where: string, document: unknown]> = [
+    ...[...new Set([...attached, ...managed])].map(described),
     // An inline policy of the role itself, which only an escape hatch can write (the integration makes the role).
     ...inline.map((policy): [string, unknown] => [`an inline policy of the role (${readable(policyName(policy))})`, policyDocument(policy)]),
   ];
+  const documents = [...sureDocuments, ...[...new Set(maybe)].map(described)];
   // A Deny in any policy of the role, the generated one included, wins over every Allow: what it denies
   // everywhere is not granted, and a warning for it could only be acknowledged.
-  const denied = [renderedProperties(generated.node.defaultChild as CfnResource).PolicyDocument, ...documents.map(([, document]) => document)]
+  const denied = [renderedProperties(generated.node.defaultChild as CfnResource).PolicyDocument, ...sureDocuments.map(([, document]) => document)]
     .flatMap(statementsOf).flatMap(denial);
   return { listed, inline, attached, documents, denied };
 }
@@ -179,21 +183,26 @@ function isManagedPolicy(construct: unknown): construct is CfnResource {
  * The managed policies among `policies` that an ARN written out names, as IAM finds one: by its
  * account, path and name (`ManagedPolicy.fromManagedPolicyName`, or `fromManagedPolicyArn` with a
  * literal ARN). A policy whose name is not a literal cannot be named so; an account known only at
- * deploy time, on either side, may be the same one.
+ * deploy time, on either side, may be the same one, and such a policy is not `sure`: it is the one
+ * the role lists only when both accounts are the same literal, or the ARN's is the role's stack's
+ * own (`AWS::AccountId`) and the policy is of that stack.
  */
-function managedPoliciesNamed(arn: unknown, policies: readonly CfnResource[]): CfnResource[] {
+function managedPoliciesNamed(arn: unknown, policies: readonly CfnResource[], roleStack: Stack): { policy: CfnResource; sure: boolean }[] {
   // The partition and the account may be pseudo parameters, which `readable` writes as ${AWS::Partition}, colons included.
   const match = /^arn:(?:\$\{[^}]*\}|[^:]+):iam::(\$\{[^}]*\}|[^:]*):policy(\/.*)$/.exec(readable(arn));
   if (!match) return [];
   const [, account, pathAndName] = match;
   // The account `aws` holds AWS managed policies (fromAwsManagedPolicyName): never a policy of the app, whatever its name.
   if (account === 'aws') return [];
-  return policies.filter((policy) => {
+  return policies.flatMap((policy) => {
     const properties = renderedProperties(policy);
     const path = properties.Path ?? '/';
-    if (typeof properties.ManagedPolicyName !== 'string' || typeof path !== 'string' || `${path}${properties.ManagedPolicyName}` !== pathAndName) return false;
+    if (typeof properties.ManagedPolicyName !== 'string' || typeof path !== 'string' || `${path}${properties.ManagedPolicyName}` !== pathAndName) return [];
     const theirs = Stack.of(policy).account;
-    return account.startsWith('${') || Token.isUnresolved(theirs) || theirs === account;
+    const known = !account.startsWith('${') && !Token.isUnresolved(theirs);
+    if (known && theirs !== account) return [];
+    const sure = known || (account === '${AWS::AccountId}' && Stack.of(policy) === roleStack);
+    return [{ policy, sure }];
   });
 }
 

@@ -1,4 +1,4 @@
-import { App, CfnParameter, CfnResource, NestedStack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -533,6 +533,30 @@ describe('MackerelAwsIntegration role permissions', () => {
       // WHEN
       aws.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess'));
       aws.policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
+      expect(warnings).toEqual([
+        expect.stringMatching(/^a statement added to Stack\/Aws\/Policy: "s3:GetObject" grants s3:GetObject \(returns object contents\) to /),
+      ]);
+    });
+
+    test('lets a Deny of a managed policy listed by name narrow its warnings only where the policy is surely the role\'s', () => {
+      // GIVEN
+      const { app, stack, aws } = integration({ allowAdditionalPolicies: true });
+      const document = (action: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: action, Resource: '*' }] });
+      // The role's stack is in 123456789012; a stack without an account may deploy to another one.
+      new CfnResource(new Stack(app, 'Anywhere'), 'Guard', {
+        type: 'AWS::IAM::ManagedPolicy',
+        properties: { ManagedPolicyName: 'guard', PolicyDocument: document('s3:*') },
+      });
+      new CfnResource(stackWithProvider(app, 'Here'), 'SecretsGuard', {
+        type: 'AWS::IAM::ManagedPolicy',
+        properties: { ManagedPolicyName: 'secrets-guard', PolicyDocument: document('secretsmanager:*') },
+      });
+      // WHEN
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyName(stack, 'GuardByName', 'guard'));
+      aws.role.addManagedPolicy(iam.ManagedPolicy.fromManagedPolicyName(stack, 'SecretsGuardByName', 'secrets-guard'));
+      aws.policy.addStatements(new iam.PolicyStatement({ actions: ['s3:GetObject', 'secretsmanager:GetSecretValue'], resources: ['*'] }));
       // THEN
       const warnings = Annotations.fromStack(stack).findWarning('/Stack/Aws', Match.anyValue()).map((w) => String(w.entry.data));
       expect(warnings).toEqual([
