@@ -255,6 +255,24 @@ describe('Custom::MackerelMonitor', () => {
       for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('NOECHO');
     });
 
+    test('a header value CloudFormation resolved (a NoEcho parameter) with a line break fails without sending or showing it', async () => {
+      // A NoEcho parameter typed from a file keeps its trailing newline, as a secret does; ExternalHttpMonitor refuses a literal one.
+      const from = env.emulator.requests().length;
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor')
+        .create({ ...EXTERNAL, headers: [{ name: 'Accept', value: 'application/json' }, { name: 'Authorization', value: 'tok-NOECHO-42\n' }] }));
+
+      expect(error.message).toMatch(/header "Authorization": the value holds a line break \(U\+000A at character 14\), which an HTTP header value cannot; .*\(the value is not shown\)/);
+      expect(writes(env.emulator, from)).toEqual([]);
+      for (const text of [error.message, ...env.logs.lines()]) expect(text).not.toContain('NOECHO');
+
+      const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+      const { PhysicalResourceId: id } = await monitor.create({ ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-42' }] });
+      const onUpdate = await rejectionOf(monitor.update({ ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-43\r\n' }] }));
+      expect(onUpdate.message).toMatch(/header "Authorization": the value holds a line break \(U\+000D at character 14\)/);
+      expect((await monitorInMackerel(id)).headers).toEqual([{ name: 'Authorization', value: 'tok-NOECHO-42' }]);
+    });
+
     test('the user name and password of the url are masked where Mackerel quotes the url back, a short password too', async () => {
       const url = 'https://probe:pw42@shop.example.com/health';
       env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 400, body: { error: { message: `url ${url} is not reachable` } }, times: 1 });

@@ -105,33 +105,41 @@ function maskHeaderValues(headers: unknown): void {
   }
 }
 
-/** The headers with every value that holds a dynamic reference resolved; undefined when there are none. */
+/**
+ * The headers with every value that holds a dynamic reference resolved (undefined when there are
+ * none), each value checked. A secret saved with a trailing newline (`echo token > file`) would
+ * send a header Mackerel cannot send, or one with the newline in it. Not cut silently: the secret
+ * is what is wrong. The rule is ExternalHttpMonitor's for a value given as text: RFC 9110 allows
+ * no control character but a tab in a field value. A value CloudFormation resolved (a NoEcho
+ * parameter, a token) was never seen at synth, so every value is checked, not only those read here.
+ */
 async function resolveHeaders(headers: unknown, deadline: number): Promise<unknown[] | undefined> {
   if (!Array.isArray(headers)) return undefined;
   const secret = (h: unknown): h is { value: string } => typeof (h as { value?: unknown })?.value === 'string'
     && hasDynamicReference((h as { value: string }).value);
-  if (!headers.some(secret)) return undefined;
   const out: unknown[] = [];
   for (const header of headers) {
     if (!secret(header)) {
+      const value = (header as { value?: unknown } | null)?.value;
+      if (typeof value === 'string') refuseControlCharacters(header, value, '');
       out.push(header);
       continue;
     }
     const value = await resolveDynamicReferences(header.value, deadline);
-    // A secret saved with a trailing newline (`echo token > file`) would send a header Mackerel
-    // cannot send, or one with the newline in it. Not cut silently: the secret is what is wrong.
-    // The rule is ExternalHttpMonitor's for a value given as text: RFC 9110 allows no control
-    // character but a tab in a field value.
-    const forbidden = value.search(/[\u0000-\u0008\u000a-\u001f\u007f]/);
-    if (forbidden >= 0) {
-      const code = _codePoint(value, forbidden);
-      const what = /[\r\n]/.test(value[forbidden]) ? 'a line break' : 'a control character';
-      throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value read from ${dynamicReferenceSources(header.value).join(' and ')} holds ${what} `
-        + `(${code} at character ${forbidden + 1}), which an HTTP header value cannot; store the secret without it (the value is not shown)`);
-    }
+    refuseControlCharacters(header, value, ` read from ${dynamicReferenceSources(header.value).join(' and ')}`);
     out.push({ ...header, value });
   }
-  return out;
+  return headers.some(secret) ? out : undefined;
+}
+
+/** Fails for a header value with a control character other than a tab, naming where it was read `from` but not the value. */
+function refuseControlCharacters(header: unknown, value: string, from: string): void {
+  const forbidden = value.search(/[\u0000-\u0008\u000a-\u001f\u007f]/);
+  if (forbidden < 0) return;
+  const code = _codePoint(value, forbidden);
+  const what = /[\r\n]/.test(value[forbidden]) ? 'a line break' : 'a control character';
+  throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value${from} holds ${what} `
+    + `(${code} at character ${forbidden + 1}), which an HTTP header value cannot; store the ${from ? 'secret' : 'value'} without it (the value is not shown)`);
 }
 
 /** The key that wraps a monitor in the answer of GET /api/v0/monitors/{id}, which diff reads too. */
