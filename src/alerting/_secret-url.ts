@@ -39,6 +39,8 @@ export interface _SecretProperty {
   readonly owner: string;
   /** Checks and warns about a value given as plain text (resolved: a string, or an intrinsic). */
   readonly plainText: (resolved: unknown) => void;
+  /** Called when the value is known only at deploy time (a dynamic reference, a NoEcho parameter, an intrinsic). */
+  readonly readAtDeploy?: () => void;
 }
 
 /**
@@ -59,6 +61,8 @@ export function _channelUrl(scope: IConstruct, property: string, url: SecretValu
         `${property} is given as plain text, so it is written into the template (and visible to anyone who can read the stack). `
         + 'Keep the URL in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...) instead');
     },
+    // The handler refuses such a URL with whitespace, except in a rollback, which it asks the stack about.
+    readAtDeploy: () => MackerelProvider._withProvider(scope, (provider) => provider._allowStackReads()),
   });
 }
 
@@ -103,10 +107,12 @@ function checkAndGrant(scope: IConstruct, value: string, key: kms.IKey | undefin
       _fail(scope, spec.keyProperty, key.node.path, `is given, but ${property} is plain text`,
         `a ${property} from Secrets Manager or SSM, or no key`);
     }
+    if (typeof resolved !== 'string') spec.readAtDeploy?.();
     // Only the Ref is written: CloudFormation passes the value to the handler, which masks it in its logs.
     if (!holdsNoEchoParameter(scope, value)) spec.plainText(resolved);
     return written;
   }
+  spec.readAtDeploy?.();
   checkSameStack(scope, spec, value);
   if (key && _readingLate() && Stack.of(key) !== Stack.of(scope)) {
     // The grant would write a reference to the key's stack that synthesis, having prepared the app, no longer turns into an

@@ -194,6 +194,22 @@ describe('the provider that gets the grant', () => {
     expect(handlerStatements(stack, provider)).toContainEqual({ Action: GET_SECRET, Effect: 'Allow', Resource: arnIn('secretsmanager', 'secret:ops/slack-??????') });
   });
 
+  test('may describe its own stack when a URL is read at deploy time, to tell a rollback (which may send one with whitespace back) from a change', () => {
+    const describeStatements = (url: (stack: Stack) => SecretValue) => {
+      const stack = new Stack(new App(), 'Stack');
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      new WebhookChannel(stack, 'Hook', { name: 'incidents', url: url(stack) });
+      return handlerStatements(stack, provider).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('cloudformation:')));
+    };
+    const expected = [{ Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks'], Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }];
+
+    expect(describeStatements(() => SecretValue.ssmSecure('/ops/hook'))).toEqual(expected);
+    expect(describeStatements(() => SecretValue.secretsManager('ops/hook'))).toEqual(expected);
+    expect(describeStatements((stack) => SecretValue.cfnParameter(new CfnParameter(stack, 'HookUrl', { noEcho: true })))).toEqual(expected);
+    // A plain-text URL is checked whole at synth: the handler never asks.
+    expect(describeStatements(() => SecretValue.unsafePlainText('https://example.com/hook'))).toEqual([]);
+  });
+
   test('is the one of the channel\'s own stack', () => {
     const app = new App();
     const providerIn = (stack: Stack) => new MackerelProvider(stack, 'Mackerel', {

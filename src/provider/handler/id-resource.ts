@@ -52,11 +52,11 @@ export interface IdResourceSpec {
    * The request body. `oldProps` is given for a PUT that updates in place, and with it `live`,
    * which reads the object as Mackerel has it now (undefined when it is gone), for a body that
    * keeps a field the properties do not hold. `deadline` is the invocation's, for a body that
-   * reads from AWS (a secret it resolves).
+   * reads from AWS (a secret it resolves); `ctx`, the request's, for a body that asks about the stack.
    * @default the properties as they are
    */
-  readonly body?: (props: Props, oldProps: Props | undefined, live: (() => Promise<Props | undefined>) | undefined, deadline: number)
-  => Promise<Props> | Props;
+  readonly body?: (props: Props, oldProps: Props | undefined, live: (() => Promise<Props | undefined>) | undefined, deadline: number,
+    ctx: RequestContext) => Promise<Props> | Props;
   /**
    * The request body of a create that stands in for an update of an object deleted outside the
    * stack, given the properties the object had: for a body that depends on what the update meant.
@@ -119,7 +119,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
 
   const create = async (ctx: RequestContext, props: Props, goneWith?: Props): Promise<Outcome> => {
     const payload = goneWith !== undefined && spec.recreateBody
-      ? spec.recreateBody(props, goneWith) : body(props, undefined, undefined, ctx.client.deadline);
+      ? spec.recreateBody(props, goneWith) : body(props, undefined, undefined, ctx.client.deadline, ctx);
     const id = await post(ctx, await payload);
     if (typeof id !== 'string') throw new Error(`POST ${spec.path}: the response has no id`);
     ctx.log.info('created', { id });
@@ -172,7 +172,7 @@ export function idResource(spec: IdResourceSpec): ResourceModule {
       return create(ctx, props, oldProps);
     };
     if (deepEqual(props, oldProps)) return (await exists(ctx, id)) ? outcome(id) : recreate();
-    const payload = await body(props, oldProps, () => current(ctx, id), ctx.client.deadline);
+    const payload = await body(props, oldProps, () => current(ctx, id), ctx.client.deadline, ctx);
     try {
       await write(ctx, () => ctx.client.request('PUT', `${spec.path}/${segment(id)}`, payload));
     } catch (e) {

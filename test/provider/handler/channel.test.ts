@@ -2,9 +2,10 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
-import { api, apiSnapshot, FakeResource, useEmulator, writes } from './_harness';
+import { api, apiSnapshot, FakeResource, StackTable, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { useAwsClients } from '../../../src/provider/handler/aws';
+import { useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
 const SLACK_URL = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
@@ -122,6 +123,85 @@ describe('Custom::MackerelChannel', () => {
     expect(aws.commands.map((c) => c.name)).toEqual(['GetSecretValue', 'GetSecretValue']);
     expect(env.logs.lines().length).toBeGreaterThan(0);
     for (const line of env.logs.lines()) expect(line).not.toContain('XXXXSECRETXXXX');
+  });
+
+  describe('a URL read at deploy time with whitespace', () => {
+    const HOOK = 'https://hooks.example.com/XXXXHOOKSECRETXXXX';
+    const stack = new StackTable();
+    beforeEach(() => {
+      stack.status = 'UPDATE_IN_PROGRESS';
+      useStackView(stack.view);
+    });
+    afterEach(() => useStackView());
+    const webhook = (url: string) => ({ type: 'webhook', name: 'incidents', url, events: ['alert'] });
+    const expectNoSecretShown = (texts: string[]) => {
+      for (const text of [...texts, ...env.logs.lines()]) expect(text).not.toContain('XXXXHOOKSECRETXXXX');
+    };
+
+    test('is refused in a reference within a longer URL, naming every secret and parameter read', async () => {
+      useAwsClients(fakeAws({ secrets: { [SECRET_ARN]: JSON.stringify({ path: 'XXXXHOOKSECRETXXXX ' }) }, parameters: { '/ops/host': 'hooks.example.com' } }));
+      const url = `https://{{cdk-mackerel:ssm-secure:/ops/host}}/{{resolve:secretsmanager:${SECRET_ARN}:SecretString:path::}}?x=1`;
+      const from = env.emulator.requests().length;
+
+      const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Hook').create(webhook(url)));
+
+      expect(error.message).toMatch(new RegExp(`property url read from ssm-secure /ops/host and secretsmanager ${SECRET_ARN} has whitespace inside \\(not shown`));
+      expect(writes(env.emulator, from)).toEqual([]);
+      expectNoSecretShown([error.message]);
+    });
+
+    test('is refused in a URL CloudFormation resolved (a NoEcho parameter), a non-breaking space and a line separator too', async () => {
+      for (const url of [`${HOOK}\n`, `${HOOK}\u00a0`, 'https://hooks.example.com/XXXXHOOKSECRETXXXX\u2028x']) {
+        const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Hook').create(webhook(url)));
+        expect(error.message).toMatch(/^.*property url has whitespace (at its start or end|inside) \(not shown/);
+        expectNoSecretShown([error.message]);
+      }
+      expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+    });
+
+    test('fixed in a new secret, is still sent back by the rollback of that update, which must not fail', async () => {
+      // GIVEN a channel whose parameter was rewritten with a trailing newline after it was deployed
+      const parameters: { [name: string]: string } = { '/ops/old': HOOK, '/ops/new': `${HOOK}-2` };
+      useAwsClients(fakeAws({ parameters }));
+      const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Hook');
+      const { PhysicalResourceId: id } = await channel.create(webhook('{{cdk-mackerel:ssm-secure:/ops/old}}'));
+      parameters['/ops/old'] = `${HOOK}\n`;
+      useAwsClients(fakeAws({ parameters }));
+
+      // WHEN an update moves it to a parameter without the newline, and another resource of the update fails
+      await channel.update(webhook('{{cdk-mackerel:ssm-secure:/ops/new}}'));
+      expect((await channelInMackerel(id)).url).toBe(`${HOOK}-2`);
+      stack.status = 'UPDATE_ROLLBACK_IN_PROGRESS';
+      const result = await channel.update(webhook('{{cdk-mackerel:ssm-secure:/ops/old}}'));
+
+      // THEN the rollback goes back to what the stack had, with a warning that names the parameter but not the URL
+      expect(result.PhysicalResourceId).toBe(id);
+      expect((await channelInMackerel(id)).url).toBe(`${HOOK}\n`);
+      expect(env.logs.lines().join('\n')).toMatch(/ssm-secure \/ops\/old/);
+      expectNoSecretShown([]);
+
+      // and outside a rollback, the same update is refused
+      stack.status = 'UPDATE_IN_PROGRESS';
+      await channel.update(webhook('{{cdk-mackerel:ssm-secure:/ops/new}}'));
+      const error = await rejectionOf(channel.update(webhook('{{cdk-mackerel:ssm-secure:/ops/old}}')));
+      expect(error.message).toMatch(/property url read from ssm-secure \/ops\/old has whitespace at its start or end/);
+    });
+
+    test('does not stop the delete of the channel, nor an email channel', async () => {
+      const parameters: { [name: string]: string } = { '/ops/old': HOOK };
+      useAwsClients(fakeAws({ parameters }));
+      const channel = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Hook');
+      await channel.create(webhook('{{cdk-mackerel:ssm-secure:/ops/old}}'));
+      const mail = new FakeResource(_RESOURCE_TYPES.CHANNEL, 'Mail');
+      await mail.create(email);
+      parameters['/ops/old'] = `${HOOK}\n`;
+
+      await channel.delete();
+      await mail.update({ ...email, name: 'on-call' });
+      await mail.delete();
+
+      expect(await apiSnapshot(env.emulator)).toEqual(baseline);
+    });
   });
 
   test('a URL CloudFormation resolved (a NoEcho parameter) is masked too when Mackerel echoes it', async () => {
