@@ -218,6 +218,30 @@ describe('Custom::MackerelRole', () => {
       expect(await roleNames()).toEqual(['web']);
     });
 
+    test('is left in Mackerel while an outside expression monitor reads it by roleSlots(...), which reads the role too', async () => {
+      // GIVEN this stack's role, and an expression monitor made outside reading its metrics by roleSlots (the functions
+      // of expression monitoring are those of Mackerel's expanded graph permalinks, roleSlots(roleFullname, metricName) among them)
+      const role = new FakeResource(_RESOURCE_TYPES.ROLE, 'Web');
+      await role.create({ service: 'shop', name: 'web' });
+      const slots = (await api(env.emulator, 'POST', '/api/v0/monitors',
+        { type: 'expression', name: 'web slots', expression: 'max(roleSlots(shop:web, loadavg5))', operator: '>', warning: 80 })).body.id;
+      const from = env.emulator.requests().length;
+
+      // WHEN
+      const result = await role.delete();
+
+      // THEN the role stays, with the monitor named as reading it
+      expect(result).toEqual({
+        PhysicalResourceId: 'shop:web',
+        Data: {
+          LeftInMackerel: `it is still named in role(...) of the expression of monitor "web slots" (${slots}), not this resource's, `
+            + 'which deleting it would leave alerting Unknown',
+        },
+      });
+      expect(writes(env.emulator, from)).toEqual([]);
+      expect(await roleNames()).toEqual(['web']);
+    });
+
     test('is left in Mackerel when another stack\'s monitor, or scope lists it only shares or excludes, name it: deleting it would change them', async () => {
       // GIVEN this stack's role; another stack's monitor scoped to it and another role (MackerelRole.fromFullName there);
       // a monitor, a downtime and an alert group setting made outside, naming it among others or as excluded

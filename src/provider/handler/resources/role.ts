@@ -44,7 +44,10 @@ export function objectsScopingRole(lists: ScopedLists, fullName: string): Array<
   return [...objectsScoping(lists, fullName, ROLE_SCOPING), ...expressions];
 }
 
-/** The full names of the roles an expression reads by `role(service:role, metric)`, the name quoted or not. */
+/**
+ * The full names of the roles an expression reads by `role(service:role, metric)` or
+ * `roleSlots(service:role, metric)` (which reads the role's metrics too), the name quoted or not.
+ */
 function rolesRead(expression: string): string[] {
-  return [...expression.matchAll(/(?<![\w.])role\(\s*(['"]?)([^,'"()]+?)\1\s*,/g)].map((m) => m[2].trim().replace(/\s*:\s*/, ':'));
+  return [...expression.matchAll(/(?<![\w.])role(?:Slots)?\(\s*(['"]?)([^,'"()]+?)\1\s*,/g)].map((m) => m[2].trim().replace(/\s*:\s*/, ':'));
 }
