@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { _CliError, _StateSaveError } from './errors';
 import { _RetainPolicy, _SUPPORTED_POLICIES } from './policy';
 import { _absent, _isObject, _nameWithSuffix, _newerVersion, _readJsonFile, _writeJsonFile, _writeTarget } from '../_json';
-import { _RESOURCE_TYPES } from '../provider/_properties';
+import { _RESOURCE_TYPES, _serviceOfScopes } from '../provider/_properties';
 import type { StackView } from '../provider/handler/stack';
 
 /** One applied resource. @internal */
@@ -149,16 +149,21 @@ export function _readState(file: string): _StateFile {
 /**
  * A pending delete with `namedElsewhere`, derived, in a file written before it was recorded, from
  * what it kept of the old object's properties: an old anomaly detection monitor's `roles`, those
- * another stack of the state holds (or has an old one of still to delete). Of other old objects
- * the state kept no properties, and their cleanup cannot be ordered across stacks.
+ * another stack of the state holds (or has an old one of still to delete), and the service they
+ * all lie in when another stack holds it. Of other old objects the state kept no properties, and
+ * their cleanup cannot be ordered across stacks.
  */
 function withNamedElsewhere(state: _StateFile, pending: _StateFile['pendingDeletes'][number]): _StateFile['pendingDeletes'][number] {
   if (pending.namedElsewhere !== undefined || pending.roles === undefined) return pending;
-  const roles = [
+  // As apply records it (`_namesRoleOrService`): the roles its scopes name, and the service they all lie in, which the
+  // handler leaves while a monitor is tied to it.
+  const service = _serviceOfScopes(pending.roles);
+  const named = [
     ...Object.entries(state.stacks).filter(([name]) => name !== pending.stackName).flatMap(([, s]) => Object.values(s.resources)),
     ...(state.pendingDeletes ?? []).filter((p) => p.stackName !== pending.stackName),
-  ].filter((r) => r.type === _RESOURCE_TYPES.ROLE && pending.roles!.includes(r.physicalId)).map((r) => r.physicalId);
-  return roles.length > 0 ? { ...pending, namedElsewhere: [...new Set(roles)].sort() } : pending;
+  ].filter((r) => (r.type === _RESOURCE_TYPES.ROLE && pending.roles!.includes(r.physicalId))
+    || (r.type === _RESOURCE_TYPES.SERVICE && r.physicalId === service)).map((r) => r.physicalId);
+  return named.length > 0 ? { ...pending, namedElsewhere: [...new Set(named)].sort() } : pending;
 }
 
 /**

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { _Outcome, _ResourceEvent, _Waiting, _apply } from '../../src/cli/apply';
 import { _App, _Template } from '../../src/cli/assembly';
 import { _formatWaiting } from '../../src/cli/printer';
+import { _namesRoleOrService } from '../../src/cli/scoped';
 import { _StateStore, _fileStore, _memoryStore, _readState } from '../../src/cli/state';
 
 /** A fake handler: physical IDs count up; a change of `name` on a monitor replaces it. */
@@ -331,6 +332,31 @@ describe('apply engine', () => {
     const deletes = h.events.filter((e) => e.RequestType === 'Delete').map((e) => e.LogicalResourceId);
     expect(deletes.indexOf('Mem')).toBeLessThan(deletes.indexOf('MonRole'));
     expect([...deletes].sort()).toEqual(['Mem', 'MonRole', 'WebRole']);
+  });
+
+  test('an old anomaly detection monitor pending delete in a state written before namedElsewhere names the other stack\'s service of its roles, as apply records it', () => {
+    // GIVEN a state written before namedElsewhere was recorded: stack Mon's old anomaly detection monitor watched its own
+    // role shop:web, in service shop of stack Svc
+    const file = join(mkdtempSync(join(tmpdir(), 'cdk-mackerel-state-')), 'state.json');
+    const monitor = { type: 'anomalyDetection', scopes: ['shop:web'] };
+    writeFileSync(file, JSON.stringify({
+      version: 1,
+      stacks: {
+        Svc: { stackId: 'svc', resources: { Shop: { type: 'Custom::MackerelService', physicalId: 'shop', properties: { name: 'shop' }, data: {} } } },
+        Mon: { stackId: 'mon', resources: { Web: { type: 'Custom::MackerelRole', physicalId: 'shop:web', properties: { service: 'shop', name: 'web' }, data: {} } } },
+      },
+      pendingDeletes: [{ stackName: 'Mon', logicalId: 'Cpu', type: 'Custom::MackerelMonitor', physicalId: 'id-2', roles: monitor.scopes }],
+    }));
+
+    // WHEN it is read
+    const state = _readState(file);
+
+    // THEN the old monitor names service shop of stack Svc, which its scopes lie in, as apply records it when it replaces
+    // the monitor (so Mon's cleanup goes before Svc's, whose service the handler would otherwise leave or delete with it)
+    const recorded = Object.values(state.stacks.Svc.resources)
+      .filter((r) => _namesRoleOrService({ type: 'Custom::MackerelMonitor', properties: monitor, physicalId: 'id-2' }, r)).map((r) => r.physicalId);
+    expect(recorded).toEqual(['shop']);
+    expect(state.pendingDeletes[0].namedElsewhere).toEqual(recorded);
   });
 
   test('an old anomaly detection monitor pending delete in a state written before namedElsewhere is deleted before the other stack\'s role it watched', async () => {
