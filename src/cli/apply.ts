@@ -144,7 +144,11 @@ export async function _apply(options: _ApplyOptions): Promise<_Outcome[]> {
   const cleanups = options.destroy
     ? app.destroyOrder((name) => _literallyNamed(state, name))
     : app.cleanupOrder((name) => _literallyNamed(before, name, _cleanupDeletes(app.stacks, before, replaced)));
-  for (const plan of cleanups) await run.cleanUp(plan, options.destroy ?? false);
+  try {
+    for (const plan of cleanups) await run.cleanUp(plan, options.destroy ?? false);
+  } finally {
+    run.sayRetainedScoping();
+  }
   return outcomes;
 }
 
@@ -186,7 +190,7 @@ function countOperations(plans: _StackPlan[], state: _StateFile, destroy: boolea
 class Run {
   /** The monitors the run's cleanups deleted, by ID. */
   private readonly deletedMonitors = new Set<string>();
-  /** The retained downtimes and alert group settings of a stack's cleanup with monitor scopes, said once its monitors are deleted. */
+  /** The retained downtimes and alert group settings with monitor scopes, said once the cleanups that may delete those monitors are done. */
   private retainedScoping: Array<{ outcome: _Outcome; monitorScopes: string[] }> = [];
 
   constructor(
@@ -356,19 +360,9 @@ class Run {
     const stack = this.state.stacks[plan.stackName];
     const gone = stack ? Object.keys(stack.resources).filter((id) => destroy || !plan.resources[id]) : [];
     const pending = this.state.pendingDeletes.filter((p) => p.stackName === plan.stackName);
-    try {
-      for (const step of _cleanupOrder(stack?.resources ?? {}, gone, pending)) {
-        if ('old' in step) await this.deleteOld(plan, step.old);
-        else await this.deleteRemoved(plan, stack!, step.removed, gone);
-      }
-    } finally {
-      // A retained object that refers to monitors comes before them in the cleanup: whether it stays is known once they went
-      // (or the cleanup stopped).
-      for (const { outcome, monitorScopes } of this.retainedScoping) {
-        const goneWith = monitorScopes.every((id) => this.deletedMonitors.has(id)) ? monitorScopes : undefined;
-        this.done({ ...outcome, ...(goneWith ? { goneWith } : {}) });
-      }
-      this.retainedScoping = [];
+    for (const step of _cleanupOrder(stack?.resources ?? {}, gone, pending)) {
+      if ('old' in step) await this.deleteOld(plan, step.old);
+      else await this.deleteRemoved(plan, stack!, step.removed, gone);
     }
     if (!stack) return;
     if (Object.keys(stack.resources).length === 0) {
@@ -433,6 +427,19 @@ class Run {
       return;
     }
     this.done(outcome);
+  }
+
+  /**
+   * Says the retained lines held back for a downtime or alert group setting with monitor scopes: it
+   * comes before its monitors in the cleanup, and they may be another stack's, whose cleanup comes
+   * after (it imports them). Whether it stays is known once every cleanup is done (or stopped).
+   */
+  public sayRetainedScoping(): void {
+    for (const { outcome, monitorScopes } of this.retainedScoping) {
+      const goneWith = monitorScopes.every((id) => this.deletedMonitors.has(id)) ? monitorScopes : undefined;
+      this.done({ ...outcome, ...(goneWith ? { goneWith } : {}) });
+    }
+    this.retainedScoping = [];
   }
 }
 

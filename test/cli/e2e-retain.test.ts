@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { cli, synthStack, readState, useEmulatorPerFile, workDir } from './_fixture';
+import { addProvider, cli, synthStack, readState, useEmulatorPerFile, workDir } from './_fixture';
 import { Downtime } from '../../src/alerting';
 import { _StateFile } from '../../src/cli/state';
 import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
@@ -192,6 +192,66 @@ describe('a retained downtime of monitors the run deletes', () => {
     expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" \\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpu}, `
       + 'the last of its monitor scopes, which this run deleted\\)\n'));
   });
+});
+
+describe('a retained downtime of another stack\'s monitors the run deletes', () => {
+  test('--destroy says the downtime went with its last monitor scope when that stack\'s cleanup, which comes after, deletes it', async () => {
+    // GIVEN a host monitor in stack Mon, and in stack Night a downtime scoped to it alone (a reference across stacks), given RETAIN
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    const mon = new Stack(app, 'Mon');
+    addProvider(mon);
+    const cpu = hostMonitor(mon, 'Cpu', 'cpu');
+    const night = new Stack(app, 'Night');
+    addProvider(night);
+    new Downtime(night, 'Night', {
+      name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), monitors: [cpu], removalPolicy: RemovalPolicy.RETAIN,
+    });
+    app.synth();
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const cpuId = shared.emulator.state().monitors[0].id;
+
+    // WHEN both stacks are destroyed: Night's cleanup first, as it imports the monitor
+    const run = await cli(['apply', outdir, ...base, '--destroy']);
+
+    // THEN the monitor is deleted, and with it the downtime, as apply says (once), rather than that it stays
+    expect(run.err).toBe('');
+    expect(shared.emulator.state().downtimes).toEqual([]);
+    expect(run.out).toMatch(/\] deleted +Monitor +Mon\/Cpu\w+ /);
+    expect(run.out).not.toMatch(/retained +Downtime .*it stays in Mackerel/);
+    expect(run.out.match(/retained +Downtime/g)).toHaveLength(1);
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Night/Night\\w+ \\w+ "night" \\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, `
+      + 'the last of its monitor scopes, which this run deleted\\)\n'));
+  });
+});
+
+describe('a retained downtime of monitors whose delete fails', () => {
+  test('--destroy still says the downtime, once, as staying, when the cleanup stops at its monitor', async () => {
+    // GIVEN a host monitor and a downtime scoped to it alone, given RETAIN, and monitor deletes that fail
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const outdir = synthStack(dir, (s) => {
+      const cpu = hostMonitor(s, 'Cpu', 'cpu');
+      new Downtime(s, 'Night', {
+        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), monitors: [cpu], removalPolicy: RemovalPolicy.RETAIN,
+      });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/monitors/*', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+
+    // WHEN the stack is destroyed
+    const run = await cli(['apply', outdir, ...base, '--destroy']);
+
+    // THEN the run fails at the monitor, and the downtime, which stays, is said to stay once
+    expect(run.code).not.toBe(0);
+    expect(shared.emulator.state().downtimes.map((d: any) => d.name)).toEqual(['night']);
+    expect(run.out.match(/retained +Downtime/g)).toHaveLength(1);
+    expect(run.out).toMatch(/\] retained +Downtime +Shop\/Night\w+ \w+ "night" \(not deleted: DeletionPolicy Retain; it stays in Mackerel\)$/m);
+  }, 60_000);
 });
 
 describe('a retained service added back', () => {
