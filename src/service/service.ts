@@ -151,6 +151,8 @@ export class MackerelService extends Construct implements IMackerelService {
     if (Token.isUnresolved(name)) {
       _fail(this, 'addRole(name)', name, 'is a token and cannot name a construct', 'a literal role name', 'Use new MackerelRole(scope, id, { service, name }) instead');
     }
+    // No construct takes an empty id, and constructs says so naming neither this service nor the role.
+    if (name === '') _checkName(this, 'addRole(name)', name, 'role name');
     const id = RESERVED_CHILD_IDS.includes(name) ? `Role:${name}` : name;
     if (this.node.tryFindChild(id) !== undefined) {
       _fail(this, 'addRole(name)', name, `names a child this service already has (${this.node.path}/${id})`, 'a role name not yet added to this service',

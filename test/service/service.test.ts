@@ -139,6 +139,14 @@ describe('MackerelService', () => {
 
       expect(() => shop.addRole('we b')).toThrow(/Stack\/Shop\/we b: name "we b" is not a valid Mackerel role name/);
     });
+
+    test('rejects an empty role name naming the service, the argument and what is allowed', () => {
+      const { shop } = mackerelStack();
+
+      // An empty id is one constructs refuses itself, in words naming neither the role nor the service.
+      expect(() => shop.addRole(''))
+        .toThrow('Stack/Shop: addRole(name) "" is not a valid Mackerel role name; expected 2-63 letters, digits, - or _, not starting with - or _');
+    });
   });
 
   describe('one construct per service in the app', () => {
