@@ -1,7 +1,8 @@
 import { Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _notFinalYet, _resolveEachToken } from '../_lazy';
-import { _isMackerelName, _isRoleFullName } from '../_names';
+import { _isMackerelName, _isRoleFullName, _NAME_RULE } from '../_names';
+import { _refuseOnceFinal } from '../_validation';
 import { _NAMED_CLASSES } from './_named-classes';
 import type { _KeyedKind } from './_unique';
 import type { IMackerelRole, MackerelRole } from './role';
@@ -92,6 +93,24 @@ export function _knownRoleFullNameOf(value: string): string | undefined {
   // A service's name alone, or a full name with more after it (`${web.fullName}:x`), is no role.
   const known = knownString(value);
   return known !== undefined && _isRoleFullName(known) ? known : undefined;
+}
+
+/**
+ * Refuses, at validation, a name given as a token that is known at synth all the same (built of the
+ * names of this app's services and roles and literals, `` `${shop.name}:we b` ``) and is not
+ * `what`: it deploys as that string, which Mackerel refuses. The plain checks (`_checkName`, `_checkRoleFullName`) pass every token. Read once final,
+ * as a Lazy is known only then.
+ * @internal
+ */
+export function _refuseKnownInvalidName(scope: IConstruct, property: string, value: string, what: 'service name' | 'role name' | 'role full name'): void {
+  if (!Token.isUnresolved(value)) return;
+  _refuseOnceFinal(scope, () => {
+    const known = knownString(value);
+    if (known === undefined) return undefined;
+    return what === 'role full name'
+      ? (_isRoleFullName(known) ? undefined : [property, known, 'is not a Mackerel role full name', `service:role, each part ${_NAME_RULE}`])
+      : (_isMackerelName(known) ? undefined : [property, known, `is not a valid Mackerel ${what}`, _NAME_RULE]);
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { _checkName, _checkRoleFullName } from '../_names';
 import { _warnImportedByLiteralName } from './_imported-by-name';
 import { _warnKeptWithDeletedService } from './_kept-with-service';
-import { _knownRoleFullName, _ROLES_BY_FULL_NAME } from './_known-name';
+import { _knownRoleFullName, _refuseKnownInvalidName, _ROLES_BY_FULL_NAME } from './_known-name';
 import { _NAMED_CLASSES } from './_named-classes';
 import { _dependOnNamed } from './_named-dependency';
 import { _checkUniqueInApp, _keyedConstructAdded } from './_unique';
@@ -101,6 +101,7 @@ export class MackerelRole extends Construct implements IMackerelRole {
     super(scope, id);
     this.removalPolicy = props.removalPolicy;
     _checkName(this, 'name', props.name, 'role name');
+    _refuseKnownInvalidName(this, 'name', props.name, 'role name');
     this.name = props.name;
     this.service = props.service;
     // A service created in this app names itself with a token, which never equals the literal
@@ -140,6 +141,7 @@ class ImportedMackerelRole extends Construct implements IMackerelRole {
   constructor(scope: Construct, id: string, fullName: string) {
     super(scope, id);
     _checkRoleFullName(this, 'fullName', fullName);
+    _refuseKnownInvalidName(this, 'fullName', fullName, 'role full name');
     this.fullName = fullName;
     const [serviceName, roleName] = Token.isUnresolved(fullName)
       ? [Fn.select(0, Fn.split(':', fullName)), Fn.select(1, Fn.split(':', fullName))]

@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { _checkName } from '../_names';
 import { _fail } from '../_validation';
 import { _warnImportedByLiteralName } from './_imported-by-name';
-import { _SERVICES_BY_NAME } from './_known-name';
+import { _refuseKnownInvalidName, _SERVICES_BY_NAME } from './_known-name';
 import { _NAMED_CLASSES } from './_named-classes';
 import { _checkUniqueInApp, _keyedConstructAdded } from './_unique';
 import { MackerelMetadataOptions, MackerelServiceMetadata } from './metadata';
@@ -126,6 +126,7 @@ export class MackerelService extends Construct implements IMackerelService {
   constructor(scope: Construct, id: string, props: MackerelServiceProps) {
     super(scope, id);
     _checkName(this, 'name', props.name);
+    _refuseKnownInvalidName(this, 'name', props.name, 'service name');
     this._givenName = props.name;
     if (!Token.isUnresolved(props.name)) {
       _checkUniqueInApp(this, 'name', props.name, props.name, _SERVICES_BY_NAME, 'service');
@@ -184,6 +185,7 @@ class ImportedMackerelService extends Construct implements IMackerelService {
   constructor(scope: Construct, id: string, name: string) {
     super(scope, id);
     _checkName(this, 'name', name);
+    _refuseKnownInvalidName(this, 'name', name, 'service name');
     this.name = name;
     _warnImportedByLiteralName(this, name, false);
   }

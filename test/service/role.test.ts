@@ -206,6 +206,23 @@ describe('MackerelRole', () => {
 
       expect(() => MackerelRole.fromFullName(stack, 'Existing', fullName)).toThrow(message);
     });
+
+    test('rejects a full name built of a service\'s name that is known at synth and invalid, naming what it deploys as', () => {
+      // GIVEN the fixture's service "shop"
+      const { app, stack, shop } = mackerelStack();
+      MackerelRole.fromFullName(stack, 'Batch', `${shop.name}:batch`);
+
+      // WHEN a full name is built of its name with an invalid role part, and a role is named alike
+      MackerelRole.fromFullName(stack, 'Typo', `${shop.name}:we b`);
+      new MackerelRole(stack, 'Spaced', { service: shop, name: Fn.join(' ', [shop.name, 'api']) });
+
+      // THEN synthesis refuses them (Mackerel would at deploy time), and not the valid one
+      const error = (() => { try { app.synth(); } catch (e) { return (e as Error).message; } return ''; })();
+      expect(error.split('\n').filter((l) => l.includes('is not')).sort()).toEqual([
+        '  [Stack/Spaced] name "shop api" is not a valid Mackerel role name; expected 2-63 letters, digits, - or _, not starting with - or _',
+        '  [Stack/Typo] fullName "shop:we b" is not a Mackerel role full name; expected service:role, each part 2-63 letters, digits, - or _, not starting with - or _',
+      ]);
+    });
   });
 
   test('a role created in the stack has no memo unless given', () => {

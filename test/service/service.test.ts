@@ -1,4 +1,4 @@
-import { App, Environment, Stack, Stage } from 'aws-cdk-lib';
+import { App, CfnParameter, Environment, Fn, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -241,6 +241,23 @@ describe('MackerelService', () => {
       const stack = new Stack(app, 'Stack');
 
       expect(() => MackerelService.fromName(stack, 'Existing', 'leg acy')).toThrow(/Stack\/Existing: name "leg acy" is not a valid Mackerel service name/);
+    });
+
+    test('rejects a name built of another service\'s name that is known at synth and invalid, and accepts a valid one and a parameter', () => {
+      // GIVEN names built of the name of the fixture's service "shop"
+      const { app, stack, shop } = mackerelStack();
+      MackerelService.fromName(stack, 'Staging', `${shop.name}-staging`);
+      MackerelService.fromName(stack, 'Deployed', `${shop.name}-${new CfnParameter(stack, 'Suffix').valueAsString}`);
+      // WHEN one deploys as "shop!" (Mackerel refuses it) and one as "shop:web" (a role's full name)
+      MackerelService.fromName(stack, 'Bang', `${shop.name}!`);
+      new MackerelService(stack, 'Web', { name: Fn.join(':', [shop.name, 'web']) });
+
+      // THEN synthesis names each with the name it deploys as, and only them
+      const error = (() => { try { app.synth(); } catch (e) { return (e as Error).message; } return ''; })();
+      expect(error.split('\n').filter((l) => l.includes('is not')).sort()).toEqual([
+        '  [Stack/Bang] name "shop!" is not a valid Mackerel service name; expected 2-63 letters, digits, - or _, not starting with - or _',
+        '  [Stack/Web] name "shop:web" is not a valid Mackerel service name; expected 2-63 letters, digits, - or _, not starting with - or _',
+      ]);
     });
   });
 });
