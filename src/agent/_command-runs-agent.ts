@@ -30,9 +30,53 @@ const INERT = new Set([
   'cp', 'mv', 'ln', 'rm', 'install', 'touch', 'chmod', 'chown', 'chgrp', 'strip', 'setcap', 'tee', 'mkdir', 'rmdir',
 ]);
 /** The interpreters given code on their command line (`python3 -c`, `node -e`, `perl -e`, `ruby -e`, `php -r`, `lua -e`). */
-const INTERPRETERS = /^(?:python|pypy|node|nodejs|perl|ruby|php|lua)[\d.]*$/;
-/** Their options taking inline code, also last in a cluster (`python -uc`, `perl -lne`). */
-const INLINE_CODE = /^-[A-Za-z]*[ceEpr]$|^--(?:eval|print)(?:=|$)/;
+const INTERPRETERS = /^(python|pypy|node|nodejs|perl|ruby|php|lua)[\d.]*$/;
+
+/**
+ * Each interpreter's options, as its manual gives them: the short (`code`) and long (`codeLong`) ones whose argument is
+ * inline code; those taking the next word as their argument where none is glued to them (`argument`, `argumentLong`: that
+ * word is no script file); and python's -m, after which the words are the module's. A letter means one thing to one
+ * interpreter only: `-r` is php's code but node's and ruby's --require, `-c` python's code but php's php.ini and node's --check.
+ */
+const INTERPRETER_OPTIONS: Record<string, {
+  readonly code: string; readonly codeLong?: string[]; readonly argument?: string; readonly argumentLong?: string[]; readonly ends?: string;
+}> = {
+  python: { code: 'c', argument: 'WX', ends: 'm' },
+  node: { code: 'ep', codeLong: ['eval', 'print'], argument: 'rC', argumentLong: ['require', 'import', 'conditions', 'loader', 'experimental-loader', 'env-file', 'title'] },
+  perl: { code: 'eE' },
+  ruby: { code: 'e', argument: 'rICE' },
+  php: { code: 'rBRE', argument: 'cdzfF' },
+  lua: { code: 'e', argument: 'l' },
+};
+
+/**
+ * Whether an interpreter (its program at `i`, of `family`) is given inline code: an option taking code among its options,
+ * before its script file (or `-`, `--`, python's `-m module`), whose words after are the script's own (`app.py -c conf`).
+ */
+function runsInlineCode(words: ReadonlyArray<string>, i: number, family: string): boolean {
+  const options = INTERPRETER_OPTIONS[family === 'pypy' ? 'python' : family === 'nodejs' ? 'node' : family];
+  for (let j = i + 1; j < words.length; j++) {
+    const word = words[j];
+    if (word === '--' || !/^-./.test(word)) return false;
+    if (word.startsWith('--')) {
+      const name = word.slice(2).split('=')[0];
+      if (options.codeLong?.includes(name)) return true;
+      if (options.argumentLong?.includes(name) && !word.includes('=')) j++;
+      continue;
+    }
+    // A cluster (`python -Bc`, `perl -lne`): the first letter taking an argument takes the rest of the word, or the next.
+    for (let k = 1; k < word.length; k++) {
+      const c = word[k];
+      if (options.code.includes(c)) return true;
+      if (options.ends?.includes(c)) return false;
+      if (options.argument?.includes(c)) {
+        if (k === word.length - 1) j++;
+        break;
+      }
+    }
+  }
+  return false;
+}
 
 /** A shell function's name, as bash takes one (POSIX: a name; bash also `-` and `.`). */
 const FUNCTION_NAME = /^[A-Za-z_][\w.-]*$/;
@@ -142,7 +186,8 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   }
   // An interpreter's inline code is in its own language, not the shell's: a name in it (`print("mackerel-container-agent")`)
   // may be anything, and is taken as running none.
-  if (INTERPRETERS.test(program) && words.slice(i + 1).some((word) => INLINE_CODE.test(word))) return -1;
+  const interpreter = INTERPRETERS.exec(program);
+  if (interpreter !== null && runsInlineCode(words, i, interpreter[1])) return -1;
   let asking = -1;
   for (let j = words.length - 1; j > i && asking < 0; j--) if (ONLY_ASKING.has(words[j])) asking = j;
   for (let j = i; j < words.length; j++) if (j >= asking && namesAgentBinary(words[j], reading)) return j;

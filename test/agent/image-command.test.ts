@@ -733,6 +733,28 @@ test('an interpreter\'s inline code (python -c, node -e, perl -e, ruby -e) is no
   ]).toEqual([true, true]);
 });
 
+test('an interpreter\'s option is inline code only as that interpreter reads it, and only before its script file', () => {
+  // GIVEN interpreters running a script file given the binary, with options that take no code (node and ruby -r require a
+  // library, php -c names its php.ini) or with the script's own options after it
+  expect([
+    scriptRuns('exec node -r dotenv/config /app/start.js mackerel-container-agent'),
+    scriptRuns('exec ruby -r bundler/setup /app/start.rb mackerel-container-agent'),
+    scriptRuns('exec php -c /etc/php.ini /app/run.php mackerel-container-agent'),
+    scriptRuns('exec python3 /app/supervise.py -c /etc/supervise.conf mackerel-container-agent'),
+    scriptRuns('exec perl /app/run.pl -e mackerel-container-agent'),
+    runIn(`${COPY}CMD ["node", "/app/index.js", "--eval", "mackerel-container-agent"]\n`) !== undefined,
+  ]).toEqual(Array(6).fill(true));
+  // ... and code given in a cluster, after options taking an argument, or in each interpreter's own option for it
+  expect([
+    scriptRuns('python3 -Bc \'print("mackerel-container-agent")\''),
+    scriptRuns('python3 -W ignore -c \'print("mackerel-container-agent")\''),
+    scriptRuns('node -r dotenv/config -e \'console.log("mackerel-container-agent")\''),
+    scriptRuns('node --print \'"mackerel-container-agent"\''),
+    scriptRuns('php -r \'echo "mackerel-container-agent";\''),
+    scriptRuns('perl -lne \'print "mackerel-container-agent; exit"\''),
+  ]).toEqual(Array(6).fill(false));
+});
+
 test('an EXIT trap set by eval runs as the shell exits, not as eval\'s script ends', () => {
   // GIVEN the agent trapped on EXIT through eval, the shell then replaced by another program or the trap reset
   expect([
