@@ -404,6 +404,19 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   let ended = false;
   // The functions defined so far, by name: a call runs the body of the last definition read.
   const defined = new Map<string, FunctionDefinition>();
+  // Whether a call of a function defined (`words`) runs the agent: a command of its body, the functions it calls judged in
+  // turn as they are defined when it runs (`main() { start_agent; }`, start_agent defined before or after main), each once
+  // in a chain (a recursive one runs nothing more).
+  const callRuns = (words: ReadonlyArray<string>, reading: Reading, calling: ReadonlyArray<FunctionDefinition>): boolean => {
+    const i = programAt(words);
+    const called = defined.get(words[i]);
+    if (called === undefined || calling.includes(called)) return false;
+    return commands.some((command) => {
+      if (FUNCTION_OF.get(command) !== called) return false;
+      if (defined.has(command[programAt(command)])) return callRuns(command, reading, [...calling, called]);
+      return runsAgentAt(command, 0, reading, depth, 0) >= 0;
+    });
+  };
   const runs = commands.some((words) => {
     if (ended || stopped(words)) return false;
     const definition = FUNCTION_OF.get(words);
@@ -411,10 +424,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       defined.set(definition.name, definition);
       return false;
     }
-    const called = defined.get(words[programAt(words)]);
-    if (called !== undefined) {
-      return commands.some((command) => FUNCTION_OF.get(command) === called && runsAgentAt(command, 0, at, depth, 0) >= 0);
-    }
+    if (defined.has(words[programAt(words)])) return callRuns(words, at, []);
     if (changesScriptDirectory(words)) at = elsewhere(reading);
     const trapped = exitTrap(words);
     if (trapped !== undefined) atExit = trapped === '' ? undefined : { action: trapped, at };
@@ -425,7 +435,10 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     return false;
   });
   const trapRuns = exits && (noexec === undefined || SUBSHELLS.has(noexec));
-  return runs || (trapRuns && atExit !== undefined && scriptRunsAgent(atExit.action, atExit.at, depth + 1));
+  if (runs || !trapRuns || atExit === undefined) return runs;
+  // The trapped action may call a function defined by then (`trap cleanup EXIT`).
+  const { action, at: trapAt } = atExit;
+  return scriptRunsAgent(action, trapAt, depth + 1) || shellCommands(action).some((words) => callRuns(words, trapAt, []));
 }
 
 /**

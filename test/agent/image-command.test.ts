@@ -716,6 +716,21 @@ test('a shell function\'s body runs only where the function is called after it i
   ]).toEqual(Array(6).fill(true));
 });
 
+test('a function called runs the functions its body calls, as they are defined when it runs, and an EXIT trap may call one', () => {
+  // GIVEN the agent run by a function that another calls, defined before or after the caller, or trapped on EXIT by name
+  expect([
+    scriptRuns('start_agent() {\n  exec mackerel-container-agent\n}\nmain() {\n  echo starting\n  start_agent\n}\nmain "$@"'),
+    scriptRuns('main() { start_agent; }; start_agent() { exec mackerel-container-agent; }; main'),
+    scriptRuns('agent() { exec mackerel-container-agent; }; trap agent EXIT; exit 0'),
+  ]).toEqual([true, true, true]);
+  // ... and functions calling one another in a loop, a caller never called, a trapped function not running the agent
+  expect([
+    scriptRuns('f() { g; }; g() { f; }; f; exec /app/server'),
+    scriptRuns('start_agent() { exec mackerel-container-agent; }; main() { start_agent; }; exec /app/server'),
+    scriptRuns('bye() { echo bye; }; trap bye EXIT; exit 0'),
+  ]).toEqual([false, false, false]);
+});
+
 test('an interpreter\'s inline code (python -c, node -e, perl -e, ruby -e) is not a shell script: naming the binary in it runs none', () => {
   // GIVEN interpreters printing the binary's name from code given on their command line
   expect([
