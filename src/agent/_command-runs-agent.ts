@@ -471,7 +471,7 @@ function exitTrap(words: ReadonlyArray<string>, evals = 0): string | undefined {
  */
 function endsShell(words: string[], commands: ReadonlyArray<string[]>, evals = 0): boolean {
   if (GUARDED.has(words) || ASYNC.has(words) || PIPED_FROM.has(words) || commands.some((command) => PIPED_FROM.get(command) === words)) return false;
-  const i = programAt(words);
+  const i = builtinAt(words, programAt(words));
   if (words[i] === 'eval' && evals < MAX_EVAL_DEPTH) {
     const evaluated = shellCommands(words.slice(i + 1).join(' '));
     return evaluated.some((inner) => endsShell(inner, evaluated, evals + 1));
@@ -481,8 +481,9 @@ function endsShell(words: string[], commands: ReadonlyArray<string[]>, evals = 0
 
 /** Whether a command is `exec` running a program, which replaces the shell: no EXIT trap runs then. */
 function replacesShell(words: ReadonlyArray<string>): boolean {
-  const i = programAt(words);
-  return words[i] === 'exec' && i + 1 < words.length;
+  // Also run through `command` or `builtin` (`command exec /app/server`), which run the builtin named as it is.
+  const i = builtinAt(words, programAt(words));
+  return i >= 0 && words[i] === 'exec' && i + 1 < words.length;
 }
 
 /**

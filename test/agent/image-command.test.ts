@@ -695,6 +695,21 @@ test('a command after an unconditional exit, return or exec of the script is nev
   ]).toEqual(Array(12).fill(true));
 });
 
+test('exec and exit run through command or builtin end the script as they do alone', () => {
+  // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
+  expect([
+    scriptRuns('command exec /app/server; exec mackerel-container-agent'),
+    scriptRuns('builtin exec /app/server\nmackerel-container-agent'),
+    scriptRuns('command exit 0; exec mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; command exec /app/server"),
+  ]).toEqual(Array(4).fill(false));
+  // ... and `command exec` with only redirections, and `command -v exec`, which end nothing
+  expect([
+    scriptRuns('command exec >/dev/null 2>&1; exec mackerel-container-agent'),
+    scriptRuns('command -v exec; exec mackerel-container-agent'),
+  ]).toEqual([true, true]);
+});
+
 test('a shell function\'s body runs only where the function is called after it is defined', () => {
   // GIVEN functions running the agent that are never called, or called before they are defined, or defined over
   expect([
