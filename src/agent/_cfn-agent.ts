@@ -1,6 +1,5 @@
 import { CfnResource, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { _onlyAsksAgent } from './_command-runs-agent';
 import { _containerOverride, _containersOverride, _overridden } from './_container-overrides';
 import { _assetBuiltOnAgent, _commandKnowable, _pathIn } from './_image-source';
 import { _PLATFORM, _imageSign } from './_task-checks';
@@ -174,8 +173,6 @@ function readCfnContainer(resource: CfnResource, container: { [key: string]: unk
   readonly unread?: string;
 } {
   const image = container[spelling.image];
-  // The agent's image asked only for its version runs no agent, whatever its environment holds.
-  if (_imageSign(typeof image === 'string' ? image : undefined) && _onlyAsksAgent(container[spelling.entryPoint], container[spelling.command])) return {};
   const environment = variablesOf(container[spelling.environment], spelling);
   const secrets = variablesOf(container[spelling.secrets], spelling);
   const sign = _imageSign(typeof image === 'string' ? image : undefined)

@@ -587,15 +587,6 @@ const CHDIR_OPTIONS: Record<string, { readonly short: string; readonly long: str
 const ONLY_ASKING = new Set(['-version', '--version', '-v', '-h', '-help', '--help']);
 
 /**
- * Whether the agent's image, run with its own ENTRYPOINT (the agent's binary: no `entryPoint` given) and `command` as its
- * arguments, only asks the agent for its version or usage (`command: ['--version']`): it prints and exits, running no agent.
- * @internal
- */
-export function _onlyAsksAgent(entryPoint: unknown, command: unknown): boolean {
-  return entryPoint === undefined && Array.isArray(command) && command.some((word) => typeof word === 'string' && ONLY_ASKING.has(word));
-}
-
-/**
  * The simple commands a POSIX shell runs from a script, each its words with quotes removed: split at blanks, at `;`, `&`,
  * `|`, `(`, `)` and newlines outside quotes, with no redirection (`>/dev/null`, `2>&1`, glued or not) nor its target, no
  * comment, nor the word list of a `for` or `case` (not run); and the commands of each command substitution (`$(...)`,

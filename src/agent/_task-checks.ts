@@ -1,7 +1,6 @@
 import { Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
-import { _onlyAsksAgent } from './_command-runs-agent';
 import { _ecsContainerOverride, _overridden } from './_container-overrides';
 import { _AGENT_IMAGE, _builtBaseUnknown, _builtByOtherFrontend, _builtMountsAgent, _builtOnAgent, _imageMayBeAgent, _readText } from './_image-source';
 import { _describeProblem, _warnLate } from '../_validation';
@@ -194,7 +193,7 @@ const PLATFORM_LINE = new RegExp(`^\\s*${_PLATFORM}\\s*=`, 'm');
 interface ContainerInternals {
   readonly environment?: { [name: string]: string };
   readonly secrets?: Array<{ readonly name?: string }>;
-  readonly props?: { readonly environmentFiles?: ecs.EnvironmentFile[]; readonly entryPoint?: string[]; readonly command?: string[] };
+  readonly props?: { readonly environmentFiles?: ecs.EnvironmentFile[] };
 }
 
 /**
@@ -213,14 +212,10 @@ export function _handAgentSign(container: ecs.ContainerDefinition): string | und
   const over = _ecsContainerOverride(container);
   if (over === 'replaced') return undefined;
   const imageName = over === undefined ? container.imageName : _overridden(container.imageName, over, 'Image');
+  const image = _imageSign(typeof imageName === 'string' ? imageName : undefined) ?? _builtOnAgent(container);
+  if (image) return image;
   // Private in aws-cdk-lib: the props' variables and addEnvironment's both land in `environment`, the props' secrets and addSecret's in `secrets`.
   const internals = container as unknown as ContainerInternals;
-  const named = _imageSign(typeof imageName === 'string' ? imageName : undefined);
-  const deployed = (value: unknown, name: string) => over === undefined ? value : _overridden(value, over, name);
-  // The agent's image asked only for its version runs no agent, whatever its environment holds.
-  if (named && _onlyAsksAgent(deployed(internals.props?.entryPoint, 'EntryPoint'), deployed(internals.props?.command, 'Command'))) return undefined;
-  const image = named ?? _builtOnAgent(container);
-  if (image) return image;
   const rendered = over !== undefined && ('Environment' in over || 'Secrets' in over) ? container.renderContainerDefinition() : undefined;
   const setting = (list: unknown, field: string) => {
     // The list as aws-cdk-lib renders it, in CloudFormation's spelling, with what the escape hatches merge into it.
