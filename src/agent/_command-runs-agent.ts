@@ -407,14 +407,13 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // Whether a call of a function defined (`words`) runs the agent: a command of its body, the functions it calls judged in
   // turn as they are defined when it runs (`main() { start_agent; }`, start_agent defined before or after main), each once
   // in a chain (a recursive one runs nothing more).
-  const callRuns = (words: ReadonlyArray<string>, reading: Reading, calling: ReadonlyArray<FunctionDefinition>): boolean => {
-    const i = programAt(words);
-    const called = defined.get(words[i]);
+  const callRuns = (words: ReadonlyArray<string>, where: Reading, calling: ReadonlyArray<FunctionDefinition>): boolean => {
+    const called = defined.get(words[programAt(words)]);
     if (called === undefined || calling.includes(called)) return false;
     return commands.some((command) => {
       if (FUNCTION_OF.get(command) !== called) return false;
-      if (defined.has(command[programAt(command)])) return callRuns(command, reading, [...calling, called]);
-      return runsAgentAt(command, 0, reading, depth, 0) >= 0;
+      if (defined.has(command[programAt(command)])) return callRuns(command, where, [...calling, called]);
+      return runsAgentAt(command, 0, where, depth, 0) >= 0;
     });
   };
   const runs = commands.some((words) => {
