@@ -829,7 +829,9 @@ class ShellSplitter {
   private last: string[] | undefined;
   /** How many commands have ended (a group's closing `}` not counted), and that count at the first command of each group open. */
   private ended = 0;
-  private groups: Array<{ readonly ended: number } & Enclosing> = [];
+  private groups: Array<{ readonly ended: number; readonly guarded: boolean } & Enclosing> = [];
+  /** The commands of the group whose `}` ended the command just split: a `|` after it runs them in a subshell. */
+  private closedGroup: string[][] | undefined;
   /** That count at each subshell open (`(`), as for groups, with how many `case`s were open there. */
   private subshells: Array<{ readonly ended: number; readonly cases: number } & Enclosing> = [];
   /** How many commands were split when the command at hand started. */
@@ -983,8 +985,13 @@ class ShellSplitter {
         }
         if (c === ')') this.closeSubshell();
         // A lone `|` (not `||`) pipes the command before it into the next; `;`, `&` (but `|&`) and `)` end a pipeline.
-        if (c === '|' && s[this.i + 1] !== '|' && s[this.i - 1] !== '|') this.piped = this.last;
-        else if (c === ';' || c === ')' || (c === '&' && s[this.i - 1] !== '|')) this.piped = undefined;
+        if (c === '|' && s[this.i + 1] !== '|' && s[this.i - 1] !== '|') {
+          this.piped = this.last;
+          // A group piping into another command runs in a subshell: its exit or exec ends that subshell only.
+          for (const command of this.closedGroup ?? []) GUARDED.add(command);
+        } else if (c === ';' || c === ')' || (c === '&' && s[this.i - 1] !== '|')) {
+          this.piped = undefined;
+        }
       } else {
         this.add(c);
       }
@@ -1205,6 +1212,7 @@ class ShellSplitter {
 
   private endCommand(): void {
     this.endWord();
+    this.closedGroup = undefined;
     this.redirected = false;
     const closed = this.closed?.words === this.words ? this.closed : undefined;
     this.closed = undefined;
@@ -1231,6 +1239,7 @@ class ShellSplitter {
         // A group's output is its commands': known here where it holds one command (`{ echo ...; } | sh`), and its output
         // is not redirected as a whole; else the group's, which gives nothing known.
         const opened = this.groups.pop();
+        this.closedGroup = opened === undefined ? undefined : this.commands.slice(opened.from);
         if (opened?.ended !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
         if (opened !== undefined) this.enclose(opened, this.words);
         if (opened !== undefined) for (const command of this.commands.slice(opened.from)) GROUPED.add(command);
@@ -1241,16 +1250,23 @@ class ShellSplitter {
         if (head === 'case') this.cases++;
         if (this.words[0] === 'esac') this.pattern = false;
         if (this.words[0] === 'esac' && this.cases > 0) this.cases--;
+        // A group's commands run each time the shell reaches them, in the shell itself, where it is no function's body and
+        // opens where a command would run so: in no subshell, substitution, compound command or guarded group, after no
+        // && nor ||, given no pipe (a pipe out of it is found at its `}`).
+        const guarded = this.defining !== undefined || this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded)
+          || this.compound > 0 || this.andOr || PIPED_FROM.has(this.words);
         for (let k = 0; this.words[k] === '{'; k++) {
           const body = k === 0 ? this.defining : undefined;
-          this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words), function: body });
+          this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words), function: body, guarded });
         }
         this.last = this.words;
       }
       // What the shell may not run each time it reaches it (`GUARDED`); then the compound commands it opens or closes.
       const program = this.words.findIndex((word) => !RESERVED.has(word));
       const opening = program < 0 ? this.words : this.words.slice(0, program + 1);
-      if (this.depth > 0 || this.subshells.length > 0 || this.groups.length > 0 || this.compound > 0 || this.andOr || RESERVED.has(this.words[0])) {
+      const leading = this.words.find((word) => word !== '{') ?? '';
+      const inGuarded = this.groups.some((group) => group.guarded);
+      if (this.depth > 0 || this.subshells.length > 0 || inGuarded || this.compound > 0 || this.andOr || RESERVED.has(leading)) {
         GUARDED.add(this.words);
       }
       this.compound += opening.filter((word) => ['if', 'while', 'until', 'for', 'case', 'select'].includes(word)).length;

@@ -703,6 +703,26 @@ test('exec and exit run through command or builtin end the script as they do alo
   ]).toEqual([true, true]);
 });
 
+test('a group run each time the script reaches it ends the script where its exit or exec does', () => {
+  // GIVEN the agent run after a group (`{ ...; }`, nested too) that surely exits or replaces the shell
+  expect([
+    scriptRuns('{ exit 0; }; exec mackerel-container-agent'),
+    scriptRuns('{\n  echo starting\n  exec /app/server\n}\nexec mackerel-container-agent'),
+    scriptRuns('{ { exit 0; }; } 2>/dev/null; exec mackerel-container-agent'),
+    scriptRuns('{ exit 0; } || exec mackerel-container-agent'),
+  ]).toEqual(Array(4).fill(false));
+  // ... and after a group run in a subshell (piped, piping, in the background), under a condition, or a function's body
+  expect([
+    scriptRuns('{ exit 0; } | cat; exec mackerel-container-agent'),
+    scriptRuns('echo | { exit 0; }; exec mackerel-container-agent'),
+    scriptRuns('{ exit 0; } & exec mackerel-container-agent'),
+    scriptRuns('[ -f /x ] || { echo missing; exit 1; }; exec mackerel-container-agent'),
+    scriptRuns('if [ -f /x ]; then { exit 0; }; fi; exec mackerel-container-agent'),
+    scriptRuns('{ [ -f /x ] && exit 0; }; exec mackerel-container-agent'),
+    scriptRuns('f() { { exit 0; }; }; exec mackerel-container-agent'),
+  ]).toEqual(Array(7).fill(true));
+});
+
 test('a shell function\'s body runs only where the function is called after it is defined', () => {
   // GIVEN functions running the agent that are never called, or called before they are defined, or defined over
   expect([
