@@ -1,7 +1,7 @@
 import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { _holdsValueNotFinalYet } from '../_lazy';
+import { _holdsValueNotFinalYet, _readOnceFinal } from '../_lazy';
 import { _codePoint, _MASKED, _maskedUserinfo } from '../_text';
 import { _fail, _literalUserinfo, _refuseOnceFinal } from '../_validation';
 import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
@@ -11,6 +11,7 @@ import { DualStack, ExternalHttpMethod } from './enums';
 import { MonitorBase, MonitorBaseProps } from './monitor-base';
 import { MonitorScope } from './scope';
 import { _secretValue } from '../alerting/_secret-url';
+import { MackerelProvider } from '../provider/provider';
 import { _warnKeptWithDeletedService } from '../service/_kept-with-service';
 import { _knownServiceName } from '../service/_known-name';
 import { IMackerelService } from '../service/service';
@@ -348,16 +349,34 @@ export class ExternalHttpMonitor extends MonitorBase {
           'a secretValue from Secrets Manager or SSM, or no key');
       }
       this.checkPlainValue(property, header.value);
+      // A token (a CfnParameter) is read at deploy time, so its line break is found only by the handler.
+      if (Token.isUnresolved(header.value)) {
+        const value = header.value;
+        const allowIfToken = () => {
+          if (typeof Stack.of(this).resolve(value) !== 'string') this.allowStackReads();
+        };
+        if (_holdsValueNotFinalYet(this, value)) _readOnceFinal(this, allowIfToken);
+        else allowIfToken();
+      }
       return header.value;
     }
     return _secretValue(this, header.secretValue!, header.encryptionKey, {
       property: `${property}.secretValue`,
       keyProperty: `${property}.encryptionKey`,
       owner: 'the monitor',
+      readAtDeploy: () => this.allowStackReads(),
       plainText: () => Annotations.of(this).addWarningV2('cdk-mackerel:headerValueInTemplate',
         `${property}.secretValue is given as plain text, so it is written into the template (and visible to anyone who can read the stack). `
         + 'Keep the value in Secrets Manager or SSM and pass SecretValue.secretsManager(...) or SecretValue.ssmSecure(...), or give a value that is not secret as value'),
     });
+  }
+
+  /**
+   * The handler refuses a header value read at deploy time that holds a line break, except in a
+   * rollback, which it asks the stack about: a rollback to a value the stack had must not fail.
+   */
+  private allowStackReads(): void {
+    MackerelProvider._withProvider(this, (provider) => provider._allowStackReads());
   }
 
   /**

@@ -222,9 +222,10 @@ export class MackerelProvider extends Construct {
    * Lets the handler read its own stack: whether a resource is still in it, and whether it is
    * rolling back. It asks only when deleting a service or role that it took over from another
    * resource of the stack (a moved construct, or one kept by `removalPolicy` and added back), to
-   * tell whether to hand the object back or delete it, and when a channel URL read at deploy time
-   * holds whitespace, to send it all the same in a rollback only; so only stacks that create
-   * services, roles or channels of such a URL get the permission.
+   * tell whether to hand the object back or delete it, and when a channel URL or a monitor's header
+   * value read at deploy time holds whitespace or a line break, to send it all the same in a
+   * rollback only; so only stacks that create services, roles, or channels or external HTTP
+   * monitors of such a value get the permission.
    * @internal
    */
   public _allowStackReads(): void {

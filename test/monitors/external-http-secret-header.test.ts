@@ -1,10 +1,11 @@
-import { CfnParameter, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Lazy, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { mackerelStack, propertiesOf } from './_fixture';
 import { ExternalHttpMonitor } from '../../src';
+import { MackerelApiKey } from '../../src/api-key';
 import { MackerelProvider } from '../../src/provider/provider';
 import { handlerStatements } from '../alerting/_fixture';
 
@@ -103,6 +104,30 @@ describe('ExternalHttpHeader.secretValue', () => {
     new ExternalHttpMonitor(stack, 'Api', { ...TOP, headers: [{ name: 'Authorization', secretValue: SecretValue.unsafePlainText(token.valueAsString) }] });
 
     Annotations.fromStack(stack).hasWarning('/Stack/Api', Match.stringLikeRegexp('headerValueInTemplate'));
+  });
+
+  test('the provider may describe its own stack when a header value is read at deploy time, to tell a rollback (which may send one with a line break back) from a change', () => {
+    // A stack with no service or role, which would grant it anyway.
+    const describeStatements = (header: (stack: Stack) => { name: string; value?: string; secretValue?: SecretValue }) => {
+      const stack = new Stack(new App(), 'Stack');
+      const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'Key')) });
+      new ExternalHttpMonitor(stack, 'Api', { ...TOP, headers: [{ name: 'Accept', value: 'application/json' }, header(stack)] });
+      return handlerStatements(stack, provider).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('cloudformation:')));
+    };
+    const expected = [{ Action: ['cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks'], Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }];
+
+    expect(describeStatements(() => ({ name: 'Authorization', secretValue: SecretValue.ssmSecure('/probe/token') }))).toEqual(expected);
+    expect(describeStatements(() => ({ name: 'Authorization', secretValue: SecretValue.secretsManager('shop/probe') }))).toEqual(expected);
+    expect(describeStatements((stack) => ({ name: 'Authorization', secretValue: SecretValue.cfnParameter(new CfnParameter(stack, 'Token', { noEcho: true })) })))
+      .toEqual(expected);
+    expect(describeStatements((stack) => ({ name: 'X-Probe', value: new CfnParameter(stack, 'Probe').valueAsString }))).toEqual(expected);
+    expect(describeStatements((stack) => {
+      const probe = new CfnParameter(stack, 'Probe');
+      return { name: 'X-Probe', value: Lazy.string({ produce: () => probe.valueAsString }) };
+    })).toEqual(expected);
+    // A literal value is checked whole at synth: the handler never asks.
+    expect(describeStatements(() => ({ name: 'X-Probe', value: 'synthetic' }))).toEqual([]);
+    expect(describeStatements(() => ({ name: 'X-Probe', value: Lazy.string({ produce: () => 'synthetic' }) }))).toEqual([]);
   });
 
   describe('errors', () => {

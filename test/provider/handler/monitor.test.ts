@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
-import { api, apiSnapshot, FakeResource, normalizeScopes, useEmulator, writes } from './_harness';
+import { api, apiSnapshot, FakeResource, normalizeScopes, StackTable, useEmulator, writes } from './_harness';
 import { _RESOURCE_TYPES } from '../../../src/provider/_properties';
 import { useAwsClients } from '../../../src/provider/handler/aws';
+import { StackView, useStackView } from '../../../src/provider/handler/stack';
 
 const env = useEmulator();
 type Props = { [field: string]: unknown };
@@ -271,6 +272,68 @@ describe('Custom::MackerelMonitor', () => {
       const onUpdate = await rejectionOf(monitor.update({ ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-43\r\n' }] }));
       expect(onUpdate.message).toMatch(/header "Authorization": the value holds a line break \(U\+000D at character 14\)/);
       expect((await monitorInMackerel(id)).headers).toEqual([{ name: 'Authorization', value: 'tok-NOECHO-42' }]);
+    });
+
+    describe('a header value with a line break that the stack had before', () => {
+      const stack = new StackTable();
+      beforeEach(() => {
+        stack.status = 'UPDATE_IN_PROGRESS';
+        useStackView(stack.view);
+      });
+      afterEach(() => useStackView());
+
+      test('is sent back by the rollback of an update that fixed it, with a warning that names the header but not the value', async () => {
+        // GIVEN a monitor whose NoEcho header was deployed with its trailing newline, before the handler refused one
+        const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+        const { PhysicalResourceId: id } = await monitor.create({ ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-42' }] });
+        const old = { ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-41\n' }] };
+
+        // WHEN an update fixes it and another resource of the update fails
+        stack.status = 'UPDATE_ROLLBACK_IN_PROGRESS';
+        const result = await monitor.update(old);
+
+        // THEN the rollback goes back to what the stack had, and does not fail
+        expect(result.PhysicalResourceId).toBe(id);
+        expect((await monitorInMackerel(id)).headers).toEqual([{ name: 'Authorization', value: 'tok-NOECHO-41\n' }]);
+        expect(env.logs.lines().join('\n')).toMatch(/header \\?"Authorization\\?": the value holds a line break .*sent all the same, as the stack is rolling back/);
+        for (const text of env.logs.lines()) expect(text).not.toContain('NOECHO');
+
+        // and outside a rollback, the same update is refused
+        stack.status = 'UPDATE_IN_PROGRESS';
+        const error = await rejectionOf(monitor.update({ ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-40\n' }] }));
+        expect(error.message).toMatch(/header "Authorization": the value holds a line break/);
+      });
+
+      test('read from a secret that got it since, is sent back by the rollback too', async () => {
+        const parameters: { [name: string]: string } = { '/probe/old': 'Bearer XXXXOLDXXXX', '/probe/new': 'Bearer XXXXNEWXXXX' };
+        useAwsClients(fakeAws({ parameters }));
+        const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+        const old = { ...EXTERNAL, headers: [{ name: 'Authorization', value: '{{cdk-mackerel:ssm-secure:/probe/old}}' }] };
+        const { PhysicalResourceId: id } = await monitor.create(old);
+        parameters['/probe/old'] = 'Bearer XXXXOLDXXXX\n';
+        await monitor.update({ ...EXTERNAL, headers: [{ name: 'Authorization', value: '{{cdk-mackerel:ssm-secure:/probe/new}}' }] });
+
+        stack.status = 'UPDATE_ROLLBACK_IN_PROGRESS';
+        await monitor.update(old);
+
+        expect((await monitorInMackerel(id)).headers).toEqual([{ name: 'Authorization', value: 'Bearer XXXXOLDXXXX\n' }]);
+        expect(env.logs.lines().join('\n')).toMatch(/read from ssm-secure \/probe\/old holds a line break/);
+        for (const text of env.logs.lines()) expect(text).not.toContain('XXXXOLDXXXX');
+      });
+
+      test('is refused when the stack cannot be read, and the stack is not asked about a value without one', async () => {
+        let asked = 0;
+        const failing: StackView = { ...stack.view, isRollingBack: async () => { asked++; throw new Error('Throttling: Rate exceeded'); } };
+        useStackView(failing);
+        const monitor = new FakeResource(_RESOURCE_TYPES.MONITOR, 'Monitor');
+        await monitor.create({ ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-42' }] });
+        expect(asked).toBe(0);
+
+        const error = await rejectionOf(monitor.update({ ...EXTERNAL, headers: [{ name: 'Authorization', value: 'tok-NOECHO-41\n' }] }));
+
+        expect(error.message).toMatch(/header "Authorization": the value holds a line break/);
+        expect(asked).toBe(1);
+      });
     });
 
     test('the user name and password of the url are masked where Mackerel quotes the url back, a short password too', async () => {

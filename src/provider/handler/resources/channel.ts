@@ -3,7 +3,7 @@ import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences 
 import { idResource } from '../id-resource';
 import { addSecret } from '../log';
 import { RequestContext } from '../resource';
-import { stackView } from '../stack';
+import { rollingBackTo } from '../stack';
 
 /** `_ChannelProperties` (email, slack, webhook). */
 export const CHANNEL_SCHEMA: ObjectSchema = {
@@ -48,10 +48,8 @@ async function refuseWhitespace(ctx: RequestContext, url: string, given: string,
   const sources = hasDynamicReference(given) ? dynamicReferenceSources(given) : [];
   const where = /^\s|\s$/.test(url) ? 'at its start or end' : 'inside';
   const from = sources.length > 0 ? ` read from ${sources.join(' and ')}` : '';
-  // A rollback goes back to properties the stack had, whose secret may have got its newline since
-  // (or before this check existed): refused, the rollback would fail and leave the stack in
-  // UPDATE_ROLLBACK_FAILED. It is sent as it was, with a warning. When the stack cannot be read, refused.
-  if (await stackView().isRollingBack(ctx.stackId, deadline).catch(() => false)) {
+  // A rollback sends it as the stack had it, with a warning (see rollingBackTo).
+  if (await rollingBackTo(ctx, deadline)) {
     ctx.log.warn(`url${from} has whitespace ${where} (not shown, as it is a secret), which Mackerel keeps in the URL it posts to; `
       + 'sent all the same, as the stack is rolling back to it: store it without the whitespace');
     return;

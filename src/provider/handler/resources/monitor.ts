@@ -3,6 +3,8 @@ import { ObjectSchema, Props } from '../convert';
 import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences } from '../dynamic-reference';
 import { idResource } from '../id-resource';
 import { addSecret, addUrlUserinfoSecret } from '../log';
+import { RequestContext } from '../resource';
+import { rollingBackTo } from '../stack';
 
 /** `_MonitorProperties`: every field of the seven monitor types. */
 export const MONITOR_SCHEMA: ObjectSchema = {
@@ -79,14 +81,14 @@ export const KEPT_WHEN_OMITTED: { readonly [type: string]: Props } = {
  * through a token, such as a CfnParameter, only shows up here. A header value given as a dynamic
  * reference (`ExternalHttpHeader.secretValue`) is resolved here, as a channel URL is.
  */
-async function monitorBody(props: Props, oldProps: Props | undefined, _live: unknown, deadline: number): Promise<Props> {
+async function monitorBody(props: Props, oldProps: Props | undefined, _live: unknown, deadline: number, ctx: RequestContext): Promise<Props> {
   const { notificationInterval, ...rest } = props;
   const body = notificationInterval === 0 ? rest : props;
   maskHeaderValues(body.headers);
   // Mackerel's way to Basic authentication (`https://user:password@host/`), masked as the construct and diff mask it:
   // Mackerel may quote the URL back in an error, and a URL given as a token was never checked at synth.
   if (typeof body.url === 'string') addUrlUserinfoSecret(body.url);
-  const headers = await resolveHeaders(body.headers, deadline);
+  const headers = await resolveHeaders(ctx, body.headers, deadline);
   const resolved = headers === undefined ? body : { ...body, headers };
   return oldProps ? { ...KEPT_WHEN_OMITTED[String(props.type)], ...resolved } : resolved;
 }
@@ -112,8 +114,9 @@ function maskHeaderValues(headers: unknown): void {
  * is what is wrong. The rule is ExternalHttpMonitor's for a value given as text: RFC 9110 allows
  * no control character but a tab in a field value. A value CloudFormation resolved (a NoEcho
  * parameter, a token) was never seen at synth, so every value is checked, not only those read here.
+ * A rollback sends such a value as the stack had it, with a warning (see `rollingBackTo`).
  */
-async function resolveHeaders(headers: unknown, deadline: number): Promise<unknown[] | undefined> {
+async function resolveHeaders(ctx: RequestContext, headers: unknown, deadline: number): Promise<unknown[] | undefined> {
   if (!Array.isArray(headers)) return undefined;
   const secret = (h: unknown): h is { value: string } => typeof (h as { value?: unknown })?.value === 'string'
     && hasDynamicReference((h as { value: string }).value);
@@ -121,23 +124,31 @@ async function resolveHeaders(headers: unknown, deadline: number): Promise<unkno
   for (const header of headers) {
     if (!secret(header)) {
       const value = (header as { value?: unknown } | null)?.value;
-      if (typeof value === 'string') refuseControlCharacters(header, value, '');
+      if (typeof value === 'string') await refuseControlCharacters(ctx, header, value, '', deadline);
       out.push(header);
       continue;
     }
     const value = await resolveDynamicReferences(header.value, deadline);
-    refuseControlCharacters(header, value, ` read from ${dynamicReferenceSources(header.value).join(' and ')}`);
+    await refuseControlCharacters(ctx, header, value, ` read from ${dynamicReferenceSources(header.value).join(' and ')}`, deadline);
     out.push({ ...header, value });
   }
   return headers.some(secret) ? out : undefined;
 }
 
-/** Fails for a header value with a control character other than a tab, naming where it was read `from` but not the value. */
-function refuseControlCharacters(header: unknown, value: string, from: string): void {
+/**
+ * Fails for a header value with a control character other than a tab, naming where it was read `from` but not the value;
+ * in a rollback, warns and lets it be sent.
+ */
+async function refuseControlCharacters(ctx: RequestContext, header: unknown, value: string, from: string, deadline: number): Promise<void> {
   const forbidden = value.search(/[\u0000-\u0008\u000a-\u001f\u007f]/);
   if (forbidden < 0) return;
   const code = _codePoint(value, forbidden);
   const what = /[\r\n]/.test(value[forbidden]) ? 'a line break' : 'a control character';
+  if (await rollingBackTo(ctx, deadline)) {
+    ctx.log.warn(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value${from} holds ${what} (${code} at character ${forbidden + 1}; `
+      + `the value is not shown), which an HTTP header value cannot; sent all the same, as the stack is rolling back to it: store the ${from ? 'secret' : 'value'} without it`);
+    return;
+  }
   throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value${from} holds ${what} `
     + `(${code} at character ${forbidden + 1}), which an HTTP header value cannot; store the ${from ? 'secret' : 'value'} without it (the value is not shown)`);
 }
