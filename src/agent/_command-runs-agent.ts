@@ -141,8 +141,8 @@ function programAt(words: ReadonlyArray<string>, start = 0): number {
  * operands, judged in turn; `su` runs the user's shell with the script of its -c, `runuser -u` its operands (`_suShellWords`); a shell runs the
  * script of its `-c` (its `$@`, `$1`... the words after it); any other program
  * (the agent's binary itself, an entrypoint script ending `exec "$@"`) may run what its words name, so the first word
- * naming the binary is taken as run, unless a word after it only asks for its version or usage, and so is a word holding
- * a script that runs it. The index of the word said to run it; -1 where none does.
+ * naming the binary is taken as run, whatever flags follow it (the agent's main hands its arguments to agent.Run, which
+ * ignores them: `mackerel-container-agent --version` runs the agent), and so is a word holding a script that runs it. The index of the word said to run it; -1 where none does.
  */
 function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Reading, depth: number, wrappers: number): number {
   const i = programAt(words, start);
@@ -188,9 +188,7 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   // may be anything, and is taken as running none.
   const interpreter = INTERPRETERS.exec(program);
   if (interpreter !== null && runsInlineCode(words, i, interpreter[1])) return -1;
-  let asking = -1;
-  for (let j = words.length - 1; j > i && asking < 0; j--) if (ONLY_ASKING.has(words[j])) asking = j;
-  for (let j = i; j < words.length; j++) if (j >= asking && namesAgentBinary(words[j], reading)) return j;
+  for (let j = i; j < words.length; j++) if (namesAgentBinary(words[j], reading)) return j;
   for (let j = i; j < words.length; j++) if (/[\s;&|()`$<>#]/.test(words[j]) && scriptRunsAgent(words[j], reading, depth + 1)) return j;
   return -1;
 }
@@ -371,8 +369,7 @@ function closingBrace(script: string, from: number): number {
 }
 
 /**
- * Whether a script runs the agent's binary in one of its simple commands (`runsAgentAt`). A run asking only for the
- * binary's version or usage (`mackerel-container-agent --version`, also in `$(...)`) exits at once: it is not the agent running.
+ * Whether a script runs the agent's binary in one of its simple commands (`runsAgentAt`).
  * `exits`: whether the shell exits at the script's end, running its EXIT trap (not so for the script of an eval).
  */
 function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?: string[], exits = true): boolean {
@@ -581,9 +578,6 @@ const CHDIR_OPTIONS: Record<string, { readonly short: string; readonly long: str
   'chpst': { short: 'C/', long: [] },
   'start-stop-daemon': { short: 'dr', long: ['chdir', 'chroot'] },
 };
-
-/** The flags with which the agent's binary (Go's flag package: `-` or `--`) prints its version or usage and exits. */
-const ONLY_ASKING = new Set(['-version', '--version', '-v', '-h', '-help', '--help']);
 
 /**
  * The simple commands a POSIX shell runs from a script, each its words with quotes removed: split at blanks, at `;`, `&`,

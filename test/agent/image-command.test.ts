@@ -378,23 +378,24 @@ describe('the task\'s entryPoint and command replace the image\'s, as ECS hands 
 
   test('an entryPoint replaces the ENTRYPOINT and the CMD; a command alone is the arguments of the agent\'s own ENTRYPOINT', () => {
     const read = (options: Partial<ecs.ContainerDefinitionOptions>, text = onAgent) => runIn(text, options) !== undefined;
-    // GIVEN the task's entryPoint and command running another program, or the agent asked only for its version
+    // GIVEN the task's entryPoint and command running another program
     expect([
       read({ entryPoint: ['/app/server'] }),
       read({ entryPoint: ['sh', '-c'], command: ['exec /app/server'] }),
       read({ entryPoint: ['tini', '--'], command: ['ls', AGENT] }),
-      read({ command: ['--version'] }),
-    ]).toEqual([false, false, false, false]);
-    // ... and running the agent: through a wrapper or by name, as the agent's ENTRYPOINT's arguments, left to the image's own
-    // ENTRYPOINT (the Dockerfile's), or given by values known only at deploy time
+    ]).toEqual([false, false, false]);
+    // ... and running the agent: through a wrapper or by name, as the agent's ENTRYPOINT's arguments (any flags: its main
+    // ignores them, `--version` too), left to the image's own ENTRYPOINT (the Dockerfile's), or given by values known only at deploy time
     expect([
+      read({ command: ['--version'] }),
+      read({ entryPoint: ['tini', '--'], command: ['mackerel-container-agent', '-h'] }),
       read({}),
       read({ entryPoint: ['tini', '--'], command: ['mackerel-container-agent'] }),
       read({ entryPoint: [AGENT] }),
       read({ command: ['-log-level', 'debug'] }),
       read({ command: ['/app/server'] }, `${onAgent}ENTRYPOINT ["/docker-entrypoint.sh"]\n`),
       read({ entryPoint: [Lazy.string({ produce: () => '/app/server' })] }),
-    ]).toEqual([true, true, true, true, true, true]);
+    ]).toEqual([true, true, true, true, true, true, true, true]);
   });
 
   test('the agent\'s image by name runs the agent whatever flags its command gives, as an L2 or an L1 container', () => {

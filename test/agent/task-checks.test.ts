@@ -831,17 +831,17 @@ describe('checks over the whole task, at synth', () => {
       read('ENTRYPOINT ["sha256sum"]', { command: ['mackerel-container-agent'] }),
       read('CMD ["/app/server"]', { entryPoint: ['ls'], command: ['/usr/local/bin/mackerel-container-agent'] }),
       read('ENTRYPOINT ["ls"]\nCMD mackerel-container-agent'),
-      // the binary asked only for its usage, as a shell script asking it is read: it prints it and exits
-      read('ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"]\nCMD ["--help"]'),
-    ]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    ]).toEqual([undefined, undefined, undefined, undefined]);
     // ... and entry points that run what follows them: the part naming the binary is said
     expect([
       read('ENTRYPOINT ["tini", "--"]\nCMD ["mackerel-container-agent"]'),
       read('ENTRYPOINT ["sh", "-c"]\nCMD ["exec mackerel-container-agent"]'),
       read('CMD ["/app/server"]', { entryPoint: ['/docker-entrypoint.sh'], command: ['mackerel-container-agent'] }),
       read('ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"]\nCMD ["--log-level", "debug"]'),
+      // the binary given --help: its main ignores its arguments and runs the agent
+      read('ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"]\nCMD ["--help"]'),
     ]).toEqual(['(CMD ["mackerel-container-agent"])', '(CMD ["exec mackerel-container-agent"])', '(its command)',
-      '(ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"])']);
+      '(ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"])', '(ENTRYPOINT ["/usr/local/bin/mackerel-container-agent"])']);
   });
 
   test('a command that only prints or tests the agent binary\'s name does not run it; a script or a wrapper that runs it does', () => {
@@ -989,7 +989,7 @@ describe('checks over the whole task, at synth', () => {
     ]).toEqual([false, false, false, false]);
   });
 
-  test('shell text is read as a POSIX shell splits it: a redirection glued to the binary still runs it; a comment, a for list, a quoted ; or a --version run do not', () => {
+  test('shell text is read as a POSIX shell splits it: a redirection glued to the binary still runs it, as a --version run does; a comment, a for list or a quoted ; do not', () => {
     const runs = (cmd: string) => {
       const { taskDefinition } = fargateTask();
       const text = `FROM mackerel/mackerel-container-agent:v0.13.2 AS a\nFROM alpine:3.20\nCOPY --from=a /usr/local/bin/ /usr/local/bin/\n${cmd}\n`;
@@ -1002,15 +1002,16 @@ describe('checks over the whole task, at synth', () => {
       runs('CMD mackerel-container-agent 2>&1>/tmp/log'),
       runs('CMD ["sh", "-c", "echo start; mackerel-container-agent>>/tmp/log 2>&1"]'),
       runs('CMD ["sh", "-c", "mackerel-container-agent --version && exec mackerel-container-agent"]'),
-    ]).toEqual([true, true, true, true]);
-    // ... and scripts only mentioning it: in a comment, a for list, a quoted ;, an argument of echo, or run only for its version
+      // the binary given --version or -version: its main ignores its arguments, so the agent runs (and never returns)
+      runs('CMD echo $(mackerel-container-agent --version); exec app'),
+      runs('CMD ["sh", "-c", "mackerel-container-agent -version && exec app"]'),
+    ]).toEqual([true, true, true, true, true, true]);
+    // ... and scripts only mentioning it: in a comment, a for list, a quoted ;, an argument of echo
     expect([
       runs('CMD ["sh", "-c", "exec app # not mackerel-container-agent"]'),
       runs('CMD ["sh", "-c", "for x in mackerel-container-agent; do echo $x; done"]'),
       runs('CMD echo "a; mackerel-container-agent"'),
-      runs('CMD echo $(mackerel-container-agent --version); exec app'),
-      runs('CMD ["sh", "-c", "mackerel-container-agent -version && exec app"]'),
-    ]).toEqual([false, false, false, false, false]);
+    ]).toEqual([false, false, false]);
     // ... and command substitutions nested deeper than the call stack holds: read without overflowing it or reading on without end
     expect(runs(`CMD echo ${'$('.repeat(50_000)}mackerel-container-agent`)).toBe(false);
     expect(runs(`CMD app ${'$('.repeat(50_000)}mackerel-container-agent`)).toBe(false);
