@@ -35,15 +35,19 @@ const INTERPRETERS = /^(python|pypy|node|nodejs|perl|ruby|php|lua)[\d.]*$/;
 /**
  * Each interpreter's options, as its manual gives them: the short (`code`) and long (`codeLong`) ones whose argument is
  * inline code; those taking the next word as their argument where none is glued to them (`argument`, `argumentLong`: that
- * word is no script file); and python's -m, after which the words are the module's. A letter means one thing to one
- * interpreter only: `-r` is php's code but node's and ruby's --require, `-c` python's code but php's php.ini and node's --check.
+ * word is no script file); those taking the rest of their word only, if any (`glued`: perl's `-MData::Dumper`,
+ * `-I/usr/share/perl5`, `-d:Trace`, whose letters are no options); and python's -m, after which the words are the module's.
+ * A letter means one thing to one interpreter only: `-r` is php's code but node's and ruby's --require, `-c` python's code
+ * but php's php.ini and node's --check.
  */
 const INTERPRETER_OPTIONS: Record<string, {
-  readonly code: string; readonly codeLong?: string[]; readonly argument?: string; readonly argumentLong?: string[]; readonly ends?: string;
+  readonly code: string; readonly codeLong?: string[]; readonly argument?: string; readonly argumentLong?: string[]; readonly glued?: string;
+  readonly ends?: string;
 }> = {
   python: { code: 'c', argument: 'WX', ends: 'm' },
   node: { code: 'ep', codeLong: ['eval', 'print'], argument: 'rC', argumentLong: ['require', 'import', 'conditions', 'loader', 'experimental-loader', 'env-file', 'title'] },
-  perl: { code: 'eE' },
+  // perlrun: -I takes the next word where none is glued to it (perl.c), -M, -m, -d, -D, -x, -i and -F only what is glued.
+  perl: { code: 'eE', argument: 'I', glued: 'MmdDxiF' },
   ruby: { code: 'e', argument: 'rICE' },
   php: { code: 'rBRE', argument: 'cdzfF' },
   lua: { code: 'e', argument: 'l' },
@@ -73,6 +77,7 @@ function runsInlineCode(words: ReadonlyArray<string>, i: number, family: string)
         if (k === word.length - 1) j++;
         break;
       }
+      if (options.glued?.includes(c)) break;
     }
   }
   return false;

@@ -799,6 +799,17 @@ test('an interpreter\'s option is inline code only as that interpreter reads it,
   ]).toEqual(Array(6).fill(false));
 });
 
+test('perl\'s options taking a module, a directory or a debugger read their argument, not its letters, as perl does', () => {
+  // GIVEN perl running a script file given the binary, after -M, -d or a glued -I whose argument holds an `e` (no code)
+  expect([
+    scriptRuns('exec perl -MData::Dumper /app/run.pl mackerel-container-agent'),
+    scriptRuns('exec perl -I/usr/share/perl5 /app/run.pl mackerel-container-agent'),
+    scriptRuns('exec perl -d:Trace /app/run.pl mackerel-container-agent'),
+  ]).toEqual([true, true, true]);
+  // ... and perl given inline code after -I and its directory as the next word, which is no script file
+  expect(scriptRuns('exec perl -I /usr/lib/perl5 -e \'print "mackerel-container-agent"\' mackerel-container-agent')).toBe(false);
+});
+
 test('an EXIT trap set by eval runs as the shell exits, not as eval\'s script ends', () => {
   // GIVEN the agent trapped on EXIT through eval, the shell then replaced by another program or the trap reset
   expect([
