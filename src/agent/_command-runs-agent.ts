@@ -1254,7 +1254,9 @@ class ShellSplitter {
         // && nor ||, given no pipe (a pipe out of it is found at its `}`).
         const guarded = this.defining !== undefined || this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded)
           || this.compound > 0 || this.andOr || PIPED_FROM.has(this.words);
-        for (let k = 0; this.words[k] === '{'; k++) {
+        // `!` only negates the status of what it runs, each time the shell reaches it (`! { exit 0; }` exits).
+        for (let k = 0; this.words[k] === '{' || this.words[k] === '!'; k++) {
+          if (this.words[k] === '!') continue;
           const body = k === 0 ? this.defining : undefined;
           this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words), function: body, guarded });
         }
@@ -1263,7 +1265,7 @@ class ShellSplitter {
       // What the shell may not run each time it reaches it (`GUARDED`); then the compound commands it opens or closes.
       const program = this.words.findIndex((word) => !RESERVED.has(word));
       const opening = program < 0 ? this.words : this.words.slice(0, program + 1);
-      const leading = this.words.find((word) => word !== '{') ?? '';
+      const leading = this.words.find((word) => word !== '{' && word !== '!') ?? '';
       const inGuarded = this.groups.some((group) => group.guarded);
       if (this.depth > 0 || this.subshells.length > 0 || inGuarded || this.compound > 0 || this.andOr || RESERVED.has(leading)) {
         GUARDED.add(this.words);

@@ -704,6 +704,23 @@ test('exec and exit run through command or builtin end the script as they do alo
   ]).toEqual([true, true]);
 });
 
+test('a command or group negated by ! runs each time the script reaches it: its exit or exec ends the script', () => {
+  // GIVEN an exit or exec negated by `!`, alone or as a group, at the script's top or in a group
+  expect([
+    scriptRuns('! { exit 0; }; exec mackerel-container-agent'),
+    scriptRuns('! exit 0; exec mackerel-container-agent'),
+    scriptRuns('! exec /app/server; exec mackerel-container-agent'),
+    scriptRuns('{ ! { exit 0; }; }; exec mackerel-container-agent'),
+  ]).toEqual([false, false, false, false]);
+  // ... and negated ones still under a condition, in a pipeline or in the background, and a negated run of the agent
+  expect([
+    scriptRuns('! true && exit 0; exec mackerel-container-agent'),
+    scriptRuns('! { exit 0; } | cat; exec mackerel-container-agent'),
+    scriptRuns('! { exit 0; } & exec mackerel-container-agent'),
+    scriptRuns('! { mackerel-container-agent; }'),
+  ]).toEqual([true, true, true, true]);
+});
+
 test('a group run each time the script reaches it ends the script where its exit or exec does', () => {
   // GIVEN the agent run after a group (`{ ...; }`, nested too) that surely exits or replaces the shell
   expect([
