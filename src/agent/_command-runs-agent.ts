@@ -41,7 +41,11 @@ const INTERPRETERS = /^(python|pypy|node|nodejs|perl|ruby|php|lua)[\d.]*$/;
  * but php's php.ini and node's --check.
  */
 const INTERPRETER_OPTIONS: Record<string, {
-  readonly code: string; readonly codeLong?: string[]; readonly argument?: string; readonly argumentLong?: string[]; readonly glued?: string;
+  readonly code: string;
+  readonly codeLong?: string[];
+  readonly argument?: string;
+  readonly argumentLong?: string[];
+  readonly glued?: string;
   readonly ends?: string;
 }> = {
   python: { code: 'c', argument: 'WX', ends: 'm' },
