@@ -422,6 +422,26 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       return runsAgentAt(command, 0, where, depth, 0) >= 0;
     });
   };
+  // Whether a command runs each time the shell (or the function's body: `RUN_IN_BODY`) reaches it, in no pipeline nor the background.
+  const runsEachTime = (words: string[], guarded: WeakSet<string[]>, inBody = false): boolean =>
+    (inBody ? RUN_IN_BODY.has(words) : !guarded.has(words)) && !ASYNC.has(words) && !PIPED_FROM.has(words)
+      && !commands.some((command) => PIPED_FROM.get(command) === words);
+  // How a call of a function defined ends the shell: by an exit or exec its body (or a function it calls so) runs each time
+  // it is called, before any return; undefined where none does surely.
+  const callEnds = (words: ReadonlyArray<string>, calling: ReadonlyArray<FunctionDefinition>): 'exit' | 'exec' | undefined => {
+    const called = defined.get(words[programAt(words)]);
+    if (called === undefined || calling.includes(called)) return undefined;
+    for (const command of commands) {
+      if (FUNCTION_OF.get(command) !== called || !runsEachTime(command, GUARDED, true)) continue;
+      const i = builtinAt(command, programAt(command));
+      if (command[i] === 'return') return undefined;
+      if (command[i] === 'exit') return 'exit';
+      if (replacesShell(command)) return 'exec';
+      const inner = defined.has(command[programAt(command)]) ? callEnds(command, [...calling, called]) : undefined;
+      if (inner !== undefined) return inner;
+    }
+    return undefined;
+  };
   const runs = commands.some((words) => {
     if (ended || stopped(words)) return false;
     const definition = FUNCTION_OF.get(words);
@@ -429,7 +449,14 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       defined.set(definition.name, definition);
       return false;
     }
-    if (defined.has(words[programAt(words)])) return callRuns(words, at, []);
+    if (defined.has(words[programAt(words)])) {
+      if (callRuns(words, at, [])) return true;
+      // A call run each time the script reaches it runs its body: an exit or exec run each time there ends the script.
+      const ending = runsEachTime(words, GUARDED) ? callEnds(words, []) : undefined;
+      if (ending === 'exec') atExit = undefined;
+      ended = ending !== undefined;
+      return false;
+    }
     if (changesScriptDirectory(words)) at = elsewhere(reading);
     const trapped = exitTrap(words);
     if (trapped !== undefined) atExit = trapped === '' ? undefined : { action: trapped, at };
@@ -651,6 +678,12 @@ const FUNCTION_OF = new WeakMap<string[], FunctionDefinition>();
 const GUARDED = new WeakSet<string[]>();
 
 /**
+ * The simple commands of a function's body (a group) that run each time the function is called: in no subshell, compound
+ * command or guarded group within the body, after no && nor ||, nor a reserved word.
+ */
+const RUN_IN_BODY = new WeakSet<string[]>();
+
+/**
  * The simple commands of an asynchronous list (`sh &`, `(sh) &`, the commands of `cat | sh &`): a shell without job control
  * (any running a script) gives them /dev/null as their standard input, before their own redirections and pipes (POSIX 2.9.3.1).
  */
@@ -832,7 +865,17 @@ class ShellSplitter {
   private last: string[] | undefined;
   /** How many commands have ended (a group's closing `}` not counted), and that count at the first command of each group open. */
   private ended = 0;
-  private groups: Array<{ readonly ended: number; readonly guarded: boolean } & Enclosing> = [];
+  /**
+   * `bodyGuarded`: whether its commands may not run each time the function whose body encloses it is called; a body's
+   * `subshells` and `compound`: how many of those were open where it opened.
+   */
+  private groups: Array<{
+    readonly ended: number;
+    readonly guarded: boolean;
+    readonly bodyGuarded: boolean;
+    readonly subshells: number;
+    readonly compound: number;
+  } & Enclosing> = [];
   /** The commands of the group whose `}` ended the command just split: a `|` after it runs them in a subshell. */
   private closedGroup: string[][] | undefined;
   /** That count at each subshell open (`(`), as for groups, with how many `case`s were open there. */
@@ -1123,6 +1166,19 @@ class ShellSplitter {
     }
   }
 
+  /**
+   * Whether a command ending now may not run each time the function whose body (a group) it is in is called: true where it
+   * is in no such body.
+   */
+  private guardedInBody(): boolean {
+    let at = this.groups.length - 1;
+    while (at >= 0 && this.groups[at].function === undefined) at--;
+    if (at < 0) return true;
+    const body = this.groups[at];
+    return this.subshells.length > body.subshells || this.compound > body.compound || this.andOr
+      || this.groups.slice(at + 1).some((group) => group.bodyGuarded);
+  }
+
   /** Whether a `(` at `i` is that of `f()` (or `function f()`, with blanks before its `)`): the name read before it. */
   private definesFunction(): boolean {
     if (this.redirected || this.pattern || !/^[ \t]*\)/.test(this.script.slice(this.i + 1, this.i + 64))) return false;
@@ -1262,7 +1318,10 @@ class ShellSplitter {
         for (let k = 0; this.words[k] === '{' || this.words[k] === '!'; k++) {
           if (this.words[k] === '!') continue;
           const body = k === 0 ? this.defining : undefined;
-          this.groups.push({ ended: this.ended, from: this.started, piped: PIPED_FROM.get(this.words), function: body, guarded });
+          const bodyGuarded = body === undefined && (this.guardedInBody() || PIPED_FROM.has(this.words));
+          const piped = PIPED_FROM.get(this.words);
+          const { ended, started: from, compound } = this;
+          this.groups.push({ ended, from, piped, function: body, guarded, bodyGuarded, subshells: this.subshells.length, compound });
         }
         this.last = this.words;
       }
@@ -1274,6 +1333,7 @@ class ShellSplitter {
       if (this.depth > 0 || this.subshells.length > 0 || inGuarded || this.compound > 0 || this.andOr || RESERVED.has(leading)) {
         GUARDED.add(this.words);
       }
+      if (!RESERVED.has(leading) && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
       this.compound += opening.filter((word) => ['if', 'while', 'until', 'for', 'case', 'select'].includes(word)).length;
       if (['fi', 'done', 'esac'].includes(this.words[0]) && this.compound > 0) this.compound--;
       this.andOr = false;

@@ -704,6 +704,29 @@ test('exec and exit run through command or builtin end the script as they do alo
   ]).toEqual([true, true]);
 });
 
+test('a call of a function whose body exits or execs each time it is called ends the script there', () => {
+  // GIVEN functions exiting or replacing the shell, called before the agent, directly or through another function
+  expect([
+    scriptRuns('f() { exit 0; }; f; exec mackerel-container-agent'),
+    scriptRuns('function f { echo done; exit 0; }; f; exec mackerel-container-agent'),
+    scriptRuns('f() { command exec /app/server; }; g() { f; }; g; exec mackerel-container-agent'),
+    scriptRuns('f() { { exit 0; }; }; f; exec mackerel-container-agent'),
+    // an exec replaces the shell before its EXIT trap could run
+    scriptRuns('f() { exec /app/server; }; trap mackerel-container-agent EXIT; f'),
+  ]).toEqual([false, false, false, false, false]);
+  // ... and bodies exiting only under a condition, in a subshell, pipeline or background, after a return, and calls made
+  // under a condition or in the background; an exit still running the EXIT trap
+  expect([
+    scriptRuns('f() { [ -n "$KEY" ] || exit 1; }; f; exec mackerel-container-agent'),
+    scriptRuns('f() { if [ -z "$KEY" ]; then exit 1; fi; }; f; exec mackerel-container-agent'),
+    scriptRuns('f() { ( exit 1 ); echo x | exit 1; exit 1 & }; f; exec mackerel-container-agent'),
+    scriptRuns('f() ( exit 1 ); f; exec mackerel-container-agent'),
+    scriptRuns('f() { return 0; exit 1; }; f; exec mackerel-container-agent'),
+    scriptRuns('f() { exit 0; }; [ -n "$X" ] && f; f & exec mackerel-container-agent'),
+    scriptRuns('f() { exit 0; }; trap mackerel-container-agent EXIT; f'),
+  ]).toEqual([true, true, true, true, true, true, true]);
+});
+
 test('a command or group negated by ! runs each time the script reaches it: its exit or exec ends the script', () => {
   // GIVEN an exit or exec negated by `!`, alone or as a group, at the script's top or in a group
   expect([
