@@ -20,7 +20,8 @@ export const _SCOPED_LISTS: { readonly [type: string]: keyof ScopedLists } = {
 
 /**
  * Whether the scopes of a monitor, downtime or alert group setting with these properties name the
- * role `fullName` (`service:role`), as the handler reads them before a role's delete
+ * role `fullName` (`service:role`), or the expression of an expression monitor reads it by
+ * `role(...)` or `roleSlots(...)`, as the handler reads them before a role's delete
  * (`objectsScopingRole`): it leaves a role still named there, so the cleanup deletes such an object
  * first, also when it names the role by a literal name, which records no dependency.
  * @internal
@@ -32,14 +33,15 @@ export function _scopesNameRole(type: string, properties: { readonly [key: strin
 
 /**
  * Whether the scopes of a downtime or alert group setting with these properties name the service
- * `name`, as the handler reads them before a service's delete (`objectsScopingService`): it leaves a
- * service still named there, so the cleanup deletes such an object first, also when it names the
- * service by a literal name, which records no dependency.
+ * `name`, or the expression of an expression monitor reads it by `service(...)`, as the handler
+ * reads them before a service's delete (`objectsScopingService`): it leaves a service still named
+ * there, so the cleanup deletes such an object first, also when it names the service by a literal
+ * name, which records no dependency. A monitor scoped to the service is tied to it (`_tiedService`).
  * @internal
  */
 export function _scopesNameService(type: string, properties: { readonly [key: string]: unknown } | undefined, name: string): boolean {
   const list = _SCOPED_LISTS[type];
-  return list !== undefined && list !== 'monitors' && properties !== undefined && objectsScopingService({ [list]: [properties] }, name).length > 0;
+  return list !== undefined && properties !== undefined && objectsScopingService({ [list]: [properties] }, name).length > 0;
 }
 
 /** A role or service of the state, or the old one of a replacement still to delete. */

@@ -710,6 +710,34 @@ describe('what the templates no longer have', () => {
     expect(shared.emulator.state().downtimes.find((d: any) => d.id === id)).toMatchObject({ serviceScopes: ['muted'] });
   });
 
+  test('a removed service that an expression monitor made outside cdk-mackerel reads by service(...) is left in Mackerel, and diff says so first', async () => {
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStacks(dir, { Read: (s) => new MackerelService(s, 'Svc', { name: 'readby' }) });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const hand = await fetch(`${shared.emulator.url}api/v0/monitors`, {
+      method: 'POST',
+      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'expression', name: 'orders by hand', expression: 'sum(service(readby, orders.count))', operator: '<', warning: 10 }),
+    });
+    expect(hand.status).toBe(200);
+    const { id } = await hand.json() as { id: string };
+
+    synthStacks(dir, { Read: () => undefined });
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    const why = `\\(not deleted: it is still named in service\\(\\.\\.\\.\\) of the expression of monitor "orders by hand" \\(${id}\\), `
+      + 'not this resource\'s, which deleting it would leave alerting Unknown; it stays in Mackerel\\)';
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- leave +Service +Read/Svc\\w+ readby "readby" ${why}\n1 to leave\\.$`));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\[1/1\\] left +Service +Read/Svc\\w+ readby "readby" ${why}\n`));
+    expect(run.code).toBe(0);
+    expect(services()).toContain('readby');
+    expect(monitorsByName()['orders by hand']).toMatchObject({ id, expression: 'sum(service(readby, orders.count))' });
+  });
+
   test('why a delete left its object (LeftInMackerel) is scrubbed as every line is: a role named as a NoEcho value shows ****', async () => {
     // GIVEN: a service holding a role made outside, named as the value of a NoEcho parameter of the stack
     const dir = workDir();

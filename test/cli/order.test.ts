@@ -125,6 +125,29 @@ describe('cleanup order', () => {
     expect(order).toHaveLength(5);
   });
 
+  test('an expression monitor that reads a deleted service by service(...) goes before it; a look-alike leaves the service first', () => {
+    // GIVEN logical IDs that alone would order the service first, and no recorded dependency: the handler leaves a
+    // service an expression monitor still reads, which deleting it would leave alerting Unknown
+    const expression = (text: string) => ({ type: 'Custom::MackerelMonitor', physicalId: text, properties: { type: 'expression', expression: text }, dependsOn: [] });
+    const resources = {
+      zShop: { type: 'Custom::MackerelService', physicalId: 'shop', properties: { name: 'shop' }, dependsOn: [] },
+      aReads: expression('sum(service(shop, orders.count))'),
+      bOther: expression('sum(service(shopx, orders.count))'),
+      cLike: expression('sum(myservice(shop, orders.count))'),
+    };
+
+    // WHEN the cleanup deletes them all, or all but the monitor reading it
+    const cleanup = (ids: string[]) => _cleanupOrder(resources, ids, []).map((s) => ('old' in s ? s.old.physicalId : s.removed));
+    const order = cleanup(Object.keys(resources));
+    const lookAlikes = cleanup(['zShop', 'bOther', 'cLike']);
+
+    // THEN the monitor reading the service goes before it; those that only look alike leave the service first, by logical ID
+    expect(order.indexOf('aReads')).toBeLessThan(order.indexOf('zShop'));
+    expect(order).toHaveLength(4);
+    expect(lookAlikes[0]).toBe('zShop');
+    expect(lookAlikes).toHaveLength(3);
+  });
+
   test('a monitor scoped to a deleted service or its roles alone goes before it, as that service\'s delete would delete it', () => {
     // GIVEN logical IDs that alone would order the service first, and no recorded dependency
     const host = (scopes: string[]) => ({ type: 'Custom::MackerelMonitor', physicalId: scopes.join(), properties: { type: 'host', scopes }, dependsOn: [] });

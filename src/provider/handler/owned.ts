@@ -257,7 +257,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     const scopedBy = (await spec.scopedBy?.(ctx, object)) ?? [];
     if (scopedBy.length === 0) return undefined;
     ctx.log.warn('left in Mackerel: monitors, downtimes or alert group settings that are not this resource\'s still name it in their scopes '
-      + '(or an expression monitor reads it by role(...)), which deleting it would delete or change (or leave alerting Unknown)', { object: object.label, scopedBy });
+      + '(or an expression monitor reads it by role(...) or service(...)), which deleting it would delete or change (or leave alerting Unknown)', { object: object.label, scopedBy });
     return leftForScopes(scopedBy);
   };
 
@@ -385,21 +385,53 @@ export function leftForContents(roles: readonly string[], monitors: readonly str
  * returns it in `LeftInMackerel`.
  */
 export function leftForScopes(labels: readonly string[]): string {
-  const scoping = labels.filter((l) => !l.startsWith(READ_BY_EXPRESSION)).sort();
-  const reading = labels.filter((l) => l.startsWith(READ_BY_EXPRESSION)).map((l) => l.slice(READ_BY_EXPRESSION.length)).sort();
+  const scoping = labels.filter((l) => !READ_BY_EXPRESSION.test(l)).sort();
+  // By the function reading the object, as `role(...) of the expression of monitor "a" (<id>), monitor "b" (<id>)`.
+  const reading = new Map<string, string[]>();
+  for (const label of labels) {
+    const how = READ_BY_EXPRESSION.exec(label)?.[0];
+    if (how !== undefined) reading.set(how, [...reading.get(how) ?? [], label.slice(how.length)]);
+  }
   const where = [
     ...scoping.length > 0 ? [`in the scopes of ${scoping.join(', ')}`] : [],
-    ...reading.length > 0 ? [`in ${READ_BY_EXPRESSION}${reading.join(', ')}`] : [],
+    ...[...reading].sort(([a], [b]) => a.localeCompare(b)).map(([how, read]) => `in ${how}${read.sort().join(', ')}`),
   ].join(' and ');
-  const harm = reading.length === 0 ? 'delete or change' : scoping.length === 0 ? 'leave alerting Unknown' : 'delete, change or leave alerting Unknown';
+  const harm = reading.size === 0 ? 'delete or change' : scoping.length === 0 ? 'leave alerting Unknown' : 'delete, change or leave alerting Unknown';
   return `it is still named ${where}, not this resource's, which deleting it would ${harm}`;
 }
 
 /**
- * How a label of `objectsScopingRole` starts for an expression monitor reading the role by
- * `role(...)`, rather than naming it in its scopes.
+ * How a label of `expressionsReading` starts: an expression monitor reading a role or service by
+ * `role(...)` or `service(...)`, rather than naming it in its scopes.
  */
-export const READ_BY_EXPRESSION = 'role(...) of the expression of ';
+const READ_BY_EXPRESSION = /^(?:role|service)\(\.\.\.\) of the expression of /;
+
+/**
+ * The functions of Mackerel's expanded graph permalinks, which expression monitors take, that read
+ * a role's or a service's metrics by its name, each as its first argument, quoted or not:
+ * `role(roleFullname, metricName)` and `roleSlots(roleFullname, metricName)` (metrics of hosts that
+ * were once in the role too), and `service(serviceName, metricName)`. A longer name ending alike
+ * (`myservice(`) or a method-like `x.role(` is none of them.
+ */
+const READING_FUNCTIONS: { readonly [kind in 'role' | 'service']: RegExp } = {
+  role: /(?<![\w.])role(?:Slots)?\(\s*(['"]?)([^,'"()]+?)\1\s*,/g,
+  service: /(?<![\w.])service\(\s*(['"]?)([^,'"()]+?)\1\s*,/g,
+};
+
+/**
+ * The expression monitors of a monitor list whose expression reads the role `name` (`service:role`)
+ * or the service `name` (`READING_FUNCTIONS`), with the label the handler names them by. Deleting
+ * the role or service leaves such an expression as it is, but unable to read its metric, which
+ * Mackerel's expression monitoring guide says raises an Unknown alert: as good as deleting the
+ * monitor.
+ */
+export function expressionsReading(monitors: unknown, kind: 'role' | 'service', name: string): Array<{ readonly id: string; readonly label: string }> {
+  const reads = (expression: string) => [...expression.matchAll(READING_FUNCTIONS[kind])]
+    .some((m) => m[2].trim().replace(/\s*:\s*/, ':') === name);
+  return (Array.isArray(monitors) ? monitors as Array<{ [field: string]: unknown }> : [])
+    .filter((o) => o.type === 'expression' && typeof o.expression === 'string' && reads(o.expression))
+    .map((o) => ({ id: String(o.id), label: `${kind}(...) of the expression of monitor ${JSON.stringify(o.name ?? '')} (${String(o.id)})` }));
+}
 
 /** The lists of the objects that name services or roles in their scopes, as the API gives them. */
 export interface ScopedLists {

@@ -589,6 +589,52 @@ describe('Custom::MackerelService', () => {
       });
     });
 
+    describe('a service an expression monitor not its own reads by service(...) (deleting it would leave that monitor alerting Unknown)', () => {
+      const expression = (name: string, text: string) => ({ type: 'expression', name, expression: text, operator: '<', warning: 10 });
+
+      test('is left in Mackerel while an expression monitor made outside reads it by service(...), and not for look-alikes', async () => {
+        // GIVEN this stack's service, and expression monitors made outside: one reading its metric (quoted, spaced), others
+        // reading a service whose name only starts alike, or calling a function whose name only ends alike
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        const reads = (await api(env.emulator, 'POST', '/api/v0/monitors', expression('orders', "sum(service( 'shop' , orders.count))"))).body.id;
+        await api(env.emulator, 'POST', '/api/v0/monitors', expression('shopx orders', 'sum(service(shopx, orders.count))'));
+        await api(env.emulator, 'POST', '/api/v0/monitors', expression('my orders', 'sum(myservice(shop, orders.count))'));
+        const from = env.emulator.requests().length;
+
+        // WHEN
+        const result = await service.delete();
+
+        // THEN the service stays, with only the monitor reading it named, in the answer and a warning
+        expect(result).toEqual({
+          PhysicalResourceId: 'shop',
+          Data: {
+            LeftInMackerel: `it is still named in service(...) of the expression of monitor "orders" (${reads}), not this resource's, `
+              + 'which deleting it would leave alerting Unknown',
+          },
+        });
+        expect(writes(env.emulator, from)).toEqual([]);
+        expect(await serviceNames()).toEqual(['shop']);
+        const line = env.logs.lines().map((l) => JSON.parse(l)).find((l) => l.message.startsWith('left in Mackerel: monitors, downtimes or alert group settings'));
+        expect(line).toMatchObject({ level: 'warn', object: 'service "shop"', scopedBy: [`service(...) of the expression of monitor "orders" (${reads})`] });
+      });
+
+      test('is deleted when only look-alikes read a service of a name like it', async () => {
+        // GIVEN this stack's service, and expression monitors made outside that only look like reading it
+        const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
+        await service.create({ name: 'shop' });
+        await api(env.emulator, 'POST', '/api/v0/monitors', expression('shopx orders', 'sum(service(shopx, orders.count))'));
+        await api(env.emulator, 'POST', '/api/v0/monitors', expression('my orders', 'sum(myservice(shop, orders.count))'));
+
+        // WHEN
+        const result = await service.delete();
+
+        // THEN
+        expect(result).toEqual({ PhysicalResourceId: 'shop', Data: {} });
+        expect(await serviceNames()).toEqual([]);
+      });
+    });
+
     test('succeeds when the service is already gone', async () => {
       const service = new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop');
       await service.create({ name: 'shop' });

@@ -1,4 +1,4 @@
-import { objectsScoping, ownedResource, READ_BY_EXPRESSION, readScoped, Scoping, ScopedLists } from '../owned';
+import { expressionsReading, objectsScoping, ownedResource, readScoped, Scoping, ScopedLists } from '../owned';
 import { NAME, roleObject } from './service';
 
 /** What to do instead of creating a role that exists (also said by cdk-mackerel diff). */
@@ -32,22 +32,9 @@ const ROLE_SCOPING: Scoping = [
 
 /**
  * The monitors, downtimes and alert group settings whose scopes name the role `fullName`
- * (`service:role`), and the expression monitors whose expression reads it by `role(...)`, with
- * the label the handler names them by. Deleting the role leaves such an expression as it is, but
- * unable to read its metric, which Mackerel's expression monitoring guide says raises an Unknown
- * alert: as good as deleting the monitor.
+ * (`service:role`), and the expression monitors whose expression reads it by `role(...)` or
+ * `roleSlots(...)` (`expressionsReading`), with the label the handler names them by.
  */
 export function objectsScopingRole(lists: ScopedLists, fullName: string): Array<{ readonly id: string; readonly label: string }> {
-  const expressions = (Array.isArray(lists.monitors) ? lists.monitors as Array<{ [field: string]: unknown }> : [])
-    .filter((o) => o.type === 'expression' && typeof o.expression === 'string' && rolesRead(o.expression).includes(fullName))
-    .map((o) => ({ id: String(o.id), label: `${READ_BY_EXPRESSION}monitor ${JSON.stringify(o.name ?? '')} (${String(o.id)})` }));
-  return [...objectsScoping(lists, fullName, ROLE_SCOPING), ...expressions];
-}
-
-/**
- * The full names of the roles an expression reads by `role(service:role, metric)` or
- * `roleSlots(service:role, metric)` (which reads the role's metrics too), the name quoted or not.
- */
-function rolesRead(expression: string): string[] {
-  return [...expression.matchAll(/(?<![\w.])role(?:Slots)?\(\s*(['"]?)([^,'"()]+?)\1\s*,/g)].map((m) => m[2].trim().replace(/\s*:\s*/, ':'));
+  return [...objectsScoping(lists, fullName, ROLE_SCOPING), ...expressionsReading(lists.monitors, 'role', fullName)];
 }

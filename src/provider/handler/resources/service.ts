@@ -1,5 +1,5 @@
 import { _serviceOfScopes } from '../../_properties';
-import { objectsScoping, ownedResource, readScoped, ScopedLists, Scoping } from '../owned';
+import { expressionsReading, objectsScoping, ownedResource, readScoped, ScopedLists, Scoping } from '../owned';
 import { segment } from '../resource';
 
 /** Service names (mackerel-api.md section 3); anything else was never a service of ours. */
@@ -40,7 +40,7 @@ export const SERVICE_EXISTS_HINT = 'Refer to an existing service with MackerelSe
  * monitors tied to it (`monitorsOfService`: service metric monitors, external monitors posting
  * response times, monitors scoped to it alone), so a service that still has either when its
  * resource is deleted is left in Mackerel (`owned.ts`), as is one that downtimes or alert group
- * settings still name in their scopes.
+ * settings still name in their scopes, or an expression monitor reads by `service(...)`.
  */
 export const service = ownedResource({
   schema: { name: 'string', memo: 'string' },
@@ -56,8 +56,10 @@ export const service = ownedResource({
     return monitorsOfService(list?.monitors, object.name).map((m) => m.label);
   },
   // Deleting a service drops it from every downtime and alert group setting, deleting one whose
-  // services were all it, as for a role: one still naming it is someone else's.
-  scopedBy: async (ctx, object) => objectsScopingService(await readScoped(ctx, ['downtimes', 'alertGroupSettings']), object.name).map((o) => o.label),
+  // services were all it, as for a role: one still naming it is someone else's. An expression
+  // monitor reading it by service(...) is someone else's too, left alerting Unknown.
+  scopedBy: async (ctx, object) => objectsScopingService(await readScoped(ctx, ['monitors', 'downtimes', 'alertGroupSettings']), object.name)
+    .map((o) => o.label),
 });
 
 /** Each kind, with the fields naming services in its scopes. */
@@ -66,9 +68,13 @@ const SERVICE_SCOPING: Scoping = [
   { list: 'alertGroupSettings', noun: 'alert group setting', fields: ['serviceScopes'] },
 ];
 
-/** The downtimes and alert group settings of `lists` whose scopes name the service `name`, with the label the handler names them by. */
+/**
+ * The downtimes and alert group settings of `lists` whose scopes name the service `name`, and the
+ * expression monitors whose expression reads it by `service(...)` (`expressionsReading`), with the
+ * label the handler names them by. A monitor scoped to the service is tied to it (`monitorsOfService`).
+ */
 export function objectsScopingService(lists: ScopedLists, name: string): Array<{ readonly id: string; readonly label: string }> {
-  return objectsScoping(lists, name, SERVICE_SCOPING);
+  return [...objectsScoping(lists, name, SERVICE_SCOPING), ...expressionsReading(lists.monitors, 'service', name)];
 }
 
 /**
