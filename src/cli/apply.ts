@@ -10,7 +10,7 @@ import { _interruptedExitCode } from './interrupt';
 import { _Holds, _readingOnce, _readLive } from './live';
 import { _nameOf } from './named';
 import { _AppPlan, _Environment, _PendingDelete, _StackPlan, _cleanupDeletes, _cleanupOrder, _planApp, _sameJson } from './plan';
-import { _retainReason, _retaining } from './policy';
+import { _goneWith, _retainReason, _retainedMonitorScopes, _retaining } from './policy';
 import { _OPERATION_VERB, _operationLabel } from './printer';
 import { _literallyNamed, _namesRoleOrService } from './scoped';
 import { _StateFile, _StateResource, _StateStack, _StateStore, _holderOf, _holding, _unappliedFields } from './state';
@@ -420,10 +420,9 @@ class Run {
     const object = { stackName: plan.stackName, logicalId: id, type: held.type, physicalId: held.physicalId, name: _nameOf(held.properties) };
     const outcome: _Outcome = { ...object, ...deleteOutcome(handedOverTo, retainedBy, result) };
     if (outcome.action === 'deleted' && held.type === _RESOURCE_TYPES.MONITOR) this.deletedMonitors.add(held.physicalId);
-    const monitorScopes = held.properties.monitorScopes;
-    // Mackerel deletes a downtime or alert group setting whose monitor scopes are all deleted (the emulator does so too).
-    if (outcome.action === 'retained' && SCOPING_MONITORS.includes(held.type) && Array.isArray(monitorScopes) && monitorScopes.length > 0) {
-      this.retainedScoping.push({ outcome, monitorScopes: monitorScopes.map(String) });
+    const monitorScopes = _retainedMonitorScopes(held.type, held.properties);
+    if (outcome.action === 'retained' && monitorScopes !== undefined) {
+      this.retainedScoping.push({ outcome, monitorScopes });
       return;
     }
     this.done(outcome);
@@ -436,15 +435,12 @@ class Run {
    */
   public sayRetainedScoping(): void {
     for (const { outcome, monitorScopes } of this.retainedScoping) {
-      const goneWith = monitorScopes.every((id) => this.deletedMonitors.has(id)) ? monitorScopes : undefined;
+      const goneWith = _goneWith(monitorScopes, (id) => this.deletedMonitors.has(id));
       this.done({ ...outcome, ...(goneWith ? { goneWith } : {}) });
     }
     this.retainedScoping = [];
   }
 }
-
-/** The types whose monitor scopes, once all deleted, take them out of Mackerel with the last monitor. */
-const SCOPING_MONITORS: readonly string[] = [_RESOURCE_TYPES.DOWNTIME, _RESOURCE_TYPES.ALERT_GROUP_SETTING];
 
 /**
  * What a cleanup delete came to: `released` when another resource holds the object (the handler

@@ -9,7 +9,7 @@ import { _KNOWN_AFTER_APPLY } from './intrinsics';
 import { _LiveObject } from './live';
 import { _nameOf, _tiedService } from './named';
 import { _PendingDelete, _StackPlan, _Unknowns, _cleanupOrder } from './plan';
-import { _PolicyAttribute, _retainReason, _retaining } from './policy';
+import { _PolicyAttribute, _goneWith, _retainReason, _retainedMonitorScopes, _retaining } from './policy';
 import { _SCOPED_LISTS } from './scoped';
 import { _StateFile, _StateResource } from './state';
 import { _isObject } from '../_json';
@@ -275,6 +275,23 @@ function scopesLeft(
   }
   const naming = before.type === ROLE ? objectsScopingRole(lists, before.physicalId) : objectsScopingService(lists, before.physicalId);
   return naming.length > 0 ? leftForScopes(naming.map((o) => o.label)) : undefined;
+}
+
+/**
+ * The entries of one run (every stack it cleans up) with each `retain` of a downtime or alert group
+ * setting removed from its stack given the monitors it goes with (`goneWith`): those of its
+ * monitor scopes, when the run deletes them all (`_goneWith`), as apply says once its cleanups
+ * are done. An old object of a replacement retained is no such line in apply either.
+ * @internal
+ */
+export function _withGoneWith(entries: readonly _DiffEntry[], state: _StateFile): _DiffEntry[] {
+  const deleted = new Set(cleanupDeletes(entries));
+  return entries.map((e) => {
+    if (e.kind !== 'retain' || e.leftover) return e;
+    const scopes = _retainedMonitorScopes(e.type, state.stacks[e.stackName]?.resources[e.logicalId]?.properties);
+    const goneWith = _goneWith(scopes, (id) => deleted.has(deletedKey(MONITOR, id)));
+    return goneWith === undefined ? e : { ...e, goneWith };
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { _Get } from './api';
 import type { _ResourceEvent } from './apply';
 import { _App, _stacksNotInApp } from './assembly';
 import { _FieldChange, _fieldChanges, _readableChanges } from './changes';
-import { _BeforeCleanup, _BeforeStackCleanup, _NOTHING_BEFORE, _beforeCleanups, _destroyedAlone, _entryBase, _heldAfterRun, _withCleanup } from './cleanup';
+import { _BeforeCleanup, _BeforeStackCleanup, _NOTHING_BEFORE, _beforeCleanups, _destroyedAlone, _entryBase, _heldAfterRun, _withCleanup, _withGoneWith } from './cleanup';
 import { _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
@@ -54,6 +54,11 @@ export interface _DiffEntry {
    * `replace`, the one that keeps the old object, if any.
    */
   readonly retainedBy?: string;
+  /**
+   * For a `retain` of a downtime or alert group setting removed from its stack: the monitors, all of
+   * its monitor scopes, that the run deletes (`_goneWith`), with the last of which Mackerel deletes it.
+   */
+  readonly goneWith?: string[];
   /**
    * For a `replace`: the resource that holds the old object after the run (`stack/logicalId`: two
    * services that swap names), which apply only lets go of (`released`).
@@ -318,6 +323,7 @@ export async function _diff(
   const readScoped = () => (scoped ??= Promise.all(SCOPED_LISTS.map(readList)).then((read) => Object.fromEntries(read) as ScopedLists));
   const withScoped = async (before: _BeforeCleanup, deletesOwned: boolean): Promise<_BeforeCleanup> =>
     (deletesOwned ? { ...before, scoped: await readScoped() } : before);
+  const run: _DiffEntry[] = [];
   for (const plan of applied) {
     const { drift, live, oldLive } = await readAll(plan);
     // The old roles and services an earlier apply left to delete are deleted by this cleanup too.
@@ -327,8 +333,14 @@ export async function _diff(
     const before = await withScoped(beforeCleanup.get(plan.stackName) ?? _NOTHING_BEFORE, deletesOwned);
     const stackEntries = _planDiff(plan, state, live, pending, before, oldLive);
     entries.push(...drift, ...stackEntries);
+    run.push(...stackEntries);
     await sayFailingCreates(plan, stackEntries, { pending, state, get, list, written, updated }, notice);
   }
+  // A retained downtime's monitors may be another stack's, cleaned up after it: read over the whole run.
+  const withGone = _withGoneWith(run, state);
+  run.forEach((e, i) => {
+    if (withGone[i] !== e) entries[entries.indexOf(e)] = withGone[i];
+  });
   applyWouldRefuse(() => plans.checkExportsInUse(() => pending));
   // A stack removed from the app or renamed: what `apply --destroy --stack` would delete, read live as
   // any other stack's removed objects are (a service with roles or monitors not its own is left).
@@ -338,8 +350,10 @@ export async function _diff(
     const { drift, live, oldLive } = await readAll(removed);
     const deletesOwned = Object.values(state.stacks[stack]?.resources ?? {}).some((r) => OWNED.includes(r.type))
       || state.pendingDeletes.some((p) => p.stackName === stack && OWNED.includes(p.type));
-    entries.push(...[...drift, ..._planDiff(removed, state, live, undefined, await withScoped(_destroyedAlone(state, stack), deletesOwned), oldLive)]
-      .map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
+    // Each is a run of its own.
+    const before = await withScoped(_destroyedAlone(state, stack), deletesOwned);
+    const destroyed = _withGoneWith(_planDiff(removed, state, live, undefined, before, oldLive), state);
+    entries.push(...[...drift, ...destroyed].map((e) => ({ ...e, notInApp: `apply --destroy --stack ${stack}${stage}` })));
   }
   return entries;
 }

@@ -28,6 +28,32 @@ export function _retainReason(attribute: _PolicyAttribute, policy: _RetainPolicy
   return `${attribute} ${policy}`;
 }
 
+/** The types whose monitor scopes, once all deleted, take them out of Mackerel with the last monitor. */
+const SCOPING_MONITORS: readonly string[] = ['Custom::MackerelDowntime', 'Custom::MackerelAlertGroupSetting'];
+
+/**
+ * The monitor scopes (monitor IDs) of a downtime or alert group setting with these properties, if
+ * it has any: Mackerel deletes such an object with the last of them (the emulator does so too),
+ * rather than leave it muting or grouping every monitor, so one a policy retains stays only while
+ * one of them does. Undefined for other types, and for one without monitor scopes.
+ * @internal
+ */
+export function _retainedMonitorScopes(type: string, properties: { readonly [key: string]: unknown } | undefined): string[] | undefined {
+  const scopes = properties?.monitorScopes;
+  return SCOPING_MONITORS.includes(type) && Array.isArray(scopes) && scopes.length > 0 ? scopes.map(String) : undefined;
+}
+
+/**
+ * The monitor scopes of a retained downtime or alert group setting (`_retainedMonitorScopes`) when
+ * the run deletes every one of them (`deleted`, by monitor ID), which takes it out of Mackerel with
+ * the last; else undefined: it stays. apply says so once its cleanups are done, diff from the
+ * deletes it plans.
+ * @internal
+ */
+export function _goneWith(monitorScopes: readonly string[] | undefined, deleted: (monitorId: string) => boolean): string[] | undefined {
+  return monitorScopes !== undefined && monitorScopes.every(deleted) ? [...monitorScopes] : undefined;
+}
+
 /**
  * The refusal of a value the CLI cannot act on, or undefined. `where` names the resource, as
  * `stack/logicalId (type)`. Refused rather than read as Delete, since the author asked for

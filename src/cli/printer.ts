@@ -34,15 +34,22 @@ function notDeleted(why: string | undefined): string {
   return `not deleted: ${why}; it stays in Mackerel`;
 }
 
+/**
+ * Why a policy kept a delete from the handler, as apply's `retained` lines and diff's `retain` lines
+ * say it: a downtime or alert group setting whose monitor scopes the run deletes (`goneWith`,
+ * `_goneWith`) does not stay, Mackerel deleting it with the last of them.
+ */
+function retained(retainedBy: string | undefined, goneWith: readonly string[] | undefined): string {
+  if (goneWith === undefined) return notDeleted(retainedBy);
+  const monitors = `monitor${goneWith.length > 1 ? 's' : ''} ${goneWith.join(', ')}`;
+  return `not deleted: ${retainedBy}; but gone from Mackerel with ${monitors}, the last of its monitor scopes, which this run deleted`;
+}
+
 /** What a cleanup outcome adds: whether the object was an old one of a replacement, and why it stays in Mackerel. */
 function cleanupNote(o: _Outcome): string {
   const replaced = o.previousId && o.action !== 'replaced' ? ' (old object of a replacement)' : '';
   if (o.action === 'left') return `${replaced} (${notDeleted(o.leftBecause)})`;
-  if (o.action === 'retained' && o.goneWith) {
-    const monitors = `monitor${o.goneWith.length > 1 ? 's' : ''} ${o.goneWith.join(', ')}`;
-    return `${replaced} (not deleted: ${o.retainedBy}; but gone from Mackerel with ${monitors}, the last of its monitor scopes, which this run deleted)`;
-  }
-  if (o.action === 'retained') return `${replaced} (${notDeleted(o.retainedBy)})`;
+  if (o.action === 'retained') return `${replaced} (${retained(o.retainedBy, o.goneWith)})`;
   if (o.action === 'deleted') return replaced;
   return o.handedOverTo ? ` (taken over by ${o.handedOverTo}; it stays in Mackerel)` : '';
 }
@@ -200,11 +207,11 @@ const GONE_NOT_IN_APP = ' deleted in Mackerel outside the template (its stack is
 
 /** What an entry's line adds after the object; a retain says why in the words of apply's `retained` line. */
 function hintOf(e: _DiffEntry): string {
-  const retained = e.retainedBy === undefined ? '' : notDeleted(e.retainedBy);
+  const kept = e.retainedBy === undefined ? '' : retained(e.retainedBy, e.goneWith);
   if (e.kind === 'replace' && e.takenBy !== undefined) return ` (new Mackerel ID; the old object is taken over by ${e.takenBy}; it stays in Mackerel)`;
   if (e.kind === 'replace' && e.leftBecause !== undefined) return ` (new Mackerel ID; the old object is ${notDeleted(e.leftBecause)})`;
   if (e.leftBecause !== undefined) return `${e.leftover ? LEFTOVER : ''} (${notDeleted(e.leftBecause)})`;
-  if (e.kind === 'replace' && retained) return ` (new Mackerel ID; the old object is ${retained})`;
+  if (e.kind === 'replace' && kept) return ` (new Mackerel ID; the old object is ${kept})`;
   // The handler never deletes a graph annotation: each marked deploy adds one to the history.
   if (e.kind === 'replace' && e.type === 'Custom::MackerelGraphAnnotation') return ' (a new annotation; the earlier one stays in Mackerel)';
   if (e.kind === 'gone' && e.type === _RESOURCE_TYPES.AWS_INTEGRATION_EXTERNAL_ID) {
@@ -213,5 +220,5 @@ function hintOf(e: _DiffEntry): string {
   }
   if (e.kind === 'gone' && e.notInApp !== undefined) return GONE_NOT_IN_APP;
   const hint = e.leftover ? LEFTOVER : HINT[e.kind];
-  return retained ? `${hint} (${retained})` : hint;
+  return kept ? `${hint} (${kept})` : hint;
 }

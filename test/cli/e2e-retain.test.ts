@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -191,6 +191,77 @@ describe('a retained downtime of monitors the run deletes', () => {
     expect(run.out).not.toMatch(/retained +Downtime .*it stays in Mackerel/);
     expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" \\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpu}, `
       + 'the last of its monitor scopes, which this run deleted\\)\n'));
+  });
+});
+
+describe('diff of a retained downtime whose monitors the run deletes', () => {
+  test('diff predicts, in apply\'s words, that a retained downtime goes with its last monitor scope, and that one whose monitor is kept stays', async () => {
+    // GIVEN two host monitors, each with a downtime scoped to it alone, given RETAIN
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const downtime = (s: Stack, id: string, monitor: HostMetricMonitor) => new Downtime(s, id, {
+      name: id.toLowerCase(), start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), monitors: [monitor], removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const outdir = synthStack(dir, (s) => {
+      downtime(s, 'Night', hostMonitor(s, 'Cpu', 'cpu'));
+      downtime(s, 'Day', hostMonitor(s, 'Mem', 'memory', 'memory%'));
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const cpuId = shared.emulator.state().monitors.find((m: any) => m.name === 'cpu')!.id;
+
+    // WHEN both downtimes and monitor cpu are removed from the template, diffed, then applied
+    synthStack(dir, (s) => { hostMonitor(s, 'Mem', 'memory', 'memory%'); });
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN diff says first what apply says: downtime night goes with monitor cpu; downtime day stays, its monitor kept
+    const gone = `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, the last of its monitor scopes, which this run deleted\\)`;
+    const stays = '\\(not deleted: DeletionPolicy Retain; it stays in Mackerel\\)';
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
+    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Day\\w+ \\w+ "day" ${stays}$`, 'm'));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Day\\w+ \\w+ "day" ${stays}$`, 'm'));
+    expect(shared.emulator.state().downtimes.map((d: any) => d.name)).toEqual(['day']);
+  });
+  test('diff reads the monitor deletes of the whole run: a retained downtime goes with another stack\'s monitor, whose cleanup comes after', async () => {
+    // GIVEN a host monitor in stack Mon, and in stack Night a downtime scoped to it alone (a reference across stacks), given RETAIN
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = join(dir, 'cdk.out');
+    const synth = (withDowntime: boolean) => {
+      rmSync(outdir, { recursive: true, force: true });
+      const app = new App({ outdir });
+      const mon = new Stack(app, 'Mon');
+      addProvider(mon);
+      const night = new Stack(app, 'Night');
+      addProvider(night);
+      if (withDowntime) {
+        const monitors = [hostMonitor(mon, 'Cpu', 'cpu')];
+        new Downtime(night, 'Night', {
+          name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), monitors, removalPolicy: RemovalPolicy.RETAIN,
+        });
+      }
+      app.synth();
+    };
+    synth(true);
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const cpuId = shared.emulator.state().monitors[0].id;
+
+    // WHEN both are removed from their stacks, which stay in the app
+    synth(false);
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN diff and apply both say the downtime goes with the monitor
+    const gone = `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, the last of its monitor scopes, which this run deleted\\)`;
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Night/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Night/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
+    expect(shared.emulator.state().downtimes).toEqual([]);
   });
 });
 
