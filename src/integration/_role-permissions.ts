@@ -311,8 +311,8 @@ export function _trustPolicyProblems(role: iam.Role, trusted: string, externalId
 
 /**
  * Warnings for the sensitive reads (see `AwsIntegrationServiceDefinition.actions`) that the
- * generated policy allows beyond `derived`, the actions of the added services, which are warned
- * about where they are added. They come from `policy.addStatements(...)`.
+ * generated policy allows beyond `derived`, the actions of the added services, which
+ * `_sensitiveReadWarnings` warns about, naming the service. They come from `policy.addStatements(...)`.
  *
  * Read at validation, as rendered (an escape hatch's statement included), once every Aspect of the
  * app has run (one may still add a service). A Deny of any policy of the role narrows it as it

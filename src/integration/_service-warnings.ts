@@ -78,16 +78,17 @@ export function _unknownServiceWarning(service: AwsIntegrationService): string |
 
 /**
  * One warning per action of the service that covers a sensitive read (`s3:Get*` covers
- * `s3:GetObject`), empty when there is none. Raised where the service is added, as
- * `_unknownServiceWarning` is.
+ * `s3:GetObject`) that no Deny of the role's policies (`denied`) denies everywhere, empty when
+ * there is none. Raised at validation, with the Denies `_rolePolicies` reads, as the warnings of
+ * statements added to the policy and of the role's other policies are.
  * @internal
  */
-export function _sensitiveReadWarnings(service: AwsIntegrationService, role: IConstruct): string[] {
+export function _sensitiveReadWarnings(service: AwsIntegrationService, role: IConstruct, denied: readonly _Denial[] = []): string[] {
   // A constant grants what Mackerel documents for its service (LAMBDA's GetFunctionConfiguration
   // included): a warning there could only be acknowledged, so its JSDoc says it instead.
   if (AwsIntegrationService._all().includes(service)) return [];
   return service.actions.flatMap((action, i) => {
-    const warning = _sensitiveReadWarning(`services.${service.id}.actions[${i}]`, action, role);
+    const warning = _sensitiveReadWarning(`services.${service.id}.actions[${i}]`, action, role, denied);
     return warning ? [warning] : [];
   });
 }

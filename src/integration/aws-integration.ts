@@ -383,7 +383,7 @@ export class MackerelAwsIntegration extends Construct {
     const unknown = _unknownServiceWarning(service);
     // Late: the integration exists before its services, so it may have been acknowledged already.
     if (unknown) _warnLate(this, 'cdk-mackerel:awsIntegrationServiceUnknown', unknown);
-    for (const warning of _sensitiveReadWarnings(service, this.role)) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
+    // Its sensitive reads are warned about at validation, where the role's Denies are known (registerValidations).
     // The lists are copied, as the options are: they were checked above, and a name the caller pushes onto its
     // own array later would reach Mackerel unchecked (excludedMetrics.push(...) after addService changes nothing).
     this.services.push({ service, options: copyOptions(options), by });
@@ -623,10 +623,11 @@ export class MackerelAwsIntegration extends Construct {
     this.node.addValidation({
       validate: () => _readingFinalValues(() => {
         const policies = _rolePolicies(role, this.policy);
-        // Statements added to `policy` are warned about as addService warns about its actions; with allowAdditionalPolicies,
-        // so are the policies it lets through.
-        const warnings = [..._addedSensitiveReadWarnings(role, this.policy, this.actions(), policies),
-          ...(props.allowAdditionalPolicies ? _attachedSensitiveReadWarnings(role, policies) : [])];
+        // The actions of the added services, and statements added to `policy` beyond them; with allowAdditionalPolicies,
+        // the policies it lets through. One warning per read: a Set, though each names where the read was granted.
+        const warnings = new Set([...this.services.flatMap((s) => _sensitiveReadWarnings(s.service, role, policies.denied)),
+          ..._addedSensitiveReadWarnings(role, this.policy, this.actions(), policies),
+          ...(props.allowAdditionalPolicies ? _attachedSensitiveReadWarnings(role, policies) : [])]);
         for (const warning of warnings) _warnLate(this, 'cdk-mackerel:awsIntegrationSensitiveRead', warning);
         return props.allowAdditionalPolicies ? [] : _extraPermissionProblems(role, this.policy, policies);
       }),

@@ -273,6 +273,47 @@ describe('AwsIntegrationService', () => {
         annotations.hasNoWarning('/Stack/Aws', Match.anyValue());
         annotations.hasWarning('/Stack/Other', Match.stringLikeRegexp('secretsmanager:GetSecretValue.*\\[ack: cdk-mackerel:awsIntegrationSensitiveRead\\]'));
       });
+      test('is not warned about where a Deny of the role denies it everywhere, as a statement added to the policy is not', () => {
+        // GIVEN a custom service granting three sensitive reads
+        const { stack, aws } = addedTo(['secretsmanager:GetSecretValue', 's3:GetObject', 'ssm:GetParameter']);
+        // WHEN the role denies one everywhere without a condition, and the others on some resources or under a condition only
+        aws.policy.addStatements(
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['secretsmanager:*'], resources: ['*'] }),
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['s3:GetObject'], resources: ['arn:aws:s3:::logs/*'] }),
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ssm:*'], resources: ['*'], conditions: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+        // THEN the read denied everywhere is not warned about; the others still are, once each
+        const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+        expect(warnings).toEqual([
+          expect.stringMatching(/^services\.Route53\.actions\[1\]: "s3:GetObject" grants s3:GetObject /),
+          expect.stringMatching(/^services\.Route53\.actions\[2\]: "ssm:GetParameter" grants ssm:GetParameter /),
+        ]);
+      });
+
+      test('is not warned about where a Deny of another policy of the role denies it everywhere (allowAdditionalPolicies)', () => {
+        // GIVEN
+        const { stack } = integrationStack();
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', allowAdditionalPolicies: true });
+        aws.addService(AwsIntegrationService.of('Route53', { actions: ['route53:List*', 'secretsmanager:GetSecretValue'] }));
+        // WHEN
+        aws.role.addManagedPolicy(new iam.ManagedPolicy(stack, 'Guardrail', {
+          statements: [new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['secretsmanager:*'], resources: ['*'] })],
+        }));
+        // THEN
+        Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+      });
+
+      test('is still warned about, once, where the role denies it only under a condition', () => {
+        // GIVEN
+        const { stack, aws } = addedTo(['secretsmanager:GetSecretValue']);
+        // WHEN
+        aws.policy.addStatements(new iam.PolicyStatement({
+          effect: iam.Effect.DENY, actions: ['secretsmanager:*'], resources: ['*'], conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+        }));
+        // THEN
+        const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+        expect(warnings).toEqual([expect.stringMatching(/^services\.Route53\.actions\[0\]: "secretsmanager:GetSecretValue" grants secretsmanager:GetSecretValue /)]);
+      });
     });
 
     describe('a sensitive read added straight to the generated policy', () => {
