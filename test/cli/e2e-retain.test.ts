@@ -312,7 +312,8 @@ describe('a retained downtime of monitors whose delete fails', () => {
       });
     });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
-    shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/monitors/*', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    // A status the client does not retry: the run stops at once, as after its retries run out.
+    shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/monitors/*', status: 403, body: { error: { message: 'boom' } }, times: 1000 });
 
     // WHEN the stack is destroyed
     const run = await cli(['apply', outdir, ...base, '--destroy']);
