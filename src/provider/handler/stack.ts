@@ -150,12 +150,15 @@ export function _cloudFormationView(load: () => CloudFormation): StackView {
 const cloudFormation = _cloudFormationView(loadCloudFormation);
 
 /**
- * Whether a value the handler refuses should be sent all the same, as the stack is rolling back to
- * it. A rollback goes back to properties the stack had, whose secret may have got the fault since
- * (or held it before the check existed): refused, the rollback would fail and leave the stack in
- * UPDATE_ROLLBACK_FAILED. Asked only once a value is found faulty; a stack that cannot be read
- * counts as not rolling back, so the value is refused as outside a rollback.
+ * Refuses a value found faulty (`refusal`, the error's message), unless the stack is rolling back
+ * to it: then it is sent all the same, with `warning` in the log. A rollback goes back to
+ * properties the stack had, whose secret may have got the fault since (or held it before the
+ * check existed): refused, the rollback would fail and leave the stack in UPDATE_ROLLBACK_FAILED.
+ * The stack is asked only here, once a value is found faulty; one that cannot be read counts as
+ * not rolling back, so the value is refused as outside a rollback.
  */
-export async function rollingBackTo(ctx: { readonly stackId: string }, deadline: number): Promise<boolean> {
-  return stackView().isRollingBack(ctx.stackId, deadline).catch(() => false);
+export async function refuseUnlessRollingBack(ctx: { readonly stackId: string; readonly log: { warn(message: string): void } }, deadline: number,
+  refusal: string, warning: string): Promise<void> {
+  if (!(await stackView().isRollingBack(ctx.stackId, deadline).catch(() => false))) throw new Error(refusal);
+  ctx.log.warn(warning);
 }

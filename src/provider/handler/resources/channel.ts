@@ -3,7 +3,7 @@ import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences 
 import { idResource } from '../id-resource';
 import { addSecret } from '../log';
 import { RequestContext } from '../resource';
-import { rollingBackTo } from '../stack';
+import { refuseUnlessRollingBack } from '../stack';
 
 /** `_ChannelProperties` (email, slack, webhook). */
 export const CHANNEL_SCHEMA: ObjectSchema = {
@@ -48,14 +48,12 @@ async function refuseWhitespace(ctx: RequestContext, url: string, given: string,
   const sources = hasDynamicReference(given) ? dynamicReferenceSources(given) : [];
   const where = /^\s|\s$/.test(url) ? 'at its start or end' : 'inside';
   const from = sources.length > 0 ? ` read from ${sources.join(' and ')}` : '';
-  // A rollback sends it as the stack had it, with a warning (see rollingBackTo).
-  if (await rollingBackTo(ctx, deadline)) {
-    ctx.log.warn(`url${from} has whitespace ${where} (not shown, as it is a secret), which Mackerel keeps in the URL it posts to; `
-      + 'sent all the same, as the stack is rolling back to it: store it without the whitespace');
-    return;
-  }
-  throw new Error(`property url${from} has whitespace ${where} (not shown, as it is a secret), which Mackerel would keep in the URL it posts to; `
-    + 'expected an http(s) URL without whitespace: store it without the whitespace (a trailing newline, often)');
+  // A rollback sends it as the stack had it, with a warning.
+  await refuseUnlessRollingBack(ctx, deadline,
+    `property url${from} has whitespace ${where} (not shown, as it is a secret), which Mackerel would keep in the URL it posts to; `
+    + 'expected an http(s) URL without whitespace: store it without the whitespace (a trailing newline, often)',
+    `url${from} has whitespace ${where} (not shown, as it is a secret), which Mackerel keeps in the URL it posts to; `
+    + 'sent all the same, as the stack is rolling back to it: store it without the whitespace');
 }
 
 export const channel = idResource({

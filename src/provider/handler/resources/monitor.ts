@@ -4,7 +4,7 @@ import { dynamicReferenceSources, hasDynamicReference, resolveDynamicReferences 
 import { idResource } from '../id-resource';
 import { addSecret, addUrlUserinfoSecret } from '../log';
 import { RequestContext } from '../resource';
-import { rollingBackTo } from '../stack';
+import { refuseUnlessRollingBack } from '../stack';
 
 /** `_MonitorProperties`: every field of the seven monitor types. */
 export const MONITOR_SCHEMA: ObjectSchema = {
@@ -114,7 +114,7 @@ function maskHeaderValues(headers: unknown): void {
  * is what is wrong. The rule is ExternalHttpMonitor's for a value given as text: RFC 9110 allows
  * no control character but a tab in a field value. A value CloudFormation resolved (a NoEcho
  * parameter, a token) was never seen at synth, so every value is checked, not only those read here.
- * A rollback sends such a value as the stack had it, with a warning (see `rollingBackTo`).
+ * A rollback sends such a value as the stack had it, with a warning (`refuseUnlessRollingBack`).
  */
 async function resolveHeaders(ctx: RequestContext, headers: unknown, deadline: number): Promise<unknown[] | undefined> {
   if (!Array.isArray(headers)) return undefined;
@@ -144,13 +144,12 @@ async function refuseControlCharacters(ctx: RequestContext, header: unknown, val
   if (forbidden < 0) return;
   const code = _codePoint(value, forbidden);
   const what = /[\r\n]/.test(value[forbidden]) ? 'a line break' : 'a control character';
-  if (await rollingBackTo(ctx, deadline)) {
-    ctx.log.warn(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value${from} holds ${what} (${code} at character ${forbidden + 1}; `
-      + `the value is not shown), which an HTTP header value cannot; sent all the same, as the stack is rolling back to it: store the ${from ? 'secret' : 'value'} without it`);
-    return;
-  }
-  throw new Error(`header ${JSON.stringify((header as { name?: unknown }).name)}: the value${from} holds ${what} `
-    + `(${code} at character ${forbidden + 1}), which an HTTP header value cannot; store the ${from ? 'secret' : 'value'} without it (the value is not shown)`);
+  const name = JSON.stringify((header as { name?: unknown }).name);
+  await refuseUnlessRollingBack(ctx, deadline,
+    `header ${name}: the value${from} holds ${what} (${code} at character ${forbidden + 1}), which an HTTP header value cannot; `
+    + `store the ${from ? 'secret' : 'value'} without it (the value is not shown)`,
+    `header ${name}: the value${from} holds ${what} (${code} at character ${forbidden + 1}; the value is not shown), which an HTTP header `
+    + `value cannot; sent all the same, as the stack is rolling back to it: store the ${from ? 'secret' : 'value'} without it`);
 }
 
 /** The key that wraps a monitor in the answer of GET /api/v0/monitors/{id}, which diff reads too. */
