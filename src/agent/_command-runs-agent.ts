@@ -148,10 +148,12 @@ function programAt(words: ReadonlyArray<string>, start = 0): number {
  * finally runs: after its assignments and reserved words, a program that never runs an operand (`INERT`) runs none;
  * a wrapper (`_WRAPPERS`: `timeout 10 ...`, `env FOO=1 ...`, `gosu user ...`) runs the command after its own options and
  * operands, judged in turn; `su` runs the user's shell with the script of its -c, `runuser -u` its operands (`_suShellWords`); a shell runs the
- * script of its `-c` (its `$@`, `$1`... the words after it); any other program
+ * script of its `-c` (its `$@`, `$1`... the words after it); an interpreter given inline code (`python3 -c`, `node -e`:
+ * `runsInlineCode`) runs none, its code being in its own language, not the shell's; any other program
  * (the agent's binary itself, an entrypoint script ending `exec "$@"`) may run what its words name, so the first word
  * naming the binary is taken as run, whatever flags follow it (the agent's main hands its arguments to agent.Run, which
- * ignores them: `mackerel-container-agent --version` runs the agent), and so is a word holding a script that runs it. The index of the word said to run it; -1 where none does.
+ * ignores them: `mackerel-container-agent --version` runs the agent), and so is a word holding a script that runs it.
+ * The index of the word said to run it; -1 where none does.
  */
 function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Reading, depth: number, wrappers: number): number {
   const i = programAt(words, start);
