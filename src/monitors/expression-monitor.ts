@@ -2,6 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkExpression, _wholeDuration } from './_checks';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
+import { _namesReadByExpression } from '../provider/_properties';
+import { _dependOnNamed } from '../service/_named-dependency';
 
 /**
  * Properties of an `ExpressionMonitor`.
@@ -55,5 +57,11 @@ export class ExpressionMonitor extends MonitorBase {
       critical: props.critical,
       evaluateBackwardMinutes: _wholeDuration(this, 'evaluateBackwardMinutes', props.evaluateBackwardMinutes, 'minutes', { min: 2, max: 10 }),
     });
+    // The handler leaves a service or role that an expression monitor still reads by service(...), role(...) or
+    // roleSlots(...) (an Unknown alert once it is gone): read by a literal name, which records no dependency,
+    // CloudFormation could delete this stack's service or role while this monitor still reads it.
+    for (const kind of ['service', 'role'] as const) {
+      for (const name of new Set(_namesReadByExpression(props.expression, kind))) _dependOnNamed(this, name, kind === 'role');
+    }
   }
 }

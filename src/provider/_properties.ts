@@ -374,3 +374,25 @@ export function _serviceOfScopes(scopes: unknown): string | undefined {
   const services = new Set(scopes.map((scope) => scope.split(':')[0]));
   return services.size === 1 ? [...services][0] : undefined;
 }
+
+/**
+ * The functions of Mackerel's expanded graph permalinks, which expression monitors take, that read
+ * a role's or a service's metrics by its name, each as its first argument, quoted or not:
+ * `role(roleFullname, metricName)` and `roleSlots(roleFullname, metricName)` (metrics of hosts that
+ * were once in the role too), and `service(serviceName, metricName)`. A longer name ending alike
+ * (`myservice(`) or a method-like `x.role(` is none of them.
+ */
+const READING_FUNCTIONS: { readonly [kind in 'role' | 'service']: RegExp } = {
+  role: /(?<![\w.])role(?:Slots)?\(\s*(['"]?)([^,'"()]+?)\1\s*,/g,
+  service: /(?<![\w.])service\(\s*(['"]?)([^,'"()]+?)\1\s*,/g,
+};
+
+/**
+ * The roles (full names) or services an expression reads by name (`READING_FUNCTIONS`), as the
+ * handler reads them before a role's or service's delete, and as an `ExpressionMonitor` orders
+ * itself after the creators of its own stack.
+ * @internal
+ */
+export function _namesReadByExpression(expression: string, kind: 'role' | 'service'): string[] {
+  return [...expression.matchAll(READING_FUNCTIONS[kind])].map((m) => m[2].trim().replace(/\s*:\s*/, ':'));
+}

@@ -1,8 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { mackerelStack, propertiesOf } from './_fixture';
-import { ExpressionMonitor, ExpressionMonitorProps, MonitorOperator } from '../../src';
+import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
+import { ExpressionMonitor, ExpressionMonitorProps, MackerelService, MonitorOperator } from '../../src';
 
 const TASKS: ExpressionMonitorProps = {
   name: 'running tasks', expression: "count(role(shop:web, 'container-cpu%'))", operator: MonitorOperator.LESS_THAN, critical: 2,
@@ -32,6 +32,37 @@ describe('ExpressionMonitor', () => {
     new ExpressionMonitor(stack, 'Tasks', TASKS);
 
     Template.fromStack(stack).hasResourceProperties('Custom::MackerelMonitor', { type: 'expression', evaluateBackwardMinutes: Match.absent() });
+  });
+
+  describe('a service or role of the same stack that the expression reads by its literal name', () => {
+    // The handler leaves a service or role that an expression monitor still reads by service(...), role(...) or
+    // roleSlots(...): with no dependency, CloudFormation may delete this stack's service while its monitor still reads it.
+    const dependsOn = (monitor: ExpressionMonitor) => Template.fromStack(Stack.of(monitor)).toJSON().Resources[logicalIdOf(monitor)].DependsOn ?? [];
+
+    test('the monitor depends on the service it reads by service(...), quoted or spaced, and on the role it reads by role(...) or roleSlots(...)', () => {
+      // GIVEN
+      const { stack, web } = mackerelStack();
+      const blog = new MackerelService(stack, 'Blog', { name: 'blog' });
+      const other = new MackerelService(stack, 'Other', { name: 'other' });
+      const api = other.addRole('api');
+      // WHEN
+      const reads = new ExpressionMonitor(stack, 'Reads', { ...TASKS, expression: "sum(service( 'blog' , orders.count))" });
+      const role = new ExpressionMonitor(stack, 'Role', TASKS);
+      const slots = new ExpressionMonitor(stack, 'Slots', { ...TASKS, expression: 'avg(roleSlots("other : api", loadavg5))' });
+      // THEN
+      expect(dependsOn(reads)).toEqual([logicalIdOf(blog)]);
+      expect(dependsOn(role)).toEqual([logicalIdOf(web)]);
+      expect(dependsOn(slots)).toEqual([logicalIdOf(api)]);
+    });
+
+    test('look-alikes read nothing of the stack', () => {
+      // GIVEN
+      const { stack } = mackerelStack();
+      // WHEN
+      const lookAlikes = new ExpressionMonitor(stack, 'LookAlikes', { ...TASKS, expression: 'sum(myservice(shop, m), service(shopx, m), x.role(shop:web, m))' });
+      // THEN
+      expect(dependsOn(lookAlikes)).toEqual([]);
+    });
   });
 
   describe('rejected input', () => {

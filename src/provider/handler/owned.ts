@@ -33,7 +33,7 @@ import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
 import { Outcome, RequestContext, ResourceModule, TakenError, unlessNotFound } from './resource';
 import { stackView } from './stack';
-import { _OWNERSHIP_NAMESPACE } from '../_properties';
+import { _namesReadByExpression, _OWNERSHIP_NAMESPACE } from '../_properties';
 
 /** Where one service or role lives in the API. */
 export interface OwnedObject {
@@ -407,27 +407,14 @@ export function leftForScopes(labels: readonly string[]): string {
 const READ_BY_EXPRESSION = /^(?:role|service)\(\.\.\.\) of the expression of /;
 
 /**
- * The functions of Mackerel's expanded graph permalinks, which expression monitors take, that read
- * a role's or a service's metrics by its name, each as its first argument, quoted or not:
- * `role(roleFullname, metricName)` and `roleSlots(roleFullname, metricName)` (metrics of hosts that
- * were once in the role too), and `service(serviceName, metricName)`. A longer name ending alike
- * (`myservice(`) or a method-like `x.role(` is none of them.
- */
-const READING_FUNCTIONS: { readonly [kind in 'role' | 'service']: RegExp } = {
-  role: /(?<![\w.])role(?:Slots)?\(\s*(['"]?)([^,'"()]+?)\1\s*,/g,
-  service: /(?<![\w.])service\(\s*(['"]?)([^,'"()]+?)\1\s*,/g,
-};
-
-/**
  * The expression monitors of a monitor list whose expression reads the role `name` (`service:role`)
- * or the service `name` (`READING_FUNCTIONS`), with the label the handler names them by. Deleting
+ * or the service `name` (`_namesReadByExpression`), with the label the handler names them by. Deleting
  * the role or service leaves such an expression as it is, but unable to read its metric, which
  * Mackerel's expression monitoring guide says raises an Unknown alert: as good as deleting the
  * monitor.
  */
 export function expressionsReading(monitors: unknown, kind: 'role' | 'service', name: string): Array<{ readonly id: string; readonly label: string }> {
-  const reads = (expression: string) => [...expression.matchAll(READING_FUNCTIONS[kind])]
-    .some((m) => m[2].trim().replace(/\s*:\s*/, ':') === name);
+  const reads = (expression: string) => _namesReadByExpression(expression, kind).includes(name);
   return (Array.isArray(monitors) ? monitors as Array<{ [field: string]: unknown }> : [])
     .filter((o) => o.type === 'expression' && typeof o.expression === 'string' && reads(o.expression))
     .map((o) => ({ id: String(o.id), label: `${kind}(...) of the expression of monitor ${JSON.stringify(o.name ?? '')} (${String(o.id)})` }));
