@@ -4,7 +4,7 @@ import { App, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from
 import { Construct } from 'constructs';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { addProvider, cli, synthStack, readState, useEmulatorPerFile, workDir } from './_fixture';
-import { Downtime } from '../../src/alerting';
+import { AlertGroupSetting, Downtime } from '../../src/alerting';
 import { _StateFile } from '../../src/cli/state';
 import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelService } from '../../src/service';
@@ -552,5 +552,48 @@ describe('a policy the CLI cannot act on', () => {
     expect(run.err).toBe('');
     expect(run.out).toMatch(/\[1\/1\] retained +Service +Shop\/Svc iffed "iffed" \(not deleted: DeletionPolicy Retain; it stays in Mackerel\)\n/);
     expect(services()).toEqual(['iffed']);
+  });
+});
+
+describe('diff of a retained downtime and alert group setting in a stack no longer in the app', () => {
+  test('diff says in the words of apply --destroy --stack that both go with the monitor that run deletes', async () => {
+    // GIVEN stack Night with a host monitor, and a downtime and an alert group setting scoped to it alone, given RETAIN
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = join(dir, 'cdk.out');
+    const synth = (withNight: boolean) => {
+      rmSync(outdir, { recursive: true, force: true });
+      const app = new App({ outdir });
+      addProvider(new Stack(app, 'Day'));
+      if (withNight) {
+        const night = new Stack(app, 'Night');
+        addProvider(night);
+        const monitors = [hostMonitor(night, 'Cpu', 'cpu')];
+        new Downtime(night, 'Quiet', {
+          name: 'quiet', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), monitors, removalPolicy: RemovalPolicy.RETAIN,
+        });
+        new AlertGroupSetting(night, 'Group', { name: 'group', monitors, removalPolicy: RemovalPolicy.RETAIN });
+      }
+      app.synth();
+    };
+    synth(true);
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const cpuId = shared.emulator.state().monitors[0].id;
+
+    // WHEN stack Night is removed from the app, diffed, then destroyed as diff says
+    synth(false);
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base, '--destroy', '--stack', 'Night']);
+
+    // THEN diff says first what apply says, of both
+    const gone = `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, the last of its monitor scopes, which this run deleted\\)`;
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Night/Quiet\\w+ \\w+ "quiet" ${gone}`, 'm'));
+    expect(diff.out).toMatch(new RegExp(`^- retain +AlertGroupSetting +Night/Group\\w+ \\w+ "group" ${gone}`, 'm'));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Night/Quiet\\w+ \\w+ "quiet" ${gone}$`, 'm'));
+    expect(run.out).toMatch(new RegExp(`\\] retained +AlertGroupSetting +Night/Group\\w+ \\w+ "group" ${gone}$`, 'm'));
+    expect(shared.emulator.state().downtimes).toEqual([]);
+    expect(shared.emulator.state().alertGroupSettings).toEqual([]);
   });
 });
