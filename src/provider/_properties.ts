@@ -383,16 +383,24 @@ export function _serviceOfScopes(scopes: unknown): string | undefined {
  * (`myservice(`) or a method-like `x.role(` is none of them.
  */
 const READING_FUNCTIONS: { readonly [kind in 'role' | 'service']: RegExp } = {
-  role: /(?<![\w.])role(?:Slots)?\(\s*(['"]?)([^,'"()]+?)\1\s*,/g,
-  service: /(?<![\w.])service\(\s*(['"]?)([^,'"()]+?)\1\s*,/g,
+  role: /(?<![\w.])(role(?:Slots)?)\(\s*(['"]?)([^,'"()]+?)\2\s*,/g,
+  service: /(?<![\w.])(service)\(\s*(['"]?)([^,'"()]+?)\2\s*,/g,
 };
 
 /**
- * The roles (full names) or services an expression reads by name (`READING_FUNCTIONS`), as the
- * handler reads them before a role's or service's delete, and as an `ExpressionMonitor` orders
- * itself after the creators of its own stack.
+ * The roles (full names) or services an expression reads by name (`READING_FUNCTIONS`), each with
+ * the function reading it (`roleSlots`), as the handler names them before a role's or service's delete.
+ * @internal
+ */
+export function _readsByExpression(expression: string, kind: 'role' | 'service'): Array<{ readonly name: string; readonly by: string }> {
+  return [...expression.matchAll(READING_FUNCTIONS[kind])].map((m) => ({ name: m[3].trim().replace(/\s*:\s*/, ':'), by: m[1] }));
+}
+
+/**
+ * The roles (full names) or services an expression reads by name (`_readsByExpression`), as an
+ * `ExpressionMonitor` orders itself after the creators of its own stack.
  * @internal
  */
 export function _namesReadByExpression(expression: string, kind: 'role' | 'service'): string[] {
-  return [...expression.matchAll(READING_FUNCTIONS[kind])].map((m) => m[2].trim().replace(/\s*:\s*/, ':'));
+  return _readsByExpression(expression, kind).map((read) => read.name);
 }

@@ -33,7 +33,7 @@ import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
 import { Outcome, RequestContext, ResourceModule, TakenError, unlessNotFound } from './resource';
 import { stackView } from './stack';
-import { _namesReadByExpression, _OWNERSHIP_NAMESPACE } from '../_properties';
+import { _OWNERSHIP_NAMESPACE, _readsByExpression } from '../_properties';
 
 /** Where one service or role lives in the API. */
 export interface OwnedObject {
@@ -402,22 +402,24 @@ export function leftForScopes(labels: readonly string[]): string {
 
 /**
  * How a label of `expressionsReading` starts: an expression monitor reading a role or service by
- * `role(...)` or `service(...)`, rather than naming it in its scopes.
+ * `role(...)`, `roleSlots(...)` or `service(...)`, rather than naming it in its scopes.
  */
-const READ_BY_EXPRESSION = /^(?:role|service)\(\.\.\.\) of the expression of /;
+const READ_BY_EXPRESSION = /^(?:role|roleSlots|service)\(\.\.\.\) of the expression of /;
 
 /**
  * The expression monitors of a monitor list whose expression reads the role `name` (`service:role`)
- * or the service `name` (`_namesReadByExpression`), with the label the handler names them by. Deleting
+ * or the service `name` (`_readsByExpression`), with the label the handler names them by. Deleting
  * the role or service leaves such an expression as it is, but unable to read its metric, which
  * Mackerel's expression monitoring guide says raises an Unknown alert: as good as deleting the
  * monitor.
  */
 export function expressionsReading(monitors: unknown, kind: 'role' | 'service', name: string): Array<{ readonly id: string; readonly label: string }> {
-  const reads = (expression: string) => _namesReadByExpression(expression, kind).includes(name);
-  return (Array.isArray(monitors) ? monitors as Array<{ [field: string]: unknown }> : [])
-    .filter((o) => o.type === 'expression' && typeof o.expression === 'string' && reads(o.expression))
-    .map((o) => ({ id: String(o.id), label: `${kind}(...) of the expression of monitor ${JSON.stringify(o.name ?? '')} (${String(o.id)})` }));
+  // The label names the first function of the expression that reads it.
+  const reader = (expression: string) => _readsByExpression(expression, kind).find((read) => read.name === name)?.by;
+  return (Array.isArray(monitors) ? monitors as Array<{ [field: string]: unknown }> : []).flatMap((o) => {
+    const by = o.type === 'expression' && typeof o.expression === 'string' ? reader(o.expression) : undefined;
+    return by === undefined ? [] : [{ id: String(o.id), label: `${by}(...) of the expression of monitor ${JSON.stringify(o.name ?? '')} (${String(o.id)})` }];
+  });
 }
 
 /** The lists of the objects that name services or roles in their scopes, as the API gives them. */

@@ -234,7 +234,7 @@ describe('Custom::MackerelRole', () => {
       expect(result).toEqual({
         PhysicalResourceId: 'shop:web',
         Data: {
-          LeftInMackerel: `it is still named in role(...) of the expression of monitor "web slots" (${slots}), not this resource's, `
+          LeftInMackerel: `it is still named in roleSlots(...) of the expression of monitor "web slots" (${slots}), not this resource's, `
             + 'which deleting it would leave alerting Unknown',
         },
       });
