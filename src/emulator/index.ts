@@ -22,8 +22,8 @@
  *   every other scope list drops it; either delete also takes the downtimes and alert group
  *   settings it leaves with a scope kind emptied (Mackerel ANDs the kinds: left, they would mute
  *   or group more than they did, a downtime of one role every monitor of the organization); an
- *   emptied exclude list keeps its downtime; an expression monitor naming a deleted role in
- *   `role(...)` is kept, expression unchanged (the expression monitoring guide has one whose metric
+ *   emptied exclude list keeps its downtime; an expression monitor reading a deleted service or
+ *   role by `service(...)`, `role(...)` or `roleSlots(...)` is kept, expression unchanged (the expression monitoring guide has one whose metric
  *   cannot be obtained raise an Unknown alert);
  * - deleting a monitor, channel or group drops the references other objects hold to it; a monitor
  *   delete also takes the downtimes and alert group settings whose monitor scopes were only it, as

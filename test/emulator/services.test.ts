@@ -142,6 +142,16 @@ describe('services', () => {
       // Services and roles are one kind for a setting: `other` still names it.
       expect(ok(await env.call('GET', `/api/v0/alert-group-settings/${roleAndOther.id}`))).toMatchObject({ serviceScopes: ['other'], roleScopes: [], monitorScopes: [kept.id] });
     });
+
+    // As for a role's delete (below): an expression naming a metric that cannot be obtained raises Unknown, kept.
+    test('leaves an expression monitor whose service(...) or roleSlots(...) reads the service or its role, expression unchanged', async () => {
+      const expression = 'max(service(shop, orders.count)) + max(roleSlots(shop:web, loadavg5))';
+      const monitor = ok(await env.call('POST', '/api/v0/monitors', { type: 'expression', name: 'orders', expression, operator: '>', warning: 5 }));
+
+      ok(await env.call('DELETE', '/api/v0/services/shop'));
+
+      expect(ok(await env.call('GET', `/api/v0/monitors/${monitor.id}`)).monitor).toEqual(monitor);
+    });
   });
 });
 
