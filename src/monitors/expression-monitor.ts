@@ -2,7 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkExpression, _wholeDuration } from './_checks';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
-import { _namesReadByExpression } from '../provider/_properties';
+import { _readsByExpression } from '../provider/_properties';
+import { _warnNamedByLiteral } from '../service/_imported-by-name';
 import { _dependOnNamed } from '../service/_named-dependency';
 
 /**
@@ -59,9 +60,19 @@ export class ExpressionMonitor extends MonitorBase {
     });
     // The handler leaves a service or role that an expression monitor still reads by service(...), role(...) or
     // roleSlots(...) (an Unknown alert once it is gone): read by a literal name, which records no dependency,
-    // CloudFormation could delete this stack's service or role while this monitor still reads it.
+    // CloudFormation could delete this stack's service or role while this monitor still reads it. Another
+    // stack's is warned about, as a literal scope is: only a reference or a stack dependency orders the two.
     for (const kind of ['service', 'role'] as const) {
-      for (const name of new Set(_namesReadByExpression(props.expression, kind))) _dependOnNamed(this, name, kind === 'role');
+      const seen = new Set<string>();
+      for (const { name, by } of _readsByExpression(props.expression, kind)) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const isRole = kind === 'role';
+        _dependOnNamed(this, name, isRole);
+        const reference = isRole ? '${web.fullName}' : '${shop.name}';
+        _warnNamedByLiteral(this, `expression ${by}(...)`, name, isRole, `an expression built of it, \`${by}(${reference}, …)\``,
+          (builtName) => `\`${by}(${builtName.slice(1, -1)}, …)\``);
+      }
     }
   }
 }

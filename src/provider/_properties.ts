@@ -389,18 +389,11 @@ const READING_FUNCTIONS: { readonly [kind in 'role' | 'service']: RegExp } = {
 
 /**
  * The roles (full names) or services an expression reads by name (`READING_FUNCTIONS`), each with
- * the function reading it (`roleSlots`), as the handler names them before a role's or service's delete.
+ * the function reading it (`roleSlots`): the handler leaves a role or service one of them reads, and
+ * an `ExpressionMonitor` orders itself after the creator in its stack of each.
  * @internal
  */
 export function _readsByExpression(expression: string, kind: 'role' | 'service'): Array<{ readonly name: string; readonly by: string }> {
   return [...expression.matchAll(READING_FUNCTIONS[kind])].map((m) => ({ name: m[3].trim().replace(/\s*:\s*/, ':'), by: m[1] }));
 }
 
-/**
- * The roles (full names) or services an expression reads by name (`_readsByExpression`), as an
- * `ExpressionMonitor` orders itself after the creators of its own stack.
- * @internal
- */
-export function _namesReadByExpression(expression: string, kind: 'role' | 'service'): string[] {
-  return _readsByExpression(expression, kind).map((read) => read.name);
-}

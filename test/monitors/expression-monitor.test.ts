@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
 import { ExpressionMonitor, ExpressionMonitorProps, MackerelService, MonitorOperator } from '../../src';
@@ -53,6 +53,8 @@ describe('ExpressionMonitor', () => {
       expect(dependsOn(reads)).toEqual([logicalIdOf(blog)]);
       expect(dependsOn(role)).toEqual([logicalIdOf(web)]);
       expect(dependsOn(slots)).toEqual([logicalIdOf(api)]);
+      // ordered in its own stack, a literal name is not warned about as one of another stack is
+      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('importedByLiteralName'))).toEqual([]);
     });
 
     test('look-alikes read nothing of the stack', () => {

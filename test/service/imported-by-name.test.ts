@@ -3,8 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import {
-  AlertGroupSetting, AwsIntegrationService, Downtime, HostMetricMonitor, IMackerelService, MackerelApiKey, MackerelAwsIntegration, MackerelMonitoring,
-  MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor,
+  AlertGroupSetting, AwsIntegrationService, Downtime, ExpressionMonitor, HostMetricMonitor, IMackerelService, MackerelApiKey, MackerelAwsIntegration,
+  MackerelMonitoring, MackerelProvider, MackerelRole, MackerelRoleMetadata, MackerelService, MonitorOperator, MonitorScope, ServiceMetricMonitor,
   ServiceMetricMonitorProps,
 } from '../../src';
 import { mackerelStack } from '../monitors/_fixture';
@@ -382,6 +382,30 @@ describe('a scope given by literal name (MonitorScope.of) that another stack of 
     expect(warnings.map((w) => w.id)).toEqual(['/Other/Cpu', '/Other/Maint', '/Other/Group']);
     expect(warnings[0].entry.data).toMatch(/^scopes\[1\] "shop:web" is the literal name of a role, which Stack\/Shop\/web of stack "Stack" creates, but stack "Other" does not depend on stack "Stack": a literal orders nothing\. .* Pass it by reference \(MonitorScope\.fromRole\(web\)\), or make stack "Other" depend on stack "Stack" \(stack\.addDependency\) \[ack:/);
     expect(warnings[1].entry.data).toMatch(/^scopes\[0\] "shop" is the literal name of a service, .* Pass it by reference \(MonitorScope\.fromService\(shop\)\), or make/);
+  });
+
+  test('a service or role an expression monitor reads by literal name in service(...), role(...) or roleSlots(...) is warned about, naming the function', () => {
+    // GIVEN service "shop" and its role "web" created in stack "Stack"
+    const { other, shop, web } = twoStacks();
+    // WHEN another stack's expression monitor reads them by their literal names, and a third stack's by reference
+    const third = stackIn(other.node.scope as App, 'Third');
+    new ExpressionMonitor(other, 'Literal', {
+      name: 'orders',
+      operator: MonitorOperator.LESS_THAN,
+      critical: 1,
+      expression: 'sum(service(shop, orders.count)) + max(roleSlots("shop:web", loadavg5)) + max(role(shop:db, loadavg5)) + max(role(shop:web, x))',
+    });
+    new ExpressionMonitor(third, 'Referenced', {
+      name: 'orders', operator: MonitorOperator.LESS_THAN, critical: 1, expression: `sum(service(${shop.name}, orders.count)) + max(role(${web.fullName}, x))`,
+    });
+    // THEN each literal name is warned about once, by the function that first reads it, and the reference not at all
+    expect(warningsOf(third)).toEqual([]);
+    const warnings = warningsOf(other);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/Literal', '/Other/Literal', '/Other/Literal']);
+    const texts = warnings.map((w) => String(w.entry.data));
+    expect(texts[0]).toMatch(/^expression service\(\.\.\.\) "shop" is the literal name of a service, which Stack\/Shop of stack "Stack" creates, .* Pass it by reference \(an expression built of it, `service\(\$\{shop\.name\}, …\)`\), or make stack "Other" depend on stack "Stack"/);
+    expect(texts[1]).toMatch(/^expression roleSlots\(\.\.\.\) "shop:web" is the literal name of a role, which Stack\/Shop\/web of stack "Stack" creates, .* \(an expression built of it, `roleSlots\(\$\{web\.fullName\}, …\)`\)/);
+    expect(texts[2]).toMatch(/^expression role\(\.\.\.\) "shop:db" is the literal name of a role of service "shop", .* Pass a name built of the service's reference \(`role\(\$\{shop\.name\}:db, …\)`\), or make/);
   });
 
   test('a role the app does not create, of a service another stack creates, is warned about for the service, with a name built of the service\'s as the remedy', () => {
