@@ -174,23 +174,31 @@ export function _importedAs(imported: IConstruct, property: string, byReference:
  * names by a literal in `property` (a monitor's `scopes[0]` from `MonitorScope.of('shop')`): it
  * orders the two stacks no more than an import does. A role the app does not create is compared
  * by its service, which Mackerel needs as much. `byReference` is what to pass instead, and for a
- * role the app does not create, `byBuiltName` words a full name built of the service's name.
+ * role the app does not create, `byBuiltName` words a full name built of the service's name. A name
+ * given as a token is read as an import's (an expression's `${shop.name}:web`, whose reference orders
+ * it after the service alone), and one known only at deploy time is not warned about.
  * @internal
  */
 export function _warnNamedByLiteral(
   consumer: IConstruct, property: string, name: string, isRole: boolean, byReference: string, byBuiltName: (builtName: string) => string,
 ): void {
-  if (Token.isUnresolved(name)) return;
-  const serviceName = isRole ? name.slice(0, name.indexOf(':')) : name;
   _addLookupValidation(consumer, () => {
-    const role = isRole ? creatorOf(consumer, name, true) : undefined;
+    // A token known at synth (a Lazy, `${shop.name}:web`) orders no more than a literal: only its own reference does.
+    const known = literalName(name, isRole);
+    if (known === undefined) return [];
+    const serviceName = isRole ? known.slice(0, known.indexOf(':')) : known;
+    const role = isRole ? creatorOf(consumer, known, true) : undefined;
     const creator = role ?? creatorOf(consumer, serviceName, false);
     if (!creator || ordered(consumer, creator)) return [];
+    const targets = Token.isUnresolved(name) ? _referenceTargets(consumer, name) : [];
+    if (targets.some((t) => t.node.scopes.includes(creator))) return [];
     if (role || !isRole) {
-      warn(consumer, creator, isRole ? 'role' : 'service', `${property} ${JSON.stringify(name)} is the literal name of a ${isRole ? 'role' : 'service'},`,
-        `Pass it by reference (${byReference})`, 'a literal orders nothing');
+      const what = isRole ? 'role' : 'service';
+      const built = targets.length > 0;
+      warn(consumer, creator, what, `${property} ${JSON.stringify(known)} is the ${built ? 'name, built of its service\'s name,' : 'literal name'} of a ${what},`,
+        `Pass it by reference (${byReference})`, built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing');
     } else {
-      warnOnRoleOfService(consumer, creator, literalRoleOf(property, name, serviceName), 'Pass', byBuiltName(builtName(name)));
+      warnOnRoleOfService(consumer, creator, literalRoleOf(property, known, serviceName), 'Pass', byBuiltName(builtName(known)));
     }
     return [];
   });

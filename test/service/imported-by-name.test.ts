@@ -408,6 +408,26 @@ describe('a scope given by literal name (MonitorScope.of) that another stack of 
     expect(texts[2]).toMatch(/^expression role\(\.\.\.\) "shop:db" is the literal name of a role of service "shop", .* Pass a name built of the service's reference \(`role\(\$\{shop\.name\}:db, …\)`\), or make/);
   });
 
+  test('an expression monitor reading by a name known at synth that refers to no construct, or only to the service of the role it reads, is warned about as an import by it is', () => {
+    // GIVEN service "shop" and its role "web" created in stack "Stack", and a stack nested in it
+    const { app, stack, shop } = mackerelStack();
+    const nested = stackIn(stack, 'Nested');
+    const other = stackIn(app, 'Other');
+    // WHEN the nested stack reads the role by a full name built of the service's name, which orders it after the service alone,
+    // another stack reads the service by a Lazy, which orders nothing, and a third reads both by the service's reference
+    const expression = (e: string) => ({ name: 'orders', operator: MonitorOperator.LESS_THAN, critical: 1, expression: e });
+    new ExpressionMonitor(nested, 'Built', expression(`max(role(${shop.name}:web, loadavg5)) + sum(service(${shop.name}, orders.count))`));
+    new ExpressionMonitor(other, 'Lazy', expression(`sum(service(${Lazy.string({ produce: () => 'shop' })}, orders.count))`));
+    const third = stackIn(app, 'Third');
+    new ExpressionMonitor(third, 'Referenced', expression(`max(role(${shop.name}:web, loadavg5)) + max(role(${shop.name}:db, loadavg5))`));
+    // THEN the role read by a built name and the service read by a Lazy are warned about, the service's own reference and the third stack
+    // (ordered after stack "Stack" by it) are not
+    const warnings = allWarnings(app);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/Lazy', '/Stack/Nested/Built']);
+    expect(warnings[0].entry.data).toMatch(/^expression service\(\.\.\.\) "shop" is the literal name of a service, which Stack\/Shop of stack "Stack" creates, .*: a literal orders nothing\./);
+    expect(warnings[1].entry.data).toMatch(/^expression role\(\.\.\.\) "shop:web" is the name, built of its service's name, of a role, which Stack\/Shop\/web of stack "Stack" creates, .*: the service's name orders it after the service only\. .* Pass it by reference \(an expression built of it, `role\(\$\{web\.fullName\}, …\)`\), or make nested stack "Stack\/Nested" wait for the role/);
+  });
+
   test('a role the app does not create, of a service another stack creates, is warned about for the service, with a name built of the service\'s as the remedy', () => {
     const { other } = twoStacks();
     new HostMetricMonitor(other, 'Cpu', cpu([MonitorScope.of('shop:db')]));
