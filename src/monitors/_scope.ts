@@ -43,7 +43,7 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope, p
   // A scope of an import (`fromService(MackerelService.fromName(...))`) is warned about on the import.
   if (scope._literal) {
     _warnNamedByLiteral(consumer, property, scope.value, scope.isRole, scope.isRole ? 'MonitorScope.fromRole(web)' : 'MonitorScope.fromService(shop)',
-      (builtName) => `MonitorScope.fromRole(MackerelRole.fromFullName(scope, id, ${builtName}))`);
+      (builtName) => `MonitorScope.fromRole(MackerelRole.fromFullName(scope, id, ${builtName}))`, true);
   }
 }
 

@@ -71,7 +71,7 @@ export class ExpressionMonitor extends MonitorBase {
         _dependOnNamed(this, name, isRole);
         const reference = isRole ? '${web.fullName}' : '${shop.name}';
         _warnNamedByLiteral(this, `expression ${by}(...)`, name, isRole, `an expression built of it, \`${by}(${reference}, …)\``,
-          (builtName) => `\`${by}(${builtName.slice(1, -1)}, …)\``);
+          (builtName) => `\`${by}(${builtName.slice(1, -1)}, …)\``, true);
       }
     }
   }

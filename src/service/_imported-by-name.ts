@@ -174,13 +174,16 @@ export function _importedAs(imported: IConstruct, property: string, byReference:
  * names by a literal in `property` (a monitor's `scopes[0]` from `MonitorScope.of('shop')`): it
  * orders the two stacks no more than an import does. A role the app does not create is compared
  * by its service, which Mackerel needs as much. `byReference` is what to pass instead, and for a
- * role the app does not create, `byBuiltName` words a full name built of the service's name. A name
+ * role the app does not create, `byBuiltName` words a full name built of the service's name.
+ * `roleLeft`: the handler leaves a role that `consumer` still names when its stack is destroyed
+ * first (scopes, an expression), rather than deleting it. A name
  * given as a token is read as an import's (an expression's `${shop.name}:web`, whose reference orders
  * it after the service alone), and one known only at deploy time is not warned about.
  * @internal
  */
 export function _warnNamedByLiteral(
   consumer: IConstruct, property: string, name: string, isRole: boolean, byReference: string, byBuiltName: (builtName: string) => string,
+  roleLeft = false,
 ): void {
   _addLookupValidation(consumer, () => {
     // A token known at synth (a Lazy, `${shop.name}:web`) orders no more than a literal: only its own reference does.
@@ -196,7 +199,7 @@ export function _warnNamedByLiteral(
       const what = isRole ? 'role' : 'service';
       const built = targets.length > 0;
       warn(consumer, creator, what, `${property} ${JSON.stringify(known)} is the ${built ? 'name, built of its service\'s name,' : 'literal name'} of a ${what},`,
-        `Pass it by reference (${byReference})`, built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing');
+        `Pass it by reference (${byReference})`, built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing', roleLeft);
     } else {
       warnOnRoleOfService(consumer, creator, literalRoleOf(property, known, serviceName), 'Pass', byBuiltName(builtName(known)));
     }
@@ -246,7 +249,9 @@ function warnOnImport(imported: IConstruct, name: string, built: boolean, isRole
   warn(imported, creator, what, subject, byReference, built ? 'the service\'s name orders it after the service only' : 'a literal orders nothing');
 }
 
-function warn(at: IConstruct, creator: IConstruct, what: string, subject: string, byReference: string, ordersNothing: string): void {
+function warn(
+  at: IConstruct, creator: IConstruct, what: string, subject: string, byReference: string, ordersNothing: string, roleLeft = false,
+): void {
   const stack = Stack.of(at);
   const creatorStack = Stack.of(creator);
   const [shown, creatorShown] = [JSON.stringify(stack.node.path), JSON.stringify(creatorStack.node.path)];
@@ -261,8 +266,9 @@ function warn(at: IConstruct, creator: IConstruct, what: string, subject: string
     `${subject} which ${creator.node.path} of stack ${creatorShown} creates, `
     + `but stack ${shown} does not depend on stack ${creatorShown}: ${ordersNothing}. The first deploy may `
     + `create what uses the ${what} before it exists, which Mackerel refuses (404 or 400), and a destroy may delete stack ${creatorShown} `
-    // A service that still has monitors or roles not its own is left (owned.ts); a role is deleted all the same.
-    + `first, ${what === 'role' ? 'deleting the role from under what still uses it' : 'leaving the service in Mackerel for what still uses it'}. ${remedy}`);
+    // A service that still has monitors or roles not its own is left (owned.ts), as is a role that scopes or an expression
+    // still name (`roleLeft`); a role is deleted from under anything else.
+    + `first, ${what === 'role' && !roleLeft ? 'deleting the role from under what still uses it' : `leaving the ${what} in Mackerel for what still uses it`}. ${remedy}`);
 }
 
 /**

@@ -428,6 +428,20 @@ describe('a scope given by literal name (MonitorScope.of) that another stack of 
     expect(warnings[1].entry.data).toMatch(/^expression role\(\.\.\.\) "shop:web" is the name, built of its service's name, of a role, which Stack\/Shop\/web of stack "Stack" creates, .*: the service's name orders it after the service only\. .* Pass it by reference \(an expression built of it, `role\(\$\{web\.fullName\}, …\)`\), or make nested stack "Stack\/Nested" wait for the role/);
   });
 
+  test('a role that a scope or an expression names is said to be left in Mackerel by a destroy, as the handler leaves it, not deleted', () => {
+    // GIVEN role "shop:web" created in stack "Stack"
+    const { other } = twoStacks();
+    // WHEN another stack names it in a monitor's scopes and reads it in an expression by its literal name
+    new HostMetricMonitor(other, 'Cpu', cpu([MonitorScope.of('shop:web')]));
+    new ExpressionMonitor(other, 'Slots', { name: 'slots', operator: MonitorOperator.LESS_THAN, critical: 1, expression: 'max(roleSlots(shop:web, loadavg5))' });
+    // THEN both say the handler's delete leaves the role for them (it is still named), as it does a service
+    const warnings = warningsOf(other);
+    expect(warnings.map((w) => w.id)).toEqual(['/Other/Cpu', '/Other/Slots']);
+    for (const w of warnings) {
+      expect(w.entry.data).toMatch(/a destroy may delete stack "Stack" first, leaving the role in Mackerel for what still uses it\. /);
+    }
+  });
+
   test('a role the app does not create, of a service another stack creates, is warned about for the service, with a name built of the service\'s as the remedy', () => {
     const { other } = twoStacks();
     new HostMetricMonitor(other, 'Cpu', cpu([MonitorScope.of('shop:db')]));
