@@ -257,7 +257,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
     const scopedBy = (await spec.scopedBy?.(ctx, object)) ?? [];
     if (scopedBy.length === 0) return undefined;
     ctx.log.warn('left in Mackerel: monitors, downtimes or alert group settings that are not this resource\'s still name it in their scopes '
-      + '(or an expression monitor reads it by role(...) or service(...)), which deleting it would delete or change (or leave alerting Unknown)', { object: object.label, scopedBy });
+      + '(or an expression monitor reads it by role(...), roleSlots(...) or service(...)), which deleting it would delete or change (or leave alerting Unknown)', { object: object.label, scopedBy });
     return leftForScopes(scopedBy);
   };
 
