@@ -53,6 +53,16 @@ export function _readOnceFinal(scope: IConstruct, read: () => void): void {
   });
 }
 
+/**
+ * Runs `read` now, or once final (`_readOnceFinal`) when one of `values` holds a Lazy that is not
+ * final yet: read now, it would keep the value of this moment.
+ * @internal
+ */
+export function _readNowOrOnceFinal(scope: IConstruct, values: readonly unknown[], read: () => void): void {
+  if (values.some((value) => _holdsValueNotFinalYet(scope, value))) _readOnceFinal(scope, read);
+  else read();
+}
+
 /** How many reads `_readOnceFinal` makes at validation are running. */
 let lateReads = 0;
 

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { IChannel } from './interfaces';
 import { NotificationGroup } from './notification-group';
-import { _holdsValueNotFinalYet, _readOnceFinal } from '../_lazy';
+import { _readNowOrOnceFinal } from '../_lazy';
 import { _checkRoleFullName } from '../_names';
 import { _referenceTargets } from '../_references';
 import { _fail } from '../_validation';
@@ -570,11 +570,7 @@ function checkSkipDefault(scope: Construct, notify: RoleAlertNotification | unde
 function checkGroupStack(scope: Construct, role: IMackerelRole, group: NotificationGroup): void {
   // A Lazy name is not looked into while the app is built (`_referenceTargets`): it is read once
   // final, in an Aspect, which runs before cross-stack references are made (and CDK reports the cycle).
-  if ([role.fullName, role.service.name].some((name) => _holdsValueNotFinalYet(scope, name))) {
-    _readOnceFinal(scope, () => checkGroupStackNow(scope, role, group));
-    return;
-  }
-  checkGroupStackNow(scope, role, group);
+  _readNowOrOnceFinal(scope, [role.fullName, role.service.name], () => checkGroupStackNow(scope, role, group));
 }
 
 function checkGroupStackNow(scope: Construct, role: IMackerelRole, group: NotificationGroup): void {

@@ -1,7 +1,7 @@
 import { Annotations, Duration, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { _holdsValueNotFinalYet, _readOnceFinal } from '../_lazy';
+import { _holdsValueNotFinalYet, _readNowOrOnceFinal } from '../_lazy';
 import { _codePoint, _MASKED, _maskedUserinfo } from '../_text';
 import { _fail, _literalUserinfo, _refuseOnceFinal } from '../_validation';
 import { _checkOneOf, _checkRange, _wholeDuration } from './_checks';
@@ -352,11 +352,9 @@ export class ExternalHttpMonitor extends MonitorBase {
       // A token (a CfnParameter) is read at deploy time, so its line break is found only by the handler.
       if (Token.isUnresolved(header.value)) {
         const value = header.value;
-        const allowIfToken = () => {
+        _readNowOrOnceFinal(this, [value], () => {
           if (typeof Stack.of(this).resolve(value) !== 'string') this.allowStackReads();
-        };
-        if (_holdsValueNotFinalYet(this, value)) _readOnceFinal(this, allowIfToken);
-        else allowIfToken();
+        });
       }
       return header.value;
     }
