@@ -4,6 +4,8 @@
  * CustomResource writes both).
  */
 
+import { _RESOURCE_TYPES } from '../provider/_properties';
+
 /** A resource attribute that decides whether CloudFormation deletes an object. @internal */
 export type _PolicyAttribute = 'DeletionPolicy' | 'UpdateReplacePolicy';
 
@@ -28,8 +30,11 @@ export function _retainReason(attribute: _PolicyAttribute, policy: _RetainPolicy
   return `${attribute} ${policy}`;
 }
 
-/** The types whose monitor scopes, once all deleted, take them out of Mackerel with the last monitor. */
-const SCOPING_MONITORS: readonly string[] = ['Custom::MackerelDowntime', 'Custom::MackerelAlertGroupSetting'];
+/**
+ * The types whose monitor scopes, once all deleted, take them out of Mackerel with the last monitor:
+ * a deployment downtime is a Mackerel downtime too.
+ */
+const SCOPING_MONITORS: readonly string[] = [_RESOURCE_TYPES.DOWNTIME, _RESOURCE_TYPES.DEPLOYMENT_DOWNTIME, _RESOURCE_TYPES.ALERT_GROUP_SETTING];
 
 /**
  * The monitor scopes (monitor IDs) of a downtime or alert group setting with these properties, if

@@ -4,7 +4,7 @@ import { App, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from
 import { Construct } from 'constructs';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { addProvider, cli, synthStack, readState, useEmulatorPerFile, workDir } from './_fixture';
-import { AlertGroupSetting, Downtime } from '../../src/alerting';
+import { AlertGroupSetting, DeploymentDowntime, Downtime } from '../../src/alerting';
 import { _StateFile } from '../../src/cli/state';
 import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
 import { MackerelService } from '../../src/service';
@@ -191,6 +191,33 @@ describe('a retained downtime of monitors the run deletes', () => {
     expect(run.out).not.toMatch(/retained +Downtime .*it stays in Mackerel/);
     expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" \\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpu}, `
       + 'the last of its monitor scopes, which this run deleted\\)\n'));
+  });
+});
+
+describe('a retained deployment downtime of monitors the run deletes', () => {
+  test('diff and --destroy say it goes with its last monitor scope, as a downtime does: Mackerel deletes it then', async () => {
+    // GIVEN a host monitor and a deployment downtime scoped to it alone, given RETAIN
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStack(dir, (s) => {
+      const cpu = hostMonitor(s, 'Cpu', 'cpu');
+      new DeploymentDowntime(s, 'Deploy', { name: 'deploy', revision: 'r1', monitors: [cpu], removalPolicy: RemovalPolicy.RETAIN });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const cpuId = shared.emulator.state().monitors[0].id;
+
+    // WHEN both are removed from the template, diffed, then applied
+    synthStack(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop' }));
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN the monitor is deleted, and with it the downtime, as diff and apply say, rather than that it stays
+    const gone = `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, the last of its monitor scopes, which this run deleted\\)`;
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- retain +DeploymentDowntime +Shop/Deploy\\w+ \\w+ "deploy" ${gone}$`, 'm'));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] retained +DeploymentDowntime +Shop/Deploy\\w+ \\w+ "deploy" ${gone}$`, 'm'));
+    expect(shared.emulator.state().downtimes).toEqual([]);
   });
 });
 
