@@ -40,7 +40,10 @@ const SCOPING_MONITORS: readonly string[] = [_RESOURCE_TYPES.DOWNTIME, _RESOURCE
  * The monitor scopes (monitor IDs) of a downtime or alert group setting with these properties, if
  * it has any: Mackerel deletes such an object with the last of them (the emulator does so too),
  * rather than leave it muting or grouping every monitor, so one a policy retains stays only while
- * one of them does. Undefined for other types, and for one without monitor scopes.
+ * one of them does. Undefined for other types, and for one without monitor scopes. Its service and
+ * role scopes need no such word: Mackerel (and the emulator) deletes it with the last of those too,
+ * but the handler never deletes a service or role that a downtime or alert group setting still
+ * names (`objectsScopingService`, `objectsScopingRole`), and a retained one still names them.
  * @internal
  */
 export function _retainedMonitorScopes(type: string, properties: { readonly [key: string]: unknown } | undefined): string[] | undefined {

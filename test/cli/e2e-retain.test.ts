@@ -221,6 +221,41 @@ describe('a retained deployment downtime of monitors the run deletes', () => {
   });
 });
 
+describe('a retained downtime of a service and of a role the run removes', () => {
+  test('stays, as diff and apply say: the handler leaves a service or role a downtime still names, so no scope kind is emptied', async () => {
+    // GIVEN a service with a role, a downtime scoped to the role alone and one to the service alone, both given RETAIN
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStack(dir, (s) => {
+      const svc = new MackerelService(s, 'Svc', { name: 'shop' });
+      const web = svc.addRole('web');
+      const start = new Date('2030-01-01T00:00:00Z');
+      new Downtime(s, 'Night', { name: 'night', start, duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN });
+      new Downtime(s, 'Day', { name: 'day', start, duration: Duration.hours(1), scopes: [MonitorScope.fromService(svc)], removalPolicy: RemovalPolicy.RETAIN });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    // WHEN all four are removed from the template, diffed, then applied
+    synthStack(dir, (s) => new MackerelService(s, 'Other', { name: 'other' }));
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN the role and the service are left, named by the downtimes, which stay, as both say
+    const stays = '\\(not deleted: DeletionPolicy Retain; it stays in Mackerel\\)';
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^- leave +Role +Shop\/Svcweb\w+ shop:web "web" \(not deleted: it is still named in the scopes of downtime "night" /m);
+    expect(diff.out).toMatch(/^- leave +Service +Shop\/Svc\w+ shop "shop" \(not deleted: /m);
+    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Night\\w+ \\w+ "night" ${stays}$`, 'm'));
+    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Day\\w+ \\w+ "day" ${stays}$`, 'm'));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/\] left +Role +Shop\/Svcweb\w+ shop:web "web" \(not deleted: it is still named in the scopes of downtime "night" /);
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" ${stays}$`, 'm'));
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Day\\w+ \\w+ "day" ${stays}$`, 'm'));
+    expect(shared.emulator.state().downtimes.map((d: any) => [d.name, d.serviceScopes, d.roleScopes]).sort())
+      .toEqual([['day', ['shop'], []], ['night', [], ['shop:web']]]);
+  });
+});
+
 describe('diff of a retained downtime whose monitors the run deletes', () => {
   test('diff predicts, in apply\'s words, that a retained downtime goes with its last monitor scope, and that one whose monitor is kept stays', async () => {
     // GIVEN two host monitors, each with a downtime scoped to it alone, given RETAIN
