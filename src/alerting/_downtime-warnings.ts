@@ -29,19 +29,64 @@ export function _spansSundayToMonday(start: number, minutes: number): boolean {
   return false;
 }
 
+/** The weekdays in the API's spelling, Sunday first. */
+const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+/** Every UTC offset a time zone has is a whole number of quarter hours. */
+const ZONE_STEP = 15 * MINUTE;
+
 /**
- * The Sunday-to-Monday caveat (mackerelio/documents `docs/entry/howto/downtimes.md`): a
- * downtime of 24 hours or more that spans Sunday to Monday is partly ignored. A one-off
- * downtime is checked against its dates; a recurring one may start on any day, so it is
- * warned about whenever it lasts 24 hours or more.
+ * Whether a window of a recurring downtime from `start` (epoch seconds) lasting `minutes` may
+ * contain Monday 00:00 in some time zone. Windows a whole number of weeks apart (weekly ones, and
+ * hourly or daily ones every so many weeks) start on the same weekday at the same time, so a weekly
+ * recurrence on given weekdays is checked, in every time zone, on each of them at the time of day
+ * of `start`, and an hourly or daily one every whole number of weeks as a one-off from `start`.
+ * Any other may start on any day (a monthly or yearly date moves through the weekdays), as may a
+ * weekly one without weekdays, whose weekday Mackerel does not document, or with a deploy-time one.
  * @internal
  */
-export function _warnOnLongDowntime(scope: IConstruct, start: number, minutes: number | undefined, recurring: boolean): void {
+export function _recurrenceMaySpanSundayToMonday(start: number, minutes: number, recurrence: _RenderedRecurrence): boolean {
+  const { type, interval, weekdays } = recurrence;
+  if (Token.isUnresolved(interval)) return true;
+  if ((type === 'hourly' && interval % (WEEK / HOUR) === 0) || (type === 'daily' && interval % (WEEK / DAY) === 0)) {
+    return _spansSundayToMonday(start, minutes);
+  }
+  if (type !== 'weekly' || weekdays === undefined || Token.isUnresolved(weekdays) || weekdays.length === 0) return true;
+  const days = weekdays.map((day) => (Token.isUnresolved(day) ? -1 : WEEKDAY_NAMES.indexOf(day)));
+  if (days.includes(-1)) return true;
+  // The weekday is Mackerel's, in a time zone it does not name: each is tried, with Monday 00:00 in that zone.
+  for (let offset = -12 * HOUR; offset <= 14 * HOUR; offset += ZONE_STEP) {
+    const timeOfDay = (((start + offset) % DAY) + DAY) % DAY;
+    for (const day of days) {
+      const from = day * DAY + timeOfDay; // from Sunday 00:00 of its week
+      const monday = from < DAY ? DAY : 8 * DAY;
+      if (monday < from + minutes * MINUTE) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The Sunday-to-Monday caveat of Mackerel's downtime guide (mackerelio/documents
+ * `content/docs/entry/howto/downtimes.md`, "Notes" under "Downtime period", as of commit cfecb765;
+ * the Japanese `content/ja/docs/entry/howto/downtimes.md` of that commit says the same): "If a
+ * downtime period is 24 hours or longer and spans from Sunday to Monday, a portion of the downtime
+ * will become invalid, depending on the start time. The invalid portion will be either after 24
+ * hours from the start, or after Monday 0:00 (midnight), whichever comes first based on the start
+ * day." Earlier versions (commit 3811755e and the 2019 text) cut only a downtime that starts on a
+ * Sunday and exceeds 24 hours; the newer one replaced that. A one-off downtime is checked against
+ * its dates, a recurring one against the days its windows may start on
+ * (`_recurrenceMaySpanSundayToMonday`).
+ * @internal
+ */
+export function _warnOnLongDowntime(
+  scope: IConstruct, start: number, minutes: number | undefined, recurrence: _RenderedRecurrence | undefined,
+): void {
   if (minutes === undefined || Token.isUnresolved(minutes) || minutes < DAY / MINUTE) return;
-  if (!recurring && !_spansSundayToMonday(start, minutes)) return;
-  const spans = recurring ? 'repeats, so it may span Sunday to Monday' : 'spans Sunday to Monday (Monday 00:00 in some time zone)';
+  const spans = recurrence === undefined ? _spansSundayToMonday(start, minutes) : _recurrenceMaySpanSundayToMonday(start, minutes, recurrence);
+  if (!spans) return;
+  const what = recurrence !== undefined ? 'repeats, so it may span Sunday to Monday' : 'spans Sunday to Monday (Monday 00:00 in some time zone)';
   Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeSundayToMonday',
-    `duration is ${minutes} minutes (24 hours or more) and the downtime ${spans}. Mackerel ignores part of such a downtime: `
+    `duration is ${minutes} minutes (24 hours or more) and the downtime ${what}. Mackerel ignores part of such a downtime: `
     + 'when it starts on a Sunday, everything from 24 hours after its start; when it starts on another day, everything from Monday 00:00. '
     + 'Keep downtimes of 24 hours or more from spanning Sunday to Monday, for example with a second downtime that starts on Monday at 00:00');
 }
@@ -145,7 +190,7 @@ export function _warnOnScopes(scope: IConstruct, included: _SplitScopes): void {
 /**
  * Warns about each monitor of `monitors` that lies, at synth, in a service outside every service
  * and role of `scopes`: Mackerel ANDs a downtime's scope kinds (mackerelio/documents
- * `docs/entry/howto/downtimes.md`, "Scope refinement"), so such a monitor is not muted. Only
+ * `content/docs/entry/howto/downtimes.md`, "Scope refinement"), so such a monitor is not muted. Only
  * what is known at synth is compared (`MonitorBase._knownService`): a scope whose name is a token
  * of unknown value may be any service, and an imported monitor, or one whose service is not
  * known, is left alone.

@@ -97,7 +97,10 @@ export interface DowntimeProps extends DowntimeScopeOptions {
    *
    * Mackerel partly ignores a downtime of 24 hours or more that spans Sunday to Monday (from
    * 24 hours after its start when it starts on a Sunday, from Monday 00:00 otherwise); such a
-   * duration gets a synth warning.
+   * duration gets the synth warning `cdk-mackerel:downtimeSundayToMonday`. A recurring downtime
+   * gets it when one of its windows may span Sunday to Monday in some time zone: one whose windows
+   * start on given weekdays (weekly on `weekdays`, or hourly or daily every whole number of weeks)
+   * is checked on those days; any other may start on any day.
    *
    * A recurring downtime lasting as long as the time between two of its starts, or longer, joins
    * those windows into one mute (2 hours every hour, 25 hours every day, and 28 days every month
@@ -150,7 +153,7 @@ export class Downtime extends Construct {
       recurrence: props.recurrence?._render(this, 'recurrence', start),
       ..._renderDowntimeScopes(this, props),
     };
-    _warnOnLongDowntime(this, start, duration, props.recurrence !== undefined);
+    _warnOnLongDowntime(this, start, duration, properties.recurrence);
     _warnIfOver(this, start, duration, properties.recurrence);
     _warnOnOverlap(this, start, duration, properties.recurrence);
     this.downtimeId = _createMackerelResource(this, _RESOURCE_TYPES.DOWNTIME, { ...properties }, props.removalPolicy).ref;

@@ -340,6 +340,22 @@ describe('Downtime', () => {
         .hasWarning('/Stack/D', Match.stringLikeRegexp('duration is 2880 minutes \\(24 hours or more\\) and the downtime repeats, so it may span Sunday to Monday'));
     });
 
+    test('a weekly downtime of 25 hours on Wednesdays never reaches a Monday in any time zone: no warning', () => {
+      downtime({ duration: Duration.hours(25), recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.WEDNESDAY] }) })
+        .hasNoWarning('/Stack/D', sundayToMonday);
+    });
+
+    test('a weekly downtime of 25 hours on Wednesdays and Saturdays: the Saturday one reaches Monday 00:00 in some time zone, with the warning', () => {
+      downtime({ duration: Duration.hours(25), recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.WEDNESDAY, Weekday.SATURDAY] }) })
+        .hasWarning('/Stack/D', Match.stringLikeRegexp('duration is 1500 minutes \\(24 hours or more\\) and the downtime repeats, so it may span Sunday to Monday'));
+    });
+
+    test('a daily downtime every 7 days is checked as its first window: 48 hours from a Tuesday, no warning; every day, the warning', () => {
+      const tuesday = { start: new Date('2026-12-08T00:00:00Z'), duration: Duration.hours(48) };
+      downtime({ ...tuesday, recurrence: DowntimeRecurrence.daily({ interval: 7 }) }).hasNoWarning('/Stack/D', sundayToMonday);
+      downtime({ ...tuesday, recurrence: DowntimeRecurrence.daily() }).hasWarning('/Stack/D', sundayToMonday);
+    });
+
     test('the warning can be acknowledged by its id', () => {
       downtime({ duration: Duration.hours(30), recurrence: DowntimeRecurrence.weekly() }).hasWarning('/Stack/D', sundayToMonday);
     });
