@@ -81,14 +81,17 @@ export function _recurrenceMaySpanSundayToMonday(start: number, minutes: number,
 export function _warnOnLongDowntime(
   scope: IConstruct, start: number, minutes: number | undefined, recurrence: _RenderedRecurrence | undefined,
 ): void {
-  if (minutes === undefined || Token.isUnresolved(minutes) || minutes < DAY / MINUTE) return;
+  // Exactly 24 hours loses nothing: cut 24 hours after a Sunday start, or from Monday 00:00 when
+  // it starts on Monday to Saturday, which 24 hours from Saturday does not reach. The guide's own
+  // advice is for a duration that "exceeds 24 hours".
+  if (minutes === undefined || Token.isUnresolved(minutes) || minutes <= DAY / MINUTE) return;
   const spans = recurrence === undefined ? _spansSundayToMonday(start, minutes) : _recurrenceMaySpanSundayToMonday(start, minutes, recurrence);
   if (!spans) return;
   const what = recurrence !== undefined ? 'repeats, so it may span Sunday to Monday' : 'spans Sunday to Monday (Monday 00:00 in some time zone)';
   Annotations.of(scope).addWarningV2('cdk-mackerel:downtimeSundayToMonday',
-    `duration is ${minutes} minutes (24 hours or more) and the downtime ${what}. Mackerel ignores part of such a downtime: `
+    `duration is ${minutes} minutes (over 24 hours) and the downtime ${what}. Mackerel ignores part of such a downtime: `
     + 'when it starts on a Sunday, everything from 24 hours after its start; when it starts on another day, everything from Monday 00:00. '
-    + 'Keep downtimes of 24 hours or more from spanning Sunday to Monday, for example with a second downtime that starts on Monday at 00:00');
+    + 'Keep downtimes over 24 hours from spanning Sunday to Monday, for example with a second downtime that starts on Monday at 00:00');
 }
 
 /**

@@ -96,8 +96,9 @@ export interface DowntimeProps extends DowntimeScopeOptions {
    * How long each downtime lasts: whole minutes, at least one.
    *
    * Mackerel partly ignores a downtime of 24 hours or more that spans Sunday to Monday (from
-   * 24 hours after its start when it starts on a Sunday, from Monday 00:00 otherwise); such a
-   * duration gets the synth warning `cdk-mackerel:downtimeSundayToMonday`. A recurring downtime
+   * 24 hours after its start when it starts on a Sunday, from Monday 00:00 otherwise). Exactly
+   * 24 hours loses nothing by it; a longer duration that spans Sunday to Monday gets the synth
+   * warning `cdk-mackerel:downtimeSundayToMonday`. A recurring downtime
    * gets it when one of its windows may span Sunday to Monday in some time zone: one whose windows
    * start on given weekdays (weekly on `weekdays`, or hourly or daily every whole number of weeks)
    * is checked on those days; any other may start on any day.

@@ -320,9 +320,13 @@ describe('Downtime', () => {
     }
     const sundayToMonday = Match.stringLikeRegexp('cdk-mackerel:downtimeSundayToMonday');
 
-    test('a one-off downtime of 24 hours from Sunday warns with the rule', () => {
-      downtime({ duration: Duration.hours(24) }).hasWarning('/Stack/D', Match.stringLikeRegexp(
-        'duration is 1440 minutes \\(24 hours or more\\) and the downtime spans Sunday to Monday \\(Monday 00:00 in some time zone\\)\\. '
+    test('a one-off downtime of exactly 24 hours from Sunday loses nothing (cut 24 hours after its start): no warning', () => {
+      downtime({ duration: Duration.hours(24) }).hasNoWarning('/Stack/D', sundayToMonday);
+    });
+
+    test('a one-off downtime of 24 hours and a minute from Sunday warns with the rule', () => {
+      downtime({ duration: Duration.minutes(1441) }).hasWarning('/Stack/D', Match.stringLikeRegexp(
+        'duration is 1441 minutes \\(over 24 hours\\) and the downtime spans Sunday to Monday \\(Monday 00:00 in some time zone\\)\\. '
         + 'Mackerel ignores part of such a downtime: when it starts on a Sunday, everything from 24 hours after its start; '
         + 'when it starts on another day, everything from Monday 00:00'));
     });
@@ -335,9 +339,9 @@ describe('Downtime', () => {
       downtime({ start: new Date('2026-12-06T12:00:00Z'), duration: Duration.minutes(1439) }).hasNoWarning('/Stack/D', sundayToMonday);
     });
 
-    test('a recurring downtime of 24 hours or more warns, as it may start on any day', () => {
+    test('a recurring downtime over 24 hours warns, as it may start on any day', () => {
       downtime({ duration: Duration.days(2), recurrence: DowntimeRecurrence.monthly() })
-        .hasWarning('/Stack/D', Match.stringLikeRegexp('duration is 2880 minutes \\(24 hours or more\\) and the downtime repeats, so it may span Sunday to Monday'));
+        .hasWarning('/Stack/D', Match.stringLikeRegexp('duration is 2880 minutes \\(over 24 hours\\) and the downtime repeats, so it may span Sunday to Monday'));
     });
 
     test('a weekly downtime of 25 hours on Wednesdays never reaches a Monday in any time zone: no warning', () => {
@@ -347,7 +351,7 @@ describe('Downtime', () => {
 
     test('a weekly downtime of 25 hours on Wednesdays and Saturdays: the Saturday one reaches Monday 00:00 in some time zone, with the warning', () => {
       downtime({ duration: Duration.hours(25), recurrence: DowntimeRecurrence.weekly({ weekdays: [Weekday.WEDNESDAY, Weekday.SATURDAY] }) })
-        .hasWarning('/Stack/D', Match.stringLikeRegexp('duration is 1500 minutes \\(24 hours or more\\) and the downtime repeats, so it may span Sunday to Monday'));
+        .hasWarning('/Stack/D', Match.stringLikeRegexp('duration is 1500 minutes \\(over 24 hours\\) and the downtime repeats, so it may span Sunday to Monday'));
     });
 
     test('a daily downtime every 7 days is checked as its first window: 48 hours from a Tuesday, no warning; every day, the warning', () => {
@@ -360,8 +364,9 @@ describe('Downtime', () => {
       downtime({ duration: Duration.hours(30), recurrence: DowntimeRecurrence.weekly() }).hasWarning('/Stack/D', sundayToMonday);
     });
 
-    test('a recurring downtime under 24 hours: no warning', () => {
+    test('a recurring downtime of 24 hours or less: no warning', () => {
       downtime({ duration: Duration.minutes(1439), recurrence: DowntimeRecurrence.daily() }).hasNoWarning('/Stack/D', sundayToMonday);
+      downtime({ duration: Duration.hours(24), recurrence: DowntimeRecurrence.weekly() }).hasNoWarning('/Stack/D', sundayToMonday);
     });
 
     test('no scope and no monitor: mutes everything, with a warning', () => {
