@@ -38,11 +38,17 @@ const STATS = '{minimum,average,maximum}';
  * Its list is the union of the versions read, English and Japanese: the latest (33 to 63 metrics per
  * engine, as Mackerel's help counts them) names every metric of the earlier ones (19 to 43).
  *
- * Not listed, so not checked, as a false warning is worse than a missed one: CloudFront, whose
- * page gives one name (cloudfront.origin_latency) for three statistics, and gave CacheHitRate
- * that same name in an earlier version; and DynamoDB, whose live page counts 15 + 6 per operation
- * where the text read here lists 13 + 6, and which writes its stream metrics' part as GetRecords
- * where its other metrics have `#`.
+ * CloudFront's page (every version read, English and Japanese: 5, then 13, then 14 names of the
+ * distribution and 6 per CloudFront Functions function) gives one name, cloudfront.origin_latency,
+ * for OriginLatency's three statistics, and counts it once; the names Mackerel posts for them are
+ * not written anywhere. That name is taken as it is and with any part after it, so that only a
+ * name outside every documented one warns. Its earliest version wrote CacheHitRate's name as
+ * cloudfront.origin_latency too, which that covers. FUNCTION_NAME, a function's name, is `*`.
+ *
+ * Not listed, so not checked, as a false warning is worse than a missed one: DynamoDB, whose live
+ * page counts 15 + 6 per operation where every version of its text read here lists 13 + 6 (two
+ * names of a table are not known), and which writes its stream metrics' part as GetRecords where
+ * its other metrics have `#`.
  */
 const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
   // The cluster's 12 and the 7 per ECS service.
@@ -141,6 +147,16 @@ const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
       + 'nlb.established_active_flow.{tcp,tls,udp} nlb.consumed_lcus.{all,tcp,tls,udp} nlb.new_flow.{tcp,tls,udp} '
       + 'nlb.tls_negotiation_error.{target,client} nlb.host_count.*.{healthy,unhealthy}',
     star: 'A * part stands for a target group\'s name (TARGET_GROUP_NAME in the docs), or #.',
+  },
+  // The distribution's 14 (13 of them in the earlier pages, without total_error_rate) and the 6 per CloudFront Functions function.
+  CloudFront: {
+    page: 'cloudfront',
+    names: 'cloudfront.requests.request cloudfront.transfer.{download,upload} '
+      + 'cloudfront.error_rate.{total_error_rate,4xx_error_rate,5xx_error_rate,401_error_rate,403_error_rate,404_error_rate,502_error_rate,503_error_rate,504_error_rate} '
+      + 'cloudfront.cache_hit_rate cloudfront.origin_latency cloudfront.origin_latency.* '
+      + `cloudfront.{function_invocations,function_validation_errors,function_execution_errors}.* cloudfront.function_compute_utilization.*.${STATS}`,
+    star: 'A * part stands for a CloudFront Functions function\'s name (FUNCTION_NAME in the docs), or #; after cloudfront.origin_latency, for a statistic, '
+      + 'as the docs give that one name for its Minimum, Average and Maximum.',
   },
   // The function's 10, and 10 per alias and per version.
   Lambda: {

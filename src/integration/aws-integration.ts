@@ -129,10 +129,11 @@ export interface AwsIntegrationServiceOptions {
    * retrieved ("Add new metrics automatically" on).
    *
    * Use either `excludedMetrics` or `includedMetrics` across all services of an integration.
-   * A name of ECSCluster, SQS, APIGateway, Kinesis, ElastiCache, ALB, NLB, Lambda or RDS that Mackerel does not document (such as
+   * A name of ECSCluster, SQS, APIGateway, Kinesis, ElastiCache, ALB, NLB, Lambda, CloudFront or RDS that Mackerel does not document (such as
    * one with an ECS service's name where its docs have `#`) warns
    * (`cdk-mackerel:awsIntegrationUnknownMetric`): it excludes nothing. A part the docs write in
-   * capitals (a target group's name, a Lambda alias or version, an RDS replication channel) may be `#` or the name. Names of
+   * capitals (a target group's name, a Lambda alias or version, a CloudFront function, an RDS replication channel) may be `#` or the name;
+   * CloudFront's `cloudfront.origin_latency`, which its docs give for three statistics, may be followed by any part. Names of
    * other services, and names given as tokens, are not checked. The list is copied when the service is added:
    * changing the array afterwards changes nothing.
    *
@@ -148,7 +149,7 @@ export interface AwsIntegrationServiceOptions {
    * Once one service gives `includedMetrics`, every service must: a service without a metric
    * list gets every metric, new ones included, which is the `excludedMetrics` kind. An empty
    * list warns (`cdk-mackerel:awsIntegrationNoMetrics`): the service's resources still become
-   * hosts, with nothing to monitor. So does a name of ECSCluster, SQS, APIGateway, Kinesis, ElastiCache, ALB, NLB, Lambda or RDS
+   * hosts, with nothing to monitor. So does a name of ECSCluster, SQS, APIGateway, Kinesis, ElastiCache, ALB, NLB, Lambda, CloudFront or RDS
    * that Mackerel does not document (`cdk-mackerel:awsIntegrationUnknownMetric`): it retrieves
    * nothing. Names of other services, and names given as tokens, are not checked. The list is
    * copied when the service is added, as `excludedMetrics` is.

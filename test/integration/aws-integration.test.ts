@@ -423,6 +423,16 @@ describe('MackerelAwsIntegration', () => {
         'lambda.duration_per_version.VERSION.average', 'lambda.duration_per_version.VERSION.max', 'lambda.duration_per_version.VERSION.min',
         'lambda.iterator_age_per_version.VERSION.average', 'lambda.iterator_age_per_version.VERSION.max',
         'lambda.iterator_age_per_version.VERSION.min'], 'lambda.duration.maximum'],
+      // The latest page's 14 and 6 per function, which name every metric of the earlier ones; OriginLatency's three statistics
+      // under the one name the pages give them.
+      [AwsIntegrationService.CLOUDFRONT, ['cloudfront.requests.request', 'cloudfront.transfer.download', 'cloudfront.transfer.upload',
+        'cloudfront.error_rate.total_error_rate', 'cloudfront.error_rate.4xx_error_rate', 'cloudfront.error_rate.5xx_error_rate',
+        'cloudfront.error_rate.401_error_rate', 'cloudfront.error_rate.403_error_rate', 'cloudfront.error_rate.404_error_rate',
+        'cloudfront.error_rate.502_error_rate', 'cloudfront.error_rate.503_error_rate', 'cloudfront.error_rate.504_error_rate',
+        'cloudfront.cache_hit_rate', 'cloudfront.origin_latency', 'cloudfront.function_invocations.FUNCTION_NAME',
+        'cloudfront.function_validation_errors.FUNCTION_NAME', 'cloudfront.function_execution_errors.FUNCTION_NAME',
+        'cloudfront.function_compute_utilization.FUNCTION_NAME.minimum', 'cloudfront.function_compute_utilization.FUNCTION_NAME.average',
+        'cloudfront.function_compute_utilization.FUNCTION_NAME.maximum'], 'cloudfront.requests.requests'],
       // The union of the English and Japanese pages' versions: the later ones add the log volume, EBS balance, checkpoint,
       // connection attempt, surplus credit, replication channel and Aurora Serverless v2 metrics to the earlier ones' names.
       [AwsIntegrationService.RDS, ['rds.cpu.used', 'rds.cpu_credit.used', 'rds.cpu_credit.balance', 'rds.database_connections.used',
@@ -459,7 +469,7 @@ describe('MackerelAwsIntegration', () => {
           `services.${id}.excludedMetrics[1] ${JSON.stringify(misspelt)} is not a metric name Mackerel documents for ${id}`)]);
       });
 
-    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 26 of Kinesis, 104 of ElastiCache, 36 of ALB, 23 of NLB, 30 of Lambda, 77 of RDS', () => {
+    test('counts the documented names the pages give: 11 of SQS, 19 of API Gateway, 26 of Kinesis, 104 of ElastiCache, 36 of ALB, 23 of NLB, 30 of Lambda, 20 of CloudFront, 77 of RDS', () => {
       // Guards the table above against a name left out in copying it: the pages' own counts
       // (SQS 11; API Gateway 11 + 8 + 10 metrics, 19 names once # and the shared ones are counted once;
       // Kinesis 34 in English, 31 in Japanese, 26 names once each # is counted once, the 25 of the English page and 1 of the Japanese;
@@ -467,9 +477,9 @@ describe('MackerelAwsIntegration', () => {
       // + 13 per target group; NLB 21 + 2 per target group; Lambda 10 + 10 per alias + 10 per version; RDS 26 common to every
       // engine, 7 of RDS alone (33), 1 + 4 of PostgreSQL (38), 1 of SQL Server (34), 1 per replication channel of MySQL,
       // 27 of Aurora, 5 of Aurora MySQL, 1 of Aurora's cluster and the 4 of Aurora Serverless v2 (63 of Aurora MySQL), whose
-      // capacity Aurora Serverless v1 has too).
+      // capacity Aurora Serverless v1 has too; CloudFront 14, its origin latency counted once as the page does, + 6 per function).
       expect(DOCUMENTED_BY_PAGE.map(([service, names]) => [service.id, new Set(names).size])).toEqual([['SQS', 11], ['APIGateway', 19], ['Kinesis', 26],
-        ['ElastiCache', 104], ['ALB', 36], ['NLB', 23], ['Lambda', 30], ['RDS', 77]]);
+        ['ElastiCache', 104], ['ALB', 36], ['NLB', 23], ['Lambda', 30], ['CloudFront', 20], ['RDS', 77]]);
     });
 
     test('takes a part the pages write in capitals (a target group, an alias, a version) as # or as a name, and warns on the parts around it', () => {
@@ -509,6 +519,26 @@ describe('MackerelAwsIntegration', () => {
       expect(warnings).toEqual([
         expect.stringMatching(/^services\.RDS\.excludedMetrics\[3\] "rds\.replication_channel_lag" is not a metric name Mackerel documents for RDS: it excludes nothing\. Use a documented name \(https:\/\/mackerel\.io\/docs\/entry\/integrations\/aws\/rds\)/),
         expect.stringMatching(/^services\.RDS\.excludedMetrics\[4\] "rds\.replication_lag\.source-1" is not a metric name Mackerel documents for RDS: it excludes nothing\./),
+      ]);
+    });
+
+    test('takes a CloudFront origin latency name with or without a statistic, and a function as # or a name, and warns on others', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN
+      aws.addService(AwsIntegrationService.CLOUDFRONT, {
+        excludedMetrics: ['cloudfront.origin_latency.maximum', 'cloudfront.origin_latency.max', 'cloudfront.function_invocations.#',
+          'cloudfront.function_compute_utilization.rewrite-uri.average', 'cloudfront.cache_hit_rate.average', 'cloudfront.origin_latancy.maximum',
+          'cloudfront.function_invocations', 'cloudfront.error_rate.4xx'],
+      });
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric')).map((w) => w.entry.data);
+      expect(warnings).toEqual([
+        expect.stringMatching(/^services\.CloudFront\.excludedMetrics\[4\] "cloudfront\.cache_hit_rate\.average" is not a metric name Mackerel documents for CloudFront \(cloudfront\.requests\.request, .*\): it excludes nothing\. A \* part stands for a CloudFront Functions function's name \(FUNCTION_NAME in the docs\), or #; after cloudfront\.origin_latency, for a statistic.* Use a documented name \(https:\/\/mackerel\.io\/docs\/entry\/integrations\/aws\/cloudfront\)/),
+        expect.stringMatching(/^services\.CloudFront\.excludedMetrics\[5\] "cloudfront\.origin_latancy\.maximum" is not a metric name/),
+        expect.stringMatching(/^services\.CloudFront\.excludedMetrics\[6\] "cloudfront\.function_invocations" is not a metric name/),
+        expect.stringMatching(/^services\.CloudFront\.excludedMetrics\[7\] "cloudfront\.error_rate\.4xx" is not a metric name/),
       ]);
     });
 
