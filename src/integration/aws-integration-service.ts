@@ -15,7 +15,11 @@ export interface AwsIntegrationServiceDefinition {
    * A read action that returns a secret, an object's content or credentials (such as
    * `secretsmanager:GetSecretValue`, `s3:GetObject` through `s3:Get*`, or
    * `ecr:GetAuthorizationToken`) gets a warning, `cdk-mackerel:awsIntegrationSensitiveRead`, on the
-   * integration the service is added to: it gives Mackerel's AWS account that data.
+   * integration the service is added to: it gives Mackerel's AWS account that data. A Deny in any
+   * policy of the integration's role (`aws.policy.addStatements`, or with `allowAdditionalPolicies`
+   * another policy of the role) that denies such a read on every resource (`Resource: '*'`) and has
+   * no condition narrows the warning: it names only the reads still granted, and none when every
+   * one is denied, as IAM lets that Deny win over the Allow.
    */
   readonly actions: string[];
 
