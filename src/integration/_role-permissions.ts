@@ -197,6 +197,9 @@ function managedPoliciesNamed(arn: unknown, policies: readonly CfnResource[], ro
   return policies.flatMap((policy) => {
     const properties = renderedProperties(policy);
     const path = properties.Path ?? '/';
+    // Compared with case: IAM keeps names unique ignoring case, but says a name used in a policy or as part of an ARN is
+    // case sensitive (IAM User Guide, "Creating a role", for role names; it says nothing else of a policy's name in an
+    // ARN). An ARN written with other case names no policy: the attach fails at deploy, and there is nothing to read.
     if (typeof properties.ManagedPolicyName !== 'string' || typeof path !== 'string' || `${path}${properties.ManagedPolicyName}` !== pathAndName) return [];
     const theirs = Stack.of(policy).account;
     const known = !account.startsWith('${') && !Token.isUnresolved(theirs);
