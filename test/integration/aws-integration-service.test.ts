@@ -208,6 +208,9 @@ describe('AwsIntegrationService', () => {
         ['batch:Describe*', 'batch:DescribeJobDefinitions \\(returns every container\'s environment variables, where secrets are often written in clear text\\)'],
         ['ec2:Describe*', 'ec2:DescribeInstanceAttribute \\(returns the instance\'s user data, where secrets are often written\\), '
           + 'ec2:DescribeLaunchTemplateVersions \\(returns the launch template\'s user data, where secrets are often written\\)'],
+        ['autoscaling:Describe*', 'autoscaling:DescribeLaunchConfigurations \\(returns every launch configuration\'s user data, where secrets are often written\\)'],
+        ['elasticbeanstalk:DescribeConfiguration*', 'elasticbeanstalk:DescribeConfigurationSettings \\(returns the environment\'s environment properties, where secrets are often written, in clear text\\)'],
+        ['apprunner:DescribeService', 'apprunner:DescribeService \\(returns the service\'s environment variables, where secrets are often written, in clear text\\)'],
         ['apigateway:GET', 'apigateway:GET \\(returns the values of the API keys \\(GET /apikeys\\?includeValue=true\\)\\)'],
         ['codebuild:BatchGet*', 'codebuild:BatchGetProjects \\(returns every project\'s environment variables, where secrets are often written in clear text\\)'],
         ['redshift-data:GetStatementResult', 'redshift-data:GetStatementResult \\(returns query results\\)'],

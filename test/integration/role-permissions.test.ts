@@ -572,7 +572,7 @@ describe('MackerelAwsIntegration role permissions', () => {
         statements: [new iam.PolicyStatement({
           notActions: ['iam:*', 's3:*', 'secretsmanager:*', 'ssm:*', 'dynamodb:*', 'kinesis:*', 'logs:*', 'athena:*',
             'redshift:*', 'redshift-data:*', 'redshift-serverless:*', 'codecommit:*', 'glacier:*', 'ecr:*', 'ecr-public:*', 'ecs:*', 'batch:*', 'codebuild:*', 'ec2:*', 'lightsail:*', 'sts:*', 'apigateway:*',
-            'codeartifact:*', 'glue:*'],
+            'autoscaling:*', 'elasticbeanstalk:*', 'apprunner:*', 'codeartifact:*', 'glue:*'],
           resources: ['*'],
         })],
       }));
