@@ -5,8 +5,11 @@
  */
 export const _OTHER_KNOWN_IDS = ['Route53'];
 
-/** Action names that only read: `service:Describe*`, `service:GetX`, `apigateway:GET`, ... */
-const READ_ACTION = /^[a-z0-9-]+:(Describe|Get|List|BatchGet|View)[A-Za-z0-9]*\*?$|^apigateway:GET$/;
+/**
+ * Action names that only read: `service:Describe*`, `service:GetX`, `apigateway:GET`, ... In any
+ * case, as IAM matches action names ignoring case: `ec2:describeInstances` is the same read.
+ */
+const READ_ACTION = /^[a-z0-9-]+:(Describe|Get|List|BatchGet|View)[A-Za-z0-9]*\*?$|^apigateway:GET$/i;
 
 /** What `READ_ACTION` accepts, in the words of its error messages. @internal */
 export const _READ_ACTION_RULE = 'service:Describe*, Get*, List*, BatchGet* or View* actions (or apigateway:GET)';

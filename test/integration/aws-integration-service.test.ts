@@ -130,6 +130,12 @@ describe('AwsIntegrationService', () => {
       expect(AwsIntegrationService.of('Bedrock', { actions: ['bedrock:List*'], supportsRetireAutomatically: true }).supportsRetireAutomatically).toBe(true);
     });
 
+    test('takes a read action written in any case, as IAM reads action names regardless of case', () => {
+      const service = AwsIntegrationService.of('Bedrock', { actions: ['bedrock:list*', 'BEDROCK:GetModelInvocationLoggingConfiguration'] });
+      expect(service.actions).toEqual(['bedrock:list*', 'BEDROCK:GetModelInvocationLoggingConfiguration']);
+      expect(() => AwsIntegrationService.of('Bedrock', { actions: ['bedrock:createModel'] })).toThrow(/actions\[0\] "bedrock:createModel" is not a read action/);
+    });
+
     test('copies the actions it is given', () => {
       const actions = ['bedrock:List*'];
       const service = AwsIntegrationService.of('Bedrock', { actions });

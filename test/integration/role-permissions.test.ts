@@ -256,10 +256,13 @@ describe('MackerelAwsIntegration role permissions', () => {
       const { stack, aws } = integration();
       // WHEN
       aws.policy.addStatements(readStatement(),
-        new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ec2:CreateInternetGateway'], resources: ['*'] }));
+        new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['ec2:CreateInternetGateway'], resources: ['*'] }),
+        // IAM reads action names in any case: this is the read ec2:DescribeInstances.
+        new iam.PolicyStatement({ actions: ['EC2:describeInstances'], resources: ['*'] }));
       // THEN
       Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'ec2:CreateInternetGateway' })]) },
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'ec2:CreateInternetGateway' }),
+          Match.objectLike({ Effect: 'Allow', Action: 'EC2:describeInstances' })]) },
       });
     });
   });
