@@ -40,6 +40,7 @@ const SENSITIVE_READS: ReadonlyArray<[action: string, why: string]> = [
   ['codebuild:BatchGetProjects', 'returns every project\'s environment variables, where secrets are often written in clear text'],
   ['ec2:DescribeInstanceAttribute', 'returns the instance\'s user data, where secrets are often written'],
   ['ec2:DescribeLaunchTemplateVersions', 'returns the launch template\'s user data, where secrets are often written'],
+  ['ec2:GetLaunchTemplateData', 'returns the instance\'s user data, where secrets are often written'],
   ['autoscaling:DescribeLaunchConfigurations', 'returns every launch configuration\'s user data, where secrets are often written'],
   ['elasticbeanstalk:DescribeConfigurationSettings', 'returns the environment\'s environment properties, where secrets are often written, in clear text'],
   ['apprunner:DescribeService', 'returns the service\'s environment variables, where secrets are often written, in clear text'],

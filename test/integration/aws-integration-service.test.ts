@@ -214,6 +214,8 @@ describe('AwsIntegrationService', () => {
         ['batch:Describe*', 'batch:DescribeJobDefinitions \\(returns every container\'s environment variables, where secrets are often written in clear text\\)'],
         ['ec2:Describe*', 'ec2:DescribeInstanceAttribute \\(returns the instance\'s user data, where secrets are often written\\), '
           + 'ec2:DescribeLaunchTemplateVersions \\(returns the launch template\'s user data, where secrets are often written\\)'],
+        ['ec2:Get*', 'ec2:GetLaunchTemplateData \\(returns the instance\'s user data, where secrets are often written\\), '
+          + 'ec2:GetPasswordData \\(returns the encrypted Windows administrator password\\)'],
         ['autoscaling:Describe*', 'autoscaling:DescribeLaunchConfigurations \\(returns every launch configuration\'s user data, where secrets are often written\\)'],
         ['elasticbeanstalk:DescribeConfiguration*', 'elasticbeanstalk:DescribeConfigurationSettings \\(returns the environment\'s environment properties, where secrets are often written, in clear text\\)'],
         ['apprunner:DescribeService', 'apprunner:DescribeService \\(returns the service\'s environment variables, where secrets are often written, in clear text\\)'],
