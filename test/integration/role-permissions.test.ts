@@ -261,8 +261,10 @@ describe('MackerelAwsIntegration role permissions', () => {
         new iam.PolicyStatement({ actions: ['EC2:describeInstances'], resources: ['*'] }));
       // THEN
       Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'ec2:CreateInternetGateway' }),
-          Match.objectLike({ Effect: 'Allow', Action: 'EC2:describeInstances' })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'ec2:CreateInternetGateway' }),
+            Match.objectLike({ Effect: 'Allow', Action: 'EC2:describeInstances' })]),
+        },
       });
     });
   });
