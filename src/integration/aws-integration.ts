@@ -388,7 +388,8 @@ export class MackerelAwsIntegration extends Construct {
     // The lists are copied, as the options are: they were checked above, and a name the caller pushes onto its
     // own array later would reach Mackerel unchecked (excludedMetrics.push(...) after addService changes nothing).
     this.services.push({ service, options: copyOptions(options), by });
-    const apiGateway = service.actions.filter((action) => action.startsWith('apigateway:'));
+    // In any case: IAM reads APIGateway:GET as apigateway:GET, and so does the read-action rule.
+    const apiGateway = service.actions.filter((action) => action.toLowerCase().startsWith('apigateway:'));
     this.readStatement.addActions(...service.actions.filter((action) => !apiGateway.includes(action)));
     // Its reads are REST paths, which an ARN limits to the integration's region (Mackerel's docs grant exactly that).
     if (apiGateway.length > 0) {

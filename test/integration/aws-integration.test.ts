@@ -88,6 +88,16 @@ describe('MackerelAwsIntegration', () => {
       ]);
     });
 
+    test('limits an API Gateway read of a service of AwsIntegrationService.of to the region, whatever its case', () => {
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', region: 'us-west-2' });
+      aws.addService(AwsIntegrationService.of('ApiGatewayV3', { actions: ['APIGateway:GET'] }));
+      expect(resourceOf(stack, logicalIds(aws).policy).Properties.PolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Resource: '*', Action: ['cloudwatch:Get*', 'cloudwatch:List*'] },
+        { Effect: 'Allow', Action: 'APIGateway:GET', Resource: stack.resolve(`arn:${stack.partition}:apigateway:us-west-2::/*`) },
+      ]);
+    });
+
     test('Step Functions gets the actions Mackerel lists for it, with no tag:GetResources over every service\'s resources', () => {
       const { stack } = integrationStack();
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
