@@ -240,6 +240,7 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
   if (!options.path.startsWith('/')) {
     _fail(scope, 'config.readinessProbe.path', options.path, 'does not start with "/"', 'an absolute request path, such as "/health"');
   }
+  probePath(scope, options.path);
   if (options.method !== undefined && !HTTP_METHOD.test(options.method)) {
     _fail(scope, 'config.readinessProbe.method', options.method, 'is not an HTTP method', 'a method in capitals, such as GET or HEAD');
   }
@@ -267,6 +268,34 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
     headers: options.headers ? Object.entries(options.headers).map(([name, value]) => ({ name, value })) : undefined,
     proxy: options.proxy,
   };
+}
+
+/**
+ * The agent reads the path as a URL (Go's `url.Parse`) before it sets the scheme and host. A control
+ * character or a "%" not followed by two hex digits fails that parse on every try, and a leading "//"
+ * makes its first segment the URL's host, which the agent then replaces: the path probed is another.
+ * Either way the probe never succeeds and the host never registers.
+ */
+function probePath(scope: IConstruct, path: string): void {
+  // The query is kept as written; the path before it and the fragment are decoded.
+  const [beforeFragment, fragment = ''] = splitOnce(path, '#');
+  const decoded = splitOnce(beforeFragment, '?')[0] + fragment;
+  const refused = /[\x00-\x1f\x7f]/.test(path) ? 'holds a control character (such as a line break)'
+    : /%(?![0-9A-Fa-f]{2})/.test(decoded) ? 'holds a "%" not followed by two hex digits outside its query' : undefined;
+  if (refused) {
+    _fail(scope, 'config.readinessProbe.path', path, `${refused}, which the agent's URL parser refuses`,
+      'a request path such as "/health", with a "%" of its path written as "%25"', 'The probe would fail forever and the host never register');
+  }
+  if (path.startsWith('//')) {
+    _fail(scope, 'config.readinessProbe.path', path,
+      `starts with "//", so the agent reads ${JSON.stringify(path.slice(2).split(/[/?#]/)[0])} as a URL's host, which it replaces, and probes the rest of the path alone`,
+      'a request path with one leading "/"');
+  }
+}
+
+function splitOnce(text: string, separator: string): [string, string?] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 function tcpProbe(scope: IConstruct, options: MackerelTcpProbeOptions): _YamlMap {

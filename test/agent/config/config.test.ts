@@ -299,6 +299,15 @@ describe('agent config: rejected input', () => {
     ['an empty header name', probe({ port: 80, headers: { '': '1' } }), /config.readinessProbe.headers name "" is not an HTTP header name/],
     ['a header value with a line break, not shown as it may be a credential', probe({ port: 80, headers: { Authorization: 'Bearer s3cret\n' } }),
       /^Stack\/Agent: config.readinessProbe.headers "Authorization" has a value with a control character \(such as a line break\), which the agent's HTTP client refuses; expected a value of printable characters and tabs\. The probe would fail forever and the host never register$/],
+    // The agent parses the path as a URL on every try: these fail the parse, or probe another path.
+    ['a probe path with a line break', probe({ port: 80, path: '/health\n' }),
+      /^Stack\/Agent: config.readinessProbe.path "\/health\\n" holds a control character \(such as a line break\), which the agent's URL parser refuses; expected a request path such as "\/health", with a "%" of its path written as "%25"\. The probe would fail forever and the host never register$/],
+    ['a probe path with a bare "%"', probe({ port: 80, path: '/disk/100%' }),
+      /^Stack\/Agent: config.readinessProbe.path "\/disk\/100%" holds a "%" not followed by two hex digits outside its query/],
+    ['a probe path with a bad escape in its fragment', probe({ port: 80, path: '/health#%zz' }),
+      /config.readinessProbe.path "\/health#%zz" holds a "%" not followed by two hex digits outside its query/],
+    ['a probe path starting with "//"', probe({ port: 80, path: '//app/health' }),
+      /^Stack\/Agent: config.readinessProbe.path "\/\/app\/health" starts with "\/\/", so the agent reads "app" as a URL's host, which it replaces, and probes the rest of the path alone; expected a request path with one leading "\/"$/],
     // The agent joins host and port (net.JoinHostPort) or puts host in the URL: these never connect, and the probe is retried forever.
     ['a probe host that is a URL', probe({ port: 80, host: 'http://app' }),
       /Stack\/Agent: config.readinessProbe.host "http:\/\/app" is not a host name or IP address; expected a name such as "app" or an address such as "10.0.0.5"/],
@@ -334,6 +343,11 @@ describe('agent config: rejected input', () => {
       expect(() => withConfig(config)).toThrow(message);
     });
   }
+
+  test('a probe path with escapes, and a "%" in its query, which the agent keeps as written, is accepted', () => {
+    const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: '/a%20b/health?min=90%&x=%zz#top', port: 80 }) });
+    expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe('/a%20b/health?min=90%&x=%zz#top');
+  });
 
   test('a token in the config is rejected, named as the property the user set', () => {
     const withToken = (config: MackerelAgentConfig) => () => withConfig(config);
