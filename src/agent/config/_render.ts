@@ -124,7 +124,7 @@ function plugins(
     }
     rendered[name] = {
       command: command(scope, `${property}.${name}.command`, plugin.command),
-      user: known(scope, `${property}.${name}.user`, plugin.user),
+      user: noNul(scope, `${property}.${name}.user`, known(scope, `${property}.${name}.user`, plugin.user)),
       env: env(scope, `${property}.${name}.env`, plugin.env),
       timeoutSeconds: seconds(scope, `${property}.${name}.timeout`, plugin.timeout, 1),
       memo: checks ? known(scope, `${property}.${name}.memo`, (plugin as MackerelCheckPlugin).memo) : undefined,
@@ -136,6 +136,7 @@ function plugins(
 function command(scope: IConstruct, property: string, given: MackerelPluginCommand): string | string[] {
   const rendered = given._render();
   const value = Array.isArray(rendered) ? rendered.map((arg, i) => known(scope, `${property}[${i}]`, arg)) : known(scope, property, rendered);
+  (Array.isArray(value) ? value : [value]).forEach((arg, i) => noNul(scope, Array.isArray(value) ? `${property}[${i}]` : property, arg));
   if (Array.isArray(value) ? value.length === 0 || value[0] === '' : value.trim() === '') {
     _fail(scope, property, value, 'is empty', 'a shell line or a program with its arguments');
   }
@@ -154,10 +155,12 @@ function env(scope: IConstruct, property: string, given: { [name: string]: strin
         'a name without leading or trailing spaces');
     }
     known(scope, `${property} name`, name);
+    noNul(scope, `${property} name`, name);
     // A value named as a credential is not shown in an error, as a header's is not.
     const credential = (CREDENTIAL_ENV.test(name) && !SWITCH_VALUE.test(given[name])) || URL_WITH_PASSWORD.test(given[name]);
     if (credential) secretValue(scope, property, name, given[name]);
     else known(scope, `${property}.${name}`, given[name]);
+    noNul(scope, credential ? property : `${property}.${name}`, given[name], credential ? { value: name, what: 'has a value that holds' } : undefined);
     if (given[name] !== '' && credential) {
       warnCredential(scope, `${property}.${name}`,
         'Give it to the agent container as an ECS secret (container.addSecret) instead: plugins and exec probes inherit the agent\'s environment');
@@ -208,7 +211,7 @@ function probe(scope: IConstruct, given: MackerelReadinessProbe): _YamlMap {
 function execProbe(scope: IConstruct, options: MackerelExecProbeOptions): _YamlMap {
   return {
     command: command(scope, 'config.readinessProbe.command', options.command),
-    user: known(scope, 'config.readinessProbe.user', options.user),
+    user: noNul(scope, 'config.readinessProbe.user', known(scope, 'config.readinessProbe.user', options.user)),
     env: env(scope, 'config.readinessProbe.env', options.env),
   };
 }
@@ -371,6 +374,19 @@ interface Shown {
  */
 function wellFormed(scope: IConstruct, property: string, value: string, shown?: Shown): void {
   _refuseLoneSurrogate(scope, property, value, shown?.value ?? value, 'the agent\'s YAML parser refuses, so the agent would exit at start', shown?.what);
+}
+
+/**
+ * What the agent passes to a process (a command's arguments, its environment, the user it runs
+ * as): a NUL cannot be, so Go's exec refuses the command on every run. A check would only ever
+ * report UNKNOWN, and an exec probe would fail forever, the host never registered.
+ */
+function noNul<T extends string | undefined>(scope: IConstruct, property: string, value: T, shown?: Shown): T {
+  if (value !== undefined && value.includes('\0')) {
+    _fail(scope, property, shown?.value ?? value, `${shown?.what ?? 'holds'} a NUL character, which the agent cannot pass to a process`,
+      'text without NUL characters', 'The command would never run');
+  }
+  return value;
 }
 
 function notKnown(scope: IConstruct, property: string, shown: string): never {
