@@ -180,12 +180,17 @@ function warnCredential(scope: IConstruct, property: string, advice: string, wha
     + `it is kept in the cloud assembly (cdk.out) and in the CDK bootstrap bucket, readable by anyone who can read that bucket. ${advice}`);
 }
 
-function seconds(scope: IConstruct, property: string, given: Duration | undefined, minimum: number): number | undefined {
+/**
+ * @param agentDefault the agent's default, where it reads 0 as that default (a probe's period and
+ * timeout): 0 is then refused, as a plugin's timeout is, rather than written to mean another value
+ */
+function seconds(scope: IConstruct, property: string, given: Duration | undefined, minimum: number, agentDefault?: string): number | undefined {
   if (!given) return undefined;
   if (given.isUnresolved()) notKnown(scope, property, given.toHumanString());
   const value = given.toSeconds({ integral: false });
   if (!Number.isInteger(value) || value < minimum) {
-    _fail(scope, property, given.toHumanString(), `is not a whole number of seconds of at least ${minimum}`, `Duration.seconds(n) with n >= ${minimum}`);
+    _fail(scope, property, given.toHumanString(), `is not a whole number of seconds of at least ${minimum}`, `Duration.seconds(n) with n >= ${minimum}`,
+      value === 0 && agentDefault ? `The agent reads 0 as its default, ${agentDefault}: leave it out for that` : undefined);
   }
   return value;
 }
@@ -203,8 +208,8 @@ function probe(scope: IConstruct, given: MackerelReadinessProbe): _YamlMap {
   return {
     [given._kind]: kinds[given._kind](),
     initialDelaySeconds: seconds(scope, 'config.readinessProbe.initialDelay', timing.initialDelay, 0),
-    periodSeconds: seconds(scope, 'config.readinessProbe.period', timing.period, 0),
-    timeoutSeconds: seconds(scope, 'config.readinessProbe.timeout', timing.timeout, 0),
+    periodSeconds: seconds(scope, 'config.readinessProbe.period', timing.period, 1, '10 seconds'),
+    timeoutSeconds: seconds(scope, 'config.readinessProbe.timeout', timing.timeout, 1, '1 second'),
   };
 }
 

@@ -14,14 +14,16 @@ export interface MackerelProbeTiming {
   readonly initialDelay?: Duration;
 
   /**
-   * The time between probes (`periodSeconds`, whole seconds, at least 0).
+   * The time between probes (`periodSeconds`, whole seconds, at least 1: the agent reads 0 as
+   * its default).
    *
    * @default - the agent's default, 10 seconds
    */
   readonly period?: Duration;
 
   /**
-   * How long one probe may take (`timeoutSeconds`, whole seconds, at least 0).
+   * How long one probe may take (`timeoutSeconds`, whole seconds, at least 1: the agent reads 0
+   * as its default).
    *
    * @default - the agent's default, 1 second
    */
