@@ -113,6 +113,10 @@ function checkTaskDefinition(scope: IConstruct, taskDefinition: ecs.TaskDefiniti
     _fail(scope, 'taskDefinition.networkMode', 'none', 'gives the agent no network, so it cannot reach Mackerel or read task metadata',
       'bridge, host or awsvpc');
   }
+  if (taskDefinition.networkMode === ecs.NetworkMode.NAT) {
+    _fail(scope, 'taskDefinition.networkMode', 'nat', 'is the network mode of Windows containers, which the Mackerel container agent does not support '
+      + '(it exits at start on a network mode other than bridge, host or awsvpc)', 'bridge, host or awsvpc on Linux');
+  }
   const family = _windowsFamily(taskDefinition);
   if (family) {
     _fail(scope, 'taskDefinition.runtimePlatform.operatingSystemFamily', family, 'is not supported by the Mackerel container agent',

@@ -495,6 +495,9 @@ function unsupportedReason(taskDefinition: ecs.TaskDefinition): string | undefin
   if (taskDefinition.networkMode === ecs.NetworkMode.NONE) {
     return 'its network mode is none, so the agent could not reach Mackerel';
   }
+  if (taskDefinition.networkMode === ecs.NetworkMode.NAT) {
+    return 'its network mode nat is that of Windows containers, which the Mackerel container agent does not support';
+  }
   const family = _windowsFamily(taskDefinition);
   if (family) {
     return `its operating system family ${family} is not supported by the Mackerel container agent`;

@@ -72,6 +72,14 @@ describe('MackerelContainerAgent', () => {
     expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] }))
       .toThrow(/taskDefinition.networkMode "none" gives the agent no network.*; expected bridge, host or awsvpc/);
   });
+
+  test('rejects the nat network mode, that of Windows containers (on EC2, without a runtimePlatform)', () => {
+    const { stack, apiKey } = agentStack();
+    const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task', { networkMode: ecs.NetworkMode.NAT });
+    taskDefinition.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    expect(() => new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] }))
+      .toThrow(/^Stack\/Agent: taskDefinition.networkMode "nat" is the network mode of Windows containers, which the Mackerel container agent does not support \(it exits at start on a network mode other than bridge, host or awsvpc\); expected bridge, host or awsvpc on Linux$/);
+  });
 });
 
 describe('read access to the API key on the execution role', () => {

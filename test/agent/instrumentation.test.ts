@@ -1247,6 +1247,18 @@ describe('MackerelInstrumentation: roles and opt-out', () => {
     expect(agentCount(isolated)).toBe(0);
     Annotations.fromStack(stack).hasWarning(`/${isolated.node.path}`, Match.stringLikeRegexp('network mode is none'));
   });
+
+  test('a nat-network task definition (Windows containers on EC2, without a runtimePlatform) is skipped with a warning', () => {
+    const { app, stack, apiKey } = setup();
+    const windows = new ecs.Ec2TaskDefinition(stack, 'Windows', { networkMode: ecs.NetworkMode.NAT });
+    windows.addContainer('app', { image: APP_IMAGE, memoryLimitMiB: 256 });
+    instrument(app, new MackerelInstrumentation({ apiKey, roles: ['shop:batch'] }));
+    expect(agentCount(windows)).toBe(0);
+    expect(Annotations.fromStack(stack).findWarning(`/${windows.node.path}`, Match.anyValue()).map((w) => w.entry.data)).toEqual([
+      'MackerelInstrumentation skipped this task definition: its network mode nat is that of Windows containers, which the Mackerel container agent '
+      + 'does not support; its tasks are not monitored by Mackerel [ack: cdk-mackerel:instrumentationSkipped]',
+    ]);
+  });
 });
 
 describe('MackerelInstrumentation: with an agent config', () => {
