@@ -324,6 +324,11 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
       'The port goes in port, and the scheme in scheme');
   }
   const colons = host.split(':').length - 1;
+  // An IPv6 address in brackets alone: the agent adds brackets of its own when it joins a port.
+  if (withPort !== undefined && /^\[[^\]]*\]$/.test(host)) {
+    _fail(scope, 'config.readinessProbe.host', host, `is in brackets, but the agent adds its own when it joins it with port ${withPort} (as [${host}]:${withPort})`,
+      `the address without brackets, "${host.slice(1, -1)}"`);
+  }
   if (withPort !== undefined && (host.startsWith('[') || colons === 1)) {
     _fail(scope, 'config.readinessProbe.host', host, `holds a port, but the agent joins it with port ${withPort} (as [${host}]:${withPort})`,
       'the host alone, with the port in port');

@@ -337,6 +337,8 @@ describe('agent config: rejected input', () => {
       /config.readinessProbe.host "db:5432" holds a port, but the agent joins it with port 5432 \(as \[db:5432\]:5432\); expected the host alone, with the port in port/],
     ['an HTTP probe host with a port of its own and a port', probe({ port: 8080, host: '[::1]:8080' }),
       /config.readinessProbe.host "\[::1\]:8080" holds a port, but the agent joins it with port 8080/],
+    ['a TCP probe host of an IPv6 address in brackets, which the agent adds itself', { readinessProbe: MackerelReadinessProbe.tcp({ port: 5432, host: '[fd00::5]' }) },
+      /^Stack\/Agent: config.readinessProbe.host "\[fd00::5\]" is in brackets, but the agent adds its own when it joins it with port 5432 \(as \[\[fd00::5\]\]:5432\); expected the address without brackets, "fd00::5"$/],
     ['an HTTP probe host that is a bare IPv6 address without a port', probe({ host: 'fd00::5' }),
       /config.readinessProbe.host "fd00::5" is an IPv6 address without brackets, which the agent cannot put in a URL without a port; expected "\[fd00::5\]", or a port/],
     // The agent trims spaces off env names and drops a name left empty: the variable would be set under another name, or not at all.
