@@ -1,10 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Reference, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkExpression, _wholeDuration } from './_checks';
+import { _readOnceFinal, _resolveEachToken } from '../_lazy';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { _readsByExpression } from '../provider/_properties';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
-import { _dependOnNamed } from '../service/_named-dependency';
+import { _dependOnNamed, _dependOnNamedNow } from '../service/_named-dependency';
 
 /**
  * Properties of an `ExpressionMonitor`.
@@ -62,17 +63,76 @@ export class ExpressionMonitor extends MonitorBase {
     // roleSlots(...) (an Unknown alert once it is gone): read by a literal name, which records no dependency,
     // CloudFormation could delete this stack's service or role while this monitor still reads it. Another
     // stack's is warned about, as a literal scope is: only a reference or a stack dependency orders the two.
+    // An expression given as a token (a Lazy, Fn.join, Fn.sub) is searched as the template writes it, once final.
+    if (!Token.isUnresolved(props.expression)) {
+      this.readNames(props.expression, _dependOnNamed);
+    } else {
+      const expression = props.expression;
+      _readOnceFinal(this, () => {
+        const written = writtenExpression(this, expression);
+        if (written !== undefined) this.readNames(written, _dependOnNamedNow);
+      });
+    }
+  }
+
+  /** Orders this monitor after, or warns about, each service and role that `expression` reads by name. */
+  private readNames(expression: string, dependOn: (consumer: Construct, name: string, isRole: boolean) => void): void {
     for (const kind of ['service', 'role'] as const) {
       const seen = new Set<string>();
-      for (const { name, by } of _readsByExpression(props.expression, kind)) {
-        if (seen.has(name)) continue;
+      for (const { name, by } of _readsByExpression(expression, kind)) {
+        if (seen.has(name) || name.includes(OPAQUE)) continue;
         seen.add(name);
         const isRole = kind === 'role';
-        _dependOnNamed(this, name, isRole);
+        dependOn(this, name, isRole);
         const reference = isRole ? '${web.fullName}' : '${shop.name}';
         _warnNamedByLiteral(this, `expression ${by}(...)`, name, isRole, `an expression built of it, \`${by}(${reference}, …)\``,
           (builtName) => `\`${by}(${builtName.slice(1, -1)}, …)\``, true);
       }
     }
   }
+}
+
+/** Stands for a part of an expression known only at deploy time that is no reference (a parameter, `Fn.select`): it names nothing known. */
+const OPAQUE = '\u0001';
+
+/**
+ * The expression given as a token (a Lazy, `Fn.join`, `Fn.sub`) as the template writes it, with
+ * each reference in it (`shop.name`) left as its token, as a string built of it reads: its
+ * `Fn::Join`s joined and its `Fn::Sub` variables put in, each other intrinsic `OPAQUE`.
+ * Undefined when it cannot be resolved here.
+ */
+function writtenExpression(scope: Construct, expression: string): string | undefined {
+  const references: string[] = [];
+  let resolved: unknown;
+  try {
+    resolved = _resolveEachToken(scope, expression, (token, resolve) => {
+      if (!Reference.isReference(token)) return resolve();
+      references.push(Token.asString(token));
+      return `\u0000${references.length - 1}\u0000`;
+    });
+  } catch {
+    return undefined;
+  }
+  return flatten(resolved).replace(/\u0000(\d+)\u0000/g, (_, i: string) => references[Number(i)]);
+}
+
+/** A resolved value as the string CloudFormation makes of it, each part it cannot tell at synth `OPAQUE`. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return OPAQUE;
+  const entries = Object.entries(value);
+  if (entries.length !== 1) return OPAQUE;
+  const [[fn, args]] = entries;
+  if (fn === 'Fn::Join' && Array.isArray(args) && typeof args[0] === 'string' && Array.isArray(args[1])) {
+    return args[1].map(flatten).join(args[0]);
+  }
+  if (fn === 'Fn::Sub') {
+    const [body, variables] = Array.isArray(args) ? args : [args, {}];
+    if (typeof body !== 'string') return OPAQUE;
+    const vars = (typeof variables === 'object' && variables !== null ? variables : {}) as Record<string, unknown>;
+    // `${!x}` is the literal `${x}`; a variable of no given value is a parameter, resource or pseudo parameter.
+    return body.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, key: string) =>
+      literal ? `\${${key}}` : (Object.prototype.hasOwnProperty.call(vars, key) ? flatten(vars[key]) : OPAQUE));
+  }
+  return OPAQUE;
 }

@@ -19,24 +19,33 @@ import { IMackerelService, MackerelService } from './service';
  * @internal
  */
 export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boolean): void {
-  // A name built of a service's name (`${shop.name}:web`) refers to the service alone, not to the
-  // role it names: known, it waits for the role too. The construct's own reference is ordered already.
   Aspects.of(consumer).add({
     // Read once the app's code has run: a Lazy name read as the consumer is made would keep the value of that moment.
-    visit: (node) => _readingFinalValues(() => {
-      if (node !== consumer) return;
-      const known = Token.isUnresolved(name) ? (isRole ? _knownRoleFullNameOf(name) : _knownServiceNameOf(name)) : name;
-      // A name known only at deploy time (of a service named by a parameter) is still the creator's
-      // when it is written the same way: `${shop.name}:web` for a role `web` of that service.
-      const creator = known === undefined ? creatorWrittenAlike(consumer, name, isRole) : _creatorInStack(consumer, known, isRole);
-      if (!creator) return;
-      // On its own resource only: the construct's children (a service's roles, or whatever the
-      // user put under it) may depend on the consumer, which would make a cycle.
-      const resource = creator.node.defaultChild ?? creator;
-      if (Token.isUnresolved(name) && _referenceTargets(consumer, name).some((t) => t.node.scopes.includes(resource))) return;
-      consumer.node.addDependency(resource);
-    }),
+    visit: (node) => {
+      if (node === consumer) _readingFinalValues(() => _dependOnNamedNow(consumer, name, isRole));
+    },
   });
+}
+
+/**
+ * `_dependOnNamed` read now, for a name found only once the app's code has run (in an expression
+ * given as a Lazy): an Aspect added from an Aspect is not run without @aws-cdk/core:aspectStabilization.
+ * Only in an Aspect, before dependencies become `DependsOn`.
+ * @internal
+ */
+export function _dependOnNamedNow(consumer: IConstruct, name: string, isRole: boolean): void {
+  // A name built of a service's name (`${shop.name}:web`) refers to the service alone, not to the
+  // role it names: known, it waits for the role too. The construct's own reference is ordered already.
+  const known = Token.isUnresolved(name) ? (isRole ? _knownRoleFullNameOf(name) : _knownServiceNameOf(name)) : name;
+  // A name known only at deploy time (of a service named by a parameter) is still the creator's
+  // when it is written the same way: `${shop.name}:web` for a role `web` of that service.
+  const creator = known === undefined ? creatorWrittenAlike(consumer, name, isRole) : _creatorInStack(consumer, known, isRole);
+  if (!creator) return;
+  // On its own resource only: the construct's children (a service's roles, or whatever the
+  // user put under it) may depend on the consumer, which would make a cycle.
+  const resource = creator.node.defaultChild ?? creator;
+  if (Token.isUnresolved(name) && _referenceTargets(consumer, name).some((t) => t.node.scopes.includes(resource))) return;
+  consumer.node.addDependency(resource);
 }
 
 /**

@@ -1,8 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
 import { logicalIdOf, mackerelStack, propertiesOf } from './_fixture';
-import { ExpressionMonitor, ExpressionMonitorProps, MackerelService, MonitorOperator } from '../../src';
+import { ExpressionMonitor, ExpressionMonitorProps, MackerelApiKey, MackerelProvider, MackerelService, MonitorOperator } from '../../src';
 
 const TASKS: ExpressionMonitorProps = {
   name: 'running tasks', expression: "count(role(shop:web, 'container-cpu%'))", operator: MonitorOperator.LESS_THAN, critical: 2,
@@ -64,6 +65,67 @@ describe('ExpressionMonitor', () => {
       const lookAlikes = new ExpressionMonitor(stack, 'LookAlikes', { ...TASKS, expression: 'sum(myservice(shop, m), service(shopx, m), x.role(shop:web, m))' });
       // THEN
       expect(dependsOn(lookAlikes)).toEqual([]);
+    });
+  });
+
+  describe('an expression given as a token is searched as the template writes it', () => {
+    const dependsOn = (monitor: ExpressionMonitor) => Template.fromStack(Stack.of(monitor)).toJSON().Resources[logicalIdOf(monitor)].DependsOn ?? [];
+    const expression = (e: string): ExpressionMonitorProps => ({ ...TASKS, expression: e });
+
+    test('a Lazy, Fn.sub and Fn.join of literals each depend on what they read by literal name, the Lazy read once final', () => {
+      // GIVEN
+      const { stack, web } = mackerelStack();
+      const blog = new MackerelService(stack, 'Blog', { name: 'blog' });
+      let read = 'shop:x';
+      // WHEN
+      const lazy = new ExpressionMonitor(stack, 'Lazy', expression(Lazy.string({ produce: () => `count(role(${read}, 'container-cpu%'))` })));
+      const sub = new ExpressionMonitor(stack, 'Sub', expression(Fn.sub("sum(service(${Name}, orders.count)) + max(roleSlots('${!x}', m))", { Name: 'blog' })));
+      const join = new ExpressionMonitor(stack, 'Join', expression(Fn.join('', ['max(roleSlots(', '"shop:web"', ', loadavg5))'])));
+      read = 'shop:web';
+      // THEN
+      expect(dependsOn(lazy)).toEqual([logicalIdOf(web)]);
+      expect(dependsOn(sub)).toEqual([logicalIdOf(blog)]);
+      expect(dependsOn(join)).toEqual([logicalIdOf(web)]);
+    });
+
+    test('Fn.join of a service\'s reference waits for the role it builds the name of; a role\'s own reference is ordered by its Ref', () => {
+      // GIVEN
+      const { stack, shop, web } = mackerelStack();
+      // WHEN
+      const built = new ExpressionMonitor(stack, 'Built', expression(Fn.join('', ['max(role(', shop.name, ':web, loadavg5))'])));
+      const referenced = new ExpressionMonitor(stack, 'Referenced', expression(Fn.join('', ['max(role(', web.fullName, ', loadavg5))'])));
+      // THEN the Ref in the expression orders the service (or role) already, as CloudFormation reads it
+      expect(propertiesOf(built).expression).toEqual({ 'Fn::Join': ['', ['max(role(', { Ref: logicalIdOf(shop) }, ':web, loadavg5))']] });
+      expect(dependsOn(built)).toEqual([logicalIdOf(web)]);
+      expect(JSON.stringify(propertiesOf(referenced).expression)).toContain(JSON.stringify({ Ref: logicalIdOf(web) }));
+      expect(dependsOn(referenced)).toEqual([]);
+    });
+
+    test('a part known only at deploy time names nothing', () => {
+      // GIVEN
+      const { stack } = mackerelStack();
+      // WHEN
+      const region = new ExpressionMonitor(stack, 'Region', expression(Fn.join('', ['max(role(shop', Aws.REGION, ':web, loadavg5))'])));
+      const sub = new ExpressionMonitor(stack, 'Sub', expression(Fn.sub('max(role(${AWS::Region}:web, loadavg5))')));
+      // THEN
+      expect(dependsOn(region)).toEqual([]);
+      expect(dependsOn(sub)).toEqual([]);
+    });
+
+    test('another stack\'s service or role read by a Lazy or Fn.sub is warned about as a literal name is', () => {
+      // GIVEN
+      const { app } = mackerelStack();
+      const other = new Stack(app, 'Other');
+      new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(other, 'Key', 'x')) });
+      // WHEN
+      new ExpressionMonitor(other, 'Lazy', expression(Lazy.string({ produce: () => "count(role(shop:web, 'container-cpu%'))" })));
+      new ExpressionMonitor(other, 'Sub', expression(Fn.sub('sum(service(${Name}, orders.count))', { Name: 'shop' })));
+      // THEN
+      const warnings = Annotations.fromStack(other).findWarning('*', Match.stringLikeRegexp('importedByLiteralName'));
+      expect(warnings.map((w) => [w.id, w.entry.data])).toEqual([
+        ['/Other/Lazy', expect.stringMatching(/^expression role\(\.\.\.\) "shop:web" is the literal name of a role, which Stack\/Shop\/web of stack "Stack" creates/)],
+        ['/Other/Sub', expect.stringMatching(/^expression service\(\.\.\.\) "shop" is the literal name of a service, which Stack\/Shop of stack "Stack" creates/)],
+      ]);
     });
   });
 
