@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { Aspects, CfnCondition, CfnParameter, CfnResource, CustomResource, Fn, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct, IConstruct } from 'constructs';
+import { _DependencyGraph, _dependencyGraph, _pathBetween } from '../_dependency-graph';
 import { _rendered } from '../_rendered';
 import { _isListParameterType, _references } from '../_template-references';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
@@ -68,8 +69,8 @@ export function _orderWithEcsServices(scope: Construct, resource: CustomResource
   scope.node.addValidation({
     validate: () => {
       // One graph for the three checks, built only if one of them needs it.
-      let graph: DependencyGraph | undefined;
-      const graphOnce = () => (graph ??= dependencyGraph(stack));
+      let graph: _DependencyGraph | undefined;
+      const graphOnce = () => (graph ??= _dependencyGraph(stack));
       ordering.warnNested(graphOnce);
       ordering.warnUnordered(graphOnce);
       return ordering.cycles(graphOnce);
@@ -106,7 +107,7 @@ class EcsServiceOrdering implements IAspect {
    * ordered against it (a DependsOn, directly or through other resources). Called at validation,
    * once construct dependencies are DependsOn of the template.
    */
-  public warnNested(graphOnce: () => DependencyGraph): void {
+  public warnNested(graphOnce: () => _DependencyGraph): void {
     for (const nested of this.nested) {
       if (this.nestedWarned.has(nested)) continue;
       this.nestedWarned.add(nested);
@@ -115,7 +116,7 @@ class EcsServiceOrdering implements IAspect {
         const graph = graphOnce();
         const resource = this.resourceId();
         const nestedId = this.stack.resolve(stackResource.logicalId) as string;
-        if (this.order.when === 'after' ? pathBetween(graph, resource, nestedId) : pathBetween(graph, nestedId, resource)) continue;
+        if (this.order.when === 'after' ? _pathBetween(graph, resource, nestedId) : _pathBetween(graph, nestedId, resource)) continue;
       }
       this.warnNestedStack(nested);
     }
@@ -126,7 +127,7 @@ class EcsServiceOrdering implements IAspect {
    * for it, as it then starts whenever CloudFormation reaches it, before or after what a deploy
    * changes. A nested stack with ECS resources has its own warning, or is ordered against it.
    */
-  public warnUnordered(graphOnce: () => DependencyGraph): void {
+  public warnUnordered(graphOnce: () => _DependencyGraph): void {
     const id = this.order.unorderedWarning;
     if (!id || this.order.when !== 'before' || this.services.length > 0 || this.nested.length > 0) return;
     const graph = graphOnce();
@@ -157,14 +158,14 @@ class EcsServiceOrdering implements IAspect {
    * when the resource waits for every service, or one the resource waits for when every service
    * waits for it (a DependsOn or a reference, directly or through other resources).
    */
-  public cycles(graphOnce: () => DependencyGraph): string[] {
+  public cycles(graphOnce: () => _DependencyGraph): string[] {
     if (this.services.length === 0) return [];
     const graph = graphOnce();
     const resource = this.resourceId();
     const { what, when } = this.order;
     return this.services.flatMap((service) => {
       const serviceId = this.stack.resolve(service.logicalId) as string;
-      const path = when === 'after' ? pathBetween(graph, serviceId, resource) : pathBetween(graph, resource, serviceId);
+      const path = when === 'after' ? _pathBetween(graph, serviceId, resource) : _pathBetween(graph, resource, serviceId);
       if (!path) return [];
       const shown = path.map((id) => graph.pathOf(id) ?? id).join(' -> ');
       return when === 'after'
@@ -189,65 +190,6 @@ function resourceInStack(nested: Stack, stack: Stack): CfnResource | undefined {
   let at: Stack | undefined = nested;
   while (at?.nestedStackParent !== undefined && at.nestedStackParent !== stack) at = at.nestedStackParent;
   return at?.nestedStackParent === stack ? at.nestedStackResource : undefined;
-}
-
-/** A stack's resources by logical ID. */
-interface DependencyGraph {
-  /** The logical IDs of the stack's resources. */
-  logicalIds(): string[];
-  /** The construct path of a resource of the stack, or undefined for any other name (a parameter, a pseudo parameter). */
-  pathOf(logicalId: string): string | undefined;
-  /** The logical IDs a resource waits for: its DependsOn and what it refers to, rendered only for the resources a search reaches. */
-  targetsOf(logicalId: string): Set<string>;
-  /** The logical IDs a resource's properties refer to (without its DependsOn). */
-  referencesOf(logicalId: string): Set<string>;
-}
-
-function dependencyGraph(stack: Stack): DependencyGraph {
-  const resources = new Map<string, CfnResource>();
-  for (const resource of stack.node.findAll()) {
-    if (resource instanceof CfnResource && Stack.of(resource) === stack) resources.set(stack.resolve(resource.logicalId) as string, resource);
-  }
-  const targets = new Map<string, Set<string>>();
-  const rendered = (logicalId: string) => {
-    const resource = resources.get(logicalId);
-    return resource ? _rendered(resource) : {};
-  };
-  return {
-    logicalIds: () => [...resources.keys()],
-    pathOf: (logicalId) => resources.get(logicalId)?.node.path,
-    targetsOf: (logicalId) => {
-      const known = targets.get(logicalId);
-      if (known) return known;
-      const { DependsOn: dependsOn, Properties: properties } = rendered(logicalId);
-      const found = new Set<string>(Array.isArray(dependsOn) ? dependsOn : []);
-      _references(properties, found);
-      targets.set(logicalId, found);
-      return found;
-    },
-    referencesOf: (logicalId) => _references(rendered(logicalId).Properties),
-  };
-}
-
-/** The logical IDs from `from` to `to` along the graph's edges, both included, or undefined when `to` cannot be reached. */
-function pathBetween(graph: DependencyGraph, from: string, to: string): string[] | undefined {
-  const cameFrom = new Map<string, string | undefined>([[from, undefined]]);
-  const queue = [from];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
-    if (id === to) {
-      const path: string[] = [];
-      for (let at: string | undefined = id; at !== undefined; at = cameFrom.get(at)) path.unshift(at);
-      return path;
-    }
-    for (const next of graph.targetsOf(id)) {
-      if (graph.pathOf(next) !== undefined && !cameFrom.has(next)) {
-        cameFrom.set(next, id);
-        queue.push(next);
-      }
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -5,8 +5,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, Dependable, IConstruct, IDependable } from 'constructs';
+import { _dependencyGraph, _pathBetween } from '../_dependency-graph';
 import { _maskedApiBase } from '../_text';
-import { _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
+import { _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
 
 /** The longest handler timeout: aws-cdk-lib's provider framework functions time out after 15 minutes. */
@@ -184,6 +185,7 @@ export class MackerelProvider extends Construct {
     props.apiKey.grantRead(handler);
     this.handler = handler;
     this._grantPolicies = grantPolicies(handler);
+    this.node.addValidation({ validate: () => grantCycles(this, handler, role) });
 
     const framework = ownLogging(this, 'Framework', retention, 'cdk-mackerel provider framework: invokes the provider handler, writes its own log group');
     const provider = new cr.Provider(this, 'Framework', {
@@ -298,6 +300,37 @@ function grantPolicies(handler: lambda.Function): IDependable {
     },
   });
   return dependable;
+}
+
+/**
+ * A problem for each policy of the handler's role that waits, through what it refers to, for a
+ * Mackerel resource of its stack: every Mackerel resource waits for the handler's policies (the
+ * DependsOn of `_grantPolicies`, or the handler function's own on its role's default policy), so
+ * CloudFormation would refuse the circular dependency, and only at deploy time: CDK does not look
+ * for cycles within a stack. A grant of `addToRolePolicy` whose resource is built of a Mackerel
+ * construct's reference (an ARN of `shop.name`) is one.
+ */
+function grantCycles(provider: MackerelProvider, handler: lambda.Function, role: iam.Role): string[] {
+  const stack = Stack.of(provider);
+  const policies = [...handler.node.findAll(), ...role.node.findAll()].filter((c): c is iam.CfnPolicy => c instanceof iam.CfnPolicy);
+  if (policies.length === 0) return [];
+  const graph = _dependencyGraph(stack);
+  return policies.flatMap((policy) => {
+    const id = stack.resolve(policy.logicalId) as string;
+    for (const next of graph.targetsOf(id)) {
+      const cycle = graph.pathOf(next) === undefined ? undefined : _pathBetween(graph, next, id);
+      if (!cycle) continue;
+      const mackerel = cycle.find((step) => graph.typeOf(step)?.startsWith('Custom::Mackerel'));
+      const shown = [id, ...cycle].map((step) => graph.pathOf(step) ?? step).join(' -> ');
+      const what = mackerel ? `the ${graph.typeOf(mackerel)} ${graph.pathOf(mackerel)}` : 'a resource';
+      return [_describeProblem('policy', policy.node.path,
+        `of the handler's role refers to ${what} (${shown}), which waits for the handler's policies as every Mackerel resource of the stack does, `
+        + 'so each would wait for the other and CloudFormation would refuse the circular dependency at deploy time',
+        'grants of the handler (addToRolePolicy) that refer to no Mackerel resource of its stack',
+        'Write the statement\'s resource without a reference to a Mackerel construct of this stack: with the literal name it stands for, or a wildcard')];
+    }
+    return [];
+  });
 }
 
 const PROVIDERS = new WeakMap<Stack, MackerelProvider>();

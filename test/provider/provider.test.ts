@@ -452,6 +452,43 @@ describe('the policies holding the handler\'s grants', () => {
   });
 });
 
+describe('a grant of the handler that refers to a Mackerel resource of its stack', () => {
+  // Every Mackerel resource waits for the handler's policies, so a policy that refers to one makes a cycle that CDK does not
+  // look for within a stack: CloudFormation refuses it, at deploy time only.
+  test.each([true, false])('fails synthesis, naming the policy, the Mackerel resource and the remedy, with createNewPoliciesWithAddToRolePolicy %s', (flag) => {
+    // GIVEN
+    const app = new App({ context: { '@aws-cdk/aws-lambda:createNewPoliciesWithAddToRolePolicy': flag } });
+    const stack = new Stack(app, 'Stack');
+    const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKeySecret')) });
+    const shop = _createMackerelResource(new Construct(stack, 'Shop'), _RESOURCE_TYPES.SERVICE, { name: 'shop' });
+    // WHEN a grant's resource is built of the service's reference
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [`arn:aws:ssm:us-east-1:111111111111:parameter/${shop.ref}`] }));
+    // THEN
+    const policy = flag ? 'Stack/Mackerel/Handler/inlinePolicyAddedToExecutionRole-1/Resource' : 'Stack/Mackerel/HandlerRole/DefaultPolicy/Resource';
+    expect(() => app.synth()).toThrow(new RegExp(`\\[Stack/Mackerel\\] policy "${policy}" of the handler's role refers to the Custom::MackerelService `
+      + 'Stack/Shop/Resource/Default \\(Stack/Mackerel/Handler.* -> Stack/Shop/Resource/Default -> .*\\), which waits for the handler\'s policies .* '
+      + 'CloudFormation would refuse the circular dependency at deploy time; expected grants of the handler \\(addToRolePolicy\\) that refer to no Mackerel '
+      + 'resource of its stack\\. Write the statement\'s resource without a reference to a Mackerel construct of this stack'));
+  });
+
+  test('a grant built of another stack\'s Mackerel resource, or of a literal name, is no cycle', () => {
+    // GIVEN
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKeySecret')) });
+    _createMackerelResource(new Construct(stack, 'Shop'), _RESOURCE_TYPES.SERVICE, { name: 'shop' });
+    const other = new Stack(app, 'Other');
+    new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(other, 'ApiKeySecret')) });
+    const blog = _createMackerelResource(new Construct(other, 'Blog'), _RESOURCE_TYPES.SERVICE, { name: 'blog' });
+    // WHEN
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: ['arn:aws:ssm:us-east-1:111111111111:parameter/shop'] }));
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [`arn:aws:ssm:us-east-1:111111111111:parameter/${blog.ref}`] }));
+    // THEN
+    expect(() => app.synth()).not.toThrow();
+    expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'))).toContain('Fn::ImportValue');
+  });
+});
+
 /** The logical ids of the resources CloudFormation creates before `id`: what it names (Ref, GetAtt) or depends on, and so on. */
 function createdBefore(resources: { [id: string]: unknown }, id: string, found = new Set<string>()): Set<string> {
   const direct = new Set<string>();
