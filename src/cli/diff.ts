@@ -328,7 +328,7 @@ export async function _diff(
     const { drift, live, oldLive } = await readAll(plan);
     // The old roles and services an earlier apply left to delete are deleted by this cleanup too.
     const deletesOwned = planned.some((p) => p.plan === plan
-      && p.entries.some((e) => OWNED.includes(e.type) && (e.kind === 'delete' || e.kind === 'replace')))
+      && p.entries.some((e) => OWNED.includes(e.type) && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined))))
       || state.pendingDeletes.some((p) => p.stackName === plan.stackName && OWNED.includes(p.type) && !_retaining(p.updateReplacePolicy));
     const before = await withScoped(beforeCleanup.get(plan.stackName) ?? _NOTHING_BEFORE, deletesOwned);
     const stackEntries = _planDiff(plan, state, live, pending, before, oldLive);
@@ -348,8 +348,9 @@ export async function _diff(
   for (const stack of [...app.stacks.filter((s) => s.notInApp !== undefined).map((s) => s.stackName), ..._stacksNotInApp(app, state)]) {
     const removed = _planStack({ stackName: stack, template: { Resources: {} } }, state, env, notice);
     const { drift, live, oldLive } = await readAll(removed);
-    const deletesOwned = Object.values(state.stacks[stack]?.resources ?? {}).some((r) => OWNED.includes(r.type))
-      || state.pendingDeletes.some((p) => p.stackName === stack && OWNED.includes(p.type));
+    // A retained service or role is not deleted: whatever scopes name it, the lists are not read for it.
+    const deletesOwned = Object.values(state.stacks[stack]?.resources ?? {}).some((r) => OWNED.includes(r.type) && !_retaining(r.deletionPolicy))
+      || state.pendingDeletes.some((p) => p.stackName === stack && OWNED.includes(p.type) && !_retaining(p.updateReplacePolicy));
     // Each is a run of its own.
     const before = await withScoped(_destroyedAlone(state, stack), deletesOwned);
     const destroyed = _withGoneWith(_planDiff(removed, state, live, undefined, before, oldLive), state);

@@ -120,6 +120,60 @@ describe('DeletionPolicy: a resource removed from the template or destroyed', ()
   });
 });
 
+describe('diff of a stack no longer in the app whose services are all retained', () => {
+  test('reads no list of the objects that may keep a service from its delete: its destroy deletes none', async () => {
+    // GIVEN services kept and old, both retained, old the old object of a replacement an earlier apply left to delete
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const outdir = synthStack(dir, (s) => {
+      new MackerelService(s, 'Svc', { name: 'kept', removalPolicy: RemovalPolicy.RETAIN });
+      new MackerelService(s, 'Old', { name: 'old', removalPolicy: RemovalPolicy.RETAIN });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+    const applied = readState(stateFile);
+    const old = logicalId(applied, 'Old');
+    const { [old]: oldResource, ...resources } = applied.stacks.Shop.resources;
+    const pendingDelete = { stackName: 'Shop', logicalId: old, type: oldResource.type, physicalId: oldResource.physicalId, dependsOn: [] };
+    const other = synthStack(join(dir, 'other'), () => undefined, 'Other');
+    const listsRead = async (state: _StateFile) => {
+      writeFileSync(stateFile, JSON.stringify(state));
+      const from = shared.emulator.requests().length;
+      const run = await cli(['diff', other, ...base]);
+      expect(run.err).toBe('');
+      return shared.emulator.requests().slice(from).filter((r) => ['/api/v0/downtimes', '/api/v0/alert-group-settings'].includes(r.path)).length;
+    };
+    // WHEN stack Shop leaves the app: the retained service alone, then with the retained pending delete
+    const shop = (resourcesOf: typeof resources) => ({ ...applied.stacks.Shop, resources: resourcesOf });
+    expect(await listsRead({ ...applied, stacks: { Shop: shop(resources) } })).toBe(0);
+    expect(await listsRead({ ...applied, stacks: { Shop: shop(resources) }, pendingDeletes: [{ ...pendingDelete, updateReplacePolicy: 'Retain' }] })).toBe(0);
+    // THEN only what the destroy deletes has them read, each once
+    expect(await listsRead({ ...applied, stacks: { Shop: shop(resources) }, pendingDeletes: [pendingDelete] })).toBe(2);
+    const deleted = Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, { ...r, deletionPolicy: undefined }]));
+    expect(await listsRead({ ...applied, stacks: { Shop: shop(deleted) } })).toBe(2);
+  });
+});
+
+describe('diff of a service replaced with UpdateReplacePolicy Retain', () => {
+  test('reads no list of the objects that may keep a service from its delete: the old service stays', async () => {
+    // GIVEN service shop applied, retained
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    const named = (name: string, removalPolicy?: RemovalPolicy) => synthStack(dir, (s) => new MackerelService(s, 'Svc', { name, removalPolicy }));
+    expect((await cli(['apply', named('shop', RemovalPolicy.RETAIN), ...base])).code).toBe(0);
+    const listsRead = async (outdir: string) => {
+      const from = shared.emulator.requests().length;
+      const run = await cli(['diff', outdir, ...base]);
+      expect(run.out).toMatch(/^! replace +Service /m);
+      return shared.emulator.requests().slice(from).filter((r) => ['/api/v0/downtimes', '/api/v0/alert-group-settings'].includes(r.path)).length;
+    };
+    // WHEN its name changes, which replaces it: the old service is kept, then (the policy dropped) deleted
+    expect(await listsRead(named('cart', RemovalPolicy.RETAIN))).toBe(0);
+    expect(await listsRead(named('cart'))).toBe(2);
+  });
+});
+
 describe('the constructs\' removalPolicy, end to end', () => {
   test('--destroy keeps a service given RETAIN and the role it passed down, and deletes a role given DESTROY', async () => {
     const dir = workDir();
