@@ -83,8 +83,8 @@ export interface ExpressionGraphWidgetOptions extends GraphWidgetOptions {
   /**
    * The expression, such as `avg(roleSlots('shop:web','loadavg5'))`.
    *
-   * Must not be empty; a literal one whose parentheses do not pair up, or with a quote left open,
-   * fails synthesis, as for an `ExpressionMonitor`.
+   * Must not be empty; one known at synth whose parentheses do not pair up, or with a quote left
+   * open, fails synthesis, as for an `ExpressionMonitor`.
    */
   readonly expression: string;
 }
@@ -102,8 +102,8 @@ export interface QueryGraphWidgetOptions extends GraphWidgetOptions {
   /**
    * The PromQL-style query, such as `sum(rate(http.server.request.count[5m]))`.
    *
-   * Must not be empty; a literal one whose parentheses do not pair up, or with a quote left open,
-   * fails synthesis, as for a `QueryMonitor`.
+   * Must not be empty; one known at synth whose parentheses do not pair up, or with a quote left
+   * open, fails synthesis, as for a `QueryMonitor`.
    */
   readonly query: string;
 
@@ -153,8 +153,8 @@ export interface ExpressionValueWidgetOptions extends ValueWidgetOptions {
   /**
    * The expression.
    *
-   * Must not be empty; a literal one whose parentheses do not pair up, or with a quote left open,
-   * fails synthesis, as for an `ExpressionMonitor`.
+   * Must not be empty; one known at synth whose parentheses do not pair up, or with a quote left
+   * open, fails synthesis, as for an `ExpressionMonitor`.
    */
   readonly expression: string;
 }
@@ -172,8 +172,8 @@ export interface QueryValueWidgetOptions extends ValueWidgetOptions {
   /**
    * The PromQL-style query over labeled metrics.
    *
-   * Must not be empty; a literal one whose parentheses do not pair up, or with a quote left open,
-   * fails synthesis, as for a `QueryMonitor`.
+   * Must not be empty; one known at synth whose parentheses do not pair up, or with a quote left
+   * open, fails synthesis, as for a `QueryMonitor`.
    */
   readonly query: string;
 

@@ -2,7 +2,7 @@ import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _checkScope, _NAME_RULE } from '../_names';
 import { _characterCount, _codePoint, _firstCharacters, _parenthesesBalanced } from '../_text';
-import { _fail } from '../_validation';
+import { _fail, _Problem, _refuseOnceFinal } from '../_validation';
 import { _dependOnNamedScope } from './_scope';
 import { MonitorScope } from './scope';
 
@@ -129,14 +129,31 @@ export function _wholeDuration(scope: IConstruct, property: string, duration: Du
 
 /**
  * Throws when a literal expression or query is empty or cannot parse for its parentheses or
- * quotes (Mackerel rejects it with a 400 at deploy); tokens pass. @internal
+ * quotes (Mackerel rejects it with a 400 at deploy). A token that is known at synth all the same
+ * (a Lazy, Fn.join of literals) deploys as that string, and is refused at validation, once final;
+ * others pass. @internal
  */
 export function _checkExpression(scope: IConstruct, property: string, text: string, what: string): void {
-  if (Token.isUnresolved(text)) return;
-  if (text.trim() === '') _fail(scope, property, text, 'is empty', what);
-  if (!_parenthesesBalanced(text)) {
-    _fail(scope, property, text, 'has a parenthesis without its pair or a quote left open', `${what} Mackerel can parse`);
+  if (!Token.isUnresolved(text)) {
+    const problem = expressionProblem(property, text, what);
+    if (problem) _fail(scope, ...problem);
+    return;
   }
+  _refuseOnceFinal(scope, () => {
+    let known: unknown;
+    try {
+      known = Stack.of(scope).resolve(text);
+    } catch {
+      return undefined;
+    }
+    return typeof known === 'string' ? expressionProblem(property, known, what) : undefined;
+  });
+}
+
+function expressionProblem(property: string, text: string, what: string): _Problem | undefined {
+  if (text.trim() === '') return [property, text, 'is empty', what];
+  if (!_parenthesesBalanced(text)) return [property, text, 'has a parenthesis without its pair or a quote left open', `${what} Mackerel can parse`];
+  return undefined;
 }
 
 /** Throws unless a literal enum value is one of the allowed values; tokens pass. @internal */

@@ -14,8 +14,8 @@ export interface ExpressionMonitorProps extends ThresholdMonitorProps {
   /**
    * The graph expression to watch; it must produce exactly one series.
    *
-   * Mackerel refuses an expression it cannot parse; a literal one whose parentheses do not pair
-   * up, or with a quote left open, fails synthesis.
+   * Mackerel refuses an expression it cannot parse; one known at synth (a literal, a Lazy, Fn.join
+   * of literals) whose parentheses do not pair up, or with a quote left open, fails synthesis.
    *
    * @see https://mackerel.io/docs/entry/advanced/advanced-graph
    */

@@ -11,8 +11,8 @@ export interface QueryMonitorProps extends ThresholdMonitorProps {
    * The PromQL-style query over labeled metrics.
    *
    * Changing it replaces the monitor. The monitor `name` may use `{{label}}` templates.
-   * Mackerel refuses a query it cannot parse; a literal one whose parentheses do not pair up, or
-   * with a quote left open, fails synthesis.
+   * Mackerel refuses a query it cannot parse; one known at synth (a literal, a Lazy, Fn.join of
+   * literals) whose parentheses do not pair up, or with a quote left open, fails synthesis.
    *
    * @see https://mackerel.io/docs/entry/query-monitoring
    */

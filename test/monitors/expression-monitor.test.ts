@@ -1,4 +1,4 @@
-import { Aws, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnParameter, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -155,6 +155,24 @@ describe('ExpressionMonitor', () => {
 
       expect(() => new ExpressionMonitor(stack, 'Tasks', { ...TASKS, expression }))
         .toThrow(/Stack\/Tasks: expression ".*" has a parenthesis without its pair or a quote left open; expected a graph expression Mackerel can parse/);
+    });
+
+    test('an expression given as a token known at synth (a Lazy, Fn.join of literals) is checked once final', () => {
+      const { app, stack } = mackerelStack();
+      let expression = "avg(roleSlots('shop:web', 'loadavg5'))";
+      new ExpressionMonitor(stack, 'Lazy', { ...TASKS, expression: Lazy.string({ produce: () => expression }) });
+      new ExpressionMonitor(stack, 'Join', { ...TASKS, expression: Fn.join('', ['avg(', "roleSlots('shop:web', 'loadavg5')"]) });
+      new ExpressionMonitor(stack, 'Empty', { ...TASKS, expression: Lazy.string({ produce: () => ' ' }) });
+      // one built of a reference is known only at deploy time: not checked
+      new ExpressionMonitor(stack, 'Referenced', { ...TASKS, expression: Fn.join('', ['avg(role(', new CfnParameter(stack, 'Svc').valueAsString, ':web, loadavg5)']) });
+      expression = "avg(roleSlots('shop:web', 'loadavg5')";
+
+      expect(() => app.synth()).toThrow(new RegExp([
+        'Validation failed with the following errors:',
+        '  \\[Stack/Lazy\\] expression "avg\\(roleSlots\\(\'shop:web\', \'loadavg5\'\\)" has a parenthesis without its pair or a quote left open; expected a graph expression Mackerel can parse',
+        '  \\[Stack/Join\\] expression "avg\\(roleSlots\\(\'shop:web\', \'loadavg5\'\\)" has a parenthesis without its pair or a quote left open; expected a graph expression Mackerel can parse',
+        '  \\[Stack/Empty\\] expression " " is empty; expected a graph expression$',
+      ].join('\n')));
     });
 
     test('parentheses and quotes inside a quoted string do not count', () => {
