@@ -674,14 +674,15 @@ const FUNCTION_OF = new WeakMap<string[], FunctionDefinition>();
 
 /**
  * The simple commands that may not run each time the script reaches them, or not in the shell itself: in a command
- * substitution, a subshell, a group (a function's body too), a compound command (`if`, `while`, `until`, `for`, `case`,
- * `select`), after a reserved word (`then`, `!`), or after `&&` or `||`.
+ * substitution, a subshell, a group (a function's body too), a branch or body of a compound command (`if`, `while`, `until`,
+ * `for`, `case`, `select`: not the first condition of an `if`, `while` or `until`, run each time), after a reserved word
+ * (`then`, `elif`), or after `&&` or `||`.
  */
 const GUARDED = new WeakSet<string[]>();
 
 /**
- * The simple commands of a function's body (a group) that run each time the function is called: in no subshell, compound
- * command or guarded group within the body, after no && nor ||, nor a reserved word.
+ * The simple commands of a function's body (a group) that run each time the function is called: in no subshell, branch or
+ * body of a compound command, or guarded group within the body, after no && nor ||, nor a reserved word (but `if`, `while`, `until`).
  */
 const RUN_IN_BODY = new WeakSet<string[]>();
 
@@ -900,9 +901,14 @@ class ShellSplitter {
   private closed: ({ readonly words: string[]; readonly inner: string[] | undefined } & Enclosing) | undefined;
   /** Whether the command ending is run in the background (`&`): `ASYNC`. */
   private async = false;
-  /** Whether the next command follows `&&` or `||`, and how many compound commands (`if`, `while`, `case`, ...) are open. */
+  /** Whether the next command follows `&&` or `||`. */
   private andOr = false;
-  private compound = 0;
+  /**
+   * The compound commands open (`if`, `while`, `until`, `for`, `case`, `select`), innermost last: true for one whose first
+   * condition is read (after its `if`, `while` or `until`, before its `then` or `do`), which the shell runs each time it
+   * reaches the compound command (`if ! { exit 0; }; then` exits), false once in a branch or a loop's body, or a `for` or `case`.
+   */
+  private compounds: boolean[] = [];
   /** The function whose name was read (`f()`, `function f`) and whose body has not yet opened. */
   private defining: FunctionDefinition | undefined;
   private i = 0;
@@ -1177,8 +1183,13 @@ class ShellSplitter {
     while (at >= 0 && this.groups[at].function === undefined) at--;
     if (at < 0) return true;
     const body = this.groups[at];
-    return this.subshells.length > body.subshells || this.compound > body.compound || this.andOr
+    return this.subshells.length > body.subshells || this.inBranch(body.compound) || this.andOr
       || this.groups.slice(at + 1).some((group) => group.bodyGuarded);
+  }
+
+  /** Whether a compound command open (from the `from`th on) is in a branch or a loop's body, which may not run each time it is reached. */
+  private inBranch(from = 0): boolean {
+    return this.compounds.slice(from).some((condition) => !condition);
   }
 
   /** Whether a `(` at `i` is that of `f()` (or `function f()`, with blanks before its `)`): the name read before it. */
@@ -1296,6 +1307,16 @@ class ShellSplitter {
       this.awaitingIn = named && head === 'case' ? 'case' : named && (head === 'for' || head === 'select') ? 'for' : undefined;
       if (this.piped !== undefined) PIPED_FROM.set(this.words, this.piped);
       this.piped = undefined;
+      // The compound commands the command opens, and the branches or bodies it enters (`then`, `do`), in the order written:
+      // a group opened before them holds them (`{ for ...`).
+      const compound = this.compounds.length;
+      const program = this.words.findIndex((word) => !RESERVED.has(word));
+      const opening = program < 0 ? this.words : this.words.slice(0, program + 1);
+      for (const word of opening) {
+        if (['if', 'while', 'until'].includes(word)) this.compounds.push(true);
+        if (['for', 'case', 'select'].includes(word)) this.compounds.push(false);
+        if (['then', 'do', 'else', 'elif'].includes(word) && this.compounds.length > 0) this.compounds[this.compounds.length - 1] = false;
+      }
       if (this.words.length === 1 && this.words[0] === '}') {
         // A group's output is its commands': known here where it holds one command (`{ echo ...; } | sh`), and its output
         // is not redirected as a whole; else the group's, which gives nothing known.
@@ -1315,29 +1336,27 @@ class ShellSplitter {
         // opens where a command would run so: in no subshell, substitution, compound command or guarded group, after no
         // && nor ||, given no pipe (a pipe out of it is found at its `}`).
         const guarded = this.defining !== undefined || this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded)
-          || this.compound > 0 || this.andOr || PIPED_FROM.has(this.words);
+          || this.inBranch() || this.andOr || PIPED_FROM.has(this.words);
         // `!` only negates the status of what it runs, each time the shell reaches it (`! { exit 0; }` exits).
         for (let k = 0; this.words[k] === '{' || this.words[k] === '!'; k++) {
           if (this.words[k] === '!') continue;
           const body = k === 0 ? this.defining : undefined;
           const bodyGuarded = body === undefined && (this.guardedInBody() || PIPED_FROM.has(this.words));
           const piped = PIPED_FROM.get(this.words);
-          const { ended, started: from, compound } = this;
+          const { ended, started: from } = this;
           this.groups.push({ ended, from, piped, function: body, guarded, bodyGuarded, subshells: this.subshells.length, compound });
         }
         this.last = this.words;
       }
-      // What the shell may not run each time it reaches it (`GUARDED`); then the compound commands it opens or closes.
-      const program = this.words.findIndex((word) => !RESERVED.has(word));
-      const opening = program < 0 ? this.words : this.words.slice(0, program + 1);
+      // What the shell may not run each time it reaches it (`GUARDED`): the first condition of an `if`, `while` or `until` it runs.
       const leading = this.words.find((word) => word !== '{' && word !== '!') ?? '';
+      const branch = RESERVED.has(leading) && !['if', 'while', 'until'].includes(leading);
       const inGuarded = this.groups.some((group) => group.guarded);
-      if (this.depth > 0 || this.subshells.length > 0 || inGuarded || this.compound > 0 || this.andOr || RESERVED.has(leading)) {
+      if (this.depth > 0 || this.subshells.length > 0 || inGuarded || this.inBranch() || this.andOr || branch) {
         GUARDED.add(this.words);
       }
-      if (!RESERVED.has(leading) && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
-      this.compound += opening.filter((word) => ['if', 'while', 'until', 'for', 'case', 'select'].includes(word)).length;
-      if (['fi', 'done', 'esac'].includes(this.words[0]) && this.compound > 0) this.compound--;
+      if (!branch && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
+      if (['fi', 'done', 'esac'].includes(this.words[0])) this.compounds.pop();
       this.andOr = false;
       this.defining = undefined;
     }

@@ -744,6 +744,27 @@ test('a command or group negated by ! runs each time the script reaches it: its 
   ]).toEqual([true, true, true, true]);
 });
 
+test('the first condition of an if, while or until runs each time the script reaches it: its exit or exec ends the script', () => {
+  // GIVEN an exit or exec in the condition of an if, a while or an until loop (negated or in a group too), at the top or in
+  // a function's body called
+  expect([
+    scriptRuns('if ! { exit 0; }; then :; fi; exec mackerel-container-agent'),
+    scriptRuns('while exit 0; do :; done; exec mackerel-container-agent'),
+    scriptRuns('until exit 0; do :; done; exec mackerel-container-agent'),
+    scriptRuns('if exec /app/server; then :; fi; exec mackerel-container-agent'),
+    scriptRuns('f() { while exit 0; do :; done; }; f; exec mackerel-container-agent'),
+  ]).toEqual(Array(5).fill(false));
+  // ... and exits in an elif's condition, a branch, a loop's body, after && in the condition, or in a condition in a branch
+  expect([
+    scriptRuns('if true; then :; elif exit 0; then :; fi; exec mackerel-container-agent'),
+    scriptRuns('if [ -n "$X" ]; then exit 0; fi; exec mackerel-container-agent'),
+    scriptRuns('while [ -n "$X" ]; do exit 0; done; exec mackerel-container-agent'),
+    scriptRuns('if [ -n "$X" ] && exit 0; then :; fi; exec mackerel-container-agent'),
+    scriptRuns('if [ -n "$X" ]; then if exit 0; then :; fi; fi; exec mackerel-container-agent'),
+    scriptRuns('f() { for x in a; do\n  exit 0\ndone; }; f; exec mackerel-container-agent'),
+  ]).toEqual(Array(6).fill(true));
+});
+
 test('a group run each time the script reaches it ends the script where its exit or exec does', () => {
   // GIVEN the agent run after a group (`{ ...; }`, nested too) that surely exits or replaces the shell
   expect([
