@@ -410,17 +410,41 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   let atExit: { readonly action: string; readonly at: Reading } | undefined;
   // Whether the shell has surely ended (`endsShell`): no command after it runs, but its EXIT trap does.
   let ended = false;
-  // The functions defined so far, by name: a call runs the body of the last definition read.
-  const defined = new Map<string, FunctionDefinition>();
+  // The functions defined so far, by name: a call runs the body of the last definition read. 'unknown' for one the shell may
+  // or may not have defined there, or defined otherwise (in a subshell or a branch, in the background, by a function called,
+  // or unset): a call of it is followed no further, and taken as perhaps ending the shell.
+  const defined = new Map<string, FunctionDefinition | 'unknown'>();
+  // The names a function's body defines or unsets (`a() { b() { ...; }; }`, `unset -f f`): not known here after any call.
+  const volatile = new Set<string>();
+  // The last command of each function's body: run in the background (`f() { ...; } &`), it is defined in a subshell only.
+  const lastOfBody = new Map<FunctionDefinition, string[]>();
+  for (const command of commands) {
+    const of = FUNCTION_OF.get(command);
+    if (of !== undefined) lastOfBody.set(of, command);
+    if (of?.within !== undefined) volatile.add(of.name);
+    if (of !== undefined) for (const name of unsets(command)) volatile.add(name);
+  }
+  // What a name is as a function where a call of it runs: as a body run defines or unsets it (`local`), else as the script has.
+  const lookup = (name: string | undefined, local: ReadonlyMap<string, FunctionDefinition | 'unknown'>) =>
+    name === undefined ? undefined : local.has(name) ? local.get(name) : defined.get(name);
+  // What a command of the body of `called` does to the functions defined as it runs: one defined in the body is defined
+  // then (`a() { b() { ...; }; b; }`), an unset one no longer known.
+  const definesInBody = (command: string[], called: FunctionDefinition, local: Map<string, FunctionDefinition | 'unknown'>): boolean => {
+    const of = FUNCTION_OF.get(command);
+    if (of !== undefined && of.within === called) local.set(of.name, of.sure ? of : 'unknown');
+    if (of === called) for (const name of unsets(command)) local.set(name, 'unknown');
+    return of !== called;
+  };
   // Whether a call of a function defined (`words`) runs the agent: a command of its body, the functions it calls judged in
   // turn as they are defined when it runs (`main() { start_agent; }`, start_agent defined before or after main), each once
   // in a chain (a recursive one runs nothing more).
-  const callRuns = (words: ReadonlyArray<string>, where: Reading, calling: ReadonlyArray<FunctionDefinition>): boolean => {
-    const called = defined.get(words[programAt(words)]);
-    if (called === undefined || calling.includes(called)) return false;
+  const callRuns = (words: ReadonlyArray<string>, where: Reading, calling: ReadonlyArray<FunctionDefinition>,
+    local = new Map<string, FunctionDefinition | 'unknown'>()): boolean => {
+    const called = lookup(words[programAt(words)], local);
+    if (called === undefined || called === 'unknown' || calling.includes(called)) return false;
     return commands.some((command) => {
-      if (FUNCTION_OF.get(command) !== called) return false;
-      if (defined.has(command[programAt(command)])) return callRuns(command, where, [...calling, called]);
+      if (definesInBody(command, called, local)) return false;
+      if (lookup(command[programAt(command)], local) !== undefined) return callRuns(command, where, [...calling, called], local);
       return runsAgentAt(command, 0, where, depth, 0) >= 0;
     });
   };
@@ -429,18 +453,21 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     (inBody ? RUN_IN_BODY.has(words) : !guarded.has(words)) && !ASYNC.has(words) && !PIPED_FROM.has(words)
       && !commands.some((command) => PIPED_FROM.get(command) === words);
   // How a call of a function defined ends the shell: by an exit or exec its body (or a function it calls so) runs each time
-  // it is called, before any return; undefined where none does surely.
-  const callEnds = (words: ReadonlyArray<string>, calling: ReadonlyArray<FunctionDefinition>): 'exit' | 'exec' | undefined => {
-    const called = defined.get(words[programAt(words)]);
+  // it is called, before any return; undefined where none does surely. A call of one not known here may end it any way.
+  const callEnds = (words: ReadonlyArray<string>, calling: ReadonlyArray<FunctionDefinition>,
+    local = new Map<string, FunctionDefinition | 'unknown'>()): 'exit' | 'exec' | undefined => {
+    const called = lookup(words[programAt(words)], local);
+    if (called === 'unknown') return 'exec';
     if (called === undefined || calling.includes(called)) return undefined;
     for (const command of commands) {
-      if (FUNCTION_OF.get(command) !== called || !runsEachTime(command, GUARDED, true)) continue;
+      if (definesInBody(command, called, local) || !runsEachTime(command, GUARDED, true)) continue;
+      const inner = lookup(command[programAt(command)], local) !== undefined;
       const i = builtinAt(command, programAt(command));
       if (command[i] === 'return') return undefined;
       if (command[i] === 'exit') return 'exit';
       if (replacesShell(command)) return 'exec';
-      const inner = defined.has(command[programAt(command)]) ? callEnds(command, [...calling, called]) : undefined;
-      if (inner !== undefined) return inner;
+      const ending = inner ? callEnds(command, [...calling, called], local) : undefined;
+      if (ending !== undefined) return ending;
     }
     return undefined;
   };
@@ -448,13 +475,18 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (ended || stopped(words)) return false;
     const definition = FUNCTION_OF.get(words);
     if (definition !== undefined) {
-      defined.set(definition.name, definition);
+      // One defined in a function's body is defined only as that function runs.
+      const sure = definition.sure && !ASYNC.has(lastOfBody.get(definition)!);
+      if (definition.within === undefined) defined.set(definition.name, sure ? definition : 'unknown');
       return false;
     }
+    for (const name of unsets(words)) defined.set(name, 'unknown');
     if (defined.has(words[programAt(words)])) {
       if (callRuns(words, at, [])) return true;
       // A call run each time the script reaches it runs its body: an exit or exec run each time there ends the script.
       const ending = runsEachTime(words, GUARDED) ? callEnds(words, []) : undefined;
+      // The functions its body defines or unsets are no longer those the script defined.
+      for (const name of volatile) defined.set(name, 'unknown');
       if (ending === 'exec') atExit = undefined;
       ended = ending !== undefined;
       return false;
@@ -511,6 +543,24 @@ function endsShell(words: string[], commands: ReadonlyArray<string[]>, evals = 0
     return evaluated.some((inner) => endsShell(inner, evaluated, evals + 1));
   }
   return words[i] === 'exit' || words[i] === 'return' || replacesShell(words);
+}
+
+/**
+ * The functions a command unsets: `unset -f` its names, and `unset` with neither -f nor -v (bash then unsets a function
+ * where no variable is so named); none for `unset -v`. Also run by `command` or `builtin`.
+ */
+function unsets(words: ReadonlyArray<string>): string[] {
+  let i = builtinAt(words, programAt(words));
+  if (i < 0 || words[i] !== 'unset') return [];
+  let options = '';
+  for (i++; i < words.length && /^-./.test(words[i]); i++) {
+    if (words[i] === '--') {
+      i++;
+      break;
+    }
+    options += words[i].slice(1);
+  }
+  return options.includes('v') && !options.includes('f') ? [] : words.slice(i);
 }
 
 /** Whether a command is `exec` running a program, which replaces the shell: no EXIT trap runs then. */
@@ -667,6 +717,13 @@ interface Enclosing {
 /** One definition of a shell function, by its name: its body's commands are those `FUNCTION_OF` maps to it. */
 interface FunctionDefinition {
   readonly name: string;
+  /** The function in whose body it is defined (`a() { b() { ...; }; }`): it is defined only as that function runs. */
+  readonly within?: FunctionDefinition;
+  /**
+   * Whether the shell (or the body of the function it is `within`) defines it each time it reaches it, in itself: not in a
+   * subshell, a command substitution, a branch, after && or ||. Else it may or may not be defined after it.
+   */
+  readonly sure: boolean;
 }
 
 /** The simple commands of a function's body (its innermost), run only where the function is called after it is defined. */
@@ -1167,10 +1224,12 @@ class ShellSplitter {
       this.endCommand();
       this.pattern = true;
     }
-    // bash's `function f`: its body follows, with or without `()`.
-    if (this.words.length === 2 && this.words[0] === 'function' && FUNCTION_NAME.test(this.words[1])) {
-      this.defining = { name: this.words[1] };
-      this.words = [];
+    // bash's `function f`: its body follows, with or without `()`; after reserved words too (`then function f`, `{ function f`).
+    const reserved = this.reservedBefore(this.words);
+    if (this.words.length === reserved + 2 && this.words[reserved] === 'function' && FUNCTION_NAME.test(this.words[reserved + 1])) {
+      const name = this.words[reserved + 1];
+      this.words = this.words.slice(0, reserved);
+      this.define(name);
     }
   }
 
@@ -1197,10 +1256,37 @@ class ShellSplitter {
     if (this.redirected || this.pattern || !/^[ \t]*\)/.test(this.script.slice(this.i + 1, this.i + 64))) return false;
     const read = [...this.words, ...this.word === undefined ? [] : [this.word]];
     if (read.length === 0) return this.defining !== undefined;
-    const name = read.length === 1 ? read[0] : read.length === 2 && read[0] === 'function' ? read[1] : undefined;
+    // After reserved words (`{ b() { ...; }; }`, `then f() ...`), which open what the definition is in.
+    const reserved = this.reservedBefore(read);
+    const rest = read.slice(reserved);
+    const name = rest.length === 1 ? rest[0] : rest.length === 2 && rest[0] === 'function' ? rest[1] : undefined;
     if (name === undefined || !FUNCTION_NAME.test(name) || this.quoted || this.expanded) return false;
-    this.defining = { name };
+    this.word = undefined;
+    this.words = read.slice(0, reserved);
+    this.define(name);
     return true;
+  }
+
+  /** How many reserved words (`{`, `then`, `do`, ...) a command's words start with. */
+  private reservedBefore(words: ReadonlyArray<string>): number {
+    let k = 0;
+    while (k < words.length && RESERVED.has(words[k])) k++;
+    return k;
+  }
+
+  /**
+   * Starts the definition of a function `name`, its body to follow: the reserved words read before it (`this.words`) ended as
+   * a command of their own, opening what they open, and the definition said `within` the function whose body holds it.
+   */
+  private define(name: string): void {
+    if (this.words.length > 0) this.endCommand();
+    const open = [...this.groups, ...this.subshells].filter((enclosing) => enclosing.function !== undefined)
+      .reduce<Enclosing | undefined>((a, b) => (a === undefined || b.from >= a.from ? b : a), undefined);
+    const within = open?.function;
+    const sure = within === undefined
+      ? !(this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded) || this.inBranch() || this.andOr)
+      : !this.guardedInBody() && this.depth === 0;
+    this.defining = { name, within, sure };
   }
 
   /** Marks the commands split from `from` on as the body of a function, those of a function defined within it left its. */

@@ -821,6 +821,29 @@ test('a function called runs the functions its body calls, as they are defined w
   ]).toEqual([false, false, false]);
 });
 
+test('a function defined in another\'s body is defined only as that one runs; one defined in a subshell, a branch or the background, or unset, is not known after', () => {
+  // GIVEN functions defined in a function's body never called there, or called after the outer one redefines them; defined
+  // in a subshell, in either branch of an if, in the background; or unset before they are called
+  expect([
+    scriptRuns('a() { b() { mackerel-container-agent; }; }; a; exec /app/server'),
+    scriptRuns('a() { b() { :; }; }; b() { exec mackerel-container-agent; }; a; b'),
+    scriptRuns('a() { b() { exit 0; }; b; }; a; exec mackerel-container-agent'),
+    scriptRuns('( f() { mackerel-container-agent; }; ); f; exec /app/server'),
+    scriptRuns('if [ -n "$X" ]; then f() { exit 0; }; else f() { exit 1; }; fi; f; exec mackerel-container-agent'),
+    scriptRuns('f() { exit 0; } & f; exec mackerel-container-agent'),
+    scriptRuns('f() { mackerel-container-agent; }; unset -f f; f; exec /app/server'),
+    scriptRuns('f() { mackerel-container-agent; }; g() { unset -f f; }; g; f; exec /app/server'),
+    scriptRuns('{ function f { mackerel-container-agent; }; }; exec /app/server'),
+  ]).toEqual(Array(9).fill(false));
+  // ... and a function defined in another's body and called there, one whose variable only is unset, and the background
+  // run in a body
+  expect([
+    scriptRuns('a() { b() { exec mackerel-container-agent; }; b; }; a'),
+    scriptRuns('f() { mackerel-container-agent; }; unset -v f; f; exec /app/server'),
+    scriptRuns('f() { sleep 1 & }; f; exec mackerel-container-agent'),
+  ]).toEqual([true, true, true]);
+});
+
 test('an interpreter\'s inline code (python -c, node -e, perl -e, ruby -e) is not a shell script: naming the binary in it runs none', () => {
   // GIVEN interpreters printing the binary's name from code given on their command line
   expect([
