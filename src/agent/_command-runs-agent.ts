@@ -471,6 +471,17 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     }
     return undefined;
   };
+  // Whether a call of a function may run (anywhere in its body, or a function it calls) an eval: any there is taken as not
+  // followed (`evalUnfollowed`), as its words may be the function's own arguments (`eval "$1"`), which are not known here
+  // (`withPositional` puts the script's in their place).
+  const callEvals = (words: ReadonlyArray<string>, calling: ReadonlyArray<FunctionDefinition>,
+    local = new Map<string, FunctionDefinition | 'unknown'>()): boolean => {
+    const called = lookup(words[programAt(words)], local);
+    if (called === undefined || called === 'unknown' || calling.includes(called)) return false;
+    return commands.some((command) => !definesInBody(command, called, local)
+      && (command[builtinAt(command, programAt(command))] === 'eval'
+        || (lookup(command[programAt(command)], local) !== undefined && callEvals(command, [...calling, called], local))));
+  };
   const runs = commands.some((words) => {
     if (ended || stopped(words)) return false;
     const definition = FUNCTION_OF.get(words);
@@ -484,7 +495,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (defined.has(words[programAt(words)])) {
       if (callRuns(words, at, [])) return true;
       // A call run each time the script reaches it runs its body: an exit or exec run each time there ends the script.
-      const ending = runsEachTime(words, GUARDED) ? callEnds(words, []) : undefined;
+      let ending = runsEachTime(words, GUARDED) ? callEnds(words, []) : undefined;
+      if (callEvals(words, [])) ending = 'exec';
       // The functions its body defines or unsets are no longer those the script defined.
       for (const name of volatile) defined.set(name, 'unknown');
       if (ending === 'exec') atExit = undefined;
@@ -498,6 +510,12 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (runsAgentAt(words, 0, at, depth, 0) >= 0) return true;
     if (noexec === undefined && setsNoexec(words, commands, depth)) noexec = words;
     ended = endsShell(words, commands);
+    // An eval that may define, call or unset a function (`eval 'f() { exit 0; }'`, `eval f`, `eval "$X"`), under a condition
+    // too, may end the shell or change what a later call runs: what follows is not taken as run, nor the EXIT trap.
+    if (evalUnfollowed(words, (name) => defined.has(name))) {
+      atExit = undefined;
+      ended = true;
+    }
     return false;
   });
   const trapRuns = exits && (noexec === undefined || SUBSHELLS.has(noexec));
@@ -561,6 +579,22 @@ function unsets(words: ReadonlyArray<string>): string[] {
     options += words[i].slice(1);
   }
   return options.includes('v') && !options.includes('f') ? [] : words.slice(i);
+}
+
+/**
+ * Whether a command is an eval the reader does not follow: one whose words the shell expands (`eval "$X"`: not known here),
+ * or whose script defines, unsets or calls a function (`isFunction`: a name defined by then), or runs a program it expands
+ * (`$CMD`), also in an eval in it; past MAX_EVAL_DEPTH evals, any eval.
+ */
+function evalUnfollowed(words: string[], isFunction: (name: string) => boolean, evals = 0): boolean {
+  const i = builtinAt(words, programAt(words));
+  if (i < 0 || words[i] !== 'eval') return false;
+  if (evals >= MAX_EVAL_DEPTH || [...EXPANDED.get(words) ?? []].some((at) => at > i)) return true;
+  return shellCommands(words.slice(i + 1).join(' ')).some((inner) => {
+    const program = programAt(inner);
+    return FUNCTION_OF.has(inner) || unsets(inner).length > 0 || (program < inner.length && isFunction(inner[program]))
+      || EXPANDED.get(inner)?.has(program) === true || evalUnfollowed(inner, isFunction, evals + 1);
+  });
 }
 
 /** Whether a command is `exec` running a program, which replaces the shell: no EXIT trap runs then. */

@@ -907,6 +907,25 @@ test('an EXIT trap set by eval runs as the shell exits, not as eval\'s script en
   ]).toEqual([true, true]);
 });
 
+test('an eval that may define, unset or call a function, or whose script is not known, leaves what follows not surely run', () => {
+  // GIVEN evals defining a function that exits, calling one, running a script from a variable (under a condition too), or
+  // run by a function called (its words may be the function's own arguments), before the agent; and an EXIT trap then
+  expect([
+    scriptRuns("eval 'f() { exit 0; }'; f; exec mackerel-container-agent"),
+    scriptRuns('f() { exit 0; }; eval f; exec mackerel-container-agent'),
+    scriptRuns('eval "$SETUP"; exec mackerel-container-agent'),
+    scriptRuns('[ -n "$SETUP" ] && eval "$SETUP"; exec mackerel-container-agent'),
+    scriptRuns("eval 'unset -f f'; exec mackerel-container-agent"),
+    scriptRuns('f() { eval "$1"; }; f \'exit 0\'; exec mackerel-container-agent'),
+    scriptRuns('trap mackerel-container-agent EXIT; eval "$SETUP"'),
+  ]).toEqual(Array(7).fill(false));
+  // ... and evals whose script is known and touches no function, and one that itself defines and calls a function running the agent
+  expect([
+    scriptRuns("eval 'export MACKEREL_ROLES=shop:web'; exec mackerel-container-agent"),
+    scriptRuns("eval 'f() { exec mackerel-container-agent; }; f'"),
+  ]).toEqual([true, true]);
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
