@@ -36,7 +36,12 @@ const INTERPRETERS = /^(python|pypy|node|nodejs|perl|ruby|php|lua)[\d.]*$/;
  * Each interpreter's options, as its manual gives them: the short (`code`) and long (`codeLong`) ones whose argument is
  * inline code; those taking the next word as their argument where none is glued to them (`argument`, `argumentLong`: that
  * word is no script file); those taking the rest of their word only, if any (`glued`: perl's `-MData::Dumper`,
- * `-I/usr/share/perl5`, `-d:Trace`, whose letters are no options); and python's -m, after which the words are the module's.
+ * `-I/usr/share/perl5`, `-d:Trace`, whose letters are no options); those taking only the digits (or letters) glued after them,
+ * the letters after those being options again (`numeric`: perl's `-l`, `-0777`, `-CSD`, `-lne`); python's -m, after which
+ * the words are the module's; and those taking no argument (`flags`, `flagsLong`, and node's `--no-...`), also long ones
+ * given a value with `=` (`valueLong`: node's `--max-old-space-size=4096`). An option listed nowhere (`node --inspect-port 9229`,
+ * or one that runs no script: `python -V`, `perl -c`) may take the next word or make the words after it code: the
+ * interpreter is then taken as running none, as a wrong yes leaves the task with no agent.
  * A letter means one thing to one interpreter only: `-r` is php's code but node's and ruby's --require, `-c` python's code
  * but php's php.ini and node's --check.
  */
@@ -46,20 +51,62 @@ const INTERPRETER_OPTIONS: Record<string, {
   readonly argument?: string;
   readonly argumentLong?: string[];
   readonly glued?: string;
+  readonly numeric?: Record<string, RegExp>;
   readonly ends?: string;
+  readonly flags: string;
+  readonly flagsLong?: string[];
+  readonly valueLong?: string[];
+  readonly negated?: boolean;
 }> = {
-  python: { code: 'c', argument: 'WX', ends: 'm' },
-  node: { code: 'ep', codeLong: ['eval', 'print'], argument: 'rC', argumentLong: ['require', 'import', 'conditions', 'loader', 'experimental-loader', 'env-file', 'title'] },
-  // perlrun: -I takes the next word where none is glued to it (perl.c), -M, -m, -d, -D, -x, -i and -F only what is glued.
-  perl: { code: 'eE', argument: 'I', glued: 'MmdDxiF' },
-  ruby: { code: 'e', argument: 'rICE' },
-  php: { code: 'rBRE', argument: 'cdzfF' },
-  lua: { code: 'e', argument: 'l' },
+  python: { code: 'c', argument: 'WX', ends: 'm', flags: 'bBdEiIOPqRsSux', argumentLong: ['check-hash-based-pycs'] },
+  node: {
+    code: 'ep',
+    codeLong: ['eval', 'print'],
+    argument: 'rC',
+    argumentLong: ['require', 'import', 'conditions', 'loader', 'experimental-loader', 'env-file', 'env-file-if-exists', 'title',
+      'inspect-port', 'debug-port', 'input-type', 'unhandled-rejections', 'dns-result-order', 'max-http-header-size',
+      'openssl-config', 'icu-data-dir', 'redirect-warnings', 'report-dir', 'report-directory', 'report-filename', 'report-signal',
+      'heapsnapshot-signal', 'heapsnapshot-near-heap-limit', 'diagnostic-dir', 'cpu-prof-dir', 'cpu-prof-name', 'cpu-prof-interval',
+      'heap-prof-dir', 'heap-prof-name', 'heap-prof-interval', 'disable-warning', 'tls-cipher-list', 'tls-keylog', 'secure-heap',
+      'secure-heap-min', 'trace-event-categories', 'trace-event-file-pattern', 'use-largepages', 'v8-pool-size'],
+    flags: '',
+    flagsLong: ['inspect', 'inspect-brk', 'inspect-wait', 'enable-source-maps', 'expose-gc', 'preserve-symlinks', 'preserve-symlinks-main',
+      'trace-warnings', 'trace-deprecation', 'trace-uncaught', 'trace-exit', 'trace-sigint', 'trace-sync-io', 'throw-deprecation',
+      'pending-deprecation', 'abort-on-uncaught-exception', 'frozen-intrinsics', 'experimental-vm-modules', 'experimental-modules',
+      'experimental-json-modules', 'experimental-wasm-modules', 'experimental-import-meta-resolve', 'experimental-strip-types',
+      'experimental-transform-types', 'experimental-detect-module', 'experimental-require-module', 'experimental-global-webcrypto',
+      'report-on-fatalerror', 'report-uncaught-exception', 'report-on-signal', 'report-compact', 'use-openssl-ca', 'use-bundled-ca',
+      'use-system-ca', 'zero-fill-buffers', 'cpu-prof', 'heap-prof', 'insecure-http-parser', 'enable-fips', 'force-fips',
+      'openssl-legacy-provider', 'openssl-shared-config'],
+    valueLong: ['max-old-space-size', 'max-semi-space-size', 'stack-size', 'stack-trace-limit'],
+    negated: true,
+  },
+  // perlrun: -I takes the next word where none is glued to it (perl.c), -M, -m, -D, -x, -i and -F only what is glued; -d a
+  // `:Module` or `=...` glued (`-de0` is -d then -e); -l and -0 their digits, -C its digits or letters.
+  perl: {
+    code: 'eE',
+    argument: 'I',
+    glued: 'MmDxiF',
+    numeric: { l: /^[0-7]*/, 0: /^(?:x[0-9a-fA-F]*|[0-7]*)/, C: /^(?:\d+|[IOESioDALa]*)/, d: /^t?(?:[:=].*)?/ },
+    flags: 'afnpsStTuUwWX',
+  },
+  // ruby's usage: -C, -E, -I and -r take the next word too; -F, -i, -W, -x and -K what is glued; -0 its octal digits.
+  ruby: { code: 'e', argument: 'rICE', glued: 'FiWxK', numeric: { 0: /^[0-7]*/ }, flags: 'adlnpsSUwy' },
+  php: {
+    code: 'rBRE',
+    codeLong: ['run', 'process-begin', 'process-code', 'process-end'],
+    argument: 'cdzfF',
+    argumentLong: ['php-ini', 'define', 'zend-extension', 'file', 'process-file'],
+    flags: 'CnHq',
+    flagsLong: ['no-php-ini', 'hide-args'],
+  },
+  lua: { code: 'e', argument: 'l', flags: 'iEWv' },
 };
 
 /**
  * Whether an interpreter (its program at `i`, of `family`) is given inline code: an option taking code among its options,
- * before its script file (or `-`, `--`, python's `-m module`), whose words after are the script's own (`app.py -c conf`).
+ * before its script file (or `-`, `--`, python's `-m module`), whose words after are the script's own (`app.py -c conf`);
+ * also where one of its options is not known here (`INTERPRETER_OPTIONS`), which may be so.
  */
 function runsInlineCode(words: ReadonlyArray<string>, i: number, family: string): boolean {
   const options = INTERPRETER_OPTIONS[family === 'pypy' ? 'python' : family === 'nodejs' ? 'node' : family];
@@ -69,7 +116,11 @@ function runsInlineCode(words: ReadonlyArray<string>, i: number, family: string)
     if (word.startsWith('--')) {
       const name = word.slice(2).split('=')[0];
       if (options.codeLong?.includes(name)) return true;
-      if (options.argumentLong?.includes(name) && !word.includes('=')) j++;
+      const known = [...options.argumentLong ?? [], ...options.flagsLong ?? []];
+      if (word.includes('=') && (known.includes(name) || options.valueLong?.includes(name))) continue;
+      if (word.includes('=')) return true;
+      if (options.argumentLong?.includes(name)) j++;
+      else if (!options.flagsLong?.includes(name) && !(options.negated && name.startsWith('no-'))) return true;
       continue;
     }
     // A cluster (`python -Bc`, `perl -lne`): the first letter taking an argument takes the rest of the word, or the next.
@@ -82,6 +133,9 @@ function runsInlineCode(words: ReadonlyArray<string>, i: number, family: string)
         break;
       }
       if (options.glued?.includes(c)) break;
+      const numeric = options.numeric?.[c];
+      if (numeric !== undefined) k += numeric.exec(word.slice(k + 1))![0].length;
+      else if (!options.flags.includes(c)) return true;
     }
   }
   return false;

@@ -883,6 +883,29 @@ test('an interpreter\'s option is inline code only as that interpreter reads it,
   ]).toEqual(Array(6).fill(false));
 });
 
+test('an interpreter\'s option not known here, which may take the next word or run no script, is taken as running no agent', () => {
+  // GIVEN interpreters given inline code after an option taking a separate value the reader did not list, or an option not
+  // known at all, and options with which they run no script (print the version, check the syntax), with the binary after
+  expect([
+    scriptRuns("node --inspect-port 9229 -e 'x' mackerel-container-agent"),
+    scriptRuns("node --some-new-option value -e 'x' mackerel-container-agent"),
+    scriptRuns("python3 --check-hash-based-pycs always -c 'x' mackerel-container-agent"),
+    scriptRuns('python3 -V mackerel-container-agent'),
+    scriptRuns('perl -c /app/run.pl mackerel-container-agent'),
+    scriptRuns('perl -de 0 mackerel-container-agent'),
+    scriptRuns('php -S 0.0.0.0:80 mackerel-container-agent'),
+  ]).toEqual(Array(7).fill(false));
+  // ... and script files run after options each interpreter's manual gives, which take no code
+  expect([
+    scriptRuns('exec node --max-old-space-size=4096 --enable-source-maps --no-warnings /app/start.js mackerel-container-agent'),
+    scriptRuns('exec node --inspect=0.0.0.0:9229 /app/start.js mackerel-container-agent'),
+    scriptRuns('exec python3 -u -X importtime /app/launch.py mackerel-container-agent'),
+    scriptRuns('exec perl -w -0777 /app/run.pl mackerel-container-agent'),
+    scriptRuns('exec ruby -W0 /app/run.rb mackerel-container-agent'),
+    scriptRuns('exec lua -v /app/run.lua mackerel-container-agent'),
+  ]).toEqual(Array(6).fill(true));
+});
+
 test('perl\'s options taking a module, a directory or a debugger read their argument, not its letters, as perl does', () => {
   // GIVEN perl running a script file given the binary, after -M, -d or a glued -I whose argument holds an `e` (no code)
   expect([
