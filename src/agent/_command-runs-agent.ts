@@ -104,30 +104,32 @@ const INTERPRETER_OPTIONS: Record<string, {
 };
 
 /**
- * Whether an interpreter (its program at `i`, of `family`) is given inline code: an option taking code among its options,
- * before its script file (or `-`, `--`, python's `-m module`), whose words after are the script's own (`app.py -c conf`);
- * also where one of its options is not known here (`INTERPRETER_OPTIONS`), which may be so.
+ * Where the script file (or `-`, python's `-m` module) of an interpreter (its program at `i`, of `family`) is among its
+ * words, past its options, the words after it the script's own (`app.py -c conf`); their length where it has none; -1 where
+ * it is given inline code (an option taking code among its options), or where one of its options is not known here
+ * (`INTERPRETER_OPTIONS`), which may be so.
  */
-function runsInlineCode(words: ReadonlyArray<string>, i: number, family: string): boolean {
+function interpreterScriptAt(words: ReadonlyArray<string>, i: number, family: string): number {
   const options = INTERPRETER_OPTIONS[family === 'pypy' ? 'python' : family === 'nodejs' ? 'node' : family];
   for (let j = i + 1; j < words.length; j++) {
     const word = words[j];
-    if (word === '--' || !/^-./.test(word)) return false;
+    if (word === '--') return j + 1;
+    if (!/^-./.test(word)) return j;
     if (word.startsWith('--')) {
       const name = word.slice(2).split('=')[0];
-      if (options.codeLong?.includes(name)) return true;
+      if (options.codeLong?.includes(name)) return -1;
       const known = [...options.argumentLong ?? [], ...options.flagsLong ?? []];
       if (word.includes('=') && (known.includes(name) || options.valueLong?.includes(name))) continue;
-      if (word.includes('=')) return true;
+      if (word.includes('=')) return -1;
       if (options.argumentLong?.includes(name)) j++;
-      else if (!options.flagsLong?.includes(name) && !(options.negated && name.startsWith('no-'))) return true;
+      else if (!options.flagsLong?.includes(name) && !(options.negated && name.startsWith('no-'))) return -1;
       continue;
     }
     // A cluster (`python -Bc`, `perl -lne`): the first letter taking an argument takes the rest of the word, or the next.
     for (let k = 1; k < word.length; k++) {
       const c = word[k];
-      if (options.code.includes(c)) return true;
-      if (options.ends?.includes(c)) return false;
+      if (options.code.includes(c)) return -1;
+      if (options.ends?.includes(c)) return k === word.length - 1 ? j + 1 : j;
       if (options.argument?.includes(c)) {
         if (k === word.length - 1) j++;
         break;
@@ -135,10 +137,10 @@ function runsInlineCode(words: ReadonlyArray<string>, i: number, family: string)
       if (options.glued?.includes(c)) break;
       const numeric = options.numeric?.[c];
       if (numeric !== undefined) k += numeric.exec(word.slice(k + 1))![0].length;
-      else if (!options.flags.includes(c)) return true;
+      else if (!options.flags.includes(c)) return -1;
     }
   }
-  return false;
+  return words.length;
 }
 
 /** A shell function's name, as bash takes one (POSIX: a name; bash also `-` and `.`). */
@@ -223,8 +225,11 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
     const named = words.findIndex((word, j) => j > i && namesAgentBinary(word, reading));
     return named < 0 ? i + 1 : named;
   }
+  // The script file a shell or an interpreter reads its commands from: no program it runs (`sh mackerel-container-agent`
+  // reads the binary as a script, which no shell or interpreter runs).
+  const file = { at: -1 };
   if (_SHELLS.has(program)) {
-    const ran = shellRunsAgentAt(words, i, reading, depth);
+    const ran = shellRunsAgentAt(words, i, reading, depth, file);
     if (ran !== undefined) return ran;
   }
   if (program === 'su' || program === 'runuser') {
@@ -250,10 +255,11 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
       reading.forks);
   }
   // An interpreter's inline code is in its own language, not the shell's: a name in it (`print("mackerel-container-agent")`)
-  // may be anything, and is taken as running none.
+  // may be anything, and is taken as running none; so is an interpreter given an option not known here.
   const interpreter = INTERPRETERS.exec(program);
-  if (interpreter !== null && runsInlineCode(words, i, interpreter[1])) return -1;
-  for (let j = i; j < words.length; j++) if (namesAgentBinary(words[j], reading)) return j;
+  if (interpreter !== null) file.at = interpreterScriptAt(words, i, interpreter[1]);
+  if (interpreter !== null && file.at < 0) return -1;
+  for (let j = i; j < words.length; j++) if (j !== file.at && namesAgentBinary(words[j], reading)) return j;
   for (let j = i; j < words.length; j++) if (/[\s;&|()`$<>#]/.test(words[j]) && scriptRunsAgent(words[j], reading, depth + 1)) return j;
   return -1;
 }
@@ -262,9 +268,10 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
  * Where a shell (`sh`, `bash`, ... at `i`) runs the agent with `-c`: the script (the first operand after its options, `-o`
  * and `-O` taking an argument), with the positional parameters it names (`"$@"`, `$1`) standing for the words after its
  * `$0`, as the shell expands them; the word said is the first of those naming the binary, else the script. Undefined where
- * there is no `-c`: the shell runs a script file or its standard input, judged as any other program.
+ * there is no `-c`: the shell runs a script file (its index put in `file`, which runs no program) or its standard input,
+ * judged as any other program.
  */
-function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Reading, depth: number): number | undefined {
+function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Reading, depth: number, file: { at: number }): number | undefined {
   let j = i + 1;
   let command = false;
   // -n (`-o noexec`) reads the commands without running any, where the last of -n and +n (`+o noexec`) given turns it on;
@@ -294,7 +301,10 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
     const given = givenInput(words as string[], 0);
     return given.length > 0 && given.every((text) => scriptRunsAgent(text, reading, depth + 1)) ? i : -1;
   }
-  if (!command) return undefined;
+  if (!command) {
+    file.at = j;
+    return undefined;
+  }
   const script = words[j];
   if (script === undefined) return -1;
   const args = words.slice(j + 2);

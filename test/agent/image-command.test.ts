@@ -906,6 +906,22 @@ test('an interpreter\'s option not known here, which may take the next word or r
   ]).toEqual(Array(6).fill(true));
 });
 
+test('a shell or an interpreter whose script file is the agent\'s binary reads it as a script, running no agent', () => {
+  // GIVEN shells and interpreters given the binary as the file of their script, by its name or its path, or as python's module
+  expect([
+    scriptRuns('sh /usr/local/bin/mackerel-container-agent'),
+    scriptRuns('exec bash -e mackerel-container-agent'),
+    scriptRuns('node mackerel-container-agent'),
+    scriptRuns('python3 /usr/local/bin/mackerel-container-agent'),
+    scriptRuns('python3 -m mackerel-container-agent'),
+  ]).toEqual(Array(5).fill(false));
+  // ... and script files given the binary after them, which they may run
+  expect([
+    scriptRuns('exec sh /app/entry.sh mackerel-container-agent'),
+    scriptRuns('exec python3 -- /app/launch.py mackerel-container-agent'),
+  ]).toEqual([true, true]);
+});
+
 test('perl\'s options taking a module, a directory or a debugger read their argument, not its letters, as perl does', () => {
   // GIVEN perl running a script file given the binary, after -M, -d or a glued -I whose argument holds an `e` (no code)
   expect([
