@@ -126,6 +126,16 @@ export function _holdsUncachedLazy(scope: IConstruct, value: unknown): boolean {
 }
 
 /**
+ * Whether `value` is known only once final: it holds a Lazy not final yet (`_holdsValueNotFinalYet`),
+ * or an uncached Lazy of its own (`_holdsUncachedLazy`), whose value read now need not be the one
+ * synthesis writes. A check of it is then made at validation, with the values read once final.
+ * @internal
+ */
+export function _knownOnlyOnceFinal(scope: IConstruct, value: unknown): boolean {
+  return _holdsValueNotFinalYet(scope, value) || _holdsUncachedLazy(scope, value);
+}
+
+/**
  * Resolves `value` in `scope` as synthesis would, but hands each token met on the way (tokens
  * inside strings included) to `visit`, which returns what the token resolves to: `resolve()` for
  * what synthesis would make of it, or a value of its own in place of it.

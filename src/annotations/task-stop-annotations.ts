@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
-import { _holdsValueNotFinalYet } from '../_lazy';
+import { _knownOnlyOnceFinal } from '../_lazy';
 import { _checkEnum, _fail, _Problem, _refuseOnceFinal, _warnLate } from '../_validation';
 import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
@@ -215,7 +215,7 @@ export class TaskStopAnnotations extends Construct {
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     // By the service's name when known: the construct (its Ref) and fromName of its name are one service.
     const where = () => `${_knownServiceName(props.service) ?? props.service.name}|${[...roleNames].sort().join(',')}`;
-    this.checkMarkedTwice(props.ecsServices, where, _holdsValueNotFinalYet(this, props.service.name), causes, mergeWindow.toSeconds() > 0);
+    this.checkMarkedTwice(props.ecsServices, where, _knownOnlyOnceFinal(this, props.service.name), causes, mergeWindow.toSeconds() > 0);
 
     const byCluster = new Map<ecs.ICluster, ecs.IBaseService[]>();
     for (const service of props.ecsServices) byCluster.set(service.cluster, [...(byCluster.get(service.cluster) ?? []), service]);
@@ -295,7 +295,7 @@ export class TaskStopAnnotations extends Construct {
       if (later.length > 0) _refuseOnceFinal(this, () => this.markedTwice(i, ecsService, name, later, where(), causes, merges));
       // An ECS service of a Lazy name is kept apart from the others until the app is built: compared by the name it ends with at validation.
       const given = givenServiceName(ecsService);
-      const namePending = name === undefined && given !== undefined && _holdsValueNotFinalYet(this, given);
+      const namePending = name === undefined && given !== undefined && _knownOnlyOnceFinal(this, given);
       const byName = [...marked.values()].flat().filter((mark) => mark.ecsService !== ecsService && (namePending || mark.namePending));
       if (byName.length > 0) {
         _refuseOnceFinal(this, () => {

@@ -373,6 +373,30 @@ describe('TaskStopAnnotations', () => {
       expect(synth('api', false)).not.toThrow();
     });
 
+    test('a second TaskStopAnnotations that merges the stops of an ECS service whose uncached Lazy name reads as another\'s at synthesis', () => {
+      const synth = (last: string, lazyFirst: boolean) => {
+        const { app, stack, shop, web, vpc } = shopStack();
+        // An uncached Lazy reads anew at each resolution: 'draft' as the constructs are made, `last` at synthesis.
+        const state = { value: 'draft' };
+        const named = (id: string, serviceName: string) => {
+          const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
+          taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+          return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
+        };
+        const lazy = Lazy.uncachedString({ produce: () => state.value });
+        new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [named('BlueWeb', lazyFirst ? lazy : 'web')] });
+        new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [named('GreenWeb', lazyFirst ? 'web' : lazy)] });
+        state.value = last;
+        return () => app.synth();
+      };
+      const refused = new RegExp('\\[Shop/Green\\] ecsServices\\[0\\] "Shop/GreenWeb" is also marked by Shop/Blue \\(for ECS service Shop/BlueWeb, of the same name: '
+        + 'the stops of both are marked as service:web, on the same annotations\\) on the same Mackerel service and roles, and both merge stops');
+      expect(synth('web', true)).toThrow(refused);
+      expect(synth('web', false)).toThrow(refused);
+      expect(synth('api', true)).not.toThrow();
+      expect(synth('api', false)).not.toThrow();
+    });
+
     test('one TaskStopAnnotations that merges the stops of two ECS services of one name (literal or Lazy) in two clusters, as its one queue orders them', () => {
       const synth = (lazy: boolean) => {
         const { app, stack, shop, web, vpc } = shopStack();
