@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { AwsIntegrationTag } from './aws-integration';
-import { _fail } from '../_validation';
+import { _fail, _Problem } from '../_validation';
 
 /** Characters that make Mackerel read a key or value as more than one part. */
 const NEEDS_QUOTES = /[:,"']|^\s|\s$/;
@@ -9,19 +9,23 @@ const NEEDS_QUOTES = /[:,"']|^\s|\s$/;
 /**
  * Quotes a key or value by Mackerel's rule ("Filter by tag": a key or value containing `:` or
  * `,` is enclosed in `"` or `'`). Quote characters and edge spaces are quoted too, so that they
- * are read as text. A part containing both quote characters cannot be written.
+ * are read as text. A part containing both quote characters cannot be written (`_tagProblem`).
  *
  * A token (a CloudFormation parameter, say) is always enclosed in `"`: its value is known only at
  * deploy time, when nothing can quote it, and a `:` or `,` in it, as in a role tag's
  * `shop:web`, would otherwise split the tag. Its value must then hold no `"`.
  */
-function quote(scope: IConstruct, property: string, part: string): string {
+function quote(part: string): string {
   if (Token.isUnresolved(part)) return `"${part}"`;
   if (!NEEDS_QUOTES.test(part)) return part;
-  if (!part.includes('"')) return `"${part}"`;
-  if (!part.includes("'")) return `'${part}'`;
-  return _fail(scope, property, part, 'contains both quote characters', 'a key or value with at most one of " and \'',
-    'Mackerel has no escape for a quote inside a quoted tag');
+  return part.includes('"') ? `'${part}'` : `"${part}"`;
+}
+
+/** The problem of a literal key or value that no quote can hold. */
+function quoteProblem(property: string, part: string): _Problem | undefined {
+  if (Token.isUnresolved(part) || !part.includes('"') || !part.includes("'")) return undefined;
+  return [property, part, 'contains both quote characters', 'a key or value with at most one of " and \'',
+    'Mackerel has no escape for a quote inside a quoted tag'];
 }
 
 /**
@@ -30,10 +34,19 @@ function quote(scope: IConstruct, property: string, part: string): string {
  * @internal
  */
 export function _renderTag(scope: IConstruct, property: string, tag: AwsIntegrationTag): string {
-  if (!Token.isUnresolved(tag.key) && tag.key.length === 0) {
-    _fail(scope, `${property}.key`, tag.key, 'is empty', 'an AWS tag key of 1-128 characters');
-  }
-  return `${quote(scope, `${property}.key`, tag.key)}:${quote(scope, `${property}.value`, tag.value)}`;
+  const problem = _tagProblem(property, tag);
+  if (problem) _fail(scope, ...problem);
+  return `${quote(tag.key)}:${quote(tag.value)}`;
+}
+
+/**
+ * What `_renderTag` refuses in a tag's literal key and value: an empty key, and a part no quote
+ * can hold. Tokens pass.
+ * @internal
+ */
+export function _tagProblem(property: string, tag: AwsIntegrationTag): _Problem | undefined {
+  if (!Token.isUnresolved(tag.key) && tag.key.length === 0) return [`${property}.key`, tag.key, 'is empty', 'an AWS tag key of 1-128 characters'];
+  return quoteProblem(`${property}.key`, tag.key) ?? quoteProblem(`${property}.value`, tag.value);
 }
 
 /**
@@ -58,14 +71,20 @@ const AWS_TAG_RULE = 'letters, digits, spaces and _ . : / = + - @';
  * @internal
  */
 export function _checkResourceTag(scope: IConstruct, property: string, tag: AwsIntegrationTag, target: string): void {
+  const problem = _resourceTagProblem(property, tag, target);
+  if (problem) _fail(scope, ...problem);
+}
+
+/** What `_checkResourceTag` refuses, as a problem. @internal */
+export function _resourceTagProblem(property: string, tag: AwsIntegrationTag, target: string): _Problem | undefined {
   const why = `ECS clusters and load balancers cannot carry such a tag (the deploy fails), and this one is for ${target}`;
   const parts: Array<[string, string, number, number]> = [['key', tag.key, 1, 128], ['value', tag.value, 0, 256]];
   for (const [name, part, min, max] of parts) {
     if (Token.isUnresolved(part)) continue;
     const length = [...part].length;
     if (!AWS_TAG_TEXT.test(part) || length < min || length > max || /^aws:/i.test(part)) {
-      _fail(scope, `${property}.${name}`, part, 'is not an AWS tag ' + name,
-        `${min}-${max} characters: ${AWS_TAG_RULE}, not starting with aws:`, why);
+      return [`${property}.${name}`, part, 'is not an AWS tag ' + name, `${min}-${max} characters: ${AWS_TAG_RULE}, not starting with aws:`, why];
     }
   }
+  return undefined;
 }

@@ -7,10 +7,10 @@ import { _unknownMetricWarnings } from './_metric-names';
 import { _CLOUDWATCH_READ_ACTIONS } from './_read-actions';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems, _rolePolicies, _trustPolicyProblems } from './_role-permissions';
 import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warnings';
-import { _checkResourceTag, _renderTag, _renderTags } from './_tags';
+import { _renderTag, _renderTags, _resourceTagProblem, _tagProblem } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
-import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _holdsValueNotFinalYet, _knownOnlyOnceFinal, _readingFinalValues } from '../_lazy';
 import { _checkRoleFullName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _MACKEREL_PARTITION, _partitionOf } from '../_partition';
 import { _describeProblem, _fail, _Problem, _refuseOnceFinal, _warnLate } from '../_validation';
@@ -284,6 +284,8 @@ export class MackerelAwsIntegration extends Construct {
     super(scope, id);
     // Rendered now for its errors (an unquotable key or value), and again when written.
     _renderTags(this, 'includedTags', props.includedTags);
+    this.checkTagsOnceFinal('includedTags', props.includedTags);
+    this.checkTagsOnceFinal('excludedTags', props.excludedTags);
     this.includedTags = props.includedTags ? [...props.includedTags] : undefined;
     // Copied, as includedTags are: the template has them as rendered here, and a tag pushed onto the caller's
     // array later would be warned about as excluded (warnIfExcluded) while Mackerel never excludes it.
@@ -460,8 +462,7 @@ export class MackerelAwsIntegration extends Construct {
     }
     if (!tag) return;
     const rendered = _renderTag(this, 'filterTag', tag);
-    _checkResourceTag(this, 'filterTag', tag, resource.node.path);
-    if (tag.key === ROLE_TAG_KEY) this.checkRoleTag(tag, serviceOptions.role);
+    this.checkFilterTag(tag, serviceOptions.role, resource.node.path);
     if (Resource.isOwnedResource(resource)) {
       // Its L1 only: Tags.of(resource) would tag all it holds too, such as a cluster's own VPC or its capacity's
       // Auto Scaling group, whose instances and draining Lambda would then pass the filter as EC2 and Lambda hosts.
@@ -496,21 +497,41 @@ export class MackerelAwsIntegration extends Construct {
   }
 
   /**
-   * Mackerel's role tag as a filter: it also assigns its roles to the resource, in place of the
-   * service's `role`, so its value must be roles.
+   * Checks a filter tag: what its resource can carry (`_resourceTagProblem`) and, for Mackerel's
+   * role tag, that its value is roles (`roleTagProblem`). A key, value or role holding a Lazy
+   * (one not final yet, or an uncached one, which reads anew each time) is read at validation, as
+   * synthesis writes it, and checked as a literal is: not in an Aspect, as an Aspect of the app
+   * may give the Lazy its value after this construct's, and the read would keep the earlier one.
+   * What a Lazy leaves a reference is passed, as a reference given alone is.
    */
-  private checkRoleTag(tag: AwsIntegrationTag, role: string | undefined): void {
-    // A Lazy value or role read now would keep the value of this moment: both are read once final. At validation, not in
-    // an Aspect: an Aspect of the app may give the Lazy its value after this construct's, and the read would keep the earlier one.
-    if ([tag.value, role].some((v) => v !== undefined && _holdsValueNotFinalYet(this, v))) {
-      _refuseOnceFinal(this, () => {
-        const value = Stack.of(this).resolve(tag.value);
-        return typeof value === 'string' ? this.roleTagProblem(value, role) : undefined;
-      });
+  private checkFilterTag(tag: AwsIntegrationTag, role: string | undefined, target: string): void {
+    const problem = (final: AwsIntegrationTag) => _tagProblem('filterTag', final) ?? _resourceTagProblem('filterTag', final, target)
+      ?? (final.key === ROLE_TAG_KEY ? this.roleTagProblem(final.value, role) : undefined);
+    if ([tag.key, tag.value, role].some((v) => v !== undefined && _knownOnlyOnceFinal(this, v))) {
+      _refuseOnceFinal(this, () => problem(this.finalTag(tag)));
       return;
     }
-    const problem = this.roleTagProblem(tag.value, role);
-    if (problem) _fail(this, ...problem);
+    const now = problem(tag);
+    if (now) _fail(this, ...now);
+  }
+
+  /** The tag as synthesis writes it, read once final: a part that resolves to a reference is kept as given. */
+  private finalTag(tag: AwsIntegrationTag): AwsIntegrationTag {
+    const final = (part: string) => {
+      const resolved = Stack.of(this).resolve(part);
+      return typeof resolved === 'string' ? resolved : part;
+    };
+    return { key: final(tag.key), value: final(tag.value) };
+  }
+
+  /**
+   * Checks a tag of `includedTags` or `excludedTags` holding a Lazy, once final, for what
+   * `_renderTag` refuses in a literal: rendered now, it passes as a token.
+   */
+  private checkTagsOnceFinal(property: string, tags: AwsIntegrationTag[] | undefined): void {
+    tags?.forEach((tag, i) => {
+      if ([tag.key, tag.value].some((v) => _knownOnlyOnceFinal(this, v))) _refuseOnceFinal(this, () => _tagProblem(`${property}[${i}]`, this.finalTag(tag)));
+    });
   }
 
   /** The problem of a role tag's value that is not roles; warns about one that overrides the integration's role. */

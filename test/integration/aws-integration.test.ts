@@ -929,6 +929,63 @@ describe('MackerelAwsIntegration', () => {
         synth('shop:ecs / ops:ecs')().hasResourceProperties('Custom::MackerelAwsIntegration', { includedTags: 'mackerel-integration:"shop:ecs / ops:ecs"' });
         expect(synth('shop')).toThrow('[Stack/Aws] filterTag.value "shop" is not a list of Mackerel roles');
       });
+
+      test('of an uncached Lazy value is checked by the value it reads at synthesis, not by the one it reads as the cluster is added', () => {
+        const synth = (value: string) => {
+          const { app, stack } = integrationStack();
+          const { cluster } = network(stack);
+          const state = { value: 'shop:draft' };
+          const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+          aws.addEcsCluster(cluster, { role: 'shop:ecs', filterTag: { key: 'mackerel-integration', value: Lazy.uncachedString({ produce: () => state.value }) } });
+          state.value = value;
+          return () => app.synth();
+        };
+        expect(synth('shop:ecs / ops:ecs')).not.toThrow();
+        expect(synth('shop')).toThrow('[Stack/Aws] filterTag.value "shop" is not a list of Mackerel roles, yet the key "mackerel-integration" makes Mackerel assign');
+      });
+
+      test('of a Lazy key is checked by the key it ends with, cached or not; a reference passes as given', () => {
+        const synth = (key: string, uncached: boolean) => {
+          const { app, stack } = integrationStack();
+          const { cluster } = network(stack);
+          const state = { key: 'team' };
+          const lazy = uncached ? Lazy.uncachedString({ produce: () => state.key }) : Lazy.string({ produce: () => state.key });
+          const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+          aws.addEcsCluster(cluster, { role: 'shop:ecs', filterTag: { key: lazy, value: 'shop' } });
+          state.key = key;
+          return () => app.synth();
+        };
+        const refused = '[Stack/Aws] filterTag.value "shop" is not a list of Mackerel roles, yet the key "mackerel-integration" makes Mackerel assign';
+        expect(synth('mackerel-integration', false)).toThrow(refused);
+        expect(synth('mackerel-integration', true)).toThrow(refused);
+        expect(synth('team', false)).not.toThrow();
+        expect(synth('aws:team', true)).toThrow('[Stack/Aws] filterTag.key "aws:team" is not an AWS tag key; expected 1-128 characters');
+        expect(synth('', false)).toThrow('[Stack/Aws] filterTag.key "" is empty; expected an AWS tag key of 1-128 characters');
+        // A reference, alone or in an uncached Lazy, is known only at deploy time.
+        const { app, stack } = integrationStack();
+        const { cluster } = network(stack);
+        const key = new CfnParameter(stack, 'TagKey').valueAsString;
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+        aws.addEcsCluster(cluster, { role: 'shop:ecs', filterTag: { key: Lazy.uncachedString({ produce: () => key }), value: 'shop' } });
+        expect(() => app.synth()).not.toThrow();
+      });
+    });
+
+    test('an includedTags or excludedTags key or value of a Lazy is checked by what it ends with, as a literal is', () => {
+      const synth = (key: string, value: string, property: 'includedTags' | 'excludedTags') => {
+        const { app, stack } = integrationStack();
+        const state = { key: 'team', value: 'shop' };
+        const tags = [{ key: 'env', value: 'prod' }, { key: Lazy.string({ produce: () => state.key }), value: Lazy.uncachedString({ produce: () => state.value }) }];
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', [property]: tags });
+        aws.addService(AwsIntegrationService.EC2);
+        state.key = key;
+        state.value = value;
+        return () => app.synth();
+      };
+      expect(synth('team', 'shop', 'includedTags')).not.toThrow();
+      expect(synth('', 'shop', 'includedTags')).toThrow('[Stack/Aws] includedTags[1].key "" is empty; expected an AWS tag key of 1-128 characters');
+      expect(synth('team', 'it\'s "x"', 'excludedTags')).toThrow(
+        '[Stack/Aws] excludedTags[1].value "it\'s \\"x\\"" contains both quote characters; expected a key or value with at most one of " and \'');
     });
 
     test('a role given by name is created before the integration when this stack creates it, even declared later', () => {
