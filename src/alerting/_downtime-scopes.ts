@@ -3,8 +3,8 @@ import { IConstruct } from 'constructs';
 import { _warnOnMonitorsOutsideScopes, _warnOnScopes } from './_downtime-warnings';
 import { _splitScopes } from './_scopes';
 import type { DowntimeScopeOptions } from './downtime';
-import { _holdsValueNotFinalYet } from '../_lazy';
-import { _fail, _Problem, _refuseOnceFinal, _repeats } from '../_validation';
+import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _fail, _Problem, _refuseOnceFinal, _repeats, _warnLate } from '../_validation';
 import { _wholeDuration } from '../monitors/_checks';
 import { _ScopeUse, _scopeKey, _shownScope, _warnOnExcludedServiceRoles } from '../monitors/_scope';
 import { _DowntimeScopeProperties } from '../provider/_properties';
@@ -32,7 +32,18 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
   if ([...scopeList, ...excludeList].some((s) => _holdsValueNotFinalYet(scope, s.value))) _refuseOnceFinal(scope, scopeRepeat);
   failOn(scope, repeatProblem(['monitors', 'excludeMonitors'], 'monitor', [monitorList.map((m) => m.monitorId), excludeMonitorList.map((m) => m.monitorId)],
     (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path));
-  _warnOnExcludedServiceRoles(scope, DOWNTIME, scopeList, excludeList);
+  // A scope named by a token (a Lazy, or a service or role created with one) is known only once final:
+  // all are then compared at validation, after every Aspect, with the names synthesis writes.
+  if ([...scopeList, ...excludeList].some((s) => Token.isUnresolved(_scopeKey(s)))) {
+    scope.node.addValidation({
+      validate: () => _readingFinalValues(() => {
+        _warnOnExcludedServiceRoles(scope, DOWNTIME, scopeList, excludeList, (id, message) => _warnLate(scope, id, message));
+        return [];
+      }),
+    });
+  } else {
+    _warnOnExcludedServiceRoles(scope, DOWNTIME, scopeList, excludeList);
+  }
   _warnOnScopes(scope, included);
   _warnOnMonitorsOutsideScopes(scope, props.scopes, props.monitors);
   return {

@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, Fn, Token } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Fn, Lazy, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
@@ -544,6 +544,25 @@ describe('Downtime', () => {
           + 'so the downtime mutes none of the role\'s hosts\\. Remove the role from scopes or the service from excludeScopes \\(to mute a service but '
           + 'one of its roles, put the service in scopes and the role in excludeScopes\\)'));
         expect(Annotations.fromStack(stack).findWarning('/Stack/D', redundant)).toHaveLength(1);
+      });
+
+      test('compares a service or role of a Lazy name by the name it ends with, given after the downtime is made', () => {
+        const warnings = (last: string, lazyRole: boolean) => {
+          const { app, stack, shop, web } = alertingStack();
+          const state = { value: lazyRole ? 'blog:web' : 'blog' };
+          const lazy = Lazy.string({ produce: () => state.value });
+          const scopes = [MonitorScope.of('blog:db'), lazyRole ? MonitorScope.fromRole(MackerelRole.fromFullName(stack, 'Role', lazy)) : MonitorScope.fromRole(web)];
+          const excludeScopes = [lazyRole ? MonitorScope.fromService(shop) : MonitorScope.fromService(MackerelService.fromName(stack, 'Service', lazy))];
+          new Downtime(stack, 'D', { name: 'd', start: START, duration: Duration.hours(1), scopes, excludeScopes });
+          state.value = last;
+          app.synth();
+          return Annotations.fromStack(stack).findWarning('/Stack/D', redundant).map((w) => w.entry.data);
+        };
+        const warned = [expect.stringMatching('^scopes\\[1\\] "shop:web" is a role of service "shop", which is excludeScopes\\[0\\]: the exclusion leaves out every host')];
+        expect(warnings('shop', false)).toEqual(warned);
+        expect(warnings('shop:web', true)).toEqual(warned);
+        expect(warnings('other', false)).toEqual([]);
+        expect(warnings('other:web', true)).toEqual([]);
       });
 
       test('no warning for a service with one of its roles excluded, or a role of another service than the excluded one', () => {
