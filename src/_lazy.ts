@@ -19,6 +19,15 @@ export function _readingFinalValues<T>(read: () => T): T {
 }
 
 /**
+ * Whether a read of final values (`_readingFinalValues`) is running: at validation, or in an
+ * Aspect once the app's own code has run.
+ * @internal
+ */
+export function _readingFinal(): boolean {
+  return finalReads > 0;
+}
+
+/**
  * Runs `read` once, as a read of final values (`_readingFinalValues`), in an Aspect of `scope`:
  * after the app's own code has run, and before synthesis prepares the app (cross-stack
  * references, `DependsOn`), so that what `read` adds (a grant, a dependency) still counts and

@@ -392,3 +392,56 @@ describe('a scope of a Lazy name is compared by the name it ends with', () => {
     expect(propertiesOf(downtime).roleScopes).toEqual([stack.resolve(web.fullName), 'shop:db']);
   });
 });
+
+describe('a MackerelService or MackerelRole created with a Lazy name counts by the name it ends with, once final', () => {
+  const START = new Date('2030-01-01T00:00:00Z');
+
+  test('a monitor of a literal scope waits for the service and the role of its stack that Lazy names end as', () => {
+    const { stack } = mackerelStack();
+    const service = lazyName('draft');
+    const role = lazyName('draft');
+    const blog = new MackerelService(stack, 'Blog', { name: service.token });
+    const web = new MackerelRole(stack, 'Web', { service: blog, name: role.token });
+    const monitor = new HostMetricMonitor(stack, 'Cpu', {
+      name: 'cpu', metric: 'cpu.user', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3),
+      scopes: [MonitorScope.of('blog'), MonitorScope.of('blog:web')],
+    });
+    service.state.value = 'blog';
+    role.state.value = 'web';
+    const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(monitor)];
+    expect(resource.DependsOn).toEqual(expect.arrayContaining([logicalIdOf(blog), logicalIdOf(web)]));
+  });
+
+  test('a service of a Lazy name that ends as another service\'s is refused as creating it twice, whichever comes first', () => {
+    const synth = (last: string, lazyFirst: boolean) => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack');
+      new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKey')) });
+      const { state, token } = lazyName('draft');
+      new MackerelService(stack, 'First', { name: lazyFirst ? token : 'shop' });
+      new MackerelService(stack, 'Second', { name: lazyFirst ? 'shop' : token });
+      state.value = last;
+      return () => app.synth();
+    };
+    expect(synth('shop', true)).toThrow(/\[Stack\/Second\] name "shop" creates the same service as Stack\/First; expected service names unique/);
+    expect(synth('shop', false)).toThrow(/\[Stack\/Second\] name "shop" creates the same service as Stack\/First; expected service names unique/);
+    expect(synth('blog', true)).not.toThrow();
+    expect(synth('blog', false)).not.toThrow();
+  });
+
+  test('a downtime warns about a role in scopes whose service, created with a Lazy name, is in excludeScopes', () => {
+    const warnings = (last: string) => {
+      const { app, stack } = mackerelStack();
+      const { state, token } = lazyName('draft');
+      const blog = new MackerelService(stack, 'Blog', { name: token });
+      new Downtime(stack, 'Maint', {
+        name: 'm', start: START, duration: Duration.hours(1), scopes: [MonitorScope.of('blog:web')], excludeScopes: [MonitorScope.fromService(blog)],
+      });
+      state.value = last;
+      app.synth();
+      return Annotations.fromStack(stack).findWarning('/Stack/Maint', Match.stringLikeRegexp('downtimeScopeRedundant')).map((w) => String(w.entry.data));
+    };
+    expect(warnings('blog')).toEqual([expect.stringMatching(/^scopes\[0\] "blog:web" is a role of service "blog", which is excludeScopes\[0\]/)]);
+    expect(warnings('other')).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _notFinalYet, _resolveEachToken } from '../_lazy';
+import { _notFinalYet, _readingFinal, _resolveEachToken } from '../_lazy';
 import { _isMackerelName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _refuseOnceFinal } from '../_validation';
 import { _NAMED_CLASSES } from './_named-classes';
@@ -28,7 +28,18 @@ function isRole(construct: unknown): construct is MackerelRole {
  */
 export function _knownServiceName(service: IMackerelService): string | undefined {
   if (!isService(service)) return _knownServiceNameOf(service.name);
-  return Token.isUnresolved(service._givenName) ? undefined : service._givenName;
+  return knownGivenName(service._givenName);
+}
+
+/**
+ * The name a `MackerelService` or `MackerelRole` was created with, when known at synth: a literal,
+ * or a token known at synth (a Lazy, a name built of this app's names) once final, at validation or
+ * in an Aspect (`_readingFinalValues`). Read while the app is built, a token is unknown: a Lazy
+ * would keep its value of that moment, and an uncached one reads anew each time.
+ */
+function knownGivenName(given: string): string | undefined {
+  if (!Token.isUnresolved(given)) return given;
+  return _readingFinal() ? _knownServiceNameOf(given) : undefined;
 }
 
 /**
@@ -64,7 +75,8 @@ export function _knownServiceNameOf(value: string): string | undefined {
 export function _knownRoleFullName(role: IMackerelRole): string | undefined {
   if (!isRole(role)) return _knownRoleFullNameOf(role.fullName);
   const service = _knownServiceName(role.service);
-  return service === undefined || Token.isUnresolved(role.name) ? undefined : `${service}:${role.name}`;
+  const name = knownGivenName(role.name);
+  return service === undefined || name === undefined ? undefined : `${service}:${name}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Stage } from 'aws-cdk-lib';
+import { Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _readingFinalValues } from '../_lazy';
 import { _describeProblem } from '../_validation';
@@ -35,7 +35,8 @@ export function _checkUniqueInApp(construct: IConstruct, property: string, value
     if (known === undefined) return [];
     const first = _firstInOrganization(construct, kind, known);
     return first && first !== construct
-      ? [_describeProblem(property, value, `creates the same ${what} as ${first.node.path}`, `${what} names unique in the Mackerel organization`,
+      // A token is shown as the name it ends with, as synthesis writes it.
+      ? [_describeProblem(property, Token.isUnresolved(value) ? known : value, `creates the same ${what} as ${first.node.path}`, `${what} names unique in the Mackerel organization`,
         'Create it once and pass the construct around, or reference the existing one')]
       : [];
   });

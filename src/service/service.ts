@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { _checkName } from '../_names';
 import { _fail } from '../_validation';
 import { _warnImportedByLiteralName } from './_imported-by-name';
-import { _refuseKnownInvalidName, _SERVICES_BY_NAME } from './_known-name';
+import { _knownServiceName, _refuseKnownInvalidName, _SERVICES_BY_NAME } from './_known-name';
 import { _NAMED_CLASSES } from './_named-classes';
 import { _checkUniqueInApp, _keyedConstructAdded } from './_unique';
 import { MackerelMetadataOptions, MackerelServiceMetadata } from './metadata';
@@ -128,9 +128,8 @@ export class MackerelService extends Construct implements IMackerelService {
     _checkName(this, 'name', props.name);
     _refuseKnownInvalidName(this, 'name', props.name, 'service name');
     this._givenName = props.name;
-    if (!Token.isUnresolved(props.name)) {
-      _checkUniqueInApp(this, 'name', props.name, props.name, _SERVICES_BY_NAME, 'service');
-    }
+    // A token known at synth (a Lazy) is compared by the name it ends with, read at validation.
+    _checkUniqueInApp(this, 'name', props.name, Token.isUnresolved(props.name) ? () => _knownServiceName(this) : props.name, _SERVICES_BY_NAME, 'service');
     _keyedConstructAdded();
     const properties: _ServiceProperties = { name: props.name, memo: props.memo };
     this.name = _createMackerelResource(this, _RESOURCE_TYPES.SERVICE, { ...properties }, props.removalPolicy).ref;
