@@ -403,7 +403,11 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     const blog = new MackerelService(stack, 'Blog', { name: service.token });
     const web = new MackerelRole(stack, 'Web', { service: blog, name: role.token });
     const monitor = new HostMetricMonitor(stack, 'Cpu', {
-      name: 'cpu', metric: 'cpu.user', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3),
+      name: 'cpu',
+      metric: 'cpu.user',
+      operator: MonitorOperator.GREATER_THAN,
+      warning: 80,
+      duration: Duration.minutes(3),
       scopes: [MonitorScope.of('blog'), MonitorScope.of('blog:web')],
     });
     service.state.value = 'blog';
