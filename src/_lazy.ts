@@ -64,12 +64,14 @@ export function _readOnceFinal(scope: IConstruct, read: () => void): void {
 
 /**
  * Runs `read` now, or once final (`_readOnceFinal`) when one of `values` holds a Lazy that is not
- * final yet: read now, it would keep the value of this moment.
+ * final yet: read now, it would keep the value of this moment. `late` tells `read` which: a
+ * warning added once final may follow its acknowledgement (`_warnLate`), and what `read` returns
+ * now is of no use once final.
  * @internal
  */
-export function _readNowOrOnceFinal(scope: IConstruct, values: readonly unknown[], read: () => void): void {
-  if (values.some((value) => _holdsValueNotFinalYet(scope, value))) _readOnceFinal(scope, read);
-  else read();
+export function _readNowOrOnceFinal(scope: IConstruct, values: readonly unknown[], read: (late: boolean) => void): void {
+  if (values.some((value) => _holdsValueNotFinalYet(scope, value))) _readOnceFinal(scope, () => read(true));
+  else read(false);
 }
 
 /** How many reads `_readOnceFinal` makes at validation are running. */

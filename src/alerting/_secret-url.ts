@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from '../_iam';
 import { _mapStrings } from '../_json';
-import { _holdsValueNotFinalYet, _readingLate, _readOnceFinal } from '../_lazy';
+import { _readingLate, _readNowOrOnceFinal } from '../_lazy';
 import { _referenceTargets } from '../_references';
 import { _MASKED } from '../_text';
 import { _fail, _httpUrl } from '../_validation';
@@ -87,12 +87,13 @@ export function _secretValue(scope: IConstruct, secret: SecretValue, key: kms.IK
   // to another secret than the one read at last), and the grant would name what it held then. It
   // is read once final, in an Aspect: the grant still becomes part of the provider's policy (and
   // its dependencies) before the template is written.
-  if (_holdsValueNotFinalYet(scope, value)) {
-    _readOnceFinal(scope, () => checkAndGrant(scope, value, key, spec));
-    // Which spelling the value needs is known only once final: the rewrite leaves a value without ssm-secure as it is.
-    return Token.asString(new WithoutSsmSecure(value));
-  }
-  return checkAndGrant(scope, value, key, spec);
+  let written: string | undefined;
+  _readNowOrOnceFinal(scope, [value], (late) => {
+    const now = checkAndGrant(scope, value, key, spec);
+    if (!late) written = now;
+  });
+  // Which spelling the value needs is known only once final: the rewrite leaves a value without ssm-secure as it is.
+  return written ?? Token.asString(new WithoutSsmSecure(value));
 }
 
 /** `_secretValue` of a value read now: checked, its reads granted, and as written into the template. */

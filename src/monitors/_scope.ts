@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { MonitorScope } from './scope';
-import { _holdsValueNotFinalYet, _readOnceFinal } from '../_lazy';
+import { _readNowOrOnceFinal } from '../_lazy';
 import { _repeats, _warnLate } from '../_validation';
 import { _serviceOfScopes } from '../provider/_properties';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
@@ -60,11 +60,8 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope, p
  */
 export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope[] = [], excludeScopes: MonitorScope[] = []): void {
   // A scope of a Lazy name is known only once final (`_knownName`): all are then compared, in an Aspect.
-  if ([...scopes, ...excludeScopes].some((s) => _holdsValueNotFinalYet(consumer, s.value))) {
-    _readOnceFinal(consumer, () => warnOnRepeatedScopesNow(consumer, scopes, excludeScopes, (id, message) => _warnLate(consumer, id, message)));
-    return;
-  }
-  warnOnRepeatedScopesNow(consumer, scopes, excludeScopes, (id, message) => Annotations.of(consumer).addWarningV2(id, message));
+  _readNowOrOnceFinal(consumer, [...scopes, ...excludeScopes].map((s) => s.value), (late) => warnOnRepeatedScopesNow(consumer, scopes, excludeScopes,
+    (id, message) => (late ? _warnLate(consumer, id, message) : Annotations.of(consumer).addWarningV2(id, message))));
 }
 
 function warnOnRepeatedScopesNow(consumer: IConstruct, scopes: MonitorScope[], excludeScopes: MonitorScope[],
