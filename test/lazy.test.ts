@@ -448,4 +448,32 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     expect(warnings('blog')).toEqual([expect.stringMatching(/^scopes\[0\] "blog:web" is a role of service "blog", which is excludeScopes\[0\]/)]);
     expect(warnings('other')).toEqual([]);
   });
+
+  test('a scope of a service created with a Lazy name repeats a literal scope of the name it ends with: warned in a monitor, refused in a downtime', () => {
+    const build = (last: string, user: 'monitor' | 'downtime') => {
+      const { app, stack } = mackerelStack();
+      const { state, token } = lazyName('draft');
+      const blog = new MackerelService(stack, 'Blog', { name: token });
+      if (user === 'monitor') {
+        new HostMetricMonitor(stack, 'Cpu', {
+          name: 'cpu',
+          metric: 'cpu.user',
+          operator: MonitorOperator.GREATER_THAN,
+          warning: 80,
+          duration: Duration.minutes(3),
+          scopes: [MonitorScope.fromService(blog), MonitorScope.of('blog')],
+        });
+      } else {
+        new Downtime(stack, 'Maint', { name: 'm', start: START, duration: Duration.hours(1), scopes: [MonitorScope.fromService(blog)], excludeScopes: [MonitorScope.of('blog')] });
+      }
+      state.value = last;
+      return { app, stack };
+    };
+    const redundant = (stack: Stack) => Annotations.fromStack(stack).findWarning('/Stack/Cpu', Match.stringLikeRegexp('monitorScopeRedundant')).map((w) => String(w.entry.data));
+    expect(redundant(build('blog', 'monitor').stack)).toEqual([expect.stringMatching(/^scopes\[1\] "blog" is given twice/)]);
+    expect(redundant(build('other', 'monitor').stack)).toEqual([]);
+    expect(() => build('blog', 'downtime').app.synth())
+      .toThrow(/\[Stack\/Maint\] excludeScopes\[0\] "blog" is also in scopes; expected each service or role in at most one of scopes and excludeScopes/);
+    expect(() => build('other', 'downtime').app.synth()).not.toThrow();
+  });
 });

@@ -29,7 +29,8 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
     (inExcluded, i) => _shownScope(scope, (inExcluded ? excludeList : scopeList)[i]));
   failOn(scope, scopeRepeat());
   // A scope of a Lazy name compares by its token until the app is built: two that end as one name are found then.
-  if ([...scopeList, ...excludeList].some((s) => _holdsValueNotFinalYet(scope, s.value))) _refuseOnceFinal(scope, scopeRepeat);
+  const names = [...scopeList, ...excludeList].flatMap((s) => s._givenNames);
+  if (names.some((name) => _holdsValueNotFinalYet(scope, name))) _refuseOnceFinal(scope, scopeRepeat);
   failOn(scope, repeatProblem(['monitors', 'excludeMonitors'], 'monitor', [monitorList.map((m) => m.monitorId), excludeMonitorList.map((m) => m.monitorId)],
     (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path));
   // A scope named by a token (a Lazy, or a service or role created with one) is known only once final:

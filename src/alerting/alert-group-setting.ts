@@ -119,7 +119,7 @@ export class AlertGroupSetting extends Construct {
       _fail(this, property, _shownScope(this, scope), 'is already a scope', 'each scope once');
     }
     // A scope of a Lazy name compares by its token until the app is built: two that end as one name are found then.
-    if (!this.checksScopesOnceFinal && _holdsValueNotFinalYet(this, scope.value)) {
+    if (!this.checksScopesOnceFinal && scope._givenNames.some((name) => _holdsValueNotFinalYet(this, name))) {
       this.checksScopesOnceFinal = true;
       this.node.addValidation({ validate: () => _readingFinalValues(() => this.repeatedScope()) });
     }

@@ -60,7 +60,8 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope, p
  */
 export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope[] = [], excludeScopes: MonitorScope[] = []): void {
   // A scope of a Lazy name is known only once final (`_knownName`): all are then compared, in an Aspect.
-  _readNowOrOnceFinal(consumer, [...scopes, ...excludeScopes].map((s) => s.value), (late) => warnOnRepeatedScopesNow(consumer, scopes, excludeScopes,
+  const names = [...scopes, ...excludeScopes].flatMap((s) => s._givenNames);
+  _readNowOrOnceFinal(consumer, names, (late) => warnOnRepeatedScopesNow(consumer, scopes, excludeScopes,
     (id, message) => (late ? _warnLate(consumer, id, message) : Annotations.of(consumer).addWarningV2(id, message))));
 }
 

@@ -49,7 +49,7 @@ export class MonitorScope {
    * uses the scope is created after the role.
    */
   public static fromRole(role: IMackerelRole): MonitorScope {
-    return new MonitorScope(role.fullName, true, () => _knownRoleFullName(role));
+    return new MonitorScope(role.fullName, true, () => _knownRoleFullName(role), false, [role.name, ...namesCreatedWith(role.service)].filter((n) => typeof n === 'string'));
   }
 
   /**
@@ -59,7 +59,7 @@ export class MonitorScope {
    * uses the scope is created after the service.
    */
   public static fromService(service: IMackerelService): MonitorScope {
-    return new MonitorScope(service.name, false, () => _knownServiceName(service));
+    return new MonitorScope(service.name, false, () => _knownServiceName(service), false, namesCreatedWith(service));
   }
 
   /** The scope as Mackerel writes it: `service` or `service:role` (possibly a token). */
@@ -87,15 +87,29 @@ export class MonitorScope {
    */
   public readonly _literal: boolean;
 
-  private constructor(value: string, isRole: boolean, knownName: () => string | undefined, literal = false) {
+  /**
+   * The value, and the names a service or role of this app was created with, which its value (a
+   * `Ref`) does not show: a check of a scope whose name holds a Lazy not final yet is made once final.
+   * @internal
+   */
+  public readonly _givenNames: readonly string[];
+
+  private constructor(value: string, isRole: boolean, knownName: () => string | undefined, literal = false, givenNames: string[] = []) {
     this.value = value;
     this.isRole = isRole;
     this.knownName = knownName;
     this._literal = literal;
+    this._givenNames = [value, ...givenNames];
   }
 
   /** The scope as Mackerel writes it. */
   public toString(): string {
     return this.value;
   }
+}
+
+/** The name a `MackerelService` of this app was created with (`_givenName`), none for an import, whose name is its value. */
+function namesCreatedWith(service: IMackerelService | undefined): string[] {
+  const given = (service as { _givenName?: unknown } | undefined)?._givenName;
+  return typeof given === 'string' ? [given] : [];
 }
