@@ -213,7 +213,8 @@ function serviceLeft(
 ): string | undefined {
   if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;
   const deleted = new Set([...run.deleted, ...removed.map((id) => held[id])
-    .filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy)).map((r) => deletedKey(r.type, r.physicalId))]);
+    .filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy) && !roleLeftForScopes(r, held, removed, run))
+    .map((r) => deletedKey(r.type, r.physicalId))]);
   const tied = run.tied.get(before.physicalId) ?? [];
   const roles = object.roles.filter((role): role is string => typeof role === 'string')
     .map((role) => ({ type: ROLE, key: deletedKey(ROLE, `${before.physicalId}:${role}`), label: roleObject(before.physicalId, role).label }));
@@ -236,6 +237,18 @@ const DELETED_FIRST: string[] = [ROLE, MONITOR];
 const SCOPING_TYPES: string[] = Object.keys(_SCOPED_LISTS);
 const SCOPING: ReadonlyArray<{ readonly list: keyof ScopedLists; readonly types: readonly string[] }> = [...new Set(Object.values(_SCOPED_LISTS))]
   .map((list) => ({ list, types: SCOPING_TYPES.filter((type) => _SCOPED_LISTS[type] === list) }));
+
+/**
+ * Whether the handler leaves a removed role of the stack for what still names it in scopes
+ * (`scopesLeft`), such as a downtime a policy retains: then it is not gone before its service's
+ * delete, which it keeps in Mackerel, as apply's line for the service says. Only a role the
+ * service's live object lists counts there, so the role stands in for its live object (`{}`).
+ */
+function roleLeftForScopes(
+  removed: _StateResource, held: { readonly [id: string]: _StateResource }, ids: readonly string[], run: _BeforeCleanup,
+): boolean {
+  return removed.type === ROLE && scopesLeft(removed, {}, held, ids, run) !== undefined;
+}
 
 /** Why the handler will leave a removed role or service: what it would delete with it (a service's), or what still names it in scopes. */
 function ownedLeft(

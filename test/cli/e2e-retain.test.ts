@@ -310,6 +310,35 @@ describe('a retained downtime of a service and of a role the run removes', () =>
   });
 });
 
+describe('a retained downtime of a role alone whose service and role the run removes', () => {
+  test('the role stays, and so does its service, as diff and apply say: the handler leaves a service that still has a role', async () => {
+    // GIVEN a service with a role, and a downtime scoped to the role alone, given RETAIN
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStack(dir, (s) => {
+      const web = new MackerelService(s, 'Svc', { name: 'shop' }).addRole('web');
+      new Downtime(s, 'Night', {
+        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
+      });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    // WHEN all three are removed from the template, diffed, then applied
+    synthStack(dir, (s) => new MackerelService(s, 'Other', { name: 'other' }));
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN the role is left, named by the downtime, and the service with it, as diff says before apply does, rather than a delete
+    const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(new RegExp(`^- leave +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] left +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expect(services()).toEqual(['other', 'shop']);
+    expect(shared.emulator.state().downtimes.map((d: any) => [d.name, d.roleScopes])).toEqual([['night', ['shop:web']]]);
+  });
+});
+
 describe('diff of a retained downtime whose monitors the run deletes', () => {
   test('diff predicts, in apply\'s words, that a retained downtime goes with its last monitor scope, and that one whose monitor is kept stays', async () => {
     // GIVEN two host monitors, each with a downtime scoped to it alone, given RETAIN
