@@ -14,6 +14,11 @@ interface Documented {
   readonly hash?: string;
   /** What a `*` part stands for, for a service that has one (see `DOCUMENTED`). */
   readonly star?: string;
+  /**
+   * Whether a last `*` part takes the rest of the name, dots included: only where nothing says the
+   * name it stands for holds no dot (an RDS replication channel's). Elsewhere a `*` takes one part.
+   */
+  readonly starTakesDots?: boolean;
 }
 
 const STATS = '{minimum,average,maximum}';
@@ -34,7 +39,8 @@ const STATS = '{minimum,average,maximum}';
  * 10 per alias + 10 per version) match them, Peak LCUs aside.
  *
  * RDS's page writes its replication channel metric with CHANNEL_NAME, the channel's name, which
- * is `*` here as well; being the name's last part, it takes the rest of the name, dots included.
+ * is `*` here as well; being the name's last part, it takes the rest of the name, dots included
+ * (`starTakesDots`).
  * Its list is the union of the versions read, English and Japanese: the latest (33 to 63 metrics per
  * engine, as Mackerel's help counts them) names every metric of the earlier ones (19 to 43).
  *
@@ -43,7 +49,8 @@ const STATS = '{minimum,average,maximum}';
  * for OriginLatency's three statistics, and counts it once; the names Mackerel posts for them are
  * not written anywhere. That name is taken as it is and with any part after it, so that only a
  * name outside every documented one warns. Its earliest version wrote CacheHitRate's name as
- * cloudfront.origin_latency too, which that covers. FUNCTION_NAME, a function's name, is `*`.
+ * cloudfront.origin_latency too, which that covers. FUNCTION_NAME, a function's name, is `*`. Both
+ * take one part: a statistic holds no dot, nor does a function's name (letters, digits, `-`, `_`).
  *
  * Not listed, so not checked, as a false warning is worse than a missed one: DynamoDB, whose live
  * page counts 15 + 6 per operation where every version of its text read here lists 13 + 6 (two
@@ -127,6 +134,7 @@ const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
       + 'rds.aurora.serverless_database_capacity.capacity rds.aurora.acu_utilization.utilization rds.aurora.temp_storage_iops.iops '
       + 'rds.aurora.temp_storage_throughput.throughput',
     star: 'A * part stands for a replication channel\'s name (CHANNEL_NAME in the docs), or #.',
+    starTakesDots: true,
   },
   // The load balancer's 23 (of which IPv6, Consumed LCUs and Peak LCUs only in the later page) and the 13 per target group.
   ALB: {
@@ -169,15 +177,15 @@ const DOCUMENTED: { readonly [serviceId: string]: Documented } = {
 };
 
 /**
- * Whether `name` is `documented`, a `*` part of it taking any one part; a last `*` part takes the
- * rest of the name, dots included, as nothing says a replication channel's name holds none.
+ * Whether `name` is `documented`, a `*` part of it taking any one part; with `starTakesDots`, a last
+ * `*` part takes the rest of the name, dots included, as nothing says a replication channel's name holds none.
  */
-function isDocumented(name: string, documented: string): boolean {
+function isDocumented(name: string, documented: string, starTakesDots: boolean): boolean {
   if (name === documented) return true;
   if (!documented.includes('*')) return false;
   const pattern = documented.split('.');
   const last = pattern.length - 1;
-  const parts = pattern[last] === '*' ? splitAtMost(name, pattern.length) : name.split('.');
+  const parts = starTakesDots && pattern[last] === '*' ? splitAtMost(name, pattern.length) : name.split('.');
   return parts.length === pattern.length && pattern.every((part, i) => (part === '*' ? parts[i] !== '' : parts[i] === part));
 }
 
@@ -232,11 +240,11 @@ export function _unknownMetricWarnings(service: AwsIntegrationService, options: 
   const lists = (['excludedMetrics', 'includedMetrics'] as const).filter((list) => options[list] !== undefined && !Token.isUnresolved(options[list]));
   const documented = lists.length ? documentedNames(service.id) : undefined;
   if (!documented) return [];
-  const { page, hash, star } = DOCUMENTED[service.id];
+  const { page, hash, star, starTakesDots = false } = DOCUMENTED[service.id];
   const warnings: string[] = [];
   for (const list of lists) {
     options[list]!.forEach((name, i) => {
-      if (Token.isUnresolved(name) || documented.some((d) => isDocumented(name, d))) return;
+      if (Token.isUnresolved(name) || documented.some((d) => isDocumented(name, d, starTakesDots))) return;
       const hashHint = hash && documented.some((d) => d.includes('#') && fillsHash(name, d)) ? ` ${hash}` : '';
       const graph = name.slice(0, name.lastIndexOf('.') + 1);
       const listed = documented.length <= LISTED_NAMES ? documented : documented.filter((d) => graph && d.startsWith(graph) && !d.slice(graph.length).includes('.'));

@@ -552,6 +552,24 @@ describe('MackerelAwsIntegration', () => {
       ]);
     });
 
+    test('warns on a CloudFront name with more parts after a function or a statistic, which a function name or a statistic cannot hold', () => {
+      // GIVEN
+      const { stack } = integrationStack();
+      const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
+      // WHEN: a CloudFront Functions function's name holds only letters, digits, hyphens and underscores, so no dot
+      aws.addService(AwsIntegrationService.CLOUDFRONT, {
+        excludedMetrics: ['cloudfront.function_invocations.rewrite-uri', 'cloudfront.function_invocations.#.count',
+          'cloudfront.function_execution_errors.rewrite-uri.sum', 'cloudfront.origin_latency.average.value'],
+      });
+      // THEN
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('awsIntegrationUnknownMetric')).map((w) => w.entry.data);
+      expect(warnings).toEqual([
+        expect.stringMatching(/^services\.CloudFront\.excludedMetrics\[1\] "cloudfront\.function_invocations\.#\.count" is not a metric name/),
+        expect.stringMatching(/^services\.CloudFront\.excludedMetrics\[2\] "cloudfront\.function_execution_errors\.rewrite-uri\.sum" is not a metric name/),
+        expect.stringMatching(/^services\.CloudFront\.excludedMetrics\[3\] "cloudfront\.origin_latency\.average\.value" is not a metric name/),
+      ]);
+    });
+
     test('tells an API Gateway latency name written with Latency where its page has # to use #, and lists a large service\'s names of the same graph only', () => {
       const { stack } = integrationStack();
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
