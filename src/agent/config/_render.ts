@@ -285,11 +285,13 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
  * Either way the probe never succeeds and the host never registers.
  */
 function probePath(scope: IConstruct, path: string): void {
-  // The query is kept as written; the path before it and the fragment are decoded.
+  // The query is kept as written; the path before it and the fragment are each decoded on their own,
+  // so an escape cut short at the "#" ("/a%#41") is bad though its text and the fragment's would join.
   const [beforeFragment, fragment = ''] = splitOnce(path, '#');
-  const decoded = splitOnce(beforeFragment, '?')[0] + fragment;
+  const pathPart = splitOnce(beforeFragment, '?')[0];
+  const badEscape = (text: string) => /%(?![0-9A-Fa-f]{2})/.test(text);
   const refused = /[\x00-\x1f\x7f]/.test(path) ? 'holds a control character (such as a line break)'
-    : /%(?![0-9A-Fa-f]{2})/.test(decoded) ? 'holds a "%" not followed by two hex digits outside its query' : undefined;
+    : badEscape(pathPart) || badEscape(fragment) ? 'holds a "%" not followed by two hex digits outside its query' : undefined;
   if (refused) {
     _fail(scope, 'config.readinessProbe.path', path, `${refused}, which the agent's URL parser refuses`,
       'a request path such as "/health", with a "%" of its path written as "%25"', 'The probe would fail forever and the host never register');

@@ -328,6 +328,11 @@ describe('agent config: rejected input', () => {
       /^Stack\/Agent: config.readinessProbe.path "\/disk\/100%" holds a "%" not followed by two hex digits outside its query/],
     ['a probe path with a bad escape in its fragment', probe({ port: 80, path: '/health#%zz' }),
       /config.readinessProbe.path "\/health#%zz" holds a "%" not followed by two hex digits outside its query/],
+    // Go decodes the path and the fragment apart: an escape cut short by the "#" is bad, though the text around it would join into one.
+    ['a probe path with an escape cut short by its fragment', probe({ port: 80, path: '/disk/100%#41' }),
+      /config.readinessProbe.path "\/disk\/100%#41" holds a "%" not followed by two hex digits outside its query/],
+    ['a probe path with an escape cut short by its fragment, one digit before it', probe({ port: 80, path: '/a%4#1' }),
+      /config.readinessProbe.path "\/a%4#1" holds a "%" not followed by two hex digits outside its query/],
     ['a probe path starting with "//"', probe({ port: 80, path: '//app/health' }),
       /^Stack\/Agent: config.readinessProbe.path "\/\/app\/health" starts with "\/\/", so the agent reads "app" as a URL's host, which it replaces, and probes the rest of the path alone; expected a request path with one leading "\/"$/],
     // The agent joins host and port (net.JoinHostPort) or puts host in the URL: these never connect, and the probe is retried forever.
