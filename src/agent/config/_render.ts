@@ -281,7 +281,7 @@ function httpProbe(scope: IConstruct, options: MackerelHttpProbeOptions): _YamlM
 /**
  * The agent reads the path as a URL (Go's `url.Parse`) before it sets the scheme and host. A control
  * character or a "%" not followed by two hex digits fails that parse on every try, and a leading "//"
- * makes its first segment the URL's host, which the agent then replaces: the path probed is another.
+ * (not "///") makes its first segment the URL's host, which the agent then replaces: the path probed is another.
  * Either way the probe never succeeds and the host never registers.
  */
 function probePath(scope: IConstruct, path: string): void {
@@ -296,7 +296,8 @@ function probePath(scope: IConstruct, path: string): void {
     _fail(scope, 'config.readinessProbe.path', path, `${refused}, which the agent's URL parser refuses`,
       'a request path such as "/health", with a "%" of its path written as "%25"', 'The probe would fail forever and the host never register');
   }
-  if (path.startsWith('//')) {
+  // Go's url.Parse reads a host after exactly two slashes: it keeps a path that starts with three whole, and the agent probes it as written.
+  if (pathPart.startsWith('//') && !pathPart.startsWith('///')) {
     _fail(scope, 'config.readinessProbe.path', path,
       `starts with "//", so the agent reads ${JSON.stringify(path.slice(2).split(/[/?#]/)[0])} as a URL's host, which it replaces, and probes the rest of the path alone`,
       'a request path with one leading "/"');

@@ -333,6 +333,8 @@ describe('agent config: rejected input', () => {
       /config.readinessProbe.path "\/disk\/100%#41" holds a "%" not followed by two hex digits outside its query/],
     ['a probe path with an escape cut short by its fragment, one digit before it', probe({ port: 80, path: '/a%4#1' }),
       /config.readinessProbe.path "\/a%4#1" holds a "%" not followed by two hex digits outside its query/],
+    ['a probe path of "//" and a query, whose empty host the agent replaces', probe({ port: 80, path: '//?ready=1' }),
+      /config.readinessProbe.path "\/\/\?ready=1" starts with "\/\/", so the agent reads "" as a URL's host/],
     ['a probe path starting with "//"', probe({ port: 80, path: '//app/health' }),
       /^Stack\/Agent: config.readinessProbe.path "\/\/app\/health" starts with "\/\/", so the agent reads "app" as a URL's host, which it replaces, and probes the rest of the path alone; expected a request path with one leading "\/"$/],
     // The agent joins host and port (net.JoinHostPort) or puts host in the URL: these never connect, and the probe is retried forever.
@@ -376,6 +378,13 @@ describe('agent config: rejected input', () => {
   test('a probe path with escapes, and a "%" in its query, which the agent keeps as written, is accepted', () => {
     const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: '/a%20b/health?min=90%&x=%zz#top', port: 80 }) });
     expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe('/a%20b/health?min=90%&x=%zz#top');
+  });
+
+  test('a probe path starting with "///", which the agent keeps whole rather than read a host from, is accepted', () => {
+    for (const path of ['///health', '///']) {
+      const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path, port: 80 }) });
+      expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe(path);
+    }
   });
 
   test('a token in the config is rejected, named as the property the user set', () => {
