@@ -302,6 +302,12 @@ function probePath(scope: IConstruct, path: string): void {
       `starts with "//", so the agent reads ${JSON.stringify(path.slice(2).split(/[/?#]/)[0])} as a URL's host, which it replaces, and probes the rest of the path alone`,
       'a request path with one leading "/"');
   }
+  // Go's client sends the query as written, where it escapes a space of the path: a space there splits the
+  // request line ("GET /search?q=a b HTTP/1.1"), which an HTTP server refuses with 400 on every try.
+  if ((splitOnce(beforeFragment, '?')[1] ?? '').includes(' ')) {
+    _fail(scope, 'config.readinessProbe.path', path, 'has a space in its query, which the agent sends unescaped, splitting the HTTP request line',
+      'a query with each space written as "%20"', 'The server would refuse the request, the probe fail forever and the host never register');
+  }
 }
 
 function splitOnce(text: string, separator: string): [string, string?] {

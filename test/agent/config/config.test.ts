@@ -333,6 +333,9 @@ describe('agent config: rejected input', () => {
       /config.readinessProbe.path "\/disk\/100%#41" holds a "%" not followed by two hex digits outside its query/],
     ['a probe path with an escape cut short by its fragment, one digit before it', probe({ port: 80, path: '/a%4#1' }),
       /config.readinessProbe.path "\/a%4#1" holds a "%" not followed by two hex digits outside its query/],
+    // Go's client escapes a space of the path, but sends the query as written: the request line would be split.
+    ['a probe path with a space in its query', probe({ port: 80, path: '/search?q=a b' }),
+      /^Stack\/Agent: config.readinessProbe.path "\/search\?q=a b" has a space in its query, which the agent sends unescaped, splitting the HTTP request line; expected a query with each space written as "%20"\. The server would refuse the request, the probe fail forever and the host never register$/],
     ['a probe path of "//" and a query, whose empty host the agent replaces', probe({ port: 80, path: '//?ready=1' }),
       /config.readinessProbe.path "\/\/\?ready=1" starts with "\/\/", so the agent reads "" as a URL's host/],
     ['a probe path starting with "//"', probe({ port: 80, path: '//app/health' }),
@@ -378,6 +381,13 @@ describe('agent config: rejected input', () => {
   test('a probe path with escapes, and a "%" in its query, which the agent keeps as written, is accepted', () => {
     const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: '/a%20b/health?min=90%&x=%zz#top', port: 80 }) });
     expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe('/a%20b/health?min=90%&x=%zz#top');
+  });
+
+  test('a probe path with a space before its query or in its fragment, which the agent escapes or does not send, is accepted', () => {
+    for (const path of ['/a b/health?x=1', '/health#a b']) {
+      const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path, port: 80 }) });
+      expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe(path);
+    }
   });
 
   test('a probe path starting with "///", which the agent keeps whole rather than read a host from, is accepted', () => {
