@@ -114,8 +114,11 @@ function checkTaskDefinition(scope: IConstruct, taskDefinition: ecs.TaskDefiniti
       'bridge, host or awsvpc');
   }
   if (taskDefinition.networkMode === ecs.NetworkMode.NAT) {
-    _fail(scope, 'taskDefinition.networkMode', 'nat', 'is the network mode of Windows containers, which the Mackerel container agent does not support '
-      + '(it exits at start on a network mode other than bridge, host or awsvpc)', 'bridge, host or awsvpc on Linux');
+    // aws-cdk-lib writes no network mode for nat: ECS runs that as nat on a Windows instance, where the agent's
+    // Linux image cannot start, and as bridge on a Linux one. Refused rather than taken as bridge, which the user did not write.
+    _fail(scope, 'taskDefinition.networkMode', 'nat', 'is the network mode of Windows containers, which the Mackerel container agent (a Linux image) does not run on '
+      + '(aws-cdk-lib writes no network mode for it, which ECS runs as nat on Windows and as bridge on Linux)',
+    'bridge, host or awsvpc on Linux (NetworkMode.BRIDGE for what nat would be there)');
   }
   const family = _windowsFamily(taskDefinition);
   if (family) {
