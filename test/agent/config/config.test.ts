@@ -384,16 +384,16 @@ describe('agent config: rejected input', () => {
   });
 
   test('a probe path with a space before its query or in its fragment, which the agent escapes or does not send, is accepted', () => {
-    for (const path of ['/a b/health?x=1', '/health#a b']) {
-      const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path, port: 80 }) });
-      expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe(path);
+    for (const given of ['/a b/health?x=1', '/health#a b']) {
+      const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: given, port: 80 }) });
+      expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe(given);
     }
   });
 
   test('a probe path starting with "///", which the agent keeps whole rather than read a host from, is accepted', () => {
-    for (const path of ['///health', '///']) {
-      const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path, port: 80 }) });
-      expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe(path);
+    for (const given of ['///health', '///']) {
+      const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: given, port: 80 }) });
+      expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe(given);
     }
   });
 
