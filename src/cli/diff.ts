@@ -326,9 +326,10 @@ export async function _diff(
   const run: _DiffEntry[] = [];
   for (const plan of applied) {
     const { drift, live, oldLive } = await readAll(plan);
-    // The old roles and services an earlier apply left to delete are deleted by this cleanup too.
-    const deletesOwned = planned.some((p) => p.plan === plan
-      && p.entries.some((e) => OWNED.includes(e.type) && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined))))
+    // The old roles and services an earlier apply left to delete are deleted by this cleanup too. The old object of a
+    // replacement that another resource takes over stays in Mackerel, as a retained one does.
+    const deletesOwned = planned.some((p) => p.plan === plan && p.entries.some((e) => OWNED.includes(e.type)
+      && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined && e.takenBy === undefined))))
       || state.pendingDeletes.some((p) => p.stackName === plan.stackName && OWNED.includes(p.type) && !_retaining(p.updateReplacePolicy));
     const before = await withScoped(beforeCleanup.get(plan.stackName) ?? _NOTHING_BEFORE, deletesOwned);
     const stackEntries = _planDiff(plan, state, live, pending, before, oldLive);

@@ -174,6 +174,26 @@ describe('diff of a service replaced with UpdateReplacePolicy Retain', () => {
   });
 });
 
+describe('diff of a service replaced whose old object another resource takes over', () => {
+  test('reads no list of the objects that may keep a service from its delete: the old service stays', async () => {
+    // GIVEN service shop applied
+    const dir = workDir();
+    const stateFile = join(dir, 'state.json');
+    const base = ['--api-base', shared.emulator.url, '--state', stateFile];
+    expect((await cli(['apply', synthStack(dir, (s) => new MackerelService(s, 'Svc', { name: 'shop' })), ...base])).code).toBe(0);
+    // WHEN it is renamed cart, which replaces it, and a new service Other takes the name shop, and with it the old object
+    const outdir = synthStack(dir, (s) => {
+      new MackerelService(s, 'Svc', { name: 'cart' });
+      new MackerelService(s, 'Other', { name: 'shop' });
+    });
+    const from = shared.emulator.requests().length;
+    const run = await cli(['diff', outdir, ...base]);
+    // THEN the run deletes no service, and reads neither list
+    expect(run.out).toMatch(/^! replace +Service +Shop\/Svc\w* shop "cart" \(new Mackerel ID; the old object is taken over by Shop\/Other\w*; it stays in Mackerel\)$/m);
+    expect(shared.emulator.requests().slice(from).filter((r) => ['/api/v0/downtimes', '/api/v0/alert-group-settings'].includes(r.path))).toEqual([]);
+  });
+});
+
 describe('the constructs\' removalPolicy, end to end', () => {
   test('--destroy keeps a service given RETAIN and the role it passed down, and deletes a role given DESTROY', async () => {
     const dir = workDir();
