@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, Dependable, IConstruct, IDependable } from 'constructs';
-import { _dependencyGraph, _pathBetween } from '../_dependency-graph';
+import { _DependencyGraph, _dependencyGraph, _pathBetween } from '../_dependency-graph';
 import { _maskedApiBase } from '../_text';
 import { _describeProblem, _fail, _httpUrl, _warnCleartextApiBase } from '../_validation';
 import { MackerelApiKey } from '../api-key';
@@ -315,22 +315,35 @@ function grantCycles(provider: MackerelProvider, handler: lambda.Function, role:
   const policies = [...handler.node.findAll(), ...role.node.findAll()].filter((c): c is iam.CfnPolicy => c instanceof iam.CfnPolicy);
   if (policies.length === 0) return [];
   const graph = _dependencyGraph(stack);
-  return policies.flatMap((policy) => {
+  const roleId = stack.resolve((role.node.defaultChild as iam.CfnRole).logicalId) as string;
+  // A policy refers to its role, so a cycle through the role (a managed policy added to it) would be
+  // told of every policy, each blamed for a statement it does not hold: it is the role's, told once.
+  const policyCycles = policies.flatMap((policy) => {
     const id = stack.resolve(policy.logicalId) as string;
-    for (const next of graph.targetsOf(id)) {
-      const cycle = graph.pathOf(next) === undefined ? undefined : _pathBetween(graph, next, id);
-      if (!cycle) continue;
-      const mackerel = cycle.find((step) => graph.typeOf(step)?.startsWith('Custom::Mackerel'));
-      const shown = [id, ...cycle].map((step) => graph.pathOf(step) ?? step).join(' -> ');
-      const what = mackerel ? `the ${graph.typeOf(mackerel)} ${graph.pathOf(mackerel)}` : 'a resource';
-      return [_describeProblem('policy', policy.node.path,
-        `of the handler's role refers to ${what} (${shown}), which waits for the handler's policies as every Mackerel resource of the stack does, `
-        + 'so each would wait for the other and CloudFormation would refuse the circular dependency at deploy time',
-        'grants of the handler (addToRolePolicy) that refer to no Mackerel resource of its stack',
-        'Write the statement\'s resource without a reference to a Mackerel construct of this stack: with the literal name it stands for, or a wildcard')];
-    }
-    return [];
+    const cycle = cycleFrom(graph, id, 'the handler\'s policies', roleId);
+    return cycle ? [_describeProblem('policy', policy.node.path, `of the handler's role refers to ${cycle}`,
+      'grants of the handler (addToRolePolicy) that refer to no Mackerel resource of its stack',
+      'Write the statement\'s resource without a reference to a Mackerel construct of this stack: with the literal name it stands for, or a wildcard')] : [];
   });
+  const roleCycle = cycleFrom(graph, roleId, 'the handler and so its role');
+  return roleCycle ? [...policyCycles, _describeProblem('role', role.node.path, `of the handler refers to ${roleCycle}`,
+    'a role of the handler whose managed policies refer to no Mackerel resource of its stack',
+    'Write the managed policy\'s resources without a reference to a Mackerel construct of this stack: with the literal name it stands for, or a wildcard')]
+    : policyCycles;
+}
+
+/** The cycle through `id`, not through `skip`, as told of it: what it refers to, and the path back. */
+function cycleFrom(graph: _DependencyGraph, id: string, waitsFor: string, skip?: string): string | undefined {
+  for (const next of graph.targetsOf(id)) {
+    const cycle = next === skip || graph.pathOf(next) === undefined ? undefined : _pathBetween(graph, next, id);
+    if (!cycle) continue;
+    const mackerel = cycle.find((step) => graph.typeOf(step)?.startsWith('Custom::Mackerel'));
+    const shown = [id, ...cycle].map((step) => graph.pathOf(step) ?? step).join(' -> ');
+    const what = mackerel ? `the ${graph.typeOf(mackerel)} ${graph.pathOf(mackerel)}` : 'a resource';
+    return `${what} (${shown}), which waits for ${waitsFor} as every Mackerel resource of the stack does, `
+      + 'so each would wait for the other and CloudFormation would refuse the circular dependency at deploy time';
+  }
+  return undefined;
 }
 
 const PROVIDERS = new WeakMap<Stack, MackerelProvider>();

@@ -471,6 +471,30 @@ describe('a grant of the handler that refers to a Mackerel resource of its stack
       + 'resource of its stack\\. Write the statement\'s resource without a reference to a Mackerel construct of this stack'));
   });
 
+  test.each([true, false])('a managed policy of the handler\'s role that refers to one is told of the role, once, and of no policy, with createNewPoliciesWithAddToRolePolicy %s', (flag) => {
+    // GIVEN
+    const app = new App({ context: { '@aws-cdk/aws-lambda:createNewPoliciesWithAddToRolePolicy': flag } });
+    const stack = new Stack(app, 'Stack');
+    const provider = new MackerelProvider(stack, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(new secretsmanager.Secret(stack, 'ApiKeySecret')) });
+    const shop = _createMackerelResource(new Construct(stack, 'Shop'), _RESOURCE_TYPES.SERVICE, { name: 'shop' });
+    provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: ['arn:aws:ssm:us-east-1:111111111111:parameter/shop'] }));
+    // WHEN the role gets a managed policy whose resource is built of the service's reference
+    provider.handler.role!.addManagedPolicy(new iam.ManagedPolicy(stack, 'Managed', {
+      statements: [new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [`arn:aws:ssm:us-east-1:111111111111:parameter/${shop.ref}`] })],
+    }));
+    // THEN
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = String(e);
+    }
+    expect(message.split('\n').filter((line) => line.startsWith('  ['))).toEqual([expect.stringMatching(new RegExp(
+      '^  \\[Stack/Mackerel\\] role "Stack/Mackerel/HandlerRole" of the handler refers to the Custom::MackerelService Stack/Shop/Resource/Default '
+      + '\\(Stack/Mackerel/HandlerRole/Resource -> Stack/Managed/Resource -> Stack/Shop/Resource/Default -> .* -> Stack/Mackerel/HandlerRole/Resource\\), '
+      + 'which waits for the handler and so its role .*; expected a role of the handler whose managed policies refer to no Mackerel resource of its stack'))]);
+  });
+
   test('a grant built of another stack\'s Mackerel resource, or of a literal name, is no cycle', () => {
     // GIVEN
     const app = new App();
