@@ -139,6 +139,11 @@ export function _checkExpression(scope: IConstruct, property: string, text: stri
     if (problem) _fail(scope, ...problem);
     return;
   }
+  // A dashboard renders its widgets when they are added and again at synth: one check each.
+  const checked = TOKENS_CHECKED.get(scope) ?? TOKENS_CHECKED.set(scope, new Set()).get(scope)!;
+  const key = `${property}\u0000${text}`;
+  if (checked.has(key)) return;
+  checked.add(key);
   _refuseOnceFinal(scope, () => {
     let known: unknown;
     try {
@@ -149,6 +154,9 @@ export function _checkExpression(scope: IConstruct, property: string, text: stri
     return typeof known === 'string' ? expressionProblem(property, known, what) : undefined;
   });
 }
+
+/** The expressions and queries given as tokens that `_checkExpression` has set to be checked, by property, of each construct. */
+const TOKENS_CHECKED = new WeakMap<IConstruct, Set<string>>();
 
 function expressionProblem(property: string, text: string, what: string): _Problem | undefined {
   if (text.trim() === '') return [property, text, 'is empty', what];

@@ -1,4 +1,4 @@
-import { Aspects, CfnParameter, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnParameter, Duration, Fn, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { Dashboard, DashboardFormatOperator, DashboardFormatRule, DashboardGraphRange, DashboardWidget, IMackerelRole, IMackerelService, MackerelRole, MackerelService } from '../../src';
@@ -255,6 +255,23 @@ describe('Dashboard', () => {
       const { stack } = mackerelStack();
       const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
       expect(() => dashboard.addWidgets(widget())).toThrow(`Stack/Board: ${message}`);
+    });
+
+    test('an expression or query given as a token known at synth that does not parse is refused once, though the widget is rendered twice', () => {
+      const { app, stack } = mackerelStack();
+      const dashboard = new Dashboard(stack, 'Board', { title: 'shop', urlPath: 'shop' });
+      dashboard.addWidgets(DashboardWidget.expressionGraph({ title: 'g', expression: Lazy.string({ produce: () => 'avg(roleSlots(shop:web,loadavg5)' }) }));
+      dashboard.addWidgets(DashboardWidget.queryValue({ title: 'v', query: Fn.join('', ['sum(', 'http.server.request.count']) }));
+      let message = '';
+      try {
+        app.synth();
+      } catch (e) {
+        message = String(e);
+      }
+      expect(message.split('\n').filter((line) => line.startsWith('  ['))).toEqual([
+        '  [Stack/Board] widgets[0][0].expression "avg(roleSlots(shop:web,loadavg5)" has a parenthesis without its pair or a quote left open; expected a graph expression Mackerel can parse',
+        '  [Stack/Board] widgets[1][0].query "sum(http.server.request.count" has a parenthesis without its pair or a quote left open; expected a query Mackerel can parse',
+      ]);
     });
 
     test('an expression given by a token is not checked and is sent as the reference it resolves to', () => {
