@@ -819,9 +819,10 @@ interface FunctionDefinition {
   readonly within?: FunctionDefinition;
   /**
    * Whether the shell (or the body of the function it is `within`) defines it each time it reaches it, in itself: not in a
-   * subshell, a command substitution, a branch, after && or ||. Else it may or may not be defined after it.
+   * subshell, a command substitution, a branch, after && or ||, nor in a pipeline (each of whose commands runs in a subshell:
+   * `f() { ...; } | cat`, set false once the pipe is read). Else it may or may not be defined after it.
    */
-  readonly sure: boolean;
+  sure: boolean;
 }
 
 /** The simple commands of a function's body (its innermost), run only where the function is called after it is defined. */
@@ -1036,6 +1037,8 @@ class ShellSplitter {
   } & Enclosing> = [];
   /** The commands of the group whose `}` ended the command just split: a `|` after it runs them in a subshell. */
   private closedGroup: string[][] | undefined;
+  /** The function whose body (a group or a subshell) ended the command just split: a `|` after it defines it in a subshell only. */
+  private closedBody: FunctionDefinition | undefined;
   /** That count at each subshell open (`(`), as for groups, with how many `case`s were open there. */
   private subshells: Array<{ readonly ended: number; readonly cases: number } & Enclosing> = [];
   /** How many commands were split when the command at hand started. */
@@ -1189,6 +1192,7 @@ class ShellSplitter {
         if (this.cases > 0 && (c === ';' || c === '&') && s[this.i - 1] === ';') this.pattern = true;
         if (c === '(' && this.pattern) continue;
         if (c === '(') {
+          if (this.defining !== undefined && this.piped !== undefined) this.defining.sure = false;
           this.subshells.push({ ended: this.ended, cases: this.cases, from: this.commands.length, piped: this.piped, function: this.defining });
           this.defining = undefined;
         }
@@ -1198,6 +1202,7 @@ class ShellSplitter {
           this.piped = this.last;
           // A group piping into another command runs in a subshell: its exit or exec ends that subshell only.
           for (const command of this.closedGroup ?? []) GUARDED.add(command);
+          if (this.closedBody !== undefined) this.closedBody.sure = false;
         } else if (c === ';' || c === ')' || (c === '&' && s[this.i - 1] !== '|')) {
           this.piped = undefined;
         }
@@ -1449,7 +1454,9 @@ class ShellSplitter {
     if (top === undefined || this.cases > top.cases) return;
     this.subshells.pop();
     if (top.function !== undefined) this.defines(top.function, top.from);
-    this.closed = { words: this.words, inner: this.ended === top.ended + 1 ? this.last : undefined, from: top.from, piped: top.piped };
+    this.closed = {
+      words: this.words, inner: this.ended === top.ended + 1 ? this.last : undefined, from: top.from, piped: top.piped, function: top.function,
+    };
   }
 
   /**
@@ -1469,12 +1476,14 @@ class ShellSplitter {
   private endCommand(): void {
     this.endWord();
     this.closedGroup = undefined;
+    this.closedBody = undefined;
     this.redirected = false;
     const closed = this.closed?.words === this.words ? this.closed : undefined;
     this.closed = undefined;
     if (closed !== undefined && this.words.length === 0) {
       // The subshell's output, where not redirected as a whole; else its words, which give nothing known.
       this.last = closed.inner !== undefined && !STDOUT_REDIRECTED.has(this.words) ? closed.inner : this.words;
+      this.closedBody = closed.function;
       this.enclose(closed, this.words);
       for (const command of this.commands.slice(closed.from)) SUBSHELLS.set(command, [...SUBSHELLS.get(command) ?? [], this.words]);
       if (this.async) this.background(this.commands.slice(closed.from), this.words);
@@ -1506,6 +1515,7 @@ class ShellSplitter {
         // is not redirected as a whole; else the group's, which gives nothing known.
         const opened = this.groups.pop();
         this.closedGroup = opened === undefined ? undefined : this.commands.slice(opened.from);
+        this.closedBody = opened?.function;
         if (opened?.ended !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
         if (opened !== undefined) this.enclose(opened, this.words);
         if (opened !== undefined) for (const command of this.commands.slice(opened.from)) GROUPED.add(command);
@@ -1527,6 +1537,7 @@ class ShellSplitter {
           const body = k === 0 ? this.defining : undefined;
           const bodyGuarded = body === undefined && (this.guardedInBody() || PIPED_FROM.has(this.words));
           const piped = PIPED_FROM.get(this.words);
+          if (body !== undefined && piped !== undefined) body.sure = false;
           const { ended, started: from } = this;
           this.groups.push({ ended, from, piped, function: body, guarded, bodyGuarded, subshells: this.subshells.length, compound });
         }

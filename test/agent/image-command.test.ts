@@ -844,6 +844,23 @@ test('a function defined in another\'s body is defined only as that one runs; on
   ]).toEqual([true, true, true]);
 });
 
+test('a function defined in a pipeline is defined in that pipeline\'s subshell only, not known after', () => {
+  // GIVEN functions running the agent defined piping into another command or piped into, then called
+  expect([
+    scriptRuns('f() { exec mackerel-container-agent; } | cat; f'),
+    scriptRuns('f() ( exec mackerel-container-agent ) | cat; f'),
+    scriptRuns('echo | f() { exec mackerel-container-agent; }; f'),
+    scriptRuns('echo | f() ( exec mackerel-container-agent ); f'),
+    scriptRuns('echo | function f { exec mackerel-container-agent; }; f'),
+  ]).toEqual(Array(5).fill(false));
+  // ... and ones defined with their output redirected, or beside a pipeline, or called in one
+  expect([
+    scriptRuns('f() { exec mackerel-container-agent; } >/dev/null; f'),
+    scriptRuns('echo | cat; f() { exec mackerel-container-agent; }; f'),
+    scriptRuns('f() { exec mackerel-container-agent; }\necho x | f'),
+  ]).toEqual([true, true, true]);
+});
+
 test('an interpreter\'s inline code (python -c, node -e, perl -e, ruby -e) is not a shell script: naming the binary in it runs none', () => {
   // GIVEN interpreters printing the binary's name from code given on their command line
   expect([
