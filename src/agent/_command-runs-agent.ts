@@ -35,7 +35,8 @@ const INTERPRETERS = /^(python|pypy|node|nodejs|perl|ruby|php|lua)[\d.]*$/;
 /**
  * Each interpreter's options, as its manual gives them: the short (`code`) and long (`codeLong`) ones whose argument is
  * inline code; those taking the next word as their argument where none is glued to them (`argument`, `argumentLong`: that
- * word is no script file); those taking the rest of their word only, if any (`glued`: perl's `-MData::Dumper`,
+ * word is no script file); those whose argument is the script file (`file`, `fileLong`: php's `-f`), the words after
+ * the options then the script's; those taking the rest of their word only, if any (`glued`: perl's `-MData::Dumper`,
  * `-I/usr/share/perl5`, `-d:Trace`, whose letters are no options); those taking only the digits (or letters) glued after them,
  * the letters after those being options again (`numeric`: perl's `-l`, `-0777`, `-CSD`, `-lne`); python's -m, after which
  * the words are the module's; and those taking no argument (`flags`, `flagsLong`, and node's `--no-...`), also long ones
@@ -50,6 +51,8 @@ const INTERPRETER_OPTIONS: Record<string, {
   readonly codeLong?: string[];
   readonly argument?: string;
   readonly argumentLong?: string[];
+  readonly file?: string;
+  readonly fileLong?: string[];
   readonly glued?: string;
   readonly numeric?: Record<string, RegExp>;
   readonly ends?: string;
@@ -95,8 +98,10 @@ const INTERPRETER_OPTIONS: Record<string, {
   php: {
     code: 'rBRE',
     codeLong: ['run', 'process-begin', 'process-code', 'process-end'],
-    argument: 'cdzfF',
-    argumentLong: ['php-ini', 'define', 'zend-extension', 'file', 'process-file'],
+    argument: 'cdz',
+    argumentLong: ['php-ini', 'define', 'zend-extension'],
+    file: 'fF',
+    fileLong: ['file', 'process-file'],
     flags: 'CnHq',
     flagsLong: ['no-php-ini', 'hide-args'],
   },
@@ -111,13 +116,20 @@ const INTERPRETER_OPTIONS: Record<string, {
  */
 function interpreterScriptAt(words: ReadonlyArray<string>, i: number, family: string): number {
   const options = INTERPRETER_OPTIONS[family === 'pypy' ? 'python' : family === 'nodejs' ? 'node' : family];
+  // Where an option's argument named the script file (`php -f app.php`): the word holding it.
+  let file: number | undefined;
   for (let j = i + 1; j < words.length; j++) {
     const word = words[j];
-    if (word === '--') return j + 1;
-    if (!/^-./.test(word)) return j;
+    if (word === '--') return file ?? j + 1;
+    if (!/^-./.test(word)) return file ?? j;
     if (word.startsWith('--')) {
       const name = word.slice(2).split('=')[0];
       if (options.codeLong?.includes(name)) return -1;
+      if (options.fileLong?.includes(name)) {
+        if (!word.includes('=')) j++;
+        file = j;
+        continue;
+      }
       const known = [...options.argumentLong ?? [], ...options.flagsLong ?? []];
       if (word.includes('=') && (known.includes(name) || options.valueLong?.includes(name))) continue;
       if (word.includes('=')) return -1;
@@ -130,6 +142,11 @@ function interpreterScriptAt(words: ReadonlyArray<string>, i: number, family: st
       const c = word[k];
       if (options.code.includes(c)) return -1;
       if (options.ends?.includes(c)) return k === word.length - 1 ? j + 1 : j;
+      if (options.file?.includes(c)) {
+        if (k === word.length - 1) j++;
+        file = j;
+        break;
+      }
       if (options.argument?.includes(c)) {
         if (k === word.length - 1) j++;
         break;
@@ -140,7 +157,7 @@ function interpreterScriptAt(words: ReadonlyArray<string>, i: number, family: st
       else if (!options.flags.includes(c)) return -1;
     }
   }
-  return words.length;
+  return file ?? words.length;
 }
 
 /** A shell function's name, as bash takes one (POSIX: a name; bash also `-` and `.`). */

@@ -939,6 +939,21 @@ test('a shell or an interpreter whose script file is the agent\'s binary reads i
   ]).toEqual([true, true]);
 });
 
+test('php\'s -f and -F (--file, --process-file) name its script file, which it reads, running no program', () => {
+  // GIVEN php given the binary as the file of its -f or -F, in each form
+  expect([
+    scriptRuns('php -f /usr/local/bin/mackerel-container-agent'),
+    scriptRuns('php --file /usr/local/bin/mackerel-container-agent'),
+    scriptRuns('php -n -F /usr/local/bin/mackerel-container-agent'),
+    scriptRuns('php --process-file=/usr/local/bin/mackerel-container-agent'),
+  ]).toEqual(Array(4).fill(false));
+  // ... and php's script file given the binary after it, which it may run
+  expect([
+    scriptRuns('exec php -f /app/run.php mackerel-container-agent'),
+    scriptRuns('exec php -f /app/run.php -- mackerel-container-agent'),
+  ]).toEqual([true, true]);
+});
+
 test('perl\'s options taking a module, a directory or a debugger read their argument, not its letters, as perl does', () => {
   // GIVEN perl running a script file given the binary, after -M, -d or a glued -I whose argument holds an `e` (no code)
   expect([
