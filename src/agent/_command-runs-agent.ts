@@ -494,7 +494,16 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // The functions defined so far, by name: a call runs the body of the last definition read. 'unknown' for one the shell may
   // or may not have defined there, or defined otherwise (in a subshell or a branch, in the background, by a function called,
   // or unset): a call of it is followed no further, and taken as perhaps ending the shell.
-  const defined = new Map<string, FunctionDefinition | 'unknown'>();
+  const defined = new Map<string, Defined>();
+  // Where (the index of the command) each name was last made 'unknown' or defined otherwise than in a branch of an if, and
+  // the definitions each if's branches make, by name and branch: at its `fi`, one defined in every branch of an if with an
+  // else, and made nothing else in it, is defined as one of those.
+  const touched = new Map<string, number>();
+  const branches = new Map<IfBranches, Map<string, FunctionDefinition[]>>();
+  const set = (name: string, value: Defined, index: number) => {
+    defined.set(name, value);
+    touched.set(name, index);
+  };
   // The names a function's body defines or unsets (`a() { b() { ...; }; }`, `unset -f f`): not known here after any call.
   const volatile = new Set<string>();
   // The last command of each function's body: run in the background (`f() { ...; } &`), it is defined in a subshell only.
@@ -506,23 +515,34 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (of !== undefined) for (const name of unsets(command)) volatile.add(name);
   }
   // What a name is as a function where a call of it runs: as a body run defines or unsets it (`local`), else as the script has.
-  const lookup = (name: string | undefined, local: ReadonlyMap<string, FunctionDefinition | 'unknown'>) =>
+  const lookup = (name: string | undefined, local: ReadonlyMap<string, Defined>) =>
     name === undefined ? undefined : local.has(name) ? local.get(name) : defined.get(name);
   // What a command of the body of `called` does to the functions defined as it runs: one defined in the body is defined
   // then (`a() { b() { ...; }; b; }`), an unset one no longer known.
-  const definesInBody = (command: string[], called: FunctionDefinition, local: Map<string, FunctionDefinition | 'unknown'>): boolean => {
+  const definesInBody = (command: string[], called: FunctionDefinition, local: Map<string, Defined>): boolean => {
     const of = FUNCTION_OF.get(command);
     if (of !== undefined && of.within === called) local.set(of.name, of.sure ? of : 'unknown');
     if (of === called) for (const name of unsets(command)) local.set(name, 'unknown');
     return of !== called;
   };
+  // A call of a function defined in every branch of an if judged as each definition: each in a copy of the functions known,
+  // after which those a body may define or unset are no longer known.
+  const alternatives = <T>(local: Map<string, Defined>, judge: () => T): T => {
+    const judged = judge();
+    for (const name of volatile) local.set(name, 'unknown');
+    return judged;
+  };
   // Whether a call of a function defined (`words`) runs the agent: a command of its body, the functions it calls judged in
   // turn as they are defined when it runs (`main() { start_agent; }`, start_agent defined before or after main), each once
   // in a chain (a recursive one runs nothing more).
   const callRuns = (words: ReadonlyArray<string>, where: Reading, calling: ReadonlyArray<FunctionDefinition>,
-    local = new Map<string, FunctionDefinition | 'unknown'>()): boolean => {
+    local = new Map<string, Defined>()): boolean => {
     const called = lookup(words[programAt(words)], local);
-    if (called === undefined || called === 'unknown' || calling.includes(called)) return false;
+    if (called === undefined || called === 'unknown') return false;
+    if (Array.isArray(called)) {
+      return alternatives(local, () => called.every((one) => callRuns([one.name], where, calling, new Map([...local, [one.name, one]]))));
+    }
+    if (calling.includes(called)) return false;
     return commands.some((command) => {
       if (definesInBody(command, called, local)) return false;
       if (lookup(command[programAt(command)], local) !== undefined) return callRuns(command, where, [...calling, called], local);
@@ -536,9 +556,13 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // How a call of a function defined ends the shell: by an exit or exec its body (or a function it calls so) runs each time
   // it is called, before any return; undefined where none does surely. A call of one not known here may end it any way.
   const callEnds = (words: ReadonlyArray<string>, calling: ReadonlyArray<FunctionDefinition>,
-    local = new Map<string, FunctionDefinition | 'unknown'>()): 'exit' | 'exec' | undefined => {
+    local = new Map<string, Defined>()): 'exit' | 'exec' | undefined => {
     const called = lookup(words[programAt(words)], local);
     if (called === 'unknown') return 'exec';
+    if (Array.isArray(called)) {
+      return alternatives(local, () => called.map((one) => callEnds([one.name], calling, new Map([...local, [one.name, one]])))
+        .find((ending) => ending !== undefined));
+    }
     if (called === undefined || calling.includes(called)) return undefined;
     for (const command of commands) {
       if (definesInBody(command, called, local) || !runsEachTime(command, GUARDED, true)) continue;
@@ -556,30 +580,53 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // followed (`evalUnfollowed`), as its words may be the function's own arguments (`eval "$1"`), which are not known here
   // (`withPositional` puts the script's in their place).
   const callEvals = (words: ReadonlyArray<string>, calling: ReadonlyArray<FunctionDefinition>,
-    local = new Map<string, FunctionDefinition | 'unknown'>()): boolean => {
+    local = new Map<string, Defined>()): boolean => {
     const called = lookup(words[programAt(words)], local);
-    if (called === undefined || called === 'unknown' || calling.includes(called)) return false;
+    if (called === undefined || called === 'unknown') return false;
+    if (Array.isArray(called)) {
+      return alternatives(local, () => called.some((one) => callEvals([one.name], calling, new Map([...local, [one.name, one]]))));
+    }
+    if (calling.includes(called)) return false;
     return commands.some((command) => !definesInBody(command, called, local)
       && (command[builtinAt(command, programAt(command))] === 'eval'
         || (lookup(command[programAt(command)], local) !== undefined && callEvals(command, [...calling, called], local))));
   };
-  const runs = commands.some((words) => {
+  const runs = commands.some((words, index) => {
     if (ended || stopped(words)) return false;
+    const closed = IF_ENDS.get(words);
+    // The if run each time the script reaches it, in the shell itself: not guarded, in no pipeline nor the background.
+    const whole = closed !== undefined && closed.hasElse && !GUARDED.has(closed.opening) && !ASYNC.has(words)
+      && !PIPED_FROM.has(closed.opening) && !commands.some((command) => PIPED_FROM.get(command) === words);
+    for (const [name, made] of whole ? branches.get(closed)! ?? [] : []) {
+      const every = made.length === closed!.branches && [...made].every((one) => one !== undefined);
+      if (every && (touched.get(name) ?? -1) < closed!.from) defined.set(name, made);
+    }
     const definition = FUNCTION_OF.get(words);
     if (definition !== undefined) {
       // One defined in a function's body is defined only as that function runs.
-      const sure = definition.sure && !ASYNC.has(lastOfBody.get(definition)!);
-      if (definition.within === undefined) defined.set(definition.name, sure ? definition : 'unknown');
+      const async = ASYNC.has(lastOfBody.get(definition)!);
+      const sure = definition.sure && !async;
+      const branch = BRANCH_OF.get(definition);
+      if (definition.within !== undefined) return false;
+      defined.set(definition.name, sure ? definition : 'unknown');
+      if (branch !== undefined && !async) {
+        const made = branches.get(branch.of) ?? new Map<string, FunctionDefinition[]>();
+        branches.set(branch.of, made);
+        if (!made.has(definition.name)) made.set(definition.name, []);
+        made.get(definition.name)![branch.branch] = definition;
+      } else {
+        touched.set(definition.name, index);
+      }
       return false;
     }
-    for (const name of unsets(words)) defined.set(name, 'unknown');
+    for (const name of unsets(words)) set(name, 'unknown', index);
     if (defined.has(words[programAt(words)])) {
       if (callRuns(words, at, [])) return true;
       // A call run each time the script reaches it runs its body: an exit or exec run each time there ends the script.
       let ending = runsEachTime(words, GUARDED) ? callEnds(words, []) : undefined;
       if (callEvals(words, [])) ending = 'exec';
       // The functions its body defines or unsets are no longer those the script defined.
-      for (const name of volatile) defined.set(name, 'unknown');
+      for (const name of volatile) set(name, 'unknown', index);
       if (ending === 'exec') atExit = undefined;
       ended = ending !== undefined;
       return false;
@@ -829,6 +876,12 @@ interface Enclosing {
   readonly function?: FunctionDefinition;
 }
 
+/**
+ * What a name is as a function: one definition; 'unknown' where the shell may or may not have defined it; or the
+ * definitions of each branch of an if, one of which the shell made.
+ */
+type Defined = FunctionDefinition | 'unknown' | FunctionDefinition[];
+
 /** One definition of a shell function, by its name: its body's commands are those `FUNCTION_OF` maps to it. */
 interface FunctionDefinition {
   readonly name: string;
@@ -841,6 +894,24 @@ interface FunctionDefinition {
    */
   sure: boolean;
 }
+
+/**
+ * An `if` read: its opening command (`if ...`), the index of that command among those split, how many branches (`then`,
+ * `else`) it has so far, whether its condition or an `elif`'s is read, and whether it has an else.
+ */
+interface IfBranches {
+  readonly opening: string[];
+  readonly from: number;
+  branches: number;
+  inCondition: boolean;
+  hasElse: boolean;
+}
+
+/** A definition made directly in a branch of an `if` (`of`), by the branch's index, where nothing else guards it. */
+const BRANCH_OF = new WeakMap<FunctionDefinition, { readonly of: IfBranches; readonly branch: number }>();
+
+/** The `fi` (its words) closing each `if`. */
+const IF_ENDS = new WeakMap<string[], IfBranches>();
 
 /** The simple commands of a function's body (its innermost), run only where the function is called after it is defined. */
 const FUNCTION_OF = new WeakMap<string[], FunctionDefinition>();
@@ -1084,6 +1155,8 @@ class ShellSplitter {
    * reaches the compound command (`if ! { exit 0; }; then` exits), false once in a branch or a loop's body, or a `for` or `case`.
    */
   private compounds: boolean[] = [];
+  /** For each compound command open (as `compounds`), the `if` it is, with the branch read; undefined for any other. */
+  private ifs: Array<IfBranches | undefined> = [];
   /** The function whose name was read (`f()`, `function f`) and whose body has not yet opened. */
   private defining: FunctionDefinition | undefined;
   private i = 0;
@@ -1210,6 +1283,7 @@ class ShellSplitter {
         if (c === '(' && this.pattern) continue;
         if (c === '(') {
           if (this.defining !== undefined && this.piped !== undefined) this.defining.sure = false;
+          if (this.defining !== undefined && this.piped !== undefined) BRANCH_OF.delete(this.defining);
           this.subshells.push({ ended: this.ended, cases: this.cases, from: this.commands.length, piped: this.piped, function: this.defining });
           this.defining = undefined;
         }
@@ -1220,6 +1294,7 @@ class ShellSplitter {
           // A group piping into another command runs in a subshell: its exit or exec ends that subshell only.
           for (const command of this.closedGroup ?? []) GUARDED.add(command);
           if (this.closedBody !== undefined) this.closedBody.sure = false;
+          if (this.closedBody !== undefined) BRANCH_OF.delete(this.closedBody);
         } else if (c === ';' || c === ')' || (c === '&' && s[this.i - 1] !== '|')) {
           this.piped = undefined;
         }
@@ -1367,8 +1442,8 @@ class ShellSplitter {
   }
 
   /** Whether a compound command open (from the `from`th on) is in a branch or a loop's body, which may not run each time it is reached. */
-  private inBranch(from = 0): boolean {
-    return this.compounds.slice(from).some((condition) => !condition);
+  private inBranch(from = 0, to = this.compounds.length): boolean {
+    return this.compounds.slice(from, to).some((condition) => !condition);
   }
 
   /** Whether a `(` at `i` is that of `f()` (or `function f()`, with blanks before its `)`): the name read before it. */
@@ -1407,6 +1482,12 @@ class ShellSplitter {
       ? !(this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded) || this.inBranch() || this.andOr)
       : !this.guardedInBody() && this.depth === 0;
     this.defining = { name, within, sure };
+    // Defined in a branch of an `if` the shell runs each time it reaches it, in itself, and in nothing else that guards it:
+    // where every branch (an else among them) so defines it, it is defined after the `fi` as one of those (`IF_ENDS`).
+    const top = this.ifs[this.ifs.length - 1];
+    const inIfOnly = within === undefined && !sure && top !== undefined && !top.inCondition && !this.inBranch(0, this.compounds.length - 1)
+      && !(this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded) || this.andOr);
+    if (inIfOnly) BRANCH_OF.set(this.defining, { of: top, branch: top.branches - 1 });
   }
 
   /** Marks the commands split from `from` on as the body of a function, those of a function defined within it left its. */
@@ -1525,7 +1606,18 @@ class ShellSplitter {
       for (const word of opening) {
         if (['if', 'while', 'until'].includes(word)) this.compounds.push(true);
         if (['for', 'case', 'select'].includes(word)) this.compounds.push(false);
+        if (['if', 'while', 'until', 'for', 'case', 'select'].includes(word)) {
+          const opened = { opening: this.words, from: this.commands.length - 1, branches: 0, inCondition: true, hasElse: false };
+          this.ifs.push(word === 'if' ? opened : undefined);
+        }
         if (['then', 'do', 'else', 'elif'].includes(word) && this.compounds.length > 0) this.compounds[this.compounds.length - 1] = false;
+        const open = this.ifs[this.ifs.length - 1];
+        if (open !== undefined && (word === 'then' || word === 'else')) {
+          open.branches++;
+          open.inCondition = false;
+          if (word === 'else') open.hasElse = true;
+        }
+        if (open !== undefined && word === 'elif') open.inCondition = true;
       }
       if (this.words.length === 1 && this.words[0] === '}') {
         // A group's output is its commands': known here where it holds one command (`{ echo ...; } | sh`), and its output
@@ -1555,6 +1647,7 @@ class ShellSplitter {
           const bodyGuarded = body === undefined && (this.guardedInBody() || PIPED_FROM.has(this.words));
           const piped = PIPED_FROM.get(this.words);
           if (body !== undefined && piped !== undefined) body.sure = false;
+          if (body !== undefined && piped !== undefined) BRANCH_OF.delete(body);
           const { ended, started: from } = this;
           this.groups.push({ ended, from, piped, function: body, guarded, bodyGuarded, subshells: this.subshells.length, compound });
         }
@@ -1568,7 +1661,11 @@ class ShellSplitter {
         GUARDED.add(this.words);
       }
       if (!branch && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
-      if (['fi', 'done', 'esac'].includes(this.words[0])) this.compounds.pop();
+      if (['fi', 'done', 'esac'].includes(this.words[0])) {
+        this.compounds.pop();
+        const closedIf = this.ifs.pop();
+        if (closedIf !== undefined && this.words[0] === 'fi') IF_ENDS.set(this.words, closedIf);
+      }
       this.andOr = false;
       this.defining = undefined;
     }

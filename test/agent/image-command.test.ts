@@ -844,6 +844,32 @@ test('a function defined in another\'s body is defined only as that one runs; on
   ]).toEqual([true, true, true]);
 });
 
+test('a function defined in every branch of an if with an else is defined after it as one of those, each judged', () => {
+  // GIVEN a function defined in each branch of an if (and its elifs) with an else, each running the agent, or none ending the
+  // shell before the agent, then called
+  expect([
+    scriptRuns('if [ -n "$X" ]; then f() { exec mackerel-container-agent -v; }; else f() { exec mackerel-container-agent; }; fi; f'),
+    scriptRuns('if [ -n "$X" ]; then\n  log() { echo "$1"; }\nelse\n  log() { :; }\nfi\nlog starting\nexec mackerel-container-agent'),
+    scriptRuns('if a; then f() { echo a; }; elif b; then f() { echo b; }; else f() { echo c; }; fi; f; exec mackerel-container-agent'),
+    scriptRuns('h() { f; }; if a; then f() { exec mackerel-container-agent; }; else f() { exec mackerel-container-agent; }; fi; h'),
+  ]).toEqual([true, true, true, true]);
+  // ... and one branch's running no agent or exiting, a branch defining none, an if with no else, an if in the background,
+  // in a pipeline, after && or in a branch, a definition after && or in the background in a branch, or one unset in a branch
+  expect([
+    scriptRuns('if [ -n "$X" ]; then f() { exec mackerel-container-agent; }; else f() { exec /app/server; }; fi; f'),
+    scriptRuns('if a; then f() { :; }; elif b; then f() { exit 0; }; else f() { :; }; fi; f; exec mackerel-container-agent'),
+    scriptRuns('if a; then f() { :; }; elif b; then :; else f() { :; }; fi; f; exec mackerel-container-agent'),
+    scriptRuns('if a; then f() { :; }; fi; f; exec mackerel-container-agent'),
+    scriptRuns('if a; then f() { exec mackerel-container-agent; }; else f() { exec mackerel-container-agent; }; fi & f'),
+    scriptRuns('if a; then f() { exec mackerel-container-agent; }; else f() { exec mackerel-container-agent; }; fi | cat; f'),
+    scriptRuns('true && if a; then f() { :; }; else f() { :; }; fi; f; exec mackerel-container-agent'),
+    scriptRuns('if [ -f /x ]; then if a; then f() { exec mackerel-container-agent; }; else f() { exec mackerel-container-agent; }; fi; fi; f'),
+    scriptRuns('if a; then true && f() { exec mackerel-container-agent; }; else f() { exec mackerel-container-agent; }; fi; f'),
+    scriptRuns('if a; then f() { exec mackerel-container-agent; } & else f() { exec mackerel-container-agent; }; fi; f'),
+    scriptRuns('f() { exit 0; }; if a; then f() { :; }; unset -f f; else f() { :; }; fi; f; exec mackerel-container-agent'),
+  ]).toEqual(Array(11).fill(false));
+});
+
 test('a function defined in a pipeline is defined in that pipeline\'s subshell only, not known after', () => {
   // GIVEN functions running the agent defined piping into another command or piped into, then called
   expect([
