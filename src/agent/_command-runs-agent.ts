@@ -245,6 +245,8 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   // The script file a shell or an interpreter reads its commands from: no program it runs (`sh mackerel-container-agent`
   // reads the binary as a script, which no shell or interpreter runs).
   const file = { at: -1 };
+  // `.` (bash's `source`) reads its file as the shell's own commands; the words after it are that script's $1, $2, ...
+  if (program === '.' || program === 'source') file.at = words[i + 1] === '--' ? i + 2 : i + 1;
   if (_SHELLS.has(program)) {
     const ran = shellRunsAgentAt(words, i, reading, depth, file);
     if (ran !== undefined) return ran;

@@ -965,6 +965,20 @@ test('a shell or an interpreter whose script file is the agent\'s binary reads i
   ]).toEqual([true, true]);
 });
 
+test('a file the shell sources (`.`, bash\'s source) is read as its commands, running no program', () => {
+  // GIVEN the binary sourced, in each form
+  expect([
+    scriptRuns('. /usr/local/bin/mackerel-container-agent'),
+    scriptRuns('source /usr/local/bin/mackerel-container-agent'),
+    scriptRuns('. -- /usr/local/bin/mackerel-container-agent'),
+  ]).toEqual([false, false, false]);
+  // ... and a file sourced given the binary after it (its $1, which it may run), or the agent run after a file sourced
+  expect([
+    scriptRuns('. /app/env.sh mackerel-container-agent'),
+    scriptRuns('. /env.sh; exec mackerel-container-agent'),
+  ]).toEqual([true, true]);
+});
+
 test('php\'s -f and -F (--file, --process-file) name its script file, which it reads, running no program', () => {
   // GIVEN php given the binary as the file of its -f or -F, in each form
   expect([
