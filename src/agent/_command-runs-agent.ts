@@ -562,8 +562,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     const called = lookup(words[programAt(words)], local);
     if (called === 'unknown') return 'exec';
     if (Array.isArray(called)) {
-      return alternatives(local, () => called.map((one) => callEnds([one.name], calling, new Map([...local, [one.name, one]])))
-        .find((ending) => ending !== undefined));
+      // Ending as each ends, where all do alike; else perhaps ending, and perhaps replaced or not (its EXIT trap perhaps not run).
+      const endings = alternatives(local, () => called.map((one) => callEnds([one.name], calling, new Map([...local, [one.name, one]]))));
+      return endings.every((ending) => ending === endings[0]) ? endings[0] : 'exec';
     }
     if (called === undefined || calling.includes(called)) return undefined;
     for (const command of commands) {

@@ -868,6 +868,13 @@ test('a function defined in every branch of an if with an else is defined after 
     scriptRuns('if a; then f() { exec mackerel-container-agent; } & else f() { exec mackerel-container-agent; }; fi; f'),
     scriptRuns('f() { exit 0; }; if a; then f() { :; }; unset -f f; else f() { :; }; fi; f; exec mackerel-container-agent'),
   ]).toEqual(Array(11).fill(false));
+  // ... and an EXIT trap running the agent where one definition exits and another replaces the shell or goes on to a program
+  expect([
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; if a; then f() { exit 0; }; else f() { exec /app/server; }; fi; f"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; if a; then f() { exit 0; }; else f() { :; }; fi; f; exec /app/server"),
+  ]).toEqual([false, false]);
+  // ... but not where every definition exits
+  expect(scriptRuns("trap 'exec mackerel-container-agent' EXIT; if a; then f() { exit 0; }; else f() { exit 1; }; fi; f")).toBe(true);
 });
 
 test('a function defined in a pipeline is defined in that pipeline\'s subshell only, not known after', () => {
