@@ -174,7 +174,15 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
       await writeMark(ctx, object, { stackId: ctx.stackId, logicalResourceId: ctx.logicalResourceId });
     } catch (e) {
       // Unmarked, it could never be deleted by the stack; take it back before failing.
-      await ctx.client.request('DELETE', object.path).catch((cleanup: Error) => ctx.log.error('could not delete the unmarked object', { error: cleanup.message }));
+      const left = await ctx.client.request('DELETE', object.path).then(() => undefined, (cleanup: Error) => (isNotFound(cleanup) ? undefined : cleanup));
+      if (left && e instanceof Error) {
+        ctx.log.error('could not delete the unmarked object', { error: left.message });
+        // CloudFormation's failure ignores the object (its delete gets the framework's marker), so the reason
+        // says it is there, first, where no cut reaches. The error itself is kept: its status is what the advice
+        // and cdk-mackerel apply read.
+        e.message = `${object.label} was created but could not be marked, and deleting it again failed too, so it is left in Mackerel: `
+          + `delete it there before deploying again, or the next create may fail on its name. Marking it: ${e.message}. Deleting it: ${left.message}`;
+      }
       throw e;
     }
     ctx.log.info('created and marked', { object: object.label });

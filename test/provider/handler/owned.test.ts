@@ -38,6 +38,31 @@ describe('ownedResource (services and roles)', () => {
     expect(calls.at(-1)).toBe('DELETE /api/v0/services/shop');
   });
 
+  test('a service that can be neither marked nor deleted again fails saying, first, that it is left in Mackerel, keeping the mark\'s error', async () => {
+    const { ctx, calls } = fakeContext({
+      'GET /api/v0/services': { services: [] }, 'POST /api/v0/services': {}, 'PUT /api/v0/services/shop/metadata/cdk-mackerel': 403, 'DELETE /api/v0/services/shop': 500,
+    }, 'Shop');
+
+    const error = await service.create(ctx, { name: 'shop' }).catch((e: unknown) => e);
+
+    expect(calls.at(-1)).toBe('DELETE /api/v0/services/shop');
+    expect((error as Error).message).toBe('service "shop" was created but could not be marked, and deleting it again failed too, so it is left in Mackerel: '
+      + 'delete it there before deploying again, or the next create may fail on its name. '
+      + 'Marking it: PUT /api/v0/services/shop/metadata/cdk-mackerel: HTTP 403: status 403. Deleting it: DELETE /api/v0/services/shop: HTTP 500: status 500');
+    // Still the mark's refusal, which the handler's advice on the key and cdk-mackerel apply read.
+    expect(error).toBeInstanceOf(MackerelApiError);
+    expect((error as MackerelApiError).status).toBe(403);
+  });
+
+  test('a role deleted already (Mackerel\'s 404) when it could not be marked is not said to be left', async () => {
+    const { ctx, calls } = fakeContext({
+      'GET /api/v0/services/shop/roles': { roles: [] }, 'POST /api/v0/services/shop/roles': {}, 'PUT /api/v0/services/shop/roles/web/metadata/cdk-mackerel': 413,
+    }, 'Web');
+
+    await expect(role.create(ctx, { service: 'shop', name: 'web' })).rejects.toThrow(/^PUT \/api\/v0\/services\/shop\/roles\/web\/metadata\/cdk-mackerel: HTTP 413: status 413$/);
+    expect(calls.at(-1)).toBe('DELETE /api/v0/services/shop/roles/web');
+  });
+
   describe('a create whose answer was lost', () => {
     beforeEach(() => {
       Object.assign(settings, { baseDelayMs: 5, maxDelayMs: 20 });
