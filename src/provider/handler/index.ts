@@ -210,6 +210,10 @@ async function onResourceEvent(event: CloudFormationCustomResourceEvent, context
   try {
     const module = RESOURCE_MODULES[event.ResourceType];
     if (!module) throw new Error(`the resource type is not one this handler serves; expected one of ${Object.keys(RESOURCE_MODULES).join(', ')}`);
+    // Checked before the key is read: `dispatch` would answer another type with nothing to send back.
+    if (!['Create', 'Update', 'Delete'].includes(event.RequestType)) {
+      throw new Error(`the request type ${JSON.stringify(event.RequestType)} is not one CloudFormation sends; expected Create, Update or Delete`);
+    }
     const client = await connect(context, log);
     const ctx: RequestContext = { client, log, stackId: event.StackId, logicalResourceId: event.LogicalResourceId };
     const outcome = await dispatch(module, ctx, event);

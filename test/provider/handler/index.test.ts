@@ -1,4 +1,4 @@
-import type { CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { rejectionOf } from './_capture';
 import { fakeAws } from './_fake-aws';
@@ -29,6 +29,16 @@ describe('handler', () => {
     const error = await rejectionOf(handler(cfnEvent('Create', 'Custom::MackerelHost', 'Host', {}), lambdaContext()));
 
     expect(error.message).toMatch(/^Custom::MackerelHost Host: Create failed: the resource type is not one this handler serves; expected one of Custom::MackerelService, Custom::MackerelRole, /);
+  });
+
+  test('fails a request type CloudFormation does not send, naming it and the ones it does, before calling Mackerel', async () => {
+    const event = { ...cfnEvent('Create', _RESOURCE_TYPES.MONITOR, 'Cpu', { type: 'connectivity', name: 'alive' }), RequestType: 'Replace' };
+    const from = env.emulator.requests().length;
+
+    const error = await rejectionOf(handler(event as unknown as CloudFormationCustomResourceEvent, lambdaContext()));
+
+    expect(error.message).toBe('Custom::MackerelMonitor Cpu: Replace failed: the request type "Replace" is not one CloudFormation sends; expected Create, Update or Delete');
+    expect(env.emulator.requests().slice(from)).toEqual([]);
   });
 
   test('an update whose old properties hold a field this release dropped or retyped still goes through, as a change', async () => {
