@@ -1,6 +1,7 @@
-import { Token } from 'aws-cdk-lib';
+import { Intrinsic, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { AwsIntegrationTag } from './aws-integration';
+import { _resolveEachToken } from '../_lazy';
 import { _fail, _Problem } from '../_validation';
 
 /** Characters that make Mackerel read a key or value as more than one part. */
@@ -57,6 +58,22 @@ export function _tagProblem(property: string, tag: AwsIntegrationTag): _Problem 
 export function _renderTags(scope: IConstruct, property: string, tags: AwsIntegrationTag[] | undefined): string | undefined {
   if (tags === undefined) return undefined;
   return tags.map((tag, i) => _renderTag(scope, `${property}[${i}]`, tag)).join(',');
+}
+
+/**
+ * The problem of a key or value given as a token (a Lazy) whose text, read once final, holds a
+ * `"`: `quote` encloses a token in `"` whatever it ends with, and Mackerel would read that `"` as
+ * the end of the quote. A literal of the same text is enclosed in `'` instead. The parts of an
+ * intrinsic (a reference, an import) are known only at deploy time and are not read.
+ * @internal
+ */
+export function _tokenQuoteProblem(scope: IConstruct, property: string, part: string): _Problem | undefined {
+  if (!Token.isUnresolved(part)) return undefined;
+  const text = _resolveEachToken(scope, part, (token, resolve) => (token instanceof Intrinsic ? '' : resolve()));
+  if (typeof text !== 'string' || !text.includes('"')) return undefined;
+  return [property, Stack.of(scope).resolve(part), 'holds " while given as a token, which is always enclosed in " (its value may be known '
+    + 'only at deploy time, when nothing can quote it), so Mackerel would read that " as the end of the quote', 'a key or value given as a token with no "',
+  'Give it as a literal, which is enclosed in \' when it holds "'];
 }
 
 /** What ECS and Elastic Load Balancing take in a tag key or value (their CloudFormation Tag pattern). */

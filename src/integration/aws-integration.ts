@@ -7,7 +7,7 @@ import { _unknownMetricWarnings } from './_metric-names';
 import { _CLOUDWATCH_READ_ACTIONS } from './_read-actions';
 import { _addedSensitiveReadWarnings, _attachedSensitiveReadWarnings, _extraPermissionProblems, _generatedPolicyProblems, _rolePolicies, _trustPolicyProblems } from './_role-permissions';
 import { _sensitiveReadWarnings, _unknownServiceWarning } from './_service-warnings';
-import { _renderTag, _renderTags, _resourceTagProblem, _tagProblem } from './_tags';
+import { _renderTag, _renderTags, _resourceTagProblem, _tagProblem, _tokenQuoteProblem } from './_tags';
 import { AwsIntegrationService } from './aws-integration-service';
 import { _rolesCustomized } from '../_iam';
 import { _holdsValueNotFinalYet, _knownOnlyOnceFinal, _readingFinalValues } from '../_lazy';
@@ -526,11 +526,14 @@ export class MackerelAwsIntegration extends Construct {
 
   /**
    * Checks a tag of `includedTags` or `excludedTags` holding a Lazy, once final, for what
-   * `_renderTag` refuses in a literal: rendered now, it passes as a token.
+   * `_renderTag` refuses in a literal: rendered now, it passes as a token. A `"` it ends with is
+   * refused too (`_tokenQuoteProblem`): rendered as a token, it is enclosed in `"`, not in `'` as a literal.
    */
   private checkTagsOnceFinal(property: string, tags: AwsIntegrationTag[] | undefined): void {
     tags?.forEach((tag, i) => {
-      if ([tag.key, tag.value].some((v) => _knownOnlyOnceFinal(this, v))) _refuseOnceFinal(this, () => _tagProblem(`${property}[${i}]`, this.finalTag(tag)));
+      if (![tag.key, tag.value].some((v) => _knownOnlyOnceFinal(this, v))) return;
+      _refuseOnceFinal(this, () => _tagProblem(`${property}[${i}]`, this.finalTag(tag))
+        ?? _tokenQuoteProblem(this, `${property}[${i}].key`, tag.key) ?? _tokenQuoteProblem(this, `${property}[${i}].value`, tag.value));
     });
   }
 

@@ -1006,6 +1006,34 @@ describe('MackerelAwsIntegration', () => {
         '[Stack/Aws] excludedTags[1].value "it\'s \\"x\\"" contains both quote characters; expected a key or value with at most one of " and \'');
     });
 
+    test('an includedTags or excludedTags part of a Lazy that ends with a " is refused, as a token is enclosed in " where a literal is in \'', () => {
+      const synth = (value: string, property: 'includedTags' | 'excludedTags', uncached = false) => {
+        const { app, stack } = integrationStack();
+        const state = { value: 'shop' };
+        const lazy = uncached ? Lazy.uncachedString({ produce: () => state.value }) : Lazy.string({ produce: () => state.value });
+        const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', [property]: [{ key: 'team', value: lazy }] });
+        aws.addService(AwsIntegrationService.EC2);
+        state.value = value;
+        return { app, stack };
+      };
+      // The literal is quoted with ': the same text from a Lazy would be written "a"b", which Mackerel reads as "a" and b".
+      const { stack: literalStack } = integrationStack();
+      new MackerelAwsIntegration(literalStack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value: 'a"b' }] }).addService(AwsIntegrationService.EC2);
+      Template.fromStack(literalStack).hasResourceProperties(INTEGRATION, { includedTags: 'team:\'a"b\'' });
+      const refused = '[Stack/Aws] includedTags[0].value "a\\"b" holds " while given as a token, which is always enclosed in "';
+      expect(() => synth('a"b', 'includedTags').app.synth()).toThrow(refused);
+      expect(() => synth('a"b', 'excludedTags', true).app.synth()).toThrow('[Stack/Aws] excludedTags[0].value "a\\"b" holds " while given as a token');
+      // A ' is held by the " a token is enclosed in.
+      const { stack } = synth('it\'s', 'includedTags');
+      Template.fromStack(stack).hasResourceProperties(INTEGRATION, { includedTags: 'team:"it\'s"' });
+      // A Lazy that ends with a reference is known only at deploy time, as the reference given alone is.
+      const { app, stack: refStack } = integrationStack();
+      const param = new CfnParameter(refStack, 'Team').valueAsString;
+      new MackerelAwsIntegration(refStack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value: Lazy.string({ produce: () => `x-${param}` }) }] })
+        .addService(AwsIntegrationService.EC2);
+      expect(() => app.synth()).not.toThrow();
+    });
+
     test('a role given by name is created before the integration when this stack creates it, even declared later', () => {
       const { stack } = integrationStack();
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
