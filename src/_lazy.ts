@@ -27,6 +27,26 @@ export function _readingFinal(): boolean {
   return finalReads > 0;
 }
 
+/** How many reads without keeping (`_readingWithoutKeeping`) are running. */
+let peeks = 0;
+
+/**
+ * Runs `read` so that a cached Lazy it resolves through `_resolveEachToken` that has not produced
+ * yet produces its value without keeping it: read in an Aspect, a value kept would be written into
+ * the template for good, though an Aspect of the app that runs later may still change it. For the
+ * reads of a Lazy that is not the reader's own, such as the name of every service of the app that
+ * an index of services by name reads when one construct looks a name up.
+ * @internal
+ */
+export function _readingWithoutKeeping<T>(read: () => T): T {
+  peeks++;
+  try {
+    return read();
+  } finally {
+    peeks--;
+  }
+}
+
 /**
  * Runs `read` once, as a read of final values (`_readingFinalValues`), in an Aspect of `scope`:
  * after the app's own code has run, and before synthesis prepares the app (cross-stack
@@ -155,7 +175,11 @@ export function _knownOnlyOnceFinal(scope: IConstruct, value: unknown): boolean 
 export function _resolveEachToken(scope: IConstruct, value: unknown, visit: (token: IResolvable, resolve: () => unknown) => unknown): unknown {
   const resolver = new class extends DefaultTokenResolver {
     public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
-      return visit(t, () => super.resolveToken(t, context, postProcessor));
+      return visit(t, () => {
+        const produce = peeks > 0 ? producerOf(t) : undefined;
+        // As DefaultTokenResolver resolves, with the Lazy's value produced without keeping it.
+        return produce ? postProcessor.postProcess(context.resolve(produce()), context) : super.resolveToken(t, context, postProcessor);
+      });
     }
   }(new StringConcat());
   return Tokenization.resolve(value, { scope, resolver });
@@ -177,6 +201,23 @@ function isPendingLazy(token: IResolvable): boolean {
   const inner = (token as { inner?: unknown }).inner as { producer?: unknown; cache?: unknown; _cached?: unknown } | undefined;
   if (typeof inner !== 'object' || inner === null || !('producer' in inner) || inner.cache !== true) return true;
   return inner._cached === undefined;
+}
+
+/**
+ * How to produce the value of `token`, a cached Lazy that has not produced yet (`isPendingLazy`),
+ * without keeping it: its producer, called as aws-cdk-lib's own Box calls it (with no context).
+ * Undefined for any other token, or a Box not of that shape (aws-cdk-lib 2.261).
+ */
+function producerOf(token: IResolvable): (() => unknown) | undefined {
+  if (!(BOX in token)) return undefined;
+  type Inner = { producer?: { produce?: unknown }; cache?: unknown; _cached?: unknown; options?: { omitEmpty?: unknown } };
+  const inner = (token as { inner?: unknown }).inner as Inner | undefined;
+  if (typeof inner !== 'object' || inner === null || inner.cache !== true || inner._cached !== undefined) return undefined;
+  // A list or any with omitEmpty changes what it produces: resolved, and kept, as aws-cdk-lib does.
+  if (inner.options?.omitEmpty) return undefined;
+  const producer = inner.producer;
+  if (typeof producer?.produce !== 'function') return undefined;
+  return () => (producer.produce as (context?: unknown) => unknown).call(producer, undefined);
 }
 
 /** Whether `token` is an uncached Lazy: not a Box (`isPendingLazy`), with a producer and no cache (aws-cdk-lib 2.261). */

@@ -416,6 +416,32 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     expect(resource.DependsOn).toEqual(expect.arrayContaining([logicalIdOf(blog), logicalIdOf(web)]));
   });
 
+  test('a Lazy name an Aspect of the app sets after the library looked the app\'s names up is written as it ends', () => {
+    // GIVEN a monitor of a literal scope, whose Aspect looks the app's services up by name (to wait for its own), visited
+    // before the services, and services and a role whose Lazy names an Aspect of the app sets as it visits them
+    const { stack } = mackerelStack();
+    new HostMetricMonitor(stack, 'Cpu', {
+      name: 'cpu', metric: 'cpu.user', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.of('shop')],
+    });
+    const service = lazyName('draft');
+    const role = lazyName('draft');
+    const nested = lazyName('draft');
+    const blog = new MackerelService(stack, 'Blog', { name: service.token });
+    const web = new MackerelRole(stack, 'Web', { service: blog, name: role.token });
+    // A Lazy that ends as another Lazy
+    const news = new MackerelService(stack, 'News', { name: Lazy.string({ produce: () => nested.token }) });
+    Aspects.of(stack).add({
+      visit: (node) => {
+        if (node === blog) service.state.value = 'blog';
+        if (node === web) role.state.value = 'web';
+        if (node === news) nested.state.value = 'news';
+      },
+    });
+    expect(propertiesOf(blog).name).toBe('blog');
+    expect(propertiesOf(web).name).toBe('web');
+    expect(propertiesOf(news).name).toBe('news');
+  });
+
   test('a service of a Lazy name that ends as another service\'s is refused as creating it twice, whichever comes first', () => {
     const synth = (last: string, lazyFirst: boolean) => {
       const app = new App();

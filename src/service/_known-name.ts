@@ -1,6 +1,6 @@
 import { Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _notFinalYet, _readingFinal, _resolveEachToken } from '../_lazy';
+import { _notFinalYet, _readingFinal, _readingWithoutKeeping, _resolveEachToken } from '../_lazy';
 import { _isMackerelName, _isRoleFullName, _NAME_RULE } from '../_names';
 import { _refuseOnceFinal } from '../_validation';
 import { _NAMED_CLASSES } from './_named-classes';
@@ -39,7 +39,9 @@ export function _knownServiceName(service: IMackerelService): string | undefined
  */
 function knownGivenName(given: string): string | undefined {
   if (!Token.isUnresolved(given)) return given;
-  return _readingFinal() ? _knownServiceNameOf(given) : undefined;
+  // Read by every lookup of the app's names, in an Aspect too: a Lazy kept there would be written as it is then, though an
+  // Aspect of the app that runs later may still give it its value. Produced anew, it is written as it ends.
+  return _readingFinal() ? _readingWithoutKeeping(() => _knownServiceNameOf(given)) : undefined;
 }
 
 /**
