@@ -502,4 +502,35 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
       .toThrow(/\[Stack\/Maint\] excludeScopes\[0\] "blog" is also in scopes; expected each service or role in at most one of scopes and excludeScopes/);
     expect(() => build('other', 'downtime').app.synth()).not.toThrow();
   });
+
+  test('... and so does one of a service created with an uncached Lazy name: warned in a monitor, refused in a downtime and an alert group setting', () => {
+    const build = (last: string, refusers = true) => {
+      const { app, stack } = mackerelStack();
+      const state = { value: 'draft' };
+      const blog = new MackerelService(stack, 'Blog', { name: Lazy.uncachedString({ produce: () => state.value }) });
+      const scopes = [MonitorScope.fromService(blog), MonitorScope.of('blog')];
+      new HostMetricMonitor(stack, 'Cpu', {
+        name: 'cpu',
+        metric: 'cpu.user',
+        operator: MonitorOperator.GREATER_THAN,
+        warning: 80,
+        duration: Duration.minutes(3),
+        scopes,
+      });
+      if (refusers) {
+        new Downtime(stack, 'Maint', { name: 'm', start: START, duration: Duration.hours(1), scopes: [scopes[0]], excludeScopes: [scopes[1]] });
+        new AlertGroupSetting(stack, 'Group', { name: 'g', scopes });
+      }
+      state.value = last;
+      return { app, stack };
+    };
+    expect(() => build('blog').app.synth()).toThrow(/\[Stack\/Maint\] excludeScopes\[0\] "blog" is also in scopes; expected each service or role in at most one of scopes and excludeScopes\n\s*\[Stack\/Group\] scopes\[1\] "blog" is already a scope; expected each scope once/);
+    const { app, stack } = build('other');
+    app.synth();
+    expect(Annotations.fromStack(stack).findWarning('/Stack/Cpu', Match.stringLikeRegexp('monitorScopeRedundant'))).toEqual([]);
+    // The monitor's warning alone, as the downtime and the alert group setting refuse the same scopes.
+    const { stack: warned } = build('blog', false);
+    const redundant = Annotations.fromStack(warned).findWarning('/Stack/Cpu', Match.stringLikeRegexp('monitorScopeRedundant')).map((w) => String(w.entry.data));
+    expect(redundant).toEqual([expect.stringMatching(/^scopes\[1\] "blog" is given twice/)]);
+  });
 });

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { _warnOnMonitorsOutsideScopes, _warnOnScopes } from './_downtime-warnings';
 import { _splitScopes } from './_scopes';
 import type { DowntimeScopeOptions } from './downtime';
-import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _knownOnlyOnceFinal, _readingFinalValues } from '../_lazy';
 import { _fail, _Problem, _refuseOnceFinal, _repeats, _warnLate } from '../_validation';
 import { _wholeDuration } from '../monitors/_checks';
 import { _ScopeUse, _scopeKey, _shownScope, _warnOnExcludedServiceRoles } from '../monitors/_scope';
@@ -29,8 +29,9 @@ export function _renderDowntimeScopes(scope: IConstruct, props: DowntimeScopeOpt
     (inExcluded, i) => _shownScope(scope, (inExcluded ? excludeList : scopeList)[i]));
   failOn(scope, scopeRepeat());
   // A scope of a Lazy name compares by its token until the app is built: two that end as one name are found then.
+  // An uncached Lazy too (`_knownOnlyOnceFinal`): a service created with one is known by name only once final.
   const names = [...scopeList, ...excludeList].flatMap((s) => s._givenNames);
-  if (names.some((name) => _holdsValueNotFinalYet(scope, name))) _refuseOnceFinal(scope, scopeRepeat);
+  if (names.some((name) => _knownOnlyOnceFinal(scope, name))) _refuseOnceFinal(scope, scopeRepeat);
   failOn(scope, repeatProblem(['monitors', 'excludeMonitors'], 'monitor', [monitorList.map((m) => m.monitorId), excludeMonitorList.map((m) => m.monitorId)],
     (inExcluded, i) => (inExcluded ? excludeMonitorList : monitorList)[i].node.path));
   // A scope named by a token (a Lazy, or a service or role created with one) is known only once final:

@@ -1,6 +1,6 @@
 import { Duration, Lazy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { _holdsValueNotFinalYet, _readingFinalValues } from '../_lazy';
+import { _knownOnlyOnceFinal, _readingFinalValues } from '../_lazy';
 import { _checkScope } from '../_names';
 import { _describeProblem, _fail } from '../_validation';
 import { _warnOnLongMemo, _wholeDuration } from '../monitors/_checks';
@@ -119,7 +119,8 @@ export class AlertGroupSetting extends Construct {
       _fail(this, property, _shownScope(this, scope), 'is already a scope', 'each scope once');
     }
     // A scope of a Lazy name compares by its token until the app is built: two that end as one name are found then.
-    if (!this.checksScopesOnceFinal && scope._givenNames.some((name) => _holdsValueNotFinalYet(this, name))) {
+    // An uncached Lazy too (`_knownOnlyOnceFinal`): a service created with one is known by name only once final.
+    if (!this.checksScopesOnceFinal && scope._givenNames.some((name) => _knownOnlyOnceFinal(this, name))) {
       this.checksScopesOnceFinal = true;
       this.node.addValidation({ validate: () => _readingFinalValues(() => this.repeatedScope()) });
     }

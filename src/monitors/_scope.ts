@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { MonitorScope } from './scope';
-import { _readNowOrOnceFinal } from '../_lazy';
+import { _holdsUncachedLazy, _readNowOrOnceFinal, _readOnceFinal } from '../_lazy';
 import { _repeats, _warnLate } from '../_validation';
 import { _serviceOfScopes } from '../provider/_properties';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
@@ -61,8 +61,11 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope, p
 export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope[] = [], excludeScopes: MonitorScope[] = []): void {
   // A scope of a Lazy name is known only once final (`_knownName`): all are then compared, in an Aspect.
   const names = [...scopes, ...excludeScopes].flatMap((s) => s._givenNames);
-  _readNowOrOnceFinal(consumer, names, (late) => warnOnRepeatedScopesNow(consumer, scopes, excludeScopes,
-    (id, message) => (late ? _warnLate(consumer, id, message) : Annotations.of(consumer).addWarningV2(id, message))));
+  const read = (late: boolean) => warnOnRepeatedScopesNow(consumer, scopes, excludeScopes,
+    (id, message) => (late ? _warnLate(consumer, id, message) : Annotations.of(consumer).addWarningV2(id, message)));
+  // An uncached Lazy (a service created with Lazy.uncachedString) is known by name only once final too.
+  if (names.some((name) => _holdsUncachedLazy(consumer, name))) _readOnceFinal(consumer, () => read(true));
+  else _readNowOrOnceFinal(consumer, names, read);
 }
 
 function warnOnRepeatedScopesNow(consumer: IConstruct, scopes: MonitorScope[], excludeScopes: MonitorScope[],
