@@ -14,7 +14,7 @@ import { MackerelProvider } from '../provider/provider';
 import { _knownServiceName } from '../service/_known-name';
 import { _dependOnServiceAndRoles } from '../service/_named-dependency';
 import { IMackerelRole } from '../service/role';
-import { IMackerelService } from '../service/service';
+import { IMackerelService, MackerelService } from '../service/service';
 
 const MAX_MERGE_WINDOW = Duration.hours(24);
 
@@ -215,7 +215,10 @@ export class TaskStopAnnotations extends Construct {
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     // By the service's name when known: the construct (its Ref) and fromName of its name are one service.
     const where = () => `${_knownServiceName(props.service) ?? props.service.name}|${[...roleNames].sort().join(',')}`;
-    this.checkMarkedTwice(props.ecsServices, where, _knownOnlyOnceFinal(this, props.service.name), causes, mergeWindow.toSeconds() > 0);
+    // A MackerelService created with a Lazy name has its Ref as name, which holds no Lazy: its name is known only once final all the same.
+    const serviceNames = [props.service.name, ...(props.service instanceof MackerelService ? [props.service._givenName] : [])];
+    const pending = serviceNames.some((name) => _knownOnlyOnceFinal(this, name));
+    this.checkMarkedTwice(props.ecsServices, where, pending, causes, mergeWindow.toSeconds() > 0);
 
     const byCluster = new Map<ecs.ICluster, ecs.IBaseService[]>();
     for (const service of props.ecsServices) byCluster.set(service.cluster, [...(byCluster.get(service.cluster) ?? []), service]);

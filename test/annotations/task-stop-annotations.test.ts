@@ -397,6 +397,20 @@ describe('TaskStopAnnotations', () => {
       expect(synth('api', false)).not.toThrow();
     });
 
+    test('a second TaskStopAnnotations that merges on the service created with a Lazy name, given by the name it ends with', () => {
+      const synth = (last: string) => {
+        const { app, stack, api } = shopStack();
+        const state = { value: 'draft' };
+        const blog = new MackerelService(stack, 'Blog', { name: Lazy.string({ produce: () => state.value }) });
+        new TaskStopAnnotations(stack, 'Blue', { service: blog, ecsServices: [api] });
+        new TaskStopAnnotations(stack, 'Green', { service: MackerelService.fromName(stack, 'Imported', 'blog'), ecsServices: [api] });
+        state.value = last;
+        return () => app.synth();
+      };
+      expect(synth('blog')).toThrow(/\[Shop\/Green\] ecsServices\[0\] "Shop\/Api" is also marked by Shop\/Blue on the same Mackerel service and roles, and both merge stops/);
+      expect(synth('news')).not.toThrow();
+    });
+
     test('one TaskStopAnnotations that merges the stops of two ECS services of one name (literal or Lazy) in two clusters, as its one queue orders them', () => {
       const synth = (lazy: boolean) => {
         const { app, stack, shop, web, vpc } = shopStack();
