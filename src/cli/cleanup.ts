@@ -71,15 +71,22 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
   const goneFirst = { ...beforeCleanup, deleted: new Set([...beforeCleanup.deleted, ...cleanupDeletes(entries)]) };
   // The old object of a renamed service, deleted by that cleanup, is left as a removed one is, and so is
   // one an earlier apply that stopped left to delete.
-  entries.forEach((e, i) => {
+  const leaveOld = (services: boolean, run: _BeforeCleanup) => entries.forEach((e, i) => {
+    if ((e.type === SERVICE) !== services) return;
     if (e.kind === 'replace' && e.retainedBy === undefined && e.takenBy === undefined) {
-      const leftBecause = ownedLeft(held[e.logicalId], live(e.logicalId), held, removed, goneFirst);
+      const leftBecause = ownedLeft(held[e.logicalId], live(e.logicalId), held, removed, run);
       if (leftBecause) entries[i] = { ...e, leftBecause };
     } else if (e.kind === 'delete' && e.leftover && e.physicalId !== undefined) {
-      const leftBecause = ownedLeft({ type: e.type, physicalId: e.physicalId }, oldLive(e.type, e.physicalId), held, removed, goneFirst);
+      const leftBecause = ownedLeft({ type: e.type, physicalId: e.physicalId }, oldLive(e.type, e.physicalId), held, removed, run);
       if (leftBecause) entries[i] = { ...e, kind: 'leave', leftBecause };
     }
   });
+  leaveOld(false, goneFirst);
+  // An old role the handler leaves for what still names it in scopes is not gone before its service's delete, which it keeps.
+  const leftOld = new Set(entries.filter((e) => e.leftBecause !== undefined && e.physicalId !== undefined)
+    .map((e) => deletedKey(e.type, e.physicalId!)));
+  const rolesFirst = { ...goneFirst, deleted: new Set([...goneFirst.deleted].filter((key) => !leftOld.has(key))) };
+  leaveOld(true, rolesFirst);
   for (const id of removed) {
     const before = held[id];
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it;
@@ -93,7 +100,7 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
     const leftBecause = kind.kind !== 'delete' ? undefined
       : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY
         : _METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst, heldLater(id, before.type, before.physicalId))
-          : ownedLeft(before, live(id), held, removed, goneFirst);
+          : ownedLeft(before, live(id), held, removed, rolesFirst);
     entries.push({ ..._entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;

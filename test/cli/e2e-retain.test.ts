@@ -7,7 +7,7 @@ import { addProvider, cli, synthStack, readState, useEmulatorPerFile, workDir } 
 import { AlertGroupSetting, DeploymentDowntime, Downtime } from '../../src/alerting';
 import { _StateFile } from '../../src/cli/state';
 import { ConnectivityMonitor, HostMetricMonitor, MonitorOperator, MonitorScope } from '../../src/monitors';
-import { MackerelService } from '../../src/service';
+import { MackerelRole, MackerelService } from '../../src/service';
 
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
@@ -356,6 +356,35 @@ describe('a retained downtime of a role alone whose service and role the run rem
     expect(run.out).toMatch(new RegExp(`\\] left +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
     expect(services()).toEqual(['other', 'shop']);
     expect(shared.emulator.state().downtimes.map((d: any) => [d.name, d.roleScopes])).toEqual([['night', ['shop:web']]]);
+  });
+});
+
+describe('a retained downtime of a role the run replaces onto another service, whose old service the run removes', () => {
+  test('the old role stays, and so does its old service, as diff and apply say', async () => {
+    // GIVEN a service with a role, and a downtime scoped to the role alone, given RETAIN
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStack(dir, (s) => {
+      const web = new MackerelRole(s, 'Web', { service: new MackerelService(s, 'Svc', { name: 'shop' }), name: 'web' });
+      new Downtime(s, 'Night', {
+        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
+      });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    // WHEN the service and the downtime are removed, and the role moved to a new service cart, which replaces it
+    synthStack(dir, (s) => new MackerelRole(s, 'Web', { service: new MackerelService(s, 'Cart', { name: 'cart' }), name: 'web' }));
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN the old role is left, named by the downtime, and its old service with it, as diff says before apply does
+    const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^! replace +Role +Shop\/Web\w+ shop:web "web" \(new Mackerel ID; the old object is not deleted: it is still named in the scopes of downtime "night"/m);
+    expect(diff.out).toMatch(new RegExp(`^- leave +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] left +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expect(services()).toEqual(['cart', 'shop']);
   });
 });
 
