@@ -257,6 +257,19 @@ function roleLeftForScopes(
   return removed.type === ROLE && scopesLeft(removed, {}, held, ids, run) !== undefined;
 }
 
+/**
+ * `before` of a stack's cleanup without the roles the cleanups of the run leave (`run`, a role's
+ * `leftBecause`), or undefined when it counts none of them as deleted: a role the cleanup of a stack
+ * before it leaves, for what still names it in scopes, is still there when its service's delete comes.
+ * @internal
+ */
+export function _withoutLeftRoles(before: _BeforeCleanup, run: readonly _DiffEntry[]): _BeforeCleanup | undefined {
+  const left = new Set(run.filter((e) => e.type === ROLE && e.leftBecause !== undefined && e.physicalId !== undefined)
+    .map((e) => deletedKey(e.type, e.physicalId!)));
+  if (![...before.deleted].some((key) => left.has(key))) return undefined;
+  return { ...before, deleted: new Set([...before.deleted].filter((key) => !left.has(key))) };
+}
+
 /** Why the handler will leave a removed role or service: what it would delete with it (a service's), or what still names it in scopes. */
 function ownedLeft(
   before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],

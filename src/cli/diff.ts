@@ -8,7 +8,7 @@ import { _Get } from './api';
 import type { _ResourceEvent } from './apply';
 import { _App, _stacksNotInApp } from './assembly';
 import { _FieldChange, _fieldChanges, _readableChanges } from './changes';
-import { _BeforeCleanup, _BeforeStackCleanup, _NOTHING_BEFORE, _beforeCleanups, _destroyedAlone, _entryBase, _heldAfterRun, _withCleanup, _withGoneWith } from './cleanup';
+import { _BeforeCleanup, _BeforeStackCleanup, _NOTHING_BEFORE, _beforeCleanups, _destroyedAlone, _entryBase, _heldAfterRun, _withCleanup, _withGoneWith, _withoutLeftRoles } from './cleanup';
 import { _driftOf, _normalize } from './drift';
 import { _CliError } from './errors';
 import { _KNOWN_AFTER_APPLY } from './intrinsics';
@@ -324,6 +324,7 @@ export async function _diff(
   const withScoped = async (before: _BeforeCleanup, deletesOwned: boolean): Promise<_BeforeCleanup> =>
     (deletesOwned ? { ...before, scoped: await readScoped() } : before);
   const run: _DiffEntry[] = [];
+  const cleaned: Array<{ plan: _StackPlan; before: _BeforeCleanup; entries: _DiffEntry[] } & Pick<_BeforeStackCleanup, 'live' | 'oldLive'>> = [];
   for (const plan of applied) {
     const { drift, live, oldLive } = await readAll(plan);
     // The old roles and services an earlier apply left to delete are deleted by this cleanup too. The old object of a
@@ -335,7 +336,19 @@ export async function _diff(
     const stackEntries = _planDiff(plan, state, live, pending, before, oldLive);
     entries.push(...drift, ...stackEntries);
     run.push(...stackEntries);
+    cleaned.push({ plan, before, entries: stackEntries, live, oldLive });
     await sayFailingCreates(plan, stackEntries, { pending, state, get, list, written, updated }, notice);
+  }
+  // A role that the cleanup of a stack before another leaves, as scopes still name it, keeps its service there, which
+  // the first pass counted as gone: known only once every stack is planned, as stacks are planned in deploy order.
+  for (const { plan, before, entries: first, live, oldLive } of cleaned) {
+    const without = _withoutLeftRoles(before, run);
+    if (without === undefined) continue;
+    const again = _planDiff(plan, state, live, pending, without, oldLive);
+    first.forEach((e, i) => {
+      entries[entries.indexOf(e)] = again[i];
+      run[run.indexOf(e)] = again[i];
+    });
   }
   // A retained downtime's monitors may be another stack's, cleaned up after it: read over the whole run.
   const withGone = _withGoneWith(run, state);

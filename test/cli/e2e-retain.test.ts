@@ -388,6 +388,49 @@ describe('a retained downtime of a role the run replaces onto another service, w
   });
 });
 
+describe('a retained downtime of a role of another stack\'s service, both of which the run removes', () => {
+  test('the role stays, and so does the service, whose stack is cleaned up after the role\'s, as diff and apply say', async () => {
+    // GIVEN service shop in stack ZBase, its role web in stack ARoles, which imports it, and a downtime there scoped to the role alone, given RETAIN
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const synthBoth = (build: (roles: Stack, services: Stack) => void) => {
+      const outdir = join(dir, 'cdk.out');
+      rmSync(outdir, { recursive: true, force: true });
+      const app = new App({ outdir });
+      const env = { account: '111111111111', region: 'us-east-1' };
+      const [roles, withService] = [new Stack(app, 'ARoles', { env }), new Stack(app, 'ZBase', { env })];
+      [roles, withService].forEach(addProvider);
+      build(roles, withService);
+      app.synth();
+      return outdir;
+    };
+    const outdir = synthBoth((roles, svcs) => {
+      const web = new MackerelRole(roles, 'Web', { service: new MackerelService(svcs, 'Svc', { name: 'shop' }), name: 'web' });
+      new Downtime(roles, 'Night', {
+        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
+      });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    // WHEN all three are removed, diffed, then applied
+    synthBoth((roles, svcs) => {
+      new MackerelService(roles, 'Cart', { name: 'cart' });
+      new MackerelService(svcs, 'Other', { name: 'other' });
+    });
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN the role is left, named by the downtime, and the service with it, as diff says before apply does
+    const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^- leave +Role +ARoles\/Web\w+ shop:web "web" \(not deleted: it is still named in the scopes of downtime "night"/m);
+    expect(diff.out).toMatch(new RegExp(`^- leave +Service +ZBase/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] left +Service +ZBase/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expect(services()).toEqual(['cart', 'other', 'shop']);
+  });
+});
+
 describe('diff of a retained downtime whose monitors the run deletes', () => {
   test('diff predicts, in apply\'s words, that a retained downtime goes with its last monitor scope, and that one whose monitor is kept stays', async () => {
     // GIVEN two host monitors, each with a downtime scoped to it alone, given RETAIN
