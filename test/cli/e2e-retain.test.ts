@@ -388,6 +388,34 @@ describe('a retained downtime of a role the run replaces onto another service, w
   });
 });
 
+describe('a retained downtime of a role replaced with its service, which the run renames', () => {
+  test('the old role stays, and so does the old service, as diff and apply say', async () => {
+    // GIVEN service shop with role web, and a downtime scoped to the role alone, given RETAIN
+    const dir = workDir();
+    const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    const outdir = synthStack(dir, (s) => {
+      const web = new MackerelService(s, 'Svc', { name: 'shop' }).addRole('web');
+      new Downtime(s, 'Night', {
+        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
+      });
+    });
+    expect((await cli(['apply', outdir, ...base])).code).toBe(0);
+
+    // WHEN the service is renamed cart, which replaces it and its role, and the downtime removed
+    synthStack(dir, (s) => new MackerelService(s, 'Svc', { name: 'cart' }).addRole('web'));
+    const diff = await cli(['diff', outdir, ...base]);
+    const run = await cli(['apply', outdir, ...base]);
+
+    // THEN the old service is left, as it still has the old role the downtime names, as diff says before apply does
+    const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
+    expect(diff.err).toBe('');
+    expect(diff.out).toMatch(/^! replace +Service +Shop\/Svc[0-9A-F]+ shop "cart" \(new Mackerel ID; the old object is not deleted: it still has role "shop:web"/m);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(new RegExp(`\\] left +Service +Shop/Svc[0-9A-F]+ shop \\(old object of a replacement\\) ${hasRole}$`, 'm'));
+    expect(services()).toEqual(['cart', 'shop']);
+  });
+});
+
 describe('a retained downtime of a role of another stack\'s service, both of which the run removes', () => {
   test('the role stays, and so does the service, whose stack is cleaned up after the role\'s, as diff and apply say', async () => {
     // GIVEN service shop in stack ZBase, its role web in stack ARoles, which imports it, and a downtime there scoped to the role alone, given RETAIN
