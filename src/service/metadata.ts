@@ -23,6 +23,8 @@ export interface MackerelMetadataProps extends MackerelMetadataOptions {
   /**
    * The metadata namespace: letters, digits, `-` or `_`. Namespaces starting with `mackerel`
    * are Mackerel's, and `cdk-mackerel` holds this library's ownership mark: both are refused.
+   * With the service's name (or the role's `service:role`) and a `/`, it must fit the 1,024 bytes
+   * CloudFormation allows a physical ID.
    *
    * Changing it replaces the metadata (the old namespace is deleted).
    */
@@ -62,6 +64,16 @@ export interface MackerelRoleMetadataProps extends MackerelMetadataProps {
 
 const NAMESPACE = /^[-a-zA-Z0-9_]+$/;
 
+/**
+ * CloudFormation's limit on a custom resource's physical ID ("up to 1 KB", the custom resource
+ * response objects page), which the handler makes `owner/namespace`: a longer one fails the deploy
+ * after the namespace is written, which the stack then cannot delete.
+ */
+const MAX_PHYSICAL_ID_BYTES = 1024;
+
+/** The shortest service name and role full name Mackerel allows (2 characters a name), for an owner unknown at synth. */
+const SHORTEST_OWNER = { service: 'xx', role: 'xx:xx' } as const;
+
 /** What the namespace checks need of a metadata construct. */
 interface MetadataTarget {
   /** `service "shop"` or `role "shop:web"`, for messages. */
@@ -81,7 +93,7 @@ interface MetadataTarget {
 
 /** The checks and the resource shared by both metadata constructs. */
 function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind: 'service' | 'role', target: MetadataTarget, type: string,
-  properties: (metadata: string) => { [key: string]: unknown }): void {
+  properties: (metadata: string) => { [key: string]: unknown }, owner: string | undefined): void {
   const namespace = props.namespace;
   REGISTERED.set(construct, { kind, target, namespace });
   _keyedConstructAdded();
@@ -94,6 +106,15 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
     }
     if (namespace.startsWith('mackerel')) {
       _fail(construct, 'namespace', namespace, 'is reserved for Mackerel', 'a namespace not starting with mackerel');
+    }
+    // Letters, digits, - and _ (checked above): a character is a byte. An owner unknown at synth is taken
+    // at its shortest, so that only a namespace too long for every name is refused.
+    const room = MAX_PHYSICAL_ID_BYTES - Buffer.byteLength(`${owner ?? SHORTEST_OWNER[kind]}/`, 'utf8');
+    if (namespace.length > room) {
+      const format = kind === 'service' ? 'service/namespace' : 'service:role/namespace';
+      const forWhom = owner === undefined ? `for any ${kind} (with the shortest name Mackerel allows)` : `for ${kind} ${JSON.stringify(owner)}`;
+      _fail(construct, 'namespace', `${namespace.slice(0, 40)}...`, `is ${namespace.length} characters long, which makes the physical ID `
+        + `the handler gives it (${format}) longer than CloudFormation's ${MAX_PHYSICAL_ID_BYTES} bytes ${forWhom}`, `at most ${room} characters`);
     }
   }
   if (props.metadata === undefined) {
@@ -239,7 +260,7 @@ export class MackerelServiceMetadata extends Construct {
     checkAndCreate(this, props, 'service', target, _RESOURCE_TYPES.SERVICE_METADATA, (metadata) => {
       const properties: _ServiceMetadataProperties = { service: props.service.name, namespace: props.namespace, metadata };
       return { ...properties };
-    });
+    }, _knownServiceName(props.service));
     this.namespace = props.namespace;
     // A service given by literal name waits for the MackerelService of this stack that creates it.
     _dependOnNamed(this, props.service.name, false);
@@ -280,7 +301,7 @@ export class MackerelRoleMetadata extends Construct {
     checkAndCreate(this, props, 'role', target, _RESOURCE_TYPES.ROLE_METADATA, (metadata) => {
       const properties: _RoleMetadataProperties = { role: props.role.fullName, namespace: props.namespace, metadata };
       return { ...properties };
-    });
+    }, _knownRoleFullName(props.role));
     this.namespace = props.namespace;
     // A role given by literal full name waits for the MackerelRole of this stack that creates it.
     _dependOnNamed(this, props.role.fullName, true);

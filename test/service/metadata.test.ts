@@ -108,6 +108,32 @@ describe('MackerelServiceMetadata', () => {
       expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace, metadata: {} })).toThrow(error);
     });
 
+    test('a namespace that would make the physical ID (service/namespace) longer than CloudFormation\'s 1 KB is refused, at its length and no sooner', () => {
+      const { stack, shop } = mackerelStack();
+      // "shop/" takes 5 of the 1024 bytes.
+      const fits = new MackerelServiceMetadata(stack, 'Fits', { service: shop, namespace: 'n'.repeat(1019), metadata: {} });
+      expect(`shop/${fits.namespace}`).toHaveLength(1024);
+      expect(() => new MackerelServiceMetadata(stack, 'Owner', { service: shop, namespace: 'n'.repeat(1020), metadata: {} }))
+        .toThrow(new RegExp(`^Stack/Owner: namespace "${'n'.repeat(40)}\\.\\.\\." is 1020 characters long, which makes the physical ID the handler gives it \\(service/namespace\\) `
+          + 'longer than CloudFormation\'s 1024 bytes for service "shop"; expected at most 1019 characters$'));
+    });
+
+    test('a role\'s namespace is measured with the role\'s full name (service:role/namespace)', () => {
+      const { stack, web } = mackerelStack();
+      new MackerelRoleMetadata(stack, 'Fits', { role: web, namespace: 'n'.repeat(1015), metadata: {} });
+      expect(() => new MackerelRoleMetadata(stack, 'Owner', { role: web, namespace: 'n'.repeat(1016), metadata: {} }))
+        .toThrow(/^Stack\/Owner: namespace "n+\.\.\." is 1016 characters long, which makes the physical ID the handler gives it \(service:role\/namespace\) longer than CloudFormation's 1024 bytes for role "shop:web"; expected at most 1015 characters$/);
+    });
+
+    test('with a service name unknown at synth, only a namespace too long for the shortest name is refused', () => {
+      const { stack } = mackerelStack();
+      const service = MackerelService.fromName(stack, 'ByName', new CfnParameter(stack, 'Service').valueAsString);
+      // The shortest name, 2 characters, and the "/" take 3 bytes.
+      new MackerelServiceMetadata(stack, 'Fits', { service, namespace: 'n'.repeat(1021), metadata: {} });
+      expect(() => new MackerelServiceMetadata(stack, 'Owner', { service, namespace: 'n'.repeat(1022), metadata: {} }))
+        .toThrow(/^Stack\/Owner: namespace "n+\.\.\." is 1022 characters long, .* longer than CloudFormation's 1024 bytes for any service \(with the shortest name Mackerel allows\); expected at most 1021 characters$/);
+    });
+
     test('a token namespace is not checked', () => {
       const { stack, shop } = mackerelStack();
       const namespace = new CfnParameter(stack, 'Ns').valueAsString;
