@@ -20,6 +20,7 @@ import { _channelUrls } from './secret-fields';
 import { _StateStore, _checkStateDirectory, _fileStore, _holdsObjects, _lockState, _stateStackView } from './state';
 import { _maskedApiBase } from '../_text';
 import { RESOURCE_MODULES } from '../provider/handler';
+import { leftIn } from '../provider/handler/resource';
 
 /** Where the command reads and writes. @internal */
 export interface _Io {
@@ -243,17 +244,22 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       throw new _CliError(`${message}; it and the state file ${file} both hold what this run did up to its last save, not what it did since, `
         + 'which the emulator loses as it stops: the next apply does that again', exitCode);
     }
+    // A create that failed after making its object, and could not delete it again, left it in Mackerel
+    // (`leftIn`), where no state holds it: another apply fails on its name until it is deleted there.
+    const left = leftIn(e);
+    const unchanged = left ? 'nothing else was changed' : 'nothing was changed';
+    const deleteLeft = left ? `delete ${left} in Mackerel (it is left there, in no state file), ` : '';
     // Something on the way (a proxy's page), or an --api-base that is not Mackerel's API (a 404 page), refused or answered the call,
     // not Mackerel: neither the key nor the template is the fix.
     const onTheWay = _refusedOnTheWay(e, new URL(apiBase).host);
     if (onTheWay) {
-      throw new _CliError(`${message}; ${succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed'}; ${onTheWay}: ${_CHECK_THE_WAY}, `
-        + 'then apply again', exitCode);
+      throw new _CliError(`${message}; ${succeeded ? `what succeeded is saved in ${file}` : unchanged}; ${onTheWay}: ${_CHECK_THE_WAY}, `
+        + `${deleteLeft}then apply again`, exitCode);
     }
     // Mackerel (or the handler) refused the request: running again sends it again, so the advice is to fix what it was sent.
     const again = _failsAgain(e);
     if (again) {
-      const done = succeeded ? `what succeeded is saved in ${file}` : 'nothing was changed';
+      const done = succeeded ? `what succeeded is saved in ${file}` : unchanged;
       // diff's notice, as the state shows the refused monitor's role watched by another: the template is right, the order is not.
       const anomaly = again === 'input' && last && _badRequest(e) ? last : undefined;
       // A watcher made outside cdk-mackerel, read live, first: no apply deletes it, so the fix is in Mackerel or leaving the role
@@ -264,9 +270,9 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       if (watched) throw new _CliError(`${message}; ${done}; ${watched}: ${_ANOMALY_ROLE_ADVICE} (as it is, another run fails the same way)`, exitCode);
       const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission'
         : again === 'taken' ? 'give it another name in the template, or free that one in Mackerel' : 'fix the template';
-      throw new _CliError(`${message}; ${done}; ${fix}, then apply again (as it is, another run fails the same way)`, exitCode);
+      throw new _CliError(`${message}; ${done}; ${fix}, ${deleteLeft}then apply again (as it is, another run fails the same way)`, exitCode);
     }
-    throw new _CliError(`${message}; what succeeded is saved in ${file}, run apply again to finish`, exitCode);
+    throw new _CliError(`${message}; what succeeded is saved in ${file}, ${left ? `${deleteLeft}then ` : ''}run apply again to finish`, exitCode);
   } finally {
     // Also what a failed operation left in the emulator, as a real organization would keep it.
     // A save that fails must not hide why the apply failed; after a good apply it is the error.

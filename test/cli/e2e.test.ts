@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App, CfnCondition, CfnMapping, CfnParameter, CfnResource, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
-import { addProvider, cli, expectConverged, readState, synthShop, useEmulatorPerFile, workDir } from './_fixture';
+import { addProvider, cli, expectConverged, readState, synthShop, synthStack, useEmulatorPerFile, workDir } from './_fixture';
 import { EmailChannel, NotificationGroup } from '../../src/alerting';
 import { startEmulator } from '../../src/emulator';
 import { AnomalyDetectionMonitor, AnomalySensitivity, ConnectivityMonitor, ExternalHttpMonitor, HostMetricMonitor, MonitorOperator, MonitorScope, ServiceMetricMonitor } from '../../src/monitors';
@@ -135,6 +135,43 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
     expect(second.out).toMatch(/unchanged\s+Monitor\s+Shop\/Cpu/);
     expect(monitorsByName()['web disk']).toMatchObject({ metric: 'disk%' });
   });
+});
+
+describe('a service created but neither marked nor deleted again', () => {
+  // GIVEN a service whose create is answered but whose mark and whose delete fail (the delete, a 5xx, until the time is up)
+  const failMarkAndDelete = (dir: string, markStatus: number, markBody: unknown = { error: { message: 'no' } }) => {
+    shared.emulator.injectFault({ method: 'PUT', path: '/api/v0/services/shop/metadata/*', status: markStatus, body: markBody, times: 1000 });
+    shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    return synthStack(dir, (s) => new MackerelService(s, 'Service', { name: 'shop' }));
+  };
+
+  test('with the key refused on the mark, apply says the service is left, to delete before applying again, not that nothing was changed', async () => {
+    const dir = workDir();
+    const run = await cli(['apply', failMarkAndDelete(dir, 403), '--api-base', shared.emulator.url, '--timeout', '2']);
+
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(new RegExp(/^cdk-mackerel: Custom::MackerelService Service\w+: Create failed: service "shop" was created but could not be marked, and deleting it again failed too, so it is left in Mackerel: .*; /.source
+      + /nothing else was changed; use a MACKEREL_APIKEY with write permission, delete service "shop" in Mackerel \(it is left there, in no state file\), then apply again \(as it is, another run fails the same way\)$/.source));
+    expect(shared.emulator.state().services.map((x: any) => x.name)).toEqual(['shop']);
+  }, 30_000);
+
+  test('with a firewall\'s page refusing the mark, apply says the service is left, to delete before applying again, not that nothing was changed', async () => {
+    const dir = workDir();
+    const run = await cli(['apply', failMarkAndDelete(dir, 403, 'Access denied'), '--api-base', shared.emulator.url, '--timeout', '2']);
+
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(new RegExp('^cdk-mackerel: Custom::MackerelService Service\\w+: Create failed: service "shop" was created but could not be marked, .*; '
+      + 'nothing else was changed; the answer is not Mackerel\'s JSON error, .*, delete service "shop" in Mackerel \\(it is left there, in no state file\\), then apply again$'));
+  }, 30_000);
+
+  test('with the mark failing for a while, apply says the service is left, to delete before running apply again to finish', async () => {
+    const dir = workDir();
+    const run = await cli(['apply', failMarkAndDelete(dir, 500), '--api-base', shared.emulator.url, '--timeout', '2']);
+
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(new RegExp('^cdk-mackerel: Custom::MackerelService Service\\w+: Create failed: service "shop" was created but could not be marked, .*; '
+      + 'what succeeded is saved in \\S+, delete service "shop" in Mackerel \\(it is left there, in no state file\\), then run apply again to finish$'));
+  }, 30_000);
 });
 
 describe('an object deleted in Mackerel outside the template, then changed in it', () => {

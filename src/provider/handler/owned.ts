@@ -31,7 +31,7 @@
 import { isNotFound } from './client';
 import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
-import { Outcome, RequestContext, ResourceModule, TakenError, unlessNotFound } from './resource';
+import { leaveIn, Outcome, RequestContext, ResourceModule, TakenError, unlessNotFound } from './resource';
 import { stackView } from './stack';
 import { _OWNERSHIP_NAMESPACE, _readsByExpression } from '../_properties';
 
@@ -182,6 +182,7 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
         // and cdk-mackerel apply read.
         e.message = `${object.label} was created but could not be marked, and deleting it again failed too, so it is left in Mackerel: `
           + `delete it there before deploying again, or the next create may fail on its name. Marking it: ${e.message}. Deleting it: ${left.message}`;
+        leaveIn(e, object.label);
       }
       throw e;
     }

@@ -74,6 +74,27 @@ export function segment(value: string): string {
   return encodeURIComponent(value);
 }
 
+/** The object a failed create made and left in Mackerel, by the error it failed with (`leaveIn`). */
+const LEFT = new WeakMap<Error, string>();
+
+/**
+ * Records that the create failing with `error` made `label` (`service "shop"`) and left it in
+ * Mackerel: its failure gives CloudFormation no physical ID, and cdk-mackerel apply's state no
+ * entry, so neither deletes it. The CLI says so (`leftIn`) rather than that nothing was changed.
+ */
+export function leaveIn(error: Error, label: string): void {
+  LEFT.set(error, label);
+}
+
+/** The object `leaveIn` recorded for `error` or the causes it carries, if any. */
+export function leftIn(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const label = LEFT.get(e);
+    if (label !== undefined) return label;
+  }
+  return undefined;
+}
+
 /**
  * A create refused because Mackerel already has the object, under a name or namespace the stack may
  * not take (made outside cdk-mackerel, another stack's, another value): every run refuses it the same
