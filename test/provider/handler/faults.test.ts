@@ -325,6 +325,17 @@ describe('faults between the handler and Mackerel', () => {
     expect(error.message).toBe('Custom::MackerelMonitor Load: Create failed: POST /api/v0/monitors: HTTP 400: key **** is not allowed here');
     expect(error.stack).not.toContain(env.emulator.apiKey);
   });
+
+  test('the key never appears when Mackerel echoes it both refusing a new service\'s mark and refusing to delete the service again', async () => {
+    const echo = { error: { message: `key ${env.emulator.apiKey} is not allowed here` } };
+    env.emulator.injectFault({ method: 'PUT', path: '/api/v0/services/shop/metadata/*', status: 400, body: echo, times: 1 });
+    env.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: 400, body: echo, times: 1 });
+
+    const error = await rejectionOf(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' }));
+
+    expect(error.message).toMatch(/^Custom::MackerelService Shop: Create failed: service "shop" was created but could not be marked, .* Marking it: PUT \/api\/v0\/services\/shop\/metadata\/cdk-mackerel: HTTP 400: key \*\*\*\* is not allowed here\. Deleting it: DELETE \/api\/v0\/services\/shop: HTTP 400: key \*\*\*\* is not allowed here$/);
+    for (const text of [error.message, error.stack ?? '', ...env.logs.lines()]) expect(text).not.toContain(env.emulator.apiKey);
+  });
 });
 
 describe('a create whose answer is lost (Mackerel may have carried it out)', () => {
