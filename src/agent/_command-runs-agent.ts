@@ -1296,6 +1296,13 @@ class ShellSplitter {
           this.piped = this.last;
           // A group piping into another command runs in a subshell: its exit or exec ends that subshell only.
           for (const command of this.closedGroup ?? []) GUARDED.add(command);
+          // So do the functions it defines (`{ f() { ...; }; } | cat`): not defined in the shell after it.
+          for (const command of this.closedGroup ?? []) {
+            for (let made = FUNCTION_OF.get(command); made !== undefined; made = made.within) {
+              made.sure = false;
+              BRANCH_OF.delete(made);
+            }
+          }
           if (this.closedBody !== undefined) this.closedBody.sure = false;
           if (this.closedBody !== undefined) BRANCH_OF.delete(this.closedBody);
         } else if (c === ';' || c === ')' || (c === '&' && s[this.i - 1] !== '|')) {

@@ -885,13 +885,18 @@ test('a function defined in a pipeline is defined in that pipeline\'s subshell o
     scriptRuns('echo | f() { exec mackerel-container-agent; }; f'),
     scriptRuns('echo | f() ( exec mackerel-container-agent ); f'),
     scriptRuns('echo | function f { exec mackerel-container-agent; }; f'),
-  ]).toEqual(Array(5).fill(false));
-  // ... and ones defined with their output redirected, or beside a pipeline, or called in one
+    // in a group piping into another command, which runs in a subshell as the definition would
+    scriptRuns('{ f() { exec mackerel-container-agent; }; } | cat; f'),
+    scriptRuns('{ { f() { exec mackerel-container-agent; }; }; } >/dev/null | cat; f'),
+    scriptRuns('{ f() { g() { exec mackerel-container-agent; }; }; } | cat; f; g'),
+  ]).toEqual(Array(8).fill(false));
+  // ... and ones defined with their output redirected, or beside a pipeline, or called in one, or in a group run in the shell
   expect([
     scriptRuns('f() { exec mackerel-container-agent; } >/dev/null; f'),
     scriptRuns('echo | cat; f() { exec mackerel-container-agent; }; f'),
     scriptRuns('f() { exec mackerel-container-agent; }\necho x | f'),
-  ]).toEqual([true, true, true]);
+    scriptRuns('{ f() { exec mackerel-container-agent; }; } >/dev/null; f'),
+  ]).toEqual([true, true, true, true]);
 });
 
 test('an interpreter\'s inline code (python -c, node -e, perl -e, ruby -e) is not a shell script: naming the binary in it runs none', () => {
