@@ -1650,9 +1650,10 @@ class ShellSplitter {
         // && nor ||, given no pipe (a pipe out of it is found at its `}`).
         const guarded = this.defining !== undefined || this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded)
           || this.inBranch() || this.andOr || PIPED_FROM.has(this.words);
-        // `!` only negates the status of what it runs, each time the shell reaches it (`! { exit 0; }` exits).
-        for (let k = 0; this.words[k] === '{' || this.words[k] === '!'; k++) {
-          if (this.words[k] === '!') continue;
+        // `!` only negates the status of what it runs, each time the shell reaches it (`! { exit 0; }` exits); a group opens
+        // after other reserved words too (`then {`, `else {`, `do {`).
+        for (let k = 0; RESERVED.has(this.words[k]); k++) {
+          if (this.words[k] !== '{') continue;
           const body = k === 0 ? this.defining : undefined;
           const bodyGuarded = body === undefined && (this.guardedInBody() || PIPED_FROM.has(this.words));
           const piped = PIPED_FROM.get(this.words);
