@@ -246,7 +246,11 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   // reads the binary as a script, which no shell or interpreter runs).
   const file = { at: -1 };
   // `.` (bash's `source`) reads its file as the shell's own commands; the words after it are that script's $1, $2, ...
-  if (program === '.' || program === 'source') file.at = words[i + 1] === '--' ? i + 2 : i + 1;
+  if (program === '.' || program === 'source') {
+    // An option before the file (bash 5.3's `-p PATH`, which dash refuses) is taken as running none.
+    if (/^-./.test(words[i + 1] ?? '') && words[i + 1] !== '--') return -1;
+    file.at = words[i + 1] === '--' ? i + 2 : i + 1;
+  }
   if (_SHELLS.has(program)) {
     const ran = shellRunsAgentAt(words, i, reading, depth, file);
     if (ran !== undefined) return ran;

@@ -986,7 +986,10 @@ test('a file the shell sources (`.`, bash\'s source) is read as its commands, ru
     scriptRuns('. /usr/local/bin/mackerel-container-agent'),
     scriptRuns('source /usr/local/bin/mackerel-container-agent'),
     scriptRuns('. -- /usr/local/bin/mackerel-container-agent'),
-  ]).toEqual([false, false, false]);
+    // bash 5.3's -p PATH, the PATH searched for the file (an option dash refuses): taken as running none
+    scriptRuns('source -p /usr/local/bin mackerel-container-agent'),
+    scriptRuns('. -p /usr/local/bin mackerel-container-agent'),
+  ]).toEqual([false, false, false, false, false]);
   // ... and a file sourced given the binary after it (its $1, which it may run), or the agent run after a file sourced
   expect([
     scriptRuns('. /app/env.sh mackerel-container-agent'),
