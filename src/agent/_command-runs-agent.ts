@@ -583,21 +583,23 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     }
     return undefined;
   };
-  // Whether a call of a function may run (anywhere in its body, or a function it calls) an eval: any there is taken as not
-  // followed (`evalUnfollowed`), as its words may be the function's own arguments (`eval "$1"`), which are not known here
-  // (`withPositional` puts the script's in their place).
-  const callEvals = (words: ReadonlyArray<string>, calling: ReadonlyArray<FunctionDefinition>,
-    local = new Map<string, Defined>()): boolean => {
+  // Whether a call of a function may run (anywhere in its body, or a function it calls) a command `test` holds for; a call of
+  // one not known here, `unknown`.
+  const callMay = (words: ReadonlyArray<string>, test: (command: string[]) => boolean, unknown: boolean,
+    calling: ReadonlyArray<FunctionDefinition>, local = new Map<string, Defined>()): boolean => {
     const called = lookup(words[programAt(words)], local);
-    if (called === undefined || called === 'unknown') return false;
+    if (called === undefined) return false;
+    if (called === 'unknown') return unknown;
     if (Array.isArray(called)) {
-      return alternatives(local, () => called.some((one) => callEvals([one.name], calling, new Map([...local, [one.name, one]]))));
+      return alternatives(local, () => called.some((one) => callMay([one.name], test, unknown, calling, new Map([...local, [one.name, one]]))));
     }
     if (calling.includes(called)) return false;
     return commands.some((command) => !definesInBody(command, called, local)
-      && (command[builtinAt(command, programAt(command))] === 'eval'
-        || (lookup(command[programAt(command)], local) !== undefined && callEvals(command, [...calling, called], local))));
+      && (test(command) || (lookup(command[programAt(command)], local) !== undefined && callMay(command, test, unknown, [...calling, called], local))));
   };
+  // Whether a call of a function may run an eval: any there is taken as not followed (`evalUnfollowed`), as its words may be
+  // the function's own arguments (`eval "$1"`), which are not known here (`withPositional` puts the script's in their place).
+  const callEvals = (words: ReadonlyArray<string>) => callMay(words, (command) => command[builtinAt(command, programAt(command))] === 'eval', false, []);
   const runs = commands.some((words, index) => {
     if (ended || stopped(words)) return false;
     const closed = IF_ENDS.get(words);
@@ -631,7 +633,11 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       if (callRuns(words, at, [])) return true;
       // A call run each time the script reaches it runs its body: an exit or exec run each time there ends the script.
       let ending = runsEachTime(words, GUARDED) ? callEnds(words, []) : undefined;
-      if (callEvals(words, [])) ending = 'exec';
+      if (callEvals(words)) ending = 'exec';
+      // A `set -n` there stops every later command, and the EXIT trap; a trap on EXIT there (or in a function not known here)
+      // resets or replaces the one set (`f() { trap - EXIT; }`): no EXIT trap is then taken as run.
+      if (callMay(words, (command) => setsNoexec(command, commands, depth), false, [])) ending = 'exec';
+      if (callMay(words, (command) => exitTrap(command) !== undefined, true, [])) atExit = undefined;
       // The functions its body defines or unsets are no longer those the script defined.
       for (const name of volatile) set(name, 'unknown', index);
       if (ending === 'exec') atExit = undefined;

@@ -821,6 +821,24 @@ test('a function called runs the functions its body calls, as they are defined w
   ]).toEqual([false, false, false]);
 });
 
+test('a function whose body resets or replaces the EXIT trap, or sets -n, is taken as leaving no EXIT trap run', () => {
+  // GIVEN the agent trapped on EXIT, then a function called whose body (or a function it calls, or one of an if's branches)
+  // resets the trap or sets -n, which stops the later commands and the trap
+  expect([
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; f() { trap - EXIT; }; f"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; f() { trap '' EXIT; exit 0; }; f"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; g() { eval 'trap - EXIT'; }; f() { g; }; f"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; if a; then f() { trap - EXIT; }; else f() { :; }; fi; f"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; f() { set -n; }; f; exit 0"),
+    scriptRuns('f() { set -n; }; f; exec mackerel-container-agent'),
+  ]).toEqual(Array(6).fill(false));
+  // ... but not where the body traps another condition, or traps nothing
+  expect([
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; f() { trap 'echo stopping' INT; }; f"),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; f() { echo starting; }; f; exit 0"),
+  ]).toEqual([true, true]);
+});
+
 test('a function defined in another\'s body is defined only as that one runs; one defined in a subshell, a branch or the background, or unset, is not known after', () => {
   // GIVEN functions defined in a function's body never called there, or called after the outer one redefines them; defined
   // in a subshell, in either branch of an if, in the background; or unset before they are called
