@@ -600,8 +600,19 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // Whether a call of a function may run an eval: any there is taken as not followed (`evalUnfollowed`), as its words may be
   // the function's own arguments (`eval "$1"`), which are not known here (`withPositional` puts the script's in their place).
   const callEvals = (words: ReadonlyArray<string>) => callMay(words, (command) => command[builtinAt(command, programAt(command))] === 'eval', false, []);
+  // Whether a command runs in a child of the shell: a subshell, a command substitution, a group piping into another command,
+  // the background, or piping into another command (not the last of a pipeline, which ksh and zsh run in the shell itself).
+  const inChild = (words: string[]) => FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words)
+    || commands.some((command) => PIPED_FROM.get(command) === words);
+  // Whether an eval not followed in a child (`(eval "$X")`) may have ended it: the commands after it in a child are not taken
+  // as run, up to the next command of the shell itself, which the eval cannot have ended.
+  let childEnded = false;
   const runs = commands.some((words, index) => {
     if (ended || stopped(words)) return false;
+    if (childEnded && !FUNCTION_OF.has(words)) {
+      if (inChild(words)) return false;
+      childEnded = false;
+    }
     const closed = IF_ENDS.get(words);
     // The if run each time the script reaches it, in the shell itself: not guarded, in no pipeline nor the background.
     const whole = closed !== undefined && closed.hasElse && !GUARDED.has(closed.opening) && !ASYNC.has(words)
@@ -653,9 +664,14 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     ended = endsShell(words, commands);
     // An eval that may define, call or unset a function (`eval 'f() { exit 0; }'`, `eval f`, `eval "$X"`), under a condition
     // too, may end the shell or change what a later call runs: what follows is not taken as run, nor the EXIT trap.
+    // One in a child ends or changes that child only.
     if (evalUnfollowed(words, (name) => defined.has(name))) {
-      atExit = undefined;
-      ended = true;
+      if (inChild(words)) {
+        childEnded = true;
+      } else {
+        atExit = undefined;
+        ended = true;
+      }
     }
     return false;
   });
@@ -954,6 +970,9 @@ const ASYNC = new WeakSet<string[]>();
  * commands of its subshell only.
  */
 const SUBSHELLS = new WeakMap<string[], string[][]>();
+
+/** The simple commands run in a child of the shell not marked otherwise: in a command substitution, or a group piping into another command. */
+const FORKED = new WeakSet<string[]>();
 
 /** The simple commands of a group (`{ ...; }`). */
 const GROUPED = new WeakSet<string[]>();
@@ -1306,6 +1325,7 @@ class ShellSplitter {
           this.piped = this.last;
           // A group piping into another command runs in a subshell: its exit or exec ends that subshell only.
           for (const command of this.closedGroup ?? []) GUARDED.add(command);
+          for (const command of this.closedGroup ?? []) FORKED.add(command);
           // So do the functions it defines (`{ f() { ...; }; } | cat`): not defined in the shell after it.
           for (const command of this.closedGroup ?? []) {
             for (let made = FUNCTION_OF.get(command); made !== undefined; made = made.within) {
@@ -1613,6 +1633,7 @@ class ShellSplitter {
     const head = this.words.find((word) => !RESERVED.has(word));
     const continued = this.awaitingIn !== undefined && this.words[0] === 'in';
     if (this.words.length > 0 && !['for', 'case', 'select'].includes(head ?? '') && !continued) this.commands.push(this.words);
+    if (this.words.length > 0 && this.depth > 0) FORKED.add(this.words);
     if (this.words.length > 0) {
       const named = this.words.length - this.words.indexOf(head ?? '') === 2;
       this.awaitingIn = named && head === 'case' ? 'case' : named && (head === 'for' || head === 'select') ? 'for' : undefined;

@@ -1073,6 +1073,31 @@ test('an eval that may define, unset or call a function, or whose script is not 
   ]).toEqual([true, true]);
 });
 
+test('an eval not followed in a child of the shell ends that child only, not the shell', () => {
+  // GIVEN an eval of a script not known in a subshell, in the background, piping into another command, in a command
+  // substitution, or in a group piping into another command or in the background; then the agent run in the shell, or
+  // trapped on EXIT
+  expect([
+    scriptRuns('(eval "$SETUP"); exec mackerel-container-agent'),
+    scriptRuns('eval "$SETUP" & exec mackerel-container-agent'),
+    scriptRuns('eval "$SETUP" | cat; exec mackerel-container-agent'),
+    scriptRuns('x=$(eval "$SETUP"); exec mackerel-container-agent'),
+    scriptRuns('x=`eval "$SETUP"`; exec mackerel-container-agent'),
+    scriptRuns('{ eval "$SETUP"; } | cat; exec mackerel-container-agent'),
+    scriptRuns('{ eval "$SETUP"; } & exec mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; (eval \"$SETUP\")"),
+  ]).toEqual(Array(8).fill(true));
+  // ... but the agent run after it in that child, or the eval last in a pipeline (run in the shell itself by ksh and zsh)
+  expect([
+    scriptRuns('(eval "$SETUP"; exec mackerel-container-agent)'),
+    scriptRuns('(eval "$SETUP"; echo "$(date)"; exec mackerel-container-agent)'),
+    scriptRuns('{ eval "$SETUP"; exec mackerel-container-agent; } | cat'),
+    scriptRuns('{ eval "$SETUP"; exec mackerel-container-agent; } &'),
+    scriptRuns('x=$(eval "$SETUP"; exec mackerel-container-agent)'),
+    scriptRuns('echo | eval "$SETUP"; exec mackerel-container-agent'),
+  ]).toEqual(Array(6).fill(false));
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
