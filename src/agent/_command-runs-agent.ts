@@ -173,7 +173,8 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', 
  * @internal
  */
 export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search: ReadonlyArray<string>, cwd?: string): number {
-  const reading: Reading = { paths, search, cwd, budget: { left: SCRIPT_BUDGET }, forks: { left: _MAX_FORKS } };
+  const reading: Reading = { paths, search, cwd, budget: { left: SCRIPT_BUDGET }, forks: { left: _MAX_FORKS },
+    bodies: { left: MAX_BODIES } };
   try {
     return runsAgentAt(words, 0, reading, 0, 0);
   } catch (error) {
@@ -195,10 +196,19 @@ interface Reading {
   readonly budget: { left: number };
   /** How many more readings unknown options of wrappers may fork into, in the whole command (each doubles what follows). */
   readonly forks: { left: number };
+  /** How many more function bodies the calls read may be judged through, in the whole command (`MAX_BODIES`). */
+  readonly bodies: { left: number };
 }
 
 /** How many characters of scripts (counted again each time one is read within another) a command is read through. */
 const SCRIPT_BUDGET = 4_000_000;
+
+/**
+ * How many function bodies (a call's, or a function's it calls, each time judged) a command is read through: each function
+ * calling the next twice doubles them (18 levels are some 250,000 bodies), each judged for the agent, its ending and what it
+ * may run; past it, the command is taken as running none.
+ */
+const MAX_BODIES = 10_000;
 
 /** How deep scripts held in a command's arguments (`sh -c "..."` in `sh -c '...'`) are read. */
 const MAX_SCRIPT_DEPTH = 5;
@@ -531,6 +541,10 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (of === called) for (const name of unsets(command)) local.set(name, 'unknown');
     return of !== called;
   };
+  // Each function body judged counts against the command's bound (`MAX_BODIES`): too many, it is taken as running no agent.
+  const judging = () => {
+    if (--reading.bodies.left < 0) throw new TooLong();
+  };
   // A call of a function defined in every branch of an if judged as each definition: each in a copy of the functions known,
   // after which those a body may define or unset are no longer known.
   const alternatives = <T>(local: Map<string, Defined>, judge: () => T): T => {
@@ -549,6 +563,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       return alternatives(local, () => called.every((one) => callRuns([one.name], where, calling, new Map([...local, [one.name, one]]))));
     }
     if (calling.includes(called)) return false;
+    judging();
     return commands.some((command) => {
       if (definesInBody(command, called, local)) return false;
       if (lookup(command[programAt(command)], local) !== undefined) return callRuns(command, where, [...calling, called], local);
@@ -571,6 +586,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       return endings.every((ending) => ending === endings[0]) ? endings[0] : 'exec';
     }
     if (called === undefined || calling.includes(called)) return undefined;
+    judging();
     for (const command of commands) {
       if (definesInBody(command, called, local) || !runsEachTime(command, GUARDED, true)) continue;
       const inner = lookup(command[programAt(command)], local) !== undefined;
@@ -594,6 +610,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       return alternatives(local, () => called.some((one) => callMay([one.name], test, unknown, calling, new Map([...local, [one.name, one]]))));
     }
     if (calling.includes(called)) return false;
+    judging();
     return commands.some((command) => !definesInBody(command, called, local)
       && (test(command) || (lookup(command[programAt(command)], local) !== undefined && callMay(command, test, unknown, [...calling, called], local))));
   };

@@ -329,6 +329,17 @@ test('a chain of wrappers or positional parameters too long to follow is read wi
   expect([runIn(wrappers), runIn(forking), runIn(positional), runIn(defaults)]).toEqual([undefined, undefined, undefined, undefined]);
 }, 20_000);
 
+test('function calls too many to follow (each function calling the next twice) are taken as running no agent, without hanging', () => {
+  // GIVEN 18 functions each calling the next twice (some 250,000 bodies judged), the last running nothing, then the agent run
+  const calls = (levels: number) => Array.from({ length: levels }, (_, i) => `f${i}() { f${i + 1}; f${i + 1}; }; `).join('')
+    + `f${levels}() { :; }; f0; exec mackerel-container-agent`;
+  // WHEN read / THEN the calls are not followed to the end: taken as running no agent
+  expect(scriptRuns(calls(18))).toBe(false);
+  // ... but 6 levels, or 200 functions each calling the next once, are followed: the agent run after them is seen
+  const chain = Array.from({ length: 200 }, (_, i) => `f${i}() { f${i + 1}; }; `).join('') + 'f200() { :; }; f0; exec mackerel-container-agent';
+  expect([scriptRuns(calls(6)), scriptRuns(chain)]).toEqual([true, true]);
+}, 20_000);
+
 describe('a stage built copying from a stage written after it builds no image', () => {
   test('BuildKit builds the stages needed in the order of the file and refuses a COPY from a later stage, or from the stage itself', () => {
     const agent = 'FROM mackerel/mackerel-container-agent:v0.13.2 AS agent\n';
