@@ -112,16 +112,23 @@ const INTERPRETER_OPTIONS: Record<string, {
  * Where the script file (or `-`, python's `-m` module) of an interpreter (its program at `i`, of `family`) is among its
  * words, past its options, the words after it the script's own (`app.py -c conf`); their length where it has none; -1 where
  * it is given inline code (an option taking code among its options), or where one of its options is not known here
- * (`INTERPRETER_OPTIONS`), which may be so.
+ * (`INTERPRETER_OPTIONS`), which may be so. `args.at` is set to where the script's own words start: the words before it, the
+ * interpreter's options and their arguments (`node -r module`, `php -c php.ini`), are its own, none a program it runs.
  */
-function interpreterScriptAt(words: ReadonlyArray<string>, i: number, family: string): number {
+function interpreterScriptAt(words: ReadonlyArray<string>, i: number, family: string, args: { at: number } = { at: 0 }): number {
   const options = INTERPRETER_OPTIONS[family === 'pypy' ? 'python' : family === 'nodejs' ? 'node' : family];
   // Where an option's argument named the script file (`php -f app.php`): the word holding it.
   let file: number | undefined;
   for (let j = i + 1; j < words.length; j++) {
     const word = words[j];
-    if (word === '--') return file ?? j + 1;
-    if (!/^-./.test(word)) return file ?? j;
+    if (word === '--') {
+      args.at = file === undefined ? j + 2 : j + 1;
+      return file ?? j + 1;
+    }
+    if (!/^-./.test(word)) {
+      args.at = file === undefined ? j + 1 : j;
+      return file ?? j;
+    }
     if (word.startsWith('--')) {
       const name = word.slice(2).split('=')[0];
       if (options.codeLong?.includes(name)) return -1;
@@ -141,7 +148,10 @@ function interpreterScriptAt(words: ReadonlyArray<string>, i: number, family: st
     for (let k = 1; k < word.length; k++) {
       const c = word[k];
       if (options.code.includes(c)) return -1;
-      if (options.ends?.includes(c)) return k === word.length - 1 ? j + 1 : j;
+      if (options.ends?.includes(c)) {
+        args.at = k === word.length - 1 ? j + 2 : j + 1;
+        return k === word.length - 1 ? j + 1 : j;
+      }
       if (options.file?.includes(c)) {
         if (k === word.length - 1) j++;
         file = j;
@@ -157,6 +167,7 @@ function interpreterScriptAt(words: ReadonlyArray<string>, i: number, family: st
       else if (!options.flags.includes(c)) return -1;
     }
   }
+  args.at = words.length;
   return file ?? words.length;
 }
 
@@ -290,10 +301,13 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   // An interpreter's inline code is in its own language, not the shell's: a name in it (`print("mackerel-container-agent")`)
   // may be anything, and is taken as running none; so is an interpreter given an option not known here.
   const interpreter = INTERPRETERS.exec(program);
-  if (interpreter !== null) file.at = interpreterScriptAt(words, i, interpreter[1]);
+  // An interpreter's options and their arguments (`node -r /path/module`) are its own: none is a program it runs.
+  const args = { at: i + 1 };
+  if (interpreter !== null) file.at = interpreterScriptAt(words, i, interpreter[1], args);
   if (interpreter !== null && file.at < 0) return -1;
-  for (let j = i; j < words.length; j++) if (j !== file.at && namesAgentBinary(words[j], reading)) return j;
-  for (let j = i; j < words.length; j++) if (/[\s;&|()`$<>#]/.test(words[j]) && scriptRunsAgent(words[j], reading, depth + 1)) return j;
+  const own = (j: number) => j === file.at || (j > i && j < args.at && interpreter !== null);
+  for (let j = i; j < words.length; j++) if (!own(j) && namesAgentBinary(words[j], reading)) return j;
+  for (let j = i; j < words.length; j++) if (!own(j) && /[\s;&|()`$<>#]/.test(words[j]) && scriptRunsAgent(words[j], reading, depth + 1)) return j;
   return -1;
 }
 

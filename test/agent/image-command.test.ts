@@ -1009,6 +1009,26 @@ test('a shell or an interpreter whose script file is the agent\'s binary reads i
   ]).toEqual([true, true]);
 });
 
+test('an interpreter\'s option\'s argument (a module required, an include directory, php.ini) is its own, no program it runs', () => {
+  // GIVEN the binary given as the argument of an option of each interpreter, then a script file
+  expect([
+    scriptRuns('node -r /usr/local/bin/mackerel-container-agent /app/index.js'),
+    scriptRuns('node --require /usr/local/bin/mackerel-container-agent /app/index.js'),
+    scriptRuns('ruby -r /usr/local/bin/mackerel-container-agent /app/main.rb'),
+    scriptRuns('perl -I /usr/local/bin/mackerel-container-agent /app/run.pl'),
+    scriptRuns('lua -l mackerel-container-agent /app/main.lua'),
+    scriptRuns('php -c /usr/local/bin/mackerel-container-agent /app/index.php'),
+    scriptRuns('php -z /usr/local/bin/mackerel-container-agent /app/index.php'),
+    scriptRuns('python3 -W mackerel-container-agent /app/main.py'),
+  ]).toEqual(Array(8).fill(false));
+  // ... but the binary given after the script file (or after php's -f FILE) is the script's, which may run it
+  expect([
+    scriptRuns('node -r /app/setup.js /app/index.js mackerel-container-agent'),
+    scriptRuns('php -c /etc/php.ini -f /app/index.php mackerel-container-agent'),
+    scriptRuns('python3 -W ignore -- /app/main.py mackerel-container-agent'),
+  ]).toEqual([true, true, true]);
+});
+
 test('a file the shell sources (`.`, bash\'s source) is read as its commands, running no program', () => {
   // GIVEN the binary sourced, in each form
   expect([
