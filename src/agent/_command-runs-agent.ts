@@ -184,8 +184,8 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', 
  * @internal
  */
 export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search: ReadonlyArray<string>, cwd?: string): number {
-  const reading: Reading = { paths, search, cwd, budget: { left: SCRIPT_BUDGET }, forks: { left: _MAX_FORKS },
-    bodies: { left: MAX_BODIES } };
+  const budget = { left: SCRIPT_BUDGET };
+  const reading: Reading = { paths, search, cwd, budget, forks: { left: _MAX_FORKS }, bodies: { left: MAX_BODIES } };
   try {
     return runsAgentAt(words, 0, reading, 0, 0);
   } catch (error) {
@@ -626,7 +626,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (calling.includes(called)) return false;
     judging();
     return commands.some((command) => !definesInBody(command, called, local)
-      && (test(command) || (lookup(command[programAt(command)], local) !== undefined && callMay(command, test, unknown, [...calling, called], local))));
+      && (test(command)
+        || (lookup(command[programAt(command)], local) !== undefined && callMay(command, test, unknown, [...calling, called], local))));
   };
   // Whether a call of a function may run an eval: any there is taken as not followed (`evalUnfollowed`), as its words may be
   // the function's own arguments (`eval "$1"`), which are not known here (`withPositional` puts the script's in their place).
