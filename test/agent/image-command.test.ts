@@ -921,7 +921,9 @@ test('a function defined in a pipeline is defined in that pipeline\'s subshell o
     // ... also a group opened after a reserved word, in a branch of an if with an else (else defining it)
     scriptRuns('if a; then { f() { exec mackerel-container-agent; }; } | cat; else f() { exec mackerel-container-agent; }; fi; f'),
     scriptRuns('if a; then f() { exec mackerel-container-agent; }; else { f() { exec mackerel-container-agent; }; } | cat; fi; f'),
-  ]).toEqual(Array(10).fill(false));
+    // ... and a function never called whose body holds a group after `then`, whose } closes that group, not the body
+    scriptRuns('f() { if a; then { :; }; fi; exec mackerel-container-agent; }; exec /app/server'),
+  ]).toEqual(Array(11).fill(false));
   // ... and ones defined with their output redirected, or beside a pipeline, or called in one, or in a group run in the shell
   expect([
     scriptRuns('f() { exec mackerel-container-agent; } >/dev/null; f'),
