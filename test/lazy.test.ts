@@ -533,4 +533,16 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     const redundant = Annotations.fromStack(warned).findWarning('/Stack/Cpu', Match.stringLikeRegexp('monitorScopeRedundant')).map((w) => String(w.entry.data));
     expect(redundant).toEqual([expect.stringMatching(/^scopes\[1\] "blog" is given twice/)]);
   });
+  test('a monitor of a literal scope waits for the service whose Lazy name an Aspect of the app sets after the monitor\'s own Aspect', () => {
+    // GIVEN the monitor visited before the service, as the template writes the name the app's Aspect gives
+    const { stack } = mackerelStack();
+    const monitor = new HostMetricMonitor(stack, 'Cpu', {
+      name: 'cpu', metric: 'cpu.user', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.of('blog')],
+    });
+    const { state, token } = lazyName('draft');
+    const blog = new MackerelService(stack, 'Blog', { name: token });
+    Aspects.of(stack).add({ visit: (node) => { if (node === blog) state.value = 'blog'; } });
+    expect(propertiesOf(blog).name).toBe('blog');
+    expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(monitor)].DependsOn).toEqual(expect.arrayContaining([logicalIdOf(blog)]));
+  });
 });

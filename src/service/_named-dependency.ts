@@ -1,4 +1,4 @@
-import { Aspects, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { _readingFinalValues } from '../_lazy';
 import { _referenceTargets } from '../_references';
@@ -25,6 +25,19 @@ export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boole
       if (node === consumer) _readingFinalValues(() => _dependOnNamedNow(consumer, name, isRole));
     },
   });
+  // An Aspect of the app visiting the creator after this one may still give its Lazy name the value the template writes
+  // (the name is read there without keeping it, `_readingWithoutKeeping`): the creator found with the final names is
+  // waited for all the same, on the resources themselves, as synthesis has turned dependencies into `DependsOn` by then.
+  consumer.node.addValidation({
+    validate: () => {
+      const resource = _readingFinalValues(() => namedCreatorResource(consumer, name, isRole));
+      if (resource !== undefined && !consumer.node.dependencies.includes(resource)) {
+        const sources = consumer.node.findAll().filter(CfnResource.isCfnResource);
+        for (const target of resource.node.findAll().filter(CfnResource.isCfnResource)) sources.forEach((source) => source.addDependency(target));
+      }
+      return [];
+    },
+  });
 }
 
 /**
@@ -34,18 +47,24 @@ export function _dependOnNamed(consumer: IConstruct, name: string, isRole: boole
  * @internal
  */
 export function _dependOnNamedNow(consumer: IConstruct, name: string, isRole: boolean): void {
+  const resource = namedCreatorResource(consumer, name, isRole);
+  if (resource !== undefined) consumer.node.addDependency(resource);
+}
+
+/** The resource of the creator `_dependOnNamedNow` orders `consumer` after, if any. */
+function namedCreatorResource(consumer: IConstruct, name: string, isRole: boolean): IConstruct | undefined {
   // A name built of a service's name (`${shop.name}:web`) refers to the service alone, not to the
   // role it names: known, it waits for the role too. The construct's own reference is ordered already.
   const known = Token.isUnresolved(name) ? (isRole ? _knownRoleFullNameOf(name) : _knownServiceNameOf(name)) : name;
   // A name known only at deploy time (of a service named by a parameter) is still the creator's
   // when it is written the same way: `${shop.name}:web` for a role `web` of that service.
   const creator = known === undefined ? creatorWrittenAlike(consumer, name, isRole) : _creatorInStack(consumer, known, isRole);
-  if (!creator) return;
+  if (!creator) return undefined;
   // On its own resource only: the construct's children (a service's roles, or whatever the
   // user put under it) may depend on the consumer, which would make a cycle.
   const resource = creator.node.defaultChild ?? creator;
-  if (Token.isUnresolved(name) && _referenceTargets(consumer, name).some((t) => t.node.scopes.includes(resource))) return;
-  consumer.node.addDependency(resource);
+  if (Token.isUnresolved(name) && _referenceTargets(consumer, name).some((t) => t.node.scopes.includes(resource))) return undefined;
+  return resource;
 }
 
 /**
