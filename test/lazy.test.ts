@@ -545,4 +545,21 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     expect(propertiesOf(blog).name).toBe('blog');
     expect(Template.fromStack(stack).toJSON().Resources[logicalIdOf(monitor)].DependsOn).toEqual(expect.arrayContaining([logicalIdOf(blog)]));
   });
+
+  test('a scope named by a parameter, compared with the names of the stack\'s services, keeps no Lazy name an Aspect of the app sets later', () => {
+    const { stack } = mackerelStack();
+    const param = new CfnParameter(stack, 'Name');
+    new HostMetricMonitor(stack, 'Cpu', {
+      name: 'cpu',
+      metric: 'cpu.user',
+      operator: MonitorOperator.GREATER_THAN,
+      warning: 80,
+      duration: Duration.minutes(3),
+      scopes: [MonitorScope.fromService(MackerelService.fromName(stack, 'Imported', param.valueAsString))],
+    });
+    const { state, token } = lazyName('draft');
+    const blog = new MackerelService(stack, 'Blog', { name: token });
+    Aspects.of(stack).add({ visit: (node) => { if (node === blog) state.value = 'blog'; } });
+    expect(propertiesOf(blog).name).toBe('blog');
+  });
 });

@@ -1,6 +1,6 @@
 import { Aspects, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { _readingFinalValues } from '../_lazy';
+import { _readingFinalValues, _readingWithoutKeeping } from '../_lazy';
 import { _referenceTargets } from '../_references';
 import { _knownRoleFullNameOf, _knownServiceNameOf, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
 import { _keyedInApp } from './_unique';
@@ -88,20 +88,31 @@ function creatorWrittenAlike(consumer: IConstruct, name: string, isRole: boolean
   // Written as the template writes it, and what its references refer to: a reference to another
   // stack resolves here to a plain Ref of its logical ID, which a resource of this stack made alike
   // (the same construct path in a stack of the same class) also has.
-  const written = (value: string): { text: string; targets: IConstruct[] } | undefined => {
+  const text = (value: string): string | undefined => {
     try {
-      return { text: JSON.stringify(stack.resolve(value)), targets: _referenceTargets(stack, value) };
+      return JSON.stringify(stack.resolve(value));
     } catch {
       // A token that cannot be resolved here names nothing this can match.
       return undefined;
     }
   };
-  const wanted = written(name);
-  if (wanted === undefined) return undefined;
+  // Read without keeping (`_readingWithoutKeeping`): another construct's Lazy name resolved here, in an Aspect, would be
+  // written as it is now, though an Aspect of the app that runs later may still give it its value.
+  const targetsOf = (value: string): IConstruct[] | undefined => {
+    try {
+      return _readingWithoutKeeping(() => _referenceTargets(stack, value));
+    } catch {
+      return undefined;
+    }
+  };
+  const wantedText = text(name);
+  const wantedTargets = targetsOf(name);
+  if (wantedText === undefined || wantedTargets === undefined) return undefined;
   const alike = (value: string) => {
-    const other = written(value);
-    return other !== undefined && other.text === wanted.text && other.targets.length === wanted.targets.length
-      && other.targets.every((target, i) => target === wanted.targets[i]);
+    // By its references first: a name of other references is not resolved (and so not kept) at all.
+    const targets = targetsOf(value);
+    return targets !== undefined && targets.length === wantedTargets.length && targets.every((target, i) => target === wantedTargets[i])
+      && text(value) === wantedText;
   };
   return stack.node.findAll().find((c) => c !== consumer && Stack.of(c) === stack && (isRole
     ? c instanceof MackerelRole && alike(`${c.service.name}:${c.name}`)
