@@ -525,13 +525,15 @@ export class MackerelAwsIntegration extends Construct {
   }
 
   /**
-   * Checks a tag of `includedTags` or `excludedTags` holding a Lazy, once final, for what
+   * Checks a tag of `includedTags` or `excludedTags` holding a token, once final, for what
    * `_renderTag` refuses in a literal: rendered now, it passes as a token. A `"` it ends with is
    * refused too (`_tokenQuoteProblem`): rendered as a token, it is enclosed in `"`, not in `'` as a literal.
+   * Any token, not only a Lazy not final yet: one that has produced already (a Lazy resolved before,
+   * a token of the user's own) is enclosed in `"` all the same.
    */
   private checkTagsOnceFinal(property: string, tags: AwsIntegrationTag[] | undefined): void {
     tags?.forEach((tag, i) => {
-      if (![tag.key, tag.value].some((v) => _knownOnlyOnceFinal(this, v))) return;
+      if (![tag.key, tag.value].some((v) => Token.isUnresolved(v))) return;
       _refuseOnceFinal(this, () => _tagProblem(`${property}[${i}]`, this.finalTag(tag))
         ?? _tokenQuoteProblem(this, `${property}[${i}].key`, tag.key) ?? _tokenQuoteProblem(this, `${property}[${i}].value`, tag.value));
     });

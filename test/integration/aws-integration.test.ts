@@ -1034,6 +1034,15 @@ describe('MackerelAwsIntegration', () => {
       expect(() => app.synth()).not.toThrow();
     });
 
+    test('an includedTags part of a token that has produced already (a Lazy resolved before) and holds a " is refused as a Lazy not final yet is', () => {
+      const { app, stack } = integrationStack();
+      const lazy = Lazy.string({ produce: () => 'a"b' });
+      // Resolved once by the app's own code, it is no Lazy not final yet: still written "a"b", as a token.
+      stack.resolve(lazy);
+      new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value: lazy }] }).addService(AwsIntegrationService.EC2);
+      expect(() => app.synth()).toThrow('[Stack/Aws] includedTags[0].value "a\\"b" holds " while given as a token');
+    });
+
     test('a role given by name is created before the integration when this stack creates it, even declared later', () => {
       const { stack } = integrationStack();
       const aws = new MackerelAwsIntegration(stack, 'Aws', { name: 'prod' });
