@@ -2,6 +2,7 @@ import { App, Aspects, CfnParameter, Duration, Lazy, RemovalPolicy, SecretValue,
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { describe, expect, test } from 'vitest';
 import {
   AlertGroupSetting, AnomalyDetectionMonitor, AnomalySensitivity, ExternalHttpMonitor, HostMetricMonitor, MackerelApiKey, MackerelContainerAgent,
@@ -561,5 +562,25 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     const blog = new MackerelService(stack, 'Blog', { name: token });
     Aspects.of(stack).add({ visit: (node) => { if (node === blog) state.value = 'blog'; } });
     expect(propertiesOf(blog).name).toBe('blog');
+  });
+  test('a monitor warns of a repeated scope of a service whose Lazy name an Aspect of the app sets after the monitor\'s own Aspect', () => {
+    // GIVEN the monitor visited before the service, whose name the template writes as the app's Aspect gives it
+    const { stack } = mackerelStack();
+    const first = new Construct(stack, 'First');
+    const later = new Construct(stack, 'Later');
+    const { state, token } = lazyName('draft');
+    const blog = new MackerelService(later, 'Blog', { name: token });
+    new HostMetricMonitor(first, 'Cpu', {
+      name: 'cpu',
+      metric: 'cpu.user',
+      operator: MonitorOperator.GREATER_THAN,
+      warning: 80,
+      duration: Duration.minutes(3),
+      scopes: [MonitorScope.fromService(blog), MonitorScope.of('blog')],
+    });
+    Aspects.of(stack).add({ visit: (node) => { if (node === blog) state.value = 'blog'; } });
+    expect(propertiesOf(blog).name).toBe('blog');
+    const redundant = Annotations.fromStack(stack).findWarning('/Stack/First/Cpu', Match.stringLikeRegexp('monitorScopeRedundant')).map((w) => String(w.entry.data));
+    expect(redundant).toEqual([expect.stringMatching(/^scopes\[1\] "blog" is given twice/)]);
   });
 });

@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { MonitorScope } from './scope';
-import { _holdsUncachedLazy, _readNowOrOnceFinal, _readOnceFinal } from '../_lazy';
+import { _knownOnlyOnceFinal, _readingFinalValues } from '../_lazy';
 import { _repeats, _warnLate } from '../_validation';
 import { _serviceOfScopes } from '../provider/_properties';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
@@ -59,13 +59,27 @@ export function _dependOnNamedScope(consumer: IConstruct, scope: MonitorScope, p
  * @internal
  */
 export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope[] = [], excludeScopes: MonitorScope[] = []): void {
-  // A scope of a Lazy name is known only once final (`_knownName`): all are then compared, in an Aspect.
+  // A scope of a Lazy name is known only once final (`_knownName`): all are then compared, at validation.
   const names = [...scopes, ...excludeScopes].flatMap((s) => s._givenNames);
   const read = (late: boolean) => warnOnRepeatedScopesNow(consumer, scopes, excludeScopes,
     (id, message) => (late ? _warnLate(consumer, id, message) : Annotations.of(consumer).addWarningV2(id, message)));
-  // An uncached Lazy (a service created with Lazy.uncachedString) is known by name only once final too.
-  if (names.some((name) => _holdsUncachedLazy(consumer, name))) _readOnceFinal(consumer, () => read(true));
-  else _readNowOrOnceFinal(consumer, names, read);
+  // An uncached Lazy (a service created with Lazy.uncachedString) is known by name only once final too. Read at validation,
+  // not in an Aspect: an Aspect of the app visiting the service after the consumer may still give its name the value the
+  // template writes, and a name is read in an Aspect without keeping it (`_readingWithoutKeeping`). A warning needs no Aspect.
+  if (!names.some((name) => _knownOnlyOnceFinal(consumer, name))) {
+    read(false);
+    return;
+  }
+  let done = false;
+  consumer.node.addValidation({
+    validate: () => {
+      if (!done) {
+        done = true;
+        _readingFinalValues(() => read(true));
+      }
+      return [];
+    },
+  });
 }
 
 function warnOnRepeatedScopesNow(consumer: IConstruct, scopes: MonitorScope[], excludeScopes: MonitorScope[],
