@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
-import { _knownOnlyOnceFinal } from '../_lazy';
+import { _knownOnlyOnceFinal, _readingFinal } from '../_lazy';
 import { _checkEnum, _fail, _Problem, _refuseOnceFinal, _warnLate } from '../_validation';
 import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
@@ -214,10 +214,15 @@ export class TaskStopAnnotations extends Construct {
     });
     const roleNames = _annotationRoleNames(this, props.roles ?? [], props.service);
     // By the service's name when known: the construct (its Ref) and fromName of its name are one service.
-    const where = () => `${_knownServiceName(props.service) ?? props.service.name}|${[...roleNames].sort().join(',')}`;
+    // A role name given as a Lazy (a MackerelRole created with one) by the name it ends with, read once final, as a literal of it is.
+    const roleKey = (name: string) => {
+      const final = Token.isUnresolved(name) && _readingFinal() ? Stack.of(this).resolve(name) : name;
+      return typeof final === 'string' ? final : name;
+    };
+    const where = () => `${_knownServiceName(props.service) ?? props.service.name}|${roleNames.map(roleKey).sort().join(',')}`;
     // A MackerelService created with a Lazy name has its Ref as name, which holds no Lazy: its name is known only once final all the same.
     const serviceNames = [props.service.name, ...(props.service instanceof MackerelService ? [props.service._givenName] : [])];
-    const pending = serviceNames.some((name) => _knownOnlyOnceFinal(this, name));
+    const pending = [...serviceNames, ...roleNames].some((name) => _knownOnlyOnceFinal(this, name));
     this.checkMarkedTwice(props.ecsServices, where, pending, causes, mergeWindow.toSeconds() > 0);
 
     const byCluster = new Map<ecs.ICluster, ecs.IBaseService[]>();

@@ -411,6 +411,20 @@ describe('TaskStopAnnotations', () => {
       expect(synth('news')).not.toThrow();
     });
 
+    test('a second TaskStopAnnotations that merges on the same roles, one a MackerelRole created with a Lazy name, given by the name it ends with', () => {
+      const synth = (last: string) => {
+        const { app, stack, api, shop } = shopStack();
+        const state = { value: 'draft' };
+        const db = new MackerelRole(stack, 'Db', { service: shop, name: Lazy.string({ produce: () => state.value }) });
+        new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [db], ecsServices: [api] });
+        new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [MackerelRole.fromFullName(stack, 'Imported', 'shop:db')], ecsServices: [api] });
+        state.value = last;
+        return () => app.synth();
+      };
+      expect(synth('db')).toThrow(/is also marked by Shop\/Blue/);
+      expect(synth('news')).not.toThrow();
+    });
+
     test('one TaskStopAnnotations that merges the stops of two ECS services of one name (literal or Lazy) in two clusters, as its one queue orders them', () => {
       const synth = (lazy: boolean) => {
         const { app, stack, shop, web, vpc } = shopStack();
