@@ -1,6 +1,6 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { _describeProblem, _fail } from '../_validation';
+import { _describeProblem, _fail, _Problem, _refuseOnceFinal } from '../_validation';
 import { _warnMetadataKeptWithDeletedOwner } from './_kept-with-service';
 import { _knownRoleFullName, _knownServiceName, _ROLES_BY_FULL_NAME, _SERVICES_BY_NAME } from './_known-name';
 import { _dependOnNamed } from './_named-dependency';
@@ -93,7 +93,7 @@ interface MetadataTarget {
 
 /** The checks and the resource shared by both metadata constructs. */
 function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind: 'service' | 'role', target: MetadataTarget, type: string,
-  properties: (metadata: string) => { [key: string]: unknown }, owner: string | undefined): void {
+  properties: (metadata: string) => { [key: string]: unknown }, owner: () => string | undefined): void {
   const namespace = props.namespace;
   REGISTERED.set(construct, { kind, target, namespace });
   _keyedConstructAdded();
@@ -109,13 +109,19 @@ function checkAndCreate(construct: Construct, props: MackerelMetadataProps, kind
     }
     // Letters, digits, - and _ (checked above): a character is a byte. An owner unknown at synth is taken
     // at its shortest, so that only a namespace too long for every name is refused.
-    const room = MAX_PHYSICAL_ID_BYTES - Buffer.byteLength(`${owner ?? SHORTEST_OWNER[kind]}/`, 'utf8');
-    if (namespace.length > room) {
+    const tooLong = (known: string | undefined): _Problem | undefined => {
+      const room = MAX_PHYSICAL_ID_BYTES - Buffer.byteLength(`${known ?? SHORTEST_OWNER[kind]}/`, 'utf8');
+      if (namespace.length <= room) return undefined;
       const format = kind === 'service' ? 'service/namespace' : 'service:role/namespace';
-      const forWhom = owner === undefined ? `for any ${kind} (with the shortest name Mackerel allows)` : `for ${kind} ${JSON.stringify(owner)}`;
-      _fail(construct, 'namespace', `${namespace.slice(0, 40)}...`, `is ${namespace.length} characters long, which makes the physical ID `
-        + `the handler gives it (${format}) longer than CloudFormation's ${MAX_PHYSICAL_ID_BYTES} bytes ${forWhom}`, `at most ${room} characters`);
-    }
+      const forWhom = known === undefined ? `for any ${kind} (with the shortest name Mackerel allows)` : `for ${kind} ${JSON.stringify(known)}`;
+      return ['namespace', `${namespace.slice(0, 40)}...`, `is ${namespace.length} characters long, which makes the physical ID `
+        + `the handler gives it (${format}) longer than CloudFormation's ${MAX_PHYSICAL_ID_BYTES} bytes ${forWhom}`, `at most ${room} characters`];
+    };
+    const known = owner();
+    const problem = tooLong(known);
+    if (problem) _fail(construct, ...problem);
+    // A service or role created with a Lazy name is known by name only once final: measured again with it then.
+    if (known === undefined) _refuseOnceFinal(construct, () => tooLong(owner()));
   }
   if (props.metadata === undefined) {
     _fail(construct, 'metadata', undefined, 'is undefined', 'a JSON value (object, array, string, number, boolean or null)');
@@ -260,7 +266,7 @@ export class MackerelServiceMetadata extends Construct {
     checkAndCreate(this, props, 'service', target, _RESOURCE_TYPES.SERVICE_METADATA, (metadata) => {
       const properties: _ServiceMetadataProperties = { service: props.service.name, namespace: props.namespace, metadata };
       return { ...properties };
-    }, _knownServiceName(props.service));
+    }, () => _knownServiceName(props.service));
     this.namespace = props.namespace;
     // A service given by literal name waits for the MackerelService of this stack that creates it.
     _dependOnNamed(this, props.service.name, false);
@@ -301,7 +307,7 @@ export class MackerelRoleMetadata extends Construct {
     checkAndCreate(this, props, 'role', target, _RESOURCE_TYPES.ROLE_METADATA, (metadata) => {
       const properties: _RoleMetadataProperties = { role: props.role.fullName, namespace: props.namespace, metadata };
       return { ...properties };
-    }, _knownRoleFullName(props.role));
+    }, () => _knownRoleFullName(props.role));
     this.namespace = props.namespace;
     // A role given by literal full name waits for the MackerelRole of this stack that creates it.
     _dependOnNamed(this, props.role.fullName, true);

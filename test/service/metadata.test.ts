@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnParameter, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -132,6 +132,27 @@ describe('MackerelServiceMetadata', () => {
       new MackerelServiceMetadata(stack, 'Fits', { service, namespace: 'n'.repeat(1021), metadata: {} });
       expect(() => new MackerelServiceMetadata(stack, 'Owner', { service, namespace: 'n'.repeat(1022), metadata: {} }))
         .toThrow(/^Stack\/Owner: namespace "n+\.\.\." is 1022 characters long, .* longer than CloudFormation's 1024 bytes for any service \(with the shortest name Mackerel allows\); expected at most 1021 characters$/);
+    });
+
+    test('with a service created with a Lazy name, the namespace is measured with the name it ends with', () => {
+      // GIVEN a service whose name, a Lazy, is known only once final: 60 characters, so "<name>/" takes 61 of the 1024 bytes
+      const { app, stack } = mackerelStack();
+      const service = new MackerelService(stack, 'Late', { name: Lazy.string({ produce: () => 's'.repeat(60) }) });
+      // WHEN one namespace fits that name and one fits only a shorter one
+      new MackerelServiceMetadata(stack, 'Fits', { service, namespace: 'n'.repeat(963), metadata: {} });
+      new MackerelServiceMetadata(stack, 'Owner', { service, namespace: 'n'.repeat(964), metadata: {} });
+      // THEN the app is refused at synth, for the second only
+      expect(() => app.synth()).toThrow(/\[Stack\/Owner\] namespace "n+\.\.\." is 964 characters long, .* longer than CloudFormation's 1024 bytes for service "s{60}"; expected at most 963 characters/);
+      expect(() => app.synth()).not.toThrow(/Stack\/Fits/);
+    });
+
+    test('with a role of a service created with an uncached Lazy name, the namespace is measured with the full name it ends with', () => {
+      const { app, stack } = mackerelStack();
+      const service = new MackerelService(stack, 'Late', { name: Lazy.uncachedString({ produce: () => 's'.repeat(60) }) });
+      const role = new MackerelRole(stack, 'Web', { service, name: 'web' });
+      // "<60 characters>:web/" takes 65 bytes.
+      new MackerelRoleMetadata(stack, 'Owner', { role, namespace: 'n'.repeat(960), metadata: {} });
+      expect(() => app.synth()).toThrow(/\[Stack\/Owner\] namespace "n+\.\.\." is 960 characters long, .* for role "s{60}:web"; expected at most 959 characters/);
     });
 
     test('a token namespace is not checked', () => {
