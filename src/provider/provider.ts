@@ -126,7 +126,14 @@ export class MackerelProvider extends Construct {
   /** The service token every `Custom::Mackerel*` resource of this stack uses. */
   public readonly serviceToken: string;
 
-  /** The Lambda that calls the Mackerel API. */
+  /**
+   * The Lambda that calls the Mackerel API.
+   *
+   * Every Mackerel resource of the stack waits for its role's policies, so a grant to it
+   * (`addToRolePolicy`), or a managed policy of its role, whose resource refers to a Mackerel
+   * construct of the same stack (an ARN built of `shop.name`) fails synthesis: CloudFormation would
+   * refuse the circular dependency at deploy. Write such a resource with the literal name, or a wildcard.
+   */
   public readonly handler: lambda.IFunction;
 
   /** The Mackerel API base URL the handler calls. */
