@@ -29,6 +29,13 @@ const hostMonitor = (stack: Stack, id: string, name: string, metric = 'cpu%') =>
 /** The logical ID the state holds that starts with `prefix` (the CDK adds a hash). */
 const logicalId = (state: _StateFile, prefix: string) => Object.keys(state.stacks.Shop.resources).find((id) => id.startsWith(prefix))!;
 
+/**
+ * What diff and apply say, as a pattern, of a retained downtime or alert group setting that goes from Mackerel
+ * with `monitorId`, the last monitor of its scopes, which the run deletes.
+ */
+const goneWithMonitor = (monitorId: unknown) =>
+  `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${monitorId}, the last of its monitor scopes, which this run deleted\\)`;
+
 describe('DeletionPolicy: a resource removed from the template or destroyed', () => {
   test('a retained monitor removed from the app stays in Mackerel and leaves the state; diff says so first', async () => {
     // GIVEN two monitors applied, the policy of Cpu then made Retain: no object changes, the state records it
@@ -263,8 +270,7 @@ describe('a retained downtime of monitors the run deletes', () => {
     expect(shared.emulator.state().downtimes).toEqual([]);
     expect(run.out).toMatch(/\] deleted +Monitor +Shop\/Cpu\w+ /);
     expect(run.out).not.toMatch(/retained +Downtime .*it stays in Mackerel/);
-    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" \\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpu}, `
-      + 'the last of its monitor scopes, which this run deleted\\)\n'));
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" ${goneWithMonitor(cpu)}\n`));
   });
 });
 
@@ -286,7 +292,7 @@ describe('a retained deployment downtime of monitors the run deletes', () => {
     const run = await cli(['apply', outdir, ...base]);
 
     // THEN the monitor is deleted, and with it the downtime, as diff and apply say, rather than that it stays
-    const gone = `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, the last of its monitor scopes, which this run deleted\\)`;
+    const gone = goneWithMonitor(cpuId);
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(new RegExp(`^- retain +DeploymentDowntime +Shop/Deploy\\w+ \\w+ "deploy" ${gone}$`, 'm'));
     expect(run.err).toBe('');
@@ -481,7 +487,7 @@ describe('diff of a retained downtime whose monitors the run deletes', () => {
     const run = await cli(['apply', outdir, ...base]);
 
     // THEN diff says first what apply says: downtime night goes with monitor cpu; downtime day stays, its monitor kept
-    const gone = `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, the last of its monitor scopes, which this run deleted\\)`;
+    const gone = goneWithMonitor(cpuId);
     const stays = '\\(not deleted: DeletionPolicy Retain; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
@@ -521,7 +527,7 @@ describe('diff of a retained downtime whose monitors the run deletes', () => {
     const run = await cli(['apply', outdir, ...base]);
 
     // THEN diff and apply both say the downtime goes with the monitor
-    const gone = `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, the last of its monitor scopes, which this run deleted\\)`;
+    const gone = goneWithMonitor(cpuId);
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Night/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
     expect(run.err).toBe('');
@@ -559,8 +565,7 @@ describe('a retained downtime of another stack\'s monitors the run deletes', () 
     expect(run.out).toMatch(/\] deleted +Monitor +Mon\/Cpu\w+ /);
     expect(run.out).not.toMatch(/retained +Downtime .*it stays in Mackerel/);
     expect(run.out.match(/retained +Downtime/g)).toHaveLength(1);
-    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Night/Night\\w+ \\w+ "night" \\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, `
-      + 'the last of its monitor scopes, which this run deleted\\)\n'));
+    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Night/Night\\w+ \\w+ "night" ${goneWithMonitor(cpuId)}\n`));
   });
 });
 
@@ -851,7 +856,7 @@ describe('diff of a retained downtime and alert group setting in a stack no long
     const run = await cli(['apply', outdir, ...base, '--destroy', '--stack', 'Night']);
 
     // THEN diff says first what apply says, of both
-    const gone = `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${cpuId}, the last of its monitor scopes, which this run deleted\\)`;
+    const gone = goneWithMonitor(cpuId);
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Night/Quiet\\w+ \\w+ "quiet" ${gone}`, 'm'));
     expect(diff.out).toMatch(new RegExp(`^- retain +AlertGroupSetting +Night/Group\\w+ \\w+ "group" ${gone}`, 'm'));
