@@ -350,7 +350,12 @@ describe('TaskStopAnnotations', () => {
       expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice')).map((w) => w.id)).toEqual(['/Shop/GreenPosts']);
     });
 
-    test('a second TaskStopAnnotations that merges the stops of an ECS service whose Lazy name ends as another\'s in another cluster', () => {
+    /**
+     * Two TaskStopAnnotations merging on one Mackerel service and roles, each of an ECS service of its own cluster, one
+     * named 'web' and the other by `lazy` (first or second), which produces 'draft' as the constructs are made and
+     * `last` from then on: refused when `last` is 'web', as two literal names would be.
+     */
+    const refusesLazyNamedTwin = (lazy: (produce: () => string) => string) => {
       const synth = (last: string, lazyFirst: boolean) => {
         const { app, stack, shop, web, vpc } = shopStack();
         const state = { value: 'draft' };
@@ -359,9 +364,9 @@ describe('TaskStopAnnotations', () => {
           taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
           return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
         };
-        const lazy = Lazy.string({ produce: () => state.value });
-        new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [named('BlueWeb', lazyFirst ? lazy : 'web')] });
-        new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [named('GreenWeb', lazyFirst ? 'web' : lazy)] });
+        const name = lazy(() => state.value);
+        new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [named('BlueWeb', lazyFirst ? name : 'web')] });
+        new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [named('GreenWeb', lazyFirst ? 'web' : name)] });
         state.value = last;
         return () => app.synth();
       };
@@ -371,30 +376,15 @@ describe('TaskStopAnnotations', () => {
       expect(synth('web', false)).toThrow(refused);
       expect(synth('api', true)).not.toThrow();
       expect(synth('api', false)).not.toThrow();
+    };
+
+    test('a second TaskStopAnnotations that merges the stops of an ECS service whose Lazy name ends as another\'s in another cluster', () => {
+      refusesLazyNamedTwin((produce) => Lazy.string({ produce }));
     });
 
     test('a second TaskStopAnnotations that merges the stops of an ECS service whose uncached Lazy name reads as another\'s at synthesis', () => {
-      const synth = (last: string, lazyFirst: boolean) => {
-        const { app, stack, shop, web, vpc } = shopStack();
-        // An uncached Lazy reads anew at each resolution: 'draft' as the constructs are made, `last` at synthesis.
-        const state = { value: 'draft' };
-        const named = (id: string, serviceName: string) => {
-          const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
-          taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
-          return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
-        };
-        const lazy = Lazy.uncachedString({ produce: () => state.value });
-        new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [named('BlueWeb', lazyFirst ? lazy : 'web')] });
-        new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [named('GreenWeb', lazyFirst ? 'web' : lazy)] });
-        state.value = last;
-        return () => app.synth();
-      };
-      const refused = new RegExp('\\[Shop/Green\\] ecsServices\\[0\\] "Shop/GreenWeb" is also marked by Shop/Blue \\(for ECS service Shop/BlueWeb, of the same name: '
-        + 'the stops of both are marked as service:web, on the same annotations\\) on the same Mackerel service and roles, and both merge stops');
-      expect(synth('web', true)).toThrow(refused);
-      expect(synth('web', false)).toThrow(refused);
-      expect(synth('api', true)).not.toThrow();
-      expect(synth('api', false)).not.toThrow();
+      // An uncached Lazy reads anew at each resolution: 'draft' as the constructs are made, `last` at synthesis.
+      refusesLazyNamedTwin((produce) => Lazy.uncachedString({ produce }));
     });
 
     test('a second TaskStopAnnotations that merges on the service created with a Lazy name, given by the name it ends with', () => {
