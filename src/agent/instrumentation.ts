@@ -147,8 +147,8 @@ const STAGE_NAMES_SHOWN = 5;
  * probe of an app container (`MackerelReadinessProbe.httpToContainer`) in the Aspect's own `config`
  * is given only to the task definition holding that container; every other one gets no probe and a
  * `cdk-mackerel:readinessProbeNotApplied` warning (a probe nobody answers would keep its tasks from
- * ever registering). Task definitions the agent cannot run in (Windows, or the
- * `none` network mode), imported ones (which the app cannot change) and `CfnTaskDefinition`s written
+ * ever registering). Task definitions the agent cannot run in (Windows, the `nat` network mode
+ * of Windows containers included, or the `none` network mode), imported ones (which the app cannot change) and `CfnTaskDefinition`s written
  * directly or read by cloudformation-include (not `ecs.TaskDefinition`s; plain `CfnResource`s of type
  * `AWS::ECS::TaskDefinition` alike) are skipped with a
  * `cdk-mackerel:instrumentationSkipped` warning (a `CfnTaskDefinition` whose containers already
