@@ -68,7 +68,8 @@ export interface MackerelAwsIntegrationProps extends MackerelResourceOptions {
    * tag filter per integration. The exceptions are SES, Batch and WAF, whose pages in Mackerel's
    * docs say tag filtering is not available for them. Keys and values containing `:` or `,` are
    * quoted as Mackerel documents; one given as a token (a CloudFormation parameter) is always
-   * quoted with `"`, so its value must hold no `"`. Tag filters on ElastiCache, SQS and Step
+   * quoted with `"`, so its value must hold no `"`: a Lazy whose value holds one is refused at synth,
+   * as is a key or value no quote can hold. Tag filters on ElastiCache, SQS and Step
    * Functions need tag read actions, which the generated policy includes.
    *
    * @default - every resource of the enabled services
