@@ -971,6 +971,16 @@ interface IfBranches {
 /** A definition made directly in a branch of an `if` (`of`), by the branch's index, where nothing else guards it. */
 const BRANCH_OF = new WeakMap<FunctionDefinition, { readonly of: IfBranches; readonly branch: number }>();
 
+/**
+ * Marks a function as defined in a subshell only (its definition piped: `f() { ...; } | cat`): the shell after it may or
+ * may not have it, nor is it one of an if's branches' definitions.
+ */
+function definedInSubshell(definition: FunctionDefinition | undefined): void {
+  if (definition === undefined) return;
+  definition.sure = false;
+  BRANCH_OF.delete(definition);
+}
+
 /** The `fi` (its words) closing each `if`. */
 const IF_ENDS = new WeakMap<string[], IfBranches>();
 
@@ -1346,8 +1356,7 @@ class ShellSplitter {
         if (this.cases > 0 && (c === ';' || c === '&') && s[this.i - 1] === ';') this.pattern = true;
         if (c === '(' && this.pattern) continue;
         if (c === '(') {
-          if (this.defining !== undefined && this.piped !== undefined) this.defining.sure = false;
-          if (this.defining !== undefined && this.piped !== undefined) BRANCH_OF.delete(this.defining);
+          if (this.piped !== undefined) definedInSubshell(this.defining);
           this.subshells.push({ ended: this.ended, cases: this.cases, from: this.commands.length, piped: this.piped, function: this.defining });
           this.defining = undefined;
         }
@@ -1355,18 +1364,14 @@ class ShellSplitter {
         // A lone `|` (not `||`) pipes the command before it into the next; `;`, `&` (but `|&`) and `)` end a pipeline.
         if (c === '|' && s[this.i + 1] !== '|' && s[this.i - 1] !== '|') {
           this.piped = this.last;
-          // A group piping into another command runs in a subshell: its exit or exec ends that subshell only.
-          for (const command of this.closedGroup ?? []) GUARDED.add(command);
-          for (const command of this.closedGroup ?? []) FORKED.add(command);
-          // So do the functions it defines (`{ f() { ...; }; } | cat`): not defined in the shell after it.
+          // A group piping into another command runs in a subshell: its exit or exec ends that subshell only, and the
+          // functions it defines (`{ f() { ...; }; } | cat`) are not defined in the shell after it.
           for (const command of this.closedGroup ?? []) {
-            for (let made = FUNCTION_OF.get(command); made !== undefined; made = made.within) {
-              made.sure = false;
-              BRANCH_OF.delete(made);
-            }
+            GUARDED.add(command);
+            FORKED.add(command);
+            for (let made = FUNCTION_OF.get(command); made !== undefined; made = made.within) definedInSubshell(made);
           }
-          if (this.closedBody !== undefined) this.closedBody.sure = false;
-          if (this.closedBody !== undefined) BRANCH_OF.delete(this.closedBody);
+          definedInSubshell(this.closedBody);
         } else if (c === ';' || c === ')' || (c === '&' && s[this.i - 1] !== '|')) {
           this.piped = undefined;
         }
@@ -1720,8 +1725,7 @@ class ShellSplitter {
           const body = k === 0 ? this.defining : undefined;
           const bodyGuarded = body === undefined && (this.guardedInBody() || PIPED_FROM.has(this.words));
           const piped = PIPED_FROM.get(this.words);
-          if (body !== undefined && piped !== undefined) body.sure = false;
-          if (body !== undefined && piped !== undefined) BRANCH_OF.delete(body);
+          if (piped !== undefined) definedInSubshell(body);
           const { ended, started: from } = this;
           this.groups.push({ ended, from, piped, function: body, guarded, bodyGuarded, subshells: this.subshells.length, compound });
         }
