@@ -503,6 +503,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // After a `cd` (or pushd, popd) the script's working directory is no longer the one it started in: not known here.
   let at = reading;
   const commands = shellCommands(script);
+  // The commands piping into another (not the last of their pipeline), which run in a child of the shell.
+  const pipesOut = new Set(commands.map((command) => PIPED_FROM.get(command)));
   // The one command of a shell's -c script (`sh -c 'sh'`) reads the shell's standard input, where it redirects none of its own.
   const only = commands.length === 1 ? commands[0] : undefined;
   // Run in the background (`sh -c 'sh &'`), it reads /dev/null instead: a shell without job control gives an asynchronous list no input.
@@ -586,8 +588,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   };
   // Whether a command runs each time the shell (or the function's body: `RUN_IN_BODY`) reaches it, in no pipeline nor the background.
   const runsEachTime = (words: string[], guarded: WeakSet<string[]>, inBody = false): boolean =>
-    (inBody ? RUN_IN_BODY.has(words) : !guarded.has(words)) && !ASYNC.has(words) && !PIPED_FROM.has(words)
-      && !commands.some((command) => PIPED_FROM.get(command) === words);
+    (inBody ? RUN_IN_BODY.has(words) : !guarded.has(words)) && !ASYNC.has(words) && !PIPED_FROM.has(words) && !pipesOut.has(words);
   // How a call of a function defined ends the shell: by an exit or exec its body (or a function it calls so) runs each time
   // it is called, before any return; undefined where none does surely. A call of one not known here may end it any way.
   const callEnds = (words: ReadonlyArray<string>, calling: ReadonlyArray<FunctionDefinition>,
@@ -634,8 +635,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   const callEvals = (words: ReadonlyArray<string>) => callMay(words, (command) => command[builtinAt(command, programAt(command))] === 'eval', false, []);
   // Whether a command runs in a child of the shell: a subshell, a command substitution, a group piping into another command,
   // the background, or piping into another command (not the last of a pipeline, which ksh and zsh run in the shell itself).
-  const inChild = (words: string[]) => FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words)
-    || commands.some((command) => PIPED_FROM.get(command) === words);
+  const inChild = (words: string[]) => FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words) || pipesOut.has(words);
   // Whether an eval not followed in a child (`(eval "$X")`) may have ended it: the commands after it in a child are not taken
   // as run, up to the next command of the shell itself, which the eval cannot have ended.
   let childEnded = false;
@@ -648,7 +648,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     const closed = IF_ENDS.get(words);
     // The if run each time the script reaches it, in the shell itself: not guarded, in no pipeline nor the background.
     const whole = closed !== undefined && closed.hasElse && !GUARDED.has(closed.opening) && !ASYNC.has(words)
-      && !PIPED_FROM.has(closed.opening) && !commands.some((command) => PIPED_FROM.get(command) === words);
+      && !PIPED_FROM.has(closed.opening) && !pipesOut.has(words);
     for (const [name, made] of whole ? branches.get(closed)! ?? [] : []) {
       const every = made.length === closed!.branches && [...made].every((one) => one !== undefined);
       if (every && (touched.get(name) ?? -1) < closed!.from) defined.set(name, made);
