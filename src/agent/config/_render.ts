@@ -288,7 +288,7 @@ function probePath(scope: IConstruct, path: string): void {
   // The query is kept as written; the path before it and the fragment are each decoded on their own,
   // so an escape cut short at the "#" ("/a%#41") is bad though its text and the fragment's would join.
   const [beforeFragment, fragment = ''] = splitOnce(path, '#');
-  const pathPart = splitOnce(beforeFragment, '?')[0];
+  const [pathPart, query = ''] = splitOnce(beforeFragment, '?');
   const badEscape = (text: string) => /%(?![0-9A-Fa-f]{2})/.test(text);
   const refused = /[\x00-\x1f\x7f]/.test(path) ? 'holds a control character (such as a line break)'
     : badEscape(pathPart) || badEscape(fragment) ? 'holds a "%" not followed by two hex digits outside its query' : undefined;
@@ -304,7 +304,7 @@ function probePath(scope: IConstruct, path: string): void {
   }
   // Go's client sends the query as written, where it escapes a space of the path: a space there splits the
   // request line ("GET /search?q=a b HTTP/1.1"), which an HTTP server refuses with 400 on every try.
-  if ((splitOnce(beforeFragment, '?')[1] ?? '').includes(' ')) {
+  if (query.includes(' ')) {
     _fail(scope, 'config.readinessProbe.path', path, 'has a space in its query, which the agent sends unescaped, splitting the HTTP request line',
       'a query with each space written as "%20"', 'The server would refuse the request, the probe fail forever and the host never register');
   }
