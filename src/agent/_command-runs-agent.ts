@@ -540,9 +540,16 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   const volatile = new Set<string>();
   // The last command of each function's body: run in the background (`f() { ...; } &`), it is defined in a subshell only.
   const lastOfBody = new Map<FunctionDefinition, string[]>();
+  // The commands a call of each function reads, in order: its body's, and those of the functions defined within it.
+  const readByCall = new Map<FunctionDefinition, string[][]>();
   for (const command of commands) {
     const of = FUNCTION_OF.get(command);
     if (of !== undefined) lastOfBody.set(of, command);
+    for (const body of [of, of?.within]) {
+      if (body === undefined) continue;
+      if (!readByCall.has(body)) readByCall.set(body, []);
+      readByCall.get(body)!.push(command);
+    }
     if (of?.within !== undefined) volatile.add(of.name);
     if (of !== undefined) for (const name of unsets(command)) volatile.add(name);
   }
@@ -580,7 +587,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     }
     if (calling.includes(called)) return false;
     judging();
-    return commands.some((command) => {
+    return (readByCall.get(called) ?? []).some((command) => {
       if (definesInBody(command, called, local)) return false;
       if (lookup(command[programAt(command)], local) !== undefined) return callRuns(command, where, [...calling, called], local);
       return runsAgentAt(command, 0, where, depth, 0) >= 0;
@@ -602,7 +609,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     }
     if (called === undefined || calling.includes(called)) return undefined;
     judging();
-    for (const command of commands) {
+    for (const command of readByCall.get(called) ?? []) {
       if (definesInBody(command, called, local) || !runsEachTime(command, GUARDED, true)) continue;
       const inner = lookup(command[programAt(command)], local) !== undefined;
       const i = builtinAt(command, programAt(command));
@@ -626,7 +633,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     }
     if (calling.includes(called)) return false;
     judging();
-    return commands.some((command) => !definesInBody(command, called, local)
+    return (readByCall.get(called) ?? []).some((command) => !definesInBody(command, called, local)
       && (test(command)
         || (lookup(command[programAt(command)], local) !== undefined && callMay(command, test, unknown, [...calling, called], local))));
   };
