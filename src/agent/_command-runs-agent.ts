@@ -1525,6 +1525,15 @@ class ShellSplitter {
       || this.groups.slice(at + 1).some((group) => group.bodyGuarded);
   }
 
+  /**
+   * Whether a command ending now may not run each time the shell reaches it, or not in the shell itself: in a command
+   * substitution, a subshell or a guarded group, after && or ||, or (`branches`) in a branch or a loop's body.
+   */
+  private mayNotRun(branches = true): boolean {
+    return this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded) || (branches && this.inBranch())
+      || this.andOr;
+  }
+
   /** Whether a compound command open (from the `from`th on) is in a branch or a loop's body, which may not run each time it is reached. */
   private inBranch(from = 0, to = this.compounds.length): boolean {
     return this.compounds.slice(from, to).some((condition) => !condition);
@@ -1563,14 +1572,14 @@ class ShellSplitter {
       .reduce<Enclosing | undefined>((a, b) => (a === undefined || b.from >= a.from ? b : a), undefined);
     const within = open?.function;
     const sure = within === undefined
-      ? !(this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded) || this.inBranch() || this.andOr)
+      ? !this.mayNotRun()
       : !this.guardedInBody() && this.depth === 0;
     this.defining = { name, within, sure };
     // Defined in a branch of an `if` the shell runs each time it reaches it, in itself, and in nothing else that guards it:
     // where every branch (an else among them) so defines it, it is defined after the `fi` as one of those (`IF_ENDS`).
     const top = this.ifs[this.ifs.length - 1];
     const inIfOnly = within === undefined && !sure && top !== undefined && !top.inCondition && !this.inBranch(0, this.compounds.length - 1)
-      && !(this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded) || this.andOr);
+      && !this.mayNotRun(false);
     if (inIfOnly) BRANCH_OF.set(this.defining, { of: top, branch: top.branches - 1 });
   }
 
@@ -1723,8 +1732,7 @@ class ShellSplitter {
         // A group's commands run each time the shell reaches them, in the shell itself, where it is no function's body and
         // opens where a command would run so: in no subshell, substitution, compound command or guarded group, after no
         // && nor ||, given no pipe (a pipe out of it is found at its `}`).
-        const guarded = this.defining !== undefined || this.depth > 0 || this.subshells.length > 0 || this.groups.some((group) => group.guarded)
-          || this.inBranch() || this.andOr || PIPED_FROM.has(this.words);
+        const guarded = this.defining !== undefined || this.mayNotRun() || PIPED_FROM.has(this.words);
         // `!` only negates the status of what it runs, each time the shell reaches it (`! { exit 0; }` exits); a group opens
         // after other reserved words too (`then {`, `else {`, `do {`).
         for (let k = 0; RESERVED.has(this.words[k]); k++) {
@@ -1741,8 +1749,7 @@ class ShellSplitter {
       // What the shell may not run each time it reaches it (`GUARDED`): the first condition of an `if`, `while` or `until` it runs.
       const leading = this.words.find((word) => word !== '{' && word !== '!') ?? '';
       const branch = RESERVED.has(leading) && !['if', 'while', 'until'].includes(leading);
-      const inGuarded = this.groups.some((group) => group.guarded);
-      if (this.depth > 0 || this.subshells.length > 0 || inGuarded || this.inBranch() || this.andOr || branch) {
+      if (this.mayNotRun() || branch) {
         GUARDED.add(this.words);
       }
       if (!branch && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
