@@ -11,10 +11,10 @@ import { _annotationRoleNames } from './_roles';
 import { _TASK_STOPPED_EVENT, _TaskStoppedSettings } from '../provider/_properties';
 import { _requireProvider } from '../provider/_resource';
 import { MackerelProvider } from '../provider/provider';
-import { _knownServiceName } from '../service/_known-name';
+import { _knownServiceName, _namesCreatedWith } from '../service/_known-name';
 import { _dependOnServiceAndRoles } from '../service/_named-dependency';
 import { IMackerelRole } from '../service/role';
-import { IMackerelService, MackerelService } from '../service/service';
+import { IMackerelService } from '../service/service';
 
 const MAX_MERGE_WINDOW = Duration.hours(24);
 
@@ -221,7 +221,7 @@ export class TaskStopAnnotations extends Construct {
     };
     const where = () => `${_knownServiceName(props.service) ?? props.service.name}|${roleNames.map(roleKey).sort().join(',')}`;
     // A MackerelService created with a Lazy name has its Ref as name, which holds no Lazy: its name is known only once final all the same.
-    const serviceNames = [props.service.name, ...(props.service instanceof MackerelService ? [props.service._givenName] : [])];
+    const serviceNames = [props.service.name, ..._namesCreatedWith(props.service)];
     const pending = [...serviceNames, ...roleNames].some((name) => _knownOnlyOnceFinal(this, name));
     this.checkMarkedTwice(props.ecsServices, where, pending, causes, mergeWindow.toSeconds() > 0);
 

@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { _describeProblem } from '../_validation';
-import { _knownRoleFullName, _knownServiceName } from '../service/_known-name';
+import { _knownRoleFullName, _knownServiceName, _namesCreatedWith } from '../service/_known-name';
 import type { IMackerelRole } from '../service/role';
 import type { IMackerelService } from '../service/service';
 
@@ -49,7 +49,7 @@ export class MonitorScope {
    * uses the scope is created after the role.
    */
   public static fromRole(role: IMackerelRole): MonitorScope {
-    return new MonitorScope(role.fullName, true, () => _knownRoleFullName(role), false, [role.name, ...namesCreatedWith(role.service)].filter((n) => typeof n === 'string'));
+    return new MonitorScope(role.fullName, true, () => _knownRoleFullName(role), false, [role.name, ..._namesCreatedWith(role.service)]);
   }
 
   /**
@@ -59,7 +59,7 @@ export class MonitorScope {
    * uses the scope is created after the service.
    */
   public static fromService(service: IMackerelService): MonitorScope {
-    return new MonitorScope(service.name, false, () => _knownServiceName(service), false, namesCreatedWith(service));
+    return new MonitorScope(service.name, false, () => _knownServiceName(service), false, _namesCreatedWith(service));
   }
 
   /** The scope as Mackerel writes it: `service` or `service:role` (possibly a token). */
@@ -106,10 +106,4 @@ export class MonitorScope {
   public toString(): string {
     return this.value;
   }
-}
-
-/** The name a `MackerelService` of this app was created with (`_givenName`), none for an import, whose name is its value. */
-function namesCreatedWith(service: IMackerelService | undefined): string[] {
-  const given = (service as { _givenName?: unknown } | undefined)?._givenName;
-  return typeof given === 'string' ? [given] : [];
 }

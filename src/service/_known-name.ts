@@ -32,6 +32,15 @@ export function _knownServiceName(service: IMackerelService): string | undefined
 }
 
 /**
+ * The name a `MackerelService` of this app was created with (`_givenName`), which its `name` (a `Ref`)
+ * does not show; none for an import, whose name is its `name`.
+ * @internal
+ */
+export function _namesCreatedWith(service: IMackerelService): string[] {
+  return isService(service) ? [service._givenName] : [];
+}
+
+/**
  * The name a `MackerelService` or `MackerelRole` was created with, when known at synth: a literal,
  * or a token known at synth (a Lazy, a name built of this app's names) once final, at validation or
  * in an Aspect (`_readingFinalValues`). Read while the app is built, a token is unknown: a Lazy
