@@ -70,16 +70,8 @@ export function _warnOnRepeatedScopes(consumer: IConstruct, scopes: MonitorScope
     read(false);
     return;
   }
-  let done = false;
-  consumer.node.addValidation({
-    validate: () => {
-      if (!done) {
-        done = true;
-        _readingFinalValues(() => read(true));
-      }
-      return [];
-    },
-  });
+  // As a downtime warns about its scopes once final (`_renderDowntimeScopes`): a warning given again is not added twice.
+  consumer.node.addValidation({ validate: () => _readingFinalValues(() => { read(true); return []; }) });
 }
 
 function warnOnRepeatedScopesNow(consumer: IConstruct, scopes: MonitorScope[], excludeScopes: MonitorScope[],
