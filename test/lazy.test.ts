@@ -27,6 +27,13 @@ function warningIds(stack: Stack) {
   return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data).match(/\[ack: ([^\]]+)\]/)?.[1]);
 }
 
+/** A host metric monitor `Cpu` of `scopes`, as the tests of scopes below make one. */
+function cpuMonitor(scope: Construct, scopes: MonitorScope[]) {
+  return new HostMetricMonitor(scope, 'Cpu', {
+    name: 'cpu', metric: 'cpu.user', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes,
+  });
+}
+
 describe('a Lazy name is written as it is once the app is built, not as it was when a construct read it', () => {
   test('MackerelService.fromName, used by a monitor', () => {
     const { stack } = mackerelStack();
@@ -403,14 +410,7 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     const role = lazyName('draft');
     const blog = new MackerelService(stack, 'Blog', { name: service.token });
     const web = new MackerelRole(stack, 'Web', { service: blog, name: role.token });
-    const monitor = new HostMetricMonitor(stack, 'Cpu', {
-      name: 'cpu',
-      metric: 'cpu.user',
-      operator: MonitorOperator.GREATER_THAN,
-      warning: 80,
-      duration: Duration.minutes(3),
-      scopes: [MonitorScope.of('blog'), MonitorScope.of('blog:web')],
-    });
+    const monitor = cpuMonitor(stack, [MonitorScope.of('blog'), MonitorScope.of('blog:web')]);
     service.state.value = 'blog';
     role.state.value = 'web';
     const resource = Template.fromStack(stack).toJSON().Resources[logicalIdOf(monitor)];
@@ -421,9 +421,7 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     // GIVEN a monitor of a literal scope, whose Aspect looks the app's services up by name (to wait for its own), visited
     // before the services, and services and a role whose Lazy names an Aspect of the app sets as it visits them
     const { stack } = mackerelStack();
-    new HostMetricMonitor(stack, 'Cpu', {
-      name: 'cpu', metric: 'cpu.user', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.of('shop')],
-    });
+    cpuMonitor(stack, [MonitorScope.of('shop')]);
     const service = lazyName('draft');
     const role = lazyName('draft');
     const nested = lazyName('draft');
@@ -482,14 +480,7 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
       const { state, token } = lazyName('draft');
       const blog = new MackerelService(stack, 'Blog', { name: token });
       if (user === 'monitor') {
-        new HostMetricMonitor(stack, 'Cpu', {
-          name: 'cpu',
-          metric: 'cpu.user',
-          operator: MonitorOperator.GREATER_THAN,
-          warning: 80,
-          duration: Duration.minutes(3),
-          scopes: [MonitorScope.fromService(blog), MonitorScope.of('blog')],
-        });
+        cpuMonitor(stack, [MonitorScope.fromService(blog), MonitorScope.of('blog')]);
       } else {
         new Downtime(stack, 'Maint', { name: 'm', start: START, duration: Duration.hours(1), scopes: [MonitorScope.fromService(blog)], excludeScopes: [MonitorScope.of('blog')] });
       }
@@ -510,14 +501,7 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
       const state = { value: 'draft' };
       const blog = new MackerelService(stack, 'Blog', { name: Lazy.uncachedString({ produce: () => state.value }) });
       const scopes = [MonitorScope.fromService(blog), MonitorScope.of('blog')];
-      new HostMetricMonitor(stack, 'Cpu', {
-        name: 'cpu',
-        metric: 'cpu.user',
-        operator: MonitorOperator.GREATER_THAN,
-        warning: 80,
-        duration: Duration.minutes(3),
-        scopes,
-      });
+      cpuMonitor(stack, scopes);
       if (refusers) {
         new Downtime(stack, 'Maint', { name: 'm', start: START, duration: Duration.hours(1), scopes: [scopes[0]], excludeScopes: [scopes[1]] });
         new AlertGroupSetting(stack, 'Group', { name: 'g', scopes });
@@ -537,9 +521,7 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
   test('a monitor of a literal scope waits for the service whose Lazy name an Aspect of the app sets after the monitor\'s own Aspect', () => {
     // GIVEN the monitor visited before the service, as the template writes the name the app's Aspect gives
     const { stack } = mackerelStack();
-    const monitor = new HostMetricMonitor(stack, 'Cpu', {
-      name: 'cpu', metric: 'cpu.user', operator: MonitorOperator.GREATER_THAN, warning: 80, duration: Duration.minutes(3), scopes: [MonitorScope.of('blog')],
-    });
+    const monitor = cpuMonitor(stack, [MonitorScope.of('blog')]);
     const { state, token } = lazyName('draft');
     const blog = new MackerelService(stack, 'Blog', { name: token });
     Aspects.of(stack).add({ visit: (node) => { if (node === blog) state.value = 'blog'; } });
@@ -550,14 +532,7 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
   test('a scope named by a parameter, compared with the names of the stack\'s services, keeps no Lazy name an Aspect of the app sets later', () => {
     const { stack } = mackerelStack();
     const param = new CfnParameter(stack, 'Name');
-    new HostMetricMonitor(stack, 'Cpu', {
-      name: 'cpu',
-      metric: 'cpu.user',
-      operator: MonitorOperator.GREATER_THAN,
-      warning: 80,
-      duration: Duration.minutes(3),
-      scopes: [MonitorScope.fromService(MackerelService.fromName(stack, 'Imported', param.valueAsString))],
-    });
+    cpuMonitor(stack, [MonitorScope.fromService(MackerelService.fromName(stack, 'Imported', param.valueAsString))]);
     const { state, token } = lazyName('draft');
     const blog = new MackerelService(stack, 'Blog', { name: token });
     Aspects.of(stack).add({ visit: (node) => { if (node === blog) state.value = 'blog'; } });
@@ -570,14 +545,7 @@ describe('a MackerelService or MackerelRole created with a Lazy name counts by t
     const later = new Construct(stack, 'Later');
     const { state, token } = lazyName('draft');
     const blog = new MackerelService(later, 'Blog', { name: token });
-    new HostMetricMonitor(first, 'Cpu', {
-      name: 'cpu',
-      metric: 'cpu.user',
-      operator: MonitorOperator.GREATER_THAN,
-      warning: 80,
-      duration: Duration.minutes(3),
-      scopes: [MonitorScope.fromService(blog), MonitorScope.of('blog')],
-    });
+    cpuMonitor(first, [MonitorScope.fromService(blog), MonitorScope.of('blog')]);
     Aspects.of(stack).add({ visit: (node) => { if (node === blog) state.value = 'blog'; } });
     expect(propertiesOf(blog).name).toBe('blog');
     const redundant = Annotations.fromStack(stack).findWarning('/Stack/First/Cpu', Match.stringLikeRegexp('monitorScopeRedundant')).map((w) => String(w.entry.data));
