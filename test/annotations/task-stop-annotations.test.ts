@@ -32,6 +32,13 @@ function shopStack(options: { provider?: boolean } = {}) {
   return { app, stack, shop, web, vpc, cluster, api: ecsService('Api'), worker: ecsService('Worker'), ecsService };
 }
 
+/** An ECS service named `serviceName`, in a cluster of its own. */
+function namedOwnCluster(stack: Stack, vpc: ec2.IVpc, id: string, serviceName: string) {
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
+  taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
+  return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
+}
+
 function rulesOf(stack: Stack): Array<{ Properties: any; DependsOn?: string[] }> {
   return Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')) as any;
 }
@@ -331,22 +338,17 @@ describe('TaskStopAnnotations', () => {
     });
 
     test('a second TaskStopAnnotations that merges on the same graphs the stops of an ECS service of the same name in another cluster, as the stops of both share annotations', () => {
-      const named = (stack: Stack, vpc: ec2.IVpc, id: string, serviceName: string) => {
-        const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
-        taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
-        return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
-      };
       const { stack, shop, web, vpc } = shopStack();
-      new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [named(stack, vpc, 'BlueWeb', 'web')] });
-      const green = named(stack, vpc, 'GreenWeb', 'web');
+      new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [namedOwnCluster(stack, vpc, 'BlueWeb', 'web')] });
+      const green = namedOwnCluster(stack, vpc, 'GreenWeb', 'web');
       expect(() => new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [green] }))
         .toThrow(new RegExp('^Shop/Green: ecsServices\\[0\\] "Shop/GreenWeb" is also marked by Shop/Blue \\(for ECS service Shop/BlueWeb, of the same name: '
           + 'the stops of both are marked as service:web, on the same annotations\\) on the same Mackerel service and roles, and both merge stops'));
       // another name, one that only posts, and the same name in another app are fine
-      new TaskStopAnnotations(stack, 'Orders', { service: shop, roles: [web], ecsServices: [named(stack, vpc, 'OrdersService', 'orders')] });
+      new TaskStopAnnotations(stack, 'Orders', { service: shop, roles: [web], ecsServices: [namedOwnCluster(stack, vpc, 'OrdersService', 'orders')] });
       new TaskStopAnnotations(stack, 'GreenPosts', { service: shop, roles: [web], ecsServices: [green], mergeWindow: Duration.seconds(0) });
       const other = shopStack();
-      new TaskStopAnnotations(other.stack, 'Blue', { service: other.shop, roles: [other.web], ecsServices: [named(other.stack, other.vpc, 'BlueWeb', 'web')] });
+      new TaskStopAnnotations(other.stack, 'Blue', { service: other.shop, roles: [other.web], ecsServices: [namedOwnCluster(other.stack, other.vpc, 'BlueWeb', 'web')] });
       expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice')).map((w) => w.id)).toEqual(['/Shop/GreenPosts']);
     });
 
@@ -359,14 +361,9 @@ describe('TaskStopAnnotations', () => {
       const synth = (last: string, lazyFirst: boolean) => {
         const { app, stack, shop, web, vpc } = shopStack();
         const state = { value: 'draft' };
-        const named = (id: string, serviceName: string) => {
-          const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
-          taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
-          return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
-        };
         const name = lazy(() => state.value);
-        new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [named('BlueWeb', lazyFirst ? name : 'web')] });
-        new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [named('GreenWeb', lazyFirst ? 'web' : name)] });
+        new TaskStopAnnotations(stack, 'Blue', { service: shop, roles: [web], ecsServices: [namedOwnCluster(stack, vpc, 'BlueWeb', lazyFirst ? name : 'web')] });
+        new TaskStopAnnotations(stack, 'Green', { service: shop, roles: [web], ecsServices: [namedOwnCluster(stack, vpc, 'GreenWeb', lazyFirst ? 'web' : name)] });
         state.value = last;
         return () => app.synth();
       };
@@ -419,13 +416,8 @@ describe('TaskStopAnnotations', () => {
       const synth = (lazy: boolean) => {
         const { app, stack, shop, web, vpc } = shopStack();
         const state = { value: 'draft' };
-        const named = (id: string, serviceName: string) => {
-          const taskDefinition = new ecs.FargateTaskDefinition(stack, `${id}Task`);
-          taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27') });
-          return new ecs.FargateService(stack, id, { cluster: new ecs.Cluster(stack, `${id}Cluster`, { vpc }), taskDefinition, serviceName, minHealthyPercent: 100 });
-        };
-        const blue = named('BlueWeb', lazy ? Lazy.string({ produce: () => state.value }) : 'web');
-        new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [blue, named('GreenWeb', 'web')] });
+        const blue = namedOwnCluster(stack, vpc, 'BlueWeb', lazy ? Lazy.string({ produce: () => state.value }) : 'web');
+        new TaskStopAnnotations(stack, 'Stops', { service: shop, roles: [web], ecsServices: [blue, namedOwnCluster(stack, vpc, 'GreenWeb', 'web')] });
         state.value = 'web';
         app.synth();
         return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('taskStopsMarkedTwice'));
