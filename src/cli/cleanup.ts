@@ -82,11 +82,16 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
     }
   });
   leaveOld(false, goneFirst);
-  // An old role the handler leaves for what still names it in scopes is not gone before its service's delete, which it keeps.
+  // A role the handler leaves for what still names it in scopes (a downtime a policy retains) is not gone before its
+  // service's delete, which it keeps: an old one, or a removed one. The other removed roles and monitors are deleted
+  // before their service, as they refer to it. Only a role the service's live object lists counts there, so a removed
+  // role stands in for its live object (`{}`).
   const leftOld = new Set(entries.filter((e) => e.leftBecause !== undefined && e.physicalId !== undefined)
     .map((e) => deletedKey(e.type, e.physicalId!)));
-  const rolesFirst = { ...goneFirst, deleted: new Set([...goneFirst.deleted].filter((key) => !leftOld.has(key))) };
-  leaveOld(true, rolesFirst);
+  const removedFirst = removed.map((id) => held[id]).filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy)
+    && (r.type !== ROLE || scopesLeft(r, {}, held, removed, goneFirst) === undefined)).map((r) => deletedKey(r.type, r.physicalId));
+  const servicesLast = { ...goneFirst, deleted: new Set([...[...goneFirst.deleted].filter((key) => !leftOld.has(key)), ...removedFirst]) };
+  leaveOld(true, servicesLast);
   for (const id of removed) {
     const before = held[id];
     // A move whose apply stopped before the old resource let go: both hold the object, and the old one's delete only lets go of it;
@@ -100,7 +105,7 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
     const leftBecause = kind.kind !== 'delete' ? undefined
       : before.type === GRAPH_ANNOTATION ? KEPT_AS_HISTORY
         : _METADATA_TYPES.includes(before.type) ? metadataLeft(before, goneFirst, heldLater(id, before.type, before.physicalId))
-          : ownedLeft(before, live(id), held, removed, rolesFirst);
+          : ownedLeft(before, live(id), held, removed, servicesLast);
     entries.push({ ..._entryBase(plan.stackName, id, before), ...(leftBecause ? { kind: 'leave', leftBecause } : kind), changes: [] });
   }
   return entries;
@@ -212,16 +217,12 @@ export function _heldAfterRun(plan: _StackPlan, logicalId: string, unknowns: _Un
  * one of the template naming the service by a literal name) would be deleted with it.
  * `run.deleted` (`deletedKey`) holds what the cleanups of the stacks before this one delete
  * (`_AppPlan.cleanupOrder`), which is gone by then, as are the roles and monitors of this stack removed
- * from its template, and the monitors the run updates to another service.
+ * from its template (but a role the handler leaves for scopes: `_withCleanup` adds them), and the
+ * monitors the run updates to another service.
  */
-function serviceLeft(
-  before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
-  run: _BeforeCleanup,
-): string | undefined {
+function serviceLeft(before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, run: _BeforeCleanup): string | undefined {
   if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;
-  const deleted = new Set([...run.deleted, ...removed.map((id) => held[id])
-    .filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy) && !roleLeftForScopes(r, held, removed, run))
-    .map((r) => deletedKey(r.type, r.physicalId))]);
+  const deleted = run.deleted;
   const tied = run.tied.get(before.physicalId) ?? [];
   const roles = object.roles.filter((role): role is string => typeof role === 'string')
     .map((role) => ({ type: ROLE, key: deletedKey(ROLE, `${before.physicalId}:${role}`), label: roleObject(before.physicalId, role).label }));
@@ -246,18 +247,6 @@ const SCOPING: ReadonlyArray<{ readonly list: keyof ScopedLists; readonly types:
   .map((list) => ({ list, types: SCOPING_TYPES.filter((type) => _SCOPED_LISTS[type] === list) }));
 
 /**
- * Whether the handler leaves a removed role of the stack for what still names it in scopes
- * (`scopesLeft`), such as a downtime a policy retains: then it is not gone before its service's
- * delete, which it keeps in Mackerel, as apply's line for the service says. Only a role the
- * service's live object lists counts there, so the role stands in for its live object (`{}`).
- */
-function roleLeftForScopes(
-  removed: _StateResource, held: { readonly [id: string]: _StateResource }, ids: readonly string[], run: _BeforeCleanup,
-): boolean {
-  return removed.type === ROLE && scopesLeft(removed, {}, held, ids, run) !== undefined;
-}
-
-/**
  * `before` of a stack's cleanup without the roles the cleanups of the run leave (`run`, a role's
  * `leftBecause`), or undefined when it counts none of them as deleted: a role the cleanup of a stack
  * before it leaves, for what still names it in scopes, is still there when its service's delete comes.
@@ -275,7 +264,7 @@ function ownedLeft(
   before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, held: { readonly [id: string]: _StateResource }, removed: readonly string[],
   run: _BeforeCleanup,
 ): string | undefined {
-  return serviceLeft(before, object, held, removed, run) ?? scopesLeft(before, object, held, removed, run);
+  return serviceLeft(before, object, run) ?? scopesLeft(before, object, held, removed, run);
 }
 
 /**
