@@ -109,6 +109,14 @@ export function _planDiff(
   plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject = () => 'unreadable', pendingByStack: Map<string, Set<string>> = new Map(),
   beforeCleanup: _BeforeCleanup = _NOTHING_BEFORE, oldLive: (type: string, physicalId: string) => _LiveObject = () => 'unreadable',
 ): _DiffEntry[] {
+  return _withCleanup(plan, state, planBeforeCleanup(plan, state, live, pendingByStack, oldLive), beforeCleanup);
+}
+
+/** What `_planDiff` finds for a stack before its cleanup, which does not depend on what the run does before that cleanup. */
+function planBeforeCleanup(
+  plan: _StackPlan, state: _StateFile, live: (logicalId: string) => _LiveObject, pendingByStack: Map<string, Set<string>>,
+  oldLive: (type: string, physicalId: string) => _LiveObject,
+): _BeforeStackCleanup {
   const held = state.stacks[plan.stackName]?.resources ?? {};
   const entries: _DiffEntry[] = [];
   // Dependencies come first, so a resource sees whether what it refers to gets a new ID: a
@@ -156,7 +164,7 @@ export function _planDiff(
     const stuck = object === undefined ? [] : keptChanges(before, props, unsentFields(before, props), object);
     if (stuck.length > 0) entries.push({ ...base, kind: 'kept', physicalId: before.physicalId, changes: stuck });
   }
-  return _withCleanup(plan, state, { entries, movedFrom, unknowns, live, oldLive }, beforeCleanup);
+  return { entries, movedFrom, unknowns, live, oldLive };
 }
 
 /**
@@ -324,7 +332,7 @@ export async function _diff(
   const withScoped = async (before: _BeforeCleanup, deletesOwned: boolean): Promise<_BeforeCleanup> =>
     (deletesOwned ? { ...before, scoped: await readScoped() } : before);
   const run: _DiffEntry[] = [];
-  const cleaned: Array<{ plan: _StackPlan; before: _BeforeCleanup; entries: _DiffEntry[] } & Pick<_BeforeStackCleanup, 'live' | 'oldLive'>> = [];
+  const cleaned: Array<{ plan: _StackPlan; before: _BeforeCleanup; found: _BeforeStackCleanup; entries: _DiffEntry[] }> = [];
   for (const plan of applied) {
     const { drift, live, oldLive } = await readAll(plan);
     // The old roles and services an earlier apply left to delete are deleted by this cleanup too. The old object of a
@@ -333,18 +341,19 @@ export async function _diff(
       && (e.kind === 'delete' || (e.kind === 'replace' && e.retainedBy === undefined && e.takenBy === undefined))))
       || state.pendingDeletes.some((p) => p.stackName === plan.stackName && OWNED.includes(p.type) && !_retaining(p.updateReplacePolicy));
     const before = await withScoped(beforeCleanup.get(plan.stackName) ?? _NOTHING_BEFORE, deletesOwned);
-    const stackEntries = _planDiff(plan, state, live, pending, before, oldLive);
+    const found = planBeforeCleanup(plan, state, live, pending, oldLive);
+    const stackEntries = _withCleanup(plan, state, found, before);
     entries.push(...drift, ...stackEntries);
     run.push(...stackEntries);
-    cleaned.push({ plan, before, entries: stackEntries, live, oldLive });
+    cleaned.push({ plan, before, found, entries: stackEntries });
     await sayFailingCreates(plan, stackEntries, { pending, state, get, list, written, updated }, notice);
   }
   // A role that the cleanup of a stack before another leaves, as scopes still name it, keeps its service there, which
   // the first pass counted as gone: known only once every stack is planned, as stacks are planned in deploy order.
-  for (const { plan, before, entries: first, live, oldLive } of cleaned) {
+  for (const { plan, before, found, entries: first } of cleaned) {
     const without = _withoutLeftRoles(before, run);
     if (without === undefined) continue;
-    const again = _planDiff(plan, state, live, pending, without, oldLive);
+    const again = _withCleanup(plan, state, found, without);
     first.forEach((e, i) => {
       entries[entries.indexOf(e)] = again[i];
       run[run.indexOf(e)] = again[i];
