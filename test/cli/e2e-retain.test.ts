@@ -36,6 +36,12 @@ const logicalId = (state: _StateFile, prefix: string) => Object.keys(state.stack
 const goneWithMonitor = (monitorId: unknown) =>
   `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${monitorId}, the last of its monitor scopes, which this run deleted\\)`;
 
+/** diff's line (`- retain`, `- leave`) and apply's (`] retained`, `] left`) of the same object, both `line` (a pattern) to the end. */
+function expectBothSay(diff: { out: string }, run: { out: string }, kind: 'retain' | 'leave', line: string): void {
+  expect(diff.out).toMatch(new RegExp(`^- ${kind} +${line}$`, 'm'));
+  expect(run.out).toMatch(new RegExp(`\\] ${kind === 'retain' ? 'retained' : 'left'} +${line}$`, 'm'));
+}
+
 describe('DeletionPolicy: a resource removed from the template or destroyed', () => {
   test('a retained monitor removed from the app stays in Mackerel and leaves the state; diff says so first', async () => {
     // GIVEN two monitors applied, the policy of Cpu then made Retain: no object changes, the state records it
@@ -294,9 +300,8 @@ describe('a retained deployment downtime of monitors the run deletes', () => {
     // THEN the monitor is deleted, and with it the downtime, as diff and apply say, rather than that it stays
     const gone = goneWithMonitor(cpuId);
     expect(diff.err).toBe('');
-    expect(diff.out).toMatch(new RegExp(`^- retain +DeploymentDowntime +Shop/Deploy\\w+ \\w+ "deploy" ${gone}$`, 'm'));
+    expectBothSay(diff, run, 'retain', `DeploymentDowntime +Shop/Deploy\\w+ \\w+ "deploy" ${gone}`);
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\] retained +DeploymentDowntime +Shop/Deploy\\w+ \\w+ "deploy" ${gone}$`, 'm'));
     expect(shared.emulator.state().downtimes).toEqual([]);
   });
 });
@@ -325,12 +330,10 @@ describe('a retained downtime of a service and of a role the run removes', () =>
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(/^- leave +Role +Shop\/Svcweb\w+ shop:web "web" \(not deleted: it is still named in the scopes of downtime "night" /m);
     expect(diff.out).toMatch(/^- leave +Service +Shop\/Svc\w+ shop "shop" \(not deleted: /m);
-    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Night\\w+ \\w+ "night" ${stays}$`, 'm'));
-    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Day\\w+ \\w+ "day" ${stays}$`, 'm'));
+    expectBothSay(diff, run, 'retain', `Downtime +Shop/Night\\w+ \\w+ "night" ${stays}`);
+    expectBothSay(diff, run, 'retain', `Downtime +Shop/Day\\w+ \\w+ "day" ${stays}`);
     expect(run.err).toBe('');
     expect(run.out).toMatch(/\] left +Role +Shop\/Svcweb\w+ shop:web "web" \(not deleted: it is still named in the scopes of downtime "night" /);
-    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" ${stays}$`, 'm'));
-    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Day\\w+ \\w+ "day" ${stays}$`, 'm'));
     expect(shared.emulator.state().downtimes.map((d: any) => [d.name, d.serviceScopes, d.roleScopes]).sort())
       .toEqual([['day', ['shop'], []], ['night', [], ['shop:web']]]);
   });
@@ -357,9 +360,8 @@ describe('a retained downtime of a role alone whose service and role the run rem
     // THEN the role is left, named by the downtime, and the service with it, as diff says before apply does, rather than a delete
     const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
-    expect(diff.out).toMatch(new RegExp(`^- leave +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expectBothSay(diff, run, 'leave', `Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}`);
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\] left +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
     expect(services()).toEqual(['other', 'shop']);
     expect(shared.emulator.state().downtimes.map((d: any) => [d.name, d.roleScopes])).toEqual([['night', ['shop:web']]]);
   });
@@ -387,9 +389,8 @@ describe('a retained downtime of a role the run replaces onto another service, w
     const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(/^! replace +Role +Shop\/Web\w+ shop:web "web" \(new Mackerel ID; the old object is not deleted: it is still named in the scopes of downtime "night"/m);
-    expect(diff.out).toMatch(new RegExp(`^- leave +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expectBothSay(diff, run, 'leave', `Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}`);
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\] left +Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
     expect(services()).toEqual(['cart', 'shop']);
   });
 });
@@ -458,9 +459,8 @@ describe('a retained downtime of a role of another stack\'s service, both of whi
     const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(/^- leave +Role +ARoles\/Web\w+ shop:web "web" \(not deleted: it is still named in the scopes of downtime "night"/m);
-    expect(diff.out).toMatch(new RegExp(`^- leave +Service +ZBase/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
+    expectBothSay(diff, run, 'leave', `Service +ZBase/Svc[0-9A-F]+ shop "shop" ${hasRole}`);
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\] left +Service +ZBase/Svc[0-9A-F]+ shop "shop" ${hasRole}$`, 'm'));
     expect(services()).toEqual(['cart', 'other', 'shop']);
   });
 });
@@ -490,11 +490,9 @@ describe('diff of a retained downtime whose monitors the run deletes', () => {
     const gone = goneWithMonitor(cpuId);
     const stays = '\\(not deleted: DeletionPolicy Retain; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
-    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
-    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Shop/Day\\w+ \\w+ "day" ${stays}$`, 'm'));
+    expectBothSay(diff, run, 'retain', `Downtime +Shop/Night\\w+ \\w+ "night" ${gone}`);
+    expectBothSay(diff, run, 'retain', `Downtime +Shop/Day\\w+ \\w+ "day" ${stays}`);
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
-    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Shop/Day\\w+ \\w+ "day" ${stays}$`, 'm'));
     expect(shared.emulator.state().downtimes.map((d: any) => d.name)).toEqual(['day']);
   });
   test('diff reads the monitor deletes of the whole run: a retained downtime goes with another stack\'s monitor, whose cleanup comes after', async () => {
@@ -529,9 +527,8 @@ describe('diff of a retained downtime whose monitors the run deletes', () => {
     // THEN diff and apply both say the downtime goes with the monitor
     const gone = goneWithMonitor(cpuId);
     expect(diff.err).toBe('');
-    expect(diff.out).toMatch(new RegExp(`^- retain +Downtime +Night/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
+    expectBothSay(diff, run, 'retain', `Downtime +Night/Night\\w+ \\w+ "night" ${gone}`);
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\] retained +Downtime +Night/Night\\w+ \\w+ "night" ${gone}$`, 'm'));
     expect(shared.emulator.state().downtimes).toEqual([]);
   });
 });
