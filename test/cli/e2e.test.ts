@@ -12,6 +12,15 @@ import { MackerelRole, MackerelService } from '../../src/service';
 const shared = useEmulatorPerFile();
 beforeEach(() => shared.emulator.reset());
 
+/** Makes an object outside cdk-mackerel, as a user would by hand: the emulator's answer, once it took the request. */
+async function byHand(path: string, body: object): Promise<{ id: string }> {
+  const hand = await fetch(`${shared.emulator.url}api/v0/${path}`, {
+    method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  expect(hand.status).toBe(200);
+  return await hand.json() as { id: string };
+}
+
 const monitorsByName = () => Object.fromEntries(shared.emulator.state().monitors.map((m: any) => [m.name, m]));
 
 describe('apply, change, diff, drift and destroy against the emulator', () => {
@@ -667,10 +676,7 @@ describe('what the templates no longer have', () => {
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     const outdir = synthStacks(dir, { Last: (s) => new MackerelService(s, 'Svc', { name: 'last' }) });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
-    const hand = await fetch(`${shared.emulator.url}api/v0/services/last/roles`, {
-      method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'byhand' }),
-    });
-    expect(hand.status).toBe(200);
+    await byHand('services/last/roles', { name: 'byhand' });
 
     synthStacks(dir, { Last: () => undefined });
     // diff predicts it from the roles it reads with the service, in apply's words
@@ -692,13 +698,7 @@ describe('what the templates no longer have', () => {
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     const outdir = synthStacks(dir, { Roles: (s) => new MackerelService(s, 'Svc', { name: 'roles' }).addRole('web') });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
-    const hand = await fetch(`${shared.emulator.url}api/v0/monitors`, {
-      method: 'POST',
-      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'host', name: 'web cpu by hand', metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes: ['roles:web'] }),
-    });
-    expect(hand.status).toBe(200);
-    const { id } = await hand.json() as { id: string };
+    const { id } = await byHand('monitors', { type: 'host', name: 'web cpu by hand', metric: 'cpu%', operator: '>', warning: 80, duration: 1, scopes: ['roles:web'] });
 
     synthStacks(dir, { Roles: (s) => new MackerelService(s, 'Svc', { name: 'roles' }) });
     const diff = await cli(['diff', outdir, ...base]);
@@ -722,13 +722,7 @@ describe('what the templates no longer have', () => {
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     const outdir = synthStacks(dir, { Muted: (s) => new MackerelService(s, 'Svc', { name: 'muted' }) });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
-    const hand = await fetch(`${shared.emulator.url}api/v0/downtimes`, {
-      method: 'POST',
-      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'muted by hand', start: 2_000_000_000, duration: 60, serviceScopes: ['muted'] }),
-    });
-    expect(hand.status).toBe(200);
-    const { id } = await hand.json() as { id: string };
+    const { id } = await byHand('downtimes', { name: 'muted by hand', start: 2_000_000_000, duration: 60, serviceScopes: ['muted'] });
 
     synthStacks(dir, { Muted: () => undefined });
     const diff = await cli(['diff', outdir, ...base]);
@@ -752,13 +746,7 @@ describe('what the templates no longer have', () => {
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     const outdir = synthStacks(dir, { Read: (s) => new MackerelService(s, 'Svc', { name: 'readby' }) });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
-    const hand = await fetch(`${shared.emulator.url}api/v0/monitors`, {
-      method: 'POST',
-      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'expression', name: 'orders by hand', expression: 'sum(service(readby, orders.count))', operator: '<', warning: 10 }),
-    });
-    expect(hand.status).toBe(200);
-    const { id } = await hand.json() as { id: string };
+    const { id } = await byHand('monitors', { type: 'expression', name: 'orders by hand', expression: 'sum(service(readby, orders.count))', operator: '<', warning: 10 });
 
     synthStacks(dir, { Read: () => undefined });
     const diff = await cli(['diff', outdir, ...base]);
@@ -782,10 +770,7 @@ describe('what the templates no longer have', () => {
     const token = (s: Stack) => new CfnParameter(s, 'Token', { type: 'String', noEcho: true });
     const outdir = synthStacks(dir, { Left: (s) => { token(s); new MackerelService(s, 'Svc', { name: 'leftsec' }); } });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
-    const hand = await fetch(`${shared.emulator.url}api/v0/services/leftsec/roles`, {
-      method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'sekret-role-0815' }),
-    });
-    expect(hand.status).toBe(200);
+    await byHand('services/leftsec/roles', { name: 'sekret-role-0815' });
 
     // WHEN: the service is removed, the parameter kept
     synthStacks(dir, { Left: (s) => { token(s); } });
@@ -803,10 +788,7 @@ describe('what the templates no longer have', () => {
     const dir = workDir();
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     expect((await cli(['apply', synthStacks(dir, { Gone: (s) => new MackerelService(s, 'Svc', { name: 'gone-shop' }).addRole('web') }), ...base])).code).toBe(0);
-    const hand = await fetch(`${shared.emulator.url}api/v0/services/gone-shop/roles`, {
-      method: 'POST', headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'byhand' }),
-    });
-    expect(hand.status).toBe(200);
+    await byHand('services/gone-shop/roles', { name: 'byhand' });
     // WHEN the app no longer has the stack
     const outdir = synthStacks(dir, { Kept: (s) => new MackerelService(s, 'Svc', { name: 'kept-shop' }) });
     const why = '\\(not deleted: it still has role "gone-shop:byhand", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
@@ -904,12 +886,7 @@ describe('what the templates no longer have', () => {
       },
     });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
-    const hand = await fetch(`${shared.emulator.url}api/v0/monitors`, {
-      method: 'POST',
-      headers: { 'X-Api-Key': shared.emulator.apiKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'service', name: 'by hand', service: 'keep', metric: 'keep.x', operator: '>', warning: 1, duration: 1 }),
-    });
-    const { id } = await hand.json() as { id: string };
+    const { id } = await byHand('monitors', { type: 'service', name: 'by hand', service: 'keep', metric: 'keep.x', operator: '>', warning: 1, duration: 1 });
     synthStacks(dir, { Last: () => undefined });
 
     const diff = await cli(['diff', outdir, ...base]);
