@@ -86,11 +86,10 @@ export function _withCleanup(plan: _StackPlan, state: _StateFile, found: _Before
   // service's delete, which it keeps: an old one, or a removed one. The other removed roles and monitors are deleted
   // before their service, as they refer to it. Only a role the service's live object lists counts there, so a removed
   // role stands in for its live object (`{}`).
-  const leftOld = new Set(entries.filter((e) => e.leftBecause !== undefined && e.physicalId !== undefined)
-    .map((e) => deletedKey(e.type, e.physicalId!)));
+  const rolesLeft = _withoutLeftRoles(goneFirst, entries) ?? goneFirst;
   const removedFirst = removed.map((id) => held[id]).filter((r) => DELETED_FIRST.includes(r.type) && !_retaining(r.deletionPolicy)
     && (r.type !== ROLE || scopesLeft(r, {}, held, removed, goneFirst) === undefined)).map((r) => deletedKey(r.type, r.physicalId));
-  const servicesLast = { ...goneFirst, deleted: new Set([...[...goneFirst.deleted].filter((key) => !leftOld.has(key)), ...removedFirst]) };
+  const servicesLast = { ...goneFirst, deleted: new Set([...rolesLeft.deleted, ...removedFirst]) };
   leaveOld(true, servicesLast);
   for (const id of removed) {
     const before = held[id];
@@ -249,7 +248,8 @@ const SCOPING: ReadonlyArray<{ readonly list: keyof ScopedLists; readonly types:
 /**
  * `before` of a stack's cleanup without the roles the cleanups of the run leave (`run`, a role's
  * `leftBecause`), or undefined when it counts none of them as deleted: a role the cleanup of a stack
- * before it leaves, for what still names it in scopes, is still there when its service's delete comes.
+ * before it leaves, for what still names it in scopes, is still there when its service's delete comes,
+ * as is an old role its own cleanup leaves (`_withCleanup`).
  * @internal
  */
 export function _withoutLeftRoles(before: _BeforeCleanup, run: readonly _DiffEntry[]): _BeforeCleanup | undefined {
