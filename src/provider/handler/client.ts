@@ -189,7 +189,7 @@ export interface RequestOptions {
  * - `safe`: Mackerel did not carry it out; send it again, whatever the method.
  * - `if-repeatable`: Mackerel may have carried it out; send it again only if doing it twice is
  *   harmless (GET, PUT, DELETE, or a POST marked `repeatable`).
- * - `never`: a final answer (a 4xx other than 429), or no time left.
+ * - `never`: a final answer (a 4xx other than 408 and 429), or no time left.
  */
 export type Retry = 'safe' | 'if-repeatable' | 'never';
 
@@ -356,11 +356,14 @@ async function exchange(
  *   request.
  * Any other 5xx leaves the outcome unknown: a 500 may come after part of the work was done, a
  * 502 or 504 from a proxy that had already forwarded the request, and a bare 503 from code that
- * failed midway. Other statuses (4xx) are final.
+ * failed midway. A 408 says the request was not received whole in time (RFC 9110 section 15.5.9),
+ * which the same request may get past later; but a load balancer or proxy in front of Mackerel may say
+ * it of a request it had already forwarded, so it is sent again only as a 5xx is: never a POST.
+ * Other statuses (4xx) are final.
  */
 export function retryOf(status: number, retryAfterMs: number | undefined): Retry {
   if (status === 429 || (status === 503 && retryAfterMs !== undefined)) return 'safe';
-  return status >= 500 ? 'if-repeatable' : 'never';
+  return status >= 500 || status === 408 ? 'if-repeatable' : 'never';
 }
 
 /**

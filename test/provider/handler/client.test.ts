@@ -128,6 +128,14 @@ describe('createClient', () => {
       expect(requests().map((r) => r.method)).toEqual(['PUT', 'PUT', 'PUT']);
     });
 
+    test.each(['GET', 'PUT', 'DELETE'] as const)('retries a %s answered with Mackerel\'s 408 (the request not received whole in time), then succeeds', async (method) => {
+      const client = await clientFor([{ status: 408, body: mackerelError('Request Timeout') }, { status: 200, body: '{"ok":true}' }]);
+
+      await expect(client.request(method, '/api/v0/monitors/x', method === 'PUT' ? {} : undefined)).resolves.toEqual({ ok: true });
+
+      expect(requests().map((r) => r.method)).toEqual([method, method]);
+    });
+
     test('fails on a persistent 500 with Mackerel\'s message once the time is up', async () => {
       // GIVEN the first backoff is 0 ms and the second (up to 20 s) longer than the 5 s left
       Object.assign(settings, { baseDelayMs: 10_000, maxDelayMs: 100_000 });
@@ -428,6 +436,8 @@ describe('createClient', () => {
       ['502', { status: 502, body: 'bad gateway' }, 'HTTP 502: bad gateway'],
       ['504', { status: 504, body: 'gateway timeout' }, 'HTTP 504: gateway timeout'],
       ['503 without Retry-After', { status: 503, body: 'unavailable' }, 'HTTP 503: unavailable'],
+      // Said of the request not received whole, but a load balancer in front of Mackerel may say it of one it had forwarded.
+      ['408', { status: 408, body: mackerelError('Request Timeout') }, 'HTTP 408: Request Timeout'],
     ])('is not repeated after a %s, and the error says the outcome is unknown', async (_name, answer, text) => {
       const client = await clientFor([answer, { status: 200, body: '{"id":"second"}' }]);
 
