@@ -119,9 +119,28 @@ export function unresolvedHost(error: unknown, host: string): MackerelApiError |
   return causeOf(error, (e) => nameNotFound(e.cause) && (e.cause as { cause: { hostname?: unknown } }).cause.hostname === host);
 }
 
-function causeOf(error: unknown, is: (e: MackerelApiError) => boolean): MackerelApiError | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof MackerelApiError && is(e)) return e;
+/**
+ * A call that failed in the course of failing with an error (the delete that was to take back a new
+ * service or role that could not be marked), by that error (`alsoFailed`): its refusal is told as
+ * one of the error's causes (`causeOf`) is, the error itself kept for its status.
+ */
+const ALSO_FAILED = new WeakMap<Error, Error>();
+
+/** Records that `other` failed too, in the course of failing with `error`, for the advice to read it (`causeOf`). */
+export function alsoFailed(error: Error, other: Error): void {
+  ALSO_FAILED.set(error, other);
+}
+
+/** The first in `error` and its causes that `is`, then in what failed with them (`alsoFailed`). */
+function causeOf(error: unknown, is: (e: MackerelApiError) => boolean, depth = 0): MackerelApiError | undefined {
+  const chain: Error[] = [];
+  for (let e: unknown = error, n = 0; e instanceof Error && n < 5; e = e.cause, n++) chain.push(e);
+  const found = chain.find((e): e is MackerelApiError => e instanceof MackerelApiError && is(e));
+  if (found || depth >= 2) return found;
+  for (const e of chain) {
+    const also = ALSO_FAILED.get(e);
+    const inAlso = also && causeOf(also, is, depth + 1);
+    if (inAlso) return inAlso;
   }
   return undefined;
 }

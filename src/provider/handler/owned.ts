@@ -28,7 +28,7 @@
  * A create whose answer was lost (`create.ts`) is resolved by name: an unmarked object of that
  * name with the memo sent (and, for a service, no roles yet) is the one it made, and gets marked.
  */
-import { isNotFound } from './client';
+import { alsoFailed, isNotFound } from './client';
 import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
 import { leaveIn, Outcome, RequestContext, ResourceModule, TakenError, unlessNotFound } from './resource';
@@ -183,6 +183,8 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
         e.message = `${object.label} was created but could not be marked, and deleting it again failed too, so it is left in Mackerel: `
           + `delete it there before deploying again, or the next create may fail on its name. Marking it: ${e.message}. Deleting it: ${left.message}`;
         leaveIn(e, object.label);
+        // A delete refused for the key (a 403) is told with the same advice as a mark refused for it.
+        alsoFailed(e, left);
       }
       throw e;
     }

@@ -91,6 +91,20 @@ describe('handler', () => {
       expect(error.message).toBe(`${type} Thing: Create failed: ${method} ${path}: HTTP ${status}: permission denied; ${KEY_REFUSED}`);
     });
 
+    test.each([
+      [403, `HTTP 403: permission denied; ${KEY_REFUSED}`],
+      [500, 'HTTP 500: permission denied (gave up after 8 attempts: attempt limit reached)'],
+    ])('also when a new service could not be marked (a 500) and deleting it again got a %i, the advice only for a refusal', async (status, deleting) => {
+      env.emulator.injectFault({ method: 'PUT', path: '/api/v0/services/shop/metadata/*', status: 500, body: { error: { message: 'internal error' } }, times: 20 });
+      env.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status, body: { error: { message: 'permission denied' } }, times: 20 });
+
+      const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.SERVICE, 'Shop', { name: 'shop' }), lambdaContext()));
+
+      expect(error.message).toBe('Custom::MackerelService Shop: Create failed: service "shop" was created but could not be marked, and deleting it again failed too, '
+        + 'so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. Marking it: PUT /api/v0/services/shop/metadata/cdk-mackerel: '
+        + `HTTP 500: internal error (gave up after 8 attempts: attempt limit reached). Deleting it: DELETE /api/v0/services/shop: ${deleting}`);
+    }, 20_000);
+
     test('whole after a long message of Mackerel\'s, which is cut instead to make room for it', async () => {
       env.emulator.injectFault({ method: 'POST', path: '/api/v0/monitors', status: 403, body: { error: { message: `permission denied: ${'x'.repeat(1900)}` } } });
 
