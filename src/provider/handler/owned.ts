@@ -28,7 +28,7 @@
  * A create whose answer was lost (`create.ts`) is resolved by name: an unmarked object of that
  * name with the memo sent (and, for a service, no roles yet) is the one it made, and gets marked.
  */
-import { alsoFailed, isNotFound } from './client';
+import { alsoFailed, isNotFound, isOutcomeUnknown } from './client';
 import { changedFields, ObjectSchema, Props } from './convert';
 import { createNamed } from './create';
 import { leaveIn, Outcome, RequestContext, ResourceModule, TakenError, unlessNotFound } from './resource';
@@ -180,7 +180,9 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
         // CloudFormation's failure ignores the object (its delete gets the framework's marker), so the reason
         // says it is there, first, where no cut reaches. The error itself is kept: its status is what the advice
         // and cdk-mackerel apply read.
-        e.message = `${object.label} was created but could not be marked, and deleting it again failed too, so it is left in Mackerel: `
+        // A mark that got no answer may have been written all the same: the reason says it may be marked.
+        const marking = isOutcomeUnknown(e) && e.status === undefined ? 'its mark got no answer, so it may or may not be marked' : 'could not be marked';
+        e.message = `${object.label} was created but ${marking}, and deleting it again failed too, so it is left in Mackerel: `
           + `delete it there before deploying again, or the next create may fail on its name. Marking it: ${e.message}. Deleting it: ${left.message}`;
         leaveIn(e, object.label);
         // A delete refused for the key (a 403) is told with the same advice as a mark refused for it.

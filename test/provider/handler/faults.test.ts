@@ -407,7 +407,7 @@ describe('a create whose answer is lost (Mackerel may have carried it out)', () 
       await expect(shop.create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
     });
 
-    test('a service whose mark got no answer before the Lambda\'s time ran out, with no time left to delete it again, is said to be left in Mackerel', async () => {
+    test('a service whose mark got no answer before the Lambda\'s time ran out, with no time left to delete it again, is said to be left in Mackerel, maybe marked', async () => {
       // GIVEN the mark's PUT is answered (refused, so not carried out) only after the invocation's time, less its margin, is up
       env.emulator.injectFault({ method: 'PUT', path: '/api/v0/services/shop/metadata/*', status: 500, delayMs: 2_500 });
 
@@ -417,8 +417,8 @@ describe('a create whose answer is lost (Mackerel may have carried it out)', () 
       await settled('PUT', 1);
 
       // THEN the reason says first what CloudFormation will not clean up (its delete after a failed create does nothing)
-      expect(error.message).toMatch(new RegExp('^Custom::MackerelService Shop: Create failed: service "shop" was created but could not be marked, '
-        + 'and deleting it again failed too, so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. '
+      expect(error.message).toMatch(new RegExp('^Custom::MackerelService Shop: Create failed: service "shop" was created but its mark got no answer, '
+        + 'so it may or may not be marked, and deleting it again failed too, so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. '
         + 'Marking it: PUT /api/v0/services/shop/metadata/cdk-mackerel: no response: no response within \\d+ ms \\(gave up after 1 attempt: no time left to retry\\)\\. '
         + 'Deleting it: DELETE /api/v0/services/shop: no response: no time left before the invocation times out'));
       expect(env.emulator.state().services.map((x) => x.name)).toEqual(['shop']);

@@ -54,6 +54,23 @@ describe('ownedResource (services and roles)', () => {
     expect((error as MackerelApiError).status).toBe(403);
   });
 
+  test('a service whose mark got no answer, and that could not be deleted again, is said to be maybe marked, not unmarked', async () => {
+    const { ctx } = fakeContext({
+      'GET /api/v0/services': { services: [] },
+      'POST /api/v0/services': {},
+      'PUT /api/v0/services/shop/metadata/cdk-mackerel': () => {
+        throw new MackerelApiError('PUT', '/api/v0/services/shop/metadata/cdk-mackerel', undefined, 'no response within 30000 ms', { outcomeUnknown: true });
+      },
+      'DELETE /api/v0/services/shop': 500,
+    }, 'Shop');
+
+    const error = await service.create(ctx, { name: 'shop' }).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe('service "shop" was created but its mark got no answer, so it may or may not be marked, and deleting it again failed too, '
+      + 'so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. '
+      + 'Marking it: PUT /api/v0/services/shop/metadata/cdk-mackerel: no response: no response within 30000 ms. Deleting it: DELETE /api/v0/services/shop: HTTP 500: status 500');
+  });
+
   test('a role deleted already (Mackerel\'s 404) when it could not be marked is not said to be left', async () => {
     const { ctx, calls } = fakeContext({
       'GET /api/v0/services/shop/roles': { roles: [] }, 'POST /api/v0/services/shop/roles': {}, 'PUT /api/v0/services/shop/roles/web/metadata/cdk-mackerel': 413,
