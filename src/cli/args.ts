@@ -122,6 +122,13 @@ export function _parseArgs(argv: readonly string[]): _Args {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
+    // Node's own words for an unknown option advise on a positional argument starting with a dash, in a quote it never
+    // closes: a mistyped option needs the list of options (and a key, never given as an option, its variable).
+    const unknown = (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']*)'/.exec((e as Error).message) : null;
+    if (unknown) {
+      const key = /key/i.test(unknown[1]) ? '; the API key is read from MACKEREL_APIKEY, never from an option' : '';
+      throw new _CliError(`unknown option ${unknown[1]}${key}; see cdk-mackerel --help for the options (a path that starts with a dash goes after --: -- ${unknown[1]})`);
+    }
     // Its message may run over lines (a value that starts with a dash: how to pass one), and an error is one line.
     const message = (e as Error).message.split('\n').map((line) => line.trim()).join(' ').replace(/\.$/, '');
     throw new _CliError(`${message}; see cdk-mackerel --help`);

@@ -481,7 +481,14 @@ describe('clear errors, exit code 2', () => {
     expectError(await cli(['apply', assembly, '--emulator', '--api-base', shared.emulator.url]), /--emulator starts its own API/);
     expectError(await cli(['apply', assembly, '--emulator-state', 'x.json']), /--emulator-state is the file of an emulator started with --emulator/);
     expectError(await cli(['emulator', '--emulator']), /--emulator is an option of apply and diff/);
-    expectError(await cli(['apply', assembly, '--bogus']), /Unknown option '--bogus'/);
+    // a mistyped option is named as given, with the way to the list of options, not Node's advice alone, whose quote it never closes
+    expectError(await cli(['apply', assembly, '--bogus']),
+      /^cdk-mackerel: unknown option --bogus; see cdk-mackerel --help for the options \(a path that starts with a dash goes after --: -- --bogus\)$/);
+    expectError(await cli(['diff', assembly, '-x']), /^cdk-mackerel: unknown option -x; see cdk-mackerel --help/);
+    // a key is never an option: the message says where it is read from (and shows no value given after the option)
+    const keyed = await cli(['diff', assembly, '--api-key=s3cr3t', '--emulator']);
+    expectError(keyed, /^cdk-mackerel: unknown option --api-key; the API key is read from MACKEREL_APIKEY, never from an option; see cdk-mackerel --help/);
+    expect(keyed.err).not.toContain('s3cr3t');
     expectError(await cli(['emulator', '--port', 'x']), /--port "x" is not a port number/);
     expectError(await cli(['apply', assembly, '--timeout', '0']), /^cdk-mackerel: --timeout "0" is not a positive number of seconds$/);
     // a create goes out only with a second left for it: under --timeout 1 almost none would
