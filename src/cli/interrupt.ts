@@ -37,8 +37,10 @@ export function _handleInterrupts(err: (line: string) => void, proc: Pick<NodeJS
   const handler = (signal: NodeJS.Signals) => {
     if (requested === undefined) {
       requested = signal;
-      err(`cdk-mackerel: ${signal} received: stopping after the operation in flight${inFlight ? ` (${inFlight})` : ''} finishes, `
-        + 'which is recorded in the state; send it again to stop at once');
+      // Between operations, or before the first (while the run reads Mackerel and plans), there is none to wait for.
+      err(`cdk-mackerel: ${signal} received: ${inFlight
+        ? `stopping after the operation in flight (${inFlight}) finishes, which is recorded in the state`
+        : 'stopping before the next operation is sent (none is in flight)'}; send it again to stop at once`);
       return;
     }
     err(`cdk-mackerel: ${signal} received again: stopping at once. ${inFlight

@@ -447,6 +447,34 @@ describe('the exit code of a run a signal stopped', () => {
     expect(run.code).toBe(130);
   });
 
+  test('a signal before the first operation, while apply reads Mackerel and plans, says none is in flight and stops with nothing changed', async () => {
+    const dir = workDir();
+    const template = join(dir, 'Shop.template.json');
+    writeFileSync(template, JSON.stringify({ Resources: { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } } }));
+
+    // WHEN Ctrl-C comes while the run's first read of Mackerel (GET /api/v0/org) waits to be retried, before it sends anything
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, times: 1 });
+    expect(process.listenerCount('SIGINT')).toBe(0);
+    const err: string[] = [];
+    const code = await _main(['apply', template, '--api-base', shared.emulator.url, '--state', join(dir, 'state.json'), '--verbose'], {
+      out: () => undefined,
+      err: (line) => {
+        if (/retrying Mackerel call/.test(line)) queueMicrotask(() => process.emit('SIGINT', 'SIGINT'));
+        else err.push(line);
+      },
+      env: {},
+      cwd: process.cwd(),
+    });
+
+    // THEN it names no operation to wait for, and nothing was made
+    expect(err).toEqual([
+      'cdk-mackerel: SIGINT received: stopping before the next operation is sent (none is in flight); send it again to stop at once',
+      'cdk-mackerel: stopped by SIGINT before creating Service Shop/Shop; nothing was changed',
+    ]);
+    expect(code).toBe(130);
+    expect(services()).toEqual([]);
+  });
+
   for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     test(`emulator stopped by ${signal} saves its objects and exits ${exitCode}, as a shell expects of a command that signal ended`, async () => {
       const file = join(workDir(), 'e.json');
