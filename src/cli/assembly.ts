@@ -69,6 +69,11 @@ export interface _Stack {
    * objects from the state alone. The error to give when the state does not hold it either.
    */
   readonly notInApp?: string;
+  /**
+   * With `notInApp`, when no --stage was given: the app's stages that hold stacks, other than its own
+   * stacks', whose runs keep state files of their own, where a stack removed from one is held.
+   */
+  readonly otherStages?: readonly string[];
 }
 
 /** The loaded app: its stacks and where its state file lives by default. @internal */
@@ -129,7 +134,10 @@ export function _loadApp(
       + `expected one of ${staged.map((s) => s.stackName).join(', ') || '(no stacks)'}`;
     if (!stateOnly) throw new _CliError(notInApp);
     const stage = stageFilter ?? '';
-    const removed: _Stack = { stackName: stackFilter, template: { Resources: {} }, stage, notInApp };
+    const otherStages = stageFilter === undefined ? stages.filter((other) => other !== '') : [];
+    const removed: _Stack = {
+      stackName: stackFilter, template: { Resources: {} }, stage, notInApp, ...(otherStages.length > 0 ? { otherStages } : {}),
+    };
     return { stacks: [removed], baseDir: app.baseDir, allStacks: [...app.stacks.filter((s) => (s.stage ?? '') === stage), removed], stage, byStack: true };
   }
   // One run uses one API key, and a pipeline's stages usually deploy to separate organizations.
@@ -163,10 +171,16 @@ export function _loadApp(
  * them, as a CloudFormation deploy would.
  * @internal
  */
-export function _checkRunStacks(app: _App, path: string, state: _StateFile, run: { readonly command?: string; readonly destroy?: boolean }): void {
+export function _checkRunStacks(
+  app: _App, path: string, state: _StateFile, run: { readonly command?: string; readonly destroy?: boolean }, file?: string,
+): void {
   const holds = (name: string) => state.stacks[name] !== undefined || state.pendingDeletes.some((p) => p.stackName === name);
   for (const stack of app.stacks.filter((s) => s.notInApp !== undefined)) {
-    if (!holds(stack.stackName)) throw new _CliError(`${stack.notInApp}; the state file holds no stack ${stack.stackName} either`);
+    if (!holds(stack.stackName)) {
+      // Without --stage, the state read is that of the app's own stacks: a stack removed from a stage is in the stage's.
+      const stages = stack.otherStages ? ` (a stack removed from a stage is in that stage's state file: expected --stage NAME as well, one of ${stack.otherStages.join(', ')})` : '';
+      throw new _CliError(`${stack.notInApp}; the state file${file ? ` ${file}` : ''} holds no stack ${stack.stackName} either${stages}`);
+    }
     if (run.command === 'apply' && !run.destroy) {
       throw new _CliError(`--stack ${stack.stackName} is not in ${path}, only in the state file (${_heldCount(state, stack.stackName)}); `
         + 'expected --destroy to delete them from the state alone, as there is no template to apply');

@@ -78,7 +78,7 @@ export async function _main(argv: readonly string[], io: _Io): Promise<number> {
     // A template whose last Mackerel resource was removed, or a stack the app no longer has, still has objects to delete.
     const store = _fileStore(file);
     hidden = [...hidden, ..._channelUrls(app.allStacks ?? app.stacks, store.state)];
-    _checkRunStacks(app, args.path!, store.state, args);
+    _checkRunStacks(app, args.path!, store.state, args, file);
     if (args.emulator) {
       const dataFile = args.emulatorState ? resolve(io.cwd, args.emulatorState) : _emulatorDataFile(file);
       notDirectory(dataFile, 'emulator state', '--emulator-state');

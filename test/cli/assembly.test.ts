@@ -112,6 +112,25 @@ describe('an app with stages (nested cloud assemblies)', () => {
     expect(() => _loadApp(assembly, undefined, 'Test')).toThrow(/--stage "Test" is not a stage of .*; expected one of Prod, Dev, "" \(the app's own stacks\)$/);
   });
 
+  test('--stack naming a stack neither the app nor the state file holds names that state file and, without --stage, the stages whose state files might', async () => {
+    const dir = workDir();
+    const assembly = synthStages(dir);
+    const base = ['--api-base', shared.emulator.url];
+
+    // WHEN a stack removed from stage Prod is destroyed without --stage: the state read is that of the app's own stacks
+    const run = await cli(['apply', assembly, ...base, '--destroy', '--stack', 'Prod-Old']);
+
+    // THEN the error names the file it read and the stages to pick instead
+    expect(run.code).toBe(2);
+    expect(run.err).toBe(`cdk-mackerel: --stack Prod-Old is not in ${assembly}; expected one of Prod-Monitors, Dev-Monitors, Shared; `
+      + `the state file ${join(dir, '.mackerel-state.json')} holds no stack Prod-Old either `
+      + '(a stack removed from a stage is in that stage\'s state file: expected --stage NAME as well, one of Prod, Dev)');
+    // AND with --stage, the stage's own state file, with no hint
+    const staged = await cli(['apply', assembly, ...base, '--destroy', '--stack', 'Prod-Old', '--stage', 'Prod']);
+    expect(staged.err).toBe(`cdk-mackerel: --stack Prod-Old is not in ${assembly} stage Prod; expected one of Prod-Monitors; `
+      + `the state file ${join(dir, '.mackerel-state.Prod.json')} holds no stack Prod-Old either`);
+  });
+
   test('--stack picks a stage\'s stack by its name, and with it the stage', () => {
     const app = _loadApp(synthStages(workDir()), 'Dev-Monitors');
     expect(app.stacks.map((s) => s.stackName)).toEqual(['Dev-Monitors']);

@@ -1163,7 +1163,7 @@ describe('what the templates no longer have', () => {
     run = await cli(['apply', outdir, ...base, '--stack', 'OldB']);
     expect(run.err).toMatch(/^cdk-mackerel: --stack OldB is not in \S+, only in the state file \(1 object, 1 old object to delete\); expected --destroy to delete them from the state alone/);
     run = await cli(['apply', outdir, ...base, '--destroy', '--stack', 'Nope']);
-    expect(run.err).toMatch(/^cdk-mackerel: --stack Nope is not in \S+; expected one of NewB; the state file holds no stack Nope either$/);
+    expect(run.err).toMatch(/^cdk-mackerel: --stack Nope is not in \S+; expected one of NewB; the state file \S+\/state\.json holds no stack Nope either$/);
     expect(run.code).toBe(2);
     run = await cli(['diff', outdir, ...base, '--stack', 'OldB']);
     expect(run.out).toMatch(/^stack OldB is in the state file but not in the app.*\n.*\n.*\n2 to delete\.$/);
