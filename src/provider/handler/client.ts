@@ -346,6 +346,11 @@ async function exchange(
       const error = new MackerelApiError(method, path, proxyStatus, 'the proxy\'s answer to CONNECT; nothing reached Mackerel', { cause: e, mackerelBody: false });
       return { error, retry: proxyStatus >= 500 || proxyStatus === 408 || proxyStatus === 429 ? 'safe' : 'never' };
     }
+    const refused = refusedArgument(e);
+    if (refused !== undefined) {
+      // Nothing was sent, and the same request is refused the same way: a final answer, as the Request above gives one.
+      return { error: new MackerelApiError(method, path, undefined, `the request could not be made: ${refused}`), retry: 'never' };
+    }
     const sent = !neverSent(e);
     // The network error is kept as the cause, for its code (ECONNREFUSED), which the CLI names.
     const error = new MackerelApiError(method, path, undefined, describeNetworkError(e, timeoutMs), { outcomeUnknown: sent, cause: e });
@@ -401,6 +406,16 @@ const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTF
 export function neverSent(e: unknown): boolean {
   const cause = (e as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   return (typeof cause?.code === 'string' && CONNECT_ERROR_CODES.has(cause.code)) || cause?.message === 'bad port';
+}
+
+/**
+ * Undici's refusal of a request it was handed, before sending anything (UND_ERR_INVALID_ARG): a
+ * header value with a control character other than those Request itself refuses (NUL, CR, LF), as
+ * a key pasted with one. Its words name the header, never the value.
+ */
+function refusedArgument(e: unknown): string | undefined {
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  return cause?.code === 'UND_ERR_INVALID_ARG' ? String(cause.message) : undefined;
 }
 
 /**

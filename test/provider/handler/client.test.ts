@@ -365,6 +365,21 @@ describe('createClient', () => {
       expect(logs.lines().filter((l) => l.includes('retrying'))).toEqual([]);
     });
 
+    test('a key with a control character, which fetch takes but its HTTP layer refuses, fails at once, as never sent, without the key', async () => {
+      server = await startScriptedServer([{ status: 200 }]);
+      const key = `${KEY}\u0001`; // a control character pasted with the key (Headers refuses only NUL, CR and LF)
+      addSecret(key);
+      const client = createClient({ apiBase: server.url, apiKey: key, deadline: Date.now() + 10_000, log: createLogger() });
+
+      for (const method of ['GET', 'POST'] as const) {
+        const error = await rejectionOf<MackerelApiError>(client.request(method, '/api/v0/monitors', method === 'POST' ? {} : undefined));
+        expect(error.message).toBe(`${method} /api/v0/monitors: no response: the request could not be made: invalid X-Api-Key header`);
+        expect(error.outcomeUnknown).toBeFalsy();
+      }
+      expect(requests()).toHaveLength(0);
+      expect(logs.lines().filter((l) => l.includes('retrying'))).toEqual([]);
+    });
+
     test.each([
       ['a user name and password', 'http://mackerel:proxy-pass-4711@127.0.0.1:1/', /Request cannot be constructed from a URL that includes credentials/],
       ['a port out of range', 'http://127.0.0.1:99999/', /Failed to parse URL from http:\/\/127\.0\.0\.1:99999\/api\/v0\/monitors/],
