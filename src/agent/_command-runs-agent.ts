@@ -639,7 +639,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   };
   // Whether a call of a function may run an eval: any there is taken as not followed (`evalUnfollowed`), as its words may be
   // the function's own arguments (`eval "$1"`), which are not known here (`withPositional` puts the script's in their place).
-  const callEvals = (words: ReadonlyArray<string>) => callMay(words, (command) => command[builtinAt(command, programAt(command))] === 'eval', false, []);
+  // So is a program whose name the shell expands (`"$@"`, `$CMD`): it may be `exit`, `exec` or a function.
+  const callEvals = (words: ReadonlyArray<string>) => callMay(words,
+    (command) => command[builtinAt(command, programAt(command))] === 'eval' || programNotKnown(command), false, []);
   // Whether a command runs in a child of the shell: a subshell, a command substitution, a group piping into another command,
   // the background, or piping into another command (not the last of a pipeline, which ksh and zsh run in the shell itself).
   const inChild = (words: string[]) => FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words) || pipesOut.has(words);
@@ -702,9 +704,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (noexec === undefined && setsNoexec(words, commands, depth)) noexec = words;
     ended = endsShell(words, commands);
     // An eval that may define, call or unset a function (`eval 'f() { exit 0; }'`, `eval f`, `eval "$X"`), under a condition
-    // too, may end the shell or change what a later call runs: what follows is not taken as run, nor the EXIT trap.
-    // One in a child ends or changes that child only.
-    if (evalUnfollowed(words, (name) => defined.has(name))) {
+    // too, may end the shell or change what a later call runs: what follows is not taken as run, nor the EXIT trap. So may a
+    // program whose name is not known here (`$CMD`: `X=exit; $X 0`). One in a child ends or changes that child only.
+    if (evalUnfollowed(words, (name) => defined.has(name)) || programNotKnown(words)) {
       if (inChild(words)) {
         childEnded = true;
       } else {
@@ -791,6 +793,17 @@ function evalUnfollowed(words: string[], isFunction: (name: string) => boolean, 
     return FUNCTION_OF.has(inner) || unsets(inner).length > 0 || (program < inner.length && isFunction(inner[program]))
       || EXPANDED.get(inner)?.has(program) === true || evalUnfollowed(inner, isFunction, evals + 1);
   });
+}
+
+/**
+ * Whether a command's program (past `command` and `builtin`) is a name the shell expands from a parameter or a command
+ * substitution (`$CMD`, `"${X}"`, `$(pick)`): not known here, it may be `exit`, `exec`, `return`, `eval` or a function,
+ * never followed as one. One holding a `/` outside its expansions (`$HOME/bin/app`) is a path: a program only.
+ */
+function programNotKnown(words: ReadonlyArray<string>): boolean {
+  const i = builtinAt(words, programAt(words));
+  if (i < 0 || i >= words.length || EXPANDED.get(words as string[])?.has(i) !== true || !/[$`]/.test(words[i])) return false;
+  return !words[i].replace(/\$\{[^}]*\}|\$\([^)]*\)|`[^`]*`/g, '').includes('/');
 }
 
 /** Whether a command is `exec` running a program, which replaces the shell: no EXIT trap runs then. */

@@ -1131,6 +1131,31 @@ test('an eval not followed in a child of the shell ends that child only, not the
   ]).toEqual(Array(6).fill(false));
 });
 
+test('a program whose name the shell expands (`$X`, `"${X}"`, `$(...)`) may be exit or exec: what follows is not taken as run', () => {
+  // GIVEN the agent run after a program named by a variable (set to exit, or not known), by a command substitution, through
+  // `command`, under a condition, or in a function's body called; and an EXIT trap before one (`$X` may be exec)
+  expect([
+    scriptRuns('X=exit; $X 0; exec mackerel-container-agent'),
+    scriptRuns('"${CMD}"; exec mackerel-container-agent'),
+    scriptRuns('$(echo exit) 0; exec mackerel-container-agent'),
+    scriptRuns('command $X 0; exec mackerel-container-agent'),
+    scriptRuns('[ -n "$X" ] && $X; exec mackerel-container-agent'),
+    scriptRuns('f() { $X; }; f; exec mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; $X"),
+  ]).toEqual(Array(7).fill(false));
+  // ... but not a path built from a variable, one in a child of the shell, a variable only printed, nor a -c script's "$@"
+  // given as its words
+  expect([
+    scriptRuns('$HOME/bin/setup; exec mackerel-container-agent'),
+    scriptRuns('"${APP_DIR}/setup"; exec mackerel-container-agent'),
+    scriptRuns('($X); exec mackerel-container-agent'),
+    scriptRuns('$X & exec mackerel-container-agent'),
+    scriptRuns('$X | cat; exec mackerel-container-agent'),
+    scriptRuns('echo $X; exec mackerel-container-agent'),
+    scriptRuns('"$@"; exec mackerel-container-agent', 'sh', '/app/setup'),
+  ]).toEqual(Array(7).fill(true));
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
