@@ -641,7 +641,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // the function's own arguments (`eval "$1"`), which are not known here (`withPositional` puts the script's in their place).
   // So is a program whose name the shell expands (`"$@"`, `$CMD`): it may be `exit`, `exec` or a function.
   const callEvals = (words: ReadonlyArray<string>) => callMay(words,
-    (command) => command[builtinAt(command, programAt(command))] === 'eval' || programNotKnown(command), false, []);
+    (command) => command[builtinAt(command, programAt(command))] === 'eval' || programNotKnown(command) || CURRENT_SHELL.has(command), false, []);
   // Whether a command runs in a child of the shell: a subshell, a command substitution, a group piping into another command,
   // the background, or piping into another command (not the last of a pipeline, which ksh and zsh run in the shell itself).
   const inChild = (words: string[]) => FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words) || pipesOut.has(words);
@@ -706,7 +706,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     // An eval that may define, call or unset a function (`eval 'f() { exit 0; }'`, `eval f`, `eval "$X"`), under a condition
     // too, may end the shell or change what a later call runs: what follows is not taken as run, nor the EXIT trap. So may a
     // program whose name is not known here (`$CMD`: `X=exit; $X 0`). One in a child ends or changes that child only.
-    if (evalUnfollowed(words, (name) => defined.has(name)) || programNotKnown(words)) {
+    if (evalUnfollowed(words, (name) => defined.has(name)) || programNotKnown(words) || CURRENT_SHELL.has(words)) {
       if (inChild(words)) {
         childEnded = true;
       } else {
@@ -1036,6 +1036,12 @@ const SUBSHELLS = new WeakMap<string[], string[][]>();
 /** The simple commands run in a child of the shell not marked otherwise: in a command substitution, or a group piping into another command. */
 const FORKED = new WeakSet<string[]>();
 
+/**
+ * The simple commands holding bash 5.3's `${ ...; }` or `${| ...; }`, whose commands run in the shell itself: not followed,
+ * such a command is taken as perhaps ending the shell.
+ */
+const CURRENT_SHELL = new WeakSet<string[]>();
+
 /** The simple commands of a group (`{ ...; }`). */
 const GROUPED = new WeakSet<string[]>();
 
@@ -1239,6 +1245,8 @@ class ShellSplitter {
    * output is the subshell's where its own is not redirected; undefined where it held none or more.
    */
   private closed: ({ readonly words: string[]; readonly inner: string[] | undefined } & Enclosing) | undefined;
+  /** Whether the command at hand holds a `${ ...; }` (`CURRENT_SHELL`). */
+  private currentShell = false;
   /** Whether the command ending is run in the background (`&`): `ASYNC`. */
   private async = false;
   /** Whether the next command follows `&&` or `||`. */
@@ -1285,12 +1293,16 @@ class ShellSplitter {
         this.doubleQuoted();
       } else if (c === '$' && s[this.i + 1] === "'") {
         this.ansiQuoted();
-      } else if (c === '$' && s[this.i + 1] === '(' || c === '`') {
+      } else if (c === '$' && s[this.i + 1] === '(' || c === '`' || this.opensCurrentShellSubstitution()) {
         this.substitution(false);
       } else if (c === '$' && EXPANSION.test(s[this.i + 1] ?? '')
         || (GLOB.test(c) && !this.redirected) || (c === '~' && this.word === undefined)) {
         this.expanded = true;
         this.add(c);
+      } else if (c === '}' && closing === '}' && this.word === undefined && this.words.length === 0 && this.groups.length === 0) {
+        // The `}` closing a `${ ...; }`, where a command would start and no group is open in it.
+        this.endCommand();
+        return;
       } else if ((c === '{' || c === '}') && !this.redirected) {
         // bash's, ksh's and zsh's brace expansion (`ex{it,}`, `{1..3}`) makes words of a word holding `{`, then `,` or `..`,
         // then `}` unquoted: the shell running the script may be one of them, so the word's text is not known here.
@@ -1411,7 +1423,7 @@ class ShellSplitter {
       if (c === '\\' && '$`"\\\n'.includes(s[this.i + 1] ?? '')) {
         if (s[this.i + 1] !== '\n') this.add(s[this.i + 1]);
         this.i++;
-      } else if (c === '$' && s[this.i + 1] === '(' || c === '`') {
+      } else if (c === '$' && s[this.i + 1] === '(' || c === '`' || this.opensCurrentShellSubstitution()) {
         this.substitution(true);
       } else {
         // In double quotes `$NAME`, `${...}` and `$1` are expanded too, unlike in single quotes.
@@ -1453,7 +1465,19 @@ class ShellSplitter {
     const s = this.script;
     const start = this.i;
     this.expanded = true;
-    if (s[this.i] === '`') {
+    if (s[this.i + 1] === '{') {
+      // bash 5.3's `${ ...; }` (and `${| ...; }`) runs its commands in the shell itself: an exit there ends the shell.
+      // Not followed: the command holding it is taken as perhaps ending the shell (`CURRENT_SHELL`).
+      this.currentShell = true;
+      if (this.depth >= MAX_SUBSTITUTION_DEPTH) {
+        this.i = s.length;
+      } else {
+        const from = this.i + (s[this.i + 2] === '|' ? 3 : 2);
+        const inner = new ShellSplitter(s.slice(from), this.depth + 1, '}');
+        this.commands.push(...inner.commands);
+        this.i = from + inner.end;
+      }
+    } else if (s[this.i] === '`') {
       let close = this.i + 1;
       while (close < s.length && s[close] !== '`') close += s[close] === '\\' ? 2 : 1;
       if (this.depth < MAX_SUBSTITUTION_DEPTH) {
@@ -1472,6 +1496,11 @@ class ShellSplitter {
       this.i += 2 + inner.end;
     }
     this.add(s.slice(start, this.i + 1));
+  }
+
+  /** Whether a `$` at `i` opens bash 5.3's `${ ...; }` or `${| ...; }`: `${` then a blank, a newline or `|`. */
+  private opensCurrentShellSubstitution(): boolean {
+    return this.script.startsWith('${', this.i) && /^[ \t\n|]/.test(this.script[this.i + 2] ?? '');
   }
 
   private add(text: string): void {
@@ -1698,6 +1727,8 @@ class ShellSplitter {
     // `for name in words` and `case word in` run none of their words, also after a reserved word (`do case $x in`, `then for`).
     const head = this.words.find((word) => !RESERVED.has(word));
     const continued = this.awaitingIn !== undefined && this.words[0] === 'in';
+    if (this.currentShell && this.words.length > 0) CURRENT_SHELL.add(this.words);
+    this.currentShell = false;
     if (this.words.length > 0 && !['for', 'case', 'select'].includes(head ?? '') && !continued) this.commands.push(this.words);
     if (this.words.length > 0 && this.depth > 0) FORKED.add(this.words);
     if (this.words.length > 0) {

@@ -1156,6 +1156,27 @@ test('a program whose name the shell expands (`$X`, `"${X}"`, `$(...)`) may be e
   ]).toEqual(Array(7).fill(true));
 });
 
+test('bash 5.3\'s `${ ...; }` runs its commands in the shell itself: not followed, it is taken as perhaps ending the script', () => {
+  // GIVEN the agent run after a `${ exit 0; }` (or `${| ...; }`) in an assignment, an argument, double quotes, with a group in
+  // it, or in a function's body called
+  expect([
+    scriptRuns('x=${ exit 0; }; exec mackerel-container-agent'),
+    scriptRuns('echo ${ exit 0; }; exec mackerel-container-agent'),
+    scriptRuns('echo "${ exit 0; }"; exec mackerel-container-agent'),
+    scriptRuns('echo ${| exit 0; }; exec mackerel-container-agent'),
+    scriptRuns('echo ${ { exit 0; }; }; exec mackerel-container-agent'),
+    scriptRuns('f() { echo ${ exit 0; }; }; f; exec mackerel-container-agent'),
+  ]).toEqual(Array(6).fill(false));
+  // ... but parameter and brace expansions, one in a subshell or in a command substitution (a child of the shell), and the
+  // agent run in one
+  expect([
+    scriptRuns('echo ${HOME} ${X:-a} {a,b}; exec mackerel-container-agent'),
+    scriptRuns('(echo ${ exit 0; }); exec mackerel-container-agent'),
+    scriptRuns('x=$(echo ${ exit 0; }); exec mackerel-container-agent'),
+    scriptRuns('echo ${ exec mackerel-container-agent; }'),
+  ]).toEqual(Array(4).fill(true));
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
