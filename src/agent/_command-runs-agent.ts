@@ -639,9 +639,11 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   };
   // Whether a call of a function may run an eval: any there is taken as not followed (`evalUnfollowed`), as its words may be
   // the function's own arguments (`eval "$1"`), which are not known here (`withPositional` puts the script's in their place).
-  // So is a program whose name the shell expands (`"$@"`, `$CMD`): it may be `exit`, `exec` or a function.
+  // So is a program whose name the shell expands (`"$@"`, `$CMD`), or an alias: it may be `exit`, `exec` or a function.
+  const aliases = aliasesOf(commands);
+  const notFollowed = (command: string[]) => programNotKnown(command) || CURRENT_SHELL.has(command) || aliases.has(command[programAt(command)]);
   const callEvals = (words: ReadonlyArray<string>) => callMay(words,
-    (command) => command[builtinAt(command, programAt(command))] === 'eval' || programNotKnown(command) || CURRENT_SHELL.has(command), false, []);
+    (command) => command[builtinAt(command, programAt(command))] === 'eval' || notFollowed(command), false, []);
   // Whether a command runs in a child of the shell: a subshell, a command substitution, a group piping into another command,
   // the background, or piping into another command (not the last of a pipeline, which ksh and zsh run in the shell itself).
   const inChild = (words: string[]) => FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words) || pipesOut.has(words);
@@ -706,7 +708,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     // An eval that may define, call or unset a function (`eval 'f() { exit 0; }'`, `eval f`, `eval "$X"`), under a condition
     // too, may end the shell or change what a later call runs: what follows is not taken as run, nor the EXIT trap. So may a
     // program whose name is not known here (`$CMD`: `X=exit; $X 0`). One in a child ends or changes that child only.
-    if (evalUnfollowed(words, (name) => defined.has(name)) || programNotKnown(words) || CURRENT_SHELL.has(words)) {
+    if (evalUnfollowed(words, (name) => defined.has(name)) || notFollowed(words)) {
       if (inChild(words)) {
         childEnded = true;
       } else {
@@ -804,6 +806,22 @@ function programNotKnown(words: ReadonlyArray<string>): boolean {
   const i = builtinAt(words, programAt(words));
   if (i < 0 || i >= words.length || EXPANDED.get(words as string[])?.has(i) !== true || !/[$`]/.test(words[i])) return false;
   return !words[i].replace(/\$\{[^}]*\}|\$\([^)]*\)|`[^`]*`/g, '').includes('/');
+}
+
+/**
+ * The names a script's `alias` commands define (`alias e=exit`), anywhere in it, also in its evals' scripts: dash, BusyBox
+ * ash and bash as sh (or with `shopt -s expand_aliases`) replace a command's first word so named by the alias's text, which
+ * may be `exit` or `exec`. Not followed: a command so named is taken as perhaps ending the shell, wherever it is defined.
+ */
+function aliasesOf(commands: ReadonlyArray<string[]>, evals = 0): Set<string> {
+  const names = new Set<string>();
+  for (const words of commands) {
+    const i = builtinAt(words, programAt(words));
+    if (words[i] === 'eval' && evals < MAX_EVAL_DEPTH) for (const name of aliasesOf(shellCommands(words.slice(i + 1).join(' ')), evals + 1)) names.add(name);
+    if (words[i] !== 'alias') continue;
+    for (const operand of words.slice(i + 1)) if (operand.includes('=')) names.add(operand.slice(0, operand.indexOf('=')));
+  }
+  return names;
 }
 
 /** Whether a command is `exec` running a program, which replaces the shell: no EXIT trap runs then. */

@@ -1177,6 +1177,24 @@ test('bash 5.3\'s `${ ...; }` runs its commands in the shell itself: not followe
   ]).toEqual(Array(4).fill(true));
 });
 
+test('a command named by an alias (`alias e=exit`) may be exit or exec, as dash and bash with expand_aliases read it: not followed', () => {
+  // GIVEN aliases to exit or exec (in dash, in bash with expand_aliases, defined by eval), used before the agent: at the top,
+  // under a condition, or in a function's body called
+  expect([
+    scriptRuns('alias e=exit; e 0; exec mackerel-container-agent'),
+    scriptRuns('shopt -s expand_aliases\nalias e=exit\ne 0\nexec mackerel-container-agent'),
+    scriptRuns("alias e='exec /app/server'\nif true; then e; fi\nexec mackerel-container-agent"),
+    scriptRuns("eval 'alias e=exit'\ne\nexec mackerel-container-agent"),
+    scriptRuns('alias e=exit\nf() { e; }\nf\nexec mackerel-container-agent'),
+  ]).toEqual(Array(5).fill(false));
+  // ... but an alias never used as a command, and alias only listing them
+  expect([
+    scriptRuns("alias ll='ls -l'\nexec mackerel-container-agent"),
+    scriptRuns('alias\nalias -p\nexec mackerel-container-agent'),
+    scriptRuns('alias e=exit\necho e\nexec mackerel-container-agent'),
+  ]).toEqual(Array(3).fill(true));
+});
+
 test('eval runs its words as a script; trap, print, process lookups, downloads, builtin and setsid running echo run no agent', () => {
   // GIVEN commands that only name the binary: printed through eval, builtin or setsid, a trap's action (run on a signal), a
   // process looked up or signalled by its name, and the binary downloaded to its path
