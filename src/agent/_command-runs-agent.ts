@@ -382,8 +382,32 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
   const inQuotes = () => top() === '"' || top() === '\\"';
   // Where the `}` of each `${N-word}` whose word is read in place is: skipped when reached.
   const closes: number[] = [];
+  // The function bodies open (`f() { ...; }`, `f() ( ... )`), in which `"$@"` and `$1` are the function's own arguments, not
+  // the script's: left as written (`run() { "$@"; }; run /app` runs /app, whatever the script is given). Each a `{` body with
+  // how many `{` were open with it, or a `(` body with the nesting at hand inside it.
+  const bodies: Array<{ readonly brace: boolean; readonly at: number }> = [];
+  let braces = 0;
+  const inBody = () => bodies.length > 0;
   for (let i = 0; i < script.length; i++) {
     const c = script[i];
+    const body = bodies[bodies.length - 1];
+    if (body !== undefined && !body.brace && nesting.length < body.at) bodies.pop();
+    const boundary = i === 0 || /[\s;&|(){}]/.test(script[i - 1]);
+    const head = !inQuotes() && boundary ? FUNCTION_HEAD.exec(script.slice(i, i + 256)) : null;
+    if (head !== null) {
+      // The head and its body's opening, counted as any other `{` or `(`.
+      out += head[0];
+      i += head[0].length - 1;
+      if (head[0].endsWith('{')) braces++;
+      else nesting.push('(');
+      bodies.push(head[0].endsWith('{') ? { brace: true, at: braces } : { brace: false, at: nesting.length });
+      continue;
+    }
+    if (c === '{' && !inQuotes() && boundary && /^\s/.test(script[i + 1] ?? '')) braces++;
+    if (c === '}' && !inQuotes() && /[\s;&]/.test(script[i - 1] ?? '') && /^(?:$|[\s;&|)}])/.test(script[i + 1] ?? '')) {
+      if (body !== undefined && body.brace && braces === body.at) bodies.pop();
+      braces = Math.max(0, braces - 1);
+    }
     // A quote in the word may run past the `}` found for it: that `}` is then no longer awaited.
     while (closes.length > 0 && closes[closes.length - 1] < i) closes.pop();
     if (closes.length > 0 && closes[closes.length - 1] === i) {
@@ -430,7 +454,7 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
     } else if (c === ')' && nesting[nesting.length - 1] === '(') {
       nesting.pop();
       out += c;
-    } else if (c === '$' && script.startsWith('${', i) && defaulting.test(script.slice(i, i + 16))) {
+    } else if (c === '$' && !inBody() && script.startsWith('${', i) && defaulting.test(script.slice(i, i + 16))) {
       const [opening, n, colon, operator] = defaulting.exec(script.slice(i, i + 16))!;
       const close = closingBrace(script, i + opening.length);
       const list = n === '@' || n === '*';
@@ -452,7 +476,7 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
         closes.push(close);
         i += opening.length - 1;
       }
-    } else if (c === '$' && parameter.test(script.slice(i, i + 16))) {
+    } else if (c === '$' && !inBody() && parameter.test(script.slice(i, i + 16))) {
       const quoted = inQuotes();
       const [match, list, bracedList, braced, digit] = parameter.exec(script.slice(i, i + 16))!;
       const n = braced ?? digit;
@@ -467,6 +491,9 @@ function withPositional(script: string, name: string, args: ReadonlyArray<string
   }
   return out;
 }
+
+/** A function definition's head (`f()`, `function f`, `function f()`) up to its body's `{` or `(`. */
+const FUNCTION_HEAD = /^(?:function[ \t]+[A-Za-z_][\w.-]*(?:[ \t]*\([ \t]*\))?|[A-Za-z_][\w.-]*[ \t]*\([ \t]*\))\s*[{(]/;
 
 /** How many default words in one another (`${1:-${2:-word}}`) are read in place; deeper ones are put in as written. */
 const MAX_WORD_DEPTH = 8;

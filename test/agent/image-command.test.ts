@@ -276,6 +276,28 @@ test('a -c script\'s positional parameters in double quotes are the words given,
   ]).toEqual([false, false]);
 });
 
+test('in a function\'s body "$@", $1 and $* are the function\'s own arguments, not the -c script\'s: not followed', () => {
+  // GIVEN the binary given to the script as its $1, and functions whose body runs "$@", "$1", $* (or a default word of $1)
+  // called with another program, or with the binary itself (a function's arguments are not followed)
+  expect([
+    scriptRuns('run() { "$@"; }; run /app', 'sh', 'mackerel-container-agent'),
+    scriptRuns('run() { "$1"; }; run /app', 'sh', 'mackerel-container-agent'),
+    scriptRuns('run() { $*; }; run /app', 'sh', 'mackerel-container-agent'),
+    scriptRuns('function run { exec "$@"; }; run /app', 'sh', 'mackerel-container-agent'),
+    scriptRuns('run() ( exec "$@" ); run /app', 'sh', 'mackerel-container-agent'),
+    scriptRuns('run() { exec "${1:-mackerel-container-agent}"; }; run /app'),
+    scriptRuns('run() { "$@"; }; run mackerel-container-agent'),
+  ]).toEqual(Array(7).fill(false));
+  // ... but the script's own "$@" and $1 outside the bodies, after functions holding groups, quotes and substitutions
+  expect([
+    scriptRuns('log() { echo "$1"; }; log start; exec "$@"', 'sh', 'mackerel-container-agent'),
+    scriptRuns('f() { if true; then { :; }; fi; }; f; exec "$1"', 'sh', 'mackerel-container-agent'),
+    scriptRuns('f() { echo "${x}" "$(echo a)"; }; f; exec "$1"', 'sh', 'mackerel-container-agent'),
+    scriptRuns('f() ( echo "$(echo a)" ); f; exec "$1"', 'sh', 'mackerel-container-agent'),
+    scriptRuns('echo \'f() { x; }\'; exec "$1"', 'sh', 'mackerel-container-agent'),
+  ]).toEqual(Array(5).fill(true));
+});
+
 test('a -c script\'s quotes in a command substitution and in a comment are read as the shell reads them', () => {
   // GIVEN an app given '$1' in single quotes after a comment holding an apostrophe: the shell expands nothing there
   expect(scriptRuns("# it's the app\n/app/run '$1'", 'sh', 'mackerel-container-agent')).toBe(false);
