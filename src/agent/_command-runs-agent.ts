@@ -620,6 +620,27 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       return runsAgentAt(command, 0, where, depth, 0) >= 0;
     });
   };
+  // Where each command is among those split, and the names of the functions the script defines anywhere.
+  const indexOf = new Map(commands.map((command, index) => [command, index]));
+  const functionNames = new Set(commands.map((command) => FUNCTION_OF.get(command)?.name).filter((name) => name !== undefined));
+  // Whether a loop whose condition always holds (`while :`, its `done` given) is never left but by ending the shell: none of
+  // its commands breaks, continues (`continue 2` leaves it), returns, evals, calls a function (which may break it in bash)
+  // or runs a command not followed (`$X` may be break). It runs until its body exits, or for ever: no command after it runs.
+  // Counted once for all loops (`leaving[i]`: how many of the first i commands may leave one), each then judged at once.
+  let leaving: number[] | undefined;
+  const neverLeft = (done: string[]): boolean => {
+    const loop = LOOP_ENDS.get(done);
+    const from = loop === undefined ? undefined : indexOf.get(loop.opening);
+    const to = indexOf.get(done);
+    if (loop === undefined || !loop.always || from === undefined || to === undefined) return false;
+    leaving ??= commands.reduce((counts, command) => {
+      const i = builtinAt(command, programAt(command));
+      const leaves = ['break', 'continue', 'return', 'eval'].includes(command[i]) || functionNames.has(command[i]) || notFollowed(command);
+      counts.push(counts[counts.length - 1] + (leaves ? 1 : 0));
+      return counts;
+    }, [0]);
+    return leaving[to] === leaving[from];
+  };
   // Whether a command runs each time the shell (or the function's body: `RUN_IN_BODY`) reaches it, in no pipeline nor the background.
   const runsEachTime = (words: string[], guarded: WeakSet<string[]>, inBody = false): boolean =>
     (inBody ? RUN_IN_BODY.has(words) : !guarded.has(words)) && !ASYNC.has(words) && !PIPED_FROM.has(words) && !pipesOut.has(words);
@@ -637,6 +658,10 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (called === undefined || calling.includes(called)) return undefined;
     judging();
     for (const command of readByCall.get(called) ?? []) {
+      const loop = LOOP_ENDS.get(command);
+      if (loop !== undefined && runsEachTime(loop.opening, GUARDED, true) && !ASYNC.has(command) && !pipesOut.has(command) && neverLeft(command)) {
+        return 'exec';
+      }
       if (definesInBody(command, called, local) || !runsEachTime(command, GUARDED, true)) continue;
       const inner = lookup(command[programAt(command)], local) !== undefined;
       const i = builtinAt(command, programAt(command));
@@ -732,6 +757,13 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (runsAgentAt(words, 0, at, depth, 0) >= 0) return true;
     if (noexec === undefined && setsNoexec(words, commands, depth)) noexec = words;
     ended = endsShell(words, commands);
+    // A loop never left (`while :; do exit 0; done`), run each time the script reaches it in the shell itself, ends it or runs
+    // for ever: what follows never runs; nor is its EXIT trap taken as run (for ever, the container is stopped).
+    const loop = LOOP_ENDS.get(words);
+    if (loop !== undefined && runsEachTime(loop.opening, GUARDED) && !inChild(words) && !inChild(loop.opening) && neverLeft(words)) {
+      atExit = undefined;
+      ended = true;
+    }
     // An eval that may define, call or unset a function (`eval 'f() { exit 0; }'`, `eval f`, `eval "$X"`), under a condition
     // too, may end the shell or change what a later call runs: what follows is not taken as run, nor the EXIT trap. So may a
     // program whose name is not known here (`$CMD`: `X=exit; $X 0`). One in a child ends or changes that child only.
@@ -1046,6 +1078,15 @@ function definedInSubshell(definition: FunctionDefinition | undefined): void {
   BRANCH_OF.delete(definition);
 }
 
+/** A `while` or `until` loop: its opening command, and whether its condition always holds (`while :`, `until false`). */
+interface Loop {
+  readonly opening: string[];
+  always: boolean;
+}
+
+/** The `done` (its words) closing each `while` or `until` loop. */
+const LOOP_ENDS = new WeakMap<string[], Loop>();
+
 /** The `fi` (its words) closing each `if`. */
 const IF_ENDS = new WeakMap<string[], IfBranches>();
 
@@ -1304,6 +1345,8 @@ class ShellSplitter {
   private compounds: boolean[] = [];
   /** For each compound command open (as `compounds`), the `if` it is, with the branch read; undefined for any other. */
   private ifs: Array<IfBranches | undefined> = [];
+  /** For each compound command open (as `compounds`), the `while` or `until` loop it is; undefined for any other. */
+  private loops: Array<Loop | undefined> = [];
   /** The function whose name was read (`f()`, `function f`) and whose body has not yet opened. */
   private defining: FunctionDefinition | undefined;
   private i = 0;
@@ -1786,7 +1829,17 @@ class ShellSplitter {
       const compound = this.compounds.length;
       const program = this.words.findIndex((word) => !RESERVED.has(word));
       const opening = program < 0 ? this.words : this.words.slice(0, program + 1);
-      for (const word of opening) {
+      // Another command in a loop's condition (`while :; x; do`, `while : && x; do`) leaves it no longer always true.
+      const loop = this.loops[this.loops.length - 1];
+      if (loop !== undefined && this.compounds[this.compounds.length - 1] && this.words[0] !== 'do') loop.always = false;
+      for (const [k, word] of opening.entries()) {
+        if (['if', 'while', 'until', 'for', 'case', 'select'].includes(word)) {
+          // `while :`, `while true` or `until false`, its condition that one command: always true.
+          const condition = this.words.slice(k + 1);
+          const holds = word === 'while' ? [':', 'true'] : word === 'until' ? ['false'] : [];
+          const always = k === program - 1 && condition.length === 1 && holds.includes(condition[0]);
+          this.loops.push(word === 'while' || word === 'until' ? { opening: this.words, always } : undefined);
+        }
         if (['if', 'while', 'until'].includes(word)) this.compounds.push(true);
         if (['for', 'case', 'select'].includes(word)) this.compounds.push(false);
         if (['if', 'while', 'until', 'for', 'case', 'select'].includes(word)) {
@@ -1844,6 +1897,8 @@ class ShellSplitter {
       if (!branch && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
       if (['fi', 'done', 'esac'].includes(this.words[0])) {
         this.compounds.pop();
+        const closedLoop = this.loops.pop();
+        if (closedLoop !== undefined && this.words[0] === 'done') LOOP_ENDS.set(this.words, closedLoop);
         const closedIf = this.ifs.pop();
         if (closedIf !== undefined && this.words[0] === 'fi') IF_ENDS.set(this.words, closedIf);
       }

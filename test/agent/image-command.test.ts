@@ -798,6 +798,32 @@ test('the first condition of an if, while or until runs each time the script rea
   ]).toEqual(Array(6).fill(true));
 });
 
+test('a loop whose condition always holds (`while :`, `while true`, `until false`) is left only by a break: an exit in it ends the script', () => {
+  // GIVEN the agent run after such loops exiting, or looping for ever (also in a function's body called), and an EXIT trap
+  // before one looping for ever
+  expect([
+    scriptRuns('while :; do exit 0; done; exec mackerel-container-agent'),
+    scriptRuns('while true; do exit 0; done; exec mackerel-container-agent'),
+    scriptRuns('until false; do exit 0; done; exec mackerel-container-agent'),
+    scriptRuns('while true\ndo\n  /app/poll\ndone\nexec mackerel-container-agent'),
+    scriptRuns('f() { while :; do sleep 1; done; }; f; exec mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; while :; do sleep 1; done"),
+  ]).toEqual(Array(6).fill(false));
+  // ... but loops that may break (or continue an outer loop, or call a function that may break), whose condition may not
+  // hold, run under a condition, in a subshell or the background, and the agent run in the loop
+  expect([
+    scriptRuns('while :; do if [ -f /ready ]; then break; fi; sleep 1; done; exec mackerel-container-agent'),
+    scriptRuns('for x in a; do while :; do continue 2; done; done; exec mackerel-container-agent'),
+    scriptRuns('g() { break; }; while :; do g; done; exec mackerel-container-agent'),
+    scriptRuns('until [ -f /ready ]; do sleep 1; done; exec mackerel-container-agent'),
+    scriptRuns('while false; do exit 0; done; until true; do exit 0; done; exec mackerel-container-agent'),
+    scriptRuns('[ -n "$X" ] && while :; do exit 0; done; exec mackerel-container-agent'),
+    scriptRuns('(while :; do exit 0; done); exec mackerel-container-agent'),
+    scriptRuns('while :; do exit 0; done & exec mackerel-container-agent'),
+    scriptRuns('while :; do mackerel-container-agent; sleep 1; done'),
+  ]).toEqual(Array(9).fill(true));
+});
+
 test('a group run each time the script reaches it ends the script where its exit or exec does', () => {
   // GIVEN the agent run after a group (`{ ...; }`, nested too) that surely exits or replaces the shell
   expect([
