@@ -209,6 +209,8 @@ interface Reading {
   readonly forks: { left: number };
   /** How many more function bodies the calls read may be judged through, in the whole command (`MAX_BODIES`). */
   readonly bodies: { left: number };
+  /** Whether -e is on in the shell running the command: an eval's script runs under it too. */
+  readonly errexit?: boolean;
 }
 
 /** How many characters of scripts (counted again each time one is read within another) a command is read through. */
@@ -259,7 +261,7 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
     // eval runs its words joined by spaces as a script (`eval echo mackerel-container-agent` only prints the name).
     // Its one command reads eval's input (`echo ... | eval sh`), as a -c script's reads the shell's. The shell goes on after
     // it: an EXIT trap it sets runs as the shell exits (`exitTrap`), not here.
-    if (!scriptRunsAgent(words.slice(i + 1).join(' '), reading, depth + 1, words as string[], false)) return -1;
+    if (!scriptRunsAgent(words.slice(i + 1).join(' '), reading, depth + 1, words as string[], false, reading.errexit === true)) return -1;
     const named = words.findIndex((word, j) => j > i && namesAgentBinary(word, reading));
     return named < 0 ? i + 1 : named;
   }
@@ -324,6 +326,7 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
   // -n (`-o noexec`) reads the commands without running any, where the last of -n and +n (`+o noexec`) given turns it on;
   // bash's --version and --help print and exit.
   let noexec = false;
+  let errexit: boolean | undefined;
   let runsNone = false;
   for (; j < words.length; j++) {
     const word = words[j];
@@ -338,6 +341,7 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
     }
     if (!/^[-+]./.test(word)) break;
     if (word.slice(1).includes('c')) command = true;
+    ({ errexit } = errexitAfter(words, j, errexit, 'oO'));
     ({ noexec, last: j } = noexecAfter(words, j, noexec, 'oO'));
   }
   if (runsNone || noexec) return -1;
@@ -346,7 +350,7 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
   // command whose output is known here (each of its readings running the agent).
   if (!command && (j >= words.length || words.slice(i + 1, j).some((word) => /^-[^-]*s/.test(word)))) {
     const given = givenInput(words as string[], 0);
-    return given.length > 0 && given.every((text) => scriptRunsAgent(text, reading, depth + 1)) ? i : -1;
+    return given.length > 0 && given.every((text) => scriptRunsAgent(text, reading, depth + 1, undefined, true, errexit === true)) ? i : -1;
   }
   if (!command) {
     file.at = j;
@@ -356,7 +360,8 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
   if (script === undefined) return -1;
   const args = words.slice(j + 2);
   // With no word after the script, $0 is the shell's own name and no other parameter is set.
-  if (!scriptRunsAgent(withPositional(script, words[j + 1] ?? words[i], args, reading), reading, depth + 1, words as string[])) return -1;
+  const positional = withPositional(script, words[j + 1] ?? words[i], args, reading);
+  if (!scriptRunsAgent(positional, reading, depth + 1, words as string[], true, errexit === true)) return -1;
   const named = args.findIndex((arg) => namesAgentBinary(arg, reading));
   return named < 0 ? j : j + 2 + named;
 }
@@ -520,8 +525,10 @@ function closingBrace(script: string, from: number): number {
 /**
  * Whether a script runs the agent's binary in one of its simple commands (`runsAgentAt`).
  * `exits`: whether the shell exits at the script's end, running its EXIT trap (not so for the script of an eval).
+ * `errexit`: whether -e is on as it starts (`sh -e -c`, an eval under `set -e`): a command that may fail then may end the
+ * shell before the agent runs, save where its status is tested (a condition, before && or ||, after `!`).
  */
-function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?: string[], exits = true): boolean {
+function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?: string[], exits = true, errexit = false): boolean {
   if (depth > MAX_SCRIPT_DEPTH) return false;
   // Each command substitution in another is read again from where it starts, up to MAX_SUBSTITUTION_DEPTH deep: charged so.
   const substitutions = script.split('$(').length + script.split('`').length - 2;
@@ -699,6 +706,11 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // Whether a command runs in a child of the shell: a subshell, a command substitution, a group piping into another command,
   // the background, or piping into another command (not the last of a pipeline, which ksh and zsh run in the shell itself).
   const inChild = (words: string[]) => FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words) || pipesOut.has(words);
+  // Whether a command's failure leaves -e ending nothing: its status tested (`TESTED`, after `!`), or it runs in a child of the
+  // shell (whose failure a subshell's status carries is not followed), save a command piping into another under pipefail.
+  const pipefail = script.includes('pipefail');
+  const statusTested = (words: string[]) => TESTED.has(words) || words.slice(0, programAt(words)).includes('!')
+    || FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words) || (pipesOut.has(words) && !pipefail);
   // Whether an eval not followed in a child (`(eval "$X")`) may have ended it: the commands after it in a child are not taken
   // as run, up to the next command of the shell itself, which the eval cannot have ended.
   let childEnded = false;
@@ -744,6 +756,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       // resets or replaces the one set (`f() { trap - EXIT; }`): no EXIT trap is then taken as run.
       if (callMay(words, (command) => setsNoexec(command, commands, depth), false, [])) ending = 'exec';
       if (callMay(words, (command) => exitTrap(command) !== undefined, true, [])) atExit = undefined;
+      // Under -e (or turned on in the body), a command of the body that may fail may end the shell.
+      if (!errexit && !inChild(words) && callMay(words, (command) => errexitSet(command) === true, false, [])) errexit = true;
+      if (errexit && !statusTested(words) && callMay(words, (command) => !statusTested(command) && mayFail(command), true, [])) ending = 'exec';
       // The functions its body defines or unsets are no longer those the script defined.
       for (const name of volatile) set(name, 'unknown', index);
       if (ending === 'exec') atExit = undefined;
@@ -754,9 +769,17 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     const trapped = exitTrap(words);
     if (trapped !== undefined) atExit = trapped === '' ? undefined : { action: trapped, at };
     if (replacesShell(words)) atExit = undefined;
-    if (runsAgentAt(words, 0, at, depth, 0) >= 0) return true;
+    if (runsAgentAt(words, 0, errexit ? { ...at, errexit } : at, depth, 0) >= 0) return true;
     if (noexec === undefined && setsNoexec(words, commands, depth)) noexec = words;
     ended = endsShell(words, commands);
+    // Under -e a command that may fail ends the shell there (its EXIT trap run only where it surely fails: `false`).
+    if (errexit && !statusTested(words) && mayFail(words)) {
+      if (words[builtinAt(words, programAt(words))] !== 'false') atExit = undefined;
+      ended = true;
+    }
+    // -e turned on, under a condition too; off only where surely run.
+    const errexitNow = inChild(words) ? undefined : errexitSet(words);
+    if (errexitNow !== undefined && (errexitNow || !GUARDED.has(words))) errexit = errexitNow;
     // A loop never left (`while :; do exit 0; done`), run each time the script reaches it in the shell itself, ends it or runs
     // for ever: what follows never runs; nor is its EXIT trap taken as run (for ever, the container is stopped).
     const loop = LOOP_ENDS.get(words);
@@ -781,7 +804,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   if (runs || !trapRuns || atExit === undefined) return runs;
   // The trapped action may call a function defined by then (`trap cleanup EXIT`).
   const { action, at: trapAt } = atExit;
-  return scriptRunsAgent(action, trapAt, depth + 1) || shellCommands(action).some((words) => callRuns(words, trapAt, []));
+  return scriptRunsAgent(action, trapAt, depth + 1, undefined, true, errexit) || shellCommands(action).some((words) => callRuns(words, trapAt, []));
 }
 
 /**
@@ -925,6 +948,63 @@ function noexecAfter(words: ReadonlyArray<string>, j: number, noexec: boolean, w
     }
   }
   return { noexec, last };
+}
+
+/**
+ * Whether -e (`-o errexit`) is on after an option word at `j` of a shell or of `set`, as the last of -e and +e given turns
+ * it (`errexit`: undefined where none has): its options in `withArg` taking the next words; the index of the last word read.
+ */
+function errexitAfter(words: ReadonlyArray<string>, j: number, errexit: boolean | undefined, withArg: string):
+{ errexit: boolean | undefined; last: number } {
+  const word = words[j];
+  const on = word[0] === '-';
+  let last = j;
+  for (const c of word.slice(1)) {
+    if (c === 'e') errexit = on;
+    if (withArg.includes(c)) {
+      last++;
+      if (c === 'o' && words[last] === 'errexit') errexit = on;
+    }
+  }
+  return { errexit, last };
+}
+
+/**
+ * What a command run in the shell itself leaves -e in: on or off as a `set` sets it (`set -e`, `set -euo pipefail`,
+ * `set +o errexit`), also run by `command`, `builtin` or `eval`; undefined where it sets neither.
+ */
+function errexitSet(words: ReadonlyArray<string>, evals = 0): boolean | undefined {
+  let i = builtinAt(words, programAt(words));
+  if (words[i] === 'eval' && evals < MAX_EVAL_DEPTH) {
+    let set: boolean | undefined;
+    for (const inner of shellCommands(words.slice(i + 1).join(' '))) if (!SUBSHELLS.has(inner)) set = errexitSet(inner, evals + 1) ?? set;
+    return set;
+  }
+  if (words[i] !== 'set') return undefined;
+  let errexit: boolean | undefined;
+  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ errexit, last: i } = errexitAfter(words, i, errexit, 'o'));
+  return errexit;
+}
+
+/**
+ * The builtins that succeed whatever their operands (as scripts use them): under -e none ends the shell. Any other command
+ * (a program, `cd`, `[`, `wait`, `.`, an arithmetic command) may fail, and so end it.
+ */
+const SUCCEEDS = new Set([':', 'true', 'echo', 'export', 'readonly', 'local', 'declare', 'typeset', 'set', 'shopt', 'trap',
+  'unset', 'umask', 'alias', 'break', 'continue']);
+
+/** The words that close a compound command or a group: its status is that of the commands in it. */
+const CLOSING = new Set(['fi', 'done', 'esac', '}']);
+
+/**
+ * Whether a simple command may fail, as -e reads it: a program or builtin not known to succeed (`SUCCEEDS`), or an assignment
+ * taking the status of a command substitution (`x=$(false)`); not a closing word, nor a command of reserved words only.
+ */
+function mayFail(words: ReadonlyArray<string>): boolean {
+  const i = builtinAt(words, programAt(words));
+  if (i < 0) return false;
+  if (i >= words.length) return words.some((word) => word.includes('$(') || word.includes('`'));
+  return !SUCCEEDS.has(words[i]) && !CLOSING.has(words[i]);
 }
 
 /** How many evals in one another `changesScriptDirectory` reads. */
@@ -1127,6 +1207,12 @@ const FORKED = new WeakSet<string[]>();
  * such a command is taken as perhaps ending the shell.
  */
 const CURRENT_SHELL = new WeakSet<string[]>();
+
+/**
+ * The simple commands whose status the shell tests, on which -e ends nothing: followed by `&&` or `||` (or in a group so
+ * followed), or in the condition of an `if`, `elif`, `while` or `until`.
+ */
+const TESTED = new WeakSet<string[]>();
 
 /** The simple commands of a group (`{ ...; }`). */
 const GROUPED = new WeakSet<string[]>();
@@ -1331,6 +1417,8 @@ class ShellSplitter {
    * output is the subshell's where its own is not redirected; undefined where it held none or more.
    */
   private closed: ({ readonly words: string[]; readonly inner: string[] | undefined } & Enclosing) | undefined;
+  /** Whether the command ending is followed by `&&` or `||` (`TESTED`). */
+  private tested = false;
   /** Whether the command at hand holds a `${ ...; }` (`CURRENT_SHELL`). */
   private currentShell = false;
   /** Whether the command ending is run in the background (`&`): `ASYNC`. */
@@ -1468,7 +1556,9 @@ class ShellSplitter {
         if (c === ')') parens--;
         // A lone `&` (not `&&`, bash's `|&` or a case's `;&`) runs the list before it in the background.
         this.async = c === '&' && s[this.i + 1] !== '&' && !'&|;'.includes(s[this.i - 1] ?? ' ');
+        this.tested = (c === '&' || c === '|') && s[this.i + 1] === c;
         this.endCommand();
+        this.tested = false;
         this.async = false;
         if ((c === '&' && s[this.i + 1] === '&') || (c === '|' && s[this.i + 1] === '|')) this.andOr = true;
         if (c === ')') this.pattern = false;
@@ -1866,6 +1956,7 @@ class ShellSplitter {
         if (opened !== undefined) for (const command of this.commands.slice(opened.from)) GROUPED.add(command);
         if (opened?.function !== undefined) this.defines(opened.function, opened.from);
         if (opened !== undefined && this.async) this.background(this.commands.slice(opened.from), this.words);
+        if (opened !== undefined && this.tested) for (const command of this.commands.slice(opened.from)) TESTED.add(command);
       } else {
         this.ended++;
         if (head === 'case') this.cases++;
@@ -1895,6 +1986,8 @@ class ShellSplitter {
         GUARDED.add(this.words);
       }
       if (!branch && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
+      if (this.tested) TESTED.add(this.words);
+      if (this.compounds.some((condition) => condition)) TESTED.add(this.words);
       if (['fi', 'done', 'esac'].includes(this.words[0])) {
         this.compounds.pop();
         const closedLoop = this.loops.pop();

@@ -722,6 +722,50 @@ test('a command after an unconditional exit, return or exec of the script is nev
   ]).toEqual(Array(12).fill(true));
 });
 
+test('under -e (set -e, set -o errexit, sh -e, sh -ec) a command that may fail ends the script before the agent', () => {
+  // GIVEN -e turned on by set (also through eval or a function called, or under a condition) or the shell's options, then
+  // a command that fails or may fail before the agent: false, a program, cd, an assignment from a command substitution, the
+  // last of an && list, one in a branch, a loop's body or a function's body, the last of a pipeline, one piping under pipefail
+  const shell = (...words: string[]) => runIn(`${COPY}CMD ${JSON.stringify(words)}\n`) !== undefined;
+  expect([
+    scriptRuns('set -e; false; exec mackerel-container-agent'),
+    scriptRuns('set -o errexit; false; exec mackerel-container-agent'),
+    scriptRuns('set -euo pipefail; cd /app; exec mackerel-container-agent'),
+    shell('sh', '-e', '-c', 'false; exec mackerel-container-agent'),
+    shell('sh', '-ec', '/app/setup; exec mackerel-container-agent'),
+    shell('bash', '-o', 'errexit', '-c', 'false; exec mackerel-container-agent'),
+    scriptRuns('set -e; x=$(false); exec mackerel-container-agent'),
+    scriptRuns('set -e; [ -f /x ] && /app/setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; if [ -f /x ]; then /app/setup; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e; for f in /x/*; do cp $f /y; done; exec mackerel-container-agent'),
+    scriptRuns('set -e; f() { /app/setup; }; f; exec mackerel-container-agent'),
+    scriptRuns('f() { set -e; }; f; false; exec mackerel-container-agent'),
+    scriptRuns("eval 'set -e'; false; exec mackerel-container-agent"),
+    scriptRuns("set -e; eval 'false; exec mackerel-container-agent'"),
+    scriptRuns('[ -n "$X" ] && set -e; false; exec mackerel-container-agent'),
+    scriptRuns('set -e; echo x | /app/filter; exec mackerel-container-agent'),
+    scriptRuns('set -eo pipefail; /app/gen | cat; exec mackerel-container-agent'),
+    // a command that may fail leaves the EXIT trap perhaps not run (the script may go on to replace the shell)
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; set -e; /app/x; exec /app/server"),
+  ]).toEqual(Array(18).fill(false));
+  // ... and without -e, or with it turned off first; commands that succeed; commands whose status is tested (a condition of an
+  // if or a while, before && or ||, after !, a group before ||, a function called in a condition); a failure in a subshell, a
+  // command substitution or the background, or piping into another command without pipefail; the EXIT trap after false
+  expect([
+    scriptRuns('false; exec mackerel-container-agent'),
+    scriptRuns('set -e; set +e; /app/setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; true; :; X=1; export X=1; echo start; exec mackerel-container-agent'),
+    scriptRuns('set -e; if /app/check; then :; fi; while /app/poll; do :; done; exec mackerel-container-agent'),
+    scriptRuns('set -e; /app/check || true; ! /app/x; /app/a && /app/b || echo; exec mackerel-container-agent'),
+    scriptRuns('set -e; { /app/a; } || :; exec mackerel-container-agent'),
+    scriptRuns('set -e; f() { false; }; if f; then :; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e; (false); x=$(false) || :; /app/bg & /app/gen | echo; exec mackerel-container-agent'),
+    scriptRuns('set -e\nif [ -n "$X" ]; then\n  export Y=1\nfi\nexec mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; set -e; false"),
+    scriptRuns('set -e; exec mackerel-container-agent'),
+  ]).toEqual(Array(11).fill(true));
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
