@@ -175,7 +175,8 @@ export class NotificationGroup extends Construct implements INotificationGroup {
    * @param group a group of this app or one referenced with `fromNotificationGroupId`: each once, not this group
    */
   public addNotificationGroup(group: INotificationGroup): void {
-    if (group === this) {
+    // An import of this group's own ID (`fromNotificationGroupId(scope, id, this.notificationGroupId)`) is this group too.
+    if (group === this || group.notificationGroupId === this.notificationGroupId) {
       _fail(this, 'notificationGroups', group.node.path, 'is this group itself', 'another notification group');
     }
     this.rejectDuplicate('notificationGroups', group, this.groups, (g) => g.notificationGroupId);
@@ -276,11 +277,24 @@ export class NotificationGroup extends Construct implements INotificationGroup {
     return this.channels.length > 0 || this.groups.some((g) => !(g instanceof NotificationGroup) || g._reachesChannel(seen));
   }
 
-  /** A group nested in itself through other groups would never finish notifying. */
+  /**
+   * A group nested in itself through other groups would never finish notifying. An import of a
+   * group of this app by its ID (its Ref) is that group: CloudFormation would only refuse the
+   * cycle of Refs at deploy, naming no property.
+   */
   private cycleProblems(): string[] {
     const path: NotificationGroup[] = [];
-    const visit = (group: INotificationGroup): string[] => {
-      if (!(group instanceof NotificationGroup)) return [];
+    let byId: Map<string, NotificationGroup> | undefined;
+    const groupOf = (group: INotificationGroup): NotificationGroup | undefined => {
+      if (group instanceof NotificationGroup) return group;
+      byId ??= new Map(this.node.root.node.findAll()
+        .filter((c): c is NotificationGroup => c instanceof NotificationGroup)
+        .map((g) => [g.notificationGroupId, g]));
+      return byId.get(group.notificationGroupId);
+    };
+    const visit = (member: INotificationGroup): string[] => {
+      const group = groupOf(member);
+      if (!group) return [];
       if (group === this && path.length > 0) {
         return [_describeProblem('notificationGroups', [...path, this].map((g) => g.node.path).join(' -> '), 'nest this group in itself', 'groups that do not contain each other')];
       }

@@ -252,6 +252,22 @@ describe('NotificationGroup', () => {
       expect(() => group.addNotificationGroup(group)).toThrow(/Stack\/C: notificationGroups "Stack\/C" is this group itself; expected another notification group/);
     });
 
+    test('an import of the group\'s own ID, which CloudFormation would refuse at deploy as a circular dependency', () => {
+      const { stack } = members();
+      const group = new NotificationGroup(stack, 'C', { name: 'c' });
+      expect(() => group.addNotificationGroup(NotificationGroup.fromNotificationGroupId(stack, 'Self', group.notificationGroupId)))
+        .toThrow(/^Stack\/C: notificationGroups "Stack\/Self" is this group itself; expected another notification group$/);
+    });
+
+    test('groups nested in each other through an import of one by its ID, at synthesis', () => {
+      const { app, stack } = members();
+      const a = new NotificationGroup(stack, 'A', { name: 'a' });
+      const b = new NotificationGroup(stack, 'B', { name: 'b', notificationGroups: [a] });
+      a.addNotificationGroup(NotificationGroup.fromNotificationGroupId(stack, 'BById', b.notificationGroupId));
+      expect(() => app.synth())
+        .toThrow(/notificationGroups "Stack\/A -> Stack\/B -> Stack\/A" nest this group in itself; expected groups that do not contain each other/);
+    });
+
     test('groups nested in each other, at synthesis, naming the cycle', () => {
       const { stack } = members();
       const a = new NotificationGroup(stack, 'A', { name: 'a' });
