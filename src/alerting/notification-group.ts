@@ -270,30 +270,36 @@ export class NotificationGroup extends Construct implements INotificationGroup {
       + '. Add a channel (addChannel) or a nested group (addNotificationGroup)');
   }
 
-  /** Whether the group notifies some channel, its own or a nested group's; an imported group may. @internal */
+  /** Whether the group notifies some channel, its own or a nested group's; a group imported from outside the app may. @internal */
   public _reachesChannel(seen: Set<NotificationGroup>): boolean {
     if (seen.has(this)) return false;
     seen.add(this);
-    return this.channels.length > 0 || this.groups.some((g) => !(g instanceof NotificationGroup) || g._reachesChannel(seen));
+    return this.channels.length > 0 || this.groups.some((g) => {
+      const group = this.groupOf(g);
+      return !group || group._reachesChannel(seen);
+    });
+  }
+
+  /**
+   * The group of this app a member is: itself, or the one whose ID (its Ref) an import carries, as
+   * `fromNotificationGroupId(scope, id, group.notificationGroupId)` does. Undefined for a group
+   * imported from outside the app, whose members are unknown.
+   */
+  private groupOf(member: INotificationGroup): NotificationGroup | undefined {
+    if (member instanceof NotificationGroup) return member;
+    return this.node.root.node.findAll()
+      .find((c): c is NotificationGroup => c instanceof NotificationGroup && c.notificationGroupId === member.notificationGroupId);
   }
 
   /**
    * A group nested in itself through other groups would never finish notifying. An import of a
-   * group of this app by its ID (its Ref) is that group: CloudFormation would only refuse the
+   * group of this app by its ID is that group (`groupOf`): CloudFormation would only refuse the
    * cycle of Refs at deploy, naming no property.
    */
   private cycleProblems(): string[] {
     const path: NotificationGroup[] = [];
-    let byId: Map<string, NotificationGroup> | undefined;
-    const groupOf = (group: INotificationGroup): NotificationGroup | undefined => {
-      if (group instanceof NotificationGroup) return group;
-      byId ??= new Map(this.node.root.node.findAll()
-        .filter((c): c is NotificationGroup => c instanceof NotificationGroup)
-        .map((g) => [g.notificationGroupId, g]));
-      return byId.get(group.notificationGroupId);
-    };
     const visit = (member: INotificationGroup): string[] => {
-      const group = groupOf(member);
+      const group = this.groupOf(member);
       if (!group) return [];
       if (group === this && path.length > 0) {
         return [_describeProblem('notificationGroups', [...path, this].map((g) => g.node.path).join(' -> '), 'nest this group in itself', 'groups that do not contain each other')];

@@ -142,6 +142,15 @@ describe('NotificationGroup', () => {
       expect(warnings(stack)).toEqual([expect.stringMatching(/^\/Stack\/Parent: The group has monitors or services but no channels, nor have the groups nested in it, /)]);
     });
 
+    test('about a group whose nested group, imported by the ID of a group of the app, has no channel either', () => {
+      const { stack, cpu } = members();
+      const child = new NotificationGroup(stack, 'Child', { name: 'child' });
+      new NotificationGroup(stack, 'Parent', {
+        name: 'parent', monitors: [cpu], notificationGroups: [NotificationGroup.fromNotificationGroupId(stack, 'ChildById', child.notificationGroupId)],
+      });
+      expect(warnings(stack)).toEqual([expect.stringMatching(/^\/Stack\/Parent: The group has monitors or services but no channels, nor have the groups nested in it, /)]);
+    });
+
     test('not about a group with a channel or a nested group (also one added later), nor one without members', () => {
       const { stack, cpu, mail } = members();
       new NotificationGroup(stack, 'Mailed', { name: 'mailed', monitors: [cpu], channels: [mail] });
