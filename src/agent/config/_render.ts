@@ -41,6 +41,13 @@ const SWITCH_VALUE = /^(yes|no|true|false|on|off|[01])$/i;
  * DATABASE_URL does whatever its name. A user name alone (`ssh://git@host`) is no secret.
  */
 const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s:]*:[^/?#\s]+@/;
+/**
+ * The agent turns seconds and minutes into Go's `time.Duration`, nanoseconds in a signed 64-bit
+ * integer, by a multiplication that wraps around past 2^63-1 ns (about 292 years) into another,
+ * often negative, duration.
+ */
+const MAX_GO_SECONDS = 9223372036;
+const MAX_GO_MINUTES = 153722867;
 /** What the `-plugins` image adds to the agent-only one (its `/usr/bin`). */
 const OFFICIAL_PROGRAM = /^(mackerel-plugin(-.+)?|mackerel-check|check-.+|mkr)$/;
 
@@ -109,6 +116,11 @@ export function _pollingMinutes(scope: IConstruct, config: MackerelAgentConfig):
   const minutes = interval.toMinutes({ integral: false });
   if (!Number.isInteger(minutes) || minutes < 1) {
     _fail(scope, 'config.pollingInterval', interval.toHumanString(), 'is not a positive whole number of minutes', 'Duration.minutes(n) with n >= 1');
+  }
+  if (minutes > MAX_GO_MINUTES) {
+    // toHumanString rounds a span this long to days and hours: the exact count says by how much it is over.
+    _fail(scope, 'config.pollingInterval', `${minutes} minutes`, 'is longer than the agent\'s Go time.Duration can hold (it would wrap around into another interval)',
+      `Duration.minutes(n) with 1 <= n <= ${MAX_GO_MINUTES} (about 292 years)`);
   }
   return minutes;
 }
@@ -191,6 +203,10 @@ function seconds(scope: IConstruct, property: string, given: Duration | undefine
   if (!Number.isInteger(value) || value < minimum) {
     _fail(scope, property, given.toHumanString(), `is not a whole number of seconds of at least ${minimum}`, `Duration.seconds(n) with n >= ${minimum}`,
       value === 0 && agentDefault ? `The agent reads 0 as its default, ${agentDefault}: leave it out for that` : undefined);
+  }
+  if (value > MAX_GO_SECONDS) {
+    _fail(scope, property, `${value} seconds`, 'is longer than the agent\'s Go time.Duration can hold (it would wrap around into another, often negative, duration)',
+      `Duration.seconds(n) with ${minimum} <= n <= ${MAX_GO_SECONDS} (about 292 years)`);
   }
   return value;
 }

@@ -292,6 +292,17 @@ describe('agent config: rejected input', () => {
       /^Stack\/Agent: config.readinessProbe.timeout "0 seconds" is not a whole number of seconds of at least 1; expected Duration.seconds\(n\) with n >= 1\. The agent reads 0 as its default, 1 second: leave it out for that$/],
     ['a plugin timeout of 0', { metricPlugins: { jvm: { command: MackerelPluginCommand.shell('x'), timeout: Duration.seconds(0) } } },
       /config.metricPlugins.jvm.timeout "0 seconds" is not a whole number of seconds of at least 1/],
+    // The agent multiplies seconds (minutes) into Go's time.Duration, int64 nanoseconds, which wraps around past about 292 years.
+    ['a plugin timeout past what Go\'s time.Duration holds', { checkPlugins: { up: { command: MackerelPluginCommand.shell('x'), timeout: Duration.seconds(9223372037) } } },
+      /^Stack\/Agent: config.checkPlugins.up.timeout "9223372037 seconds" is longer than the agent's Go time.Duration can hold \(it would wrap around into another, often negative, duration\); expected Duration.seconds\(n\) with 1 <= n <= 9223372036 \(about 292 years\)$/],
+    ['a probe period of 300 years', probe({ period: Duration.days(300 * 365) }),
+      /^Stack\/Agent: config.readinessProbe.period "9460800000 seconds" is longer than the agent's Go time.Duration can hold/],
+    ['a probe initial delay past what Go\'s time.Duration holds', probe({ initialDelay: Duration.seconds(1e12) }),
+      /config.readinessProbe.initialDelay "1000000000000 seconds" is longer than the agent's Go time.Duration can hold .*; expected Duration.seconds\(n\) with 0 <= n <= 9223372036/],
+    ['a probe timeout past what Go\'s time.Duration holds', { readinessProbe: MackerelReadinessProbe.tcp({ port: 80, timeout: Duration.seconds(9223372037) }) },
+      /config.readinessProbe.timeout "9223372037 seconds" is longer than the agent's Go time.Duration can hold/],
+    ['a polling interval past what Go\'s time.Duration holds', { pollingInterval: Duration.minutes(153722868), readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) },
+      /^Stack\/Agent: config.pollingInterval "153722868 minutes" is longer than the agent's Go time.Duration can hold \(it would wrap around into another interval\); expected Duration.minutes\(n\) with 1 <= n <= 153722867 \(about 292 years\)$/],
     ['an empty shell line', { checkPlugins: { up: { command: MackerelPluginCommand.shell('  ') } } },
       /config.checkPlugins.up.command "  " is empty/],
     ['a plugin name over 64 characters', { checkPlugins: { ['a'.repeat(65)]: { command: MackerelPluginCommand.shell('x') } } },
@@ -377,6 +388,18 @@ describe('agent config: rejected input', () => {
       expect(() => withConfig(config)).toThrow(message);
     });
   }
+
+  test('durations up to the longest Go\'s time.Duration holds are written as given', () => {
+    const { agent, taskDefinition } = withConfig({
+      pollingInterval: Duration.minutes(153722867),
+      metricPlugins: { m: { command: MackerelPluginCommand.shell('x'), timeout: Duration.seconds(9223372036) } },
+      readinessProbe: MackerelReadinessProbe.tcp({ port: 80, period: Duration.seconds(9223372036) }),
+    });
+    const { parsed } = writtenConfig(agent);
+    expect(parsed.plugin.metrics.m.timeoutSeconds).toBe(9223372036);
+    expect(parsed.readinessProbe.periodSeconds).toBe(9223372036);
+    expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES).toBe('153722867');
+  });
 
   test('a probe path with escapes, and a "%" in its query, which the agent keeps as written, is accepted', () => {
     const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: '/a%20b/health?min=90%&x=%zz#top', port: 80 }) });
