@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { _MAX_FORKS, _SHELLS, _WRAPPERS, _suShellWords, _wrappedCommandAt } from './_command-wrappers';
+import { _ASSIGNMENT, _MAX_FORKS, _MAX_WRAPPERS, _SHELLS, _WRAPPERS, _suShellWords, _wrappedCommandAt } from './_command-wrappers';
 
 /**
  * The standard programs (the shell's builtins, POSIX and GNU coreutils utilities, and the common tools on files) that
@@ -226,16 +226,11 @@ const MAX_BODIES = 10_000;
 /** How deep scripts held in a command's arguments (`sh -c "..."` in `sh -c '...'`) are read. */
 const MAX_SCRIPT_DEPTH = 5;
 
-/** How many wrappers in one another a command is followed through (`nice nohup timeout 5 ...`); past it, taken as running none. */
-const MAX_WRAPPERS = 32;
-
-/** An assignment before a command's program (`FOO=1 cmd`), which the shell takes as the command's environment. */
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 /** Where a simple command's program is among its words: past its reserved words (`if`, `!`) and assignments; their length where none is. */
 function programAt(words: ReadonlyArray<string>, start = 0): number {
   let i = start;
-  while (i < words.length && (RESERVED.has(words[i]) || ASSIGNMENT.test(words[i]))) i++;
+  while (i < words.length && (RESERVED.has(words[i]) || _ASSIGNMENT.test(words[i]))) i++;
   return i;
 }
 
@@ -282,7 +277,7 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
     // su runs the user's shell, with the string of -c as its script (runuser -u the command given): judged as those words,
     // said by su's word for each.
     const shell = _suShellWords(words, i + 1, program === 'runuser');
-    if (shell === undefined || wrappers >= MAX_WRAPPERS) return -1;
+    if (shell === undefined || wrappers >= _MAX_WRAPPERS) return -1;
     inputOf(words as string[], shell.words);
     const ran = runsAgentAt(shell.words, 0, changesDirectory(program, words.slice(i + 1)) ? elsewhere(reading) : reading, depth, wrappers + 1);
     return ran < 0 ? -1 : shell.origins[ran];
@@ -290,7 +285,7 @@ function runsAgentAt(words: ReadonlyArray<string>, start: number, reading: Readi
   const syntax = _WRAPPERS.get(program);
   if (syntax !== undefined) {
     // Each wrapper is a call deeper: a chain longer than any real command is not followed.
-    if (wrappers >= MAX_WRAPPERS) return -1;
+    if (wrappers >= _MAX_WRAPPERS) return -1;
     // What is piped or redirected into xargs is the words it reads, not its command's input: the command is judged without it.
     const given = program === 'xargs' ? [...words] : words;
     return _wrappedCommandAt(syntax, given, i + 1,

@@ -154,6 +154,12 @@ export const _SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh
  */
 export const _MAX_FORKS = 16;
 
+/** How many wrappers in one another a command is followed through (`nice nohup timeout 5 ...`); past it, taken as running none. @internal */
+export const _MAX_WRAPPERS = 32;
+
+/** An assignment before a command's program (`FOO=1 cmd`), which the shell takes as the command's environment. @internal */
+export const _ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
 /**
  * Where the command a wrapper runs starts, as `judge` (given the words and that start) judges it: the wrapper's options
  * (from `from`) and operands skipped. -1 where it runs none (`--help`, `ionice -p`, no command left). An option the

@@ -6,6 +6,7 @@ import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme
 import { _YamlMap, _toYaml } from './yaml';
 import { _maskedApiBase, _userinfoOf } from '../../_text';
 import { _fail } from '../../_validation';
+import { _ASSIGNMENT, _MAX_FORKS, _MAX_WRAPPERS, _WRAPPERS, _wrappedCommandAt } from '../_command-wrappers';
 import { _refuseLoneSurrogate } from '../_env-text';
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -90,12 +91,44 @@ export function _hasPlugins(config: MackerelAgentConfig | undefined): boolean {
  */
 export function _officialPlugins(config: MackerelAgentConfig | undefined): string[] {
   const given = [...Object.values(config?.metricPlugins ?? {}), ...Object.values(config?.checkPlugins ?? {})];
-  const programs = given.map((plugin) => {
+  const programs = new Set<string>();
+  for (const plugin of given) {
     const line = plugin.command._render();
-    const first = Array.isArray(line) ? line[0] : line.trim().split(/\s+/)[0];
-    return typeof first === 'string' && !Token.isUnresolved(first) ? first.slice(first.lastIndexOf('/') + 1) : '';
-  });
-  return [...new Set(programs.filter((program) => OFFICIAL_PROGRAM.test(program)))];
+    // Only a shell reads `FOO=1` before the program as an assignment: exec'd, it would be the program's own name.
+    const words = Array.isArray(line) ? line : line.trim().split(/\s+/);
+    const start = Array.isArray(line) ? 0 : assignmentsEnd(words, 0);
+    officialRunAt(words, start, programs, { left: _MAX_FORKS }, 0);
+  }
+  return [...programs];
+}
+
+function assignmentsEnd(words: ReadonlyArray<string>, start: number): number {
+  let i = start;
+  while (i < words.length && _ASSIGNMENT.test(words[i])) i++;
+  return i;
+}
+
+/**
+ * Whether the command at `at` finally runs an official program, its name then added to `found`: through the wrappers
+ * that run another command (`env FOO=1 ...`, `timeout 10 ...`, `sudo -u app ...`), read as `_wrappedCommandAt` reads them.
+ * Where an option of a wrapper is not known, each reading must run an official program, so that the warning is never a guess.
+ */
+function officialRunAt(words: ReadonlyArray<string>, at: number, found: Set<string>, forks: { left: number }, wrappers: number): boolean {
+  const word = words[at];
+  if (typeof word !== 'string' || Token.isUnresolved(word)) return false;
+  const program = word.slice(word.lastIndexOf('/') + 1);
+  const syntax = _WRAPPERS.get(program);
+  if (syntax === undefined) {
+    if (!OFFICIAL_PROGRAM.test(program)) return false;
+    found.add(program);
+    return true;
+  }
+  if (wrappers >= _MAX_WRAPPERS) return false;
+  const seen = new Set<string>();
+  const ran = _wrappedCommandAt(syntax, words, at + 1, (wrapped, from) => officialRunAt(wrapped, from, seen, forks, wrappers + 1) ? from : -1, forks);
+  if (ran < 0) return false;
+  seen.forEach((name) => found.add(name));
+  return true;
 }
 
 /**

@@ -168,6 +168,26 @@ describe('agent config: delivery', () => {
     expect(warned({ checkPlugins: { up: { command: MackerelPluginCommand.exec('mackerel-checker', 'x') } } }, MackerelAgentImage.DEFAULT)).toEqual([]);
   });
 
+  test('an official plugin run after assignments or through a wrapper is warned about too: the program run is what counts', () => {
+    const programs = (commands: MackerelPluginCommand[]) => {
+      const checkPlugins = Object.fromEntries(commands.map((command, i) => [`c${i}`, { command }]));
+      const found = Annotations.fromStack(withConfig({ checkPlugins }, MackerelAgentImage.DEFAULT).stack)
+        .findWarning('/Stack/Agent', Match.stringLikeRegexp('pluginsNotInImage')).map((w) => String(w.entry.data));
+      return found.map((message) => /official plugins \(([^)]*)\)/.exec(message)![1]);
+    };
+    // The shell takes FOO=1 as the command's environment; env, timeout and sudo run the command after their options.
+    expect(programs([MackerelPluginCommand.shell('LANG=C TZ=UTC check-http -u http://localhost/')])).toEqual(['check-http']);
+    expect(programs([MackerelPluginCommand.shell('env -i FOO=1 /usr/bin/mackerel-plugin-nginx')])).toEqual(['mackerel-plugin-nginx']);
+    expect(programs([MackerelPluginCommand.exec('env', '-u', 'HOME', 'FOO=1', 'check-tcp', '-p', '80')])).toEqual(['check-tcp']);
+    expect(programs([MackerelPluginCommand.shell('timeout -s KILL 20 nice -n 5 mkr status x')])).toEqual(['mkr']);
+    expect(programs([MackerelPluginCommand.exec('env', '-S', 'FOO=1 mackerel-check', 'http')])).toEqual(['mackerel-check']);
+    // Exec'd, FOO=1 is the program's own name, no assignment; env alone runs nothing; a program of one's own is none of Mackerel's.
+    expect(programs([
+      MackerelPluginCommand.exec('FOO=1', 'check-http'), MackerelPluginCommand.shell('env FOO=1'),
+      MackerelPluginCommand.shell('FOO=1 my-check check-http'), MackerelPluginCommand.shell('env --help check-http'),
+    ])).toEqual([]);
+  });
+
   test('a polling interval sets the polling variable in minutes', () => {
     const { taskDefinition } = withConfig({ pollingInterval: Duration.minutes(5), readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) });
     expect(environmentOf(containerNamed(taskDefinition, AGENT)).MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES).toBe('5');
