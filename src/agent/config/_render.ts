@@ -4,7 +4,7 @@ import { _probedPort } from './_probe-port';
 import { MackerelAgentConfig, MackerelCheckPlugin, MackerelMetricPlugin, MackerelPluginCommand } from './config';
 import { MackerelExecProbeOptions, MackerelHttpProbeOptions, MackerelProbeScheme, MackerelProbeTiming, MackerelReadinessProbe, MackerelTcpProbeOptions } from './probe';
 import { _YamlMap, _toYaml } from './yaml';
-import { _maskedApiBase, _userinfoOf } from '../../_text';
+import { _maskedApiBase, _maskedUserinfo, _userinfoOf } from '../../_text';
 import { _fail } from '../../_validation';
 import { _ASSIGNMENT, _MAX_FORKS, _MAX_WRAPPERS, _WRAPPERS, _wrappedCommandAt } from '../_command-wrappers';
 import { _refuseLoneSurrogate } from '../_env-text';
@@ -347,8 +347,13 @@ function probePath(scope: IConstruct, path: string): void {
   }
   // Go's url.Parse reads a host after exactly two slashes: it keeps a path that starts with three whole, and the agent probes it as written.
   if (pathPart.startsWith('//') && !pathPart.startsWith('///')) {
-    _fail(scope, 'config.readinessProbe.path', path,
-      `starts with "//", so the agent reads ${JSON.stringify(path.slice(2).split(/[/?#]/)[0])} as a URL's host, which it replaces, and probes the rest of the path alone`,
+    // The authority ends at the first "/", "?" or "#"; a user name before its last "@" is the URL's userinfo, not its host.
+    const authority = path.slice(2).split(/[/?#]/)[0];
+    const at = authority.lastIndexOf('@');
+    const userinfo = at < 0 ? '' : ` (and what comes before its "@" as the URL's user${authority.slice(0, at).includes(':') ? ' and password' : ''})`;
+    // A password there is not shown, as a proxy URL's is not.
+    _fail(scope, 'config.readinessProbe.path', at < 0 ? path : _maskedUserinfo(`http:${path}`).slice('http:'.length),
+      `starts with "//", so the agent reads ${JSON.stringify(authority.slice(at + 1))} as a URL's host${userinfo}, which it replaces, and probes the rest of the path alone`,
       'a request path with one leading "/"');
   }
   // Go's client sends the query as written, where it escapes a space of the path: a space there splits the
@@ -382,10 +387,20 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
       'The port goes in port, and the scheme in scheme');
   }
   const colons = host.split(':').length - 1;
-  // An IPv6 address in brackets alone: the agent adds brackets of its own when it joins a port.
+  // Brackets alone: the agent adds brackets of its own when it joins a port to an address with a colon (net.JoinHostPort).
   if (withPort !== undefined && /^\[[^\]]*\]$/.test(host)) {
+    const inside = host.slice(1, -1);
+    if (inside === '') {
+      _fail(scope, 'config.readinessProbe.host', host, `is empty brackets, which name no host: the agent would dial ":${withPort}", the local host, as with no host`,
+        'a host name or address, such as "app" or "fd00::5", or no host for localhost');
+    }
+    if (!inside.includes(':')) {
+      _fail(scope, 'config.readinessProbe.host', host, 'is in brackets, which only an IPv6 address takes in a URL', `the name or address without brackets, ${JSON.stringify(inside)}`);
+    }
+    // A zone is written "%25" in a URL, but the agent joins a bare address with the port and dials it (escaping a "%" itself
+    // where it builds a URL): "%25eth0" would be the zone "25eth0".
     _fail(scope, 'config.readinessProbe.host', host, `is in brackets, but the agent adds its own when it joins it with port ${withPort} (as [${host}]:${withPort})`,
-      `the address without brackets, "${host.slice(1, -1)}"`);
+      `the address without brackets, ${JSON.stringify(inside.replace('%25', '%'))}`, inside.includes('%25') ? 'Its zone goes after a plain "%", which the agent escapes where it needs to' : undefined);
   }
   if (withPort !== undefined && (host.startsWith('[') || colons === 1)) {
     _fail(scope, 'config.readinessProbe.host', host, `holds a port, but the agent joins it with port ${withPort} (as [${host}]:${withPort})`,

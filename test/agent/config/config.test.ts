@@ -371,6 +371,20 @@ describe('agent config: rejected input', () => {
       /config.readinessProbe.path "\/\/\?ready=1" starts with "\/\/", so the agent reads "" as a URL's host/],
     ['a probe path starting with "//"', probe({ port: 80, path: '//app/health' }),
       /^Stack\/Agent: config.readinessProbe.path "\/\/app\/health" starts with "\/\/", so the agent reads "app" as a URL's host, which it replaces, and probes the rest of the path alone; expected a request path with one leading "\/"$/],
+    // Go reads what comes before the authority's last "@" as the URL's userinfo: the host the agent replaces is after it.
+    ['a probe path starting with "//" and a user name', probe({ port: 80, path: '//user@app/health' }),
+      /^Stack\/Agent: config.readinessProbe.path "\/\/\*{4}@app\/health" starts with "\/\/", so the agent reads "app" as a URL's host \(and what comes before its "@" as the URL's user\), which it replaces/],
+    ['a probe path starting with "//" and a password, not shown', probe({ port: 80, path: '//user:s3cret@app/health' }),
+      /^Stack\/Agent: config.readinessProbe.path "\/\/\*{4}@app\/health" starts with "\/\/", so the agent reads "app" as a URL's host \(and what comes before its "@" as the URL's user and password\)/],
+    // net.JoinHostPort adds brackets only to a host with a colon, and the agent escapes a zone's "%" itself where it builds a URL.
+    ['a TCP probe host of empty brackets', { readinessProbe: MackerelReadinessProbe.tcp({ port: 5432, host: '[]' }) },
+      /^Stack\/Agent: config.readinessProbe.host "\[\]" is empty brackets, which name no host: the agent would dial ":5432", the local host, as with no host; expected a host name or address, such as "app" or "fd00::5", or no host for localhost$/],
+    ['an HTTP probe host of a name in brackets and a port', probe({ port: 8080, host: '[app]' }),
+      /^Stack\/Agent: config.readinessProbe.host "\[app\]" is in brackets, which only an IPv6 address takes in a URL; expected the name or address without brackets, "app"$/],
+    ['a TCP probe host of an IPv6 address with a URL-escaped zone in brackets', { readinessProbe: MackerelReadinessProbe.tcp({ port: 5432, host: '[fd00::5%25eth0]' }) },
+      /^Stack\/Agent: config.readinessProbe.host "\[fd00::5%25eth0\]" is in brackets, but the agent adds its own when it joins it with port 5432 \(as \[\[fd00::5%25eth0\]\]:5432\); expected the address without brackets, "fd00::5%eth0"\. Its zone goes after a plain "%", which the agent escapes where it needs to$/],
+    ['an HTTP probe host of an IPv6 address with a zone in brackets and a port', probe({ port: 80, host: '[fe80::1%eth0]' }),
+      /config.readinessProbe.host "\[fe80::1%eth0\]" is in brackets, .*; expected the address without brackets, "fe80::1%eth0"$/],
     // The agent joins host and port (net.JoinHostPort) or puts host in the URL: these never connect, and the probe is retried forever.
     ['a probe host that is a URL', probe({ port: 80, host: 'http://app' }),
       /Stack\/Agent: config.readinessProbe.host "http:\/\/app" is not a host name or IP address; expected a name such as "app" or an address such as "10.0.0.5"/],
