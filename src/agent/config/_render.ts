@@ -339,7 +339,9 @@ function probePath(scope: IConstruct, path: string): void {
   const [beforeFragment, fragment = ''] = splitOnce(path, '#');
   const [pathPart, query = ''] = splitOnce(beforeFragment, '?');
   const badEscape = (text: string) => /%(?![0-9A-Fa-f]{2})/.test(text);
-  const refused = /[\x00-\x1f\x7f]/.test(path) ? 'holds a control character (such as a line break)'
+  // Go's url.Parse refuses a control character only before the "#": it cuts the fragment off first, decodes it without
+  // that check and escapes it again where the agent writes the URL out, and the client never sends it.
+  const refused = /[\x00-\x1f\x7f]/.test(beforeFragment) ? 'holds a control character (such as a line break) before any "#"'
     : badEscape(pathPart) || badEscape(fragment) ? 'holds a "%" not followed by two hex digits outside its query' : undefined;
   if (refused) {
     _fail(scope, 'config.readinessProbe.path', path, `${refused}, which the agent's URL parser refuses`,

@@ -354,7 +354,7 @@ describe('agent config: rejected input', () => {
       /^Stack\/Agent: config.readinessProbe.user "\\u0000" holds a NUL character/],
     // The agent parses the path as a URL on every try: these fail the parse, or probe another path.
     ['a probe path with a line break', probe({ port: 80, path: '/health\n' }),
-      /^Stack\/Agent: config.readinessProbe.path "\/health\\n" holds a control character \(such as a line break\), which the agent's URL parser refuses; expected a request path such as "\/health", with a "%" of its path written as "%25"\. The probe would fail forever and the host never register$/],
+      /^Stack\/Agent: config.readinessProbe.path "\/health\\n" holds a control character \(such as a line break\) before any "#", which the agent's URL parser refuses; expected a request path such as "\/health", with a "%" of its path written as "%25"\. The probe would fail forever and the host never register$/],
     ['a probe path with a bare "%"', probe({ port: 80, path: '/disk/100%' }),
       /^Stack\/Agent: config.readinessProbe.path "\/disk\/100%" holds a "%" not followed by two hex digits outside its query/],
     ['a probe path with a bad escape in its fragment', probe({ port: 80, path: '/health#%zz' }),
@@ -444,6 +444,16 @@ describe('agent config: rejected input', () => {
     for (const given of ['/a b/health?x=1', '/health#a b']) {
       const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: given, port: 80 }) });
       expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe(given);
+    }
+  });
+
+  test('a probe path with a control character in its fragment, which Go\'s url.Parse accepts and the agent never sends, is accepted', () => {
+    const { agent } = withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: '/health#a\tb\n', port: 80 }) });
+    expect(writtenConfig(agent).parsed.readinessProbe.http.path).toBe('/health#a\tb\n');
+    // before the "#" (in the path or the query) it is still refused
+    for (const given of ['/he\talth#x', '/health?x=\n#y']) {
+      expect(() => withConfig({ readinessProbe: MackerelReadinessProbe.http({ path: given, port: 80 }) }))
+        .toThrow(/config.readinessProbe.path ".*" holds a control character \(such as a line break\) before any "#"/);
     }
   });
 
