@@ -1,6 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _agentNameTakenBy } from './_task-checks';
+import { _DELIVERED_CONFIG } from './config/_deliver';
+import { _maskedApiBase } from '../_text';
 import { _rendered } from '../_rendered';
 
 /** What the agent does without a setting the library wrote, for the post-condition messages. */
@@ -44,6 +46,18 @@ export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, age
   }
   for (const name of kept) {
     if (!(agent.Environment ?? []).some((e) => e.Name === name)) problems.push(`${where} lost its ${name} setting, ${WITHOUT[name]}`);
+  }
+  // Present is not enough: another value points the agent at a file the task role may not read, without the plugins and probe written.
+  const delivered = _DELIVERED_CONFIG.get(agentContainer);
+  if (kept.includes('MACKEREL_AGENT_CONFIG') && delivered !== undefined) {
+    const expected = JSON.stringify(stack.resolve(delivered));
+    const other = (agent.Environment ?? []).find((e) => e.Name === 'MACKEREL_AGENT_CONFIG' && JSON.stringify(e.Value) !== expected);
+    if (other) {
+      // A URL may carry a user name and password: they are not shown.
+      const shown = (value: unknown) => typeof value === 'string' ? JSON.stringify(_maskedApiBase(value)) : JSON.stringify(value);
+      problems.push(`${where} has MACKEREL_AGENT_CONFIG ${shown(other.Value)}, not the ${shown(stack.resolve(delivered))} it was given, `
+        + `${WITHOUT.MACKEREL_AGENT_CONFIG}, and its task role may not read the file. Give a file of your own as config.location instead`);
+    }
   }
   return problems;
 }

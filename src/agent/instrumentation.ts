@@ -170,7 +170,7 @@ const STAGE_NAMES_SHOWN = 5;
  * if later code or an escape hatch removes the agent container, its `MACKEREL_APIKEY` secret, its
  * `MACKEREL_CONTAINER_PLATFORM=ecs` setting, or a setting it wrote for its roles (`MACKEREL_ROLES`),
  * its own container's filter (`MACKEREL_IGNORE_CONTAINER`) or (with `config`) its config
- * (`MACKEREL_AGENT_CONFIG`), synth fails saying what broke. A task definition given no agent
+ * (`MACKEREL_AGENT_CONFIG`, which must also keep the value it was given), synth fails saying what broke. A task definition given no agent
  * because a container ran one by hand is checked again at synth: where an Aspect of a later
  * priority or an escape hatch leaves no container running the agent, synth fails naming it.
  *

@@ -1649,6 +1649,39 @@ describe('MackerelInstrumentation: post-conditions', () => {
     expect(() => app.synth()).toThrow(/has MACKEREL_CONTAINER_PLATFORM "kubernetes"; expected "ecs"/);
   });
 
+  test('with a config, pointing MACKEREL_AGENT_CONFIG elsewhere after the Aspect fails synth, saying so', () => {
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    instrument(app, new MackerelInstrumentation({
+      apiKey, roles: ['shop:batch'], config: { location: MackerelAgentConfigLocation.fromUrl('https://config.example.com/agent.yml') },
+    }));
+    // later code, after the Aspect added the agent: a second addEnvironment replaces the value
+    Aspects.of(app).add({
+      visit: (node) => {
+        if (node instanceof ecs.ContainerDefinition && node.containerName === 'mackerel-container-agent') {
+          node.addEnvironment('MACKEREL_AGENT_CONFIG', 'https://user:s3cret@elsewhere.example.com/agent.yml');
+        }
+      },
+    }, { priority: MackerelInstrumentation.PRIORITY + 1 });
+    expect(() => app.synth()).toThrow('MackerelInstrumentation: the Mackerel agent container "mackerel-container-agent" has MACKEREL_AGENT_CONFIG '
+      + '"https://****@elsewhere.example.com/agent.yml", not the "https://config.example.com/agent.yml" it was given, so its plugins and readiness '
+      + 'probe would not run, and its task role may not read the file. Give a file of your own as config.location instead');
+  });
+
+  test('with a config, an escape hatch giving MACKEREL_AGENT_CONFIG another value fails synth, saying so', () => {
+    const { app, stack, apiKey } = setup();
+    const taskDefinition = fargate(stack);
+    instrument(app, new MackerelInstrumentation({
+      apiKey, roles: ['shop:batch'], config: { readinessProbe: MackerelReadinessProbe.tcp({ port: 80 }) },
+    }));
+    (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride('ContainerDefinitions.1.Environment', [
+      { Name: 'MACKEREL_CONTAINER_PLATFORM', Value: 'ecs' }, { Name: 'MACKEREL_ROLES', Value: 'shop:batch' },
+      { Name: 'MACKEREL_IGNORE_CONTAINER', Value: '\\Amackerel-container-agent\\z' },
+      { Name: 'MACKEREL_AGENT_CONFIG', Value: 's3://other-bucket/agent.yml' },
+    ]);
+    expect(() => app.synth()).toThrow(/has MACKEREL_AGENT_CONFIG "s3:\/\/other-bucket\/agent.yml", not the "s3:\/\/cdk-hnb659fds-assets-\d+-ap-northeast-1\/[0-9a-f]{64}\.yml" it was given/);
+  });
+
   test('with a config, removing MACKEREL_AGENT_CONFIG fails synth, saying so', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);

@@ -20,6 +20,13 @@ export const _CONFIG_FILE_NAME = 'mackerel-container-agent.yml';
 export const _PLUGIN_WORK_DIRECTORY = '/var/tmp/mackerel-plugin';
 
 /**
+ * The `MACKEREL_AGENT_CONFIG` each agent container was given: the object its task role may read, or the user's location.
+ * Later code setting another value (`container.addEnvironment`, an escape hatch) would point the agent elsewhere.
+ * @internal
+ */
+export const _DELIVERED_CONFIG = new WeakMap<ecs.ContainerDefinition, string>();
+
+/**
  * Writes the config as an S3 asset (or takes the user's location), points the agent at it and lets
  * the task role read exactly that object (the agent fetches it with the task role's credentials).
  * @internal
@@ -37,6 +44,7 @@ export function _deliverConfig(scope: Construct, taskDefinition: ecs.TaskDefinit
     ? userLocation(scope, taskDefinition, config)
     : assetLocation(scope, taskDefinition, config);
   container.addEnvironment('MACKEREL_AGENT_CONFIG', location);
+  _DELIVERED_CONFIG.set(container, location);
   if (location.startsWith('s3://')) warnS3OutsideAwsPartition(scope);
   if (minutes !== undefined) container.addEnvironment('MACKEREL_AGENT_CONFIG_POLLING_DURATION_MINUTES', Token.isUnresolved(minutes) ? Token.asString(minutes) : String(minutes));
   // A file the user maintains may run plugins too: its content is not known at synth, and the volume costs nothing.
