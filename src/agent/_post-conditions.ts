@@ -1,9 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { _agentNameTakenBy } from './_task-checks';
-import { _DELIVERED_CONFIG } from './config/_deliver';
-import { _maskedApiBase } from '../_text';
 import { _rendered } from '../_rendered';
+import { _maskedApiBase } from '../_text';
+import { _DELIVERED_CONFIG } from './config/_deliver';
 
 /** What the agent does without a setting the library wrote, for the post-condition messages. */
 const WITHOUT: { [name: string]: string } = {
