@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
@@ -19,7 +19,9 @@ import { _warnUrlCredentials } from '../_url-credentials';
 export class MackerelAgentConfigLocation {
   /**
    * An object in an S3 bucket. The task role is granted `s3:GetObject` on exactly that object,
-   * and decryption with the bucket's customer managed key, if it has one.
+   * and decryption with the bucket's customer managed key, if it has one. A key with an empty
+   * (`//`), `.` or `..` segment is warned about (`cdk-mackerel:agentConfigKeyPathSegments`): agent
+   * images built on the AWS SDK for Go v1 clean the path and ask for another object.
    */
   public static fromBucket(bucket: s3.IBucket, key: string): MackerelAgentConfigLocation {
     return new MackerelAgentConfigLocation({ bucket, key });
@@ -82,6 +84,7 @@ export class MackerelAgentConfigLocation {
       if (!Token.isUnresolved(this.key) && (this.key === '' || this.key.startsWith('/'))) {
         _fail(scope, 'config.location key', this.key, 'is not an S3 object key', 'a non-empty key without a leading "/"');
       }
+      if (!Token.isUnresolved(this.key)) warnDotSegments(scope, this.key);
       const read = taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(Token.isUnresolved(this.key) ? this.key : asIamLiteral(this.key))] }));
       this.bucket.encryptionKey?.grantDecrypt(taskRole);
       _checkConfigReadable(scope, taskRole, read, `the config object ${Token.isUnresolved(this.key) ? 'of config.location' : JSON.stringify(this.key)}`);
@@ -107,6 +110,23 @@ export class MackerelAgentConfigLocation {
       url, Token.isUnresolved(url) ? undefined : _httpUrl(url));
     return url;
   }
+}
+
+/**
+ * The agent reads the key from the URL path (`s3://bucket/key`) and fetches it through an HTTP path. Images built on the
+ * AWS SDK for Go v1 clean that path (path.Clean, its default): "//" collapses, "." segments go and ".." ones take the
+ * segment before with them, so another object is asked for than the one the task role is granted, and the agent exits on
+ * AccessDenied. The current image (AWS SDK for Go v2) sends the key as it is, so such a key is legal: warned about, not refused.
+ */
+function warnDotSegments(scope: IConstruct, key: string): void {
+  const segments = key.split('/');
+  const odd = segments.slice(0, -1).some((segment) => segment === '') ? 'an empty segment ("//")'
+    : segments.some((segment) => segment === '.' || segment === '..') ? 'a "." or ".." segment' : undefined;
+  if (!odd) return;
+  Annotations.of(scope).addWarningV2('cdk-mackerel:agentConfigKeyPathSegments',
+    `config.location key ${JSON.stringify(key)} holds ${odd}. The agent reads the key as a URL path, which agent images built on the AWS SDK for Go v1 `
+    + 'clean (collapsing "//", dropping "." and resolving ".." segments): such an agent asks for another object than the one its task role may read, '
+    + 'and exits on AccessDenied. A "." or ".." segment may also be resolved by a proxy on the way. Use a key without empty, "." or ".." segments');
 }
 
 /**

@@ -688,6 +688,32 @@ describe('agent config: a location the user maintains', () => {
     expect(fixture.stack.node.findAll().some((c) => c instanceof s3assets.Asset)).toBe(false);
   });
 
+  test('a bucket key with an empty, "." or ".." segment is warned about: agents on the AWS SDK for Go v1 clean the path and ask for another object', () => {
+    const warned = (key: string) => {
+      const fixture = fargateTask();
+      const bucket = s3.Bucket.fromBucketName(fixture.stack, 'Configs', 'configs');
+      new MackerelContainerAgent(fixture.stack, 'Agent', {
+        taskDefinition: fixture.taskDefinition, apiKey: fixture.apiKey, roles: ['shop:web'], config: { location: MackerelAgentConfigLocation.fromBucket(bucket, key) },
+      });
+      // the grant stays of exactly the key given, which the current agent reads
+      Template.fromStack(fixture.stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject', Resource: fixture.stack.resolve(bucket.arnForObjects(key)) })]) },
+      });
+      return Annotations.fromStack(fixture.stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentConfigKeyPathSegments')).map((w) => w.entry.data);
+    };
+    expect(warned('agents//web.yml')).toEqual([
+      'config.location key "agents//web.yml" holds an empty segment ("//"). The agent reads the key as a URL path, which agent images built on the AWS SDK '
+      + 'for Go v1 clean (collapsing "//", dropping "." and resolving ".." segments): such an agent asks for another object than the one its task role may '
+      + 'read, and exits on AccessDenied. A "." or ".." segment may also be resolved by a proxy on the way. Use a key without empty, "." or ".." segments '
+      + '[ack: cdk-mackerel:agentConfigKeyPathSegments]',
+    ]);
+    for (const key of ['agents/./web.yml', 'agents/../web.yml', './web.yml', '../web.yml', 'agents/..', 'agents/.']) {
+      expect(warned(key)).toEqual([expect.stringContaining(`key ${JSON.stringify(key)} holds a "." or ".." segment`)]);
+    }
+    // dots inside a segment, and a trailing "/" (a key may end in one), are no path segments to clean
+    for (const key of ['agents/web..yml', 'agents/.web.yml', 'agents/...', 'agents/web/']) expect(warned(key)).toEqual([]);
+  });
+
   test('a task role imported as immutable cannot take the read: warned about, for the asset and for a bucket object', () => {
     const warnings = (location?: (stack: Stack) => MackerelAgentConfigLocation) => {
       const { stack, apiKey } = agentStack();
