@@ -109,7 +109,8 @@ export abstract class MackerelApiKey {
    *
    * Actions: `secretsmanager:GetSecretValue` and `secretsmanager:DescribeSecret`, or
    * `ssm:DescribeParameters`, `ssm:GetParameters`, `ssm:GetParameter` and
-   * `ssm:GetParameterHistory`; plus `kms:Decrypt` where a customer managed key is known.
+   * `ssm:GetParameterHistory`; plus `kms:Decrypt` where a customer managed key is known, only
+   * through Secrets Manager or Parameter Store (`kms:ViaService`).
    */
   public abstract grantRead(grantee: iam.IGrantable): iam.Grant;
 
@@ -322,7 +323,22 @@ class SsmParameterApiKey extends MackerelApiKey {
   }
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.parameter.grantRead(grantee);
+    const key = (this.parameter as { encryptionKey?: kms.IKey }).encryptionKey;
+    if (!key) return this.parameter.grantRead(grantee);
+    // aws-cdk-lib's parameter grant lets the grantee decrypt anything under the key, directly, and
+    // leaves that statement out of the grant it returns. Only through Parameter Store, as the
+    // secret's grant does through Secrets Manager: ECS and the provider read it with GetParameters.
+    const read = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ssm:DescribeParameters', 'ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory'],
+      resourceArns: [this.parameter.parameterArn],
+    });
+    return read.combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `ssm.${this._location().region ?? this.parameter.env.region}.amazonaws.com` } },
+    }));
   }
 
   public _locationEnvironment(_scope: IConstruct): { [name: string]: string } {

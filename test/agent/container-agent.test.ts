@@ -280,7 +280,7 @@ describe('read access to the API key on the execution role', () => {
     expect(() => MackerelApiKey.fromSecretsManager(referenced, 'apiKey')).not.toThrow();
   });
 
-  test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key', () => {
+  test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key only through Parameter Store', () => {
     const { stack } = agentStack();
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
     const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', { parameterName: '/mackerel/apikey', encryptionKey: key });
@@ -289,7 +289,9 @@ describe('read access to the API key on the execution role', () => {
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSsmParameter(parameter), roles: ['shop:web'] });
     const statements = statementsOf(stack, taskDefinition.executionRole!);
     expect(actionsOn(statements, stack.resolve(parameter.parameterArn))).toContain('ssm:GetParameters');
-    expect(actionsOn(statements, key.keyArn)).toContain('kms:Decrypt');
+    expect(statements.filter((statement) => statement.Resource === key.keyArn)).toEqual([{
+      Action: 'kms:Decrypt', Effect: 'Allow', Resource: key.keyArn, Condition: { StringEquals: { 'kms:ViaService': 'ssm.ap-northeast-1.amazonaws.com' } },
+    }]);
   });
 });
 
