@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, IResource, Stack, StringConcat, Token, TokenComparison, Tokenization } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, CfnParameter, IResource, Stack, StringConcat, Token, TokenComparison, Tokenization } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -45,7 +45,8 @@ export abstract class MackerelApiKey {
    * with `SecretValue.unsafePlainText`, or a field of `generateSecretString.secretStringTemplate`)
    * is refused: its value is written into the template. A generated secret (the key in its
    * `generateStringKey`), or one whose value comes from a dynamic reference or a NoEcho
-   * parameter, is accepted.
+   * parameter without a default, is accepted; a parameter that is not NoEcho, or has a default,
+   * shows the key with the stack or in the template, and is refused.
    *
    * @param secret the secret holding the key
    * @param field the JSON field holding the key, when the secret is a JSON object: without ":",
@@ -63,6 +64,14 @@ export abstract class MackerelApiKey {
       _fail(secret, property, secret.node.path, `is created by this app with ${literal}, so the key is written into the template`,
         'a generated secret, a value from a dynamic reference or NoEcho parameter, or a secret created outside CloudFormation',
         'Import it with secretsmanager.Secret.fromSecretNameV2 and put the key in it outside CloudFormation');
+    }
+    const parameter = secret instanceof secretsmanager.Secret ? parameterShowingKey(secret, field) : undefined;
+    if (parameter) {
+      const property = field === undefined ? 'secret' : `secret (field ${JSON.stringify(field)})`;
+      const shows = parameter.noEcho ? 'has a Default, written into the template' : 'is not NoEcho, so CloudFormation shows its value in the stack\'s parameters';
+      _fail(secret, property, secret.node.path, `is created by this app from parameter ${parameter.node.path}, which ${shows}`,
+        'a generated secret, a value from a dynamic reference or NoEcho parameter without a Default, or a secret created outside CloudFormation',
+        'Make the parameter noEcho with no default, or import the secret with secretsmanager.Secret.fromSecretNameV2');
     }
     return new SecretsManagerApiKey(secret, field);
   }
@@ -182,6 +191,12 @@ function literalKeyInTemplate(secret: secretsmanager.Secret, field: string | und
 
 /** Whether the key in `value` (the whole value, or its JSON field `field`) has text that is not a token. */
 function hasLiteralKey(value: string, field: string | undefined): boolean {
+  return keysIn(value, field).some((key) => key !== undefined && key !== null
+    && (typeof key !== 'string' || withoutTokens(key) !== ''));
+}
+
+/** What may be the key in `value`: the whole value, or its JSON field `field` (every field without one). */
+function keysIn(value: string, field: string | undefined): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -190,9 +205,31 @@ function hasLiteralKey(value: string, field: string | undefined): boolean {
   }
   const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
   // Without a field the whole value is the key; with one, only that field is.
-  const keys = !isObject ? [value] : field === undefined ? Object.values(parsed as object) : [(parsed as { [name: string]: unknown })[field]];
-  return keys.some((key) => key !== undefined && key !== null
-    && (typeof key !== 'string' || withoutTokens(key) !== ''));
+  return !isObject ? [value] : field === undefined ? Object.values(parsed as object) : [(parsed as { [name: string]: unknown })[field]];
+}
+
+/**
+ * A template parameter a secret the app creates takes the key from, where the key is not hidden
+ * by it: one that is not NoEcho (CloudFormation shows its value with the stack), or has a Default
+ * (written into the template). A generated field is never the parameter's.
+ */
+function parameterShowingKey(secret: secretsmanager.Secret, field: string | undefined): CfnParameter | undefined {
+  const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
+  let value = cfn.secretString;
+  const generate = cfn.generateSecretString;
+  if (value === undefined && generate !== undefined && !Tokenization.isResolvable(generate)) {
+    const { secretStringTemplate: template, generateStringKey: generated } = generate as secretsmanager.CfnSecret.GenerateSecretStringProperty;
+    if (field === undefined || field !== generated) value = template;
+  }
+  if (value === undefined) return undefined;
+  for (const key of keysIn(value, field)) {
+    if (typeof key !== 'string') continue;
+    for (const token of Tokenization.reverseString(key).tokens) {
+      const target = (token as { target?: unknown }).target;
+      if (target instanceof CfnParameter && (!target.noEcho || target.default !== undefined)) return target;
+    }
+  }
+  return undefined;
 }
 
 /** The literal text of a string, its tokens left out. */

@@ -280,6 +280,31 @@ describe('read access to the API key on the execution role', () => {
     expect(() => MackerelApiKey.fromSecretsManager(referenced, 'apiKey')).not.toThrow();
   });
 
+  test('a secret created in the app from a parameter that shows its value is refused: not NoEcho, or with a Default', () => {
+    const { stack } = agentStack();
+    const shown = new CfnParameter(stack, 'Shown', { type: 'String' });
+    const defaulted = new CfnParameter(stack, 'Defaulted', { type: 'String', noEcho: true, default: 'not-a-real-key' });
+    const hidden = new CfnParameter(stack, 'Hidden', { type: 'String', noEcho: true });
+    const fromShown = new secretsmanager.Secret(stack, 'FromShown', { secretStringValue: SecretValue.unsafePlainText(shown.valueAsString) });
+    expect(() => MackerelApiKey.fromSecretsManager(fromShown)).toThrow(
+      'Stack/FromShown: secret "Stack/FromShown" is created by this app from parameter Stack/Shown, which is not NoEcho, so CloudFormation shows its value '
+      + 'in the stack\'s parameters; expected a generated secret, a value from a dynamic reference or NoEcho parameter without a Default, or a secret created '
+      + 'outside CloudFormation. Make the parameter noEcho with no default, or import the secret with secretsmanager.Secret.fromSecretNameV2');
+    const fromDefaulted = new secretsmanager.Secret(stack, 'FromDefaulted', { secretStringValue: SecretValue.cfnParameter(defaulted) });
+    expect(() => MackerelApiKey.fromSecretsManager(fromDefaulted))
+      .toThrow(/^Stack\/FromDefaulted: secret "Stack\/FromDefaulted" is created by this app from parameter Stack\/Defaulted, which has a Default, written into the template;/);
+    const templated = new secretsmanager.Secret(stack, 'Templated', {
+      generateSecretString: { secretStringTemplate: JSON.stringify({ apiKey: shown.valueAsString }), generateStringKey: 'password' },
+    });
+    expect(() => MackerelApiKey.fromSecretsManager(templated, 'apiKey')).toThrow(/^Stack\/Templated: secret \(field "apiKey"\) "Stack\/Templated" is created by this app from parameter Stack\/Shown/);
+    // the generated field, and a key field from a NoEcho parameter next to a shown field that is not the key
+    expect(() => MackerelApiKey.fromSecretsManager(templated, 'password')).not.toThrow();
+    const mixed = new secretsmanager.Secret(stack, 'Mixed', {
+      secretObjectValue: { apiKey: SecretValue.cfnParameter(hidden), user: SecretValue.unsafePlainText(shown.valueAsString) },
+    });
+    expect(() => MackerelApiKey.fromSecretsManager(mixed, 'apiKey')).not.toThrow();
+  });
+
   test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key only through Parameter Store', () => {
     const { stack } = agentStack();
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
