@@ -365,16 +365,16 @@ class SsmParameterApiKey extends MackerelApiKey {
     // aws-cdk-lib's parameter grant lets the grantee decrypt anything under the key, directly, and
     // leaves that statement out of the grant it returns. Only through Parameter Store, as the
     // secret's grant does through Secrets Manager: ECS and the provider read it with GetParameters.
-    const read = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['ssm:DescribeParameters', 'ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory'],
-      resourceArns: [this.parameter.parameterArn],
-    });
-    return read.combine(iam.Grant.addToPrincipal({
+    const decrypt = iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
       resourceArns: [key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `ssm.${this._location().region ?? this.parameter.env.region}.amazonaws.com` } },
+    });
+    return decrypt.combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ssm:DescribeParameters', 'ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory'],
+      resourceArns: [this.parameter.parameterArn],
     }));
   }
 

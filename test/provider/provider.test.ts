@@ -319,7 +319,12 @@ describe('MackerelProvider', () => {
         Roles: [stack.resolve(provider.handler.role!.roleName)],
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Action: 'kms:Decrypt', Resource: stack.resolve(key.keyArn) }),
+            // only through Parameter Store, as the handler reads it
+            Match.objectLike({
+              Action: 'kms:Decrypt',
+              Resource: stack.resolve(key.keyArn),
+              Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+            }),
             Match.objectLike({ Action: Match.arrayWith(['ssm:GetParameter']), Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':parameter/mackerel/api-key'])]) }) }),
           ]),
         },
