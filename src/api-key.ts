@@ -45,8 +45,8 @@ export abstract class MackerelApiKey {
    * with `SecretValue.unsafePlainText`, or a field of `generateSecretString.secretStringTemplate`)
    * is refused: its value is written into the template. A generated secret (the key in its
    * `generateStringKey`), or one whose value comes from a dynamic reference or a NoEcho
-   * parameter without a default, is accepted; a parameter that is not NoEcho, or has a default,
-   * shows the key with the stack or in the template, and is refused.
+   * parameter of the secret's own stack without a default, is accepted; a parameter that is not
+   * NoEcho, has a default or is of another stack shows the key outside the secret, and is refused.
    *
    * @param secret the secret holding the key
    * @param field the JSON field holding the key, when the secret is a JSON object: without ":",
@@ -68,7 +68,9 @@ export abstract class MackerelApiKey {
     const parameter = secret instanceof secretsmanager.Secret ? parameterShowingKey(secret, field) : undefined;
     if (parameter) {
       const property = field === undefined ? 'secret' : `secret (field ${JSON.stringify(field)})`;
-      const shows = parameter.noEcho ? 'has a Default, written into the template' : 'is not NoEcho, so CloudFormation shows its value in the stack\'s parameters';
+      const shows = !parameter.noEcho ? 'is not NoEcho, so CloudFormation shows its value in the stack\'s parameters'
+        : parameter.default !== undefined ? 'has a Default, written into the template'
+          : `is in another stack (${Stack.of(parameter).node.path}), which passes its value on in plain (an export or a nested stack's parameter)`;
       _fail(secret, property, secret.node.path, `is created by this app from parameter ${parameter.node.path}, which ${shows}`,
         'a generated secret, a value from a dynamic reference or NoEcho parameter without a Default, or a secret created outside CloudFormation',
         'Make the parameter noEcho with no default, or import the secret with secretsmanager.Secret.fromSecretNameV2');
@@ -210,8 +212,9 @@ function keysIn(value: string, field: string | undefined): unknown[] {
 
 /**
  * A template parameter a secret the app creates takes the key from, where the key is not hidden
- * by it: one that is not NoEcho (CloudFormation shows its value with the stack), or has a Default
- * (written into the template). A generated field is never the parameter's.
+ * by it: one that is not NoEcho (CloudFormation shows its value with the stack), has a Default
+ * (written into the template), or is of another stack (whose value CloudFormation passes on as an
+ * export or a nested stack's parameter, neither NoEcho). A generated field is never the parameter's.
  */
 function parameterShowingKey(secret: secretsmanager.Secret, field: string | undefined): CfnParameter | undefined {
   const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
@@ -226,7 +229,7 @@ function parameterShowingKey(secret: secretsmanager.Secret, field: string | unde
     if (typeof key !== 'string') continue;
     for (const token of Tokenization.reverseString(key).tokens) {
       const target = (token as { target?: unknown }).target;
-      if (target instanceof CfnParameter && (!target.noEcho || target.default !== undefined)) return target;
+      if (target instanceof CfnParameter && (!target.noEcho || target.default !== undefined || Stack.of(target) !== Stack.of(secret))) return target;
     }
   }
   return undefined;

@@ -280,7 +280,7 @@ describe('read access to the API key on the execution role', () => {
     expect(() => MackerelApiKey.fromSecretsManager(referenced, 'apiKey')).not.toThrow();
   });
 
-  test('a secret created in the app from a parameter that shows its value is refused: not NoEcho, or with a Default', () => {
+  test('a secret created in the app from a parameter that shows its value is refused: not NoEcho, with a Default, or of another stack', () => {
     const { stack } = agentStack();
     const shown = new CfnParameter(stack, 'Shown', { type: 'String' });
     const defaulted = new CfnParameter(stack, 'Defaulted', { type: 'String', noEcho: true, default: 'not-a-real-key' });
@@ -303,6 +303,11 @@ describe('read access to the API key on the execution role', () => {
       secretObjectValue: { apiKey: SecretValue.cfnParameter(hidden), user: SecretValue.unsafePlainText(shown.valueAsString) },
     });
     expect(() => MackerelApiKey.fromSecretsManager(mixed, 'apiKey')).not.toThrow();
+    // a NoEcho parameter of another stack reaches the secret's stack as an export, in plain
+    const other = new Stack(stack.node.root as App, 'Other', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+    const elsewhere = new secretsmanager.Secret(other, 'Elsewhere', { secretStringValue: SecretValue.cfnParameter(hidden) });
+    expect(() => MackerelApiKey.fromSecretsManager(elsewhere)).toThrow(
+      /^Other\/Elsewhere: secret "Other\/Elsewhere" is created by this app from parameter Stack\/Hidden, which is in another stack \(Stack\), which passes its value on in plain/);
   });
 
   test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key only through Parameter Store', () => {
