@@ -39,8 +39,9 @@ export async function createNamed<T, F>(ctx: RequestContext, spec: NamedCreate<T
     try {
       return { created: await spec.post() };
     } catch (e) {
-      // After an attempt with an unknown outcome, a refusal (4xx) may be "already exists".
-      const refused = unknown !== undefined && e instanceof MackerelApiError && e.status !== undefined && e.status < 500;
+      // After an attempt with an unknown outcome, a refusal (4xx) may be "already exists". Not a 408, whose
+      // outcome is unknown as a 5xx's is: it is looked up and sent again as one.
+      const refused = unknown !== undefined && !isOutcomeUnknown(e) && e instanceof MackerelApiError && e.status !== undefined && e.status < 500;
       if (!isOutcomeUnknown(e) && !refused) throw unknown ? afterUnknown(e, unknown) : e;
       const error = e as MackerelApiError;
       const found = await lookUp(spec, error);

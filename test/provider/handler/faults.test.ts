@@ -394,6 +394,17 @@ describe('a create whose answer is lost (Mackerel may have carried it out)', () 
       expect(await markOf('/api/v0/services/shop')).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
     });
 
+    test('a service create answered with a 408 again after a 408 is still looked up by name and sent again, as after a 5xx, then succeeds', async () => {
+      // GIVEN a load balancer in front of Mackerel answers two creates with a 408, which may or may not have reached Mackerel
+      env.emulator.injectFault({ method: 'POST', path: '/api/v0/services', status: 408, body: { error: { message: 'Request Timeout' } }, times: 2 });
+
+      await expect(new FakeResource(_RESOURCE_TYPES.SERVICE, 'Shop').create({ name: 'shop' })).resolves.toMatchObject({ PhysicalResourceId: 'shop' });
+
+      // THEN the second 408 is no refusal ("already exists"): the create is sent a third time
+      expect(posts(0, '/api/v0/services').map((r) => r.status)).toEqual([408, 408, 200]);
+      expect(await markOf('/api/v0/services/shop')).toEqual({ stackId: STACK_ID, logicalResourceId: 'Shop' });
+    });
+
     test('a create that lands after the handler stopped waiting leaves one marked service, and the next deploy succeeds', async () => {
       settings.requestTimeoutMs = 200;
       env.emulator.injectFault({ method: 'POST', path: '/api/v0/services', delayMs: 1_000 });
