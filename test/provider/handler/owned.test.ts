@@ -71,6 +71,23 @@ describe('ownedResource (services and roles)', () => {
       + 'Marking it: PUT /api/v0/services/shop/metadata/cdk-mackerel: no response: no response within 30000 ms. Deleting it: DELETE /api/v0/services/shop: HTTP 500: status 500');
   });
 
+  test.each([500, 504, 408])('a service whose mark was answered with a %i (it may have been written), and that could not be deleted again, is said to be maybe marked', async (status) => {
+    const { ctx } = fakeContext({
+      'GET /api/v0/services': { services: [] },
+      'POST /api/v0/services': {},
+      'PUT /api/v0/services/shop/metadata/cdk-mackerel': () => {
+        throw new MackerelApiError('PUT', '/api/v0/services/shop/metadata/cdk-mackerel', status, 'gateway', { outcomeUnknown: true });
+      },
+      'DELETE /api/v0/services/shop': 500,
+    }, 'Shop');
+
+    const error = await service.create(ctx, { name: 'shop' }).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe(`service "shop" was created but its mark was answered with HTTP ${status}, which may come after it was written, so it may or may not be marked, `
+      + 'and deleting it again failed too, so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. '
+      + `Marking it: PUT /api/v0/services/shop/metadata/cdk-mackerel: HTTP ${status}: gateway. Deleting it: DELETE /api/v0/services/shop: HTTP 500: status 500`);
+  });
+
   test('a role deleted already (Mackerel\'s 404) when it could not be marked is not said to be left', async () => {
     const { ctx, calls } = fakeContext({
       'GET /api/v0/services/shop/roles': { roles: [] }, 'POST /api/v0/services/shop/roles': {}, 'PUT /api/v0/services/shop/roles/web/metadata/cdk-mackerel': 413,
