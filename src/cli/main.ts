@@ -20,6 +20,7 @@ import { _channelUrls } from './secret-fields';
 import { _StateStore, _checkStateDirectory, _fileStore, _holdsObjects, _lockState, _stateStackView } from './state';
 import { _maskedApiBase } from '../_text';
 import { RESOURCE_MODULES } from '../provider/handler';
+import { keyRefusal } from '../provider/handler/client';
 import { leftIn } from '../provider/handler/resource';
 
 /** Where the command reads and writes. @internal */
@@ -272,7 +273,10 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
         : again === 'taken' ? 'give it another name in the template, or free that one in Mackerel' : 'fix the template';
       throw new _CliError(`${message}; ${done}; ${fix}, ${deleteLeft}then apply again (as it is, another run fails the same way)`, exitCode);
     }
-    throw new _CliError(`${message}; what succeeded is saved in ${file}, ${left ? `${deleteLeft}then ` : ''}run apply again to finish`, exitCode);
+    // Deleting it again refused for the key (the handler's `alsoFailed`), as the handler's advice says it: the failure itself may pass.
+    const keyOnDelete = left && keyRefusal(e) ? `delete ${left} in Mackerel (it is left there, in no state file; Mackerel refused MACKEREL_APIKEY deleting it: check that it `
+      + 'has write permission and that the organization\'s API IP restriction, if it has one, allows this machine), ' : deleteLeft;
+    throw new _CliError(`${message}; what succeeded is saved in ${file}, ${left ? `${keyOnDelete}then ` : ''}run apply again to finish`, exitCode);
   } finally {
     // Also what a failed operation left in the emulator, as a real organization would keep it.
     // A save that fails must not hide why the apply failed; after a good apply it is the error.

@@ -148,9 +148,9 @@ describe('apply, change, diff, drift and destroy against the emulator', () => {
 
 describe('a service created but neither marked nor deleted again', () => {
   // GIVEN a service whose create is answered but whose mark and whose delete fail (the delete, a 5xx, until the time is up)
-  const failMarkAndDelete = (dir: string, markStatus: number, markBody: unknown = { error: { message: 'no' } }) => {
+  const failMarkAndDelete = (dir: string, markStatus: number, markBody: unknown = { error: { message: 'no' } }, deleteStatus = 500) => {
     shared.emulator.injectFault({ method: 'PUT', path: '/api/v0/services/shop/metadata/*', status: markStatus, body: markBody, times: 1000 });
-    shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: 500, body: { error: { message: 'boom' } }, times: 1000 });
+    shared.emulator.injectFault({ method: 'DELETE', path: '/api/v0/services/shop', status: deleteStatus, body: { error: { message: 'boom' } }, times: 1000 });
     return synthStack(dir, (s) => new MackerelService(s, 'Service', { name: 'shop' }));
   };
 
@@ -181,6 +181,16 @@ describe('a service created but neither marked nor deleted again', () => {
     expect(run.err).toMatch(new RegExp('^cdk-mackerel: Custom::MackerelService Service\\w+: Create failed: service "shop" was created but its mark was answered with HTTP 500, '
       + 'which may come after it was written, so it may or may not be marked, .*; '
       + 'what succeeded is saved in \\S+, delete service "shop" in Mackerel \\(it is left there, in no state file\\), then run apply again to finish$'));
+  }, 30_000);
+
+  test('with the mark failing for a while and the key refused deleting the service again, apply says so, as the handler\'s advice does', async () => {
+    const dir = workDir();
+    const run = await cli(['apply', failMarkAndDelete(dir, 500, undefined, 403), '--api-base', shared.emulator.url, '--timeout', '2']);
+
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(new RegExp('^cdk-mackerel: Custom::MackerelService Service\\w+: Create failed: service "shop" was created but .* Deleting it: DELETE /api/v0/services/shop: HTTP 403: boom; '
+      + 'what succeeded is saved in \\S+, delete service "shop" in Mackerel \\(it is left there, in no state file; Mackerel refused MACKEREL_APIKEY deleting it: '
+      + 'check that it has write permission and that the organization\'s API IP restriction, if it has one, allows this machine\\), then run apply again to finish$'));
   }, 30_000);
 });
 
