@@ -178,8 +178,8 @@ describe('a service created but neither marked nor deleted again', () => {
     const run = await cli(['apply', failMarkAndDelete(dir, 500), '--api-base', shared.emulator.url, '--timeout', '2']);
 
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(new RegExp('^cdk-mackerel: Custom::MackerelService Service\\w+: Create failed: service "shop" was created but its mark was answered with HTTP 500, '
-      + 'which may come after it was written, so it may or may not be marked, .*; '
+    expect(run.err).toMatch(new RegExp('^cdk-mackerel: Custom::MackerelService Service\\w+: Create failed: service "shop" was created but its mark\'s outcome is unknown \\(its last answer HTTP 500\\), '
+      + 'so it may or may not be marked, .*; '
       + 'what succeeded is saved in \\S+, delete service "shop" in Mackerel \\(it is left there, in no state file\\), then run apply again to finish$'));
   }, 30_000);
 

@@ -26,7 +26,8 @@ interface MackerelApiErrorOptions {
 export class MackerelApiError extends Error {
   /**
    * True when Mackerel may have carried the call out although no success answer came: no answer
-   * at all after the request was sent (a timeout, a lost connection) or a 5xx error. This matters
+   * at all after the request was sent (a timeout, a lost connection) or a 5xx error (or a 408), to the
+   * last attempt or an earlier one that the client sent again (its later answer says nothing of it). This matters
    * for a POST, which the client never repeats in that case (see `request`).
    */
   declare public readonly outcomeUnknown: boolean;
@@ -260,6 +261,8 @@ export function createClient(options: ClientOptions): MackerelClient {
   const request = async <T>(method: Method, path: string, body?: unknown, requestOptions: RequestOptions = {}): Promise<T> => {
     const repeatable = requestOptions.repeatable ?? method !== 'POST';
     let previous: MackerelApiError | undefined;
+    // Whether an earlier attempt may have been carried out: a later answer (a 429, a 503 with Retry-After) does not undo it.
+    let unknownBefore = false;
     for (let n = 1; ; n++) {
       const outcome = await exchange(options, apiKey, timeLeft(), method, path, body, repeatable);
       if ('value' in outcome) return outcome.value as T;
@@ -267,9 +270,10 @@ export function createClient(options: ClientOptions): MackerelClient {
       // A 401 was not carried out, so even a POST may be sent again.
       if (error.status === 401 && await keyRotated()) continue;
       // The time ran out while waiting to retry: the last answer is what went wrong.
-      if (outcome.noTime && previous) throw gaveUp(previous, n - 1, 'no time left to retry');
+      if (outcome.noTime && previous) throw gaveUp(previous, n - 1, 'no time left to retry', unknownBefore);
       if (retry === 'never') throw error;
       previous = error;
+      unknownBefore ||= error.outcomeUnknown;
       if (retry === 'if-repeatable' && !repeatable) {
         throw new MackerelApiError(method, path, error.status, error.apiMessage, {
           ...bodyOf(error),
@@ -277,10 +281,10 @@ export function createClient(options: ClientOptions): MackerelClient {
           note: 'outcome unknown: Mackerel may have carried it out; not repeated, since a repeated POST could create a second object',
         });
       }
-      if (n >= settings.maxAttempts) throw gaveUp(error, n, 'attempt limit reached');
+      if (n >= settings.maxAttempts) throw gaveUp(error, n, 'attempt limit reached', unknownBefore);
       const delayMs = retryDelay(n, error.status, retryAfterMs);
       if (!timeForAnotherAttempt(options.deadline, delayMs)) {
-        throw gaveUp(error, n, retryAfterMs === undefined || retryAfterMs < delayMs ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`);
+        throw gaveUp(error, n, retryAfterMs === undefined || retryAfterMs < delayMs ? 'no time left to retry' : `Retry-After ${Math.ceil(retryAfterMs / 1000)} s is beyond the time left`, unknownBefore);
       }
       options.log.warn('retrying Mackerel call', { method, path, status: error.status, error: error.apiMessage, attempt: n, delayMs });
       await sleep(delayMs);
@@ -290,10 +294,10 @@ export function createClient(options: ClientOptions): MackerelClient {
   return { request, deadline: options.deadline };
 }
 
-/** The last answer of a call given up after `attempts`, saying why. */
-function gaveUp(last: MackerelApiError, attempts: number, why: string): MackerelApiError {
+/** The last answer of a call given up after `attempts`, saying why; its outcome unknown if any attempt's was (`unknown`). */
+function gaveUp(last: MackerelApiError, attempts: number, why: string, unknown: boolean): MackerelApiError {
   return new MackerelApiError(last.method, last.path, last.status, last.apiMessage, {
-    ...bodyOf(last), note: `gave up after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${why}`, outcomeUnknown: last.outcomeUnknown, cause: last.cause,
+    ...bodyOf(last), note: `gave up after ${attempts} attempt${attempts > 1 ? 's' : ''}: ${why}`, outcomeUnknown: unknown, cause: last.cause,
   });
 }
 

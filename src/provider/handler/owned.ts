@@ -181,10 +181,10 @@ export function ownedResource(spec: OwnedSpec): ResourceModule {
         // says it is there, first, where no cut reaches. The error itself is kept: its status is what the advice
         // and cdk-mackerel apply read.
         // A mark that got no answer may have been written all the same, as may one answered with a 5xx or 408 (a proxy's,
-        // after passing it on; a 500 after part of the work): the reason says it may be marked.
+        // after passing it on; a 500 after part of the work), or whose earlier attempt was: the reason says it may be marked.
         const marking = !isOutcomeUnknown(e) ? 'could not be marked'
           : e.status === undefined ? 'its mark got no answer, so it may or may not be marked'
-            : `its mark was answered with HTTP ${e.status}, which may come after it was written, so it may or may not be marked`;
+            : `its mark's outcome is unknown (its last answer HTTP ${e.status}), so it may or may not be marked`;
         e.message = `${object.label} was created but ${marking}, and deleting it again failed too, so it is left in Mackerel: `
           + `delete it there before deploying again, or the next create may fail on its name. Marking it: ${e.message}. Deleting it: ${left.message}`;
         leaveIn(e, object.label);

@@ -242,6 +242,17 @@ describe('createClient', () => {
       expect(logs.lines().join('\n')).toMatch(/no response within 150 ms/);
     });
 
+    test('a PUT whose first attempt got no answer, given up on a later 503 with Retry-After, still says its outcome is unknown', async () => {
+      settings.requestTimeoutMs = 150;
+      const client = await clientFor([{ status: 200, body: '{}', delayMs: 1_000 }, { status: 503, body: mackerelError('maintenance'), headers: { 'Retry-After': '120' } }]);
+
+      const error = await rejectionOf<MackerelApiError>(client.request('PUT', '/api/v0/services/shop/metadata/cdk-mackerel', {}));
+
+      // The first PUT may have been carried out: the 503 that followed says nothing of it.
+      expect(error.message).toBe('PUT /api/v0/services/shop/metadata/cdk-mackerel: HTTP 503: maintenance (gave up after 2 attempts: Retry-After 120 s is beyond the time left)');
+      expect(error.outcomeUnknown).toBe(true);
+    });
+
     test('fails with "no response" when every answer is too slow', async () => {
       settings.requestTimeoutMs = 100;
       const client = await clientFor([{ status: 200, body: '{}', delayMs: 2_000 }], 600);

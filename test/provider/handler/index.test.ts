@@ -100,7 +100,7 @@ describe('handler', () => {
 
       const error = await rejectionOf(handler(cfnEvent('Create', _RESOURCE_TYPES.SERVICE, 'Shop', { name: 'shop' }), lambdaContext()));
 
-      expect(error.message).toBe('Custom::MackerelService Shop: Create failed: service "shop" was created but its mark was answered with HTTP 500, which may come after it was written, '
+      expect(error.message).toBe('Custom::MackerelService Shop: Create failed: service "shop" was created but its mark\'s outcome is unknown (its last answer HTTP 500), '
         + 'so it may or may not be marked, and deleting it again failed too, '
         + 'so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. Marking it: PUT /api/v0/services/shop/metadata/cdk-mackerel: '
         + `HTTP 500: internal error (gave up after 8 attempts: attempt limit reached). Deleting it: DELETE /api/v0/services/shop: ${deleting}`);

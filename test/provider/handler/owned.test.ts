@@ -83,7 +83,7 @@ describe('ownedResource (services and roles)', () => {
 
     const error = await service.create(ctx, { name: 'shop' }).catch((e: unknown) => e);
 
-    expect((error as Error).message).toBe(`service "shop" was created but its mark was answered with HTTP ${status}, which may come after it was written, so it may or may not be marked, `
+    expect((error as Error).message).toBe(`service "shop" was created but its mark's outcome is unknown (its last answer HTTP ${status}), so it may or may not be marked, `
       + 'and deleting it again failed too, so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. '
       + `Marking it: PUT /api/v0/services/shop/metadata/cdk-mackerel: HTTP ${status}: gateway. Deleting it: DELETE /api/v0/services/shop: HTTP 500: status 500`);
   });
