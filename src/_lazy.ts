@@ -1,4 +1,4 @@
-import { Aspects, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, StringConcat, Tokenization } from 'aws-cdk-lib';
+import { Aspects, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** How many reads of final values (`_readingFinalValues`) are running: none while the app is being built. */
@@ -181,8 +181,44 @@ export function _resolveEachToken(scope: IConstruct, value: unknown, visit: (tok
         return produce ? postProcessor.postProcess(context.resolve(produce()), context) : super.resolveToken(t, context, postProcessor);
       });
     }
-  }(new StringConcat());
+  }(CLOUDFORMATION_CONCAT);
   return Tokenization.resolve(value, { scope, resolver });
+}
+
+/**
+ * Joins the pieces of a string as synthesis does (aws-cdk-lib's CloudFormationLang.concat, which it
+ * does not export): text is joined as text, and a piece that resolved to an intrinsic (`Fn.select`
+ * in a template string) makes an `Fn::Join` of them. StringConcat would write that piece as the
+ * text "[object Object]", which a reader of the value would take for a name known at synth.
+ */
+const CLOUDFORMATION_CONCAT: IFragmentConcatenator = {
+  join(left: unknown, right: unknown): unknown {
+    if (left === undefined && right === undefined) return '';
+    if (left === undefined) return right;
+    if (right === undefined) return left;
+    if (isText(left) && isText(right)) return `${left}${right}`;
+    const parts: unknown[] = [];
+    for (const part of [...joinedParts(left), ...joinedParts(right)]) {
+      const last = parts.length - 1;
+      if (last >= 0 && isText(parts[last]) && isText(part)) parts[last] = `${parts[last]}${part}`;
+      else parts.push(part);
+    }
+    return { 'Fn::Join': ['', parts] };
+  },
+};
+
+/** Whether a resolved piece is text CloudFormation would join as is: a string or number, no token. */
+function isText(piece: unknown): boolean {
+  return (typeof piece === 'string' || typeof piece === 'number') && !Token.isUnresolved(piece);
+}
+
+/** The pieces of `piece` when it is an `Fn::Join` with no delimiter of a plain list (as joined before), or `piece` alone. */
+function joinedParts(piece: unknown): unknown[] {
+  if (typeof piece === 'object' && piece !== null && !Array.isArray(piece) && Object.keys(piece).length === 1) {
+    const args = (piece as { 'Fn::Join'?: unknown })['Fn::Join'];
+    if (Array.isArray(args) && args[0] === '' && Array.isArray(args[1])) return args[1];
+  }
+  return [piece];
 }
 
 const BOX = Symbol.for('@aws-cdk/core.Box');

@@ -112,6 +112,18 @@ describe('ExpressionMonitor', () => {
       expect(dependsOn(sub)).toEqual([]);
     });
 
+    test('an intrinsic inside a template string (Fn.select) is a part known only at deploy time, not the text [object Object]', () => {
+      // GIVEN the service shop of another stack, which a role name of it read by a literal would be warned about
+      const { app } = mackerelStack();
+      const other = new Stack(app, 'Other');
+      new MackerelProvider(other, 'Mackerel', { apiKey: MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretNameV2(other, 'Key', 'x')) });
+      // WHEN the role's name is an intrinsic put into a template string
+      const selected = new ExpressionMonitor(other, 'Selected', expression(`max(role(shop:${Fn.select(0, Fn.split(',', Aws.STACK_NAME))}, loadavg5))`));
+      // THEN CloudFormation reads a role of shop it cannot tell at synth: no role "shop:[object Object]" of service shop is warned about
+      expect(propertiesOf(selected).expression).toEqual({ 'Fn::Join': ['', ['max(role(shop:', { 'Fn::Select': [0, { 'Fn::Split': [',', { Ref: 'AWS::StackName' }] }] }, ', loadavg5))']] });
+      expect(Annotations.fromStack(other).findWarning('*', Match.stringLikeRegexp('importedByLiteralName'))).toEqual([]);
+    });
+
     test('another stack\'s service or role read by a Lazy or Fn.sub is warned about as a literal name is', () => {
       // GIVEN
       const { app } = mackerelStack();
