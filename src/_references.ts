@@ -1,22 +1,75 @@
-import { Reference } from 'aws-cdk-lib';
+import { CfnResource, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { _notFinalYet, _resolveEachToken } from './_lazy';
+import { _notFinalYet, _readingFinal, _resolveEachToken } from './_lazy';
+import { _subVariables } from './_template-references';
 
 /**
  * The targets of every reference (`Ref`, `Fn::GetAtt`) that resolving `value` in `scope` goes
  * through, tokens inside strings included. Comparing resolved values cannot tell them apart: a
  * reference to another stack resolves to a plain `{ Ref }` of a logical ID this stack may also
  * use, and an export or an ARN taken apart hides the resource behind it. While the app is being
- * built, a Lazy is not looked into (`_notFinalYet`): its references are known only later.
+ * built, a Lazy is not looked into (`_notFinalYet`): its references are known only later. A
+ * variable of an `Fn::Sub` that names a resource of the stack by its logical ID refers to it as
+ * CloudFormation reads it (`_subVariableReference`), read once final.
  * @internal
  */
 export function _referenceTargets(scope: IConstruct, value: unknown): IConstruct[] {
   const targets: IConstruct[] = [];
-  _resolveEachToken(scope, value, (token, resolve) => {
+  const resolved = _resolveEachToken(scope, value, (token, resolve) => {
     // Left unresolved: resolving a Lazy while the app is built would keep the value of that moment.
     if (_notFinalYet(token)) return '';
     if (Reference.isReference(token)) targets.push(token.target);
     return resolve();
   });
+  const variableReference = _subVariableReference(scope);
+  forEachSub(resolved, (variable) => {
+    const reference = variableReference(variable);
+    if (reference) targets.push(reference.target);
+  });
   return targets;
+}
+
+/** Calls `visit` with each variable of no given value of each `Fn::Sub` in a resolved value, nested ones included. */
+function forEachSub(value: unknown, visit: (variable: string) => void): void {
+  if (Array.isArray(value)) {
+    value.forEach((v) => forEachSub(v, visit));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'Fn::Sub') _subVariables(v).forEach(visit);
+      forEachSub(v, visit);
+    }
+  }
+}
+
+/**
+ * Looks up the reference a variable of an `Fn::Sub` written in `scope`'s stack makes when it names a
+ * resource of that stack by its logical ID, as CloudFormation reads it (which orders the resource
+ * after that one): `${Shop}` is its `Ref`, `${Shop.Arn}` its attribute. Undefined for a pseudo
+ * parameter, a parameter or a name of no resource. A logical ID is final only once the app's code
+ * has run (`overrideLogicalId`): read while the app is built (outside `_readingFinalValues`), a
+ * variable names nothing. The stack's logical IDs are read at the first lookup, not before.
+ * @internal
+ */
+export function _subVariableReference(scope: IConstruct): (variable: string) => Reference | undefined {
+  let byLogicalId: Map<string, CfnResource> | undefined;
+  return (variable) => {
+    if (!_readingFinal() || variable.startsWith('AWS::')) return undefined;
+    const dot = variable.indexOf('.');
+    const logicalId = dot < 0 ? variable : variable.slice(0, dot);
+    byLogicalId ??= resourcesByLogicalId(Stack.of(scope));
+    const resource = byLogicalId.get(logicalId);
+    if (resource === undefined) return undefined;
+    if (dot >= 0) return resource.getAtt(variable.slice(dot + 1));
+    const ref = Tokenization.reverseString(resource.ref).firstToken;
+    return ref !== undefined && Reference.isReference(ref) ? ref : undefined;
+  };
+}
+
+/** The resources of `stack` itself (not of its nested stacks), by the logical ID the template gives them. */
+function resourcesByLogicalId(stack: Stack): Map<string, CfnResource> {
+  const resources = new Map<string, CfnResource>();
+  for (const c of stack.node.findAll()) {
+    if (c instanceof CfnResource && Stack.of(c) === stack) resources.set(stack.resolve(c.logicalId) as string, c);
+  }
+  return resources;
 }

@@ -29,6 +29,19 @@ function subReferences(arg: unknown, out: Set<string>): void {
 }
 
 
+/**
+ * The variables of an `Fn::Sub` (its argument: the text, or the text and its variables) that it is
+ * given no value for, as written (`Shop`, `Shop.Arn`, `AWS::Region`): CloudFormation puts in a
+ * parameter, a resource's Ref or attribute, or a pseudo parameter of that name. `${!x}` is the literal `${x}`.
+ * @internal
+ */
+export function _subVariables(arg: unknown): string[] {
+  const [text, vars] = typeof arg === 'string' ? [arg, undefined] : Array.isArray(arg) ? [arg[0], arg[1]] : [undefined, undefined];
+  if (typeof text !== 'string') return [];
+  const given = typeof vars === 'object' && vars !== null ? vars : {};
+  return [...text.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1]).filter((name) => !Object.prototype.hasOwnProperty.call(given, name));
+}
+
 /** Whether Ref of a parameter of this type is a list. @internal */
 export function _isListParameterType(type: string | undefined): boolean {
   return type !== undefined && /^(AWS::SSM::Parameter::Value<)?(CommaDelimitedList\b|List<)/.test(type);
