@@ -2,6 +2,7 @@ import { Duration, Reference, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { _checkExpression, _wholeDuration } from './_checks';
 import { _readOnceFinal, _resolveEachToken } from '../_lazy';
+import { _subVariableReference } from '../_references';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { _readsByExpression } from '../provider/_properties';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
@@ -98,7 +99,8 @@ const OPAQUE = '\u0001';
 /**
  * The expression given as a token (a Lazy, `Fn.join`, `Fn.sub`) as the template writes it, with
  * each reference in it (`shop.name`) left as its token, as a string built of it reads: its
- * `Fn::Join`s joined and its `Fn::Sub` variables put in, each other intrinsic `OPAQUE`.
+ * `Fn::Join`s joined and its `Fn::Sub` variables put in (one naming a resource of the stack by its
+ * logical ID as the reference CloudFormation reads it as, `${Shop}` as `shop.name`), each other intrinsic `OPAQUE`.
  * Undefined when it cannot be resolved here.
  */
 function writtenExpression(scope: Construct, expression: string): string | undefined {
@@ -113,26 +115,30 @@ function writtenExpression(scope: Construct, expression: string): string | undef
   } catch {
     return undefined;
   }
-  return flatten(resolved).replace(/\u0000(\d+)\u0000/g, (_, i: string) => references[Number(i)]);
+  return flatten(resolved, _subVariableReference(scope)).replace(/\u0000(\d+)\u0000/g, (_, i: string) => references[Number(i)]);
 }
 
 /** A resolved value as the string CloudFormation makes of it, each part it cannot tell at synth `OPAQUE`. */
-function flatten(value: unknown): string {
+function flatten(value: unknown, subVariable: (variable: string) => Reference | undefined): string {
   if (typeof value === 'string') return value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return OPAQUE;
   const entries = Object.entries(value);
   if (entries.length !== 1) return OPAQUE;
   const [[fn, args]] = entries;
   if (fn === 'Fn::Join' && Array.isArray(args) && typeof args[0] === 'string' && Array.isArray(args[1])) {
-    return args[1].map(flatten).join(args[0]);
+    return args[1].map((arg) => flatten(arg, subVariable)).join(args[0]);
   }
   if (fn === 'Fn::Sub') {
     const [body, variables] = Array.isArray(args) ? args : [args, {}];
     if (typeof body !== 'string') return OPAQUE;
     const vars = (typeof variables === 'object' && variables !== null ? variables : {}) as Record<string, unknown>;
     // `${!x}` is the literal `${x}`; a variable of no given value is a parameter, resource or pseudo parameter.
-    return body.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, key: string) =>
-      literal ? `\${${key}}` : (Object.prototype.hasOwnProperty.call(vars, key) ? flatten(vars[key]) : OPAQUE));
+    return body.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, key: string) => {
+      if (literal) return `\${${key}}`;
+      if (Object.prototype.hasOwnProperty.call(vars, key)) return flatten(vars[key], subVariable);
+      const reference = subVariable(key);
+      return reference ? Token.asString(reference) : OPAQUE;
+    });
   }
   return OPAQUE;
 }

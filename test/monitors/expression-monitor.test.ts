@@ -1,4 +1,4 @@
-import { Aws, CfnParameter, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnParameter, CfnResource, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, test } from 'vitest';
@@ -99,6 +99,25 @@ describe('ExpressionMonitor', () => {
       expect(dependsOn(built)).toEqual([logicalIdOf(web)]);
       expect(JSON.stringify(propertiesOf(referenced).expression)).toContain(JSON.stringify({ Ref: logicalIdOf(web) }));
       expect(dependsOn(referenced)).toEqual([]);
+    });
+
+    test('Fn.sub naming a service\'s or role\'s logical ID refers to it as its reference does, read by the logical ID the template ends with', () => {
+      // GIVEN
+      const { stack, shop, web } = mackerelStack();
+      const blog = new MackerelService(stack, 'Blog', { name: 'blog' });
+      blog.addRole('db');
+      // WHEN each names a logical ID as CloudFormation reads it in Fn::Sub: ${Shop} is shop's Ref, its name
+      const built = new ExpressionMonitor(stack, 'Built', expression(Fn.sub(`max(role(\${${logicalIdOf(shop)}}:web, loadavg5))`)));
+      const referenced = new ExpressionMonitor(stack, 'Referenced', expression(Fn.sub(`max(role(\${${logicalIdOf(web)}}, loadavg5))`)));
+      // a logical ID given after the monitor is made, as later code of the app may give it, and one a variable of the Fn::Sub shadows
+      const renamed = new ExpressionMonitor(stack, 'Renamed', expression(Fn.sub('max(role(${BlogService}:db, loadavg5))')));
+      const shadowed = new ExpressionMonitor(stack, 'Shadowed', expression(Fn.sub(`max(role(\${${logicalIdOf(shop)}}:web, loadavg5))`, { [logicalIdOf(shop)]: 'x' })));
+      (blog.node.findChild('Resource').node.defaultChild as CfnResource).overrideLogicalId('BlogService');
+      // THEN as Fn.join of shop.name: the role it builds the name of is waited for; a role's own reference is ordered by its Ref
+      expect(dependsOn(built)).toEqual([logicalIdOf(web)]);
+      expect(dependsOn(referenced)).toEqual([]);
+      expect(dependsOn(renamed)).toEqual([logicalIdOf(blog.node.findChild('db'))]);
+      expect(dependsOn(shadowed)).toEqual([]);
     });
 
     test('a part known only at deploy time names nothing', () => {
