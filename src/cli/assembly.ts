@@ -172,13 +172,16 @@ export function _loadApp(
  * @internal
  */
 export function _checkRunStacks(
-  app: _App, path: string, state: _StateFile, run: { readonly command?: string; readonly destroy?: boolean }, file?: string,
+  app: _App, path: string, state: _StateFile, run: { readonly command?: string; readonly destroy?: boolean; readonly state?: string }, file?: string,
 ): void {
   const holds = (name: string) => state.stacks[name] !== undefined || state.pendingDeletes.some((p) => p.stackName === name);
   for (const stack of app.stacks.filter((s) => s.notInApp !== undefined)) {
     if (!holds(stack.stackName)) {
       // Without --stage, the state read is that of the app's own stacks: a stack removed from a stage is in the stage's.
-      const stages = stack.otherStages ? ` (a stack removed from a stage is in that stage's state file: expected --stage NAME as well, one of ${stack.otherStages.join(', ')})` : '';
+      // A --state file is read whatever the stage: --stage alone would read the same file again.
+      const stateToo = run.state === undefined ? '' : ', and --state naming that stage\'s state file';
+      const stages = stack.otherStages
+        ? ` (a stack removed from a stage is in that stage's state file: expected --stage NAME as well, one of ${stack.otherStages.join(', ')}${stateToo})` : '';
       throw new _CliError(`${stack.notInApp}; the state file${file ? ` ${file}` : ''} holds no stack ${stack.stackName} either${stages}`);
     }
     if (run.command === 'apply' && !run.destroy) {

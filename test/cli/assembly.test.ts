@@ -131,6 +131,24 @@ describe('an app with stages (nested cloud assemblies)', () => {
       + `the state file ${join(dir, '.mackerel-state.Prod.json')} holds no stack Prod-Old either`);
   });
 
+  test('--stack held in no --state file given names that file and, as --stage alone would read it again, asks for the stage\'s file too', async () => {
+    const dir = workDir();
+    const assembly = synthStages(dir);
+    const state = join(dir, 'own.json');
+
+    // WHEN the stack is looked for in a state file given by --state, which --stage does not change
+    const run = await cli(['apply', assembly, '--api-base', shared.emulator.url, '--destroy', '--stack', 'Prod-Old', '--state', state]);
+
+    // THEN the advice names --state with --stage, not --stage alone, which would fail the same way
+    expect(run.code).toBe(2);
+    expect(run.err).toBe(`cdk-mackerel: --stack Prod-Old is not in ${assembly}; expected one of Prod-Monitors, Dev-Monitors, Shared; `
+      + `the state file ${state} holds no stack Prod-Old either (a stack removed from a stage is in that stage's state file: `
+      + 'expected --stage NAME as well, one of Prod, Dev, and --state naming that stage\'s state file)');
+    const again = await cli(['apply', assembly, '--api-base', shared.emulator.url, '--destroy', '--stack', 'Prod-Old', '--state', state, '--stage', 'Prod']);
+    expect(again.err).toBe(`cdk-mackerel: --stack Prod-Old is not in ${assembly} stage Prod; expected one of Prod-Monitors; `
+      + `the state file ${state} holds no stack Prod-Old either`);
+  });
+
   test('--stack picks a stage\'s stack by its name, and with it the stage', () => {
     const app = _loadApp(synthStages(workDir()), 'Dev-Monitors');
     expect(app.stacks.map((s) => s.stackName)).toEqual(['Dev-Monitors']);
