@@ -221,7 +221,9 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     // whole, but the run was still interrupted, and a script running it must stop as it asked.
     const stoppedBy = interrupts?.requested();
     if (stoppedBy) {
-      io.err(`cdk-mackerel: stopped by ${stoppedBy} after the last operation: none was left to send, so the apply finished, and ${file} holds all of it`);
+      // A signal while the run read Mackerel, when the template asked for no operation at all, comes after none.
+      const when = sent ? 'after the last operation: none was left to send' : 'with no operation to send';
+      io.err(`cdk-mackerel: stopped by ${stoppedBy} ${when}, so the apply finished, and ${file} holds all of it`);
       return _interruptedExitCode(stoppedBy);
     }
     return 0;

@@ -475,6 +475,35 @@ describe('the exit code of a run a signal stopped', () => {
     expect(services()).toEqual([]);
   });
 
+  test('a signal while apply reads Mackerel, with nothing to change, says the run stopped with no operation to send, not after the last', async () => {
+    const dir = workDir();
+    const template = join(dir, 'Shop.template.json');
+    writeFileSync(template, JSON.stringify({ Resources: { Shop: { Type: 'Custom::MackerelService', Properties: { name: 'shop' } } } }));
+    const args = ['apply', template, '--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
+    expect((await cli(args)).code).toBe(0);
+
+    // WHEN Ctrl-C comes during the first read of Mackerel of a run the template asks nothing of
+    shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, times: 1 });
+    const err: string[] = [];
+    const code = await _main([...args, '--verbose'], {
+      out: () => undefined,
+      err: (line) => {
+        if (/retrying Mackerel call/.test(line)) queueMicrotask(() => process.emit('SIGINT', 'SIGINT'));
+        else err.push(line);
+      },
+      env: {},
+      cwd: process.cwd(),
+    });
+
+    // THEN the last line names no operation it came after, as none was sent
+    expect(err).toEqual([
+      'cdk-mackerel: SIGINT received: stopping before the next operation is sent (none is in flight); send it again to stop at once',
+      `cdk-mackerel: stopped by SIGINT with no operation to send, so the apply finished, and ${join(dir, 'state.json')} holds all of it`,
+    ]);
+    expect(code).toBe(130);
+    expect(services()).toEqual(['shop']);
+  });
+
   for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     test(`emulator stopped by ${signal} saves its objects and exits ${exitCode}, as a shell expects of a command that signal ended`, async () => {
       const file = join(workDir(), 'e.json');
