@@ -9,6 +9,7 @@ import { _createMackerelResource } from '../provider/_resource';
 import { MackerelResourceOptions } from '../provider/resource-options';
 import { _knownServiceName } from '../service/_known-name';
 import { _dependOnNamed } from '../service/_named-dependency';
+import { _addLookupValidation, _keyedConstructAdded, _keyedInApp, _KeyedKind } from '../service/_unique';
 import { IMackerelService } from '../service/service';
 
 /**
@@ -116,6 +117,9 @@ export class NotificationGroup extends Construct implements INotificationGroup {
     return new ImportedNotificationGroup(scope, id, notificationGroupId);
   }
 
+  /** The notification groups of the app by their ID (`groupOf`). */
+  private static readonly BY_ID: _KeyedKind = { keysOf: (other) => (other instanceof NotificationGroup ? [other.notificationGroupId] : []) };
+
   /** The Mackerel notification group ID: a reference to the resource (its `Ref`). */
   public readonly notificationGroupId: string;
 
@@ -150,11 +154,11 @@ export class NotificationGroup extends Construct implements INotificationGroup {
       services: Lazy.any({ produce: () => this.services.map((s) => ({ name: s.name })) }, { omitEmptyArray: true }) as never,
     };
     this.notificationGroupId = _createMackerelResource(this, _RESOURCE_TYPES.NOTIFICATION_GROUP, { ...properties }, props.removalPolicy).ref;
-    this.node.addValidation({
-      validate: () => {
-        this.warnIfNotifyingNobody();
-        return [...this.cycleProblems(), ...this.lateDuplicateServices()];
-      },
+    _keyedConstructAdded();
+    // A lookup validation: following each import to its group walked the whole app once per import, and synth of many groups took minutes.
+    _addLookupValidation(this, () => {
+      this.warnIfNotifyingNobody();
+      return [...this.cycleProblems(), ...this.lateDuplicateServices()];
     });
   }
 
@@ -283,12 +287,12 @@ export class NotificationGroup extends Construct implements INotificationGroup {
   /**
    * The group of this app a member is: itself, or the one whose ID (its Ref) an import carries, as
    * `fromNotificationGroupId(scope, id, group.notificationGroupId)` does. Undefined for a group
-   * imported from outside the app, whose members are unknown.
+   * imported from outside the app, whose members are unknown. Only in a validation added with
+   * `_addLookupValidation`.
    */
   private groupOf(member: INotificationGroup): NotificationGroup | undefined {
     if (member instanceof NotificationGroup) return member;
-    return this.node.root.node.findAll()
-      .find((c): c is NotificationGroup => c instanceof NotificationGroup && c.notificationGroupId === member.notificationGroupId);
+    return _keyedInApp(this, NotificationGroup.BY_ID, member.notificationGroupId)[0] as NotificationGroup | undefined;
   }
 
   /**

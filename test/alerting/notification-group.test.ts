@@ -151,6 +151,21 @@ describe('NotificationGroup', () => {
       expect(warnings(stack)).toEqual([expect.stringMatching(/^\/Stack\/Parent: The group has monitors or services but no channels, nor have the groups nested in it, /)]);
     });
 
+    test('about the top of a chain of 480 groups (near the 500 resources of a stack), each nesting an import of the one below by its ID, the bottom one without channels', () => {
+      // GIVEN groups that each follow an import to the group below (a walk of the whole app per import made this take minutes)
+      const { stack, cpu } = members();
+      let below = new NotificationGroup(stack, 'G0', { name: 'g0' });
+      for (let i = 1; i < 480; i++) {
+        below = new NotificationGroup(stack, `G${i}`, {
+          name: `g${i}`, notificationGroups: [NotificationGroup.fromNotificationGroupId(stack, `G${i}Below`, below.notificationGroupId)],
+        });
+      }
+      // WHEN
+      below.addMonitor(cpu);
+      // THEN
+      expect(warnings(stack)).toEqual([expect.stringMatching(/^\/Stack\/G479: The group has monitors or services but no channels, nor have the groups nested in it, /)]);
+    }, 30_000);
+
     test('not about a group with a channel or a nested group (also one added later), nor one without members', () => {
       const { stack, cpu, mail } = members();
       new NotificationGroup(stack, 'Mailed', { name: 'mailed', monitors: [cpu], channels: [mail] });
