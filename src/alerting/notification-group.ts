@@ -1,7 +1,7 @@
-import { Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Reference, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { IChannel, INotificationGroup } from './interfaces';
-import { _readingFinalValues } from '../_lazy';
+import { _readingFinalValues, _readingWithoutKeeping, _resolveEachToken } from '../_lazy';
 import { _describeProblem, _fail, _warnLate } from '../_validation';
 import { IMonitor } from '../monitors/monitor-base';
 import { _NotificationGroupProperties, _RESOURCE_TYPES } from '../provider/_properties';
@@ -292,7 +292,29 @@ export class NotificationGroup extends Construct implements INotificationGroup {
    */
   private groupOf(member: INotificationGroup): NotificationGroup | undefined {
     if (member instanceof NotificationGroup) return member;
-    return _keyedInApp(this, NotificationGroup.BY_ID, member.notificationGroupId)[0] as NotificationGroup | undefined;
+    const byId = (id: string) => _keyedInApp(this, NotificationGroup.BY_ID, id)[0] as NotificationGroup | undefined;
+    const id = member.notificationGroupId;
+    if (!Token.isUnresolved(id)) return undefined;
+    const same = byId(id);
+    if (same) return same;
+    // A token that ends as a group's Ref (a Lazy producing it, Fn.join of it alone) is that group too: read as synthesis writes it.
+    const found: NotificationGroup[] = [];
+    let other = false;
+    let resolved: unknown;
+    try {
+      resolved = _readingWithoutKeeping(() => _resolveEachToken(this, id, (token, resolve) => {
+        const group = Reference.isReference(token) ? byId(Token.asString(token)) : undefined;
+        if (group) {
+          found.push(group);
+          return `#${found.length - 1}`;
+        }
+        if (Reference.isReference(token)) other = true;
+        return resolve();
+      }));
+    } catch {
+      return undefined;
+    }
+    return !other && found.length === 1 && resolved === '#0' ? found[0] : undefined;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { CfnParameter, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, Fn, Lazy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { alertingStack, propertiesOf } from './_fixture';
@@ -290,6 +290,20 @@ describe('NotificationGroup', () => {
       a.addNotificationGroup(NotificationGroup.fromNotificationGroupId(stack, 'BById', b.notificationGroupId));
       expect(() => app.synth())
         .toThrow(/notificationGroups "Stack\/A -> Stack\/B -> Stack\/A" nest this group in itself; expected groups that do not contain each other/);
+    });
+
+    test('groups nested in each other through an import by a token that ends as the ID of one (a Lazy, Fn.join), at synthesis', () => {
+      const { app, stack } = members();
+      const a = new NotificationGroup(stack, 'A', { name: 'a' });
+      const b = new NotificationGroup(stack, 'B', { name: 'b', notificationGroups: [a] });
+      a.addNotificationGroup(NotificationGroup.fromNotificationGroupId(stack, 'BLater', Lazy.string({ produce: () => b.notificationGroupId })));
+      const c = new NotificationGroup(stack, 'C', { name: 'c' });
+      c.addNotificationGroup(NotificationGroup.fromNotificationGroupId(stack, 'CJoined', Fn.join('', [c.notificationGroupId])));
+      expect(() => app.synth()).toThrow(new RegExp([
+        'notificationGroups "Stack/A -> Stack/B -> Stack/A" nest this group in itself',
+        'notificationGroups "Stack/B -> Stack/A -> Stack/B" nest this group in itself',
+        'notificationGroups "Stack/C -> Stack/C" nest this group in itself',
+      ].map((m) => `${m}; expected groups that do not contain each other`).join('[^]*')));
     });
 
     test('groups nested in each other, at synthesis, naming the cycle', () => {
