@@ -1,4 +1,7 @@
-import { Annotations, Arn, ArnFormat, CfnParameter, IResource, Stack, StringConcat, Token, TokenComparison, Tokenization } from 'aws-cdk-lib';
+import {
+  Annotations, Arn, ArnFormat, CfnParameter, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, IResource, Stack, StringConcat,
+  Token, TokenComparison, Tokenization,
+} from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -227,12 +230,51 @@ function parameterShowingKey(secret: secretsmanager.Secret, field: string | unde
   if (value === undefined) return undefined;
   for (const key of keysIn(value, field)) {
     if (typeof key !== 'string') continue;
-    for (const token of Tokenization.reverseString(key).tokens) {
-      const target = (token as { target?: unknown }).target;
-      if (target instanceof CfnParameter && (!target.noEcho || target.default !== undefined || Stack.of(target) !== Stack.of(secret))) return target;
-    }
+    const shows = parametersIn(secret, key).find((target) => !target.noEcho || target.default !== undefined || Stack.of(target) !== Stack.of(secret));
+    if (shows) return shows;
   }
   return undefined;
+}
+
+/**
+ * The template parameters `value` takes its text from: a parameter's token, also inside an
+ * intrinsic (`Fn.join`, `Fn.sub`'s variables), or a parameter of the secret's stack named by its
+ * logical ID (`Fn.ref`, `${Name}` in `Fn.sub`), which reaches the template the same way.
+ */
+function parametersIn(secret: secretsmanager.Secret, value: string): CfnParameter[] {
+  const found: CfnParameter[] = [];
+  class Recording extends DefaultTokenResolver {
+    public resolveToken(token: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): any {
+      const target = (token as { target?: unknown }).target;
+      if (target instanceof CfnParameter) found.push(target);
+      return super.resolveToken(token, context, postProcessor);
+    }
+  }
+  const stack = Stack.of(secret);
+  // preparing: a parameter of another stack is not yet replaced by its export or nested stack parameter.
+  const resolved = Tokenization.resolve(value, { scope: secret, resolver: new Recording(new StringConcat()), preparing: true });
+  const byLogicalId = new Map<string, CfnParameter>();
+  for (const construct of stack.node.findAll()) {
+    if (construct instanceof CfnParameter && Stack.of(construct) === stack) byLogicalId.set(stack.resolve(construct.logicalId), construct);
+  }
+  const named = (name: string) => { const parameter = byLogicalId.get(name); if (parameter) found.push(parameter); };
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (typeof node !== 'object' || node === null) return;
+    for (const [name, inner] of Object.entries(node)) {
+      if (name === 'Ref' && typeof inner === 'string') named(inner);
+      if (name === 'Fn::Sub') {
+        const [text, variables] = typeof inner === 'string' ? [inner, {}] : Array.isArray(inner) ? [inner[0], inner[1] ?? {}] : [undefined, {}];
+        // ${Name} names a parameter unless it is one of the variables; ${!Name} is literal text, ${Name.Attr} an attribute.
+        for (const match of typeof text === 'string' ? text.matchAll(/\$\{([^!.}][^.}]*)\}/g) : []) {
+          if (!(match[1] in variables)) named(match[1].trim());
+        }
+      }
+      walk(inner);
+    }
+  };
+  walk(resolved);
+  return found;
 }
 
 /** The literal text of a string, its tokens left out. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnParameter, CfnResource, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Fn, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -308,6 +308,21 @@ describe('read access to the API key on the execution role', () => {
     const elsewhere = new secretsmanager.Secret(other, 'Elsewhere', { secretStringValue: SecretValue.cfnParameter(hidden) });
     expect(() => MackerelApiKey.fromSecretsManager(elsewhere)).toThrow(
       /^Other\/Elsewhere: secret "Other\/Elsewhere" is created by this app from parameter Stack\/Hidden, which is in another stack \(Stack\), which passes its value on in plain/);
+  });
+
+  test('a parameter that shows the key is refused also inside an intrinsic, or named by its logical ID', () => {
+    const { stack } = agentStack();
+    const shown = new CfnParameter(stack, 'Shown', { type: 'String' });
+    const hidden = new CfnParameter(stack, 'Hidden', { type: 'String', noEcho: true });
+    const secretOf = (id: string, value: string) => new secretsmanager.Secret(stack, id, { secretStringValue: SecretValue.unsafePlainText(value) });
+    const refused = /is created by this app from parameter Stack\/Shown, which is not NoEcho/;
+    expect(() => MackerelApiKey.fromSecretsManager(secretOf('Joined', Fn.join('', [hidden.valueAsString, shown.valueAsString])))).toThrow(refused);
+    expect(() => MackerelApiKey.fromSecretsManager(secretOf('SubVariable', Fn.sub('${Key}', { Key: shown.valueAsString })))).toThrow(refused);
+    expect(() => MackerelApiKey.fromSecretsManager(secretOf('SubName', Fn.sub('${Shown}')))).toThrow(refused);
+    expect(() => MackerelApiKey.fromSecretsManager(secretOf('RefName', Fn.ref('Shown')))).toThrow(refused);
+    // a variable of Fn::Sub is not the parameter of the same name, ${!Shown} is literal text, and a NoEcho parameter stays accepted
+    expect(() => MackerelApiKey.fromSecretsManager(secretOf('Shadowed', Fn.sub('${Shown}', { Shown: hidden.valueAsString })))).not.toThrow();
+    expect(() => MackerelApiKey.fromSecretsManager(secretOf('FromHidden', Fn.join('', [hidden.valueAsString, Fn.sub('${!Shown}'), Fn.sub('${Hidden}')])))).not.toThrow();
   });
 
   test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key only through Parameter Store', () => {
