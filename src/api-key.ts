@@ -297,6 +297,22 @@ function keyOfOtherStack(key: kms.Key, grantee: iam.IGrantable): boolean {
 }
 
 /**
+ * The ARN of the KMS key an IAM statement has to name to let `key` be used: a statement naming an
+ * alias's ARN applies to the alias, not to its key (aws-cdk-lib's alias grants pass on to the key
+ * for that reason), so an alias that knows its key (one the app creates, or imported with
+ * `fromAliasAttributes`) gives its key's ARN. An alias imported by name alone does not know it.
+ */
+function aliasTargetKeyArn(key: kms.IKey): string {
+  if (!('aliasName' in key)) return key.keyArn;
+  try {
+    return (key as kms.IAlias).aliasTargetKey.keyArn;
+  } catch {
+    // Alias.fromAliasName throws when asked for its key.
+    return key.keyArn;
+  }
+}
+
+/**
  * The ARN a policy names the secret by, as aws-cdk-lib's own grants do (protected there): the full
  * ARN when known, else the partial one with a wildcard for the random suffix.
  */
@@ -413,7 +429,7 @@ class SsmParameterApiKey extends MackerelApiKey {
     const decrypt = iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
-      resourceArns: [key.keyArn],
+      resourceArns: [aliasTargetKeyArn(key)],
       conditions: { StringEquals: { 'kms:ViaService': `ssm.${this._location().region ?? this.parameter.env.region}.amazonaws.com` } },
     });
     return decrypt.combine(iam.Grant.addToPrincipal({

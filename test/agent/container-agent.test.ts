@@ -338,6 +338,24 @@ describe('read access to the API key on the execution role', () => {
       Action: 'kms:Decrypt', Effect: 'Allow', Resource: key.keyArn, Condition: { StringEquals: { 'kms:ViaService': 'ssm.ap-northeast-1.amazonaws.com' } },
     }]);
   });
+
+  test.each([
+    ['created by the app', (scope: Stack, targetKey: kms.IKey) => new kms.Alias(scope, 'Alias', { aliasName: 'alias/mackerel', targetKey })],
+    ['imported with its key', (scope: Stack, aliasTargetKey: kms.IKey) => kms.Alias.fromAliasAttributes(scope, 'Alias', { aliasName: 'alias/mackerel', aliasTargetKey })],
+  ])('an SSM SecureString under an alias %s: kms:Decrypt names the key the alias points to, not the alias', (_, aliasOf) => {
+    const { stack } = agentStack();
+    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    const alias = aliasOf(stack, key);
+    const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', { parameterName: '/mackerel/apikey', encryptionKey: alias });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSsmParameter(parameter), roles: ['shop:web'] });
+    // an IAM statement on an alias ARN does not let its key be used
+    const decrypts = statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
+    expect(decrypts).toEqual([{
+      Action: 'kms:Decrypt', Effect: 'Allow', Resource: key.keyArn, Condition: { StringEquals: { 'kms:ViaService': 'ssm.ap-northeast-1.amazonaws.com' } },
+    }]);
+  });
 });
 
 describe('the agents\' execution permissions: one policy per stack', () => {
