@@ -197,8 +197,15 @@ function literalKeyInTemplate(secret: secretsmanager.Secret, field: string | und
 /** Whether the key in `value` (the whole value, or its JSON field `field`) has text that is not a token. */
 function hasLiteralKey(value: string, field: string | undefined): boolean {
   return keysIn(value, field).some((key) => key !== undefined && key !== null
-    && (typeof key !== 'string' || withoutTokens(key) !== ''));
+    && (typeof key !== 'string' || withoutTokens(key).replace(SECRET_DYNAMIC_REFERENCE, '') !== ''));
 }
+
+/**
+ * A dynamic reference to a SecureString or a secret written out by hand (as `SecretValue.ssmSecure`
+ * and `SecretValue.secretsManager` write it): CloudFormation resolves it at deploy time, so it is
+ * not the key's text, though it is not a token.
+ */
+const SECRET_DYNAMIC_REFERENCE = /\{\{resolve:(?:ssm-secure|secretsmanager):[^{}]+\}\}/g;
 
 /** What may be the key in `value`: the whole value, or its JSON field `field` (every field without one). */
 function keysIn(value: string, field: string | undefined): unknown[] {

@@ -249,6 +249,9 @@ describe('read access to the API key on the execution role', () => {
       new secretsmanager.Secret(stack, 'Generated'),
       new secretsmanager.Secret(stack, 'Resolved', { secretStringValue: SecretValue.secretsManager('mackerel/apikey') }),
       new secretsmanager.Secret(stack, 'FromParameter', { secretStringValue: SecretValue.cfnParameter(parameter) }),
+      // a dynamic reference written out by hand is resolved by CloudFormation, as SecretValue.ssmSecure's is
+      new secretsmanager.Secret(stack, 'HandWritten', { secretStringValue: SecretValue.unsafePlainText('{{resolve:ssm-secure:/mackerel/apikey:1}}') }),
+      new secretsmanager.Secret(stack, 'HandWrittenSecret', { secretStringValue: SecretValue.unsafePlainText('{{resolve:secretsmanager:mackerel/apikey:SecretString:apiKey}}') }),
     ];
     for (const secret of secrets) expect(() => MackerelApiKey.fromSecretsManager(secret), secret.node.path).not.toThrow();
     // a JSON secret whose key field is a reference, next to a literal field that is not the key
@@ -256,6 +259,11 @@ describe('read access to the API key on the execution role', () => {
       secretObjectValue: { apiKey: SecretValue.cfnParameter(parameter), user: SecretValue.unsafePlainText('shop') },
     });
     expect(() => MackerelApiKey.fromSecretsManager(referenced, 'apiKey')).not.toThrow();
+    // text around a dynamic reference, or a plain String parameter's reference, is still the key's text
+    const prefixed = new secretsmanager.Secret(stack, 'Prefixed', { secretStringValue: SecretValue.unsafePlainText('mkr-{{resolve:ssm-secure:/mackerel/apikey}}') });
+    expect(() => MackerelApiKey.fromSecretsManager(prefixed)).toThrow(/^Stack\/Prefixed: secret "Stack\/Prefixed" is created by this app with a literal value/);
+    const plainString = new secretsmanager.Secret(stack, 'PlainString', { secretStringValue: SecretValue.unsafePlainText('{{resolve:ssm:/mackerel/apikey}}') });
+    expect(() => MackerelApiKey.fromSecretsManager(plainString)).toThrow(/^Stack\/PlainString: secret "Stack\/PlainString" is created by this app with a literal value/);
   });
 
   test('a generated secret whose secretStringTemplate holds the key is refused: the template is written as given', () => {
