@@ -53,11 +53,20 @@ export function _instrumentationProblems(taskDefinition: ecs.TaskDefinition, age
     const expected = JSON.stringify(stack.resolve(delivered));
     const other = (agent.Environment ?? []).find((e) => e.Name === 'MACKEREL_AGENT_CONFIG' && JSON.stringify(e.Value) !== expected);
     if (other) {
-      // A URL may carry a user name and password: they are not shown.
-      const shown = (value: unknown) => typeof value === 'string' ? JSON.stringify(_maskedApiBase(value)) : JSON.stringify(value);
-      problems.push(`${where} has MACKEREL_AGENT_CONFIG ${shown(other.Value)}, not the ${shown(stack.resolve(delivered))} it was given, `
+      problems.push(`${where} has MACKEREL_AGENT_CONFIG ${shownLocation(other.Value)}, not the ${shownLocation(stack.resolve(delivered))} it was given, `
         + `${WITHOUT.MACKEREL_AGENT_CONFIG}, and its task role may not read the file. Give a file of your own as config.location instead`);
     }
   }
   return problems;
+}
+
+/**
+ * A config location as an error may show it: a URL's user name and password (and its query and fragment) masked. A value
+ * built by CloudFormation functions (a parameter's host in `https://user:pass@${host}/`) splits the URL across its parts,
+ * where no part need look like userinfo: one holding "@", "?" or "#" is not shown at all.
+ */
+function shownLocation(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(_maskedApiBase(value));
+  const text = JSON.stringify(value);
+  return /[@?#]/.test(text) ? '<built by CloudFormation functions, not shown: it may hold a user name and password>' : text;
 }

@@ -1682,6 +1682,32 @@ describe('MackerelInstrumentation: post-conditions', () => {
     expect(() => app.synth()).toThrow(/has MACKEREL_AGENT_CONFIG "s3:\/\/other-bucket\/agent.yml", not the "s3:\/\/cdk-hnb659fds-assets-\d+-ap-northeast-1\/[0-9a-f]{64}\.yml" it was given/);
   });
 
+  test('with a config URL built around a parameter, another MACKEREL_AGENT_CONFIG fails synth without showing either password', () => {
+    const { app, stack, apiKey } = setup();
+    fargate(stack);
+    const host = new CfnParameter(stack, 'ConfigHost').valueAsString;
+    instrument(app, new MackerelInstrumentation({
+      apiKey, roles: ['shop:batch'], config: { location: MackerelAgentConfigLocation.fromUrl(`https://user:s3cret@${host}/agent.yml`) },
+    }));
+    Aspects.of(app).add({
+      visit: (node) => {
+        if (node instanceof ecs.ContainerDefinition && node.containerName === 'mackerel-container-agent') {
+          node.addEnvironment('MACKEREL_AGENT_CONFIG', `https://user:t0psecret@${host}/other.yml`);
+        }
+      },
+    }, { priority: MackerelInstrumentation.PRIORITY + 1 });
+    // resolved, each URL is a Fn::Join whose parts hold the password where no part is a whole URL to mask
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('has MACKEREL_AGENT_CONFIG <built by CloudFormation functions, not shown: it may hold a user name and password>, '
+      + 'not the <built by CloudFormation functions, not shown: it may hold a user name and password> it was given');
+    expect(message).not.toMatch(/s3cret|t0psecret/);
+  });
+
   test('with a config, removing MACKEREL_AGENT_CONFIG fails synth, saying so', () => {
     const { app, stack, apiKey } = setup();
     const taskDefinition = fargate(stack);
