@@ -412,6 +412,16 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
     _fail(scope, 'config.readinessProbe.host', host, 'is an IPv6 address without brackets, which the agent cannot put in a URL without a port',
       `"[${host}]", or a port`);
   }
+  // The agent takes the host as an address, not URL text: it dials it as written, or escapes a "%" itself where it puts it in a
+  // URL, so a zone written "%25eth0" as a URL writes it is the zone "25eth0". An interface may bear that name: warned, not refused.
+  const zone = host.indexOf('%');
+  if (zone >= 0 && host.startsWith('%25', zone)) {
+    const plain = `${host.slice(0, zone)}%${host.slice(zone + 3)}`;
+    Annotations.of(scope).addWarningV2('cdk-mackerel:readinessProbeHostZoneEscaped',
+      `config.readinessProbe.host ${JSON.stringify(host)} writes its zone after "%25", as a URL does, but the agent reads the host as an address `
+      + `and escapes a "%" itself where it builds a URL: its zone would be ${JSON.stringify(host.slice(zone + 1).split(']')[0])}, and the probe `
+      + `would fail forever unless an interface bears that name. Write the zone after a plain "%", ${JSON.stringify(plain)}`);
+  }
 }
 
 function port(scope: IConstruct, given: number | undefined): number | undefined {

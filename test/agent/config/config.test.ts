@@ -113,6 +113,27 @@ describe('agent config: YAML', () => {
     expect(written(MackerelReadinessProbe.http({ path: '/health', host: '[fd00::5]:8080' })).http).toEqual({ path: '/health', host: '[fd00::5]:8080' });
   });
 
+  test('a probe host whose zone follows "%25", as in a URL, is warned about: the agent reads the host as an address, so the zone would be "25eth0"', () => {
+    const warnings = (readinessProbe: MackerelReadinessProbe) => Annotations.fromStack(withConfig({ readinessProbe }).stack)
+      .findWarning('/Stack/Agent', Match.stringLikeRegexp('readinessProbeHostZoneEscaped')).map((w) => w.entry.data);
+    // net.Dial reads "fe80::1%25eth0" (joined as "[fe80::1%25eth0]:5432") with the zone "25eth0"; u.String() escapes the "%" of
+    // "[fe80::1%25eth0]" to "%2525eth0", which reads back as the same zone "25eth0".
+    expect(warnings(MackerelReadinessProbe.tcp({ port: 5432, host: 'fe80::1%25eth0' }))).toEqual([
+      'config.readinessProbe.host "fe80::1%25eth0" writes its zone after "%25", as a URL does, but the agent reads the host as an address and escapes '
+      + 'a "%" itself where it builds a URL: its zone would be "25eth0", and the probe would fail forever unless an interface bears that name. '
+      + 'Write the zone after a plain "%", "fe80::1%eth0" [ack: cdk-mackerel:readinessProbeHostZoneEscaped]',
+    ]);
+    expect(warnings(MackerelReadinessProbe.http({ path: '/health', host: '[fe80::1%25eth0]' }))).toEqual([
+      expect.stringContaining('host "[fe80::1%25eth0]" writes its zone after "%25", as a URL does, but the agent reads the host as an address and escapes a "%" itself where it builds a URL: its zone would be "25eth0",'),
+    ]);
+    expect(warnings(MackerelReadinessProbe.http({ path: '/health', host: '[fe80::1%25eth0]:8080' })))
+      .toEqual([expect.stringContaining('its zone would be "25eth0", and the probe would fail forever unless an interface bears that name. Write the zone after a plain "%", "[fe80::1%eth0]:8080"')]);
+    // a plain "%" is the zone as written
+    for (const probe of [MackerelReadinessProbe.tcp({ port: 5432, host: 'fe80::1%eth0' }), MackerelReadinessProbe.http({ path: '/health', host: '[fe80::1%eth0]' })]) {
+      expect(warnings(probe)).toEqual([]);
+    }
+  });
+
   test('exec and TCP probes', () => {
     const exec = withConfig({ readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('test -f /tmp/ready') }) });
     expect(writtenConfig(exec.agent).parsed).toEqual({ readinessProbe: { exec: { command: 'test -f /tmp/ready' } } });
