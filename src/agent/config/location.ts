@@ -1,4 +1,4 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, Token, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
@@ -84,7 +84,7 @@ export class MackerelAgentConfigLocation {
       if (!Token.isUnresolved(this.key) && (this.key === '' || this.key.startsWith('/'))) {
         _fail(scope, 'config.location key', this.key, 'is not an S3 object key', 'a non-empty key without a leading "/"');
       }
-      if (!Token.isUnresolved(this.key)) warnDotSegments(scope, this.key);
+      warnDotSegments(scope, this.key);
       const read = taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(Token.isUnresolved(this.key) ? this.key : asIamLiteral(this.key))] }));
       this.bucket.encryptionKey?.grantDecrypt(taskRole);
       _checkConfigReadable(scope, taskRole, read, `the config object ${Token.isUnresolved(this.key) ? 'of config.location' : JSON.stringify(this.key)}`);
@@ -119,7 +119,12 @@ export class MackerelAgentConfigLocation {
  * AccessDenied. The current image (AWS SDK for Go v2) sends the key as it is, so such a key is legal: warned about, not refused.
  */
 function warnDotSegments(scope: IConstruct, key: string): void {
-  const segments = key.split('/');
+  // A token stands for text of its own: taken as one holding no "/" or ".", it makes no segment odd that the literal text
+  // around it does not (`configs//${stage}.yml` is odd whatever the stage).
+  const text = Token.isUnresolved(key)
+    ? Tokenization.reverseString(key).mapTokens({ mapToken: () => 'token' }).join({ join: (left, right) => `${left}${right}` }) as string
+    : key;
+  const segments = text.split('/');
   const odd = segments.slice(0, -1).some((segment) => segment === '') ? 'an empty segment ("//")'
     : segments.some((segment) => segment === '.' || segment === '..') ? 'a "." or ".." segment' : undefined;
   if (!odd) return;

@@ -735,6 +735,25 @@ describe('agent config: a location the user maintains', () => {
     for (const key of ['agents/web..yml', 'agents/.web.yml', 'agents/...', 'agents/web/']) expect(warned(key)).toEqual([]);
   });
 
+  test('a bucket key with a token is warned about where its literal text makes an empty, "." or ".." segment whatever the token holds', () => {
+    const warned = (key: (stage: string) => string) => {
+      const fixture = fargateTask();
+      const stage = new CfnParameter(fixture.stack, 'Stage').valueAsString;
+      const bucket = s3.Bucket.fromBucketName(fixture.stack, 'Configs', 'configs');
+      new MackerelContainerAgent(fixture.stack, 'Agent', {
+        taskDefinition: fixture.taskDefinition, apiKey: fixture.apiKey, roles: ['shop:web'], config: { location: MackerelAgentConfigLocation.fromBucket(bucket, key(stage)) },
+      });
+      return Annotations.fromStack(fixture.stack).findWarning('/Stack/Agent', Match.stringLikeRegexp('agentConfigKeyPathSegments')).map((w) => w.entry.data);
+    };
+    expect(warned((stage) => `agents//${stage}.yml`)).toEqual([expect.stringMatching(/^config.location key "agents\/\/\$\{Token\[TOKEN\.\d+\]\}\.yml" holds an empty segment \("\/\/"\)/)]);
+    expect(warned((stage) => `${stage}/../agent.yml`)).toEqual([expect.stringContaining('holds a "." or ".." segment')]);
+    expect(warned((stage) => `agents/${stage}/./agent.yml`)).toEqual([expect.stringContaining('holds a "." or ".." segment')]);
+    // what the token holds is not known: text next to it is no segment of its own
+    for (const key of [(stage: string) => `agents/${stage}.yml`, (stage: string) => `agents/.${stage}/agent.yml`, (stage: string) => `${stage}/${stage}/`, (stage: string) => stage]) {
+      expect(warned(key)).toEqual([]);
+    }
+  });
+
   test('a task role imported as immutable cannot take the read: warned about, for the asset and for a bucket object', () => {
     const warnings = (location?: (stack: Stack) => MackerelAgentConfigLocation) => {
       const { stack, apiKey } = agentStack();
