@@ -20,12 +20,12 @@ export function _references(value: unknown, out: Set<string> = new Set()): Set<s
 }
 
 function subReferences(arg: unknown, out: Set<string>): void {
-  const [text, vars] = typeof arg === 'string' ? [arg, undefined] : (arg as [string, unknown]);
-  for (const m of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
-    const name = m[1].split('.')[0];
+  // A variable the Fn::Sub gives a value is that value, not a resource or parameter of its name.
+  for (const variable of _subVariables(arg)) {
+    const name = variable.split('.')[0];
     if (!name.startsWith('AWS::')) out.add(name);
   }
-  if (vars) _references(vars, out);
+  if (Array.isArray(arg)) _references(arg[1], out);
 }
 
 

@@ -12,6 +12,10 @@ describe('dependency order', () => {
       .toEqual(['A', 'B', 'C', 'D', 'E', 'G']);
   });
 
+  test('a variable an Fn::Sub gives a value is no reference, though a resource or parameter has its name', () => {
+    expect([..._references({ 'Fn::Sub': ['${Svc}-${Role.FullName}-${Param}', { Svc: 'shop', Param: { Ref: 'Other' } }] })].sort()).toEqual(['Other', 'Role']);
+  });
+
   test('dependencies come first, with DependsOn and through non-Mackerel resources', () => {
     const resources = {
       Group: m({ monitors: [{ id: { Ref: 'Cpu' } }] }),
