@@ -1,4 +1,4 @@
-import { CfnResource, Reference, Stack, Tokenization } from 'aws-cdk-lib';
+import { CfnElement, CfnResource, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _notFinalYet, _readingFinal, _resolveEachToken } from './_lazy';
 import { _subVariables } from './_template-references';
@@ -47,29 +47,41 @@ function forEachSub(value: unknown, visit: (variable: string) => void): void {
  * after that one): `${Shop}` is its `Ref`, `${Shop.Arn}` its attribute. Undefined for a pseudo
  * parameter, a parameter or a name of no resource. A logical ID is final only once the app's code
  * has run (`overrideLogicalId`): read while the app is built (outside `_readingFinalValues`), a
- * variable names nothing. The stack's logical IDs are read at the first lookup, not before.
+ * variable names nothing. The stack's logical IDs are read at the first lookup, not before, and read anew when they no longer hold.
  * @internal
  */
 export function _subVariableReference(scope: IConstruct): (variable: string) => Reference | undefined {
-  let byLogicalId: Map<string, CfnResource> | undefined;
   return (variable) => {
     if (!_readingFinal() || variable.startsWith('AWS::')) return undefined;
     const dot = variable.indexOf('.');
     const logicalId = dot < 0 ? variable : variable.slice(0, dot);
-    byLogicalId ??= resourcesByLogicalId(Stack.of(scope));
-    const resource = byLogicalId.get(logicalId);
-    if (resource === undefined) return undefined;
+    const resource = elementWithLogicalId(Stack.of(scope), logicalId);
+    if (!(resource instanceof CfnResource)) return undefined;
     if (dot >= 0) return resource.getAtt(variable.slice(dot + 1));
     const ref = Tokenization.reverseString(resource.ref).firstToken;
     return ref !== undefined && Reference.isReference(ref) ? ref : undefined;
   };
 }
 
-/** The resources of `stack` itself (not of its nested stacks), by the logical ID the template gives them. */
-function resourcesByLogicalId(stack: Stack): Map<string, CfnResource> {
-  const resources = new Map<string, CfnResource>();
+/**
+ * The elements of each stack itself (not of its nested stacks), by the logical ID the template gives
+ * them, as last read. Reading every logical ID anew at each lookup made a stack of many monitors
+ * given as Fn.sub take time growing with the square of its size.
+ */
+const ELEMENTS = new WeakMap<Stack, Map<string, CfnElement>>();
+
+/**
+ * The element (a resource, a parameter) of `stack` itself whose logical ID is now `logicalId`. What
+ * was read is checked before it is used, and read anew when it no longer holds, or names nothing:
+ * a logical ID may change (`overrideLogicalId`) and an element be added between two reads.
+ */
+function elementWithLogicalId(stack: Stack, logicalId: string): CfnElement | undefined {
+  const known = ELEMENTS.get(stack)?.get(logicalId);
+  if (known !== undefined && stack.resolve(known.logicalId) === logicalId) return known;
+  const elements = new Map<string, CfnElement>();
   for (const c of stack.node.findAll()) {
-    if (c instanceof CfnResource && Stack.of(c) === stack) resources.set(stack.resolve(c.logicalId) as string, c);
+    if (c instanceof CfnElement && Stack.of(c) === stack) elements.set(stack.resolve(c.logicalId) as string, c);
   }
-  return resources;
+  ELEMENTS.set(stack, elements);
+  return elements.get(logicalId);
 }

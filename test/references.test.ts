@@ -1,5 +1,5 @@
 import { App, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { _readingFinalValues } from '../src/_lazy';
 import { _referenceTargets } from '../src/_references';
 
@@ -22,6 +22,21 @@ describe('_referenceTargets', () => {
     expect(_readingFinalValues(() => _referenceTargets(stack, value))).toEqual([queue]);
     expect(_readingFinalValues(() => _referenceTargets(stack, { key: [Fn.sub('${Bucket.Arn}')] }))).toEqual([bucket]);
     expect(_readingFinalValues(() => _referenceTargets(stack, Fn.sub('${Nothing}')))).toEqual([]);
+  });
+
+  test('the stack\'s logical IDs are read once for many lookups, and read anew when one changes or a resource is added', () => {
+    // GIVEN
+    const { stack, bucket, queue } = resources();
+    const findAll = vi.spyOn(stack.node, 'findAll');
+    // WHEN many values are read, as the Fn.sub expressions of many monitors of one stack are
+    const read = (value: unknown) => _readingFinalValues(() => _referenceTargets(stack, value));
+    for (let i = 0; i < 5; i++) expect(read(Fn.sub('${Bucket}/${Queue.Arn}'))).toEqual([bucket, queue]);
+    // THEN the walk of the stack is made once, not once per value
+    expect(findAll).toHaveBeenCalledTimes(1);
+    // and a logical ID given later, or a resource added later, is read as it is then
+    bucket.overrideLogicalId('Store');
+    const late = new CfnResource(stack, 'Late', { type: 'AWS::SQS::Queue' });
+    expect(read(Fn.sub('${Bucket}/${Store}/${Late}'))).toEqual([bucket, late]);
   });
 
   test('while the app is built, when a logical ID may still change, a variable of Fn::Sub names nothing', () => {
