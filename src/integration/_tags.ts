@@ -69,7 +69,12 @@ export function _renderTags(scope: IConstruct, property: string, tags: AwsIntegr
  */
 export function _tokenQuoteProblem(scope: IConstruct, property: string, part: string): _Problem | undefined {
   if (!Token.isUnresolved(part)) return undefined;
-  const text = _resolveEachToken(scope, part, (token, resolve) => (token instanceof Intrinsic ? '' : resolve()));
+  const text = _resolveEachToken(scope, part, (token, resolve) => {
+    if (token instanceof Intrinsic) return '';
+    // A token of no Intrinsic class (Lazy.any) that resolves to one is as unknown: its text is the rest's.
+    const value = resolve();
+    return typeof value === 'string' ? value : '';
+  });
   if (typeof text !== 'string' || !text.includes('"')) return undefined;
   return [property, Stack.of(scope).resolve(part), 'holds " while given as a token, which is always enclosed in " (its value may be known '
     + 'only at deploy time, when nothing can quote it), so Mackerel would read that " as the end of the quote', 'a key or value given as a token with no "',

@@ -1,4 +1,4 @@
-import { Annotations as CoreAnnotations, App, Aspects, Aws, CfnParameter, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, Aspects, Aws, CfnParameter, CfnResource, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -1032,6 +1032,14 @@ describe('MackerelAwsIntegration', () => {
       new MackerelAwsIntegration(refStack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value: Lazy.string({ produce: () => `x-${param}` }) }] })
         .addService(AwsIntegrationService.EC2);
       expect(() => app.synth()).not.toThrow();
+    });
+
+    test('an includedTags part that holds a " beside a token resolving to an intrinsic (Lazy.any) is refused, as beside a reference', () => {
+      const { app, stack } = integrationStack();
+      new CfnParameter(stack, 'Team');
+      const team = Token.asString(Lazy.any({ produce: () => ({ Ref: 'Team' }) }));
+      new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value: `a"b-${team}` }] }).addService(AwsIntegrationService.EC2);
+      expect(() => app.synth()).toThrow('[Stack/Aws] includedTags[0].value {"Fn::Join":["",["a\\"b-",{"Ref":"Team"}]]} holds " while given as a token');
     });
 
     test('an includedTags part of a token that has produced already (a Lazy resolved before) and holds a " is refused as a Lazy not final yet is', () => {
