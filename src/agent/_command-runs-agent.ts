@@ -994,11 +994,14 @@ const CLOSING = new Set(['fi', 'done', 'esac', '}']);
 /**
  * Whether a simple command may fail, as -e reads it: a program or builtin not known to succeed (`SUCCEEDS`), or an assignment
  * taking the status of a command substitution (`x=$(false)`); not a closing word, nor a command of reserved words only.
+ * Nor `exit` in the shell itself: it ends the shell whatever its status, -e or not, as `endsShell` reads it (`cd /app ||
+ * exit 1` ends it only where cd fails); in a subshell its status is the subshell's, which -e reads in the shell.
  */
 function mayFail(words: ReadonlyArray<string>): boolean {
   const i = builtinAt(words, programAt(words));
   if (i < 0) return false;
   if (i >= words.length) return words.some((word) => word.includes('$(') || word.includes('`'));
+  if (words[i] === 'exit' && !SUBSHELLS.has(words as string[])) return false;
   return !SUCCEEDS.has(words[i]) && !CLOSING.has(words[i]);
 }
 

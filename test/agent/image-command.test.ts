@@ -766,6 +766,18 @@ test('under -e (set -e, set -o errexit, sh -e, sh -ec) a command that may fail e
   ]).toEqual(Array(11).fill(true));
 });
 
+test('under -e an exit run only where a check fails (`cd /app || exit 1`) is read as without -e: the agent after it runs', () => {
+  // GIVEN exits guarded by a test or a command's failure, at the top or in a function's body called, before the agent under -e
+  expect([
+    scriptRuns('set -e; cd /app || exit 1; exec mackerel-container-agent'),
+    scriptRuns('set -eu; [ -n "$X" ] || exit 1; exec mackerel-container-agent'),
+    scriptRuns('set -e\nif [ -z "$X" ]; then\n  echo missing >&2\n  exit 1\nfi\nexec mackerel-container-agent'),
+    scriptRuns('set -e; check() { [ -f /ready ] || exit 1; }; check; exec mackerel-container-agent'),
+  ]).toEqual(Array(4).fill(true));
+  // ... but an exit run each time is no
+  expect(scriptRuns('set -e; exit 0; exec mackerel-container-agent')).toBe(false);
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
