@@ -1985,7 +1985,8 @@ class ShellSplitter {
       }
       if (!branch && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
       if (this.tested) TESTED.add(this.words);
-      if (this.compounds.some((condition) => condition)) TESTED.add(this.words);
+      // An `elif`'s condition is tested as an `if`'s (its compound no longer read as in its first condition: `compounds`).
+      if (this.compounds.some((condition) => condition) || this.ifs.some((open) => open?.inCondition === true)) TESTED.add(this.words);
       if (['fi', 'done', 'esac'].includes(this.words[0])) {
         this.compounds.pop();
         const closedLoop = this.loops.pop();

@@ -778,6 +778,20 @@ test('under -e an exit run only where a check fails (`cd /app || exit 1`) is rea
   expect(scriptRuns('set -e; exit 0; exec mackerel-container-agent')).toBe(false);
 });
 
+test('under -e the condition of an elif is tested as an if\'s: a command failing there does not end the script', () => {
+  // GIVEN commands that may fail in an elif's condition (on one line, over lines, in a compound in it), before the agent under -e
+  expect([
+    scriptRuns('set -e; if [ -f /a ]; then :; elif /app/check; then :; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e\nif [ -f /a ]\nthen :\nelif /app/check\nthen :\nfi\nexec mackerel-container-agent'),
+    scriptRuns('set -e; if [ -f /a ]; then :; elif { /app/check; }; then :; else :; fi; exec mackerel-container-agent'),
+  ]).toEqual(Array(3).fill(true));
+  // ... but a command that may fail in the branch of an elif or an else still ends it
+  expect([
+    scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then /app/setup; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then :; else /app/setup; fi; exec mackerel-container-agent'),
+  ]).toEqual(Array(2).fill(false));
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
