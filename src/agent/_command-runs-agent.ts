@@ -702,10 +702,13 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // the background, or piping into another command (not the last of a pipeline, which ksh and zsh run in the shell itself).
   const inChild = (words: string[]) => FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words) || pipesOut.has(words);
   // Whether a command's failure leaves -e ending nothing: its status tested (`TESTED`, after `!`), or it runs in a child of the
-  // shell (whose failure a subshell's status carries is not followed), save a command piping into another under pipefail.
+  // shell, save a command piping into another under pipefail. A subshell inherits -e, and its status is that of the command
+  // failing in it: -e in the shell then ends it too (`(false)`, `(cd /x && ./setup)`), save where the subshell's own status
+  // is tested (`(...) || :`) or it pipes into another command (`(...) | cat`, not under pipefail).
   const pipefail = script.includes('pipefail');
   const statusTested = (words: string[]) => TESTED.has(words) || words.slice(0, programAt(words)).includes('!')
-    || FORKED.has(words) || SUBSHELLS.has(words) || ASYNC.has(words) || (pipesOut.has(words) && !pipefail);
+    || FORKED.has(words) || ASYNC.has(words) || (pipesOut.has(words) && !pipefail)
+    || (SUBSHELLS.get(words) ?? []).some((closing) => TESTED.has(closing) || (pipesOut.has(closing) && !pipefail));
   // Whether an eval not followed in a child (`(eval "$X")`) may have ended it: the commands after it in a child are not taken
   // as run, up to the next command of the shell itself, which the eval cannot have ended.
   let childEnded = false;
@@ -1896,6 +1899,10 @@ class ShellSplitter {
       this.enclose(closed, this.words);
       for (const command of this.commands.slice(closed.from)) SUBSHELLS.set(command, [...SUBSHELLS.get(command) ?? [], this.words]);
       if (this.async) this.background(this.commands.slice(closed.from), this.words);
+      // A subshell followed by && or ||, or in a condition: its status is tested (`TESTED`), -e then ending nothing for it.
+      if (this.tested || this.compounds.some((condition) => condition) || this.ifs.some((open) => open?.inCondition === true)) {
+        TESTED.add(this.words);
+      }
       this.words = [];
       this.started = this.commands.length;
       return;

@@ -749,8 +749,8 @@ test('under -e (set -e, set -o errexit, sh -e, sh -ec) a command that may fail e
     scriptRuns("trap 'exec mackerel-container-agent' EXIT; set -e; /app/x; exec /app/server"),
   ]).toEqual(Array(18).fill(false));
   // ... and without -e, or with it turned off first; commands that succeed; commands whose status is tested (a condition of an
-  // if or a while, before && or ||, after !, a group before ||, a function called in a condition); a failure in a subshell, a
-  // command substitution or the background, or piping into another command without pipefail; the EXIT trap after false
+  // if or a while, before && or ||, after !, a group before ||, a function called in a condition); a failure in a subshell
+  // before ||, a command substitution or the background, or piping into another command without pipefail; the EXIT trap after false
   expect([
     scriptRuns('false; exec mackerel-container-agent'),
     scriptRuns('set -e; set +e; /app/setup; exec mackerel-container-agent'),
@@ -759,7 +759,7 @@ test('under -e (set -e, set -o errexit, sh -e, sh -ec) a command that may fail e
     scriptRuns('set -e; /app/check || true; ! /app/x; /app/a && /app/b || echo; exec mackerel-container-agent'),
     scriptRuns('set -e; { /app/a; } || :; exec mackerel-container-agent'),
     scriptRuns('set -e; f() { false; }; if f; then :; fi; exec mackerel-container-agent'),
-    scriptRuns('set -e; (false); x=$(false) || :; /app/bg & /app/gen | echo; exec mackerel-container-agent'),
+    scriptRuns('set -e; (false) || :; x=$(false) || :; /app/bg & /app/gen | echo; exec mackerel-container-agent'),
     scriptRuns('set -e\nif [ -n "$X" ]; then\n  export Y=1\nfi\nexec mackerel-container-agent'),
     scriptRuns("trap 'exec mackerel-container-agent' EXIT; set -e; false"),
     scriptRuns('set -e; exec mackerel-container-agent'),
@@ -790,6 +790,35 @@ test('under -e the condition of an elif is tested as an if\'s: a command failing
     scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then /app/setup; fi; exec mackerel-container-agent'),
     scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then :; else /app/setup; fi; exec mackerel-container-agent'),
   ]).toEqual(Array(2).fill(false));
+});
+
+test('under -e a subshell failing ends the script: it inherits -e, and its status is that of the command failing in it', () => {
+  // GIVEN subshells (alone, nested, as a function's body called, redirected, exiting with a status) in which a command may
+  // fail, their status not tested, before the agent under -e: bash and dash both exit there
+  expect([
+    scriptRuns('set -e; (false); exec mackerel-container-agent'),
+    scriptRuns('set -e; (cd /app && ./setup); exec mackerel-container-agent'),
+    scriptRuns('set -e\n(/app/setup; echo done)\nexec mackerel-container-agent'),
+    scriptRuns('set -e; ( (/app/setup); echo done ); exec mackerel-container-agent'),
+    scriptRuns('set -e; (exit 1); exec mackerel-container-agent'),
+    scriptRuns('set -e; (/app/setup) >/dev/null 2>&1; exec mackerel-container-agent'),
+    scriptRuns('set -e; f() ( /app/setup ); f; exec mackerel-container-agent'),
+    scriptRuns('set -e; f() { (/app/setup); }; f; exec mackerel-container-agent'),
+    scriptRuns('set -eo pipefail; (/app/a; /app/b) | echo; exec mackerel-container-agent'),
+  ]).toEqual(Array(9).fill(false));
+  // ... but a subshell whose status is tested (before || or &&, in a condition), run in the background, piping into another
+  // command without pipefail, failing in it only where tested there, or run without -e
+  expect([
+    scriptRuns('set -e; (/app/setup) || :; exec mackerel-container-agent'),
+    scriptRuns('set -e; (/app/a; /app/b) && echo ok; exec mackerel-container-agent'),
+    scriptRuns('set -e; ( (/app/setup) ) || :; exec mackerel-container-agent'),
+    scriptRuns('set -e; if (/app/check); then :; fi; while (/app/poll); do :; done; exec mackerel-container-agent'),
+    scriptRuns('set -e; (/app/setup) & exec mackerel-container-agent'),
+    scriptRuns('set -e; (/app/a; /app/b) | echo; exec mackerel-container-agent'),
+    scriptRuns('set -e; (/app/setup || true); exec mackerel-container-agent'),
+    scriptRuns('set -e; f() ( /app/setup ); f || :; exec mackerel-container-agent'),
+    scriptRuns('(/app/setup); exec mackerel-container-agent'),
+  ]).toEqual(Array(9).fill(true));
 });
 
 test('exec and exit run through command or builtin end the script as they do alone', () => {
