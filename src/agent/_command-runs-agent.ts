@@ -617,7 +617,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (calling.includes(called)) return false;
     judging();
     return (readByCall.get(called) ?? []).some((command) => {
-      if (definesInBody(command, called, local)) return false;
+      if (definesInBody(command, called, local) || IN_SHELL_SUBSTITUTION.has(command)) return false;
       if (lookup(command[programAt(command)], local) !== undefined) return callRuns(command, where, [...calling, called], local);
       return runsAgentAt(command, 0, where, depth, 0) >= 0;
     });
@@ -713,7 +713,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // as run, up to the next command of the shell itself, which the eval cannot have ended.
   let childEnded = false;
   const runs = commands.some((words, index) => {
-    if (ended || stopped(words)) return false;
+    if (ended || stopped(words) || IN_SHELL_SUBSTITUTION.has(words)) return false;
     if (childEnded && !FUNCTION_OF.has(words)) {
       if (inChild(words)) return false;
       childEnded = false;
@@ -1210,6 +1210,13 @@ const FORKED = new WeakSet<string[]>();
 const CURRENT_SHELL = new WeakSet<string[]>();
 
 /**
+ * The simple commands in a `${ ...; }` or `${| ...; }`, which only bash 5.3 and later runs: bash before it and dash
+ * refuse it as a bad substitution and exit, running none. None is taken as running the agent (a wrong yes leaves the task
+ * with no agent); the command holding it is taken as perhaps ending the shell (`CURRENT_SHELL`).
+ */
+const IN_SHELL_SUBSTITUTION = new WeakSet<string[]>();
+
+/**
  * The simple commands whose status the shell tests, on which -e ends nothing: followed by `&&` or `||` (or in a group so
  * followed), or in the condition of an `if`, `elif`, `while` or `until`.
  */
@@ -1653,6 +1660,7 @@ class ShellSplitter {
       } else {
         const from = this.i + (s[this.i + 2] === '|' ? 3 : 2);
         const inner = new ShellSplitter(s.slice(from), this.depth + 1, '}');
+        for (const command of inner.commands) IN_SHELL_SUBSTITUTION.add(command);
         this.commands.push(...inner.commands);
         this.i = from + inner.end;
       }

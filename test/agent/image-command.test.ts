@@ -1314,14 +1314,23 @@ test('bash 5.3\'s `${ ...; }` runs its commands in the shell itself: not followe
     scriptRuns('echo ${ { exit 0; }; }; exec mackerel-container-agent'),
     scriptRuns('f() { echo ${ exit 0; }; }; f; exec mackerel-container-agent'),
   ]).toEqual(Array(6).fill(false));
-  // ... but parameter and brace expansions, one in a subshell or in a command substitution (a child of the shell), and the
-  // agent run in one
+  // ... but parameter and brace expansions, and one in a subshell or in a command substitution (a child of the shell)
   expect([
     scriptRuns('echo ${HOME} ${X:-a} {a,b}; exec mackerel-container-agent'),
     scriptRuns('(echo ${ exit 0; }); exec mackerel-container-agent'),
     scriptRuns('x=$(echo ${ exit 0; }); exec mackerel-container-agent'),
+  ]).toEqual(Array(3).fill(true));
+});
+
+test('the agent run only in a `${ ...; }` is not taken as run: bash before 5.3 and dash refuse it and exit', () => {
+  // GIVEN the agent run in a `${ ...; }` or `${| ...; }` (in a function's body called too), and after a `${ X}` never closed,
+  // which each of those shells (bash 5.2: `${ X}: bad substitution`, dash: `Bad substitution`) exits at, running nothing after it
+  expect([
     scriptRuns('echo ${ exec mackerel-container-agent; }'),
-  ]).toEqual(Array(4).fill(true));
+    scriptRuns('x=${| exec mackerel-container-agent; }'),
+    scriptRuns('f() { echo ${ exec mackerel-container-agent; }; }; f'),
+    scriptRuns('echo ${ X}; exec mackerel-container-agent'),
+  ]).toEqual(Array(4).fill(false));
 });
 
 test('a command named by an alias (`alias e=exit`) may be exit or exec, as dash and bash with expand_aliases read it: not followed', () => {
