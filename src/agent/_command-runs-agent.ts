@@ -606,21 +606,37 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   };
   // Whether a call of a function defined (`words`) runs the agent: a command of its body, the functions it calls judged in
   // turn as they are defined when it runs (`main() { start_agent; }`, start_agent defined before or after main), each once
-  // in a chain (a recursive one runs nothing more).
+  // in a chain (a recursive one runs nothing more). `on`: whether -e is on where it is called, its status not tested
+  // (`ignored`: where it is, -e is ignored in the whole body, a `set -e` there too): a command of the body that may fail (or
+  // a call that may run one) then ends the shell, the commands after it not run; so after a `set -e` in the body. Each call
+  // judged again for a `set -e` in it would read a chain of calls once per call: only where the script has one at all.
+  let errexitTurnedOn: boolean | undefined;
+  const turnsErrexitOn = () => errexitTurnedOn ??= commands.some((command) => errexitSet(command) === true);
   const callRuns = (words: ReadonlyArray<string>, where: Reading, calling: ReadonlyArray<FunctionDefinition>,
-    local = new Map<string, Defined>()): boolean => {
+    local = new Map<string, Defined>(), on = false, ignored = false): boolean => {
     const called = lookup(words[programAt(words)], local);
     if (called === undefined || called === 'unknown') return false;
     if (Array.isArray(called)) {
-      return alternatives(local, () => called.every((one) => callRuns([one.name], where, calling, new Map([...local, [one.name, one]]))));
+      return alternatives(local,
+        () => called.every((one) => callRuns([one.name], where, calling, new Map([...local, [one.name, one]]), on, ignored)));
     }
     if (calling.includes(called)) return false;
     judging();
-    return (readByCall.get(called) ?? []).some((command) => {
-      if (definesInBody(command, called, local) || IN_SHELL_SUBSTITUTION.has(command)) return false;
-      if (lookup(command[programAt(command)], local) !== undefined) return callRuns(command, where, [...calling, called], local);
-      return runsAgentAt(command, 0, where, depth, 0) >= 0;
-    });
+    let failing = on && !ignored;
+    const chain = [...calling, called];
+    for (const command of readByCall.get(called) ?? []) {
+      if (definesInBody(command, called, local) || IN_SHELL_SUBSTITUTION.has(command)) continue;
+      const tested = ignored || statusTested(command);
+      const inner = lookup(command[programAt(command)], local) !== undefined;
+      const read = failing ? { ...where, errexit: true } : where;
+      if (inner ? callRuns(command, where, chain, local, failing, tested) : runsAgentAt(command, 0, read, depth, 0) >= 0) return true;
+      const fails = (one: string[]) => !statusTested(one) && mayFail(one);
+      if (failing && !tested && (inner ? callMay(command, fails, true, chain, local) : mayFail(command))) return false;
+      const setsErrexit = (one: string[]) => errexitSet(one) === true;
+      const turnsOn = () => inner ? callMay(command, setsErrexit, false, chain, local) : setsErrexit(command);
+      if (!failing && !ignored && turnsErrexitOn() && !inChild(command) && turnsOn()) failing = true;
+    }
+    return false;
   };
   // Where each command is among those split, and the names of the functions the script defines anywhere.
   const indexOf = new Map(commands.map((command, index) => [command, index]));
@@ -746,7 +762,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     }
     for (const name of unsets(words)) set(name, 'unknown', index);
     if (defined.has(words[programAt(words)])) {
-      if (callRuns(words, at, [])) return true;
+      if (callRuns(words, at, [], new Map(), errexit, statusTested(words))) return true;
       // A call run each time the script reaches it runs its body: an exit or exec run each time there ends the script.
       let ending = runsEachTime(words, GUARDED) ? callEnds(words, []) : undefined;
       if (callEvals(words)) ending = 'exec';
@@ -802,7 +818,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   if (runs || !trapRuns || atExit === undefined) return runs;
   // The trapped action may call a function defined by then (`trap cleanup EXIT`).
   const { action, at: trapAt } = atExit;
-  return scriptRunsAgent(action, trapAt, depth + 1, undefined, true, errexit) || shellCommands(action).some((words) => callRuns(words, trapAt, []));
+  return scriptRunsAgent(action, trapAt, depth + 1, undefined, true, errexit) || shellCommands(action)
+    .some((words) => callRuns(words, trapAt, [], new Map(), errexit));
 }
 
 /**

@@ -821,6 +821,31 @@ test('under -e a subshell failing ends the script: it inherits -e, and its statu
   ]).toEqual(Array(9).fill(true));
 });
 
+test('under -e a command that may fail in a function\'s body ends the script before the agent run later in that body', () => {
+  // GIVEN the agent run in a function's body after a command that may fail there, under -e set before the call, by the
+  // shell's options, in the body itself, through a function it calls, or in an EXIT trap's function
+  const shell = (...words: string[]) => runIn(`${COPY}CMD ${JSON.stringify(words)}\n`) !== undefined;
+  expect([
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e\nmain() {\n  false\n  exec mackerel-container-agent\n}\nmain "$@"'),
+    shell('sh', '-ec', 'main() { /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('main() { set -e; /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; start() { exec mackerel-container-agent; }; main() { /app/migrate; start; }; main'),
+    scriptRuns('set -e; migrate() { /app/migrate; }; main() { migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { (/app/migrate); exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; atexit() { /app/x; exec mackerel-container-agent; }; trap atexit EXIT'),
+  ]).toEqual(Array(8).fill(false));
+  // ... but without -e, with the failure tested in the body, with commands that succeed, or with the call's status tested
+  // (-e is then ignored in the whole body, a set -e there too)
+  expect([
+    scriptRuns('main() { /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { /app/migrate || :; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { echo start; export X=1; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main || exit 1'),
+    scriptRuns('main() { set -e; /app/migrate; exec mackerel-container-agent; }; if main; then :; fi'),
+  ]).toEqual(Array(5).fill(true));
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
