@@ -790,6 +790,10 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (errexit && !statusTested(words) && mayFail(words)) {
       if (words[builtinAt(words, programAt(words))] !== 'false') atExit = undefined;
       ended = true;
+    } else if (errexit && inChild(words) && !TESTED.has(words) && !words.slice(0, programAt(words)).includes('!')
+      && !(pipesOut.has(words) && !pipefail) && mayFail(words)) {
+      // In a child of the shell (the background, a command substitution), which inherits -e, it ends that child only.
+      childEnded = true;
     }
     // -e turned on, under a condition too; off only where surely run.
     const errexitNow = inChild(words) ? undefined : errexitSet(words);

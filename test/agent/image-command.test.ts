@@ -846,6 +846,20 @@ test('under -e a command that may fail in a function\'s body ends the script bef
   ]).toEqual(Array(5).fill(true));
 });
 
+test('under -e a command that may fail in the background ends that child before the agent run after it there', () => {
+  // GIVEN the agent run in a subshell or group in the background after a command that may fail there, under -e
+  expect([
+    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) & wait'),
+    scriptRuns('set -e; { false; mackerel-container-agent; } & wait'),
+  ]).toEqual(Array(2).fill(false));
+  // ... but the failure tested there, without -e, or the agent run by the shell itself after a child failing
+  expect([
+    scriptRuns('set -e; (/app/migrate || :; exec mackerel-container-agent) & wait'),
+    scriptRuns('(/app/migrate; exec mackerel-container-agent) & wait'),
+    scriptRuns('set -e; /app/migrate & exec mackerel-container-agent'),
+  ]).toEqual(Array(3).fill(true));
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
