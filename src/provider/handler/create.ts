@@ -11,7 +11,7 @@
  *   cannot be told apart from an identical one made by someone else, so the create fails with a
  *   message saying that it may have been carried out.
  */
-import { backoff, isOutcomeUnknown, MackerelApiError } from './client';
+import { backoff, isOutcomeUnknown, isRefused, MackerelApiError } from './client';
 import { RequestContext } from './resource';
 import { sleep, timeForAnotherAttempt } from './settings';
 
@@ -31,6 +31,9 @@ export interface NamedCreate<T, F> {
 
 /** What the POST answered, or the object found after a create whose answer was lost. */
 export type NamedCreateResult<T, F> = { readonly created: T } | { readonly found: F };
+
+/** What to do about a create whose outcome stayed unknown, and whose object is not there now. */
+const MAY_APPEAR = 'Mackerel may still carry out a create it received; if the object appears later, it came from this deployment: delete it before deploying again';
 
 /** Creates an object unique by name, finding it by name when the create's outcome is unknown. */
 export async function createNamed<T, F>(ctx: RequestContext, spec: NamedCreate<T, F>): Promise<NamedCreateResult<T, F>> {
@@ -53,12 +56,12 @@ export async function createNamed<T, F>(ctx: RequestContext, spec: NamedCreate<T
         ctx.log.warn('the create whose answer was lost made the object; taking it as this resource\'s', { object: spec.label, error: error.message });
         return { found };
       }
-      if (refused) throw afterUnknown(error, unknown!);
+      // A 429 or a proxy's 408 given up on is no refusal of the create: the earlier one may still land, as when the outcome stays unknown.
+      if (refused) throw isRefused(error) ? afterUnknown(error, unknown!) : new Error(`${afterUnknown(error, unknown!).message}; ${spec.label} does not exist in Mackerel now. ${MAY_APPEAR}`);
       unknown = error;
       const delayMs = backoff(attempt);
       if (attempt >= MAX_NAMED_CREATE_ATTEMPTS || !timeForAnotherAttempt(ctx.client.deadline, delayMs)) {
-        throw new Error(`${error.message}; ${spec.label} does not exist in Mackerel now (gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}). `
-          + 'Mackerel may still carry out a create it received; if the object appears later, it came from this deployment: delete it before deploying again');
+        throw new Error(`${error.message}; ${spec.label} does not exist in Mackerel now (gave up after ${attempt} attempt${attempt > 1 ? 's' : ''}). ${MAY_APPEAR}`);
       }
       ctx.log.warn('the create\'s outcome is unknown and the name is still free; sending it again (Mackerel refuses a second object of one name, so this cannot make a duplicate)', {
         object: spec.label, error: error.message, attempt, delayMs,

@@ -154,6 +154,33 @@ describe('ownedResource (services and roles)', () => {
       await expect(service.create(ctx, { name: 'shop' })).resolves.toMatchObject({ physicalResourceId: 'shop' });
       expect(calls.filter((c) => c.startsWith('PUT') || c.startsWith('POST'))).toEqual(['POST /api/v0/services', 'POST /api/v0/services', 'PUT /api/v0/services/shop/metadata/cdk-mackerel']);
     });
+
+    test('a repeated create given up on for the rate limit (a 429, no refusal) looks again, then fails saying the first create may still appear', async () => {
+      let posts = 0;
+      const { ctx, calls } = fakeContext({
+        'GET /api/v0/services': { services: [] },
+        'POST /api/v0/services': () => (posts++ === 0 ? lostAnswer() : 429),
+      }, 'Shop');
+
+      const error = await service.create(ctx, { name: 'shop' }).catch((e: Error) => e);
+
+      expect((error as Error).message).toBe('POST /api/v0/services: HTTP 429: status 429 (an earlier attempt\'s outcome is unknown: POST /api/v0/services: no response: '
+        + 'no response within 30000 ms); service "shop" does not exist in Mackerel now. '
+        + 'Mackerel may still carry out a create it received; if the object appears later, it came from this deployment: delete it before deploying again');
+      expect(calls).toEqual(['GET /api/v0/services', 'POST /api/v0/services', 'GET /api/v0/services', 'POST /api/v0/services', 'GET /api/v0/services']);
+    });
+
+    test('a repeated create refused by Mackerel (a 400) whose service is not there either fails on that refusal, without saying it may appear', async () => {
+      let posts = 0;
+      const { ctx } = fakeContext({
+        'GET /api/v0/services': { services: [] },
+        'POST /api/v0/services': () => (posts++ === 0 ? lostAnswer() : 400),
+      }, 'Shop');
+
+      const error = await service.create(ctx, { name: 'shop' }).catch((e: Error) => e);
+
+      expect((error as Error).message).toBe('POST /api/v0/services: HTTP 400: status 400 (an earlier attempt\'s outcome is unknown: POST /api/v0/services: no response: no response within 30000 ms)');
+    });
   });
 
   test('a retried create finds its own mark and writes nothing', async () => {
