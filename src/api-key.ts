@@ -354,7 +354,7 @@ class SecretsManagerApiKey extends MackerelApiKey {
     return grant.combine(iam.Grant.addToPrincipal({
       grantee,
       actions: ['kms:Decrypt'],
-      resourceArns: [key.keyArn],
+      resourceArns: [aliasTargetKeyArn(key)],
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secret.env.region}.amazonaws.com` } },
     }));
   }

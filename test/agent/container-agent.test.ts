@@ -185,6 +185,26 @@ describe('read access to the API key on the execution role', () => {
     }
   });
 
+  test.each([
+    ['created by the app', (scope: Stack, targetKey: kms.IKey) => new kms.Alias(scope, 'Alias', { aliasName: 'alias/mackerel', targetKey })],
+    ['imported with its key', (scope: Stack, aliasTargetKey: kms.IKey) => kms.Alias.fromAliasAttributes(scope, 'Alias', { aliasName: 'alias/mackerel', aliasTargetKey })],
+  ])('a secret under an alias %s: kms:Decrypt names the key the alias points to, not the alias', (_, aliasOf) => {
+    const { stack } = agentStack();
+    const keyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const alias = aliasOf(stack, kms.Key.fromKeyArn(stack, 'Key', keyArn));
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey: alias,
+    });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+    // an IAM statement on an alias ARN does not let its key be used (KMS: alias-authorization)
+    const decrypts = statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
+    expect(decrypts).toEqual([{
+      Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
+    }]);
+  });
+
   test('an imported secret with an imported customer managed key: kms:Decrypt through Secrets Manager only, which aws-cdk-lib drops', () => {
     const { stack } = agentStack();
     const keyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
