@@ -320,6 +320,20 @@ function aliasTargetKeyArn(key: kms.IKey): string {
 }
 
 /**
+ * Fails when the key (`what`, known by `arn` and `name`) is in a region that is known and not the
+ * one of the stack of `scope`, a provider: its Lambda reads the key with SDK clients of its own
+ * region, and neither Secrets Manager nor Parameter Store answers for a resource of another region,
+ * even by its ARN, so every Mackerel resource of the stack would fail at deploy time.
+ */
+function refuseOtherRegion(scope: IConstruct, what: string, arn: string, name: string, region: string | undefined): void {
+  const here = Stack.of(scope).region;
+  if (region === undefined || Token.isUnresolved(region) || Token.isUnresolved(here) || region === here) return;
+  // An ARN formatted by a stack holds the partition's token: the name reads better then.
+  _fail(scope, 'apiKey', !Token.isUnresolved(arn) ? arn : name, `is ${what} in region ${region}, but the provider's Lambda runs in ${here} and reads the key there, where it is not found`,
+    `a secret or SSM parameter in ${here}`, `Replicate it to ${here} and import that copy`);
+}
+
+/**
  * The ARN a policy names the secret by, as aws-cdk-lib's own grants do (protected there): the full
  * ARN when known, else the partial one with a wildcard for the random suffix.
  */
@@ -372,10 +386,12 @@ class SecretsManagerApiKey extends MackerelApiKey {
    * the handler's own account and region (one imported by name). A partial ARN (no random suffix)
    * is not used there: when the name ends in a hyphen and six characters ("mackerel-apikey"),
    * Secrets Manager takes it as a complete ARN and does not find the secret. A partial ARN of
-   * another account or region has to stay, as a name cannot reach it; a warning says when it
-   * cannot work.
+   * another account has to stay, as a name cannot reach it; a warning says when it cannot work. A
+   * secret of another region is refused.
    */
   private secretId(scope: IConstruct): string {
+    // Even by its full ARN, Secrets Manager answers for a secret of its own region only.
+    refuseOtherRegion(scope, 'a secret', this.secret.secretArn, this.secret.secretName, this.secret.env.region);
     const full = this.secret.secretFullArn;
     if (full !== undefined) return full;
     const stack = Stack.of(scope);
@@ -446,7 +462,10 @@ class SsmParameterApiKey extends MackerelApiKey {
     }));
   }
 
-  public _locationEnvironment(_scope: IConstruct): { [name: string]: string } {
+  public _locationEnvironment(scope: IConstruct): { [name: string]: string } {
+    // The handler reads the parameter by name with a client of its own region, and a parameter's
+    // ARN does not reach another region's either: Parameter Store answers for its region only.
+    refuseOtherRegion(scope, 'an SSM parameter', this.parameter.parameterArn, this.parameter.parameterName, this._location().region);
     return { MACKEREL_APIKEY_PARAMETER_NAME: this.parameter.parameterName };
   }
 

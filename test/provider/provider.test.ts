@@ -151,6 +151,33 @@ describe('MackerelProvider', () => {
       });
     });
 
+    test('refuses a secret or SSM parameter in another region than the stack: the handler reads the key in its own region', () => {
+      const ENV = { account: '123456789012', region: 'ap-northeast-1' };
+      const providerIn = (env: { account?: string; region?: string } | undefined, apiKeyOf: (stack: Stack) => MackerelApiKey) => () => {
+        const stack = new Stack(new App(), 'Shop', { env });
+        new MackerelProvider(stack, 'Mackerel', { apiKey: apiKeyOf(stack) });
+      };
+      const secretIn = (region: string) => (stack: Stack) => MackerelApiKey.fromSecretsManager(
+        secretsmanager.Secret.fromSecretCompleteArn(stack, 'Key', `arn:aws:secretsmanager:${region}:123456789012:secret:mackerel-AbCdEf`));
+      // aws-cdk-lib refuses an ARN of another region in fromStringParameterArn; a parameter imported
+      // into a stack of that region (one that shares the app's keys) carries that region all the same.
+      const parameterIn = (region: string) => (stack: Stack) => {
+        const keys = new Stack(stack.node.root as App, `Keys-${region}`, { env: { account: '123456789012', region } });
+        return MackerelApiKey.fromSsmParameter(ssm.StringParameter.fromSecureStringParameterAttributes(keys, 'Key', { parameterName: '/mackerel/api-key' }));
+      };
+
+      expect(providerIn(ENV, secretIn('us-west-2'))).toThrow(new RegExp('^Shop/Mackerel: apiKey "arn:aws:secretsmanager:us-west-2:123456789012:secret:mackerel-AbCdEf" '
+        + 'is a secret in region us-west-2, but the provider\'s Lambda runs in ap-northeast-1 and reads the key there, where it is not found; '
+        + 'expected a secret or SSM parameter in ap-northeast-1'));
+      expect(providerIn(ENV, parameterIn('us-west-2'))).toThrow(new RegExp('^Shop/Mackerel: apiKey "/mackerel/api-key" '
+        + 'is an SSM parameter in region us-west-2, but the provider\'s Lambda runs in ap-northeast-1'));
+      // the stack's own region, or a region known only at deploy time, is taken
+      expect(providerIn(ENV, secretIn('ap-northeast-1'))).not.toThrow();
+      expect(providerIn(ENV, parameterIn('ap-northeast-1'))).not.toThrow();
+      expect(providerIn(undefined, secretIn('us-west-2'))).not.toThrow();
+      expect(providerIn(undefined, parameterIn('us-west-2'))).not.toThrow();
+    });
+
     test('rejects a timeout over 14 minutes: the provider framework stops after 15 and must still answer CloudFormation', () => {
       const { stack, apiKey } = stackWithSecret();
       expect(() => new MackerelProvider(stack, 'Mackerel', { apiKey, timeout: Duration.minutes(15) })).toThrow(
