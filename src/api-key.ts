@@ -304,19 +304,33 @@ function keyOfOtherStack(key: kms.Key, grantee: iam.IGrantable): boolean {
 }
 
 /**
- * The ARN of the KMS key an IAM statement has to name to let `key` be used: a statement naming an
- * alias's ARN applies to the alias, not to its key (aws-cdk-lib's alias grants pass on to the key
- * for that reason), so an alias that knows its key (one the app creates, or imported with
- * `fromAliasAttributes`) gives its key's ARN. An alias imported by name alone does not know it.
+ * What an IAM statement has to name to let `key` be used: a statement naming an alias's ARN applies
+ * to the alias, not to its key (KMS developer guide, alias-authorization; aws-cdk-lib's alias grants
+ * pass on to the key for that reason). An alias that knows its key (one the app creates, or
+ * imported with `fromAliasAttributes`) gives its key's ARN; one imported by name alone gives the
+ * keys of its account and region that carry that alias (`kms:ResourceAliases`).
  */
-function aliasTargetKeyArn(key: kms.IKey): string {
-  if (!('aliasName' in key)) return key.keyArn;
+function keyStatementTarget(key: kms.IKey): { resourceArns: string[]; conditions: { [operator: string]: { [key: string]: string } } } {
+  if (!('aliasName' in key)) return { resourceArns: [key.keyArn], conditions: {} };
+  const alias = key as kms.IAlias;
   try {
-    return (key as kms.IAlias).aliasTargetKey.keyArn;
+    return { resourceArns: [alias.aliasTargetKey.keyArn], conditions: {} };
   } catch {
     // Alias.fromAliasName throws when asked for its key.
-    return key.keyArn;
+    const keys = Arn.format({ service: 'kms', resource: 'key', resourceName: '*', account: key.env.account, region: key.env.region }, Stack.of(key));
+    return { resourceArns: [keys], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias.aliasName } } };
   }
+}
+
+/** kms:Decrypt of `key` for `grantee`, only through `service` (secretsmanager or ssm) in `region`. */
+function grantDecryptVia(grantee: iam.IGrantable, key: kms.IKey, service: string, region: string): iam.Grant {
+  const { resourceArns, conditions } = keyStatementTarget(key);
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['kms:Decrypt'],
+    resourceArns,
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` }, ...conditions },
+  });
 }
 
 /**
@@ -365,12 +379,7 @@ class SecretsManagerApiKey extends MackerelApiKey {
       resource: this.secret,
     }) : this.secret.grantRead(grantee);
     if (!key || (key instanceof kms.Key && !otherStack)) return grant;
-    return grant.combine(iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['kms:Decrypt'],
-      resourceArns: [aliasTargetKeyArn(key)],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secret.env.region}.amazonaws.com` } },
-    }));
+    return grant.combine(grantDecryptVia(grantee, key, 'secretsmanager', this.secret.env.region));
   }
 
   public _locationEnvironment(scope: IConstruct): { [name: string]: string } {
@@ -449,12 +458,7 @@ class SsmParameterApiKey extends MackerelApiKey {
     // aws-cdk-lib's parameter grant lets the grantee decrypt anything under the key, directly, and
     // leaves that statement out of the grant it returns. Only through Parameter Store, as the
     // secret's grant does through Secrets Manager: ECS and the provider read it with GetParameters.
-    const decrypt = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['kms:Decrypt'],
-      resourceArns: [aliasTargetKeyArn(key)],
-      conditions: { StringEquals: { 'kms:ViaService': `ssm.${this._location().region ?? this.parameter.env.region}.amazonaws.com` } },
-    });
+    const decrypt = grantDecryptVia(grantee, key, 'ssm', this._location().region ?? this.parameter.env.region);
     return decrypt.combine(iam.Grant.addToPrincipal({
       grantee,
       actions: ['ssm:DescribeParameters', 'ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory'],

@@ -384,6 +384,31 @@ describe('read access to the API key on the execution role', () => {
       Action: 'kms:Decrypt', Effect: 'Allow', Resource: key.keyArn, Condition: { StringEquals: { 'kms:ViaService': 'ssm.ap-northeast-1.amazonaws.com' } },
     }]);
   });
+
+  test.each([
+    ['an SSM SecureString', 'ssm', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSsmParameter(
+      ssm.StringParameter.fromSecureStringParameterAttributes(scope, 'Param', { parameterName: '/mackerel/apikey', encryptionKey }))],
+    ['a secret', 'secretsmanager', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretAttributes(scope, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey,
+    }))],
+  ])('%s under an alias imported by name only: kms:Decrypt on the keys that carry that alias, not on the alias', (_, service, apiKeyOf) => {
+    const { stack } = agentStack();
+    const alias = kms.Alias.fromAliasName(stack, 'Alias', 'alias/mackerel');
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: apiKeyOf(stack, alias), roles: ['shop:web'] });
+    // the alias does not know its key: KMS matches the key by the aliases it carries (kms:ResourceAliases)
+    const decrypts = statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
+    expect(decrypts).toEqual([{
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:ap-northeast-1:123456789012:key/*']] },
+      Condition: {
+        'StringEquals': { 'kms:ViaService': `${service}.ap-northeast-1.amazonaws.com` },
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/mackerel' },
+      },
+    }]);
+  });
 });
 
 describe('the agents\' execution permissions: one policy per stack', () => {
