@@ -385,7 +385,8 @@ function tcpProbe(scope: IConstruct, options: MackerelTcpProbeOptions): _YamlMap
 function probeHost(scope: IConstruct, host: string | undefined, withPort: number | undefined): void {
   if (host === undefined || Token.isUnresolved(host) || host === '') return;
   if (/[\s/@?#]/.test(host)) {
-    _fail(scope, 'config.readinessProbe.host', host, 'is not a host name or IP address', 'a name such as "app" or an address such as "10.0.0.5"',
+    // What comes before an "@" is a URL's user name and password: not shown, as a proxy URL's or a path's are not.
+    _fail(scope, 'config.readinessProbe.host', _maskedUserinfo(host), 'is not a host name or IP address', 'a name such as "app" or an address such as "10.0.0.5"',
       'The port goes in port, and the scheme in scheme');
   }
   const colons = host.split(':').length - 1;

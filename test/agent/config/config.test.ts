@@ -134,6 +134,20 @@ describe('agent config: YAML', () => {
     }
   });
 
+  test('a probe host holding a user name and password is refused without showing them, as a probe path\'s or proxy\'s are not', () => {
+    for (const readinessProbe of [MackerelReadinessProbe.http({ path: '/health', host: 'admin:s3cret@app' }),
+      MackerelReadinessProbe.tcp({ port: 5432, host: 'http://admin:s3cret@db' })]) {
+      let message = '';
+      try {
+        withConfig({ readinessProbe });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^Stack\/Agent: config.readinessProbe.host "(http:\/\/)?\*\*\*\*@(app|db)" is not a host name or IP address/);
+      expect(message).not.toContain('s3cret');
+    }
+  });
+
   test('exec and TCP probes', () => {
     const exec = withConfig({ readinessProbe: MackerelReadinessProbe.exec({ command: MackerelPluginCommand.shell('test -f /tmp/ready') }) });
     expect(writtenConfig(exec.agent).parsed).toEqual({ readinessProbe: { exec: { command: 'test -f /tmp/ready' } } });
