@@ -134,6 +134,24 @@ describe('agent config: YAML', () => {
     }
   });
 
+  test('a probe host with "%25" and no zone after it, or one that is no IPv6 address, is not told to write a zone after a plain "%"', () => {
+    const warnings = (readinessProbe: MackerelReadinessProbe) => Annotations.fromStack(withConfig({ readinessProbe }).stack)
+      .findWarning('/Stack/Agent', Match.stringLikeRegexp('readinessProbeHostZoneEscaped')).map((w) => w.entry.data);
+    // "%25" alone is the zone "25" (an interface index): URL text would write no zone at all, and a plain "%" would leave it empty.
+    for (const probe of [MackerelReadinessProbe.tcp({ port: 5432, host: 'fe80::1%25' }), MackerelReadinessProbe.http({ path: '/health', host: '[fe80::1%25]' }),
+      MackerelReadinessProbe.http({ path: '/health', host: '[fe80::1%25]:8080' }),
+      // only an IPv6 address has a zone
+      MackerelReadinessProbe.tcp({ port: 5432, host: '10.0.0.5%25eth0' }), MackerelReadinessProbe.http({ path: '/health', host: 'db%25eth0' })]) {
+      expect(warnings(probe)).toEqual([]);
+    }
+    // "%2525" written as URL text is the zone "25": as an address it is "2525"
+    expect(warnings(MackerelReadinessProbe.http({ path: '/health', host: '[fe80::1%2525]' })))
+      .toEqual([expect.stringContaining('its zone would be "2525", and the probe would fail forever unless an interface bears that name. Write the zone after a plain "%", "[fe80::1%25]"')]);
+    // nor does the error of such a host in brackets with a port tell it to
+    expect(() => withConfig({ readinessProbe: MackerelReadinessProbe.tcp({ port: 5432, host: '[fe80::1%25]' }) }))
+      .toThrow(/^Stack\/Agent: config.readinessProbe.host "\[fe80::1%25\]" is in brackets, but the agent adds its own when it joins it with port 5432 \(as \[\[fe80::1%25\]\]:5432\); expected the address without brackets, "fe80::1%25"$/);
+  });
+
   test('a probe host holding a user name and password is refused without showing them, as a probe path\'s or proxy\'s are not', () => {
     for (const readinessProbe of [MackerelReadinessProbe.http({ path: '/health', host: 'admin:s3cret@app' }),
       MackerelReadinessProbe.tcp({ port: 5432, host: 'http://admin:s3cret@db' })]) {
