@@ -81,7 +81,8 @@ export class MackerelAgentConfigLocation {
       // aws-cdk-lib checks a bucket's name only when it holds no token: literal text around one (`${prefix}-configs`) is not checked.
       wellFormed(scope, 'config.location bucket', this.bucket.bucketName, this.bucket.bucketName);
       wellFormed(scope, 'config.location key', this.key, this.key);
-      if (!Token.isUnresolved(this.key) && (this.key === '' || this.key.startsWith('/'))) {
+      // A key with a token still starts with the "/" of its literal text, whatever the token holds.
+      if ((!Token.isUnresolved(this.key) && this.key === '') || this.key.startsWith('/')) {
         _fail(scope, 'config.location key', this.key, 'is not an S3 object key', 'a non-empty key without a leading "/"');
       }
       warnDotSegments(scope, this.key);

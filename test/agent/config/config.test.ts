@@ -780,6 +780,9 @@ describe('agent config: a location the user maintains', () => {
     expect(warned((stage) => `agents//${stage}.yml`)).toEqual([expect.stringMatching(/^config.location key "agents\/\/\$\{Token\[TOKEN\.\d+\]\}\.yml" holds an empty segment \("\/\/"\)/)]);
     expect(warned((stage) => `${stage}/../agent.yml`)).toEqual([expect.stringContaining('holds a "." or ".." segment')]);
     expect(warned((stage) => `agents/${stage}/./agent.yml`)).toEqual([expect.stringContaining('holds a "." or ".." segment')]);
+    // a leading "/" is refused as it is without a token, not taken for an empty segment
+    expect(() => warned((stage) => `/${stage}/agent.yml`))
+      .toThrow(/^Stack\/Agent: config.location key "\/\$\{Token\[TOKEN\.\d+\]\}\/agent.yml" is not an S3 object key; expected a non-empty key without a leading "\/"$/);
     // what the token holds is not known: text next to it is no segment of its own
     for (const key of [(stage: string) => `agents/${stage}.yml`, (stage: string) => `agents/.${stage}/agent.yml`, (stage: string) => `${stage}/${stage}/`, (stage: string) => stage]) {
       expect(warned(key)).toEqual([]);
