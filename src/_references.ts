@@ -73,15 +73,22 @@ const ELEMENTS = new WeakMap<Stack, Map<string, CfnElement>>();
 /**
  * The element (a resource, a parameter) of `stack` itself whose logical ID is now `logicalId`. What
  * was read is checked before it is used, and read anew when it no longer holds, or names nothing:
- * a logical ID may change (`overrideLogicalId`) and an element be added between two reads.
+ * a logical ID may change (`overrideLogicalId`) and an element be added or removed
+ * (`node.tryRemoveChild`, perhaps for another of the same logical ID) between two reads.
  */
 function elementWithLogicalId(stack: Stack, logicalId: string): CfnElement | undefined {
   const known = ELEMENTS.get(stack)?.get(logicalId);
-  if (known !== undefined && stack.resolve(known.logicalId) === logicalId) return known;
+  if (known !== undefined && inTree(known) && stack.resolve(known.logicalId) === logicalId) return known;
   const elements = new Map<string, CfnElement>();
   for (const c of stack.node.findAll()) {
     if (c instanceof CfnElement && Stack.of(c) === stack) elements.set(stack.resolve(c.logicalId) as string, c);
   }
   ELEMENTS.set(stack, elements);
   return elements.get(logicalId);
+}
+
+/** Whether `c` is still in its app's tree: a construct removed with `node.tryRemoveChild` keeps its scope but is no child of it. */
+function inTree(c: IConstruct): boolean {
+  const scopes = c.node.scopes;
+  return scopes.every((child, i) => i === 0 || scopes[i - 1].node.tryFindChild(child.node.id) === child);
 }

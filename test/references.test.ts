@@ -39,6 +39,22 @@ describe('_referenceTargets', () => {
     expect(read(Fn.sub('${Bucket}/${Store}/${Late}'))).toEqual([bucket, late]);
   });
 
+  test('a resource removed after a first lookup is no longer read, and one added in its place with its logical ID is', () => {
+    // GIVEN
+    const { stack, bucket } = resources();
+    const read = (value: unknown) => _readingFinalValues(() => _referenceTargets(stack, value));
+    expect(read(Fn.sub('${Bucket}'))).toEqual([bucket]);
+    // WHEN the resource is removed, keeping its scope and so its logical ID
+    stack.node.tryRemoveChild('Bucket');
+    // THEN
+    expect(read(Fn.sub('${Bucket}'))).toEqual([]);
+    // and a resource put in its place, of the same logical ID, is the one read
+    const store = new CfnResource(stack, 'Bucket', { type: 'AWS::S3::Bucket' });
+    const [target, ...rest] = read(Fn.sub('${Bucket.Arn}'));
+    expect(target).toBe(store);
+    expect(rest).toEqual([]);
+  });
+
   test('while the app is built, when a logical ID may still change, a variable of Fn::Sub names nothing', () => {
     const { stack } = resources();
 
