@@ -1,4 +1,4 @@
-import { Intrinsic, Stack, Token } from 'aws-cdk-lib';
+import { Reference, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { AwsIntegrationTag } from './aws-integration';
 import { _resolveEachToken } from '../_lazy';
@@ -63,22 +63,47 @@ export function _renderTags(scope: IConstruct, property: string, tags: AwsIntegr
 /**
  * The problem of a key or value given as a token (a Lazy) whose text, read once final, holds a
  * `"`: `quote` encloses a token in `"` whatever it ends with, and Mackerel would read that `"` as
- * the end of the quote. A literal of the same text is enclosed in `'` instead. The parts of an
- * intrinsic (a reference, an import) are known only at deploy time and are not read.
+ * the end of the quote. A literal of the same text is enclosed in `'` instead. What a reference or
+ * an import makes is known only at deploy time and is not read; the literal text of an `Fn::Sub`
+ * or `Fn::Join` is (`literalText`).
  * @internal
  */
 export function _tokenQuoteProblem(scope: IConstruct, property: string, part: string): _Problem | undefined {
   if (!Token.isUnresolved(part)) return undefined;
   const text = _resolveEachToken(scope, part, (token, resolve) => {
-    if (token instanceof Intrinsic) return '';
-    // A token of no Intrinsic class (Lazy.any) that resolves to one is as unknown: its text is the rest's.
+    if (Reference.isReference(token)) return '';
+    // An intrinsic (Fn.sub, or a Lazy.any resolving to one) counts as the literal text it writes into the value.
     const value = resolve();
-    return typeof value === 'string' ? value : '';
+    return typeof value === 'string' ? value : literalText(value);
   });
   if (typeof text !== 'string' || !text.includes('"')) return undefined;
   return [property, Stack.of(scope).resolve(part), 'holds " while given as a token, which is always enclosed in " (its value may be known '
     + 'only at deploy time, when nothing can quote it), so Mackerel would read that " as the end of the quote', 'a key or value given as a token with no "',
   'Give it as a literal, which is enclosed in \' when it holds "'];
+}
+
+/**
+ * The literal text an intrinsic writes into the value it makes, known at synth: the pieces of an
+ * `Fn::Join` and its delimiter, an `Fn::Sub`'s text without its variables and the values it gives
+ * them. What a reference or another function makes is known only at deploy time: no text.
+ */
+function literalText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return '';
+  const entries = Object.entries(value);
+  if (entries.length !== 1) return '';
+  const [[fn, args]] = entries;
+  if (fn === 'Fn::Join' && Array.isArray(args) && Array.isArray(args[1])) {
+    return (args[1] as unknown[]).map(literalText).join(typeof args[0] === 'string' ? args[0] : '');
+  }
+  if (fn === 'Fn::Sub') {
+    const [body, variables] = Array.isArray(args) ? args : [args, {}];
+    if (typeof body !== 'string') return '';
+    const given = (typeof variables === 'object' && variables !== null ? variables : {}) as Record<string, unknown>;
+    return body.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, name: string) =>
+      (literal ? `\${${name}}` : Object.prototype.hasOwnProperty.call(given, name) ? literalText(given[name]) : ''));
+  }
+  return '';
 }
 
 /** What ECS and Elastic Load Balancing take in a tag key or value (their CloudFormation Tag pattern). */

@@ -1,4 +1,4 @@
-import { Annotations as CoreAnnotations, App, Aspects, Aws, CfnParameter, CfnResource, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations as CoreAnnotations, App, Aspects, Aws, CfnParameter, CfnResource, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -1040,6 +1040,19 @@ describe('MackerelAwsIntegration', () => {
       const team = Token.asString(Lazy.any({ produce: () => ({ Ref: 'Team' }) }));
       new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value: `a"b-${team}` }] }).addService(AwsIntegrationService.EC2);
       expect(() => app.synth()).toThrow('[Stack/Aws] includedTags[0].value {"Fn::Join":["",["a\\"b-",{"Ref":"Team"}]]} holds " while given as a token');
+    });
+
+    test('an includedTags part that is an Fn::Sub or Fn::Join whose own text holds a " is refused, as a part beside a token is', () => {
+      for (const [value, written] of [
+        [Fn.sub('a"b-${Team}'), '{"Fn::Sub":"a\\"b-${Team}"}'],
+        [Fn.sub('${Team}-${X}', { X: 'a"b' }), '{"Fn::Sub":["${Team}-${X}",{"X":"a\\"b"}]}'],
+        [Token.asString(Lazy.any({ produce: () => ({ 'Fn::Join': ['-', ['a"b', { Ref: 'Team' }]] }) })), '{"Fn::Join":["-",["a\\"b",{"Ref":"Team"}]]}'],
+      ] as const) {
+        const { app, stack } = integrationStack();
+        new CfnParameter(stack, 'Team');
+        new MackerelAwsIntegration(stack, 'Aws', { name: 'prod', includedTags: [{ key: 'team', value }] }).addService(AwsIntegrationService.EC2);
+        expect(() => app.synth()).toThrow(`[Stack/Aws] includedTags[0].value ${written} holds " while given as a token`);
+      }
     });
 
     test('an includedTags part of a token that has produced already (a Lazy resolved before) and holds a " is refused as a Lazy not final yet is', () => {
