@@ -1,4 +1,4 @@
-import { CfnElement, CfnResource, Reference, Stack, Tokenization } from 'aws-cdk-lib';
+import { CfnElement, CfnParameter, CfnResource, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _notFinalYet, _readingFinal, _resolveEachToken } from './_lazy';
 import { _subVariables } from './_template-references';
@@ -81,7 +81,8 @@ function elementWithLogicalId(stack: Stack, logicalId: string): CfnElement | und
   if (known !== undefined && inTree(known) && stack.resolve(known.logicalId) === logicalId) return known;
   const elements = new Map<string, CfnElement>();
   for (const c of stack.node.findAll()) {
-    if (c instanceof CfnElement && Stack.of(c) === stack) elements.set(stack.resolve(c.logicalId) as string, c);
+    // Only what a Ref names: an output, condition, mapping or rule may share a resource's logical ID (another section of the template).
+    if ((c instanceof CfnResource || c instanceof CfnParameter) && Stack.of(c) === stack) elements.set(stack.resolve(c.logicalId) as string, c);
   }
   ELEMENTS.set(stack, elements);
   return elements.get(logicalId);

@@ -1,4 +1,4 @@
-import { App, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import { describe, expect, test, vi } from 'vitest';
 import { _readingFinalValues } from '../src/_lazy';
 import { _referenceTargets } from '../src/_references';
@@ -52,6 +52,18 @@ describe('_referenceTargets', () => {
     const store = new CfnResource(stack, 'Bucket', { type: 'AWS::S3::Bucket' });
     const [target, ...rest] = read(Fn.sub('${Bucket.Arn}'));
     expect(target).toBe(store);
+    expect(rest).toEqual([]);
+  });
+
+  test('a variable naming a resource is a reference to it though an output or condition has the same logical ID', () => {
+    // GIVEN the resource's logical ID also names an output and a condition, in their own sections of the template
+    const { stack, bucket } = resources();
+    new CfnOutput(stack, 'Out', { value: 'x' }).overrideLogicalId('Bucket');
+    new CfnCondition(stack, 'Cond', { expression: Fn.conditionEquals('a', 'a') }).overrideLogicalId('Bucket');
+    // WHEN
+    const [target, ...rest] = _readingFinalValues(() => _referenceTargets(stack, Fn.sub('${Bucket}')));
+    // THEN
+    expect(target).toBe(bucket);
     expect(rest).toEqual([]);
   });
 
