@@ -624,14 +624,22 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     judging();
     let failing = on && !ignored;
     const chain = [...calling, called];
+    // A command that may fail in a child of the body's shell (`{ ...; } | cat`, `(...) &`) ends that child: the commands
+    // after it there are not taken as run, up to the next command of the shell itself, as in the script (`childEnded`).
+    let childFailed = false;
     for (const command of readByCall.get(called) ?? []) {
       if (definesInBody(command, called, local) || IN_SHELL_SUBSTITUTION.has(command)) continue;
+      if (childFailed && inChild(command)) continue;
+      childFailed = false;
       const tested = ignored || statusTested(command);
       const inner = lookup(command[programAt(command)], local) !== undefined;
       const read = failing ? { ...where, errexit: true } : where;
-      if (inner ? callRuns(command, where, chain, local, failing, tested) : runsAgentAt(command, 0, read, depth, 0) >= 0) return true;
+      const ignoredIn = ignored || errexitIgnored(command);
+      if (inner ? callRuns(command, where, chain, local, failing, ignoredIn) : runsAgentAt(command, 0, read, depth, 0) >= 0) return true;
       const fails = (one: string[]) => !statusTested(one) && mayFail(one);
-      if (failing && !tested && (inner ? callMay(command, fails, true, chain, local) : mayFail(command))) return false;
+      const mayEnd = () => inner ? callMay(command, fails, true, chain, local) : mayFail(command);
+      if (failing && !tested && mayEnd()) return false;
+      if (failing && !ignoredIn && inChild(command) && !(pipesOut.has(command) && !pipefail) && mayEnd()) childFailed = true;
       const setsErrexit = (one: string[]) => errexitSet(one) === true;
       const turnsOn = () => inner ? callMay(command, setsErrexit, false, chain, local) : setsErrexit(command);
       if (!failing && !ignored && turnsErrexitOn() && !inChild(command) && turnsOn()) failing = true;
@@ -725,6 +733,27 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   const statusTested = (words: string[]) => TESTED.has(words) || words.slice(0, programAt(words)).includes('!')
     || FORKED.has(words) || ASYNC.has(words) || (pipesOut.has(words) && !pipefail)
     || (SUBSHELLS.get(words) ?? []).some((closing) => TESTED.has(closing) || (pipesOut.has(closing) && !pipefail));
+  // Whether -e is ignored for a command, in a child of the shell too: its status tested (`TESTED`, after `!`), or the
+  // pipeline's it pipes out in (`f | cat || exit 1`), or a subshell's holding it (`(f) || exit 1`). A child otherwise
+  // inherits -e, which ends that child (`f | cat`, `f &`, `(f) &`), not the shell.
+  const pipedTo = new Map(commands.filter((command) => PIPED_FROM.has(command)).map((command) => [PIPED_FROM.get(command), command]));
+  // Each pipeline's read once: whether its first command is negated or its last's status tested.
+  const pipelineIgnores = new Map<string[], boolean>();
+  const pipelineTested = (words: string[]): boolean => {
+    if (TESTED.has(words)) return true;
+    if (!PIPED_FROM.has(words) && !pipedTo.has(words)) return words.slice(0, programAt(words)).includes('!');
+    const known = pipelineIgnores.get(words);
+    if (known !== undefined) return known;
+    const seen = new Set<string[]>([words]);
+    let first = words;
+    for (let from = PIPED_FROM.get(first); from !== undefined && !seen.has(from); from = PIPED_FROM.get(first)) seen.add(first = from);
+    let last = words;
+    for (let to = pipedTo.get(last); to !== undefined && !seen.has(to); to = pipedTo.get(last)) seen.add(last = to);
+    const ignores = first.slice(0, programAt(first)).includes('!') || TESTED.has(last);
+    for (const one of seen) pipelineIgnores.set(one, ignores);
+    return ignores;
+  };
+  const errexitIgnored = (words: string[]) => pipelineTested(words) || (SUBSHELLS.get(words) ?? []).some(pipelineTested);
   // Whether an eval not followed in a child (`(eval "$X")`) may have ended it: the commands after it in a child are not taken
   // as run, up to the next command of the shell itself, which the eval cannot have ended.
   let childEnded = false;
@@ -762,7 +791,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     }
     for (const name of unsets(words)) set(name, 'unknown', index);
     if (defined.has(words[programAt(words)])) {
-      if (callRuns(words, at, [], new Map(), errexit, statusTested(words))) return true;
+      if (callRuns(words, at, [], new Map(), errexit, errexitIgnored(words))) return true;
       // A call run each time the script reaches it runs its body: an exit or exec run each time there ends the script.
       let ending = runsEachTime(words, GUARDED) ? callEnds(words, []) : undefined;
       if (callEvals(words)) ending = 'exec';

@@ -860,6 +860,30 @@ test('under -e a command that may fail in the background ends that child before 
   ]).toEqual(Array(3).fill(true));
 });
 
+test('under -e a function called in a child of the shell ends that child where its body may fail, the call not tested', () => {
+  // GIVEN the agent run in a function's body after a command that may fail there, under -e, the function called in the
+  // background, piping into another command, in a subshell in the background or in a command substitution (whose -e
+  // dash and bash as sh keep), or a command of the body piping out or in the background: -e ends that child there
+  expect([
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main & wait'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main | cat'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; (main) & wait'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; x=$(main)'),
+    scriptRuns('set -e; start() { /app/migrate; exec mackerel-container-agent; }; main() { start | cat; }; main'),
+    scriptRuns('set -e; main() { { /app/migrate; exec mackerel-container-agent; } | cat; }; main'),
+    scriptRuns('set -e; main() { (/app/migrate; exec mackerel-container-agent) & wait; }; main'),
+  ]).toEqual(Array(7).fill(false));
+  // ... but -e ignored in the body where the pipeline's or a subshell's or group's status holding the call is tested
+  expect([
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main | cat || exit 1'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; ! main | cat'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; (main | cat) || exit 1'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; (main) || exit 1'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; { main; } || exit 1'),
+    scriptRuns('set -e; main() { (/app/migrate; exec mackerel-container-agent) || exit 1; }; main'),
+  ]).toEqual(Array(6).fill(true));
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
