@@ -819,8 +819,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (errexit && !statusTested(words) && mayFail(words)) {
       if (words[builtinAt(words, programAt(words))] !== 'false') atExit = undefined;
       ended = true;
-    } else if (errexit && inChild(words) && !TESTED.has(words) && !words.slice(0, programAt(words)).includes('!')
-      && !(pipesOut.has(words) && !pipefail) && mayFail(words)) {
+    } else if (errexit && inChild(words) && !errexitIgnored(words) && !(pipesOut.has(words) && !pipefail) && mayFail(words)) {
       // In a child of the shell (the background, a command substitution), which inherits -e, it ends that child only.
       childEnded = true;
     }

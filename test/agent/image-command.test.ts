@@ -884,6 +884,22 @@ test('under -e a function called in a child of the shell ends that child where i
   ]).toEqual(Array(6).fill(true));
 });
 
+test('under -e a failure in a subshell whose status is tested ends nothing: -e is ignored there as in the shell', () => {
+  // GIVEN the agent run in a subshell after a command that may fail there, under -e, the subshell's status tested (before
+  // || or &&, in a subshell so tested, or piping into a pipeline so tested): bash and dash ignore -e in it too
+  expect([
+    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) || exit 1'),
+    scriptRuns('set -e; (/app/migrate; mackerel-container-agent) && echo done'),
+    scriptRuns('set -e; ( (/app/migrate; exec mackerel-container-agent) ) || exit 1'),
+    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) | cat || exit 1'),
+  ]).toEqual(Array(4).fill(true));
+  // ... but not where its status is not tested: -e ends the subshell there
+  expect([
+    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) | cat'),
+    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) & wait'),
+  ]).toEqual(Array(2).fill(false));
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
