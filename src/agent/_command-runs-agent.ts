@@ -626,11 +626,11 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     const chain = [...calling, called];
     // A command that may fail in a child of the body's shell (`{ ...; } | cat`, `(...) &`) ends that child: the commands
     // after it there are not taken as run, up to the next command of the shell itself, as in the script (`childEnded`).
-    let childFailed = false;
+    let childFailed: ((command: string[]) => boolean) | undefined;
     for (const command of readByCall.get(called) ?? []) {
       if (definesInBody(command, called, local) || IN_SHELL_SUBSTITUTION.has(command)) continue;
-      if (childFailed && inChild(command)) continue;
-      childFailed = false;
+      if (childFailed?.(command) === true) continue;
+      childFailed = undefined;
       const tested = ignored || statusTested(command);
       const inner = lookup(command[programAt(command)], local) !== undefined;
       const read = failing ? { ...where, errexit: true } : where;
@@ -639,7 +639,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       const fails = (one: string[]) => !statusTested(one) && mayFail(one);
       const mayEnd = () => inner ? callMay(command, fails, true, chain, local) : mayFail(command);
       if (failing && !tested && mayEnd()) return false;
-      if (failing && !ignoredIn && inChild(command) && !(pipesOut.has(command) && !pipefail) && mayEnd()) childFailed = true;
+      if (failing && !ignoredIn && inChild(command) && !(pipesOut.has(command) && !pipefail) && mayEnd()) childFailed = childOf(command);
       const setsErrexit = (one: string[]) => errexitSet(one) === true;
       const turnsOn = () => inner ? callMay(command, setsErrexit, false, chain, local) : setsErrexit(command);
       if (!failing && !ignored && turnsErrexitOn() && !inChild(command) && turnsOn()) failing = true;
@@ -754,14 +754,27 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     return ignores;
   };
   const errexitIgnored = (words: string[]) => pipelineTested(words) || (SUBSHELLS.get(words) ?? []).some(pipelineTested);
+  // The commands after one ending its child of the shell (-e, an eval not followed) that may be in that child: in a child,
+  // and in the outermost subshell holding it (whose status its failure becomes) or a group holding it (not a function's
+  // body); in a command substitution, any in a child up to the next command of the shell itself. A lone command in the
+  // background or piping out (`nginx & mackerel-container-agent &`) is a child by itself: none.
+  const childOf = (words: string[]): ((command: string[]) => boolean) | undefined => {
+    if (FORKED.has(words)) return inChild;
+    const subshells = SUBSHELLS.get(words) ?? [];
+    const outermost = subshells[subshells.length - 1];
+    const groups = GROUPS.get(words) ?? [];
+    if (outermost === undefined && groups.length === 0) return undefined;
+    return (command) => inChild(command)
+      && ((SUBSHELLS.get(command) ?? []).includes(outermost!) || (GROUPS.get(command) ?? []).some((group) => groups.includes(group)));
+  };
   // Whether an eval not followed in a child (`(eval "$X")`) may have ended it: the commands after it in a child are not taken
   // as run, up to the next command of the shell itself, which the eval cannot have ended.
-  let childEnded = false;
+  let childEnded: ((command: string[]) => boolean) | undefined;
   const runs = commands.some((words, index) => {
     if (ended || stopped(words) || IN_SHELL_SUBSTITUTION.has(words)) return false;
-    if (childEnded && !FUNCTION_OF.has(words)) {
-      if (inChild(words)) return false;
-      childEnded = false;
+    if (childEnded !== undefined && !FUNCTION_OF.has(words)) {
+      if (childEnded(words)) return false;
+      childEnded = undefined;
     }
     const closed = IF_ENDS.get(words);
     // The if run each time the script reaches it, in the shell itself: not guarded, in no pipeline nor the background.
@@ -821,7 +834,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       ended = true;
     } else if (errexit && inChild(words) && !errexitIgnored(words) && !(pipesOut.has(words) && !pipefail) && mayFail(words)) {
       // In a child of the shell (the background, a command substitution), which inherits -e, it ends that child only.
-      childEnded = true;
+      childEnded = childOf(words);
     }
     // -e turned on, under a condition too; off only where surely run.
     const errexitNow = inChild(words) ? undefined : errexitSet(words);
@@ -838,7 +851,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     // program whose name is not known here (`$CMD`: `X=exit; $X 0`). One in a child ends or changes that child only.
     if (evalUnfollowed(words, (name) => defined.has(name)) || notFollowed(words)) {
       if (inChild(words)) {
-        childEnded = true;
+        childEnded = childOf(words);
       } else {
         atExit = undefined;
         ended = true;
@@ -1273,6 +1286,9 @@ const TESTED = new WeakSet<string[]>();
 
 /** The simple commands of a group (`{ ...; }`). */
 const GROUPED = new WeakSet<string[]>();
+
+/** The groups (`{ ...; }`, not a function's body) a simple command is in, each by its closing `}`, the innermost first. */
+const GROUPS = new WeakMap<string[], string[][]>();
 
 /** The first commands of asynchronous lists in a subshell or group, piped into from outside it (`echo ... | { sh & }`): `ASYNC`. */
 const UNPIPED = new WeakSet<string[]>();
@@ -2016,6 +2032,9 @@ class ShellSplitter {
         if (opened?.ended !== this.ended || STDOUT_REDIRECTED.has(this.words)) this.last = this.words;
         if (opened !== undefined) this.enclose(opened, this.words);
         if (opened !== undefined) for (const command of this.commands.slice(opened.from)) GROUPED.add(command);
+        if (opened !== undefined && opened.function === undefined) {
+          for (const command of this.commands.slice(opened.from)) GROUPS.set(command, [...GROUPS.get(command) ?? [], this.words]);
+        }
         if (opened?.function !== undefined) this.defines(opened.function, opened.from);
         if (opened !== undefined && this.async) this.background(this.commands.slice(opened.from), this.words);
         if (opened !== undefined && this.tested) for (const command of this.commands.slice(opened.from)) TESTED.add(command);

@@ -900,6 +900,27 @@ test('under -e a failure in a subshell whose status is tested ends nothing: -e i
   ]).toEqual(Array(2).fill(false));
 });
 
+test('under -e a failure in one child of the shell does not end another: a lone background command is a child by itself', () => {
+  // GIVEN under -e a server and the agent each run in the background, in the script or a function's body, a command that may
+  // fail in a subshell or group in the background before the agent run in another child: each is its own child
+  expect([
+    scriptRuns('set -e; nginx -g "daemon off;" & mackerel-container-agent & wait -n'),
+    scriptRuns('set -e; /app/server & mackerel-container-agent & wait'),
+    scriptRuns('set -e; main() { /app/server & mackerel-container-agent & wait; }; main'),
+    scriptRuns('set -e; (/app/x) & (exec mackerel-container-agent) & wait'),
+    scriptRuns('set -e; { /app/x; echo done; } & mackerel-container-agent & wait'),
+    scriptRuns('set -e; main() { { /app/x; echo done; } & mackerel-container-agent & wait; }; main'),
+  ]).toEqual(Array(6).fill(true));
+  // ... but the agent run after the failure in the same child, also in a subshell in it, is not
+  expect([
+    scriptRuns('set -e; { /app/x; mackerel-container-agent; } & wait'),
+    scriptRuns('set -e; main() { { /app/x; mackerel-container-agent; } & wait; }; main'),
+    scriptRuns('set -e; (/app/x; (mackerel-container-agent)) & wait'),
+    scriptRuns('set -e; ((/app/x); mackerel-container-agent) & wait'),
+    scriptRuns('set -e; { (/app/x); mackerel-container-agent; } & wait'),
+  ]).toEqual(Array(5).fill(false));
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
