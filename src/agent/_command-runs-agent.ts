@@ -636,7 +636,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       const read = failing ? { ...where, errexit: true } : where;
       const ignoredIn = ignored || errexitIgnored(command);
       if (inner ? callRuns(command, where, chain, local, failing, ignoredIn) : runsAgentAt(command, 0, read, depth, 0) >= 0) return true;
-      const fails = (one: string[]) => !statusTested(one) && mayFail(one);
+      const fails = mayFailUntested;
       const mayEnd = () => inner ? callMay(command, fails, true, chain, local) : mayFail(command);
       if (failing && !tested && mayEnd()) return false;
       if (failing && !ignoredIn && inChild(command) && !(pipesOut.has(command) && !pipefail) && mayEnd()) childFailed = childOf(command);
@@ -699,9 +699,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     }
     return undefined;
   };
-  // Whether a call of a function may run (anywhere in its body, or a function it calls) a command `test` holds for; a call of
-  // one not known here, `unknown`.
-  const callMay = (words: ReadonlyArray<string>, test: (command: string[]) => boolean, unknown: boolean,
+  // Whether a call of a function may run (anywhere in its body, or a function it calls) a command `test` holds for, given the
+  // functions defined as it runs; a call of one not known here, `unknown`.
+  const callMay = (words: ReadonlyArray<string>, test: (command: string[], local: ReadonlyMap<string, Defined>) => boolean, unknown: boolean,
     calling: ReadonlyArray<FunctionDefinition>, local = new Map<string, Defined>()): boolean => {
     const called = lookup(words[programAt(words)], local);
     if (called === undefined) return false;
@@ -712,7 +712,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (calling.includes(called)) return false;
     judging();
     return (readByCall.get(called) ?? []).some((command) => !definesInBody(command, called, local)
-      && (test(command)
+      && (test(command, local)
         || (lookup(command[programAt(command)], local) !== undefined && callMay(command, test, unknown, [...calling, called], local))));
   };
   // Whether a call of a function may run an eval: any there is taken as not followed (`evalUnfollowed`), as its words may be
@@ -767,6 +767,10 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     return (command) => inChild(command)
       && ((SUBSHELLS.get(command) ?? []).includes(outermost!) || (GROUPS.get(command) ?? []).some((group) => groups.includes(group)));
   };
+  // Whether a command of a body may fail, its status not tested: a call of a function defined as it runs is read in its
+  // body instead (by `callMay`), not as a program that may fail (`main() { setup; }; setup() { echo; }`).
+  const mayFailUntested = (command: string[], local: ReadonlyMap<string, Defined>) => !statusTested(command) && mayFail(command)
+    && lookup(command[programAt(command)], local) === undefined;
   // Whether an eval not followed in a child (`(eval "$X")`) may have ended it: the commands after it in a child are not taken
   // as run, up to the next command of the shell itself, which the eval cannot have ended.
   let childEnded: ((command: string[]) => boolean) | undefined;
@@ -814,7 +818,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       if (callMay(words, (command) => exitTrap(command) !== undefined, true, [])) atExit = undefined;
       // Under -e (or turned on in the body), a command of the body that may fail may end the shell.
       if (!errexit && !inChild(words) && callMay(words, (command) => errexitSet(command) === true, false, [])) errexit = true;
-      if (errexit && !statusTested(words) && callMay(words, (command) => !statusTested(command) && mayFail(command), true, [])) ending = 'exec';
+      if (errexit && !statusTested(words) && callMay(words, mayFailUntested, true, [])) ending = 'exec';
       // The functions its body defines or unsets are no longer those the script defined.
       for (const name of volatile) set(name, 'unknown', index);
       if (ending === 'exec') atExit = undefined;

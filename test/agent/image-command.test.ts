@@ -921,6 +921,21 @@ test('under -e a failure in one child of the shell does not end another: a lone 
   ]).toEqual(Array(5).fill(false));
 });
 
+test('under -e a call of a function in a body is read in its body, not as a program that may fail', () => {
+  // GIVEN under -e a function calling a helper whose body cannot fail, before the agent run after the call or in a body
+  expect([
+    scriptRuns('set -e; setup() { configure; }; configure() { echo configured; }; setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; main() { setup; exec mackerel-container-agent; }; setup() { prepare; }; prepare() { export X=1; }; main'),
+  ]).toEqual([true, true]);
+  // ... but a helper whose body may fail, or one not yet defined where it is called (a program then), ends the script
+  expect([
+    scriptRuns('set -e; setup() { configure; }; configure() { /app/configure; }; setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; main() { setup; exec mackerel-container-agent; }; setup() { prepare; }; prepare() { /app/prepare; }; main'),
+    scriptRuns('set -e; setup() { configure; }; setup; configure() { :; }; exec mackerel-container-agent'),
+    scriptRuns('set -e; main() { setup; exec mackerel-container-agent; }; setup() { prepare; }; main; prepare() { :; }'),
+  ]).toEqual(Array(4).fill(false));
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
