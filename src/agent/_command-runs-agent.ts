@@ -643,6 +643,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       const setsErrexit = (one: string[]) => errexitSet(one) === true;
       const turnsOn = () => inner ? callMay(command, setsErrexit, false, chain, local) : setsErrexit(command);
       if (!failing && !ignored && turnsErrexitOn() && !inChild(command) && turnsOn()) failing = true;
+      // A `set +e` run each time the body runs, in the shell itself, turns -e off for the rest of it.
+      else if (failing && !inner && RUN_IN_BODY.has(command) && !inChild(command) && errexitSet(command) === false) failing = false;
     }
     return false;
   };

@@ -936,6 +936,20 @@ test('under -e a call of a function in a body is read in its body, not as a prog
   ]).toEqual(Array(4).fill(false));
 });
 
+test('under -e a set +e run each time a function\'s body runs turns -e off for the rest of that body', () => {
+  // GIVEN under -e the agent run in a function's body after a command that may fail, -e turned off before it there
+  expect([
+    scriptRuns('set -e; main() { set +e; /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { set +o errexit; /app/migrate; exec mackerel-container-agent; }; main'),
+  ]).toEqual([true, true]);
+  // ... but not where it may not run, runs in a subshell, or -e is turned on again before the failure
+  expect([
+    scriptRuns('set -e; main() { if [ -n "$X" ]; then set +e; fi; /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { (set +e); /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { set +e; /app/x; set -e; /app/migrate; exec mackerel-container-agent; }; main'),
+  ]).toEqual([false, false, false]);
+});
+
 test('exec and exit run through command or builtin end the script as they do alone', () => {
   // GIVEN the agent run after the shell is replaced or exits through `command` or `builtin`, or trapped on EXIT then
   expect([
