@@ -349,12 +349,17 @@ function probePath(scope: IConstruct, path: string): void {
   }
   // Go's url.Parse reads a host after exactly two slashes: it keeps a path that starts with three whole, and the agent probes it as written.
   if (pathPart.startsWith('//') && !pathPart.startsWith('///')) {
+    // A password there is not shown, as a proxy URL's is not: one holding "/" as typed (`//user:pa/ss@app`) cuts the
+    // authority short, so the host is read from the masked text, which would otherwise quote the password's first part.
+    const url = `http:${path}`;
+    const hidden = _userinfoOf(url);
+    const shown = _maskedUserinfo(url).slice('http:'.length);
     // The authority ends at the first "/", "?" or "#"; a user name before its last "@" is the URL's userinfo, not its host.
-    const authority = path.slice(2).split(/[/?#]/)[0];
+    const authority = shown.slice(2).split(/[/?#]/)[0];
     const at = authority.lastIndexOf('@');
-    const userinfo = at < 0 ? '' : ` (and what comes before its "@" as the URL's user${authority.slice(0, at).includes(':') ? ' and password' : ''})`;
-    // A password there is not shown, as a proxy URL's is not.
-    _fail(scope, 'config.readinessProbe.path', at < 0 ? path : _maskedUserinfo(`http:${path}`).slice('http:'.length),
+    const password = hidden !== undefined && url.slice(hidden.start, hidden.end).includes(':');
+    const userinfo = at < 0 ? '' : ` (and what comes before its "@" as the URL's user${password ? ' and password' : ''})`;
+    _fail(scope, 'config.readinessProbe.path', shown,
       `starts with "//", so the agent reads ${JSON.stringify(authority.slice(at + 1))} as a URL's host${userinfo}, which it replaces, and probes the rest of the path alone`,
       'a request path with one leading "/"');
   }

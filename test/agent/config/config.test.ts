@@ -429,6 +429,9 @@ describe('agent config: rejected input', () => {
       /^Stack\/Agent: config.readinessProbe.path "\/\/\*{4}@app\/health" starts with "\/\/", so the agent reads "app" as a URL's host \(and what comes before its "@" as the URL's user\), which it replaces/],
     ['a probe path starting with "//" and a password, not shown', probe({ port: 80, path: '//user:s3cret@app/health' }),
       /^Stack\/Agent: config.readinessProbe.path "\/\/\*{4}@app\/health" starts with "\/\/", so the agent reads "app" as a URL's host \(and what comes before its "@" as the URL's user and password\)/],
+    // A "/" typed in the password ends the authority before its "@": none of the password is shown, as host or as path.
+    ['a probe path starting with "//" and a password holding "/", not shown', probe({ port: 80, path: '//user:pa/ss@app/health' }),
+      /^Stack\/Agent: config.readinessProbe.path "\/\/\*{4}@app\/health" starts with "\/\/", so the agent reads "app" as a URL's host \(and what comes before its "@" as the URL's user and password\), which it replaces/],
     // net.JoinHostPort adds brackets only to a host with a colon, and the agent escapes a zone's "%" itself where it builds a URL.
     ['a TCP probe host of empty brackets', { readinessProbe: MackerelReadinessProbe.tcp({ port: 5432, host: '[]' }) },
       /^Stack\/Agent: config.readinessProbe.host "\[\]" is empty brackets, which name no host: the agent would dial ":5432", the local host, as with no host; expected a host name or address, such as "app" or "fd00::5", or no host for localhost$/],
