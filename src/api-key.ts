@@ -10,6 +10,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { _endsLikeSecretSuffix } from './_iam';
 import { _KeyLocation } from './_key-location';
+import { _subVariables } from './_template-references';
 import { _fail } from './_validation';
 
 /**
@@ -270,13 +271,9 @@ function parametersIn(secret: secretsmanager.Secret, value: string): CfnParamete
     if (typeof node !== 'object' || node === null) return;
     for (const [name, inner] of Object.entries(node)) {
       if (name === 'Ref' && typeof inner === 'string') named(inner);
-      if (name === 'Fn::Sub') {
-        const [text, variables] = typeof inner === 'string' ? [inner, {}] : Array.isArray(inner) ? [inner[0], inner[1] ?? {}] : [undefined, {}];
-        // ${Name} names a parameter unless it is one of the variables; ${!Name} is literal text, ${Name.Attr} an attribute.
-        for (const match of typeof text === 'string' ? text.matchAll(/\$\{([^!.}][^.}]*)\}/g) : []) {
-          if (!(match[1] in variables)) named(match[1].trim());
-        }
-      }
+      // ${Name} names a parameter unless the Fn::Sub gives it a value (its own, not one an object inherits, as `in` would
+      // take `constructor`); ${!Name} is literal text, ${Name.Attr} an attribute.
+      if (name === 'Fn::Sub') _subVariables(inner).filter((variable) => !variable.includes('.')).forEach((variable) => named(variable.trim()));
       walk(inner);
     }
   };

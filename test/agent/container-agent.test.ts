@@ -353,6 +353,16 @@ describe('read access to the API key on the execution role', () => {
     expect(() => MackerelApiKey.fromSecretsManager(secretOf('FromHidden', Fn.join('', [hidden.valueAsString, Fn.sub('${!Shown}'), Fn.sub('${Hidden}')])))).not.toThrow();
   });
 
+  test('a parameter that shows the key is refused when named in Fn::Sub by a logical ID that every object inherits (constructor)', () => {
+    // GIVEN a parameter whose logical ID is also a property of every JavaScript object
+    const { stack } = agentStack();
+    new CfnParameter(stack, 'Shown', { type: 'String' }).overrideLogicalId('constructor');
+    // WHEN the secret takes the key from it by name
+    const secret = new secretsmanager.Secret(stack, 'SubName', { secretStringValue: SecretValue.unsafePlainText(Fn.sub('${constructor}')) });
+    // THEN it is refused as the same parameter of another name is: the Fn::Sub gives no variable of that name
+    expect(() => MackerelApiKey.fromSecretsManager(secret)).toThrow(/is created by this app from parameter Stack\/Shown, which is not NoEcho/);
+  });
+
   test('an SSM SecureString: ssm:GetParameters on the parameter, kms:Decrypt on its key only through Parameter Store', () => {
     const { stack } = agentStack();
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
