@@ -31,7 +31,7 @@ function subReferences(arg: unknown, out: Set<string>): void {
 
 /**
  * The variables of an `Fn::Sub` (its argument: the text, or the text and its variables) that it is
- * given no value for, as written (`Shop`, `Shop.Arn`, `AWS::Region`): CloudFormation puts in a
+ * given no value for, without blanks around them (`Shop`, `Shop.Arn`, `AWS::Region`): CloudFormation puts in a
  * parameter, a resource's Ref or attribute, or a pseudo parameter of that name. `${!x}` is the literal `${x}`.
  * @internal
  */
@@ -39,7 +39,8 @@ export function _subVariables(arg: unknown): string[] {
   const [text, vars] = typeof arg === 'string' ? [arg, undefined] : Array.isArray(arg) ? [arg[0], arg[1]] : [undefined, undefined];
   if (typeof text !== 'string') return [];
   const given = typeof vars === 'object' && vars !== null ? vars : {};
-  return [...text.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1]).filter((name) => !Object.prototype.hasOwnProperty.call(given, name));
+  // CloudFormation reads a name with blanks around it (`${ Shop.Arn }`) as the name alone.
+  return [...text.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1].trim()).filter((name) => !Object.prototype.hasOwnProperty.call(given, name));
 }
 
 /** Whether Ref of a parameter of this type is a list. @internal */

@@ -22,6 +22,8 @@ describe('_referenceTargets', () => {
     expect(_readingFinalValues(() => _referenceTargets(stack, value))).toEqual([queue]);
     expect(_readingFinalValues(() => _referenceTargets(stack, { key: [Fn.sub('${Bucket.Arn}')] }))).toEqual([bucket]);
     expect(_readingFinalValues(() => _referenceTargets(stack, Fn.sub('${Nothing}')))).toEqual([]);
+    // CloudFormation reads a variable with blanks around its name as the name alone
+    expect(_readingFinalValues(() => _referenceTargets(stack, Fn.sub('${ Bucket }/${ Jobs.Arn}')))).toEqual([bucket, queue]);
   });
 
   test('the stack\'s logical IDs are read once for many lookups, and read anew when one changes or a resource is added', () => {
