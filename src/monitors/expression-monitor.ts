@@ -135,8 +135,10 @@ function flatten(value: unknown, subVariable: (variable: string) => Reference | 
     // `${!x}` is the literal `${x}`; a variable of no given value is a parameter, resource or pseudo parameter.
     return body.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, key: string) => {
       if (literal) return `\${${key}}`;
-      if (Object.prototype.hasOwnProperty.call(vars, key)) return flatten(vars[key], subVariable);
-      const reference = subVariable(key);
+      // CloudFormation reads a name with blanks around it (`${ Shop }`) as the name alone, as _subVariables does.
+      const name = key.trim();
+      if (Object.prototype.hasOwnProperty.call(vars, name)) return flatten(vars[name], subVariable);
+      const reference = subVariable(name);
       return reference ? Token.asString(reference) : OPAQUE;
     });
   }

@@ -120,6 +120,17 @@ describe('ExpressionMonitor', () => {
       expect(dependsOn(shadowed)).toEqual([]);
     });
 
+    test('Fn.sub naming a service\'s logical ID with blanks around it refers to it, as CloudFormation reads the name alone', () => {
+      // GIVEN
+      const { stack, shop, web } = mackerelStack();
+      // WHEN
+      const built = new ExpressionMonitor(stack, 'Built', expression(Fn.sub(`max(role(\${ ${logicalIdOf(shop)} }:web, loadavg5))`)));
+      const shadowed = new ExpressionMonitor(stack, 'Shadowed', expression(Fn.sub(`max(role(\${ ${logicalIdOf(shop)} }:web, loadavg5))`, { [logicalIdOf(shop)]: 'x' })));
+      // THEN the role it builds the name of is waited for, as with \${Shop}; a variable given a value names no service
+      expect(dependsOn(built)).toEqual([logicalIdOf(web)]);
+      expect(dependsOn(shadowed)).toEqual([]);
+    });
+
     test('a part known only at deploy time names nothing', () => {
       // GIVEN
       const { stack } = mackerelStack();
