@@ -100,8 +100,9 @@ function literalText(value: unknown): string {
     const [body, variables] = Array.isArray(args) ? args : [args, {}];
     if (typeof body !== 'string') return '';
     const given = (typeof variables === 'object' && variables !== null ? variables : {}) as Record<string, unknown>;
+    // CloudFormation reads a name with blanks around it (`${ X }`) as the name alone.
     return body.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, name: string) =>
-      (literal ? `\${${name}}` : Object.prototype.hasOwnProperty.call(given, name) ? literalText(given[name]) : ''));
+      (literal ? `\${${name}}` : Object.prototype.hasOwnProperty.call(given, name.trim()) ? literalText(given[name.trim()]) : ''));
   }
   return '';
 }

@@ -1046,6 +1046,7 @@ describe('MackerelAwsIntegration', () => {
       for (const [value, written] of [
         [Fn.sub('a"b-${Team}'), '{"Fn::Sub":"a\\"b-${Team}"}'],
         [Fn.sub('${Team}-${X}', { X: 'a"b' }), '{"Fn::Sub":["${Team}-${X}",{"X":"a\\"b"}]}'],
+        [Fn.sub('${Team}-${ X }', { X: 'a"b' }), '{"Fn::Sub":["${Team}-${ X }",{"X":"a\\"b"}]}'],
         [Token.asString(Lazy.any({ produce: () => ({ 'Fn::Join': ['-', ['a"b', { Ref: 'Team' }]] }) })), '{"Fn::Join":["-",["a\\"b",{"Ref":"Team"}]]}'],
       ] as const) {
         const { app, stack } = integrationStack();
