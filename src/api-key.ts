@@ -305,23 +305,27 @@ function keyOfOtherStack(key: kms.Key, grantee: iam.IGrantable): boolean {
  * to the alias, not to its key (KMS developer guide, alias-authorization; aws-cdk-lib's alias grants
  * pass on to the key for that reason). An alias that knows its key (one the app creates, or
  * imported with `fromAliasAttributes`) gives its key's ARN; one imported by name alone gives the
- * keys of its account and region that carry that alias (`kms:ResourceAliases`).
+ * keys that carry that alias (`kms:ResourceAliases`) in the account and region of the secret or
+ * parameter it encrypts (`where`): the service looks the name up there, and its key is in that
+ * region, whatever stack imported the alias.
  */
-function keyStatementTarget(key: kms.IKey): { resourceArns: string[]; conditions: { [operator: string]: { [key: string]: string } } } {
+function keyStatementTarget(key: kms.IKey, where: { account: string; region: string }): {
+  resourceArns: string[]; conditions: { [operator: string]: { [key: string]: string } };
+} {
   if (!('aliasName' in key)) return { resourceArns: [key.keyArn], conditions: {} };
   const alias = key as kms.IAlias;
   try {
     return { resourceArns: [alias.aliasTargetKey.keyArn], conditions: {} };
   } catch {
     // Alias.fromAliasName throws when asked for its key.
-    const keys = Arn.format({ service: 'kms', resource: 'key', resourceName: '*', account: key.env.account, region: key.env.region }, Stack.of(key));
+    const keys = Arn.format({ service: 'kms', resource: 'key', resourceName: '*', account: where.account, region: where.region }, Stack.of(key));
     return { resourceArns: [keys], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias.aliasName } } };
   }
 }
 
-/** kms:Decrypt of `key` for `grantee`, only through `service` (secretsmanager or ssm) in `region`. */
-function grantDecryptVia(grantee: iam.IGrantable, key: kms.IKey, service: string, region: string): iam.Grant {
-  const { resourceArns, conditions } = keyStatementTarget(key);
+/** kms:Decrypt of `key` for `grantee`, only through `service` (secretsmanager or ssm) in the account and region of what it reads. */
+function grantDecryptVia(grantee: iam.IGrantable, key: kms.IKey, service: string, account: string, region: string): iam.Grant {
+  const { resourceArns, conditions } = keyStatementTarget(key, { account, region });
   return iam.Grant.addToPrincipal({
     grantee,
     actions: ['kms:Decrypt'],
@@ -376,7 +380,7 @@ class SecretsManagerApiKey extends MackerelApiKey {
       resource: this.secret,
     }) : this.secret.grantRead(grantee);
     if (!key || (key instanceof kms.Key && !otherStack)) return grant;
-    return grant.combine(grantDecryptVia(grantee, key, 'secretsmanager', this.secret.env.region));
+    return grant.combine(grantDecryptVia(grantee, key, 'secretsmanager', this.secret.env.account, this.secret.env.region));
   }
 
   public _locationEnvironment(scope: IConstruct): { [name: string]: string } {
@@ -455,7 +459,8 @@ class SsmParameterApiKey extends MackerelApiKey {
     // aws-cdk-lib's parameter grant lets the grantee decrypt anything under the key, directly, and
     // leaves that statement out of the grant it returns. Only through Parameter Store, as the
     // secret's grant does through Secrets Manager: ECS and the provider read it with GetParameters.
-    const decrypt = grantDecryptVia(grantee, key, 'ssm', this._location().region ?? this.parameter.env.region);
+    const { account, region } = this._location();
+    const decrypt = grantDecryptVia(grantee, key, 'ssm', account || this.parameter.env.account, region || this.parameter.env.region);
     return decrypt.combine(iam.Grant.addToPrincipal({
       grantee,
       actions: ['ssm:DescribeParameters', 'ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory'],

@@ -419,6 +419,32 @@ describe('read access to the API key on the execution role', () => {
       },
     }]);
   });
+
+  test.each([
+    ['an SSM SecureString', 'ssm', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSsmParameter(
+      ssm.StringParameter.fromSecureStringParameterAttributes(new Stack(scope.node.root, 'Elsewhere', { env: { account: '210987654321', region: 'us-west-2' } }),
+        'Param', { parameterName: '/mackerel/apikey', encryptionKey }))],
+    ['a secret', 'secretsmanager', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretAttributes(scope, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:us-west-2:210987654321:secret:mackerel-AbCdEf', encryptionKey,
+    }))],
+  ])('%s of another account and region under an alias imported by name only: the keys of that account and region', (_, service, apiKeyOf) => {
+    const { stack } = agentStack();
+    const alias = kms.Alias.fromAliasName(stack, 'Alias', 'alias/mackerel');
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+    taskDefinition.addContainer('app', { image: APP_IMAGE });
+    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: apiKeyOf(stack, alias), roles: ['shop:web'] });
+    // the service reads the alias name where the secret or parameter is, and its key is in that region
+    const decrypts = statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
+    expect(decrypts).toEqual([{
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:us-west-2:210987654321:key/*']] },
+      Condition: {
+        'StringEquals': { 'kms:ViaService': `${service}.us-west-2.amazonaws.com` },
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/mackerel' },
+      },
+    }]);
+  });
 });
 
 describe('the agents\' execution permissions: one policy per stack', () => {
