@@ -372,14 +372,16 @@ class SecretsManagerApiKey extends MackerelApiKey {
     // With a key of another stack of the app, the key policy would name the grantee: the key's stack
     // would reference the grantee's, which references the secret or key, a cycle (aws/aws-cdk#14213).
     // A kms.Key's policy lets the account's IAM policies allow its use, so the grantee's policy is enough.
-    const otherStack = key instanceof kms.Key && keyOfOtherStack(key, grantee);
+    // An alias the app creates passes grants on to its key, so the key's stack is the one its policy is in.
+    const owned = key instanceof kms.Key ? key : key instanceof kms.Alias && key.aliasTargetKey instanceof kms.Key ? key.aliasTargetKey : undefined;
+    const otherStack = owned !== undefined && keyOfOtherStack(owned, grantee);
     const grant = otherStack ? iam.Grant.addToPrincipalOrResource({
       grantee,
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       resourceArns: [arnForPolicies(this.secret)],
       resource: this.secret,
     }) : this.secret.grantRead(grantee);
-    if (!key || (key instanceof kms.Key && !otherStack)) return grant;
+    if (!key || (owned !== undefined && !otherStack)) return grant;
     return grant.combine(grantDecryptVia(grantee, key, 'secretsmanager', this.secret.env.account, this.secret.env.region));
   }
 

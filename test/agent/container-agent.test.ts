@@ -144,6 +144,36 @@ describe('read access to the API key on the execution role', () => {
     }
   });
 
+  test('a secret under an alias of a customer managed key of another stack: kms:Decrypt on the key in the role\'s policy, so no stack cycle', () => {
+    // the alias passes aws-cdk-lib's grant on to its key, whose policy would name the role as for the key itself
+    for (const importedSecret of [false, true]) {
+      const app = new App();
+      const env = { account: '123456789012', region: 'ap-northeast-1' };
+      const shared = new Stack(app, 'Shared', { env });
+      const key = new kms.Key(shared, 'Key');
+      const alias = key.addAlias('alias/mackerel');
+      const stack = new Stack(app, 'Stack', { env });
+      const secret = importedSecret
+        ? secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
+          secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey: alias,
+        })
+        : new secretsmanager.Secret(shared, 'Secret', { encryptionKey: alias });
+      const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+      taskDefinition.addContainer('app', { image: APP_IMAGE });
+      new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
+
+      expect(() => app.synth(), `imported secret: ${importedSecret}`).not.toThrow();
+      const statements = statementsOf(stack, taskDefinition.executionRole!);
+      expect(statements.filter((st) => [st.Action].flat().includes('kms:Decrypt'))).toEqual([{
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: stack.resolve(key.keyArn),
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
+      }]);
+      expect(JSON.stringify(Template.fromStack(shared).toJSON())).not.toContain('ExecutionRole');
+    }
+  });
+
   test('a JSON field of the secret: ValueFrom names the field, the grant covers the secret', () => {
     const { stack, taskDefinition, secret } = fargateTask();
     new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret, 'apiKey'), roles: ['shop:web'] });
