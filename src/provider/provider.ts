@@ -31,7 +31,8 @@ export interface MackerelProviderProps {
    * Where the provider's Lambda reads the Mackerel API key at run time.
    *
    * Read (and decrypt) is granted to the Lambda's role only. The key needs Read and Write
-   * permission.
+   * permission. It must be in the stack's region: the Lambda reads it there, and a secret or SSM
+   * parameter of another region known at synth is refused.
    */
   readonly apiKey: MackerelApiKey;
 
