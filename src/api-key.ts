@@ -312,15 +312,30 @@ function keyOfOtherStack(key: kms.Key, grantee: iam.IGrantable): boolean {
 function keyStatementTarget(key: kms.IKey, where: { account: string; region: string }): {
   resourceArns: string[]; conditions: { [operator: string]: { [key: string]: string } };
 } {
-  if (!('aliasName' in key)) return { resourceArns: [key.keyArn], conditions: {} };
-  const alias = key as kms.IAlias;
+  const behind = keyBehind(key);
+  if (behind) return { resourceArns: [behind.keyArn], conditions: {} };
+  const keys = Arn.format({ service: 'kms', resource: 'key', resourceName: '*', account: where.account, region: where.region }, Stack.of(key));
+  return { resourceArns: [keys], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': (key as kms.IAlias).aliasName } } };
+}
+
+/**
+ * The key behind `key`: itself, or the key of an alias that knows it (one the app creates, or
+ * imported with `fromAliasAttributes`). Undefined for an alias imported by name alone.
+ */
+function keyBehind(key: kms.IKey): kms.IKey | undefined {
+  if (!('aliasName' in key)) return key;
   try {
-    return { resourceArns: [alias.aliasTargetKey.keyArn], conditions: {} };
+    return (key as kms.IAlias).aliasTargetKey;
   } catch {
     // Alias.fromAliasName throws when asked for its key.
-    const keys = Arn.format({ service: 'kms', resource: 'key', resourceName: '*', account: where.account, region: where.region }, Stack.of(key));
-    return { resourceArns: [keys], conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias.aliasName } } };
+    return undefined;
   }
+}
+
+/** The key the app creates behind `key` (`keyBehind`): an alias passes aws-cdk-lib's grants on to its key, whose policy they write. */
+function ownedKeyOf(key: kms.IKey): kms.Key | undefined {
+  const behind = keyBehind(key);
+  return behind instanceof kms.Key ? behind : undefined;
 }
 
 /** kms:Decrypt of `key` for `grantee`, only through `service` (secretsmanager or ssm) in the account and region of what it reads. */
@@ -372,8 +387,7 @@ class SecretsManagerApiKey extends MackerelApiKey {
     // With a key of another stack of the app, the key policy would name the grantee: the key's stack
     // would reference the grantee's, which references the secret or key, a cycle (aws/aws-cdk#14213).
     // A kms.Key's policy lets the account's IAM policies allow its use, so the grantee's policy is enough.
-    // An alias the app creates passes grants on to its key, so the key's stack is the one its policy is in.
-    const owned = key instanceof kms.Key ? key : key instanceof kms.Alias && key.aliasTargetKey instanceof kms.Key ? key.aliasTargetKey : undefined;
+    const owned = key && ownedKeyOf(key);
     const otherStack = owned !== undefined && keyOfOtherStack(owned, grantee);
     const grant = otherStack ? iam.Grant.addToPrincipalOrResource({
       grantee,

@@ -144,15 +144,18 @@ describe('read access to the API key on the execution role', () => {
     }
   });
 
-  test('a secret under an alias of a customer managed key of another stack: kms:Decrypt on the key in the role\'s policy, so no stack cycle', () => {
+  test.each([
+    ['created with it', (key: kms.Key, _stack: Stack) => key.addAlias('alias/mackerel')],
+    ['imported with it where the secret is used', (aliasTargetKey: kms.Key, stack: Stack) => kms.Alias.fromAliasAttributes(stack, 'Alias', { aliasName: 'alias/mackerel', aliasTargetKey })],
+  ])('a secret under an alias of a customer managed key of another stack, %s: kms:Decrypt on the key in the role\'s policy, so no stack cycle', (_, aliasOf) => {
     // the alias passes aws-cdk-lib's grant on to its key, whose policy would name the role as for the key itself
     for (const importedSecret of [false, true]) {
       const app = new App();
       const env = { account: '123456789012', region: 'ap-northeast-1' };
       const shared = new Stack(app, 'Shared', { env });
       const key = new kms.Key(shared, 'Key');
-      const alias = key.addAlias('alias/mackerel');
       const stack = new Stack(app, 'Stack', { env });
+      const alias = aliasOf(key, stack);
       const secret = importedSecret
         ? secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
           secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey: alias,
