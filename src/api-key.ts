@@ -46,8 +46,9 @@ export abstract class MackerelApiKey {
    * account's IAM policies allow its use, as the default policy of a `kms.Key` does.
    *
    * A secret created in the app with a literal key (`secretStringValue` or `secretObjectValue`
-   * with `SecretValue.unsafePlainText`, or a field of `generateSecretString.secretStringTemplate`)
-   * is refused: its value is written into the template. A generated secret (the key in its
+   * with `SecretValue.unsafePlainText`, or a field of `generateSecretString.secretStringTemplate`),
+   * or with a key read from a `CfnMapping` (`Fn::FindInMap`), is refused: its value is written into
+   * the template. A generated secret (the key in its
    * `generateStringKey`), or one whose value comes from a dynamic reference or a NoEcho
    * parameter of the secret's own stack without a default, is accepted; a parameter that is not
    * NoEcho, has a default or is of another stack shows the key outside the secret, and is refused.
@@ -186,13 +187,26 @@ export abstract class MackerelApiKey {
 function literalKeyInTemplate(secret: secretsmanager.Secret, field: string | undefined): string | undefined {
   const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
   if (cfn.secretString !== undefined) {
-    return hasLiteralKey(cfn.secretString, field) ? 'a literal value (SecretValue.unsafePlainText)' : undefined;
+    if (hasLiteralKey(cfn.secretString, field)) return 'a literal value (SecretValue.unsafePlainText)';
+    return keyFromMapping(secret, cfn.secretString, field) ? 'a value from the template\'s Mappings (Fn::FindInMap)' : undefined;
   }
   const generate = cfn.generateSecretString;
   if (generate === undefined || Tokenization.isResolvable(generate)) return undefined;
   const { secretStringTemplate: template, generateStringKey: generated } = generate as secretsmanager.CfnSecret.GenerateSecretStringProperty;
   if (template === undefined || (field !== undefined && field === generated)) return undefined;
-  return hasLiteralKey(template, field) ? 'a literal value in generateSecretString.secretStringTemplate' : undefined;
+  if (hasLiteralKey(template, field)) return 'a literal value in generateSecretString.secretStringTemplate';
+  return keyFromMapping(secret, template, field) ? 'a value from the template\'s Mappings (Fn::FindInMap) in generateSecretString.secretStringTemplate' : undefined;
+}
+
+/**
+ * Whether the key in `value` is read, even in part, from the template's Mappings (`Fn::FindInMap`
+ * of a `CfnMapping`): a token, yet the Mappings hold it as written, in the template.
+ */
+function keyFromMapping(secret: secretsmanager.Secret, value: string, field: string | undefined): boolean {
+  const findsInMap = (node: unknown): boolean => (Array.isArray(node) ? node.some(findsInMap)
+    : typeof node === 'object' && node !== null && Object.entries(node).some(([name, inner]) => name === 'Fn::FindInMap' || findsInMap(inner)));
+  return keysIn(value, field).some((key) => typeof key === 'string'
+    && findsInMap(Tokenization.resolve(key, { scope: secret, resolver: new DefaultTokenResolver(new StringConcat()), preparing: true })));
 }
 
 /** Whether the key in `value` (the whole value, or its JSON field `field`) has text that is not a token. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnParameter, CfnResource, Fn, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, CfnMapping, CfnParameter, CfnResource, Fn, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -317,6 +317,16 @@ describe('read access to the API key on the execution role', () => {
     expect(() => MackerelApiKey.fromSecretsManager(prefixed)).toThrow(/^Stack\/Prefixed: secret "Stack\/Prefixed" is created by this app with a literal value/);
     const plainString = new secretsmanager.Secret(stack, 'PlainString', { secretStringValue: SecretValue.unsafePlainText('{{resolve:ssm:/mackerel/apikey}}') });
     expect(() => MackerelApiKey.fromSecretsManager(plainString)).toThrow(/^Stack\/PlainString: secret "Stack\/PlainString" is created by this app with a literal value/);
+    // a CfnMapping's value is a token, but the template's Mappings hold it as written
+    const mapping = new CfnMapping(stack, 'Keys', { mapping: { prod: { apiKey: 'not-a-real-key' } } });
+    const mapped = new secretsmanager.Secret(stack, 'Mapped', { secretStringValue: SecretValue.unsafePlainText(mapping.findInMap('prod', 'apiKey')) });
+    expect(() => MackerelApiKey.fromSecretsManager(mapped)).toThrow(
+      /^Stack\/Mapped: secret "Stack\/Mapped" is created by this app with a value from the template's Mappings \(Fn::FindInMap\), so the key is written into the template;/);
+    const mappedField = new secretsmanager.Secret(stack, 'MappedField', {
+      generateSecretString: { secretStringTemplate: JSON.stringify({ apiKey: Fn.join('', [parameter.valueAsString, Fn.findInMap('Keys', 'prod', 'apiKey')]) }), generateStringKey: 'password' },
+    });
+    expect(() => MackerelApiKey.fromSecretsManager(mappedField, 'apiKey')).toThrow(/^Stack\/MappedField: secret \(field "apiKey"\) "Stack\/MappedField" is created by this app with a value from the template's Mappings/);
+    expect(() => MackerelApiKey.fromSecretsManager(mappedField, 'password')).not.toThrow();
   });
 
   test('a generated secret whose secretStringTemplate holds the key is refused: the template is written as given', () => {
