@@ -520,8 +520,8 @@ function closingBrace(script: string, from: number): number {
 /**
  * Whether a script runs the agent's binary in one of its simple commands (`runsAgentAt`).
  * `exits`: whether the shell exits at the script's end, running its EXIT trap (not so for the script of an eval).
- * `errexit`: whether -e is on as it starts (`sh -e -c`, an eval under `set -e`): a command that may fail then may end the
- * shell before the agent runs, save where its status is tested (a condition, before && or ||, after `!`).
+ * `errexit`: whether -e is on as it starts (`sh -e -c`, an eval under `set -e`): a command that surely fails (`false`) then
+ * ends the shell before the agent runs, save where its status is tested (a condition, before && or ||, after `!`).
  */
 function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?: string[], exits = true, errexit = false): boolean {
   if (depth > MAX_SCRIPT_DEPTH) return false;
@@ -607,8 +607,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // Whether a call of a function defined (`words`) runs the agent: a command of its body, the functions it calls judged in
   // turn as they are defined when it runs (`main() { start_agent; }`, start_agent defined before or after main), each once
   // in a chain (a recursive one runs nothing more). `on`: whether -e is on where it is called, its status not tested
-  // (`ignored`: where it is, -e is ignored in the whole body, a `set -e` there too): a command of the body that may fail (or
-  // a call that may run one) then ends the shell, the commands after it not run; so after a `set -e` in the body. Each call
+  // (`ignored`: where it is, -e is ignored in the whole body, a `set -e` there too): a command of the body that surely fails
+  // (or a call that may run one) then ends the shell, the commands after it not run; so after a `set -e` in the body. Each call
   // judged again for a `set -e` in it would read a chain of calls once per call: only where the script has one at all.
   let errexitTurnedOn: boolean | undefined;
   const turnsErrexitOn = () => errexitTurnedOn ??= commands.some((command) => errexitSet(command) === true);
@@ -624,7 +624,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     judging();
     let failing = on && !ignored;
     const chain = [...calling, called];
-    // A command that may fail in a child of the body's shell (`{ ...; } | cat`, `(...) &`) ends that child: the commands
+    // A command that surely fails in a child of the body's shell (`{ ...; } | cat`, `(...) &`) ends that child: the commands
     // after it there are not taken as run, up to the next command of the shell itself, as in the script (`childEnded`).
     let childFailed: ((command: string[]) => boolean) | undefined;
     for (const command of readByCall.get(called) ?? []) {
@@ -636,8 +636,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       const read = failing ? { ...where, errexit: true } : where;
       const ignoredIn = ignored || errexitIgnored(command);
       if (inner ? callRuns(command, where, chain, local, failing, ignoredIn) : runsAgentAt(command, 0, read, depth, 0) >= 0) return true;
-      const fails = mayFailUntested;
-      const mayEnd = () => inner ? callMay(command, fails, true, chain, local) : mayFail(command);
+      const fails = surelyFailsUntested;
+      const mayEnd = () => inner ? callMay(command, fails, true, chain, local) : surelyFails(command);
       if (failing && !tested && mayEnd()) return false;
       if (failing && !ignoredIn && inChild(command) && !(pipesOut.has(command) && !pipefail) && mayEnd()) childFailed = childOf(command);
       const setsErrexit = (one: string[]) => errexitSet(one) === true;
@@ -769,9 +769,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     return (command) => inChild(command)
       && ((SUBSHELLS.get(command) ?? []).includes(outermost!) || (GROUPS.get(command) ?? []).some((group) => groups.includes(group)));
   };
-  // Whether a command of a body may fail, its status not tested: a call of a function defined as it runs is read in its
-  // body instead (by `callMay`), not as a program that may fail (`main() { setup; }; setup() { echo; }`).
-  const mayFailUntested = (command: string[], local: ReadonlyMap<string, Defined>) => !statusTested(command) && mayFail(command)
+  // Whether a command of a body surely fails, its status not tested: a call of a function defined as it runs is read in its
+  // body instead (by `callMay`), not as a program (`main() { setup; }; setup() { false; }`).
+  const surelyFailsUntested = (command: string[], local: ReadonlyMap<string, Defined>) => !statusTested(command) && surelyFails(command)
     && lookup(command[programAt(command)], local) === undefined;
   // Whether an eval not followed in a child (`(eval "$X")`) may have ended it: the commands after it in a child are not taken
   // as run, up to the next command of the shell itself, which the eval cannot have ended.
@@ -818,9 +818,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       // resets or replaces the one set (`f() { trap - EXIT; }`): no EXIT trap is then taken as run.
       if (callMay(words, (command) => setsNoexec(command, commands, depth), false, [])) ending = 'exec';
       if (callMay(words, (command) => exitTrap(command) !== undefined, true, [])) atExit = undefined;
-      // Under -e (or turned on in the body), a command of the body that may fail may end the shell.
+      // Under -e (or turned on in the body), a command of the body that surely fails where it runs may end the shell.
       if (!errexit && !inChild(words) && callMay(words, (command) => errexitSet(command) === true, false, [])) errexit = true;
-      if (errexit && !statusTested(words) && callMay(words, mayFailUntested, true, [])) ending = 'exec';
+      if (errexit && !statusTested(words) && callMay(words, surelyFailsUntested, true, [])) ending = 'exec';
       // The functions its body defines or unsets are no longer those the script defined.
       for (const name of volatile) set(name, 'unknown', index);
       if (ending === 'exec') atExit = undefined;
@@ -834,11 +834,10 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     if (runsAgentAt(words, 0, errexit ? { ...at, errexit } : at, depth, 0) >= 0) return true;
     if (noexec === undefined && setsNoexec(words, commands, depth)) noexec = words;
     ended = endsShell(words, commands);
-    // Under -e a command that may fail ends the shell there (its EXIT trap run only where it surely fails: `false`).
-    if (errexit && !statusTested(words) && mayFail(words)) {
-      if (words[builtinAt(words, programAt(words))] !== 'false') atExit = undefined;
+    // Under -e a command that surely fails ends the shell there (its EXIT trap run).
+    if (errexit && !statusTested(words) && surelyFails(words)) {
       ended = true;
-    } else if (errexit && inChild(words) && !errexitIgnored(words) && !(pipesOut.has(words) && !pipefail) && mayFail(words)) {
+    } else if (errexit && inChild(words) && !errexitIgnored(words) && !(pipesOut.has(words) && !pipefail) && surelyFails(words)) {
       // In a child of the shell (the background, a command substitution), which inherits -e, it ends that child only.
       childEnded = childOf(words);
     }
@@ -1052,28 +1051,33 @@ function errexitSet(words: ReadonlyArray<string>, evals = 0): boolean | undefine
   return errexit;
 }
 
-/**
- * The builtins that succeed whatever their operands (as scripts use them): under -e none ends the shell. Any other command
- * (a program, `cd`, `[`, `wait`, `.`, an arithmetic command) may fail, and so end it.
- */
-const SUCCEEDS = new Set([':', 'true', 'echo', 'export', 'readonly', 'local', 'declare', 'typeset', 'set', 'shopt', 'trap',
-  'unset', 'umask', 'alias', 'break', 'continue']);
-
-/** The words that close a compound command or a group: its status is that of the commands in it. */
-const CLOSING = new Set(['fi', 'done', 'esac', '}']);
+/** Whether a literal status operand (`exit 1`, `return 2`) is one the shell reports as a failure: not 0 modulo 256. */
+function failingStatus(word: string | undefined): boolean {
+  return word !== undefined && /^\d+$/.test(word) && Number(word) % 256 !== 0;
+}
 
 /**
- * Whether a simple command may fail, as -e reads it: a program or builtin not known to succeed (`SUCCEEDS`), or an assignment
- * taking the status of a command substitution (`x=$(false)`); not a closing word, nor a command of reserved words only.
- * Nor `exit` in the shell itself: it ends the shell whatever its status, -e or not, as `endsShell` reads it (`cd /app ||
- * exit 1` ends it only where cd fails); in a subshell its status is the subshell's, which -e reads in the shell.
+ * Whether a simple command surely fails, as -e reads it: `false`; `exit` with a failing status in a subshell (its status is
+ * the subshell's, which -e reads in the shell), or `return` with one; an assignment whose only command substitution is
+ * `$(false)` (or exits so). As the reader takes any other command as succeeding where it runs (`cd /app || exit 1` ends the
+ * script only where cd fails), so does -e: a program, `cd` or `[` may fail, but taken as ending the script, the agent after
+ * it would be read as not run, and the library would add a second agent (billed) to the task whose setup succeeds, as it
+ * normally does. Where it fails instead, the container exits and its task stops, which is seen. Not `exit` in the shell
+ * itself: it ends the shell whatever its status, -e or not, as `endsShell` reads it.
  */
-function mayFail(words: ReadonlyArray<string>): boolean {
+function surelyFails(words: ReadonlyArray<string>): boolean {
   const i = builtinAt(words, programAt(words));
   if (i < 0) return false;
-  if (i >= words.length) return words.some((word) => word.includes('$(') || word.includes('`'));
-  if (words[i] === 'exit' && !SUBSHELLS.has(words as string[])) return false;
-  return !SUCCEEDS.has(words[i]) && !CLOSING.has(words[i]);
+  if (i >= words.length) {
+    const substituting = words.filter((word) => word.includes('$(') || word.includes('`'));
+    const inner = substituting.length === 1 ? /^[A-Za-z_]\w*=(?:\$\(([^()`]*)\)|`([^`$]*)`)$/.exec(substituting[0]) : null;
+    const run = (inner?.[1] ?? inner?.[2] ?? '').trim().split(/\s+/);
+    return inner !== null && (run.join(' ') === 'false' || (run[0] === 'exit' && run.length === 2 && failingStatus(run[1])));
+  }
+  const program = words[i];
+  if (program === 'exit') return SUBSHELLS.has(words as string[]) && i + 2 === words.length && failingStatus(words[i + 1]);
+  if (program === 'return') return i + 2 === words.length && failingStatus(words[i + 1]);
+  return program === 'false' || program === '/bin/false' || program === '/usr/bin/false';
 }
 
 /** How many evals in one another `changesScriptDirectory` reads. */

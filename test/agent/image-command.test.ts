@@ -722,48 +722,59 @@ test('a command after an unconditional exit, return or exec of the script is nev
   ]).toEqual(Array(12).fill(true));
 });
 
-test('under -e (set -e, set -o errexit, sh -e, sh -ec) a command that may fail ends the script before the agent', () => {
+test('under -e (set -e, set -o errexit, sh -e, sh -ec) a command that surely fails ends the script before the agent', () => {
   // GIVEN -e turned on by set (also through eval or a function called, or under a condition) or the shell's options, then
-  // a command that fails or may fail before the agent: false, a program, cd, an assignment from a command substitution, the
-  // last of an && list, one in a branch, a loop's body or a function's body, the last of a pipeline, one piping under pipefail
+  // a command that surely fails before the agent: false, a subshell exiting with a failing status, an assignment from a
+  // command substitution that fails, one in a function's body, the last of a pipeline, one piping under pipefail
   const shell = (...words: string[]) => runIn(`${COPY}CMD ${JSON.stringify(words)}\n`) !== undefined;
   expect([
     scriptRuns('set -e; false; exec mackerel-container-agent'),
     scriptRuns('set -o errexit; false; exec mackerel-container-agent'),
-    scriptRuns('set -euo pipefail; cd /app; exec mackerel-container-agent'),
+    scriptRuns('set -euo pipefail; command false; exec mackerel-container-agent'),
     shell('sh', '-e', '-c', 'false; exec mackerel-container-agent'),
-    shell('sh', '-ec', '/app/setup; exec mackerel-container-agent'),
+    shell('sh', '-ec', '(exit 3); exec mackerel-container-agent'),
     shell('bash', '-o', 'errexit', '-c', 'false; exec mackerel-container-agent'),
     scriptRuns('set -e; x=$(false); exec mackerel-container-agent'),
-    scriptRuns('set -e; [ -f /x ] && /app/setup; exec mackerel-container-agent'),
-    scriptRuns('set -e; if [ -f /x ]; then /app/setup; fi; exec mackerel-container-agent'),
-    scriptRuns('set -e; for f in /x/*; do cp $f /y; done; exec mackerel-container-agent'),
-    scriptRuns('set -e; f() { /app/setup; }; f; exec mackerel-container-agent'),
+    scriptRuns('set -e; x=$(exit 2); exec mackerel-container-agent'),
+    scriptRuns('set -e; f() { false; }; f; exec mackerel-container-agent'),
     scriptRuns('f() { set -e; }; f; false; exec mackerel-container-agent'),
     scriptRuns("eval 'set -e'; false; exec mackerel-container-agent"),
     scriptRuns("set -e; eval 'false; exec mackerel-container-agent'"),
     scriptRuns('[ -n "$X" ] && set -e; false; exec mackerel-container-agent'),
-    scriptRuns('set -e; echo x | /app/filter; exec mackerel-container-agent'),
-    scriptRuns('set -eo pipefail; /app/gen | cat; exec mackerel-container-agent'),
-    // a command that may fail leaves the EXIT trap perhaps not run (the script may go on to replace the shell)
-    scriptRuns("trap 'exec mackerel-container-agent' EXIT; set -e; /app/x; exec /app/server"),
-  ]).toEqual(Array(18).fill(false));
-  // ... and without -e, or with it turned off first; commands that succeed; commands whose status is tested (a condition of an
-  // if or a while, before && or ||, after !, a group before ||, a function called in a condition); a failure in a subshell
-  // before ||, a command substitution or the background, or piping into another command without pipefail; the EXIT trap after false
+    scriptRuns('set -e; echo x | false; exec mackerel-container-agent'),
+    scriptRuns('set -eo pipefail; false | cat; exec mackerel-container-agent'),
+  ]).toEqual(Array(15).fill(false));
+  // ... and without -e, or with it turned off first; commands that succeed, or that may fail but are read as succeeding, as
+  // the reader reads them everywhere (a program, cd, [, cp, also last of an && list, in a branch, a loop's or a function's
+  // body, a pipeline under pipefail: taken as failing, a task whose setup succeeds would get a second agent); commands whose
+  // status is tested (a condition of an if or a while, before && or ||, after !, a group before ||, a function called in a
+  // condition); a failure in a subshell before ||, a command substitution or the background, or piping into another command
+  // without pipefail; a subshell exiting 0 (or 256); the EXIT trap after false, or after a command that may fail
   expect([
     scriptRuns('false; exec mackerel-container-agent'),
-    scriptRuns('set -e; set +e; /app/setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; set +e; false; exec mackerel-container-agent'),
     scriptRuns('set -e; true; :; X=1; export X=1; echo start; exec mackerel-container-agent'),
-    scriptRuns('set -e; if /app/check; then :; fi; while /app/poll; do :; done; exec mackerel-container-agent'),
-    scriptRuns('set -e; /app/check || true; ! /app/x; /app/a && /app/b || echo; exec mackerel-container-agent'),
-    scriptRuns('set -e; { /app/a; } || :; exec mackerel-container-agent'),
+    scriptRuns('set -e; if false; then :; fi; while false; do :; done; exec mackerel-container-agent'),
+    scriptRuns('set -e; false || true; ! false; false && false || echo; exec mackerel-container-agent'),
+    scriptRuns('set -e; { false; } || :; exec mackerel-container-agent'),
     scriptRuns('set -e; f() { false; }; if f; then :; fi; exec mackerel-container-agent'),
-    scriptRuns('set -e; (false) || :; x=$(false) || :; /app/bg & /app/gen | echo; exec mackerel-container-agent'),
+    scriptRuns('set -e; (false) || :; x=$(false) || :; false & false | echo; exec mackerel-container-agent'),
     scriptRuns('set -e\nif [ -n "$X" ]; then\n  export Y=1\nfi\nexec mackerel-container-agent'),
     scriptRuns("trap 'exec mackerel-container-agent' EXIT; set -e; false"),
     scriptRuns('set -e; exec mackerel-container-agent'),
-  ]).toEqual(Array(11).fill(true));
+    scriptRuns('set -e; (exit 0); (exit 256); x=$(exit 0); exec mackerel-container-agent'),
+    scriptRuns('set -euo pipefail; cd /app; exec mackerel-container-agent'),
+    shell('sh', '-ec', '/app/setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; /app/setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; [ -f /x ] && /app/setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; if [ -f /x ]; then /app/setup; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e; for f in /x/*; do cp $f /y; done; exec mackerel-container-agent'),
+    scriptRuns('set -e; f() { /app/setup; }; f; exec mackerel-container-agent'),
+    scriptRuns('set -e; echo x | /app/filter; exec mackerel-container-agent'),
+    scriptRuns('set -eo pipefail; /app/gen | cat; exec mackerel-container-agent'),
+    scriptRuns('set -e; x=$(/app/gen); exec mackerel-container-agent'),
+    scriptRuns("trap 'exec mackerel-container-agent' EXIT; set -e; /app/x"),
+  ]).toEqual(Array(23).fill(true));
 });
 
 test('under -e an exit run only where a check fails (`cd /app || exit 1`) is read as without -e: the agent after it runs', () => {
@@ -779,174 +790,203 @@ test('under -e an exit run only where a check fails (`cd /app || exit 1`) is rea
 });
 
 test('under -e the condition of an elif is tested as an if\'s: a command failing there does not end the script', () => {
-  // GIVEN commands that may fail in an elif's condition (on one line, over lines, in a compound in it), before the agent under -e
+  // GIVEN commands that fail in an elif's condition (on one line, over lines, in a compound in it), before the agent under -e
   expect([
-    scriptRuns('set -e; if [ -f /a ]; then :; elif /app/check; then :; fi; exec mackerel-container-agent'),
-    scriptRuns('set -e\nif [ -f /a ]\nthen :\nelif /app/check\nthen :\nfi\nexec mackerel-container-agent'),
-    scriptRuns('set -e; if [ -f /a ]; then :; elif { /app/check; }; then :; else :; fi; exec mackerel-container-agent'),
-  ]).toEqual(Array(3).fill(true));
-  // ... but a command that may fail in the branch of an elif or an else still ends it
+    scriptRuns('set -e; if [ -f /a ]; then :; elif false; then :; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e\nif [ -f /a ]\nthen :\nelif false\nthen :\nfi\nexec mackerel-container-agent'),
+    scriptRuns('set -e; if [ -f /a ]; then :; elif { false; }; then :; else :; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then /app/setup; else /app/setup; fi; exec mackerel-container-agent'),
+  ]).toEqual(Array(4).fill(true));
+  // ... but a command that surely fails in the branch of an elif or an else still ends it
   expect([
-    scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then /app/setup; fi; exec mackerel-container-agent'),
-    scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then :; else /app/setup; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then false; fi; exec mackerel-container-agent'),
+    scriptRuns('set -e; if [ -f /a ]; then :; elif [ -f /b ]; then :; else false; fi; exec mackerel-container-agent'),
   ]).toEqual(Array(2).fill(false));
 });
 
 test('under -e a subshell failing ends the script: it inherits -e, and its status is that of the command failing in it', () => {
-  // GIVEN subshells (alone, nested, as a function's body called, redirected, exiting with a status) in which a command may
-  // fail, their status not tested, before the agent under -e: bash and dash both exit there
+  // GIVEN subshells (alone, nested, as a function's body called, redirected, exiting with a status) in which a command
+  // surely fails, their status not tested, before the agent under -e: bash and dash both exit there
   expect([
     scriptRuns('set -e; (false); exec mackerel-container-agent'),
+    scriptRuns('set -e; (cd /app && false); exec mackerel-container-agent'),
+    scriptRuns('set -e\n(false; echo done)\nexec mackerel-container-agent'),
+    scriptRuns('set -e; ( (false); echo done ); exec mackerel-container-agent'),
+    scriptRuns('set -e; (exit 1); exec mackerel-container-agent'),
+    scriptRuns('set -e; (false) >/dev/null 2>&1; exec mackerel-container-agent'),
+    scriptRuns('set -e; f() ( false ); f; exec mackerel-container-agent'),
+    scriptRuns('set -e; f() { (exit 2); }; f; exec mackerel-container-agent'),
+    scriptRuns('set -eo pipefail; (/app/a; false) | echo; exec mackerel-container-agent'),
+  ]).toEqual(Array(9).fill(false));
+  // ... but a subshell whose status is tested (before || or &&, in a condition), run in the background, piping into another
+  // command without pipefail, failing in it only where tested there, or run without -e; or one whose commands may fail
+  // but need not (read as succeeding)
+  expect([
+    scriptRuns('set -e; (false) || :; exec mackerel-container-agent'),
+    scriptRuns('set -e; (/app/a; false) && echo ok; exec mackerel-container-agent'),
+    scriptRuns('set -e; ( (false) ) || :; exec mackerel-container-agent'),
+    scriptRuns('set -e; if (false); then :; fi; while (false); do :; done; exec mackerel-container-agent'),
+    scriptRuns('set -e; (false) & exec mackerel-container-agent'),
+    scriptRuns('set -e; (/app/a; false) | echo; exec mackerel-container-agent'),
+    scriptRuns('set -e; (false || true); exec mackerel-container-agent'),
+    scriptRuns('set -e; f() ( false ); f || :; exec mackerel-container-agent'),
+    scriptRuns('(false); exec mackerel-container-agent'),
     scriptRuns('set -e; (cd /app && ./setup); exec mackerel-container-agent'),
     scriptRuns('set -e\n(/app/setup; echo done)\nexec mackerel-container-agent'),
     scriptRuns('set -e; ( (/app/setup); echo done ); exec mackerel-container-agent'),
-    scriptRuns('set -e; (exit 1); exec mackerel-container-agent'),
     scriptRuns('set -e; (/app/setup) >/dev/null 2>&1; exec mackerel-container-agent'),
     scriptRuns('set -e; f() ( /app/setup ); f; exec mackerel-container-agent'),
     scriptRuns('set -e; f() { (/app/setup); }; f; exec mackerel-container-agent'),
     scriptRuns('set -eo pipefail; (/app/a; /app/b) | echo; exec mackerel-container-agent'),
-  ]).toEqual(Array(9).fill(false));
-  // ... but a subshell whose status is tested (before || or &&, in a condition), run in the background, piping into another
-  // command without pipefail, failing in it only where tested there, or run without -e
-  expect([
-    scriptRuns('set -e; (/app/setup) || :; exec mackerel-container-agent'),
-    scriptRuns('set -e; (/app/a; /app/b) && echo ok; exec mackerel-container-agent'),
-    scriptRuns('set -e; ( (/app/setup) ) || :; exec mackerel-container-agent'),
-    scriptRuns('set -e; if (/app/check); then :; fi; while (/app/poll); do :; done; exec mackerel-container-agent'),
-    scriptRuns('set -e; (/app/setup) & exec mackerel-container-agent'),
-    scriptRuns('set -e; (/app/a; /app/b) | echo; exec mackerel-container-agent'),
-    scriptRuns('set -e; (/app/setup || true); exec mackerel-container-agent'),
-    scriptRuns('set -e; f() ( /app/setup ); f || :; exec mackerel-container-agent'),
-    scriptRuns('(/app/setup); exec mackerel-container-agent'),
-  ]).toEqual(Array(9).fill(true));
+  ]).toEqual(Array(16).fill(true));
 });
 
-test('under -e a command that may fail in a function\'s body ends the script before the agent run later in that body', () => {
-  // GIVEN the agent run in a function's body after a command that may fail there, under -e set before the call, by the
+test('under -e a command that surely fails in a function\'s body ends the script before the agent run later in that body', () => {
+  // GIVEN the agent run in a function's body after a command that surely fails there, under -e set before the call, by the
   // shell's options, in the body itself, through a function it calls, or in an EXIT trap's function
   const shell = (...words: string[]) => runIn(`${COPY}CMD ${JSON.stringify(words)}\n`) !== undefined;
   expect([
-    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { x=$(false); exec mackerel-container-agent; }; main'),
     scriptRuns('set -e\nmain() {\n  false\n  exec mackerel-container-agent\n}\nmain "$@"'),
+    shell('sh', '-ec', 'main() { false; exec mackerel-container-agent; }; main'),
+    scriptRuns('main() { set -e; false; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; start() { exec mackerel-container-agent; }; main() { false; start; }; main'),
+    scriptRuns('set -e; migrate() { false; }; main() { migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { (false); exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; atexit() { false; exec mackerel-container-agent; }; trap atexit EXIT'),
+  ]).toEqual(Array(8).fill(false));
+  // ... but without -e, with the failure tested in the body, with commands that succeed, with the call's status tested
+  // (-e is then ignored in the whole body, a set -e there too), or with commands that may fail but need not
+  expect([
+    scriptRuns('main() { /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { false || :; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { echo start; export X=1; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; main || exit 1'),
+    scriptRuns('main() { set -e; false; exec mackerel-container-agent; }; if main; then :; fi'),
+    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main'),
     shell('sh', '-ec', 'main() { /app/migrate; exec mackerel-container-agent; }; main'),
     scriptRuns('main() { set -e; /app/migrate; exec mackerel-container-agent; }; main'),
     scriptRuns('set -e; start() { exec mackerel-container-agent; }; main() { /app/migrate; start; }; main'),
     scriptRuns('set -e; migrate() { /app/migrate; }; main() { migrate; exec mackerel-container-agent; }; main'),
     scriptRuns('set -e; main() { (/app/migrate); exec mackerel-container-agent; }; main'),
     scriptRuns('set -e; atexit() { /app/x; exec mackerel-container-agent; }; trap atexit EXIT'),
-  ]).toEqual(Array(8).fill(false));
-  // ... but without -e, with the failure tested in the body, with commands that succeed, or with the call's status tested
-  // (-e is then ignored in the whole body, a set -e there too)
-  expect([
-    scriptRuns('main() { /app/migrate; exec mackerel-container-agent; }; main'),
-    scriptRuns('set -e; main() { /app/migrate || :; exec mackerel-container-agent; }; main'),
-    scriptRuns('set -e; main() { echo start; export X=1; exec mackerel-container-agent; }; main'),
-    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main || exit 1'),
-    scriptRuns('main() { set -e; /app/migrate; exec mackerel-container-agent; }; if main; then :; fi'),
-  ]).toEqual(Array(5).fill(true));
+  ]).toEqual(Array(12).fill(true));
 });
 
-test('under -e a command that may fail in the background ends that child before the agent run after it there', () => {
-  // GIVEN the agent run in a subshell or group in the background after a command that may fail there, under -e
+test('under -e a command that surely fails in the background ends that child before the agent run after it there', () => {
+  // GIVEN the agent run in a subshell or group in the background after a command that surely fails there, under -e
   expect([
-    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) & wait'),
+    scriptRuns('set -e; (false; exec mackerel-container-agent) & wait'),
     scriptRuns('set -e; { false; mackerel-container-agent; } & wait'),
   ]).toEqual(Array(2).fill(false));
-  // ... but the failure tested there, without -e, or the agent run by the shell itself after a child failing
+  // ... but the failure tested there, without -e, the agent run by the shell itself after a child failing, or a command
+  // there that may fail but need not
   expect([
-    scriptRuns('set -e; (/app/migrate || :; exec mackerel-container-agent) & wait'),
-    scriptRuns('(/app/migrate; exec mackerel-container-agent) & wait'),
-    scriptRuns('set -e; /app/migrate & exec mackerel-container-agent'),
-  ]).toEqual(Array(3).fill(true));
+    scriptRuns('set -e; (false || :; exec mackerel-container-agent) & wait'),
+    scriptRuns('(false; exec mackerel-container-agent) & wait'),
+    scriptRuns('set -e; false & exec mackerel-container-agent'),
+    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) & wait'),
+  ]).toEqual(Array(4).fill(true));
 });
 
-test('under -e a function called in a child of the shell ends that child where its body may fail, the call not tested', () => {
-  // GIVEN the agent run in a function's body after a command that may fail there, under -e, the function called in the
+test('under -e a function called in a child of the shell ends that child where its body surely fails, the call not tested', () => {
+  // GIVEN the agent run in a function's body after a command that surely fails there, under -e, the function called in the
   // background, piping into another command, in a subshell in the background or in a command substitution (whose -e
   // dash and bash as sh keep), or a command of the body piping out or in the background: -e ends that child there
   expect([
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; main & wait'),
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; main | cat'),
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; (main) & wait'),
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; x=$(main)'),
+    scriptRuns('set -e; start() { false; exec mackerel-container-agent; }; main() { start | cat; }; main'),
+    scriptRuns('set -e; main() { { false; exec mackerel-container-agent; } | cat; }; main'),
+    scriptRuns('set -e; main() { (false; exec mackerel-container-agent) & wait; }; main'),
+  ]).toEqual(Array(7).fill(false));
+  // ... but -e ignored in the body where the pipeline's or a subshell's or group's status holding the call is tested, or
+  // a command of the body that may fail but need not
+  expect([
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; main | cat || exit 1'),
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; ! main | cat'),
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; (main | cat) || exit 1'),
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; (main) || exit 1'),
+    scriptRuns('set -e; main() { false; exec mackerel-container-agent; }; { main; } || exit 1'),
+    scriptRuns('set -e; main() { (false; exec mackerel-container-agent) || exit 1; }; main'),
     scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main & wait'),
     scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main | cat'),
     scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; (main) & wait'),
-    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; x=$(main)'),
     scriptRuns('set -e; start() { /app/migrate; exec mackerel-container-agent; }; main() { start | cat; }; main'),
     scriptRuns('set -e; main() { { /app/migrate; exec mackerel-container-agent; } | cat; }; main'),
     scriptRuns('set -e; main() { (/app/migrate; exec mackerel-container-agent) & wait; }; main'),
-  ]).toEqual(Array(7).fill(false));
-  // ... but -e ignored in the body where the pipeline's or a subshell's or group's status holding the call is tested
-  expect([
-    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; main | cat || exit 1'),
-    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; ! main | cat'),
-    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; (main | cat) || exit 1'),
-    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; (main) || exit 1'),
-    scriptRuns('set -e; main() { /app/migrate; exec mackerel-container-agent; }; { main; } || exit 1'),
-    scriptRuns('set -e; main() { (/app/migrate; exec mackerel-container-agent) || exit 1; }; main'),
-  ]).toEqual(Array(6).fill(true));
+  ]).toEqual(Array(12).fill(true));
 });
 
 test('under -e a failure in a subshell whose status is tested ends nothing: -e is ignored there as in the shell', () => {
-  // GIVEN the agent run in a subshell after a command that may fail there, under -e, the subshell's status tested (before
-  // || or &&, in a subshell so tested, or piping into a pipeline so tested): bash and dash ignore -e in it too
+  // GIVEN the agent run in a subshell after a command that surely fails there, under -e, the subshell's status tested
+  // (before || or &&, in a subshell so tested, or piping into a pipeline so tested): bash and dash ignore -e in it too
   expect([
-    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) || exit 1'),
-    scriptRuns('set -e; (/app/migrate; mackerel-container-agent) && echo done'),
-    scriptRuns('set -e; ( (/app/migrate; exec mackerel-container-agent) ) || exit 1'),
-    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) | cat || exit 1'),
-  ]).toEqual(Array(4).fill(true));
+    scriptRuns('set -e; (false; exec mackerel-container-agent) || exit 1'),
+    scriptRuns('set -e; (false; mackerel-container-agent) && echo done'),
+    scriptRuns('set -e; ( (false; exec mackerel-container-agent) ) || exit 1'),
+    scriptRuns('set -e; (false; exec mackerel-container-agent) | cat || exit 1'),
+    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) | cat'),
+  ]).toEqual(Array(5).fill(true));
   // ... but not where its status is not tested: -e ends the subshell there
   expect([
-    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) | cat'),
-    scriptRuns('set -e; (/app/migrate; exec mackerel-container-agent) & wait'),
+    scriptRuns('set -e; (false; exec mackerel-container-agent) | cat'),
+    scriptRuns('set -e; (false; exec mackerel-container-agent) & wait'),
   ]).toEqual(Array(2).fill(false));
 });
 
 test('under -e a failure in one child of the shell does not end another: a lone background command is a child by itself', () => {
-  // GIVEN under -e a server and the agent each run in the background, in the script or a function's body, a command that may
-  // fail in a subshell or group in the background before the agent run in another child: each is its own child
+  // GIVEN under -e a server and the agent each run in the background, in the script or a function's body, a command that
+  // surely fails in a subshell or group in the background before the agent run in another child: each is its own child
   expect([
     scriptRuns('set -e; nginx -g "daemon off;" & mackerel-container-agent & wait -n'),
     scriptRuns('set -e; /app/server & mackerel-container-agent & wait'),
     scriptRuns('set -e; main() { /app/server & mackerel-container-agent & wait; }; main'),
-    scriptRuns('set -e; (/app/x) & (exec mackerel-container-agent) & wait'),
-    scriptRuns('set -e; { /app/x; echo done; } & mackerel-container-agent & wait'),
-    scriptRuns('set -e; main() { { /app/x; echo done; } & mackerel-container-agent & wait; }; main'),
-  ]).toEqual(Array(6).fill(true));
+    scriptRuns('set -e; (false) & (exec mackerel-container-agent) & wait'),
+    scriptRuns('set -e; { false; echo done; } & mackerel-container-agent & wait'),
+    scriptRuns('set -e; main() { { false; echo done; } & mackerel-container-agent & wait; }; main'),
+    scriptRuns('set -e; { /app/x; mackerel-container-agent; } & wait'),
+    scriptRuns('set -e; ((/app/x); mackerel-container-agent) & wait'),
+  ]).toEqual(Array(8).fill(true));
   // ... but the agent run after the failure in the same child, also in a subshell in it, is not
   expect([
-    scriptRuns('set -e; { /app/x; mackerel-container-agent; } & wait'),
-    scriptRuns('set -e; main() { { /app/x; mackerel-container-agent; } & wait; }; main'),
-    scriptRuns('set -e; (/app/x; (mackerel-container-agent)) & wait'),
-    scriptRuns('set -e; ((/app/x); mackerel-container-agent) & wait'),
-    scriptRuns('set -e; { (/app/x); mackerel-container-agent; } & wait'),
+    scriptRuns('set -e; { false; mackerel-container-agent; } & wait'),
+    scriptRuns('set -e; main() { { false; mackerel-container-agent; } & wait; }; main'),
+    scriptRuns('set -e; (false; (mackerel-container-agent)) & wait'),
+    scriptRuns('set -e; ((false); mackerel-container-agent) & wait'),
+    scriptRuns('set -e; { (false); mackerel-container-agent; } & wait'),
   ]).toEqual(Array(5).fill(false));
 });
 
-test('under -e a call of a function in a body is read in its body, not as a program that may fail', () => {
-  // GIVEN under -e a function calling a helper whose body cannot fail, before the agent run after the call or in a body
+test('under -e a call of a function in a body is read in its body, not as a program', () => {
+  // GIVEN under -e a function calling a helper whose body cannot fail, before the agent run after the call or in a body;
+  // or a helper not yet defined where it is called (a program then, read as succeeding)
   expect([
     scriptRuns('set -e; setup() { configure; }; configure() { echo configured; }; setup; exec mackerel-container-agent'),
     scriptRuns('set -e; main() { setup; exec mackerel-container-agent; }; setup() { prepare; }; prepare() { export X=1; }; main'),
-  ]).toEqual([true, true]);
-  // ... but a helper whose body may fail, or one not yet defined where it is called (a program then), ends the script
-  expect([
-    scriptRuns('set -e; setup() { configure; }; configure() { /app/configure; }; setup; exec mackerel-container-agent'),
-    scriptRuns('set -e; main() { setup; exec mackerel-container-agent; }; setup() { prepare; }; prepare() { /app/prepare; }; main'),
     scriptRuns('set -e; setup() { configure; }; setup; configure() { :; }; exec mackerel-container-agent'),
     scriptRuns('set -e; main() { setup; exec mackerel-container-agent; }; setup() { prepare; }; main; prepare() { :; }'),
-  ]).toEqual(Array(4).fill(false));
+  ]).toEqual(Array(4).fill(true));
+  // ... but a helper whose body surely fails ends the script
+  expect([
+    scriptRuns('set -e; setup() { configure; }; configure() { false; }; setup; exec mackerel-container-agent'),
+    scriptRuns('set -e; main() { setup; exec mackerel-container-agent; }; setup() { prepare; }; prepare() { false; }; main'),
+  ]).toEqual(Array(2).fill(false));
 });
 
 test('under -e a set +e run each time a function\'s body runs turns -e off for the rest of that body', () => {
-  // GIVEN under -e the agent run in a function's body after a command that may fail, -e turned off before it there
+  // GIVEN under -e the agent run in a function's body after a command that surely fails, -e turned off before it there
   expect([
-    scriptRuns('set -e; main() { set +e; /app/migrate; exec mackerel-container-agent; }; main'),
-    scriptRuns('set -e; main() { set +o errexit; /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { set +e; false; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { set +o errexit; false; exec mackerel-container-agent; }; main'),
   ]).toEqual([true, true]);
   // ... but not where it may not run, runs in a subshell, or -e is turned on again before the failure
   expect([
-    scriptRuns('set -e; main() { if [ -n "$X" ]; then set +e; fi; /app/migrate; exec mackerel-container-agent; }; main'),
-    scriptRuns('set -e; main() { (set +e); /app/migrate; exec mackerel-container-agent; }; main'),
-    scriptRuns('set -e; main() { set +e; /app/x; set -e; /app/migrate; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { if [ -n "$X" ]; then set +e; fi; false; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { (set +e); false; exec mackerel-container-agent; }; main'),
+    scriptRuns('set -e; main() { set +e; false; set -e; false; exec mackerel-container-agent; }; main'),
   ]).toEqual([false, false, false]);
 });
 
