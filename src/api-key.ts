@@ -185,17 +185,25 @@ export abstract class MackerelApiKey {
  * NoEcho parameter) resolve at deploy time.
  */
 function literalKeyInTemplate(secret: secretsmanager.Secret, field: string | undefined): string | undefined {
+  const source = keyText(secret, field);
+  if (source === undefined) return undefined;
+  const where = source.inGenerateTemplate ? ' in generateSecretString.secretStringTemplate' : '';
+  if (hasLiteralKey(source.text, field)) return source.inGenerateTemplate ? `a literal value${where}` : 'a literal value (SecretValue.unsafePlainText)';
+  return keyFromMapping(secret, source.text, field) ? `a value from the template's Mappings (Fn::FindInMap)${where}` : undefined;
+}
+
+/**
+ * The text in the secret's template that the key is written in: its SecretString, or the
+ * secretStringTemplate of its generated string, unless the key is the generated field.
+ */
+function keyText(secret: secretsmanager.Secret, field: string | undefined): { text: string; inGenerateTemplate: boolean } | undefined {
   const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
-  if (cfn.secretString !== undefined) {
-    if (hasLiteralKey(cfn.secretString, field)) return 'a literal value (SecretValue.unsafePlainText)';
-    return keyFromMapping(secret, cfn.secretString, field) ? 'a value from the template\'s Mappings (Fn::FindInMap)' : undefined;
-  }
+  if (cfn.secretString !== undefined) return { text: cfn.secretString, inGenerateTemplate: false };
   const generate = cfn.generateSecretString;
   if (generate === undefined || Tokenization.isResolvable(generate)) return undefined;
   const { secretStringTemplate: template, generateStringKey: generated } = generate as secretsmanager.CfnSecret.GenerateSecretStringProperty;
   if (template === undefined || (field !== undefined && field === generated)) return undefined;
-  if (hasLiteralKey(template, field)) return 'a literal value in generateSecretString.secretStringTemplate';
-  return keyFromMapping(secret, template, field) ? 'a value from the template\'s Mappings (Fn::FindInMap) in generateSecretString.secretStringTemplate' : undefined;
+  return { text: template, inGenerateTemplate: true };
 }
 
 /**
@@ -242,15 +250,9 @@ function keysIn(value: string, field: string | undefined): unknown[] {
  * export or a nested stack's parameter, neither NoEcho). A generated field is never the parameter's.
  */
 function parameterShowingKey(secret: secretsmanager.Secret, field: string | undefined): CfnParameter | undefined {
-  const cfn = secret.node.defaultChild as secretsmanager.CfnSecret;
-  let value = cfn.secretString;
-  const generate = cfn.generateSecretString;
-  if (value === undefined && generate !== undefined && !Tokenization.isResolvable(generate)) {
-    const { secretStringTemplate: template, generateStringKey: generated } = generate as secretsmanager.CfnSecret.GenerateSecretStringProperty;
-    if (field === undefined || field !== generated) value = template;
-  }
-  if (value === undefined) return undefined;
-  for (const key of keysIn(value, field)) {
+  const source = keyText(secret, field);
+  if (source === undefined) return undefined;
+  for (const key of keysIn(source.text, field)) {
     if (typeof key !== 'string') continue;
     const shows = parametersIn(secret, key).find((target) => !target.noEcho || target.default !== undefined || Stack.of(target) !== Stack.of(secret));
     if (shows) return shows;
