@@ -251,13 +251,13 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
     // (`leftIn`), where no state holds it: another apply fails on its name until it is deleted there.
     const left = leftIn(e);
     const unchanged = left ? 'nothing else was changed' : 'nothing was changed';
-    const deleteLeft = left ? `delete ${left} in Mackerel (it is left there, in no state file), ` : '';
+    const deleteLeft = (why = '') => (left ? `delete ${left} in Mackerel (it is left there, in no state file${why}), ` : '');
     // Something on the way (a proxy's page), or an --api-base that is not Mackerel's API (a 404 page), refused or answered the call,
     // not Mackerel: neither the key nor the template is the fix.
     const onTheWay = _refusedOnTheWay(e, new URL(apiBase).host);
     if (onTheWay) {
       throw new _CliError(`${message}; ${succeeded ? `what succeeded is saved in ${file}` : unchanged}; ${onTheWay}: ${_CHECK_THE_WAY}, `
-        + `${deleteLeft}then apply again`, exitCode);
+        + `${deleteLeft()}then apply again`, exitCode);
     }
     // Mackerel (or the handler) refused the request: running again sends it again, so the advice is to fix what it was sent.
     const again = _failsAgain(e);
@@ -273,12 +273,12 @@ async function apply(args: _Args, app: _App, target: Target, io: Print): Promise
       if (watched) throw new _CliError(`${message}; ${done}; ${watched}: ${_ANOMALY_ROLE_ADVICE} (as it is, another run fails the same way)`, exitCode);
       const fix = again === 'key' ? 'use a MACKEREL_APIKEY with write permission'
         : again === 'taken' ? 'give it another name in the template, or free that one in Mackerel' : 'fix the template';
-      throw new _CliError(`${message}; ${done}; ${fix}, ${deleteLeft}then apply again (as it is, another run fails the same way)`, exitCode);
+      throw new _CliError(`${message}; ${done}; ${fix}, ${deleteLeft()}then apply again (as it is, another run fails the same way)`, exitCode);
     }
     // Deleting it again refused for the key (the handler's `alsoFailed`), as the handler's advice says it: the failure itself may pass.
-    const keyOnDelete = left && keyRefusal(e) ? `delete ${left} in Mackerel (it is left there, in no state file; Mackerel refused MACKEREL_APIKEY deleting it: check that it `
-      + 'has write permission and that the organization\'s API IP restriction, if it has one, allows this machine), ' : deleteLeft;
-    throw new _CliError(`${message}; what succeeded is saved in ${file}, ${left ? `${keyOnDelete}then ` : ''}run apply again to finish`, exitCode);
+    const keyOnDelete = left && keyRefusal(e) ? '; Mackerel refused MACKEREL_APIKEY deleting it: check that it has write permission '
+      + 'and that the organization\'s API IP restriction, if it has one, allows this machine' : '';
+    throw new _CliError(`${message}; what succeeded is saved in ${file}, ${left ? `${deleteLeft(keyOnDelete)}then ` : ''}run apply again to finish`, exitCode);
   } finally {
     // Also what a failed operation left in the emulator, as a real organization would keep it.
     // A save that fails must not hide why the apply failed; after a good apply it is the error.
