@@ -36,11 +36,34 @@ function subReferences(arg: unknown, out: Set<string>): void {
  * @internal
  */
 export function _subVariables(arg: unknown): string[] {
-  const [text, vars] = typeof arg === 'string' ? [arg, undefined] : Array.isArray(arg) ? [arg[0], arg[1]] : [undefined, undefined];
-  if (typeof text !== 'string') return [];
-  const given = typeof vars === 'object' && vars !== null ? vars : {};
+  const parts = subParts(arg);
+  if (parts === undefined) return [];
   // CloudFormation reads a name with blanks around it (`${ Shop.Arn }`) as the name alone.
-  return [...text.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1].trim()).filter((name) => !Object.prototype.hasOwnProperty.call(given, name));
+  return [...parts.text.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1].trim()).filter((name) => !Object.prototype.hasOwnProperty.call(parts.given, name));
+}
+
+/**
+ * The text an `Fn::Sub` (its argument) writes, undefined when that text is no string: `${!x}` is the
+ * literal `${x}`, a variable it gives a value is `given(value)`, any other `free(name)`. A name
+ * with blanks around it (`${ Shop }`) is read as the name alone, as `_subVariables` reads it.
+ * @internal
+ */
+export function _subText(arg: unknown, given: (value: unknown) => string, free: (name: string) => string): string | undefined {
+  const parts = subParts(arg);
+  if (parts === undefined) return undefined;
+  const values = parts.given as Record<string, unknown>;
+  return parts.text.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, key: string) => {
+    if (literal) return `\${${key}}`;
+    const name = key.trim();
+    return Object.prototype.hasOwnProperty.call(values, name) ? given(values[name]) : free(name);
+  });
+}
+
+/** An `Fn::Sub`'s text and the variables it gives values (none when not an object), or undefined when its text is no string. */
+function subParts(arg: unknown): { readonly text: string; readonly given: object } | undefined {
+  const [text, vars] = Array.isArray(arg) ? [arg[0], arg[1]] : [arg, undefined];
+  if (typeof text !== 'string') return undefined;
+  return { text, given: typeof vars === 'object' && vars !== null ? vars : {} };
 }
 
 /** Whether Ref of a parameter of this type is a list. @internal */

@@ -2,6 +2,7 @@ import { Reference, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { AwsIntegrationTag } from './aws-integration';
 import { _resolveEachToken } from '../_lazy';
+import { _subText } from '../_template-references';
 import { _fail, _Problem } from '../_validation';
 
 /** Characters that make Mackerel read a key or value as more than one part. */
@@ -96,14 +97,7 @@ function literalText(value: unknown): string {
   if (fn === 'Fn::Join' && Array.isArray(args) && Array.isArray(args[1])) {
     return (args[1] as unknown[]).map(literalText).join(typeof args[0] === 'string' ? args[0] : '');
   }
-  if (fn === 'Fn::Sub') {
-    const [body, variables] = Array.isArray(args) ? args : [args, {}];
-    if (typeof body !== 'string') return '';
-    const given = (typeof variables === 'object' && variables !== null ? variables : {}) as Record<string, unknown>;
-    // CloudFormation reads a name with blanks around it (`${ X }`) as the name alone.
-    return body.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, name: string) =>
-      (literal ? `\${${name}}` : Object.prototype.hasOwnProperty.call(given, name.trim()) ? literalText(given[name.trim()]) : ''));
-  }
+  if (fn === 'Fn::Sub') return _subText(args, literalText, () => '') ?? '';
   return '';
 }
 

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { _checkExpression, _wholeDuration } from './_checks';
 import { _readOnceFinal, _resolveEachToken } from '../_lazy';
 import { _subVariableReference } from '../_references';
+import { _subText } from '../_template-references';
 import { MonitorBase, ThresholdMonitorProps } from './monitor-base';
 import { _readsByExpression } from '../provider/_properties';
 import { _warnNamedByLiteral } from '../service/_imported-by-name';
@@ -129,18 +130,11 @@ function flatten(value: unknown, subVariable: (variable: string) => Reference | 
     return args[1].map((arg) => flatten(arg, subVariable)).join(args[0]);
   }
   if (fn === 'Fn::Sub') {
-    const [body, variables] = Array.isArray(args) ? args : [args, {}];
-    if (typeof body !== 'string') return OPAQUE;
-    const vars = (typeof variables === 'object' && variables !== null ? variables : {}) as Record<string, unknown>;
-    // `${!x}` is the literal `${x}`; a variable of no given value is a parameter, resource or pseudo parameter.
-    return body.replace(/\$\{(!?)([^}]*)\}/g, (_, literal: string, key: string) => {
-      if (literal) return `\${${key}}`;
-      // CloudFormation reads a name with blanks around it (`${ Shop }`) as the name alone, as _subVariables does.
-      const name = key.trim();
-      if (Object.prototype.hasOwnProperty.call(vars, name)) return flatten(vars[name], subVariable);
+    // A variable of no given value is a parameter, resource or pseudo parameter.
+    return _subText(args, (given) => flatten(given, subVariable), (name) => {
       const reference = subVariable(name);
       return reference ? Token.asString(reference) : OPAQUE;
-    });
+    }) ?? OPAQUE;
   }
   return OPAQUE;
 }
