@@ -407,8 +407,7 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
     }
     // A zone is written "%25" in a URL, but the agent joins a bare address with the port and dials it (escaping a "%" itself
     // where it builds a URL): "%25eth0" would be the zone "25eth0".
-    const zoneAt = inside.indexOf('%');
-    const escaped = zoneAt >= 0 && escapedZone(inside.slice(0, zoneAt), inside.slice(zoneAt));
+    const escaped = escapedZone(inside);
     _fail(scope, 'config.readinessProbe.host', host, `is in brackets, but the agent adds its own when it joins it with port ${withPort} (as [${host}]:${withPort})`,
       `the address without brackets, ${JSON.stringify(escaped ? inside.replace('%25', '%') : inside)}`, escaped ? 'Its zone goes after a plain "%", which the agent escapes where it needs to' : undefined);
   }
@@ -423,8 +422,8 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
   // The agent takes the host as an address, not URL text: it dials it as written, or escapes a "%" itself where it puts it in a
   // URL, so a zone written "%25eth0" as a URL writes it is the zone "25eth0". An interface may bear that name: warned, not refused.
   // Only an IPv6 address has a zone, and "%25" with nothing after it is the zone "25" (an interface index) as URL text has none.
-  const zone = host.indexOf('%');
-  if (zone >= 0 && escapedZone(host.slice(0, zone), host.slice(zone))) {
+  if (escapedZone(host)) {
+    const zone = host.indexOf('%');
     const plain = `${host.slice(0, zone)}%${host.slice(zone + 3)}`;
     Annotations.of(scope).addWarningV2('cdk-mackerel:readinessProbeHostZoneEscaped',
       `config.readinessProbe.host ${JSON.stringify(host)} writes its zone after "%25", as a URL does, but the agent reads the host as an address `
@@ -434,11 +433,12 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
 }
 
 /**
- * Whether an address and what follows it from its first "%" write an IPv6 zone as a URL does ("%25eth0"): only an IPv6
- * address (one with a colon) has a zone, and "%25" with no zone after it, as no URL writes one, is the zone "25".
+ * Whether a host writes an IPv6 zone after its first "%" as a URL does ("%25eth0"): only an IPv6 address (one with a colon
+ * before it) has a zone, and "%25" with no zone after it, as no URL writes one, is the zone "25".
  */
-function escapedZone(address: string, zone: string): boolean {
-  return address.includes(':') && /^%25[^\]]/.test(zone);
+function escapedZone(host: string): boolean {
+  const zone = host.indexOf('%');
+  return zone >= 0 && host.slice(0, zone).includes(':') && /^%25[^\]]/.test(host.slice(zone));
 }
 
 function port(scope: IConstruct, given: number | undefined): number | undefined {
