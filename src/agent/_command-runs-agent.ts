@@ -336,8 +336,8 @@ function shellRunsAgentAt(words: ReadonlyArray<string>, i: number, reading: Read
     }
     if (!/^[-+]./.test(word)) break;
     if (word.slice(1).includes('c')) command = true;
-    ({ errexit } = errexitAfter(words, j, errexit, 'oO'));
-    ({ noexec, last: j } = noexecAfter(words, j, noexec, 'oO'));
+    ({ on: errexit } = optionAfter(words, j, errexit, 'e', 'errexit', 'oO'));
+    ({ on: noexec, last: j } = optionAfter(words, j, noexec, 'n', 'noexec', 'oO'));
   }
   if (runsNone || noexec) return -1;
   // With no -c and no script file (or with -s), the shell runs its input: the body of the last heredoc given it (each
@@ -993,45 +993,29 @@ function setsNoexec(words: string[], commands: ReadonlyArray<string[]>, depth: n
   }
   if (words[i] !== 'set') return false;
   let noexec = false;
-  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ noexec, last: i } = noexecAfter(words, i, noexec, 'o'));
+  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ on: noexec, last: i } = optionAfter(words, i, noexec, 'n', 'noexec', 'o'));
   return noexec;
 }
 
 /**
- * Whether -n (`-o noexec`) is on after an option word at `j` (`-n`, `+n`, `-eo noexec`) of a shell or of `set`, as the last
- * of -n and +n given turns it: its options in `withArg` taking the next words; the index of the last word read.
+ * Whether a shell option (`letter`, or `name` after o: -n and `-o noexec`, -e and `-o errexit`) is on after an option word at
+ * `j` (`-n`, `+e`, `-eo noexec`) of a shell or of `set`, as the last of -x and +x given turns it (`on`: as it was before, or
+ * undefined where none has yet): its options in `withArg` taking the next words; the index of the last word read.
  */
-function noexecAfter(words: ReadonlyArray<string>, j: number, noexec: boolean, withArg: string): { noexec: boolean; last: number } {
+function optionAfter<T extends boolean | undefined>(words: ReadonlyArray<string>, j: number, on: T, letter: string, name: string,
+  withArg: string): { on: T | boolean; last: number } {
   const word = words[j];
-  const on = word[0] === '-';
+  const turned = word[0] === '-';
+  let now: T | boolean = on;
   let last = j;
   for (const c of word.slice(1)) {
-    if (c === 'n') noexec = on;
+    if (c === letter) now = turned;
     if (withArg.includes(c)) {
       last++;
-      if (c === 'o' && words[last] === 'noexec') noexec = on;
+      if (c === 'o' && words[last] === name) now = turned;
     }
   }
-  return { noexec, last };
-}
-
-/**
- * Whether -e (`-o errexit`) is on after an option word at `j` of a shell or of `set`, as the last of -e and +e given turns
- * it (`errexit`: undefined where none has): its options in `withArg` taking the next words; the index of the last word read.
- */
-function errexitAfter(words: ReadonlyArray<string>, j: number, errexit: boolean | undefined, withArg: string):
-{ errexit: boolean | undefined; last: number } {
-  const word = words[j];
-  const on = word[0] === '-';
-  let last = j;
-  for (const c of word.slice(1)) {
-    if (c === 'e') errexit = on;
-    if (withArg.includes(c)) {
-      last++;
-      if (c === 'o' && words[last] === 'errexit') errexit = on;
-    }
-  }
-  return { errexit, last };
+  return { on: now, last };
 }
 
 /**
@@ -1047,7 +1031,7 @@ function errexitSet(words: ReadonlyArray<string>, evals = 0): boolean | undefine
   }
   if (words[i] !== 'set') return undefined;
   let errexit: boolean | undefined;
-  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ errexit, last: i } = errexitAfter(words, i, errexit, 'o'));
+  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ on: errexit, last: i } = optionAfter(words, i, errexit, 'e', 'errexit', 'o'));
   return errexit;
 }
 
