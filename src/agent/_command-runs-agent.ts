@@ -610,8 +610,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
   // (`ignored`: where it is, -e is ignored in the whole body, a `set -e` there too): a command of the body that surely fails
   // (or a call that may run one) then ends the shell, the commands after it not run; so after a `set -e` in the body. Each call
   // judged again for a `set -e` in it would read a chain of calls once per call: only where the script has one at all.
+  const setsErrexit = (command: string[]) => errexitSet(command) === true;
   let errexitTurnedOn: boolean | undefined;
-  const turnsErrexitOn = () => errexitTurnedOn ??= commands.some((command) => errexitSet(command) === true);
+  const turnsErrexitOn = () => errexitTurnedOn ??= commands.some(setsErrexit);
   const callRuns = (words: ReadonlyArray<string>, where: Reading, calling: ReadonlyArray<FunctionDefinition>,
     local = new Map<string, Defined>(), on = false, ignored = false): boolean => {
     const called = lookup(words[programAt(words)], local);
@@ -636,11 +637,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       const read = failing ? { ...where, errexit: true } : where;
       const ignoredIn = ignored || errexitIgnored(command);
       if (inner ? callRuns(command, where, chain, local, failing, ignoredIn) : runsAgentAt(command, 0, read, depth, 0) >= 0) return true;
-      const fails = surelyFailsUntested;
-      const mayEnd = () => inner ? callMay(command, fails, true, chain, local) : surelyFails(command);
+      const mayEnd = () => inner ? callMay(command, surelyFailsUntested, true, chain, local) : surelyFails(command);
       if (failing && !tested && mayEnd()) return false;
       if (failing && !ignoredIn && inChild(command) && !(pipesOut.has(command) && !pipefail) && mayEnd()) childFailed = childOf(command);
-      const setsErrexit = (one: string[]) => errexitSet(one) === true;
       const turnsOn = () => inner ? callMay(command, setsErrexit, false, chain, local) : setsErrexit(command);
       if (!failing && !ignored && turnsErrexitOn() && !inChild(command) && turnsOn()) failing = true;
       // A `set +e` run each time the body runs, in the shell itself, turns -e off for the rest of it.
@@ -819,7 +818,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       if (callMay(words, (command) => setsNoexec(command, commands, depth), false, [])) ending = 'exec';
       if (callMay(words, (command) => exitTrap(command) !== undefined, true, [])) atExit = undefined;
       // Under -e (or turned on in the body), a command of the body that surely fails where it runs may end the shell.
-      if (!errexit && !inChild(words) && callMay(words, (command) => errexitSet(command) === true, false, [])) errexit = true;
+      if (!errexit && !inChild(words) && callMay(words, setsErrexit, false, [])) errexit = true;
       if (errexit && !statusTested(words) && callMay(words, surelyFailsUntested, true, [])) ending = 'exec';
       // The functions its body defines or unsets are no longer those the script defined.
       for (const name of volatile) set(name, 'unknown', index);
