@@ -639,7 +639,7 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
       if (inner ? callRuns(command, where, chain, local, failing, ignoredIn) : runsAgentAt(command, 0, read, depth, 0) >= 0) return true;
       const mayEnd = () => inner ? callMay(command, surelyFailsUntested, true, chain, local) : surelyFails(command);
       if (failing && !tested && mayEnd()) return false;
-      if (failing && !ignoredIn && inChild(command) && !(pipesOut.has(command) && !pipefail) && mayEnd()) childFailed = childOf(command);
+      if (failing && !ignored && failureEndsChild(command) && mayEnd()) childFailed = childOf(command);
       const turnsOn = () => inner ? callMay(command, setsErrexit, false, chain, local) : setsErrexit(command);
       if (!failing && !ignored && turnsErrexitOn() && !inChild(command) && turnsOn()) failing = true;
       // A `set +e` run each time the body runs, in the shell itself, turns -e off for the rest of it.
@@ -755,6 +755,9 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     return ignores;
   };
   const errexitIgnored = (words: string[]) => pipelineTested(words) || (SUBSHELLS.get(words) ?? []).some(pipelineTested);
+  // Whether under -e a command failing in a child of the shell (the background, a command substitution), which inherits -e,
+  // ends that child, -e not ignored there: not one piping into another command, save under pipefail.
+  const failureEndsChild = (words: string[]) => inChild(words) && !errexitIgnored(words) && !(pipesOut.has(words) && !pipefail);
   // The commands after one ending its child of the shell (-e, an eval not followed) that may be in that child: in a child,
   // and in the outermost subshell holding it (whose status its failure becomes) or a group holding it (not a function's
   // body); in a command substitution, any in a child up to the next command of the shell itself. A lone command in the
@@ -836,8 +839,8 @@ function scriptRunsAgent(script: string, reading: Reading, depth: number, shell?
     // Under -e a command that surely fails ends the shell there (its EXIT trap run).
     if (errexit && !statusTested(words) && surelyFails(words)) {
       ended = true;
-    } else if (errexit && inChild(words) && !errexitIgnored(words) && !(pipesOut.has(words) && !pipefail) && surelyFails(words)) {
-      // In a child of the shell (the background, a command substitution), which inherits -e, it ends that child only.
+    } else if (errexit && failureEndsChild(words) && surelyFails(words)) {
+      // In a child of the shell, it ends that child only.
       childEnded = childOf(words);
     }
     // -e turned on, under a condition too; off only where surely run.
