@@ -1824,6 +1824,14 @@ class ShellSplitter {
       || this.andOr;
   }
 
+  /**
+   * Whether the status of the command ending now is tested (`TESTED`): followed by && or ||, or in the condition of an `if`,
+   * `while` or `until`; an `elif`'s too (its compound no longer read as in its first condition: `compounds`).
+   */
+  private statusTested(): boolean {
+    return this.tested || this.compounds.some((condition) => condition) || this.ifs.some((open) => open?.inCondition === true);
+  }
+
   /** Whether a compound command open (from the `from`th on) is in a branch or a loop's body, which may not run each time it is reached. */
   private inBranch(from = 0, to = this.compounds.length): boolean {
     return this.compounds.slice(from, to).some((condition) => !condition);
@@ -1968,10 +1976,8 @@ class ShellSplitter {
       this.enclose(closed, this.words);
       for (const command of this.commands.slice(closed.from)) SUBSHELLS.set(command, [...SUBSHELLS.get(command) ?? [], this.words]);
       if (this.async) this.background(this.commands.slice(closed.from), this.words);
-      // A subshell followed by && or ||, or in a condition: its status is tested (`TESTED`), -e then ending nothing for it.
-      if (this.tested || this.compounds.some((condition) => condition) || this.ifs.some((open) => open?.inCondition === true)) {
-        TESTED.add(this.words);
-      }
+      // A subshell followed by && or ||, or in a condition: its status is tested, -e then ending nothing for it.
+      if (this.statusTested()) TESTED.add(this.words);
       this.words = [];
       this.started = this.commands.length;
       return;
@@ -2063,9 +2069,7 @@ class ShellSplitter {
         GUARDED.add(this.words);
       }
       if (!branch && !this.guardedInBody()) RUN_IN_BODY.add(this.words);
-      if (this.tested) TESTED.add(this.words);
-      // An `elif`'s condition is tested as an `if`'s (its compound no longer read as in its first condition: `compounds`).
-      if (this.compounds.some((condition) => condition) || this.ifs.some((open) => open?.inCondition === true)) TESTED.add(this.words);
+      if (this.statusTested()) TESTED.add(this.words);
       if (['fi', 'done', 'esac'].includes(this.words[0])) {
         this.compounds.pop();
         const closedLoop = this.loops.pop();
