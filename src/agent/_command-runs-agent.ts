@@ -2003,18 +2003,16 @@ class ShellSplitter {
       const loop = this.loops[this.loops.length - 1];
       if (loop !== undefined && this.compounds[this.compounds.length - 1] && this.words[0] !== 'do') loop.always = false;
       for (const [k, word] of opening.entries()) {
-        if (['if', 'while', 'until', 'for', 'case', 'select'].includes(word)) {
-          // `while :`, `while true` or `until false`, its condition that one command: always true.
-          const condition = this.words.slice(k + 1);
-          const holds = word === 'while' ? [':', 'true'] : word === 'until' ? ['false'] : [];
-          const always = k === program - 1 && condition.length === 1 && holds.includes(condition[0]);
-          this.loops.push(word === 'while' || word === 'until' ? { opening: this.words, always } : undefined);
-        }
         if (['if', 'while', 'until'].includes(word)) this.compounds.push(true);
         if (['for', 'case', 'select'].includes(word)) this.compounds.push(false);
         if (['if', 'while', 'until', 'for', 'case', 'select'].includes(word)) {
           const opened = { opening: this.words, from: this.commands.length - 1, branches: 0, inCondition: true, hasElse: false };
           this.ifs.push(word === 'if' ? opened : undefined);
+          // `while :`, `while true` or `until false`, its condition that one command: always true.
+          const condition = this.words.slice(k + 1);
+          const holds = word === 'while' ? [':', 'true'] : word === 'until' ? ['false'] : [];
+          const always = k === program - 1 && condition.length === 1 && holds.includes(condition[0]);
+          this.loops.push(word === 'while' || word === 'until' ? { opening: this.words, always } : undefined);
         }
         if (['then', 'do', 'else', 'elif'].includes(word) && this.compounds.length > 0) this.compounds[this.compounds.length - 1] = false;
         const open = this.ifs[this.ifs.length - 1];
