@@ -988,15 +988,22 @@ function replacesShell(words: ReadonlyArray<string>): boolean {
 function setsNoexec(words: string[], commands: ReadonlyArray<string[]>, depth: number): boolean {
   const alone = !SUBSHELLS.has(words) && !GROUPED.has(words);
   if (alone && (ASYNC.has(words) || commands.some((command) => PIPED_FROM.get(command) === words))) return false;
-  let i = builtinAt(words, programAt(words));
+  const i = builtinAt(words, programAt(words));
   if (words[i] === 'eval' && depth < MAX_SCRIPT_DEPTH) {
     const evaluated = shellCommands(words.slice(i + 1).join(' '));
     return evaluated.some((command) => !SUBSHELLS.has(command) && setsNoexec(command, evaluated, depth + 1));
   }
-  if (words[i] !== 'set') return false;
-  let noexec = false;
-  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ on: noexec, last: i } = optionAfter(words, i, noexec, 'n', 'noexec', 'o'));
-  return noexec;
+  return words[i] === 'set' && setOptionAt(words, i, 'n', 'noexec') === true;
+}
+
+/**
+ * Whether the `set` at `i` turns a shell option (`letter`, or `name` after o) on or off, as the last of its options before its
+ * operands (`set -- -n` sets $1) does; undefined where none does.
+ */
+function setOptionAt(words: ReadonlyArray<string>, i: number, letter: string, name: string): boolean | undefined {
+  let on: boolean | undefined;
+  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ on, last: i } = optionAfter(words, i, on, letter, name, 'o'));
+  return on;
 }
 
 /**
@@ -1025,16 +1032,13 @@ function optionAfter<T extends boolean | undefined>(words: ReadonlyArray<string>
  * `set +o errexit`), also run by `command`, `builtin` or `eval`; undefined where it sets neither.
  */
 function errexitSet(words: ReadonlyArray<string>, evals = 0): boolean | undefined {
-  let i = builtinAt(words, programAt(words));
+  const i = builtinAt(words, programAt(words));
   if (words[i] === 'eval' && evals < MAX_EVAL_DEPTH) {
     let set: boolean | undefined;
     for (const inner of shellCommands(words.slice(i + 1).join(' '))) if (!SUBSHELLS.has(inner)) set = errexitSet(inner, evals + 1) ?? set;
     return set;
   }
-  if (words[i] !== 'set') return undefined;
-  let errexit: boolean | undefined;
-  for (i++; i < words.length && /^[-+]./.test(words[i]) && words[i] !== '--'; i++) ({ on: errexit, last: i } = optionAfter(words, i, errexit, 'e', 'errexit', 'o'));
-  return errexit;
+  return words[i] === 'set' ? setOptionAt(words, i, 'e', 'errexit') : undefined;
 }
 
 /** Whether a literal status operand (`exit 1`, `return 2`) is one the shell reports as a failure: not 0 modulo 256. */
