@@ -250,9 +250,9 @@ function pseudo(name: string, ctx: _ResolveContext): string | typeof NO_VALUE | 
 function ref(name: string, ctx: _ResolveContext): unknown {
   const p = pseudo(name, ctx);
   if (p !== undefined) return p;
-  const param = ctx.parameters?.[name];
+  const param = own(ctx.parameters, name);
   if (param) {
-    const given = ctx.parameterValues?.[name];
+    const given = own(ctx.parameterValues, name);
     // For an SSM-typed parameter, the value itself: the CLI reads no SSM parameter.
     if (given !== undefined) return parameterValue(param, given);
     if (param.Default === undefined) {
@@ -261,7 +261,7 @@ function ref(name: string, ctx: _ResolveContext): unknown {
     if (isSsmParameterType(param.Type)) return ssmParameter(name, param, String(param.Default), ctx);
     return parameterValue(param, String(param.Default));
   }
-  const resource = ctx.resources[name];
+  const resource = own(ctx.resources, name);
   if (!resource) throw new _CliError(`Ref ${name} names nothing in the template`);
   return mackerelOrPlaceholder(name, resource, undefined, ctx);
 }
@@ -296,7 +296,7 @@ function ssmParameter(name: string, param: _TemplateParameter, ssmName: string, 
 
 function getAtt(arg: unknown, ctx: _ResolveContext): unknown {
   const [logicalId, attribute] = typeof arg === 'string' ? splitAtt(arg) : (arg as [string, string]);
-  const resource = ctx.resources[logicalId];
+  const resource = own(ctx.resources, logicalId);
   if (!resource) throw new _CliError(`Fn::GetAtt ${logicalId}.${attribute} names nothing in the template`);
   return mackerelOrPlaceholder(logicalId, resource, String(_resolve(attribute, ctx)), ctx);
 }
@@ -345,11 +345,20 @@ function placeholder(logicalId: string, type: string, attribute: string | undefi
   return `${attribute ? `${logicalId}.${attribute}` : logicalId}.placeholder.invalid`;
 }
 
+/**
+ * A template section's entry of that name, its own only: a section is parsed JSON, so indexing it would take a name every
+ * object inherits (`constructor`, `toString`) for an entry.
+ */
+function own<T>(section: { readonly [name: string]: T } | undefined, name: string): T | undefined {
+  return section !== undefined && Object.prototype.hasOwnProperty.call(section, name) ? section[name] : undefined;
+}
+
 function sub(arg: unknown, ctx: _ResolveContext): string {
   const [text, vars] = typeof arg === 'string' ? [arg, {}] : (arg as [string, Record<string, unknown>]);
   return text.replace(/\$\{(!?)([^}]+)\}/g, (whole, bang: string, name: string) => {
     if (bang) return `\${${name}}`;
-    if (name in vars) return String(_resolve(vars[name], ctx));
+    // Only the map's own keys: `in` would take an inherited name (`constructor`) as given.
+    if (Object.prototype.hasOwnProperty.call(vars, name)) return String(_resolve(vars[name], ctx));
     if (name.includes('.') && !name.startsWith('AWS::')) return String(getAtt(name, ctx));
     const value = ref(name, ctx);
     return value === NO_VALUE ? whole : String(value);
@@ -357,7 +366,7 @@ function sub(arg: unknown, ctx: _ResolveContext): string {
 }
 
 function condition(name: string, ctx: _ResolveContext): boolean {
-  const body = ctx.conditions?.[name];
+  const body = own(ctx.conditions, name);
   if (body === undefined) throw new _CliError(`condition ${name} is not in the template`);
   return evaluate(body, ctx);
 }

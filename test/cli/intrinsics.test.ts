@@ -100,6 +100,11 @@ describe('intrinsic functions', () => {
     expect(_resolve({ 'Fn::Split': ['::', { 'Fn::Join': ['::', ['a', { Ref: 'Svc' }, '', 'd']] }] }, ctx)).toEqual(['a', 'shop', '', 'd']);
     expect(_resolve({ 'Fn::Sub': '${Svc}-${AWS::Region}-${Svc.Name}-${!Literal}' }, ctx)).toBe('shop-ap-northeast-1-shop-${Literal}');
     expect(_resolve({ 'Fn::Sub': ['${X}/${AWS::AccountId}', { X: { Ref: 'Svc' } }] }, ctx)).toBe('shop/111122223333');
+    // A name every object inherits is neither a variable the map gives nor a parameter, resource or condition of the template.
+    expect(() => _resolve({ 'Fn::Sub': ['${constructor}-${AWS::Region}', { X: 'x' }] }, ctx)).toThrow(/^Ref constructor names nothing in the template/);
+    expect(() => _resolve({ Ref: 'toString' }, ctx)).toThrow(/^Ref toString names nothing in the template/);
+    expect(() => _resolve({ 'Fn::GetAtt': ['valueOf', 'Arn'] }, ctx)).toThrow(/valueOf/);
+    expect(() => _resolve({ 'Fn::If': ['hasOwnProperty', 'a', 'b'] }, ctx)).toThrow(/^condition hasOwnProperty is not in the template/);
     expect(_resolve({ 'Fn::Select': [0, { 'Fn::GetAZs': '' }] }, ctx)).toBe('ap-northeast-1a');
     expect(() => _resolve({ 'Fn::Select': [5, ['a']] }, ctx)).toThrow(/Fn::Select index 5 is out of range for a list of 1/);
   });
