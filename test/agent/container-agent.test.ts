@@ -27,6 +27,14 @@ function actionsOn(statements: any[], resource: unknown): string[] {
     .flatMap((s) => [s.Action].flat());
 }
 
+/** The kms:Decrypt statements on the execution role of a Fargate task given an agent with this key. */
+function decryptsOfAgent(stack: Stack, apiKey: MackerelApiKey): any[] {
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
+  taskDefinition.addContainer('app', { image: APP_IMAGE });
+  new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey, roles: ['shop:web'] });
+  return statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
+}
+
 describe('MackerelContainerAgent', () => {
   test('exposes its container, created under the construct', () => {
     const { stack, taskDefinition, apiKey } = fargateTask();
@@ -228,12 +236,8 @@ describe('read access to the API key on the execution role', () => {
     const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
       secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey: alias,
     });
-    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
-    taskDefinition.addContainer('app', { image: APP_IMAGE });
-    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSecretsManager(secret), roles: ['shop:web'] });
     // an IAM statement on an alias ARN does not let its key be used (KMS: alias-authorization)
-    const decrypts = statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
-    expect(decrypts).toEqual([{
+    expect(decryptsOfAgent(stack, MackerelApiKey.fromSecretsManager(secret))).toEqual([{
       Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
     }]);
   });
@@ -428,62 +432,33 @@ describe('read access to the API key on the execution role', () => {
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
     const alias = aliasOf(stack, key);
     const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', { parameterName: '/mackerel/apikey', encryptionKey: alias });
-    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
-    taskDefinition.addContainer('app', { image: APP_IMAGE });
-    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: MackerelApiKey.fromSsmParameter(parameter), roles: ['shop:web'] });
     // an IAM statement on an alias ARN does not let its key be used
-    const decrypts = statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
-    expect(decrypts).toEqual([{
+    expect(decryptsOfAgent(stack, MackerelApiKey.fromSsmParameter(parameter))).toEqual([{
       Action: 'kms:Decrypt', Effect: 'Allow', Resource: key.keyArn, Condition: { StringEquals: { 'kms:ViaService': 'ssm.ap-northeast-1.amazonaws.com' } },
     }]);
   });
 
   test.each([
-    ['an SSM SecureString', 'ssm', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSsmParameter(
+    ['an SSM SecureString', 'ssm', 'ap-northeast-1', '123456789012', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSsmParameter(
       ssm.StringParameter.fromSecureStringParameterAttributes(scope, 'Param', { parameterName: '/mackerel/apikey', encryptionKey }))],
-    ['a secret', 'secretsmanager', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretAttributes(scope, 'Imported', {
-      secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey,
-    }))],
-  ])('%s under an alias imported by name only: kms:Decrypt on the keys that carry that alias, not on the alias', (_, service, apiKeyOf) => {
-    const { stack } = agentStack();
-    const alias = kms.Alias.fromAliasName(stack, 'Alias', 'alias/mackerel');
-    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
-    taskDefinition.addContainer('app', { image: APP_IMAGE });
-    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: apiKeyOf(stack, alias), roles: ['shop:web'] });
-    // the alias does not know its key: KMS matches the key by the aliases it carries (kms:ResourceAliases)
-    const decrypts = statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
-    expect(decrypts).toEqual([{
-      Action: 'kms:Decrypt',
-      Effect: 'Allow',
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:ap-northeast-1:123456789012:key/*']] },
-      Condition: {
-        'StringEquals': { 'kms:ViaService': `${service}.ap-northeast-1.amazonaws.com` },
-        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/mackerel' },
-      },
-    }]);
-  });
-
-  test.each([
-    ['an SSM SecureString', 'ssm', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSsmParameter(
+    ['a secret', 'secretsmanager', 'ap-northeast-1', '123456789012', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSecretsManager(
+      secretsmanager.Secret.fromSecretAttributes(scope, 'Imported', { secretCompleteArn: 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:mackerel-AbCdEf', encryptionKey }))],
+    ['an SSM SecureString of another account and region', 'ssm', 'us-west-2', '210987654321', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSsmParameter(
       ssm.StringParameter.fromSecureStringParameterAttributes(new Stack(scope.node.root, 'Elsewhere', { env: { account: '210987654321', region: 'us-west-2' } }),
         'Param', { parameterName: '/mackerel/apikey', encryptionKey }))],
-    ['a secret', 'secretsmanager', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSecretsManager(secretsmanager.Secret.fromSecretAttributes(scope, 'Imported', {
-      secretCompleteArn: 'arn:aws:secretsmanager:us-west-2:210987654321:secret:mackerel-AbCdEf', encryptionKey,
-    }))],
-  ])('%s of another account and region under an alias imported by name only: the keys of that account and region', (_, service, apiKeyOf) => {
+    ['a secret of another account and region', 'secretsmanager', 'us-west-2', '210987654321', (scope: Stack, encryptionKey: kms.IKey) => MackerelApiKey.fromSecretsManager(
+      secretsmanager.Secret.fromSecretAttributes(scope, 'Imported', { secretCompleteArn: 'arn:aws:secretsmanager:us-west-2:210987654321:secret:mackerel-AbCdEf', encryptionKey }))],
+  ])('%s under an alias imported by name only: kms:Decrypt on the keys that carry that alias where the key is read, not on the alias', (_, service, region, account, apiKeyOf) => {
     const { stack } = agentStack();
     const alias = kms.Alias.fromAliasName(stack, 'Alias', 'alias/mackerel');
-    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { memoryLimitMiB: 512, cpu: 256 });
-    taskDefinition.addContainer('app', { image: APP_IMAGE });
-    new MackerelContainerAgent(stack, 'Agent', { taskDefinition, apiKey: apiKeyOf(stack, alias), roles: ['shop:web'] });
-    // the service reads the alias name where the secret or parameter is, and its key is in that region
-    const decrypts = statementsOf(stack, taskDefinition.executionRole!).filter((statement) => [statement.Action].flat().includes('kms:Decrypt'));
-    expect(decrypts).toEqual([{
+    // the alias does not know its key: KMS matches the key by the aliases it carries (kms:ResourceAliases); the service
+    // reads the alias name where the secret or parameter is, and its key is in that account and region
+    expect(decryptsOfAgent(stack, apiKeyOf(stack, alias))).toEqual([{
       Action: 'kms:Decrypt',
       Effect: 'Allow',
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:us-west-2:210987654321:key/*']] },
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${region}:${account}:key/*`]] },
       Condition: {
-        'StringEquals': { 'kms:ViaService': `${service}.us-west-2.amazonaws.com` },
+        'StringEquals': { 'kms:ViaService': `${service}.${region}.amazonaws.com` },
         'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/mackerel' },
       },
     }]);
