@@ -407,9 +407,9 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
     }
     // A zone is written "%25" in a URL, but the agent joins a bare address with the port and dials it (escaping a "%" itself
     // where it builds a URL): "%25eth0" would be the zone "25eth0".
-    const escaped = escapedZone(inside);
+    const plainInside = plainZone(inside);
     _fail(scope, 'config.readinessProbe.host', host, `is in brackets, but the agent adds its own when it joins it with port ${withPort} (as [${host}]:${withPort})`,
-      `the address without brackets, ${JSON.stringify(escaped ? inside.replace('%25', '%') : inside)}`, escaped ? 'Its zone goes after a plain "%", which the agent escapes where it needs to' : undefined);
+      `the address without brackets, ${JSON.stringify(plainInside ?? inside)}`, plainInside !== undefined ? 'Its zone goes after a plain "%", which the agent escapes where it needs to' : undefined);
   }
   if (withPort !== undefined && (host.startsWith('[') || colons === 1)) {
     _fail(scope, 'config.readinessProbe.host', host, `holds a port, but the agent joins it with port ${withPort} (as [${host}]:${withPort})`,
@@ -422,9 +422,9 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
   // The agent takes the host as an address, not URL text: it dials it as written, or escapes a "%" itself where it puts it in a
   // URL, so a zone written "%25eth0" as a URL writes it is the zone "25eth0". An interface may bear that name: warned, not refused.
   // Only an IPv6 address has a zone, and "%25" with nothing after it is the zone "25" (an interface index) as URL text has none.
-  if (escapedZone(host)) {
+  const plain = plainZone(host);
+  if (plain !== undefined) {
     const zone = host.indexOf('%');
-    const plain = `${host.slice(0, zone)}%${host.slice(zone + 3)}`;
     Annotations.of(scope).addWarningV2('cdk-mackerel:readinessProbeHostZoneEscaped',
       `config.readinessProbe.host ${JSON.stringify(host)} writes its zone after "%25", as a URL does, but the agent reads the host as an address `
       + `and escapes a "%" itself where it builds a URL: its zone would be ${JSON.stringify(host.slice(zone + 1).split(']')[0])}, and the probe `
@@ -433,12 +433,14 @@ function probeHost(scope: IConstruct, host: string | undefined, withPort: number
 }
 
 /**
- * Whether a host writes an IPv6 zone after its first "%" as a URL does ("%25eth0"): only an IPv6 address (one with a colon
- * before it) has a zone, and "%25" with no zone after it, as no URL writes one, is the zone "25".
+ * The host with its IPv6 zone after a plain "%", where it writes the zone after its first "%" as a URL does ("%25eth0");
+ * undefined where it does not. Only an IPv6 address (one with a colon before it) has a zone, and "%25" with no zone after
+ * it, as no URL writes one, is the zone "25".
  */
-function escapedZone(host: string): boolean {
+function plainZone(host: string): string | undefined {
   const zone = host.indexOf('%');
-  return zone >= 0 && host.slice(0, zone).includes(':') && /^%25[^\]]/.test(host.slice(zone));
+  if (zone < 0 || !host.slice(0, zone).includes(':') || !/^%25[^\]]/.test(host.slice(zone))) return undefined;
+  return `${host.slice(0, zone)}%${host.slice(zone + 3)}`;
 }
 
 function port(scope: IConstruct, given: number | undefined): number | undefined {
