@@ -184,8 +184,7 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', 
  * @internal
  */
 export function _agentRunAt(words: string[], paths: ReadonlySet<string>, search: ReadonlyArray<string>, cwd?: string): number {
-  const budget = { left: SCRIPT_BUDGET };
-  const reading: Reading = { paths, search, cwd, budget, forks: { left: _MAX_FORKS }, bodies: { left: MAX_BODIES } };
+  const reading: Reading = { paths, search, cwd, budget: { left: SCRIPT_BUDGET }, forks: { left: _MAX_FORKS }, bodies: { left: MAX_BODIES } };
   try {
     return runsAgentAt(words, 0, reading, 0, 0);
   } catch (error) {
@@ -225,7 +224,6 @@ const MAX_BODIES = 10_000;
 
 /** How deep scripts held in a command's arguments (`sh -c "..."` in `sh -c '...'`) are read. */
 const MAX_SCRIPT_DEPTH = 5;
-
 
 /** Where a simple command's program is among its words: past its reserved words (`if`, `!`) and assignments; their length where none is. */
 function programAt(words: ReadonlyArray<string>, start = 0): number {
