@@ -1,8 +1,26 @@
 import { Aspects, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** How many reads of final values (`_readingFinalValues`) are running: none while the app is being built. */
-let finalReads = 0;
+/** The reads of one kind that are running: `run` counts one while it runs, however it ends. */
+class Reads {
+  private count = 0;
+
+  public run<T>(read: () => T): T {
+    this.count++;
+    try {
+      return read();
+    } finally {
+      this.count--;
+    }
+  }
+
+  public get running(): boolean {
+    return this.count > 0;
+  }
+}
+
+/** The reads of final values (`_readingFinalValues`) that are running: none while the app is being built. */
+const finalReads = new Reads();
 
 /**
  * Runs `read` as a read of the app's final values: at validation, or in an Aspect, once the app's
@@ -10,12 +28,7 @@ let finalReads = 0;
  * @internal
  */
 export function _readingFinalValues<T>(read: () => T): T {
-  finalReads++;
-  try {
-    return read();
-  } finally {
-    finalReads--;
-  }
+  return finalReads.run(read);
 }
 
 /**
@@ -24,11 +37,11 @@ export function _readingFinalValues<T>(read: () => T): T {
  * @internal
  */
 export function _readingFinal(): boolean {
-  return finalReads > 0;
+  return finalReads.running;
 }
 
-/** How many reads without keeping (`_readingWithoutKeeping`) are running. */
-let peeks = 0;
+/** The reads without keeping (`_readingWithoutKeeping`) that are running. */
+const peeks = new Reads();
 
 /**
  * Runs `read` so that a cached Lazy it resolves through `_resolveEachToken` that has not produced
@@ -39,12 +52,7 @@ let peeks = 0;
  * @internal
  */
 export function _readingWithoutKeeping<T>(read: () => T): T {
-  peeks++;
-  try {
-    return read();
-  } finally {
-    peeks--;
-  }
+  return peeks.run(read);
 }
 
 /**
@@ -71,12 +79,7 @@ export function _readOnceFinal(scope: IConstruct, read: () => void): void {
   // still made (into a policy the template has yet to be written from) rather than left out.
   scope.node.addValidation({
     validate: () => {
-      lateReads++;
-      try {
-        readOnce();
-      } finally {
-        lateReads--;
-      }
+      lateReads.run(readOnce);
       return [];
     },
   });
@@ -94,8 +97,8 @@ export function _readNowOrOnceFinal(scope: IConstruct, values: readonly unknown[
   else read(false);
 }
 
-/** How many reads `_readOnceFinal` makes at validation are running. */
-let lateReads = 0;
+/** The reads `_readOnceFinal` makes at validation that are running. */
+const lateReads = new Reads();
 
 /**
  * Whether `_readOnceFinal` is reading at validation, as no Aspect ran on its construct: synthesis has prepared the app
@@ -103,7 +106,7 @@ let lateReads = 0;
  * @internal
  */
 export function _readingLate(): boolean {
-  return lateReads > 0;
+  return lateReads.running;
 }
 
 /**
@@ -115,7 +118,7 @@ export function _readingLate(): boolean {
  * @internal
  */
 export function _notFinalYet(token: IResolvable): boolean {
-  return finalReads === 0 && isPendingLazy(token);
+  return !finalReads.running && isPendingLazy(token);
 }
 
 /**
@@ -176,7 +179,7 @@ export function _resolveEachToken(scope: IConstruct, value: unknown, visit: (tok
   const resolver = new class extends DefaultTokenResolver {
     public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
       return visit(t, () => {
-        const produce = peeks > 0 ? producerOf(t) : undefined;
+        const produce = peeks.running ? producerOf(t) : undefined;
         // As DefaultTokenResolver resolves, with the Lazy's value produced without keeping it.
         return produce ? postProcessor.postProcess(context.resolve(produce()), context) : super.resolveToken(t, context, postProcessor);
       });
