@@ -78,7 +78,7 @@ const ELEMENTS = new WeakMap<Stack, Map<string, CfnElement>>();
  */
 function elementWithLogicalId(stack: Stack, logicalId: string): CfnElement | undefined {
   const known = ELEMENTS.get(stack)?.get(logicalId);
-  if (known !== undefined && inTree(known) && stack.resolve(known.logicalId) === logicalId) return known;
+  if (known !== undefined && _inTree(known) && stack.resolve(known.logicalId) === logicalId) return known;
   const elements = new Map<string, CfnElement>();
   for (const c of stack.node.findAll()) {
     // Only what a Ref names: an output, condition, mapping or rule may share a resource's logical ID (another section of the template).
@@ -88,8 +88,14 @@ function elementWithLogicalId(stack: Stack, logicalId: string): CfnElement | und
   return elements.get(logicalId);
 }
 
-/** Whether `c` is still in its app's tree: a construct removed with `node.tryRemoveChild` keeps its scope but is no child of it. */
-function inTree(c: IConstruct): boolean {
-  const scopes = c.node.scopes;
-  return scopes.every((child, i) => i === 0 || scopes[i - 1].node.tryFindChild(child.node.id) === child);
+/**
+ * Whether `construct` is still a child of its scope, and that of its own, up to the root: a construct
+ * removed with `node.tryRemoveChild` keeps its scope but is no child of it.
+ * @internal
+ */
+export function _inTree(construct: IConstruct): boolean {
+  for (let node = construct; node.node.scope; node = node.node.scope) {
+    if (node.node.scope.node.tryFindChild(node.node.id) !== node) return false;
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 import { Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { _readingFinalValues } from '../_lazy';
+import { _inTree } from '../_references';
 import { _describeProblem } from '../_validation';
 import { MackerelProvider } from '../provider/provider';
 
@@ -75,7 +76,7 @@ export function _allInOrganization(construct: IConstruct, kind: _KeyedKind, key:
  * @internal
  */
 export function _keyedInApp(construct: IConstruct, kind: _KeyedKind, key: string): IConstruct[] {
-  return (byKey(construct.node.root, kind).get(key) ?? []).filter(inTree);
+  return (byKey(construct.node.root, kind).get(key) ?? []).filter(_inTree);
 }
 
 /**
@@ -132,14 +133,6 @@ function byKey(root: IConstruct, kind: _KeyedKind): Map<string, IConstruct[]> {
     index.byKind.set(kind, keyed);
   }
   return keyed;
-}
-
-/** Whether `construct` is still a child of its scope, and that of its own, up to the root. */
-function inTree(construct: IConstruct): boolean {
-  for (let node = construct; node.node.scope; node = node.node.scope) {
-    if (node.node.scope.node.tryFindChild(node.node.id) !== node) return false;
-  }
-  return true;
 }
 
 function sameOrganization(a: IConstruct, b: IConstruct): boolean {
