@@ -36,6 +36,14 @@ const logicalId = (state: _StateFile, prefix: string) => Object.keys(state.stack
 const goneWithMonitor = (monitorId: unknown) =>
   `\\(not deleted: DeletionPolicy Retain; but gone from Mackerel with monitor ${monitorId}, the last of its monitor scopes, which this run deleted\\)`;
 
+/** Downtime night of role `web` alone, given RETAIN. */
+const retainedNight = (scope: Construct, web: MackerelRole) => new Downtime(scope, 'Night', {
+  name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
+});
+
+/** What diff and apply say of service shop, left for its role web, which a retained downtime still names. */
+const HAS_ROLE = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
+
 /** diff's line (`- retain`, `- leave`) and apply's (`] retained`, `] left`) of the same object, both `line` (a pattern) to the end. */
 function expectBothSay(diff: { out: string }, run: { out: string }, kind: 'retain' | 'leave', line: string): void {
   expect(diff.out).toMatch(new RegExp(`^- ${kind} +${line}$`, 'm'));
@@ -346,9 +354,7 @@ describe('a retained downtime of a role alone whose service and role the run rem
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     const outdir = synthStack(dir, (s) => {
       const web = new MackerelService(s, 'Svc', { name: 'shop' }).addRole('web');
-      new Downtime(s, 'Night', {
-        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
-      });
+      retainedNight(s, web);
     });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
 
@@ -358,9 +364,8 @@ describe('a retained downtime of a role alone whose service and role the run rem
     const run = await cli(['apply', outdir, ...base]);
 
     // THEN the role is left, named by the downtime, and the service with it, as diff says before apply does, rather than a delete
-    const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
-    expectBothSay(diff, run, 'leave', `Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}`);
+    expectBothSay(diff, run, 'leave', `Service +Shop/Svc[0-9A-F]+ shop "shop" ${HAS_ROLE}`);
     expect(run.err).toBe('');
     expect(services()).toEqual(['other', 'shop']);
     expect(shared.emulator.state().downtimes.map((d: any) => [d.name, d.roleScopes])).toEqual([['night', ['shop:web']]]);
@@ -374,9 +379,7 @@ describe('a retained downtime of a role the run replaces onto another service, w
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     const outdir = synthStack(dir, (s) => {
       const web = new MackerelRole(s, 'Web', { service: new MackerelService(s, 'Svc', { name: 'shop' }), name: 'web' });
-      new Downtime(s, 'Night', {
-        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
-      });
+      retainedNight(s, web);
     });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
 
@@ -386,10 +389,9 @@ describe('a retained downtime of a role the run replaces onto another service, w
     const run = await cli(['apply', outdir, ...base]);
 
     // THEN the old role is left, named by the downtime, and its old service with it, as diff says before apply does
-    const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(/^! replace +Role +Shop\/Web\w+ shop:web "web" \(new Mackerel ID; the old object is not deleted: it is still named in the scopes of downtime "night"/m);
-    expectBothSay(diff, run, 'leave', `Service +Shop/Svc[0-9A-F]+ shop "shop" ${hasRole}`);
+    expectBothSay(diff, run, 'leave', `Service +Shop/Svc[0-9A-F]+ shop "shop" ${HAS_ROLE}`);
     expect(run.err).toBe('');
     expect(services()).toEqual(['cart', 'shop']);
   });
@@ -402,9 +404,7 @@ describe('a retained downtime of a role replaced with its service, which the run
     const base = ['--api-base', shared.emulator.url, '--state', join(dir, 'state.json')];
     const outdir = synthStack(dir, (s) => {
       const web = new MackerelService(s, 'Svc', { name: 'shop' }).addRole('web');
-      new Downtime(s, 'Night', {
-        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
-      });
+      retainedNight(s, web);
     });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
 
@@ -414,11 +414,10 @@ describe('a retained downtime of a role replaced with its service, which the run
     const run = await cli(['apply', outdir, ...base]);
 
     // THEN the old service is left, as it still has the old role the downtime names, as diff says before apply does
-    const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(/^! replace +Service +Shop\/Svc[0-9A-F]+ shop "cart" \(new Mackerel ID; the old object is not deleted: it still has role "shop:web"/m);
     expect(run.err).toBe('');
-    expect(run.out).toMatch(new RegExp(`\\] left +Service +Shop/Svc[0-9A-F]+ shop \\(old object of a replacement\\) ${hasRole}$`, 'm'));
+    expect(run.out).toMatch(new RegExp(`\\] left +Service +Shop/Svc[0-9A-F]+ shop \\(old object of a replacement\\) ${HAS_ROLE}$`, 'm'));
     expect(services()).toEqual(['cart', 'shop']);
   });
 });
@@ -441,9 +440,7 @@ describe('a retained downtime of a role of another stack\'s service, both of whi
     };
     const outdir = synthBoth((roles, svcs) => {
       const web = new MackerelRole(roles, 'Web', { service: new MackerelService(svcs, 'Svc', { name: 'shop' }), name: 'web' });
-      new Downtime(roles, 'Night', {
-        name: 'night', start: new Date('2030-01-01T00:00:00Z'), duration: Duration.hours(1), scopes: [MonitorScope.fromRole(web)], removalPolicy: RemovalPolicy.RETAIN,
-      });
+      retainedNight(roles, web);
     });
     expect((await cli(['apply', outdir, ...base])).code).toBe(0);
 
@@ -456,10 +453,9 @@ describe('a retained downtime of a role of another stack\'s service, both of whi
     const run = await cli(['apply', outdir, ...base]);
 
     // THEN the role is left, named by the downtime, and the service with it, as diff says before apply does
-    const hasRole = '\\(not deleted: it still has role "shop:web", not this resource\'s, which deleting it would delete; it stays in Mackerel\\)';
     expect(diff.err).toBe('');
     expect(diff.out).toMatch(/^- leave +Role +ARoles\/Web\w+ shop:web "web" \(not deleted: it is still named in the scopes of downtime "night"/m);
-    expectBothSay(diff, run, 'leave', `Service +ZBase/Svc[0-9A-F]+ shop "shop" ${hasRole}`);
+    expectBothSay(diff, run, 'leave', `Service +ZBase/Svc[0-9A-F]+ shop "shop" ${HAS_ROLE}`);
     expect(run.err).toBe('');
     expect(services()).toEqual(['cart', 'other', 'shop']);
   });
