@@ -402,6 +402,24 @@ describe('Ctrl-C or SIGTERM during an apply', () => {
 });
 
 /**
+ * Runs the CLI in-process with `--verbose`, sending it SIGINT when it says it retries a Mackerel call:
+ * its exit code, and the lines it wrote to stderr but the retry's.
+ */
+async function interruptedAtRetry(argv: string[]): Promise<{ err: string[]; code: number }> {
+  const err: string[] = [];
+  const code = await _main([...argv, '--verbose'], {
+    out: () => undefined,
+    err: (line) => {
+      if (/retrying Mackerel call/.test(line)) queueMicrotask(() => process.emit('SIGINT', 'SIGINT'));
+      else err.push(line);
+    },
+    env: {},
+    cwd: process.cwd(),
+  });
+  return { err, code };
+}
+
+/**
  * Runs the CLI in this process and sends it `signal` (to the handlers it installs on the process,
  * which stand in for the default of ending it) once it prints a line `when` matches, after
  * `before` runs: what a real signal does, at a point a test can choose.
@@ -455,16 +473,7 @@ describe('the exit code of a run a signal stopped', () => {
     // WHEN Ctrl-C comes while the run's first read of Mackerel (GET /api/v0/org) waits to be retried, before it sends anything
     shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, times: 1 });
     expect(process.listenerCount('SIGINT')).toBe(0);
-    const err: string[] = [];
-    const code = await _main(['apply', template, '--api-base', shared.emulator.url, '--state', join(dir, 'state.json'), '--verbose'], {
-      out: () => undefined,
-      err: (line) => {
-        if (/retrying Mackerel call/.test(line)) queueMicrotask(() => process.emit('SIGINT', 'SIGINT'));
-        else err.push(line);
-      },
-      env: {},
-      cwd: process.cwd(),
-    });
+    const { err, code } = await interruptedAtRetry(['apply', template, '--api-base', shared.emulator.url, '--state', join(dir, 'state.json')]);
 
     // THEN it names no operation to wait for, and nothing was made
     expect(err).toEqual([
@@ -484,16 +493,7 @@ describe('the exit code of a run a signal stopped', () => {
 
     // WHEN Ctrl-C comes during the first read of Mackerel of a run the template asks nothing of
     shared.emulator.injectFault({ method: 'GET', path: '/api/v0/org', status: 503, times: 1 });
-    const err: string[] = [];
-    const code = await _main([...args, '--verbose'], {
-      out: () => undefined,
-      err: (line) => {
-        if (/retrying Mackerel call/.test(line)) queueMicrotask(() => process.emit('SIGINT', 'SIGINT'));
-        else err.push(line);
-      },
-      env: {},
-      cwd: process.cwd(),
-    });
+    const { err, code } = await interruptedAtRetry(args);
 
     // THEN the last line names no operation it came after, as none was sent
     expect(err).toEqual([
