@@ -20,6 +20,17 @@ function listedAfterPost(later: unknown[]) {
   return () => ({ services: calls++ === 0 ? [] : later });
 }
 
+/**
+ * Creates service shop, whose mark gets `mark` (an answer, as `fakeContext` takes one) and whose delete
+ * again a 500: the error the create fails with, and the calls it made.
+ */
+async function createUnmarkedUndeletable(mark: number | (() => never)) {
+  const { ctx, calls } = fakeContext({
+    'GET /api/v0/services': { services: [] }, 'POST /api/v0/services': {}, 'PUT /api/v0/services/shop/metadata/cdk-mackerel': mark, 'DELETE /api/v0/services/shop': 500,
+  }, 'Shop');
+  return { error: await service.create(ctx, { name: 'shop' }).catch((e: unknown) => e), calls };
+}
+
 describe('ownedResource (services and roles)', () => {
   test('create POSTs the service, then marks it', async () => {
     const { ctx, calls, bodies } = fakeContext({ 'GET /api/v0/services': { services: [] }, 'POST /api/v0/services': {}, 'PUT /api/v0/services/shop/metadata/cdk-mackerel': {} }, 'Shop');
@@ -39,11 +50,7 @@ describe('ownedResource (services and roles)', () => {
   });
 
   test('a service that can be neither marked nor deleted again fails saying, first, that it is left in Mackerel, keeping the mark\'s error', async () => {
-    const { ctx, calls } = fakeContext({
-      'GET /api/v0/services': { services: [] }, 'POST /api/v0/services': {}, 'PUT /api/v0/services/shop/metadata/cdk-mackerel': 403, 'DELETE /api/v0/services/shop': 500,
-    }, 'Shop');
-
-    const error = await service.create(ctx, { name: 'shop' }).catch((e: unknown) => e);
+    const { error, calls } = await createUnmarkedUndeletable(403);
 
     expect(calls.at(-1)).toBe('DELETE /api/v0/services/shop');
     expect((error as Error).message).toBe('service "shop" was created but could not be marked, and deleting it again failed too, so it is left in Mackerel: '
@@ -55,16 +62,9 @@ describe('ownedResource (services and roles)', () => {
   });
 
   test('a service whose mark got no answer, and that could not be deleted again, is said to be maybe marked, not unmarked', async () => {
-    const { ctx } = fakeContext({
-      'GET /api/v0/services': { services: [] },
-      'POST /api/v0/services': {},
-      'PUT /api/v0/services/shop/metadata/cdk-mackerel': () => {
-        throw new MackerelApiError('PUT', '/api/v0/services/shop/metadata/cdk-mackerel', undefined, 'no response within 30000 ms', { outcomeUnknown: true });
-      },
-      'DELETE /api/v0/services/shop': 500,
-    }, 'Shop');
-
-    const error = await service.create(ctx, { name: 'shop' }).catch((e: unknown) => e);
+    const { error } = await createUnmarkedUndeletable(() => {
+      throw new MackerelApiError('PUT', '/api/v0/services/shop/metadata/cdk-mackerel', undefined, 'no response within 30000 ms', { outcomeUnknown: true });
+    });
 
     expect((error as Error).message).toBe('service "shop" was created but its mark got no answer, so it may or may not be marked, and deleting it again failed too, '
       + 'so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. '
@@ -72,16 +72,9 @@ describe('ownedResource (services and roles)', () => {
   });
 
   test.each([500, 504, 408])('a service whose mark was answered with a %i (it may have been written), and that could not be deleted again, is said to be maybe marked', async (status) => {
-    const { ctx } = fakeContext({
-      'GET /api/v0/services': { services: [] },
-      'POST /api/v0/services': {},
-      'PUT /api/v0/services/shop/metadata/cdk-mackerel': () => {
-        throw new MackerelApiError('PUT', '/api/v0/services/shop/metadata/cdk-mackerel', status, 'gateway', { outcomeUnknown: true });
-      },
-      'DELETE /api/v0/services/shop': 500,
-    }, 'Shop');
-
-    const error = await service.create(ctx, { name: 'shop' }).catch((e: unknown) => e);
+    const { error } = await createUnmarkedUndeletable(() => {
+      throw new MackerelApiError('PUT', '/api/v0/services/shop/metadata/cdk-mackerel', status, 'gateway', { outcomeUnknown: true });
+    });
 
     expect((error as Error).message).toBe(`service "shop" was created but its mark's outcome is unknown (its last answer HTTP ${status}), so it may or may not be marked, `
       + 'and deleting it again failed too, so it is left in Mackerel: delete it there before deploying again, or the next create may fail on its name. '
