@@ -132,10 +132,16 @@ export function alsoFailed(error: Error, other: Error): void {
   ALSO_FAILED.set(error, other);
 }
 
-/** The first in `error` and its causes that `is`, then in what failed with them (`alsoFailed`). */
-function causeOf(error: unknown, is: (e: MackerelApiError) => boolean, depth = 0): MackerelApiError | undefined {
+/** `error` and its causes, the first five at most. */
+export function causeChain(error: unknown): Error[] {
   const chain: Error[] = [];
   for (let e: unknown = error, n = 0; e instanceof Error && n < 5; e = e.cause, n++) chain.push(e);
+  return chain;
+}
+
+/** The first in `error` and its causes that `is`, then in what failed with them (`alsoFailed`). */
+function causeOf(error: unknown, is: (e: MackerelApiError) => boolean, depth = 0): MackerelApiError | undefined {
+  const chain = causeChain(error);
   const found = chain.find((e): e is MackerelApiError => e instanceof MackerelApiError && is(e));
   if (found || depth >= 2) return found;
   for (const e of chain) {

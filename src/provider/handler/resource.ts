@@ -1,4 +1,4 @@
-import { isNotFound, MackerelClient } from './client';
+import { causeChain, isNotFound, MackerelClient } from './client';
 import { ObjectSchema, Props } from './convert';
 import { Logger } from './log';
 
@@ -88,11 +88,7 @@ export function leaveIn(error: Error, label: string): void {
 
 /** The object `leaveIn` recorded for `error` or the causes it carries, if any. */
 export function leftIn(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const label = LEFT.get(e);
-    if (label !== undefined) return label;
-  }
-  return undefined;
+  return causeChain(error).map((e) => LEFT.get(e)).find((label) => label !== undefined);
 }
 
 /**
