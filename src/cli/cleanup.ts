@@ -221,7 +221,6 @@ export function _heldAfterRun(plan: _StackPlan, logicalId: string, unknowns: _Un
  */
 function serviceLeft(before: Pick<_StateResource, 'type' | 'physicalId'>, object: _LiveObject, run: _BeforeCleanup): string | undefined {
   if (before.type !== 'Custom::MackerelService' || !_isObject(object) || !Array.isArray(object.roles)) return undefined;
-  const deleted = run.deleted;
   const tied = run.tied.get(before.physicalId) ?? [];
   const roles = object.roles.filter((role): role is string => typeof role === 'string')
     .map((role) => ({ type: ROLE, key: deletedKey(ROLE, `${before.physicalId}:${role}`), label: roleObject(before.physicalId, role).label }));
@@ -229,8 +228,8 @@ function serviceLeft(before: Pick<_StateResource, 'type' | 'physicalId'>, object
     .map((m) => ({ type: MONITOR, key: deletedKey(MONITOR, m.id), label: m.label }));
   // Once each: a monitor tied live that the run updates stays tied.
   const once = (list: readonly _Tied[]) => [...new Map(list.map((t) => [t.key ?? t.label, t.label])).values()];
-  const rolesLeft = once([...roles.filter((t) => !deleted.has(t.key)), ...tied.filter((t) => t.type === ROLE)]);
-  const monitorsLeft = once([...monitors.filter((t) => !deleted.has(t.key)), ...tied.filter((t) => t.type === MONITOR)]);
+  const rolesLeft = once([...roles.filter((t) => !run.deleted.has(t.key)), ...tied.filter((t) => t.type === ROLE)]);
+  const monitorsLeft = once([...monitors.filter((t) => !run.deleted.has(t.key)), ...tied.filter((t) => t.type === MONITOR)]);
   return rolesLeft.length + monitorsLeft.length > 0 ? leftForContents(rolesLeft, monitorsLeft) : undefined;
 }
 
